@@ -1,0 +1,25 @@
+"""Where the shipped resources live (default model, sample records, icons)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def resources_dir() -> Path:
+    """The project's resources/ folder; ``MIRAGE_RESOURCES`` overrides it."""
+    env = os.environ.get("MIRAGE_RESOURCES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "resources"
+
+
+def default_model_path() -> Path | None:
+    """The shipped default model folder, or None when no trained model ships yet."""
+    path = resources_dir() / "models" / "default"
+    return path if (path / "config.json").is_file() else None
+
+
+def sample_records() -> list[Path]:
+    """Header paths of the bundled sample records, sorted by name."""
+    return sorted((resources_dir() / "samples").rglob("*.hea"))

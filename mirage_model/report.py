@@ -1,0 +1,4 @@
+"""The PDF report (reportlab), shared by ``mirage report``, ``mirage score --pdf-dir`` and the app.
+
+CONTRACT (owned by the report/batch helper).
+"""

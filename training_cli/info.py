@@ -1,0 +1,31 @@
+"""``mirage info``: versions, device, the shipped model and sample records."""
+
+from __future__ import annotations
+
+import platform
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("info", help="versions, compute device, shipped model and samples")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    import torch
+
+    import mirage_model as mm
+
+    print(f"MIRAGE Review {mm.__version__}  ({mm.RESEARCH_USE_NOTICE})")
+    print(f"python {platform.python_version()}  torch {torch.__version__}  "
+          f"cuda {'yes: ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no'}")
+    model = mm.default_model_path()
+    print(f"default model: {model if model else 'none shipped yet'}")
+    samples = mm.sample_records()
+    print(f"sample records: {len(samples)}")
+    for path in samples:
+        try:
+            rec = mm.load_record(path)
+            print(f"  {rec.record_id}: {rec.signal.shape[0]} leads, {rec.fs:g} Hz, {rec.duration_s:.1f} s")
+        except mm.RecordError as err:
+            print(f"  {path.name}: {err.reason}")
+    return 0
