@@ -1,4 +1,631 @@
 """Batch scoring of folders, shared by ``mirage score`` and the app's "Batch score folder..." dialog.
 
-CONTRACT (owned by the report/batch helper).
+Every record under a folder (recursively; WFDB .hea + .dat and Challenge .hea + .mat) gets one
+row: its probabilities, positive labels, the model's id and, when asked, its interval
+measurements and a PDF report. A bad record never stops a batch: it gets ``status = "error"``
+and a message naming the problem.
+
+Pipeline: records are loaded (and measured) either in this process or, with ``workers > 1``,
+in a process pool that runs ahead of the model; the model scores them in chunks with
+``Predictor.predict_batch`` (one batched forward pass over all windows of the chunk).
+
+Writes are atomic: rows are kept in memory and the whole output file is rewritten to a temp
+file in the same folder and ``os.replace``d over the output at checkpoints (every few seconds),
+at the end, on cancel and on Ctrl-C. A crash therefore leaves the previous complete file, never a
+half-written row, and ``resume=True`` carries on from it. PDFs are written the same way by
+:func:`mirage_model.report.build_report`.
+
+Research use only, not a diagnosis.
 """
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping
+
+log = logging.getLogger(__name__)
+
+MEASURE_COLUMNS: tuple[str, ...] = (
+    "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
+    "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+)
+FORMATS = ("csv", "jsonl")
+SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
+
+
+class BatchError(Exception):
+    """A batch that cannot start (bad folder, output or labs table, or an output to resume that
+    does not fit). ``str()`` is a user-facing sentence."""
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did. ``seconds`` is wall time of this run; ``records_per_s`` counts scored
+    and failed records of this run (skipped ones are not work)."""
+    scored: int
+    failed: int
+    skipped: int
+    seconds: float
+    records_per_s: float
+    out_path: Path
+    cancelled: bool = False
+    errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
+    pdfs: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 all ok, 1 some failed (or cancelled before the end)."""
+        return 1 if (self.failed or self.cancelled) else 0
+
+
+def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
+    """The output columns (= row dict keys) for a model's ``labels``."""
+    cols = ["record_path", "record_id", "status", "error"]
+    cols += [f"prob_{lab}" for lab in labels]
+    cols += ["positive", "model"]
+    if measure:
+        cols += list(MEASURE_COLUMNS)
+    if pdf:
+        cols.append("pdf")
+    cols.append("notes")
+    return cols
+
+
+def record_clinical(record) -> dict:
+    """Clinical values a record itself carries (age, sex, height, weight): name -> value.
+
+    These are what the model sees when no labs table gives the record's values.
+    """
+    out: dict = {}
+    if getattr(record, "age", None) is not None:
+        out["age"] = record.age
+    if getattr(record, "sex", None):
+        out["sex"] = record.sex
+    meta = getattr(record, "meta", None) or {}
+    for key in ("height", "weight"):
+        value = meta.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[key] = float(value)
+    return out
+
+
+def find_inputs(folder) -> tuple[list[Path], list[Path]]:
+    """(record headers, signal files without a header) under ``folder``, recursively, sorted.
+
+    Raises:
+        BatchError: the folder does not exist or is not a folder.
+    """
+    from mirage_model.io import RecordError, find_records
+
+    try:
+        headers = find_records(folder)
+    except RecordError as err:
+        raise BatchError(str(err)) from None
+    stems = {h.with_suffix("").as_posix().lower() for h in headers}
+    orphans = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for f in filenames:
+            p = Path(dirpath) / f
+            if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
+                    and p.with_suffix("").as_posix().lower() not in stems:
+                orphans.append(p)
+    return headers, sorted(orphans)
+
+
+# --------------------------------------------------------------------------------------------
+# work items (module level so that a process pool can run them)
+
+@dataclass
+class _Loaded:
+    path: str
+    record: object = None             # EcgRecord
+    measurements: object = None       # Measurements
+    error: str = ""
+    note: str = ""
+
+
+def _worker_init() -> None:
+    # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except Exception:   # torch is optional in a loader process
+        pass
+
+
+def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
+    """Load (and measure) one record; never raises."""
+    from mirage_model.io import RecordError, load_record
+
+    item = _Loaded(path)
+    if orphan:
+        item.error = "signal file without a header (.hea); cannot be read"
+        return item
+    try:
+        item.record = load_record(path)
+    except RecordError as err:
+        item.error = err.reason
+        return item
+    except Exception as err:  # an unforeseen reader failure must not stop the batch
+        log.debug("unexpected error reading %s", path, exc_info=True)
+        item.error = f"cannot read the record ({type(err).__name__}: {err})"
+        return item
+    if do_measure:
+        from mirage_model.measure import measure
+
+        try:
+            item.measurements = measure(item.record)
+        except Exception as err:  # measurements are extra information; the score still counts
+            log.debug("measurement failed for %s", path, exc_info=True)
+            item.note = f"measurements failed ({type(err).__name__}: {err})"
+    return item
+
+
+def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
+             settings, model_info) -> str:
+    from mirage_model.report import build_report
+
+    return str(build_report(out_path, record, prediction, clinical_values=clinical_values,
+                            schema=schema, measurements=measurements, settings=settings,
+                            model_info=model_info))
+
+
+# --------------------------------------------------------------------------------------------
+# rows
+
+def _labs_dict(labs) -> dict:
+    if labs is None:
+        return {}
+    if isinstance(labs, Mapping):
+        return dict(labs)
+    from mirage_model.clinical import ClinicalError, read_labs_table
+
+    try:
+        return read_labs_table(labs)
+    except ClinicalError as err:
+        raise BatchError(str(err)) from None
+
+
+def _clean_float(value, digits: int):
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _error_message(err: BaseException) -> str:
+    from mirage_model.clinical import ClinicalError
+    from mirage_model.io import RecordError
+
+    if isinstance(err, RecordError):
+        return err.reason
+    if isinstance(err, ClinicalError):
+        return f"clinical values: {err}"
+    return f"{type(err).__name__}: {err}"
+
+
+class _Scorer:
+    """Turns loaded records into rows: batched predictions, then optional PDFs."""
+
+    def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
+                 report_settings, cols: list[str]):
+        self.predictor = predictor
+        self.root = root
+        self.labs = labs
+        self.measure = measure
+        self.pdf_dir = Path(pdf_dir) if pdf_dir is not None else None
+        self.explain = explain
+        self.report_settings = report_settings
+        self.cols = cols
+        self.model_id = str(getattr(predictor, "name", "") or "")
+        self.schema = getattr(predictor, "schema", None)
+        self._model_info = None
+
+    @property
+    def model_info(self) -> dict:
+        if self._model_info is None:
+            from mirage_model.report import model_info_from
+
+            self._model_info = model_info_from(self.predictor)
+        return self._model_info
+
+    def clinical_for(self, record) -> dict:
+        values = record_clinical(record)
+        values.update(self.labs.get(record.record_id, {}) or {})
+        return values
+
+    def base_row(self, item: _Loaded) -> dict:
+        row = {c: None for c in self.cols}
+        path = Path(item.path)
+        row["record_path"] = _rel(path, self.root)
+        row["record_id"] = getattr(item.record, "record_id", None) or path.stem
+        row["model"] = self.model_id
+        row["notes"] = item.note or None
+        return row
+
+    def error_row(self, item: _Loaded, message: str) -> dict:
+        row = self.base_row(item)
+        row["status"] = "error"
+        row["error"] = message
+        return row
+
+    def predict(self, items: list[_Loaded]) -> list[tuple[_Loaded, object, dict, str]]:
+        """(item, prediction or None, clinical values, error message) per loaded item, in order."""
+        good = [it for it in items if it.record is not None]
+        clinicals = [self.clinical_for(it.record) for it in good]
+        preds: list = []
+        if good:
+            try:
+                preds = self.predictor.predict_batch([it.record for it in good], clinicals,
+                                                     explain=self.explain)
+                errors = [""] * len(good)
+            except Exception:
+                # one record spoilt the chunk: score them one by one to find it
+                preds, errors = [], []
+                for it, clin in zip(good, clinicals):
+                    try:
+                        preds.append(self.predictor.predict_batch([it.record], [clin],
+                                                                  explain=self.explain)[0])
+                        errors.append("")
+                    except Exception as err:
+                        log.debug("scoring %s failed", it.path, exc_info=True)
+                        preds.append(None)
+                        errors.append(_error_message(err))
+        by_id = {id(it): (p, c, e) for it, p, c, e in zip(good, preds, clinicals, errors)}
+        out = []
+        for it in items:
+            if it.record is None:
+                out.append((it, None, {}, it.error))
+            else:
+                out.append((it, *by_id[id(it)]))
+        return out
+
+    def ok_row(self, item: _Loaded, pred) -> dict:
+        row = self.base_row(item)
+        row["status"] = "ok"
+        for lab, p in zip(pred.labels, pred.probabilities):
+            key = f"prob_{lab}"
+            if key in row:
+                row[key] = _clean_float(p, 6)
+        row["positive"] = ";".join(pred.positive)
+        row["model"] = pred.model_name or self.model_id
+        if self.measure and item.measurements is not None:
+            values = item.measurements.as_dict()
+            for key in MEASURE_COLUMNS:
+                row[key] = _clean_float(values.get(key), 1)
+        return row
+
+    def pdf_path(self, item: _Loaded) -> Path:
+        rel = Path(_rel(Path(item.path), self.root))
+        if rel.is_absolute():
+            rel = Path(rel.name)
+        return self.pdf_dir / rel.with_suffix(".pdf")
+
+    def pdf_args(self, item: _Loaded, pred, clinical: dict) -> tuple:
+        return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
+                item.measurements, self.report_settings, self.model_info)
+
+
+def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
+              measure: bool = True, explain: bool = False, chunk_size: int = 32,
+              report_settings=None, cancel: Callable[[], bool] | None = None,
+              orphans: Iterable[Path] = (), mp_context: str | None = None) -> Iterator[dict]:
+    """Score ``paths`` (header files) and yield one row dict per record, in order.
+
+    Args:
+        paths: record headers to score (e.g. from :func:`find_inputs`).
+        predictor: an ``inference.Predictor``.
+        root: folder that ``record_path`` is relative to (default: the common parent).
+        labs: {record_id: {name: (value, unit)}} or a labs CSV path (``clinical.read_labs_table``).
+        pdf_dir: write one PDF report per scored record under this folder (mirroring subfolders).
+        workers: loader processes; 1 loads and measures in this process.
+        measure: add interval measurements (``measure.measure``).
+        explain: compute explanations (only useful for the PDFs; slower).
+        chunk_size: records per ``predict_batch`` call.
+        report_settings: ``report.ReportSettings`` for the PDFs.
+        cancel: called between records; True stops after the records already scored.
+        orphans: signal files without a header; each gets an error row.
+        mp_context: process start method for the pool ("forkserver" by default on Linux).
+
+    Yields:
+        Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
+    """
+    paths = [Path(p) for p in paths]
+    orphan_set = {Path(p) for p in orphans}
+    all_paths = sorted(set(paths) | orphan_set)
+    if root is None:
+        root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
+    labels = list(getattr(predictor, "labels", ()))
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+    scorer = _Scorer(predictor, Path(root), _labs_dict(labs), measure, pdf_dir, explain,
+                     report_settings, cols)
+    cancel = cancel or (lambda: False)
+    chunk_size = max(1, int(chunk_size))
+
+    pool = None
+    if workers > 1 and len(all_paths) > 1:
+        method = mp_context or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                else "spawn")
+        pool = ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context(method),
+                                   initializer=_worker_init)
+    in_flight: deque = deque()
+    todo = iter(all_paths)
+    max_ahead = chunk_size * 2 + 2 * max(1, workers)
+
+    def submit_more() -> None:
+        while pool is not None and len(in_flight) < max_ahead:
+            p = next(todo, None)
+            if p is None:
+                return
+            in_flight.append((p, pool.submit(_load_one, str(p), measure, p in orphan_set)))
+
+    def next_item() -> _Loaded | None:
+        if pool is None:
+            p = next(todo, None)
+            return None if p is None else _load_one(str(p), measure, p in orphan_set)
+        submit_more()
+        if not in_flight:
+            return None
+        p, fut = in_flight.popleft()
+        try:
+            return fut.result()
+        except Exception as err:   # a worker died (out of memory, crash in native code)
+            return _Loaded(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
+
+    pending: deque = deque()    # (row, pdf future or None), in output order
+
+    def finish(row: dict, fut) -> dict:
+        if fut is not None:
+            try:
+                row["pdf"] = _rel(Path(fut.result()), scorer.pdf_dir)
+            except Exception as err:
+                log.debug("PDF failed for %s", row["record_path"], exc_info=True)
+                row["status"] = "error"
+                row["error"] = f"report PDF not written: {_error_message(err)}"
+        return row
+
+    try:
+        stopped = False
+        while not stopped:
+            chunk = []
+            while len(chunk) < chunk_size:
+                if cancel():
+                    stopped = True
+                    break
+                item = next_item()
+                if item is None:
+                    stopped = True
+                    break
+                chunk.append(item)
+            if not chunk:
+                break
+            for item, pred, clinical, message in scorer.predict(chunk):
+                if pred is None:
+                    pending.append((scorer.error_row(item, message), None))
+                    continue
+                row = scorer.ok_row(item, pred)
+                fut = None
+                if scorer.pdf_dir is not None:
+                    args = scorer.pdf_args(item, pred, clinical)
+                    if pool is not None:
+                        fut = pool.submit(_pdf_one, *args)
+                    else:
+                        fut = Future()
+                        try:
+                            fut.set_result(_pdf_one(*args))
+                        except Exception as err:
+                            fut.set_exception(err)
+                pending.append((row, fut))
+            # hand on every finished row; PDFs still being written keep their rows (and order)
+            while pending and (pending[0][1] is None or pending[0][1].done()):
+                yield finish(*pending.popleft())
+            if cancel():
+                break
+        while pending:
+            yield finish(*pending.popleft())
+    finally:
+        if pool is not None:
+            for _p, fut in in_flight:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------------------------
+# output files
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return str(value)
+
+
+def _write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            if fmt == "csv":
+                writer = csv.writer(fh)
+                writer.writerow(cols)
+                for row in rows:
+                    writer.writerow([_cell(row.get(c)) for c in cols])
+            else:
+                for row in rows:
+                    fh.write(json.dumps({c: row.get(c) for c in cols}, allow_nan=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out_path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of an output file written by :func:`score_folder` (CSV or JSON lines).
+
+    Raises:
+        BatchError: the file cannot be read or parsed (message names it).
+    """
+    path = Path(path)
+    fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise BatchError(f"{path}: cannot read ({err})") from None
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as err:
+            raise BatchError(f"{path}: not a valid CSV ({err})") from None
+        cols = list(reader.fieldnames or [])
+        return cols, rows
+    rows, cols = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise BatchError(f"{path}: line {n} is not valid JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise BatchError(f"{path}: line {n} is not a JSON object")
+        if not cols:
+            cols = list(row)
+        rows.append(row)
+    return cols, rows
+
+
+def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, workers: int = 1,
+                 resume: bool = False, fmt: str = "csv", measure: bool = True,
+                 progress: Callable[[int, int, dict], None] | None = None,
+                 cancel: Callable[[], bool] | None = None, report_settings=None,
+                 explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
+                 mp_context: str | None = None) -> BatchSummary:
+    """Score every record under ``folder`` into ``out_path`` (one row per record).
+
+    Args:
+        folder: searched recursively for records (.hea with .dat or .mat); signal files without
+            a header are listed as errors.
+        predictor: an ``inference.Predictor``.
+        out_path: the CSV or JSON-lines file to write (atomically, see the module docstring).
+        labs: labs CSV path or {record_id: {name: (value, unit)}}; merged over the age, sex,
+            height and weight the record itself carries.
+        pdf_dir: also write one PDF report per scored record there.
+        workers: loader processes (load + measure run ahead of the model); 1: none.
+        resume: keep the rows of an existing ``out_path`` whose status is ok and skip those
+            records; errored records are tried again.
+        fmt: "csv" or "jsonl".
+        measure: add interval measurement columns.
+        progress: called as progress(done, total, row) after each row (done counts this run).
+        cancel: checked between records; True stops, keeping (and writing) what was done.
+        report_settings: ``report.ReportSettings`` for the PDFs.
+        explain: compute explanations for the PDFs (slower).
+        chunk_size: records per batched forward pass.
+        checkpoint_s: rewrite the output at least this often while scoring.
+        mp_context: process start method of the loader pool.
+
+    Returns:
+        BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
+
+    Raises:
+        BatchError: missing folder, bad labs table, unknown format, or an output to resume that
+            cannot be read or was written with other columns (another model).
+        KeyboardInterrupt: after writing what was done.
+    """
+    t0 = time.perf_counter()
+    if fmt not in FORMATS:
+        raise BatchError(f"unknown output format {fmt!r} (use csv or jsonl)")
+    folder = Path(folder)
+    out_path = Path(out_path)
+    headers, orphans = find_inputs(folder)
+    labs_d = _labs_dict(labs)
+    labels = list(getattr(predictor, "labels", ()))
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+
+    kept: list[dict] = []
+    done_keys: set[str] = set()
+    if resume and out_path.exists():
+        old_cols, old_rows = read_rows(out_path, fmt)
+        if old_rows and old_cols != cols:
+            raise BatchError(
+                f"{out_path}: cannot resume: its columns differ from this run's (another model, "
+                "or --no-measure/--pdf-dir changed); write to a new output file")
+        for row in old_rows:
+            if row.get("status") == "ok":
+                kept.append(row)
+                done_keys.add(str(row.get("record_path")))
+    todo_h = [h for h in headers if _rel(h, folder) not in done_keys]
+    todo_o = [o for o in orphans if _rel(o, folder) not in done_keys]
+    skipped = len(headers) + len(orphans) - len(todo_h) - len(todo_o)
+    total = len(todo_h) + len(todo_o)
+
+    rows = list(kept)
+    summary = BatchSummary(scored=0, failed=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
+                           out_path=out_path)
+    cancelled = {"flag": False}
+
+    def cancel_check() -> bool:
+        if cancel is not None and cancel():
+            cancelled["flag"] = True
+        return cancelled["flag"]
+
+    _write_atomic(out_path, cols, rows, fmt)    # a valid (possibly empty) file from the start
+    last_write = time.perf_counter()
+    gen = iter_rows(todo_h, predictor, root=folder, labs=labs_d, pdf_dir=pdf_dir, workers=workers,
+                    measure=measure, explain=explain, chunk_size=chunk_size,
+                    report_settings=report_settings, cancel=cancel_check, orphans=todo_o,
+                    mp_context=mp_context)
+    try:
+        for row in gen:
+            rows.append(row)
+            if row["status"] == "ok":
+                summary.scored += 1
+                if row.get("pdf"):
+                    summary.pdfs += 1
+            else:
+                summary.failed += 1
+                summary.errors.append((row["record_path"], row["error"] or ""))
+            if progress is not None:
+                progress(summary.scored + summary.failed, total, row)
+            if time.perf_counter() - last_write >= checkpoint_s:
+                _write_atomic(out_path, cols, rows, fmt)
+                last_write = time.perf_counter()
+    finally:
+        gen.close()
+        _write_atomic(out_path, cols, rows, fmt)
+        summary.seconds = time.perf_counter() - t0
+        n = summary.scored + summary.failed
+        summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
+        summary.cancelled = cancelled["flag"] and n < total
+    return summary

@@ -1,21 +1,261 @@
 """Explanations: learned lead bias, per-record lead attention, lead importance, ViT patch saliency.
 
-CONTRACT (owned by the inference helper). Plain numpy out; no torch or Qt types cross into the GUI.
+Methods (each named in ``Explanation.methods``):
+    - Lead bias: the learned Graphormer bias ``(H, L, L)`` averaged over heads (Ying et al. 2021).
+    - Lead attention: the last Graphormer layer's lead-to-lead attention for this record, mean over
+      heads, restricted to the lead tokens (the CLS token dropped) and renormalised so that each
+      row (the attending, query lead) sums to 1.
+    - Lead importance: gradient x input (Shrikumar et al. 2016) of the summed logits of the predicted
+      classes (the top class when none is predicted) w.r.t. the instance-normalised signal,
+      ``|.|`` summed over time per lead, normalised to sum 1. The zero baseline of gradient x input
+      is a flat line, which is what instance-normalised signals are centred on.
+    - Patch rollout: attention rollout (Abnar & Zuidema 2020) over the ViT layers: mean over heads,
+      add the identity, renormalise rows, multiply layer by layer; the CLS row over the patches,
+      reshaped to ``(P, P)`` and min-max scaled to [0, 1].
+    - Patch gradient: gradient x (input - blank page) of the image w.r.t. the top class logit,
+      ``|.|`` summed per patch and divided by its maximum (so 0 = no effect, 1 = strongest). The
+      model image is 1 = white paper; measuring input from a blank page (rather than from a black
+      image, the implicit baseline of plain gradient x input) credits the ink, not the paper.
+    - Signal saliency: a patch saliency mapped back onto the record's time axis through the render
+      layout. Each 3x4 panel shows one lead over a 2.5 s slice and the rhythm strip shows lead II
+      over 10 s; a sample of lead ``l`` at time ``t`` takes the saliency of the patch column its
+      pixel column falls in, averaged over the patch rows the panel's box spans (weighted by
+      overlap). Where two views show the same sample (lead II) the larger value wins; samples no
+      view shows (outside the explained window, or a lead outside its 2.5 s slice) are 0.
+
+Plain numpy out; no torch or Qt types cross into the GUI.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
+
+METHOD_LEAD_BIAS = "learned Graphormer lead bias, mean over heads"
+METHOD_LEAD_ATTENTION = "last Graphormer layer lead-to-lead attention, mean over heads"
+METHOD_LEAD_IMPORTANCE = ("gradient x input of the predicted classes' summed logits w.r.t. the signal, "
+                          "|.| summed over time per lead, normalised to sum 1")
+METHOD_ROLLOUT = "attention rollout (Abnar & Zuidema 2020) over ViT layers, CLS row, min-max scaled"
+METHOD_GRADIENT = ("gradient x (input - blank page) of the image w.r.t. the top class logit, "
+                   "|.| summed per patch, divided by its maximum")
+METHOD_SIGNAL = "patch saliency mapped onto (lead, time) through the render layout"
 
 
 @dataclass(frozen=True)
 class Explanation:
-    lead_bias: np.ndarray            # (L, L) learned Graphormer bias, mean over heads
-    lead_attention: np.ndarray       # (L, L) this record's lead-to-lead attention (last layer, mean heads)
-    lead_importance: np.ndarray      # (L,) sums to 1
-    patch_rollout: np.ndarray        # (P, P) attention rollout saliency in [0, 1]
-    patch_gradient: np.ndarray       # (P, P) gradient x input saliency in [0, 1]
-    signal_saliency: np.ndarray      # (L, T) the rollout saliency mapped back onto the record's time axis (record fs)
-    methods: dict                    # which method made each field, e.g. {"lead_importance": "...", ...}
+    """Why the model said what it said, for one record (one window of it).
+
+    A field is None when the model has no such part (e.g. a baseline without an image branch,
+    or an ablation without the signal branch). ``methods`` names the method behind every field
+    that is present.
+    """
+
+    lead_bias: np.ndarray | None        # (L, L) learned Graphormer bias, mean over heads
+    lead_attention: np.ndarray | None   # (L, L) this record's lead-to-lead attention (last layer, mean heads)
+    lead_importance: np.ndarray | None  # (L,) sums to 1
+    patch_rollout: np.ndarray | None    # (P, P) attention rollout saliency in [0, 1]
+    patch_gradient: np.ndarray | None   # (P, P) gradient x input saliency in [0, 1]
+    signal_saliency: np.ndarray | None  # (L, T) the rollout saliency mapped back onto the record's time axis (record fs)
+    methods: dict                       # which method made each field, e.g. {"lead_importance": "...", ...}
+    signal_gradient: np.ndarray | None = None   # (L, T) the gradient saliency mapped the same way
+    target_class: int | None = None     # index of the class the image gradient explains (the top class)
+    window: int = 0                     # which window of the record was explained
+    window_start_s: float = 0.0         # its start time in the record (s)
+    extra: dict = field(default_factory=dict)
+
+
+def scale_unit(x: np.ndarray, mode: str = "minmax") -> np.ndarray:
+    """Scale to [0, 1]. mode "minmax": (x - min) / (max - min); "max": x / max (x >= 0).
+
+    A constant (or all-zero) input gives zeros, never NaN.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    lo = float(x.min()) if mode == "minmax" else 0.0
+    span = float(x.max()) - lo
+    if not np.isfinite(span) or span <= 0:
+        return np.zeros(x.shape, dtype=np.float32)
+    return ((x - lo) / span).astype(np.float32)
+
+
+def attention_rollout(attentions: Sequence[np.ndarray], grid: int) -> np.ndarray:
+    """Attention rollout (Abnar & Zuidema 2020) of a ViT with a leading CLS token.
+
+    Args:
+        attentions: per layer, first to last, ``(H, N, N)`` or ``(N, N)`` attention probabilities
+            with N = 1 + grid * grid (any extra tokens sit before the patches).
+        grid: P, patches per side.
+
+    Returns:
+        float32 (P, P): the CLS token's rolled-out attention to each patch, min-max scaled to [0, 1].
+    """
+    rollout = None
+    for attn in attentions:
+        a = np.asarray(attn, dtype=np.float64)
+        if a.ndim == 3:
+            a = a.mean(axis=0)                               # (N, N) mean over heads
+        a = a + np.eye(a.shape[0])                           # residual connection
+        a = a / a.sum(axis=-1, keepdims=True)                # rows sum to 1 again
+        rollout = a if rollout is None else a @ rollout      # later layers act on earlier ones
+    if rollout is None:
+        raise ValueError("attention rollout needs at least one layer")
+    cls_to_patches = rollout[0, -grid * grid:]               # (P*P,)
+    return scale_unit(cls_to_patches.reshape(grid, grid), "minmax")
+
+
+def patch_sum(pixel_map: np.ndarray, grid: int) -> np.ndarray:
+    """Sum an (S, S) pixel map over a ``grid x grid`` patch grid -> (P, P)."""
+    s = pixel_map.shape[0]
+    p = s // grid
+    return pixel_map[: grid * p, : grid * p].reshape(grid, p, grid, p).sum(axis=(1, 3))
+
+
+def saliency_to_signal(patch_saliency: np.ndarray, layout, n_samples: int, fs: float,
+                       start_s: float = 0.0) -> np.ndarray:
+    """Map a patch saliency back onto the record's time axis through the render layout.
+
+    Args:
+        patch_saliency: (P, P) saliency over the image's patch grid (rows = y).
+        layout: the ``EcgLayout`` of the rendered image (its panels, width and height).
+        n_samples: T, the record's own length in samples.
+        fs: the record's own sampling rate (Hz).
+        start_s: where the rendered window starts in the record (s).
+
+    Returns:
+        float32 (L, T) with L = 12: each sample's saliency (see the module docstring), 0 where no
+        view of the image shows it.
+    """
+    sal = np.asarray(patch_saliency, dtype=np.float64)
+    grid_y, grid_x = sal.shape
+    patch_h = layout.height / grid_y
+    patch_w = layout.width / grid_x
+    out = np.zeros((12, n_samples), dtype=np.float32)
+    t_rel = np.arange(n_samples) / float(fs) - start_s        # (T,) time within the window
+    row_edges = np.arange(grid_y + 1) * patch_h
+    for panel in layout.panels:
+        ya, yb = sorted((panel.y0, panel.y1))
+        # overlap of the panel's rows with each patch row, as weights summing to 1
+        overlap = np.clip(np.minimum(row_edges[1:], yb) - np.maximum(row_edges[:-1], ya), 0, None)
+        if overlap.sum() <= 0:
+            continue
+        profile = (overlap / overlap.sum()) @ sal             # (P,) per patch column
+        inside = (t_rel >= panel.t0) & (t_rel < panel.t1)
+        if not inside.any():
+            continue
+        frac = (t_rel[inside] - panel.t0) / (panel.t1 - panel.t0)
+        x = panel.x0 + frac * (panel.x1 - panel.x0)
+        col = np.clip(np.floor(x / patch_w).astype(int), 0, grid_x - 1)
+        lead_row = out[panel.lead]
+        lead_row[inside] = np.maximum(lead_row[inside], profile[col])
+    return out
+
+
+@dataclass(frozen=True)
+class ExplainedWindow:
+    """What one explanation pass gives: the explanation and the window's logits from the same pass."""
+    explanation: Explanation | None   # None when nothing applies to the model
+    logits: np.ndarray                # float32 (K,) logits of the explained window
+    predicted: tuple[int, ...]        # the classes whose logits the lead importance explains
+    forward_s: float                  # seconds in the forward pass
+    explain_s: float                  # seconds in the backward passes and the numpy work
+
+
+def explain_window(model, signal, image, clinical, clinical_mask, predicted: Sequence[int] | None = None, *,
+                   thresholds: Sequence[float] | None = None, task: str = "multilabel",
+                   layout=None, n_samples: int | None = None, fs: float | None = None,
+                   start_s: float = 0.0, window: int = 0) -> ExplainedWindow:
+    """Explain one window: one forward pass with attention weights, then input gradients.
+
+    Args:
+        model: a model with the Mirage forward signature, in eval mode.
+        signal: float tensor (1, L, T_model) instance-normalised window.
+        image: float tensor (1, 1, S, S) in [0, 1], 1 = white paper.
+        clinical, clinical_mask: float tensors (1, C).
+        predicted: indices of the predicted classes (the lead-importance target); None: the classes
+            whose probability from this very pass reaches ``thresholds`` (sigmoid, or softmax for
+            ``task="multiclass"``). Empty: the top class.
+        thresholds: (K,) decision thresholds, used when ``predicted`` is None (default 0.5).
+        task: "multilabel" or "multiclass".
+        layout: the render layout used to map patch saliency onto the signal (None: not mapped).
+        n_samples, fs: the record's own length (T) and sampling rate, for the mapping.
+        start_s: the window's start in the record (s).
+        window: the window's index (recorded in the result).
+
+    Returns:
+        ExplainedWindow (the Explanation, or None when nothing applies to this model).
+    """
+    import time
+
+    import torch
+
+    t0 = time.perf_counter()
+    with torch.inference_mode(False), torch.enable_grad():
+        sig = signal.detach().clone().requires_grad_(True)
+        img = image.detach().clone().requires_grad_(True)
+        out = model(sig, img, clinical.detach().clone(), clinical_mask.detach().clone(), need_weights=True)
+        logits = out.logits[0]                                  # (K,)
+        logits_np = logits.detach().float().cpu().numpy()
+        t1 = time.perf_counter()
+        top = int(np.argmax(logits_np))
+        if predicted is None:
+            probs = (torch.softmax(logits.detach().float(), -1) if task == "multiclass"
+                     else torch.sigmoid(logits.detach().float())).cpu().numpy()
+            th = np.full(probs.shape, 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
+            predicted = [k for k in range(probs.size) if probs[k] >= th[k]]
+        targets = sorted(set(int(k) for k in predicted)) or [top]
+        if targets == [top]:
+            g_sig, g_img = torch.autograd.grad(logits[top], (sig, img), allow_unused=True)
+        else:
+            (g_img,) = torch.autograd.grad(logits[top], (img,), retain_graph=True, allow_unused=True)
+            (g_sig,) = torch.autograd.grad(logits[targets].sum(), (sig,), allow_unused=True)
+
+    methods: dict[str, str] = {}
+    fields: dict[str, np.ndarray | None] = dict(lead_bias=None, lead_attention=None, lead_importance=None,
+                                                 patch_rollout=None, patch_gradient=None,
+                                                 signal_saliency=None, signal_gradient=None)
+    uses_signal = getattr(getattr(model, "config", None), "use_signal", True)
+    bias = getattr(model, "lead_bias", None) if uses_signal else None
+    if isinstance(bias, torch.Tensor):
+        b = bias.detach().float().cpu().numpy()
+        fields["lead_bias"] = (b.mean(axis=0) if b.ndim == 3 else b).astype(np.float32)   # (L, L)
+        methods["lead_bias"] = METHOD_LEAD_BIAS
+    if out.lead_attn is not None:
+        a = out.lead_attn[0].detach().float().cpu().numpy()    # (H, L', L')
+        a = a.mean(axis=0) if a.ndim == 3 else a
+        if a.shape[-1] == a.shape[-2] == 13:                    # a CLS token first: keep the lead block
+            a = a[1:, 1:]
+        # the lead block of an attention that also covers the CLS token: renormalise each row
+        a = a / np.maximum(a.sum(axis=-1, keepdims=True), 1e-12)
+        fields["lead_attention"] = a.astype(np.float32)
+        methods["lead_attention"] = METHOD_LEAD_ATTENTION
+    if g_sig is not None:
+        contrib = (g_sig[0] * sig[0]).detach().abs().sum(dim=-1).double().cpu().numpy()   # (L,)
+        total = contrib.sum()
+        fields["lead_importance"] = (contrib / total if total > 0 else
+                                     np.full(contrib.shape, 1.0 / contrib.size)).astype(np.float32)
+        methods["lead_importance"] = METHOD_LEAD_IMPORTANCE
+    grid = None
+    if out.vit_attn:
+        n_patches = out.vit_attn[0].shape[-1] - 1
+        grid = int(round(np.sqrt(n_patches)))
+        maps = [a[0].detach().float().cpu().numpy() for a in out.vit_attn]
+        fields["patch_rollout"] = attention_rollout(maps, grid)
+        methods["patch_rollout"] = METHOD_ROLLOUT
+    if g_img is not None:
+        if grid is None:
+            grid = image.shape[-1] // int(getattr(getattr(model, "config", None), "patch_size", 16))
+        ink = (g_img[0, 0] * (img[0, 0] - 1.0)).detach().abs().double().cpu().numpy()  # (S, S)
+        fields["patch_gradient"] = scale_unit(patch_sum(ink, grid), "max")
+        methods["patch_gradient"] = METHOD_GRADIENT
+    if layout is not None and n_samples is not None and fs is not None:
+        for src, dst in (("patch_rollout", "signal_saliency"), ("patch_gradient", "signal_gradient")):
+            if fields[src] is not None:
+                fields[dst] = saliency_to_signal(fields[src], layout, n_samples, fs, start_s)
+                methods[dst] = f"{METHOD_SIGNAL} ({src})"
+    explanation = None
+    if methods:
+        explanation = Explanation(methods=methods, target_class=top, window=window,
+                                  window_start_s=float(start_s), **fields)
+    return ExplainedWindow(explanation, logits_np.astype(np.float32), tuple(targets), t1 - t0,
+                           time.perf_counter() - t1)

@@ -1,19 +1,58 @@
 """Inference: ``Predictor(path).predict(record, clinical) -> Prediction``.
 
-CONTRACT (owned by the inference helper).
+One record goes through the one preprocessing path (``preprocess.model_inputs``: band-pass,
+resample, instance-normalise, 10 s windows, render) and the model. Records longer than one window
+give W windows; the record's probabilities are the mean of the window probabilities (each window
+is an equally valid 10 s view of the same ECG; the per-window values are kept in
+``Prediction.window_probabilities``). Explanations come from the window with the highest maximum
+class probability (the first on ties) and are mapped back onto the record at that window's start.
+
+Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from mirage_model.checkpoint import CheckpointError
 from mirage_model.explain import Explanation
+
+log = logging.getLogger(__name__)
+
+_THREADS_SET = False
+
+
+class ModelNotFoundError(CheckpointError):
+    """No checkpoint where one was asked for (or no default model ships). ``str()`` says what to do."""
 
 
 @dataclass(frozen=True)
 class Prediction:
+    """The model's output for one record.
+
+    Attributes:
+        labels: the K class names, in the model's order.
+        probabilities: float32 (K,) mean over the record's windows (sigmoid for multi-label
+            checkpoints, softmax for multi-class ones: then they sum to 1).
+        thresholds: float32 (K,) the checkpoint's decision thresholds.
+        positive: labels with probability >= threshold, in label order.
+        model_name: the checkpoint's name.
+        timings: seconds per stage: "load" (when a path was given), "preprocess" (filter, resample,
+            normalise, window and render: ``model_inputs``), "predict", "explain", "total".
+            predict_batch reports each record's share of the batched forward as "predict".
+        explanation: for the explained window (see module docstring), or None.
+        window_probabilities: float32 (W, K) per window.
+        clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
+            given values the model read, which it does not use, and which of its features were absent.
+    """
+
     labels: tuple[str, ...]
     probabilities: np.ndarray          # (K,) aggregated over windows (mean)
     thresholds: np.ndarray             # (K,)
@@ -23,15 +62,367 @@ class Prediction:
     explanation: Explanation | None = None
     window_probabilities: np.ndarray | None = None  # (W, K)
     clinical_used: dict = field(default_factory=dict)
+    window_starts_s: np.ndarray | None = None      # (W,) start of each window in the record (s)
+    record_id: str = ""
+
+    @property
+    def top_label(self) -> str:
+        """The most probable label."""
+        return self.labels[int(np.argmax(self.probabilities))]
+
+
+@dataclass
+class _Prepared:
+    record: object            # EcgRecord
+    inputs: object            # preprocess.ModelInputs
+    x: np.ndarray             # (C,) encoded clinical
+    mask: np.ndarray          # (C,)
+    clinical_used: dict
+    timings: dict
+
+
+def configure_threads() -> int:
+    """Cap torch's intra-op threads at the CPU cores this process may use (once per process).
+
+    torch counts the host's cores, which in containers and shared machines can exceed the cores
+    this process is allowed; oversubscription makes small models slower, not faster.
+    ``MIRAGE_THREADS`` overrides. Returns the thread count in effect.
+    """
+    global _THREADS_SET
+    import torch
+
+    if not _THREADS_SET:
+        _THREADS_SET = True
+        env = os.environ.get("MIRAGE_THREADS")
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        want = int(env) if env and env.isdigit() and int(env) > 0 else min(torch.get_num_threads(), cores)
+        if want != torch.get_num_threads():
+            torch.set_num_threads(want)
+    return torch.get_num_threads()
+
+
+def resolve_device(device: str = "auto") -> str:
+    """"auto" -> "cuda" when a GPU is present, else "cpu"; "cuda" without one is an error."""
+    import torch
+
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but no CUDA GPU is available; use 'cpu' or 'auto'")
+    if device not in ("cpu",) and not str(device).startswith("cuda"):
+        raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'")
+    return str(device)
+
+
+def resolve_model_path(path=None) -> Path:
+    """The checkpoint to load: ``path`` or, when None, the shipped default model.
+
+    Raises:
+        ModelNotFoundError: no such file/folder, or no default model ships.
+    """
+    from mirage_model.paths import default_model_path, resources_dir
+
+    if path is None:
+        default = default_model_path()
+        if default is None:
+            raise ModelNotFoundError(
+                f"no trained model ships with this installation ({resources_dir() / 'models' / 'default'} "
+                "has no config.json); open a checkpoint folder or train one with `mirage train`")
+        return default
+    path = Path(path)
+    if not path.exists():
+        raise ModelNotFoundError(f"{path}: no such checkpoint (expected a folder with config.json "
+                                 "and model.safetensors)")
+    return path
+
+
+def _load_record(record, timings: dict):
+    from mirage_model.io import load_record
+
+    if isinstance(record, (str, os.PathLike)):
+        t0 = time.perf_counter()
+        record = load_record(record)
+        timings["load"] = time.perf_counter() - t0
+    return record
 
 
 class Predictor:
-    def __init__(self, path=None, device: str = "auto"):
-        """path: checkpoint folder/file (None: the shipped default). device: "auto" (CUDA when present), "cpu", "cuda"."""
-        raise NotImplementedError
+    """A loaded model ready to score records. Holds the model; create once, reuse.
 
-    def predict(self, record, clinical=None, explain: bool = True) -> Prediction:
-        raise NotImplementedError
+    Args:
+        path: checkpoint folder or file (None: the shipped default, see ``paths.default_model_path``).
+        device: "auto" (CUDA when present, else CPU), "cpu" or "cuda".
+        batch_size: windows per forward pass in ``predict_batch``.
 
-    def predict_batch(self, records, clinicals=None, explain: bool = False) -> list[Prediction]:
-        raise NotImplementedError
+    Raises:
+        ModelNotFoundError: no checkpoint at ``path`` / no default model ships.
+        CheckpointError: the checkpoint is corrupt or mismatched (message names the file).
+    """
+
+    def __init__(self, path=None, device: str = "auto", batch_size: int = 32):
+        from mirage_model.checkpoint import load_checkpoint
+
+        resolved = resolve_model_path(path)
+        self.device = resolve_device(device)
+        configure_threads()
+        self._setup(load_checkpoint(resolved, device=self.device), batch_size)
+
+    @classmethod
+    def from_loaded(cls, loaded, device: str = "auto", batch_size: int = 32) -> "Predictor":
+        """Wrap an in-memory ``LoadedModel`` (e.g. a freshly built model for benchmarks)."""
+        self = cls.__new__(cls)
+        self.device = resolve_device(device)
+        configure_threads()
+        loaded.model.to(self.device)
+        self._setup(loaded, batch_size)
+        return self
+
+    def _setup(self, loaded, batch_size: int) -> None:
+        self.loaded = loaded
+        self.model = loaded.model.eval()
+        self.model.requires_grad_(False)    # inference only: gradients are taken w.r.t. inputs
+        self.model_type = loaded.model_type
+        self.task = loaded.task
+        self.labels = tuple(loaded.labels)
+        k = len(self.labels)
+        th = loaded.thresholds if loaded.thresholds is not None and len(loaded.thresholds) else [0.5] * k
+        self.thresholds = np.asarray(th, dtype=np.float32).reshape(-1)
+        if self.thresholds.shape != (k,):
+            raise CheckpointError(f"{loaded.path}: {self.thresholds.size} thresholds for {k} labels")
+        self.schema = loaded.schema
+        self.preprocess_cfg = loaded.preprocess
+        self.render_cfg = loaded.render
+        self.name = loaded.name or (Path(loaded.path).name if loaded.path else self.model_type)
+        self.batch_size = int(batch_size)
+        cfg = getattr(self.model, "config", None)
+        self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0
+        self._n_clinical = len(self.schema.names) if self.schema is not None else 0
+        self._layout = None
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def encode_clinical(self, clinical: Mapping[str, object] | None) -> tuple[np.ndarray, np.ndarray, dict]:
+        """Encode clinical values with the checkpoint's schema.
+
+        Args:
+            clinical: name -> value or (value, unit); None for none.
+
+        Returns:
+            x float32 (C,), mask float32 (C,), and the used/ignored/missing report.
+
+        Raises:
+            ClinicalError: an impossible value or unknown unit for a feature the model uses.
+        """
+        clinical = dict(clinical or {})
+        names = list(self.schema.names) if self.schema is not None else []
+        used_names = names if self._uses_labs else []
+        used = {k: v for k, v in clinical.items() if k in used_names and not _is_missing(v)}
+        ignored = {k: v for k, v in clinical.items() if k not in used_names}
+        missing = [n for n in used_names if n not in used]
+        if self._n_clinical:
+            x, mask = self.schema.encode(used if self._uses_labs else {})
+            x = np.asarray(x, dtype=np.float32)
+            mask = np.asarray(mask, dtype=np.float32)
+        else:
+            x = np.zeros(0, dtype=np.float32)
+            mask = np.zeros(0, dtype=np.float32)
+        return x, mask, {"used": used, "ignored": ignored, "missing": missing}
+
+    def prepare(self, record, clinical: Mapping[str, object] | None = None) -> _Prepared:
+        """Load (if a path), preprocess and render one record and encode its clinical values."""
+        from mirage_model.preprocess import model_inputs
+
+        timings: dict = {}
+        record = _load_record(record, timings)
+        x, mask, report = self.encode_clinical(clinical)
+        t0 = time.perf_counter()
+        inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
+        timings["preprocess"] = time.perf_counter() - t0
+        return _Prepared(record, inputs, x, mask, report, timings)
+
+    def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
+        """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
+        import torch
+
+        dev = self.device
+        sig = torch.from_numpy(np.ascontiguousarray(signal, dtype=np.float32)).to(dev)
+        img = torch.from_numpy(np.ascontiguousarray(image)).to(dev)
+        img = (img.float() / 255.0 if img.dtype == torch.uint8 else img.float()).unsqueeze(1)
+        cx = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(dev)
+        cm = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.float32)).to(dev)
+        return sig, img, cx, cm
+
+    def _probabilities(self, logits):
+        import torch
+
+        if self.task == "multiclass":
+            return torch.softmax(logits.float(), dim=-1)
+        return torch.sigmoid(logits.float())
+
+    def forward_windows(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray,
+                        mask: np.ndarray) -> np.ndarray:
+        """Probabilities for a stack of windows, in chunks of ``batch_size``.
+
+        Args:
+            signal: float32 (N, L, T) instance-normalised windows.
+            image: uint8 (N, S, S) renderings (255 = white).
+            x, mask: float32 (N, C) encoded clinical values and presence mask.
+
+        Returns:
+            float32 (N, K).
+        """
+        import torch
+
+        with torch.inference_mode():
+            out = []
+            for i in range(0, len(signal), self.batch_size):
+                sl = slice(i, i + self.batch_size)
+                logits = self.model(*self._tensors(signal[sl], image[sl], x[sl], mask[sl])).logits
+                out.append(self._probabilities(logits).cpu().numpy())
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(self.labels)), np.float32)
+
+    def layout(self):
+        """The render layout of the model image (geometry only; cached)."""
+        if self._layout is None:
+            from mirage_model.render import RenderConfig, make_layout
+
+            cfg = self.render_cfg if self.render_cfg is not None else RenderConfig()
+            self._layout = make_layout(cfg.width, cfg.height, cfg)
+        return self._layout
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _probabilities_np(self, logits: np.ndarray) -> np.ndarray:
+        """(..., K) logits -> probabilities (computed in float64: a stable softmax)."""
+        z = np.asarray(logits, dtype=np.float64)
+        if self.task == "multiclass":
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+    def _explain_window(self, prep: _Prepared, w: int, predicted):
+        from mirage_model.explain import explain_window
+
+        inp = prep.inputs
+        sig, img, cx, cm = self._tensors(inp.signal[w:w + 1], inp.image[w:w + 1], prep.x[None], prep.mask[None])
+        layout = self.layout() if self.model_type == "mirage" else None
+        rec = prep.record
+        return explain_window(self.model, sig, img, cx, cm, predicted, thresholds=self.thresholds,
+                              task=self.task, layout=layout, n_samples=rec.signal.shape[1],
+                              fs=float(rec.fs), start_s=float(inp.starts_s[w]), window=w)
+
+    def _finish(self, prep: _Prepared, window_probs: np.ndarray | None, explain: bool) -> Prediction:
+        """Aggregate windows, explain if asked, and build the Prediction.
+
+        ``window_probs`` None (a one-window record being explained): the explanation pass is also
+        the prediction pass, which saves a forward pass.
+        """
+        explanation = None
+        if window_probs is None:
+            ew = self._explain_window(prep, 0, None)
+            window_probs = self._probabilities_np(ew.logits)[None]              # (1, K)
+            explanation = ew.explanation
+            prep.timings["predict"] = ew.forward_s
+            prep.timings["explain"] = ew.explain_s
+        elif explain:
+            t0 = time.perf_counter()
+            w = int(np.argmax(window_probs.max(axis=1)))       # most confident window, first on ties
+            predicted = [k for k in range(len(self.labels)) if window_probs[w, k] >= self.thresholds[k]]
+            explanation = self._explain_window(prep, w, predicted).explanation
+            prep.timings["explain"] = time.perf_counter() - t0
+        probs = window_probs.mean(axis=0).astype(np.float32)               # (K,)
+        positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
+        return Prediction(
+            labels=self.labels, probabilities=probs, thresholds=self.thresholds.copy(), positive=positive,
+            model_name=self.name, timings=prep.timings, explanation=explanation,
+            window_probabilities=window_probs, clinical_used=prep.clinical_used,
+            window_starts_s=np.asarray(prep.inputs.starts_s, dtype=np.float64),
+            record_id=str(getattr(prep.record, "record_id", "")),
+        )
+
+    def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True) -> Prediction:
+        """Score one record.
+
+        Args:
+            record: an ``EcgRecord`` or a path to one.
+            clinical: name -> value or (value, unit) (see ``encode_clinical``); None for none.
+            explain: also compute the explanation (slower: a forward pass with attention weights
+                and backward passes to the inputs; for a one-window record that pass also gives
+                the probabilities, which then agree with ``explain=False`` to float rounding).
+
+        Returns:
+            Prediction (probabilities (K,), window_probabilities (W, K), explanation or None).
+
+        Raises:
+            RecordError: the record cannot be read. ClinicalError: a bad clinical value.
+            PreprocessError: the signal cannot be preprocessed (e.g. not 12 leads).
+        """
+        t0 = time.perf_counter()
+        prep = self.prepare(record, clinical)
+        inp = prep.inputs
+        w = len(inp.signal)
+        if explain and w == 1:
+            pred = self._finish(prep, None, True)
+        else:
+            t1 = time.perf_counter()
+            probs = self.forward_windows(inp.signal, inp.image, np.repeat(prep.x[None], w, 0),
+                                         np.repeat(prep.mask[None], w, 0))
+            prep.timings["predict"] = time.perf_counter() - t1
+            pred = self._finish(prep, probs, explain)
+        prep.timings["total"] = time.perf_counter() - t0
+        return pred
+
+    def predict_batch(self, records: Sequence, clinicals: Sequence[Mapping | None] | None = None,
+                      explain: bool = False) -> list[Prediction]:
+        """Score many records with batched forward passes across all their windows.
+
+        Args:
+            records: EcgRecords or paths. A record that cannot be read raises RecordError
+                (callers that must carry on load records first and skip the bad ones).
+            clinicals: one mapping (or None) per record, or None for none at all.
+            explain: also explain every record (one extra pass each).
+
+        Returns:
+            One Prediction per record, in order; equal to ``predict`` on each record.
+        """
+        records = list(records)
+        if clinicals is None:
+            clinicals = [None] * len(records)
+        clinicals = list(clinicals)
+        if len(clinicals) != len(records):
+            raise ValueError(f"{len(clinicals)} clinical entries for {len(records)} records")
+        t_start = time.perf_counter()
+        preps = [self.prepare(r, c) for r, c in zip(records, clinicals)]
+        if not preps:
+            return []
+        counts = [len(p.inputs.signal) for p in preps]
+        signal = np.concatenate([p.inputs.signal for p in preps])
+        image = np.concatenate([p.inputs.image for p in preps])
+        x = np.concatenate([np.repeat(p.x[None], n, 0) for p, n in zip(preps, counts)])
+        mask = np.concatenate([np.repeat(p.mask[None], n, 0) for p, n in zip(preps, counts)])
+        t1 = time.perf_counter()
+        probs = self.forward_windows(signal, image, x, mask)
+        t_fwd = time.perf_counter() - t1
+        total_w = sum(counts)
+        out, i = [], 0
+        for p, n in zip(preps, counts):
+            p.timings["predict"] = t_fwd * n / total_w        # this record's share of the batch
+            out.append(self._finish(p, probs[i:i + n], explain))
+            p.timings["total"] = sum(v for k, v in p.timings.items() if k != "total")
+            i += n
+        log.debug("scored %d records (%d windows) in %.3f s", len(out), total_w, time.perf_counter() - t_start)
+        return out
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, tuple) and value:
+        value = value[0]
+    try:
+        return bool(np.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False

@@ -1,13 +1,98 @@
 """ECG interval measurements: HR, RR, PR, QRS, QT, QTc (Bazett, Fridericia), frontal axes, fiducials.
 
-CONTRACT (owned by the measurement helper).
+Method (global measurements on a median beat of the 12 leads, the approach of computerised
+electrocardiographs and of the CSE / IEC 60601-2-25 "global interval" definitions):
+
+1. Conditioning: every lead is band-passed 0.5-100 Hz (zero-phase Butterworth; the upper edge
+   is lowered to 0.4 fs for low sampling rates). Leads that are flat, contain NaN or are flagged
+   ``missing``/``flat`` in ``record.quality`` are left out.
+2. QRS detection: neurokit2's ``ecg_findpeaks`` (method "neurokit", Makowski et al. 2021) on the
+   spatial magnitude of the independent leads (I, II, V1-V6), so no single lead decides. Each
+   beat is anchored at the maximum of that magnitude.
+3. Dominant beats: beats whose QRS (-80 ms to +100 ms around the anchor, all independent leads)
+   correlates at least 0.9 with the median QRS form. Ectopic and noisy beats are left out of the
+   median beat; all beats count for the heart rate.
+4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms).
+5. Global fiducials on the median beat, from the 8 independent leads together:
+   - QRS onset/offset: the spatial velocity ``sqrt(sum_l (dx_l/dt)^2)`` falls below a fraction of
+     its QRS maximum (held for 6 ms), walking out from the first/last steep part of the QRS.
+     Being spatial, the first deflection in any lead starts the QRS and the last one ends it.
+   - T offset: trapezium-area method (Vazquez-Seisdedos et al., BioMed Eng OnLine 2011) on the
+     spatial magnitude of the baseline-corrected ST-T segment; where the T wave of all leads has
+     returned to baseline.
+   - P wave: the spatial velocity in the window before the QRS, as for the QRS. A P wave is
+     accepted only if its amplitude is at least ``p_min_amplitude_mv`` and it is consistent beat
+     to beat (median correlation of the P segment with the median P); otherwise PR and the
+     P axis are None (atrial fibrillation, flutter, paced or junctional rhythm, noise).
+6. Intervals: PR = QRS onset - P onset, QRS = QRS offset - QRS onset, QT = T offset - QRS onset,
+   RR = mean RR of all detected beats, HR = 60000 / RR. QTc: Bazett QT / sqrt(RR s),
+   Fridericia QT / cbrt(RR s).
+7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat.
+   With the Einthoven/Goldberger geometry a frontal vector of angle a and size M projects as
+   I = M cos a and aVF = (sqrt(3)/2) M sin a, so a = atan2(2 aVF / sqrt(3), I), in degrees in
+   (-180, 180]. None when the net vector is too small to have a direction.
+8. Per-lead fiducials for display: the same rules on each lead's own median beat, mapped back to
+   every dominant beat (NaN for the others); the R peak is the largest deflection of the lead
+   inside the global QRS of each beat (the S nadir in a QS lead).
+
+Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
+(``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
+``Measurements.notes``. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import signal as sps
+
+from mirage_model.io import STANDARD_LEADS
+
+METHOD_NAME = "median-beat spatial velocity + neurokit2 QRS detection"
+
+# Independent leads: I, II, V1-V6 (III and the augmented leads are linear combinations of I, II).
+_INDEPENDENT = (0, 1, 6, 7, 8, 9, 10, 11)
+_LEAD_I, _LEAD_AVF = 0, 5
+
+SCALAR_KEYS: tuple[str, ...] = (
+    "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
+    "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+)
+FIDUCIAL_KEYS: tuple[str, ...] = ("p_on", "p_off", "qrs_on", "qrs_off", "t_off", "r_peak")
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    """Tunable constants of the method (times in seconds, amplitudes in mV)."""
+    band_hz: tuple[float, float] = (0.5, 100.0)   # conditioning band-pass
+    pre_s: float = 0.45                           # median beat starts this long before the anchor
+    post_s: float = 0.75                          # ... and ends this long after it
+    min_beats: int = 3                            # dominant beats needed for a median beat
+    min_dominant_fraction: float = 0.4            # fewer consistent beats than this: noise, no values
+    qrs_corr_min: float = 0.9                     # QRS correlation with the median form (dominant beats)
+    qrs_lowpass_hz: float | None = 40.0           # extra low-pass of the median beat for QRS bounds
+    qrs_bound_method: str = "knee"                 # "knee" (log-velocity knee) or "threshold"
+    qrs_knee_on_s: float = 0.08                   # knee search before the first steep QRS sample
+    qrs_knee_off_s: float = 0.08                  # ... and after the last one
+    qrs_on_frac: float = 0.12                     # spatial velocity threshold for QRS onset (of its max)
+    qrs_off_frac: float = 0.12                    # ... and for QRS offset
+    hold_s: float = 0.006                         # a threshold crossing must hold this long
+    t_lowpass_hz: float = 20.0                    # low-pass of the median beat for the T wave
+    t_ref_s: float = 0.18                         # trapezium reference point after the steepest T slope
+    t_min_amplitude_mv: float = 0.04             # smaller T waves: no T offset (QT None)
+    p_window_s: float = 0.33                      # P search window before the QRS onset
+    p_lowpass_hz: float = 40.0                    # low-pass of the median beat for the P wave
+    p_bound_method: str = "knee"                   # "knee" or "threshold", as for the QRS
+    p_steep_frac: float = 0.5                     # P samples this steep (of the P's max velocity) are inside it
+    p_knee_s: float = 0.06                        # knee search before/after the steep P samples
+    p_on_frac: float = 0.25                       # spatial velocity threshold for P onset (of P max)
+    p_off_frac: float = 0.25                      # ... and for P offset
+    p_min_amplitude_mv: float = 0.04              # smaller P waves (largest lead): no P
+    p_corr_min: float = 0.5                       # median beat-to-beat P correlation for a P wave
+    min_axis_area_mv_ms: float = 0.5              # smaller net vectors (mV ms): axis None
 
 
 @dataclass(frozen=True)
@@ -38,12 +123,461 @@ class Measurements:
     fs: float = 0.0
     method: str = ""
     notes: tuple[str, ...] = ()                      # why a value is None, e.g. "PR: no P waves found (AF?)"
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n_beats,) anchor samples
+    dominant: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (n_beats,) in median beat
+    qtc_formula: str = "Bazett: QT/sqrt(RR[s]); Fridericia: QT/cbrt(RR[s])"
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
-        raise NotImplementedError
+        return {k: getattr(self, k) for k in SCALAR_KEYS}
 
 
-def measure(record) -> Measurements:
-    """Measure an EcgRecord (12, T) mV at fs. Values are None where not measurable, never invented."""
-    raise NotImplementedError
+def qtc_bazett(qt_ms: float, rr_ms: float) -> float:
+    """Bazett (1920): QTc = QT / sqrt(RR in seconds), in ms."""
+    return qt_ms / math.sqrt(rr_ms / 1000.0)
+
+
+def qtc_fridericia(qt_ms: float, rr_ms: float) -> float:
+    """Fridericia (1920): QTc = QT / cbrt(RR in seconds), in ms."""
+    return qt_ms / (rr_ms / 1000.0) ** (1.0 / 3.0)
+
+
+def frontal_axis_deg(net_i: float, net_avf: float) -> float:
+    """Frontal-plane axis from the net deflections (amplitude or area) of leads I and aVF.
+
+    Lead I sees M cos(a), aVF sees (sqrt(3)/2) M sin(a) (Einthoven triangle, Goldberger leads).
+
+    Returns:
+        degrees in (-180, 180]; 0 points to the left arm, +90 to the feet.
+    """
+    deg = math.degrees(math.atan2(2.0 * net_avf / math.sqrt(3.0), net_i))
+    return 180.0 if deg == -180.0 else deg
+
+
+def empty_measurements(fs: float, notes: tuple[str, ...], beats: np.ndarray | None = None,
+                       heart_rate: tuple[float, float] | None = None) -> Measurements:
+    """Measurements with every value None (or only HR/RR), and the reasons in ``notes``."""
+    hr, rr = heart_rate if heart_rate is not None else (None, None)
+    return Measurements(
+        heart_rate_bpm=hr, rr_ms=rr, pr_ms=None, qrs_ms=None, qt_ms=None, qtc_bazett_ms=None,
+        qtc_fridericia_ms=None, p_axis_deg=None, qrs_axis_deg=None, t_axis_deg=None,
+        fs=float(fs), method=METHOD_NAME, notes=notes,
+        beats=np.zeros(0, dtype=np.int64) if beats is None else beats,
+        dominant=np.zeros(0 if beats is None else len(beats), dtype=bool),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# signal helpers
+
+
+def _bandpass(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray:
+    """Zero-phase Butterworth band-pass along the last axis. x: (L, T)."""
+    hi = min(band[1], 0.4 * fs)
+    sos = sps.butter(2, [band[0], hi], btype="bandpass", fs=fs, output="sos")
+    padlen = min(x.shape[-1] - 1, int(3 * fs))
+    return sps.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
+
+
+def _velocity(x: np.ndarray, fs: float) -> np.ndarray:
+    """Central-difference derivative over +-4 ms, mV/s, same shape as x (.., K)."""
+    d = max(1, int(round(0.004 * fs)))
+    v = np.zeros_like(x)
+    v[..., d:-d] = (x[..., 2 * d:] - x[..., :-2 * d]) * (fs / (2.0 * d))
+    return v
+
+
+def _hold_below(mask_below: np.ndarray, n_hold: int) -> np.ndarray:
+    """True where ``mask_below`` holds for n_hold consecutive samples starting at that index."""
+    if n_hold <= 1:
+        return mask_below
+    c = np.convolve(mask_below.astype(np.int32), np.ones(n_hold, dtype=np.int32), mode="full")
+    # c[k + n_hold - 1] counts mask[k .. k + n_hold - 1]
+    out = np.zeros_like(mask_below)
+    out[: len(mask_below) - n_hold + 1] = c[n_hold - 1: len(mask_below)] == n_hold
+    return out
+
+
+def _walk_out(sv: np.ndarray, lo: int, hi: int, start: int, thr: float, n_hold: int,
+              backwards: bool) -> int | None:
+    """From ``start`` walk back (or forward) to the first sample where sv < thr holds.
+
+    Backwards: returns the onset k (the last sample of the quiet run just before the wave).
+    Forwards: returns the offset k (the first quiet sample after the wave). None if the search
+    window [lo, hi) ends first.
+    """
+    below = _hold_below(sv < thr, n_hold)
+    if backwards:
+        # quiet run of n_hold samples ending at k: below[k - n_hold + 1]
+        for k in range(start, lo + n_hold - 2, -1):
+            if below[k - n_hold + 1]:
+                return k
+        return None
+    for k in range(start, hi - n_hold + 1):
+        if below[k]:
+            return k
+    return None
+
+
+def _knee(sv: np.ndarray, a: int, b: int) -> int | None:
+    """Knee of log(sv) on [a, b]: the sample farthest below the chord from a to b.
+
+    Where a wave starts (ends), the log velocity turns from the isoelectric level to the steep
+    rise (from the steep fall to the level after it); the chord's deepest point is that turn.
+    """
+    if b - a < 3:
+        return None
+    y = np.log10(np.maximum(sv[a:b + 1], 1e-6))
+    y = np.convolve(np.pad(y, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+    chord = y[0] + (y[-1] - y[0]) * np.arange(len(y)) / (len(y) - 1)
+    return a + int(np.argmax(chord - y))
+
+
+def _trapezium_end(y: np.ndarray, tm: int, tr: int) -> int:
+    """Trapezium-area wave end: argmax over t in [tm, tr] of 0.5 (y[tm] - y[t]) (2 tr - t - tm)."""
+    t = np.arange(tm, tr + 1)
+    area = 0.5 * (y[tm] - y[tm: tr + 1]) * (2 * tr - t - tm)
+    return int(tm + np.argmax(area))
+
+
+# ---------------------------------------------------------------------------------------------
+# the pipeline
+
+
+def _detect_beats(x: np.ndarray, fs: float, leads: np.ndarray) -> np.ndarray:
+    """QRS anchors (sample indices) from neurokit2 on the spatial magnitude of ``leads``. x: (L, T)."""
+    import neurokit2 as nk  # imported lazily: it is slow to import
+
+    sos = sps.butter(2, [5.0, min(30.0, 0.4 * fs)], btype="bandpass", fs=fs, output="sos")
+    det = sps.sosfiltfilt(sos, x[leads], axis=-1, padlen=min(x.shape[1] - 1, int(3 * fs)))
+    mag = np.sqrt(np.sum(det ** 2, axis=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peaks = nk.ecg_findpeaks(mag, sampling_rate=int(round(fs)), method="neurokit")["ECG_R_Peaks"]
+    peaks = np.asarray(peaks, dtype=np.int64)
+    if len(peaks) == 0:
+        return peaks
+    # anchor each beat at the local maximum of the magnitude (+-50 ms), then drop duplicates
+    w = int(round(0.05 * fs))
+    out = []
+    for p in peaks:
+        a, b = max(0, p - w), min(len(mag), p + w + 1)
+        out.append(a + int(np.argmax(mag[a:b])))
+    out = np.unique(np.asarray(out, dtype=np.int64))
+    refractory = int(round(0.2 * fs))
+    keep = [out[0]]
+    for p in out[1:]:
+        if p - keep[-1] >= refractory:
+            keep.append(p)
+        elif mag[p] > mag[keep[-1]]:
+            keep[-1] = p
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _dominant_beats(x: np.ndarray, fs: float, beats: np.ndarray, leads: np.ndarray,
+                    corr_min: float) -> np.ndarray:
+    """(n_beats,) bool: QRS form correlates >= corr_min with the median QRS form."""
+    a, b = int(round(0.08 * fs)), int(round(0.10 * fs))
+    T = x.shape[1]
+    ok = np.zeros(len(beats), dtype=bool)
+    inside = (beats - a >= 0) & (beats + b < T)
+    if inside.sum() == 0:
+        return ok
+    idx = beats[inside][:, None] + np.arange(-a, b)[None, :]          # (n, K)
+    seg = x[leads][:, idx]                                              # (l, n, K)
+    seg = seg - seg.mean(axis=2, keepdims=True)
+    seg = np.transpose(seg, (1, 0, 2)).reshape(idx.shape[0], -1)       # (n, l*K)
+    tmpl = np.median(seg, axis=0)
+    num = seg @ tmpl
+    den = np.linalg.norm(seg, axis=1) * np.linalg.norm(tmpl) + 1e-12
+    ok[np.flatnonzero(inside)] = (num / den) >= corr_min
+    return ok
+
+
+def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
+                lo: int, hi: int) -> tuple[int | None, int | None]:
+    """QRS onset/offset on a velocity curve sv (K,) whose anchor sample is c."""
+    a, b = max(lo, c - int(round(0.12 * fs))), min(hi, c + int(round(0.12 * fs)))
+    seg = sv[a:b]
+    vmax = float(seg.max()) if seg.size else 0.0
+    if vmax <= 0:
+        return None, None
+    steep = np.flatnonzero(seg >= 0.3 * vmax)
+    first, last = a + int(steep[0]), a + int(steep[-1])
+    if cfg.qrs_bound_method == "knee":
+        on = _knee(sv, max(lo, first - int(round(cfg.qrs_knee_on_s * fs))), first)
+        off = _knee(sv, last, min(hi - 1, last + int(round(cfg.qrs_knee_off_s * fs))))
+        return on, off
+    n_hold = max(1, int(round(cfg.hold_s * fs)))
+    on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, cfg.qrs_on_frac * vmax, n_hold, True)
+    off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, cfg.qrs_off_frac * vmax, n_hold, False)
+    return on, off
+
+
+def _t_end(y: np.ndarray, start: int, stop: int, fs: float, cfg: MeasureConfig) -> int | None:
+    """T offset on a baseline-corrected, positive-going curve y (K,) searched in [start, stop)."""
+    if stop - start < int(0.1 * fs):
+        return None
+    seg = y[start:stop]
+    tp = start + int(np.argmax(seg))
+    if y[tp] < cfg.t_min_amplitude_mv:
+        return None
+    dy = np.gradient(y)
+    lim = min(stop, tp + int(round(0.2 * fs)))
+    if lim - tp < 3:
+        return None
+    tm = tp + int(np.argmin(dy[tp:lim]))           # steepest descent after the peak
+    tr = min(len(y) - 1, tm + int(round(cfg.t_ref_s * fs)))
+    return _trapezium_end(y, tm, tr)
+
+
+def _p_wave(med: np.ndarray, sv: np.ndarray, fs: float, qrs_on: int, lo: int,
+            cfg: MeasureConfig) -> tuple[int | None, int | None, str]:
+    """P onset/offset on the median beat. med: (l, K) baseline-free, sv: (K,) spatial velocity."""
+    hi = qrs_on - int(round(0.01 * fs))
+    if hi - lo < int(0.06 * fs):
+        return None, None, "PR: no room for a P wave before the QRS"
+    # amplitude relative to the PR-segment level
+    base = med[:, hi:hi + 1]
+    amp = np.abs(med[:, lo:hi] - base).max()
+    if amp < cfg.p_min_amplitude_mv:
+        return None, None, f"PR: no P wave (largest deflection {amp:.3f} mV)"
+    # the P peak is the largest spatial deflection; its boundaries come from the velocity around it
+    mag = np.sqrt(np.mean((med[:, lo:hi] - base) ** 2, axis=0))
+    guard = int(round(0.02 * fs))                      # keep clear of the QRS upstroke
+    pk = lo + int(np.argmax(mag[: max(1, hi - lo - guard)]))
+    # the P wave's steep parts: up to 100 ms before its peak (bifid P) and 60 ms after it
+    a, b = max(lo, pk - int(round(0.1 * fs))), min(hi - guard, pk + int(round(0.06 * fs)))
+    if b - a < 3:
+        return None, None, "PR: P wave boundaries not found"
+    vmax = float(sv[a:b].max())
+    steep = a + np.flatnonzero(sv[a:b] >= cfg.p_steep_frac * vmax)
+    first, last = int(steep[0]), int(steep[-1])
+    if cfg.p_bound_method == "knee":
+        on = _knee(sv, max(lo, first - int(round(cfg.p_knee_s * fs))), first)
+        off = _knee(sv, last, min(hi, last + int(round(cfg.p_knee_s * fs))))
+    else:
+        n_hold = max(1, int(round(cfg.hold_s * fs)))
+        on = _walk_out(sv, lo, hi, first, cfg.p_on_frac * vmax, n_hold, True)
+        off = _walk_out(sv, lo, hi + int(round(0.01 * fs)), last, cfg.p_off_frac * vmax, n_hold, False)
+    if on is None or off is None or off - on < int(0.04 * fs):
+        return None, None, "PR: P wave boundaries not found"
+    return on, off, ""
+
+
+def _p_consistency(beat_segs: np.ndarray) -> float:
+    """Median correlation of each beat's P segment with the median P segment. beat_segs: (n, l, K)."""
+    n = beat_segs.shape[0]
+    seg = beat_segs - beat_segs.mean(axis=2, keepdims=True)
+    seg = seg.reshape(n, -1)
+    tmpl = np.median(seg, axis=0)
+    den = np.linalg.norm(seg, axis=1) * np.linalg.norm(tmpl) + 1e-12
+    return float(np.median(seg @ tmpl / den))
+
+
+def _net_area(med_lead: np.ndarray, a: int, b: int, fs: float) -> float:
+    """Net area (mV ms) of one median-beat lead over [a, b), baseline at sample a."""
+    seg = med_lead[a:b] - med_lead[a]
+    return float(seg.sum() * 1000.0 / fs)
+
+
+def _axis(med: np.ndarray, a: int | None, b: int | None, fs: float, cfg: MeasureConfig) -> float | None:
+    if a is None or b is None or b <= a:
+        return None
+    ai = _net_area(med[_LEAD_I], a, b, fs)
+    af = _net_area(med[_LEAD_AVF], a, b, fs)
+    if math.hypot(ai, 2.0 * af / math.sqrt(3.0)) < cfg.min_axis_area_mv_ms:
+        return None
+    return round(frontal_axis_deg(ai, af), 1)
+
+
+def _ms(n_samples: float, fs: float) -> float:
+    return round(float(n_samples) * 1000.0 / fs, 1)
+
+
+def measure(record, config: MeasureConfig | None = None) -> Measurements:
+    """Measure an EcgRecord (12, T) mV at fs. Values are None where not measurable, never invented.
+
+    Args:
+        record: an ``EcgRecord`` (signal float (12, T) mV in STANDARD_LEADS order, fs in Hz).
+        config: method constants; the defaults are the published ones (docs/measurements.md).
+
+    Returns:
+        Measurements: scalar intervals (ms), rate (bpm), axes (degrees), per-lead and global
+        fiducials (sample indices, (n_beats,) each), and notes saying why a value is None.
+
+    Raises:
+        ValueError: the signal is not (12, T) or fs is not a positive number (names the record).
+    """
+    cfg = config or MeasureConfig()
+    name = getattr(record, "record_id", "record")
+    x = np.asarray(record.signal, dtype=np.float64)
+    fs = float(record.fs)
+    if x.ndim != 2 or x.shape[0] != len(STANDARD_LEADS):
+        raise ValueError(f"{name}: expected a (12, T) signal, got shape {x.shape}")
+    if not math.isfinite(fs) or fs <= 0:
+        raise ValueError(f"{name}: sampling frequency must be positive, got {fs}")
+    L, T = x.shape
+    if fs < 100:
+        return empty_measurements(fs, (f"sampling rate {fs:g} Hz is too low for interval measurement",))
+    if T < int(2.5 * fs):
+        return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))
+
+    # usable leads: finite, not flat, not flagged
+    usable = np.isfinite(x).all(axis=1) & (np.nanmax(x, axis=1) - np.nanmin(x, axis=1) > 0.02)
+    quality = getattr(record, "quality", {}) or {}
+    for flag in ("missing", "flat"):
+        if flag in quality:
+            usable &= ~np.asarray(quality[flag], dtype=bool)
+    indep = np.asarray([i for i in _INDEPENDENT if usable[i]], dtype=np.int64)
+    if len(indep) < 2:
+        return empty_measurements(fs, ("fewer than 2 usable independent leads (flat, missing or NaN)",))
+
+    xf = np.zeros_like(x)
+    xf[usable] = _bandpass(x[usable], fs, cfg.band_hz)
+
+    beats = _detect_beats(xf, fs, indep)
+    if len(beats) < 2:
+        return empty_measurements(fs, ("fewer than 2 QRS complexes detected",), beats)
+    rr = float(np.mean(np.diff(beats))) * 1000.0 / fs
+    hr = round(60000.0 / rr, 1)
+    rr = round(rr, 1)
+
+    dominant = _dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
+    pre, post = int(round(cfg.pre_s * fs)), int(round(cfg.post_s * fs))
+    in_window = (beats - pre >= 0) & (beats + post < T)
+    use = dominant & in_window
+    if dominant.sum() < cfg.min_beats or dominant.mean() < cfg.min_dominant_fraction:
+        return empty_measurements(
+            fs, (f"only {int(dominant.sum())} of {len(beats)} QRS complexes are alike: noisy record, "
+                 "no reliable measurement",), beats)
+    if use.sum() < cfg.min_beats:
+        # short records: allow beats whose window is cut, padded by edge values through nanmedian
+        use = dominant
+    idx = beats[use][:, None] + np.arange(-pre, post)[None, :]             # (n, K)
+    valid = (idx >= 0) & (idx < T)
+    segs = xf[:, np.clip(idx, 0, T - 1)]                                     # (L, n, K)
+    segs = np.where(valid[None], segs, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(segs, axis=1)                                     # (L, K)
+    K = med.shape[1]
+    finite_cols = np.isfinite(med[indep]).all(axis=0)
+    lo_ok = int(np.argmax(finite_cols))
+    hi_ok = K - int(np.argmax(finite_cols[::-1]))
+    med = np.nan_to_num(med)
+    c = pre                                                                  # anchor in median beat
+    notes: list[str] = []
+
+    # --- QRS --------------------------------------------------------------------------------
+    if cfg.qrs_lowpass_hz:
+        sos_q = sps.butter(2, min(cfg.qrs_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
+        v = _velocity(sps.sosfiltfilt(sos_q, med, axis=-1), fs)              # (L, K)
+    else:
+        v = _velocity(med, fs)                                               # (L, K)
+    sv = np.sqrt(np.sum(v[indep] ** 2, axis=0))                              # (K,)
+    qrs_on, qrs_off = _qrs_bounds(sv, c, fs, cfg, lo_ok, hi_ok)
+    if qrs_on is None or qrs_off is None:
+        return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
+    qrs_ms = _ms(qrs_off - qrs_on, fs)
+    medb = med - med[:, qrs_on - int(round(0.01 * fs)) if qrs_on >= int(0.01 * fs) else 0][:, None]
+
+    # --- T wave ------------------------------------------------------------------------------
+    rr_samples = float(np.median(np.diff(beats)))
+    t_stop = min(hi_ok, c + int(min(0.7 * rr_samples, 0.65 * fs)))
+    # spatial magnitude of the ST-T (baseline: the PR-segment level), smoothed: T waves are slow
+    sos_t = sps.butter(2, min(cfg.t_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
+    mag = np.sqrt(np.mean(sps.sosfiltfilt(sos_t, medb[indep], axis=-1) ** 2, axis=0))
+    t_off = _t_end(mag, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg)
+    if t_off is None:
+        notes.append("QT: T wave too small or not found")
+        qt_ms = None
+    else:
+        qt_ms = _ms(t_off - qrs_on, fs)
+
+    # --- P wave ------------------------------------------------------------------------------
+    # the P wave lies after the previous beat's T wave and at most p_window_s before the QRS
+    p_lo = max(lo_ok, qrs_on - int(round(min(cfg.p_window_s * fs, 0.55 * rr_samples))))
+    if t_off is not None:
+        p_lo = max(p_lo, int(t_off - rr_samples))
+    # P waves hold little above 40 Hz; the median beat's noise does
+    sos_lp = sps.butter(2, min(cfg.p_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
+    med_lp = sps.sosfiltfilt(sos_lp, medb[indep], axis=-1)
+    sv_lp = np.sqrt(np.sum(_velocity(med_lp, fs) ** 2, axis=0))
+    p_on, p_off, why = _p_wave(med_lp, sv_lp, fs, qrs_on, p_lo, cfg)
+    if p_on is not None:
+        a = max(0, p_on - int(round(0.01 * fs)))
+        b = min(qrs_on - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
+        beat_p = sps.sosfiltfilt(sos_lp, segs[indep][:, :, max(0, a - int(0.05 * fs)):b], axis=-1)
+        cons = _p_consistency(beat_p[:, :, a - max(0, a - int(0.05 * fs)):].transpose(1, 0, 2))
+        if not np.isfinite(cons) or cons < cfg.p_corr_min:
+            p_on = p_off = None
+            why = f"PR: no consistent P wave (beat-to-beat correlation {cons:.2f}; AF/flutter?)"
+    if p_on is None:
+        notes.append(why)
+        pr_ms = None
+    else:
+        pr_ms = _ms(qrs_on - p_on, fs)
+
+    qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
+    qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
+
+    # --- axes -------------------------------------------------------------------------------
+    axes_ok = usable[_LEAD_I] and usable[_LEAD_AVF]
+    qrs_axis = _axis(medb, qrs_on, qrs_off, fs, cfg) if axes_ok else None
+    t_axis = _axis(medb, qrs_off, t_off, fs, cfg) if axes_ok and t_off is not None else None
+    p_axis = _axis(medb, p_on, p_off, fs, cfg) if axes_ok and p_on is not None else None
+    if not axes_ok:
+        notes.append("axes: lead I or aVF unusable")
+
+    # --- fiducials ---------------------------------------------------------------------------
+    glob_med = {"p_on": p_on, "p_off": p_off, "qrs_on": qrs_on, "qrs_off": qrs_off, "t_off": t_off}
+    n = len(beats)
+    offset = beats - c                                                       # median-beat -> record
+
+    def to_record(k: int | None) -> np.ndarray:
+        out = np.full(n, np.nan)
+        if k is not None:
+            out[dominant] = (offset + k)[dominant]
+        out[(out < 0) | (out >= T)] = np.nan
+        return out
+
+    global_fid = {key: to_record(k) for key, k in glob_med.items()}
+    global_fid["r_peak"] = beats.astype(float)
+    fiducials = {}
+    n_hold = max(1, int(round(cfg.hold_s * fs)))
+    for li, lead in enumerate(STANDARD_LEADS):
+        if not usable[li]:
+            nan = np.full(n, np.nan)
+            fiducials[lead] = LeadFiducials(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy())
+            continue
+        lv = np.abs(v[li])
+        l_on, l_off = _qrs_bounds(lv, c, fs, cfg, lo_ok, hi_ok)
+        l_t = None
+        if t_off is not None:
+            y = medb[li] if abs(medb[li, qrs_off:t_off].max()) >= abs(medb[li, qrs_off:t_off].min()) else -medb[li]
+            l_t = _t_end(y, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg)
+        l_pon = l_poff = None
+        if p_on is not None:
+            lvp = lv[p_lo:qrs_on]
+            if lvp.size and lvp.max() > 0:
+                vmax = float(lvp.max())
+                steep = np.flatnonzero(lvp >= 0.5 * vmax)
+                l_pon = _walk_out(lv, p_lo, qrs_on, p_lo + int(steep[0]), cfg.p_on_frac * vmax, n_hold, True)
+                l_poff = _walk_out(lv, p_lo, qrs_on, p_lo + int(steep[-1]), cfg.p_off_frac * vmax, n_hold, False)
+        r = np.full(n, np.nan)
+        for j, bt in enumerate(beats):
+            a, b = bt - (c - qrs_on), bt + (qrs_off - c) + 1
+            if a >= 0 and b <= T and b > a:
+                r[j] = a + int(np.argmax(np.abs(xf[li, a:b] - xf[li, a])))
+        fiducials[lead] = LeadFiducials(
+            p_on=to_record(l_pon), p_off=to_record(l_poff), qrs_on=to_record(l_on),
+            qrs_off=to_record(l_off), t_off=to_record(l_t), r_peak=r)
+
+    return Measurements(
+        heart_rate_bpm=hr, rr_ms=rr, pr_ms=pr_ms, qrs_ms=qrs_ms, qt_ms=qt_ms,
+        qtc_bazett_ms=qtc_b, qtc_fridericia_ms=qtc_f,
+        p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
+        fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
+        notes=tuple(notes), beats=beats, dominant=dominant,
+    )

@@ -1,0 +1,230 @@
+""""Batch score folder..." dialog: a face over ``mirage_model.batch.score_folder`` in a worker.
+
+Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
+of results as they arrive. Double-clicking a row opens that record in the main window.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app import workers
+from app.settings import DEVICES
+
+# Columns shown first when a row has them; the rest follow in the row's own order.
+PREFERRED = ("record_id", "status", "error", "positive", "top_label")
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.0f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, **kwargs):
+    """Score a folder, loading the model for ``device`` first unless ``predictor`` already fits."""
+    if predictor is None or (device != "auto" and getattr(predictor, "device", device) != device):
+        from mirage_model.inference import Predictor
+        predictor = Predictor(model_path or None, device=device)
+    return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
+
+
+class BatchDialog(QDialog):
+    """Non-modal batch scoring. ``openRecord(path)`` when a result row is double-clicked."""
+
+    openRecord = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, predictor=None, model_path: str = "", device: str = "auto",
+                 folder: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle("Batch score folder")
+        self.resize(900, 560)
+        self.predictor = predictor
+        self.model_path = model_path
+        self.worker: workers.Worker | None = None
+        self.rows: list[dict] = []
+        self.summary = None
+        self.columns: list[str] = []
+
+        self.folder = QLineEdit(folder)
+        self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
+        self.pdf_dir = QLineEdit()
+        self.pdf_dir.setPlaceholderText("optional: write one PDF report per record")
+        self.labs = QLineEdit()
+        self.labs.setPlaceholderText("optional: CSV of clinical values per record_id")
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(device)
+        form = QFormLayout()
+        form.addRow("Folder", self._with_browse(self.folder, self._browse_folder))
+        form.addRow("Output CSV", self._with_browse(self.output, self._browse_output))
+        form.addRow("PDF folder", self._with_browse(self.pdf_dir, self._browse_pdf))
+        form.addRow("Labs table", self._with_browse(self.labs, self._browse_labs))
+        form.addRow("Device", self.device)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.start_btn = QPushButton("Start")
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.close_btn = QPushButton("Close")
+        self.start_btn.clicked.connect(self.start)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.close_btn.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.start_btn)
+        buttons.addWidget(self.cancel_btn)
+        buttons.addWidget(self.close_btn)
+
+        self.table = QTableWidget(0, 0)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.cellDoubleClicked.connect(self._double_clicked)
+        self.table.setToolTip("double-click a row to open the record")
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        lay.addWidget(self.table, 1)
+
+    def _with_browse(self, edit: QLineEdit, slot) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        button = QPushButton("Browse...")
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        return row
+
+    def _browse_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+            if not self.output.text():
+                self.output.setText(str(Path(folder) / "scores.csv"))
+
+    def _browse_output(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)")
+        if path:
+            self.output.setText(path)
+
+    def _browse_pdf(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "PDF folder", self.pdf_dir.text())
+        if folder:
+            self.pdf_dir.setText(folder)
+
+    def _browse_labs(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Labs table", self.labs.text(), "CSV (*.csv);;All files (*)")
+        if path:
+            self.labs.setText(path)
+
+    # ------------------------------------------------------------------ running
+    def start(self) -> workers.Worker | None:
+        folder, out = self.folder.text().strip(), self.output.text().strip()
+        if not folder or not Path(folder).is_dir():
+            self.status.setText(f"Choose an existing folder (got {folder!r}).")
+            return None
+        if not out:
+            self.status.setText("Choose an output CSV file.")
+            return None
+        self.rows = []
+        self.columns = []
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        self.summary = None
+        kwargs = {}
+        if self.pdf_dir.text().strip():
+            kwargs["pdf_dir"] = self.pdf_dir.text().strip()
+        if self.labs.text().strip():
+            kwargs["labs"] = self.labs.text().strip()
+        self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
+                                     self.predictor, out, name="batch", **kwargs)
+        sig = self.worker.signals
+        sig.progress.connect(self._progress)
+        sig.result.connect(self._done)
+        sig.error.connect(self._error)
+        sig.finished.connect(self._finished)
+        self.start_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.status.setText("Loading the model and listing the folder...")
+        self.worker.start()
+        return self.worker
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.status.setText("Cancelling after the current record...")
+
+    def _progress(self, done: int, total: int, row) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.status.setText(f"{done} / {total} records")
+        if isinstance(row, dict):
+            self._add_row(row)
+
+    def _add_row(self, row: dict) -> None:
+        self.rows.append(row)
+        new = [k for k in row if k not in self.columns]
+        if new:
+            self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
+                [c for c in self.columns + new if c not in PREFERRED]
+            self.table.setColumnCount(len(self.columns))
+            self.table.setHorizontalHeaderLabels(self.columns)
+            for r, old in enumerate(self.rows[:-1]):
+                self._fill_row(r, old)
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        self._fill_row(r, row)
+
+    def _fill_row(self, r: int, row: dict) -> None:
+        for c, key in enumerate(self.columns):
+            item = QTableWidgetItem(_fmt(row.get(key)))
+            item.setData(Qt.ItemDataRole.UserRole, str(row.get("path", "")))
+            self.table.setItem(r, c, item)
+
+    def _done(self, summary) -> None:
+        self.summary = summary
+        n = len(self.rows)
+        out = getattr(summary, "out_path", None) or self.output.text()
+        failed = getattr(summary, "n_failed", None)
+        extra = f", {failed} failed" if failed else ""
+        self.status.setText(f"Done: {n} records scored{extra}. Results in {out}.")
+
+    def _error(self, message: str) -> None:
+        self.status.setText(f"Batch scoring stopped: {message}")
+
+    def _finished(self) -> None:
+        cancelled = self.worker is not None and self.worker.is_cancelled
+        self.worker = None
+        self.start_btn.setEnabled(True)
+        self.cancel_btn.setEnabled(False)
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        if cancelled:
+            self.status.setText(f"Cancelled after {len(self.rows)} records (rows written so far are kept).")
+
+    def _double_clicked(self, r: int, _c: int) -> None:
+        if 0 <= r < len(self.rows):
+            path = self.rows[r].get("path") or ""
+            if path:
+                self.openRecord.emit(str(path))
+
+    def closeEvent(self, event) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+        super().closeEvent(event)

@@ -1,0 +1,243 @@
+"""Result and explanation widgets: class probabilities against thresholds, the image the model saw
+with ViT patch saliency, and the lead-to-lead heatmaps.
+
+They only draw what ``mirage_model`` computed (``Prediction``, ``Explanation``, ``ModelInputs``:
+plain numpy arrays); every overlay names the method that made it and can be switched off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget,
+)
+
+from mirage_model.io import STANDARD_LEADS
+
+SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}
+
+
+class ProbabilityBars(QWidget):
+    """One horizontal bar per class (probability 0..1) with the class threshold marked."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.labels: tuple[str, ...] = ()
+        self.probabilities = np.zeros(0)
+        self.thresholds = np.zeros(0)
+        self.stale = False
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_prediction(self, labels, probabilities, thresholds) -> None:
+        self.labels = tuple(labels)
+        self.probabilities = np.asarray(probabilities, dtype=float)
+        self.thresholds = np.asarray(thresholds, dtype=float)
+        self.stale = False
+        self.updateGeometry()
+        self.setMinimumHeight(self.sizeHint().height())
+        self.update()
+
+    def clear(self) -> None:
+        self.set_prediction((), np.zeros(0), np.zeros(0))
+
+    def set_stale(self, stale: bool) -> None:
+        self.stale = stale
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(320, 8 + 22 * max(1, len(self.labels)))
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fm = p.fontMetrics()
+        name_w = max([fm.horizontalAdvance(lab) for lab in self.labels] + [40]) + 8
+        pct_w = fm.horizontalAdvance("100.0%") + 8
+        x0, x1 = name_w, max(name_w + 40, self.width() - pct_w)
+        if not self.labels:
+            p.setPen(QColor(110, 110, 110))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no result")
+            return
+        for i, (lab, prob, th) in enumerate(zip(self.labels, self.probabilities, self.thresholds)):
+            y = 4 + 22 * i
+            positive = prob >= th
+            font = QFont(p.font())
+            font.setBold(bool(positive))
+            p.setFont(font)
+            p.setPen(QColor(20, 20, 20))
+            p.drawText(QRectF(0, y, name_w - 6, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, lab)
+            p.fillRect(QRectF(x0, y + 2, x1 - x0, 14), QColor(232, 232, 232))
+            colour = QColor(200, 70, 40) if positive else QColor(70, 120, 190)
+            if self.stale:
+                colour.setAlpha(90)
+            p.fillRect(QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), colour)
+            tx = x0 + (x1 - x0) * float(np.clip(th, 0, 1))
+            p.setPen(QPen(QColor(0, 0, 0), 2))
+            p.drawLine(int(tx), y, int(tx), y + 18)
+            p.setPen(QColor(20, 20, 20))
+            p.drawText(QRectF(x1 + 4, y, pct_w, 18), Qt.AlignmentFlag.AlignVCenter, f"{100 * prob:.1f}%")
+        p.end()
+
+
+class ModelImageView(QWidget):
+    """The rendered image the model got (the explained window) with ViT patch saliency on top."""
+
+    methodChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        self.vb = self.glw.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.vb.setMouseEnabled(False, False)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.sal_item = pg.ImageItem(axisOrder="row-major")
+        self.sal_item.setLookupTable(pg.colormap.get("inferno").getLookupTable(nPts=256))
+        self.sal_item.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+        self.vb.addItem(self.image_item)
+        self.vb.addItem(self.sal_item)
+        self.show_box = QCheckBox("Patch saliency")
+        self.show_box.setChecked(True)
+        self.method = QComboBox()
+        self.method.addItems(list(SALIENCY_METHODS))
+        self.method.setToolTip("rollout: attention rollout over the ViT layers; gradient: gradient x input")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(45)
+        self.opacity.setToolTip("saliency opacity")
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #444")
+        row = QHBoxLayout()
+        row.addWidget(self.show_box)
+        row.addWidget(self.method)
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("<b>What the model sees</b> (224x224 rendering)")
+        lay.addWidget(title)
+        lay.addWidget(self.glw, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.caption)
+        self.image: np.ndarray | None = None
+        self.explanation = None
+        self.show_box.toggled.connect(self._update)
+        self.method.currentTextChanged.connect(self._method_changed)
+        self.opacity.valueChanged.connect(self._update)
+        self.setMinimumSize(220, 260)
+
+    def set_image(self, image: np.ndarray | None) -> None:
+        """uint8 (S, S), 255 = white paper: exactly the array the model got."""
+        self.image = None if image is None else np.asarray(image)
+        if self.image is None:
+            self.image_item.clear()
+        else:
+            self.image_item.setImage(self.image, levels=(0, 255))
+            self.vb.setRange(QRectF(0, 0, self.image.shape[1], self.image.shape[0]), padding=0.01)
+        self._update()
+
+    def set_explanation(self, explanation) -> None:
+        self.explanation = explanation
+        self._update()
+
+    def saliency_method(self) -> str:
+        return self.method.currentText()
+
+    def _method_changed(self, name: str) -> None:
+        self._update()
+        self.methodChanged.emit(name)
+
+    def current_saliency(self) -> tuple[np.ndarray | None, str]:
+        """The (P, P) saliency being drawn (None when off or absent) and the method that made it."""
+        e = self.explanation
+        if e is None or not self.show_box.isChecked():
+            return None, ""
+        key = SALIENCY_METHODS[self.method.currentText()][0]
+        sal = getattr(e, key, None)
+        return (None, "") if sal is None else (np.asarray(sal, dtype=float), (e.methods or {}).get(key, key))
+
+    def _update(self, *args) -> None:
+        sal, method = self.current_saliency()
+        if sal is None or self.image is None:
+            self.sal_item.setVisible(False)
+            if self.explanation is None:
+                self.caption.setText("No explanation (no model result yet).")
+            elif not self.show_box.isChecked():
+                self.caption.setText("Patch saliency off.")
+            else:
+                self.caption.setText(f"No {self.method.currentText()} saliency for this model.")
+            return
+        S = self.image.shape[0]
+        self.sal_item.setImage(np.clip(sal, 0, 1).astype(np.float32), levels=(0.0, 1.0))
+        self.sal_item.setRect(QRectF(0, 0, S, self.image.shape[1]))   # (P, P) patches stretched over the image
+        self.sal_item.setOpacity(self.opacity.value() / 100.0)
+        self.sal_item.setVisible(True)
+        e = self.explanation
+        where = f" (window at {e.window_start_s:g} s)" if getattr(e, "window_start_s", 0) else ""
+        self.caption.setText(f"Overlay: {method}{where}. Bright = more salient.")
+
+
+class LeadHeatmaps(QWidget):
+    """The learned lead-attention bias and this record's lead attention, 12x12 with lead names."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("w")
+        self.plots = []
+        self.images = []
+        self.matrices: list[np.ndarray | None] = [None, None]
+        ticks = [[(i + 0.5, name) for i, name in enumerate(STANDARD_LEADS)]]
+        for col, title in enumerate(("Learned lead bias", "Lead attention (this record)")):
+            plot = self.glw.addPlot(row=0, col=2 * col, title=title)
+            plot.setMouseEnabled(False, False)
+            plot.hideButtons()
+            plot.setMenuEnabled(False)
+            plot.invertY(True)
+            plot.setAspectLocked(True)
+            for axis in ("left", "bottom"):
+                ax = plot.getAxis(axis)
+                ax.setTicks(ticks)
+                ax.setStyle(tickFont=QFont("Sans Serif", 7))
+            plot.getAxis("left").setLabel("query lead")
+            plot.getAxis("bottom").setLabel("key lead")
+            img = pg.ImageItem(axisOrder="row-major")
+            plot.addItem(img)
+            bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=10)
+            bar.setImageItem(img, insert_in=None)
+            self.glw.addItem(bar, row=0, col=2 * col + 1)
+            self.plots.append(plot)
+            self.images.append((img, bar))
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("color: #444")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.glw, 1)
+        lay.addWidget(self.caption)
+        self.setMinimumHeight(240)
+
+    def set_explanation(self, explanation) -> None:
+        texts = []
+        for i, key in enumerate(("lead_bias", "lead_attention")):
+            img, bar = self.images[i]
+            m = None if explanation is None else getattr(explanation, key, None)
+            if m is None or np.asarray(m).shape != (12, 12):
+                img.clear()
+                self.matrices[i] = None
+                continue
+            m = np.asarray(m, dtype=np.float32)
+            self.matrices[i] = m
+            lo, hi = float(np.min(m)), float(np.max(m))
+            if hi <= lo:
+                hi = lo + 1e-6
+            img.setImage(m, levels=(lo, hi))
+            img.setRect(QRectF(0, 0, 12, 12))
+            bar.setLevels((lo, hi))
+            self.plots[i].setRange(QRectF(0, 0, 12, 12), padding=0)
+            texts.append(f"{key.replace('_', ' ')}: {(explanation.methods or {}).get(key, key)}")
+        self.caption.setText("; ".join(texts) if texts else "No lead attention for this model.")

@@ -1,0 +1,192 @@
+"""``mirage-review [RECORD] [--model M] [--device D] [--screenshot out.png]``: start MIRAGE Review.
+
+With no RECORD the bundled sample opens (the default record named in
+resources/samples/ATTRIBUTION.md, else the first of ``sample_records()``), with the bundled model
+when one ships. ``--screenshot`` renders the window offscreen once the analysis has finished,
+saves it and exits. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import time
+import traceback
+from pathlib import Path
+
+log = logging.getLogger("app")
+_T_START = time.perf_counter()
+
+
+def get_args_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mirage-review",
+        description="MIRAGE Review: view a 12-lead ECG at true scale, classify it with a MIRAGE model and "
+                    "see why. Research use only, not a diagnosis.")
+    parser.add_argument("record", nargs="?", help="record (.hea/.dat/.mat) or folder; default: the bundled sample")
+    parser.add_argument("--model", help="checkpoint folder (default: the Settings choice, else the bundled model)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
+    parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after the analysis, save, exit")
+    parser.add_argument("--size", default="1600x1000", help="window size for --screenshot (WxH)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="--screenshot: give up waiting after this many s")
+    parser.add_argument("--layout", choices=("12x1", "6x2", "3x4"), help="lead layout to start with")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def default_sample() -> Path | None:
+    """The bundled sample the app opens by default (see resources/samples/ATTRIBUTION.md)."""
+    from mirage_model.paths import resources_dir, sample_records
+
+    samples = sample_records()
+    attribution = resources_dir() / "samples" / "ATTRIBUTION.md"
+    if attribution.is_file():
+        m = re.search(r"Default record of the app:\**\s*`([^`]+)`", attribution.read_text(encoding="utf-8"))
+        if m:
+            path = resources_dir() / "samples" / m.group(1)
+            if path.is_file():
+                return path
+    return samples[0] if samples else None
+
+
+def log_path() -> Path:
+    """Where the app's log (and any unexpected error's traceback) is written."""
+    from PySide6.QtCore import QStandardPaths
+
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    folder = Path(base) if base else Path.home() / ".mirage-review"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(os.environ.get("TMPDIR", "/tmp"))
+    return folder / "mirage-review.log"
+
+
+def setup_logging(verbose: bool = False) -> Path | None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stream = logging.StreamHandler()
+    stream.setFormatter(fmt)
+    stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.addHandler(stream)
+    try:
+        path = log_path()
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+        return path
+    except OSError:
+        return None
+
+
+def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None) -> None:
+    """Unexpected errors: log the traceback, show a short dialog, keep the app running."""
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        try:
+            from PySide6.QtCore import Qt
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            if QApplication.instance() is None:
+                return
+            from app.workers import user_message
+            where = f"\n\nDetails were written to {log_file}." if log_file else ""
+            box = QMessageBox(QMessageBox.Icon.Warning, "MIRAGE Review",
+                              f"Something went wrong: {user_message(exc)}{where}\n\nThe app is still usable.",
+                              parent=parent_getter())
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        except Exception:  # noqa: BLE001 (never raise from the hook itself)
+            pass
+
+    sys.excepthook = hook
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = get_args_parser().parse_args(argv)
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.settings import APPLICATION, ORGANIZATION
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    log_file = setup_logging(args.verbose)
+
+    from app.main_window import MainWindow, icon
+    from app.settings import Settings
+
+    settings = Settings()
+    if args.device:
+        settings.device = args.device
+    window = MainWindow(settings, model_path=args.model)
+    window.setWindowIcon(icon("mirage"))
+    install_excepthook(lambda: window, log_file)
+    if args.layout:
+        window.viewer.layout_box.setCurrentText(args.layout)
+
+    if args.screenshot:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        window.resize(w, h)
+    else:
+        window.resize(1600, 1000)
+    window.show()
+
+    record = Path(args.record) if args.record else default_sample()
+    result = {"rc": 0}
+    if args.screenshot:
+        out = Path(args.screenshot)
+
+        def shoot():
+            app.processEvents()
+            window.viewer.plot.reset_scale()
+            app.processEvents()
+            out.parent.mkdir(parents=True, exist_ok=True)
+            ok = window.grab().save(str(out))
+            print(f"screenshot written: {out}" if ok else f"could not write {out}", file=sys.stderr)
+            result["rc"] = 0 if ok else 1
+            app.quit()
+
+        fired = {"done": False}
+
+        def once():
+            if not fired["done"]:
+                fired["done"] = True
+                QTimer.singleShot(300, shoot)   # let the last repaints land
+
+        window.analysisFinished.connect(once)
+        QTimer.singleShot(int(args.timeout * 1000), once)
+
+    first_paint = {"done": False}
+
+    def drawn(_record):
+        if not first_paint["done"]:
+            first_paint["done"] = True
+            window.timings["cold_start_to_drawn_s"] = time.perf_counter() - _T_START
+            log.info("cold start to drawn record: %.2f s", window.timings["cold_start_to_drawn_s"])
+
+    window.recordLoaded.connect(drawn)
+    window.load_model()
+    if record is not None:
+        window.open_path(record)
+    else:
+        window.show_message("No record given and no bundled sample found: use File > Open record.")
+        if args.screenshot:
+            QTimer.singleShot(0, window.analysisFinished.emit)
+    rc = app.exec()
+    return result["rc"] or rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

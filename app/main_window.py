@@ -1,0 +1,811 @@
+"""The main window of MIRAGE Review: traces on paper, the image the model saw, results,
+explanations, measurements, the lab form, a folder browser, PDF export and batch scoring.
+
+All slow work (reading records, measuring, loading the model, inference, PDF export, folder
+listing, batch scoring) runs in ``app.workers`` jobs; the window only wires results to widgets.
+Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel,
+    QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
+    QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+)
+
+from app import workers
+from app.batch_dialog import BatchDialog
+from app.ecg_view import EcgViewer
+from app.explain_view import LeadHeatmaps, ModelImageView, ProbabilityBars
+from app.lab_form import LabForm
+from app.measure_view import MeasurementsPanel
+from app.settings import Settings, SettingsDialog
+from mirage_model import RESEARCH_USE_NOTICE, __version__
+
+log = logging.getLogger(__name__)
+
+RECORD_FILTER = "ECG records (*.hea *.dat *.mat);;All files (*)"
+LAB_DEBOUNCE_MS = 600
+ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
+
+
+def icon(name: str) -> QIcon:
+    path = ICON_DIR / f"{name}.svg"
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
+def about_text() -> str:
+    """The About box: versions and the research-use notice (HTML)."""
+    import numpy
+    import pyqtgraph
+    import PySide6
+    try:
+        import torch
+        torch_version = torch.__version__
+    except Exception:  # noqa: BLE001 (the About box must open whatever is installed)
+        torch_version = "not installed"
+    return (f"<h3>MIRAGE Review {__version__}</h3>"
+            "<p>Multimodal ECG review: Graphormer lead encoder, ViT image encoder, clinical FiLM "
+            "and fusion (MIRAGE).</p>"
+            f"<p><b>{RESEARCH_USE_NOTICE}</b> The output of this program is not a medical device result and "
+            "must be confirmed by a qualified clinician.</p>"
+            f"<p>Python {platform.python_version()}, PySide6 {PySide6.__version__}, pyqtgraph "
+            f"{pyqtgraph.__version__}, PyTorch {torch_version}, NumPy {numpy.__version__}</p>")
+
+
+class ExportDialog(QDialog):
+    """Reviewer name, comment and optional patient fields for the PDF report."""
+
+    def __init__(self, reviewer: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Export PDF report")
+        form = QFormLayout(self)
+        self.reviewer = QLineEdit(reviewer)
+        self.comment = QPlainTextEdit()
+        self.comment.setPlaceholderText("reviewer's comment (printed in the report)")
+        self.patient_name = QLineEdit()
+        self.patient_id = QLineEdit()
+        form.addRow("Reviewer", self.reviewer)
+        form.addRow("Comment", self.comment)
+        form.addRow("Patient name", self.patient_name)
+        form.addRow("Patient ID", self.patient_id)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class FolderBrowser(QWidget):
+    """Records of a folder with id, age, sex, rate and duration, filled in lazily by a worker."""
+
+    openRecord = Signal(str)
+
+    COLUMNS = ("Record", "Age", "Sex", "fs (Hz)", "Length (s)", "Dx / status")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.folder_label = QLabel("No folder")
+        self.folder_label.setWordWrap(True)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.cellDoubleClicked.connect(self._open_row)
+        self.table.cellActivated.connect(self._open_row)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.folder_label)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.progress)
+        self.paths: list[Path] = []
+        self.worker: workers.Worker | None = None
+
+    def set_folder(self, folder: str | Path) -> workers.Worker:
+        """List the folder's records now and load their details in a worker (cancels a previous one)."""
+        if self.worker is not None:
+            self.worker.cancel()
+        self.folder_label.setText(str(folder))
+        self.table.setRowCount(0)
+        self.paths = []
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.worker = workers.Worker(_folder_job, folder, name="folder")
+        self.worker.signals.progress.connect(self._progress)
+        self.worker.signals.error.connect(self._error)
+        self.worker.signals.finished.connect(self._finished)
+        return self.worker.start()
+
+    def _progress(self, done: int, total: int, payload) -> None:
+        kind, data = payload
+        if kind == "paths":
+            self.paths = list(data)
+            self.table.setRowCount(len(self.paths))
+            for r, path in enumerate(self.paths):
+                self.table.setItem(r, 0, QTableWidgetItem(Path(path).stem))
+                self.table.setItem(r, 5, QTableWidgetItem("loading..."))
+            self.progress.setRange(0, max(1, len(self.paths)))
+            if not self.paths:
+                self.folder_label.setText(f"{self.folder_label.text()}: no records (.hea) found")
+            return
+        index, info = data
+        self.progress.setValue(done)
+        if isinstance(info, str):
+            item = QTableWidgetItem(f"unreadable: {info}")
+            item.setForeground(Qt.GlobalColor.red)
+            item.setToolTip(info)
+            self.table.setItem(index, 5, item)
+            return
+        age = info.get("age")
+        values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
+                  f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(map(str, info.get("dx") or ())[:4]))
+        for c, text in enumerate(values):
+            self.table.setItem(index, c, QTableWidgetItem(text))
+
+    def _error(self, message: str) -> None:
+        self.folder_label.setText(f"{self.folder_label.text()}: {message}")
+
+    def _finished(self) -> None:
+        self.progress.setVisible(False)
+
+    def _open_row(self, r: int, _c: int = 0) -> None:
+        if 0 <= r < len(self.paths):
+            self.openRecord.emit(str(self.paths[r]))
+
+
+def _folder_job(ctx, folder):
+    from mirage_model.io import find_records
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder")
+    paths = find_records(folder)
+    ctx.progress(0, len(paths), ("paths", paths))
+
+    class _Relay:  # header_job reports (index, info); tag it for the browser
+        def progress(self, done, total, payload):
+            ctx.progress(done, total, ("info", payload))
+
+        def check(self):
+            ctx.check()
+
+    return workers.header_job(_Relay(), paths)
+
+
+class ResultsPanel(QWidget):
+    """Model name and training data, busy state, and the class probabilities against thresholds."""
+
+    chooseModel = Signal()
+    runModel = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_label = QLabel("")
+        self.model_label.setWordWrap(True)
+        self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(12)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.bars = ProbabilityBars()
+        self.positive = QLabel("")
+        self.positive.setWordWrap(True)
+        self.choose_btn = QPushButton("Choose model...")
+        self.choose_btn.clicked.connect(self.chooseModel)
+        self.run_btn = QPushButton("Run model")
+        self.run_btn.clicked.connect(self.runModel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_btn)
+        buttons.addWidget(self.choose_btn)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 0)
+        lay.addWidget(QLabel("<b>Model result</b>"))
+        lay.addWidget(self.model_label)
+        lay.addWidget(self.busy)
+        lay.addWidget(self.state)
+        lay.addWidget(self.bars)
+        lay.addWidget(self.positive)
+        lay.addLayout(buttons)
+        lay.addStretch(1)
+        self.set_no_model("")
+
+    def set_no_model(self, why: str) -> None:
+        self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "
+                                 "viewed and measured, but not classified. Choose a checkpoint folder."
+                                 + (f"<br><small>{why}</small>" if why else ""))
+        self.bars.clear()
+        self.positive.setText("")
+        self.run_btn.setEnabled(False)
+
+    def set_model(self, predictor) -> None:
+        loaded = getattr(predictor, "loaded", None)
+        prov = dict(getattr(loaded, "provenance", {}) or {})
+        data = prov.get("data") or prov.get("training_data") or "unknown"
+        metrics = getattr(loaded, "metrics", {}) or {}
+        metric = ""
+        for key in ("macro_auroc", "test_macro_auroc", "auroc"):
+            if isinstance(metrics.get(key), (int, float)):
+                metric = f", {key} {metrics[key]:.3f}"
+                break
+        self.model_label.setText(f"Model <b>{predictor.name}</b> ({predictor.device}{metric})<br>"
+                                 f"<small>Trained on: {data}</small>")
+        self.run_btn.setEnabled(True)
+
+
+class MainWindow(QMainWindow):
+    """MIRAGE Review's window. Public methods are what menus call and what tests drive."""
+
+    recordLoaded = Signal(object)        # EcgRecord, once drawn
+    predictionReady = Signal(object)     # Prediction shown
+    analysisFinished = Signal()          # record drawn and the model step done (result, error or no model)
+    message = Signal(str)                # user-facing messages (also in the message bar)
+
+    def __init__(self, settings: Settings | None = None, model_path: str | None = None):
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setWindowTitle("MIRAGE Review")
+        self.setAcceptDrops(True)
+        self.record = None
+        self.record_path: Path | None = None
+        self.inputs = None
+        self.measurements = None
+        self.prediction = None
+        self.predictor = None
+        self.model_error = ""
+        self.model_path_arg = model_path
+        self.load_worker: workers.Worker | None = None
+        self.predict_worker: workers.Worker | None = None
+        self.model_worker: workers.Worker | None = None
+        self.export_worker: workers.Worker | None = None
+        self.batch_dialog: BatchDialog | None = None
+        self._predict_gen = 0
+        self._load_gen = 0
+        self._pending_predict = False
+        self._analysis_pending = False
+        self._model_loading = False
+        self.timings: dict = {}
+
+        self._build_widgets()
+        self._build_actions()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(LAB_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_prediction)
+        self.lab_form.changed.connect(self._labs_changed)
+        self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+
+    # ------------------------------------------------------------------ building
+    def _build_widgets(self) -> None:
+        self.viewer = EcgViewer()
+        self.image_view = ModelImageView()
+        self.results = ResultsPanel()
+        self.heatmaps = LeadHeatmaps()
+        self.measure_panel = MeasurementsPanel()
+        self.lab_form = LabForm()
+        self.browser = FolderBrowser()
+
+        self.notice = QLabel(f"{RESEARCH_USE_NOTICE}")
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setStyleSheet("background: #fff3cd; color: #7a4b00; font-weight: bold; padding: 3px;"
+                                  "border-bottom: 1px solid #e0c070")
+        self.message_bar = QLabel("")
+        self.message_bar.setWordWrap(True)
+        self.message_bar.setStyleSheet("background: #fdecea; color: #8a1c12; padding: 4px;")
+        self.message_bar.setVisible(False)
+        self.message_bar.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close_msg = QToolButton()
+        close_msg.setText("x")
+        close_msg.setAutoRaise(True)
+        close_msg.clicked.connect(lambda: self._set_message_visible(False))
+        self._close_msg = close_msg
+        close_msg.setVisible(False)
+        msg_row = QHBoxLayout()
+        msg_row.setContentsMargins(0, 0, 0, 0)
+        msg_row.addWidget(self.message_bar, 1)
+        msg_row.addWidget(close_msg)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.viewer)
+        top.addWidget(self.image_view)
+        top.setStretchFactor(0, 4)
+        top.setStretchFactor(1, 1)
+        top.setSizes([1200, 320])
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.lab_form, "Labs && clinical")
+        self.tabs.addTab(self.heatmaps, "Lead attention")
+
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.results)
+        bottom.addWidget(self.measure_panel)
+        bottom.addWidget(self.tabs)
+        bottom.setSizes([420, 330, 700])
+
+        center = QSplitter(Qt.Orientation.Vertical)
+        center.addWidget(top)
+        center.addWidget(bottom)
+        center.setStretchFactor(0, 3)
+        center.setStretchFactor(1, 1)
+        center.setSizes([640, 330])
+        self.center_splitter = center
+
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.notice)
+        lay.addLayout(msg_row)
+        lay.addWidget(center, 1)
+        self.setCentralWidget(body)
+
+        self.browser_dock = QDockWidget("Folder", self)
+        self.browser_dock.setObjectName("folder_browser")
+        self.browser_dock.setWidget(self.browser)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.browser_dock.setVisible(False)
+        self.browser.openRecord.connect(self.open_record)
+
+        self.status_label = QLabel("")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(QLabel(RESEARCH_USE_NOTICE))
+
+        self.results.chooseModel.connect(self.choose_model)
+        self.results.runModel.connect(self.run_prediction)
+        self.image_view.methodChanged.connect(self.viewer.plot.set_saliency_method)
+        self.image_view.show_box.toggled.connect(lambda on: None)
+        self.measure_panel.edited.connect(lambda: self.show_status("Measurement corrected (goes into the report)."))
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+
+        def act(text, slot, shortcut=None, icon_name=None, menu_=file_menu):
+            a = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.triggered.connect(slot)
+            menu_.addAction(a)
+            return a
+
+        self.open_action = act("&Open record...", self.open_dialog, QKeySequence.StandardKey.Open, "open")
+        self.folder_action = act("Open &folder...", self.open_folder_dialog, "Ctrl+Shift+O", "folder")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._refresh_recent()
+        file_menu.addSeparator()
+        self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
+        self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
+        file_menu.addSeparator()
+        act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
+        act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        view_menu = menu.addMenu("&View")
+        act("Reset to &true scale", self.viewer.plot.reset_scale, "Ctrl+0", None, view_menu)
+        act("&Fit page", self.viewer.plot.fit_page, "Ctrl+9", None, view_menu)
+        act("Zoom &in", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom * 1.25), "Ctrl++", None, view_menu)
+        act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None, view_menu)
+        view_menu.addAction(self.browser_dock.toggleViewAction())
+
+        model_menu = menu.addMenu("&Model")
+        self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
+        act("&Choose model...", self.choose_model, None, None, model_menu)
+
+        help_menu = menu.addMenu("&Help")
+        act("&About MIRAGE Review", self.about, None, None, help_menu)
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.setIconSize(QSize(20, 20))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for a in (self.open_action, self.folder_action, self.run_action, self.export_action, self.batch_action):
+            tb.addAction(a)
+
+    # ------------------------------------------------------------------ messages
+    def show_status(self, text: str, timeout_ms: int = 0) -> None:
+        self.status_label.setText(text)
+
+    def show_message(self, text: str) -> None:
+        """A user-facing problem: the message bar (non-blocking) and the status line."""
+        log.warning("%s", text)
+        self.message_bar.setText(text)
+        self._set_message_visible(True)
+        self.show_status(text)
+        self.message.emit(text)
+
+    def _set_message_visible(self, on: bool) -> None:
+        self.message_bar.setVisible(on)
+        self._close_msg.setVisible(on)
+
+    # ------------------------------------------------------------------ model
+    def model_path(self) -> str | None:
+        """--model, else the checkpoint chosen in Settings, else the bundled default (None if none ships)."""
+        if self.model_path_arg:
+            return self.model_path_arg
+        if self.settings.model_path:
+            return self.settings.model_path
+        from mirage_model.paths import default_model_path
+        path = default_model_path()
+        return str(path) if path is not None else None
+
+    def load_model(self, path: str | None = None) -> workers.Worker | None:
+        """Load the model in a worker; without one the app stays a viewer and says so."""
+        path = path if path is not None else self.model_path()
+        if self.model_worker is not None:
+            self.model_worker.cancel()
+        if path is None:
+            self.predictor = None
+            self.model_error = "No trained model ships with this build yet."
+            self.results.set_no_model(self.model_error)
+            self.lab_form.set_schema(None)
+            self._model_done()
+            return None
+        self._model_loading = True
+        self.results.busy.setVisible(True)
+        self.results.state.setText(f"Loading model {Path(path).name}...")
+        self.model_worker = workers.Worker(workers.load_predictor_job, path, self.settings.device, name="model")
+        self.model_worker.signals.result.connect(self._model_loaded)
+        self.model_worker.signals.error.connect(self._model_failed)
+        self.model_worker.signals.finished.connect(self._model_finished)
+        return self.model_worker.start()
+
+    def _model_loaded(self, predictor) -> None:
+        self.predictor = predictor
+        self.model_error = ""
+        self.results.set_model(predictor)
+        self.results.state.setText("")
+        self.lab_form.set_schema(predictor.schema)
+        if self.record is not None:
+            self.lab_form.prefill(self.record)
+            self.inputs_for_model()
+            self.run_prediction()
+
+    def _model_failed(self, message: str) -> None:
+        self.predictor = None
+        self.model_error = message
+        self.results.set_no_model(message)
+        self.results.state.setText("")
+        self.lab_form.set_schema(None)
+        self.show_message(f"Could not load the model: {message}")
+
+    def _model_finished(self) -> None:
+        self._model_loading = False
+        self.model_worker = None
+        if self.predict_worker is None:
+            self.results.busy.setVisible(False)
+        self._model_done()
+
+    def _model_done(self) -> None:
+        if self.predictor is None and self._analysis_pending and self.record is not None:
+            self._analysis_pending = False
+            self.analysisFinished.emit()
+
+    def choose_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
+        if folder:
+            self.settings.model_path = folder
+            self.model_path_arg = None
+            self.load_model(folder)
+
+    # ------------------------------------------------------------------ records
+    def open_dialog(self) -> None:
+        start = self.settings.last_folder or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open ECG record", start, RECORD_FILTER)
+        if path:
+            self.open_record(path)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.settings.last_folder)
+        if folder:
+            self.open_folder(folder)
+
+    def open_folder(self, folder: str | Path) -> workers.Worker:
+        self.browser_dock.setVisible(True)
+        self.settings.last_folder = str(folder)
+        return self.browser.set_folder(folder)
+
+    def open_record(self, path: str | Path) -> workers.Worker:
+        """Read, draw, measure and (with a model) classify a record; returns the load worker."""
+        path = Path(path)
+        if self.load_worker is not None:
+            self.load_worker.cancel()
+        self._load_gen += 1
+        gen = self._load_gen
+        self._t_open = time.perf_counter()
+        self.show_status(f"Opening {path.name}...")
+        pcfg = getattr(self.predictor, "preprocess_cfg", None)
+        rcfg = getattr(self.predictor, "render_cfg", None)
+        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load")
+        w.signals.progress.connect(lambda d, t, out, g=gen, p=path: self._load_progress(g, p, d, out))
+        w.signals.result.connect(lambda out, g=gen: self._load_done(g, out))
+        w.signals.error.connect(lambda msg, g=gen, p=path: self._load_failed(g, p, msg))
+        w.signals.finished.connect(lambda g=gen: self._load_finished(g))
+        self.load_worker = w
+        return w.start()
+
+    def _load_progress(self, gen: int, path: Path, done: int, out) -> None:
+        if gen != self._load_gen:
+            return
+        if done == 1:
+            self._show_record(path, out.record)
+            self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
+        elif done == 2:
+            self.inputs = out.inputs
+            self._show_inputs(out)
+
+    def _show_record(self, path: Path, record) -> None:
+        t0 = time.perf_counter()
+        self.record = record
+        self.record_path = path
+        self.prediction = None
+        self.measurements = None
+        self._set_message_visible(False)
+        self.viewer.set_record(record)
+        self.viewer.plot.set_explanation(None)
+        self.image_view.set_image(None)
+        self.image_view.set_explanation(None)
+        self.heatmaps.set_explanation(None)
+        self.measure_panel.set_measurements(None)
+        self.lab_form.prefill(record)
+        self.results.bars.clear()
+        self.results.positive.setText("")
+        self.setWindowTitle(f"MIRAGE Review - {record.record_id}")
+        self.settings.add_recent(path)
+        self.settings.last_folder = str(path.parent)
+        self._refresh_recent()
+        sex = record.sex or "-"
+        age = "-" if record.age is None else f"{record.age:g}"
+        self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}")
+        flagged = [f"{name}: {', '.join(record.flagged_leads(name))}" for name in ("flat", "saturated", "missing")
+                   if hasattr(record, "flagged_leads") and record.flagged_leads(name)]
+        if flagged:
+            self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
+        self.timings["draw_s"] = time.perf_counter() - t0
+        self._analysis_pending = True
+        self.recordLoaded.emit(record)
+        if self.predictor is not None:
+            self.run_prediction()
+        elif not self._model_loading:
+            self._analysis_pending = False
+            QTimer.singleShot(0, self.analysisFinished.emit)
+
+    def _show_inputs(self, out) -> None:
+        if out.inputs is not None:
+            self.image_view.set_image(out.inputs.image[0])
+        elif "inputs" in out.errors:
+            self.image_view.caption.setText(f"Model image unavailable: {out.errors['inputs']}")
+
+    def inputs_for_model(self) -> None:
+        """Recompute the model image with the loaded model's preprocess/render settings (a worker)."""
+        if self.record is None:
+            return
+        pcfg = getattr(self.predictor, "preprocess_cfg", None)
+        rcfg = getattr(self.predictor, "render_cfg", None)
+
+        def job(ctx, record):
+            from mirage_model import preprocess
+            return preprocess.model_inputs(record.signal, record.fs, pcfg or preprocess.PreprocessConfig(), rcfg)
+
+        rec = self.record
+        w = workers.Worker(job, rec, name="inputs")
+        w.signals.result.connect(lambda inputs: self._inputs_ready(rec, inputs))
+        w.start()
+
+    def _inputs_ready(self, record, inputs) -> None:
+        if record is not self.record:
+            return
+        self.inputs = inputs
+        expl = getattr(self.prediction, "explanation", None)
+        window = int(getattr(expl, "window", 0) or 0) if expl is not None else 0
+        self.image_view.set_image(inputs.image[min(window, len(inputs.image) - 1)])
+
+    def _load_done(self, gen: int, out) -> None:
+        if gen != self._load_gen:
+            return
+        self.measurements = out.measurements
+        self.measure_panel.set_measurements(out.measurements, out.errors.get("measure", ""))
+        self.viewer.plot.set_measurements(out.measurements)
+        self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
+
+    def _load_failed(self, gen: int, path: Path, message: str) -> None:
+        if gen != self._load_gen:
+            return
+        self.show_message(f"Could not open {path.name}: {message}")
+        if self.record is None:
+            self.analysisFinished.emit()
+
+    def _load_finished(self, gen: int) -> None:
+        if gen == self._load_gen:
+            self.load_worker = None
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files
+        for path in files:
+            a = self.recent_menu.addAction(path)
+            a.triggered.connect(lambda _=False, p=path: self.open_record(p))
+        if files:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(files))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._refresh_recent()
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        event.acceptProposedAction()
+        self.open_path(urls[0])
+
+    def open_path(self, path: str | Path) -> None:
+        """A dropped or command-line path: a folder goes to the browser, a file is opened."""
+        path = Path(path)
+        if path.is_dir():
+            self.open_folder(path)
+        else:
+            self.open_record(path)
+
+    # ------------------------------------------------------------------ prediction
+    def _labs_changed(self) -> None:
+        if self.predictor is not None and self.record is not None:
+            self.results.bars.set_stale(True)
+            self.results.state.setText("Labs changed: updating...")
+            self._debounce.start()
+
+    def run_prediction(self) -> workers.Worker | None:
+        """Classify the current record with the current labs, off the GUI thread."""
+        self._debounce.stop()
+        if self.predictor is None or self.record is None:
+            return None
+        if self.predict_worker is not None:
+            self.predict_worker.cancel()
+        self._predict_gen += 1
+        gen = self._predict_gen
+        values = self.lab_form.values()
+        w = workers.Worker(workers.predict_job, self.predictor, self.record, values, True, name="predict")
+        w.signals.started.connect(lambda g=gen: self._predict_started(g))
+        w.signals.result.connect(lambda pred, g=gen: self._predict_done(g, pred))
+        w.signals.error.connect(lambda msg, g=gen: self._predict_failed(g, msg))
+        w.signals.finished.connect(lambda g=gen: self._predict_finished(g))
+        self.predict_worker = w
+        self.results.busy.setVisible(True)
+        self.results.bars.set_stale(True)
+        self.results.state.setText(f"Running {self.predictor.name} on {self.predictor.device}...")
+        self.run_action.setEnabled(True)
+        return w.start()
+
+    def _predict_started(self, gen: int) -> None:
+        if gen == self._predict_gen:
+            self.show_status(f"Running the model on {self.predictor.device}...")
+
+    def _predict_done(self, gen: int, pred) -> None:
+        if gen != self._predict_gen:
+            return
+        self.prediction = pred
+        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds)
+        pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
+        t = pred.timings.get("total")
+        self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + (f"<br><small>{t:.2f} s</small>" if t else ""))
+        ignored = (pred.clinical_used or {}).get("ignored") or {}
+        self.results.state.setText(f"Clinical values not used by this model: {', '.join(ignored)}" if ignored else "")
+        expl = pred.explanation
+        self.viewer.plot.set_explanation(expl)
+        self.image_view.set_explanation(expl)
+        self.heatmaps.set_explanation(expl)
+        if expl is not None and self.inputs is not None:
+            w = int(getattr(expl, "window", 0) or 0)
+            self.image_view.set_image(self.inputs.image[min(w, len(self.inputs.image) - 1)])
+        self.show_status(f"{self.record.record_id}: model result ready")
+        self.predictionReady.emit(pred)
+        if self._analysis_pending:
+            self._analysis_pending = False
+            self.analysisFinished.emit()
+
+    def _predict_failed(self, gen: int, message: str) -> None:
+        if gen != self._predict_gen:
+            return
+        self.results.bars.set_stale(False)
+        self.results.state.setText(f"Model failed: {message}")
+        self.show_message(f"The model could not score this record: {message}")
+        if self._analysis_pending:
+            self._analysis_pending = False
+            self.analysisFinished.emit()
+
+    def _predict_finished(self, gen: int) -> None:
+        if gen == self._predict_gen:
+            self.predict_worker = None
+            if not self._model_loading:
+                self.results.busy.setVisible(False)
+
+    # ------------------------------------------------------------------ export
+    def export_dialog(self) -> None:
+        if self.record is None:
+            self.show_message("Open a record before exporting a report.")
+            return
+        dlg = ExportDialog(self.settings.reviewer, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}_report.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
+        if not path:
+            return
+        self.settings.reviewer = dlg.reviewer.text().strip()
+        self.export_pdf(path, reviewer=dlg.reviewer.text().strip(), comment=dlg.comment.toPlainText().strip(),
+                        patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
+
+    def export_pdf(self, path: str | Path, reviewer: str = "", comment: str = "", patient_name: str = "",
+                   patient_id: str = "") -> workers.Worker | None:
+        """Write the PDF report of the current review (labs, corrected measurements, result) in a worker."""
+        if self.record is None:
+            self.show_message("Open a record before exporting a report.")
+            return None
+        from mirage_model import report
+
+        settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
+                                         reviewer=reviewer, comment=comment, patient_name=patient_name,
+                                         patient_id=patient_id)
+        model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
+        schema = getattr(self.predictor, "schema", None)
+        w = workers.Worker(workers.report_job, Path(path), self.record, self.prediction,
+                           clinical_values=self.lab_form.report_values(), schema=schema,
+                           measurements=self.measure_panel.corrected(), settings=settings,
+                           model_info=model_info, name="report")
+        w.signals.result.connect(lambda p: self.show_status(f"Report written: {p}"))
+        w.signals.error.connect(lambda msg: self.show_message(f"Could not write the report: {msg}"))
+        w.signals.finished.connect(lambda: setattr(self, "export_worker", None))
+        self.export_worker = w
+        self.show_status(f"Writing {Path(path).name}...")
+        return w.start()
+
+    # ------------------------------------------------------------------ dialogs
+    def batch_dialog_open(self) -> BatchDialog:
+        if self.batch_dialog is None:
+            self.batch_dialog = BatchDialog(self, self.predictor, self.model_path() or "", self.settings.device,
+                                            self.settings.last_folder)
+            self.batch_dialog.openRecord.connect(self.open_record)
+        self.batch_dialog.predictor = self.predictor
+        self.batch_dialog.model_path = self.model_path() or ""
+        self.batch_dialog.show()
+        self.batch_dialog.raise_()
+        return self.batch_dialog
+
+    def settings_dialog(self) -> None:
+        dlg = SettingsDialog(self.settings, self)
+        before = (self.settings.device, self.settings.model_path)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            dlg.apply()
+            self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+            if (self.settings.device, self.settings.model_path) != before:
+                self.model_path_arg = None
+                self.load_model()
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About MIRAGE Review", about_text())
+
+    def closeEvent(self, event) -> None:
+        for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker):
+            if w is not None:
+                w.cancel()
+        self.settings.sync()
+        super().closeEvent(event)

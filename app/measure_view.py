@@ -1,0 +1,153 @@
+"""Measurements panel: the automatic intervals from ``mirage_model.measure`` and the reviewer's
+corrections. A corrected value replaces the automatic one in the report and is marked as edited
+there (in ``Measurements.notes``); QTc follows an edited QT or RR through the library's own formulas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+ROWS = (  # key, label, unit
+    ("heart_rate_bpm", "Heart rate", "bpm"),
+    ("rr_ms", "RR", "ms"),
+    ("pr_ms", "PR", "ms"),
+    ("qrs_ms", "QRS", "ms"),
+    ("qt_ms", "QT", "ms"),
+    ("qtc_bazett_ms", "QTc Bazett", "ms"),
+    ("qtc_fridericia_ms", "QTc Fridericia", "ms"),
+    ("p_axis_deg", "P axis", "deg"),
+    ("qrs_axis_deg", "QRS axis", "deg"),
+    ("t_axis_deg", "T axis", "deg"),
+)
+LIMITS = {"heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
+          "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
+          "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+EDITED = QColor(255, 236, 179)
+
+
+class MeasurementsPanel(QWidget):
+    """Table of measurements; the Value column is editable. ``edited`` fires after a correction."""
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.automatic = None
+        self.edits: dict[str, float] = {}
+        self.table = QTableWidget(len(ROWS), 3)
+        self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.note = QLabel("Double-click a value to correct it; clear it to restore the automatic value.")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #555")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(QLabel("<b>Measurements</b>"))
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.note)
+        self._filling = False
+        self.table.itemChanged.connect(self._item_changed)
+        self.set_measurements(None)
+
+    def set_measurements(self, measurements, error: str = "") -> None:
+        """Show new automatic measurements (drops the previous record's edits)."""
+        self.automatic = measurements
+        self.edits = {}
+        self._fill()
+        if error:
+            self.note.setText(f"Measurement failed: {error}")
+        elif measurements is not None and getattr(measurements, "notes", ()):
+            self.note.setText("Notes: " + "; ".join(measurements.notes))
+        else:
+            self.note.setText("Double-click a value to correct it; clear it to restore the automatic value.")
+
+    def automatic_value(self, key: str):
+        return None if self.automatic is None else getattr(self.automatic, key, None)
+
+    def value(self, key: str):
+        """The value in force: the reviewer's, else QTc recomputed from edited QT/RR, else automatic."""
+        if key in self.edits:
+            return self.edits[key]
+        if key in ("qtc_bazett_ms", "qtc_fridericia_ms") and ({"qt_ms", "rr_ms", "heart_rate_bpm"} & set(self.edits)):
+            qt, rr = self.value("qt_ms"), self.value("rr_ms")
+            if qt is None or rr is None or rr <= 0:
+                return None
+            from mirage_model.measure import qtc_bazett, qtc_fridericia
+            return (qtc_bazett if key == "qtc_bazett_ms" else qtc_fridericia)(qt, rr)
+        if key == "rr_ms" and "heart_rate_bpm" in self.edits and self.edits["heart_rate_bpm"] > 0:
+            return 60000.0 / self.edits["heart_rate_bpm"]
+        return self.automatic_value(key)
+
+    def source(self, key: str) -> str:
+        if key in self.edits:
+            return "edited"
+        if self.value(key) != self.automatic_value(key):
+            return "recomputed"
+        return "automatic" if self.automatic_value(key) is not None else "not measurable"
+
+    def set_edit(self, key: str, value: float | None) -> None:
+        """Correct one value (None: back to the automatic value)."""
+        if value is None:
+            self.edits.pop(key, None)
+        else:
+            lo, hi = LIMITS[key]
+            if not lo <= float(value) <= hi:
+                raise ValueError(f"{dict((k, l) for k, l, _ in ROWS)[key]} must be between {lo} and {hi}")
+            self.edits[key] = float(value)
+        self._fill()
+        self.edited.emit()
+
+    def _fill(self) -> None:
+        self._filling = True
+        try:
+            for r, (key, label, unit) in enumerate(ROWS):
+                name = QTableWidgetItem(f"{label} ({unit})")
+                name.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                v = self.value(key)
+                item = QTableWidgetItem("" if v is None else f"{v:.0f}")
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable)
+                src = self.source(key)
+                if src in ("edited", "recomputed"):
+                    auto = self.automatic_value(key)
+                    item.setBackground(QBrush(EDITED))
+                    item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
+                source = QTableWidgetItem(src)
+                source.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                for c, it in enumerate((name, item, source)):
+                    self.table.setItem(r, c, it)
+        finally:
+            self._filling = False
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() != 1:
+            return
+        key = ROWS[item.row()][0]
+        text = item.text().strip()
+        try:
+            self.set_edit(key, None if text == "" else float(text))
+        except ValueError as err:
+            self.note.setText(f"Not accepted: {err}" if "between" in str(err) else f"Not accepted: {text!r} is not a number")
+            self._fill()
+
+    def corrected(self):
+        """Measurements with the reviewer's corrections in force, each noted as edited (None: none)."""
+        m = self.automatic
+        if m is None:
+            return None
+        if not self.edits:
+            return m
+        changes = {key: self.value(key) for key, _l, _u in ROWS if self.source(key) in ("edited", "recomputed")}
+        notes = list(getattr(m, "notes", ()) or ())
+        for key, label, unit in ROWS:
+            if key in changes:
+                auto = self.automatic_value(key)
+                was = "not measurable" if auto is None else f"{auto:.0f} {unit}"
+                how = "edited by reviewer" if self.source(key) == "edited" else "recomputed from edited values"
+                notes.append(f"{label} {how}: {changes[key]:.0f} {unit} (automatic: {was})")
+        return dataclasses.replace(m, notes=tuple(notes), **changes)

@@ -1,0 +1,183 @@
+"""Persistent preferences of MIRAGE Review (QSettings) and the Settings dialog.
+
+Tests isolate these by calling ``QSettings.setPath`` on a ``tmp_path`` (see tests/test_app.py), as
+mne-qt-browser's conftest does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QLineEdit, QPushButton, QWidget,
+)
+
+ORGANIZATION = "MIRAGE"
+APPLICATION = "MIRAGE Review"
+MAX_RECENT = 10
+DEVICES = ("auto", "cpu", "cuda")
+PAGE_SIZES = ("A4", "Letter")
+
+
+def qsettings() -> QSettings:
+    """The application's settings store (INI format, so tests can redirect it with QSettings.setPath)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+
+class Settings:
+    """Typed accessors over QSettings. Every getter has a safe default for a fresh install."""
+
+    def __init__(self, store: QSettings | None = None):
+        self._s = store if store is not None else qsettings()
+
+    def _get(self, key: str, default):
+        value = self._s.value(key, default)
+        return default if value is None else value
+
+    @property
+    def device(self) -> str:
+        value = str(self._get("device", "auto"))
+        return value if value in DEVICES else "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self._s.setValue("device", value if value in DEVICES else "auto")
+
+    @property
+    def model_path(self) -> str:
+        """A checkpoint folder chosen by the user, or "" for the bundled default model."""
+        return str(self._get("model_path", ""))
+
+    @model_path.setter
+    def model_path(self, value: str) -> None:
+        self._s.setValue("model_path", str(value or ""))
+
+    @property
+    def page_size(self) -> str:
+        value = str(self._get("report/page_size", "A4"))
+        return value if value in PAGE_SIZES else "A4"
+
+    @page_size.setter
+    def page_size(self, value: str) -> None:
+        self._s.setValue("report/page_size", value)
+
+    @property
+    def institution(self) -> str:
+        return str(self._get("report/institution", ""))
+
+    @institution.setter
+    def institution(self, value: str) -> None:
+        self._s.setValue("report/institution", value)
+
+    @property
+    def reviewer(self) -> str:
+        return str(self._get("report/reviewer", ""))
+
+    @reviewer.setter
+    def reviewer(self, value: str) -> None:
+        self._s.setValue("report/reviewer", value)
+
+    @property
+    def dpi_override(self) -> float:
+        """Physical DPI typed in by the user when the screen reports a wrong size (0 = use the screen's)."""
+        try:
+            return max(0.0, float(self._get("display/dpi_override", 0.0)))
+        except (TypeError, ValueError):
+            return 0.0
+
+    @dpi_override.setter
+    def dpi_override(self, value: float) -> None:
+        self._s.setValue("display/dpi_override", float(value))
+
+    @property
+    def recent_files(self) -> list[str]:
+        value = self._get("recent_files", [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in value][:MAX_RECENT]
+
+    def add_recent(self, path: str | Path) -> list[str]:
+        """Put ``path`` first in the recent-files list (deduplicated, at most MAX_RECENT)."""
+        path = str(Path(path))
+        files = [p for p in self.recent_files if p != path]
+        files.insert(0, path)
+        self._s.setValue("recent_files", files[:MAX_RECENT])
+        return files[:MAX_RECENT]
+
+    def clear_recent(self) -> None:
+        self._s.setValue("recent_files", [])
+
+    @property
+    def last_folder(self) -> str:
+        return str(self._get("last_folder", ""))
+
+    @last_folder.setter
+    def last_folder(self, value: str) -> None:
+        self._s.setValue("last_folder", str(value))
+
+    def sync(self) -> None:
+        self._s.sync()
+
+
+class SettingsDialog(QDialog):
+    """Device (auto/cpu/cuda), model checkpoint folder, report page size and institution, screen DPI."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        form = QFormLayout(self)
+
+        self.device = QComboBox()
+        self.device.addItems(DEVICES)
+        self.device.setCurrentText(settings.device)
+        self.device.setToolTip("auto: the GPU when one is present, otherwise the CPU")
+        form.addRow("Device", self.device)
+
+        self.model_path = QLineEdit(settings.model_path)
+        self.model_path.setPlaceholderText("bundled default model")
+        browse = QPushButton("Browse...")
+        browse.clicked.connect(self._browse_model)
+        row = QHBoxLayout()
+        row.addWidget(self.model_path, 1)
+        row.addWidget(browse)
+        form.addRow("Model (checkpoint folder)", row)
+
+        self.page_size = QComboBox()
+        self.page_size.addItems(PAGE_SIZES)
+        self.page_size.setCurrentText(settings.page_size)
+        form.addRow("Report page size", self.page_size)
+
+        self.institution = QLineEdit(settings.institution)
+        form.addRow("Institution", self.institution)
+
+        self.dpi = QDoubleSpinBox()
+        self.dpi.setRange(0.0, 1000.0)
+        self.dpi.setDecimals(1)
+        self.dpi.setSpecialValueText("screen's own")
+        self.dpi.setValue(settings.dpi_override)
+        self.dpi.setToolTip("Physical dots per inch of this screen, if it reports a wrong size: measure "
+                            "the 10 mm calibration pulse with a ruler to check true scale")
+        form.addRow("Screen DPI", self.dpi)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.model_path.text())
+        if folder:
+            self.model_path.setText(folder)
+
+    def apply(self) -> None:
+        """Write the dialog's values into the settings."""
+        s = self._settings
+        s.device = self.device.currentText()
+        s.model_path = self.model_path.text().strip()
+        s.page_size = self.page_size.currentText()
+        s.institution = self.institution.text().strip()
+        s.dpi_override = self.dpi.value()
+        s.sync()

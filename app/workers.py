@@ -1,0 +1,235 @@
+"""Background work for the GUI: a ``QRunnable`` on ``QThreadPool.globalInstance()``.
+
+Each job's signals live on a separate ``QObject`` (``started/progress/result/error/finished``);
+the job checks a cancel flag between items and never touches a widget. The functions it runs are
+plain library calls (``mirage_model``), so nothing here knows about the main window.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside a job when its cancel flag is set; the worker then emits no result."""
+
+
+class WorkerSignals(QObject):
+    """Signals of one job. ``progress(done, total, payload)``; ``error(message)`` is user-facing."""
+
+    started = Signal()
+    progress = Signal(int, int, object)
+    result = Signal(object)
+    error = Signal(str)
+    finished = Signal()
+
+
+class JobContext:
+    """Handed to the job function: report progress, poll the cancel flag."""
+
+    def __init__(self, signals: WorkerSignals, cancel_event: threading.Event):
+        self._signals = signals
+        self._cancel = cancel_event
+
+    def progress(self, done: int, total: int, payload: Any = None) -> None:
+        self._signals.progress.emit(int(done), int(total), payload)
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raise Cancelled when the job was cancelled (call between items)."""
+        if self._cancel.is_set():
+            raise Cancelled()
+
+
+def user_message(err: BaseException) -> str:
+    """A one-line message for a dialog or status bar; library errors already name file and problem."""
+    from mirage_model.checkpoint import CheckpointError
+    from mirage_model.clinical import ClinicalError
+    from mirage_model.io import RecordError
+
+    if isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)):
+        return str(err)
+    if isinstance(err, NotImplementedError):
+        return "this feature is not available in this build yet"
+    if isinstance(err, MemoryError):
+        return "out of memory"
+    text = str(err).strip() or type(err).__name__
+    return f"{text} ({type(err).__name__})"
+
+
+# Python owns the runnables it starts; keep them alive until they finish.
+_LIVE: set["Worker"] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+class Worker(QRunnable):
+    """Run ``fn(ctx, *args, **kwargs)`` on the global thread pool.
+
+    ``fn`` gets a :class:`JobContext` first. Its return value is emitted by ``signals.result``;
+    an exception becomes ``signals.error`` with a user-facing message (the traceback is logged);
+    :class:`Cancelled` emits neither. ``finished`` always comes last.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args, name: str = "", **kwargs):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.name = name or getattr(fn, "__name__", "job")
+        self.signals = WorkerSignals()
+        self._cancel = threading.Event()
+        self.elapsed_s: float | None = None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self) -> None:  # noqa: D401 (Qt API)
+        t0 = time.perf_counter()
+        try:
+            self.signals.started.emit()
+            ctx = JobContext(self.signals, self._cancel)
+            value = self.fn(ctx, *self.args, **self.kwargs)
+            if not self._cancel.is_set():
+                self.signals.result.emit(value)
+        except Cancelled:
+            log.debug("job %s cancelled", self.name)
+        except BaseException as err:  # noqa: BLE001 (a worker must never take the app down)
+            log.error("job %s failed:\n%s", self.name, traceback.format_exc())
+            if not self._cancel.is_set():
+                self.signals.error.emit(user_message(err))
+        finally:
+            self.elapsed_s = time.perf_counter() - t0
+            self.signals.finished.emit()
+            with _LIVE_LOCK:
+                _LIVE.discard(self)
+
+    def start(self, pool: QThreadPool | None = None) -> "Worker":
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        (pool or QThreadPool.globalInstance()).start(self)
+        return self
+
+
+def start(fn: Callable[..., Any], *args, name: str = "", **kwargs) -> Worker:
+    """Create a Worker for ``fn`` and start it; connect to ``worker.signals`` right after (signals are
+    queued to the GUI thread, so no emission is lost before the connection is made)."""
+    return Worker(fn, *args, name=name, **kwargs).start()
+
+
+# ----------------------------------------------------------------------------------------------
+# Jobs: plain functions of (ctx, ...) that call the library. They never touch a widget.
+
+
+@dataclass
+class LoadedRecord:
+    """What the GUI needs to show one record: the record, its model inputs and its measurements."""
+    record: Any                        # EcgRecord
+    inputs: Any = None                 # preprocess.ModelInputs (what the model sees) or None
+    measurements: Any = None           # measure.Measurements or None
+    errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
+    timings: dict = field(default_factory=dict)  # seconds per step
+
+
+def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
+                    with_inputs: bool = True, with_measurements: bool = True) -> LoadedRecord:
+    """Read a record, build what the model sees, and measure it. Only a failed read is fatal."""
+    from mirage_model import preprocess
+    from mirage_model.io import load_record
+
+    t0 = time.perf_counter()
+    record = load_record(path)
+    out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0})
+    ctx.check()
+    ctx.progress(1, 3, out)
+    if with_inputs:
+        t1 = time.perf_counter()
+        try:
+            cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
+            kwargs = {"render_cfg": render_cfg} if render_cfg is not None else {}
+            out.inputs = preprocess.model_inputs(record.signal, record.fs, cfg, **kwargs)
+        except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
+            log.warning("model inputs for %s failed: %s", path, traceback.format_exc())
+            out.errors["inputs"] = user_message(err)
+        out.timings["inputs"] = time.perf_counter() - t1
+    ctx.check()
+    ctx.progress(2, 3, out)
+    if with_measurements:
+        t2 = time.perf_counter()
+        try:
+            from mirage_model.measure import measure
+            out.measurements = measure(record)
+        except Exception as err:  # noqa: BLE001
+            log.warning("measuring %s failed: %s", path, traceback.format_exc())
+            out.errors["measure"] = user_message(err)
+        out.timings["measure"] = time.perf_counter() - t2
+    ctx.progress(3, 3, out)
+    return out
+
+
+def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
+    """Load a checkpoint into a Predictor (``path`` None: the bundled default)."""
+    from mirage_model.inference import Predictor
+
+    return Predictor(path, device=device)
+
+
+# One model, one forward at a time: explanations may hook modules, so calls are serialised.
+_PREDICT_LOCK = threading.Lock()
+
+
+def predict_job(ctx: JobContext, predictor, record, clinical: dict | None, explain: bool = True):
+    """``predictor.predict(record, clinical, explain)`` under the model lock."""
+    with _PREDICT_LOCK:
+        ctx.check()
+        return predictor.predict(record, clinical, explain=explain)
+
+
+def header_job(ctx: JobContext, paths: list) -> int:
+    """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
+    from mirage_model.io import load_record
+
+    for i, path in enumerate(paths):
+        ctx.check()
+        try:
+            rec = load_record(path)
+            info = {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
+                    "duration_s": rec.duration_s, "dx": rec.dx}
+        except Exception as err:  # noqa: BLE001 (one bad file must not stop the listing)
+            info = user_message(err)
+        ctx.progress(i + 1, len(paths), (i, info))
+    return len(paths)
+
+
+def report_job(ctx: JobContext, out_path, record, prediction, **kwargs):
+    """``report.build_report(out_path, record, prediction, **kwargs)``; returns the PDF path."""
+    from mirage_model import report
+
+    ctx.check()
+    result = report.build_report(out_path, record, prediction, **kwargs)
+    return result if result is not None else out_path
+
+
+def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
+    """``batch.score_folder`` with progress rows and the cancel flag wired to this job."""
+    from mirage_model import batch
+
+    def progress(done, total, row=None):
+        ctx.progress(done, total, row)
+
+    return batch.score_folder(folder, predictor, out_path, progress=progress, cancel=ctx.cancelled, **kwargs)

@@ -1,0 +1,102 @@
+"""Signal branch: leads as graph nodes, Graphormer attention with a learned lead-to-lead bias.
+
+Each of the L leads becomes a token (the MIRAGE paper's linear projection of the whole lead, or a
+small 1D CNN shared by all leads). A learned bias ``(H, L, L)`` is added to the attention scores of
+every layer (Graphormer's spatial encoding, Ying et al., NeurIPS 2021: one ``attn_bias`` built
+once and handed to every layer). A CLS token (Graphormer's virtual node, zero bias) summarises
+the leads; FiLM from the clinical vector follows every layer.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mirage_model.models.blocks import FilmEncoder
+
+
+class ConvLeadEncoder(nn.Module):
+    """One lead's samples -> one token with a small 1D CNN shared by all leads.
+
+    Four stride-2 conv layers (BatchNorm, GELU), then adaptive average pooling to ``segments``
+    time segments (keeps coarse timing), flattened and projected to D.
+    (B, L, T) -> (B, L, D); any T >= 16 works.
+    """
+
+    def __init__(self, width: int, channels: int = 32, segments: int = 8):
+        super().__init__()
+        layers, c_in = [], 1
+        for k in (7, 5, 5, 3):
+            layers += [nn.Conv1d(c_in, channels, k, stride=2, padding=k // 2, bias=False),
+                       nn.BatchNorm1d(channels), nn.GELU()]
+            c_in = channels
+        self.conv = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool1d(segments)
+        self.proj = nn.Linear(channels * segments, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, L, T = x.shape
+        h = self.conv(x.reshape(B * L, 1, T))        # (B*L, c, T/16)
+        h = self.pool(h).flatten(1)                   # (B*L, c*segments)
+        return self.proj(h).reshape(B, L, -1)         # (B, L, D)
+
+
+class LinearLeadEncoder(nn.Module):
+    """The paper's lead tokens: one shared linear projection of each lead's T samples. (B, L, T) -> (B, L, D)."""
+
+    def __init__(self, n_samples: int, width: int):
+        super().__init__()
+        self.proj = nn.Linear(n_samples, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)                           # (B, L, D)
+
+
+class GraphEncoder(nn.Module):
+    """Lead tokens -> Graphormer layers with lead bias and FiLM -> (CLS, lead tokens).
+
+    Args:
+        n_leads: L.  n_samples: T.  width: D.  depth, heads: H, mlp_hidden, dropout: geometry.
+        lead_encoder: "linear" or "conv".  conv_channels: CNN width for "conv".
+        n_film: C for FiLM after every layer (0: none).  film_hidden: FiLM MLP width.
+    """
+
+    def __init__(self, n_leads: int, n_samples: int, width: int, depth: int, heads: int,
+                 mlp_hidden: int, dropout: float, lead_encoder: str = "conv", conv_channels: int = 32,
+                 n_film: int = 0, film_hidden: int = 64):
+        super().__init__()
+        if lead_encoder == "linear":
+            self.tokenizer = LinearLeadEncoder(n_samples, width)
+        elif lead_encoder == "conv":
+            self.tokenizer = ConvLeadEncoder(width, conv_channels)
+        else:
+            raise ValueError(f"unknown lead_encoder {lead_encoder!r} (use 'linear' or 'conv')")
+        self.n_leads = n_leads
+        self.heads = heads
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
+        self.lead_embed = nn.Parameter(torch.zeros(1, n_leads, width))     # lead identity
+        self.lead_bias = nn.Parameter(torch.zeros(heads, n_leads, n_leads))  # (H, L, L), all layers
+        self.drop = nn.Dropout(dropout)
+        self.encoder = FilmEncoder(width, depth, heads, mlp_hidden, dropout, n_film, film_hidden)
+
+    def attn_bias(self) -> torch.Tensor:
+        """(H, 1+L, 1+L): the lead bias with a zero row/column for the CLS token."""
+        return F.pad(self.lead_bias, (1, 0, 1, 0))
+
+    def forward(self, signal: torch.Tensor, clinical: torch.Tensor | None, mask: torch.Tensor | None,
+                need_weights: bool = False, encoder: FilmEncoder | None = None):
+        """signal (B, L, T); clinical, mask (B, C) or None; encoder: use this stack instead of ours.
+
+        Returns:
+            cls (B, D), leads (B, L, D), lead_attn (B, H, L, L) of the last layer or None. The
+            lead attention is the lead-to-lead block of the softmax over CLS + leads.
+        """
+        B, L, T = signal.shape
+        tokens = self.tokenizer(signal) + self.lead_embed             # (B, L, D)
+        cls = self.cls_token.expand(B, -1, -1)                         # (B, 1, D)
+        x = self.drop(torch.cat([cls, tokens], dim=1))                 # (B, 1+L, D)
+        enc = encoder if encoder is not None else self.encoder
+        x, attn = enc(x, clinical, mask, self.attn_bias(), need_weights)
+        lead_attn = attn[-1][:, :, 1:, 1:] if attn else None           # (B, H, L, L)
+        return x[:, 0], x[:, 1:], lead_attn

@@ -1,0 +1,82 @@
+"""``mirage bench``: runs end to end on tiny settings and writes a complete JSON (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from training_cli import bench
+from training_cli.main import main
+
+from helpers_models import make_tiny_checkpoint, synthetic_record
+
+
+def test_stats_median_and_nearest_rank_p95():
+    values = [i / 1000 for i in range(1, 101)]          # 1..100 ms
+    s = bench._stats(values)
+    assert s["median_ms"] == pytest.approx(50.5) and s["p95_ms"] == pytest.approx(95.0) and s["n"] == 100
+    assert bench._stats([])["median_ms"] is None
+
+
+@pytest.fixture(scope="module")
+def records_dir(tmp_path_factory):
+    wfdb = pytest.importorskip("wfdb")
+    folder = tmp_path_factory.mktemp("records")
+    for i, (dur, fs) in enumerate([(10, 500), (12, 250)]):
+        rec = synthetic_record(dur, fs, seed=i)
+        wfdb.wrsamp(f"r{i}", fs=fs, units=["mV"] * 12, sig_name=list(rec.sig_name),
+                    p_signal=rec.signal.T.astype(np.float64), fmt=["16"] * 12, adc_gain=[1000.0] * 12,
+                    baseline=[0] * 12, write_dir=str(folder))
+    return folder
+
+
+FAST = ["--n", "2", "--warmup", "0", "--batch-size", "4", "--batches", "1", "--train-steps", "1",
+        "--device", "cpu"]
+
+
+def _check_result(result: dict, n_models: int):
+    assert {"cpu", "cores", "torch", "device"} <= set(result["machine"])
+    assert len(result["models"]) == n_models
+    row = result["models"][0]
+    for key in ("latency", "latency_explain"):
+        for stage in ("load", "preprocess", "predict", "total"):
+            assert row[key][stage]["n"] == 2 and row[key][stage]["median_ms"] > 0
+    assert row["latency_explain"]["explain"]["median_ms"] > 0
+    assert row["batch"]["records_per_s"] > 0 and row["batch"]["model_windows_per_s"] > 0
+    assert row["train"]["samples_per_s"] > 0 and row["train"]["batch_size"] == 4
+    assert row["peak_rss_mb"] > 0
+
+
+def test_bench_random_model_when_none_ships(tmp_path, records_dir, monkeypatch, capsys):
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(tmp_path / "empty"))
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--preset", "tiny", "--records", str(records_dir), "--out", str(out), *FAST]) == 0
+    result = json.loads(out.read_text())
+    _check_result(result, n_models=2)
+    assert "random" in result["model"]
+    assert any("randomly initialised" in n for n in result["notes"])
+    base = result["models"][1]
+    assert base["model_type"] == "resnet1d_wang"
+    assert "unavailable" in base or base["latency"]["total"]["median_ms"] > 0
+    text = capsys.readouterr().out
+    assert "randomly initialised" in text and "resnet1d_wang" in text and "machine:" in text
+
+
+def test_bench_with_a_checkpoint(tmp_path, records_dir):
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "b.json"
+    assert main(["bench", "--model", str(ckpt), "--records", str(records_dir), "--no-baseline",
+                 "--out", str(out), *FAST]) == 0
+    result = json.loads(out.read_text())
+    _check_result(result, n_models=1)
+    assert result["model"] == str(ckpt)
+    assert result["records"]["count"] == 2
+
+
+def test_bench_bad_inputs_are_clear_errors(tmp_path, capsys):
+    assert main(["bench", "--model", str(tmp_path / "missing"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "missing" in capsys.readouterr().err
+    assert main(["bench", "--records", str(tmp_path / "nodir"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "not a folder" in capsys.readouterr().err

@@ -1,0 +1,296 @@
+"""preprocess: filter response, resampling, windows, normalisation, missing data, model_inputs.
+
+Truth comes from formulas (the Butterworth magnitude with the bilinear pre-warp, sines sampled at
+known times) and from the same real record at two rates, not from this code's earlier output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import signal as sps
+
+from mirage_model.preprocess import (
+    ModelInputs, PreprocessConfig, PreprocessError, design_filter, filter_signal, filtered_resampled,
+    model_inputs, preprocess_signal, resample_factors, window_starts,
+)
+from mirage_model.render import render_ecg
+
+CFG = PreprocessConfig()
+
+
+def sine(fs: float, dur: float, f: float, amp: float = 1.0, phase: float = 0.0) -> np.ndarray:
+    t = np.arange(int(round(dur * fs))) / fs
+    return amp * np.sin(2 * np.pi * f * t + phase)
+
+
+def butter_gain(f: float, fs: float, fc: float, order: int, btype: str) -> float:
+    """|H(f)| of a digital Butterworth (bilinear transform with pre-warped corner)."""
+    r = math.tan(math.pi * f / fs) / math.tan(math.pi * fc / fs)
+    if btype == "highpass":
+        r = 1.0 / r
+    return 1.0 / math.sqrt(1.0 + r ** (2 * order))
+
+
+def amplitude_phase(y: np.ndarray, fs: float, f: float) -> tuple[float, float]:
+    """Least-squares amplitude and phase (rad) of a sine of frequency f in y."""
+    t = np.arange(len(y)) / fs
+    basis = np.column_stack([np.sin(2 * np.pi * f * t), np.cos(2 * np.pi * f * t)])
+    (a, b), *_ = np.linalg.lstsq(basis, y, rcond=None)
+    return math.hypot(a, b), math.atan2(b, a)
+
+
+# ---------------------------------------------------------------- filter
+
+@pytest.mark.parametrize("fs, lowpass", [(100, False), (128, False), (160, False), (200, True), (250, True),
+                                         (257, True), (360, True), (500, True), (1000, True)])
+def test_lowpass_skipped_at_or_above_09_nyquist(fs, lowpass):
+    hp, lp = design_filter(float(fs), CFG.low_hz, CFG.high_hz, CFG.order)
+    assert hp is not None
+    assert (lp is not None) == lowpass == (75.0 < 0.9 * fs / 2)
+
+
+def test_100hz_filter_is_highpass_only_so_30_to_45hz_pass_unattenuated():
+    # The documented choice: no clamped low-pass on 100 Hz records (a 45 Hz corner would halve 45 Hz).
+    fs = 100
+    for f in (30.0, 40.0, 45.0):
+        y = filter_signal(sine(fs, 10, f)[None], fs)[0]
+        amp, _ = amplitude_phase(y[100:-100], fs, f)
+        assert amp == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("fs", [100, 500, 1000])
+def test_slow_drift_is_strongly_attenuated(fs):
+    drift = sine(fs, 120, 0.01, amp=1.0, phase=0.7)       # 1 mV, 0.01 Hz (a fifth of the corner)
+    y = filter_signal(drift[None], fs)[0]
+    interior = y[30 * fs:-30 * fs]                        # edge transients (tau ~ 4.5 s) have died out
+    # Steady state: the order-2 high-pass applied twice: |H|^2 = 1 / (1 + (fc/f)^4) ~= 0.0016
+    expected = butter_gain(0.01, fs, 0.05, 2, "highpass") ** 2
+    assert np.abs(interior).max() == pytest.approx(expected, abs=0.001)
+    assert np.abs(y).max() < 0.1                          # edges included: >10x smaller than the drift
+    ten_s = filter_signal(drift[None, : 10 * fs], fs)[0]
+    assert np.abs(ten_s).max() < 0.1
+
+
+@pytest.mark.parametrize("fs", [100, 257, 360, 500, 1000])
+def test_10hz_sine_passes_with_under_1pct_error_and_zero_phase(fs):
+    x = sine(fs, 10, 10.0, amp=1.0, phase=0.3)
+    y = filter_signal(x[None], fs)[0]
+    assert np.abs(y - x).max() < 0.01                     # < 1% of the amplitude, edges included
+    amp, ph = amplitude_phase(y, fs, 10.0)
+    assert amp == pytest.approx(1.0, abs=0.005)
+    assert ph == pytest.approx(0.3, abs=math.radians(0.2))  # zero-phase: no shift
+
+
+def test_120hz_at_500hz_attenuated_as_butterworth_predicts_and_not_aliased():
+    fs = 500
+    x = sine(fs, 10, 120.0)
+    y = filter_signal(x[None], fs)[0]
+    amp, _ = amplitude_phase(y[250:-250], fs, 120.0)
+    expected = butter_gain(120, fs, 75, 2, "lowpass") ** 2 * butter_gain(120, fs, 0.05, 2, "highpass") ** 2
+    assert expected < 0.1
+    assert amp == pytest.approx(expected, rel=0.03)
+    # 120 Hz would alias to 20 Hz at 100 Hz: the resampler must remove it, not fold it.
+    z = filtered_resampled(x[None], fs)[0]
+    assert np.abs(z[50:-50]).max() < 0.005
+
+
+@pytest.mark.parametrize("f", [1.0, 5.0, 20.0, 40.0, 60.0])
+def test_500hz_passband_matches_butterworth_magnitude(f):
+    fs = 500
+    y = filter_signal(sine(fs, 10, f)[None], fs)[0]
+    amp, _ = amplitude_phase(y[500:-500], fs, f)
+    expected = butter_gain(f, fs, 75, 2, "lowpass") ** 2 * butter_gain(f, fs, 0.05, 2, "highpass") ** 2
+    assert amp == pytest.approx(expected, abs=0.004)
+
+
+def test_filter_edges_match_filtering_the_longer_record():
+    # A 10 s crop filtered alone vs the same 10 s cut from the filtered 60 s signal: ECG-like spikes
+    # plus 0.3 Hz respiration. The crop cannot know the baseline before it, but the edge handling
+    # must not add an offset of the edge sample's size (sosfiltfilt's defaults do: ~1.5 mV here).
+    fs = 500
+    t = np.arange(60 * fs) / fs
+    x = 0.3 * np.sin(2 * np.pi * 0.3 * t) + 0.2
+    x[(np.arange(len(t)) % 400) < 10] += 1.5            # 75 bpm, 20 ms, 1.5 mV "QRS"
+    full = filter_signal(x[None], fs)[0]
+    hp, lp = design_filter(float(fs), CFG.low_hz, CFG.high_hz, CFG.order)
+    for a in (20 * fs + 3, 20 * fs + 100, 27 * fs + 211):   # on a spike, between spikes, elsewhere
+        ref = full[a:a + 10 * fs]
+        crop = filter_signal(x[None, a:a + 10 * fs], fs)[0]
+        default = sps.sosfiltfilt(lp, sps.sosfiltfilt(hp, x[a:a + 10 * fs]))
+        assert np.abs(crop - ref).max() < 0.3
+        assert np.sqrt(np.mean((crop - ref) ** 2)) < 0.1
+        if a == 20 * fs + 3:                              # the check discriminates: the defaults fail it
+            assert np.abs(default - ref).max() > 1.0
+
+
+# ---------------------------------------------------------------- resampling
+
+@pytest.mark.parametrize("fs, factors", [(100, (1, 1)), (500, (1, 5)), (1000, (1, 10)), (250, (2, 5)),
+                                         (360, (5, 18)), (257, (100, 257)), (128, (25, 32))])
+def test_resample_factors_are_rational(fs, factors):
+    assert resample_factors(fs, 100) == factors
+
+
+@pytest.mark.parametrize("fs", [257, 360, 500, 1000])
+def test_resampled_sine_has_the_right_values_at_the_right_times(fs):
+    x = sine(fs, 10, 3.0, 1.0, 0.2) + sine(fs, 10, 20.0, 0.3, 1.1)
+    z = filtered_resampled(x[None], fs)[0]
+    assert len(z) == math.ceil(len(x) * 100 / fs) == 1000
+    t = np.arange(len(z)) / 100.0                       # sample k is at k / 100 s
+    truth = np.sin(2 * np.pi * 3 * t + 0.2) + 0.3 * np.sin(2 * np.pi * 20 * t + 1.1)
+    assert np.abs(z - truth)[100:-100].max() < 0.02
+    assert np.abs(z - truth).max() < 0.06
+
+
+def test_same_record_at_500_and_100_hz_gives_the_same_model_input(shared_datasets):
+    # The real 500 Hz PTB-XL record, and the same record brought to 100 Hz first (as PTB-XL's
+    # records100 are): band-pass at 500 Hz vs high-pass only at 100 Hz must agree.
+    wfdb = pytest.importorskip("wfdb")
+    rec = wfdb.rdrecord(str(shared_datasets / "cinc" / "cinc2021" / "PTB_PTBXL" / "HR00001"))
+    x = rec.p_signal.T
+    x100 = sps.resample_poly(x, 1, 5, axis=1)
+    a = model_inputs(x, rec.fs).mv
+    b = model_inputs(x100, 100).mv
+    d = (a - b)[..., 50:-50]
+    assert np.abs(d).max() < 0.05
+    assert np.sqrt(np.mean(d ** 2)) < 0.005
+
+
+# ---------------------------------------------------------------- windows and shapes
+
+@pytest.mark.parametrize("fs", [100, 500, 1000])
+@pytest.mark.parametrize("dur, starts", [(8, [0.0]), (10, [0.0]), (38, [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 28.0])])
+def test_model_inputs_shapes_and_window_starts(fs, dur, starts):
+    rng = np.random.default_rng(fs + dur)
+    x = rng.standard_normal((12, dur * fs)).astype(np.float32)
+    mi = model_inputs(x, fs)
+    W = len(starts)
+    assert isinstance(mi, ModelInputs)
+    assert mi.signal.shape == (W, 12, 1000) and mi.signal.dtype == np.float32
+    assert mi.mv.shape == (W, 12, 1000) and mi.mv.dtype == np.float32
+    assert mi.image.shape == (W, 224, 224) and mi.image.dtype == np.uint8
+    np.testing.assert_allclose(mi.starts_s, starts)
+    assert preprocess_signal(x, fs).shape == (W, 12, 1000)
+
+
+def test_window_starts_rules():
+    n = CFG.n_samples
+    assert n == 1000
+    assert window_starts(800).tolist() == [0]
+    assert window_starts(1000).tolist() == [0]
+    assert window_starts(1050).tolist() == [0]                  # 0.5 s tail: not worth a window
+    assert window_starts(1600).tolist() == [0, 500, 600]        # 1 s tail past the stride: end-aligned window
+    long = window_starts(2 * 3600 * 100)                        # 2 h Holter-like record
+    assert len(long) == CFG.max_windows
+    assert long[0] == 0 and long[-1] == 2 * 3600 * 100 - n
+    assert np.ptp(np.diff(long)) <= 1                           # evenly spread
+
+
+def test_windows_are_cuts_of_the_filtered_record_at_their_start_times():
+    fs = 500
+    rng = np.random.default_rng(1)
+    x = np.cumsum(rng.standard_normal((12, 38 * fs)), axis=1) * 0.01 + sine(fs, 38, 7.0)[None]
+    full = filtered_resampled(x, fs)
+    mi = model_inputs(x, fs)
+    for w, s in enumerate(mi.starts_s):
+        k = int(round(s * 100))
+        np.testing.assert_allclose(mi.mv[w], full[:, k:k + 1000], atol=1e-5)
+
+
+# ---------------------------------------------------------------- normalisation, flat and missing leads
+
+def test_instance_normalisation_per_lead_per_window():
+    fs = 500
+    rng = np.random.default_rng(2)
+    gains = np.linspace(0.1, 3.0, 12)[:, None]
+    x = gains * rng.standard_normal((12, 38 * fs)) + 5.0
+    sig = model_inputs(x, fs).signal
+    np.testing.assert_allclose(sig.mean(axis=-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(sig.std(axis=-1), 1.0, atol=1e-4)
+
+
+def test_short_record_is_normalised_on_its_samples_then_zero_padded():
+    fs = 100
+    x = sine(fs, 8, 5.0, 2.0)[None].repeat(12, axis=0)
+    sig = model_inputs(x, fs).signal[0]
+    real, pad = sig[:, :800], sig[:, 800:]
+    np.testing.assert_allclose(real.mean(axis=-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(real.std(axis=-1), 1.0, atol=1e-4)
+    assert np.all(pad == 0.0)
+
+
+def test_flat_leads_stay_zero_never_nan():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((12, 1000))
+    x[2] = 0.0                          # disconnected lead
+    x[4] = 1.7                          # constant offset
+    mi = model_inputs(x, 100)
+    assert np.all(mi.signal[0, 2] == 0) and np.all(mi.signal[0, 4] == 0)
+    assert np.isfinite(mi.signal).all() and np.isfinite(mi.mv).all()
+
+
+def test_missing_samples_do_not_leak():
+    fs = 500
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 10 * fs)) * 0.3 + sine(fs, 10, 1.2)[None]
+    clean = model_inputs(x.copy(), fs)
+    x[3] = np.nan                       # a wholly missing lead
+    x[5, 1000:1500] = np.nan            # 1 s gap: 2.0-3.0 s
+    x[7, 100] = np.inf                  # a corrupt sample counts as missing
+    mi = model_inputs(x, fs)
+    for arr in (mi.signal, mi.mv, mi.image):
+        assert np.isfinite(arr.astype(np.float64)).all()
+    assert np.all(mi.signal[0, 3] == 0) and np.all(mi.mv[0, 3] == 0)
+    # The gap is 0 in the normalised signal and in mV, and the finite rest is standardised.
+    assert np.all(mi.signal[0, 5, 200:300] == 0) and np.all(mi.mv[0, 5, 200:300] == 0)
+    rest = np.r_[mi.signal[0, 5, :200], mi.signal[0, 5, 300:]]
+    assert rest.mean() == pytest.approx(0.0, abs=1e-4) and rest.std() == pytest.approx(1.0, abs=1e-3)
+    # Other leads are untouched by a neighbour's missing data.
+    for lead in (0, 1, 2, 4, 6, 8, 9, 10, 11):
+        np.testing.assert_array_equal(mi.signal[0, lead], clean.signal[0, lead])
+    # The mV path keeps NaN where the samples were missing, at the right times.
+    z = filtered_resampled(x, fs)
+    assert np.isnan(z[3]).all()
+    assert np.flatnonzero(np.isnan(z[5])).tolist() == list(range(200, 300))
+    assert np.isnan(filter_signal(x, fs)[5, 1000:1500]).all()
+
+
+@pytest.mark.parametrize("bad, fs, match", [
+    (np.zeros(1000), 100, "2-D"),
+    (np.zeros((11, 1000)), 100, "12 leads"),
+    (np.zeros((12, 1)), 100, "samples"),
+    (np.zeros((12, 1000)), 0, "sampling frequency"),
+    (np.zeros((12, 1000)), float("nan"), "sampling frequency"),
+    (np.array([["a"] * 10] * 12), 100, "real numbers"),
+])
+def test_bad_input_raises_a_clear_error(bad, fs, match):
+    with pytest.raises(PreprocessError, match=match):
+        model_inputs(bad, fs)
+
+
+# ---------------------------------------------------------------- the one path
+
+def test_model_image_is_the_renderer_applied_to_the_window_mv():
+    fs = 500
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((12, 20 * fs)) * 0.2
+    mi = model_inputs(x, fs)
+    assert len(mi.starts_s) == 3
+    for w in range(3):
+        np.testing.assert_array_equal(mi.image[w], render_ecg(mi.mv[w], 100.0).image)
+    assert (mi.image < 128).any()
+
+
+def test_real_ptbxl_record(ptbxl_root):
+    wfdb = pytest.importorskip("wfdb")
+    rec = wfdb.rdrecord(str(ptbxl_root / "records100" / "00000" / "00001_lr"))
+    mi = model_inputs(rec.p_signal.T, rec.fs)
+    assert mi.signal.shape == (1, 12, 1000) and mi.image.shape == (1, 224, 224)
+    np.testing.assert_allclose(mi.signal.std(axis=-1), 1.0, atol=1e-4)
+    # Band-pass + resample at 100 Hz is a high-pass: the mV trace differs from the raw one only slowly.
+    raw = rec.p_signal.T
+    hp_removed = raw - mi.mv[0]
+    assert np.abs(np.diff(hp_removed, axis=1)).max() < 0.02       # what was removed is baseline, not QRS

@@ -1,0 +1,314 @@
+"""The PDF report: real text (pypdf), landscape page sizes, true ECG scale read back from the
+drawing's own coordinates, the research-use notice on every page, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+import mirage_model as mm
+from mirage_model.report import MM, ReportSettings, build_report, clinical_rows, model_info_from, report_layout
+
+PT_PER_MM = 72.0 / 25.4          # independent of the module: the PDF point is 1/72 inch
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture(scope="module")
+def ptbxl_sample() -> Path:
+    """The bundled PTB-XL sample 00417_lr (100 Hz, 10 s) and its metadata row."""
+    for path in mm.sample_records():
+        if path.stem == "00417_lr":
+            return path
+    pytest.skip("bundled PTB-XL sample 00417_lr not present")
+
+
+@pytest.fixture(scope="module")
+def ludb_sample() -> Path:
+    for path in mm.sample_records():
+        if path.parent.name == "ludb":
+            return path
+    pytest.skip("bundled LUDB sample not present")
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    folder = make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+    return mm.Predictor(folder, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def full_report(tmp_path_factory, ptbxl_sample, predictor):
+    """A report with every section: prediction with explanations, labs, measurements, settings."""
+    from mirage_model.measure import measure
+
+    record = mm.load_record(ptbxl_sample)
+    values = {"age": record.age, "sex": record.sex, "troponin_t": (0.03, "ng/mL"),
+              "potassium": (3.0, "mmol/L"), "crp": 2.0}
+    pred = predictor.predict(record, values, explain=True)
+    settings = ReportSettings(institution="Test Institution of Cardiology", reviewer="Dr. Reviewer",
+                              comment="Sinus rhythm, reviewed.", patient_id="PID-77")
+    out = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    path = build_report(out, record, pred, clinical_values=values, schema=predictor.schema,
+                        measurements=measure(record), settings=settings,
+                        model_info=model_info_from(predictor))
+    return dict(path=path, record=record, pred=pred, reader=pypdf.PdfReader(str(path)))
+
+
+def _page_texts(reader) -> list[str]:
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+# ------------------------------------------------------------------------------ content stream
+
+_NUM = r"-?\d+(?:\.\d+)?"
+
+
+def _paths(page) -> list[tuple[tuple[float, float, float], list[list[tuple[float, float]]]]]:
+    """Stroked paths of a page as (stroke colour, subpaths of points), from its content stream.
+
+    A small reader of the PDF operators reportlab emits for line art (m, l, S, RG, w, q/Q, cm):
+    enough to read the drawing back without trusting the report module's own numbers.
+    """
+    data = page.get_contents().get_data().decode("latin-1")
+    tokens = re.findall(r"\((?:\\.|[^\\)])*\)|\[[^\]]*\]|/[^\s/\[\]()<>]+|[^\s\[\]()<>/]+", data)
+    stack: list[str] = []
+    colour = (0.0, 0.0, 0.0)
+    ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    saved = []
+    subpaths: list[list[tuple[float, float]]] = []
+    out = []
+
+    def apply(x, y):
+        a, b, c, d, e, f = ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    for tok in tokens:
+        if re.fullmatch(_NUM, tok):
+            stack.append(tok)
+            continue
+        if tok == "m":
+            y, x = float(stack.pop()), float(stack.pop())
+            subpaths.append([apply(x, y)])
+        elif tok == "l":
+            y, x = float(stack.pop()), float(stack.pop())
+            subpaths[-1].append(apply(x, y))
+        elif tok in ("S", "s", "B", "b", "f", "F", "n", "B*", "f*"):
+            if tok in ("S", "s", "B", "b") and subpaths:
+                out.append((colour, subpaths))
+            subpaths = []
+        elif tok == "RG":
+            b, g, r = float(stack.pop()), float(stack.pop()), float(stack.pop())
+            colour = (r, g, b)
+        elif tok == "q":
+            saved.append((list(ctm), colour))
+        elif tok == "Q" and saved:
+            ctm, colour = saved.pop()
+        elif tok == "cm":
+            f, e, d, c, b, a = (float(stack.pop()) for _ in range(6))
+            A, B, C, D, E, F = ctm
+            ctm = [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+                   e * A + f * C + E, e * B + f * D + F]
+        stack = []
+    return out
+
+
+# ------------------------------------------------------------------------------ tests
+
+def test_page_size_and_notice_on_every_page(full_report):
+    reader = full_report["reader"]
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        box = page.mediabox
+        # landscape A4: 297 x 210 mm = 841.89 x 595.28 pt
+        assert float(box.width) == pytest.approx(297 * PT_PER_MM, abs=0.01)
+        assert float(box.height) == pytest.approx(210 * PT_PER_MM, abs=0.01)
+    for i, text in enumerate(_page_texts(reader)):
+        assert mm.RESEARCH_USE_NOTICE in text, f"page {i + 1} lacks the research-use notice"
+
+
+def test_header_matches_ptbxl_metadata(full_report, ptbxl_sample):
+    """Header fields against the PTB-XL database row (read here with the csv module)."""
+    db = ptbxl_sample.parents[2] / "ptbxl_database.csv"
+    if not db.is_file():
+        pytest.skip("sample's ptbxl_database.csv not bundled")
+    with db.open(newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if int(r["ecg_id"]) == 417)
+    page1 = _page_texts(full_report["reader"])[0]
+    assert "record 00417_lr" in page1
+    assert f"Age: {float(row['age']):g}" in page1
+    assert f"Sex: {'F' if row['sex'] == '1' else 'M'}" in page1      # PTB-XL: 0 male, 1 female
+    assert row["recording_date"] in page1
+    assert "Test Institution of Cardiology" in page1 and "ID: PID-77" in page1
+    assert "25 mm/s" in page1 and "10 mm/mV" in page1 and "100 Hz" in page1
+    for lead in ("aVR", "aVL", "aVF", "V1", "V6", "II (rhythm)"):
+        assert lead in page1
+
+
+def test_model_result_text(full_report):
+    text = "\n".join(_page_texts(full_report["reader"]))
+    pred = full_report["pred"]
+    for label, p, th in zip(pred.labels, pred.probabilities, pred.thresholds):
+        assert re.search(rf"{label}\s*\n.*\n?{p:.3f}\s*\n{th:.3f}", text), (label, p)
+    # positive findings come first in the table
+    order = [m.group(1) for m in re.finditer(r"^(NORM|MI|STTC|CD|HYP)\s*$", text, re.M)]
+    positives = [lab for lab in order if lab in pred.positive]
+    assert order[:len(positives)] == positives
+    assert "tiny-random-mirage-multilabel" in text
+    assert "Training data: none (random weights, tests only)" in text
+    assert "Reviewer: Dr. Reviewer" in text and "Sinus rhythm, reviewed." in text
+
+
+def test_clinical_section(full_report):
+    text = "\n".join(_page_texts(full_report["reader"]))
+    assert "hs-Troponin T" in text
+    # troponin and potassium are not among the tiny model's features (age, sex, height, weight)
+    assert text.count("not used by model") == 3
+    assert text.count("used by model") >= 5
+
+
+def test_measurements_and_explanations(full_report):
+    text = "\n".join(_page_texts(full_report["reader"]))
+    assert "QTc (Bazett: QT / sqrt(RR in s))" in text
+    assert "QTc (Fridericia: QT / cbrt(RR in s))" in text
+    assert "Lead importance" in text and "attention rollout" in text.lower()
+    reader = full_report["reader"]
+    assert len(reader.pages[0].images) == 0, "the ECG page must be vector, not an image"
+    assert sum(len(p.images) for p in reader.pages[1:]) == 1    # the saliency overlay
+
+
+def test_clinical_flags_and_unit_conversion():
+    rows = {r["name"]: r for r in clinical_rows(
+        {"troponin_t": (0.03, "ng/mL"), "potassium": (3.0, "mmol/L"), "crp": 1.0, "unknown_x": 5},
+        None, used={"crp"})}
+    assert rows["troponin_t"]["flag"] == "H"        # 0.03 ng/mL = 30 ng/L, above 14 ng/L
+    assert rows["potassium"]["flag"] == "L"         # below 3.5 mmol/L
+    assert rows["crp"]["flag"] == "" and rows["crp"]["used"] == "used by model"
+    assert rows["unknown_x"]["used"] == "not used by model" and rows["unknown_x"]["reference"] == ""
+
+
+def test_layout_scale():
+    lay = report_layout(ReportSettings())
+    assert lay.minor_pt == pytest.approx(PT_PER_MM, abs=1e-4)             # 1 mm = 2.8346 pt
+    assert lay.major_pt == pytest.approx(5 * PT_PER_MM, abs=1e-4)
+    assert lay.pt_per_s == pytest.approx(25 * PT_PER_MM, abs=1e-3)         # 1 s = 70.87 pt
+    assert lay.pt_per_mv == pytest.approx(10 * PT_PER_MM, abs=1e-3)
+    by_lead = {p.lead: p for p in lay.panels if not p.rhythm}
+    assert set(by_lead) == {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"}
+    # columns are consecutive 2.5 s slices: 62.5 mm apart
+    assert by_lead["V4"].t0 == pytest.approx(7.5)
+    assert by_lead["V4"].x0 - by_lead["I"].x0 == pytest.approx(3 * 62.5 * PT_PER_MM, abs=1e-3)
+    rhythm = [p for p in lay.panels if p.rhythm]
+    assert len(rhythm) == 1 and rhythm[0].lead == "II"
+    assert rhythm[0].x1 - rhythm[0].x0 == pytest.approx(250 * PT_PER_MM, abs=1e-3)
+    for xa, xb, base, top in lay.calibration:
+        assert xb - xa == pytest.approx(0.2 * 25 * PT_PER_MM, abs=1e-3)    # 200 ms
+        assert top - base == pytest.approx(10 * PT_PER_MM, abs=1e-3)       # 1 mV
+    # the sheet lies on the page with margins
+    assert lay.grid_x0 > 5 * PT_PER_MM and lay.grid_x0 + lay.grid_width < lay.page_width - 5 * PT_PER_MM
+    letter = report_layout(ReportSettings(page_size="Letter"))
+    assert (letter.page_width, letter.page_height) == pytest.approx((792.0, 612.0), abs=0.01)
+    with pytest.raises(ValueError, match="page size"):
+        report_layout(ReportSettings(page_size="A3"))
+
+
+def test_grid_and_traces_in_the_pdf(full_report):
+    """Read the grid, calibration pulses and the rhythm strip back from page 1's content stream."""
+    page = full_report["reader"].pages[0]
+    paths = _paths(page)
+    vertical_x, horizontal_y = [], []
+    for colour, subpaths in paths:
+        if colour == (0.0, 0.0, 0.0):
+            continue                                    # traces are black; the grid is red
+        for sp in subpaths:
+            if len(sp) == 2 and abs(sp[0][0] - sp[1][0]) < 1e-6:
+                vertical_x.append(sp[0][0])
+            elif len(sp) == 2 and abs(sp[0][1] - sp[1][1]) < 1e-6:
+                horizontal_y.append(sp[0][1])
+    xs, ys = np.unique(np.round(vertical_x, 3)), np.unique(np.round(horizontal_y, 3))
+    assert len(xs) == 261 and len(ys) == 161        # a 260 x 160 mm sheet at 1 mm
+    assert np.allclose(np.diff(xs), PT_PER_MM, atol=0.01)
+    assert np.allclose(np.diff(ys), PT_PER_MM, atol=0.01)
+
+    black = [sp for colour, sps in paths if colour == (0.0, 0.0, 0.0) for sp in sps]
+    pulses = [sp for sp in black if len(sp) == 6]
+    assert len(pulses) == 4
+    for sp in pulses:
+        (_, base), (x1, _), (_, top), (x2, _) = sp[0], sp[1], sp[2], sp[3]
+        assert top - base == pytest.approx(10 * PT_PER_MM, abs=0.01)      # 1 mV at 10 mm/mV
+        assert x2 - x1 == pytest.approx(5 * PT_PER_MM, abs=0.01)          # 200 ms at 25 mm/s
+
+    # the rhythm strip: the longest trace; 1000 samples of lead II, 0.7087 pt apart (100 Hz)
+    strip = max(black, key=len)
+    sx = np.array([p[0] for p in strip])
+    sy = np.array([p[1] for p in strip])
+    assert len(strip) == 1000
+    assert np.allclose(np.diff(sx), 25 * PT_PER_MM / 100.0, atol=1e-3)
+    assert sx[-1] - sx[0] == pytest.approx(999 / 100.0 * 25 * PT_PER_MM, abs=0.01)
+    # amplitude: its peak-to-peak in mV equals the display-filtered lead II (wfdb's own reader)
+    wfdb = pytest.importorskip("wfdb")
+    from mirage_model.preprocess import filter_signal
+
+    raw = wfdb.rdrecord(str(full_report["record"].path.with_suffix("")))
+    lead_ii = filter_signal(raw.p_signal.T.astype(np.float32), raw.fs)[1]
+    ptp_mv = (sy.max() - sy.min()) / (10 * PT_PER_MM)
+    assert ptp_mv == pytest.approx(float(np.ptp(lead_ii)), rel=0.01)
+
+
+def test_no_model_still_renders(tmp_path, ludb_sample):
+    record = mm.load_record(ludb_sample)
+    out = build_report(tmp_path / "sub" / "r.pdf", record, None,
+                       settings=ReportSettings(page_size="Letter"))
+    reader = pypdf.PdfReader(str(out))
+    texts = _page_texts(reader)
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(792.0, abs=0.01)
+    assert "no model result" in texts[0].lower()
+    assert "500 Hz" in texts[0] and "0.05-75 Hz" in texts[0]
+    assert all(mm.RESEARCH_USE_NOTICE in t for t in texts)
+    # LUDB at 500 Hz: the rhythm strip has 5000 points 0.1417 pt apart
+    strip = max((sp for c, sps in _paths(reader.pages[0]) if c == (0.0, 0.0, 0.0) for sp in sps), key=len)
+    assert len(strip) == 5000
+    assert strip[1][0] - strip[0][0] == pytest.approx(25 * PT_PER_MM / 500.0, abs=1e-3)
+
+
+def test_short_record_and_nan_samples(tmp_path):
+    from helpers_models import synthetic_record
+
+    rec = synthetic_record(duration_s=4.0, fs=250.0, record_id="short")
+    rec.signal[3, 100:200] = np.nan
+    out = build_report(tmp_path / "short.pdf", rec)
+    text = pypdf.PdfReader(str(out)).pages[0].extract_text()
+    assert "shown: first 4.0 s of 4.0 s" in text
+
+
+def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
+    import mirage_model.report as report
+
+    record = mm.load_record(ptbxl_sample)
+    out = tmp_path / "r.pdf"
+    out.write_bytes(b"old")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "_review_flowables", boom)
+    with pytest.raises(RuntimeError):
+        build_report(out, record)
+    assert out.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]      # no temp file left
+
+
+def test_unicode_text_is_kept_readable(tmp_path, ptbxl_sample):
+    record = mm.load_record(ptbxl_sample)
+    out = build_report(tmp_path / "u.pdf", record,
+                       settings=ReportSettings(comment="K\u207a \u2265 5 \u03bcmol, Gr\u00fc\u00dfe", reviewer="Zo\u00eb"))
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
+    assert ">= 5 \u00b5mol, Gr\u00fc\u00dfe" in text and "Zo\u00eb" in text

@@ -1,0 +1,427 @@
+"""``mirage bench``: latency, throughput and memory of MIRAGE and the 1D ResNet baseline.
+
+Per model, in one run on one machine:
+    - end-to-end latency of one record (load, preprocess incl. render, predict, and explain),
+      without and with explanations: median and p95 per stage and in total;
+    - batch throughput: records/s through ``Predictor.predict_batch`` in batches of 32 (including
+      preprocessing), and windows/s through the model alone;
+    - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
+      same config (random inputs; the project loss when it is available);
+    - peak memory: the process's max RSS (``resource.getrusage``) after each model's runs, and
+      CUDA max allocated when on a GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LABELS = ("NORM", "MI", "STTC", "CD", "HYP")
+DEFAULT_CLINICAL = ("age", "sex", "height", "weight")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("bench", help="latency, throughput and memory of MIRAGE and the 1D ResNet baseline",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", type=Path, default=None,
+                   help="checkpoint folder (default: the shipped model; none: a random 'small' preset)")
+    p.add_argument("--preset", default="small", help="preset for the random model when no checkpoint (small)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="compute device")
+    p.add_argument("--records", type=Path, default=None,
+                   help="folder of records (default: the bundled sample records)")
+    p.add_argument("--n", type=int, default=30, help="timed single-record runs per setting (default 30)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    p.add_argument("--batch-size", type=int, default=32, help="batch for throughput and training (32)")
+    p.add_argument("--batches", type=int, default=3, help="timed batches for batch throughput (3)")
+    p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
+    p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
+    p.set_defaults(func=run)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _stats(values: list[float]) -> dict:
+    """Median and p95 (nearest rank) in milliseconds."""
+    if not values:
+        return {"median_ms": None, "p95_ms": None, "n": 0}
+    arr = np.sort(np.asarray(values, dtype=np.float64)) * 1000.0
+    p95 = arr[min(len(arr) - 1, int(np.ceil(0.95 * len(arr))) - 1)]
+    return {"median_ms": round(float(statistics.median(arr)), 2), "p95_ms": round(float(p95), 2), "n": len(arr)}
+
+
+def _peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss       # KiB on Linux, bytes on macOS
+    return round(kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024, 1)
+
+
+def machine_info(device: str) -> dict:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    info = {
+        "cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform(),
+        "device": device,
+    }
+    if device.startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def _record_clinical(rec) -> dict:
+    out = {}
+    if getattr(rec, "age", None) is not None:
+        out["age"] = rec.age
+    if getattr(rec, "sex", None) in ("M", "F"):
+        out["sex"] = rec.sex
+    return out
+
+
+def _synthetic_records(n: int = 4):
+    """Stand-in records when no sample ships: 10 s, 500 Hz, a 72 bpm QRS-like pulse train."""
+    from mirage_model.io import EcgRecord
+
+    fs, dur = 500.0, 10.0
+    t = np.arange(int(fs * dur)) / fs
+    out = []
+    for i in range(n):
+        beat = np.exp(-(((t + 0.1 * i) % (60 / 72)) - 0.3) ** 2 / (2 * 0.012 ** 2))
+        sig = np.stack([beat * (0.5 + 0.1 * lead) + 0.05 * np.sin(2 * np.pi * 0.3 * t) for lead in range(12)])
+        out.append(EcgRecord(signal=sig.astype(np.float32), fs=fs, record_id=f"synthetic{i}"))
+    return out
+
+
+def _random_mirage(preset: str):
+    """A LoadedModel around a randomly initialised MIRAGE preset (5 superclasses, 4 clinical features)."""
+    from mirage_model.checkpoint import LoadedModel
+    from mirage_model.clinical import default_schema
+    from mirage_model.models.mirage import Mirage, preset_config
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+    import torch
+
+    config = preset_config(preset, num_classes=len(DEFAULT_LABELS), n_clinical=len(DEFAULT_CLINICAL))
+
+    torch.manual_seed(0)
+    model = Mirage(config).eval()
+    return LoadedModel(model=model, model_type="mirage", task=config.task, labels=list(DEFAULT_LABELS),
+                       schema=default_schema(list(DEFAULT_CLINICAL)), preprocess=PreprocessConfig(),
+                       render=RenderConfig(), thresholds=[0.5] * len(DEFAULT_LABELS),
+                       name=f"random-init {preset} preset (untrained)")
+
+
+def _baseline(reference):
+    """A LoadedModel around a randomly initialised resnet1d_wang matching ``reference``'s task."""
+    from mirage_model.checkpoint import LoadedModel
+    from mirage_model.clinical import ClinicalSchema
+    from mirage_model.models import build_model
+    import torch
+
+    torch.manual_seed(0)
+    model = build_model("resnet1d_wang", {"num_classes": len(reference.labels), "task": reference.task,
+                                          "n_samples": reference.preprocess.n_samples}).eval()
+    return LoadedModel(model=model, model_type="resnet1d_wang", task=reference.task,
+                       labels=list(reference.labels), schema=ClinicalSchema([]),
+                       preprocess=reference.preprocess, render=reference.render,
+                       thresholds=[0.5] * len(reference.labels), name="resnet1d_wang (random init)")
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+# -- measurements --------------------------------------------------------------------------------
+
+def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dict:
+    """Per-record end-to-end latency; ``sources`` are paths (loaded each time) or EcgRecords."""
+    from mirage_model.io import load_record
+
+    stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total")}
+    for i in range(warmup + n):
+        src = sources[i % len(sources)]
+        t0 = time.perf_counter()
+        rec = load_record(src) if isinstance(src, (str, os.PathLike)) else src
+        t_load = time.perf_counter() - t0
+        pred = predictor.predict(rec, _record_clinical(rec), explain=explain)
+        _sync(predictor.device)
+        total = time.perf_counter() - t0
+        if i < warmup:
+            continue
+        stages["load"].append(t_load)
+        for k in ("preprocess", "predict", "explain"):
+            if k in pred.timings:
+                stages[k].append(pred.timings[k])
+        stages["total"].append(total)
+    return {k: _stats(v) for k, v in stages.items() if v}
+
+
+def bench_render(predictor, rec, n: int) -> dict:
+    """The render step alone (one 224 px window), a part of "preprocess"."""
+    from mirage_model.render import render_ecg
+
+    prep = predictor.prepare(rec)
+    mv = prep.inputs.mv[0]
+    fs = float(predictor.preprocess_cfg.target_fs)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        render_ecg(mv, fs, predictor.render_cfg)
+        times.append(time.perf_counter() - t0)
+    return _stats(times)
+
+
+def bench_batch(predictor, records, batch_size: int, batches: int) -> dict:
+    """records/s through predict_batch (incl. preprocessing) and windows/s through the model alone."""
+    batch = [records[i % len(records)] for i in range(batch_size)]
+    predictor.predict_batch(batch[:4])                                  # warm-up
+    t_all = []
+    for _ in range(batches):
+        t0 = time.perf_counter()
+        predictor.predict_batch(batch)
+        _sync(predictor.device)
+        t_all.append(time.perf_counter() - t0)
+    preps = [predictor.prepare(r) for r in batch]
+    sig = np.concatenate([p.inputs.signal for p in preps])[:batch_size]
+    img = np.concatenate([p.inputs.image for p in preps])[:batch_size]
+    x = np.stack([p.x for p in preps])[:len(sig)]
+    mask = np.stack([p.mask for p in preps])[:len(sig)]
+    predictor.forward_windows(sig, img, x, mask)
+    t_model = []
+    for _ in range(batches):
+        t0 = time.perf_counter()
+        predictor.forward_windows(sig, img, x, mask)
+        _sync(predictor.device)
+        t_model.append(time.perf_counter() - t0)
+    return {
+        "batch_size": batch_size,
+        "records_per_s": round(batch_size / statistics.median(t_all), 1),
+        "model_windows_per_s": round(len(sig) / statistics.median(t_model), 1),
+    }
+
+
+def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
+    """samples/s of forward + backward + AdamW step on a fresh copy of the model (random inputs)."""
+    import torch
+
+    from mirage_model.models import build_model, config_dict
+
+    torch.manual_seed(0)
+    model = build_model(loaded.model_type, config_dict(loaded.model)).to(device).train()
+    cfg = model.config
+    k = len(loaded.labels)
+    t_len = loaded.preprocess.n_samples
+    c = int(getattr(cfg, "n_clinical", 0) or 0)
+    size = int(getattr(cfg, "img_size", 224))
+    sig = torch.randn(batch_size, 12, t_len, device=device)
+    img = torch.rand(batch_size, 1, size, size, device=device)
+    cx = torch.randn(batch_size, c, device=device)
+    cm = torch.ones(batch_size, c, device=device)
+    if loaded.task == "multiclass":
+        target = torch.randint(0, k, (batch_size,), device=device)
+    else:
+        target = (torch.rand(batch_size, k, device=device) > 0.7).float()
+    loss_name = "project loss (losses.mirage_loss)"
+    try:
+        from mirage_model.losses import mirage_loss
+
+        out = model(sig, img, cx, cm)
+        mirage_loss(out, target, cfg)
+        use_project_loss = True
+    except NotImplementedError:
+        use_project_loss = False
+        loss_name = "plain BCE/CE (losses.py not implemented yet)"
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3.26e-5)
+
+    def step():
+        out = model(sig, img, cx, cm)
+        if use_project_loss:
+            loss, _ = mirage_loss(out, target, cfg)
+        elif loaded.task == "multiclass":
+            loss = torch.nn.functional.cross_entropy(out.logits, target)
+        else:
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(out.logits, target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    step()
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    dt = time.perf_counter() - t0
+    return {"batch_size": batch_size, "steps": steps, "samples_per_s": round(batch_size * steps / dt, 1),
+            "step_ms": round(1000 * dt / steps, 1), "loss": loss_name,
+            "parameters": int(sum(p.numel() for p in model.parameters()))}
+
+
+def bench_model(loaded, predictor, sources, records, args) -> dict:
+    import torch
+
+    device = predictor.device
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    row: dict = {"name": predictor.name, "model_type": loaded.model_type,
+                 "parameters": int(sum(p.numel() for p in predictor.model.parameters()))}
+    t0 = time.perf_counter()
+    predictor.predict(records[0], _record_clinical(records[0]), explain=False)
+    row["first_call_ms"] = round(1000 * (time.perf_counter() - t0), 1)
+    row["latency"] = bench_latency(predictor, sources, args.n, args.warmup, explain=False)
+    row["latency_explain"] = bench_latency(predictor, sources, args.n, args.warmup, explain=True)
+    row["render"] = bench_render(predictor, records[0], args.n)
+    row["batch"] = bench_batch(predictor, records, args.batch_size, args.batches)
+    row["train"] = bench_train(loaded, device, args.batch_size, args.train_steps)
+    row["peak_rss_mb"] = _peak_rss_mb()
+    if device.startswith("cuda"):
+        row["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
+    return row
+
+
+# -- output --------------------------------------------------------------------------------------
+
+def _fmt(stats: dict | None, key: str) -> str:
+    if not stats or key not in stats or stats[key]["median_ms"] is None:
+        return "-"
+    s = stats[key]
+    return f"{s['median_ms']:.1f}/{s['p95_ms']:.1f}"
+
+
+def format_table(result: dict) -> str:
+    lines = []
+    m = result["machine"]
+    lines.append(f"machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} "
+                 f"({m['torch_threads']} threads), device {m['device']}{' ' + m['gpu'] if 'gpu' in m else ''}")
+    lines.append(f"records: {result['records']['source']} ({result['records']['count']}), n={result['n']}")
+    lines.append("latency in ms, median/p95; 'preprocess' includes render")
+    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>11} {'predict':>11} "
+              f"{'total':>11} {'explain':>11} {'total+expl':>11} {'batch rec/s':>11} {'model win/s':>11} "
+              f"{'train smp/s':>11} {'peak RSS MB':>11}")
+    lines.append(header)
+    lines.append("-" * len(header))
+    for row in result["models"]:
+        if row.get("unavailable"):
+            lines.append(f"{row['name']:<34} unavailable: {row['unavailable']}")
+            continue
+        lat, lex = row["latency"], row["latency_explain"]
+        render = f"{row['render']['median_ms']:.1f}/{row['render']['p95_ms']:.1f}"
+        lines.append(
+            f"{row['name'][:34]:<34} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
+            f"{render:>11} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lex, 'explain'):>11} "
+            f"{_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>11} {row['batch']['model_windows_per_s']:>11} "
+            f"{row['train']['samples_per_s']:>11} {row['peak_rss_mb']:>11}")
+        if "cuda_max_allocated_mb" in row:
+            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB")
+    for note in result.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from mirage_model.checkpoint import CheckpointError
+    from mirage_model.inference import ModelNotFoundError, Predictor, configure_threads, resolve_device
+    from mirage_model.io import RecordError, find_records, load_record
+    from mirage_model.paths import default_model_path, sample_records
+
+    notes: list[str] = []
+    try:
+        device = resolve_device(args.device)
+    except ValueError as err:
+        print(f"mirage bench: {err}", file=sys.stderr)
+        return 2
+    configure_threads()
+
+    # models
+    model_path = args.model if args.model is not None else default_model_path()
+    try:
+        if model_path is None:
+            loaded = _random_mirage(args.preset)
+            predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
+            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
+                         f"'{args.preset}' preset (speed only; its predictions mean nothing)")
+            model_desc = f"random-init {args.preset} preset"
+        else:
+            predictor = Predictor(model_path, device=device, batch_size=args.batch_size)
+            loaded = predictor.loaded
+            model_desc = str(model_path)
+    except (ModelNotFoundError, CheckpointError) as err:
+        print(f"mirage bench: {err}", file=sys.stderr)
+        return 2
+
+    # records
+    if args.records is not None:
+        if not args.records.is_dir():
+            print(f"mirage bench: {args.records}: not a folder", file=sys.stderr)
+            return 2
+        paths = find_records(args.records)
+        source = str(args.records)
+        if not paths:
+            print(f"mirage bench: {args.records}: no records (.hea) found", file=sys.stderr)
+            return 2
+    else:
+        paths = sample_records()
+        source = "bundled samples"
+    records, sources = [], []
+    for p in paths:
+        try:
+            records.append(load_record(p))
+            sources.append(p)
+        except RecordError as err:
+            notes.append(f"skipped {err}")
+    if not records:
+        records = _synthetic_records()
+        sources = records
+        source = "synthetic 10 s records (no readable sample records)"
+        notes.append("no readable records: used synthetic 10 s records (load stage not measured from disk)")
+
+    result = {"machine": machine_info(device), "model": model_desc, "records": {"source": source,
+              "count": len(records)}, "n": args.n, "models": [], "notes": notes}
+    log.info("benchmarking %s on %s", predictor.name, device)
+    result["models"].append(bench_model(loaded, predictor, sources, records, args))
+
+    if not args.no_baseline:
+        try:
+            base = _baseline(loaded)
+        except NotImplementedError:
+            result["models"].append({"name": "resnet1d_wang", "model_type": "resnet1d_wang",
+                                     "unavailable": "models/baselines.py ResNet1dWang not implemented yet"})
+        else:
+            base_pred = Predictor.from_loaded(base, device=device, batch_size=args.batch_size)
+            log.info("benchmarking %s on %s", base_pred.name, device)
+            result["models"].append(bench_model(base, base_pred, sources, records, args))
+    result["notes"].append("peak RSS is the process's maximum so far: the baseline row includes MIRAGE's")
+
+    table = format_table(result)
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2))
+    os.replace(tmp, args.out)
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,236 @@
+"""On-disk cache of model inputs (preprocessed signal windows and rendered images) for a dataset.
+
+Every record goes through the one preprocessing path (``preprocess.model_inputs``: band-pass,
+resample to 100 Hz, instance normalisation, 10 s windows, 224 px rendering) once; the first
+window of each record is stored as numpy ``.npy`` files that later runs open as memory maps:
+
+    CACHE_DIR/<kind>-<key>/signal.npy   float32 (N, 12, T)   instance-normalised window
+    CACHE_DIR/<kind>-<key>/image.npy    uint8   (N, S, S)    rendering of the same window
+    CACHE_DIR/<kind>-<key>/meta.json    record ids, settings, failures, timings
+
+``key`` hashes everything that made the arrays: the preprocess and render configs, the dataset's
+identity, the ordered record list and the source of the transform (io, preprocess, render), so a
+change to any of them builds a new cache and an unchanged run starts in seconds. A record that
+fails to load or preprocess is reported once (file and reason) and marked as failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """``MIRAGE_CACHE`` if set, else ~/.cache/mirage."""
+    env = os.environ.get("MIRAGE_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "mirage"
+
+
+def transform_version() -> str:
+    """Hash of the library source that turns a file into model inputs (io, preprocess, render)."""
+    import mirage_model
+    from mirage_model import io, preprocess, render
+
+    h = hashlib.sha256(mirage_model.__version__.encode())
+    for mod in (io, preprocess, render):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class CachedInputs:
+    """Model inputs of a dataset, row i = ``record_ids[i]``.
+
+    Attributes:
+        signal: float32 (N, 12, T) memmap; image: uint8 (N, S, S) memmap.
+        ok: bool (N,) False where the record failed (its rows are zeros).
+        record_ids: the N ids in dataset order.
+        errors: record id -> reason for the failed ones.
+        path: the cache folder. build_s: seconds the build took (0 when reused).
+    """
+
+    signal: np.ndarray
+    image: np.ndarray
+    ok: np.ndarray
+    record_ids: list[str]
+    errors: dict[str, str]
+    path: Path
+    build_s: float = 0.0
+    reused: bool = False
+
+
+def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
+    ident = {
+        "format": FORMAT_VERSION,
+        "transform": transform_version(),
+        "preprocess": asdict(preprocess_cfg),
+        "render": asdict(render_cfg),
+        "dataset": dataset.identity,
+        "records": hashlib.sha256("\n".join(f"{it.record_id}\t{it.path}" for it in dataset.items)
+                                  .encode()).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(ident, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def _work(args):
+    """Worker: one record -> (index, signal (12, T) float32, image (S, S) uint8, error or None)."""
+    index, path, pcfg, rcfg = args
+    from mirage_model.io import RecordError, load_record
+    from mirage_model.preprocess import model_inputs
+
+    try:
+        rec = load_record(path)
+        mi = model_inputs(rec.signal, rec.fs, pcfg, rcfg)
+        return index, np.asarray(mi.signal[0], dtype=np.float32), np.asarray(mi.image[0], dtype=np.uint8), None
+    except RecordError as err:
+        return index, None, None, err.reason
+    except Exception as err:  # noqa: BLE001 - one bad record must not end a 20,000-record build
+        return index, None, None, f"{type(err).__name__}: {err}"
+
+
+def _init_worker():
+    # each worker is one process on one core: keep BLAS/OpenMP from oversubscribing the machine
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str | Path | None = None,
+                  workers: int = 0, progress: bool = True, rebuild: bool = False) -> CachedInputs:
+    """Open the cache of ``dataset`` or build it.
+
+    Args:
+        dataset: a ``datasets.Dataset``.
+        preprocess_cfg / render_cfg: PreprocessConfig / RenderConfig (defaults: the library's).
+        cache_dir: parent folder (default ``default_cache_dir()``).
+        workers: processes for the build (0: all cores).
+        progress: show a tqdm bar.
+        rebuild: ignore an existing cache.
+
+    Returns:
+        CachedInputs with memmapped arrays.
+    """
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+
+    pcfg = preprocess_cfg or PreprocessConfig()
+    rcfg = render_cfg or RenderConfig(width=224, height=224)
+    cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    key = cache_key(dataset, pcfg, rcfg)
+    folder = cache_dir / f"{dataset.kind}-{key}"
+    if folder.is_dir() and (folder / "meta.json").is_file() and not rebuild:
+        try:
+            return _open(folder)
+        except (OSError, ValueError, KeyError) as err:
+            logger.warning("cache %s is unreadable (%s); rebuilding", folder, err)
+    return _build(dataset, pcfg, rcfg, folder, workers, progress)
+
+
+def _open(folder: Path) -> CachedInputs:
+    meta = json.loads((folder / "meta.json").read_text())
+    sig = np.load(folder / "signal.npy", mmap_mode="r")
+    img = np.load(folder / "image.npy", mmap_mode="r")
+    ok = np.load(folder / "ok.npy")
+    if len(sig) != len(meta["record_ids"]) or len(img) != len(sig) or len(ok) != len(sig):
+        raise ValueError("array lengths do not match the record list")
+    logger.info("using cached inputs %s (%d records, %d failed)", folder, len(sig), int((~ok).sum()))
+    return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True)
+
+
+def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
+    import multiprocessing as mp
+
+    from numpy.lib.format import open_memmap
+    from tqdm import tqdm
+
+    n = len(dataset.items)
+    T, S = pcfg.n_samples, rcfg.height
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    sig = open_memmap(tmp / "signal.npy", mode="w+", dtype=np.float32, shape=(n, 12, T))
+    img = open_memmap(tmp / "image.npy", mode="w+", dtype=np.uint8, shape=(n, rcfg.height, rcfg.width))
+    ok = np.zeros(n, dtype=bool)
+    errors: dict[str, str] = {}
+    workers = workers or os.cpu_count() or 1
+    jobs = [(i, str(it.path), pcfg, rcfg) for i, it in enumerate(dataset.items)]
+    logger.info("preprocessing %d records into %s with %d worker(s)", n, folder, workers)
+    t0 = time.perf_counter()
+    bar = tqdm(total=n, desc="preprocess+render", unit="rec", disable=not progress, mininterval=2.0)
+
+    def take(result):
+        i, s, im, err = result
+        if err is None:
+            if s.shape != (12, T) or im.shape != (rcfg.height, rcfg.width):
+                err = f"model inputs have shape {s.shape}/{im.shape}, expected (12, {T})/({S}, {S})"
+            else:
+                sig[i] = s
+                img[i] = im
+                ok[i] = True
+        if err is not None:
+            rid = dataset.items[i].record_id
+            errors[rid] = err
+            logger.warning("skipping record %s (%s): %s", rid, dataset.items[i].path, err)
+        bar.update(1)
+
+    try:
+        if workers <= 1 or n < 8:
+            for job in jobs:
+                take(_work(job))
+        else:
+            ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+            with ctx.Pool(workers, initializer=_init_worker) as pool:
+                for result in pool.imap_unordered(_work, jobs, chunksize=16):
+                    take(result)
+    except BaseException:
+        bar.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    bar.close()
+    build_s = time.perf_counter() - t0
+    sig.flush()
+    img.flush()
+    del sig, img
+    np.save(tmp / "ok.npy", ok)
+    meta = {
+        "format": FORMAT_VERSION,
+        "dataset": dataset.spec,
+        "identity": dataset.identity,
+        "transform": transform_version(),
+        "preprocess": asdict(pcfg),
+        "render": asdict(rcfg),
+        "record_ids": [it.record_id for it in dataset.items],
+        "errors": errors,
+        "build_s": round(build_s, 2),
+        "workers": workers,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta))
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        # another process finished the same cache first: use theirs
+        shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("preprocessed %d records in %.1f s (%.1f ms/record, %d workers); %d failed", n, build_s,
+                1000 * build_s / max(n, 1), workers, len(errors))
+    out = _open(folder)
+    out.build_s, out.reused = build_s, False
+    return out

@@ -1,0 +1,151 @@
+"""``mirage report``: the PDF report of one record (ECG at true scale, model result, labs,
+measurements, explanations). A thin face over :func:`mirage_model.report.build_report`.
+
+Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+from training_cli.score import add_report_args, load_predictor, settings_from_args
+
+log = logging.getLogger(__name__)
+
+_LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*)?$")
+_SEX_RE = re.compile(r"^\s*sex\s*=\s*([A-Za-z]+)\s*$", re.IGNORECASE)
+
+
+def parse_lab(text: str, schema=None) -> tuple[str, object]:
+    """``name=value[unit]`` (e.g. ``troponin_t=14ng/L``, ``crp=5 mg/L``, ``sex=F``) -> (name, value).
+
+    The value is checked with its unit against the feature's possible range.
+
+    Raises:
+        ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
+    """
+    from mirage_model.clinical import ClinicalError, default_schema
+
+    schema = schema or default_schema()
+    m = _SEX_RE.match(text)
+    if m:
+        sex = m.group(1).upper()[:1]
+        if sex not in ("M", "F"):
+            raise ValueError(f"--lab {text!r}: sex must be M or F")
+        return "sex", sex
+    m = _LAB_RE.match(text)
+    if not m:
+        raise ValueError(f"--lab {text!r}: expected name=value[unit], e.g. troponin_t=14ng/L")
+    name, value, unit = m.group(1), float(m.group(2)), (m.group(3) or "").strip() or None
+    feature = next((f for f in schema.features if f.name == name or f.matches(name)), None)
+    if feature is None:
+        raise ValueError(f"--lab {text!r}: unknown feature {name!r} (known: {', '.join(schema.names)})")
+    try:
+        feature.to_canonical(value, unit)
+    except ClinicalError as err:
+        raise ValueError(f"--lab {text!r}: {err}") from None
+    return feature.name, (value, unit)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "report", help="write the PDF report of one record",
+        description="Write a PDF report of one ECG record: the 12-lead ECG at 25 mm/s and "
+        "10 mm/mV, the model's result with its explanations, the clinical and lab values, and "
+        "the interval measurements. Without a model the report shows 'no model result'. "
+        "Research use only, not a diagnosis.")
+    p.add_argument("record", type=Path, help="the record (.hea, .dat/.mat or the record stem)")
+    p.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped model)")
+    p.add_argument("--no-model", action="store_true", help="report without a model result")
+    labs = p.add_mutually_exclusive_group()
+    labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the record's)")
+    labs.add_argument("--lab", action="append", default=[], metavar="NAME=VALUE[UNIT]",
+                      help="one clinical/lab value, e.g. --lab troponin_t=14ng/L --lab sex=F (repeatable)")
+    p.add_argument("--patient-name", default="", help="patient name printed in the header")
+    p.add_argument("--patient-id", default="", help="patient id printed in the header")
+    p.add_argument("--no-measure", dest="measure", action="store_false", help="leave out interval measurements")
+    p.add_argument("--no-explain", dest="explain", action="store_false", help="leave out explanations (faster)")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    add_report_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from mirage_model.batch import record_clinical
+    from mirage_model.clinical import ClinicalError, read_labs_table
+    from mirage_model.io import RecordError, load_record
+    from mirage_model.report import build_report, model_info_from
+
+    try:
+        record = load_record(args.record)
+    except RecordError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    values = record_clinical(record)
+    if args.labs is not None:
+        try:
+            table = read_labs_table(args.labs)
+        except ClinicalError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        row = table.get(record.record_id)
+        if row is None:
+            print(f"warning: {args.labs} has no row for record {record.record_id}; no lab values used",
+                  file=sys.stderr)
+        else:
+            values.update(row)
+    for text in args.lab:
+        try:
+            name, value = parse_lab(text)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        values[name] = value
+
+    predictor = prediction = None
+    if not args.no_model:
+        from mirage_model.paths import default_model_path
+
+        if args.model is None and default_model_path() is None:
+            print("warning: no model given and none ships with this installation; the report says "
+                  "'no model result' (use --model to score)", file=sys.stderr)
+        else:
+            predictor = load_predictor(args.model, args.device)
+            if predictor is None:
+                return 2
+    if predictor is not None:
+        try:
+            prediction = predictor.predict(record, values, explain=args.explain)
+        except ClinicalError as err:
+            print(f"error: clinical values: {err}", file=sys.stderr)
+            return 2
+        except RecordError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+
+    measurements = None
+    if args.measure:
+        from mirage_model.measure import measure
+
+        try:
+            measurements = measure(record)
+        except Exception as err:   # measurements are extra; the report still goes out
+            print(f"warning: measurements failed for {record.record_id}: {err}", file=sys.stderr)
+
+    settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
+    try:
+        out = build_report(args.out, record, prediction, clinical_values=values,
+                           schema=getattr(predictor, "schema", None), measurements=measurements,
+                           settings=settings,
+                           model_info=model_info_from(predictor) if predictor is not None else None)
+    except (OSError, ValueError) as err:
+        print(f"error: cannot write {args.out}: {err}", file=sys.stderr)
+        return 2
+    summary = "no model result" if prediction is None else (
+        "positive: " + (", ".join(prediction.positive) or "none"))
+    print(f"wrote {out} ({record.record_id}; {summary})")
+    return 0

@@ -1,0 +1,140 @@
+"""``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
+
+A thin face over :func:`mirage_model.batch.score_folder` (the app's batch dialog calls the same
+function). Exit code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model
+errors. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def add_report_args(p: argparse.ArgumentParser) -> None:
+    """Options of the PDF report shared by ``mirage score`` and ``mirage report``."""
+    g = p.add_argument_group("PDF report")
+    g.add_argument("--page", choices=("A4", "Letter"), default="A4", help="landscape page size (default A4)")
+    g.add_argument("--institution", default="", help="institution line printed under the header")
+    g.add_argument("--reviewer", default="", help="reviewer's name printed on the report")
+    g.add_argument("--comment", default="", help="reviewer's comment printed on the report")
+
+
+def settings_from_args(args, **extra):
+    from mirage_model.report import ReportSettings
+
+    return ReportSettings(page_size=args.page, institution=args.institution, reviewer=args.reviewer,
+                          comment=args.comment, **extra)
+
+
+def load_predictor(model, device: str):
+    """A Predictor for ``--model`` (None: the shipped default), or None after printing why not."""
+    from mirage_model.checkpoint import CheckpointError
+    from mirage_model.inference import Predictor
+
+    try:
+        return Predictor(model, device=device)
+    except (CheckpointError, ValueError, OSError) as err:
+        where = "the default model" if model is None else str(model)
+        print(f"error: cannot load {where}: {err}", file=sys.stderr)
+        return None
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "score", help="batch-score every record under a folder into a CSV",
+        description="Score every ECG record under FOLDER (recursively: WFDB .hea/.dat and "
+        "PhysioNet Challenge .hea/.mat) with a model; one row per record. A bad record gets "
+        "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "
+        "failed or interrupted, 2: usage or model error. Research use only, not a diagnosis.")
+    p.add_argument("folder", type=Path, help="folder of records (searched recursively)")
+    p.add_argument("--out", type=Path, required=True, help="output file (CSV, or JSON lines with --format jsonl)")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped model)")
+    p.add_argument("--labs", type=Path, default=None,
+                   help="labs CSV: first column the record id, one column per feature (see the README)")
+    p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
+    p.add_argument("--explain", action="store_true", help="include explanations in the PDFs (slower)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="loader processes that read and measure records ahead of the model (default 1: none)")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--format", dest="fmt", choices=("csv", "jsonl"), default=None,
+                   help="output format (default: from the --out suffix, else csv)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the rows already in --out and score only the other records")
+    p.add_argument("--no-measure", dest="measure", action="store_false",
+                   help="skip the interval measurement columns (faster)")
+    p.add_argument("--chunk-size", type=int, default=32, help="records per batched forward pass")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    add_report_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from mirage_model.batch import BatchError, score_folder
+
+    fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if not args.folder.is_dir():
+        print(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}",
+              file=sys.stderr)
+        return 2
+    if args.labs is not None and not args.labs.is_file():
+        print(f"error: {args.labs}: labs table not found", file=sys.stderr)
+        return 2
+    predictor = load_predictor(args.model, args.device)
+    if predictor is None:
+        return 2
+
+    bar = None
+    if args.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="rec", desc="scoring", dynamic_ncols=True, file=sys.stderr)
+
+    def progress(done: int, total: int, row: dict) -> None:
+        if bar is None:
+            return
+        if bar.total != total:
+            bar.total = total
+            bar.refresh()
+        bar.update(1)
+        if row.get("status") != "ok":
+            bar.set_postfix_str(f"failed: {row['record_path']}", refresh=False)
+
+    interrupted = False
+    summary = None
+    try:
+        summary = score_folder(
+            args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
+            workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
+            progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
+            explain=args.explain, chunk_size=args.chunk_size)
+    except BatchError as err:
+        if bar is not None:
+            bar.close()
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if interrupted:
+        print(f"interrupted: the rows scored so far are in {args.out}; run again with --resume to "
+              "finish", file=sys.stderr)
+        return 130
+    for path, message in summary.errors[:50]:
+        print(f"failed: {path}: {message}", file=sys.stderr)
+    if len(summary.errors) > 50:
+        print(f"... and {len(summary.errors) - 50} more failures (see the status column)", file=sys.stderr)
+    extra = f", {summary.pdfs} PDFs in {args.pdf_dir}" if args.pdf_dir else ""
+    skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
+    print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
+          f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
+    return summary.exit_code
