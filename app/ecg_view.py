@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from app.display_filters import display_filter
@@ -122,8 +123,9 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         seg = (t1 - t0) / n_cols
         rows = [[c * n_per_col + r for c in range(n_cols)] for r in range(n_per_col)]
         n_rows, rhythm = n_per_col + 1, True
-    height = n_rows * pitch
-    baselines = tuple(height - (r + 0.5) * pitch for r in range(n_rows))
+    margin = 5.0   # paper above the first and below the last row: tall complexes stay on paper
+    height = n_rows * pitch + 2 * margin
+    baselines = tuple(height - margin - (r + 0.5) * pitch for r in range(n_rows))
     for r, leads in enumerate(rows):
         for c, lead in enumerate(leads):
             a = t0 + c * seg
@@ -178,18 +180,29 @@ class PaperGrid(pg.GraphicsObject):
                 p.drawLine(QPointF(rect.left(), yv), QPointF(rect.right(), yv))
 
 
-def _heat_lut(rgb=(230, 60, 20), max_alpha=150) -> np.ndarray:
-    """(256, 4) uint8 lookup: transparent at 0, ``rgb`` with ``max_alpha`` at 1."""
+def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
+    """(256, 4) uint8 lookup: transparent up to ``floor``, then ``rgb`` rising to ``max_alpha`` at 1."""
     lut = np.zeros((256, 4), np.uint8)
     lut[:, :3] = rgb
-    lut[:, 3] = np.linspace(0, max_alpha, 256).astype(np.uint8)
+    ramp = np.clip((np.linspace(0.0, 1.0, 256) - floor) / (1.0 - floor), 0.0, 1.0)
+    lut[:, 3] = (max_alpha * ramp).astype(np.uint8)
     return lut
+
+
+def short_method(text: str) -> str:
+    """The first clause of a method description, for captions (the full text goes in tooltips)."""
+    text = str(text)
+    for sep in (", ", "; "):
+        if sep in text:
+            text = text.split(sep, 1)[0]
+    return text
 
 
 class EcgPlot(pg.GraphicsView):
     """The paper and its traces. See the module docstring for coordinates and scale."""
 
     scaleChanged = Signal(str)        # the honest scale label text
+    overlayChanged = Signal(str)      # which overlays are on and the methods that made them
     caliperChanged = Signal(object)   # dict: dt_ms, rate_bpm, dmv, lead or None when hidden
 
     def __init__(self, parent: QWidget | None = None):
@@ -216,6 +229,7 @@ class EcgPlot(pg.GraphicsView):
         self.zoom = 1.0
         self._dpi_override = 0.0
         self._applying = False
+        self._anchor: QPointF | None = None   # paper point (mm) at the view's top-left corner
 
         self.curves: list[pg.PlotDataItem] = []   # one per panel, reused across records
         self.labels: list[pg.TextItem] = []
@@ -234,9 +248,7 @@ class EcgPlot(pg.GraphicsView):
         self.show_importance = True
         self.show_saliency = True
         self.saliency_method = "rollout"    # "rollout" (signal_saliency) or "gradient" (signal_gradient)
-        self.overlay_caption = pg.TextItem(color=(60, 60, 60), anchor=(0, 1))
-        self.overlay_caption.setZValue(30)
-        self.vb.addItem(self.overlay_caption, ignoreBounds=True)
+        self.overlay_text = ""
 
         self.caliper_a = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
         self.caliper_b = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
@@ -292,10 +304,13 @@ class EcgPlot(pg.GraphicsView):
         mm_w = w / (self.px_per_mm() * self.zoom)
         mm_h = h / (self.px_per_mm() * self.zoom)
         if anchor is None:
-            if self.paper is not None and (view.width() <= 0 or not np.isfinite(view.left()) or view.width() > 1e6):
+            if self._anchor is not None:
+                anchor = self._anchor
+            elif self.paper is not None and (view.width() <= 0 or not np.isfinite(view.left()) or view.width() > 1e6):
                 anchor = QPointF(0.0, self.paper.height)
             else:
                 anchor = QPointF(view.left(), view.bottom())  # ViewBox y is up: bottom() is the top edge
+        self._anchor = QPointF(anchor)
         self._applying = True
         try:
             self.vb.setRange(xRange=(anchor.x(), anchor.x() + mm_w), yRange=(anchor.y() - mm_h, anchor.y()), padding=0)
@@ -321,8 +336,16 @@ class EcgPlot(pg.GraphicsView):
         self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
 
     def set_zoom(self, zoom: float) -> None:
+        """Zoom about the view's centre (1 = true scale)."""
+        view = self.vb.viewRect()
+        centre = view.center()
         self.zoom = float(np.clip(zoom, 0.05, 40.0))
-        self.apply_scale()
+        if view.width() > 0 and self.vb.width() > 0:
+            mm_w = self.vb.width() / (self.px_per_mm() * self.zoom)
+            mm_h = self.vb.height() / (self.px_per_mm() * self.zoom)
+            self.apply_scale(QPointF(centre.x() - mm_w / 2, centre.y() + mm_h / 2))
+        else:
+            self.apply_scale()
 
     def _on_resized(self, *args) -> None:
         self.apply_scale()
@@ -332,12 +355,13 @@ class EcgPlot(pg.GraphicsView):
         view = self.vb.viewRect()
         if view.width() > 0 and self.vb.width() > 0:
             self.zoom = self.vb.width() / (view.width() * self.px_per_mm())
+            self._anchor = QPointF(view.left(), view.bottom())
         self._emit_scale()
 
     def _on_range(self, *args) -> None:
-        if not self._applying:
-            self._on_user_range()
-        self._place_caption()
+        # Programmatic and resize-driven range changes keep the zoom factor; only the user's wheel
+        # and drags change it (sigRangeChangedManually -> _on_user_range).
+        pass
 
     def scale_text(self) -> str:
         """E.g. "25 mm/s, 10 mm/mV (true scale)" or "... zoom 2.00x: 50 mm/s, 20 mm/mV on screen"."""
@@ -610,7 +634,7 @@ class EcgPlot(pg.GraphicsView):
                 top_s = float(np.nanmax(sal)) if np.isfinite(sal).any() and np.nanmax(sal) > 0 else 1.0
                 img = self._sal_items[i]
                 img.setImage(np.nan_to_num(row / top_s)[None, :].astype(np.float32), levels=(0.0, 1.0))
-                h = p.height * 0.8
+                h = p.height * 0.7
                 tr = QTransform()
                 tr.translate(p.x0, p.baseline - h / 2)
                 tr.scale(p.width(self.speed) / max(1, row.size), h)
@@ -621,17 +645,11 @@ class EcgPlot(pg.GraphicsView):
         state = self.overlay_state()
         parts = []
         if state["importance"]:
-            parts.append(f"orange bars: lead importance ({state['importance_method']})")
+            parts.append(f"orange bar + %: lead importance ({short_method(state['importance_method'])})")
         if state["saliency"]:
-            parts.append(f"orange shading: saliency in time ({state['saliency_method']})")
-        self.overlay_caption.setText("  |  ".join(parts))
-        self.overlay_caption.setVisible(bool(parts))
-        self._place_caption()
-
-    def _place_caption(self) -> None:
-        if self.overlay_caption.isVisible():
-            view = self.vb.viewRect()
-            self.overlay_caption.setPos(view.left() + 1.0 / max(self.zoom, 1e-3), view.top())
+            parts.append(f"purple shading: saliency in time ({short_method(state['saliency_method'])})")
+        self.overlay_text = "; ".join(parts)
+        self.overlayChanged.emit(self.overlay_text)
 
     # ------------------------------------------------------------------ calipers
     def show_calipers(self) -> None:
@@ -715,8 +733,8 @@ class EcgViewer(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.plot = EcgPlot(self)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(4, 2, 4, 2)
+        bar = QToolBar()   # overflows into a ">>" menu when the window is narrow
+        bar.setIconSize(QSize(16, 16))
 
         def combo(items, current, tip):
             box = QComboBox()
@@ -748,12 +766,14 @@ class EcgViewer(QWidget):
                   QLabel("Page"), self.page, self.highpass, self.notch, self.fid_box, self.caliper_btn,
                   self.importance_box, self.saliency_box, self.reset_btn, self.fit_btn):
             bar.addWidget(w)
-        bar.addStretch(1)
         self.scale_label = QLabel(self.plot.scale_text())
         self.scale_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.filter_label = QLabel("")
         self.filter_label.setStyleSheet("color: #a04000; font-weight: bold")
         self.caliper_label = QLabel("")
+        self.overlay_label = QLabel("")
+        self.overlay_label.setStyleSheet("color: #444")
+        self.overlay_label.setWordWrap(True)
         info = QHBoxLayout()
         info.setContentsMargins(4, 0, 4, 0)
         info.addWidget(self.scale_label)
@@ -763,9 +783,10 @@ class EcgViewer(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
-        lay.addLayout(bar)
+        lay.addWidget(bar)
         lay.addLayout(info)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.overlay_label)
 
         self.speed.currentIndexChanged.connect(lambda i: self.plot.set_speed(SPEEDS[i]))
         self.gain.currentIndexChanged.connect(lambda i: self.plot.set_gain(GAINS[i]))
@@ -781,6 +802,7 @@ class EcgViewer(QWidget):
         self.fit_btn.clicked.connect(self.plot.fit_page)
         self.plot.scaleChanged.connect(self.scale_label.setText)
         self.plot.caliperChanged.connect(self._caliper_text)
+        self.plot.overlayChanged.connect(self._overlay_text)
         self._filters_changed()
 
     def set_record(self, record) -> None:
@@ -817,6 +839,13 @@ class EcgViewer(QWidget):
             self.plot.show_calipers()
         else:
             self.plot.hide_calipers()
+
+    def _overlay_text(self, text: str) -> None:
+        self.overlay_label.setText(text)
+        self.overlay_label.setVisible(bool(text))
+        state = self.plot.overlay_state()
+        self.overlay_label.setToolTip(f"lead importance: {state['importance_method']}\n"
+                                      f"saliency in time: {state['saliency_method']}")
 
     def _caliper_text(self, r) -> None:
         if not r:

@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.screenshot:
             QTimer.singleShot(0, window.analysisFinished.emit)
     rc = app.exec()
+    window.cancel_all()
+    from app.workers import cancel_all_and_wait
+    cancel_all_and_wait()
     return result["rc"] or rc
 
 

@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self._predict_gen = 0
         self._load_gen = 0
         self._pending_predict = False
-        self._analysis_pending = False
+        self._pending: set[str] = set()     # analysis steps still running for this record: "measure", "model"
         self._model_loading = False
         self.timings: dict = {}
 
@@ -489,9 +489,15 @@ class MainWindow(QMainWindow):
         self._model_done()
 
     def _model_done(self) -> None:
-        if self.predictor is None and self._analysis_pending and self.record is not None:
-            self._analysis_pending = False
-            self.analysisFinished.emit()
+        if self.predictor is None:
+            self._step_done("model")
+
+    def _step_done(self, step: str) -> None:
+        """One analysis step of the current record is over; all over -> analysisFinished."""
+        if step in self._pending:
+            self._pending.discard(step)
+            if not self._pending:
+                self.analysisFinished.emit()
 
     def choose_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
@@ -574,13 +580,12 @@ class MainWindow(QMainWindow):
         if flagged:
             self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
         self.timings["draw_s"] = time.perf_counter() - t0
-        self._analysis_pending = True
+        self._pending = {"measure", "model"}
         self.recordLoaded.emit(record)
         if self.predictor is not None:
             self.run_prediction()
         elif not self._model_loading:
-            self._analysis_pending = False
-            QTimer.singleShot(0, self.analysisFinished.emit)
+            QTimer.singleShot(0, lambda: self._step_done("model"))
 
     def _show_inputs(self, out) -> None:
         if out.inputs is not None:
@@ -619,13 +624,15 @@ class MainWindow(QMainWindow):
         self.measure_panel.set_measurements(out.measurements, out.errors.get("measure", ""))
         self.viewer.plot.set_measurements(out.measurements)
         self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
+        self._step_done("measure")
 
     def _load_failed(self, gen: int, path: Path, message: str) -> None:
         if gen != self._load_gen:
             return
         self.show_message(f"Could not open {path.name}: {message}")
-        if self.record is None:
-            self.analysisFinished.emit()
+        if self._pending:
+            self._pending = set()
+        self.analysisFinished.emit()
 
     def _load_finished(self, gen: int) -> None:
         if gen == self._load_gen:
@@ -718,9 +725,7 @@ class MainWindow(QMainWindow):
             self.image_view.set_image(self.inputs.image[min(w, len(self.inputs.image) - 1)])
         self.show_status(f"{self.record.record_id}: model result ready")
         self.predictionReady.emit(pred)
-        if self._analysis_pending:
-            self._analysis_pending = False
-            self.analysisFinished.emit()
+        self._step_done("model")
 
     def _predict_failed(self, gen: int, message: str) -> None:
         if gen != self._predict_gen:
@@ -728,9 +733,7 @@ class MainWindow(QMainWindow):
         self.results.bars.set_stale(False)
         self.results.state.setText(f"Model failed: {message}")
         self.show_message(f"The model could not score this record: {message}")
-        if self._analysis_pending:
-            self._analysis_pending = False
-            self.analysisFinished.emit()
+        self._step_done("model")
 
     def _predict_finished(self, gen: int) -> None:
         if gen == self._predict_gen:
@@ -803,9 +806,14 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(self, "About MIRAGE Review", about_text())
 
-    def closeEvent(self, event) -> None:
-        for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker):
+    def cancel_all(self) -> None:
+        """Set the cancel flag of every job this window started."""
+        for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker,
+                  getattr(self.batch_dialog, "worker", None)):
             if w is not None:
                 w.cancel()
+
+    def closeEvent(self, event) -> None:
+        self.cancel_all()
         self.settings.sync()
         super().closeEvent(event)

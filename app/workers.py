@@ -33,6 +33,14 @@ class WorkerSignals(QObject):
     finished = Signal()
 
 
+def _emit(signal, *args) -> None:
+    # At application exit Qt may delete the signals object before the job returns; nobody listens then.
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        pass
+
+
 class JobContext:
     """Handed to the job function: report progress, poll the cancel flag."""
 
@@ -41,7 +49,7 @@ class JobContext:
         self._cancel = cancel_event
 
     def progress(self, done: int, total: int, payload: Any = None) -> None:
-        self._signals.progress.emit(int(done), int(total), payload)
+        _emit(self._signals.progress, int(done), int(total), payload)
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()
@@ -102,20 +110,20 @@ class Worker(QRunnable):
     def run(self) -> None:  # noqa: D401 (Qt API)
         t0 = time.perf_counter()
         try:
-            self.signals.started.emit()
+            _emit(self.signals.started)
             ctx = JobContext(self.signals, self._cancel)
             value = self.fn(ctx, *self.args, **self.kwargs)
             if not self._cancel.is_set():
-                self.signals.result.emit(value)
+                _emit(self.signals.result, value)
         except Cancelled:
             log.debug("job %s cancelled", self.name)
         except BaseException as err:  # noqa: BLE001 (a worker must never take the app down)
             log.error("job %s failed:\n%s", self.name, traceback.format_exc())
             if not self._cancel.is_set():
-                self.signals.error.emit(user_message(err))
+                _emit(self.signals.error, user_message(err))
         finally:
             self.elapsed_s = time.perf_counter() - t0
-            self.signals.finished.emit()
+            _emit(self.signals.finished)
             with _LIVE_LOCK:
                 _LIVE.discard(self)
 
@@ -124,6 +132,15 @@ class Worker(QRunnable):
             _LIVE.add(self)
         (pool or QThreadPool.globalInstance()).start(self)
         return self
+
+
+def cancel_all_and_wait(timeout_ms: int = 10000) -> bool:
+    """Cancel every live job and wait for the global pool (application exit). True if all finished."""
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for w in live:
+        w.cancel()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
 
 
 def start(fn: Callable[..., Any], *args, name: str = "", **kwargs) -> Worker:

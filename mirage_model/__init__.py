@@ -10,28 +10,44 @@ Shape glossary used in every docstring of this package:
     P  patches per side of the rendered image (14 for 224 px and 16 px patches)
 """
 
-from mirage_model.io import EcgRecord, RecordError, STANDARD_LEADS, load_record, find_records
-from mirage_model.preprocess import PreprocessConfig, preprocess_record, preprocess_signal
-from mirage_model.render import RenderConfig, RenderedEcg, EcgLayout, render_ecg
-from mirage_model.clinical import ClinicalError, ClinicalFeature, ClinicalSchema, default_schema
-from mirage_model.models.mirage import Mirage, MirageConfig, MirageOutput
-from mirage_model.checkpoint import CheckpointError, LoadedModel, load_checkpoint, save_checkpoint
-from mirage_model.explain import Explanation
-from mirage_model.inference import Prediction, Predictor
-from mirage_model.paths import default_model_path, resources_dir, sample_records
+from importlib import import_module
+
+# Public names -> defining module. Imported lazily (PEP 562) so that reading a record does not
+# pay for importing torch, and the app can draw its window before the model is loaded.
+_EXPORTS = {
+    "EcgRecord": "io", "RecordError": "io", "STANDARD_LEADS": "io", "load_record": "io",
+    "find_records": "io",
+    "PreprocessConfig": "preprocess", "preprocess_record": "preprocess",
+    "preprocess_signal": "preprocess", "model_inputs": "preprocess", "ModelInputs": "preprocess",
+    "RenderConfig": "render", "RenderedEcg": "render", "EcgLayout": "render", "render_ecg": "render",
+    "ClinicalError": "clinical", "ClinicalFeature": "clinical", "ClinicalSchema": "clinical",
+    "default_schema": "clinical", "read_labs_table": "clinical",
+    "Mirage": "models.mirage", "MirageConfig": "models.mirage", "MirageOutput": "models.mirage",
+    "CheckpointError": "checkpoint", "LoadedModel": "checkpoint", "load_checkpoint": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "Explanation": "explain",
+    "Prediction": "inference", "Predictor": "inference",
+    "Measurements": "measure", "measure": "measure",
+    "default_model_path": "paths", "resources_dir": "paths", "sample_records": "paths",
+    "default_sample": "paths",
+}
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mirage_model' has no attribute {name!r}")
+    value = getattr(import_module(f"mirage_model.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
 
 __version__ = "0.1.0"
 
 RESEARCH_USE_NOTICE = "Research use only, not a diagnosis; unconfirmed."
 
-__all__ = [
-    "EcgRecord", "RecordError", "STANDARD_LEADS", "load_record", "find_records",
-    "PreprocessConfig", "preprocess_record", "preprocess_signal",
-    "RenderConfig", "RenderedEcg", "EcgLayout", "render_ecg",
-    "ClinicalError", "ClinicalFeature", "ClinicalSchema", "default_schema",
-    "Mirage", "MirageConfig", "MirageOutput",
-    "CheckpointError", "LoadedModel", "load_checkpoint", "save_checkpoint",
-    "Explanation", "Prediction", "Predictor",
-    "default_model_path", "resources_dir", "sample_records",
-    "RESEARCH_USE_NOTICE", "__version__",
-]
+__all__ = [*_EXPORTS, "RESEARCH_USE_NOTICE", "__version__"]

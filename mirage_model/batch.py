@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
@@ -146,6 +147,18 @@ def _worker_init() -> None:
         torch.set_num_threads(1)
     except Exception:   # torch is optional in a loader process
         pass
+
+
+def _pool_context(method: str | None):
+    """The start method of the loader pool. "forkserver" by default: forking this process itself
+    is unsafe once torch or Qt run threads, while the fork server is a clean single-threaded
+    process that imports the loaders once (preload) and forks cheap workers from there."""
+    if method is None:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["mirage_model.batch", "mirage_model.measure", "mirage_model.report"])
+    return ctx
 
 
 def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
@@ -279,6 +292,7 @@ class _Scorer:
         good = [it for it in items if it.record is not None]
         clinicals = [self.clinical_for(it.record) for it in good]
         preds: list = []
+        errors: list[str] = []
         if good:
             try:
                 preds = self.predictor.predict_batch([it.record for it in good], clinicals,
@@ -367,35 +381,79 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     cancel = cancel or (lambda: False)
     chunk_size = max(1, int(chunk_size))
 
-    pool = None
-    if workers > 1 and len(all_paths) > 1:
-        method = mp_context or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                else "spawn")
-        pool = ProcessPoolExecutor(max_workers=int(workers), mp_context=multiprocessing.get_context(method),
+    def new_pool():
+        return ProcessPoolExecutor(max_workers=int(workers), mp_context=_pool_context(mp_context),
                                    initializer=_worker_init)
-    in_flight: deque = deque()
+
+    use_pool = workers > 1 and len(all_paths) > 1
+    state = {"pool": new_pool() if use_pool else None, "restarts": 0}
+    pools = [state["pool"]] if use_pool else []
+    in_flight: deque = deque()    # (path, future) submitted to the pool, in order
+    requeue: deque = deque()      # paths to load again after the pool broke
     todo = iter(all_paths)
     max_ahead = chunk_size * 2 + 2 * max(1, workers)
 
+    def next_path():
+        return requeue.popleft() if requeue else next(todo, None)
+
+    def pool_broken(err) -> None:
+        """A loader process died (out of memory, a crash in native code): restart the pool a
+        few times, then carry on in this process."""
+        requeue.extendleft(reversed([p for p, _ in in_flight]))
+        in_flight.clear()
+        if state["restarts"] < 3:
+            state["restarts"] += 1
+            log.warning("a loader process failed (%s); restarting the loader pool", err)
+            state["pool"] = new_pool()
+            pools.append(state["pool"])
+        else:
+            log.warning("loader processes keep failing (%s); loading in this process", err)
+            state["pool"] = None
+
     def submit_more() -> None:
-        while pool is not None and len(in_flight) < max_ahead:
-            p = next(todo, None)
+        while state["pool"] is not None and len(in_flight) < max_ahead:
+            p = next_path()
             if p is None:
                 return
-            in_flight.append((p, pool.submit(_load_one, str(p), measure, p in orphan_set)))
+            try:
+                fut = state["pool"].submit(_load_one, str(p), measure, p in orphan_set)
+            except (BrokenProcessPool, RuntimeError) as err:
+                requeue.appendleft(p)
+                pool_broken(err)
+                continue
+            in_flight.append((p, fut))
 
     def next_item() -> _Loaded | None:
-        if pool is None:
-            p = next(todo, None)
-            return None if p is None else _load_one(str(p), measure, p in orphan_set)
-        submit_more()
-        if not in_flight:
-            return None
-        p, fut = in_flight.popleft()
+        while True:
+            submit_more()
+            if state["pool"] is None:
+                p = next_path()
+                return None if p is None else _load_one(str(p), measure, p in orphan_set)
+            if not in_flight:
+                return None
+            p, fut = in_flight.popleft()
+            try:
+                return fut.result()
+            except BrokenProcessPool as err:
+                # this record may be what killed the worker: report it, retry the others
+                pool_broken(err)
+                return _Loaded(path=str(p), error=f"the loader process crashed on this record ({err})")
+            except Exception as err:
+                return _Loaded(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
+
+    def submit_pdf(args) -> Future:
+        pool = state["pool"]
+        if pool is not None:
+            try:
+                return pool.submit(_pdf_one, *args)
+            except (BrokenProcessPool, RuntimeError):
+                pass
+        fut = Future()
         try:
-            return fut.result()
-        except Exception as err:   # a worker died (out of memory, crash in native code)
-            return _Loaded(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
+            fut.set_result(_pdf_one(*args))
+        except Exception as err:
+            fut.set_exception(err)
+        return fut
 
     pending: deque = deque()    # (row, pdf future or None), in output order
 
@@ -431,15 +489,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 row = scorer.ok_row(item, pred)
                 fut = None
                 if scorer.pdf_dir is not None:
-                    args = scorer.pdf_args(item, pred, clinical)
-                    if pool is not None:
-                        fut = pool.submit(_pdf_one, *args)
-                    else:
-                        fut = Future()
-                        try:
-                            fut.set_result(_pdf_one(*args))
-                        except Exception as err:
-                            fut.set_exception(err)
+                    fut = submit_pdf(scorer.pdf_args(item, pred, clinical))
                 pending.append((row, fut))
             # hand on every finished row; PDFs still being written keep their rows (and order)
             while pending and (pending[0][1] is None or pending[0][1].done()):
@@ -449,9 +499,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         while pending:
             yield finish(*pending.popleft())
     finally:
-        if pool is not None:
-            for _p, fut in in_flight:
-                fut.cancel()
+        for _p, fut in in_flight:
+            fut.cancel()
+        for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
 
 

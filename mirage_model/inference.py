@@ -58,7 +58,7 @@ class Prediction:
     thresholds: np.ndarray             # (K,)
     positive: tuple[str, ...]          # labels with probability >= threshold
     model_name: str
-    timings: dict = field(default_factory=dict)    # seconds: preprocess, render, predict, explain, total
+    timings: dict = field(default_factory=dict)    # seconds: load, preprocess (incl. render), predict, explain, total
     explanation: Explanation | None = None
     window_probabilities: np.ndarray | None = None  # (W, K)
     clinical_used: dict = field(default_factory=dict)

@@ -19,6 +19,7 @@ import math
 import os
 import re
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,18 @@ def load_record(path: str | Path) -> EcgRecord:
     ``meta["dropped_leads"]``. Records with I, II and V1-V6 get III, aVR, aVL and aVF derived
     (Einthoven/Goldberger) and flagged ``quality["derived"]``. PTB-XL age, sex and scp codes come
     from a ``ptbxl_database.csv`` found up to three folders above the header.
+
+    Quality flags, each (12,) bool: "flat" (peak-to-peak below FLAT_PTP_MV), "saturated" (samples
+    at the digital range limit, or stuck at the lead's extreme for SATURATION_RUN_S), "missing"
+    (NaN where the file marks samples invalid), "derived" (computed from other leads).
+
+    ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
+    "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
+    when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
+    "inverted_leads", "checksum_mismatch", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
+    "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",
+    "recording_date" and "ptbxl" (scp_codes with likelihoods, ecg_id, patient_id, strat_fold,
+    report, noise notes).
 
     Args:
         path: the header (``.hea``), a signal file (``.dat``, ``.mat`` ...) or the record stem.
@@ -573,7 +586,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         i, sign = chosen[lead]
         sig = header.signals[i]
         d = digital[i]
-        if sig.checksum is not None and int(d.astype(np.int64).sum()) % 65536 != sig.checksum % 65536:
+        if (sig.checksum is not None and sig.spf == 1
+                and int(d.astype(np.int64).sum()) % 65536 != sig.checksum % 65536):
             checksum_bad.append(lead)
         invalid = _INVALID.get(sig.fmt)
         phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
@@ -598,13 +612,13 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     _quality(signal, header.fs, flags, at_limit)
 
+    read = [header.signals[chosen[lead][0]] for lead in STANDARD_LEADS if lead in chosen]
     meta = {
-        "format": "challenge-mat" if any(s.file_name.lower().endswith(".mat") for s in header.signals)
-        else "wfdb",
+        "format": "challenge-mat" if read[0].file_name.lower().endswith(".mat") else "wfdb",
+        "sample_format": read[0].fmt,
         "file_leads": tuple(s.name for s in header.signals),
-        "units": tuple(header.signals[chosen[lead][0]].units for lead in STANDARD_LEADS if lead in chosen),
-        "adc_gain": tuple(header.signals[chosen[lead][0]].adc_gain for lead in STANDARD_LEADS if lead in chosen),
-        "sample_format": header.signals[wanted[0]].fmt,
+        "units": tuple(s.units for s in read),
+        "adc_gain": tuple(s.adc_gain for s in read),
     }
     if header.base_time:
         meta["base_time"] = header.base_time
@@ -672,7 +686,8 @@ def _derive(signal: np.ndarray, chosen: dict) -> list[int]:
 def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:
     """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place."""
     L, T = signal.shape
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
         if flags["missing"].any():
             vmax, vmin = np.nanmax(signal, axis=1), np.nanmin(signal, axis=1)
         else:

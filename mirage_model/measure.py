@@ -74,13 +74,15 @@ class MeasureConfig:
     min_dominant_fraction: float = 0.4            # fewer consistent beats than this: noise, no values
     qrs_corr_min: float = 0.9                     # QRS correlation with the median form (dominant beats)
     qrs_lowpass_hz: float | None = 40.0           # extra low-pass of the median beat for QRS bounds
-    qrs_bound_method: str = "knee"                 # "knee" (log-velocity knee) or "threshold"
+    qrs_bound_method: str = "cross-knee"                # "knee" (log-velocity knee) or "threshold"
     qrs_knee_on_s: float = 0.08                   # knee search before the first steep QRS sample
-    qrs_knee_off_s: float = 0.08                  # ... and after the last one
+    qrs_knee_off_s: float = 0.10                  # ... and after the last one
+    qrs_cross_frac: float = 0.05                  # cross-knee: threshold crossing that brackets the knee
+    knee_floor_frac: float = 0.0                  # velocity floor (of the wave's max) under the knee search
     qrs_on_frac: float = 0.12                     # spatial velocity threshold for QRS onset (of its max)
     qrs_off_frac: float = 0.12                    # ... and for QRS offset
     hold_s: float = 0.006                         # a threshold crossing must hold this long
-    t_lowpass_hz: float = 20.0                    # low-pass of the median beat for the T wave
+    t_lowpass_hz: float = 10.0                    # low-pass of the median beat for the T wave
     t_ref_s: float = 0.18                         # trapezium reference point after the steepest T slope
     t_min_amplitude_mv: float = 0.04             # smaller T waves: no T offset (QT None)
     p_window_s: float = 0.33                      # P search window before the QRS onset
@@ -91,7 +93,7 @@ class MeasureConfig:
     p_on_frac: float = 0.25                       # spatial velocity threshold for P onset (of P max)
     p_off_frac: float = 0.25                      # ... and for P offset
     p_min_amplitude_mv: float = 0.04              # smaller P waves (largest lead): no P
-    p_corr_min: float = 0.5                       # median beat-to-beat P correlation for a P wave
+    p_corr_min: float = 0.75                      # median beat-to-beat P correlation for a P wave
     min_axis_area_mv_ms: float = 0.5              # smaller net vectors (mV ms): axis None
 
 
@@ -219,15 +221,16 @@ def _walk_out(sv: np.ndarray, lo: int, hi: int, start: int, thr: float, n_hold: 
     return None
 
 
-def _knee(sv: np.ndarray, a: int, b: int) -> int | None:
+def _knee(sv: np.ndarray, a: int, b: int, floor: float = 0.0) -> int | None:
     """Knee of log(sv) on [a, b]: the sample farthest below the chord from a to b.
 
     Where a wave starts (ends), the log velocity turns from the isoelectric level to the steep
     rise (from the steep fall to the level after it); the chord's deepest point is that turn.
+    ``floor`` (added to sv) keeps the knee from chasing the noise floor of very clean signals.
     """
     if b - a < 3:
         return None
-    y = np.log10(np.maximum(sv[a:b + 1], 1e-6))
+    y = np.log10(np.maximum(sv[a:b + 1] + floor, 1e-9))
     y = np.convolve(np.pad(y, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
     chord = y[0] + (y[-1] - y[0]) * np.arange(len(y)) / (len(y) - 1)
     return a + int(np.argmax(chord - y))
@@ -304,6 +307,21 @@ def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
         return None, None
     steep = np.flatnonzero(seg >= 0.3 * vmax)
     first, last = a + int(steep[0]), a + int(steep[-1])
+    if cfg.qrs_bound_method == "cross-knee":
+        n_hold = max(1, int(round(cfg.hold_s * fs)))
+        w_on, w_off = int(round(cfg.qrs_knee_on_s * fs)), int(round(cfg.qrs_knee_off_s * fs))
+        x_on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, cfg.qrs_cross_frac * vmax, n_hold, True)
+        x_off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, cfg.qrs_cross_frac * vmax, n_hold, False)
+        if x_on is None or x_off is None:
+            return None, None
+        a_on = max(lo, x_on - w_on)
+        valley_on = a_on + int(np.argmin(sv[a_on:x_on + 1]))
+        b_off = min(hi - 1, x_off + w_off)
+        valley_off = x_off + int(np.argmin(sv[x_off:b_off + 1]))
+        floor = cfg.knee_floor_frac * vmax
+        on = _knee(sv, valley_on, x_on, floor) if x_on - valley_on >= 3 else x_on
+        off = _knee(sv, x_off, valley_off, floor) if valley_off - x_off >= 3 else x_off
+        return on, off
     if cfg.qrs_bound_method == "knee":
         on = _knee(sv, max(lo, first - int(round(cfg.qrs_knee_on_s * fs))), first)
         off = _knee(sv, last, min(hi - 1, last + int(round(cfg.qrs_knee_off_s * fs))))
@@ -354,8 +372,9 @@ def _p_wave(med: np.ndarray, sv: np.ndarray, fs: float, qrs_on: int, lo: int,
     steep = a + np.flatnonzero(sv[a:b] >= cfg.p_steep_frac * vmax)
     first, last = int(steep[0]), int(steep[-1])
     if cfg.p_bound_method == "knee":
-        on = _knee(sv, max(lo, first - int(round(cfg.p_knee_s * fs))), first)
-        off = _knee(sv, last, min(hi, last + int(round(cfg.p_knee_s * fs))))
+        floor = cfg.knee_floor_frac * vmax
+        on = _knee(sv, max(lo, first - int(round(cfg.p_knee_s * fs))), first, floor)
+        off = _knee(sv, last, min(hi, last + int(round(cfg.p_knee_s * fs))), floor)
     else:
         n_hold = max(1, int(round(cfg.hold_s * fs)))
         on = _walk_out(sv, lo, hi, first, cfg.p_on_frac * vmax, n_hold, True)

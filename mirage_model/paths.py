@@ -23,3 +23,12 @@ def default_model_path() -> Path | None:
 def sample_records() -> list[Path]:
     """Header paths of the bundled sample records, sorted by name."""
     return sorted((resources_dir() / "samples").rglob("*.hea"))
+
+
+def default_sample() -> Path | None:
+    """The record the app opens when started without one (a PTB-XL NORM record), or None."""
+    preferred = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+    if preferred.is_file():
+        return preferred
+    samples = sample_records()
+    return samples[0] if samples else None

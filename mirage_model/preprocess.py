@@ -53,6 +53,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal as sps
 
+from mirage_model.render import RenderConfig, render_ecg
+
 
 class PreprocessError(ValueError):
     """A signal that cannot be preprocessed; ``str(err)`` says what is wrong with it."""
@@ -61,7 +63,7 @@ class PreprocessError(ValueError):
 @dataclass(frozen=True)
 class PreprocessConfig:
     low_hz: float = 0.05          # band-pass lower corner (Hz)
-    high_hz: float = 75.0         # band-pass upper corner (Hz); low-pass skipped when >= 0.9 x Nyquist of the native rate
+    high_hz: float = 75.0         # band-pass upper corner (Hz); skipped when >= 0.9 x native Nyquist
     order: int = 2                # Butterworth order (applied forwards and backwards: zero-phase)
     target_fs: float = 100.0      # model sampling rate (Hz)
     window_s: float = 10.0        # model input length (s): T = target_fs * window_s = 1000
@@ -87,7 +89,8 @@ def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
     if x.ndim != 2:
         raise PreprocessError(f"signal must be 2-D (leads, samples), got shape {x.shape}")
     if x.shape[0] < 1 or x.shape[1] < 2:
-        raise PreprocessError(f"signal has {x.shape[0]} leads and {x.shape[1]} samples; need >= 1 lead and >= 2 samples")
+        raise PreprocessError(f"signal has {x.shape[0]} leads and {x.shape[1]} samples; "
+                              "need at least 1 lead and 2 samples")
     if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
         raise PreprocessError(f"signal must be real numbers, got dtype {x.dtype}")
     if not (np.isscalar(fs) and np.isfinite(fs) and fs > 0):
@@ -100,7 +103,7 @@ def design_filter(fs: float, low_hz: float, high_hz: float, order: int) -> tuple
     """Butterworth band-pass for the native rate as a high-pass and a low-pass cascade.
 
     With corners 1500x apart the cascade of an order-N high-pass and an order-N low-pass equals
-    the order-N band-pass to within 1e-6 in magnitude; keeping the halves apart lets each get
+    the order-N band-pass to within 3e-4 in magnitude (200-1000 Hz); keeping the halves apart lets each get
     the edge treatment that suits it (see ``band_pass``).
 
     Returns:
@@ -119,7 +122,10 @@ def design_filter(fs: float, low_hz: float, high_hz: float, order: int) -> tuple
 
 
 def _bridge_missing(x: np.ndarray) -> np.ndarray:
-    """Replace non-finite samples in (L, T), in place: linear between finite neighbours, flat at the ends, 0 if none."""
+    """Bridge non-finite samples of (L, T) in place; return the (L, T) mask of what was bridged.
+
+    Linear between finite neighbours, flat at the ends, 0 for a lead with no finite sample.
+    """
     bad = ~np.isfinite(x)
     if not bad.any():
         return bad
@@ -167,10 +173,6 @@ def band_pass(x: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig
     return y
 
 
-def _filter_bridged(x: np.ndarray, fs: float, cfg: PreprocessConfig) -> np.ndarray:
-    return band_pass(x, fs, cfg)
-
-
 def filter_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """Zero-phase band-pass at the native rate.
 
@@ -184,7 +186,7 @@ def filter_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproc
     """
     x = _check_signal(signal, fs)
     bad = _bridge_missing(x)
-    y = _filter_bridged(x, fs, cfg)
+    y = band_pass(x, fs, cfg)
     y[bad] = np.nan
     return y
 
@@ -215,7 +217,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
     """
     x = _check_signal(signal, fs)
     bad = _bridge_missing(x)
-    y = _resample(_filter_bridged(x, fs, cfg), fs, cfg.target_fs)
+    y = _resample(band_pass(x, fs, cfg), fs, cfg.target_fs)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)
         y[bad[:, nearest]] = np.nan
@@ -242,17 +244,14 @@ def window_starts(n_total: int, cfg: PreprocessConfig = PreprocessConfig()) -> n
     return starts
 
 
-def _cut_windows(y: np.ndarray, starts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(L, T') -> windows (W, L, n) with NaN padding past the end, and the padding mask (W, n)."""
+def _cut_windows(y: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """(L, T') -> windows (W, L, n), NaN past the record's end."""
     L, T = y.shape
-    W = len(starts)
-    win = np.full((W, L, n), np.nan)
-    real = np.zeros((W, n), dtype=bool)
+    win = np.full((len(starts), L, n), np.nan)
     for w, s in enumerate(starts):
         k = min(n, T - s)
         win[w, :, :k] = y[:, s:s + k]
-        real[w, :k] = True
-    return win, real
+    return win
 
 
 def instance_normalise(windows: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -282,7 +281,7 @@ def preprocess_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pre
     are cut into windows of window_s with stride_s (at most max_windows, evenly spread). Never NaN.
     """
     y = filtered_resampled(signal, fs, cfg)
-    win, _ = _cut_windows(y, window_starts(y.shape[1], cfg), cfg.n_samples)
+    win = _cut_windows(y, window_starts(y.shape[1], cfg), cfg.n_samples)
     return instance_normalise(win, cfg.eps)
 
 
@@ -293,12 +292,14 @@ def preprocess_record(record, cfg: PreprocessConfig = PreprocessConfig()) -> np.
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """Everything the model sees for one record, window by window.
+    """Everything the model sees for one record, window by window. No array contains NaN.
 
-    signal: float32 (W, 12, n_samples) instance-normalised; image: uint8 (W, 224, 224) rendered
-    from the same window in mV (render_ecg at cfg.target_fs); starts_s: float (W,) window start times (s)
-    in the original record; mv: float32 (W, 12, n_samples) the filtered, resampled window in mV
-    (missing and padded samples 0 mV). No array contains NaN.
+    Attributes:
+        signal: float32 (W, 12, n_samples), instance-normalised per lead and window.
+        image: uint8 (W, 224, 224), ``render_ecg`` of ``mv[w]`` at ``cfg.target_fs``.
+        starts_s: float64 (W,), each window's start time (s) in the original record.
+        mv: float32 (W, 12, n_samples), the filtered, resampled window in mV (missing and padded
+            samples are 0 mV).
     """
     signal: np.ndarray
     image: np.ndarray
@@ -307,7 +308,7 @@ class ModelInputs:
 
 
 def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig(),
-                 render_cfg=None) -> ModelInputs:
+                 render_cfg: RenderConfig | None = None) -> ModelInputs:
     """(12, T) mV at fs -> ModelInputs. The one path training, inference and the app use.
 
     Filters and resamples the whole record once at its native rate, cuts the windows
@@ -326,15 +327,13 @@ def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproce
     Raises:
         PreprocessError: not (12, T), fewer than 2 samples, non-positive fs, non-numeric data.
     """
-    from mirage_model.render import RenderConfig, render_ecg   # render imports nothing from here; kept local for clarity
-
     x = np.asarray(signal)
     if x.ndim != 2 or x.shape[0] != 12:
         raise PreprocessError(f"model input must be a 2-D array of 12 leads (12, T), got shape {x.shape}")
     rcfg = RenderConfig() if render_cfg is None else render_cfg
     y = filtered_resampled(x, fs, cfg)
     starts = window_starts(y.shape[1], cfg)
-    win, _ = _cut_windows(y, starts, cfg.n_samples)
+    win = _cut_windows(y, starts, cfg.n_samples)
     norm = instance_normalise(win, cfg.eps)
     mv = np.nan_to_num(win, nan=0.0).astype(np.float32)
     image = np.stack([render_ecg(m, cfg.target_fs, rcfg).image for m in mv])

@@ -4,7 +4,12 @@ lead II rhythm strip, at 224x224 for the model and at high resolution for the sc
 Follows the standard 12-lead paper printout (AHA/ACC/HRS 2007 recommendations for the
 standardisation of the ECG, part I): four columns of 2.5 s, rows I/aVR/V1/V4, II/aVL/V2/V5,
 III/aVF/V3/V6, and a 10 s lead II rhythm strip as a fourth row. Column c shows t in
-[2.5c, 2.5(c+1)) s of the 10 s page; the rhythm strip shows [0, 10) s.
+[2.5c, 2.5(c+1)) s of the 10 s page; the rhythm strip shows [0, 10) s (times are offset by the
+page's ``start_s`` in the record).
+
+Sizes: the model image is 224x224 (22.4 px/s, 18.7 px/mV with the default 3 mV rows), no grid,
+no labels, black on white. ``RenderConfig.high_res()`` is a 2000x1440 page at 8 px per mm:
+25 mm/s and 10 mm/mV with a square 1 mm / 5 mm grid and every baseline on a 5 mm line.
 
 One geometry for raster and vector: ``make_layout`` builds the ``EcgLayout`` (panel boxes,
 ``px_per_s``, ``px_per_mv``), ``panel_traces`` turns a signal into per-panel pixel polylines, and
@@ -80,10 +85,11 @@ class Panel:
 class EcgLayout:
     """Maps image pixels <-> (lead, time). ``panels``: the 12 3x4 panels (panels[i].lead == i) then the rhythm strip.
 
-    Times are record times in seconds: the page shows [start_s, start_s + 10).
+    Times are record times in seconds: the page shows [start_s, start_s + 10). ``width`` and
+    ``height`` are the canvas size as given to ``make_layout`` (pixels, or float PDF points).
     """
-    width: int
-    height: int
+    width: float
+    height: float
     panels: tuple[Panel, ...]
     mv_per_px: float
     px_per_s: float = 0.0
@@ -138,11 +144,17 @@ class EcgLayout:
         raise ValueError(f"lead {LEAD_NAMES[lead]} at t={t} s is not drawn on this page (shown: [{p.t0}, {p.t1}) s)")
 
     def lead_time_map(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every pixel centre -> (lead, time): int (height, width) lead index (-1 outside), float (height, width) s (NaN outside)."""
-        lead = np.full((self.height, self.width), -1, dtype=np.int64)
-        t = np.full((self.height, self.width), np.nan)
-        xc = np.arange(self.width) + 0.5
-        yc = np.arange(self.height) + 0.5
+        """Every pixel centre -> (lead, time), vectorised ``to_lead_time`` (e.g. to map saliency back to leads).
+
+        Returns:
+            lead: int64 (height, width), lead index, -1 outside every panel.
+            t: float64 (height, width), time in s, NaN outside every panel.
+        """
+        H, W = int(math.ceil(self.height)), int(math.ceil(self.width))
+        lead = np.full((H, W), -1, dtype=np.int64)
+        t = np.full((H, W), np.nan)
+        xc = np.arange(W) + 0.5
+        yc = np.arange(H) + 0.5
         for p in self.panels:
             cols = (xc >= p.x0) & (xc < p.x1)
             rows = (yc >= p.y0) & (yc < p.y1)
@@ -183,7 +195,7 @@ def make_layout(width: int, height: int, cfg: RenderConfig = RenderConfig(), sta
     rhythm = Panel(lead=RHYTHM_LEAD, t0=start_s, t1=start_s + PAGE_S, x0=0.0, y0=3 * row_h,
                    x1=float(width), y1=float(height), rhythm=True)
     panels = tuple(by_lead[i] for i in range(12)) + (rhythm,)
-    return EcgLayout(width=int(width), height=int(height), panels=panels, mv_per_px=cfg.mv_range / row_h,
+    return EcgLayout(width=width, height=height, panels=panels, mv_per_px=cfg.mv_range / row_h,
                      px_per_s=px_per_s, start_s=float(start_s))
 
 
@@ -282,7 +294,7 @@ def render_ecg(signal: np.ndarray, fs: float, cfg: RenderConfig = RenderConfig()
     canvas = np.full((H, W), PAPER, dtype=np.uint8)
     if cfg.grid:
         _draw_grid(canvas, layout, k)
-    img = Image.fromarray(canvas, mode="L")
+    img = Image.fromarray(canvas)           # uint8 (H, W) -> mode "L"
     draw = ImageDraw.Draw(img)
     lw = max(1, int(round(cfg.line_width * cfg.width / 224.0 * k)))
     for _, xs, ys in panel_traces(x, fs, layout):

@@ -468,3 +468,20 @@ def test_mat_variants_match_loadmat(tmp_path, kind):
     rec = load_record(tmp_path / "A0003.hea")
     np.testing.assert_array_equal(rec.signal, load_record(MAT_SAMPLE).signal)
     assert rec.meta["header_quirks"]
+
+
+def test_all_invalid_lead_is_flagged_not_warned(tmp_path, sample_digital, recwarn):
+    digital, gain = sample_digital
+    d = digital.copy()
+    d[:, IDX["V2"]] = -32768
+    rec = load_record(write_record(tmp_path, "nan", d, list(STANDARD_LEADS), gain=gain, fs=100))
+    assert rec.flagged_leads("missing") == ("V2",) and "V2" in rec.flagged_leads("flat")
+    assert np.isnan(rec.signal[IDX["V2"]]).all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_non_ecg_wfdb_record(tmp_path):
+    d = (np.arange(2000).reshape(1000, 2) % 100).astype(np.int16)
+    hea = write_record(tmp_path, "bp", d, ["ABP", "RESP"], units="mmHg")
+    err = _error(hea)
+    assert "not enough ECG leads: has 0" in err.reason and "ABP" in err.reason

@@ -52,6 +52,16 @@ def test_lowpass_skipped_at_or_above_09_nyquist(fs, lowpass):
     assert (lp is not None) == lowpass == (75.0 < 0.9 * fs / 2)
 
 
+@pytest.mark.parametrize("fs", [200, 257, 360, 500, 1000])
+def test_highpass_lowpass_cascade_equals_the_butterworth_bandpass(fs):
+    hp, lp = design_filter(float(fs), 0.05, 75.0, 2)
+    f = np.logspace(-3, np.log10(0.999 * fs / 2), 2000)
+    _, band = sps.sosfreqz(sps.butter(2, [0.05, 75.0], btype="bandpass", fs=fs, output="sos"), worN=f, fs=fs)
+    _, h1 = sps.sosfreqz(hp, worN=f, fs=fs)
+    _, h2 = sps.sosfreqz(lp, worN=f, fs=fs)
+    assert np.abs(np.abs(band) - np.abs(h1 * h2)).max() < 3e-4
+
+
 def test_100hz_filter_is_highpass_only_so_30_to_45hz_pass_unattenuated():
     # The documented choice: no clamped low-pass on 100 Hz records (a 45 Hz corner would halve 45 Hz).
     fs = 100
@@ -129,22 +139,26 @@ def test_filter_edges_match_filtering_the_longer_record():
 # ---------------------------------------------------------------- resampling
 
 @pytest.mark.parametrize("fs, factors", [(100, (1, 1)), (500, (1, 5)), (1000, (1, 10)), (250, (2, 5)),
-                                         (360, (5, 18)), (257, (100, 257)), (128, (25, 32))])
+                                         (360, (5, 18)), (257, (100, 257)), (128, (25, 32)),
+                                         (50, (2, 1))])
 def test_resample_factors_are_rational(fs, factors):
     assert resample_factors(fs, 100) == factors
 
 
-@pytest.mark.parametrize("fs", [257, 360, 500, 1000])
+@pytest.mark.parametrize("fs", [50, 257, 360, 500, 1000])
 def test_resampled_sine_has_the_right_values_at_the_right_times(fs):
-    x = sine(fs, 10, 3.0, 1.0, 0.2) + sine(fs, 10, 20.0, 0.3, 1.1)
+    f2 = 20.0 if fs > 50 else 12.0                        # below the source's Nyquist
+    x = sine(fs, 10, 3.0, 1.0, 0.2) + sine(fs, 10, f2, 0.3, 1.1)
     z = filtered_resampled(x[None], fs)[0]
     assert len(z) == math.ceil(len(x) * 100 / fs) == 1000
     t = np.arange(len(z)) / 100.0                       # sample k is at k / 100 s
-    truth = np.sin(2 * np.pi * 3 * t + 0.2) + 0.3 * np.sin(2 * np.pi * 20 * t + 1.1)
+    truth = np.sin(2 * np.pi * 3 * t + 0.2) + 0.3 * np.sin(2 * np.pi * f2 * t + 1.1)
     assert np.abs(z - truth)[100:-100].max() < 0.02
-    assert np.abs(z - truth).max() < 0.06
+    if fs > 100:                                          # upsampling interpolates the first/last 0.1 s less well
+        assert np.abs(z - truth).max() < 0.06
 
 
+@pytest.mark.shared
 def test_same_record_at_500_and_100_hz_gives_the_same_model_input(shared_datasets):
     # The real 500 Hz PTB-XL record, and the same record brought to 100 Hz first (as PTB-XL's
     # records100 are): band-pass at 500 Hz vs high-pass only at 100 Hz must agree.

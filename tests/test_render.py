@@ -277,7 +277,10 @@ def test_high_res_grid_present_only_when_asked():
     assert paper_row[4] == 255
     paper_col = with_grid[:, 4]
     assert with_grid[20, 4] < with_grid[12, 4] < 255          # y = 20: 5 mm line, y = 12: 1 mm line
-    assert np.all(paper_col[np.arange(1440) % 8 != 180 % 8] == 255)
+    y = np.arange(1440)
+    near_trace = np.abs(y % 360 - 180) <= 2                   # baselines at 180 + 360 k, traces 2 px wide
+    off_lines = (y % 8 != 180 % 8) & ~near_trace
+    assert np.all(paper_col[off_lines] == 255)                # nothing but lines (and the flat traces)
     assert set(np.unique(without).tolist()) == {0, 255}
     assert np.all(without[8] == 255)
 
@@ -317,3 +320,20 @@ def test_layout_types_are_plain_frozen_dataclasses():
     assert isinstance(lay, EcgLayout) and all(isinstance(p, Panel) for p in lay.panels)
     with pytest.raises(Exception):
         lay.width = 3  # type: ignore[misc]
+
+
+def test_vector_layout_in_points_is_the_raster_layout_scaled():
+    # The PDF asks for a canvas in (float) points; its polylines must be the raster's, scaled.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 5000)) * 0.4
+    cfg = RenderConfig.high_res()
+    raster = make_layout(cfg.width, cfg.height, cfg)
+    scale = 708.66 / cfg.width
+    vector = make_layout(cfg.width * scale, cfg.height * scale, cfg)
+    assert vector.width == pytest.approx(708.66)
+    assert vector.px_per_s == pytest.approx(raster.px_per_s * scale)
+    assert vector.px_per_mv == pytest.approx(raster.px_per_mv * scale)
+    for (pr, xr, yr), (pv, xv, yv) in zip(panel_traces(x, 500.0, raster), panel_traces(x, 500.0, vector)):
+        assert (pr.lead, pr.t0, pr.t1, pr.rhythm) == (pv.lead, pv.t0, pv.t1, pv.rhythm)
+        np.testing.assert_allclose(xv, xr * scale)
+        np.testing.assert_allclose(yv, yr * scale)

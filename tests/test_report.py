@@ -69,7 +69,7 @@ def _page_texts(reader) -> list[str]:
 
 # ------------------------------------------------------------------------------ content stream
 
-_NUM = r"-?\d+(?:\.\d+)?"
+_NUM = r"-?(?:\d+\.?\d*|\.\d+)"
 
 
 def _paths(page) -> list[tuple[tuple[float, float, float], list[list[tuple[float, float]]]]]:

@@ -140,7 +140,55 @@ def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str 
             return _open(folder)
         except (OSError, ValueError, KeyError) as err:
             logger.warning("cache %s is unreadable (%s); rebuilding", folder, err)
-    return _build(dataset, pcfg, rcfg, folder, workers, progress)
+            shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    lock = folder.with_name(folder.name + ".lock")
+    if not _acquire(lock):
+        # another process builds the same inputs: wait for it rather than doing the work twice
+        logger.info("another process is building %s; waiting for it", folder)
+        while lock.exists() and _lock_alive(lock):
+            time.sleep(2.0)
+        if (folder / "meta.json").is_file():
+            return _open(folder)
+        lock.unlink(missing_ok=True)
+        if not _acquire(lock):
+            raise RuntimeError(f"{lock}: cannot take the cache build lock")
+    try:
+        return _build(dataset, pcfg, rcfg, folder, workers, progress)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _acquire(lock: Path) -> bool:
+    """Create the lock file holding our pid; False if another live process holds it."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _lock_alive(lock):
+                return False
+            lock.unlink(missing_ok=True)      # stale lock of a process that died
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _lock_alive(lock: Path) -> bool:
+    try:
+        pid = int(lock.read_text().strip() or "0")
+    except (OSError, ValueError):
+        return True          # being written right now
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _open(folder: Path) -> CachedInputs:

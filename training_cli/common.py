@@ -138,16 +138,10 @@ def _json_default(o):
 # --------------------------------------------------------------------------- metrics
 
 def _rankdata(x: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based) of a 1D array, ties share their mean rank."""
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    ranks = np.empty(len(x), dtype=np.float64)
-    # boundaries of runs of equal values
-    diff = np.concatenate(([True], xs[1:] != xs[:-1], [True]))
-    idx = np.flatnonzero(diff)
-    for a, b in zip(idx[:-1], idx[1:]):
-        ranks[order[a:b]] = 0.5 * (a + b - 1) + 1.0
-    return ranks
+    """Average ranks (1-based) of a 1D array; ties share their mean rank."""
+    from scipy.stats import rankdata
+
+    return rankdata(x, method="average")
 
 
 def auroc(y: np.ndarray, p: np.ndarray) -> float:

@@ -1,0 +1,521 @@
+"""MIRAGE Review's window, driven through its real widgets with pytest-qt (offscreen).
+
+Truth comes from outside the app: wfdb's own reader for the plotted samples, the screen's
+physical DPI for the scale, pypdf for the exported report, the QTc formulas for edited values.
+QSettings are isolated in tmp_path.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QPointF, QSettings  # noqa: E402
+
+from app import workers  # noqa: E402
+from app.ecg_view import GAINS, SPEEDS  # noqa: E402
+from app.main_window import MainWindow, about_text  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from mirage_model import RESEARCH_USE_NOTICE  # noqa: E402
+from mirage_model.paths import resources_dir  # noqa: E402
+
+SAMPLE = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+SAMPLE_MI = resources_dir() / "samples" / "ptbxl" / "records100" / "11000" / "11125_lr.hea"
+needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
+WAIT_MS = 60000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    """Every test gets its own empty QSettings store (INI files under tmp_path)."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+    workers.cancel_all_and_wait(30000)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny",
+                                clinical=("age", "sex", "height", "weight"))
+
+
+def make_window(qtbot, model: str | None = None, load_model: bool = True) -> MainWindow:
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings, model_path=model)
+    window.resize(1400, 900)
+    qtbot.addWidget(window)
+    window.show()
+    if load_model:
+        if model is None:
+            window.load_model()
+        else:
+            worker = window.load_model(model)
+            with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+                pass
+    return window
+
+
+def open_and_wait(qtbot, window: MainWindow, path, analysis: bool = False):
+    if analysis:
+        with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+            window.open_record(path)
+    else:
+        with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+            window.open_record(path)
+    return window.record
+
+
+def wfdb_signal(hea: Path) -> np.ndarray:
+    """(12, T) mV in standard lead order, read by wfdb itself."""
+    import wfdb
+
+    rec = wfdb.rdrecord(str(hea.with_suffix("")))
+    order = [name.upper() for name in rec.sig_name]
+    std = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    return np.stack([rec.p_signal[:, order.index(n)] for n in std]).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# traces
+
+
+@needs_sample
+def test_plotted_curves_are_the_record(qtbot):
+    window = make_window(qtbot)
+    window.viewer.layout_box.setCurrentText("12x1")
+    open_and_wait(qtbot, window, SAMPLE)
+    truth = wfdb_signal(SAMPLE)
+    plot = window.viewer.plot
+    panels = plot.panel_curves()
+    assert len(panels) == 12
+    for panel, curve in panels:
+        x, y = curve.xData, curve.yData          # paper mm, as plotted
+        mv = panel.mv_of(y, plot.gain)
+        t = panel.t_of(x, plot.speed)
+        np.testing.assert_allclose(mv, truth[panel.lead], atol=1e-4)
+        np.testing.assert_allclose(t, np.arange(truth.shape[1]) / 100.0, atol=1e-9)
+    assert "00417_lr" in window.windowTitle()
+
+
+@needs_sample
+def test_3x4_layout_columns_and_rhythm_strip(qtbot):
+    window = make_window(qtbot)
+    window.viewer.layout_box.setCurrentText("3x4")
+    open_and_wait(qtbot, window, SAMPLE)
+    truth = wfdb_signal(SAMPLE)
+    plot = window.viewer.plot
+    panels = plot.panel_curves()
+    assert len(panels) == 13
+    rhythm = [p for p, _ in panels if p.rhythm]
+    assert len(rhythm) == 1 and rhythm[0].lead == 1 and rhythm[0].t1 - rhythm[0].t0 == pytest.approx(10.0)
+    spans = sorted({(round(p.t0, 3), round(p.t1, 3)) for p, _ in panels if not p.rhythm})
+    assert spans == [(0.0, 2.5), (2.5, 5.0), (5.0, 7.5), (7.5, 10.0)]
+    for panel, curve in panels:
+        t = panel.t_of(curve.xData, plot.speed)
+        idx = np.round(t * 100).astype(int)
+        np.testing.assert_allclose(panel.mv_of(curve.yData, plot.gain), truth[panel.lead, idx], atol=1e-4)
+
+
+def _px_per_mv(plot) -> float:
+    panel = plot.panels()[0]
+    x = panel.x0 + 10.0
+    a = plot.vb.mapViewToDevice(QPointF(x, panel.y_of(0.0, plot.gain)))
+    b = plot.vb.mapViewToDevice(QPointF(x, panel.y_of(1.0, plot.gain)))
+    return abs(a.y() - b.y())
+
+
+def _px_per_s(plot) -> float:
+    panel = plot.panels()[0]
+    a = plot.vb.mapViewToDevice(QPointF(panel.x_of(panel.t0, plot.speed), panel.baseline))
+    b = plot.vb.mapViewToDevice(QPointF(panel.x_of(panel.t0 + 1.0, plot.speed), panel.baseline))
+    return abs(b.x() - a.x())
+
+
+@needs_sample
+def test_gain_and_speed_are_true_physical_scale(qtbot):
+    window = make_window(qtbot)
+    open_and_wait(qtbot, window, SAMPLE)
+    plot = window.viewer.plot
+    px_per_mm = window.screen().physicalDotsPerInch() / 25.4
+    for i, gain in enumerate(GAINS):
+        window.viewer.gain.setCurrentIndex(i)
+        assert _px_per_mv(plot) == pytest.approx(gain * px_per_mm, rel=1e-3)
+    for i, speed in enumerate(SPEEDS):
+        window.viewer.speed.setCurrentIndex(i)
+        assert _px_per_s(plot) == pytest.approx(speed * px_per_mm, rel=1e-3)
+    assert "(true scale)" in window.viewer.scale_label.text()
+
+    # still true after a resize
+    window.viewer.gain.setCurrentText("10 mm/mV")
+    window.resize(900, 700)
+    qtbot.waitUntil(lambda: abs(plot.vb.width() - plot.width()) < 2)
+    assert _px_per_mv(plot) == pytest.approx(10 * px_per_mm, rel=1e-3)
+
+    # zoom changes the label honestly, reset restores true scale
+    plot.set_zoom(2.0)
+    assert _px_per_mv(plot) == pytest.approx(20 * px_per_mm, rel=1e-3)
+    assert "zoom 2.00x" in window.viewer.scale_label.text()
+    assert "20 mm/mV on screen" in window.viewer.scale_label.text()
+    plot.reset_scale()
+    assert _px_per_mv(plot) == pytest.approx(10 * px_per_mm, rel=1e-3)
+    assert "(true scale)" in window.viewer.scale_label.text()
+
+    # a user-set DPI (screens that report a wrong size) is honoured
+    plot.set_dpi_override(200.0)
+    assert _px_per_mv(plot) == pytest.approx(10 * 200 / 25.4, rel=1e-3)
+
+
+@needs_sample
+def test_calibration_pulse_is_1mv_by_200ms(qtbot):
+    window = make_window(qtbot)
+    open_and_wait(qtbot, window, SAMPLE)
+    plot = window.viewer.plot
+    cal = plot.cal_items[0]
+    x, y = cal.xData, cal.yData
+    assert (y.max() - y.min()) / plot.gain == pytest.approx(1.0)
+    top = x[y == y.max()]
+    assert (top.max() - top.min()) / plot.speed == pytest.approx(0.2)
+
+
+@needs_sample
+def test_display_filters_change_the_view_not_the_record(qtbot):
+    window = make_window(qtbot)
+    window.viewer.layout_box.setCurrentText("12x1")
+    record = open_and_wait(qtbot, window, SAMPLE)
+    before = record.signal.copy()
+    plot = window.viewer.plot
+    raw_curve = plot.curves[0].yData.copy()
+    window.viewer.highpass.setChecked(True)
+    window.viewer.notch.setCurrentText("50 Hz notch")
+    assert "Display filters ON" in window.viewer.filter_label.text()
+    assert not np.allclose(plot.curves[0].yData, raw_curve)
+    np.testing.assert_array_equal(window.record.signal, before)   # what the model gets is untouched
+    window.viewer.highpass.setChecked(False)
+    window.viewer.notch.setCurrentText("No notch")
+    np.testing.assert_allclose(plot.curves[0].yData, raw_curve, atol=1e-6)
+    assert "Display filters off" in window.viewer.filter_label.text()
+
+
+@needs_sample
+def test_calipers_read_interval_rate_amplitude(qtbot):
+    window = make_window(qtbot)
+    open_and_wait(qtbot, window, SAMPLE)
+    plot = window.viewer.plot
+    window.viewer.caliper_btn.setChecked(True)
+    panel = plot.panels()[0]
+    plot.caliper_a.setPos(QPointF(panel.x_of(0.5, plot.speed), panel.y_of(0.0, plot.gain)))
+    plot.caliper_b.setPos(QPointF(panel.x_of(1.3, plot.speed), panel.y_of(1.5, plot.gain)))
+    r = plot.caliper_reading()
+    assert r["dt_ms"] == pytest.approx(800.0)
+    assert r["rate_bpm"] == pytest.approx(75.0)
+    assert r["dmv"] == pytest.approx(1.5)
+    assert r["lead"] == "I"
+    assert "800 ms" in window.viewer.caliper_label.text()
+    # snapping puts the marker on the trace
+    x, y = plot.snap_point(panel.x_of(1.0, plot.speed), panel.y_of(1.2, plot.gain))
+    t = panel.t_of(x, plot.speed)
+    s = int(round(t * 100))
+    assert panel.mv_of(y, plot.gain) == pytest.approx(wfdb_signal(SAMPLE)[0, s], abs=1e-4)
+    window.viewer.caliper_btn.setChecked(False)
+    assert plot.caliper_reading() is None
+
+
+@needs_sample
+def test_measurements_fiducials_and_edits(qtbot):
+    window = make_window(qtbot)
+    open_and_wait(qtbot, window, SAMPLE, analysis=True)
+    m = window.measurements
+    if m is None:
+        pytest.skip("measure() unavailable: " + window.measure_panel.note.text())
+    panel = window.measure_panel
+    window.viewer.fid_box.setChecked(True)
+    points = window.viewer.plot.fiducial_points()
+    assert points and window.viewer.plot.fiducials.isVisible()
+    window.viewer.fid_box.setChecked(False)
+    assert not window.viewer.plot.fiducials.isVisible()
+    # the reviewer corrects QT through the table; QTc follows with the standard formulas
+    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    panel.table.item(row, 1).setText("452")
+    corrected = panel.corrected()
+    assert corrected.qt_ms == 452.0
+    assert panel.source("qt_ms") == "edited"
+    rr = corrected.rr_ms
+    if rr:
+        assert corrected.qtc_bazett_ms == pytest.approx(452.0 / np.sqrt(rr / 1000.0))
+        assert corrected.qtc_fridericia_ms == pytest.approx(452.0 / np.cbrt(rr / 1000.0))
+    assert any("QT edited by reviewer" in n for n in corrected.notes)
+    # nonsense is refused and leaves the value alone
+    panel.table.item(row, 1).setText("abc")
+    assert panel.corrected().qt_ms == 452.0
+    assert "Not accepted" in panel.note.text()
+    # clearing restores the automatic value
+    panel.table.item(row, 1).setText("")
+    assert panel.corrected().qt_ms == m.qt_ms
+
+
+# ---------------------------------------------------------------------------------------------
+# model, labs, explanations, report
+
+
+@needs_sample
+def test_no_model_says_so_and_still_views(qtbot):
+    window = make_window(qtbot, model=None)
+    assert window.predictor is None
+    assert "No model loaded" in window.results.model_label.text()
+    open_and_wait(qtbot, window, SAMPLE, analysis=True)
+    assert window.record.record_id == "00417_lr"
+    assert window.prediction is None
+    assert RESEARCH_USE_NOTICE in window.notice.text()
+    assert window.image_view.image is not None and window.image_view.image.shape == (224, 224)
+
+
+@needs_sample
+def test_lab_value_changes_prediction(qtbot, tiny_model):
+    window = make_window(qtbot, model=str(tiny_model))
+    assert window.predictor is not None, window.model_error
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS) as first:
+        window.open_record(SAMPLE)
+    p0 = first.args[0].probabilities.copy()
+    # age and sex prefilled from the record
+    assert window.lab_form.raw_values()["age"][0] == "75"
+    assert window.lab_form.raw_values()["sex"][0] == "F"
+    assert window.lab_form.is_used("weight") and not window.lab_form.is_used("troponin_t")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS) as second:
+        window.lab_form.set_value("weight", "150", "kg")
+        window.lab_form.set_value("height", "150", "cm")
+    p1 = second.args[0].probabilities
+    assert p1.shape == p0.shape == (5,)
+    assert not np.allclose(p0, p1, atol=1e-7, rtol=0)
+    assert second.args[0].clinical_used["used"]["weight"] == (150.0, "kg")
+    # the bars show the new result against the model's thresholds
+    np.testing.assert_allclose(window.results.bars.probabilities, p1)
+    np.testing.assert_allclose(window.results.bars.thresholds, window.predictor.thresholds)
+
+
+@needs_sample
+def test_impossible_lab_value_is_refused_at_the_field(qtbot, tiny_model):
+    window = make_window(qtbot, model=str(tiny_model))
+    form = window.lab_form
+    form.set_value("weight", "9000", "kg")
+    assert form.status("weight") == "error"
+    assert "possible" in form.message("weight")
+    assert "weight" not in form.values()
+    form.set_value("weight", "9", "kg")   # possible (a child), accepted
+    assert form.status("weight") == "ok" and form.values()["weight"] == (9.0, "kg")
+    form.set_value("troponin_t", "52", "ng/L")   # not used by the model: recorded, flagged high
+    assert form.status("troponin_t") == "high"
+    assert form.report_values()["troponin_t"] == (52.0, "ng/L")
+    form.set_value("troponin_t", "0.052", "ng/mL")   # unit conversion: 52 ng/L, still high
+    assert form.status("troponin_t") == "high"
+
+
+@needs_sample
+def test_overlays_name_their_method_and_toggle(qtbot, tiny_model):
+    window = make_window(qtbot, model=str(tiny_model))
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    plot = window.viewer.plot
+    state = plot.overlay_state()
+    assert state["importance"] and state["saliency"]
+    assert "gradient" in state["importance_method"] and "rollout" in state["saliency_method"]
+    assert "lead importance" in window.viewer.overlay_label.text()
+    window.viewer.importance_box.setChecked(False)
+    window.viewer.saliency_box.setChecked(False)
+    state = plot.overlay_state()
+    assert not state["importance"] and not state["saliency"]
+    assert window.viewer.overlay_label.text() == ""
+    window.viewer.saliency_box.setChecked(True)
+    # patch saliency over the model image, method selectable, follows to the traces
+    sal, method = window.image_view.current_saliency()
+    assert sal.shape == (14, 14) and "rollout" in method
+    window.image_view.method.setCurrentText("gradient")
+    sal, method = window.image_view.current_saliency()
+    assert "gradient" in method
+    assert "gradient" in plot.overlay_state()["saliency_method"]
+    window.image_view.opacity.setValue(80)
+    assert window.image_view.sal_item.opacity() == pytest.approx(0.8)
+    window.image_view.show_box.setChecked(False)
+    assert window.image_view.current_saliency()[0] is None and not window.image_view.sal_item.isVisible()
+    # heatmaps hold the explanation's 12x12 matrices
+    expl = window.prediction.explanation
+    np.testing.assert_allclose(window.heatmaps.matrices[0], expl.lead_bias)
+    np.testing.assert_allclose(window.heatmaps.matrices[1], expl.lead_attention)
+    # the image shown is exactly what the model got for the explained window
+    from mirage_model.preprocess import model_inputs
+    inputs = model_inputs(window.record.signal, window.record.fs, window.predictor.preprocess_cfg,
+                          window.predictor.render_cfg)
+    np.testing.assert_array_equal(window.image_view.image, inputs.image[expl.window])
+
+
+@needs_sample
+def test_export_pdf(qtbot, tiny_model, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    window = make_window(qtbot, model=str(tiny_model))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    out = tmp_path / "review.pdf"
+    worker = window.export_pdf(out, reviewer="Dr Test Reviewer", comment="checked by hand")
+    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+        pass
+    assert out.is_file(), window.message_bar.text()
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
+    assert "00417_lr" in text
+    assert "Dr Test Reviewer" in text
+    assert "Research use only" in text
+
+
+def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a wfdb header\n")
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.load_worker.signals.finished if window.load_worker else window.message,
+                          timeout=WAIT_MS, raising=False):
+        pass
+    with qtbot.waitSignal(window.message, timeout=WAIT_MS) as msg:
+        window.open_record(bad)
+    assert "broken" in msg.args[0]
+    assert window.message_bar.isVisible() and "broken" in window.message_bar.text()
+    missing = tmp_path / "nothing_here.hea"
+    with qtbot.waitSignal(window.message, timeout=WAIT_MS) as msg:
+        window.open_record(missing)
+    assert "nothing_here" in msg.args[0]
+    if SAMPLE.is_file():
+        open_and_wait(qtbot, window, SAMPLE)
+        assert window.record.record_id == "00417_lr"
+        assert not window.message_bar.isVisible()
+
+
+# ---------------------------------------------------------------------------------------------
+# folder browser, recent files, batch, workers, about
+
+
+@needs_sample
+def test_folder_browser_loads_details_lazily(qtbot):
+    from mirage_model.io import find_records
+
+    window = make_window(qtbot)
+    folder = SAMPLE.parent.parent.parent   # samples/ptbxl
+    worker = window.open_folder(folder)
+    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+        pass
+    table = window.browser.table
+    expected = find_records(folder)
+    assert table.rowCount() == len(expected) == 4
+    ids = [table.item(r, 0).text() for r in range(table.rowCount())]
+    row = ids.index("00417_lr")
+    assert table.item(row, 1).text() == "75" and table.item(row, 2).text() == "F"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.browser._open_row(row)
+    assert window.record.record_id == "00417_lr"
+
+
+@needs_sample
+def test_recent_files_persist_in_isolated_settings(qtbot):
+    window = make_window(qtbot)
+    open_and_wait(qtbot, window, SAMPLE)
+    open_and_wait(qtbot, window, SAMPLE_MI)
+    assert Settings().recent_files[:2] == [str(SAMPLE_MI), str(SAMPLE)]
+    actions = [a.text() for a in window.recent_menu.actions()]
+    assert str(SAMPLE_MI) in actions
+
+
+def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
+    """The dialog's plumbing with a stand-in score_folder (the real one is tested in test_batch.py)."""
+    from app.batch_dialog import BatchDialog
+    from mirage_model import batch
+
+    calls = {}
+
+    def fake_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        calls.update(folder=folder, out=out_path, kwargs=kwargs)
+        rows = [{"record_id": f"r{i}", "path": str(tmp_path / f"r{i}.hea"), "status": "ok", "p_NORM": 0.1 * i}
+                for i in range(3)]
+        for i, row in enumerate(rows):
+            if cancel():
+                break
+            progress(i + 1, len(rows), row)
+        return {"n_scored": len(rows)}
+
+    monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg.pdf_dir.setText(str(tmp_path / "pdf"))
+    worker = dlg.start()
+    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+        pass
+    assert dlg.table.rowCount() == 3 and dlg.progress.value() == 3
+    assert dlg.columns[0] == "record_id"
+    assert calls["kwargs"]["pdf_dir"] == str(tmp_path / "pdf")
+    assert "Done" in dlg.status.text()
+    with qtbot.waitSignal(dlg.openRecord) as opened:
+        dlg.table.cellDoubleClicked.emit(1, 0)
+    assert opened.args[0] == str(tmp_path / "r1.hea")
+
+
+def test_worker_reports_errors_and_honours_cancel(qtbot):
+    from mirage_model.io import RecordError
+
+    def failing(ctx):
+        raise RecordError("x.hea", "signal file is truncated")
+
+    w = workers.Worker(failing)
+    with qtbot.waitSignal(w.signals.error, timeout=WAIT_MS) as err:
+        w.start()
+    assert err.args[0] == "x.hea: signal file is truncated"
+
+    def slow(ctx):
+        for i in range(1000):
+            ctx.check()
+            ctx.progress(i, 1000)
+            import time
+            time.sleep(0.001)
+        return "finished"
+
+    results = []
+    w = workers.Worker(slow)
+    w.signals.result.connect(results.append)
+    with qtbot.waitSignal(w.signals.finished, timeout=WAIT_MS):
+        w.start()
+        w.cancel()
+    assert results == []
+
+
+def test_about_and_excepthook(qtbot, tmp_path, monkeypatch):
+    from app import main as app_main
+
+    text = about_text()
+    assert RESEARCH_USE_NOTICE in text and "PySide6" in text
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app_main.install_excepthook(lambda: None, tmp_path / "log.txt")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())   # must not raise; shows a dialog and logs
+    assert app_main.default_sample() is None or app_main.default_sample().suffix == ".hea"
+
+
+@pytest.mark.slow
+@needs_sample
+def test_screenshot_cli(tmp_path):
+    """``mirage-review --screenshot`` renders the window offscreen and exits (a separate process)."""
+    import os
+    import subprocess
+
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "app.main", "--screenshot", str(out), str(SAMPLE)],
+                          env=env, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from PIL import Image
+
+    img = Image.open(out)
+    assert img.size == (1600, 1000)

@@ -1,0 +1,235 @@
+"""Batch scoring: a folder mixing real and broken records, resume, cancel, Ctrl-C, JSON lines,
+labs, loader processes and atomic output."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+from mirage_model.batch import BatchError, MEASURE_COLUMNS, columns, read_rows, score_folder
+
+BAD = {
+    "bad/00417_lr.hea": "truncated",      # .dat cut short
+    "garbage.hea": "header",              # not a WFDB header
+    "empty.hea": "empty",                 # 0 bytes
+    "photo.hea": "header",                # binary, not an ECG at all
+    "lonely.dat": "without a header",     # signal file with no header
+}
+
+
+def make_mixed_folder(root: Path) -> list[str]:
+    """Copy the bundled sample records into ``root`` and add broken ones; returns the good paths."""
+    samples = mm.sample_records()
+    if len(samples) < 3:
+        pytest.skip("bundled sample records not present")
+    base = mm.resources_dir() / "samples"
+    good = []
+    for hea in samples:
+        rel = hea.relative_to(base)
+        for f in hea.parent.glob(hea.stem + ".*"):
+            (root / rel.parent).mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, root / rel.parent / f.name)
+        good.append(rel.as_posix())
+    ptbxl_db = base / "ptbxl" / "ptbxl_database.csv"
+    if ptbxl_db.is_file():
+        shutil.copy(ptbxl_db, root / "ptbxl" / "ptbxl_database.csv")
+    donor = next((h for h in samples if h.stem == "00417_lr"), None)
+    if donor is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    (root / "bad").mkdir()
+    shutil.copy(donor, root / "bad" / "00417_lr.hea")
+    data = donor.with_suffix(".dat").read_bytes()
+    (root / "bad" / "00417_lr.dat").write_bytes(data[: len(data) // 3])
+    (root / "garbage.hea").write_text("this is not a header\n")
+    (root / "empty.hea").write_bytes(b"")
+    (root / "photo.hea").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (root / "lonely.dat").write_bytes(b"\x00\x01" * 500)
+    (root / "notes.txt").write_text("not a record; must be ignored\n")
+    return sorted(good)
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+
+
+@pytest.fixture()
+def mixed(tmp_path) -> tuple[Path, list[str]]:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    return folder, make_mixed_folder(folder)
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_mixed_folder(mixed, predictor, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "out" / "results.csv"
+    seen = []
+    summary = score_folder(folder, predictor, out, progress=lambda d, t, r: seen.append((d, t)))
+    rows = _csv_rows(out)
+    by_path = {r["record_path"]: r for r in rows}
+    assert sorted(by_path) == sorted(good + list(BAD))          # notes.txt is not a record
+    assert summary.scored == len(good) and summary.failed == len(BAD) and summary.skipped == 0
+    assert summary.exit_code == 1
+    assert seen[-1] == (len(rows), len(rows)) and [d for d, _ in seen] == list(range(1, len(rows) + 1))
+    for path, word in BAD.items():
+        assert by_path[path]["status"] == "error"
+        assert word in by_path[path]["error"], (path, by_path[path]["error"])
+        assert by_path[path]["prob_NORM"] == ""
+    assert {p for p, _ in summary.errors} == set(BAD)
+    # good rows: probabilities as predict() gives them one record at a time, positives by threshold
+    assert list(rows[0]) == columns(predictor.labels)
+    for rel in good:
+        row = by_path[rel]
+        assert row["status"] == "ok" and row["error"] == ""
+        record = mm.load_record(folder / rel)
+        assert row["record_id"] == record.record_id
+        from mirage_model.batch import record_clinical
+
+        pred = predictor.predict(record, record_clinical(record), explain=False)
+        got = np.array([float(row[f"prob_{lab}"]) for lab in predictor.labels])
+        np.testing.assert_allclose(got, pred.probabilities, atol=2e-5)
+        assert row["positive"] == ";".join(pred.positive)
+        assert row["model"] == predictor.name
+        hr = row["heart_rate_bpm"]
+        assert hr == "" or 20 < float(hr) < 250
+
+
+def test_measure_columns_match_measure(mixed, predictor, tmp_path):
+    from mirage_model.measure import measure
+
+    folder, good = mixed
+    out = tmp_path / "r.csv"
+    score_folder(folder, predictor, out)
+    row = next(r for r in _csv_rows(out) if r["record_path"].endswith("00417_lr.hea") and r["status"] == "ok")
+    expected = measure(mm.load_record(folder / row["record_path"])).as_dict()
+    for key in MEASURE_COLUMNS:
+        if expected[key] is None:
+            assert row[key] == ""
+        else:
+            assert float(row[key]) == pytest.approx(expected[key], abs=0.051)
+    out2 = tmp_path / "nomeasure.csv"
+    score_folder(folder, predictor, out2, measure=False)
+    assert not set(MEASURE_COLUMNS) & set(_csv_rows(out2)[0])
+
+
+def test_cancel_then_resume(mixed, predictor, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "results.csv"
+    done = []
+    summary = score_folder(folder, predictor, out, chunk_size=2,
+                           progress=lambda d, t, r: done.append(r["record_path"]),
+                           cancel=lambda: len(done) >= 3)
+    assert summary.cancelled and summary.exit_code == 1
+    rows = _csv_rows(out)                                 # a valid CSV of what was done
+    assert [r["record_path"] for r in rows] == done and 3 <= len(rows) < len(good) + len(BAD)
+    ok_before = {r["record_path"] for r in rows if r["status"] == "ok"}
+
+    again = []
+    summary2 = score_folder(folder, predictor, out, resume=True, chunk_size=2,
+                            progress=lambda d, t, r: again.append(r["record_path"]))
+    assert summary2.skipped == len(ok_before)
+    assert not ok_before & set(again)                     # done records are not scored twice
+    rows2 = _csv_rows(out)
+    paths = [r["record_path"] for r in rows2]
+    assert len(paths) == len(set(paths)) == len(good) + len(BAD)
+    assert summary2.scored + summary2.skipped == len(good)
+    # resuming a finished file skips every good record and retries only the bad ones
+    summary3 = score_folder(folder, predictor, out, resume=True)
+    assert summary3.skipped == len(good) and summary3.scored == 0 and summary3.failed == len(BAD)
+
+
+def test_ctrl_c_leaves_valid_csv(mixed, predictor, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "results.csv"
+    count = []
+
+    def progress(done, total, row):
+        count.append(row["record_path"])
+        if len(count) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_folder(folder, predictor, out, chunk_size=3, progress=progress)
+    rows = _csv_rows(out)
+    assert [r["record_path"] for r in rows] == count
+    assert [p.name for p in out.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_jsonl_format(mixed, predictor, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "results.jsonl"
+    summary = score_folder(folder, predictor, out, fmt="jsonl", measure=False)
+    lines = out.read_text().splitlines()
+    assert len(lines) == len(good) + len(BAD)
+    objs = [json.loads(line) for line in lines]
+    assert all(list(o) == columns(predictor.labels, measure=False) for o in objs)
+    ok = [o for o in objs if o["status"] == "ok"]
+    assert len(ok) == summary.scored and all(0.0 <= o["prob_MI"] <= 1.0 for o in ok)
+    assert all(o["prob_MI"] is None and o["error"] for o in objs if o["status"] == "error")
+    cols, rows = read_rows(out)
+    assert len(rows) == len(objs)
+    with pytest.raises(BatchError, match="unknown output format"):
+        score_folder(folder, predictor, out, fmt="xlsx")
+
+
+def test_resume_refuses_other_columns(mixed, predictor, tmp_path):
+    folder, _ = mixed
+    out = tmp_path / "r.csv"
+    out.write_text("record_path,record_id,status,error,prob_X\nbad.hea,bad,ok,,0.5\n")
+    with pytest.raises(BatchError, match="cannot resume"):
+        score_folder(folder, predictor, out, resume=True)
+    assert out.read_text().startswith("record_path,record_id,status,error,prob_X")   # untouched
+
+
+def test_bad_clinical_value_fails_only_its_record(mixed, predictor, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "r.csv"
+    # age 500 is impossible: that record gets an error, its chunk-mates are still scored
+    labs = {"00417_lr": {"age": (500.0, None)}}
+    summary = score_folder(folder, predictor, out, labs=labs, measure=False, chunk_size=64)
+    rows = {r["record_path"]: r for r in _csv_rows(out)}
+    bad = rows["ptbxl/records100/00000/00417_lr.hea"]
+    assert bad["status"] == "error" and "age" in bad["error"]
+    assert summary.scored == len(good) - 1
+
+
+def test_missing_folder(predictor, tmp_path):
+    with pytest.raises(BatchError, match="not found"):
+        score_folder(tmp_path / "nope", predictor, tmp_path / "r.csv")
+
+
+def test_pdfs_and_workers(mixed, predictor, tmp_path):
+    """Loader processes give the same rows as in-process loading; one PDF per scored record."""
+    pypdf = pytest.importorskip("pypdf")
+    folder, good = mixed
+    one = tmp_path / "one.csv"
+    score_folder(folder, predictor, one, measure=False)
+    two = tmp_path / "two.csv"
+    pdfs = tmp_path / "pdfs"
+    summary = score_folder(folder, predictor, two, measure=False, workers=2, pdf_dir=pdfs, chunk_size=2)
+    rows_one, rows_two = _csv_rows(one), _csv_rows(two)
+    assert [r["record_path"] for r in rows_one] == [r["record_path"] for r in rows_two]
+    for a, b in zip(rows_one, rows_two):
+        assert {k: a[k] for k in a} == {k: b[k] for k in a}
+    assert summary.pdfs == len(good)
+    for row in rows_two:
+        if row["status"] == "ok":
+            pdf = pdfs / row["pdf"]
+            text = pypdf.PdfReader(str(pdf)).pages[0].extract_text()
+            assert row["record_id"] in text and mm.RESEARCH_USE_NOTICE in text
+        else:
+            assert row["pdf"] == ""
+    assert not list(pdfs.rglob("*.tmp"))

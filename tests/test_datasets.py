@@ -1,0 +1,234 @@
+"""Dataset forms (PTB-XL, Challenge, folder), label aggregation and splits, against independent truth."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training_cli import datasets as D
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "resources" / "samples"
+
+# Hand-checked against scp_statements.csv (diagnostic_class / diagnostic_subclass of each code;
+# codes kept whatever their likelihood; form and rhythm codes ignored for the diagnostic tasks).
+HAND_SUPER = {
+    "1": ("NORM",),               # NORM 100, LVOLT (form), SR (rhythm)
+    "8": ("MI",),                 # IMI 35 (kept despite likelihood 35), ABQRS (form), SR
+    "39": ("MI", "STTC"),         # IMI 15, LNGQT (STTC), NST_ (STTC), DIG (STTC)
+    "77": ("CD", "MI"),           # AMI 50, IRBBB 100
+    "2000": ("CD",),              # LAFB 80
+    "15000": ("HYP", "STTC"),     # NDT (STTC), LVH 50, NT_ (form), SARRH (rhythm)
+}
+HAND_SUB = {"39": ("IMI", "NST_", "STTC"), "77": ("AMI", "IRBBB"), "2000": ("LAFB/LPFB",)}
+HAND_SPLIT = {"1": "train", "8": "val", "39": "val", "100": "test"}   # strat_fold 3, 9, 9, 10
+
+
+@pytest.fixture(scope="module")
+def ptbxl_meta(shared_datasets, tmp_path_factory):
+    """The shared PTB-XL metadata as a PTB-XL root (records are not needed to resolve labels)."""
+    src = shared_datasets / "ptbxl"
+    if not (src / "ptbxl_database.csv").is_file():
+        pytest.skip("PTB-XL metadata not in shared datasets")
+    root = tmp_path_factory.mktemp("ptbxl_meta")
+    for name in ("ptbxl_database.csv", "scp_statements.csv"):
+        shutil.copy(src / name, root / name)
+    return root
+
+
+def test_ptbxl_superdiagnostic_matches_hand_derivation(ptbxl_meta):
+    ds = D.open_dataset(f"ptbxl:{ptbxl_meta}", "superdiagnostic")
+    by_id = {it.record_id: it for it in ds.items}
+    assert ds.classes == ["NORM", "MI", "STTC", "CD", "HYP"]
+    for rid, labels in HAND_SUPER.items():
+        assert tuple(sorted(by_id[rid].labels)) == labels, rid
+    for rid, split in HAND_SPLIT.items():
+        assert by_id[rid].split == split
+    # ecg 17, 18: only rhythm/form codes (AFLT, ABQRS, AFIB): no superclass, dropped
+    assert "17" not in by_id and "18" not in by_id
+    # 21,388 records have a superdiagnostic label in PTB-XL 1.0.3 (benchmark count)
+    assert len(ds.items) == 21388
+    y = ds.targets()
+    assert y.shape == (21388, 5) and y.sum(1).min() == 1
+
+
+def test_ptbxl_other_tasks(ptbxl_meta):
+    sub = D.open_dataset(f"ptbxl:{ptbxl_meta}", "subdiagnostic")
+    by_id = {it.record_id: it for it in sub.items}
+    for rid, labels in HAND_SUB.items():
+        assert tuple(sorted(by_id[rid].labels)) == labels
+    assert len(sub.classes) == 23
+    rhythm = D.open_dataset(f"ptbxl:{ptbxl_meta}", "rhythm")
+    assert {it.record_id: it.labels for it in rhythm.items}["1"] == ("SR",)
+    form = D.open_dataset(f"ptbxl:{ptbxl_meta}", "form")
+    assert {it.record_id: it.labels for it in form.items}["1"] == ("LVOLT",)
+    mi = D.open_dataset(f"ptbxl:{ptbxl_meta}", "mi")
+    mi_by = {it.record_id: it.labels for it in mi.items}
+    assert mi.classes == ["MI"] and mi_by["8"] == ("MI",) and mi_by["1"] == () and mi_by["2000"] == ()
+    assert len(mi.items) == 21388
+    alltask = D.open_dataset(f"ptbxl:{ptbxl_meta}", "all")
+    assert len(alltask.classes) == 71
+
+
+def test_ptbxl_clinical(ptbxl_meta):
+    import pandas as pd
+
+    ds = D.open_dataset(f"ptbxl:{ptbxl_meta}", "superdiagnostic")
+    db = pd.read_csv(ptbxl_meta / "ptbxl_database.csv", index_col="ecg_id")
+    by_id = {it.record_id: it for it in ds.items}
+    c1 = by_id["1"].clinical
+    assert c1 == {"age": 56.0, "sex": "F", "height": None, "weight": 63.0}   # sex 1 = female
+    assert by_id["8"].clinical["sex"] == "M"
+    old = db.index[db.age == 300]
+    old = [str(i) for i in old if str(i) in by_id]
+    assert old and all(by_id[i].clinical["age"] == 90.0 for i in old)   # ">89" coded 300 -> 90
+
+
+def test_unknown_task_and_bad_spec(ptbxl_meta, tmp_path):
+    with pytest.raises(D.DatasetError, match="unknown PTB-XL task"):
+        D.open_dataset(f"ptbxl:{ptbxl_meta}", "nonsense")
+    with pytest.raises(D.DatasetError, match="expected ptbxl:ROOT"):
+        D.open_dataset(str(tmp_path))
+    with pytest.raises(D.DatasetError, match="ptbxl_database.csv"):
+        D.open_dataset(f"ptbxl:{tmp_path}")
+
+
+def make_mini_ptbxl(dst: Path) -> Path:
+    """The shipped PTB-XL samples as a PTB-XL root with a hand-written scp_statements.csv."""
+    import pandas as pd
+
+    shutil.copytree(SAMPLES / "ptbxl", dst)
+    (dst / "scp_statements.csv").write_text(
+        ",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass\n"
+        "NORM,normal ECG,1.0,,,NORM,NORM\n"
+        "IMI,inferior MI,1.0,,,MI,IMI\n"
+        "CLBBB,complete LBBB,1.0,,,CD,CLBBB\n"
+        "LVH,left ventricular hypertrophy,1.0,,,HYP,LVH\n"
+        "QWAVE,Q waves present,,1.0,,,\n"
+        "VCLVH,voltage criteria for LVH,,1.0,,,\n"
+        "SR,sinus rhythm,,,1.0,,\n")
+    db = pd.read_csv(dst / "ptbxl_database.csv")
+    db["strat_fold"] = [1, 2, 9, 10][: len(db)]          # one record in val, one in test
+    db.to_csv(dst / "ptbxl_database.csv", index=False)
+    return dst
+
+
+def test_ptbxl_on_shipped_records(tmp_path):
+    root = make_mini_ptbxl(tmp_path / "ptbxl")
+    ds = D.open_dataset(f"ptbxl:{root}", "superdiagnostic")
+    labels = {it.record_id: it.labels for it in ds.items}
+    assert labels == {"417": ("NORM",), "11125": ("MI",), "4016": ("CD",), "10388": ("HYP",)}
+    assert sorted(it.split for it in ds.items) == ["test", "train", "train", "val"]
+    from mirage_model.io import load_record
+
+    for it in ds.items:           # the item path is what load_record reads
+        assert load_record(it.path).signal.shape[0] == 12
+
+
+def test_challenge_samples(shared_datasets):
+    root = shared_datasets / "cinc"
+    ds = D.open_dataset(f"challenge:{root}")
+    by_id = {it.record_id: it for it in ds.items}
+    # E00009: "#Dx: 428750005,39732003,427084000" -> LAD and STach (428750005 is not scored)
+    e9 = by_id["cinc2020/E00009"]
+    assert e9.labels == ("LAD", "STach") and e9.clinical == {"age": 76.0, "sex": "M"}
+    # A0002: "#Dx: 426783006" sinus rhythm, "#Age: 49", "#Sex: Female"
+    a2 = by_id["cinc2021/CPSC_CPSC-Extra/A0002"]
+    assert a2.labels == ("NSR",) and a2.clinical == {"age": 49.0, "sex": "F"}
+    assert set(ds.classes) <= set(D.read_label_map(D.DEFAULT_CHALLENGE_LABELMAP).values())
+    splits = [it.split for it in ds.items]
+    assert {"train", "val", "test"} <= set(splits)
+    again = D.open_dataset(f"challenge:{root}", seed=0)
+    assert [it.split for it in again.items] == splits          # seeded split is reproducible
+    other = D.open_dataset(f"challenge:{root}", seed=1)
+    assert [it.split for it in other.items] != splits
+
+
+def test_challenge_equivalent_codes_merge(tmp_path):
+    (tmp_path / "r1.hea").write_text("r1 12 500 5000\n#Age: 60\n#Sex: Male\n#Dx: 733534002,63593006\n")
+    (tmp_path / "r2.hea").write_text("r2 12 500 5000\n#Age: NaN\n#Sex: Unknown\n#Dx: 164909002\n")
+    (tmp_path / "r3.hea").write_text("r3 12 500 5000\n#Dx: 1111111\n")          # unscored only: dropped
+    ds = D.open_dataset(f"challenge:{tmp_path}")
+    labels = {it.record_id: it.labels for it in ds.items}
+    assert labels == {"r1": ("LBBB", "PAC"), "r2": ("LBBB",)}
+    assert {it.record_id: it.clinical for it in ds.items}["r2"] == {"age": None, "sex": None}
+
+
+def test_challenge_user_label_map_and_split_file(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, dx in enumerate(["164889003", "426783006", "164889003,426783006"]):
+        (data / f"x{i}.hea").write_text(f"x{i} 12 500 5000\n#Dx: {dx}\n")
+    lmap = tmp_path / "map.csv"
+    lmap.write_text("snomed_ct,class\n164889003,AF\n426783006,SR\n")
+    split = tmp_path / "split.csv"
+    split.write_text("record_id,split\nx0,train\nx1,val\nx2,test\n")
+    ds = D.open_dataset(f"challenge:{data}", label_map=lmap, split_file=split)
+    assert ds.classes == ["AF", "SR"]
+    assert {it.record_id: it.split for it in ds.items} == {"x0": "train", "x1": "val", "x2": "test"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code_x,name\n1,2\n")
+    with pytest.raises(D.DatasetError, match="bad.csv"):
+        D.open_dataset(f"challenge:{data}", label_map=bad)
+
+
+def make_folder(root: Path, n_copies: int = 3) -> tuple[Path, Path]:
+    """A folder dataset of shipped samples (copied under several names) + labels.csv."""
+    src = SAMPLES / "ptbxl" / "records100"
+    recs = sorted(src.rglob("*.hea"))
+    root.mkdir(parents=True, exist_ok=True)
+    rows = ["record_id,labels"]
+    k = 0
+    for c in range(n_copies):
+        for hea in recs:
+            stem = f"ecg{k:03d}"
+            # a WFDB header names its signal file: rename both consistently
+            text = hea.read_text().replace(hea.stem, stem)
+            (root / f"{stem}.hea").write_text(text)
+            shutil.copy(hea.with_suffix(".dat"), root / f"{stem}.dat")
+            lab = {"00417_lr": "NORM", "11125_lr": "MI", "04016_lr": "CD", "10388_lr": "HYP"}[hea.stem]
+            rows.append(f"{stem},{lab};{'NORM' if lab == 'HYP' and c == 0 else lab}")
+            k += 1
+    labels = root / "labels.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    return root, labels
+
+
+def test_folder_dataset_labels_and_labs(tmp_path):
+    root, labels = make_folder(tmp_path / "f", n_copies=3)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,troponin_t [ng/L],age\necg000,14,70\necg001,0.5 ,\n")
+    ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs, seed=3)
+    assert ds.classes == ["CD", "HYP", "MI", "NORM"]
+    by = {it.record_id: it for it in ds.items}
+    assert len(by) == 12
+    hyp0 = [it for it in ds.items if "HYP" in it.labels][0]
+    assert hyp0.labels == ("HYP", "NORM")            # "HYP;NORM" -> two labels
+    assert by["ecg000"].clinical["troponin_t"][0] == pytest.approx(14.0)
+    assert "troponin_t" in ds.clinical_names
+    assert {"train", "val", "test"} <= {it.split for it in ds.items}
+
+
+def test_folder_split_column_and_one_hot(tmp_path):
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "onehot.csv"
+    labels.write_text("record_id,AF,NORM,split\necg000,1,0,train\necg001,0,1,val\necg002,1,1,test\necg003,0,0,train\n")
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert {it.record_id: (it.labels, it.split) for it in ds.items} == {
+        "ecg000": (("AF",), "train"), "ecg001": (("NORM",), "val"), "ecg002": (("AF", "NORM"), "test")}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,AF\necg000,yes\n")
+    with pytest.raises(D.DatasetError, match="bad.csv, line 2"):
+        D.open_dataset(f"folder:{root}", labels=bad)
+    with pytest.raises(D.DatasetError, match="needs --labels"):
+        D.open_dataset(f"folder:{root}")
+
+
+def test_limit_keeps_each_split(tmp_path):
+    root = make_mini_ptbxl(tmp_path / "p")
+    ds = D.open_dataset(f"ptbxl:{root}", "superdiagnostic").limit(1)
+    assert sorted(it.split for it in ds.items) == ["test", "train", "val"]
+    assert np.array_equal(ds.split_indices("val"), [1])

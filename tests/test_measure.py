@@ -1,0 +1,244 @@
+"""mirage_model.measure against independent truth: synthetic beats with known wave boundaries,
+the QTc and axis formulas, and LUDB cardiologists' annotations (skipped when absent)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.io import STANDARD_LEADS, EcgRecord
+from mirage_model.measure import (
+    FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
+    qtc_bazett, qtc_fridericia,
+)
+
+FS = 500.0
+ROOT = Path(__file__).resolve().parent.parent
+
+# frontal lead directions (degrees, hexaxial) and gains (Goldberger leads see sqrt(3)/2 of the vector)
+_FRONTAL = {"I": (0, 1.0), "II": (60, 1.0), "III": (120, 1.0),
+            "aVR": (-150, math.sqrt(3) / 2), "aVL": (-30, math.sqrt(3) / 2), "aVF": (90, math.sqrt(3) / 2)}
+# precordial leads: a fixed gain per wave, so every lead has the same timing
+_PRECORDIAL = {"V1": (-0.6, 0.3, -0.2), "V2": (-0.2, 0.8, 0.6), "V3": (0.4, 1.2, 0.8),
+               "V4": (0.9, 1.3, 0.9), "V5": (1.0, 1.0, 0.7), "V6": (0.9, 0.7, 0.5)}
+
+
+def _hump(n: int) -> np.ndarray:
+    """A half-sine of exactly n samples, zero outside: a known onset and offset, with a slope there."""
+    return np.sin(np.pi * (np.arange(n) + 0.5) / n)
+
+
+def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
+                     p_angle=60.0, qrs_angle=45.0, t_angle=40.0, with_p=True, noise_mv=0.005,
+                     seed=0) -> tuple[EcgRecord, dict]:
+    """A 12-lead record of identical beats with known P onset, QRS onset/offset and T offset.
+
+    Each wave is a frontal vector of fixed direction times a compact hump; limb leads are the
+    projections (Einthoven/Goldberger), precordial leads fixed multiples.
+    """
+    rng = np.random.default_rng(seed)
+    T = int(seconds * FS)
+    s = lambda ms: int(round(ms * FS / 1000.0))  # noqa: E731
+    p_len, t_len = s(100), s(180)
+    q_len, r_len = s(qrs_ms * 0.2), s(qrs_ms * 0.45)
+    s_len = s(qrs_ms) - q_len - r_len
+    waves = {"p": np.zeros(T), "qrs": np.zeros(T), "t": np.zeros(T)}
+    truth = {"p_on": [], "qrs_on": [], "qrs_off": [], "t_off": []}
+    start = s(300)
+    while start + s(pr_ms) + s(qt_ms) + s(100) < T:
+        q0 = start + s(pr_ms)
+        if with_p:
+            waves["p"][start:start + p_len] += 0.15 * _hump(p_len)
+        waves["qrs"][q0:q0 + q_len] -= 0.15 * _hump(q_len)
+        waves["qrs"][q0 + q_len:q0 + q_len + r_len] += 1.2 * _hump(r_len)
+        waves["qrs"][q0 + q_len + r_len:q0 + s(qrs_ms)] -= 0.35 * _hump(s_len)
+        t_end = q0 + s(qt_ms)
+        waves["t"][t_end - t_len:t_end] += 0.35 * _hump(t_len)
+        truth["p_on"].append(start)
+        truth["qrs_on"].append(q0)
+        truth["qrs_off"].append(q0 + s(qrs_ms))
+        truth["t_off"].append(t_end)
+        start += s(rr_ms)
+    sig = np.zeros((12, T))
+    angles = {"p": p_angle, "qrs": qrs_angle, "t": t_angle}
+    for li, lead in enumerate(STANDARD_LEADS):
+        for k, wave in enumerate(("p", "qrs", "t")):
+            if lead in _FRONTAL:
+                deg, gain = _FRONTAL[lead]
+                sig[li] += gain * math.cos(math.radians(angles[wave] - deg)) * waves[wave]
+            else:
+                sig[li] += _PRECORDIAL[lead][k] * waves[wave]
+    t = np.arange(T) / FS
+    sig += 0.05 * np.sin(2 * np.pi * 0.2 * t)[None, :]          # slow baseline wander
+    sig += noise_mv * rng.standard_normal(sig.shape)
+    rec = EcgRecord(signal=sig.astype(np.float32), fs=FS, record_id="synthetic")
+    return rec, {k: np.asarray(v) for k, v in truth.items()}
+
+
+# --- formulas ---------------------------------------------------------------------------------
+
+def test_qtc_formulas_match_their_definitions():
+    assert qtc_bazett(400.0, 1000.0) == pytest.approx(400.0)
+    assert qtc_bazett(400.0, 640.0) == pytest.approx(400.0 / 0.8)
+    assert qtc_fridericia(400.0, 729.0) == pytest.approx(400.0 / 0.9)
+    assert qtc_fridericia(360.0, 1331.0) == pytest.approx(360.0 / 1.1)
+
+
+@pytest.mark.parametrize("net_i, net_avf, expected", [
+    (1.0, 0.0, 0.0), (0.0, 1.0, 90.0), (-1.0, 0.0, 180.0), (0.0, -1.0, -90.0),
+    (1.0, math.sqrt(3) / 2, 45.0),          # aVF sees sqrt(3)/2 of the vertical component
+    (-1.0, -math.sqrt(3) / 2, -135.0),
+    (math.cos(math.radians(-30)), math.sqrt(3) / 2 * math.sin(math.radians(-30)), -30.0),
+])
+def test_frontal_axis_formula(net_i, net_avf, expected):
+    assert frontal_axis_deg(net_i, net_avf) == pytest.approx(expected, abs=1e-9)
+
+
+# --- synthetic records with known truth -------------------------------------------------------
+
+def test_synthetic_intervals_match_construction():
+    rec, truth = synthetic_record(pr_ms=160, qrs_ms=90, qt_ms=400, rr_ms=1000)
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+    assert m.rr_ms == pytest.approx(1000.0, abs=5)
+    assert m.pr_ms == pytest.approx(160.0, abs=12)
+    assert m.qrs_ms == pytest.approx(90.0, abs=12)
+    assert m.qt_ms == pytest.approx(400.0, abs=25)
+    # QTc follows its definitions from the reported QT and RR
+    assert m.qtc_bazett_ms == pytest.approx(m.qt_ms / math.sqrt(m.rr_ms / 1000), abs=0.1)
+    assert m.qtc_fridericia_ms == pytest.approx(m.qt_ms / (m.rr_ms / 1000) ** (1 / 3), abs=0.1)
+    assert m.fs == FS and m.method
+
+
+@pytest.mark.parametrize("pr, qrs, qt, rr", [(200, 120, 440, 1200), (130, 80, 320, 600)])
+def test_synthetic_other_intervals(pr, qrs, qt, rr):
+    rec, _ = synthetic_record(pr_ms=pr, qrs_ms=qrs, qt_ms=qt, rr_ms=rr, seed=1)
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(60000 / rr, rel=0.01)
+    assert m.pr_ms == pytest.approx(pr, abs=12)
+    assert m.qrs_ms == pytest.approx(qrs, abs=12)
+    assert m.qt_ms == pytest.approx(qt, abs=25)
+
+
+def test_synthetic_fiducials_per_beat():
+    rec, truth = synthetic_record()
+    m = measure(rec)
+    assert set(m.global_fiducials) == set(FIDUCIAL_KEYS)
+    assert set(m.fiducials) == set(STANDARD_LEADS)
+    n = len(m.beats)
+    assert n == len(truth["qrs_on"])
+    tol = 0.012 * FS
+    for key in ("p_on", "qrs_on", "qrs_off"):
+        got = m.global_fiducials[key]
+        assert got.shape == (n,)
+        assert np.nanmax(np.abs(got - truth[key])) <= tol, key
+    assert np.nanmax(np.abs(m.global_fiducials["t_off"] - truth["t_off"])) <= 0.025 * FS
+    lead = m.fiducials["II"]
+    assert isinstance(lead, LeadFiducials)
+    for arr in (lead.p_on, lead.p_off, lead.qrs_on, lead.qrs_off, lead.t_off, lead.r_peak):
+        assert arr.shape == (n,)
+    # lead II's R peak lies inside the constructed QRS of every beat
+    assert np.all((lead.r_peak >= truth["qrs_on"]) & (lead.r_peak <= truth["qrs_off"]))
+
+
+@pytest.mark.parametrize("angle", [-30.0, 0.0, 60.0, 100.0])
+def test_synthetic_qrs_axis(angle):
+    rec, _ = synthetic_record(qrs_angle=angle, t_angle=angle, p_angle=50.0)
+    m = measure(rec)
+    # the QRS is biphasic in every lead (q, R, s in proportion), so the net area points along it
+    assert m.qrs_axis_deg == pytest.approx(angle, abs=4)
+    assert m.t_axis_deg == pytest.approx(angle, abs=4)
+    assert m.p_axis_deg == pytest.approx(50.0, abs=6)
+
+
+def test_no_p_waves_gives_pr_none():
+    rec, _ = synthetic_record(with_p=False)
+    m = measure(rec)
+    assert m.pr_ms is None and m.p_axis_deg is None
+    assert any(n.startswith("PR") for n in m.notes)
+    assert m.qrs_ms is not None and m.qt_ms is not None
+
+
+def test_flat_signal_gives_all_none():
+    rec = EcgRecord(signal=np.zeros((12, 5000), dtype=np.float32), fs=FS, record_id="flat")
+    m = measure(rec)
+    assert all(v is None for v in m.as_dict().values())
+    assert m.notes
+
+
+def test_noise_gives_all_none():
+    rng = np.random.default_rng(3)
+    rec = EcgRecord(signal=(0.3 * rng.standard_normal((12, 5000))).astype(np.float32), fs=FS, record_id="noise")
+    m = measure(rec)
+    assert all(v is None for v in m.as_dict().values())
+    assert m.notes
+
+
+def test_nan_lead_and_short_record():
+    rec, _ = synthetic_record()
+    sig = rec.signal.copy()
+    sig[7, 100:200] = np.nan                      # V2 has a gap: left out, no NaN leaks out
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="gap"))
+    for v in m.as_dict().values():
+        assert v is None or math.isfinite(v)
+    assert m.qrs_ms == pytest.approx(90, abs=12)
+    short = measure(EcgRecord(signal=rec.signal[:, :500], fs=FS, record_id="short"))
+    assert all(v is None for v in short.as_dict().values())
+    assert "short" in short.notes[0]
+
+
+def test_bad_shape_names_the_record():
+    with pytest.raises(ValueError, match="oops"):
+        measure(EcgRecord(signal=np.zeros((3, 5000), dtype=np.float32), fs=FS, record_id="oops"))
+
+
+def test_as_dict_keys():
+    rec, _ = synthetic_record()
+    d = measure(rec).as_dict()
+    assert list(d) == ["heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms",
+                       "qtc_fridericia_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg"]
+    assert tuple(d) == SCALAR_KEYS
+    assert all(v is None or isinstance(v, float) for v in d.values())
+    empty = Measurements(*([None] * 10))
+    assert all(v is None for v in empty.as_dict().values())
+
+
+# --- LUDB: cardiologists' annotations -----------------------------------------------------------
+
+def _eval_module():
+    spec = importlib.util.spec_from_file_location("eval_ludb", ROOT / "scripts" / "eval_ludb.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def ludb(shared_datasets):
+    data = shared_datasets / "ludb" / "data"
+    if not (data / "1.hea").is_file():
+        pytest.skip("LUDB not present")
+    return data, _eval_module()
+
+
+@pytest.mark.parametrize("rid", ["1", "2", "7"])
+def test_ludb_sinus_records_against_annotations(ludb, rid):
+    data, ev = ludb
+    rec = ev.load_ludb_record(data / rid)
+    ref = ev.ludb_reference(data / rid, rec.fs)
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(ref["heart_rate_bpm"], abs=3)
+    assert m.pr_ms == pytest.approx(ref["pr_ms"], abs=25)
+    assert m.qrs_ms == pytest.approx(ref["qrs_ms"], abs=25)
+    assert m.qt_ms == pytest.approx(ref["qt_ms"], abs=50)
+
+
+@pytest.mark.parametrize("rid", ["38", "44", "51", "83"])
+def test_ludb_atrial_fibrillation_has_no_pr(ludb, rid):
+    data, ev = ludb
+    m = measure(ev.load_ludb_record(data / rid))
+    assert m.pr_ms is None and m.p_axis_deg is None
+    assert m.heart_rate_bpm is not None and m.qrs_ms is not None

@@ -1,0 +1,209 @@
+"""``mirage ablate``: the paper's ablation table and sensitivity sweeps, on one split and seed.
+
+Trains one MIRAGE per variant with ``mirage train`` (same data, cache, split, seed and recipe) and
+tabulates validation and test metrics:
+
+    full, w/o labs, w/o image, w/o signal, w/o contrast, w/o fusion, late-concat, all-shared
+
+``--sweep tau=0.05,0.1,0.2`` or ``--sweep lambda_con=0,0.2,0.445,1`` trains the full model at each
+value instead (the paper's sensitivity analysis; repeat --sweep for both). Budget flags
+(``--epochs``, ``--limit``, ``--train-limit``, ``--preset small``) make it fit a CPU. A variant
+whose run already finished in OUT is reused (delete its folder or pass --force to retrain).
+
+Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import time
+from pathlib import Path
+
+from training_cli import common
+
+logger = logging.getLogger(__name__)
+
+# variant name -> (table label, train flags)
+VARIANTS = {
+    "full": ("full", []),
+    "no_labs": ("w/o labs", ["--no-labs"]),
+    "no_image": ("w/o image", ["--no-image"]),
+    "no_signal": ("w/o signal", ["--no-signal"]),
+    "no_contrast": ("w/o contrast", ["--no-contrast"]),
+    "no_fusion": ("w/o fusion", ["--no-fusion"]),
+    "late_concat": ("late-concat", ["--late-concat"]),
+    "shared_encoder": ("all-shared", ["--shared-encoder"]),
+}
+SWEEPABLE = {"tau": "--tau", "lambda_con": "--lambda-con"}
+# options passed through to every ``mirage train`` run: dest -> option string
+PASS_THROUGH = ("data", "task", "labels", "labs", "label_map", "split_file", "cache_dir", "limit", "train_limit",
+                "workers", "preset", "epochs", "lr", "batch_size", "weight_decay", "seed", "device", "threads",
+                "bootstrap", "clinical")
+
+
+def add_ablate_args(p: argparse.ArgumentParser) -> None:
+    from training_cli.train import PRESETS, add_data_args
+
+    p.add_argument("--config", default=None, help="JSON file of option defaults")
+    add_data_args(p)
+    p.add_argument("--out", default=None, help="output folder")
+    p.add_argument("--variants", default=None,
+                   help=f"comma-separated subset of {','.join(VARIANTS)} (default: all; none with --sweep)")
+    p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="sensitivity sweep of tau or lambda_con (repeatable)")
+    p.add_argument("--preset", default="small", choices=PRESETS)
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--weight-decay", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of each test evaluation")
+    p.add_argument("--clinical", default=None)
+    p.add_argument("--force", action="store_true", help="retrain variants that already finished")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("ablate", help="ablation table / sensitivity sweeps (trains one model per variant)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_ablate_args(p)
+    common.remember_defaults(p)
+    p.set_defaults(func=run, _parser=p)
+
+
+def get_args_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser("mirage ablate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_ablate_args(p)
+    common.remember_defaults(p)
+    p.set_defaults(_parser=p)
+    return p
+
+
+def parse_sweeps(sweeps: list[str]) -> list[tuple[str, str, list[str], str]]:
+    """["tau=0.05,0.1"] -> [(name, label, train flags, value)]."""
+    out = []
+    for spec in sweeps:
+        name, sep, values = spec.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in SWEEPABLE:
+            raise SystemExit(f"--sweep {spec!r}: expected tau=V1,V2,... or lambda_con=V1,V2,...")
+        for v in [v.strip() for v in values.split(",") if v.strip()]:
+            try:
+                float(v)
+            except ValueError:
+                raise SystemExit(f"--sweep {spec!r}: {v!r} is not a number") from None
+            out.append((f"{name}={v}", f"{name} = {v}", [SWEEPABLE[name], v], v))
+    return out
+
+
+def plan(args) -> list[tuple[str, str, list[str]]]:
+    """The runs: [(folder name, table label, extra train flags)]."""
+    runs = []
+    if args.variants or not args.sweep:
+        names = [v.strip() for v in (args.variants or ",".join(VARIANTS)).split(",") if v.strip()]
+        for n in names:
+            if n not in VARIANTS:
+                raise SystemExit(f"--variants: unknown variant {n!r} (known: {', '.join(VARIANTS)})")
+            runs.append((n, *VARIANTS[n]))
+    for folder, label, flags, _ in parse_sweeps(args.sweep):
+        runs.append((folder, label, flags))
+    return runs
+
+
+def train_argv(args, out: Path, flags: list[str]) -> list[str]:
+    argv = ["--model", "mirage", "--out", str(out)]
+    for dest in PASS_THROUGH:
+        v = getattr(args, dest, None)
+        if v is None or v is False or (dest in ("limit", "train_limit", "workers", "threads") and not v):
+            continue
+        argv += [f"--{dest.replace('_', '-')}", str(v)]
+    if args.no_progress:
+        argv.append("--no-progress")
+    return argv + flags
+
+
+def run(args) -> int:
+    from training_cli import train
+
+    if getattr(args, "_parser", None) is not None:
+        common.apply_config(args._parser, args)
+    if not args.data or not args.out:
+        raise SystemExit("mirage ablate: --data and --out are required")
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    runs = plan(args)
+    common.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
+    rows = []
+    t0 = time.time()
+    for i, (folder, label, flags) in enumerate(runs, 1):
+        run_dir = out / folder
+        done = (run_dir / "summary.json").is_file()
+        if done and not args.force:
+            logger.info("[%d/%d] %s: reusing the finished run in %s", i, len(runs), label, run_dir)
+        else:
+            logger.info("[%d/%d] %s: training", i, len(runs), label)
+            targs = train.get_args_parser().parse_args(train_argv(args, run_dir, flags))
+            train.main(train.resolve_args(targs))
+        rows.append(collect(run_dir, folder, label))
+        write_table(out, rows, args)
+    logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
+    return 0
+
+
+def collect(run_dir: Path, folder: str, label: str) -> dict:
+    """One table row from a finished run's summary, checkpoint metrics and test metrics."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    cfg = json.loads((run_dir / "model" / "config.json").read_text())
+    val = (cfg.get("metrics") or {}).get("val", {}).get("macro", {})
+    test_path = run_dir / "test" / "metrics.json"
+    test = json.loads(test_path.read_text()) if test_path.is_file() else {}
+    tm = test.get("macro", {})
+    tci = test.get("bootstrap", {}).get("macro", {}).get("auroc")
+    return {
+        "variant": folder, "label": label,
+        "val_auroc": val.get("auroc"), "val_auprc": val.get("auprc"), "val_f1": val.get("f1"),
+        "test_auroc": tm.get("auroc"), "test_auroc_lo": tci[0] if tci else None,
+        "test_auroc_hi": tci[1] if tci else None, "test_auprc": tm.get("auprc"), "test_f1": tm.get("f1"),
+        "test_accuracy": tm.get("accuracy"), "best_epoch": summary.get("best_epoch"),
+        "epochs": summary.get("epochs_run"), "duration_s": summary.get("duration_s"),
+    }
+
+
+def _f(v) -> str:
+    return "" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def write_table(out: Path, rows: list[dict], args) -> None:
+    with open(out / "ablation.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _f(v) for k, v in r.items()})
+    lines = [
+        "# MIRAGE ablation",
+        "",
+        f"data `{args.data}`, task {args.task or 'default'}, preset {args.preset}, seed {args.seed}, "
+        f"epochs {args.epochs or 'recipe'}" + (f", --limit {args.limit}" if args.limit else "")
+        + (f", --train-limit {args.train_limit}" if getattr(args, "train_limit", 0) else "")
+        + ". Model selection and thresholds on the validation split; test = held-out split.",
+        "",
+        "| variant | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 | best epoch |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        ci = f" ({r['test_auroc_lo']:.3f}-{r['test_auroc_hi']:.3f})" if r["test_auroc_lo"] is not None else ""
+        t = f"{r['test_auroc']:.3f}{ci}" if r["test_auroc"] is not None else "n/a"
+        lines.append(f"| {r['label']} | {_m(r['val_auroc'])} | {_m(r['val_auprc'])} | {_m(r['val_f1'])} | {t} | "
+                     f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} |")
+    lines += ["", "Research use only, not a diagnosis.", ""]
+    (out / "ablation.md").write_text("\n".join(lines))
+
+
+def _m(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
