@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
@@ -158,6 +158,7 @@ class PaperGrid(pg.GraphicsObject):
         if rect.isEmpty():
             return
         p.fillRect(rect, PAPER)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)   # axis-aligned lines: crisp and fast
         px_per_mm = 0.0
         vb = self.getViewBox()
         if vb is not None and view is not None and view.width() > 0:
@@ -174,10 +175,12 @@ class PaperGrid(pg.GraphicsObject):
             if step == 1.0:  # do not draw minor lines under major ones
                 x = x[np.abs(x / 5.0 - np.round(x / 5.0)) > 1e-6]
                 y = y[np.abs(y / 5.0 - np.round(y / 5.0)) > 1e-6]
-            for xv in x:
-                p.drawLine(QPointF(xv, rect.top()), QPointF(xv, rect.bottom()))
-            for yv in y:
-                p.drawLine(QPointF(rect.left(), yv), QPointF(rect.right(), yv))
+            # plain Python floats: numpy scalars into Qt constructors are slow (and were unsafe)
+            top, bottom, left, right = rect.top(), rect.bottom(), rect.left(), rect.right()
+            lines = [QLineF(xv, top, xv, bottom) for xv in x.tolist()]
+            lines += [QLineF(left, yv, right, yv) for yv in y.tolist()]
+            if lines:
+                p.drawLines(lines)
 
 
 def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
@@ -421,7 +424,8 @@ class EcgPlot(pg.GraphicsView):
 
     def _ensure_items(self, n: int) -> None:
         while len(self.curves) < n:
-            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE, width=1.3), antialias=True)
+            # autoDownsampleFactor 1: about one peak pair (min, max) per screen pixel
+            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE, width=1.0), antialias=True, autoDownsampleFactor=1.0)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
             curve.setZValue(10)

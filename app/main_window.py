@@ -149,7 +149,7 @@ class FolderBrowser(QWidget):
             return
         age = info.get("age")
         values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
-                  f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(map(str, info.get("dx") or ())[:4]))
+                  f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
         for c, text in enumerate(values):
             self.table.setItem(index, c, QTableWidgetItem(text))
 

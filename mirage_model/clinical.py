@@ -33,10 +33,15 @@ SCHEMA_VERSION = 1
 
 
 class ClinicalError(ValueError):
-    """An impossible value or unknown unit. ``feature`` names the field; str() is a user-facing sentence."""
+    """An impossible value or unknown unit. ``feature`` names the field; str() is a user-facing sentence.
 
-    def __init__(self, feature: str, message: str):
+    ``reason``: "value" (not a number / not a valid category), "range" (physically impossible),
+    "unit" (unknown unit), "feature" (unknown feature name) or "schema" (malformed schema).
+    """
+
+    def __init__(self, feature: str, message: str, reason: str = "value"):
         self.feature = feature
+        self.reason = reason
         super().__init__(f"{feature}: {message}")
 
 
@@ -45,6 +50,7 @@ class LabsTableError(ClinicalError):
 
     def __init__(self, path, message: str, line: int | None = None, column: str | None = None):
         self.feature = column or ""
+        self.reason = "table"
         self.path = Path(path)
         self.line = line
         self.column = column
@@ -110,7 +116,8 @@ class ClinicalFeature:
         table.update({_unit_key(u): f for u, f in self.units.items()})
         if key not in table:
             accepted = ", ".join([self.unit] + [u for u in self.units if u != self.unit]) or "none"
-            raise ClinicalError(self.name, f"unknown unit {unit!r} for {self.label} (accepted: {accepted})")
+            raise ClinicalError(self.name, f"unknown unit {unit!r} for {self.label} (accepted: {accepted})",
+                                "unit")
         return float(table[key])
 
     def to_canonical(self, value, unit: str | None = None) -> float | None:
@@ -160,7 +167,7 @@ class ClinicalFeature:
             shown = f"{number:g} {unit}" if unit else f"{number:g} {self.unit}".rstrip()
             raise ClinicalError(
                 self.name, f"{shown} is not a possible {self.label} "
-                f"(possible range {lo:g}-{hi:g} {self.unit})".rstrip())
+                f"(possible range {lo:g}-{hi:g} {self.unit})".rstrip(), "range")
         return canonical
 
     def normalise(self, canonical: float) -> float:
@@ -277,29 +284,45 @@ class ClinicalSchema:
                 return f
         raise ClinicalError(name, f"not in this schema (features: {', '.join(self.names) or 'none'})")
 
-    def canonical(self, values: Mapping[str, object] | None) -> dict[str, float | None]:
+    def canonical(self, values: Mapping[str, object] | None, errors: str = "raise") -> dict[str, float | None]:
         """Raw values -> {name: canonical float or None} for this schema's features (validated).
 
         Keys that are known features outside this schema are ignored (a model uses its subset);
         unknown keys raise ``ClinicalError`` so that a typo is not silently dropped.
+
+        Args:
+            errors: "raise" (default: an impossible or non-numeric value raises) or "missing"
+                (such a value counts as missing: for cleaning registry data such as PTB-XL's
+                few impossible heights). Unknown units and unknown features always raise.
         """
+        if errors not in ("raise", "missing"):
+            raise ValueError(f"errors must be 'raise' or 'missing', got {errors!r}")
         values = dict(values or {})
         known = set(KNOWN_FEATURES) | set(self.names)
         for key in values:
             if key not in known:
                 raise ClinicalError(str(key), "unknown clinical feature "
-                                    f"(known: {', '.join(sorted(known))})")
-        return {f.name: f.to_canonical(values.get(f.name)) for f in self.features}
+                                    f"(known: {', '.join(sorted(known))})", "feature")
+        out = {}
+        for f in self.features:
+            try:
+                out[f.name] = f.to_canonical(values.get(f.name))
+            except ClinicalError as err:
+                if errors == "raise" or err.reason not in ("value", "range"):
+                    raise
+                out[f.name] = None
+        return out
 
-    def encode(self, values: Mapping[str, object] | None) -> tuple[np.ndarray, np.ndarray]:
+    def encode(self, values: Mapping[str, object] | None, errors: str = "raise") -> tuple[np.ndarray, np.ndarray]:
         """values: name -> number (canonical unit), (number, unit) tuple, "M"/"F" for sex, or None/NaN/missing.
 
         Returns:
             x: float32 (C,) normalised, 0 where missing; mask: float32 (C,) 1 = present, 0 = missing.
+            With errors="missing", impossible or non-numeric values count as missing (see ``canonical``).
         Raises:
             ClinicalError: impossible value or unknown unit (naming the feature).
         """
-        canon = self.canonical(values)
+        canon = self.canonical(values, errors)
         x = np.zeros(len(self.features), dtype=np.float32)
         mask = np.zeros(len(self.features), dtype=np.float32)
         for i, f in enumerate(self.features):
@@ -309,9 +332,10 @@ class ClinicalSchema:
                 mask[i] = 1.0
         return x, mask
 
-    def encode_batch(self, rows: Iterable[Mapping[str, object] | None]) -> tuple[np.ndarray, np.ndarray]:
+    def encode_batch(self, rows: Iterable[Mapping[str, object] | None],
+                     errors: str = "raise") -> tuple[np.ndarray, np.ndarray]:
         """Many records: x (B, C) float32, mask (B, C) float32."""
-        pairs = [self.encode(r) for r in rows]
+        pairs = [self.encode(r, errors) for r in rows]
         if not pairs:
             return (np.zeros((0, len(self.features)), np.float32),) * 2
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
@@ -336,18 +360,18 @@ class ClinicalSchema:
     def from_dict(cls, d: dict) -> "ClinicalSchema":
         """Inverse of ``to_dict``. Raises ``ValueError`` (a ``ClinicalError``) on a malformed dict."""
         if not isinstance(d, dict) or not isinstance(d.get("features"), list):
-            raise ClinicalError("schema", "malformed clinical schema (expected {'features': [...]})")
+            raise ClinicalError("schema", "malformed clinical schema (expected {'features': [...]})", "schema")
         if d.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
-            raise ClinicalError("schema", f"unsupported clinical schema version {d.get('version')!r}")
+            raise ClinicalError("schema", f"unsupported clinical schema version {d.get('version')!r}", "schema")
         allowed = {f.name for f in fields(ClinicalFeature)}
         feats = []
         for i, fd in enumerate(d["features"]):
             name = fd.get("name", f"feature #{i}") if isinstance(fd, dict) else f"feature #{i}"
             if not isinstance(fd, dict) or not {"name", "label", "unit"} <= set(fd):
-                raise ClinicalError(str(name), "malformed schema entry (needs name, label, unit)")
+                raise ClinicalError(str(name), "malformed schema entry (needs name, label, unit)", "schema")
             unknown = set(fd) - allowed
             if unknown:
-                raise ClinicalError(str(name), f"unknown schema fields {sorted(unknown)}")
+                raise ClinicalError(str(name), f"unknown schema fields {sorted(unknown)}", "schema")
             fd = dict(fd)
             try:
                 lo, hi = fd.get("valid") or (None, None)
@@ -359,24 +383,25 @@ class ClinicalSchema:
                 fd["mean"] = float(fd.get("mean", 0.0))
                 fd["std"] = float(fd.get("std", 1.0))
             except (TypeError, ValueError) as err:
-                raise ClinicalError(str(name), f"malformed schema entry ({err})") from None
+                raise ClinicalError(str(name), f"malformed schema entry ({err})", "schema") from None
             if not (math.isfinite(fd["std"]) and fd["std"] > 0 and math.isfinite(fd["mean"])):
-                raise ClinicalError(str(name), "normalisation statistics must be finite with std > 0")
+                raise ClinicalError(str(name), "normalisation statistics must be finite with std > 0", "schema")
             if fd.get("kind", "continuous") not in ("continuous", "binary"):
-                raise ClinicalError(str(name), f"unknown kind {fd.get('kind')!r}")
+                raise ClinicalError(str(name), f"unknown kind {fd.get('kind')!r}", "schema")
             feats.append(ClinicalFeature(**fd))
         names = [f.name for f in feats]
         if len(set(names)) != len(names):
-            raise ClinicalError("schema", f"duplicate feature names in {names}")
+            raise ClinicalError("schema", f"duplicate feature names in {names}", "schema")
         return cls(feats)
 
-    def fit(self, rows: list[Mapping[str, object]]) -> "ClinicalSchema":
+    def fit(self, rows: list[Mapping[str, object]], errors: str = "raise") -> "ClinicalSchema":
         """New schema with mean/std fitted on the present values of rows (training split only).
 
         A feature with fewer than two present values (or no spread) keeps its prior statistics.
+        ``errors`` as in ``canonical``.
         """
         new = copy.deepcopy(self)
-        canon = [self.canonical(r) for r in rows]
+        canon = [self.canonical(r, errors) for r in rows]
         for f in new.features:
             vals = np.array([c[f.name] for c in canon if c[f.name] is not None], dtype=np.float64)
             if f.log:
@@ -390,9 +415,10 @@ class ClinicalSchema:
         by_name = {f.name: f for f in self.features}
         missing = [n for n in names if n not in by_name]
         if missing:
-            raise ClinicalError(missing[0], f"unknown clinical feature (known: {', '.join(self.names)})")
+            raise ClinicalError(missing[0], f"unknown clinical feature (known: {', '.join(self.names)})",
+                                "feature")
         if len(set(names)) != len(names):
-            raise ClinicalError("schema", f"duplicate feature names in {list(names)}")
+            raise ClinicalError("schema", f"duplicate feature names in {list(names)}", "schema")
         return ClinicalSchema([copy.deepcopy(by_name[n]) for n in names])
 
 

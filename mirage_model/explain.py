@@ -7,8 +7,9 @@ Methods (each named in ``Explanation.methods``):
       row (the attending, query lead) sums to 1.
     - Lead importance: gradient x input (Shrikumar et al. 2016) of the summed logits of the predicted
       classes (the top class when none is predicted) w.r.t. the instance-normalised signal,
-      ``|.|`` summed over time per lead, normalised to sum 1. The zero baseline of gradient x input
-      is a flat line, which is what instance-normalised signals are centred on.
+      ``|.|`` summed over time per lead, normalised to sum 1 (uniform 1/L if it vanishes, e.g. for
+      a flat record). The zero baseline of gradient x input is a flat line, which is what
+      instance-normalised signals are centred on.
     - Patch rollout: attention rollout (Abnar & Zuidema 2020) over the ViT layers: mean over heads,
       add the identity, renormalise rows, multiply layer by layer; the CLS row over the patches,
       reshaped to ``(P, P)`` and min-max scaled to [0, 1].

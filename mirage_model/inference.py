@@ -81,26 +81,48 @@ class _Prepared:
     timings: dict
 
 
-def configure_threads() -> int:
-    """Cap torch's intra-op threads at the CPU cores this process may use (once per process).
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS exposes one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
-    torch counts the host's cores, which in containers and shared machines can exceed the cores
-    this process is allowed; oversubscription makes small models slower, not faster.
-    ``MIRAGE_THREADS`` overrides. Returns the thread count in effect.
+
+def default_threads(cores: int | None = None) -> int:
+    """The intra-op thread count inference uses by default: 1 on machines with 2 cores or fewer,
+    else half the cores, at most 4.
+
+    Why: one record is a batch of one through a small model, where extra threads gain little, while
+    an OpenMP thread that has to wait for a core (the GUI, preprocessing or other programs hold
+    it) spins and stalls the others. On the 2-core development machine under load, 2 threads made
+    one "small" preset prediction about 10x slower than 1 thread (median 287 ms vs 28 ms).
+    """
+    cores = usable_cores() if cores is None else cores
+    return 1 if cores <= 2 else min(4, cores // 2)
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Set torch's intra-op threads for inference (once per process unless ``threads`` is given).
+
+    Args:
+        threads: the count to use; None: ``MIRAGE_THREADS`` if set, else ``default_threads()``.
+
+    Returns:
+        The thread count in effect.
     """
     global _THREADS_SET
     import torch
 
-    if not _THREADS_SET:
-        _THREADS_SET = True
-        env = os.environ.get("MIRAGE_THREADS")
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            cores = os.cpu_count() or 1
-        want = int(env) if env and env.isdigit() and int(env) > 0 else min(torch.get_num_threads(), cores)
-        if want != torch.get_num_threads():
-            torch.set_num_threads(want)
+    if threads is None and _THREADS_SET:
+        return torch.get_num_threads()
+    _THREADS_SET = True
+    if threads is None:
+        env = os.environ.get("MIRAGE_THREADS", "")
+        threads = int(env) if env.isdigit() and int(env) > 0 else default_threads()
+    threads = max(1, int(threads))
+    if threads != torch.get_num_threads():
+        torch.set_num_threads(threads)
     return torch.get_num_threads()
 
 
@@ -156,26 +178,30 @@ class Predictor:
         path: checkpoint folder or file (None: the shipped default, see ``paths.default_model_path``).
         device: "auto" (CUDA when present, else CPU), "cpu" or "cuda".
         batch_size: windows per forward pass in ``predict_batch``.
+        threads: torch intra-op threads (process-wide). None: leave a count that
+            ``configure_threads`` already set in this process, else ``MIRAGE_THREADS`` or
+            ``default_threads()`` (1 on 2-core machines).
 
     Raises:
         ModelNotFoundError: no checkpoint at ``path`` / no default model ships.
         CheckpointError: the checkpoint is corrupt or mismatched (message names the file).
     """
 
-    def __init__(self, path=None, device: str = "auto", batch_size: int = 32):
+    def __init__(self, path=None, device: str = "auto", batch_size: int = 32, threads: int | None = None):
         from mirage_model.checkpoint import load_checkpoint
 
         resolved = resolve_model_path(path)
         self.device = resolve_device(device)
-        configure_threads()
+        configure_threads(threads)
         self._setup(load_checkpoint(resolved, device=self.device), batch_size)
 
     @classmethod
-    def from_loaded(cls, loaded, device: str = "auto", batch_size: int = 32) -> "Predictor":
+    def from_loaded(cls, loaded, device: str = "auto", batch_size: int = 32,
+                    threads: int | None = None) -> "Predictor":
         """Wrap an in-memory ``LoadedModel`` (e.g. a freshly built model for benchmarks)."""
         self = cls.__new__(cls)
         self.device = resolve_device(device)
-        configure_threads()
+        configure_threads(threads)
         loaded.model.to(self.device)
         self._setup(loaded, batch_size)
         return self
@@ -214,10 +240,19 @@ class Predictor:
             x float32 (C,), mask float32 (C,), and the used/ignored/missing report.
 
         Raises:
-            ClinicalError: an impossible value or unknown unit for a feature the model uses.
+            ClinicalError: an impossible value or unknown unit for a feature the model uses, or a
+                name that is no known clinical feature (a typo). Known features that the model
+                does not use are ignored (reported, never validated).
         """
+        from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
+
         clinical = dict(clinical or {})
         names = list(self.schema.names) if self.schema is not None else []
+        known = set(KNOWN_FEATURES) | set(names)
+        for key in clinical:
+            if key not in known:     # a typo must not be dropped silently (as ClinicalSchema.canonical)
+                raise ClinicalError(str(key), f"unknown clinical feature (known: {', '.join(sorted(known))})",
+                                    "feature")
         used_names = names if self._uses_labs else []
         used = {k: v for k, v in clinical.items() if k in used_names and not _is_missing(v)}
         ignored = {k: v for k, v in clinical.items() if k not in used_names}

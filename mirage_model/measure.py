@@ -10,7 +10,7 @@ electrocardiographs and of the CSE / IEC 60601-2-25 "global interval" definition
    spatial magnitude of the independent leads (I, II, V1-V6), so no single lead decides. Each
    beat is anchored at the maximum of that magnitude.
 3. Dominant beats: beats whose QRS (-80 ms to +100 ms around the anchor, all independent leads)
-   correlates at least 0.9 with the median QRS form. Ectopic and noisy beats are left out of the
+   correlates at least 0.9 with the median QRS form of the largest class of alike beats. Ectopic and noisy beats are left out of the
    median beat; all beats count for the heart rate.
 4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms).
 5. Global fiducials on the median beat, from the 8 independent leads together:
@@ -73,26 +73,22 @@ class MeasureConfig:
     min_beats: int = 3                            # dominant beats needed for a median beat
     min_dominant_fraction: float = 0.4            # fewer consistent beats than this: noise, no values
     qrs_corr_min: float = 0.9                     # QRS correlation with the median form (dominant beats)
-    qrs_lowpass_hz: float | None = 40.0           # extra low-pass of the median beat for QRS bounds
-    qrs_bound_method: str = "cross-knee"                # "knee" (log-velocity knee) or "threshold"
-    qrs_knee_on_s: float = 0.08                   # knee search before the first steep QRS sample
-    qrs_knee_off_s: float = 0.10                  # ... and after the last one
-    qrs_cross_frac: float = 0.05                  # cross-knee: threshold crossing that brackets the knee
-    knee_floor_frac: float = 0.0                  # velocity floor (of the wave's max) under the knee search
-    qrs_on_frac: float = 0.12                     # spatial velocity threshold for QRS onset (of its max)
-    qrs_off_frac: float = 0.12                    # ... and for QRS offset
-    hold_s: float = 0.006                         # a threshold crossing must hold this long
-    t_lowpass_hz: float = 10.0                    # low-pass of the median beat for the T wave
+    qrs_lowpass_hz: float = 40.0                  # Gaussian smoothing (-3 dB) of the QRS velocity
+    qrs_cross_frac: float = 0.05                  # velocity crossing (of its QRS max) that brackets the knee
+    qrs_knee_on_s: float = 0.08                   # knee search before the onset crossing
+    qrs_knee_off_s: float = 0.10                  # ... and after the offset crossing
+    hold_s: float = 0.006                         # a crossing must stay below the threshold this long
+    refine_hz: float | None = 100.0               # sharper velocity that refines the QRS bounds (None: off)
+    refine_frac: float = 0.01                     # ... quiet while below this fraction of its QRS max
+    refine_s: float = 0.012                       # ... moving a bound inwards by at most this
+    t_lowpass_hz: float = 10.0                    # Gaussian smoothing (-3 dB) for the T wave
     t_ref_s: float = 0.18                         # trapezium reference point after the steepest T slope
-    t_min_amplitude_mv: float = 0.04             # smaller T waves: no T offset (QT None)
+    t_min_amplitude_mv: float = 0.04              # smaller T waves: no T offset (QT None)
     p_window_s: float = 0.33                      # P search window before the QRS onset
-    p_lowpass_hz: float = 40.0                    # low-pass of the median beat for the P wave
-    p_bound_method: str = "knee"                   # "knee" or "threshold", as for the QRS
-    p_steep_frac: float = 0.5                     # P samples this steep (of the P's max velocity) are inside it
-    p_knee_s: float = 0.06                        # knee search before/after the steep P samples
-    p_on_frac: float = 0.25                       # spatial velocity threshold for P onset (of P max)
-    p_off_frac: float = 0.25                      # ... and for P offset
-    p_min_amplitude_mv: float = 0.04              # smaller P waves (largest lead): no P
+    p_lowpass_hz: float = 40.0                    # Gaussian smoothing (-3 dB) for the P wave
+    p_steep_frac: float = 0.4                     # P samples this steep (of the P's max velocity) are inside it
+    p_knee_s: float = 0.05                        # knee search before/after the steep P samples
+    p_min_amplitude_mv: float = 0.025             # smaller P waves (largest lead): no P
     p_corr_min: float = 0.75                      # median beat-to-beat P correlation for a P wave
     min_axis_area_mv_ms: float = 0.5              # smaller net vectors (mV ms): axis None
 
@@ -181,12 +177,16 @@ def _bandpass(x: np.ndarray, fs: float, band: tuple[float, float]) -> np.ndarray
     return sps.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
 
 
-def _velocity(x: np.ndarray, fs: float) -> np.ndarray:
-    """Central-difference derivative over +-4 ms, mV/s, same shape as x (.., K)."""
-    d = max(1, int(round(0.004 * fs)))
-    v = np.zeros_like(x)
-    v[..., d:-d] = (x[..., 2 * d:] - x[..., :-2 * d]) * (fs / (2.0 * d))
-    return v
+def _smooth(x: np.ndarray, fs: float, hz: float, order: int = 0) -> np.ndarray:
+    """Gaussian smoothing along the last axis with its -3 dB point at ``hz`` (order=1: its derivative, /s).
+
+    A Gaussian kernel does not ring, so a wave's end is not followed by filter ripples.
+    """
+    from scipy.ndimage import gaussian_filter1d
+
+    sigma = 0.1325 / hz * fs                    # sigma * f_3dB = sqrt(ln 2) / (2 pi)... = 0.1325
+    y = gaussian_filter1d(x, sigma, axis=-1, order=order, mode="nearest")
+    return y * fs if order == 1 else y
 
 
 def _hold_below(mask_below: np.ndarray, n_hold: int) -> np.ndarray:
@@ -221,16 +221,15 @@ def _walk_out(sv: np.ndarray, lo: int, hi: int, start: int, thr: float, n_hold: 
     return None
 
 
-def _knee(sv: np.ndarray, a: int, b: int, floor: float = 0.0) -> int | None:
+def _knee(sv: np.ndarray, a: int, b: int) -> int | None:
     """Knee of log(sv) on [a, b]: the sample farthest below the chord from a to b.
 
     Where a wave starts (ends), the log velocity turns from the isoelectric level to the steep
     rise (from the steep fall to the level after it); the chord's deepest point is that turn.
-    ``floor`` (added to sv) keeps the knee from chasing the noise floor of very clean signals.
     """
     if b - a < 3:
         return None
-    y = np.log10(np.maximum(sv[a:b + 1] + floor, 1e-9))
+    y = np.log10(np.maximum(sv[a:b + 1], 1e-9))
     y = np.convolve(np.pad(y, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
     chord = y[0] + (y[-1] - y[0]) * np.arange(len(y)) / (len(y) - 1)
     return a + int(np.argmax(chord - y))
@@ -290,7 +289,11 @@ def _dominant_beats(x: np.ndarray, fs: float, beats: np.ndarray, leads: np.ndarr
     seg = x[leads][:, idx]                                              # (l, n, K)
     seg = seg - seg.mean(axis=2, keepdims=True)
     seg = np.transpose(seg, (1, 0, 2)).reshape(idx.shape[0], -1)       # (n, l*K)
-    tmpl = np.median(seg, axis=0)
+    # the largest class: the beat that resembles most others, then the median of its class
+    unit = seg / (np.linalg.norm(seg, axis=1, keepdims=True) + 1e-12)
+    corr = unit @ unit.T                                                # (n, n)
+    members = corr[int(np.argmax((corr >= corr_min).sum(axis=1)))] >= corr_min
+    tmpl = np.median(seg[members], axis=0)
     num = seg @ tmpl
     den = np.linalg.norm(seg, axis=1) * np.linalg.norm(tmpl) + 1e-12
     ok[np.flatnonzero(inside)] = (num / den) >= corr_min
@@ -299,7 +302,13 @@ def _dominant_beats(x: np.ndarray, fs: float, beats: np.ndarray, leads: np.ndarr
 
 def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
                 lo: int, hi: int) -> tuple[int | None, int | None]:
-    """QRS onset/offset on a velocity curve sv (K,) whose anchor sample is c."""
+    """QRS onset/offset on a velocity curve sv (K,) whose anchor sample is c; search in [lo, hi).
+
+    Walk out from the steep part of the QRS to where the velocity stays below ``qrs_cross_frac``
+    of its maximum, then take the knee of the log velocity between that crossing and the quietest
+    sample beyond it (``_knee``): a threshold alone lands late on real ECGs, a knee alone is pulled
+    around by whatever lies far outside the QRS.
+    """
     a, b = max(lo, c - int(round(0.12 * fs))), min(hi, c + int(round(0.12 * fs)))
     seg = sv[a:b]
     vmax = float(seg.max()) if seg.size else 0.0
@@ -307,33 +316,45 @@ def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
         return None, None
     steep = np.flatnonzero(seg >= 0.3 * vmax)
     first, last = a + int(steep[0]), a + int(steep[-1])
-    if cfg.qrs_bound_method == "cross-knee":
-        n_hold = max(1, int(round(cfg.hold_s * fs)))
-        w_on, w_off = int(round(cfg.qrs_knee_on_s * fs)), int(round(cfg.qrs_knee_off_s * fs))
-        x_on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, cfg.qrs_cross_frac * vmax, n_hold, True)
-        x_off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, cfg.qrs_cross_frac * vmax, n_hold, False)
-        if x_on is None or x_off is None:
-            return None, None
-        a_on = max(lo, x_on - w_on)
-        valley_on = a_on + int(np.argmin(sv[a_on:x_on + 1]))
-        b_off = min(hi - 1, x_off + w_off)
-        valley_off = x_off + int(np.argmin(sv[x_off:b_off + 1]))
-        floor = cfg.knee_floor_frac * vmax
-        on = _knee(sv, valley_on, x_on, floor) if x_on - valley_on >= 3 else x_on
-        off = _knee(sv, x_off, valley_off, floor) if valley_off - x_off >= 3 else x_off
-        return on, off
-    if cfg.qrs_bound_method == "knee":
-        on = _knee(sv, max(lo, first - int(round(cfg.qrs_knee_on_s * fs))), first)
-        off = _knee(sv, last, min(hi - 1, last + int(round(cfg.qrs_knee_off_s * fs))))
-        return on, off
     n_hold = max(1, int(round(cfg.hold_s * fs)))
-    on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, cfg.qrs_on_frac * vmax, n_hold, True)
-    off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, cfg.qrs_off_frac * vmax, n_hold, False)
+    thr = cfg.qrs_cross_frac * vmax
+    x_on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, thr, n_hold, True)
+    x_off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, thr, n_hold, False)
+    if x_on is None or x_off is None:
+        return None, None
+    a_on = max(lo, x_on - int(round(cfg.qrs_knee_on_s * fs)))
+    valley_on = a_on + int(np.argmin(sv[a_on:x_on + 1]))
+    b_off = min(hi - 1, x_off + int(round(cfg.qrs_knee_off_s * fs)))
+    valley_off = x_off + int(np.argmin(sv[x_off:b_off + 1]))
+    on = _knee(sv, valley_on, x_on) if x_on - valley_on >= 3 else x_on
+    off = _knee(sv, x_off, valley_off) if valley_off - x_off >= 3 else x_off
     return on, off
 
 
-def _t_end(y: np.ndarray, start: int, stop: int, fs: float, cfg: MeasureConfig) -> int | None:
-    """T offset on a baseline-corrected, positive-going curve y (K,) searched in [start, stop)."""
+def _refine(med: np.ndarray, fs: float, cfg: MeasureConfig, on: int, off: int,
+            c: int) -> tuple[int, int]:
+    """Move wave boundaries inwards where a less smoothed velocity is still quiet.
+
+    The smoothing that steadies the knee search also spreads a wave's edges by a few ms; the
+    sharper velocity (``refine_hz``) undoes that where the signal is clean, and changes nothing
+    where it is noisy (its noise is above the quiet threshold).
+    """
+    sv = np.sqrt(np.sum(_smooth(med, fs, cfg.refine_hz, order=1) ** 2, axis=0))
+    thr = cfg.refine_frac * float(sv[on:off + 1].max())
+    lim = int(round(cfg.refine_s * fs))
+    k = on
+    while k + 1 < min(on + lim, c) and sv[k + 1] < thr:
+        k += 1
+    j = off
+    while j - 1 > max(off - lim, c) and sv[j - 1] < thr:
+        j -= 1
+    return k, j
+
+
+def _t_end(y: np.ndarray, start: int, stop: int, fs: float, cfg: MeasureConfig,
+           hard_stop: int | None = None) -> int | None:
+    """T offset on a baseline-corrected, positive-going curve y (K,): T peak in [start, stop),
+    trapezium reference at most ``hard_stop`` (before the next beat)."""
     if stop - start < int(0.1 * fs):
         return None
     seg = y[start:stop]
@@ -345,7 +366,9 @@ def _t_end(y: np.ndarray, start: int, stop: int, fs: float, cfg: MeasureConfig) 
     if lim - tp < 3:
         return None
     tm = tp + int(np.argmin(dy[tp:lim]))           # steepest descent after the peak
-    tr = min(len(y) - 1, tm + int(round(cfg.t_ref_s * fs)))
+    tr = min(len(y) - 1, tm + int(round(cfg.t_ref_s * fs)), hard_stop or len(y) - 1)
+    if tr - tm < 3:
+        return None
     return _trapezium_end(y, tm, tr)
 
 
@@ -371,14 +394,8 @@ def _p_wave(med: np.ndarray, sv: np.ndarray, fs: float, qrs_on: int, lo: int,
     vmax = float(sv[a:b].max())
     steep = a + np.flatnonzero(sv[a:b] >= cfg.p_steep_frac * vmax)
     first, last = int(steep[0]), int(steep[-1])
-    if cfg.p_bound_method == "knee":
-        floor = cfg.knee_floor_frac * vmax
-        on = _knee(sv, max(lo, first - int(round(cfg.p_knee_s * fs))), first, floor)
-        off = _knee(sv, last, min(hi, last + int(round(cfg.p_knee_s * fs))), floor)
-    else:
-        n_hold = max(1, int(round(cfg.hold_s * fs)))
-        on = _walk_out(sv, lo, hi, first, cfg.p_on_frac * vmax, n_hold, True)
-        off = _walk_out(sv, lo, hi + int(round(0.01 * fs)), last, cfg.p_off_frac * vmax, n_hold, False)
+    on = _knee(sv, max(lo, first - int(round(cfg.p_knee_s * fs))), first)
+    off = _knee(sv, last, min(hi, last + int(round(cfg.p_knee_s * fs))))
     if on is None or off is None or off - on < int(0.04 * fs):
         return None, None, "PR: P wave boundaries not found"
     return on, off, ""
@@ -395,12 +412,12 @@ def _p_consistency(beat_segs: np.ndarray) -> float:
 
 
 def _net_area(med_lead: np.ndarray, a: int, b: int, fs: float) -> float:
-    """Net area (mV ms) of one median-beat lead over [a, b), baseline at sample a."""
-    seg = med_lead[a:b] - med_lead[a]
-    return float(seg.sum() * 1000.0 / fs)
+    """Net area (mV ms) of one baseline-corrected median-beat lead over [a, b)."""
+    return float(med_lead[a:b].sum() * 1000.0 / fs)
 
 
 def _axis(med: np.ndarray, a: int | None, b: int | None, fs: float, cfg: MeasureConfig) -> float | None:
+    """Frontal axis (degrees) of the wave in [a, b) of the baseline-corrected median beat (L, K)."""
     if a is None or b is None or b <= a:
         return None
     ai = _net_area(med[_LEAD_I], a, b, fs)
@@ -487,17 +504,17 @@ def measure(record, config: MeasureConfig | None = None) -> Measurements:
     med = np.nan_to_num(med)
     c = pre                                                                  # anchor in median beat
     notes: list[str] = []
+    if fs < 250:
+        notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")
 
     # --- QRS --------------------------------------------------------------------------------
-    if cfg.qrs_lowpass_hz:
-        sos_q = sps.butter(2, min(cfg.qrs_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
-        v = _velocity(sps.sosfiltfilt(sos_q, med, axis=-1), fs)              # (L, K)
-    else:
-        v = _velocity(med, fs)                                               # (L, K)
+    v = _smooth(med, fs, cfg.qrs_lowpass_hz, order=1)                        # (L, K) mV/s
     sv = np.sqrt(np.sum(v[indep] ** 2, axis=0))                              # (K,)
     qrs_on, qrs_off = _qrs_bounds(sv, c, fs, cfg, lo_ok, hi_ok)
     if qrs_on is None or qrs_off is None:
         return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
+    if cfg.refine_hz:
+        qrs_on, qrs_off = _refine(med[indep], fs, cfg, qrs_on, qrs_off, c)
     qrs_ms = _ms(qrs_off - qrs_on, fs)
     medb = med - med[:, qrs_on - int(round(0.01 * fs)) if qrs_on >= int(0.01 * fs) else 0][:, None]
 
@@ -505,9 +522,9 @@ def measure(record, config: MeasureConfig | None = None) -> Measurements:
     rr_samples = float(np.median(np.diff(beats)))
     t_stop = min(hi_ok, c + int(min(0.7 * rr_samples, 0.65 * fs)))
     # spatial magnitude of the ST-T (baseline: the PR-segment level), smoothed: T waves are slow
-    sos_t = sps.butter(2, min(cfg.t_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
-    mag = np.sqrt(np.mean(sps.sosfiltfilt(sos_t, medb[indep], axis=-1) ** 2, axis=0))
-    t_off = _t_end(mag, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg)
+    mag = np.sqrt(np.mean(_smooth(medb[indep], fs, cfg.t_lowpass_hz) ** 2, axis=0))
+    t_hard = c + int(0.85 * rr_samples)                                      # before the next QRS
+    t_off = _t_end(mag, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg, t_hard)
     if t_off is None:
         notes.append("QT: T wave too small or not found")
         qt_ms = None
@@ -520,14 +537,13 @@ def measure(record, config: MeasureConfig | None = None) -> Measurements:
     if t_off is not None:
         p_lo = max(p_lo, int(t_off - rr_samples))
     # P waves hold little above 40 Hz; the median beat's noise does
-    sos_lp = sps.butter(2, min(cfg.p_lowpass_hz, 0.4 * fs), btype="lowpass", fs=fs, output="sos")
-    med_lp = sps.sosfiltfilt(sos_lp, medb[indep], axis=-1)
-    sv_lp = np.sqrt(np.sum(_velocity(med_lp, fs) ** 2, axis=0))
+    med_lp = _smooth(medb[indep], fs, cfg.p_lowpass_hz)
+    sv_lp = np.sqrt(np.sum(_smooth(medb[indep], fs, cfg.p_lowpass_hz, order=1) ** 2, axis=0))
     p_on, p_off, why = _p_wave(med_lp, sv_lp, fs, qrs_on, p_lo, cfg)
     if p_on is not None:
         a = max(0, p_on - int(round(0.01 * fs)))
         b = min(qrs_on - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
-        beat_p = sps.sosfiltfilt(sos_lp, segs[indep][:, :, max(0, a - int(0.05 * fs)):b], axis=-1)
+        beat_p = _smooth(segs[indep][:, :, max(0, a - int(0.05 * fs)):b], fs, cfg.p_lowpass_hz)
         cons = _p_consistency(beat_p[:, :, a - max(0, a - int(0.05 * fs)):].transpose(1, 0, 2))
         if not np.isfinite(cons) or cons < cfg.p_corr_min:
             p_on = p_off = None
@@ -564,26 +580,24 @@ def measure(record, config: MeasureConfig | None = None) -> Measurements:
     global_fid = {key: to_record(k) for key, k in glob_med.items()}
     global_fid["r_peak"] = beats.astype(float)
     fiducials = {}
-    n_hold = max(1, int(round(cfg.hold_s * fs)))
     for li, lead in enumerate(STANDARD_LEADS):
         if not usable[li]:
             nan = np.full(n, np.nan)
             fiducials[lead] = LeadFiducials(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy())
             continue
-        lv = np.abs(v[li])
-        l_on, l_off = _qrs_bounds(lv, c, fs, cfg, lo_ok, hi_ok)
+        l_on, l_off = _qrs_bounds(np.abs(v[li]), c, fs, cfg, lo_ok, hi_ok)
+        if cfg.refine_hz and l_on is not None and l_off is not None:
+            l_on, l_off = _refine(med[li:li + 1], fs, cfg, l_on, l_off, c)
         l_t = None
         if t_off is not None:
-            y = medb[li] if abs(medb[li, qrs_off:t_off].max()) >= abs(medb[li, qrs_off:t_off].min()) else -medb[li]
-            l_t = _t_end(y, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg)
+            y = _smooth(medb[li], fs, cfg.t_lowpass_hz)
+            y = y if y[qrs_off:t_off].max() >= -y[qrs_off:t_off].min() else -y      # T up or down
+            l_t = _t_end(y, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg, t_hard)
         l_pon = l_poff = None
         if p_on is not None:
-            lvp = lv[p_lo:qrs_on]
-            if lvp.size and lvp.max() > 0:
-                vmax = float(lvp.max())
-                steep = np.flatnonzero(lvp >= 0.5 * vmax)
-                l_pon = _walk_out(lv, p_lo, qrs_on, p_lo + int(steep[0]), cfg.p_on_frac * vmax, n_hold, True)
-                l_poff = _walk_out(lv, p_lo, qrs_on, p_lo + int(steep[-1]), cfg.p_off_frac * vmax, n_hold, False)
+            lead_lp = _smooth(medb[li:li + 1], fs, cfg.p_lowpass_hz)
+            lead_v = np.abs(_smooth(medb[li], fs, cfg.p_lowpass_hz, order=1))
+            l_pon, l_poff, _ = _p_wave(lead_lp, lead_v, fs, qrs_on, p_lo, cfg)
         r = np.full(n, np.nan)
         for j, bt in enumerate(beats):
             a, b = bt - (c - qrs_on), bt + (qrs_off - c) + 1

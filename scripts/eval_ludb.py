@@ -1,7 +1,7 @@
 """Accuracy of mirage_model.measure against the LUDB cardiologists' annotations.
 
-LUDB (Lobachevsky University ECG Database 1.0.1, Kalyakulina et al., IEEE Access 2020): 200...
-here records 1-100 at 500 Hz, 10 s, 12 leads, each lead annotated on its own by cardiologists
+LUDB (Lobachevsky University ECG Database 1.0.1, Kalyakulina et al., IEEE Access 2020): records
+1-100 of its 200 (those in the project's shared copy) at 500 Hz, 10 s, 12 leads, each lead annotated on its own by cardiologists
 (files N.i ... N.v6; '(' onset, 'p'/'N'/'t' peak, ')' offset of each wave).
 
 Reference (global intervals, as IEC 60601-2-25 / CSE define them):
@@ -160,7 +160,6 @@ def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = Non
         ref.pop("beats")
         rows.append({"record": stem.stem, "rhythm": rhythms.get(stem.stem, ""), "ours": ours, "ref": ref,
                      "notes": list(getattr(m, "notes", ())), "time_ms": round(times[-1] * 1000, 1)})
-    ids = [int(r["record"]) for r in rows]
     out = {"n_records": len(rows), "time_ms_median": round(float(np.median(times)) * 1000, 1),
            "time_ms_max": round(float(np.max(times)) * 1000, 1), "summary": {}, "rows": rows}
     for name, subset in (("all", None),
@@ -173,7 +172,6 @@ def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = Non
     out["af_flutter_pr_none"] = sum(1 for r in rows if r["rhythm"].lower().startswith("atrial")
                                     and r["ours"]["pr_ms"] is None)
     out["af_flutter_n"] = sum(1 for r in rows if r["rhythm"].lower().startswith("atrial"))
-    del ids
     return out
 
 
@@ -183,13 +181,13 @@ def markdown(res: dict, title: str = "mirage_model.measure vs LUDB cardiologists
              "difference over the records where both have a value.", ""]
     for name, summ in res["summary"].items():
         lines += [f"**{name}**", "",
-                  "| quantity | n | mean diff | SD | MAE | ours None | ref None | ours None, ref has | IEC 60601-2-25 (mean / SD) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| quantity | n | mean diff | SD | MAE | ours None | ref None | ours None, ref has | ours has, ref None | IEC 60601-2-25 (mean / SD) |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for k, s in summ.items():
             tol = IEC_TOLERANCE.get(k)
             tol_s = f"+-{tol[0]:g} / {tol[1]:g} ms" if tol else "-"
             lines.append(f"| {k} | {s['n']} | {s['mean']} | {s['sd']} | {s['mae']} | {s['ours_none']} | "
-                         f"{s['ref_none']} | {s['ours_none_ref_has']} | {tol_s} |")
+                         f"{s['ref_none']} | {s['ours_none_ref_has']} | {s['ours_has_ref_none']} | {tol_s} |")
         lines.append("")
     lines.append(f"Atrial fibrillation/flutter records with PR None: {res['af_flutter_pr_none']} of "
                  f"{res['af_flutter_n']}.")

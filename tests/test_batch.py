@@ -211,25 +211,43 @@ def test_missing_folder(predictor, tmp_path):
         score_folder(tmp_path / "nope", predictor, tmp_path / "r.csv")
 
 
-def test_pdfs_and_workers(mixed, predictor, tmp_path):
-    """Loader processes give the same rows as in-process loading; one PDF per scored record."""
+def test_pdfs_in_process(tmp_path, predictor):
+    """One PDF per scored record, named after the record's path; errors get no PDF."""
     pypdf = pytest.importorskip("pypdf")
+    samples = [h for h in mm.sample_records() if h.stem in ("00417_lr", "1")]
+    if len(samples) < 2:
+        pytest.skip("bundled sample records not present")
+    folder = tmp_path / "recs"
+    for h in samples:
+        (folder / h.parent.name).mkdir(parents=True)
+        for f in h.parent.glob(h.stem + ".*"):
+            shutil.copy(f, folder / h.parent.name / f.name)
+    (folder / "empty.hea").write_bytes(b"")
+    pdfs = tmp_path / "pdfs"
+    summary = score_folder(folder, predictor, tmp_path / "r.csv", measure=False, pdf_dir=pdfs)
+    rows = _csv_rows(tmp_path / "r.csv")
+    assert summary.pdfs == 2 and summary.failed == 1
+    for row in rows:
+        if row["status"] == "ok":
+            assert row["pdf"] == str(Path(row["record_path"]).with_suffix(".pdf").as_posix())
+            text = pypdf.PdfReader(str(pdfs / row["pdf"])).pages[0].extract_text()
+            assert f"record {row['record_id']}" in text and mm.RESEARCH_USE_NOTICE in text
+        else:
+            assert row["pdf"] == ""
+    assert not list(pdfs.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("method", [
+    "fork",                                                     # fast: the pool logic itself
+    pytest.param("forkserver", marks=pytest.mark.slow),         # the default (imports torch per server)
+])
+def test_loader_processes_give_the_same_rows(mixed, predictor, tmp_path, method):
     folder, good = mixed
     one = tmp_path / "one.csv"
     score_folder(folder, predictor, one, measure=False)
     two = tmp_path / "two.csv"
-    pdfs = tmp_path / "pdfs"
-    summary = score_folder(folder, predictor, two, measure=False, workers=2, pdf_dir=pdfs, chunk_size=2)
+    summary = score_folder(folder, predictor, two, measure=False, workers=2, chunk_size=2,
+                           mp_context=method)
     rows_one, rows_two = _csv_rows(one), _csv_rows(two)
-    assert [r["record_path"] for r in rows_one] == [r["record_path"] for r in rows_two]
-    for a, b in zip(rows_one, rows_two):
-        assert {k: a[k] for k in a} == {k: b[k] for k in a}
-    assert summary.pdfs == len(good)
-    for row in rows_two:
-        if row["status"] == "ok":
-            pdf = pdfs / row["pdf"]
-            text = pypdf.PdfReader(str(pdf)).pages[0].extract_text()
-            assert row["record_id"] in text and mm.RESEARCH_USE_NOTICE in text
-        else:
-            assert row["pdf"] == ""
-    assert not list(pdfs.rglob("*.tmp"))
+    assert rows_one == rows_two
+    assert summary.scored == len(good) and summary.failed == len(BAD)

@@ -80,3 +80,18 @@ def test_bench_bad_inputs_are_clear_errors(tmp_path, capsys):
     assert "missing" in capsys.readouterr().err
     assert main(["bench", "--records", str(tmp_path / "nodir"), "--out", str(tmp_path / "x.json")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_bench_reports_an_unavailable_baseline(tmp_path, records_dir, monkeypatch, capsys):
+    def not_yet(reference):
+        raise NotImplementedError
+
+    monkeypatch.setattr(bench, "_baseline", not_yet)
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "b.json"
+    assert main(["bench", "--model", str(ckpt), "--records", str(records_dir), "--out", str(out),
+                 "--threads", "1", *FAST]) == 0
+    result = json.loads(out.read_text())
+    assert result["models"][1]["unavailable"].startswith("models/baselines.py")
+    assert result["machine"]["torch_threads"] == 1
+    assert "unavailable" in capsys.readouterr().out

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from training_cli import datasets as D
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "resources" / "samples"
+from helpers_training import make_folder, make_mini_ptbxl
 
 # Hand-checked against scp_statements.csv (diagnostic_class / diagnostic_subclass of each code;
 # codes kept whatever their likelihood; form and rhythm codes ignored for the diagnostic tasks).
@@ -39,8 +37,21 @@ def ptbxl_meta(shared_datasets, tmp_path_factory):
     return root
 
 
-def test_ptbxl_superdiagnostic_matches_hand_derivation(ptbxl_meta):
-    ds = D.open_dataset(f"ptbxl:{ptbxl_meta}", "superdiagnostic")
+@pytest.fixture(scope="module")
+def ptbxl_task(ptbxl_meta):
+    """open_dataset on the shared metadata, once per task."""
+    opened = {}
+
+    def get(task):
+        if task not in opened:
+            opened[task] = D.open_dataset(f"ptbxl:{ptbxl_meta}", task)
+        return opened[task]
+
+    return get
+
+
+def test_ptbxl_superdiagnostic_matches_hand_derivation(ptbxl_task):
+    ds = ptbxl_task("superdiagnostic")
     by_id = {it.record_id: it for it in ds.items}
     assert ds.classes == ["NORM", "MI", "STTC", "CD", "HYP"]
     for rid, labels in HAND_SUPER.items():
@@ -55,28 +66,28 @@ def test_ptbxl_superdiagnostic_matches_hand_derivation(ptbxl_meta):
     assert y.shape == (21388, 5) and y.sum(1).min() == 1
 
 
-def test_ptbxl_other_tasks(ptbxl_meta):
-    sub = D.open_dataset(f"ptbxl:{ptbxl_meta}", "subdiagnostic")
+def test_ptbxl_other_tasks(ptbxl_task):
+    sub = ptbxl_task("subdiagnostic")
     by_id = {it.record_id: it for it in sub.items}
     for rid, labels in HAND_SUB.items():
         assert tuple(sorted(by_id[rid].labels)) == labels
     assert len(sub.classes) == 23
-    rhythm = D.open_dataset(f"ptbxl:{ptbxl_meta}", "rhythm")
+    rhythm = ptbxl_task("rhythm")
     assert {it.record_id: it.labels for it in rhythm.items}["1"] == ("SR",)
-    form = D.open_dataset(f"ptbxl:{ptbxl_meta}", "form")
+    form = ptbxl_task("form")
     assert {it.record_id: it.labels for it in form.items}["1"] == ("LVOLT",)
-    mi = D.open_dataset(f"ptbxl:{ptbxl_meta}", "mi")
+    mi = ptbxl_task("mi")
     mi_by = {it.record_id: it.labels for it in mi.items}
     assert mi.classes == ["MI"] and mi_by["8"] == ("MI",) and mi_by["1"] == () and mi_by["2000"] == ()
     assert len(mi.items) == 21388
-    alltask = D.open_dataset(f"ptbxl:{ptbxl_meta}", "all")
+    alltask = ptbxl_task("all")
     assert len(alltask.classes) == 71
 
 
-def test_ptbxl_clinical(ptbxl_meta):
+def test_ptbxl_clinical(ptbxl_meta, ptbxl_task):
     import pandas as pd
 
-    ds = D.open_dataset(f"ptbxl:{ptbxl_meta}", "superdiagnostic")
+    ds = ptbxl_task("superdiagnostic")
     db = pd.read_csv(ptbxl_meta / "ptbxl_database.csv", index_col="ecg_id")
     by_id = {it.record_id: it for it in ds.items}
     c1 = by_id["1"].clinical
@@ -94,26 +105,6 @@ def test_unknown_task_and_bad_spec(ptbxl_meta, tmp_path):
         D.open_dataset(str(tmp_path))
     with pytest.raises(D.DatasetError, match="ptbxl_database.csv"):
         D.open_dataset(f"ptbxl:{tmp_path}")
-
-
-def make_mini_ptbxl(dst: Path) -> Path:
-    """The shipped PTB-XL samples as a PTB-XL root with a hand-written scp_statements.csv."""
-    import pandas as pd
-
-    shutil.copytree(SAMPLES / "ptbxl", dst)
-    (dst / "scp_statements.csv").write_text(
-        ",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass\n"
-        "NORM,normal ECG,1.0,,,NORM,NORM\n"
-        "IMI,inferior MI,1.0,,,MI,IMI\n"
-        "CLBBB,complete LBBB,1.0,,,CD,CLBBB\n"
-        "LVH,left ventricular hypertrophy,1.0,,,HYP,LVH\n"
-        "QWAVE,Q waves present,,1.0,,,\n"
-        "VCLVH,voltage criteria for LVH,,1.0,,,\n"
-        "SR,sinus rhythm,,,1.0,,\n")
-    db = pd.read_csv(dst / "ptbxl_database.csv")
-    db["strat_fold"] = [1, 2, 9, 10][: len(db)]          # one record in val, one in test
-    db.to_csv(dst / "ptbxl_database.csv", index=False)
-    return dst
 
 
 def test_ptbxl_on_shipped_records(tmp_path):
@@ -173,28 +164,6 @@ def test_challenge_user_label_map_and_split_file(tmp_path):
     bad.write_text("code_x,name\n1,2\n")
     with pytest.raises(D.DatasetError, match="bad.csv"):
         D.open_dataset(f"challenge:{data}", label_map=bad)
-
-
-def make_folder(root: Path, n_copies: int = 3) -> tuple[Path, Path]:
-    """A folder dataset of shipped samples (copied under several names) + labels.csv."""
-    src = SAMPLES / "ptbxl" / "records100"
-    recs = sorted(src.rglob("*.hea"))
-    root.mkdir(parents=True, exist_ok=True)
-    rows = ["record_id,labels"]
-    k = 0
-    for c in range(n_copies):
-        for hea in recs:
-            stem = f"ecg{k:03d}"
-            # a WFDB header names its signal file: rename both consistently
-            text = hea.read_text().replace(hea.stem, stem)
-            (root / f"{stem}.hea").write_text(text)
-            shutil.copy(hea.with_suffix(".dat"), root / f"{stem}.dat")
-            lab = {"00417_lr": "NORM", "11125_lr": "MI", "04016_lr": "CD", "10388_lr": "HYP"}[hea.stem]
-            rows.append(f"{stem},{lab};{'NORM' if lab == 'HYP' and c == 0 else lab}")
-            k += 1
-    labels = root / "labels.csv"
-    labels.write_text("\n".join(rows) + "\n")
-    return root, labels
 
 
 def test_folder_dataset_labels_and_labs(tmp_path):

@@ -211,11 +211,13 @@ def test_predict_from_a_path_times_loading(predictor, tmp_path):
 
 def test_clinical_used_and_ignored(predictor, record):
     pred = predictor.predict(record, {"age": 55, "sex": "M", "troponin_t": (14, "ng/L"), "height": None,
-                                      "eye_colour": "blue"}, explain=False)
+                                      "crp": 3.0}, explain=False)
     used = pred.clinical_used
     assert set(used["used"]) == {"age", "sex"}
-    assert set(used["ignored"]) == {"troponin_t", "eye_colour"}
+    assert set(used["ignored"]) == {"troponin_t", "crp"}
     assert set(used["missing"]) == {"height", "weight"}
+    with pytest.raises(ClinicalError, match="eye_colour"):      # not a clinical feature at all: a typo
+        predictor.predict(record, {"eye_colour": "blue"}, explain=False)
 
 
 def test_clinical_values_change_the_output(predictor, record):
@@ -287,3 +289,15 @@ def test_ablation_without_labs_ignores_clinical(tmp_path, record):
     path = make_tiny_checkpoint(tmp_path / "nolabs", use_labs=False)
     pred = Predictor(path, device="cpu").predict(record, {"age": 50}, explain=False)
     assert pred.clinical_used["used"] == {} and pred.clinical_used["ignored"] == {"age": 50}
+
+
+def test_thread_policy():
+    from mirage_model.inference import configure_threads, default_threads
+
+    assert [default_threads(c) for c in (1, 2, 3, 4, 8, 64)] == [1, 1, 1, 2, 4, 4]
+    before = torch.get_num_threads()
+    try:
+        assert configure_threads(2) == 2 == torch.get_num_threads()
+        assert configure_threads() == 2            # an explicit choice is kept by later Predictors
+    finally:
+        torch.set_num_threads(before)

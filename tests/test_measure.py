@@ -28,8 +28,9 @@ _PRECORDIAL = {"V1": (-0.6, 0.3, -0.2), "V2": (-0.2, 0.8, 0.6), "V3": (0.4, 1.2,
 
 
 def _hump(n: int) -> np.ndarray:
-    """A half-sine of exactly n samples, zero outside: a known onset and offset, with a slope there."""
-    return np.sin(np.pi * (np.arange(n) + 0.5) / n)
+    """A sine-squared hump of exactly n samples, zero outside: a known onset and offset, and, as
+    in real waves, no jump in slope there."""
+    return np.sin(np.pi * (np.arange(n) + 0.5) / n) ** 2
 
 
 def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
@@ -224,16 +225,23 @@ def ludb(shared_datasets):
     return data, _eval_module()
 
 
-@pytest.mark.parametrize("rid", ["1", "2", "7"])
-def test_ludb_sinus_records_against_annotations(ludb, rid):
+def test_ludb_records_against_annotations(ludb):
+    """Records 1-20 (all of them, not picked): bias and typical error against the cardiologists."""
     data, ev = ludb
-    rec = ev.load_ludb_record(data / rid)
-    ref = ev.ludb_reference(data / rid, rec.fs)
-    m = measure(rec)
-    assert m.heart_rate_bpm == pytest.approx(ref["heart_rate_bpm"], abs=3)
-    assert m.pr_ms == pytest.approx(ref["pr_ms"], abs=25)
-    assert m.qrs_ms == pytest.approx(ref["qrs_ms"], abs=25)
-    assert m.qt_ms == pytest.approx(ref["qt_ms"], abs=50)
+    diffs = {"heart_rate_bpm": [], "pr_ms": [], "qrs_ms": [], "qt_ms": []}
+    for rid in range(1, 21):
+        rec = ev.load_ludb_record(data / str(rid))
+        ref = ev.ludb_reference(data / str(rid), rec.fs)
+        ours = measure(rec).as_dict()
+        for k in diffs:
+            if ours[k] is not None and ref[k] is not None:
+                diffs[k].append(ours[k] - ref[k])
+    d = {k: np.asarray(v) for k, v in diffs.items()}
+    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 15
+    assert np.median(np.abs(d["heart_rate_bpm"])) < 1.0
+    assert abs(d["pr_ms"].mean()) < 10 and np.median(np.abs(d["pr_ms"])) < 15
+    assert abs(d["qrs_ms"].mean()) < 10 and np.median(np.abs(d["qrs_ms"])) < 15
+    assert abs(d["qt_ms"].mean()) < 30 and np.median(np.abs(d["qt_ms"])) < 30
 
 
 @pytest.mark.parametrize("rid", ["38", "44", "51", "83"])

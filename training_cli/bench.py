@@ -7,8 +7,12 @@ Per model, in one run on one machine:
       preprocessing), and windows/s through the model alone;
     - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
       same config (random inputs; the project loss when it is available);
-    - peak memory: the process's max RSS (``resource.getrusage``) after each model's runs, and
+    - peak memory: the process's max RSS (``resource.getrusage``) during inference and during
+      training, each phase's peak measured separately where Linux allows resetting the mark, and
       CUDA max allocated when on a GPU.
+
+Latency is wall-clock time, so other work on the machine inflates it; the CPU time per record and
+the load average are recorded next to it for that reason.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="batch for throughput and training (32)")
     p.add_argument("--batches", type=int, default=3, help="timed batches for batch throughput (3)")
     p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
+                        "see mirage_model.inference.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
     p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
     p.set_defaults(func=run)
@@ -59,6 +66,17 @@ def _stats(values: list[float]) -> dict:
     arr = np.sort(np.asarray(values, dtype=np.float64)) * 1000.0
     p95 = arr[min(len(arr) - 1, int(np.ceil(0.95 * len(arr))) - 1)]
     return {"median_ms": round(float(statistics.median(arr)), 2), "p95_ms": round(float(p95), 2), "n": len(arr)}
+
+
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark (Linux >= 4.0: ``echo 5 > /proc/self/clear_refs``), so that
+    ``getrusage`` reports the peak of the phase that follows. False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def _peak_rss_mb() -> float:
@@ -86,6 +104,10 @@ def machine_info(device: str) -> dict:
         "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform(),
         "device": device,
     }
+    try:
+        info["load_average"] = [round(v, 2) for v in os.getloadavg()]   # other work on the machine
+    except OSError:
+        pass
     if device.startswith("cuda"):
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
@@ -130,7 +152,7 @@ def _random_mirage(preset: str):
     return LoadedModel(model=model, model_type="mirage", task=config.task, labels=list(DEFAULT_LABELS),
                        schema=default_schema(list(DEFAULT_CLINICAL)), preprocess=PreprocessConfig(),
                        render=RenderConfig(), thresholds=[0.5] * len(DEFAULT_LABELS),
-                       name=f"random-init {preset} preset (untrained)")
+                       name=f"MIRAGE {preset} (random init)")
 
 
 def _baseline(reference):
@@ -162,15 +184,18 @@ def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dic
     """Per-record end-to-end latency; ``sources`` are paths (loaded each time) or EcgRecords."""
     from mirage_model.io import load_record
 
-    stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total")}
+    stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total",
+                                                      "cpu_total")}
     for i in range(warmup + n):
         src = sources[i % len(sources)]
+        c0 = time.process_time()
         t0 = time.perf_counter()
         rec = load_record(src) if isinstance(src, (str, os.PathLike)) else src
         t_load = time.perf_counter() - t0
         pred = predictor.predict(rec, _record_clinical(rec), explain=explain)
         _sync(predictor.device)
         total = time.perf_counter() - t0
+        cpu = time.process_time() - c0          # CPU seconds of all threads (spinning ones included)
         if i < warmup:
             continue
         stages["load"].append(t_load)
@@ -178,6 +203,7 @@ def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dic
             if k in pred.timings:
                 stages[k].append(pred.timings[k])
         stages["total"].append(total)
+        stages["cpu_total"].append(cpu)
     return {k: _stats(v) for k, v in stages.items() if v}
 
 
@@ -282,14 +308,29 @@ def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
             "parameters": int(sum(p.numel() for p in model.parameters()))}
 
 
-def bench_model(loaded, predictor, sources, records, args) -> dict:
+def _release_memory() -> None:
+    """Return freed heap to the OS (glibc keeps it otherwise), so the next phase's RSS is its own."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def bench_inference(loaded, predictor, sources, records, args) -> dict:
+    """Latency (with and without explanations), render, batch throughput and peak RSS of inference."""
     import torch
 
     device = predictor.device
+    _release_memory()
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
     row: dict = {"name": predictor.name, "model_type": loaded.model_type,
                  "parameters": int(sum(p.numel() for p in predictor.model.parameters()))}
+    row["peak_rss_scope"] = "per phase" if _reset_peak_rss() else "process so far"
     t0 = time.perf_counter()
     predictor.predict(records[0], _record_clinical(records[0]), explain=False)
     row["first_call_ms"] = round(1000 * (time.perf_counter() - t0), 1)
@@ -297,11 +338,25 @@ def bench_model(loaded, predictor, sources, records, args) -> dict:
     row["latency_explain"] = bench_latency(predictor, sources, args.n, args.warmup, explain=True)
     row["render"] = bench_render(predictor, records[0], args.n)
     row["batch"] = bench_batch(predictor, records, args.batch_size, args.batches)
-    row["train"] = bench_train(loaded, device, args.batch_size, args.train_steps)
     row["peak_rss_mb"] = _peak_rss_mb()
     if device.startswith("cuda"):
         row["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
     return row
+
+
+def bench_training(loaded, device: str, args) -> dict:
+    """Training throughput and the peak RSS (and CUDA memory) of training."""
+    import torch
+
+    _release_memory()
+    _reset_peak_rss()
+    if device.startswith("cuda"):
+        torch.cuda.reset_peak_memory_stats()
+    out = bench_train(loaded, device, args.batch_size, args.train_steps)
+    out["peak_rss_mb"] = _peak_rss_mb()
+    if device.startswith("cuda"):
+        out["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
+    return out
 
 
 # -- output --------------------------------------------------------------------------------------
@@ -317,12 +372,15 @@ def format_table(result: dict) -> str:
     lines = []
     m = result["machine"]
     lines.append(f"machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} "
-                 f"({m['torch_threads']} threads), device {m['device']}{' ' + m['gpu'] if 'gpu' in m else ''}")
+                 f"(threads: {m['torch_threads']}), device {m['device']}{' ' + m['gpu'] if 'gpu' in m else ''}")
     lines.append(f"records: {result['records']['source']} ({result['records']['count']}), n={result['n']}")
-    lines.append("latency in ms, median/p95; 'preprocess' includes render")
-    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>11} {'predict':>11} "
-              f"{'total':>11} {'explain':>11} {'total+expl':>11} {'batch rec/s':>11} {'model win/s':>11} "
-              f"{'train smp/s':>11} {'peak RSS MB':>11}")
+    if "load_average" in m:
+        lines.append(f"load average at the end (1, 5, 15 min): {m['load_average']}")
+    lines.append("latency in ms, median/p95 ('preprocess' includes render; 'cpu' = CPU time of all threads "
+                 "per record); throughput per second; peak RSS in MB for inference / training")
+    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
+              f"{'total':>11} {'cpu':>11} {'explain':>11} {'total+expl':>11} {'batch rec':>9} "
+              f"{'model win':>9} {'train smp':>9} {'peak RSS':>11}")
     lines.append(header)
     lines.append("-" * len(header))
     for row in result["models"]:
@@ -331,13 +389,15 @@ def format_table(result: dict) -> str:
             continue
         lat, lex = row["latency"], row["latency_explain"]
         render = f"{row['render']['median_ms']:.1f}/{row['render']['p95_ms']:.1f}"
+        rss = f"{row['peak_rss_mb']:.0f}/{row['train']['peak_rss_mb']:.0f}"
         lines.append(
             f"{row['name'][:34]:<34} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
-            f"{render:>11} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lex, 'explain'):>11} "
-            f"{_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>11} {row['batch']['model_windows_per_s']:>11} "
-            f"{row['train']['samples_per_s']:>11} {row['peak_rss_mb']:>11}")
+            f"{render:>9} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
+            f"{_fmt(lex, 'explain'):>11} {_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>9} "
+            f"{row['batch']['model_windows_per_s']:>9} {row['train']['samples_per_s']:>9} {rss:>11}")
         if "cuda_max_allocated_mb" in row:
-            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB")
+            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
+                         f"{row['train']['cuda_max_allocated_mb']} MB training")
     for note in result.get("notes", []):
         lines.append(f"note: {note}")
     return "\n".join(lines)
@@ -355,7 +415,7 @@ def run(args) -> int:
     except ValueError as err:
         print(f"mirage bench: {err}", file=sys.stderr)
         return 2
-    configure_threads()
+    configure_threads(args.threads)
 
     # models
     model_path = args.model if args.model is not None else default_model_path()
@@ -402,20 +462,33 @@ def run(args) -> int:
 
     result = {"machine": machine_info(device), "model": model_desc, "records": {"source": source,
               "count": len(records)}, "n": args.n, "models": [], "notes": notes}
-    log.info("benchmarking %s on %s", predictor.name, device)
-    result["models"].append(bench_model(loaded, predictor, sources, records, args))
-
+    # every model's inference first, then every model's training, so that no inference phase
+    # runs in a heap that training has grown
+    runs = [(loaded, predictor)]
     if not args.no_baseline:
         try:
             base = _baseline(loaded)
         except NotImplementedError:
-            result["models"].append({"name": "resnet1d_wang", "model_type": "resnet1d_wang",
-                                     "unavailable": "models/baselines.py ResNet1dWang not implemented yet"})
-        else:
-            base_pred = Predictor.from_loaded(base, device=device, batch_size=args.batch_size)
-            log.info("benchmarking %s on %s", base_pred.name, device)
-            result["models"].append(bench_model(base, base_pred, sources, records, args))
-    result["notes"].append("peak RSS is the process's maximum so far: the baseline row includes MIRAGE's")
+            base = None
+            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
+                           "unavailable": "models/baselines.py ResNet1dWang not implemented yet"}
+        except (ValueError, TypeError) as err:
+            base = None
+            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
+                           "unavailable": f"could not build it: {err}"}
+        if base is not None:
+            runs.append((base, Predictor.from_loaded(base, device=device, batch_size=args.batch_size)))
+    for lm, pred in runs:
+        log.info("benchmarking inference of %s on %s", pred.name, device)
+        result["models"].append(bench_inference(lm, pred, sources, records, args))
+    for (lm, pred), row in zip(runs, result["models"]):
+        log.info("benchmarking training of %s on %s", pred.name, device)
+        row["train"] = bench_training(lm, device, args)
+    if not args.no_baseline and len(runs) == 1:
+        result["models"].append(unavailable)
+    if any(r.get("peak_rss_scope") == "process so far" for r in result["models"]):
+        result["notes"].append("peak RSS could not be reset per phase here: each figure is the process's "
+                               "maximum so far")
 
     table = format_table(result)
     print(table)

@@ -9,8 +9,9 @@ window of each record is stored as numpy ``.npy`` files that later runs open as 
     CACHE_DIR/<kind>-<key>/meta.json    record ids, settings, failures, timings
 
 ``key`` hashes everything that made the arrays: the preprocess and render configs, the dataset's
-identity, the ordered record list and the source of the transform (io, preprocess, render), so a
-change to any of them builds a new cache and an unchanged run starts in seconds. A record that
+identity, the ordered record list and a behavioural fingerprint of the transform (the outputs of
+io + preprocess + render on fixed probes, ``transform_version``), so a change to any of them
+builds a new cache and an unchanged run starts in seconds. A record that
 fails to load or preprocess is reported once (file and reason) and marked as failed.
 """
 
@@ -39,14 +40,45 @@ def default_cache_dir() -> Path:
 
 
 def transform_version() -> str:
-    """Hash of the library source that turns a file into model inputs (io, preprocess, render)."""
-    import mirage_model
-    from mirage_model import io, preprocess, render
+    """Behavioural fingerprint of the transform that turns a file into model inputs.
 
-    h = hashlib.sha256(mirage_model.__version__.encode())
-    for mod in (io, preprocess, render):
-        h.update(Path(mod.__file__).read_bytes())
-    return h.hexdigest()[:16]
+    Hashes the library version and the outputs of ``preprocess.model_inputs`` on fixed probe
+    signals (500 Hz and 100 Hz, with a missing stretch) plus the signal ``io.load_record`` reads
+    from a shipped sample record: any change to loading, filtering, resampling, normalisation or
+    rendering changes it; edits that leave the outputs alone (comments, refactors) do not.
+    """
+    global _TRANSFORM_VERSION
+    if _TRANSFORM_VERSION is not None:
+        return _TRANSFORM_VERSION
+    import mirage_model
+    from mirage_model.preprocess import model_inputs
+
+    h = hashlib.sha256(f"{mirage_model.__version__}|{FORMAT_VERSION}".encode())
+    rng = np.random.default_rng(12345)
+    for fs, seconds in ((500.0, 12.0), (100.0, 10.0)):
+        t = np.arange(int(fs * seconds)) / fs
+        sig = (np.sin(2 * np.pi * 1.2 * t)[None, :] * np.linspace(0.2, 1.5, 12)[:, None]
+               + 0.05 * rng.standard_normal((12, len(t)))).astype(np.float32)
+        sig[3, 200:260] = np.nan
+        mi = model_inputs(sig, fs)
+        for arr in (mi.signal, mi.image, mi.mv, mi.starts_s):
+            h.update(np.ascontiguousarray(arr).tobytes())
+    try:
+        from mirage_model.io import load_record
+        from mirage_model.paths import sample_records
+
+        samples = sample_records()
+        if samples:
+            rec = load_record(samples[0])
+            h.update(np.ascontiguousarray(rec.signal).tobytes())
+            h.update(f"{rec.fs}".encode())
+    except Exception as err:  # noqa: BLE001 - the fingerprint must not fail when samples are absent/odd
+        h.update(type(err).__name__.encode())
+    _TRANSFORM_VERSION = h.hexdigest()[:16]
+    return _TRANSFORM_VERSION
+
+
+_TRANSFORM_VERSION: str | None = None
 
 
 @dataclass

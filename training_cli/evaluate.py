@@ -69,8 +69,8 @@ def run(args) -> int:
                             progress=not args.no_progress)
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
-    print(f"{args.split}: macro AUROC {macro['auroc']:.4f}" + (f" (95% CI {ci[0]:.4f}-{ci[1]:.4f})" if ci else "")
-          + f", macro AUPRC {macro['auprc']:.4f}, macro F1 {macro['f1']:.4f} on {m['n']} records")
+    print(f"{args.split}: macro AUROC {_fmt(macro['auroc'], ci)}, macro AUPRC {_fmt(macro['auprc'])}, "
+          f"macro F1 {_fmt(macro['f1'])} on {m['n']} records")
     return 0
 
 
@@ -161,8 +161,8 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
         logger.warning("could not draw ROC/PR curves: %s", err)
     (folder / "metrics.md").write_text(markdown_summary(metrics))
-    logger.info("%s %s: macro AUROC %.4f on %d records; wrote %s", loaded.name or model_path, split,
-                metrics["macro"]["auroc"] or float("nan"), metrics["n"], json_path)
+    logger.info("%s %s: macro AUROC %s on %d records; wrote %s", loaded.name or model_path, split,
+                _fmt(metrics["macro"]["auroc"]), metrics["n"], json_path)
     return metrics
 
 
@@ -199,11 +199,11 @@ def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], m
             ax.plot([0, 1], [0, 1], "k:", lw=0.8)
             ax.set_xlabel("1 - specificity")
             ax.set_ylabel("sensitivity")
-            ax.set_title(f"ROC, {metrics.get('split', '')} (macro AUROC {metrics['macro']['auroc']:.3f})")
+            ax.set_title(f"ROC, {metrics.get('split', '')} (macro AUROC {_fmt(metrics['macro']['auroc'])})")
         else:
             ax.set_xlabel("recall (sensitivity)")
             ax.set_ylabel("precision (PPV)")
-            ax.set_title(f"PR, {metrics.get('split', '')} (macro AUPRC {metrics['macro']['auprc']:.3f})")
+            ax.set_title(f"PR, {metrics.get('split', '')} (macro AUPRC {_fmt(metrics['macro']['auprc'])})")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.01)
         ax.grid(alpha=0.3)

@@ -68,6 +68,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-measure", dest="measure", action="store_false",
                    help="skip the interval measurement columns (faster)")
     p.add_argument("--chunk-size", type=int, default=32, help="records per batched forward pass")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads for the model (default 1: each chunk is already a batch, and "
+                   "on a busy CPU more threads wait on each other; use --workers for parallelism)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
@@ -77,8 +80,8 @@ def run(args) -> int:
     from mirage_model.batch import BatchError, score_folder
 
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
-    if args.workers < 1:
-        print("error: --workers must be at least 1", file=sys.stderr)
+    if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
+        print("error: --workers, --threads and --chunk-size must be at least 1", file=sys.stderr)
         return 2
     if not args.folder.is_dir():
         print(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}",
@@ -114,7 +117,7 @@ def run(args) -> int:
             args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
             workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
-            explain=args.explain, chunk_size=args.chunk_size)
+            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads)
     except BatchError as err:
         if bar is not None:
             bar.close()

@@ -816,13 +816,18 @@ def main(args) -> int:
         common.write_json(out / "summary.json", summary)
         logger.info("done in %.0f s: best val macro AUROC %.4f (epoch %d)%s; %d records skipped; outputs in %s",
                     duration, best["auroc"], best["epoch"],
-                    f", test macro AUROC {summary['test_macro_auroc']:.4f}" if "test_macro_auroc" in summary else "",
+                    f", test macro AUROC {_num(summary.get('test_macro_auroc'))}" if "test_macro_auroc" in summary
+                    else "",
                     len(skipped), out)
     if dist.enabled:
         import torch.distributed as tdist
 
         tdist.destroy_process_group()
     return 0
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.4f}"
 
 
 def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> float:

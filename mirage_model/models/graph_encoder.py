@@ -13,22 +13,23 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from mirage_model.models.blocks import FilmEncoder
+from mirage_model.models.blocks import Dropout, FilmEncoder
 
 
 class ConvLeadEncoder(nn.Module):
     """One lead's samples -> one token with a small 1D CNN shared by all leads.
 
-    Four stride-2 conv layers (BatchNorm, GELU), then adaptive average pooling to ``segments``
+    Four conv layers (strides 5, 2, 2, 2 with BatchNorm and GELU: 0.4 s per position at 100 Hz),
+    then adaptive average pooling to ``segments``
     time segments (keeps coarse timing), flattened and projected to D.
-    (B, L, T) -> (B, L, D); any T >= 16 works.
+    (B, L, T) -> (B, L, D); any T >= 40 works.
     """
 
     def __init__(self, width: int, channels: int = 32, segments: int = 8):
         super().__init__()
         layers, c_in = [], 1
-        for k in (7, 5, 5, 3):
-            layers += [nn.Conv1d(c_in, channels, k, stride=2, padding=k // 2, bias=False),
+        for k, stride in ((9, 5), (5, 2), (5, 2), (3, 2)):
+            layers += [nn.Conv1d(c_in, channels, k, stride=stride, padding=k // 2, bias=False),
                        nn.BatchNorm1d(channels), nn.GELU()]
             c_in = channels
         self.conv = nn.Sequential(*layers)
@@ -37,7 +38,7 @@ class ConvLeadEncoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, L, T = x.shape
-        h = self.conv(x.reshape(B * L, 1, T))        # (B*L, c, T/16)
+        h = self.conv(x.reshape(B * L, 1, T))        # (B*L, c, T/40)
         h = self.pool(h).flatten(1)                   # (B*L, c*segments)
         return self.proj(h).reshape(B, L, -1)         # (B, L, D)
 
@@ -77,7 +78,7 @@ class GraphEncoder(nn.Module):
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
         self.lead_embed = nn.Parameter(torch.zeros(1, n_leads, width))     # lead identity
         self.lead_bias = nn.Parameter(torch.zeros(heads, n_leads, n_leads))  # (H, L, L), all layers
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.encoder = FilmEncoder(width, depth, heads, mlp_hidden, dropout, n_film, film_hidden)
 
     def attn_bias(self) -> torch.Tensor:

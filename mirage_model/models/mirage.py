@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields, replace
 import torch
 from torch import nn
 
+from mirage_model.models.blocks import Dropout
 from mirage_model.models.graph_encoder import GraphEncoder
 from mirage_model.models.fusion import FusionTransformer
 from mirage_model.models.vit import VisionTransformer
@@ -67,7 +68,7 @@ class MirageConfig:
             raise ValueError(f"unknown task {self.task!r} (use one of {TASKS})")
         if not (self.use_signal or self.use_image):
             raise ValueError("use_signal and use_image cannot both be False")
-        if self.num_classes < 1 or self.n_clinical < 0 or self.n_leads < 1 or self.n_samples < 16:
+        if self.num_classes < 1 or self.n_clinical < 0 or self.n_leads < 1 or self.n_samples < 40:
             raise ValueError(f"bad sizes: num_classes={self.num_classes}, n_clinical={self.n_clinical}, "
                              f"n_leads={self.n_leads}, n_samples={self.n_samples}")
         if self.tau <= 0:
@@ -85,9 +86,9 @@ class MirageConfig:
 PRESETS: dict[str, dict] = {
     "paper": {},
     # trains on PTB-XL on a 2-core CPU (see the model report for measured speed)
-    "small": dict(sig_width=64, sig_depth=3, sig_heads=4, img_width=64, img_depth=2, img_heads=4,
-                  fusion_width=128, fusion_depth=1, fusion_heads=4, fusion_ffn=256, embed_dim=64,
-                  conv_channels=32, film_hidden=32),
+    "small": dict(sig_width=64, sig_depth=3, sig_heads=4, img_width=64, img_depth=2, img_heads=2,
+                  fusion_width=96, fusion_depth=1, fusion_heads=2, fusion_ffn=192, embed_dim=64,
+                  mlp_ratio=2.0, conv_channels=16, film_hidden=32),
     # unit tests: a training step in a few ms (use with img_size 224 or smaller images)
     "tiny": dict(sig_width=16, sig_depth=1, sig_heads=2, img_width=16, img_depth=1, img_heads=2,
                  fusion_width=16, fusion_depth=1, fusion_heads=2, fusion_ffn=32, embed_dim=8,
@@ -153,7 +154,7 @@ class Mirage(nn.Module):
         else:
             self.fusion = None
             head_in = sig_w + img_w + 2 * late_c
-        self.head_drop = nn.Dropout(c.dropout)
+        self.head_drop = Dropout(c.dropout)
         self.head = nn.Linear(head_in, c.num_classes)
         self.init_weights()
 

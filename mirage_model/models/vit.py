@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from mirage_model.models.blocks import FilmEncoder
+from mirage_model.models.blocks import Dropout, FilmEncoder
 
 
 class PatchEmbed(nn.Module):
@@ -45,7 +45,7 @@ class VisionTransformer(nn.Module):
         n = self.patch_embed.grid ** 2
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + n, width))
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self.encoder = (FilmEncoder(width, depth, heads, mlp_hidden, dropout, n_film, film_hidden)
                         if build_encoder else None)
 

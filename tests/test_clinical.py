@@ -1,0 +1,284 @@
+"""Clinical schema: unit conversions against reference factors, encoding, flags, fit, labs tables."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mirage_model.clinical import (KNOWN_FEATURES, ClinicalError, ClinicalFeature, ClinicalSchema,
+                                   LabsTableError, default_schema, read_labs_table)
+
+
+@pytest.fixture()
+def schema():
+    return default_schema()
+
+
+def test_known_features():
+    assert KNOWN_FEATURES == ("age", "sex", "height", "weight", "troponin_t", "troponin_i", "d_dimer",
+                              "ck_mb", "nt_probnp", "wbc", "crp", "creatinine", "potassium")
+    s = default_schema()
+    units = {f.name: f.unit for f in s.features}
+    assert units["troponin_t"] == units["troponin_i"] == "ng/L"
+    assert units["creatinine"] == "umol/L" and units["d_dimer"] == "mg/L FEU"
+    assert units["wbc"] == "10^9/L" and units["potassium"] == "mmol/L" and units["crp"] == "mg/L"
+
+
+# (feature, value, unit, expected canonical): published conversion factors
+CONVERSIONS = [
+    ("troponin_t", 0.014, "ng/mL", 14.0),             # 1 ng/mL = 1000 ng/L
+    ("troponin_t", 14, "pg/mL", 14.0),
+    ("troponin_i", 0.026, "µg/L", 26.0),
+    ("creatinine", 1.0, "mg/dL", 88.4),               # 1 mg/dL = 88.4 umol/L
+    ("creatinine", 0.1, "mmol/L", 100.0),
+    ("crp", 1.2, "mg/dL", 12.0),                      # 1 mg/dL = 10 mg/L
+    ("wbc", 7500, "/uL", 7.5),                        # 10^9/L = 10^3/uL
+    ("wbc", 7.5, "x10³/µL", 7.5),
+    ("wbc", 7.5, "K/uL", 7.5),
+    ("d_dimer", 500, "ug/L FEU", 0.5),
+    ("d_dimer", 0.5, "µg/mL FEU", 0.5),
+    ("d_dimer", 250, "ng/mL DDU", 0.5),               # DDU ~ half of FEU
+    ("nt_probnp", 125, "ng/L", 125.0),
+    ("nt_probnp", 10, "pmol/L", 84.57),               # 8.457 pg/mL per pmol/L (8.46 kDa)
+    ("ck_mb", 4, "ug/L", 4.0),
+    ("potassium", 4.1, "mEq/L", 4.1),
+    ("height", 70, "in", 177.8),
+    ("height", 1.75, "m", 175.0),
+    ("weight", 154, "lb", 69.853),
+    ("age", 18, "months", 1.5),
+]
+
+
+@pytest.mark.parametrize("name,value,unit,expected", CONVERSIONS)
+def test_unit_conversions(schema, name, value, unit, expected):
+    assert schema[name].to_canonical(value, unit) == pytest.approx(expected, rel=1e-4)
+    assert schema[name].to_canonical((value, unit)) == pytest.approx(expected, rel=1e-4)
+
+
+def test_encode_normalises_and_masks(schema):
+    s = schema.subset(["age", "sex", "troponin_t", "potassium", "height"])
+    x, m = s.encode({"age": 65, "sex": "F", "troponin_t": (0.05, "ng/mL"), "potassium": None,
+                     "height": float("nan")})
+    assert x.dtype == m.dtype == np.float32 and x.shape == m.shape == (5,)
+    assert m.tolist() == [1, 1, 1, 0, 0]
+    age, sex, tnt = s["age"], s["sex"], s["troponin_t"]
+    assert x[0] == pytest.approx((65 - age.mean) / age.std)
+    assert x[1] == pytest.approx((0 - sex.mean) / sex.std)                     # F = 0
+    assert x[2] == pytest.approx((math.log1p(50.0) - tnt.mean) / tnt.std)       # log1p of 50 ng/L
+    assert x[3] == 0 and x[4] == 0
+    x_none, m_none = s.encode(None)
+    assert not x_none.any() and not m_none.any()
+    x_blank, m_blank = s.encode({"age": "", "sex": "NA"})
+    assert not m_blank.any()
+    assert np.isfinite(x).all()
+
+
+def test_sex_encodings(schema):
+    f = schema["sex"]
+    assert [f.to_canonical(v) for v in ("M", "male", "F", "female", 1, 0, "1")] == [1, 1, 0, 0, 1, 0, 1]
+    with pytest.raises(ClinicalError, match="sex"):
+        f.to_canonical("X")
+    with pytest.raises(ClinicalError):
+        f.to_canonical(2)
+
+
+@pytest.mark.parametrize("values,feature,message", [
+    ({"potassium": 40}, "potassium", "not a possible"),
+    ({"age": -3}, "age", "not a possible"),
+    ({"age": 300}, "age", "not a possible"),               # PTB-XL's code for > 89: loaders map it
+    ({"troponin_t": (3, "mmol/L")}, "troponin_t", "unknown unit"),
+    ({"creatinine": "high"}, "creatinine", "not a number"),
+    ({"crp": float("inf")}, "crp", "not a possible"),
+    ({"tropnin_t": 3}, "tropnin_t", "unknown clinical feature"),
+    ({"weight": (200, "kg"), "height": (3, "m")}, "height", "not a possible"),
+])
+def test_bad_values_raise_clinical_error(schema, values, feature, message):
+    with pytest.raises(ClinicalError, match=message) as info:
+        schema.encode(values)
+    assert info.value.feature == feature
+    assert str(info.value).startswith(feature)
+
+
+def test_known_feature_outside_subset_is_ignored(schema):
+    s = schema.subset(["age"])
+    x, m = s.encode({"age": 50, "troponin_t": 12})
+    assert m.tolist() == [1]
+
+
+def test_censored_results_count_at_their_limit(schema):
+    assert schema["troponin_t"].to_canonical("<3") == 3.0
+    assert schema["crp"].to_canonical("> 300") == 300.0
+
+
+def test_flags(schema):
+    assert schema["troponin_t"].flag((0.05, "ng/mL")) == "high"
+    assert schema["troponin_t"].flag(14) is None
+    assert schema["potassium"].flag(3.1) == "low"
+    assert schema["potassium"].flag(5.6) == "high"
+    assert schema["potassium"].flag(None) is None
+    assert schema["age"].flag(99) is None                 # no reference range
+    assert schema["creatinine"].flag((2.0, "mg/dL")) == "high"
+    assert schema["potassium"].reference_text() == "3.5-5 mmol/L"
+    assert schema["troponin_t"].reference_text() == "< 14 ng/L"
+    assert schema.flags({"potassium": 6.0, "wbc": 7})["potassium"] == "high"
+
+
+def test_dict_round_trip_is_json(schema):
+    fitted = schema.fit([{"age": 50, "troponin_t": 10}, {"age": 70, "troponin_t": 100}])
+    text = json.dumps(fitted.to_dict(), allow_nan=False)
+    back = ClinicalSchema.from_dict(json.loads(text))
+    assert back == fitted
+    x1, m1 = fitted.encode({"age": 61, "troponin_t": (0.02, "ng/mL"), "sex": "M"})
+    x2, m2 = back.encode({"age": 61, "troponin_t": (0.02, "ng/mL"), "sex": "M"})
+    assert np.array_equal(x1, x2) and np.array_equal(m1, m2)
+
+
+@pytest.mark.parametrize("bad", [
+    {"features": "x"},
+    {"features": [{"name": "age"}]},
+    {"features": [{"name": "age", "label": "Age", "unit": "y", "std": 0}]},
+    {"features": [{"name": "age", "label": "Age", "unit": "y", "colour": 1}]},
+    {"version": 99, "features": []},
+])
+def test_from_dict_rejects_malformed(bad):
+    with pytest.raises(ClinicalError):
+        ClinicalSchema.from_dict(bad)
+
+
+def test_fit_uses_present_values_only(schema):
+    s = schema.subset(["age", "troponin_t", "potassium"])
+    rows = [{"age": 40, "troponin_t": 5}, {"age": 60, "troponin_t": None}, {"age": 80, "troponin_t": (0.1, "ng/mL")},
+            {"age": None}]
+    fitted = s.fit(rows)
+    assert fitted["age"].mean == pytest.approx(60.0) and fitted["age"].std == pytest.approx(np.std([40, 60, 80]))
+    logs = np.log1p([5.0, 100.0])
+    assert fitted["troponin_t"].mean == pytest.approx(logs.mean())
+    assert fitted["troponin_t"].std == pytest.approx(logs.std())
+    assert fitted["potassium"].mean == s["potassium"].mean      # no data: prior kept
+    assert s["age"].std != fitted["age"].std                    # original untouched
+
+
+def test_subset_order_and_errors(schema):
+    s = schema.subset(["potassium", "age"])
+    assert s.names == ["potassium", "age"] and len(s) == 2
+    with pytest.raises(ClinicalError, match="unknown clinical feature"):
+        schema.subset(["age", "bmi"])
+    assert default_schema(["sex"]).names == ["sex"]
+
+
+def test_errors_missing_drops_impossible_values(schema):
+    s = schema.subset(["height", "weight"])
+    with pytest.raises(ClinicalError, match="height"):
+        s.encode({"height": 6, "weight": 70})
+    x, m = s.encode({"height": 6, "weight": 70}, errors="missing")
+    assert m.tolist() == [0, 1] and x[0] == 0
+    with pytest.raises(ClinicalError, match="unknown unit"):        # a unit is never guessed away
+        s.encode({"height": (6, "ft")}, errors="missing")
+
+
+def test_ptbxl_metadata_encodes_and_fits(shared_datasets):
+    """Real PTB-XL age/sex/height/weight: the few impossible entries (heights of 6 cm) raise by
+    default and are dropped with errors="missing" (ages > 89 are coded 300 there); the fitted
+    statistics equal pandas' on the same plausible values."""
+    import pandas as pd
+
+    db = pd.read_csv(shared_datasets / "ptbxl" / "ptbxl_database.csv")
+    age = db["age"].where(db["age"] < 300, 90.0)
+    rows = [{"age": a, "sex": {0: "M", 1: "F"}.get(int(s)) if s == s else None, "height": h, "weight": w}
+            for a, s, h, w in zip(age, db["sex"], db["height"], db["weight"])]
+    s = default_schema(["age", "sex", "height", "weight"])
+    with pytest.raises(ClinicalError, match="height: 6 cm is not a possible Height"):
+        s.encode_batch(rows)
+    x, m = s.encode_batch(rows, errors="missing")
+    assert x.shape == (len(db), 4) and np.isfinite(x).all()
+    h = db["height"].where(db["height"] >= 30)
+    assert m[:, 2].sum() == h.notna().sum() == db["height"].notna().sum() - 3
+    fitted = s.fit(rows, errors="missing")
+    assert fitted["height"].mean == pytest.approx(h.mean())
+    assert fitted["height"].std == pytest.approx(h.std(ddof=0))
+    assert fitted["sex"].mean == pytest.approx(1 - db["sex"].mean())       # PTB-XL codes male = 0
+    assert 55 < fitted["age"].mean < 65
+
+
+# ---------------------------------------------------------------------------------------------
+# labs tables
+
+def write(tmp_path, text, name="labs.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_labs_header_units(tmp_path):
+    p = write(tmp_path, "record,troponin_t [ng/mL],Creatinine (mg/dL),sex,potassium\n"
+                        "00001_lr,0.05,1.1,F,4.2\n"
+                        "00002_lr,,0.9,M,\n")
+    labs = read_labs_table(p)
+    assert labs["00001_lr"] == {"troponin_t": (0.05, "ng/mL"), "creatinine": (1.1, "mg/dL"),
+                                "sex": (0.0, None), "potassium": (4.2, None)}
+    assert labs["00002_lr"] == {"creatinine": (0.9, "mg/dL"), "sex": (1.0, None)}
+    x, m = default_schema(["troponin_t", "creatinine"]).encode(labs["00001_lr"])
+    assert m.tolist() == [1, 1]
+    assert default_schema()["troponin_t"].to_canonical(labs["00001_lr"]["troponin_t"]) == pytest.approx(50.0)
+
+
+def test_labs_unit_row_semicolons_decimal_comma(tmp_path):
+    p = write(tmp_path, "id;hs-Troponin T;CRP;WBC\nunits;ng/L;mg/dL;10^3/uL\nA1;12,5;0,8;7\nA2;;;\n")
+    labs = read_labs_table(p)
+    assert labs == {"A1": {"troponin_t": (12.5, "ng/L"), "crp": (0.8, "mg/dL"), "wbc": (7.0, "10^3/uL")},
+                    "A2": {}}
+
+
+def test_labs_subset_schema(tmp_path):
+    p = write(tmp_path, "id,age\nr1,50\n")
+    assert read_labs_table(p, default_schema(["age"])) == {"r1": {"age": (50.0, None)}}
+    p = write(tmp_path, "id,age,crp\nr1,50,3\n")
+    with pytest.raises(LabsTableError, match="known: age"):
+        read_labs_table(p, default_schema(["age"]))
+
+
+@pytest.mark.parametrize("text,line,column,message", [
+    ("id,troponin_t\nr1,abc\n", 2, "troponin_t", "not a number"),
+    ("id,troponin_t,bmi\nr1,3,22\n", 1, "bmi", "unknown feature column"),
+    ("id,troponin_t [mmol/L]\nr1,3\n", 1, "troponin_t [mmol/L]", "unknown unit"),
+    ("id,potassium\nr1,4\nr2,45\n", 3, "potassium", "not a possible"),
+    ("id,age\nr1,40\nr1,41\n", 3, "id", "twice"),
+    ("id,age,Age\nr1,40,40\n", 1, "Age", "twice"),
+    ("id,age\nunits,kg\nr1,40\n", 2, "age", "unknown unit"),
+    ("id,sex\nr1,X\n", 2, "sex", "valid Sex"),
+])
+def test_labs_errors_name_file_line_column(tmp_path, text, line, column, message):
+    p = write(tmp_path, text)
+    with pytest.raises(LabsTableError, match=message) as info:
+        read_labs_table(p)
+    err = info.value
+    assert isinstance(err, ClinicalError)
+    assert (err.line, err.column) == (line, column)
+    assert str(p) in str(err) and f"line {line}" in str(err) and repr(column) in str(err)
+
+
+def test_labs_unknown_column_lists_known_names(tmp_path):
+    p = write(tmp_path, "id,lactate\nr1,2\n")
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(p)
+    for name in ("troponin_t", "nt_probnp", "potassium"):
+        assert name in str(info.value)
+
+
+def test_labs_unreadable_files(tmp_path):
+    with pytest.raises(LabsTableError, match="cannot read"):
+        read_labs_table(tmp_path / "absent.csv")
+    with pytest.raises(LabsTableError, match="empty"):
+        read_labs_table(write(tmp_path, "\n\n"))
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00\x81garbage")
+    with pytest.raises(LabsTableError):
+        read_labs_table(tmp_path / "bin.csv")
+
+
+def test_feature_matching():
+    f = ClinicalFeature("troponin_t", "hs-Troponin T", "ng/L", aliases=("hstnt",))
+    assert f.matches("Troponin-T") and f.matches("HS-TROPONIN T") and f.matches("hsTnT")
+    assert not f.matches("troponin_i")

@@ -1,0 +1,106 @@
+"""Metrics against sklearn (independent truth), bootstrap intervals, and ``mirage evaluate`` end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from helpers_training import make_folder, train_argv
+from training_cli import common
+
+
+@pytest.fixture(scope="module")
+def scores():
+    rng = np.random.default_rng(7)
+    y = (rng.random((400, 4)) < [0.1, 0.3, 0.5, 0.05]).astype(np.float32)
+    p = np.clip(rng.random((400, 4)) * 0.7 + y * 0.35, 0, 1).round(2)     # rounding makes ties
+    return y, p
+
+
+def test_auroc_auprc_match_sklearn(scores):
+    metrics = pytest.importorskip("sklearn.metrics")
+    y, p = scores
+    for k in range(4):
+        assert common.auroc(y[:, k], p[:, k]) == pytest.approx(metrics.roc_auc_score(y[:, k], p[:, k]), abs=1e-12)
+        assert common.auprc(y[:, k], p[:, k]) == pytest.approx(
+            metrics.average_precision_score(y[:, k], p[:, k]), abs=1e-12)
+    assert common.macro_auroc(y, p) == pytest.approx(metrics.roc_auc_score(y, p, average="macro"))
+    assert np.isnan(common.auroc(np.zeros(5), np.arange(5.0)))        # one class only: undefined
+
+
+def test_threshold_metrics_and_best_f1(scores):
+    metrics = pytest.importorskip("sklearn.metrics")
+    y, p = scores
+    thr = common.best_f1_thresholds(y, p)
+    tm = common.threshold_metrics(y, p, thr)
+    for k in range(4):
+        pred = p[:, k] >= thr[k]
+        assert tm["f1"][k] == pytest.approx(metrics.f1_score(y[:, k], pred))
+        assert tm["accuracy"][k] == pytest.approx(metrics.accuracy_score(y[:, k], pred))
+        # no other threshold on the grid of scores does better
+        best = max(metrics.f1_score(y[:, k], p[:, k] >= t) for t in np.unique(p[:, k]))
+        assert tm["f1"][k] == pytest.approx(best)
+
+
+def test_multiclass_metrics():
+    y = np.array([0, 1, 2, 2, 1, 0])
+    p = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .2, .7], [.5, .1, .4], [.3, .4, .3], [.6, .3, .1]])
+    m = common.compute_metrics(y, p, ["a", "b", "c"], task_type="multiclass")
+    assert m["macro"]["accuracy_top1"] == pytest.approx(5 / 6)
+    assert m["per_class"]["c"]["positives"] == 2
+
+
+def test_bootstrap_is_seeded_and_brackets_estimate(scores):
+    y, p = scores
+    a = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
+    b = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
+    c = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=4)
+    assert a == b and a != c
+    lo, hi = a["macro"]["auroc"]
+    assert lo < common.macro_auroc(y, p) < hi and hi - lo < 0.2
+
+
+def test_evaluate_command(tmp_path):
+    from training_cli import train
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    cache = tmp_path / "cache"
+    run = tmp_path / "run"
+    args = train.get_args_parser().parse_args(train_argv(f"folder:{root}", run, cache, "--epochs", "1", "--no-test",
+                                                         labels=labels))
+    train.main(train.resolve_args(args))
+    out = tmp_path / "eval" / "metrics.json"
+    rc = main(["evaluate", "--model", str(run / "model"), "--data", f"folder:{root}", "--labels", str(labels),
+               "--split", "test", "--out", str(out), "--cache-dir", str(cache), "--bootstrap", "50",
+               "--no-progress"])
+    assert rc == 0
+    m = json.loads(out.read_text())
+    for name in ("metrics.md", "roc.png", "pr.png", "predictions.csv"):
+        assert (out.parent / name).is_file()
+    assert m["split"] == "test" and m["n"] == 4 and m["bootstrap"]["n_boot"] == 50
+    # recompute from the written predictions with an independent implementation
+    skm = pytest.importorskip("sklearn.metrics")
+    rows = list(csv.DictReader(open(out.parent / "predictions.csv")))
+    labels_ = m["labels"]
+    P = np.array([[float(r[f"p_{c}"]) for c in labels_] for r in rows])
+    Y = np.array([[int(r[f"y_{c}"]) for c in labels_] for r in rows])
+    for k, c in enumerate(labels_):
+        if 0 < Y[:, k].sum() < len(Y):
+            assert m["per_class"][c]["auroc"] == pytest.approx(skm.roc_auc_score(Y[:, k], P[:, k]), abs=1e-6)
+            thr = m["thresholds"][k]
+            assert m["per_class"][c]["f1"] == pytest.approx(skm.f1_score(Y[:, k], P[:, k] >= thr), abs=1e-6)
+    assert "| **macro** |" in (out.parent / "metrics.md").read_text()
+
+
+def test_evaluate_bad_checkpoint(tmp_path):
+    from training_cli.main import main
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.json").write_text("{not json")
+    with pytest.raises(SystemExit, match="error"):
+        main(["evaluate", "--model", str(tmp_path / "m"), "--data", f"challenge:{tmp_path}", "--out",
+              str(tmp_path / "o.json")])

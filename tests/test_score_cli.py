@@ -1,0 +1,171 @@
+"""``mirage score`` and ``mirage report``: exit codes, formats, resume, clear messages."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from training_cli.main import main
+from training_cli.report_cmd import parse_lab
+
+from test_batch import BAD, make_mixed_folder
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+@pytest.fixture()
+def mixed(tmp_path):
+    folder = tmp_path / "records"
+    folder.mkdir()
+    return folder, make_mixed_folder(folder)
+
+
+@pytest.fixture()
+def no_default_model(tmp_path, monkeypatch):
+    """Point the resources at an empty folder: no default model ships."""
+    empty = tmp_path / "resources"
+    (empty / "models").mkdir(parents=True)
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(empty))
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_score_exit_codes(mixed, checkpoint, tmp_path, capsys):
+    folder, good = mixed
+    out = tmp_path / "results.csv"
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress"])
+    assert rc == 1                                               # some records failed
+    captured = capsys.readouterr()
+    for bad in BAD:
+        assert f"failed: {bad}:" in captured.err
+    assert f"scored {len(good)}, failed {len(BAD)}" in captured.out and "records/s" in captured.out
+    assert len(_rows(out)) == len(good) + len(BAD)
+
+    # only good records: exit 0; --resume skips what is done
+    for bad in BAD:
+        (folder / bad).unlink()
+    (folder / "bad" / "00417_lr.dat").unlink()       # else it is a signal file without a header
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--resume"])
+    assert rc == 0
+    assert f"scored 0, failed 0, {len(good)} already done (skipped)" in capsys.readouterr().out
+    rows = _rows(out)
+    assert len(rows) == len(good) and {r["status"] for r in rows} == {"ok"}
+
+
+def test_score_jsonl_from_suffix(mixed, checkpoint, tmp_path):
+    folder, good = mixed
+    out = tmp_path / "results.jsonl"
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--no-measure", "--workers", "1"])
+    assert rc == 1
+    objs = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(objs) == len(good) + len(BAD) and "heart_rate_bpm" not in objs[0]
+
+
+def test_score_usage_errors(mixed, checkpoint, tmp_path, capsys, no_default_model):
+    folder, _ = mixed
+    out = tmp_path / "r.csv"
+    assert main(["score", str(folder), "--out", str(out)]) == 2
+    assert "no trained model ships" in capsys.readouterr().err
+    assert main(["score", str(folder), "--model", str(tmp_path / "nope"), "--out", str(out)]) == 2
+    assert "nope" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "missing"), "--model", str(checkpoint), "--out", str(out)]) == 2
+    assert "folder not found" in capsys.readouterr().err
+    bad_labs = tmp_path / "labs.csv"
+    bad_labs.write_text("record_id,no_such_lab\n00417_lr,3\n")
+    assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(out),
+                 "--labs", str(bad_labs), "--no-progress"]) == 2
+    assert "labs.csv" in capsys.readouterr().err
+    assert not out.exists()
+    with pytest.raises(SystemExit):
+        main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--format", "xml"])
+
+
+def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
+    folder, good = mixed
+    labs = tmp_path / "labs.csv"
+    out = tmp_path / "r.csv"
+    labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,300,12\n")   # age 300 is impossible
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--labs", str(labs), "--no-measure"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "labs.csv" in err and "age" in err
+    labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,61,12\n")
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--labs", str(labs), "--no-measure"])
+    assert rc == 1 and sum(r["status"] == "ok" for r in _rows(out)) == len(good)
+
+
+def test_parse_lab():
+    assert parse_lab("troponin_t=14ng/L") == ("troponin_t", (14.0, "ng/L"))
+    assert parse_lab("crp = 5.5 mg/L") == ("crp", (5.5, "mg/L"))
+    assert parse_lab("age=63") == ("age", (63.0, None))
+    assert parse_lab("sex=f") == ("sex", "F")
+    for bad, word in [("troponin_t", "expected name=value"), ("nope=3", "unknown feature"),
+                      ("troponin_t=14 furlongs", "furlongs"), ("age=-5", "age"), ("sex=X", "M or F")]:
+        with pytest.raises(ValueError, match=word):
+            parse_lab(bad)
+
+
+def _sample(stem: str) -> Path:
+    for path in mm.sample_records():
+        if path.stem == stem:
+            return path
+    pytest.skip(f"bundled sample {stem} not present")
+
+
+def test_report_command(checkpoint, tmp_path, capsys):
+    pypdf = pytest.importorskip("pypdf")
+    rec = _sample("00417_lr")
+    out = tmp_path / "report.pdf"
+    rc = main(["report", str(rec), "--model", str(checkpoint), "--lab", "troponin_t=0.05ng/mL",
+               "--lab", "potassium=4.1", "--page", "Letter", "--reviewer", "Dr. Who", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    reader = pypdf.PdfReader(str(out))
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(792.0, abs=0.01)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "hs-Troponin T" in text and "0.05" in text and "ng/mL" in text
+    assert "Reviewer: Dr. Who" in text and "tiny-random-mirage-multilabel" in text
+    assert "Explanations" in text and "Interval measurements" in text
+
+
+@pytest.fixture()
+def ludb_sample() -> Path:
+    return _sample("1")
+
+
+def test_report_without_model(tmp_path, capsys, ludb_sample, no_default_model):
+    pypdf = pytest.importorskip("pypdf")
+    rec = ludb_sample
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(rec), "--out", str(out), "--no-measure"]) == 0
+    assert "no model" in capsys.readouterr().err
+    assert "no model result" in pypdf.PdfReader(str(out)).pages[0].extract_text().lower()
+
+
+def test_report_errors(tmp_path, checkpoint, capsys):
+    bad = tmp_path / "x.hea"
+    bad.write_text("garbage\n")
+    assert main(["report", str(bad), "--no-model", "--out", str(tmp_path / "r.pdf")]) == 2
+    assert "x.hea" in capsys.readouterr().err
+    rec = _sample("00417_lr")
+    assert main(["report", str(rec), "--no-model", "--lab", "troponin_t=abc",
+                 "--out", str(tmp_path / "r.pdf")]) == 2
+    assert "expected name=value" in capsys.readouterr().err
+    assert main(["report", str(rec), "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r.pdf")]) == 2
+    assert not (tmp_path / "r.pdf").exists()

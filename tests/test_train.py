@@ -1,0 +1,187 @@
+"""``mirage train`` end to end on tiny data: artefacts, resume, corrupt records, config files, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers_training import make_folder, make_mini_ptbxl, train_argv
+from training_cli import train
+
+
+def run_train(argv: list[str]) -> int:
+    args = train.get_args_parser().parse_args(argv)
+    return train.main(train.resolve_args(args))
+
+
+def weights(folder: Path) -> dict:
+    from safetensors.numpy import load_file
+
+    return load_file(str(folder / "model.safetensors"))
+
+
+@pytest.fixture(scope="module")
+def folder_data(tmp_path_factory):
+    root, labels = make_folder(tmp_path_factory.mktemp("folder") / "ecgs", n_copies=4, split_column=True)
+    return root, labels, tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def full_run(folder_data, tmp_path_factory):
+    """One uninterrupted 2-epoch tiny run (shared by the artefact and resume tests)."""
+    root, labels, cache = folder_data
+    out = tmp_path_factory.mktemp("runs") / "full"
+    assert run_train(train_argv(f"folder:{root}", out, cache, labels=labels)) == 0
+    return out
+
+
+def test_artefacts(full_run):
+    from mirage_model.checkpoint import load_checkpoint
+
+    out = full_run
+    for name in ("config.json", "log.csv", "log.jsonl", "curves.png", "summary.json", "model/config.json",
+                 "model/model.safetensors", "last/state.json", "test/metrics.json", "test/metrics.md",
+                 "test/roc.png", "test/pr.png"):
+        assert (out / name).is_file(), name
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["lr"] == 1e-3 and cfg["epochs"] == 2 and cfg["preset"] == "tiny"     # recipe resolved
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in rows] == [1, 2]
+    assert {"train_loss", "val_macro_auroc", "lr", "epoch_s", "val_auroc_NORM"} <= set(rows[0])
+    loaded = load_checkpoint(out / "model")
+    assert loaded.labels == ["CD", "HYP", "MI", "NORM"] and len(loaded.thresholds) == 4
+    prov = loaded.provenance
+    assert prov["data"].startswith("folder:") and prov["code_version"] and prov["hardware"]
+    assert "val" in loaded.metrics and loaded.metrics["records"]["train"] == 8
+    assert loaded.schema.names == []          # folder data without --labs: no clinical features
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["skipped"] == 0 and summary["epochs_run"] == 2
+    assert 0.0 <= summary["test_macro_auroc"] <= 1.0
+
+
+def test_resume_equals_uninterrupted(full_run, folder_data, tmp_path):
+    """Train 1 epoch, stop, resume to 2: the weights equal the uninterrupted 2-epoch run's."""
+    root, labels, cache = folder_data
+    out = tmp_path / "resumed"
+    run_train(train_argv(f"folder:{root}", out, cache, "--stop-after", "1", labels=labels))
+    state = json.loads((out / "last" / "state.json").read_text())
+    assert state["epoch"] == 1
+    one_epoch = weights(out / "last")
+    run_train(train_argv(f"folder:{root}", out, cache, "--resume", labels=labels))
+    state = json.loads((out / "last" / "state.json").read_text())
+    assert state["epoch"] == 2 and [h["epoch"] for h in state["history"]] == [1, 2]
+    resumed, uninterrupted = weights(out / "last"), weights(full_run / "last")
+    assert resumed.keys() == uninterrupted.keys()
+    assert any(not np.array_equal(one_epoch[k], resumed[k]) for k in resumed)       # it did train on
+    for k in resumed:
+        np.testing.assert_array_equal(resumed[k], uninterrupted[k], err_msg=k)
+
+
+def test_resume_needs_state(folder_data, tmp_path):
+    root, labels, cache = folder_data
+    with pytest.raises(SystemExit, match="no resume state"):
+        run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--resume", labels=labels))
+
+
+def test_corrupt_record_is_skipped_and_named(folder_data, tmp_path, caplog):
+    import shutil
+
+    root, labels, cache = folder_data
+    data = tmp_path / "data"
+    shutil.copytree(root, data)
+    dat = data / "ecg005.dat"
+    dat.write_bytes(dat.read_bytes()[:1000])             # truncated signal file
+    out = tmp_path / "run"
+    with caplog.at_level("WARNING"):
+        run_train(train_argv(f"folder:{data}", out, cache, "--epochs", "1", "--no-test", labels=data / "labels.csv"))
+    skipped = (out / "skipped.csv").read_text().splitlines()
+    assert len(skipped) == 2 and skipped[1].startswith("ecg005,") and "ecg005" in skipped[1].split(",")[1]
+    assert json.loads((out / "summary.json").read_text())["skipped"] == 1
+    assert any("ecg005" in r.getMessage() for r in caplog.records)
+
+
+def test_config_file_and_command_line_precedence(folder_data, tmp_path):
+    root, labels, cache = folder_data
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"data": f"folder:{root}", "labels": str(labels), "epochs": 1, "lr": 0.002,
+                               "preset": "tiny", "cache-dir": str(cache), "no_test": True}))
+    out = tmp_path / "run"
+    from training_cli.main import main
+
+    rc = main(["train", "--config", str(cfg), "--out", str(out), "--lr", "0.003", "--batch-size", "4",
+               "--no-progress", "--threads", "1"])
+    assert rc == 0
+    resolved = json.loads((out / "config.json").read_text())
+    assert resolved["epochs"] == 1 and resolved["lr"] == 0.003 and resolved["data"] == f"folder:{root}"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"epochz": 3}')
+    with pytest.raises(SystemExit, match="epochz"):
+        main(["train", "--config", str(bad), "--out", str(out)])
+
+
+def test_ptbxl_form_and_baseline(tmp_path):
+    """A PTB-XL root (shipped records) trains the 1D ResNet baseline; clinical from the metadata."""
+    from mirage_model.checkpoint import load_checkpoint
+
+    root = make_mini_ptbxl(tmp_path / "ptbxl")
+    out = tmp_path / "run"
+    run_train(train_argv(f"ptbxl:{root}", out, tmp_path / "cache", "--model", "resnet1d_wang", "--epochs", "1",
+                         "--preset", "paper"))
+    loaded = load_checkpoint(out / "model")
+    assert loaded.model_type == "resnet1d_wang" and loaded.labels == ["NORM", "MI", "CD", "HYP"]
+    assert loaded.schema.names == ["age", "sex", "height", "weight"]
+    assert json.loads((out / "config.json").read_text())["lr"] == 1e-3        # the baseline's recipe
+
+
+def test_cache_is_reused_and_keyed(folder_data, tmp_path):
+    from training_cli import cache as C
+    from training_cli.datasets import open_dataset
+
+    root, labels, _ = folder_data
+    ds = open_dataset(f"folder:{root}", labels=labels)
+    c1 = C.build_or_load(ds, cache_dir=tmp_path, workers=1, progress=False)
+    assert not c1.reused and c1.ok.all() and c1.signal.shape == (len(ds.items), 12, 1000)
+    assert c1.image.shape == (len(ds.items), 224, 224) and c1.image.dtype == np.uint8
+    c2 = C.build_or_load(ds, cache_dir=tmp_path, workers=1, progress=False)
+    assert c2.reused and c2.path == c1.path and isinstance(c2.signal, np.memmap)
+    # the cached rows are what the one preprocessing path gives for that record
+    from mirage_model.io import load_record
+    from mirage_model.preprocess import model_inputs
+
+    rec = load_record(ds.items[3].path)
+    mi = model_inputs(rec.signal, rec.fs)
+    np.testing.assert_array_equal(c2.signal[3], mi.signal[0])
+    np.testing.assert_array_equal(c2.image[3], mi.image[0])
+    c3 = C.build_or_load(ds.limit(2), cache_dir=tmp_path, workers=1, progress=False)    # other records: other key
+    assert c3.path != c1.path
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+
+    assert C.cache_key(ds, PreprocessConfig(high_hz=40.0), RenderConfig()) != C.cache_key(
+        ds, PreprocessConfig(), RenderConfig())
+    assert not any(p.name.endswith(".lock") or ".tmp-" in p.name for p in tmp_path.iterdir())
+
+
+def test_bad_arguments(folder_data, tmp_path):
+    root, labels, cache = folder_data
+    with pytest.raises(SystemExit, match="--data is required"):
+        run_train(["--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="ablation switches"):
+        run_train(train_argv(f"folder:{root}", tmp_path / "o", cache, "--model", "resnet1d_wang", "--no-image",
+                             labels=labels))
+    with pytest.raises(SystemExit, match="does not exist"):
+        run_train(train_argv(f"folder:{tmp_path / 'nope'}", tmp_path / "o", cache, labels=labels))
+
+
+def test_class_weights_and_schedule():
+    y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]], dtype=np.float32)
+    np.testing.assert_allclose(train.class_weights(y, "multilabel", 2), [2 / 2, 3 / 1])
+    yc = np.array([0, 0, 0, 1])
+    np.testing.assert_allclose(train.class_weights(yc, "multiclass", 2), [4 / (2 * 3), 4 / (2 * 1)])
+    f = train.warmup_cosine(100, 0.13)
+    assert f(0) == pytest.approx(1 / 13) and f(12) == pytest.approx(1.0)
+    assert f(13) == pytest.approx(1.0) and f(99) < 0.01 and f(56) == pytest.approx(0.5, abs=0.02)
