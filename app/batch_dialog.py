@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
     QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,8 @@ from app import workers
 from app.settings import DEVICES
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
-PREFERRED = ("record_id", "status", "error", "positive", "top_label")
+PREFERRED = ("record_id", "status", "error", "positive")
+HIDDEN = ("record_path", "path", "notes")   # kept for double-click / the CSV, not shown as columns
 
 
 def _fmt(value) -> str:
@@ -65,12 +66,14 @@ class BatchDialog(QDialog):
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.setCurrentText(device)
+        self.resume = QCheckBox("Resume: keep the rows already in the output and skip those records")
         form = QFormLayout()
         form.addRow("Folder", self._with_browse(self.folder, self._browse_folder))
         form.addRow("Output CSV", self._with_browse(self.output, self._browse_output))
         form.addRow("PDF folder", self._with_browse(self.pdf_dir, self._browse_pdf))
         form.addRow("Labs table", self._with_browse(self.labs, self._browse_labs))
         form.addRow("Device", self.device)
+        form.addRow("", self.resume)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
@@ -151,6 +154,9 @@ class BatchDialog(QDialog):
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
         if self.labs.text().strip():
             kwargs["labs"] = self.labs.text().strip()
+        if self.resume.isChecked():
+            kwargs["resume"] = True
+        self._folder = Path(folder)
         self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
                                      self.predictor, out, name="batch", **kwargs)
         sig = self.worker.signals
@@ -179,7 +185,7 @@ class BatchDialog(QDialog):
 
     def _add_row(self, row: dict) -> None:
         self.rows.append(row)
-        new = [k for k in row if k not in self.columns]
+        new = [k for k in row if k not in self.columns and k not in HIDDEN]
         if new:
             self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
                 [c for c in self.columns + new if c not in PREFERRED]
@@ -194,16 +200,23 @@ class BatchDialog(QDialog):
     def _fill_row(self, r: int, row: dict) -> None:
         for c, key in enumerate(self.columns):
             item = QTableWidgetItem(_fmt(row.get(key)))
-            item.setData(Qt.ItemDataRole.UserRole, str(row.get("path", "")))
+            if key == "error" and row.get(key):
+                item.setForeground(Qt.GlobalColor.red)
+                item.setToolTip(str(row.get(key)))
             self.table.setItem(r, c, item)
 
     def _done(self, summary) -> None:
         self.summary = summary
-        n = len(self.rows)
         out = getattr(summary, "out_path", None) or self.output.text()
-        failed = getattr(summary, "n_failed", None)
-        extra = f", {failed} failed" if failed else ""
-        self.status.setText(f"Done: {n} records scored{extra}. Results in {out}.")
+        scored = getattr(summary, "scored", len(self.rows))
+        parts = [f"{scored} scored"]
+        for name in ("failed", "skipped"):
+            if getattr(summary, name, 0):
+                parts.append(f"{getattr(summary, name)} {name}")
+        rate = getattr(summary, "records_per_s", None)
+        speed = f" ({rate:.1f} records/s)" if rate else ""
+        verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
+        self.status.setText(f"{verb}: {', '.join(parts)}{speed}. Results in {out}.")
 
     def _error(self, message: str) -> None:
         self.status.setText(f"Batch scoring stopped: {message}")
@@ -215,14 +228,23 @@ class BatchDialog(QDialog):
         self.cancel_btn.setEnabled(False)
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
-        if cancelled:
+        if cancelled and self.summary is None:
             self.status.setText(f"Cancelled after {len(self.rows)} records (rows written so far are kept).")
 
+    def record_path(self, r: int) -> Path | None:
+        """The record of result row ``r`` (rows name it relative to the scored folder)."""
+        if not 0 <= r < len(self.rows):
+            return None
+        text = self.rows[r].get("record_path") or self.rows[r].get("path") or ""
+        if not text:
+            return None
+        path = Path(text)
+        return path if path.is_absolute() else getattr(self, "_folder", Path(self.folder.text())) / path
+
     def _double_clicked(self, r: int, _c: int) -> None:
-        if 0 <= r < len(self.rows):
-            path = self.rows[r].get("path") or ""
-            if path:
-                self.openRecord.emit(str(path))
+        path = self.record_path(r)
+        if path is not None:
+            self.openRecord.emit(str(path))
 
     def closeEvent(self, event) -> None:
         if self.worker is not None:

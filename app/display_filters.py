@@ -8,7 +8,6 @@ Zero-phase (forward-backward) so that waves do not shift in time under the calip
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal as sps
 
 BASELINE_HZ = 0.5     # high-pass corner for baseline wander (AHA recommends <= 0.67 Hz for ST fidelity)
 NOTCH_Q = 30.0        # notch quality factor: -3 dB band of about f0/30 (1.7 Hz at 50 Hz)
@@ -26,6 +25,8 @@ def display_filter(signal: np.ndarray, fs: float, highpass: bool = False, notch_
     x = np.asarray(signal, dtype=np.float64)
     if not highpass and not notch_hz:
         return x.astype(np.float32)
+    from scipy import signal as sps   # imported on first use: scipy.signal is slow to import at start-up
+
     nan = np.isnan(x)
     x = np.where(nan, 0.0, x)
     n = x.shape[-1]

@@ -123,7 +123,7 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         seg = (t1 - t0) / n_cols
         rows = [[c * n_per_col + r for c in range(n_cols)] for r in range(n_per_col)]
         n_rows, rhythm = n_per_col + 1, True
-    margin = 5.0   # paper above the first and below the last row: tall complexes stay on paper
+    margin = 10.0  # paper above the first and below the last row: tall complexes stay on paper
     height = n_rows * pitch + 2 * margin
     baselines = tuple(height - margin - (r + 0.5) * pitch for r in range(n_rows))
     for r, leads in enumerate(rows):
@@ -195,9 +195,11 @@ def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
 def short_method(text: str) -> str:
     """The first clause of a method description, for captions (the full text goes in tooltips)."""
     text = str(text)
-    for sep in (", ", "; "):
-        if sep in text:
-            text = text.split(sep, 1)[0]
+    depth = 0
+    for i, ch in enumerate(text):   # cut at the first comma or semicolon outside parentheses
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in ",;":
+            return text[:i]
     return text
 
 
@@ -435,6 +437,15 @@ class EcgPlot(pg.GraphicsView):
             label.setZValue(15)
             self.vb.addItem(label, ignoreBounds=True)
             self.labels.append(label)
+        while len(self.cal_items) < 13:
+            cal = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.0))
+            cal.setZValue(10)
+            self.vb.addItem(cal, ignoreBounds=True)
+            self.cal_items.append(cal)
+
+    def _ensure_overlay_items(self, n: int) -> None:
+        # made on the first explanation only: a record without a model result draws faster
+        while len(self._bands) < n:
             band = pg.QtWidgets.QGraphicsRectItem()
             band.setPen(QPen(Qt.PenStyle.NoPen))
             band.setZValue(-50)
@@ -450,11 +461,6 @@ class EcgPlot(pg.GraphicsView):
             imp.setZValue(15)
             self.vb.addItem(imp, ignoreBounds=True)
             self._imp_labels.append(imp)
-        while len(self.cal_items) < 13:
-            cal = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.3))
-            cal.setZValue(10)
-            self.vb.addItem(cal, ignoreBounds=True)
-            self.cal_items.append(cal)
 
     def panels(self) -> tuple[TracePanel, ...]:
         return self.paper.panels if self.paper is not None else ()
@@ -608,6 +614,8 @@ class EcgPlot(pg.GraphicsView):
             sal = np.asarray(sal, dtype=float) if sal is not None else None
             if sal is None or sal.ndim != 2 or sal.shape[0] != 12:
                 sal = None
+        if e is not None:
+            self._ensure_overlay_items(len(panels))
         top = float(imp.max()) if imp is not None and imp.max() > 0 else 1.0
         for i, band in enumerate(self._bands):
             show_i = imp is not None and self.show_importance and i < len(panels)
@@ -651,7 +659,12 @@ class EcgPlot(pg.GraphicsView):
         if state["importance"]:
             parts.append(f"orange bar + %: lead importance ({short_method(state['importance_method'])})")
         if state["saliency"]:
-            parts.append(f"purple shading: saliency in time ({short_method(state['saliency_method'])})")
+            e = self.explanation
+            where = ""
+            if self.record is not None and self.record.duration_s > PAGE_S + 1e-6:
+                t0 = float(getattr(e, "window_start_s", 0.0) or 0.0)
+                where = f" for the explained window {t0:g}-{t0 + PAGE_S:g} s"
+            parts.append(f"purple shading: saliency in time{where} ({short_method(state['saliency_method'])})")
         self.overlay_text = "; ".join(parts)
         self.overlayChanged.emit(self.overlay_text)
 

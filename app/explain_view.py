@@ -197,8 +197,8 @@ class LeadHeatmaps(QWidget):
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
             plot.setMenuEnabled(False)
-            plot.invertY(True)
-            plot.setAspectLocked(True)
+            plot.invertY(True)   # row 0 (lead I) at the top, as a matrix is read
+            # not aspect-locked: the cells stretch so that the 12 lead names fit under the columns
             for axis in ("left", "bottom"):
                 ax = plot.getAxis(axis)
                 ax.setTicks(ticks)

@@ -177,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             first_paint["done"] = True
             window.viewer.plot.viewport().repaint()     # the traces are on screen, not just queued
             window.timings["cold_start_to_drawn_s"] = time.perf_counter() - _T_START
+            window.timings["cpu_s_to_drawn"] = time.process_time()   # all threads of this process
             log.info("cold start to drawn record: %.2f s", window.timings["cold_start_to_drawn_s"])
             if args.quit_after_draw:
                 import json
@@ -184,10 +185,23 @@ def main(argv: list[str] | None = None) -> int:
                 QTimer.singleShot(0, app.quit)
 
     window.recordLoaded.connect(drawn)
-    window.load_model()
-    if record is not None:
+    if record is not None and not Path(record).is_dir():
+        # the model loads once the record is on screen: importing torch would slow the first draw
+        started = {"done": False}
+
+        def load_model_once(*_args):
+            if not started["done"]:
+                started["done"] = True
+                window.load_model()
+
+        window.recordLoaded.connect(load_model_once)
+        window.message.connect(load_model_once)     # the record failed: load the model anyway
+        window.open_path(record)
+    elif record is not None:
+        window.load_model()
         window.open_path(record)
     else:
+        window.load_model()
         window.show_message("No record given and no bundled sample found: use File > Open record.")
         if args.screenshot:
             QTimer.singleShot(0, window.analysisFinished.emit)

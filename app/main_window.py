@@ -13,11 +13,10 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QLabel,
+    QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
     QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
@@ -367,7 +366,6 @@ class MainWindow(QMainWindow):
         self.results.chooseModel.connect(self.choose_model)
         self.results.runModel.connect(self.run_prediction)
         self.image_view.methodChanged.connect(self.viewer.plot.set_saliency_method)
-        self.image_view.show_box.toggled.connect(lambda on: None)
         self.measure_panel.edited.connect(lambda: self.show_status("Measurement corrected (goes into the report)."))
 
     def _build_actions(self) -> None:
@@ -402,6 +400,7 @@ class MainWindow(QMainWindow):
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
+        act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
 
         help_menu = menu.addMenu("&Help")
@@ -544,10 +543,15 @@ class MainWindow(QMainWindow):
 
     def _load_progress(self, gen: int, path: Path, done: int, out) -> None:
         if gen != self._load_gen:
+            out.drawn.set()
             return
         if done == 1:
-            self._show_record(path, out.record)
-            self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
+            try:
+                self._show_record(path, out.record)
+                self.viewer.plot.viewport().update()
+                self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
+            finally:
+                out.drawn.set()
         elif done == 2:
             self.inputs = out.inputs
             self._show_inputs(out)
@@ -805,6 +809,16 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, "About MIRAGE Review", about_text())
+
+    def cancel_work(self) -> None:
+        """Esc: stop loading, inference and folder listing (their results are dropped)."""
+        self.cancel_all()
+        self._predict_gen += 1
+        self._load_gen += 1
+        self.results.busy.setVisible(False)
+        self.results.bars.set_stale(False)
+        self.browser.progress.setVisible(False)
+        self.show_status("Cancelled.")
 
     def cancel_all(self) -> None:
         """Set the cancel flag of every job this window started."""

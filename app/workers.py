@@ -66,7 +66,8 @@ def user_message(err: BaseException) -> str:
     from mirage_model.clinical import ClinicalError
     from mirage_model.io import RecordError
 
-    if isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)):
+    if isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
+            or type(err).__name__ in ("BatchError", "PreprocessError"):
         return str(err)
     if isinstance(err, NotImplementedError):
         return "this feature is not available in this build yet"
@@ -74,6 +75,16 @@ def user_message(err: BaseException) -> str:
         return "out of memory"
     text = str(err).strip() or type(err).__name__
     return f"{text} ({type(err).__name__})"
+
+
+def _expected(err: BaseException) -> bool:
+    """Errors about the user's input (a bad record, checkpoint or lab value): no traceback in the log."""
+    from mirage_model.checkpoint import CheckpointError
+    from mirage_model.clinical import ClinicalError
+    from mirage_model.io import RecordError
+
+    return isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
+        or type(err).__name__ in ("BatchError", "PreprocessError")
 
 
 # Python owns the runnables it starts; keep them alive until they finish.
@@ -118,7 +129,10 @@ class Worker(QRunnable):
         except Cancelled:
             log.debug("job %s cancelled", self.name)
         except BaseException as err:  # noqa: BLE001 (a worker must never take the app down)
-            log.error("job %s failed:\n%s", self.name, traceback.format_exc())
+            if _expected(err):
+                log.warning("job %s: %s", self.name, err)
+            else:
+                log.error("job %s failed:\n%s", self.name, traceback.format_exc())
             if not self._cancel.is_set():
                 _emit(self.signals.error, user_message(err))
         finally:
@@ -161,6 +175,7 @@ class LoadedRecord:
     measurements: Any = None           # measure.Measurements or None
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
     timings: dict = field(default_factory=dict)  # seconds per step
+    drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
 
 
 def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
@@ -174,6 +189,9 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0})
     ctx.check()
     ctx.progress(1, 3, out)
+    # Let the GUI thread draw the traces before the heavy steps compete with it for the GIL.
+    out.drawn.wait(timeout=2.0)
+    ctx.check()
     if with_inputs:
         t1 = time.perf_counter()
         try:

@@ -58,7 +58,7 @@ class Explanation:
     lead_importance: np.ndarray | None  # (L,) sums to 1
     patch_rollout: np.ndarray | None    # (P, P) attention rollout saliency in [0, 1]
     patch_gradient: np.ndarray | None   # (P, P) gradient x input saliency in [0, 1]
-    signal_saliency: np.ndarray | None  # (L, T) the rollout saliency mapped back onto the record's time axis (record fs)
+    signal_saliency: np.ndarray | None  # (L, T) the rollout saliency on the record's own time axis (record fs)
     methods: dict                       # which method made each field, e.g. {"lead_importance": "...", ...}
     signal_gradient: np.ndarray | None = None   # (L, T) the gradient saliency mapped the same way
     target_class: int | None = None     # index of the class the image gradient explains (the top class)
@@ -91,17 +91,19 @@ def attention_rollout(attentions: Sequence[np.ndarray], grid: int) -> np.ndarray
     Returns:
         float32 (P, P): the CLS token's rolled-out attention to each patch, min-max scaled to [0, 1].
     """
-    rollout = None
-    for attn in attentions:
+    if not len(attentions):
+        raise ValueError("attention rollout needs at least one layer")
+    # Only the CLS row of R = A_L ... A_1 is needed: e0^T R = ((e0^T A_L) A_{L-1}) ... A_1, a chain
+    # of vector-matrix products (O(N^2) per layer instead of O(N^3)).
+    row = None
+    for attn in reversed(attentions):
         a = np.asarray(attn, dtype=np.float64)
         if a.ndim == 3:
             a = a.mean(axis=0)                               # (N, N) mean over heads
         a = a + np.eye(a.shape[0])                           # residual connection
         a = a / a.sum(axis=-1, keepdims=True)                # rows sum to 1 again
-        rollout = a if rollout is None else a @ rollout      # later layers act on earlier ones
-    if rollout is None:
-        raise ValueError("attention rollout needs at least one layer")
-    cls_to_patches = rollout[0, -grid * grid:]               # (P*P,)
+        row = a[0] if row is None else row @ a               # (N,)
+    cls_to_patches = row[-grid * grid:]                      # (P*P,)
     return scale_unit(cls_to_patches.reshape(grid, grid), "minmax")
 
 

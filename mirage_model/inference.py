@@ -7,7 +7,8 @@ is an equally valid 10 s view of the same ECG; the per-window values are kept in
 ``Prediction.window_probabilities``). Explanations come from the window with the highest maximum
 class probability (the first on ties) and are mapped back onto the record at that window's start.
 
-Research use only, not a diagnosis.
+The model's forward passes run under ``torch.inference_mode``; only the explanation pass takes
+gradients (with respect to the inputs, never the weights). Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
+import torch
 
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.explain import Explanation
@@ -46,7 +48,8 @@ class Prediction:
         model_name: the checkpoint's name.
         timings: seconds per stage: "load" (when a path was given), "preprocess" (filter, resample,
             normalise, window and render: ``model_inputs``), "predict", "explain", "total".
-            predict_batch reports each record's share of the batched forward as "predict".
+            predict_batch reports each record's share of the batched forward as "predict"; for an
+            explained one-window record "predict" is the explanation pass's forward.
         explanation: for the explained window (see module docstring), or None.
         window_probabilities: float32 (W, K) per window.
         clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
@@ -112,7 +115,6 @@ def configure_threads(threads: int | None = None) -> int:
         The thread count in effect.
     """
     global _THREADS_SET
-    import torch
 
     if threads is None and _THREADS_SET:
         return torch.get_num_threads()
@@ -128,8 +130,6 @@ def configure_threads(threads: int | None = None) -> int:
 
 def resolve_device(device: str = "auto") -> str:
     """"auto" -> "cuda" when a GPU is present, else "cpu"; "cuda" without one is an error."""
-    import torch
-
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
     if str(device).startswith("cuda") and not torch.cuda.is_available():
@@ -254,16 +254,16 @@ class Predictor:
                 raise ClinicalError(str(key), f"unknown clinical feature (known: {', '.join(sorted(known))})",
                                     "feature")
         used_names = names if self._uses_labs else []
-        used = {k: v for k, v in clinical.items() if k in used_names and not _is_missing(v)}
         ignored = {k: v for k, v in clinical.items() if k not in used_names}
-        missing = [n for n in used_names if n not in used]
-        if self._n_clinical:
-            x, mask = self.schema.encode(used if self._uses_labs else {})
-            x = np.asarray(x, dtype=np.float32)
-            mask = np.asarray(mask, dtype=np.float32)
-        else:
-            x = np.zeros(0, dtype=np.float32)
-            mask = np.zeros(0, dtype=np.float32)
+        if not self._n_clinical:
+            empty = np.zeros(0, dtype=np.float32)
+            return empty, empty.copy(), {"used": {}, "ignored": ignored, "missing": []}
+        x, mask = self.schema.encode({k: v for k, v in clinical.items() if k in used_names})
+        x = np.asarray(x, dtype=np.float32)
+        mask = np.asarray(mask, dtype=np.float32)
+        # the schema's mask is the one definition of "present" (None, NaN, "", "n/a" ... are missing)
+        used = {n: clinical[n] for n, m in zip(names, mask) if m > 0 and n in used_names}
+        missing = [n for n, m in zip(names, mask) if m == 0 and n in used_names]
         return x, mask, {"used": used, "ignored": ignored, "missing": missing}
 
     def prepare(self, record, clinical: Mapping[str, object] | None = None) -> _Prepared:
@@ -280,8 +280,6 @@ class Predictor:
 
     def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
         """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
-        import torch
-
         dev = self.device
         sig = torch.from_numpy(np.ascontiguousarray(signal, dtype=np.float32)).to(dev)
         img = torch.from_numpy(np.ascontiguousarray(image)).to(dev)
@@ -291,12 +289,11 @@ class Predictor:
         return sig, img, cx, cm
 
     def _probabilities(self, logits):
-        import torch
-
         if self.task == "multiclass":
             return torch.softmax(logits.float(), dim=-1)
         return torch.sigmoid(logits.float())
 
+    @torch.inference_mode()
     def forward_windows(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray,
                         mask: np.ndarray) -> np.ndarray:
         """Probabilities for a stack of windows, in chunks of ``batch_size``.
@@ -309,14 +306,11 @@ class Predictor:
         Returns:
             float32 (N, K).
         """
-        import torch
-
-        with torch.inference_mode():
-            out = []
-            for i in range(0, len(signal), self.batch_size):
-                sl = slice(i, i + self.batch_size)
-                logits = self.model(*self._tensors(signal[sl], image[sl], x[sl], mask[sl])).logits
-                out.append(self._probabilities(logits).cpu().numpy())
+        out = []
+        for i in range(0, len(signal), self.batch_size):
+            sl = slice(i, i + self.batch_size)
+            logits = self.model(*self._tensors(signal[sl], image[sl], x[sl], mask[sl])).logits
+            out.append(self._probabilities(logits).cpu().numpy())
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(self.labels)), np.float32)
 
     def layout(self):
@@ -451,13 +445,3 @@ class Predictor:
         log.debug("scored %d records (%d windows) in %.3f s", len(out), total_w, time.perf_counter() - t_start)
         return out
 
-
-def _is_missing(value) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, tuple) and value:
-        value = value[0]
-    try:
-        return bool(np.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False

@@ -361,29 +361,43 @@ def _display_signal(record) -> tuple[np.ndarray, float, str]:
     return np.asarray(shown, dtype=np.float64), fs, band
 
 
+def _polyline_ops(xs: np.ndarray, ys: np.ndarray) -> str:
+    """PDF path operators (moveto + linetos, 3 decimals = 0.35 um) for one polyline.
+
+    Formatted in one pass here instead of one reportlab call per point: a 500 Hz record has
+    5,000 points in its rhythm strip alone, and reportlab's pure-Python number formatting
+    dominated the report's run time.
+    """
+    pts = np.column_stack([xs, ys]).ravel()
+    text = " ".join(f"{v:.3f}" for v in pts.tolist()).split(" ")
+    ops = [f"{text[0]} {text[1]} m"]
+    ops.extend(f"{text[i]} {text[i + 1]} l" for i in range(2, len(text), 2))
+    return "\n".join(ops)
+
+
 def _draw_grid(c, lay: ReportLayout) -> None:
     x0, y0, w, h = lay.grid_x0, lay.grid_y0, lay.grid_width, lay.grid_height
     nx = int(round(w / lay.minor_pt))
     ny = int(round(h / lay.minor_pt))
     for major in (False, True):
-        path = c.beginPath()
+        segments = []
         for i in range(nx + 1):
             if (i % 5 == 0) == major:
                 x = x0 + i * lay.minor_pt
-                path.moveTo(x, y0)
-                path.lineTo(x, y0 + h)
+                segments.append(_polyline_ops(np.array([x, x]), np.array([y0, y0 + h])))
         for j in range(ny + 1):
             if (j % 5 == 0) == major:
                 y = y0 + j * lay.minor_pt
-                path.moveTo(x0, y)
-                path.lineTo(x0 + w, y)
+                segments.append(_polyline_ops(np.array([x0, x0 + w]), np.array([y, y])))
+        c.saveState()
         if major:
             c.setStrokeColorRGB(0.94, 0.55, 0.55)
             c.setLineWidth(0.5)
         else:
             c.setStrokeColorRGB(1.0, 0.82, 0.82)
             c.setLineWidth(0.2)
-        c.drawPath(path, stroke=1, fill=0)
+        c.addLiteral("\n".join(segments) + "\nS")
+        c.restoreState()
 
 
 def _draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> None:
@@ -400,13 +414,8 @@ def _draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> N
         for sx, sy in polyline_segments(xs, ys):
             if len(sx) < 2:
                 continue
-            px = (sx + x_off).tolist()
-            py = (top - sy).tolist()    # renderer y runs down from the sheet's top
-            path = c.beginPath()
-            path.moveTo(px[0], py[0])
-            for x, y in zip(px[1:], py[1:]):
-                path.lineTo(x, y)
-            c.drawPath(path, stroke=1, fill=0)
+            # renderer y runs down from the sheet's top
+            c.addLiteral(_polyline_ops(sx + x_off, top - sy) + "\nS")
     # calibration pulses (1 mV, 200 ms) and column separators
     c.setLineWidth(0.8)
     for xa, xb, base, top in lay.calibration:
@@ -737,15 +746,16 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
     return d
 
 
-def _saliency_image(ctx: _Context, saliency: np.ndarray, size_pt: float):
-    """The model's 224x224 rendering of the first 10 s window with the patch saliency overlaid."""
+def _saliency_image(ctx: _Context, saliency: np.ndarray, size_pt: float, window: int = 0):
+    """The model's 224x224 rendering of the explained window with the patch saliency overlaid."""
     from PIL import Image as PILImage
     from reportlab.platypus import Image
 
     from mirage_model.preprocess import model_inputs
 
     inputs = model_inputs(np.asarray(ctx.record.signal, dtype=np.float32), float(ctx.record.fs))
-    gray = np.asarray(inputs.image[0], dtype=np.float32)          # (224, 224) 255 = paper
+    window = min(max(int(window), 0), len(inputs.image) - 1)
+    gray = np.asarray(inputs.image[window], dtype=np.float32)     # (224, 224) 255 = paper
     S = gray.shape[0]
     sal = np.nan_to_num(np.asarray(saliency, dtype=np.float32))
     sal = (sal - sal.min()) / (sal.max() - sal.min()) if sal.max() > sal.min() else np.zeros_like(sal)
@@ -775,22 +785,24 @@ def _explain_flowables(ctx: _Context, st) -> list:
         return out
     methods = dict(getattr(expl, "methods", None) or {})
     cells, captions = [], []
-    cells.append(_bar_drawing(expl.lead_importance, 85 * MM, 45 * MM))
+    cells.append(_bar_drawing(expl.lead_importance, 90 * MM, 70 * MM))
     captions.append(f"Lead importance (sums to 1). Method: "
                     f"{methods.get('lead_importance', 'not stated')}.")
-    cells.append(_heatmap_drawing(expl.lead_attention, 62 * MM))
+    cells.append(_heatmap_drawing(expl.lead_attention, 80 * MM))
     captions.append(f"Lead-to-lead attention of this record. Method: "
                     f"{methods.get('lead_attention', 'not stated')}.")
     try:
-        cells.append(_saliency_image(ctx, expl.patch_rollout, 62 * MM))
-        captions.append(f"The model's 224 px rendering (first 10 s) with patch saliency in red. "
-                        f"Method: {methods.get('patch_rollout', 'not stated')}.")
+        window = int(getattr(expl, "window", 0) or 0)
+        start = float(getattr(expl, "window_start_s", 0.0) or 0.0)
+        cells.append(_saliency_image(ctx, expl.patch_rollout, 80 * MM, window))
+        captions.append(f"The model's 224 px rendering of {start:g}-{start + 10:g} s with patch "
+                        f"saliency in red. Method: {methods.get('patch_rollout', 'not stated')}.")
     except Exception as err:   # an explanation figure must never block the report
         log.warning("saliency image for %s not drawn: %s", ctx.record.record_id, err)
         cells.append(Paragraph(_esc(f"Saliency image unavailable: {err}"), st["small"]))
         captions.append("")
     caption_cells = [Paragraph(_esc(cap), st["small"]) for cap in captions]
-    grid = Table([cells, caption_cells], colWidths=[90 * MM, 70 * MM, 70 * MM], hAlign="LEFT")
+    grid = Table([cells, caption_cells], colWidths=[95 * MM, 88 * MM, 88 * MM], hAlign="LEFT")
     grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     out.append(grid)
     out.append(Paragraph("Explanations show where the model looked; they are not evidence that "
@@ -836,7 +848,7 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
         ValueError: unusable settings (page size, scale); OSError: the file cannot be written.
     """
     from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     from mirage_model.render import make_layout
 
@@ -858,10 +870,11 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
 
     story = [Spacer(1, 1), NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(_esc(f"Record {record.record_id}: results"), st["h1"]))
-    story.extend(_result_flowables(ctx, st, model_info))
-    story.extend(_clinical_flowables(ctx, st, schema))
-    story.extend(_measure_flowables(measurements, st))
-    story.extend(_review_flowables(ctx, st))
+    # each section stays in one column (a table split over two columns reads badly)
+    story.append(KeepTogether(_result_flowables(ctx, st, model_info)))
+    story.append(KeepTogether(_clinical_flowables(ctx, st, schema)))
+    story.append(KeepTogether(_measure_flowables(measurements, st)))
+    story.append(KeepTogether(_review_flowables(ctx, st)))
     story.extend(_explain_flowables(ctx, st))
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
@@ -889,7 +902,14 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
             PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
                          onPage=lambda c, d: _notice(c, page[0], record.record_id)),
         ])
-        doc.build(story)
+        from reportlab import rl_config
+
+        a85 = rl_config.useA85
+        rl_config.useA85 = 0    # binary (zlib) streams: ASCII85 only made the file 25% larger and slower
+        try:
+            doc.build(story)
+        finally:
+            rl_config.useA85 = a85
         os.replace(tmp_name, out_path)
     except BaseException:
         try:

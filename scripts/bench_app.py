@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def cold_start(runs: int) -> list[float]:
-    """Seconds from process launch to the default sample painted, one fresh process per run."""
-    out = []
+def cold_start(runs: int) -> tuple[list[float], list[dict]]:
+    """Seconds from process launch to the default sample painted, one fresh process per run, and
+    the app's own timings (its CPU seconds to that point, all threads)."""
+    out, reports = [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
             env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=home, XDG_CONFIG_HOME=home,
@@ -49,7 +50,8 @@ def cold_start(runs: int) -> list[float]:
             if not line.strip().startswith("{"):
                 raise RuntimeError("mirage-review did not report a drawn record")
             out.append(wall)
-    return out
+            reports.append(json.loads(line))
+    return out, reports
 
 
 def long_record(path: str | None):
@@ -119,8 +121,10 @@ def main(argv=None) -> int:
 
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                                  "platform": os.environ.get("QT_QPA_PLATFORM")}}
-    cold = cold_start(args.cold_runs)
-    results["cold_start_s"] = {"runs": [round(c, 3) for c in cold], "median": round(statistics.median(cold), 3)}
+    results["load_average_before"] = [round(v, 2) for v in os.getloadavg()]
+    cold, reports = cold_start(args.cold_runs)
+    results["cold_start_s"] = {"runs": [round(c, 3) for c in cold], "median": round(statistics.median(cold), 3),
+                               "cpu_s_to_drawn": [r.get("cpu_s_to_drawn") for r in reports]}
 
     window = MainWindow(Settings(), model_path=str(Path(settings_dir) / "no-model"))
     window.resize(1600, 1000)
@@ -154,8 +158,12 @@ def main(argv=None) -> int:
     window.close()
     workers.cancel_all_and_wait(60000)
 
-    print(f"cold start to drawn sample: median {results['cold_start_s']['median']:.2f} s "
-          f"(runs {results['cold_start_s']['runs']})")
+    results["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
+    print(f"load average (1, 5, 15 min) before {results['load_average_before']}, after {results['load_average_after']} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"cold start to drawn sample: median {results['cold_start_s']['median']:.2f} s wall "
+          f"(runs {results['cold_start_s']['runs']}; CPU s of the app to that point "
+          f"{results['cold_start_s']['cpu_s_to_drawn']})")
     print(f"open another record and draw: median {results['open_record_ms']['median']:.0f} ms, "
           f"max {results['open_record_ms']['max']:.0f} ms over {len(warm)} opens")
     for key, f in results["frames"].items():

@@ -123,6 +123,10 @@ def _rhythms(ludb_dir: Path) -> dict[str, str]:
     return {}
 
 
+def _trim4(d: np.ndarray) -> np.ndarray:
+    return d[np.argsort(np.abs(d))[:-4]] if d.size > 5 else d
+
+
 def _summary(rows: list[dict], key: str, subset=None) -> dict:
     d = [r["ours"][key] - r["ref"][key] for r in rows
          if (subset is None or subset(r)) and r["ours"][key] is not None and r["ref"][key] is not None]
@@ -132,6 +136,12 @@ def _summary(rows: list[dict], key: str, subset=None) -> dict:
         "mean": round(float(d.mean()), 1) if d.size else None,
         "sd": round(float(d.std(ddof=1)), 1) if d.size > 1 else None,
         "mae": round(float(np.abs(d).mean()), 1) if d.size else None,
+        # mean and SD without the 4 largest |differences| (the CSE test's outlier rule, as described
+        # for IEC 60601-2-51/-2-25; see docs/measurements.md)
+        "trim4_mean": round(float(_trim4(d).mean()), 1) if d.size > 5 else None,
+        "trim4_sd": round(float(_trim4(d).std(ddof=1)), 1) if d.size > 5 else None,
+        "within_tol_pct": (round(100.0 * float(np.mean(np.abs(d) <= IEC_TOLERANCE[key][0])), 1)
+                           if d.size and key in IEC_TOLERANCE else None),
         "ours_none": sum(1 for r in rows if (subset is None or subset(r)) and r["ours"][key] is None),
         "ref_none": sum(1 for r in rows if (subset is None or subset(r)) and r["ref"][key] is None),
         "ours_none_ref_has": sum(1 for r in rows if (subset is None or subset(r))
@@ -178,17 +188,26 @@ def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = Non
 def markdown(res: dict, title: str = "mirage_model.measure vs LUDB cardiologists") -> str:
     lines = [f"### {title}", "",
              f"{res['n_records']} records; difference = ours - reference; mean, SD and mean absolute "
-             "difference over the records where both have a value.", ""]
+             "difference over the records where both have a value; within tol.: records whose difference "
+             "is within 10 ms (PR, QRS) or 25 ms (QT). None counts: records without a value.", ""]
     for name, summ in res["summary"].items():
         lines += [f"**{name}**", "",
-                  "| quantity | n | mean diff | SD | MAE | ours None | ref None | ours None, ref has | ours has, ref None | IEC 60601-2-25 (mean / SD) |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| quantity | n | mean diff | SD | mean / SD w/o 4 largest | MAE | within tol. | ours None | ref None | ours None, ref has | ours has, ref None | IEC 60601-2-25 (mean / SD) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for k, s in summ.items():
             tol = IEC_TOLERANCE.get(k)
             tol_s = f"+-{tol[0]:g} / {tol[1]:g} ms" if tol else "-"
-            lines.append(f"| {k} | {s['n']} | {s['mean']} | {s['sd']} | {s['mae']} | {s['ours_none']} | "
+            within = f"{s['within_tol_pct']}%" if s["within_tol_pct"] is not None else "-"
+            lines.append(f"| {k} | {s['n']} | {s['mean']} | {s['sd']} | {s['trim4_mean']} / {s['trim4_sd']} | "
+                         f"{s['mae']} | {within} | {s['ours_none']} | "
                          f"{s['ref_none']} | {s['ours_none_ref_has']} | {s['ours_has_ref_none']} | {tol_s} |")
         lines.append("")
+    lines.append("Largest differences (record: ours - reference, ms): " + "; ".join(
+        f"{k}: " + ", ".join(f"{r['record']}: {r['ours'][k] - r['ref'][k]:+.0f}" for r in sorted(
+            (r for r in res["rows"] if r["ours"][k] is not None and r["ref"][k] is not None),
+            key=lambda r: -abs(r["ours"][k] - r["ref"][k]))[:4])
+        for k in QUANTITIES[1:]) + ".")
+    lines.append("")
     lines.append(f"Atrial fibrillation/flutter records with PR None: {res['af_flutter_pr_none']} of "
                  f"{res['af_flutter_n']}.")
     lines.append(f"Time per record: median {res['time_ms_median']} ms, max {res['time_ms_max']} ms.")

@@ -433,7 +433,7 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
 
     def fake_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
         calls.update(folder=folder, out=out_path, kwargs=kwargs)
-        rows = [{"record_id": f"r{i}", "path": str(tmp_path / f"r{i}.hea"), "status": "ok", "p_NORM": 0.1 * i}
+        rows = [{"record_id": f"r{i}", "record_path": f"r{i}.hea", "status": "ok", "prob_NORM": 0.1 * i}
                 for i in range(3)]
         for i, row in enumerate(rows):
             if cancel():
@@ -455,6 +455,31 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     with qtbot.waitSignal(dlg.openRecord) as opened:
         dlg.table.cellDoubleClicked.emit(1, 0)
     assert opened.args[0] == str(tmp_path / "r1.hea")
+
+
+@needs_sample
+def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
+    from app.batch_dialog import BatchDialog
+    from mirage_model.inference import Predictor
+    from mirage_model.io import find_records
+
+    folder = SAMPLE.parent.parent.parent          # samples/ptbxl: 4 records
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    out = tmp_path / "scores.csv"
+    dlg.output.setText(str(out))
+    worker = dlg.start()
+    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
+        pass
+    n = len(find_records(folder))
+    assert dlg.table.rowCount() == n == 4, dlg.status.text()
+    assert "4 scored" in dlg.status.text()
+    import csv
+    with open(out, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["record_id"] for r in rows) == sorted(p.stem for p in find_records(folder))
+    r = [row.get("record_id") for row in dlg.rows].index("00417_lr")
+    assert dlg.record_path(r).resolve() == SAMPLE.resolve()
 
 
 def test_worker_reports_errors_and_honours_cancel(qtbot):
@@ -554,3 +579,27 @@ def test_icons_load():
 
     for name in ("open", "folder", "run", "pdf", "batch", "settings", "mirage"):
         assert not icon(name).isNull(), name
+
+
+@needs_sample
+def test_drop_a_record_and_a_folder(qtbot):
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window(qtbot)
+
+    def drop(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        window.dropEvent(event)
+
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        drop(SAMPLE_MI)
+    assert window.record.record_id == "11125_lr"
+    drop(SAMPLE_MI.parent)
+    assert window.browser_dock.isVisible()
+    with qtbot.waitSignal(window.browser.worker.signals.finished, timeout=WAIT_MS):
+        pass
+    assert window.browser.table.rowCount() == 1

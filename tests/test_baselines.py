@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from mirage_model.models import build_model, config_dict
 from mirage_model.models.baselines import PatchTST, PatchTSTConfig, ResNet1dConfig, ResNet1dWang
 from mirage_model.models.mirage import MirageOutput
@@ -68,17 +69,17 @@ def test_patchtst_is_channel_independent():
 def test_baselines_learn_a_separable_problem(name):
     """A few Adam steps fit 'sine in lead II or not': the harness's loss path works for the baselines."""
     torch.manual_seed(0)
-    cfg = dict(num_classes=1, n_samples=200)
+    cfg = dict(num_classes=1, n_samples=128)
     if name == "patchtst":
-        cfg.update(d_model=16, n_heads=2, depth=1, d_ff=32, dropout=0.0, head_dropout=0.0)
+        cfg.update(d_model=8, n_heads=2, depth=1, d_ff=16, dropout=0.0, head_dropout=0.0)
     else:
-        cfg.update(inplanes=16, lin_ftrs_head=0, ps_head=0.0)
+        cfg.update(inplanes=8, lin_ftrs_head=0, ps_head=0.0)
     m = build_model(name, cfg)
-    x = torch.randn(32, 12, 200) * 0.3
-    y = (torch.arange(32) % 2).float()[:, None]
-    x[y[:, 0] == 1, 1] += torch.sin(torch.linspace(0, 20, 200))
-    opt = torch.optim.Adam(m.parameters(), lr=3e-3)
-    for _ in range(60):
+    x = torch.randn(16, 12, 128) * 0.3
+    y = (torch.arange(16) % 2).float()[:, None]
+    x[y[:, 0] == 1, 1] += torch.sin(torch.linspace(0, 20, 128))
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    for _ in range(30):
         loss = torch.nn.functional.binary_cross_entropy_with_logits(m(x, None, None, None).logits, y)
         opt.zero_grad()
         loss.backward()

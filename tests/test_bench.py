@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from training_cli import bench
 from training_cli.main import main
@@ -80,6 +81,13 @@ def test_bench_bad_inputs_are_clear_errors(tmp_path, capsys):
     assert "missing" in capsys.readouterr().err
     assert main(["bench", "--records", str(tmp_path / "nodir"), "--out", str(tmp_path / "x.json")]) == 2
     assert "not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["bench", "--records", str(tmp_path / "empty"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "no records" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main(["bench", "--device", "cuda", "--out", str(tmp_path / "x.json")]) == 2
+        assert "no CUDA" in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_bench_reports_an_unavailable_baseline(tmp_path, records_dir, monkeypatch, capsys):

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from training_cli import datasets as D
 
 from helpers_training import make_folder, make_mini_ptbxl

@@ -211,7 +211,7 @@ def test_predict_from_a_path_times_loading(predictor, tmp_path):
 
 def test_clinical_used_and_ignored(predictor, record):
     pred = predictor.predict(record, {"age": 55, "sex": "M", "troponin_t": (14, "ng/L"), "height": None,
-                                      "crp": 3.0}, explain=False)
+                                      "weight": "n/a", "crp": 3.0}, explain=False)
     used = pred.clinical_used
     assert set(used["used"]) == {"age", "sex"}
     assert set(used["ignored"]) == {"troponin_t", "crp"}

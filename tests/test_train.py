@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from helpers_training import make_folder, make_mini_ptbxl, train_argv
+from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from training_cli import train
 
 

@@ -17,6 +17,7 @@ the load average are recorded next to it for that reason.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -95,10 +96,9 @@ def machine_info(device: str) -> dict:
                 break
     except OSError:
         pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
+    from mirage_model.inference import usable_cores
+
+    usable = usable_cores()
     info = {
         "cpu": cpu, "cores": os.cpu_count(), "usable_cores": usable, "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform(),
@@ -138,15 +138,15 @@ def _synthetic_records(n: int = 4):
 
 def _random_mirage(preset: str):
     """A LoadedModel around a randomly initialised MIRAGE preset (5 superclasses, 4 clinical features)."""
+    import torch
+
     from mirage_model.checkpoint import LoadedModel
     from mirage_model.clinical import default_schema
     from mirage_model.models.mirage import Mirage, preset_config
     from mirage_model.preprocess import PreprocessConfig
     from mirage_model.render import RenderConfig
-    import torch
 
     config = preset_config(preset, num_classes=len(DEFAULT_LABELS), n_clinical=len(DEFAULT_CLINICAL))
-
     torch.manual_seed(0)
     model = Mirage(config).eval()
     return LoadedModel(model=model, model_type="mirage", task=config.task, labels=list(DEFAULT_LABELS),
@@ -157,10 +157,11 @@ def _random_mirage(preset: str):
 
 def _baseline(reference):
     """A LoadedModel around a randomly initialised resnet1d_wang matching ``reference``'s task."""
+    import torch
+
     from mirage_model.checkpoint import LoadedModel
     from mirage_model.clinical import ClinicalSchema
     from mirage_model.models import build_model
-    import torch
 
     torch.manual_seed(0)
     model = build_model("resnet1d_wang", {"num_classes": len(reference.labels), "task": reference.task,
@@ -233,10 +234,11 @@ def bench_batch(predictor, records, batch_size: int, batches: int) -> dict:
         _sync(predictor.device)
         t_all.append(time.perf_counter() - t0)
     preps = [predictor.prepare(r) for r in batch]
-    sig = np.concatenate([p.inputs.signal for p in preps])[:batch_size]
+    counts = [len(p.inputs.signal) for p in preps]
+    sig = np.concatenate([p.inputs.signal for p in preps])[:batch_size]            # one batch of windows
     img = np.concatenate([p.inputs.image for p in preps])[:batch_size]
-    x = np.stack([p.x for p in preps])[:len(sig)]
-    mask = np.stack([p.mask for p in preps])[:len(sig)]
+    x = np.concatenate([np.repeat(p.x[None], n, 0) for p, n in zip(preps, counts)])[:batch_size]
+    mask = np.concatenate([np.repeat(p.mask[None], n, 0) for p, n in zip(preps, counts)])[:batch_size]
     predictor.forward_windows(sig, img, x, mask)
     t_model = []
     for _ in range(batches):
@@ -330,6 +332,9 @@ def bench_inference(loaded, predictor, sources, records, args) -> dict:
         torch.cuda.reset_peak_memory_stats()
     row: dict = {"name": predictor.name, "model_type": loaded.model_type,
                  "parameters": int(sum(p.numel() for p in predictor.model.parameters()))}
+    cfg = getattr(predictor.model, "config", None)
+    if dataclasses.is_dataclass(cfg):
+        row["config"] = dataclasses.asdict(cfg)
     row["peak_rss_scope"] = "per phase" if _reset_peak_rss() else "process so far"
     t0 = time.perf_counter()
     predictor.predict(records[0], _record_clinical(records[0]), explain=False)
@@ -417,23 +422,6 @@ def run(args) -> int:
         return 2
     configure_threads(args.threads)
 
-    # models
-    model_path = args.model if args.model is not None else default_model_path()
-    try:
-        if model_path is None:
-            loaded = _random_mirage(args.preset)
-            predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
-            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
-                         f"'{args.preset}' preset (speed only; its predictions mean nothing)")
-            model_desc = f"random-init {args.preset} preset"
-        else:
-            predictor = Predictor(model_path, device=device, batch_size=args.batch_size)
-            loaded = predictor.loaded
-            model_desc = str(model_path)
-    except (ModelNotFoundError, CheckpointError) as err:
-        print(f"mirage bench: {err}", file=sys.stderr)
-        return 2
-
     # records
     if args.records is not None:
         if not args.records.is_dir():
@@ -447,6 +435,24 @@ def run(args) -> int:
     else:
         paths = sample_records()
         source = "bundled samples"
+
+    # models
+    model_path = args.model if args.model is not None else default_model_path()
+    try:
+        if model_path is None:
+            loaded = _random_mirage(args.preset)
+            predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
+            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
+                         f"'{args.preset}' preset (speed only; its predictions mean nothing)")
+            model_desc = f"random-init {args.preset} preset"
+        else:
+            predictor = Predictor(model_path, device=device, batch_size=args.batch_size)
+            loaded = predictor.loaded
+            model_desc = str(model_path)
+    except (ModelNotFoundError, CheckpointError, ValueError) as err:   # ValueError: unknown --preset
+        print(f"mirage bench: {err}", file=sys.stderr)
+        return 2
+
     records, sources = [], []
     for p in paths:
         try:

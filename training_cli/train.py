@@ -822,6 +822,7 @@ def main(args) -> int:
     if dist.enabled:
         import torch.distributed as tdist
 
+        dist.barrier()            # rank 0 may still be evaluating the test split
         tdist.destroy_process_group()
     return 0
 

@@ -37,17 +37,17 @@ class MirageConfig:
     sig_width: int = 128            # D of the signal branch
     sig_depth: int = 4              # Graphormer layers
     sig_heads: int = 4              # H of the signal branch (lead bias is (H, L, L))
-    img_size: int = 224
+    img_size: int = 224             # S: side of the square grayscale rendering (pixels)
     patch_size: int = 16            # P = img_size // patch_size = 14
-    img_width: int = 128
-    img_depth: int = 4
-    img_heads: int = 4
+    img_width: int = 128            # D of the image branch (ignored with shared_encoder: sig_width)
+    img_depth: int = 4              # ViT layers (shared_encoder: sig_depth)
+    img_heads: int = 4              # H of the image branch (shared_encoder: sig_heads)
     fusion_width: int = 256         # paper: 256
     fusion_depth: int = 3           # paper: 3
     fusion_heads: int = 4           # paper: 4
     fusion_ffn: int = 1692          # paper: 1692
     embed_dim: int = 128            # E: InfoNCE projection width
-    dropout: float = 0.1
+    dropout: float = 0.1            # on tokens, attention output, MLP output and head input
     use_labs: bool = True           # False: "w/o labs"
     use_image: bool = True          # False: "w/o image"
     use_signal: bool = True         # False: "w/o signal"
@@ -219,6 +219,8 @@ class Mirage(nn.Module):
                 raise ValueError(f"signal has shape {tuple(signal.shape)}, expected (B, {c.n_leads}, {c.n_samples})")
             device = signal.device
         if c.use_image:
+            if image.dtype == torch.uint8:                 # a raw rendering (255 = paper)
+                image = image.float() / 255.0
             B, one, S, S2 = image.shape
             if (one, S, S2) != (1, c.img_size, c.img_size):
                 raise ValueError(f"image has shape {tuple(image.shape)}, expected (B, 1, {c.img_size}, {c.img_size})")
@@ -262,7 +264,7 @@ class Mirage(nn.Module):
         """signal (B, L, T) float; image (B, 1, S, S) float in [0, 1] (1 = white paper);
         clinical (B, C) normalised; clinical_mask (B, C) 1 = present. Returns MirageOutput.
 
-        A branch that the config switches off ignores its input (it may be None); clinical may be
+        A uint8 image (255 = paper) is scaled to [0, 1]. A branch that the config switches off ignores its input (it may be None); clinical may be
         None (all missing). ``need_weights`` takes the explicit attention path and fills the
         ``*_attn`` fields; otherwise attention is fused (scaled_dot_product_attention).
         """
