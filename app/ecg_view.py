@@ -123,9 +123,9 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         seg = (t1 - t0) / n_cols
         rows = [[c * n_per_col + r for c in range(n_cols)] for r in range(n_per_col)]
         n_rows, rhythm = n_per_col + 1, True
-    margin = 10.0  # paper above the first and below the last row: tall complexes stay on paper
-    height = n_rows * pitch + 2 * margin
-    baselines = tuple(height - margin - (r + 0.5) * pitch for r in range(n_rows))
+    top, bottom = 10.0, 3.0   # paper above the first row (tall R waves stay on paper) and below the last
+    height = n_rows * pitch + top + bottom
+    baselines = tuple(height - top - (r + 0.5) * pitch for r in range(n_rows))
     for r, leads in enumerate(rows):
         for c, lead in enumerate(leads):
             a = t0 + c * seg

@@ -30,7 +30,7 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", help="checkpoint folder (default: the Settings choice, else the bundled model)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after the analysis, save, exit")
-    parser.add_argument("--size", default="1600x1000", help="window size for --screenshot (WxH)")
+    parser.add_argument("--size", default="1600x1050", help="window size for --screenshot (WxH)")
     parser.add_argument("--timeout", type=float, default=120.0, help="--screenshot: give up waiting after this many s")
     parser.add_argument("--layout", choices=("12x1", "6x2", "3x4"), help="lead layout to start with")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")

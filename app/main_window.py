@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         center.addWidget(bottom)
         center.setStretchFactor(0, 3)
         center.setStretchFactor(1, 1)
-        center.setSizes([640, 330])
+        center.setSizes([700, 290])
         self.center_splitter = center
 
         body = QWidget()

@@ -540,7 +540,7 @@ def test_screenshot_cli(tmp_path):
     from PIL import Image
 
     img = Image.open(out)
-    assert img.size == (1600, 1000)
+    assert img.size == (1600, 1050)
 
 
 def test_long_record_is_clipped_and_downsampled(qtbot):
