@@ -33,8 +33,10 @@ def _fmt(value) -> str:
 
 
 def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, **kwargs):
-    """Score a folder, loading the model for ``device`` first unless ``predictor`` already fits."""
-    if predictor is None or (device != "auto" and getattr(predictor, "device", device) != device):
+    """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
+    the main window's inference never share one model between threads. Without a model path the
+    given ``predictor`` is used."""
+    if model_path or predictor is None:
         from mirage_model.inference import Predictor
         predictor = Predictor(model_path or None, device=device)
     return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)

@@ -130,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.settings import Settings
 
     settings = Settings()
-    if args.device:
-        settings.device = args.device
-    window = MainWindow(settings, model_path=args.model)
+    window = MainWindow(settings, model_path=args.model, device=args.device)
     window.setWindowIcon(icon("mirage"))
     install_excepthook(lambda: window, log_file)
     if args.layout:

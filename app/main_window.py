@@ -13,7 +13,7 @@ import platform
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
@@ -157,6 +157,7 @@ class FolderBrowser(QWidget):
 
     def _finished(self) -> None:
         self.progress.setVisible(False)
+        self.worker = None
 
     def _open_row(self, r: int, _c: int = 0) -> None:
         if 0 <= r < len(self.paths):
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
     analysisFinished = Signal()          # record drawn and the model step done (result, error or no model)
     message = Signal(str)                # user-facing messages (also in the message bar)
 
-    def __init__(self, settings: Settings | None = None, model_path: str | None = None):
+    def __init__(self, settings: Settings | None = None, model_path: str | None = None, device: str | None = None):
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("MIRAGE Review")
@@ -267,6 +268,7 @@ class MainWindow(QMainWindow):
         self.predictor = None
         self.model_error = ""
         self.model_path_arg = model_path
+        self.device_arg = device          # --device: this session only (Settings keep their own)
         self.load_worker: workers.Worker | None = None
         self.predict_worker: workers.Worker | None = None
         self.model_worker: workers.Worker | None = None
@@ -278,6 +280,10 @@ class MainWindow(QMainWindow):
         self._pending: set[str] = set()     # analysis steps still running for this record: "measure", "model"
         self._model_loading = False
         self.timings: dict = {}
+        # Loading, measuring, inference, folder listing and batch scoring may all run at once;
+        # on a 2-core machine the default pool (2 threads) would queue a new record behind them.
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(6, QThread.idealThreadCount()))
 
         self._build_widgets()
         self._build_actions()
@@ -455,7 +461,7 @@ class MainWindow(QMainWindow):
         self._model_loading = True
         self.results.busy.setVisible(True)
         self.results.state.setText(f"Loading model {Path(path).name}...")
-        self.model_worker = workers.Worker(workers.load_predictor_job, path, self.settings.device, name="model")
+        self.model_worker = workers.Worker(workers.load_predictor_job, path, self.device(), name="model")
         self.model_worker.signals.result.connect(self._model_loaded)
         self.model_worker.signals.error.connect(self._model_failed)
         self.model_worker.signals.finished.connect(self._model_finished)
@@ -497,6 +503,10 @@ class MainWindow(QMainWindow):
             self._pending.discard(step)
             if not self._pending:
                 self.analysisFinished.emit()
+
+    def device(self) -> str:
+        """The inference device: --device for this session, else the Settings choice (auto/cpu/cuda)."""
+        return self.device_arg or self.settings.device
 
     def choose_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
@@ -788,7 +798,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ dialogs
     def batch_dialog_open(self) -> BatchDialog:
         if self.batch_dialog is None:
-            self.batch_dialog = BatchDialog(self, self.predictor, self.model_path() or "", self.settings.device,
+            self.batch_dialog = BatchDialog(self, self.predictor, self.model_path() or "", self.device(),
                                             self.settings.last_folder)
             self.batch_dialog.openRecord.connect(self.open_record)
         self.batch_dialog.predictor = self.predictor
@@ -805,6 +815,7 @@ class MainWindow(QMainWindow):
             self.viewer.plot.set_dpi_override(self.settings.dpi_override)
             if (self.settings.device, self.settings.model_path) != before:
                 self.model_path_arg = None
+                self.device_arg = None
                 self.load_model()
 
     def about(self) -> None:

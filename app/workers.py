@@ -158,8 +158,9 @@ def cancel_all_and_wait(timeout_ms: int = 10000) -> bool:
 
 
 def start(fn: Callable[..., Any], *args, name: str = "", **kwargs) -> Worker:
-    """Create a Worker for ``fn`` and start it; connect to ``worker.signals`` right after (signals are
-    queued to the GUI thread, so no emission is lost before the connection is made)."""
+    """Create a Worker for ``fn`` and start it at once, for jobs whose signals nobody needs. To
+    listen, build ``Worker(...)``, connect to ``worker.signals`` and only then call ``start()``:
+    a signal emitted before its connection exists is lost."""
     return Worker(fn, *args, name=name, **kwargs).start()
 
 

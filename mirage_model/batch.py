@@ -28,8 +28,8 @@ import math
 import multiprocessing
 import os
 import signal
-import tempfile
 import time
+import uuid
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -518,9 +518,10 @@ def _cell(value) -> str:
 
 def _write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
+    # a fresh name next to the target (not mkstemp, whose 0600 mode would survive os.replace)
+    tmp = out_path.parent / f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
             if fmt == "csv":
                 writer = csv.writer(fh)
                 writer.writerow(cols)

@@ -20,7 +20,7 @@ import io
 import logging
 import math
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -877,8 +877,8 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
     story.append(KeepTogether(_review_flowables(ctx, st)))
     story.extend(_explain_flowables(ctx, st))
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
+    # a fresh name next to the target (not mkstemp, whose 0600 mode would survive os.replace)
+    tmp_name = str(out_path.parent / f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         page = (lay.page_width, lay.page_height)
         doc = BaseDocTemplate(

@@ -57,9 +57,8 @@ def make_window(qtbot, model: str | None = None, load_model: bool = True) -> Mai
         if model is None:
             window.load_model()
         else:
-            worker = window.load_model(model)
-            with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
-                pass
+            window.load_model(model)
+            qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
     return window
 
 
@@ -362,9 +361,8 @@ def test_export_pdf(qtbot, tiny_model, tmp_path):
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(SAMPLE)
     out = tmp_path / "review.pdf"
-    worker = window.export_pdf(out, reviewer="Dr Test Reviewer", comment="checked by hand")
-    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
-        pass
+    assert window.export_pdf(out, reviewer="Dr Test Reviewer", comment="checked by hand") is not None
+    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
     assert out.is_file(), window.message_bar.text()
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
     assert "00417_lr" in text
@@ -400,9 +398,8 @@ def test_folder_browser_loads_details_lazily(qtbot):
 
     window = make_window(qtbot)
     folder = SAMPLE.parent.parent.parent   # samples/ptbxl
-    worker = window.open_folder(folder)
-    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
-        pass
+    window.open_folder(folder)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
     table = window.browser.table
     expected = find_records(folder)
     assert table.rowCount() == len(expected) == 4
@@ -445,9 +442,8 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
     qtbot.addWidget(dlg)
     dlg.pdf_dir.setText(str(tmp_path / "pdf"))
-    worker = dlg.start()
-    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
-        pass
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert dlg.table.rowCount() == 3 and dlg.progress.value() == 3
     assert dlg.columns[0] == "record_id"
     assert calls["kwargs"]["pdf_dir"] == str(tmp_path / "pdf")
@@ -468,9 +464,8 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     qtbot.addWidget(dlg)
     out = tmp_path / "scores.csv"
     dlg.output.setText(str(out))
-    worker = dlg.start()
-    with qtbot.waitSignal(worker.signals.finished, timeout=WAIT_MS):
-        pass
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     n = len(find_records(folder))
     assert dlg.table.rowCount() == n == 4, dlg.status.text()
     assert "4 scored" in dlg.status.text()
@@ -600,6 +595,28 @@ def test_drop_a_record_and_a_folder(qtbot):
     assert window.record.record_id == "11125_lr"
     drop(SAMPLE_MI.parent)
     assert window.browser_dock.isVisible()
-    with qtbot.waitSignal(window.browser.worker.signals.finished, timeout=WAIT_MS):
-        pass
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
     assert window.browser.table.rowCount() == 1
+
+
+def test_settings_dialog_round_trip(qtbot, tmp_path):
+    from app.settings import SettingsDialog
+
+    settings = Settings()
+    assert (settings.device, settings.page_size, settings.model_path) == ("auto", "A4", "")
+    dlg = SettingsDialog(settings)
+    qtbot.addWidget(dlg)
+    dlg.device.setCurrentText("cpu")
+    dlg.page_size.setCurrentText("Letter")
+    dlg.institution.setText("Test Hospital")
+    dlg.model_path.setText(str(tmp_path / "ckpt"))
+    dlg.dpi.setValue(110.0)
+    dlg.apply()
+    fresh = Settings()            # a new QSettings object reads what was stored
+    assert (fresh.device, fresh.page_size, fresh.institution) == ("cpu", "Letter", "Test Hospital")
+    assert fresh.model_path == str(tmp_path / "ckpt") and fresh.dpi_override == 110.0
+    # --device applies to the session only
+    window = MainWindow(fresh, model_path=None, device="cuda")
+    qtbot.addWidget(window)
+    assert window.device() == "cuda" and Settings().device == "cpu"
+    assert window.model_path() == str(tmp_path / "ckpt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -81,6 +82,10 @@ def test_mixed_folder(mixed, predictor, tmp_path):
     rows = _csv_rows(out)
     by_path = {r["record_path"]: r for r in rows}
     assert sorted(by_path) == sorted(good + list(BAD))          # notes.txt is not a record
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert sorted(p.name for p in out.parent.iterdir()) == ["results.csv"]   # no temp file left
     assert summary.scored == len(good) and summary.failed == len(BAD) and summary.skipped == 0
     assert summary.exit_code == 1
     assert seen[-1] == (len(rows), len(rows)) and [d for d, _ in seen] == list(range(1, len(rows) + 1))

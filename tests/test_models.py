@@ -216,6 +216,16 @@ def test_unused_branch_inputs_may_be_none():
     assert model(None, image, None, None).logits.shape == (3, 5)
 
 
+def test_uint8_image_is_scaled():
+    model = tiny().eval()
+    signal, image, clinical, mask = random_inputs(B=2)
+    raw = (image * 255).round().to(torch.uint8)
+    with torch.no_grad():
+        a = model(signal, raw, clinical, mask).logits
+        b = model(signal, raw.float() / 255.0, clinical, mask).logits
+    assert torch.equal(a, b)
+
+
 def test_bad_inputs_raise_clear_errors():
     model = tiny().eval()
     signal, image, clinical, mask = random_inputs()

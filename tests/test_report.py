@@ -4,6 +4,7 @@ drawing's own coordinates, the research-use notice on every page, atomic writes.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 
 import mirage_model as mm
-from mirage_model.report import MM, ReportSettings, build_report, clinical_rows, model_info_from, report_layout
+from mirage_model.report import ReportSettings, build_report, clinical_rows, model_info_from, report_layout
 
 PT_PER_MM = 72.0 / 25.4          # independent of the module: the PDF point is 1/72 inch
 
@@ -269,6 +270,9 @@ def test_no_model_still_renders(tmp_path, ludb_sample):
                        settings=ReportSettings(page_size="Letter"))
     reader = pypdf.PdfReader(str(out))
     texts = _page_texts(reader)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask        # an ordinary file, not a 0600 temp
     assert float(reader.pages[0].mediabox.width) == pytest.approx(792.0, abs=0.01)
     assert "no model result" in texts[0].lower()
     assert "500 Hz" in texts[0] and "0.05-75 Hz" in texts[0]

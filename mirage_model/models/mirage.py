@@ -216,14 +216,16 @@ class Mirage(nn.Module):
         if c.use_signal:
             B, L, T = signal.shape
             if (L, T) != (c.n_leads, c.n_samples):
-                raise ValueError(f"signal has shape {tuple(signal.shape)}, expected (B, {c.n_leads}, {c.n_samples})")
+                raise ValueError(f"signal has shape {tuple(signal.shape)}, "
+                                 f"expected (B, {c.n_leads}, {c.n_samples})")
             device = signal.device
         if c.use_image:
             if image.dtype == torch.uint8:                 # a raw rendering (255 = paper)
                 image = image.float() / 255.0
             B, one, S, S2 = image.shape
             if (one, S, S2) != (1, c.img_size, c.img_size):
-                raise ValueError(f"image has shape {tuple(image.shape)}, expected (B, 1, {c.img_size}, {c.img_size})")
+                raise ValueError(f"image has shape {tuple(image.shape)}, "
+                                 f"expected (B, 1, {c.img_size}, {c.img_size})")
             device = image.device
         if c.use_signal and c.use_image and signal.shape[0] != image.shape[0]:
             raise ValueError(f"signal batch {signal.shape[0]} != image batch {image.shape[0]}")
@@ -237,7 +239,8 @@ class Mirage(nn.Module):
             cls.append(z_ts)
         if self.img_encoder is not None:
             shared = self.sig_encoder.encoder if self.shared else None
-            z_img, patches, vit_attn = self.img_encoder(image, film_x, film_m, need_weights, shared)  # (B, D), (B, P*P, D)
+            # (B, D), (B, P*P, D)
+            z_img, patches, vit_attn = self.img_encoder(image, film_x, film_m, need_weights, shared)
             cls.append(z_img)
         labs = torch.cat([x * mask, mask], dim=-1) if (c.late_concat and x is not None) else None  # (B, 2C)
 
@@ -264,7 +267,8 @@ class Mirage(nn.Module):
         """signal (B, L, T) float; image (B, 1, S, S) float in [0, 1] (1 = white paper);
         clinical (B, C) normalised; clinical_mask (B, C) 1 = present. Returns MirageOutput.
 
-        A uint8 image (255 = paper) is scaled to [0, 1]. A branch that the config switches off ignores its input (it may be None); clinical may be
+        A uint8 image (255 = paper) is scaled to [0, 1]. Without ``clinical_mask`` a value counts
+        as present where ``clinical`` is finite. A branch that the config switches off ignores its input (it may be None); clinical may be
         None (all missing). ``need_weights`` takes the explicit attention path and fills the
         ``*_attn`` fields; otherwise attention is fused (scaled_dot_product_attention).
         """
