@@ -194,7 +194,8 @@ class LabForm(QWidget):
         for name, (text, unit) in self.raw_values().items():
             if self._rows[name].status == "error":
                 continue
-            out[name] = text if unit is None else (float(text.lstrip("<>=").strip()), unit)
+            # a censored result ("<3") counts as its limit, as ClinicalFeature.to_canonical reads it
+            out[name] = text if unit is None else (float(text.strip().lstrip("<>≤≥=").strip()), unit)
         return out
 
     def report_values(self) -> dict[str, object]:

@@ -620,3 +620,18 @@ def test_settings_dialog_round_trip(qtbot, tmp_path):
     qtbot.addWidget(window)
     assert window.device() == "cuda" and Settings().device == "cpu"
     assert window.model_path() == str(tmp_path / "ckpt")
+
+
+def test_lab_form_without_model_records_everything(qtbot):
+    from app.lab_form import LabForm
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    assert form.model_schema is None and not form.is_used("age")
+    form.set_value("troponin_t", "<3", "ng/L")          # censored result: its limit, normal
+    assert form.status("troponin_t") == "ok" and form.values()["troponin_t"] == (3.0, "ng/L")
+    form.set_value("potassium", "2.9", "mmol/L")
+    assert form.status("potassium") == "low"
+    form.set_value("potassium", "abc", "mmol/L")
+    assert form.status("potassium") == "error" and "not a number" in form.message("potassium")
+    assert "potassium" not in form.values() and "potassium" in form.errors()
