@@ -181,8 +181,12 @@ class LoadedRecord:
 
 def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
                     with_inputs: bool = True, with_measurements: bool = True) -> LoadedRecord:
-    """Read a record, build what the model sees, and measure it. Only a failed read is fatal."""
-    from mirage_model import preprocess
+    """Read a record, build what the model sees, and measure it. Only a failed read is fatal.
+
+    Progress ``(1, 3, LoadedRecord)`` comes as soon as the record is read (the GUI draws it and sets
+    ``drawn``); model inputs ``(2, 3)`` and measurements follow. Modules that are slow to import
+    (scipy.signal, neurokit2) are imported only after the record is on screen.
+    """
     from mirage_model.io import load_record
 
     t0 = time.perf_counter()
@@ -196,6 +200,8 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     if with_inputs:
         t1 = time.perf_counter()
         try:
+            from mirage_model import preprocess
+
             cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
             kwargs = {"render_cfg": render_cfg} if render_cfg is not None else {}
             out.inputs = preprocess.model_inputs(record.signal, record.fs, cfg, **kwargs)

@@ -28,6 +28,7 @@ from typing import Mapping
 import numpy as np
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model.io import STANDARD_LEADS
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ _CAL_MM = 10.0                   # left part of the sheet that holds the calibra
 _ROW_MM = 40.0                   # row pitch on paper (4 mV at 10 mm/mV); baselines at 20 mm: on a 5 mm line
 _N_ROWS = 4                      # 3 lead rows + the rhythm strip
 _HEADER_MM = 25.0                # page top margin + header block
-_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
 # Human names of the PTB-XL diagnostic superclasses (other labels are shown as they are).
 LABEL_NAMES = {
@@ -60,8 +60,8 @@ class ReportSettings:
     comment: str = ""                # reviewer's free-text comment
     patient_name: str = ""           # optional; the record rarely carries one
     patient_id: str = ""             # optional
-    speed_mm_s: float = 25.0         # paper speed
-    gain_mm_mv: float = 10.0         # amplitude scale
+    speed_mm_s: float = 25.0         # paper speed (the 10 s sheet must fit: at most 26 mm/s on A4)
+    gain_mm_mv: float = 10.0         # amplitude scale (rows stay 40 mm: 5 mm/mV shows +-4 mV)
 
 
 @dataclass(frozen=True)
@@ -531,7 +531,7 @@ def _draw_ecg_page(c, doc, ctx: _Context) -> None:
     quality = getattr(rec, "quality", None) or {}
     flagged = []
     for key, flags in quality.items():
-        leads = [_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f]
+        leads = [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f]
         if leads:
             flagged.append(f"{key}: {', '.join(leads)}")
     if flagged:
@@ -716,7 +716,7 @@ def _bar_drawing(values: np.ndarray, width: float, height: float):
         x = left + i * bar_w
         d.add(Rect(x + 0.15 * bar_w, bottom, 0.7 * bar_w, h, fillColor=colors.Color(0.75, 0.1, 0.1),
                    strokeColor=None))
-        d.add(String(x + bar_w / 2, bottom - 4 * MM, _LEADS[i], fontSize=6.5, textAnchor="middle"))
+        d.add(String(x + bar_w / 2, bottom - 4 * MM, STANDARD_LEADS[i], fontSize=6.5, textAnchor="middle"))
         d.add(String(x + bar_w / 2, bottom + h + 1, f"{v:.2f}", fontSize=5.5, textAnchor="middle"))
     return d
 
@@ -738,8 +738,8 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
             col = colors.Color(1.0 - 0.25 * a, 1.0 - 0.9 * a, 1.0 - 0.9 * a)
             d.add(Rect(margin + j * cell, top - (i + 1) * cell, cell, cell, fillColor=col,
                        strokeColor=colors.Color(0.85, 0.85, 0.85), strokeWidth=0.2))
-        d.add(String(margin - 1, top - (i + 0.7) * cell, _LEADS[i], fontSize=5.5, textAnchor="end"))
-        d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, _LEADS[i], fontSize=5.5,
+        d.add(String(margin - 1, top - (i + 0.7) * cell, STANDARD_LEADS[i], fontSize=5.5, textAnchor="end"))
+        d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, STANDARD_LEADS[i], fontSize=5.5,
                      textAnchor="middle"))
     d.add(String(margin, top - 12 * cell - 13, f"row: query lead, column: key lead; "
                  f"scale {lo:.3f} (white) to {hi:.3f} (red)", fontSize=5.5))

@@ -167,6 +167,13 @@ def test_gain_and_speed_are_true_physical_scale(qtbot):
     assert _px_per_mv(plot) == pytest.approx(10 * px_per_mm, rel=1e-3)
     assert "(true scale)" in window.viewer.scale_label.text()
 
+    # a wheel zoom (the ViewBox scales itself, then reports a manual change) is read back honestly
+    plot.vb.scaleBy((0.5, 0.5))
+    plot.vb.sigRangeChangedManually.emit([True, True])
+    assert plot.zoom == pytest.approx(2.0, rel=1e-3)
+    assert "zoom 2.00x" in window.viewer.scale_label.text()
+    plot.reset_scale()
+
     # a user-set DPI (screens that report a wrong size) is honoured
     plot.set_dpi_override(200.0)
     assert _px_per_mv(plot) == pytest.approx(10 * 200 / 25.4, rel=1e-3)

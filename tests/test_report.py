@@ -316,3 +316,23 @@ def test_unicode_text_is_kept_readable(tmp_path, ptbxl_sample):
                        settings=ReportSettings(comment="K\u207a \u2265 5 \u03bcmol, Gr\u00fc\u00dfe", reviewer="Zo\u00eb"))
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
     assert ">= 5 \u00b5mol, Gr\u00fc\u00dfe" in text and "Zo\u00eb" in text
+
+
+def test_gain_setting_scales_the_traces(tmp_path):
+    """At 20 mm/mV a 1 mV square step is drawn 20 mm (56.69 pt) high, and so is the pulse."""
+    from helpers_models import synthetic_record
+
+    rec = synthetic_record(duration_s=10.0, fs=100.0, record_id="gain")
+    rec.signal[:] = 0.0
+    rec.signal[1, 300:600] = 1.0           # lead II: 1 mV for 3 s
+    out = build_report(tmp_path / "g.pdf", rec, settings=ReportSettings(gain_mm_mv=20.0))
+    paths = _paths(pypdf.PdfReader(str(out)).pages[0])
+    black = [sp for c, sps in paths if c == (0.0, 0.0, 0.0) for sp in sps]
+    strip = max(black, key=len)
+    ys = np.array([p[1] for p in strip])
+    # the display filter (0.05 Hz high-pass) bends a 3 s step a little: allow 3%
+    assert ys.max() - ys.min() == pytest.approx(20 * PT_PER_MM, rel=0.03)
+    pulses = [sp for sp in black if len(sp) == 6]
+    assert pulses and all(sp[2][1] - sp[1][1] == pytest.approx(20 * PT_PER_MM, abs=0.01) for sp in pulses)
+    with pytest.raises(ValueError, match="does not fit"):
+        report_layout(ReportSettings(speed_mm_s=50.0))

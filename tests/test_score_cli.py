@@ -90,6 +90,12 @@ def test_score_usage_errors(mixed, checkpoint, tmp_path, capsys, no_default_mode
                  "--labs", str(bad_labs), "--no-progress"]) == 2
     assert "labs.csv" in capsys.readouterr().err
     assert not out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["score", str(empty), "--model", str(checkpoint), "--out", str(out)]) == 2
+    assert "no ECG records" in capsys.readouterr().err
+    assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--format", "xml"])
 

@@ -90,6 +90,15 @@ def run(args) -> int:
     if args.labs is not None and not args.labs.is_file():
         print(f"error: {args.labs}: labs table not found", file=sys.stderr)
         return 2
+    if args.out.is_dir():
+        print(f"error: --out {args.out} is a folder; give a file name", file=sys.stderr)
+        return 2
+    from mirage_model.batch import find_inputs
+
+    headers, orphans = find_inputs(args.folder)
+    if not headers and not orphans:
+        print(f"error: no ECG records (.hea headers) found under {args.folder}", file=sys.stderr)
+        return 2
     predictor = load_predictor(args.model, args.device)
     if predictor is None:
         return 2
@@ -122,6 +131,11 @@ def run(args) -> int:
         if bar is not None:
             bar.close()
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if bar is not None:
+            bar.close()
+        print(f"error: cannot write {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         interrupted = True
