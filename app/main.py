@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 import time
 import traceback
@@ -41,17 +40,9 @@ def get_args_parser() -> argparse.ArgumentParser:
 
 def default_sample() -> Path | None:
     """The bundled sample the app opens by default (see resources/samples/ATTRIBUTION.md)."""
-    from mirage_model.paths import resources_dir, sample_records
+    from mirage_model.paths import default_sample as library_default
 
-    samples = sample_records()
-    attribution = resources_dir() / "samples" / "ATTRIBUTION.md"
-    if attribution.is_file():
-        m = re.search(r"Default record of the app:\**\s*`([^`]+)`", attribution.read_text(encoding="utf-8"))
-        if m:
-            path = resources_dir() / "samples" / m.group(1)
-            if path.is_file():
-                return path
-    return samples[0] if samples else None
+    return library_default()
 
 
 def log_path() -> Path:
@@ -114,6 +105,15 @@ def install_excepthook(parent_getter=lambda: None, log_file: Path | None = None)
 
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
+    import PySide6
+
+    from app import BROKEN_PYSIDE
+
+    if PySide6.__version__ in BROKEN_PYSIDE:
+        print(f"mirage-review: PySide6 {PySide6.__version__} has a reference-counting bug that crashes "
+              f"the app after a few thousand repaints; install another version, e.g. "
+              f"pip install 'PySide6-Essentials!={PySide6.__version__}'", file=sys.stderr)
+        return 2
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer

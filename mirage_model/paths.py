@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -26,9 +27,16 @@ def sample_records() -> list[Path]:
 
 
 def default_sample() -> Path | None:
-    """The record the app opens when started without one (a PTB-XL NORM record), or None."""
-    preferred = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
-    if preferred.is_file():
-        return preferred
+    """The record the app opens when started without one, or None when no samples ship.
+
+    resources/samples/ATTRIBUTION.md names it ("Default record of the app: `path`"); otherwise the
+    first of ``sample_records()``.
+    """
+    samples_dir = resources_dir() / "samples"
+    attribution = samples_dir / "ATTRIBUTION.md"
+    if attribution.is_file():
+        match = re.search(r"Default record of the app:\**\s*`([^`]+)`", attribution.read_text(encoding="utf-8"))
+        if match and (samples_dir / match.group(1)).is_file():
+            return samples_dir / match.group(1)
     samples = sample_records()
     return samples[0] if samples else None

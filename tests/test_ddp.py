@@ -13,11 +13,10 @@ import pytest
 from helpers_training import make_folder
 
 
-@pytest.mark.slow
 def test_torchrun_two_cpu_processes(tmp_path):
-    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    root, labels = make_folder(tmp_path / "data", n_copies=4, split_column=True)
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "0",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            "-m", "training_cli.main", "train", "--data", f"folder:{root}", "--labels", str(labels),
            "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--preset", "tiny", "--epochs", "2",
            "--batch-size", "2", "--device", "cpu", "--no-progress", "--bootstrap", "10", "--threads", "1"]

@@ -440,6 +440,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         lab_values, clinical_names = _read_labs(Path(labs_path))
     items = []
     missing_files = []
+    header_fields: set[str] = set()
     for rid, labs in labels_by_id.items():
         if not labs:
             continue
@@ -450,6 +451,16 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             missing_files.append(rid)
             continue
         clin = dict(lab_values.get(rid) or lab_values.get(Path(rid).name) or {})
+        try:                     # Challenge-style headers carry #Age / #Sex; the labs table wins
+            meta = read_header_comments(hea)
+        except DatasetError:
+            meta = {}
+        if "age" in meta and "age" not in clin:
+            clin["age"] = _num(meta["age"])
+            header_fields.add("age")
+        if "sex" in meta and "sex" not in clin:
+            clin["sex"] = _sex(meta["sex"])
+            header_fields.add("sex")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
@@ -459,6 +470,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     else:
         _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
+    clinical_names = [n for n in ("age", "sex") if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)

@@ -686,7 +686,9 @@ def main(args) -> int:
     if dist.enabled:
         from torch.nn.parallel import DistributedDataParallel as DDP
 
-        net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
+        # an ablated MIRAGE may leave modules out of the graph; the full models use every parameter
+        unused = model_type == "mirage" and any(getattr(args, f) for f in ABLATIONS)
+        net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=unused)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = len(train_loader)
     total_steps = steps_per_epoch * args.epochs
