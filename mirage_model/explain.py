@@ -65,6 +65,8 @@ class Explanation:
     window: int = 0                     # which window of the record was explained
     window_start_s: float = 0.0         # its start time in the record (s)
     extra: dict = field(default_factory=dict)
+    image: np.ndarray | None = None     # (S, S) uint8 the model image of the explained window exactly
+                                        # as the model saw it (255 = paper); None without patch saliency
 
 
 def scale_unit(x: np.ndarray, mode: str = "minmax") -> np.ndarray:
@@ -258,7 +260,12 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
                 methods[dst] = f"{METHOD_SIGNAL} ({src})"
     explanation = None
     if methods:
+        model_image = None
+        if fields["patch_rollout"] is not None or fields["patch_gradient"] is not None:
+            # the model reads uint8 / 255, so this gives back the very pixels it saw
+            model_image = np.rint(image[0, 0].detach().float().cpu().numpy() * 255.0).clip(0, 255)
+            model_image = model_image.astype(np.uint8)                          # (S, S)
         explanation = Explanation(methods=methods, target_class=top, window=window,
-                                  window_start_s=float(start_s), **fields)
+                                  window_start_s=float(start_s), image=model_image, **fields)
     return ExplainedWindow(explanation, logits_np.astype(np.float32), tuple(targets), t1 - t0,
                            time.perf_counter() - t1)

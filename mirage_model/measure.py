@@ -10,30 +10,38 @@ electrocardiographs and of the CSE / IEC 60601-2-25 "global interval" definition
    spatial magnitude of the independent leads (I, II, V1-V6), so no single lead decides. Each
    beat is anchored at the maximum of that magnitude.
 3. Dominant beats: beats whose QRS (-80 ms to +100 ms around the anchor, all independent leads)
-   correlates at least 0.9 with the median QRS form of the largest class of alike beats. Ectopic and noisy beats are left out of the
-   median beat; all beats count for the heart rate.
+   correlates at least 0.9 with the median QRS form of the largest class of alike beats.
+   Ectopic and noisy beats are left out of the median beat; all beats count for the heart rate.
+   Fewer than 3 alike beats (or under 40 % of the detected ones): noise, no values at all.
 4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms).
 5. Global fiducials on the median beat, from the 8 independent leads together:
-   - QRS onset/offset: the spatial velocity ``sqrt(sum_l (dx_l/dt)^2)`` falls below a fraction of
-     its QRS maximum (held for 6 ms), walking out from the first/last steep part of the QRS.
-     Being spatial, the first deflection in any lead starts the QRS and the last one ends it.
+   - QRS onset/offset: spatial velocity ``sqrt(sum_l (dx_l/dt)^2)`` (Gaussian derivative, -3 dB
+     at 40 Hz). Walk out from the steep part of the QRS to where it stays below 5 % of its
+     maximum, then take the knee of the log velocity between that crossing and the quietest
+     sample beyond it; finally move each bound inwards (at most 12 ms) where a sharper (100 Hz)
+     velocity is still quiet, which undoes the smoothing's spread on clean signals. Being
+     spatial, the first deflection in any lead starts the QRS and the last one ends it.
    - T offset: trapezium-area method (Vazquez-Seisdedos et al., BioMed Eng OnLine 2011) on the
-     spatial magnitude of the baseline-corrected ST-T segment; where the T wave of all leads has
-     returned to baseline.
-   - P wave: the spatial velocity in the window before the QRS, as for the QRS. A P wave is
-     accepted only if its amplitude is at least ``p_min_amplitude_mv`` and it is consistent beat
-     to beat (median correlation of the P segment with the median P); otherwise PR and the
-     P axis are None (atrial fibrillation, flutter, paced or junctional rhythm, noise).
+     spatial magnitude of the baseline-corrected ST-T segment (smoothed, -3 dB at 10 Hz): where
+     the T wave of all leads has returned to baseline.
+   - P wave: the largest spatial deflection in the 330 ms before the QRS (and after the previous
+     T wave); onset/offset at the knees of its log velocity (40 Hz). A P wave is accepted only
+     if its largest deflection is at least ``p_min_amplitude_mv`` and it repeats beat to beat
+     (median correlation of each beat's P segment with the median P >= ``p_corr_min``);
+     otherwise PR and the P axis are None (atrial fibrillation, flutter, paced or junctional
+     rhythm, noise).
 6. Intervals: PR = QRS onset - P onset, QRS = QRS offset - QRS onset, QT = T offset - QRS onset,
    RR = mean RR of all detected beats, HR = 60000 / RR. QTc: Bazett QT / sqrt(RR s),
    Fridericia QT / cbrt(RR s).
-7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat.
+7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat
+   (baseline: the PR segment).
    With the Einthoven/Goldberger geometry a frontal vector of angle a and size M projects as
    I = M cos a and aVF = (sqrt(3)/2) M sin a, so a = atan2(2 aVF / sqrt(3), I), in degrees in
    (-180, 180]. None when the net vector is too small to have a direction.
 8. Per-lead fiducials for display: the same rules on each lead's own median beat, mapped back to
    every dominant beat (NaN for the others); the R peak is the largest deflection of the lead
-   inside the global QRS of each beat (the S nadir in a QS lead).
+   inside the global QRS of each beat (the S nadir in a QS lead). ``global_fiducials["r_peak"]``
+   is each beat's anchor (maximum of the spatial magnitude).
 
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
@@ -106,6 +114,9 @@ class LeadFiducials:
 
 @dataclass(frozen=True)
 class Measurements:
+    """One record's measurements. Intervals in ms, rate in bpm, axes in degrees (-180, 180];
+    None where not measurable (``notes`` says why). Fiducials are sample indices at ``fs``,
+    (n_beats,) float arrays, NaN for beats left out of the median beat (ectopic, cut off)."""
     heart_rate_bpm: float | None
     rr_ms: float | None
     pr_ms: float | None

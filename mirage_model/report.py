@@ -555,7 +555,7 @@ def _styles():
     }
 
 
-def _table(rows, widths, header=True, highlight_rows=()):
+def _table(rows, widths, header=True, highlight_rows=(), highlight_color=(0.6, 0.0, 0.0)):
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
@@ -572,7 +572,7 @@ def _table(rows, widths, header=True, highlight_rows=()):
         style.append(("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8))
     for r in highlight_rows:
         style.append(("FONT", (0, r), (-1, r), "Helvetica-Bold", 8))
-        style.append(("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.6, 0, 0)))
+        style.append(("TEXTCOLOR", (0, r), (-1, r), colors.Color(*highlight_color)))
     tbl.setStyle(TableStyle(style))
     return tbl
 
@@ -679,25 +679,104 @@ _MEASURE_ROWS = (
 )
 
 
-def _measure_flowables(measurements, st) -> list:
+_QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms")
+
+
+def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> list[dict]:
+    """The interval table of the report, with the reviewer's corrections applied.
+
+    An edited value is shown with the automatic one beside it. QTc follows an edited QT or RR:
+    when the reviewer changed ``qt_ms``, ``rr_ms`` or ``heart_rate_bpm`` (and not the QTc itself),
+    each QTc is recomputed with its own formula (``measure.qtc_bazett`` / ``qtc_fridericia``) from
+    the reviewed QT and RR (RR from an edited heart rate as 60000 / HR when RR itself was not
+    edited), and marked "recomputed". A QTc that cannot be recomputed (no QT or RR) is shown as
+    "not recomputed" rather than left at a value that no longer matches the QT beside it.
+
+    Args:
+        measurements: measure.Measurements or None (not measured).
+        edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
+
+    Returns:
+        One dict per row of the table: key, label, unit, value (float or None), automatic (float
+        or None), status ("", "edited", "recomputed" or "not recomputed").
+
+    Raises:
+        ValueError: an edit names no measurement, or its value is not a finite number.
+    """
+    from mirage_model.measure import qtc_bazett, qtc_fridericia
+
+    keys = [k for k, _, _ in _MEASURE_ROWS]
+    clean: dict[str, float] = {}
+    for key, value in (edits or {}).items():
+        if key not in keys:
+            raise ValueError(f"measurement edit {key!r} names no measurement (known: {', '.join(keys)})")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"measurement edit {key}: {value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise ValueError(f"measurement edit {key}: {value!r} is not a finite number")
+        clean[key] = v
+    auto = {}
+    for key in keys:
+        a = getattr(measurements, key, None) if measurements is not None else None
+        auto[key] = float(a) if a is not None and math.isfinite(float(a)) else None
+    value = {k: clean.get(k, auto[k]) for k in keys}
+    status = {k: ("edited" if k in clean else "") for k in keys}
+    if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
+        rr = value["rr_ms"]
+        if "rr_ms" not in clean and "heart_rate_bpm" in clean and clean["heart_rate_bpm"] > 0:
+            rr = 60000.0 / clean["heart_rate_bpm"]
+        qt = value["qt_ms"]
+        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia)):
+            if key in clean:
+                continue
+            if qt is not None and rr is not None and rr > 0:
+                value[key] = float(formula(qt, rr))
+                status[key] = "recomputed"
+            else:
+                value[key] = None
+                status[key] = "not recomputed"
+    return [dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k])
+            for k, label, unit in _MEASURE_ROWS]
+
+
+def _measure_flowables(measurements, st, edits: Mapping[str, float] | None = None) -> list:
     from reportlab.platypus import Paragraph
 
     out = [Paragraph("Interval measurements", st["h1"])]
-    if measurements is None:
+    if measurements is None and not edits:
         out.append(Paragraph("Not measured.", st["body"]))
         return out
-    rows = [["Measurement", "Value", "Unit"]]
-    for key, label, unit in _MEASURE_ROWS:
-        value = getattr(measurements, key, None)
-        rows.append([label, "not measurable" if value is None else f"{float(value):.0f}", unit])
-    out.append(_table(rows, [65 * MM, 28 * MM, 15 * MM]))
-    method = getattr(measurements, "method", "")
-    notes = list(getattr(measurements, "notes", ()) or ())
+    rows = measurement_rows(measurements, edits)
+    changed = any(r["status"] for r in rows)
+    table = [["Measurement", "Value", "Unit"] + (["Automatic"] if changed else [])]
+    highlight = []
+    for r in rows:
+        if r["value"] is None:
+            shown = "not recomputed" if r["status"] == "not recomputed" else "not measurable"
+        else:
+            shown = f"{r['value']:.0f}" + (f" ({r['status']})" if r["status"] else "")
+        line = [r["label"], shown, r["unit"]]
+        if changed:
+            auto = "not measured" if measurements is None else \
+                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f}")
+            line.append(auto if r["status"] else "")
+            if r["status"]:
+                highlight.append(len(table))
+        table.append(line)
+    widths = [62 * MM, 30 * MM, 12 * MM] + ([23 * MM] if changed else [])
+    out.append(_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55)))
+    method = getattr(measurements, "method", "") if measurements is not None else ""
+    notes = list(getattr(measurements, "notes", ()) or ()) if measurements is not None else []
     text = f"Method: {method}." if method else ""
+    if changed:
+        text += (" Edited: corrected by the reviewer; the automatic value is beside it. "
+                 "Recomputed: QTc from the reviewed QT and RR with the same formula.")
     if notes:
         text += " Notes: " + "; ".join(str(n) for n in notes)
     if text:
-        out.append(Paragraph(_esc(text), st["small"]))
+        out.append(Paragraph(_esc(text.strip()), st["small"]))
     return out
 
 
@@ -746,31 +825,38 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
     return d
 
 
-def _saliency_image(ctx: _Context, saliency: np.ndarray, size_pt: float, window: int = 0):
-    """The model's 224x224 rendering of the explained window with the patch saliency overlaid."""
+def _saliency_image(image: np.ndarray, saliency: np.ndarray, size_pt: float):
+    """The model image of the explained window (uint8 (S, S), exactly what the model saw) with the
+    (P, P) patch saliency overlaid in red, as a reportlab Image of ``size_pt`` square."""
     from PIL import Image as PILImage
     from reportlab.platypus import Image
 
-    from mirage_model.preprocess import model_inputs
-
-    inputs = model_inputs(np.asarray(ctx.record.signal, dtype=np.float32), float(ctx.record.fs))
-    window = min(max(int(window), 0), len(inputs.image) - 1)
-    gray = np.asarray(inputs.image[window], dtype=np.float32)     # (224, 224) 255 = paper
-    S = gray.shape[0]
+    gray = np.asarray(image, dtype=np.float32)                  # (S, S) 255 = paper
+    if gray.ndim != 2:
+        raise ValueError(f"model image must be (S, S), got shape {gray.shape}")
+    h, w = gray.shape
     sal = np.nan_to_num(np.asarray(saliency, dtype=np.float32))
     sal = (sal - sal.min()) / (sal.max() - sal.min()) if sal.max() > sal.min() else np.zeros_like(sal)
-    sal_img = PILImage.fromarray((sal * 255).astype(np.uint8)).resize((S, S), PILImage.BILINEAR)
-    a = np.asarray(sal_img, dtype=np.float32)[..., None] / 255.0 * 0.6   # overlay opacity
+    # nearest: one flat tint per patch, the unit the saliency is computed on
+    sal_img = PILImage.fromarray((sal * 255).astype(np.uint8)).resize((w, h), PILImage.NEAREST)
+    a = np.asarray(sal_img, dtype=np.float32)[..., None] / 255.0 * 0.55   # overlay opacity
     base = np.repeat(gray[..., None], 3, axis=2)
     heat = np.array([230.0, 30.0, 20.0])
     rgb = (base * (1 - a) + heat * a).clip(0, 255).astype(np.uint8)
     buf = io.BytesIO()
-    PILImage.fromarray(rgb).resize((2 * S, 2 * S), PILImage.NEAREST).save(buf, format="PNG")
+    PILImage.fromarray(rgb).resize((3 * w, 3 * h), PILImage.NEAREST).save(buf, format="PNG")
     buf.seek(0)
-    return Image(buf, width=size_pt, height=size_pt)
+    return Image(buf, width=size_pt, height=size_pt * h / w)
 
 
-def _explain_flowables(ctx: _Context, st) -> list:
+# lead-level explanation parts (field, what a reader calls it); the image saliency is one more
+_EXPLANATION_PARTS = (
+    ("lead_importance", "lead importance"),
+    ("lead_attention", "lead-to-lead attention"),
+)
+
+
+def _explain_flowables(ctx: _Context, st, model_info: dict | None = None) -> list:
     from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Table, TableStyle
 
     pred = ctx.prediction
@@ -780,31 +866,57 @@ def _explain_flowables(ctx: _Context, st) -> list:
     if expl is None:
         out.append(Paragraph("No model result." if pred is None else
                              "Explanations were not computed for this result (batch scoring "
-                             "skips them; run 'mirage report' or open the record in the app).",
-                             st["body"]))
+                             "skips them unless asked: 'mirage score --explain', 'mirage report', "
+                             "or open the record in the app).", st["body"]))
         return out
     methods = dict(getattr(expl, "methods", None) or {})
-    cells, captions = [], []
-    cells.append(_bar_drawing(expl.lead_importance, 90 * MM, 70 * MM))
-    captions.append(f"Lead importance (sums to 1). Method: "
-                    f"{methods.get('lead_importance', 'not stated')}.")
-    cells.append(_heatmap_drawing(expl.lead_attention, 80 * MM))
-    captions.append(f"Lead-to-lead attention of this record. Method: "
-                    f"{methods.get('lead_attention', 'not stated')}.")
-    try:
-        window = int(getattr(expl, "window", 0) or 0)
+    cells, captions, widths = [], [], []
+    if expl.lead_importance is not None:
+        cells.append(_bar_drawing(expl.lead_importance, 90 * MM, 70 * MM))
+        captions.append(f"Lead importance (sums to 1). Method: "
+                        f"{methods.get('lead_importance', 'not stated')}.")
+        widths.append(95 * MM)
+    if expl.lead_attention is not None:
+        cells.append(_heatmap_drawing(expl.lead_attention, 80 * MM))
+        captions.append(f"Lead-to-lead attention of this record. Method: "
+                        f"{methods.get('lead_attention', 'not stated')}.")
+        widths.append(88 * MM)
+    key = "patch_rollout" if expl.patch_rollout is not None else \
+        ("patch_gradient" if expl.patch_gradient is not None else None)
+    if key is not None:
         start = float(getattr(expl, "window_start_s", 0.0) or 0.0)
-        cells.append(_saliency_image(ctx, expl.patch_rollout, 80 * MM, window))
-        captions.append(f"The model's 224 px rendering of {start:g}-{start + 10:g} s with patch "
-                        f"saliency in red. Method: {methods.get('patch_rollout', 'not stated')}.")
-    except Exception as err:   # an explanation figure must never block the report
-        log.warning("saliency image for %s not drawn: %s", ctx.record.record_id, err)
-        cells.append(Paragraph(_esc(f"Saliency image unavailable: {err}"), st["small"]))
-        captions.append("")
-    caption_cells = [Paragraph(_esc(cap), st["small"]) for cap in captions]
-    grid = Table([cells, caption_cells], colWidths=[95 * MM, 88 * MM, 88 * MM], hAlign="LEFT")
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    out.append(grid)
+        image = getattr(expl, "image", None)
+        widths.append(88 * MM)
+        if image is None:
+            # never redraw with other settings than the model's: that would not be what it saw
+            cells.append(Paragraph("Patch saliency computed, but the model image of the explained "
+                                   "window was not kept with it; not drawn.", st["small"]))
+            captions.append("")
+        else:
+            try:
+                cells.append(_saliency_image(image, getattr(expl, key), 80 * MM))
+                captions.append(f"The model's own {image.shape[1]} x {image.shape[0]} px image of "
+                                f"{start:g}-{start + 10:g} s, patch saliency in red. Method: "
+                                f"{methods.get(key, 'not stated')}.")
+            except Exception as err:   # an explanation figure must never block the report
+                log.warning("saliency image for %s not drawn: %s", ctx.record.record_id, err)
+                cells.append(Paragraph(_esc(f"Saliency image unavailable: {err}"), st["small"]))
+                captions.append("")
+    missing = [name for field_name, name in _EXPLANATION_PARTS[:2] if getattr(expl, field_name, None) is None]
+    if key is None:
+        missing.append("image patch saliency")
+    if cells:
+        caption_cells = [Paragraph(_esc(cap), st["small"]) for cap in captions]
+        grid = Table([cells, caption_cells], colWidths=widths, hAlign="LEFT")
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        out.append(grid)
+    if missing:
+        info = dict(model_info or {})
+        kind = info.get("model_type") or getattr(pred, "model_name", "") or "this model"
+        out.append(Paragraph(_esc(f"Not available for this model ({kind}): {', '.join(missing)}. "
+                                  "The model has no part that such an explanation reads (e.g. a "
+                                  "signal-only baseline has no lead attention and no image)."),
+                             st["body"]))
     out.append(Paragraph("Explanations show where the model looked; they are not evidence that "
                          "a finding is present.", st["small"]))
     return out
@@ -827,7 +939,8 @@ def _review_flowables(ctx: _Context, st) -> list:
 
 def build_report(out_path, record, prediction=None, *, clinical_values: Mapping | None = None,
                  schema=None, measurements=None, settings: ReportSettings | None = None,
-                 model_info: dict | None = None) -> Path:
+                 model_info: dict | None = None,
+                 measurement_edits: Mapping[str, float] | None = None) -> Path:
     """Write the PDF report of one record. Atomic: a temp file in the same folder, then os.replace.
 
     Args:
@@ -840,12 +953,17 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
         measurements: measure.Measurements or None.
         settings: page size, institution, reviewer, comment, patient fields, speed, gain.
         model_info: name, version, training_data, date, metrics (see :func:`model_info_from`).
+        measurement_edits: the reviewer's corrections, Measurements.as_dict() key (e.g.
+            "qt_ms", "pr_ms", "heart_rate_bpm") -> value; printed marked "edited" with the
+            automatic value beside it, QTc recomputed from an edited QT/RR (see
+            :func:`measurement_rows`).
 
     Returns:
         The written path.
 
     Raises:
-        ValueError: unusable settings (page size, scale); OSError: the file cannot be written.
+        ValueError: unusable settings (page size, scale) or measurement edits; OSError: the
+            file cannot be written.
     """
     from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
@@ -854,6 +972,7 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
 
     settings = settings or ReportSettings()
     lay, geom = _page_layouts(settings, make_layout)
+    measurement_rows(measurements, measurement_edits)   # bad edits fail before any work
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     signal, fs, band = _display_signal(record)
@@ -873,9 +992,9 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
     # each section stays in one column (a table split over two columns reads badly)
     story.append(KeepTogether(_result_flowables(ctx, st, model_info)))
     story.append(KeepTogether(_clinical_flowables(ctx, st, schema)))
-    story.append(KeepTogether(_measure_flowables(measurements, st)))
+    story.append(KeepTogether(_measure_flowables(measurements, st, measurement_edits)))
     story.append(KeepTogether(_review_flowables(ctx, st)))
-    story.extend(_explain_flowables(ctx, st))
+    story.extend(_explain_flowables(ctx, st, model_info))
 
     # a fresh name next to the target (not mkstemp, whose 0600 mode would survive os.replace)
     tmp_name = str(out_path.parent / f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp")

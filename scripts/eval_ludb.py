@@ -18,7 +18,7 @@ Reference (global intervals, as IEC 60601-2-25 / CSE define them):
     HR = 60000 / RR.
 
 Usage:
-    python scripts/eval_ludb.py --ludb DATA_DIR [--out docs/measurements] [--compare-neurokit]
+    python scripts/eval_ludb.py --ludb DATA_DIR [--out OUT] [--compare-neurokit [dwt cwt peak]]
 
 DATA_DIR holds 1.hea/1.dat/1.i ... (and ludb.csv next to it or in it for the rhythms). Writes
 OUT.md (Markdown tables) and OUT.json (per-record values and the summary).
@@ -29,8 +29,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import logging
-import math
 import sys
 import time
 import warnings
@@ -39,9 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.io import STANDARD_LEADS, EcgRecord
-from mirage_model.measure import MeasureConfig, measure
-
-log = logging.getLogger(__name__)
+from mirage_model.measure import measure
 
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
 QUANTITIES = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms")
@@ -133,12 +129,12 @@ def _summary(rows: list[dict], key: str, subset=None) -> dict:
     d = np.asarray(d, dtype=float)
     return {
         "n": int(d.size),
-        "mean": round(float(d.mean()), 1) if d.size else None,
+        "mean": round(float(d.mean()), 1) + 0.0 if d.size else None,
         "sd": round(float(d.std(ddof=1)), 1) if d.size > 1 else None,
         "mae": round(float(np.abs(d).mean()), 1) if d.size else None,
         # mean and SD without the 4 largest |differences| (the CSE test's outlier rule, as described
         # for IEC 60601-2-51/-2-25; see docs/measurements.md)
-        "trim4_mean": round(float(_trim4(d).mean()), 1) if d.size > 5 else None,
+        "trim4_mean": round(float(_trim4(d).mean()), 1) + 0.0 if d.size > 5 else None,
         "trim4_sd": round(float(_trim4(d).std(ddof=1)), 1) if d.size > 5 else None,
         "within_tol_pct": (round(100.0 * float(np.mean(np.abs(d) <= IEC_TOLERANCE[key][0])), 1)
                            if d.size and key in IEC_TOLERANCE else None),
@@ -159,8 +155,10 @@ def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = Non
         stems = [s for s in stems if s.stem in records]
     if not stems:
         raise SystemExit(f"{ludb_dir}: no LUDB records (*.hea) found")
+    from tqdm import tqdm
+
     rows, times = [], []
-    for stem in stems:
+    for stem in tqdm(stems, desc=getattr(measure_fn, "__name__", "measure"), unit="record", leave=False):
         rec = load_ludb_record(stem)
         t0 = time.perf_counter()
         m = measure_fn(rec)
@@ -242,7 +240,14 @@ def neurokit_measure(method: str, aggregate: str = "extreme"):
                                    ("R_off", "ECG_R_Offsets"), ("T_off", "ECG_T_Offsets")):
                     v = np.asarray(w.get(nkkey, [np.nan] * len(rp)), dtype=float)
                     if v.size != len(rp):
-                        v = np.full(len(rp), np.nan)
+                        # some methods (cwt) return P/T waves not one per R peak: a P onset
+                        # belongs to the next R peak, a T offset to the previous one
+                        out = np.full(len(rp), np.nan)
+                        v = v[np.isfinite(v)]
+                        j = np.searchsorted(rp, v) - (1 if key == "T_off" else 0)
+                        ok = (j >= 0) & (j < len(rp))
+                        out[j[ok]] = v[ok]
+                        v = out
                     per[key].append(v)
         a = {k: np.asarray(v) for k, v in per.items()}             # (12, n_beats)
         with warnings.catch_warnings():
@@ -261,6 +266,7 @@ def neurokit_measure(method: str, aggregate: str = "extreme"):
         return {"heart_rate_bpm": round(60000 / rr.mean(), 1) if rr.size else None,
                 "pr_ms": medms(r_on - p_on), "qrs_ms": medms(r_off - r_on), "qt_ms": medms(t_off - r_on)}
 
+    fn.__name__ = f"neurokit {method}/{aggregate}"
     return fn
 
 
@@ -269,22 +275,21 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--ludb", type=Path, required=True, help="LUDB data folder (1.hea, 1.dat, 1.i ...)")
     p.add_argument("--out", type=Path, default=Path("ludb_eval"), help="output stem: writes OUT.md and OUT.json")
     p.add_argument("--records", nargs="*", help="only these record numbers")
-    p.add_argument("--compare-neurokit", action="store_true",
-                   help="also evaluate neurokit2's per-lead delineators (dwt, peak, cwt; slow)")
+    p.add_argument("--compare-neurokit", nargs="*", choices=("dwt", "cwt", "peak"), metavar="METHOD",
+                   help="also evaluate neurokit2's per-lead delineators (default: dwt cwt peak; slow)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
     if not args.ludb.is_dir():
         print(f"{args.ludb}: not a folder", file=sys.stderr)
         return 2
     res = evaluate(args.ludb, records=args.records)
     md = markdown(res)
     results = {"measure": res}
-    if args.compare_neurokit:
-        for method in ("dwt", "cwt", "peak"):
+    if args.compare_neurokit is not None:
+        for method in args.compare_neurokit or ("dwt", "cwt", "peak"):
             for agg in ("extreme", "median"):
                 r = evaluate(args.ludb, neurokit_measure(method, agg), records=args.records)
                 md += "\n" + markdown(r, f"neurokit2 ecg_delineate(method='{method}'), leads combined by {agg}")

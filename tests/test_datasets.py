@@ -202,3 +202,16 @@ def test_limit_keeps_each_split(tmp_path):
     ds = D.open_dataset(f"ptbxl:{root}", "superdiagnostic").limit(1)
     assert sorted(it.split for it in ds.items) == ["test", "train", "val"]
     assert np.array_equal(ds.split_indices("val"), [1])
+
+
+def test_folder_reads_age_sex_from_challenge_headers(tmp_path, test_data):
+    src = test_data / "cinc2020"
+    if not (src / "E00009.hea").is_file():
+        pytest.skip("tests/data/cinc2020 sample absent")
+    data = tmp_path / "d"
+    shutil.copytree(src, data)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels\nE00009,LAD\n")
+    ds = D.open_dataset(f"folder:{data}", labels=labels)
+    assert ds.items[0].clinical == {"age": 76.0, "sex": "M"}       # "#Age: 76", "#Sex: Male"
+    assert ds.clinical_names == ["age", "sex"]

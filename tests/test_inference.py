@@ -301,3 +301,21 @@ def test_thread_policy():
         assert configure_threads() == 2            # an explicit choice is kept by later Predictors
     finally:
         torch.set_num_threads(before)
+
+
+def test_explanation_keeps_the_image_the_model_saw(ckpt, record):
+    """The explained window's image is the checkpoint's own rendering, not a default redraw."""
+    from mirage_model.preprocess import model_inputs
+    from mirage_model.render import RenderConfig
+
+    p = Predictor(ckpt, device="cpu")
+    p.render_cfg = RenderConfig(mv_range=5.0, line_width=2.0)     # as a checkpoint could store it
+    long_rec = synthetic_record(25, 500, seed=5)
+    pred = p.predict(long_rec, explain=True)
+    expl = pred.explanation
+    assert isinstance(expl.image, np.ndarray) and expl.image.dtype == np.uint8
+    own = model_inputs(long_rec.signal, long_rec.fs, p.preprocess_cfg, p.render_cfg).image
+    assert expl.image.shape == own.shape[1:]
+    np.testing.assert_array_equal(expl.image, own[expl.window])
+    default = model_inputs(long_rec.signal, long_rec.fs).image[expl.window]
+    assert not np.array_equal(expl.image, default)

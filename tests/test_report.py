@@ -336,3 +336,112 @@ def test_gain_setting_scales_the_traces(tmp_path):
     assert pulses and all(sp[2][1] - sp[1][1] == pytest.approx(20 * PT_PER_MM, abs=0.01) for sp in pulses)
     with pytest.raises(ValueError, match="does not fit"):
         report_layout(ReportSettings(speed_mm_s=50.0))
+
+
+# ------------------------------------------------------------------------------ reviewer edits
+
+def _measurements(**values):
+    from mirage_model.measure import Measurements, SCALAR_KEYS
+
+    base = dict.fromkeys(SCALAR_KEYS)
+    base.update(values)
+    return Measurements(**base, fs=100.0, method="test values")
+
+
+def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_sample):
+    record = mm.load_record(ptbxl_sample)
+    auto = _measurements(heart_rate_bpm=75.0, rr_ms=800.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
+                         qtc_bazett_ms=447.2, qtc_fridericia_ms=430.9, qrs_axis_deg=30.0)
+    out = build_report(tmp_path / "r.pdf", record, None, measurements=auto,
+                       measurement_edits={"qt_ms": 440.0, "pr_ms": 182})
+    text = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
+    assert re.search(r"QT interval 440 \(edited\) ms 400", text), text
+    assert re.search(r"PR interval 182 \(edited\) ms 160", text)
+    # QTc follows the reviewed QT with its own formula (RR 0.8 s): independent arithmetic here
+    bazett = 440.0 / 0.8 ** 0.5                      # 491.9
+    fridericia = 440.0 / 0.8 ** (1.0 / 3.0)          # 474.0
+    assert f"{bazett:.0f} (recomputed) ms 447" in text
+    assert f"{fridericia:.0f} (recomputed) ms 431" in text
+    assert "QRS duration 90 ms QT interval" in text, "an unedited row has no automatic value"
+    assert "Measurement Value Unit Automatic" in text
+    assert "Edited: corrected by the reviewer" in text
+
+
+def test_measurement_rows_rules():
+    from mirage_model.report import measurement_rows
+
+    auto = _measurements(heart_rate_bpm=60.0, rr_ms=1000.0, qt_ms=400.0, qtc_bazett_ms=400.0,
+                         qtc_fridericia_ms=400.0)
+    rows = {r["key"]: r for r in measurement_rows(auto, {"heart_rate_bpm": 100.0})}
+    # an edited rate implies RR = 600 ms for the QTc
+    assert rows["qtc_bazett_ms"]["value"] == pytest.approx(400.0 / 0.6 ** 0.5)
+    assert rows["qtc_bazett_ms"]["status"] == "recomputed"
+    assert rows["rr_ms"]["value"] == 1000.0 and rows["rr_ms"]["status"] == ""
+    rows = {r["key"]: r for r in measurement_rows(auto, {"qt_ms": 380.0, "qtc_bazett_ms": 410.0})}
+    assert rows["qtc_bazett_ms"]["value"] == 410.0 and rows["qtc_bazett_ms"]["status"] == "edited"
+    assert rows["qtc_fridericia_ms"]["value"] == pytest.approx(380.0)      # RR 1 s: QTc = QT
+    no_qt = _measurements(heart_rate_bpm=60.0, rr_ms=1000.0)
+    rows = {r["key"]: r for r in measurement_rows(no_qt, {"rr_ms": 900.0})}
+    assert rows["qtc_bazett_ms"]["value"] is None and rows["qtc_bazett_ms"]["status"] == "not recomputed"
+    with pytest.raises(ValueError, match="qt_msec"):
+        measurement_rows(auto, {"qt_msec": 400.0})
+    with pytest.raises(ValueError, match="not a finite number"):
+        measurement_rows(auto, {"qt_ms": float("nan")})
+
+
+def test_bad_measurement_edit_writes_nothing(tmp_path, ptbxl_sample):
+    record = mm.load_record(ptbxl_sample)
+    with pytest.raises(ValueError, match="names no measurement"):
+        build_report(tmp_path / "r.pdf", record, None, measurement_edits={"qtc": 400.0})
+    assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------------ explanations
+
+def test_baseline_model_report_names_missing_explanations(tmp_path, ptbxl_sample):
+    from helpers_models import make_tiny_checkpoint
+
+    folder = make_tiny_checkpoint(tmp_path / "wang", model_type="resnet1d_wang")
+    pred_er = mm.Predictor(folder, device="cpu")
+    record = mm.load_record(ptbxl_sample)
+    pred = pred_er.predict(record, explain=True)
+    expl = pred.explanation
+    assert expl is not None and expl.lead_importance is not None
+    assert expl.lead_attention is None and expl.patch_rollout is None and expl.image is None
+    out = build_report(tmp_path / "r.pdf", record, pred, model_info=model_info_from(pred_er))
+    reader = pypdf.PdfReader(str(out))
+    text = " ".join(" ".join(_page_texts(reader)).split())
+    assert "Lead importance (sums to 1)" in text
+    assert "Not available for this model (resnet1d_wang): lead-to-lead attention, image patch saliency" in text
+    assert sum(len(p.images) for p in reader.pages) == 0
+
+
+def test_saliency_overlay_draws_the_model_image(tmp_path, ptbxl_sample, predictor):
+    """The overlay is the explanation's own image (what the model saw), not a redraw."""
+    import dataclasses
+    import io as _io
+
+    from PIL import Image
+
+    record = mm.load_record(ptbxl_sample)
+    pred = predictor.predict(record, explain=True)
+    expl = pred.explanation
+    S = expl.image.shape[0]
+    # a distinctive model image (stripes) and saliency only in the top-left patch
+    image = np.full((S, S), 255, np.uint8)
+    image[::7] = 0
+    sal = np.zeros_like(expl.patch_rollout)
+    sal[0, 0] = 1.0
+    pred = dataclasses.replace(pred, explanation=dataclasses.replace(expl, image=image, patch_rollout=sal))
+    out = build_report(tmp_path / "r.pdf", record, pred)
+    imgs = [im for p in pypdf.PdfReader(str(out)).pages for im in p.images]
+    assert len(imgs) == 1
+    drawn = np.asarray(Image.open(_io.BytesIO(imgs[0].data)).convert("RGB"))
+    k = drawn.shape[0] // S
+    assert drawn.shape[:2] == (k * S, k * S)
+    gray = drawn[::k, ::k, 1]                         # green channel: the overlay only darkens it
+    patch = S // sal.shape[0]
+    outside = np.ones((S, S), bool)
+    outside[:patch, :patch] = False
+    assert np.array_equal(gray[outside], image[outside])
+    assert drawn[1, 1, 0] > drawn[1, 1, 1] + 50        # the salient patch is tinted red

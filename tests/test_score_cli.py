@@ -174,3 +174,26 @@ def test_report_errors(tmp_path, checkpoint, capsys):
     assert "expected name=value" in capsys.readouterr().err
     assert main(["report", str(rec), "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r.pdf")]) == 2
     assert not (tmp_path / "r.pdf").exists()
+
+
+def test_score_pdfs_with_explanations_of_a_baseline(tmp_path, capsys):
+    """A signal-only baseline gives lead importance only: the PDFs say what is not available."""
+    pypdf = pytest.importorskip("pypdf")
+    import shutil
+
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "wang", model_type="resnet1d_wang")
+    rec = _sample("00417_lr")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for suffix in (".hea", ".dat"):
+        shutil.copy(rec.with_suffix(suffix), folder / rec.with_suffix(suffix).name)
+    rc = main(["score", str(folder), "--out", str(tmp_path / "out.csv"), "--model", str(ckpt),
+               "--pdf-dir", str(tmp_path / "pdf"), "--explain", "--no-progress", "--no-measure"])
+    assert rc == 0, capsys.readouterr().err
+    (pdf,) = (tmp_path / "pdf").rglob("*.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(pdf)).pages).split())
+    assert "Lead importance (sums to 1)" in text
+    assert "Not available for this model (resnet1d_wang)" in text
+    assert "Explanations were not computed" not in text
