@@ -20,8 +20,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QToolButton, QVBoxLayout,
-    QWidget,
+    QCheckBox, QComboBox, QGraphicsItem, QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+    QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from app.display_filters import display_filter
@@ -33,6 +33,8 @@ LAYOUTS = ("12x1", "6x2", "3x4")
 PAGE_S = 10.0                        # a 6x2 / 3x4 page shows 10 s (plus a 10 s rhythm strip)
 RHYTHM_LEAD = 1                      # lead II
 CAL_MV, CAL_S = 1.0, 0.2             # calibration pulse: 1 mV x 200 ms
+TOP_MM, BOTTOM_MM, RIGHT_MM = 10.0, 3.0, 5.0   # paper beyond the outer rows and after the traces
+MAX_GROW_MM = 60.0                   # the paper grows at most this much above / below for tall traces
 
 PAPER = QColor(255, 250, 247)
 MINOR = QColor(246, 196, 196)
@@ -98,12 +100,27 @@ def row_pitch(layout: str, gain: float) -> float:
     return max(15.0, mv * gain)
 
 
-def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float, page_start_s: float = 0.0) -> PaperLayout:
+def _margin(excursion_mm: float, default: float) -> float:
+    """Paper beyond the outer row: ``default`` mm, more (in 5 mm steps, up to MAX_GROW_MM more) when
+    a trace reaches ``excursion_mm`` past its row's edge."""
+    need = float(excursion_mm) + 2.0
+    if not np.isfinite(need) or need <= default:
+        return default
+    return default + min(MAX_GROW_MM, 5.0 * np.ceil((need - default) / 5.0))
+
+
+def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float, page_start_s: float = 0.0,
+                      extent_mv: tuple[float, float] | None = None) -> PaperLayout:
     """Place the panels of ``layout`` on paper.
 
     12x1: each lead over the whole record. 6x2 / 3x4: columns are consecutive slices of a 10 s page
     starting at ``page_start_s`` (the page is shorter for shorter records), plus a lead II rhythm
     strip over the whole page.
+
+    ``extent_mv``: (lowest mV drawn in the bottom row, highest mV drawn in the top row). The paper
+    grows above and below so that it covers those traces (by at most MAX_GROW_MM each side; the
+    view clips anything further out, e.g. a lead-off spike, at the paper's edge). Rows keep their
+    pitch, so leads never move relative to each other.
     """
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
@@ -123,7 +140,12 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         seg = (t1 - t0) / n_cols
         rows = [[c * n_per_col + r for c in range(n_cols)] for r in range(n_per_col)]
         n_rows, rhythm = n_per_col + 1, True
-    top, bottom = 10.0, 3.0   # paper above the first row (tall R waves stay on paper) and below the last
+    # paper above the first row (tall R waves stay on paper) and below the last
+    top, bottom = TOP_MM, BOTTOM_MM
+    if extent_mv is not None:
+        lo_mv, hi_mv = extent_mv
+        top = _margin(hi_mv * gain - pitch / 2, TOP_MM)
+        bottom = _margin(-lo_mv * gain - pitch / 2, BOTTOM_MM)
     height = n_rows * pitch + top + bottom
     baselines = tuple(height - top - (r + 0.5) * pitch for r in range(n_rows))
     for r, leads in enumerate(rows):
@@ -132,7 +154,7 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
             panels.append(TracePanel(lead, a, a + seg, trace_x0 + c * seg * speed, baselines[r], pitch))
     if rhythm:
         panels.append(TracePanel(RHYTHM_LEAD, t0, t1, trace_x0, baselines[-1], pitch, rhythm=True))
-    width = trace_x0 + (t1 - t0) * speed + 5.0
+    width = trace_x0 + (t1 - t0) * speed + RIGHT_MM
     return PaperLayout(tuple(panels), width, height, trace_x0, baselines)
 
 
@@ -220,6 +242,14 @@ class EcgPlot(pg.GraphicsView):
         self.vb.disableAutoRange()
         self.grid = PaperGrid()
         self.vb.addItem(self.grid, ignoreBounds=True)
+        # The traces are children of a paper-sized item that clips them: whatever a trace does (a
+        # lead-off spike of 20 mV), nothing is drawn off the paper, which itself grows to cover
+        # ordinary tall waves (make_paper_layout's extent_mv).
+        self.trace_clip = QGraphicsRectItem(0, 0, 1, 1)
+        self.trace_clip.setPen(QPen(Qt.PenStyle.NoPen))
+        self.trace_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+        self.trace_clip.setZValue(10)
+        self.vb.addItem(self.trace_clip, ignoreBounds=True)
 
         self.record = None
         self.speed = 25.0
@@ -430,8 +460,7 @@ class EcgPlot(pg.GraphicsView):
             curve = pg.PlotDataItem(pen=pg.mkPen(TRACE, width=1.0), antialias=True, autoDownsampleFactor=1.0)
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
-            curve.setZValue(10)
-            self.vb.addItem(curve)
+            curve.setParentItem(self.trace_clip)   # no ink off the paper
             self.curves.append(curve)
             label = pg.TextItem(color=(20, 20, 20), anchor=(0, 0))
             label.setZValue(15)
@@ -473,13 +502,14 @@ class EcgPlot(pg.GraphicsView):
         """Lay out the page and set every curve's data (mm) from the displayed signal."""
         if self.record is None:
             return
-        fs = float(self.record.fs)
-        self.paper = make_paper_layout(self.layout_name, self.record.duration_s, self.speed, self.gain,
-                                       self.page_start_s)
+        args = (self.layout_name, self.record.duration_s, self.speed, self.gain, self.page_start_s)
+        self.paper = make_paper_layout(*args)
+        self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper))
         panels = self.paper.panels
         self._ensure_items(len(panels))
-        self.grid.set_rect(QRectF(0, 0, self.paper.width, self.paper.height))
-        n_total = self._display.shape[1]
+        page = QRectF(0, 0, self.paper.width, self.paper.height)
+        self.grid.set_rect(page)
+        self.trace_clip.setRect(page)
         for i, curve in enumerate(self.curves):
             if i >= len(panels):
                 curve.setData([], [])
@@ -487,10 +517,9 @@ class EcgPlot(pg.GraphicsView):
                 self.labels[i].setVisible(False)
                 continue
             p = panels[i]
-            a = int(round(p.t0 * fs))
-            b = min(n_total, int(round(p.t1 * fs)) + (0 if p.rhythm or p.t1 >= self.record.duration_s else 1))
-            x = p.x_of(self._time[a:b], self.speed)
-            y = p.y_of(self._display[p.lead, a:b].astype(np.float64), self.gain)
+            s = self._panel_samples(p)
+            x = p.x_of(self._time[s], self.speed)
+            y = p.y_of(self._display[p.lead, s].astype(np.float64), self.gain)
             finite = bool(self._finite[p.lead])
             curve.setData(x, y, skipFiniteCheck=finite, connect="all" if finite else "finite")
             curve.setVisible(True)
@@ -516,6 +545,28 @@ class EcgPlot(pg.GraphicsView):
             self.reset_scale()
         else:
             self.apply_scale()
+
+    def _panel_samples(self, p: TracePanel) -> slice:
+        """The samples a panel draws: [t0, t1), plus the one at t1 where the next column starts."""
+        fs, n = float(self.record.fs), self._display.shape[1]
+        a = int(round(p.t0 * fs))
+        b = min(n, int(round(p.t1 * fs)) + (0 if p.rhythm or p.t1 >= self.record.duration_s else 1))
+        return slice(a, b)
+
+    def _outer_rows_mv(self, paper: PaperLayout) -> tuple[float, float]:
+        """(lowest mV in the bottom row, highest mV in the top row) of the displayed signal."""
+        lo, hi = 0.0, 0.0
+        for p in paper.panels:
+            if p.baseline not in (paper.row_baselines[0], paper.row_baselines[-1]):
+                continue
+            seg = self._display[p.lead, self._panel_samples(p)]
+            if seg.size == 0 or not np.isfinite(seg).any():
+                continue
+            if p.baseline == paper.row_baselines[0]:
+                hi = max(hi, float(np.nanmax(seg)))
+            if p.baseline == paper.row_baselines[-1]:
+                lo = min(lo, float(np.nanmin(seg)))
+        return lo, hi
 
     def _lead_flags(self, lead: int) -> str:
         quality = getattr(self.record, "quality", None) or {}

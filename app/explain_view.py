@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget,
 )
 
+from app.ecg_view import short_method
 from mirage_model.io import STANDARD_LEADS
 
 SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}
@@ -181,8 +182,18 @@ class ModelImageView(QWidget):
         self.caption.setText(f"Overlay: {method}{where}. Bright = more salient.")
 
 
+HEATMAPS = (  # Explanation field, title, checkbox text
+    ("lead_bias", "Learned lead bias", "Learned lead bias (all records)"),
+    ("lead_attention", "Lead attention (this record)", "Lead attention (this record)"),
+)
+
+
 class LeadHeatmaps(QWidget):
-    """The learned lead-attention bias and this record's lead attention, 12x12 with lead names."""
+    """The learned lead-attention bias and this record's lead attention, 12x12 with lead names.
+
+    Each heatmap has its own switch and names the method that made it (``Explanation.methods``) in
+    its title (short) and tooltip (full).
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -190,9 +201,14 @@ class LeadHeatmaps(QWidget):
         self.glw.setBackground("w")
         self.plots = []
         self.images = []
+        self.boxes: list[QCheckBox] = []
         self.matrices: list[np.ndarray | None] = [None, None]
+        self.methods: list[str] = ["", ""]
+        self.explanation = None
         ticks = [[(i + 0.5, name) for i, name in enumerate(STANDARD_LEADS)]]
-        for col, title in enumerate(("Learned lead bias", "Lead attention (this record)")):
+        switches = QHBoxLayout()
+        switches.setContentsMargins(4, 0, 4, 0)
+        for col, (key, title, box_text) in enumerate(HEATMAPS):
             plot = self.glw.addPlot(row=0, col=2 * col, title=title)
             plot.setMouseEnabled(False, False)
             plot.hideButtons()
@@ -212,32 +228,78 @@ class LeadHeatmaps(QWidget):
             self.glw.addItem(bar, row=0, col=2 * col + 1)
             self.plots.append(plot)
             self.images.append((img, bar))
+            box = QCheckBox(box_text)
+            box.setChecked(True)
+            box.toggled.connect(self._redraw)
+            switches.addWidget(box)
+            self.boxes.append(box)
+        switches.addStretch(1)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #444")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(switches)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.caption)
         self.setMinimumHeight(240)
+        self._redraw()
 
     def set_explanation(self, explanation) -> None:
+        """Show the explanation's (L, L) lead matrices (None: clear)."""
+        self.explanation = explanation
+        self._redraw()
+
+    def set_shown(self, key: str, on: bool) -> None:
+        """Switch one heatmap ("lead_bias" or "lead_attention") on or off."""
+        self.boxes[[k for k, *_ in HEATMAPS].index(key)].setChecked(bool(on))
+
+    def state(self) -> dict:
+        """key -> {"shown": drawn now, "method": the method that made it ("" when absent)}."""
+        return {key: {"shown": bool(self.images[i][0].isVisible() and self.matrices[i] is not None),
+                      "method": self.methods[i]} for i, (key, *_r) in enumerate(HEATMAPS)}
+
+    def _redraw(self, *args) -> None:
+        e = self.explanation
+        methods = dict(getattr(e, "methods", {}) or {}) if e is not None else {}
         texts = []
-        for i, key in enumerate(("lead_bias", "lead_attention")):
+        for i, (key, title, _box) in enumerate(HEATMAPS):
             img, bar = self.images[i]
-            m = None if explanation is None else getattr(explanation, key, None)
-            if m is None or np.asarray(m).shape != (12, 12):
-                img.clear()
-                self.matrices[i] = None
-                continue
-            m = np.asarray(m, dtype=np.float32)
+            plot = self.plots[i]
+            m = None if e is None else getattr(e, key, None)
+            m = None if m is None else np.asarray(m, dtype=np.float32)
+            if m is not None and (m.shape != (12, 12) or not np.isfinite(m).all()):
+                m = None
             self.matrices[i] = m
+            self.methods[i] = str(methods.get(key, "")) if m is not None else ""
+            on = self.boxes[i].isChecked()
+            shown = m is not None and on
+            img.setVisible(shown)
+            bar.setVisible(shown)
+            if m is None:
+                img.clear()
+                plot.setTitle(title)
+                plot.setToolTip("")
+                continue
+            if not on:
+                plot.setTitle(f"{title}: off")
+                plot.setToolTip(self.methods[i])
+                texts.append(f"{title.lower()}: switched off")
+                continue
             lo, hi = float(np.min(m)), float(np.max(m))
             if hi <= lo:
                 hi = lo + 1e-6
             img.setImage(m, levels=(lo, hi))
             img.setRect(QRectF(0, 0, 12, 12))
             bar.setLevels((lo, hi))
-            self.plots[i].setRange(QRectF(0, 0, 12, 12), padding=0)
-            texts.append(f"{key.replace('_', ' ')}: {(explanation.methods or {}).get(key, key)}")
-        self.caption.setText("; ".join(texts) if texts else "No lead attention for this model.")
+            plot.setRange(QRectF(0, 0, 12, 12), padding=0)
+            method = self.methods[i] or "method not stated by the model"
+            plot.setTitle(f"{title}<br><small>{short_method(method)}</small>")
+            plot.setToolTip(method)
+            texts.append(f"{title.lower()}: {method}")
+        if e is None:
+            self.caption.setText("No explanation (no model result yet).")
+        elif not any(mat is not None for mat in self.matrices):
+            self.caption.setText("No lead attention for this model.")
+        else:
+            self.caption.setText("; ".join(texts))

@@ -786,8 +786,8 @@ class MainWindow(QMainWindow):
         schema = getattr(self.predictor, "schema", None)
         w = workers.Worker(workers.report_job, Path(path), self.record, self.prediction,
                            clinical_values=self.lab_form.report_values(), schema=schema,
-                           measurements=self.measure_panel.corrected(), settings=settings,
-                           model_info=model_info, name="report")
+                           settings=settings, model_info=model_info, name="report",
+                           **self.measure_panel.report_kwargs(report.build_report))
         w.signals.result.connect(lambda p: self.show_status(f"Report written: {p}"))
         w.signals.error.connect(lambda msg: self.show_message(f"Could not write the report: {msg}"))
         w.signals.finished.connect(lambda: setattr(self, "export_worker", None))

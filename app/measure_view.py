@@ -1,6 +1,9 @@
 """Measurements panel: the automatic intervals from ``mirage_model.measure`` and the reviewer's
-corrections. A corrected value replaces the automatic one in the report and is marked as edited
-there (in ``Measurements.notes``); QTc follows an edited QT or RR through the library's own formulas.
+corrections. QTc follows an edited QT, RR or heart rate through the library's own formulas; the
+table uses the report's rule for that (``report.measurement_rows``), so the screen and the PDF agree.
+A corrected value reaches the PDF marked as edited, beside the automatic one: through
+``build_report(measurement_edits=...)`` (see :meth:`MeasurementsPanel.report_kwargs`), or, with a
+report module that predates that keyword, as corrected values plus a note each.
 """
 
 from __future__ import annotations
@@ -70,8 +73,20 @@ class MeasurementsPanel(QWidget):
     def automatic_value(self, key: str):
         return None if self.automatic is None else getattr(self.automatic, key, None)
 
+    def _library_rows(self) -> dict | None:
+        """key -> row of ``report.measurement_rows`` (the report's own rule), None when it is absent."""
+        try:
+            from mirage_model.report import measurement_rows
+        except ImportError:
+            return None
+        rows = measurement_rows(self.automatic, self.edits)
+        return {r["key"]: r for r in rows}
+
     def value(self, key: str):
         """The value in force: the reviewer's, else QTc recomputed from edited QT/RR, else automatic."""
+        rows = self._library_rows()
+        if rows is not None and key in rows:
+            return rows[key]["value"]
         if key in self.edits:
             return self.edits[key]
         if key in ("qtc_bazett_ms", "qtc_fridericia_ms") and ({"qt_ms", "rr_ms", "heart_rate_bpm"} & set(self.edits)):
@@ -85,8 +100,12 @@ class MeasurementsPanel(QWidget):
         return self.automatic_value(key)
 
     def source(self, key: str) -> str:
+        """"edited", "recomputed", "not recomputed", "automatic" or "not measurable"."""
         if key in self.edits:
             return "edited"
+        rows = self._library_rows()
+        if rows is not None and key in rows and rows[key]["status"]:
+            return rows[key]["status"]
         if self.value(key) != self.automatic_value(key):
             return "recomputed"
         return "automatic" if self.automatic_value(key) is not None else "not measurable"
@@ -113,7 +132,7 @@ class MeasurementsPanel(QWidget):
                 item = QTableWidgetItem("" if v is None else f"{v:.0f}")
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable)
                 src = self.source(key)
-                if src in ("edited", "recomputed"):
+                if src in ("edited", "recomputed", "not recomputed"):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
                     item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
@@ -135,19 +154,42 @@ class MeasurementsPanel(QWidget):
             self.note.setText(f"Not accepted: {err}" if "between" in str(err) else f"Not accepted: {text!r} is not a number")
             self._fill()
 
+    def report_edits(self) -> dict[str, float]:
+        """The reviewer's own corrections, Measurements.as_dict() key -> value (what the PDF marks
+        "edited"; values recomputed from them are the report's to derive)."""
+        return dict(self.edits)
+
+    def report_kwargs(self, build_report) -> dict:
+        """The measurement keywords for ``build_report``: the automatic measurements plus
+        ``measurement_edits`` when it accepts that keyword, else :meth:`corrected` (values in force,
+        each change described in the notes)."""
+        import inspect
+
+        try:
+            params = inspect.signature(build_report).parameters
+        except (TypeError, ValueError):
+            params = {}
+        if "measurement_edits" in params:
+            return {"measurements": self.automatic, "measurement_edits": self.report_edits() or None}
+        return {"measurements": self.corrected()}
+
     def corrected(self):
-        """Measurements with the reviewer's corrections in force, each noted as edited (None: none)."""
+        """Measurements with the reviewer's corrections in force, each noted as edited (None: none).
+        For a report without ``measurement_edits``; the table itself is :meth:`value`."""
         m = self.automatic
         if m is None:
             return None
         if not self.edits:
             return m
-        changes = {key: self.value(key) for key, _l, _u in ROWS if self.source(key) in ("edited", "recomputed")}
+        changes = {key: self.value(key) for key, _l, _u in ROWS
+                   if self.source(key) in ("edited", "recomputed", "not recomputed")}
         notes = list(getattr(m, "notes", ()) or ())
         for key, label, unit in ROWS:
             if key in changes:
                 auto = self.automatic_value(key)
                 was = "not measurable" if auto is None else f"{auto:.0f} {unit}"
-                how = "edited by reviewer" if self.source(key) == "edited" else "recomputed from edited values"
-                notes.append(f"{label} {how}: {changes[key]:.0f} {unit} (automatic: {was})")
+                how = {"edited": "edited by reviewer", "recomputed": "recomputed from edited values"}.get(
+                    self.source(key), "not recomputable from edited values")
+                now = "-" if changes[key] is None else f"{changes[key]:.0f} {unit}"
+                notes.append(f"{label} {how}: {now} (automatic: {was})")
         return dataclasses.replace(m, notes=tuple(notes), **changes)

@@ -109,6 +109,13 @@ def _weights(model: nn.Module, half: bool, where: Path) -> dict[str, torch.Tenso
     return out
 
 
+def _default_mode(path: Path) -> None:
+    """safetensors writes 0600 files; give weights the ordinary mode (0666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, labels, schema, preprocess,
                     render, thresholds=None, provenance=None, metrics=None, name: str = "",
                     half: bool = False, extra: dict | None = None, model_card: str | None = None) -> Path:
@@ -164,6 +171,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
             if model_card:
                 meta[CARD_KEY] = model_card
             save_file(tensors, str(tmp), metadata=meta)
+            _default_mode(tmp)
             _fsync(tmp)
             os.replace(tmp, path)
             return path
@@ -171,6 +179,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
             raise CheckpointError(f"{path}: exists and is not a MIRAGE checkpoint folder; not overwriting")
         tmp.mkdir()
         save_file(tensors, str(tmp / WEIGHTS_NAME), metadata=meta)
+        _default_mode(tmp / WEIGHTS_NAME)
         (tmp / CONFIG_NAME).write_text(text + "\n", encoding="utf-8")
         if model_card:
             (tmp / CARD_NAME).write_text(model_card, encoding="utf-8")

@@ -805,8 +805,10 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
     from reportlab.lib import colors
 
     m = np.nan_to_num(np.asarray(matrix, dtype=float))[:12, :12]
-    lo, hi = float(m.min()), float(m.max())
-    span = hi - lo if hi > lo else 1.0
+    # from 0, not min-max: a near-uniform attention (every cell ~1/12) must look uniform, not
+    # like a strong pattern drawn from differences in the third decimal
+    lo, hi = 0.0, max(float(m.max()), 1e-12)
+    span = hi - lo
     margin = 8 * MM
     cell = (size - margin - 2 * MM) / 12.0
     d = Drawing(size, size)
@@ -821,7 +823,7 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
         d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, STANDARD_LEADS[i], fontSize=5.5,
                      textAnchor="middle"))
     d.add(String(margin, top - 12 * cell - 13, f"row: query lead, column: key lead; "
-                 f"scale {lo:.3f} (white) to {hi:.3f} (red)", fontSize=5.5))
+                 f"scale 0 (white) to {hi:.3f} (red); uniform = {1 / 12:.3f}", fontSize=5.5))
     return d
 
 

@@ -38,6 +38,7 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed; also the seed of random splits")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -65,6 +66,10 @@ def run(args) -> int:
         if not getattr(args, opt):
             raise SystemExit(f"mirage evaluate: --{opt} is required")
     device = common.resolve_device(args.device)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     m = evaluate_checkpoint(args.model, args, args.out, split=args.split, device=device, n_boot=args.bootstrap,
                             progress=not args.no_progress)
     macro = m["macro"]

@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "score",
     "report_cmd",
     "measure_cmd",
+    "export",
 )
 
 

@@ -1,0 +1,60 @@
+"""``mirage export``: a shippable model folder (fp16, model card, no machine paths)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from helpers_models import make_tiny_checkpoint
+from mirage_model.checkpoint import load_checkpoint
+from training_cli.export import scrub_paths
+from training_cli.main import main
+
+
+def test_scrub_paths_keeps_last_component_only():
+    doc = {"command": "/opt/venv/bin/mirage train --data ptbxl:/home/ann/data/ptbxl --out /tmp/run1",
+           "list": ["/a/b/c.csv", "relative/path.csv", "ratio 1/2"], "n": 3}
+    out = scrub_paths(doc)
+    assert out["command"] == "mirage train --data ptbxl:ptbxl --out run1"
+    assert out["list"] == ["c.csv", "relative/path.csv", "ratio 1/2"]
+    assert out["n"] == 3
+
+
+def test_export_half_with_card_and_test_metrics(tmp_path):
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    test_metrics = {
+        "n": 10, "split": "test",
+        "macro": {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75},
+        "per_class": {lab: {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+                      for lab in ("NORM", "MI", "STTC", "CD", "HYP")},
+        "bootstrap": {"macro": {"auroc": [0.85, 0.95]}},
+    }
+    (tmp_path / "m.json").write_text(json.dumps(test_metrics))
+    out = tmp_path / "shipped"
+    rc = main(["export", "--model", str(src), "--out", str(out), "--half",
+               "--test-metrics", str(tmp_path / "m.json"),
+               "--evaluate-command", f"mirage evaluate --model {src} --split test"])
+    assert rc == 0
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Research use only, not a diagnosis" in card
+    assert "| **macro** | 0.900 (0.850-0.950)" in card
+    assert "NORM, MI, STTC, CD, HYP" in card
+    text = (out / "config.json").read_text()
+    assert str(tmp_path) not in text and str(tmp_path) not in card
+    doc = json.loads(text)
+    assert doc["half"] is True and doc["metrics"]["test"]["macro"]["auroc"] == 0.9
+
+    original, shipped = load_checkpoint(src), load_checkpoint(out)
+    for (name, a), (_, b) in zip(original.model.state_dict().items(), shipped.model.state_dict().items()):
+        assert b.dtype == a.dtype, name                       # fp16 on disk, fp32 in memory
+        assert torch.allclose(a, b, atol=1e-3, rtol=1e-3), name
+    assert np.allclose(original.thresholds, shipped.thresholds)
+
+
+def test_export_bad_model_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "junk").mkdir()
+    assert main(["export", "--model", str(tmp_path / "junk"), "--out", str(tmp_path / "o")]) == 2
+    assert "junk" in capsys.readouterr().out
