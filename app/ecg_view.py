@@ -9,6 +9,10 @@ factor on top of that, always shown in the scale label; "reset to true scale" se
 Speed: one reused ``PlotDataItem`` (one ``PlotCurveItem``) per panel, ``skipFiniteCheck=True``,
 ``setClipToView(True)`` and automatic peak downsampling, so a 2-minute record pans as smoothly as
 a 10 s one. The grid paints only the lines that are visible.
+
+The paper covers every trace: it grows above the top row and below the bottom row for tall waves
+(up to MAX_GROW_MM), and the traces are clipped to the paper beyond that (a lead-off spike), so no
+ink ever lands on the grey outside the page.
 """
 
 from __future__ import annotations

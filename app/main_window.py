@@ -242,7 +242,11 @@ class ResultsPanel(QWidget):
             if isinstance(metrics.get(key), (int, float)):
                 metric = f", {key} {metrics[key]:.3f}"
                 break
-        self.model_label.setText(f"Model <b>{predictor.name}</b> ({predictor.device}{metric})<br>"
+        device = str(predictor.device)
+        threads = workers.chosen_threads()
+        if device == "cpu" and threads:
+            device += f", {threads} torch thread{'s' if threads > 1 else ''}"
+        self.model_label.setText(f"Model <b>{predictor.name}</b> ({device}{metric})<br>"
                                  f"<small>Trained on: {data}</small>")
         self.run_btn.setEnabled(True)
 
@@ -578,7 +582,7 @@ class MainWindow(QMainWindow):
         self.image_view.set_image(None)
         self.image_view.set_explanation(None)
         self.heatmaps.set_explanation(None)
-        self.measure_panel.set_measurements(None)
+        self.measure_panel.set_pending()
         self.lab_form.prefill(record)
         self.results.bars.clear()
         self.results.positive.setText("")
@@ -829,6 +833,9 @@ class MainWindow(QMainWindow):
         self.results.busy.setVisible(False)
         self.results.bars.set_stale(False)
         self.browser.progress.setVisible(False)
+        if self.measure_panel.pending:
+            self.measure_panel.set_measurements(None)
+            self.measure_panel.note.setText("Measuring cancelled: open the record again to measure it.")
         self.show_status("Cancelled.")
 
     def cancel_all(self) -> None:

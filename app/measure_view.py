@@ -40,6 +40,7 @@ class MeasurementsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.automatic = None
+        self.pending = False                   # measuring the current record, no values yet
         self.edits: dict[str, float] = {}
         self.table = QTableWidget(len(ROWS), 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
@@ -58,10 +59,18 @@ class MeasurementsPanel(QWidget):
         self.table.itemChanged.connect(self._item_changed)
         self.set_measurements(None)
 
+    def set_pending(self) -> None:
+        """A new record is being measured: no values yet (and none of the previous record's)."""
+        self.set_measurements(None)
+        self.pending = True
+        self._fill()
+        self.note.setText("Measuring...")
+
     def set_measurements(self, measurements, error: str = "") -> None:
         """Show new automatic measurements (drops the previous record's edits)."""
         self.automatic = measurements
         self.edits = {}
+        self.pending = False
         self._fill()
         if error:
             self.note.setText(f"Measurement failed: {error}")
@@ -100,7 +109,9 @@ class MeasurementsPanel(QWidget):
         return self.automatic_value(key)
 
     def source(self, key: str) -> str:
-        """"edited", "recomputed", "not recomputed", "automatic" or "not measurable"."""
+        """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
+        if self.pending:
+            return "measuring..."
         if key in self.edits:
             return "edited"
         rows = self._library_rows()
@@ -130,7 +141,8 @@ class MeasurementsPanel(QWidget):
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 v = self.value(key)
                 item = QTableWidgetItem("" if v is None else f"{v:.0f}")
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsSelectable)
+                editable = Qt.ItemFlag.ItemIsEditable if not self.pending else Qt.ItemFlag.NoItemFlags
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
                 src = self.source(key)
                 if src in ("edited", "recomputed", "not recomputed"):
                     auto = self.automatic_value(key)

@@ -225,10 +225,48 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
 
 
 def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
-    """Load a checkpoint into a Predictor (``path`` None: the bundled default)."""
+    """Load a checkpoint into a Predictor (``path`` None: the bundled default).
+
+    The Predictor picks torch's intra-op thread count (``inference.configure_threads``: 1 on a
+    2-core machine, ``MIRAGE_THREADS`` when set); the app never overrides it.
+    """
     from mirage_model.inference import Predictor
 
-    return Predictor(path, device=device)
+    predictor = Predictor(path, device=device)
+    inference_threads()
+    return predictor
+
+
+_THREADS_LOCK = threading.Lock()
+_THREADS: list[int] = []   # the count configure_threads chose, once known
+
+
+def inference_threads() -> int:
+    """Make torch in the calling thread use the thread count the library chose; returns it.
+
+    torch keeps OpenMP's thread count per thread: a pool thread that ran torch before the
+    Predictor set its count keeps the old one (on 2 cores: 2 threads, about 10x slower under
+    load, see ``inference.default_threads``). Every job that runs the model calls this first.
+    """
+    import torch
+
+    from mirage_model.inference import configure_threads
+
+    with _THREADS_LOCK:
+        if not _THREADS:
+            # the first caller: configure_threads sets the count in this thread (or a Predictor
+            # made in this thread already did) and reports it
+            _THREADS.append(configure_threads())
+        n = _THREADS[0]
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def chosen_threads() -> int | None:
+    """The torch thread count inference uses, once a model job has run (None before)."""
+    with _THREADS_LOCK:
+        return _THREADS[0] if _THREADS else None
 
 
 # One model, one forward at a time: explanations may hook modules, so calls are serialised.
@@ -236,9 +274,12 @@ _PREDICT_LOCK = threading.Lock()
 
 
 def predict_job(ctx: JobContext, predictor, record, clinical: dict | None, explain: bool = True):
-    """``predictor.predict(record, clinical, explain)`` under the model lock."""
+    """``predictor.predict(record, clinical, explain)`` under the model lock, with the library's
+    torch thread count in this worker thread (never on the GUI thread: this is a job)."""
     with _PREDICT_LOCK:
         ctx.check()
+        if getattr(predictor, "device", "cpu") == "cpu":
+            inference_threads()
         return predictor.predict(record, clinical, explain=explain)
 
 
@@ -270,6 +311,9 @@ def report_job(ctx: JobContext, out_path, record, prediction, **kwargs):
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
     """``batch.score_folder`` with progress rows and the cancel flag wired to this job."""
     from mirage_model import batch
+
+    if getattr(predictor, "device", "cpu") == "cpu":
+        inference_threads()
 
     def progress(done, total, row=None):
         ctx.progress(done, total, row)

@@ -31,7 +31,7 @@ import signal
 import time
 import uuid
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,15 +382,10 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     chunk_size = max(1, int(chunk_size))
 
     def new_pool():
-        if workers <= 1:
-            # one loader thread reads and measures the next records while this thread runs the
-            # model: torch, scipy and numpy release the GIL in their kernels, so the two overlap
-            # without a process pool's start-up and pickling
-            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="mirage-loader")
         return ProcessPoolExecutor(max_workers=int(workers), mp_context=_pool_context(mp_context),
                                    initializer=_worker_init)
 
-    use_pool = len(all_paths) > 1
+    use_pool = workers > 1 and len(all_paths) > 1
     state = {"pool": new_pool() if use_pool else None, "restarts": 0}
     pools = [state["pool"]] if use_pool else []
     in_flight: deque = deque()    # (path, future) submitted to the pool, in order
@@ -447,7 +442,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 return _Loaded(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
 
     def submit_pdf(args) -> Future:
-        pool = state["pool"] if workers > 1 else None    # the loader thread would only queue it
+        pool = state["pool"]
         if pool is not None:
             try:
                 return pool.submit(_pdf_one, *args)

@@ -24,6 +24,9 @@ Methods (each named in ``Explanation.methods``):
       overlap). Where two views show the same sample (lead II) the larger value wins; samples no
       view shows (outside the explained window, or a lead outside its 2.5 s slice) are 0.
 
+With any patch saliency, the explanation also keeps the explained window's model image (uint8
+(S, S)), so that whoever draws the saliency draws it over exactly the pixels the model saw.
+
 Plain numpy out; no torch or Qt types cross into the GUI.
 """
 

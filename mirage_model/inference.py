@@ -50,7 +50,9 @@ class Prediction:
             normalise, window and render: ``model_inputs``), "predict", "explain", "total".
             predict_batch reports each record's share of the batched forward as "predict"; for an
             explained one-window record "predict" is the explanation pass's forward.
-        explanation: for the explained window (see module docstring), or None.
+        explanation: for the explained window (see module docstring), or None. Its ``image`` is
+            that window's model image exactly as the model saw it (the checkpoint's preprocessing
+            and rendering), so the report and the app draw the saliency over the right pixels.
         window_probabilities: float32 (W, K) per window.
         clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
             given values the model read, which it does not use, and which of its features were absent.

@@ -16,6 +16,7 @@ draws exactly that layout, so tests (and anyone else) can check the scale from i
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import logging
 import math
@@ -375,20 +376,30 @@ def _polyline_ops(xs: np.ndarray, ys: np.ndarray) -> str:
     return "\n".join(ops)
 
 
-def _draw_grid(c, lay: ReportLayout) -> None:
-    x0, y0, w, h = lay.grid_x0, lay.grid_y0, lay.grid_width, lay.grid_height
-    nx = int(round(w / lay.minor_pt))
-    ny = int(round(h / lay.minor_pt))
+@functools.lru_cache(maxsize=8)
+def _grid_ops(x0: float, y0: float, w: float, h: float, minor: float) -> tuple[str, str]:
+    """(minor lines, major lines) of the ECG paper as PDF path operators; the same on every page
+    of a batch, so formatted once."""
+    nx = int(round(w / minor))
+    ny = int(round(h / minor))
+    out = []
     for major in (False, True):
         segments = []
         for i in range(nx + 1):
             if (i % 5 == 0) == major:
-                x = x0 + i * lay.minor_pt
+                x = x0 + i * minor
                 segments.append(_polyline_ops(np.array([x, x]), np.array([y0, y0 + h])))
         for j in range(ny + 1):
             if (j % 5 == 0) == major:
-                y = y0 + j * lay.minor_pt
+                y = y0 + j * minor
                 segments.append(_polyline_ops(np.array([x0, x0 + w]), np.array([y, y])))
+        out.append("\n".join(segments) + "\nS")
+    return out[0], out[1]
+
+
+def _draw_grid(c, lay: ReportLayout) -> None:
+    ops = _grid_ops(lay.grid_x0, lay.grid_y0, lay.grid_width, lay.grid_height, lay.minor_pt)
+    for major, literal in zip((False, True), ops):
         c.saveState()
         if major:
             c.setStrokeColorRGB(0.94, 0.55, 0.55)
@@ -396,7 +407,7 @@ def _draw_grid(c, lay: ReportLayout) -> None:
         else:
             c.setStrokeColorRGB(1.0, 0.82, 0.82)
             c.setLineWidth(0.2)
-        c.addLiteral("\n".join(segments) + "\nS")
+        c.addLiteral(literal)
         c.restoreState()
 
 
@@ -689,7 +700,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
     when the reviewer changed ``qt_ms``, ``rr_ms`` or ``heart_rate_bpm`` (and not the QTc itself),
     each QTc is recomputed with its own formula (``measure.qtc_bazett`` / ``qtc_fridericia``) from
     the reviewed QT and RR (RR from an edited heart rate as 60000 / HR when RR itself was not
-    edited), and marked "recomputed". A QTc that cannot be recomputed (no QT or RR) is shown as
+    edited), and marked "recomputed"; an edited heart rate likewise recomputes RR and an edited
+    RR the rate (RR = 60000 / HR) unless both were edited. A QTc that cannot be recomputed (no QT or RR) is shown as
     "not recomputed" rather than left at a value that no longer matches the QT beside it.
 
     Args:
@@ -723,10 +735,13 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
         auto[key] = float(a) if a is not None and math.isfinite(float(a)) else None
     value = {k: clean.get(k, auto[k]) for k in keys}
     status = {k: ("edited" if k in clean else "") for k in keys}
+    # rate and RR are one quantity: an edit of one carries over to the other (RR = 60000 / HR)
+    for edited, other in (("heart_rate_bpm", "rr_ms"), ("rr_ms", "heart_rate_bpm")):
+        if edited in clean and other not in clean and clean[edited] > 0:
+            value[other] = 60000.0 / clean[edited]
+            status[other] = "recomputed"
     if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
         rr = value["rr_ms"]
-        if "rr_ms" not in clean and "heart_rate_bpm" in clean and clean["heart_rate_bpm"] > 0:
-            rr = 60000.0 / clean["heart_rate_bpm"]
         qt = value["qt_ms"]
         for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia)):
             if key in clean:
@@ -772,7 +787,8 @@ def _measure_flowables(measurements, st, edits: Mapping[str, float] | None = Non
     text = f"Method: {method}." if method else ""
     if changed:
         text += (" Edited: corrected by the reviewer; the automatic value is beside it. "
-                 "Recomputed: QTc from the reviewed QT and RR with the same formula.")
+                 "Recomputed: follows from the reviewed values (RR = 60000 / heart rate; QTc "
+                 "from the reviewed QT and RR with the same formula).")
     if notes:
         text += " Notes: " + "; ".join(str(n) for n in notes)
     if text:
@@ -807,7 +823,8 @@ def _heatmap_drawing(matrix: np.ndarray, size: float):
     m = np.nan_to_num(np.asarray(matrix, dtype=float))[:12, :12]
     # from 0, not min-max: a near-uniform attention (every cell ~1/12) must look uniform, not
     # like a strong pattern drawn from differences in the third decimal
-    lo, hi = 0.0, max(float(m.max()), 1e-12)
+    # (full red at twice the uniform weight, or at the maximum when that is higher)
+    lo, hi = 0.0, max(float(m.max()), 2.0 / 12.0)
     span = hi - lo
     margin = 8 * MM
     cell = (size - margin - 2 * MM) / 12.0

@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 from app import workers  # noqa: E402
 from app.ecg_view import GAINS, SPEEDS  # noqa: E402
@@ -350,10 +351,27 @@ def test_overlays_name_their_method_and_toggle(qtbot, tiny_model):
     assert window.image_view.sal_item.opacity() == pytest.approx(0.8)
     window.image_view.show_box.setChecked(False)
     assert window.image_view.current_saliency()[0] is None and not window.image_view.sal_item.isVisible()
-    # heatmaps hold the explanation's 12x12 matrices
+    # heatmaps hold the explanation's 12x12 matrices, name their methods and switch off one by one
     expl = window.prediction.explanation
-    np.testing.assert_allclose(window.heatmaps.matrices[0], expl.lead_bias)
-    np.testing.assert_allclose(window.heatmaps.matrices[1], expl.lead_attention)
+    heat = window.heatmaps
+    np.testing.assert_allclose(heat.matrices[0], expl.lead_bias)
+    np.testing.assert_allclose(heat.matrices[1], expl.lead_attention)
+    state = heat.state()
+    for i, key in enumerate(("lead_bias", "lead_attention")):
+        assert state[key] == {"shown": True, "method": expl.methods[key]}
+        assert expl.methods[key] in heat.caption.text()
+        assert heat.plots[i].toolTip() == expl.methods[key]
+    assert "Graphormer" in heat.plots[0].titleLabel.text
+    heat.boxes[0].setChecked(False)
+    state = heat.state()
+    assert not state["lead_bias"]["shown"] and state["lead_attention"]["shown"]
+    assert not heat.images[0][0].isVisible() and heat.images[1][0].isVisible()
+    assert "off" in heat.plots[0].titleLabel.text and "switched off" in heat.caption.text()
+    heat.set_shown("lead_attention", False)
+    assert not any(v["shown"] for v in heat.state().values())
+    heat.set_shown("lead_bias", True)
+    assert heat.state()["lead_bias"]["shown"] and heat.images[0][0].isVisible()
+    np.testing.assert_allclose(heat.images[0][0].image, expl.lead_bias)
     # the image shown is exactly what the model got for the explained window
     from mirage_model.preprocess import model_inputs
     inputs = model_inputs(window.record.signal, window.record.fs, window.predictor.preprocess_cfg,
@@ -375,6 +393,90 @@ def test_export_pdf(qtbot, tiny_model, tmp_path):
     assert "00417_lr" in text
     assert "Dr Test Reviewer" in text
     assert "Research use only" in text
+
+
+@needs_sample
+def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, monkeypatch):
+    import inspect
+
+    from mirage_model import report
+
+    pypdf = pytest.importorskip("pypdf")
+    window = make_window(qtbot, model=None)
+    open_and_wait(qtbot, window, SAMPLE, analysis=True)
+    panel = window.measure_panel
+    auto = window.measurements
+    if auto is None or auto.qt_ms is None:
+        pytest.skip("measure() gave no QT: " + panel.note.text())
+    new_qt = round(auto.qt_ms) + 37.0
+    panel.set_edit("qt_ms", new_qt)
+    calls = []
+    real = report.build_report
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "build_report", spy)
+    monkeypatch.setattr(spy, "__signature__", inspect.signature(real), raising=False)
+    out = tmp_path / "edited.pdf"
+    window.export_pdf(out, reviewer="Dr Edit")
+    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
+    assert out.is_file(), window.message_bar.text()
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
+    (kwargs,) = calls
+    if "measurement_edits" in inspect.signature(real).parameters:
+        # the keyword carries the reviewer's value; the automatic measurements go in untouched
+        assert kwargs["measurement_edits"] == {"qt_ms": new_qt}
+        assert kwargs["measurements"] is auto and kwargs["measurements"].qt_ms == auto.qt_ms
+        assert not any("edited" in n for n in kwargs["measurements"].notes)
+        assert f"{new_qt:.0f} (edited)" in text
+    else:
+        assert kwargs["measurements"].qt_ms == new_qt
+        assert any("QT edited by reviewer" in n for n in kwargs["measurements"].notes)
+    assert f"{new_qt:.0f}" in text and f"{auto.qt_ms:.0f}" in text   # the edit and the automatic value
+
+
+def test_report_kwargs_follow_build_reports_signature(qtbot):
+    """measurement_edits when build_report takes it, else corrected values plus notes."""
+    from mirage_model.measure import Measurements
+
+    from PySide6.QtCore import Qt
+
+    from app.measure_view import MeasurementsPanel
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    auto = Measurements(heart_rate_bpm=60.0, rr_ms=1000.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
+                        qtc_bazett_ms=400.0, qtc_fridericia_ms=400.0, p_axis_deg=50.0, qrs_axis_deg=30.0,
+                        t_axis_deg=40.0)
+    panel.set_measurements(auto)
+    panel.set_edit("qt_ms", 440.0)
+    # QTc follows the edited QT with RR 1 s: both formulas give the QT itself
+    assert panel.value("qtc_bazett_ms") == pytest.approx(440.0)
+    assert panel.source("qtc_fridericia_ms") == "recomputed"
+
+    def new_report(out_path, record, prediction=None, *, measurements=None, measurement_edits=None):
+        pass
+
+    def old_report(out_path, record, prediction=None, *, measurements=None):
+        pass
+
+    kw = panel.report_kwargs(new_report)
+    assert kw == {"measurements": auto, "measurement_edits": {"qt_ms": 440.0}}
+    kw = panel.report_kwargs(old_report)
+    assert set(kw) == {"measurements"} and kw["measurements"].qt_ms == 440.0
+    assert kw["measurements"].qtc_bazett_ms == pytest.approx(440.0)
+    assert any("QT edited by reviewer: 440 ms (automatic: 400 ms)" in n for n in kw["measurements"].notes)
+    panel.set_edit("qt_ms", None)
+    assert panel.report_kwargs(new_report) == {"measurements": auto, "measurement_edits": None}
+    # while a new record is being measured nothing reads "not measurable" and nothing is editable
+    panel.set_pending()
+    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
+    assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    panel.set_measurements(auto)
+    assert panel.source("qt_ms") == "automatic" and panel.table.item(row, 1).text() == "400"
 
 
 def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
@@ -642,3 +744,142 @@ def test_lab_form_without_model_records_everything(qtbot):
     form.set_value("potassium", "abc", "mmol/L")
     assert form.status("potassium") == "error" and "not a number" in form.message("potassium")
     assert "potassium" not in form.values() and "potassium" in form.errors()
+
+
+# ---------------------------------------------------------------------------------------------
+# paper, heatmaps, report edits, torch threads
+
+
+def _tall_record():
+    """500 Hz, 10 s: small beats, plus tall waves in the outer rows and a 40 mV lead-off spike."""
+    from mirage_model.io import EcgRecord
+
+    sig = np.zeros((12, 5000), np.float32)
+    sig[:, ::250] = 1.0
+    sig[0, 1000:1010] = 6.0          # lead I: top row in every layout
+    sig[0, 3000:3005] = 40.0         # beyond what any paper should grow for: clipped
+    sig[11, 2000:2010] = -5.0        # V6: bottom row in 12x1
+    sig[1, 4000:4010] = -4.0         # lead II: the rhythm strip, bottom row in 6x2 / 3x4
+    return EcgRecord(signal=sig, fs=500.0, record_id="tall")
+
+
+def _dark_pixels_off_paper(plot) -> int:
+    """Trace-dark pixels painted outside the paper rectangle (grabbed from the screen buffer)."""
+    img = plot.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    w, h = img.width(), img.height()
+    arr = np.frombuffer(img.constBits(), np.uint8).reshape(h, img.bytesPerLine())[:, :3 * w].reshape(h, w, 3)
+    a = plot.vb.mapViewToDevice(QPointF(0.0, plot.paper.height))
+    b = plot.vb.mapViewToDevice(QPointF(plot.paper.width, 0.0))
+    outside = np.ones((h, w), bool)
+    outside[max(0, int(a.y()) - 1):int(b.y()) + 2, max(0, int(a.x()) - 1):int(b.x()) + 2] = False
+    assert outside.sum() > 0.05 * h * w    # the page is fitted: there is glass around it
+    return int(((arr.astype(int).sum(axis=2) < 300) & outside).sum())
+
+
+def test_paper_covers_every_trace_and_clips_the_rest(qtbot):
+    from app.ecg_view import BOTTOM_MM, LAYOUTS, MAX_GROW_MM, TOP_MM, EcgViewer
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(1200, 800)
+    viewer.show()
+    record = _tall_record()
+    viewer.set_record(record)
+    plot = viewer.plot
+    for layout in LAYOUTS:
+        viewer.layout_box.setCurrentText(layout)
+        for speed in range(len(SPEEDS)):
+            viewer.speed.setCurrentIndex(speed)
+            for gain in range(len(GAINS)):
+                viewer.gain.setCurrentIndex(gain)
+                W, H = plot.paper.width, plot.paper.height
+                assert plot.trace_clip.rect().getRect() == (0.0, 0.0, W, H)
+                half_row = plot.panels()[0].height / 2
+                top_margin = H - max(p.baseline for p in plot.panels()) - half_row
+                bottom_margin = min(p.baseline for p in plot.panels()) - half_row
+                cap = TOP_MM + MAX_GROW_MM
+                for panel, curve in plot.panel_curves():
+                    assert curve.parentItem() is plot.trace_clip
+                    x, y = curve.xData, curve.yData
+                    assert x.min() >= 0 and x.max() <= W, (layout, speed, gain)
+                    # everything but the 40 mV spike lies on the paper itself, unless the paper
+                    # reached its limit (then the rest is clipped at the edge)
+                    mv = panel.mv_of(y, plot.gain)
+                    ok = y[mv < 10.0]
+                    assert ok.min() >= 0 or bottom_margin == BOTTOM_MM + MAX_GROW_MM, (layout, panel)
+                    assert ok.max() <= H or top_margin == cap, (layout, panel, plot.speed, plot.gain)
+                # the paper grew for the tallest wave in the top row (the spike at 6 s falls in
+                # lead I only in 12x1; in 6x2 / 3x4 lead I shows 0-5 s / 0-2.5 s), at most by
+                # MAX_GROW_MM, and for the -5 mV (V6, 12x1) or -4 mV (rhythm strip) wave below
+                for margin, default, mv in ((top_margin, TOP_MM, 40.0 if layout == "12x1" else 6.0),
+                                            (bottom_margin, BOTTOM_MM, 5.0 if layout == "12x1" else 4.0)):
+                    need = min(default + MAX_GROW_MM, mv * plot.gain - half_row + 2.0)
+                    assert margin >= need and margin <= max(default, need + 5.0), (layout, mv, plot.gain)
+    # and on screen no ink lands off the paper (the 40 mV spike is cut at its edge)
+    for layout in ("12x1", "3x4"):
+        viewer.layout_box.setCurrentText(layout)
+        viewer.gain.setCurrentText("20 mm/mV")
+        plot.fit_page()
+        plot.viewport().repaint()
+        assert _dark_pixels_off_paper(plot) == 0, layout
+
+
+@needs_sample
+def test_bundled_samples_stay_on_their_paper(qtbot):
+    """Real records (incl. LVH's tall QRS) fit the paper without clipping at every layout and speed."""
+    from app.ecg_view import LAYOUTS, EcgViewer
+    from mirage_model.io import load_record
+    from mirage_model.paths import sample_records
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(1000, 700)
+    viewer.show()
+    for path in sample_records():
+        viewer.set_record(load_record(path))
+        plot = viewer.plot
+        for layout in LAYOUTS:
+            viewer.layout_box.setCurrentText(layout)
+            for speed in range(len(SPEEDS)):
+                viewer.speed.setCurrentIndex(speed)
+                W, H = plot.paper.width, plot.paper.height
+                for panel, curve in plot.panel_curves():
+                    x, y = curve.xData, curve.yData
+                    assert 0 <= x.min() and x.max() <= W - 4.0, (path.stem, layout, plot.speed)
+                    assert 0 <= np.nanmin(y) and np.nanmax(y) <= H, (path.stem, layout, panel.lead)
+
+
+@needs_sample
+def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot, tiny_model, monkeypatch, request):
+    import threading
+
+    import torch
+
+    from mirage_model import inference
+
+    monkeypatch.delenv("MIRAGE_THREADS", raising=False)
+    # a fresh process as far as threads go: nothing chosen yet, torch at its own default
+    monkeypatch.setattr(inference, "_THREADS_SET", False)
+    monkeypatch.setattr(workers, "_THREADS", [])
+    before = torch.get_num_threads()
+    request.addfinalizer(lambda: torch.set_num_threads(before))
+    torch.set_num_threads(max(2, before))
+    window = make_window(qtbot, model=str(tiny_model))
+    predictor = window.predictor
+    seen = []
+    real = predictor.predict
+
+    def spy(*args, **kwargs):
+        seen.append((threading.current_thread() is threading.main_thread(), torch.get_num_threads()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predictor, "predict", spy)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    chosen = workers.chosen_threads()
+    assert seen and all(not on_gui for on_gui, _ in seen)
+    # the count configure_threads chose (1 on a 2-core machine), not torch's default of one per core
+    assert chosen == inference.default_threads() and all(n == chosen for _, n in seen)
+    assert inference.default_threads(2) == 1
+    if window.predictor.device == "cpu":
+        assert f"{chosen} torch thread" in window.results.model_label.text()

@@ -376,7 +376,8 @@ def test_measurement_rows_rules():
     # an edited rate implies RR = 600 ms for the QTc
     assert rows["qtc_bazett_ms"]["value"] == pytest.approx(400.0 / 0.6 ** 0.5)
     assert rows["qtc_bazett_ms"]["status"] == "recomputed"
-    assert rows["rr_ms"]["value"] == 1000.0 and rows["rr_ms"]["status"] == ""
+    assert rows["rr_ms"]["value"] == pytest.approx(600.0) and rows["rr_ms"]["status"] == "recomputed"
+    assert rows["rr_ms"]["automatic"] == 1000.0
     rows = {r["key"]: r for r in measurement_rows(auto, {"qt_ms": 380.0, "qtc_bazett_ms": 410.0})}
     assert rows["qtc_bazett_ms"]["value"] == 410.0 and rows["qtc_bazett_ms"]["status"] == "edited"
     assert rows["qtc_fridericia_ms"]["value"] == pytest.approx(380.0)      # RR 1 s: QTc = QT
@@ -445,3 +446,20 @@ def test_saliency_overlay_draws_the_model_image(tmp_path, ptbxl_sample, predicto
     outside[:patch, :patch] = False
     assert np.array_equal(gray[outside], image[outside])
     assert drawn[1, 1, 0] > drawn[1, 1, 1] + 50        # the salient patch is tinted red
+
+
+def test_uniform_attention_does_not_look_like_a_pattern():
+    """Attention rows sum to 1; a near-uniform map (differences in the 4th decimal) must not be
+    stretched to white..red as if it had structure."""
+    from reportlab.graphics.shapes import Rect
+
+    from mirage_model.report import _heatmap_drawing
+
+    rng = np.random.default_rng(0)
+    m = np.full((12, 12), 1 / 12) + rng.normal(0, 1e-4, (12, 12))
+    fills = [(s.fillColor.red, s.fillColor.green) for s in _heatmap_drawing(m, 200).contents
+             if isinstance(s, Rect)]
+    assert len(fills) == 144
+    greens = np.array([g for _, g in fills])
+    assert greens.max() - greens.min() < 0.01            # all cells the same shade
+    assert 0.3 < greens.mean() < 0.7                     # a middle shade, neither white nor full red

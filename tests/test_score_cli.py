@@ -197,3 +197,18 @@ def test_score_pdfs_with_explanations_of_a_baseline(tmp_path, capsys):
     assert "Lead importance (sums to 1)" in text
     assert "Not available for this model (resnet1d_wang)" in text
     assert "Explanations were not computed" not in text
+
+
+def test_report_with_reviewer_edits(tmp_path, capsys):
+    pypdf = pytest.importorskip("pypdf")
+    rec = _sample("00417_lr")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(rec), "--no-model", "--edit", "qt_ms=420", "--out", str(out)]) == 0, \
+        capsys.readouterr().err
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).split())
+    assert "QT interval 420 (edited) ms" in text
+    for bad, message in (("qt=420", "names no measurement"), ("qt_ms", "expected KEY=VALUE"),
+                         ("qt_ms=long", "not a number")):
+        assert main(["report", str(rec), "--no-model", "--edit", bad, "--out", str(tmp_path / "b.pdf")]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "b.pdf").exists()

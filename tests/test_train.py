@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers_training import make_folder, make_mini_ptbxl, train_argv
-from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
+from helpers_training import make_folder, make_mini_ptbxl, one_torch_thread, train_argv  # noqa: F401 (autouse)
 from training_cli import train
 
 

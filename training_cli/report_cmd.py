@@ -68,6 +68,10 @@ def add_parser(sub) -> None:
     p.add_argument("--patient-name", default="", help="patient name printed in the header")
     p.add_argument("--patient-id", default="", help="patient id printed in the header")
     p.add_argument("--no-measure", dest="measure", action="store_false", help="leave out interval measurements")
+    p.add_argument("--edit", action="append", default=[], metavar="KEY=VALUE",
+                   help="a reviewer-corrected measurement, e.g. --edit qt_ms=420 --edit pr_ms=180 "
+                   "(keys as the measurement columns of 'mirage score'; printed as edited next to "
+                   "the automatic value; repeatable)")
     p.add_argument("--no-explain", dest="explain", action="store_false", help="leave out explanations (faster)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     add_report_args(p)
@@ -78,7 +82,7 @@ def run(args) -> int:
     from mirage_model.batch import record_clinical
     from mirage_model.clinical import ClinicalError, read_labs_table
     from mirage_model.io import RecordError, load_record
-    from mirage_model.report import build_report, model_info_from
+    from mirage_model.report import build_report, measurement_rows, model_info_from
 
     try:
         record = load_record(args.record)
@@ -105,6 +109,18 @@ def run(args) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         values[name] = value
+
+    edits = {}
+    for text in args.edit:
+        key, sep, value = text.partition("=")
+        try:
+            if not sep:
+                raise ValueError(f"--edit {text!r}: expected KEY=VALUE, e.g. qt_ms=420")
+            edits[key.strip()] = value.strip()
+            measurement_rows(None, edits)
+        except ValueError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
 
     predictor = prediction = None
     if not args.no_model:
@@ -141,7 +157,8 @@ def run(args) -> int:
         out = build_report(args.out, record, prediction, clinical_values=values,
                            schema=getattr(predictor, "schema", None), measurements=measurements,
                            settings=settings,
-                           model_info=model_info_from(predictor) if predictor is not None else None)
+                           model_info=model_info_from(predictor) if predictor is not None else None,
+                           measurement_edits={k: float(v) for k, v in edits.items()} or None)
     except (OSError, ValueError) as err:
         print(f"error: cannot write {args.out}: {err}", file=sys.stderr)
         return 2
