@@ -182,7 +182,7 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
         from mirage_model.measure import measure
 
         try:
-            item.measurements = measure(item.record)
+            item.measurements = measure(item.record, fiducials=False)
         except Exception as err:  # measurements are extra information; the score still counts
             log.debug("measurement failed for %s", path, exc_info=True)
             item.note = f"measurements failed ({type(err).__name__}: {err})"

@@ -18,7 +18,11 @@ Reference (global intervals, as IEC 60601-2-25 / CSE define them):
     HR = 60000 / RR.
 
 Usage:
-    python scripts/eval_ludb.py --ludb DATA_DIR [--out OUT] [--compare-neurokit [dwt cwt peak]]
+    python scripts/eval_ludb.py --ludb DATA_DIR [--out OUT] [--fs 100] [--scalars-only]
+                                [--compare-neurokit [dwt cwt peak]]
+
+--fs 100 resamples every record to 100 Hz first (scipy.signal.resample_poly per lead), to check
+the method at PTB-XL's low rate against the same annotations (which stay in ms).
 
 DATA_DIR holds 1.hea/1.dat/1.i ... (and ludb.csv next to it or in it for the rhythms). Writes
 OUT.md (Markdown tables) and OUT.json (per-record values and the summary).
@@ -147,8 +151,32 @@ def _summary(rows: list[dict], key: str, subset=None) -> dict:
     }
 
 
-def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = None) -> dict:
-    """Run ``measure_fn`` on every record and compare with the reference. Returns a JSON-able dict."""
+def decimate_record(rec: EcgRecord, fs: float) -> EcgRecord:
+    """The record resampled to ``fs`` (an integer fraction of its own rate, e.g. 500 -> 100 Hz).
+
+    ``scipy.signal.resample_poly`` per lead (anti-alias FIR), as a 100 Hz recorder would store it;
+    the annotations stay in ms, so the reference does not change.
+    """
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    if float(fs) == float(rec.fs):
+        return rec
+    frac = Fraction(float(fs) / float(rec.fs)).limit_denominator(1000)
+    sig = resample_poly(np.asarray(rec.signal, dtype=np.float64), frac.numerator, frac.denominator, axis=1)
+    return EcgRecord(signal=sig.astype(np.float32), fs=float(fs), record_id=rec.record_id, path=rec.path,
+                     age=rec.age, sex=rec.sex, dx=rec.dx, quality=rec.quality, comments=rec.comments,
+                     meta=rec.meta)
+
+
+def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = None,
+             fs: float | None = None, scalars_only: bool = False) -> dict:
+    """Run ``measure_fn`` on every record and compare with the reference. Returns a JSON-able dict.
+
+    ``fs``: resample each record to this rate first (e.g. 100 Hz, see ``decimate_record``).
+    ``scalars_only``: call ``measure_fn(rec, fiducials=False)`` (the batch path; same values).
+    """
     rhythms = _rhythms(ludb_dir)
     stems = sorted((p.with_suffix("") for p in ludb_dir.glob("*.hea")), key=lambda p: int(p.stem))
     if records:
@@ -160,15 +188,17 @@ def evaluate(ludb_dir: Path, measure_fn=measure, records: list[str] | None = Non
     rows, times = [], []
     for stem in tqdm(stems, desc=getattr(measure_fn, "__name__", "measure"), unit="record", leave=False):
         rec = load_ludb_record(stem)
+        ref = ludb_reference(stem, rec.fs)                 # annotations at the file's own rate
+        if fs is not None:
+            rec = decimate_record(rec, fs)
         t0 = time.perf_counter()
-        m = measure_fn(rec)
+        m = measure_fn(rec, fiducials=False) if scalars_only else measure_fn(rec)
         times.append(time.perf_counter() - t0)
         ours = m.as_dict() if hasattr(m, "as_dict") else m
-        ref = ludb_reference(stem, rec.fs)
         ref.pop("beats")
         rows.append({"record": stem.stem, "rhythm": rhythms.get(stem.stem, ""), "ours": ours, "ref": ref,
                      "notes": list(getattr(m, "notes", ())), "time_ms": round(times[-1] * 1000, 1)})
-    out = {"n_records": len(rows), "time_ms_median": round(float(np.median(times)) * 1000, 1),
+    out = {"n_records": len(rows), "fs": fs, "time_ms_median": round(float(np.median(times)) * 1000, 1),
            "time_ms_max": round(float(np.max(times)) * 1000, 1), "summary": {}, "rows": rows}
     for name, subset in (("all", None),
                          ("records 1-50", lambda r: int(r["record"]) <= 50),
@@ -275,6 +305,11 @@ def get_args_parser() -> argparse.ArgumentParser:
     p.add_argument("--ludb", type=Path, required=True, help="LUDB data folder (1.hea, 1.dat, 1.i ...)")
     p.add_argument("--out", type=Path, default=Path("ludb_eval"), help="output stem: writes OUT.md and OUT.json")
     p.add_argument("--records", nargs="*", help="only these record numbers")
+    p.add_argument("--fs", type=float, default=None,
+                   help="resample the records to this rate first (e.g. 100: LUDB as a 100 Hz recorder "
+                        "would store it; annotations stay in ms)")
+    p.add_argument("--scalars-only", action="store_true",
+                   help="measure(record, fiducials=False), the batch path: same values, shorter time")
     p.add_argument("--compare-neurokit", nargs="*", choices=("dwt", "cwt", "peak"), metavar="METHOD",
                    help="also evaluate neurokit2's per-lead delineators (default: dwt cwt peak; slow)")
     return p
@@ -285,13 +320,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.ludb.is_dir():
         print(f"{args.ludb}: not a folder", file=sys.stderr)
         return 2
-    res = evaluate(args.ludb, records=args.records)
-    md = markdown(res)
+    res = evaluate(args.ludb, records=args.records, fs=args.fs, scalars_only=args.scalars_only)
+    md = markdown(res, "mirage_model.measure vs LUDB cardiologists"
+                  + (f", records resampled to {args.fs:g} Hz" if args.fs else ", 500 Hz"))
     results = {"measure": res}
     if args.compare_neurokit is not None:
         for method in args.compare_neurokit or ("dwt", "cwt", "peak"):
             for agg in ("extreme", "median"):
-                r = evaluate(args.ludb, neurokit_measure(method, agg), records=args.records)
+                r = evaluate(args.ludb, neurokit_measure(method, agg), records=args.records, fs=args.fs)
                 md += "\n" + markdown(r, f"neurokit2 ecg_delineate(method='{method}'), leads combined by {agg}")
                 results[f"neurokit_{method}_{agg}"] = r
     args.out.parent.mkdir(parents=True, exist_ok=True)

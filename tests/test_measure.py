@@ -13,7 +13,7 @@ import pytest
 from mirage_model.io import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import (
     FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
-    qtc_bazett, qtc_fridericia,
+    qtc_bazett, qtc_fridericia, rr_variation,
 )
 
 FS = 500.0
@@ -35,8 +35,10 @@ def _hump(n: int) -> np.ndarray:
 
 def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
                      p_angle=60.0, qrs_angle=45.0, t_angle=40.0, with_p=True, noise_mv=0.005,
-                     seed=0) -> tuple[EcgRecord, dict]:
+                     seed=0, rr_cycle=None) -> tuple[EcgRecord, dict]:
     """A 12-lead record of identical beats with known P onset, QRS onset/offset and T offset.
+
+    ``rr_cycle``: RR intervals (ms) used in turn instead of the constant ``rr_ms`` (irregular rhythm).
 
     Each wave is a frontal vector of fixed direction times a compact hump; limb leads are the
     projections (Einthoven/Goldberger), precordial leads fixed multiples.
@@ -63,7 +65,7 @@ def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, second
         truth["qrs_on"].append(q0)
         truth["qrs_off"].append(q0 + s(qrs_ms))
         truth["t_off"].append(t_end)
-        start += s(rr_ms)
+        start += s(rr_cycle[len(truth["t_off"]) % len(rr_cycle)] if rr_cycle else rr_ms)
     sig = np.zeros((12, T))
     angles = {"p": p_angle, "qrs": qrs_angle, "t": t_angle}
     for li, lead in enumerate(STANDARD_LEADS):
@@ -164,6 +166,93 @@ def test_no_p_waves_gives_pr_none():
     assert m.qrs_ms is not None and m.qt_ms is not None
 
 
+def _decimate(rec: EcgRecord, factor: int) -> EcgRecord:
+    from scipy.signal import resample_poly
+    sig = resample_poly(rec.signal.astype(np.float64), 1, factor, axis=1).astype(np.float32)
+    return EcgRecord(signal=sig, fs=rec.fs / factor, record_id=rec.record_id + "_lr")
+
+
+def test_100hz_record_matches_construction_and_500hz():
+    """At 100 Hz (PTB-XL's rate) the record is delineated at 500 Hz: the intervals agree with the
+    construction and with the 500 Hz measurement, and fiducials are sample indices at 100 Hz.
+
+    The synthetic QRS (sine-squared humps of 18-40 ms) has much energy above 50 Hz, which a
+    100 Hz record cannot hold: its edges spread by about a sample each side (QRS ~112 ms for 90
+    here). On real QRS complexes (LUDB decimated to 100 Hz) the mean QRS error is +2.5 ms."""
+    rec, truth = synthetic_record(pr_ms=160, qrs_ms=90, qt_ms=400, rr_ms=900)
+    lr = _decimate(rec, 5)
+    m, m500 = measure(lr), measure(rec)
+    assert m.fs == 100.0
+    assert m.heart_rate_bpm == pytest.approx(60000 / 900, rel=0.01)
+    assert m.pr_ms == pytest.approx(160.0, abs=12)
+    assert m.qrs_ms == pytest.approx(90.0, abs=25)
+    assert m.qt_ms == pytest.approx(400.0, abs=25)
+    for k, tol in (("pr_ms", 10), ("qrs_ms", 20), ("qt_ms", 20)):
+        assert getattr(m, k) == pytest.approx(getattr(m500, k), abs=tol), k
+    T = lr.signal.shape[1]
+    assert m.beats.max() < T and len(m.beats) == len(truth["qrs_on"])
+    assert np.nanmax(np.abs(m.global_fiducials["qrs_on"] - truth["qrs_on"] / 5)) <= 2   # samples at 100 Hz
+    assert np.nanmax(np.abs(m.global_fiducials["qrs_off"] - truth["qrs_off"] / 5)) <= 2
+    r = m.fiducials["II"].r_peak
+    assert np.all((r >= truth["qrs_on"] / 5 - 1) & (r <= truth["qrs_off"] / 5 + 1))
+    assert any("resampled to 500 Hz" in n for n in m.notes)
+
+
+def test_fiducials_false_gives_identical_scalars():
+    for rec in (synthetic_record()[0], _decimate(synthetic_record(seed=2)[0], 5),
+                synthetic_record(rr_cycle=(600, 1000), pr_ms=130, qt_ms=320, seed=4)[0]):
+        full, fast = measure(rec), measure(rec, fiducials=False)
+        assert fast.as_dict() == full.as_dict()
+        assert fast.notes == full.notes
+        assert np.array_equal(fast.beats, full.beats) and np.array_equal(fast.dominant, full.dominant)
+        for k in FIDUCIAL_KEYS:
+            np.testing.assert_array_equal(fast.global_fiducials[k], full.global_fiducials[k])
+        assert fast.fiducials == {} and set(full.fiducials) == set(STANDARD_LEADS)
+
+
+def test_rr_variation_formula():
+    assert rr_variation(np.array([0, 100, 200, 300])) == 0.0
+    rr = np.array([600.0, 1000.0, 600.0, 1000.0])
+    assert rr_variation(np.concatenate([[0], np.cumsum(rr)])) == pytest.approx(rr.std(ddof=1) / rr.mean())
+    assert rr_variation(np.array([0, 100])) is None
+
+
+def test_qtc_reported_with_caveat_in_irregular_rhythm():
+    rec, _ = synthetic_record(rr_cycle=(600, 1000), pr_ms=130, qt_ms=320)      # RR CV 0.27
+    m = measure(rec)
+    assert m.qt_ms is not None and m.qtc_bazett_ms is not None and m.qtc_fridericia_ms is not None
+    assert any(n.startswith("QTc unreliable: irregular rhythm") for n in m.notes)
+    regular, _ = synthetic_record(rr_ms=800)
+    assert not any(n.startswith("QTc") for n in measure(regular).notes)
+
+
+def test_bazett_caveat_at_high_heart_rate():
+    rec, _ = synthetic_record(rr_ms=450, pr_ms=120, qt_ms=280)                 # 133 bpm, regular
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(133.3, abs=1)
+    assert m.qtc_bazett_ms is not None
+    assert any(n.startswith("QTc Bazett unreliable: heart rate") for n in m.notes)
+    assert not any("irregular" in n for n in m.notes)
+
+
+def test_repository_samples():
+    """The app's samples: a normal PTB-XL ECG at 100 Hz has a normal QRS (it read 160 ms before the
+    record was delineated at 500 Hz), the left bundle branch block a wide one, and the atrial
+    fibrillation record (CinC 2021 A0003, 145 bpm) a QTc with both caveats."""
+    from mirage_model.io import load_record
+    samples = ROOT / "resources" / "samples"
+    if not (samples / "cinc2021" / "A0003.hea").is_file():
+        pytest.skip("repository samples not present")
+    normal = measure(load_record(samples / "ptbxl" / "records100" / "00000" / "00417_lr.hea"))
+    assert 80 <= normal.qrs_ms <= 120                                         # PTB-XL: NORM, sinus
+    lbbb = measure(load_record(samples / "ptbxl" / "records100" / "04000" / "04016_lr.hea"))
+    assert lbbb.qrs_ms >= 120                                                 # PTB-XL: CLBBB
+    af = measure(load_record(samples / "cinc2021" / "A0003.hea"))
+    assert af.heart_rate_bpm > 120 and af.qtc_bazett_ms is not None and af.pr_ms is None
+    assert any(n.startswith("QTc unreliable: irregular rhythm") for n in af.notes)
+    assert any(n.startswith("QTc Bazett unreliable") for n in af.notes)
+
+
 def test_flat_signal_gives_all_none():
     rec = EcgRecord(signal=np.zeros((12, 5000), dtype=np.float32), fs=FS, record_id="flat")
     m = measure(rec)
@@ -239,6 +328,25 @@ def test_ludb_records_against_annotations(ludb):
     d = {k: np.asarray(v) for k, v in diffs.items()}
     assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 15
     assert np.median(np.abs(d["heart_rate_bpm"])) < 1.0
+    assert abs(d["pr_ms"].mean()) < 10 and np.median(np.abs(d["pr_ms"])) < 15
+    assert abs(d["qrs_ms"].mean()) < 10 and np.median(np.abs(d["qrs_ms"])) < 15
+    assert abs(d["qt_ms"].mean()) < 30 and np.median(np.abs(d["qt_ms"])) < 30
+
+
+def test_ludb_at_100hz_against_annotations(ludb):
+    """Records 1-20 decimated to 100 Hz (resample_poly, as the evaluation script does): the same
+    bounds as at 500 Hz."""
+    data, ev = ludb
+    diffs = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
+    for rid in range(1, 21):
+        rec = ev.load_ludb_record(data / str(rid))
+        ref = ev.ludb_reference(data / str(rid), rec.fs)
+        ours = measure(ev.decimate_record(rec, 100.0), fiducials=False).as_dict()
+        for k in diffs:
+            if ours[k] is not None and ref[k] is not None:
+                diffs[k].append(ours[k] - ref[k])
+    d = {k: np.asarray(v) for k, v in diffs.items()}
+    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 15
     assert abs(d["pr_ms"].mean()) < 10 and np.median(np.abs(d["pr_ms"])) < 15
     assert abs(d["qrs_ms"].mean()) < 10 and np.median(np.abs(d["qrs_ms"])) < 15
     assert abs(d["qt_ms"].mean()) < 30 and np.median(np.abs(d["qt_ms"])) < 30
