@@ -632,17 +632,29 @@ def _result_flowables(ctx: _Context, st, model_info: dict | None) -> list:
     if info.get("date"):
         lines.append(f"<b>Trained</b>: {_esc(info['date'])}")
     out.append(Paragraph("<br/>".join(lines), st["body"]))
-    metrics = _flatten_metrics(info.get("metrics") or {})
-    if metrics:
-        items = list(metrics.items())[:24]
-        text = ", ".join(f"{_esc(k)} {_esc(_fmt_num(v) if not isinstance(v, str) else v)}"
-                         for k, v in items)
-        if len(metrics) > len(items):
-            text += f" (and {len(metrics) - len(items)} more in the model card)"
-        out.append(Paragraph(f"<b>Validation metrics</b>: {text}", st["body"]))
+    metric_lines = _metric_lines(_flatten_metrics(info.get("metrics") or {}), pred.labels)
+    if metric_lines:
+        out.append(Paragraph("<br/>".join(metric_lines), st["body"]))
     else:
-        out.append(Paragraph("<b>Validation metrics</b>: none recorded with this model.", st["body"]))
+        out.append(Paragraph("<b>Metrics</b>: none recorded with this model.", st["body"]))
     return out
+
+
+def _metric_lines(flat: dict, labels) -> list[str]:
+    """Macro and per-class AUROC of the model card's validation and test splits, one line each."""
+    lines = []
+    for split, title in (("val", "Validation (model selection)"), ("test", "Test (held out)")):
+        macro = flat.get(f"{split}.macro.auroc")
+        if not isinstance(macro, float):
+            continue
+        n = flat.get(f"{split}.n")
+        per = [f"{_esc(c)} {flat[k]:.3f}" for c in labels
+               if isinstance(flat.get(k := f"{split}.per_class.{c}.auroc"), float)]
+        line = f"<b>{title}</b>{f' (n={int(n)})' if isinstance(n, float) else ''}: macro AUROC {macro:.3f}"
+        if per:
+            line += "; per class " + ", ".join(per)
+        lines.append(line)
+    return lines
 
 
 def _clinical_flowables(ctx: _Context, st, schema) -> list:
