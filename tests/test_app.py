@@ -273,7 +273,8 @@ def test_measurements_fiducials_and_edits(qtbot):
 
 
 @needs_sample
-def test_no_model_says_so_and_still_views(qtbot):
+def test_no_model_says_so_and_still_views(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(tmp_path / "no-resources"))   # as if no model shipped
     window = make_window(qtbot, model=None)
     assert window.predictor is None
     assert "No model loaded" in window.results.model_label.text()
