@@ -197,6 +197,11 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     # Let the GUI thread draw the traces before the heavy steps compete with it for the GIL.
     out.drawn.wait(timeout=2.0)
     ctx.check()
+    # scipy (filters, resampling, neurokit2) looks up sys.modules["torch"] to recognise torch
+    # arrays; while the model job is still importing torch in another pool thread, that lookup
+    # finds a partially initialised module and raises. Importing torch here first waits for that
+    # import to complete (or does it), so the scipy work below never sees half a torch.
+    import torch  # noqa: F401
     if with_inputs:
         t1 = time.perf_counter()
         try:

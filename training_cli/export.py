@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
+    p.add_argument("--data-name", help="training data as people should read it, e.g. "
+                   "'PTB-XL 1.0.3, 100 Hz records' (default: the --data spec of the training run)")
     p.add_argument("--half", action="store_true", help="store fp16 weights (loaded back as fp32)")
     p.set_defaults(func=run)
 
@@ -157,6 +159,8 @@ def run(args) -> int:
     for name, m in baselines.items():
         metrics.setdefault("baselines", {})[name] = {"macro": m["macro"], "bootstrap": m.get("bootstrap", {}).get("macro")}
     loaded.provenance = scrub_paths(loaded.provenance or {})
+    if args.data_name:
+        loaded.provenance["data"] = args.data_name
     loaded.metrics = scrub_paths(metrics)
     card = model_card(loaded, test, baselines, scrub_paths(args.evaluate_command), appendix)
     t0 = time.perf_counter()
