@@ -32,3 +32,17 @@ def ptbxl_root() -> Path:
 @pytest.fixture(scope="session")
 def test_data() -> Path:
     return TEST_DATA
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One intra-op torch thread for a test module (``pytestmark = usefixtures(...)``).
+
+    On a shared 2-core machine 2+ OpenMP threads spin and run a small training loop 10-20x slower.
+    """
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "resources" / "samples"
@@ -65,13 +64,3 @@ def train_argv(data: str, out: Path, cache: Path, *extra: str, labels: Path | No
         argv += ["--labels", str(labels)]
     return argv + list(extra)
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One intra-op thread: on a loaded machine 2+ OpenMP threads spin and run 10-20x slower."""
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)

@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from helpers_training import make_folder, one_torch_thread  # noqa: F401 (autouse fixture)
+from helpers_training import make_folder
 from training_cli import ablate
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_plan_and_sweep_parsing():

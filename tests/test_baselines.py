@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from mirage_model.models import build_model, config_dict
 from mirage_model.models.baselines import PatchTST, PatchTSTConfig, ResNet1dConfig, ResNet1dWang
 from mirage_model.models.mirage import MirageOutput
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_resnet1d_wang_architecture():

@@ -19,16 +19,10 @@ from mirage_model.models.mirage import Mirage, preset_config
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 LABELS = ["NORM", "MI", "STTC", "CD", "HYP"]
 CLINICAL = ["age", "sex", "troponin_t", "potassium"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def make_model(seed=0, **overrides) -> Mirage:

@@ -7,10 +7,11 @@ import shutil
 import numpy as np
 import pytest
 
-from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from training_cli import datasets as D
 
 from helpers_training import make_folder, make_mini_ptbxl
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 # Hand-checked against scp_statements.csv (diagnostic_class / diagnostic_subclass of each code;
 # codes kept whatever their likelihood; form and rhythm codes ignored for the diagnostic tasks).

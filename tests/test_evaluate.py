@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from helpers_training import make_folder, train_argv
-from helpers_training import one_torch_thread  # noqa: F401 (autouse fixture)
 from training_cli import common
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,8 @@ from mirage_model.models.blocks import Attention
 from mirage_model.models.film import FiLM
 from mirage_model.models.mirage import PRESETS, Mirage, MirageConfig, MirageOutput, preset_config
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 CLINICAL = ["age", "sex", "height", "weight"]
 SUPERCLASSES = ["NORM", "MI", "STTC", "CD", "HYP"]
 
@@ -41,15 +43,6 @@ VARIANTS = {
     "multiclass": dict(task="multiclass"),
     "no_clinical": dict(n_clinical=0),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, OpenMP spinning makes 2 threads much slower."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def tiny(**overrides) -> Mirage:

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers_training import make_folder, make_mini_ptbxl, one_torch_thread, train_argv  # noqa: F401 (autouse)
+from helpers_training import make_folder, make_mini_ptbxl, train_argv
 from training_cli import train
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run_train(argv: list[str]) -> int:
