@@ -28,10 +28,11 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 CLINICAL = ["age", "sex", "height", "weight"]
 SUPERCLASSES = ["NORM", "MI", "STTC", "CD", "HYP"]
 
-# every ablation switch, both lead encoders, both tasks, no clinical input
+# every ablation switch, the three lead encoders, both tasks, no clinical input
 VARIANTS = {
     "full": {},
     "linear_leads": dict(lead_encoder="linear"),
+    "resnet_leads": dict(lead_encoder="resnet"),
     "no_labs": dict(use_labs=False),
     "no_image": dict(use_image=False),
     "no_signal": dict(use_signal=False),
@@ -251,13 +252,51 @@ def test_batch_elements_are_independent():
     assert torch.allclose(batch, single, atol=1e-5)
 
 
+@pytest.mark.parametrize("encoder", ["linear", "conv", "resnet"])
+def test_lead_tokens_see_only_their_own_lead(encoder):
+    """The lead tokeniser is one network applied to each lead alone: changing lead 3 changes
+    token 3 and no other (before the Graphormer layers mix them)."""
+    model = tiny(lead_encoder=encoder).eval()
+    tok = model.sig_encoder.tokenizer
+    signal = torch.randn(2, 12, 1000, generator=torch.Generator().manual_seed(1))
+    changed = signal.clone()
+    changed[:, 3] += torch.sin(torch.linspace(0, 60, 1000))
+    with torch.no_grad():
+        a, b = tok(signal), tok(changed)                     # (B, L, D)
+        # the same network on lead 3 alone, as a batch of one-lead records
+        alone = tok(changed[:, 3:4].expand(-1, 12, -1).contiguous())[:, 0]
+    diff = (a - b).abs().amax(dim=(0, 2))                    # (L,)
+    assert diff[3] > 1e-3
+    assert torch.all(diff[torch.arange(12) != 3] == 0)
+    assert torch.allclose(alone, b[:, 3], atol=1e-5)
+
+
+def test_resnet_lead_encoder_keeps_qrs_scale_detail():
+    """ResLeadEncoder's first layer is at stride 2 (ConvLeadEncoder's is 5): two 40 ms spikes
+    30 ms apart give different tokens from one spike, at initialisation already."""
+    from mirage_model.models.graph_encoder import ResLeadEncoder
+
+    torch.manual_seed(0)
+    enc = ResLeadEncoder(width=32, channels=8).eval()
+    one = torch.zeros(1, 1, 1000)
+    one[..., 500:504] = 1.0
+    two = one.clone()
+    two[..., 507:511] = 1.0
+    with torch.no_grad():
+        assert not torch.allclose(enc(one), enc(two), atol=1e-4)
+    first = enc.stem[0]
+    assert first.stride == (2,) and first.kernel_size == (7,)
+
+
 def test_presets():
     paper = preset_config("paper")
     assert paper == MirageConfig()
     assert (paper.fusion_width, paper.fusion_depth, paper.fusion_heads, paper.fusion_ffn) == (256, 3, 4, 1692)
     assert (paper.lambda_con, paper.tau) == (0.445, 0.1)
     sizes = {name: sum(p.numel() for p in Mirage(preset_config(name)).parameters()) for name in PRESETS}
-    assert sizes["tiny"] < sizes["small"] < sizes["paper"]
+    assert sizes["tiny"] < sizes["small"] < sizes["base"] < sizes["paper"]
+    base = preset_config("base")
+    assert base.lead_encoder == "resnet" and base.img_size // base.patch_size == 8
     assert sizes["tiny"] < 50_000
     with pytest.raises(ValueError, match="unknown preset"):
         preset_config("huge")

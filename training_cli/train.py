@@ -39,7 +39,7 @@ from training_cli import common
 logger = logging.getLogger(__name__)
 
 MODELS = ("mirage", "resnet1d_wang", "patchtst")
-PRESETS = ("paper", "small", "tiny")
+PRESETS = ("paper", "base", "small", "tiny")
 
 # Training recipe per model (and MIRAGE preset). Command-line values override these.
 # mirage/paper is the paper's recipe; mirage/small was chosen on the PTB-XL validation fold
@@ -47,6 +47,7 @@ PRESETS = ("paper", "small", "tiny")
 # adapted to this harness (10 s windows, warm-up + cosine).
 RECIPES = {
     ("mirage", "paper"): dict(lr=3.26e-5, epochs=50, batch_size=32, weight_decay=0.05, warmup=0.13),
+    ("mirage", "base"): dict(lr=1e-3, epochs=20, batch_size=64, weight_decay=0.05, warmup=0.13),
     ("mirage", "small"): dict(lr=1e-3, epochs=10, batch_size=64, weight_decay=0.05, warmup=0.13),
     ("mirage", "tiny"): dict(lr=1e-3, epochs=2, batch_size=16, weight_decay=0.0, warmup=0.13),
     # PTB-XL benchmark: resnet1d_wang trained with a one-cycle schedule; Adam(W) 1e-3 here

@@ -1,7 +1,7 @@
 """Signal branch: leads as graph nodes, Graphormer attention with a learned lead-to-lead bias.
 
 Each of the L leads becomes a token (the MIRAGE paper's linear projection of the whole lead, or a
-small 1D CNN shared by all leads). A learned bias ``(H, L, L)`` is added to the attention scores of
+1D CNN shared by all leads: a small plain one or a residual one). A learned bias ``(H, L, L)`` is added to the attention scores of
 every layer (Graphormer's spatial encoding, Ying et al., NeurIPS 2021: one ``attn_bias`` built
 once and handed to every layer). A CLS token (Graphormer's virtual node, zero bias) summarises
 the leads; FiLM from the clinical vector follows every layer.
@@ -43,6 +43,56 @@ class ConvLeadEncoder(nn.Module):
         return self.proj(h).reshape(B, L, -1)         # (B, L, D)
 
 
+class _ResBlock1d(nn.Module):
+    """Two k-5 convolutions with BatchNorm, the first strided, plus a (pooled, 1x1) shortcut.
+    (N, c_in, T) -> (N, c_out, ceil(T / stride))."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int):
+        super().__init__()
+        self.conv1 = nn.Conv1d(c_in, c_out, 5, stride=stride, padding=2, bias=False)
+        self.bn1 = nn.BatchNorm1d(c_out)
+        self.conv2 = nn.Conv1d(c_out, c_out, 5, padding=2, bias=False)
+        self.bn2 = nn.BatchNorm1d(c_out)
+        short = []
+        if stride > 1:
+            short.append(nn.AvgPool1d(stride, stride, ceil_mode=True))
+        if c_in != c_out:
+            short += [nn.Conv1d(c_in, c_out, 1, bias=False), nn.BatchNorm1d(c_out)]
+        self.shortcut = nn.Sequential(*short)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.act(self.bn1(self.conv1(x)))
+        h = self.bn2(self.conv2(h))
+        return self.act(h + self.shortcut(x))
+
+
+class ResLeadEncoder(nn.Module):
+    """One lead's samples -> one token with a residual 1D CNN shared by all leads.
+
+    Unlike ``ConvLeadEncoder`` (stride 5 in its first layer) it downsamples gently so that a QRS
+    complex (about 10 samples at 100 Hz) keeps its shape: a k-7 stem at stride 2, then three
+    residual blocks at stride 2 (channels c, 2c, 4c; 0.16 s per position at 100 Hz), adaptive
+    average pooling to ``segments`` time segments, flattened and projected to D.
+    (B, L, T) -> (B, L, D); any T >= 16.
+    """
+
+    def __init__(self, width: int, channels: int = 32, segments: int = 8):
+        super().__init__()
+        c = channels
+        self.stem = nn.Sequential(nn.Conv1d(1, c, 7, stride=2, padding=3, bias=False), nn.BatchNorm1d(c),
+                                  nn.ReLU())
+        self.blocks = nn.Sequential(_ResBlock1d(c, c, 2), _ResBlock1d(c, 2 * c, 2), _ResBlock1d(2 * c, 4 * c, 2))
+        self.pool = nn.AdaptiveAvgPool1d(segments)
+        self.proj = nn.Linear(4 * c * segments, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, L, T = x.shape
+        h = self.blocks(self.stem(x.reshape(B * L, 1, T)))   # (B*L, 4c, T/16)
+        h = self.pool(h).flatten(1)                          # (B*L, 4c*segments)
+        return self.proj(h).reshape(B, L, -1)                # (B, L, D)
+
+
 class LinearLeadEncoder(nn.Module):
     """The paper's lead tokens: one shared linear projection of each lead's T samples. (B, L, T) -> (B, L, D)."""
 
@@ -59,20 +109,23 @@ class GraphEncoder(nn.Module):
 
     Args:
         n_leads: L.  n_samples: T.  width: D.  depth, heads: H, mlp_hidden, dropout: geometry.
-        lead_encoder: "linear" or "conv".  conv_channels: CNN width for "conv".
+        lead_encoder: "linear", "conv" or "resnet".  conv_channels: CNN width for "conv" and
+        "resnet".  conv_segments: time segments each CNN token keeps.
         n_film: C for FiLM after every layer (0: none).  film_hidden: FiLM MLP width.
     """
 
     def __init__(self, n_leads: int, n_samples: int, width: int, depth: int, heads: int,
                  mlp_hidden: int, dropout: float, lead_encoder: str = "conv", conv_channels: int = 32,
-                 n_film: int = 0, film_hidden: int = 64):
+                 n_film: int = 0, film_hidden: int = 64, conv_segments: int = 8):
         super().__init__()
         if lead_encoder == "linear":
             self.tokenizer = LinearLeadEncoder(n_samples, width)
         elif lead_encoder == "conv":
-            self.tokenizer = ConvLeadEncoder(width, conv_channels)
+            self.tokenizer = ConvLeadEncoder(width, conv_channels, conv_segments)
+        elif lead_encoder == "resnet":
+            self.tokenizer = ResLeadEncoder(width, conv_channels, conv_segments)
         else:
-            raise ValueError(f"unknown lead_encoder {lead_encoder!r} (use 'linear' or 'conv')")
+            raise ValueError(f"unknown lead_encoder {lead_encoder!r} (use 'linear', 'conv' or 'resnet')")
         self.n_leads = n_leads
         self.heads = heads
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))

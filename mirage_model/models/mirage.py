@@ -33,7 +33,8 @@ class MirageConfig:
     n_leads: int = 12               # L
     n_samples: int = 1000           # T (10 s at 100 Hz)
     n_clinical: int = 4             # C (0 allowed)
-    lead_encoder: str = "conv"      # "linear" (paper: one linear projection of each lead) or "conv" (small 1D CNN)
+    lead_encoder: str = "conv"      # "linear" (paper: one linear projection of each lead), "conv" (small 1D CNN)
+                                    # or "resnet" (residual 1D CNN at the full sampling rate)
     sig_width: int = 128            # D of the signal branch
     sig_depth: int = 4              # Graphormer layers
     sig_heads: int = 4              # H of the signal branch (lead bias is (H, L, L))
@@ -59,7 +60,8 @@ class MirageConfig:
     tau: float = 0.1                # InfoNCE temperature
     # additions (not in the paper's table)
     mlp_ratio: float = 4.0          # MLP width / D in the signal and image branches
-    conv_channels: int = 32         # channels of the "conv" lead encoder's 1D CNN
+    conv_channels: int = 32         # channels of the "conv" lead encoder's 1D CNN ("resnet": c, 2c, 4c)
+    conv_segments: int = 8          # time segments each CNN lead token keeps (adaptive pooling)
     film_hidden: int = 64           # hidden width of each FiLM MLP
 
     def validate(self) -> "MirageConfig":
@@ -89,6 +91,11 @@ PRESETS: dict[str, dict] = {
     "small": dict(sig_width=64, sig_depth=3, sig_heads=4, img_width=64, img_depth=2, img_heads=2,
                   fusion_width=96, fusion_depth=1, fusion_heads=2, fusion_ffn=192, embed_dim=64,
                   mlp_ratio=2.0, conv_channels=16, film_hidden=32),
+    # a residual lead CNN at the full sampling rate and 8x8 image patches: more accuracy per CPU
+    # second than "small" (attention over 196 patches dominated its step time)
+    "base": dict(lead_encoder="resnet", conv_channels=16, sig_width=128, sig_depth=3, sig_heads=4,
+                 patch_size=28, img_width=64, img_depth=2, img_heads=2, fusion_width=128, fusion_depth=1,
+                 fusion_heads=4, fusion_ffn=256, embed_dim=64, mlp_ratio=2.0, film_hidden=32),
     # unit tests: a training step in a few ms (use with img_size 224 or smaller images)
     "tiny": dict(sig_width=16, sig_depth=1, sig_heads=2, img_width=16, img_depth=1, img_heads=2,
                  fusion_width=16, fusion_depth=1, fusion_heads=2, fusion_ffn=32, embed_dim=8,
@@ -131,7 +138,7 @@ class Mirage(nn.Module):
         self.sig_encoder = GraphEncoder(
             c.n_leads, c.n_samples, c.sig_width, c.sig_depth, c.sig_heads,
             int(c.sig_width * c.mlp_ratio), c.dropout, c.lead_encoder, c.conv_channels,
-            film_c, c.film_hidden) if c.use_signal else None
+            film_c, c.film_hidden, c.conv_segments) if c.use_signal else None
         if c.use_image and shared:
             # all-shared: the ViT tokenises, the signal branch's stack encodes (no second stack)
             self.img_encoder = VisionTransformer(
