@@ -30,12 +30,11 @@ from PySide6.QtWidgets import (
 
 from app.display_filters import display_filter
 from mirage_model.io import STANDARD_LEADS
+from mirage_model.render import PAGE_S, RHYTHM_LEAD, grid_rows
 
 SPEEDS = (12.5, 25.0, 50.0)          # mm/s
 GAINS = (5.0, 10.0, 20.0)            # mm/mV
 LAYOUTS = ("12x1", "6x2", "3x4")
-PAGE_S = 10.0                        # a 6x2 / 3x4 page shows 10 s (plus a 10 s rhythm strip)
-RHYTHM_LEAD = 1                      # lead II
 CAL_MV, CAL_S = 1.0, 0.2             # calibration pulse: 1 mV x 200 ms
 TOP_MM, BOTTOM_MM, RIGHT_MM = 10.0, 3.0, 5.0   # paper beyond the outer rows and after the traces
 MAX_GROW_MM = 60.0                   # the paper grows at most this much above / below for tall traces
@@ -142,7 +141,7 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
         t0 = min(max(0.0, page_start_s), max(0.0, duration_s - PAGE_S))
         t1 = min(duration_s, t0 + PAGE_S)
         seg = (t1 - t0) / n_cols
-        rows = [[c * n_per_col + r for c in range(n_cols)] for r in range(n_per_col)]
+        rows = grid_rows(n_cols)                  # the same lead order as the model's image and the PDF
         n_rows, rhythm = n_per_col + 1, True
     # paper above the first row (tall R waves stay on paper) and below the last
     top, bottom = TOP_MM, BOTTOM_MM

@@ -36,8 +36,21 @@ PAGE_S = 10.0                 # seconds on one page (the rhythm strip's span)
 COLUMN_S = 2.5                # seconds per column of the 3x4 grid
 RHYTHM_LEAD = 1               # lead II
 LEAD_NAMES = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
-# GRID_ROWS[r][c] = lead index drawn in row r, column c (standard 12-lead paper).
-GRID_ROWS = ((0, 3, 6, 9), (1, 4, 7, 10), (2, 5, 8, 11))
+
+
+def grid_rows(n_cols: int) -> tuple[tuple[int, ...], ...]:
+    """Standard multi-column paper: leads fill the columns in order (I, II, III | aVR, aVL, aVF | ...).
+
+    Returns rows[r][c] = lead index drawn in row r, column c; ``n_cols`` 4 (3x4) or 2 (6x2).
+    """
+    if n_cols not in (1, 2, 3, 4, 6, 12):
+        raise ValueError(f"12 leads do not fill {n_cols} equal columns")
+    per_col = 12 // n_cols
+    return tuple(tuple(c * per_col + r for c in range(n_cols)) for r in range(per_col))
+
+
+# GRID_ROWS[r][c] = lead index drawn in row r, column c of the 3x4 page (the model's image, the PDF, the app).
+GRID_ROWS = grid_rows(4)
 
 PAPER = 255                   # background gray level
 INK = 0                       # trace gray level
@@ -318,4 +331,5 @@ def render_ecg(signal: np.ndarray, fs: float, cfg: RenderConfig = RenderConfig()
 
 
 __all__ = ["RenderConfig", "Panel", "EcgLayout", "RenderedEcg", "make_layout", "panel_traces",
-           "polyline_segments", "render_ecg", "GRID_ROWS", "LEAD_NAMES", "PAGE_S", "COLUMN_S"]
+           "polyline_segments", "render_ecg", "GRID_ROWS", "grid_rows", "LEAD_NAMES", "PAGE_S", "COLUMN_S",
+           "RHYTHM_LEAD"]

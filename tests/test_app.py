@@ -118,6 +118,16 @@ def test_3x4_layout_columns_and_rhythm_strip(qtbot):
     assert len(rhythm) == 1 and rhythm[0].lead == 1 and rhythm[0].t1 - rhythm[0].t0 == pytest.approx(10.0)
     spans = sorted({(round(p.t0, 3), round(p.t1, 3)) for p, _ in panels if not p.rhythm})
     assert spans == [(0.0, 2.5), (2.5, 5.0), (5.0, 7.5), (7.5, 10.0)]
+    # the same page as the model's image and the PDF: each lead in the same row, column and time span
+    from mirage_model.render import make_layout
+    page = make_layout(224, 224)
+    screen = {p.lead: p for p, _ in panels if not p.rhythm}
+    rows = sorted({p.baseline for p in screen.values()}, reverse=True)     # y up: first row on top
+    cols = sorted({p.x0 for p in screen.values()})
+    for ref in page.panels[:12]:
+        p = screen[ref.lead]
+        assert (p.t0, p.t1) == pytest.approx((ref.t0, ref.t1))
+        assert rows.index(p.baseline) == int(ref.y0 // 56) and cols.index(p.x0) == int(ref.x0 // 56)
     for panel, curve in panels:
         t = panel.t_of(curve.xData, plot.speed)
         idx = np.round(t * 100).astype(int)

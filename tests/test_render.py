@@ -59,6 +59,17 @@ def test_layout_geometry_is_physical_and_shared():
     assert (rh.x0, rh.x1, rh.y0, rh.y1) == (0, W, 168, H)
 
 
+def test_grid_rows_is_standard_paper():
+    from mirage_model.render import GRID_ROWS, grid_rows
+
+    # I aVR V1 V4 / II aVL V2 V5 / III aVF V3 V6, written out by hand
+    assert GRID_ROWS == ((0, 3, 6, 9), (1, 4, 7, 10), (2, 5, 8, 11))
+    assert grid_rows(2) == ((0, 6), (1, 7), (2, 8), (3, 9), (4, 10), (5, 11))
+    assert grid_rows(1) == tuple((i,) for i in range(12))
+    with pytest.raises(ValueError, match="5 equal columns"):
+        grid_rows(5)
+
+
 def test_high_res_preset_is_true_paper_scale():
     cfg = RenderConfig.high_res()
     lay = make_layout(cfg.width, cfg.height, cfg)
