@@ -73,7 +73,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Model",
         f"- Architecture: {loaded.model_type}"
-        + (f" ({prov.get('preset', '')} preset: signal {cfg.get('sig_width')}x{cfg.get('sig_depth')}, "
+        + (f" ({prov.get('preset', '')} preset: {cfg.get('lead_encoder')} lead tokens, "
+           f"signal {cfg.get('sig_width')}x{cfg.get('sig_depth')}, "
            f"image ViT {cfg.get('img_width')}x{cfg.get('img_depth')} with {cfg.get('patch_size')} px patches, "
            f"fusion {cfg.get('fusion_width')}x{cfg.get('fusion_depth')}, FFN {cfg.get('fusion_ffn')}; "
            f"lambda_con {cfg.get('lambda_con')}, tau {cfg.get('tau')})" if loaded.model_type == "mirage" else ""),
