@@ -16,6 +16,7 @@ SUBCOMMANDS = (
     "info",
     "train",
     "evaluate",
+    "compare",
     "ablate",
     "bench",
     "score",
