@@ -7,7 +7,7 @@ tabulates validation and test metrics:
 
 ``--sweep tau=0.05,0.1,0.2`` or ``--sweep lambda_con=0,0.2,0.445,1`` trains the full model at each
 value instead (the paper's sensitivity analysis; repeat --sweep for both). Budget flags
-(``--epochs``, ``--limit``, ``--train-limit``, ``--preset small``) make it fit a CPU. A variant
+(``--epochs``, ``--limit``, ``--train-limit``, ``--preset base``, the shipped model's) make it fit a CPU. A variant
 whose run already finished in OUT is reused (delete its folder or pass --force to retrain).
 
 Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
@@ -54,7 +54,7 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
                    help=f"comma-separated subset of {','.join(VARIANTS)} (default: all; none with --sweep)")
     p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="sensitivity sweep of tau or lambda_con (repeatable)")
-    p.add_argument("--preset", default="small", choices=PRESETS)
+    p.add_argument("--preset", default="base", choices=PRESETS)
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=None)

@@ -1,7 +1,8 @@
 """``mirage train``: train MIRAGE or an in-harness baseline on PTB-XL, Challenge or folder data.
 
 The paper's recipe by default (AdamW, lr 3.26e-5, 13% linear warm-up then cosine decay, batch 32,
-50 epochs, lambda_con 0.445, tau 0.1, class-weighted loss); ``--preset small`` is sized for a CPU.
+50 epochs, lambda_con 0.445, tau 0.1, class-weighted loss); ``--preset base`` (the shipped
+model) and ``--preset small`` are sized for a CPU.
 Model selection (best validation macro AUROC) and per-class thresholds (max F1) use the
 validation split only. Outputs in ``--out DIR``:
 
