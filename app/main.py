@@ -26,7 +26,7 @@ def get_args_parser() -> argparse.ArgumentParser:
         description="MIRAGE Review: view a 12-lead ECG at true scale, classify it with a MIRAGE model and "
                     "see why. Research use only, not a diagnosis.")
     parser.add_argument("record", nargs="?", help="record (.hea/.dat/.mat) or folder; default: the bundled sample")
-    parser.add_argument("--model", help="checkpoint folder (default: the Settings choice, else the bundled model)")
+    parser.add_argument("--model", help="checkpoint folder or shipped model name (default, mi); default: the Settings choice, else the bundled default")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after the analysis, save, exit")
     parser.add_argument("--size", default="1600x1050", help="window size for --screenshot (WxH)")

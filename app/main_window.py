@@ -29,6 +29,7 @@ from app.lab_form import LabForm
 from app.measure_view import MeasurementsPanel
 from app.settings import Settings, SettingsDialog
 from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model.paths import shipped_models
 
 log = logging.getLogger(__name__)
 
@@ -412,6 +413,10 @@ class MainWindow(QMainWindow):
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
         act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
+        shipped = model_menu.addMenu("&Shipped models")
+        for name, folder in shipped_models().items():
+            act(name, lambda _=False, f=str(folder): self.use_model(f), None, None, shipped)
+        shipped.setEnabled(bool(shipped.actions()))
 
         help_menu = menu.addMenu("&Help")
         act("&About MIRAGE Review", self.about, None, None, help_menu)
@@ -515,9 +520,13 @@ class MainWindow(QMainWindow):
     def choose_model(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
         if folder:
-            self.settings.model_path = folder
-            self.model_path_arg = None
-            self.load_model(folder)
+            self.use_model(folder)
+
+    def use_model(self, folder: str) -> None:
+        """Load the checkpoint in ``folder`` and remember it as the Settings choice."""
+        self.settings.model_path = folder
+        self.model_path_arg = None
+        self.load_model(folder)
 
     # ------------------------------------------------------------------ records
     def open_dialog(self) -> None:

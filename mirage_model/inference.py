@@ -142,12 +142,13 @@ def resolve_device(device: str = "auto") -> str:
 
 
 def resolve_model_path(path=None) -> Path:
-    """The checkpoint to load: ``path`` or, when None, the shipped default model.
+    """The checkpoint to load: ``path``; the name of a shipped model ("default", "mi") when no
+    such file or folder exists; or, when None, the shipped default model.
 
     Raises:
-        ModelNotFoundError: no such file/folder, or no default model ships.
+        ModelNotFoundError: no such file/folder or shipped model, or no default model ships.
     """
-    from mirage_model.paths import default_model_path, resources_dir
+    from mirage_model.paths import default_model_path, resources_dir, shipped_models
 
     if path is None:
         default = default_model_path()
@@ -158,8 +159,12 @@ def resolve_model_path(path=None) -> Path:
         return default
     path = Path(path)
     if not path.exists():
+        shipped = shipped_models()
+        if str(path) in shipped:
+            return shipped[str(path)]
+        names = ", ".join(shipped) or "none"
         raise ModelNotFoundError(f"{path}: no such checkpoint (expected a folder with config.json "
-                                 "and model.safetensors)")
+                                 f"and model.safetensors, or the name of a shipped model: {names})")
     return path
 
 

@@ -21,6 +21,14 @@ def default_model_path() -> Path | None:
     return path if (path / "config.json").is_file() else None
 
 
+def shipped_models() -> dict[str, Path]:
+    """Name -> folder of every model shipped in resources/models (e.g. "default", "mi")."""
+    root = resources_dir() / "models"
+    if not root.is_dir():
+        return {}
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "config.json").is_file()}
+
+
 def sample_records() -> list[Path]:
     """Header paths of the bundled sample records, sorted by name."""
     return sorted((resources_dir() / "samples").rglob("*.hea"))

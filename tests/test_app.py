@@ -295,6 +295,24 @@ def test_no_model_says_so_and_still_views(qtbot, tmp_path, monkeypatch):
     assert window.image_view.image is not None and window.image_view.image.shape == (224, 224)
 
 
+def test_shipped_models_menu_switches_model(qtbot, tmp_path, monkeypatch):
+    from helpers_models import make_tiny_checkpoint
+
+    res = tmp_path / "res"
+    make_tiny_checkpoint(res / "models" / "default")
+    make_tiny_checkpoint(res / "models" / "mi", labels=("MI",))
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(res))
+    window = make_window(qtbot, model=None)
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor is not None, timeout=WAIT_MS)
+    assert window.predictor.labels == ("NORM", "MI", "STTC", "CD", "HYP")
+    model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
+    shipped = next(a.menu() for a in model_menu.actions() if a.text() == "&Shipped models")
+    assert [a.text() for a in shipped.actions()] == ["default", "mi"]
+    shipped.actions()[1].trigger()
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor.labels == ("MI",), timeout=WAIT_MS)
+    assert window.settings.model_path == str(res / "models" / "mi")
+
+
 @needs_sample
 def test_lab_value_changes_prediction(qtbot, tiny_model):
     window = make_window(qtbot, model=str(tiny_model))

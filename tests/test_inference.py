@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pathlib import Path
 import torch
 
 from mirage_model.checkpoint import CheckpointError
@@ -244,6 +245,25 @@ def test_missing_checkpoint_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("MIRAGE_RESOURCES", str(tmp_path / "empty"))
     with pytest.raises(ModelNotFoundError, match="no trained model ships"):
         Predictor(None)
+
+
+def test_shipped_models_are_found_by_name(tmp_path, monkeypatch):
+    from mirage_model.inference import resolve_model_path
+    from mirage_model.paths import shipped_models
+
+    res = tmp_path / "res"
+    make_tiny_checkpoint(res / "models" / "default")
+    make_tiny_checkpoint(res / "models" / "mi", labels=("MI",))
+    (res / "models" / "notes").mkdir()                       # a folder without config.json is no model
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(res))
+    monkeypatch.chdir(tmp_path)
+    assert list(shipped_models()) == ["default", "mi"]
+    assert resolve_model_path("mi") == res / "models" / "mi"
+    assert Predictor("mi", device="cpu").labels == ("MI",)
+    (tmp_path / "mi").mkdir()                                # a folder of that name in the working directory wins
+    assert resolve_model_path("mi") == Path("mi")
+    with pytest.raises(ModelNotFoundError, match="shipped model: default, mi"):
+        resolve_model_path("rhythm")
 
 
 def test_default_model_is_used_when_path_is_none(tmp_path, monkeypatch, record):

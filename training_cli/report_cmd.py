@@ -59,7 +59,7 @@ def add_parser(sub) -> None:
         "Research use only, not a diagnosis.")
     p.add_argument("record", type=Path, help="the record (.hea, .dat/.mat or the record stem)")
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
-    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped model)")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--no-model", action="store_true", help="report without a model result")
     labs = p.add_mutually_exclusive_group()
     labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the record's)")

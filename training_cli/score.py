@@ -53,7 +53,7 @@ def add_parser(sub) -> None:
         "failed or interrupted, 2: usage or model error. Research use only, not a diagnosis.")
     p.add_argument("folder", type=Path, help="folder of records (searched recursively)")
     p.add_argument("--out", type=Path, required=True, help="output file (CSV, or JSON lines with --format jsonl)")
-    p.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: the shipped model)")
+    p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--labs", type=Path, default=None,
                    help="labs CSV: first column the record id, one column per feature (see the README)")
     p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
