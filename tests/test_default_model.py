@@ -1,4 +1,4 @@
-"""The shipped default model (resources/models/default): format, card, and real-data quality."""
+"""The shipped models (resources/models/default and mi): format, card, and real-data quality."""
 
 from __future__ import annotations
 
@@ -11,23 +11,31 @@ import pytest
 import mirage_model as mm
 from mirage_model.checkpoint import load_checkpoint
 
+from mirage_model.paths import shipped_models
+
 MODEL = mm.default_model_path()
+MI_MODEL = shipped_models().get("mi")
 pytestmark = pytest.mark.skipif(MODEL is None, reason="no trained model ships yet")
+LABELS = {"default": ["NORM", "MI", "STTC", "CD", "HYP"], "mi": ["MI"]}
 
 
-def test_shipped_model_format_and_card():
-    config = json.loads((MODEL / "config.json").read_text())
+@pytest.mark.parametrize("name", ["default", "mi"])
+def test_shipped_model_format_and_card(name):
+    folder = shipped_models().get(name)
+    if folder is None:
+        pytest.skip(f"no {name} model ships")
+    config = json.loads((folder / "config.json").read_text())
     assert config["half"] is True                                        # fp16 on disk, small
-    assert (MODEL / "model.safetensors").stat().st_size < 50e6
-    assert not list(MODEL.glob("*.pt")) and not list(MODEL.glob("*.pkl"))
-    assert config["labels"] == ["NORM", "MI", "STTC", "CD", "HYP"]
+    assert (folder / "model.safetensors").stat().st_size < 50e6
+    assert not list(folder.glob("*.pt")) and not list(folder.glob("*.pkl"))
+    assert config["labels"] == LABELS[name]
     assert [f["name"] for f in config["clinical"]["features"]] == ["age", "sex", "height", "weight"]
-    text = (MODEL / "config.json").read_text() + (MODEL / "MODEL_CARD.md").read_text()
+    text = (folder / "config.json").read_text() + (folder / "MODEL_CARD.md").read_text()
     assert not re.search(r"(?<![\w.])/(home|root|work|tmp|Users)/", text), "a machine path is in the shipped model"
-    card = (MODEL / "MODEL_CARD.md").read_text()
+    card = (folder / "MODEL_CARD.md").read_text()
     for needle in ("Research use only", "PTB-XL", "mirage train", "mirage evaluate", "MI |", "macro"):
         assert needle in card, needle
-    loaded = load_checkpoint(MODEL)
+    loaded = load_checkpoint(folder)
     assert loaded.metrics["test"]["macro"]["auroc"] > 0.8
 
 
@@ -55,3 +63,20 @@ def test_shipped_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
     target = np.array([[c in item.labels for c in dataset.classes] for item in test], dtype=int)
     macro = compute_metrics(target, probs, dataset.classes, predictor.thresholds)["macro"]["auroc"]
     assert macro > 0.85
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(MI_MODEL is None, reason="no mi model ships")
+def test_mi_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
+    """Independent truth: PTB-XL's MI superclass for 300 fold-10 records (never used for training)."""
+    from training_cli.common import auroc
+    from training_cli.datasets import open_dataset
+
+    dataset = open_dataset(f"ptbxl:{ptbxl_root}", "mi")
+    test = [item for item in dataset.items if item.split == "test"][:300]
+    predictor = mm.Predictor(MI_MODEL, device="cpu")
+    records = [mm.load_record(item.path) for item in test]
+    p_mi = np.array([p.probabilities[0] for p in predictor.predict_batch(records, [i.clinical for i in test])])
+    y = np.array([item.labels == ("MI",) for item in test], dtype=int)
+    assert 20 < y.sum() < 280
+    assert auroc(y, p_mi) > 0.85
