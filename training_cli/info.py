@@ -18,8 +18,12 @@ def run(args) -> int:
     print(f"MIRAGE Review {mm.__version__}  ({mm.RESEARCH_USE_NOTICE})")
     print(f"python {platform.python_version()}  torch {torch.__version__}  "
           f"cuda {'yes: ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no'}")
-    model = mm.default_model_path()
-    print(f"default model: {model if model else 'none shipped yet'}")
+    from mirage_model.paths import shipped_models
+
+    shipped = shipped_models()
+    print(f"shipped models (--model NAME): {', '.join(shipped) if shipped else 'none'}")
+    for name, folder in shipped.items():
+        print(f"  {name}: {folder}")
     samples = mm.sample_records()
     print(f"sample records: {len(samples)}")
     for path in samples:
