@@ -16,6 +16,8 @@ import time
 import traceback
 from pathlib import Path
 
+from mirage_model.paths import default_sample   # the bundled record the app opens (resources/samples/ATTRIBUTION.md)
+
 log = logging.getLogger("app")
 _T_START = time.perf_counter()
 
@@ -36,13 +38,6 @@ def get_args_parser() -> argparse.ArgumentParser:
     # for scripts/bench_app.py: print the cold-start timings as JSON once the record is drawn, then quit
     parser.add_argument("--quit-after-draw", action="store_true", help=argparse.SUPPRESS)
     return parser
-
-
-def default_sample() -> Path | None:
-    """The bundled sample the app opens by default (see resources/samples/ATTRIBUTION.md)."""
-    from mirage_model.paths import default_sample as library_default
-
-    return library_default()
 
 
 def log_path() -> Path:

@@ -82,44 +82,26 @@ class MeasurementsPanel(QWidget):
     def automatic_value(self, key: str):
         return None if self.automatic is None else getattr(self.automatic, key, None)
 
-    def _library_rows(self) -> dict | None:
-        """key -> row of ``report.measurement_rows`` (the report's own rule), None when it is absent."""
-        try:
-            from mirage_model.report import measurement_rows
-        except ImportError:
-            return None
-        rows = measurement_rows(self.automatic, self.edits)
-        return {r["key"]: r for r in rows}
+    def _row(self, key: str) -> dict:
+        """The row of ``report.measurement_rows`` for ``key``: the report's own rule for edited and
+        recomputed values, so the table and the PDF cannot disagree."""
+        from mirage_model.report import measurement_rows
+
+        return next(r for r in measurement_rows(self.automatic, self.edits) if r["key"] == key)
 
     def value(self, key: str):
-        """The value in force: the reviewer's, else QTc recomputed from edited QT/RR, else automatic."""
-        rows = self._library_rows()
-        if rows is not None and key in rows:
-            return rows[key]["value"]
-        if key in self.edits:
-            return self.edits[key]
-        if key in ("qtc_bazett_ms", "qtc_fridericia_ms") and ({"qt_ms", "rr_ms", "heart_rate_bpm"} & set(self.edits)):
-            qt, rr = self.value("qt_ms"), self.value("rr_ms")
-            if qt is None or rr is None or rr <= 0:
-                return None
-            from mirage_model.measure import qtc_bazett, qtc_fridericia
-            return (qtc_bazett if key == "qtc_bazett_ms" else qtc_fridericia)(qt, rr)
-        if key == "rr_ms" and "heart_rate_bpm" in self.edits and self.edits["heart_rate_bpm"] > 0:
-            return 60000.0 / self.edits["heart_rate_bpm"]
-        return self.automatic_value(key)
+        """The value in force: the reviewer's, else recomputed from edited values (RR from the rate,
+        QTc from QT and RR), else automatic."""
+        return self._row(key)["value"]
 
     def source(self, key: str) -> str:
         """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
         if self.pending:
             return "measuring..."
-        if key in self.edits:
-            return "edited"
-        rows = self._library_rows()
-        if rows is not None and key in rows and rows[key]["status"]:
-            return rows[key]["status"]
-        if self.value(key) != self.automatic_value(key):
-            return "recomputed"
-        return "automatic" if self.automatic_value(key) is not None else "not measurable"
+        row = self._row(key)
+        if row["status"]:
+            return row["status"]
+        return "automatic" if row["automatic"] is not None else "not measurable"
 
     def set_edit(self, key: str, value: float | None) -> None:
         """Correct one value (None: back to the automatic value)."""

@@ -62,12 +62,7 @@ class JobContext:
 
 def user_message(err: BaseException) -> str:
     """A one-line message for a dialog or status bar; library errors already name file and problem."""
-    from mirage_model.checkpoint import CheckpointError
-    from mirage_model.clinical import ClinicalError
-    from mirage_model.io import RecordError
-
-    if isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
-            or type(err).__name__ in ("BatchError", "PreprocessError"):
+    if _expected(err):
         return str(err)
     if isinstance(err, NotImplementedError):
         return "this feature is not available in this build yet"
