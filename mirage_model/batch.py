@@ -29,13 +29,14 @@ import multiprocessing
 import os
 import signal
 import time
-import uuid
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
+
+from mirage_model.paths import temp_sibling
 
 log = logging.getLogger(__name__)
 
@@ -518,8 +519,7 @@ def _cell(value) -> str:
 
 def _write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    # a fresh name next to the target (not mkstemp, whose 0600 mode would survive os.replace)
-    tmp = out_path.parent / f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    tmp = temp_sibling(out_path)
     try:
         with open(tmp, "x", encoding="utf-8", newline="") as fh:
             if fmt == "csv":

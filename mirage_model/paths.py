@@ -1,9 +1,11 @@
-"""Where the shipped resources live (default model, sample records, icons)."""
+"""Where files live: the shipped resources (models, sample records, icons), and the temporary
+name an atomic write uses next to its target."""
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 from pathlib import Path
 
 
@@ -17,8 +19,7 @@ def resources_dir() -> Path:
 
 def default_model_path() -> Path | None:
     """The shipped default model folder, or None when no trained model ships yet."""
-    path = resources_dir() / "models" / "default"
-    return path if (path / "config.json").is_file() else None
+    return shipped_models().get("default")
 
 
 def shipped_models() -> dict[str, Path]:
@@ -48,3 +49,12 @@ def default_sample() -> Path | None:
             return samples_dir / match.group(1)
     samples = sample_records()
     return samples[0] if samples else None
+
+
+def temp_sibling(path: Path) -> Path:
+    """A fresh temporary name in ``path``'s folder, to write to and then ``os.replace`` over ``path``.
+
+    Not ``tempfile.mkstemp``: its 0600 mode would survive the replace.
+    """
+    path = Path(path)
+    return path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"

@@ -21,7 +21,6 @@ import io
 import logging
 import math
 import os
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -30,6 +29,7 @@ import numpy as np
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.io import STANDARD_LEADS
+from mirage_model.paths import temp_sibling
 
 log = logging.getLogger(__name__)
 
@@ -1027,8 +1027,7 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
     story.append(KeepTogether(_review_flowables(ctx, st)))
     story.extend(_explain_flowables(ctx, st, model_info))
 
-    # a fresh name next to the target (not mkstemp, whose 0600 mode would survive os.replace)
-    tmp_name = str(out_path.parent / f".{out_path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    tmp_name = str(temp_sibling(out_path))
     try:
         page = (lay.page_width, lay.page_height)
         doc = BaseDocTemplate(
