@@ -45,7 +45,12 @@ class ConvLeadEncoder(nn.Module):
 
 class _ResBlock1d(nn.Module):
     """Two k-5 convolutions with BatchNorm, the first strided, plus a (pooled, 1x1) shortcut.
-    (N, c_in, T) -> (N, c_out, ceil(T / stride))."""
+    (N, c_in, T) -> (N, c_out, ceil(T / stride)).
+
+    The same block as ``baselines.BasicBlock1d`` except the shortcut: average pooling (no weights
+    where the channels match) instead of a strided 1x1 convolution. The shipped checkpoints hold
+    this block's weights, so the two stay separate.
+    """
 
     def __init__(self, c_in: int, c_out: int, stride: int):
         super().__init__()
