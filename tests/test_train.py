@@ -186,3 +186,45 @@ def test_class_weights_and_schedule():
     f = train.warmup_cosine(100, 0.13)
     assert f(0) == pytest.approx(1 / 13) and f(12) == pytest.approx(1.0)
     assert f(13) == pytest.approx(1.0) and f(99) < 0.01 and f(56) == pytest.approx(0.5, abs=0.02)
+
+
+def test_augment_and_ema_resume_and_save(folder_data, tmp_path):
+    """--augment --ema: resuming reproduces the uninterrupted run (weights, average, draws), and the
+    saved model holds the weight average, not the raw weights."""
+    from safetensors.numpy import load_file
+
+    root, labels, cache = folder_data
+    extra = ("--augment", "--ema", "0.9")
+    full, resumed = tmp_path / "full", tmp_path / "resumed"
+    assert run_train(train_argv(f"folder:{root}", full, cache, *extra, labels=labels)) == 0
+    run_train(train_argv(f"folder:{root}", resumed, cache, *extra, "--stop-after", "1", labels=labels))
+
+    # after epoch 1 the selected model is epoch 1's average: compare with the resume state's copy
+    state = load_file(str(resumed / "last" / "state.safetensors"))
+    average = {k[len("ema.module."):]: v for k, v in state.items() if k.startswith("ema.module.")}
+    saved, raw = weights(resumed / "model"), weights(resumed / "last")
+    assert saved.keys() == raw.keys() and set(average) >= set(saved)
+    for k in saved:
+        np.testing.assert_allclose(saved[k], average[k].astype(saved[k].dtype), err_msg=k)
+    assert any(not np.allclose(saved[k], raw[k]) for k in saved if saved[k].dtype.kind == "f")
+    cfg = json.loads((resumed / "model" / "config.json").read_text())
+    assert cfg["provenance"]["recipe"]["augment"] is True and cfg["provenance"]["recipe"]["ema"] == 0.9
+
+    run_train(train_argv(f"folder:{root}", resumed, cache, *extra, "--resume", labels=labels))
+    a, b = load_file(str(full / "last" / "state.safetensors")), load_file(str(resumed / "last" / "state.safetensors"))
+    for k in (k for k in a if k.startswith("ema.")):
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    for k, v in weights(full / "last").items():
+        np.testing.assert_array_equal(v, weights(resumed / "last")[k], err_msg=k)
+
+
+def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
+    root, labels, cache = folder_data
+    with pytest.raises(SystemExit, match="between 0 and 1"):
+        run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--ema", "1.5", labels=labels))
+    import shutil
+
+    out = tmp_path / "plain"
+    shutil.copytree(full_run / "last", out / "last")
+    with pytest.raises(SystemExit, match="no weight average"):
+        run_train(train_argv(f"folder:{root}", out, cache, "--ema", "0.9", "--resume", labels=labels))

@@ -118,6 +118,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"),
                    help="mixed precision on GPU (auto: bf16 where supported, else fp16)")
     g.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm (0: off)")
+    g.add_argument("--augment", action="store_true",
+                   help="random time shifts and noise on the signal, small translations of the image (training only)")
+    g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="validate, select and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=int, default=0, help="seeds weights, data order and random splits")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
@@ -483,8 +487,9 @@ def _opt_from_tensors(tensors: dict, meta: dict) -> dict:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 
-def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra: dict) -> None:
-    """Write model + optimizer + scheduler + epoch + RNG state (safetensors + JSON, no pickle), atomically."""
+def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra: dict, ema=None) -> None:
+    """Write model + optimizer + scheduler + epoch + RNG state (+ the weight average) as safetensors + JSON
+    (no pickle), atomically."""
     import torch
     from safetensors.torch import save_file
 
@@ -498,8 +503,10 @@ def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra
     if torch.cuda.is_available():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             rng[f"cuda{i}"] = s
-    save_file({**{f"opt.{k}": v for k, v in opt_tensors.items()}, **{f"rng.{k}": v for k, v in rng.items()}},
-              str(tmp / "state.safetensors"))
+    ema_tensors = {} if ema is None else {f"ema.{k}": v.detach().cpu().contiguous()
+                                          for k, v in ema.state_dict().items()}
+    save_file({**{f"opt.{k}": v for k, v in opt_tensors.items()}, **{f"rng.{k}": v for k, v in rng.items()},
+               **ema_tensors}, str(tmp / "state.safetensors"))
     np_state = np.random.get_state()
     py_state = random.getstate()
     state = {
@@ -520,7 +527,7 @@ def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra
     shutil.rmtree(old, ignore_errors=True)
 
 
-def load_resume_state(folder: Path, model, opt, sched, scaler) -> dict:
+def load_resume_state(folder: Path, model, opt, sched, scaler, ema=None) -> dict:
     import torch
     from safetensors.torch import load_file
 
@@ -531,6 +538,11 @@ def load_resume_state(folder: Path, model, opt, sched, scaler) -> dict:
     except (OSError, ValueError) as err:
         raise SystemExit(f"--resume: cannot read resume state in {folder} ({err})") from None
     model.load_state_dict(model_sd)
+    if ema is not None:
+        ema_sd = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
+        if not ema_sd:
+            raise SystemExit(f"--resume: the run in {folder} kept no weight average; resume it without --ema")
+        ema.load_state_dict(ema_sd)
     opt_tensors = {k[4:]: v for k, v in tensors.items() if k.startswith("opt.")}
     opt.load_state_dict(_opt_from_tensors(opt_tensors, state["optimizer"]))
     sd = sched.state_dict()
@@ -619,6 +631,8 @@ def main(args) -> int:
     from mirage_model.render import RenderConfig
     from tqdm import tqdm
 
+    from training_cli.augment import augment_batch
+
     t_start = time.time()
     dist = init_distributed(args.device)
     device = common.resolve_device(args.device)
@@ -666,6 +680,15 @@ def main(args) -> int:
     model, model_type, model_cfg = build_model_for(args, K, task_type, len(schema.names))
     model.to(device)
     with_image = needs_image(model_type, model_cfg)
+    augment = getattr(args, "augment", False)
+    ema = None
+    if getattr(args, "ema", 0.0):
+        if not 0.0 < args.ema < 1.0:
+            raise SystemExit(f"mirage train: --ema must lie between 0 and 1 (got {args.ema:g})")
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
+    kept = ema.module if ema is not None else model     # the weights validated, selected and saved
     if dist.main:
         n_par = sum(p.numel() for p in model.parameters())
         logger.info("%s (%s): %.2fM parameters, %d classes, %d clinical features; device %s, world %d",
@@ -705,7 +728,7 @@ def main(args) -> int:
         last = out / "last"
         if not (last / "state.json").is_file():
             raise SystemExit(f"--resume: no resume state in {last}")
-        state = load_resume_state(last, model, opt, sched, scaler)
+        state = load_resume_state(last, model, opt, sched, scaler, ema)
         start_epoch = state["epoch"]
         history = state.get("history", [])
         best = state.get("best", best)
@@ -733,6 +756,8 @@ def main(args) -> int:
                    mininterval=5.0)
         for batch in bar:
             signal, image, clinical, mask, target = batch_to_device(batch, device)
+            if augment:
+                signal, image = augment_batch(signal, image)
             with torch.autocast(device.type, dtype=amp[1], enabled=amp[0]):
                 output = net(signal, image, clinical, mask)
             output.logits = output.logits.float()
@@ -756,6 +781,8 @@ def main(args) -> int:
             else:
                 opt.step()
             sched.step()
+            if ema is not None:
+                ema.update_parameters(model)
             b = len(target)
             n_seen += b
             for k in sums:
@@ -767,7 +794,7 @@ def main(args) -> int:
                "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
                "lr": opt.param_groups[0]["lr"]}
         if dist.main:
-            idx, probs = predict(model, val_loader, device, amp, progress, desc="validate")
+            idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
             vm = common.compute_metrics(val_y, probs, ds.classes, None, task_type)
             row["val_loss"] = _val_loss(probs, all_targets[splits["val"]], task_type, weights)
             row["val_macro_auroc"] = vm["macro"]["auroc"]
@@ -789,7 +816,7 @@ def main(args) -> int:
                 thresholds = (common.best_f1_thresholds(val_y, probs) if task_type == "multilabel"
                               else np.full(K, 0.5))
                 vm_thr = common.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
-                _save_model(out / "model", model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
+                _save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
                             args, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta}, save_checkpoint)
             write_epoch_log(out, history)
             try:
@@ -798,7 +825,7 @@ def main(args) -> int:
                 logger.warning("could not draw learning curves: %s", err)
             save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
                               {"history": history, "best": best, "total_steps": total_steps,
-                               "args": resolved_config(args)})
+                               "args": resolved_config(args)}, ema)
         dist.barrier()
         if args.stop_after and epoch + 1 >= args.stop_after:
             logger.info("stopping after epoch %d (--stop-after)", epoch + 1)
@@ -856,7 +883,8 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": common.utc_now(),
         "code_version": common.code_version(), "hardware": common.hardware(),
         "duration_s": round(time.time() - t_start, 1), "seed": args.seed, "preset": args.preset,
-        "recipe": {k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
+        "recipe": {**{k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
+                   "augment": bool(getattr(args, "augment", False)), "ema": float(getattr(args, "ema", 0.0))},
         "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
         (f"split file {args.split_file}" if args.split_file else f"seeded random split (seed {args.seed})"),
     }
