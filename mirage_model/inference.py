@@ -344,7 +344,9 @@ class Predictor:
 
         inp = prep.inputs
         sig, img, cx, cm = self._tensors(inp.signal[w:w + 1], inp.image[w:w + 1], prep.x[None], prep.mask[None])
-        layout = self.layout() if self.model_type == "mirage" else None
+        from mirage_model.models import reads_image
+
+        layout = self.layout() if reads_image(self.model_type, self.model.config) else None
         rec = prep.record
         return explain_window(self.model, sig, img, cx, cm, predicted, thresholds=self.thresholds,
                               task=self.task, layout=layout, n_samples=rec.signal.shape[1],

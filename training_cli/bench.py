@@ -260,7 +260,10 @@ def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
     from mirage_model.models import build_model, config_dict
 
     torch.manual_seed(0)
-    model = build_model(loaded.model_type, config_dict(loaded.model)).to(device).train()
+    model_type, config = loaded.model_type, config_dict(loaded.model)
+    if model_type == "ensemble":            # members train one by one: time the first member's training
+        model_type, config = config["members"][0]["model_type"], config["members"][0]["config"]
+    model = build_model(model_type, config).to(device).train()
     cfg = model.config
     k = len(loaded.labels)
     t_len = loaded.preprocess.n_samples

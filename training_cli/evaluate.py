@@ -107,7 +107,7 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     """
     from mirage_model.checkpoint import CheckpointError, load_checkpoint
 
-    from training_cli.train import CachedSplit, Dist, encode_clinical, make_loader, open_data, predict
+    from training_cli.train import Dist, open_data
 
     t0 = time.time()
     device = device or common.resolve_device("auto")
@@ -120,32 +120,9 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     ds, cache, skipped = prepared
     labels = list(loaded.labels)
     K = len(labels)
-    index = {c: k for k, c in enumerate(labels)}
-    unknown = sorted({c for it in ds.items for c in it.labels} - set(index))
-    if unknown:
-        logger.warning("labels the model does not predict are ignored: %s", ", ".join(unknown))
-    rows = ds.split_indices(split)
-    rows = rows[cache.ok[rows]]
-    if len(rows) == 0:
-        raise SystemExit(f"error: {ds.spec}: the {split} split has no records that loaded")
     task_type = loaded.task
-    if task_type == "multiclass":
-        y = np.array([index.get(ds.items[i].labels[0], -1) for i in rows], dtype=np.int64)
-        keep = y >= 0
-        rows, y = rows[keep], y[keep]
-        targets = y
-    else:
-        y = np.zeros((len(rows), K), dtype=np.float32)
-        for j, i in enumerate(rows):
-            for c in ds.items[i].labels:
-                if c in index:
-                    y[j, index[c]] = 1.0
-        targets = y
-    clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
-    with_image = loaded.model_type == "mirage" and getattr(loaded.model.config, "use_image", True)
-    data = CachedSplit(cache, rows, clin, mask, targets, with_image)
-    loader = make_loader(data, getattr(args, "batch_size", 64) or 64, False, 0, Dist(), 0, device.type == "cuda")
-    _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"evaluate {split}")
+    rows, probs, targets, dropped = split_predictions(loaded, prepared, split, device,
+                                                      getattr(args, "batch_size", 64) or 64, progress)
     thresholds = np.asarray(loaded.thresholds, dtype=np.float64) if loaded.thresholds else np.full(K, 0.5)
     metrics = common.compute_metrics(targets, probs, labels, thresholds, task_type)
     if n_boot:
@@ -169,6 +146,46 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     logger.info("%s %s: macro AUROC %s on %d records; wrote %s", loaded.name or model_path, split,
                 _fmt(metrics["macro"]["auroc"]), metrics["n"], json_path)
     return metrics
+
+
+def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False):
+    """Run a loaded checkpoint over one split of opened data.
+
+    Returns (rows (N,) dataset indices, probabilities (N, K), targets ((N, K) multi-hot or (N,)
+    class indices), clinical values dropped as impossible). Records whose labels the model does not
+    predict keep their other labels (a warning names them); multi-class records of an unknown class
+    are left out.
+    """
+    from training_cli.train import CachedSplit, Dist, encode_clinical, make_loader, predict
+
+    ds, cache, _ = prepared
+    labels = list(loaded.labels)
+    K = len(labels)
+    index = {c: k for k, c in enumerate(labels)}
+    unknown = sorted({c for it in ds.items for c in it.labels} - set(index))
+    if unknown:
+        logger.warning("labels the model does not predict are ignored: %s", ", ".join(unknown))
+    rows = ds.split_indices(split)
+    rows = rows[cache.ok[rows]]
+    if len(rows) == 0:
+        raise SystemExit(f"error: {ds.spec}: the {split} split has no records that loaded")
+    if loaded.task == "multiclass":
+        y = np.array([index.get(ds.items[i].labels[0], -1) for i in rows], dtype=np.int64)
+        keep = y >= 0
+        rows, targets = rows[keep], y[keep]
+    else:
+        targets = np.zeros((len(rows), K), dtype=np.float32)
+        for j, i in enumerate(rows):
+            for c in ds.items[i].labels:
+                if c in index:
+                    targets[j, index[c]] = 1.0
+    clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
+    from mirage_model.models import reads_image
+
+    data = CachedSplit(cache, rows, clin, mask, targets, reads_image(loaded.model_type, loaded.model.config))
+    loader = make_loader(data, batch_size, False, 0, Dist(), 0, device.type == "cuda")
+    _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}")
+    return rows, probs, targets, dropped
 
 
 def _write_predictions(path: Path, ids, labels, probs, targets, task_type) -> None:

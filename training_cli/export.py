@@ -58,6 +58,42 @@ def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
     return text
 
 
+def _describe(model_type: str, cfg: dict, preset: str = "") -> str:
+    if model_type != "mirage":
+        return model_type
+    return (f"mirage ({preset} preset: {cfg.get('lead_encoder')} lead tokens, "
+            f"signal {cfg.get('sig_width')}x{cfg.get('sig_depth')}, "
+            f"image ViT {cfg.get('img_width')}x{cfg.get('img_depth')} with {cfg.get('patch_size')} px patches, "
+            f"fusion {cfg.get('fusion_width')}x{cfg.get('fusion_depth')}, FFN {cfg.get('fusion_ffn')}; "
+            f"lambda_con {cfg.get('lambda_con')}, tau {cfg.get('tau')})")
+
+
+def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list[str]:
+    if model_type != "ensemble":
+        return [f"- Architecture: {_describe(model_type, cfg, prov.get('preset', ''))}"]
+    members = cfg.get("members", [])
+    mprov = prov.get("members") or [{}] * len(members)
+    mval = metrics.get("members") or [{}] * len(members)
+    lines = [f"- Architecture: an ensemble of {len(members)} models; its probability is the mean of theirs"]
+    for i, (m, p, v) in enumerate(zip(members, mprov, mval), 1):
+        auc = v.get("val_macro_auroc")
+        lines.append(f"  - member {i}: {_describe(m['model_type'], m['config'], (p or {}).get('preset', ''))}"
+                     + (f"; validation macro AUROC {auc:.3f}" if isinstance(auc, float) else ""))
+    return lines
+
+
+def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
+    if model_type != "ensemble":
+        return [f"- Command: `{prov.get('command', '?')}`",
+                f"- Recipe: {prov.get('recipe', '?')}; best epoch {metrics.get('best_epoch', '?')}"]
+    lines = []
+    for i, p in enumerate(prov.get("members") or [], 1):
+        lines.append(f"- Member {i}: `{p.get('command', '?')}`; recipe {p.get('recipe', '?')}; "
+                     f"{float(p.get('duration_s') or 0) / 60:.0f} min on {p.get('hardware', '?')}")
+    lines.append(f"- Ensemble (thresholds on the validation split): `{prov.get('command', '?')}`")
+    return lines
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str]) -> str:
     """The Markdown model card of an exported model."""
@@ -72,12 +108,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "qualified clinician.",
         "",
         "## Model",
-        f"- Architecture: {loaded.model_type}"
-        + (f" ({prov.get('preset', '')} preset: {cfg.get('lead_encoder')} lead tokens, "
-           f"signal {cfg.get('sig_width')}x{cfg.get('sig_depth')}, "
-           f"image ViT {cfg.get('img_width')}x{cfg.get('img_depth')} with {cfg.get('patch_size')} px patches, "
-           f"fusion {cfg.get('fusion_width')}x{cfg.get('fusion_depth')}, FFN {cfg.get('fusion_ffn')}; "
-           f"lambda_con {cfg.get('lambda_con')}, tau {cfg.get('tau')})" if loaded.model_type == "mirage" else ""),
+        *_architecture(loaded.model_type, cfg, prov, metrics),
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
         f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
         f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked)",
@@ -91,9 +122,9 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
         "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
         + f"; skipped (failed to load): {metrics.get('skipped', 0)}",
-        f"- Command: `{prov.get('command', '?')}`",
-        f"- Recipe: {prov.get('recipe', '?')}; best epoch {metrics.get('best_epoch', '?')}",
-        f"- Hardware: {prov.get('hardware', '?')}; wall time to the selected epoch "
+        *_commands(loaded.model_type, prov, metrics),
+        f"- Hardware: {prov.get('hardware', '?')}; wall time "
+        f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "
         f"{prov.get('duration_s', 0) / 60:.0f} min; "
         f"date {prov.get('date', '?')}; code {prov.get('code_version', '?')}",
         "",

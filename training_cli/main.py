@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "train",
     "evaluate",
     "compare",
+    "ensemble",
     "ablate",
     "bench",
     "score",

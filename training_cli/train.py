@@ -409,7 +409,9 @@ class LossConfig:
 
 
 def needs_image(model_type: str, model_config: dict) -> bool:
-    return model_type == "mirage" and model_config.get("use_image", True)
+    from mirage_model.models import reads_image
+
+    return reads_image(model_type, model_config)
 
 
 def warmup_cosine(total_steps: int, warmup_frac: float):

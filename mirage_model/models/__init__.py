@@ -14,15 +14,26 @@ from torch import nn
 def _registry():
     from mirage_model.models.mirage import Mirage, MirageConfig
     from mirage_model.models.baselines import PatchTST, PatchTSTConfig, ResNet1dWang, ResNet1dConfig
+    from mirage_model.models.ensemble import Ensemble, EnsembleConfig
 
     return {
         "mirage": (Mirage, MirageConfig),
         "resnet1d_wang": (ResNet1dWang, ResNet1dConfig),
         "patchtst": (PatchTST, PatchTSTConfig),
+        "ensemble": (Ensemble, EnsembleConfig),
     }
 
 
-MODEL_TYPES = ("mirage", "resnet1d_wang", "patchtst")
+MODEL_TYPES = ("mirage", "resnet1d_wang", "patchtst", "ensemble")
+
+
+def reads_image(model_type: str, config) -> bool:
+    """Whether a model of this type and config (dataclass or dict) reads the rendered image."""
+    if model_type == "ensemble":
+        members = config["members"] if isinstance(config, dict) else config.members
+        return any(reads_image(m["model_type"], m["config"]) for m in members)
+    use = config.get("use_image", True) if isinstance(config, dict) else getattr(config, "use_image", True)
+    return model_type == "mirage" and bool(use)
 
 
 def config_class(model_type: str):

@@ -1,0 +1,160 @@
+"""Ensembles: the mean-probability model, its checkpoint, explanations and ``mirage ensemble``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from helpers_training import make_folder, train_argv
+from mirage_model.models import build_model, config_dict, reads_image
+from mirage_model.models.mirage import preset_config
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _members(task="multilabel", k=3, c=2, seeds=(0, 1)):
+    nets = []
+    for s in seeds:
+        torch.manual_seed(s)
+        nets.append(build_model("mirage", preset_config("tiny", num_classes=k, task=task, n_clinical=c)).eval())
+    return nets
+
+
+def _ensemble(nets):
+    cfg = {"members": [{"model_type": "mirage", "config": config_dict(n)} for n in nets],
+           "num_classes": nets[0].config.num_classes, "task": nets[0].config.task,
+           "n_clinical": nets[0].config.n_clinical}
+    ens = build_model("ensemble", cfg)
+    for dst, src in zip(ens.members, nets):
+        dst.load_state_dict(src.state_dict())
+    return ens.eval()
+
+
+def _inputs(b=4, c=2):
+    g = torch.Generator().manual_seed(5)
+    return (torch.randn(b, 12, 1000, generator=g), torch.rand(b, 1, 224, 224, generator=g),
+            torch.randn(b, c, generator=g), torch.ones(b, c))
+
+
+@pytest.mark.parametrize("task", ["multilabel", "multiclass"])
+def test_probability_is_the_members_mean(task):
+    nets = _members(task)
+    ens = _ensemble(nets)
+    x = _inputs()
+    with torch.no_grad():
+        member_logits = [n(*x).logits.double() for n in nets]
+        got = ens(*x).logits.double()
+    if task == "multiclass":
+        want = torch.stack([torch.softmax(m, -1) for m in member_logits]).mean(0)
+        np.testing.assert_allclose(torch.softmax(got, -1).numpy(), want.numpy(), atol=1e-6)
+    else:
+        want = torch.stack([torch.sigmoid(m) for m in member_logits]).mean(0)
+        np.testing.assert_allclose(torch.sigmoid(got).numpy(), want.numpy(), atol=1e-6)
+    assert reads_image("ensemble", ens.config) and ens.config.patch_size == nets[0].config.patch_size
+
+
+def test_members_must_agree():
+    a = config_dict(_members(k=3)[0])
+    b = config_dict(_members(k=4)[0])
+    with pytest.raises(ValueError, match="member 1"):
+        build_model("ensemble", {"members": [{"model_type": "mirage", "config": a},
+                                             {"model_type": "mirage", "config": b}], "num_classes": 3,
+                                "n_clinical": 2})
+    with pytest.raises(ValueError, match="at least one"):
+        build_model("ensemble", {"members": []})
+    with pytest.raises(ValueError, match="itself an ensemble"):
+        build_model("ensemble", {"members": [{"model_type": "ensemble", "config": {}}]})
+
+
+def test_checkpoint_round_trip_and_explanation(tmp_path):
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    from mirage_model.clinical import default_schema
+    from mirage_model.explain import explain_window
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+
+    nets = _members(c=2)
+    ens = _ensemble(nets)
+    schema = default_schema(["age", "sex"])
+    path = save_checkpoint(tmp_path / "ens", ens, model_type="ensemble", task="multilabel", labels=["A", "B", "C"],
+                           schema=schema, preprocess=PreprocessConfig(), render=RenderConfig(), half=True)
+    loaded = load_checkpoint(path)
+    assert loaded.model_type == "ensemble" and len(loaded.model.members) == 2
+    x = _inputs()
+    with torch.no_grad():
+        np.testing.assert_allclose(torch.sigmoid(loaded.model(*x).logits).numpy(),
+                                   torch.sigmoid(ens(*x).logits).numpy(), atol=3e-3)    # fp16 weights
+    ex = explain_window(loaded.model, x[0][:1], x[1][:1], x[2][:1], x[3][:1]).explanation
+    want_bias = np.mean([m.lead_bias.detach().numpy().mean(0) for m in loaded.model.members], axis=0)
+    np.testing.assert_allclose(ex.lead_bias, want_bias, atol=1e-6)
+    assert ex.lead_importance.shape == (12,) and ex.patch_gradient is not None and ex.patch_rollout is not None
+
+
+def test_mirage_ensemble_cli(tmp_path):
+    from training_cli import main as cli
+    from training_cli import train
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=4, split_column=True)
+    cache = tmp_path / "cache"
+    runs = []
+    for seed in (0, 1):
+        out = tmp_path / f"run{seed}"
+        args = train.get_args_parser().parse_args(train_argv(f"folder:{root}", out, cache, "--seed", str(seed),
+                                                             "--no-test", labels=labels))
+        assert train.main(train.resolve_args(args)) == 0
+        runs.append(out / "model")
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress",
+            "--workers", "1"]
+    assert cli.main(["ensemble", *map(str, runs), "--out", str(tmp_path / "ens"), *data]) == 0
+    doc = json.loads((tmp_path / "ens" / "config.json").read_text())
+    assert doc["model_type"] == "ensemble" and len(doc["model_config"]["members"]) == 2
+    assert [m["path"] for m in doc["metrics"]["members"]] == [str(r) for r in runs]
+    assert len(doc["provenance"]["members"]) == 2 and doc["provenance"]["command"].startswith("mirage")
+
+    # independent truth: the ensemble's validation predictions are the mean of its members'
+    from training_cli import evaluate
+
+    for name, model in (("a", runs[0]), ("b", runs[1]), ("e", tmp_path / "ens")):
+        assert cli.main(["evaluate", "--model", str(model), "--split", "val", "--bootstrap", "0",
+                         "--out", str(tmp_path / f"val_{name}"), *data]) == 0
+    import pandas as pd
+
+    pa, pb, pe = (pd.read_csv(tmp_path / f"val_{n}" / "predictions.csv") for n in "abe")
+    cols = [c for c in pe.columns if c.startswith("p_")]
+    np.testing.assert_allclose(pe[cols].values, (pa[cols].values + pb[cols].values) / 2, atol=2e-6)
+    assert doc["metrics"]["val"]["macro"]["auroc"] == pytest.approx(
+        json.loads((tmp_path / "val_e" / "metrics.json").read_text())["macro"]["auroc"])
+    assert evaluate is not None
+
+    assert cli.main(["export", "--model", str(tmp_path / "ens"), "--out", str(tmp_path / "shipped"), "--half",
+                     "--test-metrics", str(tmp_path / "val_e" / "metrics.json")]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    assert "an ensemble of 2 models" in card and "  - member 2: mirage (tiny preset" in card
+    assert card.count("- Member ") == 2 and "validation macro AUROC" in card and str(tmp_path) not in card
+
+
+def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):
+    from mirage_model.checkpoint import save_checkpoint
+    from mirage_model.clinical import default_schema
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+    from training_cli import main as cli
+
+    paths = []
+    for i, labels in enumerate((["A", "B", "C"], ["A", "B", "X"])):
+        net = _members(c=0, seeds=(i,))[0]
+        paths.append(save_checkpoint(tmp_path / f"m{i}", net, model_type="mirage", task="multilabel", labels=labels,
+                                     schema=default_schema([]), preprocess=PreprocessConfig(), render=RenderConfig()))
+    with pytest.raises(SystemExit, match=r"m1: its labels differ"):
+        cli.main(["ensemble", *map(str, paths), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"])
+    with pytest.raises(SystemExit, match="at least two"):
+        cli.main(["ensemble", str(paths[0]), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"])
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "config.json").write_text("{not json")
+    with pytest.raises(SystemExit, match="bad"):
+        cli.main(["ensemble", str(paths[0]), str(tmp_path / "bad"), "--out", str(tmp_path / "e"),
+                  "--data", "folder:nowhere"])
+    assert not (tmp_path / "e").exists()
