@@ -46,3 +46,16 @@ def test_ablate_runs_variants_and_sweep(tmp_path, caplog):
     with caplog.at_level("INFO"):
         assert main(argv) == 0                       # finished variants are reused, not retrained
     assert sum("reusing the finished run" in r.getMessage() for r in caplog.records) == 3
+
+
+def test_augment_and_ema_reach_every_variant(tmp_path):
+    """The ablate flags become train flags that ``mirage train`` parses back to the same values."""
+    from training_cli import train
+
+    args = ablate.get_args_parser().parse_args(["--data", "x", "--out", "y", "--augment", "--ema", "0.999"])
+    argv = ablate.train_argv(args, tmp_path / "full", ["--no-labs"])
+    parsed = train.get_args_parser().parse_args(argv)
+    assert parsed.augment is True and parsed.ema == 0.999 and parsed.no_labs is True
+    plain = train.get_args_parser().parse_args(
+        ablate.train_argv(ablate.get_args_parser().parse_args(["--data", "x", "--out", "y"]), tmp_path / "f", []))
+    assert plain.augment is False and plain.ema == 0.0

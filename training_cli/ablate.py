@@ -41,7 +41,7 @@ SWEEPABLE = {"tau": "--tau", "lambda_con": "--lambda-con"}
 # options passed through to every ``mirage train`` run: dest -> option string
 PASS_THROUGH = ("data", "task", "labels", "labs", "label_map", "split_file", "cache_dir", "limit", "train_limit",
                 "workers", "preset", "epochs", "lr", "batch_size", "weight_decay", "seed", "device", "threads",
-                "bootstrap", "clinical")
+                "bootstrap", "clinical", "augment", "ema")
 
 
 def add_ablate_args(p: argparse.ArgumentParser) -> None:
@@ -64,6 +64,8 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of each test evaluation")
     p.add_argument("--clinical", default=None)
+    p.add_argument("--augment", action="store_true", help="train every variant with --augment")
+    p.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="train every variant with --ema DECAY")
     p.add_argument("--force", action="store_true", help="retrain variants that already finished")
     p.add_argument("--no-progress", action="store_true")
 
@@ -120,9 +122,10 @@ def train_argv(args, out: Path, flags: list[str]) -> list[str]:
     argv = ["--model", "mirage", "--out", str(out)]
     for dest in PASS_THROUGH:
         v = getattr(args, dest, None)
-        if v is None or v is False or (dest in ("limit", "train_limit", "workers", "threads") and not v):
+        if v is None or v is False or (dest in ("limit", "train_limit", "workers", "threads", "ema") and not v):
             continue
-        argv += [f"--{dest.replace('_', '-')}", str(v)]
+        flag = f"--{dest.replace('_', '-')}"
+        argv += [flag] if v is True else [flag, str(v)]
     if args.no_progress:
         argv.append("--no-progress")
     return argv + flags
