@@ -76,7 +76,7 @@ def build_ensemble(members: list):
 def run(args) -> int:
     import torch
 
-    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from mirage_model.checkpoint import CheckpointError, LoadedModel, load_checkpoint, save_checkpoint
     from training_cli.evaluate import split_predictions
     from training_cli.train import Dist, open_data
 
@@ -102,8 +102,6 @@ def run(args) -> int:
     labels, task = list(ref.labels), ref.task
 
     model = build_ensemble(members).to(device)
-    from mirage_model.checkpoint import LoadedModel
-
     as_loaded = LoadedModel(model=model, model_type="ensemble", task=task, labels=labels, schema=ref.schema,
                             preprocess=ref.preprocess, render=ref.render, thresholds=[0.5] * len(labels),
                             provenance={}, metrics={}, name="", path=Path(args.out), extra={}, model_card=None,

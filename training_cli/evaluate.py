@@ -156,6 +156,7 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     predict keep their other labels (a warning names them); multi-class records of an unknown class
     are left out.
     """
+    from mirage_model.models import reads_image
     from training_cli.train import CachedSplit, Dist, encode_clinical, make_loader, predict
 
     ds, cache, _ = prepared
@@ -180,8 +181,6 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
                 if c in index:
                     targets[j, index[c]] = 1.0
     clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
-    from mirage_model.models import reads_image
-
     data = CachedSplit(cache, rows, clin, mask, targets, reads_image(loaded.model_type, loaded.model.config))
     loader = make_loader(data, batch_size, False, 0, Dist(), 0, device.type == "cuda")
     _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}")

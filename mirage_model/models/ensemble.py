@@ -36,14 +36,12 @@ class EnsembleConfig:
         return any(m["config"].get("use_signal", True) for m in self.members)
 
     @property
-    def use_image(self) -> bool:
-        return any(m["model_type"] == "mirage" and m["config"].get("use_image", True) for m in self.members)
-
-    @property
     def patch_size(self) -> int:
         """The first image-reading member's ViT patch size (the grid explanations are shown on)."""
+        from mirage_model.models import reads_image
+
         for m in self.members:
-            if m["model_type"] == "mirage" and m["config"].get("use_image", True):
+            if reads_image(m["model_type"], m["config"]):
                 return int(m["config"].get("patch_size", 16))
         return 16
 
@@ -100,9 +98,7 @@ class Ensemble(nn.Module):
             layers = [o.vit_attn for o in outs if o.vit_attn]
             if layers and all(len(v) == len(layers[0]) for v in layers):
                 vit_attn = [_mean_same_shape(list(per_layer)) for per_layer in zip(*layers)]
-                if any(a is None for a in vit_attn):
-                    vit_attn = layers[0]
-            elif layers:
+            elif layers:                      # members of different depths: the first one's maps
                 vit_attn = layers[0]
         return MirageOutput(logits=out_logits, lead_attn=lead_attn, vit_attn=vit_attn)
 
