@@ -408,12 +408,6 @@ class LossConfig:
         self.use_contrast = model_config.get("use_contrast", False)
 
 
-def needs_image(model_type: str, model_config: dict) -> bool:
-    from mirage_model.models import reads_image
-
-    return reads_image(model_type, model_config)
-
-
 def warmup_cosine(total_steps: int, warmup_frac: float):
     """LR multiplier: linear warm-up over warmup_frac of the steps, then cosine to 0."""
     warm = max(1, int(round(total_steps * warmup_frac)))
@@ -629,6 +623,7 @@ def main(args) -> int:
     from mirage_model.checkpoint import save_checkpoint
     from mirage_model.clinical import default_schema
     from mirage_model.losses import mirage_loss
+    from mirage_model.models import reads_image
     from mirage_model.preprocess import PreprocessConfig
     from mirage_model.render import RenderConfig
     from tqdm import tqdm
@@ -681,7 +676,7 @@ def main(args) -> int:
                          f"(train {len(splits['train'])}, val {len(splits['val'])})")
     model, model_type, model_cfg = build_model_for(args, K, task_type, len(schema.names))
     model.to(device)
-    with_image = needs_image(model_type, model_cfg)
+    with_image = reads_image(model_type, model_cfg)
     augment = getattr(args, "augment", False)
     ema = None
     if getattr(args, "ema", 0.0):
