@@ -76,7 +76,7 @@ def build_ensemble(members: list):
 def run(args) -> int:
     import torch
 
-    from mirage_model.checkpoint import CheckpointError, LoadedModel, load_checkpoint, save_checkpoint
+    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
     from training_cli.evaluate import split_predictions
     from training_cli.train import Dist, open_data
 
@@ -101,25 +101,28 @@ def run(args) -> int:
     ds = prepared[0]
     labels, task = list(ref.labels), ref.task
 
-    model = build_ensemble(members).to(device)
-    as_loaded = LoadedModel(model=model, model_type="ensemble", task=task, labels=labels, schema=ref.schema,
-                            preprocess=ref.preprocess, render=ref.render, thresholds=[0.5] * len(labels),
-                            provenance={}, metrics={}, name="", path=Path(args.out), extra={}, model_card=None,
-                            model_config={})
-    rows, probs, targets, _ = split_predictions(as_loaded, prepared, "val", device, args.batch_size, progress)
-    y = common.as_multilabel(targets, len(labels))
-    thresholds = common.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
-    val = common.compute_metrics(targets, probs, labels, thresholds, task)
-    member_rows = []
+    # Each member runs once over the validation split; the ensemble's probability is their mean,
+    # which is what the saved Ensemble returns (models.ensemble; the CLI test checks the two agree).
+    member_probs, member_rows = [], []
     for path, m in zip(args.members, members):
         m.model.to(device)
-        _, p_m, _, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress)
+        rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress)
+        m.model.cpu()
+        if member_probs and len(p_m) != len(member_probs[0]):
+            raise SystemExit(f"error: {path}: scored {len(p_m)} validation records, the first member "
+                             f"{len(member_probs[0])}; the members must read the same records")
+        member_probs.append(p_m)
         vm = common.compute_metrics(targets, p_m, labels, None, task)
         member_rows.append({"path": str(path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"],
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in labels}})
         logger.info("member %s: val macro AUROC %.4f", m.name or path, vm["macro"]["auroc"])
+    probs = np.mean(np.stack(member_probs), axis=0)                        # (N, K)
+    y = common.as_multilabel(targets, len(labels))
+    thresholds = common.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
+    val = common.compute_metrics(targets, probs, labels, thresholds, task)
     logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))
+    model = build_ensemble(members)
 
     provs = [dict(m.provenance or {}) for m in members]
     provenance = {
@@ -136,7 +139,7 @@ def run(args) -> int:
                "skipped": len(prepared[2])}
     name = args.name or f"ensemble-{ds.kind}-{ds.task}"
     try:
-        save_checkpoint(args.out, model.cpu(), model_type="ensemble", task=task, labels=labels, schema=ref.schema,
+        save_checkpoint(args.out, model, model_type="ensemble", task=task, labels=labels, schema=ref.schema,
                         preprocess=ref.preprocess, render=ref.render, thresholds=thresholds,
                         provenance=provenance, metrics=metrics, name=name)
     except CheckpointError as err:
