@@ -54,6 +54,18 @@ def test_export_half_with_card_and_test_metrics(tmp_path):
     assert np.allclose(original.thresholds, shipped.thresholds)
 
 
+@pytest.mark.parametrize("labels,quoted", [(("NORM", "MI", "STTC", "CD", "HYP"), True), (("MI",), False)])
+def test_published_benchmark_only_on_superdiagnostic_cards(tmp_path, labels, quoted):
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=labels)
+    metrics = {"n": 10, "macro": {"auroc": 0.8}, "per_class": {}}
+    (tmp_path / "b.json").write_text(json.dumps(metrics))
+    assert main(["export", "--model", str(src), "--out", str(tmp_path / "out"),
+                 "--baseline-metrics", f"other={tmp_path / 'b.json'}"]) == 0
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert "| other | 0.800 |" in card
+    assert ("Published best for PTB-XL superdiagnostic" in card) is quoted
+
+
 def test_export_bad_model_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "junk").mkdir()
     assert main(["export", "--model", str(tmp_path / "junk"), "--out", str(tmp_path / "o")]) == 2
