@@ -30,9 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from training_cli.datasets import PTBXL_SUPERCLASSES
+
 log = logging.getLogger(__name__)
 
-DEFAULT_LABELS = ("NORM", "MI", "STTC", "CD", "HYP")
+DEFAULT_LABELS = PTBXL_SUPERCLASSES
 DEFAULT_CLINICAL = ("age", "sex", "height", "weight")
 
 

@@ -15,6 +15,8 @@ import re
 import time
 from pathlib import Path
 
+from training_cli.datasets import PTBXL_SUPERCLASSES
+
 log = logging.getLogger(__name__)
 
 _ABS_PATH = re.compile(r"(?<![\w.])/(?:[\w.+-]+/)*([\w.+-]+)")
@@ -35,10 +37,6 @@ def add_parser(sub) -> None:
                    "'PTB-XL 1.0.3, 100 Hz records' (default: the --data spec of the training run)")
     p.add_argument("--half", action="store_true", help="store fp16 weights (loaded back as fp32)")
     p.set_defaults(func=run)
-
-
-# The published benchmark figure is quoted only on cards of models for this task.
-_SUPERDIAGNOSTIC = ("NORM", "MI", "STTC", "CD", "HYP")
 
 
 def scrub_paths(value):
@@ -158,7 +156,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         for name, m in baselines.items():
             lines.append(f"| {name} | {_fmt_ci(m, 'auroc')} |")
         lines.append("")
-        if tuple(loaded.labels) == _SUPERDIAGNOSTIC and prov.get("task", "superdiagnostic") == "superdiagnostic":
+        # the published figure is quoted only on cards of models for that task
+        if tuple(loaded.labels) == PTBXL_SUPERCLASSES and prov.get("task", "superdiagnostic") == "superdiagnostic":
             lines += ["Published best for PTB-XL superdiagnostic (resnet1d_wang, Strodthoff et al. 2020): "
                       "macro AUROC 0.930.", ""]
     lines += [
