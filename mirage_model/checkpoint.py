@@ -340,7 +340,7 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         raise CheckpointError(f"{where}: clinical schema has {len(schema.features)} features, "
                               f"model_config n_clinical={cfg['n_clinical']}")
     try:
-        preprocess = PreprocessConfig(**doc["preprocess"])
+        preprocess = PreprocessConfig.from_dict(doc["preprocess"])
         render = RenderConfig(**doc["render"])
     except TypeError as err:
         raise CheckpointError(f"{where}: bad preprocess/render settings ({err})") from None

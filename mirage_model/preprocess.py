@@ -62,9 +62,13 @@ class PreprocessError(ValueError):
 
 @dataclass(frozen=True)
 class PreprocessConfig:
-    low_hz: float = 0.05          # band-pass lower corner (Hz)
+    low_hz: float = 0.5           # band-pass lower corner (Hz); the paper's 0.05 in checkpoints before v2 (see LEGACY)
     high_hz: float = 75.0         # band-pass upper corner (Hz); skipped when >= 0.9 x native Nyquist
     order: int = 2                # Butterworth order (applied forwards and backwards: zero-phase)
+    mains_hz: tuple[float, ...] = (50.0, 60.0)   # mains fundamentals notched with their harmonics (empty: off)
+    mains_window_s: float = 0.5   # window of the local least-squares mains fit (s); removes ~1/window Hz around each
+    model_lowpass_hz: float = 40.0  # zero-phase low-pass at target_fs after resampling (0: off); nothing near Nyquist survives
+    lowpass_order: int = 4        # Butterworth order of that low-pass (forwards and backwards)
     target_fs: float = 100.0      # model sampling rate (Hz)
     window_s: float = 10.0        # model input length (s): T = target_fs * window_s = 1000
     stride_s: float = 5.0         # hop between windows for records longer than window_s
@@ -75,6 +79,27 @@ class PreprocessConfig:
     @property
     def n_samples(self) -> int:
         return int(round(self.target_fs * self.window_s))
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "PreprocessConfig":
+        """Rebuild from ``asdict`` output; keys a checkpoint lacks take their values from ``LEGACY``.
+
+        Checkpoints written before the mains notch and the post-resampling low-pass existed were
+        trained without them: they keep the preprocessing they were trained on.
+
+        Raises:
+            TypeError: unknown keys.
+        """
+        if not isinstance(doc, dict):
+            raise TypeError(f"preprocess settings must be a JSON object, got {type(doc).__name__}")
+        values = {**LEGACY, **doc}
+        if "mains_hz" in values:
+            values["mains_hz"] = tuple(float(f) for f in values["mains_hz"])
+        return cls(**values)
+
+
+# What a checkpoint without these keys was trained with (MIRAGE Review 0.1: the paper's band-pass only).
+LEGACY = {"low_hz": 0.05, "mains_hz": (), "model_lowpass_hz": 0.0}
 
 
 # Above this fraction of Nyquist the low-pass corner is not applied (see the module docstring).
@@ -159,22 +184,111 @@ def zero_phase(sos: np.ndarray, x: np.ndarray, fs: float, pad_s: float = 1.0) ->
     return np.ascontiguousarray(y[:, padlen:padlen + T])
 
 
+def mains_frequencies(fs: float, mains_hz: tuple[float, ...]) -> tuple[float, ...]:
+    """Each mains fundamental and its harmonics below 0.95 x Nyquist of ``fs`` (Hz), sorted.
+
+    50 Hz at fs = 100 Hz sits on Nyquist and cannot be told from the signal at that rate; the
+    model low-pass after resampling removes it there (see ``model_lowpass``).
+    """
+    nyq = fs / 2.0
+    return tuple(sorted({round(k * f, 6) for f in mains_hz for k in range(1, int(nyq // f) + 1)
+                         if k * f < 0.95 * nyq}))
+
+
+@lru_cache(maxsize=32)
+def _mains_operator(fs: float, freqs: tuple[float, ...], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(D (n, P), pinv (P, n)): a constant, a ramp, and per frequency cos, sin, t cos, t sin over n samples."""
+    t = np.arange(n) / fs
+    tc = t - t.mean()
+    cols = [np.ones(n), tc]
+    for f in freqs:   # a pair per frequency, and the pair times t: first order in a drift of the mains frequency
+        c, s = np.cos(2 * np.pi * f * t), np.sin(2 * np.pi * f * t)
+        cols += [c, s, tc * c, tc * s]
+    D = np.stack(cols, axis=1)
+    return D, np.linalg.pinv(D)
+
+
+def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s: float = 0.5) -> np.ndarray:
+    """Subtract mains interference from finite (L, T) mV: local least-squares sinusoids, overlap-added.
+
+    In windows of ``window_s`` (hop window_s / 2, Hann-weighted and renormalised so the ends are
+    covered too) each lead is fitted with a constant, a ramp and a cosine/sine pair at every
+    mains frequency (``mains_frequencies``); only the fitted sinusoids are subtracted. Unlike a
+    notch filter there is no start-up transient at the record's ends, amplitude and phase may
+    drift from window to window, and each window removes only a band of about 1 / window_s Hz
+    around each frequency (about 2-3 Hz at 0.5 s, like a notch of Q 20 at 50 Hz). The t cos / t sin
+    terms follow a mains frequency a few tenths of a hertz off nominal (50.2 Hz leaves < 3 %).
+
+    Returns:
+        float64 (L, T) mV; ``x`` itself when no mains frequency lies below Nyquist or T < one window.
+    """
+    freqs = mains_frequencies(float(fs), tuple(mains_hz))
+    L, T = x.shape
+    n = int(round(window_s * fs))
+    if not freqs or n < 4 or T < n:
+        return x
+    hop = max(1, n // 2)
+    starts = np.arange(0, T - n + 1, hop)
+    if starts[-1] != T - n:
+        starts = np.append(starts, T - n)
+    D, pinv = _mains_operator(float(fs), freqs, n)
+    idx = starts[:, None] + np.arange(n)[None, :]                     # (W, n)
+    seg = x[:, idx]                                                    # (L, W, n)
+    coef = seg @ pinv.T                                                # (L, W, P)
+    fit = coef[..., 2:] @ D[:, 2:].T                                   # (L, W, n): the sinusoids only
+    w = np.hanning(n + 2)[1:-1]                                        # positive everywhere
+    acc = np.zeros((L, T))
+    norm = np.zeros(T)
+    np.add.at(norm, idx.ravel(), np.tile(w, len(starts)))
+    for k, s0 in enumerate(starts):                                    # W adds of (L, n); W ~ 4 T / (fs window_s)
+        acc[:, s0:s0 + n] += fit[:, k] * w
+    return x - acc / norm
+
+
+@lru_cache(maxsize=16)
+def design_model_lowpass(target_fs: float, cutoff_hz: float, order: int) -> np.ndarray | None:
+    """Butterworth low-pass (SOS) applied at the model's rate; None when off or at/above Nyquist."""
+    if cutoff_hz <= 0 or cutoff_hz >= 0.95 * target_fs / 2.0:
+        return None
+    return sps.butter(order, cutoff_hz, btype="lowpass", fs=target_fs, output="sos")
+
+
+def _filtfilt(sos: np.ndarray, y: np.ndarray, pad_samples: float, padtype: str = "odd") -> np.ndarray:
+    return sps.sosfiltfilt(sos, y, axis=-1, padtype=padtype, padlen=int(min(y.shape[-1] - 1, round(pad_samples))))
+
+
 def band_pass(x: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Zero-phase band-pass of finite (L, T) mV at the native rate (no NaN handling: see ``filter_signal``).
+    """Zero-phase band-pass and mains notches of finite (L, T) mV at the native rate (no NaN handling: see ``filter_signal``).
 
     The slow high-pass runs through ``zero_phase`` (mirror padding, mean-state start). The
     low-pass, whose transients last milliseconds, uses ``sosfiltfilt`` with odd padding, which
-    keeps the slope continuous at the edge (a mirror would put a kink there).
+    keeps the slope continuous at the edge (a mirror would put a kink there). Mains interference
+    is subtracted first, by ``remove_mains`` (no edge transient, unlike a notch filter).
     """
     hp, lp = design_filter(float(fs), cfg.low_hz, cfg.high_hz, cfg.order)
+    if cfg.mains_hz:   # first: the filters' edge padding would turn mains at the ends into broadband transients
+        x = remove_mains(x, float(fs), tuple(cfg.mains_hz), cfg.mains_window_s)
     y = zero_phase(hp, x, fs, cfg.pad_s)
     if lp is not None:
-        y = sps.sosfiltfilt(lp, y, axis=-1, padtype="odd", padlen=int(min(y.shape[-1] - 1, round(0.1 * fs))))
+        y = _filtfilt(lp, y, 0.1 * fs)
     return y
 
 
+def model_lowpass(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+    """Zero-phase low-pass of finite (L, T') mV at ``cfg.target_fs`` (``model_lowpass_hz``; identity when off).
+
+    The polyphase resampler's anti-alias filter passes its cutoff (the model's Nyquist, 50 Hz)
+    at half amplitude, and a file recorded at 100 Hz carries 50 Hz mains on Nyquist itself; a
+    Butterworth low-pass has a zero at Nyquist, so after it nothing at or near the model's
+    Nyquist reaches the model, whatever the file's rate.
+    """
+    lp = design_model_lowpass(float(cfg.target_fs), float(cfg.model_lowpass_hz), int(cfg.lowpass_order))
+    # even padding continues a Nyquist-rate alternation exactly (odd padding would add a step of 2 x[0])
+    return y if lp is None else _filtfilt(lp, y, 0.1 * cfg.target_fs, padtype="even")
+
+
 def filter_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Zero-phase band-pass at the native rate.
+    """Zero-phase band-pass and mains notches at the native rate (what the app and PDF draw at full rate).
 
     Args:
         signal: (L, T) mV at ``fs``; NaN/inf mark missing samples.
@@ -206,7 +320,7 @@ def _resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
 
 
 def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Band-pass at the native rate, then resample: what the renderer draws and the windows are cut from.
+    """Band-pass and mains notches at the native rate, resample, model low-pass: what the renderer draws and the windows are cut from.
 
     Args:
         signal: (L, T) mV at ``fs``; NaN/inf mark missing samples.
@@ -217,7 +331,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
     """
     x = _check_signal(signal, fs)
     bad = _bridge_missing(x)
-    y = _resample(band_pass(x, fs, cfg), fs, cfg.target_fs)
+    y = model_lowpass(_resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)
         y[bad[:, nearest]] = np.nan

@@ -19,6 +19,8 @@ from mirage_model.preprocess import (
 from mirage_model.render import render_ecg
 
 CFG = PreprocessConfig()
+# The paper's band-pass alone (no mains subtraction, no model low-pass): what the filter-math tests check.
+PAPER = PreprocessConfig(low_hz=0.05, mains_hz=(), model_lowpass_hz=0.0)
 
 
 def sine(fs: float, dur: float, f: float, amp: float = 1.0, phase: float = 0.0) -> np.ndarray:
@@ -47,7 +49,7 @@ def amplitude_phase(y: np.ndarray, fs: float, f: float) -> tuple[float, float]:
 @pytest.mark.parametrize("fs, lowpass", [(100, False), (128, False), (160, False), (200, True), (250, True),
                                          (257, True), (360, True), (500, True), (1000, True)])
 def test_lowpass_skipped_at_or_above_09_nyquist(fs, lowpass):
-    hp, lp = design_filter(float(fs), CFG.low_hz, CFG.high_hz, CFG.order)
+    hp, lp = design_filter(float(fs), PAPER.low_hz, PAPER.high_hz, PAPER.order)
     assert hp is not None
     assert (lp is not None) == lowpass == (75.0 < 0.9 * fs / 2)
 
@@ -66,7 +68,7 @@ def test_100hz_filter_is_highpass_only_so_30_to_45hz_pass_unattenuated():
     # The documented choice: no clamped low-pass on 100 Hz records (a 45 Hz corner would halve 45 Hz).
     fs = 100
     for f in (30.0, 40.0, 45.0):
-        y = filter_signal(sine(fs, 10, f)[None], fs)[0]
+        y = filter_signal(sine(fs, 10, f)[None], fs, PAPER)[0]
         amp, _ = amplitude_phase(y[100:-100], fs, f)
         assert amp == pytest.approx(1.0, abs=0.01)
 
@@ -74,20 +76,20 @@ def test_100hz_filter_is_highpass_only_so_30_to_45hz_pass_unattenuated():
 @pytest.mark.parametrize("fs", [100, 500, 1000])
 def test_slow_drift_is_strongly_attenuated(fs):
     drift = sine(fs, 120, 0.01, amp=1.0, phase=0.7)       # 1 mV, 0.01 Hz (a fifth of the corner)
-    y = filter_signal(drift[None], fs)[0]
+    y = filter_signal(drift[None], fs, PAPER)[0]
     interior = y[30 * fs:-30 * fs]                        # edge transients (tau ~ 4.5 s) have died out
     # Steady state: the order-2 high-pass applied twice: |H|^2 = 1 / (1 + (fc/f)^4) ~= 0.0016
     expected = butter_gain(0.01, fs, 0.05, 2, "highpass") ** 2
     assert np.abs(interior).max() == pytest.approx(expected, abs=0.001)
     assert np.abs(y).max() < 0.1                          # edges included: >10x smaller than the drift
-    ten_s = filter_signal(drift[None, : 10 * fs], fs)[0]
+    ten_s = filter_signal(drift[None, : 10 * fs], fs, PAPER)[0]
     assert np.abs(ten_s).max() < 0.1
 
 
 @pytest.mark.parametrize("fs", [100, 257, 360, 500, 1000])
 def test_10hz_sine_passes_with_under_1pct_error_and_zero_phase(fs):
     x = sine(fs, 10, 10.0, amp=1.0, phase=0.3)
-    y = filter_signal(x[None], fs)[0]
+    y = filter_signal(x[None], fs, PAPER)[0]
     assert np.abs(y - x).max() < 0.01                     # < 1% of the amplitude, edges included
     amp, ph = amplitude_phase(y, fs, 10.0)
     assert amp == pytest.approx(1.0, abs=0.005)
@@ -97,20 +99,20 @@ def test_10hz_sine_passes_with_under_1pct_error_and_zero_phase(fs):
 def test_120hz_at_500hz_attenuated_as_butterworth_predicts_and_not_aliased():
     fs = 500
     x = sine(fs, 10, 120.0)
-    y = filter_signal(x[None], fs)[0]
+    y = filter_signal(x[None], fs, PAPER)[0]
     amp, _ = amplitude_phase(y[250:-250], fs, 120.0)
     expected = butter_gain(120, fs, 75, 2, "lowpass") ** 2 * butter_gain(120, fs, 0.05, 2, "highpass") ** 2
     assert expected < 0.1
     assert amp == pytest.approx(expected, rel=0.03)
     # 120 Hz would alias to 20 Hz at 100 Hz: the resampler must remove it, not fold it.
-    z = filtered_resampled(x[None], fs)[0]
+    z = filtered_resampled(x[None], fs, PAPER)[0]
     assert np.abs(z[50:-50]).max() < 0.005
 
 
 @pytest.mark.parametrize("f", [1.0, 5.0, 20.0, 40.0, 60.0])
 def test_500hz_passband_matches_butterworth_magnitude(f):
     fs = 500
-    y = filter_signal(sine(fs, 10, f)[None], fs)[0]
+    y = filter_signal(sine(fs, 10, f)[None], fs, PAPER)[0]
     amp, _ = amplitude_phase(y[500:-500], fs, f)
     expected = butter_gain(f, fs, 75, 2, "lowpass") ** 2 * butter_gain(f, fs, 0.05, 2, "highpass") ** 2
     assert amp == pytest.approx(expected, abs=0.004)
@@ -124,11 +126,11 @@ def test_filter_edges_match_filtering_the_longer_record():
     t = np.arange(60 * fs) / fs
     x = 0.3 * np.sin(2 * np.pi * 0.3 * t) + 0.2
     x[(np.arange(len(t)) % 400) < 10] += 1.5            # 75 bpm, 20 ms, 1.5 mV "QRS"
-    full = filter_signal(x[None], fs)[0]
-    hp, lp = design_filter(float(fs), CFG.low_hz, CFG.high_hz, CFG.order)
+    full = filter_signal(x[None], fs, PAPER)[0]
+    hp, lp = design_filter(float(fs), PAPER.low_hz, PAPER.high_hz, PAPER.order)
     for a in (20 * fs + 3, 20 * fs + 100, 27 * fs + 211):   # on a spike, between spikes, elsewhere
         ref = full[a:a + 10 * fs]
-        crop = filter_signal(x[None, a:a + 10 * fs], fs)[0]
+        crop = filter_signal(x[None, a:a + 10 * fs], fs, PAPER)[0]
         default = sps.sosfiltfilt(lp, sps.sosfiltfilt(hp, x[a:a + 10 * fs]))
         assert np.abs(crop - ref).max() < 0.3
         assert np.sqrt(np.mean((crop - ref) ** 2)) < 0.1
@@ -149,7 +151,7 @@ def test_resample_factors_are_rational(fs, factors):
 def test_resampled_sine_has_the_right_values_at_the_right_times(fs):
     f2 = 20.0 if fs > 50 else 12.0                        # below the source's Nyquist
     x = sine(fs, 10, 3.0, 1.0, 0.2) + sine(fs, 10, f2, 0.3, 1.1)
-    z = filtered_resampled(x[None], fs)[0]
+    z = filtered_resampled(x[None], fs, PAPER)[0]
     assert len(z) == math.ceil(len(x) * 100 / fs) == 1000
     t = np.arange(len(z)) / 100.0                       # sample k is at k / 100 s
     truth = np.sin(2 * np.pi * 3 * t + 0.2) + 0.3 * np.sin(2 * np.pi * f2 * t + 1.1)
@@ -301,10 +303,76 @@ def test_model_image_is_the_renderer_applied_to_the_window_mv():
 def test_real_ptbxl_record(ptbxl_root):
     wfdb = pytest.importorskip("wfdb")
     rec = wfdb.rdrecord(str(ptbxl_root / "records100" / "00000" / "00001_lr"))
-    mi = model_inputs(rec.p_signal.T, rec.fs)
+    mi = model_inputs(rec.p_signal.T, rec.fs, PAPER)
     assert mi.signal.shape == (1, 12, 1000) and mi.image.shape == (1, 224, 224)
     np.testing.assert_allclose(mi.signal.std(axis=-1), 1.0, atol=1e-4)
-    # Band-pass + resample at 100 Hz is a high-pass: the mV trace differs from the raw one only slowly.
+    # The paper's band-pass + resample at 100 Hz is a high-pass: the mV trace differs from the raw one only slowly.
     raw = rec.p_signal.T
     hp_removed = raw - mi.mv[0]
     assert np.abs(np.diff(hp_removed, axis=1)).max() < 0.02       # what was removed is baseline, not QRS
+    # The default (0.5 Hz high-pass, 40 Hz model low-pass) keeps the waveform: what it removes
+    # beyond the paper's filter is baseline below ~1 Hz and content above ~35 Hz, not the 1-35 Hz band.
+    extra = model_inputs(raw, rec.fs).mv[0] - mi.mv[0]
+    band = sps.butter(2, [1.5, 30.0], btype="bandpass", fs=100, output="sos")
+    in_band = sps.sosfiltfilt(band, extra, axis=-1)
+    assert np.sqrt(np.mean(in_band ** 2)) < 0.05 * np.sqrt(np.mean(mi.mv[0] ** 2))
+
+
+# ---------------------------------------------------------------- mains and the model's Nyquist
+
+@pytest.mark.parametrize("fs", [250, 360, 500, 1000])
+@pytest.mark.parametrize("f", [50.0, 60.0, 50.2, 59.8])
+def test_mains_is_removed_everywhere_including_the_edges(fs, f):
+    # 0.1 mV mains on every lead at a random phase, nominal or 0.2 Hz off: after the default path
+    # nothing above 2 uV survives, the first and last second included (a notch filter leaves
+    # ~0.1 mV start-up transients there). The legacy path lets ~0.06-0.09 mV through.
+    rng = np.random.default_rng(int(fs + 10 * f))
+    x = np.stack([sine(fs, 10, f, 0.1, ph) for ph in rng.uniform(0, 2 * np.pi, 12)])
+    assert np.abs(filtered_resampled(x, fs)).max() < 0.002
+    legacy = PreprocessConfig.from_dict({"low_hz": 0.05})
+    assert np.abs(filtered_resampled(x, fs, legacy)).max() > 0.03      # the check discriminates
+
+
+def test_mains_harmonics_are_listed_below_nyquist():
+    from mirage_model.preprocess import mains_frequencies
+
+    assert mains_frequencies(500.0, (50.0, 60.0)) == (50.0, 60.0, 100.0, 120.0, 150.0, 180.0, 200.0)  # 240 > 0.95 x 250
+    assert mains_frequencies(100.0, (50.0, 60.0)) == ()                   # 50 Hz is Nyquist: the low-pass's job
+    assert mains_frequencies(250.0, (50.0,)) == (50.0, 100.0)
+
+
+def test_mains_subtraction_leaves_an_ecg_like_signal_alone():
+    # QRS-like spikes and a T-like bump at 500 Hz: removing mains must not reshape them.
+    fs = 500
+    t = np.arange(10 * fs) / fs
+    x = np.zeros((12, len(t)))
+    for beat in np.arange(0.4, 10, 0.8):
+        x += 1.2 * np.exp(-0.5 * ((t - beat) / 0.012) ** 2) + 0.3 * np.exp(-0.5 * ((t - beat - 0.3) / 0.05) ** 2)
+    on = filtered_resampled(x, fs)
+    off = filtered_resampled(x, fs, PreprocessConfig(mains_hz=()))
+    assert np.abs(on - off).max() < 0.03 * np.abs(off).max()
+
+
+@pytest.mark.parametrize("fs", [100, 500])
+def test_nothing_near_the_model_nyquist_survives(fs):
+    # 45 Hz is attenuated as a 40 Hz order-4 Butterworth applied twice predicts; 50 Hz at 100 Hz
+    # (mains on Nyquist) vanishes.
+    y = filtered_resampled(sine(fs, 10, 45.0)[None], fs)[0]
+    amp, _ = amplitude_phase(y[100:-100], 100, 45.0)
+    assert amp == pytest.approx(butter_gain(45.0, 100, 40.0, 4, "lowpass") ** 2, abs=0.02)
+    assert amp < 0.25
+    if fs == 100:
+        nyq = 0.1 * np.cos(np.pi * np.arange(1000) + 0.4)[None]
+        assert np.abs(filtered_resampled(nyq, 100)).max() < 0.005       # 2 uV of start-up at the ends
+
+
+def test_checkpoint_settings_without_the_new_keys_keep_their_old_preprocessing():
+    old = {"low_hz": 0.05, "high_hz": 75.0, "order": 2, "target_fs": 100.0, "window_s": 10.0, "stride_s": 5.0,
+           "max_windows": 16, "eps": 1e-6, "pad_s": 1.0}
+    cfg = PreprocessConfig.from_dict(old)
+    assert cfg.mains_hz == () and cfg.model_lowpass_hz == 0.0 and cfg.low_hz == 0.05
+    from dataclasses import asdict
+
+    assert PreprocessConfig.from_dict(asdict(CFG)) == CFG
+    with pytest.raises(TypeError):
+        PreprocessConfig.from_dict({**old, "bogus": 1})

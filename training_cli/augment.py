@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 import torch
 import torch.nn.functional as F
 
@@ -71,4 +73,94 @@ def augment_batch(signal: torch.Tensor, image: torch.Tensor | None, cfg: Augment
     if image is not None and cfg.max_px > 0:
         d = torch.randint(-cfg.max_px, cfg.max_px + 1, (2, B))
         image = translate_images(image, d[0], d[1], cfg.paper)
+    return signal, image
+
+
+# --------------------------------------------------------------------------- recording faults (--noise)
+
+@dataclass(frozen=True)
+class NoiseConfig:
+    """The recording faults ``mirage train --noise`` adds to a training record, each with its own chance.
+
+    Amplitudes are in mV at the model's rate (100 Hz), added to the cached filtered window; the
+    additive faults pass through the same high-pass and model low-pass as real signals do (the
+    filters are linear, so filtering the fault alone and adding it equals filtering the sum).
+    """
+    p_wander: float = 0.5          # baseline wander: 1-3 sinusoids of 0.05-0.6 Hz, up to wander_mv
+    wander_mv: float = 0.8
+    p_muscle: float = 0.4          # muscle-like noise: white, per lead, std up to muscle_mv
+    muscle_mv: float = 0.1
+    p_motion: float = 0.2          # electrode motion: a decaying step on 1-3 leads, up to motion_mv
+    motion_mv: float = 1.0
+    p_mains_residue: float = 0.1   # what escapes a mains filter: 40-50 Hz tone up to residue_mv
+    residue_mv: float = 0.03
+    p_gain: float = 0.5            # amplitude: record gain in [1/gain, gain], each lead x [1 - lead_gain, 1 + lead_gain]
+    gain: float = 1.25
+    lead_gain: float = 0.1
+    p_flat: float = 0.15           # 1-2 leads missing (flat, 0 mV)
+
+
+def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: NoiseConfig = NoiseConfig(),
+                 preprocess_cfg=None) -> np.ndarray:
+    """Windows with random recording faults, each record drawn independently: (B, L, T) mV -> (B, L, T) mV float64.
+
+    ``preprocess_cfg`` (default ``PreprocessConfig()``) gives the high-pass corner and model
+    low-pass the additive faults are filtered with, as the real path filters a recording.
+    """
+    from mirage_model.preprocess import PreprocessConfig, design_filter, model_lowpass, zero_phase
+
+    pcfg = preprocess_cfg or PreprocessConfig()
+    B, L, T = mv.shape
+    t = np.arange(T) / fs
+    out = np.asarray(mv, dtype=np.float64).copy()
+    add = np.zeros((B, L, T))
+    gain = np.ones((B, L, 1))
+    for b in range(B):
+        if rng.random() < cfg.p_wander:
+            for _ in range(int(rng.integers(1, 4))):
+                f = rng.uniform(0.05, 0.6)
+                amp = rng.uniform(0.0, cfg.wander_mv) * rng.uniform(0.3, 1.0, size=(L, 1))
+                add[b] += amp * np.sin(2 * np.pi * f * t[None, :] + rng.uniform(0, 2 * np.pi, size=(L, 1)))
+        if rng.random() < cfg.p_muscle:
+            add[b] += rng.uniform(0.0, cfg.muscle_mv) * rng.uniform(0.3, 1.0, size=(L, 1)) * rng.standard_normal((L, T))
+        if rng.random() < cfg.p_motion:
+            for lead in rng.choice(L, size=int(rng.integers(1, 4)), replace=False):
+                t0, tau = rng.uniform(0, T / fs), rng.uniform(0.1, 1.0)
+                add[b, lead] += rng.uniform(-cfg.motion_mv, cfg.motion_mv) * np.where(t >= t0, np.exp(-(t - t0) / tau), 0.0)
+        if rng.random() < cfg.p_mains_residue:
+            f = rng.uniform(40.0, min(50.0, fs / 2))
+            add[b] += rng.uniform(0.0, cfg.residue_mv) * np.sin(2 * np.pi * f * t[None, :] + rng.uniform(0, 2 * np.pi, (L, 1)))
+        if rng.random() < cfg.p_gain:
+            gain[b] = np.exp(rng.uniform(-np.log(cfg.gain), np.log(cfg.gain))) * rng.uniform(
+                1 - cfg.lead_gain, 1 + cfg.lead_gain, size=(L, 1))
+        if rng.random() < cfg.p_flat:
+            gain[b, rng.choice(L, size=int(rng.integers(1, 3)), replace=False)] = 0.0
+    hit = np.flatnonzero(np.abs(add).reshape(B, -1).max(axis=1) > 0)
+    if len(hit):                                   # one filter pass over all faulty records' leads
+        hp, _ = design_filter(float(fs), pcfg.low_hz, pcfg.high_hz, pcfg.order)
+        flat = add[hit].reshape(-1, T)
+        out[hit] += model_lowpass(zero_phase(hp, flat, fs, pcfg.pad_s), pcfg).reshape(len(hit), L, T)
+    return out * gain
+
+
+def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, render_cfg=None,
+                 cfg: NoiseConfig = NoiseConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """Faults on a batch of cached windows, then the model's own normalisation and renderer.
+
+    Args:
+        mv: (B, L, T) mV at ``preprocess_cfg.target_fs`` (the cache's ``mv``).
+
+    Returns:
+        (signal (B, L, T) float32 instance-normalised, image (B, S, S) uint8), as ``model_inputs``
+        would give for a recording carrying those faults.
+    """
+    from mirage_model.preprocess import PreprocessConfig, instance_normalise
+    from mirage_model.render import RenderConfig, render_ecg
+
+    pcfg = preprocess_cfg or PreprocessConfig()
+    rcfg = render_cfg or RenderConfig()
+    fs = float(pcfg.target_fs)
+    faulty = batch_faults(np.asarray(mv, dtype=np.float64), fs, rng, cfg, pcfg)
+    signal = instance_normalise(faulty, pcfg.eps)
+    image = np.stack([render_ecg(m.astype(np.float32), fs, rcfg).image for m in faulty])
     return signal, image

@@ -6,6 +6,7 @@ window of each record is stored as numpy ``.npy`` files that later runs open as 
 
     CACHE_DIR/<kind>-<key>/signal.npy   float32 (N, 12, T)   instance-normalised window
     CACHE_DIR/<kind>-<key>/image.npy    uint8   (N, S, S)    rendering of the same window
+    CACHE_DIR/<kind>-<key>/mv.npy       float16 (N, 12, T)   the same window in mV (filtered, resampled)
     CACHE_DIR/<kind>-<key>/meta.json    record ids, settings, failures, timings
 
 ``key`` hashes everything that made the arrays: the preprocess and render configs, the dataset's
@@ -30,7 +31,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2   # 2: mv.npy (the filtered window in mV, for the noise recipe)
 
 
 def default_cache_dir() -> Path:
@@ -86,7 +87,8 @@ class CachedInputs:
     """Model inputs of a dataset, row i = ``record_ids[i]``.
 
     Attributes:
-        signal: float32 (N, 12, T) memmap; image: uint8 (N, S, S) memmap.
+        signal: float32 (N, 12, T) memmap; image: uint8 (N, S, S) memmap; mv: float16 (N, 12, T)
+            memmap of the window in mV (what ``--noise`` perturbs before normalising and rendering again).
         ok: bool (N,) False where the record failed (its rows are zeros).
         record_ids: the N ids in dataset order.
         errors: record id -> reason for the failed ones.
@@ -101,6 +103,7 @@ class CachedInputs:
     path: Path
     build_s: float = 0.0
     reused: bool = False
+    mv: np.ndarray | None = None
 
 
 def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
@@ -117,7 +120,7 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
 
 
 def _work(args):
-    """Worker: one record -> (index, signal (12, T) float32, image (S, S) uint8, error or None)."""
+    """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16), image (S, S) uint8, error or None)."""
     index, path, pcfg, rcfg = args
     from mirage_model.io import RecordError, load_record
     from mirage_model.preprocess import model_inputs
@@ -125,7 +128,8 @@ def _work(args):
     try:
         rec = load_record(path)
         mi = model_inputs(rec.signal, rec.fs, pcfg, rcfg)
-        return index, np.asarray(mi.signal[0], dtype=np.float32), np.asarray(mi.image[0], dtype=np.uint8), None
+        return (index, (np.asarray(mi.signal[0], dtype=np.float32), np.asarray(mi.mv[0], dtype=np.float16)),
+                np.asarray(mi.image[0], dtype=np.uint8), None)
     except RecordError as err:
         return index, None, None, err.reason
     except Exception as err:  # noqa: BLE001 - one bad record must not end a 20,000-record build
@@ -227,11 +231,12 @@ def _open(folder: Path) -> CachedInputs:
     meta = json.loads((folder / "meta.json").read_text())
     sig = np.load(folder / "signal.npy", mmap_mode="r")
     img = np.load(folder / "image.npy", mmap_mode="r")
+    mv = np.load(folder / "mv.npy", mmap_mode="r")
     ok = np.load(folder / "ok.npy")
-    if len(sig) != len(meta["record_ids"]) or len(img) != len(sig) or len(ok) != len(sig):
+    if len(sig) != len(meta["record_ids"]) or len(img) != len(sig) or len(ok) != len(sig) or len(mv) != len(sig):
         raise ValueError("array lengths do not match the record list")
     logger.info("using cached inputs %s (%d records, %d failed)", folder, len(sig), int((~ok).sum()))
-    return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True)
+    return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv)
 
 
 def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
@@ -248,6 +253,7 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
     tmp.mkdir()
     sig = open_memmap(tmp / "signal.npy", mode="w+", dtype=np.float32, shape=(n, 12, T))
     img = open_memmap(tmp / "image.npy", mode="w+", dtype=np.uint8, shape=(n, rcfg.height, rcfg.width))
+    mvs = open_memmap(tmp / "mv.npy", mode="w+", dtype=np.float16, shape=(n, 12, T))
     ok = np.zeros(n, dtype=bool)
     errors: dict[str, str] = {}
     workers = workers or os.cpu_count() or 1
@@ -257,12 +263,14 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
     bar = tqdm(total=n, desc="preprocess+render", unit="rec", disable=not progress, mininterval=2.0)
 
     def take(result):
-        i, s, im, err = result
+        i, arrays, im, err = result
         if err is None:
+            s, m = arrays
             if s.shape != (12, T) or im.shape != (rcfg.height, rcfg.width):
                 err = f"model inputs have shape {s.shape}/{im.shape}, expected (12, {T})/({S}, {S})"
             else:
                 sig[i] = s
+                mvs[i] = m
                 img[i] = im
                 ok[i] = True
         if err is not None:
@@ -288,7 +296,8 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
     build_s = time.perf_counter() - t0
     sig.flush()
     img.flush()
-    del sig, img
+    mvs.flush()
+    del sig, img, mvs
     np.save(tmp / "ok.npy", ok)
     meta = {
         "format": FORMAT_VERSION,

@@ -120,6 +120,12 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm (0: off)")
     g.add_argument("--augment", action="store_true",
                    help="random time shifts and noise on the signal, small translations of the image (training only)")
+    g.add_argument("--noise", action="store_true",
+                   help="recording-fault recipe on training records: baseline wander, muscle noise, electrode "
+                        "motion, mains residue, gain changes, missing leads (augment.NoiseConfig); the window is "
+                        "normalised and rendered again, so both branches see the same faulty recording")
+    g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
+                   help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
                    help="validate, select and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
     g = p.add_argument_group("run")
@@ -223,10 +229,11 @@ class CachedSplit:
     """Batches of one split from the cache: __getitem__ takes a list of rows (a whole batch)."""
 
     def __init__(self, cache, rows: np.ndarray, clinical: np.ndarray, mask: np.ndarray, targets: np.ndarray,
-                 with_image: bool):
+                 with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None):
         self.cache, self.rows = cache, rows
         self.clinical, self.mask, self.targets = clinical, mask, targets
         self.with_image = with_image
+        self.noise, self.preprocess_cfg, self.render_cfg = noise, preprocess_cfg, render_cfg
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -247,6 +254,15 @@ class CachedSplit:
         }
         if self.with_image:
             out["image"] = torch.from_numpy(np.ascontiguousarray(self.cache.image[rows]))   # uint8 (B, S, S)
+        if self.noise:
+            from training_cli.augment import noisy_inputs
+
+            # drawn from torch's generator, which ``mirage train`` seeds and its resume state restores
+            rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
+            signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg)
+            out["signal"] = torch.from_numpy(signal)
+            if self.with_image:
+                out["image"] = torch.from_numpy(image)
         return out
 
 
@@ -396,6 +412,46 @@ def build_model_for(args, K: int, task_type: str, C: int):
         cfg_dict = dict(num_classes=K, task=task_type, n_clinical=C)
     model = build_model(args.model, cfg_dict)
     return model, args.model, cfg_dict
+
+
+def param_groups(model, weight_decay: float) -> list[dict]:
+    """AdamW groups: weight decay on weight matrices only (timm's ``no_weight_decay`` rule).
+
+    Biases, norm scales, embeddings, CLS tokens and the learned lead-to-lead bias (which users see
+    as an explanation) are not shrunk: every parameter with fewer than 2 dimensions, and those the
+    model names in ``no_weight_decay()``.
+    """
+    named = getattr(model, "no_weight_decay", None)
+    keep = set(named()) if callable(named) else set()
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        leaf = name.rsplit(".", 1)[-1]
+        (no_decay if p.ndim < 2 or name in keep or leaf in keep else decay).append(p)
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def init_weights_from(model, spec: str) -> None:
+    """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture, strict)."""
+    from mirage_model.checkpoint import CheckpointError, load_checkpoint
+
+    path, _, member = spec.partition("#")
+    try:
+        loaded = load_checkpoint(path)
+    except CheckpointError as err:
+        raise SystemExit(f"error: --init-from: {err}") from None
+    source = loaded.model
+    if member:
+        members = getattr(source, "members", None)
+        if members is None or not member.isdigit() or int(member) >= len(members):
+            raise SystemExit(f"error: --init-from {spec}: {path} has no member {member!r}")
+        source = members[int(member)]
+    try:
+        model.load_state_dict(source.state_dict(), strict=True)
+    except RuntimeError as err:
+        raise SystemExit(f"error: --init-from {spec}: the architecture differs ({str(err).splitlines()[0]})") from None
+    logger.info("initialised from %s", spec)
 
 
 class LossConfig:
@@ -675,6 +731,8 @@ def main(args) -> int:
         raise SystemExit(f"error: {args.data}: the train and validation splits must not be empty "
                          f"(train {len(splits['train'])}, val {len(splits['val'])})")
     model, model_type, model_cfg = build_model_for(args, K, task_type, len(schema.names))
+    if getattr(args, "init_from", None):
+        init_weights_from(model, args.init_from)
     model.to(device)
     with_image = reads_image(model_type, model_cfg)
     augment = getattr(args, "augment", False)
@@ -692,12 +750,15 @@ def main(args) -> int:
                     model_type, args.preset if model_type == "mirage" else "default", n_par / 1e6, K,
                     len(schema.names), device, dist.world)
 
-    def split_data(name):
+    def split_data(name, noise=False):
         rows = splits[name]
-        return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image)
+        return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg)
 
+    if getattr(args, "noise", False) and cache.mv is None:
+        raise SystemExit(f"mirage train --noise: the input cache {cache.path} has no mV windows; rebuild it")
     pin = device.type == "cuda"
-    train_loader = make_loader(split_data("train"), args.batch_size, True, args.seed, dist, args.workers, pin)
+    train_loader = make_loader(split_data("train", getattr(args, "noise", False)), args.batch_size, True, args.seed,
+                               dist, args.workers, pin)
     val_loader = make_loader(split_data("val"), args.batch_size * 2, False, args.seed, Dist(), args.workers, pin)
     weights = None
     if not args.no_class_weights:
@@ -711,7 +772,7 @@ def main(args) -> int:
         # an ablated MIRAGE may leave modules out of the graph; the full models use every parameter
         unused = model_type == "mirage" and any(getattr(args, f) for f in ABLATIONS)
         net = DDP(model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=unused)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr)
     steps_per_epoch = len(train_loader)
     total_steps = steps_per_epoch * args.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(total_steps, args.warmup))
@@ -719,7 +780,7 @@ def main(args) -> int:
     scaler = torch.amp.GradScaler("cuda") if amp[2] else None
 
     history: list[dict] = []
-    best = {"auroc": -1.0, "epoch": 0}
+    best = {"auroc": -math.inf, "epoch": 0}   # the score is -val_loss when AUROC is undefined
     start_epoch = 0
     if args.resume:
         last = out / "last"
@@ -881,7 +942,8 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         "code_version": common.code_version(), "hardware": common.hardware(),
         "duration_s": round(time.time() - t_start, 1), "seed": args.seed, "preset": args.preset,
         "recipe": {**{k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
-                   "augment": bool(getattr(args, "augment", False)), "ema": float(getattr(args, "ema", 0.0))},
+                   "augment": bool(getattr(args, "augment", False)), "ema": float(getattr(args, "ema", 0.0)),
+                   "noise": bool(getattr(args, "noise", False)), "init_from": getattr(args, "init_from", None)},
         "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
         (f"split file {args.split_file}" if args.split_file else f"seeded random split (seed {args.seed})"),
     }

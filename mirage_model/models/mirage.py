@@ -165,6 +165,12 @@ class Mirage(nn.Module):
         self.head = nn.Linear(head_in, c.num_classes)
         self.init_weights()
 
+    @staticmethod
+    def no_weight_decay() -> set[str]:
+        """Parameters the optimiser must not shrink (timm's rule), besides every bias and norm scale:
+        the learned lead-to-lead bias (an explanation users read), tokens and embeddings."""
+        return {"lead_bias", "cls_token", "lead_embed", "pos_embed", "type_embed"}
+
     def init_weights(self) -> None:
         """All initialisation in one place: trunc_normal_(std=.02) for linear maps and tokens."""
         for m in self.modules():
