@@ -58,6 +58,7 @@ class LoadedModel:
     extra: dict = field(default_factory=dict)
     model_card: str | None = None     # MODEL_CARD.md text when the checkpoint has one
     model_config: dict = field(default_factory=dict)   # asdict of the model's config
+    calibration: object = None        # calibration.Calibration applied to the probabilities, or None
 
 
 def _jsonable(obj):
@@ -118,11 +119,13 @@ def _default_mode(path: Path) -> None:
 
 def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, labels, schema, preprocess,
                     render, thresholds=None, provenance=None, metrics=None, name: str = "",
-                    half: bool = False, extra: dict | None = None, model_card: str | None = None) -> Path:
+                    half: bool = False, extra: dict | None = None, model_card: str | None = None,
+                    calibration=None) -> Path:
     """Write atomically (temp folder + os.replace). half=True stores fp16 weights. Returns the folder.
 
     ``path`` ending in ``.safetensors`` writes the single-file form instead (returns that file).
-    ``model_card``: Markdown text written as MODEL_CARD.md. An existing checkpoint at ``path`` is
+    ``model_card``: Markdown text written as MODEL_CARD.md. ``calibration``: a
+    ``calibration.Calibration`` (or its ``to_dict()``) stored under the key "calibration". An existing checkpoint at ``path`` is
     replaced; any other existing file or non-empty folder there is an error (never deleted).
 
     Raises:
@@ -154,6 +157,8 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
         "labels": labels, "clinical": schema.to_dict(), "preprocess": preprocess, "render": render,
         "thresholds": thresholds, "provenance": _default_provenance(provenance),
         "metrics": metrics or {}, "name": name, "extra": extra or {}, "half": bool(half),
+        **({"calibration": calibration if isinstance(calibration, dict) else calibration.to_dict()}
+           if calibration is not None else {}),
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)
@@ -345,6 +350,15 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
     except TypeError as err:
         raise CheckpointError(f"{where}: bad preprocess/render settings ({err})") from None
 
+    calibration = None
+    if doc.get("calibration") is not None:
+        from mirage_model.calibration import Calibration, CalibrationError
+
+        try:
+            calibration = Calibration.from_dict(doc["calibration"], len(labels))
+        except CalibrationError as err:
+            raise CheckpointError(f"{where}: bad calibration ({err})") from None
+
     tensors = _read_tensors(weights)
     expected = model.state_dict()
     missing_k = sorted(set(expected) - set(tensors))
@@ -383,4 +397,4 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         provenance=dict(doc.get("provenance") or {}), metrics=dict(doc.get("metrics") or {}),
         name=str(doc.get("name") or (folder.name if cfg_file else weights.stem)),
         path=folder if cfg_file is not None else weights, extra=dict(doc.get("extra") or {}),
-        model_card=card, model_config=cfg)
+        model_card=card, model_config=cfg, calibration=calibration)

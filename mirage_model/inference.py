@@ -352,6 +352,11 @@ class Predictor:
                               task=self.task, layout=layout, n_samples=rec.signal.shape[1],
                               fs=float(rec.fs), start_s=float(inp.starts_s[w]), window=w)
 
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """(..., K) model probabilities -> the checkpoint's calibrated probabilities (float32; unchanged without one)."""
+        cal = self.loaded.calibration
+        return probs if cal is None else cal.apply(probs).astype(np.float32)
+
     def _finish(self, prep: _Prepared, window_probs: np.ndarray | None, explain: bool) -> Prediction:
         """Aggregate windows, explain if asked, and build the Prediction.
 
@@ -365,7 +370,9 @@ class Predictor:
             explanation = ew.explanation
             prep.timings["predict"] = ew.forward_s
             prep.timings["explain"] = ew.explain_s
-        elif explain:
+            explain = False
+        window_probs = self.calibrate(window_probs)
+        if explain:
             t0 = time.perf_counter()
             w = int(np.argmax(window_probs.max(axis=1)))       # most confident window, first on ties
             predicted = [k for k in range(len(self.labels)) if window_probs[w, k] >= self.thresholds[k]]

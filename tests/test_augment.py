@@ -61,3 +61,64 @@ def test_augment_keeps_records_apart(max_shift):
     torch.manual_seed(0)
     s, _ = augment_batch(sig, None, AugmentConfig(max_shift=max_shift, noise=0.0, max_px=0))
     assert torch.equal(s[1], torch.ones(12, 40)) and torch.equal(s[0], torch.zeros(12, 40))
+
+
+# ---------------------------------------------------------------- recording faults (--noise)
+
+def _mv(seed=0, B=4):
+    from mirage_model.preprocess import filtered_resampled
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(5000) / 500.0
+    beats = sum(np.exp(-0.5 * ((t - b) / 0.015) ** 2) for b in np.arange(0.3, 10, 0.85))
+    x = beats[None] * rng.uniform(0.3, 1.5, size=(12, 1))
+    return np.stack([filtered_resampled(x * (1 + 0.1 * b), 500.0) for b in range(B)])
+
+
+def test_faults_off_leave_the_window_alone():
+    from training_cli.augment import NoiseConfig, batch_faults
+
+    off = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0)
+    mv = _mv()
+    np.testing.assert_array_equal(batch_faults(mv, 100.0, np.random.default_rng(0), off), mv)
+
+
+def test_wander_is_slow_and_filtered_like_the_signal():
+    # Only wander: what was added has its energy below 2 Hz, and went through the model's 0.5 Hz
+    # high-pass (the mean of a 10 s window of it is near zero, as filtering a real recording gives).
+    from training_cli.augment import NoiseConfig, batch_faults
+
+    cfg = NoiseConfig(p_wander=1, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0, wander_mv=0.8)
+    mv = _mv()
+    added = batch_faults(mv, 100.0, np.random.default_rng(1), cfg) - mv
+    spec = np.abs(np.fft.rfft(added, axis=-1)) ** 2
+    f = np.fft.rfftfreq(added.shape[-1], 1 / 100.0)
+    assert spec[..., f < 2.0].sum() > 0.9 * spec.sum()
+    assert np.abs(added).max() > 0.01
+
+
+def test_gain_and_flat_leads():
+    from training_cli.augment import NoiseConfig, batch_faults
+
+    mv = _mv()
+    gain = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=1, p_flat=0)
+    out = batch_faults(mv, 100.0, np.random.default_rng(2), gain)
+    ratio = out[..., 300] / mv[..., 300]
+    assert np.all((ratio > 1 / 1.25 * 0.9 - 1e-9) & (ratio < 1.25 * 1.1 + 1e-9))
+    flat = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=1)
+    out = batch_faults(mv, 100.0, np.random.default_rng(3), flat)
+    zero = (np.abs(out).max(-1) == 0).sum(-1)
+    assert np.all((zero >= 1) & (zero <= 2))
+
+
+def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
+    from mirage_model.preprocess import instance_normalise
+    from mirage_model.render import render_ecg
+    from training_cli.augment import batch_faults, noisy_inputs
+
+    mv = _mv(B=3)
+    signal, image = noisy_inputs(mv, np.random.default_rng(7))
+    faulty = batch_faults(mv, 100.0, np.random.default_rng(7))
+    np.testing.assert_allclose(signal, instance_normalise(faulty), atol=1e-6)
+    for b in range(3):
+        np.testing.assert_array_equal(image[b], render_ecg(faulty[b].astype(np.float32), 100.0).image)

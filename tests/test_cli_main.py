@@ -44,3 +44,24 @@ def test_closed_pipe_ends_quietly(tmp_path, monkeypatch):
         assert main(["info"]) == 141
     finally:
         os.close(fd)
+
+
+def test_command_line_value_equal_to_the_default_beats_the_config_file(tmp_path):
+    # --seed 0 and --grad-clip 1.0 are train's built-in defaults; given on the command line they
+    # must win over a config file's 5 and 0.5 (the config only supplies what the line leaves out).
+    import json
+
+    from training_cli import main as cli
+    from training_cli import train
+
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"seed": 5, "grad-clip": 0.5, "epochs": 7}))
+    argv = ["train", "--config", str(cfg), "--data", "x", "--out", str(tmp_path / "o"), "--seed", "0",
+            "--grad-clip", "1.0"]
+    args = cli.get_args_parser().parse_args(argv)
+    args = train.resolve_args(args)
+    assert (args.seed, args.grad_clip, args.epochs) == (0, 1.0, 7)
+    direct = train.resolve_args(train.get_args_parser().parse_args(argv[1:]))
+    assert (direct.seed, direct.grad_clip, direct.epochs) == (0, 1.0, 7)
+    bare = train.resolve_args(train.get_args_parser().parse_args(["--config", str(cfg), "--data", "x", "--out", "y"]))
+    assert (bare.seed, bare.grad_clip, bare.epochs) == (5, 0.5, 7)

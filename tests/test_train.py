@@ -228,3 +228,43 @@ def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
     shutil.copytree(full_run / "last", out / "last")
     with pytest.raises(SystemExit, match="no weight average"):
         run_train(train_argv(f"folder:{root}", out, cache, "--ema", "0.9", "--resume", labels=labels))
+
+
+def test_weight_decay_spares_the_lead_bias_biases_norms_and_embeddings():
+    from mirage_model.models.mirage import Mirage, preset_config
+
+    from training_cli.train import param_groups
+
+    model = Mirage(preset_config("small", num_classes=5, task="multilabel", n_clinical=4))
+    decay, spared = param_groups(model, 0.05)
+    assert decay["weight_decay"] == 0.05 and spared["weight_decay"] == 0.0
+    ids = {id(p) for p in spared["params"]}
+    names = dict(model.named_parameters())
+    for name in ("sig_encoder.lead_bias", "sig_encoder.cls_token", "img_encoder.pos_embed", "head.bias"):
+        assert id(names[name]) in ids
+    assert id(names["head.weight"]) not in ids
+    norms = [n for n, p in names.items() if "norm" in n]
+    assert norms and all(id(names[n]) in ids for n in norms)
+    assert len(decay["params"]) + len(spared["params"]) == len(names)
+
+
+def test_init_from_loads_a_checkpoint_or_an_ensemble_member(tmp_path):
+    import torch
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint
+    from mirage_model.models import build_model
+
+    from training_cli.train import init_weights_from
+
+    src = make_tiny_checkpoint(tmp_path / "a", seed=3)
+    ref = load_checkpoint(src)
+    fresh = build_model("mirage", ref.model_config)
+    init_weights_from(fresh, str(src))
+    for (k, v), (_, w) in zip(fresh.state_dict().items(), ref.model.state_dict().items()):
+        assert torch.equal(v, w), k
+    with pytest.raises(SystemExit, match="no member"):
+        init_weights_from(fresh, f"{src}#0")
+    other = make_tiny_checkpoint(tmp_path / "b", labels=("A", "B"))
+    with pytest.raises(SystemExit, match="architecture differs"):
+        init_weights_from(fresh, str(other))

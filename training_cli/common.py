@@ -14,6 +14,7 @@ import os
 import platform
 import random
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -66,12 +67,23 @@ def _orig_defaults(parser) -> dict:
 
 
 def remember_defaults(parser) -> None:
-    """Record the parser's built-in defaults (so config files can tell given from default)."""
+    """Record the parser's built-in defaults and make it remember the argv it parsed (``args._argv``),
+    so that ``apply_config`` can parse again with a config file's values as the defaults."""
     parser._mirage_orig_defaults = {a.dest: a.default for a in parser._actions}
+    parse = parser.parse_known_args
+
+    def recording(args=None, namespace=None):
+        ns, extras = parse(args, namespace)
+        ns._argv = list(sys.argv[1:] if args is None else args)
+        return ns, extras
+
+    parser.parse_known_args = recording
 
 
 def apply_config(parser, args) -> None:
-    """Fill ``args`` from ``args.config`` wherever the command line left the built-in default."""
+    """Fill ``args`` from ``args.config``: the file's values become the parser's defaults and the
+    command line is parsed again (timm's train.py), so a value given on the command line always wins,
+    also when it equals the built-in default (``--seed 0`` beats a config's seed 5)."""
     if not getattr(args, "config", None):
         return
     cfg = load_config_file(args.config)
@@ -80,9 +92,30 @@ def apply_config(parser, args) -> None:
     unknown = sorted(set(cfg) - known)
     if unknown:
         raise SystemExit(f"{args.config}: unknown option(s) {', '.join(unknown)}")
-    for key, value in cfg.items():
-        if getattr(args, key, None) == orig.get(key):
+    argv = getattr(args, "_argv", None)
+    if argv is None:      # parsed by a parser without remember_defaults: only defaults can be told apart
+        for key, value in cfg.items():
+            if getattr(args, key, None) == orig.get(key):
+                setattr(args, key, value)
+        return
+    parser.set_defaults(**cfg)
+    fresh, _ = parser.parse_known_args(argv)
+    for key, value in vars(fresh).items():
+        if not key.startswith("_") and key != "func":
             setattr(args, key, value)
+
+
+def model_path(spec):
+    """A checkpoint folder, or the name of a shipped model ("default", "mi") -> its folder.
+
+    Raises SystemExit with the message of ``inference.ModelNotFoundError``.
+    """
+    from mirage_model.inference import ModelNotFoundError, resolve_model_path
+
+    try:
+        return resolve_model_path(spec)
+    except ModelNotFoundError as err:
+        raise SystemExit(f"error: {err}") from None
 
 
 def code_version() -> str:

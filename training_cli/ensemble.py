@@ -91,7 +91,7 @@ def run(args) -> int:
     members = []
     for path in args.members:
         try:
-            members.append(load_checkpoint(path, device="cpu"))
+            members.append(load_checkpoint(common.model_path(path), device="cpu"))
         except CheckpointError as err:
             raise SystemExit(f"error: {err}") from None
     check_compatible(members)

@@ -112,7 +112,7 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     t0 = time.time()
     device = device or common.resolve_device("auto")
     try:
-        loaded = load_checkpoint(model_path, device=str(device))
+        loaded = load_checkpoint(common.model_path(model_path), device=str(device))
     except CheckpointError as err:
         raise SystemExit(f"error: {err}") from None
     if prepared is None:
@@ -125,6 +125,7 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
                                                       getattr(args, "batch_size", 64) or 64, progress)
     thresholds = np.asarray(loaded.thresholds, dtype=np.float64) if loaded.thresholds else np.full(K, 0.5)
     metrics = common.compute_metrics(targets, probs, labels, thresholds, task_type)
+    metrics["calibration"] = calibration_report(common.as_multilabel(targets, K), probs, labels, loaded)
     if n_boot:
         metrics["bootstrap"] = common.bootstrap_ci(targets, probs, labels, thresholds, task_type, n_boot=n_boot,
                                                    seed=getattr(args, "seed", 0), progress=progress)
@@ -139,6 +140,11 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     _write_predictions(folder / "predictions.csv", [ds.items[i].record_id for i in rows], labels, probs, targets,
                        task_type)
     try:
+        plot_reliability(folder / "reliability.png", common.as_multilabel(targets, K), probs, labels,
+                         f"{loaded.name or model_path}, {split} split")
+    except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
+        logger.warning("could not draw the reliability diagram: %s", err)
+    try:
         plot_curves(folder, common.as_multilabel(targets, K), probs, labels, metrics)
     except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
         logger.warning("could not draw ROC/PR curves: %s", err)
@@ -148,8 +154,9 @@ def evaluate_checkpoint(model_path, args, out, split: str = "test", device=None,
     return metrics
 
 
-def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False):
-    """Run a loaded checkpoint over one split of opened data.
+def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
+                      calibrated: bool = True):
+    """Run a loaded checkpoint over one split of opened data (its calibration applied unless ``calibrated`` is False).
 
     Returns (rows (N,) dataset indices, probabilities (N, K), targets ((N, K) multi-hot or (N,)
     class indices), clinical values dropped as impossible). Records whose labels the model does not
@@ -184,7 +191,45 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     data = CachedSplit(cache, rows, clin, mask, targets, reads_image(loaded.model_type, loaded.model.config))
     loader = make_loader(data, batch_size, False, 0, Dist(), 0, device.type == "cuda")
     _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}")
+    if getattr(loaded, "calibration", None) is not None and calibrated:
+        probs = loaded.calibration.apply(probs)
     return rows, probs, targets, dropped
+
+
+def calibration_report(y: np.ndarray, probs: np.ndarray, labels: list[str], loaded) -> dict:
+    """Per-class expected calibration error (10 equal-width bins) of the probabilities as given."""
+    from mirage_model.calibration import ece
+
+    cal = getattr(loaded, "calibration", None)
+    return {"ece": {c: ece(y[:, k], probs[:, k]) for k, c in enumerate(labels)},
+            "bins": 10, "calibrated": cal is not None,
+            "methods": list(cal.methods) if cal is not None else None}
+
+
+def plot_reliability(path: Path, y: np.ndarray, p: np.ndarray, labels: list[str], title: str) -> None:
+    """Reliability diagram: observed frequency against mean probability per bin, one line per class."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mirage_model.calibration import ece, reliability
+
+    fig, ax = plt.subplots(figsize=(5.2, 5.0), dpi=110)
+    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect calibration")
+    for k, c in enumerate(labels):
+        conf, freq, count = reliability(y[:, k], p[:, k])
+        ok = count >= 5
+        ax.plot(conf[ok], freq[ok], marker="o", ms=3, lw=1.2, label=f"{c} (ECE {ece(y[:, k], p[:, k]):.3f})")
+    ax.set_xlabel("predicted probability (bin mean)")
+    ax.set_ylabel("observed frequency")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _write_predictions(path: Path, ids, labels, probs, targets, task_type) -> None:
@@ -267,5 +312,10 @@ def markdown_summary(m: dict) -> str:
         lines.append(f"| {c} (n+={v['positives']}) | {_fmt(v['auroc'], b.get('auroc'))} | "
                      f"{_fmt(v['auprc'], b.get('auprc'))} | {_fmt(v['f1'], b.get('f1'))} | "
                      f"{_fmt(v['accuracy'], b.get('accuracy'))} |")
+    cal = m.get("calibration")
+    if cal:
+        how = (f"calibrated ({', '.join(cal['methods'])})" if cal.get("calibrated") else "not calibrated")
+        lines += ["", f"Expected calibration error ({cal['bins']} equal-width bins; probabilities {how}; "
+                  "reliability.png): " + ", ".join(f"{c} {v:.3f}" for c, v in cal["ece"].items())]
     lines += ["", "Research use only, not a diagnosis.", ""]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ import re
 import time
 from pathlib import Path
 
+from training_cli import common
 from training_cli.datasets import PTBXL_SUPERCLASSES
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,20 @@ def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
     return lines
 
 
+def _calibration_lines(loaded, test: dict | None) -> list[str]:
+    cal = getattr(loaded, "calibration", None)
+    if cal is None:
+        return ["- Probabilities: not calibrated (the model's sigmoid/softmax outputs as they are)"]
+    lines = [f"- Probabilities: calibrated on the {cal.fitted_on or 'validation split'} "
+             f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; `mirage calibrate`); "
+             "thresholds chosen after calibration"]
+    ece = (test or {}).get("calibration", {}).get("ece")
+    if ece:
+        lines.append("- Expected calibration error on the test split (10 bins): "
+                     + ", ".join(f"{c} {v:.3f}" for c, v in ece.items()))
+    return lines
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str]) -> str:
     """The Markdown model card of an exported model."""
@@ -114,9 +129,15 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
         f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
         f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked)",
-        f"- Input: 12 leads, band-pass {loaded.preprocess.low_hz}-{loaded.preprocess.high_hz} Hz at the native rate, "
-        f"resampled to {loaded.preprocess.target_fs:g} Hz, {loaded.preprocess.window_s:g} s windows "
+        f"- Input: 12 leads, band-pass {loaded.preprocess.low_hz}-{loaded.preprocess.high_hz} Hz at the native rate"
+        + (f", mains ({'/'.join(f'{f:g}' for f in loaded.preprocess.mains_hz)} Hz and harmonics) subtracted"
+           if loaded.preprocess.mains_hz else "")
+        + f", resampled to {loaded.preprocess.target_fs:g} Hz"
+        + (f", zero-phase low-pass at {loaded.preprocess.model_lowpass_hz:g} Hz" if loaded.preprocess.model_lowpass_hz
+           else "")
+        + f", {loaded.preprocess.window_s:g} s windows "
         f"(longer records: mean over windows), per-lead instance normalisation, plus the 224x224 rendering",
+        *_calibration_lines(loaded, test),
         f"- Thresholds (max F1 on the validation split): "
         + ", ".join(f"{lab} {t:.3f}" for lab, t in zip(loaded.labels, loaded.thresholds)),
         "",
@@ -177,7 +198,7 @@ def run(args) -> int:
     from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
     try:
-        loaded = load_checkpoint(args.model)
+        loaded = load_checkpoint(common.model_path(args.model))
     except CheckpointError as err:
         print(f"mirage export: {err}")
         return 2
@@ -205,7 +226,7 @@ def run(args) -> int:
         args.out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
         thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=loaded.metrics,
-        name=loaded.name, half=args.half, extra=loaded.extra, model_card=card)
+        name=loaded.name, half=args.half, extra=loaded.extra, model_card=card, calibration=loaded.calibration)
     size = sum(f.stat().st_size for f in Path(out).rglob("*") if f.is_file())
     print(f"exported {loaded.name} to {out} ({size / 1e6:.2f} MB, {'fp16' if args.half else 'fp32'}) "
           f"in {time.perf_counter() - t0:.2f} s")

@@ -18,6 +18,7 @@ SUBCOMMANDS = (
     "evaluate",
     "compare",
     "ensemble",
+    "calibrate",
     "ablate",
     "bench",
     "score",

@@ -1,0 +1,105 @@
+"""calibration: ECE, Platt, isotonic (against scikit-learn), the fitted choice, storage and use.
+
+Truth: outcomes drawn from known probabilities (so a calibrated predictor is known exactly),
+scikit-learn's IsotonicRegression, and the uncalibrated model output mapped by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mirage_model.calibration import Calibration, CalibrationError, ece, fit, fit_isotonic, fit_platt
+
+
+def _logit(p):
+    return np.log(p) - np.log1p(-p)
+
+
+def _data(n=20000, seed=0, sharpen=3.0):
+    rng = np.random.default_rng(seed)
+    true_p = rng.beta(0.6, 1.5, size=n).clip(1e-4, 1 - 1e-4)
+    y = (rng.random(n) < true_p).astype(float)
+    over = 1 / (1 + np.exp(-sharpen * _logit(true_p)))          # an over-confident model of the same ranking
+    return y, true_p, over
+
+
+def test_ece_tells_calibrated_from_overconfident():
+    y, p, over = _data()
+    assert ece(y, p) < 0.015
+    assert ece(y, over) > 0.05
+    assert ece(np.array([1, 0, 1, 0.0]), np.array([1, 0, 1, 0.0])) == 0.0
+    assert ece(np.array([1, 1.0]), np.array([0.05, 0.05])) == pytest.approx(0.95)
+
+
+def test_platt_recovers_the_inverse_sharpening():
+    y, _, over = _data(sharpen=3.0)
+    a, b = fit_platt(y, over)
+    assert a == pytest.approx(1 / 3, rel=0.1) and abs(b) < 0.1
+
+
+def test_isotonic_matches_scikit_learn():
+    sklearn = pytest.importorskip("sklearn.isotonic")
+    y, _, over = _data(n=3000, seed=1)
+    x, v = fit_isotonic(y, over)
+    ref = sklearn.IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(over, y)
+    grid = np.sort(over)
+    np.testing.assert_allclose(np.interp(grid, x, v), ref.predict(grid), atol=1e-9)
+
+
+def test_fit_on_one_half_calibrates_the_other():
+    y, _, over = _data(n=20000, seed=2)
+    Y, P = np.stack([y, y], 1), np.stack([over, over], 1)
+    cal = fit(Y[:10000], P[:10000])
+    after = cal.apply(P[10000:])
+    for k in range(2):
+        assert ece(Y[10000:, k], after[:, k]) < 0.02 < ece(Y[10000:, k], P[10000:, k])
+        assert cal.methods[k] in ("platt", "isotonic")
+    assert len(cal.metrics["ece_after_cv"]) == 2
+
+
+def test_temperature_for_softmax_models():
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(5000, 3)) * 2
+    true = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    y = np.array([rng.choice(3, p=q) for q in true])
+    over = np.exp(2 * logits) / np.exp(2 * logits).sum(1, keepdims=True)
+    cal = fit(y, over, multiclass=True)
+    assert cal.methods == ("temperature",) and cal.params[0]["t"] == pytest.approx(2.0, rel=0.1)
+    np.testing.assert_allclose(cal.apply(over).sum(1), 1.0)
+
+
+@pytest.mark.parametrize("doc", [
+    {"methods": ["platt"], "params": [{"a": float("nan"), "b": 0}]},
+    {"methods": ["platt", "platt"], "params": [{"a": 1, "b": 0}]},
+    {"methods": ["magic"], "params": [{}]},
+    {"methods": ["isotonic"], "params": [{"x": [0, 1], "y": [0.9, 0.1]}]},
+    {"methods": ["temperature"], "params": [{"t": -1}]},
+    [1, 2],
+])
+def test_bad_documents_are_refused(doc):
+    with pytest.raises(CalibrationError):
+        Calibration.from_dict(doc, 1)
+
+
+def test_round_trip_through_a_checkpoint_and_the_predictor(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    from mirage_model.inference import Predictor
+    from mirage_model.io import load_record
+    from mirage_model.paths import sample_records
+
+    src = make_tiny_checkpoint(tmp_path / "plain")
+    loaded = load_checkpoint(src)
+    K = len(loaded.labels)
+    cal = Calibration(tuple(["platt"] * K), tuple({"a": 0.5, "b": -0.2} for _ in range(K)), "test")
+    out = save_checkpoint(tmp_path / "cal", loaded.model, model_type=loaded.model_type, task=loaded.task,
+                          labels=loaded.labels, schema=loaded.schema, preprocess=loaded.preprocess,
+                          render=loaded.render, thresholds=loaded.thresholds, calibration=cal)
+    again = load_checkpoint(out)
+    assert again.calibration.methods == cal.methods
+    rec = load_record(sample_records()[0])
+    raw = Predictor(src, device="cpu").predict(rec, explain=False).probabilities
+    done = Predictor(out, device="cpu").predict(rec, explain=False).probabilities
+    np.testing.assert_allclose(done, 1 / (1 + np.exp(-(0.5 * _logit(raw.astype(np.float64)) - 0.2))), atol=1e-5)
