@@ -1,0 +1,343 @@
+"""The interpretation: statements in the order a cardiologist reads an ECG, from a statements model and
+from transparent measurement rules.
+
+Reading order (as on a cart's report): rhythm (with the ventricular rate), conduction, axis,
+hypertrophy and atrial enlargement, ischaemia and infarction, repolarisation, other; "normal ECG"
+last and only when nothing abnormal was said. Each statement says where it comes from: the
+model (a PTB-XL SCP statement, with its calibrated probability and a confidence word) or a
+measurement rule (with the value and the cited threshold).
+
+Measurement rules (adult thresholds):
+
+* Sinus bradycardia < 50 bpm, sinus tachycardia > 100 bpm, only when the rhythm is sinus
+  (Mason JW, Hancock EW, Gettes LS. AHA/ACCF/HRS recommendations for the standardization and
+  interpretation of the electrocardiogram, part II: electrocardiography diagnostic statement list.
+  Circulation 2007;115:1325-32 -- the committee proposed 50-100 bpm for normal sinus rhythm).
+* First-degree AV block: PR > 200 ms; wide QRS: QRS >= 120 ms (Surawicz B, Childers R, Deal BJ,
+  Gettes LS. AHA/ACCF/HRS recommendations ... part III: intraventricular conduction disturbances.
+  Circulation 2009;119:e235-40).
+* Left axis deviation: QRS axis < -30 deg; right axis deviation: > +90 deg; extreme axis:
+  -90 to -180 deg (Surawicz et al. 2009, part III, adults).
+* Prolonged QTc: >= 450 ms in men, >= 460 ms in women; short QTc <= 390 ms (Rautaharju PM, Surawicz B,
+  Gettes LS. AHA/ACCF/HRS recommendations ... part IV: the ST segment, T and U waves, and the QT
+  interval. Circulation 2009;119:e241-50). QTc by Bazett unless the measurements carry only Fridericia.
+
+Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
+every sinus statement; "normal ECG" is dropped when any abnormal statement stands; a model
+statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, long QT with a
+normal QTc) is kept but marked. When the record's quality gate says the result is unreliable,
+the statements are still computed but the interpretation is marked withheld, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+
+GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
+
+
+@dataclass(frozen=True)
+class StatementInfo:
+    code: str
+    text: str          # plain words, sentence case
+    kind: str          # PTB-XL kind: "rhythm", "form" or "diagnostic"
+    group: str         # one of GROUPS
+
+
+def _info(rows: str) -> dict[str, StatementInfo]:
+    out = {}
+    for line in rows.strip().splitlines():
+        code, text, kind, group = (x.strip() for x in line.split("|"))
+        out[code] = StatementInfo(code, text, kind, group)
+    return out
+
+
+# The 71 PTB-XL statements (Wagner et al., Sci Data 2020; scp_statements.csv, CC BY 4.0), in plain words.
+STATEMENTS: dict[str, StatementInfo] = _info("""
+SR | Sinus rhythm | rhythm | rhythm
+AFIB | Atrial fibrillation | rhythm | rhythm
+STACH | Sinus tachycardia | rhythm | rhythm
+SARRH | Sinus arrhythmia | rhythm | rhythm
+SBRAD | Sinus bradycardia | rhythm | rhythm
+PACE | Paced rhythm (artificial pacemaker) | rhythm | rhythm
+SVARR | Supraventricular arrhythmia | rhythm | rhythm
+BIGU | Bigeminal pattern | rhythm | rhythm
+AFLT | Atrial flutter | rhythm | rhythm
+SVTAC | Supraventricular tachycardia | rhythm | rhythm
+PSVT | Paroxysmal supraventricular tachycardia | rhythm | rhythm
+TRIGU | Trigeminal pattern | rhythm | rhythm
+PVC | Ventricular premature complexes | form | rhythm
+PAC | Atrial premature complexes | form | rhythm
+PRC(S) | Premature complexes | form | rhythm
+1AVB | First degree AV block | diagnostic | conduction
+2AVB | Second degree AV block | diagnostic | conduction
+3AVB | Third degree (complete) AV block | diagnostic | conduction
+LPR | Prolonged PR interval | form | conduction
+WPW | Wolff-Parkinson-White pattern | diagnostic | conduction
+CLBBB | Left bundle branch block | diagnostic | conduction
+CRBBB | Right bundle branch block | diagnostic | conduction
+ILBBB | Incomplete left bundle branch block | diagnostic | conduction
+IRBBB | Incomplete right bundle branch block | diagnostic | conduction
+LAFB | Left anterior fascicular block | diagnostic | conduction
+LPFB | Left posterior fascicular block | diagnostic | conduction
+IVCD | Nonspecific intraventricular conduction delay | diagnostic | conduction
+ABQRS | Abnormal QRS | form | conduction
+LVH | Left ventricular hypertrophy | diagnostic | hypertrophy
+RVH | Right ventricular hypertrophy | diagnostic | hypertrophy
+SEHYP | Septal hypertrophy | diagnostic | hypertrophy
+LAO/LAE | Left atrial enlargement | diagnostic | hypertrophy
+RAO/RAE | Right atrial enlargement | diagnostic | hypertrophy
+VCLVH | Voltage criteria for left ventricular hypertrophy | form | hypertrophy
+HVOLT | High QRS voltage | form | hypertrophy
+LVOLT | Low QRS voltage | form | other
+IMI | Inferior infarct | diagnostic | ischaemia
+ILMI | Inferolateral infarct | diagnostic | ischaemia
+IPLMI | Inferoposterolateral infarct | diagnostic | ischaemia
+IPMI | Inferoposterior infarct | diagnostic | ischaemia
+ASMI | Anteroseptal infarct | diagnostic | ischaemia
+AMI | Anterior infarct | diagnostic | ischaemia
+ALMI | Anterolateral infarct | diagnostic | ischaemia
+LMI | Lateral infarct | diagnostic | ischaemia
+PMI | Posterior infarct | diagnostic | ischaemia
+QWAVE | Q waves present | form | ischaemia
+INJAS | Subendocardial injury, anteroseptal leads | diagnostic | ischaemia
+INJAL | Subendocardial injury, anterolateral leads | diagnostic | ischaemia
+INJIN | Subendocardial injury, inferior leads | diagnostic | ischaemia
+INJLA | Subendocardial injury, lateral leads | diagnostic | ischaemia
+INJIL | Subendocardial injury, inferolateral leads | diagnostic | ischaemia
+ISC_ | Nonspecific ischaemic changes | diagnostic | ischaemia
+ISCAL | Ischaemic changes, anterolateral leads | diagnostic | ischaemia
+ISCAS | Ischaemic changes, anteroseptal leads | diagnostic | ischaemia
+ISCAN | Ischaemic changes, anterior leads | diagnostic | ischaemia
+ISCIN | Ischaemic changes, inferior leads | diagnostic | ischaemia
+ISCIL | Ischaemic changes, inferolateral leads | diagnostic | ischaemia
+ISCLA | Ischaemic changes, lateral leads | diagnostic | ischaemia
+ANEUR | ST-T changes compatible with ventricular aneurysm | diagnostic | ischaemia
+STE_ | Nonspecific ST elevation | form | ischaemia
+STD_ | Nonspecific ST depression | form | ischaemia
+NST_ | Nonspecific ST changes | diagnostic | repolarisation
+NDT | Nonspecific T wave abnormality | diagnostic | repolarisation
+NT_ | Nonspecific T wave changes | form | repolarisation
+TAB_ | T wave abnormality | form | repolarisation
+INVT | Inverted T waves | form | repolarisation
+LOWT | Low amplitude T waves | form | repolarisation
+LNGQT | Long QT interval | diagnostic | repolarisation
+DIG | Digitalis effect | diagnostic | repolarisation
+EL | Electrolyte disturbance or drug effect | diagnostic | repolarisation
+NORM | Normal ECG | diagnostic | normal
+""")
+
+SINUS = ("SR", "SBRAD", "STACH", "SARRH")
+ATRIAL_NON_SINUS = ("AFIB", "AFLT")
+# Rule thresholds (see the module docstring for the sources).
+BRADY_BPM, TACHY_BPM = 50.0, 100.0
+PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
+AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
+QTC_LONG_MS = {"M": 450.0, "F": 460.0}
+QTC_SHORT_MS = 390.0
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One line of the interpretation.
+
+    Attributes:
+        group: one of GROUPS (reading order).
+        text: plain words, e.g. "Atrial fibrillation" or "First degree AV block (PR 224 ms)".
+        source: "model" or "measurement".
+        code: the PTB-XL code for model statements (None for rules).
+        probability: the model's calibrated probability (None for rules).
+        confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5); None for rules.
+        rule: for measurement statements, the value and the threshold with its source.
+        note: why a statement is marked (contradicted by a measurement); None when it stands.
+    """
+    group: str
+    text: str
+    source: str
+    code: str | None = None
+    probability: float | None = None
+    confidence: str | None = None
+    rule: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """Statements in reading order; ``resolved`` says what was dropped and why; ``withheld`` the gate's reason."""
+    statements: tuple[Statement, ...]
+    resolved: tuple[str, ...] = ()
+    withheld: str | None = None
+    rate_bpm: float | None = None
+    model_name: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def first(self) -> Statement | None:
+        return self.statements[0] if self.statements else None
+
+    def lines(self) -> list[str]:
+        """Plain text lines: each statement with its source, then the resolutions."""
+        out = []
+        if self.withheld:
+            out.append(f"Interpretation withheld: {self.withheld}. The statements below are unreliable.")
+        for s in self.statements:
+            if s.source == "model":
+                tail = f" [model, {s.probability:.0%}, {s.confidence} confidence]"
+            else:
+                tail = f" [measurement: {s.rule}]"
+            out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
+        out += [f"({r})" for r in self.resolved]
+        return out
+
+    def text(self) -> str:
+        """One string for a CSV cell: statements separated by '; '."""
+        head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
+        return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
+
+
+def confidence_word(p: float) -> str:
+    return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+
+
+def _num(m: Mapping | None, key: str) -> float | None:
+    if not m:
+        return None
+    v = m.get(key)
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds: Sequence[float],
+              measurements: Mapping | None = None, sex: str | None = None, *, withheld: str | None = None,
+              model_name: str = "", irregular: bool | None = None) -> Interpretation:
+    """Build the interpretation of one record.
+
+    Args:
+        labels: the statements model's labels (PTB-XL codes; unknown codes are kept in "other").
+        probabilities: (K,) calibrated probabilities; thresholds: (K,) decision thresholds.
+        measurements: global measurements (keys as ``measure.MEASUREMENT_KEYS``: heart_rate_bpm,
+            pr_ms, qrs_ms, qtc_bazett_ms, qtc_fridericia_ms, qrs_axis_deg ...); None values are skipped.
+        sex: "M" or "F" for the QTc limit (None: the lower, male, limit and the text says so).
+        withheld: the quality gate's reason when the result must not be read as a finding.
+        irregular: the measured rhythm is irregular (said beside the rate).
+
+    Returns:
+        Interpretation with statements in reading order.
+    """
+    p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
+    th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
+    positive = {c for c in p if p[c] >= th[c]}
+    resolved: list[str] = []
+    hr = _num(measurements, "heart_rate_bpm")
+
+    def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
+        info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
+        return Statement(info.group, info.text + suffix, "model", code, p[code], confidence_word(p[code]), None, note)
+
+    # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus
+    rhythm_codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm"]
+    if positive & set(ATRIAL_NON_SINUS):
+        gone = [c for c in rhythm_codes if c in SINUS]
+        if gone:
+            resolved.append(f"{', '.join(STATEMENTS[c].text.lower() for c in gone)} not stated: "
+                            f"{' and '.join(STATEMENTS[c].text.lower() for c in ATRIAL_NON_SINUS if c in positive)} "
+                            "outranks sinus rhythm")
+        rhythm_codes = [c for c in rhythm_codes if c not in SINUS]
+    sinus = any(c in SINUS for c in rhythm_codes) or (not rhythm_codes and p.get("SR", 0.0) >= 0.5)
+    rate_text = ""
+    if hr is not None:
+        rate_text = f", {hr:.0f} bpm" + (", irregular" if irregular else "")
+    out: list[Statement] = []
+    # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
+    rhythm_codes = sorted(rhythm_codes, key=lambda c: -p[c])
+    if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr < BRADY_BPM
+                                     or hr > TACHY_BPM):
+        for c in ("SBRAD", "STACH"):
+            if c in rhythm_codes:
+                rhythm_codes.remove(c)
+                if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
+                    resolved.append(f"model's {STATEMENTS[c].text.lower()} ({p[c]:.0%}) not stated: measured rate "
+                                    f"{hr:.0f} bpm")
+        if hr < BRADY_BPM:
+            out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement",
+                                 rule=f"rate {hr:.0f} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
+        elif hr > TACHY_BPM:
+            out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement",
+                                 rule=f"rate {hr:.0f} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
+        if out and "SR" in rhythm_codes:
+            rhythm_codes.remove("SR")
+    for i, c in enumerate(rhythm_codes):
+        out.append(model_stmt(c, suffix=rate_text if i == 0 and not out else ""))
+    if not out and rhythm_codes == [] and hr is not None:
+        out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
+                             rule="no rhythm statement of the model is above its threshold"))
+
+    # conduction
+    pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
+    for c in sorted((c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"),
+                    key=lambda c: -p[c]):
+        note = None
+        if c in ("1AVB", "LPR") and pr is not None and pr <= PR_1AVB_MS:
+            note = f"not supported by the measured PR {pr:.0f} ms"
+        suffix = f" (QRS {qrs:.0f} ms)" if c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None else ""
+        out.append(model_stmt(c, note, suffix))
+    if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and not positive & set(ATRIAL_NON_SINUS):
+        out.append(Statement("conduction", f"First degree AV block (PR {pr:.0f} ms)", "measurement",
+                             rule=f"PR {pr:.0f} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
+    if qrs is not None and qrs >= QRS_WIDE_MS and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
+        out.append(Statement("conduction", f"Wide QRS ({qrs:.0f} ms)", "measurement",
+                             rule=f"QRS {qrs:.0f} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
+
+    # axis
+    axis = _num(measurements, "qrs_axis_deg")
+    if axis is not None:
+        a = ((axis + 180.0) % 360.0) - 180.0
+        if -180.0 <= a < -90.0:
+            out.append(Statement("axis", f"Extreme axis deviation ({a:.0f} deg)", "measurement",
+                                 rule=f"QRS axis {a:.0f} deg in -90..-180 deg (Surawicz et al. 2009)"))
+        elif a < AXIS_LEFT_DEG:
+            out.append(Statement("axis", f"Left axis deviation ({a:.0f} deg)", "measurement",
+                                 rule=f"QRS axis {a:.0f} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
+        elif a > AXIS_RIGHT_DEG:
+            out.append(Statement("axis", f"Right axis deviation ({a:.0f} deg)", "measurement",
+                                 rule=f"QRS axis {a:.0f} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
+
+    # hypertrophy, ischaemia/infarction, repolarisation, other (model)
+    qtc = _num(measurements, "qtc_bazett_ms")
+    formula = "Bazett"
+    if qtc is None:
+        qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
+    limit = QTC_LONG_MS.get((sex or "").upper()[:1], QTC_LONG_MS["M"])
+    for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
+        codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
+        for c in sorted(codes, key=lambda c: -p[c]):
+            note = None
+            if c == "LNGQT" and qtc is not None and qtc < limit:
+                note = f"not supported by the measured QTc {qtc:.0f} ms ({formula})"
+            out.append(model_stmt(c, note))
+        if group == "repolarisation" and qtc is not None:
+            who = {"M": "men", "F": "women"}.get((sex or "").upper()[:1], "men; sex unknown")
+            if qtc >= limit and "LNGQT" not in positive:
+                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"))
+            elif qtc <= QTC_SHORT_MS:
+                out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Rautaharju et al. 2009)"))
+
+    # normal ECG: only when nothing abnormal stands
+    abnormal = [s for s in out if s.note is None and not (s.source == "model" and s.code == "SR")
+                and not s.text.startswith("Rhythm not classified")]
+    if "NORM" in positive:
+        if abnormal:
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {abnormal[0].text.lower()} stands")
+        else:
+            out.append(model_stmt("NORM"))
+    order = {g: i for i, g in enumerate(GROUPS)}
+    out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
+    return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name)

@@ -1,0 +1,87 @@
+"""interpret: reading order, measurement rules at their cited thresholds, contradictions resolved."""
+
+from __future__ import annotations
+
+import pytest
+
+from mirage_model.interpret import STATEMENTS, interpret
+
+CODES = list(STATEMENTS)
+
+
+def run(pos: dict, meas=None, sex=None, **kw):
+    probs = [pos.get(c, 0.01) for c in CODES]
+    return interpret(CODES, probs, [0.3] * len(CODES), meas, sex, **kw)
+
+
+def test_all_71_ptbxl_statements_have_plain_words_and_a_group():
+    assert len(STATEMENTS) == 71
+    kinds = {"rhythm": 12, "form": 19, "diagnostic": 44}
+    # 4 statements are both diagnostic and form in PTB-XL (NDT, NST_, DIG, LNGQT): counted as diagnostic here
+    counted = {k: sum(1 for s in STATEMENTS.values() if s.kind == k) for k in kinds}
+    assert counted == {"rhythm": 12, "form": 15, "diagnostic": 44}
+    assert all(s.text and s.text[0].isupper() for s in STATEMENTS.values())
+
+
+def test_atrial_fibrillation_comes_first_and_normal_ecg_is_never_beside_it():
+    it = run({"AFIB": 0.9, "SR": 0.6, "NORM": 0.7}, {"heart_rate_bpm": 92.0}, irregular=True)
+    assert it.first.text == "Atrial fibrillation, 92 bpm, irregular"
+    texts = [s.text for s in it.statements]
+    assert not any("Normal ECG" in t or t.startswith("Sinus") for t in texts)
+    assert any("normal ECG" in r for r in it.resolved) and any("sinus rhythm" in r for r in it.resolved)
+
+
+def test_normal_ecg_when_nothing_abnormal():
+    it = run({"SR": 0.95, "NORM": 0.9}, {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 92.0,
+                                         "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}, "F")
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG"]
+
+
+@pytest.mark.parametrize("hr, word", [(48.0, "Sinus bradycardia"), (50.0, None), (100.0, None),
+                                      (101.0, "Sinus tachycardia")])
+def test_sinus_rate_words_follow_the_measured_rate(hr, word):
+    it = run({"SR": 0.9, "SBRAD": 0.5}, {"heart_rate_bpm": hr})
+    first = it.first
+    if word:
+        assert first.text.startswith(word) and first.source == "measurement" and "Mason" in first.rule
+    else:
+        assert first.text.startswith("Sinus rhythm")
+        assert all(not s.text.startswith("Sinus brady") for s in it.statements)
+
+
+@pytest.mark.parametrize("pr, stated", [(200.0, False), (201.0, True)])
+def test_first_degree_av_block_from_pr(pr, stated):
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 70.0, "pr_ms": pr})
+    assert any(s.text.startswith("First degree AV block") for s in it.statements) == stated
+
+
+def test_model_statement_contradicted_by_a_measurement_is_marked():
+    it = run({"SR": 0.9, "1AVB": 0.6}, {"heart_rate_bpm": 70.0, "pr_ms": 150.0})
+    av = next(s for s in it.statements if s.code == "1AVB")
+    assert av.note and "PR 150 ms" in av.note
+
+
+@pytest.mark.parametrize("sex, qtc, long", [("M", 449.0, False), ("M", 450.0, True), ("F", 455.0, False),
+                                            ("F", 460.0, True)])
+def test_prolonged_qtc_by_sex(sex, qtc, long):
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 70.0, "qtc_bazett_ms": qtc}, sex)
+    assert any(s.text.startswith("Prolonged QTc") for s in it.statements) == long
+
+
+@pytest.mark.parametrize("axis, word", [(-31.0, "Left axis"), (-30.0, None), (91.0, "Right axis"),
+                                        (-120.0, "Extreme axis")])
+def test_axis_deviation(axis, word):
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 70.0, "qrs_axis_deg": axis})
+    got = [s.text for s in it.statements if s.group == "axis"]
+    assert (got[0].startswith(word) if word else not got)
+
+
+def test_reading_order_and_withheld():
+    it = run({"SR": 0.9, "NDT": 0.5, "IMI": 0.8, "LVH": 0.6, "CLBBB": 0.7}, {"heart_rate_bpm": 70.0, "qrs_ms": 150.0},
+             withheld="limb lead reversal suspected (LA/RA)")
+    groups = [s.group for s in it.statements]
+    assert groups == sorted(groups, key=["rhythm", "conduction", "axis", "hypertrophy", "ischaemia",
+                                         "repolarisation", "other", "normal"].index)
+    assert "Left bundle branch block (QRS 150 ms)" in [s.text for s in it.statements]
+    assert it.text().startswith("WITHHELD (limb lead reversal")
+    assert it.lines()[0].startswith("Interpretation withheld")
