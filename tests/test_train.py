@@ -265,6 +265,12 @@ def test_init_from_loads_a_checkpoint_or_an_ensemble_member(tmp_path):
         assert torch.equal(v, w), k
     with pytest.raises(SystemExit, match="no member"):
         init_weights_from(fresh, f"{src}#0")
-    other = make_tiny_checkpoint(tmp_path / "b", labels=("A", "B"))
+    # another label set: the encoders are taken, the head stays fresh
+    two = build_model("mirage", {**ref.model_config, "num_classes": 2})
+    head = two.head.weight.detach().clone()
+    init_weights_from(two, str(src))
+    assert torch.equal(two.head.weight, head)
+    assert torch.equal(two.state_dict()["sig_encoder.lead_bias"], ref.model.state_dict()["sig_encoder.lead_bias"])
+    other = make_tiny_checkpoint(tmp_path / "b", preset="small")
     with pytest.raises(SystemExit, match="architecture differs"):
         init_weights_from(fresh, str(other))

@@ -433,7 +433,12 @@ def param_groups(model, weight_decay: float) -> list[dict]:
 
 
 def init_weights_from(model, spec: str) -> None:
-    """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture, strict)."""
+    """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture).
+
+    Every tensor must match by name and shape, except the classification head (``head.*``), which
+    is left freshly initialised when the number of labels differs: a model for another label set
+    (PTB-XL statements from the superclass model, say) starts from the same encoders.
+    """
     from mirage_model.checkpoint import CheckpointError, load_checkpoint
 
     path, _, member = spec.partition("#")
@@ -447,11 +452,14 @@ def init_weights_from(model, spec: str) -> None:
         if members is None or not member.isdigit() or int(member) >= len(members):
             raise SystemExit(f"error: --init-from {spec}: {path} has no member {member!r}")
         source = members[int(member)]
-    try:
-        model.load_state_dict(source.state_dict(), strict=True)
-    except RuntimeError as err:
-        raise SystemExit(f"error: --init-from {spec}: the architecture differs ({str(err).splitlines()[0]})") from None
-    logger.info("initialised from %s", spec)
+    theirs, ours = source.state_dict(), model.state_dict()
+    fresh = [k for k in ours if k.startswith("head.") and k in theirs and theirs[k].shape != ours[k].shape]
+    wrong = sorted((set(ours) ^ set(theirs)) | {k for k in ours if k in theirs and theirs[k].shape != ours[k].shape
+                                                 and k not in fresh})
+    if wrong:
+        raise SystemExit(f"error: --init-from {spec}: the architecture differs ({len(wrong)} tensors, e.g. {wrong[0]})")
+    model.load_state_dict({k: (ours[k] if k in fresh else theirs[k]) for k in ours}, strict=True)
+    logger.info("initialised from %s%s", spec, f" (new classification head: {', '.join(fresh)})" if fresh else "")
 
 
 class LossConfig:
