@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -32,18 +33,12 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             leads, leads with different sampling frequencies, unknown units.
     """
     edfio = require("edfio", path, fmt)
-    size = path.stat().st_size
+    _check_length(path, fmt)
     try:
-        edf = edfio.read_bdf(path) if fmt == "bdf" else edfio.read_edf(path)
-        header_bytes = edf.bytes_in_header_record
-        record_bytes = sum(s.samples_per_data_record for s in edf._signals) * (3 if fmt == "bdf" else 2)
-        expected = header_bytes + record_bytes * edf.num_data_records
-        if size < expected:
-            raise RecordError(path, f"read as {'BDF' if fmt == 'bdf' else 'EDF/EDF+'}: the file is "
-                                    f"cut short ({size} bytes; its header describes {expected})")
-        signals = [s for s in edf.signals]
-    except RecordError:
-        raise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # edfio warns about odd but readable headers
+            edf = edfio.read_bdf(path) if fmt == "bdf" else edfio.read_edf(path)
+            signals = list(edf.signals)
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
 
@@ -74,6 +69,24 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
     return build_record(path, fmt, channels, fs, at_limit=at_limit, info=_edf_info(edf, dropped))
+
+
+def _check_length(path: Path, fmt: str) -> None:
+    """The file must hold the data records its header declares (edfio silently truncates)."""
+    with open(path, "rb") as f:
+        head = f.read(256)
+        try:
+            header_bytes, n_records, ns = int(head[184:192]), int(head[236:244]), int(head[252:256])
+            f.seek(256 + ns * 216)
+            per_record = sum(int(f.read(8)) for _ in range(ns))
+        except ValueError:
+            raise fail(path, fmt, "the header is damaged or cut short (a number field is not a "
+                                  "number)") from None
+    expected = header_bytes + per_record * (3 if fmt == "bdf" else 2) * max(n_records, 0)
+    size = path.stat().st_size
+    if size < expected:
+        raise fail(path, fmt, f"the file is cut short ({size} bytes; its header describes "
+                              f"{n_records} data records, {expected} bytes)")
 
 
 def _edf_info(edf, dropped: list[str]) -> dict:
