@@ -23,6 +23,7 @@ SUBCOMMANDS = (
     "score",
     "report_cmd",
     "measure_cmd",
+    "convert",
     "export",
 )
 

@@ -98,7 +98,10 @@ def _edf_info(edf, dropped: list[str]) -> dict:
         info["patient_id"] = "" if p.code == "X" else p.code.replace("_", " ")
         info["patient_name"] = "" if p.name == "X" else p.name.replace("_", " ")
         info["sex"] = p.sex if p.sex in ("M", "F") else None
-        info["birth_date"] = p.birthdate
+        try:
+            info["birth_date"] = p.birthdate
+        except ValueError:  # "X": not given
+            pass
         for field in p.additional:
             m = _RX_AGE.match(field)
             if m:
@@ -171,9 +174,14 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
                             birthdate=birth, name=name[:max(1, room)], additional=additional)
     acquired = _datetime(record.meta.get("acquired"))
     rec_extra = ["MIRAGE"] + (["missing_samples_written_as_0"] if nan.any() else [])
+    # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
+    room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
+    site, device = sub(record.meta.get("site") or "X"), sub(record.meta.get("device") or "X")
+    if len(site) + len(device) > room:
+        device = device[:max(1, room // 2)]
+        site = site[:max(1, room - len(device))]
     recording = edfio.Recording(startdate=acquired.date() if acquired else None,
-                                hospital_administration_code=sub(record.meta.get("site") or "X"),
-                                equipment_code=sub(record.meta.get("device") or "X"),
+                                hospital_administration_code=site, equipment_code=device,
                                 additional=rec_extra)
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,

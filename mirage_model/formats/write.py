@@ -58,6 +58,9 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = safe_name(name or record.record_id)
+    if anonymise:  # file names often carry the patient's ID or name: blank those parts too
+        for token in _identity_tokens(record):
+            name = re.sub(re.escape(token), "X", name, flags=re.I)
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
     if fmt == "edf":
@@ -65,6 +68,12 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
 
         return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
     raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
+
+
+def _identity_tokens(record: EcgRecord) -> list[str]:
+    patient = record.meta.get("patient") or {}
+    tokens = [str(patient.get("id") or "")] + str(patient.get("name") or "").split()
+    return sorted({t for t in tokens if len(t) >= 3 and t.upper() not in ("X", "---")}, key=len, reverse=True)
 
 
 def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:
@@ -104,7 +113,8 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
             lines.append(f"{label}: {record.meta[key]}")
     source = record.meta.get("format_name") or record.meta.get("format")
     if source:
-        lines.append(f"Converted from: {source} ({record.path.name if record.path else record.record_id})")
+        origin = "" if anonymise else f" ({record.path.name if record.path else record.record_id})"
+        lines.append(f"Converted from: {source}{origin}")
     report = record.meta.get("device_report") or {}
     for statement in report.get("statements", ()):
         lines.append(f"Device statement ({report.get('source', 'device')}): {statement}")
