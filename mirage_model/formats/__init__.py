@@ -20,7 +20,7 @@ from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_rec
 from mirage_model.io import EcgRecord, RecordError
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "detect", "read", "find_ecg_files", "write_record", "format_of"]
+           "Format", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")
@@ -75,6 +75,17 @@ def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
     from mirage_model.formats.vendor import read_vendor
 
     return read_vendor(path, fmt)
+
+
+def guess_format(path: str | Path) -> str | None:
+    """The format id ``path`` looks like ("wfdb" for a header), without reading it; never raises."""
+    path = Path(path)
+    if path.suffix.lower() == ".hea":
+        return "wfdb"
+    try:
+        return sniff(read_head(path), path.suffix)
+    except OSError:
+        return None
 
 
 def format_of(record: EcgRecord) -> str:
