@@ -15,12 +15,12 @@ import os
 from pathlib import Path
 
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format,
-                                           read_head, sniff)
+                                           read_head, save_choice, sniff)
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
 from mirage_model.io import EcgRecord, RecordError
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")

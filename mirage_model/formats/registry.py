@@ -62,8 +62,22 @@ OPEN_FILTER = ";;".join([
     "All files (*)",
 ])
 
-# Save as: the research formats MIRAGE writes.
-SAVE_FILTER = "WFDB record (*.hea);;EDF+ (*.edf)"
+# Save as: the research formats MIRAGE writes; filter entry -> (format, anonymise).
+SAVE_CHOICES: dict[str, tuple[str, bool]] = {
+    "WFDB record (*.hea)": ("wfdb", False),
+    "EDF+ (*.edf)": ("edf", False),
+    "WFDB record, anonymised (*.hea)": ("wfdb", True),
+    "EDF+, anonymised (*.edf)": ("edf", True),
+}
+SAVE_FILTER = ";;".join(SAVE_CHOICES)
+
+
+def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
+    """(format, anonymise) for a Save-as dialog's chosen filter; the extension decides when the
+    filter is unknown (".edf" -> EDF+, anything else WFDB)."""
+    if selected_filter in SAVE_CHOICES:
+        return SAVE_CHOICES[selected_filter]
+    return ("edf" if str(path).lower().endswith(".edf") else "wfdb"), False
 
 _XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
 _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
