@@ -410,3 +410,12 @@ def test_missing_extra_names_what_to_install(monkeypatch):
 def test_wfdb_records_still_read_as_before():
     rec = load_record(LUDB.with_suffix(".hea"))
     assert rec.meta["format"] == "wfdb"
+
+
+def test_scp_and_aecg_exports_of_the_same_ecg_agree():
+    """The C# ECG Toolkit's Example.scp and the FDA's aECG subject1 are the same ELI250 recording
+    (same patient fields, 2002-11-22 09:10): two formats and two parsers give one signal."""
+    a = load_record(DATA / "Example.scp")
+    b = load_record(DATA / "aecg_subject1_0.xml")
+    assert a.meta["acquired"] == b.meta["acquired"]
+    np.testing.assert_allclose(a.signal, b.signal, atol=1e-6)
