@@ -419,3 +419,32 @@ def test_scp_and_aecg_exports_of_the_same_ecg_agree():
     b = load_record(DATA / "aecg_subject1_0.xml")
     assert a.meta["acquired"] == b.meta["acquired"]
     np.testing.assert_allclose(a.signal, b.signal, atol=1e-6)
+
+
+def test_ishne_written_from_the_published_layout_reads_back(tmp_path):
+    """A 12-lead ISHNE 1.0 file built here from the standard's header layout (Badilini et al.,
+    ANE 1998: magic, CRC-CCITT of the 512-byte header, int16 interleaved samples, resolution in
+    nV, lead codes 5-16 for I-V6) holding LUDB record 1 at 1 uV: it reads back within 0.5 uV."""
+    import binascii
+    import struct
+
+    ref = _ludb()
+    x = ref.p_signal  # (T, 12) mV, I II III aVR aVL aVF V1-V6
+    d = np.round(x * 1000).astype("<i2")
+    T, L = d.shape
+    hdr = struct.pack("<iiiih", 0, T, 522, 522, 1)
+    hdr += b"Test".ljust(40, b"\0") + b"Patient".ljust(40, b"\0") + b"ISH-001".ljust(20, b"\0")
+    hdr += struct.pack("<hh", 2, 1)  # sex 2 = female, race 1
+    hdr += struct.pack("<12h", 5, 6, 1960, 1, 2, 2020, 1, 2, 2020, 9, 30, 0)  # birth, record, file date; time
+    hdr += struct.pack("<h", L) + struct.pack("<12h", *range(5, 17)) + struct.pack("<12h", *[1] * 12)
+    hdr += struct.pack("<12h", *[1000] * 12)  # nV per count
+    hdr += struct.pack("<h", 0) + b"digital".ljust(40, b"\0") + struct.pack("<h", int(ref.fs))
+    hdr += b"\0" * (80 + 80 + 88)
+    assert len(hdr) == 512
+    path = tmp_path / "holter.ecg"
+    path.write_bytes(b"ISHNE1.0" + struct.pack("<H", binascii.crc_hqx(hdr, 0xFFFF)) + hdr + d.tobytes())
+    rec = load_record(path)
+    assert rec.meta["format"] == "ishne" and rec.fs == ref.fs
+    np.testing.assert_allclose(rec.signal, x.T, atol=0.0005 + 1e-6)
+    assert rec.meta["patient"] == {"id": "ISH-001", "name": "Test Patient", "birth_date": "1960-06-05"}
+    assert rec.sex == "F" and rec.meta["acquired"] == "2020-02-01 09:30:00"

@@ -97,7 +97,7 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return "edf"
     if head[:8] == b"\xffBIOSEMI":
         return "bdf"
-    if head[:8] in (b"ISHNE1.0", b"ANN  1.0"):
+    if head[:8] == b"ISHNE1.0":  # ("ANN  1.0" is an ISHNE annotation file, not an ECG)
         return "ishne"
     if len(head) >= 22 and head[16:22] == b"SCPECG":
         return "scp-ecg"
