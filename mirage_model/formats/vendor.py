@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -109,8 +110,6 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         check_dicom(path)
     module, cls = _PARSERS[fmt]
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
-    import warnings
-
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
