@@ -101,6 +101,8 @@ def test_muse_metadata_and_device_report_as_written_in_the_file():
     beats = rec.meta["device_median_beats"]
     assert beats["fs"] == 500 and set(beats["leads"]) >= {"I", "II", "V1", "V6"}
     assert len(beats["leads"]["II"]) == 600  # MUSE median beats: 1.2 s at 500 Hz
+    assert beats["derived_leads"] == ("III", "aVR", "aVL", "aVF")  # the cart stores 8 leads
+    np.testing.assert_allclose(beats["leads"]["III"], beats["leads"]["II"] - beats["leads"]["I"], atol=1e-6)
     # the device's statements are not mixed into the record's own diagnoses
     assert rec.dx == ()
 

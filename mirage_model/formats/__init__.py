@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format,
-                                           read_head, save_choice, sniff)
+                                           SCAN_BYTES, read_head, save_choice, sniff)
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
 from mirage_model.io import EcgRecord, RecordError
 
@@ -116,7 +116,7 @@ def find_ecg_files(folder: str | Path) -> list[Path]:
                 found.append(p)
             elif low.endswith(others):
                 try:
-                    fmt = sniff(read_head(p), p.suffix)
+                    fmt = sniff(read_head(p, SCAN_BYTES), p.suffix)
                 except OSError:
                     continue
                 if fmt not in (None, "xml"):

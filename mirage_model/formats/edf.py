@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -153,8 +154,9 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     T = x.shape[1]
     duration = 1.0 if float(record.fs).is_integer() and T % int(record.fs) == 0 else T / record.fs
 
-    def sub(text) -> str:
-        return re.sub(r"\s+", "_", str(text).strip())[:40] or "X"
+    def sub(text) -> str:  # EDF headers are ASCII; subfields hold no spaces
+        ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+        return re.sub(r"\s+", "_", ascii_text.strip())[:40] or "X"
 
     additional = []
     if record.age is not None:

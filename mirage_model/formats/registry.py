@@ -82,6 +82,7 @@ def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
 _XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
 _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
 HEAD_BYTES = 65536  # enough to pass an XML prolog with a long comment or DOCTYPE
+SCAN_BYTES = 8192   # what folder discovery reads per candidate file (vendor roots come early)
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
@@ -130,6 +131,7 @@ def xml_root(head: bytes) -> str:
     return "?"
 
 
-def read_head(path: Path) -> bytes:
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of ``path``."""
     with open(path, "rb") as f:
-        return f.read(HEAD_BYTES)
+        return f.read(size)

@@ -208,4 +208,13 @@ def _median_beats(path: Path, fmt: str, src) -> dict | None:
         except RecordError:
             return None
         fs = float(lead.sampling_rate)
-    return {"fs": fs, "leads": leads} if leads else None
+    if not leads:
+        return None
+    if {"I", "II"} <= set(leads):  # 8-lead carts (GE): the beat's limb leads as for the rhythm
+        i, ii = leads["I"], leads["II"]
+        derived = {"III": ii - i, "aVR": -(i + ii) / 2, "aVL": i - ii / 2, "aVF": ii - i / 2}
+        added = [lead for lead in derived if lead not in leads]
+        leads.update({lead: derived[lead].astype(np.float32) for lead in added})
+        if added:
+            return {"fs": fs, "leads": leads, "derived_leads": tuple(added)}
+    return {"fs": fs, "leads": leads}
