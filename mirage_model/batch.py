@@ -1,9 +1,9 @@
 """Batch scoring of folders, shared by ``mirage score`` and the app's "Batch score folder..." dialog.
 
 Every record under a folder (recursively; WFDB .hea + .dat, Challenge .hea + .mat and the
-clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG, EDF ...)
-gets one row, with the file's format and acquiring device: its probabilities, positive labels, the model's id and, when asked, its interval
-measurements and a PDF report. A bad record never stops a batch: it gets ``status = "error"``
+clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG,
+EDF ...) gets one row: its format and acquiring device, its probabilities, positive labels, the
+model's id and, when asked, its interval measurements and a PDF report. A bad record never stops a batch: it gets ``status = "error"``
 and a message naming the problem.
 
 Pipeline: records are loaded (and measured) either in this process or, with ``workers > 1``,
