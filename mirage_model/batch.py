@@ -3,8 +3,8 @@
 Every record under a folder (recursively; WFDB .hea + .dat, Challenge .hea + .mat and the
 clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG,
 EDF ...) gets one row: its format and acquiring device, its probabilities, positive labels, the
-model's id and, when asked, its interval measurements and a PDF report. A bad record never stops a batch: it gets ``status = "error"``
-and a message naming the problem.
+model's id and, when asked, its interval measurements and a PDF report. A bad record never stops
+a batch: it gets ``status = "error"`` and a message naming the problem.
 
 Pipeline: records are loaded (and measured) either in this process or, with ``workers > 1``,
 in a process pool that runs ahead of the model; the model scores them in chunks with
