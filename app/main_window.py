@@ -29,11 +29,12 @@ from app.lab_form import LabForm
 from app.measure_view import MeasurementsPanel
 from app.settings import Settings, SettingsDialog
 from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model import formats
 from mirage_model.paths import shipped_models
 
 log = logging.getLogger(__name__)
 
-RECORD_FILTER = "ECG records (*.hea *.dat *.mat);;All files (*)"
+RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
 LAB_DEBOUNCE_MS = 600
 ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
 
@@ -137,7 +138,7 @@ class FolderBrowser(QWidget):
                 self.table.setItem(r, 5, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
             if not self.paths:
-                self.folder_label.setText(f"{self.folder_label.text()}: no records (.hea) found")
+                self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
             return
         index, info = data
         self.progress.setValue(done)
@@ -166,12 +167,10 @@ class FolderBrowser(QWidget):
 
 
 def _folder_job(ctx, folder):
-    from mirage_model.io import find_records
-
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
-    paths = find_records(folder)
+    paths = formats.find_ecg_files(folder)
     ctx.progress(0, len(paths), ("paths", paths))
 
     class _Relay:  # header_job reports (index, info); tag it for the browser
@@ -397,6 +396,7 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
+        self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         file_menu.addSeparator()
         act("&Settings...", self.settings_dialog, "Ctrl+,", "settings")
@@ -769,6 +769,29 @@ class MainWindow(QMainWindow):
                 self.results.busy.setVisible(False)
 
     # ------------------------------------------------------------------ export
+    def save_as_dialog(self) -> None:
+        if self.record is None:
+            self.show_message("Open a record before saving it.")
+            return
+        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save record as", default, formats.SAVE_FILTER)
+        if path:
+            fmt, anonymise = formats.save_choice(chosen, path)
+            self.save_record_as(path, fmt, anonymise)
+
+    def save_record_as(self, path: str | Path, fmt: str, anonymise: bool = False) -> Path | None:
+        """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed)."""
+        from mirage_model.io import RecordError
+
+        path = Path(path)
+        try:
+            out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem)
+        except RecordError as err:
+            self.show_message(f"Cannot save: {err}")
+            return None
+        self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
+        return out
+
     def export_dialog(self) -> None:
         if self.record is None:
             self.show_message("Open a record before exporting a report.")

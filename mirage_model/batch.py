@@ -1,9 +1,10 @@
 """Batch scoring of folders, shared by ``mirage score`` and the app's "Batch score folder..." dialog.
 
-Every record under a folder (recursively; WFDB .hea + .dat and Challenge .hea + .mat) gets one
-row: its probabilities, positive labels, the model's id and, when asked, its interval
-measurements and a PDF report. A bad record never stops a batch: it gets ``status = "error"``
-and a message naming the problem.
+Every record under a folder (recursively; WFDB .hea + .dat, Challenge .hea + .mat and the
+clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG,
+EDF ...) gets one row: its format and acquiring device, its probabilities, positive labels, the
+model's id and, when asked, its interval measurements and a PDF report. A bad record never stops
+a batch: it gets ``status = "error"`` and a message naming the problem.
 
 Pipeline: records are loaded (and measured) either in this process or, with ``workers > 1``,
 in a process pool that runs ahead of the model; the model scores them in chunks with
@@ -75,7 +76,7 @@ class BatchSummary:
 
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``."""
-    cols = ["record_path", "record_id", "status", "error"]
+    cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "model"]
     if measure:
@@ -110,13 +111,14 @@ def find_inputs(folder) -> tuple[list[Path], list[Path]]:
     Raises:
         BatchError: the folder does not exist or is not a folder.
     """
-    from mirage_model.io import RecordError, find_records
+    from mirage_model.formats import find_ecg_files
+    from mirage_model.io import RecordError
 
     try:
-        headers = find_records(folder)
+        headers = find_ecg_files(folder)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
-    stems = {h.with_suffix("").as_posix().lower() for h in headers}
+    stems = {h.with_suffix("").as_posix().lower() for h in headers if h.suffix.lower() == ".hea"}
     orphans = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -274,10 +276,15 @@ class _Scorer:
         return values
 
     def base_row(self, item: _Loaded) -> dict:
+        from mirage_model.formats import guess_format
+
         row = {c: None for c in self.cols}
         path = Path(item.path)
         row["record_path"] = _rel(path, self.root)
         row["record_id"] = getattr(item.record, "record_id", None) or path.stem
+        meta = getattr(item.record, "meta", None) or {}
+        row["format"] = meta.get("format") or guess_format(path)
+        row["device"] = meta.get("device")
         row["model"] = self.model_id
         row["notes"] = item.note or None
         return row

@@ -98,7 +98,9 @@ class EcgRecord:
 # --------------------------------------------------------------------------------------------
 
 def load_record(path: str | Path) -> EcgRecord:
-    """Read one record. ``path`` may name the .hea, the .dat/.mat or the record stem.
+    """Read one record. ``path`` may name the .hea, the .dat/.mat or the record stem, or a clinical
+    ECG file (GE MUSE, Philips or HL7 aECG XML, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER), whose
+    format is recognised from its content and read by :mod:`mirage_model.formats`.
 
     Leads are matched case-insensitively ("AVR", "aVR", "avr", "Lead II", "DII"); channels that are
     not one of the 12 standard leads (Frank vx/vy/vz, MLII, ...) are dropped and listed in
@@ -128,6 +130,11 @@ def load_record(path: str | Path) -> EcgRecord:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
             unknown units, zero-length signal (message names the file and the problem).
     """
+    from mirage_model import formats  # clinical formats (MUSE, DICOM, EDF ...); it imports this module
+
+    fmt = formats.detect(Path(path).expanduser())
+    if fmt is not None:
+        return formats.read(Path(path).expanduser(), fmt)
     hea = _header_path(Path(path).expanduser())
     header = _parse_header(hea)
     return _build_record(hea, header)

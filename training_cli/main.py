@@ -24,6 +24,7 @@ SUBCOMMANDS = (
     "score",
     "report_cmd",
     "measure_cmd",
+    "convert",
     "export",
 )
 

@@ -1,0 +1,124 @@
+"""Clinical and vendor ECG formats in, research formats out.
+
+``io.load_record`` hands every file that is not WFDB to :func:`read`; the format is recognised
+from the file's content (:func:`detect`). Readers: ecgdatakit for GE MUSE XML, Philips Sierra
+XML, HL7 aECG, DICOM ECG, SCP-ECG, ISHNE and MFER; edfio for EDF/EDF+/BDF. They come with the
+optional ``formats`` extra (``pip install 'mirage-review[formats]'``); without it, a file of one of
+these formats is still recognised and the error names the extra to install.
+
+Writers: :func:`write_record` (WFDB or EDF+, optionally anonymised).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format,
+                                           SCAN_BYTES, read_head, save_choice, sniff)
+from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
+from mirage_model.io import EcgRecord, RecordError
+
+__all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
+
+# Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
+_WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")
+
+
+def detect(path: str | Path) -> str | None:
+    """The format id of ``path`` from its content; None when it is (or may be) WFDB.
+
+    "xml" is an XML document that is not an ECG. A file that is none of the known formats and
+    has no WFDB header beside it raises, so that its error is not about a missing .hea.
+
+    Raises:
+        RecordError: an existing file of no known format (and no .hea next to it).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".hea" or not path.is_file():
+        return None
+    try:
+        head = read_head(path)
+    except OSError as err:
+        raise RecordError(path, f"cannot read the file ({err.strerror or err})") from None
+    fmt = sniff(head, path.suffix)
+    if fmt is not None:
+        return fmt
+    if path.suffix.lower() in _WFDB_SUFFIXES or path.with_suffix(".hea").is_file() \
+            or path.with_name(path.name + ".hea").is_file():
+        return None
+    if not head:
+        raise RecordError(path, "the file is empty")
+    known = ", ".join(f.name for f in FORMATS.values())
+    raise RecordError(path, f"not an ECG file MIRAGE recognises (its content matches none of: {known})")
+
+
+def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
+    """Read a non-WFDB ECG file into an EcgRecord (see ``io.load_record`` for the contract).
+
+    Args:
+        path: the file.
+        fmt: a ``FORMATS`` id; detected from the content when None.
+
+    Raises:
+        RecordError: names the file, the format it was taken for and what is wrong.
+    """
+    path = Path(path)
+    fmt = fmt or detect(path)
+    if fmt is None:
+        raise RecordError(path, "not a clinical ECG format (a WFDB record?)")
+    if fmt in ("edf", "bdf"):
+        from mirage_model.formats.edf import read_edf
+
+        return read_edf(path, fmt)
+    from mirage_model.formats.vendor import read_vendor
+
+    return read_vendor(path, fmt)
+
+
+def guess_format(path: str | Path) -> str | None:
+    """The format id ``path`` looks like ("wfdb" for a header), without reading it; never raises."""
+    path = Path(path)
+    if path.suffix.lower() == ".hea":
+        return "wfdb"
+    try:
+        return sniff(read_head(path), path.suffix)
+    except OSError:
+        return None
+
+
+def format_of(record: EcgRecord) -> str:
+    """The format id a record was read from ("wfdb" when unknown)."""
+    return str(record.meta.get("format") or "wfdb")
+
+
+def find_ecg_files(folder: str | Path) -> list[Path]:
+    """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
+    other formats (by extension, confirmed by content). Hidden files and folders are skipped.
+
+    Raises:
+        RecordError: ``folder`` does not exist or is not a folder.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise RecordError(root, "not a folder" if root.exists() else "folder not found")
+    others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for f in filenames:
+            if f.startswith("."):
+                continue
+            low = f.lower()
+            p = Path(dirpath) / f
+            if low.endswith(".hea"):
+                found.append(p)
+            elif low.endswith(others):
+                try:
+                    fmt = sniff(read_head(p, SCAN_BYTES), p.suffix)
+                except OSError:
+                    continue
+                if fmt not in (None, "xml"):
+                    found.append(p)
+    return sorted(found)

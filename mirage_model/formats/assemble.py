@@ -1,0 +1,199 @@
+"""Channels read from any file -> one ``EcgRecord``: vendor lead names, standard order, mV, derived
+limb leads (Einthoven/Goldberger), quality flags, calibration pulse, patient fields.
+
+Every reader in this package hands its channels to :func:`build_record`, so a MUSE file, an EDF
+and a WFDB record obey the same contract as ``io.load_record`` and use its lead derivation and
+quality checks (not copies of them).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.io import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, _derivable,
+                             _derive, _quality, canonical_lead)
+from mirage_model.formats.registry import FORMATS
+
+# Trailing stretch where every stored lead carries the same values and a step of at least this
+# size: a calibration pulse (Philips appends a 1 mV pulse after the 10 s strip), not ECG.
+CAL_PULSE_MIN_MV = 0.5
+CAL_TAIL_MIN_S = 0.1
+# Leads count as carrying the same value within this (2 LSB at 5 uV; converters round per lead).
+CAL_SAME_MV = 0.012
+
+_VENDOR_PREFIX = re.compile(r"^(mdc_ecg_lead_|ekg|ecg|lead|ch|channel)[\s_.:-]*", re.I)
+_VENDOR_SUFFIX = re.compile(r"[\s_.:-]*(\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
+
+
+def vendor_lead(name: str) -> tuple[str, int] | None:
+    """(standard lead, sign) for a vendor's lead name, or None for a non-12-lead channel.
+
+    Accepts what ``io.canonical_lead`` does plus "EKG II", "MDC_ECG_LEAD_AVR",
+    "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
+    """
+    mapped = canonical_lead(name)
+    if mapped is not None:
+        return mapped
+    s = name.strip()
+    for _ in range(2):
+        s = _VENDOR_SUFFIX.sub("", _VENDOR_PREFIX.sub("", s)).strip()
+    return canonical_lead(s) if s else None
+
+
+def fail(path, fmt: str, reason: str) -> RecordError:
+    """A RecordError that names the format the file was taken for."""
+    name = FORMATS[fmt].name if fmt in FORMATS else fmt
+    return RecordError(path, f"read as {name}: {reason}")
+
+
+def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], fs: float, *,
+                 at_limit: dict[str, bool] | None = None, info: dict | None = None) -> EcgRecord:
+    """Assemble an EcgRecord from named channels in mV.
+
+    Args:
+        path: the file read (named in errors).
+        fmt: a ``FORMATS`` id.
+        channels: (name as in the file, samples (T,) in mV) per channel, any order.
+        fs: sampling frequency in Hz (all channels).
+        at_limit: lead name as in the file -> True when its samples reach the digital range.
+        info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
+
+    Returns:
+        The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order.
+
+    Raises:
+        RecordError: too few leads, no samples, a bad sampling frequency.
+    """
+    if not (np.isfinite(fs) and fs > 0):
+        raise fail(path, fmt, f"sampling frequency {fs!r} is not a positive number")
+    chosen: dict[str, tuple[int, int]] = {}
+    dropped, duplicates = [], []
+    for i, (name, _) in enumerate(channels):
+        mapped = vendor_lead(name) if name else None
+        if mapped is None:
+            dropped.append(name or f"channel {i + 1}")
+        elif mapped[0] in chosen:
+            duplicates.append(name)
+        else:
+            chosen[mapped[0]] = (i, mapped[1])
+    missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in _derivable(set(chosen))]
+    if missing:
+        names = ", ".join(n or "?" for n, _ in channels) or "none"
+        raise fail(path, fmt, f"not enough ECG leads: has {len(chosen)} of the 12 standard leads "
+                              f"({names}); missing {', '.join(missing)}")
+    lengths = {len(channels[i][1]) for i, _ in chosen.values()}
+    T = min(lengths)
+    if T == 0:
+        raise fail(path, fmt, "the leads hold no samples")
+
+    signal = np.zeros((12, T), dtype=np.float32)
+    flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
+    limit = np.zeros(12, dtype=bool)
+    for k, lead in enumerate(STANDARD_LEADS):
+        if lead in chosen:
+            i, sign = chosen[lead]
+            values = np.asarray(channels[i][1], dtype=np.float64)[:T] * sign
+            signal[k] = values
+            if np.isnan(values).any():
+                flags["missing"][k] = True
+            limit[k] = bool((at_limit or {}).get(channels[i][0], False))
+    stored = [STANDARD_LEADS.index(lead) for lead in chosen]
+    cal_s = _trim_calibration(signal, stored, fs)
+    if cal_s:
+        signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
+    derived = _derive(signal, chosen)
+    for k in derived:
+        flags["derived"][k] = True
+        limit[k] = bool(limit[:3].any())
+        flags["missing"][k] = bool(np.isnan(signal[k]).any())
+    _quality(signal, fs, flags, limit)
+
+    meta = {"format": fmt, "format_name": FORMATS[fmt].name,
+            "file_leads": tuple(n for n, _ in channels)}
+    if dropped:
+        meta["dropped_leads"] = tuple(dropped)
+    if duplicates:
+        meta["duplicate_leads"] = tuple(duplicates)
+    if derived:
+        meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
+    if any(sign < 0 for _, sign in chosen.values()):
+        meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
+    if len(lengths) > 1:
+        meta["length_note"] = f"leads differ in length ({min(lengths)}-{max(lengths)} samples); cut to {T}"
+    if cal_s:
+        meta["calibration_removed_s"] = round(cal_s, 3)
+    rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
+    apply_info(rec, info or {})
+    return rec
+
+
+def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float:
+    """Seconds of trailing calibration pulse in ``signal`` (12, T) (0 when there is none)."""
+    x = signal[stored]
+    if x.shape[0] < 2:
+        return 0.0
+    same = np.all(np.abs(x - x[0]) <= CAL_SAME_MV, axis=0)  # (T,)
+    if not same[-1]:
+        return 0.0
+    start = len(same) - int(np.argmin(same[::-1])) if not same.all() else 0
+    tail = x[0, start:]
+    if len(tail) < CAL_TAIL_MIN_S * fs or np.ptp(tail) < CAL_PULSE_MIN_MV or start == 0:
+        return 0.0
+    return len(tail) / fs
+
+
+def _iso(value) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if value else None
+
+
+def apply_info(rec: EcgRecord, info: dict) -> None:
+    """Patient and recording fields into ``rec`` (age, sex) and ``rec.meta``.
+
+    ``info`` keys (all optional): patient_id, patient_name, birth_date (date), age (years), sex
+    ("M"/"F"), acquired (datetime), device, site, device_report (dict), device_median_beats
+    (dict), anonymised (bool), and "meta" (a dict merged into ``rec.meta``).
+    """
+    patient = {}
+    if info.get("patient_id"):
+        patient["id"] = str(info["patient_id"]).strip()
+    if info.get("patient_name"):
+        patient["name"] = str(info["patient_name"]).strip()
+    birth = info.get("birth_date")
+    if isinstance(birth, datetime):
+        birth = birth.date()
+    if birth:
+        patient["birth_date"] = _iso(birth)
+    if patient:
+        rec.meta["patient"] = patient
+    age = info.get("age")
+    acquired = info.get("acquired")
+    if age is None and isinstance(info.get("birth_date"), (date, datetime)) and isinstance(acquired, datetime):
+        b = info["birth_date"]
+        age = acquired.year - b.year - ((acquired.month, acquired.day) < (b.month, b.day))
+    if age is not None:
+        try:
+            age = float(age)
+        except (TypeError, ValueError):
+            age = None
+    if age is not None and 0 <= age <= 130:
+        rec.age = age
+    sex = str(info.get("sex") or "").strip().upper()[:1]
+    if sex in ("M", "F"):
+        rec.sex = sex
+    if acquired:
+        rec.meta["acquired"] = _iso(acquired)
+    for key in ("device", "site"):
+        if info.get(key):
+            rec.meta[key] = str(info[key]).strip()
+    for key in ("device_report", "device_median_beats", "anonymised"):
+        if info.get(key):
+            rec.meta[key] = info[key]
+    rec.meta.update(info.get("meta") or {})

@@ -1,0 +1,137 @@
+"""The ECG file formats MIRAGE reads, how to recognise each from its content, and file filters.
+
+Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
+7.1), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
+"SCPECG" reserved field in section 0 (EN 1064 5.3), ISHNE's "ISHNE1.0" magic, MFER's preamble
+tag, and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
+``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Format:
+    """One readable file format.
+
+    Attributes:
+        id: short key written to ``EcgRecord.meta["format"]`` and to the batch CSV ("ge-muse-xml").
+        name: what users call it ("GE MUSE XML").
+        extensions: usual file extensions, lower case with the dot.
+        extra: the optional dependency group (``pip install 'mirage-review[formats]'``) the
+            reader needs, or None when the core install reads it.
+    """
+
+    id: str
+    name: str
+    extensions: tuple[str, ...]
+    extra: str | None = None
+
+
+FORMATS: dict[str, Format] = {f.id: f for f in (
+    Format("wfdb", "WFDB", (".hea",)),
+    Format("challenge-mat", "PhysioNet Challenge .mat", (".hea",)),
+    Format("ge-muse-xml", "GE MUSE XML", (".xml",), "formats"),
+    Format("philips-xml", "Philips PageWriter/TraceMaster XML", (".xml",), "formats"),
+    Format("hl7-aecg", "HL7 aECG", (".xml",), "formats"),
+    Format("dicom-ecg", "DICOM ECG waveform", (".dcm", ".dicom"), "formats"),
+    Format("scp-ecg", "SCP-ECG", (".scp",), "formats"),
+    Format("edf", "EDF/EDF+", (".edf",), "formats"),
+    Format("bdf", "BDF", (".bdf",), "formats"),
+    Format("ishne", "ISHNE Holter", (".ecg", ".ishne"), "formats"),
+    Format("mfer", "MFER", (".mwf", ".mfer"), "formats"),
+)}
+
+# Extensions that may hold a record (the folder browser and batch scoring look at these).
+ECG_EXTENSIONS: tuple[str, ...] = tuple(sorted({e for f in FORMATS.values() for e in f.extensions}))
+
+# Qt file-dialog filter for Open: all readable formats first, then one entry per family.
+OPEN_FILTER = ";;".join([
+    "ECG records (" + " ".join(f"*{e}" for e in (".hea", ".dat", ".mat") + tuple(
+        e for e in ECG_EXTENSIONS if e != ".hea")) + ")",
+    "WFDB / PhysioNet (*.hea *.dat *.mat)",
+    "Vendor XML: GE MUSE, Philips, HL7 aECG (*.xml)",
+    "DICOM ECG (*.dcm *.dicom)",
+    "SCP-ECG (*.scp)",
+    "EDF / EDF+ / BDF (*.edf *.bdf)",
+    "ISHNE / MFER (*.ecg *.ishne *.mwf *.mfer)",
+    "All files (*)",
+])
+
+# Save as: the research formats MIRAGE writes; filter entry -> (format, anonymise).
+SAVE_CHOICES: dict[str, tuple[str, bool]] = {
+    "WFDB record (*.hea)": ("wfdb", False),
+    "EDF+ (*.edf)": ("edf", False),
+    "WFDB record, anonymised (*.hea)": ("wfdb", True),
+    "EDF+, anonymised (*.edf)": ("edf", True),
+}
+SAVE_FILTER = ";;".join(SAVE_CHOICES)
+
+
+def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
+    """(format, anonymise) for a Save-as dialog's chosen filter; the extension decides when the
+    filter is unknown (".edf" -> EDF+, anything else WFDB)."""
+    if selected_filter in SAVE_CHOICES:
+        return SAVE_CHOICES[selected_filter]
+    return ("edf" if str(path).lower().endswith(".edf") else "wfdb"), False
+
+_XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
+_RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
+HEAD_BYTES = 65536  # enough to pass an XML prolog with a long comment or DOCTYPE
+SCAN_BYTES = 8192   # what folder discovery reads per candidate file (vendor roots come early)
+
+
+def sniff(head: bytes, suffix: str = "") -> str | None:
+    """The format id that ``head`` (the first bytes of a file) shows, or None.
+
+    "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
+    "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading).
+    """
+    suffix = suffix.lower()
+    if len(head) >= 132 and head[128:132] == b"DICM":
+        return "dicom-ecg"
+    if head[:8] == b"0       " and len(head) >= 256:
+        return "edf"
+    if head[:8] == b"\xffBIOSEMI":
+        return "bdf"
+    if head[:8] == b"ISHNE1.0":  # ("ANN  1.0" is an ISHNE annotation file, not an ECG)
+        return "ishne"
+    if len(head) >= 22 and head[16:22] == b"SCPECG":
+        return "scp-ecg"
+    if len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR ":
+        return "mfer"
+    text = head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
+    if text[:1] == b"<":
+        decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                   else head.decode("latin-1"))
+        decoded = re.sub(r"<!--.*?-->", "", decoded, flags=re.S)
+        for m in _RX_TAG.finditer(decoded):
+            if m.group(1):
+                continue  # <?xml ...?>, <!DOCTYPE ...>, <!ENTITY ...>
+            local = m.group(2).rsplit(":", 1)[-1].lower()
+            return _XML_ROOTS.get(local, "xml")
+        return "xml"
+    if suffix == ".scp":
+        return "scp-ecg"
+    if suffix in (".mwf", ".mfer"):
+        return "mfer"
+    return None
+
+
+def xml_root(head: bytes) -> str:
+    """The root element's name in ``head`` (for messages), or "?"."""
+    decoded = re.sub(r"<!--.*?-->", "", head.decode("latin-1"), flags=re.S)
+    for m in _RX_TAG.finditer(decoded):
+        if not m.group(1):
+            return m.group(2)
+    return "?"
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of ``path``."""
+    with open(path, "rb") as f:
+        return f.read(size)

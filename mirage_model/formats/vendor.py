@@ -1,0 +1,220 @@
+"""Clinical ECG formats through ecgdatakit: GE MUSE XML, Philips Sierra XML (XLI and plain), HL7
+aECG, DICOM 12-lead / General ECG waveform (PS3.3 A.34), SCP-ECG (EN 1064), ISHNE and MFER.
+
+ecgdatakit (Apache-2.0, UMMISCO/IRD) parses each format into its ``ECGRecord``; this module picks
+the parser for the format that :mod:`registry` recognised (so the error names that format),
+guards XML against entity expansion and external entities with defusedxml before any parser
+sees it, checks that a DICOM file is a waveform, and turns the result into an ``EcgRecord``
+with the device's statements, measurements and median beats kept apart as the device's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.formats.assemble import build_record, fail
+from mirage_model.formats.registry import FORMATS, read_head, xml_root
+from mirage_model.io import EcgRecord, RecordError
+
+log = logging.getLogger(__name__)
+
+# format id -> (ecgdatakit module, parser class)
+_PARSERS = {
+    "ge-muse-xml": ("ge_muse_xml", "GEMuseXMLParser"),
+    "philips-xml": ("sierra_xml", "SierraXMLParser"),
+    "hl7-aecg": ("hl7_aecg", "HL7aECGParser"),
+    "dicom-ecg": ("dicom_waveform", "DICOMWaveformParser"),
+    "scp-ecg": ("scp_ecg", "SCPECGParser"),
+    "ishne": ("ishne_holter", "ISHNEHolterParser"),
+    "mfer": ("mfer", "MFERParser"),
+}
+_XML = ("ge-muse-xml", "philips-xml", "hl7-aecg")
+# DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
+_DICOM_ECG_SOP = {
+    "1.2.840.10008.5.1.4.1.1.9.1.1": "12-lead ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.2": "General ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.3": "Ambulatory ECG",
+}
+_DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
+
+
+class MissingExtraError(RecordError):
+    """The file's format needs an optional dependency group that is not installed."""
+
+
+def require(module: str, path: Path, fmt: str):
+    """Import ``module`` or raise MissingExtraError naming the extra to install."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        extra = FORMATS[fmt].extra or "formats"
+        raise MissingExtraError(
+            path, f"this is a {FORMATS[fmt].name} file; reading it needs the optional "
+                  f"'{extra}' extra: pip install 'mirage-review[{extra}]'") from None
+
+
+def check_xml(path: Path, fmt: str) -> None:
+    """Parse ``path`` with defusedxml: entity declarations and external references are refused.
+
+    Raises:
+        RecordError: the XML declares entities, refers to external ones, or is not well formed.
+    """
+    defused = require("defusedxml.ElementTree", path, fmt)
+    from defusedxml import DefusedXmlException
+
+    try:
+        defused.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as err:
+        raise fail(path, fmt, f"the XML declares entities or external references, which are "
+                              f"refused for safety ({type(err).__name__})") from None
+    except Exception as err:  # xml.etree.ElementTree.ParseError, UnicodeDecodeError, OSError
+        raise fail(path, fmt, f"the XML is not well formed ({err}); the file may be cut short") from None
+
+
+def check_dicom(path: Path) -> None:
+    """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
+    pydicom = require("pydicom", path, "dicom-ecg")
+    try:
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)])
+    except Exception as err:
+        raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
+    sop = str(getattr(ds, "SOPClassUID", "") or "")
+    if sop not in _DICOM_ECG_SOP:
+        try:
+            name = pydicom.uid.UID(sop).name if sop else "none"
+        except Exception:
+            name = sop
+        raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
+
+
+def read_vendor(path: Path, fmt: str) -> EcgRecord:
+    """Read one clinical ECG file whose format ``fmt`` was recognised from its content.
+
+    Raises:
+        RecordError: what is wrong, naming the file and the format (MissingExtraError when the
+            'formats' extra is not installed).
+    """
+    if fmt == "xml":
+        raise RecordError(path, f"an XML file, but not an ECG MIRAGE reads (root element "
+                                f"<{xml_root(read_head(path))}>; expected GE MUSE <RestingECG>, "
+                                "Philips <restingecgdata> or HL7 aECG <AnnotatedECG>)")
+    require("ecgdatakit", path, fmt)
+    if fmt in _XML:
+        check_xml(path, fmt)
+    if fmt == "dicom-ecg":
+        check_dicom(path)
+    module, cls = _PARSERS[fmt]
+    parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            src = parser.parse(path)
+    except RecordError:
+        raise
+    except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
+        raise fail(path, fmt, _reason(err)) from None
+    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return _to_record(path, fmt, src, notes)
+
+
+def _reason(err: Exception) -> str:
+    text = str(err).strip() or type(err).__name__
+    name = type(err).__name__
+    if name in ("Error", "binascii.Error") or "base64" in text.lower() or "padding" in text.lower():
+        return f"a waveform's base64 data is corrupt ({text})"
+    if isinstance(err, (EOFError, IndexError)) or name in ("error", "struct.error") or "unpack" in text:
+        return f"the file ends early or its data is damaged ({name}: {text})"
+    return f"{text} ({name})" if name not in text else text
+
+
+def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
+    try:
+        phys = lead.to_physical() if lead.is_raw else lead
+        if phys.units.lower() not in ("mv", ""):
+            phys = phys.convert_units("mV")
+    except Exception as err:
+        raise fail(path, fmt, f"lead {lead.label}: amplitudes cannot be put in mV ({err})") from None
+    return np.asarray(phys.samples, dtype=np.float64)
+
+
+def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
+    if not src.leads:
+        raise fail(path, fmt, "the file holds no waveform leads")
+    rates = {int(lead.sampling_rate) for lead in src.leads}
+    if len(rates) > 1:
+        raise fail(path, fmt, f"leads have different sampling frequencies ({sorted(rates)} Hz)")
+    fs = float(rates.pop())
+    channels = [(lead.label, _physical_mv(lead, path, fmt)) for lead in src.leads]
+
+    p, r = src.patient, src.recording
+    dev = r.device
+    device = " ".join(x for x in (dev.manufacturer, dev.model) if x).strip()
+    name = " ".join(x for x in (p.first_name, p.last_name) if x).strip()
+    info = {
+        "patient_id": p.patient_id, "patient_name": name, "birth_date": p.birth_date,
+        "age": p.age, "sex": p.sex, "acquired": r.date, "device": device,
+        "site": dev.institution or r.location,
+        "device_report": _device_report(fmt, src, device),
+        "device_median_beats": _median_beats(path, fmt, src),
+        "meta": {"reader": "ecgdatakit"},
+    }
+    if notes:
+        info["meta"]["reader_warnings"] = notes
+    return build_record(path, fmt, channels, fs, info=info)
+
+
+def _device_report(fmt: str, src, device: str) -> dict | None:
+    """The device's own interpretation and global measurements, labelled as the device's."""
+    statements = [" ".join(s for s in pair if s).strip() for pair in src.interpretation.statements]
+    statements = [s for s in statements if s]
+    m = src.measurements
+    fields = (("heart_rate", "Heart rate", "bpm"), ("rr_interval", "RR interval", "ms"),
+              ("pr_interval", "PR interval", "ms"), ("qrs_duration", "QRS duration", "ms"),
+              ("qt_interval", "QT interval", "ms"), ("qtc_bazett", "QTc (Bazett)", "ms"),
+              ("qtc_fridericia", "QTc (Fridericia)", "ms"), ("p_axis", "P axis", "deg"),
+              ("qrs_axis", "QRS axis", "deg"), ("t_axis", "T axis", "deg"))
+    measurements = {f"{label} ({unit})": getattr(m, key) for key, label, unit in fields
+                    if getattr(m, key, None) is not None}
+    if not statements and not measurements:
+        return None
+    analysis = _DEVICE_ANALYSIS.get(fmt, "")
+    source = " ".join(x for x in (device or FORMATS[fmt].name, f"({analysis})" if analysis else "") if x)
+    who = src.interpretation.source or "machine"
+    return {"source": source, "statements": tuple(statements), "measurements": measurements,
+            "statement_origin": who,
+            "note": "the acquiring device's own analysis, as stored in the file; not MIRAGE's"}
+
+
+def _median_beats(path: Path, fmt: str, src) -> dict | None:
+    """The device's median (representative) beats: {"fs": Hz, "leads": {lead: (T,) mV}}."""
+    from mirage_model.formats.assemble import vendor_lead
+
+    beats = src.median_beats or []
+    if not beats:
+        return None
+    leads = {}
+    fs = None
+    for lead in beats:
+        mapped = vendor_lead(lead.label)
+        if mapped is None or mapped[0] in leads:
+            continue
+        try:
+            leads[mapped[0]] = (_physical_mv(lead, path, fmt) * mapped[1]).astype(np.float32)
+        except RecordError:
+            return None
+        fs = float(lead.sampling_rate)
+    if not leads:
+        return None
+    if {"I", "II"} <= set(leads):  # 8-lead carts (GE): the beat's limb leads as for the rhythm
+        i, ii = leads["I"], leads["II"]
+        derived = {"III": ii - i, "aVR": -(i + ii) / 2, "aVL": i - ii / 2, "aVF": ii - i / 2}
+        added = [lead for lead in derived if lead not in leads]
+        leads.update({lead: derived[lead].astype(np.float32) for lead in added})
+        if added:
+            return {"fs": fs, "leads": leads, "derived_leads": tuple(added)}
+    return {"fs": fs, "leads": leads}

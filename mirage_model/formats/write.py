@@ -1,0 +1,137 @@
+"""Records out: WFDB (header(5) + format 16 signal file) and EDF+ (see :mod:`edf`), optionally
+anonymised, so that clinical exports become research data.
+
+Anonymising drops the patient's name, ID and birth date, keeps age and sex, and says so in the
+written header. The device's statements and measurements are kept as labelled comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.io import STANDARD_LEADS, EcgRecord, RecordError
+
+WRITE_FORMATS = ("wfdb", "edf")
+ANONYMISED_NOTE = "anonymised: patient name, ID and birth date removed; age and sex kept"
+# WFDB format 16 holds -32767..32767 (-32768 marks a missing sample); 1 uV per unit keeps
+# +-32.7 mV, more than any surface ECG; larger signals get a smaller gain.
+WFDB_GAIN = 1000.0
+
+
+def header_fields(record: EcgRecord, anonymise: bool) -> dict:
+    """Patient and recording fields to write; identity fields are left out when ``anonymise``."""
+    patient = dict(record.meta.get("patient") or {})
+    out = {}
+    if not anonymise:
+        for key, name in (("id", "patient_id"), ("name", "patient_name"), ("birth_date", "birth_date")):
+            if patient.get(key):
+                out[name] = patient[key]
+    return out
+
+
+def safe_name(text: str) -> str:
+    """A WFDB record name ([-A-Za-z0-9_]) from any file stem."""
+    return re.sub(r"[^-\w]+", "_", text, flags=re.ASCII).strip("_") or "record"
+
+
+def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise: bool = False,
+                 name: str | None = None) -> Path:
+    """Write ``record`` to ``out_dir`` as ``fmt`` ("wfdb" or "edf").
+
+    Args:
+        record: any record MIRAGE reads.
+        out_dir: folder (created if needed).
+        fmt: "wfdb" (``NAME.hea`` + ``NAME.dat``) or "edf" (``NAME.edf``, EDF+).
+        anonymise: drop name, ID and birth date (age and sex stay) and say so in the header.
+        name: record name; default: the record's id made safe for WFDB.
+
+    Returns:
+        The written ``.hea`` or ``.edf`` path.
+
+    Raises:
+        RecordError: unknown format or the file cannot be written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = safe_name(name or record.record_id)
+    if anonymise:  # file names often carry the patient's ID or name: blank those parts too
+        for token in _identity_tokens(record):
+            name = re.sub(re.escape(token), "X", name, flags=re.I)
+    if fmt == "wfdb":
+        return write_wfdb(record, out_dir, name, anonymise=anonymise)
+    if fmt == "edf":
+        from mirage_model.formats.edf import write_edf
+
+        return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
+    raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
+
+
+def _identity_tokens(record: EcgRecord) -> list[str]:
+    patient = record.meta.get("patient") or {}
+    tokens = [str(patient.get("id") or "")] + str(patient.get("name") or "").split()
+    return sorted({t for t in tokens if len(t) >= 3 and t.upper() not in ("X", "---")}, key=len, reverse=True)
+
+
+def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:
+    """WFDB record ``name`` in ``out_dir``: 12 signals, format 16, mV, NaN as the invalid sample."""
+    import wfdb
+
+    x = np.asarray(record.signal, dtype=np.float64)  # (12, T)
+    peak = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
+    gain = WFDB_GAIN if peak * WFDB_GAIN < 32000 else float(np.floor(32000 / peak))
+    d = np.round(x * gain)
+    d = np.where(np.isnan(x), -32768, d).astype(np.int16)
+    base = _datetime(record.meta.get("acquired"))
+    try:
+        wfdb.wrsamp(name, fs=float(record.fs), units=["mV"] * 12, sig_name=list(STANDARD_LEADS),
+                    d_signal=d.T.copy(), fmt=["16"] * 12, adc_gain=[gain] * 12, baseline=[0] * 12,
+                    comments=wfdb_comments(record, anonymise), write_dir=str(out_dir),
+                    base_time=base.time() if base else None, base_date=base.date() if base else None)
+    except Exception as err:  # wfdb raises ValueError/OSError on bad names or full disks
+        raise RecordError(out_dir / f"{name}.hea", f"cannot write WFDB: {err}") from None
+    return out_dir / f"{name}.hea"
+
+
+def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
+    """Header comment lines: Age/Sex as PhysioNet Challenge headers write them, then the rest."""
+    lines = []
+    if record.age is not None:
+        lines.append(f"Age: {record.age:g}")
+    if record.sex:
+        lines.append(f"Sex: {'Male' if record.sex == 'M' else 'Female'}")
+    if record.dx and record.meta.get("dx_system") == "SNOMED-CT":
+        lines.append("Dx: " + ",".join(record.dx))
+    labels = {"patient_id": "Patient ID", "patient_name": "Patient name", "birth_date": "Birth date"}
+    for key, value in header_fields(record, anonymise).items():
+        lines.append(f"{labels[key]}: {value}")
+    for key, label in (("acquired", "Acquired"), ("device", "Device"), ("site", "Site")):
+        if record.meta.get(key):
+            lines.append(f"{label}: {record.meta[key]}")
+    source = record.meta.get("format_name") or record.meta.get("format")
+    if source:
+        origin = "" if anonymise else f" ({record.path.name if record.path else record.record_id})"
+        lines.append(f"Converted from: {source}{origin}")
+    report = record.meta.get("device_report") or {}
+    for statement in report.get("statements", ()):
+        lines.append(f"Device statement ({report.get('source', 'device')}): {statement}")
+    for key, value in (report.get("measurements") or {}).items():
+        lines.append(f"Device measurement: {key} = {value}")
+    if record.meta.get("derived_leads"):
+        lines.append("Derived leads: " + " ".join(record.meta["derived_leads"]))
+    if anonymise:
+        lines.append(ANONYMISED_NOTE)
+    # one line per comment: newlines inside a value would start a header line
+    return [re.sub(r"[\r\n]+", " ", line) for line in lines]
+
+
+def _datetime(value) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None

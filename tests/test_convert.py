@@ -1,0 +1,108 @@
+"""``mirage convert`` and the WFDB / EDF+ writers: every format read writes back to the same
+signal within the written format's resolution, read by MIRAGE and by independent readers (wfdb,
+pyedflib); anonymising drops name, ID and birth date and keeps age and sex."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model import formats
+from mirage_model.io import STANDARD_LEADS, load_record
+from training_cli.main import main
+
+pytest.importorskip("ecgdatakit")
+pytest.importorskip("edfio")
+
+DATA = Path(__file__).parent / "data" / "formats"
+SAMPLES = ["muse-sinus.xml", "129DYPRG.XML", "aecg_subject1_0.xml", "waveform_ecg.dcm", "Example.scp"]
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_wfdb_round_trip_within_one_microvolt(tmp_path, name):
+    wfdb = pytest.importorskip("wfdb")
+    rec = load_record(DATA / name)
+    hea = formats.write_record(rec, tmp_path, "wfdb")
+    back = load_record(hea)
+    assert back.meta["format"] == "wfdb" and back.fs == rec.fs
+    np.testing.assert_allclose(back.signal, rec.signal, atol=0.0005 + 1e-6)  # gain 1000/mV
+    assert back.age == rec.age and back.sex == rec.sex
+    ref = wfdb.rdrecord(str(hea.with_suffix("")))  # wfdb's own reader
+    assert ref.sig_name == list(STANDARD_LEADS) and ref.units == ["mV"] * 12
+    np.testing.assert_allclose(ref.p_signal.T, rec.signal, atol=0.0005 + 1e-6)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_edf_round_trip_within_its_resolution(tmp_path, name):
+    rec = load_record(DATA / name)
+    path = formats.write_record(rec, tmp_path, "edf")
+    back = load_record(path)
+    assert back.meta["format"] == "edf" and back.fs == rec.fs
+    span = max(1.0, float(np.abs(rec.signal).max()) * 1.001)
+    resolution = 2 * span / 65535
+    np.testing.assert_allclose(back.signal, rec.signal, atol=resolution / 2 + 1e-6)
+    assert back.age == rec.age and back.sex == rec.sex
+    assert back.meta["patient"]["id"].replace(" ", "_") == rec.meta["patient"]["id"].replace(" ", "_")
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    sigs, headers, header = highlevel.read_edf(str(path))
+    assert [h["label"] for h in headers] == [f"ECG {lead}" for lead in STANDARD_LEADS]
+    np.testing.assert_allclose(np.asarray(sigs), rec.signal, atol=resolution + 1e-6)
+
+
+def test_anonymise_drops_identity_keeps_age_and_sex(tmp_path):
+    rec = load_record(DATA / "muse-sinus.xml")
+    p = rec.meta["patient"]
+    for fmt in ("wfdb", "edf"):
+        out = formats.write_record(rec, tmp_path / fmt, fmt, anonymise=True)
+        raw = out.read_bytes()[:4096] if fmt == "edf" else out.read_bytes()
+        for secret in (p["id"], p["name"].split()[0], p["name"].split()[-1], p["birth_date"],
+                       p["birth_date"][:4]):
+            assert secret.encode() not in raw, (fmt, secret)
+        back = load_record(out)
+        assert back.age == rec.age and back.sex == rec.sex
+        assert "patient" not in back.meta or not back.meta["patient"].get("name")
+        if fmt == "wfdb":
+            assert formats.ANONYMISED_NOTE in back.comments
+        else:
+            assert back.meta.get("anonymised")
+    # a file name carrying the patient's ID loses it too
+    named = tmp_path / f"{p['id']}_ecg.xml"
+    shutil.copy(DATA / "muse-sinus.xml", named)
+    out = formats.write_record(load_record(named), tmp_path / "byid", "wfdb", anonymise=True)
+    assert p["id"] not in out.name and p["id"] not in out.read_text()
+    # without --anonymise the identity is kept
+    out = formats.write_record(rec, tmp_path / "named", "wfdb")
+    assert p["id"] in out.read_text()
+
+
+def test_device_statements_travel_as_labelled_comments(tmp_path):
+    rec = load_record(DATA / "muse-sinus.xml")
+    back = load_record(formats.write_record(rec, tmp_path, "wfdb"))
+    stated = [c for c in back.comments if c.startswith("Device statement")]
+    assert len(stated) == len(rec.meta["device_report"]["statements"])
+    assert all("12SL" in c for c in stated)
+
+
+def test_convert_cli_mixed_folder(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in SAMPLES:
+        shutil.copy(DATA / name, src / name)
+    (src / "broken.xml").write_text("<RestingECG><PatientDemographics>")  # cut short
+    out = tmp_path / "out"
+    code = main(["convert", str(src), "--to", "wfdb", str(out), "--anonymise"])
+    assert code == 1  # one input failed, the rest converted
+    err = capsys.readouterr().err
+    assert "broken.xml: read as GE MUSE XML" in err and "1 of 6" in err
+    written = sorted(p.name for p in out.glob("*.hea"))
+    assert len(written) == len(SAMPLES)
+    for hea in out.glob("*.hea"):
+        assert formats.ANONYMISED_NOTE in hea.read_text()
+        assert load_record(hea).signal.shape[0] == 12
+    assert main(["convert", str(DATA / "Example.scp"), "--to", "edf", str(out)]) == 0
+    assert (out / "Example.edf").is_file()

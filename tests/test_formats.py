@@ -1,0 +1,452 @@
+"""Clinical ECG formats through load_record, on real vendor files, against independent truth:
+a second reader (EGM's WFDB export of the same MUSE ECG, sierraecg, pydicom's waveform decoding,
+a few lines of XML reading for HL7 aECG, pyedflib), values written in the files themselves, and
+Einthoven's law (I + III = II within rounding) for every file that stores the limb leads.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model import formats
+from mirage_model.io import STANDARD_LEADS, RecordError, load_record
+
+pytest.importorskip("ecgdatakit")
+pytest.importorskip("defusedxml")
+
+DATA = Path(__file__).parent / "data" / "formats"
+LUDB = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1"
+
+# file -> (format id, fs, resolution in mV per count, limb leads stored (not derived))
+FILES = {
+    "muse-sinus.xml": ("ge-muse-xml", 500, 0.00488, False),
+    "129DYPRG.XML": ("philips-xml", 500, 0.005, True),
+    "3191723_ZZDEMOPTONLY_1-04_orig.xml": ("philips-xml", 500, 0.005, True),
+    "aecg_subject1_0.xml": ("hl7-aecg", 500, 0.0025, True),
+    "waveform_ecg.dcm": ("dicom-ecg", 1000, 0.00125, True),
+    "Example.scp": ("scp-ecg", 500, 0.0025, True),
+}
+
+
+def idx(lead: str) -> int:
+    return STANDARD_LEADS.index(lead)
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_real_file_opens_with_the_contract(name):
+    fmt, fs, res, limb_stored = FILES[name]
+    rec = load_record(DATA / name)
+    assert rec.meta["format"] == fmt
+    assert formats.detect(DATA / name) == fmt
+    assert rec.signal.shape[0] == 12 and rec.signal.dtype == np.float32
+    assert rec.fs == fs
+    assert rec.sig_name == STANDARD_LEADS
+    assert np.isfinite(rec.signal).all()
+    assert set(rec.quality) == {"flat", "saturated", "missing", "derived"}
+    assert not rec.quality["flat"].any() and not rec.quality["saturated"].any()
+    # amplitudes are ECG-like in mV (an order-of-magnitude unit error fails this)
+    ptp = np.ptp(rec.signal, axis=1)
+    assert 0.2 < np.median(ptp) < 8, ptp
+    # Einthoven: I + III = II within the rounding of three stored leads
+    err = np.abs(rec.signal[idx("I")] + rec.signal[idx("III")] - rec.signal[idx("II")]).max()
+    assert err <= 3 * res + 1e-6, (name, err)
+    if not limb_stored:
+        assert set(rec.meta["derived_leads"]) == {"III", "aVR", "aVL", "aVF"}
+        assert rec.flagged_leads("derived") == ("III", "aVR", "aVL", "aVF")
+
+
+def test_muse_matches_the_egm_wfdb_export_of_the_same_ecg():
+    """EGM (R) exported this MUSE file to WFDB in integer microvolts, with III and the augmented
+    leads computed by EGM: every lead agrees within EGM's rounding to 1 uV."""
+    wfdb = pytest.importorskip("wfdb")
+    rec = load_record(DATA / "muse-sinus.xml")
+    ref = wfdb.rdrecord(str(DATA / "muse-sinus"), physical=False)
+    names = [s.upper() for s in ref.sig_name]
+    for k, lead in enumerate(STANDARD_LEADS):
+        uv = ref.d_signal[:, names.index(lead.upper())]
+        assert len(uv) == rec.signal.shape[1]
+        assert np.abs(rec.signal[k] * 1000 - uv).max() <= 0.5 + 1e-3, lead
+
+
+def test_muse_metadata_and_device_report_as_written_in_the_file():
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+
+    def tag(name):
+        return re.search(rf"<{name}>([^<]*)</{name}>", text).group(1)
+
+    rec = load_record(DATA / "muse-sinus.xml")
+    p = rec.meta["patient"]
+    assert p["id"] == tag("PatientID")
+    assert tag("PatientLastName") in p["name"] and tag("PatientFirstName") in p["name"]
+    m, d, y = tag("DateofBirth").split("-")
+    assert p["birth_date"] == f"{y}-{m}-{d}"
+    assert rec.age == float(tag("PatientAge"))
+    assert rec.sex == tag("Gender")[0]
+    m, d, y = tag("AcquisitionDate").split("-")
+    assert rec.meta["acquired"] == f"{y}-{m}-{d} {tag('AcquisitionTime')}"
+    assert tag("AcquisitionDevice") in rec.meta["device"]
+    assert rec.meta["site"] == tag("SiteName")
+    report = rec.meta["device_report"]
+    assert "12SL" in report["source"]
+    stmts = re.findall(r"<StmtText>([^<]*)</StmtText>", text)
+    assert stmts and all(any(s.strip() in x for x in report["statements"]) for s in stmts if s.strip())
+    assert report["measurements"]["PR interval (ms)"] == int(tag("PRInterval"))
+    assert report["measurements"]["QRS duration (ms)"] == int(tag("QRSDuration"))
+    beats = rec.meta["device_median_beats"]
+    assert beats["fs"] == 500 and set(beats["leads"]) >= {"I", "II", "V1", "V6"}
+    assert len(beats["leads"]["II"]) == 600  # MUSE median beats: 1.2 s at 500 Hz
+    assert beats["derived_leads"] == ("III", "aVR", "aVL", "aVF")  # the cart stores 8 leads
+    np.testing.assert_allclose(beats["leads"]["III"], beats["leads"]["II"] - beats["leads"]["I"], atol=1e-6)
+    # the device's statements are not mixed into the record's own diagnoses
+    assert rec.dx == ()
+
+
+def test_philips_matches_sierraecg_and_drops_the_calibration_pulse():
+    sierraecg = pytest.importorskip("sierraecg")
+    for name in ("129DYPRG.XML", "3191723_ZZDEMOPTONLY_1-04_orig.xml"):
+        rec = load_record(DATA / name)
+        ref = sierraecg.read_file(str(DATA / name))
+        T = rec.signal.shape[1]
+        for lead in ref.leads[:12]:
+            counts = np.asarray(lead.samples, dtype=np.float64)
+            assert len(counts) == 5500  # 11 s: 10.5 s of ECG, then a 1 mV calibration pulse
+            assert np.abs(rec.signal[idx(lead.label)] - counts[:T] * 0.005).max() < 1e-5, lead.label
+        # what was cut holds the pulse: the same 1 mV step on every lead
+        tail = np.array([np.asarray(lead.samples[T:], float) for lead in ref.leads[:12]])
+        assert (tail == tail[0]).all() and np.ptp(tail) * 0.005 == pytest.approx(1.0)
+        assert rec.meta["calibration_removed_s"] == pytest.approx((5500 - T) / 500)
+        assert "DXL" in rec.meta["device_report"]["source"]
+
+
+def test_philips_plain_uncompressed_reads_the_same_as_xli(tmp_path):
+    """The 1.03 file rewritten without XLI (its samples, decoded by sierraecg, stored as plain
+    base64 int16 lead after lead, compressflag False) reads back to the same signal."""
+    sierraecg = pytest.importorskip("sierraecg")
+    src = DATA / "129DYPRG.XML"
+    ref = sierraecg.read_file(str(src))
+    raw = np.concatenate([np.asarray(lead.samples, dtype="<i2") for lead in ref.leads[:12]])
+    text = src.read_text(encoding="utf-8")
+    head, rest = text.split("<parsedwaveforms", 1)
+    attrs, rest = rest.split(">", 1)
+    _, tail = rest.split("</parsedwaveforms>", 1)
+    attrs = attrs.replace('compressflag="True"', 'compressflag="False"').replace(' compressmethod="XLI"', "")
+    plain = tmp_path / "plain.xml"
+    plain.write_text(f"{head}<parsedwaveforms{attrs}>{base64.b64encode(raw.tobytes()).decode()}"
+                     f"</parsedwaveforms>{tail}", encoding="utf-8")
+    a, b = load_record(src), load_record(plain)
+    assert b.meta["format"] == "philips-xml"
+    np.testing.assert_array_equal(a.signal, b.signal)
+
+
+def test_dicom_matches_pydicom_waveform_decoding():
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    ref = ds.waveform_array(0)  # (T, 12), sensitivity applied: microvolts (units: uV)
+    units = {c.ChannelSensitivityUnitsSequence[0].CodeValue
+             for c in ds.WaveformSequence[0].ChannelDefinitionSequence}
+    assert units == {"uV"}
+    rec = load_record(DATA / "waveform_ecg.dcm")
+    assert rec.signal.shape == (12, ref.shape[0])
+    np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+    assert rec.meta["patient"]["id"] == str(ds.PatientID)
+    assert rec.sex == ds.PatientSex
+    assert rec.meta["acquired"].replace("-", "").replace(":", "").replace(" ", "") == ds.AcquisitionDateTime[:14]
+    beats = rec.meta["device_median_beats"]
+    ref_beat = ds.waveform_array(1)
+    np.testing.assert_allclose(beats["leads"]["II"] * 1000, ref_beat[:, 1], atol=1e-3)
+
+
+def test_hl7_aecg_matches_a_direct_reading_of_its_digits():
+    """Lead II decoded straight from the XML: origin + scale * digits (aECG SLIST_PQ)."""
+    from defusedxml import ElementTree as ET
+
+    ns = {"h": "urn:hl7-org:v3"}
+    root = ET.parse(DATA / "aecg_subject1_0.xml").getroot()
+    want = None
+    for comp in root.iter("{urn:hl7-org:v3}sequence"):
+        code = comp.find("h:code", ns)
+        if code is not None and code.get("code") == "MDC_ECG_LEAD_II":
+            value = comp.find("h:value", ns)
+            origin = float(value.find("h:origin", ns).get("value"))
+            scale = value.find("h:scale", ns)
+            assert scale.get("unit") == "uV"
+            digits = np.array(value.find("h:digits", ns).text.split(), dtype=float)
+            want = (origin + float(scale.get("value")) * digits) / 1000
+            break
+    assert want is not None
+    rec = load_record(DATA / "aecg_subject1_0.xml")
+    np.testing.assert_allclose(rec.signal[idx("II")], want, atol=1e-6)
+    assert rec.meta["patient"]["id"] == "subject1"
+
+
+def test_scp_ecg_values_documented_for_the_file():
+    """The C# ECG Toolkit example: 12 leads, 5000 samples each at 500 Hz (2000 us), 2.5 uV
+    units, default Huffman table with second differences; patient ID SBJ-123 in section 1."""
+    rec = load_record(DATA / "Example.scp")
+    assert rec.signal.shape == (12, 5000) and rec.fs == 500
+    assert not rec.quality["derived"].any()
+    steps = np.diff(np.unique(rec.signal[idx("V2")]))
+    assert steps.min() == pytest.approx(0.0025, abs=1e-6)
+    assert b"SBJ-123" in (DATA / "Example.scp").read_bytes()
+    assert rec.meta["patient"]["id"] == "SBJ-123"
+
+
+# ---------------------------------------------------------------------------------------------
+# EDF / EDF+ / BDF written by an independent writer (pyedflib) from a real LUDB record
+
+def _ludb():
+    wfdb = pytest.importorskip("wfdb")
+    return wfdb.rdrecord(str(LUDB))
+
+
+@pytest.mark.parametrize("kind", ["edf", "bdf"])
+def test_edf_and_bdf_written_by_pyedflib_read_back_the_ludb_signal(tmp_path, kind):
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = _ludb()
+    x = np.ascontiguousarray(ref.p_signal.T * 1000)  # (12, T) uV
+    labels = [f"EKG {n.upper() if n.lower() != 'avr' else 'aVR'}" for n in ref.sig_name]
+    hi = float(np.ceil(np.abs(x).max())) + 1
+    bits = 24 if kind == "bdf" else 16
+    headers = highlevel.make_signal_headers(labels, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=-hi, physical_max=hi,
+                                            digital_min=-(2 ** (bits - 1)), digital_max=2 ** (bits - 1) - 1)
+    header = highlevel.make_header(patientname="Test Patient", patientcode="P123", sex="Female",
+                                   birthdate="", equipment="LUDB cart")
+    path = tmp_path / f"ludb1.{kind}"
+    highlevel.write_edf(str(path), x, headers, header,
+                        file_type=pyedflib.FILETYPE_BDFPLUS if kind == "bdf" else pyedflib.FILETYPE_EDFPLUS)
+    rec = load_record(path)
+    assert rec.meta["format"] == kind and rec.fs == ref.fs
+    resolution = 2 * hi / 2 ** bits / 1000  # mV per count
+    np.testing.assert_allclose(rec.signal, ref.p_signal.T, atol=resolution + 1e-6)
+    assert rec.meta["patient"]["id"] == "P123" and rec.sex == "F"
+    assert not rec.quality["derived"].any()
+
+
+def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = _ludb()
+    headers = highlevel.make_signal_headers(["ECG I", "ECG II", "ECG V1"], dimension="mV",
+                                            sample_frequency=ref.fs, physical_min=-10, physical_max=10)
+    path = tmp_path / "three.edf"
+    highlevel.write_edf(str(path), np.ascontiguousarray(ref.p_signal.T[[0, 1, 6]]), headers, file_type=pyedflib.FILETYPE_EDFPLUS)
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert "three.edf" in msg and "EDF" in msg and "3 of the 12" in msg and ".hea" not in msg
+
+
+# ---------------------------------------------------------------------------------------------
+# detection from content, and bad input
+
+def test_format_is_found_from_content_not_extension(tmp_path):
+    for name, (fmt, *_ ) in FILES.items():
+        renamed = tmp_path / f"{Path(name).stem}.bin"
+        shutil.copy(DATA / name, renamed)
+        assert formats.detect(renamed) == fmt
+        assert load_record(renamed).meta["format"] == fmt
+
+
+def test_folder_discovery_finds_every_format(tmp_path):
+    for name in FILES:
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / "notes.xml").write_text("<notes><n>hello</n></notes>")
+    found = {p.name for p in formats.find_ecg_files(tmp_path)}
+    assert found == set(FILES)
+
+
+def _cut(src: Path, dst: Path) -> Path:
+    data = src.read_bytes()
+    dst.write_bytes(data[: len(data) // 2])
+    return dst
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_file_cut_in_half_names_file_and_format(tmp_path, name):
+    fmt = FILES[name][0]
+    path = _cut(DATA / name, tmp_path / f"half{Path(name).suffix}")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert path.name in msg
+    assert f"read as {formats.FORMATS[fmt].name}" in msg, msg
+    assert ".hea" not in msg
+
+
+def test_edf_cut_in_half(tmp_path):
+    rec = load_record(DATA / "muse-sinus.xml")
+    full = formats.write_record(rec, tmp_path, "edf")
+    half = _cut(full, tmp_path / "half.edf")
+    with pytest.raises(RecordError, match=r"half\.edf: read as EDF/EDF\+: .*cut short"):
+        load_record(half)
+
+
+def test_xml_that_is_not_an_ecg(tmp_path):
+    path = tmp_path / "invoice.xml"
+    path.write_text('<?xml version="1.0"?>\n<Invoice><Total>12</Total></Invoice>')
+    with pytest.raises(RecordError, match=r"invoice\.xml: an XML file, but not an ECG .*<Invoice>"):
+        load_record(path)
+
+
+def test_dicom_that_is_not_a_waveform(tmp_path):
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"  # CT Image Storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.Modality = "CT"
+    path = tmp_path / "scan.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    with pytest.raises(RecordError, match=r"scan\.dcm: read as DICOM ECG waveform: a DICOM file, but not an "
+                                          r"ECG waveform \(SOP class: CT Image Storage\)"):
+        load_record(path)
+
+
+def test_corrupt_base64_in_muse(tmp_path):
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    start = text.index("<WaveFormData>") + len("<WaveFormData>")
+    bad = text[:start] + "!!!not*base64~~" + text[start + 15:]
+    path = tmp_path / "bad64.xml"
+    path.write_text(bad, encoding="latin-1")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert "bad64.xml" in msg and "read as GE MUSE XML" in msg and "base64" in msg.lower(), msg
+
+
+def test_broken_xli_stream(tmp_path):
+    text = (DATA / "129DYPRG.XML").read_text(encoding="utf-8")
+    head, rest = text.split("<parsedwaveforms", 1)
+    attrs, rest = rest.split(">", 1)
+    _, tail = rest.split("</parsedwaveforms>", 1)
+    garbage = base64.b64encode(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    path = tmp_path / "badxli.xml"
+    path.write_text(f"{head}<parsedwaveforms{attrs}>{garbage.decode()}</parsedwaveforms>{tail}", encoding="utf-8")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    msg = str(err.value)
+    assert "badxli.xml" in msg and "read as Philips" in msg, msg
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE RestingECG [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<RestingECG><PatientDemographics><PatientID>&lol9;</PatientID></PatientDemographics></RestingECG>
+"""
+
+
+def test_billion_laughs_is_not_expanded(tmp_path):
+    path = tmp_path / "laughs.xml"
+    path.write_text(BILLION_LAUGHS)
+    with pytest.raises(RecordError, match=r"laughs\.xml: read as GE MUSE XML: .*entities"):
+        load_record(path)
+
+
+def test_external_entity_is_not_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-PATIENT-LIST")
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    text = text.replace('<!DOCTYPE RestingECG SYSTEM "restecg.dtd">',
+                        f'<!DOCTYPE RestingECG [<!ENTITY xxe SYSTEM "file://{secret}">]>')
+    text = re.sub(r"<PatientID>[^<]*</PatientID>", "<PatientID>&xxe;</PatientID>", text)
+    path = tmp_path / "xxe.xml"
+    path.write_text(text, encoding="latin-1")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    assert "TOP-SECRET" not in str(err.value) and "entities" in str(err.value)
+
+
+def test_unknown_binary_file_gets_no_wfdb_message(tmp_path):
+    path = tmp_path / "mystery.bin"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    assert "mystery.bin" in str(err.value) and ".hea" not in str(err.value)
+    assert "not an ECG file MIRAGE recognises" in str(err.value)
+
+
+def test_missing_extra_names_what_to_install(monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def without_ecgdatakit(name, *args):
+        if name.startswith("ecgdatakit"):
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", without_ecgdatakit)
+    from mirage_model.formats.vendor import MissingExtraError
+
+    with pytest.raises(MissingExtraError, match=r"GE MUSE XML file; reading it needs the optional 'formats' "
+                                                r"extra: pip install 'mirage-review\[formats\]'"):
+        load_record(DATA / "muse-sinus.xml")
+
+
+def test_wfdb_records_still_read_as_before():
+    rec = load_record(LUDB.with_suffix(".hea"))
+    assert rec.meta["format"] == "wfdb"
+
+
+def test_scp_and_aecg_exports_of_the_same_ecg_agree():
+    """The C# ECG Toolkit's Example.scp and the FDA's aECG subject1 are the same ELI250 recording
+    (same patient fields, 2002-11-22 09:10): two formats and two parsers give one signal."""
+    a = load_record(DATA / "Example.scp")
+    b = load_record(DATA / "aecg_subject1_0.xml")
+    assert a.meta["acquired"] == b.meta["acquired"]
+    np.testing.assert_allclose(a.signal, b.signal, atol=1e-6)
+
+
+def test_ishne_written_from_the_published_layout_reads_back(tmp_path):
+    """A 12-lead ISHNE 1.0 file built here from the standard's header layout (Badilini et al.,
+    ANE 1998: magic, CRC-CCITT of the 512-byte header, int16 interleaved samples, resolution in
+    nV, lead codes 5-16 for I-V6) holding LUDB record 1 at 1 uV: it reads back within 0.5 uV."""
+    import binascii
+    import struct
+
+    ref = _ludb()
+    x = ref.p_signal  # (T, 12) mV, I II III aVR aVL aVF V1-V6
+    d = np.round(x * 1000).astype("<i2")
+    T, L = d.shape
+    hdr = struct.pack("<iiiih", 0, T, 522, 522, 1)
+    hdr += b"Test".ljust(40, b"\0") + b"Patient".ljust(40, b"\0") + b"ISH-001".ljust(20, b"\0")
+    hdr += struct.pack("<hh", 2, 1)  # sex 2 = female, race 1
+    hdr += struct.pack("<12h", 5, 6, 1960, 1, 2, 2020, 1, 2, 2020, 9, 30, 0)  # birth, record, file date; time
+    hdr += struct.pack("<h", L) + struct.pack("<12h", *range(5, 17)) + struct.pack("<12h", *[1] * 12)
+    hdr += struct.pack("<12h", *[1000] * 12)  # nV per count
+    hdr += struct.pack("<h", 0) + b"digital".ljust(40, b"\0") + struct.pack("<h", int(ref.fs))
+    hdr += b"\0" * (80 + 80 + 88)
+    assert len(hdr) == 512
+    path = tmp_path / "holter.ecg"
+    path.write_bytes(b"ISHNE1.0" + struct.pack("<H", binascii.crc_hqx(hdr, 0xFFFF)) + hdr + d.tobytes())
+    rec = load_record(path)
+    assert rec.meta["format"] == "ishne" and rec.fs == ref.fs
+    np.testing.assert_allclose(rec.signal, x.T, atol=0.0005 + 1e-6)
+    assert rec.meta["patient"] == {"id": "ISH-001", "name": "Test Patient", "birth_date": "1960-06-05"}
+    assert rec.sex == "F" and rec.meta["acquired"] == "2020-02-01 09:30:00"

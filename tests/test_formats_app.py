@@ -1,0 +1,75 @@
+"""The app opens clinical formats: Open's filter lists them, the folder browser finds them, a
+vendor file loads by path (as a drop does), and Save as writes WFDB / EDF+ that read back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("ecgdatakit")
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDropEvent  # noqa: E402
+
+from app import workers  # noqa: E402
+from app.main_window import RECORD_FILTER, MainWindow  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from mirage_model import formats  # noqa: E402
+from mirage_model.io import load_record  # noqa: E402
+
+DATA = Path(__file__).parent / "data" / "formats"
+WAIT_MS = 60000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+    workers.cancel_all_and_wait(30000)
+
+
+def make_window(qtbot) -> MainWindow:
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_open_filter_names_every_extension():
+    for ext in formats.ECG_EXTENSIONS:
+        assert f"*{ext}" in RECORD_FILTER.split(";;")[0]
+
+
+def test_drop_a_muse_file_opens_it_and_save_as_round_trips(qtbot, tmp_path):
+    window = make_window(qtbot)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(DATA / "muse-sinus.xml"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.dropEvent(event)
+    rec = window.record
+    assert rec.meta["format"] == "ge-muse-xml" and rec.signal.shape[0] == 12
+    for fmt, anonymise, name in (("wfdb", False, "out.hea"), ("edf", True, "out.edf")):
+        out = window.save_record_as(tmp_path / name, fmt, anonymise)
+        back = load_record(out)
+        np.testing.assert_allclose(back.signal, rec.signal, atol=0.002)
+    assert formats.save_choice("EDF+, anonymised (*.edf)", "x.edf") == ("edf", True)
+
+
+def test_folder_browser_lists_vendor_files(qtbot, tmp_path):
+    for name in ("muse-sinus.xml", "waveform_ecg.dcm", "Example.scp"):
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / "other.xml").write_text("<catalog/>")
+    window = make_window(qtbot)
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    table = window.browser.table
+    assert table.rowCount() == 3
+    ids = sorted(table.item(r, 0).text() for r in range(table.rowCount()))
+    assert ids == ["Example", "muse-sinus", "waveform_ecg"]

@@ -1,0 +1,55 @@
+"""Batch scoring of a folder of mixed formats: every clinical file gets a row with its format
+and device; a broken vendor file gets an error row that names the format, not a WFDB complaint."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.batch import score_folder
+
+pytest.importorskip("ecgdatakit")
+
+DATA = Path(__file__).parent / "data" / "formats"
+LUDB = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb"
+FILES = {"muse-sinus.xml": ("ge-muse-xml", "MV360"), "129DYPRG.XML": ("philips-xml", "HeartstartMRx"),
+         "aecg_subject1_0.xml": ("hl7-aecg", "ELI250"), "waveform_ecg.dcm": ("dicom-ecg", "el250"),
+         "Example.scp": ("scp-ecg", "ELI250")}
+
+
+def test_score_folder_of_mixed_formats(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    folder = tmp_path / "in"
+    (folder / "vendor").mkdir(parents=True)
+    for name in FILES:
+        shutil.copy(DATA / name, folder / "vendor" / name)
+    rec = mm.load_record(LUDB / "1.hea")
+    from mirage_model import formats
+
+    formats.write_record(rec, folder / "edf", "edf", name="ludb1")
+    shutil.copy(LUDB / "1.hea", folder / "1.hea")
+    shutil.copy(LUDB / "1.dat", folder / "1.dat")
+    data = (DATA / "muse-sinus.xml").read_bytes()
+    (folder / "vendor" / "cut.xml").write_bytes(data[: len(data) // 2])
+    (folder / "vendor" / "readme.xml").write_text("<readme>not an ECG</readme>")  # not listed
+
+    out = tmp_path / "scores.csv"
+    summary = score_folder(folder, predictor, out, measure=False)
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = {Path(r["record_path"]).name: r for r in csv.DictReader(fh)}
+    assert set(rows) == set(FILES) | {"ludb1.edf", "1.hea", "cut.xml"}
+    for name, (fmt, device) in FILES.items():
+        assert rows[name]["status"] == "ok", rows[name]["error"]
+        assert rows[name]["format"] == fmt and device in rows[name]["device"]
+    assert rows["ludb1.edf"]["format"] == "edf" and rows["ludb1.edf"]["status"] == "ok"
+    assert rows["1.hea"]["format"] == "wfdb"
+    cut = rows["cut.xml"]
+    assert cut["status"] == "error" and cut["format"] == "ge-muse-xml"
+    assert "read as GE MUSE XML" in cut["error"] and ".hea" not in cut["error"]
+    assert summary.scored == len(FILES) + 2 and summary.failed == 1

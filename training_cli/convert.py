@@ -1,0 +1,73 @@
+"""``mirage convert``: any ECG file MIRAGE reads (GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG, EDF,
+WFDB ...) to WFDB or EDF+, optionally anonymised. A thin face over
+:func:`mirage_model.formats.write_record`.
+
+Exit code: 0 all converted, 1 some inputs could not be read or written, 2 usage (no inputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "convert", help="convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
+        description="Convert ECG records of any format MIRAGE reads to WFDB (.hea + .dat) or EDF+ "
+        "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
+        "and the device's own statements in the header. A folder is searched recursively.")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="files or folders")
+    p.add_argument("--to", choices=("wfdb", "edf"), required=True, help="output format")
+    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder for the written records")
+    p.add_argument("--anonymise", "--anonymize", action="store_true",
+                   help="drop the patient's name, ID and birth date (age and sex are kept); the "
+                   "header says the record was anonymised")
+    p.set_defaults(func=run)
+
+
+def _inputs(paths: list[Path]) -> list[Path]:
+    from mirage_model.formats import find_ecg_files
+
+    out = []
+    for path in paths:
+        out.extend(find_ecg_files(path) if path.is_dir() else [path])
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from mirage_model.formats import write_record
+    from mirage_model.io import RecordError, load_record
+
+    try:
+        paths = _inputs(args.inputs)
+    except RecordError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if not paths:
+        print("error: no ECG records found in the inputs", file=sys.stderr)
+        return 2
+    failed, used = 0, set()
+    for path in paths:
+        try:
+            record = load_record(path)
+            name = record.record_id
+            k = 1
+            while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
+                k += 1
+                name = f"{record.record_id}_{k}"
+            used.add(name.lower())
+            out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
+        except RecordError as err:
+            failed += 1
+            print(f"error: {err}", file=sys.stderr)
+            continue
+        fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
+        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else ""))
+    if failed:
+        print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
+    return 1 if failed else 0
