@@ -76,7 +76,7 @@ _LEAD_I, _LEAD_AVF = 0, 5
 
 SCALAR_KEYS: tuple[str, ...] = (
     "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
-    "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+    "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
 )
 FIDUCIAL_KEYS: tuple[str, ...] = ("p_on", "p_off", "qrs_on", "qrs_off", "t_off", "r_peak")
 
@@ -112,6 +112,14 @@ class MeasureConfig:
     work_fs: float | None = 500.0                 # ... to this rate for delineation (None: never)
     qtc_rr_cv_max: float = 0.15                   # RR coefficient of variation above this: QTc unreliable
     qtc_bazett_hr_max: float = 120.0              # heart rate above this: Bazett QTc unreliable
+    min_leads: int = 3                            # leads with a boundary needed for the median over leads
+    # calibration added to the median-over-leads intervals: minus the median difference from the
+    # cardiologists' per-lead readings on LUDB records 1-50 (records 51-100 never tuned on)
+    pr_bias_ms: float = -12.5
+    qrs_bias_ms: float = -6.5
+    qt_bias_ms: float = -17.0
+    spike_max_s: float = 0.012                    # pacing spike: narrower than this ...
+    spike_ratio: float = 2.0                      # ... and its raw slope this many times the 40 Hz one
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,10 @@ class Measurements:
     notes: tuple[str, ...] = ()                      # why a value is None, e.g. "PR: no P waves found (AF?)"
     beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n_beats,) anchor samples
     dominant: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (n_beats,) in median beat
-    qtc_formula: str = "Bazett: QT/sqrt(RR[s]); Fridericia: QT/cbrt(RR[s])"
+    qtc_formula: str = "Bazett: QT/sqrt(RR[s]); Fridericia: QT/cbrt(RR[s]); Framingham: QT+154(1-RR[s])"
+    qtc_framingham_ms: float | None = None          # Sagie et al. 1992, linear: QT + 154 ms (1 - RR s)
+    rr_cv: float | None = None                       # RR coefficient of variation (SD / mean) of all beats
+    rhythm_irregular: bool | None = None             # rr_cv above MeasureConfig.qtc_rr_cv_max (AF, ectopy)
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
@@ -162,6 +173,11 @@ def qtc_bazett(qt_ms: float, rr_ms: float) -> float:
 def qtc_fridericia(qt_ms: float, rr_ms: float) -> float:
     """Fridericia (1920): QTc = QT / cbrt(RR in seconds), in ms."""
     return qt_ms / (rr_ms / 1000.0) ** (1.0 / 3.0)
+
+
+def qtc_framingham(qt_ms: float, rr_ms: float) -> float:
+    """Framingham (Sagie et al., Am J Cardiol 1992): QTc = QT + 154 ms (1 - RR in seconds), in ms."""
+    return qt_ms + 154.0 * (1.0 - rr_ms / 1000.0)
 
 
 def frontal_axis_deg(net_i: float, net_avf: float) -> float:
@@ -304,7 +320,31 @@ def _detect_beats(x: np.ndarray, fs: float, leads: np.ndarray) -> np.ndarray:
             keep.append(p)
         elif mag[p] > mag[keep[-1]]:
             keep[-1] = p
-    return np.asarray(keep, dtype=np.int64)
+    return _drop_t_waves(np.asarray(keep, dtype=np.int64), mag, fs)
+
+
+def _drop_t_waves(beats: np.ndarray, mag: np.ndarray, fs: float) -> np.ndarray:
+    """Beats (n,) without tall T waves counted as QRS complexes (which doubles the rate).
+
+    A detection is a T wave when it is small in the QRS band (under 0.7 of the typical QRS there,
+    the median of the larger half), 200-450 ms after the previous QRS (where a T peak lies) and
+    closer to that QRS than to the next one. A premature ventricular beat is as large as a normal
+    QRS or larger in this band, so it stays.
+    """
+    if len(beats) < 3:
+        return beats
+    amp = mag[beats]
+    typical = float(np.median(np.sort(amp)[len(amp) // 2:]))
+    keep = np.ones(len(beats), dtype=bool)
+    for j in range(1, len(beats)):
+        prev = j - 1
+        while prev > 0 and not keep[prev]:
+            prev -= 1
+        d_prev = (beats[j] - beats[prev]) / fs
+        d_next = (beats[j + 1] - beats[j]) / fs if j + 1 < len(beats) else np.inf
+        if amp[j] < 0.7 * typical and 0.2 <= d_prev <= 0.45 and d_prev < d_next and keep[prev]:
+            keep[j] = False
+    return beats[keep]
 
 
 def _dominant_beats(x: np.ndarray, fs: float, beats: np.ndarray, leads: np.ndarray,
@@ -332,7 +372,7 @@ def _dominant_beats(x: np.ndarray, fs: float, beats: np.ndarray, leads: np.ndarr
 
 
 def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
-                lo: int, hi: int) -> tuple[int | None, int | None]:
+                lo: int, hi: int, floor: bool = False) -> tuple[int | None, int | None]:
     """QRS onset/offset on a velocity curve sv (K,) whose anchor sample is c; search in [lo, hi).
 
     Walk out from the steep part of the QRS to where the velocity stays below ``qrs_cross_frac``
@@ -350,6 +390,9 @@ def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
     n_hold = max(1, int(round(cfg.hold_s * fs)))
     thr = cfg.qrs_cross_frac * vmax
     x_on = _walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, thr, n_hold, True)
+    floored = x_on is None and floor and lo <= first
+    if floored:
+        x_on = lo                                # right after a pacing spike: the QRS starts there
     x_off = _walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, thr, n_hold, False)
     if x_on is None or x_off is None:
         return None, None
@@ -357,7 +400,7 @@ def _qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
     valley_on = a_on + int(np.argmin(sv[a_on:x_on + 1]))
     b_off = min(hi - 1, x_off + int(round(cfg.qrs_knee_off_s * fs)))
     valley_off = x_off + int(np.argmin(sv[x_off:b_off + 1]))
-    on = _knee(sv, valley_on, x_on) if x_on - valley_on >= 3 else x_on
+    on = _knee(sv, valley_on, x_on) if x_on - valley_on >= 3 and not floored else x_on
     off = _knee(sv, x_off, valley_off) if valley_off - x_off >= 3 else x_off
     return on, off
 
@@ -430,6 +473,42 @@ def _p_wave(med: np.ndarray, sv: np.ndarray, fs: float, qrs_on: int, lo: int,
     if on is None or off is None or off - on < int(0.04 * fs):
         return None, None, "PR: P wave boundaries not found"
     return on, off, ""
+
+
+def _pacing_spikes(med: np.ndarray, fs: float, c: int, cfg: MeasureConfig) -> list[tuple[int, int]]:
+    """Pacemaker spikes on the median beat (l, K): spans [a, b] of samples to bridge.
+
+    A spike is far steeper than any QRS slope (its raw spatial slope is ``spike_ratio`` times the
+    largest 40 Hz-smoothed QRS slope) and narrow (under ``spike_max_s`` above a quarter of its
+    peak). Searched from 300 ms before the anchor to 60 ms after it (atrial and ventricular spikes).
+    """
+    d = np.sqrt(np.sum(np.diff(med, axis=1) ** 2, axis=0)) * fs            # (K-1,) mV/s, raw
+    a0, b0 = max(1, c - int(0.3 * fs)), min(len(d) - 1, c + int(0.06 * fs))
+    if b0 - a0 < 3:
+        return []
+    ref = float(np.sqrt(np.sum(_smooth(med[:, a0:b0], fs, cfg.qrs_lowpass_hz, order=1) ** 2, axis=0)).max())
+    out: list[tuple[int, int]] = []
+    dd = d[a0:b0].copy()
+    half = int(round(cfg.spike_max_s * fs))
+    for _ in range(3):
+        k = int(np.argmax(dd))
+        peak = float(dd[k])
+        if peak < cfg.spike_ratio * ref:
+            break
+        above = dd >= 0.25 * peak
+        lo = k
+        while lo > 0 and above[lo - 1]:
+            lo -= 1
+        hi = k
+        while hi + 1 < len(dd) and above[hi + 1]:
+            hi += 1
+        if hi - lo + 1 > half:
+            break
+        pad = max(1, int(round(0.002 * fs)))
+        a, b = a0 + lo - pad, a0 + hi + 1 + pad
+        out.append((max(0, a), min(med.shape[1] - 1, b)))
+        dd[max(0, lo - half):hi + half + 1] = 0
+    return sorted(out)
 
 
 def _p_consistency(beat_segs: np.ndarray) -> float:
@@ -569,6 +648,8 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     rr = float(np.mean(np.diff(beats))) * 1000.0 / fs
     hr = round(60000.0 / rr, 1)
     rr = round(rr, 1)
+    rr_cv = rr_variation(beats)
+    irregular = None if rr_cv is None else bool(rr_cv > cfg.qtc_rr_cv_max)
 
     dominant = _dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
     pre, post = int(round(cfg.pre_s * fs)), int(round(cfg.post_s * fs))
@@ -598,58 +679,121 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     med = np.nan_to_num(med)
     c = pre                                                                  # anchor in median beat
     notes: list[str] = []
+    if irregular:
+        notes.append(f"rhythm irregular (RR coefficient of variation {rr_cv:.2f} > {cfg.qtc_rr_cv_max:g}): "
+                     f"rate is the mean over all {len(beats)} QRS complexes")
     if fs < cfg.min_native_fs:
         notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")
+
+    # --- pacing spikes -------------------------------------------------------------------------
+    spikes = _pacing_spikes(med[indep], fs, c, cfg)
+    for a, b in spikes:                       # bridge each spike: it is not part of the QRS
+        med[:, a:b + 1] = np.linspace(med[:, a], med[:, b], b - a + 1, axis=1)
+    if spikes:
+        notes.append(f"pacing spike{'s' if len(spikes) > 1 else ''} on the median beat: left out of "
+                     "the QRS (it starts after the spike)")
+        lo_q = max(lo_ok, max(b for _, b in spikes if b <= c + int(0.02 * fs)) if any(
+            b <= c + int(0.02 * fs) for _, b in spikes) else lo_ok)
+    else:
+        lo_q = lo_ok
 
     # --- QRS --------------------------------------------------------------------------------
     v = _smooth(med, fs, cfg.qrs_lowpass_hz, order=1)                        # (L, K) mV/s
     sv = np.sqrt(np.sum(v[indep] ** 2, axis=0))                              # (K,)
-    qrs_on, qrs_off = _qrs_bounds(sv, c, fs, cfg, lo_ok, hi_ok)
-    if qrs_on is None or qrs_off is None:
+    sp_on, sp_off = _qrs_bounds(sv, c, fs, cfg, lo_q, hi_ok, floor=bool(spikes))
+    if sp_on is None or sp_off is None:
         return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
     if cfg.refine_hz:
-        qrs_on, qrs_off = _refine(med[indep], fs, cfg, qrs_on, qrs_off, c)
-    qrs_ms = _ms(qrs_off - qrs_on, fs)
+        sp_on, sp_off = _refine(med[indep], fs, cfg, sp_on, sp_off, c)
+    # each lead's own QRS on its median beat; the global QRS is their median (robust to one lead)
+    lead_ix = np.flatnonzero(usable)
+    l_qon, l_qoff = np.full(L, np.nan), np.full(L, np.nan)
+    for li in lead_ix:
+        a, b = _qrs_bounds(np.abs(v[li]), c, fs, cfg, lo_q, hi_ok, floor=bool(spikes))
+        if a is not None and b is not None:
+            if cfg.refine_hz:
+                a, b = _refine(med[li:li + 1], fs, cfg, a, b, c)
+            l_qon[li], l_qoff[li] = a, b
+    if np.isfinite(l_qon).sum() >= cfg.min_leads:
+        qrs_on = int(round(np.nanmedian(l_qon)))
+        qrs_len = float(np.nanmedian(l_qoff - l_qon)) + cfg.qrs_bias_ms * fs / 1000.0
+        qrs_off = max(qrs_on + 1, int(round(qrs_on + qrs_len)))
+    else:
+        qrs_on, qrs_off, qrs_len = sp_on, sp_off, float(sp_off - sp_on)
+    qrs_ms = _ms(qrs_len, fs)
     medb = med - med[:, qrs_on - int(round(0.01 * fs)) if qrs_on >= int(0.01 * fs) else 0][:, None]
 
     # --- T wave ------------------------------------------------------------------------------
     rr_samples = float(np.median(np.diff(beats)))
     t_stop = min(hi_ok, c + int(min(0.7 * rr_samples, 0.65 * fs)))
+    t_hard = c + int(0.85 * rr_samples)                                      # before the next QRS
+    t_start = max(qrs_off, sp_off) + int(round(0.06 * fs))
     # spatial magnitude of the ST-T (baseline: the PR-segment level), smoothed: T waves are slow
     mag = np.sqrt(np.mean(_smooth(medb[indep], fs, cfg.t_lowpass_hz) ** 2, axis=0))
-    t_hard = c + int(0.85 * rr_samples)                                      # before the next QRS
-    t_off = _t_end(mag, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg, t_hard)
-    if t_off is None:
+    t_sp = _t_end(mag, t_start, t_stop, fs, cfg, t_hard)
+    l_toff = np.full(L, np.nan)
+    if t_sp is not None:
+        y_all = _smooth(medb, fs, cfg.t_lowpass_hz)
+        for li in lead_ix:
+            y = y_all[li]
+            y = y if y[qrs_off:t_sp].max() >= -y[qrs_off:t_sp].min() else -y      # T up or down
+            k = _t_end(y, t_start, t_stop, fs, cfg, t_hard)
+            if k is not None:
+                l_toff[li] = k
+    qt_l = l_toff - l_qon
+    if t_sp is None:
         notes.append("QT: T wave too small or not found")
-        qt_ms = None
+        t_off, qt_ms = None, None
     else:
-        qt_ms = _ms(t_off - qrs_on, fs)
+        if np.isfinite(qt_l).sum() >= cfg.min_leads:
+            qt_len = float(np.nanmedian(qt_l)) + cfg.qt_bias_ms * fs / 1000.0
+        else:
+            qt_len = float(t_sp - qrs_on) + cfg.qt_bias_ms * fs / 1000.0
+        t_off = int(round(qrs_on + qt_len))
+        qt_ms = _ms(qt_len, fs)
 
     # --- P wave ------------------------------------------------------------------------------
     # the P wave lies after the previous beat's T wave and at most p_window_s before the QRS
-    p_lo = max(lo_ok, qrs_on - int(round(min(cfg.p_window_s * fs, 0.55 * rr_samples))))
+    qrs_first = int(min(qrs_on, sp_on))          # the spatial onset: the first deflection of any lead
+    p_lo = max(lo_ok, qrs_first - int(round(min(cfg.p_window_s * fs, 0.55 * rr_samples))))
     if t_off is not None:
         p_lo = max(p_lo, int(t_off - rr_samples))
     # P waves hold little above 40 Hz; the median beat's noise does
-    med_lp = _smooth(medb[indep], fs, cfg.p_lowpass_hz)
-    sv_lp = np.sqrt(np.sum(_smooth(medb[indep], fs, cfg.p_lowpass_hz, order=1) ** 2, axis=0))
-    p_on, p_off, why = _p_wave(med_lp, sv_lp, fs, qrs_on, p_lo, cfg)
+    lp_all = _smooth(medb, fs, cfg.p_lowpass_hz)
+    med_lp = lp_all[indep]
+    vp_all = _smooth(medb, fs, cfg.p_lowpass_hz, order=1)
+    sv_lp = np.sqrt(np.sum(vp_all[indep] ** 2, axis=0))
+    p_on, p_off, why = _p_wave(med_lp, sv_lp, fs, qrs_first, p_lo, cfg)
     if p_on is not None:
         a = max(0, p_on - int(round(0.01 * fs)))
-        b = min(qrs_on - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
+        b = min(qrs_first - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
         beat_p = _smooth(segs[indep][:, :, max(0, a - int(0.05 * fs)):b], fs, cfg.p_lowpass_hz)
         cons = _p_consistency(beat_p[:, :, a - max(0, a - int(0.05 * fs)):].transpose(1, 0, 2))
         if not np.isfinite(cons) or cons < cfg.p_corr_min:
             p_on = p_off = None
             why = f"PR: no consistent P wave (beat-to-beat correlation {cons:.2f}; AF/flutter?)"
+    l_pon, l_poff = np.full(L, np.nan), np.full(L, np.nan)
     if p_on is None:
         notes.append(why)
         pr_ms = None
     else:
-        pr_ms = _ms(qrs_on - p_on, fs)
+        for li in lead_ix:
+            # each lead's P near the spatial one: a lead's stray deflection is not its P wave
+            l_lo = max(p_lo, p_on - int(round(0.04 * fs)))
+            a, b, _ = _p_wave(lp_all[li:li + 1], np.abs(vp_all[li]), fs, qrs_first, l_lo, cfg)
+            if a is not None and b is not None:
+                l_pon[li], l_poff[li] = a, b
+        pr_l = l_qon - l_pon
+        if np.isfinite(pr_l).sum() >= cfg.min_leads:
+            pr_len = float(np.nanmedian(pr_l)) + cfg.pr_bias_ms * fs / 1000.0
+        else:
+            pr_len = float(qrs_on - p_on) + cfg.pr_bias_ms * fs / 1000.0
+        p_on = int(round(qrs_on - pr_len))
+        pr_ms = _ms(pr_len, fs)
 
     qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
     qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
+    qtc_fr = round(qtc_framingham(qt_ms, rr), 1) if qt_ms is not None else None
     if qt_ms is not None:
         notes.extend(_qtc_caveats(beats, hr, cfg))
 
@@ -666,10 +810,10 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     n = len(beats)
     offset = beats - c                                                       # median-beat -> record
 
-    def to_record(k: int | None) -> np.ndarray:
+    def to_record(k) -> np.ndarray:
         out = np.full(n, np.nan)
-        if k is not None:
-            out[dominant] = (offset + k)[dominant]
+        if k is not None and np.isfinite(k):
+            out[dominant] = (offset + int(k))[dominant]
         out[(out < 0) | (out >= T)] = np.nan
         return out
 
@@ -677,36 +821,20 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     global_fid["r_peak"] = beats.astype(float)
     fiducials = {}
     for li, lead in enumerate(STANDARD_LEADS if with_fiducials else ()):
-        if not usable[li]:
-            nan = np.full(n, np.nan)
-            fiducials[lead] = LeadFiducials(nan, nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy())
-            continue
-        l_on, l_off = _qrs_bounds(np.abs(v[li]), c, fs, cfg, lo_ok, hi_ok)
-        if cfg.refine_hz and l_on is not None and l_off is not None:
-            l_on, l_off = _refine(med[li:li + 1], fs, cfg, l_on, l_off, c)
-        l_t = None
-        if t_off is not None:
-            y = _smooth(medb[li], fs, cfg.t_lowpass_hz)
-            y = y if y[qrs_off:t_off].max() >= -y[qrs_off:t_off].min() else -y      # T up or down
-            l_t = _t_end(y, qrs_off + int(round(0.06 * fs)), t_stop, fs, cfg, t_hard)
-        l_pon = l_poff = None
-        if p_on is not None:
-            lead_lp = _smooth(medb[li:li + 1], fs, cfg.p_lowpass_hz)
-            lead_v = np.abs(_smooth(medb[li], fs, cfg.p_lowpass_hz, order=1))
-            l_pon, l_poff, _ = _p_wave(lead_lp, lead_v, fs, qrs_on, p_lo, cfg)
         r = np.full(n, np.nan)
-        for j, bt in enumerate(beats):
-            a, b = bt - (c - qrs_on), bt + (qrs_off - c) + 1
-            if a >= 0 and b <= T and b > a:
-                r[j] = a + int(np.argmax(np.abs(xf[li, a:b] - xf[li, a])))
+        if usable[li]:
+            for j, bt in enumerate(beats):
+                a, b = bt - (c - qrs_on), bt + (qrs_off - c) + 1
+                if a >= 0 and b <= T and b > a:
+                    r[j] = a + int(np.argmax(np.abs(xf[li, a:b] - xf[li, a])))
         fiducials[lead] = LeadFiducials(
-            p_on=to_record(l_pon), p_off=to_record(l_poff), qrs_on=to_record(l_on),
-            qrs_off=to_record(l_off), t_off=to_record(l_t), r_peak=r)
+            p_on=to_record(l_pon[li]), p_off=to_record(l_poff[li]), qrs_on=to_record(l_qon[li]),
+            qrs_off=to_record(l_qoff[li]), t_off=to_record(l_toff[li]), r_peak=r)
 
     return Measurements(
         heart_rate_bpm=hr, rr_ms=rr, pr_ms=pr_ms, qrs_ms=qrs_ms, qt_ms=qt_ms,
-        qtc_bazett_ms=qtc_b, qtc_fridericia_ms=qtc_f,
+        qtc_bazett_ms=qtc_b, qtc_fridericia_ms=qtc_f, qtc_framingham_ms=qtc_fr,
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
-        notes=tuple(notes), beats=beats, dominant=dominant,
+        notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
     )

@@ -35,7 +35,7 @@ def _hump(n: int) -> np.ndarray:
 
 def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
                      p_angle=60.0, qrs_angle=45.0, t_angle=40.0, with_p=True, noise_mv=0.005,
-                     seed=0, rr_cycle=None) -> tuple[EcgRecord, dict]:
+                     seed=0, rr_cycle=None, t_amp=0.35) -> tuple[EcgRecord, dict]:
     """A 12-lead record of identical beats with known P onset, QRS onset/offset and T offset.
 
     ``rr_cycle``: RR intervals (ms) used in turn instead of the constant ``rr_ms`` (irregular rhythm).
@@ -60,7 +60,7 @@ def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, second
         waves["qrs"][q0 + q_len:q0 + q_len + r_len] += 1.2 * _hump(r_len)
         waves["qrs"][q0 + q_len + r_len:q0 + s(qrs_ms)] -= 0.35 * _hump(s_len)
         t_end = q0 + s(qt_ms)
-        waves["t"][t_end - t_len:t_end] += 0.35 * _hump(t_len)
+        waves["t"][t_end - t_len:t_end] += t_amp * _hump(t_len)
         truth["p_on"].append(start)
         truth["qrs_on"].append(q0)
         truth["qrs_off"].append(q0 + s(qrs_ms))
