@@ -424,3 +424,37 @@ def test_ludb_atrial_fibrillation_has_no_pr(ludb, rid):
     m = measure(ev.load_ludb_record(data / rid))
     assert m.pr_ms is None and m.p_axis_deg is None
     assert m.heart_rate_bpm is not None and m.qrs_ms is not None
+
+
+# --- the learned delineator ---------------------------------------------------------------------
+
+def test_learned_boundaries_from_labels():
+    """Runs of labels -> the beat's P onset, QRS onset/offset and T offset (independent truth)."""
+    ln = pytest.importorskip("mirage_model.measure.learned")
+    lab = np.zeros(600, dtype=np.int64)
+    lab[100:150] = 1                     # P
+    lab[210:260] = 2                     # QRS around the anchor 225
+    lab[330:420] = 3                     # T
+    lab[500:560] = 1                     # the next P: not this beat's
+    b = ln.boundaries(lab, 225, 500.0)
+    assert (b["p_on"], b["p_off"], b["qrs_on"], b["qrs_off"], b["t_off"]) == (100, 150, 210, 260, 420)
+    lab[100:150] = 0
+    assert math.isnan(ln.boundaries(lab, 225, 500.0)["p_on"])
+    assert all(math.isnan(v) for v in ln.boundaries(np.zeros(600, dtype=np.int64), 225, 500.0).values())
+
+
+def test_learned_unet_shapes_and_safetensors_roundtrip(tmp_path):
+    ln = pytest.importorskip("mirage_model.measure.learned")
+    import torch
+
+    torch.manual_seed(0)
+    net = ln.UNet1d(ln.DelineatorConfig(width=4, depth=2)).eval()
+    x = np.random.default_rng(0).standard_normal((3, 600)).astype(np.float32)
+    with torch.no_grad():
+        assert net(torch.from_numpy(x).unsqueeze(1)).shape == (3, 4, 600)       # (B, 4, W)
+    ln.save(net, tmp_path / "d.safetensors", {"note": "test"})
+    back = ln.load(str(tmp_path / "d.safetensors"))
+    assert back.config == net.config
+    assert np.array_equal(ln.segment(back, x), ln.segment(net, x))
+    with pytest.raises(FileNotFoundError, match="nope"):
+        ln.load(str(tmp_path / "nope.safetensors"))

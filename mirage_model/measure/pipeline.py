@@ -35,6 +35,37 @@ def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     return out
 
 
+def _learned_bounds(med: np.ndarray, usable: np.ndarray, c: int, fs: float,
+                    cfg: MeasureConfig) -> dict[str, np.ndarray]:
+    """Each usable lead's wave boundaries from the learned delineator, (L,) per key, median-beat
+    samples at fs; NaN where it found none. med: (L, K), the anchor at c."""
+    from mirage_model.measure import learned as ln   # torch: only when the learned delineator is asked for
+
+    net = ln.load(cfg.delineator_path)
+    L = med.shape[0]
+    out = {k: np.full(L, np.nan) for k in ("p_on", "p_off", "qrs_on", "qrs_off", "t_off")}
+    ix = np.flatnonzero(usable)
+    if ix.size == 0:
+        return out
+    ratio = Fraction(net.config.fs / fs).limit_denominator(100)
+    x = med[ix] if ratio == 1 else sps.resample_poly(med[ix], ratio.numerator, ratio.denominator, axis=1)
+    labels = ln.segment(net, x)                                              # (l, K')
+    scale = ratio.denominator / ratio.numerator                              # net samples -> fs samples
+    for row, li in zip(labels, ix):
+        for k, v in ln.boundaries(row, int(round(c / scale)), net.config.fs).items():
+            out[k][li] = v * scale
+    return out
+
+
+def _pick(rules: np.ndarray, learned: np.ndarray, cfg: MeasureConfig) -> np.ndarray:
+    """Per-lead boundaries (L,) of the configured delineator: the learned one, or for "combined"
+    the mean of both where both found one (else whichever did)."""
+    if cfg.delineator == "unet":
+        return learned
+    both = np.isfinite(rules) & np.isfinite(learned)
+    return np.where(both, (rules + learned) / 2, np.where(np.isfinite(learned), learned, rules))
+
+
 def _ms(n_samples: float, fs: float) -> float:
     return round(float(n_samples) * 1000.0 / fs, 1)
 
@@ -161,6 +192,12 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     if fs < cfg.min_native_fs:
         notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")
 
+    # the learned delineator reads the median beat as it is (it learned where LUDB puts spikes)
+    learned = _learned_bounds(med, usable, c, fs, cfg) if cfg.delineator != "rules" else None
+    pr_bias, qrs_bias, qt_bias = (cfg.unet_bias_ms if cfg.delineator == "unet" else
+                                  cfg.combined_bias_ms if cfg.delineator == "combined" else
+                                  (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
+
     # --- pacing spikes -------------------------------------------------------------------------
     spikes = pacing_spikes(med[indep], fs, c, cfg)
     for a, b in spikes:                       # bridge each spike: it is not part of the QRS
@@ -190,9 +227,11 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             if cfg.refine_hz:
                 a, b = refine_bounds(med[li:li + 1], fs, cfg, a, b, c)
             l_qon[li], l_qoff[li] = a, b
+    if learned is not None:
+        l_qon, l_qoff = _pick(l_qon, learned["qrs_on"], cfg), _pick(l_qoff, learned["qrs_off"], cfg)
     if np.isfinite(l_qon).sum() >= cfg.min_leads:
         qrs_on = int(round(np.nanmedian(l_qon)))
-        qrs_len = float(np.nanmedian(l_qoff - l_qon)) + cfg.qrs_bias_ms * fs / 1000.0
+        qrs_len = float(np.nanmedian(l_qoff - l_qon)) + qrs_bias * fs / 1000.0
         qrs_off = max(qrs_on + 1, int(round(qrs_on + qrs_len)))
     else:
         qrs_on, qrs_off, qrs_len = sp_on, sp_off, float(sp_off - sp_on)
@@ -216,15 +255,17 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             k = t_end(y, t_start, t_stop, fs, cfg, t_hard)
             if k is not None:
                 l_toff[li] = k
+        if learned is not None:
+            l_toff = _pick(l_toff, learned["t_off"], cfg)
     qt_l = l_toff - l_qon
     if t_sp is None:
         notes.append("QT: T wave too small or not found")
         t_off, qt_ms = None, None
     else:
         if np.isfinite(qt_l).sum() >= cfg.min_leads:
-            qt_len = float(np.nanmedian(qt_l)) + cfg.qt_bias_ms * fs / 1000.0
+            qt_len = float(np.nanmedian(qt_l)) + qt_bias * fs / 1000.0
         else:
-            qt_len = float(t_sp - qrs_on) + cfg.qt_bias_ms * fs / 1000.0
+            qt_len = float(t_sp - qrs_on) + qt_bias * fs / 1000.0
         t_off = int(round(qrs_on + qt_len))
         qt_ms = _ms(qt_len, fs)
 
@@ -259,11 +300,13 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             a, b, _ = p_wave(lp_all[li:li + 1], np.abs(vp_all[li]), fs, qrs_first, l_lo, cfg)
             if a is not None and b is not None:
                 l_pon[li], l_poff[li] = a, b
+        if learned is not None:
+            l_pon, l_poff = _pick(l_pon, learned["p_on"], cfg), _pick(l_poff, learned["p_off"], cfg)
         pr_l = l_qon - l_pon
         if np.isfinite(pr_l).sum() >= cfg.min_leads:
-            pr_len = float(np.nanmedian(pr_l)) + cfg.pr_bias_ms * fs / 1000.0
+            pr_len = float(np.nanmedian(pr_l)) + pr_bias * fs / 1000.0
         else:
-            pr_len = float(qrs_on - p_on) + cfg.pr_bias_ms * fs / 1000.0
+            pr_len = float(qrs_on - p_on) + pr_bias * fs / 1000.0
         p_on = int(round(qrs_on - pr_len))
         pr_ms = _ms(pr_len, fs)
 

@@ -52,6 +52,10 @@ class MeasureConfig:
     pr_bias_ms: float = -12.5
     qrs_bias_ms: float = -6.5
     qt_bias_ms: float = -17.0
+    delineator: str = "rules"                     # per-lead boundaries: "rules", "unet" or "combined" (mean)
+    delineator_path: str | None = None            # learned weights (None: resources/models/delineator)
+    unet_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)       # (PR, QRS, QT) calibration, "unet"
+    combined_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)   # ... "combined"
     spike_max_s: float = 0.012                    # pacing spike: narrower than this ...
     spike_ratio: float = 2.0                      # ... and its raw slope this many times the 40 Hz one
 
