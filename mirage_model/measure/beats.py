@@ -43,25 +43,33 @@ def detect_beats(x: np.ndarray, fs: float, leads: np.ndarray) -> np.ndarray:
 
 
 def drop_t_waves(beats: np.ndarray, mag: np.ndarray, fs: float) -> np.ndarray:
-    """Beats (n,) without tall T waves counted as QRS complexes (which doubles the rate).
+    """Beats (n,) without tall T waves or noise counted as QRS complexes (which inflates the rate).
 
     A detection is a T wave when it is small in the QRS band (under 0.7 of the typical QRS there,
     the median of the larger half), 200-450 ms after the previous QRS (where a T peak lies) and
     closer to that QRS than to the next one. A premature ventricular beat is as large as a normal
-    QRS or larger in this band, so it stays.
+    QRS or larger in this band, so it stays. A detection under 0.25 of the typical QRS is not a
+    QRS wherever it lies (on LUDB 1-50 the one such detection was a flat stretch in a pause).
     """
     if len(beats) < 3:
         return beats
     amp = mag[beats]
     typical = float(np.median(np.sort(amp)[len(amp) // 2:]))
-    keep = np.ones(len(beats), dtype=bool)
+    keep = amp >= 0.25 * typical
     for j in range(1, len(beats)):
+        if not keep[j]:
+            continue
         prev = j - 1
         while prev > 0 and not keep[prev]:
             prev -= 1
+        if not keep[prev]:
+            continue
         d_prev = (beats[j] - beats[prev]) / fs
-        d_next = (beats[j + 1] - beats[j]) / fs if j + 1 < len(beats) else np.inf
-        if amp[j] < 0.7 * typical and 0.2 <= d_prev <= 0.45 and d_prev < d_next and keep[prev]:
+        nxt = j + 1
+        while nxt < len(beats) and not keep[nxt]:
+            nxt += 1
+        d_next = (beats[nxt] - beats[j]) / fs if nxt < len(beats) else np.inf
+        if amp[j] < 0.7 * typical and 0.2 <= d_prev <= 0.45 and d_prev < d_next:
             keep[j] = False
     return beats[keep]
 
