@@ -22,12 +22,14 @@ ROWS = (  # key, label, unit
     ("qt_ms", "QT", "ms"),
     ("qtc_bazett_ms", "QTc Bazett", "ms"),
     ("qtc_fridericia_ms", "QTc Fridericia", "ms"),
+    ("qtc_framingham_ms", "QTc Framingham", "ms"),
     ("p_axis_deg", "P axis", "deg"),
     ("qrs_axis_deg", "QRS axis", "deg"),
     ("t_axis_deg", "T axis", "deg"),
 )
 LIMITS = {"heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
           "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
+          "qtc_framingham_ms": (100, 1000),
           "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
 EDITED = QColor(255, 236, 179)
 

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 MEASURE_COLUMNS: tuple[str, ...] = (
     "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
-    "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+    "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
 )
 FORMATS = ("csv", "jsonl")
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header

@@ -696,13 +696,14 @@ _MEASURE_ROWS = (
     ("qt_ms", "QT interval", "ms"),
     ("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "ms"),
     ("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "ms"),
+    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 ms (1 - RR in s))", "ms"),
     ("p_axis_deg", "P axis (frontal)", "deg"),
     ("qrs_axis_deg", "QRS axis (frontal)", "deg"),
     ("t_axis_deg", "T axis (frontal)", "deg"),
 )
 
 
-_QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms")
+_QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
 
 
 def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> list[dict]:
@@ -727,7 +728,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
     """
-    from mirage_model.measure import qtc_bazett, qtc_fridericia
+    from mirage_model.measure import qtc_bazett, qtc_framingham, qtc_fridericia
 
     keys = [k for k, _, _ in _MEASURE_ROWS]
     clean: dict[str, float] = {}
@@ -755,7 +756,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
     if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
         rr = value["rr_ms"]
         qt = value["qt_ms"]
-        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia)):
+        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia),
+                             ("qtc_framingham_ms", qtc_framingham)):
             if key in clean:
                 continue
             if qt is not None and rr is not None and rr > 0:

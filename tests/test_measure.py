@@ -13,7 +13,7 @@ import pytest
 from mirage_model.io import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import (
     FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
-    qtc_bazett, qtc_fridericia, rr_variation,
+    qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation,
 )
 
 FS = 500.0
@@ -35,7 +35,7 @@ def _hump(n: int) -> np.ndarray:
 
 def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, seconds=10.0,
                      p_angle=60.0, qrs_angle=45.0, t_angle=40.0, with_p=True, noise_mv=0.005,
-                     seed=0, rr_cycle=None) -> tuple[EcgRecord, dict]:
+                     seed=0, rr_cycle=None, t_amp=0.35) -> tuple[EcgRecord, dict]:
     """A 12-lead record of identical beats with known P onset, QRS onset/offset and T offset.
 
     ``rr_cycle``: RR intervals (ms) used in turn instead of the constant ``rr_ms`` (irregular rhythm).
@@ -60,7 +60,7 @@ def synthetic_record(pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0, rr_ms=1000.0, second
         waves["qrs"][q0 + q_len:q0 + q_len + r_len] += 1.2 * _hump(r_len)
         waves["qrs"][q0 + q_len + r_len:q0 + s(qrs_ms)] -= 0.35 * _hump(s_len)
         t_end = q0 + s(qt_ms)
-        waves["t"][t_end - t_len:t_end] += 0.35 * _hump(t_len)
+        waves["t"][t_end - t_len:t_end] += t_amp * _hump(t_len)
         truth["p_on"].append(start)
         truth["qrs_on"].append(q0)
         truth["qrs_off"].append(q0 + s(qrs_ms))
@@ -89,6 +89,8 @@ def test_qtc_formulas_match_their_definitions():
     assert qtc_bazett(400.0, 640.0) == pytest.approx(400.0 / 0.8)
     assert qtc_fridericia(400.0, 729.0) == pytest.approx(400.0 / 0.9)
     assert qtc_fridericia(360.0, 1331.0) == pytest.approx(360.0 / 1.1)
+    assert qtc_framingham(400.0, 1000.0) == pytest.approx(400.0)
+    assert qtc_framingham(360.0, 600.0) == pytest.approx(360.0 + 154.0 * 0.4)   # Sagie 1992
 
 
 @pytest.mark.parametrize("net_i, net_avf, expected", [
@@ -178,13 +180,15 @@ def test_100hz_record_matches_construction_and_500hz():
 
     The synthetic QRS (sine-squared humps of 18-40 ms) has much energy above 50 Hz, which a
     100 Hz record cannot hold: its edges spread by about a sample each side (QRS ~112 ms for 90
-    here). On real QRS complexes (LUDB decimated to 100 Hz) the mean QRS error is +2.5 ms."""
+    here). The intervals are calibrated to cardiologists' per-lead readings on LUDB
+    (``MeasureConfig.pr_bias_ms`` ...), not to this construction, whose sine-squared P wave starts
+    imperceptibly: PR reads up to ~15 ms short of it."""
     rec, truth = synthetic_record(pr_ms=160, qrs_ms=90, qt_ms=400, rr_ms=900)
     lr = _decimate(rec, 5)
     m, m500 = measure(lr), measure(rec)
     assert m.fs == 100.0
     assert m.heart_rate_bpm == pytest.approx(60000 / 900, rel=0.01)
-    assert m.pr_ms == pytest.approx(160.0, abs=12)
+    assert m.pr_ms == pytest.approx(160.0, abs=15)
     assert m.qrs_ms == pytest.approx(90.0, abs=25)
     assert m.qt_ms == pytest.approx(400.0, abs=25)
     for k, tol in (("pr_ms", 10), ("qrs_ms", 20), ("qt_ms", 20)):
@@ -224,6 +228,41 @@ def test_qtc_reported_with_caveat_in_irregular_rhythm():
     assert any(n.startswith("QTc unreliable: irregular rhythm") for n in m.notes)
     regular, _ = synthetic_record(rr_ms=800)
     assert not any(n.startswith("QTc") for n in measure(regular).notes)
+
+
+@pytest.mark.parametrize("t_amp, qrs", [(1.0, 90), (2.5, 120)])
+def test_tall_t_waves_are_not_counted_as_beats(t_amp, qrs):
+    """A slow rhythm (50 bpm) with T waves as tall as the QRS or taller: one beat per QRS."""
+    rec, truth = synthetic_record(rr_ms=1200, t_amp=t_amp, qrs_ms=qrs, qt_ms=460)
+    m = measure(rec, fiducials=False)
+    assert len(m.beats) == len(truth["qrs_on"])
+    assert m.heart_rate_bpm == pytest.approx(50.0, abs=0.5)
+    assert m.rhythm_irregular is False
+
+
+def test_ventricular_bigeminy_counts_every_beat():
+    """Alternating short and long RR (ectopic beats or AF-like irregularity): the rate is 60 / mean
+    RR over all QRS complexes, and the rhythm is called irregular."""
+    rec, truth = synthetic_record(rr_cycle=(500, 1100), pr_ms=130, qt_ms=320)
+    m = measure(rec, fiducials=False)
+    rr = np.diff(truth["qrs_on"]) * 1000 / FS
+    assert len(m.beats) == len(truth["qrs_on"])
+    assert m.heart_rate_bpm == pytest.approx(60000 / rr.mean(), abs=1)
+    assert m.rhythm_irregular is True and any(n.startswith("rhythm irregular") for n in m.notes)
+
+
+def test_pacing_spike_is_left_out_of_the_qrs():
+    """A 2 ms, 3 mV spike 20 ms before each QRS (ventricular pacing): the QRS starts after it."""
+    rec, truth = synthetic_record(qrs_ms=140, pr_ms=200, qt_ms=440, rr_ms=1000)
+    sig = rec.signal.astype(np.float64).copy()
+    for q0 in truth["qrs_on"]:
+        sig[:, q0 - 10:q0 - 9] += 3.0
+    paced = EcgRecord(signal=sig.astype(np.float32), fs=FS, record_id="paced")
+    m = measure(paced, fiducials=False)
+    assert any("pacing spike" in n for n in m.notes)
+    assert m.qrs_ms == pytest.approx(140, abs=15)
+    plain = measure(rec, fiducials=False)
+    assert not any("pacing spike" in n for n in plain.notes)
 
 
 def test_bazett_caveat_at_high_heart_rate():
@@ -290,7 +329,7 @@ def test_as_dict_keys():
     rec, _ = synthetic_record()
     d = measure(rec).as_dict()
     assert list(d) == ["heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms",
-                       "qtc_fridericia_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg"]
+                       "qtc_fridericia_ms", "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg"]
     assert tuple(d) == SCALAR_KEYS
     assert all(v is None or isinstance(v, float) for v in d.values())
     empty = Measurements(*([None] * 10))
@@ -314,42 +353,69 @@ def ludb(shared_datasets):
     return data, _eval_module()
 
 
-def test_ludb_records_against_annotations(ludb):
-    """Records 1-20 (all of them, not picked): bias and typical error against the cardiologists."""
-    data, ev = ludb
+def _ludb_diffs(ev, data, rids, fs=None):
+    """ours - cardiologists (median-over-leads convention) per quantity, over the records rids."""
     diffs = {"heart_rate_bpm": [], "pr_ms": [], "qrs_ms": [], "qt_ms": []}
-    for rid in range(1, 21):
+    for rid in rids:
         rec = ev.load_ludb_record(data / str(rid))
         ref = ev.ludb_reference(data / str(rid), rec.fs)
-        ours = measure(rec).as_dict()
+        ours = measure(rec if fs is None else ev.decimate_record(rec, fs), fiducials=False).as_dict()
         for k in diffs:
             if ours[k] is not None and ref[k] is not None:
                 diffs[k].append(ours[k] - ref[k])
-    d = {k: np.asarray(v) for k, v in diffs.items()}
-    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 15
-    assert np.median(np.abs(d["heart_rate_bpm"])) < 1.0
-    assert abs(d["pr_ms"].mean()) < 10 and np.median(np.abs(d["pr_ms"])) < 15
-    assert abs(d["qrs_ms"].mean()) < 10 and np.median(np.abs(d["qrs_ms"])) < 15
-    assert abs(d["qt_ms"].mean()) < 30 and np.median(np.abs(d["qt_ms"])) < 30
+    return {k: np.asarray(v) for k, v in diffs.items()}
+
+
+def test_ludb_records_against_annotations(ludb):
+    """Records 51-70 (all of them; the calibration was fitted on 1-50): bias within the issue's
+    bounds against the cardiologists' per-lead readings, typical error well inside them."""
+    data, ev = ludb
+    d = _ludb_diffs(ev, data, range(51, 71))
+    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 14
+    assert abs(d["heart_rate_bpm"].mean()) <= 1 and d["heart_rate_bpm"].std(ddof=1) <= 2
+    for k, (m, mad) in (("pr_ms", (10, 10)), ("qrs_ms", (10, 10)), ("qt_ms", (25, 20))):
+        assert abs(d[k].mean()) <= m and np.median(np.abs(d[k])) <= mad, (k, d[k].mean())
+
+
+@pytest.mark.slow
+def test_ludb_held_out_half_meets_the_issue_bounds(ludb):
+    """All held-out records 51-100 without a pacemaker (46 of 50; the 4 paced ones are reported
+    apart in docs/measurements.md): |mean| <= 10 ms and SD <= 15 ms for PR and QRS, 25 / 30 ms
+    for QT, 1 / 2 bpm for the rate."""
+    data, ev = ludb
+    paced = ev._paced(data.parent)
+    assert paced, "ludb.csv not found next to the data"
+    d = _ludb_diffs(ev, data, [r for r in range(51, 101) if str(r) not in paced])
+    bounds = {"heart_rate_bpm": (1, 2), "pr_ms": (10, 15), "qrs_ms": (10, 15), "qt_ms": (25, 30)}
+    for k, (m, sd) in bounds.items():
+        assert abs(d[k].mean()) <= m and d[k].std(ddof=1) <= sd, (k, d[k].mean(), d[k].std(ddof=1))
+
+
+def test_ludb_reference_conventions(ludb):
+    """The median-over-leads reference lies inside the earliest/latest one (record 1)."""
+    data, ev = ludb
+    ref = ev.ludb_reference(data / "1")
+    assert ref["qrs_ms"] <= ref["qrs_ms_extreme"] and ref["qt_ms"] <= ref["qt_ms_extreme"]
+    assert ref["pr_ms"] <= ref["pr_ms_extreme"]
+    assert 60 <= ref["qrs_ms"] <= 130 and ref["n_beats"] >= 5
+
+
+def test_ludb_reader_keeps_einthoven(ludb):
+    """The evaluation reads LUDB's stored microvolts, under which I + III = II holds exactly."""
+    data, ev = ludb
+    x = ev.load_ludb_record(data / "1").signal.astype(np.float64)
+    assert np.abs(x[0] + x[2] - x[1]).max() < 1e-3
 
 
 def test_ludb_at_100hz_against_annotations(ludb):
-    """Records 1-20 decimated to 100 Hz (resample_poly, as the evaluation script does): the same
-    bounds as at 500 Hz."""
+    """Records 51-70 decimated to 100 Hz (resample_poly, as the evaluation script does): bias
+    within the issue's bounds; the spread may be larger than at 500 Hz (information above 50 Hz
+    is gone)."""
     data, ev = ludb
-    diffs = {"pr_ms": [], "qrs_ms": [], "qt_ms": []}
-    for rid in range(1, 21):
-        rec = ev.load_ludb_record(data / str(rid))
-        ref = ev.ludb_reference(data / str(rid), rec.fs)
-        ours = measure(ev.decimate_record(rec, 100.0), fiducials=False).as_dict()
-        for k in diffs:
-            if ours[k] is not None and ref[k] is not None:
-                diffs[k].append(ours[k] - ref[k])
-    d = {k: np.asarray(v) for k, v in diffs.items()}
-    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 15
-    assert abs(d["pr_ms"].mean()) < 10 and np.median(np.abs(d["pr_ms"])) < 15
-    assert abs(d["qrs_ms"].mean()) < 10 and np.median(np.abs(d["qrs_ms"])) < 15
-    assert abs(d["qt_ms"].mean()) < 30 and np.median(np.abs(d["qt_ms"])) < 30
+    d = _ludb_diffs(ev, data, range(51, 71), fs=100.0)
+    assert len(d["qrs_ms"]) == 20 and len(d["qt_ms"]) == 20 and len(d["pr_ms"]) >= 14
+    for k, (m, mad) in (("pr_ms", (10, 15)), ("qrs_ms", (10, 15)), ("qt_ms", (25, 30))):
+        assert abs(d[k].mean()) <= m and np.median(np.abs(d[k])) <= mad, (k, d[k].mean())
 
 
 @pytest.mark.parametrize("rid", ["38", "44", "51", "83"])
@@ -358,3 +424,37 @@ def test_ludb_atrial_fibrillation_has_no_pr(ludb, rid):
     m = measure(ev.load_ludb_record(data / rid))
     assert m.pr_ms is None and m.p_axis_deg is None
     assert m.heart_rate_bpm is not None and m.qrs_ms is not None
+
+
+# --- the learned delineator ---------------------------------------------------------------------
+
+def test_learned_boundaries_from_labels():
+    """Runs of labels -> the beat's P onset, QRS onset/offset and T offset (independent truth)."""
+    ln = pytest.importorskip("mirage_model.measure.learned")
+    lab = np.zeros(600, dtype=np.int64)
+    lab[100:150] = 1                     # P
+    lab[210:260] = 2                     # QRS around the anchor 225
+    lab[330:420] = 3                     # T
+    lab[500:560] = 1                     # the next P: not this beat's
+    b = ln.boundaries(lab, 225, 500.0)
+    assert (b["p_on"], b["p_off"], b["qrs_on"], b["qrs_off"], b["t_off"]) == (100, 150, 210, 260, 420)
+    lab[100:150] = 0
+    assert math.isnan(ln.boundaries(lab, 225, 500.0)["p_on"])
+    assert all(math.isnan(v) for v in ln.boundaries(np.zeros(600, dtype=np.int64), 225, 500.0).values())
+
+
+def test_learned_unet_shapes_and_safetensors_roundtrip(tmp_path):
+    ln = pytest.importorskip("mirage_model.measure.learned")
+    import torch
+
+    torch.manual_seed(0)
+    net = ln.UNet1d(ln.DelineatorConfig(width=4, depth=2)).eval()
+    x = np.random.default_rng(0).standard_normal((3, 600)).astype(np.float32)
+    with torch.no_grad():
+        assert net(torch.from_numpy(x).unsqueeze(1)).shape == (3, 4, 600)       # (B, 4, W)
+    ln.save(net, tmp_path / "d.safetensors", {"note": "test"})
+    back = ln.load(str(tmp_path / "d.safetensors"))
+    assert back.config == net.config
+    assert np.array_equal(ln.segment(back, x), ln.segment(net, x))
+    with pytest.raises(FileNotFoundError, match="nope"):
+        ln.load(str(tmp_path / "nope.safetensors"))

@@ -1,0 +1,82 @@
+"""ECG interval measurements: HR, RR, PR, QRS, QT, QTc (Bazett, Fridericia, Framingham), frontal
+axes, fiducials.
+
+Method: every lead of a representative (median) beat is delineated on its own, as a cardiologist
+reads each lead, and each global interval is the median over the leads of that lead's interval,
+so that no single lead's outlier moves it; three constants calibrate the result to the LUDB
+cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
+
+0. Rate: records sampled below ``min_native_fs`` (250 Hz; PTB-XL's 100 Hz records) are resampled
+   to ``work_fs`` (500 Hz, ``scipy.signal.resample_poly`` per lead) and delineated there; the
+   fiducials are mapped back to the record's sample indices.
+1. Conditioning: every lead is band-passed 0.5-100 Hz (zero-phase Butterworth; the upper edge
+   is lowered to 0.4 fs for low sampling rates). Leads that are flat, contain NaN or are flagged
+   ``missing``/``flat`` in ``record.quality`` are left out.
+2. QRS detection (``beats``): neurokit2's ``ecg_findpeaks`` (method "neurokit", Makowski et al.
+   2021) on the spatial magnitude of the independent leads (I, II, V1-V6, 5-30 Hz). Each beat is
+   anchored at the maximum of that magnitude. A detection that is small in that band (< 0.7 of
+   the typical QRS), 200-450 ms after the previous QRS and nearer to it than to the next one is a
+   tall T wave and is dropped: a T wave is never counted as a beat.
+3. Dominant beats: beats whose QRS (-80 ms to +100 ms around the anchor, all independent leads)
+   correlates at least 0.9 with the median QRS form of the largest class of alike beats.
+   Ectopic and noisy beats are left out of the median beat; all beats count for the heart rate.
+   Fewer than 3 alike beats (or under 40 % of the detected ones): noise, no values at all.
+4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms).
+   Pacemaker spikes on it (raw spatial slope ``spike_ratio`` times the 40 Hz one, narrower than
+   ``spike_max_s``) are bridged: the QRS starts after the spike, as cardiologists read it.
+5. Boundaries (``delineate``), on each usable lead's median beat, and spatially (all leads):
+   - QRS onset/offset: velocity (Gaussian derivative, -3 dB at 40 Hz; spatially
+     ``sqrt(sum_l (dx_l/dt)^2)``). Walk out from the steep part of the QRS to where it stays
+     below 5 % of its maximum, then take the knee of the log velocity between that crossing and
+     the quietest sample beyond it; finally move each bound inwards (at most 12 ms) where a
+     sharper (100 Hz) velocity is still quiet.
+   - T offset: trapezium-area method (Vazquez-Seisdedos et al., BioMed Eng OnLine 2011) on the
+     spatial magnitude of the baseline-corrected ST-T (smoothed, -3 dB at 10 Hz), which decides
+     whether there is a T wave, then on each lead (its T upright or inverted).
+   - P wave: the largest spatial deflection in the 330 ms before the QRS (and after the previous
+     T wave); onset/offset at the knees of its log velocity (40 Hz). A P wave is accepted only
+     if its largest deflection is at least ``p_min_amplitude_mv`` and it repeats beat to beat
+     (median correlation of each beat's P segment with the median P >= ``p_corr_min``);
+     otherwise PR and the P axis are None (atrial fibrillation, flutter, paced or junctional
+     rhythm, noise). Each lead's P onset is then sought near the spatial one.
+   ``MeasureConfig.delineator`` = "unet" takes the per-lead boundaries from a small learned
+   U-Net instead (``learned``; trained on LUDB 1-50), "combined" their mean; the P and T
+   presence decisions stay the rules' (docs/measurements.md compares them).
+6. Intervals: per lead, PR = its QRS onset - its P onset, QRS = its offset - onset, QT = its
+   T offset - its QRS onset; the global value is the median over the leads that have it (at
+   least ``min_leads``; else the spatial boundaries), plus ``pr_bias_ms`` / ``qrs_bias_ms`` /
+   ``qt_bias_ms``. The global fiducials are the median QRS onset and the others placed from it
+   by those intervals. RR = mean RR of all detected beats, HR = 60000 / RR; ``rr_cv`` and
+   ``rhythm_irregular`` (RR coefficient of variation > ``qtc_rr_cv_max``, 0.15) say whether the
+   rhythm is irregular (with a note). QTc: Bazett QT / sqrt(RR s), Fridericia QT / cbrt(RR s),
+   Framingham QT + 154 ms (1 - RR s). QTc is reported whenever QT is, with a note that it is
+   unreliable when the rhythm is irregular and, for Bazett, above ``qtc_bazett_hr_max`` (120 bpm).
+7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat
+   (baseline: the PR segment).
+   With the Einthoven/Goldberger geometry a frontal vector of angle a and size M projects as
+   I = M cos a and aVF = (sqrt(3)/2) M sin a, so a = atan2(2 aVF / sqrt(3), I), in degrees in
+   (-180, 180]. None when the net vector is too small to have a direction.
+8. Per-lead fiducials for display (skipped with ``fiducials=False``; nothing else changes): each
+   lead's boundaries from step 5 mapped back to every dominant beat (NaN for the others); the R
+   peak is the largest deflection of the lead inside the global QRS of each beat (the S nadir in
+   a QS lead). ``global_fiducials["r_peak"]`` is each beat's anchor.
+
+Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
+(``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
+``Measurements.notes``. Research use only, not a diagnosis.
+"""
+
+from mirage_model.measure.formulas import (
+    frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation,
+)
+from mirage_model.measure.pipeline import measure
+from mirage_model.measure.results import (
+    FIDUCIAL_KEYS, METHOD_NAME, SCALAR_KEYS, LeadFiducials, MeasureConfig, Measurements,
+    empty_measurements,
+)
+
+__all__ = [
+    "FIDUCIAL_KEYS", "METHOD_NAME", "SCALAR_KEYS", "LeadFiducials", "MeasureConfig", "Measurements",
+    "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
+    "qtc_fridericia", "rr_variation",
+]

@@ -1,0 +1,360 @@
+"""measure(): the whole pipeline from a record to Measurements (see the package docstring)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+from scipy import signal as sps
+
+from mirage_model.io import STANDARD_LEADS
+from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
+from mirage_model.measure.delineate import (
+    LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
+)
+from mirage_model.measure.filters import bandpass, smooth
+from mirage_model.measure.formulas import qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation
+from mirage_model.measure.results import (
+    FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, empty_measurements,
+)
+
+def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
+    """Notes for QTc values that are reported but unreliable (irregular rhythm, high rate)."""
+    out = []
+    cv = rr_variation(beats)
+    if cv is not None and cv > cfg.qtc_rr_cv_max:
+        out.append(f"QTc unreliable: irregular rhythm (RR coefficient of variation {cv:.2f} > "
+                   f"{cfg.qtc_rr_cv_max:g}; e.g. atrial fibrillation): QT and the mean RR do not belong "
+                   "to the same cycle")
+    if hr > cfg.qtc_bazett_hr_max:
+        out.append(f"QTc Bazett unreliable: heart rate {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
+                   "(Bazett over-corrects at high rates; Fridericia is less affected)")
+    return out
+
+
+def _learned_bounds(med: np.ndarray, usable: np.ndarray, c: int, fs: float,
+                    cfg: MeasureConfig) -> dict[str, np.ndarray]:
+    """Each usable lead's wave boundaries from the learned delineator, (L,) per key, median-beat
+    samples at fs; NaN where it found none. med: (L, K), the anchor at c."""
+    from mirage_model.measure import learned as ln   # torch: only when the learned delineator is asked for
+
+    net = ln.load(cfg.delineator_path)
+    L = med.shape[0]
+    out = {k: np.full(L, np.nan) for k in ("p_on", "p_off", "qrs_on", "qrs_off", "t_off")}
+    ix = np.flatnonzero(usable)
+    if ix.size == 0:
+        return out
+    ratio = Fraction(net.config.fs / fs).limit_denominator(100)
+    x = med[ix] if ratio == 1 else sps.resample_poly(med[ix], ratio.numerator, ratio.denominator, axis=1)
+    labels = ln.segment(net, x)                                              # (l, K')
+    scale = ratio.denominator / ratio.numerator                              # net samples -> fs samples
+    for row, li in zip(labels, ix):
+        for k, v in ln.boundaries(row, int(round(c / scale)), net.config.fs).items():
+            out[k][li] = v * scale
+    return out
+
+
+def _pick(rules: np.ndarray, learned: np.ndarray, cfg: MeasureConfig) -> np.ndarray:
+    """Per-lead boundaries (L,) of the configured delineator: the learned one, or for "combined"
+    the mean of both where both found one (else whichever did)."""
+    if cfg.delineator == "unet":
+        return learned
+    both = np.isfinite(rules) & np.isfinite(learned)
+    return np.where(both, (rules + learned) / 2, np.where(np.isfinite(learned), learned, rules))
+
+
+def _ms(n_samples: float, fs: float) -> float:
+    return round(float(n_samples) * 1000.0 / fs, 1)
+
+
+def measure(record, config: MeasureConfig | None = None, fiducials: bool = True) -> Measurements:
+    """Measure an EcgRecord (12, T) mV at fs. Values are None where not measurable, never invented.
+
+    Records sampled below ``config.min_native_fs`` (250 Hz; PTB-XL's 100 Hz ``_lr`` records) are
+    first resampled to ``config.work_fs`` (500 Hz, ``scipy.signal.resample_poly`` per lead), so the
+    delineation runs at the rate it was designed and validated at; the fiducials are mapped back to
+    the record's own sample indices.
+
+    Args:
+        record: an ``EcgRecord`` (signal float (12, T) mV in STANDARD_LEADS order, fs in Hz).
+        config: method constants; the defaults are the published ones (docs/measurements.md).
+        fiducials: False skips the per-lead fiducials (``Measurements.fiducials`` is then empty;
+            global fiducials, beats and every scalar value are identical either way). For batch
+            scoring, where only the scalars are needed.
+
+    Returns:
+        Measurements: scalar intervals (ms), rate (bpm), axes (degrees), per-lead and global
+        fiducials (sample indices at the record's fs, (n_beats,) each), and notes saying why a
+        value is None or unreliable.
+
+    Raises:
+        ValueError: the signal is not (12, T) or fs is not a positive number (names the record).
+    """
+    cfg = config or MeasureConfig()
+    name = getattr(record, "record_id", "record")
+    x = np.asarray(record.signal, dtype=np.float64)
+    fs = float(record.fs)
+    if x.ndim != 2 or x.shape[0] != len(STANDARD_LEADS):
+        raise ValueError(f"{name}: expected a (12, T) signal, got shape {x.shape}")
+    if not math.isfinite(fs) or fs <= 0:
+        raise ValueError(f"{name}: sampling frequency must be positive, got {fs}")
+    T = x.shape[1]
+    if fs < 100:
+        return empty_measurements(fs, (f"sampling rate {fs:g} Hz is too low for interval measurement",))
+    if T < int(2.5 * fs):
+        return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))
+    quality = getattr(record, "quality", {}) or {}
+    if not cfg.work_fs or fs >= cfg.min_native_fs:
+        return _measure_signal(x, fs, cfg, quality, fiducials)
+
+    # low rate: delineate at work_fs, report sample indices at fs
+    ratio = Fraction(float(cfg.work_fs) / fs).limit_denominator(1000)
+    work_fs = fs * ratio.numerator / ratio.denominator
+    xw = sps.resample_poly(x, ratio.numerator, ratio.denominator, axis=1)
+    m = _measure_signal(xw, work_fs, cfg, quality, fiducials)
+    back = fs / work_fs
+
+    def rescale(a: np.ndarray) -> np.ndarray:
+        out = np.round(np.asarray(a, dtype=float) * back)
+        out[~(out < T)] = np.nan                       # NaN stays NaN, past the end becomes NaN
+        return out
+
+    return replace(
+        m, fs=fs,
+        beats=np.minimum(np.round(m.beats * back).astype(np.int64), T - 1),
+        global_fiducials={k: rescale(v) for k, v in m.global_fiducials.items()},
+        fiducials={ld: LeadFiducials(*(rescale(getattr(f, k)) for k in FIDUCIAL_KEYS))
+                   for ld, f in m.fiducials.items()},
+        notes=m.notes + (f"sampling rate {fs:g} Hz: resampled to {work_fs:g} Hz for delineation "
+                         "(accuracy at 100 Hz: docs/measurements.md)",),
+    )
+
+
+def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
+                    with_fiducials: bool) -> Measurements:
+    """The pipeline on a validated (12, T) float64 signal at fs (>= min_native_fs or resampled)."""
+    L, T = x.shape
+    # usable leads: finite, not flat, not flagged
+    usable = np.isfinite(x).all(axis=1) & (np.nanmax(x, axis=1) - np.nanmin(x, axis=1) > 0.02)
+    for flag in ("missing", "flat"):
+        if flag in quality:
+            usable &= ~np.asarray(quality[flag], dtype=bool)
+    indep = np.asarray([i for i in INDEPENDENT if usable[i]], dtype=np.int64)
+    if len(indep) < 2:
+        return empty_measurements(fs, ("fewer than 2 usable independent leads (flat, missing or NaN)",))
+
+    xf = np.zeros_like(x)
+    xf[usable] = bandpass(x[usable], fs, cfg.band_hz)
+
+    beats = detect_beats(xf, fs, indep)
+    if len(beats) < 2:
+        return empty_measurements(fs, ("fewer than 2 QRS complexes detected",), beats)
+    rr = float(np.mean(np.diff(beats))) * 1000.0 / fs
+    hr = round(60000.0 / rr, 1)
+    rr = round(rr, 1)
+    rr_cv = rr_variation(beats)
+    irregular = None if rr_cv is None else bool(rr_cv > cfg.qtc_rr_cv_max)
+
+    dominant = dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
+    pre, post = int(round(cfg.pre_s * fs)), int(round(cfg.post_s * fs))
+    in_window = (beats - pre >= 0) & (beats + post < T)
+    use = dominant & in_window
+    if dominant.sum() < cfg.min_beats or dominant.mean() < cfg.min_dominant_fraction:
+        return empty_measurements(
+            fs, (f"only {int(dominant.sum())} of {len(beats)} QRS complexes are alike: noisy record, "
+                 "no reliable measurement",), beats)
+    if use.sum() < cfg.min_beats:
+        # short records: allow beats whose window is cut, padded by edge values through nanmedian
+        use = dominant
+    idx = beats[use][:, None] + np.arange(-pre, post)[None, :]             # (n, K)
+    valid = (idx >= 0) & (idx < T)
+    segs = xf[:, np.clip(idx, 0, T - 1)]                                     # (L, n, K)
+    if valid.all():                                  # xf is finite (unusable leads are 0)
+        med = np.median(segs, axis=1)                # (L, K); same values as nanmedian, 4x faster
+    else:
+        segs = np.where(valid[None], segs, np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            med = np.nanmedian(segs, axis=1)                                 # (L, K)
+    K = med.shape[1]
+    finite_cols = np.isfinite(med[indep]).all(axis=0)
+    lo_ok = int(np.argmax(finite_cols))
+    hi_ok = K - int(np.argmax(finite_cols[::-1]))
+    med = np.nan_to_num(med)
+    c = pre                                                                  # anchor in median beat
+    notes: list[str] = []
+    if irregular:
+        notes.append(f"rhythm irregular (RR coefficient of variation {rr_cv:.2f} > {cfg.qtc_rr_cv_max:g}): "
+                     f"rate is the mean over all {len(beats)} QRS complexes")
+    if fs < cfg.min_native_fs:
+        notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")
+
+    # the learned delineator reads the median beat as it is (it learned where LUDB puts spikes)
+    learned = _learned_bounds(med, usable, c, fs, cfg) if cfg.delineator != "rules" else None
+    pr_bias, qrs_bias, qt_bias = (cfg.unet_bias_ms if cfg.delineator == "unet" else
+                                  cfg.combined_bias_ms if cfg.delineator == "combined" else
+                                  (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
+
+    # --- pacing spikes -------------------------------------------------------------------------
+    spikes = pacing_spikes(med[indep], fs, c, cfg)
+    for a, b in spikes:                       # bridge each spike: it is not part of the QRS
+        med[:, a:b + 1] = np.linspace(med[:, a], med[:, b], b - a + 1, axis=1)
+    if spikes:
+        notes.append(f"pacing spike{'s' if len(spikes) > 1 else ''} on the median beat: left out of "
+                     "the QRS (it starts after the spike)")
+        lo_q = max(lo_ok, max(b for _, b in spikes if b <= c + int(0.02 * fs)) if any(
+            b <= c + int(0.02 * fs) for _, b in spikes) else lo_ok)
+    else:
+        lo_q = lo_ok
+
+    # --- QRS --------------------------------------------------------------------------------
+    v = smooth(med, fs, cfg.qrs_lowpass_hz, order=1)                        # (L, K) mV/s
+    sv = np.sqrt(np.sum(v[indep] ** 2, axis=0))                              # (K,)
+    sp_on, sp_off = qrs_bounds(sv, c, fs, cfg, lo_q, hi_ok, floor=bool(spikes))
+    if sp_on is None or sp_off is None:
+        return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
+    if cfg.refine_hz:
+        sp_on, sp_off = refine_bounds(med[indep], fs, cfg, sp_on, sp_off, c)
+    # each lead's own QRS on its median beat; the global QRS is their median (robust to one lead)
+    lead_ix = np.flatnonzero(usable)
+    l_qon, l_qoff = np.full(L, np.nan), np.full(L, np.nan)
+    for li in lead_ix:
+        a, b = qrs_bounds(np.abs(v[li]), c, fs, cfg, lo_q, hi_ok, floor=bool(spikes))
+        if a is not None and b is not None:
+            if cfg.refine_hz:
+                a, b = refine_bounds(med[li:li + 1], fs, cfg, a, b, c)
+            l_qon[li], l_qoff[li] = a, b
+    if learned is not None:
+        l_qon, l_qoff = _pick(l_qon, learned["qrs_on"], cfg), _pick(l_qoff, learned["qrs_off"], cfg)
+    if np.isfinite(l_qon).sum() >= cfg.min_leads:
+        qrs_on = int(round(np.nanmedian(l_qon)))
+        qrs_len = float(np.nanmedian(l_qoff - l_qon)) + qrs_bias * fs / 1000.0
+        qrs_off = max(qrs_on + 1, int(round(qrs_on + qrs_len)))
+    else:
+        qrs_on, qrs_off, qrs_len = sp_on, sp_off, float(sp_off - sp_on)
+    qrs_ms = _ms(qrs_len, fs)
+    medb = med - med[:, qrs_on - int(round(0.01 * fs)) if qrs_on >= int(0.01 * fs) else 0][:, None]
+
+    # --- T wave ------------------------------------------------------------------------------
+    rr_samples = float(np.median(np.diff(beats)))
+    t_stop = min(hi_ok, c + int(min(0.7 * rr_samples, 0.65 * fs)))
+    t_hard = c + int(0.85 * rr_samples)                                      # before the next QRS
+    t_start = max(qrs_off, sp_off) + int(round(0.06 * fs))
+    # spatial magnitude of the ST-T (baseline: the PR-segment level), smoothed: T waves are slow
+    mag = np.sqrt(np.mean(smooth(medb[indep], fs, cfg.t_lowpass_hz) ** 2, axis=0))
+    t_sp = t_end(mag, t_start, t_stop, fs, cfg, t_hard)
+    l_toff = np.full(L, np.nan)
+    if t_sp is not None:
+        y_all = smooth(medb, fs, cfg.t_lowpass_hz)
+        for li in lead_ix:
+            y = y_all[li]
+            y = y if y[qrs_off:t_sp].max() >= -y[qrs_off:t_sp].min() else -y      # T up or down
+            k = t_end(y, t_start, t_stop, fs, cfg, t_hard)
+            if k is not None:
+                l_toff[li] = k
+        if learned is not None:
+            l_toff = _pick(l_toff, learned["t_off"], cfg)
+    qt_l = l_toff - l_qon
+    if t_sp is None:
+        notes.append("QT: T wave too small or not found")
+        t_off, qt_ms = None, None
+    else:
+        if np.isfinite(qt_l).sum() >= cfg.min_leads:
+            qt_len = float(np.nanmedian(qt_l)) + qt_bias * fs / 1000.0
+        else:
+            qt_len = float(t_sp - qrs_on) + qt_bias * fs / 1000.0
+        t_off = int(round(qrs_on + qt_len))
+        qt_ms = _ms(qt_len, fs)
+
+    # --- P wave ------------------------------------------------------------------------------
+    # the P wave lies after the previous beat's T wave and at most p_window_s before the QRS
+    qrs_first = int(min(qrs_on, sp_on))          # the spatial onset: the first deflection of any lead
+    p_lo = max(lo_ok, qrs_first - int(round(min(cfg.p_window_s * fs, 0.55 * rr_samples))))
+    if t_off is not None:
+        p_lo = max(p_lo, int(t_off - rr_samples))
+    # P waves hold little above 40 Hz; the median beat's noise does
+    lp_all = smooth(medb, fs, cfg.p_lowpass_hz)
+    med_lp = lp_all[indep]
+    vp_all = smooth(medb, fs, cfg.p_lowpass_hz, order=1)
+    sv_lp = np.sqrt(np.sum(vp_all[indep] ** 2, axis=0))
+    p_on, p_off, why = p_wave(med_lp, sv_lp, fs, qrs_first, p_lo, cfg)
+    if p_on is not None:
+        a = max(0, p_on - int(round(0.01 * fs)))
+        b = min(qrs_first - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
+        beat_p = smooth(segs[indep][:, :, max(0, a - int(0.05 * fs)):b], fs, cfg.p_lowpass_hz)
+        cons = p_consistency(beat_p[:, :, a - max(0, a - int(0.05 * fs)):].transpose(1, 0, 2))
+        if not np.isfinite(cons) or cons < cfg.p_corr_min:
+            p_on = p_off = None
+            why = f"PR: no consistent P wave (beat-to-beat correlation {cons:.2f}; AF/flutter?)"
+    l_pon, l_poff = np.full(L, np.nan), np.full(L, np.nan)
+    if p_on is None:
+        notes.append(why)
+        pr_ms = None
+    else:
+        for li in lead_ix:
+            # each lead's P near the spatial one: a lead's stray deflection is not its P wave
+            l_lo = max(p_lo, p_on - int(round(0.04 * fs)))
+            a, b, _ = p_wave(lp_all[li:li + 1], np.abs(vp_all[li]), fs, qrs_first, l_lo, cfg)
+            if a is not None and b is not None:
+                l_pon[li], l_poff[li] = a, b
+        if learned is not None:
+            l_pon, l_poff = _pick(l_pon, learned["p_on"], cfg), _pick(l_poff, learned["p_off"], cfg)
+        pr_l = l_qon - l_pon
+        if np.isfinite(pr_l).sum() >= cfg.min_leads:
+            pr_len = float(np.nanmedian(pr_l)) + pr_bias * fs / 1000.0
+        else:
+            pr_len = float(qrs_on - p_on) + pr_bias * fs / 1000.0
+        p_on = int(round(qrs_on - pr_len))
+        pr_ms = _ms(pr_len, fs)
+
+    qtc_b = round(qtc_bazett(qt_ms, rr), 1) if qt_ms is not None else None
+    qtc_f = round(qtc_fridericia(qt_ms, rr), 1) if qt_ms is not None else None
+    qtc_fr = round(qtc_framingham(qt_ms, rr), 1) if qt_ms is not None else None
+    if qt_ms is not None:
+        notes.extend(_qtc_caveats(beats, hr, cfg))
+
+    # --- axes -------------------------------------------------------------------------------
+    axes_ok = usable[LEAD_I] and usable[LEAD_AVF]
+    qrs_axis = wave_axis(medb, qrs_on, qrs_off, fs, cfg) if axes_ok else None
+    t_axis = wave_axis(medb, qrs_off, t_off, fs, cfg) if axes_ok and t_off is not None else None
+    p_axis = wave_axis(medb, p_on, p_off, fs, cfg) if axes_ok and p_on is not None else None
+    if not axes_ok:
+        notes.append("axes: lead I or aVF unusable")
+
+    # --- fiducials ---------------------------------------------------------------------------
+    glob_med = {"p_on": p_on, "p_off": p_off, "qrs_on": qrs_on, "qrs_off": qrs_off, "t_off": t_off}
+    n = len(beats)
+    offset = beats - c                                                       # median-beat -> record
+
+    def to_record(k) -> np.ndarray:
+        out = np.full(n, np.nan)
+        if k is not None and np.isfinite(k):
+            out[dominant] = (offset + int(k))[dominant]
+        out[(out < 0) | (out >= T)] = np.nan
+        return out
+
+    global_fid = {key: to_record(k) for key, k in glob_med.items()}
+    global_fid["r_peak"] = beats.astype(float)
+    fiducials = {}
+    for li, lead in enumerate(STANDARD_LEADS if with_fiducials else ()):
+        r = np.full(n, np.nan)
+        if usable[li]:
+            for j, bt in enumerate(beats):
+                a, b = bt - (c - qrs_on), bt + (qrs_off - c) + 1
+                if a >= 0 and b <= T and b > a:
+                    r[j] = a + int(np.argmax(np.abs(xf[li, a:b] - xf[li, a])))
+        fiducials[lead] = LeadFiducials(
+            p_on=to_record(l_pon[li]), p_off=to_record(l_poff[li]), qrs_on=to_record(l_qon[li]),
+            qrs_off=to_record(l_qoff[li]), t_off=to_record(l_toff[li]), r_peak=r)
+
+    return Measurements(
+        heart_rate_bpm=hr, rr_ms=rr, pr_ms=pr_ms, qrs_ms=qrs_ms, qt_ms=qt_ms,
+        qtc_bazett_ms=qtc_b, qtc_fridericia_ms=qtc_f, qtc_framingham_ms=qtc_fr,
+        p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
+        fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
+        notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
+    )
+

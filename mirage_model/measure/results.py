@@ -1,0 +1,117 @@
+"""Measurement results and the method's constants: MeasureConfig, Measurements, LeadFiducials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+METHOD_NAME = "median beat, each lead delineated, median over leads (calibrated on LUDB) + neurokit2 QRS detection"
+
+SCALAR_KEYS: tuple[str, ...] = (
+    "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
+    "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+)
+FIDUCIAL_KEYS: tuple[str, ...] = ("p_on", "p_off", "qrs_on", "qrs_off", "t_off", "r_peak")
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    """Tunable constants of the method (times in seconds, amplitudes in mV)."""
+    band_hz: tuple[float, float] = (0.5, 100.0)   # conditioning band-pass
+    pre_s: float = 0.45                           # median beat starts this long before the anchor
+    post_s: float = 0.75                          # ... and ends this long after it
+    min_beats: int = 3                            # dominant beats needed for a median beat
+    min_dominant_fraction: float = 0.4            # fewer consistent beats than this: noise, no values
+    qrs_corr_min: float = 0.9                     # QRS correlation with the median form (dominant beats)
+    qrs_lowpass_hz: float = 40.0                  # Gaussian smoothing (-3 dB) of the QRS velocity
+    qrs_cross_frac: float = 0.05                  # velocity crossing (of its QRS max) that brackets the knee
+    qrs_knee_on_s: float = 0.08                   # knee search before the onset crossing
+    qrs_knee_off_s: float = 0.10                  # ... and after the offset crossing
+    hold_s: float = 0.006                         # a crossing must stay below the threshold this long
+    refine_hz: float | None = 100.0               # sharper velocity that refines the QRS bounds (None: off)
+    refine_frac: float = 0.01                     # ... quiet while below this fraction of its QRS max
+    refine_s: float = 0.012                       # ... moving a bound inwards by at most this
+    t_lowpass_hz: float = 10.0                    # Gaussian smoothing (-3 dB) for the T wave
+    t_ref_s: float = 0.18                         # trapezium reference point after the steepest T slope
+    t_min_amplitude_mv: float = 0.04              # smaller T waves: no T offset (QT None)
+    p_window_s: float = 0.33                      # P search window before the QRS onset
+    p_lowpass_hz: float = 40.0                    # Gaussian smoothing (-3 dB) for the P wave
+    p_steep_frac: float = 0.4                     # P samples this steep (of the P's max velocity) are inside it
+    p_knee_s: float = 0.05                        # knee search before/after the steep P samples
+    p_min_amplitude_mv: float = 0.025             # smaller P waves (largest lead): no P
+    p_corr_min: float = 0.75                      # median beat-to-beat P correlation for a P wave
+    min_axis_area_mv_ms: float = 0.5              # smaller net vectors (mV ms): axis None
+    min_native_fs: float = 250.0                  # records sampled below this are resampled ...
+    work_fs: float | None = 500.0                 # ... to this rate for delineation (None: never)
+    qtc_rr_cv_max: float = 0.15                   # RR coefficient of variation above this: QTc unreliable
+    qtc_bazett_hr_max: float = 120.0              # heart rate above this: Bazett QTc unreliable
+    min_leads: int = 3                            # leads with a boundary needed for the median over leads
+    # calibration added to the median-over-leads intervals: minus the median difference from the
+    # cardiologists' per-lead readings on LUDB records 1-50 (records 51-100 never tuned on)
+    pr_bias_ms: float = -12.5
+    qrs_bias_ms: float = -6.5
+    qt_bias_ms: float = -17.0
+    delineator: str = "rules"                     # per-lead boundaries: "rules", "unet" or "combined" (mean)
+    delineator_path: str | None = None            # learned weights (None: resources/models/delineator)
+    unet_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)       # (PR, QRS, QT) calibration, "unet"
+    combined_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)   # ... "combined"
+    spike_max_s: float = 0.012                    # pacing spike: narrower than this ...
+    spike_ratio: float = 2.0                      # ... and its raw slope this many times the 40 Hz one
+
+
+@dataclass(frozen=True)
+class LeadFiducials:
+    """Sample indices (at the record's fs) per beat for one lead; NaN where not found. Each (n_beats,)."""
+    p_on: np.ndarray
+    p_off: np.ndarray
+    qrs_on: np.ndarray
+    qrs_off: np.ndarray
+    t_off: np.ndarray
+    r_peak: np.ndarray
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """One record's measurements. Intervals in ms, rate in bpm, axes in degrees (-180, 180];
+    None where not measurable (``notes`` says why). Fiducials are sample indices at ``fs``,
+    (n_beats,) float arrays, NaN for beats left out of the median beat (ectopic, cut off)."""
+    heart_rate_bpm: float | None
+    rr_ms: float | None
+    pr_ms: float | None
+    qrs_ms: float | None
+    qt_ms: float | None
+    qtc_bazett_ms: float | None
+    qtc_fridericia_ms: float | None
+    p_axis_deg: float | None
+    qrs_axis_deg: float | None
+    t_axis_deg: float | None
+    fiducials: dict = field(default_factory=dict)   # lead name -> LeadFiducials
+    global_fiducials: dict = field(default_factory=dict)  # "p_on","qrs_on",... -> sample index arrays (n_beats,)
+    fs: float = 0.0
+    method: str = ""
+    notes: tuple[str, ...] = ()                      # why a value is None, e.g. "PR: no P waves found (AF?)"
+    beats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n_beats,) anchor samples
+    dominant: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (n_beats,) in median beat
+    qtc_formula: str = "Bazett: QT/sqrt(RR[s]); Fridericia: QT/cbrt(RR[s]); Framingham: QT+154(1-RR[s])"
+    qtc_framingham_ms: float | None = None          # Sagie et al. 1992, linear: QT + 154 ms (1 - RR s)
+    rr_cv: float | None = None                       # RR coefficient of variation (SD / mean) of all beats
+    rhythm_irregular: bool | None = None             # rr_cv above MeasureConfig.qtc_rr_cv_max (AF, ectopy)
+
+    def as_dict(self) -> dict[str, float | None]:
+        """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
+        return {k: getattr(self, k) for k in SCALAR_KEYS}
+
+
+def empty_measurements(fs: float, notes: tuple[str, ...], beats: np.ndarray | None = None,
+                       heart_rate: tuple[float, float] | None = None) -> Measurements:
+    """Measurements with every value None (or only HR/RR), and the reasons in ``notes``."""
+    hr, rr = heart_rate if heart_rate is not None else (None, None)
+    return Measurements(
+        heart_rate_bpm=hr, rr_ms=rr, pr_ms=None, qrs_ms=None, qt_ms=None, qtc_bazett_ms=None,
+        qtc_fridericia_ms=None, p_axis_deg=None, qrs_axis_deg=None, t_axis_deg=None,
+        fs=float(fs), method=METHOD_NAME, notes=notes,
+        beats=np.zeros(0, dtype=np.int64) if beats is None else beats,
+        dominant=np.zeros(0 if beats is None else len(beats), dtype=bool),
+    )
+
