@@ -20,6 +20,7 @@ SUBCOMMANDS = (
     "ensemble",
     "ablate",
     "bench",
+    "robustness",
     "score",
     "report_cmd",
     "measure_cmd",
