@@ -13,18 +13,19 @@ Indices and rules, each from the literature:
   (Front. Physiol. 9:727), as NeuroKit2's ``ecg_quality(method="zhao2018")`` computes them.
 - bSQI-like beat-to-beat correlation: each beat against the lead's median beat (Orphanidou et al.
   2015, "Signal-quality indices for the electrocardiogram and photoplethysmogram", IEEE JBHI 19(3);
-  NeuroKit2's "averageQRS"), and the residual noise around the median beat in mV.
+  NeuroKit2's "averageQRS"), and high-frequency noise in mV from the signal's first difference
+  outside the QRS complexes (a MAD estimate, as in wavelet denoising's noise level).
 - Einthoven's law (I + III = II) and Goldberger's definitions (aVR = -(I + II)/2, aVL = I - II/2,
   aVF = II - I/2): each identity's residual relative to the limb leads' size names the lead that
   breaks them.
 - Electrode reversal (Batchvarov et al. 2007, Europace 9(7); Kors & van Herpen 2001, "Accurate
-  automatic detection of electrode interchange in the electrocardiogram", Am J Cardiol 88): limb
-  swaps by a multinomial logistic regression over median-beat features (lead I polarity of P, QRS
-  and T, positive aVR, limb-to-precordial correlations), trained on PTB-XL folds 1-8 with
-  synthetic swaps and thresholded on fold 9 (weights: resources/quality/reversal.json, built by
-  scripts/train_reversal_detector.py); neutral-electrode swaps (RA/RL, LA/RL) by the flat lead II
-  or III they leave while I = -III or I = II holds; precordial swaps by the same model's
-  precordial classes.
+  automatic detection of electrode interchange in the electrocardiogram", Am J Cardiol 88): a
+  multinomial logistic regression over median-beat features (polarity of P, QRS and T per lead,
+  limb-to-precordial correlations, the precordial R-wave progression) says which swap, if any, a
+  record was made with; trained on PTB-XL folds 1-8 with every limb and adjacent precordial swap
+  applied synthetically, thresholds chosen on fold 9 (weights: resources/quality/reversal.json,
+  JSON, built by scripts/train_reversal_detector.py). Neutral-electrode swaps (RA/RL, LA/RL) by the flat lead II
+  or III they leave while I = -III or I = II holds.
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
 - Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise, flat,
@@ -64,11 +65,11 @@ class QualityConfig:
     beat_window_s: tuple[float, float] = (-0.25, 0.45)   # median beat: from R - 0.25 s to R + 0.45 s
     einthoven_warn: float = 0.10          # identity residual RMS / limb-lead RMS above this: warning
     einthoven_critical: float = 0.60      # ... above this: critical (the limb leads are not one heart's)
-    lead_bad_corr: float = 0.60           # beat-to-beat correlation below this: the lead is noisy
-    lead_bad_basSQI: float = 0.50         # baseline power share above 1 - this: wander dominates
+    lead_bad_corr: float = 0.60           # beat-to-beat correlation below this: the lead is poor
     poor_leads_critical: int = 4          # this many poor leads (or more): poor record quality
-    noise_residual_mv: float = 0.06       # median RMS of beats around the median beat (0.5-40 Hz)
-    wander_mv: float = 0.30               # baseline (< 0.7 Hz) peak-to-peak spread above this
+    noise_warn_mv: float = 0.03           # high-frequency noise (RMS, 100 Hz signal, outside QRS): warning
+    noise_poor_mv: float = 0.08           # ... above this the lead is poor
+    wander_mv: float = 0.80               # baseline (< 0.7 Hz) 95 % peak-to-peak spread above this: warning
     mains_mv: float = 0.02                # 50/60 Hz amplitude above this (and 4x the floor next to it)
     pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
     pace_min_events: int = 3              # repeating spikes before "paced rhythm" is said
@@ -109,7 +110,7 @@ class QualityReport:
         reason: why not usable ("" when usable): the critical findings' names, "; "-joined.
         findings: every finding, critical first.
         indices: name -> float (12,) per lead: "kSQI", "pSQI", "basSQI", "beat_corr",
-            "noise_mv" (RMS of beats around the median beat), "wander_mv"; NaN where not computable
+            "noise_mv" (``hf_noise``), "wander_mv" (baseline spread); NaN where not computable
             (a flat lead, too few beats, fs too low for the band).
         lead_grade: (12,) str per lead: "good", "fair", "poor" or "absent".
         heart_rate_bpm: from the detected beats, or None.
@@ -130,6 +131,12 @@ class QualityReport:
     def gated(self) -> bool:
         """True when positive calls must be withheld or marked unreliable (verdict not "usable")."""
         return self.verdict != "usable"
+
+    @property
+    def not_trained_for(self) -> tuple[str, ...]:
+        """Names of the findings that put the record outside what the model was trained on
+        (paced rhythm, a lead missing, a reversal)."""
+        return tuple(f.name for f in self.findings if f.code in NOT_TRAINED_FOR)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -232,6 +239,20 @@ def median_beats(x100: np.ndarray, beats: np.ndarray, window_s=(-0.25, 0.45)) ->
     segs = np.transpose(x100[:, idx], (1, 0, 2))                 # (N, L, S)
     segs = segs - segs[:, :, :4].mean(axis=2, keepdims=True)
     return segs, np.median(segs, axis=0)
+
+
+def hf_noise(x100: np.ndarray, beats: np.ndarray) -> np.ndarray:
+    """High-frequency noise per lead (mV RMS) of a 100 Hz (L, T) signal, from the first
+    difference outside QRS complexes (R +- 80 ms), where the ECG itself is slow: for white noise of
+    RMS s the difference has RMS s * sqrt(2); the median absolute difference / 0.954 estimates s
+    robustly (Gaussian MAD). (L,)."""
+    d = np.diff(x100, axis=1)
+    keep = np.ones(d.shape[1], bool)
+    for b in beats:
+        keep[max(0, b - 8):b + 8] = False
+    if keep.sum() < 50:
+        keep[:] = True
+    return np.median(np.abs(d[:, keep]), axis=1) / (0.6745 * np.sqrt(2))
 
 
 def _rms(v: np.ndarray, axis=-1) -> np.ndarray:
@@ -363,43 +384,52 @@ def pacing_spikes(x: np.ndarray, fs: float, beats_s: np.ndarray, usable: np.ndar
 # Electrode reversal
 # -----------------------------------------------------------------------------------------------
 
-# Limb swaps as (source, sign) per limb lead, as in perturb (kept here: quality must not depend on
-# the fault injector). Used to build features of every hypothesis.
 _P, _Q, _T = (slice(2, 17), slice(19, 33), slice(38, 70))   # P, QRS, T windows in the 70-sample median beat
+LIMB_SWAPS = ("LA/RA", "LA/LL", "RA/LL", "RA>LA>LL", "RA>LL>LA")
+# Naming weight of the two limb-electrode rotations against the single swaps (a rotation needs two
+# misplaced electrodes; LA/RA is the commonest interchange). Chosen on PTB-XL fold 9: LA/RA named
+# first in 94 % of detected LA/RA records (70 % without it), rotations in 30 % (71 %).
+ROTATION_PRIOR = 0.3
+CHEST_SWAPS = ("V1/V2", "V2/V3", "V3/V4", "V4/V5", "V5/V6")
 
 
 def reversal_features(med: np.ndarray) -> np.ndarray:
-    """Features of a 100 Hz median beat (12, 70) for the reversal detector: (F,) float64.
+    """Features of 100 Hz median beats (..., 12, 70) for the reversal detector: (..., F) float64.
 
     Per lead: net area of P, QRS and T and the QRS extreme (signed), in units of the record's
     largest limb-lead QRS size; correlations of the six limb leads with V1, V4, V5, V6 and of
-    adjacent precordial leads (V1-V2 ... V5-V6, V1-V3, V4-V6).
+    adjacent precordial leads (V1-V2 ... V5-V6, V1-V3, V4-V6); the precordial QRS size and R-wave
+    profiles.
     """
-    med = np.nan_to_num(med)
-    qrs = med[:, _Q]
-    size = max(np.abs(qrs[:6]).max(), 0.05)
-    ext = qrs[np.arange(12), np.abs(qrs).argmax(axis=1)] / size                  # (12,)
-    p = med[:, _P].mean(axis=1) / size * 4
-    q = qrs.mean(axis=1) / size
-    t = med[:, _T].mean(axis=1) / size * 2
+    med = np.nan_to_num(np.asarray(med, dtype=np.float64))
+    qrs = med[..., _Q]                                                           # (..., 12, 14)
+    size = np.maximum(np.abs(qrs[..., :6, :]).max(axis=(-1, -2)), 0.05)[..., None]
+    arg = np.abs(qrs).argmax(axis=-1)[..., None]
+    ext = np.take_along_axis(qrs, arg, axis=-1)[..., 0] / size                   # (..., 12)
+    p = med[..., _P].mean(axis=-1) / size * 4
+    q = qrs.mean(axis=-1) / size
+    t = med[..., _T].mean(axis=-1) / size * 2
     chest = [6, 9, 10, 11]
-    cor = _corr_rows(med[:6, None, :], med[None, chest, :]).ravel()             # (24,)
+    cor = _corr_rows(med[..., :6, None, :], med[..., None, chest, :])           # (..., 6, 4)
+    cor = cor.reshape(cor.shape[:-2] + (24,))
     pairs = [(6, 7), (7, 8), (8, 9), (9, 10), (10, 11), (6, 8), (9, 11)]
-    cp = _corr_rows(med[[a for a, _ in pairs]], med[[b for _, b in pairs]])     # (7,)
-    v_amp = np.abs(qrs[6:]).max(axis=1) / max(np.abs(qrs[6:]).max(), 0.05)     # (6,) precordial profile
-    r_amp = qrs[6:].max(axis=1) / max(np.abs(qrs[6:]).max(), 0.05)             # (6,) R wave profile
-    return np.concatenate([p, q, t, ext, cor, cp, v_amp, r_amp])
+    cp = _corr_rows(med[..., [a for a, _ in pairs], :], med[..., [b for _, b in pairs], :])   # (..., 7)
+    vsize = np.maximum(np.abs(qrs[..., 6:, :]).max(axis=(-1, -2)), 0.05)[..., None]
+    v_amp = np.abs(qrs[..., 6:, :]).max(axis=-1) / vsize                        # (..., 6)
+    r_amp = qrs[..., 6:, :].max(axis=-1) / vsize                                 # (..., 6)
+    return np.concatenate([p, q, t, ext, cor, cp, v_amp, r_amp], axis=-1)
 
 
 @dataclass(frozen=True)
 class ReversalModel:
-    """Multinomial logistic regression over ``reversal_features``.
+    """Multinomial logistic regression over ``reversal_features``: which swap, if any, a median
+    beat was recorded with.
 
     Attributes:
-        classes: class names, "none" first, e.g. ("none", "LA/RA", "LA/LL", ...).
-        mean, scale: (F,) feature standardisation.
-        coef: (K, F); intercept: (K,).
-        thresholds: class -> probability above which it is reported (chosen on PTB-XL fold 9).
+        classes: ("none",) + LIMB_SWAPS + CHEST_SWAPS.
+        mean, scale: (F,) feature standardisation. coef: (K, F); intercept: (K,).
+        thresholds: "limb" (the limb classes' summed probability) and each precordial class -> the
+            probability from which it is reported (chosen on PTB-XL fold 9).
     """
 
     classes: tuple[str, ...]
@@ -411,7 +441,7 @@ class ReversalModel:
     provenance: dict = field(default_factory=dict)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(F,) or (N, F) features -> (K,) or (N, K) class probabilities."""
+        """(..., F) features -> (..., K) class probabilities."""
         z = ((np.asarray(features, dtype=np.float64) - self.mean) / self.scale) @ self.coef.T + self.intercept
         z = z - z.max(axis=-1, keepdims=True)
         e = np.exp(z)
@@ -431,11 +461,14 @@ class ReversalModel:
             m = cls(tuple(data["classes"]), np.asarray(data["mean"], float), np.asarray(data["scale"], float),
                     np.asarray(data["coef"], float), np.asarray(data["intercept"], float),
                     {k: float(v) for k, v in data["thresholds"].items()}, dict(data.get("provenance", {})))
-        except (KeyError, TypeError, ValueError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
             raise QualityError(f"{path}: not a reversal detector ({err})") from err
-        k, f = m.coef.shape
-        if len(m.classes) != k or m.intercept.shape != (k,) or m.mean.shape != (f,) or m.scale.shape != (f,):
+        k = len(m.classes)
+        if (m.coef.ndim != 2 or m.coef.shape[0] != k or m.intercept.shape != (k,)
+                or m.mean.shape != (m.coef.shape[1],) or m.scale.shape != m.mean.shape):
             raise QualityError(f"{path}: reversal detector shapes do not agree")
+        if m.classes[0] != "none" or "limb" not in m.thresholds:
+            raise QualityError(f"{path}: reversal detector lacks its 'none' class or 'limb' threshold")
         return m
 
 
@@ -464,19 +497,55 @@ def load_reversal_model(path: str | None = None) -> ReversalModel | None:
     return ReversalModel.from_json(data, p)
 
 
-def _reversal_rules(med: np.ndarray, ptp: np.ndarray) -> list[tuple[str, str]]:
-    """Neutral-electrode swaps: (swap, detail). RA/RL leaves lead II flat with I = -III; LA/RL
-    leaves III flat with I = II (the arm electrode reads the legs' potential)."""
+def _reversal_rules(mean_beat: np.ndarray, ptp: np.ndarray, nan_share: np.ndarray) -> list[tuple[str, str]]:
+    """Neutral-electrode swaps: (swap, detail). RA/RL leaves lead II (near) flat with I = -III;
+    LA/RL leaves III flat with I = II (the arm electrode reads the legs' potential).
+
+    Args:
+        mean_beat: (12, S) mean beat. ptp: (12,) robust peak-to-peak of the whole record (mV).
+        nan_share: (12,) share of missing samples (a missing lead is not a flat one).
+    """
     out = []
     limb_size = np.median(ptp[:6])
     if limb_size <= 0:
         return out
     for flat, (a, b, sign), swap in ((1, (0, 2, -1), "RA/RL"), (2, (0, 1, 1), "LA/RL")):
-        if ptp[flat] < 0.15 * limb_size and ptp[a] > 0.1:
+        med = mean_beat
+        if ptp[flat] < 0.15 * limb_size and ptp[a] > 0.1 and nan_share[flat] < 0.5:
             r = _corr_rows(med[a], sign * med[b])
             if r > 0.95:
                 out.append((swap, f"lead {STANDARD_LEADS[flat]} near flat ({ptp[flat]:.2f} mV), "
                                   f"{'I = -III' if swap == 'RA/RL' else 'I = II'} (r = {r:.2f})"))
+    return out
+
+
+def _learned_reversal(model: ReversalModel, med: np.ndarray) -> list[Finding]:
+    """Findings of the learned detector on a median beat (12, 70).
+
+    A limb swap when the limb classes' summed probability reaches the "limb" threshold. It is
+    named by the most probable limb class after weighing the two rotations (three electrodes
+    misplaced, two errors at once) by ROTATION_PRIOR against the single swaps, and by the runner-up
+    too when it has at least half that weight: the linear model alone mixes up LA/RA with the
+    RA>LL>LA rotation, and RA/LL with RA>LA>LL, about one time in four. Each precordial swap is
+    reported whose own probability reaches its threshold.
+    """
+    prob = model.probabilities(reversal_features(med))
+    out = []
+    limb = [k for k, c in enumerate(model.classes) if c in LIMB_SWAPS]
+    p_limb = float(prob[limb].sum())
+    if limb and p_limb >= model.thresholds["limb"]:
+        weight = {k: prob[k] * (ROTATION_PRIOR if ">" in model.classes[k] else 1.0) for k in limb}
+        order = sorted(limb, key=lambda k: -weight[k])
+        names = [model.classes[order[0]]]
+        if len(order) > 1 and weight[order[1]] >= 0.5 * weight[order[0]]:
+            names.append(model.classes[order[1]])
+        out.append(Finding("limb_reversal", f"limb lead reversal suspected ({' or '.join(names)})", "critical",
+                           _SWAP_LEADS.get(names[0], LIMB), f"p = {p_limb:.2f} ({names[0]} {prob[order[0]]:.2f})"))
+    for k, cls in enumerate(model.classes):
+        th = model.thresholds.get(cls)
+        if cls in CHEST_SWAPS and th is not None and prob[k] >= th:
+            out.append(Finding("precordial_reversal", f"precordial lead reversal suspected ({cls})", "critical",
+                               tuple(cls.split("/")), f"p = {prob[k]:.2f}"))
     return out
 
 
@@ -492,13 +561,13 @@ _SWAP_LEADS = {
 # -----------------------------------------------------------------------------------------------
 
 def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
-    """(L, T) mV at fs -> raw 100 Hz signal (L, T100), R peaks (N,) at 100 Hz, beats (N, L, S) and
+    """(L, T) mV at fs -> raw 100 Hz signal (L, T100), the same 0.5 Hz high-passed, R peaks (N,) at 100 Hz, beats (N, L, S) and
     median beats (L, S) of the 0.5 Hz high-passed 100 Hz signal."""
     raw100 = _resample_to(x, fs, 100.0)
     x100 = sosfiltfilt(_sos("high", 0.5, 0.0, 100.0), raw100, axis=-1)
     beats = detect_beats(x100, usable)
     segs, med = median_beats(x100, beats, cfg.beat_window_s)
-    return raw100, beats, segs, med
+    return raw100, x100, beats, segs, med
 
 
 def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarray:
@@ -508,7 +577,7 @@ def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarra
     sig = np.asarray(record.signal, dtype=np.float64)
     x = np.where(np.isnan(sig), 0.0, sig)
     x = x - np.median(x, axis=1, keepdims=True)
-    _, beats, segs, med = _beats(x, float(record.fs), np.ones(x.shape[0], bool), cfg)
+    _, _, beats, segs, med = _beats(x, float(record.fs), np.ones(x.shape[0], bool), cfg)
     return med if len(segs) >= cfg.min_beats else np.full_like(med, np.nan)
 
 
@@ -568,8 +637,9 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         return _finish(findings, {}, tuple("absent" if a else "fair" for a in absent), None, 0, fs, cfg)
 
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
-    raw100, beats, segs, med = _beats(x, fs, usable, cfg)
+    raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
     n_beats = len(beats)
+    mean_beat = segs.mean(axis=0) if len(segs) else med
     hr = float(60.0 / np.median(np.diff(beats) / 100.0)) if n_beats >= 2 else None
     if n_beats < cfg.min_beats:
         findings.append(Finding("no_beats", f"fewer than {cfg.min_beats} heartbeats detected", "critical", ()))
@@ -580,10 +650,10 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     spec = spectrum(x, fs)
     idx = sqi_indices(x, fs, spec)
     beat_corr = np.median(_corr_rows(segs, med[None]), axis=0) if len(segs) >= 2 else np.full(L, np.nan)
-    resid = np.median(_rms(segs - med[None], axis=-1), axis=0) if len(segs) >= 2 else np.full(L, np.nan)
+    noise = hf_noise(x100, beats)
     base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
     wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
-    idx.update(beat_corr=beat_corr, noise_mv=resid, wander_mv=wander)
+    idx.update(beat_corr=beat_corr, noise_mv=noise, wander_mv=wander)
     for k in idx:
         idx[k] = np.where(absent, np.nan, idx[k])
 
@@ -592,18 +662,21 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         if absent[i]:
             grade.append("absent")
             continue
+        # Zhao's fusion grades good/fair; a lead is poor only when its beats disagree or
+        # high-frequency noise swamps it: wander alone is removed by the model's band-pass, and the
+        # spectral rules misjudge clean low-voltage or wide-QRS leads.
         g = _zhao_grade(idx["kSQI"][i], idx["pSQI"][i], idx["basSQI"][i], hr)
-        if beat_corr[i] < cfg.lead_bad_corr or (np.isfinite(idx["basSQI"][i]) and idx["basSQI"][i] < cfg.lead_bad_basSQI):
+        if beat_corr[i] < cfg.lead_bad_corr or noise[i] > cfg.noise_poor_mv:
             g = "poor"
-        elif g == "poor" and beat_corr[i] >= 0.9 and resid[i] < cfg.noise_residual_mv:
-            g = "fair"        # Zhao's spectral rules misjudge clean low-voltage or wide-QRS leads
+        elif g == "poor":
+            g = "fair"
         grade.append(g)
     grade_a = np.array(grade)
 
-    noisy = usable & (resid > cfg.noise_residual_mv)
+    noisy = usable & (noise > cfg.noise_warn_mv)
     if noisy.any():
         findings.append(Finding("noise", "high-frequency (muscle) noise", "warning", _names(noisy),
-                                f"median residual around the median beat up to {np.nanmax(resid[noisy]):.3f} mV"))
+                                f"up to {np.nanmax(noise[noisy]):.3f} mV RMS"))
     wandering = usable & (wander > cfg.wander_mv)
     if wandering.any():
         findings.append(Finding("baseline_wander", "baseline wander", "warning", _names(wandering),
@@ -623,26 +696,16 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
 
     # -- Einthoven / Goldberger ----------------------------------------------------------------------
     if usable[:6].all() and not derived[2:6].all():
-        findings.extend(_einthoven(med, cfg))
+        findings.extend(_einthoven(mean_beat, cfg))     # the mean beat: identities are linear
 
     # -- reversal ------------------------------------------------------------------------------------
+    for swap, detail in _reversal_rules(mean_beat, ptp, nan_share):
+        findings.append(Finding("neutral_reversal", f"limb lead reversal suspected ({swap})", "critical",
+                                _SWAP_LEADS[swap], detail))
     if usable.all():
-        for swap, detail in _reversal_rules(med, np.ptp(med, axis=1)):
-            findings.append(Finding("neutral_reversal", f"limb lead reversal suspected ({swap})", "critical",
-                                    _SWAP_LEADS[swap], detail))
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
-            prob = model.probabilities(reversal_features(med))
-            for k, cls in enumerate(model.classes):
-                th = model.thresholds.get(cls)
-                if cls == "none" or th is None or prob[k] < th:
-                    continue
-                if "/" in cls and cls.startswith("V"):
-                    findings.append(Finding("precordial_reversal", f"precordial lead reversal suspected ({cls})",
-                                            "critical", tuple(cls.split("/")), f"p = {prob[k]:.2f}"))
-                else:
-                    findings.append(Finding("limb_reversal", f"limb lead reversal suspected ({cls})", "critical",
-                                            _SWAP_LEADS.get(cls, LIMB), f"p = {prob[k]:.2f}"))
+            findings.extend(_learned_reversal(model, med))
 
     # -- pacing --------------------------------------------------------------------------------------
     if fs >= cfg.pace_min_fs:
@@ -657,8 +720,10 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
 
 
 def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
-    """Residuals of Einthoven's and Goldberger's identities on the median beats (fewer noise than
-    the raw signal); the lead common to every broken identity is the one named."""
+    """Residuals of Einthoven's and Goldberger's identities on the mean beat (12, S) (less noise than
+    the raw signal, and linear, so identities that hold sample by sample hold on it). A lead whose
+    gain alone is wrong breaks exactly the identities it appears in: that lead is named; otherwise
+    every lead of a broken identity is."""
     i, ii, iii, avr, avl, avf = med[:6]
     size = max(float(_rms(med[:6]).max()), 1e-3)
     identities = {
@@ -671,8 +736,10 @@ def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
     broken = [k for k, r in res.items() if r > cfg.einthoven_warn]
     if not broken:
         return []
-    common = set.intersection(*(identities[k][1] for k in broken))
-    leads = tuple(n for n in LIMB if n in common) or tuple(n for n in LIMB if any(n in identities[k][1] for k in broken))
+    # the lead to blame breaks every identity it appears in, and those are all the broken ones
+    blamed = tuple(n for n in LIMB
+                   if {k for k, (_, ls) in identities.items() if n in ls} == set(broken))
+    leads = blamed or tuple(n for n in LIMB if any(n in identities[k][1] for k in broken))
     worst = max(res[k] for k in broken)
     sev = "critical" if worst > cfg.einthoven_critical else "warning"
     detail = "; ".join(f"{k}: residual {res[k]:.0%}" for k in broken)
