@@ -242,7 +242,8 @@ def median_beats(x100: np.ndarray, beats: np.ndarray, window_s=(-0.25, 0.45)) ->
 
 
 def hf_noise(x100: np.ndarray, beats: np.ndarray) -> np.ndarray:
-    """High-frequency noise per lead (mV RMS) of a 100 Hz (L, T) signal, from the first
+    """High-frequency noise per lead (mV RMS) of a 100 Hz (L, T) signal (``assess`` passes it
+    low-passed at 40 Hz), from the first
     difference outside QRS complexes (R +- 80 ms), where the ECG itself is slow: for white noise of
     RMS s the difference has RMS s * sqrt(2); the median absolute difference / 0.954 estimates s
     robustly (Gaussian MAD). (L,)."""
@@ -649,8 +650,12 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     # -- per-lead indices ----------------------------------------------------------------------------
     spec = spectrum(x, fs)
     idx = sqi_indices(x, fs, spec)
-    beat_corr = np.median(_corr_rows(segs, med[None]), axis=0) if len(segs) >= 2 else np.full(L, np.nan)
-    noise = hf_noise(x100, beats)
+    # Noise and beat agreement below 40 Hz: mains (50 Hz at Nyquist, 60 Hz aliased) has its own
+    # finding and is the preprocessing's to remove; it must not also make a lead "poor".
+    x40 = sosfiltfilt(_sos("low", 0.0, 40.0, 100.0, 4), x100, axis=-1)
+    segs40, med40 = median_beats(x40, beats, cfg.beat_window_s)
+    beat_corr = np.median(_corr_rows(segs40, med40[None]), axis=0) if len(segs40) >= 2 else np.full(L, np.nan)
+    noise = hf_noise(x40, beats)
     base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
     wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
     idx.update(beat_corr=beat_corr, noise_mv=noise, wander_mv=wander)

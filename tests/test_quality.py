@@ -156,11 +156,11 @@ def test_report_api(records):
 def test_fast_enough(records):
     rec = records["A0003"]                       # 10 s, 500 Hz
     quality.assess(rec)
-    t0 = time.perf_counter()
+    t0 = time.process_time()                     # CPU time: other programs on the machine do not count
     for _ in range(5):
         quality.assess(rec)
-    per = (time.perf_counter() - t0) / 5
-    assert per < 0.25, per                        # ~15 ms on a quiet core; loose for busy CI
+    per = (time.process_time() - t0) / 5
+    assert per < 0.1, per                         # ~15-30 ms of CPU; the target is < 50 ms
 
 
 def test_reversal_model_json_roundtrip(tmp_path):

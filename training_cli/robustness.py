@@ -183,6 +183,13 @@ def write_csv(path: Path, result: dict) -> None:
                        + [f"{row['findings'].get(c, 0.0):.4f}" for c in codes])
 
 
+def _data_name(folder: Path) -> str:
+    """A folder's name for the table ("ludb/data" rather than a bare "data")."""
+    folder = folder.resolve()
+    generic = folder.name.lower() in ("data", "records", "files", "wfdb")
+    return f"{folder.parent.name}/{folder.name}" if generic else folder.name
+
+
 def run(args) -> int:
     from mirage_model.perturb import PRESETS
 
@@ -223,7 +230,7 @@ def run(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    desc = ", ".join(f"{f.name}" + (f" fold {args.fold}" if (f / 'ptbxl_database.csv').is_file() else "")
+    desc = ", ".join(_data_name(f) + (f" fold {args.fold}" if (f / "ptbxl_database.csv").is_file() else "")
                      for f in args.data)
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
