@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "calibrate",
     "ablate",
     "bench",
+    "robustness",
     "score",
     "report_cmd",
     "measure_cmd",

@@ -1,0 +1,99 @@
+"""``mirage robustness``: the benchmark's counts against a model whose answer is known, and the CLI."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.io import load_record
+from mirage_model.paths import resources_dir
+from training_cli import robustness
+from training_cli.main import main
+
+SAMPLES = resources_dir() / "samples"
+
+
+@dataclass
+class _Pred:
+    positive: tuple
+
+
+class LeadIPolarity:
+    """A stand-in model with a known rule: "UP" when lead I's largest deflection is positive,
+    "FLAT_II" when lead II is all zero."""
+
+    labels = ("UP", "FLAT_II")
+    name = "lead-I-polarity"
+
+    def predict_batch(self, records, clinicals=None, explain=False):
+        out = []
+        for r in records:
+            x = np.nan_to_num(r.signal)
+            pos = []
+            if x[0].max() > -x[0].min():
+                pos.append("UP")
+            if not np.any(x[1]):
+                pos.append("FLAT_II")
+            out.append(_Pred(tuple(pos)))
+        return out
+
+
+@pytest.fixture(scope="module")
+def records():
+    return [load_record(p) for p in sorted(SAMPLES.rglob("*.hea"))]
+
+
+def test_benchmark_counts_against_known_rule(records):
+    names = ["reversal LA/RA", "lead II zeroed", "gain x2 all leads"]
+    res = robustness.benchmark(LeadIPolarity(), records, names, seed=0, chunk=4)
+    n = len(records)
+    assert res["n"] == n
+    rows = {r["name"]: r for r in res["rows"]}
+    # LA/RA inverts lead I: "UP" flips on every record whose lead I is not symmetric
+    ups = sum(r.signal[0].max() > -r.signal[0].min() for r in records)
+    assert rows["reversal LA/RA"]["changed_n"] == n
+    assert rows["reversal LA/RA"]["added"].get("UP", 0) == n - ups
+    assert rows["reversal LA/RA"]["removed"].get("UP", 0) == ups
+    # zeroing lead II adds FLAT_II everywhere, and quality finds the missing lead every time
+    assert rows["lead II zeroed"]["added"] == {"FLAT_II": n}
+    assert rows["lead II zeroed"]["findings"]["lead_missing"] == 1.0
+    assert rows["lead II zeroed"]["gated"] == 1.0
+    # a global gain changes neither the rule's answer nor the limb-lead identities
+    assert rows["gain x2 all leads"]["changed_n"] == 0
+    assert "limb_inconsistent" not in rows["gain x2 all leads"]["findings"]
+    md = robustness.to_markdown(res, "m", "samples")
+    assert "| reversal LA/RA | 100% (" in md and "lead_missing 100%" in md
+
+
+def test_cli_writes_table(tmp_path, capsys):
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "rob" / "table.md"
+    rc = main(["robustness", "--model", str(ckpt), "--data", str(SAMPLES / "ptbxl"), "--fold", "10",
+               "--limit", "3", "--perturbations", "lead II zeroed,reversal LA/RA", "--out", str(out),
+               "--no-progress"])
+    assert rc == 0
+    text = out.read_text()
+    assert "Records: 3 (ptbxl fold 10)" in text and "| lead II zeroed |" in text
+    with out.with_suffix(".csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["perturbation"] for r in rows] == ["lead II zeroed", "reversal LA/RA"]
+    assert all(r["records"] == "3" for r in rows)
+    assert float(rows[0]["finding_lead_missing"]) == 1.0
+
+
+def test_cli_errors(tmp_path, capsys):
+    assert main(["robustness", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "t.md")]) == 2
+    assert "folder not found" in capsys.readouterr().err
+    assert main(["robustness", "--data", str(SAMPLES), "--perturbations", "mains 42 Hz",
+                 "--out", str(tmp_path / "t.md")]) == 2
+    assert "unknown perturbation" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["robustness", "--data", str(empty), "--out", str(tmp_path / "t.md")]) == 2
+    assert "no readable records" in capsys.readouterr().err

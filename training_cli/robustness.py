@@ -1,0 +1,244 @@
+"""``mirage robustness``: how recording faults change a model's calls, and whether quality checks see them.
+
+For every record (records the model never trained on: LUDB, PTB-XL fold 10, a Challenge folder)
+the model scores the clean record and each perturbed copy (``mirage_model.perturb.PRESETS``: mains,
+baseline wander, muscle noise, electrode motion, gain, a lead zeroed, electrode reversals, all
+applied at the record's native rate with a per-record seed). Per perturbation the table gives the
+share of records whose positive set (the model's thresholds) changes, the calls added and removed
+per class, the share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
+detection rate of each quality finding (present on the perturbed copy, absent on the clean one).
+Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use only.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PERTURBATIONS = (
+    "mains 50 Hz 0.1 mV", "mains 60 Hz 0.1 mV", "baseline wander 0.3 Hz 0.5 mV", "muscle noise 0.05 mV",
+    "electrode motion 0.5 mV", "gain x2 all leads", "gain x2 lead V2", "lead II zeroed", "lead V1 zeroed",
+    "reversal LA/RA", "reversal LA/LL", "reversal RA/LL", "reversal RA/RL", "reversal V1/V2",
+)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("robustness", help="perturbation benchmark: calls changed by recording faults, faults detected",
+                       description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1])
+    p.add_argument("--model", type=Path, default=None,
+                   help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
+    p.add_argument("--data", type=Path, action="append", required=True,
+                   help="folder of records (WFDB / Challenge, searched recursively); a PTB-XL root (with "
+                   "ptbxl_database.csv) is read by --fold. Repeat for several")
+    p.add_argument("--fold", type=int, default=10, help="PTB-XL strat_fold to use from a PTB-XL root (default 10)")
+    p.add_argument("--limit", type=int, default=None, help="at most this many records per --data (first in order)")
+    p.add_argument("--perturbations", default=",".join(DEFAULT_PERTURBATIONS),
+                   help="comma-separated names from mirage_model.perturb.PRESETS, or 'all' "
+                   "(default: the 14 of the README table)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (record i uses seed + i)")
+    p.add_argument("--out", type=Path, default=Path("robustness.md"), help="Markdown table (the CSV goes next to it)")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def _record_paths(folder: Path, fold: int) -> list[Path]:
+    from mirage_model.io import find_records
+
+    table = folder / "ptbxl_database.csv"
+    if table.is_file():
+        with open(table, newline="") as fh:
+            return [folder / (r["filename_lr"] + ".hea") for r in csv.DictReader(fh)
+                    if r.get("strat_fold") and int(r["strat_fold"]) == fold]
+    return find_records(folder)
+
+
+def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
+    """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal."""
+    from mirage_model.io import RecordError, load_record
+
+    records, failed = [], []
+    for folder in folders:
+        paths = _record_paths(folder, fold)
+        if limit is not None:
+            paths = paths[:limit]
+        for path in paths:
+            try:
+                records.append(load_record(path))
+            except RecordError as err:
+                failed.append(str(err))
+    return records, failed
+
+
+def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
+    from mirage_model.batch import record_clinical
+
+    out = []
+    for i in range(0, len(records), chunk):
+        part = records[i:i + chunk]
+        preds = predictor.predict_batch(part, [record_clinical(r) for r in part], explain=False)
+        out.extend(p.positive for p in preds)
+        if bar is not None:
+            bar.update(len(part))
+    return out
+
+
+def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16, bar=None) -> dict:
+    """Run the benchmark.
+
+    Returns:
+        {"labels": (K,), "n": records, "clean": {"positive_rate": {label: share}, "findings":
+        {code: share}, "gated": share}, "rows": [one dict per perturbation: "name", "changed",
+        "added" {label: n}, "removed" {label: n}, "gated", "findings" {code: share newly raised},
+        "seconds"]}.
+    """
+    from mirage_model.perturb import apply
+    from mirage_model.quality import assess
+
+    labels = predictor.labels
+    clean_pos = _scores(predictor, records, chunk, bar)
+    clean_q = [assess(r) for r in records]
+    n = len(records)
+    clean_codes = [set(q.codes) for q in clean_q]
+    result = {
+        "labels": list(labels), "n": n,
+        "clean": {
+            "positive_rate": {lab: sum(lab in p for p in clean_pos) / n for lab in labels},
+            "findings": {c: k / n for c, k in Counter(c for cs in clean_codes for c in cs).most_common()},
+            "gated": sum(q.gated for q in clean_q) / n,
+        },
+        "rows": [],
+    }
+    for name in perturbations:
+        t0 = time.perf_counter()
+        pert = [apply(r, name, seed + i) for i, r in enumerate(records)]
+        pos = _scores(predictor, pert, chunk, bar)
+        qs = [assess(r) for r in pert]
+        added, removed = Counter(), Counter()
+        changed = 0
+        for a, b in zip(clean_pos, pos):
+            changed += set(a) != set(b)
+            added.update(set(b) - set(a))
+            removed.update(set(a) - set(b))
+        new = Counter(c for q, cs in zip(qs, clean_codes) for c in set(q.codes) - cs)
+        result["rows"].append({
+            "name": name, "changed": changed / n, "changed_n": changed,
+            "added": {lab: added[lab] for lab in labels if added[lab]},
+            "removed": {lab: removed[lab] for lab in labels if removed[lab]},
+            "gated": sum(q.gated for q in qs) / n,
+            "findings": {c: k / n for c, k in new.most_common()},
+            "seconds": round(time.perf_counter() - t0, 1),
+        })
+    return result
+
+
+def _calls(d: dict) -> str:
+    return " ".join(f"{k} {v}" for k, v in d.items()) or "-"
+
+
+def _findings(d: dict, min_share: float = 0.05) -> str:
+    shown = [f"{c} {s:.0%}" for c, s in d.items() if s >= min_share]
+    return ", ".join(shown) or "-"
+
+
+def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
+    n = result["n"]
+    clean = result["clean"]
+    lines = [
+        f"Model: {model_name}. Records: {n} ({data_desc}).",
+        f"Clean records: gated {clean['gated']:.0%}; positive rate "
+        + ", ".join(f"{k} {v:.0%}" for k, v in clean["positive_rate"].items())
+        + "; findings " + _findings(clean["findings"]) + ".",
+        "",
+        "| perturbation | positive set changed | calls added | calls removed | gated | findings raised (new vs clean, >= 5 %) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        lines.append(f"| {row['name']} | {row['changed']:.0%} ({row['changed_n']}/{n}) | {_calls(row['added'])} | "
+                     f"{_calls(row['removed'])} | {row['gated']:.0%} | {_findings(row['findings'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_csv(path: Path, result: dict) -> None:
+    codes = sorted({c for row in result["rows"] for c in row["findings"]})
+    labels = result["labels"]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["perturbation", "records", "positive_set_changed", "gated"]
+                   + [f"added_{k}" for k in labels] + [f"removed_{k}" for k in labels]
+                   + [f"finding_{c}" for c in codes])
+        for row in result["rows"]:
+            w.writerow([row["name"], result["n"], f"{row['changed']:.4f}", f"{row['gated']:.4f}"]
+                       + [row["added"].get(k, 0) for k in labels] + [row["removed"].get(k, 0) for k in labels]
+                       + [f"{row['findings'].get(c, 0.0):.4f}" for c in codes])
+
+
+def _data_name(folder: Path) -> str:
+    """A folder's name for the table ("ludb/data" rather than a bare "data")."""
+    folder = folder.resolve()
+    generic = folder.name.lower() in ("data", "records", "files", "wfdb")
+    return f"{folder.parent.name}/{folder.name}" if generic else folder.name
+
+
+def run(args) -> int:
+    from mirage_model.perturb import PRESETS
+
+    names = list(PRESETS) if args.perturbations.strip() == "all" else \
+        [s.strip() for s in args.perturbations.split(",") if s.strip()]
+    unknown = [s for s in names if s not in PRESETS]
+    if unknown:
+        print(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})", file=sys.stderr)
+        return 2
+    for folder in args.data:
+        if not folder.is_dir():
+            print(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}", file=sys.stderr)
+            return 2
+    if args.limit is not None and args.limit < 1:
+        print("error: --limit must be at least 1", file=sys.stderr)
+        return 2
+    records, failed = load_records(args.data, args.fold, args.limit)
+    for msg in failed:
+        log.warning("skipped: %s", msg)
+    if not records:
+        print("error: no readable records under " + ", ".join(map(str, args.data)), file=sys.stderr)
+        return 2
+    from training_cli.score import load_predictor
+
+    predictor = load_predictor(args.model, args.device)
+    if predictor is None:
+        return 2
+    from mirage_model.inference import configure_threads
+
+    configure_threads(args.threads)
+    bar = None
+    if args.progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(records) * (len(names) + 1), unit="rec", desc="robustness", file=sys.stderr)
+    try:
+        result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    desc = ", ".join(_data_name(f) + (f" fold {args.fold}" if (f / "ptbxl_database.csv").is_file() else "")
+                     for f in args.data)
+    if failed:
+        desc += f"; {len(failed)} unreadable skipped"
+    md = to_markdown(result, predictor.name, desc)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(md)
+    csv_path = args.out.with_suffix(".csv")
+    write_csv(csv_path, result)
+    print(md)
+    print(f"wrote {args.out} and {csv_path}")
+    return 0
