@@ -25,6 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_MV_PER_UNIT, MAX_SAMPLES,
+                                 MAX_SAMPLES_PER_FRAME, MAX_SIGNALS, MIN_MV_PER_UNIT, plausible_fs,
+                                 unscorable_reason)
+
 STANDARD_LEADS: tuple[str, ...] = (
     "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
 )
@@ -50,6 +54,11 @@ class RecordError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class UnscorableRecordError(RecordError):
+    """A record that was read but holds no signal a model can judge (flat, constant, saturated,
+    missing or too short). ``reason`` says which; it is an outcome to report, not a finding."""
 
 
 @dataclass
@@ -110,6 +119,13 @@ def load_record(path: str | Path) -> EcgRecord:
     at the digital range limit, or stuck at the lead's extreme for SATURATION_RUN_S), "missing"
     (NaN where the file marks samples invalid), "derived" (computed from other leads).
 
+    Records with no usable signal (all leads flat, constant, zero, saturated or missing, or
+    shorter than ``limits.MIN_SCORABLE_S``) load, with ``meta["unscorable"]`` saying why; the
+    Predictor refuses to score them (``UnscorableRecordError``).
+
+    Every input costs bounded time and memory: sampling frequency, length, gains, baselines and
+    channel counts are checked against ``mirage_model.limits`` before samples are read.
+
     ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
     "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
     when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
@@ -126,11 +142,27 @@ def load_record(path: str | Path) -> EcgRecord:
 
     Raises:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
-            unknown units, zero-length signal (message names the file and the problem).
+            unknown units, zero-length signal, implausible or too large declared values,
+            checksums that do not fit the samples (message names the file and the problem). No
+            other exception escapes for a malformed file.
     """
     hea = _header_path(Path(path).expanduser())
-    header = _parse_header(hea)
-    return _build_record(hea, header)
+    try:
+        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
+            header = _parse_header(hea)
+            record = _build_record(hea, header)
+    except RecordError:
+        raise
+    except MemoryError:
+        raise RecordError(hea, "not enough memory to read this record") from None
+    except RecursionError:
+        raise RecordError(hea, "cannot be read (nested too deeply)") from None
+    except Exception as err:  # any other failure of a reader on a malformed file is still a RecordError
+        raise RecordError(hea, f"cannot be read ({type(err).__name__}: {err})") from None
+    reason = unscorable_reason(record)
+    if reason:
+        record.meta["unscorable"] = reason
+    return record
 
 
 def find_records(folder: str | Path) -> list[Path]:
@@ -182,23 +214,35 @@ def _header_path(path: Path) -> Path:
 _RX_SIGNAL = re.compile(
     r"""
     [ \t]* (?P<file_name>~?[-\w]*\.?[\w]*)
-    [ \t]+ (?P<fmt>\d+)
-           x?(?P<spf>\d*)
-           :?(?P<skew>\d*)
-           \+?(?P<byte_offset>\d*)
-    [ \t]* (?P<adc_gain>-?\d*\.?\d*(?:e[\+-]?\d+)?)
-           \(?(?P<baseline>-?\d*)\)?
+    [ \t]+ (?P<fmt>[0-9]+)
+           x?(?P<spf>[0-9]*)
+           :?(?P<skew>[0-9]*)
+           \+?(?P<byte_offset>[0-9]*)
+    [ \t]* (?P<adc_gain>-?[0-9]*\.?[0-9]*(?:e[\+-]?[0-9]+)?)
+           \(?(?P<baseline>-?[0-9]*)\)?
            /?(?P<units>[^\s]*)
-    [ \t]* (?P<adc_res>\d*)
-    [ \t]* (?P<adc_zero>-?\d*)
-    [ \t]* (?P<init_value>-?\d*)
-    [ \t]* (?P<checksum>-?\d*)
-    [ \t]* (?P<block_size>\d*)
+    [ \t]* (?P<adc_res>[0-9]*)
+    [ \t]* (?P<adc_zero>-?[0-9]*)
+    [ \t]* (?P<init_value>-?[0-9]*)
+    [ \t]* (?P<checksum>-?[0-9]*)
+    [ \t]* (?P<block_size>[0-9]*)
     [ \t]* (?P<sig_name>[^\t\n\r\f\v]*)
     """,
     re.VERBOSE,
 )
-_RX_COMMENT_FIELD = re.compile(r"^<?\s*([A-Za-z][\w ()/.-]*?)\s*>?\s*:\s*(.*)$")
+# A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
+# Parsed by _comment_field in linear time; a single regex with a lazy key and optional spaces
+# backtracked cubically on a long run of spaces (a 3.6 KB comment took 18 s).
+_RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
+_RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000" are not lengths
+
+
+def _check_length(where: Path, sig_len: int, fs: float) -> None:
+    """Refuse a record longer than MAX_SAMPLES per lead before anything is read."""
+    if sig_len > MAX_SAMPLES:
+        raise RecordError(where, f"record too long: {sig_len:,} samples per lead "
+                                 f"({sig_len / fs / 3600:.3g} h at {fs:g} Hz); at most "
+                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz)")
 
 
 @dataclass
@@ -235,9 +279,12 @@ class _Header:
 
 def _read_text(hea: Path) -> str:
     try:
-        raw = hea.read_bytes()
+        with open(hea, "rb") as fh:
+            raw = fh.read(MAX_HEADER_BYTES + 1)
     except OSError as err:
         raise RecordError(hea, f"cannot read header file ({err.strerror or err})") from None
+    if len(raw) > MAX_HEADER_BYTES:
+        raise RecordError(hea, f"not a WFDB header (larger than {MAX_HEADER_BYTES // 1024} KB)")
     if not raw.strip():
         raise RecordError(hea, "header file is empty")
     if b"\x00" in raw[:4096]:
@@ -253,6 +300,9 @@ def _parse_header(hea: Path) -> _Header:
         if line.startswith("#"):
             comments.append(line.lstrip("#").strip())
         elif line:
+            if len(line) > MAX_LINE_CHARS:
+                raise RecordError(hea, f"header cannot be parsed: a line of {len(line)} characters "
+                                       f"(at most {MAX_LINE_CHARS})")
             lines.append(line)
     if not lines:
         raise RecordError(hea, "header cannot be parsed: it has no record line")
@@ -260,6 +310,9 @@ def _parse_header(hea: Path) -> _Header:
     header.comments = [c for c in comments if c]
     if header.n_sig == 0:
         raise RecordError(hea, "header declares no signals")
+    if header.n_sig > MAX_SIGNALS:
+        raise RecordError(hea, f"header declares {header.n_sig} signals; at most {MAX_SIGNALS} "
+                               "are read")
     if len(lines) - 1 < header.n_sig:
         raise RecordError(hea, f"header cannot be parsed: it declares {header.n_sig} signals but "
                                f"describes only {len(lines) - 1}")
@@ -281,7 +334,7 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
         # Georgia (CinC 2020) headers name the record "E00009.mat"; wfdb rejects the line.
         quirks.append(f"record name {name!r} carries a file extension")
         name = name.split(".", 1)[0]
-    if not re.fullmatch(r"[-\w]+", name) or not tokens[1].isdigit():
+    if not re.fullmatch(r"[-\w]+", name) or not _RX_UINT.fullmatch(tokens[1]):
         raise RecordError(hea, bad)
     n_sig = int(tokens[1])
     fs = 250.0  # WFDB default when the header gives none
@@ -294,12 +347,16 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
         if not math.isfinite(fs) or fs <= 0:
             raise RecordError(hea, f"header cannot be parsed: sampling frequency {tokens[2]!r} is not "
                                    "a positive number")
+    implausible = plausible_fs(fs)
+    if implausible:
+        raise RecordError(hea, implausible)
     sig_len = None
     if len(tokens) > 3:
-        if not tokens[3].isdigit():
+        if not _RX_UINT.fullmatch(tokens[3]):
             raise RecordError(hea, f"header cannot be parsed: signal length {tokens[3]!r} is not a "
                                    "whole number")
         sig_len = int(tokens[3])
+        _check_length(hea, sig_len, fs)
     base_time = base_date = None
     for token in tokens[4:6]:  # WFDB puts the time first; Challenge headers put the date first
         if ":" in token and base_time is None:
@@ -323,10 +380,28 @@ def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
         gain = float(g["adc_gain"]) if g["adc_gain"] not in ("", "-") else 0.0
         adc_zero = as_int("adc_zero", 0)
         baseline = as_int("baseline", adc_zero)
+        spf = as_int("spf", 1) or 1
+    except ValueError:
+        raise RecordError(hea, bad) from None
+    name = g["sig_name"].strip() or f"signal {index + 1}"
+    odd_gain = re.match(r"[+-]?(nan|inf(inity)?)\b", g["units"], re.IGNORECASE)
+    if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
+        raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
+    if not math.isfinite(gain):
+        raise RecordError(hea, f"signal {name}: ADC gain {g['adc_gain']!r} is not a finite number")
+    if spf > MAX_SAMPLES_PER_FRAME:
+        raise RecordError(hea, f"signal {name}: {spf} samples per frame (at most "
+                               f"{MAX_SAMPLES_PER_FRAME})")
+    bits = _BITS.get(g["fmt"], 32)
+    for key, value in (("baseline", baseline), ("ADC zero", adc_zero)):
+        if abs(value) > 2 ** bits:
+            raise RecordError(hea, f"signal {name}: {key} {value} is outside the {bits}-bit range of "
+                                   f"format {g['fmt']}")
+    try:
         return _Signal(
             file_name=g["file_name"],
             fmt=g["fmt"],
-            spf=as_int("spf", 1) or 1,
+            spf=spf,
             skew=as_int("skew", 0),
             byte_offset=as_int("byte_offset", 0),
             adc_gain=gain if gain != 0 else 200.0,  # WFDB: a gain of 0 means 200 units per mV
@@ -452,6 +527,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
             if fmt in _COMPRESSED:
                 raise RecordError(hea, "header gives no signal length and the signal file is compressed")
             sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
+            _check_length(fpath, sig_len, header.fs)
         if sig_len == 0:
             raise RecordError(hea, "signal has zero length (no samples)")
         if size == 0:
@@ -465,15 +541,43 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
             header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
         if simple:
             dtype, shift = _SIMPLE_FORMATS[fmt]
-            data = np.fromfile(fpath, dtype=dtype, count=len(members) * sig_len, offset=byte_offset)
-            data = data.reshape(sig_len, len(members))  # (T, signals in file), time-major as stored
             for j, i in enumerate(members):
                 if i in wanted:
-                    col = data[:, j]
-                    out[i] = col.astype(np.int32) + shift if shift or dtype != "<i2" else col
+                    out[i] = _FileColumn(fpath, np.dtype(dtype), shift, len(members), j, byte_offset)
         else:
             out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset))
     return out, int(sig_len)
+
+
+class _FileColumn:
+    """One signal of a time-major interleaved file (a simple sample format), read in pieces.
+
+    Reading column by column and chunk by chunk keeps memory at one chunk of the file instead of
+    the whole file (a 24 h record at 100 Hz is 207 MB of int16).
+    """
+
+    def __init__(self, fpath: Path, dtype: np.dtype, shift: int, n_cols: int, col: int, offset: int):
+        self.fpath, self.dtype, self.shift = fpath, dtype, shift
+        self.n_cols, self.col, self.offset = n_cols, col, offset
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """Digital samples a:b of this signal, (b - a,) int32 (int16 formats stay int16)."""
+        start = self.offset + a * self.n_cols * self.dtype.itemsize
+        data = np.fromfile(self.fpath, dtype=self.dtype, count=(b - a) * self.n_cols, offset=start)
+        col = data.reshape(-1, self.n_cols)[:, self.col]   # (b - a,), time-major as stored
+        if self.shift or self.dtype != np.dtype("<i2"):
+            return col.astype(np.int32) + self.shift
+        return np.ascontiguousarray(col)
+
+
+_CHUNK = 1 << 20   # samples converted at a time (bounds the float64 temporaries)
+
+
+def _pieces(source, sig_len: int):
+    """(a, b, digital samples a:b) of a ``_FileColumn`` or an in-memory (T,) array."""
+    for a in range(0, sig_len, _CHUNK):
+        b = min(a + _CHUNK, sig_len)
+        yield a, b, (source.read(a, b) if isinstance(source, _FileColumn) else source[a:b])
 
 
 def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
@@ -483,17 +587,40 @@ def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
     if head.startswith(b"MATLAB 5.0"):
         import scipy.io
 
+        if fpath.stat().st_size > 8 * n_sig * MAX_SAMPLES + (1 << 20):
+            raise RecordError(fpath, f"MATLAB file too large for {n_sig} signals of at most "
+                                     f"{MAX_SAMPLES:,} samples")
         try:
-            val = np.asarray(scipy.io.loadmat(str(fpath))["val"])
+            val = np.asarray(scipy.io.loadmat(str(fpath), variable_names=["val"])["val"])
+        except KeyError:
+            raise RecordError(fpath, "MATLAB file holds no variable 'val'") from None
         except Exception as err:
-            raise RecordError(fpath, f"MATLAB file cannot be read ({err})") from None
+            raise RecordError(fpath, f"MATLAB file cannot be read ({type(err).__name__}: {err})") from None
         if val.ndim != 2 or n_sig not in val.shape:
             raise RecordError(fpath, f"MATLAB variable 'val' has shape {val.shape}, expected "
                                      f"({n_sig}, samples)")
-        return val if val.shape[0] == n_sig else val.T
+        if np.iscomplexobj(val):
+            raise RecordError(fpath, "MATLAB variable 'val' holds complex numbers; an ECG is real")
+        if not np.issubdtype(val.dtype, np.number) or val.dtype == np.bool_:
+            raise RecordError(fpath, f"MATLAB variable 'val' holds {val.dtype}, not numbers")
+        val = val if val.shape[0] == n_sig else val.T
+        if val.shape[1] > MAX_SAMPLES:
+            raise RecordError(fpath, f"record too long: {val.shape[1]:,} samples per lead; at most "
+                                     f"{MAX_SAMPLES:,} are read")
+        if np.issubdtype(val.dtype, np.floating):
+            if not np.isfinite(val).all():
+                raise RecordError(fpath, "MATLAB variable 'val' holds NaN or infinite samples; "
+                                         "digital samples must be finite whole numbers")
+            if np.abs(val).max(initial=0) > 2 ** 31 - 1 or (val != np.round(val)).any():
+                raise RecordError(fpath, "MATLAB variable 'val' holds values that are not 32-bit "
+                                         "whole numbers (digital samples)")
+            val = val.astype(np.int32)
+        return val
     if len(head) >= 20:
         # MATLAB v4 preamble: five int32 (type, rows, cols, imaginary, name length), then the name.
         mtype, rows, cols, imag, namelen = np.frombuffer(head[:20], dtype="<i4")
+        if mtype == 30 and imag != 0:
+            raise RecordError(fpath, "MATLAB variable holds complex numbers; an ECG is real")
         if mtype == 30 and imag == 0 and 0 < namelen < 64 and n_sig in (rows, cols):
             return int(20 + namelen)
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
@@ -571,6 +698,11 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             raise RecordError(hea, f"unknown units {units!r} for lead {header.signals[i].name} "
                                    "(expected mV, uV or V)")
         scale[lead] = factor
+        mv_per_unit = factor / abs(header.signals[i].adc_gain)
+        if not MIN_MV_PER_UNIT <= mv_per_unit <= MAX_MV_PER_UNIT:
+            raise RecordError(hea, f"implausible ADC gain {header.signals[i].adc_gain:g} per {units} for "
+                                   f"lead {header.signals[i].name}: one digital unit would be "
+                                   f"{mv_per_unit:.3g} mV")
 
     wanted = sorted(i for i, _ in chosen.values())
     digital, sig_len = _read_digital(hea, header, wanted)
@@ -579,29 +711,39 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     signal = np.empty((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     at_limit = np.zeros(12, dtype=bool)
-    checksum_bad = []
+    checksum_bad, checked = [], 0
     for k, lead in enumerate(STANDARD_LEADS):
         if lead not in chosen:
             continue
         i, sign = chosen[lead]
         sig = header.signals[i]
-        d = digital[i]
-        if (sig.checksum is not None and sig.spf == 1
-                and int(d.astype(np.int64).sum()) % 65536 != sig.checksum % 65536):
-            checksum_bad.append(lead)
         invalid = _INVALID.get(sig.fmt)
-        phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
-        if invalid is not None:
-            nan_mask = d == invalid
-            if nan_mask.any():
-                phys[nan_mask] = np.nan
-                flags["missing"][k] = True
         bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
         lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-        valid = d[d != invalid] if flags["missing"][k] else d
-        if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
-            at_limit[k] = int(valid.max()) >= hi or int(valid.min()) <= lo
-        signal[k] = phys
+        factor = sign * scale[lead] / sig.adc_gain
+        total = 0
+        for a, b, d in _pieces(digital[i], T):   # chunk by chunk: bounded float64 temporaries
+            total += int(d.sum(dtype=np.int64))
+            phys = (d.astype(np.float64) - sig.baseline) * factor
+            valid = d
+            if invalid is not None:
+                nan_mask = d == invalid
+                if nan_mask.any():
+                    phys[nan_mask] = np.nan
+                    flags["missing"][k] = True
+                    valid = d[~nan_mask]
+            if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
+                at_limit[k] |= int(valid.max()) >= hi or int(valid.min()) <= lo
+            signal[k, a:b] = phys
+        if sig.checksum is not None and sig.spf == 1:
+            checked += 1
+            if total % 65536 != sig.checksum % 65536:
+                checksum_bad.append(lead)
+    del digital
+    if checked and len(checksum_bad) * 2 > checked:
+        raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "
+                               f"the samples: the signal file does not fit its header (wrong format "
+                               f"{header.signals[chosen[checksum_bad[0]][0]].fmt}?)")
 
     derived = _derive(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
@@ -684,27 +826,33 @@ def _derive(signal: np.ndarray, chosen: dict) -> list[int]:
 
 
 def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:
-    """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place."""
+    """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place (one lead at a time:
+    memory of a few (T,) arrays, whatever the record's length)."""
     L, T = signal.shape
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
-        if flags["missing"].any():
-            vmax, vmin = np.nanmax(signal, axis=1), np.nanmin(signal, axis=1)
-        else:
-            vmax, vmin = signal.max(axis=1), signal.min(axis=1)
-    ptp = vmax - vmin
-    flat = ~(ptp >= FLAT_PTP_MV)  # all-NaN leads count as flat too
-    flags["flat"][:] = flat
     run = max(4, int(round(SATURATION_RUN_S * fs)))
-    if T < run:
-        flags["saturated"][:] = at_limit & ~flat
-        return
-    at_extreme = (signal == vmax[:, None]) | (signal == vmin[:, None])  # (12, T)
-    # Longest run of consecutive samples at the lead's extreme, via a sliding window sum.
-    csum = np.cumsum(at_extreme, axis=1, dtype=np.int32)
-    window = csum[:, run - 1:] - np.concatenate([np.zeros((L, 1), np.int32), csum[:, :-run]], axis=1)
-    plateau = (window >= run).any(axis=1)
-    flags["saturated"][:] = (plateau | at_limit) & ~flat
+    for k in range(L):
+        lead = signal[k]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
+            if flags["missing"][k]:
+                vmax, vmin = np.nanmax(lead), np.nanmin(lead)
+            else:
+                vmax, vmin = lead.max(), lead.min()
+        flat = not (vmax - vmin >= FLAT_PTP_MV)  # all-NaN leads count as flat too
+        flags["flat"][k] = flat
+        if flat:
+            flags["saturated"][k] = False
+            continue
+        plateau = T >= run and (_longest_run(lead == vmax) >= run or _longest_run(lead == vmin) >= run)
+        flags["saturated"][k] = bool(plateau or at_limit[k])
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in a (T,) bool array."""
+    if not mask.any():
+        return 0
+    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
 # --------------------------------------------------------------------------------------------
@@ -722,6 +870,24 @@ def _parse_age(text: str) -> tuple[float | None, str | None]:
     if not 0 <= age <= 130:
         return None, f"implausible age {text.strip()!r} ignored"
     return age, None
+
+
+def _comment_field(line: str) -> tuple[str, str] | None:
+    """("key" lower-cased, "value") of a comment "key: value" or "<key>: value", else None.
+
+    Linear in the line's length (see _RX_COMMENT_KEY for why this is not one regex).
+    """
+    head, sep, value = line.partition(":")
+    if not sep:
+        return None
+    head = head.strip()
+    if head.startswith("<"):
+        head = head[1:].lstrip()
+    if head.endswith(">"):
+        head = head[:-1].rstrip()
+    if not _RX_COMMENT_KEY.fullmatch(head):
+        return None
+    return head.strip().lower(), value.strip()
 
 
 def _parse_sex(text: str) -> str | None:
@@ -747,10 +913,10 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
         if in_ludb_dx:
             ludb_dx.append(line.rstrip(" ."))
             continue
-        m = _RX_COMMENT_FIELD.match(line)
-        if not m:
+        parsed = _comment_field(line)
+        if parsed is None:
             continue
-        key, value = m.group(1).strip().lower(), m.group(2).strip()
+        key, value = parsed
         if key == "diagnoses" and line.lstrip().startswith("<"):
             in_ludb_dx = True  # LUDB: every line after "#<diagnoses>:" is one diagnosis
             continue
