@@ -736,28 +736,54 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         lock.close()
 
 
-def _lock_output(out_path: Path):
-    """Hold an exclusive lock on ``.<name>.lock`` next to ``out_path`` (open file; close to release).
+class _OutputLock:
+    """An exclusive ``flock`` on ``.<name>.lock`` next to an output; ``close()`` releases it and
+    removes the lock file."""
 
-    Two runs rewriting one output would each replace the other's rows; the second is refused.
+    def __init__(self, path: Path, fh):
+        self.path, self.fh = path, fh
+
+    def close(self) -> None:
+        if self.fh is None:
+            return
+        try:
+            os.unlink(self.path)     # while still held: a waiting run then finds a fresh file
+        except OSError:
+            pass
+        self.fh.close()
+        self.fh = None
+
+
+def _lock_output(out_path: Path) -> _OutputLock:
+    """Lock ``out_path`` against a second run writing it (two runs rewriting one output would each
+    replace the other's rows). Without ``fcntl`` (not POSIX) nothing is locked.
 
     Raises:
         BatchError: another process holds the lock, or the lock file cannot be made.
     """
     lock_path = out_path.parent / f".{out_path.name[:200]}.lock"
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_path, "a+b")
-    except OSError as err:
-        raise BatchError(f"{out_path}: cannot write there ({err.strerror or err})") from None
-    if fcntl is not None:
+    for _ in range(5):
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(lock_path, "a+b")
+        except OSError as err:
+            raise BatchError(f"{out_path}: cannot write there ({err.strerror or err})") from None
+        if fcntl is None:
+            return _OutputLock(lock_path, fh)
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             fh.close()
             raise BatchError(f"{out_path}: another 'mirage score' run is writing this file; wait for "
                              "it to finish or choose another --out") from None
-    return fh
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fh.fileno()).st_ino
+        except OSError:
+            same = False
+        if same:     # not a file that the previous holder removed as we opened it
+            return _OutputLock(lock_path, fh)
+        fh.close()
+    raise BatchError(f"{out_path}: cannot lock the output (its lock file keeps changing)")
 
 
 def _score_locked(folder, predictor, out_path, headers, orphans, labs_d, labs_errors, cols, t0, *,

@@ -541,43 +541,49 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
             header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
         if simple:
             dtype, shift = _SIMPLE_FORMATS[fmt]
+            block = _FileBlock(fpath, np.dtype(dtype), len(members), byte_offset)
             for j, i in enumerate(members):
                 if i in wanted:
-                    out[i] = _FileColumn(fpath, np.dtype(dtype), shift, len(members), j, byte_offset)
+                    out[i] = _FileColumn(block, shift, j)
         else:
             out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset))
     return out, int(sig_len)
 
 
+class _FileBlock:
+    """Frames a:b of a time-major interleaved file (a simple sample format), read once per chunk
+    and shared by the file's columns. Reading chunk by chunk keeps memory at one chunk of the
+    file instead of the whole file (a 24 h record at 100 Hz is 207 MB of int16)."""
+
+    def __init__(self, fpath: Path, dtype: np.dtype, n_cols: int, offset: int):
+        self.fpath, self.dtype, self.n_cols, self.offset = fpath, dtype, n_cols, offset
+        self._span: tuple[int, int] | None = None
+        self._rows: np.ndarray | None = None
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """(b - a, n_cols) samples as stored."""
+        if self._span != (a, b):
+            start = self.offset + a * self.n_cols * self.dtype.itemsize
+            data = np.fromfile(self.fpath, dtype=self.dtype, count=(b - a) * self.n_cols, offset=start)
+            self._rows, self._span = data.reshape(-1, self.n_cols), (a, b)
+        return self._rows
+
+
 class _FileColumn:
-    """One signal of a time-major interleaved file (a simple sample format), read in pieces.
+    """One signal of a ``_FileBlock``: ``read(a, b)`` gives its digital samples a:b."""
 
-    Reading column by column and chunk by chunk keeps memory at one chunk of the file instead of
-    the whole file (a 24 h record at 100 Hz is 207 MB of int16).
-    """
-
-    def __init__(self, fpath: Path, dtype: np.dtype, shift: int, n_cols: int, col: int, offset: int):
-        self.fpath, self.dtype, self.shift = fpath, dtype, shift
-        self.n_cols, self.col, self.offset = n_cols, col, offset
+    def __init__(self, block: _FileBlock, shift: int, col: int):
+        self.block, self.shift, self.col = block, shift, col
 
     def read(self, a: int, b: int) -> np.ndarray:
-        """Digital samples a:b of this signal, (b - a,) int32 (int16 formats stay int16)."""
-        start = self.offset + a * self.n_cols * self.dtype.itemsize
-        data = np.fromfile(self.fpath, dtype=self.dtype, count=(b - a) * self.n_cols, offset=start)
-        col = data.reshape(-1, self.n_cols)[:, self.col]   # (b - a,), time-major as stored
-        if self.shift or self.dtype != np.dtype("<i2"):
+        """(b - a,) int32 (int16 formats stay int16)."""
+        col = self.block.rows(a, b)[:, self.col]
+        if self.shift or self.block.dtype != np.dtype("<i2"):
             return col.astype(np.int32) + self.shift
         return np.ascontiguousarray(col)
 
 
 _CHUNK = 1 << 20   # samples converted at a time (bounds the float64 temporaries)
-
-
-def _pieces(source, sig_len: int):
-    """(a, b, digital samples a:b) of a ``_FileColumn`` or an in-memory (T,) array."""
-    for a in range(0, sig_len, _CHUNK):
-        b = min(a + _CHUNK, sig_len)
-        yield a, b, (source.read(a, b) if isinstance(source, _FileColumn) else source[a:b])
 
 
 def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
@@ -712,19 +718,19 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     at_limit = np.zeros(12, dtype=bool)
     checksum_bad, checked = [], 0
-    for k, lead in enumerate(STANDARD_LEADS):
-        if lead not in chosen:
-            continue
-        i, sign = chosen[lead]
-        sig = header.signals[i]
-        invalid = _INVALID.get(sig.fmt)
-        bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
-        lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-        factor = sign * scale[lead] / sig.adc_gain
-        total = 0
-        for a, b, d in _pieces(digital[i], T):   # chunk by chunk: bounded float64 temporaries
-            total += int(d.sum(dtype=np.int64))
-            phys = (d.astype(np.float64) - sig.baseline) * factor
+    totals = np.zeros(12, dtype=np.int64)
+    for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
+        b = min(a + _CHUNK, T)
+        for k, lead in enumerate(STANDARD_LEADS):
+            if lead not in chosen:
+                continue
+            i, sign = chosen[lead]
+            sig = header.signals[i]
+            source = digital[i]
+            d = source.read(a, b) if isinstance(source, _FileColumn) else source[a:b]
+            totals[k] += int(d.sum(dtype=np.int64)) % 65536
+            phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
+            invalid = _INVALID.get(sig.fmt)
             valid = d
             if invalid is not None:
                 nan_mask = d == invalid
@@ -733,12 +739,17 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                     flags["missing"][k] = True
                     valid = d[~nan_mask]
             if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
+                bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
+                lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
                 at_limit[k] |= int(valid.max()) >= hi or int(valid.min()) <= lo
             signal[k, a:b] = phys
-        if sig.checksum is not None and sig.spf == 1:
-            checked += 1
-            if total % 65536 != sig.checksum % 65536:
-                checksum_bad.append(lead)
+    for k, lead in enumerate(STANDARD_LEADS):
+        if lead in chosen:
+            sig = header.signals[chosen[lead][0]]
+            if sig.checksum is not None and sig.spf == 1:
+                checked += 1
+                if int(totals[k]) % 65536 != sig.checksum % 65536:
+                    checksum_bad.append(lead)
     del digital
     if checked and len(checksum_bad) * 2 > checked:
         raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "

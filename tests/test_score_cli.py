@@ -107,9 +107,12 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,300,12\n")   # age 300 is impossible
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
-    assert rc == 2
+    assert rc == 1                      # that record's row is refused; the batch goes on
     err = capsys.readouterr().err
     assert "labs.csv" in err and "age" in err
+    rows = {Path(r["record_path"]).stem: r for r in _rows(out)}
+    assert rows["00417_lr"]["status"] == "error" and "labs row refused" in rows["00417_lr"]["error"]
+    assert sum(r["status"] == "ok" for r in rows.values()) == len(good) - 1
     labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,61,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
