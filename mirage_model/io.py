@@ -862,7 +862,8 @@ def _longest_run(mask: np.ndarray) -> int:
     """Length of the longest run of True in a (T,) bool array."""
     if not mask.any():
         return 0
-    edges = np.diff(np.concatenate(([0], mask.view(np.int8), [0])))
+    pad = np.zeros(1, np.int8)
+    edges = np.diff(np.concatenate((pad, mask.view(np.int8), pad)))   # int8: 1 byte per sample
     return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
