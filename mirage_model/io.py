@@ -583,7 +583,7 @@ class _FileColumn:
         return np.ascontiguousarray(col)
 
 
-_CHUNK = 1 << 20   # samples converted at a time (bounds the float64 temporaries)
+_CHUNK = 1 << 18   # samples converted at a time (bounds the float64 temporaries)
 
 
 def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
