@@ -164,6 +164,9 @@ MEASURE_MAX_S = 60.0
 def _worker_init() -> None:
     # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)   # odd input is reported in its row
     try:
         import torch
         torch.set_num_threads(1)
