@@ -28,7 +28,7 @@ import mirage_model as mm
 from mirage_model.io import EcgRecord, RecordError, load_record
 
 N_CASES = int(os.environ.get("MIRAGE_FUZZ_CASES", "300"))
-CASE_SECONDS = 2.0            # per case (a 10 s record loads in milliseconds)
+CASE_SECONDS = 2.0            # CPU seconds per case (a 10 s record loads in milliseconds)
 RUN_MEMORY_MB = 500           # growth of the peak RSS over the whole run
 
 HOSTILE_NUMBERS = [
@@ -178,14 +178,16 @@ def run_cases(tmp: Path, n_cases: int, seed: int = 19) -> dict:
     """Run ``n_cases`` fuzz cases under ``tmp``; returns counts and the slowest case."""
     samples = _samples()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    stats = {"record": 0, "error": 0, "slowest_s": 0.0, "slowest": ""}
+    stats = {"record": 0, "error": 0, "slowest_s": 0.0, "slowest": "", "wall_max_s": 0.0}
+    import scipy.io  # noqa: F401  (imported once here: a first import is not the reader's cost)
+    import wfdb.io._signal  # noqa: F401
     for case in range(n_cases):
         rng = random.Random(seed * 1_000_003 + case)
         folder = tmp / f"c{case}"
         hea = _copy(rng.choice(samples), folder)
         done = [_mutate(rng, hea) for _ in range(rng.choice([1, 1, 2, 3]))]
         what = f"case {case} (seed {seed}): {hea.name}: {done}"
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         rec = None
         try:
             rec = load_record(hea)
@@ -197,7 +199,9 @@ def run_cases(tmp: Path, n_cases: int, seed: int = 19) -> dict:
         else:
             _check_record(rec)
             stats["record"] += 1
-        seconds = time.perf_counter() - t0
+        # CPU time, not wall time: on a shared machine another program's load must not fail the test
+        seconds = time.process_time() - cpu0
+        stats["wall_max_s"] = max(stats["wall_max_s"], time.perf_counter() - t0)
         if seconds > stats["slowest_s"]:
             stats["slowest_s"], stats["slowest"] = seconds, what
         # an error must come fast; a record that loads may be long (a mutated length of up to
