@@ -518,8 +518,8 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         raise CheckpointError(f"{where}: task {task!r} differs from model_config task {cfg.get('task')!r}")
     try:
         schema = ClinicalSchema.from_dict(doc["clinical"])
-    except ValueError as err:
-        raise CheckpointError(f"{where}: bad clinical schema ({err})") from None
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as err:
+        raise CheckpointError(f"{where}: bad clinical schema ({type(err).__name__}: {err})") from None
     if cfg.get("n_clinical", len(schema.features)) != len(schema.features):
         raise CheckpointError(f"{where}: clinical schema has {len(schema.features)} features, "
                               f"model_config n_clinical={cfg['n_clinical']}")
@@ -559,7 +559,8 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
 
     card = None
     if cfg_file is not None and (folder / CARD_NAME).is_file():
-        card = (folder / CARD_NAME).read_text(encoding="utf-8", errors="replace")
+        with open(folder / CARD_NAME, encoding="utf-8", errors="replace") as fh:
+            card = fh.read(MAX_JSON_BYTES)
     elif cfg_file is None:
         card = _safetensors_metadata(weights).get(CARD_KEY)
     return LoadedModel(

@@ -234,6 +234,7 @@ _RX_SIGNAL = re.compile(
 # Parsed by _comment_field in linear time; a single regex with a lazy key and optional spaces
 # backtracked cubically on a long run of spaces (a 3.6 KB comment took 18 s).
 _RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
+_RX_ODD_GAIN = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
 _RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000" are not lengths
 
 
@@ -384,7 +385,7 @@ def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
     except ValueError:
         raise RecordError(hea, bad) from None
     name = g["sig_name"].strip() or f"signal {index + 1}"
-    odd_gain = re.match(r"[+-]?(nan|inf(inity)?)\b", g["units"], re.IGNORECASE)
+    odd_gain = _RX_ODD_GAIN.match(g["units"])
     if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
         raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
     if not math.isfinite(gain):
@@ -841,6 +842,9 @@ def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -
     memory of a few (T,) arrays, whatever the record's length)."""
     L, T = signal.shape
     run = max(4, int(round(SATURATION_RUN_S * fs)))
+    if T <= _CHUNK:   # a short record: all leads at once (fast); memory is a few (12, T) arrays
+        _quality_short(signal, run, flags, at_limit)
+        return
     for k in range(L):
         lead = signal[k]
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -856,6 +860,28 @@ def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -
             continue
         plateau = T >= run and (_longest_run(lead == vmax) >= run or _longest_run(lead == vmin) >= run)
         flags["saturated"][k] = bool(plateau or at_limit[k])
+
+
+def _quality_short(signal: np.ndarray, run: int, flags: dict, at_limit: np.ndarray) -> None:
+    """``_quality`` vectorised over the leads of a short (12, T) record (same flags)."""
+    L, T = signal.shape
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
+        if flags["missing"].any():
+            vmax, vmin = np.nanmax(signal, axis=1), np.nanmin(signal, axis=1)
+        else:
+            vmax, vmin = signal.max(axis=1), signal.min(axis=1)
+    flat = ~(vmax - vmin >= FLAT_PTP_MV)  # all-NaN leads count as flat too
+    flags["flat"][:] = flat
+    if T < run:
+        flags["saturated"][:] = at_limit & ~flat
+        return
+    at_extreme = (signal == vmax[:, None]) | (signal == vmin[:, None])  # (12, T)
+    # a run of `run` samples at the lead's extreme, via a sliding window sum
+    csum = np.cumsum(at_extreme, axis=1, dtype=np.int32)
+    window = csum[:, run - 1:] - np.concatenate([np.zeros((L, 1), np.int32), csum[:, :-run]], axis=1)
+    plateau = (window >= run).any(axis=1)
+    flags["saturated"][:] = (plateau | at_limit) & ~flat
 
 
 def _longest_run(mask: np.ndarray) -> int:
@@ -960,6 +986,7 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
 
 
 _PTBXL_CSV = "ptbxl_database.csv"
+_PTBXL_CSV_MAX_BYTES = 256 << 20
 _PTBXL_COLUMNS = ("ecg_id", "patient_id", "age", "sex", "height", "weight", "recording_date",
                   "scp_codes", "strat_fold", "report", "baseline_drift", "static_noise",
                   "burst_noise", "electrodes_problems", "pacemaker")
@@ -1007,8 +1034,10 @@ def _apply_ptbxl(rec: EcgRecord, hea: Path) -> None:
     else:
         return
     try:
+        if csv_path.stat().st_size > _PTBXL_CSV_MAX_BYTES:
+            return  # not PTB-XL's table (9 MB); metadata must not cost more than the record
         values = _ptbxl_table(csv_path).get(hea.stem)
-    except (OSError, csv.Error):
+    except (OSError, csv.Error, ValueError, MemoryError):
         return  # unreadable metadata must not make a valid record unreadable
     if values is None:
         return
@@ -1024,8 +1053,9 @@ def _apply_ptbxl(rec: EcgRecord, hea: Path) -> None:
     if rec.sex is None and row["sex"] in ("0", "1", "0.0", "1.0"):
         rec.sex = "M" if float(row["sex"]) == 0 else "F"  # PTB-XL: 0 male, 1 female
     try:
-        scp = ast.literal_eval(row["scp_codes"]) if row["scp_codes"] else {}
-    except (ValueError, SyntaxError):
+        text = row["scp_codes"]
+        scp = ast.literal_eval(text) if text and len(text) < 10_000 else {}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         scp = {}
     if isinstance(scp, dict) and not rec.dx:
         rec.dx = tuple(str(code) for code in scp)

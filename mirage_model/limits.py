@@ -42,7 +42,7 @@ MAX_JSON_BYTES = 4 << 20    # config.json / safetensors metadata text
 MAX_JSON_DEPTH = 32         # nesting of the config JSON (a real one nests 4 deep)
 MAX_LABELS = 1000
 MAX_PARAMETERS = 200_000_000   # a model config that would build more parameters than this is refused
-MAX_WEIGHTS_BYTES = 4 << 30    # a weights file larger than this is refused before it is opened
+MAX_WEIGHTS_BYTES = 1 << 30    # a weights file larger than this is refused before it is opened (200M fp32 = 800 MB)
 
 # ---- batch ---------------------------------------------------------------------------------
 

@@ -588,3 +588,22 @@ def test_cli_score_numpy_warnings_do_not_leak(tmp_path, capfd):
     err = capfd.readouterr().err
     assert code == 1
     assert "Warning" not in err and "Traceback" not in err, err
+
+
+def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
+    """Chunked conversion and per-lead quality flags (long records) equal the one-piece path."""
+    import mirage_model.io as mio
+
+    hea = copy_record(tmp_path)
+    data = np.fromfile(hea.with_suffix(".dat"), "<i2").reshape(1000, 12).astype(np.int32)
+    data[:, 0] = np.clip(data[:, 0], None, np.percentile(data[:, 0], 80))   # a plateau: saturated
+    data[100:200, 5] = -32768                                               # missing samples
+    data[:, 7] = 7                                                          # flat lead
+    write_samples(hea, data)
+    whole = load_record(hea)
+    monkeypatch.setattr(mio, "_CHUNK", 97)
+    pieces = load_record(hea)
+    np.testing.assert_array_equal(whole.signal, pieces.signal)
+    for flag in ("flat", "saturated", "missing", "derived"):
+        np.testing.assert_array_equal(whole.quality[flag], pieces.quality[flag], err_msg=flag)
+    assert whole.quality["saturated"][0] and whole.quality["missing"][5] and whole.quality["flat"][7]
