@@ -607,3 +607,33 @@ def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
     for flag in ("flat", "saturated", "missing", "derived"):
         np.testing.assert_array_equal(whole.quality[flag], pieces.quality[flag], err_msg=flag)
     assert whole.quality["saturated"][0] and whole.quality["missing"][5] and whole.quality["flat"][7]
+
+
+def _slow_load(path, do_measure, orphan=False):
+    """A loader that hangs on records named "slow" (module level: the pool pickles it by name)."""
+    import mirage_model.batch as mb
+
+    if "slow" in Path(path).name:
+        time.sleep(60)
+    return mb._real_load_one(path, do_measure, orphan)
+
+
+def test_record_time_limit_in_a_loader_pool(tmp_path, predictor, monkeypatch):
+    """With loader processes, a stuck loader is stopped and the others carry on (fork: the
+    patched loader reaches the workers)."""
+    import mirage_model.batch as mb
+
+    folder = tmp_path / "in"
+    for name in ("a", "slow", "b", "c"):
+        copy_record(folder, name)
+    monkeypatch.setattr(mb, "_real_load_one", mb._load_one, raising=False)
+    monkeypatch.setattr(mb, "_load_one", _slow_load)
+    out = tmp_path / "out.csv"
+    t0 = time.perf_counter()
+    mb.score_folder(folder, predictor, out, measure=False, workers=2, mp_context="fork",
+                    record_timeout_s=3)
+    assert time.perf_counter() - t0 < 40
+    _, rows = mb.read_rows(out)
+    status = {Path(r["record_path"]).stem: r["status"] for r in rows}
+    assert status == {"a": "ok", "b": "ok", "c": "ok", "slow": "error"}, rows
+    assert "time limit" in next(r["error"] for r in rows if "slow" in r["record_path"])
