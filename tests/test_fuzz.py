@@ -8,8 +8,8 @@ files, byte flips, garbage signal files and regex-hostile comments. ``load_recor
 return a valid ``EcgRecord`` or raise ``RecordError`` -- nothing else -- within a time bound per
 case and a memory bound for the whole run.
 
-The default suite runs ``MIRAGE_FUZZ_CASES`` cases (300 unless set); set it to 10000 for a long
-run. A failing case prints its seed and mutations, so it can be replayed alone.
+The default suite runs ``MIRAGE_FUZZ_CASES`` cases (300 unless set) from seed
+``MIRAGE_FUZZ_SEED`` (19); set the count to 10000 for a long run. A failing case prints its seed and mutations, so it can be replayed alone.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import mirage_model as mm
 from mirage_model.io import EcgRecord, RecordError, load_record
 
 N_CASES = int(os.environ.get("MIRAGE_FUZZ_CASES", "300"))
+SEED = int(os.environ.get("MIRAGE_FUZZ_SEED", "19"))
 CASE_SECONDS = 2.0            # CPU seconds per case (a 10 s record loads in milliseconds)
 RUN_MEMORY_MB = 500           # growth of the peak RSS over the whole run
 
@@ -214,7 +215,7 @@ def run_cases(tmp: Path, n_cases: int, seed: int = 19) -> dict:
 
 
 def test_fuzz_record_reader(tmp_path):
-    stats = run_cases(tmp_path, N_CASES)
+    stats = run_cases(tmp_path, N_CASES, SEED)
     print(f"fuzz: {N_CASES} cases, {stats}")
     assert stats["rss_growth_mb"] < RUN_MEMORY_MB, stats
     assert stats["record"] > 0 and stats["error"] > 0    # the mutator reaches both outcomes
