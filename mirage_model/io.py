@@ -129,7 +129,8 @@ def load_record(path: str | Path) -> EcgRecord:
     ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
     "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
     when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
-    "inverted_leads", "checksum_mismatch", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
+    "inverted_leads", "checksum_mismatch" (a minority of signals), "stuck_at_limit" (flat leads
+    at the digital limit), "unscorable", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
     "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",
     "recording_date" and "ptbxl" (scp_codes with likelihoods, ecg_id, patient_id, strat_fold,
     report, noise notes).
@@ -788,6 +789,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
     if checksum_bad:
         meta["checksum_mismatch"] = tuple(checksum_bad)
+    if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
+        meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
         meta["header_quirks"] = tuple(header.quirks)
 

@@ -155,6 +155,9 @@ def unscorable_reason(record) -> str | None:
     usable = ~(flat | sat)
     if usable.any():
         return None
+    stuck = (getattr(record, "meta", None) or {}).get("stuck_at_limit") or ()
+    if flat.all() and len(stuck) == n:
+        return "no usable signal: every lead is stuck at the recorder's digital limit (saturated)"
     if flat.all():
         all_missing = not np.isfinite(sig).any()
         return "no usable signal: " + ("every sample is missing" if all_missing

@@ -103,6 +103,8 @@ def test_blank_records_are_unscorable(tmp_path, kind):
     reason = rec.meta.get("unscorable")
     assert reason, f"{kind} record not marked unscorable"
     assert ("too short" in reason) if kind == "two_samples" else ("no usable signal" in reason)
+    if kind == "saturated":
+        assert "saturated" in reason
 
 
 def test_real_sample_records_are_scorable():
