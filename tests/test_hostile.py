@@ -639,3 +639,15 @@ def test_record_time_limit_in_a_loader_pool(tmp_path, predictor, monkeypatch):
     status = {Path(r["record_path"]).stem: r["status"] for r in rows}
     assert status == {"a": "ok", "b": "ok", "c": "ok", "slow": "error"}, rows
     assert "time limit" in next(r["error"] for r in rows if "slow" in r["record_path"])
+
+
+@pytest.mark.parametrize("line", ["a" * 4000 + " ", "a" * 2000 + "." + "b" * 1990 + " x"])
+def test_long_file_name_token_is_linear(tmp_path, line):
+    hea = copy_record(tmp_path)
+    lines = hea.read_text().splitlines()
+    lines[1] = line
+    hea.write_text("\n".join(lines) + "\n")
+    t0 = time.perf_counter()
+    with pytest.raises(RecordError):
+        load_record(hea)
+    assert time.perf_counter() - t0 < 0.5
