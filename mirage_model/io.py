@@ -905,7 +905,9 @@ def _longest_run(mask: np.ndarray) -> int:
 # --------------------------------------------------------------------------------------------
 
 def _parse_age(text: str) -> tuple[float | None, str | None]:
-    t = text.strip().lower()
+    t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
+    if len(t) > 40:
+        return None, None
     m = re.fullmatch(r"(>|over\s*)?\s*(\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
     if not m:
         return None, None

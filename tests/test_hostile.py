@@ -651,3 +651,11 @@ def test_long_file_name_token_is_linear(tmp_path, line):
     with pytest.raises(RecordError):
         load_record(hea)
     assert time.perf_counter() - t0 < 0.5
+
+
+def test_age_comment_with_long_blank_run_is_fast(tmp_path):
+    hea = copy_record(tmp_path)
+    hea.write_text(hea.read_text() + "#Age: over" + " " * 50_000 + "x\n")
+    t0 = time.perf_counter()
+    rec = load_record(hea)
+    assert time.perf_counter() - t0 < 0.5 and rec.meta.get("age_note") is None
