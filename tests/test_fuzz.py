@@ -47,6 +47,8 @@ COMMENTS = [
     lambda n: "#" + "(" * n,
     lambda n: "#Dx: " + ",".join(["1"] * (n // 2)),
     lambda n: "#" + "a:" * (n // 2),
+    lambda n: "#Age: over" + " " * n + "x",
+    lambda n: "#Sex:" + " " * n + "F",
 ]
 
 

@@ -659,3 +659,16 @@ def test_age_comment_with_long_blank_run_is_fast(tmp_path):
     t0 = time.perf_counter()
     rec = load_record(hea)
     assert time.perf_counter() - t0 < 0.5 and rec.meta.get("age_note") is None
+
+
+def test_crafted_labs_header_cell_is_fast(tmp_path):
+    from mirage_model.clinical import ClinicalError, read_labs_table
+
+    p = tmp_path / "labs.csv"
+    p.write_text("record_id," + " " * 5000 + "(\nr1,1\n")
+    t0 = time.perf_counter()
+    with pytest.raises(ClinicalError, match="unknown feature column"):
+        read_labs_table(p)
+    assert time.perf_counter() - t0 < 0.5
+    p.write_text("record_id,troponin_t [ng/L],crp (mg/L)\nr1,14,5\n")
+    assert read_labs_table(p) == {"r1": {"troponin_t": (14.0, "ng/L"), "crp": (5.0, "mg/L")}}
