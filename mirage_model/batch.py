@@ -16,6 +16,13 @@ at the end, on cancel and on Ctrl-C. A crash therefore leaves the previous compl
 half-written row, and ``resume=True`` carries on from it. PDFs are written the same way by
 :func:`mirage_model.report.build_report`.
 
+Hostile input: each record's load and measurement runs under a time limit (``record_timeout_s``:
+a record that takes longer becomes an error row and the batch goes on); records with no usable
+signal get ``status = "unscorable"`` and the reason, never probabilities; text cells that would
+start a spreadsheet formula are prefixed with a quote (``csvsafe``); a labs table row that cannot
+be read is refused for its record alone; a second run writing the same output is refused (a lock
+file ``.<name>.lock`` next to it).
+
 Research use only, not a diagnosis.
 """
 
@@ -29,6 +36,7 @@ import math
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -37,7 +45,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+from mirage_model.csvsafe import neutralise, restore
+from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import temp_sibling
+
+try:
+    import fcntl
+except ImportError:   # not on POSIX: no output lock
+    fcntl = None
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +82,7 @@ class BatchSummary:
     cancelled: bool = False
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
+    unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
 
     @property
     def exit_code(self) -> int:
@@ -140,11 +156,19 @@ class _Loaded:
     measurements: object = None       # Measurements
     error: str = ""
     note: str = ""
+    unscorable: str = ""              # why the record holds no usable signal (then not scored)
+
+
+# Long records are measured on their first MEASURE_MAX_S seconds (memory stays bounded).
+MEASURE_MAX_S = 60.0
 
 
 def _worker_init() -> None:
     # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)   # odd input is reported in its row
     try:
         import torch
         torch.set_num_threads(1)
@@ -181,15 +205,44 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
         log.debug("unexpected error reading %s", path, exc_info=True)
         item.error = f"cannot read the record ({type(err).__name__}: {err})"
         return item
-    if do_measure:
+    item.unscorable = str((item.record.meta or {}).get("unscorable") or "")
+    if do_measure and not item.unscorable:
+        import dataclasses
+
         from mirage_model.measure import measure
 
+        rec = item.record
+        n = int(MEASURE_MAX_S * rec.fs)
+        if rec.signal.shape[1] > n:
+            rec = dataclasses.replace(rec, signal=rec.signal[:, :n])
+            item.note = (f"measured on the first {MEASURE_MAX_S:g} s of a "
+                         f"{item.record.duration_s / 3600:.2f} h record")
         try:
-            item.measurements = measure(item.record, fiducials=False)
+            item.measurements = measure(rec, fiducials=False)
         except Exception as err:  # measurements are extra information; the score still counts
             log.debug("measurement failed for %s", path, exc_info=True)
             item.note = f"measurements failed ({type(err).__name__}: {err})"
     return item
+
+
+def _load_in_thread(path: str, do_measure: bool, orphan: bool, timeout_s: float | None) -> _Loaded:
+    """``_load_one`` under a time limit, in this process: a record that takes longer becomes an
+    error row. The late thread is left to finish on its own (Python cannot stop it); everything
+    it reads is bounded by ``mirage_model.limits``, so it ends."""
+    if not timeout_s:
+        return _load_one(path, do_measure, orphan)
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(_load_one(path, do_measure, orphan)),
+                              name="mirage-load", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if box:
+        return box[0]
+    return _Loaded(path=path, error=_timeout_message(timeout_s))
+
+
+def _timeout_message(timeout_s: float) -> str:
+    return f"reading and measuring took longer than the {timeout_s:g} s time limit; skipped"
 
 
 def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
@@ -204,7 +257,9 @@ def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measure
 # --------------------------------------------------------------------------------------------
 # rows
 
-def _labs_dict(labs) -> dict:
+def _labs_dict(labs, row_errors: dict | None = None) -> dict:
+    """{record_id: values} of a labs table; a row that cannot be read goes to ``row_errors``
+    ({record_id: message}, when given) instead of stopping the batch."""
     if labs is None:
         return {}
     if isinstance(labs, Mapping):
@@ -212,7 +267,7 @@ def _labs_dict(labs) -> dict:
     from mirage_model.clinical import ClinicalError, read_labs_table
 
     try:
-        return read_labs_table(labs)
+        return read_labs_table(labs, row_errors=row_errors)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -249,10 +304,11 @@ class _Scorer:
     """Turns loaded records into rows: batched predictions, then optional PDFs."""
 
     def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
-                 report_settings, cols: list[str]):
+                 report_settings, cols: list[str], labs_errors: dict | None = None):
         self.predictor = predictor
         self.root = root
         self.labs = labs
+        self.labs_errors = labs_errors or {}
         self.measure = measure
         self.pdf_dir = Path(pdf_dir) if pdf_dir is not None else None
         self.explain = explain
@@ -291,13 +347,22 @@ class _Scorer:
 
     def error_row(self, item: _Loaded, message: str) -> dict:
         row = self.base_row(item)
-        row["status"] = "error"
+        row["status"] = "unscorable" if item.unscorable and message == item.unscorable else "error"
         row["error"] = message
         return row
 
     def predict(self, items: list[_Loaded]) -> list[tuple[_Loaded, object, dict, str]]:
         """(item, prediction or None, clinical values, error message) per loaded item, in order."""
-        good = [it for it in items if it.record is not None]
+        for it in items:
+            if it.record is None:
+                continue
+            if it.unscorable:                 # no usable signal: never scored
+                it.error = it.unscorable
+            elif it.record.record_id in self.labs_errors:
+                it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
+        from mirage_model.io import UnscorableRecordError
+
+        good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]
         preds: list = []
         errors: list[str] = []
@@ -318,10 +383,12 @@ class _Scorer:
                         log.debug("scoring %s failed", it.path, exc_info=True)
                         preds.append(None)
                         errors.append(_error_message(err))
+                        if isinstance(err, UnscorableRecordError):
+                            it.unscorable = err.reason
         by_id = {id(it): (p, c, e) for it, p, c, e in zip(good, preds, clinicals, errors)}
         out = []
         for it in items:
-            if it.record is None:
+            if id(it) not in by_id:
                 out.append((it, None, {}, it.error))
             else:
                 out.append((it, *by_id[id(it)]))
@@ -356,7 +423,9 @@ class _Scorer:
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
               measure: bool = True, explain: bool = False, chunk_size: int = 32,
               report_settings=None, cancel: Callable[[], bool] | None = None,
-              orphans: Iterable[Path] = (), mp_context: str | None = None) -> Iterator[dict]:
+              orphans: Iterable[Path] = (), mp_context: str | None = None,
+              record_timeout_s: float | None = RECORD_TIMEOUT_S,
+              labs_errors: dict | None = None) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -373,6 +442,11 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         cancel: called between records; True stops after the records already scored.
         orphans: signal files without a header; each gets an error row.
         mp_context: process start method for the pool ("forkserver" by default on Linux).
+        record_timeout_s: time limit (s) for reading and measuring one record; a record that
+            takes longer gets an error row (None: no limit). In a pool the stuck loader
+            process is stopped and the pool restarted.
+        labs_errors: {record_id: message} of labs rows that could not be read; those records
+            get an error row (``labs`` given as a path fills this itself).
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -384,8 +458,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
-    scorer = _Scorer(predictor, Path(root), _labs_dict(labs), measure, pdf_dir, explain,
-                     report_settings, cols)
+    labs_errors = dict(labs_errors or {})
+    scorer = _Scorer(predictor, Path(root), _labs_dict(labs, labs_errors), measure, pdf_dir, explain,
+                     report_settings, cols, labs_errors)
     cancel = cancel or (lambda: False)
     chunk_size = max(1, int(chunk_size))
 
@@ -436,12 +511,23 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             submit_more()
             if state["pool"] is None:
                 p = next_path()
-                return None if p is None else _load_one(str(p), measure, p in orphan_set)
+                return None if p is None else _load_in_thread(str(p), measure, p in orphan_set,
+                                                              record_timeout_s)
             if not in_flight:
                 return None
             p, fut = in_flight.popleft()
             try:
-                return fut.result()
+                return fut.result(timeout=record_timeout_s or None)
+            except TimeoutError:
+                # a stuck loader: stop its processes, restart the pool, retry the others
+                pool = state["pool"]
+                for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                    proc.terminate()
+                requeue.extendleft(reversed([q for q, _ in in_flight]))
+                in_flight.clear()
+                state["pool"] = new_pool()
+                pools.append(state["pool"])
+                return _Loaded(path=str(p), error=_timeout_message(record_timeout_s))
             except BrokenProcessPool as err:
                 # this record may be what killed the worker: report it, retry the others
                 pool_broken(err)
@@ -521,7 +607,13 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else ""
-    return str(value)
+    if isinstance(value, (int, bool)):
+        return str(value)
+    return neutralise(str(value))   # text from files or checkpoints: no spreadsheet formulas
+
+
+def _json_value(value):
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def _write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
@@ -536,7 +628,8 @@ def _write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -
                     writer.writerow([_cell(row.get(c)) for c in cols])
             else:
                 for row in rows:
-                    fh.write(json.dumps({c: row.get(c) for c in cols}, allow_nan=False) + "\n")
+                    fh.write(json.dumps({c: _json_value(row.get(c)) for c in cols},
+                                        allow_nan=False) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out_path)
@@ -557,19 +650,21 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
     path = Path(path)
     fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as fh:   # newline="": a CR in a name stays a CR
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise BatchError(f"{path}: cannot read ({err})") from None
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
         try:
-            rows = list(reader)
+            rows = [{k: restore(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in reader]
         except csv.Error as err:
             raise BatchError(f"{path}: not a valid CSV ({err})") from None
         cols = list(reader.fieldnames or [])
         return cols, rows
     rows, cols = [], []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(text.split("\n"), 1):   # JSON escapes CR; only LF ends a line
         if not line.strip():
             continue
         try:
@@ -580,7 +675,7 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
             raise BatchError(f"{path}: line {n} is not a JSON object")
         if not cols:
             cols = list(row)
-        rows.append(row)
+        rows.append({k: restore(v) if isinstance(v, str) else v for k, v in row.items()})
     return cols, rows
 
 
@@ -589,7 +684,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  progress: Callable[[int, int, dict], None] | None = None,
                  cancel: Callable[[], bool] | None = None, report_settings=None,
                  explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
-                 mp_context: str | None = None, torch_threads: int | None = None) -> BatchSummary:
+                 mp_context: str | None = None, torch_threads: int | None = None,
+                 record_timeout_s: float | None = RECORD_TIMEOUT_S) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -616,13 +712,15 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             process's setting. 1 is usually best for batches on a small CPU: the chunk is already
             a batch, and on a busy machine extra threads wait on each other (measured on 2
             shared cores: 76 records/s with 1 thread, 11 with 2).
+        record_timeout_s: time limit (s) for reading and measuring one record (see iter_rows).
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
 
     Raises:
-        BatchError: missing folder, bad labs table, unknown format, or an output to resume that
-            cannot be read or was written with other columns (another model).
+        BatchError: missing folder, bad labs table, unknown format, an output to resume that
+            cannot be read or was written with other columns (another model), or an output that
+            another run is writing (its lock is held).
         KeyboardInterrupt: after writing what was done.
     """
     t0 = time.perf_counter()
@@ -631,10 +729,76 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     folder = Path(folder)
     out_path = Path(out_path)
     headers, orphans = find_inputs(folder)
-    labs_d = _labs_dict(labs)
+    labs_errors: dict = {}
+    labs_d = _labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+    lock = _lock_output(out_path)
+    try:
+        return _score_locked(folder, predictor, out_path, headers, orphans, labs_d, labs_errors, cols,
+                             t0, pdf_dir=pdf_dir, workers=workers, resume=resume, fmt=fmt,
+                             measure=measure, progress=progress, cancel=cancel,
+                             report_settings=report_settings, explain=explain,
+                             chunk_size=chunk_size, checkpoint_s=checkpoint_s,
+                             mp_context=mp_context, torch_threads=torch_threads,
+                             record_timeout_s=record_timeout_s)
+    finally:
+        lock.close()
 
+
+class _OutputLock:
+    """An exclusive ``flock`` on ``.<name>.lock`` next to an output; ``close()`` releases it and
+    removes the lock file."""
+
+    def __init__(self, path: Path, fh):
+        self.path, self.fh = path, fh
+
+    def close(self) -> None:
+        if self.fh is None:
+            return
+        try:
+            os.unlink(self.path)     # while still held: a waiting run then finds a fresh file
+        except OSError:
+            pass
+        self.fh.close()
+        self.fh = None
+
+
+def _lock_output(out_path: Path) -> _OutputLock:
+    """Lock ``out_path`` against a second run writing it (two runs rewriting one output would each
+    replace the other's rows). Without ``fcntl`` (not POSIX) nothing is locked.
+
+    Raises:
+        BatchError: another process holds the lock, or the lock file cannot be made.
+    """
+    lock_path = out_path.parent / f".{out_path.name[:200]}.lock"
+    for _ in range(5):
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(lock_path, "a+b")
+        except OSError as err:
+            raise BatchError(f"{out_path}: cannot write there ({err.strerror or err})") from None
+        if fcntl is None:
+            return _OutputLock(lock_path, fh)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise BatchError(f"{out_path}: another 'mirage score' run is writing this file; wait for "
+                             "it to finish or choose another --out") from None
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fh.fileno()).st_ino
+        except OSError:
+            same = False
+        if same:     # not a file that the previous holder removed as we opened it
+            return _OutputLock(lock_path, fh)
+        fh.close()
+    raise BatchError(f"{out_path}: cannot lock the output (its lock file keeps changing)")
+
+
+def _score_locked(folder, predictor, out_path, headers, orphans, labs_d, labs_errors, cols, t0, *,
+                  pdf_dir, workers, resume, fmt, measure, progress, cancel, report_settings, explain,
+                  chunk_size, checkpoint_s, mp_context, torch_threads, record_timeout_s):
     kept: list[dict] = []
     done_keys: set[str] = set()
     if resume and out_path.exists():
@@ -644,9 +808,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 f"{out_path}: cannot resume: its columns differ from this run's (another model, "
                 "or --no-measure/--pdf-dir changed); write to a new output file")
         for row in old_rows:
-            if row.get("status") == "ok":
+            key = str(row.get("record_path"))
+            if row.get("status") == "ok" and key not in done_keys:   # exact path: one row each
                 kept.append(row)
-                done_keys.add(str(row.get("record_path")))
+                done_keys.add(key)
     todo_h = [h for h in headers if _rel(h, folder) not in done_keys]
     todo_o = [o for o in orphans if _rel(o, folder) not in done_keys]
     skipped = len(headers) + len(orphans) - len(todo_h) - len(todo_o)
@@ -673,7 +838,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     gen = iter_rows(todo_h, predictor, root=folder, labs=labs_d, pdf_dir=pdf_dir, workers=workers,
                     measure=measure, explain=explain, chunk_size=chunk_size,
                     report_settings=report_settings, cancel=cancel_check, orphans=todo_o,
-                    mp_context=mp_context)
+                    mp_context=mp_context, record_timeout_s=record_timeout_s,
+                    labs_errors=labs_errors)
     try:
         for row in gen:
             rows.append(row)
@@ -683,6 +849,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     summary.pdfs += 1
             else:
                 summary.failed += 1
+                summary.unscorable += row["status"] == "unscorable"
                 summary.errors.append((row["record_path"], row["error"] or ""))
             if progress is not None:
                 progress(summary.scored + summary.failed, total, row)

@@ -149,6 +149,8 @@ class ClinicalFeature:
         if isinstance(value, str):
             text = value.strip().lstrip("<>≤≥=").strip()
             try:
+                if not _RX_NUMBER.fullmatch(text) and text.lower() not in ("nan", ""):
+                    raise ValueError(text)
                 number = float(text)
             except ValueError:
                 raise ClinicalError(self.name, f"{value!r} is not a number") from None
@@ -429,17 +431,38 @@ def default_schema(names: list[str] | None = None) -> ClinicalSchema:
     return schema if names is None else schema.subset(list(names))
 
 
-_HEADER_UNIT = re.compile(r"^\s*(?P<name>.*?)\s*(?:\[(?P<u1>[^\]]*)\]|\((?P<u2>[^)]*)\))\s*$")
+def _header_unit(cell: str) -> tuple[str, str | None]:
+    """("name", "unit" or None) of a header cell "name [unit]" or "name (unit)".
+
+    Parsed by hand in linear time: the equivalent regex (a lazy name before optional blanks)
+    backtracked cubically on a crafted cell (2,000 blanks and a "(": two minutes).
+    """
+    text = cell.strip()
+    if "\n" not in text and text[-1:] in ("]", ")"):
+        close = text[-1]
+        open_ = "[" if close == "]" else "("
+        last = text.rfind(close, 0, len(text) - 1)      # the unit holds no closing bracket
+        start = text.find(open_, last + 1)
+        if start != -1:
+            return text[:start].strip(), text[start + 1:-1]
+    return cell, None
+
+
+# A number as people write it in ASCII; Python's float() also takes "1_000", "١٢" and "nan".
+_RX_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _parse_number(text: str, decimal_comma: bool) -> float:
     t = text.strip().lstrip("<>≤≥=").strip()
-    if decimal_comma and re.fullmatch(r"[+-]?\d+,\d+", t):
+    if decimal_comma and re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         t = t.replace(",", ".")
+    if not _RX_NUMBER.fullmatch(t):
+        raise ValueError(f"{text!r} is not a number")
     return float(t)
 
 
-def read_labs_table(path, schema: ClinicalSchema | None = None) -> dict[str, dict[str, tuple[float, str | None]]]:
+def read_labs_table(path, schema: ClinicalSchema | None = None,
+                    row_errors: dict | None = None) -> dict[str, dict[str, tuple[float, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -448,6 +471,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None) -> dict[str, dic
     ``unit``/``units``; without a unit a value is in the canonical unit (unit None). Empty cells
     are missing (left out). Separators ``,``, ``;`` or tab; with ``;``/tab a decimal comma is
     accepted. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with its unit.
+
+    ``row_errors``: when a dict is given, a data row with a bad value is left out and recorded
+    there as {record_id: message} instead of raising (a batch refuses that record alone).
 
     Raises:
         LabsTableError: (a ``ClinicalError``) naming the file, line and column: unreadable file,
@@ -478,8 +504,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None) -> dict[str, dic
     columns: list[tuple[ClinicalFeature, str | None]] = []
     seen: dict[str, str] = {}
     for cell in header[1:]:
-        m = _HEADER_UNIT.match(cell)
-        name, unit = (m.group("name"), m.group("u1") or m.group("u2")) if m else (cell, None)
+        name, unit = _header_unit(cell)
         feat = next((f for f in schema.features if f.matches(name)), None)
         if feat is None:
             raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})",
@@ -536,7 +561,12 @@ def read_labs_table(path, schema: ClinicalSchema | None = None) -> dict[str, dic
                         raise ClinicalError(feat.name, f"{cell!r} is not a number") from None
                     feat.to_canonical(number, unit)  # range check in canonical units
             except ClinicalError as err:
-                raise LabsTableError(path, str(err), line=line, column=header[j + 1]) from None
+                bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
+                if row_errors is None:
+                    raise bad from None
+                row_errors[rid] = str(bad)
+                break
             values[feat.name] = (float(number), unit if feat.kind != "binary" else None)
-        out[rid] = values
+        else:
+            out[rid] = values
     return out

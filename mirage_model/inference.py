@@ -277,11 +277,21 @@ class Predictor:
         """Load (if a path), preprocess and render one record and encode its clinical values."""
         from mirage_model.preprocess import model_inputs
 
+        from mirage_model.io import UnscorableRecordError
+        from mirage_model.limits import WINDOWED_MIN_SAMPLES, unscorable_reason, windowed_model_inputs
+
         timings: dict = {}
         record = _load_record(record, timings)
+        # never score a record with no usable signal: the model answers zeros with confident findings
+        reason = (getattr(record, "meta", None) or {}).get("unscorable") or unscorable_reason(record)
+        if reason:
+            raise UnscorableRecordError(getattr(record, "path", None) or record.record_id, reason)
         x, mask, report = self.encode_clinical(clinical)
         t0 = time.perf_counter()
-        inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
+        if record.signal.shape[1] > WINDOWED_MIN_SAMPLES:   # long record: window by window
+            inputs = windowed_model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
+        else:
+            inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
         timings["preprocess"] = time.perf_counter() - t0
         return _Prepared(record, inputs, x, mask, report, timings)
 
@@ -402,7 +412,9 @@ class Predictor:
             Prediction (probabilities (K,), window_probabilities (W, K), explanation or None).
 
         Raises:
-            RecordError: the record cannot be read. ClinicalError: a bad clinical value.
+            RecordError: the record cannot be read; UnscorableRecordError (a RecordError): it
+                holds no usable signal (flat, saturated, missing, too short) and is not scored.
+                ClinicalError: a bad clinical value.
             PreprocessError: the signal cannot be preprocessed (e.g. not 12 leads).
         """
         t0 = time.perf_counter()

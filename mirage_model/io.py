@@ -25,6 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_MV_PER_UNIT, MAX_SAMPLES,
+                                 MAX_SAMPLES_PER_FRAME, MAX_SIGNALS, MIN_MV_PER_UNIT, plausible_fs,
+                                 unscorable_reason)
+
 STANDARD_LEADS: tuple[str, ...] = (
     "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
 )
@@ -50,6 +54,11 @@ class RecordError(Exception):
         self.path = Path(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+
+class UnscorableRecordError(RecordError):
+    """A record that was read but holds no signal a model can judge (flat, constant, saturated,
+    missing or too short). ``reason`` says which; it is an outcome to report, not a finding."""
 
 
 @dataclass
@@ -112,10 +121,18 @@ def load_record(path: str | Path) -> EcgRecord:
     at the digital range limit, or stuck at the lead's extreme for SATURATION_RUN_S), "missing"
     (NaN where the file marks samples invalid), "derived" (computed from other leads).
 
+    Records with no usable signal (all leads flat, constant, zero, saturated or missing, or
+    shorter than ``limits.MIN_SCORABLE_S``) load, with ``meta["unscorable"]`` saying why; the
+    Predictor refuses to score them (``UnscorableRecordError``).
+
+    Every input costs bounded time and memory: sampling frequency, length, gains, baselines and
+    channel counts are checked against ``mirage_model.limits`` before samples are read.
+
     ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
     "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
     when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
-    "inverted_leads", "checksum_mismatch", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
+    "inverted_leads", "checksum_mismatch" (a minority of signals), "stuck_at_limit" (flat leads
+    at the digital limit), "unscorable", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
     "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",
     "recording_date" and "ptbxl" (scp_codes with likelihoods, ecg_id, patient_id, strat_fold,
     report, noise notes).
@@ -128,7 +145,9 @@ def load_record(path: str | Path) -> EcgRecord:
 
     Raises:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
-            unknown units, zero-length signal (message names the file and the problem).
+            unknown units, zero-length signal, implausible or too large declared values,
+            checksums that do not fit the samples (message names the file and the problem). No
+            other exception escapes for a malformed file.
     """
     from mirage_model import formats  # clinical formats (MUSE, DICOM, EDF ...); it imports this module
 
@@ -136,8 +155,22 @@ def load_record(path: str | Path) -> EcgRecord:
     if fmt is not None:
         return formats.read(Path(path).expanduser(), fmt)
     hea = _header_path(Path(path).expanduser())
-    header = _parse_header(hea)
-    return _build_record(hea, header)
+    try:
+        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
+            header = _parse_header(hea)
+            record = _build_record(hea, header)
+    except RecordError:
+        raise
+    except MemoryError:
+        raise RecordError(hea, "not enough memory to read this record") from None
+    except RecursionError:
+        raise RecordError(hea, "cannot be read (nested too deeply)") from None
+    except Exception as err:  # any other failure of a reader on a malformed file is still a RecordError
+        raise RecordError(hea, f"cannot be read ({type(err).__name__}: {err})") from None
+    reason = unscorable_reason(record)
+    if reason:
+        record.meta["unscorable"] = reason
+    return record
 
 
 def find_records(folder: str | Path) -> list[Path]:
@@ -186,26 +219,43 @@ def _header_path(path: Path) -> Path:
 # --------------------------------------------------------------------------------------------
 
 # FILE FORMATxSPF:SKEW+OFFSET GAIN(BASELINE)/UNITS ADC_RES ADC_ZERO INIT CHECKSUM BLOCK DESCRIPTION
+# The file name's parts match atomically (a lookahead capture, then a backreference: Python
+# 3.10 has no atomic groups): a file name never holds blanks, so giving characters back cannot
+# help the match, and on a long run of word characters backtracking was quadratic (4,000
+# characters: 1.1 s).
 _RX_SIGNAL = re.compile(
     r"""
-    [ \t]* (?P<file_name>~?[-\w]*\.?[\w]*)
-    [ \t]+ (?P<fmt>\d+)
-           x?(?P<spf>\d*)
-           :?(?P<skew>\d*)
-           \+?(?P<byte_offset>\d*)
-    [ \t]* (?P<adc_gain>-?\d*\.?\d*(?:e[\+-]?\d+)?)
-           \(?(?P<baseline>-?\d*)\)?
+    [ \t]* (?P<file_name>~?(?=(?P<_f1>[-\w]*))(?P=_f1)\.?(?=(?P<_f2>[\w]*))(?P=_f2))
+    [ \t]+ (?P<fmt>[0-9]+)
+           x?(?P<spf>[0-9]*)
+           :?(?P<skew>[0-9]*)
+           \+?(?P<byte_offset>[0-9]*)
+    [ \t]* (?P<adc_gain>-?[0-9]*\.?[0-9]*(?:e[\+-]?[0-9]+)?)
+           \(?(?P<baseline>-?[0-9]*)\)?
            /?(?P<units>[^\s]*)
-    [ \t]* (?P<adc_res>\d*)
-    [ \t]* (?P<adc_zero>-?\d*)
-    [ \t]* (?P<init_value>-?\d*)
-    [ \t]* (?P<checksum>-?\d*)
-    [ \t]* (?P<block_size>\d*)
+    [ \t]* (?P<adc_res>[0-9]*)
+    [ \t]* (?P<adc_zero>-?[0-9]*)
+    [ \t]* (?P<init_value>-?[0-9]*)
+    [ \t]* (?P<checksum>-?[0-9]*)
+    [ \t]* (?P<block_size>[0-9]*)
     [ \t]* (?P<sig_name>[^\t\n\r\f\v]*)
     """,
     re.VERBOSE,
 )
-_RX_COMMENT_FIELD = re.compile(r"^<?\s*([A-Za-z][\w ()/.-]*?)\s*>?\s*:\s*(.*)$")
+# A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
+# Parsed by _comment_field in linear time; a single regex with a lazy key and optional spaces
+# backtracked cubically on a long run of spaces (a 3.6 KB comment took 18 s).
+_RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
+_RX_ODD_GAIN = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
+_RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000" are not lengths
+
+
+def _check_length(where: Path, sig_len: int, fs: float) -> None:
+    """Refuse a record longer than MAX_SAMPLES per lead before anything is read."""
+    if sig_len > MAX_SAMPLES:
+        raise RecordError(where, f"record too long: {sig_len:,} samples per lead "
+                                 f"({sig_len / fs / 3600:.3g} h at {fs:g} Hz); at most "
+                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz)")
 
 
 @dataclass
@@ -242,9 +292,12 @@ class _Header:
 
 def _read_text(hea: Path) -> str:
     try:
-        raw = hea.read_bytes()
+        with open(hea, "rb") as fh:
+            raw = fh.read(MAX_HEADER_BYTES + 1)
     except OSError as err:
         raise RecordError(hea, f"cannot read header file ({err.strerror or err})") from None
+    if len(raw) > MAX_HEADER_BYTES:
+        raise RecordError(hea, f"not a WFDB header (larger than {MAX_HEADER_BYTES // 1024} KB)")
     if not raw.strip():
         raise RecordError(hea, "header file is empty")
     if b"\x00" in raw[:4096]:
@@ -260,6 +313,9 @@ def _parse_header(hea: Path) -> _Header:
         if line.startswith("#"):
             comments.append(line.lstrip("#").strip())
         elif line:
+            if len(line) > MAX_LINE_CHARS:
+                raise RecordError(hea, f"header cannot be parsed: a line of {len(line)} characters "
+                                       f"(at most {MAX_LINE_CHARS})")
             lines.append(line)
     if not lines:
         raise RecordError(hea, "header cannot be parsed: it has no record line")
@@ -267,6 +323,9 @@ def _parse_header(hea: Path) -> _Header:
     header.comments = [c for c in comments if c]
     if header.n_sig == 0:
         raise RecordError(hea, "header declares no signals")
+    if header.n_sig > MAX_SIGNALS:
+        raise RecordError(hea, f"header declares {header.n_sig} signals; at most {MAX_SIGNALS} "
+                               "are read")
     if len(lines) - 1 < header.n_sig:
         raise RecordError(hea, f"header cannot be parsed: it declares {header.n_sig} signals but "
                                f"describes only {len(lines) - 1}")
@@ -288,7 +347,7 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
         # Georgia (CinC 2020) headers name the record "E00009.mat"; wfdb rejects the line.
         quirks.append(f"record name {name!r} carries a file extension")
         name = name.split(".", 1)[0]
-    if not re.fullmatch(r"[-\w]+", name) or not tokens[1].isdigit():
+    if not re.fullmatch(r"[-\w]+", name) or not _RX_UINT.fullmatch(tokens[1]):
         raise RecordError(hea, bad)
     n_sig = int(tokens[1])
     fs = 250.0  # WFDB default when the header gives none
@@ -301,12 +360,16 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
         if not math.isfinite(fs) or fs <= 0:
             raise RecordError(hea, f"header cannot be parsed: sampling frequency {tokens[2]!r} is not "
                                    "a positive number")
+    implausible = plausible_fs(fs)
+    if implausible:
+        raise RecordError(hea, implausible)
     sig_len = None
     if len(tokens) > 3:
-        if not tokens[3].isdigit():
+        if not _RX_UINT.fullmatch(tokens[3]):
             raise RecordError(hea, f"header cannot be parsed: signal length {tokens[3]!r} is not a "
                                    "whole number")
         sig_len = int(tokens[3])
+        _check_length(hea, sig_len, fs)
     base_time = base_date = None
     for token in tokens[4:6]:  # WFDB puts the time first; Challenge headers put the date first
         if ":" in token and base_time is None:
@@ -330,10 +393,28 @@ def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
         gain = float(g["adc_gain"]) if g["adc_gain"] not in ("", "-") else 0.0
         adc_zero = as_int("adc_zero", 0)
         baseline = as_int("baseline", adc_zero)
+        spf = as_int("spf", 1) or 1
+    except ValueError:
+        raise RecordError(hea, bad) from None
+    name = g["sig_name"].strip() or f"signal {index + 1}"
+    odd_gain = _RX_ODD_GAIN.match(g["units"])
+    if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
+        raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
+    if not math.isfinite(gain):
+        raise RecordError(hea, f"signal {name}: ADC gain {g['adc_gain']!r} is not a finite number")
+    if spf > MAX_SAMPLES_PER_FRAME:
+        raise RecordError(hea, f"signal {name}: {spf} samples per frame (at most "
+                               f"{MAX_SAMPLES_PER_FRAME})")
+    bits = _BITS.get(g["fmt"], 32)
+    for key, value in (("baseline", baseline), ("ADC zero", adc_zero)):
+        if abs(value) > 2 ** bits:
+            raise RecordError(hea, f"signal {name}: {key} {value} is outside the {bits}-bit range of "
+                                   f"format {g['fmt']}")
+    try:
         return _Signal(
             file_name=g["file_name"],
             fmt=g["fmt"],
-            spf=as_int("spf", 1) or 1,
+            spf=spf,
             skew=as_int("skew", 0),
             byte_offset=as_int("byte_offset", 0),
             adc_gain=gain if gain != 0 else 200.0,  # WFDB: a gain of 0 means 200 units per mV
@@ -459,6 +540,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
             if fmt in _COMPRESSED:
                 raise RecordError(hea, "header gives no signal length and the signal file is compressed")
             sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
+            _check_length(fpath, sig_len, header.fs)
         if sig_len == 0:
             raise RecordError(hea, "signal has zero length (no samples)")
         if size == 0:
@@ -472,15 +554,49 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
             header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
         if simple:
             dtype, shift = _SIMPLE_FORMATS[fmt]
-            data = np.fromfile(fpath, dtype=dtype, count=len(members) * sig_len, offset=byte_offset)
-            data = data.reshape(sig_len, len(members))  # (T, signals in file), time-major as stored
+            block = _FileBlock(fpath, np.dtype(dtype), len(members), byte_offset)
             for j, i in enumerate(members):
                 if i in wanted:
-                    col = data[:, j]
-                    out[i] = col.astype(np.int32) + shift if shift or dtype != "<i2" else col
+                    out[i] = _FileColumn(block, shift, j)
         else:
             out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset))
     return out, int(sig_len)
+
+
+class _FileBlock:
+    """Frames a:b of a time-major interleaved file (a simple sample format), read once per chunk
+    and shared by the file's columns. Reading chunk by chunk keeps memory at one chunk of the
+    file instead of the whole file (a 24 h record at 100 Hz is 207 MB of int16)."""
+
+    def __init__(self, fpath: Path, dtype: np.dtype, n_cols: int, offset: int):
+        self.fpath, self.dtype, self.n_cols, self.offset = fpath, dtype, n_cols, offset
+        self._span: tuple[int, int] | None = None
+        self._rows: np.ndarray | None = None
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """(b - a, n_cols) samples as stored."""
+        if self._span != (a, b):
+            start = self.offset + a * self.n_cols * self.dtype.itemsize
+            data = np.fromfile(self.fpath, dtype=self.dtype, count=(b - a) * self.n_cols, offset=start)
+            self._rows, self._span = data.reshape(-1, self.n_cols), (a, b)
+        return self._rows
+
+
+class _FileColumn:
+    """One signal of a ``_FileBlock``: ``read(a, b)`` gives its digital samples a:b."""
+
+    def __init__(self, block: _FileBlock, shift: int, col: int):
+        self.block, self.shift, self.col = block, shift, col
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """(b - a,) int32 (int16 formats stay int16)."""
+        col = self.block.rows(a, b)[:, self.col]
+        if self.shift or self.block.dtype != np.dtype("<i2"):
+            return col.astype(np.int32) + self.shift
+        return np.ascontiguousarray(col)
+
+
+_CHUNK = 1 << 18   # samples converted at a time (bounds the float64 temporaries)
 
 
 def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
@@ -490,17 +606,40 @@ def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
     if head.startswith(b"MATLAB 5.0"):
         import scipy.io
 
+        if fpath.stat().st_size > 8 * n_sig * MAX_SAMPLES + (1 << 20):
+            raise RecordError(fpath, f"MATLAB file too large for {n_sig} signals of at most "
+                                     f"{MAX_SAMPLES:,} samples")
         try:
-            val = np.asarray(scipy.io.loadmat(str(fpath))["val"])
+            val = np.asarray(scipy.io.loadmat(str(fpath), variable_names=["val"])["val"])
+        except KeyError:
+            raise RecordError(fpath, "MATLAB file holds no variable 'val'") from None
         except Exception as err:
-            raise RecordError(fpath, f"MATLAB file cannot be read ({err})") from None
+            raise RecordError(fpath, f"MATLAB file cannot be read ({type(err).__name__}: {err})") from None
         if val.ndim != 2 or n_sig not in val.shape:
             raise RecordError(fpath, f"MATLAB variable 'val' has shape {val.shape}, expected "
                                      f"({n_sig}, samples)")
-        return val if val.shape[0] == n_sig else val.T
+        if np.iscomplexobj(val):
+            raise RecordError(fpath, "MATLAB variable 'val' holds complex numbers; an ECG is real")
+        if not np.issubdtype(val.dtype, np.number) or val.dtype == np.bool_:
+            raise RecordError(fpath, f"MATLAB variable 'val' holds {val.dtype}, not numbers")
+        val = val if val.shape[0] == n_sig else val.T
+        if val.shape[1] > MAX_SAMPLES:
+            raise RecordError(fpath, f"record too long: {val.shape[1]:,} samples per lead; at most "
+                                     f"{MAX_SAMPLES:,} are read")
+        if np.issubdtype(val.dtype, np.floating):
+            if not np.isfinite(val).all():
+                raise RecordError(fpath, "MATLAB variable 'val' holds NaN or infinite samples; "
+                                         "digital samples must be finite whole numbers")
+            if np.abs(val).max(initial=0) > 2 ** 31 - 1 or (val != np.round(val)).any():
+                raise RecordError(fpath, "MATLAB variable 'val' holds values that are not 32-bit "
+                                         "whole numbers (digital samples)")
+            val = val.astype(np.int32)
+        return val
     if len(head) >= 20:
         # MATLAB v4 preamble: five int32 (type, rows, cols, imaginary, name length), then the name.
         mtype, rows, cols, imag, namelen = np.frombuffer(head[:20], dtype="<i4")
+        if mtype == 30 and imag != 0:
+            raise RecordError(fpath, "MATLAB variable holds complex numbers; an ECG is real")
         if mtype == 30 and imag == 0 and 0 < namelen < 64 and n_sig in (rows, cols):
             return int(20 + namelen)
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
@@ -578,6 +717,11 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             raise RecordError(hea, f"unknown units {units!r} for lead {header.signals[i].name} "
                                    "(expected mV, uV or V)")
         scale[lead] = factor
+        mv_per_unit = factor / abs(header.signals[i].adc_gain)
+        if not MIN_MV_PER_UNIT <= mv_per_unit <= MAX_MV_PER_UNIT:
+            raise RecordError(hea, f"implausible ADC gain {header.signals[i].adc_gain:g} per {units} for "
+                                   f"lead {header.signals[i].name}: one digital unit would be "
+                                   f"{mv_per_unit:.3g} mV")
 
     wanted = sorted(i for i, _ in chosen.values())
     digital, sig_len = _read_digital(hea, header, wanted)
@@ -586,29 +730,44 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     signal = np.empty((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     at_limit = np.zeros(12, dtype=bool)
-    checksum_bad = []
+    checksum_bad, checked = [], 0
+    totals = np.zeros(12, dtype=np.int64)
+    for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
+        b = min(a + _CHUNK, T)
+        for k, lead in enumerate(STANDARD_LEADS):
+            if lead not in chosen:
+                continue
+            i, sign = chosen[lead]
+            sig = header.signals[i]
+            source = digital[i]
+            d = source.read(a, b) if isinstance(source, _FileColumn) else source[a:b]
+            totals[k] += int(d.sum(dtype=np.int64)) % 65536
+            phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
+            invalid = _INVALID.get(sig.fmt)
+            valid = d
+            if invalid is not None:
+                nan_mask = d == invalid
+                if nan_mask.any():
+                    phys[nan_mask] = np.nan
+                    flags["missing"][k] = True
+                    valid = d[~nan_mask]
+            if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
+                bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
+                lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
+                at_limit[k] |= int(valid.max()) >= hi or int(valid.min()) <= lo
+            signal[k, a:b] = phys
     for k, lead in enumerate(STANDARD_LEADS):
-        if lead not in chosen:
-            continue
-        i, sign = chosen[lead]
-        sig = header.signals[i]
-        d = digital[i]
-        if (sig.checksum is not None and sig.spf == 1
-                and int(d.astype(np.int64).sum()) % 65536 != sig.checksum % 65536):
-            checksum_bad.append(lead)
-        invalid = _INVALID.get(sig.fmt)
-        phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
-        if invalid is not None:
-            nan_mask = d == invalid
-            if nan_mask.any():
-                phys[nan_mask] = np.nan
-                flags["missing"][k] = True
-        bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
-        lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-        valid = d[d != invalid] if flags["missing"][k] else d
-        if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
-            at_limit[k] = int(valid.max()) >= hi or int(valid.min()) <= lo
-        signal[k] = phys
+        if lead in chosen:
+            sig = header.signals[chosen[lead][0]]
+            if sig.checksum is not None and sig.spf == 1:
+                checked += 1
+                if int(totals[k]) % 65536 != sig.checksum % 65536:
+                    checksum_bad.append(lead)
+    del digital
+    if checked and len(checksum_bad) * 2 > checked:
+        raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "
+                               f"the samples: the signal file does not fit its header (wrong format "
+                               f"{header.signals[chosen[checksum_bad[0]][0]].fmt}?)")
 
     derived = _derive(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
@@ -641,6 +800,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
     if checksum_bad:
         meta["checksum_mismatch"] = tuple(checksum_bad)
+    if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
+        meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
         meta["header_quirks"] = tuple(header.quirks)
 
@@ -691,7 +852,32 @@ def _derive(signal: np.ndarray, chosen: dict) -> list[int]:
 
 
 def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:
-    """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place."""
+    """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place (one lead at a time:
+    memory of a few (T,) arrays, whatever the record's length)."""
+    L, T = signal.shape
+    run = max(4, int(round(SATURATION_RUN_S * fs)))
+    if T <= _CHUNK:   # a short record: all leads at once (fast); memory is a few (12, T) arrays
+        _quality_short(signal, run, flags, at_limit)
+        return
+    for k in range(L):
+        lead = signal[k]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
+            if flags["missing"][k]:
+                vmax, vmin = np.nanmax(lead), np.nanmin(lead)
+            else:
+                vmax, vmin = lead.max(), lead.min()
+        flat = not (vmax - vmin >= FLAT_PTP_MV)  # all-NaN leads count as flat too
+        flags["flat"][k] = flat
+        if flat:
+            flags["saturated"][k] = False
+            continue
+        plateau = T >= run and (_longest_run(lead == vmax) >= run or _longest_run(lead == vmin) >= run)
+        flags["saturated"][k] = bool(plateau or at_limit[k])
+
+
+def _quality_short(signal: np.ndarray, run: int, flags: dict, at_limit: np.ndarray) -> None:
+    """``_quality`` vectorised over the leads of a short (12, T) record (same flags)."""
     L, T = signal.shape
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN lead is flagged, not warned
@@ -699,19 +885,26 @@ def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -
             vmax, vmin = np.nanmax(signal, axis=1), np.nanmin(signal, axis=1)
         else:
             vmax, vmin = signal.max(axis=1), signal.min(axis=1)
-    ptp = vmax - vmin
-    flat = ~(ptp >= FLAT_PTP_MV)  # all-NaN leads count as flat too
+    flat = ~(vmax - vmin >= FLAT_PTP_MV)  # all-NaN leads count as flat too
     flags["flat"][:] = flat
-    run = max(4, int(round(SATURATION_RUN_S * fs)))
     if T < run:
         flags["saturated"][:] = at_limit & ~flat
         return
     at_extreme = (signal == vmax[:, None]) | (signal == vmin[:, None])  # (12, T)
-    # Longest run of consecutive samples at the lead's extreme, via a sliding window sum.
+    # a run of `run` samples at the lead's extreme, via a sliding window sum
     csum = np.cumsum(at_extreme, axis=1, dtype=np.int32)
     window = csum[:, run - 1:] - np.concatenate([np.zeros((L, 1), np.int32), csum[:, :-run]], axis=1)
     plateau = (window >= run).any(axis=1)
     flags["saturated"][:] = (plateau | at_limit) & ~flat
+
+
+def _longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True in a (T,) bool array."""
+    if not mask.any():
+        return 0
+    pad = np.zeros(1, np.int8)
+    edges = np.diff(np.concatenate((pad, mask.view(np.int8), pad)))   # int8: 1 byte per sample
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,7 +912,9 @@ def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -
 # --------------------------------------------------------------------------------------------
 
 def _parse_age(text: str) -> tuple[float | None, str | None]:
-    t = text.strip().lower()
+    t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
+    if len(t) > 40:
+        return None, None
     m = re.fullmatch(r"(>|over\s*)?\s*(\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
     if not m:
         return None, None
@@ -729,6 +924,24 @@ def _parse_age(text: str) -> tuple[float | None, str | None]:
     if not 0 <= age <= 130:
         return None, f"implausible age {text.strip()!r} ignored"
     return age, None
+
+
+def _comment_field(line: str) -> tuple[str, str] | None:
+    """("key" lower-cased, "value") of a comment "key: value" or "<key>: value", else None.
+
+    Linear in the line's length (see _RX_COMMENT_KEY for why this is not one regex).
+    """
+    head, sep, value = line.partition(":")
+    if not sep:
+        return None
+    head = head.strip()
+    if head.startswith("<"):
+        head = head[1:].lstrip()
+    if head.endswith(">"):
+        head = head[:-1].rstrip()
+    if not _RX_COMMENT_KEY.fullmatch(head):
+        return None
+    return head.strip().lower(), value.strip()
 
 
 def _parse_sex(text: str) -> str | None:
@@ -754,10 +967,10 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
         if in_ludb_dx:
             ludb_dx.append(line.rstrip(" ."))
             continue
-        m = _RX_COMMENT_FIELD.match(line)
-        if not m:
+        parsed = _comment_field(line)
+        if parsed is None:
             continue
-        key, value = m.group(1).strip().lower(), m.group(2).strip()
+        key, value = parsed
         if key == "diagnoses" and line.lstrip().startswith("<"):
             in_ludb_dx = True  # LUDB: every line after "#<diagnoses>:" is one diagnosis
             continue
@@ -789,6 +1002,7 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
 
 
 _PTBXL_CSV = "ptbxl_database.csv"
+_PTBXL_CSV_MAX_BYTES = 256 << 20
 _PTBXL_COLUMNS = ("ecg_id", "patient_id", "age", "sex", "height", "weight", "recording_date",
                   "scp_codes", "strat_fold", "report", "baseline_drift", "static_noise",
                   "burst_noise", "electrodes_problems", "pacemaker")
@@ -836,8 +1050,10 @@ def _apply_ptbxl(rec: EcgRecord, hea: Path) -> None:
     else:
         return
     try:
+        if csv_path.stat().st_size > _PTBXL_CSV_MAX_BYTES:
+            return  # not PTB-XL's table (9 MB); metadata must not cost more than the record
         values = _ptbxl_table(csv_path).get(hea.stem)
-    except (OSError, csv.Error):
+    except (OSError, csv.Error, ValueError, MemoryError):
         return  # unreadable metadata must not make a valid record unreadable
     if values is None:
         return
@@ -853,8 +1069,9 @@ def _apply_ptbxl(rec: EcgRecord, hea: Path) -> None:
     if rec.sex is None and row["sex"] in ("0", "1", "0.0", "1.0"):
         rec.sex = "M" if float(row["sex"]) == 0 else "F"  # PTB-XL: 0 male, 1 female
     try:
-        scp = ast.literal_eval(row["scp_codes"]) if row["scp_codes"] else {}
-    except (ValueError, SyntaxError):
+        text = row["scp_codes"]
+        scp = ast.literal_eval(text) if text and len(text) < 10_000 else {}
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         scp = {}
     if isinstance(scp, dict) and not rec.dx:
         rec.dx = tuple(str(code) for code in scp)

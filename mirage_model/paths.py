@@ -57,4 +57,6 @@ def temp_sibling(path: Path) -> Path:
     Not ``tempfile.mkstemp``: its 0600 mode would survive the replace.
     """
     path = Path(path)
-    return path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    # keep the name within the 255 bytes most file systems allow (".", 12 hex, ".tmp": 18 more)
+    stem = path.name.encode("utf-8")[:200].decode("utf-8", "ignore")
+    return path.parent / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"

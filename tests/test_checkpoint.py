@@ -290,3 +290,108 @@ def test_variants_round_trip(tmp_path, overrides):
     x = inputs()
     with torch.no_grad():
         assert torch.equal(model(*x).logits, loaded.model(*x).logits)
+
+
+# --------------------------------------------------------------------------------------------
+# hostile configs (issue 19): refused before anything is allocated, quickly, as CheckpointError
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d["model_config"].update(sig_depth=1_000_000), "sig_depth"),
+    (lambda d: d["model_config"].update(sig_width=0), "sig_width"),
+    (lambda d: d["model_config"].update(fusion_ffn=10**9), "fusion_ffn"),
+    (lambda d: d["model_config"].update(sig_width=16384, fusion_ffn=16384, fusion_width=16384), "parameters"),
+    (lambda d: d["model_config"].update(sig_heads="4"), "whole number"),
+    (lambda d: d["model_config"].update(sig_heads=4.0), "whole number"),
+    (lambda d: d["model_config"].update(use_labs=1), "true/false"),
+    (lambda d: d["model_config"].update(dropout=float("nan")), "dropout"),
+    (lambda d: d["model_config"].update(dropout=1.5), "dropout"),
+    (lambda d: d["model_config"].update(n_samples=10**7), "n_samples"),
+    (lambda d: d["model_config"].update(img_size=4096), "img_size"),
+    (lambda d: d.update(thresholds=[float("nan")] * 5), "strictly between 0 and 1"),
+    (lambda d: d.update(thresholds=[float("inf")] * 5), "strictly between 0 and 1"),
+    (lambda d: d.update(thresholds=[-1] * 5), "strictly between 0 and 1"),
+    (lambda d: d.update(thresholds=[0.0] * 5), "strictly between 0 and 1"),
+    (lambda d: d.update(labels=["HYP"] * 5), "unique"),
+    (lambda d: d.update(labels=["=cmd()"] + [" MI"] + d["labels"][2:]), "surrounding spaces"),
+    (lambda d: d["preprocess"].update(target_fs=1e-9), "target_fs"),
+    (lambda d: d["preprocess"].update(max_windows=10**6), "max_windows"),
+    (lambda d: d["render"].update(width=10**6), "width"),
+    (lambda d: d.update(name=["x"]), "name"),
+])
+def test_hostile_config_values_are_refused_before_building(saved, edit, message, monkeypatch):
+    import time
+
+    import mirage_model.checkpoint as ckpt
+
+    path, _ = saved
+    edit_config(path, edit)     # json.dumps writes NaN/Infinity, which json.loads reads back
+    built = []
+    monkeypatch.setattr(ckpt, "_read_tensors", lambda w: built.append(w) or {})
+    t0 = time.perf_counter()
+    with pytest.raises(CheckpointError, match=message) as info:
+        load_checkpoint(path)
+    assert time.perf_counter() - t0 < 5
+    assert str(path) in str(info.value)
+    assert not built        # weights never read for a config that cannot be right
+
+
+def test_deeply_nested_json_is_refused(saved):
+    path, _ = saved
+    (path / "config.json").write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(CheckpointError, match="nested deeper"):
+        load_checkpoint(path)
+
+
+def test_weights_from_a_fifo_do_not_hang(saved, tmp_path):
+    import threading
+
+    path, _ = saved
+    (path / "model.safetensors").unlink()
+    os.mkfifo(path / "model.safetensors")
+    result = []
+
+    def load():
+        try:
+            load_checkpoint(path)
+        except CheckpointError as err:
+            result.append(str(err))
+
+    t = threading.Thread(target=load, daemon=True)
+    t.start()
+    t.join(10)
+    if t.is_alive():     # unblock the reader so the test process can end, then fail
+        with open(path / "model.safetensors", "wb"):
+            pass
+        pytest.fail("loading a checkpoint whose weights are a FIFO hangs")
+    assert result and "not a regular file" in result[0]
+
+
+def test_config_json_fifo_does_not_hang(saved):
+    import threading
+
+    path, _ = saved
+    (path / "config.json").unlink()
+    os.mkfifo(path / "config.json")
+    result = []
+    t = threading.Thread(target=lambda: _catch(result, path), daemon=True)
+    t.start()
+    t.join(10)
+    if t.is_alive():
+        with open(path / "config.json", "w"):
+            pass
+        pytest.fail("reading a config.json FIFO hangs")
+    assert result and ("not a regular file" in result[0] or "missing" in result[0])
+
+
+def _catch(result, path):
+    try:
+        load_checkpoint(path)
+    except CheckpointError as err:
+        result.append(str(err))
+
+
+def test_save_clips_thresholds_into_the_open_interval(tmp_path):
+    path = save(tmp_path / "c", make_model(), thresholds=[0.0, 1.0, 0.5, 0.5, 0.5])
+    assert load_checkpoint(path).thresholds[:2] == pytest.approx([1e-6, 1 - 1e-6])
+    with pytest.raises(CheckpointError, match="finite"):
+        save(tmp_path / "d", make_model(), thresholds=[float("nan")] * 5)

@@ -64,10 +64,11 @@ def test_predictions_are_deterministic(ckpt, predictor, record):
 
 
 def test_positive_follows_the_thresholds(tmp_path, record):
-    # thresholds 0 and > 1 force the first label positive and the second negative
+    # thresholds 0 and > 1 (saved clipped into (0, 1), as the loader requires) force the first
+    # label positive and the second negative
     path = make_tiny_checkpoint(tmp_path / "th", thresholds=[0.0, 1.01, 0.5, 0.5, 0.5])
     pred = Predictor(path, device="cpu").predict(record, explain=False)
-    np.testing.assert_allclose(pred.thresholds, [0.0, 1.01, 0.5, 0.5, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(pred.thresholds, [1e-6, 1 - 1e-6, 0.5, 0.5, 0.5], rtol=1e-6)
     expected = tuple(lab for lab, p, t in zip(LABELS, pred.probabilities, pred.thresholds) if p >= t)
     assert pred.positive == expected
     assert "NORM" in pred.positive and "MI" not in pred.positive

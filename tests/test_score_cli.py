@@ -107,9 +107,12 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,300,12\n")   # age 300 is impossible
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
-    assert rc == 2
+    assert rc == 1                      # that record's row is refused; the batch goes on
     err = capsys.readouterr().err
     assert "labs.csv" in err and "age" in err
+    rows = {Path(r["record_path"]).stem: r for r in _rows(out)}
+    assert rows["00417_lr"]["status"] == "error" and "labs row refused" in rows["00417_lr"]["error"]
+    assert sum(r["status"] == "ok" for r in rows.values()) == len(good) - 1
     labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,61,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
@@ -212,3 +215,41 @@ def test_report_with_reviewer_edits(tmp_path, capsys):
         assert main(["report", str(rec), "--no-model", "--edit", bad, "--out", str(tmp_path / "b.pdf")]) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_score_refuses_an_output_another_run_writes(mixed, checkpoint, tmp_path, capsys):
+    from mirage_model.batch import _lock_output
+
+    folder, _ = mixed
+    out = tmp_path / "r.csv"
+    held = _lock_output(out)      # as a running `mirage score` holds it
+    try:
+        rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+                   "--no-measure"])
+    finally:
+        held.close()
+    err = capsys.readouterr().err
+    assert rc == 2 and "another 'mirage score' run is writing" in err and "Traceback" not in err
+    assert not out.exists()
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--no-measure"])
+    assert rc == 1 and out.exists() and not (tmp_path / ".r.csv.lock").exists()
+
+
+def test_score_time_limit_option(mixed, checkpoint, tmp_path, capsys):
+    folder, _ = mixed
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
+               "--time-limit", "nan"])
+    assert rc == 2 and "--time-limit" in capsys.readouterr().err
+
+
+def test_cli_turns_unforeseen_errors_into_one_line(monkeypatch, capsys):
+    import training_cli.info as info
+
+    def boom(args):
+        raise ZeroDivisionError("deep inside")
+
+    monkeypatch.setattr(info, "run", boom)
+    rc = main(["info"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "ZeroDivisionError: deep inside" in err and "Traceback" not in err

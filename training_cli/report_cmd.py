@@ -15,7 +15,7 @@ from training_cli.score import add_report_args, load_predictor, settings_from_ar
 
 log = logging.getLogger(__name__)
 
-_LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S.*)?$")
+_LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(\S.*)?$")
 _SEX_RE = re.compile(r"^\s*sex\s*=\s*([A-Za-z]+)\s*$", re.IGNORECASE)
 
 
@@ -32,8 +32,8 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     schema = schema or default_schema()
     m = _SEX_RE.match(text)
     if m:
-        sex = m.group(1).upper()[:1]
-        if sex not in ("M", "F"):
+        sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(m.group(1).lower())
+        if sex is None:
             raise ValueError(f"--lab {text!r}: sex must be M or F")
         return "sex", sex
     m = _LAB_RE.match(text)
@@ -89,6 +89,7 @@ def run(args) -> int:
     except RecordError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    from mirage_model.io import UnscorableRecordError
     values = record_clinical(record)
     if args.labs is not None:
         try:
@@ -139,8 +140,14 @@ def run(args) -> int:
         except ClinicalError as err:
             print(f"error: clinical values: {err}", file=sys.stderr)
             return 2
+        except UnscorableRecordError as err:   # no usable signal: a report without a model result
+            print(f"warning: {err.path}: not scored: {err.reason}", file=sys.stderr)
         except RecordError as err:
             print(f"error: {err}", file=sys.stderr)
+            return 2
+        except Exception as err:   # preprocessing a malformed record: an error, not a traceback
+            log.debug("scoring %s failed", args.record, exc_info=True)
+            print(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})", file=sys.stderr)
             return 2
 
     measurements = None

@@ -71,6 +71,9 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads for the model (default 1: each chunk is already a batch, and "
                    "on a busy CPU more threads wait on each other; use --workers for parallelism)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="time limit for reading and measuring one record; a record that takes "
+                   "longer gets an error row and the batch goes on (default 120; 0: none)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
@@ -82,6 +85,12 @@ def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
         print("error: --workers, --threads and --chunk-size must be at least 1", file=sys.stderr)
+        return 2
+    from mirage_model.limits import RECORD_TIMEOUT_S
+
+    time_limit = RECORD_TIMEOUT_S if args.time_limit is None else args.time_limit
+    if not (time_limit >= 0 and time_limit < float("inf")):
+        print("error: --time-limit must be a number of seconds (0: none)", file=sys.stderr)
         return 2
     if not args.folder.is_dir():
         print(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}",
@@ -126,7 +135,8 @@ def run(args) -> int:
             args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
             workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
-            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads)
+            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
+            record_timeout_s=time_limit or None)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -151,6 +161,8 @@ def run(args) -> int:
     if len(summary.errors) > 50:
         print(f"... and {len(summary.errors) - 50} more failures (see the status column)", file=sys.stderr)
     extra = f", {summary.pdfs} PDFs in {args.pdf_dir}" if args.pdf_dir else ""
+    if summary.unscorable:
+        extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
     skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")

@@ -1,0 +1,165 @@
+"""Limits that bound the time and memory any input can cost, checked before work is done.
+
+A record, checkpoint or table comes from outside and may be malformed or hostile (a header that
+declares 1e10 samples in a sparse file, a sampling frequency of 1e-9, a model width of 1e9). The
+readers check the values declared here *before* allocating or computing anything, so that every
+input costs bounded time and memory and fails as a typed error naming the file.
+
+The bounds are wide enough for every real ECG the project knows (PTB-XL, PTB Diagnostic, LUDB,
+the PhysioNet Challenge sets, 24 h Holter recordings at 100 Hz) and narrow enough that nothing
+within them can exhaust a 2 GB machine. Long records are scored window by window
+(:func:`windowed_model_inputs`): memory then grows with the file itself, not with float64 copies
+of the whole recording.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# ---- records -------------------------------------------------------------------------------
+
+MIN_FS = 50.0              # Hz: below this a 12-lead ECG cannot be resampled to the model's 100 Hz honestly
+MAX_FS = 32_000.0          # Hz: high-resolution ECG research recorders go up to ~16 kHz
+MAX_SIGNALS = 256          # channels declared in one header
+MAX_SAMPLES_PER_FRAME = 64  # WFDB samples per frame of one signal
+# Samples per lead a record may hold: 25 h at 100 Hz (24 h Holter at 100 Hz fits; the float32
+# (12, T) signal is then at most 432 MB). Longer records are refused before anything is read.
+MAX_SAMPLES = 9_000_000
+MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text of a few KB; 1 MiB is generous
+MAX_LINE_CHARS = 4096       # one header line (signal lines are < 200 chars in practice)
+# Resolution of one digital unit (mV per unit). Real files: 0.0005-0.01 mV; outside these bounds
+# a gain is a corrupt field, not an ECG.
+MIN_MV_PER_UNIT = 1e-7
+MAX_MV_PER_UNIT = 10.0
+# Records shorter than this are not scored (no beat to judge); the reader calls them unscorable.
+MIN_SCORABLE_S = 2.0
+
+# ---- checkpoints ---------------------------------------------------------------------------
+
+MAX_JSON_BYTES = 4 << 20    # config.json / safetensors metadata text
+MAX_JSON_DEPTH = 32         # nesting of the config JSON (a real one nests 4 deep)
+MAX_LABELS = 1000
+MAX_PARAMETERS = 200_000_000   # a model config that would build more parameters than this is refused
+MAX_WEIGHTS_BYTES = 1 << 30    # a weights file larger than this is refused before it is opened (200M fp32 = 800 MB)
+
+# ---- batch ---------------------------------------------------------------------------------
+
+RECORD_TIMEOUT_S = 120.0    # default per-record time limit in batch scoring (load + measure)
+
+# Records longer than this (native samples per lead) are scored window by window (see
+# windowed_model_inputs); shorter ones go through preprocess.model_inputs whole, as before.
+WINDOWED_MIN_SAMPLES = 600_000
+
+
+def json_depth(text: str) -> int:
+    """Deepest nesting of ``[``/``{`` in JSON ``text``, counted outside strings, in linear time.
+
+    Lets a reader refuse deeply nested JSON before ``json.loads`` recurses into it.
+    """
+    depth = best = 0
+    in_str = escape = False
+    for ch in text:
+        if in_str:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > best:
+                best = depth
+        elif ch in "]}":
+            depth -= 1
+    return best
+
+
+def plausible_fs(fs: float) -> str | None:
+    """None when ``fs`` (Hz) is a plausible ECG sampling rate, else the reason it is not."""
+    if not (isinstance(fs, (int, float)) and math.isfinite(fs)) or fs <= 0:
+        return f"sampling frequency {fs!r} is not a positive number"
+    if not MIN_FS <= fs <= MAX_FS:
+        return (f"sampling frequency {fs:g} Hz is outside the plausible range for an ECG "
+                f"({MIN_FS:g}-{MAX_FS:g} Hz)")
+    return None
+
+
+def windowed_model_inputs(signal: np.ndarray, fs: float, cfg, render_cfg=None):
+    """``preprocess.model_inputs`` for a long record, one window at a time.
+
+    The window starts are those ``model_inputs`` would choose for the whole record
+    (``preprocess.window_starts`` on the resampled length); each window is cut at the native rate
+    and passed through ``model_inputs`` on its own, so memory is that of one 10 s window, not of
+    float64 copies of the whole recording. Filtering a 10 s crop instead of the whole record
+    changes the high-pass output by at most 0.35 mV near the crop's edges (see preprocess's module
+    docstring, "Edges"); long records only, where whole-record filtering is not affordable.
+
+    Args:
+        signal: (12, T) mV at ``fs`` (float32; any array-like with slicing, e.g. a memmap).
+        fs: sampling frequency (Hz).
+        cfg: ``PreprocessConfig``; render_cfg: ``RenderConfig`` or None.
+
+    Returns:
+        ``ModelInputs`` with W windows (W <= cfg.max_windows), starts_s in the record's time.
+    """
+    from mirage_model.preprocess import ModelInputs, model_inputs, window_starts
+
+    T = signal.shape[1]
+    n_total = int(math.ceil(T * cfg.target_fs / fs))
+    starts = window_starts(n_total, cfg)                       # (W,) at target_fs
+    native_len = int(math.ceil(cfg.window_s * fs))
+    parts = []
+    for s in starts:
+        a = min(int(round(s * fs / cfg.target_fs)), max(T - native_len, 0))
+        crop = np.asarray(signal[:, a:a + native_len], dtype=np.float32)
+        one = model_inputs(crop, fs, cfg, render_cfg)
+        parts.append((one, a / fs))
+    return ModelInputs(
+        signal=np.concatenate([p.signal[:1] for p, _ in parts]),
+        image=np.concatenate([p.image[:1] for p, _ in parts]),
+        starts_s=np.asarray([start for _, start in parts], dtype=np.float64),
+        mv=np.concatenate([p.mv[:1] for p, _ in parts]),
+    )
+
+
+def unscorable_reason(record) -> str | None:
+    """Why ``record`` (an ``EcgRecord``) holds no signal a model can judge, or None when it does.
+
+    Unscorable: shorter than MIN_SCORABLE_S; or no lead that is neither flat (includes all-zero,
+    constant and all-missing leads), saturated nor missing throughout. Such a record must never be
+    scored as a finding: a model given zeros answers with confident nonsense.
+    """
+    sig = record.signal
+    fs = float(record.fs)
+    T = sig.shape[1] if getattr(sig, "ndim", 0) == 2 else 0
+    if T == 0 or not math.isfinite(fs) or fs <= 0:
+        return "no samples"
+    duration = T / fs
+    if duration < MIN_SCORABLE_S:
+        return (f"too short to score ({T} samples, {duration:.3g} s; at least "
+                f"{MIN_SCORABLE_S:g} s needed)")
+    q = getattr(record, "quality", None) or {}
+    n = sig.shape[0]
+    flat = np.asarray(q.get("flat", np.zeros(n, bool)), bool)
+    sat = np.asarray(q.get("saturated", np.zeros(n, bool)), bool)
+    if not q:   # a record built in memory without flags: judge the samples themselves
+        with np.errstate(invalid="ignore"):
+            ptp = np.nanmax(sig, axis=1) - np.nanmin(sig, axis=1) if np.isfinite(sig).any() \
+                else np.zeros(n)
+        flat = ~(np.nan_to_num(ptp, nan=0.0) >= 0.02)
+    usable = ~(flat | sat)
+    if usable.any():
+        return None
+    stuck = (getattr(record, "meta", None) or {}).get("stuck_at_limit") or ()
+    if flat.all() and len(stuck) == n:
+        return "no usable signal: every lead is stuck at the recorder's digital limit (saturated)"
+    if flat.all():
+        all_missing = not np.isfinite(sig).any()
+        return "no usable signal: " + ("every sample is missing" if all_missing
+                                       else "every lead is flat (constant or zero)")
+    return "no usable signal: every lead is flat or saturated"
