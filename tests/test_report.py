@@ -172,8 +172,9 @@ def test_clinical_section(full_report):
     text = "\n".join(_page_texts(full_report["reader"]))
     assert "hs-Troponin T" in text
     # troponin and potassium are not among the tiny model's features (age, sex, height, weight)
-    assert text.count("not used by model") == 3
-    assert text.count("used by model") >= 5
+    assert len(re.findall(r"^not used by this model$", text, re.M)) == 3      # the table's rows
+    assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in text
+    assert len(re.findall(r"^used by model$", text, re.M)) == 2               # age, sex
 
 
 def test_measurements_and_explanations(full_report):
