@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
+from mirage_model.io import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
     """The output columns (= row dict keys) for a model's ``labels``."""
     cols = ["record_path", "record_id", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "model"]
+    cols += ["positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags"]
     if measure:
         cols += list(MEASURE_COLUMNS)
     if pdf:
@@ -87,21 +88,10 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
 
 
 def record_clinical(record) -> dict:
-    """Clinical values a record itself carries (age, sex, height, weight): name -> value.
+    """Clinical values a record itself carries: ``clinical.record_values`` (the one definition)."""
+    from mirage_model.clinical import record_values
 
-    These are what the model sees when no labs table gives the record's values.
-    """
-    out: dict = {}
-    if getattr(record, "age", None) is not None:
-        out["age"] = record.age
-    if getattr(record, "sex", None):
-        out["sex"] = record.sex
-    meta = getattr(record, "meta", None) or {}
-    for key in ("height", "weight"):
-        value = meta.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            out[key] = float(value)
-    return out
+    return record_values(record)
 
 
 def find_inputs(folder) -> tuple[list[Path], list[Path]]:
@@ -192,11 +182,14 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
 
 def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
              settings, model_info) -> str:
+    """The record's PDF through the one report path: a review session, then ``build_report``."""
     from mirage_model.report import build_report
+    from mirage_model.review.session import ReviewSession
 
-    return str(build_report(out_path, record, prediction, clinical_values=clinical_values,
-                            schema=schema, measurements=measurements, settings=settings,
-                            model_info=model_info))
+    session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
+                                         schema=schema, measurements=measurements,
+                                         measured=measurements is not None, file_values=False)
+    return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
 # --------------------------------------------------------------------------------------------
@@ -333,6 +326,29 @@ class _Scorer:
             values = item.measurements.as_dict()
             for key in MEASURE_COLUMNS:
                 row[key] = _clean_float(values.get(key), 1)
+        # what the app and the PDF show beside the probabilities
+        used = (pred.clinical_used or {}).get("used") or {}
+        ignored = (pred.clinical_used or {}).get("ignored") or {}
+        age, sex = used.get("age"), used.get("sex")
+        if isinstance(age, tuple):
+            age = age[0]
+        row["age_used"] = _clean_float(age, 1)
+        row["sex_used"] = sex if sex in ("M", "F") else None
+        row["values_not_used"] = ";".join(sorted(ignored)) or None
+        quality = getattr(item.record, "quality", None) or {}
+        flagged = []
+        for key, flags in quality.items():
+            try:
+                leads = [STANDARD_LEADS[i] for i, f in enumerate(list(flags)[:12]) if f]
+            except TypeError:
+                continue
+            if leads:
+                flagged.append(f"{key}: {' '.join(leads)}")
+        row["quality_flags"] = "; ".join(flagged) or None
+        notes = [item.note] if item.note else []
+        if item.measurements is not None:
+            notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
+        row["notes"] = "; ".join(notes) or None
         return row
 
     def pdf_path(self, item: _Loaded) -> Path:
@@ -472,7 +488,10 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         stopped = False
         while not stopped:
             chunk = []
-            while len(chunk) < chunk_size:
+            # a small first chunk: the first rows (and the progress bar) come after a few records
+            limit = chunk_size if state.get("chunks") else min(chunk_size, 4)
+            state["chunks"] = state.get("chunks", 0) + 1
+            while len(chunk) < limit:
                 if cancel():
                     stopped = True
                     break

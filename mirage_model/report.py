@@ -712,8 +712,10 @@ def session_clinical_rows(session) -> list[dict]:
         if feat.kind == "binary":
             value, unit = (v.model_value() if v.accepted else v.text), ""
         else:
-            value = _fmt_num(v.canonical, 4) if v.accepted else v.text
-            unit = feat.unit if v.accepted else (v.unit or feat.unit)
+            # as entered (its unit), with the canonical value beside it when converted
+            value, unit = v.text, (v.unit or feat.unit)
+            if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
+                value = f"{v.text} (= {_fmt_num(v.canonical, 4)} {feat.unit})"
         if not v.accepted:
             use = "refused, not given"
         elif used is None:
