@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
         window.recordLoaded.connect(load_model_once)
         window.message.connect(load_model_once)     # the record failed: load the model anyway
+        window.expect_model()
         window.open_path(record)
     elif record is not None:
         window.load_model()

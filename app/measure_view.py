@@ -1,9 +1,8 @@
-"""Measurements panel: the automatic intervals from ``mirage_model.measure`` and the reviewer's
-corrections. QTc follows an edited QT, RR or heart rate through the library's own formulas; the
-table uses the report's rule for that (``report.measurement_rows``), so the screen and the PDF agree.
-A corrected value reaches the PDF marked as edited, beside the automatic one: through
-``build_report(measurement_edits=...)`` (see :meth:`MeasurementsPanel.report_kwargs`), or, with a
-report module that predates that keyword, as corrected values plus a note each.
+"""Measurements panel: a view of a ``ReviewSession``'s measurements and the reviewer's corrections.
+
+The automatic intervals come from ``mirage_model.measure``; an edit goes to the session
+(``ReviewSession.set_measurement_edit``), whose one table (``review.measurements.measurement_rows``:
+QTc recomputed from an edited QT, RR or heart rate) is what this panel and the PDF both show.
 """
 
 from __future__ import annotations
@@ -39,9 +38,7 @@ class MeasurementsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.automatic = None
-        self.pending = False                   # measuring the current record, no values yet
-        self.edits: dict[str, float] = {}
+        self.session = None                    # the ReviewSession shown (None: no record)
         self.table = QTableWidget(len(ROWS), 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
         self.table.verticalHeader().setVisible(False)
@@ -57,35 +54,51 @@ class MeasurementsPanel(QWidget):
         lay.addWidget(self.note)
         self._filling = False
         self.table.itemChanged.connect(self._item_changed)
-        self.set_measurements(None)
-
-    def set_pending(self) -> None:
-        """A new record is being measured: no values yet (and none of the previous record's)."""
-        self.set_measurements(None)
-        self.pending = True
         self._fill()
-        self.note.setText("Measuring...")
 
-    def set_measurements(self, measurements, error: str = "") -> None:
-        """Show new automatic measurements (drops the previous record's edits)."""
-        self.automatic = measurements
-        self.edits = {}
-        self.pending = False
+    # the panel renders a ReviewSession's measurement table; edits go to the session
+    def set_session(self, session) -> None:
+        """Show ``session``'s measurements (none of any earlier record's) and send edits to it."""
+        self.session = session
+        self.refresh()
+
+    def refresh(self) -> None:
         self._fill()
-        if error:
-            self.note.setText(f"Measurement failed: {error}")
-        elif measurements is not None and getattr(measurements, "notes", ()):
-            self.note.setText("Notes: " + "; ".join(measurements.notes))
+        s = self.session
+        state = s.state["measurements"] if s is not None else "pending"
+        error = s.errors.get("measurements", "") if s is not None else ""
+        if state == "pending":
+            self.note.setText("Measuring...")
+        elif state == "failed":
+            self.note.setText(f"Measurement failed: {error}" if error else "Measurement failed.")
+        elif self.automatic is not None and getattr(self.automatic, "notes", ()):
+            self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:
             self.note.setText("Double-click a value to correct it; clear it to restore the automatic value.")
+
+    @property
+    def automatic(self):
+        return self.session.measurements if self.session is not None else None
+
+    @property
+    def edits(self) -> dict[str, float]:
+        return dict(self.session.measurement_edits) if self.session is not None else {}
+
+    @property
+    def pending(self) -> bool:
+        return self.session is None or self.session.state["measurements"] == "pending"
+
+    def set_pending(self) -> None:
+        """Kept for callers: a new record is being measured (the window binds a new session)."""
+        self.refresh()
 
     def automatic_value(self, key: str):
         return None if self.automatic is None else getattr(self.automatic, key, None)
 
     def _row(self, key: str) -> dict:
-        """The row of ``report.measurement_rows`` for ``key``: the report's own rule for edited and
-        recomputed values, so the table and the PDF cannot disagree."""
-        from mirage_model.report import measurement_rows
+        """The session's row for ``key`` (``review.measurements.measurement_rows``: the same
+        table the PDF prints)."""
+        from mirage_model.review.measurements import measurement_rows
 
         return next(r for r in measurement_rows(self.automatic, self.edits) if r["key"] == key)
 
@@ -105,13 +118,13 @@ class MeasurementsPanel(QWidget):
 
     def set_edit(self, key: str, value: float | None) -> None:
         """Correct one value (None: back to the automatic value)."""
-        if value is None:
-            self.edits.pop(key, None)
-        else:
+        if self.session is None:
+            raise ValueError("no record open")
+        if value is not None:
             lo, hi = LIMITS[key]
             if not lo <= float(value) <= hi:
                 raise ValueError(f"{dict((k, l) for k, l, _ in ROWS)[key]} must be between {lo} and {hi}")
-            self.edits[key] = float(value)
+        self.session.set_measurement_edit(key, None if value is None else float(value))
         self._fill()
         self.edited.emit()
 
@@ -152,20 +165,6 @@ class MeasurementsPanel(QWidget):
         """The reviewer's own corrections, Measurements.as_dict() key -> value (what the PDF marks
         "edited"; values recomputed from them are the report's to derive)."""
         return dict(self.edits)
-
-    def report_kwargs(self, build_report) -> dict:
-        """The measurement keywords for ``build_report``: the automatic measurements plus
-        ``measurement_edits`` when it accepts that keyword, else :meth:`corrected` (values in force,
-        each change described in the notes)."""
-        import inspect
-
-        try:
-            params = inspect.signature(build_report).parameters
-        except (TypeError, ValueError):
-            params = {}
-        if "measurement_edits" in params:
-            return {"measurements": self.automatic, "measurement_edits": self.report_edits() or None}
-        return {"measurements": self.corrected()}
 
     def corrected(self):
         """Measurements with the reviewer's corrections in force, each noted as edited (None: none).

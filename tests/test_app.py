@@ -330,7 +330,9 @@ def test_lab_value_changes_prediction(qtbot, tiny_model):
     p1 = second.args[0].probabilities
     assert p1.shape == p0.shape == (5,)
     assert not np.allclose(p0, p1, atol=1e-7, rtol=0)
-    assert second.args[0].clinical_used["used"]["weight"] == (150.0, "kg")
+    # the model got the session's values: the file's height replaced by the reviewer's, canonical units
+    assert second.args[0].clinical_used["used"]["weight"] == 150.0
+    assert window.session.values["weight"].source == "user" and window.session.values["age"].source == "file"
     # the bars show the new result against the model's thresholds
     np.testing.assert_allclose(window.results.bars.probabilities, p1)
     np.testing.assert_allclose(window.results.bars.thresholds, window.predictor.thresholds)
@@ -443,69 +445,61 @@ def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, mo
     real = report.build_report
 
     def spy(*args, **kwargs):
-        calls.append(kwargs)
+        calls.append(args)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(report, "build_report", spy)
-    monkeypatch.setattr(spy, "__signature__", inspect.signature(real), raising=False)
     out = tmp_path / "edited.pdf"
     window.export_pdf(out, reviewer="Dr Edit")
-    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
-    assert out.is_file(), window.message_bar.text()
+    qtbot.waitUntil(lambda: window.export_worker is None and out.is_file(), timeout=WAIT_MS)
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
-    (kwargs,) = calls
-    if "measurement_edits" in inspect.signature(real).parameters:
-        # the keyword carries the reviewer's value; the automatic measurements go in untouched
-        assert kwargs["measurement_edits"] == {"qt_ms": new_qt}
-        assert kwargs["measurements"] is auto and kwargs["measurements"].qt_ms == auto.qt_ms
-        assert not any("edited" in n for n in kwargs["measurements"].notes)
-        assert f"{new_qt:.0f} (edited)" in text
-    else:
-        assert kwargs["measurements"].qt_ms == new_qt
-        assert any("QT edited by reviewer" in n for n in kwargs["measurements"].notes)
+    ((session, path),) = calls
+    # the PDF is made from a snapshot of the window's session: the edit, the untouched automatic values
+    assert session is not window.session and session.id == window.session.id
+    assert session.measurement_edits == {"qt_ms": new_qt}
+    assert session.measurements is auto and not any("edited" in n for n in auto.notes)
+    assert f"{new_qt:.0f} (edited)" in text
     assert f"{new_qt:.0f}" in text and f"{auto.qt_ms:.0f}" in text   # the edit and the automatic value
 
 
-def test_report_kwargs_follow_build_reports_signature(qtbot):
-    """measurement_edits when build_report takes it, else corrected values plus notes."""
+def test_measurement_panel_renders_its_session(qtbot):
+    """The panel shows the session's one table; its edits reach the session (and so the PDF)."""
     from mirage_model.measure import Measurements
 
     from PySide6.QtCore import Qt
 
     from app.measure_view import MeasurementsPanel
+    from mirage_model.review.session import ReviewSession
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers_models import synthetic_record
 
     panel = MeasurementsPanel()
     qtbot.addWidget(panel)
     auto = Measurements(heart_rate_bpm=60.0, rr_ms=1000.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
                         qtc_bazett_ms=400.0, qtc_fridericia_ms=400.0, p_axis_deg=50.0, qrs_axis_deg=30.0,
                         t_axis_deg=40.0)
-    panel.set_measurements(auto)
+    session = ReviewSession(synthetic_record())
+    panel.set_session(session)
+    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    # while the record is being measured nothing reads "not measurable" and nothing is editable
+    assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
+    assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    session.accept_measurements(session.id, auto)
+    panel.refresh()
+    assert panel.source("qt_ms") == "automatic" and panel.table.item(row, 1).text() == "400"
     panel.set_edit("qt_ms", 440.0)
     # QTc follows the edited QT with RR 1 s: both formulas give the QT itself
     assert panel.value("qtc_bazett_ms") == pytest.approx(440.0)
     assert panel.source("qtc_fridericia_ms") == "recomputed"
-
-    def new_report(out_path, record, prediction=None, *, measurements=None, measurement_edits=None):
-        pass
-
-    def old_report(out_path, record, prediction=None, *, measurements=None):
-        pass
-
-    kw = panel.report_kwargs(new_report)
-    assert kw == {"measurements": auto, "measurement_edits": {"qt_ms": 440.0}}
-    kw = panel.report_kwargs(old_report)
-    assert set(kw) == {"measurements"} and kw["measurements"].qt_ms == 440.0
-    assert kw["measurements"].qtc_bazett_ms == pytest.approx(440.0)
-    assert any("QT edited by reviewer: 440 ms (automatic: 400 ms)" in n for n in kw["measurements"].notes)
+    assert session.measurement_edits == {"qt_ms": 440.0}
+    table = {r["key"]: r for r in session.measurement_table()}
+    assert table["qtc_bazett_ms"]["value"] == pytest.approx(440.0 / np.sqrt(1.0))
+    # a measurement result for another session is refused
+    other = ReviewSession(synthetic_record(seed=1))
+    assert not session.accept_measurements(other.id, None)
     panel.set_edit("qt_ms", None)
-    assert panel.report_kwargs(new_report) == {"measurements": auto, "measurement_edits": None}
-    # while a new record is being measured nothing reads "not measurable" and nothing is editable
-    panel.set_pending()
-    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
-    assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
-    assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
-    panel.set_measurements(auto)
-    assert panel.source("qt_ms") == "automatic" and panel.table.item(row, 1).text() == "400"
+    assert session.measurement_edits == {}
 
 
 def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):

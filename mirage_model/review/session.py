@@ -336,6 +336,14 @@ class ReviewSession:
         self._set_state("contributions", FAILED, message)
         return True
 
+    def cancel_prediction(self, why: str = "the model run was cancelled") -> None:
+        """A running prediction was cancelled: its result will be dropped (the version moves on)."""
+        if self.state["prediction"] in (PENDING, STALE):
+            self._version += 1
+            self.result = None
+            self._set_state("prediction", FAILED, why)
+            self._set_state("contributions", FAILED, why)
+
     @property
     def prediction(self):
         return self.result.prediction if self.result is not None else None
