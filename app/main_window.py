@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
     analysisFinished = Signal()          # record drawn and the model step done (result, error or no model)
     message = Signal(str)                # user-facing messages (also in the message bar)
     reportWritten = Signal(str)          # a PDF export finished (its path)
+    modelFinished = Signal()             # a model load ended (loaded or failed)
     reportFailed = Signal(str, str)      # a PDF export failed (path, message)
 
     def __init__(self, settings: Settings | None = None, model_path: str | None = None, device: str | None = None):
@@ -538,6 +539,8 @@ class MainWindow(QMainWindow):
         self.lab_form.set_loading_model(False)
         if self.predict_worker is None:
             self.results.busy.setVisible(False)
+        self.modelFinished.emit()
+        self._check_finished()
 
     def _session_model_changed(self) -> None:
         """The model arrived (late), changed or failed: the current session is scored again with

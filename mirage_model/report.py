@@ -752,8 +752,6 @@ def _clinical_flowables(ctx: _Context, st, schema=None) -> list:
     highlight = []
     for r in rows:
         value = r["value"]
-        if r["flag"] == "refused":
-            value = f"{value} (refused)"
         table.append([Paragraph(_esc(r["label"]), st["cell"]), Paragraph(_esc(value), st["cell"]),
                       _t(r["unit"]), Paragraph(_esc(r["reference"]), st["cell"]), _t(r["flag"]),
                       _t(r["source"]), _t(r["used"])])
