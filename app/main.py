@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         w, h = (int(v) for v in args.size.lower().split("x"))
         window.resize(w, h)
     else:
-        window.resize(1600, 1000)
+        window.fit_to_screen()
     window.show()
 
     records = [Path(r) for r in args.record]

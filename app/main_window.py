@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -165,6 +166,27 @@ class FolderBrowser(QWidget):
         if 0 <= r < len(self.paths):
             self.openRecord.emit(str(self.paths[r]))
 
+    def step(self, current: Path | None, delta: int) -> bool:
+        """Open the record ``delta`` rows from ``current`` (the next / previous one); False at an end."""
+        if not self.paths:
+            return False
+        try:
+            i = [Path(p).resolve() for p in self.paths].index(Path(current).resolve()) if current else -1
+        except ValueError:
+            i = -1
+        j = i + delta if i >= 0 else (0 if delta > 0 else len(self.paths) - 1)
+        if not 0 <= j < len(self.paths):
+            return False
+        self.table.selectRow(j)
+        self._open_row(j)
+        return True
+
+
+def natural_key(path) -> tuple:
+    """Sort key that orders numbers by value: 1, 2, 10, 11, 100 (not 1, 10, 100, 11, 2)."""
+    parts = re.split(r"(\d+)", str(path).lower())
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in parts)
+
 
 def _folder_job(ctx, folder):
     from mirage_model.io import find_records
@@ -172,7 +194,7 @@ def _folder_job(ctx, folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
-    paths = find_records(folder)
+    paths = sorted(find_records(folder), key=natural_key)
     ctx.progress(0, len(paths), ("paths", paths))
 
     class _Relay:  # header_job reports (index, info); tag it for the browser
@@ -285,6 +307,7 @@ class MainWindow(QMainWindow):
         self.session: ReviewSession | None = None     # the one patient on screen (a new one per record)
         self._finished_session = 0                    # id of the last session analysisFinished was sent for
         self._export_queue: list = []                 # exports waiting for the session's pending work
+        self.fit_page_on_open = False                 # small screens: records open fitted to the page
         self.predictor = None
         self.model_error = ""
         self.model_path_arg = model_path
@@ -367,6 +390,7 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
         top.setSizes([1200, 320])
+        self.top_splitter = top
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lab_form, "Labs && clinical")
@@ -427,6 +451,8 @@ class MainWindow(QMainWindow):
         self.folder_action = act("Open &folder...", self.open_folder_dialog, "Ctrl+Shift+O", "folder")
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._refresh_recent()
+        self.next_action = act("&Next record in folder", lambda: self.step_record(1), "Ctrl+PgDown")
+        self.prev_action = act("&Previous record in folder", lambda: self.step_record(-1), "Ctrl+PgUp")
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
@@ -599,6 +625,13 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
 
+    def step_record(self, delta: int) -> bool:
+        """Next (+1) / previous (-1) record of the folder browser (Ctrl+PgDown / Ctrl+PgUp)."""
+        ok = self.browser.step(self.record_path, delta)
+        if not ok:
+            self.show_status("No next record in the folder." if delta > 0 else "No previous record in the folder.")
+        return ok
+
     def open_folder(self, folder: str | Path) -> workers.Worker:
         self.browser_dock.setVisible(True)
         self.settings.last_folder = str(folder)
@@ -674,6 +707,8 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         self.session.set_record(record, path)
         self.viewer.set_record(record)
+        if self.fit_page_on_open:
+            QTimer.singleShot(0, self.viewer.plot.fit_page)
         self.lab_form.refresh()
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}")
         self.settings.add_recent(path)
@@ -978,7 +1013,32 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.cancel()
 
+    def fit_to_screen(self, restore: bool = True) -> None:
+        """The saved geometry when it fits a screen, else 1600x1000 shrunk to the screen's
+        available area (a 1280x800 laptop gets a window that fits, status bar included)."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        saved = self.settings.window_geometry if restore else None
+        if saved is not None and self.restoreGeometry(saved):
+            if avail is None or avail.contains(self.frameGeometry().center()):
+                return
+        if avail is None:
+            self.resize(1600, 1000)
+            return
+        w = min(1600, avail.width() - 16)
+        h = min(1000, avail.height() - 16)
+        # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0)
+        self.fit_page_on_open = avail.height() < 900
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+        if avail.width() <= 1440:
+            # a small screen: give the traces most of the width, shrink the model image column
+            self.top_splitter.setSizes([int(w * 0.8), int(w * 0.2)])
+
     def closeEvent(self, event) -> None:
         self.cancel_all()
+        self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()
         super().closeEvent(event)

@@ -33,6 +33,7 @@ from mirage_model.paths import temp_sibling
 # the one measurement table lives beside the measurements (measurement_rows re-exported here)
 from mirage_model.review.measurements import MEASURE_ROWS as _MEASURE_ROWS
 from mirage_model.review.measurements import measurement_rows  # noqa: F401
+from mirage_model.review.labels import LABEL_NAMES, is_normal  # noqa: F401  (LABEL_NAMES re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,6 @@ _CAL_MM = 10.0                   # left part of the sheet that holds the calibra
 _ROW_MM = 40.0                   # row pitch on paper (4 mV at 10 mm/mV); baselines at 20 mm: on a 5 mm line
 _N_ROWS = 4                      # 3 lead rows + the rhythm strip
 _HEADER_MM = 25.0                # page top margin + header block
-
-# Human names of the PTB-XL diagnostic superclasses (other labels are shown as they are).
-LABEL_NAMES = {
-    "NORM": "Normal ECG",
-    "MI": "Myocardial infarction",
-    "STTC": "ST/T change",
-    "CD": "Conduction disturbance",
-    "HYP": "Hypertrophy",
-}
-
 
 @dataclass
 class ReportSettings:
@@ -642,15 +633,22 @@ def _result_flowables(ctx: _Context, st, model_info: dict | None) -> list:
     order = sorted(range(len(pred.labels)),
                    key=lambda k: (pred.labels[k] not in positive, -probs[k]))
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
-    highlight = []
+    highlight, normal_rows = [], []
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
         rows.append([_t(lab), _t(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", "POSITIVE" if is_pos else "-"])
-        if is_pos:
+        if is_pos and not is_normal(lab):
             highlight.append(len(rows) - 1)
-    out.append(_table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight))
+        elif is_pos:
+            normal_rows.append(len(rows) - 1)
+    tbl = _table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight)
+    if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
+        from reportlab.lib import colors
+        tbl.setStyle([("FONT", (0, r), (-1, r), "Helvetica-Bold", 8) for r in normal_rows]
+                     + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
+    out.append(tbl)
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
     windows = "its 10 s window" if n_win in (None, 1) else f"its {n_win} overlapping 10 s windows"
     note = ("Positive = probability at or above the class threshold stored with the model. "

@@ -906,3 +906,128 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
     assert inference.default_threads(2) == 1
     if window.predictor.device == "cpu":
         assert f"{chosen} torch thread" in window.results.model_label.text()
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 13: window size, legends, colours, folder order, screenshot of a folder, export CLI
+
+
+def test_window_fits_the_screen_and_remembers_its_geometry(qtbot):
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    avail = window.screen().availableGeometry()
+    assert window.width() <= avail.width() and window.height() <= avail.height()
+    window.resize(1280, 800)
+    window.show()
+    qtbot.wait(50)
+    # the scale buttons are on the toolbar itself, never in its overflow menu
+    for w in (window.viewer.reset_btn, window.viewer.fit_btn):
+        assert w.isVisible()
+        assert w.mapTo(window, w.rect().bottomRight()).x() <= window.width()
+    assert window.statusBar().isVisible() and window.statusBar().geometry().bottom() <= window.height()
+    window.move(10, 20)
+    window.resize(740, 640)
+    size = (window.width(), window.height())
+    window.close()
+    assert Settings().window_geometry is not None
+    again = MainWindow(Settings())
+    qtbot.addWidget(again)
+    again.fit_to_screen()
+    assert (again.width(), again.height()) == size
+
+
+def test_probability_bars_colours_names_and_legend(qtbot):
+    from app.explain_view import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_prediction(("NORM", "MI", "STTC"), [0.9, 0.8, 0.1], [0.5, 0.5, 0.5])
+    assert bars.colour("NORM", 0.9, 0.5).name() == ProbabilityBars.NORMAL.name()     # reassuring, not red
+    assert bars.colour("MI", 0.8, 0.5).name() == ProbabilityBars.FINDING.name()
+    assert bars.colour("STTC", 0.1, 0.5).name() == ProbabilityBars.BELOW.name()
+    assert "threshold" in bars.legend_text()[0]
+    bars.resize(420, bars.sizeHint().height())
+    img = bars.grab().toImage()
+    assert img.width() == 420
+    assert bars.sizeHint().height() >= 8 + 22 * 3 + ProbabilityBars.LEGEND_H
+    from mirage_model.review.labels import label_name
+    assert label_name("MI") == "Myocardial infarction" and label_name("XYZ") == "XYZ"
+
+
+def test_fiducial_legend_follows_the_checkbox(qtbot):
+    from app.ecg_view import FIDUCIAL_STYLE, EcgViewer
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.show()
+    assert not viewer.fid_legend.isVisible()
+    viewer.fid_box.setChecked(True)
+    assert viewer.fid_legend.isVisible()
+    html = viewer.fid_legend.text()
+    for name in ("P on/off", "QRS on/off", "R peak", "T end"):
+        assert name in html
+    r, g, b = FIDUCIAL_STYLE["r_peak"][1]
+    assert f"rgb({r},{g},{b})" in html
+
+
+def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
+    from app.main_window import natural_key
+
+    names = ["1", "10", "100", "11", "2"]
+    assert sorted(names, key=natural_key) == ["1", "2", "10", "11", "100"]
+    src = resources_dir() / "samples" / "ludb"
+    if not (src / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    for n in names:
+        for ext in ("hea", "dat"):
+            text = (src / f"1.{ext}").read_bytes()
+            if ext == "hea":
+                text = text.replace(b"1 12 500", f"{n} 12 500".encode(), 1).replace(b"1.dat", f"{n}.dat".encode())
+            (tmp_path / f"{n}.{ext}").write_bytes(text)
+    window = make_window(qtbot, load_model=False)
+    w = window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert [Path(p).stem for p in window.browser.paths] == ["1", "2", "10", "11", "100"]
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.browser._open_row(1)
+    assert window.record.record_id == "2"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        assert window.step_record(1)
+    assert window.record.record_id == "10"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        assert window.step_record(-1)
+    assert window.record.record_id == "2"
+    del w
+
+
+def test_loading_model_is_said_and_run_needs_a_model(qtbot, tiny_model):
+    window = make_window(qtbot, load_model=False)
+    assert "No model loaded" not in window.results.model_label.text()
+    assert not window.run_action.isEnabled() and not window.results.run_btn.isEnabled()
+    window.load_model(str(tiny_model))
+    assert "Loading model" in window.results.model_label.text()
+    assert "Loading the model" in window.lab_form.caption.text()
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    assert window.run_action.isEnabled() and window.results.run_btn.isEnabled()
+
+
+@pytest.mark.slow
+def test_screenshot_of_a_folder_does_not_wait_out_its_timeout(tmp_path):
+    import os
+    import subprocess
+    import time
+
+    src = resources_dir() / "samples" / "ludb"
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    for f in src.glob("1.*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "app.main", "--screenshot", str(out), "--timeout", "200",
+                           str(folder)], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.is_file() and time.perf_counter() - t0 < 150
