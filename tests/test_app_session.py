@@ -252,3 +252,36 @@ def test_refused_value_is_shown_in_the_pdf(qtbot, tiny_model, tmp_path):
     assert "Refused (not given to the model): Weight 9000: 9000 kg is not a possible Weight" in text
     assert "not used by this model" in text and "CRP" in text
     assert "Change in probability when this value is masked" in text
+
+
+@pytest.mark.slow
+def test_export_pdf_cli_matches_mirage_report(tmp_path, tiny_model):
+    """``mirage-review A B --export-pdf DIR`` (the real window, offscreen) against ``mirage report``:
+    every page names only its own patient; the probabilities agree to 3 decimals."""
+    import os
+    import re
+    import subprocess
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "pdfs"
+    proc = subprocess.run([sys.executable, "-m", "app.main", str(A), str(B), "--model", str(tiny_model),
+                           "--export-pdf", str(out)], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def probs(text):
+        return dict(re.findall(r"^(NORM|MI|STTC|CD|HYP)\n.*\n(\d\.\d{3})$", text, re.M))
+
+    for hea, rid, who in ((A, "00417_lr", "F, 75 y"), (B, "14", "M, 50 y")):
+        pages = pdf_text(out / f"{rid}.pdf")
+        other = "M, 50 y" if who == "F, 75 y" else "F, 75 y"
+        for text in pages:
+            assert f"record {rid} ({who})" in text and other not in text
+        cli = tmp_path / f"cli_{rid}.pdf"
+        rc = subprocess.run([sys.executable, "-m", "training_cli.main", "report", str(hea), "--out", str(cli),
+                             "--model", str(tiny_model)], env=env, capture_output=True, text=True,
+                            timeout=600, cwd=root)
+        assert rc.returncode == 0, rc.stderr[-2000:]
+        app_p, cli_p = probs("\n".join(pages)), probs("\n".join(pdf_text(cli)))
+        assert len(app_p) == 5 and app_p == cli_p
