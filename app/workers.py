@@ -273,16 +273,6 @@ def chosen_threads() -> int | None:
 _PREDICT_LOCK = threading.Lock()
 
 
-def predict_job(ctx: JobContext, predictor, record, clinical: dict | None, explain: bool = True):
-    """``predictor.predict(record, clinical, explain)`` under the model lock, with the library's
-    torch thread count in this worker thread (never on the GUI thread: this is a job)."""
-    with _PREDICT_LOCK:
-        ctx.check()
-        if getattr(predictor, "device", "cpu") == "cpu":
-            inference_threads()
-        return predictor.predict(record, clinical, explain=explain)
-
-
 def header_job(ctx: JobContext, paths: list) -> int:
     """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
     from mirage_model.io import load_record

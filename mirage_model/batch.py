@@ -181,14 +181,15 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
 
 
 def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-             settings, model_info) -> str:
+             settings, model_info, contributions=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``."""
     from mirage_model.report import build_report
     from mirage_model.review.session import ReviewSession
 
     session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
                                          schema=schema, measurements=measurements,
-                                         measured=measurements is not None, file_values=False)
+                                         measured=measurements is not None, file_values=False,
+                                         contributions=contributions)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
@@ -358,8 +359,16 @@ class _Scorer:
         return self.pdf_dir / rel.with_suffix(".pdf")
 
     def pdf_args(self, item: _Loaded, pred, clinical: dict) -> tuple:
+        # the clinical values' contributions, as the app and 'mirage report' print them
+        from mirage_model.review.scoring import clinical_contributions
+
+        try:
+            contributions = clinical_contributions(self.predictor, item.record, clinical)
+        except Exception:   # an extra of the PDF; never fails the row
+            log.debug("contributions failed for %s", item.path, exc_info=True)
+            contributions = None
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                item.measurements, self.report_settings, self.model_info)
+                item.measurements, self.report_settings, self.model_info, contributions)
 
 
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
