@@ -156,3 +156,15 @@ def test_same_probabilities_in_report_score_and_session(predictor, tmp_path, cap
             assert float(rows[rid][f"prob_{lab}"]) == pytest.approx(float(p), abs=5e-4)
         row = rows[rid]
         assert float(row["age_used"]) == session.age and row["sex_used"] == session.sex
+
+
+def test_the_session_is_qt_free_and_light():
+    """The review layer imports neither Qt nor torch (the app builds a session before the model loads)."""
+    import subprocess
+
+    code = ("import sys, mirage_model.review.session, mirage_model.review.measurements; "
+            "bad = [m for m in ('PySide6', 'torch', 'app', 'training_cli', 'scipy') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
