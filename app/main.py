@@ -236,17 +236,17 @@ def main(argv: list[str] | None = None) -> int:
         window.analysisFinished.connect(once)
         if record is not None and Path(record).is_dir():
             # a folder opens no record, so no analysis finishes: shoot once the folder is listed
-            # and the model load has ended
-            done = {"folder": False, "model": False}
+            # and the model load has ended (polled: either may end before a slot could connect)
+            poll = QTimer(window)
 
-            def part(name):
-                done[name] = True
-                if all(done.values()):
+            def check():
+                if window.browser.worker is None and window.model_worker is None \
+                        and not window._model_loading:
+                    poll.stop()
                     once()
 
-            window.modelFinished.connect(lambda: part("model"))
-            QTimer.singleShot(0, lambda: window.browser.worker.signals.finished.connect(lambda: part("folder"))
-                              if window.browser.worker is not None else part("folder"))
+            poll.timeout.connect(check)
+            poll.start(200)
         QTimer.singleShot(int(args.timeout * 1000), once)
 
     first_paint = {"done": False}
