@@ -65,9 +65,11 @@ class MeasurementsPanel(QWidget):
     def refresh(self) -> None:
         self._fill()
         s = self.session
-        state = s.state["measurements"] if s is not None else "pending"
+        state = s.state["measurements"] if s is not None else "none"
         error = s.errors.get("measurements", "") if s is not None else ""
-        if state == "pending":
+        if s is None:
+            self.note.setText("Open a record to measure it.")
+        elif state == "pending":
             self.note.setText("Measuring...")
         elif state == "failed":
             self.note.setText(f"Measurement failed: {error}" if error else "Measurement failed.")
@@ -86,7 +88,7 @@ class MeasurementsPanel(QWidget):
 
     @property
     def pending(self) -> bool:
-        return self.session is None or self.session.state["measurements"] == "pending"
+        return self.session is not None and self.session.state["measurements"] == "pending"
 
     def set_pending(self) -> None:
         """Kept for callers: a new record is being measured (the window binds a new session)."""
@@ -109,6 +111,8 @@ class MeasurementsPanel(QWidget):
 
     def source(self, key: str) -> str:
         """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
+        if self.session is None:
+            return ""
         if self.pending:
             return "measuring..."
         row = self._row(key)
@@ -136,7 +140,8 @@ class MeasurementsPanel(QWidget):
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 v = self.value(key)
                 item = QTableWidgetItem("" if v is None else f"{v:.0f}")
-                editable = Qt.ItemFlag.ItemIsEditable if not self.pending else Qt.ItemFlag.NoItemFlags
+                editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \
+                    else Qt.ItemFlag.NoItemFlags
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
                 src = self.source(key)
                 if src in ("edited", "recomputed", "not recomputed"):
