@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from mirage_model.review.measurements import EDIT_LIMITS
+
 ROWS = (  # key, label, unit
     ("heart_rate_bpm", "Heart rate", "bpm"),
     ("rr_ms", "RR", "ms"),
@@ -25,9 +27,7 @@ ROWS = (  # key, label, unit
     ("qrs_axis_deg", "QRS axis", "deg"),
     ("t_axis_deg", "T axis", "deg"),
 )
-LIMITS = {"heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
-          "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
-          "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+LIMITS = EDIT_LIMITS      # the session decides (review.measurements.check_edit); kept for readers
 EDITED = QColor(255, 236, 179)
 
 
@@ -124,10 +124,6 @@ class MeasurementsPanel(QWidget):
         """Correct one value (None: back to the automatic value)."""
         if self.session is None:
             raise ValueError("no record open")
-        if value is not None:
-            lo, hi = LIMITS[key]
-            if not lo <= float(value) <= hi:
-                raise ValueError(f"{dict((k, l) for k, l, _ in ROWS)[key]} must be between {lo} and {hi}")
         self.session.set_measurement_edit(key, None if value is None else float(value))
         self._fill()
         self.edited.emit()

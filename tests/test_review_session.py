@@ -168,3 +168,23 @@ def test_the_session_is_qt_free_and_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs
+def test_measurement_edits_are_checked_by_the_session():
+    from mirage_model.measure import Measurements
+
+    s = ReviewSession(mm.load_record(B))
+    auto = Measurements(heart_rate_bpm=60.0, rr_ms=1000.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
+                        qtc_bazett_ms=400.0, qtc_fridericia_ms=400.0, p_axis_deg=50.0, qrs_axis_deg=30.0,
+                        t_axis_deg=40.0)
+    assert s.accept_measurements(s.id, auto)
+    with pytest.raises(ValueError, match="between"):
+        s.set_measurement_edit("qt_ms", 5000.0)
+    with pytest.raises(ValueError, match="names no measurement"):
+        s.set_measurement_edit("qt_msec", 400.0)
+    s.set_measurement_edit("heart_rate_bpm", 75.0)
+    rows = {r["key"]: r for r in s.measurement_table()}
+    # RR follows the edited rate (60000 / 75 = 800 ms) and QTc follows RR (Bazett: 400 / sqrt(0.8))
+    assert rows["rr_ms"]["value"] == pytest.approx(800.0) and rows["rr_ms"]["status"] == "recomputed"
+    assert rows["qtc_bazett_ms"]["value"] == pytest.approx(400.0 / np.sqrt(0.8))

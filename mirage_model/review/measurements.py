@@ -25,6 +25,25 @@ MEASURE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("t_axis_deg", "T axis (frontal)", "deg"),
 )
 MEASURE_KEYS: tuple[str, ...] = tuple(k for k, _, _ in MEASURE_ROWS)
+# the range a reviewer's correction must fall in (physiologically possible, generously)
+EDIT_LIMITS: dict[str, tuple[float, float]] = {
+    "heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
+    "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
+    "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+
+
+def check_edit(key: str, value: float) -> float:
+    """A reviewer's correction, checked against ``EDIT_LIMITS``.
+
+    Raises:
+        ValueError: unknown key, not a number, or outside the possible range (names the range).
+    """
+    v = clean_edits({key: value})[key]
+    lo, hi = EDIT_LIMITS[key]
+    if not lo <= v <= hi:
+        label = dict((k, lab) for k, lab, _ in MEASURE_ROWS)[key]
+        raise ValueError(f"{label} must be between {lo} and {hi}")
+    return v
 QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms")
 
 

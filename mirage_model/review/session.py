@@ -27,7 +27,7 @@ from typing import Callable, Mapping
 from mirage_model.clinical import (
     ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
 )
-from mirage_model.review.measurements import clean_edits, measurement_rows
+from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +379,7 @@ class ReviewSession:
         if value is None:
             edits.pop(key, None)
         else:
-            edits[key] = value
+            edits[key] = check_edit(key, value)
         self.measurement_edits = clean_edits(edits)
         self.events.emit("measurements")
 
