@@ -52,6 +52,20 @@ FIDUCIAL_STYLE = {                   # name -> (symbol, colour)
 }
 
 
+# pyqtgraph symbols: "t1" a triangle pointing up, "t" one pointing down, "o" a dot
+FIDUCIAL_NAMES = (("p_on", "P on/off", "\u25b2"), ("qrs_on", "QRS on/off", "\u25bc"),
+                  ("r_peak", "R peak", "\u25cf"), ("t_off", "T end", "\u25b2"))
+
+
+def fiducial_legend_html() -> str:
+    """What each fiducial mark means, in its own symbol and colour (the legend beside "Fiducials")."""
+    parts = []
+    for key, name, glyph in FIDUCIAL_NAMES:
+        r, g, b = FIDUCIAL_STYLE[key][1]
+        parts.append(f"<span style='color:rgb({r},{g},{b})'>{glyph}</span> {name}")
+    return "&nbsp;&nbsp;".join(parts)
+
+
 @dataclass(frozen=True)
 class TracePanel:
     """One drawn trace in paper millimetres.
@@ -833,10 +847,19 @@ class EcgViewer(QWidget):
         self.reset_btn = QPushButton("True scale")
         self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen)")
         self.fit_btn = QPushButton("Fit page")
-        for w in (QLabel("Speed"), self.speed, QLabel("Gain"), self.gain, QLabel("Layout"), self.layout_box,
-                  QLabel("Page"), self.page, self.highpass, self.notch, self.fid_box, self.caliper_btn,
-                  self.importance_box, self.saliency_box, self.reset_btn, self.fit_btn):
+        # two short rows, the scale buttons first: at 1280 px nothing goes into an overflow menu
+        for w in (self.reset_btn, self.fit_btn, QLabel("Speed"), self.speed, QLabel("Gain"), self.gain,
+                  QLabel("Layout"), self.layout_box, QLabel("Page"), self.page):
             bar.addWidget(w)
+        bar2 = QToolBar()
+        bar2.setIconSize(QSize(16, 16))
+        self.fid_legend = QLabel(fiducial_legend_html())
+        self.fid_legend.setToolTip("fiducial marks of the measurements (median beat mapped onto each beat)")
+        self.fid_legend.setVisible(False)
+        for w in (self.highpass, self.notch, self.caliper_btn, self.importance_box, self.saliency_box,
+                  self.fid_box, self.fid_legend):
+            bar2.addWidget(w)
+        self.toolbars = (bar, bar2)
         self.scale_label = QLabel(self.plot.scale_text())
         self.scale_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.filter_label = QLabel("")
@@ -855,6 +878,7 @@ class EcgViewer(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(bar)
+        lay.addWidget(bar2)
         lay.addLayout(info)
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.overlay_label)
@@ -866,6 +890,7 @@ class EcgViewer(QWidget):
         self.highpass.toggled.connect(self._filters_changed)
         self.notch.currentIndexChanged.connect(self._filters_changed)
         self.fid_box.toggled.connect(self.plot.set_show_fiducials)
+        self.fid_box.toggled.connect(self.fid_legend.setVisible)
         self.caliper_btn.toggled.connect(self._calipers_toggled)
         self.importance_box.toggled.connect(self.plot.set_show_importance)
         self.saliency_box.toggled.connect(self.plot.set_show_saliency)

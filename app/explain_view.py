@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.ecg_view import short_method
 from mirage_model.io import STANDARD_LEADS
+from mirage_model.review.labels import is_normal, label_name
 
 SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}
 
@@ -48,39 +49,80 @@ class ProbabilityBars(QWidget):
         self.stale = stale
         self.update()
 
+    LEGEND_H = 34
+
     def sizeHint(self) -> QSize:
-        return QSize(320, 8 + 22 * max(1, len(self.labels)))
+        return QSize(320, 8 + 22 * max(1, len(self.labels)) + (self.LEGEND_H if self.labels else 0))
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
-        name_w = max([fm.horizontalAdvance(lab) for lab in self.labels] + [40]) + 8
+        names = [f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab for lab in self.labels]
+        name_w = max([fm.horizontalAdvance(n) for n in names] + [40]) + 8
+        name_w = min(name_w, max(60, self.width() // 2))
         pct_w = fm.horizontalAdvance("100.0%") + 8
         x0, x1 = name_w, max(name_w + 40, self.width() - pct_w)
         if not self.labels:
             p.setPen(QColor(110, 110, 110))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no result")
             return
-        for i, (lab, prob, th) in enumerate(zip(self.labels, self.probabilities, self.thresholds)):
+        for i, (lab, name, prob, th) in enumerate(zip(self.labels, names, self.probabilities, self.thresholds)):
             y = 4 + 22 * i
             positive = prob >= th
             font = QFont(p.font())
             font.setBold(bool(positive))
             p.setFont(font)
             p.setPen(QColor(20, 20, 20))
-            p.drawText(QRectF(0, y, name_w - 6, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, lab)
+            shown = fm.elidedText(name, Qt.TextElideMode.ElideRight, name_w - 6)
+            p.drawText(QRectF(0, y, name_w - 6, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown)
             p.fillRect(QRectF(x0, y + 2, x1 - x0, 14), QColor(232, 232, 232))
-            colour = QColor(200, 70, 40) if positive else QColor(70, 120, 190)
-            if self.stale:
-                colour.setAlpha(90)
-            p.fillRect(QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), colour)
+            p.fillRect(QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), self.colour(lab, prob, th))
             tx = x0 + (x1 - x0) * float(np.clip(th, 0, 1))
             p.setPen(QPen(QColor(0, 0, 0), 2))
             p.drawLine(int(tx), y, int(tx), y + 18)
             p.setPen(QColor(20, 20, 20))
             p.drawText(QRectF(x1 + 4, y, pct_w, 18), Qt.AlignmentFlag.AlignVCenter, f"{100 * prob:.1f}%")
+        # legend: what the tick and the colours mean
+        y = 4 + 22 * len(self.labels) + 2
+        font = QFont(p.font())
+        font.setBold(False)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        p.setFont(font)
+        x = x0
+        p.setPen(QPen(QColor(0, 0, 0), 2))
+        p.drawLine(int(x), y + 2, int(x), y + 14)
+        p.setPen(QColor(60, 60, 60))
+        p.drawText(QRectF(x + 5, y, max(10.0, self.width() - x - 5), 16), Qt.AlignmentFlag.AlignVCenter,
+                   self.legend_text()[0])
+        self.setToolTip("Bars: probability per class. Tick: the class's decision threshold stored with "
+                        "the model. Red: a finding at or above its threshold; green: the normal class "
+                        "at or above its threshold; blue: below the threshold.")
+        y += 16
+        for text, col in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW)):
+            p.fillRect(QRectF(x, y + 4, 10, 9), col)
+            p.drawText(QRectF(x + 13, y, 200, 16), Qt.AlignmentFlag.AlignVCenter, text)
+            x += 13 + p.fontMetrics().horizontalAdvance(text) + 12
         p.end()
+
+    FINDING = QColor(200, 70, 40)     # a positive finding
+    NORMAL = QColor(60, 150, 80)      # a positive normal class: reassuring, not an alarm
+    BELOW = QColor(70, 120, 190)      # below its threshold
+
+    def colour(self, label: str, prob: float, threshold: float) -> QColor:
+        """Bar colour: red for a finding at or above its threshold, green for a positive normal
+        class, blue below the threshold (faded while the result is out of date)."""
+        if prob >= threshold:
+            c = QColor(self.NORMAL if is_normal(label) else self.FINDING)
+        else:
+            c = QColor(self.BELOW)
+        if self.stale:
+            c.setAlpha(90)
+        return c
+
+    @staticmethod
+    def legend_text() -> tuple[str, str, str, str]:
+        return ("= decision threshold", "finding", "normal", "below")
 
 
 class ModelImageView(QWidget):

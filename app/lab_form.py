@@ -1,9 +1,13 @@
-"""The lab and clinical form, built from the loaded model's ``ClinicalSchema``.
+"""The lab and clinical form: a view of one ``ReviewSession``'s patient values.
 
 Every known feature (``default_schema()``) gets a row: value, unit (from the feature's accepted
-units), reference range, a flag for out-of-range values, and a refusal with a message at the field
-for impossible values (``ClinicalFeature.to_canonical`` decides; the form has no rules of its own).
-Features the model does not use are still recorded (they go into the report) and marked so.
+units), reference range, source (file / user), a flag for out-of-range values, a refusal with a
+message at the field for impossible values, and the value's contribution to the model's result.
+The form holds no values and no rules of its own: an edit goes to the session
+(``ReviewSession.set_value``), which decides (``clinical.parse_entry``); the form shows what the
+session then holds. Opening another record binds the form to a new session, so nothing typed for
+one patient can reach the next. Features the model does not use are still recorded (they go into
+the report) and marked "not used by this model".
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema
+from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, parse_entry
+from mirage_model.review.session import ReviewSession
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
 FLAG_STYLE = "QLineEdit { border: 2px solid #d68910; background: #fef5e7; }"
@@ -27,6 +32,10 @@ class _Row:
         if not used:
             self.name_label.setToolTip("not used by this model; recorded for the report")
             self.name_label.setStyleSheet("color: #777")
+        self.source = QLabel("")
+        self.source.setStyleSheet("color: #555")
+        self.contribution = QLabel("")
+        self.contribution.setStyleSheet("color: #555")
         if feature.kind == "binary":
             self.editor = QComboBox()
             self.editor.addItems(["", "M", "F"])
@@ -46,11 +55,10 @@ class _Row:
         self.message.setStyleSheet("color: #c0392b")
         self.message.setVisible(False)
         self.status: str = "empty"          # empty | ok | low | high | error
-        self.prefilled = False
 
 
 class LabForm(QWidget):
-    """Clinical/lab values. ``changed`` fires on every accepted edit (the window debounces it)."""
+    """Clinical/lab values of a session. ``changed`` fires after an edit reached the session."""
 
     changed = Signal()
 
@@ -58,6 +66,7 @@ class LabForm(QWidget):
         super().__init__(parent)
         self._rows: dict[str, _Row] = {}
         self.model_schema: ClinicalSchema | None = None
+        self.session = ReviewSession()           # detached until the window binds a record's session
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.caption = QLabel("")
@@ -66,15 +75,23 @@ class LabForm(QWidget):
         self._scroll = QScrollArea()
         self._scroll.setWidgetResizable(True)
         outer.addWidget(self._scroll, 1)
+        self._loading_model = False
         self.set_schema(None)
 
     # -------------------------------------------------------------- building
-    def set_schema(self, model_schema: ClinicalSchema | None) -> None:
-        """Rebuild the rows: the model's features first (in its order), then the other known ones.
+    def set_session(self, session: ReviewSession) -> None:
+        """Show ``session`` (and only it): rows for its model's schema, its values, its results."""
+        self.session = session
+        self.set_schema(session.schema)
 
-        Values already typed in are kept where the feature still exists.
-        """
-        old = self.raw_values()
+    def set_loading_model(self, loading: bool) -> None:
+        """While a model loads the caption says so (not "no model")."""
+        self._loading_model = loading
+        self._caption()
+
+    def set_schema(self, model_schema: ClinicalSchema | None) -> None:
+        """Rebuild the rows: the model's features first (in its order), then the other known ones,
+        filled from the session."""
         self.model_schema = model_schema
         used_names = list(model_schema.names) if model_schema is not None else []
         features = list(model_schema.features) if model_schema is not None else []
@@ -85,9 +102,8 @@ class LabForm(QWidget):
         grid = QGridLayout(body)
         grid.setContentsMargins(4, 4, 4, 4)
         grid.setHorizontalSpacing(6)
-        for col, head in enumerate(("Feature", "Value", "Unit", "Reference")):
-            label = QLabel(f"<b>{head}</b>")
-            grid.addWidget(label, 0, col)
+        for col, head in enumerate(("Feature", "Value", "Unit", "Reference", "From", "Contribution")):
+            grid.addWidget(QLabel(f"<b>{head}</b>"), 0, col)
         self._rows = {}
         r = 1
         for f in features:
@@ -98,7 +114,9 @@ class LabForm(QWidget):
             if row.unit is not None:
                 grid.addWidget(row.unit, r, 2)
             grid.addWidget(row.reference, r, 3)
-            grid.addWidget(row.message, r + 1, 1, 1, 3)
+            grid.addWidget(row.source, r, 4)
+            grid.addWidget(row.contribution, r, 5)
+            grid.addWidget(row.message, r + 1, 1, 1, 5)
             if isinstance(row.editor, QComboBox):
                 row.editor.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
             else:
@@ -108,17 +126,49 @@ class LabForm(QWidget):
             r += 2
         grid.setRowStretch(r, 1)
         self._scroll.setWidget(body)
-        if model_schema is None:
-            self.caption.setText("No model loaded: values are recorded for the report only.")
-        elif not used_names:
+        self._caption()
+        self.refresh()
+
+    def _caption(self) -> None:
+        used = self.model_schema.names if self.model_schema is not None else []
+        if self.model_schema is None:
+            self.caption.setText("Loading the model: values are recorded now and used once it is loaded."
+                                 if self._loading_model else
+                                 "No model loaded: values are recorded for the report only.")
+        elif not used:
             self.caption.setText("This model uses no clinical values; they are recorded for the report. "
-                                 "* = not used by the model.")
+                                 "* = not used by this model.")
         else:
             self.caption.setText("* = not used by this model (recorded for the report). "
-                                 "Orange: outside the reference range. Red: impossible value, not used.")
-        for name, (value, unit) in old.items():
-            if name in self._rows:
-                self._set_raw(name, value, unit)
+                                 "Orange: outside the reference range. Red: impossible value, not used. "
+                                 "Contribution: change in probability when the value is masked.")
+
+    def refresh(self) -> None:
+        """Show the session's values, sources, refusals and contributions in every row."""
+        contributions = self.session.contributions or {}
+        labels = getattr(self.session.prediction, "labels", ())
+        for name, row in self._rows.items():
+            v = self.session.values.get(name)
+            if v is None:
+                self._set_raw(name, "", None)
+            else:
+                self._set_raw(name, v.text, v.unit if row.unit is not None else None)
+            row.source.setText("" if v is None else v.source)
+            delta = contributions.get(name)
+            if delta is not None and len(labels):
+                k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
+                row.contribution.setText(f"{labels[k]} {float(delta[k]):+.3f}")
+                row.contribution.setToolTip("change in probability when this value is masked: " + ", ".join(
+                    f"{lab} {float(d):+.3f}" for lab, d in zip(labels, delta)))
+            else:
+                row.contribution.setText("")
+                row.contribution.setToolTip("")
+            if v is not None and not v.accepted:
+                self._show_status(row, "error", v.message)
+            elif not row.used and v is not None and self.model_schema is not None:
+                row.message.setText("not used by this model")
+                row.message.setStyleSheet("color: #777")
+                row.message.setVisible(True)
 
     # -------------------------------------------------------------- values
     def features(self) -> list[str]:
@@ -140,6 +190,7 @@ class LabForm(QWidget):
         return self._rows[name].message.text()
 
     def raw_values(self) -> dict[str, tuple[str, str | None]]:
+        """What the fields show: name -> (text, unit)."""
         out = {}
         for name, row in getattr(self, "_rows", {}).items():
             text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
@@ -154,8 +205,8 @@ class LabForm(QWidget):
             row.editor.setCurrentText(str(value))
         else:
             row.editor.setText("" if value is None else str(value))
-            if unit and row.unit is not None:
-                i = row.unit.findText(unit)
+            if row.unit is not None:
+                i = row.unit.findText(unit) if unit else 0
                 if i >= 0:
                     row.unit.blockSignals(True)
                     row.unit.setCurrentIndex(i)
@@ -170,32 +221,16 @@ class LabForm(QWidget):
         if isinstance(value, float):
             value = f"{value:g}"
         self._set_raw(name, "" if value is None else value, unit)
-        self._rows[name].prefilled = False
-        if emit:
-            self.changed.emit()
-
-    def prefill(self, record) -> None:
-        """Age and sex from the record (only into empty or previously prefilled fields)."""
-        for name, value in (("age", getattr(record, "age", None)), ("sex", getattr(record, "sex", None))):
-            if name not in self._rows:
-                continue
-            row = self._rows[name]
-            current = self.raw_values().get(name)
-            if current is not None and not row.prefilled:
-                continue
-            if isinstance(value, float) and value == int(value):
-                value = int(value)
-            self._set_raw(name, "" if value is None else value, None if name == "sex" else row.feature.unit)
-            row.prefilled = True
+        self._commit(name, emit)
 
     def values(self) -> dict[str, object]:
-        """Accepted values: name -> (value, unit) or "M"/"F" for sex. Impossible ones are left out."""
+        """Accepted values (canonical unit): name -> (value, unit), or "M"/"F" for sex."""
         out = {}
-        for name, (text, unit) in self.raw_values().items():
-            if self._rows[name].status == "error":
+        for name, v in self.session.values.items():
+            if not v.accepted:
                 continue
-            # a censored result ("<3") counts as its limit, as ClinicalFeature.to_canonical reads it
-            out[name] = text if unit is None else (float(text.strip().lstrip("<>≤≥=").strip()), unit)
+            feat = self.session.feature(name)
+            out[name] = v.model_value() if feat.kind == "binary" else (v.canonical, feat.unit)
         return out
 
     def report_values(self) -> dict[str, object]:
@@ -203,29 +238,15 @@ class LabForm(QWidget):
         return self.values()
 
     def errors(self) -> dict[str, str]:
-        return {n: r.message.text() for n, r in self._rows.items() if r.status == "error"}
+        return {n: v.message for n, v in self.session.values.items() if not v.accepted}
 
     def clear(self) -> None:
         for name in list(self._rows):
             self._set_raw(name, "", None)
-            self._rows[name].prefilled = False
 
-    # -------------------------------------------------------------- validation
-    def _validate(self, name: str) -> str:
-        row = self._rows[name]
-        text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
-        unit = row.unit.currentText() if row.unit is not None else None
-        style, message, status = "", "", "empty"
-        if text.strip():
-            try:
-                flag = row.feature.flag(text.strip(), unit)
-                status = flag or "ok"
-                if flag:
-                    style = FLAG_STYLE
-                    message = f"{flag} (reference {row.feature.reference_text()})"
-            except ClinicalError as err:
-                status, style = "error", ERROR_STYLE
-                message = str(err).split(": ", 1)[-1]
+    # -------------------------------------------------------------- validation (the library decides)
+    def _show_status(self, row: _Row, status: str, message: str) -> None:
+        style = {"error": ERROR_STYLE, "low": FLAG_STYLE, "high": FLAG_STYLE}.get(status, "")
         row.status = status
         if isinstance(row.editor, QLineEdit):
             row.editor.setStyleSheet(style)
@@ -233,9 +254,39 @@ class LabForm(QWidget):
         row.message.setText(message)
         row.message.setStyleSheet("color: #c0392b" if status == "error" else "color: #b9770e")
         row.message.setVisible(bool(message))
+
+    def _validate(self, name: str) -> str:
+        """Live feedback while typing (``clinical.parse_entry`` decides, as the session will)."""
+        row = self._rows[name]
+        text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
+        unit = row.unit.currentText() if row.unit is not None else None
+        message, status = "", "empty"
+        if text.strip():
+            try:
+                canonical = parse_entry(row.feature, text.strip(), unit)
+                flag = row.feature.flag(canonical) if canonical is not None else None
+                status = flag or "ok"
+                if flag:
+                    message = f"{flag} (reference {row.feature.reference_text()})"
+            except ClinicalError as err:
+                status = "error"
+                message = str(err).split(": ", 1)[-1]
+        self._show_status(row, status, message)
         return status
 
-    def _edited(self, name: str) -> None:
+    def _commit(self, name: str, emit: bool = True) -> None:
+        row = self._rows[name]
+        text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
+        unit = row.unit.currentText() if row.unit is not None else None
+        current = self.session.values.get(name)
+        if current is not None and current.text == text.strip() and (row.unit is None or (current.unit or row.feature.unit) == unit):
+            return          # nothing changed (e.g. focus left a prefilled field)
+        self.session.set_value(name, text, unit if row.unit is not None and unit != row.feature.unit else None)
         self._validate(name)
-        self._rows[name].prefilled = False
-        self.changed.emit()
+        v = self.session.values.get(name)
+        row.source.setText("" if v is None else v.source)
+        if emit:
+            self.changed.emit()
+
+    def _edited(self, name: str) -> None:
+        self._commit(name)

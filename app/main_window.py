@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from app.settings import Settings, SettingsDialog
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model import formats
 from mirage_model.paths import shipped_models
+from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +167,33 @@ class FolderBrowser(QWidget):
         if 0 <= r < len(self.paths):
             self.openRecord.emit(str(self.paths[r]))
 
+    def step(self, current: Path | None, delta: int) -> bool:
+        """Open the record ``delta`` rows from ``current`` (the next / previous one); False at an end."""
+        if not self.paths:
+            return False
+        try:
+            i = [Path(p).resolve() for p in self.paths].index(Path(current).resolve()) if current else -1
+        except ValueError:
+            i = -1
+        j = i + delta if i >= 0 else (0 if delta > 0 else len(self.paths) - 1)
+        if not 0 <= j < len(self.paths):
+            return False
+        self.table.selectRow(j)
+        self._open_row(j)
+        return True
+
+
+def natural_key(path) -> tuple:
+    """Sort key that orders numbers by value: 1, 2, 10, 11, 100 (not 1, 10, 100, 11, 2)."""
+    parts = re.split(r"(\d+)", str(path).lower())
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in parts)
+
 
 def _folder_job(ctx, folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
-    paths = formats.find_ecg_files(folder)
+    paths = sorted(formats.find_ecg_files(folder), key=natural_key)
     ctx.progress(0, len(paths), ("paths", paths))
 
     class _Relay:  # header_job reports (index, info); tag it for the browser
@@ -188,6 +211,7 @@ class ResultsPanel(QWidget):
 
     chooseModel = Signal()
     runModel = Signal()
+    modelAvailable = Signal(bool)        # Run model can (not) be used
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -222,7 +246,8 @@ class ResultsPanel(QWidget):
         lay.addWidget(self.positive)
         lay.addLayout(buttons)
         lay.addStretch(1)
-        self.set_no_model("")
+        self.model_label.setText("<b>Model</b>: not loaded yet")
+        self.run_btn.setEnabled(False)
 
     def set_no_model(self, why: str) -> None:
         self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "
@@ -231,6 +256,16 @@ class ResultsPanel(QWidget):
         self.bars.clear()
         self.positive.setText("")
         self.run_btn.setEnabled(False)
+        self.modelAvailable.emit(False)
+
+    def set_loading(self, name: str) -> None:
+        """A model is loading: say so (never "No model loaded" meanwhile); nothing to run yet."""
+        self.model_label.setText(f"<b>Loading model {name}...</b><br><small>The record can be viewed "
+                                 "and measured meanwhile; it is scored as soon as the model is ready.</small>")
+        self.busy.setVisible(True)
+        self.state.setText("")
+        self.run_btn.setEnabled(False)
+        self.modelAvailable.emit(False)
 
     def set_model(self, predictor) -> None:
         loaded = getattr(predictor, "loaded", None)
@@ -249,6 +284,7 @@ class ResultsPanel(QWidget):
         self.model_label.setText(f"Model <b>{predictor.name}</b> ({device}{metric})<br>"
                                  f"<small>Trained on: {data}</small>")
         self.run_btn.setEnabled(True)
+        self.modelAvailable.emit(True)
 
 
 class MainWindow(QMainWindow):
@@ -258,17 +294,19 @@ class MainWindow(QMainWindow):
     predictionReady = Signal(object)     # Prediction shown
     analysisFinished = Signal()          # record drawn and the model step done (result, error or no model)
     message = Signal(str)                # user-facing messages (also in the message bar)
+    reportWritten = Signal(str)          # a PDF export finished (its path)
+    modelFinished = Signal()             # a model load ended (loaded or failed)
+    reportFailed = Signal(str, str)      # a PDF export failed (path, message)
 
     def __init__(self, settings: Settings | None = None, model_path: str | None = None, device: str | None = None):
         super().__init__()
         self.settings = settings or Settings()
         self.setWindowTitle("MIRAGE Review")
         self.setAcceptDrops(True)
-        self.record = None
-        self.record_path: Path | None = None
-        self.inputs = None
-        self.measurements = None
-        self.prediction = None
+        self.session: ReviewSession | None = None     # the one patient on screen (a new one per record)
+        self._finished_session = 0                    # id of the last session analysisFinished was sent for
+        self._export_queue: list = []                 # exports waiting for the session's pending work
+        self.fit_page_on_open = False                 # small screens: records open fitted to the page
         self.predictor = None
         self.model_error = ""
         self.model_path_arg = model_path
@@ -278,10 +316,6 @@ class MainWindow(QMainWindow):
         self.model_worker: workers.Worker | None = None
         self.export_worker: workers.Worker | None = None
         self.batch_dialog: BatchDialog | None = None
-        self._predict_gen = 0
-        self._load_gen = 0
-        self._pending_predict = False
-        self._pending: set[str] = set()     # analysis steps still running for this record: "measure", "model"
         self._model_loading = False
         self.timings: dict = {}
         # Loading, measuring, inference, folder listing and batch scoring may all run at once;
@@ -297,6 +331,27 @@ class MainWindow(QMainWindow):
         self._debounce.timeout.connect(self.run_prediction)
         self.lab_form.changed.connect(self._labs_changed)
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+
+    # ------------------------------------------------------------------ the session's parts
+    @property
+    def record(self):
+        return self.session.record if self.session is not None else None
+
+    @property
+    def record_path(self) -> Path | None:
+        return Path(self.session.path) if self.session is not None and self.session.path else None
+
+    @property
+    def prediction(self):
+        return self.session.prediction if self.session is not None else None
+
+    @property
+    def measurements(self):
+        return self.session.measurements if self.session is not None else None
+
+    @property
+    def inputs(self):
+        return self.session.inputs if self.session is not None else None
 
     # ------------------------------------------------------------------ building
     def _build_widgets(self) -> None:
@@ -334,6 +389,7 @@ class MainWindow(QMainWindow):
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
         top.setSizes([1200, 320])
+        self.top_splitter = top
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lab_form, "Labs && clinical")
@@ -394,6 +450,8 @@ class MainWindow(QMainWindow):
         self.folder_action = act("Open &folder...", self.open_folder_dialog, "Ctrl+Shift+O", "folder")
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._refresh_recent()
+        self.next_action = act("&Next record in folder", lambda: self.step_record(1), "Ctrl+PgDown")
+        self.prev_action = act("&Previous record in folder", lambda: self.step_record(-1), "Ctrl+PgUp")
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
@@ -411,6 +469,8 @@ class MainWindow(QMainWindow):
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
+        self.run_action.setEnabled(self.predictor is not None)
+        self.results.modelAvailable.connect(self.run_action.setEnabled)
         act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
         shipped = model_menu.addMenu("&Shipped models")
@@ -455,6 +515,15 @@ class MainWindow(QMainWindow):
         path = default_model_path()
         return str(path) if path is not None else None
 
+    def expect_model(self) -> None:
+        """The model will be loaded shortly (after the first record is drawn): say "loading", so
+        that nothing reads "No model loaded" meanwhile, and keep the session's result pending."""
+        path = self.model_path()
+        if path is not None and self.predictor is None:
+            self._model_loading = True
+            self.results.set_loading(Path(path).name)
+            self.lab_form.set_loading_model(True)
+
     def load_model(self, path: str | None = None) -> workers.Worker | None:
         """Load the model in a worker; without one the app stays a viewer and says so."""
         path = path if path is not None else self.model_path()
@@ -464,12 +533,11 @@ class MainWindow(QMainWindow):
             self.predictor = None
             self.model_error = "No trained model ships with this build yet."
             self.results.set_no_model(self.model_error)
-            self.lab_form.set_schema(None)
-            self._model_done()
+            self._session_model_changed()
             return None
         self._model_loading = True
-        self.results.busy.setVisible(True)
-        self.results.state.setText(f"Loading model {Path(path).name}...")
+        self.results.set_loading(Path(path).name)
+        self.lab_form.set_loading_model(True)
         self.model_worker = workers.Worker(workers.load_predictor_job, path, self.device(), name="model")
         self.model_worker.signals.result.connect(self._model_loaded)
         self.model_worker.signals.error.connect(self._model_failed)
@@ -481,37 +549,54 @@ class MainWindow(QMainWindow):
         self.model_error = ""
         self.results.set_model(predictor)
         self.results.state.setText("")
-        self.lab_form.set_schema(predictor.schema)
-        if self.record is not None:
-            self.lab_form.prefill(self.record)
-            self.inputs_for_model()
-            self.run_prediction()
+        self._session_model_changed()
 
     def _model_failed(self, message: str) -> None:
         self.predictor = None
         self.model_error = message
         self.results.set_no_model(message)
         self.results.state.setText("")
-        self.lab_form.set_schema(None)
+        self._session_model_changed()
         self.show_message(f"Could not load the model: {message}")
 
     def _model_finished(self) -> None:
         self._model_loading = False
         self.model_worker = None
+        self.lab_form.set_loading_model(False)
         if self.predict_worker is None:
             self.results.busy.setVisible(False)
-        self._model_done()
+        self.modelFinished.emit()
+        self._check_finished()
 
-    def _model_done(self) -> None:
+    def _session_model_changed(self) -> None:
+        """The model arrived (late), changed or failed: the current session is scored again with
+        its own values (never with anything of an earlier session)."""
+        session = self.session
+        if session is None:
+            self.lab_form.set_schema(getattr(self.predictor, "schema", None))
+            return
         if self.predictor is None:
-            self._step_done("model")
+            session.no_model(self.model_error or "no model loaded")
+        else:
+            session.set_model(self.predictor.schema, self.predictor.name)
+        self.lab_form.set_session(session)
+        self._show_result()
+        if self.predictor is not None and session.record is not None:
+            self.inputs_for_model()
+            self.run_prediction()
+        self._check_finished()
 
-    def _step_done(self, step: str) -> None:
-        """One analysis step of the current record is over; all over -> analysisFinished."""
-        if step in self._pending:
-            self._pending.discard(step)
-            if not self._pending:
-                self.analysisFinished.emit()
+    def _check_finished(self) -> None:
+        """analysisFinished once per session, when nothing of it is pending any more."""
+        session = self.session
+        if session is None or session.record is None or self._finished_session == session.id:
+            return
+        if self._model_loading and self.predictor is None:
+            return
+        if not session.pending():
+            self._finished_session = session.id
+            self.analysisFinished.emit()
+            self._run_queued_exports()
 
     def device(self) -> str:
         """The inference device: --device for this session, else the Settings choice (auto/cpu/cuda)."""
@@ -540,32 +625,71 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_folder(folder)
 
+    def step_record(self, delta: int) -> bool:
+        """Next (+1) / previous (-1) record of the folder browser (Ctrl+PgDown / Ctrl+PgUp)."""
+        ok = self.browser.step(self.record_path, delta)
+        if not ok:
+            self.show_status("No next record in the folder." if delta > 0 else "No previous record in the folder.")
+        return ok
+
     def open_folder(self, folder: str | Path) -> workers.Worker:
         self.browser_dock.setVisible(True)
         self.settings.last_folder = str(folder)
         return self.browser.set_folder(folder)
 
     def open_record(self, path: str | Path) -> workers.Worker:
-        """Read, draw, measure and (with a model) classify a record; returns the load worker."""
+        """Read, draw, measure and (with a model) classify a record in a new review session.
+
+        The previous session is closed first: its jobs are cancelled, its late results are
+        dropped (their session id no longer matches) and no widget keeps any of its values.
+        """
         path = Path(path)
-        if self.load_worker is not None:
-            self.load_worker.cancel()
-        self._load_gen += 1
-        gen = self._load_gen
+        for w in (self.load_worker, self.predict_worker):
+            if w is not None:
+                w.cancel()
+        self.predict_worker = None
+        self._debounce.stop()
+        if self.session is not None:
+            self.session.events.disconnect()
+        pred = self.predictor
+        session = ReviewSession(path=path, schema=getattr(pred, "schema", None),
+                                model_name=getattr(pred, "name", None))
+        if pred is None and not self._model_loading:
+            session.no_model(self.model_error or "no model loaded")
+        self.session = session
+        self._export_queue = [e for e in self._export_queue if e[0] == session.id]
+        self._clear_views()
+        sid = session.id
         self._t_open = time.perf_counter()
         self.show_status(f"Opening {path.name}...")
-        pcfg = getattr(self.predictor, "preprocess_cfg", None)
-        rcfg = getattr(self.predictor, "render_cfg", None)
+        pcfg = getattr(pred, "preprocess_cfg", None)
+        rcfg = getattr(pred, "render_cfg", None)
         w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load")
-        w.signals.progress.connect(lambda d, t, out, g=gen, p=path: self._load_progress(g, p, d, out))
-        w.signals.result.connect(lambda out, g=gen: self._load_done(g, out))
-        w.signals.error.connect(lambda msg, g=gen, p=path: self._load_failed(g, p, msg))
-        w.signals.finished.connect(lambda g=gen: self._load_finished(g))
+        w.signals.progress.connect(lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out))
+        w.signals.result.connect(lambda out, i=sid: self._load_done(i, out))
+        w.signals.error.connect(lambda msg, i=sid, p=path: self._load_failed(i, p, msg))
+        w.signals.finished.connect(lambda i=sid: self._load_finished(i))
         self.load_worker = w
         return w.start()
 
-    def _load_progress(self, gen: int, path: Path, done: int, out) -> None:
-        if gen != self._load_gen:
+    def _current(self, sid: int) -> bool:
+        return self.session is not None and self.session.id == sid
+
+    def _clear_views(self) -> None:
+        """Nothing of the previous patient stays on screen."""
+        self._set_message_visible(False)
+        self.viewer.plot.set_explanation(None)
+        self.image_view.set_image(None)
+        self.image_view.set_explanation(None)
+        self.heatmaps.set_explanation(None)
+        self.measure_panel.set_session(self.session)
+        self.lab_form.set_session(self.session)
+        self.results.bars.clear()
+        self.results.positive.setText("")
+        self.results.state.setText("")
+
+    def _load_progress(self, sid: int, path: Path, done: int, out) -> None:
+        if not self._current(sid):
             out.drawn.set()
             return
         if done == 1:
@@ -576,43 +700,31 @@ class MainWindow(QMainWindow):
             finally:
                 out.drawn.set()
         elif done == 2:
-            self.inputs = out.inputs
+            self.session.accept_inputs(sid, out.inputs, out.errors.get("inputs", ""))
             self._show_inputs(out)
 
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
-        self.record = record
-        self.record_path = path
-        self.prediction = None
-        self.measurements = None
-        self._set_message_visible(False)
+        self.session.set_record(record, path)
         self.viewer.set_record(record)
-        self.viewer.plot.set_explanation(None)
-        self.image_view.set_image(None)
-        self.image_view.set_explanation(None)
-        self.heatmaps.set_explanation(None)
-        self.measure_panel.set_pending()
-        self.lab_form.prefill(record)
-        self.results.bars.clear()
-        self.results.positive.setText("")
+        if self.fit_page_on_open:
+            QTimer.singleShot(0, self.viewer.plot.fit_page)
+        self.lab_form.refresh()
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}")
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
         self._refresh_recent()
-        sex = record.sex or "-"
-        age = "-" if record.age is None else f"{record.age:g}"
+        sex = self.session.sex or "-"
+        age = "-" if self.session.age is None else f"{self.session.age:g}"
         self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}")
         flagged = [f"{name}: {', '.join(record.flagged_leads(name))}" for name in ("flat", "saturated", "missing")
                    if hasattr(record, "flagged_leads") and record.flagged_leads(name)]
         if flagged:
             self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
         self.timings["draw_s"] = time.perf_counter() - t0
-        self._pending = {"measure", "model"}
         self.recordLoaded.emit(record)
         if self.predictor is not None:
             self.run_prediction()
-        elif not self._model_loading:
-            QTimer.singleShot(0, lambda: self._step_done("model"))
 
     def _show_inputs(self, out) -> None:
         if out.inputs is not None:
@@ -631,38 +743,37 @@ class MainWindow(QMainWindow):
             from mirage_model import preprocess
             return preprocess.model_inputs(record.signal, record.fs, pcfg or preprocess.PreprocessConfig(), rcfg)
 
-        rec = self.record
-        w = workers.Worker(job, rec, name="inputs")
-        w.signals.result.connect(lambda inputs: self._inputs_ready(rec, inputs))
+        sid = self.session.id
+        w = workers.Worker(job, self.record, name="inputs")
+        w.signals.result.connect(lambda inputs, i=sid: self._inputs_ready(i, inputs))
         w.start()
 
-    def _inputs_ready(self, record, inputs) -> None:
-        if record is not self.record:
+    def _inputs_ready(self, sid: int, inputs) -> None:
+        if not self._current(sid) or not self.session.accept_inputs(sid, inputs):
             return
-        self.inputs = inputs
         expl = getattr(self.prediction, "explanation", None)
         window = int(getattr(expl, "window", 0) or 0) if expl is not None else 0
         self.image_view.set_image(inputs.image[min(window, len(inputs.image) - 1)])
 
-    def _load_done(self, gen: int, out) -> None:
-        if gen != self._load_gen:
+    def _load_done(self, sid: int, out) -> None:
+        if not self._current(sid):
             return
-        self.measurements = out.measurements
-        self.measure_panel.set_measurements(out.measurements, out.errors.get("measure", ""))
+        self.session.accept_measurements(sid, out.measurements, out.errors.get("measure", ""))
+        self.measure_panel.refresh()
         self.viewer.plot.set_measurements(out.measurements)
         self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
-        self._step_done("measure")
+        self._check_finished()
 
-    def _load_failed(self, gen: int, path: Path, message: str) -> None:
-        if gen != self._load_gen:
+    def _load_failed(self, sid: int, path: Path, message: str) -> None:
+        if not self._current(sid):
             return
         self.show_message(f"Could not open {path.name}: {message}")
-        if self._pending:
-            self._pending = set()
+        self.session.cancel_measurements(f"the record could not be read: {message}")
+        self._finished_session = sid
         self.analysisFinished.emit()
 
-    def _load_finished(self, gen: int) -> None:
-        if gen == self._load_gen:
+    def _load_finished(self, sid: int) -> None:
+        if self._current(sid):
             self.load_worker = None
 
     def _refresh_recent(self) -> None:
@@ -702,47 +813,77 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ prediction
     def _labs_changed(self) -> None:
-        if self.predictor is not None and self.record is not None:
+        session = self.session
+        if self.predictor is not None and session is not None and session.record is not None \
+                and session.state["prediction"] == STALE:
             self.results.bars.set_stale(True)
-            self.results.state.setText("Labs changed: updating...")
+            self.results.state.setText("Clinical values changed: updating...")
             self._debounce.start()
 
     def run_prediction(self) -> workers.Worker | None:
-        """Classify the current record with the current labs, off the GUI thread."""
+        """Classify the session's record with the session's values, off the GUI thread.
+
+        The job carries the session's ticket; a result for another session, or for values that
+        have changed since, is dropped when it arrives.
+        """
         self._debounce.stop()
-        if self.predictor is None or self.record is None:
+        session = self.session
+        if self.predictor is None or session is None or session.record is None:
             return None
         if self.predict_worker is not None:
             self.predict_worker.cancel()
-        self._predict_gen += 1
-        gen = self._predict_gen
-        values = self.lab_form.values()
-        w = workers.Worker(workers.predict_job, self.predictor, self.record, values, True, name="predict")
-        w.signals.started.connect(lambda g=gen: self._predict_started(g))
-        w.signals.result.connect(lambda pred, g=gen: self._predict_done(g, pred))
-        w.signals.error.connect(lambda msg, g=gen: self._predict_failed(g, msg))
-        w.signals.finished.connect(lambda g=gen: self._predict_finished(g))
+        if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
+            session.set_model(self.predictor.schema, self.predictor.name)
+        ticket = session.ticket()
+        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict")
+        w.signals.started.connect(lambda t=ticket: self._predict_started(t))
+        w.signals.result.connect(lambda res, t=ticket: self._predict_done(t, res))
+        w.signals.error.connect(lambda msg, t=ticket: self._predict_failed(t, msg))
+        w.signals.finished.connect(lambda t=ticket: self._predict_finished(t))
         self.predict_worker = w
         self.results.busy.setVisible(True)
         self.results.bars.set_stale(True)
         self.results.state.setText(f"Running {self.predictor.name} on {self.predictor.device}...")
-        self.run_action.setEnabled(True)
         return w.start()
 
-    def _predict_started(self, gen: int) -> None:
-        if gen == self._predict_gen:
+    def _predict_started(self, ticket) -> None:
+        if self.session is not None and self.session.is_current(ticket) and self.predictor is not None:
             self.show_status(f"Running the model on {self.predictor.device}...")
 
-    def _predict_done(self, gen: int, pred) -> None:
-        if gen != self._predict_gen:
+    def _predict_done(self, ticket, result) -> None:
+        pred, contributions = result
+        session = self.session
+        if session is None or not session.accept_prediction(ticket, pred, contributions):
+            return      # an earlier session's (or earlier values') result: dropped
+        self._show_result()
+        self.lab_form.refresh()
+        self.show_status(f"{session.record_id}: model result ready")
+        self.predictionReady.emit(pred)
+        self._check_finished()
+
+    def _show_result(self) -> None:
+        """The session's prediction (or why there is none) in the results panel and overlays."""
+        session = self.session
+        pred = session.prediction if session is not None else None
+        if pred is None:
+            self.results.bars.clear()
+            self.results.positive.setText("")
+            self.viewer.plot.set_explanation(None)
+            self.image_view.set_explanation(None)
+            self.heatmaps.set_explanation(None)
             return
-        self.prediction = pred
         self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds)
         pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
         t = pred.timings.get("total")
         self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + (f"<br><small>{t:.2f} s</small>" if t else ""))
-        ignored = (pred.clinical_used or {}).get("ignored") or {}
-        self.results.state.setText(f"Clinical values not used by this model: {', '.join(ignored)}" if ignored else "")
+        unused = session.unused()
+        refused = list(session.refused())
+        notes = []
+        if unused:
+            notes.append(f"Not used by this model: {', '.join(unused)}")
+        if refused:
+            notes.append(f"Refused (not given to the model): {', '.join(refused)}")
+        self.results.state.setText("; ".join(notes))
         expl = pred.explanation
         self.viewer.plot.set_explanation(expl)
         self.image_view.set_explanation(expl)
@@ -750,20 +891,17 @@ class MainWindow(QMainWindow):
         if expl is not None and self.inputs is not None:
             w = int(getattr(expl, "window", 0) or 0)
             self.image_view.set_image(self.inputs.image[min(w, len(self.inputs.image) - 1)])
-        self.show_status(f"{self.record.record_id}: model result ready")
-        self.predictionReady.emit(pred)
-        self._step_done("model")
 
-    def _predict_failed(self, gen: int, message: str) -> None:
-        if gen != self._predict_gen:
+    def _predict_failed(self, ticket, message: str) -> None:
+        if self.session is None or not self.session.fail_prediction(ticket, message):
             return
         self.results.bars.set_stale(False)
         self.results.state.setText(f"Model failed: {message}")
         self.show_message(f"The model could not score this record: {message}")
-        self._step_done("model")
+        self._check_finished()
 
-    def _predict_finished(self, gen: int) -> None:
-        if gen == self._predict_gen:
+    def _predict_finished(self, ticket) -> None:
+        if self.session is not None and self.session.is_current(ticket):
             self.predict_worker = None
             if not self._model_loading:
                 self.results.busy.setVisible(False)
@@ -808,9 +946,15 @@ class MainWindow(QMainWindow):
                         patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
 
     def export_pdf(self, path: str | Path, reviewer: str = "", comment: str = "", patient_name: str = "",
-                   patient_id: str = "") -> workers.Worker | None:
-        """Write the PDF report of the current review (labs, corrected measurements, result) in a worker."""
-        if self.record is None:
+                   patient_id: str = "", wait: bool = True) -> workers.Worker | bool | None:
+        """Write the PDF report of the current session (``report.build_report``) in a worker.
+
+        With ``wait`` (the Export button's way) an export asked for while measurements or the model
+        are still running starts when they are done (returns True: queued); without it the PDF is
+        written now and names on its page what is missing and why.
+        """
+        session = self.session
+        if session is None or session.record is None:
             self.show_message("Open a record before exporting a report.")
             return None
         from mirage_model import report
@@ -818,17 +962,32 @@ class MainWindow(QMainWindow):
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
                                          reviewer=reviewer, comment=comment, patient_name=patient_name,
                                          patient_id=patient_id)
+        if wait and (session.pending() or self._finished_session != session.id):
+            self._export_queue.append((session.id, Path(path), settings))
+            self.show_status(f"{Path(path).name} will be written when the analysis is done "
+                             f"(waiting for: {', '.join(session.pending()) or 'the model'})...")
+            return True
+        return self._start_export(session, Path(path), settings)
+
+    def _run_queued_exports(self) -> None:
+        queued, self._export_queue = self._export_queue, []
+        for sid, path, settings in queued:
+            if self._current(sid):
+                self._start_export(self.session, path, settings)
+
+    def _start_export(self, session, path: Path, settings) -> workers.Worker:
+        from mirage_model import report
+
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
-        schema = getattr(self.predictor, "schema", None)
-        w = workers.Worker(workers.report_job, Path(path), self.record, self.prediction,
-                           clinical_values=self.lab_form.report_values(), schema=schema,
-                           settings=settings, model_info=model_info, name="report",
-                           **self.measure_panel.report_kwargs(report.build_report))
+        w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,
+                           model_info=model_info, name="report")
         w.signals.result.connect(lambda p: self.show_status(f"Report written: {p}"))
+        w.signals.result.connect(lambda p: self.reportWritten.emit(str(p)))
         w.signals.error.connect(lambda msg: self.show_message(f"Could not write the report: {msg}"))
+        w.signals.error.connect(lambda msg, p=path: self.reportFailed.emit(str(p), msg))
         w.signals.finished.connect(lambda: setattr(self, "export_worker", None))
         self.export_worker = w
-        self.show_status(f"Writing {Path(path).name}...")
+        self.show_status(f"Writing {path.name}...")
         return w.start()
 
     # ------------------------------------------------------------------ dialogs
@@ -860,14 +1019,14 @@ class MainWindow(QMainWindow):
     def cancel_work(self) -> None:
         """Esc: stop loading, inference and folder listing (their results are dropped)."""
         self.cancel_all()
-        self._predict_gen += 1
-        self._load_gen += 1
         self.results.busy.setVisible(False)
         self.results.bars.set_stale(False)
         self.browser.progress.setVisible(False)
-        if self.measure_panel.pending:
-            self.measure_panel.set_measurements(None)
-            self.measure_panel.note.setText("Measuring cancelled: open the record again to measure it.")
+        if self.session is not None and self.session.state["measurements"] == PENDING:
+            self.session.cancel_measurements("measuring was cancelled: open the record again to measure it")
+            self.measure_panel.refresh()
+        if self.session is not None:
+            self.session.cancel_prediction("the model run was cancelled: press Run model to score again")
         self.show_status("Cancelled.")
 
     def cancel_all(self) -> None:
@@ -877,7 +1036,32 @@ class MainWindow(QMainWindow):
             if w is not None:
                 w.cancel()
 
+    def fit_to_screen(self, restore: bool = True) -> None:
+        """The saved geometry when it fits a screen, else 1600x1000 shrunk to the screen's
+        available area (a 1280x800 laptop gets a window that fits, status bar included)."""
+        from PySide6.QtGui import QGuiApplication
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        saved = self.settings.window_geometry if restore else None
+        if saved is not None and self.restoreGeometry(saved):
+            if avail is None or avail.contains(self.frameGeometry().center()):
+                return
+        if avail is None:
+            self.resize(1600, 1000)
+            return
+        w = min(1600, avail.width() - 16)
+        h = min(1000, avail.height() - 16)
+        # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0)
+        self.fit_page_on_open = avail.height() < 900
+        self.resize(w, h)
+        self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
+        if avail.width() <= 1440:
+            # a small screen: give the traces most of the width, shrink the model image column
+            self.top_splitter.setSizes([int(w * 0.8), int(w * 0.2)])
+
     def closeEvent(self, event) -> None:
         self.cancel_all()
+        self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()
         super().closeEvent(event)

@@ -1,9 +1,8 @@
-"""Measurements panel: the automatic intervals from ``mirage_model.measure`` and the reviewer's
-corrections. QTc follows an edited QT, RR or heart rate through the library's own formulas; the
-table uses the report's rule for that (``report.measurement_rows``), so the screen and the PDF agree.
-A corrected value reaches the PDF marked as edited, beside the automatic one: through
-``build_report(measurement_edits=...)`` (see :meth:`MeasurementsPanel.report_kwargs`), or, with a
-report module that predates that keyword, as corrected values plus a note each.
+"""Measurements panel: a view of a ``ReviewSession``'s measurements and the reviewer's corrections.
+
+The automatic intervals come from ``mirage_model.measure``; an edit goes to the session
+(``ReviewSession.set_measurement_edit``), whose one table (``review.measurements.measurement_rows``:
+QTc recomputed from an edited QT, RR or heart rate) is what this panel and the PDF both show.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ import dataclasses
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from mirage_model.review.measurements import EDIT_LIMITS
 
 ROWS = (  # key, label, unit
     ("heart_rate_bpm", "Heart rate", "bpm"),
@@ -27,10 +28,7 @@ ROWS = (  # key, label, unit
     ("qrs_axis_deg", "QRS axis", "deg"),
     ("t_axis_deg", "T axis", "deg"),
 )
-LIMITS = {"heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
-          "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
-          "qtc_framingham_ms": (100, 1000),
-          "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+LIMITS = EDIT_LIMITS      # the session decides (review.measurements.check_edit); kept for readers
 EDITED = QColor(255, 236, 179)
 
 
@@ -41,9 +39,7 @@ class MeasurementsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.automatic = None
-        self.pending = False                   # measuring the current record, no values yet
-        self.edits: dict[str, float] = {}
+        self.session = None                    # the ReviewSession shown (None: no record)
         self.table = QTableWidget(len(ROWS), 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
         self.table.verticalHeader().setVisible(False)
@@ -59,35 +55,53 @@ class MeasurementsPanel(QWidget):
         lay.addWidget(self.note)
         self._filling = False
         self.table.itemChanged.connect(self._item_changed)
-        self.set_measurements(None)
-
-    def set_pending(self) -> None:
-        """A new record is being measured: no values yet (and none of the previous record's)."""
-        self.set_measurements(None)
-        self.pending = True
         self._fill()
-        self.note.setText("Measuring...")
 
-    def set_measurements(self, measurements, error: str = "") -> None:
-        """Show new automatic measurements (drops the previous record's edits)."""
-        self.automatic = measurements
-        self.edits = {}
-        self.pending = False
+    # the panel renders a ReviewSession's measurement table; edits go to the session
+    def set_session(self, session) -> None:
+        """Show ``session``'s measurements (none of any earlier record's) and send edits to it."""
+        self.session = session
+        self.refresh()
+
+    def refresh(self) -> None:
         self._fill()
-        if error:
-            self.note.setText(f"Measurement failed: {error}")
-        elif measurements is not None and getattr(measurements, "notes", ()):
-            self.note.setText("Notes: " + "; ".join(measurements.notes))
+        s = self.session
+        state = s.state["measurements"] if s is not None else "none"
+        error = s.errors.get("measurements", "") if s is not None else ""
+        if s is None:
+            self.note.setText("Open a record to measure it.")
+        elif state == "pending":
+            self.note.setText("Measuring...")
+        elif state == "failed":
+            self.note.setText(f"Measurement failed: {error}" if error else "Measurement failed.")
+        elif self.automatic is not None and getattr(self.automatic, "notes", ()):
+            self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:
             self.note.setText("Double-click a value to correct it; clear it to restore the automatic value.")
+
+    @property
+    def automatic(self):
+        return self.session.measurements if self.session is not None else None
+
+    @property
+    def edits(self) -> dict[str, float]:
+        return dict(self.session.measurement_edits) if self.session is not None else {}
+
+    @property
+    def pending(self) -> bool:
+        return self.session is not None and self.session.state["measurements"] == "pending"
+
+    def set_pending(self) -> None:
+        """Kept for callers: a new record is being measured (the window binds a new session)."""
+        self.refresh()
 
     def automatic_value(self, key: str):
         return None if self.automatic is None else getattr(self.automatic, key, None)
 
     def _row(self, key: str) -> dict:
-        """The row of ``report.measurement_rows`` for ``key``: the report's own rule for edited and
-        recomputed values, so the table and the PDF cannot disagree."""
-        from mirage_model.report import measurement_rows
+        """The session's row for ``key`` (``review.measurements.measurement_rows``: the same
+        table the PDF prints)."""
+        from mirage_model.review.measurements import measurement_rows
 
         return next(r for r in measurement_rows(self.automatic, self.edits) if r["key"] == key)
 
@@ -98,6 +112,8 @@ class MeasurementsPanel(QWidget):
 
     def source(self, key: str) -> str:
         """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
+        if self.session is None:
+            return ""
         if self.pending:
             return "measuring..."
         row = self._row(key)
@@ -107,13 +123,9 @@ class MeasurementsPanel(QWidget):
 
     def set_edit(self, key: str, value: float | None) -> None:
         """Correct one value (None: back to the automatic value)."""
-        if value is None:
-            self.edits.pop(key, None)
-        else:
-            lo, hi = LIMITS[key]
-            if not lo <= float(value) <= hi:
-                raise ValueError(f"{dict((k, l) for k, l, _ in ROWS)[key]} must be between {lo} and {hi}")
-            self.edits[key] = float(value)
+        if self.session is None:
+            raise ValueError("no record open")
+        self.session.set_measurement_edit(key, None if value is None else float(value))
         self._fill()
         self.edited.emit()
 
@@ -125,7 +137,8 @@ class MeasurementsPanel(QWidget):
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 v = self.value(key)
                 item = QTableWidgetItem("" if v is None else f"{v:.0f}")
-                editable = Qt.ItemFlag.ItemIsEditable if not self.pending else Qt.ItemFlag.NoItemFlags
+                editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \
+                    else Qt.ItemFlag.NoItemFlags
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
                 src = self.source(key)
                 if src in ("edited", "recomputed", "not recomputed"):
@@ -154,20 +167,6 @@ class MeasurementsPanel(QWidget):
         """The reviewer's own corrections, Measurements.as_dict() key -> value (what the PDF marks
         "edited"; values recomputed from them are the report's to derive)."""
         return dict(self.edits)
-
-    def report_kwargs(self, build_report) -> dict:
-        """The measurement keywords for ``build_report``: the automatic measurements plus
-        ``measurement_edits`` when it accepts that keyword, else :meth:`corrected` (values in force,
-        each change described in the notes)."""
-        import inspect
-
-        try:
-            params = inspect.signature(build_report).parameters
-        except (TypeError, ValueError):
-            params = {}
-        if "measurement_edits" in params:
-            return {"measurements": self.automatic, "measurement_edits": self.report_edits() or None}
-        return {"measurements": self.corrected()}
 
     def corrected(self):
         """Measurements with the reviewer's corrections in force, each noted as edited (None: none).

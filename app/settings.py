@@ -32,6 +32,16 @@ class Settings:
     def __init__(self, store: QSettings | None = None):
         self._s = store if store is not None else qsettings()
 
+    @property
+    def window_geometry(self):
+        """The main window's saved geometry (QByteArray from ``saveGeometry``) or None."""
+        value = self._s.value("window/geometry")
+        return value if value else None
+
+    @window_geometry.setter
+    def window_geometry(self, value) -> None:
+        self._s.setValue("window/geometry", value)
+
     def _get(self, key: str, default):
         value = self._s.value(key, default)
         return default if value is None else value

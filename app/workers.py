@@ -273,16 +273,6 @@ def chosen_threads() -> int | None:
 _PREDICT_LOCK = threading.Lock()
 
 
-def predict_job(ctx: JobContext, predictor, record, clinical: dict | None, explain: bool = True):
-    """``predictor.predict(record, clinical, explain)`` under the model lock, with the library's
-    torch thread count in this worker thread (never on the GUI thread: this is a job)."""
-    with _PREDICT_LOCK:
-        ctx.check()
-        if getattr(predictor, "device", "cpu") == "cpu":
-            inference_threads()
-        return predictor.predict(record, clinical, explain=explain)
-
-
 def header_job(ctx: JobContext, paths: list) -> int:
     """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
     from mirage_model.io import load_record
@@ -299,13 +289,29 @@ def header_job(ctx: JobContext, paths: list) -> int:
     return len(paths)
 
 
-def report_job(ctx: JobContext, out_path, record, prediction, **kwargs):
-    """``report.build_report(out_path, record, prediction, **kwargs)``; returns the PDF path."""
+def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):
+    """``report.build_report(session, out_path)``; returns the PDF path. ``session`` is a snapshot
+    (``ReviewSession.snapshot``): edits made while the PDF is written do not reach it."""
     from mirage_model import report
 
     ctx.check()
-    result = report.build_report(out_path, record, prediction, **kwargs)
+    result = report.build_report(session, out_path, settings=settings, model_info=model_info)
     return result if result is not None else out_path
+
+
+def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
+    """The prediction and the clinical values' contributions for ``ticket`` (its session's values),
+    under the model lock. Returns (Prediction, contributions)."""
+    from mirage_model.review.scoring import clinical_contributions
+
+    with _PREDICT_LOCK:
+        ctx.check()
+        if getattr(predictor, "device", "cpu") == "cpu":
+            inference_threads()
+        pred = predictor.predict(record, ticket.values, explain=explain)
+        ctx.check()
+        contributions = clinical_contributions(predictor, record, ticket.values)
+    return pred, contributions
 
 
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):

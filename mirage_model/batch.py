@@ -47,6 +47,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from mirage_model.csvsafe import neutralise, restore
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.io import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
 
 try:
@@ -94,7 +95,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
     """The output columns (= row dict keys) for a model's ``labels``."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "model"]
+    cols += ["positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags"]
     if measure:
         cols += list(MEASURE_COLUMNS)
     if pdf:
@@ -104,21 +105,10 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
 
 
 def record_clinical(record) -> dict:
-    """Clinical values a record itself carries (age, sex, height, weight): name -> value.
+    """Clinical values a record itself carries: ``clinical.record_values`` (the one definition)."""
+    from mirage_model.clinical import record_values
 
-    These are what the model sees when no labs table gives the record's values.
-    """
-    out: dict = {}
-    if getattr(record, "age", None) is not None:
-        out["age"] = record.age
-    if getattr(record, "sex", None):
-        out["sex"] = record.sex
-    meta = getattr(record, "meta", None) or {}
-    for key in ("height", "weight"):
-        value = meta.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            out[key] = float(value)
-    return out
+    return record_values(record)
 
 
 def find_inputs(folder) -> tuple[list[Path], list[Path]]:
@@ -246,12 +236,16 @@ def _timeout_message(timeout_s: float) -> str:
 
 
 def _pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-             settings, model_info) -> str:
+             settings, model_info, contributions=None) -> str:
+    """The record's PDF through the one report path: a review session, then ``build_report``."""
     from mirage_model.report import build_report
+    from mirage_model.review.session import ReviewSession
 
-    return str(build_report(out_path, record, prediction, clinical_values=clinical_values,
-                            schema=schema, measurements=measurements, settings=settings,
-                            model_info=model_info))
+    session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
+                                         schema=schema, measurements=measurements,
+                                         measured=measurements is not None, file_values=False,
+                                         contributions=contributions)
+    return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
 # --------------------------------------------------------------------------------------------
@@ -407,6 +401,29 @@ class _Scorer:
             values = item.measurements.as_dict()
             for key in MEASURE_COLUMNS:
                 row[key] = _clean_float(values.get(key), 1)
+        # what the app and the PDF show beside the probabilities
+        used = (pred.clinical_used or {}).get("used") or {}
+        ignored = (pred.clinical_used or {}).get("ignored") or {}
+        age, sex = used.get("age"), used.get("sex")
+        if isinstance(age, tuple):
+            age = age[0]
+        row["age_used"] = _clean_float(age, 1)
+        row["sex_used"] = sex if sex in ("M", "F") else None
+        row["values_not_used"] = ";".join(sorted(ignored)) or None
+        quality = getattr(item.record, "quality", None) or {}
+        flagged = []
+        for key, flags in quality.items():
+            try:
+                leads = [STANDARD_LEADS[i] for i, f in enumerate(list(flags)[:12]) if f]
+            except TypeError:
+                continue
+            if leads:
+                flagged.append(f"{key}: {' '.join(leads)}")
+        row["quality_flags"] = "; ".join(flagged) or None
+        notes = [item.note] if item.note else []
+        if item.measurements is not None:
+            notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
+        row["notes"] = "; ".join(notes) or None
         return row
 
     def pdf_path(self, item: _Loaded) -> Path:
@@ -416,8 +433,16 @@ class _Scorer:
         return self.pdf_dir / rel.with_suffix(".pdf")
 
     def pdf_args(self, item: _Loaded, pred, clinical: dict) -> tuple:
+        # the clinical values' contributions, as the app and 'mirage report' print them
+        from mirage_model.review.scoring import clinical_contributions
+
+        try:
+            contributions = clinical_contributions(self.predictor, item.record, clinical)
+        except Exception:   # an extra of the PDF; never fails the row
+            log.debug("contributions failed for %s", item.path, exc_info=True)
+            contributions = None
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                item.measurements, self.report_settings, self.model_info)
+                item.measurements, self.report_settings, self.model_info, contributions)
 
 
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
@@ -565,7 +590,10 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         stopped = False
         while not stopped:
             chunk = []
-            while len(chunk) < chunk_size:
+            # a small first chunk: the first rows (and the progress bar) come after a few records
+            limit = chunk_size if state.get("chunks") else min(chunk_size, 4)
+            state["chunks"] = state.get("chunks", 0) + 1
+            while len(chunk) < limit:
                 if cancel():
                     stopped = True
                     break

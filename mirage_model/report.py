@@ -30,6 +30,10 @@ import numpy as np
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.io import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
+# the one measurement table lives beside the measurements (measurement_rows re-exported here)
+from mirage_model.review.measurements import MEASURE_ROWS as _MEASURE_ROWS
+from mirage_model.review.measurements import measurement_rows  # noqa: F401
+from mirage_model.review.labels import LABEL_NAMES, is_normal  # noqa: F401  (LABEL_NAMES re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +45,6 @@ _CAL_MM = 10.0                   # left part of the sheet that holds the calibra
 _ROW_MM = 40.0                   # row pitch on paper (4 mV at 10 mm/mV); baselines at 20 mm: on a 5 mm line
 _N_ROWS = 4                      # 3 lead rows + the rhythm strip
 _HEADER_MM = 25.0                # page top margin + header block
-
-# Human names of the PTB-XL diagnostic superclasses (other labels are shown as they are).
-LABEL_NAMES = {
-    "NORM": "Normal ECG",
-    "MI": "Myocardial infarction",
-    "STTC": "ST/T change",
-    "CD": "Conduction disturbance",
-    "HYP": "Hypertrophy",
-}
-
 
 @dataclass
 class ReportSettings:
@@ -443,22 +437,46 @@ def _draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> N
         if panel.rhythm or panel.t0 == 0:
             continue
         c.line(panel.x0, panel.baseline - 2.5 * MM, panel.x0, panel.baseline + 2.5 * MM)
-    c.setFillColorRGB(0, 0, 0)
+    # labels on a light paper-coloured patch: a tall QRS (V1-V3) must not overprint them
     c.setFont("Helvetica-Bold", 8)
     for panel in lay.panels:
         label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
-        c.drawString(panel.x0 + 1.2 * MM, panel.baseline + 8.5 * MM, label)
+        x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
+        w = c.stringWidth(label, "Helvetica-Bold", 8)
+        c.saveState()
+        c.setFillColorRGB(1.0, 1.0, 1.0)
+        c.setFillAlpha(0.85)
+        c.rect(x - 0.6 * MM, y - 0.9 * MM, w + 1.2 * MM, 3.9 * MM, stroke=0, fill=1)
+        c.restoreState()
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(x, y, label)
 
 
-def _notice(c, page_w: float, record_id: str) -> None:
+def _patient_tag(ctx) -> str:
+    """The patient this page belongs to, as printed in every page's footer ("F, 75 y")."""
+    if ctx is None:
+        return ""
+    bits = []
+    if ctx.settings.patient_id:
+        bits.append(f"ID {ctx.settings.patient_id}")
+    if ctx.sex:
+        bits.append(str(ctx.sex))
+    if ctx.age is not None:
+        bits.append(f"{_fmt_num(ctx.age, 3)} y")
+    return ", ".join(bits)
+
+
+def _notice(c, page_w: float, record_id: str, ctx=None) -> None:
     c.saveState()
     c.setFillColorRGB(0.65, 0.0, 0.0)
     c.setFont("Helvetica-Bold", 9)
     c.drawString(10 * MM, 6 * MM, _t(RESEARCH_USE_NOTICE))
     c.setFillColorRGB(0.3, 0.3, 0.3)
     c.setFont("Helvetica", 7.5)
+    tag = _patient_tag(ctx)
+    who = f"record {record_id}" + (f" ({tag})" if tag else "")
     c.drawRightString(page_w - 10 * MM, 6 * MM,
-                      _t(f"{record_id}  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}"))
+                      _t(f"{who}  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}"))
     c.restoreState()
 
 
@@ -467,18 +485,30 @@ def _notice(c, page_w: float, record_id: str) -> None:
 
 @dataclass
 class _Context:
-    record: object
-    prediction: object
+    session: object                  # review.session.ReviewSession (a snapshot)
     settings: ReportSettings
     layout: ReportLayout
     signal: np.ndarray
     fs: float
     band: str
-    clinical_values: Mapping | None
-    age: object = None
-    sex: object = None
     generated: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def record(self):
+        return self.session.record
+
+    @property
+    def prediction(self):
+        return self.session.prediction
+
+    @property
+    def age(self):
+        return self.session.age
+
+    @property
+    def sex(self):
+        return self.session.sex
 
 
 def _header_lines(ctx: _Context) -> list[str]:
@@ -548,7 +578,7 @@ def _draw_ecg_page(c, doc, ctx: _Context) -> None:
     if flagged:
         c.drawString(lay.grid_x0, y - 4 * MM, _t("Lead quality flags - " + "; ".join(flagged)))
     c.restoreState()
-    _notice(c, lay.page_width, rec.record_id)
+    _notice(c, lay.page_width, rec.record_id, ctx)
 
 
 def _styles():
@@ -603,15 +633,22 @@ def _result_flowables(ctx: _Context, st, model_info: dict | None) -> list:
     order = sorted(range(len(pred.labels)),
                    key=lambda k: (pred.labels[k] not in positive, -probs[k]))
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
-    highlight = []
+    highlight, normal_rows = [], []
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
         rows.append([_t(lab), _t(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", "POSITIVE" if is_pos else "-"])
-        if is_pos:
+        if is_pos and not is_normal(lab):
             highlight.append(len(rows) - 1)
-    out.append(_table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight))
+        elif is_pos:
+            normal_rows.append(len(rows) - 1)
+    tbl = _table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight)
+    if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
+        from reportlab.lib import colors
+        tbl.setStyle([("FONT", (0, r), (-1, r), "Helvetica-Bold", 8) for r in normal_rows]
+                     + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
+    out.append(tbl)
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
     windows = "its 10 s window" if n_win in (None, 1) else f"its {n_win} overlapping 10 s windows"
     note = ("Positive = probability at or above the class threshold stored with the model. "
@@ -657,139 +694,129 @@ def _metric_lines(flat: dict, labels) -> list[str]:
     return lines
 
 
-def _clinical_flowables(ctx: _Context, st, schema) -> list:
+def session_clinical_rows(session) -> list[dict]:
+    """The clinical/lab table of a session: one dict per given value (accepted or refused).
+
+    Returns:
+        dicts with keys name, label, value, unit, reference, flag ("H", "L", "refused" or ""),
+        source ("file" or "user"), used ("used by model", "not used by this model", "no model"),
+        contribution (float (K,) or None), message (why a value was refused).
+    """
+    used = session.used_names()
+    contributions = session.contributions or {}
+    rows = []
+    for name, v in session.values.items():
+        feat = session.feature(name)
+        if feat.kind == "binary":
+            value, unit = (v.model_value() if v.accepted else v.text), ""
+        else:
+            # as entered (its unit), with the canonical value beside it when converted
+            value, unit = v.text, (v.unit or feat.unit)
+            if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
+                value = f"{v.text} (= {_fmt_num(v.canonical, 4)} {feat.unit})"
+        if not v.accepted:
+            use = "refused, not given"
+        elif used is None:
+            use = "no model"
+        else:
+            use = "used by model" if name in used else "not used by this model"
+        flag = {"high": "H", "low": "L", "refused": "refused"}.get(v.status, "")
+        rows.append(dict(name=name, label=feat.label, value=str(value), unit=unit or "",
+                         reference=feat.reference_text() if feat.kind == "continuous" else "",
+                         flag=flag, source=v.source, used=use,
+                         contribution=contributions.get(name), message=v.message if not v.accepted else ""))
+    return rows
+
+
+def _contribution_text(delta, labels) -> str:
+    if delta is None:
+        return ""
+    d = np.asarray(delta, dtype=float)
+    return ", ".join(f"{lab} {x:+.3f}" for lab, x in zip(labels, d))
+
+
+def _clinical_flowables(ctx: _Context, st, schema=None) -> list:
     from reportlab.platypus import Paragraph
 
+    session = ctx.session
     out = [Paragraph("Clinical and laboratory values", st["h1"])]
-    pred = ctx.prediction
-    used = None
-    if pred is not None:
-        report = pred.clinical_used or {}
-        used = set(report.get("used", {}) or {}) | set(report.get("missing", []) or [])
-        if not report and schema is not None:
-            used = set(getattr(schema, "names", []) or [])
-    rows = clinical_rows(ctx.clinical_values, schema, used)
+    rows = session_clinical_rows(session)
+    pred = session.prediction
     if not rows:
-        out.append(Paragraph("None entered." + (" The model ran with its clinical inputs marked "
-                                                 "missing." if pred is not None else ""), st["body"]))
+        out.append(Paragraph("None given." + (" The model ran with its clinical inputs marked "
+                                              "missing." if pred is not None else ""), st["body"]))
         return out
-    table = [["Feature", "Value", "Unit", "Reference range", "Flag", "Model"]]
+    table = [["Feature", "Value", "Unit", "Reference", "Flag", "From", "Model"]]
     highlight = []
     for r in rows:
-        table.append([Paragraph(_esc(r["label"]), st["cell"]), _t(r["value"]), _t(r["unit"]),
-                      Paragraph(_esc(r["reference"]), st["cell"]), _t(r["flag"]), _t(r["used"])])
-        if r["flag"] in ("H", "L"):
+        value = r["value"]
+        table.append([Paragraph(_esc(r["label"]), st["cell"]), Paragraph(_esc(value), st["cell"]),
+                      _t(r["unit"]), Paragraph(_esc(r["reference"]), st["cell"]), _t(r["flag"]),
+                      _t(r["source"]), _t(r["used"])])
+        if r["flag"] in ("H", "L", "refused"):
             highlight.append(len(table) - 1)
-    out.append(_table(table, [28 * MM, 15 * MM, 14 * MM, 32 * MM, 12 * MM, 27 * MM],
+    out.append(_table(table, [24 * MM, 15 * MM, 12 * MM, 20 * MM, 10 * MM, 9 * MM, 33 * MM],
                       highlight_rows=highlight))
-    out.append(Paragraph("Flag: H above / L below the reference range (adult reference, canonical "
-                         "unit). Reference ranges are generic, not the issuing laboratory's.",
-                         st["small"]))
+    notes = ["Flag: H above / L below the reference range (generic adult reference, canonical "
+             "unit, not the issuing laboratory's). From: file = the record's own header or "
+             "database, user = entered by the reviewer or a labs table."]
+    refused = [r for r in rows if r["flag"] == "refused"]
+    if refused:
+        notes.append("Refused (not given to the model): " + "; ".join(
+            f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
+    unused = [r["label"] for r in rows if r["used"] == "not used by this model"]
+    if unused:
+        notes.append(f"Not used by this model (kept for the record): {', '.join(unused)}.")
+    out.append(Paragraph(_esc(" ".join(notes)), st["small"]))
+    contrib = [(r["label"], r["contribution"]) for r in rows if r["contribution"] is not None]
+    if pred is not None and contrib:
+        ctable = [["Value used", "Change in probability when this value is masked"]]
+        for label, delta in contrib:
+            ctable.append([Paragraph(_esc(label), st["cell"]),
+                           Paragraph(_esc(_contribution_text(delta, pred.labels)), st["cell"])])
+        out.append(_table(ctable, [26 * MM, 97 * MM]))
+        out.append(Paragraph(_esc("Contribution: probability with the value minus probability with "
+                                  "the value masked as missing (one extra model pass per value). "
+                                  "Positive: the value raised that class's probability."), st["small"]))
+    elif pred is not None and session.state.get("contributions") not in ("ready",):
+        why = session.errors.get("contributions", "")
+        if why and session.state.get("contributions") != "unavailable":
+            out.append(Paragraph(_esc(f"Contributions of the clinical values: {why}."), st["small"]))
     return out
 
 
-_MEASURE_ROWS = (
-    ("heart_rate_bpm", "Heart rate", "bpm"),
-    ("rr_ms", "RR interval", "ms"),
-    ("pr_ms", "PR interval", "ms"),
-    ("qrs_ms", "QRS duration", "ms"),
-    ("qt_ms", "QT interval", "ms"),
-    ("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "ms"),
-    ("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "ms"),
-    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 ms (1 - RR in s))", "ms"),
-    ("p_axis_deg", "P axis (frontal)", "deg"),
-    ("qrs_axis_deg", "QRS axis (frontal)", "deg"),
-    ("t_axis_deg", "T axis (frontal)", "deg"),
-)
-
-
-_QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
-
-
-def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> list[dict]:
-    """The interval table of the report, with the reviewer's corrections applied.
-
-    An edited value is shown with the automatic one beside it. QTc follows an edited QT or RR:
-    when the reviewer changed ``qt_ms``, ``rr_ms`` or ``heart_rate_bpm`` (and not the QTc itself),
-    each QTc is recomputed with its own formula (``measure.qtc_bazett`` / ``qtc_fridericia``) from
-    the reviewed QT and RR (RR from an edited heart rate as 60000 / HR when RR itself was not
-    edited), and marked "recomputed"; an edited heart rate likewise recomputes RR and an edited
-    RR the rate (RR = 60000 / HR) unless both were edited. A QTc that cannot be recomputed (no QT or RR) is shown as
-    "not recomputed" rather than left at a value that no longer matches the QT beside it.
-
-    Args:
-        measurements: measure.Measurements or None (not measured).
-        edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
-
-    Returns:
-        One dict per row of the table: key, label, unit, value (float or None), automatic (float
-        or None), status ("", "edited", "recomputed" or "not recomputed").
-
-    Raises:
-        ValueError: an edit names no measurement, or its value is not a finite number.
-    """
-    from mirage_model.measure import qtc_bazett, qtc_framingham, qtc_fridericia
-
-    keys = [k for k, _, _ in _MEASURE_ROWS]
-    clean: dict[str, float] = {}
-    for key, value in (edits or {}).items():
-        if key not in keys:
-            raise ValueError(f"measurement edit {key!r} names no measurement (known: {', '.join(keys)})")
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"measurement edit {key}: {value!r} is not a number") from None
-        if not math.isfinite(v):
-            raise ValueError(f"measurement edit {key}: {value!r} is not a finite number")
-        clean[key] = v
-    auto = {}
-    for key in keys:
-        a = getattr(measurements, key, None) if measurements is not None else None
-        auto[key] = float(a) if a is not None and math.isfinite(float(a)) else None
-    value = {k: clean.get(k, auto[k]) for k in keys}
-    status = {k: ("edited" if k in clean else "") for k in keys}
-    # rate and RR are one quantity: an edit of one carries over to the other (RR = 60000 / HR)
-    for edited, other in (("heart_rate_bpm", "rr_ms"), ("rr_ms", "heart_rate_bpm")):
-        if edited in clean and other not in clean and clean[edited] > 0:
-            value[other] = 60000.0 / clean[edited]
-            status[other] = "recomputed"
-    if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
-        rr = value["rr_ms"]
-        qt = value["qt_ms"]
-        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia),
-                             ("qtc_framingham_ms", qtc_framingham)):
-            if key in clean:
-                continue
-            if qt is not None and rr is not None and rr > 0:
-                value[key] = float(formula(qt, rr))
-                status[key] = "recomputed"
-            else:
-                value[key] = None
-                status[key] = "not recomputed"
-    return [dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k])
-            for k, label, unit in _MEASURE_ROWS]
-
-
-def _measure_flowables(measurements, st, edits: Mapping[str, float] | None = None) -> list:
+def _measure_flowables(session, st) -> list:
     from reportlab.platypus import Paragraph
 
     out = [Paragraph("Interval measurements", st["h1"])]
+    measurements = session.measurements
+    edits = session.measurement_edits
+    state = session.state.get("measurements")
     if measurements is None and not edits:
-        out.append(Paragraph("Not measured.", st["body"]))
+        why = session.errors.get("measurements", "")
+        if state == "pending":
+            text = "Not in this report: the measurements were still being computed when it was written."
+        elif why:
+            text = f"Not measured: {why}."
+        else:
+            text = "Not measured."
+        out.append(Paragraph(_esc(text), st["body"]))
         return out
-    rows = measurement_rows(measurements, edits)
+    rows = session.measurement_table()
     changed = any(r["status"] for r in rows)
     table = [["Measurement", "Value", "Unit"] + (["Automatic"] if changed else [])]
     highlight = []
     for r in rows:
+        unit = r["unit"]
         if r["value"] is None:
             shown = "not recomputed" if r["status"] == "not recomputed" else "not measurable"
+            unit = ""
         else:
             shown = f"{r['value']:.0f}" + (f" ({r['status']})" if r["status"] else "")
-        line = [r["label"], shown, r["unit"]]
+        line = [r["label"], shown, unit]
         if changed:
             auto = "not measured" if measurements is None else \
-                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f}")
+                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
             line.append(auto if r["status"] else "")
             if r["status"]:
                 highlight.append(len(table))
@@ -940,6 +967,18 @@ def _explain_flowables(ctx: _Context, st, model_info: dict | None = None) -> lis
         missing.append("image patch saliency")
     if cells:
         caption_cells = [Paragraph(_esc(cap), st["small"]) for cap in captions]
+        avail = float(ctx.extra.get("wide_width") or sum(widths))
+        if sum(widths) > avail:      # Letter is 18 mm narrower than A4: share the width
+            scale = avail / sum(widths)
+            widths = [w * scale for w in widths]
+            for cell in cells:
+                if hasattr(cell, "scale") and hasattr(cell, "width") and hasattr(cell, "contents"):
+                    cell.scale(scale, scale)
+                    cell.width *= scale
+                    cell.height *= scale
+                elif hasattr(cell, "drawWidth"):
+                    cell.drawWidth *= scale
+                    cell.drawHeight *= scale
         grid = Table([cells, caption_cells], colWidths=widths, hAlign="LEFT")
         grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
         out.append(grid)
@@ -970,26 +1009,38 @@ def _review_flowables(ctx: _Context, st) -> list:
     return out
 
 
-def build_report(out_path, record, prediction=None, *, clinical_values: Mapping | None = None,
-                 schema=None, measurements=None, settings: ReportSettings | None = None,
-                 model_info: dict | None = None,
-                 measurement_edits: Mapping[str, float] | None = None) -> Path:
-    """Write the PDF report of one record. Atomic: a temp file in the same folder, then os.replace.
+def _missing_flowables(session, st) -> list:
+    """What this report lacks and why (pending, stale, failed or unavailable parts)."""
+    from reportlab.platypus import Paragraph
+
+    missing = session.missing()
+    if not missing:
+        return []
+    names = {"measurements": "Interval measurements", "prediction": "Model result",
+             "contributions": "Contributions of the clinical values", "quality": "Signal quality"}
+    lines = [f"<b>{_esc(names.get(part, part))}</b>: {_esc(why)}" for part, why in missing]
+    return [Paragraph("<b>Not complete in this report</b><br/>" + "<br/>".join(lines), st["body"])]
+
+
+def build_report(session, out_path=None, *legacy_args, settings: ReportSettings | None = None,
+                 model_info: dict | None = None, **legacy) -> Path:
+    """Write the PDF report of one review session. Atomic: a temp file, then os.replace.
+
+    The app's Export, ``mirage report`` and ``mirage score --pdf-dir`` all call this with a
+    :class:`mirage_model.review.session.ReviewSession`; every page names only that session's
+    record and patient. Parts of the session that are pending, stale or failed are named on page 2
+    with the reason.
 
     Args:
+        session: the ReviewSession (record (12, T) mV, patient values with their source,
+            measurements with edits, prediction with contributions).
         out_path: the PDF to write (parent folders are created).
-        record: EcgRecord, signal (12, T) mV at record.fs; the first 10 s are drawn.
-        prediction: Prediction or None ("no model result").
-        clinical_values: name -> (value, unit) or value, as entered; names the model does not
-            use are listed as "not used by model".
-        schema: the model's ClinicalSchema (which values it used, labels, reference ranges).
-        measurements: measure.Measurements or None.
         settings: page size, institution, reviewer, comment, patient fields, speed, gain.
         model_info: name, version, training_data, date, metrics (see :func:`model_info_from`).
-        measurement_edits: the reviewer's corrections, Measurements.as_dict() key (e.g.
-            "qt_ms", "pr_ms", "heart_rate_bpm") -> value; printed marked "edited" with the
-            automatic value beside it, QTc recomputed from an edited QT/RR (see
-            :func:`measurement_rows`).
+
+    Older form: ``build_report(out_path, record, prediction=None, *, clinical_values=None,
+    schema=None, measurements=None, measurement_edits=None, ...)`` builds the session with
+    ``ReviewSession.from_results`` (clinical values as given by the caller) and writes it.
 
     Returns:
         The written path.
@@ -998,34 +1049,54 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
         ValueError: unusable settings (page size, scale) or measurement edits; OSError: the
             file cannot be written.
     """
+    from mirage_model.review.session import ReviewSession
+
+    if not isinstance(session, ReviewSession):
+        path, record = session, out_path
+        prediction = legacy_args[0] if legacy_args else legacy.pop("prediction", None)
+        legacy_args = legacy_args[1:]
+        edits = legacy.pop("measurement_edits", None)
+        measurement_rows(None, edits)      # bad edits fail before any work
+        session = ReviewSession.from_results(
+            record, values=legacy.pop("clinical_values", None), prediction=prediction,
+            schema=legacy.pop("schema", None), model_name=getattr(prediction, "model_name", None),
+            measurements=legacy.pop("measurements", None), measurement_edits=edits,
+            contributions=legacy.pop("contributions", None), file_values=False)
+        out_path = path
+    if legacy or legacy_args:
+        raise TypeError(f"build_report: unexpected arguments {sorted(legacy)}")
+    if out_path is None:
+        raise TypeError("build_report: out_path is required")
+    return _write(session.snapshot(), Path(out_path), settings, model_info)
+
+
+def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None) -> Path:
     from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
     from mirage_model.render import make_layout
 
+    record = session.record
     settings = settings or ReportSettings()
     lay, geom = _page_layouts(settings, make_layout)
-    measurement_rows(measurements, measurement_edits)   # bad edits fail before any work
-    out_path = Path(out_path)
+    session.measurement_table()   # bad edits fail before any work
     out_path.parent.mkdir(parents=True, exist_ok=True)
     signal, fs, band = _display_signal(record)
-    values = dict(clinical_values or {})
-    age = record.age if getattr(record, "age", None) is not None else _split_value(values.get("age"))[0]
-    sex = getattr(record, "sex", None) or _split_value(values.get("sex"))[0]
-    if isinstance(sex, (int, float)) and not isinstance(sex, bool):
-        sex = {1: "M", 0: "F"}.get(int(sex), sex)
-    ctx = _Context(record=record, prediction=prediction, settings=settings, layout=lay,
-                   signal=signal, fs=fs, band=band, clinical_values=values, age=age, sex=sex,
-                   generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                   extra={"geom": geom})
+    now = _dt.datetime.now(_dt.timezone.utc)
+    ctx = _Context(session=session, settings=settings, layout=lay, signal=signal, fs=fs, band=band,
+                   generated=now.strftime("%Y-%m-%d %H:%M UTC"), extra={"geom": geom})
     st = _styles()
+    margin = 12 * MM
+    wide_width = lay.page_width - 2 * margin
+    ctx.extra["wide_width"] = wide_width
 
     story = [Spacer(1, 1), NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(_esc(f"Record {record.record_id}: results"), st["h1"]))
+    story.extend(_missing_flowables(session, st))
     # each section stays in one column (a table split over two columns reads badly)
     story.append(KeepTogether(_result_flowables(ctx, st, model_info)))
-    story.append(KeepTogether(_clinical_flowables(ctx, st, schema)))
-    story.append(KeepTogether(_measure_flowables(measurements, st, measurement_edits)))
+    story.append(KeepTogether(_clinical_flowables(ctx, st)))
+    story.append(KeepTogether(_measure_flowables(session, st)))
     story.append(KeepTogether(_review_flowables(ctx, st)))
     story.extend(_explain_flowables(ctx, st, model_info))
 
@@ -1033,10 +1104,10 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
     try:
         page = (lay.page_width, lay.page_height)
         doc = BaseDocTemplate(
-            tmp_name, pagesize=page, leftMargin=12 * MM, rightMargin=12 * MM, topMargin=10 * MM,
+            tmp_name, pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
             bottomMargin=12 * MM, title=_t(f"ECG report {record.record_id}"),
             author=_t(f"MIRAGE Review {__version__}"), subject=_t(RESEARCH_USE_NOTICE),
-            creator="MIRAGE Review", invariant=1)
+            creator="MIRAGE Review")
         ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
                           leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         gap = 8 * MM
@@ -1045,13 +1116,14 @@ def build_report(out_path, record, prediction=None, *, clinical_values: Mapping 
                        Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
                              id="right")]
         wide_frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="wide")
+        rid = record.record_id
         doc.addPageTemplates([
             PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
                          onPage=lambda c, d: _draw_ecg_page(c, d, ctx)),
             PageTemplate(id="body", frames=body_frames, pagesize=page,
-                         onPage=lambda c, d: _notice(c, page[0], record.record_id)),
+                         onPage=lambda c, d: _notice(c, page[0], rid, ctx)),
             PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
-                         onPage=lambda c, d: _notice(c, page[0], record.record_id)),
+                         onPage=lambda c, d: _notice(c, page[0], rid, ctx)),
         ])
         from reportlab import rl_config
 

@@ -330,7 +330,9 @@ def test_lab_value_changes_prediction(qtbot, tiny_model):
     p1 = second.args[0].probabilities
     assert p1.shape == p0.shape == (5,)
     assert not np.allclose(p0, p1, atol=1e-7, rtol=0)
-    assert second.args[0].clinical_used["used"]["weight"] == (150.0, "kg")
+    # the model got the session's values: the file's height replaced by the reviewer's, canonical units
+    assert second.args[0].clinical_used["used"]["weight"] == 150.0
+    assert window.session.values["weight"].source == "user" and window.session.values["age"].source == "file"
     # the bars show the new result against the model's thresholds
     np.testing.assert_allclose(window.results.bars.probabilities, p1)
     np.testing.assert_allclose(window.results.bars.thresholds, window.predictor.thresholds)
@@ -443,69 +445,61 @@ def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, mo
     real = report.build_report
 
     def spy(*args, **kwargs):
-        calls.append(kwargs)
+        calls.append(args)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(report, "build_report", spy)
-    monkeypatch.setattr(spy, "__signature__", inspect.signature(real), raising=False)
     out = tmp_path / "edited.pdf"
     window.export_pdf(out, reviewer="Dr Edit")
-    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
-    assert out.is_file(), window.message_bar.text()
+    qtbot.waitUntil(lambda: window.export_worker is None and out.is_file(), timeout=WAIT_MS)
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(str(out)).pages)
-    (kwargs,) = calls
-    if "measurement_edits" in inspect.signature(real).parameters:
-        # the keyword carries the reviewer's value; the automatic measurements go in untouched
-        assert kwargs["measurement_edits"] == {"qt_ms": new_qt}
-        assert kwargs["measurements"] is auto and kwargs["measurements"].qt_ms == auto.qt_ms
-        assert not any("edited" in n for n in kwargs["measurements"].notes)
-        assert f"{new_qt:.0f} (edited)" in text
-    else:
-        assert kwargs["measurements"].qt_ms == new_qt
-        assert any("QT edited by reviewer" in n for n in kwargs["measurements"].notes)
+    ((session, path),) = calls
+    # the PDF is made from a snapshot of the window's session: the edit, the untouched automatic values
+    assert session is not window.session and session.id == window.session.id
+    assert session.measurement_edits == {"qt_ms": new_qt}
+    assert session.measurements is auto and not any("edited" in n for n in auto.notes)
+    assert f"{new_qt:.0f} (edited)" in text
     assert f"{new_qt:.0f}" in text and f"{auto.qt_ms:.0f}" in text   # the edit and the automatic value
 
 
-def test_report_kwargs_follow_build_reports_signature(qtbot):
-    """measurement_edits when build_report takes it, else corrected values plus notes."""
+def test_measurement_panel_renders_its_session(qtbot):
+    """The panel shows the session's one table; its edits reach the session (and so the PDF)."""
     from mirage_model.measure import Measurements
 
     from PySide6.QtCore import Qt
 
     from app.measure_view import MeasurementsPanel
+    from mirage_model.review.session import ReviewSession
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers_models import synthetic_record
 
     panel = MeasurementsPanel()
     qtbot.addWidget(panel)
     auto = Measurements(heart_rate_bpm=60.0, rr_ms=1000.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
                         qtc_bazett_ms=400.0, qtc_fridericia_ms=400.0, p_axis_deg=50.0, qrs_axis_deg=30.0,
                         t_axis_deg=40.0)
-    panel.set_measurements(auto)
+    session = ReviewSession(synthetic_record())
+    panel.set_session(session)
+    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    # while the record is being measured nothing reads "not measurable" and nothing is editable
+    assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
+    assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
+    session.accept_measurements(session.id, auto)
+    panel.refresh()
+    assert panel.source("qt_ms") == "automatic" and panel.table.item(row, 1).text() == "400"
     panel.set_edit("qt_ms", 440.0)
     # QTc follows the edited QT with RR 1 s: both formulas give the QT itself
     assert panel.value("qtc_bazett_ms") == pytest.approx(440.0)
     assert panel.source("qtc_fridericia_ms") == "recomputed"
-
-    def new_report(out_path, record, prediction=None, *, measurements=None, measurement_edits=None):
-        pass
-
-    def old_report(out_path, record, prediction=None, *, measurements=None):
-        pass
-
-    kw = panel.report_kwargs(new_report)
-    assert kw == {"measurements": auto, "measurement_edits": {"qt_ms": 440.0}}
-    kw = panel.report_kwargs(old_report)
-    assert set(kw) == {"measurements"} and kw["measurements"].qt_ms == 440.0
-    assert kw["measurements"].qtc_bazett_ms == pytest.approx(440.0)
-    assert any("QT edited by reviewer: 440 ms (automatic: 400 ms)" in n for n in kw["measurements"].notes)
+    assert session.measurement_edits == {"qt_ms": 440.0}
+    table = {r["key"]: r for r in session.measurement_table()}
+    assert table["qtc_bazett_ms"]["value"] == pytest.approx(440.0 / np.sqrt(1.0))
+    # a measurement result for another session is refused
+    other = ReviewSession(synthetic_record(seed=1))
+    assert not session.accept_measurements(other.id, None)
     panel.set_edit("qt_ms", None)
-    assert panel.report_kwargs(new_report) == {"measurements": auto, "measurement_edits": None}
-    # while a new record is being measured nothing reads "not measurable" and nothing is editable
-    panel.set_pending()
-    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
-    assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
-    assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
-    panel.set_measurements(auto)
-    assert panel.source("qt_ms") == "automatic" and panel.table.item(row, 1).text() == "400"
+    assert session.measurement_edits == {}
 
 
 def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
@@ -912,3 +906,128 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
     assert inference.default_threads(2) == 1
     if window.predictor.device == "cpu":
         assert f"{chosen} torch thread" in window.results.model_label.text()
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 13: window size, legends, colours, folder order, screenshot of a folder, export CLI
+
+
+def test_window_fits_the_screen_and_remembers_its_geometry(qtbot):
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    avail = window.screen().availableGeometry()
+    assert window.width() <= avail.width() and window.height() <= avail.height()
+    window.resize(1280, 800)
+    window.show()
+    qtbot.wait(50)
+    # the scale buttons are on the toolbar itself, never in its overflow menu
+    for w in (window.viewer.reset_btn, window.viewer.fit_btn):
+        assert w.isVisible()
+        assert w.mapTo(window, w.rect().bottomRight()).x() <= window.width()
+    assert window.statusBar().isVisible() and window.statusBar().geometry().bottom() <= window.height()
+    window.move(10, 20)
+    window.resize(740, 640)
+    size = (window.width(), window.height())
+    window.close()
+    assert Settings().window_geometry is not None
+    again = MainWindow(Settings())
+    qtbot.addWidget(again)
+    again.fit_to_screen()
+    assert (again.width(), again.height()) == size
+
+
+def test_probability_bars_colours_names_and_legend(qtbot):
+    from app.explain_view import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_prediction(("NORM", "MI", "STTC"), [0.9, 0.8, 0.1], [0.5, 0.5, 0.5])
+    assert bars.colour("NORM", 0.9, 0.5).name() == ProbabilityBars.NORMAL.name()     # reassuring, not red
+    assert bars.colour("MI", 0.8, 0.5).name() == ProbabilityBars.FINDING.name()
+    assert bars.colour("STTC", 0.1, 0.5).name() == ProbabilityBars.BELOW.name()
+    assert "threshold" in bars.legend_text()[0]
+    bars.resize(420, bars.sizeHint().height())
+    img = bars.grab().toImage()
+    assert img.width() == 420
+    assert bars.sizeHint().height() >= 8 + 22 * 3 + ProbabilityBars.LEGEND_H
+    from mirage_model.review.labels import label_name
+    assert label_name("MI") == "Myocardial infarction" and label_name("XYZ") == "XYZ"
+
+
+def test_fiducial_legend_follows_the_checkbox(qtbot):
+    from app.ecg_view import FIDUCIAL_STYLE, EcgViewer
+
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.show()
+    assert not viewer.fid_legend.isVisible()
+    viewer.fid_box.setChecked(True)
+    assert viewer.fid_legend.isVisible()
+    html = viewer.fid_legend.text()
+    for name in ("P on/off", "QRS on/off", "R peak", "T end"):
+        assert name in html
+    r, g, b = FIDUCIAL_STYLE["r_peak"][1]
+    assert f"rgb({r},{g},{b})" in html
+
+
+def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
+    from app.main_window import natural_key
+
+    names = ["1", "10", "100", "11", "2"]
+    assert sorted(names, key=natural_key) == ["1", "2", "10", "11", "100"]
+    src = resources_dir() / "samples" / "ludb"
+    if not (src / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    for n in names:
+        for ext in ("hea", "dat"):
+            text = (src / f"1.{ext}").read_bytes()
+            if ext == "hea":
+                text = text.replace(b"1 12 500", f"{n} 12 500".encode(), 1).replace(b"1.dat", f"{n}.dat".encode())
+            (tmp_path / f"{n}.{ext}").write_bytes(text)
+    window = make_window(qtbot, load_model=False)
+    w = window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert [Path(p).stem for p in window.browser.paths] == ["1", "2", "10", "11", "100"]
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.browser._open_row(1)
+    assert window.record.record_id == "2"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        assert window.step_record(1)
+    assert window.record.record_id == "10"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        assert window.step_record(-1)
+    assert window.record.record_id == "2"
+    del w
+
+
+def test_loading_model_is_said_and_run_needs_a_model(qtbot, tiny_model):
+    window = make_window(qtbot, load_model=False)
+    assert "No model loaded" not in window.results.model_label.text()
+    assert not window.run_action.isEnabled() and not window.results.run_btn.isEnabled()
+    window.load_model(str(tiny_model))
+    assert "Loading model" in window.results.model_label.text()
+    assert "Loading the model" in window.lab_form.caption.text()
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    assert window.run_action.isEnabled() and window.results.run_btn.isEnabled()
+
+
+@pytest.mark.slow
+def test_screenshot_of_a_folder_does_not_wait_out_its_timeout(tmp_path):
+    import os
+    import subprocess
+    import time
+
+    src = resources_dir() / "samples" / "ludb"
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    for f in src.glob("1.*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "app.main", "--screenshot", str(out), "--timeout", "200",
+                           str(folder)], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.is_file() and time.perf_counter() - t0 < 150

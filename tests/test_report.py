@@ -172,8 +172,9 @@ def test_clinical_section(full_report):
     text = "\n".join(_page_texts(full_report["reader"]))
     assert "hs-Troponin T" in text
     # troponin and potassium are not among the tiny model's features (age, sex, height, weight)
-    assert text.count("not used by model") == 3
-    assert text.count("used by model") >= 5
+    assert len(re.findall(r"^not used by this model$", text, re.M)) == 3      # the table's rows
+    assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in text
+    assert len(re.findall(r"^used by model$", text, re.M)) == 2               # age, sex
 
 
 def test_measurements_and_explanations(full_report):
@@ -463,3 +464,73 @@ def test_uniform_attention_does_not_look_like_a_pattern():
     greens = np.array([g for _, g in fills])
     assert greens.max() - greens.min() < 0.01            # all cells the same shade
     assert 0.3 < greens.mean() < 0.7                     # a middle shade, neither white nor full red
+
+
+# ------------------------------------------------------------------------------ issue 13 defects
+
+def _text_extents(page):
+    """(x start, x end, text) of each text run on a page (width as Helvetica-Bold, the widest
+    of the report's fonts, so the end is never under-estimated)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    runs = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            scale = (cm[0] if cm[0] else 1.0)
+            x = tm[4] * scale + cm[4]
+            size = font_size * abs(tm[0] or 1.0) * abs(scale)
+            runs.append((x, x + stringWidth(text.strip(), "Helvetica-Bold", size), text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_letter_pages_keep_their_text_on_the_page(tmp_path, ptbxl_sample, predictor):
+    """Letter is 18 mm narrower than A4: the explanation page used to run to x = 795 pt of 792."""
+    from mirage_model.measure import measure
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
+
+    session = ReviewSession(mm.load_record(ptbxl_sample))
+    session.accept_measurements(session.id, measure(session.record))
+    score_session(session, predictor, explain=True)
+    out = build_report(session, tmp_path / "letter.pdf", settings=ReportSettings(page_size="Letter"))
+    reader = pypdf.PdfReader(str(out))
+    assert len(reader.pages) == 3
+    for i, page in enumerate(reader.pages):
+        width = float(page.mediabox.width)
+        assert width == pytest.approx(792.0)
+        for x0, x1, text in _text_extents(page):
+            assert 0 <= x0 and x1 <= width + 1, (i + 1, text, x0, x1)
+    # the explanation figures are scaled into the Letter frame
+    assert "Lead importance" in reader.pages[2].extract_text()
+
+
+def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_sample):
+    import datetime as dt
+
+    from mirage_model.measure import Measurements
+
+    record = mm.load_record(ptbxl_sample)
+    m = Measurements(heart_rate_bpm=70.0, rr_ms=857.0, pr_ms=None, qrs_ms=90.0, qt_ms=380.0,
+                     qtc_bazett_ms=410.0, qtc_fridericia_ms=400.0, p_axis_deg=None, qrs_axis_deg=30.0,
+                     t_axis_deg=40.0, notes=("PR: no P waves found (AF?)",))
+    out = build_report(tmp_path / "r.pdf", record, None, measurements=m)
+    reader = pypdf.PdfReader(str(out))
+    created = reader.metadata.creation_date
+    assert created is not None and abs((dt.datetime.now(dt.timezone.utc) - created).total_seconds()) < 600
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "not measurable ms" not in text and "not measurable deg" not in text
+    assert "not measurable" in text and "no P waves found" in text
+
+
+def test_every_page_names_its_patient(tmp_path, ludb_sample):
+    from mirage_model.review.session import ReviewSession
+
+    session = ReviewSession(mm.load_record(ludb_sample))
+    session.set_value("age", "51")
+    out = build_report(session, tmp_path / "p.pdf")
+    for page in pypdf.PdfReader(str(out)).pages:
+        assert f"record {session.record_id} (" in page.extract_text()
+        assert f"{session.sex}, 51 y" in page.extract_text()

@@ -116,12 +116,10 @@ def machine_info(device: str) -> dict:
 
 
 def _record_clinical(rec) -> dict:
-    out = {}
-    if getattr(rec, "age", None) is not None:
-        out["age"] = rec.age
-    if getattr(rec, "sex", None) in ("M", "F"):
-        out["sex"] = rec.sex
-    return out
+    """The record's own clinical values, as the app, score and report give them (``record_values``)."""
+    from mirage_model.clinical import record_values
+
+    return record_values(rec)
 
 
 def _synthetic_records(n: int = 4):

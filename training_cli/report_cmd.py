@@ -79,18 +79,18 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from mirage_model.batch import record_clinical
     from mirage_model.clinical import ClinicalError, read_labs_table
-    from mirage_model.io import RecordError, load_record
+    from mirage_model.io import RecordError, UnscorableRecordError, load_record
     from mirage_model.report import build_report, measurement_rows, model_info_from
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
 
     try:
         record = load_record(args.record)
     except RecordError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from mirage_model.io import UnscorableRecordError
-    values = record_clinical(record)
+    values: dict = {}        # given here; the record's own values enter the session from the file
     if args.labs is not None:
         try:
             table = read_labs_table(args.labs)
@@ -134,9 +134,28 @@ def run(args) -> int:
             predictor = load_predictor(args.model, args.device)
             if predictor is None:
                 return 2
+    measurements, measure_error = None, ""
+    if args.measure:
+        from mirage_model.measure import measure
+
+        try:
+            measurements = measure(record)
+        except Exception as err:   # measurements are extra; the report still goes out
+            measure_error = f"{type(err).__name__}: {err}"
+            print(f"warning: measurements failed for {record.record_id}: {err}", file=sys.stderr)
+
+    # the same review session as the app's: the record's values (file), then --labs / --lab (user)
+    session = ReviewSession.from_results(record, values=values, measurements=measurements,
+                                         measure_error=measure_error, measured=args.measure,
+                                         measurement_edits={k: float(v) for k, v in edits.items()} or None,
+                                         path=args.record)
+    refused = session.refused()
+    if refused:
+        for name, v in refused.items():
+            print(f"warning: {name} {v.text}: {v.message}; not given to the model", file=sys.stderr)
     if predictor is not None:
         try:
-            prediction = predictor.predict(record, values, explain=args.explain)
+            score_session(session, predictor, explain=args.explain, contributions=True)
         except ClinicalError as err:
             print(f"error: clinical values: {err}", file=sys.stderr)
             return 2
@@ -149,27 +168,17 @@ def run(args) -> int:
             log.debug("scoring %s failed", args.record, exc_info=True)
             print(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})", file=sys.stderr)
             return 2
-
-    measurements = None
-    if args.measure:
-        from mirage_model.measure import measure
-
-        try:
-            measurements = measure(record)
-        except Exception as err:   # measurements are extra; the report still goes out
-            print(f"warning: measurements failed for {record.record_id}: {err}", file=sys.stderr)
+    prediction = session.prediction
 
     settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
     try:
-        out = build_report(args.out, record, prediction, clinical_values=values,
-                           schema=getattr(predictor, "schema", None), measurements=measurements,
-                           settings=settings,
-                           model_info=model_info_from(predictor) if predictor is not None else None,
-                           measurement_edits={k: float(v) for k, v in edits.items()} or None)
+        out = build_report(session, args.out, settings=settings,
+                           model_info=model_info_from(predictor) if predictor is not None else None)
     except (OSError, ValueError) as err:
         print(f"error: cannot write {args.out}: {err}", file=sys.stderr)
         return 2
     summary = "no model result" if prediction is None else (
-        "positive: " + (", ".join(prediction.positive) or "none"))
+        "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
+        + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
     print(f"wrote {out} ({record.record_id}; {summary})")
     return 0

@@ -116,7 +116,11 @@ def run(args) -> int:
     if args.progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=0, unit="rec", desc="scoring", dynamic_ncols=True, file=sys.stderr)
+        # the total is known before the first record (the bar never sits at "0/?"); smoothing=0:
+        # the ETA is the mean rate since the start, not the burst of the first chunk
+        bar = tqdm(total=len(headers) + len(orphans), unit="rec", desc="scoring", dynamic_ncols=True,
+                   file=sys.stderr, smoothing=0)
+    failed = {"n": 0}
 
     def progress(done: int, total: int, row: dict) -> None:
         if bar is None:
@@ -124,9 +128,11 @@ def run(args) -> int:
         if bar.total != total:
             bar.total = total
             bar.refresh()
-        bar.update(1)
         if row.get("status") != "ok":
-            bar.set_postfix_str(f"failed: {row['record_path']}", refresh=False)
+            failed["n"] += 1
+            # a count, not a name: one failed record's name must not sit beside every later one
+            bar.set_postfix_str(f"{failed['n']} failed (listed at the end)", refresh=False)
+        bar.update(1)
 
     interrupted = False
     summary = None
@@ -166,4 +172,26 @@ def run(args) -> int:
     skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
+    if args.labs is not None:
+        print(unused_labs_line(args.labs, predictor))
     return summary.exit_code
+
+
+def unused_labs_line(labs_path, predictor) -> str:
+    """How many values of the labs table the model does not read (kept in the CSV and the PDFs,
+    marked "not used by this model"), e.g. "labs.csv: 12 of 30 values not used by this model
+    (troponin_t 6, crp 6)"."""
+    from mirage_model.clinical import read_labs_table
+
+    used = set(getattr(getattr(predictor, "schema", None), "names", []) or [])
+    table = read_labs_table(labs_path)
+    counts: dict[str, int] = {}
+    total = 0
+    for values in table.values():
+        for name in values:
+            total += 1
+            if name not in used:
+                counts[name] = counts.get(name, 0) + 1
+    n = sum(counts.values())
+    detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})" if counts else ""
+    return f"{Path(labs_path).name}: {n} of {total} values not used by this model{detail}"

@@ -1,0 +1,26 @@
+"""Names of the classes a model outputs, as the app, the PDF and the CSV show them.
+
+PTB-XL's diagnostic superclasses (Wagner et al. 2020): NORM normal ECG, MI myocardial infarction,
+STTC ST/T change, CD conduction disturbance, HYP hypertrophy. Other labels are shown as they are.
+"""
+
+from __future__ import annotations
+
+LABEL_NAMES = {
+    "NORM": "Normal ECG",
+    "MI": "Myocardial infarction",
+    "STTC": "ST/T change",
+    "CD": "Conduction disturbance",
+    "HYP": "Hypertrophy",
+}
+NORMAL_LABELS = frozenset({"NORM"})      # a positive result here is reassuring, not an alarm
+
+
+def label_name(label: str) -> str:
+    """The class's full name ("MI" -> "Myocardial infarction"); the label itself when unknown."""
+    return LABEL_NAMES.get(label, label)
+
+
+def is_normal(label: str) -> bool:
+    """Whether ``label`` names the normal class (drawn in a calm colour when positive)."""
+    return label in NORMAL_LABELS

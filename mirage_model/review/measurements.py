@@ -1,0 +1,125 @@
+"""The interval measurement table with the reviewer's corrections (one table for app, PDF and CSV).
+
+``measurement_rows`` applies the reviewer's edits to the automatic measurements
+(``mirage_model.measure``) and recomputes what follows from them: RR from an edited heart rate
+(RR = 60000 / HR) and each QTc with its own formula (Bazett QT / sqrt(RR), Fridericia
+QT / cbrt(RR); Framingham QT + 154 ms (1 - RR); ``measure.qtc_*``) from the reviewed QT and RR.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+# key (Measurements.as_dict()), label, unit
+MEASURE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("heart_rate_bpm", "Heart rate", "bpm"),
+    ("rr_ms", "RR interval", "ms"),
+    ("pr_ms", "PR interval", "ms"),
+    ("qrs_ms", "QRS duration", "ms"),
+    ("qt_ms", "QT interval", "ms"),
+    ("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "ms"),
+    ("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "ms"),
+    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 ms (1 - RR in s))", "ms"),
+    ("p_axis_deg", "P axis (frontal)", "deg"),
+    ("qrs_axis_deg", "QRS axis (frontal)", "deg"),
+    ("t_axis_deg", "T axis (frontal)", "deg"),
+)
+MEASURE_KEYS: tuple[str, ...] = tuple(k for k, _, _ in MEASURE_ROWS)
+# the range a reviewer's correction must fall in (physiologically possible, generously)
+EDIT_LIMITS: dict[str, tuple[float, float]] = {
+    "heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
+    "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
+    "qtc_framingham_ms": (100, 1000), "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+
+
+def check_edit(key: str, value: float) -> float:
+    """A reviewer's correction, checked against ``EDIT_LIMITS``.
+
+    Raises:
+        ValueError: unknown key, not a number, or outside the possible range (names the range).
+    """
+    v = clean_edits({key: value})[key]
+    lo, hi = EDIT_LIMITS[key]
+    if not lo <= v <= hi:
+        label = dict((k, lab) for k, lab, _ in MEASURE_ROWS)[key]
+        raise ValueError(f"{label} must be between {lo} and {hi}")
+    return v
+QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
+
+
+def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
+    """Validated edits: key -> finite float.
+
+    Raises:
+        ValueError: an edit names no measurement, or its value is not a finite number.
+    """
+    clean: dict[str, float] = {}
+    for key, value in (edits or {}).items():
+        if key not in MEASURE_KEYS:
+            raise ValueError(f"measurement edit {key!r} names no measurement (known: {', '.join(MEASURE_KEYS)})")
+        try:
+            v = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"measurement edit {key}: {value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise ValueError(f"measurement edit {key}: {value!r} is not a finite number")
+        clean[key] = v
+    return clean
+
+
+def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> list[dict]:
+    """The interval table with the reviewer's corrections applied.
+
+    An edited value is shown with the automatic one beside it. When the reviewer changed
+    ``qt_ms``, ``rr_ms`` or ``heart_rate_bpm`` (and not the QTc itself), each QTc is recomputed
+    from the reviewed QT and RR and marked "recomputed"; an edited heart rate likewise recomputes
+    RR and an edited RR the rate unless both were edited. A QTc that cannot be recomputed (no QT
+    or RR) is "not recomputed" rather than left at a value that no longer matches its QT.
+
+    Args:
+        measurements: measure.Measurements or None (not measured).
+        edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
+
+    Returns:
+        One dict per row: key, label, unit, value (float or None), automatic (float or None),
+        status ("", "edited", "recomputed" or "not recomputed").
+
+    Raises:
+        ValueError: an edit names no measurement, or its value is not a finite number.
+    """
+    # measure imports scipy.signal: the app draws a record before paying for that import
+    from mirage_model.measure import qtc_bazett, qtc_framingham, qtc_fridericia
+
+    clean = clean_edits(edits)
+    auto = {}
+    for key in MEASURE_KEYS:
+        a = getattr(measurements, key, None) if measurements is not None else None
+        auto[key] = float(a) if a is not None and math.isfinite(float(a)) else None
+    value = {k: clean.get(k, auto[k]) for k in MEASURE_KEYS}
+    status = {k: ("edited" if k in clean else "") for k in MEASURE_KEYS}
+    # rate and RR are one quantity: an edit of one carries over to the other (RR = 60000 / HR)
+    for edited, other in (("heart_rate_bpm", "rr_ms"), ("rr_ms", "heart_rate_bpm")):
+        if edited in clean and other not in clean and clean[edited] > 0:
+            value[other] = 60000.0 / clean[edited]
+            status[other] = "recomputed"
+    if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
+        rr = value["rr_ms"]
+        qt = value["qt_ms"]
+        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia),
+                             ("qtc_framingham_ms", qtc_framingham)):
+            if key in clean:
+                continue
+            if qt is not None and rr is not None and rr > 0:
+                value[key] = float(formula(qt, rr))
+                status[key] = "recomputed"
+            else:
+                value[key] = None
+                status[key] = "not recomputed"
+    return [dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k])
+            for k, label, unit in MEASURE_ROWS]
+
+
+def reviewed_values(measurements, edits: Mapping[str, float] | None = None) -> dict[str, float | None]:
+    """key -> the reviewed value (edits and what follows from them), for the CSV and the app."""
+    return {r["key"]: r["value"] for r in measurement_rows(measurements, edits)}

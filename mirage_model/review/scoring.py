@@ -1,0 +1,74 @@
+"""Scoring a review session: the prediction and each clinical value's contribution.
+
+A value's contribution is the change in each class probability when the model sees that value
+as missing (its mask set to 0, which is how the model was trained to read an absent value):
+``contribution[name] = p(all values) - p(all values but name)``, float32 (K,). One extra forward
+pass per value (all of them batched with the full input). This is an occlusion measure (Zeiler &
+Fergus 2014) on the clinical inputs; it says how much the model leaned on a value, not whether
+the value is clinically relevant.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from mirage_model.review.session import ReviewSession, Ticket
+
+
+def clinical_contributions(predictor, record, values: Mapping[str, object] | None) -> dict[str, np.ndarray]:
+    """name -> float32 (K,) change in each class probability when that value is masked.
+
+    Only values the model reads and that are present get an entry.
+
+    Args:
+        predictor: an ``inference.Predictor``.
+        record: the ``EcgRecord`` (12, T).
+        values: the clinical values the prediction used (name -> value or (value, unit)).
+    """
+    prep = predictor.prepare(record, values)
+    names = list(predictor.schema.names) if predictor.schema is not None else []
+    present = [i for i, m in enumerate(np.asarray(prep.mask)) if m > 0 and i < len(names)]
+    if not present:
+        return {}
+    inp = prep.inputs
+    w = len(inp.signal)                                            # windows per variant
+    xs, masks = [prep.x.copy()], [prep.mask.copy()]
+    for i in present:
+        x, m = prep.x.copy(), prep.mask.copy()
+        x[i], m[i] = 0.0, 0.0                                      # as the encoder writes "missing"
+        xs.append(x)
+        masks.append(m)
+    n = len(xs)
+    signal = np.concatenate([inp.signal] * n)                      # (n*W, L, T)
+    image = np.concatenate([inp.image] * n)                        # (n*W, S, S)
+    x = np.repeat(np.stack(xs), w, axis=0)                         # (n*W, C)
+    mask = np.repeat(np.stack(masks), w, axis=0)
+    probs = predictor.forward_windows(signal, image, x, mask)      # (n*W, K)
+    per_variant = probs.reshape(n, w, -1).mean(axis=1)             # (n, K)
+    base = per_variant[0]
+    return {names[i]: (base - per_variant[k + 1]).astype(np.float32) for k, i in enumerate(present)}
+
+
+def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contributions: bool = True):
+    """(prediction, contributions or None) for ``ticket``'s values; safe to run in a worker thread."""
+    pred = predictor.predict(record, ticket.values, explain=explain)
+    contrib = clinical_contributions(predictor, record, ticket.values) if contributions else None
+    return pred, contrib
+
+
+def score_session(session: ReviewSession, predictor, *, explain: bool = True,
+                  contributions: bool = True) -> bool:
+    """Score the session's record with its current values, synchronously (the CLI's way).
+
+    Returns:
+        True when the result was stored (it always is unless the session changed meanwhile).
+    Raises:
+        ClinicalError, PreprocessError, RecordError: as ``Predictor.predict``.
+    """
+    if session.model_name is None or session.schema is not getattr(predictor, "schema", None):
+        session.set_model(getattr(predictor, "schema", None), getattr(predictor, "name", "model"))
+    ticket = session.ticket()
+    pred, contrib = compute(predictor, session.record, ticket, explain=explain, contributions=contributions)
+    return session.accept_prediction(ticket, pred, contrib)

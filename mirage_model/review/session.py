@@ -1,0 +1,479 @@
+"""One patient at a time: the Qt-free review session shared by the app, the CLI and the PDF.
+
+A :class:`ReviewSession` owns everything that belongs to one opened record: the record, its
+patient context (demographics from the file; clinical and lab values, each with its source:
+"file", "user" or "none"), the measurements with the reviewer's edits, the prediction together
+with the clinical inputs it was computed from, each clinical value's contribution, a place for
+the signal-quality verdict, and the state of each part ("pending", "ready", "stale", "failed",
+"unavailable"). It follows napari's viewer model: Qt-free state plus events that views subscribe
+to (:class:`Events`); widgets render a session and send edits to it, they hold no review rules.
+
+Opening another record makes a new session (a new ``id``); nothing of the previous patient can
+reach it. Work started for a session carries a :class:`Ticket` (session id + input version);
+a result whose ticket does not match the session's current one (an earlier session, or inputs
+that have changed since) is dropped, never shown. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+import math
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from mirage_model.clinical import (
+    ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
+)
+from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
+
+log = logging.getLogger(__name__)
+
+PENDING, READY, STALE, FAILED, UNAVAILABLE = "pending", "ready", "stale", "failed", "unavailable"
+STATES = (PENDING, READY, STALE, FAILED, UNAVAILABLE)
+PARTS = ("inputs", "measurements", "prediction", "contributions", "quality")
+SOURCES = ("file", "user", "none")
+
+_IDS = itertools.count(1)
+_IDS_LOCK = threading.Lock()
+
+
+def _next_id() -> int:
+    with _IDS_LOCK:
+        return next(_IDS)
+
+
+class Events:
+    """Minimal event hub: ``connect(callback)``; ``emit(name, **info)`` calls ``callback(name, info)``.
+
+    Callbacks run synchronously in the emitting thread; the app calls the session only from its
+    GUI thread (workers hand results back through Qt signals first).
+    """
+
+    def __init__(self):
+        self._callbacks: list[Callable[[str, dict], None]] = []
+
+    def connect(self, callback: Callable[[str, dict], None]) -> None:
+        self._callbacks.append(callback)
+
+    def disconnect(self, callback: Callable | None = None) -> None:
+        self._callbacks = [] if callback is None else [c for c in self._callbacks if c is not callback]
+
+    def emit(self, event: str, **info) -> None:
+        for cb in list(self._callbacks):
+            cb(event, info)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What a job computes for: the session it belongs to and the version of its inputs."""
+    session_id: int
+    version: int
+    values: dict = field(default_factory=dict)   # the clinical values sent to the model (a copy)
+
+
+@dataclass
+class ClinicalValue:
+    """One clinical or lab value of the patient.
+
+    Attributes:
+        name: feature key ("age", "troponin_t").
+        text: what was given, as typed or read ("1,5", "<3", "M").
+        unit: the unit it was given in (None: the feature's canonical unit).
+        source: "file" (the record's header or database) or "user" (typed, a labs table, --lab).
+        canonical: the value in the canonical unit, None when refused.
+        status: "ok", "low", "high" (outside the reference range) or "refused" (impossible).
+        message: why it was refused or flagged.
+    """
+    name: str
+    text: str
+    unit: str | None
+    source: str
+    canonical: float | None
+    status: str
+    message: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status != "refused"
+
+    def model_value(self):
+        """What the predictor receives: "M"/"F" for sex, else (canonical value, canonical unit)."""
+        if self.name == "sex":
+            return "M" if self.canonical == 1.0 else "F"
+        return self.canonical
+
+
+@dataclass
+class PredictionResult:
+    """A prediction with the exact inputs it was computed from."""
+    prediction: object                 # inference.Prediction
+    values: dict                       # clinical values sent to the model (name -> value)
+    version: int                       # the session's input version it was computed for
+    contributions: dict | None = None  # name -> float (K,) change in probability when masked
+
+
+def _catalogue(schema: ClinicalSchema | None) -> dict[str, ClinicalFeature]:
+    feats = {f.name: f for f in default_schema().features}
+    if schema is not None:
+        feats.update({f.name: f for f in schema.features})
+    return feats
+
+
+class ReviewSession:
+    """The review of one record. Create one per opened record; never reuse it for another.
+
+    Args:
+        record: the ``EcgRecord`` (None while the file is still being read: ``set_record``).
+        path: where it was read from (shown in titles and reports).
+        schema: the loaded model's ``ClinicalSchema`` (None: no model yet / none loaded).
+        model_name: the loaded model's name (None: none).
+    """
+
+    def __init__(self, record=None, path=None, schema: ClinicalSchema | None = None,
+                 model_name: str | None = None):
+        self.id = _next_id()
+        self.events = Events()
+        self.path = path
+        self.record = None
+        self.schema = schema
+        self.model_name = model_name
+        self.values: dict[str, ClinicalValue] = {}
+        self.state: dict[str, str] = {p: PENDING for p in PARTS}
+        self.errors: dict[str, str] = {}
+        self.inputs = None                      # preprocess.ModelInputs for display (the model image)
+        self.measurements = None                # measure.Measurements
+        self.measurement_edits: dict[str, float] = {}
+        self.result: PredictionResult | None = None
+        self.quality = None                     # the signal-quality verdict (mirage_model.quality), when wired
+        self.state["quality"] = UNAVAILABLE
+        self._version = 0
+        if schema is None and model_name is None:
+            self.state["prediction"] = PENDING
+        if record is not None:
+            self.set_record(record, path)
+
+    # ------------------------------------------------------------------ record and patient
+    def set_record(self, record, path=None) -> None:
+        """The record of this session (once). Its own clinical values enter with source "file"."""
+        if self.record is not None and record is not self.record:
+            raise ValueError("a review session holds one record; open another record in a new session")
+        self.record = record
+        if path is not None:
+            self.path = path
+        for name, value in record_values(record).items():
+            self._store(name, value, None, "file")
+        self.events.emit("record")
+        self.events.emit("values")
+
+    @property
+    def record_id(self) -> str:
+        return str(getattr(self.record, "record_id", "") or "")
+
+    @property
+    def age(self):
+        v = self.values.get("age")
+        return v.canonical if v is not None and v.accepted else None
+
+    @property
+    def sex(self) -> str | None:
+        v = self.values.get("sex")
+        return v.model_value() if v is not None and v.accepted else None
+
+    def feature(self, name: str) -> ClinicalFeature:
+        feats = _catalogue(self.schema)
+        if name not in feats:
+            raise ClinicalError(name, f"unknown clinical feature (known: {', '.join(feats)})", "feature")
+        return feats[name]
+
+    def used_names(self) -> list[str] | None:
+        """The features the model reads (None: no model loaded)."""
+        if self.schema is None:
+            return None
+        return list(self.schema.names)
+
+    def is_used(self, name: str) -> bool | None:
+        used = self.used_names()
+        return None if used is None else name in used
+
+    def source(self, name: str) -> str:
+        v = self.values.get(name)
+        return v.source if v is not None else "none"
+
+    def _store(self, name: str, value, unit: str | None, source: str) -> ClinicalValue | None:
+        feat = self.feature(name)
+        if value is None or (isinstance(value, str) and not value.strip()) or \
+                (isinstance(value, float) and math.isnan(value)):
+            self.values.pop(name, None)
+            return None
+        if isinstance(value, tuple) and len(value) == 2:
+            value, unit = value
+        text = value if isinstance(value, str) else (f"{value:g}" if isinstance(value, float) else str(value))
+        try:
+            canonical = parse_entry(feat, value if isinstance(value, str) else value, unit)
+            status, message = "ok", ""
+            if canonical is not None and feat.reference is not None:
+                flag = feat.flag(canonical)
+                if flag:
+                    status, message = flag, f"{flag} (reference {feat.reference_text()})"
+        except ClinicalError as err:
+            canonical, status, message = None, "refused", str(err).split(": ", 1)[-1]
+        if canonical is None and status != "refused":
+            self.values.pop(name, None)
+            return None
+        cv = ClinicalValue(name, text.strip(), unit or None, source, canonical, status, message)
+        self.values[name] = cv
+        return cv
+
+    def set_value(self, name: str, value, unit: str | None = None, source: str = "user") -> ClinicalValue | None:
+        """A reviewer's (or a labs table's) value. An impossible one is kept as "refused" with its
+        message (shown in the app and the PDF) and never sent to the model. Empty clears it.
+
+        Returns:
+            the stored value, or None when cleared.
+        Raises:
+            ClinicalError: ``name`` is no known clinical feature.
+        """
+        if source not in ("user", "file"):
+            raise ValueError(f"source must be 'user' or 'file', got {source!r}")
+        before = self.model_values()
+        cv = self._store(name, value, unit, source)
+        self.events.emit("values", name=name)
+        if self.model_values() != before:
+            self._inputs_changed()
+        return cv
+
+    def set_values(self, values: Mapping[str, object] | None, source: str = "user") -> None:
+        """Several values at once (a labs table row, ``--lab`` options): name -> value or (value, unit)."""
+        before = self.model_values()
+        for name, entry in (values or {}).items():
+            value, unit = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)
+            self._store(name, value, unit, source)
+        self.events.emit("values")
+        if self.model_values() != before:
+            self._inputs_changed()
+
+    def model_values(self) -> dict[str, object]:
+        """The accepted values, as the predictor receives them (canonical units; sex "M"/"F")."""
+        return {n: v.model_value() for n, v in self.values.items() if v.accepted}
+
+    def refused(self) -> dict[str, ClinicalValue]:
+        return {n: v for n, v in self.values.items() if not v.accepted}
+
+    def unused(self) -> list[str]:
+        """Names of given values that the loaded model does not read ("not used by this model")."""
+        used = self.used_names()
+        if used is None:
+            return []
+        return [n for n in self.values if n not in used]
+
+    # ------------------------------------------------------------------ the model
+    def set_model(self, schema: ClinicalSchema | None, model_name: str | None) -> None:
+        """The loaded model changed (or arrived late): the prediction of this session is pending again."""
+        self.schema = schema
+        self.model_name = model_name
+        self._version += 1
+        self.result = None
+        if model_name is None:
+            self._set_state("prediction", UNAVAILABLE, "no model loaded")
+            self._set_state("contributions", UNAVAILABLE, "no model loaded")
+        else:
+            self._set_state("prediction", PENDING)
+            self._set_state("contributions", PENDING)
+        self.events.emit("values")
+
+    def no_model(self, why: str = "no model loaded") -> None:
+        """No model will score this session (none ships, or it failed to load)."""
+        self.schema = None
+        self.model_name = None
+        self.result = None
+        self._set_state("prediction", UNAVAILABLE, why)
+        self._set_state("contributions", UNAVAILABLE, why)
+
+    def _inputs_changed(self) -> None:
+        self._version += 1
+        if self.result is not None or self.state["prediction"] == READY:
+            self._set_state("prediction", STALE, "clinical values changed since the model ran")
+            self._set_state("contributions", STALE, "clinical values changed since the model ran")
+
+    def ticket(self) -> Ticket:
+        """Start a prediction for the current inputs: the ticket its result must bring back."""
+        if self.record is None:
+            raise ValueError("the session has no record yet")
+        if self.state["prediction"] != STALE:
+            self._set_state("prediction", PENDING)
+        return Ticket(self.id, self._version, copy.deepcopy(self.model_values()))
+
+    def is_current(self, ticket: Ticket | None) -> bool:
+        return ticket is not None and ticket.session_id == self.id and ticket.version == self._version
+
+    def accept_prediction(self, ticket: Ticket, prediction, contributions: Mapping | None = None) -> bool:
+        """Store a prediction computed for ``ticket``. Returns False (and drops it) when the ticket
+        is of another session or of older inputs, or the prediction names another record."""
+        if not self.is_current(ticket):
+            log.info("dropped a late prediction (ticket %s/%s, session %s/%s)", ticket.session_id,
+                     ticket.version, self.id, self._version)
+            return False
+        rid = str(getattr(prediction, "record_id", "") or "")
+        if rid and self.record_id and rid != self.record_id:
+            log.warning("dropped a prediction for record %s in the session of %s", rid, self.record_id)
+            return False
+        self.result = PredictionResult(prediction, dict(ticket.values), ticket.version,
+                                       dict(contributions) if contributions is not None else None)
+        self.errors.pop("prediction", None)
+        self._set_state("prediction", READY)
+        self._set_state("contributions", READY if contributions is not None else UNAVAILABLE,
+                        "" if contributions is not None else "not computed")
+        return True
+
+    def fail_prediction(self, ticket: Ticket, message: str) -> bool:
+        if not self.is_current(ticket):
+            return False
+        self.result = None
+        self._set_state("prediction", FAILED, message)
+        self._set_state("contributions", FAILED, message)
+        return True
+
+    def cancel_prediction(self, why: str = "the model run was cancelled") -> None:
+        """A running prediction was cancelled: its result will be dropped (the version moves on)."""
+        if self.state["prediction"] in (PENDING, STALE):
+            self._version += 1
+            self.result = None
+            self._set_state("prediction", FAILED, why)
+            self._set_state("contributions", FAILED, why)
+
+    @property
+    def prediction(self):
+        return self.result.prediction if self.result is not None else None
+
+    @property
+    def contributions(self) -> dict | None:
+        return self.result.contributions if self.result is not None else None
+
+    # ------------------------------------------------------------------ inputs, measurements, quality
+    def accept_inputs(self, session_id: int, inputs, error: str = "") -> bool:
+        if session_id != self.id:
+            return False
+        self.inputs = inputs
+        self._set_state("inputs", READY if inputs is not None else FAILED, error)
+        return True
+
+    def accept_measurements(self, session_id: int, measurements, error: str = "") -> bool:
+        """The automatic measurements (None with ``error`` when measuring failed)."""
+        if session_id != self.id:
+            return False
+        self.measurements = measurements
+        self._set_state("measurements", READY if measurements is not None else FAILED,
+                        error or ("" if measurements is not None else "measuring failed"))
+        return True
+
+    def cancel_measurements(self, why: str = "measuring was cancelled") -> None:
+        if self.state["measurements"] == PENDING:
+            self._set_state("measurements", FAILED, why)
+
+    def set_measurement_edit(self, key: str, value: float | None) -> None:
+        """A reviewer's correction (None removes it). Raises ValueError for an unknown key or value."""
+        edits = dict(self.measurement_edits)
+        if value is None:
+            edits.pop(key, None)
+        else:
+            edits[key] = check_edit(key, value)
+        self.measurement_edits = clean_edits(edits)
+        self.events.emit("measurements")
+
+    def measurement_table(self) -> list[dict]:
+        """The one measurement table (``review.measurements.measurement_rows``) of this session."""
+        return measurement_rows(self.measurements, self.measurement_edits)
+
+    def set_quality(self, verdict, error: str = "") -> None:
+        """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""
+        self.quality = verdict
+        self._set_state("quality", READY if verdict is not None else FAILED, error)
+
+    # ------------------------------------------------------------------ states
+    def _set_state(self, part: str, state: str, reason: str = "") -> None:
+        if state not in STATES:
+            raise ValueError(f"unknown state {state!r}")
+        self.state[part] = state
+        if reason:
+            self.errors[part] = reason
+        elif state == READY:
+            self.errors.pop(part, None)
+        self.events.emit("state", part=part, state=state)
+
+    def pending(self) -> list[str]:
+        """Parts still being computed (export waits for these, or names them on the page)."""
+        return [p for p in ("inputs", "measurements", "prediction", "contributions") if self.state[p] == PENDING]
+
+    def missing(self) -> list[tuple[str, str]]:
+        """(part, why) for every part a report would lack: pending, stale, failed or unavailable."""
+        out = []
+        for part in ("measurements", "prediction", "contributions", "quality"):
+            st = self.state[part]
+            if st == READY:
+                continue
+            if part == "quality" and st == UNAVAILABLE and self.quality is None:
+                continue   # no quality module wired yet: nothing to say
+            if part == "contributions" and (self.state["prediction"] != READY or st == UNAVAILABLE):
+                continue   # said once, under the prediction; or not asked for
+            why = self.errors.get(part, "")
+            text = {PENDING: "still being computed when this report was written",
+                    STALE: "out of date: " + (why or "inputs changed"),
+                    FAILED: "failed: " + (why or "unknown error"),
+                    UNAVAILABLE: why or "not available"}[st]
+            out.append((part, text))
+        return out
+
+    def snapshot(self) -> "ReviewSession":
+        """A copy for a worker (e.g. the PDF): later edits do not reach it; no subscribers."""
+        events, self.events = self.events, Events()
+        try:
+            copy_ = copy.copy(self)
+            copy_.values = copy.deepcopy(self.values)
+            copy_.state = dict(self.state)
+            copy_.errors = dict(self.errors)
+            copy_.measurement_edits = dict(self.measurement_edits)
+        finally:
+            self.events = events
+        return copy_
+
+    # ------------------------------------------------------------------ built in one go (CLI, batch)
+    @classmethod
+    def from_results(cls, record, *, values: Mapping | None = None, prediction=None, schema=None,
+                     model_name: str | None = None, measurements=None, measurement_edits=None,
+                     contributions: Mapping | None = None, measure_error: str = "",
+                     measured: bool = True, path=None, file_values: bool = True) -> "ReviewSession":
+        """A finished session from results computed outside the app (``mirage report``, ``mirage
+        score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's.
+
+        The prediction is accepted only if it was computed from exactly this session's values.
+        """
+        s = cls(record, path=path, schema=schema, model_name=model_name)
+        if not file_values:
+            # the caller's values are all the model saw: keep the file's only where given
+            own = record_values(record)
+            s.values = {}
+            for name, entry in (values or {}).items():
+                plain = entry[0] if isinstance(entry, tuple) and len(entry) == 2 else entry
+                src = "file" if name in own and plain == own[name] else "user"
+                s._store(name, entry, None, src)
+            values = {}
+        s.set_values(values or {}, source="user")
+        s.state["inputs"] = READY
+        if measured and (measurements is not None or measure_error):
+            s.accept_measurements(s.id, measurements, measure_error)
+        elif measured:
+            s._set_state("measurements", UNAVAILABLE, "not measured")
+        else:
+            s._set_state("measurements", UNAVAILABLE, "not measured (measurements were switched off)")
+        if measurement_edits:
+            s.measurement_edits = clean_edits(measurement_edits)
+        if prediction is None:
+            s.no_model("no model was loaded" if model_name is None else "the model did not score this record")
+        else:
+            if model_name is None:
+                s.model_name = getattr(prediction, "model_name", None) or "model"
+            s.accept_prediction(s.ticket(), prediction, contributions)
+        return s

@@ -1,0 +1,287 @@
+"""One patient at a time, through the real window (pytest-qt, offscreen).
+
+The carry-over that issue 13 found: a second record scored with the first patient's age, sex and
+labs, and printed with them. Each test opens record A (PTB-XL 00417_lr, female, 75) and then
+record B (LUDB 14, male, 50) in the ways a user can, with jobs held back by gates so that results
+arrive late on purpose, and checks B's model inputs, screen and PDF against B's own header (read
+here with wfdb) and a direct ``Predictor.predict`` with B's values.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from app import workers  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from mirage_model.paths import resources_dir  # noqa: E402
+
+A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"   # F, 75
+B = resources_dir() / "samples" / "ludb" / "14.hea"                                  # M, 50
+pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundled samples not present")
+WAIT_MS = 60000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+    workers.cancel_all_and_wait(30000)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny",
+                                clinical=("age", "sex", "height", "weight"))
+
+
+def header_demographics(hea: Path) -> tuple[float, str]:
+    """Age and sex from the header's comments, read by wfdb (LUDB: '<age>: 50', '<sex>: M')."""
+    import wfdb
+
+    h = wfdb.rdheader(str(hea.with_suffix("")))
+    fields = dict(c.strip("<").split(">:") for c in h.comments if c.startswith("<") and ">:" in c)
+    return float(fields["age"]), fields["sex"].strip()
+
+
+def window_for(qtbot) -> MainWindow:
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    window.resize(1280, 800)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+class Gate:
+    """Holds a job until ``open()``: makes "arrives late" deterministic."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.entered = threading.Event()
+
+    def wait(self):
+        self.entered.set()
+        assert self.event.wait(60), "gate never opened"
+
+    def open(self):
+        self.event.set()
+
+
+def pdf_text(path: Path) -> list[str]:
+    pypdf = pytest.importorskip("pypdf")
+    return [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
+
+
+def assert_only_b(window, qtbot, tmp_path, predictor):
+    """B's inputs, screen and PDF carry B's data and nothing of A's."""
+    import mirage_model as mm
+    from mirage_model.clinical import record_values
+
+    age, sex = header_demographics(B)
+    assert (age, sex) == (50.0, "M")
+    session = window.session
+    assert session.record_id == "14"
+    # inputs: exactly the values B's header carries, nothing typed for or read from A
+    assert session.model_values() == {"age": age, "sex": sex}
+    pred = window.prediction
+    assert pred is not None and pred.record_id == "14"
+    assert pred.clinical_used["used"] == {"age": age, "sex": sex}
+    direct = predictor.predict(mm.load_record(B), record_values(mm.load_record(B)), explain=False)
+    np.testing.assert_allclose(pred.probabilities, direct.probabilities, atol=1e-5)
+    np.testing.assert_allclose(window.results.bars.probabilities, direct.probabilities, atol=1e-5)
+    # screen
+    raw = window.lab_form.raw_values()
+    assert raw.get("age", ("",))[0] == "50" and raw.get("sex", ("",))[0] == "M"
+    assert set(raw) == {"age", "sex"}, raw
+    assert "14" in window.windowTitle() and "00417" not in window.windowTitle()
+    assert window.grab().width() > 0
+    # PDF
+    out = tmp_path / "b.pdf"
+    window.export_pdf(out)
+    qtbot.waitUntil(lambda: out.is_file() and window.export_worker is None, timeout=WAIT_MS)
+    pages = pdf_text(out)
+    assert "Age: 50" in pages[0] and "Sex: M" in pages[0]
+    for i, text in enumerate(pages):
+        assert "record 14 (M, 50 y)" in text, f"page {i + 1} does not name B"
+        assert "00417" not in text and "Age: 75" not in text and "Sex: F" not in text
+        assert "F, 75" not in text and "hs-Troponin" not in text and "150" not in text
+
+
+def test_b_opened_while_the_model_loads_gets_only_b(qtbot, tiny_model, tmp_path, monkeypatch):
+    gate = Gate()
+    real = workers.load_predictor_job
+
+    def slow_model(ctx, path, device="auto"):
+        gate.wait()
+        return real(ctx, path, device)
+
+    monkeypatch.setattr(workers, "load_predictor_job", slow_model)
+    window = window_for(qtbot)
+    window.model_path_arg = str(tiny_model)
+    window.expect_model()
+    assert "Loading model" in window.results.model_label.text()
+    assert "No model loaded" not in window.results.model_label.text()
+    assert not window.run_action.isEnabled()
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    window.load_model()
+    assert window.lab_form.raw_values()["age"][0] == "75"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(B)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        gate.open()                       # the model arrives after B is on screen
+    assert window.predictor is not None and window.run_action.isEnabled()
+    assert_only_b(window, qtbot, tmp_path, window.predictor)
+
+
+def test_a_result_arriving_after_b_is_dropped(qtbot, tiny_model, tmp_path, monkeypatch):
+    window = window_for(qtbot)
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    gate = Gate()
+    real = workers.score_job
+
+    def held_for_a(ctx, predictor, record, ticket, explain=True):
+        if record.record_id == "00417_lr":
+            gate.wait()
+        return real(ctx, predictor, record, ticket, explain)
+
+    monkeypatch.setattr(workers, "score_job", held_for_a)
+    seen = []
+    window.predictionReady.connect(lambda p: seen.append(p.record_id))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)    # A's model run is under way
+    stale_ticket = window.session.ticket()
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(B)
+    gate.open()                                             # A's result comes in now
+    qtbot.wait(500)
+    workers.cancel_all_and_wait(30000)
+    qtbot.wait(200)
+    assert seen == ["14"]
+    assert not window.session.is_current(stale_ticket)
+    assert_only_b(window, qtbot, tmp_path, window.predictor)
+
+
+def test_values_typed_for_a_do_not_reach_b(qtbot, tiny_model, tmp_path):
+    window = window_for(qtbot)
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(A)
+    form = window.lab_form
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        form.set_value("weight", "150", "kg")
+        form.set_value("troponin_t", "1,5", "ng/L")        # a decimal comma is accepted
+    assert window.session.values["troponin_t"].canonical == 1.5
+    assert window.prediction.clinical_used["used"]["weight"] == 150.0
+    a_session = window.session
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(B)
+    assert window.session is not a_session and window.session.id != a_session.id
+    assert "troponin_t" not in window.session.values and "weight" not in window.session.values
+    assert_only_b(window, qtbot, tmp_path, window.predictor)
+    # editing the old session (a stale reference) changes nothing on screen
+    a_session.set_value("age", "99")
+    assert window.lab_form.raw_values()["age"][0] == "50"
+
+
+def test_export_while_measuring_says_so_or_waits(qtbot, tiny_model, tmp_path, monkeypatch):
+    import mirage_model.measure as measure_mod
+
+    gate = Gate()
+    real = measure_mod.measure
+
+    def slow_measure(record, *args, **kwargs):
+        gate.wait()
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(measure_mod, "measure", slow_measure)
+    window = window_for(qtbot)
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(B)
+    assert window.session.state["measurements"] == "pending"
+    now = tmp_path / "now.pdf"
+    window.export_pdf(now, wait=False)
+    qtbot.waitUntil(lambda: now.is_file() and window.export_worker is None, timeout=WAIT_MS)
+    text = "\n".join(pdf_text(now))
+    assert "Not complete in this report" in text
+    assert "still being computed" in text and "Interval measurements" in text
+    later = tmp_path / "later.pdf"
+    assert window.export_pdf(later) is True                 # the Export button's way: queued
+    assert not later.is_file()
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        gate.open()
+    text = "\n".join(pdf_text(later))
+    assert "still being computed" not in text and "QT interval" in text
+    assert "record 14 (M, 50 y)" in text
+
+
+def test_refused_value_is_shown_in_the_pdf(qtbot, tiny_model, tmp_path):
+    window = window_for(qtbot)
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(B)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.lab_form.set_value("weight", "9000", "kg")    # impossible: refused, but kept
+        window.lab_form.set_value("crp", "12", "mg/L")       # not used by this model
+        window.run_prediction()
+    assert window.lab_form.status("weight") == "error"
+    assert "weight" not in window.prediction.clinical_used["used"]
+    out = tmp_path / "refused.pdf"
+    window.export_pdf(out)
+    qtbot.waitUntil(lambda: out.is_file() and window.export_worker is None, timeout=WAIT_MS)
+    text = "\n".join(pdf_text(out))
+    assert "Refused (not given to the model): Weight 9000: 9000 kg is not a possible Weight" in text
+    assert "not used by this model" in text and "CRP" in text
+    assert "Change in probability when this value is masked" in text
+
+
+@pytest.mark.slow
+def test_export_pdf_cli_matches_mirage_report(tmp_path, tiny_model):
+    """``mirage-review A B --export-pdf DIR`` (the real window, offscreen) against ``mirage report``:
+    every page names only its own patient; the probabilities agree to 3 decimals."""
+    import os
+    import re
+    import subprocess
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "pdfs"
+    proc = subprocess.run([sys.executable, "-m", "app.main", str(A), str(B), "--model", str(tiny_model),
+                           "--export-pdf", str(out)], env=env, capture_output=True, text=True, timeout=600,
+                          cwd=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    def probs(text):
+        return dict(re.findall(r"^(NORM|MI|STTC|CD|HYP)\n.*\n(\d\.\d{3})$", text, re.M))
+
+    for hea, rid, who in ((A, "00417_lr", "F, 75 y"), (B, "14", "M, 50 y")):
+        pages = pdf_text(out / f"{rid}.pdf")
+        other = "M, 50 y" if who == "F, 75 y" else "F, 75 y"
+        for text in pages:
+            assert f"record {rid} ({who})" in text and other not in text
+        cli = tmp_path / f"cli_{rid}.pdf"
+        rc = subprocess.run([sys.executable, "-m", "training_cli.main", "report", str(hea), "--out", str(cli),
+                             "--model", str(tiny_model)], env=env, capture_output=True, text=True,
+                            timeout=600, cwd=root)
+        assert rc.returncode == 0, rc.stderr[-2000:]
+        app_p, cli_p = probs("\n".join(pages)), probs("\n".join(pdf_text(cli)))
+        assert len(app_p) == 5 and app_p == cli_p
