@@ -31,9 +31,13 @@ class ProbabilityBars(QWidget):
         self.probabilities = np.zeros(0)
         self.thresholds = np.zeros(0)
         self.stale = False
+        self.withheld = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_prediction(self, labels, probabilities, thresholds) -> None:
+    def set_prediction(self, labels, probabilities, thresholds, withheld: str = "") -> None:
+        """Show the probabilities; ``withheld`` (the quality gate's reason) draws every bar grey and
+        none as a finding: the calls are unreliable, the probabilities stay visible."""
+        self.withheld = withheld
         self.labels = tuple(labels)
         self.probabilities = np.asarray(probabilities, dtype=float)
         self.thresholds = np.asarray(thresholds, dtype=float)
@@ -69,7 +73,7 @@ class ProbabilityBars(QWidget):
             return
         for i, (lab, name, prob, th) in enumerate(zip(self.labels, names, self.probabilities, self.thresholds)):
             y = 4 + 22 * i
-            positive = prob >= th
+            positive = prob >= th and not self.withheld
             font = QFont(p.font())
             font.setBold(bool(positive))
             p.setFont(font)
@@ -108,11 +112,14 @@ class ProbabilityBars(QWidget):
     FINDING = QColor(200, 70, 40)     # a positive finding
     NORMAL = QColor(60, 150, 80)      # a positive normal class: reassuring, not an alarm
     BELOW = QColor(70, 120, 190)      # below its threshold
+    WITHHELD = QColor(150, 150, 150)  # calls withheld by the quality gate: no colour says "finding"
 
     def colour(self, label: str, prob: float, threshold: float) -> QColor:
         """Bar colour: red for a finding at or above its threshold, green for a positive normal
         class, blue below the threshold (faded while the result is out of date)."""
-        if prob >= threshold:
+        if self.withheld:
+            c = QColor(self.WITHHELD)
+        elif prob >= threshold:
             c = QColor(self.NORMAL if is_normal(label) else self.FINDING)
         else:
             c = QColor(self.BELOW)

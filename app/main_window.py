@@ -8,6 +8,7 @@ Research use only, not a diagnosis.
 
 from __future__ import annotations
 
+import html
 import logging
 import platform
 import re
@@ -872,10 +873,26 @@ class MainWindow(QMainWindow):
             self.image_view.set_explanation(None)
             self.heatmaps.set_explanation(None)
             return
-        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds)
-        pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
+        withheld = getattr(pred, "withheld", "")
+        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld)
         t = pred.timings.get("total")
-        self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + (f"<br><small>{t:.2f} s</small>" if t else ""))
+        timing = f"<br><small>{t:.2f} s</small>" if t else ""
+        if withheld:
+            self.results.positive.setText(
+                f"<span style='color:#a04000'><b>Result withheld</b>: {html.escape(withheld)}.</span> "
+                f"The model's calls ({html.escape(', '.join(pred.model_positive))}) are unreliable on this "
+                f"recording; the probabilities are shown for reference only." + timing)
+        else:
+            pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
+            self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + timing)
+        quality = getattr(pred, "quality", None)
+        if quality is not None:
+            warn = [f.name for f in quality.findings if f.severity != "info"]
+            self.results.positive.setToolTip(quality.summary())
+            if warn:
+                self.results.positive.setText(self.results.positive.text()
+                                              + "<br><small>Signal quality: " + html.escape("; ".join(warn))
+                                              + "</small>")
         unused = session.unused()
         refused = list(session.refused())
         notes = []

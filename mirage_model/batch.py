@@ -95,7 +95,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
     """The output columns (= row dict keys) for a model's ``labels``."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags"]
+    cols += ["positive", "withheld_positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags",
+             "quality", "warnings", "quality_codes"]
     if measure:
         cols += list(MEASURE_COLUMNS)
     if pdf:
@@ -396,6 +397,15 @@ class _Scorer:
             if key in row:
                 row[key] = _clean_float(p, 6)
         row["positive"] = ";".join(pred.positive)
+        # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
+        # are withheld from "positive" and listed apart, next to the reason
+        row["withheld_positive"] = ";".join(pred.model_positive) if pred.withheld else None
+        q = getattr(pred, "quality", None)
+        if q is not None:
+            cols = q.as_columns()
+            row["quality"] = cols["quality"] + (f" ({cols['quality_reason']})" if cols["quality_reason"] else "")
+            row["warnings"] = cols["warnings"] or None
+            row["quality_codes"] = cols["quality_codes"] or None
         row["model"] = pred.model_name or self.model_id
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()

@@ -44,7 +44,8 @@ class Prediction:
         probabilities: float32 (K,) mean over the record's windows (sigmoid for multi-label
             checkpoints, softmax for multi-class ones: then they sum to 1).
         thresholds: float32 (K,) the checkpoint's decision thresholds.
-        positive: labels with probability >= threshold, in label order.
+        positive: labels with probability >= threshold, in label order; empty when the quality gate
+            withholds them (see ``withheld``).
         model_name: the checkpoint's name.
         timings: seconds per stage: "load" (when a path was given), "preprocess" (filter, resample,
             normalise, window and render: ``model_inputs``), "predict", "explain", "total".
@@ -54,6 +55,12 @@ class Prediction:
             that window's model image exactly as the model saw it (the checkpoint's preprocessing
             and rendering), so the report and the app draw the saliency over the right pixels.
         window_probabilities: float32 (W, K) per window.
+        quality: the record's ``quality.QualityReport`` (None when the Predictor was made with
+            ``quality=False``).
+        model_positive: the labels above threshold as the model gave them.
+        withheld: why ``positive`` is empty although ``model_positive`` is not: the quality gate's
+            reason (poor signal, or a record the model was not trained for: paced rhythm, a lead
+            missing, electrode reversal); "" when the calls stand. The probabilities are kept.
         clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
             given values the model read, which it does not use, and which of its features were absent.
     """
@@ -69,11 +76,36 @@ class Prediction:
     clinical_used: dict = field(default_factory=dict)
     window_starts_s: np.ndarray | None = None      # (W,) start of each window in the record (s)
     record_id: str = ""
+    quality: object = None                         # quality.QualityReport
+    model_positive: tuple[str, ...] = ()
+    withheld: str = ""
+
+    @property
+    def gated(self) -> bool:
+        """True when the quality gate withholds the positive calls."""
+        return bool(self.withheld)
 
     @property
     def top_label(self) -> str:
         """The most probable label."""
         return self.labels[int(np.argmax(self.probabilities))]
+
+
+# Quality is judged on at most this much of a record (s): the model's first windows and the
+# measurements' first minute; a 24 h recording is not assessed whole.
+QUALITY_MAX_S = 60.0
+
+
+def assess_record(record):
+    """``quality.assess`` of the record's first ``QUALITY_MAX_S`` seconds -> QualityReport."""
+    import dataclasses
+
+    from mirage_model.quality import assess
+
+    n = int(QUALITY_MAX_S * float(record.fs))
+    if record.signal.shape[1] > n and dataclasses.is_dataclass(record):
+        record = dataclasses.replace(record, signal=record.signal[:, :n])
+    return assess(record)
 
 
 @dataclass
@@ -84,6 +116,7 @@ class _Prepared:
     mask: np.ndarray          # (C,)
     clinical_used: dict
     timings: dict
+    quality: object = None    # quality.QualityReport
 
 
 def usable_cores() -> int:
@@ -194,19 +227,22 @@ class Predictor:
         CheckpointError: the checkpoint is corrupt or mismatched (message names the file).
     """
 
-    def __init__(self, path=None, device: str = "auto", batch_size: int = 32, threads: int | None = None):
+    def __init__(self, path=None, device: str = "auto", batch_size: int = 32, threads: int | None = None,
+                 quality: bool = True):
         from mirage_model.checkpoint import load_checkpoint
 
         resolved = resolve_model_path(path)
         self.device = resolve_device(device)
         configure_threads(threads)
+        self.assess_quality = bool(quality)
         self._setup(load_checkpoint(resolved, device=self.device), batch_size)
 
     @classmethod
     def from_loaded(cls, loaded, device: str = "auto", batch_size: int = 32,
-                    threads: int | None = None) -> "Predictor":
+                    threads: int | None = None, quality: bool = True) -> "Predictor":
         """Wrap an in-memory ``LoadedModel`` (e.g. a freshly built model for benchmarks)."""
         self = cls.__new__(cls)
+        self.assess_quality = bool(quality)
         self.device = resolve_device(device)
         configure_threads(threads)
         loaded.model.to(self.device)
@@ -293,7 +329,12 @@ class Predictor:
         else:
             inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
         timings["preprocess"] = time.perf_counter() - t0
-        return _Prepared(record, inputs, x, mask, report, timings)
+        quality = None
+        if self.assess_quality:
+            t0 = time.perf_counter()
+            quality = assess_record(record)
+            timings["quality"] = time.perf_counter() - t0
+        return _Prepared(record, inputs, x, mask, report, timings, quality)
 
     def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
         """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
@@ -389,13 +430,19 @@ class Predictor:
             explanation = self._explain_window(prep, w, predicted).explanation
             prep.timings["explain"] = time.perf_counter() - t0
         probs = window_probs.mean(axis=0).astype(np.float32)               # (K,)
-        positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
+        model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
+        quality = prep.quality
+        withheld = ""
+        if quality is not None and quality.gated and model_positive:
+            withheld = quality.reason or f"signal quality {quality.verdict}"
+        positive = () if withheld else model_positive
         return Prediction(
             labels=self.labels, probabilities=probs, thresholds=self.thresholds.copy(), positive=positive,
             model_name=self.name, timings=prep.timings, explanation=explanation,
             window_probabilities=window_probs, clinical_used=prep.clinical_used,
             window_starts_s=np.asarray(prep.inputs.starts_s, dtype=np.float64),
             record_id=str(getattr(prep.record, "record_id", "")),
+            quality=quality, model_positive=model_positive, withheld=withheld,
         )
 
     def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True) -> Prediction:

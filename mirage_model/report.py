@@ -548,8 +548,11 @@ def _draw_ecg_page(c, doc, ctx: _Context) -> None:
     else:
         pos = [f"{lab} {p:.2f}" for lab, p in zip(pred.labels, np.asarray(pred.probabilities))
                if lab in set(pred.positive)]
-        summary = (f"Model {pred.model_name}: positive " + ", ".join(pos)) if pos else \
-            f"Model {pred.model_name}: no class above its threshold"
+        if getattr(pred, "withheld", ""):
+            summary = f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}"
+        else:
+            summary = (f"Model {pred.model_name}: positive " + ", ".join(pos)) if pos else \
+                f"Model {pred.model_name}: no class above its threshold"
         summary += "  (details on page 2)"
     c.setFont("Helvetica-Bold", 9)
     c.drawRightString(lay.page_width - 10 * MM, top - 8.5 * MM, _t(summary))
@@ -629,16 +632,30 @@ def _result_flowables(ctx: _Context, st, model_info: dict | None) -> list:
         return out
     probs = np.asarray(pred.probabilities, dtype=float)
     thr = np.asarray(pred.thresholds, dtype=float)
+    withheld = getattr(pred, "withheld", "")
+    quality = getattr(pred, "quality", None)
+    if withheld:
+        out.append(Paragraph(_esc(f"RESULT WITHHELD: {withheld}. The model was not trained for such a "
+                                  "recording or the signal cannot carry a finding; the probabilities "
+                                  "below are shown for reference only and are unreliable."), st["h2"]))
+    if quality is not None and quality.findings:
+        lines = [f for f in quality.findings if f.severity != "info"]
+        if lines:
+            out.append(Paragraph("<br/>".join(
+                _esc(f"Signal quality ({f.severity}): {f.name}" + (f" [{', '.join(f.leads)}]" if f.leads else ""))
+                for f in lines), st["small"]))
     positive = set(pred.positive)
+    shown = set(getattr(pred, "model_positive", ()) or ()) if withheld else positive
     order = sorted(range(len(pred.labels)),
-                   key=lambda k: (pred.labels[k] not in positive, -probs[k]))
+                   key=lambda k: (pred.labels[k] not in shown, -probs[k]))
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
     highlight, normal_rows = [], []
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
+        result = "POSITIVE" if is_pos else ("unreliable" if lab in shown else "-")
         rows.append([_t(lab), _t(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
-                     f"{thr[k]:.3f}" if k < len(thr) else "", "POSITIVE" if is_pos else "-"])
+                     f"{thr[k]:.3f}" if k < len(thr) else "", result])
         if is_pos and not is_normal(lab):
             highlight.append(len(rows) - 1)
         elif is_pos:

@@ -87,7 +87,7 @@ def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
         preds = predictor.predict_batch(part, [record_clinical(r) for r in part], explain=False)
-        out.extend(p.positive for p in preds)
+        out.extend(p.model_positive for p in preds)   # the model's own calls: the gate is measured apart
         if bar is not None:
             bar.update(len(part))
     return out
@@ -214,7 +214,7 @@ def run(args) -> int:
         return 2
     from training_cli.score import load_predictor
 
-    predictor = load_predictor(args.model, args.device)
+    predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
     if predictor is None:
         return 2
     from mirage_model.inference import configure_threads

@@ -31,13 +31,13 @@ def settings_from_args(args, **extra):
                           comment=args.comment, **extra)
 
 
-def load_predictor(model, device: str):
+def load_predictor(model, device: str, quality: bool = True):
     """A Predictor for ``--model`` (None: the shipped default), or None after printing why not."""
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.inference import Predictor
 
     try:
-        return Predictor(model, device=device)
+        return Predictor(model, device=device, quality=quality)
     except (CheckpointError, ValueError, OSError) as err:
         where = "the default model" if model is None else str(model)
         print(f"error: cannot load {where}: {err}", file=sys.stderr)
