@@ -339,17 +339,29 @@ def model_info_from(model) -> dict:
 # --------------------------------------------------------------------------------------------
 # drawing the ECG sheet
 
+# The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
+# never drawn, and filtering a 24 h recording whole would take gigabytes).
+DISPLAY_S = 12.0
+
+
 def _display_signal(record) -> tuple[np.ndarray, float, str]:
-    """(12, T) mV band-passed for display with the preprocessing filter, its fs, and the band text."""
+    """(12, T) mV band-passed for display with the preprocessing filter, its fs, and the band text.
+
+    Only the first ``DISPLAY_S`` seconds (the page shows 10 s): memory does not grow with the
+    record's length.
+    """
     from mirage_model import preprocess
 
     cfg = preprocess.PreprocessConfig()
     fs = float(record.fs)
-    shown = preprocess.filter_signal(np.asarray(record.signal, dtype=np.float32), fs, cfg)
+    n = int(round(DISPLAY_S * fs))
+    shown = preprocess.filter_signal(np.asarray(record.signal[:, :n], dtype=np.float32), fs, cfg)
     # the preprocessing skips the low-pass near Nyquist (see its module docstring)
     frac = getattr(preprocess, "LOWPASS_MAX_NYQUIST_FRACTION", 0.9)
     if cfg.high_hz < frac * fs / 2.0:
         band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)"
+        if cfg.mains_hz:
+            band += f", {'/'.join(f'{f:g}' for f in cfg.mains_hz)} Hz mains removed"
     else:
         band = (f"{cfg.low_hz:g} Hz high-pass, zero-phase ({cfg.high_hz:g} Hz low-pass not applied "
                 f"at {fs:g} Hz)")
