@@ -354,10 +354,13 @@ def pacing_spikes(x: np.ndarray, fs: float, beats_s: np.ndarray, usable: np.ndar
     """Times (s) of pacing stimuli in (L, T) at ``fs`` >= 500 Hz, and the leads that show them.
 
     A sample is spiky in a lead when it stands out from the mean of its neighbours 2 ms on either
-    side by more than 0.25 mV and by 6 times the lead's own 99th percentile of that measure within
-    QRS-free stretches... simplified: by 3x the lead's 99.5th percentile. A stimulus is an instant
-    (within 2 ms) spiky in at least 2 usable leads that is followed by a detected beat within
-    20-350 ms (ventricular or AV pacing).
+    side (a stimulus is narrower than 2 ms, a QRS slope is nearly straight over 4 ms) by more than
+    0.25 mV and by 3 times the lead's own 99th percentile of that measure. A stimulus is a spot
+    with at least two spiky samples (across leads, within 2 ms) that a detected beat follows within
+    20-350 ms (ventricular or AV pacing); candidates are at least 100 ms apart.
+
+    Args:
+        x: (L, T) mV. fs: Hz. beats_s: (N,) beat times in s. usable: (L,) bool.
     """
     L, T = x.shape
     k = max(1, int(round(0.002 * fs)))
@@ -614,7 +617,6 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     x = x - np.median(x, axis=1, keepdims=True)
     ptp = (np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)) if T else np.zeros(L)
     absent = (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
-    flat = ptp < FLAT_PTP_MV
     if absent.any():
         names = _names(absent)
         findings.append(Finding("lead_missing", f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})",

@@ -19,8 +19,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 log = logging.getLogger(__name__)
 
 DEFAULT_PERTURBATIONS = (
