@@ -184,7 +184,7 @@ def unused_labs_line(labs_path, predictor) -> str:
     from mirage_model.clinical import read_labs_table
 
     used = set(getattr(getattr(predictor, "schema", None), "names", []) or [])
-    table = read_labs_table(labs_path)
+    table = read_labs_table(labs_path, row_errors={})   # refused rows are already error rows
     counts: dict[str, int] = {}
     total = 0
     for values in table.values():
