@@ -40,10 +40,15 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+# a run started as ``python -m training_cli.main train ...`` records argv[0] "main.py": it is the `mirage` command
+_ENTRY = re.compile(r"^(?:main\.py|mirage)(?= )")
+
+
 def scrub_paths(value):
-    """Replace absolute paths in strings (recursively) by their last component: ``/a/b/c`` -> ``c``."""
+    """Replace absolute paths in strings (recursively) by their last component: ``/a/b/c`` -> ``c``;
+    a command recorded as ``main.py train ...`` reads ``mirage train ...``."""
     if isinstance(value, str):
-        return _ABS_PATH.sub(lambda m: m.group(1), value)
+        return _ENTRY.sub("mirage", _ABS_PATH.sub(lambda m: m.group(1), value))
     if isinstance(value, dict):
         return {k: scrub_paths(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -186,8 +191,10 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
         "- Not a medical device. Not validated prospectively. Trained on one German hospital's archive "
         "(PTB-XL, 1989-1996): performance on other populations, devices and sampling rates is unknown.",
-        "- Out-of-distribution records (other label systems, paced rhythms, noisy or incomplete leads) "
-        "get probabilities all the same: read them with the lead-quality flags and the explanations.",
+        "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
+        "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
+        "with the reason; the probabilities are still shown, for reference. Other label systems (rhythm, "
+        "other cohorts' codes) are outside these five classes.",
         "",
     ]
     lines += appendix
