@@ -33,7 +33,7 @@ from app.settings import Settings, SettingsDialog
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model import formats
 from mirage_model.paths import shipped_models
-from mirage_model.review.session import PENDING, STALE, ReviewSession
+from mirage_model.review.session import PENDING, STALE, ReviewSession, device_report_lines, file_patient
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +229,8 @@ class ResultsPanel(QWidget):
         self.bars = ProbabilityBars()
         self.positive = QLabel("")
         self.positive.setWordWrap(True)
+        self.device = QLabel("")          # the acquiring device's own analysis (file), never mixed with ours
+        self.device.setWordWrap(True)
         self.choose_btn = QPushButton("Choose model...")
         self.choose_btn.clicked.connect(self.chooseModel)
         self.run_btn = QPushButton("Run model")
@@ -245,6 +247,7 @@ class ResultsPanel(QWidget):
         lay.addWidget(self.state)
         lay.addWidget(self.bars)
         lay.addWidget(self.positive)
+        lay.addWidget(self.device)
         lay.addLayout(buttons)
         lay.addStretch(1)
         self.model_label.setText("<b>Model</b>: not loaded yet")
@@ -715,9 +718,18 @@ class MainWindow(QMainWindow):
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
         self._refresh_recent()
+        heading, lines = device_report_lines(record)
+        self.results.device.setText(
+            f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>"
+            if lines else "")
         sex = self.session.sex or "-"
         age = "-" if self.session.age is None else f"{self.session.age:g}"
-        self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}")
+        who = file_patient(record)
+        named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
+        self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
+        self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}"
+                         + (f"; {named}" if named else "")
+                         + (f"; {who['device']}" if who.get("device") else ""))
         flagged = [f"{name}: {', '.join(record.flagged_leads(name))}" for name in ("flat", "saturated", "missing")
                    if hasattr(record, "flagged_leads") and record.flagged_leads(name)]
         if flagged:

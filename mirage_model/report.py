@@ -524,12 +524,17 @@ class _Context:
 
 
 def _header_lines(ctx: _Context) -> list[str]:
+    from mirage_model.review.session import file_patient
+
     s = ctx.settings
     patient = []
-    if s.patient_name:
-        patient.append(f"Patient: {s.patient_name}")
-    if s.patient_id:
-        patient.append(f"ID: {s.patient_id}")
+    from_file = file_patient(ctx.record)     # what the file says, unless the user gave it
+    name = s.patient_name or from_file.get("name")
+    pid = s.patient_id or from_file.get("id")
+    if name:
+        patient.append(f"Patient: {name}")
+    if pid:
+        patient.append(f"ID: {pid}")
     if ctx.age is not None:
         patient.append(f"Age: {_fmt_num(ctx.age, 3)}")
     if ctx.sex:
@@ -537,7 +542,22 @@ def _header_lines(ctx: _Context) -> list[str]:
     date = _record_date(ctx.record)
     if date:
         patient.append(f"Acquired: {date}")
+    if from_file.get("device"):
+        patient.append(f"Device: {from_file['device']}" + (f", {from_file['site']}" if from_file.get("site") else ""))
     return patient
+
+
+def _device_flowables(ctx: _Context, st) -> list:
+    """The acquiring device's own statements and measurements, labelled as the device's."""
+    from reportlab.platypus import Paragraph
+
+    from mirage_model.review.session import device_report_lines
+
+    heading, lines = device_report_lines(ctx.record)
+    if not lines:
+        return []
+    return [Paragraph(_esc(heading), st["h2"]),
+            Paragraph("<br/>".join(_esc(x) for x in lines), st["body"])]
 
 
 def _draw_ecg_page(c, doc, ctx: _Context) -> None:
@@ -1124,6 +1144,9 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     story.extend(_missing_flowables(session, st))
     # each section stays in one column (a table split over two columns reads badly)
     story.append(KeepTogether(_result_flowables(ctx, st, model_info)))
+    device = _device_flowables(ctx, st)
+    if device:
+        story.append(KeepTogether(device))
     story.append(KeepTogether(_clinical_flowables(ctx, st)))
     story.append(KeepTogether(_measure_flowables(session, st)))
     story.append(KeepTogether(_review_flowables(ctx, st)))

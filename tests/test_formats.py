@@ -450,3 +450,25 @@ def test_ishne_written_from_the_published_layout_reads_back(tmp_path):
     np.testing.assert_allclose(rec.signal, x.T, atol=0.0005 + 1e-6)
     assert rec.meta["patient"] == {"id": "ISH-001", "name": "Test Patient", "birth_date": "1960-06-05"}
     assert rec.sex == "F" and rec.meta["acquired"] == "2020-02-01 09:30:00"
+
+
+def test_device_analysis_and_patient_fields_reach_the_pdf_labelled_as_the_devices(tmp_path):
+    # The MUSE file's own 12SL statements and measurements appear under the device's name, and the
+    # header names the patient the file names; MIRAGE's own result stays apart (page 1 summary).
+    from pypdf import PdfReader
+
+    from mirage_model.io import load_record
+    from mirage_model.report import build_report
+    from mirage_model.review.session import device_report_lines
+
+    rec = load_record(DATA / "muse-sinus.xml")
+    heading, lines = device_report_lines(rec)
+    assert heading.startswith("MV360 (GE 12SL)") and "not MIRAGE's" in heading
+    assert "Heart rate (bpm): 90" in lines
+    from mirage_model.review.session import ReviewSession
+
+    out = build_report(ReviewSession.from_results(rec), tmp_path / "muse.pdf")
+    pages = [p.extract_text() for p in PdfReader(out).pages]
+    assert "JOHN DOE" in pages[0] and "081486213" in pages[0] and "MV360" in pages[0]
+    text = " ".join(pages)
+    assert "the device's own analysis, not MIRAGE's" in text and "Heart rate (bpm): 90" in text
