@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+import pytest
+
 from helpers_models import make_tiny_checkpoint
 from training_cli.main import main
 
@@ -65,3 +67,22 @@ def test_command_line_value_equal_to_the_default_beats_the_config_file(tmp_path)
     assert (direct.seed, direct.grad_clip, direct.epochs) == (0, 1.0, 7)
     bare = train.resolve_args(train.get_args_parser().parse_args(["--config", str(cfg), "--data", "x", "--out", "y"]))
     assert (bare.seed, bare.grad_clip, bare.epochs) == (5, 0.5, 7)
+
+
+def test_evaluate_export_ensemble_take_a_shipped_model_name(tmp_path, capsys):
+    # every --model takes "default" / "mi" as well as a folder (export runs whole: it is cheap)
+    import json
+
+    from mirage_model.paths import shipped_models
+
+    from training_cli import common
+    from training_cli import main as cli
+
+    assert common.model_path("default") == shipped_models()["default"]
+    with pytest.raises(SystemExit, match="no such checkpoint"):
+        common.model_path("no_such_model")
+    assert cli.main(["export", "--model", "mi", "--out", str(tmp_path / "mi")]) == 0
+    assert json.loads((tmp_path / "mi" / "config.json").read_text())["labels"] == ["MI"]
+    # ensemble resolves the names too: both load, and it is their labels that differ
+    with pytest.raises(SystemExit, match="labels differ"):
+        cli.main(["ensemble", "default", "mi", "--data", "folder:nowhere", "--out", str(tmp_path / "e")])
