@@ -54,8 +54,10 @@ class MeasureConfig:
     qt_bias_ms: float = -17.0
     delineator: str = "rules"                     # per-lead boundaries: "rules", "unet" or "combined" (mean)
     delineator_path: str | None = None            # learned weights (None: resources/models/delineator)
-    unet_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)       # (PR, QRS, QT) calibration, "unet"
-    combined_bias_ms: tuple[float, float, float] = (0.0, 0.0, 0.0)   # ... "combined"
+    # (PR, QRS, QT) calibration of the "unet" and "combined" delineators, fitted like the rules'
+    # on LUDB records 1-50 (minus the median difference there)
+    unet_bias_ms: tuple[float, float, float] = (-1.0, -1.25, -1.0)
+    combined_bias_ms: tuple[float, float, float] = (-6.5, -4.0, -8.75)
     spike_max_s: float = 0.012                    # pacing spike: narrower than this ...
     spike_ratio: float = 2.0                      # ... and its raw slope this many times the 40 Hz one
 
