@@ -205,10 +205,9 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     if spikes:
         notes.append(f"pacing spike{'s' if len(spikes) > 1 else ''} on the median beat: left out of "
                      "the QRS (it starts after the spike)")
-        lo_q = max(lo_ok, max(b for _, b in spikes if b <= c + int(0.02 * fs)) if any(
-            b <= c + int(0.02 * fs) for _, b in spikes) else lo_ok)
-    else:
-        lo_q = lo_ok
+    # the QRS search starts after the last spike before the anchor (a ventricular pacing spike)
+    ends_before = [b for _, b in spikes if b <= c + int(0.02 * fs)]
+    lo_q = max([lo_ok] + ends_before)
 
     # --- QRS --------------------------------------------------------------------------------
     v = smooth(med, fs, cfg.qrs_lowpass_hz, order=1)                        # (L, K) mV/s
