@@ -475,3 +475,15 @@ def test_shipped_unet_delineator_on_synthetic_beats():
     assert m.qrs_ms == pytest.approx(90.0, abs=12)
     assert m.qt_ms == pytest.approx(400.0, abs=25)
     assert m.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+
+
+def test_rules_take_over_without_learned_weights(tmp_path):
+    """Missing weights: every value is still measured (by the rules), and a note says so."""
+    from mirage_model.measure import MeasureConfig
+
+    rec, _ = synthetic_record()
+    cfg = MeasureConfig(delineator="unet", delineator_path=str(tmp_path / "absent.safetensors"))
+    m = measure(rec, cfg, fiducials=False)
+    rules = measure(rec, MeasureConfig(delineator="rules"), fiducials=False)
+    assert any(n.startswith("learned delineator unavailable") for n in m.notes)
+    assert m.as_dict() == rules.as_dict()
