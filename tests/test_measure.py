@@ -458,3 +458,32 @@ def test_learned_unet_shapes_and_safetensors_roundtrip(tmp_path):
     assert np.array_equal(ln.segment(back, x), ln.segment(net, x))
     with pytest.raises(FileNotFoundError, match="nope"):
         ln.load(str(tmp_path / "nope.safetensors"))
+
+
+def test_shipped_unet_delineator_on_synthetic_beats():
+    """The shipped U-Net (trained on LUDB 1-50) reads constructed intervals within the bounds the
+    rules are held to, and its per-lead boundaries feed the same median-over-leads intervals."""
+    pytest.importorskip("torch")
+    from mirage_model.measure import MeasureConfig
+    from mirage_model.measure.learned import default_path
+
+    if not default_path().is_file():
+        pytest.skip("learned delineator weights not shipped")
+    rec, _ = synthetic_record(pr_ms=160, qrs_ms=90, qt_ms=400, rr_ms=1000)
+    m = measure(rec, MeasureConfig(delineator="unet"), fiducials=False)
+    assert m.pr_ms == pytest.approx(160.0, abs=12)
+    assert m.qrs_ms == pytest.approx(90.0, abs=12)
+    assert m.qt_ms == pytest.approx(400.0, abs=25)
+    assert m.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+
+
+def test_rules_take_over_without_learned_weights(tmp_path):
+    """Missing weights: every value is still measured (by the rules), and a note says so."""
+    from mirage_model.measure import MeasureConfig
+
+    rec, _ = synthetic_record()
+    cfg = MeasureConfig(delineator="unet", delineator_path=str(tmp_path / "absent.safetensors"))
+    m = measure(rec, cfg, fiducials=False)
+    rules = measure(rec, MeasureConfig(delineator="rules"), fiducials=False)
+    assert any(n.startswith("learned delineator unavailable") for n in m.notes)
+    assert m.as_dict() == rules.as_dict()

@@ -39,9 +39,11 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
      (median correlation of each beat's P segment with the median P >= ``p_corr_min``);
      otherwise PR and the P axis are None (atrial fibrillation, flutter, paced or junctional
      rhythm, noise). Each lead's P onset is then sought near the spatial one.
-   ``MeasureConfig.delineator`` = "unet" takes the per-lead boundaries from a small learned
-   U-Net instead (``learned``; trained on LUDB 1-50), "combined" their mean; the P and T
-   presence decisions stay the rules' (docs/measurements.md compares them).
+   By default (``MeasureConfig.delineator`` = "unet") the per-lead boundaries come from a small
+   learned U-Net instead (``learned``; trained on LUDB 1-42, epoch chosen on 43-50; the rules
+   take over, with a note, without torch or weights); "rules" keeps the rules' boundaries,
+   "combined" takes their mean. The P and T presence decisions are always the rules'
+   (docs/measurements.md compares the delineators).
 6. Intervals: per lead, PR = its QRS onset - its P onset, QRS = its offset - onset, QT = its
    T offset - its QRS onset; the global value is the median over the leads that have it (at
    least ``min_leads``; else the spatial boundaries), plus ``pr_bias_ms`` / ``qrs_bias_ms`` /

@@ -87,8 +87,10 @@ def normalise(x: np.ndarray) -> np.ndarray:
 
 
 def default_path() -> Path:
-    """resources/models/delineator/unet.safetensors of this checkout or installation."""
-    return Path(__file__).resolve().parents[2] / "resources" / "models" / "delineator" / "unet.safetensors"
+    """resources/models/delineator/unet.safetensors (``paths.resources_dir``)."""
+    from mirage_model.paths import resources_dir
+
+    return resources_dir() / "models" / "delineator" / "unet.safetensors"
 
 
 @lru_cache(maxsize=2)

@@ -192,12 +192,6 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     if fs < cfg.min_native_fs:
         notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")
 
-    # the learned delineator reads the median beat as it is (it learned where LUDB puts spikes)
-    learned = _learned_bounds(med, usable, c, fs, cfg) if cfg.delineator != "rules" else None
-    pr_bias, qrs_bias, qt_bias = (cfg.unet_bias_ms if cfg.delineator == "unet" else
-                                  cfg.combined_bias_ms if cfg.delineator == "combined" else
-                                  (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
-
     # --- pacing spikes -------------------------------------------------------------------------
     spikes = pacing_spikes(med[indep], fs, c, cfg)
     for a, b in spikes:                       # bridge each spike: it is not part of the QRS
@@ -205,10 +199,22 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     if spikes:
         notes.append(f"pacing spike{'s' if len(spikes) > 1 else ''} on the median beat: left out of "
                      "the QRS (it starts after the spike)")
-        lo_q = max(lo_ok, max(b for _, b in spikes if b <= c + int(0.02 * fs)) if any(
-            b <= c + int(0.02 * fs) for _, b in spikes) else lo_ok)
-    else:
-        lo_q = lo_ok
+    # the learned delineator reads each lead of the median beat, spikes bridged like the rules
+    learned = None
+    if cfg.delineator != "rules":
+        try:
+            learned = _learned_bounds(med, usable, c, fs, cfg)
+        except (ImportError, FileNotFoundError, RuntimeError, ValueError) as e:
+            # no torch, no weights or unreadable weights: the rules still measure the record
+            notes.append(f"learned delineator unavailable ({type(e).__name__}: {e}); rule-based "
+                         "boundaries used")
+    pr_bias, qrs_bias, qt_bias = (cfg.unet_bias_ms if learned is not None and cfg.delineator == "unet" else
+                                  cfg.combined_bias_ms if learned is not None else
+                                  (cfg.pr_bias_ms, cfg.qrs_bias_ms, cfg.qt_bias_ms))
+
+    # the QRS search starts after the last spike before the anchor (a ventricular pacing spike)
+    ends_before = [b for _, b in spikes if b <= c + int(0.02 * fs)]
+    lo_q = max([lo_ok] + ends_before)
 
     # --- QRS --------------------------------------------------------------------------------
     v = smooth(med, fs, cfg.qrs_lowpass_hz, order=1)                        # (L, K) mV/s
