@@ -18,7 +18,7 @@ SAMPLES = resources_dir() / "samples"
 
 @dataclass
 class _Pred:
-    positive: tuple
+    model_positive: tuple          # the benchmark reads the model's own calls (before the quality gate)
 
 
 class LeadIPolarity:
