@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 
 from app import workers  # noqa: E402
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from app.ecg_view import GAINS, SPEEDS  # noqa: E402
 from app.main_window import MainWindow, about_text  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -30,21 +31,6 @@ needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample r
 WAIT_MS = 60000
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    """Every test gets its own empty QSettings store (INI files under tmp_path)."""
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-    workers.cancel_all_and_wait(30000)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from helpers_models import make_tiny_checkpoint
-
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny",
-                                clinical=("age", "sex", "height", "weight"))
 
 
 def make_window(qtbot, model: str | None = None, load_model: bool = True) -> MainWindow:

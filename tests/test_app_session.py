@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QSettings  # noqa: E402
 
 from app import workers  # noqa: E402
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
@@ -30,20 +30,6 @@ pytestmark = pytest.mark.skipif(not (A.is_file() and B.is_file()), reason="bundl
 WAIT_MS = 60000
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-    workers.cancel_all_and_wait(30000)
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    sys.path.insert(0, str(Path(__file__).parent))
-    from helpers_models import make_tiny_checkpoint
-
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny",
-                                clinical=("age", "sex", "height", "weight"))
 
 
 def header_demographics(hea: Path) -> tuple[float, str]:

@@ -11,10 +11,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 pytest.importorskip("ecgdatakit")
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
 from app import workers  # noqa: E402
+from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
 from app.main_window import RECORD_FILTER, MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from mirage_model import formats  # noqa: E402
@@ -23,12 +24,6 @@ from mirage_model.io import load_record  # noqa: E402
 DATA = Path(__file__).parent / "data" / "formats"
 WAIT_MS = 60000
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
-    workers.cancel_all_and_wait(30000)
 
 
 def make_window(qtbot) -> MainWindow:
