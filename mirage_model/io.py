@@ -790,14 +790,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["base_time"] = header.base_time
     if header.base_date:
         meta["base_date"] = header.base_date
-    if dropped:
-        meta["dropped_leads"] = tuple(dropped)
-    if duplicates:
-        meta["duplicate_leads"] = tuple(duplicates)
-    if derived:
-        meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
-    if any(sign < 0 for _, sign in chosen.values()):
-        meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
+    meta.update(lead_mapping_meta(dropped, duplicates, derived, chosen))
     if checksum_bad:
         meta["checksum_mismatch"] = tuple(checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
@@ -849,6 +842,21 @@ def _derive(signal: np.ndarray, chosen: dict) -> list[int]:
         if "aVF" not in have:
             fill("aVF", s["II"] - s["I"] / 2)
     return sorted(done)
+
+
+def lead_mapping_meta(dropped, duplicates, derived, chosen) -> dict:
+    """What the lead matching did, for ``EcgRecord.meta``: the file's leads left out, duplicated,
+    derived (indices into STANDARD_LEADS) and inverted (``chosen``: lead -> (file index, sign))."""
+    meta = {}
+    if dropped:
+        meta["dropped_leads"] = tuple(dropped)
+    if duplicates:
+        meta["duplicate_leads"] = tuple(duplicates)
+    if derived:
+        meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
+    if any(sign < 0 for _, sign in chosen.values()):
+        meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
+    return meta
 
 
 def _quality(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:

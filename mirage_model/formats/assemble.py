@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.io import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, _derivable,
-                             _derive, _quality, canonical_lead)
+from mirage_model.io import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, _derivable, _derive,
+                             _quality, canonical_lead, lead_mapping_meta)
 from mirage_model.formats.registry import FORMATS
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -114,14 +114,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
 
     meta = {"format": fmt, "format_name": FORMATS[fmt].name,
             "file_leads": tuple(n for n, _ in channels)}
-    if dropped:
-        meta["dropped_leads"] = tuple(dropped)
-    if duplicates:
-        meta["duplicate_leads"] = tuple(duplicates)
-    if derived:
-        meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
-    if any(sign < 0 for _, sign in chosen.values()):
-        meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
+    meta.update(lead_mapping_meta(dropped, duplicates, derived, chosen))
     if len(lengths) > 1:
         meta["length_note"] = f"leads differ in length ({min(lengths)}-{max(lengths)} samples); cut to {T}"
     if cal_s:

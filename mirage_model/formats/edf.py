@@ -18,6 +18,7 @@ import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.vendor import require
+from mirage_model.formats.write import acquired_datetime
 from mirage_model.io import _UNIT_SCALE, STANDARD_LEADS, EcgRecord, RecordError
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
@@ -174,7 +175,7 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     room = 80 - len(" ".join([code, "X", "01-JAN-2000", *additional])) - 2
     patient = edfio.Patient(code=code, sex=record.sex if record.sex in ("M", "F") else "X",
                             birthdate=birth, name=name[:max(1, room)], additional=additional)
-    acquired = _datetime(record.meta.get("acquired"))
+    acquired = acquired_datetime(record.meta.get("acquired"))
     rec_extra = ["MIRAGE"] + (["missing_samples_written_as_0"] if nan.any() else [])
     # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
     room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
@@ -192,12 +193,3 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None
     return out_path
-
-
-def _datetime(value) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None

@@ -85,7 +85,7 @@ def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool =
     gain = WFDB_GAIN if peak * WFDB_GAIN < 32000 else float(np.floor(32000 / peak))
     d = np.round(x * gain)
     d = np.where(np.isnan(x), -32768, d).astype(np.int16)
-    base = _datetime(record.meta.get("acquired"))
+    base = acquired_datetime(record.meta.get("acquired"))
     try:
         wfdb.wrsamp(name, fs=float(record.fs), units=["mV"] * 12, sig_name=list(STANDARD_LEADS),
                     d_signal=d.T.copy(), fmt=["16"] * 12, adc_gain=[gain] * 12, baseline=[0] * 12,
@@ -128,7 +128,8 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
     return [re.sub(r"[\r\n]+", " ", line) for line in lines]
 
 
-def _datetime(value) -> dt.datetime | None:
+def acquired_datetime(value) -> dt.datetime | None:
+    """A record's ``meta["acquired"]`` (datetime or ISO text) as a datetime, or None."""
     if not value:
         return None
     try:
