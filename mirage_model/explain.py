@@ -172,7 +172,7 @@ class ExplainedWindow:
 def explain_window(model, signal, image, clinical, clinical_mask, predicted: Sequence[int] | None = None, *,
                    thresholds: Sequence[float] | None = None, task: str = "multilabel",
                    layout=None, n_samples: int | None = None, fs: float | None = None,
-                   start_s: float = 0.0, window: int = 0) -> ExplainedWindow:
+                   start_s: float = 0.0, window: int = 0, calibrate=None) -> ExplainedWindow:
     """Explain one window: one forward pass with attention weights, then input gradients.
 
     Args:
@@ -184,6 +184,8 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
             whose probability from this very pass reaches ``thresholds`` (sigmoid, or softmax for
             ``task="multiclass"``). Empty: the top class.
         thresholds: (K,) decision thresholds, used when ``predicted`` is None (default 0.5).
+        calibrate: the checkpoint's map of (K,) probabilities to calibrated ones, applied before
+            they are compared with ``thresholds`` (which are chosen on the calibrated scale).
         task: "multilabel" or "multiclass".
         layout: the render layout used to map patch saliency onto the signal (None: not mapped).
         n_samples, fs: the record's own length (T) and sampling rate, for the mapping.
@@ -209,6 +211,8 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
         if predicted is None:
             probs = (torch.softmax(logits.detach().float(), -1) if task == "multiclass"
                      else torch.sigmoid(logits.detach().float())).cpu().numpy()
+            if calibrate is not None:
+                probs = np.asarray(calibrate(probs), dtype=np.float64)
             th = np.full(probs.shape, 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
             predicted = [k for k in range(probs.size) if probs[k] >= th[k]]
         targets = sorted(set(int(k) for k in predicted)) or [top]

@@ -401,7 +401,7 @@ class Predictor:
         rec = prep.record
         return explain_window(self.model, sig, img, cx, cm, predicted, thresholds=self.thresholds,
                               task=self.task, layout=layout, n_samples=rec.signal.shape[1],
-                              fs=float(rec.fs), start_s=float(inp.starts_s[w]), window=w)
+                              fs=float(rec.fs), start_s=float(inp.starts_s[w]), window=w, calibrate=self.calibrate)
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
         """(..., K) model probabilities -> the checkpoint's calibrated probabilities (float32; unchanged without one)."""

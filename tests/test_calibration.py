@@ -103,3 +103,28 @@ def test_round_trip_through_a_checkpoint_and_the_predictor(tmp_path):
     raw = Predictor(src, device="cpu").predict(rec, explain=False).probabilities
     done = Predictor(out, device="cpu").predict(rec, explain=False).probabilities
     np.testing.assert_allclose(done, 1 / (1 + np.exp(-(0.5 * _logit(raw.astype(np.float64)) - 0.2))), atol=1e-5)
+
+
+def test_the_explained_classes_are_chosen_on_the_calibrated_scale(tmp_path):
+    # thresholds are chosen on calibrated probabilities, so the classes an explanation explains
+    # must be picked the same way: here raw and calibrated probabilities fall on opposite sides
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    from mirage_model.inference import Predictor
+    from mirage_model.io import load_record
+    from mirage_model.paths import sample_records
+
+    loaded = load_checkpoint(make_tiny_checkpoint(tmp_path / "plain"))
+    K = len(loaded.labels)
+    rec = load_record(sample_records()[0])
+    raw = Predictor(loaded.path, device="cpu", quality=False).predict(rec, explain=False).probabilities
+    cal = Calibration(tuple(["platt"] * K), tuple({"a": 1.0, "b": 3.0} for _ in range(K)))   # pushes every p up
+    th = np.clip(np.asarray(raw, dtype=np.float64) + 0.02, 0.01, 0.99)       # raw just below, calibrated above
+    out = save_checkpoint(tmp_path / "cal", loaded.model, model_type=loaded.model_type, task=loaded.task,
+                          labels=loaded.labels, schema=loaded.schema, preprocess=loaded.preprocess,
+                          render=loaded.render, thresholds=th, calibration=cal)
+    p = Predictor(out, device="cpu", quality=False)
+    ew = p._explain_window(p.prepare(rec), 0, None)
+    expected = [k for k in range(K) if cal.apply(1 / (1 + np.exp(-ew.logits.astype(np.float64))))[k] >= th[k]]
+    assert len(expected) == K and list(ew.predicted) == expected
