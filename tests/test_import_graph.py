@@ -1,0 +1,125 @@
+"""The dependency rules of the three packages, read from the source (AST), not from what happens
+to be imported at run time:
+
+1. ``mirage_model`` imports neither Qt (PySide6, pyqtgraph) nor ``app`` nor ``training_cli``,
+   at module level or inside functions.
+2. ``app`` and ``training_cli`` never import each other.
+3. The module-level imports of the first-party packages form no cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("mirage_model", "app", "training_cli")
+QT = ("PySide6", "pyqtgraph", "shiboken6")
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports(path: Path, module_level_only: bool) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    pkg = _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    nodes = tree.body if module_level_only else list(ast.walk(tree))
+    if module_level_only:   # also the bodies of module-level if/try (optional imports)
+        extra = []
+        for n in tree.body:
+            if isinstance(n, (ast.If, ast.Try)):
+                extra += list(ast.walk(n))
+        nodes = list(nodes) + extra
+    out = set()
+    for n in nodes:
+        if isinstance(n, ast.Import):
+            out |= {a.name for a in n.names}
+        elif isinstance(n, ast.ImportFrom):
+            if n.level:
+                base = pkg.split(".")[: len(pkg.split(".")) - (n.level - 1)]
+                mod = ".".join(base + ([n.module] if n.module else []))
+            else:
+                mod = n.module or ""
+            out.add(mod)
+            out |= {f"{mod}.{a.name}" for a in n.names}
+    return out
+
+
+def _files():
+    for pkg in PACKAGES:
+        yield from sorted((ROOT / pkg).rglob("*.py"))
+
+
+def test_library_imports_no_qt_and_no_app_or_cli():
+    bad = {}
+    for f in (ROOT / "mirage_model").rglob("*.py"):
+        hits = {m for m in _imports(f, False) if m.split(".")[0] in QT + ("app", "training_cli")}
+        if hits:
+            bad[str(f.relative_to(ROOT))] = sorted(hits)
+    assert not bad, bad
+
+
+def test_app_and_cli_do_not_import_each_other():
+    bad = {}
+    for pkg, other in (("app", "training_cli"), ("training_cli", "app")):
+        for f in (ROOT / pkg).rglob("*.py"):
+            hits = {m for m in _imports(f, False) if m.split(".")[0] == other}
+            if hits:
+                bad[str(f.relative_to(ROOT))] = sorted(hits)
+    assert not bad, bad
+
+
+def test_no_module_level_import_cycle():
+    modules = {_module_name(f): f for f in _files()}
+    graph = {}
+    for name, f in modules.items():
+        deps = set()
+        for m in _imports(f, True):
+            # the longest first-party module the import names
+            parts = m.split(".")
+            for k in range(len(parts), 0, -1):
+                cand = ".".join(parts[:k])
+                if cand in modules and cand != name:
+                    deps.add(cand)
+                    break
+        graph[name] = deps
+    # package __init__ modules import their submodules by design; a cycle through an __init__ and
+    # its own submodule is how Python packages work, so edges child -> parent package are dropped
+    for name, deps in graph.items():
+        graph[name] = {d for d in deps if not name.startswith(d + ".")}
+    state, stack, cycles = {}, [], []
+
+    def visit(n):
+        state[n] = 1
+        stack.append(n)
+        for d in sorted(graph.get(n, ())):
+            if state.get(d) == 1:
+                cycles.append(stack[stack.index(d):] + [d])
+            elif d not in state:
+                visit(d)
+        stack.pop()
+        state[n] = 2
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n)
+    assert not cycles, cycles[:5]
+
+
+def test_the_reader_sees_function_level_and_relative_imports(tmp_path, monkeypatch):
+    # the rules above are only as good as the reader: a Qt import hidden in a function and a
+    # relative import must both be found
+    pkg = tmp_path / "mirage_model"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    f = pkg / "x.py"
+    f.write_text("from . import y\n\ndef f():\n    from PySide6.QtCore import QTimer\n    import app.workers\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    found = _imports(f, False)
+    assert {"mirage_model.y", "PySide6.QtCore", "app.workers"} <= found
+    assert "PySide6.QtCore" not in _imports(f, True) and "mirage_model.y" in _imports(f, True)
