@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from mirage_model.review.measurements import EDIT_LIMITS
@@ -103,7 +103,8 @@ class MeasurementsPanel(QWidget):
         table the PDF prints)."""
         from mirage_model.review.measurements import measurement_rows
 
-        return next(r for r in measurement_rows(self.automatic, self.edits) if r["key"] == key)
+        sex = getattr(self.session, "sex", None)
+        return next(r for r in measurement_rows(self.automatic, self.edits, sex) if r["key"] == key)
 
     def value(self, key: str):
         """The value in force: the reviewer's, else recomputed from edited values (RR from the rate,
@@ -145,6 +146,18 @@ class MeasurementsPanel(QWidget):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
                     item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
+                row = self._row(key) if self.session is not None and not self.pending else {}
+                if row.get("flag") and v is not None:
+                    # outside the adult reference range: bold, an arrow beside it, the range on hover
+                    bold = QFont(item.font())
+                    bold.setBold(True)
+                    item.setFont(bold)
+                    name.setFont(bold)
+                    src += "  " + {"high": "\u2191 high", "low": "\u2193 low"}[row["flag"]]
+                if row.get("range"):
+                    tip = f"reference: {row['range']}"
+                    item.setToolTip((item.toolTip() + "\n" if item.toolTip() else "") + tip)
+                    name.setToolTip(tip)
                 source = QTableWidgetItem(src)
                 source.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 for c, it in enumerate((name, item, source)):

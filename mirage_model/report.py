@@ -834,6 +834,16 @@ def _clinical_flowables(ctx: _Context, st, schema=None) -> list:
     return out
 
 
+def _range_cell(row: dict) -> str:
+    """The reference range in a table cell: "120-200", "< 120" (the unit is beside it)."""
+    lo, hi = row.get("ref_low"), row.get("ref_high")
+    if lo is not None and hi is not None:
+        return f"{lo:g} to {hi:+g}" if lo < 0 else f"{lo:g}-{hi:g}"
+    if hi is not None:   # whole units: "< 120" for a last normal value of 119
+        return f"< {hi + 1:g}"
+    return f">= {lo:g}" if lo is not None else ""
+
+
 def _measure_flowables(session, st) -> list:
     from reportlab.platypus import Paragraph
 
@@ -853,8 +863,8 @@ def _measure_flowables(session, st) -> list:
         return out
     rows = session.measurement_table()
     changed = any(r["status"] for r in rows)
-    table = [["Measurement", "Value", "Unit"] + (["Automatic"] if changed else [])]
-    highlight = []
+    table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])]
+    highlight, flagged = [], []
     for r in rows:
         unit = r["unit"]
         if r["value"] is None:
@@ -862,7 +872,13 @@ def _measure_flowables(session, st) -> list:
             unit = ""
         else:
             shown = f"{r['value']:.0f}" + (f" ({r['status']})" if r["status"] else "")
-        line = [r["label"], shown, unit]
+            if r.get("flag"):   # bold, with an arrow from the Symbol font (WinAnsi has none)
+                arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
+                shown = Paragraph(f'<b>{_esc(shown)}</b> <font name="Symbol">{arrow}</font> '
+                                  f'<font size="6">{r["flag"]}</font>', st["small"])
+        line = [r["label"], shown, unit, _range_cell(r)]
+        if r.get("flag") and r["value"] is not None:
+            flagged.append(len(table))
         if changed:
             auto = "not measured" if measurements is None else \
                 ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
@@ -870,8 +886,16 @@ def _measure_flowables(session, st) -> list:
             if r["status"]:
                 highlight.append(len(table))
         table.append(line)
-    widths = [62 * MM, 30 * MM, 12 * MM] + ([23 * MM] if changed else [])
-    out.append(_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55)))
+    widths = [55 * MM, 27 * MM, 9 * MM, 17 * MM] + ([19 * MM] if changed else [])
+    tbl = _table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55))
+    if flagged:   # outside the adult reference range: bold, with the arrow beside the value
+        tbl.setStyle([("FONT", (0, r), (1, r), "Helvetica-Bold", 8) for r in flagged])
+    out.append(tbl)
+    ranges = [r["range"] for r in rows if r.get("range")]
+    if ranges:
+        seen = list(dict.fromkeys(ranges))
+        out.append(Paragraph(_esc("Adult reference ranges: " + "; ".join(seen) + ". Bold with an arrow "
+                                  "(high / low): outside the range."), st["small"]))
     method = getattr(measurements, "method", "") if measurements is not None else ""
     notes = list(getattr(measurements, "notes", ()) or ()) if measurements is not None else []
     text = f"Method: {method}." if method else ""

@@ -31,8 +31,6 @@ needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample r
 WAIT_MS = 60000
 
 
-
-
 def make_window(qtbot, model: str | None = None, load_model: bool = True) -> MainWindow:
     settings = Settings()
     settings.model_path = ""
@@ -1017,3 +1015,25 @@ def test_screenshot_of_a_folder_does_not_wait_out_its_timeout(tmp_path):
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert out.is_file() and time.perf_counter() - t0 < 150
+
+
+@needs_sample
+def test_out_of_range_measurements_are_bold_with_an_arrow_and_the_range_on_hover(qtbot, tiny_model):
+    # 00417_lr is a woman (F, 75 in the file): a QTc of 455 ms is within her range (< 460), a
+    # QRS of 130 ms is wide for anyone (>= 120, Surawicz 2009)
+    from mirage_model.measure import Measurements
+
+    w = make_window(qtbot, tiny_model)
+    open_and_wait(qtbot, w, SAMPLE, analysis=True)
+    assert w.session.sex == "F"
+    panel = w.measure_panel
+    auto = Measurements(**{**{k: None for k in Measurements.__dataclass_fields__},
+                           "heart_rate_bpm": 75.0, "rr_ms": 800.0, "qrs_ms": 130.0, "qt_ms": 407.0,
+                           "qtc_bazett_ms": 455.0, "method": "test"})
+    assert w.session.accept_measurements(w.session.id, auto)
+    panel._fill()
+    keys = [k for k, _, _ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS]
+    qrs, qtc = keys.index("qrs_ms"), keys.index("qtc_bazett_ms")
+    assert panel.table.item(qrs, 1).font().bold() and "high" in panel.table.item(qrs, 2).text()
+    assert "< 120 ms" in panel.table.item(qrs, 1).toolTip()
+    assert not panel.table.item(qtc, 1).font().bold() and "women" in panel.table.item(qtc, 1).toolTip()

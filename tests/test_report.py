@@ -357,14 +357,16 @@ def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_samp
                        measurement_edits={"qt_ms": 440.0, "pr_ms": 182})
     text = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
     assert re.search(r"QT interval 440 \(edited\) ms 400", text), text
-    assert re.search(r"PR interval 182 \(edited\) ms 160", text)
+    assert re.search(r"PR interval 182 \(edited\) ms 120-200 160", text), text
     # QTc follows the reviewed QT with its own formula (RR 0.8 s): independent arithmetic here
     bazett = 440.0 / 0.8 ** 0.5                      # 491.9
     fridericia = 440.0 / 0.8 ** (1.0 / 3.0)          # 474.0
-    assert f"{bazett:.0f} (recomputed) ms 447" in text
-    assert f"{fridericia:.0f} (recomputed) ms 431" in text
-    assert "QRS duration 90 ms QT interval" in text, "an unedited row has no automatic value"
-    assert "Measurement Value Unit Automatic" in text
+    # no sex given on this path: the men's QTc range (the lower limit), said so; above it: high, with an arrow
+    assert re.search(rf"{bazett:.0f} \(recomputed\) ↑ high ms 390-449 447", text), text
+    assert re.search(rf"{fridericia:.0f} \(recomputed\) ↑ high ms 390-449 431", text), text
+    assert "Measurement Value Unit Reference Automatic" in text
+    assert "390-449 ms, men, sex not given (Rautaharju et al. 2009)" in text
+    assert "QRS duration 90 ms < 120 QT interval" in text                 # in range: no flag
     assert "Edited: corrected by the reviewer" in text
 
 

@@ -20,7 +20,7 @@ MEASURE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("qt_ms", "QT interval", "ms"),
     ("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "ms"),
     ("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "ms"),
-    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 ms (1 - RR in s))", "ms"),
+    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 (1 - RR))", "ms"),
     ("p_axis_deg", "P axis (frontal)", "deg"),
     ("qrs_axis_deg", "QRS axis (frontal)", "deg"),
     ("t_axis_deg", "T axis (frontal)", "deg"),
@@ -68,7 +68,45 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
     return clean
 
 
-def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> list[dict]:
+# Adult reference ranges (inclusive), with their sources; QTc by sex. A value outside is flagged.
+# Heart rate 50-100 bpm: Mason et al., Circulation 2007;115:1325 (AHA/ACCF/HRS part II).
+# PR 120-200 ms, QRS < 120 ms: Surawicz et al., Circulation 2009;119:e235 (part III).
+# QTc < 450 ms men, < 460 ms women; > 390 ms: Rautaharju et al., Circulation 2009;119:e241 (part IV).
+# QRS axis -30 to +90 deg: Surawicz et al. 2009 (part III).
+REFERENCE_RANGES: dict[str, tuple[float | None, float | None, str]] = {
+    "heart_rate_bpm": (50.0, 100.0, "50-100 bpm (Mason et al. 2007)"),
+    "pr_ms": (120.0, 200.0, "120-200 ms (Surawicz et al. 2009)"),
+    "qrs_ms": (None, 119.0, "< 120 ms (Surawicz et al. 2009)"),   # whole milliseconds: 119 is the last normal
+    "qrs_axis_deg": (-30.0, 90.0, "-30 to +90 deg (Surawicz et al. 2009)"),
+}
+QTC_LIMITS = {"M": 450.0, "F": 460.0}
+QTC_SHORT = 390.0
+
+
+def reference_range(key: str, sex: str | None = None) -> tuple[float | None, float | None, str] | None:
+    """(low, high, text) of a measurement's adult reference range, or None when it has none here."""
+    if key in ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms"):
+        s = (sex or "").upper()[:1]
+        hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
+        who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
+        return (QTC_SHORT, hi - 1.0, f"{QTC_SHORT:g}-{hi - 1:g} ms, {who} (Rautaharju et al. 2009)")
+    return REFERENCE_RANGES.get(key)
+
+
+def flag(key: str, value: float | None, sex: str | None = None) -> str:
+    """"high", "low" or "" for a value against its reference range."""
+    ref = reference_range(key, sex)
+    if ref is None or value is None:
+        return ""
+    lo, hi, _ = ref
+    if hi is not None and value > hi:
+        return "high"
+    if lo is not None and value < lo:
+        return "low"
+    return ""
+
+
+def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None) -> list[dict]:
     """The interval table with the reviewer's corrections applied.
 
     An edited value is shown with the automatic one beside it. When the reviewer changed
@@ -81,9 +119,13 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
         measurements: measure.Measurements or None (not measured).
         edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
 
+        sex: "M" or "F" for the QTc reference range (None: the men's, and the range says so).
+
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
-        status ("", "edited", "recomputed" or "not recomputed").
+        status ("", "edited", "recomputed" or "not recomputed"), flag ("high", "low" or ""),
+        range (the reference range's text with its source, "" when it has none) and its bounds
+        ref_low / ref_high (None where open).
 
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
@@ -116,8 +158,12 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None) -> 
             else:
                 value[key] = None
                 status[key] = "not recomputed"
-    return [dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k])
-            for k, label, unit in MEASURE_ROWS]
+    rows = []
+    for k, label, unit in MEASURE_ROWS:
+        lo, hi, text = reference_range(k, sex) or (None, None, "")
+        rows.append(dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k],
+                         flag=flag(k, value[k], sex), range=text, ref_low=lo, ref_high=hi))
+    return rows
 
 
 def reviewed_values(measurements, edits: Mapping[str, float] | None = None) -> dict[str, float | None]:

@@ -385,7 +385,7 @@ class ReviewSession:
 
     def measurement_table(self) -> list[dict]:
         """The one measurement table (``review.measurements.measurement_rows``) of this session."""
-        return measurement_rows(self.measurements, self.measurement_edits)
+        return measurement_rows(self.measurements, self.measurement_edits, self.sex)
 
     def set_quality(self, verdict, error: str = "") -> None:
         """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""
