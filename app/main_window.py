@@ -19,7 +19,7 @@ from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
+    QLineEdit, QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
     QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -400,7 +400,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.heatmaps, "Lead attention")
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(self.results)
+        # the result panel grows with what it has to say (a withheld result, the device's own
+        # analysis): it scrolls rather than squeezing its lines over each other on a short screen
+        results_scroll = QScrollArea()
+        results_scroll.setWidgetResizable(True)
+        results_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        results_scroll.setWidget(self.results)
+        bottom.addWidget(results_scroll)
         bottom.addWidget(self.measure_panel)
         bottom.addWidget(self.tabs)
         bottom.setSizes([420, 330, 700])
