@@ -720,7 +720,6 @@ class MainWindow(QMainWindow):
         if self.fit_page_on_open:
             QTimer.singleShot(0, self.viewer.plot.fit_page)
         self.lab_form.refresh()
-        self.setWindowTitle(f"MIRAGE Review - {record.record_id}")
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
         self._refresh_recent()

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from mirage_model.review.measurements import EDIT_LIMITS
+from mirage_model.review.measurements import EDIT_LIMITS, measurement_rows
 
 ROWS = (  # key, label, unit
     ("heart_rate_bpm", "Heart rate", "bpm"),
@@ -101,8 +101,6 @@ class MeasurementsPanel(QWidget):
     def _row(self, key: str) -> dict:
         """The session's row for ``key`` (``review.measurements.measurement_rows``: the same
         table the PDF prints)."""
-        from mirage_model.review.measurements import measurement_rows
-
         sex = getattr(self.session, "sex", None)
         return next(r for r in measurement_rows(self.automatic, self.edits, sex) if r["key"] == key)
 
@@ -132,6 +130,9 @@ class MeasurementsPanel(QWidget):
 
     def _fill(self) -> None:
         self._filling = True
+        ready = self.session is not None and not self.pending
+        sex = getattr(self.session, "sex", None)
+        table = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex)} if ready else {}
         try:
             for r, (key, label, unit) in enumerate(ROWS):
                 name = QTableWidgetItem(f"{label} ({unit})")
@@ -146,7 +147,7 @@ class MeasurementsPanel(QWidget):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
                     item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
-                row = self._row(key) if self.session is not None and not self.pending else {}
+                row = table.get(key, {})
                 if row.get("flag") and v is not None:
                     # outside the adult reference range: bold, an arrow beside it, the range on hover
                     bold = QFont(item.font())

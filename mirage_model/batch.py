@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 from mirage_model.csvsafe import neutralise, restore
-from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.limits import HEAD_S, RECORD_TIMEOUT_S, record_head
 from mirage_model.io import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
 
@@ -150,8 +150,6 @@ class _Loaded:
     unscorable: str = ""              # why the record holds no usable signal (then not scored)
 
 
-# Long records are measured on their first MEASURE_MAX_S seconds (memory stays bounded).
-MEASURE_MAX_S = 60.0
 
 
 def _worker_init() -> None:
@@ -198,15 +196,11 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
         return item
     item.unscorable = str((item.record.meta or {}).get("unscorable") or "")
     if do_measure and not item.unscorable:
-        import dataclasses
-
         from mirage_model.measure import measure
 
-        rec = item.record
-        n = int(MEASURE_MAX_S * rec.fs)
-        if rec.signal.shape[1] > n:
-            rec = dataclasses.replace(rec, signal=rec.signal[:, :n])
-            item.note = (f"measured on the first {MEASURE_MAX_S:g} s of a "
+        rec = record_head(item.record)
+        if rec is not item.record:
+            item.note = (f"measured on the first {HEAD_S:g} s of a "
                          f"{item.record.duration_s / 3600:.2f} h record")
         try:
             item.measurements = measure(rec, fiducials=False)

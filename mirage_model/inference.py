@@ -91,21 +91,12 @@ class Prediction:
         return self.labels[int(np.argmax(self.probabilities))]
 
 
-# Quality is judged on at most this much of a record (s): the model's first windows and the
-# measurements' first minute; a 24 h recording is not assessed whole.
-QUALITY_MAX_S = 60.0
-
-
 def assess_record(record):
-    """``quality.assess`` of the record's first ``QUALITY_MAX_S`` seconds -> QualityReport."""
-    import dataclasses
-
+    """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport."""
+    from mirage_model.limits import record_head
     from mirage_model.quality import assess
 
-    n = int(QUALITY_MAX_S * float(record.fs))
-    if record.signal.shape[1] > n and dataclasses.is_dataclass(record):
-        record = dataclasses.replace(record, signal=record.signal[:, :n])
-    return assess(record)
+    return assess(record_head(record))
 
 
 @dataclass

@@ -14,6 +14,7 @@ of the whole recording.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -163,3 +164,16 @@ def unscorable_reason(record) -> str | None:
         return "no usable signal: " + ("every sample is missing" if all_missing
                                        else "every lead is flat (constant or zero)")
     return "no usable signal: every lead is flat or saturated"
+
+
+# Long records are measured and quality-assessed on their first minute (memory stays bounded).
+HEAD_S = 60.0
+
+
+def record_head(record, seconds: float = HEAD_S):
+    """The record's first ``seconds`` (an EcgRecord of (12, n) samples), or the record itself when
+    it is no longer."""
+    n = int(seconds * float(record.fs))
+    if record.signal.shape[1] <= n:
+        return record
+    return dataclasses.replace(record, signal=record.signal[:, :n])

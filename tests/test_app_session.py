@@ -41,13 +41,17 @@ def header_demographics(hea: Path) -> tuple[float, str]:
     return float(fields["age"]), fields["sex"].strip()
 
 
-def window_for(qtbot) -> MainWindow:
+def window_for(qtbot, model=None) -> MainWindow:
+    """A shown 1280x800 window; with ``model``, that checkpoint loaded before it returns."""
     settings = Settings()
     settings.model_path = ""
     window = MainWindow(settings)
     window.resize(1280, 800)
     qtbot.addWidget(window)
     window.show()
+    if model is not None:
+        window.load_model(str(model))
+        qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
     return window
 
 
@@ -134,9 +138,7 @@ def test_b_opened_while_the_model_loads_gets_only_b(qtbot, tiny_model, tmp_path,
 
 
 def test_a_result_arriving_after_b_is_dropped(qtbot, tiny_model, tmp_path, monkeypatch):
-    window = window_for(qtbot)
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    window = window_for(qtbot, tiny_model)
     gate = Gate()
     real = workers.score_job
 
@@ -164,9 +166,7 @@ def test_a_result_arriving_after_b_is_dropped(qtbot, tiny_model, tmp_path, monke
 
 
 def test_values_typed_for_a_do_not_reach_b(qtbot, tiny_model, tmp_path):
-    window = window_for(qtbot)
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    window = window_for(qtbot, tiny_model)
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(A)
     form = window.lab_form
@@ -197,9 +197,7 @@ def test_export_while_measuring_says_so_or_waits(qtbot, tiny_model, tmp_path, mo
         return real(record, *args, **kwargs)
 
     monkeypatch.setattr(measure_mod, "measure", slow_measure)
-    window = window_for(qtbot)
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    window = window_for(qtbot, tiny_model)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.open_record(B)
     assert window.session.state["measurements"] == "pending"
@@ -220,9 +218,7 @@ def test_export_while_measuring_says_so_or_waits(qtbot, tiny_model, tmp_path, mo
 
 
 def test_refused_value_is_shown_in_the_pdf(qtbot, tiny_model, tmp_path):
-    window = window_for(qtbot)
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    window = window_for(qtbot, tiny_model)
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(B)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):

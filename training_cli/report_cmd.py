@@ -139,15 +139,11 @@ def run(args) -> int:
         from mirage_model.measure import measure
 
         try:
-            import dataclasses
+            from mirage_model.limits import HEAD_S, record_head
 
-            from mirage_model.batch import MEASURE_MAX_S
-
-            measured = record
-            n = int(MEASURE_MAX_S * record.fs)
-            if record.signal.shape[1] > n:   # as mirage score: bounded memory on long recordings
-                measured = dataclasses.replace(record, signal=record.signal[:, :n])
-                print(f"note: {record.record_id}: measured on the first {MEASURE_MAX_S:g} s", file=sys.stderr)
+            measured = record_head(record)        # as mirage score: bounded memory on long recordings
+            if measured is not record:
+                print(f"note: {record.record_id}: measured on the first {HEAD_S:g} s", file=sys.stderr)
             measurements = measure(measured)
         except Exception as err:   # measurements are extra; the report still goes out
             measure_error = f"{type(err).__name__}: {err}"

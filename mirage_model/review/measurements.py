@@ -95,10 +95,13 @@ def reference_range(key: str, sex: str | None = None) -> tuple[float | None, flo
 
 def flag(key: str, value: float | None, sex: str | None = None) -> str:
     """"high", "low" or "" for a value against its reference range."""
-    ref = reference_range(key, sex)
-    if ref is None or value is None:
+    lo, hi, _ = reference_range(key, sex) or (None, None, "")
+    return _outside(value, lo, hi)
+
+
+def _outside(value: float | None, lo: float | None, hi: float | None) -> str:
+    if value is None:
         return ""
-    lo, hi, _ = ref
     if hi is not None and value > hi:
         return "high"
     if lo is not None and value < lo:
@@ -162,7 +165,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     for k, label, unit in MEASURE_ROWS:
         lo, hi, text = reference_range(k, sex) or (None, None, "")
         rows.append(dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k],
-                         flag=flag(k, value[k], sex), range=text, ref_low=lo, ref_high=hi))
+                         flag=_outside(value[k], lo, hi), range=text, ref_low=lo, ref_high=hi))
     return rows
 
 
