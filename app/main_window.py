@@ -103,6 +103,8 @@ class FolderBrowser(QWidget):
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        # one record is open at a time: Ctrl+PgDown (Ctrl held) must not extend the selection
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
         self.table.cellDoubleClicked.connect(self._open_row)
         self.table.cellActivated.connect(self._open_row)

@@ -982,6 +982,12 @@ def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         assert window.step_record(-1)
     assert window.record.record_id == "2"
+    # the shortcut as a user presses it: Ctrl held must not add the next row to the selection
+    from PySide6.QtCore import Qt
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        qtbot.keyClick(window.browser.table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.record.record_id == "10"
+    assert [i.row() for i in window.browser.table.selectionModel().selectedRows()] == [2]
     del w
 
 
