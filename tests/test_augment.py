@@ -122,3 +122,23 @@ def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
     np.testing.assert_allclose(signal, instance_normalise(faulty), atol=1e-6)
     for b in range(3):
         np.testing.assert_array_equal(image[b], render_ecg(faulty[b].astype(np.float32), 100.0).image)
+
+
+def test_consistency_loss_is_the_kl_from_the_clean_prediction():
+    from training_cli.augment import consistency_loss
+
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))
+    p, q = 1 / (1 + np.exp(-b)), 1 / (1 + np.exp(-a))            # clean (target) and faulty
+    want = np.mean(p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q)))
+    got = consistency_loss(torch.from_numpy(a), torch.from_numpy(b)).item()
+    assert got == pytest.approx(want, rel=1e-9)
+    assert consistency_loss(torch.from_numpy(b), torch.from_numpy(b)).item() == pytest.approx(0.0, abs=1e-12)
+    ps = np.exp(b) / np.exp(b).sum(1, keepdims=True)
+    qs = np.exp(a) / np.exp(a).sum(1, keepdims=True)
+    want_mc = np.mean(np.sum(ps * np.log(ps / qs), axis=1))
+    assert consistency_loss(torch.from_numpy(a), torch.from_numpy(b), "multiclass").item() == pytest.approx(want_mc)
+    # the clean side is a fixed target: no gradient reaches it
+    ta, tb = torch.from_numpy(a).requires_grad_(), torch.from_numpy(b).requires_grad_()
+    consistency_loss(ta, tb).backward()
+    assert tb.grad is None and ta.grad.abs().sum() > 0

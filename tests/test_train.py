@@ -218,6 +218,18 @@ def test_augment_and_ema_resume_and_save(folder_data, tmp_path):
         np.testing.assert_array_equal(v, weights(resumed / "last")[k], err_msg=k)
 
 
+def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
+    root, labels, cache = folder_data
+    with pytest.raises(SystemExit, match="--consistency needs --noise"):
+        run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--consistency", "1", labels=labels))
+    out = tmp_path / "stab"
+    assert run_train(train_argv(f"folder:{root}", out, cache, "--noise", "--consistency", "0.5", labels=labels)) == 0
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["train_stab"]) and r["train_stab"] >= 0 for r in log)
+    cfg = json.loads((out / "model" / "config.json").read_text())
+    assert cfg["provenance"]["recipe"]["consistency"] == 0.5 and cfg["provenance"]["recipe"]["noise"] is True
+
+
 def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
     root, labels, cache = folder_data
     with pytest.raises(SystemExit, match="between 0 and 1"):

@@ -164,3 +164,20 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     signal = instance_normalise(faulty, pcfg.eps)
     image = np.stack([render_ecg(m.astype(np.float32), fs, rcfg).image for m in faulty])
     return signal, image
+
+
+def consistency_loss(logits: torch.Tensor, target_logits: torch.Tensor, task_type: str = "multilabel") -> torch.Tensor:
+    """Stability loss (Zheng et al. 2016, "Improving the robustness of deep neural networks via
+    stability training"): the mean KL divergence from the prediction on the clean record
+    (``target_logits``, no gradient) to the prediction on its faulty copy (``logits``).
+
+    logits, target_logits (B, K) -> scalar >= 0, zero when the two predictions agree. Multilabel:
+    the binary KL of each class's sigmoid, averaged over classes; multiclass: the KL of the softmax.
+    """
+    target_logits = target_logits.detach()
+    if task_type == "multiclass":
+        p = F.log_softmax(target_logits, dim=-1)
+        return F.kl_div(F.log_softmax(logits, dim=-1), p, log_target=True, reduction="batchmean")
+    p = torch.sigmoid(target_logits)
+    entropy = F.binary_cross_entropy_with_logits(target_logits, p, reduction="none")
+    return (F.binary_cross_entropy_with_logits(logits, p, reduction="none") - entropy).mean()

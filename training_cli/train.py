@@ -124,6 +124,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                    help="recording-fault recipe on training records: baseline wander, muscle noise, electrode "
                         "motion, mains residue, gain changes, missing leads (augment.NoiseConfig); the window is "
                         "normalised and rendered again, so both branches see the same faulty recording")
+    g.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
+                   help="with --noise: weight of a stability loss pulling the prediction on the faulty record "
+                        "towards the (gradient-free) prediction on the clean one (augment.consistency_loss; 0: off)")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
                    help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
@@ -229,8 +232,10 @@ class CachedSplit:
     """Batches of one split from the cache: __getitem__ takes a list of rows (a whole batch)."""
 
     def __init__(self, cache, rows: np.ndarray, clinical: np.ndarray, mask: np.ndarray, targets: np.ndarray,
-                 with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None):
+                 with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None,
+                 keep_clean: bool = False):
         self.cache, self.rows = cache, rows
+        self.keep_clean = keep_clean           # with noise: the clean inputs too, as clean_signal / clean_image
         self.clinical, self.mask, self.targets = clinical, mask, targets
         self.with_image = with_image
         self.noise, self.preprocess_cfg, self.render_cfg = noise, preprocess_cfg, render_cfg
@@ -260,6 +265,10 @@ class CachedSplit:
             # drawn from torch's generator, which ``mirage train`` seeds and its resume state restores
             rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
             signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg)
+            if self.keep_clean:
+                out["clean_signal"] = out["signal"]
+                if self.with_image:
+                    out["clean_image"] = out["image"]
             out["signal"] = torch.from_numpy(signal)
             if self.with_image:
                 out["image"] = torch.from_numpy(image)
@@ -692,7 +701,7 @@ def main(args) -> int:
     from mirage_model.render import RenderConfig
     from tqdm import tqdm
 
-    from training_cli.augment import augment_batch
+    from training_cli.augment import augment_batch, consistency_loss
 
     t_start = time.time()
     dist = init_distributed(args.device)
@@ -758,9 +767,14 @@ def main(args) -> int:
                     model_type, args.preset if model_type == "mirage" else "default", n_par / 1e6, K,
                     len(schema.names), device, dist.world)
 
+    consistency = float(getattr(args, "consistency", 0.0) or 0.0)
+    if consistency < 0 or (consistency and not getattr(args, "noise", False)):
+        raise SystemExit(f"mirage train: --consistency needs --noise and a weight >= 0 (got {consistency:g})")
+
     def split_data(name, noise=False):
         rows = splits[name]
-        return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg)
+        return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg,
+                           keep_clean=noise and consistency > 0)
 
     if getattr(args, "noise", False) and cache.mv is None:
         raise SystemExit(f"mirage train --noise: the input cache {cache.path} has no mV windows; rebuild it")
@@ -816,12 +830,20 @@ def main(args) -> int:
         t0 = time.time()
         net.train()
         train_loader.base_sampler.set_epoch(epoch)
-        sums = {"total": 0.0, "cls": 0.0, "con": 0.0}
+        sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
         n_seen = 0
         bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not progress, leave=False,
                    mininterval=5.0)
         for batch in bar:
             signal, image, clinical, mask, target = batch_to_device(batch, device)
+            clean_logits = None
+            if consistency:
+                clean_signal, clean_image, *_ = batch_to_device(
+                    {**batch, "signal": batch["clean_signal"], "image": batch.get("clean_image")}, device)
+                net.eval()                         # the clean prediction as the model would make it
+                with torch.no_grad(), torch.autocast(device.type, dtype=amp[1], enabled=amp[0]):
+                    clean_logits = net(clean_signal, clean_image, clinical, mask).logits.float()
+                net.train()
             if augment:
                 signal, image = augment_batch(signal, image)
             with torch.autocast(device.type, dtype=amp[1], enabled=amp[0]):
@@ -830,6 +852,10 @@ def main(args) -> int:
             if output.z_signal is not None:
                 output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
             loss, parts = mirage_loss(output, target, loss_cfg, weights)
+            if clean_logits is not None:
+                stab = consistency_loss(output.logits, clean_logits, task_type)
+                loss = loss + consistency * stab
+                parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
             if not torch.isfinite(loss):
                 raise SystemExit(f"error: the loss became {loss.item()} at epoch {epoch + 1}; lower --lr "
                                  f"(now {args.lr:g}) or check the data")
@@ -858,6 +884,7 @@ def main(args) -> int:
         train_s = time.time() - t0
         row = {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
                "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
+               **({"train_stab": sums["stab"] / max(n_seen, 1)} if consistency else {}),
                "lr": opt.param_groups[0]["lr"]}
         if dist.main:
             idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
@@ -951,7 +978,8 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         "duration_s": round(time.time() - t_start, 1), "seed": args.seed, "preset": args.preset,
         "recipe": {**{k: getattr(args, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
                    "augment": bool(getattr(args, "augment", False)), "ema": float(getattr(args, "ema", 0.0)),
-                   "noise": bool(getattr(args, "noise", False)), "init_from": getattr(args, "init_from", None)},
+                   "noise": bool(getattr(args, "noise", False)),
+                   "consistency": float(getattr(args, "consistency", 0.0) or 0.0), "init_from": getattr(args, "init_from", None)},
         "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
         (f"split file {args.split_file}" if args.split_file else f"seeded random split (seed {args.seed})"),
     }
