@@ -139,6 +139,10 @@ def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float
     return len(tail) / fs
 
 
+# What carts and Holter software write into a name field left empty ("none none" in ISHNE files).
+_PLACEHOLDERS = frozenset({"none", "unknown", "n/a", "na", "null", "-", "--", "?"})
+
+
 def _iso(value) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="seconds")
@@ -157,8 +161,9 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
     patient = {}
     if info.get("patient_id"):
         patient["id"] = str(info["patient_id"]).strip()
-    if info.get("patient_name"):
-        patient["name"] = str(info["patient_name"]).strip()
+    name = str(info.get("patient_name") or "").strip()
+    if name and not all(part.lower() in _PLACEHOLDERS for part in name.replace("^", " ").split()):
+        patient["name"] = name
     birth = info.get("birth_date")
     if isinstance(birth, datetime):
         birth = birth.date()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import build_record, fail
+from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
 from mirage_model.io import EcgRecord, RecordError
 
@@ -145,11 +145,19 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
 def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     if not src.leads:
         raise fail(path, fmt, "the file holds no waveform leads")
-    rates = {int(lead.sampling_rate) for lead in src.leads}
+    # Monitors and Holters store other channels beside the ECG (blood pressure, respiration,
+    # pacing status), often at other rates: only the ECG leads must agree, the rest is dropped.
+    ecg = [lead for lead in src.leads if vendor_lead(lead.label or "") is not None]
+    rates = {int(lead.sampling_rate) for lead in ecg}
     if len(rates) > 1:
-        raise fail(path, fmt, f"leads have different sampling frequencies ({sorted(rates)} Hz)")
+        raise fail(path, fmt, f"ECG leads have different sampling frequencies ({sorted(rates)} Hz)")
+    if not rates:
+        labels = ", ".join(lead.label or "?" for lead in src.leads)
+        raise fail(path, fmt, f"not enough ECG leads: has 0 of the 12 standard leads ({labels})")
     fs = float(rates.pop())
-    channels = [(lead.label, _physical_mv(lead, path, fmt)) for lead in src.leads]
+    keep = {id(lead) for lead in ecg}
+    channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
+                for lead in src.leads]
 
     p, r = src.patient, src.recording
     dev = r.device

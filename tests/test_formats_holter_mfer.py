@@ -1,0 +1,146 @@
+"""ISHNE on a real Holter file and MFER from the standard's layout, through load_record, against
+independent truth: the file's own bytes decoded here from the published layouts (ISHNE: Badilini
+et al., ANE 1998; MFER: ISO 22077-1 tag/length/value encoding), and Einthoven's law.
+
+The real MFER file we could check (a Nihon Kohden bedside monitor's export, two ECG leads beside
+blood pressures) carries no licence, so it is not in the repository; the refusal of such a file
+(two ECG leads cannot make a 12-lead record) is tested here on a file with the same structure.
+"""
+
+from __future__ import annotations
+
+import binascii
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.io import STANDARD_LEADS, RecordError, load_record
+
+pytest.importorskip("ecgdatakit")
+
+DATA = Path(__file__).parent / "data" / "formats"
+LUDB = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1"
+
+
+def ishne_decode(path: Path) -> dict:
+    """The ISHNE 1.0 header and samples, read with struct and numpy from the published layout."""
+    b = path.read_bytes()
+    h = b[10:522]
+    _, n, _, ecg_offset, _ = struct.unpack("<iiiih", h[:18])
+    leads = struct.unpack("<h", h[146:148])[0]
+    return {
+        "crc_ok": struct.unpack("<H", b[8:10])[0] == binascii.crc_hqx(h, 0xFFFF),
+        "id": h[98:118].rstrip(b"\0").decode(),
+        "names": (h[18:58].rstrip(b"\0").decode(), h[58:98].rstrip(b"\0").decode()),
+        "record_date": struct.unpack("<3h", h[128:134]), "start": struct.unpack("<3h", h[140:146]),
+        "codes": struct.unpack("<12h", h[148:172])[:leads],
+        "nv": np.array(struct.unpack("<12h", h[196:220])[:leads], dtype=np.float64),
+        "fs": struct.unpack("<h", h[262:264])[0],
+        "counts": np.frombuffer(b, "<i2", offset=ecg_offset, count=n * leads).reshape(n, leads).T,
+    }
+
+
+def test_real_ishne_holter_file_against_its_own_bytes():
+    path = DATA / "ECG_P28.01.ecg"
+    truth = ishne_decode(path)
+    assert truth["crc_ok"] and truth["codes"] == tuple(range(5, 17))      # I, II, III, aVR, aVL, aVF, V1-V6
+    rec = load_record(path)
+    assert rec.meta["format"] == "ishne" and rec.fs == truth["fs"] == 1000
+    assert rec.sig_name == STANDARD_LEADS and rec.signal.shape == (12, 95573)
+    want = truth["counts"] * truth["nv"][:, None] * 1e-6                      # nV per count -> mV
+    np.testing.assert_allclose(rec.signal, want, atol=1e-6)
+    assert not rec.quality["derived"].any()                                   # all 12 leads are stored
+    # Einthoven on the stored leads: I + III = II within the rounding of three 5 uV samples
+    i, ii, iii = (rec.signal[STANDARD_LEADS.index(x)] for x in ("I", "II", "III"))
+    assert np.abs(i + iii - ii).max() <= 3 * 0.005 + 1e-6
+    assert rec.meta["patient"] == {"id": truth["id"]}                         # "none none" is no name
+    y, m, d = truth["record_date"][2], truth["record_date"][1], truth["record_date"][0]
+    assert rec.meta["acquired"] == f"{y:04d}-{m:02d}-{d:02d} {truth['start'][0]:02d}:{truth['start'][1]:02d}:00"
+
+
+# ------------------------------------------------------------------ MFER (ISO 22077-1) from its layout
+
+def _tlv(tag: int, value: bytes) -> bytes:
+    n = len(value)
+    if n < 0x80:
+        return bytes([tag, n]) + value
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + value
+
+
+def _scaled(unit: int, exponent: int, mantissa: int) -> bytes:
+    """MFER's (unit, signed exponent, little-endian mantissa) triple, as the real files store it."""
+    return bytes([unit, exponent & 0xFF]) + mantissa.to_bytes(2, "little")
+
+
+def write_mfer(path: Path, channels: list[tuple[int, int, np.ndarray]], block_s: float = 2.0) -> None:
+    """An MFER file: channels of (MFER lead code, fs, int16 counts at 1 uV), little endian,
+    blocks of ``block_s`` seconds, the channels of one block one after the other."""
+    n_seq = int(len(channels[0][2]) / (channels[0][1] * block_s))
+    head = _tlv(0x40, b"MFR Standard 12 leads ECG".ljust(32, b"\0")) + _tlv(0x01, b"\x01")
+    head += _tlv(0x17, b"TEST^CART^1.0\0") + _tlv(0x08, b"\x01")
+    head += _tlv(0x85, struct.pack("<HBBBBBHH", 2021, 3, 4, 10, 20, 30, 0, 0))
+    head += _tlv(0x82, b"MF-0001") + _tlv(0x81, b"Doe^Jane") + _tlv(0x84, b"\x02")
+    head += _tlv(0x0A, b"\x00") + _tlv(0x06, struct.pack("<H", n_seq)) + _tlv(0x05, bytes([len(channels)]))
+    body = b""
+    for k, (code, fs, counts) in enumerate(channels):
+        attrs = (_tlv(0x09, struct.pack("<H", code)) + _tlv(0x04, struct.pack("<I", int(fs * block_s)))
+                 + _tlv(0x0B, _scaled(1, -3, int(round(1000 / fs)))) + _tlv(0x0C, _scaled(0, -6, 1)))
+        head += bytes([0x3F, k, len(attrs)]) + attrs                          # channel number, then length
+    for s in range(n_seq):
+        for code, fs, counts in channels:
+            blk = int(fs * block_s)
+            body += counts[s * blk:(s + 1) * blk].astype("<i2").tobytes()
+    path.write_bytes(head + _tlv(0x1E, body) + b"\x80\x00")
+
+
+def _ludb_counts() -> tuple[np.ndarray, float]:
+    wfdb = pytest.importorskip("wfdb")
+    ref = wfdb.rdrecord(str(LUDB), physical=True)
+    return np.round(ref.p_signal.T * 1000).astype(np.int16), float(ref.fs)     # (12, T) uV counts
+
+
+MFER_CODES = {"I": 1, "II": 2, "V1": 3, "V2": 4, "V3": 5, "V4": 6, "V5": 7, "V6": 8}
+
+
+def test_mfer_twelve_lead_with_a_pressure_channel(tmp_path):
+    counts, fs = _ludb_counts()
+    ecg = [(code, fs, counts[STANDARD_LEADS.index(lead)]) for lead, code in MFER_CODES.items()]
+    art = (0xC00A, 125.0, (np.arange(counts.shape[1] // 4) % 100).astype(np.int16))  # a pressure at 125 Hz
+    path = tmp_path / "cart.mwf"
+    write_mfer(path, ecg + [art])
+    rec = load_record(path)
+    assert rec.meta["format"] == "mfer" and rec.fs == fs
+    for lead in MFER_CODES:
+        k = STANDARD_LEADS.index(lead)
+        np.testing.assert_allclose(rec.signal[k], counts[k] / 1000.0, atol=1e-6, err_msg=lead)
+    assert set(rec.meta["derived_leads"]) == {"III", "aVR", "aVL", "aVF"}
+    i, ii, iii = (rec.signal[STANDARD_LEADS.index(x)] for x in ("I", "II", "III"))
+    np.testing.assert_allclose(i + iii, ii, atol=1e-6)
+    assert rec.meta["patient"]["id"] == "MF-0001" and rec.sex == "F"
+    assert rec.meta["acquired"].startswith("2021-03-04 10:20:30")
+
+
+def test_mfer_monitor_file_with_two_ecg_leads_is_refused_by_name(tmp_path):
+    """A bedside monitor's export (ECG II and V5 at 250 Hz beside pressures at 125 Hz, as the
+    real Nihon Kohden file we checked): not a 12-lead ECG, and the message says why (before,
+    the pressures' rate made it complain about differing sampling frequencies)."""
+    t = np.arange(2500)
+    ecg = [(2, 250.0, (300 * np.sin(t / 40)).astype(np.int16)), (7, 250.0, (200 * np.cos(t / 40)).astype(np.int16))]
+    art = [(0xC00A, 125.0, np.full(1250, 800, np.int16))]
+    path = tmp_path / "monitor.mwf"
+    write_mfer(path, ecg + art)
+    with pytest.raises(RecordError, match=r"monitor\.mwf.*MFER.*not enough ECG leads: has 2 of the 12"):
+        load_record(path)
+
+
+def test_mfer_cut_in_half_names_the_file(tmp_path):
+    counts, fs = _ludb_counts()
+    path = tmp_path / "cut.mwf"
+    write_mfer(path, [(code, fs, counts[STANDARD_LEADS.index(lead)]) for lead, code in MFER_CODES.items()])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(RecordError, match=r"cut\.mwf"):
+        load_record(path)
