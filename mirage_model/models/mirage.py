@@ -5,7 +5,8 @@ branch (graph_encoder.py) treats the 12 leads as graph nodes with a learned lead
 bias; the image branch (vit.py) reads the 224x224 rendering of the same ECG; both are modulated
 by the clinical vector through FiLM (film.py) after every layer; a fusion transformer (fusion.py)
 attends over ``[W_f [z_ts; z_img]; lead tokens; patch tokens]`` and the head reads the fused
-token. Training adds a symmetric InfoNCE between the two branch embeddings (losses.py).
+token. Training adds a symmetric InfoNCE (losses.py) between L2-normalised linear projections of
+the two branch embeddings (``proj_signal``, ``proj_image``: CLIP's projection heads).
 
 Every ablation of the paper is a config switch (``use_labs``, ``use_image``, ``use_signal``,
 ``use_contrast``, ``use_fusion``, ``late_concat``, ``shared_encoder``) of ``MirageConfig``
@@ -42,12 +43,9 @@ class Mirage(nn.Module):
     def __init__(self, config: MirageConfig):
         super().__init__()
         c = self.config = config.validate()
-        self.n_labs = c.n_labs                                             # C actually used
         self.sig_encoder = GraphEncoder(c) if c.use_signal else None
         # all-shared: the ViT only tokenises, the signal branch's stack encodes (no second stack)
         self.img_encoder = VisionTransformer(c) if c.use_image else None
-        self.shared = c.shares_encoder
-        self.contrast = c.contrast
         self.proj_signal = nn.Linear(c.sig_dim, c.embed_dim) if c.contrast else None   # InfoNCE heads
         self.proj_image = nn.Linear(c.img_dim, c.embed_dim) if c.contrast else None
         self.fusion = FusionTransformer(c) if c.use_fusion else None
@@ -92,7 +90,7 @@ class Mirage(nn.Module):
 
     def _clinical(self, clinical, mask, B: int, device) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """Validate the clinical inputs -> (x, mask) (B, C) float, or (None, None) without labs."""
-        C = self.n_labs
+        C = self.config.n_labs                             # C actually used
         if C == 0:
             return None, None
         if clinical is None:                               # nothing known: all missing
@@ -142,7 +140,7 @@ class Mirage(nn.Module):
             z_ts, leads, lead_attn = self.sig_encoder(signal, film_x, film_m, need_weights)  # (B, D), (B, L, D)
             cls.append(z_ts)
         if self.img_encoder is not None:
-            shared = self.sig_encoder.encoder if self.shared else None
+            shared = self.sig_encoder.encoder if c.shares_encoder else None
             # (B, D), (B, P*P, D)
             z_img, patches, vit_attn = self.img_encoder(image, film_x, film_m, need_weights, shared)
             cls.append(z_img)
@@ -156,7 +154,7 @@ class Mirage(nn.Module):
             features = torch.cat(cls + ([labs] if labs is not None else []), dim=-1)    # (B, F)
 
         z_signal = z_image = None
-        if self.contrast:
+        if c.contrast:
             z_signal = nn.functional.normalize(self.proj_signal(cls[0]), dim=-1)        # (B, E)
             z_image = nn.functional.normalize(self.proj_image(cls[1]), dim=-1)          # (B, E)
         return dict(features=features, z_signal=z_signal, z_image=z_image, lead_attn=lead_attn,
