@@ -55,7 +55,7 @@ def test_a_baseline_rejects_the_flag():
         _args("--data", "x", "--out", "y", "--model", "resnet1d_wang", "--lead-encoder", "conv")
 
 
-@pytest.mark.slow     # about 30 s on a loaded 2-core CPU; the tests above check the same two records without a run
+@pytest.mark.slow     # a whole tiny run (2-8 s); the tests above check the same records without one
 def test_a_run_records_its_lead_encoder(tmp_path):
     root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
     out = tmp_path / "run"
