@@ -519,3 +519,23 @@ def test_contrastive_term_learns_to_pair_signal_and_image(real_batch):
         loss.backward()
         opt.step()
     assert parts["con"] < 0.85 * math.log(B), parts
+
+
+def test_model_modules_do_not_import_their_own_package():
+    """``mirage_model.models`` imports the ensemble, so no module inside may import the package back
+    (the ensemble once did, through ``build_model``); they import each other's files directly."""
+    pkg = Path(__file__).resolve().parents[1] / "mirage_model" / "models"
+    offenders = {}
+    for f in sorted(pkg.glob("*.py")):
+        if f.name == "__init__.py":
+            continue
+        hits = set()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module == "mirage_model.models" or
+                                                      (node.level == 1 and not node.module)):
+                hits.add(node.module or ".")
+            elif isinstance(node, ast.Import):
+                hits |= {a.name for a in node.names if a.name == "mirage_model.models"}
+        if hits:
+            offenders[f.name] = sorted(hits)
+    assert not offenders, offenders
