@@ -4,9 +4,9 @@ Each of the L leads becomes a token (``MirageConfig.lead_encoder``: the MIRAGE p
 projection of the whole lead, or a 1D CNN shared by all leads, a small plain one or a residual
 one). A learned bias ``(H, L, L)`` is added to the attention scores of every layer (Graphormer's
 spatial encoding, Ying et al., NeurIPS 2021: one ``attn_bias`` built once and handed to every
-layer). A CLS token (Graphormer's virtual node, zero bias) is a node of
-the graph: it attends to the leads and they to it in every layer, and its output summarises the
-leads (z_ts); FiLM from the clinical vector follows every layer.
+layer). A CLS token (Graphormer's virtual node, zero bias) is a node of the graph: it attends to
+the leads and they to it in every layer, and its output summarises the leads (z_ts); FiLM from
+the clinical vector follows every layer.
 """
 
 from __future__ import annotations
