@@ -22,7 +22,7 @@ _EXPORTS = {
     "RenderConfig": "render", "RenderedEcg": "render", "EcgLayout": "render", "render_ecg": "render",
     "ClinicalError": "clinical", "ClinicalFeature": "clinical", "ClinicalSchema": "clinical",
     "default_schema": "clinical", "read_labs_table": "clinical",
-    "Mirage": "models.mirage", "MirageConfig": "models.mirage", "MirageOutput": "models.mirage",
+    "Mirage": "models.mirage", "MirageConfig": "models.config", "MirageOutput": "models.mirage",
     "CheckpointError": "checkpoint", "LoadedModel": "checkpoint", "load_checkpoint": "checkpoint",
     "save_checkpoint": "checkpoint",
     "Explanation": "explain",

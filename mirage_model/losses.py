@@ -3,7 +3,8 @@
 InfoNCE as in CLIP (Radford et al., ICML 2021): matching signal/image pairs of a batch are the
 positives, every other pairing a negative, averaged over both directions. The classification loss
 is BCE-with-logits with per-class positive weights (multi-label) or weighted cross-entropy
-(single-label). MIRAGE trains on ``cls + lambda_con * InfoNCE``.
+(single-label). MIRAGE trains on ``cls + lambda_con * InfoNCE``, the InfoNCE on its projection
+heads' outputs (``MirageOutput.z_signal``, ``z_image``), not on the branch embeddings themselves.
 """
 
 from __future__ import annotations

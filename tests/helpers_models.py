@@ -9,7 +9,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import torch
+
+from mirage_model.checkpoint import save_checkpoint
+from mirage_model.clinical import ClinicalSchema, default_schema
+from mirage_model.io import EcgRecord
+from mirage_model.models import build_model, config_class
+from mirage_model.models.config import preset_config
+from mirage_model.preprocess import PreprocessConfig
+from mirage_model.render import RenderConfig
 
 TINY_LABELS = ("NORM", "MI", "STTC", "CD", "HYP")
 TINY_CLINICAL = ("age", "sex", "height", "weight")
@@ -34,13 +43,6 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
     Returns:
         The checkpoint folder.
     """
-    from mirage_model.checkpoint import save_checkpoint
-    from mirage_model.clinical import ClinicalSchema, default_schema
-    from mirage_model.models import build_model, config_class
-    from mirage_model.models.mirage import preset_config
-    from mirage_model.preprocess import PreprocessConfig
-    from mirage_model.render import RenderConfig
-
     labels = list(labels)
     clinical = list(clinical)
     fields = {"num_classes": len(labels), "task": task, "n_clinical": len(clinical), **config_overrides}
@@ -64,10 +66,6 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
 def synthetic_record(duration_s: float = 10.0, fs: float = 500.0, seed: int = 0, record_id: str = "synthetic"):
     """A plausible 12-lead EcgRecord (mV): a 72 bpm train of Gaussian P-QRS-T waves, lead-specific
     gains, slight baseline wander and noise. Deterministic for a seed."""
-    import numpy as np
-
-    from mirage_model.io import EcgRecord
-
     rng = np.random.default_rng(seed)
     t = np.arange(int(round(duration_s * fs))) / fs
     phase = t % (60.0 / 72.0)

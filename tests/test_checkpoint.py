@@ -15,7 +15,8 @@ from safetensors.torch import load_file, save_file
 from mirage_model.checkpoint import (FORMAT_VERSION, CheckpointError, load_checkpoint,
                                      read_checkpoint_config, save_checkpoint)
 from mirage_model.clinical import default_schema
-from mirage_model.models.mirage import Mirage, preset_config
+from mirage_model.models.config import preset_config
+from mirage_model.models.mirage import Mirage
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 

@@ -10,7 +10,7 @@ import torch
 
 from helpers_training import make_folder, train_argv
 from mirage_model.models import build_model, config_dict, reads_image
-from mirage_model.models.mirage import preset_config
+from mirage_model.models.config import preset_config
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

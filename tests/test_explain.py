@@ -9,7 +9,8 @@ from torch import nn
 
 from mirage_model.explain import (attention_rollout, explain_window, patch_sum, saliency_to_signal,
                                   scale_unit)
-from mirage_model.models.mirage import Mirage, MirageOutput, preset_config
+from mirage_model.models.config import preset_config
+from mirage_model.models.mirage import Mirage, MirageOutput
 from mirage_model.preprocess import model_inputs
 from mirage_model.render import RenderConfig, make_layout
 

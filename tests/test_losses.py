@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from mirage_model.losses import classification_loss, info_nce, mirage_loss
-from mirage_model.models.mirage import MirageConfig, MirageOutput
+from mirage_model.models.config import MirageConfig
+from mirage_model.models.mirage import MirageOutput
 
 
 def info_nce_by_hand(a: torch.Tensor, b: torch.Tensor, tau: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import csv
 import dataclasses
+import json
 import math
 from pathlib import Path
 
@@ -17,11 +18,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mirage_model.clinical import default_schema
+from mirage_model.io import load_record
 from mirage_model.losses import mirage_loss
 from mirage_model.models import build_model
 from mirage_model.models.blocks import Attention
+from mirage_model.models.config import LEAD_ENCODERS, PRESETS, MirageConfig, preset_config
 from mirage_model.models.film import FiLM
-from mirage_model.models.mirage import PRESETS, Mirage, MirageConfig, MirageOutput, preset_config
+from mirage_model.models.graph_encoder import ConvLeadEncoder, LinearLeadEncoder, ResLeadEncoder
+from mirage_model.models.mirage import Mirage, MirageOutput
+from mirage_model.paths import sample_records
+from mirage_model.preprocess import model_inputs
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -100,10 +107,6 @@ def real_batch(request):
     own age, sex, height and weight (heights often missing). Without full PTB-XL the 6 bundled
     records are used and the targets are fixed pseudo-labels (the batch is still real ECGs).
     """
-    from mirage_model.clinical import default_schema
-    from mirage_model.io import load_record
-    from mirage_model.preprocess import model_inputs
-
     schema = default_schema(CLINICAL)
     try:
         root = request.getfixturevalue("ptbxl_root")
@@ -116,7 +119,6 @@ def real_batch(request):
         is_ptbxl = True
     except pytest.skip.Exception:
         is_ptbxl = False
-        from mirage_model.paths import sample_records
         paths = [p.with_suffix("") for p in sample_records()]
         if not paths:
             pytest.skip("no PTB-XL and no bundled sample records")
@@ -274,8 +276,6 @@ def test_lead_tokens_see_only_their_own_lead(encoder):
 def test_resnet_lead_encoder_keeps_qrs_scale_detail():
     """ResLeadEncoder's first layer is at stride 2 (ConvLeadEncoder's is 5): two 40 ms spikes
     30 ms apart give different tokens from one spike, at initialisation already."""
-    from mirage_model.models.graph_encoder import ResLeadEncoder
-
     torch.manual_seed(0)
     enc = ResLeadEncoder(width=32, channels=8).eval()
     one = torch.zeros(1, 1, 1000)
@@ -300,6 +300,42 @@ def test_presets():
     assert sizes["tiny"] < 50_000
     with pytest.raises(ValueError, match="unknown preset"):
         preset_config("huge")
+
+
+def test_paper_preset_builds_the_papers_linear_lead_tokens():
+    """The paper projects each lead's T samples linearly to one token; the CPU presets keep their CNNs."""
+    tok = Mirage(preset_config("paper")).sig_encoder.tokenizer
+    assert isinstance(tok, LinearLeadEncoder)
+    assert tuple(tok.proj.weight.shape) == (128, 1000)               # (D, T): one map for every lead
+    for name, cls in (("base", ResLeadEncoder), ("small", ConvLeadEncoder), ("tiny", ConvLeadEncoder)):
+        assert isinstance(Mirage(preset_config(name)).sig_encoder.tokenizer, cls), name
+
+
+@pytest.mark.parametrize("encoder", LEAD_ENCODERS)
+def test_lead_encoder_is_selectable_and_recorded(encoder):
+    cfg = preset_config("tiny", lead_encoder=encoder)
+    model = build_model("mirage", dataclasses.asdict(cfg))
+    cls = {"linear": LinearLeadEncoder, "conv": ConvLeadEncoder, "resnet": ResLeadEncoder}[encoder]
+    assert isinstance(model.sig_encoder.tokenizer, cls)
+    assert dataclasses.asdict(model.config)["lead_encoder"] == encoder      # what a checkpoint stores
+    with pytest.raises(ValueError, match="lead_encoder"):
+        preset_config("tiny", lead_encoder="lstm")
+
+
+def test_shipped_models_name_their_lead_encoder():
+    """The dataclass default is the paper's "linear"; the shipped checkpoints (base preset) name theirs,
+    so they rebuild the residual CNN they were trained with, whatever the default."""
+    root = Path(__file__).resolve().parents[1] / "resources" / "models"
+    found = []
+    for cfg_file in sorted(root.glob("*/config.json")):
+        doc = json.loads(cfg_file.read_text())
+        configs = ([m["config"] for m in doc["model_config"]["members"] if m["model_type"] == "mirage"]
+                   if doc["model_type"] == "ensemble" else [doc["model_config"]] if doc["model_type"] == "mirage"
+                   else [])
+        found += [(cfg_file.parent.name, c.get("lead_encoder")) for c in configs]
+    if not found:
+        pytest.skip("no shipped MIRAGE checkpoint")
+    assert all(enc == "resnet" for _, enc in found), found
 
 
 def test_build_model_from_dict():
@@ -431,7 +467,13 @@ def test_no_labs_ignores_clinical():
 # ---------------------------------------------------------------------------------------------
 # learning on real records
 
-@pytest.mark.parametrize("name", list(VARIANTS))
+# The default suite trains the full model (every branch, FiLM, fusion and InfoNCE at once); the
+# sweep over every other variant (about 80 s on a 2-core CPU) runs with ``-m slow``.
+FAST_VARIANTS = ("full",)
+
+
+@pytest.mark.parametrize("name", [n if n in FAST_VARIANTS else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in VARIANTS])
 def test_optimisation_lowers_loss_on_real_records(name, real_batch):
     signal, image, clinical, mask, target, single, is_ptbxl = real_batch
     # 6 bundled records with pseudo-labels fit more slowly than 16 PTB-XL records with their labels
@@ -477,3 +519,23 @@ def test_contrastive_term_learns_to_pair_signal_and_image(real_batch):
         loss.backward()
         opt.step()
     assert parts["con"] < 0.85 * math.log(B), parts
+
+
+def test_model_modules_do_not_import_their_own_package():
+    """``mirage_model.models`` imports the ensemble, so no module inside may import the package back
+    (the ensemble once did, through ``build_model``); they import each other's files directly."""
+    pkg = Path(__file__).resolve().parents[1] / "mirage_model" / "models"
+    offenders = {}
+    for f in sorted(pkg.glob("*.py")):
+        if f.name == "__init__.py":
+            continue
+        hits = set()
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module == "mirage_model.models" or
+                                                      (node.level == 1 and not node.module)):
+                hits.add(node.module or ".")
+            elif isinstance(node, ast.Import):
+                hits |= {a.name for a in node.names if a.name == "mirage_model.models"}
+        if hits:
+            offenders[f.name] = sorted(hits)
+    assert not offenders, offenders

@@ -243,7 +243,8 @@ def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
 
 
 def test_weight_decay_spares_the_lead_bias_biases_norms_and_embeddings():
-    from mirage_model.models.mirage import Mirage, preset_config
+    from mirage_model.models.config import preset_config
+    from mirage_model.models.mirage import Mirage
 
     from training_cli.train import param_groups
 

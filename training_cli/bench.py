@@ -142,7 +142,8 @@ def _random_mirage(preset: str):
 
     from mirage_model.checkpoint import LoadedModel
     from mirage_model.clinical import default_schema
-    from mirage_model.models.mirage import Mirage, preset_config
+    from mirage_model.models.config import preset_config
+    from mirage_model.models.mirage import Mirage
     from mirage_model.preprocess import PreprocessConfig
     from mirage_model.render import RenderConfig
 

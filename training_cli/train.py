@@ -97,6 +97,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
     g.add_argument("--model", default="mirage", choices=MODELS)
     g.add_argument("--preset", default="paper", choices=PRESETS, help="MIRAGE size and recipe")
+    g.add_argument("--lead-encoder", default=None, choices=("linear", "conv", "resnet"),
+                   help="MIRAGE: how each lead becomes a token (default: the preset's; paper: linear)")
     g.add_argument("--no-labs", action="store_true", help="ablation: without clinical/lab features")
     g.add_argument("--no-image", action="store_true", help="ablation: without the image branch")
     g.add_argument("--no-signal", action="store_true", help="ablation: without the signal branch")
@@ -175,8 +177,9 @@ def resolve_args(args) -> argparse.Namespace:
     if args.model == "mirage":
         args.lambda_con = 0.445 if args.lambda_con is None else args.lambda_con
         args.tau = 0.1 if args.tau is None else args.tau
-    elif any(getattr(args, k) for k in ABLATIONS):
-        raise SystemExit(f"mirage train: ablation switches apply to --model mirage, not {args.model}")
+    elif any(getattr(args, k) for k in ABLATIONS) or args.lead_encoder:
+        raise SystemExit(f"mirage train: ablation switches and --lead-encoder apply to --model mirage, "
+                         f"not {args.model}")
     if args.epochs < 1 or args.batch_size < 1 or args.lr <= 0:
         raise SystemExit("mirage train: --epochs, --batch-size and --lr must be positive")
     return args
@@ -409,12 +412,14 @@ def build_model_for(args, K: int, task_type: str, C: int):
     from mirage_model.models import build_model
 
     if args.model == "mirage":
-        from mirage_model.models.mirage import preset_config
+        from mirage_model.models.config import preset_config
 
         overrides = dict(num_classes=K, task=task_type, n_clinical=C, lambda_con=args.lambda_con, tau=args.tau)
         for flag, (field, value) in ABLATIONS.items():
             if getattr(args, flag):
                 overrides[field] = value
+        if args.lead_encoder:
+            overrides["lead_encoder"] = args.lead_encoder
         cfg = preset_config(args.preset, **overrides)
         cfg_dict = asdict(cfg)
     else:

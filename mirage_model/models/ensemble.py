@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from mirage_model.models.mirage import MirageOutput
+from mirage_model.models.zoo import build, reads_image
 
 _EPS = 1e-7
 
@@ -38,8 +39,6 @@ class EnsembleConfig:
     @property
     def patch_size(self) -> int:
         """The first image-reading member's ViT patch size (the grid explanations are shown on)."""
-        from mirage_model.models import reads_image
-
         for m in self.members:
             if reads_image(m["model_type"], m["config"]):
                 return int(m["config"].get("patch_size", 16))
@@ -51,8 +50,6 @@ class Ensemble(nn.Module):
 
     def __init__(self, config: EnsembleConfig):
         super().__init__()
-        from mirage_model.models import build_model
-
         if not config.members:
             raise ValueError("an ensemble needs at least one member")
         if config.task not in ("multilabel", "multiclass"):
@@ -63,7 +60,7 @@ class Ensemble(nn.Module):
                 raise ValueError(f"member {i} must be {{'model_type': ..., 'config': {{...}}}}")
             if m["model_type"] == "ensemble":
                 raise ValueError(f"member {i} is itself an ensemble; list its members instead")
-            net = build_model(m["model_type"], m["config"])
+            net = build(m["model_type"], m["config"])
             c = net.config
             if c.num_classes != config.num_classes or c.task != config.task:
                 raise ValueError(f"member {i} ({m['model_type']}) predicts {c.num_classes} {c.task} classes, "

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from mirage_model.models.blocks import Block
+from mirage_model.models.config import MirageConfig
 
 # token type ids for the learned type embeddings
 TYPE_FUSED, TYPE_LEAD, TYPE_PATCH, TYPE_LABS = 0, 1, 2, 3
@@ -20,22 +21,23 @@ TYPE_FUSED, TYPE_LEAD, TYPE_PATCH, TYPE_LABS = 0, 1, 2, 3
 class FusionTransformer(nn.Module):
     """Project branch tokens to width Df, add type embeddings, run pre-norm blocks.
 
-    Args:
-        sig_width: D of the signal branch (0: no signal branch).
-        img_width: D of the image branch (0: no image branch).
-        width, depth, heads, ffn, dropout: fusion geometry (paper: 256, 3, 4, 1692).
-        n_labs: C when labs enter as a token (late concatenation), else 0.
+    Built from the ``MirageConfig``: the branches' token widths (``sig_dim``, ``img_dim``; 0 for a
+    branch that is off), ``fusion_width`` (Df), ``fusion_depth``, ``fusion_heads``, ``fusion_ffn``
+    (paper: 256, 3, 4, 1692), ``dropout``, and ``n_late`` clinical features entering as one more
+    token (late concatenation; 0 otherwise).
     """
 
-    def __init__(self, sig_width: int, img_width: int, width: int, depth: int, heads: int, ffn: int,
-                 dropout: float, n_labs: int = 0):
+    def __init__(self, config: MirageConfig):
         super().__init__()
-        self.w_f = nn.Linear(sig_width + img_width, width)           # W_f [z_ts; z_img]
-        self.lead_proj = nn.Linear(sig_width, width) if sig_width else None
-        self.patch_proj = nn.Linear(img_width, width) if img_width else None
-        self.labs_proj = nn.Linear(2 * n_labs, width) if n_labs else None
-        self.type_embed = nn.Parameter(torch.zeros(4, width))         # fused, lead, patch, labs
-        self.blocks = nn.ModuleList(Block(width, heads, ffn, dropout) for _ in range(depth))
+        c = config
+        width = c.fusion_width
+        self.w_f = nn.Linear(c.sig_dim + c.img_dim, width)               # W_f [z_ts; z_img]
+        self.lead_proj = nn.Linear(c.sig_dim, width) if c.sig_dim else None
+        self.patch_proj = nn.Linear(c.img_dim, width) if c.img_dim else None
+        self.labs_proj = nn.Linear(2 * c.n_late, width) if c.n_late else None
+        self.type_embed = nn.Parameter(torch.zeros(4, width))            # fused, lead, patch, labs
+        self.blocks = nn.ModuleList(Block(width, c.fusion_heads, c.fusion_ffn, c.dropout)
+                                    for _ in range(c.fusion_depth))
         self.norm = nn.LayerNorm(width)
 
     def forward(self, cls: list[torch.Tensor], leads: torch.Tensor | None, patches: torch.Tensor | None,

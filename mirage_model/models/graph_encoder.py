@@ -1,10 +1,12 @@
 """Signal branch: leads as graph nodes, Graphormer attention with a learned lead-to-lead bias.
 
-Each of the L leads becomes a token (the MIRAGE paper's linear projection of the whole lead, or a
-1D CNN shared by all leads: a small plain one or a residual one). A learned bias ``(H, L, L)`` is added to the attention scores of
-every layer (Graphormer's spatial encoding, Ying et al., NeurIPS 2021: one ``attn_bias`` built
-once and handed to every layer). A CLS token (Graphormer's virtual node, zero bias) summarises
-the leads; FiLM from the clinical vector follows every layer.
+Each of the L leads becomes a token (``MirageConfig.lead_encoder``: the MIRAGE paper's linear
+projection of the whole lead, or a 1D CNN shared by all leads, a small plain one or a residual
+one). A learned bias ``(H, L, L)`` is added to the attention scores of every layer (Graphormer's
+spatial encoding, Ying et al., NeurIPS 2021: one ``attn_bias`` built once and handed to every
+layer). A CLS token (Graphormer's virtual node, zero bias) is a node of the graph: it attends to
+the leads and they to it in every layer, and its output summarises the leads (z_ts); FiLM from
+the clinical vector follows every layer.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mirage_model.models.blocks import Dropout, FilmEncoder
+from mirage_model.models.config import LEAD_ENCODERS, MirageConfig
 
 
 class ConvLeadEncoder(nn.Module):
@@ -109,35 +112,39 @@ class LinearLeadEncoder(nn.Module):
         return self.proj(x)                           # (B, L, D)
 
 
+def make_lead_encoder(config: MirageConfig) -> nn.Module:
+    """The ``config.lead_encoder`` tokeniser: (B, L, T) -> (B, L, D) with D = ``config.sig_width``."""
+    c = config
+    if c.lead_encoder == "linear":
+        return LinearLeadEncoder(c.n_samples, c.sig_width)
+    if c.lead_encoder == "conv":
+        return ConvLeadEncoder(c.sig_width, c.conv_channels, c.conv_segments)
+    if c.lead_encoder == "resnet":
+        return ResLeadEncoder(c.sig_width, c.conv_channels, c.conv_segments)
+    raise ValueError(f"unknown lead_encoder {c.lead_encoder!r} (use one of {LEAD_ENCODERS})")
+
+
 class GraphEncoder(nn.Module):
     """Lead tokens -> Graphormer layers with lead bias and FiLM -> (CLS, lead tokens).
 
-    Args:
-        n_leads: L.  n_samples: T.  width: D.  depth, heads: H, mlp_hidden, dropout: geometry.
-        lead_encoder: "linear", "conv" or "resnet".  conv_channels: CNN width for "conv" and
-        "resnet".  conv_segments: time segments each CNN token keeps.
-        n_film: C for FiLM after every layer (0: none).  film_hidden: FiLM MLP width.
+    Built from the ``MirageConfig``: ``lead_encoder`` (the tokeniser), ``sig_width`` (D),
+    ``sig_depth``, ``sig_heads`` (H), ``mlp_ratio``, ``dropout``, ``n_leads`` (L), and FiLM after
+    every layer from ``n_film`` clinical features (none w/o labs or with late concatenation).
     """
 
-    def __init__(self, n_leads: int, n_samples: int, width: int, depth: int, heads: int,
-                 mlp_hidden: int, dropout: float, lead_encoder: str = "conv", conv_channels: int = 32,
-                 n_film: int = 0, film_hidden: int = 64, conv_segments: int = 8):
+    def __init__(self, config: MirageConfig):
         super().__init__()
-        if lead_encoder == "linear":
-            self.tokenizer = LinearLeadEncoder(n_samples, width)
-        elif lead_encoder == "conv":
-            self.tokenizer = ConvLeadEncoder(width, conv_channels, conv_segments)
-        elif lead_encoder == "resnet":
-            self.tokenizer = ResLeadEncoder(width, conv_channels, conv_segments)
-        else:
-            raise ValueError(f"unknown lead_encoder {lead_encoder!r} (use 'linear', 'conv' or 'resnet')")
-        self.n_leads = n_leads
-        self.heads = heads
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
-        self.lead_embed = nn.Parameter(torch.zeros(1, n_leads, width))     # lead identity
-        self.lead_bias = nn.Parameter(torch.zeros(heads, n_leads, n_leads))  # (H, L, L), all layers
-        self.drop = Dropout(dropout)
-        self.encoder = FilmEncoder(width, depth, heads, mlp_hidden, dropout, n_film, film_hidden)
+        c = config
+        self.tokenizer = make_lead_encoder(c)
+        self.n_leads = c.n_leads
+        self.heads = c.sig_heads
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, c.sig_width))
+        self.lead_embed = nn.Parameter(torch.zeros(1, c.n_leads, c.sig_width))       # lead identity
+        self.lead_bias = nn.Parameter(torch.zeros(c.sig_heads, c.n_leads, c.n_leads))  # (H, L, L), all layers
+        self.drop = Dropout(c.dropout)
+        self.encoder = FilmEncoder(dim=c.sig_width, depth=c.sig_depth, heads=c.sig_heads,
+                                   hidden=int(c.sig_width * c.mlp_ratio), dropout=c.dropout,
+                                   n_film=c.n_film, film_hidden=c.film_hidden)
 
     def attn_bias(self) -> torch.Tensor:
         """(H, 1+L, 1+L): the lead bias with a zero row/column for the CLS token."""

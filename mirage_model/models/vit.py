@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from mirage_model.models.blocks import Dropout, FilmEncoder
+from mirage_model.models.config import MirageConfig
 
 
 class PatchEmbed(nn.Module):
@@ -30,24 +31,25 @@ class PatchEmbed(nn.Module):
 class VisionTransformer(nn.Module):
     """ViT encoder returning the CLS embedding, the patch tokens and (optionally) attention.
 
-    Args:
-        img_size: S.  patch: patch size.  width: D.  depth, heads, mlp_hidden, dropout: geometry.
-        n_film: C for FiLM after every layer (0: none).  film_hidden: FiLM MLP width.
-        build_encoder: False when the caller passes a shared encoder to ``forward``.
+    Built from the ``MirageConfig``: ``img_size`` (S), ``patch_size``, ``img_width`` (D),
+    ``img_depth``, ``img_heads``, ``mlp_ratio``, ``dropout``, FiLM after every layer from
+    ``n_film`` clinical features. With the all-shared ablation (``config.shares_encoder``) it only
+    tokenises, at the signal width, and the caller passes the signal branch's stack to ``forward``.
     """
 
-    def __init__(self, img_size: int, patch: int, width: int, depth: int, heads: int,
-                 mlp_hidden: int, dropout: float, n_film: int = 0, film_hidden: int = 64,
-                 build_encoder: bool = True):
+    def __init__(self, config: MirageConfig):
         super().__init__()
-        self.img_size = img_size
-        self.patch_embed = PatchEmbed(img_size, patch, width)
+        c = config
+        width = c.img_dim
+        self.img_size = c.img_size
+        self.patch_embed = PatchEmbed(c.img_size, c.patch_size, width)
         n = self.patch_embed.grid ** 2
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
         self.pos_embed = nn.Parameter(torch.zeros(1, 1 + n, width))
-        self.drop = Dropout(dropout)
-        self.encoder = (FilmEncoder(width, depth, heads, mlp_hidden, dropout, n_film, film_hidden)
-                        if build_encoder else None)
+        self.drop = Dropout(c.dropout)
+        self.encoder = None if c.shares_encoder else FilmEncoder(
+            dim=width, depth=c.img_depth, heads=c.img_heads, hidden=int(width * c.mlp_ratio), dropout=c.dropout,
+            n_film=c.n_film, film_hidden=c.film_hidden)
 
     def forward(self, image: torch.Tensor, clinical: torch.Tensor | None, mask: torch.Tensor | None,
                 need_weights: bool = False, encoder: FilmEncoder | None = None):
