@@ -292,7 +292,7 @@ def header_job(ctx: JobContext, paths: list) -> int:
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):
     """``report.build_report(session, out_path)``; returns the PDF path. ``session`` is a snapshot
     (``ReviewSession.snapshot``): edits made while the PDF is written do not reach it."""
-    from mirage_model import report
+    from mirage_model.review import report
 
     ctx.check()
     result = report.build_report(session, out_path, settings=settings, model_info=model_info)
@@ -316,7 +316,7 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
 
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
     """``batch.score_folder`` with progress rows and the cancel flag wired to this job."""
-    from mirage_model import batch
+    from mirage_model.review import batch
 
     if getattr(predictor, "device", "cpu") == "cpu":
         inference_threads()

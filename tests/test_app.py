@@ -414,7 +414,7 @@ def test_export_pdf(qtbot, tiny_model, tmp_path):
 def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, monkeypatch):
     import inspect
 
-    from mirage_model import report
+    from mirage_model.review import report
 
     pypdf = pytest.importorskip("pypdf")
     window = make_window(qtbot, model=None)
@@ -540,7 +540,7 @@ def test_recent_files_persist_in_isolated_settings(qtbot):
 def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     """The dialog's plumbing with a stand-in score_folder (the real one is tested in test_batch.py)."""
     from app.batch_dialog import BatchDialog
-    from mirage_model import batch
+    from mirage_model.review import batch
 
     calls = {}
 

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.batch import BatchError, MEASURE_COLUMNS, columns, read_rows, score_folder
+from mirage_model.clinical import record_values
+from mirage_model.review.batch import BatchError, MEASURE_COLUMNS, columns, read_rows, score_folder
 
 BAD = {
     "bad/00417_lr.hea": "truncated",      # .dat cut short
@@ -101,9 +102,7 @@ def test_mixed_folder(mixed, predictor, tmp_path):
         assert row["status"] == "ok" and row["error"] == ""
         record = mm.load_record(folder / rel)
         assert row["record_id"] == record.record_id
-        from mirage_model.batch import record_clinical
-
-        pred = predictor.predict(record, record_clinical(record), explain=False)
+        pred = predictor.predict(record, record_values(record), explain=False)
         got = np.array([float(row[f"prob_{lab}"]) for lab in predictor.labels])
         np.testing.assert_allclose(got, pred.probabilities, atol=2e-5)
         assert row["positive"] == ";".join(pred.positive)

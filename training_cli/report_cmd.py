@@ -1,5 +1,5 @@
 """``mirage report``: the PDF report of one record (ECG at true scale, model result, labs,
-measurements, explanations). A thin face over :func:`mirage_model.report.build_report`.
+measurements, explanations). A thin face over :func:`mirage_model.review.report.build_report`.
 
 Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, not a diagnosis.
 """
@@ -81,7 +81,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from mirage_model.clinical import ClinicalError, read_labs_table
     from mirage_model.io import RecordError, UnscorableRecordError, load_record
-    from mirage_model.report import build_report, measurement_rows, model_info_from
+    from mirage_model.review.measurements import measurement_rows
+    from mirage_model.review.report import build_report, model_info_from
     from mirage_model.review.scoring import score_session
     from mirage_model.review.session import ReviewSession
 

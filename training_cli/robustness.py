@@ -79,12 +79,12 @@ def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[lis
 
 
 def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
-    from mirage_model.batch import record_clinical
+    from mirage_model.clinical import record_values
 
     out = []
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
-        preds = predictor.predict_batch(part, [record_clinical(r) for r in part], explain=False)
+        preds = predictor.predict_batch(part, [record_values(r) for r in part], explain=False)
         out.extend(p.model_positive for p in preds)   # the model's own calls: the gate is measured apart
         if bar is not None:
             bar.update(len(part))

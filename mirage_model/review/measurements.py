@@ -45,6 +45,8 @@ def check_edit(key: str, value: float) -> float:
         label = dict((k, lab) for k, lab, _ in MEASURE_ROWS)[key]
         raise ValueError(f"{label} must be between {lo} and {hi}")
     return v
+
+
 QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
 
 
