@@ -27,12 +27,12 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     Raises:
         ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
     """
-    from mirage_model.clinical import ClinicalError, default_schema
+    from mirage_model.clinical import ClinicalError, default_schema, parse_sex
 
     schema = schema or default_schema()
     m = _SEX_RE.match(text)
     if m:
-        sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(m.group(1).lower())
+        sex = parse_sex(m.group(1))
         if sex is None:
             raise ValueError(f"--lab {text!r}: sex must be M or F")
         return "sex", sex

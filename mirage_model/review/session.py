@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from mirage_model.clinical import (
-    ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
+    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
 )
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
 
@@ -102,7 +102,7 @@ class ClinicalValue:
     def model_value(self):
         """What the predictor receives: "M"/"F" for sex, else (canonical value, canonical unit)."""
         if self.name == "sex":
-            return "M" if self.canonical == 1.0 else "F"
+            return "M" if self.canonical == SEX_CODE["M"] else "F"
         return self.canonical
 
 

@@ -61,8 +61,8 @@ def _pool_context(method: str | None):
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["mirage_model.review.batch", "mirage_model.measure",
-                                    "mirage_model.review.report"])
+        # not the report package: it imports reportlab, which a batch without PDFs never needs
+        ctx.set_forkserver_preload(["mirage_model.review.batch", "mirage_model.measure"])
     return ctx
 
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from mirage_model.csvsafe import neutralise, restore
-from mirage_model.paths import temp_sibling
+from mirage_model.paths import atomic_output
 from mirage_model.review.batch.errors import BatchError
 
 try:
@@ -43,28 +43,16 @@ def _json_value(value):
 
 
 def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(out_path)
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            if fmt == "csv":
-                writer = csv.writer(fh)
-                writer.writerow(cols)
-                for row in rows:
-                    writer.writerow([_cell(row.get(c)) for c in cols])
-            else:
-                for row in rows:
-                    fh.write(json.dumps({c: _json_value(row.get(c)) for c in cols},
-                                        allow_nan=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """The whole output file, ``rows`` under ``cols``, written atomically (``paths.atomic_output``)."""
+    with atomic_output(out_path) as tmp, open(tmp, "x", encoding="utf-8", newline="") as fh:
+        if fmt == "csv":
+            writer = csv.writer(fh)
+            writer.writerow(cols)
+            for row in rows:
+                writer.writerow([_cell(row.get(c)) for c in cols])
+        else:
+            for row in rows:
+                fh.write(json.dumps({c: _json_value(row.get(c)) for c in cols}, allow_nan=False) + "\n")
 
 
 def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:

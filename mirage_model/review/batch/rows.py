@@ -11,17 +11,12 @@ from typing import Iterable
 from mirage_model.clinical import ClinicalError, record_values
 from mirage_model.formats import guess_format
 from mirage_model.io import STANDARD_LEADS, RecordError, UnscorableRecordError
+from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
-
-MEASURE_COLUMNS: tuple[str, ...] = (
-    "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
-    "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
-)
-
 
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``."""
@@ -30,7 +25,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
     cols += ["positive", "withheld_positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes"]
     if measure:
-        cols += list(MEASURE_COLUMNS)
+        cols += list(SCALAR_KEYS)     # the measurement keys are the columns
     if pdf:
         cols.append("pdf")
     cols.append("notes")
@@ -186,7 +181,7 @@ class Scorer:
         row["model"] = pred.model_name or self.model_id
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
-            for key in MEASURE_COLUMNS:
+            for key in SCALAR_KEYS:
                 row[key] = clean_float(values.get(key), 1)
         # what the app and the PDF show beside the probabilities
         used = (pred.clinical_used or {}).get("used") or {}

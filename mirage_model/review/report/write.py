@@ -9,7 +9,6 @@ diagnosis: the notice is printed on every page.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 
 from reportlab import rl_config
@@ -18,7 +17,7 @@ from reportlab.platypus import (
 )
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
-from mirage_model.paths import temp_sibling
+from mirage_model.paths import atomic_output
 from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
@@ -36,7 +35,7 @@ from mirage_model.review.session import ReviewSession
 
 def build_report(session: ReviewSession, out_path, *, settings: ReportSettings | None = None,
                  model_info: dict | None = None) -> Path:
-    """Write the PDF report of one review session. Atomic: a temp file, then os.replace.
+    """Write the PDF report of one review session, atomically (``paths.atomic_output``).
 
     The app's Export, ``mirage report`` and ``mirage score --pdf-dir`` all call this with a
     :class:`mirage_model.review.session.ReviewSession` (``ReviewSession.from_results`` builds one
@@ -67,7 +66,6 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     settings = settings or ReportSettings()
     lay, geom = page_layouts(settings)
     session.measurement_table()   # bad edits fail before any work
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     signal, fs, band = display_signal(record)
     now = _dt.datetime.now(_dt.timezone.utc)
     ctx = ReportContext(session=session, settings=settings, layout=lay, signal=signal, fs=fs, band=band,
@@ -90,11 +88,11 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     story.append(KeepTogether(review_flowables(ctx, st)))
     story.extend(explanation_flowables(ctx, st, model_info))
 
-    tmp_name = str(temp_sibling(out_path))
-    try:
-        page = (lay.page_width, lay.page_height)
+    page = (lay.page_width, lay.page_height)
+    rid = record.record_id
+    with atomic_output(out_path) as tmp:
         doc = BaseDocTemplate(
-            tmp_name, pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
+            str(tmp), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
             bottomMargin=12 * MM, title=pdf_text(f"ECG report {record.record_id}"),
             author=pdf_text(f"MIRAGE Review {__version__}"), subject=pdf_text(RESEARCH_USE_NOTICE),
             creator="MIRAGE Review")
@@ -106,7 +104,6 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
                        Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
                              id="right")]
         wide_frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="wide")
-        rid = record.record_id
         doc.addPageTemplates([
             PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
                          onPage=lambda c, d: draw_ecg_page(c, d, ctx)),
@@ -121,11 +118,4 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
             doc.build(story)
         finally:
             rl_config.useA85 = a85
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
     return out_path
