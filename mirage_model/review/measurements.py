@@ -8,6 +8,7 @@ QT / cbrt(RR); Framingham QT + 154 ms (1 - RR); ``measure.qtc_*``) from the revi
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Mapping
 
@@ -17,10 +18,12 @@ from mirage_model.clinical import parse_sex
 def _measure():
     """``mirage_model.measure``, the owner of the measurement keys (``SCALAR_FIELDS``: key, label,
     unit; ``QTC_KEYS``) and the QTc formulas. Imported on first use: it imports scipy.signal, and
-    the app draws a record (and builds its session) before paying for that import."""
-    from mirage_model import measure
+    the app draws a record (and builds its session) before paying for that import.
 
-    return measure
+    ``import_module``, not ``from mirage_model import measure``: that attribute of the package
+    is the ``measure()`` function once ``mirage_model.measure`` has been read as a public name.
+    """
+    return importlib.import_module("mirage_model.measure")
 
 
 # the range a reviewer's correction must fall in (physiologically possible, generously)
