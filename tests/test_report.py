@@ -72,8 +72,7 @@ def full_report(tmp_path_factory, ptbxl_sample, predictor):
                               comment="Sinus rhythm, reviewed.", patient_id="PID-77")
     out = tmp_path_factory.mktemp("pdf") / "report.pdf"
     path = _report(out, record, pred, clinical_values=values, schema=predictor.schema,
-                        measurements=measure(record), settings=settings,
-                        model_info=model_info_from(predictor))
+                   measurements=measure(record), settings=settings, model_info=model_info_from(predictor))
     return dict(path=path, record=record, pred=pred, reader=pypdf.PdfReader(str(path)))
 
 

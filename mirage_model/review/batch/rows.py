@@ -18,6 +18,7 @@ from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
+
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
