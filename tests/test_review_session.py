@@ -202,7 +202,6 @@ def test_measurement_flags_follow_the_cited_ranges_and_the_patients_sex():
     assert flag("qrs_axis_deg", -31) == "low" and flag("qrs_axis_deg", 91) == "high" and flag("qt_ms", 900) == ""
 
 
-
 def test_measurement_table_after_measure_was_read_as_a_public_name():
     """mirage_model's lazy public name ``measure`` is the function and, read first, it replaces the
     package's attribute of that name: the table must still find the measure package's keys and
