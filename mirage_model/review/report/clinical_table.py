@@ -54,7 +54,7 @@ def _contribution_text(delta, labels) -> str:
     return ", ".join(f"{lab} {x:+.3f}" for lab, x in zip(labels, d))
 
 
-def clinical_flowables(ctx: ReportContext, st, schema=None) -> list:
+def clinical_flowables(ctx: ReportContext, st) -> list:
     """The values table, its notes (refused, not used) and the contributions table."""
     session = ctx.session
     out = [Paragraph("Clinical and laboratory values", st["h1"])]

@@ -3,7 +3,7 @@ and the display-filtered signal."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,11 +15,12 @@ class ReportContext:
     session: object                  # review.session.ReviewSession (a snapshot)
     settings: ReportSettings
     layout: ReportLayout
+    geom: tuple                      # what the traces are drawn with (layout.page_layouts)
     signal: np.ndarray               # (12, T) mV, display-filtered (waveforms.display_signal)
     fs: float
     band: str                        # the display filter, in words
-    generated: str = ""
-    extra: dict = field(default_factory=dict)   # "geom" (layout.page_layouts), "wide_width" (pt)
+    generated: str = ""              # when the report was written (UTC, to the minute)
+    wide_width: float = 0.0          # pt across the wide (explanations) page's frame
 
     @property
     def record(self):

@@ -143,7 +143,7 @@ def explanation_flowables(ctx: ReportContext, st, model_info: dict | None = None
         missing.append("image patch saliency")
     if cells:
         caption_cells = [Paragraph(pdf_escape(cap), st["small"]) for cap in captions]
-        avail = float(ctx.extra.get("wide_width") or sum(widths))
+        avail = float(ctx.wide_width or sum(widths))
         if sum(widths) > avail:      # Letter is 18 mm narrower than A4: share the width
             scale = avail / sum(widths)
             widths = [w * scale for w in widths]

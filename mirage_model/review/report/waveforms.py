@@ -148,7 +148,7 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     draw_page_header(c, ctx)
 
     draw_grid(c, lay)
-    draw_traces(c, lay, ctx.extra["geom"], ctx.signal, ctx.fs)
+    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
 
     c.saveState()
     c.setFont("Helvetica", 8)

@@ -68,12 +68,11 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     session.measurement_table()   # bad edits fail before any work
     signal, fs, band = display_signal(record)
     now = _dt.datetime.now(_dt.timezone.utc)
-    ctx = ReportContext(session=session, settings=settings, layout=lay, signal=signal, fs=fs, band=band,
-                        generated=now.strftime("%Y-%m-%d %H:%M UTC"), extra={"geom": geom})
-    st = styles()
     margin = 12 * MM
-    wide_width = lay.page_width - 2 * margin
-    ctx.extra["wide_width"] = wide_width
+    ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
+                        band=band, generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+                        wide_width=lay.page_width - 2 * margin)
+    st = styles()
 
     story = [Spacer(1, 1), NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
