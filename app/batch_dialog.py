@@ -1,4 +1,4 @@
-""""Batch score folder..." dialog: a face over ``mirage_model.batch.score_folder`` in a worker.
+""""Batch score folder..." dialog: a face over ``mirage_model.review.batch.score_folder`` in a worker.
 
 Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
 of results as they arrive. Double-clicking a row opens that record in the main window.

@@ -33,7 +33,8 @@ from app.settings import Settings, SettingsDialog
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model import formats
 from mirage_model.paths import shipped_models
-from mirage_model.review.session import PENDING, STALE, ReviewSession, device_report_lines, file_patient
+from mirage_model.review.file_info import device_report_lines, file_patient
+from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 log = logging.getLogger(__name__)
 
@@ -993,7 +994,7 @@ class MainWindow(QMainWindow):
         if session is None or session.record is None:
             self.show_message("Open a record before exporting a report.")
             return None
-        from mirage_model import report
+        from mirage_model.review import report
 
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
                                          reviewer=reviewer, comment=comment, patient_name=patient_name,
@@ -1012,7 +1013,7 @@ class MainWindow(QMainWindow):
                 self._start_export(self.session, path, settings)
 
     def _start_export(self, session, path: Path, settings) -> workers.Worker:
-        from mirage_model import report
+        from mirage_model.review import report
 
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,

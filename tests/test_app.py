@@ -414,7 +414,7 @@ def test_export_pdf(qtbot, tiny_model, tmp_path):
 def test_corrected_measurement_reaches_the_pdf_marked_edited(qtbot, tmp_path, monkeypatch):
     import inspect
 
-    from mirage_model import report
+    from mirage_model.review import report
 
     pypdf = pytest.importorskip("pypdf")
     window = make_window(qtbot, model=None)
@@ -540,7 +540,7 @@ def test_recent_files_persist_in_isolated_settings(qtbot):
 def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     """The dialog's plumbing with a stand-in score_folder (the real one is tested in test_batch.py)."""
     from app.batch_dialog import BatchDialog
-    from mirage_model import batch
+    from mirage_model.review import batch
 
     calls = {}
 
@@ -862,11 +862,11 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
 
     import torch
 
-    from mirage_model import inference
+    from mirage_model import runtime
 
     monkeypatch.delenv("MIRAGE_THREADS", raising=False)
     # a fresh process as far as threads go: nothing chosen yet, torch at its own default
-    monkeypatch.setattr(inference, "_THREADS_SET", False)
+    monkeypatch.setattr(runtime, "_THREADS_SET", False)
     monkeypatch.setattr(workers, "_THREADS", [])
     before = torch.get_num_threads()
     request.addfinalizer(lambda: torch.set_num_threads(before))
@@ -885,9 +885,9 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
         window.open_record(SAMPLE)
     chosen = workers.chosen_threads()
     assert seen and all(not on_gui for on_gui, _ in seen)
-    # the count configure_threads chose (1 on a 2-core machine), not torch's default of one per core
-    assert chosen == inference.default_threads() and all(n == chosen for _, n in seen)
-    assert inference.default_threads(2) == 1
+    # the count set_threads chose (1 on a 2-core machine), not torch's default of one per core
+    assert chosen == runtime.default_threads() and all(n == chosen for _, n in seen)
+    assert runtime.default_threads(2) == 1
     if window.predictor.device == "cpu":
         assert f"{chosen} torch thread" in window.results.model_label.text()
 

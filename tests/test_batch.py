@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.batch import BatchError, MEASURE_COLUMNS, columns, read_rows, score_folder
+from mirage_model.clinical import record_values
+from mirage_model.measure import SCALAR_KEYS
+from mirage_model.review.batch import BatchError, columns, read_rows, score_folder
 
 BAD = {
     "bad/00417_lr.hea": "truncated",      # .dat cut short
@@ -101,9 +103,7 @@ def test_mixed_folder(mixed, predictor, tmp_path):
         assert row["status"] == "ok" and row["error"] == ""
         record = mm.load_record(folder / rel)
         assert row["record_id"] == record.record_id
-        from mirage_model.batch import record_clinical
-
-        pred = predictor.predict(record, record_clinical(record), explain=False)
+        pred = predictor.predict(record, record_values(record), explain=False)
         got = np.array([float(row[f"prob_{lab}"]) for lab in predictor.labels])
         np.testing.assert_allclose(got, pred.probabilities, atol=2e-5)
         assert row["positive"] == ";".join(pred.positive)
@@ -120,14 +120,14 @@ def test_measure_columns_match_measure(mixed, predictor, tmp_path):
     score_folder(folder, predictor, out)
     row = next(r for r in _csv_rows(out) if r["record_path"].endswith("00417_lr.hea") and r["status"] == "ok")
     expected = measure(mm.load_record(folder / row["record_path"])).as_dict()
-    for key in MEASURE_COLUMNS:
+    for key in SCALAR_KEYS:
         if expected[key] is None:
             assert row[key] == ""
         else:
             assert float(row[key]) == pytest.approx(expected[key], abs=0.051)
     out2 = tmp_path / "nomeasure.csv"
     score_folder(folder, predictor, out2, measure=False)
-    assert not set(MEASURE_COLUMNS) & set(_csv_rows(out2)[0])
+    assert not set(SCALAR_KEYS) & set(_csv_rows(out2)[0])
 
 
 def test_cancel_then_resume(mixed, predictor, tmp_path):

@@ -458,8 +458,8 @@ def test_device_analysis_and_patient_fields_reach_the_pdf_labelled_as_the_device
     from pypdf import PdfReader
 
     from mirage_model.io import load_record
-    from mirage_model.report import build_report
-    from mirage_model.review.session import device_report_lines
+    from mirage_model.review.file_info import device_report_lines
+    from mirage_model.review.report import build_report
 
     rec = load_record(DATA / "muse-sinus.xml")
     heading, lines = device_report_lines(rec)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import mirage_model as mm
-from mirage_model.batch import score_folder
+from mirage_model.review.batch import score_folder
 
 pytest.importorskip("ecgdatakit")
 

@@ -134,7 +134,7 @@ def test_predictor_refuses_blank_record(tmp_path, predictor):
 
 
 def test_batch_writes_unscorable_rows(tmp_path, predictor):
-    from mirage_model.batch import read_rows, score_folder
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     copy_record(folder, "good")
@@ -374,7 +374,7 @@ def test_windowed_inputs_match_window_starts_of_whole_record(predictor):
 # 5./6./9. batch outputs
 
 def test_formula_names_are_neutralised_in_csv_and_jsonl(tmp_path, predictor):
-    from mirage_model.batch import read_rows, score_folder
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     names = ["=cmd", "+x", "-y", "@z"]
@@ -413,7 +413,7 @@ def test_neutralise_roundtrip():
 
 
 def test_bad_labs_row_is_refused_alone(tmp_path, predictor):
-    from mirage_model.batch import read_rows, score_folder
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     copy_record(folder, "a")
@@ -429,12 +429,13 @@ def test_bad_labs_row_is_refused_alone(tmp_path, predictor):
 
 
 def test_second_run_on_same_output_is_refused(tmp_path, predictor):
-    from mirage_model.batch import BatchError, _lock_output, score_folder
+    from mirage_model.review.batch import BatchError, score_folder
+    from mirage_model.review.batch.outputs import lock_output
 
     folder = tmp_path / "in"
     copy_record(folder, "a")
     out = tmp_path / "out.csv"
-    held = _lock_output(out)
+    held = lock_output(out)
     try:
         with pytest.raises(BatchError, match="another 'mirage score' run"):
             score_folder(folder, predictor, out, measure=False)
@@ -447,13 +448,14 @@ def test_second_process_on_same_output_is_refused(tmp_path):
     """The lock holds across processes (flock), as two `mirage score` runs are."""
     import subprocess
 
-    from mirage_model.batch import _lock_output
+    from mirage_model.review.batch.outputs import lock_output
 
     out = tmp_path / "out.csv"
-    held = _lock_output(out)
+    held = lock_output(out)
     try:
-        code = ("import sys; from pathlib import Path; from mirage_model.batch import _lock_output, BatchError\n"
-                "try:\n    _lock_output(Path(sys.argv[1]))\nexcept BatchError as e:\n    print('refused', e)\n")
+        code = ("import sys; from pathlib import Path; from mirage_model.review.batch import BatchError\n"
+                "from mirage_model.review.batch.outputs import lock_output\n"
+                "try:\n    lock_output(Path(sys.argv[1]))\nexcept BatchError as e:\n    print('refused', e)\n")
         res = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True,
                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, timeout=60)
         assert "refused" in res.stdout, res.stderr
@@ -462,7 +464,7 @@ def test_second_process_on_same_output_is_refused(tmp_path):
 
 
 def test_resume_with_cr_in_name_does_not_duplicate(tmp_path, predictor):
-    from mirage_model.batch import read_rows, score_folder
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     copy_record(folder, "plain")
@@ -484,24 +486,25 @@ def test_resume_with_cr_in_name_does_not_duplicate(tmp_path, predictor):
 
 
 def test_record_time_limit_makes_an_error_row(tmp_path, predictor, monkeypatch):
-    import mirage_model.batch as mb
+    import mirage_model.review.batch.loading as loading
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     copy_record(folder, "fast")
     copy_record(folder, "slow")
-    real = mb._load_one
+    real = loading._load_one
 
     def slow_load(path, do_measure, orphan=False):
         if "slow" in path:
             time.sleep(3)
         return real(path, do_measure, orphan)
 
-    monkeypatch.setattr(mb, "_load_one", slow_load)
+    monkeypatch.setattr(loading, "_load_one", slow_load)
     out = tmp_path / "out.csv"
     t0 = time.perf_counter()
-    summary = mb.score_folder(folder, predictor, out, measure=False, record_timeout_s=0.5)
+    summary = score_folder(folder, predictor, out, measure=False, record_timeout_s=0.5)
     assert time.perf_counter() - t0 < 3
-    _, rows = mb.read_rows(out)
+    _, rows = read_rows(out)
     by = {r["record_id"] or Path(r["record_path"]).stem: r for r in rows}
     assert by["fast"]["status"] == "ok"
     assert by["slow"]["status"] == "error" and "time limit" in by["slow"]["error"]
@@ -613,29 +616,30 @@ def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
 
 def _slow_load(path, do_measure, orphan=False):
     """A loader that hangs on records named "slow" (module level: the pool pickles it by name)."""
-    import mirage_model.batch as mb
+    import mirage_model.review.batch.loading as loading
 
     if "slow" in Path(path).name:
         time.sleep(60)
-    return mb._real_load_one(path, do_measure, orphan)
+    return loading._real_load_one(path, do_measure, orphan)
 
 
 def test_record_time_limit_in_a_loader_pool(tmp_path, predictor, monkeypatch):
     """With loader processes, a stuck loader is stopped and the others carry on (fork: the
     patched loader reaches the workers)."""
-    import mirage_model.batch as mb
+    import mirage_model.review.batch.loading as loading
+    from mirage_model.review.batch import read_rows, score_folder
 
     folder = tmp_path / "in"
     for name in ("a", "slow", "b", "c"):
         copy_record(folder, name)
-    monkeypatch.setattr(mb, "_real_load_one", mb._load_one, raising=False)
-    monkeypatch.setattr(mb, "_load_one", _slow_load)
+    monkeypatch.setattr(loading, "_real_load_one", loading._load_one, raising=False)
+    monkeypatch.setattr(loading, "_load_one", _slow_load)
     out = tmp_path / "out.csv"
     t0 = time.perf_counter()
-    mb.score_folder(folder, predictor, out, measure=False, workers=2, mp_context="fork",
-                    record_timeout_s=3)
+    score_folder(folder, predictor, out, measure=False, workers=2, mp_context="fork",
+                 record_timeout_s=3)
     assert time.perf_counter() - t0 < 40
-    _, rows = mb.read_rows(out)
+    _, rows = read_rows(out)
     status = {Path(r["record_path"]).stem: r["status"] for r in rows}
     assert status == {"a": "ok", "b": "ok", "c": "ok", "slow": "error"}, rows
     assert "time limit" in next(r["error"] for r in rows if "slow" in r["record_path"])

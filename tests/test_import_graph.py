@@ -5,6 +5,11 @@ to be imported at run time:
    at module level or inside functions.
 2. ``app`` and ``training_cli`` never import each other.
 3. The module-level imports of the first-party packages form no cycle.
+4. The core of ``mirage_model`` (every module outside ``mirage_model/review/``) never imports the
+   product layer ``mirage_model.review``, at module level or inside functions; the product layer
+   may use all of the core. The package root ``mirage_model/__init__.py`` is the public face, not
+   the core: it may name the product layer's entry points (lazily, so that importing a core module
+   does not import the product layer).
 """
 
 from __future__ import annotations
@@ -62,6 +67,42 @@ def test_library_imports_no_qt_and_no_app_or_cli():
         if hits:
             bad[str(f.relative_to(ROOT))] = sorted(hits)
     assert not bad, bad
+
+
+def _core_imports_of_the_product_layer() -> dict[str, list[str]]:
+    """core module file -> the ``mirage_model.review`` modules it imports (rule 4)."""
+    lib = ROOT / "mirage_model"
+    bad = {}
+    for f in sorted(lib.rglob("*.py")):
+        rel = f.relative_to(lib)
+        if rel.parts[0] == "review" or rel == Path("__init__.py"):
+            continue
+        hits = {m for m in _imports(f, False) if m == "mirage_model.review" or m.startswith("mirage_model.review.")}
+        if hits:
+            bad[str(f.relative_to(ROOT))] = sorted(hits)
+    return bad
+
+
+def test_the_core_never_imports_the_product_layer():
+    bad = _core_imports_of_the_product_layer()
+    assert not bad, bad
+
+
+def test_the_product_layer_rule_finds_a_core_import(tmp_path, monkeypatch):
+    # rule 4 can fail: a core module that reaches into review/ (absolute, relative, in a function)
+    lib = tmp_path / "mirage_model"
+    (lib / "review").mkdir(parents=True)
+    (lib / "measure").mkdir()
+    for init in (lib, lib / "review", lib / "measure"):
+        (init / "__init__.py").write_text("from mirage_model.review import session\n" if init == lib else "")
+    (lib / "review" / "session.py").write_text("from mirage_model import render\n")
+    (lib / "render.py").write_text("from mirage_model.review.session import ReviewSession\n")
+    (lib / "measure" / "table.py").write_text("def rows():\n    from ..review import measurements\n")
+    (lib / "clinical.py").write_text("from mirage_model import review\n")
+    monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
+    bad = _core_imports_of_the_product_layer()
+    assert set(bad) == {"mirage_model/render.py", "mirage_model/measure/table.py", "mirage_model/clinical.py"}
+    assert bad["mirage_model/measure/table.py"] == ["mirage_model.review", "mirage_model.review.measurements"]
 
 
 def test_app_and_cli_do_not_import_each_other():

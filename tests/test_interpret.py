@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mirage_model.interpret import STATEMENTS, interpret
+from mirage_model.review.interpret import STATEMENTS, interpret
 
 CODES = list(STATEMENTS)
 

@@ -50,7 +50,7 @@ def test_batch_csv_and_pdf_say_withheld(low_threshold_model, records, tmp_path):
 
     import dataclasses
 
-    from mirage_model.batch import score_folder
+    from mirage_model.review.batch import score_folder
     from mirage_model.formats.write import write_record
     from mirage_model.inference import Predictor
 

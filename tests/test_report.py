@@ -14,12 +14,25 @@ import pytest
 pypdf = pytest.importorskip("pypdf")
 
 import mirage_model as mm
-from mirage_model.report import ReportSettings, build_report, clinical_rows, model_info_from, report_layout
+from mirage_model.review.report import ReportSettings, build_report, model_info_from, report_layout
+from mirage_model.review.report.clinical_table import session_clinical_rows
+from mirage_model.review.session import ReviewSession
 
 PT_PER_MM = 72.0 / 25.4          # independent of the module: the PDF point is 1/72 inch
 
 
 # ------------------------------------------------------------------------------ fixtures
+
+def _report(out, record, prediction=None, *, clinical_values=None, schema=None, measurements=None,
+            measurement_edits=None, settings=None, model_info=None) -> Path:
+    """The report of results computed here, through the session that ``mirage score --pdf-dir``
+    builds from them (the caller's values are all the model saw)."""
+    session = ReviewSession.from_results(
+        record, values=clinical_values, prediction=prediction, schema=schema,
+        model_name=getattr(prediction, "model_name", None), measurements=measurements,
+        measurement_edits=measurement_edits, file_values=False)
+    return build_report(session, out, settings=settings, model_info=model_info)
+
 
 @pytest.fixture(scope="module")
 def ptbxl_sample() -> Path:
@@ -58,9 +71,8 @@ def full_report(tmp_path_factory, ptbxl_sample, predictor):
     settings = ReportSettings(institution="Test Institution of Cardiology", reviewer="Dr. Reviewer",
                               comment="Sinus rhythm, reviewed.", patient_id="PID-77")
     out = tmp_path_factory.mktemp("pdf") / "report.pdf"
-    path = build_report(out, record, pred, clinical_values=values, schema=predictor.schema,
-                        measurements=measure(record), settings=settings,
-                        model_info=model_info_from(predictor))
+    path = _report(out, record, pred, clinical_values=values, schema=predictor.schema,
+                   measurements=measure(record), settings=settings, model_info=model_info_from(predictor))
     return dict(path=path, record=record, pred=pred, reader=pypdf.PdfReader(str(path)))
 
 
@@ -187,14 +199,16 @@ def test_measurements_and_explanations(full_report):
     assert sum(len(p.images) for p in reader.pages[1:]) == 1    # the saliency overlay
 
 
-def test_clinical_flags_and_unit_conversion():
-    rows = {r["name"]: r for r in clinical_rows(
-        {"troponin_t": (0.03, "ng/mL"), "potassium": (3.0, "mmol/L"), "crp": 1.0, "unknown_x": 5},
-        None, used={"crp"})}
+def test_clinical_flags_and_unit_conversion(ptbxl_sample, predictor):
+    session = ReviewSession(mm.load_record(ptbxl_sample), schema=predictor.schema, model_name="tiny")
+    session.set_values({"troponin_t": (0.03, "ng/mL"), "potassium": (3.0, "mmol/L"), "crp": 1.0, "age": 60})
+    rows = {r["name"]: r for r in session_clinical_rows(session)}
     assert rows["troponin_t"]["flag"] == "H"        # 0.03 ng/mL = 30 ng/L, above 14 ng/L
+    assert rows["troponin_t"]["value"] == "0.03 (= 30 ng/L)"
     assert rows["potassium"]["flag"] == "L"         # below 3.5 mmol/L
-    assert rows["crp"]["flag"] == "" and rows["crp"]["used"] == "used by model"
-    assert rows["unknown_x"]["used"] == "not used by model" and rows["unknown_x"]["reference"] == ""
+    assert rows["crp"]["flag"] == "" and rows["crp"]["used"] == "not used by this model"
+    assert rows["age"]["used"] == "used by model" and rows["age"]["source"] == "user"
+    assert rows["crp"]["source"] == "user" and rows["crp"]["reference"]
 
 
 def test_layout_scale():
@@ -267,8 +281,7 @@ def test_grid_and_traces_in_the_pdf(full_report):
 
 def test_no_model_still_renders(tmp_path, ludb_sample):
     record = mm.load_record(ludb_sample)
-    out = build_report(tmp_path / "sub" / "r.pdf", record, None,
-                       settings=ReportSettings(page_size="Letter"))
+    out = _report(tmp_path / "sub" / "r.pdf", record, None, settings=ReportSettings(page_size="Letter"))
     reader = pypdf.PdfReader(str(out))
     texts = _page_texts(reader)
     umask = os.umask(0o022)
@@ -289,13 +302,13 @@ def test_short_record_and_nan_samples(tmp_path):
 
     rec = synthetic_record(duration_s=4.0, fs=250.0, record_id="short")
     rec.signal[3, 100:200] = np.nan
-    out = build_report(tmp_path / "short.pdf", rec)
+    out = _report(tmp_path / "short.pdf", rec)
     text = pypdf.PdfReader(str(out)).pages[0].extract_text()
     assert "shown: first 4.0 s of 4.0 s" in text
 
 
 def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
-    import mirage_model.report as report
+    import mirage_model.review.report.write as write
 
     record = mm.load_record(ptbxl_sample)
     out = tmp_path / "r.pdf"
@@ -304,17 +317,17 @@ def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(report, "_review_flowables", boom)
+    monkeypatch.setattr(write, "review_flowables", boom)
     with pytest.raises(RuntimeError):
-        build_report(out, record)
+        _report(out, record)
     assert out.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]      # no temp file left
 
 
 def test_unicode_text_is_kept_readable(tmp_path, ptbxl_sample):
     record = mm.load_record(ptbxl_sample)
-    out = build_report(tmp_path / "u.pdf", record,
-                       settings=ReportSettings(comment="K\u207a \u2265 5 \u03bcmol, Gr\u00fc\u00dfe", reviewer="Zo\u00eb"))
+    out = _report(tmp_path / "u.pdf", record,
+                  settings=ReportSettings(comment="K\u207a \u2265 5 \u03bcmol, Gr\u00fc\u00dfe", reviewer="Zo\u00eb"))
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
     assert ">= 5 \u00b5mol, Gr\u00fc\u00dfe" in text and "Zo\u00eb" in text
 
@@ -326,7 +339,7 @@ def test_gain_setting_scales_the_traces(tmp_path):
     rec = synthetic_record(duration_s=10.0, fs=100.0, record_id="gain")
     rec.signal[:] = 0.0
     rec.signal[1, 300:600] = 1.0           # lead II: 1 mV for 3 s
-    out = build_report(tmp_path / "g.pdf", rec, settings=ReportSettings(gain_mm_mv=20.0))
+    out = _report(tmp_path / "g.pdf", rec, settings=ReportSettings(gain_mm_mv=20.0))
     paths = _paths(pypdf.PdfReader(str(out)).pages[0])
     black = [sp for c, sps in paths if c == (0.0, 0.0, 0.0) for sp in sps]
     strip = max(black, key=len)
@@ -353,8 +366,8 @@ def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_samp
     record = mm.load_record(ptbxl_sample)
     auto = _measurements(heart_rate_bpm=75.0, rr_ms=800.0, pr_ms=160.0, qrs_ms=90.0, qt_ms=400.0,
                          qtc_bazett_ms=447.2, qtc_fridericia_ms=430.9, qrs_axis_deg=30.0)
-    out = build_report(tmp_path / "r.pdf", record, None, measurements=auto,
-                       measurement_edits={"qt_ms": 440.0, "pr_ms": 182})
+    out = _report(tmp_path / "r.pdf", record, None, measurements=auto,
+                  measurement_edits={"qt_ms": 440.0, "pr_ms": 182})
     text = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
     assert re.search(r"QT interval 440 \(edited\) ms 400", text), text
     assert re.search(r"PR interval 182 \(edited\) ms 120-200 160", text), text
@@ -371,7 +384,7 @@ def test_measurement_edits_printed_with_the_automatic_value(tmp_path, ptbxl_samp
 
 
 def test_measurement_rows_rules():
-    from mirage_model.report import measurement_rows
+    from mirage_model.review.measurements import measurement_rows
 
     auto = _measurements(heart_rate_bpm=60.0, rr_ms=1000.0, qt_ms=400.0, qtc_bazett_ms=400.0,
                          qtc_fridericia_ms=400.0)
@@ -396,7 +409,7 @@ def test_measurement_rows_rules():
 def test_bad_measurement_edit_writes_nothing(tmp_path, ptbxl_sample):
     record = mm.load_record(ptbxl_sample)
     with pytest.raises(ValueError, match="names no measurement"):
-        build_report(tmp_path / "r.pdf", record, None, measurement_edits={"qtc": 400.0})
+        _report(tmp_path / "r.pdf", record, None, measurement_edits={"qtc": 400.0})
     assert not list(tmp_path.iterdir())
 
 
@@ -412,7 +425,7 @@ def test_baseline_model_report_names_missing_explanations(tmp_path, ptbxl_sample
     expl = pred.explanation
     assert expl is not None and expl.lead_importance is not None
     assert expl.lead_attention is None and expl.patch_rollout is None and expl.image is None
-    out = build_report(tmp_path / "r.pdf", record, pred, model_info=model_info_from(pred_er))
+    out = _report(tmp_path / "r.pdf", record, pred, model_info=model_info_from(pred_er))
     reader = pypdf.PdfReader(str(out))
     text = " ".join(" ".join(_page_texts(reader)).split())
     assert "Lead importance (sums to 1)" in text
@@ -437,7 +450,7 @@ def test_saliency_overlay_draws_the_model_image(tmp_path, ptbxl_sample, predicto
     sal = np.zeros_like(expl.patch_rollout)
     sal[0, 0] = 1.0
     pred = dataclasses.replace(pred, explanation=dataclasses.replace(expl, image=image, patch_rollout=sal))
-    out = build_report(tmp_path / "r.pdf", record, pred)
+    out = _report(tmp_path / "r.pdf", record, pred)
     imgs = [im for p in pypdf.PdfReader(str(out)).pages for im in p.images]
     assert len(imgs) == 1
     drawn = np.asarray(Image.open(_io.BytesIO(imgs[0].data)).convert("RGB"))
@@ -456,11 +469,11 @@ def test_uniform_attention_does_not_look_like_a_pattern():
     stretched to white..red as if it had structure."""
     from reportlab.graphics.shapes import Rect
 
-    from mirage_model.report import _heatmap_drawing
+    from mirage_model.review.report.explanations import heatmap_drawing
 
     rng = np.random.default_rng(0)
     m = np.full((12, 12), 1 / 12) + rng.normal(0, 1e-4, (12, 12))
-    fills = [(s.fillColor.red, s.fillColor.green) for s in _heatmap_drawing(m, 200).contents
+    fills = [(s.fillColor.red, s.fillColor.green) for s in heatmap_drawing(m, 200).contents
              if isinstance(s, Rect)]
     assert len(fills) == 144
     greens = np.array([g for _, g in fills])
@@ -492,7 +505,6 @@ def test_letter_pages_keep_their_text_on_the_page(tmp_path, ptbxl_sample, predic
     """Letter is 18 mm narrower than A4: the explanation page used to run to x = 795 pt of 792."""
     from mirage_model.measure import measure
     from mirage_model.review.scoring import score_session
-    from mirage_model.review.session import ReviewSession
 
     session = ReviewSession(mm.load_record(ptbxl_sample))
     session.accept_measurements(session.id, measure(session.record))
@@ -518,7 +530,7 @@ def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_
     m = Measurements(heart_rate_bpm=70.0, rr_ms=857.0, pr_ms=None, qrs_ms=90.0, qt_ms=380.0,
                      qtc_bazett_ms=410.0, qtc_fridericia_ms=400.0, p_axis_deg=None, qrs_axis_deg=30.0,
                      t_axis_deg=40.0, notes=("PR: no P waves found (AF?)",))
-    out = build_report(tmp_path / "r.pdf", record, None, measurements=m)
+    out = _report(tmp_path / "r.pdf", record, None, measurements=m)
     reader = pypdf.PdfReader(str(out))
     created = reader.metadata.creation_date
     assert created is not None and abs((dt.datetime.now(dt.timezone.utc) - created).total_seconds()) < 600
@@ -528,8 +540,6 @@ def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_
 
 
 def test_every_page_names_its_patient(tmp_path, ludb_sample):
-    from mirage_model.review.session import ReviewSession
-
     session = ReviewSession(mm.load_record(ludb_sample))
     session.set_value("age", "51")
     out = build_report(session, tmp_path / "p.pdf")

@@ -200,3 +200,19 @@ def test_measurement_flags_follow_the_cited_ranges_and_the_patients_sex():
     assert flag("qtc_bazett_ms", 455, "F") == "" and flag("qtc_bazett_ms", 455, "M") == "high"
     assert flag("qtc_fridericia_ms", 460, "F") == "high" and flag("qtc_framingham_ms", 389, "F") == "low"
     assert flag("qrs_axis_deg", -31) == "low" and flag("qrs_axis_deg", 91) == "high" and flag("qt_ms", 900) == ""
+
+
+def test_measurement_table_after_measure_was_read_as_a_public_name():
+    """mirage_model's lazy public name ``measure`` is the function and, read first, it replaces the
+    package's attribute of that name: the table must still find the measure package's keys and
+    formulas (a fresh process, so that the name is read before anything imports the package)."""
+    import subprocess
+
+    code = ("import mirage_model as mm; assert callable(mm.measure)\n"
+            "from mirage_model.review.measurements import measurement_rows\n"
+            "rows = {r['key']: r for r in measurement_rows(None, {'qt_ms': 400.0, 'rr_ms': 1000.0})}\n"
+            "r = rows['qtc_bazett_ms']; print(r['value'], r['status'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["400.0", "recomputed"]        # Bazett at RR 1 s: QTc = QT

@@ -223,11 +223,11 @@ def test_report_with_reviewer_edits(tmp_path, capsys):
 
 
 def test_score_refuses_an_output_another_run_writes(mixed, checkpoint, tmp_path, capsys):
-    from mirage_model.batch import _lock_output
+    from mirage_model.review.batch.outputs import lock_output
 
     folder, _ = mixed
     out = tmp_path / "r.csv"
-    held = _lock_output(out)      # as a running `mirage score` holds it
+    held = lock_output(out)       # as a running `mirage score` holds it
     try:
         rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                    "--no-measure"])

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _typed_errors() -> tuple[type[BaseException], ...]:
     """The library's user-facing error types (each message names the file at fault)."""
-    from mirage_model.batch import BatchError
+    from mirage_model.review.batch import BatchError
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.clinical import ClinicalError
     from mirage_model.io import RecordError

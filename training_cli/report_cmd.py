@@ -1,5 +1,5 @@
 """``mirage report``: the PDF report of one record (ECG at true scale, model result, labs,
-measurements, explanations). A thin face over :func:`mirage_model.report.build_report`.
+measurements, explanations). A thin face over :func:`mirage_model.review.report.build_report`.
 
 Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, not a diagnosis.
 """
@@ -27,12 +27,12 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     Raises:
         ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
     """
-    from mirage_model.clinical import ClinicalError, default_schema
+    from mirage_model.clinical import ClinicalError, default_schema, parse_sex
 
     schema = schema or default_schema()
     m = _SEX_RE.match(text)
     if m:
-        sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(m.group(1).lower())
+        sex = parse_sex(m.group(1))
         if sex is None:
             raise ValueError(f"--lab {text!r}: sex must be M or F")
         return "sex", sex
@@ -81,7 +81,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from mirage_model.clinical import ClinicalError, read_labs_table
     from mirage_model.io import RecordError, UnscorableRecordError, load_record
-    from mirage_model.report import build_report, measurement_rows, model_info_from
+    from mirage_model.review.measurements import measurement_rows
+    from mirage_model.review.report import build_report, model_info_from
     from mirage_model.review.scoring import score_session
     from mirage_model.review.session import ReviewSession
 

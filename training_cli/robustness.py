@@ -79,12 +79,12 @@ def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[lis
 
 
 def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
-    from mirage_model.batch import record_clinical
+    from mirage_model.clinical import record_values
 
     out = []
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
-        preds = predictor.predict_batch(part, [record_clinical(r) for r in part], explain=False)
+        preds = predictor.predict_batch(part, [record_values(r) for r in part], explain=False)
         out.extend(p.model_positive for p in preds)   # the model's own calls: the gate is measured apart
         if bar is not None:
             bar.update(len(part))
@@ -215,9 +215,9 @@ def run(args) -> int:
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
     if predictor is None:
         return 2
-    from mirage_model.inference import configure_threads
+    from mirage_model.runtime import set_threads
 
-    configure_threads(args.threads)
+    set_threads(args.threads)
     bar = None
     if args.progress:
         from tqdm import tqdm

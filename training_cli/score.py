@@ -1,6 +1,6 @@
 """``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
 
-A thin face over :func:`mirage_model.batch.score_folder` (the app's batch dialog calls the same
+A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
 function). Exit code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model
 errors. Research use only, not a diagnosis.
 """
@@ -25,7 +25,7 @@ def add_report_args(p: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args, **extra):
-    from mirage_model.report import ReportSettings
+    from mirage_model.review.report import ReportSettings
 
     return ReportSettings(page_size=args.page, institution=args.institution, reviewer=args.reviewer,
                           comment=args.comment, **extra)
@@ -80,7 +80,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from mirage_model.batch import BatchError, score_folder
+    from mirage_model.review.batch import BatchError, score_folder
 
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
@@ -102,7 +102,7 @@ def run(args) -> int:
     if args.out.is_dir():
         print(f"error: --out {args.out} is a folder; give a file name", file=sys.stderr)
         return 2
-    from mirage_model.batch import find_inputs
+    from mirage_model.review.batch import find_inputs
 
     headers, orphans = find_inputs(args.folder)
     if not headers and not orphans:

@@ -1,8 +1,15 @@
-"""The product layer, still Qt-free: the review session, its measurement table and its scoring.
+"""The product layer, still Qt-free: what a reviewer reads and keeps, built on the core.
 
-``session.ReviewSession`` holds one patient's review; ``measurements`` the one measurement table;
-``scoring`` runs the model on a session. The PDF (``mirage_model.report.build_report``) and the
-batch CSV read a session. The core of ``mirage_model`` never imports this package.
+``session.ReviewSession`` holds one patient's review; ``measurements`` the one measurement table
+(reviewer edits, reference ranges); ``scoring`` runs the model on a session; ``interpret`` words
+the result as statements in reading order; ``labels`` names the classes; ``file_info`` is what the
+record's file says about the patient and the device. ``report`` writes the PDF of a session and
+``batch`` scores folders into a CSV (and PDFs).
+
+The core of ``mirage_model`` (every module outside this package) never imports it
+(tests/test_import_graph.py); this package may use all of the core.
 """
 
-from mirage_model.review.session import ReviewSession, Ticket  # noqa: F401
+from mirage_model.review.session import ReviewSession, Ticket
+
+__all__ = ["ReviewSession", "Ticket"]

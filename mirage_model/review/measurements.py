@@ -8,24 +8,24 @@ QT / cbrt(RR); Framingham QT + 154 ms (1 - RR); ``measure.qtc_*``) from the revi
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Mapping
 
-# key (Measurements.as_dict()), label, unit
-MEASURE_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("heart_rate_bpm", "Heart rate", "bpm"),
-    ("rr_ms", "RR interval", "ms"),
-    ("pr_ms", "PR interval", "ms"),
-    ("qrs_ms", "QRS duration", "ms"),
-    ("qt_ms", "QT interval", "ms"),
-    ("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "ms"),
-    ("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "ms"),
-    ("qtc_framingham_ms", "QTc (Framingham: QT + 154 (1 - RR))", "ms"),
-    ("p_axis_deg", "P axis (frontal)", "deg"),
-    ("qrs_axis_deg", "QRS axis (frontal)", "deg"),
-    ("t_axis_deg", "T axis (frontal)", "deg"),
-)
-MEASURE_KEYS: tuple[str, ...] = tuple(k for k, _, _ in MEASURE_ROWS)
+from mirage_model.clinical import parse_sex
+
+
+def _measure():
+    """``mirage_model.measure``, the owner of the measurement keys (``SCALAR_FIELDS``: key, label,
+    unit; ``QTC_KEYS``) and the QTc formulas. Imported on first use: it imports scipy.signal, and
+    the app draws a record (and builds its session) before paying for that import.
+
+    ``import_module``, not ``from mirage_model import measure``: that attribute of the package
+    is the ``measure()`` function once ``mirage_model.measure`` has been read as a public name.
+    """
+    return importlib.import_module("mirage_model.measure")
+
+
 # the range a reviewer's correction must fall in (physiologically possible, generously)
 EDIT_LIMITS: dict[str, tuple[float, float]] = {
     "heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
@@ -42,10 +42,9 @@ def check_edit(key: str, value: float) -> float:
     v = clean_edits({key: value})[key]
     lo, hi = EDIT_LIMITS[key]
     if not lo <= v <= hi:
-        label = dict((k, lab) for k, lab, _ in MEASURE_ROWS)[key]
+        label = next(f.label for f in _measure().SCALAR_FIELDS if f.key == key)
         raise ValueError(f"{label} must be between {lo} and {hi}")
     return v
-QTC_KEYS = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
 
 
 def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
@@ -55,9 +54,10 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
         ValueError: an edit names no measurement, or its value is not a finite number.
     """
     clean: dict[str, float] = {}
+    keys = _measure().SCALAR_KEYS if edits else ()   # no edits: no need to import measure
     for key, value in (edits or {}).items():
-        if key not in MEASURE_KEYS:
-            raise ValueError(f"measurement edit {key!r} names no measurement (known: {', '.join(MEASURE_KEYS)})")
+        if key not in keys:
+            raise ValueError(f"measurement edit {key!r} names no measurement (known: {', '.join(keys)})")
         try:
             v = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
         except (TypeError, ValueError):
@@ -85,8 +85,8 @@ QTC_SHORT = 390.0
 
 def reference_range(key: str, sex: str | None = None) -> tuple[float | None, float | None, str] | None:
     """(low, high, text) of a measurement's adult reference range, or None when it has none here."""
-    if key in ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms"):
-        s = (sex or "").upper()[:1]
+    if key in _measure().QTC_KEYS:
+        s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
         who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
         return (QTC_SHORT, hi - 1.0, f"{QTC_SHORT:g}-{hi - 1:g} ms, {who} (Rautaharju et al. 2009)")
@@ -133,16 +133,15 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
     """
-    # measure imports scipy.signal: the app draws a record before paying for that import
-    from mirage_model.measure import qtc_bazett, qtc_framingham, qtc_fridericia
-
+    measure = _measure()
+    keys = measure.SCALAR_KEYS
     clean = clean_edits(edits)
     auto = {}
-    for key in MEASURE_KEYS:
+    for key in keys:
         a = getattr(measurements, key, None) if measurements is not None else None
         auto[key] = float(a) if a is not None and math.isfinite(float(a)) else None
-    value = {k: clean.get(k, auto[k]) for k in MEASURE_KEYS}
-    status = {k: ("edited" if k in clean else "") for k in MEASURE_KEYS}
+    value = {k: clean.get(k, auto[k]) for k in keys}
+    status = {k: ("edited" if k in clean else "") for k in keys}
     # rate and RR are one quantity: an edit of one carries over to the other (RR = 60000 / HR)
     for edited, other in (("heart_rate_bpm", "rr_ms"), ("rr_ms", "heart_rate_bpm")):
         if edited in clean and other not in clean and clean[edited] > 0:
@@ -151,8 +150,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     if {"qt_ms", "rr_ms", "heart_rate_bpm"} & set(clean):
         rr = value["rr_ms"]
         qt = value["qt_ms"]
-        for key, formula in (("qtc_bazett_ms", qtc_bazett), ("qtc_fridericia_ms", qtc_fridericia),
-                             ("qtc_framingham_ms", qtc_framingham)):
+        for key, formula in (("qtc_bazett_ms", measure.qtc_bazett), ("qtc_fridericia_ms", measure.qtc_fridericia),
+                             ("qtc_framingham_ms", measure.qtc_framingham)):
             if key in clean:
                 continue
             if qt is not None and rr is not None and rr > 0:
@@ -162,13 +161,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
                 value[key] = None
                 status[key] = "not recomputed"
     rows = []
-    for k, label, unit in MEASURE_ROWS:
+    for f in measure.SCALAR_FIELDS:
+        k = f.key
         lo, hi, text = reference_range(k, sex) or (None, None, "")
-        rows.append(dict(key=k, label=label, unit=unit, value=value[k], automatic=auto[k], status=status[k],
+        rows.append(dict(key=k, label=f.label, unit=f.unit, value=value[k], automatic=auto[k], status=status[k],
                          flag=_outside(value[k], lo, hi), range=text, ref_low=lo, ref_high=hi))
     return rows
-
-
-def reviewed_values(measurements, edits: Mapping[str, float] | None = None) -> dict[str, float | None]:
-    """key -> the reviewed value (edits and what follows from them), for the CSV and the app."""
-    return {r["key"]: r["value"] for r in measurement_rows(measurements, edits)}

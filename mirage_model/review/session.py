@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from mirage_model.clinical import (
-    ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
+    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
 )
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
 
@@ -102,7 +102,7 @@ class ClinicalValue:
     def model_value(self):
         """What the predictor receives: "M"/"F" for sex, else (canonical value, canonical unit)."""
         if self.name == "sex":
-            return "M" if self.canonical == 1.0 else "F"
+            return "M" if self.canonical == SEX_CODE["M"] else "F"
         return self.canonical
 
 
@@ -477,36 +477,3 @@ class ReviewSession:
                 s.model_name = getattr(prediction, "model_name", None) or "model"
             s.accept_prediction(s.ticket(), prediction, contributions)
         return s
-
-
-def device_report_lines(record) -> tuple[str, list[str]]:
-    """The acquiring device's own interpretation, as the file stores it, for the app and the PDF.
-
-    Returns:
-        (heading, lines): heading names the device ("MV360 (GE 12SL): the device's own analysis,
-        not MIRAGE's"); lines are its statements, then its measurements ("PR interval (ms): 144").
-        ("", []) when the file carries none. Never mixed with MIRAGE's statements.
-    """
-    report = (getattr(record, "meta", None) or {}).get("device_report") or {}
-    statements = [str(s) for s in report.get("statements") or ()]
-    measurements = [f"{k}: {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
-                    for k, v in (report.get("measurements") or {}).items()]
-    if not statements and not measurements:
-        return "", []
-    heading = f"{report.get('source') or 'acquiring device'}: the device's own analysis, not MIRAGE's"
-    return heading, statements + measurements
-
-
-def file_patient(record) -> dict:
-    """Patient and recording fields the file carries (meta["patient"], device, site), for headers.
-
-    Returns {"name", "id", "device", "site"}; a field the file does not carry (or that anonymising
-    removed) is absent.
-    """
-    meta = getattr(record, "meta", None) or {}
-    patient = meta.get("patient") or {}
-    out = {k: str(patient[k]) for k in ("name", "id") if patient.get(k)}
-    for k in ("device", "site"):
-        if meta.get(k):
-            out[k] = str(meta[k])
-    return out

@@ -36,6 +36,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from mirage_model.clinical import parse_sex
+
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
 
@@ -313,7 +315,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     formula = "Bazett"
     if qtc is None:
         qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
-    limit = QTC_LONG_MS.get((sex or "").upper()[:1], QTC_LONG_MS["M"])
+    sex = parse_sex(sex)
+    limit = QTC_LONG_MS.get(sex, QTC_LONG_MS["M"])
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
@@ -322,7 +325,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 note = f"not supported by the measured QTc {qtc:.0f} ms ({formula})"
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
-            who = {"M": "men", "F": "women"}.get((sex or "").upper()[:1], "men; sex unknown")
+            who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
             if qtc >= limit and "LNGQT" not in positive:
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"))

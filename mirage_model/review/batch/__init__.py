@@ -1,0 +1,30 @@
+"""Batch scoring of folders, shared by ``mirage score`` and the app's "Batch score folder..." dialog.
+
+Every record under a folder (recursively; WFDB .hea + .dat, Challenge .hea + .mat and the
+clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG,
+EDF ...) gets one row: its format and acquiring device, its probabilities, positive labels, the
+model's id and, when asked, its interval measurements and a PDF report. A bad record never stops
+a batch: it gets ``status = "error"`` and a message naming the problem.
+
+The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),
+``loading`` (read and measure ahead of the model, under a time limit, optionally in a process
+pool), ``rows`` (batched predictions, one row per record, its PDF through
+``mirage_model.review.report``), ``pipeline`` (``iter_rows``: rows in input order), ``outputs``
+(the CSV or JSON-lines file, atomic, locked), ``resume`` and ``run`` (``score_folder``).
+
+Hostile input: records with no usable signal get ``status = "unscorable"`` and the reason, never
+probabilities; text cells that would start a spreadsheet formula are prefixed with a quote
+(``csvsafe``); a labs table row that cannot be read is refused for its record alone.
+
+Research use only, not a diagnosis.
+"""
+
+from mirage_model.review.batch.errors import BatchError
+from mirage_model.review.batch.inputs import find_inputs
+from mirage_model.review.batch.outputs import FORMATS, read_rows
+from mirage_model.review.batch.pipeline import iter_rows
+from mirage_model.review.batch.rows import columns
+from mirage_model.review.batch.run import BatchSummary, score_folder
+
+__all__ = ["FORMATS", "BatchError", "BatchSummary", "columns", "find_inputs",
+           "iter_rows", "read_rows", "score_folder"]

@@ -1,0 +1,54 @@
+"""What a batch reads: the records under a folder (and signal files that lack their header) and
+the labs table."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from mirage_model.clinical import ClinicalError, read_labs_table
+from mirage_model.formats import find_ecg_files
+from mirage_model.io import RecordError
+from mirage_model.review.batch.errors import BatchError
+
+SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
+
+
+def find_inputs(folder) -> tuple[list[Path], list[Path]]:
+    """(record headers, signal files without a header) under ``folder``, recursively, sorted.
+
+    Raises:
+        BatchError: the folder does not exist or is not a folder.
+    """
+    try:
+        headers = find_ecg_files(folder)  # WFDB headers and clinical-format files
+    except RecordError as err:
+        raise BatchError(str(err)) from None
+    stems = {h.with_suffix("").as_posix().lower() for h in headers if h.suffix.lower() == ".hea"}
+    orphans = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for f in filenames:
+            p = Path(dirpath) / f
+            if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
+                    and p.with_suffix("").as_posix().lower() not in stems:
+                orphans.append(p)
+    return headers, sorted(orphans)
+
+
+def labs_dict(labs, row_errors: dict | None = None) -> dict:
+    """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
+    read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch.
+
+    Raises:
+        BatchError: the table itself cannot be read.
+    """
+    if labs is None:
+        return {}
+    if isinstance(labs, Mapping):
+        return dict(labs)
+    try:
+        return read_labs_table(labs, row_errors=row_errors)
+    except ClinicalError as err:
+        raise BatchError(str(err)) from None

@@ -1,0 +1,237 @@
+"""Reading (and measuring) the records of a batch ahead of the model.
+
+Each record's load and measurement runs under a time limit (``record_timeout_s``): a record that
+takes longer becomes an error row and the batch goes on. With ``workers > 1`` the records are
+loaded in a process pool that runs ahead of the model (:class:`RecordLoader`); a loader process
+that dies is replaced a few times, then loading carries on in this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import warnings
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from mirage_model.io import RecordError, load_record
+from mirage_model.limits import HEAD_S, record_head
+from mirage_model.measure import measure
+
+log = logging.getLogger(__name__)
+
+MAX_POOL_RESTARTS = 3       # after that many crashed loader pools, records are loaded in this process
+
+
+@dataclass
+class LoadedRecord:
+    path: str
+    record: object = None             # EcgRecord
+    measurements: object = None       # Measurements
+    error: str = ""
+    note: str = ""
+    unscorable: str = ""              # why the record holds no usable signal (then not scored)
+
+
+# --------------------------------------------------------------------------------------------
+# work items (module level so that a process pool can run them)
+
+def _worker_init() -> None:
+    # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.filterwarnings("ignore", category=RuntimeWarning)   # odd input is reported in its row
+    try:
+        import torch  # optional in a loader process, and heavy: only to keep it to one thread
+        torch.set_num_threads(1)
+    except Exception:
+        pass
+
+
+def _pool_context(method: str | None):
+    """The start method of the loader pool. "forkserver" by default: forking this process itself
+    is unsafe once torch or Qt run threads, while the fork server is a clean single-threaded
+    process that imports the loaders once (preload) and forks cheap workers from there."""
+    if method is None:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # not the report package: it imports reportlab, which a batch without PDFs never needs
+        ctx.set_forkserver_preload(["mirage_model.review.batch", "mirage_model.measure"])
+    return ctx
+
+
+def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord:
+    """Load (and measure) one record; never raises."""
+    item = LoadedRecord(path)
+    if orphan:
+        item.error = "signal file without a header (.hea); cannot be read"
+        return item
+    try:
+        item.record = load_record(path)
+    except RecordError as err:
+        item.error = err.reason
+        return item
+    except Exception as err:  # an unforeseen reader failure must not stop the batch
+        log.debug("unexpected error reading %s", path, exc_info=True)
+        item.error = f"cannot read the record ({type(err).__name__}: {err})"
+        return item
+    item.unscorable = str((item.record.meta or {}).get("unscorable") or "")
+    if do_measure and not item.unscorable:
+        rec = record_head(item.record)
+        if rec is not item.record:
+            item.note = (f"measured on the first {HEAD_S:g} s of a "
+                         f"{item.record.duration_s / 3600:.2f} h record")
+        try:
+            item.measurements = measure(rec, fiducials=False)
+        except Exception as err:  # measurements are extra information; the score still counts
+            log.debug("measurement failed for %s", path, exc_info=True)
+            item.note = f"measurements failed ({type(err).__name__}: {err})"
+    return item
+
+
+def _load_in_thread(path: str, do_measure: bool, orphan: bool, timeout_s: float | None) -> LoadedRecord:
+    """``_load_one`` under a time limit, in this process: a record that takes longer becomes an
+    error row. The late thread is left to finish on its own (Python cannot stop it); everything
+    it reads is bounded by ``mirage_model.limits``, so it ends."""
+    if not timeout_s:
+        return _load_one(path, do_measure, orphan)
+    box: list = []
+    worker = threading.Thread(target=lambda: box.append(_load_one(path, do_measure, orphan)),
+                              name="mirage-load", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if box:
+        return box[0]
+    return LoadedRecord(path=path, error=_timeout_message(timeout_s))
+
+
+def _timeout_message(timeout_s: float) -> str:
+    return f"reading and measuring took longer than the {timeout_s:g} s time limit; skipped"
+
+
+# --------------------------------------------------------------------------------------------
+# the loader
+
+class RecordLoader:
+    """Hands out the loaded records of ``paths`` in order, loading up to ``ahead`` of them ahead
+    in a process pool (``workers > 1``) or one at a time in this process.
+
+    State: the pool (None: load here), the loads in flight (path, future) in order, the paths to
+    load again after a pool broke (before the rest), and every pool made (all shut down by
+    :meth:`close`).
+
+    Args:
+        paths: what to load, in output order.
+        orphans: those of ``paths`` that are signal files without a header (an error row each).
+        workers: loader processes; 1 (or a single path): none.
+        do_measure: measure each record after loading it.
+        ahead: how many loads the pool may run ahead of the consumer.
+        timeout_s: time limit for one load (None: none).
+        mp_context: process start method of the pool ("forkserver" by default on Linux).
+    """
+
+    def __init__(self, paths: list[Path], orphans: set[Path], *, workers: int, do_measure: bool,
+                 ahead: int, timeout_s: float | None, mp_context: str | None):
+        self.orphans = orphans
+        self.workers = int(workers)
+        self.do_measure = do_measure
+        self.ahead = ahead
+        self.timeout_s = timeout_s
+        self.mp_context = mp_context
+        self._todo = iter(paths)
+        self._requeue: deque = deque()      # paths to load again after the pool broke
+        self._in_flight: deque = deque()    # (path, future) submitted to the pool, in order
+        self._restarts = 0
+        self.pools: list[ProcessPoolExecutor] = []
+        self.pool = self._new_pool() if workers > 1 and len(paths) > 1 else None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context(self.mp_context),
+                                   initializer=_worker_init)
+        self.pools.append(pool)
+        return pool
+
+    def _next_path(self) -> Path | None:
+        return self._requeue.popleft() if self._requeue else next(self._todo, None)
+
+    def _requeue_in_flight(self) -> None:
+        self._requeue.extendleft(reversed([p for p, _ in self._in_flight]))
+        self._in_flight.clear()
+
+    def _pool_broken(self, err) -> None:
+        """A loader process died (out of memory, a crash in native code): restart the pool a
+        few times, then carry on in this process."""
+        self._requeue_in_flight()
+        if self._restarts < MAX_POOL_RESTARTS:
+            self._restarts += 1
+            log.warning("a loader process failed (%s); restarting the loader pool", err)
+            self.pool = self._new_pool()
+        else:
+            log.warning("loader processes keep failing (%s); loading in this process", err)
+            self.pool = None
+
+    def _submit_more(self) -> None:
+        while self.pool is not None and len(self._in_flight) < self.ahead:
+            p = self._next_path()
+            if p is None:
+                return
+            try:
+                fut = self.pool.submit(_load_one, str(p), self.do_measure, p in self.orphans)
+            except (BrokenProcessPool, RuntimeError) as err:
+                self._requeue.appendleft(p)
+                self._pool_broken(err)
+                continue
+            self._in_flight.append((p, fut))
+
+    def next_item(self) -> LoadedRecord | None:
+        """The next record, loaded (or an error item); None when all are handed out."""
+        self._submit_more()
+        if self.pool is None:
+            p = self._next_path()
+            return None if p is None else _load_in_thread(str(p), self.do_measure, p in self.orphans,
+                                                          self.timeout_s)
+        if not self._in_flight:
+            return None
+        p, fut = self._in_flight.popleft()
+        try:
+            return fut.result(timeout=self.timeout_s or None)
+        except TimeoutError:
+            # a stuck loader: stop its processes, restart the pool, retry the others
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                proc.terminate()
+            self._requeue_in_flight()
+            self.pool = self._new_pool()
+            return LoadedRecord(path=str(p), error=_timeout_message(self.timeout_s))
+        except BrokenProcessPool as err:
+            # this record may be what killed the worker: report it, retry the others
+            self._pool_broken(err)
+            return LoadedRecord(path=str(p), error=f"the loader process crashed on this record ({err})")
+        except Exception as err:
+            return LoadedRecord(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
+
+    def run(self, fn: Callable, *args) -> Future:
+        """``fn(*args)`` in the pool when there is one (a PDF), else here; its result as a Future."""
+        if self.pool is not None:
+            try:
+                return self.pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):
+                pass
+        fut = Future()
+        try:
+            fut.set_result(fn(*args))
+        except Exception as err:
+            fut.set_exception(err)
+        return fut
+
+    def close(self) -> None:
+        """Cancel the loads in flight and shut every pool down."""
+        for _p, fut in self._in_flight:
+            fut.cancel()
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)

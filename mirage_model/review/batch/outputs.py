@@ -1,0 +1,143 @@
+"""The output file of a batch (CSV or JSON lines): written whole and atomically, read back for
+``resume``, and locked against a second run writing it.
+
+Writes are atomic: the whole file is rewritten to a temp file in the same folder and
+``os.replace``d over the output, so a crash leaves the previous complete file, never a
+half-written row. Text cells that would start a spreadsheet formula are prefixed with a quote
+(``csvsafe``) and restored when read back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+from mirage_model.csvsafe import neutralise, restore
+from mirage_model.paths import atomic_output
+from mirage_model.review.batch.errors import BatchError
+
+try:
+    import fcntl
+except ImportError:   # not on POSIX: no output lock
+    fcntl = None
+
+FORMATS = ("csv", "jsonl")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    if isinstance(value, (int, bool)):
+        return str(value)
+    return neutralise(str(value))   # text from files or checkpoints: no spreadsheet formulas
+
+
+def _json_value(value):
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
+    """The whole output file, ``rows`` under ``cols``, written atomically (``paths.atomic_output``)."""
+    with atomic_output(out_path) as tmp, open(tmp, "x", encoding="utf-8", newline="") as fh:
+        if fmt == "csv":
+            writer = csv.writer(fh)
+            writer.writerow(cols)
+            for row in rows:
+                writer.writerow([_cell(row.get(c)) for c in cols])
+        else:
+            for row in rows:
+                fh.write(json.dumps({c: _json_value(row.get(c)) for c in cols}, allow_nan=False) + "\n")
+
+
+def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of an output file written by :func:`score_folder` (CSV or JSON lines).
+
+    Raises:
+        BatchError: the file cannot be read or parsed (message names it).
+    """
+    path = Path(path)
+    fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:   # newline="": a CR in a name stays a CR
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise BatchError(f"{path}: cannot read ({err})") from None
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            rows = [{k: restore(v) if isinstance(v, str) else v for k, v in row.items()}
+                    for row in reader]
+        except csv.Error as err:
+            raise BatchError(f"{path}: not a valid CSV ({err})") from None
+        cols = list(reader.fieldnames or [])
+        return cols, rows
+    rows, cols = [], []
+    for n, line in enumerate(text.split("\n"), 1):   # JSON escapes CR; only LF ends a line
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise BatchError(f"{path}: line {n} is not valid JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise BatchError(f"{path}: line {n} is not a JSON object")
+        if not cols:
+            cols = list(row)
+        rows.append({k: restore(v) if isinstance(v, str) else v for k, v in row.items()})
+    return cols, rows
+
+
+class OutputLock:
+    """An exclusive ``flock`` on ``.<name>.lock`` next to an output; ``close()`` releases it and
+    removes the lock file."""
+
+    def __init__(self, path: Path, fh):
+        self.path, self.fh = path, fh
+
+    def close(self) -> None:
+        if self.fh is None:
+            return
+        try:
+            os.unlink(self.path)     # while still held: a waiting run then finds a fresh file
+        except OSError:
+            pass
+        self.fh.close()
+        self.fh = None
+
+
+def lock_output(out_path: Path) -> OutputLock:
+    """Lock ``out_path`` against a second run writing it (two runs rewriting one output would each
+    replace the other's rows). Without ``fcntl`` (not POSIX) nothing is locked.
+
+    Raises:
+        BatchError: another process holds the lock, or the lock file cannot be made.
+    """
+    lock_path = out_path.parent / f".{out_path.name[:200]}.lock"
+    for _ in range(5):
+        try:
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            fh = open(lock_path, "a+b")
+        except OSError as err:
+            raise BatchError(f"{out_path}: cannot write there ({err.strerror or err})") from None
+        if fcntl is None:
+            return OutputLock(lock_path, fh)
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            raise BatchError(f"{out_path}: another 'mirage score' run is writing this file; wait for "
+                             "it to finish or choose another --out") from None
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(fh.fileno()).st_ino
+        except OSError:
+            same = False
+        if same:     # not a file that the previous holder removed as we opened it
+            return OutputLock(lock_path, fh)
+        fh.close()
+    raise BatchError(f"{out_path}: cannot lock the output (its lock file keeps changing)")

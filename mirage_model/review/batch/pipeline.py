@@ -1,0 +1,120 @@
+"""The scoring pipeline: records loaded ahead (``loading.RecordLoader``), scored in chunks with
+``Predictor.predict_batch`` (one batched forward pass over all windows of a chunk), PDFs written
+beside (in the loader pool when there is one), rows handed on in input order."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.review.batch.inputs import labs_dict
+from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
+from mirage_model.review.batch.rows import Scorer, columns, error_message, pdf_one, rel_path
+
+log = logging.getLogger(__name__)
+
+FIRST_CHUNK = 4     # records in the first chunk: the first rows (and the progress bar) come soon
+
+
+def _next_chunk(loader: RecordLoader, size: int, cancel: Callable[[], bool]) -> tuple[list[LoadedRecord], bool]:
+    """(up to ``size`` loaded records, whether the input ended or ``cancel`` said stop)."""
+    chunk: list[LoadedRecord] = []
+    while len(chunk) < size:
+        if cancel():
+            return chunk, True
+        item = loader.next_item()
+        if item is None:
+            return chunk, True
+        chunk.append(item)
+    return chunk, False
+
+
+def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
+    """``row`` with its PDF's path, or an error when the PDF could not be written."""
+    if pdf is not None:
+        try:
+            row["pdf"] = rel_path(Path(pdf.result()), pdf_dir)
+        except Exception as err:
+            log.debug("PDF failed for %s", row["record_path"], exc_info=True)
+            row["status"] = "error"
+            row["error"] = f"report PDF not written: {error_message(err)}"
+    return row
+
+
+def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
+              measure: bool = True, explain: bool = False, chunk_size: int = 32,
+              report_settings=None, cancel: Callable[[], bool] | None = None,
+              orphans: Iterable[Path] = (), mp_context: str | None = None,
+              record_timeout_s: float | None = RECORD_TIMEOUT_S,
+              labs_errors: dict | None = None) -> Iterator[dict]:
+    """Score ``paths`` (header files) and yield one row dict per record, in order.
+
+    Args:
+        paths: record headers to score (e.g. from :func:`find_inputs`).
+        predictor: an ``inference.Predictor``.
+        root: folder that ``record_path`` is relative to (default: the common parent).
+        labs: {record_id: {name: (value, unit)}} or a labs CSV path (``clinical.read_labs_table``).
+        pdf_dir: write one PDF report per scored record under this folder (mirroring subfolders).
+        workers: loader processes; 1 loads and measures in this process.
+        measure: add interval measurements (``measure.measure``).
+        explain: compute explanations (only useful for the PDFs; slower).
+        chunk_size: records per ``predict_batch`` call.
+        report_settings: ``report.ReportSettings`` for the PDFs.
+        cancel: called between records; True stops after the records already scored.
+        orphans: signal files without a header; each gets an error row.
+        mp_context: process start method for the pool ("forkserver" by default on Linux).
+        record_timeout_s: time limit (s) for reading and measuring one record; a record that
+            takes longer gets an error row (None: no limit). In a pool the stuck loader
+            process is stopped and the pool restarted.
+        labs_errors: {record_id: message} of labs rows that could not be read; those records
+            get an error row (``labs`` given as a path fills this itself).
+
+    Yields:
+        Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
+    """
+    paths = [Path(p) for p in paths]
+    orphan_set = {Path(p) for p in orphans}
+    all_paths = sorted(set(paths) | orphan_set)
+    if root is None:
+        root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
+    labels = list(getattr(predictor, "labels", ()))
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+    labs_errors = dict(labs_errors or {})
+    scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,
+                    report_settings, cols, labs_errors)
+    cancel = cancel or (lambda: False)
+    chunk_size = max(1, int(chunk_size))
+    loader = RecordLoader(all_paths, orphan_set, workers=workers, do_measure=measure,
+                          ahead=chunk_size * 2 + 2 * max(1, workers), timeout_s=record_timeout_s,
+                          mp_context=mp_context)
+    pending: deque = deque()    # (row, PDF future or None), in output order
+    try:
+        size = min(chunk_size, FIRST_CHUNK)
+        while True:
+            chunk, ended = _next_chunk(loader, size, cancel)
+            size = chunk_size
+            if not chunk:
+                break
+            for item, pred, clinical, message in scorer.predict(chunk):
+                if pred is None:
+                    pending.append((scorer.error_row(item, message), None))
+                    continue
+                row = scorer.ok_row(item, pred)
+                pdf = None
+                if scorer.pdf_dir is not None:
+                    pdf = loader.run(pdf_one, *scorer.pdf_args(item, pred, clinical))
+                pending.append((row, pdf))
+            # hand on every finished row; PDFs still being written keep their rows (and order)
+            while pending and (pending[0][1] is None or pending[0][1].done()):
+                yield _finish(*pending.popleft(), scorer.pdf_dir)
+            if cancel() or ended:
+                break
+        while pending:
+            yield _finish(*pending.popleft(), scorer.pdf_dir)
+    finally:
+        loader.close()

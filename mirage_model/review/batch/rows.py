@@ -1,0 +1,226 @@
+"""One output row per record: the columns, batched predictions over a chunk of loaded records,
+the ok and error rows, and each record's PDF through the one report path."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Iterable
+
+from mirage_model.clinical import ClinicalError, record_values
+from mirage_model.formats import guess_format
+from mirage_model.io import STANDARD_LEADS, RecordError, UnscorableRecordError
+from mirage_model.measure import SCALAR_KEYS
+from mirage_model.review.batch.loading import LoadedRecord
+from mirage_model.review.scoring import clinical_contributions
+from mirage_model.review.session import ReviewSession
+
+log = logging.getLogger(__name__)
+
+
+def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
+    """The output columns (= row dict keys) for a model's ``labels``."""
+    cols = ["record_path", "record_id", "format", "device", "status", "error"]
+    cols += [f"prob_{lab}" for lab in labels]
+    cols += ["positive", "withheld_positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags",
+             "quality", "warnings", "quality_codes"]
+    if measure:
+        cols += list(SCALAR_KEYS)     # the measurement keys are the columns
+    if pdf:
+        cols.append("pdf")
+    cols.append("notes")
+    return cols
+
+
+def clean_float(value, digits: int):
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return round(v, digits) if math.isfinite(v) else None
+
+
+def rel_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (posix), or whole when it is not under it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def error_message(err: BaseException) -> str:
+    if isinstance(err, RecordError):
+        return err.reason
+    if isinstance(err, ClinicalError):
+        return f"clinical values: {err}"
+    return f"{type(err).__name__}: {err}"
+
+
+def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
+            settings, model_info, contributions=None) -> str:
+    """The record's PDF through the one report path: a review session, then ``build_report``.
+    Module level: a loader process runs it."""
+    from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
+
+    session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
+                                         schema=schema, measurements=measurements,
+                                         measured=measurements is not None, file_values=False,
+                                         contributions=contributions)
+    return str(build_report(session, out_path, settings=settings, model_info=model_info))
+
+
+class Scorer:
+    """Turns loaded records into rows: batched predictions, then optional PDFs."""
+
+    def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
+                 report_settings, cols: list[str], labs_errors: dict | None = None):
+        self.predictor = predictor
+        self.root = root
+        self.labs = labs
+        self.labs_errors = labs_errors or {}
+        self.measure = measure
+        self.pdf_dir = Path(pdf_dir) if pdf_dir is not None else None
+        self.explain = explain
+        self.report_settings = report_settings
+        self.cols = cols
+        self.model_id = str(getattr(predictor, "name", "") or "")
+        self.schema = getattr(predictor, "schema", None)
+        self._model_info = None
+
+    @property
+    def model_info(self) -> dict:
+        if self._model_info is None:
+            from mirage_model.review.report import model_info_from   # reportlab: only for PDFs
+
+            self._model_info = model_info_from(self.predictor)
+        return self._model_info
+
+    def clinical_for(self, record) -> dict:
+        values = record_values(record)
+        values.update(self.labs.get(record.record_id, {}) or {})
+        return values
+
+    def base_row(self, item: LoadedRecord) -> dict:
+        row = {c: None for c in self.cols}
+        path = Path(item.path)
+        row["record_path"] = rel_path(path, self.root)
+        row["record_id"] = getattr(item.record, "record_id", None) or path.stem
+        meta = getattr(item.record, "meta", None) or {}
+        row["format"] = meta.get("format") or guess_format(path)
+        row["device"] = meta.get("device")
+        row["model"] = self.model_id
+        row["notes"] = item.note or None
+        return row
+
+    def error_row(self, item: LoadedRecord, message: str) -> dict:
+        row = self.base_row(item)
+        row["status"] = "unscorable" if item.unscorable and message == item.unscorable else "error"
+        row["error"] = message
+        return row
+
+    def predict(self, items: list[LoadedRecord]) -> list[tuple[LoadedRecord, object, dict, str]]:
+        """(item, prediction or None, clinical values, error message) per loaded item, in order."""
+        for it in items:
+            if it.record is None:
+                continue
+            if it.unscorable:                 # no usable signal: never scored
+                it.error = it.unscorable
+            elif it.record.record_id in self.labs_errors:
+                it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
+        good = [it for it in items if it.record is not None and not it.error]
+        clinicals = [self.clinical_for(it.record) for it in good]
+        preds: list = []
+        errors: list[str] = []
+        if good:
+            try:
+                preds = self.predictor.predict_batch([it.record for it in good], clinicals,
+                                                     explain=self.explain)
+                errors = [""] * len(good)
+            except Exception:
+                # one record spoilt the chunk: score them one by one to find it
+                preds, errors = [], []
+                for it, clin in zip(good, clinicals):
+                    try:
+                        preds.append(self.predictor.predict_batch([it.record], [clin],
+                                                                  explain=self.explain)[0])
+                        errors.append("")
+                    except Exception as err:
+                        log.debug("scoring %s failed", it.path, exc_info=True)
+                        preds.append(None)
+                        errors.append(error_message(err))
+                        if isinstance(err, UnscorableRecordError):
+                            it.unscorable = err.reason
+        by_id = {id(it): (p, c, e) for it, p, c, e in zip(good, preds, clinicals, errors)}
+        out = []
+        for it in items:
+            if id(it) not in by_id:
+                out.append((it, None, {}, it.error))
+            else:
+                out.append((it, *by_id[id(it)]))
+        return out
+
+    def ok_row(self, item: LoadedRecord, pred) -> dict:
+        row = self.base_row(item)
+        row["status"] = "ok"
+        for lab, p in zip(pred.labels, pred.probabilities):
+            key = f"prob_{lab}"
+            if key in row:
+                row[key] = clean_float(p, 6)
+        row["positive"] = ";".join(pred.positive)
+        # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
+        # are withheld from "positive" and listed apart, next to the reason
+        row["withheld_positive"] = ";".join(pred.model_positive) if pred.withheld else None
+        q = getattr(pred, "quality", None)
+        if q is not None:
+            cols = q.as_columns()
+            row["quality"] = cols["quality"] + (f" ({cols['quality_reason']})" if cols["quality_reason"] else "")
+            row["warnings"] = cols["warnings"] or None
+            row["quality_codes"] = cols["quality_codes"] or None
+        row["model"] = pred.model_name or self.model_id
+        if self.measure and item.measurements is not None:
+            values = item.measurements.as_dict()
+            for key in SCALAR_KEYS:
+                row[key] = clean_float(values.get(key), 1)
+        # what the app and the PDF show beside the probabilities
+        used = (pred.clinical_used or {}).get("used") or {}
+        ignored = (pred.clinical_used or {}).get("ignored") or {}
+        age, sex = used.get("age"), used.get("sex")
+        if isinstance(age, tuple):
+            age = age[0]
+        row["age_used"] = clean_float(age, 1)
+        row["sex_used"] = sex if sex in ("M", "F") else None
+        row["values_not_used"] = ";".join(sorted(ignored)) or None
+        quality = getattr(item.record, "quality", None) or {}
+        flagged = []
+        for key, flags in quality.items():
+            try:
+                leads = [STANDARD_LEADS[i] for i, f in enumerate(list(flags)[:12]) if f]
+            except TypeError:
+                continue
+            if leads:
+                flagged.append(f"{key}: {' '.join(leads)}")
+        row["quality_flags"] = "; ".join(flagged) or None
+        notes = [item.note] if item.note else []
+        if item.measurements is not None:
+            notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
+        row["notes"] = "; ".join(notes) or None
+        return row
+
+    def pdf_path(self, item: LoadedRecord) -> Path:
+        rel = Path(rel_path(Path(item.path), self.root))
+        if rel.is_absolute():
+            rel = Path(rel.name)
+        return self.pdf_dir / rel.with_suffix(".pdf")
+
+    def pdf_args(self, item: LoadedRecord, pred, clinical: dict) -> tuple:
+        # the clinical values' contributions, as the app and 'mirage report' print them
+        try:
+            contributions = clinical_contributions(self.predictor, item.record, clinical)
+        except Exception:   # an extra of the PDF; never fails the row
+            log.debug("contributions failed for %s", item.path, exc_info=True)
+            contributions = None
+        return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
+                item.measurements, self.report_settings, self.model_info, contributions)

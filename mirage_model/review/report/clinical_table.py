@@ -1,0 +1,103 @@
+"""The clinical and laboratory values of a session as the report prints them: value as entered
+(with the canonical value when converted), unit, reference range, flag, source, whether the
+model read it, and each value's contribution to the probabilities."""
+
+from __future__ import annotations
+
+import numpy as np
+from reportlab.platypus import Paragraph
+
+from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.layout import MM
+from mirage_model.review.report.styles import make_table
+from mirage_model.review.report.text import fmt_num, pdf_escape, pdf_text
+
+
+def session_clinical_rows(session) -> list[dict]:
+    """The clinical/lab table of a session: one dict per given value (accepted or refused).
+
+    Returns:
+        dicts with keys name, label, value, unit, reference, flag ("H", "L", "refused" or ""),
+        source ("file" or "user"), used ("used by model", "not used by this model", "no model"),
+        contribution (float (K,) or None), message (why a value was refused).
+    """
+    used = session.used_names()
+    contributions = session.contributions or {}
+    rows = []
+    for name, v in session.values.items():
+        feat = session.feature(name)
+        if feat.kind == "binary":
+            value, unit = (v.model_value() if v.accepted else v.text), ""
+        else:
+            # as entered (its unit), with the canonical value beside it when converted
+            value, unit = v.text, (v.unit or feat.unit)
+            if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
+                value = f"{v.text} (= {fmt_num(v.canonical, 4)} {feat.unit})"
+        if not v.accepted:
+            use = "refused, not given"
+        elif used is None:
+            use = "no model"
+        else:
+            use = "used by model" if name in used else "not used by this model"
+        flag = {"high": "H", "low": "L", "refused": "refused"}.get(v.status, "")
+        rows.append(dict(name=name, label=feat.label, value=str(value), unit=unit or "",
+                         reference=feat.reference_text() if feat.kind == "continuous" else "",
+                         flag=flag, source=v.source, used=use,
+                         contribution=contributions.get(name), message=v.message if not v.accepted else ""))
+    return rows
+
+
+def _contribution_text(delta, labels) -> str:
+    if delta is None:
+        return ""
+    d = np.asarray(delta, dtype=float)
+    return ", ".join(f"{lab} {x:+.3f}" for lab, x in zip(labels, d))
+
+
+def clinical_flowables(ctx: ReportContext, st) -> list:
+    """The values table, its notes (refused, not used) and the contributions table."""
+    session = ctx.session
+    out = [Paragraph("Clinical and laboratory values", st["h1"])]
+    rows = session_clinical_rows(session)
+    pred = session.prediction
+    if not rows:
+        out.append(Paragraph("None given." + (" The model ran with its clinical inputs marked "
+                                              "missing." if pred is not None else ""), st["body"]))
+        return out
+    table = [["Feature", "Value", "Unit", "Reference", "Flag", "From", "Model"]]
+    highlight = []
+    for r in rows:
+        value = r["value"]
+        table.append([Paragraph(pdf_escape(r["label"]), st["cell"]), Paragraph(pdf_escape(value), st["cell"]),
+                      pdf_text(r["unit"]), Paragraph(pdf_escape(r["reference"]), st["cell"]), pdf_text(r["flag"]),
+                      pdf_text(r["source"]), pdf_text(r["used"])])
+        if r["flag"] in ("H", "L", "refused"):
+            highlight.append(len(table) - 1)
+    out.append(make_table(table, [24 * MM, 15 * MM, 12 * MM, 20 * MM, 10 * MM, 9 * MM, 33 * MM],
+                          highlight_rows=highlight))
+    notes = ["Flag: H above / L below the reference range (generic adult reference, canonical "
+             "unit, not the issuing laboratory's). From: file = the record's own header or "
+             "database, user = entered by the reviewer or a labs table."]
+    refused = [r for r in rows if r["flag"] == "refused"]
+    if refused:
+        notes.append("Refused (not given to the model): " + "; ".join(
+            f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
+    unused = [r["label"] for r in rows if r["used"] == "not used by this model"]
+    if unused:
+        notes.append(f"Not used by this model (kept for the record): {', '.join(unused)}.")
+    out.append(Paragraph(pdf_escape(" ".join(notes)), st["small"]))
+    contrib = [(r["label"], r["contribution"]) for r in rows if r["contribution"] is not None]
+    if pred is not None and contrib:
+        ctable = [["Value used", "Change in probability when this value is masked"]]
+        for label, delta in contrib:
+            ctable.append([Paragraph(pdf_escape(label), st["cell"]),
+                           Paragraph(pdf_escape(_contribution_text(delta, pred.labels)), st["cell"])])
+        out.append(make_table(ctable, [26 * MM, 97 * MM]))
+        out.append(Paragraph(pdf_escape("Contribution: probability with the value minus probability with "
+                                        "the value masked as missing (one extra model pass per value). "
+                                        "Positive: the value raised that class's probability."), st["small"]))
+    elif pred is not None and session.state.get("contributions") not in ("ready",):
+        why = session.errors.get("contributions", "")
+        if why and session.state.get("contributions") != "unavailable":
+            out.append(Paragraph(pdf_escape(f"Contributions of the clinical values: {why}."), st["small"]))
+    return out

@@ -1,0 +1,39 @@
+"""What every page of one report reads: the session snapshot, the settings, the sheet's geometry
+and the display-filtered signal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mirage_model.review.report.layout import ReportLayout, ReportSettings
+
+
+@dataclass
+class ReportContext:
+    session: object                  # review.session.ReviewSession (a snapshot)
+    settings: ReportSettings
+    layout: ReportLayout
+    geom: tuple                      # what the traces are drawn with (layout.page_layouts)
+    signal: np.ndarray               # (12, T) mV, display-filtered (waveforms.display_signal)
+    fs: float
+    band: str                        # the display filter, in words
+    generated: str = ""              # when the report was written (UTC, to the minute)
+    wide_width: float = 0.0          # pt across the wide (explanations) page's frame
+
+    @property
+    def record(self):
+        return self.session.record
+
+    @property
+    def prediction(self):
+        return self.session.prediction
+
+    @property
+    def age(self):
+        return self.session.age
+
+    @property
+    def sex(self):
+        return self.session.sex

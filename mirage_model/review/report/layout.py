@@ -1,0 +1,141 @@
+"""The geometry of the ECG sheet (page 1), in PDF points: :func:`report_layout` alone computes it.
+
+The panels come from the one renderer's :func:`mirage_model.render.make_layout` (the same 3x4 +
+rhythm geometry as the model image and the screen), placed on a landscape page at true scale
+(Kligfield et al. 2007: 25 mm/s, 10 mm/mV, 1 mm minor and 5 mm major grid, a 1 mV / 200 ms
+calibration pulse at the start of each row). The page drawing draws exactly this layout, so tests
+(and anyone else) can check the scale from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mirage_model.render import LEAD_NAMES, PAGE_S, RenderConfig, make_layout
+
+MM = 72.0 / 25.4                 # PDF points per millimetre (1 mm = 2.8346 pt)
+PAGE_SIZES_MM = {"A4": (297.0, 210.0), "LETTER": (279.4, 215.9)}   # landscape (width, height)
+
+# ECG sheet, in mm. 4 columns of 2.5 s at 25 mm/s are 250 mm, plus 10 mm for the calibration pulse.
+_CAL_MM = 10.0                   # left part of the sheet that holds the calibration pulses
+_ROW_MM = 40.0                   # row pitch on paper (4 mV at 10 mm/mV); baselines at 20 mm: on a 5 mm line
+_N_ROWS = 4                      # 3 lead rows + the rhythm strip
+_HEADER_MM = 25.0                # page top margin + header block
+
+
+@dataclass
+class ReportSettings:
+    """What the user chooses for a report (the app keeps these in QSettings)."""
+    page_size: str = "A4"            # "A4" or "Letter", always landscape
+    institution: str = ""            # printed under the header
+    reviewer: str = ""               # name of the person who reviewed the tracing
+    comment: str = ""                # reviewer's free-text comment
+    patient_name: str = ""           # optional; the record rarely carries one
+    patient_id: str = ""             # optional
+    speed_mm_s: float = 25.0         # paper speed (the 10 s sheet must fit: at most 26 mm/s on A4)
+    gain_mm_mv: float = 10.0         # amplitude scale (rows stay 40 mm: 5 mm/mV shows +-4 mV)
+
+
+@dataclass(frozen=True)
+class TracePanel:
+    """One drawn trace on the ECG sheet, in PDF points (origin bottom-left of the page).
+
+    ``t0``/``t1`` are seconds of the record; the trace runs from ``x0`` (at ``t0``) to ``x1`` (at
+    ``t1``) with 0 mV on the line ``y = baseline``.
+    """
+    lead: str
+    t0: float
+    t1: float
+    x0: float
+    x1: float
+    baseline: float
+    rhythm: bool = False
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    """Geometry of the ECG sheet (page 1), in PDF points. 1 mm = :data:`MM` pt.
+
+    Attributes:
+        page_width, page_height: landscape page size (A4: 841.89 x 595.28 pt).
+        grid_x0, grid_y0, grid_width, grid_height: the ECG paper rectangle (bottom-left corner).
+        minor_pt, major_pt: grid pitch (1 mm and 5 mm).
+        pt_per_s: horizontal scale (speed_mm_s * MM; 25 mm/s -> 70.87 pt per second).
+        pt_per_mv: vertical scale (gain_mm_mv * MM; 10 mm/mV -> 28.35 pt per mV).
+        panels: the 12 lead panels (row by row) then the rhythm strip.
+        calibration: per row, the pulse's (x_start, x_end, baseline, top) in pt.
+    """
+    page_width: float
+    page_height: float
+    grid_x0: float
+    grid_y0: float
+    grid_width: float
+    grid_height: float
+    minor_pt: float
+    major_pt: float
+    pt_per_s: float
+    pt_per_mv: float
+    panels: tuple[TracePanel, ...]
+    calibration: tuple[tuple[float, float, float, float], ...]
+    speed_mm_s: float
+    gain_mm_mv: float
+
+    def to_point(self, panel: TracePanel, t: float, mv: float = 0.0) -> tuple[float, float]:
+        """(time in s of the record, amplitude in mV) on ``panel`` -> page point (x, y) in pt."""
+        return panel.x0 + (t - panel.t0) * self.pt_per_s, panel.baseline + mv * self.pt_per_mv
+
+
+def report_layout(settings: ReportSettings | None = None) -> ReportLayout:
+    """The ECG sheet geometry that :func:`build_report` draws for ``settings``.
+
+    The panels come from the one renderer's :func:`mirage_model.render.make_layout` (the same
+    3x4 + rhythm geometry as the model image and the screen), placed on the page in points.
+
+    Raises:
+        ValueError: unknown page size, or a speed/gain whose 10 s sheet does not fit the page.
+    """
+    lay, _ = page_layouts(settings or ReportSettings())
+    return lay
+
+
+def page_layouts(settings: ReportSettings):
+    """(ReportLayout, geom): geom is (the renderer's EcgLayout in pt with y down from the sheet's
+    top-left trace origin, that origin's x, its y on the page), what the traces are drawn with."""
+    key = str(settings.page_size).strip().upper()
+    if key not in PAGE_SIZES_MM:
+        raise ValueError(f"page size {settings.page_size!r} is not supported (use A4 or Letter)")
+    if not (settings.speed_mm_s > 0 and settings.gain_mm_mv > 0):
+        raise ValueError("paper speed and gain must be positive")
+    page_w_mm, page_h_mm = PAGE_SIZES_MM[key]
+    trace_w_mm = PAGE_S * settings.speed_mm_s
+    grid_w_mm = _CAL_MM + trace_w_mm
+    grid_h_mm = _N_ROWS * _ROW_MM
+    if grid_w_mm > page_w_mm - 10:
+        raise ValueError(
+            f"at {settings.speed_mm_s:g} mm/s the {PAGE_S:g} s sheet is {grid_w_mm:.0f} mm wide and "
+            f"does not fit a landscape {key} page")
+    # whole millimetres so that grid lines, t = 0 and every baseline fall on 1 mm lines
+    x0_mm = math.floor((page_w_mm - grid_w_mm) / 2.0)
+    y0_mm = math.floor(page_h_mm - _HEADER_MM - grid_h_mm)
+    pt_s = settings.speed_mm_s * MM
+    pt_mv = settings.gain_mm_mv * MM
+    trace_x0 = (x0_mm + _CAL_MM) * MM
+    top = (y0_mm + grid_h_mm) * MM
+    ecg = make_layout(trace_w_mm * MM, grid_h_mm * MM,
+                      RenderConfig(mv_range=_ROW_MM / settings.gain_mm_mv))
+    panels = []
+    for p in ecg.panels:
+        panels.append(TracePanel(LEAD_NAMES[p.lead], p.t0, p.t1, trace_x0 + p.x0, trace_x0 + p.x1,
+                                 top - p.y_mid, rhythm=bool(getattr(p, "rhythm", False))))
+    calibration = []
+    cal_x = (x0_mm + 3.0) * MM
+    for base in sorted({pl.baseline for pl in panels}, reverse=True):
+        calibration.append((cal_x, cal_x + 0.2 * pt_s, base, base + 1.0 * pt_mv))
+    lay = ReportLayout(
+        page_width=page_w_mm * MM, page_height=page_h_mm * MM,
+        grid_x0=x0_mm * MM, grid_y0=y0_mm * MM, grid_width=grid_w_mm * MM,
+        grid_height=grid_h_mm * MM, minor_pt=1.0 * MM, major_pt=5.0 * MM,
+        pt_per_s=pt_s, pt_per_mv=pt_mv, panels=tuple(panels), calibration=tuple(calibration),
+        speed_mm_s=float(settings.speed_mm_s), gain_mm_mv=float(settings.gain_mm_mv))
+    return lay, (ecg, trace_x0, top)

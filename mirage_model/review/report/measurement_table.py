@@ -1,0 +1,86 @@
+"""The interval measurements as the report prints them: the session's one measurement table
+(``review.measurements.measurement_rows``: reviewer edits, recomputed values, flags outside the
+cited adult ranges) with the automatic value beside an edited one."""
+
+from __future__ import annotations
+
+from reportlab.platypus import Paragraph
+
+from mirage_model.review.report.layout import MM
+from mirage_model.review.report.styles import make_table
+from mirage_model.review.report.text import pdf_escape
+
+
+def _range_cell(row: dict) -> str:
+    """The reference range in a table cell: "120-200", "< 120" (the unit is beside it)."""
+    lo, hi = row.get("ref_low"), row.get("ref_high")
+    if lo is not None and hi is not None:
+        return f"{lo:g} to {hi:+g}" if lo < 0 else f"{lo:g}-{hi:g}"
+    if hi is not None:   # whole units: "< 120" for a last normal value of 119
+        return f"< {hi + 1:g}"
+    return f">= {lo:g}" if lo is not None else ""
+
+
+def measurement_flowables(session, st) -> list:
+    """The measurement table of ``session`` (or why there is none), its ranges and method."""
+    out = [Paragraph("Interval measurements", st["h1"])]
+    measurements = session.measurements
+    edits = session.measurement_edits
+    state = session.state.get("measurements")
+    if measurements is None and not edits:
+        why = session.errors.get("measurements", "")
+        if state == "pending":
+            text = "Not in this report: the measurements were still being computed when it was written."
+        elif why:
+            text = f"Not measured: {why}."
+        else:
+            text = "Not measured."
+        out.append(Paragraph(pdf_escape(text), st["body"]))
+        return out
+    rows = session.measurement_table()
+    changed = any(r["status"] for r in rows)
+    table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])]
+    highlight, flagged = [], []
+    for r in rows:
+        unit = r["unit"]
+        if r["value"] is None:
+            shown = "not recomputed" if r["status"] == "not recomputed" else "not measurable"
+            unit = ""
+        else:
+            shown = f"{r['value']:.0f}" + (f" ({r['status']})" if r["status"] else "")
+            if r.get("flag"):   # bold, with an arrow from the Symbol font (WinAnsi has none)
+                arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
+                shown = Paragraph(f'<b>{pdf_escape(shown)}</b> <font name="Symbol">{arrow}</font> '
+                                  f'<font size="6">{r["flag"]}</font>', st["small"])
+        line = [r["label"], shown, unit, _range_cell(r)]
+        if r.get("flag") and r["value"] is not None:
+            flagged.append(len(table))
+        if changed:
+            auto = "not measured" if measurements is None else \
+                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
+            line.append(auto if r["status"] else "")
+            if r["status"]:
+                highlight.append(len(table))
+        table.append(line)
+    widths = [55 * MM, 27 * MM, 9 * MM, 17 * MM] + ([19 * MM] if changed else [])
+    tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55))
+    if flagged:   # outside the adult reference range: bold, with the arrow beside the value
+        tbl.setStyle([("FONT", (0, r), (1, r), "Helvetica-Bold", 8) for r in flagged])
+    out.append(tbl)
+    ranges = [r["range"] for r in rows if r.get("range")]
+    if ranges:
+        seen = list(dict.fromkeys(ranges))
+        out.append(Paragraph(pdf_escape("Adult reference ranges: " + "; ".join(seen) + ". Bold with an arrow "
+                                        "(high / low): outside the range."), st["small"]))
+    method = getattr(measurements, "method", "") if measurements is not None else ""
+    notes = list(getattr(measurements, "notes", ()) or ()) if measurements is not None else []
+    text = f"Method: {method}." if method else ""
+    if changed:
+        text += (" Edited: corrected by the reviewer; the automatic value is beside it. "
+                 "Recomputed: follows from the reviewed values (RR = 60000 / heart rate; QTc "
+                 "from the reviewed QT and RR with the same formula).")
+    if notes:
+        text += " Notes: " + "; ".join(str(n) for n in notes)
+    if text:
+        out.append(Paragraph(pdf_escape(text.strip()), st["small"]))
+    return out

@@ -1,0 +1,122 @@
+"""Page 2's result sections: the model's result and card, the acquiring device's own analysis,
+what the report lacks and why, and the reviewer's block."""
+
+from __future__ import annotations
+
+import numpy as np
+from reportlab.lib import colors
+from reportlab.platypus import Paragraph, Spacer
+
+from mirage_model import RESEARCH_USE_NOTICE
+from mirage_model.review.file_info import device_report_lines
+from mirage_model.review.labels import LABEL_NAMES, is_normal
+from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.layout import MM
+from mirage_model.review.report.model_info import flatten_metrics, metric_lines
+from mirage_model.review.report.styles import make_table
+from mirage_model.review.report.text import pdf_escape, pdf_text
+
+
+def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
+    """The model result table (positive classes first), its notes, and the model's card."""
+    out = [Paragraph("Model result", st["h1"])]
+    pred = ctx.prediction
+    if pred is None:
+        out.append(Paragraph("<b>No model result</b>: no model was loaded; this report shows the "
+                             "ECG, the entered values and the measurements only.", st["body"]))
+        return out
+    probs = np.asarray(pred.probabilities, dtype=float)
+    thr = np.asarray(pred.thresholds, dtype=float)
+    withheld = getattr(pred, "withheld", "")
+    quality = getattr(pred, "quality", None)
+    if withheld:
+        out.append(Paragraph(pdf_escape(f"RESULT WITHHELD: {withheld}. The model was not trained for such a "
+                                        "recording or the signal cannot carry a finding; the probabilities "
+                                        "below are shown for reference only and are unreliable."), st["h2"]))
+    if quality is not None and quality.findings:
+        lines = [f for f in quality.findings if f.severity != "info"]
+        if lines:
+            out.append(Paragraph("<br/>".join(
+                pdf_escape(f"Signal quality ({f.severity}): {f.name}" + (f" [{', '.join(f.leads)}]" if f.leads else ""))
+                for f in lines), st["small"]))
+    positive = set(pred.positive)
+    shown = set(getattr(pred, "model_positive", ()) or ()) if withheld else positive
+    order = sorted(range(len(pred.labels)),
+                   key=lambda k: (pred.labels[k] not in shown, -probs[k]))
+    rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
+    highlight, normal_rows = [], []
+    for k in order:
+        lab = pred.labels[k]
+        is_pos = lab in positive
+        result = "POSITIVE" if is_pos else ("unreliable" if lab in shown else "-")
+        rows.append([pdf_text(lab), pdf_text(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
+                     f"{thr[k]:.3f}" if k < len(thr) else "", result])
+        if is_pos and not is_normal(lab):
+            highlight.append(len(rows) - 1)
+        elif is_pos:
+            normal_rows.append(len(rows) - 1)
+    tbl = make_table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight)
+    if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
+        tbl.setStyle([("FONT", (0, r), (-1, r), "Helvetica-Bold", 8) for r in normal_rows]
+                     + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
+    out.append(tbl)
+    n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
+    windows = "its 10 s window" if n_win in (None, 1) else f"its {n_win} overlapping 10 s windows"
+    note = ("Positive = probability at or above the class threshold stored with the model. "
+            f"Probabilities are the mean over {windows}.")
+    total = (pred.timings or {}).get("total")
+    if total:
+        note += f" Inference took {total * 1000:.0f} ms."
+    out.append(Paragraph(pdf_escape(note), st["small"]))
+    info = dict(model_info or {})
+    out.append(Spacer(1, 2 * MM))
+    out.append(Paragraph("Model", st["h2"]))
+    lines = [f"<b>Name</b>: {pdf_escape(info.get('name') or pred.model_name)}"]
+    if info.get("version"):
+        lines.append(f"<b>Version</b>: {pdf_escape(info['version'])}")
+    if info.get("model_type") or info.get("task"):
+        lines.append(f"<b>Type</b>: {pdf_escape(info.get('model_type', ''))} {pdf_escape(info.get('task', ''))}")
+    lines.append(f"<b>Training data</b>: {pdf_escape(info.get('training_data') or 'not stated in the model card')}")
+    if info.get("date"):
+        lines.append(f"<b>Trained</b>: {pdf_escape(info['date'])}")
+    out.append(Paragraph("<br/>".join(lines), st["body"]))
+    card_lines = metric_lines(flatten_metrics(info.get("metrics") or {}), pred.labels)
+    if card_lines:
+        out.append(Paragraph("<br/>".join(card_lines), st["body"]))
+    else:
+        out.append(Paragraph("<b>Metrics</b>: none recorded with this model.", st["body"]))
+    return out
+
+
+def device_flowables(ctx: ReportContext, st) -> list:
+    """The acquiring device's own statements and measurements, labelled as the device's."""
+    heading, lines = device_report_lines(ctx.record)
+    if not lines:
+        return []
+    return [Paragraph(pdf_escape(heading), st["h2"]),
+            Paragraph("<br/>".join(pdf_escape(x) for x in lines), st["body"])]
+
+
+def review_flowables(ctx: ReportContext, st) -> list:
+    """The reviewer's name and comment (blank lines to sign on paper when not given)."""
+    s = ctx.settings
+    out = [Paragraph("Review", st["h1"])]
+    out.append(Paragraph(f"<b>Reviewer</b>: {pdf_escape(s.reviewer) or '________________________'}",
+                         st["body"]))
+    comment = pdf_escape(s.comment).replace("\n", "<br/>") if s.comment else \
+        "______________________________________________________________________"
+    out.append(Paragraph(f"<b>Comment</b>: {comment}", st["body"]))
+    out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output has not been confirmed by "
+                                    "a clinician and must not be used for patient care."), st["small"]))
+    return out
+
+
+def missing_flowables(session, st) -> list:
+    """What this report lacks and why (pending, stale, failed or unavailable parts)."""
+    missing = session.missing()
+    if not missing:
+        return []
+    names = {"measurements": "Interval measurements", "prediction": "Model result",
+             "contributions": "Contributions of the clinical values", "quality": "Signal quality"}
+    lines = [f"<b>{pdf_escape(names.get(part, part))}</b>: {pdf_escape(why)}" for part, why in missing]
+    return [Paragraph("<b>Not complete in this report</b><br/>" + "<br/>".join(lines), st["body"])]

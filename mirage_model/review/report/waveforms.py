@@ -1,0 +1,173 @@
+"""Page 1: the 12-lead ECG on paper at true scale, as the conventional printed layout (3x4 leads,
+each column a different 2.5 s slice, plus a 10 s lead II rhythm strip; Kligfield et al. 2007).
+
+The grid and the traces are vector paths (PDF operators formatted here in one pass), so they stay
+crisp at any zoom; the traces are the one renderer's ``panel_traces`` placed by
+:func:`mirage_model.review.report.layout.page_layouts`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from mirage_model import preprocess
+from mirage_model.io import STANDARD_LEADS
+from mirage_model.render import panel_traces, polyline_segments
+from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.header import draw_notice, draw_page_header
+from mirage_model.review.report.layout import MM, ReportLayout
+from mirage_model.review.report.text import pdf_text
+
+# The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
+# never drawn, and filtering a 24 h recording whole would take gigabytes).
+DISPLAY_S = 12.0
+
+
+def display_signal(record) -> tuple[np.ndarray, float, str]:
+    """(12, T) mV band-passed for display with the preprocessing filter, its fs, and the band text.
+
+    Only the first ``DISPLAY_S`` seconds (the page shows 10 s): memory does not grow with the
+    record's length.
+    """
+    cfg = preprocess.PreprocessConfig()
+    fs = float(record.fs)
+    n = int(round(DISPLAY_S * fs))
+    shown = preprocess.filter_signal(np.asarray(record.signal[:, :n], dtype=np.float32), fs, cfg)
+    # the preprocessing skips the low-pass near Nyquist (see its module docstring)
+    frac = getattr(preprocess, "LOWPASS_MAX_NYQUIST_FRACTION", 0.9)
+    if cfg.high_hz < frac * fs / 2.0:
+        band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)"
+        if cfg.mains_hz:
+            band += f", {'/'.join(f'{f:g}' for f in cfg.mains_hz)} Hz mains removed"
+    else:
+        band = (f"{cfg.low_hz:g} Hz high-pass, zero-phase ({cfg.high_hz:g} Hz low-pass not applied "
+                f"at {fs:g} Hz)")
+    return np.asarray(shown, dtype=np.float64), fs, band
+
+
+def _polyline_ops(xs: np.ndarray, ys: np.ndarray) -> str:
+    """PDF path operators (moveto + linetos, 3 decimals = 0.35 um) for one polyline.
+
+    Formatted in one pass here instead of one reportlab call per point: a 500 Hz record has
+    5,000 points in its rhythm strip alone, and reportlab's pure-Python number formatting
+    dominated the report's run time.
+    """
+    pts = np.column_stack([xs, ys]).ravel()
+    text = " ".join(f"{v:.3f}" for v in pts.tolist()).split(" ")
+    ops = [f"{text[0]} {text[1]} m"]
+    ops.extend(f"{text[i]} {text[i + 1]} l" for i in range(2, len(text), 2))
+    return "\n".join(ops)
+
+
+@functools.lru_cache(maxsize=8)
+def _grid_ops(x0: float, y0: float, w: float, h: float, minor: float) -> tuple[str, str]:
+    """(minor lines, major lines) of the ECG paper as PDF path operators; the same on every page
+    of a batch, so formatted once."""
+    nx = int(round(w / minor))
+    ny = int(round(h / minor))
+    out = []
+    for major in (False, True):
+        segments = []
+        for i in range(nx + 1):
+            if (i % 5 == 0) == major:
+                x = x0 + i * minor
+                segments.append(_polyline_ops(np.array([x, x]), np.array([y0, y0 + h])))
+        for j in range(ny + 1):
+            if (j % 5 == 0) == major:
+                y = y0 + j * minor
+                segments.append(_polyline_ops(np.array([x0, x0 + w]), np.array([y, y])))
+        out.append("\n".join(segments) + "\nS")
+    return out[0], out[1]
+
+
+def draw_grid(c, lay: ReportLayout) -> None:
+    ops = _grid_ops(lay.grid_x0, lay.grid_y0, lay.grid_width, lay.grid_height, lay.minor_pt)
+    for major, literal in zip((False, True), ops):
+        c.saveState()
+        if major:
+            c.setStrokeColorRGB(0.94, 0.55, 0.55)
+            c.setLineWidth(0.5)
+        else:
+            c.setStrokeColorRGB(1.0, 0.82, 0.82)
+            c.setLineWidth(0.2)
+        c.addLiteral(literal)
+        c.restoreState()
+
+
+def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> None:
+    """Lead traces as vector paths from the renderer's ``panel_traces`` (the geometry the raster
+    images use); NaN (missing) samples break the line, nothing is invented."""
+    ecg, x_off, top = geom
+    c.setStrokeColorRGB(0, 0, 0)
+    c.setLineWidth(0.6)
+    c.setLineJoin(1)
+    c.setLineCap(1)
+    for _panel, xs, ys in panel_traces(signal, fs, ecg):
+        for sx, sy in polyline_segments(xs, ys):
+            if len(sx) < 2:
+                continue
+            # renderer y runs down from the sheet's top
+            c.addLiteral(_polyline_ops(sx + x_off, top - sy) + "\nS")
+    # calibration pulses (1 mV, 200 ms) and column separators
+    c.setLineWidth(0.8)
+    for xa, xb, base, top in lay.calibration:
+        path = c.beginPath()
+        path.moveTo(xa - 1.5 * MM, base)
+        path.lineTo(xa, base)
+        path.lineTo(xa, top)
+        path.lineTo(xb, top)
+        path.lineTo(xb, base)
+        path.lineTo(xb + 1.5 * MM, base)
+        c.drawPath(path, stroke=1, fill=0)
+    c.setLineWidth(0.6)
+    for panel in lay.panels:
+        if panel.rhythm or panel.t0 == 0:
+            continue
+        c.line(panel.x0, panel.baseline - 2.5 * MM, panel.x0, panel.baseline + 2.5 * MM)
+    # labels on a light paper-coloured patch: a tall QRS (V1-V3) must not overprint them
+    c.setFont("Helvetica-Bold", 8)
+    for panel in lay.panels:
+        label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
+        x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
+        w = c.stringWidth(label, "Helvetica-Bold", 8)
+        c.saveState()
+        c.setFillColorRGB(1.0, 1.0, 1.0)
+        c.setFillAlpha(0.85)
+        c.rect(x - 0.6 * MM, y - 0.9 * MM, w + 1.2 * MM, 3.9 * MM, stroke=0, fill=1)
+        c.restoreState()
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(x, y, label)
+
+
+def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
+    """Page 1: the header, the sheet (grid, traces, pulses, labels), its caption, the footer."""
+    lay = ctx.layout
+    rec = ctx.record
+    draw_page_header(c, ctx)
+
+    draw_grid(c, lay)
+    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
+
+    c.saveState()
+    c.setFont("Helvetica", 8)
+    y = lay.grid_y0 - 4.5 * MM
+    duration = rec.signal.shape[1] / float(rec.fs)
+    shown = min(duration, 10.0)
+    c.drawString(lay.grid_x0, y, pdf_text(
+        f"{lay.speed_mm_s:g} mm/s   {lay.gain_mm_mv:g} mm/mV   filter: {ctx.band}   "
+        f"sampling rate {ctx.fs:g} Hz   shown: first {shown:.1f} s of {duration:.1f} s   "
+        f"calibration 1 mV / 200 ms   grid 1 mm / 5 mm"))
+    if duration < 10.0:
+        c.drawRightString(lay.grid_x0 + lay.grid_width, y, "record shorter than 10 s: blank after its end")
+    quality = getattr(rec, "quality", None) or {}
+    flagged = []
+    for key, flags in quality.items():
+        leads = [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f]
+        if leads:
+            flagged.append(f"{key}: {', '.join(leads)}")
+    if flagged:
+        c.drawString(lay.grid_x0, y - 4 * MM, pdf_text("Lead quality flags - " + "; ".join(flagged)))
+    c.restoreState()
+    draw_notice(c, lay.page_width, rec.record_id, ctx)

@@ -1,0 +1,120 @@
+"""Writing the report: the story of page 2 onwards, the three page templates (the ECG sheet, two
+columns of results, a wide explanations page) and the atomic write of the file.
+
+Page 1 is the ECG sheet (``waveforms``); the following pages hold the model result, the clinical
+and laboratory values, the interval measurements and the explanations. Research use only, not a
+diagnosis: the notice is printed on every page.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from reportlab import rl_config
+from reportlab.platypus import (
+    BaseDocTemplate, Frame, KeepTogether, NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer,
+)
+
+from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model.paths import atomic_output
+from mirage_model.review.report.clinical_table import clinical_flowables
+from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.explanations import explanation_flowables
+from mirage_model.review.report.header import draw_notice
+from mirage_model.review.report.layout import MM, ReportSettings, page_layouts
+from mirage_model.review.report.measurement_table import measurement_flowables
+from mirage_model.review.report.result import (
+    device_flowables, missing_flowables, result_flowables, review_flowables,
+)
+from mirage_model.review.report.styles import styles
+from mirage_model.review.report.text import pdf_escape, pdf_text
+from mirage_model.review.report.waveforms import display_signal, draw_ecg_page
+from mirage_model.review.session import ReviewSession
+
+
+def build_report(session: ReviewSession, out_path, *, settings: ReportSettings | None = None,
+                 model_info: dict | None = None) -> Path:
+    """Write the PDF report of one review session, atomically (``paths.atomic_output``).
+
+    The app's Export, ``mirage report`` and ``mirage score --pdf-dir`` all call this with a
+    :class:`mirage_model.review.session.ReviewSession` (``ReviewSession.from_results`` builds one
+    from results computed elsewhere); every page names only that session's record and patient.
+    Parts of the session that are pending, stale or failed are named on page 2 with the reason.
+
+    Args:
+        session: the ReviewSession (record (12, T) mV, patient values with their source,
+            measurements with edits, prediction with contributions).
+        out_path: the PDF to write (parent folders are created).
+        settings: page size, institution, reviewer, comment, patient fields, speed, gain.
+        model_info: name, version, training_data, date, metrics (see :func:`model_info_from`).
+
+    Returns:
+        The written path.
+
+    Raises:
+        ValueError: unusable settings (page size, scale) or measurement edits; OSError: the
+            file cannot be written.
+    """
+    if not isinstance(session, ReviewSession):
+        raise TypeError(f"build_report: session must be a ReviewSession, got {type(session).__name__}")
+    return _write(session.snapshot(), Path(out_path), settings, model_info)
+
+
+def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None) -> Path:
+    record = session.record
+    settings = settings or ReportSettings()
+    lay, geom = page_layouts(settings)
+    session.measurement_table()   # bad edits fail before any work
+    signal, fs, band = display_signal(record)
+    now = _dt.datetime.now(_dt.timezone.utc)
+    margin = 12 * MM
+    ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
+                        band=band, generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+                        wide_width=lay.page_width - 2 * margin)
+    st = styles()
+
+    story = [Spacer(1, 1), NextPageTemplate("body"), PageBreak()]
+    story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
+    story.extend(missing_flowables(session, st))
+    # each section stays in one column (a table split over two columns reads badly)
+    story.append(KeepTogether(result_flowables(ctx, st, model_info)))
+    device = device_flowables(ctx, st)
+    if device:
+        story.append(KeepTogether(device))
+    story.append(KeepTogether(clinical_flowables(ctx, st)))
+    story.append(KeepTogether(measurement_flowables(session, st)))
+    story.append(KeepTogether(review_flowables(ctx, st)))
+    story.extend(explanation_flowables(ctx, st, model_info))
+
+    page = (lay.page_width, lay.page_height)
+    rid = record.record_id
+    with atomic_output(out_path) as tmp:
+        doc = BaseDocTemplate(
+            str(tmp), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
+            bottomMargin=12 * MM, title=pdf_text(f"ECG report {record.record_id}"),
+            author=pdf_text(f"MIRAGE Review {__version__}"), subject=pdf_text(RESEARCH_USE_NOTICE),
+            creator="MIRAGE Review")
+        ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
+                          leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        gap = 8 * MM
+        col_w = (doc.width - gap) / 2.0
+        body_frames = [Frame(doc.leftMargin, doc.bottomMargin, col_w, doc.height, id="left"),
+                       Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
+                             id="right")]
+        wide_frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="wide")
+        doc.addPageTemplates([
+            PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
+                         onPage=lambda c, d: draw_ecg_page(c, d, ctx)),
+            PageTemplate(id="body", frames=body_frames, pagesize=page,
+                         onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
+            PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
+                         onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
+        ])
+        a85 = rl_config.useA85
+        rl_config.useA85 = 0    # binary (zlib) streams: ASCII85 only made the file 25% larger and slower
+        try:
+            doc.build(story)
+        finally:
+            rl_config.useA85 = a85
+    return out_path
