@@ -546,3 +546,44 @@ def test_every_page_names_its_patient(tmp_path, ludb_sample):
     for page in pypdf.PdfReader(str(out)).pages:
         assert f"record {session.record_id} (" in page.extract_text()
         assert f"{session.sex}, 51 y" in page.extract_text()
+
+
+def test_header_placement_keeps_texts_apart():
+    from mirage_model.review.report.header import place_header
+    from mirage_model.review.report.layout import MM
+
+    w = 277 * MM
+    assert place_header(100, 200, 0, w) == (1, 2)                      # both fit on the patient line
+    assert place_header(500, 400, 0, w) == (2, 2)                      # the summary moves under it
+    assert place_header(500, 400, 450, w) == (2, 0)                    # the institution joins the title
+    assert place_header(500, 400, 200, w) == (2, 2)                    # both fit on line 2
+
+
+def test_long_header_and_withheld_summary_do_not_overlap(tmp_path, ptbxl_sample, predictor):
+    """A file with an ID, a name and an acquisition time beside a withheld result (seen on a real
+    ISHNE Holter file: the summary was drawn over the acquisition time)."""
+    import dataclasses
+
+    from pypdf import PdfReader
+
+    rec = mm.load_record(ptbxl_sample)
+    rec.meta["patient"] = {"id": "HOLTER-2009-000123456", "name": "Maximiliane Mustermann-Beispiel"}
+    rec.meta["acquired"] = "2000-01-01 07:00:00"
+    rec.meta["device"] = "Holter recorder model 12"
+    pred = predictor.predict(rec, None, explain=False)
+    pred = dataclasses.replace(pred, positive=(), withheld="paced rhythm (pacemaker spikes)")
+    out = _report(tmp_path / "long.pdf", rec, pred)
+    page = PdfReader(str(out)).pages[0]
+    spans = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            spans.append((text, tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], size))
+
+    page.extract_text(visitor_text=visit)
+    patient = next(s for s in spans if "Acquired" in s[0])
+    summary = next(s for s in spans if "RESULT WITHHELD" in s[0])
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    patient_right = patient[1] + stringWidth(patient[0], "Helvetica", patient[3])
+    assert abs(patient[2] - summary[2]) > 5 or patient_right < summary[1], (patient, summary)

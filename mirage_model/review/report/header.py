@@ -75,22 +75,41 @@ def header_lines(ctx: ReportContext) -> list[str]:
     return patient
 
 
+def place_header(patient_w: float, summary_w: float, institution_w: float, width: float,
+                 gap: float = 5 * MM) -> tuple[int, int]:
+    """Which header line (1 = the patient line, 2 = the one under it; 0 = the title line) the
+    model's summary and the institution go on, so that no two texts overlap.
+
+    Widths in points; ``institution_w`` 0 when there is none. The summary sits right-aligned on the
+    patient line when both fit, else on line 2; the institution sits on line 2 at the left unless
+    the summary took line 2 and they would meet, then it follows the title on line 0.
+    """
+    summary_line = 1 if patient_w + gap + summary_w <= width else 2
+    institution_line = 2
+    if institution_w and summary_line == 2 and institution_w + gap + summary_w > width:
+        institution_line = 0
+    return summary_line, institution_line
+
+
+def _fit(c, text: str, font: str, size: float, width: float, smallest: float = 6.0) -> float:
+    """The largest font size <= ``size`` (down to ``smallest``) at which ``text`` fits ``width``."""
+    while size > smallest and c.stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
+
+
 def draw_page_header(c, ctx: ReportContext) -> None:
     """Page 1's header block: record, patient and acquisition on the left, the model's summary
-    on the right."""
+    on the right (under the patient line when they would meet)."""
     lay = ctx.layout
     rec = ctx.record
     c.saveState()
     top = lay.page_height - 10 * MM
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(10 * MM, top - 3 * MM, pdf_text(f"12-lead ECG  -  record {rec.record_id}"))
-    c.setFont("Helvetica", 9)
-    c.drawString(10 * MM, top - 8.5 * MM, pdf_text("   ".join(header_lines(ctx))))
-    if ctx.settings.institution:
-        c.drawString(10 * MM, top - 13 * MM, pdf_text(ctx.settings.institution))
-    c.setFont("Helvetica", 7.5)
-    c.drawRightString(lay.page_width - 10 * MM, top - 3 * MM,
-                      pdf_text(f"Report generated {ctx.generated}"))
+    width = lay.page_width - 20 * MM
+    line_y = {0: top - 3 * MM, 1: top - 8.5 * MM, 2: top - 13 * MM}
+    title = pdf_text(f"12-lead ECG  -  record {rec.record_id}")
+    patient = pdf_text("   ".join(header_lines(ctx)))
+    institution = pdf_text(ctx.settings.institution or "")
     pred = ctx.prediction
     if pred is None:
         summary = "Model: no model result"
@@ -103,6 +122,23 @@ def draw_page_header(c, ctx: ReportContext) -> None:
             summary = (f"Model {pred.model_name}: positive " + ", ".join(pos)) if pos else \
                 f"Model {pred.model_name}: no class above its threshold"
         summary += "  (details on page 2)"
-    c.setFont("Helvetica-Bold", 9)
-    c.drawRightString(lay.page_width - 10 * MM, top - 8.5 * MM, pdf_text(summary))
+    summary = pdf_text(summary)
+    summary_size = _fit(c, summary, "Helvetica-Bold", 9, width)
+    patient_size = _fit(c, patient, "Helvetica", 9, width)
+    summary_line, institution_line = place_header(
+        c.stringWidth(patient, "Helvetica", patient_size), c.stringWidth(summary, "Helvetica-Bold", summary_size),
+        c.stringWidth(institution, "Helvetica", 9) if institution else 0.0, width)
+
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(10 * MM, line_y[0], title)
+    c.setFont("Helvetica", patient_size)
+    c.drawString(10 * MM, line_y[1], patient)
+    if institution:
+        c.setFont("Helvetica", 9)
+        x = 10 * MM if institution_line else 10 * MM + c.stringWidth(title, "Helvetica-Bold", 13) + 5 * MM
+        c.drawString(x, line_y[institution_line], institution)
+    c.setFont("Helvetica", 7.5)
+    c.drawRightString(lay.page_width - 10 * MM, line_y[0], pdf_text(f"Report generated {ctx.generated}"))
+    c.setFont("Helvetica-Bold", summary_size)
+    c.drawRightString(lay.page_width - 10 * MM, line_y[summary_line], summary)
     c.restoreState()
