@@ -123,3 +123,28 @@ def test_the_reader_sees_function_level_and_relative_imports(tmp_path, monkeypat
     found = _imports(f, False)
     assert {"mirage_model.y", "PySide6.QtCore", "app.workers"} <= found
     assert "PySide6.QtCore" not in _imports(f, True) and "mirage_model.y" in _imports(f, True)
+
+
+def _cli_edges(package: str):
+    """(module, first-party module it imports anywhere) for every module under ``training_cli/<package>``."""
+    for f in sorted((ROOT / "training_cli" / package).rglob("*.py")):
+        name = _module_name(f)
+        for m in _imports(f, False):
+            if m.startswith("training_cli."):
+                yield name, m
+
+
+def test_no_command_imports_another_command():
+    # commands share the engine (training_cli.engine) and the option groups (training_cli.options),
+    # never each other's code: a helper two commands need belongs in one of those
+    bad = sorted({(name, m) for name, m in _cli_edges("commands")
+                  if m.startswith("training_cli.commands.") and not m.startswith(name + ".")
+                  and m.split(".")[2] != name.split(".")[2]})
+    assert not bad, bad
+
+
+def test_engine_never_imports_commands_or_the_command_line():
+    # the engine takes typed parameters: it knows nothing of commands, parsers or main()
+    front = ("training_cli.commands", "training_cli.main", "training_cli.options", "training_cli.config")
+    bad = sorted({(name, m) for name, m in _cli_edges("engine") if m.startswith(front)})
+    assert not bad, bad

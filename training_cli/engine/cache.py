@@ -27,7 +27,18 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import multiprocessing as mp
+
 import numpy as np
+import torch
+from numpy.lib.format import open_memmap
+from tqdm import tqdm
+
+import mirage_model
+from mirage_model.io import RecordError, load_record
+from mirage_model.paths import sample_records
+from mirage_model.preprocess import PreprocessConfig, model_inputs
+from mirage_model.render import RenderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +62,6 @@ def transform_version() -> str:
     global _TRANSFORM_VERSION
     if _TRANSFORM_VERSION is not None:
         return _TRANSFORM_VERSION
-    import mirage_model
-    from mirage_model.preprocess import model_inputs
 
     h = hashlib.sha256(f"{mirage_model.__version__}|{FORMAT_VERSION}".encode())
     rng = np.random.default_rng(12345)
@@ -65,9 +74,6 @@ def transform_version() -> str:
         for arr in (mi.signal, mi.image, mi.mv, mi.starts_s):
             h.update(np.ascontiguousarray(arr).tobytes())
     try:
-        from mirage_model.io import load_record
-        from mirage_model.paths import sample_records
-
         samples = sample_records()
         if samples:
             rec = load_record(samples[0])
@@ -122,8 +128,6 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
 def _work(args):
     """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16), image (S, S) uint8, error or None)."""
     index, path, pcfg, rcfg = args
-    from mirage_model.io import RecordError, load_record
-    from mirage_model.preprocess import model_inputs
 
     try:
         rec = load_record(path)
@@ -140,12 +144,7 @@ def _init_worker():
     # each worker is one process on one core: keep BLAS/OpenMP from oversubscribing the machine
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    torch.set_num_threads(1)
 
 
 def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str | Path | None = None,
@@ -163,9 +162,6 @@ def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str 
     Returns:
         CachedInputs with memmapped arrays.
     """
-    from mirage_model.preprocess import PreprocessConfig
-    from mirage_model.render import RenderConfig
-
     pcfg = preprocess_cfg or PreprocessConfig()
     rcfg = render_cfg or RenderConfig(width=224, height=224)
     cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
@@ -240,11 +236,6 @@ def _open(folder: Path) -> CachedInputs:
 
 
 def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
-    import multiprocessing as mp
-
-    from numpy.lib.format import open_memmap
-    from tqdm import tqdm
-
     n = len(dataset.items)
     T, S = pcfg.n_samples, rcfg.height
     folder.parent.mkdir(parents=True, exist_ok=True)

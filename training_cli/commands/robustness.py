@@ -12,12 +12,23 @@ Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use on
 
 from __future__ import annotations
 
+import argparse
 import csv
 import logging
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from tqdm import tqdm
+
+from mirage_model.batch import record_clinical
+from mirage_model.inference import configure_threads
+from mirage_model.io import RecordError, find_records, load_record
+from mirage_model.perturb import PRESETS, apply
+from mirage_model.quality import assess
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.options import command_parser
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +39,9 @@ DEFAULT_PERTURBATIONS = (
 )
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("robustness", help="perturbation benchmark: calls changed by recording faults, faults detected",
+def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage robustness`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "robustness", help="perturbation benchmark: calls changed by recording faults, faults detected",
                        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1])
     p.add_argument("--model", type=Path, default=None,
                    help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
@@ -48,11 +60,10 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(func=run)
+    return p
 
 
 def _record_paths(folder: Path, fold: int) -> list[Path]:
-    from mirage_model.io import find_records
-
     table = folder / "ptbxl_database.csv"
     if table.is_file():
         with open(table, newline="") as fh:
@@ -63,8 +74,6 @@ def _record_paths(folder: Path, fold: int) -> list[Path]:
 
 def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
     """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal."""
-    from mirage_model.io import RecordError, load_record
-
     records, failed = [], []
     for folder in folders:
         paths = _record_paths(folder, fold)
@@ -79,8 +88,6 @@ def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[lis
 
 
 def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
-    from mirage_model.batch import record_clinical
-
     out = []
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
@@ -100,9 +107,6 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
         "added" {label: n}, "removed" {label: n}, "gated", "findings" {code: share newly raised},
         "seconds"]}.
     """
-    from mirage_model.perturb import apply
-    from mirage_model.quality import assess
-
     labels = predictor.labels
     clean_pos = _scores(predictor, records, chunk, bar)
     clean_q = [assess(r) for r in records]
@@ -189,8 +193,6 @@ def _data_name(folder: Path) -> str:
 
 
 def run(args) -> int:
-    from mirage_model.perturb import PRESETS
-
     names = list(PRESETS) if args.perturbations.strip() == "all" else \
         [s.strip() for s in args.perturbations.split(",") if s.strip()]
     unknown = [s for s in names if s not in PRESETS]
@@ -210,18 +212,11 @@ def run(args) -> int:
     if not records:
         print("error: no readable records under " + ", ".join(map(str, args.data)), file=sys.stderr)
         return 2
-    from training_cli.score import load_predictor
-
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
-    if predictor is None:
-        return 2
-    from mirage_model.inference import configure_threads
 
     configure_threads(args.threads)
     bar = None
     if args.progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=len(records) * (len(names) + 1), unit="rec", desc="robustness", file=sys.stderr)
     try:
         result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar)

@@ -6,12 +6,22 @@ Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import sys
 from pathlib import Path
 
-from training_cli.score import add_report_args, load_predictor, settings_from_args
+from mirage_model.clinical import ClinicalError, default_schema, read_labs_table
+from mirage_model.io import RecordError, UnscorableRecordError, load_record
+from mirage_model.limits import HEAD_S, record_head
+from mirage_model.measure import measure
+from mirage_model.paths import default_model_path
+from mirage_model.report import build_report, measurement_rows, model_info_from
+from mirage_model.review.scoring import score_session
+from mirage_model.review.session import ReviewSession
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.options import add_report_args, command_parser, settings_from_args
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +37,6 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     Raises:
         ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
     """
-    from mirage_model.clinical import ClinicalError, default_schema
-
     schema = schema or default_schema()
     m = _SEX_RE.match(text)
     if m:
@@ -50,8 +58,9 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     return feature.name, (value, unit)
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser(
+def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage report`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, 
         "report", help="write the PDF report of one record",
         description="Write a PDF report of one ECG record: the 12-lead ECG at 25 mm/s and "
         "10 mm/mV, the model's result with its explanations, the clinical and lab values, and "
@@ -76,15 +85,10 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     add_report_args(p)
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    from mirage_model.clinical import ClinicalError, read_labs_table
-    from mirage_model.io import RecordError, UnscorableRecordError, load_record
-    from mirage_model.report import build_report, measurement_rows, model_info_from
-    from mirage_model.review.scoring import score_session
-    from mirage_model.review.session import ReviewSession
-
     try:
         record = load_record(args.record)
     except RecordError as err:
@@ -125,22 +129,14 @@ def run(args) -> int:
 
     predictor = prediction = None
     if not args.no_model:
-        from mirage_model.paths import default_model_path
-
         if args.model is None and default_model_path() is None:
             print("warning: no model given and none ships with this installation; the report says "
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
-            if predictor is None:
-                return 2
     measurements, measure_error = None, ""
     if args.measure:
-        from mirage_model.measure import measure
-
         try:
-            from mirage_model.limits import HEAD_S, record_head
-
             measured = record_head(record)        # as mirage score: bounded memory on long recordings
             if measured is not record:
                 print(f"note: {record.record_id}: measured on the first {HEAD_S:g} s", file=sys.stderr)
