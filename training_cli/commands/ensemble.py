@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage ensemble`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "ensemble", "average trained checkpoints into one (thresholds from the validation split)",
+    p = command_parser(subparsers, "ensemble",
+                       "average trained checkpoints into one (thresholds from the validation split)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("members", nargs="+", metavar="MODEL", help="checkpoint folders (from mirage train: OUT/model)")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")
@@ -63,7 +64,7 @@ def check_compatible(members: list) -> None:
                            ("preprocessing", ref.preprocess, m.preprocess), ("rendering", ref.render, m.render)):
             if a != b:
                 raise ConfigError(f"error: {m.path}: its {what} differ from {ref.path}'s; an ensemble's "
-                                 f"members must share labels, task and inputs")
+                                  f"members must share labels, task and inputs")
         if m.model_type == "ensemble":
             raise ConfigError(f"error: {m.path}: is itself an ensemble; name its members instead")
     if ref.model_type == "ensemble":

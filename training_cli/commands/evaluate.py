@@ -20,7 +20,7 @@ import torch
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.evaluation import format_value, evaluate_checkpoint
+from training_cli.engine.evaluation import fmt, evaluate_checkpoint
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, command_parser
 
@@ -63,6 +63,6 @@ def run(args) -> int:
                             seed=args.seed)
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
-    print(f"{args.split}: macro AUROC {format_value(macro['auroc'], ci)}, macro AUPRC {format_value(macro['auprc'])}, "
-          f"macro F1 {format_value(macro['f1'])} on {m['n']} records")
+    print(f"{args.split}: macro AUROC {fmt(macro['auroc'], ci)}, macro AUPRC {fmt(macro['auprc'])}, "
+          f"macro F1 {fmt(macro['f1'])} on {m['n']} records")
     return 0

@@ -180,8 +180,8 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
         DataError: the dataset cannot be opened (the message names the file).
     """
     try:
-        ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs, label_map=options.label_map,
-                          split_file=options.split_file, seed=options.seed)
+        ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
+                          label_map=options.label_map, split_file=options.split_file, seed=options.seed)
     except DatasetError as err:
         raise DataError(f"error: {err}") from None
     ds = ds.limit(options.limit)

@@ -122,7 +122,7 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         logger.warning("could not draw ROC/PR curves: %s", err)
     (folder / "metrics.md").write_text(markdown_summary(metrics))
     logger.info("%s %s: macro AUROC %s on %d records; wrote %s", loaded.name or model_path, split,
-                format_value(metrics["macro"]["auroc"]), metrics["n"], json_path)
+                fmt(metrics["macro"]["auroc"]), metrics["n"], json_path)
     return metrics
 
 
@@ -231,11 +231,11 @@ def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], m
             ax.plot([0, 1], [0, 1], "k:", lw=0.8)
             ax.set_xlabel("1 - specificity")
             ax.set_ylabel("sensitivity")
-            ax.set_title(f"ROC, {metrics.get('split', '')} (macro AUROC {format_value(metrics['macro']['auroc'])})")
+            ax.set_title(f"ROC, {metrics.get('split', '')} (macro AUROC {fmt(metrics['macro']['auroc'])})")
         else:
             ax.set_xlabel("recall (sensitivity)")
             ax.set_ylabel("precision (PPV)")
-            ax.set_title(f"PR, {metrics.get('split', '')} (macro AUPRC {format_value(metrics['macro']['auprc'])})")
+            ax.set_title(f"PR, {metrics.get('split', '')} (macro AUPRC {fmt(metrics['macro']['auprc'])})")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.01)
         ax.grid(alpha=0.3)
@@ -246,7 +246,7 @@ def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], m
         plt.close(fig)
 
 
-def format_value(v, ci=None) -> str:
+def fmt(v, ci=None) -> str:
     if v is None:
         return "n/a"
     return f"{v:.3f}" + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
@@ -270,14 +270,14 @@ def markdown_summary(m: dict) -> str:
         "",
         "| | AUROC | AUPRC | F1 | accuracy |",
         "|---|---|---|---|---|",
-        f"| **macro** | {format_value(m['macro']['auroc'], bm.get('auroc'))} | {format_value(m['macro']['auprc'], bm.get('auprc'))} "
-        f"| {format_value(m['macro']['f1'], bm.get('f1'))} | {format_value(m['macro']['accuracy'], bm.get('accuracy'))} |",
+        f"| **macro** | {fmt(m['macro']['auroc'], bm.get('auroc'))} | {fmt(m['macro']['auprc'], bm.get('auprc'))} "
+        f"| {fmt(m['macro']['f1'], bm.get('f1'))} | {fmt(m['macro']['accuracy'], bm.get('accuracy'))} |",
     ]
     for c, v in m["per_class"].items():
         b = boot.get("per_class", {}).get(c, {})
-        lines.append(f"| {c} (n+={v['positives']}) | {format_value(v['auroc'], b.get('auroc'))} | "
-                     f"{format_value(v['auprc'], b.get('auprc'))} | {format_value(v['f1'], b.get('f1'))} | "
-                     f"{format_value(v['accuracy'], b.get('accuracy'))} |")
+        lines.append(f"| {c} (n+={v['positives']}) | {fmt(v['auroc'], b.get('auroc'))} | "
+                     f"{fmt(v['auprc'], b.get('auprc'))} | {fmt(v['f1'], b.get('f1'))} | "
+                     f"{fmt(v['accuracy'], b.get('accuracy'))} |")
     cal = m.get("calibration")
     if cal:
         how = (f"calibrated ({', '.join(cal['methods'])})" if cal.get("calibrated") else "not calibrated")

@@ -12,6 +12,7 @@ import logging
 import math
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -70,36 +71,15 @@ def train(cfg: TrainConfig) -> int:
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
     K, task_type = len(ds.classes), ds.task_type
-    ok = cache.ok
     all_targets = ds.targets()
 
-    # clinical schema: the dataset's features (or --clinical), normalisation fitted on train only
-    names = [n.strip() for n in cfg.clinical.split(",")] if cfg.clinical else list(ds.clinical_names)
-    schema = default_schema(names)
-    rows_all = [it.clinical for it in ds.items]
-    train_rows = ds.split_indices("train")
-    train_rows = train_rows[ok[train_rows]]
-    schema = schema.fit(clean_rows(schema, [rows_all[i] for i in train_rows]))
-    clin, cmask, dropped = encode_clinical(schema, rows_all)
-    if dropped and dist.main:
-        logger.warning("%d impossible clinical values were treated as missing", dropped)
-
-    splits = {}
-    for s in ("train", "val", "test"):
-        r = ds.split_indices(s)
-        splits[s] = r[ok[r]]
-    if cfg.train_limit and cfg.train_limit < len(splits["train"]):
-        pick = np.random.default_rng(cfg.seed).choice(len(splits["train"]), cfg.train_limit, replace=False)
-        splits["train"] = np.sort(splits["train"][pick])
-    if len(splits["train"]) == 0 or len(splits["val"]) == 0:
-        raise DataError(f"error: {cfg.data}: the train and validation splits must not be empty "
-                         f"(train {len(splits['train'])}, val {len(splits['val'])})")
+    schema, clin, cmask = _clinical(cfg, ds, cache.ok, dist)
+    splits = _splits(cfg, ds, cache.ok)
     model, model_type, model_cfg = build_model_for(cfg, K, task_type, len(schema.names))
     if cfg.init_from:
         init_weights_from(model, cfg.init_from)
     model.to(device)
     with_image = reads_image(model_type, model_cfg)
-    augment = cfg.augment
     ema = None
     if cfg.ema:
         if not 0.0 < cfg.ema < 1.0:
@@ -137,7 +117,8 @@ def train(cfg: TrainConfig) -> int:
     if dist.enabled:
         # an ablated MIRAGE may leave modules out of the graph; the full models use every parameter
         unused = model_type == "mirage" and any(getattr(cfg, f) for f in ABLATIONS)
-        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=unused)
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                      find_unused_parameters=unused)
     opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr)
     steps_per_epoch = len(train_loader)
     total_steps = steps_per_epoch * cfg.epochs
@@ -158,7 +139,7 @@ def train(cfg: TrainConfig) -> int:
         best = state.get("best", best)
         if state.get("total_steps") not in (None, total_steps):
             raise ConfigError(f"--resume: the stopped run had {state['total_steps']} steps in all, this one "
-                             f"{total_steps}: keep --epochs, --batch-size and the data the same")
+                              f"{total_steps}: keep --epochs, --batch-size and the data the same")
         if dist.main:
             logger.info("resuming after epoch %d (best val macro AUROC %.4f at epoch %d)", start_epoch,
                         best["auroc"], best["epoch"])
@@ -169,67 +150,13 @@ def train(cfg: TrainConfig) -> int:
                     len(splits["train"]), len(splits["val"]), len(splits["test"]), len(skipped), steps_per_epoch,
                     cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
 
+    step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
+                 cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
-        net.train()
-        train_loader.base_sampler.set_epoch(epoch)
-        sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
-        n_seen = 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False,
-                   mininterval=5.0)
-        for batch in bar:
-            signal, image, clinical, mask, target = batch_to_device(batch, device)
-            clean_logits = None
-            if consistency:
-                clean_signal, clean_image, *_ = batch_to_device(
-                    {**batch, "signal": batch["clean_signal"], "image": batch.get("clean_image")}, device)
-                net.eval()                         # the clean prediction as the model would make it
-                with torch.no_grad(), torch.autocast(device.type, dtype=amp[1], enabled=amp[0]):
-                    clean_logits = net(clean_signal, clean_image, clinical, mask).logits.float()
-                net.train()
-            if augment:
-                signal, image = augment_batch(signal, image)
-            with torch.autocast(device.type, dtype=amp[1], enabled=amp[0]):
-                output = net(signal, image, clinical, mask)
-            output.logits = output.logits.float()
-            if output.z_signal is not None:
-                output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
-            loss, parts = mirage_loss(output, target, loss_cfg, weights)
-            if clean_logits is not None:
-                stab = consistency_loss(output.logits, clean_logits, task_type)
-                loss = loss + consistency * stab
-                parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
-            if not torch.isfinite(loss):
-                raise TrainingError(f"error: the loss became {loss.item()} at epoch {epoch + 1}; lower --lr "
-                                 f"(now {cfg.lr:g}) or check the data")
-            opt.zero_grad(set_to_none=True)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(opt)
-            else:
-                loss.backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            if scaler is not None:
-                scaler.step(opt)
-                scaler.update()
-            else:
-                opt.step()
-            sched.step()
-            if ema is not None:
-                ema.update_parameters(model)
-            b = len(target)
-            n_seen += b
-            for k in sums:
-                sums[k] += float(parts.get(k, 0.0)) * b
-            bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}")
-        bar.close()
+        row = _train_epoch(step, train_loader, epoch, cfg, progress)
         train_s = time.time() - t0
-        row = {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
-               "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
-               **({"train_stab": sums["stab"] / max(n_seen, 1)} if consistency else {}),
-               "lr": opt.param_groups[0]["lr"]}
         if dist.main:
             idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
             vm = M.compute_metrics(val_y, probs, ds.classes, None, task_type)
@@ -292,6 +219,117 @@ def train(cfg: TrainConfig) -> int:
     return 0
 
 
+@dataclass
+class _Step:
+    """What one optimisation step needs: the model (``net``: wrapped for DDP), optimiser, schedule,
+    scaler, weight average, device, mixed precision, loss settings and the training recipe's switches."""
+
+    net: torch.nn.Module
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler | None
+    ema: AveragedModel | None
+    device: torch.device
+    amp: tuple                  # (enabled, dtype, use_grad_scaler), runtime.amp_settings
+    loss_cfg: object            # what losses.mirage_loss reads
+    weights: torch.Tensor | None
+    task_type: str
+    consistency: float          # weight of the stability loss (0: off)
+    augment: bool
+
+
+def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
+    """One pass over the training split -> the epoch's log row (mean losses, learning rate)."""
+    s.net.train()
+    loader.base_sampler.set_epoch(epoch)
+    sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
+    n_seen = 0
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False,
+               mininterval=5.0)
+    for batch in bar:
+        signal, image, clinical, mask, target = batch_to_device(batch, s.device)
+        clean_logits = None
+        if s.consistency:
+            clean_signal, clean_image, *_ = batch_to_device(
+                {**batch, "signal": batch["clean_signal"], "image": batch.get("clean_image")}, s.device)
+            s.net.eval()                         # the clean prediction as the model would make it
+            with torch.no_grad(), torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
+                clean_logits = s.net(clean_signal, clean_image, clinical, mask).logits.float()
+            s.net.train()
+        if s.augment:
+            signal, image = augment_batch(signal, image)
+        with torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
+            output = s.net(signal, image, clinical, mask)
+        output.logits = output.logits.float()
+        if output.z_signal is not None:
+            output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
+        loss, parts = mirage_loss(output, target, s.loss_cfg, s.weights)
+        if clean_logits is not None:
+            stab = consistency_loss(output.logits, clean_logits, s.task_type)
+            loss = loss + s.consistency * stab
+            parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
+        if not torch.isfinite(loss):
+            raise TrainingError(f"error: the loss became {loss.item()} at epoch {epoch + 1}; lower --lr "
+                                f"(now {cfg.lr:g}) or check the data")
+        s.opt.zero_grad(set_to_none=True)
+        if s.scaler is not None:
+            s.scaler.scale(loss).backward()
+            s.scaler.unscale_(s.opt)
+        else:
+            loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip)
+        if s.scaler is not None:
+            s.scaler.step(s.opt)
+            s.scaler.update()
+        else:
+            s.opt.step()
+        s.sched.step()
+        if s.ema is not None:
+            s.ema.update_parameters(s.model)
+        b = len(target)
+        n_seen += b
+        for k in sums:
+            sums[k] += float(parts.get(k, 0.0)) * b
+        bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}")
+    bar.close()
+    return {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
+            "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
+            **({"train_stab": sums["stab"] / max(n_seen, 1)} if s.consistency else {}),
+            "lr": s.opt.param_groups[0]["lr"]}
+
+
+def _clinical(cfg: TrainConfig, ds, ok, dist: Dist):
+    """The clinical schema (the dataset's features or --clinical, normalisation fitted on the training
+    records that loaded) and the encoded matrix of every record: (schema, x (N, C), mask (N, C))."""
+    names = [n.strip() for n in cfg.clinical.split(",")] if cfg.clinical else list(ds.clinical_names)
+    schema = default_schema(names)
+    rows_all = [it.clinical for it in ds.items]
+    train_rows = ds.split_indices("train")
+    train_rows = train_rows[ok[train_rows]]
+    schema = schema.fit(clean_rows(schema, [rows_all[i] for i in train_rows]))
+    clin, cmask, dropped = encode_clinical(schema, rows_all)
+    if dropped and dist.main:
+        logger.warning("%d impossible clinical values were treated as missing", dropped)
+    return schema, clin, cmask
+
+
+def _splits(cfg: TrainConfig, ds, ok) -> dict[str, np.ndarray]:
+    """Dataset indices of the records that loaded, per split (the training split cut to --train-limit)."""
+    splits = {}
+    for s in ("train", "val", "test"):
+        r = ds.split_indices(s)
+        splits[s] = r[ok[r]]
+    if cfg.train_limit and cfg.train_limit < len(splits["train"]):
+        pick = np.random.default_rng(cfg.seed).choice(len(splits["train"]), cfg.train_limit, replace=False)
+        splits["train"] = np.sort(splits["train"][pick])
+    if len(splits["train"]) == 0 or len(splits["val"]) == 0:
+        raise DataError(f"error: {cfg.data}: the train and validation splits must not be empty "
+                        f"(train {len(splits['train'])}, val {len(splits['val'])})")
+    return splits
+
+
 def _num(v) -> str:
     return "n/a" if v is None else f"{v:.4f}"
 
@@ -311,7 +349,8 @@ def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> floa
     return float(ll.mean())
 
 
-def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start, metrics):
+def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
+                metrics):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
