@@ -126,23 +126,9 @@ def train(cfg: TrainConfig) -> int:
     amp = amp_settings(device, cfg.amp)
     scaler = torch.amp.GradScaler("cuda") if amp[2] else None
 
-    history: list[dict] = []
-    best = {"auroc": -math.inf, "epoch": 0}   # the score is -val_loss when AUROC is undefined
-    start_epoch = 0
+    start_epoch, history, best = 0, [], {"auroc": -math.inf, "epoch": 0}   # the score is -val_loss without AUROC
     if cfg.resume:
-        last = out / "last"
-        if not (last / "state.json").is_file():
-            raise ConfigError(f"--resume: no resume state in {last}")
-        state = load_resume_state(last, model, opt, sched, scaler, ema)
-        start_epoch = state["epoch"]
-        history = state.get("history", [])
-        best = state.get("best", best)
-        if state.get("total_steps") not in (None, total_steps):
-            raise ConfigError(f"--resume: the stopped run had {state['total_steps']} steps in all, this one "
-                              f"{total_steps}: keep --epochs, --batch-size and the data the same")
-        if dist.main:
-            logger.info("resuming after epoch %d (best val macro AUROC %.4f at epoch %d)", start_epoch,
-                        best["auroc"], best["epoch"])
+        start_epoch, history, best = _resume(out / "last", model, opt, sched, scaler, ema, total_steps, best, dist)
     run_meta = {"records": {s: int(len(r)) for s, r in splits.items()}, "skipped": len(skipped),
                 "cache": str(cache.path), "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
     if dist.main:
@@ -298,6 +284,27 @@ def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool)
             "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
             **({"train_stab": sums["stab"] / max(n_seen, 1)} if s.consistency else {}),
             "lr": s.opt.param_groups[0]["lr"]}
+
+
+def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: dict, dist: Dist):
+    """Restore a stopped run from ``OUT/last`` -> (epochs done, log rows, best so far).
+
+    Raises:
+        ConfigError: no resume state, or one of a run with another number of steps.
+    """
+    if not (last / "state.json").is_file():
+        raise ConfigError(f"--resume: no resume state in {last}")
+    state = load_resume_state(last, model, opt, sched, scaler, ema)
+    start_epoch = state["epoch"]
+    history = state.get("history", [])
+    best = state.get("best", best)
+    if state.get("total_steps") not in (None, total_steps):
+        raise ConfigError(f"--resume: the stopped run had {state['total_steps']} steps in all, this one "
+                          f"{total_steps}: keep --epochs, --batch-size and the data the same")
+    if dist.main:
+        logger.info("resuming after epoch %d (best val macro AUROC %.4f at epoch %d)", start_epoch,
+                    best["auroc"], best["epoch"])
+    return start_epoch, history, best
 
 
 def _clinical(cfg: TrainConfig, ds, ok, dist: Dist):
