@@ -1,6 +1,6 @@
 """``mirage ablate``: the paper's ablation table and sensitivity sweeps, on one split and seed.
 
-Trains one MIRAGE per variant with the engine of ``mirage train`` (same data, cache, split, seed and recipe) and
+Trains one MIRAGE per variant with ``mirage train`` (same data, cache, split, seed and recipe) and
 tabulates validation and test metrics:
 
     full, w/o labs, w/o image, w/o signal, w/o contrast, w/o fusion, late-concat, all-shared
