@@ -25,9 +25,10 @@ import sys
 from pathlib import Path
 
 from mirage_model.checkpoint import CheckpointError
-from mirage_model.inference import ModelNotFoundError, Predictor, configure_threads, resolve_device
+from mirage_model.inference import ModelNotFoundError, Predictor
 from mirage_model.io import RecordError, find_records, load_record
 from mirage_model.paths import default_model_path, sample_records
+from mirage_model.runtime import resolve_device, set_threads
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
 from training_cli.options import command_parser
@@ -52,7 +53,7 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
-                        "see mirage_model.inference.default_threads)")
+                        "see mirage_model.runtime.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
     p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
     p.set_defaults(func=run)
@@ -106,11 +107,11 @@ def run(args) -> int:
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:
-        device = resolve_device(args.device)
+        device = str(resolve_device(args.device))
     except ValueError as err:
         print(f"mirage bench: {err}", file=sys.stderr)
         return 2
-    configure_threads(args.threads)
+    set_threads(args.threads)
 
     # records
     if args.records is not None:

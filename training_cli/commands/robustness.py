@@ -23,10 +23,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.batch import record_clinical
-from mirage_model.inference import configure_threads
 from mirage_model.io import RecordError, find_records, load_record
 from mirage_model.perturb import PRESETS, apply
 from mirage_model.quality import assess
+from mirage_model.runtime import set_threads
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import command_parser
 
@@ -215,7 +215,7 @@ def run(args) -> int:
         return 2
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
 
-    configure_threads(args.threads)
+    set_threads(args.threads)
     bar = None
     if args.progress:
         bar = tqdm(total=len(records) * (len(names) + 1), unit="rec", desc="robustness", file=sys.stderr)

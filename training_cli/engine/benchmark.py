@@ -34,13 +34,13 @@ import torch
 
 from mirage_model.checkpoint import LoadedModel
 from mirage_model.clinical import ClinicalSchema, default_schema, record_values
-from mirage_model.inference import usable_cores
 from mirage_model.io import EcgRecord, load_record
 from mirage_model.losses import mirage_loss
 from mirage_model.models import build_model, config_dict
 from mirage_model.models.mirage import Mirage, preset_config
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig, render_ecg
+from mirage_model.runtime import usable_cores
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
