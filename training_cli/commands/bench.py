@@ -18,16 +18,14 @@ the load average are recorded next to it for that reason.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import sys
 from pathlib import Path
 
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.inference import ModelNotFoundError, Predictor
 from mirage_model.io import RecordError, find_records, load_record
-from mirage_model.paths import default_model_path, sample_records
+from mirage_model.paths import atomic_write_json, default_model_path, sample_records
 from mirage_model.runtime import resolve_device, set_threads
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
@@ -189,9 +187,6 @@ def run(args) -> int:
 
     table = format_table(result)
     print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, args.out)
+    atomic_write_json(args.out, result, indent=2)
     print(f"wrote {args.out}")
     return 0

@@ -17,10 +17,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from mirage_model import calibration
 from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
@@ -52,7 +52,7 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     device = resolve_device(args.device)
     loaded = load_model(args.model, device=str(device))
     prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress)

@@ -19,11 +19,11 @@ import sys
 import time
 
 import numpy as np
-import torch
 
 from mirage_model.checkpoint import CheckpointError, save_checkpoint
 from mirage_model.models import build_model
 from mirage_model.models.ensemble import EnsembleConfig
+from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
@@ -85,7 +85,7 @@ def build_ensemble(members: list):
 def run(args) -> int:
     t0 = time.time()
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     if not args.data:
         raise ConfigError("mirage ensemble: --data is required (its validation split sets the thresholds)")
     if len(args.members) < 2:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
+from mirage_model.runtime import set_threads
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.evaluation import fmt, evaluate_checkpoint
+from training_cli.engine.evaluation import evaluate_checkpoint, fmt
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, command_parser
 
@@ -57,7 +56,7 @@ def run(args) -> int:
             raise ConfigError(f"mirage evaluate: --{opt} is required")
     device = resolve_device(args.device)
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     m = evaluate_checkpoint(args.model, DataOptions.of(args), args.out, split=args.split, device=device,
                             n_boot=args.bootstrap, progress=not args.no_progress, batch_size=args.batch_size,
                             seed=args.seed)

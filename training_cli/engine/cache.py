@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 import mirage_model
 from mirage_model.io import RecordError, load_record
-from mirage_model.paths import sample_records
+from mirage_model.paths import atomic_folder, sample_records
 from mirage_model.preprocess import PreprocessConfig, model_inputs
 from mirage_model.render import RenderConfig
 
@@ -235,21 +235,20 @@ def _open(folder: Path) -> CachedInputs:
     return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv)
 
 
-def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
+def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple[dict[str, str], float]:
+    """Preprocess every record into the arrays and meta.json of the folder ``tmp``.
+
+    Returns:
+        (record id -> why it failed, build time in seconds).
+    """
     n = len(dataset.items)
     T, S = pcfg.n_samples, rcfg.height
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     sig = open_memmap(tmp / "signal.npy", mode="w+", dtype=np.float32, shape=(n, 12, T))
     img = open_memmap(tmp / "image.npy", mode="w+", dtype=np.uint8, shape=(n, rcfg.height, rcfg.width))
     mvs = open_memmap(tmp / "mv.npy", mode="w+", dtype=np.float16, shape=(n, 12, T))
     ok = np.zeros(n, dtype=bool)
     errors: dict[str, str] = {}
-    workers = workers or os.cpu_count() or 1
     jobs = [(i, str(it.path), pcfg, rcfg) for i, it in enumerate(dataset.items)]
-    logger.info("preprocessing %d records into %s with %d worker(s)", n, folder, workers)
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc="preprocess+render", unit="rec", disable=not progress, mininterval=2.0)
 
@@ -281,7 +280,6 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
                     take(result)
     except BaseException:
         bar.close()
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     bar.close()
     build_s = time.perf_counter() - t0
@@ -304,11 +302,23 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     (tmp / "meta.json").write_text(json.dumps(meta))
+    return errors, build_s
+
+
+def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
+    n = len(dataset.items)
+    workers = workers or os.cpu_count() or 1
+    logger.info("preprocessing %d records into %s with %d worker(s)", n, folder, workers)
+    built = False
     try:
-        os.replace(tmp, folder)
+        # filled in a temporary folder that replaces ``folder`` in one step (paths.atomic_folder); when
+        # another process finished the same cache first, the replace fails and theirs is used
+        with atomic_folder(folder, overwrite=False) as tmp:
+            errors, build_s = _fill(dataset, pcfg, rcfg, tmp, workers, progress)
+            built = True
     except OSError:
-        # another process finished the same cache first: use theirs
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not (built and (folder / "meta.json").is_file()):
+            raise
     logger.info("preprocessed %d records in %.1f s (%.1f ms/record, %d workers); %d failed", n, build_s,
                 1000 * build_s / max(n, 1), workers, len(errors))
     out = _open(folder)

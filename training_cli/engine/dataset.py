@@ -4,7 +4,6 @@ from (``engine.datasets`` opens them from PTB-XL, Challenge or folder layouts)."
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,12 +107,3 @@ class Dataset:
         counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}
         return (f"{self.kind} {self.task} ({self.task_type}, {len(self.classes)} classes): "
                 f"{len(self.items)} records, train {counts['train']} / val {counts['val']} / test {counts['test']}")
-
-
-def num_or_none(value) -> float | None:
-    """A metadata value as a float; None when missing, NaN or not a number."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v

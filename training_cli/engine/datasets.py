@@ -25,13 +25,15 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import math
 import re
 from pathlib import Path
 
 import numpy as np
 
 from mirage_model import clinical
-from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item, num_or_none
+from mirage_model.clinical import parse_sex
+from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.ptbxl import open_ptbxl
 
 logger = logging.getLogger(__name__)
@@ -131,9 +133,12 @@ def read_header_comments(header: Path) -> dict[str, str]:
     return out
 
 
-def _sex(value: str | None) -> str | None:
-    v = (value or "").strip().lower()
-    return "M" if v in ("m", "male") else "F" if v in ("f", "female") else None
+def _num(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
 
 
 def _record_id(root: Path, header: Path) -> str:
@@ -162,8 +167,8 @@ def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, tes
             continue
         if task == "multiclass" and len(labs) != 1:
             continue
-        age = num_or_none(meta.get("age"))
-        items.append(Item(_record_id(root, hea), hea, labs, {"age": age, "sex": _sex(meta.get("sex"))}))
+        age = _num(meta.get("age"))
+        items.append(Item(_record_id(root, hea), hea, labs, {"age": age, "sex": parse_sex(meta.get("sex"))}))
     classes = sorted({c for it in items for c in it.labels})
     _assign_splits(items, split_file, seed, val_frac, test_frac)
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
@@ -258,10 +263,10 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         except DatasetError:
             meta = {}
         if "age" in meta and "age" not in clin:
-            clin["age"] = num_or_none(meta["age"])
+            clin["age"] = _num(meta["age"])
             header_fields.add("age")
         if "sex" in meta and "sex" not in clin:
-            clin["sex"] = _sex(meta["sex"])
+            clin["sex"] = parse_sex(meta["sex"])
             header_fields.add("sex")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:

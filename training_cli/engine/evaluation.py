@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from mirage_model.calibration import ece, reliability
 from mirage_model.models import reads_image
+from mirage_model.outputs import probabilities
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
@@ -39,7 +40,7 @@ def predict(model, loader, device, amp=(False, None, False), progress: bool = Fa
             signal, image, clinical, mask, _ = batch_to_device(batch, device)
             with torch.autocast(device.type, dtype=dtype, enabled=enabled):
                 logits = model(signal, image, clinical, mask).logits.float()
-            p = torch.softmax(logits, -1) if task == "multiclass" else torch.sigmoid(logits)
+            p = probabilities(logits, task)
             idx.append(batch["index"].numpy())
             probs.append(p.cpu().numpy())
     if not idx:

@@ -27,6 +27,7 @@ from mirage_model.losses import mirage_loss
 from mirage_model.models import reads_image
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
+from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
@@ -57,7 +58,7 @@ def train(cfg: TrainConfig) -> int:
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
     if cfg.threads:
-        torch.set_num_threads(cfg.threads)
+        set_threads(cfg.threads)
     set_seed(cfg.seed)
     out = Path(cfg.out).expanduser()
     progress = dist.main and not cfg.no_progress

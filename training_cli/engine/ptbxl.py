@@ -9,10 +9,11 @@ folds give the splits (1-8 train, 9 val, 10 test).
 
 from __future__ import annotations
 
-import ast
+import csv
 from pathlib import Path
 
-from training_cli.engine.dataset import Dataset, DatasetError, Item, num_or_none
+from mirage_model.records.ptbxl import decode_age, decode_number, decode_scp_codes, decode_sex, read_database
+from training_cli.engine.dataset import Dataset, DatasetError, Item
 
 PTBXL_TASKS = ("superdiagnostic", "subdiagnostic", "diagnostic", "form", "rhythm", "all", "mi")
 # the superclasses in the order the PTB-XL paper lists them (shown in this order everywhere)
@@ -47,7 +48,7 @@ def ptbxl_class_map(scp_statements: Path, task: str) -> dict[str, str]:
 
 
 def _ptbxl_labels(scp_codes: str, class_map: dict[str, str], task: str) -> tuple[str, ...]:
-    codes = ast.literal_eval(scp_codes) if isinstance(scp_codes, str) else {}
+    codes = decode_scp_codes(scp_codes)
     classes = {class_map[c] for c in codes if c in class_map}   # every code, whatever its likelihood
     if task == "mi":
         if not classes:
@@ -57,44 +58,43 @@ def _ptbxl_labels(scp_codes: str, class_map: dict[str, str], task: str) -> tuple
 
 
 def open_ptbxl(spec: str, root: Path, task: str) -> Dataset:
-    import pandas as pd   # pandas: a second or more to import, only PTB-XL needs it
+    """The PTB-XL training set of ``task``: records with a label for it, the official folds as splits.
 
+    Raises:
+        DatasetError: an unknown task, a missing table or column (the message names the file).
+    """
     if task not in PTBXL_TASKS:
         raise DatasetError(f"unknown PTB-XL task {task!r}; use one of {', '.join(PTBXL_TASKS)}")
     db_path, scp_path = root / "ptbxl_database.csv", root / "scp_statements.csv"
     for p in (db_path, scp_path):
         if not p.is_file():
             raise DatasetError(f"{p}: missing (is {root} a PTB-XL folder?)")
-    db = pd.read_csv(db_path, index_col="ecg_id")
-    missing = {"scp_codes", "strat_fold", "filename_lr"} - set(db.columns)
+    with open(db_path, newline="", encoding="utf-8", errors="replace") as f:
+        columns = next(csv.reader(f), [])
+    missing = {"scp_codes", "strat_fold", "filename_lr"} - set(columns)
     if missing:
         raise DatasetError(f"{db_path}: missing columns {sorted(missing)}")
     class_map = ptbxl_class_map(scp_path, task)
     items = []
-    # column-wise (iterrows is slow on 21,799 rows); scp_codes parsed once per distinct string
-    parsed: dict[str, tuple[str, ...]] = {}
-    cols = {c: db[c].tolist() if c in db.columns else [None] * len(db) for c in
-            ("scp_codes", "strat_fold", "filename_lr", "age", "sex", "height", "weight")}
-    for n, ecg_id in enumerate(db.index.tolist()):
-        codes = cols["scp_codes"][n]
-        labs = parsed.get(codes)
+    parsed: dict[str, tuple[str, ...]] = {}      # scp_codes parsed once per distinct string
+    for row in read_database(db_path):          # the library's one reader of the table (records.ptbxl)
+        labs = parsed.get(row.scp_codes)
         if labs is None:
-            labs = parsed[codes] = _ptbxl_labels(codes, class_map, task)
+            labs = parsed[row.scp_codes] = _ptbxl_labels(row.scp_codes, class_map, task)
         if not labs:
             continue
-        fold = int(cols["strat_fold"][n])
+        fold = decode_number(row.strat_fold)
+        if fold is None:
+            raise DatasetError(f"{db_path}: ecg_id {row.ecg_id} has no strat_fold")
         split = "test" if fold == 10 else "val" if fold == 9 else "train"
-        age = num_or_none(cols["age"][n])
-        if age is not None and age >= 300:      # PTB-XL codes ages over 89 as 300
-            age = 90.0
-        sex = num_or_none(cols["sex"][n])              # PTB-XL: 0 = male, 1 = female
+        age, _ = decode_age(row.age)            # 300 ("older than 89") -> 90
         clinical = {
             "age": age,
-            "sex": None if sex is None else ("F" if sex == 1 else "M"),
-            "height": num_or_none(cols["height"][n]),
-            "weight": num_or_none(cols["weight"][n]),
+            "sex": decode_sex(row.sex),         # PTB-XL: 0 = male, 1 = female
+            "height": decode_number(row.height),
+            "weight": decode_number(row.weight),
         }
-        items.append(Item(str(ecg_id), root / cols["filename_lr"][n], labs, clinical, split))
+        items.append(Item(row.ecg_id, root / row.filename_lr, labs, clinical, split))
     if task == "mi":
         classes, task_type = ["MI"], "multilabel"
         for it in items:     # MI vs not: one sigmoid output

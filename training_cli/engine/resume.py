@@ -4,17 +4,16 @@ average, the epoch and every random generator, as safetensors + JSON (no pickle)
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from mirage_model.paths import atomic_folder
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.runlog import _json_default
+from training_cli.engine.runlog import json_default
 
 
 def _opt_to_tensors(opt) -> tuple[dict, dict]:
@@ -41,39 +40,31 @@ def _opt_from_tensors(tensors: dict, meta: dict) -> dict:
 
 def save_resume_state(folder: Path, model, opt, sched, scaler, epoch: int, extra: dict, ema=None) -> None:
     """Write model + optimizer + scheduler + epoch + RNG state (+ the weight average) as safetensors + JSON
-    (no pickle), atomically."""
-    tmp = folder.with_name(folder.name + f".tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(sd, str(tmp / "model.safetensors"))
-    opt_tensors, opt_meta = _opt_to_tensors(opt)
-    rng = {"torch": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        for i, s in enumerate(torch.cuda.get_rng_state_all()):
-            rng[f"cuda{i}"] = s
-    ema_tensors = {} if ema is None else {f"ema.{k}": v.detach().cpu().contiguous()
-                                          for k, v in ema.state_dict().items()}
-    save_file({**{f"opt.{k}": v for k, v in opt_tensors.items()}, **{f"rng.{k}": v for k, v in rng.items()},
-               **ema_tensors}, str(tmp / "state.safetensors"))
-    np_state = np.random.get_state()
-    py_state = random.getstate()
-    state = {
-        "epoch": epoch,
-        "optimizer": opt_meta,
-        "scheduler": {k: v for k, v in sched.state_dict().items() if k != "lr_lambdas"},
-        "scaler": scaler.state_dict() if scaler is not None else None,
-        "numpy_rng": [np_state[0], np_state[1].tolist(), int(np_state[2]), int(np_state[3]), float(np_state[4])],
-        "python_rng": [py_state[0], list(py_state[1]), py_state[2]],
-        **extra,
-    }
-    (tmp / "state.json").write_text(json.dumps(state, default=_json_default))
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
+    (no pickle), atomically (``paths.atomic_folder``)."""
+    with atomic_folder(folder) as tmp:
+        sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(sd, str(tmp / "model.safetensors"))
+        opt_tensors, opt_meta = _opt_to_tensors(opt)
+        rng = {"torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            for i, s in enumerate(torch.cuda.get_rng_state_all()):
+                rng[f"cuda{i}"] = s
+        ema_tensors = {} if ema is None else {f"ema.{k}": v.detach().cpu().contiguous()
+                                              for k, v in ema.state_dict().items()}
+        save_file({**{f"opt.{k}": v for k, v in opt_tensors.items()}, **{f"rng.{k}": v for k, v in rng.items()},
+                   **ema_tensors}, str(tmp / "state.safetensors"))
+        np_state = np.random.get_state()
+        py_state = random.getstate()
+        state = {
+            "epoch": epoch,
+            "optimizer": opt_meta,
+            "scheduler": {k: v for k, v in sched.state_dict().items() if k != "lr_lambdas"},
+            "scaler": scaler.state_dict() if scaler is not None else None,
+            "numpy_rng": [np_state[0], np_state[1].tolist(), int(np_state[2]), int(np_state[3]), float(np_state[4])],
+            "python_rng": [py_state[0], list(py_state[1]), py_state[2]],
+            **extra,
+        }
+        (tmp / "state.json").write_text(json.dumps(state, default=json_default))
 
 
 def load_resume_state(folder: Path, model, opt, sched, scaler, ema=None) -> dict:

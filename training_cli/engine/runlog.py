@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import mirage_model
+from mirage_model.paths import atomic_output, atomic_write_json, atomic_write_text
 
 
 def code_version() -> str:
@@ -46,14 +47,11 @@ def utc_now() -> str:
 
 
 def write_json(path: Path, data) -> None:
-    """Write JSON atomically (temp file + os.replace)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(tmp, path)
+    """Write JSON atomically (``paths.atomic_write_json``), numpy values and paths included."""
+    atomic_write_json(path, data, indent=2, default=json_default)
 
 
-def _json_default(o):
+def json_default(o):
     if isinstance(o, (np.floating, np.integer)):
         return o.item()
     if isinstance(o, np.ndarray):
@@ -69,18 +67,12 @@ def write_epoch_log(out: Path, history: list[dict]) -> None:
         for k in row:
             if k not in keys:
                 keys.append(k)
-    tmp = out / "log.csv.tmp"
-    with open(tmp, "w", newline="") as f:
+    with atomic_output(out / "log.csv") as tmp, open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for row in history:
             w.writerow(row)
-    os.replace(tmp, out / "log.csv")
-    tmp = out / "log.jsonl.tmp"
-    with open(tmp, "w") as f:
-        for row in history:
-            f.write(json.dumps(row, default=_json_default) + "\n")
-    os.replace(tmp, out / "log.jsonl")
+    atomic_write_text(out / "log.jsonl", "".join(json.dumps(row, default=json_default) + "\n" for row in history))
 
 
 def plot_curves(path: Path, history: list[dict], classes: list[str]) -> None:
@@ -107,10 +99,9 @@ def plot_curves(path: Path, history: list[dict], classes: list[str]) -> None:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=110)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def write_skipped(path: Path, dataset, skipped: dict) -> None:

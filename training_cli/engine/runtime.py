@@ -7,6 +7,7 @@ import random
 import numpy as np
 import torch
 
+from mirage_model import runtime
 from training_cli.engine.errors import ConfigError
 
 
@@ -19,14 +20,17 @@ def set_seed(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def resolve_device(name: str = "auto"):
-    """"auto" -> cuda when present else cpu; "cuda:1", "cpu", "mps" pass through (checked)."""
-    if name in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"--device {name}: CUDA is not available on this machine")
-    return dev
+def resolve_device(name: str = "auto") -> torch.device:
+    """``--device``: "auto" (a GPU when present, else the CPU), "cpu", "cuda", "cuda:N" or "mps",
+    resolved by the library's one owner (``mirage_model.runtime.resolve_device``).
+
+    Raises:
+        ConfigError: an unknown device or one this machine does not have (the message says which).
+    """
+    try:
+        return runtime.resolve_device(name)
+    except runtime.DeviceError as err:
+        raise ConfigError(f"error: {err}") from None
 
 
 def amp_settings(device, mode: str):
