@@ -5,6 +5,8 @@ to be imported at run time:
    at module level or inside functions.
 2. ``app`` and ``training_cli`` never import each other.
 3. The module-level imports of the first-party packages form no cycle.
+4. In ``training_cli``: no command imports another command, the engine imports neither the commands
+   nor the command line (main, options, config), and first-party code is imported at module level.
 """
 
 from __future__ import annotations
@@ -147,4 +149,29 @@ def test_engine_never_imports_commands_or_the_command_line():
     # the engine takes typed parameters: it knows nothing of commands, parsers or main()
     front = ("training_cli.commands", "training_cli.main", "training_cli.options", "training_cli.config")
     bad = sorted({(name, m) for name, m in _cli_edges("engine") if m.startswith(front)})
+    assert not bad, bad
+
+
+def _function_level_imports(path: Path) -> set[str]:
+    """Modules imported inside a function or method of ``path`` (absolute names, as ``_imports`` gives)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    out = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Import):
+                    out |= {a.name for a in n.names}
+                elif isinstance(n, ast.ImportFrom):
+                    out.add("." * n.level + (n.module or ""))
+    return out
+
+
+def test_cli_imports_first_party_code_at_module_level():
+    # a first-party import inside a function hides a dependency (and once hid a cycle) from this test;
+    # only heavy optional third-party packages may be imported late (matplotlib, pandas)
+    bad = {}
+    for f in (ROOT / "training_cli").rglob("*.py"):
+        hits = {m for m in _function_level_imports(f) if m.startswith(".") or m.split(".")[0] in PACKAGES}
+        if hits:
+            bad[str(f.relative_to(ROOT))] = sorted(hits)
     assert not bad, bad
