@@ -7,7 +7,8 @@ errors.
 
 No traceback reaches a user, and only this ``main`` turns errors into exit codes: the engine's
 ``TrainingError`` (an option, dataset, resume state or checkpoint that cannot be used) prints its
-message and exits with its ``exit_code`` (1; 2 for a model a scoring command cannot load); the
+message and exits with its ``exit_code`` (1; 2 for the usage errors of score, report, bench,
+robustness, convert and compare, as they document); the
 library's typed errors (a record, checkpoint, labs table or batch that cannot be used; each names its
 file) become one ``error:`` line and exit code 2; anything unforeseen becomes one line and exit code 1,
 with the traceback only under ``--verbose``.

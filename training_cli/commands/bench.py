@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from mirage_model.checkpoint import CheckpointError
@@ -27,6 +26,7 @@ from mirage_model.inference import ModelNotFoundError, Predictor
 from mirage_model.io import RecordError, find_records, load_record
 from mirage_model.paths import atomic_write_json, default_model_path, sample_records
 from mirage_model.runtime import resolve_device, set_threads
+from training_cli.engine.errors import UsageError
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
 from training_cli.options import command_parser
@@ -107,20 +107,17 @@ def run(args) -> int:
     try:
         device = str(resolve_device(args.device))
     except ValueError as err:
-        print(f"mirage bench: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"mirage bench: {err}")
     set_threads(args.threads)
 
     # records
     if args.records is not None:
         if not args.records.is_dir():
-            print(f"mirage bench: {args.records}: not a folder", file=sys.stderr)
-            return 2
+            raise UsageError(f"mirage bench: {args.records}: not a folder")
         paths = find_records(args.records)
         source = str(args.records)
         if not paths:
-            print(f"mirage bench: {args.records}: no records (.hea) found", file=sys.stderr)
-            return 2
+            raise UsageError(f"mirage bench: {args.records}: no records (.hea) found")
     else:
         paths = sample_records()
         source = "bundled samples"
@@ -139,8 +136,7 @@ def run(args) -> int:
             loaded = predictor.loaded
             model_desc = str(model_path)
     except (ModelNotFoundError, CheckpointError, ValueError) as err:   # ValueError: unknown --preset
-        print(f"mirage bench: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"mirage bench: {err}")
 
     records, sources = [], []
     for p in paths:

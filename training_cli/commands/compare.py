@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from training_cli.engine.errors import UsageError
 from training_cli.engine.metrics import auroc, macro_auroc
 from training_cli.engine.runlog import write_json
 from training_cli.options import command_parser
@@ -142,8 +142,7 @@ def run(args) -> int:
     try:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:
-        print(f"mirage compare: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"mirage compare: {err}")
     name_a, name_b = args.names or (Path(args.a).resolve().parent.parent.name or "A",
                                     Path(args.b).resolve().parent.parent.name or "B")
     result["names"] = [name_a, name_b]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mirage_model.formats import find_ecg_files, write_record
 from mirage_model.io import RecordError, load_record
+from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         paths = _inputs(args.inputs)
     except RecordError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     if not paths:
-        print("error: no ECG records found in the inputs", file=sys.stderr)
-        return 2
+        raise UsageError("error: no ECG records found in the inputs")
     failed, used = 0, set()
     for path in paths:
         try:

@@ -20,6 +20,7 @@ from mirage_model.paths import default_model_path
 from mirage_model.report import build_report, measurement_rows, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import ReviewSession
+from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import add_report_args, command_parser, settings_from_args
 
@@ -92,15 +93,13 @@ def run(args) -> int:
     try:
         record = load_record(args.record)
     except RecordError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     values: dict = {}        # given here; the record's own values enter the session from the file
     if args.labs is not None:
         try:
             table = read_labs_table(args.labs)
         except ClinicalError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         row = table.get(record.record_id)
         if row is None:
             print(f"warning: {args.labs} has no row for record {record.record_id}; no lab values used",
@@ -111,8 +110,7 @@ def run(args) -> int:
         try:
             name, value = parse_lab(text)
         except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         values[name] = value
 
     edits = {}
@@ -124,8 +122,7 @@ def run(args) -> int:
             edits[key.strip()] = value.strip()
             measurement_rows(None, edits)
         except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
 
     predictor = prediction = None
     if not args.no_model:
@@ -158,17 +155,14 @@ def run(args) -> int:
         try:
             score_session(session, predictor, explain=args.explain, contributions=True)
         except ClinicalError as err:
-            print(f"error: clinical values: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result
             print(f"warning: {err.path}: not scored: {err.reason}", file=sys.stderr)
         except RecordError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         except Exception as err:   # preprocessing a malformed record: an error, not a traceback
             log.debug("scoring %s failed", args.record, exc_info=True)
-            print(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})")
     prediction = session.prediction
 
     settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
@@ -176,8 +170,7 @@ def run(args) -> int:
         out = build_report(session, args.out, settings=settings,
                            model_info=model_info_from(predictor) if predictor is not None else None)
     except (OSError, ValueError) as err:
-        print(f"error: cannot write {args.out}: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: cannot write {args.out}: {err}")
     summary = "no model result" if prediction is None else (
         "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
         + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))

@@ -27,6 +27,7 @@ from mirage_model.io import RecordError, find_records, load_record
 from mirage_model.perturb import PRESETS, apply
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
+from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import command_parser
 
@@ -198,21 +199,17 @@ def run(args) -> int:
         [s.strip() for s in args.perturbations.split(",") if s.strip()]
     unknown = [s for s in names if s not in PRESETS]
     if unknown:
-        print(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})")
     for folder in args.data:
         if not folder.is_dir():
-            print(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
     if args.limit is not None and args.limit < 1:
-        print("error: --limit must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("error: --limit must be at least 1")
     records, failed = load_records(args.data, args.fold, args.limit)
     for msg in failed:
         log.warning("skipped: %s", msg)
     if not records:
-        print("error: no readable records under " + ", ".join(map(str, args.data)), file=sys.stderr)
-        return 2
+        raise UsageError("error: no readable records under " + ", ".join(map(str, args.data)))
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
 
     set_threads(args.threads)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from mirage_model.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
+from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import add_report_args, command_parser, settings_from_args
 
@@ -63,28 +64,21 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
 def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
-        print("error: --workers, --threads and --chunk-size must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("error: --workers, --threads and --chunk-size must be at least 1")
 
     time_limit = RECORD_TIMEOUT_S if args.time_limit is None else args.time_limit
     if not (time_limit >= 0 and time_limit < float("inf")):
-        print("error: --time-limit must be a number of seconds (0: none)", file=sys.stderr)
-        return 2
+        raise UsageError("error: --time-limit must be a number of seconds (0: none)")
     if not args.folder.is_dir():
-        print(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
     if args.labs is not None and not args.labs.is_file():
-        print(f"error: {args.labs}: labs table not found", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {args.labs}: labs table not found")
     if args.out.is_dir():
-        print(f"error: --out {args.out} is a folder; give a file name", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: --out {args.out} is a folder; give a file name")
 
     headers, orphans = find_inputs(args.folder)
     if not headers and not orphans:
-        print(f"error: no ECG records (.hea headers) found under {args.folder}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
 
     bar = None
@@ -119,13 +113,11 @@ def run(args) -> int:
     except BatchError as err:
         if bar is not None:
             bar.close()
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     except OSError as err:
         if bar is not None:
             bar.close()
-        print(f"error: cannot write {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: cannot write {err.filename or args.out}: {err.strerror or err}")
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -19,7 +19,12 @@ class DataError(TrainingError):
     """A dataset that cannot be used: missing folder or files, empty splits, no records that loaded."""
 
 
-class ModelLoadError(TrainingError):
-    """The model a scoring command names cannot be loaded (exit 2, as the library's typed errors)."""
+class UsageError(TrainingError):
+    """Options or inputs a scoring, reporting, benchmarking or conversion command cannot use; these
+    commands document exit status 2 for them (1 means some records failed)."""
 
     exit_code = 2
+
+
+class ModelLoadError(UsageError):
+    """The model a scoring command names cannot be loaded."""
