@@ -8,27 +8,29 @@ import json
 import pytest
 
 from helpers_training import make_folder
-from training_cli import ablate
+from training_cli.commands import ablate
+from training_cli.commands.train import config_from_args, train_command_parser
+from training_cli.engine.errors import ConfigError
+from training_cli.main import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_plan_and_sweep_parsing():
-    args = ablate.get_args_parser().parse_args(["--data", "x", "--out", "y"])
+    args = ablate.ablate_command_parser().parse_args(["--data", "x", "--out", "y"])
     assert [r[0] for r in ablate.plan(args)] == list(ablate.VARIANTS)          # the paper's 8 rows
-    args = ablate.get_args_parser().parse_args(["--sweep", "tau=0.05,0.1", "--sweep", "lambda-con=0"])
+    args = ablate.ablate_command_parser().parse_args(["--sweep", "tau=0.05,0.1", "--sweep", "lambda-con=0"])
     runs = ablate.plan(args)
     assert [r[0] for r in runs] == ["tau=0.05", "tau=0.1", "lambda_con=0"]
-    assert runs[2][2] == ["--lambda-con", "0"]
-    with pytest.raises(SystemExit, match="tau=V1"):
+    assert runs[2][2] == {"lambda_con": 0.0}
+    with pytest.raises(ConfigError, match="tau=V1"):
         ablate.parse_sweeps(["dropout=0.1"])
-    with pytest.raises(SystemExit, match="unknown variant"):
-        ablate.plan(ablate.get_args_parser().parse_args(["--variants", "full,no_brain"]))
+    with pytest.raises(ConfigError, match="unknown variant"):
+        ablate.plan(ablate.ablate_command_parser().parse_args(["--variants", "full,no_brain"]))
 
 
+@pytest.mark.slow
 def test_ablate_runs_variants_and_sweep(tmp_path, caplog):
-    from training_cli.main import main
-
     root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
     out = tmp_path / "abl"
     argv = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
@@ -48,14 +50,30 @@ def test_ablate_runs_variants_and_sweep(tmp_path, caplog):
     assert sum("reusing the finished run" in r.getMessage() for r in caplog.records) == 3
 
 
-def test_augment_and_ema_reach_every_variant(tmp_path):
-    """The ablate flags become train flags that ``mirage train`` parses back to the same values."""
-    from training_cli import train
+def test_ablate_one_variant(tmp_path):
+    """The fast end-to-end run: one ablated variant, one epoch, its row in the table."""
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    out = tmp_path / "abl"
+    assert main(["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
+                 "--epochs", "1", "--batch-size", "4", "--variants", "no_image", "--cache-dir", str(tmp_path / "cache"),
+                 "--bootstrap", "0", "--no-progress", "--threads", "1"]) == 0
+    rows = list(csv.DictReader(open(out / "ablation.csv")))
+    assert [r["variant"] for r in rows] == ["no_image"] and rows[0]["val_auroc"] != ""
+    cfg = json.loads((out / "no_image" / "model" / "config.json").read_text())
+    assert cfg["model_config"]["use_image"] is False
+    assert "| w/o image |" in (out / "ablation.md").read_text()
 
-    args = ablate.get_args_parser().parse_args(["--data", "x", "--out", "y", "--augment", "--ema", "0.999"])
-    argv = ablate.train_argv(args, tmp_path / "full", ["--no-labs"])
-    parsed = train.get_args_parser().parse_args(argv)
-    assert parsed.augment is True and parsed.ema == 0.999 and parsed.no_labs is True
-    plain = train.get_args_parser().parse_args(
-        ablate.train_argv(ablate.get_args_parser().parse_args(["--data", "x", "--out", "y"]), tmp_path / "f", []))
-    assert plain.augment is False and plain.ema == 0.0
+
+def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
+    """A variant's configuration equals what ``mirage train`` parses from the same options and switches."""
+    args = ablate.ablate_command_parser().parse_args(
+        ["--data", "x", "--out", "y", "--augment", "--ema", "0.999", "--epochs", "3", "--lr", "0.002", "--limit", "5"])
+    for switches, flags in (({"no_labs": True}, ["--no-labs"]), ({"tau": 0.05}, ["--tau", "0.05"]), ({}, [])):
+        cfg = ablate.variant_config(args, tmp_path / "v", switches)
+        argv = ["--model", "mirage", "--out", str(tmp_path / "v"), "--data", "x", "--preset", "base", "--epochs", "3",
+                "--lr", "0.002", "--limit", "5", "--augment", "--ema", "0.999", "--bootstrap", "200", *flags]
+        assert cfg == config_from_args(train_command_parser().parse_args(argv))
+    assert cfg.augment is True and cfg.ema == 0.999 and cfg.preset == "base" and cfg.bootstrap == 200
+    plain = ablate.variant_config(ablate.ablate_command_parser().parse_args(["--data", "x", "--out", "y"]),
+                                  tmp_path / "f", {})
+    assert plain.augment is False and plain.ema == 0.0 and plain.no_labs is False

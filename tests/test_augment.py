@@ -1,4 +1,4 @@
-"""Training augmentation (``training_cli.augment``) against plain numpy indexing."""
+"""Training augmentation (``training_cli.engine.augment``) against plain numpy indexing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from training_cli.augment import AugmentConfig, augment_batch, shift_signal, translate_images
+from training_cli.engine.augment import AugmentConfig, augment_batch, shift_signal, translate_images
 
 
 def test_shift_signal_matches_numpy_roll():
@@ -76,7 +76,7 @@ def _mv(seed=0, B=4):
 
 
 def test_faults_off_leave_the_window_alone():
-    from training_cli.augment import NoiseConfig, batch_faults
+    from training_cli.engine.augment import NoiseConfig, batch_faults
 
     off = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0)
     mv = _mv()
@@ -86,7 +86,7 @@ def test_faults_off_leave_the_window_alone():
 def test_wander_is_slow_and_filtered_like_the_signal():
     # Only wander: what was added has its energy below 2 Hz, and went through the model's 0.5 Hz
     # high-pass (the mean of a 10 s window of it is near zero, as filtering a real recording gives).
-    from training_cli.augment import NoiseConfig, batch_faults
+    from training_cli.engine.augment import NoiseConfig, batch_faults
 
     cfg = NoiseConfig(p_wander=1, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0, wander_mv=0.8)
     mv = _mv()
@@ -98,7 +98,7 @@ def test_wander_is_slow_and_filtered_like_the_signal():
 
 
 def test_gain_and_flat_leads():
-    from training_cli.augment import NoiseConfig, batch_faults
+    from training_cli.engine.augment import NoiseConfig, batch_faults
 
     mv = _mv()
     gain = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=1, p_flat=0)
@@ -114,7 +114,7 @@ def test_gain_and_flat_leads():
 def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
     from mirage_model.preprocess import instance_normalise
     from mirage_model.render import render_ecg
-    from training_cli.augment import batch_faults, noisy_inputs
+    from training_cli.engine.augment import batch_faults, noisy_inputs
 
     mv = _mv(B=3)
     signal, image = noisy_inputs(mv, np.random.default_rng(7))
@@ -125,7 +125,7 @@ def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
 
 
 def test_consistency_loss_is_the_kl_from_the_clean_prediction():
-    from training_cli.augment import consistency_loss
+    from training_cli.engine.augment import consistency_loss
 
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((6, 5)), rng.standard_normal((6, 5))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from training_cli import bench
+from training_cli.engine import benchmark
 from training_cli.main import main
 
 from helpers_models import make_tiny_checkpoint, synthetic_record
@@ -16,9 +16,9 @@ from helpers_models import make_tiny_checkpoint, synthetic_record
 
 def test_stats_median_and_nearest_rank_p95():
     values = [i / 1000 for i in range(1, 101)]          # 1..100 ms
-    s = bench._stats(values)
+    s = benchmark._stats(values)
     assert s["median_ms"] == pytest.approx(50.5) and s["p95_ms"] == pytest.approx(95.0) and s["n"] == 100
-    assert bench._stats([])["median_ms"] is None
+    assert benchmark._stats([])["median_ms"] is None
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,7 @@ def _check_result(result: dict, n_models: int):
     assert row["peak_rss_mb"] > 0
 
 
+@pytest.mark.slow
 def test_bench_random_model_when_none_ships(tmp_path, records_dir, monkeypatch, capsys):
     monkeypatch.setenv("MIRAGE_RESOURCES", str(tmp_path / "empty"))
     out = tmp_path / "bench.json"
@@ -94,7 +95,7 @@ def test_bench_reports_an_unavailable_baseline(tmp_path, records_dir, monkeypatc
     def not_yet(reference):
         raise NotImplementedError
 
-    monkeypatch.setattr(bench, "_baseline", not_yet)
+    monkeypatch.setattr(benchmark, "baseline_of", not_yet)
     ckpt = make_tiny_checkpoint(tmp_path / "tiny")
     out = tmp_path / "b.json"
     assert main(["bench", "--model", str(ckpt), "--records", str(records_dir), "--out", str(out),

@@ -54,18 +54,18 @@ def test_command_line_value_equal_to_the_default_beats_the_config_file(tmp_path)
     import json
 
     from training_cli import main as cli
-    from training_cli import train
+    from training_cli.commands.train import config_from_args, train_command_parser
 
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps({"seed": 5, "grad-clip": 0.5, "epochs": 7}))
     argv = ["train", "--config", str(cfg), "--data", "x", "--out", str(tmp_path / "o"), "--seed", "0",
             "--grad-clip", "1.0"]
     args = cli.get_args_parser().parse_args(argv)
-    args = train.resolve_args(args)
+    args = config_from_args(args)
     assert (args.seed, args.grad_clip, args.epochs) == (0, 1.0, 7)
-    direct = train.resolve_args(train.get_args_parser().parse_args(argv[1:]))
+    direct = config_from_args(train_command_parser().parse_args(argv[1:]))
     assert (direct.seed, direct.grad_clip, direct.epochs) == (0, 1.0, 7)
-    bare = train.resolve_args(train.get_args_parser().parse_args(["--config", str(cfg), "--data", "x", "--out", "y"]))
+    bare = config_from_args(train_command_parser().parse_args(["--config", str(cfg), "--data", "x", "--out", "y"]))
     assert (bare.seed, bare.grad_clip, bare.epochs) == (5, 0.5, 7)
 
 
@@ -75,14 +75,15 @@ def test_evaluate_export_ensemble_take_a_shipped_model_name(tmp_path, capsys):
 
     from mirage_model.paths import shipped_models
 
-    from training_cli import common
     from training_cli import main as cli
+    from training_cli.engine.checkpoints import model_path
+    from training_cli.engine.errors import ConfigError
 
-    assert common.model_path("default") == shipped_models()["default"]
-    with pytest.raises(SystemExit, match="no such checkpoint"):
-        common.model_path("no_such_model")
+    assert model_path("default") == shipped_models()["default"]
+    with pytest.raises(ConfigError, match="no such checkpoint"):
+        model_path("no_such_model")
     assert cli.main(["export", "--model", "mi", "--out", str(tmp_path / "mi")]) == 0
     assert json.loads((tmp_path / "mi" / "config.json").read_text())["labels"] == ["MI"]
     # ensemble resolves the names too: both load, and it is their labels that differ
-    with pytest.raises(SystemExit, match="labels differ"):
-        cli.main(["ensemble", "default", "mi", "--data", "folder:nowhere", "--out", str(tmp_path / "e")])
+    assert cli.main(["ensemble", "default", "mi", "--data", "folder:nowhere", "--out", str(tmp_path / "e")]) == 1
+    assert "labels differ" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from training_cli.compare import PredictionsError, compare_files, paired_bootstrap
+from training_cli.commands.compare import PredictionsError, compare_files, paired_bootstrap
 from training_cli.main import main
 
 CLASSES = ["NORM", "MI"]

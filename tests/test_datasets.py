@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from training_cli import datasets as D
+from training_cli.engine import datasets as D
 
 from helpers_training import make_folder, make_mini_ptbxl
 
@@ -68,6 +68,7 @@ def test_ptbxl_superdiagnostic_matches_hand_derivation(ptbxl_task):
     assert y.shape == (21388, 5) and y.sum(1).min() == 1
 
 
+@pytest.mark.slow       # reads the full PTB-XL metadata five times over (about 20 s)
 def test_ptbxl_other_tasks(ptbxl_task):
     sub = ptbxl_task("subdiagnostic")
     by_id = {it.record_id: it for it in sub.items}

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from helpers_training import make_folder
 
 
+@pytest.mark.slow
 def test_torchrun_two_cpu_processes(tmp_path):
     root, labels = make_folder(tmp_path / "data", n_copies=4, split_column=True)
     out = tmp_path / "run"

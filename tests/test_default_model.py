@@ -52,8 +52,8 @@ def test_shipped_model_scores_the_bundled_samples():
 @pytest.mark.slow
 def test_shipped_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
     """Independent truth: PTB-XL's own labels for 300 fold-10 records (never used for training)."""
-    from training_cli.common import compute_metrics
-    from training_cli.datasets import open_dataset
+    from training_cli.engine.datasets import open_dataset
+    from training_cli.engine.metrics import compute_metrics
 
     dataset = open_dataset(f"ptbxl:{ptbxl_root}", "superdiagnostic")
     test = [item for item in dataset.items if item.split == "test"][:300]
@@ -69,8 +69,8 @@ def test_shipped_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
 @pytest.mark.skipif(MI_MODEL is None, reason="no mi model ships")
 def test_mi_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
     """Independent truth: PTB-XL's MI superclass for 300 fold-10 records (never used for training)."""
-    from training_cli.common import auroc
-    from training_cli.datasets import open_dataset
+    from training_cli.engine.datasets import open_dataset
+    from training_cli.engine.metrics import auroc
 
     dataset = open_dataset(f"ptbxl:{ptbxl_root}", "mi")
     test = [item for item in dataset.items if item.split == "test"][:300]

@@ -93,18 +93,39 @@ def test_checkpoint_round_trip_and_explanation(tmp_path):
     assert ex.lead_importance.shape == (12,) and ex.patch_gradient is not None and ex.patch_rollout is not None
 
 
+def test_mirage_ensemble_of_two_checkpoints(tmp_path):
+    """The fast end-to-end run: two untrained checkpoints of the data's labels into one ensemble."""
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint
+    from training_cli import main as cli
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    names = ["CD", "HYP", "MI", "NORM"]
+    members = [make_tiny_checkpoint(tmp_path / f"m{s}", labels=names, clinical=(), seed=s) for s in (0, 1)]
+    assert cli.main(["ensemble", *map(str, members), "--out", str(tmp_path / "ens"), "--data", f"folder:{root}",
+                     "--labels", str(labels), "--cache-dir", str(tmp_path / "cache"), "--no-progress",
+                     "--workers", "1", "--threads", "1"]) == 0
+    loaded = load_checkpoint(tmp_path / "ens")
+    assert loaded.model_type == "ensemble" and len(loaded.model.members) == 2 and loaded.labels == names
+    assert len(loaded.thresholds) == 4 and loaded.metrics["records"]["val"] == 4
+    assert [m["path"] for m in loaded.metrics["members"]] == [str(m) for m in members]
+
+
+@pytest.mark.slow
 def test_mirage_ensemble_cli(tmp_path):
     from training_cli import main as cli
-    from training_cli import train
+    from training_cli.commands.train import config_from_args, train_command_parser
+    from training_cli.engine.loop import train
 
     root, labels = make_folder(tmp_path / "ecgs", n_copies=4, split_column=True)
     cache = tmp_path / "cache"
     runs = []
     for seed in (0, 1):
         out = tmp_path / f"run{seed}"
-        args = train.get_args_parser().parse_args(train_argv(f"folder:{root}", out, cache, "--seed", str(seed),
+        args = train_command_parser().parse_args(train_argv(f"folder:{root}", out, cache, "--seed", str(seed),
                                                              "--no-test", labels=labels))
-        assert train.main(train.resolve_args(args)) == 0
+        assert train(config_from_args(args)) == 0
         runs.append(out / "model")
     data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress",
             "--workers", "1"]
@@ -145,13 +166,13 @@ def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):
         net = _members(c=0, seeds=(i,))[0]
         paths.append(save_checkpoint(tmp_path / f"m{i}", net, model_type="mirage", task="multilabel", labels=labels,
                                      schema=default_schema([]), preprocess=PreprocessConfig(), render=RenderConfig()))
-    with pytest.raises(SystemExit, match=r"m1: its labels differ"):
-        cli.main(["ensemble", *map(str, paths), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"])
-    with pytest.raises(SystemExit, match="at least two"):
-        cli.main(["ensemble", str(paths[0]), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"])
+    assert cli.main(["ensemble", *map(str, paths), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"]) == 1
+    assert "m1: its labels differ" in capsys.readouterr().err
+    assert cli.main(["ensemble", str(paths[0]), "--out", str(tmp_path / "e"), "--data", "folder:nowhere"]) == 1
+    assert "at least two" in capsys.readouterr().err
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "config.json").write_text("{not json")
-    with pytest.raises(SystemExit, match="bad"):
-        cli.main(["ensemble", str(paths[0]), str(tmp_path / "bad"), "--out", str(tmp_path / "e"),
-                  "--data", "folder:nowhere"])
+    assert cli.main(["ensemble", str(paths[0]), str(tmp_path / "bad"), "--out", str(tmp_path / "e"),
+                     "--data", "folder:nowhere"]) == 1
+    assert "bad" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()

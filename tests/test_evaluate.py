@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers_training import make_folder, train_argv
-from training_cli import common
+from training_cli.engine import metrics as M
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -26,18 +26,18 @@ def test_auroc_auprc_match_sklearn(scores):
     metrics = pytest.importorskip("sklearn.metrics")
     y, p = scores
     for k in range(4):
-        assert common.auroc(y[:, k], p[:, k]) == pytest.approx(metrics.roc_auc_score(y[:, k], p[:, k]), abs=1e-12)
-        assert common.auprc(y[:, k], p[:, k]) == pytest.approx(
+        assert M.auroc(y[:, k], p[:, k]) == pytest.approx(metrics.roc_auc_score(y[:, k], p[:, k]), abs=1e-12)
+        assert M.auprc(y[:, k], p[:, k]) == pytest.approx(
             metrics.average_precision_score(y[:, k], p[:, k]), abs=1e-12)
-    assert common.macro_auroc(y, p) == pytest.approx(metrics.roc_auc_score(y, p, average="macro"))
-    assert np.isnan(common.auroc(np.zeros(5), np.arange(5.0)))        # one class only: undefined
+    assert M.macro_auroc(y, p) == pytest.approx(metrics.roc_auc_score(y, p, average="macro"))
+    assert np.isnan(M.auroc(np.zeros(5), np.arange(5.0)))        # one class only: undefined
 
 
 def test_threshold_metrics_and_best_f1(scores):
     metrics = pytest.importorskip("sklearn.metrics")
     y, p = scores
-    thr = common.best_f1_thresholds(y, p)
-    tm = common.threshold_metrics(y, p, thr)
+    thr = M.best_f1_thresholds(y, p)
+    tm = M.threshold_metrics(y, p, thr)
     for k in range(4):
         pred = p[:, k] >= thr[k]
         assert tm["f1"][k] == pytest.approx(metrics.f1_score(y[:, k], pred))
@@ -50,31 +50,32 @@ def test_threshold_metrics_and_best_f1(scores):
 def test_multiclass_metrics():
     y = np.array([0, 1, 2, 2, 1, 0])
     p = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .2, .7], [.5, .1, .4], [.3, .4, .3], [.6, .3, .1]])
-    m = common.compute_metrics(y, p, ["a", "b", "c"], task_type="multiclass")
+    m = M.compute_metrics(y, p, ["a", "b", "c"], task_type="multiclass")
     assert m["macro"]["accuracy_top1"] == pytest.approx(5 / 6)
     assert m["per_class"]["c"]["positives"] == 2
 
 
 def test_bootstrap_is_seeded_and_brackets_estimate(scores):
     y, p = scores
-    a = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
-    b = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
-    c = common.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=4)
+    a = M.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
+    b = M.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=3)
+    c = M.bootstrap_ci(y, p, list("abcd"), n_boot=100, seed=4)
     assert a == b and a != c
     lo, hi = a["macro"]["auroc"]
-    assert lo < common.macro_auroc(y, p) < hi and hi - lo < 0.2
+    assert lo < M.macro_auroc(y, p) < hi and hi - lo < 0.2
 
 
 def test_evaluate_command(tmp_path):
-    from training_cli import train
+    from training_cli.commands.train import config_from_args, train_command_parser
+    from training_cli.engine.loop import train
     from training_cli.main import main
 
     root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
     cache = tmp_path / "cache"
     run = tmp_path / "run"
-    args = train.get_args_parser().parse_args(train_argv(f"folder:{root}", run, cache, "--epochs", "1", "--no-test",
+    args = train_command_parser().parse_args(train_argv(f"folder:{root}", run, cache, "--epochs", "1", "--no-test",
                                                          labels=labels))
-    train.main(train.resolve_args(args))
+    train(config_from_args(args))
     out = tmp_path / "eval" / "metrics.json"
     rc = main(["evaluate", "--model", str(run / "model"), "--data", f"folder:{root}", "--labels", str(labels),
                "--split", "test", "--out", str(out), "--cache-dir", str(cache), "--bootstrap", "50",
@@ -98,11 +99,12 @@ def test_evaluate_command(tmp_path):
     assert "| **macro** |" in (out.parent / "metrics.md").read_text()
 
 
-def test_evaluate_bad_checkpoint(tmp_path):
+def test_evaluate_bad_checkpoint(tmp_path, capsys):
     from training_cli.main import main
 
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "config.json").write_text("{not json")
-    with pytest.raises(SystemExit, match="error"):
-        main(["evaluate", "--model", str(tmp_path / "m"), "--data", f"challenge:{tmp_path}", "--out",
-              str(tmp_path / "o.json")])
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", f"challenge:{tmp_path}", "--out",
+                 str(tmp_path / "o.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "config.json" in err and "Traceback" not in err

@@ -10,7 +10,7 @@ import torch
 
 from helpers_models import make_tiny_checkpoint
 from mirage_model.checkpoint import load_checkpoint
-from training_cli.export import scrub_paths
+from training_cli.commands.export import scrub_paths
 from training_cli.main import main
 
 

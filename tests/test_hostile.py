@@ -522,7 +522,7 @@ def test_long_name_temp_sibling_fits():
 # 9. command line
 
 def test_lab_values_refuse_fish_and_unicode_digits():
-    from training_cli.report_cmd import parse_lab
+    from training_cli.commands.report import parse_lab
 
     for text in ("sex=fish", "sex=Foo", "age=١٠", "age=1_000"):
         with pytest.raises(ValueError):

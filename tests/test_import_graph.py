@@ -10,6 +10,8 @@ to be imported at run time:
    may use all of the core. The package root ``mirage_model/__init__.py`` is the public face, not
    the core: it may name the product layer's entry points (lazily, so that importing a core module
    does not import the product layer).
+5. In ``training_cli``: no command imports another command, the engine imports neither the commands
+   nor the command line (main, options, config), and first-party code is imported at module level.
 """
 
 from __future__ import annotations
@@ -164,3 +166,53 @@ def test_the_reader_sees_function_level_and_relative_imports(tmp_path, monkeypat
     found = _imports(f, False)
     assert {"mirage_model.y", "PySide6.QtCore", "app.workers"} <= found
     assert "PySide6.QtCore" not in _imports(f, True) and "mirage_model.y" in _imports(f, True)
+
+
+def _cli_edges(package: str):
+    """(module, first-party module it imports anywhere) for every module under ``training_cli/<package>``."""
+    for f in sorted((ROOT / "training_cli" / package).rglob("*.py")):
+        name = _module_name(f)
+        for m in _imports(f, False):
+            if m.startswith("training_cli."):
+                yield name, m
+
+
+def test_no_command_imports_another_command():
+    # commands share the engine (training_cli.engine) and the option groups (training_cli.options),
+    # never each other's code: a helper two commands need belongs in one of those
+    bad = sorted({(name, m) for name, m in _cli_edges("commands")
+                  if m.startswith("training_cli.commands.") and not m.startswith(name + ".")
+                  and m.split(".")[2] != name.split(".")[2]})
+    assert not bad, bad
+
+
+def test_engine_never_imports_commands_or_the_command_line():
+    # the engine takes typed parameters: it knows nothing of commands, parsers or main()
+    front = ("training_cli.commands", "training_cli.main", "training_cli.options", "training_cli.config")
+    bad = sorted({(name, m) for name, m in _cli_edges("engine") if m.startswith(front)})
+    assert not bad, bad
+
+
+def _function_level_imports(path: Path) -> set[str]:
+    """Modules imported inside a function or method of ``path`` (absolute names, as ``_imports`` gives)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    out = set()
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Import):
+                    out |= {a.name for a in n.names}
+                elif isinstance(n, ast.ImportFrom):
+                    out.add("." * n.level + (n.module or ""))
+    return out
+
+
+def test_cli_imports_first_party_code_at_module_level():
+    # a first-party import inside a function hides a dependency (and once hid a cycle) from this test;
+    # only heavy optional third-party packages may be imported late (matplotlib, pandas)
+    bad = {}
+    for f in (ROOT / "training_cli").rglob("*.py"):
+        hits = {m for m in _function_level_imports(f) if m.startswith(".") or m.split(".")[0] in PACKAGES}
+        if hits:
+            bad[str(f.relative_to(ROOT))] = sorted(hits)
+    assert not bad, bad

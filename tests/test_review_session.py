@@ -53,8 +53,8 @@ def test_record_values_is_the_files_own_data():
 @pytest.mark.slow
 def test_record_values_agree_with_the_training_dataset(ptbxl_root):
     """Training and evaluation read PTB-XL's clinical values from its database
-    (``training_cli.datasets``); a record loaded by the app or the CLI must carry the same."""
-    from training_cli.datasets import open_dataset
+    (``training_cli.engine.datasets``); a record loaded by the app or the CLI must carry the same."""
+    from training_cli.engine.datasets import open_dataset
 
     ds = open_dataset(f"ptbxl:{ptbxl_root}", "superdiagnostic")
     by_id = {it.record_id: it for it in ds.items}

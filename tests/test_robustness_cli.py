@@ -10,7 +10,7 @@ import pytest
 
 from mirage_model.io import load_record
 from mirage_model.paths import resources_dir
-from training_cli import robustness
+from training_cli.commands import robustness
 from training_cli.main import main
 
 SAMPLES = resources_dir() / "samples"

@@ -10,7 +10,7 @@ import pytest
 
 import mirage_model as mm
 from training_cli.main import main
-from training_cli.report_cmd import parse_lab
+from training_cli.commands.report import parse_lab
 
 from test_batch import BAD, make_mixed_folder
 
@@ -249,7 +249,7 @@ def test_score_time_limit_option(mixed, checkpoint, tmp_path, capsys):
 
 
 def test_cli_turns_unforeseen_errors_into_one_line(monkeypatch, capsys):
-    import training_cli.info as info
+    import training_cli.commands.info as info
 
     def boom(args):
         raise ZeroDivisionError("deep inside")

@@ -9,14 +9,18 @@ import numpy as np
 import pytest
 
 from helpers_training import make_folder, make_mini_ptbxl, train_argv
-from training_cli import train
+from training_cli.commands.train import config_from_args, train_command_parser
+from training_cli.engine.data import class_weights
+from training_cli.engine.errors import ConfigError, DataError
+from training_cli.engine.loop import train
+from training_cli.engine.recipes import TrainConfig, init_weights_from, param_groups, warmup_cosine
+from training_cli.main import main
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run_train(argv: list[str]) -> int:
-    args = train.get_args_parser().parse_args(argv)
-    return train.main(train.resolve_args(args))
+    return train(config_from_args(train_command_parser().parse_args(argv)))
 
 
 def weights(folder: Path) -> dict:
@@ -36,7 +40,7 @@ def full_run(folder_data, tmp_path_factory):
     """One uninterrupted 2-epoch tiny run (shared by the artefact and resume tests)."""
     root, labels, cache = folder_data
     out = tmp_path_factory.mktemp("runs") / "full"
-    assert run_train(train_argv(f"folder:{root}", out, cache, labels=labels)) == 0
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, labels=labels)]) == 0   # through the CLI
     return out
 
 
@@ -64,6 +68,7 @@ def test_artefacts(full_run):
     assert 0.0 <= summary["test_macro_auroc"] <= 1.0
 
 
+@pytest.mark.slow
 def test_resume_equals_uninterrupted(full_run, folder_data, tmp_path):
     """Train 1 epoch, stop, resume to 2: the weights equal the uninterrupted 2-epoch run's."""
     root, labels, cache = folder_data
@@ -84,7 +89,7 @@ def test_resume_equals_uninterrupted(full_run, folder_data, tmp_path):
 
 def test_resume_needs_state(folder_data, tmp_path):
     root, labels, cache = folder_data
-    with pytest.raises(SystemExit, match="no resume state"):
+    with pytest.raises(ConfigError, match="no resume state"):
         run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--resume", labels=labels))
 
 
@@ -105,14 +110,13 @@ def test_corrupt_record_is_skipped_and_named(folder_data, tmp_path, caplog):
     assert any("ecg005" in r.getMessage() for r in caplog.records)
 
 
-def test_config_file_and_command_line_precedence(folder_data, tmp_path):
+@pytest.mark.slow
+def test_config_file_and_command_line_precedence(folder_data, tmp_path, capsys):
     root, labels, cache = folder_data
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"data": f"folder:{root}", "labels": str(labels), "epochs": 1, "lr": 0.002,
                                "preset": "tiny", "cache-dir": str(cache), "no_test": True}))
     out = tmp_path / "run"
-    from training_cli.main import main
-
     rc = main(["train", "--config", str(cfg), "--out", str(out), "--lr", "0.003", "--batch-size", "4",
                "--no-progress", "--threads", "1"])
     assert rc == 0
@@ -120,10 +124,11 @@ def test_config_file_and_command_line_precedence(folder_data, tmp_path):
     assert resolved["epochs"] == 1 and resolved["lr"] == 0.003 and resolved["data"] == f"folder:{root}"
     bad = tmp_path / "bad.json"
     bad.write_text('{"epochz": 3}')
-    with pytest.raises(SystemExit, match="epochz"):
-        main(["train", "--config", str(bad), "--out", str(out)])
+    assert main(["train", "--config", str(bad), "--out", str(out)]) == 1
+    assert "epochz" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_ptbxl_form_and_baseline(tmp_path):
     """A PTB-XL root (shipped records) trains the 1D ResNet baseline; clinical from the metadata."""
     from mirage_model.checkpoint import load_checkpoint
@@ -139,8 +144,8 @@ def test_ptbxl_form_and_baseline(tmp_path):
 
 
 def test_cache_is_reused_and_keyed(folder_data, tmp_path):
-    from training_cli import cache as C
-    from training_cli.datasets import open_dataset
+    from training_cli.engine import cache as C
+    from training_cli.engine.datasets import open_dataset
 
     root, labels, _ = folder_data
     ds = open_dataset(f"folder:{root}", labels=labels)
@@ -169,25 +174,26 @@ def test_cache_is_reused_and_keyed(folder_data, tmp_path):
 
 def test_bad_arguments(folder_data, tmp_path):
     root, labels, cache = folder_data
-    with pytest.raises(SystemExit, match="--data is required"):
+    with pytest.raises(ConfigError, match="--data is required"):
         run_train(["--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="ablation switches"):
+    with pytest.raises(ConfigError, match="ablation switches"):
         run_train(train_argv(f"folder:{root}", tmp_path / "o", cache, "--model", "resnet1d_wang", "--no-image",
                              labels=labels))
-    with pytest.raises(SystemExit, match="does not exist"):
+    with pytest.raises(DataError, match="does not exist"):
         run_train(train_argv(f"folder:{tmp_path / 'nope'}", tmp_path / "o", cache, labels=labels))
 
 
 def test_class_weights_and_schedule():
     y = np.array([[1, 0], [1, 0], [0, 1], [0, 0]], dtype=np.float32)
-    np.testing.assert_allclose(train.class_weights(y, "multilabel", 2), [2 / 2, 3 / 1])
+    np.testing.assert_allclose(class_weights(y, "multilabel", 2), [2 / 2, 3 / 1])
     yc = np.array([0, 0, 0, 1])
-    np.testing.assert_allclose(train.class_weights(yc, "multiclass", 2), [4 / (2 * 3), 4 / (2 * 1)])
-    f = train.warmup_cosine(100, 0.13)
+    np.testing.assert_allclose(class_weights(yc, "multiclass", 2), [4 / (2 * 3), 4 / (2 * 1)])
+    f = warmup_cosine(100, 0.13)
     assert f(0) == pytest.approx(1 / 13) and f(12) == pytest.approx(1.0)
     assert f(13) == pytest.approx(1.0) and f(99) < 0.01 and f(56) == pytest.approx(0.5, abs=0.02)
 
 
+@pytest.mark.slow
 def test_augment_and_ema_resume_and_save(folder_data, tmp_path):
     """--augment --ema: resuming reproduces the uninterrupted run (weights, average, draws), and the
     saved model holds the weight average, not the raw weights."""
@@ -220,7 +226,7 @@ def test_augment_and_ema_resume_and_save(folder_data, tmp_path):
 
 def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
     root, labels, cache = folder_data
-    with pytest.raises(SystemExit, match="--consistency needs --noise"):
+    with pytest.raises(ConfigError, match="--consistency needs --noise"):
         run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--consistency", "1", labels=labels))
     out = tmp_path / "stab"
     assert run_train(train_argv(f"folder:{root}", out, cache, "--noise", "--consistency", "0.5", labels=labels)) == 0
@@ -232,21 +238,19 @@ def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
 
 def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
     root, labels, cache = folder_data
-    with pytest.raises(SystemExit, match="between 0 and 1"):
+    with pytest.raises(ConfigError, match="between 0 and 1"):
         run_train(train_argv(f"folder:{root}", tmp_path / "x", cache, "--ema", "1.5", labels=labels))
     import shutil
 
     out = tmp_path / "plain"
     shutil.copytree(full_run / "last", out / "last")
-    with pytest.raises(SystemExit, match="no weight average"):
+    with pytest.raises(ConfigError, match="no weight average"):
         run_train(train_argv(f"folder:{root}", out, cache, "--ema", "0.9", "--resume", labels=labels))
 
 
 def test_weight_decay_spares_the_lead_bias_biases_norms_and_embeddings():
     from mirage_model.models.config import preset_config
     from mirage_model.models.mirage import Mirage
-
-    from training_cli.train import param_groups
 
     model = Mirage(preset_config("small", num_classes=5, task="multilabel", n_clinical=4))
     decay, spared = param_groups(model, 0.05)
@@ -268,15 +272,13 @@ def test_init_from_loads_a_checkpoint_or_an_ensemble_member(tmp_path):
     from mirage_model.checkpoint import load_checkpoint
     from mirage_model.models import build_model
 
-    from training_cli.train import init_weights_from
-
     src = make_tiny_checkpoint(tmp_path / "a", seed=3)
     ref = load_checkpoint(src)
     fresh = build_model("mirage", ref.model_config)
     init_weights_from(fresh, str(src))
     for (k, v), (_, w) in zip(fresh.state_dict().items(), ref.model.state_dict().items()):
         assert torch.equal(v, w), k
-    with pytest.raises(SystemExit, match="no member"):
+    with pytest.raises(ConfigError, match="no member"):
         init_weights_from(fresh, f"{src}#0")
     # another label set: the encoders are taken, the head stays fresh
     two = build_model("mirage", {**ref.model_config, "num_classes": 2})
@@ -285,5 +287,17 @@ def test_init_from_loads_a_checkpoint_or_an_ensemble_member(tmp_path):
     assert torch.equal(two.head.weight, head)
     assert torch.equal(two.state_dict()["sig_encoder.lead_bias"], ref.model.state_dict()["sig_encoder.lead_bias"])
     other = make_tiny_checkpoint(tmp_path / "b", preset="small")
-    with pytest.raises(SystemExit, match="architecture differs"):
+    with pytest.raises(ConfigError, match="architecture differs"):
         init_weights_from(fresh, str(other))
+
+
+def test_train_config_defaults_are_the_parsers():
+    """The engine's TrainConfig and ``mirage train``'s parser name the same options with the same
+    defaults, so a run configured in code (``mirage ablate``) is the run the command line gives."""
+    from dataclasses import asdict
+
+    parsed = vars(train_command_parser().parse_args([]))
+    fields = asdict(TrainConfig())
+    assert set(fields) <= set(parsed)
+    assert {k: parsed[k] for k in fields} == fields
+    assert {k for k in parsed if not k.startswith("_") and k != "func"} == set(fields)

@@ -11,23 +11,26 @@ import pytest
 from helpers_training import make_folder, train_argv
 from mirage_model.models.config import LEAD_ENCODERS
 from mirage_model.models.graph_encoder import ConvLeadEncoder, LinearLeadEncoder, ResLeadEncoder
-from training_cli import train
+from training_cli.commands.train import config_from_args, train_command_parser
+from training_cli.engine.errors import ConfigError
+from training_cli.engine.loop import train
+from training_cli.engine.recipes import build_model_for
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _args(*argv: str):
-    return train.resolve_args(train.get_args_parser().parse_args(list(argv)))
+    return config_from_args(train_command_parser().parse_args(list(argv)))
 
 
 def _built(args):
     """(model, model_config dict) as ``mirage train`` builds them (5 classes, 4 clinical features)."""
-    model, _, cfg = train.build_model_for(args, 5, "multilabel", 4)
+    model, _, cfg = build_model_for(args, 5, "multilabel", 4)
     return model, cfg
 
 
 def test_the_flag_offers_the_models_lead_encoders():
-    action = next(a for a in train.get_args_parser()._actions if a.dest == "lead_encoder")
+    action = next(a for a in train_command_parser()._actions if a.dest == "lead_encoder")
     assert tuple(action.choices) == LEAD_ENCODERS and action.default is None
 
 
@@ -44,14 +47,14 @@ def test_the_config_key_is_accepted_and_the_command_line_wins(tmp_path):
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps({"preset": "tiny", "lead_encoder": "resnet"}))
     args = _args("--config", str(cfg), "--data", "x", "--out", "y")
-    assert args.lead_encoder == "resnet" and train.resolved_config(args)["lead_encoder"] == "resnet"
+    assert args.lead_encoder == "resnet" and args.to_dict()["lead_encoder"] == "resnet"
     assert isinstance(_built(args)[0].sig_encoder.tokenizer, ResLeadEncoder)
     args = _args("--config", str(cfg), "--data", "x", "--out", "y", "--lead-encoder", "conv")
     assert isinstance(_built(args)[0].sig_encoder.tokenizer, ConvLeadEncoder)
 
 
 def test_a_baseline_rejects_the_flag():
-    with pytest.raises(SystemExit, match="lead-encoder"):
+    with pytest.raises(ConfigError, match="lead-encoder"):
         _args("--data", "x", "--out", "y", "--model", "resnet1d_wang", "--lead-encoder", "conv")
 
 
@@ -61,6 +64,6 @@ def test_a_run_records_its_lead_encoder(tmp_path):
     out = tmp_path / "run"
     argv = train_argv(f"folder:{root}", out, tmp_path / "cache", "--lead-encoder", "linear", "--epochs", "1",
                       "--no-test", labels=labels)
-    assert train.main(_args(*argv)) == 0
+    assert train(_args(*argv)) == 0
     assert json.loads((out / "config.json").read_text())["lead_encoder"] == "linear"
     assert json.loads((out / "model" / "config.json").read_text())["model_config"]["lead_encoder"] == "linear"

@@ -1,38 +1,66 @@
 """``mirage``: the bundled CLI that trains, evaluates, ablates, benchmarks and batch-scores MIRAGE models.
 
-Each subcommand lives in its own module exposing ``add_parser(subparsers)`` (which sets
-``func=run`` on its parser) and ``run(args) -> int``.
+Each subcommand is a thin module in ``training_cli.commands`` exposing ``xxx_command_parser(subparsers=None)``
+(which sets ``func=run`` on its parser) and ``run(args) -> int``; ``COMMANDS`` registers them here
+explicitly. The work is done by ``training_cli.engine``, which takes typed parameters and raises typed
+errors.
 
-No traceback reaches a user: the library's typed errors (a record, checkpoint, labs table or batch
-that cannot be used; each names its file) become one ``error:`` line and exit code 2; anything
-unforeseen becomes one line and exit code 1, with the traceback only under ``--verbose``.
+No traceback reaches a user, and only this ``main`` turns errors into exit codes: the engine's
+``TrainingError`` (an option, dataset, resume state or checkpoint that cannot be used) prints its
+message and exits with its ``exit_code`` (1; 2 for the usage errors of score, report, bench,
+robustness, convert and compare, as they document); the
+library's typed errors (a record, checkpoint, labs table or batch that cannot be used; each names its
+file) become one ``error:`` line and exit code 2; anything unforeseen becomes one line and exit code 1,
+with the traceback only under ``--verbose``.
 Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``--verbose``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
+import os
 import sys
 import warnings
 
-# (subcommand module, one-line help) in the order --help lists them
-SUBCOMMANDS = (
-    "info",
-    "train",
-    "evaluate",
-    "compare",
-    "ensemble",
-    "calibrate",
-    "ablate",
-    "bench",
-    "robustness",
-    "score",
-    "report_cmd",
-    "convert",
-    "export",
+from mirage_model.review.batch import BatchError
+from mirage_model.checkpoint import CheckpointError
+from mirage_model.clinical import ClinicalError
+from mirage_model.io import RecordError
+from mirage_model.preprocess import PreprocessError
+from training_cli.commands.ablate import ablate_command_parser
+from training_cli.commands.bench import bench_command_parser
+from training_cli.commands.calibrate import calibrate_command_parser
+from training_cli.commands.compare import compare_command_parser
+from training_cli.commands.convert import convert_command_parser
+from training_cli.commands.ensemble import ensemble_command_parser
+from training_cli.commands.evaluate import evaluate_command_parser
+from training_cli.commands.export import export_command_parser
+from training_cli.commands.info import info_command_parser
+from training_cli.commands.report import report_command_parser
+from training_cli.commands.robustness import robustness_command_parser
+from training_cli.commands.score import score_command_parser
+from training_cli.commands.train import train_command_parser
+from training_cli.engine.errors import TrainingError
+
+# the subcommands, in the order --help lists them
+COMMANDS = (
+    info_command_parser,
+    train_command_parser,
+    evaluate_command_parser,
+    compare_command_parser,
+    ensemble_command_parser,
+    calibrate_command_parser,
+    ablate_command_parser,
+    bench_command_parser,
+    robustness_command_parser,
+    score_command_parser,
+    report_command_parser,
+    convert_command_parser,
+    export_command_parser,
 )
+# the library's user-facing error types (each message names the file at fault)
+LIBRARY_ERRORS = (RecordError, CheckpointError, ClinicalError, BatchError, PreprocessError)
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -43,9 +71,8 @@ def get_args_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
-        module = importlib.import_module(f"training_cli.{name}")   # a listed command that is missing is a bug
-        module.add_parser(sub)
+    for command_parser in COMMANDS:
+        command_parser(sub)
     return parser
 
 
@@ -68,11 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # the reader went away (``mirage info | head``): stop quietly, as Unix tools do
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except _typed_errors() as err:
+    except TrainingError as err:
+        logging.getLogger(__name__).debug("training error", exc_info=True)
+        print(err, file=sys.stderr)
+        return err.exit_code
+    except LIBRARY_ERRORS as err:
         logging.getLogger(__name__).debug("typed error", exc_info=True)
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -83,17 +112,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         print(f"error: {type(err).__name__}: {err} (run with --verbose for details)", file=sys.stderr)
         return 1
-
-
-def _typed_errors() -> tuple[type[BaseException], ...]:
-    """The library's user-facing error types (each message names the file at fault)."""
-    from mirage_model.review.batch import BatchError
-    from mirage_model.checkpoint import CheckpointError
-    from mirage_model.clinical import ClinicalError
-    from mirage_model.io import RecordError
-    from mirage_model.preprocess import PreprocessError
-
-    return (RecordError, CheckpointError, ClinicalError, BatchError, PreprocessError)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,18 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import multiprocessing as mp
+
 import numpy as np
+import torch
+from numpy.lib.format import open_memmap
+from tqdm import tqdm
+
+import mirage_model
+from mirage_model.io import RecordError, load_record
+from mirage_model.paths import atomic_folder, sample_records
+from mirage_model.preprocess import PreprocessConfig, model_inputs
+from mirage_model.render import RenderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +62,6 @@ def transform_version() -> str:
     global _TRANSFORM_VERSION
     if _TRANSFORM_VERSION is not None:
         return _TRANSFORM_VERSION
-    import mirage_model
-    from mirage_model.preprocess import model_inputs
 
     h = hashlib.sha256(f"{mirage_model.__version__}|{FORMAT_VERSION}".encode())
     rng = np.random.default_rng(12345)
@@ -65,9 +74,6 @@ def transform_version() -> str:
         for arr in (mi.signal, mi.image, mi.mv, mi.starts_s):
             h.update(np.ascontiguousarray(arr).tobytes())
     try:
-        from mirage_model.io import load_record
-        from mirage_model.paths import sample_records
-
         samples = sample_records()
         if samples:
             rec = load_record(samples[0])
@@ -122,8 +128,6 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
 def _work(args):
     """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16), image (S, S) uint8, error or None)."""
     index, path, pcfg, rcfg = args
-    from mirage_model.io import RecordError, load_record
-    from mirage_model.preprocess import model_inputs
 
     try:
         rec = load_record(path)
@@ -140,12 +144,7 @@ def _init_worker():
     # each worker is one process on one core: keep BLAS/OpenMP from oversubscribing the machine
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    torch.set_num_threads(1)
 
 
 def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str | Path | None = None,
@@ -163,9 +162,6 @@ def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str 
     Returns:
         CachedInputs with memmapped arrays.
     """
-    from mirage_model.preprocess import PreprocessConfig
-    from mirage_model.render import RenderConfig
-
     pcfg = preprocess_cfg or PreprocessConfig()
     rcfg = render_cfg or RenderConfig(width=224, height=224)
     cache_dir = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
@@ -239,26 +235,20 @@ def _open(folder: Path) -> CachedInputs:
     return CachedInputs(sig, img, ok, meta["record_ids"], meta.get("errors", {}), folder, 0.0, True, mv)
 
 
-def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
-    import multiprocessing as mp
+def _fill(dataset, pcfg, rcfg, tmp: Path, workers: int, progress: bool) -> tuple[dict[str, str], float]:
+    """Preprocess every record into the arrays and meta.json of the folder ``tmp``.
 
-    from numpy.lib.format import open_memmap
-    from tqdm import tqdm
-
+    Returns:
+        (record id -> why it failed, build time in seconds).
+    """
     n = len(dataset.items)
     T, S = pcfg.n_samples, rcfg.height
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     sig = open_memmap(tmp / "signal.npy", mode="w+", dtype=np.float32, shape=(n, 12, T))
     img = open_memmap(tmp / "image.npy", mode="w+", dtype=np.uint8, shape=(n, rcfg.height, rcfg.width))
     mvs = open_memmap(tmp / "mv.npy", mode="w+", dtype=np.float16, shape=(n, 12, T))
     ok = np.zeros(n, dtype=bool)
     errors: dict[str, str] = {}
-    workers = workers or os.cpu_count() or 1
     jobs = [(i, str(it.path), pcfg, rcfg) for i, it in enumerate(dataset.items)]
-    logger.info("preprocessing %d records into %s with %d worker(s)", n, folder, workers)
     t0 = time.perf_counter()
     bar = tqdm(total=n, desc="preprocess+render", unit="rec", disable=not progress, mininterval=2.0)
 
@@ -290,7 +280,6 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
                     take(result)
     except BaseException:
         bar.close()
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     bar.close()
     build_s = time.perf_counter() - t0
@@ -313,11 +302,23 @@ def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> C
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     (tmp / "meta.json").write_text(json.dumps(meta))
+    return errors, build_s
+
+
+def _build(dataset, pcfg, rcfg, folder: Path, workers: int, progress: bool) -> CachedInputs:
+    n = len(dataset.items)
+    workers = workers or os.cpu_count() or 1
+    logger.info("preprocessing %d records into %s with %d worker(s)", n, folder, workers)
+    built = False
     try:
-        os.replace(tmp, folder)
+        # filled in a temporary folder that replaces ``folder`` in one step (paths.atomic_folder); when
+        # another process finished the same cache first, the replace fails and theirs is used
+        with atomic_folder(folder, overwrite=False) as tmp:
+            errors, build_s = _fill(dataset, pcfg, rcfg, tmp, workers, progress)
+            built = True
     except OSError:
-        # another process finished the same cache first: use theirs
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not (built and (folder / "meta.json").is_file()):
+            raise
     logger.info("preprocessed %d records in %.1f s (%.1f ms/record, %d workers); %d failed", n, build_s,
                 1000 * build_s / max(n, 1), workers, len(errors))
     out = _open(folder)

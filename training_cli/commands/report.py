@@ -6,12 +6,24 @@ Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, 
 
 from __future__ import annotations
 
+import argparse
 import logging
 import re
 import sys
 from pathlib import Path
 
-from training_cli.score import add_report_args, load_predictor, settings_from_args
+from mirage_model.clinical import ClinicalError, default_schema, parse_sex, read_labs_table
+from mirage_model.io import RecordError, UnscorableRecordError, load_record
+from mirage_model.limits import HEAD_S, record_head
+from mirage_model.measure import measure
+from mirage_model.paths import default_model_path
+from mirage_model.review.measurements import measurement_rows
+from mirage_model.review.report import build_report, model_info_from
+from mirage_model.review.scoring import score_session
+from mirage_model.review.session import ReviewSession
+from training_cli.engine.errors import UsageError
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.options import add_report_args, command_parser, settings_from_args
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +39,6 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     Raises:
         ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
     """
-    from mirage_model.clinical import ClinicalError, default_schema, parse_sex
-
     schema = schema or default_schema()
     m = _SEX_RE.match(text)
     if m:
@@ -50,9 +60,10 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     return feature.name, (value, unit)
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "report", help="write the PDF report of one record",
+def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage report`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(
+        subparsers, "report", help="write the PDF report of one record",
         description="Write a PDF report of one ECG record: the 12-lead ECG at 25 mm/s and "
         "10 mm/mV, the model's result with its explanations, the clinical and lab values, and "
         "the interval measurements. Without a model the report shows 'no model result'. "
@@ -76,28 +87,20 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     add_report_args(p)
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    from mirage_model.clinical import ClinicalError, read_labs_table
-    from mirage_model.io import RecordError, UnscorableRecordError, load_record
-    from mirage_model.review.measurements import measurement_rows
-    from mirage_model.review.report import build_report, model_info_from
-    from mirage_model.review.scoring import score_session
-    from mirage_model.review.session import ReviewSession
-
     try:
         record = load_record(args.record)
     except RecordError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     values: dict = {}        # given here; the record's own values enter the session from the file
     if args.labs is not None:
         try:
             table = read_labs_table(args.labs)
         except ClinicalError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         row = table.get(record.record_id)
         if row is None:
             print(f"warning: {args.labs} has no row for record {record.record_id}; no lab values used",
@@ -108,8 +111,7 @@ def run(args) -> int:
         try:
             name, value = parse_lab(text)
         except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         values[name] = value
 
     edits = {}
@@ -121,27 +123,18 @@ def run(args) -> int:
             edits[key.strip()] = value.strip()
             measurement_rows(None, edits)
         except ValueError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
 
     predictor = prediction = None
     if not args.no_model:
-        from mirage_model.paths import default_model_path
-
         if args.model is None and default_model_path() is None:
             print("warning: no model given and none ships with this installation; the report says "
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
-            if predictor is None:
-                return 2
     measurements, measure_error = None, ""
     if args.measure:
-        from mirage_model.measure import measure
-
         try:
-            from mirage_model.limits import HEAD_S, record_head
-
             measured = record_head(record)        # as mirage score: bounded memory on long recordings
             if measured is not record:
                 print(f"note: {record.record_id}: measured on the first {HEAD_S:g} s", file=sys.stderr)
@@ -163,17 +156,14 @@ def run(args) -> int:
         try:
             score_session(session, predictor, explain=args.explain, contributions=True)
         except ClinicalError as err:
-            print(f"error: clinical values: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result
             print(f"warning: {err.path}: not scored: {err.reason}", file=sys.stderr)
         except RecordError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {err}")
         except Exception as err:   # preprocessing a malformed record: an error, not a traceback
             log.debug("scoring %s failed", args.record, exc_info=True)
-            print(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})")
     prediction = session.prediction
 
     settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
@@ -181,8 +171,7 @@ def run(args) -> int:
         out = build_report(session, args.out, settings=settings,
                            model_info=model_info_from(predictor) if predictor is not None else None)
     except (OSError, ValueError) as err:
-        print(f"error: cannot write {args.out}: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: cannot write {args.out}: {err}")
     summary = "no model result" if prediction is None else (
         "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
         + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))

@@ -20,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 import torch
 import torch.nn.functional as F
+
+from mirage_model.preprocess import PreprocessConfig, design_filter, instance_normalise, model_lowpass, zero_phase
+from mirage_model.render import RenderConfig, render_ecg
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,6 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
     ``preprocess_cfg`` (default ``PreprocessConfig()``) gives the high-pass corner and model
     low-pass the additive faults are filtered with, as the real path filters a recording.
     """
-    from mirage_model.preprocess import PreprocessConfig, design_filter, model_lowpass, zero_phase
-
     pcfg = preprocess_cfg or PreprocessConfig()
     B, L, T = mv.shape
     t = np.arange(T) / fs
@@ -154,9 +154,6 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
         (signal (B, L, T) float32 instance-normalised, image (B, S, S) uint8), as ``model_inputs``
         would give for a recording carrying those faults.
     """
-    from mirage_model.preprocess import PreprocessConfig, instance_normalise
-    from mirage_model.render import RenderConfig, render_ecg
-
     pcfg = preprocess_cfg or PreprocessConfig()
     rcfg = render_cfg or RenderConfig()
     fs = float(pcfg.target_fs)

@@ -22,119 +22,24 @@ care where the records came from.
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import logging
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from mirage_model import clinical
+from mirage_model.clinical import parse_sex
+from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
+from training_cli.engine.ptbxl import open_ptbxl
+
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "val", "test")
-PTBXL_TASKS = ("superdiagnostic", "subdiagnostic", "diagnostic", "form", "rhythm", "all", "mi")
-# the superclasses in the order the PTB-XL paper lists them (shown in this order everywhere)
-PTBXL_SUPERCLASSES = ("NORM", "MI", "STTC", "CD", "HYP")
-LABELMAP_DIR = Path(__file__).resolve().parent / "labelmaps"
+LABELMAP_DIR = Path(__file__).resolve().parents[1] / "labelmaps"
 DEFAULT_CHALLENGE_LABELMAP = LABELMAP_DIR / "cinc2021_scored.csv"
-
-
-class DatasetError(ValueError):
-    """A dataset that cannot be opened; ``str()`` names the file and the problem."""
-
-
-@dataclass
-class Item:
-    """One record of a dataset.
-
-    Attributes:
-        record_id: unique id inside the dataset (PTB-XL: ecg_id as text; others: path stem
-            relative to ROOT, e.g. "G12EC/E00009").
-        path: the header (.hea) path or the record stem that ``io.load_record`` accepts.
-        labels: class names this record carries (a subset of ``Dataset.classes``).
-        clinical: name -> value for the clinical schema (None = missing); "sex" is "M"/"F".
-        split: "train", "val" or "test".
-    """
-
-    record_id: str
-    path: Path
-    labels: tuple[str, ...]
-    clinical: dict = field(default_factory=dict)
-    split: str = "train"
-
-
-@dataclass
-class Dataset:
-    """A resolved dataset: items in a fixed order and the class list.
-
-    Attributes:
-        spec: the spec it was opened from, e.g. "ptbxl:/data/ptbxl".
-        kind: "ptbxl", "challenge" or "folder".
-        root: the dataset folder.
-        task: task name ("superdiagnostic", "labels", ...).
-        task_type: "multilabel" (sigmoid) or "multiclass" (one label per record, softmax).
-        classes: the K class names, in output order.
-        items: the records, in a fixed order.
-        clinical_names: the clinical features present in ``Item.clinical``.
-        identity: what the cache hashes to know the records (kind, resolved root, options).
-    """
-
-    spec: str
-    kind: str
-    root: Path
-    task: str
-    task_type: str
-    classes: list[str]
-    items: list[Item]
-    clinical_names: list[str]
-    identity: dict = field(default_factory=dict)
-
-    def split_indices(self, split: str) -> np.ndarray:
-        """Indices (into ``items``) of one split, in order. (N_split,) int64."""
-        if split not in SPLITS:
-            raise DatasetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-        return np.array([i for i, it in enumerate(self.items) if it.split == split], dtype=np.int64)
-
-    def targets(self) -> np.ndarray:
-        """multilabel: float32 (N, K) in {0, 1}; multiclass: int64 (N,) class index."""
-        index = {c: k for k, c in enumerate(self.classes)}
-        if self.task_type == "multiclass":
-            return np.array([index[it.labels[0]] for it in self.items], dtype=np.int64)
-        y = np.zeros((len(self.items), len(self.classes)), dtype=np.float32)
-        for i, it in enumerate(self.items):
-            for lab in it.labels:
-                y[i, index[lab]] = 1.0
-        return y
-
-    def limit(self, n: int | None) -> "Dataset":
-        """A copy with at most the first ``n`` records of each split (debug runs)."""
-        if not n:
-            return self
-        seen = {s: 0 for s in SPLITS}
-        kept = []
-        for it in self.items:
-            if seen[it.split] < n:
-                seen[it.split] += 1
-                kept.append(it)
-        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity, limit=n))
-
-    def drop(self, record_ids: set[str]) -> "Dataset":
-        """A copy without the given records (those that failed to load)."""
-        if not record_ids:
-            return self
-        kept = [it for it in self.items if it.record_id not in record_ids]
-        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity))
-
-    def summary(self) -> str:
-        counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}
-        return (f"{self.kind} {self.task} ({self.task_type}, {len(self.classes)} classes): "
-                f"{len(self.items)} records, train {counts['train']} / val {counts['val']} / test {counts['test']}")
 
 
 # --------------------------------------------------------------------------- spec parsing
@@ -176,7 +81,7 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
     """
     kind, root = parse_spec(spec)
     if kind == "ptbxl":
-        ds = _open_ptbxl(spec, root, task or "superdiagnostic")
+        ds = open_ptbxl(spec, root, task or "superdiagnostic")
     elif kind == "challenge":
         ds = _open_challenge(spec, root, task or "multilabel", label_map, split_file, seed, val_frac, test_frac)
     else:
@@ -188,107 +93,6 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
         raise DatasetError(f"{spec}: no labelled records for task {ds.task!r}")
     logger.info("dataset %s", ds.summary())
     return ds
-
-
-# --------------------------------------------------------------------------- PTB-XL
-
-def ptbxl_class_map(scp_statements: Path, task: str) -> dict[str, str]:
-    """scp code -> class name for a PTB-XL task, from scp_statements.csv (benchmark aggregation)."""
-    import pandas as pd
-
-    agg = pd.read_csv(scp_statements, index_col=0)
-    out: dict[str, str] = {}
-    for code, row in agg.iterrows():
-        if task in ("superdiagnostic", "mi"):
-            if row.get("diagnostic") == 1 and isinstance(row.get("diagnostic_class"), str):
-                out[code] = row["diagnostic_class"]
-        elif task == "subdiagnostic":
-            if row.get("diagnostic") == 1 and isinstance(row.get("diagnostic_subclass"), str):
-                out[code] = row["diagnostic_subclass"]
-        elif task == "diagnostic":
-            if row.get("diagnostic") == 1:
-                out[code] = code
-        elif task == "form":
-            if row.get("form") == 1:
-                out[code] = code
-        elif task == "rhythm":
-            if row.get("rhythm") == 1:
-                out[code] = code
-        elif task == "all":
-            out[code] = code
-    return out
-
-
-def _ptbxl_labels(scp_codes: str, class_map: dict[str, str], task: str) -> tuple[str, ...]:
-    codes = ast.literal_eval(scp_codes) if isinstance(scp_codes, str) else {}
-    classes = {class_map[c] for c in codes if c in class_map}   # every code, whatever its likelihood
-    if task == "mi":
-        if not classes:
-            return ()
-        return ("MI",) if "MI" in classes else ("not_MI",)
-    return tuple(sorted(classes))
-
-
-def _num(value) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
-
-
-def _open_ptbxl(spec: str, root: Path, task: str) -> Dataset:
-    import pandas as pd
-
-    if task not in PTBXL_TASKS:
-        raise DatasetError(f"unknown PTB-XL task {task!r}; use one of {', '.join(PTBXL_TASKS)}")
-    db_path, scp_path = root / "ptbxl_database.csv", root / "scp_statements.csv"
-    for p in (db_path, scp_path):
-        if not p.is_file():
-            raise DatasetError(f"{p}: missing (is {root} a PTB-XL folder?)")
-    db = pd.read_csv(db_path, index_col="ecg_id")
-    missing = {"scp_codes", "strat_fold", "filename_lr"} - set(db.columns)
-    if missing:
-        raise DatasetError(f"{db_path}: missing columns {sorted(missing)}")
-    class_map = ptbxl_class_map(scp_path, task)
-    items = []
-    # column-wise (iterrows is slow on 21,799 rows); scp_codes parsed once per distinct string
-    parsed: dict[str, tuple[str, ...]] = {}
-    cols = {c: db[c].tolist() if c in db.columns else [None] * len(db) for c in
-            ("scp_codes", "strat_fold", "filename_lr", "age", "sex", "height", "weight")}
-    for n, ecg_id in enumerate(db.index.tolist()):
-        codes = cols["scp_codes"][n]
-        labs = parsed.get(codes)
-        if labs is None:
-            labs = parsed[codes] = _ptbxl_labels(codes, class_map, task)
-        if not labs:
-            continue
-        fold = int(cols["strat_fold"][n])
-        split = "test" if fold == 10 else "val" if fold == 9 else "train"
-        age = _num(cols["age"][n])
-        if age is not None and age >= 300:      # PTB-XL codes ages over 89 as 300
-            age = 90.0
-        sex = _num(cols["sex"][n])              # PTB-XL: 0 = male, 1 = female
-        clinical = {
-            "age": age,
-            "sex": None if sex is None else ("F" if sex == 1 else "M"),
-            "height": _num(cols["height"][n]),
-            "weight": _num(cols["weight"][n]),
-        }
-        items.append(Item(str(ecg_id), root / cols["filename_lr"][n], labs, clinical, split))
-    if task == "mi":
-        classes, task_type = ["MI"], "multilabel"
-        for it in items:     # MI vs not: one sigmoid output
-            it.labels = ("MI",) if it.labels == ("MI",) else ()
-    else:
-        present = {c for it in items for c in it.labels}
-        if task == "superdiagnostic":
-            classes = [c for c in PTBXL_SUPERCLASSES if c in present]
-        else:
-            classes = sorted(present)
-        task_type = "multilabel"
-    return Dataset(spec, "ptbxl", root, task, task_type, classes, items, ["age", "sex", "height", "weight"],
-                   identity={"kind": "ptbxl", "root": str(root.resolve()), "task": task})
 
 
 # --------------------------------------------------------------------------- Challenge
@@ -329,9 +133,12 @@ def read_header_comments(header: Path) -> dict[str, str]:
     return out
 
 
-def _sex(value: str | None) -> str | None:
-    v = (value or "").strip().lower()
-    return "M" if v in ("m", "male") else "F" if v in ("f", "female") else None
+def _num(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
 
 
 def _record_id(root: Path, header: Path) -> str:
@@ -361,7 +168,7 @@ def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, tes
         if task == "multiclass" and len(labs) != 1:
             continue
         age = _num(meta.get("age"))
-        items.append(Item(_record_id(root, hea), hea, labs, {"age": age, "sex": _sex(meta.get("sex"))}))
+        items.append(Item(_record_id(root, hea), hea, labs, {"age": age, "sex": parse_sex(meta.get("sex"))}))
     classes = sorted({c for it in items for c in it.labels})
     _assign_splits(items, split_file, seed, val_frac, test_frac)
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
@@ -459,7 +266,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             clin["age"] = _num(meta["age"])
             header_fields.add("age")
         if "sex" in meta and "sex" not in clin:
-            clin["sex"] = _sex(meta["sex"])
+            clin["sex"] = parse_sex(meta["sex"])
             header_fields.add("sex")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:
@@ -481,8 +288,6 @@ def _read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:
 
     Uses ``clinical.read_labs_table`` (the one reader of lab tables) when the library has it.
     """
-    from mirage_model import clinical
-
     reader = getattr(clinical, "read_labs_table", None)
     if reader is None:
         raise DatasetError(f"{path}: this version of mirage_model cannot read lab tables (no read_labs_table)")

@@ -17,50 +17,50 @@ the load average are recorded next to it for that reason.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
-import json
-import logging
+import gc
 import os
 import platform
 import resource
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from training_cli.datasets import PTBXL_SUPERCLASSES
+from mirage_model.checkpoint import LoadedModel
+from mirage_model.clinical import ClinicalSchema, default_schema, record_values
+from mirage_model.io import EcgRecord, load_record
+from mirage_model.losses import mirage_loss
+from mirage_model.models import build_model, config_dict
+from mirage_model.models.config import preset_config
+from mirage_model.models.mirage import Mirage
+from mirage_model.preprocess import PreprocessConfig
+from mirage_model.render import RenderConfig, render_ecg
+from mirage_model.runtime import usable_cores
+from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
-log = logging.getLogger(__name__)
 
 DEFAULT_LABELS = PTBXL_SUPERCLASSES
+
+
 DEFAULT_CLINICAL = ("age", "sex", "height", "weight")
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="latency, throughput and memory of MIRAGE and the 1D ResNet baseline",
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", type=Path, default=None,
-                   help="checkpoint folder (default: the shipped model; none: a random 'small' preset)")
-    p.add_argument("--preset", default="small", help="preset for the random model when no checkpoint (small)")
-    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="compute device")
-    p.add_argument("--records", type=Path, default=None,
-                   help="folder of records (default: the bundled sample records)")
-    p.add_argument("--n", type=int, default=30, help="timed single-record runs per setting (default 30)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
-    p.add_argument("--batch-size", type=int, default=32, help="batch for throughput and training (32)")
-    p.add_argument("--batches", type=int, default=3, help="timed batches for batch throughput (3)")
-    p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
-                        "see mirage_model.runtime.default_threads)")
-    p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
-    p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
-    p.set_defaults(func=run)
+@dataclass(frozen=True)
+class BenchSettings:
+    """How much of each measurement ``mirage bench`` takes."""
 
+    n: int = 30                # timed single-record runs per setting
+    warmup: int = 3            # untimed runs first
+    batch_size: int = 32       # batch for throughput and training
+    batches: int = 3           # timed batches for batch throughput
+    train_steps: int = 5       # timed training steps
 
-# -- helpers -------------------------------------------------------------------------------------
 
 def _stats(values: list[float]) -> dict:
     """Median and p95 (nearest rank) in milliseconds."""
@@ -88,8 +88,6 @@ def _peak_rss_mb() -> float:
 
 
 def machine_info(device: str) -> dict:
-    import torch
-
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -98,7 +96,6 @@ def machine_info(device: str) -> dict:
                 break
     except OSError:
         pass
-    from mirage_model.runtime import usable_cores
 
     usable = usable_cores()
     info = {
@@ -117,15 +114,11 @@ def machine_info(device: str) -> dict:
 
 def _record_clinical(rec) -> dict:
     """The record's own clinical values, as the app, score and report give them (``record_values``)."""
-    from mirage_model.clinical import record_values
-
     return record_values(rec)
 
 
-def _synthetic_records(n: int = 4):
+def synthetic_records(n: int = 4):
     """Stand-in records when no sample ships: 10 s, 500 Hz, a 72 bpm QRS-like pulse train."""
-    from mirage_model.io import EcgRecord
-
     fs, dur = 500.0, 10.0
     t = np.arange(int(fs * dur)) / fs
     out = []
@@ -136,17 +129,8 @@ def _synthetic_records(n: int = 4):
     return out
 
 
-def _random_mirage(preset: str):
+def random_mirage(preset: str):
     """A LoadedModel around a randomly initialised MIRAGE preset (5 superclasses, 4 clinical features)."""
-    import torch
-
-    from mirage_model.checkpoint import LoadedModel
-    from mirage_model.clinical import default_schema
-    from mirage_model.models.config import preset_config
-    from mirage_model.models.mirage import Mirage
-    from mirage_model.preprocess import PreprocessConfig
-    from mirage_model.render import RenderConfig
-
     config = preset_config(preset, num_classes=len(DEFAULT_LABELS), n_clinical=len(DEFAULT_CLINICAL))
     torch.manual_seed(0)
     model = Mirage(config).eval()
@@ -156,14 +140,8 @@ def _random_mirage(preset: str):
                        name=f"MIRAGE {preset} (random init)")
 
 
-def _baseline(reference):
+def baseline_of(reference):
     """A LoadedModel around a randomly initialised resnet1d_wang matching ``reference``'s task."""
-    import torch
-
-    from mirage_model.checkpoint import LoadedModel
-    from mirage_model.clinical import ClinicalSchema
-    from mirage_model.models import build_model
-
     torch.manual_seed(0)
     model = build_model("resnet1d_wang", {"num_classes": len(reference.labels), "task": reference.task,
                                           "n_samples": reference.preprocess.n_samples}).eval()
@@ -175,17 +153,11 @@ def _baseline(reference):
 
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
-        import torch
-
         torch.cuda.synchronize()
 
 
-# -- measurements --------------------------------------------------------------------------------
-
 def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dict:
     """Per-record end-to-end latency; ``sources`` are paths (loaded each time) or EcgRecords."""
-    from mirage_model.io import load_record
-
     stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total",
                                                       "cpu_total")}
     for i in range(warmup + n):
@@ -211,8 +183,6 @@ def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dic
 
 def bench_render(predictor, rec, n: int) -> dict:
     """The render step alone (one 224 px window), a part of "preprocess"."""
-    from mirage_model.render import render_ecg
-
     prep = predictor.prepare(rec)
     mv = prep.inputs.mv[0]
     fs = float(predictor.preprocess_cfg.target_fs)
@@ -256,10 +226,6 @@ def bench_batch(predictor, records, batch_size: int, batches: int) -> dict:
 
 def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
     """samples/s of forward + backward + AdamW step on a fresh copy of the model (random inputs)."""
-    import torch
-
-    from mirage_model.models import build_model, config_dict
-
     torch.manual_seed(0)
     model_type, config = loaded.model_type, config_dict(loaded.model)
     if model_type == "ensemble":            # members train one by one: time the first member's training
@@ -280,8 +246,6 @@ def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
         target = (torch.rand(batch_size, k, device=device) > 0.7).float()
     loss_name = "project loss (losses.mirage_loss)"
     try:
-        from mirage_model.losses import mirage_loss
-
         out = model(sig, img, cx, cm)
         mirage_loss(out, target, cfg)
         use_project_loss = True
@@ -316,9 +280,6 @@ def bench_train(loaded, device: str, batch_size: int, steps: int) -> dict:
 
 def _release_memory() -> None:
     """Return freed heap to the OS (glibc keeps it otherwise), so the next phase's RSS is its own."""
-    import ctypes
-    import gc
-
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -326,10 +287,8 @@ def _release_memory() -> None:
         pass
 
 
-def bench_inference(loaded, predictor, sources, records, args) -> dict:
+def bench_inference(loaded, predictor, sources, records, settings: BenchSettings) -> dict:
     """Latency (with and without explanations), render, batch throughput and peak RSS of inference."""
-    import torch
-
     device = predictor.device
     _release_memory()
     if device.startswith("cuda"):
@@ -343,169 +302,24 @@ def bench_inference(loaded, predictor, sources, records, args) -> dict:
     t0 = time.perf_counter()
     predictor.predict(records[0], _record_clinical(records[0]), explain=False)
     row["first_call_ms"] = round(1000 * (time.perf_counter() - t0), 1)
-    row["latency"] = bench_latency(predictor, sources, args.n, args.warmup, explain=False)
-    row["latency_explain"] = bench_latency(predictor, sources, args.n, args.warmup, explain=True)
-    row["render"] = bench_render(predictor, records[0], args.n)
-    row["batch"] = bench_batch(predictor, records, args.batch_size, args.batches)
+    row["latency"] = bench_latency(predictor, sources, settings.n, settings.warmup, explain=False)
+    row["latency_explain"] = bench_latency(predictor, sources, settings.n, settings.warmup, explain=True)
+    row["render"] = bench_render(predictor, records[0], settings.n)
+    row["batch"] = bench_batch(predictor, records, settings.batch_size, settings.batches)
     row["peak_rss_mb"] = _peak_rss_mb()
     if device.startswith("cuda"):
         row["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
     return row
 
 
-def bench_training(loaded, device: str, args) -> dict:
+def bench_training(loaded, device: str, settings: BenchSettings) -> dict:
     """Training throughput and the peak RSS (and CUDA memory) of training."""
-    import torch
-
     _release_memory()
     _reset_peak_rss()
     if device.startswith("cuda"):
         torch.cuda.reset_peak_memory_stats()
-    out = bench_train(loaded, device, args.batch_size, args.train_steps)
+    out = bench_train(loaded, device, settings.batch_size, settings.train_steps)
     out["peak_rss_mb"] = _peak_rss_mb()
     if device.startswith("cuda"):
         out["cuda_max_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2 ** 20, 1)
     return out
-
-
-# -- output --------------------------------------------------------------------------------------
-
-def _fmt(stats: dict | None, key: str) -> str:
-    if not stats or key not in stats or stats[key]["median_ms"] is None:
-        return "-"
-    s = stats[key]
-    return f"{s['median_ms']:.1f}/{s['p95_ms']:.1f}"
-
-
-def format_table(result: dict) -> str:
-    lines = []
-    m = result["machine"]
-    lines.append(f"machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} "
-                 f"(threads: {m['torch_threads']}), device {m['device']}{' ' + m['gpu'] if 'gpu' in m else ''}")
-    lines.append(f"records: {result['records']['source']} ({result['records']['count']}), n={result['n']}")
-    if "load_average" in m:
-        lines.append(f"load average at the end (1, 5, 15 min): {m['load_average']}")
-    lines.append("latency in ms, median/p95 ('preprocess' includes render; 'cpu' = CPU time of all threads "
-                 "per record); throughput per second; peak RSS in MB for inference / training")
-    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
-              f"{'total':>11} {'cpu':>11} {'explain':>11} {'total+expl':>11} {'batch rec':>9} "
-              f"{'model win':>9} {'train smp':>9} {'peak RSS':>11}")
-    lines.append(header)
-    lines.append("-" * len(header))
-    for row in result["models"]:
-        if row.get("unavailable"):
-            lines.append(f"{row['name']:<34} unavailable: {row['unavailable']}")
-            continue
-        lat, lex = row["latency"], row["latency_explain"]
-        render = f"{row['render']['median_ms']:.1f}/{row['render']['p95_ms']:.1f}"
-        rss = f"{row['peak_rss_mb']:.0f}/{row['train']['peak_rss_mb']:.0f}"
-        lines.append(
-            f"{row['name'][:34]:<34} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
-            f"{render:>9} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
-            f"{_fmt(lex, 'explain'):>11} {_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>9} "
-            f"{row['batch']['model_windows_per_s']:>9} {row['train']['samples_per_s']:>9} {rss:>11}")
-        if "cuda_max_allocated_mb" in row:
-            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
-                         f"{row['train']['cuda_max_allocated_mb']} MB training")
-    for note in result.get("notes", []):
-        lines.append(f"note: {note}")
-    return "\n".join(lines)
-
-
-def run(args) -> int:
-    from mirage_model.checkpoint import CheckpointError
-    from mirage_model.inference import ModelNotFoundError, Predictor
-    from mirage_model.runtime import resolve_device, set_threads
-    from mirage_model.io import RecordError, find_records, load_record
-    from mirage_model.paths import default_model_path, sample_records
-
-    notes: list[str] = []
-    try:
-        device = str(resolve_device(args.device))
-    except ValueError as err:
-        print(f"mirage bench: {err}", file=sys.stderr)
-        return 2
-    set_threads(args.threads)
-
-    # records
-    if args.records is not None:
-        if not args.records.is_dir():
-            print(f"mirage bench: {args.records}: not a folder", file=sys.stderr)
-            return 2
-        paths = find_records(args.records)
-        source = str(args.records)
-        if not paths:
-            print(f"mirage bench: {args.records}: no records (.hea) found", file=sys.stderr)
-            return 2
-    else:
-        paths = sample_records()
-        source = "bundled samples"
-
-    # models
-    model_path = args.model if args.model is not None else default_model_path()
-    try:
-        if model_path is None:
-            loaded = _random_mirage(args.preset)
-            predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
-            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
-                         f"'{args.preset}' preset (speed only; its predictions mean nothing)")
-            model_desc = f"random-init {args.preset} preset"
-        else:
-            predictor = Predictor(model_path, device=device, batch_size=args.batch_size)
-            loaded = predictor.loaded
-            model_desc = str(model_path)
-    except (ModelNotFoundError, CheckpointError, ValueError) as err:   # ValueError: unknown --preset
-        print(f"mirage bench: {err}", file=sys.stderr)
-        return 2
-
-    records, sources = [], []
-    for p in paths:
-        try:
-            records.append(load_record(p))
-            sources.append(p)
-        except RecordError as err:
-            notes.append(f"skipped {err}")
-    if not records:
-        records = _synthetic_records()
-        sources = records
-        source = "synthetic 10 s records (no readable sample records)"
-        notes.append("no readable records: used synthetic 10 s records (load stage not measured from disk)")
-
-    result = {"machine": machine_info(device), "model": model_desc, "records": {"source": source,
-              "count": len(records)}, "n": args.n, "models": [], "notes": notes}
-    # every model's inference first, then every model's training, so that no inference phase
-    # runs in a heap that training has grown
-    runs = [(loaded, predictor)]
-    if not args.no_baseline:
-        try:
-            base = _baseline(loaded)
-        except NotImplementedError:
-            base = None
-            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
-                           "unavailable": "models/baselines.py ResNet1dWang not implemented yet"}
-        except (ValueError, TypeError) as err:
-            base = None
-            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
-                           "unavailable": f"could not build it: {err}"}
-        if base is not None:
-            runs.append((base, Predictor.from_loaded(base, device=device, batch_size=args.batch_size)))
-    for lm, pred in runs:
-        log.info("benchmarking inference of %s on %s", pred.name, device)
-        result["models"].append(bench_inference(lm, pred, sources, records, args))
-    for (lm, pred), row in zip(runs, result["models"]):
-        log.info("benchmarking training of %s on %s", pred.name, device)
-        row["train"] = bench_training(lm, device, args)
-    if not args.no_baseline and len(runs) == 1:
-        result["models"].append(unavailable)
-    if any(r.get("peak_rss_scope") == "process so far" for r in result["models"]):
-        result["notes"].append("peak RSS could not be reset per phase here: each figure is the process's "
-                               "maximum so far")
-
-    table = format_table(result)
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(args.out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    os.replace(tmp, args.out)
-    print(f"wrote {args.out}")
-    return 0

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import platform
 
+import torch
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("info", help="versions, compute device, shipped model and samples")
+import mirage_model as mm
+from mirage_model.paths import shipped_models
+from training_cli.options import command_parser
+
+
+def info_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage info`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "info", help="versions, compute device, shipped model and samples")
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    import torch
-
-    import mirage_model as mm
-
     print(f"MIRAGE Review {mm.__version__}  ({mm.RESEARCH_USE_NOTICE})")
     print(f"python {platform.python_version()}  torch {torch.__version__}  "
           f"cuda {'yes: ' + torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no'}")
-    from mirage_model.paths import shipped_models
 
     shipped = shipped_models()
     print(f"shipped models (--model NAME): {', '.join(shipped) if shipped else 'none'}")

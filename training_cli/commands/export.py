@@ -9,22 +9,27 @@ that produced them, hardware and time, intended use and the research-use notice.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import re
 import time
 from pathlib import Path
 
-from training_cli import common
-from training_cli.datasets import PTBXL_SUPERCLASSES
+from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from training_cli.engine.checkpoints import model_path
+from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
+from training_cli.options import command_parser
 
 log = logging.getLogger(__name__)
 
 _ABS_PATH = re.compile(r"(?<![\w.])/(?:[\w.+-]+/)*([\w.+-]+)")
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("export", help="ship a trained checkpoint (fp16 weights, clean provenance, model card)")
+def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage export`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "export",
+                       help="ship a trained checkpoint (fp16 weights, clean provenance, model card)")
     p.add_argument("--model", required=True, help="checkpoint folder to export (e.g. RUN/model)")
     p.add_argument("--out", required=True, help="destination folder (e.g. resources/models/default)")
     p.add_argument("--test-metrics", help="metrics.json of `mirage evaluate` on the test split")
@@ -38,6 +43,7 @@ def add_parser(sub) -> None:
                    "'PTB-XL 1.0.3, 100 Hz records' (default: the --data spec of the training run)")
     p.add_argument("--half", action="store_true", help="store fp16 weights (loaded back as fp32)")
     p.set_defaults(func=run)
+    return p
 
 
 # a run started as ``python -m training_cli.main train ...`` records argv[0] "main.py": it is the `mirage` command
@@ -202,10 +208,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
 
 
 def run(args) -> int:
-    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-
     try:
-        loaded = load_checkpoint(common.model_path(args.model))
+        loaded = load_checkpoint(model_path(args.model))
     except CheckpointError as err:
         print(f"mirage export: {err}")
         return 2

@@ -17,19 +17,30 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from training_cli import common
+from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.models import build_model
+from mirage_model.models.ensemble import EnsembleConfig
+from mirage_model.runtime import set_threads
+from training_cli.engine import metrics as M
+from training_cli.engine import runlog
+from training_cli.engine.checkpoints import load_model
+from training_cli.engine.data import DataOptions, open_data
+from training_cli.engine.distributed import Dist
+from training_cli.engine.errors import ConfigError
+from training_cli.engine.evaluation import split_predictions
+from training_cli.engine.runtime import resolve_device
+from training_cli.options import add_data_args, command_parser
 
 logger = logging.getLogger(__name__)
 
 
-def add_parser(sub) -> None:
-    from training_cli.train import add_data_args
-
-    p = sub.add_parser("ensemble", help="average trained checkpoints into one (thresholds from the validation split)",
+def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage ensemble`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "ensemble",
+                       "average trained checkpoints into one (thresholds from the validation split)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("members", nargs="+", metavar="MODEL", help="checkpoint folders (from mirage train: OUT/model)")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")
@@ -41,29 +52,27 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of random splits (folder datasets)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
+    return p
 
 
 def check_compatible(members: list) -> None:
-    """Raise SystemExit naming the first checkpoint whose labels, task or inputs differ from the first's."""
+    """Raise ConfigError naming the first checkpoint whose labels, task or inputs differ from the first's."""
     ref = members[0]
     for m in members[1:]:
         for what, a, b in (("labels", ref.labels, m.labels), ("task", ref.task, m.task),
                            ("clinical schema", ref.schema.to_dict(), m.schema.to_dict()),
                            ("preprocessing", ref.preprocess, m.preprocess), ("rendering", ref.render, m.render)):
             if a != b:
-                raise SystemExit(f"error: {m.path}: its {what} differ from {ref.path}'s; an ensemble's "
-                                 f"members must share labels, task and inputs")
+                raise ConfigError(f"error: {m.path}: its {what} differ from {ref.path}'s; an ensemble's "
+                                  f"members must share labels, task and inputs")
         if m.model_type == "ensemble":
-            raise SystemExit(f"error: {m.path}: is itself an ensemble; name its members instead")
+            raise ConfigError(f"error: {m.path}: is itself an ensemble; name its members instead")
     if ref.model_type == "ensemble":
-        raise SystemExit(f"error: {ref.path}: is itself an ensemble; name its members instead")
+        raise ConfigError(f"error: {ref.path}: is itself an ensemble; name its members instead")
 
 
 def build_ensemble(members: list):
     """Loaded member checkpoints -> an ``Ensemble`` holding their weights (eval mode, on CPU)."""
-    from mirage_model.models import build_model
-    from mirage_model.models.ensemble import EnsembleConfig
-
     cfg = EnsembleConfig(members=[{"model_type": m.model_type, "config": dict(m.model_config)} for m in members],
                          num_classes=len(members[0].labels), task=members[0].task,
                          n_clinical=len(members[0].schema.features))
@@ -74,30 +83,21 @@ def build_ensemble(members: list):
 
 
 def run(args) -> int:
-    import torch
-
-    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-    from training_cli.evaluate import split_predictions
-    from training_cli.train import Dist, open_data
-
     t0 = time.time()
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     if not args.data:
-        raise SystemExit("mirage ensemble: --data is required (its validation split sets the thresholds)")
+        raise ConfigError("mirage ensemble: --data is required (its validation split sets the thresholds)")
     if len(args.members) < 2:
-        raise SystemExit("mirage ensemble: name at least two checkpoints")
-    device = common.resolve_device(args.device)
+        raise ConfigError("mirage ensemble: name at least two checkpoints")
+    device = resolve_device(args.device)
     members = []
     for path in args.members:
-        try:
-            members.append(load_checkpoint(common.model_path(path), device="cpu"))
-        except CheckpointError as err:
-            raise SystemExit(f"error: {err}") from None
+        members.append(load_model(path, device="cpu"))
     check_compatible(members)
     ref = members[0]
     progress = not args.no_progress
-    prepared = open_data(args, ref.preprocess, ref.render, Dist(), progress)
+    prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress)
     ds = prepared[0]
     labels, task = list(ref.labels), ref.task
 
@@ -110,22 +110,22 @@ def run(args) -> int:
         rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress)
         m.model.cpu()
         member_probs.append(p_m)
-        vm = common.compute_metrics(targets, p_m, labels, None, task)
+        vm = M.compute_metrics(targets, p_m, labels, None, task)
         member_rows.append({"path": str(path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"],
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in labels}})
         logger.info("member %s: val macro AUROC %.4f", m.name or path, vm["macro"]["auroc"])
     probs = np.mean(np.stack(member_probs), axis=0)                        # (N, K)
-    y = common.as_multilabel(targets, len(labels))
-    thresholds = common.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
-    val = common.compute_metrics(targets, probs, labels, thresholds, task)
+    y = M.as_multilabel(targets, len(labels))
+    thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
+    val = M.compute_metrics(targets, probs, labels, thresholds, task)
     logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))
     model = build_ensemble(members)
 
     provs = [dict(m.provenance or {}) for m in members]
     provenance = {
-        "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": common.utc_now(),
-        "code_version": common.code_version(), "hardware": common.hardware(),
+        "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": runlog.utc_now(),
+        "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(sum(float(p.get("duration_s") or 0) for p in provs) + time.time() - t0, 1),
         "splits": provs[0].get("splits", ""), "seed": [p.get("seed") for p in provs],
         "preset": "+".join(str(p.get("preset", "")) for p in provs),
@@ -141,7 +141,7 @@ def run(args) -> int:
                         preprocess=ref.preprocess, render=ref.render, thresholds=thresholds,
                         provenance=provenance, metrics=metrics, name=name)
     except CheckpointError as err:
-        raise SystemExit(f"error: {err}") from None
+        raise ConfigError(f"error: {err}") from None
     best = max(r["val_macro_auroc"] for r in member_rows)
     print(f"ensemble of {len(members)}: val macro AUROC {val['macro']['auroc']:.4f} "
           f"(best member {best:.4f}) on {len(rows)} records; wrote {args.out}")

@@ -18,16 +18,26 @@ from pathlib import Path
 
 import numpy as np
 
-from training_cli import common
+from mirage_model import calibration
+from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.runtime import set_threads
+from training_cli.engine import metrics as M
+from training_cli.engine import runlog
+from training_cli.engine.checkpoints import load_model
+from training_cli.engine.data import DataOptions, open_data
+from training_cli.engine.distributed import Dist
+from training_cli.engine.errors import ConfigError
+from training_cli.engine.evaluation import plot_reliability, split_predictions
+from training_cli.engine.runtime import resolve_device
+from training_cli.options import add_data_args, command_parser
 
 logger = logging.getLogger(__name__)
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("calibrate", help="fit probability calibration and thresholds on the validation split",
+def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage calibrate`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "calibrate", "fit probability calibration and thresholds on the validation split",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    from training_cli.train import add_data_args
-
     p.add_argument("--model", required=True, help="checkpoint folder or shipped model name")
     add_data_args(p)
     p.add_argument("--out", required=True, help="folder for the calibrated checkpoint")
@@ -37,25 +47,15 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    from mirage_model import calibration
-    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-
-    from training_cli.evaluate import plot_reliability, split_predictions
-    from training_cli.train import Dist, open_data
-
     if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    device = common.resolve_device(args.device)
-    try:
-        loaded = load_checkpoint(common.model_path(args.model), device=str(device))
-    except CheckpointError as err:
-        raise SystemExit(f"error: {err}") from None
-    prepared = open_data(args, loaded.preprocess, loaded.render, Dist(), not args.no_progress)
+        set_threads(args.threads)
+    device = resolve_device(args.device)
+    loaded = load_model(args.model, device=str(device))
+    prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress)
     ds = prepared[0]
     labels, K = list(loaded.labels), len(loaded.labels)
     _, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,
@@ -64,9 +64,9 @@ def run(args) -> int:
     where = f"{ds.spec.split(':')[0]} {ds.task} val split, {len(raw)} records"
     cal = calibration.fit(targets, raw, multiclass=multiclass, seed=args.seed, fitted_on=where)
     probs = cal.apply(raw)
-    y = common.as_multilabel(targets, K)
-    thresholds = common.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
-    val = common.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
+    y = M.as_multilabel(targets, K)
+    thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
+    val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}
     out = Path(args.out).expanduser()
     try:
@@ -75,8 +75,8 @@ def run(args) -> int:
                         thresholds=thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
                         extra=loaded.extra, calibration=cal, model_card=loaded.model_card)
     except CheckpointError as err:
-        raise SystemExit(f"error: {err}") from None
-    common.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds})
+        raise ConfigError(f"error: {err}") from None
+    runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds})
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")
     before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
         "ece_after_in_sample", [])

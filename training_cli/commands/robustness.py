@@ -12,12 +12,24 @@ Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use on
 
 from __future__ import annotations
 
+import argparse
 import csv
 import logging
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from tqdm import tqdm
+
+from mirage_model.clinical import record_values
+from mirage_model.io import RecordError, find_records, load_record
+from mirage_model.perturb import PRESETS, apply
+from mirage_model.quality import assess
+from mirage_model.runtime import set_threads
+from training_cli.engine.errors import UsageError
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.options import command_parser
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +40,10 @@ DEFAULT_PERTURBATIONS = (
 )
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("robustness", help="perturbation benchmark: calls changed by recording faults, faults detected",
+def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage robustness`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "robustness",
+                       help="perturbation benchmark: calls changed by recording faults, faults detected",
                        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1])
     p.add_argument("--model", type=Path, default=None,
                    help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
@@ -48,11 +62,10 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(func=run)
+    return p
 
 
 def _record_paths(folder: Path, fold: int) -> list[Path]:
-    from mirage_model.io import find_records
-
     table = folder / "ptbxl_database.csv"
     if table.is_file():
         with open(table, newline="") as fh:
@@ -63,8 +76,6 @@ def _record_paths(folder: Path, fold: int) -> list[Path]:
 
 def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
     """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal."""
-    from mirage_model.io import RecordError, load_record
-
     records, failed = [], []
     for folder in folders:
         paths = _record_paths(folder, fold)
@@ -79,8 +90,6 @@ def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[lis
 
 
 def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
-    from mirage_model.clinical import record_values
-
     out = []
     for i in range(0, len(records), chunk):
         part = records[i:i + chunk]
@@ -100,9 +109,6 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
         "added" {label: n}, "removed" {label: n}, "gated", "findings" {code: share newly raised},
         "seconds"]}.
     """
-    from mirage_model.perturb import apply
-    from mirage_model.quality import assess
-
     labels = predictor.labels
     clean_pos = _scores(predictor, records, chunk, bar)
     clean_q = [assess(r) for r in records]
@@ -189,39 +195,26 @@ def _data_name(folder: Path) -> str:
 
 
 def run(args) -> int:
-    from mirage_model.perturb import PRESETS
-
     names = list(PRESETS) if args.perturbations.strip() == "all" else \
         [s.strip() for s in args.perturbations.split(",") if s.strip()]
     unknown = [s for s in names if s not in PRESETS]
     if unknown:
-        print(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})")
     for folder in args.data:
         if not folder.is_dir():
-            print(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}", file=sys.stderr)
-            return 2
+            raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
     if args.limit is not None and args.limit < 1:
-        print("error: --limit must be at least 1", file=sys.stderr)
-        return 2
+        raise UsageError("error: --limit must be at least 1")
     records, failed = load_records(args.data, args.fold, args.limit)
     for msg in failed:
         log.warning("skipped: %s", msg)
     if not records:
-        print("error: no readable records under " + ", ".join(map(str, args.data)), file=sys.stderr)
-        return 2
-    from training_cli.score import load_predictor
-
+        raise UsageError("error: no readable records under " + ", ".join(map(str, args.data)))
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
-    if predictor is None:
-        return 2
-    from mirage_model.runtime import set_threads
 
     set_threads(args.threads)
     bar = None
     if args.progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=len(records) * (len(names) + 1), unit="rec", desc="robustness", file=sys.stderr)
     try:
         result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar)

@@ -9,21 +9,26 @@ is of the difference itself (narrower and more honest than comparing two separat
 
 from __future__ import annotations
 
+import argparse
 import csv
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from training_cli.common import auroc, macro_auroc, write_json
+from training_cli.engine.errors import UsageError
+from training_cli.engine.metrics import auroc, macro_auroc
+from training_cli.engine.runlog import write_json
+from training_cli.options import command_parser
 
 
 class PredictionsError(ValueError):
     """A predictions file that cannot be read or compared; the message names the file."""
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("compare", help="paired bootstrap of the AUROC difference between two models' predictions")
+def compare_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage compare`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "compare",
+                       help="paired bootstrap of the AUROC difference between two models' predictions")
     p.add_argument("a", help="predictions.csv of model A (e.g. RUN/test/predictions.csv)")
     p.add_argument("b", help="predictions.csv of model B, same records and labels")
     p.add_argument("--names", nargs=2, metavar=("A", "B"), help="names for the table (default: the folders)")
@@ -31,6 +36,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="write the result as JSON here")
     p.set_defaults(func=run)
+    return p
 
 
 def read_predictions(path) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
@@ -136,8 +142,7 @@ def run(args) -> int:
     try:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:
-        print(f"mirage compare: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"mirage compare: {err}")
     name_a, name_b = args.names or (Path(args.a).resolve().parent.parent.name or "A",
                                     Path(args.b).resolve().parent.parent.name or "B")
     result["names"] = [name_a, name_b]

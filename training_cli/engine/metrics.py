@@ -1,179 +1,19 @@
-"""Shared helpers of the training CLI: seeding, device, config files, provenance and metrics.
+"""Metrics of the training CLI, as the PTB-XL benchmark (Strodthoff et al. 2020) computes them.
 
-Metrics follow the PTB-XL benchmark (Strodthoff et al. 2020): macro AUROC over the classes of the
-task (classes without both a positive and a negative are left out of the macro mean), AUPRC as
-average precision, F1 and accuracy at per-class thresholds chosen on the validation split only,
-and percentile bootstrap 95% intervals over records (seeded).
+Macro AUROC over the classes of the task (classes without both a positive and a negative are left
+out of the macro mean), AUPRC as average precision, F1 and accuracy at per-class thresholds chosen
+on the validation split only, and percentile bootstrap 95% intervals over records (seeded).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import platform
-import random
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import numpy as np
+from scipy.stats import rankdata
+from tqdm import tqdm
 
-logger = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- run setup
-
-def set_seed(seed: int) -> None:
-    """Seed python, numpy and torch (CPU and CUDA) in one place."""
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
-
-
-def resolve_device(name: str = "auto"):
-    """"auto" -> cuda when present else cpu; "cuda:1", "cpu", "mps" pass through (checked)."""
-    import torch
-
-    if name in (None, "", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(name)
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(f"--device {name}: CUDA is not available on this machine")
-    return dev
-
-
-def load_config_file(path: str | Path) -> dict:
-    """A JSON config file of argument defaults (keys are long option names, '-' or '_')."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except OSError as err:
-        raise SystemExit(f"{path}: cannot read config ({err.strerror})") from err
-    except json.JSONDecodeError as err:
-        raise SystemExit(f"{path}: not valid JSON (line {err.lineno}: {err.msg})") from err
-    if not isinstance(data, dict):
-        raise SystemExit(f"{path}: a config file holds one JSON object")
-    return {k.replace("-", "_"): v for k, v in data.items()}
-
-
-def _orig_defaults(parser) -> dict:
-    return getattr(parser, "_mirage_orig_defaults", {})
-
-
-def remember_defaults(parser) -> None:
-    """Record the parser's built-in defaults and make it remember the argv it parsed (``args._argv``),
-    so that ``apply_config`` can parse again with a config file's values as the defaults."""
-    parser._mirage_orig_defaults = {a.dest: a.default for a in parser._actions}
-    parse = parser.parse_known_args
-
-    def recording(args=None, namespace=None):
-        ns, extras = parse(args, namespace)
-        ns._argv = list(sys.argv[1:] if args is None else args)
-        return ns, extras
-
-    parser.parse_known_args = recording
-
-
-def apply_config(parser, args) -> None:
-    """Fill ``args`` from ``args.config``: the file's values become the parser's defaults and the
-    command line is parsed again (timm's train.py), so a value given on the command line always wins,
-    also when it equals the built-in default (``--seed 0`` beats a config's seed 5)."""
-    if not getattr(args, "config", None):
-        return
-    cfg = load_config_file(args.config)
-    orig = _orig_defaults(parser)
-    known = set(orig) or {a.dest for a in parser._actions}
-    unknown = sorted(set(cfg) - known)
-    if unknown:
-        raise SystemExit(f"{args.config}: unknown option(s) {', '.join(unknown)}")
-    argv = getattr(args, "_argv", None)
-    if argv is None:      # parsed by a parser without remember_defaults: only defaults can be told apart
-        for key, value in cfg.items():
-            if getattr(args, key, None) == orig.get(key):
-                setattr(args, key, value)
-        return
-    parser.set_defaults(**cfg)
-    fresh, _ = parser.parse_known_args(argv)
-    for key, value in vars(fresh).items():
-        if not key.startswith("_") and key != "func":
-            setattr(args, key, value)
-
-
-def model_path(spec):
-    """A checkpoint folder, or the name of a shipped model ("default", "mi") -> its folder.
-
-    Raises SystemExit with the message of ``inference.ModelNotFoundError``.
-    """
-    from mirage_model.inference import ModelNotFoundError, resolve_model_path
-
-    try:
-        return resolve_model_path(spec)
-    except ModelNotFoundError as err:
-        raise SystemExit(f"error: {err}") from None
-
-
-def code_version() -> str:
-    """Package version plus the git commit when run from a checkout."""
-    import mirage_model
-
-    version = mirage_model.__version__
-    try:
-        root = Path(mirage_model.__file__).resolve().parent.parent
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        if commit:
-            version += f"+g{commit}{'.dirty' if dirty else ''}"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return version
-
-
-def hardware() -> str:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    desc = f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}"
-    if torch.cuda.is_available():
-        desc += f", {torch.cuda.device_count()}x {torch.cuda.get_device_name(0)}"
-    return desc
-
-
-def utc_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def write_json(path: Path, data) -> None:
-    """Write JSON atomically (temp file + os.replace)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(tmp, path)
-
-
-def _json_default(o):
-    if isinstance(o, (np.floating, np.integer)):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
-# --------------------------------------------------------------------------- metrics
 
 def _rankdata(x: np.ndarray) -> np.ndarray:
     """Average ranks (1-based) of a 1D array; ties share their mean rank."""
-    from scipy.stats import rankdata
-
     return rankdata(x, method="average")
 
 
@@ -345,8 +185,6 @@ def bootstrap_ci(y: np.ndarray, p: np.ndarray, classes: list[str], thresholds=No
     Records are resampled with replacement ``n_boot`` times (numpy Generator seeded by ``seed``).
     Returns {"macro": {metric: [lo, hi]}, "per_class": {name: {metric: [lo, hi]}}, "n_boot", "seed"}.
     """
-    from tqdm import tqdm
-
     K = len(classes)
     Y = as_multilabel(np.asarray(y), K)
     p = np.asarray(p, dtype=np.float64)

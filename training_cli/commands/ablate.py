@@ -22,31 +22,34 @@ import logging
 import time
 from pathlib import Path
 
-from training_cli import common
+from training_cli.config import apply_config, remember_defaults
+from training_cli.engine import runlog
+from training_cli.engine.errors import ConfigError
+from training_cli.engine.loop import train
+from training_cli.engine.recipes import PRESETS, TrainConfig, resolve
+from training_cli.options import add_data_args, command_parser
 
 logger = logging.getLogger(__name__)
 
-# variant name -> (table label, train flags)
+# variant name -> (table label, TrainConfig switches)
 VARIANTS = {
-    "full": ("full", []),
-    "no_labs": ("w/o labs", ["--no-labs"]),
-    "no_image": ("w/o image", ["--no-image"]),
-    "no_signal": ("w/o signal", ["--no-signal"]),
-    "no_contrast": ("w/o contrast", ["--no-contrast"]),
-    "no_fusion": ("w/o fusion", ["--no-fusion"]),
-    "late_concat": ("late-concat", ["--late-concat"]),
-    "shared_encoder": ("all-shared", ["--shared-encoder"]),
+    "full": ("full", {}),
+    "no_labs": ("w/o labs", {"no_labs": True}),
+    "no_image": ("w/o image", {"no_image": True}),
+    "no_signal": ("w/o signal", {"no_signal": True}),
+    "no_contrast": ("w/o contrast", {"no_contrast": True}),
+    "no_fusion": ("w/o fusion", {"no_fusion": True}),
+    "late_concat": ("late-concat", {"late_concat": True}),
+    "shared_encoder": ("all-shared", {"shared_encoder": True}),
 }
-SWEEPABLE = {"tau": "--tau", "lambda_con": "--lambda-con"}
-# options passed through to every ``mirage train`` run: dest -> option string
+SWEEPABLE = ("tau", "lambda_con")      # TrainConfig fields a --sweep may vary
+# options passed through to every variant's TrainConfig (same names)
 PASS_THROUGH = ("data", "task", "labels", "labs", "label_map", "split_file", "cache_dir", "limit", "train_limit",
                 "workers", "preset", "epochs", "lr", "batch_size", "weight_decay", "seed", "device", "threads",
                 "bootstrap", "clinical", "augment", "ema")
 
 
 def add_ablate_args(p: argparse.ArgumentParser) -> None:
-    from training_cli.train import PRESETS, add_data_args
-
     p.add_argument("--config", default=None, help="JSON file of option defaults")
     add_data_args(p)
     p.add_argument("--out", default=None, help="output folder")
@@ -70,89 +73,74 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true")
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("ablate", help="ablation table / sensitivity sweeps (trains one model per variant)",
+def ablate_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage ablate`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "ablate", "ablation table / sensitivity sweeps (trains one model per variant)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_ablate_args(p)
-    common.remember_defaults(p)
+    remember_defaults(p)
     p.set_defaults(func=run, _parser=p)
-
-
-def get_args_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser("mirage ablate", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_ablate_args(p)
-    common.remember_defaults(p)
-    p.set_defaults(_parser=p)
     return p
 
 
-def parse_sweeps(sweeps: list[str]) -> list[tuple[str, str, list[str], str]]:
-    """["tau=0.05,0.1"] -> [(name, label, train flags, value)]."""
+def parse_sweeps(sweeps: list[str]) -> list[tuple[str, str, dict, str]]:
+    """["tau=0.05,0.1"] -> [(name, label, TrainConfig switches, value)]."""
     out = []
     for spec in sweeps:
         name, sep, values = spec.partition("=")
         name = name.strip().replace("-", "_")
         if not sep or name not in SWEEPABLE:
-            raise SystemExit(f"--sweep {spec!r}: expected tau=V1,V2,... or lambda_con=V1,V2,...")
+            raise ConfigError(f"--sweep {spec!r}: expected tau=V1,V2,... or lambda_con=V1,V2,...")
         for v in [v.strip() for v in values.split(",") if v.strip()]:
             try:
                 float(v)
             except ValueError:
-                raise SystemExit(f"--sweep {spec!r}: {v!r} is not a number") from None
-            out.append((f"{name}={v}", f"{name} = {v}", [SWEEPABLE[name], v], v))
+                raise ConfigError(f"--sweep {spec!r}: {v!r} is not a number") from None
+            out.append((f"{name}={v}", f"{name} = {v}", {name: float(v)}, v))
     return out
 
 
-def plan(args) -> list[tuple[str, str, list[str]]]:
-    """The runs: [(folder name, table label, extra train flags)]."""
+def plan(args) -> list[tuple[str, str, dict]]:
+    """The runs: [(folder name, table label, TrainConfig switches)]."""
     runs = []
     if args.variants or not args.sweep:
         names = [v.strip() for v in (args.variants or ",".join(VARIANTS)).split(",") if v.strip()]
         for n in names:
             if n not in VARIANTS:
-                raise SystemExit(f"--variants: unknown variant {n!r} (known: {', '.join(VARIANTS)})")
+                raise ConfigError(f"--variants: unknown variant {n!r} (known: {', '.join(VARIANTS)})")
             runs.append((n, *VARIANTS[n]))
-    for folder, label, flags, _ in parse_sweeps(args.sweep):
-        runs.append((folder, label, flags))
+    for folder, label, switches, _ in parse_sweeps(args.sweep):
+        runs.append((folder, label, switches))
     return runs
 
 
-def train_argv(args, out: Path, flags: list[str]) -> list[str]:
-    argv = ["--model", "mirage", "--out", str(out)]
-    for dest in PASS_THROUGH:
-        v = getattr(args, dest, None)
-        if v is None or v is False or (dest in ("limit", "train_limit", "workers", "threads", "ema") and not v):
-            continue
-        flag = f"--{dest.replace('_', '-')}"
-        argv += [flag] if v is True else [flag, str(v)]
-    if args.no_progress:
-        argv.append("--no-progress")
-    return argv + flags
+def variant_config(args, out: Path, switches: dict) -> TrainConfig:
+    """The resolved training configuration of one variant: the options ``mirage ablate`` passes through
+    (those given), the variant's switches, and the recipe for the rest."""
+    given = {dest: getattr(args, dest) for dest in PASS_THROUGH if getattr(args, dest, None) is not None}
+    return resolve(TrainConfig(model="mirage", out=str(out), no_progress=bool(args.no_progress), **given,
+                               **switches))
 
 
 def run(args) -> int:
-    from training_cli import train
-
     if getattr(args, "_parser", None) is not None:
-        common.apply_config(args._parser, args)
+        apply_config(args._parser, args)
     if not args.data or not args.out:
-        raise SystemExit("mirage ablate: --data and --out are required")
+        raise ConfigError("mirage ablate: --data and --out are required")
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     runs = plan(args)
-    common.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
+    runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     rows = []
     t0 = time.time()
-    for i, (folder, label, flags) in enumerate(runs, 1):
+    for i, (folder, label, switches) in enumerate(runs, 1):
         run_dir = out / folder
         done = (run_dir / "summary.json").is_file()
         if done and not args.force:
             logger.info("[%d/%d] %s: reusing the finished run in %s", i, len(runs), label, run_dir)
         else:
             logger.info("[%d/%d] %s: training", i, len(runs), label)
-            targs = train.get_args_parser().parse_args(train_argv(args, run_dir, flags))
-            train.main(train.resolve_args(targs))
+            train(variant_config(args, run_dir, switches))
         rows.append(collect(run_dir, folder, label))
         write_table(out, rows, args)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")

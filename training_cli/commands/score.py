@@ -12,41 +12,22 @@ import logging
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
+from mirage_model.review.batch import BatchError, find_inputs, score_folder
+from mirage_model.clinical import read_labs_table
+from mirage_model.limits import RECORD_TIMEOUT_S
+from training_cli.engine.errors import UsageError
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.options import add_report_args, command_parser, settings_from_args
+
 log = logging.getLogger(__name__)
 
 
-def add_report_args(p: argparse.ArgumentParser) -> None:
-    """Options of the PDF report shared by ``mirage score`` and ``mirage report``."""
-    g = p.add_argument_group("PDF report")
-    g.add_argument("--page", choices=("A4", "Letter"), default="A4", help="landscape page size (default A4)")
-    g.add_argument("--institution", default="", help="institution line printed under the header")
-    g.add_argument("--reviewer", default="", help="reviewer's name printed on the report")
-    g.add_argument("--comment", default="", help="reviewer's comment printed on the report")
-
-
-def settings_from_args(args, **extra):
-    from mirage_model.review.report import ReportSettings
-
-    return ReportSettings(page_size=args.page, institution=args.institution, reviewer=args.reviewer,
-                          comment=args.comment, **extra)
-
-
-def load_predictor(model, device: str, quality: bool = True):
-    """A Predictor for ``--model`` (None: the shipped default), or None after printing why not."""
-    from mirage_model.checkpoint import CheckpointError
-    from mirage_model.inference import Predictor
-
-    try:
-        return Predictor(model, device=device, quality=quality)
-    except (CheckpointError, ValueError, OSError) as err:
-        where = "the default model" if model is None else str(model)
-        print(f"error: cannot load {where}: {err}", file=sys.stderr)
-        return None
-
-
-def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "score", help="batch-score every record under a folder into a CSV",
+def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage score`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(
+        subparsers, "score", help="batch-score every record under a folder into a CSV",
         description="Score every ECG record under FOLDER (recursively: WFDB .hea/.dat and "
         "PhysioNet Challenge .hea/.mat) with a model; one row per record. A bad record gets "
         "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "
@@ -77,45 +58,31 @@ def add_parser(sub) -> None:
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
+    return p
 
 
 def run(args) -> int:
-    from mirage_model.review.batch import BatchError, score_folder
-
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
-        print("error: --workers, --threads and --chunk-size must be at least 1", file=sys.stderr)
-        return 2
-    from mirage_model.limits import RECORD_TIMEOUT_S
+        raise UsageError("error: --workers, --threads and --chunk-size must be at least 1")
 
     time_limit = RECORD_TIMEOUT_S if args.time_limit is None else args.time_limit
     if not (time_limit >= 0 and time_limit < float("inf")):
-        print("error: --time-limit must be a number of seconds (0: none)", file=sys.stderr)
-        return 2
+        raise UsageError("error: --time-limit must be a number of seconds (0: none)")
     if not args.folder.is_dir():
-        print(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}",
-              file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
     if args.labs is not None and not args.labs.is_file():
-        print(f"error: {args.labs}: labs table not found", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {args.labs}: labs table not found")
     if args.out.is_dir():
-        print(f"error: --out {args.out} is a folder; give a file name", file=sys.stderr)
-        return 2
-    from mirage_model.review.batch import find_inputs
+        raise UsageError(f"error: --out {args.out} is a folder; give a file name")
 
     headers, orphans = find_inputs(args.folder)
     if not headers and not orphans:
-        print(f"error: no ECG records (.hea headers) found under {args.folder}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
-    if predictor is None:
-        return 2
 
     bar = None
     if args.progress:
-        from tqdm import tqdm
-
         # the total is known before the first record (the bar never sits at "0/?"); smoothing=0:
         # the ETA is the mean rate since the start, not the burst of the first chunk
         bar = tqdm(total=len(headers) + len(orphans), unit="rec", desc="scoring", dynamic_ncols=True,
@@ -146,13 +113,11 @@ def run(args) -> int:
     except BatchError as err:
         if bar is not None:
             bar.close()
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     except OSError as err:
         if bar is not None:
             bar.close()
-        print(f"error: cannot write {err.filename or args.out}: {err.strerror or err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: cannot write {err.filename or args.out}: {err.strerror or err}")
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -181,8 +146,6 @@ def unused_labs_line(labs_path, predictor) -> str:
     """How many values of the labs table the model does not read (kept in the CSV and the PDFs,
     marked "not used by this model"), e.g. "labs.csv: 12 of 30 values not used by this model
     (troponin_t 6, crp 6)"."""
-    from mirage_model.clinical import read_labs_table
-
     used = set(getattr(getattr(predictor, "schema", None), "names", []) or [])
     table = read_labs_table(labs_path, row_errors={})   # refused rows are already error rows
     counts: dict[str, int] = {}

@@ -12,12 +12,18 @@ import logging
 import sys
 from pathlib import Path
 
+from mirage_model.formats import find_ecg_files, write_record
+from mirage_model.io import RecordError, load_record
+from training_cli.engine.errors import UsageError
+from training_cli.options import command_parser
+
 log = logging.getLogger(__name__)
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "convert", help="convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
+def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage convert`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(
+        subparsers, "convert", help="convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
         description="Convert ECG records of any format MIRAGE reads to WFDB (.hea + .dat) or EDF+ "
         "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
         "and the device's own statements in the header. A folder is searched recursively.")
@@ -28,11 +34,10 @@ def add_parser(sub) -> None:
                    help="drop the patient's name, ID and birth date (age and sex are kept); the "
                    "header says the record was anonymised")
     p.set_defaults(func=run)
+    return p
 
 
 def _inputs(paths: list[Path]) -> list[Path]:
-    from mirage_model.formats import find_ecg_files
-
     out = []
     for path in paths:
         out.extend(find_ecg_files(path) if path.is_dir() else [path])
@@ -40,17 +45,12 @@ def _inputs(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mirage_model.formats import write_record
-    from mirage_model.io import RecordError, load_record
-
     try:
         paths = _inputs(args.inputs)
     except RecordError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        raise UsageError(f"error: {err}")
     if not paths:
-        print("error: no ECG records found in the inputs", file=sys.stderr)
-        return 2
+        raise UsageError("error: no ECG records found in the inputs")
     failed, used = 0, set()
     for path in paths:
         try:

@@ -1,0 +1,188 @@
+"""``mirage bench``: latency, throughput and memory of MIRAGE and the 1D ResNet baseline.
+
+Per model, in one run on one machine:
+    - end-to-end latency of one record (load, preprocess incl. render, predict, and explain),
+      without and with explanations: median and p95 per stage and in total;
+    - batch throughput: records/s through ``Predictor.predict_batch`` in batches of 32 (including
+      preprocessing), and windows/s through the model alone;
+    - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
+      same config (random inputs; the project loss when it is available);
+    - peak memory: the process's max RSS (``resource.getrusage``) during inference and during
+      training, each phase's peak measured separately where Linux allows resetting the mark, and
+      CUDA max allocated when on a GPU.
+
+Latency is wall-clock time, so other work on the machine inflates it; the CPU time per record and
+the load average are recorded next to it for that reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from mirage_model.checkpoint import CheckpointError
+from mirage_model.inference import ModelNotFoundError, Predictor
+from mirage_model.io import RecordError, find_records, load_record
+from mirage_model.paths import atomic_write_json, default_model_path, sample_records
+from mirage_model.runtime import resolve_device, set_threads
+from training_cli.engine.errors import UsageError
+from training_cli.engine import benchmark
+from training_cli.engine.benchmark import BenchSettings
+from training_cli.options import command_parser
+
+log = logging.getLogger(__name__)
+
+
+def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage bench`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "bench", "latency, throughput and memory of MIRAGE and the 1D ResNet baseline",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", type=Path, default=None,
+                   help="checkpoint folder (default: the shipped model; none: a random 'small' preset)")
+    p.add_argument("--preset", default="small", help="preset for the random model when no checkpoint (small)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="compute device")
+    p.add_argument("--records", type=Path, default=None,
+                   help="folder of records (default: the bundled sample records)")
+    p.add_argument("--n", type=int, default=30, help="timed single-record runs per setting (default 30)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed runs first (default 3)")
+    p.add_argument("--batch-size", type=int, default=32, help="batch for throughput and training (32)")
+    p.add_argument("--batches", type=int, default=3, help="timed batches for batch throughput (3)")
+    p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
+                        "see mirage_model.runtime.default_threads)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
+    p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
+    p.set_defaults(func=run)
+    return p
+
+
+def _fmt(stats: dict | None, key: str) -> str:
+    if not stats or key not in stats or stats[key]["median_ms"] is None:
+        return "-"
+    s = stats[key]
+    return f"{s['median_ms']:.1f}/{s['p95_ms']:.1f}"
+
+
+def format_table(result: dict) -> str:
+    lines = []
+    m = result["machine"]
+    lines.append(f"machine: {m['cpu']}, {m['usable_cores']} usable cores, torch {m['torch']} "
+                 f"(threads: {m['torch_threads']}), device {m['device']}{' ' + m['gpu'] if 'gpu' in m else ''}")
+    lines.append(f"records: {result['records']['source']} ({result['records']['count']}), n={result['n']}")
+    if "load_average" in m:
+        lines.append(f"load average at the end (1, 5, 15 min): {m['load_average']}")
+    lines.append("latency in ms, median/p95 ('preprocess' includes render; 'cpu' = CPU time of all threads "
+                 "per record); throughput per second; peak RSS in MB for inference / training")
+    header = (f"{'model':<34} {'params':>9} {'load':>11} {'preprocess':>11} {'render':>9} {'predict':>11} "
+              f"{'total':>11} {'cpu':>11} {'explain':>11} {'total+expl':>11} {'batch rec':>9} "
+              f"{'model win':>9} {'train smp':>9} {'peak RSS':>11}")
+    lines.append(header)
+    lines.append("-" * len(header))
+    for row in result["models"]:
+        if row.get("unavailable"):
+            lines.append(f"{row['name']:<34} unavailable: {row['unavailable']}")
+            continue
+        lat, lex = row["latency"], row["latency_explain"]
+        render = f"{row['render']['median_ms']:.1f}/{row['render']['p95_ms']:.1f}"
+        rss = f"{row['peak_rss_mb']:.0f}/{row['train']['peak_rss_mb']:.0f}"
+        lines.append(
+            f"{row['name'][:34]:<34} {row['parameters']:>9,} {_fmt(lat, 'load'):>11} {_fmt(lat, 'preprocess'):>11} "
+            f"{render:>9} {_fmt(lat, 'predict'):>11} {_fmt(lat, 'total'):>11} {_fmt(lat, 'cpu_total'):>11} "
+            f"{_fmt(lex, 'explain'):>11} {_fmt(lex, 'total'):>11} {row['batch']['records_per_s']:>9} "
+            f"{row['batch']['model_windows_per_s']:>9} {row['train']['samples_per_s']:>9} {rss:>11}")
+        if "cuda_max_allocated_mb" in row:
+            lines.append(f"{'':<34} CUDA max allocated {row['cuda_max_allocated_mb']} MB inference, "
+                         f"{row['train']['cuda_max_allocated_mb']} MB training")
+    for note in result.get("notes", []):
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    notes: list[str] = []
+    settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
+                             train_steps=args.train_steps)
+    try:
+        device = str(resolve_device(args.device))
+    except ValueError as err:
+        raise UsageError(f"mirage bench: {err}")
+    set_threads(args.threads)
+
+    # records
+    if args.records is not None:
+        if not args.records.is_dir():
+            raise UsageError(f"mirage bench: {args.records}: not a folder")
+        paths = find_records(args.records)
+        source = str(args.records)
+        if not paths:
+            raise UsageError(f"mirage bench: {args.records}: no records (.hea) found")
+    else:
+        paths = sample_records()
+        source = "bundled samples"
+
+    # models
+    model_path = args.model if args.model is not None else default_model_path()
+    try:
+        if model_path is None:
+            loaded = benchmark.random_mirage(args.preset)
+            predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
+            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
+                         f"'{args.preset}' preset (speed only; its predictions mean nothing)")
+            model_desc = f"random-init {args.preset} preset"
+        else:
+            predictor = Predictor(model_path, device=device, batch_size=args.batch_size)
+            loaded = predictor.loaded
+            model_desc = str(model_path)
+    except (ModelNotFoundError, CheckpointError, ValueError) as err:   # ValueError: unknown --preset
+        raise UsageError(f"mirage bench: {err}")
+
+    records, sources = [], []
+    for p in paths:
+        try:
+            records.append(load_record(p))
+            sources.append(p)
+        except RecordError as err:
+            notes.append(f"skipped {err}")
+    if not records:
+        records = benchmark.synthetic_records()
+        sources = records
+        source = "synthetic 10 s records (no readable sample records)"
+        notes.append("no readable records: used synthetic 10 s records (load stage not measured from disk)")
+
+    result = {"machine": benchmark.machine_info(device), "model": model_desc, "records": {"source": source,
+              "count": len(records)}, "n": args.n, "models": [], "notes": notes}
+    # every model's inference first, then every model's training, so that no inference phase
+    # runs in a heap that training has grown
+    runs = [(loaded, predictor)]
+    if not args.no_baseline:
+        try:
+            base = benchmark.baseline_of(loaded)
+        except NotImplementedError:
+            base = None
+            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
+                           "unavailable": "models/baselines.py ResNet1dWang not implemented yet"}
+        except (ValueError, TypeError) as err:
+            base = None
+            unavailable = {"name": "resnet1d_wang", "model_type": "resnet1d_wang",
+                           "unavailable": f"could not build it: {err}"}
+        if base is not None:
+            runs.append((base, Predictor.from_loaded(base, device=device, batch_size=args.batch_size)))
+    for lm, pred in runs:
+        log.info("benchmarking inference of %s on %s", pred.name, device)
+        result["models"].append(benchmark.bench_inference(lm, pred, sources, records, settings))
+    for (lm, pred), row in zip(runs, result["models"]):
+        log.info("benchmarking training of %s on %s", pred.name, device)
+        row["train"] = benchmark.bench_training(lm, device, settings)
+    if not args.no_baseline and len(runs) == 1:
+        result["models"].append(unavailable)
+    if any(r.get("peak_rss_scope") == "process so far" for r in result["models"]):
+        result["notes"].append("peak RSS could not be reset per phase here: each figure is the process's "
+                               "maximum so far")
+
+    table = format_table(result)
+    print(table)
+    atomic_write_json(args.out, result, indent=2)
+    print(f"wrote {args.out}")
+    return 0

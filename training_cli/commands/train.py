@@ -1,0 +1,106 @@
+"""``mirage train``: train MIRAGE or an in-harness baseline on PTB-XL, Challenge or folder data.
+
+The paper's recipe by default (AdamW, lr 3.26e-5, 13% linear warm-up then cosine decay, batch 32,
+50 epochs, lambda_con 0.445, tau 0.1, class-weighted loss); ``--preset base`` (the shipped
+model) and ``--preset small`` are sized for a CPU.
+Model selection (best validation macro AUROC) and per-class thresholds (max F1) use the
+validation split only. Outputs in ``--out DIR``:
+
+    config.json            the resolved run configuration (every option, after presets and --config)
+    model/                 the selected checkpoint (library format: safetensors + JSON, provenance, metrics)
+    last/                  resume state (model, optimizer, scheduler, epoch, RNG; safetensors + JSON)
+    log.csv, log.jsonl     one row per epoch: losses, val AUROC per class, lr, time
+    curves.png             learning curves
+    skipped.csv            records that failed to load (file and reason), if any
+    test/                  metrics of the selected model on the test split (``mirage evaluate``)
+
+Multi-GPU / multi-node: launch with ``torchrun --nproc_per_node N -m training_cli.main train ...``
+(DistributedDataParallel, DistributedSampler; gloo on CPU, nccl on GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from training_cli.config import apply_config, remember_defaults
+from training_cli.engine.loop import train
+from training_cli.engine.recipes import MODELS, PRESETS, TrainConfig, resolve
+from mirage_model.models.config import LEAD_ENCODERS
+from training_cli.options import add_data_args, command_parser
+
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", default=None, help="JSON file of option defaults (keys: long option names)")
+    add_data_args(p)
+    p.add_argument("--out", default=None, help="output folder")
+    g = p.add_argument_group("model")
+    g.add_argument("--model", default="mirage", choices=MODELS)
+    g.add_argument("--preset", default="paper", choices=PRESETS, help="MIRAGE size and recipe")
+    g.add_argument("--lead-encoder", default=None, choices=LEAD_ENCODERS,
+                   help="MIRAGE: how each lead becomes a token (default: the preset's; paper: linear)")
+    g.add_argument("--no-labs", action="store_true", help="ablation: without clinical/lab features")
+    g.add_argument("--no-image", action="store_true", help="ablation: without the image branch")
+    g.add_argument("--no-signal", action="store_true", help="ablation: without the signal branch")
+    g.add_argument("--no-contrast", action="store_true", help="ablation: without the InfoNCE loss")
+    g.add_argument("--no-fusion", action="store_true", help="ablation: concatenate the CLS embeddings")
+    g.add_argument("--late-concat", action="store_true", help="ablation: labs at fusion instead of FiLM")
+    g.add_argument("--shared-encoder", action="store_true", help="ablation: one encoder for both modalities")
+    g.add_argument("--lambda-con", type=float, default=None, help="InfoNCE weight (paper 0.445)")
+    g.add_argument("--tau", type=float, default=None, help="InfoNCE temperature (paper 0.1)")
+    g.add_argument("--clinical", default=None,
+                   help="comma-separated clinical features to use (default: those the dataset has)")
+    g = p.add_argument_group("optimisation")
+    g.add_argument("--epochs", type=int, default=None)
+    g.add_argument("--lr", type=float, default=None)
+    g.add_argument("--batch-size", type=int, default=None, help="per process")
+    g.add_argument("--weight-decay", type=float, default=None)
+    g.add_argument("--warmup", type=float, default=None, help="fraction of steps of linear warm-up (0.13)")
+    g.add_argument("--no-class-weights", action="store_true", help="unweighted loss")
+    g.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"),
+                   help="mixed precision on GPU (auto: bf16 where supported, else fp16)")
+    g.add_argument("--grad-clip", type=float, default=1.0, help="max gradient norm (0: off)")
+    g.add_argument("--augment", action="store_true",
+                   help="random time shifts and noise on the signal, small translations of the image (training only)")
+    g.add_argument("--noise", action="store_true",
+                   help="recording-fault recipe on training records: baseline wander, muscle noise, electrode "
+                        "motion, mains residue, gain changes, missing leads (augment.NoiseConfig); the window is "
+                        "normalised and rendered again, so both branches see the same faulty recording")
+    g.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
+                   help="with --noise: weight of a stability loss pulling the prediction on the faulty record "
+                        "towards the (gradient-free) prediction on the clean one (augment.consistency_loss; 0: off)")
+    g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
+                   help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
+    g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                   help="validate, select and save an exponential moving average of the weights (e.g. 0.999; 0: off)")
+    g = p.add_argument_group("run")
+    g.add_argument("--seed", type=int, default=0, help="seeds weights, data order and random splits")
+    g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
+    g.add_argument("--resume", action="store_true", help="continue from OUT/last")
+    g.add_argument("--no-test", action="store_true", help="do not evaluate the selected model on the test split")
+    g.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the test metrics")
+    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g.add_argument("--stop-after", type=int, default=0, help=argparse.SUPPRESS)  # tests: stop after N epochs
+
+
+def train_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage train`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "train", "train MIRAGE or a baseline", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_train_args(p)
+    remember_defaults(p)
+    p.set_defaults(func=run, _parser=p)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The resolved run configuration of a parsed command line: ``--config`` applied (the command line
+    wins), then the recipe's values where the options leave them unset."""
+    parser = getattr(args, "_parser", None)
+    if parser is not None:
+        apply_config(parser, args)
+    return resolve(TrainConfig.of(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    return train(config_from_args(args))

@@ -1,0 +1,198 @@
+"""Training data: a dataset opened with its input cache, its splits as batches, the clinical matrix.
+
+A split is served by ``CachedSplit`` whole batches at a time from the memory-mapped cache
+(``engine.cache``); ``make_loader`` wraps it in a DataLoader whose sampler is seeded per epoch
+(DistributedSampler, also for one process).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
+
+from mirage_model.clinical import ClinicalError
+from training_cli.engine import cache as cache_mod
+from training_cli.engine.augment import noisy_inputs
+from training_cli.engine.datasets import DatasetError, open_dataset
+from training_cli.engine.distributed import Dist
+from training_cli.engine.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """Where the records come from and how they are split and cached (the ``data`` option group)."""
+
+    data: str | None = None          # "ptbxl:ROOT", "challenge:ROOT" or "folder:ROOT"
+    task: str | None = None          # PTB-XL task, or multilabel / multiclass
+    labels: str | None = None        # folder datasets: labels CSV
+    labs: str | None = None          # folder datasets: laboratory results CSV
+    label_map: str | None = None     # challenge datasets: SNOMED-CT -> class CSV
+    split_file: str | None = None    # CSV record_id,split
+    cache_dir: str | None = None     # input cache folder (None: default_cache_dir())
+    limit: int = 0                   # debug: first N records of each split
+    train_limit: int = 0             # a seeded random subset of N training records
+    workers: int = 0                 # processes for preprocessing and loading
+    seed: int = 0                    # seed of random splits
+
+    @classmethod
+    def of(cls, options) -> "DataOptions":
+        """The data options of any object that carries them as attributes (a parsed command line, a config)."""
+        return cls(**{f.name: getattr(options, f.name, f.default) for f in fields(cls)})
+
+
+class CachedSplit:
+    """Batches of one split from the cache: __getitem__ takes a list of rows (a whole batch)."""
+
+    def __init__(self, cache, rows: np.ndarray, clinical: np.ndarray, mask: np.ndarray, targets: np.ndarray,
+                 with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None,
+                 keep_clean: bool = False):
+        self.cache, self.rows = cache, rows
+        self.keep_clean = keep_clean           # with noise: the clean inputs too, as clean_signal / clean_image
+        self.clinical, self.mask, self.targets = clinical, mask, targets
+        self.with_image = with_image
+        self.noise, self.preprocess_cfg, self.render_cfg = noise, preprocess_cfg, render_cfg
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, batch):
+        idx = np.asarray(batch, dtype=np.int64)
+        rows = self.rows[idx]
+        order = np.argsort(rows)               # memmaps read fastest in file order
+        rows, idx = rows[order], idx[order]
+        out = {
+            "index": torch.from_numpy(idx),
+            "signal": torch.from_numpy(np.ascontiguousarray(self.cache.signal[rows])),
+            "clinical": torch.from_numpy(self.clinical[idx]),
+            "mask": torch.from_numpy(self.mask[idx]),
+            "target": torch.from_numpy(self.targets[idx]),
+        }
+        if self.with_image:
+            out["image"] = torch.from_numpy(np.ascontiguousarray(self.cache.image[rows]))   # uint8 (B, S, S)
+        if self.noise:
+            # drawn from torch's generator, which ``mirage train`` seeds and its resume state restores
+            rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
+            signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg)
+            if self.keep_clean:
+                out["clean_signal"] = out["signal"]
+                if self.with_image:
+                    out["clean_image"] = out["image"]
+            out["signal"] = torch.from_numpy(signal)
+            if self.with_image:
+                out["image"] = torch.from_numpy(image)
+        return out
+
+
+def batch_to_device(batch: dict, device):
+    """-> (signal (B, L, T), image (B, 1, S, S) float in [0, 1] or None, clinical, mask, target)."""
+    nb = device.type == "cuda"
+    signal = batch["signal"].to(device, non_blocking=nb)
+    image = batch.get("image")
+    if image is not None:
+        image = image.to(device, non_blocking=nb).unsqueeze(1).float().div_(255.0)
+    return (signal, image, batch["clinical"].to(device, non_blocking=nb), batch["mask"].to(device, non_blocking=nb),
+            batch["target"].to(device, non_blocking=nb))
+
+
+def make_loader(split: CachedSplit, batch_size: int, shuffle: bool, seed: int, dist: Dist, workers: int,
+                pin: bool):
+    if shuffle:
+        # DistributedSampler also serves one process: a seeded permutation per epoch (set_epoch)
+        base = DistributedSampler(range(len(split)), num_replicas=dist.world, rank=dist.rank, shuffle=True,
+                                  seed=seed, drop_last=False)
+    else:
+        base = SequentialSampler(range(len(split)))
+    sampler = BatchSampler(base, batch_size, drop_last=False)
+    loader = DataLoader(split, sampler=sampler, batch_size=None, num_workers=workers, pin_memory=pin,
+                        persistent_workers=workers > 0,
+                        generator=torch.Generator().manual_seed(seed))
+    loader.base_sampler = base
+    return loader
+
+
+def encode_clinical(schema, rows: list[dict]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Encode clinical dicts; an impossible value is masked (counted) rather than ending the run.
+
+    Returns: x (N, C) float32, mask (N, C) float32, number of values dropped.
+    """
+    xs, ms, dropped = [], [], 0
+    for row in rows:
+        row = {k: v for k, v in (row or {}).items() if k in schema.names}
+        for _ in range(len(schema.names) + 1):
+            try:
+                x, m = schema.encode(row)
+                break
+            except ClinicalError as err:
+                if err.feature not in row:
+                    raise
+                row.pop(err.feature)
+                dropped += 1
+        xs.append(x)
+        ms.append(m)
+    C = len(schema.names)
+    if not xs:
+        return np.zeros((0, C), np.float32), np.zeros((0, C), np.float32), dropped
+    return np.stack(xs).astype(np.float32), np.stack(ms).astype(np.float32), dropped
+
+
+def clean_rows(schema, rows: list[dict]) -> list[dict]:
+    """Rows with impossible values removed (for fitting normalisation statistics)."""
+    out = []
+    for row in rows:
+        row = {k: v for k, v in (row or {}).items() if k in schema.names}
+        for _ in range(len(schema.names) + 1):
+            try:
+                schema.canonical(row)
+                break
+            except ClinicalError as err:
+                if err.feature not in row:
+                    raise
+                row.pop(err.feature)
+        out.append(row)
+    return out
+
+
+def class_weights(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
+    """multilabel: pos_weight = neg / pos per class; multiclass: inverse frequency N / (K n_k). (K,)"""
+    if task_type == "multiclass":
+        counts = np.bincount(y, minlength=K).astype(np.float64)
+        w = len(y) / (K * np.maximum(counts, 1))
+    else:
+        pos = y.sum(0).astype(np.float64)
+        w = (len(y) - pos) / np.maximum(pos, 1)
+        w[pos == 0] = 1.0
+    return w.astype(np.float32)
+
+
+def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
+              progress: bool = True):
+    """Open the dataset named by ``options``, build or load its cache, drop records that failed.
+
+    Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
+
+    Raises:
+        DataError: the dataset cannot be opened (the message names the file).
+    """
+    try:
+        ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
+                          label_map=options.label_map, split_file=options.split_file, seed=options.seed)
+    except DatasetError as err:
+        raise DataError(f"error: {err}") from None
+    ds = ds.limit(options.limit)
+    kwargs = dict(cache_dir=options.cache_dir, workers=options.workers, progress=progress)
+    if dist.main:
+        cache = cache_mod.build_or_load(ds, preprocess_cfg, render_cfg, **kwargs)
+    dist.barrier()
+    if not dist.main:
+        cache = cache_mod.build_or_load(ds, preprocess_cfg, render_cfg, **{**kwargs, "progress": False})
+    skipped = dict(cache.errors)
+    if skipped:
+        logger.warning("%d of %d records failed to load and are skipped (see skipped.csv)", len(skipped),
+                       len(ds.items))
+    return ds, cache, skipped

@@ -1,0 +1,109 @@
+"""What a training set is: an ordered list of :class:`Item` (record path, labels, clinical values,
+split) plus the class list, so the cache, training and evaluation never care where the records came
+from (``engine.datasets`` opens them from PTB-XL, Challenge or folder layouts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from training_cli.engine.errors import DataError
+
+
+SPLITS = ("train", "val", "test")
+
+
+class DatasetError(DataError, ValueError):
+    """A dataset that cannot be opened; ``str()`` names the file and the problem."""
+
+
+@dataclass
+class Item:
+    """One record of a dataset.
+
+    Attributes:
+        record_id: unique id inside the dataset (PTB-XL: ecg_id as text; others: path stem
+            relative to ROOT, e.g. "G12EC/E00009").
+        path: the header (.hea) path or the record stem that ``io.load_record`` accepts.
+        labels: class names this record carries (a subset of ``Dataset.classes``).
+        clinical: name -> value for the clinical schema (None = missing); "sex" is "M"/"F".
+        split: "train", "val" or "test".
+    """
+
+    record_id: str
+    path: Path
+    labels: tuple[str, ...]
+    clinical: dict = field(default_factory=dict)
+    split: str = "train"
+
+
+@dataclass
+class Dataset:
+    """A resolved dataset: items in a fixed order and the class list.
+
+    Attributes:
+        spec: the spec it was opened from, e.g. "ptbxl:/data/ptbxl".
+        kind: "ptbxl", "challenge" or "folder".
+        root: the dataset folder.
+        task: task name ("superdiagnostic", "labels", ...).
+        task_type: "multilabel" (sigmoid) or "multiclass" (one label per record, softmax).
+        classes: the K class names, in output order.
+        items: the records, in a fixed order.
+        clinical_names: the clinical features present in ``Item.clinical``.
+        identity: what the cache hashes to know the records (kind, resolved root, options).
+    """
+
+    spec: str
+    kind: str
+    root: Path
+    task: str
+    task_type: str
+    classes: list[str]
+    items: list[Item]
+    clinical_names: list[str]
+    identity: dict = field(default_factory=dict)
+
+    def split_indices(self, split: str) -> np.ndarray:
+        """Indices (into ``items``) of one split, in order. (N_split,) int64."""
+        if split not in SPLITS:
+            raise DatasetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+        return np.array([i for i, it in enumerate(self.items) if it.split == split], dtype=np.int64)
+
+    def targets(self) -> np.ndarray:
+        """multilabel: float32 (N, K) in {0, 1}; multiclass: int64 (N,) class index."""
+        index = {c: k for k, c in enumerate(self.classes)}
+        if self.task_type == "multiclass":
+            return np.array([index[it.labels[0]] for it in self.items], dtype=np.int64)
+        y = np.zeros((len(self.items), len(self.classes)), dtype=np.float32)
+        for i, it in enumerate(self.items):
+            for lab in it.labels:
+                y[i, index[lab]] = 1.0
+        return y
+
+    def limit(self, n: int | None) -> "Dataset":
+        """A copy with at most the first ``n`` records of each split (debug runs)."""
+        if not n:
+            return self
+        seen = {s: 0 for s in SPLITS}
+        kept = []
+        for it in self.items:
+            if seen[it.split] < n:
+                seen[it.split] += 1
+                kept.append(it)
+        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
+                       kept, list(self.clinical_names), dict(self.identity, limit=n))
+
+    def drop(self, record_ids: set[str]) -> "Dataset":
+        """A copy without the given records (those that failed to load)."""
+        if not record_ids:
+            return self
+        kept = [it for it in self.items if it.record_id not in record_ids]
+        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
+                       kept, list(self.clinical_names), dict(self.identity))
+
+    def summary(self) -> str:
+        counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}
+        return (f"{self.kind} {self.task} ({self.task_type}, {len(self.classes)} classes): "
+                f"{len(self.items)} records, train {counts['train']} / val {counts['val']} / test {counts['test']}")

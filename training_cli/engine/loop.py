@@ -1,0 +1,376 @@
+"""The training loop of ``mirage train``: one run from a ``TrainConfig`` to a selected checkpoint.
+
+Model selection (best validation macro AUROC) and per-class thresholds (max F1) use the
+validation split only; the selected model is then evaluated once on the test split. Outputs in
+``cfg.out``: config.json, model/, last/ (resume state), log.csv, log.jsonl, curves.png,
+skipped.csv, summary.json and test/ (see ``mirage train --help``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from tqdm import tqdm
+
+from mirage_model.checkpoint import save_checkpoint
+from mirage_model.clinical import default_schema
+from mirage_model.losses import mirage_loss
+from mirage_model.models import reads_image
+from mirage_model.preprocess import PreprocessConfig
+from mirage_model.render import RenderConfig
+from mirage_model.runtime import set_threads
+from training_cli.engine import metrics as M
+from training_cli.engine import runlog
+from training_cli.engine.augment import augment_batch, consistency_loss
+from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
+    make_loader, open_data
+from training_cli.engine.distributed import Dist, init_distributed
+from training_cli.engine.errors import ConfigError, DataError, TrainingError
+from training_cli.engine.evaluation import evaluate_checkpoint, predict
+from training_cli.engine.recipes import ABLATIONS, LossConfig, TrainConfig, build_model_for, init_weights_from, \
+    param_groups, warmup_cosine
+from training_cli.engine.resume import load_resume_state, save_resume_state
+from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
+
+logger = logging.getLogger(__name__)
+
+
+def train(cfg: TrainConfig) -> int:
+    """Train as configured by ``cfg`` (resolved: ``recipes.resolve``). Returns 0 on success.
+
+    Raises:
+        ConfigError: options that do not fit (--ema, --consistency, --resume, --init-from).
+        DataError: a dataset that cannot be used (empty splits, a cache without mV windows).
+        TrainingError: the loss became NaN or infinite.
+    """
+    t_start = time.time()
+    dist = init_distributed(cfg.device)
+    device = resolve_device(cfg.device)
+    if dist.enabled and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)
+    if cfg.threads:
+        set_threads(cfg.threads)
+    set_seed(cfg.seed)
+    out = Path(cfg.out).expanduser()
+    progress = dist.main and not cfg.no_progress
+    if dist.main:
+        out.mkdir(parents=True, exist_ok=True)
+        runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(sys.argv),
+                                                "world_size": dist.world})
+
+    pcfg, rcfg = PreprocessConfig(), RenderConfig()
+    ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress)
+    if dist.main:
+        runlog.write_skipped(out / "skipped.csv", ds, skipped)
+    K, task_type = len(ds.classes), ds.task_type
+    all_targets = ds.targets()
+
+    schema, clin, cmask = _clinical(cfg, ds, cache.ok, dist)
+    splits = _splits(cfg, ds, cache.ok)
+    model, model_type, model_cfg = build_model_for(cfg, K, task_type, len(schema.names))
+    if cfg.init_from:
+        init_weights_from(model, cfg.init_from)
+    model.to(device)
+    with_image = reads_image(model_type, model_cfg)
+    ema = None
+    if cfg.ema:
+        if not 0.0 < cfg.ema < 1.0:
+            raise ConfigError(f"mirage train: --ema must lie between 0 and 1 (got {cfg.ema:g})")
+
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(cfg.ema), use_buffers=True)
+    kept = ema.module if ema is not None else model     # the weights validated, selected and saved
+    if dist.main:
+        n_par = sum(p.numel() for p in model.parameters())
+        logger.info("%s (%s): %.2fM parameters, %d classes, %d clinical features; device %s, world %d",
+                    model_type, cfg.preset if model_type == "mirage" else "default", n_par / 1e6, K,
+                    len(schema.names), device, dist.world)
+
+    consistency = float(cfg.consistency)
+    if consistency < 0 or (consistency and not cfg.noise):
+        raise ConfigError(f"mirage train: --consistency needs --noise and a weight >= 0 (got {consistency:g})")
+
+    def split_data(name, noise=False):
+        rows = splits[name]
+        return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg,
+                           keep_clean=noise and consistency > 0)
+
+    if cfg.noise and cache.mv is None:
+        raise DataError(f"mirage train --noise: the input cache {cache.path} has no mV windows; rebuild it")
+    pin = device.type == "cuda"
+    train_loader = make_loader(split_data("train", cfg.noise), cfg.batch_size, True, cfg.seed,
+                               dist, cfg.workers, pin)
+    val_loader = make_loader(split_data("val"), cfg.batch_size * 2, False, cfg.seed, Dist(), cfg.workers, pin)
+    weights = None
+    if not cfg.no_class_weights:
+        weights = torch.from_numpy(class_weights(all_targets[splits["train"]], task_type, K)).to(device)
+    loss_cfg = model.config if model_type == "mirage" else LossConfig(model_cfg)
+
+    net = model
+    if dist.enabled:
+        # an ablated MIRAGE may leave modules out of the graph; the full models use every parameter
+        unused = model_type == "mirage" and any(getattr(cfg, f) for f in ABLATIONS)
+        net = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                      find_unused_parameters=unused)
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr)
+    steps_per_epoch = len(train_loader)
+    total_steps = steps_per_epoch * cfg.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(total_steps, cfg.warmup))
+    amp = amp_settings(device, cfg.amp)
+    scaler = torch.amp.GradScaler("cuda") if amp[2] else None
+
+    start_epoch, history, best = 0, [], {"auroc": -math.inf, "epoch": 0}   # the score is -val_loss without AUROC
+    if cfg.resume:
+        start_epoch, history, best = _resume(out / "last", model, opt, sched, scaler, ema, total_steps, best, dist)
+    run_meta = {"records": {s: int(len(r)) for s, r in splits.items()}, "skipped": len(skipped),
+                "cache": str(cache.path), "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
+    if dist.main:
+        logger.info("train %d / val %d / test %d records (%d skipped); %d steps per epoch; cache %s (%s)",
+                    len(splits["train"]), len(splits["val"]), len(splits["test"]), len(skipped), steps_per_epoch,
+                    cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
+
+    step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
+                 cfg.augment)
+    val_y = M.as_multilabel(all_targets[splits["val"]], K)
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.time()
+        row = _train_epoch(step, train_loader, epoch, cfg, progress)
+        train_s = time.time() - t0
+        if dist.main:
+            idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
+            vm = M.compute_metrics(val_y, probs, ds.classes, None, task_type)
+            row["val_loss"] = _val_loss(probs, all_targets[splits["val"]], task_type, weights)
+            row["val_macro_auroc"] = vm["macro"]["auroc"]
+            row["val_macro_auprc"] = vm["macro"]["auprc"]
+            for c in ds.classes:
+                row[f"val_auroc_{c}"] = vm["per_class"][c]["auroc"]
+            row["train_s"] = round(train_s, 1)
+            row["epoch_s"] = round(time.time() - t0, 1)
+            row["elapsed_s"] = round(time.time() - t_start, 1)
+            history.append(row)
+            score = row["val_macro_auroc"] if row["val_macro_auroc"] is not None else -row["val_loss"]
+            improved = score > best["auroc"]
+            logger.info("epoch %d/%d: train loss %.4f, val loss %.4f, val macro AUROC %s, lr %.2e, %.0f s%s",
+                        epoch + 1, cfg.epochs, row["train_loss"], row["val_loss"],
+                        "n/a" if row["val_macro_auroc"] is None else f"{row['val_macro_auroc']:.4f}",
+                        row["lr"], row["epoch_s"], "  (best)" if improved else "")
+            if improved:
+                best = {"auroc": float(score), "epoch": epoch + 1}
+                thresholds = (M.best_f1_thresholds(val_y, probs) if task_type == "multilabel"
+                              else np.full(K, 0.5))
+                vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
+                _save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
+                            cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta})
+            runlog.write_epoch_log(out, history)
+            try:
+                runlog.plot_curves(out / "curves.png", history, ds.classes)
+            except Exception as err:  # noqa: BLE001 - a plot must never end a training run
+                logger.warning("could not draw learning curves: %s", err)
+            save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
+                              {"history": history, "best": best, "total_steps": total_steps,
+                               "args": cfg.to_dict()}, ema)
+        dist.barrier()
+        if cfg.stop_after and epoch + 1 >= cfg.stop_after:
+            logger.info("stopping after epoch %d (--stop-after)", epoch + 1)
+            break
+
+    duration = time.time() - t_start
+    if dist.main:
+        summary = {"best_epoch": best["epoch"], "best_val_macro_auroc": best["auroc"], "duration_s": round(duration, 1),
+                   "epochs_run": len(history), **run_meta}
+        if history:
+            summary["mean_epoch_s"] = round(float(np.mean([h["epoch_s"] for h in history])), 1)
+        if not cfg.no_test and len(splits["test"]) and (out / "model" / "config.json").is_file() \
+                and not cfg.stop_after:
+            test = evaluate_checkpoint(out / "model", cfg.data_options(), out / "test", split="test", device=device,
+                                       n_boot=cfg.bootstrap, progress=progress, prepared=(ds, cache, skipped),
+                                       batch_size=cfg.batch_size, seed=cfg.seed)
+            summary["test_macro_auroc"] = test["macro"]["auroc"]
+        runlog.write_json(out / "summary.json", summary)
+        logger.info("done in %.0f s: best val macro AUROC %.4f (epoch %d)%s; %d records skipped; outputs in %s",
+                    duration, best["auroc"], best["epoch"],
+                    f", test macro AUROC {_num(summary.get('test_macro_auroc'))}" if "test_macro_auroc" in summary
+                    else "",
+                    len(skipped), out)
+    if dist.enabled:
+        dist.barrier()            # rank 0 may still be evaluating the test split
+        torch.distributed.destroy_process_group()
+    return 0
+
+
+@dataclass
+class _Step:
+    """What one optimisation step needs: the model (``net``: wrapped for DDP), optimiser, schedule,
+    scaler, weight average, device, mixed precision, loss settings and the training recipe's switches."""
+
+    net: torch.nn.Module
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler | None
+    ema: AveragedModel | None
+    device: torch.device
+    amp: tuple                  # (enabled, dtype, use_grad_scaler), runtime.amp_settings
+    loss_cfg: object            # what losses.mirage_loss reads
+    weights: torch.Tensor | None
+    task_type: str
+    consistency: float          # weight of the stability loss (0: off)
+    augment: bool
+
+
+def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
+    """One pass over the training split -> the epoch's log row (mean losses, learning rate)."""
+    s.net.train()
+    loader.base_sampler.set_epoch(epoch)
+    sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
+    n_seen = 0
+    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False,
+               mininterval=5.0)
+    for batch in bar:
+        signal, image, clinical, mask, target = batch_to_device(batch, s.device)
+        clean_logits = None
+        if s.consistency:
+            clean_signal, clean_image, *_ = batch_to_device(
+                {**batch, "signal": batch["clean_signal"], "image": batch.get("clean_image")}, s.device)
+            s.net.eval()                         # the clean prediction as the model would make it
+            with torch.no_grad(), torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
+                clean_logits = s.net(clean_signal, clean_image, clinical, mask).logits.float()
+            s.net.train()
+        if s.augment:
+            signal, image = augment_batch(signal, image)
+        with torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
+            output = s.net(signal, image, clinical, mask)
+        output.logits = output.logits.float()
+        if output.z_signal is not None:
+            output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
+        loss, parts = mirage_loss(output, target, s.loss_cfg, s.weights)
+        if clean_logits is not None:
+            stab = consistency_loss(output.logits, clean_logits, s.task_type)
+            loss = loss + s.consistency * stab
+            parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
+        if not torch.isfinite(loss):
+            raise TrainingError(f"error: the loss became {loss.item()} at epoch {epoch + 1}; lower --lr "
+                                f"(now {cfg.lr:g}) or check the data")
+        s.opt.zero_grad(set_to_none=True)
+        if s.scaler is not None:
+            s.scaler.scale(loss).backward()
+            s.scaler.unscale_(s.opt)
+        else:
+            loss.backward()
+        if cfg.grad_clip:
+            torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip)
+        if s.scaler is not None:
+            s.scaler.step(s.opt)
+            s.scaler.update()
+        else:
+            s.opt.step()
+        s.sched.step()
+        if s.ema is not None:
+            s.ema.update_parameters(s.model)
+        b = len(target)
+        n_seen += b
+        for k in sums:
+            sums[k] += float(parts.get(k, 0.0)) * b
+        bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}")
+    bar.close()
+    return {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
+            "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
+            **({"train_stab": sums["stab"] / max(n_seen, 1)} if s.consistency else {}),
+            "lr": s.opt.param_groups[0]["lr"]}
+
+
+def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: dict, dist: Dist):
+    """Restore a stopped run from ``OUT/last`` -> (epochs done, log rows, best so far).
+
+    Raises:
+        ConfigError: no resume state, or one of a run with another number of steps.
+    """
+    if not (last / "state.json").is_file():
+        raise ConfigError(f"--resume: no resume state in {last}")
+    state = load_resume_state(last, model, opt, sched, scaler, ema)
+    start_epoch = state["epoch"]
+    history = state.get("history", [])
+    best = state.get("best", best)
+    if state.get("total_steps") not in (None, total_steps):
+        raise ConfigError(f"--resume: the stopped run had {state['total_steps']} steps in all, this one "
+                          f"{total_steps}: keep --epochs, --batch-size and the data the same")
+    if dist.main:
+        logger.info("resuming after epoch %d (best val macro AUROC %.4f at epoch %d)", start_epoch,
+                    best["auroc"], best["epoch"])
+    return start_epoch, history, best
+
+
+def _clinical(cfg: TrainConfig, ds, ok, dist: Dist):
+    """The clinical schema (the dataset's features or --clinical, normalisation fitted on the training
+    records that loaded) and the encoded matrix of every record: (schema, x (N, C), mask (N, C))."""
+    names = [n.strip() for n in cfg.clinical.split(",")] if cfg.clinical else list(ds.clinical_names)
+    schema = default_schema(names)
+    rows_all = [it.clinical for it in ds.items]
+    train_rows = ds.split_indices("train")
+    train_rows = train_rows[ok[train_rows]]
+    schema = schema.fit(clean_rows(schema, [rows_all[i] for i in train_rows]))
+    clin, cmask, dropped = encode_clinical(schema, rows_all)
+    if dropped and dist.main:
+        logger.warning("%d impossible clinical values were treated as missing", dropped)
+    return schema, clin, cmask
+
+
+def _splits(cfg: TrainConfig, ds, ok) -> dict[str, np.ndarray]:
+    """Dataset indices of the records that loaded, per split (the training split cut to --train-limit)."""
+    splits = {}
+    for s in ("train", "val", "test"):
+        r = ds.split_indices(s)
+        splits[s] = r[ok[r]]
+    if cfg.train_limit and cfg.train_limit < len(splits["train"]):
+        pick = np.random.default_rng(cfg.seed).choice(len(splits["train"]), cfg.train_limit, replace=False)
+        splits["train"] = np.sort(splits["train"][pick])
+    if len(splits["train"]) == 0 or len(splits["val"]) == 0:
+        raise DataError(f"error: {cfg.data}: the train and validation splits must not be empty "
+                        f"(train {len(splits['train'])}, val {len(splits['val'])})")
+    return splits
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.4f}"
+
+
+def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> float:
+    """Weighted BCE / CE of validation probabilities (same weighting as training)."""
+    eps = 1e-7
+    p = np.clip(probs.astype(np.float64), eps, 1 - eps)
+    w = None if weights is None else weights.detach().cpu().numpy().astype(np.float64)
+    if task_type == "multiclass":
+        ll = -np.log(p[np.arange(len(y)), y])
+        if w is not None:
+            return float((w[y] * ll).sum() / w[y].sum())
+        return float(ll.mean())
+    pw = np.ones(p.shape[1]) if w is None else w
+    ll = -(pw[None, :] * y * np.log(p) + (1 - y) * np.log(1 - p))
+    return float(ll.mean())
+
+
+def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
+                metrics):
+    provenance = {
+        "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
+        "code_version": runlog.code_version(), "hardware": runlog.hardware(),
+        "duration_s": round(time.time() - t_start, 1), "seed": cfg.seed, "preset": cfg.preset,
+        "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
+                   "augment": bool(cfg.augment), "ema": float(cfg.ema),
+                   "noise": bool(cfg.noise),
+                   "consistency": float(cfg.consistency), "init_from": cfg.init_from},
+        "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
+        (f"split file {cfg.split_file}" if cfg.split_file else f"seeded random split (seed {cfg.seed})"),
+    }
+    name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
+    save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
+                    preprocess=pcfg, render=rcfg, thresholds=[float(t) for t in thresholds], provenance=provenance,
+                    metrics=metrics, name=name)

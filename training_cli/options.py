@@ -1,0 +1,51 @@
+"""Argument groups and parser construction shared by several commands (the options a user types the
+same way everywhere: the data a command reads, the PDF report's header)."""
+
+from __future__ import annotations
+
+import argparse
+
+from mirage_model.review.report import ReportSettings
+
+
+def command_parser(subparsers, name: str, help: str, **kwargs) -> argparse.ArgumentParser:
+    """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
+    ``xxx_command_parser(subparsers=None)``), else a standalone parser."""
+    if subparsers is not None:
+        return subparsers.add_parser(name, help=help, **kwargs)
+    return argparse.ArgumentParser(f"mirage {name}", **kwargs)
+
+
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    """The data options (``engine.data.DataOptions``)."""
+    g = p.add_argument_group("data")
+    g.add_argument("--data", help="ptbxl:ROOT, challenge:ROOT or folder:ROOT")
+    g.add_argument("--task", default=None,
+                   help="PTB-XL: superdiagnostic (default), subdiagnostic, diagnostic, form, rhythm, all, mi; "
+                        "challenge/folder: multilabel (default) or multiclass")
+    g.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
+    g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (record id, features)")
+    g.add_argument("--label-map", default=None, help="challenge datasets: SNOMED-CT -> class CSV")
+    g.add_argument("--split-file", default=None, help="CSV record_id,split (train/val/test)")
+    g.add_argument("--cache-dir", default=None, help="input cache folder (default ~/.cache/mirage or $MIRAGE_CACHE)")
+    g.add_argument("--limit", type=int, default=0, help="debug: first N records of each split")
+    g.add_argument("--train-limit", type=int, default=0,
+                   help="budget runs: a seeded random subset of N training records (val and test stay whole)")
+    g.add_argument("--workers", type=int, default=0,
+                   help="processes for preprocessing and data loading (0: all cores for preprocessing, "
+                        "in-process loading)")
+
+
+def add_report_args(p: argparse.ArgumentParser) -> None:
+    """Options of the PDF report shared by ``mirage score`` and ``mirage report``."""
+    g = p.add_argument_group("PDF report")
+    g.add_argument("--page", choices=("A4", "Letter"), default="A4", help="landscape page size (default A4)")
+    g.add_argument("--institution", default="", help="institution line printed under the header")
+    g.add_argument("--reviewer", default="", help="reviewer's name printed on the report")
+    g.add_argument("--comment", default="", help="reviewer's comment printed on the report")
+
+
+def settings_from_args(args, **extra) -> ReportSettings:
+    """The report settings of a parsed command line that has the ``add_report_args`` options."""
+    return ReportSettings(page_size=args.page, institution=args.institution, reviewer=args.reviewer,
+                          comment=args.comment, **extra)
