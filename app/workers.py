@@ -227,7 +227,7 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
 def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
     """Load a checkpoint into a Predictor (``path`` None: the bundled default).
 
-    The Predictor picks torch's intra-op thread count (``inference.configure_threads``: 1 on a
+    The Predictor picks torch's intra-op thread count (``runtime.set_threads``: 1 on a
     2-core machine, ``MIRAGE_THREADS`` when set); the app never overrides it.
     """
     from mirage_model.inference import Predictor
@@ -238,7 +238,7 @@ def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
 
 
 _THREADS_LOCK = threading.Lock()
-_THREADS: list[int] = []   # the count configure_threads chose, once known
+_THREADS: list[int] = []   # the count runtime.set_threads chose, once known
 
 
 def inference_threads() -> int:
@@ -246,17 +246,17 @@ def inference_threads() -> int:
 
     torch keeps OpenMP's thread count per thread: a pool thread that ran torch before the
     Predictor set its count keeps the old one (on 2 cores: 2 threads, about 10x slower under
-    load, see ``inference.default_threads``). Every job that runs the model calls this first.
+    load, see ``runtime.default_threads``). Every job that runs the model calls this first.
     """
     import torch
 
-    from mirage_model.inference import configure_threads
+    from mirage_model.runtime import set_threads
 
     with _THREADS_LOCK:
         if not _THREADS:
-            # the first caller: configure_threads sets the count in this thread (or a Predictor
+            # the first caller: set_threads sets the count in this thread (or a Predictor
             # made in this thread already did) and reports it
-            _THREADS.append(configure_threads())
+            _THREADS.append(set_threads())
         n = _THREADS[0]
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)

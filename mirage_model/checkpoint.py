@@ -23,20 +23,19 @@ import json
 import math
 import os
 import platform
-import shutil
+import stat
 import sys
-import tempfile
-import uuid
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import numpy as np
-import stat
 import torch
 from torch import nn
 
 from mirage_model.limits import (MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_LABELS, MAX_PARAMETERS,
                                  MAX_WEIGHTS_BYTES, json_depth)
+from mirage_model.paths import atomic_folder, atomic_output
+from mirage_model.runtime import resolve_device
 
 FORMAT_VERSION = 1
 WEIGHTS_NAME = "model.safetensors"
@@ -180,9 +179,6 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     from safetensors.torch import save_file
 
     meta = {"format": "pt", "format_version": str(FORMAT_VERSION), "model_type": model_type}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tag = f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = path.parent / tag
     try:
         if path.suffix == ".safetensors":
             if path.is_dir():
@@ -190,41 +186,21 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
             meta[METADATA_KEY] = text
             if model_card:
                 meta[CARD_KEY] = model_card
-            save_file(tensors, str(tmp), metadata=meta)
-            _default_mode(tmp)
-            _fsync(tmp)
-            os.replace(tmp, path)
+            with atomic_output(path) as tmp:
+                save_file(tensors, str(tmp), metadata=meta)
+                _default_mode(tmp)
             return path
         if path.exists() and not _replaceable(path):
             raise CheckpointError(f"{path}: exists and is not a MIRAGE checkpoint folder; not overwriting")
-        tmp.mkdir()
-        save_file(tensors, str(tmp / WEIGHTS_NAME), metadata=meta)
-        _default_mode(tmp / WEIGHTS_NAME)
-        (tmp / CONFIG_NAME).write_text(text + "\n", encoding="utf-8")
-        if model_card:
-            (tmp / CARD_NAME).write_text(model_card, encoding="utf-8")
-        for f in tmp.iterdir():
-            _fsync(f)
-        old = None
-        if path.exists():
-            old = path.parent / (tag + ".old")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        with atomic_folder(path) as tmp:
+            save_file(tensors, str(tmp / WEIGHTS_NAME), metadata=meta)
+            _default_mode(tmp / WEIGHTS_NAME)
+            (tmp / CONFIG_NAME).write_text(text + "\n", encoding="utf-8")
+            if model_card:
+                (tmp / CARD_NAME).write_text(model_card, encoding="utf-8")
         return path
     except OSError as err:
         raise CheckpointError(f"{path}: cannot write checkpoint ({err})") from None
-    finally:
-        if tmp.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp.exists():
-            tmp.unlink()
-
-
-def _fsync(p: Path) -> None:
-    with open(p, "rb") as fh:
-        os.fsync(fh.fileno())
 
 
 def _replaceable(path: Path) -> bool:
@@ -458,20 +434,15 @@ def _check_inputs(cfg: dict, model_type: str, pre, render, where: Path) -> None:
                                   f"render size {render.width}x{render.height}")
 
 
-def _resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
     """Load a folder (or its config.json / model.safetensors). fp16 weights are upcast to fp32.
 
     Also accepts a single ``.safetensors`` file with the config in its metadata. ``device``:
-    "cpu", "cuda" or "auto".
+    "cpu", "cuda" or "auto" (``runtime.resolve_device``).
 
     Raises:
         CheckpointError: missing, corrupt, truncated or mismatched files, naming the file.
+        runtime.DeviceError: a device this machine does not have.
     """
     from mirage_model.clinical import ClinicalSchema
     from mirage_model.models import MODEL_TYPES, build_model
@@ -569,7 +540,7 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
             raise CheckpointError(f"{weights}: {key} has dtype {t.dtype}, expected {ref.dtype}")
         state[key] = t
     model.load_state_dict(state, strict=True)
-    model.to(_resolve_device(device)).eval()
+    model.to(resolve_device(device)).eval()
 
     card = None
     if cfg_file is not None and (folder / CARD_NAME).is_file():

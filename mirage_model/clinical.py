@@ -75,8 +75,23 @@ def _unit_key(unit: str) -> str:
 
 
 _MISSING_STRINGS = {"", "na", "n/a", "nan", "none", "null", "missing", "-", "?"}
-_SEX_VALUES = {"m": 1.0, "male": 1.0, "man": 1.0, "f": 0.0, "female": 0.0, "woman": 0.0,
-               "1": 1.0, "0": 0.0}
+_SEX_WORDS = {"m": "M", "male": "M", "man": "M", "masculine": "M",
+              "f": "F", "female": "F", "woman": "F", "feminine": "F"}
+_BINARY_CODES = {"1": 1.0, "0": 0.0}   # a binary feature written as a number in a labs table
+SEX_CODE = {"M": 1.0, "F": 0.0}          # the model's encoding of sex
+
+
+def parse_sex(value) -> str | None:
+    """Sex as written in a header, a labs table, a file's patient field or a command line ->
+    "M", "F" or None (anything else, including "1"/"0": which number means what differs by
+    source, e.g. PTB-XL's 0 is male).
+
+    Accepted, in any case and with blanks around: M, male, man, masculine; F, female, woman,
+    feminine.
+    """
+    if not isinstance(value, str):
+        return None
+    return _SEX_WORDS.get(value.strip().lower())
 
 
 def _is_missing(value) -> bool:
@@ -143,8 +158,11 @@ class ClinicalFeature:
                 return 1.0 if value else 0.0
             if isinstance(value, (int, float, np.integer, np.floating)) and float(value) in (0.0, 1.0):
                 return float(value)
-            if key in _SEX_VALUES:
-                return _SEX_VALUES[key]
+            sex = parse_sex(key)
+            if sex is not None:
+                return SEX_CODE[sex]
+            if key in _BINARY_CODES:
+                return _BINARY_CODES[key]
             raise ClinicalError(self.name, f"{value!r} is not a valid {self.label} (use M/F or 1/0)")
         if isinstance(value, str):
             text = value.strip().lstrip("<>≤≥=").strip()
@@ -606,9 +624,9 @@ def record_values(record) -> dict[str, object]:
     for name in RECORD_FEATURES:
         value = raw.get(name)
         if name == "sex":
-            key = str(value).strip().lower() if isinstance(value, str) else None
-            if key in _SEX_VALUES and key not in ("0", "1"):
-                out["sex"] = "M" if _SEX_VALUES[key] == 1.0 else "F"
+            sex = parse_sex(value)
+            if sex is not None:
+                out["sex"] = sex
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             continue

@@ -37,6 +37,8 @@ from typing import Sequence
 
 import numpy as np
 
+from mirage_model.outputs import probabilities
+
 METHOD_LEAD_BIAS = "learned Graphormer lead bias, mean over heads"
 METHOD_LEAD_ATTENTION = "last Graphormer layer lead-to-lead attention, mean over heads"
 METHOD_LEAD_IMPORTANCE = ("gradient x input of the predicted classes' summed logits w.r.t. the signal, "
@@ -209,8 +211,7 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
         t1 = time.perf_counter()
         top = int(np.argmax(logits_np))
         if predicted is None:
-            probs = (torch.softmax(logits.detach().float(), -1) if task == "multiclass"
-                     else torch.sigmoid(logits.detach().float())).cpu().numpy()
+            probs = probabilities(logits.detach(), task).cpu().numpy()
             if calibrate is not None:
                 probs = np.asarray(calibrate(probs), dtype=np.float64)
             th = np.full(probs.shape, 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)

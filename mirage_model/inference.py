@@ -25,10 +25,10 @@ import torch
 
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.explain import Explanation
+from mirage_model.outputs import probabilities
+from mirage_model.runtime import resolve_device, set_threads
 
 log = logging.getLogger(__name__)
-
-_THREADS_SET = False
 
 
 class ModelNotFoundError(CheckpointError):
@@ -110,61 +110,6 @@ class _Prepared:
     quality: object = None    # quality.QualityReport
 
 
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask where the OS exposes one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def default_threads(cores: int | None = None) -> int:
-    """The intra-op thread count inference uses by default: 1 on machines with 2 cores or fewer,
-    else half the cores, at most 4.
-
-    Why: one record is a batch of one through a small model, where extra threads gain little, while
-    an OpenMP thread that has to wait for a core (the GUI, preprocessing or other programs hold
-    it) spins and stalls the others. On the 2-core development machine under load, 2 threads made
-    one "small" preset prediction about 10x slower than 1 thread (median 287 ms vs 28 ms).
-    """
-    cores = usable_cores() if cores is None else cores
-    return 1 if cores <= 2 else min(4, cores // 2)
-
-
-def configure_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op threads for inference (once per process unless ``threads`` is given).
-
-    Args:
-        threads: the count to use; None: ``MIRAGE_THREADS`` if set, else ``default_threads()``.
-
-    Returns:
-        The thread count in effect.
-    """
-    global _THREADS_SET
-
-    if threads is None and _THREADS_SET:
-        return torch.get_num_threads()
-    _THREADS_SET = True
-    if threads is None:
-        env = os.environ.get("MIRAGE_THREADS", "")
-        threads = int(env) if env.isdigit() and int(env) > 0 else default_threads()
-    threads = max(1, int(threads))
-    if threads != torch.get_num_threads():
-        torch.set_num_threads(threads)
-    return torch.get_num_threads()
-
-
-def resolve_device(device: str = "auto") -> str:
-    """"auto" -> "cuda" when a GPU is present, else "cpu"; "cuda" without one is an error."""
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but no CUDA GPU is available; use 'cpu' or 'auto'")
-    if device not in ("cpu",) and not str(device).startswith("cuda"):
-        raise ValueError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'")
-    return str(device)
-
-
 def resolve_model_path(path=None) -> Path:
     """The checkpoint to load: ``path``; the name of a shipped model ("default", "mi") when no
     such file or folder exists; or, when None, the shipped default model.
@@ -210,7 +155,7 @@ class Predictor:
         device: "auto" (CUDA when present, else CPU), "cpu" or "cuda".
         batch_size: windows per forward pass in ``predict_batch``.
         threads: torch intra-op threads (process-wide). None: leave a count that
-            ``configure_threads`` already set in this process, else ``MIRAGE_THREADS`` or
+            ``runtime.set_threads`` already set in this process, else ``MIRAGE_THREADS`` or
             ``default_threads()`` (1 on 2-core machines).
 
     Raises:
@@ -223,8 +168,8 @@ class Predictor:
         from mirage_model.checkpoint import load_checkpoint
 
         resolved = resolve_model_path(path)
-        self.device = resolve_device(device)
-        configure_threads(threads)
+        self.device = str(resolve_device(device))   # "cpu", "cuda", "cuda:1": what the app shows
+        set_threads(threads)
         self.assess_quality = bool(quality)
         self._setup(load_checkpoint(resolved, device=self.device), batch_size)
 
@@ -234,8 +179,8 @@ class Predictor:
         """Wrap an in-memory ``LoadedModel`` (e.g. a freshly built model for benchmarks)."""
         self = cls.__new__(cls)
         self.assess_quality = bool(quality)
-        self.device = resolve_device(device)
-        configure_threads(threads)
+        self.device = str(resolve_device(device))   # "cpu", "cuda", "cuda:1": what the app shows
+        set_threads(threads)
         loaded.model.to(self.device)
         self._setup(loaded, batch_size)
         return self
@@ -337,11 +282,6 @@ class Predictor:
         cm = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.float32)).to(dev)
         return sig, img, cx, cm
 
-    def _probabilities(self, logits):
-        if self.task == "multiclass":
-            return torch.softmax(logits.float(), dim=-1)
-        return torch.sigmoid(logits.float())
-
     @torch.inference_mode()
     def forward_windows(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray,
                         mask: np.ndarray) -> np.ndarray:
@@ -359,7 +299,7 @@ class Predictor:
         for i in range(0, len(signal), self.batch_size):
             sl = slice(i, i + self.batch_size)
             logits = self.model(*self._tensors(signal[sl], image[sl], x[sl], mask[sl])).logits
-            out.append(self._probabilities(logits).cpu().numpy())
+            out.append(probabilities(logits, self.task).cpu().numpy())
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(self.labels)), np.float32)
 
     def layout(self):
@@ -372,14 +312,6 @@ class Predictor:
         return self._layout
 
     # -- prediction --------------------------------------------------------------------------
-
-    def _probabilities_np(self, logits: np.ndarray) -> np.ndarray:
-        """(..., K) logits -> probabilities (computed in float64: a stable softmax)."""
-        z = np.asarray(logits, dtype=np.float64)
-        if self.task == "multiclass":
-            e = np.exp(z - z.max(axis=-1, keepdims=True))
-            return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
-        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
     def _explain_window(self, prep: _Prepared, w: int, predicted):
         from mirage_model.explain import explain_window
@@ -408,7 +340,7 @@ class Predictor:
         explanation = None
         if window_probs is None:
             ew = self._explain_window(prep, 0, None)
-            window_probs = self._probabilities_np(ew.logits)[None]              # (1, K)
+            window_probs = probabilities(ew.logits, self.task)[None]           # (1, K)
             explanation = ew.explanation
             prep.timings["predict"] = ew.forward_s
             prep.timings["explain"] = ew.explain_s

@@ -13,21 +13,20 @@ This is the one place where wfdb's time-major ``(T, L)`` layout becomes lead-fir
 
 from __future__ import annotations
 
-import ast
-import csv
 import math
 import os
 import re
-import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from mirage_model.clinical import parse_sex
 from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_MV_PER_UNIT, MAX_SAMPLES,
                                  MAX_SAMPLES_PER_FRAME, MAX_SIGNALS, MIN_MV_PER_UNIT, plausible_fs,
                                  unscorable_reason)
+from mirage_model.records import ptbxl
 
 STANDARD_LEADS: tuple[str, ...] = (
     "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
@@ -801,7 +800,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     rec = EcgRecord(signal=signal, fs=float(header.fs), record_id=hea.stem, path=hea,
                     quality=flags, comments=tuple(header.comments), meta=meta)
     _apply_comments(rec, header.comments)
-    _apply_ptbxl(rec, hea)
+    ptbxl.apply_metadata(rec, hea)
     return rec
 
 
@@ -952,15 +951,6 @@ def _comment_field(line: str) -> tuple[str, str] | None:
     return head.strip().lower(), value.strip()
 
 
-def _parse_sex(text: str) -> str | None:
-    t = text.strip().lower()
-    if t in ("m", "male", "man", "masculine"):
-        return "M"
-    if t in ("f", "female", "woman", "feminine"):
-        return "F"
-    return None
-
-
 _PTB_DX_KEYS = ("reason for admission", "acute infarction (localization)",
                 "former infarction (localization)", "additional diagnoses")
 _NO_VALUE = {"", "n/a", "na", "no", "none", "unknown", "nan", "-"}
@@ -989,7 +979,7 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
         if note:
             rec.meta["age_note"] = note
     if "sex" in fields:
-        rec.sex = _parse_sex(fields["sex"])
+        rec.sex = parse_sex(fields["sex"])
     if "dx" in fields:
         rec.dx = tuple(c.strip() for c in fields["dx"].split(",") if c.strip())
         rec.meta["dx_system"] = "SNOMED-CT"
@@ -1007,104 +997,3 @@ def _apply_comments(rec: EcgRecord, comments: list[str]) -> None:
     for key in ("rx", "hx", "sx", "ecg date"):
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]
-
-
-_PTBXL_CSV = "ptbxl_database.csv"
-_PTBXL_CSV_MAX_BYTES = 256 << 20
-_PTBXL_COLUMNS = ("ecg_id", "patient_id", "age", "sex", "height", "weight", "recording_date",
-                  "scp_codes", "strat_fold", "report", "baseline_drift", "static_noise",
-                  "burst_noise", "electrodes_problems", "pacemaker")
-_ptbxl_cache: dict[Path, tuple[tuple[int, int], dict[str, tuple[str, ...]]]] = {}
-_ptbxl_lock = threading.Lock()
-
-
-def _ptbxl_table(csv_path: Path) -> dict[str, tuple[str, ...]]:
-    """Rows (the _PTBXL_COLUMNS fields) of a ptbxl_database.csv keyed by record stem ("00001_lr",
-    "00001_hr"); parsed once per file and kept while the file is unchanged."""
-    st = csv_path.stat()
-    stamp = (st.st_mtime_ns, st.st_size)
-    with _ptbxl_lock:
-        cached = _ptbxl_cache.get(csv_path)
-        if cached and cached[0] == stamp:
-            return cached[1]
-        table: dict[str, tuple[str, ...]] = {}
-        with open(csv_path, newline="", encoding="utf-8", errors="replace") as f:
-            rows = csv.reader(f)
-            columns = next(rows, [])
-            keep = [columns.index(name) if name in columns else None for name in _PTBXL_COLUMNS]
-            names = [columns.index(c) for c in ("filename_lr", "filename_hr") if c in columns]
-            width = len(columns)
-            for row in rows:
-                if len(row) < width:
-                    continue
-                kept = tuple(row[i] if i is not None else "" for i in keep)  # _PTBXL_COLUMNS order
-                for i in names:
-                    if row[i]:
-                        table[row[i].rsplit("/", 1)[-1]] = kept
-        _ptbxl_cache[csv_path] = (stamp, table)
-        return table
-
-
-def _apply_ptbxl(rec: EcgRecord, hea: Path) -> None:
-    """Age, sex, scp codes and more from a ptbxl_database.csv up to three folders above ``hea``."""
-    folder = hea.parent
-    for _ in range(3):
-        csv_path = folder / _PTBXL_CSV
-        if csv_path.is_file():
-            break
-        if folder.parent == folder:
-            return
-        folder = folder.parent
-    else:
-        return
-    try:
-        if csv_path.stat().st_size > _PTBXL_CSV_MAX_BYTES:
-            return  # not PTB-XL's table (9 MB); metadata must not cost more than the record
-        values = _ptbxl_table(csv_path).get(hea.stem)
-    except (OSError, csv.Error, ValueError, MemoryError):
-        return  # unreadable metadata must not make a valid record unreadable
-    if values is None:
-        return
-    row = dict(zip(_PTBXL_COLUMNS, values))
-    ptbxl = {"ptbxl_database": str(csv_path)}
-    age = _float(row["age"])
-    if age is not None and rec.age is None:
-        if age >= 300:  # PTB-XL 1.0.2+: ages above 89 are stored as 300
-            rec.age = 90.0
-            rec.meta["age_note"] = "PTB-XL age 300 means older than 89; shown as 90"
-        else:
-            rec.age = age
-    if rec.sex is None and row["sex"] in ("0", "1", "0.0", "1.0"):
-        rec.sex = "M" if float(row["sex"]) == 0 else "F"  # PTB-XL: 0 male, 1 female
-    try:
-        text = row["scp_codes"]
-        scp = ast.literal_eval(text) if text and len(text) < 10_000 else {}
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        scp = {}
-    if isinstance(scp, dict) and not rec.dx:
-        rec.dx = tuple(str(code) for code in scp)
-        rec.meta["dx_system"] = "PTB-XL SCP"
-    ptbxl["scp_codes"] = dict(scp) if isinstance(scp, dict) else {}
-    for key in ("height", "weight"):
-        value = _float(row[key])
-        if value is not None:
-            rec.meta[key] = value
-    if row["recording_date"]:
-        rec.meta["recording_date"] = row["recording_date"]
-    for key in ("ecg_id", "patient_id", "strat_fold"):
-        value = _float(row[key])
-        if value is not None:
-            ptbxl[key] = int(value)
-    for key in ("report", "baseline_drift", "static_noise", "burst_noise", "electrodes_problems",
-                "pacemaker"):
-        if row[key].strip():
-            ptbxl[key] = row[key].strip()
-    rec.meta["ptbxl"] = ptbxl
-
-
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None

@@ -1,11 +1,21 @@
-"""Where files live: the shipped resources (models, sample records, icons), and the temporary
-name an atomic write uses next to its target."""
+"""Where files live: the shipped resources (models, sample records, icons), and how a file or a
+folder is written atomically (the one owner of "temp next to the target, fsync, ``os.replace``").
+
+A reader never sees a half-written file: the bytes go to a fresh temporary name in the target's
+folder (same file system, so the final ``os.replace`` is atomic), are flushed to disk, then
+replace the target in one step. On any error the temporary file or folder is removed and the
+target is left as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -60,3 +70,107 @@ def temp_sibling(path: Path) -> Path:
     # keep the name within the 255 bytes most file systems allow (".", 12 hex, ".tmp": 18 more)
     stem = path.name.encode("utf-8")[:200].decode("utf-8", "ignore")
     return path.parent / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _remove(path: Path) -> None:
+    """Remove a temporary file or folder; never raises."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+    except OSError:
+        pass
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Write ``path`` atomically through a temporary file that the body creates.
+
+    The body writes a file at the yielded path (``open(tmp, "w")``, ``savefig(tmp, format=...)``,
+    a library that takes a file name); on success it is fsynced and ``os.replace``d over ``path``;
+    on any error (or ``KeyboardInterrupt``) it is removed and ``path`` is untouched. The folder
+    of ``path`` is created when missing. The temporary name ends in ``.tmp``: a writer that picks
+    its format from the file name must be told the format.
+
+    Yields:
+        The temporary path (in ``path``'s folder, a fresh unique name, not yet created).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(path)
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see ``atomic_output``). Returns ``path``."""
+    path = Path(path)
+    with atomic_output(path) as tmp:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (see ``atomic_output``); newlines are written as given
+    (no platform translation). Returns ``path``."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_json(path: str | Path, obj, *, indent: int | None = 2, default=None,
+                      allow_nan: bool = True) -> Path:
+    """``json.dumps(obj, indent=indent, default=default, allow_nan=allow_nan)`` written atomically
+    as UTF-8. Returns ``path``."""
+    return atomic_write_text(path, json.dumps(obj, indent=indent, default=default, allow_nan=allow_nan))
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path, *, overwrite: bool = True, fsync: bool = True) -> Iterator[Path]:
+    """Build a folder atomically: the body fills the yielded (already created) temporary folder,
+    which then replaces ``path`` in one ``os.replace``.
+
+    Args:
+        path: the folder to create or replace.
+        overwrite: an existing ``path`` is moved aside, replaced, then deleted. False: the final
+            ``os.replace`` raises ``OSError`` when a non-empty ``path`` appeared meanwhile (e.g.
+            another process built the same cache first); the temporary folder is removed.
+        fsync: flush every file in the folder to disk before the replace.
+
+    Deciding whether an existing ``path`` may be replaced at all is the caller's job.
+    On any error the temporary folder is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(path)
+    old = None
+    try:
+        tmp.mkdir()
+        yield tmp
+        if fsync:
+            for f in sorted(tmp.rglob("*")):
+                if f.is_file() and not f.is_symlink():
+                    _fsync_file(f)
+        if overwrite and path.exists():
+            old = path.parent / (tmp.name + ".old")
+            os.replace(path, old)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        if old is not None and not path.exists():
+            os.replace(old, path)    # put the previous folder back
+            old = None
+        raise
+    finally:
+        if old is not None:
+            _remove(old)

@@ -52,6 +52,42 @@ def grid_rows(n_cols: int) -> tuple[tuple[int, ...], ...]:
 # GRID_ROWS[r][c] = lead index drawn in row r, column c of the 3x4 page (the model's image, the PDF, the app).
 GRID_ROWS = grid_rows(4)
 
+
+@dataclass(frozen=True)
+class Cell:
+    """Where one trace sits on a multi-column page, in rows and columns (no units): ``lead`` drawn
+    in ``row``, ``col`` over record time [t0, t1) s. The rhythm strip spans every column."""
+    lead: int
+    row: int
+    col: int
+    t0: float
+    t1: float
+    rhythm: bool = False
+
+
+def page_cells(n_cols: int = 4, start_s: float = 0.0, span_s: float = PAGE_S,
+               rhythm: bool = True) -> tuple[Cell, ...]:
+    """The panel geometry of a standard multi-column page: the one owner of which lead goes in
+    which row and column over which seconds, for the model's image (3x4), the PDF (3x4) and
+    the app's 3x4 / 6x2 views, each of which only scales the cells to its own units.
+
+    Args:
+        n_cols: columns (4: 3x4, 2: 6x2; see ``grid_rows``).
+        start_s: record time at the left edge.
+        span_s: seconds the page shows; each column shows ``span_s / n_cols`` of it, the
+            columns consecutive slices (I, II, III over the first, aVR, aVL, aVF the next ...).
+        rhythm: add the lead II rhythm strip over the whole span, as row ``12 // n_cols``.
+
+    Returns:
+        The 12 lead cells row by row, then the rhythm strip.
+    """
+    seg = span_s / n_cols
+    cells = [Cell(lead, r, c, start_s + c * seg, start_s + (c + 1) * seg)
+             for r, row in enumerate(grid_rows(n_cols)) for c, lead in enumerate(row)]
+    if rhythm:
+        cells.append(Cell(RHYTHM_LEAD, 12 // n_cols, 0, start_s, start_s + span_s, rhythm=True))
+    return tuple(cells)
+
 PAPER = 255                   # background gray level
 INK = 0                       # trace gray level
 GRID_MINOR = 226              # 1 mm lines
@@ -201,12 +237,15 @@ def make_layout(width: int, height: int, cfg: RenderConfig = RenderConfig(), sta
     col_w = width / 4.0
     px_per_s = width / PAGE_S
     by_lead: dict[int, Panel] = {}
-    for r, row in enumerate(GRID_ROWS):
-        for c, lead in enumerate(row):
-            by_lead[lead] = Panel(lead=lead, t0=start_s + c * COLUMN_S, t1=start_s + (c + 1) * COLUMN_S,
-                                  x0=c * col_w, y0=r * row_h, x1=(c + 1) * col_w, y1=(r + 1) * row_h)
-    rhythm = Panel(lead=RHYTHM_LEAD, t0=start_s, t1=start_s + PAGE_S, x0=0.0, y0=3 * row_h,
-                   x1=float(width), y1=float(height), rhythm=True)
+    rhythm = None
+    for cell in page_cells(4, start_s):
+        if cell.rhythm:
+            rhythm = Panel(lead=cell.lead, t0=cell.t0, t1=cell.t1, x0=0.0, y0=cell.row * row_h,
+                           x1=float(width), y1=float(height), rhythm=True)
+        else:
+            c, r = cell.col, cell.row
+            by_lead[cell.lead] = Panel(lead=cell.lead, t0=cell.t0, t1=cell.t1, x0=c * col_w, y0=r * row_h,
+                                       x1=(c + 1) * col_w, y1=(r + 1) * row_h)
     panels = tuple(by_lead[i] for i in range(12)) + (rhythm,)
     return EcgLayout(width=width, height=height, panels=panels, mv_per_px=cfg.mv_range / row_h,
                      px_per_s=px_per_s, start_s=float(start_s))
@@ -332,4 +371,4 @@ def render_ecg(signal: np.ndarray, fs: float, cfg: RenderConfig = RenderConfig()
 
 __all__ = ["RenderConfig", "Panel", "EcgLayout", "RenderedEcg", "make_layout", "panel_traces",
            "polyline_segments", "render_ecg", "GRID_ROWS", "grid_rows", "LEAD_NAMES", "PAGE_S", "COLUMN_S",
-           "RHYTHM_LEAD"]
+           "RHYTHM_LEAD", "Cell", "page_cells"]

@@ -862,11 +862,11 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
 
     import torch
 
-    from mirage_model import inference
+    from mirage_model import runtime
 
     monkeypatch.delenv("MIRAGE_THREADS", raising=False)
     # a fresh process as far as threads go: nothing chosen yet, torch at its own default
-    monkeypatch.setattr(inference, "_THREADS_SET", False)
+    monkeypatch.setattr(runtime, "_THREADS_SET", False)
     monkeypatch.setattr(workers, "_THREADS", [])
     before = torch.get_num_threads()
     request.addfinalizer(lambda: torch.set_num_threads(before))
@@ -885,9 +885,9 @@ def test_inference_runs_off_the_gui_thread_with_the_librarys_thread_count(qtbot,
         window.open_record(SAMPLE)
     chosen = workers.chosen_threads()
     assert seen and all(not on_gui for on_gui, _ in seen)
-    # the count configure_threads chose (1 on a 2-core machine), not torch's default of one per core
-    assert chosen == inference.default_threads() and all(n == chosen for _, n in seen)
-    assert inference.default_threads(2) == 1
+    # the count set_threads chose (1 on a 2-core machine), not torch's default of one per core
+    assert chosen == runtime.default_threads() and all(n == chosen for _, n in seen)
+    assert runtime.default_threads(2) == 1
     if window.predictor.device == "cpu":
         assert f"{chosen} torch thread" in window.results.model_label.text()
 

@@ -9,7 +9,8 @@ import torch
 
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.clinical import ClinicalError
-from mirage_model.inference import ModelNotFoundError, Prediction, Predictor, resolve_device
+from mirage_model.inference import ModelNotFoundError, Prediction, Predictor
+from mirage_model.runtime import resolve_device
 from mirage_model.io import EcgRecord, STANDARD_LEADS, load_record
 
 from helpers_models import make_tiny_checkpoint, synthetic_record
@@ -275,8 +276,8 @@ def test_default_model_is_used_when_path_is_none(tmp_path, monkeypatch, record):
 
 
 def test_device_resolution():
-    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert resolve_device("cpu") == torch.device("cpu")
     with pytest.raises(ValueError, match="unknown device"):
         resolve_device("tpu")
     if not torch.cuda.is_available():
@@ -313,13 +314,13 @@ def test_ablation_without_labs_ignores_clinical(tmp_path, record):
 
 
 def test_thread_policy():
-    from mirage_model.inference import configure_threads, default_threads
+    from mirage_model.runtime import default_threads, set_threads
 
     assert [default_threads(c) for c in (1, 2, 3, 4, 8, 64)] == [1, 1, 1, 2, 4, 4]
     before = torch.get_num_threads()
     try:
-        assert configure_threads(2) == 2 == torch.get_num_threads()
-        assert configure_threads() == 2            # an explicit choice is kept by later Predictors
+        assert set_threads(2) == 2 == torch.get_num_threads()
+        assert set_threads() == 2            # an explicit choice is kept by later Predictors
     finally:
         torch.set_num_threads(before)
 

@@ -15,6 +15,7 @@ import wfdb
 
 from mirage_model import io as recio
 from mirage_model.io import STANDARD_LEADS, EcgRecord, RecordError, find_records, load_record
+from mirage_model.records import ptbxl
 from mirage_model.paths import resources_dir
 
 SAMPLES = resources_dir() / "samples"
@@ -180,8 +181,8 @@ def test_ptbxl_csv_only_up_to_three_levels(tmp_path):
 def test_ptbxl_csv_is_parsed_once(tmp_path, monkeypatch):
     hea = _ptbxl_tree(tmp_path, "41.0")
     calls = []
-    real = recio.csv.reader
-    monkeypatch.setattr(recio.csv, "reader", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = ptbxl.csv.reader
+    monkeypatch.setattr(ptbxl.csv, "reader", lambda *a, **k: calls.append(1) or real(*a, **k))
     assert load_record(hea).age == 41
     assert load_record(hea).age == 41
     assert len(calls) == 1

@@ -54,7 +54,7 @@ def add_parser(sub) -> None:
     p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
     p.add_argument("--threads", type=int, default=None,
                    help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
-                        "see mirage_model.inference.default_threads)")
+                        "see mirage_model.runtime.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
     p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
     p.set_defaults(func=run)
@@ -98,7 +98,7 @@ def machine_info(device: str) -> dict:
                 break
     except OSError:
         pass
-    from mirage_model.inference import usable_cores
+    from mirage_model.runtime import usable_cores
 
     usable = usable_cores()
     info = {
@@ -413,17 +413,18 @@ def format_table(result: dict) -> str:
 
 def run(args) -> int:
     from mirage_model.checkpoint import CheckpointError
-    from mirage_model.inference import ModelNotFoundError, Predictor, configure_threads, resolve_device
+    from mirage_model.inference import ModelNotFoundError, Predictor
+    from mirage_model.runtime import resolve_device, set_threads
     from mirage_model.io import RecordError, find_records, load_record
     from mirage_model.paths import default_model_path, sample_records
 
     notes: list[str] = []
     try:
-        device = resolve_device(args.device)
+        device = str(resolve_device(args.device))
     except ValueError as err:
         print(f"mirage bench: {err}", file=sys.stderr)
         return 2
-    configure_threads(args.threads)
+    set_threads(args.threads)
 
     # records
     if args.records is not None:

@@ -215,9 +215,9 @@ def run(args) -> int:
     predictor = load_predictor(args.model, args.device, quality=False)   # quality is assessed below, once
     if predictor is None:
         return 2
-    from mirage_model.inference import configure_threads
+    from mirage_model.runtime import set_threads
 
-    configure_threads(args.threads)
+    set_threads(args.threads)
     bar = None
     if args.progress:
         from tqdm import tqdm

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.clinical import parse_sex
 from mirage_model.io import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, _derivable, _derive,
                              _quality, canonical_lead, lead_mapping_meta)
 from mirage_model.formats.registry import FORMATS
@@ -178,8 +179,8 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
             age = None
     if age is not None and 0 <= age <= 130:
         rec.age = age
-    sex = str(info.get("sex") or "").strip().upper()[:1]
-    if sex in ("M", "F"):
+    sex = parse_sex(str(info.get("sex") or ""))
+    if sex is not None:
         rec.sex = sex
     if acquired:
         rec.meta["acquired"] = _iso(acquired)

@@ -73,12 +73,13 @@ from mirage_model.measure.formulas import (
 )
 from mirage_model.measure.pipeline import measure
 from mirage_model.measure.results import (
-    FIDUCIAL_KEYS, METHOD_NAME, SCALAR_KEYS, LeadFiducials, MeasureConfig, Measurements,
-    empty_measurements,
+    FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
+    Measurements, ScalarField, empty_measurements,
 )
 
 __all__ = [
-    "FIDUCIAL_KEYS", "METHOD_NAME", "SCALAR_KEYS", "LeadFiducials", "MeasureConfig", "Measurements",
+    "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
+    "MeasureConfig", "Measurements", "ScalarField",
     "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "rr_variation",
 ]

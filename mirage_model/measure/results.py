@@ -8,10 +8,33 @@ import numpy as np
 
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
-SCALAR_KEYS: tuple[str, ...] = (
-    "heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
-    "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+
+
+@dataclass(frozen=True)
+class ScalarField:
+    """One global measurement as every table, CSV and PDF names it."""
+    key: str        # Measurements.as_dict() key, CSV column
+    label: str      # full label (the PDF, hover text)
+    short: str      # short label (the app's table)
+    unit: str       # "bpm", "ms" or "deg"
+
+
+# The global measurements, in the order every table shows them: the one list of their keys.
+SCALAR_FIELDS: tuple[ScalarField, ...] = (
+    ScalarField("heart_rate_bpm", "Heart rate", "Heart rate", "bpm"),
+    ScalarField("rr_ms", "RR interval", "RR", "ms"),
+    ScalarField("pr_ms", "PR interval", "PR", "ms"),
+    ScalarField("qrs_ms", "QRS duration", "QRS", "ms"),
+    ScalarField("qt_ms", "QT interval", "QT", "ms"),
+    ScalarField("qtc_bazett_ms", "QTc (Bazett: QT / sqrt(RR in s))", "QTc Bazett", "ms"),
+    ScalarField("qtc_fridericia_ms", "QTc (Fridericia: QT / cbrt(RR in s))", "QTc Fridericia", "ms"),
+    ScalarField("qtc_framingham_ms", "QTc (Framingham: QT + 154 (1 - RR))", "QTc Framingham", "ms"),
+    ScalarField("p_axis_deg", "P axis (frontal)", "P axis", "deg"),
+    ScalarField("qrs_axis_deg", "QRS axis (frontal)", "QRS axis", "deg"),
+    ScalarField("t_axis_deg", "T axis (frontal)", "T axis", "deg"),
 )
+SCALAR_KEYS: tuple[str, ...] = tuple(f.key for f in SCALAR_FIELDS)
+QTC_KEYS: tuple[str, ...] = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
 FIDUCIAL_KEYS: tuple[str, ...] = ("p_on", "p_off", "qrs_on", "qrs_off", "t_off", "r_peak")
 
 
