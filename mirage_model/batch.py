@@ -47,7 +47,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from mirage_model.csvsafe import neutralise, restore
 from mirage_model.limits import HEAD_S, RECORD_TIMEOUT_S, record_head
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
 
 try:
@@ -119,7 +119,7 @@ def find_inputs(folder) -> tuple[list[Path], list[Path]]:
         BatchError: the folder does not exist or is not a folder.
     """
     from mirage_model.formats import find_ecg_files
-    from mirage_model.io import RecordError
+    from mirage_model.records import RecordError
 
     try:
         headers = find_ecg_files(folder)  # WFDB headers and clinical-format files
@@ -179,7 +179,7 @@ def _pool_context(method: str | None):
 
 def _load_one(path: str, do_measure: bool, orphan: bool = False) -> _Loaded:
     """Load (and measure) one record; never raises."""
-    from mirage_model.io import RecordError, load_record
+    from mirage_model.records import RecordError, load_record
 
     item = _Loaded(path)
     if orphan:
@@ -280,7 +280,7 @@ def _rel(path: Path, root: Path) -> str:
 
 def _error_message(err: BaseException) -> str:
     from mirage_model.clinical import ClinicalError
-    from mirage_model.io import RecordError
+    from mirage_model.records import RecordError
 
     if isinstance(err, RecordError):
         return err.reason
@@ -349,7 +349,7 @@ class _Scorer:
                 it.error = it.unscorable
             elif it.record.record_id in self.labs_errors:
                 it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
-        from mirage_model.io import UnscorableRecordError
+        from mirage_model.records import UnscorableRecordError
 
         good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]

@@ -138,7 +138,7 @@ def resolve_model_path(path=None) -> Path:
 
 
 def _load_record(record, timings: dict):
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
 
     if isinstance(record, (str, os.PathLike)):
         t0 = time.perf_counter()
@@ -249,7 +249,7 @@ class Predictor:
         """Load (if a path), preprocess and render one record and encode its clinical values."""
         from mirage_model.preprocess import model_inputs
 
-        from mirage_model.io import UnscorableRecordError
+        from mirage_model.records import UnscorableRecordError
         from mirage_model.limits import WINDOWED_MIN_SAMPLES, unscorable_reason, windowed_model_inputs
 
         timings: dict = {}

@@ -28,7 +28,7 @@ from typing import Mapping
 import numpy as np
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.paths import temp_sibling
 # the one measurement table lives beside the measurements (measurement_rows re-exported here)
 from mirage_model.review.measurements import MEASURE_ROWS as _MEASURE_ROWS

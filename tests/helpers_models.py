@@ -66,7 +66,7 @@ def synthetic_record(duration_s: float = 10.0, fs: float = 500.0, seed: int = 0,
     gains, slight baseline wander and noise. Deterministic for a seed."""
     import numpy as np
 
-    from mirage_model.io import EcgRecord
+    from mirage_model.records import EcgRecord
 
     rng = np.random.default_rng(seed)
     t = np.arange(int(round(duration_s * fs))) / fs

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.io import RecordError, UnscorableRecordError, load_record
+from mirage_model.records import RecordError, UnscorableRecordError, load_record
 
 SAMPLE = "00417_lr"
 
@@ -316,7 +316,7 @@ def test_one_bad_checksum_is_a_note_not_an_error(tmp_path):
 
 def test_load_record_raises_only_record_errors(tmp_path, monkeypatch):
     hea = copy_record(tmp_path)
-    import mirage_model.io as mio
+    import mirage_model.records as mio
 
     def boom(*a, **k):
         raise MemoryError()
@@ -594,7 +594,7 @@ def test_cli_score_numpy_warnings_do_not_leak(tmp_path, capfd):
 
 def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
     """Chunked conversion and per-lead quality flags (long records) equal the one-piece path."""
-    import mirage_model.io as mio
+    import mirage_model.records as mio
 
     hea = copy_record(tmp_path)
     data = np.fromfile(hea.with_suffix(".dat"), "<i2").reshape(1000, 12).astype(np.int32)

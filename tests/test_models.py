@@ -101,7 +101,7 @@ def real_batch(request):
     records are used and the targets are fixed pseudo-labels (the batch is still real ECGs).
     """
     from mirage_model.clinical import default_schema
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.preprocess import model_inputs
 
     schema = default_schema(CLINICAL)

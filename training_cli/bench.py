@@ -124,7 +124,7 @@ def _record_clinical(rec) -> dict:
 
 def _synthetic_records(n: int = 4):
     """Stand-in records when no sample ships: 10 s, 500 Hz, a 72 bpm QRS-like pulse train."""
-    from mirage_model.io import EcgRecord
+    from mirage_model.records import EcgRecord
 
     fs, dur = 500.0, 10.0
     t = np.arange(int(fs * dur)) / fs
@@ -183,7 +183,7 @@ def _sync(device: str) -> None:
 
 def bench_latency(predictor, sources, n: int, warmup: int, explain: bool) -> dict:
     """Per-record end-to-end latency; ``sources`` are paths (loaded each time) or EcgRecords."""
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
 
     stages: dict[str, list[float]] = {k: [] for k in ("load", "preprocess", "predict", "explain", "total",
                                                       "cpu_total")}
@@ -415,7 +415,7 @@ def run(args) -> int:
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.inference import ModelNotFoundError, Predictor
     from mirage_model.runtime import resolve_device, set_threads
-    from mirage_model.io import RecordError, find_records, load_record
+    from mirage_model.records import RecordError, find_records, load_record
     from mirage_model.paths import default_model_path, sample_records
 
     notes: list[str] = []

@@ -65,7 +65,7 @@ def transform_version() -> str:
         for arr in (mi.signal, mi.image, mi.mv, mi.starts_s):
             h.update(np.ascontiguousarray(arr).tobytes())
     try:
-        from mirage_model.io import load_record
+        from mirage_model.records import load_record
         from mirage_model.paths import sample_records
 
         samples = sample_records()
@@ -122,7 +122,7 @@ def cache_key(dataset, preprocess_cfg, render_cfg) -> str:
 def _work(args):
     """Worker: one record -> (index, (signal (12, T) float32, mv (12, T) float16), image (S, S) uint8, error or None)."""
     index, path, pcfg, rcfg = args
-    from mirage_model.io import RecordError, load_record
+    from mirage_model.records import RecordError, load_record
     from mirage_model.preprocess import model_inputs
 
     try:

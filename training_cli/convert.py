@@ -41,7 +41,7 @@ def _inputs(paths: list[Path]) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     from mirage_model.formats import write_record
-    from mirage_model.io import RecordError, load_record
+    from mirage_model.records import RecordError, load_record
 
     try:
         paths = _inputs(args.inputs)

@@ -90,7 +90,7 @@ def _typed_errors() -> tuple[type[BaseException], ...]:
     from mirage_model.batch import BatchError
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.clinical import ClinicalError
-    from mirage_model.io import RecordError
+    from mirage_model.records import RecordError
     from mirage_model.preprocess import PreprocessError
 
     return (RecordError, CheckpointError, ClinicalError, BatchError, PreprocessError)

@@ -80,7 +80,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from mirage_model.clinical import ClinicalError, read_labs_table
-    from mirage_model.io import RecordError, UnscorableRecordError, load_record
+    from mirage_model.records import RecordError, UnscorableRecordError, load_record
     from mirage_model.report import build_report, measurement_rows, model_info_from
     from mirage_model.review.scoring import score_session
     from mirage_model.review.session import ReviewSession

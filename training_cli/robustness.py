@@ -51,7 +51,7 @@ def add_parser(sub) -> None:
 
 
 def _record_paths(folder: Path, fold: int) -> list[Path]:
-    from mirage_model.io import find_records
+    from mirage_model.records import find_records
 
     table = folder / "ptbxl_database.csv"
     if table.is_file():
@@ -63,7 +63,7 @@ def _record_paths(folder: Path, fold: int) -> list[Path]:
 
 def load_records(folders: list[Path], fold: int, limit: int | None) -> tuple[list, list[str]]:
     """Records from each folder (at most ``limit`` each); unreadable ones are listed, not fatal."""
-    from mirage_model.io import RecordError, load_record
+    from mirage_model.records import RecordError, load_record
 
     records, failed = [], []
     for folder in folders:

@@ -17,7 +17,7 @@ from pathlib import Path
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format,
                                            SCAN_BYTES, read_head, save_choice, sniff)
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
-from mirage_model.io import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
-from mirage_model.io import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
 

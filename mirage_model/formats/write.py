@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.io import STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
 ANONYMISED_NOTE = "anonymised: patient name, ID and birth date removed; age and sex kept"

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
 from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
