@@ -32,10 +32,12 @@ Plain numpy out; no torch or Qt types cross into the GUI.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+import torch
 
 from mirage_model.outputs import probabilities
 
@@ -197,10 +199,6 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
     Returns:
         ExplainedWindow (the Explanation, or None when nothing applies to this model).
     """
-    import time
-
-    import torch
-
     t0 = time.perf_counter()
     with torch.inference_mode(False), torch.enable_grad():
         sig = signal.detach().clone().requires_grad_(True)

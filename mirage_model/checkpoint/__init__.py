@@ -18,7 +18,7 @@ than ``limits.MAX_JSON_DEPTH`` and reads weights only from regular files (a FIFO
 
 from mirage_model.checkpoint.files import read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
-                                           REQUIRED_KEYS, WEIGHTS_NAME, CheckpointError, LoadedModel)
+                                            REQUIRED_KEYS, WEIGHTS_NAME, CheckpointError, LoadedModel)
 from mirage_model.checkpoint.load import load_checkpoint
 from mirage_model.checkpoint.save import save_checkpoint
 

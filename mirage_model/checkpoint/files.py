@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 
 from mirage_model.checkpoint.format import CONFIG_NAME, METADATA_KEY, WEIGHTS_NAME, CheckpointError
 from mirage_model.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_WEIGHTS_BYTES, json_depth
@@ -81,8 +82,6 @@ def _regular_file(path: Path, limit: int | None = None) -> None:
 
 
 def _safetensors_metadata(weights: Path) -> dict:
-    from safetensors import safe_open
-
     if not weights.exists():
         raise CheckpointError(f"{weights}: missing weights file")
     _regular_file(weights, MAX_WEIGHTS_BYTES)
@@ -96,8 +95,6 @@ def _safetensors_metadata(weights: Path) -> dict:
 
 
 def _read_tensors(weights: Path) -> dict[str, torch.Tensor]:
-    from safetensors import safe_open
-
     if not weights.exists():
         raise CheckpointError(f"{weights}: missing weights file")
     _regular_file(weights, MAX_WEIGHTS_BYTES)

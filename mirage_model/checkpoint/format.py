@@ -7,8 +7,6 @@ from pathlib import Path
 
 from torch import nn
 
-
-
 FORMAT_VERSION = 1
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import torch
 
+from mirage_model.calibration import Calibration, CalibrationError
 from mirage_model.checkpoint.files import _read_tensors, _resolve, _safetensors_metadata, read_checkpoint_config
-from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS,
-                                            CheckpointError, LoadedModel)
+from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS, CheckpointError,
+                                            LoadedModel)
 from mirage_model.checkpoint.validate import _check_inputs, _short, _validate_doc
+from mirage_model.clinical import ClinicalSchema
 from mirage_model.limits import MAX_JSON_BYTES, MAX_PARAMETERS
+from mirage_model.models import MODEL_TYPES, build_model
+from mirage_model.preprocess import PreprocessConfig
+from mirage_model.render import RenderConfig
 from mirage_model.runtime import resolve_device
 
 
@@ -26,11 +31,6 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         CheckpointError: missing, corrupt, truncated or mismatched files, naming the file.
         runtime.DeviceError: a device this machine does not have.
     """
-    from mirage_model.clinical import ClinicalSchema
-    from mirage_model.models import MODEL_TYPES, build_model
-    from mirage_model.preprocess import PreprocessConfig
-    from mirage_model.render import RenderConfig
-
     path = Path(path)
     doc = read_checkpoint_config(path)
     weights, cfg_file, folder = _resolve(path)
@@ -90,8 +90,6 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
 
     calibration = None
     if doc.get("calibration") is not None:
-        from mirage_model.calibration import Calibration, CalibrationError
-
         try:
             calibration = Calibration.from_dict(doc["calibration"], len(labels))
         except CalibrationError as err:

@@ -14,10 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import save_file
 from torch import nn
 
+import mirage_model
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
                                             WEIGHTS_NAME, CheckpointError)
+from mirage_model.clinical import ClinicalSchema
+from mirage_model.models import MODEL_TYPES, config_dict
 from mirage_model.paths import atomic_folder, atomic_output
 
 
@@ -46,8 +50,6 @@ def _jsonable(obj):
 
 
 def _default_provenance(provenance: dict | None) -> dict:
-    import mirage_model
-
     prov = dict(provenance or {})
     prov.setdefault("date", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     prov.setdefault("code_version", mirage_model.__version__)
@@ -92,9 +94,6 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
         CheckpointError: inconsistent arguments (labels/thresholds/schema vs the model's config)
             or an unwritable destination.
     """
-    from mirage_model.clinical import ClinicalSchema
-    from mirage_model.models import MODEL_TYPES, config_dict
-
     path = Path(path)
     if model_type not in MODEL_TYPES:
         raise CheckpointError(f"{path}: unknown model type {model_type!r} (known: {', '.join(MODEL_TYPES)})")
@@ -126,7 +125,6 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)
-    from safetensors.torch import save_file
 
     meta = {"format": "pt", "format_version": str(FORMAT_VERSION), "model_type": model_type}
     try:

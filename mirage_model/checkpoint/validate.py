@@ -4,11 +4,12 @@ range, the labels, thresholds and the preprocessing and rendering the model can 
 from __future__ import annotations
 
 import math
+from dataclasses import MISSING, fields
 from pathlib import Path
-
 
 from mirage_model.checkpoint.format import CheckpointError
 from mirage_model.limits import MAX_LABELS
+from mirage_model.models import MODEL_TYPES, config_class
 
 
 def _short(value, n: int = 200) -> str:
@@ -26,10 +27,6 @@ def _validate_config(cfg: dict, model_type: str, where: Path, depth: int = 0) ->
     Checked before building anything: a width of 0 (ZeroDivisionError), a depth of 1e6 (minutes
     and gigabytes), a string where a number belongs all become a CheckpointError here.
     """
-    from dataclasses import MISSING, fields
-
-    from mirage_model.models import MODEL_TYPES, config_class
-
     if model_type not in MODEL_TYPES:
         raise CheckpointError(f"{where}: unknown model_type {_short(model_type)} (known: {', '.join(MODEL_TYPES)})")
     if depth > 2:

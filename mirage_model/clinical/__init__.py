@@ -17,8 +17,8 @@ explicit mask (1 = present). Missing values are normal, never an error; impossib
 unknown units raise ``ClinicalError`` naming the feature.
 """
 
-from mirage_model.clinical.features import (KNOWN_FEATURES, SCHEMA_VERSION, SEX_CODE, ClinicalError, ClinicalFeature,
-                                            LabsTableError, parse_sex)
+from mirage_model.clinical.features import (KNOWN_FEATURES, SCHEMA_VERSION, SEX_CODE, ClinicalError,
+                                            ClinicalFeature, LabsTableError, parse_sex)
 from mirage_model.clinical.labs import read_labs_table
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 from mirage_model.clinical.values import RECORD_FEATURES, parse_entry, record_values

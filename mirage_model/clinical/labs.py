@@ -8,9 +8,8 @@ import csv
 import re
 from pathlib import Path
 
-
-from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError, _is_missing,
-                                            _unit_key)
+from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError,
+                                            _is_missing, _unit_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 
 

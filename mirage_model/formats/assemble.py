@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.clinical import parse_sex
+from mirage_model.formats.registry import FORMATS
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
-from mirage_model.formats.registry import FORMATS
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
 # size: a calibration pulse (Philips appends a 1 mV pulse after the 10 s strip), not ECG.

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
+from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
-from mirage_model.formats.write import acquired_datetime
 from mirage_model.records.leads import UNIT_SCALE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -143,7 +143,6 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
         ``out_path``.
     """
     edfio = require("edfio", out_path, "edf")
-    from mirage_model.formats.write import header_fields
 
     x = np.asarray(record.signal, dtype=np.float64)
     nan = np.isnan(x)

@@ -9,8 +9,9 @@ import numpy as np
 from scipy.signal import sosfiltfilt
 
 from mirage_model.quality.findings import LIMB, SEVERITIES, Finding, QualityConfig, QualityError, QualityReport
-from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats, hf_noise,
-                                          mains_amplitude, median_beats, pacing_spikes, spectrum, sqi_indices)
+from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
+                                          hf_noise, mains_amplitude, median_beats, pacing_spikes, spectrum,
+                                          sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.paths import resources_dir
 from mirage_model.quality.findings import LIMB, Finding, QualityError
 from mirage_model.quality.indices import _corr_rows
 from mirage_model.records import STANDARD_LEADS
@@ -104,8 +105,6 @@ class ReversalModel:
 
 
 def default_reversal_path() -> Path:
-    from mirage_model.paths import resources_dir
-
     return resources_dir() / "quality" / "reversal.json"
 
 

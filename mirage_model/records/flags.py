@@ -11,6 +11,7 @@ import numpy as np
 
 from mirage_model.records.record import _CHUNK, FLAT_PTP_MV, SATURATION_RUN_S
 
+
 def set_flags(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:
     """Set the "flat" and "saturated" flags of ``signal`` (12, T) in place (one lead at a time:
     memory of a few (T,) arrays, whatever the record's length)."""

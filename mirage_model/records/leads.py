@@ -10,7 +10,6 @@ import numpy as np
 
 from mirage_model.records.record import STANDARD_LEADS
 
-
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
 _LEAD_KEYS.update({"di": "I", "dii": "II", "diii": "III"})
 

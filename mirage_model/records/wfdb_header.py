@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME,
-                                 MAX_SIGNALS, plausible_fs)
+from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SIGNALS,
+                                 plausible_fs)
 from mirage_model.records.record import RecordError
 
 # bits per sample of each WFDB format (signal(5))

@@ -144,7 +144,7 @@ def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
     with open(fpath, "rb") as f:
         head = f.read(128)
     if head.startswith(b"MATLAB 5.0"):
-        import scipy.io
+        import scipy.io  # lazy: 170 ms to import, for the rare MATLAB 5 file only
 
         if fpath.stat().st_size > 8 * n_sig * MAX_SAMPLES + (1 << 20):
             raise RecordError(fpath, f"MATLAB file too large for {n_sig} signals of at most "
@@ -188,7 +188,7 @@ def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
 def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int], wanted: list[int],
                     sig_len: int, byte_offset: int) -> dict[int, np.ndarray]:
     """Formats other than the simple ones (212, 310, 311, 24, 8, FLAC, multi-frame): wfdb's reader."""
-    from wfdb.io import _signal  # wfdb's low-level reader; the header is already parsed here
+    from wfdb.io import _signal  # lazy: wfdb imports pandas; its low-level reader, the header is parsed here
 
     sigs = [header.signals[i] for i in members]
     channels = [j for j, i in enumerate(members) if i in wanted]
