@@ -29,7 +29,7 @@ Decisions this module makes (and its tests check):
   between their finite neighbours (held flat at the ends) for filtering and resampling only,
   then set back to NaN in ``filter_signal`` / ``filtered_resampled`` output (a resampled sample
   is NaN when its nearest native sample was). A lead with no finite sample stays NaN there.
-  ``preprocess_signal`` and ``model_inputs`` never return NaN: normalisation statistics use
+  ``model_inputs`` never returns NaN: normalisation statistics use
   the finite samples only, and missing samples become 0 (the lead's mean after normalisation,
   0 mV baseline in ``mv`` and in the image). A wholly missing lead is all zeros, like a flat lead.
 * **Flat leads.** A lead whose standard deviation in a window is at most ``eps`` (mV) is all
@@ -387,22 +387,6 @@ def instance_normalise(windows: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     std = np.sqrt((centred ** 2).sum(axis=-1, keepdims=True) / np.maximum(count, 1))
     out = np.where(std > eps, centred / np.where(std > eps, std, 1.0), 0.0)
     return out.astype(np.float32)
-
-
-def preprocess_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Full path for one record without the image: (L, T) mV at fs -> (W, L, n_samples) float32, normalised.
-
-    Records shorter than window_s are zero-padded at the end (after normalisation); longer ones
-    are cut into windows of window_s with stride_s (at most max_windows, evenly spread). Never NaN.
-    """
-    y = filtered_resampled(signal, fs, cfg)
-    win = _cut_windows(y, window_starts(y.shape[1], cfg), cfg.n_samples)
-    return instance_normalise(win, cfg.eps)
-
-
-def preprocess_record(record, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """``preprocess_signal(record.signal, record.fs, cfg)``: windows (W, 12, n_samples) float32."""
-    return preprocess_signal(record.signal, record.fs, cfg)
 
 
 @dataclass(frozen=True)
