@@ -14,10 +14,9 @@ import scipy.io
 import wfdb
 
 from mirage_model import records as recio
-from mirage_model.records import STANDARD_LEADS, EcgRecord, RecordError, find_records, load_record
-from mirage_model.records import ptbxl
-from mirage_model.records.wfdb_header import _parse_header
 from mirage_model.paths import resources_dir
+from mirage_model.records import STANDARD_LEADS, EcgRecord, RecordError, find_records, load_record, ptbxl
+from mirage_model.records.wfdb_header import _parse_header
 
 SAMPLES = resources_dir() / "samples"
 PTBXL_SAMPLE = SAMPLES / "ptbxl" / "records100" / "00000" / "00417_lr.hea"  # the app's default

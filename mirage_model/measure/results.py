@@ -9,7 +9,6 @@ import numpy as np
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
 
-
 @dataclass(frozen=True)
 class ScalarField:
     """One global measurement as every table, CSV and PDF names it."""

@@ -15,7 +15,6 @@ from mirage_model.records.record import EcgRecord
 _RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
 
 
-
 def _parse_age(text: str) -> tuple[float | None, str | None]:
     t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
     if len(t) > 40:
