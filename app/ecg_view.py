@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.display_filters import display_filter
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import PAGE_S, RHYTHM_LEAD, grid_rows
 
 SPEEDS = (12.5, 25.0, 50.0)          # mm/s

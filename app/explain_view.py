@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ecg_view import short_method
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
 
 SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}

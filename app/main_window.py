@@ -956,7 +956,7 @@ class MainWindow(QMainWindow):
 
     def save_record_as(self, path: str | Path, fmt: str, anonymise: bool = False) -> Path | None:
         """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed)."""
-        from mirage_model.io import RecordError
+        from mirage_model.records import RecordError
 
         path = Path(path)
         try:

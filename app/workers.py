@@ -76,7 +76,7 @@ def _expected(err: BaseException) -> bool:
     """Errors about the user's input (a bad record, checkpoint or lab value): no traceback in the log."""
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.clinical import ClinicalError
-    from mirage_model.io import RecordError
+    from mirage_model.records import RecordError
 
     return isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
         or type(err).__name__ in ("BatchError", "PreprocessError")
@@ -182,7 +182,7 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     ``drawn``); model inputs ``(2, 3)`` and measurements follow. Modules that are slow to import
     (scipy.signal, neurokit2) are imported only after the record is on screen.
     """
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
 
     t0 = time.perf_counter()
     record = load_record(path)
@@ -275,7 +275,7 @@ _PREDICT_LOCK = threading.Lock()
 
 def header_job(ctx: JobContext, paths: list) -> int:
     """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
 
     for i, path in enumerate(paths):
         ctx.check()

@@ -41,8 +41,6 @@ import torch
 
 from mirage_model.outputs import probabilities
 
-from mirage_model.outputs import probabilities
-
 METHOD_LEAD_BIAS = "learned Graphormer lead bias, mean over heads"
 METHOD_LEAD_ATTENTION = "last Graphormer layer lead-to-lead attention, mean over heads"
 METHOD_LEAD_IMPORTANCE = ("gradient x input of the predicted classes' summed logits w.r.t. the signal, "

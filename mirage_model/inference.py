@@ -23,9 +23,17 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
-from mirage_model.checkpoint import CheckpointError
-from mirage_model.explain import Explanation
+from mirage_model.checkpoint import CheckpointError, load_checkpoint
+from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
+from mirage_model.explain import Explanation, explain_window
+from mirage_model.limits import WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
+from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
+from mirage_model.paths import default_model_path, resources_dir, shipped_models
+from mirage_model.preprocess import model_inputs, windowed_model_inputs
+from mirage_model.quality import assess
+from mirage_model.records import UnscorableRecordError, load_record
+from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
 
 log = logging.getLogger(__name__)
@@ -93,9 +101,6 @@ class Prediction:
 
 def assess_record(record):
     """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport."""
-    from mirage_model.limits import record_head
-    from mirage_model.quality import assess
-
     return assess(record_head(record))
 
 
@@ -117,8 +122,6 @@ def resolve_model_path(path=None) -> Path:
     Raises:
         ModelNotFoundError: no such file/folder or shipped model, or no default model ships.
     """
-    from mirage_model.paths import default_model_path, resources_dir, shipped_models
-
     if path is None:
         default = default_model_path()
         if default is None:
@@ -138,8 +141,6 @@ def resolve_model_path(path=None) -> Path:
 
 
 def _load_record(record, timings: dict):
-    from mirage_model.io import load_record
-
     if isinstance(record, (str, os.PathLike)):
         t0 = time.perf_counter()
         record = load_record(record)
@@ -165,8 +166,6 @@ class Predictor:
 
     def __init__(self, path=None, device: str = "auto", batch_size: int = 32, threads: int | None = None,
                  quality: bool = True):
-        from mirage_model.checkpoint import load_checkpoint
-
         resolved = resolve_model_path(path)
         self.device = str(resolve_device(device))   # "cpu", "cuda", "cuda:1": what the app shows
         set_threads(threads)
@@ -223,8 +222,6 @@ class Predictor:
                 name that is no known clinical feature (a typo). Known features that the model
                 does not use are ignored (reported, never validated).
         """
-        from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
-
         clinical = dict(clinical or {})
         names = list(self.schema.names) if self.schema is not None else []
         known = set(KNOWN_FEATURES) | set(names)
@@ -247,11 +244,6 @@ class Predictor:
 
     def prepare(self, record, clinical: Mapping[str, object] | None = None) -> _Prepared:
         """Load (if a path), preprocess and render one record and encode its clinical values."""
-        from mirage_model.preprocess import model_inputs
-
-        from mirage_model.io import UnscorableRecordError
-        from mirage_model.limits import WINDOWED_MIN_SAMPLES, unscorable_reason, windowed_model_inputs
-
         timings: dict = {}
         record = _load_record(record, timings)
         # never score a record with no usable signal: the model answers zeros with confident findings
@@ -305,8 +297,6 @@ class Predictor:
     def layout(self):
         """The render layout of the model image (geometry only; cached)."""
         if self._layout is None:
-            from mirage_model.render import RenderConfig, make_layout
-
             cfg = self.render_cfg if self.render_cfg is not None else RenderConfig()
             self._layout = make_layout(cfg.width, cfg.height, cfg)
         return self._layout
@@ -314,12 +304,8 @@ class Predictor:
     # -- prediction --------------------------------------------------------------------------
 
     def _explain_window(self, prep: _Prepared, w: int, predicted):
-        from mirage_model.explain import explain_window
-
         inp = prep.inputs
         sig, img, cx, cm = self._tensors(inp.signal[w:w + 1], inp.image[w:w + 1], prep.x[None], prep.mask[None])
-        from mirage_model.models import reads_image
-
         layout = self.layout() if reads_image(self.model_type, self.model.config) else None
         rec = prep.record
         return explain_window(self.model, sig, img, cx, cm, predicted, thresholds=self.thresholds,

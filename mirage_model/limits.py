@@ -8,7 +8,7 @@ input costs bounded time and memory and fails as a typed error naming the file.
 The bounds are wide enough for every real ECG the project knows (PTB-XL, PTB Diagnostic, LUDB,
 the PhysioNet Challenge sets, 24 h Holter recordings at 100 Hz) and narrow enough that nothing
 within them can exhaust a 2 GB machine. Long records are scored window by window
-(:func:`windowed_model_inputs`): memory then grows with the file itself, not with float64 copies
+(``preprocess.windowed_model_inputs``): memory then grows with the file itself, not with float64 copies
 of the whole recording.
 """
 
@@ -50,7 +50,7 @@ MAX_WEIGHTS_BYTES = 1 << 30    # a weights file larger than this is refused befo
 RECORD_TIMEOUT_S = 120.0    # default per-record time limit in batch scoring (load + measure)
 
 # Records longer than this (native samples per lead) are scored window by window (see
-# windowed_model_inputs); shorter ones go through preprocess.model_inputs whole, as before.
+# preprocess.windowed_model_inputs); shorter ones go through preprocess.model_inputs whole, as before.
 WINDOWED_MIN_SAMPLES = 600_000
 
 
@@ -88,44 +88,6 @@ def plausible_fs(fs: float) -> str | None:
         return (f"sampling frequency {fs:g} Hz is outside the plausible range for an ECG "
                 f"({MIN_FS:g}-{MAX_FS:g} Hz)")
     return None
-
-
-def windowed_model_inputs(signal: np.ndarray, fs: float, cfg, render_cfg=None):
-    """``preprocess.model_inputs`` for a long record, one window at a time.
-
-    The window starts are those ``model_inputs`` would choose for the whole record
-    (``preprocess.window_starts`` on the resampled length); each window is cut at the native rate
-    and passed through ``model_inputs`` on its own, so memory is that of one 10 s window, not of
-    float64 copies of the whole recording. Filtering a 10 s crop instead of the whole record
-    changes the high-pass output by at most 0.35 mV near the crop's edges (see preprocess's module
-    docstring, "Edges"); long records only, where whole-record filtering is not affordable.
-
-    Args:
-        signal: (12, T) mV at ``fs`` (float32; any array-like with slicing, e.g. a memmap).
-        fs: sampling frequency (Hz).
-        cfg: ``PreprocessConfig``; render_cfg: ``RenderConfig`` or None.
-
-    Returns:
-        ``ModelInputs`` with W windows (W <= cfg.max_windows), starts_s in the record's time.
-    """
-    from mirage_model.preprocess import ModelInputs, model_inputs, window_starts
-
-    T = signal.shape[1]
-    n_total = int(math.ceil(T * cfg.target_fs / fs))
-    starts = window_starts(n_total, cfg)                       # (W,) at target_fs
-    native_len = int(math.ceil(cfg.window_s * fs))
-    parts = []
-    for s in starts:
-        a = min(int(round(s * fs / cfg.target_fs)), max(T - native_len, 0))
-        crop = np.asarray(signal[:, a:a + native_len], dtype=np.float32)
-        one = model_inputs(crop, fs, cfg, render_cfg)
-        parts.append((one, a / fs))
-    return ModelInputs(
-        signal=np.concatenate([p.signal[:1] for p, _ in parts]),
-        image=np.concatenate([p.image[:1] for p, _ in parts]),
-        starts_s=np.asarray([start for _, start in parts], dtype=np.float64),
-        mv=np.concatenate([p.mv[:1] for p, _ in parts]),
-    )
 
 
 def unscorable_reason(record) -> str | None:

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from mirage_model.io import FLAT_PTP_MV, STANDARD_LEADS, EcgRecord
+from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS, EcgRecord
 
 I, II, III, AVR, AVL, AVF = range(6)
 V1 = 6

@@ -29,7 +29,7 @@ Decisions this module makes (and its tests check):
   between their finite neighbours (held flat at the ends) for filtering and resampling only,
   then set back to NaN in ``filter_signal`` / ``filtered_resampled`` output (a resampled sample
   is NaN when its nearest native sample was). A lead with no finite sample stays NaN there.
-  ``preprocess_signal`` and ``model_inputs`` never return NaN: normalisation statistics use
+  ``model_inputs`` never returns NaN: normalisation statistics use
   the finite samples only, and missing samples become 0 (the lead's mean after normalisation,
   0 mV baseline in ``mv`` and in the image). A wholly missing lead is all zeros, like a flat lead.
 * **Flat leads.** A lead whose standard deviation in a window is at most ``eps`` (mV) is all
@@ -46,6 +46,7 @@ Decisions this module makes (and its tests check):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -388,22 +389,6 @@ def instance_normalise(windows: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def preprocess_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """Full path for one record without the image: (L, T) mV at fs -> (W, L, n_samples) float32, normalised.
-
-    Records shorter than window_s are zero-padded at the end (after normalisation); longer ones
-    are cut into windows of window_s with stride_s (at most max_windows, evenly spread). Never NaN.
-    """
-    y = filtered_resampled(signal, fs, cfg)
-    win = _cut_windows(y, window_starts(y.shape[1], cfg), cfg.n_samples)
-    return instance_normalise(win, cfg.eps)
-
-
-def preprocess_record(record, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
-    """``preprocess_signal(record.signal, record.fs, cfg)``: windows (W, 12, n_samples) float32."""
-    return preprocess_signal(record.signal, record.fs, cfg)
-
-
 @dataclass(frozen=True)
 class ModelInputs:
     """Everything the model sees for one record, window by window. No array contains NaN.
@@ -452,3 +437,39 @@ def model_inputs(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproce
     mv = np.nan_to_num(win, nan=0.0).astype(np.float32)
     image = np.stack([render_ecg(m, cfg.target_fs, rcfg).image for m in mv])
     return ModelInputs(signal=norm, image=image, starts_s=starts / cfg.target_fs, mv=mv)
+
+
+def windowed_model_inputs(signal: np.ndarray, fs: float, cfg, render_cfg=None):
+    """``preprocess.model_inputs`` for a long record, one window at a time.
+
+    The window starts are those ``model_inputs`` would choose for the whole record
+    (``preprocess.window_starts`` on the resampled length); each window is cut at the native rate
+    and passed through ``model_inputs`` on its own, so memory is that of one 10 s window, not of
+    float64 copies of the whole recording. Filtering a 10 s crop instead of the whole record
+    changes the high-pass output by at most 0.35 mV near the crop's edges (see preprocess's module
+    docstring, "Edges"); long records only, where whole-record filtering is not affordable.
+
+    Args:
+        signal: (12, T) mV at ``fs`` (float32; any array-like with slicing, e.g. a memmap).
+        fs: sampling frequency (Hz).
+        cfg: ``PreprocessConfig``; render_cfg: ``RenderConfig`` or None.
+
+    Returns:
+        ``ModelInputs`` with W windows (W <= cfg.max_windows), starts_s in the record's time.
+    """
+    T = signal.shape[1]
+    n_total = int(math.ceil(T * cfg.target_fs / fs))
+    starts = window_starts(n_total, cfg)                       # (W,) at target_fs
+    native_len = int(math.ceil(cfg.window_s * fs))
+    parts = []
+    for s in starts:
+        a = min(int(round(s * fs / cfg.target_fs)), max(T - native_len, 0))
+        crop = np.asarray(signal[:, a:a + native_len], dtype=np.float32)
+        one = model_inputs(crop, fs, cfg, render_cfg)
+        parts.append((one, a / fs))
+    return ModelInputs(
+        signal=np.concatenate([p.signal[:1] for p, _ in parts]),
+        image=np.concatenate([p.image[:1] for p, _ in parts]),
+        starts_s=np.asarray([start for _, start in parts], dtype=np.float64),
+        mv=np.concatenate([p.mv[:1] for p, _ in parts]),
+    )

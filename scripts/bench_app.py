@@ -59,7 +59,7 @@ def long_record(path: str | None):
     """A 2-minute record: the given one, or LUDB record 1 (500 Hz, 10 s) repeated 12 times."""
     import numpy as np
 
-    from mirage_model.io import EcgRecord, load_record
+    from mirage_model.records import EcgRecord, load_record
     from mirage_model.paths import resources_dir
 
     if path:
@@ -153,7 +153,7 @@ def main(argv=None) -> int:
                                  "records": [p.stem for p in samples]}
     workers.cancel_all_and_wait(60000)
 
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     short = load_record(samples[0]) if samples else long_record(None)
     longrec = long_record(args.long)
     results["frames"] = {}

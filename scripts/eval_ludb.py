@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.io import STANDARD_LEADS, EcgRecord
+from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import measure
 
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")

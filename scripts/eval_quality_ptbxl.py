@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import perturb, quality
-from mirage_model.io import RecordError, load_record
+from mirage_model.quality.reversal import _learned_reversal
+from mirage_model.records import RecordError, load_record
 
 FULL = ("LA/RA", "RA/RL", "LA/RL")
 
@@ -70,7 +71,7 @@ def main(argv=None) -> int:
         med = quality.record_median_beat(rec)
         if not np.isnan(med).any() and model is not None:
             for swap in quality.LIMB_SWAPS[1:] + quality.CHEST_SWAPS:
-                found = quality._learned_reversal(model, perturb.reverse_electrodes(med, 100.0, None, swap))
+                found = _learned_reversal(model, perturb.reverse_electrodes(med, 100.0, None, swap))
                 code = "limb_reversal" if swap in quality.LIMB_SWAPS else "precordial_reversal"
                 hit = [f for f in found if f.code == code]
                 det_hits[swap] += bool(hit)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.io import RecordError, load_record
+from mirage_model.records import RecordError, load_record
 from mirage_model.perturb import reverse_electrodes
 from mirage_model.quality import (CHEST_SWAPS, LIMB_SWAPS, ReversalModel, default_reversal_path, record_median_beat,
                                   reversal_features)

@@ -14,7 +14,7 @@ import torch
 
 from mirage_model.checkpoint import save_checkpoint
 from mirage_model.clinical import ClinicalSchema, default_schema
-from mirage_model.io import EcgRecord
+from mirage_model.records import EcgRecord
 from mirage_model.models import build_model, config_class
 from mirage_model.models.config import preset_config
 from mirage_model.preprocess import PreprocessConfig

@@ -510,7 +510,7 @@ def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
 
 @needs_sample
 def test_folder_browser_loads_details_lazily(qtbot):
-    from mirage_model.io import find_records
+    from mirage_model.records import find_records
 
     window = make_window(qtbot)
     folder = SAMPLE.parent.parent.parent   # samples/ptbxl
@@ -573,7 +573,7 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
 def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     from app.batch_dialog import BatchDialog
     from mirage_model.inference import Predictor
-    from mirage_model.io import find_records
+    from mirage_model.records import find_records
 
     folder = SAMPLE.parent.parent.parent          # samples/ptbxl: 4 records
     dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
@@ -594,7 +594,7 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
 
 
 def test_worker_reports_errors_and_honours_cancel(qtbot):
-    from mirage_model.io import RecordError
+    from mirage_model.records import RecordError
 
     def failing(ctx):
         raise RecordError("x.hea", "signal file is truncated")
@@ -657,7 +657,7 @@ def test_screenshot_cli(tmp_path):
 def test_long_record_is_clipped_and_downsampled(qtbot):
     """A 2-minute 500 Hz record: full data in each reused curve, a screenful drawn, pages in 3x4."""
     from app.ecg_view import EcgViewer
-    from mirage_model.io import EcgRecord
+    from mirage_model.records import EcgRecord
 
     fs, seconds = 500.0, 120
     t = np.arange(int(fs * seconds)) / fs
@@ -759,7 +759,7 @@ def test_lab_form_without_model_records_everything(qtbot):
 
 def _tall_record():
     """500 Hz, 10 s: small beats, plus tall waves in the outer rows and a 40 mV lead-off spike."""
-    from mirage_model.io import EcgRecord
+    from mirage_model.records import EcgRecord
 
     sig = np.zeros((12, 5000), np.float32)
     sig[:, ::250] = 1.0
@@ -835,7 +835,7 @@ def test_paper_covers_every_trace_and_clips_the_rest(qtbot):
 def test_bundled_samples_stay_on_their_paper(qtbot):
     """Real records (incl. LVH's tall QRS) fit the paper without clipping at every layout and speed."""
     from app.ecg_view import LAYOUTS, EcgViewer
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.paths import sample_records
 
     viewer = EcgViewer()

@@ -87,7 +87,7 @@ def test_round_trip_through_a_checkpoint_and_the_predictor(tmp_path):
 
     from mirage_model.checkpoint import load_checkpoint, save_checkpoint
     from mirage_model.inference import Predictor
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.paths import sample_records
 
     src = make_tiny_checkpoint(tmp_path / "plain")
@@ -112,7 +112,7 @@ def test_the_explained_classes_are_chosen_on_the_calibrated_scale(tmp_path):
 
     from mirage_model.checkpoint import load_checkpoint, save_checkpoint
     from mirage_model.inference import Predictor
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.paths import sample_records
 
     loaded = load_checkpoint(make_tiny_checkpoint(tmp_path / "plain"))

@@ -322,7 +322,7 @@ def test_variants_round_trip(tmp_path, overrides):
 def test_hostile_config_values_are_refused_before_building(saved, edit, message, monkeypatch):
     import time
 
-    import mirage_model.checkpoint as ckpt
+    import mirage_model.checkpoint.load as ckpt   # where load_checkpoint looks the reader up
 
     path, _ = saved
     edit_config(path, edit)     # json.dumps writes NaN/Infinity, which json.loads reads back

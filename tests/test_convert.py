@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
-from mirage_model.io import STANDARD_LEADS, load_record
+from mirage_model.records import STANDARD_LEADS, load_record
 from training_cli.main import main
 
 pytest.importorskip("ecgdatakit")

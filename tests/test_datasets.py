@@ -116,7 +116,7 @@ def test_ptbxl_on_shipped_records(tmp_path):
     labels = {it.record_id: it.labels for it in ds.items}
     assert labels == {"417": ("NORM",), "11125": ("MI",), "4016": ("CD",), "10388": ("HYP",)}
     assert sorted(it.split for it in ds.items) == ["test", "train", "train", "val"]
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
 
     for it in ds.items:           # the item path is what load_record reads
         assert load_record(it.path).signal.shape[0] == 12

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
-from mirage_model.io import STANDARD_LEADS, RecordError, load_record
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 
 pytest.importorskip("ecgdatakit")
 pytest.importorskip("defusedxml")
@@ -457,7 +457,7 @@ def test_device_analysis_and_patient_fields_reach_the_pdf_labelled_as_the_device
     # header names the patient the file names; MIRAGE's own result stays apart (page 1 summary).
     from pypdf import PdfReader
 
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.review.file_info import device_report_lines
     from mirage_model.review.report import build_report
 

@@ -19,7 +19,7 @@ from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
 from app.main_window import RECORD_FILTER, MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from mirage_model import formats  # noqa: E402
-from mirage_model.io import load_record  # noqa: E402
+from mirage_model.records import load_record  # noqa: E402
 
 DATA = Path(__file__).parent / "data" / "formats"
 WAIT_MS = 60000

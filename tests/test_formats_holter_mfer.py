@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mirage_model.io import STANDARD_LEADS, RecordError, load_record
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 
 pytest.importorskip("ecgdatakit")
 

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.io import EcgRecord, RecordError, load_record
+from mirage_model.records import EcgRecord, RecordError, load_record
 
 N_CASES = int(os.environ.get("MIRAGE_FUZZ_CASES", "300"))
 SEED = int(os.environ.get("MIRAGE_FUZZ_SEED", "19"))

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.io import RecordError, UnscorableRecordError, load_record
+from mirage_model.records import RecordError, UnscorableRecordError, load_record
 
 SAMPLE = "00417_lr"
 
@@ -316,7 +316,7 @@ def test_one_bad_checksum_is_a_note_not_an_error(tmp_path):
 
 def test_load_record_raises_only_record_errors(tmp_path, monkeypatch):
     hea = copy_record(tmp_path)
-    import mirage_model.io as mio
+    import mirage_model.records.load as mio   # where load_record looks the builder up
 
     def boom(*a, **k):
         raise MemoryError()
@@ -352,7 +352,7 @@ def test_long_record_loads_in_bounded_memory(tmp_path):
 
 
 def test_windowed_inputs_match_window_starts_of_whole_record(predictor):
-    from mirage_model.limits import windowed_model_inputs
+    from mirage_model.preprocess import windowed_model_inputs
     from mirage_model.preprocess import model_inputs
 
     from helpers_models import synthetic_record
@@ -597,7 +597,7 @@ def test_cli_score_numpy_warnings_do_not_leak(tmp_path, capfd):
 
 def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
     """Chunked conversion and per-lead quality flags (long records) equal the one-piece path."""
-    import mirage_model.io as mio
+    from mirage_model.records import flags, wfdb_record
 
     hea = copy_record(tmp_path)
     data = np.fromfile(hea.with_suffix(".dat"), "<i2").reshape(1000, 12).astype(np.int32)
@@ -606,7 +606,8 @@ def test_chunked_reading_gives_the_same_record(tmp_path, monkeypatch):
     data[:, 7] = 7                                                          # flat lead
     write_samples(hea, data)
     whole = load_record(hea)
-    monkeypatch.setattr(mio, "_CHUNK", 97)
+    for module in (wfdb_record, flags):    # the two readers of the chunk size
+        monkeypatch.setattr(module, "_CHUNK", 97)
     pieces = load_record(hea)
     np.testing.assert_array_equal(whole.signal, pieces.signal)
     for flag in ("flat", "saturated", "missing", "derived"):

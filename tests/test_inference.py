@@ -11,7 +11,7 @@ from mirage_model.checkpoint import CheckpointError
 from mirage_model.clinical import ClinicalError
 from mirage_model.inference import ModelNotFoundError, Prediction, Predictor
 from mirage_model.runtime import resolve_device
-from mirage_model.io import EcgRecord, STANDARD_LEADS, load_record
+from mirage_model.records import EcgRecord, STANDARD_LEADS, load_record
 
 from helpers_models import make_tiny_checkpoint, synthetic_record
 

@@ -1,4 +1,4 @@
-"""Records in (mirage_model.io) against independent truth: wfdb's own reader, scipy's .mat reader,
+"""Records in (mirage_model.records) against independent truth: wfdb's own reader, scipy's .mat reader,
 the header fields, the PTB-XL metadata table and the Einthoven/Goldberger lead identities."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 import scipy.io
 import wfdb
 
-from mirage_model import io as recio
-from mirage_model.io import STANDARD_LEADS, EcgRecord, RecordError, find_records, load_record
-from mirage_model.records import ptbxl
+from mirage_model import records as recio
 from mirage_model.paths import resources_dir
+from mirage_model.records import STANDARD_LEADS, EcgRecord, RecordError, find_records, load_record, ptbxl
+from mirage_model.records.wfdb_header import _parse_header
 
 SAMPLES = resources_dir() / "samples"
 PTBXL_SAMPLE = SAMPLES / "ptbxl" / "records100" / "00000" / "00417_lr.hea"  # the app's default
@@ -441,7 +441,7 @@ def test_every_shared_record_loads_and_matches_wfdb(shared_datasets):
             truth, _ = wfdb_truth(hea)
         except Exception:  # the Georgia 2020 headers wfdb cannot parse: compare with the .mat
             val = scipy.io.loadmat(str(hea.with_suffix(".mat")))["val"]
-            truth = val / np.array([s.adc_gain for s in recio._parse_header(hea).signals])[:, None]
+            truth = val / np.array([s.adc_gain for s in _parse_header(hea).signals])[:, None]
         np.testing.assert_allclose(rec.signal, truth, rtol=1e-6, atol=1e-6, err_msg=str(hea))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mirage_model.io import STANDARD_LEADS, EcgRecord
+from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import (
     FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
     qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation,
@@ -278,7 +278,7 @@ def test_repository_samples():
     """The app's samples: a normal PTB-XL ECG at 100 Hz has a normal QRS (it read 160 ms before the
     record was delineated at 500 Hz), the left bundle branch block a wide one, and the atrial
     fibrillation record (CinC 2021 A0003, 145 bpm) a QTc with both caveats."""
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     samples = ROOT / "resources" / "samples"
     if not (samples / "cinc2021" / "A0003.hea").is_file():
         pytest.skip("repository samples not present")

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from mirage_model.clinical import default_schema
-from mirage_model.io import load_record
+from mirage_model.records import load_record
 from mirage_model.losses import mirage_loss
 from mirage_model.models import build_model
 from mirage_model.models.blocks import Attention

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mirage_model import perturb
-from mirage_model.io import STANDARD_LEADS, load_record
+from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.paths import resources_dir
 
 FS = 500.0

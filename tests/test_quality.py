@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mirage_model import perturb, quality
-from mirage_model.io import STANDARD_LEADS, load_record
+from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.paths import resources_dir
 
 SAMPLES = resources_dir() / "samples"

@@ -21,7 +21,7 @@ def low_threshold_model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def records():
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.paths import sample_records
     from mirage_model.perturb import apply
 

@@ -202,13 +202,14 @@ def test_measurement_flags_follow_the_cited_ranges_and_the_patients_sex():
     assert flag("qrs_axis_deg", -31) == "low" and flag("qrs_axis_deg", 91) == "high" and flag("qt_ms", 900) == ""
 
 
-def test_measurement_table_after_measure_was_read_as_a_public_name():
-    """mirage_model's lazy public name ``measure`` is the function and, read first, it replaces the
-    package's attribute of that name: the table must still find the measure package's keys and
-    formulas (a fresh process, so that the name is read before anything imports the package)."""
+def test_measurement_table_finds_the_measure_package_in_a_fresh_process():
+    """``measure`` is not a public name of mirage_model (a lazy function of that name used to
+    replace the package's attribute ``mirage_model.measure`` once read): the table finds the
+    measure package's keys and formulas, and the attribute is the package."""
     import subprocess
 
-    code = ("import mirage_model as mm; assert callable(mm.measure)\n"
+    code = ("import mirage_model as mm; assert 'measure' not in mm.__all__\n"
+            "import mirage_model.measure; assert not callable(mm.measure)\n"
             "from mirage_model.review.measurements import measurement_rows\n"
             "rows = {r['key']: r for r in measurement_rows(None, {'qt_ms': 400.0, 'rr_ms': 1000.0})}\n"
             "r = rows['qtc_bazett_ms']; print(r['value'], r['status'])")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from mirage_model.io import load_record
+from mirage_model.records import load_record
 from mirage_model.paths import resources_dir
 from training_cli.commands import robustness
 from training_cli.main import main

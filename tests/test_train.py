@@ -155,7 +155,7 @@ def test_cache_is_reused_and_keyed(folder_data, tmp_path):
     c2 = C.build_or_load(ds, cache_dir=tmp_path, workers=1, progress=False)
     assert c2.reused and c2.path == c1.path and isinstance(c2.signal, np.memmap)
     # the cached rows are what the one preprocessing path gives for that record
-    from mirage_model.io import load_record
+    from mirage_model.records import load_record
     from mirage_model.preprocess import model_inputs
 
     rec = load_record(ds.items[3].path)

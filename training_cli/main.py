@@ -26,7 +26,7 @@ import warnings
 from mirage_model.review.batch import BatchError
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.clinical import ClinicalError
-from mirage_model.io import RecordError
+from mirage_model.records import RecordError
 from mirage_model.preprocess import PreprocessError
 from training_cli.commands.ablate import ablate_command_parser
 from training_cli.commands.bench import bench_command_parser

@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format,
-                                           SCAN_BYTES, read_head, save_choice, sniff)
+from mirage_model.formats.edf import read_edf
+from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
+                                           read_head, save_choice, sniff)
+from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
-from mirage_model.io import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
@@ -69,11 +71,7 @@ def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
     if fmt is None:
         raise RecordError(path, "not a clinical ECG format (a WFDB record?)")
     if fmt in ("edf", "bdf"):
-        from mirage_model.formats.edf import read_edf
-
         return read_edf(path, fmt)
-    from mirage_model.formats.vendor import read_vendor
-
     return read_vendor(path, fmt)
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.clinical import parse_sex
-from mirage_model.io import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, _derivable, _derive,
-                             _quality, canonical_lead, lead_mapping_meta)
 from mirage_model.formats.registry import FORMATS
+from mirage_model.records.flags import set_flags
+from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta
+from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
 # size: a calibration pulse (Philips appends a 1 mV pulse after the 10 s strip), not ECG.
@@ -33,7 +34,7 @@ _VENDOR_SUFFIX = re.compile(r"[\s_.:-]*(\(einthoven\)|\(goldberger\)|\(wilson\)|
 def vendor_lead(name: str) -> tuple[str, int] | None:
     """(standard lead, sign) for a vendor's lead name, or None for a non-12-lead channel.
 
-    Accepts what ``io.canonical_lead`` does plus "EKG II", "MDC_ECG_LEAD_AVR",
+    Accepts what ``records.canonical_lead`` does plus "EKG II", "MDC_ECG_LEAD_AVR",
     "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
     """
     mapped = canonical_lead(name)
@@ -81,7 +82,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             duplicates.append(name)
         else:
             chosen[mapped[0]] = (i, mapped[1])
-    missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in _derivable(set(chosen))]
+    missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
     if missing:
         names = ", ".join(n or "?" for n, _ in channels) or "none"
         raise fail(path, fmt, f"not enough ECG leads: has {len(chosen)} of the 12 standard leads "
@@ -106,12 +107,12 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     cal_s = _trim_calibration(signal, stored, fs)
     if cal_s:
         signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
-    derived = _derive(signal, chosen)
+    derived = derive_leads(signal, chosen)
     for k in derived:
         flags["derived"][k] = True
         limit[k] = bool(limit[:3].any())
         flags["missing"][k] = bool(np.isnan(signal[k]).any())
-    _quality(signal, fs, flags, limit)
+    set_flags(signal, fs, flags, limit)
 
     meta = {"format": fmt, "format_name": FORMATS[fmt].name,
             "file_leads": tuple(n for n, _ in channels)}

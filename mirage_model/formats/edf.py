@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
+from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
-from mirage_model.formats.write import acquired_datetime
-from mirage_model.io import _UNIT_SCALE, STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.records.leads import UNIT_SCALE
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
 
@@ -56,7 +57,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             dropped.append(s.label)
             continue
         unit = s.physical_dimension.strip()
-        scale = _UNIT_SCALE.get(unit.lower().replace("μ", "µ"))
+        scale = UNIT_SCALE.get(unit.lower().replace("μ", "µ"))
         if scale is None:
             raise fail(path, fmt, f"unknown units {unit!r} for lead {s.label} (expected mV, uV or V)")
         try:
@@ -142,7 +143,6 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
         ``out_path``.
     """
     edfio = require("edfio", out_path, "edf")
-    from mirage_model.formats.write import header_fields
 
     x = np.asarray(record.signal, dtype=np.float64)
     nan = np.isnan(x)

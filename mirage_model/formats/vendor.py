@@ -19,7 +19,7 @@ import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
-from mirage_model.io import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def check_xml(path: Path, fmt: str) -> None:
         RecordError: the XML declares entities, refers to external ones, or is not well formed.
     """
     defused = require("defusedxml.ElementTree", path, fmt)
-    from defusedxml import DefusedXmlException
+    from defusedxml import DefusedXmlException  # lazy: the formats extra (require() checked it above)
 
     try:
         defused.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
@@ -200,8 +200,6 @@ def _device_report(fmt: str, src, device: str) -> dict | None:
 
 def _median_beats(path: Path, fmt: str, src) -> dict | None:
     """The device's median (representative) beats: {"fs": Hz, "leads": {lead: (T,) mV}}."""
-    from mirage_model.formats.assemble import vendor_lead
-
     beats = src.median_beats or []
     if not beats:
         return None

@@ -7,30 +7,20 @@ written header. The device's statements and measurements are kept as labelled co
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import numpy as np
 
-from mirage_model.io import STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.formats.edf import write_edf
+from mirage_model.formats.fields import acquired_datetime, header_fields
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
 ANONYMISED_NOTE = "anonymised: patient name, ID and birth date removed; age and sex kept"
 # WFDB format 16 holds -32767..32767 (-32768 marks a missing sample); 1 uV per unit keeps
 # +-32.7 mV, more than any surface ECG; larger signals get a smaller gain.
 WFDB_GAIN = 1000.0
-
-
-def header_fields(record: EcgRecord, anonymise: bool) -> dict:
-    """Patient and recording fields to write; identity fields are left out when ``anonymise``."""
-    patient = dict(record.meta.get("patient") or {})
-    out = {}
-    if not anonymise:
-        for key, name in (("id", "patient_id"), ("name", "patient_name"), ("birth_date", "birth_date")):
-            if patient.get(key):
-                out[name] = patient[key]
-    return out
 
 
 def safe_name(text: str) -> str:
@@ -64,8 +54,6 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
     if fmt == "edf":
-        from mirage_model.formats.edf import write_edf
-
         return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
     raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
 
@@ -78,7 +66,7 @@ def _identity_tokens(record: EcgRecord) -> list[str]:
 
 def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:
     """WFDB record ``name`` in ``out_dir``: 12 signals, format 16, mV, NaN as the invalid sample."""
-    import wfdb
+    import wfdb  # lazy: wfdb imports pandas (about 0.5 s); only when a WFDB record is written
 
     x = np.asarray(record.signal, dtype=np.float64)  # (12, T)
     peak = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
@@ -126,13 +114,3 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
         lines.append(ANONYMISED_NOTE)
     # one line per comment: newlines inside a value would start a header line
     return [re.sub(r"[\r\n]+", " ", line) for line in lines]
-
-
-def acquired_datetime(value) -> dt.datetime | None:
-    """A record's ``meta["acquired"]`` (datetime or ISO text) as a datetime, or None."""
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 from scipy import signal as sps
+from scipy.ndimage import gaussian_filter1d
+
 
 @lru_cache(maxsize=32)
 def butter_bandpass(lo: float, hi: float, fs: float) -> np.ndarray:
@@ -31,8 +33,6 @@ def smooth(x: np.ndarray, fs: float, hz: float, order: int = 0) -> np.ndarray:
 
     A Gaussian kernel does not ring, so a wave's end is not followed by filter ripples.
     """
-    from scipy.ndimage import gaussian_filter1d
-
     sigma = 0.1325 / hz * fs                    # sigma * f_3dB = sqrt(ln 2) / (2 pi)... = 0.1325
     y = gaussian_filter1d(x, sigma, axis=-1, order=order, mode="nearest")
     return y * fs if order == 1 else y

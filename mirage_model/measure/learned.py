@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import load_file, save_file
 from torch import nn
+
+from mirage_model.paths import resources_dir
 
 CLASSES = ("none", "p", "qrs", "t")
 
@@ -88,8 +91,6 @@ def normalise(x: np.ndarray) -> np.ndarray:
 
 def default_path() -> Path:
     """resources/models/delineator/unet.safetensors (``paths.resources_dir``)."""
-    from mirage_model.paths import resources_dir
-
     return resources_dir() / "models" / "delineator" / "unet.safetensors"
 
 
@@ -100,8 +101,6 @@ def load(path: str | None = None) -> UNet1d:
     Raises:
         FileNotFoundError: the weights or their JSON are missing (names the file).
     """
-    from safetensors.torch import load_file
-
     p = Path(path) if path else default_path()
     meta = p.with_suffix(".json")
     if not p.is_file() or not meta.is_file():
@@ -114,8 +113,6 @@ def load(path: str | None = None) -> UNet1d:
 
 def save(net: UNet1d, path: Path, info: dict) -> None:
     """Weights as safetensors and ``{"config": ..., **info}`` as JSON beside them."""
-    from safetensors.torch import save_file
-
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous() for k, v in net.state_dict().items()}, str(path))
     path.with_suffix(".json").write_text(json.dumps({"config": asdict(net.config), **info}, indent=1),

@@ -10,7 +10,6 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
-from mirage_model.io import STANDARD_LEADS
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
 from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
@@ -20,6 +19,8 @@ from mirage_model.measure.formulas import qtc_bazett, qtc_framingham, qtc_frider
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, empty_measurements,
 )
+from mirage_model.records import STANDARD_LEADS
+
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     """Notes for QTc values that are reported but unreliable (irregular rhythm, high rate)."""

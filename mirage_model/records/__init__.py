@@ -1,1 +1,20 @@
-"""Records in: reading ECG files into ``EcgRecord``s and the metadata that comes with them."""
+"""Records in: ECG files read into ``EcgRecord``s (12 leads, lead-first ``(L, T)`` in mV).
+
+Follows the WFDB header and signal specification (PhysioNet, ``header(5)``, ``signal(5)``) and the
+PhysioNet/CinC Challenge 2020/2021 record form (a WFDB header whose signal file is a MATLAB v4
+``.mat`` with a 24-byte preamble, ``#Age``/``#Sex``/``#Dx`` comments); clinical formats (MUSE,
+DICOM, EDF ...) come through ``mirage_model.formats``.
+
+Modules: ``record`` (EcgRecord, errors, lead order), ``leads`` (names, units, Einthoven and
+Goldberger), ``wfdb_header`` / ``wfdb_samples`` / ``wfdb_record`` (reading a WFDB record),
+``metadata`` (header comments), ``ptbxl`` (PTB-XL's table), ``load`` (``load_record``,
+``find_records``).
+"""
+
+from mirage_model.records.leads import canonical_lead
+from mirage_model.records.load import find_records, load_record
+from mirage_model.records.record import (FLAT_PTP_MV, QUALITY_FLAGS, SATURATION_RUN_S, STANDARD_LEADS, EcgRecord,
+                                         RecordError, UnscorableRecordError)
+
+__all__ = ["FLAT_PTP_MV", "QUALITY_FLAGS", "SATURATION_RUN_S", "STANDARD_LEADS", "EcgRecord", "RecordError",
+           "UnscorableRecordError", "canonical_lead", "find_records", "load_record"]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mirage_model.checkpoint import CheckpointError
 from mirage_model.inference import ModelNotFoundError, Predictor
-from mirage_model.io import RecordError, find_records, load_record
+from mirage_model.records import RecordError, find_records, load_record
 from mirage_model.paths import atomic_write_json, default_model_path, sample_records
 from mirage_model.runtime import resolve_device, set_threads
 from training_cli.engine.errors import UsageError

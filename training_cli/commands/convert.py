@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mirage_model.formats import find_ecg_files, write_record
-from mirage_model.io import RecordError, load_record
+from mirage_model.records import RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 

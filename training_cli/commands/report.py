@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mirage_model.clinical import ClinicalError, default_schema, parse_sex, read_labs_table
-from mirage_model.io import RecordError, UnscorableRecordError, load_record
+from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path

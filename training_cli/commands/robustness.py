@@ -23,7 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.clinical import record_values
-from mirage_model.io import RecordError, find_records, load_record
+from mirage_model.records import RecordError, find_records, load_record
 from mirage_model.perturb import PRESETS, apply
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads

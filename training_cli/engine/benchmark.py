@@ -34,7 +34,7 @@ import torch
 
 from mirage_model.checkpoint import LoadedModel
 from mirage_model.clinical import ClinicalSchema, default_schema, record_values
-from mirage_model.io import EcgRecord, load_record
+from mirage_model.records import EcgRecord, load_record
 from mirage_model.losses import mirage_loss
 from mirage_model.models import build_model, config_dict
 from mirage_model.models.config import preset_config

@@ -35,7 +35,7 @@ from numpy.lib.format import open_memmap
 from tqdm import tqdm
 
 import mirage_model
-from mirage_model.io import RecordError, load_record
+from mirage_model.records import RecordError, load_record
 from mirage_model.paths import atomic_folder, sample_records
 from mirage_model.preprocess import PreprocessConfig, model_inputs
 from mirage_model.render import RenderConfig

@@ -9,7 +9,7 @@ from typing import Mapping
 
 from mirage_model.clinical import ClinicalError, read_labs_table
 from mirage_model.formats import find_ecg_files
-from mirage_model.io import RecordError
+from mirage_model.records import RecordError
 from mirage_model.review.batch.errors import BatchError
 
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header

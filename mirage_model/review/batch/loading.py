@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from mirage_model.io import RecordError, load_record
+from mirage_model.records import RecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
 

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from mirage_model.clinical import ClinicalError, record_values
 from mirage_model.formats import guess_format
-from mirage_model.io import STANDARD_LEADS, RecordError, UnscorableRecordError
+from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.scoring import clinical_contributions

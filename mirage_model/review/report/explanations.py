@@ -13,7 +13,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.platypus import Image, NextPageTemplate, PageBreak, Paragraph, Table, TableStyle
 
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import pdf_escape

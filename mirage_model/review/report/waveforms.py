@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from mirage_model import preprocess
-from mirage_model.io import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import panel_traces, polyline_segments
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice, draw_page_header

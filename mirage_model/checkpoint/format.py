@@ -1,0 +1,41 @@
+"""The checkpoint format's names and version, its error and what loading returns (``LoadedModel``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torch import nn
+
+FORMAT_VERSION = 1
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+CARD_NAME = "MODEL_CARD.md"
+METADATA_KEY = "mirage_config"       # single-file form: the config JSON in the safetensors metadata
+CARD_KEY = "model_card"
+REQUIRED_KEYS = ("format_version", "model_type", "model_config", "task", "labels", "clinical",
+                 "preprocess", "render", "thresholds")
+
+
+class CheckpointError(Exception):
+    """Corrupt, truncated, missing or mismatched checkpoint; message names the file and the problem."""
+
+
+@dataclass
+class LoadedModel:
+    model: nn.Module                  # in eval mode, on the requested device
+    model_type: str
+    task: str
+    labels: list[str]
+    schema: object                    # ClinicalSchema
+    preprocess: object                # PreprocessConfig
+    render: object                    # RenderConfig
+    thresholds: list[float]
+    provenance: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    name: str = ""
+    path: Path | None = None
+    extra: dict = field(default_factory=dict)
+    model_card: str | None = None     # MODEL_CARD.md text when the checkpoint has one
+    model_config: dict = field(default_factory=dict)   # asdict of the model's config
+    calibration: object = None        # calibration.Calibration applied to the probabilities, or None

@@ -1,0 +1,268 @@
+"""The clinical features: units and their conversions, possible and reference ranges, sex, and
+the errors of a value that cannot be used (``ClinicalError``)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+
+class ClinicalError(ValueError):
+    """An impossible value or unknown unit. ``feature`` names the field; str() is a user-facing sentence.
+
+    ``reason``: "value" (not a number / not a valid category), "range" (physically impossible),
+    "unit" (unknown unit), "feature" (unknown feature name) or "schema" (malformed schema).
+    """
+
+    def __init__(self, feature: str, message: str, reason: str = "value"):
+        self.feature = feature
+        self.reason = reason
+        super().__init__(f"{feature}: {message}")
+
+
+class LabsTableError(ClinicalError):
+    """A bad labs CSV: str() names the file, the line and the column."""
+
+    def __init__(self, path, message: str, line: int | None = None, column: str | None = None):
+        self.feature = column or ""
+        self.reason = "table"
+        self.path = Path(path)
+        self.line = line
+        self.column = column
+        where = [str(self.path)]
+        if line is not None:
+            where.append(f"line {line}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        ValueError.__init__(self, f"{', '.join(where)}: {message}")
+
+
+def _unit_key(unit: str) -> str:
+    """Normalised spelling of a unit for matching ("µg/L" == "ug/l", "x10^9/L" == "10^9/l")."""
+    u = unit.strip().lower().replace("µ", "u").replace("μ", "u").replace("mcg", "ug")
+    u = u.replace("×", "x").replace("**", "^").replace(" ", "")
+    for sup, plain in (("³", "^3"), ("⁶", "^6"), ("⁹", "^9"), ("¹²", "^12")):
+        u = u.replace(sup, plain)
+    u = u.replace("mm^3", "ul").replace("mm3", "ul").replace("cmm", "ul")
+    if u.startswith("x10"):
+        u = u[1:]
+    return u
+
+
+_RX_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_MISSING_STRINGS = {"", "na", "n/a", "nan", "none", "null", "missing", "-", "?"}
+_SEX_WORDS = {"m": "M", "male": "M", "man": "M", "masculine": "M",
+              "f": "F", "female": "F", "woman": "F", "feminine": "F"}
+_BINARY_CODES = {"1": 1.0, "0": 0.0}   # a binary feature written as a number in a labs table
+SEX_CODE = {"M": 1.0, "F": 0.0}          # the model's encoding of sex
+
+
+def parse_sex(value) -> str | None:
+    """Sex as written in a header, a labs table, a file's patient field or a command line ->
+    "M", "F" or None (anything else, including "1"/"0": which number means what differs by
+    source, e.g. PTB-XL's 0 is male).
+
+    Accepted, in any case and with blanks around: M, male, man, masculine; F, female, woman,
+    feminine.
+    """
+    if not isinstance(value, str):
+        return None
+    return _SEX_WORDS.get(value.strip().lower())
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in _MISSING_STRINGS
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    return False
+
+
+@dataclass
+class ClinicalFeature:
+    name: str                       # key, e.g. "troponin_t"
+    label: str                      # human label, e.g. "hs-Troponin T"
+    unit: str                       # canonical unit, e.g. "ng/L"
+    units: dict[str, float] = field(default_factory=dict)   # accepted unit -> factor to canonical (value*factor)
+    valid: tuple[float, float] = (float("-inf"), float("inf"))   # physically possible range (outside: error)
+    reference: tuple[float | None, float | None] | None = None   # normal reference range (outside: flagged)
+    mean: float = 0.0               # normalisation statistics (canonical unit), fitted on training data
+    std: float = 1.0
+    kind: str = "continuous"        # "continuous" or "binary" (sex: M=1, F=0)
+    log: bool = False               # normalise log1p(value) (skewed labs such as troponin, NT-proBNP)
+    aliases: tuple[str, ...] = ()   # other column names accepted in labs tables ("hs_tnt", "gender")
+
+    def factor(self, unit: str | None) -> float:
+        """Multiplier from ``unit`` to the canonical unit (None or "" = canonical).
+
+        Raises:
+            ClinicalError: the unit is not one this feature accepts.
+        """
+        if unit is None or (isinstance(unit, str) and unit.strip() == ""):
+            return 1.0
+        key = _unit_key(str(unit))
+        table = {_unit_key(self.unit): 1.0} if self.unit else {}
+        table.update({_unit_key(u): f for u, f in self.units.items()})
+        if key not in table:
+            accepted = ", ".join([self.unit] + [u for u in self.units if u != self.unit]) or "none"
+            raise ClinicalError(self.name, f"unknown unit {unit!r} for {self.label} (accepted: {accepted})",
+                                "unit")
+        return float(table[key])
+
+    def to_canonical(self, value, unit: str | None = None) -> float | None:
+        """One raw value -> float in the canonical unit, or None when missing.
+
+        Args:
+            value: a number, a numeric string (a censored result such as "<3" counts as its
+                limit), "M"/"F" for a binary feature, a ``(value, unit)`` tuple, or None/NaN/"".
+            unit: the unit of a bare value (None: canonical).
+
+        Raises:
+            ClinicalError: not a number, an unknown unit or a physically impossible value.
+        """
+        if isinstance(value, tuple):
+            if len(value) != 2:
+                raise ClinicalError(self.name, f"expected (value, unit), got {value!r}")
+            value, unit = value
+        if _is_missing(value):
+            return None
+        if self.kind == "binary":
+            key = str(value).strip().lower()
+            if isinstance(value, (bool, np.bool_)):
+                return 1.0 if value else 0.0
+            if isinstance(value, (int, float, np.integer, np.floating)) and float(value) in (0.0, 1.0):
+                return float(value)
+            sex = parse_sex(key)
+            if sex is not None:
+                return SEX_CODE[sex]
+            if key in _BINARY_CODES:
+                return _BINARY_CODES[key]
+            raise ClinicalError(self.name, f"{value!r} is not a valid {self.label} (use M/F or 1/0)")
+        if isinstance(value, str):
+            text = value.strip().lstrip("<>≤≥=").strip()
+            try:
+                if not _RX_NUMBER.fullmatch(text) and text.lower() not in ("nan", ""):
+                    raise ValueError(text)
+                number = float(text)
+            except ValueError:
+                raise ClinicalError(self.name, f"{value!r} is not a number") from None
+        elif isinstance(value, (bool, np.bool_)):
+            raise ClinicalError(self.name, f"{value!r} is not a number")
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise ClinicalError(self.name, f"{value!r} is not a number") from None
+        if math.isnan(number):
+            return None
+        canonical = number * self.factor(unit)
+        lo, hi = self.valid
+        if not math.isfinite(canonical) or canonical < lo or canonical > hi:
+            shown = f"{number:g} {unit}" if unit else f"{number:g} {self.unit}".rstrip()
+            raise ClinicalError(
+                self.name, f"{shown} is not a possible {self.label} "
+                f"(possible range {lo:g}-{hi:g} {self.unit})".rstrip(), "range")
+        return canonical
+
+    def normalise(self, canonical: float) -> float:
+        """Canonical value -> model input ``(t(v) - mean) / std``."""
+        v = math.log1p(max(canonical, 0.0)) if self.log else canonical
+        return (v - self.mean) / self.std
+
+    def flag(self, value, unit: str | None = None) -> str | None:
+        """"low" / "high" against the reference range, None when normal, missing or no range."""
+        v = self.to_canonical(value, unit)
+        if v is None or self.reference is None:
+            return None
+        lo, hi = self.reference
+        if lo is not None and v < lo:
+            return "low"
+        if hi is not None and v > hi:
+            return "high"
+        return None
+
+    def reference_text(self) -> str:
+        """Reference range as shown in the app and the report, e.g. "< 14 ng/L" or "3.5-5 mmol/L"."""
+        if self.reference is None:
+            return ""
+        lo, hi = self.reference
+        if lo is not None and hi is not None:
+            return f"{lo:g}-{hi:g} {self.unit}"
+        if hi is not None:
+            return f"< {hi:g} {self.unit}"
+        return f"> {lo:g} {self.unit}"
+
+    def matches(self, column: str) -> bool:
+        """Whether a table column name refers to this feature (case, spaces and dashes ignored)."""
+        key = re.sub(r"[^a-z0-9]", "", column.lower())
+        names = (self.name, self.label) + tuple(self.aliases)
+        return key in {re.sub(r"[^a-z0-9]", "", n.lower()) for n in names}
+
+
+def _ng_per_l() -> dict[str, float]:
+    return {"ng/L": 1.0, "pg/mL": 1.0, "ng/mL": 1000.0, "ug/L": 1000.0}
+
+
+def _known_features() -> list[ClinicalFeature]:
+    # mean/std are rough adult priors (in the transformed space) until ``fit`` on training data.
+    inf = float("inf")
+    return [
+        ClinicalFeature("age", "Age", "years", {"years": 1.0, "y": 1.0, "yr": 1.0, "yrs": 1.0,
+                                                 "year": 1.0, "months": 1 / 12, "mo": 1 / 12},
+                        valid=(0.0, 130.0), mean=60.0, std=17.0),
+        ClinicalFeature("sex", "Sex", "", {}, valid=(0.0, 1.0), mean=0.5, std=0.5, kind="binary",
+                        aliases=("gender", "sex_m")),
+        ClinicalFeature("height", "Height", "cm", {"cm": 1.0, "m": 100.0, "mm": 0.1, "in": 2.54,
+                                                   "inch": 2.54, "inches": 2.54},
+                        valid=(30.0, 260.0), mean=168.0, std=10.0),
+        ClinicalFeature("weight", "Weight", "kg", {"kg": 1.0, "g": 0.001, "lb": 0.45359237,
+                                                   "lbs": 0.45359237},
+                        valid=(0.3, 500.0), mean=75.0, std=15.0),
+        ClinicalFeature("troponin_t", "hs-Troponin T", "ng/L", _ng_per_l(), valid=(0.0, 1e5),
+                        reference=(None, 14.0), mean=2.6, std=1.2, log=True,
+                        aliases=("hs_troponin_t", "hstnt", "tnt", "ctnt", "hs_ctnt", "troponin t")),
+        ClinicalFeature("troponin_i", "hs-Troponin I", "ng/L", _ng_per_l(), valid=(0.0, 1e6),
+                        reference=(None, 26.0), mean=2.3, std=1.5, log=True,
+                        aliases=("hs_troponin_i", "hstni", "tni", "ctni", "hs_ctni", "troponin i")),
+        ClinicalFeature("d_dimer", "D-dimer", "mg/L FEU",
+                        {"mg/L FEU": 1.0, "ug/mL FEU": 1.0, "ug/L FEU": 0.001, "ng/mL FEU": 0.001,
+                         # an unqualified mass unit is read as FEU, the commonest reporting form
+                         "mg/L": 1.0, "ug/mL": 1.0, "ug/L": 0.001, "ng/mL": 0.001,
+                         # D-dimer units (DDU) are about half of FEU (conversion is approximate)
+                         "mg/L DDU": 2.0, "ug/mL DDU": 2.0, "ug/L DDU": 0.002, "ng/mL DDU": 0.002},
+                        valid=(0.0, 200.0), reference=(None, 0.5), mean=0.5, std=0.5, log=True,
+                        aliases=("ddimer", "dd")),
+        ClinicalFeature("ck_mb", "CK-MB", "ng/mL", {"ng/mL": 1.0, "ug/L": 1.0, "ng/L": 0.001},
+                        valid=(0.0, 5000.0), reference=(None, 5.0), mean=1.3, std=0.9, log=True,
+                        aliases=("ckmb", "ck_mb_mass")),
+        ClinicalFeature("nt_probnp", "NT-proBNP", "pg/mL", {"pg/mL": 1.0, "ng/L": 1.0,
+                                                           "ng/mL": 1000.0, "pmol/L": 8.457},
+                        valid=(0.0, 2e5), reference=(None, 125.0), mean=5.5, std=1.8, log=True,
+                        aliases=("ntprobnp", "nt_pro_bnp", "probnp")),
+        ClinicalFeature("wbc", "WBC", "10^9/L", {"10^9/L": 1.0, "G/L": 1.0, "10^3/uL": 1.0,
+                                                 "K/uL": 1.0, "10^3/mm3": 1.0, "/uL": 0.001,
+                                                 "cells/uL": 0.001, "/nL": 1.0},
+                        valid=(0.0, 1000.0), reference=(4.0, 11.0), mean=2.1, std=0.35, log=True,
+                        aliases=("leukocytes", "white_cell_count", "white_blood_cells")),
+        ClinicalFeature("crp", "CRP", "mg/L", {"mg/L": 1.0, "ug/mL": 1.0, "mg/dL": 10.0},
+                        valid=(0.0, 1000.0), reference=(None, 5.0), mean=1.8, std=1.3, log=True,
+                        aliases=("c_reactive_protein", "hs_crp", "hscrp")),
+        ClinicalFeature("creatinine", "Creatinine", "umol/L", {"umol/L": 1.0, "mmol/L": 1000.0,
+                                                               "mg/dL": 88.4, "mg/L": 8.84},
+                        valid=(5.0, 3000.0), reference=(45.0, 110.0), mean=4.5, std=0.35, log=True,
+                        aliases=("crea", "creat", "scr")),
+        ClinicalFeature("potassium", "Potassium", "mmol/L", {"mmol/L": 1.0, "mEq/L": 1.0},
+                        valid=(1.0, 12.0), reference=(3.5, 5.0), mean=4.2, std=0.5,
+                        aliases=("k", "k+", "serum_potassium")),
+    ]
+
+
+KNOWN_FEATURES: tuple[str, ...] = tuple(f.name for f in _known_features())

@@ -1,0 +1,46 @@
+"""Signal quality per lead and per record, lead-set consistency, electrode reversal and pacing.
+
+``assess(record) -> QualityReport``: findings (name, severity, leads, machine code), per-lead
+quality indices and a record verdict ("usable", "unreliable", "unscorable"), with the "not trained
+for" gate (paced rhythm, a lead missing or flat, an electrode reversal suspected, poor quality):
+a caller shows the model's probabilities but withholds or marks its positive calls whenever
+``report.gated`` is true. Qt-free; about 10 ms for a 10 s, 500 Hz record.
+
+Indices and rules, each from the literature:
+- kSQI (Pearson kurtosis), pSQI (power share 5-15 Hz of 5-40 Hz) and basSQI (1 - power share
+  0-1 Hz of 0-40 Hz) with the fusion rule of Zhao & Zhang 2018, "SQI quality evaluation mechanism
+  of single-lead ECG signal based on simple heuristic fusion and fuzzy comprehensive evaluation"
+  (Front. Physiol. 9:727), as NeuroKit2's ``ecg_quality(method="zhao2018")`` computes them.
+- bSQI-like beat-to-beat correlation: each beat against the lead's median beat (Orphanidou et al.
+  2015, "Signal-quality indices for the electrocardiogram and photoplethysmogram", IEEE JBHI 19(3);
+  NeuroKit2's "averageQRS"), and high-frequency noise in mV from the signal's first difference
+  outside the QRS complexes (a MAD estimate, as in wavelet denoising's noise level).
+- Einthoven's law (I + III = II) and Goldberger's definitions (aVR = -(I + II)/2, aVL = I - II/2,
+  aVF = II - I/2): each identity's residual relative to the limb leads' size names the lead that
+  breaks them.
+- Electrode reversal (Batchvarov et al. 2007, Europace 9(7); Kors & van Herpen 2001, "Accurate
+  automatic detection of electrode interchange in the electrocardiogram", Am J Cardiol 88): a
+  multinomial logistic regression over median-beat features (polarity of P, QRS and T per lead,
+  limb-to-precordial correlations, the precordial R-wave progression) says which swap, if any, a
+  record was made with; trained on PTB-XL folds 1-8 with every limb and adjacent precordial swap
+  applied synthetically, thresholds chosen on fold 9 (weights: resources/quality/reversal.json,
+  JSON, built by scripts/train_reversal_detector.py). Neutral-electrode swaps (RA/RL, LA/RL) by the flat lead II
+  or III they leave while I = -III or I = II holds.
+- Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
+  several leads, repeating, each followed by a QRS complex.
+- Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise, flat,
+  missing and saturated leads.
+"""
+
+from mirage_model.quality.assess import assess, record_median_beat
+from mirage_model.quality.findings import (LIMB, NOT_TRAINED_FOR, SEVERITIES, VERDICTS, Finding, QualityConfig,
+                                           QualityError, QualityReport)
+from mirage_model.quality.indices import (detect_beats, hf_noise, mains_amplitude, median_beats, pacing_spikes,
+                                          spectrum, sqi_indices)
+from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRIOR, ReversalModel,
+                                           default_reversal_path, load_reversal_model, reversal_features)
+
+__all__ = ["CHEST_SWAPS", "LIMB", "LIMB_SWAPS", "NOT_TRAINED_FOR", "ROTATION_PRIOR", "SEVERITIES", "VERDICTS",
+           "Finding", "QualityConfig", "QualityError", "QualityReport", "ReversalModel", "assess",
+           "default_reversal_path", "detect_beats", "hf_noise", "load_reversal_model", "mains_amplitude",
+           "median_beats", "pacing_spikes", "record_median_beat", "reversal_features", "spectrum", "sqi_indices"]

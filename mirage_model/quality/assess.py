@@ -1,0 +1,225 @@
+"""``assess(record) -> QualityReport``: every index, rule and model of the package applied to one
+record, and the verdict."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.signal import sosfiltfilt
+
+from mirage_model.quality.findings import LIMB, SEVERITIES, Finding, QualityConfig, QualityError, QualityReport
+from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
+                                          hf_noise, mains_amplitude, median_beats, pacing_spikes, spectrum,
+                                          sqi_indices)
+from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
+from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
+
+
+def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
+    """(L, T) mV at fs -> raw 100 Hz signal (L, T100), the same 0.5 Hz high-passed, R peaks (N,) at 100 Hz, beats (N, L, S) and
+    median beats (L, S) of the 0.5 Hz high-passed 100 Hz signal."""
+    raw100 = _resample_to(x, fs, 100.0)
+    x100 = sosfiltfilt(_sos("high", 0.5, 0.0, 100.0), raw100, axis=-1)
+    beats = detect_beats(x100, usable)
+    segs, med = median_beats(x100, beats, cfg.beat_window_s)
+    return raw100, x100, beats, segs, med
+
+
+def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarray:
+    """The median beat (12, S) at 100 Hz (S = 70: R - 0.25 s to R + 0.45 s) that the reversal
+    detector reads; NaN when fewer than 3 beats are found."""
+    cfg = config or QualityConfig()
+    sig = np.asarray(record.signal, dtype=np.float64)
+    x = np.where(np.isnan(sig), 0.0, sig)
+    x = x - np.median(x, axis=1, keepdims=True)
+    _, _, beats, segs, med = _beats(x, float(record.fs), np.ones(x.shape[0], bool), cfg)
+    return med if len(segs) >= cfg.min_beats else np.full_like(med, np.nan)
+
+
+def assess(record, config: QualityConfig | None = None) -> QualityReport:
+    """Assess one record's signal quality and lead set.
+
+    Args:
+        record: an ``EcgRecord`` (signal (12, T) mV at its native ``fs``, STANDARD_LEADS order).
+        config: thresholds (None: ``QualityConfig()``).
+
+    Returns:
+        QualityReport: verdict "unscorable" (too short, no usable lead, no beats), "unreliable"
+        (a critical finding: poor quality, a lead missing or flat, reversal, pacing, inconsistent
+        limb leads) or "usable".
+
+    Raises:
+        QualityError: the shipped reversal detector is corrupt.
+    """
+    cfg = config or QualityConfig()
+    fs = float(record.fs)
+    sig = np.asarray(record.signal, dtype=np.float64)
+    if sig.ndim != 2 or sig.shape[0] != 12:
+        raise QualityError(f"{getattr(record, 'path', '') or getattr(record, 'record_id', '')}: "
+                           f"expected 12 leads, got shape {sig.shape}")
+    L, T = sig.shape
+    findings: list[Finding] = []
+    qflags = getattr(record, "quality", {}) or {}
+
+    # -- missing / flat / saturated / derived -----------------------------------------------------
+    nan = np.isnan(sig)
+    nan_share = nan.mean(axis=1) if T else np.ones(L)
+    x = np.where(nan, 0.0, sig)
+    x = x - np.median(x, axis=1, keepdims=True)
+    ptp = (np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)) if T else np.zeros(L)
+    absent = (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
+    if absent.any():
+        names = _names(absent)
+        findings.append(Finding("lead_missing", f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})",
+                                "critical", names, "peak-to-peak below "
+                                f"{FLAT_PTP_MV} mV or more than half the samples missing"))
+    part = (nan_share > 0) & ~absent
+    if part.any():
+        findings.append(Finding("samples_missing", "samples missing", "warning", _names(part),
+                                "; ".join(f"{n} {s:.0%}" for n, s in zip(_names(part), nan_share[part]))))
+    sat = np.asarray(qflags.get("saturated", np.zeros(L, bool)), bool)
+    if sat.any():
+        findings.append(Finding("saturated", "signal clipped (saturated)", "warning", _names(sat)))
+    derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
+    if derived.any():
+        findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))
+
+    usable = ~absent
+    if T < cfg.min_duration_s * fs or not usable.any():
+        why = "record too short" if T < cfg.min_duration_s * fs else "no usable lead"
+        findings.append(Finding("unscorable", why, "critical", ()))
+        return _finish(findings, {}, tuple("absent" if a else "fair" for a in absent), None, 0, fs, cfg)
+
+    # -- beats and median beats at 100 Hz ------------------------------------------------------------
+    raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
+    n_beats = len(beats)
+    mean_beat = segs.mean(axis=0) if len(segs) else med
+    hr = float(60.0 / np.median(np.diff(beats) / 100.0)) if n_beats >= 2 else None
+    if n_beats < cfg.min_beats:
+        findings.append(Finding("no_beats", f"fewer than {cfg.min_beats} heartbeats detected", "critical", ()))
+        return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
+                       hr, n_beats, fs, cfg)
+
+    # -- per-lead indices ----------------------------------------------------------------------------
+    spec = spectrum(x, fs)
+    idx = sqi_indices(x, fs, spec)
+    # Noise and beat agreement below 40 Hz: mains (50 Hz at Nyquist, 60 Hz aliased) has its own
+    # finding and is the preprocessing's to remove; it must not also make a lead "poor".
+    x40 = sosfiltfilt(_sos("low", 0.0, 40.0, 100.0, 4), x100, axis=-1)
+    segs40, med40 = median_beats(x40, beats, cfg.beat_window_s)
+    beat_corr = np.median(_corr_rows(segs40, med40[None]), axis=0) if len(segs40) >= 2 else np.full(L, np.nan)
+    noise = hf_noise(x40, beats)
+    base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
+    wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
+    idx.update(beat_corr=beat_corr, noise_mv=noise, wander_mv=wander)
+    for k in idx:
+        idx[k] = np.where(absent, np.nan, idx[k])
+
+    grade = []
+    for i in range(L):
+        if absent[i]:
+            grade.append("absent")
+            continue
+        # Zhao's fusion grades good/fair; a lead is poor only when its beats disagree or
+        # high-frequency noise swamps it: wander alone is removed by the model's band-pass, and the
+        # spectral rules misjudge clean low-voltage or wide-QRS leads.
+        g = _zhao_grade(idx["kSQI"][i], idx["pSQI"][i], idx["basSQI"][i], hr)
+        if beat_corr[i] < cfg.lead_bad_corr or noise[i] > cfg.noise_poor_mv:
+            g = "poor"
+        elif g == "poor":
+            g = "fair"
+        grade.append(g)
+    grade_a = np.array(grade)
+
+    noisy = usable & (noise > cfg.noise_warn_mv)
+    if noisy.any():
+        findings.append(Finding("noise", "high-frequency (muscle) noise", "warning", _names(noisy),
+                                f"up to {np.nanmax(noise[noisy]):.3f} mV RMS"))
+    wandering = usable & (wander > cfg.wander_mv)
+    if wandering.any():
+        findings.append(Finding("baseline_wander", "baseline wander", "warning", _names(wandering),
+                                f"baseline spread up to {np.nanmax(wander[wandering]):.2f} mV"))
+    for f0 in (50.0, 60.0):
+        amp, floor = mains_amplitude(spec, fs, f0)
+        hit = usable & (amp > cfg.mains_mv) & (amp > 4 * np.nan_to_num(floor, nan=0.0))
+        if hit.any():
+            findings.append(Finding("mains", f"mains interference ({f0:.0f} Hz)", "warning", _names(hit),
+                                    f"up to {np.nanmax(amp[hit]):.3f} mV"))
+            break
+    poor = usable & (grade_a == "poor")
+    if poor.sum() >= cfg.poor_leads_critical:
+        findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor)))
+    elif poor.any():
+        findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(poor)))
+
+    # -- Einthoven / Goldberger ----------------------------------------------------------------------
+    if usable[:6].all() and not derived[2:6].all():
+        findings.extend(_einthoven(mean_beat, cfg))     # the mean beat: identities are linear
+
+    # -- reversal ------------------------------------------------------------------------------------
+    for swap, detail in _reversal_rules(mean_beat, ptp, nan_share):
+        findings.append(Finding("neutral_reversal", f"limb lead reversal suspected ({swap})", "critical",
+                                _SWAP_LEADS[swap], detail))
+    if usable.all():
+        model = load_reversal_model(cfg.reversal_path)
+        if model is not None and not any(f.code == "neutral_reversal" for f in findings):
+            findings.extend(_learned_reversal(model, med))
+
+    # -- pacing --------------------------------------------------------------------------------------
+    if fs >= cfg.pace_min_fs:
+        stim, leads = pacing_spikes(x, fs, beats / 100.0, usable)
+        if len(stim) >= cfg.pace_min_events:
+            findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",
+                                    tuple(STANDARD_LEADS[i] for i in leads), f"{len(stim)} stimuli"))
+    else:
+        findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
+
+    return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
+
+
+def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
+    """Residuals of Einthoven's and Goldberger's identities on the mean beat (12, S) (less noise than
+    the raw signal, and linear, so identities that hold sample by sample hold on it). A lead whose
+    gain alone is wrong breaks exactly the identities it appears in: that lead is named; otherwise
+    every lead of a broken identity is."""
+    i, ii, iii, avr, avl, avf = med[:6]
+    size = max(float(_rms(med[:6]).max()), 1e-3)
+    identities = {
+        "I + III = II": (ii - i - iii, {"I", "II", "III"}),
+        "aVR = -(I + II)/2": (avr + (i + ii) / 2, {"aVR", "I", "II"}),
+        "aVL = (I - III)/2": (avl - (i - iii) / 2, {"aVL", "I", "III"}),
+        "aVF = (II + III)/2": (avf - (ii + iii) / 2, {"aVF", "II", "III"}),
+    }
+    res = {k: float(_rms(v)) / size for k, (v, _) in identities.items()}
+    broken = [k for k, r in res.items() if r > cfg.einthoven_warn]
+    if not broken:
+        return []
+    # the lead to blame breaks every identity it appears in, and those are all the broken ones
+    blamed = tuple(n for n in LIMB
+                   if {k for k, (_, ls) in identities.items() if n in ls} == set(broken))
+    leads = blamed or tuple(n for n in LIMB if any(n in identities[k][1] for k in broken))
+    worst = max(res[k] for k in broken)
+    sev = "critical" if worst > cfg.einthoven_critical else "warning"
+    detail = "; ".join(f"{k}: residual {res[k]:.0%}" for k in broken)
+    return [Finding("limb_inconsistent", "limb leads inconsistent (Einthoven/Goldberger)", sev, leads, detail)]
+
+
+def _names(mask: np.ndarray) -> tuple[str, ...]:
+    return tuple(n for n, m in zip(STANDARD_LEADS, mask) if m)
+
+
+def _finish(findings: list[Finding], idx: dict, grade: tuple[str, ...], hr, n_beats: int, fs: float,
+            cfg: QualityConfig) -> QualityReport:
+    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    findings = sorted(findings, key=lambda f: order[f.severity])
+    critical = [f for f in findings if f.severity == "critical"]
+    if any(f.code in ("unscorable", "no_beats") for f in findings) or (grade and all(g == "absent" for g in grade)):
+        verdict = "unscorable"
+    elif critical:
+        verdict = "unreliable"
+    else:
+        verdict = "usable"
+    reason = "; ".join(f.name for f in critical)
+    hr_out = None if hr is None or not math.isfinite(hr) else round(hr, 1)
+    return QualityReport(verdict, reason, tuple(findings), idx, grade, hr_out, n_beats, fs)

@@ -1,0 +1,143 @@
+"""What a quality assessment says: findings (name, severity, leads, machine code), the record's
+verdict and the "not trained for" gate, and the thresholds that decide them (``QualityConfig``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mirage_model.records import STANDARD_LEADS
+
+SEVERITIES = ("info", "warning", "critical")
+VERDICTS = ("usable", "unreliable", "unscorable")
+LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+
+# Codes that mean "the model was not trained for this record" (the gate), besides poor quality.
+NOT_TRAINED_FOR = ("paced_rhythm", "lead_missing", "limb_reversal", "neutral_reversal", "precordial_reversal")
+
+
+class QualityError(ValueError):
+    """The quality model's resources are missing or corrupt (``str()`` names the file)."""
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """Thresholds of the rules (defaults chosen on PTB-XL folds 1-9 and the synthetic faults)."""
+
+    beat_window_s: tuple[float, float] = (-0.25, 0.45)   # median beat: from R - 0.25 s to R + 0.45 s
+    einthoven_warn: float = 0.10          # identity residual RMS / limb-lead RMS above this: warning
+    einthoven_critical: float = 0.60      # ... above this: critical (the limb leads are not one heart's)
+    lead_bad_corr: float = 0.60           # beat-to-beat correlation below this: the lead is poor
+    poor_leads_critical: int = 4          # this many poor leads (or more): poor record quality
+    noise_warn_mv: float = 0.03           # high-frequency noise (RMS, 100 Hz signal, outside QRS): warning
+    noise_poor_mv: float = 0.08           # ... above this the lead is poor
+    wander_mv: float = 0.80               # baseline (< 0.7 Hz) 95 % peak-to-peak spread above this: warning
+    mains_mv: float = 0.02                # 50/60 Hz amplitude above this (and 4x the floor next to it)
+    pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
+    pace_min_events: int = 3              # repeating spikes before "paced rhythm" is said
+    min_beats: int = 3                    # fewer beats than this in the record: unscorable
+    min_duration_s: float = 2.5           # shorter records: unscorable
+    reversal_path: str | None = None      # detector weights (None: resources/quality/reversal.json)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One quality finding.
+
+    Attributes:
+        code: machine code, e.g. "limb_reversal" (stable; CSV and tests key on it).
+        name: human readable, e.g. "limb lead reversal suspected (LA/RA)".
+        severity: "info", "warning" or "critical".
+        leads: the leads involved, in STANDARD_LEADS names.
+        detail: the measurement behind it, e.g. "p = 0.98".
+    """
+
+    code: str
+    name: str
+    severity: str
+    leads: tuple[str, ...] = ()
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "name": self.name, "severity": self.severity,
+                "leads": list(self.leads), "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The quality assessment of one record.
+
+    Attributes:
+        verdict: "usable", "unreliable" or "unscorable".
+        reason: why not usable ("" when usable): the critical findings' names, "; "-joined.
+        findings: every finding, critical first.
+        indices: name -> float (12,) per lead: "kSQI", "pSQI", "basSQI", "beat_corr",
+            "noise_mv" (``hf_noise``), "wander_mv" (baseline spread); NaN where not computable
+            (a flat lead, too few beats, fs too low for the band).
+        lead_grade: (12,) str per lead: "good", "fair", "poor" or "absent".
+        heart_rate_bpm: from the detected beats, or None.
+        n_beats: beats detected.
+        fs: the record's sampling frequency.
+    """
+
+    verdict: str
+    reason: str
+    findings: tuple[Finding, ...]
+    indices: dict = field(default_factory=dict)
+    lead_grade: tuple[str, ...] = ()
+    heart_rate_bpm: float | None = None
+    n_beats: int = 0
+    fs: float = 0.0
+
+    @property
+    def gated(self) -> bool:
+        """True when positive calls must be withheld or marked unreliable (verdict not "usable")."""
+        return self.verdict != "usable"
+
+    @property
+    def not_trained_for(self) -> tuple[str, ...]:
+        """Names of the findings that put the record outside what the model was trained on
+        (paced rhythm, a lead missing, a reversal)."""
+        return tuple(f.name for f in self.findings if f.code in NOT_TRAINED_FOR)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(f.code for f in self.findings)
+
+    def has(self, code: str) -> bool:
+        return any(f.code == code for f in self.findings)
+
+    def summary(self) -> str:
+        """One or more lines for a report: the verdict, then each warning or critical finding."""
+        head = {"usable": "Signal quality: usable",
+                "unreliable": "Signal quality: UNRELIABLE - positive calls withheld",
+                "unscorable": "Signal quality: UNSCORABLE - no result"}[self.verdict]
+        lines = [head + (f" ({self.reason})" if self.reason else "")]
+        for f in self.findings:
+            if f.severity != "info":
+                leads = f" [{', '.join(f.leads)}]" if f.leads else ""
+                lines.append(f"- {f.severity}: {f.name}{leads}")
+        return "\n".join(lines)
+
+    def as_columns(self) -> dict[str, str]:
+        """Flat CSV columns: quality (verdict), quality_reason, warnings (each warning or critical
+        finding's name, "; "-joined), quality_codes (every code, "; "-joined), poor_leads."""
+        return {
+            "quality": self.verdict,
+            "quality_reason": self.reason,
+            "warnings": "; ".join(f.name for f in self.findings if f.severity != "info"),
+            "quality_codes": "; ".join(self.codes),
+            "poor_leads": " ".join(n for n, g in zip(STANDARD_LEADS, self.lead_grade) if g in ("poor", "absent")),
+        }
+
+    def as_dict(self) -> dict:
+        """JSON-ready: verdict, reason, findings, per-lead indices (NaN as None) and grades."""
+        return {
+            "verdict": self.verdict, "reason": self.reason,
+            "findings": [f.as_dict() for f in self.findings],
+            "lead_grade": dict(zip(STANDARD_LEADS, self.lead_grade)),
+            "indices": {k: [None if not np.isfinite(v) else round(float(v), 4) for v in arr]
+                        for k, arr in self.indices.items()},
+            "heart_rate_bpm": self.heart_rate_bpm, "n_beats": self.n_beats,
+        }

@@ -1,0 +1,123 @@
+"""Records in: ``load_record`` reads one record from whatever file names it (a WFDB header, its
+signal file or stem, a PhysioNet/CinC Challenge ``.mat`` record, or a clinical format that
+``mirage_model.formats`` recognises by content), ``find_records`` lists a folder's records.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model import formats
+from mirage_model.limits import unscorable_reason
+from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.wfdb_header import _parse_header
+from mirage_model.records.wfdb_record import _build_record
+
+
+def load_record(path: str | Path) -> EcgRecord:
+    """Read one record. ``path`` may name the .hea, the .dat/.mat or the record stem, or a clinical
+    ECG file (GE MUSE, Philips or HL7 aECG XML, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER), whose
+    format is recognised from its content and read by :mod:`mirage_model.formats`.
+
+    Leads are matched case-insensitively ("AVR", "aVR", "avr", "Lead II", "DII"); channels that are
+    not one of the 12 standard leads (Frank vx/vy/vz, MLII, ...) are dropped and listed in
+    ``meta["dropped_leads"]``. Records with I, II and V1-V6 get III, aVR, aVL and aVF derived
+    (Einthoven/Goldberger) and flagged ``quality["derived"]``. PTB-XL age, sex and scp codes come
+    from a ``ptbxl_database.csv`` found up to three folders above the header.
+
+    Quality flags, each (12,) bool: "flat" (peak-to-peak below FLAT_PTP_MV), "saturated" (samples
+    at the digital range limit, or stuck at the lead's extreme for SATURATION_RUN_S), "missing"
+    (NaN where the file marks samples invalid), "derived" (computed from other leads).
+
+    Records with no usable signal (all leads flat, constant, zero, saturated or missing, or
+    shorter than ``limits.MIN_SCORABLE_S``) load, with ``meta["unscorable"]`` saying why; the
+    Predictor refuses to score them (``UnscorableRecordError``).
+
+    Every input costs bounded time and memory: sampling frequency, length, gains, baselines and
+    channel counts are checked against ``mirage_model.limits`` before samples are read.
+
+    ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
+    "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
+    when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
+    "inverted_leads", "checksum_mismatch" (a minority of signals), "stuck_at_limit" (flat leads
+    at the digital limit), "unscorable", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
+    "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",
+    "recording_date" and "ptbxl" (scp_codes with likelihoods, ecg_id, patient_id, strat_fold,
+    report, noise notes).
+
+    Args:
+        path: the header (``.hea``), a signal file (``.dat``, ``.mat`` ...) or the record stem.
+
+    Returns:
+        The record; ``signal`` is float32 (12, T) in mV.
+
+    Raises:
+        RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
+            unknown units, zero-length signal, implausible or too large declared values,
+            checksums that do not fit the samples (message names the file and the problem). No
+            other exception escapes for a malformed file.
+    """
+    fmt = formats.detect(Path(path).expanduser())
+    if fmt is not None:
+        return formats.read(Path(path).expanduser(), fmt)
+    hea = _header_path(Path(path).expanduser())
+    try:
+        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
+            header = _parse_header(hea)
+            record = _build_record(hea, header)
+    except RecordError:
+        raise
+    except MemoryError:
+        raise RecordError(hea, "not enough memory to read this record") from None
+    except RecursionError:
+        raise RecordError(hea, "cannot be read (nested too deeply)") from None
+    except Exception as err:  # any other failure of a reader on a malformed file is still a RecordError
+        raise RecordError(hea, f"cannot be read ({type(err).__name__}: {err})") from None
+    reason = unscorable_reason(record)
+    if reason:
+        record.meta["unscorable"] = reason
+    return record
+
+
+def find_records(folder: str | Path) -> list[Path]:
+    """All header files (.hea) under ``folder``, recursively, sorted. Files that are not headers are ignored.
+
+    Raises:
+        RecordError: ``folder`` does not exist or is not a folder.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise RecordError(root, "not a folder" if root.exists() else "folder not found")
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(Path(dirpath) / f for f in filenames
+                     if f.lower().endswith(".hea") and not f.startswith("."))
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+
+def _header_path(path: Path) -> Path:
+    """The .hea for whatever the user named: the header, a signal file, or the stem."""
+    if path.is_dir():
+        raise RecordError(path, "is a folder, not a record (pick a .hea file)")
+    if path.suffix.lower() == ".hea":
+        if not path.is_file():
+            raise RecordError(path, "header file not found")
+        return path
+    candidates = [path.with_name(path.name + ".hea")]
+    if path.suffix:
+        candidates.append(path.with_suffix(".hea"))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    if path.is_file():
+        raise RecordError(path, f"no header file {candidates[-1].name} next to it; a record needs "
+                                "its .hea to be read")
+    raise RecordError(path, "record not found (no such file and no .hea for it)")

@@ -1,0 +1,96 @@
+"""Clinical fields from a WFDB header's comments: age, sex and diagnoses from ``#Age/#Sex/#Dx``
+(PhysioNet/CinC Challenge 2020/2021), ``#<age>``/``#<diagnoses>`` (LUDB) or the PTB Diagnostic
+database's notes. PTB-XL's table is read by ``records.ptbxl``."""
+
+from __future__ import annotations
+
+import re
+
+from mirage_model.clinical import parse_sex
+from mirage_model.records.record import EcgRecord
+
+# A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
+# Parsed by _comment_field in linear time; a single regex with a lazy key and optional spaces
+# backtracked cubically on a long run of spaces (a 3.6 KB comment took 18 s).
+_RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
+
+
+def _parse_age(text: str) -> tuple[float | None, str | None]:
+    t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
+    if len(t) > 40:
+        return None, None
+    m = re.fullmatch(r"(>|over\s*)?\s*(\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
+    if not m:
+        return None, None
+    age = float(m.group(2))
+    if m.group(1) or m.group(3) == "+":
+        return max(age + (1 if m.group(1) else 0), 0), f"age given as {text.strip()!r}"
+    if not 0 <= age <= 130:
+        return None, f"implausible age {text.strip()!r} ignored"
+    return age, None
+
+
+def _comment_field(line: str) -> tuple[str, str] | None:
+    """("key" lower-cased, "value") of a comment "key: value" or "<key>: value", else None.
+
+    Linear in the line's length (see _RX_COMMENT_KEY for why this is not one regex).
+    """
+    head, sep, value = line.partition(":")
+    if not sep:
+        return None
+    head = head.strip()
+    if head.startswith("<"):
+        head = head[1:].lstrip()
+    if head.endswith(">"):
+        head = head[:-1].rstrip()
+    if not _RX_COMMENT_KEY.fullmatch(head):
+        return None
+    return head.strip().lower(), value.strip()
+
+
+_PTB_DX_KEYS = ("reason for admission", "acute infarction (localization)",
+                "former infarction (localization)", "additional diagnoses")
+_NO_VALUE = {"", "n/a", "na", "no", "none", "unknown", "nan", "-"}
+
+
+def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
+    """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes."""
+    fields: dict[str, str] = {}
+    ludb_dx: list[str] = []
+    in_ludb_dx = False
+    for line in comments:
+        if in_ludb_dx:
+            ludb_dx.append(line.rstrip(" ."))
+            continue
+        parsed = _comment_field(line)
+        if parsed is None:
+            continue
+        key, value = parsed
+        if key == "diagnoses" and line.lstrip().startswith("<"):
+            in_ludb_dx = True  # LUDB: every line after "#<diagnoses>:" is one diagnosis
+            continue
+        fields.setdefault(key, value)
+
+    if "age" in fields:
+        rec.age, note = _parse_age(fields["age"])
+        if note:
+            rec.meta["age_note"] = note
+    if "sex" in fields:
+        rec.sex = parse_sex(fields["sex"])
+    if "dx" in fields:
+        rec.dx = tuple(c.strip() for c in fields["dx"].split(",") if c.strip())
+        rec.meta["dx_system"] = "SNOMED-CT"
+    elif ludb_dx:
+        rec.dx = tuple(d for d in ludb_dx if d)
+        rec.meta["dx_system"] = "LUDB"
+    elif "reason for admission" in fields:
+        dx = []
+        for key in _PTB_DX_KEYS:
+            value = fields.get(key, "")
+            if value.lower() not in _NO_VALUE:
+                dx.append(value if key == "reason for admission" else f"{key.capitalize()}: {value}")
+        rec.dx = tuple(dx)
+        rec.meta["dx_system"] = "PTB"
+    for key in ("rx", "hx", "sx", "ecg date"):
+        if key in fields and fields[key].lower() not in _NO_VALUE:
+            rec.meta[key.replace(" ", "_")] = fields[key]

@@ -1,0 +1,83 @@
+"""The record every reader returns: ``EcgRecord`` (12 leads, lead-first ``(L, T)`` in mV), the
+lead order, the per-lead quality flags and the errors of reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+STANDARD_LEADS: tuple[str, ...] = (
+    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
+)
+
+QUALITY_FLAGS: tuple[str, ...] = ("flat", "saturated", "missing", "derived")
+
+# A lead whose peak-to-peak amplitude over the whole record is below this is flagged flat (mV).
+FLAT_PTP_MV = 0.02
+# A lead that sits at its own extreme value for this long (or 4 samples, whichever is more) is
+# flagged saturated: real waves do not plateau at their extreme for 80 ms.
+SATURATION_RUN_S = 0.08
+# Samples per lead converted at a time by the readers (bounds the float64 temporaries).
+_CHUNK = 1 << 18
+
+
+class RecordError(Exception):
+    """A record that cannot be read. ``str(err)`` names the file and what is wrong.
+
+    Attributes:
+        path: the file (or record stem) at fault.
+        reason: a short human sentence, e.g. "signal file is truncated (expected 12000 samples, found 5000)".
+    """
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class UnscorableRecordError(RecordError):
+    """A record that was read but holds no signal a model can judge (flat, constant, saturated,
+    missing or too short). ``reason`` says which; it is an outcome to report, not a finding."""
+
+
+@dataclass
+class EcgRecord:
+    """One 12-lead ECG.
+
+    Attributes:
+        signal: float32 (12, T) in mV, leads in STANDARD_LEADS order. Missing samples are NaN only
+            if ``quality["missing"]`` flags that lead; loaders never invent values silently.
+        fs: sampling frequency in Hz.
+        sig_name: lead names as in STANDARD_LEADS (after mapping from the file's spelling).
+        record_id: the record's name (file stem), e.g. "00001_lr".
+        path: path of the header file.
+        age: years or None; sex: "M", "F" or None.
+        dx: diagnosis codes/labels the file carries (SNOMED-CT codes from ``#Dx``, PTB-XL scp codes, PTB notes).
+        quality: per-lead boolean flags, each a (12,) bool array: "flat", "saturated", "missing", "derived".
+        comments: raw header comment lines; meta: any other fields (acquisition date, original leads, units...).
+    """
+
+    signal: np.ndarray
+    fs: float
+    record_id: str
+    path: Path | None = None
+    sig_name: tuple[str, ...] = STANDARD_LEADS
+    age: float | None = None
+    sex: str | None = None
+    dx: tuple[str, ...] = ()
+    quality: dict[str, np.ndarray] = field(default_factory=dict)
+    comments: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float:
+        return self.signal.shape[1] / self.fs
+
+    def flagged_leads(self, flag: str) -> tuple[str, ...]:
+        """Names of the leads carrying quality ``flag`` ("flat", "saturated", "missing", "derived")."""
+        mask = self.quality.get(flag)
+        if mask is None:
+            return ()
+        return tuple(name for name, bad in zip(self.sig_name, mask) if bad)

@@ -1,0 +1,227 @@
+"""WFDB headers (PhysioNet ``header(5)``): the record line and one line per signal, parsed here
+rather than by ``wfdb.rdheader`` so that real-world quirks (Georgia 2020 headers whose record line
+wfdb rejects) still load, and every declared value is checked against ``mirage_model.limits``
+before a sample is read."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SIGNALS,
+                                 plausible_fs)
+from mirage_model.records.record import RecordError
+
+# bits per sample of each WFDB format (signal(5))
+_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12,
+         "310": 10, "311": 10, "508": 8, "516": 16, "524": 24}
+
+
+# FILE FORMATxSPF:SKEW+OFFSET GAIN(BASELINE)/UNITS ADC_RES ADC_ZERO INIT CHECKSUM BLOCK DESCRIPTION
+# The file name's parts match atomically (a lookahead capture, then a backreference: Python
+# 3.10 has no atomic groups): a file name never holds blanks, so giving characters back cannot
+# help the match, and on a long run of word characters backtracking was quadratic (4,000
+# characters: 1.1 s).
+_RX_SIGNAL = re.compile(
+    r"""
+    [ \t]* (?P<file_name>~?(?=(?P<_f1>[-\w]*))(?P=_f1)\.?(?=(?P<_f2>[\w]*))(?P=_f2))
+    [ \t]+ (?P<fmt>[0-9]+)
+           x?(?P<spf>[0-9]*)
+           :?(?P<skew>[0-9]*)
+           \+?(?P<byte_offset>[0-9]*)
+    [ \t]* (?P<adc_gain>-?[0-9]*\.?[0-9]*(?:e[\+-]?[0-9]+)?)
+           \(?(?P<baseline>-?[0-9]*)\)?
+           /?(?P<units>[^\s]*)
+    [ \t]* (?P<adc_res>[0-9]*)
+    [ \t]* (?P<adc_zero>-?[0-9]*)
+    [ \t]* (?P<init_value>-?[0-9]*)
+    [ \t]* (?P<checksum>-?[0-9]*)
+    [ \t]* (?P<block_size>[0-9]*)
+    [ \t]* (?P<sig_name>[^\t\n\r\f\v]*)
+    """,
+    re.VERBOSE,
+)
+_RX_ODD_GAIN = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
+_RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000" are not lengths
+
+
+def _check_length(where: Path, sig_len: int, fs: float) -> None:
+    """Refuse a record longer than MAX_SAMPLES per lead before anything is read."""
+    if sig_len > MAX_SAMPLES:
+        raise RecordError(where, f"record too long: {sig_len:,} samples per lead "
+                                 f"({sig_len / fs / 3600:.3g} h at {fs:g} Hz); at most "
+                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz)")
+
+
+@dataclass
+class _Signal:
+    """One signal line of a header."""
+
+    file_name: str
+    fmt: str
+    spf: int
+    skew: int
+    byte_offset: int
+    adc_gain: float
+    baseline: int
+    units: str
+    adc_res: int
+    adc_zero: int
+    init_value: int
+    checksum: int | None
+    name: str
+
+
+@dataclass
+class _Header:
+    record_name: str
+    n_sig: int
+    fs: float
+    sig_len: int | None
+    signals: list[_Signal]
+    comments: list[str]
+    base_time: str | None = None
+    base_date: str | None = None
+    quirks: list[str] = field(default_factory=list)
+
+
+def _read_text(hea: Path) -> str:
+    try:
+        with open(hea, "rb") as fh:
+            raw = fh.read(MAX_HEADER_BYTES + 1)
+    except OSError as err:
+        raise RecordError(hea, f"cannot read header file ({err.strerror or err})") from None
+    if len(raw) > MAX_HEADER_BYTES:
+        raise RecordError(hea, f"not a WFDB header (larger than {MAX_HEADER_BYTES // 1024} KB)")
+    if not raw.strip():
+        raise RecordError(hea, "header file is empty")
+    if b"\x00" in raw[:4096]:
+        raise RecordError(hea, "not a WFDB header (binary content, not text)")
+    return raw.removeprefix(b"\xef\xbb\xbf").decode("latin-1")  # tolerate a UTF-8 BOM
+
+
+def _parse_header(hea: Path) -> _Header:
+    text = _read_text(hea)
+    lines, comments = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            comments.append(line.lstrip("#").strip())
+        elif line:
+            if len(line) > MAX_LINE_CHARS:
+                raise RecordError(hea, f"header cannot be parsed: a line of {len(line)} characters "
+                                       f"(at most {MAX_LINE_CHARS})")
+            lines.append(line)
+    if not lines:
+        raise RecordError(hea, "header cannot be parsed: it has no record line")
+    header = _parse_record_line(hea, lines[0])
+    header.comments = [c for c in comments if c]
+    if header.n_sig == 0:
+        raise RecordError(hea, "header declares no signals")
+    if header.n_sig > MAX_SIGNALS:
+        raise RecordError(hea, f"header declares {header.n_sig} signals; at most {MAX_SIGNALS} "
+                               "are read")
+    if len(lines) - 1 < header.n_sig:
+        raise RecordError(hea, f"header cannot be parsed: it declares {header.n_sig} signals but "
+                               f"describes only {len(lines) - 1}")
+    header.signals = [_parse_signal_line(hea, line, i) for i, line in enumerate(lines[1:header.n_sig + 1])]
+    return header
+
+
+def _parse_record_line(hea: Path, line: str) -> _Header:
+    # RECORD[/NSEG] NSIG [FS[/COUNTER[(BASE)]] [SIGLEN [BASETIME [BASEDATE]]]]
+    tokens = line.split()
+    bad = f"header cannot be parsed: first line {line[:60]!r} is not a WFDB record line"
+    if len(tokens) < 2:
+        raise RecordError(hea, bad)
+    name = tokens[0]
+    quirks = []
+    if "/" in name:
+        raise RecordError(hea, "multi-segment WFDB records are not supported")
+    if "." in name:
+        # Georgia (CinC 2020) headers name the record "E00009.mat"; wfdb rejects the line.
+        quirks.append(f"record name {name!r} carries a file extension")
+        name = name.split(".", 1)[0]
+    if not re.fullmatch(r"[-\w]+", name) or not _RX_UINT.fullmatch(tokens[1]):
+        raise RecordError(hea, bad)
+    n_sig = int(tokens[1])
+    fs = 250.0  # WFDB default when the header gives none
+    if len(tokens) > 2:
+        fs_text = re.match(r"[0-9.eE+-]+", tokens[2])
+        try:
+            fs = float(fs_text.group(0)) if fs_text else float("nan")
+        except ValueError:
+            fs = float("nan")
+        if not math.isfinite(fs) or fs <= 0:
+            raise RecordError(hea, f"header cannot be parsed: sampling frequency {tokens[2]!r} is not "
+                                   "a positive number")
+    implausible = plausible_fs(fs)
+    if implausible:
+        raise RecordError(hea, implausible)
+    sig_len = None
+    if len(tokens) > 3:
+        if not _RX_UINT.fullmatch(tokens[3]):
+            raise RecordError(hea, f"header cannot be parsed: signal length {tokens[3]!r} is not a "
+                                   "whole number")
+        sig_len = int(tokens[3])
+        _check_length(hea, sig_len, fs)
+    base_time = base_date = None
+    for token in tokens[4:6]:  # WFDB puts the time first; Challenge headers put the date first
+        if ":" in token and base_time is None:
+            base_time = token
+        elif base_date is None:
+            base_date = token
+    return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks)
+
+
+def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
+    m = _RX_SIGNAL.match(line)
+    bad = f"header cannot be parsed: signal line {index + 1} ({line[:60]!r}) is not valid"
+    if m is None or not m.group("file_name").strip("~"):
+        raise RecordError(hea, bad)
+    g = m.groupdict()
+
+    def as_int(key: str, default: int | None) -> int | None:
+        return int(g[key]) if g[key] not in ("", "-") else default
+
+    try:
+        gain = float(g["adc_gain"]) if g["adc_gain"] not in ("", "-") else 0.0
+        adc_zero = as_int("adc_zero", 0)
+        baseline = as_int("baseline", adc_zero)
+        spf = as_int("spf", 1) or 1
+    except ValueError:
+        raise RecordError(hea, bad) from None
+    name = g["sig_name"].strip() or f"signal {index + 1}"
+    odd_gain = _RX_ODD_GAIN.match(g["units"])
+    if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
+        raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
+    if not math.isfinite(gain):
+        raise RecordError(hea, f"signal {name}: ADC gain {g['adc_gain']!r} is not a finite number")
+    if spf > MAX_SAMPLES_PER_FRAME:
+        raise RecordError(hea, f"signal {name}: {spf} samples per frame (at most "
+                               f"{MAX_SAMPLES_PER_FRAME})")
+    bits = _BITS.get(g["fmt"], 32)
+    for key, value in (("baseline", baseline), ("ADC zero", adc_zero)):
+        if abs(value) > 2 ** bits:
+            raise RecordError(hea, f"signal {name}: {key} {value} is outside the {bits}-bit range of "
+                                   f"format {g['fmt']}")
+    try:
+        return _Signal(
+            file_name=g["file_name"],
+            fmt=g["fmt"],
+            spf=spf,
+            skew=as_int("skew", 0),
+            byte_offset=as_int("byte_offset", 0),
+            adc_gain=gain if gain != 0 else 200.0,  # WFDB: a gain of 0 means 200 units per mV
+            baseline=baseline,
+            units=g["units"] or "mV",
+            adc_res=as_int("adc_res", 0),
+            adc_zero=adc_zero,
+            init_value=as_int("init_value", 0),
+            checksum=as_int("checksum", None),
+            name=g["sig_name"].strip(),
+        )
+    except ValueError:
+        raise RecordError(hea, bad) from None

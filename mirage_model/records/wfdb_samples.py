@@ -1,0 +1,225 @@
+"""WFDB samples (PhysioNet ``signal(5)``) and Challenge MATLAB files: the common formats read with
+numpy chunk by chunk, every other format (212, 310, FLAC 508/516/524, several samples per frame)
+through wfdb's own reader."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.limits import MAX_SAMPLES
+from mirage_model.records.record import RecordError
+from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
+
+# numpy dtype and offset added after reading, for the formats read here without wfdb.
+_SIMPLE_FORMATS = {"16": ("<i2", 0), "61": (">i2", 0), "32": ("<i4", 0),
+                   "80": ("<u1", -128), "160": ("<u2", -32768)}
+_INVALID = {"80": -(2**7), "508": -(2**7), "310": -(2**9), "311": -(2**9), "212": -(2**11),
+            "16": -(2**15), "61": -(2**15), "160": -(2**15), "516": -(2**15),
+            "24": -(2**23), "524": -(2**23), "32": -(2**31)}
+_COMPRESSED = {"508", "516", "524"}
+
+
+_BYTES_PER_SAMPLE = {"8": 1, "80": 1, "16": 2, "61": 2, "160": 2, "24": 3, "32": 4, "212": 1.5,
+                     "310": 4 / 3, "311": 4 / 3}
+
+
+def _bytes_needed(fmt: str, n_samples: int) -> int | None:
+    """Bytes that ``n_samples`` interleaved samples take in format ``fmt`` (None: compressed)."""
+    if fmt in _COMPRESSED:
+        return None
+    if fmt == "212":
+        return math.ceil(n_samples * 1.5)
+    if fmt in ("310", "311"):
+        return math.ceil(n_samples * 4 / 3)
+    return n_samples * _BYTES_PER_SAMPLE[fmt]
+
+
+def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[int, np.ndarray], int]:
+    """Digital samples of the ``wanted`` signal indices, each (T,) int; also T."""
+    # Group signals by file, as WFDB interleaves all signals of one file frame by frame.
+    files: dict[str, list[int]] = {}
+    for i, sig in enumerate(header.signals):
+        files.setdefault(sig.file_name, []).append(i)
+    out: dict[int, np.ndarray] = {}
+    sig_len = header.sig_len
+    for fname, members in files.items():
+        if not any(i in wanted for i in members):
+            continue
+        first = header.signals[members[0]]
+        fpath = hea.parent / fname
+        if fname.startswith("~"):
+            raise RecordError(hea, f"signal {first.name or members[0] + 1} has no signal file")
+        if not fpath.is_file():
+            raise RecordError(fpath, f"signal file not found (named in {hea.name})")
+        if any(header.signals[i].fmt != first.fmt for i in members):
+            raise RecordError(fpath, "signals in one file use different formats")
+        fmt = first.fmt
+        if fmt not in _BITS:
+            raise RecordError(hea, f"sample format {fmt} is not a WFDB format this reader knows")
+        size = fpath.stat().st_size
+        frame = sum(header.signals[i].spf for i in members)  # samples per frame in this file
+        byte_offset = first.byte_offset
+        if fname.lower().endswith(".mat") and size:
+            # Challenge .mat: MATLAB v4 whose samples follow a preamble (the header's "+24"). Check
+            # the preamble rather than trust the header, and unpack MATLAB 5 files with scipy.
+            layout = _mat_layout(fpath, len(members))
+            if isinstance(layout, np.ndarray):  # MATLAB 5 file: only a MATLAB reader can unpack it
+                if sig_len is None:
+                    sig_len = layout.shape[1]
+                if layout.shape[1] < sig_len:
+                    raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples "
+                                             f"per lead, found {layout.shape[1]})")
+                out.update({i: layout[j, :sig_len] for j, i in enumerate(members) if i in wanted})
+                header.quirks.append(f"{fname} is a MATLAB 5 file; read with scipy")
+                continue
+            if layout != byte_offset:
+                header.quirks.append(f"{fname}: header gives byte offset {byte_offset}, the MATLAB "
+                                     f"preamble ends at {layout}")
+                byte_offset = layout
+        if sig_len is None:  # header without a length: infer it from the file size
+            if fmt in _COMPRESSED:
+                raise RecordError(hea, "header gives no signal length and the signal file is compressed")
+            sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
+            _check_length(fpath, sig_len, header.fs)
+        if sig_len == 0:
+            raise RecordError(hea, "signal has zero length (no samples)")
+        if size == 0:
+            raise RecordError(fpath, f"signal file is empty (expected {sig_len} samples per lead)")
+        need = _bytes_needed(fmt, frame * sig_len)
+        if need is not None and size < byte_offset + need:
+            have = max(size - byte_offset, 0) / (need / sig_len)
+            raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples per lead, "
+                                     f"found {int(have)})")
+        simple = fmt in _SIMPLE_FORMATS and all(
+            header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
+        if simple:
+            dtype, shift = _SIMPLE_FORMATS[fmt]
+            block = _FileBlock(fpath, np.dtype(dtype), len(members), byte_offset)
+            for j, i in enumerate(members):
+                if i in wanted:
+                    out[i] = _FileColumn(block, shift, j)
+        else:
+            out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset))
+    return out, int(sig_len)
+
+
+class _FileBlock:
+    """Frames a:b of a time-major interleaved file (a simple sample format), read once per chunk
+    and shared by the file's columns. Reading chunk by chunk keeps memory at one chunk of the
+    file instead of the whole file (a 24 h record at 100 Hz is 207 MB of int16)."""
+
+    def __init__(self, fpath: Path, dtype: np.dtype, n_cols: int, offset: int):
+        self.fpath, self.dtype, self.n_cols, self.offset = fpath, dtype, n_cols, offset
+        self._span: tuple[int, int] | None = None
+        self._rows: np.ndarray | None = None
+
+    def rows(self, a: int, b: int) -> np.ndarray:
+        """(b - a, n_cols) samples as stored."""
+        if self._span != (a, b):
+            start = self.offset + a * self.n_cols * self.dtype.itemsize
+            data = np.fromfile(self.fpath, dtype=self.dtype, count=(b - a) * self.n_cols, offset=start)
+            self._rows, self._span = data.reshape(-1, self.n_cols), (a, b)
+        return self._rows
+
+
+class _FileColumn:
+    """One signal of a ``_FileBlock``: ``read(a, b)`` gives its digital samples a:b."""
+
+    def __init__(self, block: _FileBlock, shift: int, col: int):
+        self.block, self.shift, self.col = block, shift, col
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """(b - a,) int32 (int16 formats stay int16)."""
+        col = self.block.rows(a, b)[:, self.col]
+        if self.shift or self.block.dtype != np.dtype("<i2"):
+            return col.astype(np.int32) + self.shift
+        return np.ascontiguousarray(col)
+
+
+def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
+    """Byte offset of the samples in a MATLAB v4 file, or the (n_sig, T) 'val' of a MATLAB 5 file."""
+    with open(fpath, "rb") as f:
+        head = f.read(128)
+    if head.startswith(b"MATLAB 5.0"):
+        import scipy.io  # lazy: 170 ms to import, for the rare MATLAB 5 file only
+
+        if fpath.stat().st_size > 8 * n_sig * MAX_SAMPLES + (1 << 20):
+            raise RecordError(fpath, f"MATLAB file too large for {n_sig} signals of at most "
+                                     f"{MAX_SAMPLES:,} samples")
+        try:
+            val = np.asarray(scipy.io.loadmat(str(fpath), variable_names=["val"])["val"])
+        except KeyError:
+            raise RecordError(fpath, "MATLAB file holds no variable 'val'") from None
+        except Exception as err:
+            raise RecordError(fpath, f"MATLAB file cannot be read ({type(err).__name__}: {err})") from None
+        if val.ndim != 2 or n_sig not in val.shape:
+            raise RecordError(fpath, f"MATLAB variable 'val' has shape {val.shape}, expected "
+                                     f"({n_sig}, samples)")
+        if np.iscomplexobj(val):
+            raise RecordError(fpath, "MATLAB variable 'val' holds complex numbers; an ECG is real")
+        if not np.issubdtype(val.dtype, np.number) or val.dtype == np.bool_:
+            raise RecordError(fpath, f"MATLAB variable 'val' holds {val.dtype}, not numbers")
+        val = val if val.shape[0] == n_sig else val.T
+        if val.shape[1] > MAX_SAMPLES:
+            raise RecordError(fpath, f"record too long: {val.shape[1]:,} samples per lead; at most "
+                                     f"{MAX_SAMPLES:,} are read")
+        if np.issubdtype(val.dtype, np.floating):
+            if not np.isfinite(val).all():
+                raise RecordError(fpath, "MATLAB variable 'val' holds NaN or infinite samples; "
+                                         "digital samples must be finite whole numbers")
+            if np.abs(val).max(initial=0) > 2 ** 31 - 1 or (val != np.round(val)).any():
+                raise RecordError(fpath, "MATLAB variable 'val' holds values that are not 32-bit "
+                                         "whole numbers (digital samples)")
+            val = val.astype(np.int32)
+        return val
+    if len(head) >= 20:
+        # MATLAB v4 preamble: five int32 (type, rows, cols, imaginary, name length), then the name.
+        mtype, rows, cols, imag, namelen = np.frombuffer(head[:20], dtype="<i4")
+        if mtype == 30 and imag != 0:
+            raise RecordError(fpath, "MATLAB variable holds complex numbers; an ECG is real")
+        if mtype == 30 and imag == 0 and 0 < namelen < 64 and n_sig in (rows, cols):
+            return int(20 + namelen)
+    raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
+
+
+def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int], wanted: list[int],
+                    sig_len: int, byte_offset: int) -> dict[int, np.ndarray]:
+    """Formats other than the simple ones (212, 310, 311, 24, 8, FLAC, multi-frame): wfdb's reader."""
+    from wfdb.io import _signal  # lazy: wfdb imports pandas; its low-level reader, the header is parsed here
+
+    sigs = [header.signals[i] for i in members]
+    channels = [j for j, i in enumerate(members) if i in wanted]
+    try:
+        read = _signal._rd_segment(
+            file_name=[s.file_name for s in sigs], dir_name=str(hea.parent), pn_dir=None,
+            fmt=[s.fmt for s in sigs], n_sig=len(sigs), sig_len=sig_len,
+            byte_offset=[byte_offset] * len(sigs), samps_per_frame=[s.spf for s in sigs],
+            skew=[s.skew for s in sigs], init_value=[s.init_value for s in sigs],
+            sampfrom=0, sampto=sig_len, channels=channels, ignore_skew=False,
+        )
+    except ModuleNotFoundError as err:
+        raise RecordError(fpath, f"reading format {sigs[0].fmt} needs the Python package "
+                                 f"'{err.name}', which is not installed") from None
+    except Exception as err:  # wfdb raises bare exceptions for corrupt files
+        raise RecordError(fpath, f"signal file cannot be read ({type(err).__name__}: {err})") from None
+    out = {}
+    for j, samples in zip(channels, read):
+        spf = sigs[j].spf
+        samples = np.asarray(samples)
+        if samples.size < sig_len * spf:
+            raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples per lead, "
+                                     f"found {samples.size // spf})")
+        samples = samples[: sig_len * spf]
+        if spf > 1:  # several samples per frame: average them to the frame rate (wfdb smooth_frames)
+            invalid = _INVALID.get(sigs[j].fmt)
+            block = samples.reshape(sig_len, spf).astype(np.float64)
+            if invalid is not None:
+                block[block == invalid] = np.nan
+            samples = np.nanmean(block, axis=1)
+            samples = np.where(np.isnan(samples), invalid if invalid is not None else 0,
+                               np.round(samples)).astype(np.int64)
+        out[members[j]] = samples
+    return out
