@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.scoring import clinical_contributions
@@ -181,8 +182,8 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     """Read a record, build what the model sees, and measure it. Only a failed read is fatal.
 
     Progress ``(1, 3, LoadedRecord)`` comes as soon as the record is read (the GUI draws it and sets
-    ``drawn``); model inputs ``(2, 3)`` and measurements follow. Modules that are slow to import
-    (scipy.signal, neurokit2) are imported only after the record is on screen.
+    ``drawn``); model inputs ``(2, 3)`` and measurements follow. What measuring loads on first use
+    (neurokit2, the delineator) loads only after the record is on screen.
     """
     t0 = time.perf_counter()
     record = load_record(path)
@@ -200,8 +201,6 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     if with_inputs:
         t1 = time.perf_counter()
         try:
-            from mirage_model import preprocess   # scipy.signal: only once the record is on screen
-
             cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
             kwargs = {"render_cfg": render_cfg} if render_cfg is not None else {}
             out.inputs = preprocess.model_inputs(record.signal, record.fs, cfg, **kwargs)
@@ -214,7 +213,9 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     if with_measurements:
         t2 = time.perf_counter()
         try:
-            from mirage_model.measure import measure   # scipy.signal, neurokit2: after the first paint
+            # looked up per job, not bound at import: tests replace measure.measure (neurokit2 and the
+            # delineator load inside it, on first use)
+            from mirage_model.measure import measure
             out.measurements = measure(record)
         except Exception as err:  # noqa: BLE001
             log.warning("measuring %s failed: %s", path, traceback.format_exc())

@@ -17,7 +17,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from app import workers
-from mirage_model import formats
+from mirage_model import formats, preprocess
 from mirage_model.review.file_info import device_report_lines, file_patient
 from mirage_model.review.session import ReviewSession
 
@@ -161,7 +161,6 @@ class RecordsMixin:
         rcfg = getattr(self.predictor, "render_cfg", None)
 
         def job(ctx, record):
-            from mirage_model import preprocess   # scipy.signal: about a second, not before the first paint
             return preprocess.model_inputs(record.signal, record.fs, pcfg or preprocess.PreprocessConfig(), rcfg)
 
         sid = self.session.id
