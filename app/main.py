@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         if missing:
             print(xcb_help(missing), file=sys.stderr)
             return 3
+    # Qt, and every app module (they all import Qt), only now: a broken PySide6 or a missing xcb
+    # library gets the message above instead of a crash at import
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -16,6 +16,11 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from mirage_model import preprocess
+from mirage_model.clinical import ClinicalError
+from mirage_model.records import RecordError, load_record
+from mirage_model.review.scoring import clinical_contributions
+
 log = logging.getLogger(__name__)
 
 
@@ -74,9 +79,7 @@ def user_message(err: BaseException) -> str:
 
 def _expected(err: BaseException) -> bool:
     """Errors about the user's input (a bad record, checkpoint or lab value): no traceback in the log."""
-    from mirage_model.checkpoint import CheckpointError
-    from mirage_model.clinical import ClinicalError
-    from mirage_model.records import RecordError
+    from mirage_model.checkpoint import CheckpointError   # imports torch: not before the first paint
 
     return isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
         or type(err).__name__ in ("BatchError", "PreprocessError")
@@ -179,11 +182,9 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     """Read a record, build what the model sees, and measure it. Only a failed read is fatal.
 
     Progress ``(1, 3, LoadedRecord)`` comes as soon as the record is read (the GUI draws it and sets
-    ``drawn``); model inputs ``(2, 3)`` and measurements follow. Modules that are slow to import
-    (scipy.signal, neurokit2) are imported only after the record is on screen.
+    ``drawn``); model inputs ``(2, 3)`` and measurements follow. What measuring loads on first use
+    (neurokit2, the delineator) loads only after the record is on screen.
     """
-    from mirage_model.records import load_record
-
     t0 = time.perf_counter()
     record = load_record(path)
     out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0})
@@ -200,8 +201,6 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     if with_inputs:
         t1 = time.perf_counter()
         try:
-            from mirage_model import preprocess
-
             cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
             kwargs = {"render_cfg": render_cfg} if render_cfg is not None else {}
             out.inputs = preprocess.model_inputs(record.signal, record.fs, cfg, **kwargs)
@@ -214,6 +213,8 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     if with_measurements:
         t2 = time.perf_counter()
         try:
+            # looked up per job, not bound at import: tests replace measure.measure (neurokit2 and the
+            # delineator load inside it, on first use)
             from mirage_model.measure import measure
             out.measurements = measure(record)
         except Exception as err:  # noqa: BLE001
@@ -230,7 +231,7 @@ def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
     The Predictor picks torch's intra-op thread count (``runtime.set_threads``: 1 on a
     2-core machine, ``MIRAGE_THREADS`` when set); the app never overrides it.
     """
-    from mirage_model.inference import Predictor
+    from mirage_model.inference import Predictor   # torch: in the worker, never before the first paint
 
     predictor = Predictor(path, device=device)
     inference_threads()
@@ -248,9 +249,9 @@ def inference_threads() -> int:
     Predictor set its count keeps the old one (on 2 cores: 2 threads, about 10x slower under
     load, see ``runtime.default_threads``). Every job that runs the model calls this first.
     """
-    import torch
+    import torch   # heavy: only jobs that run the model get here
 
-    from mirage_model.runtime import set_threads
+    from mirage_model.runtime import set_threads   # imports torch
 
     with _THREADS_LOCK:
         if not _THREADS:
@@ -275,8 +276,6 @@ _PREDICT_LOCK = threading.Lock()
 
 def header_job(ctx: JobContext, paths: list) -> int:
     """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
-    from mirage_model.records import load_record
-
     for i, path in enumerate(paths):
         ctx.check()
         try:
@@ -292,7 +291,7 @@ def header_job(ctx: JobContext, paths: list) -> int:
 def report_job(ctx: JobContext, session, out_path, settings=None, model_info=None):
     """``report.build_report(session, out_path)``; returns the PDF path. ``session`` is a snapshot
     (``ReviewSession.snapshot``): edits made while the PDF is written do not reach it."""
-    from mirage_model.review import report
+    from mirage_model.review import report   # reportlab: about a second, only when a PDF is written
 
     ctx.check()
     result = report.build_report(session, out_path, settings=settings, model_info=model_info)
@@ -302,8 +301,6 @@ def report_job(ctx: JobContext, session, out_path, settings=None, model_info=Non
 def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
     """The prediction and the clinical values' contributions for ``ticket`` (its session's values),
     under the model lock. Returns (Prediction, contributions)."""
-    from mirage_model.review.scoring import clinical_contributions
-
     with _PREDICT_LOCK:
         ctx.check()
         if getattr(predictor, "device", "cpu") == "cpu":
@@ -316,7 +313,7 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
 
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
     """``batch.score_folder`` with progress rows and the cancel flag wired to this job."""
-    from mirage_model.review import batch
+    from mirage_model.review import batch   # scipy.signal and the loaders' process pool: when a batch starts
 
     if getattr(predictor, "device", "cpu") == "cpu":
         inference_threads()

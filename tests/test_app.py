@@ -19,9 +19,10 @@ from PySide6.QtGui import QImage  # noqa: E402
 
 from app import workers  # noqa: E402
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
-from app.ecg_view import GAINS, SPEEDS  # noqa: E402
-from app.main_window import MainWindow, about_text  # noqa: E402
+from app.dialogs.about import about_text  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.views.paper import GAINS, SPEEDS  # noqa: E402
 from mirage_model import RESEARCH_USE_NOTICE  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 
@@ -243,7 +244,7 @@ def test_measurements_fiducials_and_edits(qtbot):
     window.viewer.fid_box.setChecked(False)
     assert not window.viewer.plot.fiducials.isVisible()
     # the reviewer corrects QT through the table; QTc follows with the standard formulas
-    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    row = [k for k, *_ in __import__("app.views.measurements", fromlist=["ROWS"]).ROWS].index("qt_ms")
     panel.table.item(row, 1).setText("452")
     corrected = panel.corrected()
     assert corrected.qt_ms == 452.0
@@ -452,7 +453,7 @@ def test_measurement_panel_renders_its_session(qtbot):
 
     from PySide6.QtCore import Qt
 
-    from app.measure_view import MeasurementsPanel
+    from app.views.measurements import MeasurementsPanel
     from mirage_model.review.session import ReviewSession
 
     sys.path.insert(0, str(Path(__file__).parent))
@@ -465,7 +466,7 @@ def test_measurement_panel_renders_its_session(qtbot):
                         t_axis_deg=40.0)
     session = ReviewSession(synthetic_record())
     panel.set_session(session)
-    row = [k for k, *_ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS].index("qt_ms")
+    row = [k for k, *_ in __import__("app.views.measurements", fromlist=["ROWS"]).ROWS].index("qt_ms")
     # while the record is being measured nothing reads "not measurable" and nothing is editable
     assert panel.source("qt_ms") == "measuring..." and panel.table.item(row, 2).text() == "measuring..."
     assert not panel.table.item(row, 1).flags() & Qt.ItemFlag.ItemIsEditable
@@ -539,7 +540,7 @@ def test_recent_files_persist_in_isolated_settings(qtbot):
 
 def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     """The dialog's plumbing with a stand-in score_folder (the real one is tested in test_batch.py)."""
-    from app.batch_dialog import BatchDialog
+    from app.dialogs.batch import BatchDialog
     from mirage_model.review import batch
 
     calls = {}
@@ -571,7 +572,7 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
 
 @needs_sample
 def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
-    from app.batch_dialog import BatchDialog
+    from app.dialogs.batch import BatchDialog
     from mirage_model.inference import Predictor
     from mirage_model.records import find_records
 
@@ -656,7 +657,7 @@ def test_screenshot_cli(tmp_path):
 
 def test_long_record_is_clipped_and_downsampled(qtbot):
     """A 2-minute 500 Hz record: full data in each reused curve, a screenful drawn, pages in 3x4."""
-    from app.ecg_view import EcgViewer
+    from app.views.ecg_viewer import EcgViewer
     from mirage_model.records import EcgRecord
 
     fs, seconds = 500.0, 120
@@ -739,7 +740,7 @@ def test_settings_dialog_round_trip(qtbot, tmp_path):
 
 
 def test_lab_form_without_model_records_everything(qtbot):
-    from app.lab_form import LabForm
+    from app.views.lab_form import LabForm
 
     form = LabForm()
     qtbot.addWidget(form)
@@ -784,7 +785,8 @@ def _dark_pixels_off_paper(plot) -> int:
 
 
 def test_paper_covers_every_trace_and_clips_the_rest(qtbot):
-    from app.ecg_view import BOTTOM_MM, LAYOUTS, MAX_GROW_MM, TOP_MM, EcgViewer
+    from app.views.ecg_viewer import EcgViewer
+    from app.views.paper import BOTTOM_MM, LAYOUTS, MAX_GROW_MM, TOP_MM
 
     viewer = EcgViewer()
     qtbot.addWidget(viewer)
@@ -834,7 +836,8 @@ def test_paper_covers_every_trace_and_clips_the_rest(qtbot):
 @needs_sample
 def test_bundled_samples_stay_on_their_paper(qtbot):
     """Real records (incl. LVH's tall QRS) fit the paper without clipping at every layout and speed."""
-    from app.ecg_view import LAYOUTS, EcgViewer
+    from app.views.ecg_viewer import EcgViewer
+    from app.views.paper import LAYOUTS
     from mirage_model.records import load_record
     from mirage_model.paths import sample_records
 
@@ -922,7 +925,7 @@ def test_window_fits_the_screen_and_remembers_its_geometry(qtbot):
 
 
 def test_probability_bars_colours_names_and_legend(qtbot):
-    from app.explain_view import ProbabilityBars
+    from app.views.explain import ProbabilityBars
 
     bars = ProbabilityBars()
     qtbot.addWidget(bars)
@@ -940,7 +943,8 @@ def test_probability_bars_colours_names_and_legend(qtbot):
 
 
 def test_fiducial_legend_follows_the_checkbox(qtbot):
-    from app.ecg_view import FIDUCIAL_STYLE, EcgViewer
+    from app.views.ecg_viewer import EcgViewer
+    from app.views.plot_overlays import FIDUCIAL_STYLE
 
     viewer = EcgViewer()
     qtbot.addWidget(viewer)
@@ -956,7 +960,7 @@ def test_fiducial_legend_follows_the_checkbox(qtbot):
 
 
 def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
-    from app.main_window import natural_key
+    from app.views.folder_browser import natural_key
 
     names = ["1", "10", "100", "11", "2"]
     assert sorted(names, key=natural_key) == ["1", "2", "10", "11", "100"]
@@ -1038,7 +1042,7 @@ def test_out_of_range_measurements_are_bold_with_an_arrow_and_the_range_on_hover
                            "qtc_bazett_ms": 455.0, "method": "test"})
     assert w.session.accept_measurements(w.session.id, auto)
     panel._fill()
-    keys = [k for k, _, _ in __import__("app.measure_view", fromlist=["ROWS"]).ROWS]
+    keys = [k for k, _, _ in __import__("app.views.measurements", fromlist=["ROWS"]).ROWS]
     qrs, qtc = keys.index("qrs_ms"), keys.index("qtc_bazett_ms")
     assert panel.table.item(qrs, 1).font().bold() and "high" in panel.table.item(qrs, 2).text()
     assert "< 120 ms" in panel.table.item(qrs, 1).toolTip()

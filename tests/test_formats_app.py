@@ -16,8 +16,9 @@ from PySide6.QtGui import QDropEvent  # noqa: E402
 
 from app import workers  # noqa: E402
 from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
-from app.main_window import RECORD_FILTER, MainWindow  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.window.records import RECORD_FILTER  # noqa: E402
 from mirage_model import formats  # noqa: E402
 from mirage_model.records import load_record  # noqa: E402
 

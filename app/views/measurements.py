@@ -13,22 +13,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from mirage_model.review.measurements import EDIT_LIMITS, measurement_rows
+from mirage_model.measure import SCALAR_FIELDS
+from mirage_model.review.measurements import measurement_rows
 
-ROWS = (  # key, label, unit
-    ("heart_rate_bpm", "Heart rate", "bpm"),
-    ("rr_ms", "RR", "ms"),
-    ("pr_ms", "PR", "ms"),
-    ("qrs_ms", "QRS", "ms"),
-    ("qt_ms", "QT", "ms"),
-    ("qtc_bazett_ms", "QTc Bazett", "ms"),
-    ("qtc_fridericia_ms", "QTc Fridericia", "ms"),
-    ("qtc_framingham_ms", "QTc Framingham", "ms"),
-    ("p_axis_deg", "P axis", "deg"),
-    ("qrs_axis_deg", "QRS axis", "deg"),
-    ("t_axis_deg", "T axis", "deg"),
-)
-LIMITS = EDIT_LIMITS      # the session decides (review.measurements.check_edit); kept for readers
+ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 EDITED = QColor(255, 236, 179)
 
 

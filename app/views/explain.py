@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget,
 )
 
-from app.ecg_view import short_method
+from app.views.plot_overlays import short_method
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
 

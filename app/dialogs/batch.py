@@ -37,7 +37,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, *
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used."""
     if model_path or predictor is None:
-        from mirage_model.inference import Predictor
+        from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
         predictor = Predictor(model_path or None, device=device)
     return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
 

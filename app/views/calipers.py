@@ -1,0 +1,92 @@
+"""Calipers on the ECG paper: two markers, their interval, rate and amplitude, snapped to the
+nearest fiducial and onto the trace.
+
+``Calipers`` holds the methods; ``EcgPlot`` composes it and owns the marker items (made in its
+``__init__``) and the ``caliperChanged`` signal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF
+
+from mirage_model.records import STANDARD_LEADS
+
+
+class Calipers:
+    """The caliper methods of ``EcgPlot`` (a mixin: ``EcgPlot`` makes the markers)."""
+
+    def show_calipers(self) -> None:
+        """Put two markers on the first visible panel, 1 s apart (on paper), and show the readout."""
+        if self.paper is None:
+            return
+        view = self.vb.viewRect()
+        p = next((p for p in self.paper.panels if view.contains(QPointF(p.x0 + 5, p.baseline))), self.paper.panels[0])
+        self.caliper_a.setPos(QPointF(p.x0 + 5.0, p.baseline))
+        self.caliper_b.setPos(QPointF(p.x0 + 5.0 + 1.0 * self.speed, p.baseline + 1.0 * self.gain))
+        for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
+            item.setVisible(True)
+        self._caliper_moved()
+
+    def hide_calipers(self) -> None:
+        for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
+            item.setVisible(False)
+        self.caliperChanged.emit(None)
+
+    def calipers_visible(self) -> bool:
+        return self.caliper_a.isVisible()
+
+    def caliper_reading(self) -> dict | None:
+        """dt_ms, rate_bpm (60000 / dt), dmv (b minus a) and the panel lead under marker a."""
+        if not self.calipers_visible():
+            return None
+        a, b = self.caliper_a.pos(), self.caliper_b.pos()
+        dt_ms = abs(b.x() - a.x()) / self.speed * 1000.0
+        dmv = (b.y() - a.y()) / self.gain
+        lead = None
+        for p in self.panels():
+            if p.contains(a.x(), a.y(), self.speed):
+                lead = STANDARD_LEADS[p.lead]
+                break
+        return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms > 1e-6 else None, "dmv": dmv, "lead": lead}
+
+    def _caliper_moved(self, *args) -> None:
+        r = self.caliper_reading()
+        if r is None:
+            return
+        a, b = self.caliper_a.pos(), self.caliper_b.pos()
+        self.caliper_line.setData(np.array([a.x(), b.x()]), np.array([a.y(), b.y()]))
+        rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "- bpm"
+        self.caliper_text.setText(f"{r['dt_ms']:.0f} ms  {rate}  {r['dmv']:+.2f} mV")
+        self.caliper_text.setPos(max(a.x(), b.x()) + 1.0, max(a.y(), b.y()) + 1.0)
+        self.caliperChanged.emit(r)
+
+    def snap_point(self, x: float, y: float) -> tuple[float, float]:
+        """Snap x to the nearest fiducial within 3 mm in the same panel, then y onto the trace there."""
+        panel = next((p for p in self.panels() if p.contains(x, y, self.speed)), None)
+        if panel is None or self._display is None:
+            return x, y
+        best = None
+        for fx, fy, _kind in self.fiducial_points():
+            if panel.contains(fx, fy, self.speed) and abs(fx - x) <= 3.0 and (best is None or abs(fx - x) < abs(best - x)):
+                best = fx
+        if best is not None:
+            x = best
+        t = float(panel.t_of(x, self.speed))
+        s = int(np.clip(round(t * self.record.fs), 0, self._display.shape[1] - 1))
+        v = self._display[panel.lead, s]
+        if np.isfinite(v):
+            y = float(panel.y_of(v, self.gain))
+        return x, y
+
+    def _caliper_snap(self, item) -> None:
+        if not self.snap:
+            return
+        pos = item.pos()
+        x, y = self.snap_point(pos.x(), pos.y())
+        item.blockSignals(True)
+        item.setPos(QPointF(x, y))
+        item.blockSignals(False)
+        self._caliper_moved()
+
+

@@ -1,0 +1,361 @@
+"""The 12-lead trace view: ECG paper at true physical scale, layouts, calipers and overlays.
+
+Scene coordinates are millimetres of paper (x to the right, y up). A trace sample (t s, v mV) of
+a panel sits at ``x = x0 + (t - t0) * speed``, ``y = baseline + v * gain``, so 25 mm/s and 10 mm/mV
+are properties of the paper, and the view maps 1 mm of paper to 1 mm of glass using the screen's
+physical DPI (``QScreen.physicalDotsPerInch``, in device-independent pixels). Zoom is a separate
+factor on top of that, always shown in the scale label; "reset to true scale" sets it back to 1.
+
+Speed: one reused ``PlotDataItem`` (one ``PlotCurveItem``) per panel, ``skipFiniteCheck=True``,
+``setClipToView(True)`` and automatic peak downsampling, so a 2-minute record pans as smoothly as
+a 10 s one. The grid paints only the lines that are visible.
+
+The paper covers every trace: it grows above the top row and below the bottom row for tall waves
+(up to MAX_GROW_MM), and the traces are clipped to the paper beyond that (a lead-off spike), so no
+ink ever lands on the grey outside the page.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
+
+from app.display_filters import display_filter
+from app.views.calipers import Calipers
+from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout
+from app.views.plot_overlays import PlotOverlays
+from mirage_model.records import STANDARD_LEADS
+
+
+class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
+    """The paper and its traces. See the module docstring for coordinates and scale."""
+
+    scaleChanged = Signal(str)        # the honest scale label text
+    overlayChanged = Signal(str)      # which overlays are on and the methods that made them
+    caliperChanged = Signal(object)   # dict: dt_ms, rate_bpm, dmv, lead or None when hidden
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setBackground(OUTSIDE)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.vb = pg.ViewBox(enableMenu=False, lockAspect=1.0, invertY=False)
+        self.vb.setMouseMode(pg.ViewBox.PanMode)
+        self.setCentralItem(self.vb)
+        self.vb.disableAutoRange()
+        self.grid = PaperGrid()
+        self.vb.addItem(self.grid, ignoreBounds=True)
+        # The traces are children of a paper-sized item that clips them: whatever a trace does (a
+        # lead-off spike of 20 mV), nothing is drawn off the paper, which itself grows to cover
+        # ordinary tall waves (make_paper_layout's extent_mv).
+        self.trace_clip = QGraphicsRectItem(0, 0, 1, 1)
+        self.trace_clip.setPen(QPen(Qt.PenStyle.NoPen))
+        self.trace_clip.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape, True)
+        self.trace_clip.setZValue(10)
+        self.vb.addItem(self.trace_clip, ignoreBounds=True)
+
+        self.record = None
+        self.speed = 25.0
+        self.gain = 10.0
+        self.layout_name = "3x4"
+        self.page_start_s = 0.0
+        self.highpass = False
+        self.notch_hz: float | None = None
+        self._display: np.ndarray | None = None   # (L, T) mV after display filters
+        self._time: np.ndarray | None = None      # (T,) s
+        self.paper: PaperLayout | None = None
+        self.zoom = 1.0
+        self._dpi_override = 0.0
+        self._applying = False
+        self._anchor: QPointF | None = None   # paper point (mm) at the view's top-left corner
+
+        self.curves: list[pg.PlotDataItem] = []   # one per panel, reused across records
+        self.labels: list[pg.TextItem] = []
+        self.cal_items: list[pg.PlotCurveItem] = []
+        self.band_items: list[QRectF] = []
+        self._bands: list = []
+        self._sal_items: list[pg.ImageItem] = []
+        self._imp_labels: list[pg.TextItem] = []
+        self.fiducials = pg.ScatterPlotItem(size=7, pxMode=True)
+        self.fiducials.setZValue(20)
+        self.vb.addItem(self.fiducials)
+        self.fiducials.setVisible(False)
+        self.measurements = None
+        self.show_fiducials = False
+        self.explanation = None
+        self.show_importance = True
+        self.show_saliency = True
+        self.saliency_method = "rollout"    # "rollout" (signal_saliency) or "gradient" (signal_gradient)
+        self.overlay_text = ""
+
+        self.caliper_a = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
+        self.caliper_b = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
+        self.caliper_line = pg.PlotCurveItem(pen=pg.mkPen((0, 90, 200), width=1.5, style=Qt.PenStyle.DashLine))
+        self.caliper_text = pg.TextItem(color=(0, 60, 160), fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 1))
+        for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
+            item.setZValue(40)
+            item.setVisible(False)
+            self.vb.addItem(item, ignoreBounds=True)
+        self.caliper_a.sigPositionChanged.connect(self._caliper_moved)
+        self.caliper_b.sigPositionChanged.connect(self._caliper_moved)
+        self.caliper_a.sigPositionChangeFinished.connect(self._caliper_snap)
+        self.caliper_b.sigPositionChangeFinished.connect(self._caliper_snap)
+        self.snap = True
+
+        self.vb.sigResized.connect(self._on_resized)
+        self.vb.sigRangeChangedManually.connect(self._on_user_range)
+        self.vb.sigRangeChanged.connect(self._on_range)
+
+    # ------------------------------------------------------------------ scale
+    def physical_dpi(self) -> float:
+        """Physical dots per inch in device-independent pixels (settings override, else the screen's)."""
+        if self._dpi_override > 0:
+            return self._dpi_override
+        screen = self.screen() if self.window() is not None else None
+        if screen is None:
+            screen = QGuiApplication.primaryScreen()
+        dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
+        return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
+
+    def set_dpi_override(self, dpi: float) -> None:
+        self._dpi_override = float(dpi or 0.0)
+        self.apply_scale()
+
+    def px_per_mm(self) -> float:
+        """Screen pixels (device-independent) per millimetre of glass."""
+        return self.physical_dpi() / 25.4
+
+    def px_per_paper_mm(self) -> float:
+        """Screen pixels per millimetre of paper as currently drawn (true scale: == px_per_mm())."""
+        view = self.vb.viewRect()
+        if view.width() <= 0 or self.vb.width() <= 0:
+            return self.px_per_mm() * self.zoom
+        return self.vb.width() / view.width()
+
+    def apply_scale(self, anchor: QPointF | None = None) -> None:
+        """Set the view range so that 1 mm of paper is ``zoom`` mm on screen, keeping the top-left corner."""
+        w, h = self.vb.width(), self.vb.height()
+        if w <= 1 or h <= 1:
+            return
+        view = self.vb.viewRect()
+        mm_w = w / (self.px_per_mm() * self.zoom)
+        mm_h = h / (self.px_per_mm() * self.zoom)
+        if anchor is None:
+            if self._anchor is not None:
+                anchor = self._anchor
+            elif self.paper is not None and (view.width() <= 0 or not np.isfinite(view.left()) or view.width() > 1e6):
+                anchor = QPointF(0.0, self.paper.height)
+            else:
+                anchor = QPointF(view.left(), view.bottom())  # ViewBox y is up: bottom() is the top edge
+        self._anchor = QPointF(anchor)
+        self._applying = True
+        try:
+            self.vb.setRange(xRange=(anchor.x(), anchor.x() + mm_w), yRange=(anchor.y() - mm_h, anchor.y()), padding=0)
+        finally:
+            self._applying = False
+        self._emit_scale()
+
+    def reset_scale(self) -> None:
+        """Zoom 1 (true scale) with the page's top-left corner in the view's top-left corner."""
+        self.zoom = 1.0
+        if self.paper is not None:
+            self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
+        else:
+            self.apply_scale()
+
+    def fit_page(self) -> None:
+        """Zoom so that the whole page fits (the scale label then says so)."""
+        if self.paper is None or self.vb.width() <= 1:
+            return
+        zx = self.vb.width() / ((self.paper.width + 4) * self.px_per_mm())
+        zy = self.vb.height() / ((self.paper.height + 4) * self.px_per_mm())
+        self.zoom = min(zx, zy)
+        self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
+
+    def set_zoom(self, zoom: float) -> None:
+        """Zoom about the view's centre (1 = true scale)."""
+        view = self.vb.viewRect()
+        centre = view.center()
+        self.zoom = float(np.clip(zoom, 0.05, 40.0))
+        if view.width() > 0 and self.vb.width() > 0:
+            mm_w = self.vb.width() / (self.px_per_mm() * self.zoom)
+            mm_h = self.vb.height() / (self.px_per_mm() * self.zoom)
+            self.apply_scale(QPointF(centre.x() - mm_w / 2, centre.y() + mm_h / 2))
+        else:
+            self.apply_scale()
+
+    def _on_resized(self, *args) -> None:
+        self.apply_scale()
+
+    def _on_user_range(self, *args) -> None:
+        # wheel zoom and drags: read the new zoom back from the range the ViewBox chose
+        view = self.vb.viewRect()
+        if view.width() > 0 and self.vb.width() > 0:
+            self.zoom = self.vb.width() / (view.width() * self.px_per_mm())
+            self._anchor = QPointF(view.left(), view.bottom())
+        self._emit_scale()
+
+    def _on_range(self, *args) -> None:
+        # Programmatic and resize-driven range changes keep the zoom factor; only the user's wheel
+        # and drags change it (sigRangeChangedManually -> _on_user_range).
+        pass
+
+    def scale_text(self) -> str:
+        """E.g. "25 mm/s, 10 mm/mV (true scale)" or "... zoom 2.00x: 50 mm/s, 20 mm/mV on screen"."""
+        base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
+        if abs(self.zoom - 1.0) < 0.005:
+            return f"{base} (true scale)"
+        return (f"{base}, zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
+                f"{self.gain * self.zoom:.3g} mm/mV on screen")
+
+    def _emit_scale(self) -> None:
+        self.scaleChanged.emit(self.scale_text())
+
+    # ------------------------------------------------------------------ data
+    def set_record(self, record) -> None:
+        """Show an EcgRecord; keeps speed, gain, layout, filters and zoom."""
+        self.record = record
+        self.measurements = None
+        self.explanation = None
+        self.page_start_s = 0.0
+        self._time = np.arange(record.signal.shape[1], dtype=np.float64) / float(record.fs)
+        self._refilter()
+        self.hide_calipers()
+        self.redraw(reset_view=True)
+
+    def set_filters(self, highpass: bool, notch_hz: float | None) -> None:
+        """Display filters: baseline high-pass and mains notch (view only; the model never sees them)."""
+        self.highpass, self.notch_hz = bool(highpass), (float(notch_hz) if notch_hz else None)
+        if self.record is not None:
+            self._refilter()
+            self.redraw()
+
+    def _refilter(self) -> None:
+        self._display = display_filter(self.record.signal, self.record.fs, self.highpass, self.notch_hz)
+        self._finite = np.isfinite(self._display).all(axis=1)
+
+    def displayed_signal(self) -> np.ndarray | None:
+        """(L, T) mV as drawn (after the display filters)."""
+        return self._display
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = float(speed)
+        self.redraw()
+
+    def set_gain(self, gain: float) -> None:
+        self.gain = float(gain)
+        self.redraw()
+
+    def set_layout(self, name: str) -> None:
+        if name not in LAYOUTS:
+            raise ValueError(f"unknown layout {name!r}")
+        self.layout_name = name
+        self.redraw(reset_view=True)
+
+    def set_page_start(self, t: float) -> None:
+        self.page_start_s = max(0.0, float(t))
+        self.redraw()
+
+    def _ensure_items(self, n: int) -> None:
+        while len(self.curves) < n:
+            # autoDownsampleFactor 1: about one peak pair (min, max) per screen pixel
+            curve = pg.PlotDataItem(pen=pg.mkPen(TRACE, width=1.0), antialias=True, autoDownsampleFactor=1.0)
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setParentItem(self.trace_clip)   # no ink off the paper
+            self.curves.append(curve)
+            label = pg.TextItem(color=(20, 20, 20), anchor=(0, 0))
+            label.setZValue(15)
+            self.vb.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        while len(self.cal_items) < 13:
+            cal = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.0))
+            cal.setZValue(10)
+            self.vb.addItem(cal, ignoreBounds=True)
+            self.cal_items.append(cal)
+
+    def panels(self) -> tuple[TracePanel, ...]:
+        return self.paper.panels if self.paper is not None else ()
+
+    def panel_curves(self) -> list[tuple[TracePanel, pg.PlotDataItem]]:
+        """(panel, its curve item) for every drawn panel."""
+        return list(zip(self.panels(), self.curves))
+
+    def redraw(self, reset_view: bool = False) -> None:
+        """Lay out the page and set every curve's data (mm) from the displayed signal."""
+        if self.record is None:
+            return
+        args = (self.layout_name, self.record.duration_s, self.speed, self.gain, self.page_start_s)
+        self.paper = make_paper_layout(*args)
+        self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper))
+        panels = self.paper.panels
+        self._ensure_items(len(panels))
+        page = QRectF(0, 0, self.paper.width, self.paper.height)
+        self.grid.set_rect(page)
+        self.trace_clip.setRect(page)
+        for i, curve in enumerate(self.curves):
+            if i >= len(panels):
+                curve.setData([], [])
+                curve.setVisible(False)
+                self.labels[i].setVisible(False)
+                continue
+            p = panels[i]
+            s = self._panel_samples(p)
+            x = p.x_of(self._time[s], self.speed)
+            y = p.y_of(self._display[p.lead, s].astype(np.float64), self.gain)
+            finite = bool(self._finite[p.lead])
+            curve.setData(x, y, skipFiniteCheck=finite, connect="all" if finite else "finite")
+            curve.setVisible(True)
+            label = self.labels[i]
+            name = STANDARD_LEADS[p.lead] + (" (rhythm)" if p.rhythm else "")
+            flags = self._lead_flags(p.lead)
+            label.setText(name + (f"  [{flags}]" if flags else ""))
+            label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 0.5)
+            label.setVisible(True)
+        for r, cal in enumerate(self.cal_items):
+            if r >= len(self.paper.row_baselines):
+                cal.setVisible(False)
+                continue
+            yb = self.paper.row_baselines[r]
+            x0 = self.paper.trace_x0 - CAL_S * self.speed - 2.5
+            w, h = CAL_S * self.speed, CAL_MV * self.gain
+            cal.setData(np.array([x0 - 2.5, x0, x0, x0 + w, x0 + w, x0 + w + 2.5]),
+                        np.array([yb, yb, yb + h, yb + h, yb, yb]))
+            cal.setVisible(True)
+        self._draw_fiducials()
+        self._draw_overlays()
+        if reset_view:
+            self.reset_scale()
+        else:
+            self.apply_scale()
+
+    def _panel_samples(self, p: TracePanel) -> slice:
+        """The samples a panel draws: [t0, t1), plus the one at t1 where the next column starts."""
+        fs, n = float(self.record.fs), self._display.shape[1]
+        a = int(round(p.t0 * fs))
+        b = min(n, int(round(p.t1 * fs)) + (0 if p.rhythm or p.t1 >= self.record.duration_s else 1))
+        return slice(a, b)
+
+    def _outer_rows_mv(self, paper: PaperLayout) -> tuple[float, float]:
+        """(lowest mV in the bottom row, highest mV in the top row) of the displayed signal."""
+        lo, hi = 0.0, 0.0
+        for p in paper.panels:
+            if p.baseline not in (paper.row_baselines[0], paper.row_baselines[-1]):
+                continue
+            seg = self._display[p.lead, self._panel_samples(p)]
+            if seg.size == 0 or not np.isfinite(seg).any():
+                continue
+            if p.baseline == paper.row_baselines[0]:
+                hi = max(hi, float(np.nanmax(seg)))
+            if p.baseline == paper.row_baselines[-1]:
+                lo = min(lo, float(np.nanmin(seg)))
+        return lo, hi
+
+    def _lead_flags(self, lead: int) -> str:
+        quality = getattr(self.record, "quality", None) or {}
+        flags = [name for name in ("flat", "saturated", "missing", "derived")
+                 if name in quality and np.asarray(quality[name]).shape == (12,) and bool(quality[name][lead])]
+        return ", ".join(flags)
+

@@ -1,0 +1,156 @@
+"""The ECG plot with its controls: speed, gain, layout, page, display filters, fiducials,
+calipers, overlays and the honest scale label."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
+)
+
+from app.views.ecg_plot import EcgPlot
+from app.views.paper import GAINS, LAYOUTS, SPEEDS
+from app.views.plot_overlays import fiducial_legend_html
+from mirage_model.render import PAGE_S
+
+
+class EcgViewer(QWidget):
+    """EcgPlot with its controls: speed, gain, layout, page, display filters, fiducials, calipers,
+    overlays and the scale label."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = EcgPlot(self)
+        bar = QToolBar()   # overflows into a ">>" menu when the window is narrow
+        bar.setIconSize(QSize(16, 16))
+
+        def combo(items, current, tip):
+            box = QComboBox()
+            box.addItems(items)
+            box.setCurrentText(current)
+            box.setToolTip(tip)
+            return box
+
+        self.speed = combo([f"{s:g} mm/s" for s in SPEEDS], "25 mm/s", "paper speed")
+        self.gain = combo([f"{g:g} mm/mV" for g in GAINS], "10 mm/mV", "gain")
+        self.layout_box = combo(list(LAYOUTS), "3x4", "lead layout")
+        self.page = combo(["0 s"], "0 s", "start of the 10 s page (6x2 and 3x4)")
+        self.highpass = QCheckBox("Baseline 0.5 Hz")
+        self.highpass.setToolTip("display-only high-pass for baseline wander; the model never sees it")
+        self.notch = combo(["No notch", "50 Hz notch", "60 Hz notch"], "No notch",
+                           "display-only mains notch; the model never sees it")
+        self.fid_box = QCheckBox("Fiducials")
+        self.caliper_btn = QToolButton()
+        self.caliper_btn.setText("Calipers")
+        self.caliper_btn.setCheckable(True)
+        self.importance_box = QCheckBox("Lead importance")
+        self.importance_box.setChecked(True)
+        self.saliency_box = QCheckBox("Saliency in time")
+        self.saliency_box.setChecked(True)
+        self.reset_btn = QPushButton("True scale")
+        self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen)")
+        self.fit_btn = QPushButton("Fit page")
+        # two short rows, the scale buttons first: at 1280 px nothing goes into an overflow menu
+        for w in (self.reset_btn, self.fit_btn, QLabel("Speed"), self.speed, QLabel("Gain"), self.gain,
+                  QLabel("Layout"), self.layout_box, QLabel("Page"), self.page):
+            bar.addWidget(w)
+        bar2 = QToolBar()
+        bar2.setIconSize(QSize(16, 16))
+        self.fid_legend = QLabel(fiducial_legend_html())
+        self.fid_legend.setToolTip("fiducial marks of the measurements (median beat mapped onto each beat)")
+        self.fid_legend.setVisible(False)
+        for w in (self.highpass, self.notch, self.caliper_btn, self.importance_box, self.saliency_box,
+                  self.fid_box, self.fid_legend):
+            bar2.addWidget(w)
+        self.toolbars = (bar, bar2)
+        self.scale_label = QLabel(self.plot.scale_text())
+        self.scale_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.filter_label = QLabel("")
+        self.filter_label.setStyleSheet("color: #a04000; font-weight: bold")
+        self.caliper_label = QLabel("")
+        self.overlay_label = QLabel("")
+        self.overlay_label.setStyleSheet("color: #444")
+        self.overlay_label.setWordWrap(True)
+        info = QHBoxLayout()
+        info.setContentsMargins(4, 0, 4, 0)
+        info.addWidget(self.scale_label)
+        info.addWidget(self.filter_label)
+        info.addStretch(1)
+        info.addWidget(self.caliper_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(bar)
+        lay.addWidget(bar2)
+        lay.addLayout(info)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.overlay_label)
+
+        self.speed.currentIndexChanged.connect(lambda i: self.plot.set_speed(SPEEDS[i]))
+        self.gain.currentIndexChanged.connect(lambda i: self.plot.set_gain(GAINS[i]))
+        self.layout_box.currentTextChanged.connect(self._layout_changed)
+        self.page.currentIndexChanged.connect(self._page_changed)
+        self.highpass.toggled.connect(self._filters_changed)
+        self.notch.currentIndexChanged.connect(self._filters_changed)
+        self.fid_box.toggled.connect(self.plot.set_show_fiducials)
+        self.fid_box.toggled.connect(self.fid_legend.setVisible)
+        self.caliper_btn.toggled.connect(self._calipers_toggled)
+        self.importance_box.toggled.connect(self.plot.set_show_importance)
+        self.saliency_box.toggled.connect(self.plot.set_show_saliency)
+        self.reset_btn.clicked.connect(self.plot.reset_scale)
+        self.fit_btn.clicked.connect(self.plot.fit_page)
+        self.plot.scaleChanged.connect(self.scale_label.setText)
+        self.plot.caliperChanged.connect(self._caliper_text)
+        self.plot.overlayChanged.connect(self._overlay_text)
+        self._filters_changed()
+
+    def set_record(self, record) -> None:
+        self.plot.set_record(record)
+        pages = max(1, int(np.ceil(max(0.0, record.duration_s - PAGE_S) / PAGE_S)) + 1)
+        self.page.blockSignals(True)
+        self.page.clear()
+        self.page.addItems([f"{min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S)):g} s" for i in range(pages)])
+        self.page.setEnabled(pages > 1 and self.plot.layout_name != "12x1")
+        self.page.blockSignals(False)
+        self.caliper_btn.setChecked(False)
+
+    def _layout_changed(self, name: str) -> None:
+        self.plot.set_layout(name)
+        self.page.setEnabled(self.page.count() > 1 and name != "12x1")
+
+    def _page_changed(self, i: int) -> None:
+        if i >= 0:
+            self.plot.set_page_start(i * PAGE_S)
+
+    def _filters_changed(self, *args) -> None:
+        notch = {1: 50.0, 2: 60.0}.get(self.notch.currentIndex())
+        self.plot.set_filters(self.highpass.isChecked(), notch)
+        parts = []
+        if self.highpass.isChecked():
+            parts.append("high-pass 0.5 Hz")
+        if notch:
+            parts.append(f"notch {notch:g} Hz")
+        self.filter_label.setText(("Display filters ON: " + ", ".join(parts) + " (model input unchanged)")
+                                  if parts else "Display filters off")
+
+    def _calipers_toggled(self, on: bool) -> None:
+        if on:
+            self.plot.show_calipers()
+        else:
+            self.plot.hide_calipers()
+
+    def _overlay_text(self, text: str) -> None:
+        self.overlay_label.setText(text)
+        self.overlay_label.setVisible(bool(text))
+        state = self.plot.overlay_state()
+        self.overlay_label.setToolTip(f"lead importance: {state['importance_method']}\n"
+                                      f"saliency in time: {state['saliency_method']}")
+
+    def _caliper_text(self, r) -> None:
+        if not r:
+            self.caliper_label.setText("")
+            return
+        rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "-"
+        lead = f" ({r['lead']})" if r["lead"] else ""
+        self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms, {rate}, {r['dmv']:+.2f} mV")

@@ -1,0 +1,135 @@
+"""The folder browser: a folder's records with id, age, sex, rate and duration, listed at once
+and filled in by a worker."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from app import workers
+from mirage_model import formats
+
+
+class FolderBrowser(QWidget):
+    """Records of a folder with id, age, sex, rate and duration, filled in lazily by a worker."""
+
+    openRecord = Signal(str)
+
+    COLUMNS = ("Record", "Age", "Sex", "fs (Hz)", "Length (s)", "Dx / status")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.folder_label = QLabel("No folder")
+        self.folder_label.setWordWrap(True)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        # one record is open at a time: Ctrl+PgDown (Ctrl held) must not extend the selection
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.cellDoubleClicked.connect(self._open_row)
+        self.table.cellActivated.connect(self._open_row)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.folder_label)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.progress)
+        self.paths: list[Path] = []
+        self.worker: workers.Worker | None = None
+
+    def set_folder(self, folder: str | Path) -> workers.Worker:
+        """List the folder's records now and load their details in a worker (cancels a previous one)."""
+        if self.worker is not None:
+            self.worker.cancel()
+        self.folder_label.setText(str(folder))
+        self.table.setRowCount(0)
+        self.paths = []
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.worker = workers.Worker(_folder_job, folder, name="folder")
+        self.worker.signals.progress.connect(self._progress)
+        self.worker.signals.error.connect(self._error)
+        self.worker.signals.finished.connect(self._finished)
+        return self.worker.start()
+
+    def _progress(self, done: int, total: int, payload) -> None:
+        kind, data = payload
+        if kind == "paths":
+            self.paths = list(data)
+            self.table.setRowCount(len(self.paths))
+            for r, path in enumerate(self.paths):
+                self.table.setItem(r, 0, QTableWidgetItem(Path(path).stem))
+                self.table.setItem(r, 5, QTableWidgetItem("loading..."))
+            self.progress.setRange(0, max(1, len(self.paths)))
+            if not self.paths:
+                self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
+            return
+        index, info = data
+        self.progress.setValue(done)
+        if isinstance(info, str):
+            item = QTableWidgetItem(f"unreadable: {info}")
+            item.setForeground(Qt.GlobalColor.red)
+            item.setToolTip(info)
+            self.table.setItem(index, 5, item)
+            return
+        age = info.get("age")
+        values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
+                  f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
+        for c, text in enumerate(values):
+            self.table.setItem(index, c, QTableWidgetItem(text))
+
+    def _error(self, message: str) -> None:
+        self.folder_label.setText(f"{self.folder_label.text()}: {message}")
+
+    def _finished(self) -> None:
+        self.progress.setVisible(False)
+        self.worker = None
+
+    def _open_row(self, r: int, _c: int = 0) -> None:
+        if 0 <= r < len(self.paths):
+            self.openRecord.emit(str(self.paths[r]))
+
+    def step(self, current: Path | None, delta: int) -> bool:
+        """Open the record ``delta`` rows from ``current`` (the next / previous one); False at an end."""
+        if not self.paths:
+            return False
+        try:
+            i = [Path(p).resolve() for p in self.paths].index(Path(current).resolve()) if current else -1
+        except ValueError:
+            i = -1
+        j = i + delta if i >= 0 else (0 if delta > 0 else len(self.paths) - 1)
+        if not 0 <= j < len(self.paths):
+            return False
+        self.table.selectRow(j)
+        self._open_row(j)
+        return True
+
+
+def natural_key(path) -> tuple:
+    """Sort key that orders numbers by value: 1, 2, 10, 11, 100 (not 1, 10, 100, 11, 2)."""
+    parts = re.split(r"(\d+)", str(path).lower())
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in parts)
+
+
+def _folder_job(ctx, folder):
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder")
+    paths = sorted(formats.find_ecg_files(folder), key=natural_key)
+    ctx.progress(0, len(paths), ("paths", paths))
+
+    class _Relay:  # header_job reports (index, info); tag it for the browser
+        def progress(self, done, total, payload):
+            ctx.progress(done, total, ("info", payload))
+
+        def check(self):
+            ctx.check()
+
+    return workers.header_job(_Relay(), paths)
+

@@ -1,0 +1,225 @@
+"""What the ECG plot draws over the traces: the measurements' fiducial marks and the model's
+explanations (lead importance bars, saliency in time), with the caption that names their methods.
+
+``PlotOverlays`` holds the methods; ``EcgPlot`` composes it and owns the items' state (made in its
+``__init__``) and the ``overlayChanged`` signal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPen, QTransform
+
+from mirage_model.records import STANDARD_LEADS
+from mirage_model.render import PAGE_S
+
+FIDUCIAL_STYLE = {                   # name -> (symbol, colour)
+    "p_on": ("t1", (40, 120, 220)), "p_off": ("t1", (40, 120, 220)),
+    "qrs_on": ("t", (20, 150, 60)), "qrs_off": ("t", (20, 150, 60)),
+    "r_peak": ("o", (230, 120, 0)), "t_off": ("t1", (150, 50, 180)),
+}
+
+
+# pyqtgraph symbols: "t1" a triangle pointing up, "t" one pointing down, "o" a dot
+FIDUCIAL_NAMES = (("p_on", "P on/off", "\u25b2"), ("qrs_on", "QRS on/off", "\u25bc"),
+                  ("r_peak", "R peak", "\u25cf"), ("t_off", "T end", "\u25b2"))
+
+
+def fiducial_legend_html() -> str:
+    """What each fiducial mark means, in its own symbol and colour (the legend beside "Fiducials")."""
+    parts = []
+    for key, name, glyph in FIDUCIAL_NAMES:
+        r, g, b = FIDUCIAL_STYLE[key][1]
+        parts.append(f"<span style='color:rgb({r},{g},{b})'>{glyph}</span> {name}")
+    return "&nbsp;&nbsp;".join(parts)
+
+
+def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
+    """(256, 4) uint8 lookup: transparent up to ``floor``, then ``rgb`` rising to ``max_alpha`` at 1."""
+    lut = np.zeros((256, 4), np.uint8)
+    lut[:, :3] = rgb
+    ramp = np.clip((np.linspace(0.0, 1.0, 256) - floor) / (1.0 - floor), 0.0, 1.0)
+    lut[:, 3] = (max_alpha * ramp).astype(np.uint8)
+    return lut
+
+
+def short_method(text: str) -> str:
+    """The first clause of a method description, for captions (the full text goes in tooltips)."""
+    text = str(text)
+    depth = 0
+    for i, ch in enumerate(text):   # cut at the first comma or semicolon outside parentheses
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in ",;":
+            return text[:i]
+    return text
+
+
+class PlotOverlays:
+    """Fiducials and explanation overlays of ``EcgPlot`` (a mixin: ``EcgPlot`` makes the items)."""
+
+    def _ensure_overlay_items(self, n: int) -> None:
+        # made on the first explanation only: a record without a model result draws faster
+        while len(self._bands) < n:
+            band = pg.QtWidgets.QGraphicsRectItem()
+            band.setPen(QPen(Qt.PenStyle.NoPen))
+            band.setZValue(-50)
+            self.vb.addItem(band, ignoreBounds=True)
+            self._bands.append(band)
+            sal = pg.ImageItem(axisOrder="row-major")
+            sal.setLookupTable(_heat_lut())
+            sal.setLevels((0.0, 1.0))
+            sal.setZValue(-40)
+            self.vb.addItem(sal, ignoreBounds=True)
+            self._sal_items.append(sal)
+            imp = pg.TextItem(color=(150, 60, 0), anchor=(0, 0))
+            imp.setZValue(15)
+            self.vb.addItem(imp, ignoreBounds=True)
+            self._imp_labels.append(imp)
+
+    # ------------------------------------------------------------------ fiducials
+    def set_measurements(self, measurements) -> None:
+        self.measurements = measurements
+        self._draw_fiducials()
+
+    def set_show_fiducials(self, on: bool) -> None:
+        self.show_fiducials = bool(on)
+        self._draw_fiducials()
+
+    def fiducial_points(self) -> list[tuple[float, float, str]]:
+        """(x mm, y mm, kind) of every fiducial mark that falls inside a drawn panel."""
+        m = self.measurements
+        if m is None or self.record is None or self.paper is None:
+            return []
+        fs = float(getattr(m, "fs", 0.0) or self.record.fs)
+        per_lead = getattr(m, "fiducials", {}) or {}
+        glob = getattr(m, "global_fiducials", {}) or {}
+        out = []
+        n = self._display.shape[1]
+        for p in self.paper.panels:
+            source = per_lead.get(STANDARD_LEADS[p.lead])
+            for kind in FIDUCIAL_STYLE:
+                idx = getattr(source, kind, None) if source is not None else glob.get(kind)
+                if idx is None:
+                    continue
+                idx = np.asarray(idx, dtype=float)
+                idx = idx[np.isfinite(idx)]
+                t = idx / fs
+                keep = (t >= p.t0) & (t < p.t1)
+                for ti in t[keep]:
+                    s = int(min(n - 1, max(0, round(ti * self.record.fs))))
+                    v = self._display[p.lead, s]
+                    if np.isfinite(v):
+                        out.append((float(p.x_of(ti, self.speed)), float(p.y_of(v, self.gain)), kind))
+        return out
+
+    def _draw_fiducials(self) -> None:
+        points = self.fiducial_points() if self.show_fiducials else []
+        if not points:
+            self.fiducials.setData([])
+            self.fiducials.setVisible(False)
+            return
+        spots = [{"pos": (x, y), "symbol": FIDUCIAL_STYLE[k][0], "brush": pg.mkBrush(*FIDUCIAL_STYLE[k][1]),
+                  "pen": pg.mkPen(None), "data": k} for x, y, k in points]
+        self.fiducials.setData(spots)
+        self.fiducials.setVisible(True)
+
+    # ------------------------------------------------------------------ overlays
+    def set_explanation(self, explanation) -> None:
+        self.explanation = explanation
+        self._draw_overlays()
+
+    def set_show_importance(self, on: bool) -> None:
+        self.show_importance = bool(on)
+        self._draw_overlays()
+
+    def set_show_saliency(self, on: bool) -> None:
+        self.show_saliency = bool(on)
+        self._draw_overlays()
+
+    def set_saliency_method(self, name: str) -> None:
+        self.saliency_method = "gradient" if name == "gradient" else "rollout"
+        self._draw_overlays()
+
+    def _saliency_key(self) -> str:
+        return "signal_gradient" if self.saliency_method == "gradient" else "signal_saliency"
+
+    def overlay_state(self) -> dict:
+        """Which overlays are drawn now and the method that made each (for tests and the caption)."""
+        e = self.explanation
+        methods = dict(getattr(e, "methods", {}) or {}) if e is not None else {}
+        return {
+            "importance": bool(e is not None and self.show_importance and any(b.isVisible() for b in self._bands)),
+            "saliency": bool(e is not None and self.show_saliency and any(s.isVisible() for s in self._sal_items)),
+            "importance_method": methods.get("lead_importance", "lead importance"),
+            "saliency_method": methods.get(self._saliency_key(), self._saliency_key().replace("_", " ")),
+        }
+
+    def _draw_overlays(self) -> None:
+        e = self.explanation
+        panels = self.panels()
+        imp = None
+        sal = None
+        if e is not None:
+            imp = np.asarray(e.lead_importance, dtype=float)
+            if imp.shape != (12,) or not np.isfinite(imp).all():
+                imp = None
+            sal = getattr(e, self._saliency_key(), None)
+            sal = np.asarray(sal, dtype=float) if sal is not None else None
+            if sal is None or sal.ndim != 2 or sal.shape[0] != 12:
+                sal = None
+        if e is not None:
+            self._ensure_overlay_items(len(panels))
+        top = float(imp.max()) if imp is not None and imp.max() > 0 else 1.0
+        for i, band in enumerate(self._bands):
+            show_i = imp is not None and self.show_importance and i < len(panels)
+            band.setVisible(bool(show_i))
+            self._imp_labels[i].setVisible(bool(show_i))
+            show_s = sal is not None and self.show_saliency and i < len(panels)
+            self._sal_items[i].setVisible(bool(show_s))
+            if i >= len(panels):
+                continue
+            p = panels[i]
+            if show_i:
+                alpha = int(30 + 170 * max(0.0, imp[p.lead]) / top)
+                band.setRect(QRectF(p.x0 - 0.2, p.baseline - p.height / 2 + 0.5, 2.2, p.height - 1.0))
+                band.setBrush(QBrush(QColor(235, 110, 0, alpha)))
+                label = self._imp_labels[i]
+                label.setText(f"{100 * imp[p.lead]:.0f}%")
+                label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 4.5)
+            if show_s:
+                T = sal.shape[1]
+                # the saliency lies on the record's time axis at record.fs (its own length if it differs)
+                fs_s = T / self.record.duration_s if self.record.duration_s > 0 else self.record.fs
+                a = int(np.clip(round(p.t0 * fs_s), 0, T - 1))
+                b = int(np.clip(round(p.t1 * fs_s), a + 1, T))
+                row = sal[p.lead, a:b]
+                if row.size > 2000:  # one pixel column per ~0.1 mm is plenty
+                    k = int(np.ceil(row.size / 2000))
+                    row = np.pad(row, (0, (-row.size) % k)).reshape(-1, k).max(axis=1)
+                top_s = float(np.nanmax(sal)) if np.isfinite(sal).any() and np.nanmax(sal) > 0 else 1.0
+                img = self._sal_items[i]
+                img.setImage(np.nan_to_num(row / top_s)[None, :].astype(np.float32), levels=(0.0, 1.0))
+                h = p.height * 0.7
+                tr = QTransform()
+                tr.translate(p.x0, p.baseline - h / 2)
+                tr.scale(p.width(self.speed) / max(1, row.size), h)
+                img.setTransform(tr)
+        self._update_caption()
+
+    def _update_caption(self) -> None:
+        state = self.overlay_state()
+        parts = []
+        if state["importance"]:
+            parts.append(f"orange bar + %: lead importance ({short_method(state['importance_method'])})")
+        if state["saliency"]:
+            e = self.explanation
+            where = ""
+            if self.record is not None and self.record.duration_s > PAGE_S + 1e-6:
+                t0 = float(getattr(e, "window_start_s", 0.0) or 0.0)
+                where = f" for the explained window {t0:g}-{t0 + PAGE_S:g} s"
+            parts.append(f"purple shading: saliency in time{where} ({short_method(state['saliency_method'])})")
+        self.overlay_text = "; ".join(parts)
+        self.overlayChanged.emit(self.overlay_text)
+

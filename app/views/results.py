@@ -1,0 +1,94 @@
+"""The results panel: the model's name and training data, the busy state, the class
+probabilities against their thresholds and the acquiring device's own analysis."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from app import workers
+from app.views.explain import ProbabilityBars
+
+
+class ResultsPanel(QWidget):
+    """Model name and training data, busy state, and the class probabilities against thresholds."""
+
+    chooseModel = Signal()
+    runModel = Signal()
+    modelAvailable = Signal(bool)        # Run model can (not) be used
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_label = QLabel("")
+        self.model_label.setWordWrap(True)
+        self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumHeight(12)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.bars = ProbabilityBars()
+        self.positive = QLabel("")
+        self.positive.setWordWrap(True)
+        self.device = QLabel("")          # the acquiring device's own analysis (file), never mixed with ours
+        self.device.setWordWrap(True)
+        self.choose_btn = QPushButton("Choose model...")
+        self.choose_btn.clicked.connect(self.chooseModel)
+        self.run_btn = QPushButton("Run model")
+        self.run_btn.clicked.connect(self.runModel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_btn)
+        buttons.addWidget(self.choose_btn)
+        buttons.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 0, 4, 0)
+        lay.addWidget(QLabel("<b>Model result</b>"))
+        lay.addWidget(self.model_label)
+        lay.addWidget(self.busy)
+        lay.addWidget(self.state)
+        lay.addWidget(self.bars)
+        lay.addWidget(self.positive)
+        lay.addWidget(self.device)
+        lay.addLayout(buttons)
+        lay.addStretch(1)
+        self.model_label.setText("<b>Model</b>: not loaded yet")
+        self.run_btn.setEnabled(False)
+
+    def set_no_model(self, why: str) -> None:
+        self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "
+                                 "viewed and measured, but not classified. Choose a checkpoint folder."
+                                 + (f"<br><small>{why}</small>" if why else ""))
+        self.bars.clear()
+        self.positive.setText("")
+        self.run_btn.setEnabled(False)
+        self.modelAvailable.emit(False)
+
+    def set_loading(self, name: str) -> None:
+        """A model is loading: say so (never "No model loaded" meanwhile); nothing to run yet."""
+        self.model_label.setText(f"<b>Loading model {name}...</b><br><small>The record can be viewed "
+                                 "and measured meanwhile; it is scored as soon as the model is ready.</small>")
+        self.busy.setVisible(True)
+        self.state.setText("")
+        self.run_btn.setEnabled(False)
+        self.modelAvailable.emit(False)
+
+    def set_model(self, predictor) -> None:
+        loaded = getattr(predictor, "loaded", None)
+        prov = dict(getattr(loaded, "provenance", {}) or {})
+        data = prov.get("data") or prov.get("training_data") or "unknown"
+        metrics = getattr(loaded, "metrics", {}) or {}
+        metric = ""
+        for key in ("macro_auroc", "test_macro_auroc", "auroc"):
+            if isinstance(metrics.get(key), (int, float)):
+                metric = f", {key} {metrics[key]:.3f}"
+                break
+        device = str(predictor.device)
+        threads = workers.chosen_threads()
+        if device == "cpu" and threads:
+            device += f", {threads} torch thread{'s' if threads > 1 else ''}"
+        self.model_label.setText(f"Model <b>{predictor.name}</b> ({device}{metric})<br>"
+                                 f"<small>Trained on: {data}</small>")
+        self.run_btn.setEnabled(True)
+        self.modelAvailable.emit(True)

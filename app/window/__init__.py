@@ -1,0 +1,3 @@
+"""The main window's jobs, one module each, composed by ``app.main_window.MainWindow``:
+``records`` (open, draw, measure, the folder, recent files, drag and drop), ``model`` (load the
+model, score, show the result and its explanations), ``export`` (save as, PDF report)."""

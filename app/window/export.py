@@ -1,0 +1,103 @@
+"""Records and reports out: Save record as (WFDB, EDF+) and the PDF report, written in a worker
+once the session's measurements and model result are in (``review.report.build_report``).
+
+``ExportMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
+session and the signals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QFileDialog
+
+from app import workers
+from app.dialogs.export import ExportDialog
+from mirage_model import formats
+from mirage_model.records import RecordError
+
+
+class ExportMixin:
+    """Save as and Export PDF report (for ``MainWindow``)."""
+
+    def save_as_dialog(self) -> None:
+        if self.record is None:
+            self.show_message("Open a record before saving it.")
+            return
+        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save record as", default, formats.SAVE_FILTER)
+        if path:
+            fmt, anonymise = formats.save_choice(chosen, path)
+            self.save_record_as(path, fmt, anonymise)
+
+    def save_record_as(self, path: str | Path, fmt: str, anonymise: bool = False) -> Path | None:
+        """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed)."""
+        path = Path(path)
+        try:
+            out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem)
+        except RecordError as err:
+            self.show_message(f"Cannot save: {err}")
+            return None
+        self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
+        return out
+
+    def export_dialog(self) -> None:
+        if self.record is None:
+            self.show_message("Open a record before exporting a report.")
+            return
+        dlg = ExportDialog(self.settings.reviewer, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}_report.pdf")
+        path, _ = QFileDialog.getSaveFileName(self, "Save PDF report", default, "PDF (*.pdf)")
+        if not path:
+            return
+        self.settings.reviewer = dlg.reviewer.text().strip()
+        self.export_pdf(path, reviewer=dlg.reviewer.text().strip(), comment=dlg.comment.toPlainText().strip(),
+                        patient_name=dlg.patient_name.text().strip(), patient_id=dlg.patient_id.text().strip())
+
+    def export_pdf(self, path: str | Path, reviewer: str = "", comment: str = "", patient_name: str = "",
+                   patient_id: str = "", wait: bool = True) -> workers.Worker | bool | None:
+        """Write the PDF report of the current session (``report.build_report``) in a worker.
+
+        With ``wait`` (the Export button's way) an export asked for while measurements or the model
+        are still running starts when they are done (returns True: queued); without it the PDF is
+        written now and names on its page what is missing and why.
+        """
+        session = self.session
+        if session is None or session.record is None:
+            self.show_message("Open a record before exporting a report.")
+            return None
+        from mirage_model.review import report   # here, not at the top: reportlab takes about a second to import
+
+        settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
+                                         reviewer=reviewer, comment=comment, patient_name=patient_name,
+                                         patient_id=patient_id)
+        if wait and (session.pending() or self._finished_session != session.id):
+            self._export_queue.append((session.id, Path(path), settings))
+            self.show_status(f"{Path(path).name} will be written when the analysis is done "
+                             f"(waiting for: {', '.join(session.pending()) or 'the model'})...")
+            return True
+        return self._start_export(session, Path(path), settings)
+
+    def _run_queued_exports(self) -> None:
+        queued, self._export_queue = self._export_queue, []
+        for sid, path, settings in queued:
+            if self._current(sid):
+                self._start_export(self.session, path, settings)
+
+    def _start_export(self, session, path: Path, settings) -> workers.Worker:
+        from mirage_model.review import report   # reportlab: imported where a PDF is written
+
+        model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
+        w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,
+                           model_info=model_info, name="report")
+        w.signals.result.connect(lambda p: self.show_status(f"Report written: {p}"))
+        w.signals.result.connect(lambda p: self.reportWritten.emit(str(p)))
+        w.signals.error.connect(lambda msg: self.show_message(f"Could not write the report: {msg}"))
+        w.signals.error.connect(lambda msg, p=path: self.reportFailed.emit(str(p), msg))
+        w.signals.finished.connect(lambda: setattr(self, "export_worker", None))
+        self.export_worker = w
+        self.show_status(f"Writing {path.name}...")
+        return w.start()
+

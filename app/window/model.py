@@ -1,0 +1,240 @@
+"""The model: loading it (off the GUI thread), scoring the session's record with the session's
+values, the result in the results panel and the explanations on the views.
+
+``ModelMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
+session and the signals.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from app import workers
+from mirage_model.paths import default_model_path
+from mirage_model.review.session import STALE
+
+
+class ModelMixin:
+    """The model and its predictions (for ``MainWindow``)."""
+
+    def model_path(self) -> str | None:
+        """--model, else the checkpoint chosen in Settings, else the bundled default (None if none ships)."""
+        if self.model_path_arg:
+            return self.model_path_arg
+        if self.settings.model_path:
+            return self.settings.model_path
+        path = default_model_path()
+        return str(path) if path is not None else None
+
+    def expect_model(self) -> None:
+        """The model will be loaded shortly (after the first record is drawn): say "loading", so
+        that nothing reads "No model loaded" meanwhile, and keep the session's result pending."""
+        path = self.model_path()
+        if path is not None and self.predictor is None:
+            self._model_loading = True
+            self.results.set_loading(Path(path).name)
+            self.lab_form.set_loading_model(True)
+
+    def load_model(self, path: str | None = None) -> workers.Worker | None:
+        """Load the model in a worker; without one the app stays a viewer and says so."""
+        path = path if path is not None else self.model_path()
+        if self.model_worker is not None:
+            self.model_worker.cancel()
+        if path is None:
+            self.predictor = None
+            self.model_error = "No trained model ships with this build yet."
+            self.results.set_no_model(self.model_error)
+            self._session_model_changed()
+            return None
+        self._model_loading = True
+        self.results.set_loading(Path(path).name)
+        self.lab_form.set_loading_model(True)
+        self.model_worker = workers.Worker(workers.load_predictor_job, path, self.device(), name="model")
+        self.model_worker.signals.result.connect(self._model_loaded)
+        self.model_worker.signals.error.connect(self._model_failed)
+        self.model_worker.signals.finished.connect(self._model_finished)
+        return self.model_worker.start()
+
+    def _model_loaded(self, predictor) -> None:
+        self.predictor = predictor
+        self.model_error = ""
+        self.results.set_model(predictor)
+        self.results.state.setText("")
+        self._session_model_changed()
+
+    def _model_failed(self, message: str) -> None:
+        self.predictor = None
+        self.model_error = message
+        self.results.set_no_model(message)
+        self.results.state.setText("")
+        self._session_model_changed()
+        self.show_message(f"Could not load the model: {message}")
+
+    def _model_finished(self) -> None:
+        self._model_loading = False
+        self.model_worker = None
+        self.lab_form.set_loading_model(False)
+        if self.predict_worker is None:
+            self.results.busy.setVisible(False)
+        self.modelFinished.emit()
+        self._check_finished()
+
+    def _session_model_changed(self) -> None:
+        """The model arrived (late), changed or failed: the current session is scored again with
+        its own values (never with anything of an earlier session)."""
+        session = self.session
+        if session is None:
+            self.lab_form.set_schema(getattr(self.predictor, "schema", None))
+            return
+        if self.predictor is None:
+            session.no_model(self.model_error or "no model loaded")
+        else:
+            session.set_model(self.predictor.schema, self.predictor.name)
+        self.lab_form.set_session(session)
+        self._show_result()
+        if self.predictor is not None and session.record is not None:
+            self.inputs_for_model()
+            self.run_prediction()
+        self._check_finished()
+
+    def _check_finished(self) -> None:
+        """analysisFinished once per session, when nothing of it is pending any more."""
+        session = self.session
+        if session is None or session.record is None or self._finished_session == session.id:
+            return
+        if self._model_loading and self.predictor is None:
+            return
+        if not session.pending():
+            self._finished_session = session.id
+            self.analysisFinished.emit()
+            self._run_queued_exports()
+
+    def device(self) -> str:
+        """The inference device: --device for this session, else the Settings choice (auto/cpu/cuda)."""
+        return self.device_arg or self.settings.device
+
+    def choose_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Model checkpoint folder", self.settings.model_path)
+        if folder:
+            self.use_model(folder)
+
+    def use_model(self, folder: str) -> None:
+        """Load the checkpoint in ``folder`` and remember it as the Settings choice."""
+        self.settings.model_path = folder
+        self.model_path_arg = None
+        self.load_model(folder)
+
+    # ------------------------------------------------------------------ prediction
+    def _labs_changed(self) -> None:
+        session = self.session
+        if self.predictor is not None and session is not None and session.record is not None \
+                and session.state["prediction"] == STALE:
+            self.results.bars.set_stale(True)
+            self.results.state.setText("Clinical values changed: updating...")
+            self._debounce.start()
+
+    def run_prediction(self) -> workers.Worker | None:
+        """Classify the session's record with the session's values, off the GUI thread.
+
+        The job carries the session's ticket; a result for another session, or for values that
+        have changed since, is dropped when it arrives.
+        """
+        self._debounce.stop()
+        session = self.session
+        if self.predictor is None or session is None or session.record is None:
+            return None
+        if self.predict_worker is not None:
+            self.predict_worker.cancel()
+        if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
+            session.set_model(self.predictor.schema, self.predictor.name)
+        ticket = session.ticket()
+        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict")
+        w.signals.started.connect(lambda t=ticket: self._predict_started(t))
+        w.signals.result.connect(lambda res, t=ticket: self._predict_done(t, res))
+        w.signals.error.connect(lambda msg, t=ticket: self._predict_failed(t, msg))
+        w.signals.finished.connect(lambda t=ticket: self._predict_finished(t))
+        self.predict_worker = w
+        self.results.busy.setVisible(True)
+        self.results.bars.set_stale(True)
+        self.results.state.setText(f"Running {self.predictor.name} on {self.predictor.device}...")
+        return w.start()
+
+    def _predict_started(self, ticket) -> None:
+        if self.session is not None and self.session.is_current(ticket) and self.predictor is not None:
+            self.show_status(f"Running the model on {self.predictor.device}...")
+
+    def _predict_done(self, ticket, result) -> None:
+        pred, contributions = result
+        session = self.session
+        if session is None or not session.accept_prediction(ticket, pred, contributions):
+            return      # an earlier session's (or earlier values') result: dropped
+        self._show_result()
+        self.lab_form.refresh()
+        self.show_status(f"{session.record_id}: model result ready")
+        self.predictionReady.emit(pred)
+        self._check_finished()
+
+    def _show_result(self) -> None:
+        """The session's prediction (or why there is none) in the results panel and overlays."""
+        session = self.session
+        pred = session.prediction if session is not None else None
+        if pred is None:
+            self.results.bars.clear()
+            self.results.positive.setText("")
+            self.viewer.plot.set_explanation(None)
+            self.image_view.set_explanation(None)
+            self.heatmaps.set_explanation(None)
+            return
+        withheld = getattr(pred, "withheld", "")
+        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld)
+        t = pred.timings.get("total")
+        timing = f"<br><small>{t:.2f} s</small>" if t else ""
+        if withheld:
+            self.results.positive.setText(
+                f"<span style='color:#a04000'><b>Result withheld</b>: {html.escape(withheld)}.</span> "
+                f"The model's calls ({html.escape(', '.join(pred.model_positive))}) are unreliable on this "
+                f"recording; the probabilities are shown for reference only." + timing)
+        else:
+            pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
+            self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + timing)
+        quality = getattr(pred, "quality", None)
+        if quality is not None:
+            warn = [f.name for f in quality.findings if f.severity != "info"]
+            self.results.positive.setToolTip(quality.summary())
+            if warn:
+                self.results.positive.setText(self.results.positive.text()
+                                              + "<br><small>Signal quality: " + html.escape("; ".join(warn))
+                                              + "</small>")
+        unused = session.unused()
+        refused = list(session.refused())
+        notes = []
+        if unused:
+            notes.append(f"Not used by this model: {', '.join(unused)}")
+        if refused:
+            notes.append(f"Refused (not given to the model): {', '.join(refused)}")
+        self.results.state.setText("; ".join(notes))
+        expl = pred.explanation
+        self.viewer.plot.set_explanation(expl)
+        self.image_view.set_explanation(expl)
+        self.heatmaps.set_explanation(expl)
+        if expl is not None and self.inputs is not None:
+            w = int(getattr(expl, "window", 0) or 0)
+            self.image_view.set_image(self.inputs.image[min(w, len(self.inputs.image) - 1)])
+
+    def _predict_failed(self, ticket, message: str) -> None:
+        if self.session is None or not self.session.fail_prediction(ticket, message):
+            return
+        self.results.bars.set_stale(False)
+        self.results.state.setText(f"Model failed: {message}")
+        self.show_message(f"The model could not score this record: {message}")
+        self._check_finished()
+
+    def _predict_finished(self, ticket) -> None:
+        if self.session is not None and self.session.is_current(ticket):
+            self.predict_worker = None
+            if not self._model_loading:
+                self.results.busy.setVisible(False)
+

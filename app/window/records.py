@@ -1,0 +1,233 @@
+"""Opening records and folders: a new ``ReviewSession`` per record, its record drawn as soon as it
+is read, its model image and measurements shown as they arrive, the folder browser, recent
+files, drag and drop.
+
+``RecordsMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
+session and the signals.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog
+
+from app import workers
+from mirage_model import formats, preprocess
+from mirage_model.review.file_info import device_report_lines, file_patient
+from mirage_model.review.session import ReviewSession
+
+RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
+
+
+class RecordsMixin:
+    """Records in: open, draw, measure; the folder browser and recent files (for ``MainWindow``)."""
+
+    def open_dialog(self) -> None:
+        start = self.settings.last_folder or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open ECG record", start, RECORD_FILTER)
+        if path:
+            self.open_record(path)
+
+    def open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.settings.last_folder)
+        if folder:
+            self.open_folder(folder)
+
+    def step_record(self, delta: int) -> bool:
+        """Next (+1) / previous (-1) record of the folder browser (Ctrl+PgDown / Ctrl+PgUp)."""
+        ok = self.browser.step(self.record_path, delta)
+        if not ok:
+            self.show_status("No next record in the folder." if delta > 0 else "No previous record in the folder.")
+        return ok
+
+    def open_folder(self, folder: str | Path) -> workers.Worker:
+        self.browser_dock.setVisible(True)
+        self.settings.last_folder = str(folder)
+        return self.browser.set_folder(folder)
+
+    def open_record(self, path: str | Path) -> workers.Worker:
+        """Read, draw, measure and (with a model) classify a record in a new review session.
+
+        The previous session is closed first: its jobs are cancelled, its late results are
+        dropped (their session id no longer matches) and no widget keeps any of its values.
+        """
+        path = Path(path)
+        for w in (self.load_worker, self.predict_worker):
+            if w is not None:
+                w.cancel()
+        self.predict_worker = None
+        self._debounce.stop()
+        if self.session is not None:
+            self.session.events.disconnect()
+        pred = self.predictor
+        session = ReviewSession(path=path, schema=getattr(pred, "schema", None),
+                                model_name=getattr(pred, "name", None))
+        if pred is None and not self._model_loading:
+            session.no_model(self.model_error or "no model loaded")
+        self.session = session
+        self._export_queue = [e for e in self._export_queue if e[0] == session.id]
+        self._clear_views()
+        sid = session.id
+        self._t_open = time.perf_counter()
+        self.show_status(f"Opening {path.name}...")
+        pcfg = getattr(pred, "preprocess_cfg", None)
+        rcfg = getattr(pred, "render_cfg", None)
+        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load")
+        w.signals.progress.connect(lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out))
+        w.signals.result.connect(lambda out, i=sid: self._load_done(i, out))
+        w.signals.error.connect(lambda msg, i=sid, p=path: self._load_failed(i, p, msg))
+        w.signals.finished.connect(lambda i=sid: self._load_finished(i))
+        self.load_worker = w
+        return w.start()
+
+    def _current(self, sid: int) -> bool:
+        return self.session is not None and self.session.id == sid
+
+    def _clear_views(self) -> None:
+        """Nothing of the previous patient stays on screen."""
+        self._set_message_visible(False)
+        self.viewer.plot.set_explanation(None)
+        self.image_view.set_image(None)
+        self.image_view.set_explanation(None)
+        self.heatmaps.set_explanation(None)
+        self.measure_panel.set_session(self.session)
+        self.lab_form.set_session(self.session)
+        self.results.bars.clear()
+        self.results.positive.setText("")
+        self.results.state.setText("")
+
+    def _load_progress(self, sid: int, path: Path, done: int, out) -> None:
+        if not self._current(sid):
+            out.drawn.set()
+            return
+        if done == 1:
+            try:
+                self._show_record(path, out.record)
+                self.viewer.plot.viewport().update()
+                self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
+            finally:
+                out.drawn.set()
+        elif done == 2:
+            self.session.accept_inputs(sid, out.inputs, out.errors.get("inputs", ""))
+            self._show_inputs(out)
+
+    def _show_record(self, path: Path, record) -> None:
+        t0 = time.perf_counter()
+        self.session.set_record(record, path)
+        self.viewer.set_record(record)
+        if self.fit_page_on_open:
+            QTimer.singleShot(0, self.viewer.plot.fit_page)
+        self.lab_form.refresh()
+        self.settings.add_recent(path)
+        self.settings.last_folder = str(path.parent)
+        self._refresh_recent()
+        heading, lines = device_report_lines(record)
+        self.results.device.setText(
+            f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>"
+            if lines else "")
+        sex = self.session.sex or "-"
+        age = "-" if self.session.age is None else f"{self.session.age:g}"
+        who = file_patient(record)
+        named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
+        self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
+        self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}"
+                         + (f"; {named}" if named else "")
+                         + (f"; {who['device']}" if who.get("device") else ""))
+        flagged = [f"{name}: {', '.join(record.flagged_leads(name))}" for name in ("flat", "saturated", "missing")
+                   if hasattr(record, "flagged_leads") and record.flagged_leads(name)]
+        if flagged:
+            self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
+        self.timings["draw_s"] = time.perf_counter() - t0
+        self.recordLoaded.emit(record)
+        if self.predictor is not None:
+            self.run_prediction()
+
+    def _show_inputs(self, out) -> None:
+        if out.inputs is not None:
+            self.image_view.set_image(out.inputs.image[0])
+        elif "inputs" in out.errors:
+            self.image_view.caption.setText(f"Model image unavailable: {out.errors['inputs']}")
+
+    def inputs_for_model(self) -> None:
+        """Recompute the model image with the loaded model's preprocess/render settings (a worker)."""
+        if self.record is None:
+            return
+        pcfg = getattr(self.predictor, "preprocess_cfg", None)
+        rcfg = getattr(self.predictor, "render_cfg", None)
+
+        def job(ctx, record):
+            return preprocess.model_inputs(record.signal, record.fs, pcfg or preprocess.PreprocessConfig(), rcfg)
+
+        sid = self.session.id
+        w = workers.Worker(job, self.record, name="inputs")
+        w.signals.result.connect(lambda inputs, i=sid: self._inputs_ready(i, inputs))
+        w.start()
+
+    def _inputs_ready(self, sid: int, inputs) -> None:
+        if not self._current(sid) or not self.session.accept_inputs(sid, inputs):
+            return
+        expl = getattr(self.prediction, "explanation", None)
+        window = int(getattr(expl, "window", 0) or 0) if expl is not None else 0
+        self.image_view.set_image(inputs.image[min(window, len(inputs.image) - 1)])
+
+    def _load_done(self, sid: int, out) -> None:
+        if not self._current(sid):
+            return
+        self.session.accept_measurements(sid, out.measurements, out.errors.get("measure", ""))
+        self.measure_panel.refresh()
+        self.viewer.plot.set_measurements(out.measurements)
+        self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
+        self._check_finished()
+
+    def _load_failed(self, sid: int, path: Path, message: str) -> None:
+        if not self._current(sid):
+            return
+        self.show_message(f"Could not open {path.name}: {message}")
+        self.session.cancel_measurements(f"the record could not be read: {message}")
+        self._finished_session = sid
+        self.analysisFinished.emit()
+
+    def _load_finished(self, sid: int) -> None:
+        if self._current(sid):
+            self.load_worker = None
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files
+        for path in files:
+            a = self.recent_menu.addAction(path)
+            a.triggered.connect(lambda _=False, p=path: self.open_record(p))
+        if files:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+        self.recent_menu.setEnabled(bool(files))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._refresh_recent()
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not urls:
+            return
+        event.acceptProposedAction()
+        self.open_path(urls[0])
+
+    def open_path(self, path: str | Path) -> None:
+        """A dropped or command-line path: a folder goes to the browser, a file is opened."""
+        path = Path(path)
+        if path.is_dir():
+            self.open_folder(path)
+        else:
+            self.open_record(path)
+
