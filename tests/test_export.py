@@ -69,4 +69,5 @@ def test_published_benchmark_only_on_superdiagnostic_cards(tmp_path, labels, quo
 def test_export_bad_model_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "junk").mkdir()
     assert main(["export", "--model", str(tmp_path / "junk"), "--out", str(tmp_path / "o")]) == 2
-    assert "junk" in capsys.readouterr().out
+    err = capsys.readouterr().err
+    assert "junk" in err and err.startswith("error: ")          # one line on stderr, from main()

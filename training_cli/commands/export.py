@@ -16,7 +16,7 @@ import re
 import time
 from pathlib import Path
 
-from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine.checkpoints import model_path
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import command_parser
@@ -208,11 +208,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
 
 
 def run(args) -> int:
-    try:
-        loaded = load_checkpoint(model_path(args.model))
-    except CheckpointError as err:
-        print(f"mirage export: {err}")
-        return 2
+    loaded = load_checkpoint(model_path(args.model))      # a CheckpointError reaches main(): exit 2
     test = json.loads(Path(args.test_metrics).read_text()) if args.test_metrics else None
     baselines = {}
     for item in args.baseline_metrics:
