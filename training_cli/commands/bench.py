@@ -1,18 +1,7 @@
 """``mirage bench``: latency, throughput and memory of MIRAGE and the 1D ResNet baseline.
 
-Per model, in one run on one machine:
-    - end-to-end latency of one record (load, preprocess incl. render, predict, and explain),
-      without and with explanations: median and p95 per stage and in total;
-    - batch throughput: records/s through ``Predictor.predict_batch`` in batches of 32 (including
-      preprocessing), and windows/s through the model alone;
-    - training throughput: samples/s of forward + backward + AdamW step on a batch of 32 of the
-      same config (random inputs; the project loss when it is available);
-    - peak memory: the process's max RSS (``resource.getrusage``) during inference and during
-      training, each phase's peak measured separately where Linux allows resetting the mark, and
-      CUDA max allocated when on a GPU.
-
-Latency is wall-clock time, so other work on the machine inflates it; the CPU time per record and
-the load average are recorded next to it for that reason.
+The command line of :mod:`training_cli.engine.benchmark`, whose docstring says what is measured
+and how (per-stage latency, batch and training throughput, peak memory).
 """
 
 from __future__ import annotations
