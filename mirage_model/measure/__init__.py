@@ -21,7 +21,8 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    correlates at least 0.9 with the median QRS form of the largest class of alike beats.
    Ectopic and noisy beats are left out of the median beat; all beats count for the heart rate.
    Fewer than 3 alike beats (or under 40 % of the detected ones): noise, no values at all.
-4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms).
+4. Median beat per lead (sample-wise median of the dominant beats, -450 ms to +750 ms; kept with
+   its fiducials as ``Measurements.median``, a ``MedianBeat``).
    Pacemaker spikes on it (raw spatial slope ``spike_ratio`` times the 40 Hz one, narrower than
    ``spike_max_s``) are bridged: the QRS starts after the spike, as cardiologists read it.
 5. Boundaries (``delineate``), on each usable lead's median beat, and spatially (all leads):
@@ -74,12 +75,12 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.pipeline import measure
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
-    Measurements, ScalarField, empty_measurements,
+    Measurements, MedianBeat, ScalarField, empty_measurements,
 )
 
 __all__ = [
     "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
-    "MeasureConfig", "Measurements", "ScalarField",
+    "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
     "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "rr_variation",
 ]

@@ -17,7 +17,7 @@ from mirage_model.measure.delineate import (
 from mirage_model.measure.filters import bandpass, smooth
 from mirage_model.measure.formulas import qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation
 from mirage_model.measure.results import (
-    FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, empty_measurements,
+    FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, MedianBeat, Measurements, empty_measurements,
 )
 from mirage_model.records import STANDARD_LEADS
 
@@ -184,6 +184,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     finite_cols = np.isfinite(med[indep]).all(axis=0)
     lo_ok = int(np.argmax(finite_cols))
     hi_ok = K - int(np.argmax(finite_cols[::-1]))
+    shown = np.where(usable[:, None], med, np.nan)      # (L, K) the median beat as exposed: spikes kept
     med = np.nan_to_num(med)
     c = pre                                                                  # anchor in median beat
     notes: list[str] = []
@@ -357,11 +358,17 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
             p_on=to_record(l_pon[li]), p_off=to_record(l_poff[li]), qrs_on=to_record(l_qon[li]),
             qrs_off=to_record(l_qoff[li]), t_off=to_record(l_toff[li]), r_peak=r)
 
+    median = MedianBeat(
+        signal=shown, fs=fs, anchor=c, n_beats=int(use.sum()),
+        fiducials={k: float("nan") if v is None else float(v) for k, v in glob_med.items()},
+        lead_fiducials={"p_on": l_pon, "p_off": l_poff, "qrs_on": l_qon, "qrs_off": l_qoff, "t_off": l_toff})
+
     return Measurements(
         heart_rate_bpm=hr, rr_ms=rr, pr_ms=pr_ms, qrs_ms=qrs_ms, qt_ms=qt_ms,
         qtc_bazett_ms=qtc_b, qtc_fridericia_ms=qtc_f, qtc_framingham_ms=qtc_fr,
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
+        median=median,
     )
 

@@ -97,10 +97,49 @@ class LeadFiducials:
 
 
 @dataclass(frozen=True)
+class MedianBeat:
+    """MIRAGE's representative beat of each lead: the median beat the intervals are measured on.
+
+    Not the device's own median beats, which a clinical file may carry
+    (``record.meta["device_median_beats"]``): these are computed here, from this record's signal.
+    Sample indices count from the start of the median beat, at ``fs`` (the delineation rate: the
+    record's own, or ``MeasureConfig.work_fs`` when a low-rate record was resampled).
+
+    Attributes:
+        signal: (L, K) mV, STANDARD_LEADS order: the sample-wise median of the dominant beats after
+            the conditioning band-pass (``MeasureConfig.band_hz``), from ``pre_s`` before the anchor
+            to ``post_s`` after it; pacing spikes are kept (the delineation bridges them on its own
+            copy). NaN for unusable leads (flat, missing) and where no dominant beat covers a
+            sample (a beat cut by the record's start or end).
+        fs: sampling rate of ``signal`` in Hz.
+        anchor: sample of the beat's anchor (the peak of the spatial QRS magnitude).
+        n_beats: how many dominant beats the median was taken over.
+        fiducials: the global boundaries, "p_on", "p_off", "qrs_on", "qrs_off", "t_off" ->
+            sample index (float; NaN where not found: no P wave, no T wave); the intervals in
+            ``Measurements`` are their differences, to a sample (PR = qrs_on - p_on, QRS, QT = t_off - qrs_on).
+        lead_fiducials: the same keys -> (L,) float sample indices of each lead's own boundary
+            (NaN where that lead has none).
+    """
+    signal: np.ndarray
+    fs: float
+    anchor: int
+    n_beats: int
+    fiducials: dict = field(default_factory=dict)
+    lead_fiducials: dict = field(default_factory=dict)
+
+    @property
+    def usable(self) -> np.ndarray:
+        """(L,) bool: leads with a median beat (not all NaN)."""
+        return np.isfinite(self.signal).any(axis=1)
+
+
+@dataclass(frozen=True)
 class Measurements:
     """One record's measurements. Intervals in ms, rate in bpm, axes in degrees (-180, 180];
     None where not measurable (``notes`` says why). Fiducials are sample indices at ``fs``,
-    (n_beats,) float arrays, NaN for beats left out of the median beat (ectopic, cut off)."""
+    (n_beats,) float arrays, NaN for beats left out of the median beat (ectopic, cut off).
+    ``median`` is the median beat itself, (L, K) mV with its fiducials (:class:`MedianBeat`), None
+    when no median beat was built (too few alike beats, no QRS boundaries)."""
     heart_rate_bpm: float | None
     rr_ms: float | None
     pr_ms: float | None
@@ -122,6 +161,7 @@ class Measurements:
     qtc_framingham_ms: float | None = None          # Sagie et al. 1992, linear: QT + 154 ms (1 - RR s)
     rr_cv: float | None = None                       # RR coefficient of variation (SD / mean) of all beats
     rhythm_irregular: bool | None = None             # rr_cv above MeasureConfig.qtc_rr_cv_max (AF, ectopy)
+    median: MedianBeat | None = None                 # the median beat and its fiducials (None: not built)
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
