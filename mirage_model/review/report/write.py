@@ -1,9 +1,10 @@
-"""Writing the report: the story of page 2 onwards, the three page templates (the ECG sheet, two
-columns of results, a wide explanations page) and the atomic write of the file.
+"""Writing the report: the story of page 2 onwards, the four page templates (the ECG sheet, the
+median beats, two columns of results, a wide explanations page) and the atomic write of the file.
 
-Page 1 is the ECG sheet (``waveforms``); the following pages hold the model result, the clinical
-and laboratory values, the interval measurements and the explanations. Research use only, not a
-diagnosis: the notice is printed on every page.
+Page 1 is the ECG sheet (``waveforms``), page 2 the median beats (``median_beats``); the
+following pages hold the model result, the clinical and laboratory values, the interval
+measurements and the explanations. Research use only, not a diagnosis: the notice is printed on
+every page.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM, ReportSettings, page_layouts
 from mirage_model.review.report.measurement_table import measurement_flowables
+from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.result import (
     device_flowables, missing_flowables, result_flowables, review_flowables,
 )
@@ -74,7 +76,9 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
                         wide_width=lay.page_width - 2 * margin)
     st = styles()
 
-    story = [Spacer(1, 1), NextPageTemplate("body"), PageBreak()]
+    # page 1 the ECG sheet, page 2 the median beats (both drawn whole by their templates)
+    story = [Spacer(1, 1), NextPageTemplate("median"), PageBreak(), Spacer(1, 1),
+             NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
     story.extend(missing_flowables(session, st))
     # each section stays in one column (a table split over two columns reads badly)
@@ -106,6 +110,8 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
         doc.addPageTemplates([
             PageTemplate(id="ecg", frames=[ecg_frame], pagesize=page,
                          onPage=lambda c, d: draw_ecg_page(c, d, ctx)),
+            PageTemplate(id="median", frames=[ecg_frame], pagesize=page,
+                         onPage=lambda c, d: draw_median_page(c, d, ctx)),
             PageTemplate(id="body", frames=body_frames, pagesize=page,
                          onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
             PageTemplate(id="wide", frames=[wide_frame], pagesize=page,

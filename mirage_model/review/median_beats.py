@@ -1,0 +1,107 @@
+"""Median beats as a reviewer reads them: one representative beat per lead with the global
+fiducials, the way electrocardiographs print them beside the 12-lead sheet.
+
+The beats are MIRAGE's own (``measure.MedianBeat``: the median of the dominant beats the
+intervals are measured on), never the device's median beats that a clinical file may carry
+(``record.meta["device_median_beats"]``). The PDF page (``report.median_beats``) and the app's
+"Median beats" tab both draw :func:`median_beat_view`; :func:`unavailable_reason` says why a
+session has none. Qt-free. Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mirage_model.records import STANDARD_LEADS
+
+# (key in MedianBeat.fiducials, label, RGB colour 0-1), in the order a beat runs
+FIDUCIAL_MARKS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
+    ("p_on", "P onset", (0.10, 0.35, 0.85)),
+    ("p_off", "P offset", (0.45, 0.65, 0.95)),
+    ("qrs_on", "QRS onset", (0.85, 0.10, 0.10)),
+    ("qrs_off", "QRS offset", (0.95, 0.55, 0.05)),
+    ("t_off", "T end", (0.50, 0.15, 0.65)),
+)
+
+# The leads as the cart's 3x4 page places them: columns I-III, aVR-aVF, V1-V3, V4-V6.
+GRID_3X4: tuple[tuple[str, ...], ...] = (
+    ("I", "aVR", "V1", "V4"),
+    ("II", "aVL", "V2", "V5"),
+    ("III", "aVF", "V3", "V6"),
+)
+
+BASELINE_BEFORE_QRS_S = 0.010    # the isoelectric level: 10 ms before the QRS onset (the measure's own)
+
+
+@dataclass(frozen=True)
+class MedianBeatView:
+    """What a median-beat display draws, time in ms from the global QRS onset.
+
+    Attributes:
+        leads: the lead names, STANDARD_LEADS order (L,).
+        t_ms: (K,) ms of each sample from the global QRS onset.
+        signal: (L, K) mV, each lead's isoelectric level (10 ms before the QRS onset) at 0; NaN for
+            unusable leads and samples no dominant beat covers.
+        usable: (L,) bool, leads with a median beat.
+        marks: (key, label, ms from the QRS onset, RGB) of each global fiducial found, in beat order.
+        n_beats: dominant beats the medians were taken over.
+        fs: sampling rate of the median beat (Hz).
+        caption: "Median beats computed by MIRAGE from N dominant beats".
+    """
+    leads: tuple[str, ...]
+    t_ms: np.ndarray
+    signal: np.ndarray
+    usable: np.ndarray
+    marks: tuple[tuple[str, str, float, tuple[float, float, float]], ...]
+    n_beats: int
+    fs: float
+    caption: str
+
+    def lead(self, name: str) -> np.ndarray:
+        """(K,) mV of one lead by name."""
+        return self.signal[self.leads.index(name)]
+
+
+def median_beat_view(measurements) -> MedianBeatView | None:
+    """The display of ``measurements.median`` (a ``measure.Measurements``); None when there is no
+    median beat (no measurements, or measuring found too few alike beats)."""
+    med = getattr(measurements, "median", None) if measurements is not None else None
+    if med is None or np.asarray(med.signal).size == 0:
+        return None
+    x = np.asarray(med.signal, dtype=np.float64)                          # (L, K)
+    L, K = x.shape
+    fs = float(med.fs)
+    qrs_on = med.fiducials.get("qrs_on", np.nan)
+    zero = float(qrs_on) if np.isfinite(qrs_on) else float(med.anchor)
+    # isoelectric level per lead, as the measurement takes it (the PR segment's end)
+    k0 = int(np.clip(round(zero - BASELINE_BEFORE_QRS_S * fs), 0, K - 1))
+    level = x[:, k0:k0 + 1]
+    signal = x - np.where(np.isfinite(level), level, 0.0)
+    marks = tuple((key, label, (float(med.fiducials[key]) - zero) * 1000.0 / fs, rgb)
+                  for key, label, rgb in FIDUCIAL_MARKS
+                  if np.isfinite(med.fiducials.get(key, np.nan)))
+    n = int(med.n_beats)
+    return MedianBeatView(
+        leads=tuple(STANDARD_LEADS[:L]), t_ms=(np.arange(K) - zero) * 1000.0 / fs, signal=signal,
+        usable=np.isfinite(x).any(axis=1), marks=marks, n_beats=n, fs=fs,
+        caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}")
+
+
+def unavailable_reason(session) -> str:
+    """Why ``session`` (a ``ReviewSession``) has no median beats, in a sentence; "" when it has."""
+    if session is None:
+        return "Open a record to see its median beats."
+    m = session.measurements
+    if m is not None and median_beat_view(m) is not None:
+        return ""
+    state = session.state.get("measurements")
+    why = session.errors.get("measurements", "")
+    if state == "pending":
+        return "Median beats: still being computed."
+    if m is None:
+        return f"No median beats: the record was not measured ({why})." if why else \
+            "No median beats: the record was not measured."
+    notes = "; ".join(str(n) for n in (getattr(m, "notes", ()) or ()))
+    return f"No median beats: {notes}." if notes else "No median beats could be built for this record."
