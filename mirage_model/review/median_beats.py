@@ -34,6 +34,57 @@ GRID_3X4: tuple[tuple[str, ...], ...] = (
 
 BASELINE_BEFORE_QRS_S = 0.010    # the isoelectric level: 10 ms before the QRS onset (the measure's own)
 
+# The median-beat sheet in millimetres of paper (x right, y up from the sheet's bottom edge), the
+# same for the PDF page and the app's tab: always the standard scale.
+SPEED_MM_S = 25.0                # paper speed
+GAIN_MM_MV = 10.0                # amplitude
+CAL_MM = 10.0                    # the calibration pulses' column at the left
+CELL_W_MM = 40.0                 # one lead: 1.6 s of paper
+ROW_MM = 40.0                    # one row: +-2 mV around its baseline
+QRS_AT_MM = 15.0                 # each cell's QRS onset lies on this 5 mm line (the cells align)
+SHEET_W_MM = CAL_MM + len(GRID_3X4[0]) * CELL_W_MM
+SHEET_H_MM = len(GRID_3X4) * ROW_MM
+# the part of a beat a cell shows, ms from the QRS onset (1 mm clear of the cell's edges)
+SHOWN_MS = (-(QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0, (CELL_W_MM - QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0)
+
+
+@dataclass(frozen=True)
+class SheetCell:
+    """One lead's cell on the median-beat sheet, in mm: its QRS onset at ``qrs_x``, 0 mV at
+    ``baseline``; the cell spans x in [x0, x0 + CELL_W_MM], y in baseline +- ROW_MM / 2."""
+    lead: str
+    row: int
+    col: int
+    x0: float
+    qrs_x: float
+    baseline: float
+
+
+def sheet_cells() -> tuple[SheetCell, ...]:
+    """The 12 cells in the cart's 3x4 order, row by row."""
+    out = []
+    for i, row in enumerate(GRID_3X4):
+        for j, lead in enumerate(row):
+            x0 = CAL_MM + j * CELL_W_MM
+            out.append(SheetCell(lead, i, j, x0, x0 + QRS_AT_MM, SHEET_H_MM - (i + 0.5) * ROW_MM))
+    return tuple(out)
+
+
+def cell_segments(view: "MedianBeatView", cell: SheetCell) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The lead's beat in ``cell`` as (x mm, y mm) runs of finite samples inside the shown window
+    (a sample no beat covers breaks the line: nothing is invented); amplitudes beyond the row are
+    clipped to it (1 mm inside)."""
+    y = view.lead(cell.lead)
+    ok = (view.t_ms >= SHOWN_MS[0]) & (view.t_ms <= SHOWN_MS[1]) & np.isfinite(y)
+    half = ROW_MM / 2.0 - 1.0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    out = []
+    for a, b in zip(edges[::2], edges[1::2]):
+        if b - a >= 2:
+            out.append((cell.qrs_x + view.t_ms[a:b] * SPEED_MM_S / 1000.0,
+                        cell.baseline + np.clip(y[a:b] * GAIN_MM_MV, -half, half)))
+    return out
+
 
 @dataclass(frozen=True)
 class MedianBeatView:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GRID_3X4, MedianBeatView, median_beat_view, unavailable_reason,
+    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHEET_H_MM, SHEET_W_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView,
+    cell_segments, median_beat_view, sheet_cells, unavailable_reason,
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
@@ -23,78 +23,54 @@ from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import pdf_text
 from mirage_model.review.report.waveforms import draw_grid
 
-SPEED_MM_S = 25.0            # the median page is always printed at the standard scale
-GAIN_MM_MV = 10.0
-CELL_W_MM = 40.0             # one lead: 1.6 s of paper
-ROW_MM = 40.0                # one row: +-2 mV around the baseline
-CAL_MM = 10.0                # the calibration pulses' column
-QRS_AT_MM = 15.0             # the QRS onset lies on this 5 mm line of each cell (the cells align)
-TOP_MM = 25.0                # page top to the grid's top
+TOP_MM = 25.0                # page top to the sheet's top
 
 
-def _cell_geometry(ctx: ReportContext) -> dict:
-    """The page's grid in points: origin, size, the x of each column's QRS onset, each row's baseline."""
-    lay = ctx.layout
-    n_rows, n_cols = len(GRID_3X4), len(GRID_3X4[0])
-    w_mm, h_mm = CAL_MM + n_cols * CELL_W_MM, n_rows * ROW_MM
-    x0 = 10 * MM
-    y0 = round((lay.page_height / MM) - TOP_MM - h_mm) * MM
-    qrs_x = [x0 + (CAL_MM + j * CELL_W_MM + QRS_AT_MM) * MM for j in range(n_cols)]
-    base = [y0 + (h_mm - (i + 0.5) * ROW_MM) * MM for i in range(n_rows)]
-    return dict(x0=x0, y0=y0, w=w_mm * MM, h=h_mm * MM, qrs_x=qrs_x, base=base)
+def _sheet_origin(ctx: ReportContext) -> tuple[float, float]:
+    """The sheet's bottom-left corner on the page, in pt (on whole millimetres, as page 1's)."""
+    return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - SHEET_H_MM) * MM
 
 
-def _draw_beats(c, g: dict, view: MedianBeatView) -> None:
-    pt_ms = SPEED_MM_S * MM / 1000.0
-    pt_mv = GAIN_MM_MV * MM
-    lo_ms, hi_ms = -(QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0, (CELL_W_MM - QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0
-    inside = (view.t_ms >= lo_ms) & (view.t_ms <= hi_ms)
-    half = ROW_MM / 2.0 * MM - 1.0 * MM
-    for i, row in enumerate(GRID_3X4):
-        for j, lead in enumerate(row):
-            xq, base = g["qrs_x"][j], g["base"][i]
-            # the fiducials first, so the trace is drawn over them
-            for _key, _label, ms, rgb in view.marks:
-                if lo_ms <= ms <= hi_ms:
-                    c.saveState()
-                    c.setStrokeColorRGB(*rgb)
-                    c.setLineWidth(0.7)
-                    c.setDash(2, 1.2)
-                    x = xq + ms * pt_ms
-                    c.line(x, base - half, x, base + half)
-                    c.restoreState()
-            y = view.lead(lead)
-            ok = inside & np.isfinite(y)
-            c.setStrokeColorRGB(0, 0, 0)
-            c.setLineWidth(0.7)
-            c.setLineJoin(1)
-            c.setLineCap(1)
-            # one path per finite run: a sample no beat covers breaks the line, nothing is invented
-            edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
-            for a, b in zip(edges[::2], edges[1::2]):
-                if b - a < 2:
-                    continue
-                xs = xq + view.t_ms[a:b] * pt_ms
-                ys = base + np.clip(y[a:b], -half / pt_mv, half / pt_mv) * pt_mv
-                path = c.beginPath()
-                path.moveTo(float(xs[0]), float(ys[0]))
-                for px, py in zip(xs[1:].tolist(), ys[1:].tolist()):
-                    path.lineTo(px, py)
-                c.drawPath(path, stroke=1, fill=0)
-            label = lead if view.usable[view.leads.index(lead)] else f"{lead} (unusable)"
-            c.setFont("Helvetica-Bold", 8)
-            c.setFillColorRGB(0, 0, 0)
-            c.drawString(xq - (QRS_AT_MM - 2.0) * MM, base + half - 3.5 * MM, pdf_text(label))
+def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
+    """The 12 beats with the fiducial marks, labels and calibration pulses; sheet origin (x0, y0) pt."""
+    half = (ROW_MM / 2.0 - 1.0) * MM
+    for cell in sheet_cells():
+        xq, base = x0 + cell.qrs_x * MM, y0 + cell.baseline * MM
+        # the fiducials first, so the trace is drawn over them
+        for _key, _label, ms, rgb in view.marks:
+            if SHOWN_MS[0] <= ms <= SHOWN_MS[1]:
+                c.saveState()
+                c.setStrokeColorRGB(*rgb)
+                c.setLineWidth(0.7)
+                c.setDash(2, 1.2)
+                x = xq + ms * SPEED_MM_S / 1000.0 * MM
+                c.line(x, base - half, x, base + half)
+                c.restoreState()
+        c.setStrokeColorRGB(0, 0, 0)
+        c.setLineWidth(0.7)
+        c.setLineJoin(1)
+        c.setLineCap(1)
+        for xs, ys in cell_segments(view, cell):
+            path = c.beginPath()
+            path.moveTo(x0 + float(xs[0]) * MM, y0 + float(ys[0]) * MM)
+            for px, py in zip((x0 + xs[1:] * MM).tolist(), (y0 + ys[1:] * MM).tolist()):
+                path.lineTo(px, py)
+            c.drawPath(path, stroke=1, fill=0)
+        label = cell.lead if view.usable[view.leads.index(cell.lead)] else f"{cell.lead} (unusable)"
+        c.setFont("Helvetica-Bold", 8)
+        c.setFillColorRGB(0, 0, 0)
+        c.drawString(x0 + (cell.x0 + 2.0) * MM, base + half - 3.5 * MM, pdf_text(label))
     # calibration pulses (1 mV, 200 ms) at the start of each row
     c.setLineWidth(0.8)
-    for base in g["base"]:
-        xa = g["x0"] + 3.0 * MM
+    for base in sorted({y0 + cell.baseline * MM for cell in sheet_cells()}):
+        xa = x0 + 3.0 * MM
         xb = xa + 0.2 * SPEED_MM_S * MM
+        top = base + GAIN_MM_MV * MM
         path = c.beginPath()
         path.moveTo(xa - 1.5 * MM, base)
         path.lineTo(xa, base)
-        path.lineTo(xa, base + pt_mv)
-        path.lineTo(xb, base + pt_mv)
+        path.lineTo(xa, top)
+        path.lineTo(xb, top)
         path.lineTo(xb, base)
         path.lineTo(xb + 1.5 * MM, base)
         c.drawPath(path, stroke=1, fill=0)
@@ -149,7 +125,7 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
     c.drawString(10 * MM, lay.page_height - 13 * MM, pdf_text(f"Median beats  -  record {rec.record_id}"))
     session = ctx.session
     view = median_beat_view(session.measurements)
-    g = _cell_geometry(ctx)
+    x0, y0 = _sheet_origin(ctx)
     if view is None:
         if session.state.get("measurements") == "pending":
             why = "No median beats: the measurements were still being computed when this report was written."
@@ -161,8 +137,9 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
             c.drawString(10 * MM, y, line)
             y -= 5 * MM
     else:
-        draw_grid(c, replace(lay, grid_x0=g["x0"], grid_y0=g["y0"], grid_width=g["w"], grid_height=g["h"]))
-        _draw_beats(c, g, view)
-        _draw_legend(c, g["x0"] + g["w"] + 8 * MM, g["y0"] + g["h"] - 3 * MM, view, ctx)
+        w, h = SHEET_W_MM * MM, SHEET_H_MM * MM
+        draw_grid(c, replace(lay, grid_x0=x0, grid_y0=y0, grid_width=w, grid_height=h))
+        _draw_beats(c, x0, y0, view)
+        _draw_legend(c, x0 + w + 8 * MM, y0 + h - 3 * MM, view, ctx)
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)
