@@ -28,6 +28,7 @@ from app.views.explain import LeadHeatmaps, ModelImageView
 from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
+from app.views.median_beats import MedianBeatsView
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
 from app.window.model import ModelMixin
@@ -121,6 +122,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.results = ResultsPanel()
         self.heatmaps = LeadHeatmaps()
         self.measure_panel = MeasurementsPanel()
+        self.median_beats = MedianBeatsView()
         self.lab_form = LabForm()
         self.browser = FolderBrowser()
 
@@ -155,6 +157,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lab_form, "Labs && clinical")
         self.tabs.addTab(self.heatmaps, "Lead attention")
+        self.tabs.addTab(self.median_beats, "Median beats")
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
         # the result panel grows with what it has to say (a withheld result, the device's own

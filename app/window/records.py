@@ -96,6 +96,7 @@ class RecordsMixin:
         self.image_view.set_explanation(None)
         self.heatmaps.set_explanation(None)
         self.measure_panel.set_session(self.session)
+        self.median_beats.set_session(self.session)      # fills itself when the measurements arrive
         self.lab_form.set_session(self.session)
         self.results.bars.clear()
         self.results.positive.setText("")

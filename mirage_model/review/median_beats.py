@@ -25,11 +25,16 @@ FIDUCIAL_MARKS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("t_off", "T end", (0.50, 0.15, 0.65)),
 )
 
-# The leads as the cart's 3x4 page places them: columns I-III, aVR-aVF, V1-V3, V4-V6.
+# The leads as the cart's 3x4 page places them: columns I-III, aVR-aVF, V1-V3, V4-V6; and as
+# two rows (limb leads, chest leads) for a wide, short space.
 GRID_3X4: tuple[tuple[str, ...], ...] = (
     ("I", "aVR", "V1", "V4"),
     ("II", "aVL", "V2", "V5"),
     ("III", "aVF", "V3", "V6"),
+)
+GRID_2X6: tuple[tuple[str, ...], ...] = (
+    ("I", "II", "III", "aVR", "aVL", "aVF"),
+    ("V1", "V2", "V3", "V4", "V5", "V6"),
 )
 
 BASELINE_BEFORE_QRS_S = 0.010    # the isoelectric level: 10 ms before the QRS onset (the measure's own)
@@ -42,8 +47,6 @@ CAL_MM = 10.0                    # the calibration pulses' column at the left
 CELL_W_MM = 40.0                 # one lead: 1.6 s of paper
 ROW_MM = 40.0                    # one row: +-2 mV around its baseline
 QRS_AT_MM = 15.0                 # each cell's QRS onset lies on this 5 mm line (the cells align)
-SHEET_W_MM = CAL_MM + len(GRID_3X4[0]) * CELL_W_MM
-SHEET_H_MM = len(GRID_3X4) * ROW_MM
 # the part of a beat a cell shows, ms from the QRS onset (1 mm clear of the cell's edges)
 SHOWN_MS = (-(QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0, (CELL_W_MM - QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0)
 
@@ -60,13 +63,19 @@ class SheetCell:
     baseline: float
 
 
-def sheet_cells() -> tuple[SheetCell, ...]:
-    """The 12 cells in the cart's 3x4 order, row by row."""
+def sheet_size(grid: tuple[tuple[str, ...], ...] = GRID_3X4) -> tuple[float, float]:
+    """(width, height) in mm of the sheet of ``grid`` (pulses' column included)."""
+    return CAL_MM + len(grid[0]) * CELL_W_MM, len(grid) * ROW_MM
+
+
+def sheet_cells(grid: tuple[tuple[str, ...], ...] = GRID_3X4) -> tuple[SheetCell, ...]:
+    """The 12 cells of ``grid`` (the cart's 3x4 by default), row by row."""
+    height = sheet_size(grid)[1]
     out = []
-    for i, row in enumerate(GRID_3X4):
+    for i, row in enumerate(grid):
         for j, lead in enumerate(row):
             x0 = CAL_MM + j * CELL_W_MM
-            out.append(SheetCell(lead, i, j, x0, x0 + QRS_AT_MM, SHEET_H_MM - (i + 0.5) * ROW_MM))
+            out.append(SheetCell(lead, i, j, x0, x0 + QRS_AT_MM, height - (i + 0.5) * ROW_MM))
     return tuple(out)
 
 

@@ -14,8 +14,8 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHEET_H_MM, SHEET_W_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView,
-    cell_segments, median_beat_view, sheet_cells, unavailable_reason,
+    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView, cell_segments,
+    median_beat_view, sheet_cells, sheet_size, unavailable_reason,
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
@@ -28,7 +28,7 @@ TOP_MM = 25.0                # page top to the sheet's top
 
 def _sheet_origin(ctx: ReportContext) -> tuple[float, float]:
     """The sheet's bottom-left corner on the page, in pt (on whole millimetres, as page 1's)."""
-    return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - SHEET_H_MM) * MM
+    return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - sheet_size()[1]) * MM
 
 
 def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
@@ -137,7 +137,7 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
             c.drawString(10 * MM, y, line)
             y -= 5 * MM
     else:
-        w, h = SHEET_W_MM * MM, SHEET_H_MM * MM
+        w, h = (v * MM for v in sheet_size())
         draw_grid(c, replace(lay, grid_x0=x0, grid_y0=y0, grid_width=w, grid_height=h))
         _draw_beats(c, x0, y0, view)
         _draw_legend(c, x0 + w + 8 * MM, y0 + h - 3 * MM, view, ctx)

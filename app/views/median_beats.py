@@ -1,0 +1,185 @@
+"""The "Median beats" tab: MIRAGE's median beat of each lead on ECG paper, with the global
+fiducials (P onset/offset, QRS onset/offset, T end) as coloured vertical marks.
+
+It draws ``mirage_model.review.median_beats``: the same sheet as the PDF's median-beat page (the
+cart's 3x4 order, 25 mm/s and 10 mm/mV in paper millimetres, so the aspect is true at any size),
+and never the device's own median beats. It follows the ``ReviewSession`` it is given: filled when
+the session's measurements arrive, emptied when another record opens.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from app.views.paper import OUTSIDE, TRACE, PaperGrid
+from mirage_model.review.median_beats import (
+    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SHOWN_MS, SPEED_MM_S, cell_segments,
+    median_beat_view, sheet_cells, sheet_size, unavailable_reason,
+)
+
+
+def _rgb(rgb: tuple[float, float, float]) -> QColor:
+    return QColor.fromRgbF(*rgb)
+
+
+class MedianBeatsView(QWidget):
+    """The 12 median beats of the session's measurements, with the fiducials and their legend."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = None
+        self.view = None                      # review.median_beats.MedianBeatView shown (None: none)
+        self.plot = pg.GraphicsView()
+        self.plot.setBackground(OUTSIDE)
+        self.plot.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        self.vb = pg.ViewBox(enableMenu=False, lockAspect=1.0, invertY=False)   # mm on both axes
+        self.vb.setMouseEnabled(False, False)
+        self.plot.setCentralItem(self.vb)
+        self.grid = PaperGrid()
+        self.vb.addItem(self.grid)
+        # one reused curve and label per lead (NaN gaps break a curve), one line set per fiducial
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.labels: dict[str, pg.TextItem] = {}
+        for lead in (name for row in GRID_3X4 for name in row):
+            curve = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.2), connect="finite")
+            curve.setZValue(10)
+            self.vb.addItem(curve)
+            self.curves[lead] = curve
+            label = pg.TextItem(lead, color=(0, 0, 0), anchor=(0, 0))
+            label.setFont(QFont("Sans Serif", 8, QFont.Weight.Bold))
+            label.setZValue(20)
+            self.vb.addItem(label)
+            self.labels[lead] = label
+        self.marks: dict[str, pg.PlotCurveItem] = {}
+        for key, _label, rgb in FIDUCIAL_MARKS:
+            item = pg.PlotCurveItem(pen=pg.mkPen(_rgb(rgb), width=1.3, style=Qt.PenStyle.DashLine),
+                                    connect="pairs")
+            item.setZValue(5)
+            self.vb.addItem(item)
+            self.marks[key] = item
+        self.pulses = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.2), connect="finite")
+        self.vb.addItem(self.pulses)
+        self.grid_layout = GRID_3X4           # 3x4, or 2x6 when the tab is wide and short
+        self.cells = sheet_cells(self.grid_layout)
+        self.vb.sigResized.connect(self._fit)
+
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #444")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
+        lay.addWidget(self.note)
+        self.setMinimumHeight(240)
+        self.refresh()
+
+    # the view follows one ReviewSession: its measurements arrive (or fail) through its events
+    def set_session(self, session) -> None:
+        """Show ``session``'s median beats (none of any earlier record's); None: empty."""
+        if self.session is not None:
+            self.session.events.disconnect(self._on_event)
+        self.session = session
+        if session is not None:
+            session.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, name: str, info: dict) -> None:
+        if name == "measurements" or (name == "state" and info.get("part") == "measurements"):
+            self.refresh()
+
+    def _choose_layout(self):
+        """The sheet layout that is drawn largest in the plot's current shape."""
+        w, h = max(1, self.plot.width()), max(1, self.plot.height())
+
+        def scale(grid):
+            gw, gh = sheet_size(grid)
+            return min(w / gw, h / gh)
+
+        return max((GRID_3X4, GRID_2X6), key=scale)
+
+    def _fit(self, *args) -> None:
+        grid = self._choose_layout()
+        if grid is not self.grid_layout:
+            self.grid_layout = grid
+            self.cells = sheet_cells(grid)
+            self.refresh()
+            return
+        w, h = sheet_size(self.grid_layout)
+        self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
+
+    def _place(self) -> None:
+        """Sheet, labels and calibration pulses for the current layout."""
+        w, h = sheet_size(self.grid_layout)
+        self.grid.set_rect(QRectF(0, 0, w, h))
+        for cell in self.cells:
+            self.labels[cell.lead].setPos(cell.x0 + 1.0, cell.baseline + ROW_MM / 2.0 - 0.5)
+        xs, ys = [], []
+        for base in sorted({c.baseline for c in self.cells}):
+            xa, xb, top = 3.0, 3.0 + 0.2 * SPEED_MM_S, base + GAIN_MM_MV
+            xs += [1.5, xa, xa, xb, xb, xb + 1.5, np.nan]
+            ys += [base, base, top, top, base, base, np.nan]
+        self.pulses.setData(np.array(xs), np.array(ys), connect="finite")
+        self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
+
+    def refresh(self) -> None:
+        self._place()
+        s = self.session
+        self.view = median_beat_view(s.measurements) if s is not None else None
+        v = self.view
+        for cell in self.cells:
+            segs = cell_segments(v, cell) if v is not None else []
+            if segs:   # runs joined with a NaN between them: one curve per lead
+                x = np.concatenate([np.append(a, np.nan) for a, _ in segs])
+                y = np.concatenate([np.append(b, np.nan) for _, b in segs])
+                self.curves[cell.lead].setData(x, y, connect="finite", skipFiniteCheck=True)
+            else:
+                self.curves[cell.lead].setData([], [])
+            usable = v is not None and bool(v.usable[v.leads.index(cell.lead)])
+            self.labels[cell.lead].setText(cell.lead if usable or v is None else f"{cell.lead} (unusable)")
+        found = {key: ms for key, _l, ms, _c in v.marks} if v is not None else {}
+        half = ROW_MM / 2.0 - 1.0
+        for key, item in self.marks.items():
+            ms = found.get(key)
+            if ms is None or not SHOWN_MS[0] <= ms <= SHOWN_MS[1]:
+                item.setData([], [])
+                continue
+            x = np.repeat([c.qrs_x + ms * SPEED_MM_S / 1000.0 for c in self.cells], 2)
+            y = np.ravel([[c.baseline - half, c.baseline + half] for c in self.cells])
+            item.setData(x, y, connect="pairs")
+        self.grid.setVisible(v is not None)
+        self.pulses.setVisible(v is not None)
+        if v is None:
+            self.legend.setText("")
+            self.note.setText(unavailable_reason(s))
+            return
+        parts = []
+        for key, label, rgb in FIDUCIAL_MARKS:
+            colour = _rgb(rgb).name()
+            if key in found:
+                ms = found[key]
+                parts.append(f'<span style="color:{colour}"><b>- - -</b></span> {html.escape(label)} '
+                             f'{ms:+.0f} ms' if round(ms) else
+                             f'<span style="color:{colour}"><b>- - -</b></span> {html.escape(label)} 0 ms')
+            else:
+                parts.append(f'<span style="color:#888">{html.escape(label)}: not found</span>')
+        self.legend.setText("&nbsp;&nbsp; ".join(parts))
+        self.note.setText(f"{v.caption} (not the device's). Times from the QRS onset. "
+                          f"{SPEED_MM_S:g} mm/s, {GAIN_MM_MV:g} mm/mV; grid 1 mm / 5 mm "
+                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV).")
+
+    def mark_positions(self) -> dict[str, float]:
+        """key -> ms from the QRS onset of each fiducial drawn now (what tests read back)."""
+        if self.view is None:
+            return {}
+        return {key: ms for key, _l, ms, _c in self.view.marks if self.marks[key].xData is not None
+                and len(self.marks[key].xData)}
