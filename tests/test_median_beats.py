@@ -1,0 +1,252 @@
+"""Median beats (issue 16): the median beat of a record built from one known beat is that beat and
+its fiducials fall on the beat's own wave boundaries; the PDF page draws it at true scale with
+the lead labels and the fiducials' legend (or says why there is none); the app's tab fills with
+the session's measurements and empties when another record opens.
+
+Truth is the synthetic beat itself (its waves start and end where they were placed), the paper
+scale (25 mm/s, 10 mm/mV, 1 pt = 1/72 inch) and pypdf's reading of the written page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from mirage_model.measure import measure
+from mirage_model.records import STANDARD_LEADS, EcgRecord
+from mirage_model.review.median_beats import FIDUCIAL_MARKS, median_beat_view, unavailable_reason
+from mirage_model.review.session import ReviewSession
+
+FS = 500.0
+PT_PER_MM = 72.0 / 25.4
+# the synthetic beat's waves (ms from the start of its 1 s cycle): raised-cosine bumps whose
+# support is the wave, so each boundary is known to the sample
+P = (100, 200)
+QRS = (260, 350)
+T_END = 700
+# per lead (P, QRS, T) gains: upright and inverted waves, small and large leads
+GAINS = [(1, 1, 1), (1.2, 1.3, 1.2), (0.3, 0.4, 0.2), (-1, -1, -1), (0.5, 0.4, 0.4), (0.8, 0.9, 0.7),
+         (0.5, -1.2, -0.3), (0.6, 0.8, 0.8), (0.7, 1.1, 1.0), (0.8, 1.4, 1.1), (0.9, 1.2, 0.9), (1.0, 1.0, 0.8)]
+
+
+def _bump(beat: np.ndarray, start_ms: float, dur_ms: float, amp: float) -> None:
+    a, n = int(round(start_ms * FS / 1000)), int(round(dur_ms * FS / 1000)) + 1
+    beat[a:a + n] += amp * np.sin(np.pi * np.arange(n) / (n - 1)) ** 2
+
+
+def _beat(gp: float, gq: float, gt: float) -> np.ndarray:
+    """One 1 s cycle (500 samples) in mV: P, then Q, R, S inside QRS, then T."""
+    b = np.zeros(int(FS))
+    _bump(b, P[0], P[1] - P[0], 0.15 * gp)
+    _bump(b, QRS[0], 20, -0.1 * gq)
+    _bump(b, 275, 50, 1.0 * gq)
+    _bump(b, 320, QRS[1] - 320, -0.25 * gq)
+    _bump(b, 500, T_END - 500, 0.3 * gt)
+    return b
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    """A 10 s record of the same beat ten times at 60 bpm, and its measurements."""
+    beat = np.stack([_beat(*g) for g in GAINS])                   # (12, 500)
+    record = EcgRecord(signal=np.tile(beat, (1, 10)), fs=FS, record_id="synthetic")
+    return dict(record=record, beat=beat, m=measure(record))
+
+
+def _cycle_start(m) -> int:
+    """The median-beat sample where a cycle of the synthetic beat starts (sample 0 of ``_beat``)."""
+    return int((m.median.anchor - m.beats[0]) % int(FS))
+
+
+# ------------------------------------------------------------------------------ the library
+
+def test_median_beat_is_the_repeated_beat(synthetic):
+    m, beat = synthetic["m"], synthetic["beat"]
+    med = m.median
+    assert med is not None and med.signal.shape[0] == 12 and med.fs == FS
+    assert med.n_beats >= 8 and med.usable.all()
+    # the record around the median's anchor is the truth: every cycle is the same beat
+    K = med.signal.shape[1]
+    start = _cycle_start(m)
+    truth = np.tile(beat, (1, 4))[:, int(FS) - start:int(FS) - start + K]      # (12, K)
+    # the conditioning band-pass (0.5 Hz high-pass) takes the mean away: compare around it
+    got = med.signal - med.signal.mean(axis=1, keepdims=True)
+    want = truth - truth.mean(axis=1, keepdims=True)
+    assert np.abs(got - want).max() < 0.02          # mV, on waves of 0.1 to 1.4 mV
+    # the view puts each lead's PR-segment level at 0, time 0 at the QRS onset
+    view = median_beat_view(m)
+    k = int(np.argmin(np.abs(view.t_ms)))
+    assert view.t_ms[k] == pytest.approx(0.0, abs=1000 / FS)
+    k0 = int(round(med.fiducials["qrs_on"] - 0.01 * FS))
+    assert np.abs(view.signal - (truth - truth[:, k0:k0 + 1])).max() < 0.02
+    assert view.caption == f"Median beats computed by MIRAGE from {med.n_beats} dominant beats"
+
+
+def test_median_fiducials_fall_on_the_beats_boundaries(synthetic):
+    m = synthetic["m"]
+    med = m.median
+    start = _cycle_start(m)
+    truth_ms = {"p_on": P[0], "p_off": P[1], "qrs_on": QRS[0], "qrs_off": QRS[1], "t_off": T_END}
+    tolerance_ms = {"p_on": 10, "p_off": 15, "qrs_on": 10, "qrs_off": 10, "t_off": 20}
+    for key, want in truth_ms.items():
+        got = (med.fiducials[key] - start) * 1000.0 / FS
+        assert got == pytest.approx(want, abs=tolerance_ms[key]), key
+        # each lead's own boundary, where it has one, is near the beat's as well
+        lead = (med.lead_fiducials[key] - start) * 1000.0 / FS
+        assert np.isfinite(lead).sum() >= 6, key
+        assert np.nanmedian(np.abs(lead - want)) <= tolerance_ms[key] + 5, key
+    # the median's fiducials are the record's global ones of every dominant beat
+    j = int(np.flatnonzero(m.dominant)[0])
+    shift = m.beats[j] - med.anchor
+    for key in ("p_on", "qrs_on", "qrs_off", "t_off"):
+        assert m.global_fiducials[key][j] == med.fiducials[key] + shift
+    # the intervals are the fiducials' differences (to a sample)
+    assert (med.fiducials["qrs_off"] - med.fiducials["qrs_on"]) * 1000 / FS == pytest.approx(m.qrs_ms, abs=2.5)
+    assert (med.fiducials["t_off"] - med.fiducials["qrs_on"]) * 1000 / FS == pytest.approx(m.qt_ms, abs=2.5)
+
+
+def test_no_median_beat_says_why():
+    flat = EcgRecord(signal=np.zeros((12, 5000)), fs=FS, record_id="flat")
+    m = measure(flat)
+    assert m.median is None and median_beat_view(m) is None
+    s = ReviewSession.from_results(flat, measurements=m, file_values=False)
+    assert unavailable_reason(s).startswith("No median beats: ") and m.notes[0] in unavailable_reason(s)
+    failed = ReviewSession.from_results(flat, measure_error="the measuring job crashed", file_values=False)
+    assert "the measuring job crashed" in unavailable_reason(failed)
+
+
+# ------------------------------------------------------------------------------ the PDF page
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def _strokes(page) -> dict[tuple, list[tuple[float, float, float, float]]]:
+    """Stroke colour (r, g, b rounded) -> straight segments (x0, y0, x1, y1) drawn in it, in pt."""
+    from pypdf.generic import ContentStream
+
+    ops = ContentStream(page.get_contents(), page.pdf).operations
+    colour, stack, pos, out = (0.0, 0.0, 0.0), [], None, {}
+    for args, op in ops:
+        if op == b"q":
+            stack.append(colour)
+        elif op == b"Q" and stack:
+            colour = stack.pop()
+        elif op == b"RG":
+            colour = tuple(round(float(a), 2) for a in args)
+        elif op == b"m":
+            pos = (float(args[0]), float(args[1]))
+        elif op == b"l" and pos is not None:
+            nxt = (float(args[0]), float(args[1]))
+            out.setdefault(colour, []).append((*pos, *nxt))
+            pos = nxt
+    return out
+
+
+@pytest.fixture(scope="module")
+def median_pdf(tmp_path_factory, synthetic):
+    from mirage_model.review.report import build_report
+
+    s = ReviewSession.from_results(synthetic["record"], measurements=synthetic["m"], file_values=False)
+    out = build_report(s, tmp_path_factory.mktemp("pdf") / "median.pdf")
+    return pypdf.PdfReader(str(out))
+
+
+def test_pdf_median_page_labels_legend_and_true_scale(median_pdf, synthetic):
+    med = synthetic["m"].median
+    page = median_pdf.pages[1]
+    text = page.extract_text()
+    assert "Median beats" in text and "synthetic" in text
+    assert f"computed by MIRAGE from {med.n_beats} dominant beats" in text
+    for _key, label, _rgb in FIDUCIAL_MARKS:
+        assert label in text
+    words = set(re.findall(r"[A-Za-z0-9]+", text))
+    assert set(STANDARD_LEADS) <= words
+    assert "Research use only" in text
+    # the QRS onset and offset marks of each lead are (QRS in s) x 25 mm/s apart on the page
+    strokes = _strokes(page)
+    xs = {key: sorted({round(seg[0], 2) for seg in strokes[tuple(round(c, 2) for c in rgb)]
+                       if seg[0] == seg[2]})
+          for key, _label, rgb in FIDUCIAL_MARKS}
+    assert len(xs["qrs_on"]) == 4 and len(xs["qrs_off"]) == 4           # one per column of the 3x4
+    qrs_s = (med.fiducials["qrs_off"] - med.fiducials["qrs_on"]) / med.fs
+    for a, b in zip(xs["qrs_on"], xs["qrs_off"]):
+        assert b - a == pytest.approx(qrs_s * 25.0 * PT_PER_MM, abs=0.05)
+    # the calibration pulses are 1 mV = 10 mm high
+    black = strokes[(0.0, 0.0, 0.0)]
+    risers = [abs(y1 - y0) for x0, y0, x1, y1 in black if x0 == x1 and abs(y1 - y0) > 5 * PT_PER_MM]
+    assert risers and all(h == pytest.approx(10 * PT_PER_MM, abs=0.01) for h in risers)
+
+
+def test_pdf_median_page_without_measurements_says_so(tmp_path, synthetic):
+    from mirage_model.review.report import build_report
+
+    s = ReviewSession.from_results(synthetic["record"], measure_error="the measuring job crashed",
+                                   file_values=False)
+    text = pypdf.PdfReader(str(build_report(s, tmp_path / "none.pdf"))).pages[1].extract_text()
+    assert "No median beats" in text and "the measuring job crashed" in text
+    assert "QRS onset" not in text and "Research use only" in text
+
+
+# ------------------------------------------------------------------------------ the app's tab
+
+def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_path):
+    pytest.importorskip("pytestqt")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    qtbot = request.getfixturevalue("qtbot")
+    from app import workers
+    from app.main_window import MainWindow
+    from app.settings import Settings
+    from mirage_model.paths import resources_dir
+
+    first = resources_dir() / "samples" / "ludb" / "1.hea"
+    second = resources_dir() / "samples" / "ludb" / "14.hea"
+    if not (first.is_file() and second.is_file()):
+        pytest.skip("bundled LUDB samples not present")
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    view = window.median_beats
+    assert window.tabs.indexOf(view) >= 0 and window.tabs.tabText(window.tabs.indexOf(view)) == "Median beats"
+    try:
+        window.open_record(first)
+        qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=60000)
+        med = window.measurements.median
+        assert med is not None and view.view is not None
+        assert f"from {med.n_beats} dominant beats" in view.note.text()
+        # each lead's curve is its median beat at 10 mm/mV: its height in mm is 10 x its mV range
+        for i, lead in enumerate(STANDARD_LEADS):
+            y = view.curves[lead].yData
+            assert y is not None and np.isfinite(y).sum() > 100, lead
+            assert np.nanmax(y) - np.nanmin(y) == pytest.approx(10 * np.ptp(med.signal[i]), rel=1e-6), lead
+        # the fiducial marks sit at the measured boundaries, ms from the QRS onset
+        want = {key: (med.fiducials[key] - med.fiducials["qrs_on"]) * 1000 / med.fs
+                for key, _label, _rgb in FIDUCIAL_MARKS if np.isfinite(med.fiducials[key])}
+        assert view.mark_positions() == pytest.approx(want)
+        assert {"qrs_on", "qrs_off", "t_off"} <= set(want)
+
+        # another record: nothing of the first stays while the second is measured
+        window.open_record(second)
+        assert view.view is None and "still being computed" in view.note.text()
+        assert all(c.yData is None or len(c.yData) == 0 for c in view.curves.values())
+        assert view.mark_positions() == {}
+        qrs_first = want["qrs_off"]
+        qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=60000)
+        med2 = window.measurements.median
+        assert med2 is not None and view.view is not None and view.view.n_beats == med2.n_beats
+        assert view.mark_positions()["qrs_off"] == pytest.approx(
+            (med2.fiducials["qrs_off"] - med2.fiducials["qrs_on"]) * 1000 / med2.fs)
+        assert view.mark_positions()["qrs_off"] != qrs_first      # QRS 79 ms on LUDB 1, 97 ms on 14
+
+        # measuring failed: the tab says why
+        window.session.accept_measurements(window.session.id, None, "the measuring job crashed")
+        assert view.view is None and "the measuring job crashed" in view.note.text()
+    finally:
+        window.cancel_all()
+        workers.cancel_all_and_wait(30000)
