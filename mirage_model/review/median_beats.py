@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.render import GRID_ROWS, grid_rows
 
 # (key in MedianBeat.fiducials, label, RGB colour 0-1), in the order a beat runs
 FIDUCIAL_MARKS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
@@ -25,17 +26,11 @@ FIDUCIAL_MARKS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("t_off", "T end", (0.50, 0.15, 0.65)),
 )
 
-# The leads as the cart's 3x4 page places them: columns I-III, aVR-aVF, V1-V3, V4-V6; and as
-# two rows (limb leads, chest leads) for a wide, short space.
-GRID_3X4: tuple[tuple[str, ...], ...] = (
-    ("I", "aVR", "V1", "V4"),
-    ("II", "aVL", "V2", "V5"),
-    ("III", "aVF", "V3", "V6"),
-)
-GRID_2X6: tuple[tuple[str, ...], ...] = (
-    ("I", "II", "III", "aVR", "aVL", "aVF"),
-    ("V1", "V2", "V3", "V4", "V5", "V6"),
-)
+# The leads as the page geometry's owner places them (``render.grid_rows``): the cart's 3x4
+# (columns I-III, aVR-aVF, V1-V3, V4-V6), and its 6x2 turned on its side (limb leads in one row,
+# chest leads in the other) for a wide, short space.
+GRID_3X4: tuple[tuple[str, ...], ...] = tuple(tuple(STANDARD_LEADS[i] for i in row) for row in GRID_ROWS)
+GRID_2X6: tuple[tuple[str, ...], ...] = tuple(tuple(STANDARD_LEADS[i] for i in col) for col in zip(*grid_rows(2)))
 
 BASELINE_BEFORE_QRS_S = 0.010    # the isoelectric level: 10 ms before the QRS onset (the measure's own)
 
