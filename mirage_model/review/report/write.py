@@ -42,7 +42,7 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
     The app's Export, ``mirage report`` and ``mirage score --pdf-dir`` all call this with a
     :class:`mirage_model.review.session.ReviewSession` (``ReviewSession.from_results`` builds one
     from results computed elsewhere); every page names only that session's record and patient.
-    Parts of the session that are pending, stale or failed are named on page 2 with the reason.
+    Parts of the session that are pending, stale or failed are named on page 3 with the reason.
 
     Args:
         session: the ReviewSession (record (12, T) mV, patient values with their source,
