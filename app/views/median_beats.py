@@ -164,12 +164,10 @@ class MedianBeatsView(QWidget):
             return
         parts = []
         for key, label, rgb in FIDUCIAL_MARKS:
-            colour = _rgb(rgb).name()
             if key in found:
-                ms = found[key]
-                parts.append(f'<span style="color:{colour}"><b>- - -</b></span> {html.escape(label)} '
-                             f'{ms:+.0f} ms' if round(ms) else
-                             f'<span style="color:{colour}"><b>- - -</b></span> {html.escape(label)} 0 ms')
+                when = f"{found[key]:+.0f} ms" if round(found[key]) else "0 ms"
+                parts.append(f'<span style="color:{_rgb(rgb).name()}"><b>- - -</b></span> '
+                             f"{html.escape(label)} {when}")
             else:
                 parts.append(f'<span style="color:#888">{html.escape(label)}: not found</span>')
         self.legend.setText("&nbsp;&nbsp; ".join(parts))

@@ -17,7 +17,7 @@ from mirage_model.measure.delineate import (
 from mirage_model.measure.filters import bandpass, smooth
 from mirage_model.measure.formulas import qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation
 from mirage_model.measure.results import (
-    FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, MedianBeat, Measurements, empty_measurements,
+    FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
 from mirage_model.records import STANDARD_LEADS
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mirage_model.measure import MeasureConfig
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import GRID_ROWS, grid_rows
 
@@ -104,6 +105,8 @@ class MedianBeatView:
         n_beats: dominant beats the medians were taken over.
         fs: sampling rate of the median beat (Hz).
         caption: "Median beats computed by MIRAGE from N dominant beats".
+        band_hz: the conditioning band-pass the beats went through (``MeasureConfig.band_hz``,
+            its upper edge at most 0.4 fs as the measurement lowers it).
     """
     leads: tuple[str, ...]
     t_ms: np.ndarray
@@ -113,6 +116,7 @@ class MedianBeatView:
     n_beats: int
     fs: float
     caption: str
+    band_hz: tuple[float, float] = MeasureConfig.band_hz
 
     def lead(self, name: str) -> np.ndarray:
         """(K,) mV of one lead by name."""
@@ -138,10 +142,12 @@ def median_beat_view(measurements) -> MedianBeatView | None:
                   for key, label, rgb in FIDUCIAL_MARKS
                   if np.isfinite(med.fiducials.get(key, np.nan)))
     n = int(med.n_beats)
+    lo, hi = MeasureConfig.band_hz
     return MedianBeatView(
         leads=tuple(STANDARD_LEADS[:L]), t_ms=(np.arange(K) - zero) * 1000.0 / fs, signal=signal,
         usable=np.isfinite(x).any(axis=1), marks=marks, n_beats=n, fs=fs,
-        caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}")
+        caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}",
+        band_hz=(lo, min(hi, 0.4 * fs)))
 
 
 def unavailable_reason(session) -> str:

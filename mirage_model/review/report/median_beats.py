@@ -103,7 +103,8 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         "Times from the QRS onset; the marks are the global",
         "boundaries the intervals are measured between.",
         f"{SPEED_MM_S:g} mm/s   {GAIN_MM_MV:g} mm/mV   grid 1 mm / 5 mm",
-        f"Conditioning filter 0.5-100 Hz; sampled at {view.fs:g} Hz.",
+        f"Filter {view.band_hz[0]:g}-{view.band_hz[1]:g} Hz; sampled at {view.fs:g} Hz"
+        + (f" (resampled from {float(ctx.record.fs):g} Hz)." if float(ctx.record.fs) != view.fs else "."),
         "Baseline: each lead's level 10 ms before the QRS onset.",
     ]
     if ctx.session.measurement_edits:
