@@ -281,7 +281,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         carries = any(STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm" for c in p)
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
                              rule="no rhythm statement of the model is above its threshold" if carries
-                             else "the model has no rhythm statements; measured rate only"))
+                             else "no model here states rhythm; measured rate only"))
 
     # conduction
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")

@@ -114,9 +114,9 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
             col.append((labels[key], runs))
         columns.append(col)
     edited = any(r["status"] for r in rows.values())
-    note = "QTc Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR), RR in s. Bold with an arrow: outside the adult range (page 2)."
+    note = "QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside the adult range."
     if edited:
-        note += " *: edited or recomputed by the reviewer."
+        note += " *: reviewer's value."
     return columns, note
 
 
@@ -216,21 +216,24 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                            "above its threshold.", colour=GREY)]])
     elif len(statements) <= slots:
         lines += [[statement_runs(s)] for s in statements]
-    else:                                                         # two per line, the sources short
+    else:                                   # two columns, read down the first, the sources short
         cells = [statement_runs(s, compact=True) for s in statements]
         if len(cells) > 2 * slots:
-            more = len(cells) - (2 * slots - 1)
-            cells = cells[:2 * slots - 1] + [[Run(f"... and {more} more statements", colour=GREY)]]
-        lines += [cells[k:k + 2] for k in range(0, len(cells), 2)]
+            rest = statements[2 * slots - 1:]
+            cells = cells[:2 * slots - 1] + [[Run(f"... and {len(rest)} more: " + "; ".join(s.text for s in rest),
+                                                  colour=GREY)]]
+        half = (len(cells) + 1) // 2
+        lines += [[cells[k]] + ([cells[k + half]] if k + half < len(cells) else []) for k in range(half)]
     if len(lines) < slots and it.resolved:
         lines.append([[Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]])
     for j, cells in enumerate(lines[:slots]):
         y = first - (j + 1) * LEADING
-        cell_w = width / len(cells)
+        two = len(statements) > slots
+        cell_w = width / 2 if two else width
         for k, runs in enumerate(cells):
             if it.withheld:
                 runs = [Run(r.text, r.font, GREY, r.size) for r in runs]
-            draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if len(cells) > 1 else 0))
+            draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
     draw_runs(c, x0, first - (n_lines - 1) * LEADING,
