@@ -205,8 +205,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                 Run(f"{it.withheld}. The statements below are unreliable.", "Helvetica-Bold", RED)]
     else:
         head = [Run("Interpretation", "Helvetica-Bold", size=8),
-                Run("   research use, unconfirmed; each statement names its source: a measurement rule "
-                    "(threshold cited) or the model (calibrated probability)", colour=GREY)]
+                Run("   research use, unconfirmed; the source of each: a measurement rule (threshold cited) "
+                    "or the model (probability)", colour=GREY)]
     draw_runs(c, x0, first, head, width)
     slots = n_lines - 2                                           # the head and the model line
     statements = list(it.statements)
