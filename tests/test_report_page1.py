@@ -168,3 +168,12 @@ def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
         if t not in leads:
             inside = lay.grid_y0 - 1 <= y <= lay.grid_y0 + lay.grid_height
             assert not inside, (t, y)
+
+
+def test_out_of_date_and_missing_model_are_said(tmp_path, record, superclass_predictor):
+    session = _session(record, superclass_predictor, _measurements(**ABNORMAL))
+    session.set_value("age", 30)                      # the model ran with the file's age
+    text, _ = _page1(build_report(session, tmp_path / "stale.pdf"))
+    assert "OUT OF DATE: clinical values changed since the model ran" in text
+    text, _ = _page1(build_report(ReviewSession.from_results(record), tmp_path / "none.pdf"))
+    assert "Model: no model result (no model was loaded)" in text

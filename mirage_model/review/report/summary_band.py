@@ -130,11 +130,12 @@ def session_interpretation(session) -> Interpretation:
     return interpret_prediction(session.prediction, table, session.sex, irregular=irregular)
 
 
-def model_line(pred) -> str:
+def model_line(pred, why: str = "") -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
-    statements model: how many of its statements are above threshold), or why there is none."""
+    statements model: how many of its statements are above threshold), or why there is none
+    (``why``: the session's reason, e.g. "no model was loaded")."""
     if pred is None:
-        return "Model: no model result (the interpretation comes from the measurement rules alone)"
+        return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     if getattr(pred, "withheld", ""):
         return f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}  (probabilities on page 2)"
     statements = set(statement_labels(pred.labels))
@@ -236,6 +237,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
             draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
-    draw_runs(c, x0, first - (n_lines - 1) * LEADING,
-              [Run(model_line(pred), "Helvetica-Bold", RED if withheld else (0.0, 0.0, 0.0))], width)
+    line = [Run(model_line(pred, session.errors.get("prediction", "")), "Helvetica-Bold",
+                RED if withheld else (0.0, 0.0, 0.0))]
+    if pred is not None and session.state.get("prediction") == "stale":
+        line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))
+    draw_runs(c, x0, first - (n_lines - 1) * LEADING, line, width)
     c.restoreState()
