@@ -278,7 +278,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     for i, c in enumerate(rhythm_codes):
         out.append(model_stmt(c, suffix=rate_text if i == 0 and not out else ""))
     if not out and rhythm_codes == [] and hr is not None:
-        carries = any(STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm" for c in p)
+        carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
                              rule="no rhythm statement of the model is above its threshold" if carries
                              else "no model here states rhythm; measured rate only"))
