@@ -31,13 +31,13 @@ the statements are still computed but the interpretation is marked withheld, wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from mirage_model.clinical import parse_sex
-from mirage_model.review.labels import LABEL_NAMES
+from mirage_model.review.labels import LABEL_NAMES, is_normal
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -365,8 +365,9 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
     Only the labels that are PTB-XL statements reach ``interpret`` (a superclass model's MI, STTC,
-    CD, HYP are no statements; its NORM is "Normal ECG"); the quality gate's reason, when the
-    gate withheld the calls, marks the interpretation withheld.
+    CD, HYP are no statements; its NORM is "Normal ECG", dropped, with the reason in ``resolved``,
+    when one of those abnormal classes is above its threshold too); the quality gate's reason,
+    when the gate withheld the calls, marks the interpretation withheld.
 
     Args:
         prediction: ``inference.Prediction`` (labels, probabilities (K,), thresholds (K,),
@@ -382,14 +383,26 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         measurements = measurements.as_dict()
     labels, probs, thresholds = [], [], []
     withheld, name = None, ""
+    resolved: tuple[str, ...] = ()
     if prediction is not None:
-        for lab, p, t in zip(prediction.labels, np.asarray(prediction.probabilities, dtype=float),
-                             np.asarray(prediction.thresholds, dtype=float)):
-            if lab in STATEMENTS:
-                labels.append(lab)
-                probs.append(float(p))
-                thresholds.append(float(t))
+        rows = list(zip(prediction.labels, np.asarray(prediction.probabilities, dtype=float),
+                        np.asarray(prediction.thresholds, dtype=float)))
+        # an abnormal class that is no statement (a superclass model's MI, STTC, CD, HYP) outranks
+        # its "normal ECG" as any abnormal statement does
+        other = [(lab, p) for lab, p, t in rows if lab not in STATEMENTS and not is_normal(lab) and p >= t]
+        for lab, p, t in rows:
+            if lab not in STATEMENTS:
+                continue
+            if lab == "NORM" and other:
+                if p >= t:
+                    resolved = (f"normal ECG ({p:.0%}) not stated: the model's "
+                                + ", ".join(f"{o} ({q:.0%})" for o, q in other) + " above threshold",)
+                continue
+            labels.append(lab)
+            probs.append(float(p))
+            thresholds.append(float(t))
         withheld = getattr(prediction, "withheld", "") or None
         name = str(getattr(prediction, "model_name", "") or "")
-    return interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
-                     irregular=irregular)
+    it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
+                   irregular=irregular)
+    return replace(it, resolved=it.resolved + resolved) if resolved else it
