@@ -1,8 +1,10 @@
 """``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
 
 A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
-function). Exit code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model
-errors. Research use only, not a diagnosis.
+function). Each row carries the interpretation (``review.interpret``: statements in reading order);
+``--all-statements`` adds one probability column per PTB-XL statement the model carries. Exit
+code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model errors. Research use
+only, not a diagnosis.
 """
 
 from __future__ import annotations
