@@ -549,14 +549,14 @@ def test_every_page_names_its_patient(tmp_path, ludb_sample):
 
 
 def test_header_placement_keeps_texts_apart():
-    from mirage_model.review.report.header import place_header
+    from mirage_model.review.report.header import place_institution
     from mirage_model.review.report.layout import MM
 
     w = 277 * MM
-    assert place_header(100, 200, 0, w) == (1, 2)                      # both fit on the patient line
-    assert place_header(500, 400, 0, w) == (2, 2)                      # the summary moves under it
-    assert place_header(500, 400, 450, w) == (2, 0)                    # the institution joins the title
-    assert place_header(500, 400, 200, w) == (2, 2)                    # both fit on line 2
+    # (title, generated, patient, institution) widths in pt
+    assert place_institution(200, 120, 300, 150, w) == 0               # between the title and the time
+    assert place_institution(300, 120, 300, 400, w) == 1               # beside the patient instead
+    assert place_institution(300, 120, 600, 400, w) == 0               # neither: shrunk on the title line
 
 
 def test_long_header_and_withheld_summary_do_not_overlap(tmp_path, ptbxl_sample, predictor):

@@ -31,12 +31,13 @@ the statements are still computed but the interpretation is marked withheld, wit
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from mirage_model.clinical import parse_sex
+from mirage_model.review.labels import LABEL_NAMES, is_normal
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -277,8 +278,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     for i, c in enumerate(rhythm_codes):
         out.append(model_stmt(c, suffix=rate_text if i == 0 and not out else ""))
     if not out and rhythm_codes == [] and hr is not None:
+        carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
-                             rule="no rhythm statement of the model is above its threshold"))
+                             rule="no rhythm statement of the model is above its threshold" if carries
+                             else "no model here states rhythm; measured rate only"))
 
     # conduction
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
@@ -344,3 +347,62 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     order = {g: i for i, g in enumerate(GROUPS)}
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name)
+
+
+def statement_labels(labels: Sequence[str]) -> list[str]:
+    """The labels of a model that are PTB-XL statements (``STATEMENTS`` codes), in the model's order;
+    [] for a model that carries none besides a superclass name (the superclass model's NORM is
+    also the statement "Normal ECG", but a superclass model is no statements model)."""
+    labels = [str(lab) for lab in labels]
+    if not any(lab in STATEMENTS and lab not in LABEL_NAMES for lab in labels):
+        return []
+    return [lab for lab in labels if lab in STATEMENTS]
+
+
+def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
+                         irregular: bool | None = None) -> Interpretation:
+    """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
+    PDF's page 1 and ``mirage score``'s interpretation column build it.
+
+    Only the labels that are PTB-XL statements reach ``interpret`` (a superclass model's MI, STTC,
+    CD, HYP are no statements; its NORM is "Normal ECG", dropped, with the reason in ``resolved``,
+    when one of those abnormal classes is above its threshold too); the quality gate's reason,
+    when the gate withheld the calls, marks the interpretation withheld.
+
+    Args:
+        prediction: ``inference.Prediction`` (labels, probabilities (K,), thresholds (K,),
+            withheld, model_name), or None: the rules alone.
+        measurements: ``measure.Measurements``, or a mapping key -> value (e.g. the reviewed
+            measurement table); None: no rule statements.
+        sex: "M" or "F" for the QTc limit.
+        irregular: the measured rhythm is irregular (default: the Measurements' ``rhythm_irregular``).
+    """
+    if irregular is None:
+        irregular = getattr(measurements, "rhythm_irregular", None)
+    if measurements is not None and not isinstance(measurements, Mapping):
+        measurements = measurements.as_dict()
+    labels, probs, thresholds = [], [], []
+    withheld, name = None, ""
+    resolved: tuple[str, ...] = ()
+    if prediction is not None:
+        rows = list(zip(prediction.labels, np.asarray(prediction.probabilities, dtype=float),
+                        np.asarray(prediction.thresholds, dtype=float)))
+        # an abnormal class that is no statement (a superclass model's MI, STTC, CD, HYP) outranks
+        # its "normal ECG" as any abnormal statement does
+        other = [(lab, p) for lab, p, t in rows if lab not in STATEMENTS and not is_normal(lab) and p >= t]
+        for lab, p, t in rows:
+            if lab not in STATEMENTS:
+                continue
+            if lab == "NORM" and other:
+                if p >= t:
+                    resolved = (f"normal ECG ({p:.0%}) not stated: the model's "
+                                + ", ".join(f"{o} ({q:.0%})" for o, q in other) + " above threshold",)
+                continue
+            labels.append(lab)
+            probs.append(float(p))
+            thresholds.append(float(t))
+        withheld = getattr(prediction, "withheld", "") or None
+        name = str(getattr(prediction, "model_name", "") or "")
+    it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
+                   irregular=irregular)
+    return replace(it, resolved=it.resolved + resolved) if resolved else it

@@ -1,8 +1,10 @@
 """``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
 
 A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
-function). Exit code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model
-errors. Research use only, not a diagnosis.
+function). Each row carries the interpretation (``review.interpret``: statements in reading order);
+``--all-statements`` adds one probability column per PTB-XL statement the model carries. Exit
+code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model errors. Research use
+only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tqdm import tqdm
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import add_report_args, command_parser, settings_from_args
@@ -55,6 +58,10 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="time limit for reading and measuring one record; a record that takes "
                    "longer gets an error row and the batch goes on (default 120; 0: none)")
+    p.add_argument("--all-statements", action="store_true",
+                   help="one stmt_<CODE> probability column per PTB-XL statement the model carries "
+                   "(a statements model; a superclass model has none). Every output has the "
+                   "'interpretation' column: the statements in reading order")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
@@ -80,6 +87,10 @@ def run(args) -> int:
     if not headers and not orphans:
         raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
+    if args.all_statements and not statement_labels(getattr(predictor, "labels", ())):
+        labels = ", ".join(getattr(predictor, "labels", ()))
+        print(f"--all-statements: model {getattr(predictor, 'name', '')} carries no PTB-XL statement labels "
+              f"(its labels: {labels}); no stmt_ columns are written", file=sys.stderr)
 
     bar = None
     if args.progress:
@@ -109,7 +120,7 @@ def run(args) -> int:
             workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
-            record_timeout_s=time_limit or None)
+            record_timeout_s=time_limit or None, all_statements=args.all_statements)
     except BatchError as err:
         if bar is not None:
             bar.close()

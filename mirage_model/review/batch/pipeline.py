@@ -15,6 +15,7 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.inputs import labs_dict
 from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
 from mirage_model.review.batch.rows import Scorer, columns, error_message, pdf_one, rel_path
+from mirage_model.review.interpret import statement_labels
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               report_settings=None, cancel: Callable[[], bool] | None = None,
               orphans: Iterable[Path] = (), mp_context: str | None = None,
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
-              labs_errors: dict | None = None) -> Iterator[dict]:
+              labs_errors: dict | None = None, all_statements: bool = False) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -73,6 +74,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             process is stopped and the pool restarted.
         labs_errors: {record_id: message} of labs rows that could not be read; those records
             get an error row (``labs`` given as a path fills this itself).
+        all_statements: add one ``stmt_<code>`` probability column per PTB-XL statement the
+            model carries (``interpret.statement_labels``; none for a superclass model).
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -83,7 +86,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     if root is None:
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))
-    cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+    statements = statement_labels(labels) if all_statements else []
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     labs_errors = dict(labs_errors or {})
     scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,
                     report_settings, cols, labs_errors)
@@ -104,7 +108,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 if pred is None:
                     pending.append((scorer.error_row(item, message), None))
                     continue
-                row = scorer.ok_row(item, pred)
+                row = scorer.ok_row(item, pred, clinical)
                 pdf = None
                 if scorer.pdf_dir is not None:
                     pdf = loader.run(pdf_one, *scorer.pdf_args(item, pred, clinical))

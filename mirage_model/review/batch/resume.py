@@ -14,7 +14,7 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
 
     Raises:
         BatchError: the output cannot be read, or was written with other columns (another
-            model, or --no-measure/--pdf-dir changed).
+            model, or --no-measure/--pdf-dir/--all-statements changed).
     """
     if not out_path.exists():
         return []
@@ -22,7 +22,8 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
     if old_rows and old_cols != cols:
         raise BatchError(
             f"{out_path}: cannot resume: its columns differ from this run's (another model, "
-            "or --no-measure/--pdf-dir changed); write to a new output file")
+            "or --no-measure/--pdf-dir/--all-statements changed, or written by an older version); "
+            "write to a new output file")
     kept, done = [], set()
     for row in old_rows:
         key = str(row.get("record_path"))

@@ -8,19 +8,24 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import ClinicalError, record_values
+from mirage_model.clinical import ClinicalError, parse_sex, record_values
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.loading import LoadedRecord
+from mirage_model.review.interpret import interpret_prediction
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
 
-def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> list[str]:
-    """The output columns (= row dict keys) for a model's ``labels``."""
+def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
+            statements: Iterable[str] = ()) -> list[str]:
+    """The output columns (= row dict keys) for a model's ``labels``: the record, its status, one
+    ``prob_<label>`` per label, the result and quality, the measurements (``measure``), the PDF
+    (``pdf``), the notes, then the interpretation and one ``stmt_<code>`` per PTB-XL statement in
+    ``statements`` (``interpret.statement_labels``; asked for with ``--all-statements``)."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags",
@@ -30,6 +35,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False) -> l
     if pdf:
         cols.append("pdf")
     cols.append("notes")
+    cols.append("interpretation")
+    cols += [f"stmt_{code}" for code in statements]
     return cols
 
 
@@ -162,13 +169,20 @@ class Scorer:
                 out.append((it, *by_id[id(it)]))
         return out
 
-    def ok_row(self, item: LoadedRecord, pred) -> dict:
+    def ok_row(self, item: LoadedRecord, pred, clinical: dict | None = None) -> dict:
+        """The row of a scored record; ``clinical`` (the values the model saw) gives the sex for the
+        interpretation's QTc limit."""
         row = self.base_row(item)
         row["status"] = "ok"
         for lab, p in zip(pred.labels, pred.probabilities):
-            key = f"prob_{lab}"
-            if key in row:
-                row[key] = clean_float(p, 6)
+            for key in (f"prob_{lab}", f"stmt_{lab}"):     # stmt_ columns only with --all-statements
+                if key in row:
+                    row[key] = clean_float(p, 6)
+        # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
+        sex = (clinical or {}).get("sex")
+        sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
+        row["interpretation"] = interpret_prediction(
+            pred, item.measurements if self.measure else None, sex).text() or None
         row["positive"] = ";".join(pred.positive)
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
         # are withheld from "positive" and listed apart, next to the reason

@@ -20,6 +20,7 @@ from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import kept_rows
 from mirage_model.review.batch.rows import columns, rel_path
+from mirage_model.review.interpret import statement_labels
 
 
 @dataclass
@@ -60,7 +61,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  cancel: Callable[[], bool] | None = None, report_settings=None,
                  explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
                  mp_context: str | None = None, torch_threads: int | None = None,
-                 record_timeout_s: float | None = RECORD_TIMEOUT_S) -> BatchSummary:
+                 record_timeout_s: float | None = RECORD_TIMEOUT_S,
+                 all_statements: bool = False) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -88,6 +90,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             a batch, and on a busy machine extra threads wait on each other (measured on 2
             shared cores: 76 records/s with 1 thread, 11 with 2).
         record_timeout_s: time limit (s) for reading and measuring one record (see iter_rows).
+        all_statements: one ``stmt_<code>`` probability column per PTB-XL statement the model
+            carries (``interpret.statement_labels``: none for a superclass model). Every output
+            has the ``interpretation`` column (the statements in reading order).
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
@@ -107,7 +112,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     labs_errors: dict = {}
     labs_d = labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
-    cols = columns(labels, measure=measure, pdf=pdf_dir is not None)
+    statements = statement_labels(labels) if all_statements else []
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     lock = lock_output(out_path)
     try:
         kept = kept_rows(out_path, fmt, cols) if resume else []
@@ -134,7 +140,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         measure=measure, explain=explain, chunk_size=chunk_size,
                         report_settings=report_settings, cancel=cancel_check, orphans=todo_o,
                         mp_context=mp_context, record_timeout_s=record_timeout_s,
-                        labs_errors=labs_errors)
+                        labs_errors=labs_errors, all_statements=all_statements)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):

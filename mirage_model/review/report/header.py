@@ -1,10 +1,8 @@
-"""What names the patient and the result on the pages: page 1's header block (record, patient,
-acquisition, the model's summary) and the footer of every page (the research-use notice, the
-record and its patient, the page number)."""
+"""What names the patient on the pages: page 1's header (record, patient, acquisition,
+institution) and the footer of every page (the research-use notice, the record and its patient,
+the page number). The model's result is in page 1's band (``summary_band``)."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient
@@ -75,20 +73,19 @@ def header_lines(ctx: ReportContext) -> list[str]:
     return patient
 
 
-def place_header(patient_w: float, summary_w: float, institution_w: float, width: float,
-                 gap: float = 5 * MM) -> tuple[int, int]:
-    """Which header line (1 = the patient line, 2 = the one under it; 0 = the title line) the
-    model's summary and the institution go on, so that no two texts overlap.
+def place_institution(title_w: float, generated_w: float, patient_w: float, institution_w: float,
+                      width: float, gap: float = 5 * MM) -> int:
+    """Which header line the institution goes on so that no two texts meet: 0 (the title line,
+    between the title and the generation time) when it fits there, else 1 (right-aligned on the
+    patient line) when it fits beside the patient, else 0 again, shrunk to the room there.
 
-    Widths in points; ``institution_w`` 0 when there is none. The summary sits right-aligned on the
-    patient line when both fit, else on line 2; the institution sits on line 2 at the left unless
-    the summary took line 2 and they would meet, then it follows the title on line 0.
+    Widths in points (the institution's at its full size); ``width`` is the header's width.
     """
-    summary_line = 1 if patient_w + gap + summary_w <= width else 2
-    institution_line = 2
-    if institution_w and summary_line == 2 and institution_w + gap + summary_w > width:
-        institution_line = 0
-    return summary_line, institution_line
+    if title_w + gap + institution_w + gap + generated_w <= width:
+        return 0
+    if patient_w + gap + institution_w <= width:
+        return 1
+    return 0
 
 
 def _fit(c, text: str, font: str, size: float, width: float, smallest: float = 6.0) -> float:
@@ -98,47 +95,50 @@ def _fit(c, text: str, font: str, size: float, width: float, smallest: float = 6
     return size
 
 
+def clip(c, text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut (with "...") to fit ``width`` at ``size``; whole when it fits."""
+    if c.stringWidth(text, font, size) <= width:
+        return text
+    while text and c.stringWidth(text + "...", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "..." if text else ""
+
+
 def draw_page_header(c, ctx: ReportContext) -> None:
-    """Page 1's header block: record, patient and acquisition on the left, the model's summary
-    on the right (under the patient line when they would meet)."""
+    """Page 1's header: the title, the institution and the time of writing on the first line;
+    record, patient and acquisition on the second. (The model's result is in the band under it.)"""
     lay = ctx.layout
     rec = ctx.record
     c.saveState()
     top = lay.page_height - 10 * MM
-    width = lay.page_width - 20 * MM
-    line_y = {0: top - 3 * MM, 1: top - 8.5 * MM, 2: top - 13 * MM}
+    left, right = 10 * MM, lay.page_width - 10 * MM
+    width = right - left
+    gap = 5 * MM
+    line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
     title = pdf_text(f"12-lead ECG  -  record {rec.record_id}")
     patient = pdf_text("   ".join(header_lines(ctx)))
     institution = pdf_text(ctx.settings.institution or "")
-    pred = ctx.prediction
-    if pred is None:
-        summary = "Model: no model result"
-    else:
-        pos = [f"{lab} {p:.2f}" for lab, p in zip(pred.labels, np.asarray(pred.probabilities))
-               if lab in set(pred.positive)]
-        if getattr(pred, "withheld", ""):
-            summary = f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}"
-        else:
-            summary = (f"Model {pred.model_name}: positive " + ", ".join(pos)) if pos else \
-                f"Model {pred.model_name}: no class above its threshold"
-        summary += "  (details on page 2)"
-    summary = pdf_text(summary)
-    summary_size = _fit(c, summary, "Helvetica-Bold", 9, width)
+    generated = pdf_text(f"Report generated {ctx.generated}")
+    title_w = c.stringWidth(title, "Helvetica-Bold", 12)
+    generated_w = c.stringWidth(generated, "Helvetica", 7.5)
     patient_size = _fit(c, patient, "Helvetica", 9, width)
-    summary_line, institution_line = place_header(
-        c.stringWidth(patient, "Helvetica", patient_size), c.stringWidth(summary, "Helvetica-Bold", summary_size),
-        c.stringWidth(institution, "Helvetica", 9) if institution else 0.0, width)
+    patient_w = c.stringWidth(patient, "Helvetica", patient_size)
 
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(10 * MM, line_y[0], title)
-    c.setFont("Helvetica", patient_size)
-    c.drawString(10 * MM, line_y[1], patient)
-    if institution:
-        c.setFont("Helvetica", 9)
-        x = 10 * MM if institution_line else 10 * MM + c.stringWidth(title, "Helvetica-Bold", 13) + 5 * MM
-        c.drawString(x, line_y[institution_line], institution)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(left, line_y[0], title)
     c.setFont("Helvetica", 7.5)
-    c.drawRightString(lay.page_width - 10 * MM, line_y[0], pdf_text(f"Report generated {ctx.generated}"))
-    c.setFont("Helvetica-Bold", summary_size)
-    c.drawRightString(lay.page_width - 10 * MM, line_y[summary_line], summary)
+    c.drawRightString(right, line_y[0], generated)
+    c.setFont("Helvetica", patient_size)
+    c.drawString(left, line_y[1], patient)
+    if institution:
+        line = place_institution(title_w, generated_w, patient_w, c.stringWidth(institution, "Helvetica", 9),
+                                 width, gap)
+        if line == 1:
+            c.setFont("Helvetica", 9)
+            c.drawRightString(right, line_y[1], institution)
+        else:
+            room = width - title_w - generated_w - 2 * gap
+            size = _fit(c, institution, "Helvetica", 9, room)
+            c.setFont("Helvetica", size)
+            c.drawString(left + title_w + gap, line_y[0], clip(c, institution, "Helvetica", size, room))
     c.restoreState()

@@ -5,6 +5,10 @@ rhythm geometry as the model image and the screen), placed on a landscape page a
 (Kligfield et al. 2007: 25 mm/s, 10 mm/mV, 1 mm minor and 5 mm major grid, a 1 mV / 200 ms
 calibration pulse at the start of each row). The page drawing draws exactly this layout, so tests
 (and anyone else) can check the scale from it.
+
+Above the sheet, as on a cart's or GE MUSE / Philips report, a band holds the measurement block
+and the interpretation (``summary_band``). The sheet keeps its 4 rows of 40 mm; room for the band
+comes from a two-line header and a one-line caption under the sheet.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ PAGE_SIZES_MM = {"A4": (297.0, 210.0), "LETTER": (279.4, 215.9)}   # landscape (
 _CAL_MM = 10.0                   # left part of the sheet that holds the calibration pulses
 _ROW_MM = 40.0                   # row pitch on paper (4 mV at 10 mm/mV); baselines at 20 mm: on a 5 mm line
 _N_ROWS = 4                      # 3 lead rows + the rhythm strip
-_HEADER_MM = 25.0                # page top margin + header block
+_HEADER_MM = 15.0                # page top margin + the title and patient lines
+_BAND_MM = 21.0                  # the measurement block and the interpretation, under the header
+_BAND_GAP_MM = 1.0               # between the band and the sheet
 
 
 @dataclass
@@ -65,6 +71,8 @@ class ReportLayout:
         pt_per_mv: vertical scale (gain_mm_mv * MM; 10 mm/mV -> 28.35 pt per mV).
         panels: the 12 lead panels (row by row) then the rhythm strip.
         calibration: per row, the pulse's (x_start, x_end, baseline, top) in pt.
+        band_top, band_bottom: the band between the header and the sheet that holds the
+            measurement block and the interpretation (``summary_band``), in pt from the bottom.
     """
     page_width: float
     page_height: float
@@ -80,6 +88,8 @@ class ReportLayout:
     calibration: tuple[tuple[float, float, float, float], ...]
     speed_mm_s: float
     gain_mm_mv: float
+    band_top: float = 0.0
+    band_bottom: float = 0.0
 
     def to_point(self, panel: TracePanel, t: float, mv: float = 0.0) -> tuple[float, float]:
         """(time in s of the record, amplitude in mV) on ``panel`` -> page point (x, y) in pt."""
@@ -117,7 +127,8 @@ def page_layouts(settings: ReportSettings):
             f"does not fit a landscape {key} page")
     # whole millimetres so that grid lines, t = 0 and every baseline fall on 1 mm lines
     x0_mm = math.floor((page_w_mm - grid_w_mm) / 2.0)
-    y0_mm = math.floor(page_h_mm - _HEADER_MM - grid_h_mm)
+    # the sheet keeps its size (4 rows of 40 mm): the header is short and the band sits between
+    y0_mm = math.floor(page_h_mm - _HEADER_MM - _BAND_MM - _BAND_GAP_MM - grid_h_mm)
     pt_s = settings.speed_mm_s * MM
     pt_mv = settings.gain_mm_mv * MM
     trace_x0 = (x0_mm + _CAL_MM) * MM
@@ -137,5 +148,6 @@ def page_layouts(settings: ReportSettings):
         grid_x0=x0_mm * MM, grid_y0=y0_mm * MM, grid_width=grid_w_mm * MM,
         grid_height=grid_h_mm * MM, minor_pt=1.0 * MM, major_pt=5.0 * MM,
         pt_per_s=pt_s, pt_per_mv=pt_mv, panels=tuple(panels), calibration=tuple(calibration),
-        speed_mm_s=float(settings.speed_mm_s), gain_mm_mv=float(settings.gain_mm_mv))
+        speed_mm_s=float(settings.speed_mm_s), gain_mm_mv=float(settings.gain_mm_mv),
+        band_top=(page_h_mm - _HEADER_MM) * MM, band_bottom=top + _BAND_GAP_MM * MM)
     return lay, (ecg, trace_x0, top)

@@ -16,8 +16,9 @@ from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import panel_traces, polyline_segments
 from mirage_model.review.report.context import ReportContext
-from mirage_model.review.report.header import draw_notice, draw_page_header
+from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout
+from mirage_model.review.report.summary_band import draw_summary_band
 from mirage_model.review.report.text import pdf_text
 
 # The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
@@ -142,25 +143,27 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
 
 
 def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
-    """Page 1: the header, the sheet (grid, traces, pulses, labels), its caption, the footer."""
+    """Page 1: the header, the band (measurements and interpretation), the sheet (grid, traces,
+    pulses, labels), its caption, the footer."""
     lay = ctx.layout
     rec = ctx.record
     draw_page_header(c, ctx)
+    draw_summary_band(c, ctx)
 
     draw_grid(c, lay)
     draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
 
     c.saveState()
-    c.setFont("Helvetica", 8)
-    y = lay.grid_y0 - 4.5 * MM
+    y = lay.grid_y0 - 3.4 * MM
     duration = rec.signal.shape[1] / float(rec.fs)
     shown = min(duration, 10.0)
-    c.drawString(lay.grid_x0, y, pdf_text(
+    caption = pdf_text(
         f"{lay.speed_mm_s:g} mm/s   {lay.gain_mm_mv:g} mm/mV   filter: {ctx.band}   "
         f"sampling rate {ctx.fs:g} Hz   shown: first {shown:.1f} s of {duration:.1f} s   "
-        f"calibration 1 mV / 200 ms   grid 1 mm / 5 mm"))
+        f"calibration 1 mV / 200 ms   grid 1 mm / 5 mm")
+    notes = []
     if duration < 10.0:
-        c.drawRightString(lay.grid_x0 + lay.grid_width, y, "record shorter than 10 s: blank after its end")
+        notes.append("record shorter than 10 s: blank after its end")
     quality = getattr(rec, "quality", None) or {}
     flagged = []
     for key, flags in quality.items():
@@ -168,6 +171,19 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
         if leads:
             flagged.append(f"{key}: {', '.join(leads)}")
     if flagged:
-        c.drawString(lay.grid_x0, y - 4 * MM, pdf_text("Lead quality flags - " + "; ".join(flagged)))
+        notes.append("Lead quality flags - " + "; ".join(flagged))
+    # one line under the sheet (the band took the room of a second): the caption, then the notes
+    # at the right, both shrunk when they would meet
+    note = pdf_text("   ".join(notes))
+    width = lay.grid_width
+    size = 7.5
+    while size > 5.5 and (c.stringWidth(caption, "Helvetica", size) + 5 * MM
+                          + c.stringWidth(note, "Helvetica", size) > width):
+        size -= 0.5
+    c.setFont("Helvetica", size)
+    c.drawString(lay.grid_x0, y, caption)
+    if note:
+        room = width - c.stringWidth(caption, "Helvetica", size) - 5 * MM
+        c.drawRightString(lay.grid_x0 + width, y, clip(c, note, "Helvetica", size, room))
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)

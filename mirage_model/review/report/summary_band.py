@@ -1,0 +1,245 @@
+"""Page 1's band between the header and the ECG sheet, as GE MUSE and Philips reports print it:
+the measurement block on the left, the interpretation on the right.
+
+The measurement block is the session's one measurement table
+(``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
+the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
+named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as on page 2.
+
+The interpretation is ``review.interpret.interpret_prediction`` of the session's prediction and
+reviewed measurements: statements in reading order, each labelled with its source (a measurement
+rule with its threshold, or the model with its probability), then one line with the model's own
+result (a superclass model's positive classes, as the header showed it before). When the quality
+gate withheld the model's calls, the interpretation says "withheld" with the reason and its
+statements are printed grey. Research use only, unconfirmed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from mirage_model.review.interpret import Interpretation, interpret_prediction, statement_labels
+from mirage_model.review.report.context import ReportContext
+from mirage_model.review.report.header import clip
+from mirage_model.review.report.layout import MM
+from mirage_model.review.report.text import pdf_text
+
+# the block's three columns of measurements (key), as carts group them
+BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
+              ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms"),
+              ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+ARROWS = {"high": "\u2191", "low": "\u2193"}     # drawn in the Symbol font (WinAnsi has no arrows)
+SIZE = 7.5                                       # pt, the band's text
+LEADING = 3.2 * MM
+GREY = (0.35, 0.35, 0.35)
+RED = (0.65, 0.0, 0.0)
+MEASURE_W = 98 * MM                              # the measurement block's width
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of one line of text: its font, colour and size (scaled when the line is too long)."""
+    text: str
+    font: str = "Helvetica"
+    colour: tuple = (0.0, 0.0, 0.0)
+    size: float = SIZE
+
+
+def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = 5.5) -> float:
+    """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (to ``smallest`` pt at
+    the least) when the line is too long, then cut with "...". Returns the x where it ended."""
+    runs = [Run(pdf_text(r.text) if r.font != "Symbol" else r.text, r.font, r.colour, r.size) for r in runs]
+    total = sum(c.stringWidth(r.text, r.font, r.size) for r in runs)
+    scale = 1.0
+    if total > width:
+        scale = max(smallest / SIZE, width / total)
+    end = x + width
+    for r in runs:
+        size = r.size * scale
+        text = r.text
+        w = c.stringWidth(text, r.font, size)
+        if x + w > end:
+            if r.font == "Symbol":
+                break
+            text = clip(c, text, r.font, size, end - x)
+            w = c.stringWidth(text, r.font, size)
+        if text:
+            c.setFont(r.font, size)
+            c.setFillColorRGB(*r.colour)
+            c.drawString(x, y, text)
+        x += w
+        if x >= end:
+            break
+    return x
+
+
+def _short_labels() -> dict[str, str]:
+    """key -> the measure module's short label ("QTc Bazett"); imported on first use like
+    ``review.measurements`` does (scipy.signal comes with it)."""
+    measure = importlib.import_module("mirage_model.measure")
+    return {f.key: f.short for f in measure.SCALAR_FIELDS}
+
+
+def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
+    """The block's columns of (label, value runs) from the session's measurement table, and the
+    line under it (what is not there and why, or what bold and * mean)."""
+    measurements = session.measurements
+    if measurements is None and not session.measurement_edits:
+        state = session.state.get("measurements")
+        why = session.errors.get("measurements", "")
+        if state == "pending":
+            return [], "Measurements: still being computed when this report was written."
+        if not why.startswith("not measured"):
+            why = f"not measured ({why})" if why else "not measured"
+        return [], f"Measurements: {why}."
+    rows = {r["key"]: r for r in session.measurement_table()}
+    labels = _short_labels()
+    columns = []
+    for keys in BLOCK_KEYS:
+        col = []
+        for key in keys:
+            r = rows[key]
+            if r["value"] is None:
+                col.append((labels[key], [Run("-", colour=GREY)]))
+                continue
+            mark = "*" if r["status"] else ""
+            value = f"{r['value']:.0f}{mark} {r['unit']}"
+            if r.get("flag"):
+                runs = [Run(value, "Helvetica-Bold"), Run(" "), Run(ARROWS[r["flag"]], "Symbol")]
+            else:
+                runs = [Run(value)]
+            col.append((labels[key], runs))
+        columns.append(col)
+    edited = any(r["status"] for r in rows.values())
+    note = "QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside the adult range."
+    if edited:
+        note += " *: reviewer's value."
+    return columns, note
+
+
+def session_interpretation(session) -> Interpretation:
+    """The interpretation of the session: its prediction (None: the rules alone) with the
+    reviewed measurement table and the patient's sex (for the QTc limit)."""
+    table = None
+    if session.measurements is not None or session.measurement_edits:
+        table = {r["key"]: r["value"] for r in session.measurement_table()}
+    irregular = getattr(session.measurements, "rhythm_irregular", None)
+    return interpret_prediction(session.prediction, table, session.sex, irregular=irregular)
+
+
+def model_line(pred, why: str = "") -> str:
+    """The model's own result in one line: its positive classes with their probabilities (a
+    statements model: how many of its statements are above threshold), or why there is none
+    (``why``: the session's reason, e.g. "no model was loaded")."""
+    if pred is None:
+        return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
+    if getattr(pred, "withheld", ""):
+        return f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}  (probabilities on page 2)"
+    statements = set(statement_labels(pred.labels))
+    probs = np.asarray(pred.probabilities, dtype=float)
+    positive = set(pred.positive)
+    own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
+    text = f"Model {pred.model_name}: "
+    if statements:
+        n = sum(1 for lab in pred.positive if lab in statements)
+        text += f"{n} of its {len(statements)} statements above threshold (in the interpretation)"
+        if own:
+            text += "; positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
+    elif own:
+        text += "positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
+    else:
+        text += "no class above its threshold"
+    return text + "  (details on page 2)"
+
+
+def statement_runs(s, compact: bool = False) -> list[Run]:
+    """One statement: its words, then its source (rule and threshold, or model and probability)."""
+    if s.source == "model":
+        tag = f"model {s.probability:.0%}" + ("" if compact else f", {s.confidence} confidence")
+    else:
+        tag = "rule" if compact else f"rule: {s.rule}"
+    runs = [Run(s.text, "Helvetica-Bold"), Run(f"  [{tag}]", colour=GREY)]
+    if s.note:
+        runs.append(Run(f"  (?) {s.note}" if not compact else "  (?)", colour=RED))
+    return runs
+
+
+def draw_summary_band(c, ctx: ReportContext) -> None:
+    """The band of page 1 (``ReportLayout.band_top`` .. ``band_bottom``): measurements on the left,
+    the interpretation on the right."""
+    lay = ctx.layout
+    session = ctx.session
+    left, right = 10 * MM, lay.page_width - 10 * MM
+    top, bottom = lay.band_top, lay.band_bottom
+    n_lines = int((top - bottom - 1.0 * MM) // LEADING)          # text lines the band holds
+    first = top - LEADING + 0.6 * MM                              # the first line's baseline
+    c.saveState()
+    c.setStrokeColorRGB(0, 0, 0)      # black hairlines: red is the ECG paper's colour alone
+    c.setLineWidth(0.3)
+    c.line(left, top, right, top)
+    split = left + MEASURE_W
+    c.line(split, top - 1 * MM, split, bottom + 1 * MM)
+
+    # measurements
+    draw_runs(c, left, first, [Run("Measurements", "Helvetica-Bold", size=8)], MEASURE_W - 2 * MM)
+    columns, note = measurement_cells(session)
+    col_w = (MEASURE_W - 2 * MM) / 3.0
+    label_w = (15 * MM, 19 * MM, 13 * MM)
+    for i, col in enumerate(columns):
+        x = left + i * col_w
+        for j, (label, runs) in enumerate(col):
+            y = first - (j + 1) * LEADING
+            draw_runs(c, x, y, [Run(label, colour=GREY)], label_w[i] - 0.5 * MM)
+            draw_runs(c, x + label_w[i], y, runs, col_w - label_w[i] - 1 * MM)
+    note_line = max((len(col) for col in columns), default=0) + 1
+    draw_runs(c, left, first - note_line * LEADING, [Run(note, colour=GREY, size=6.5)], MEASURE_W - 2 * MM)
+
+    # interpretation
+    x0 = split + 3 * MM
+    width = right - x0
+    it = session_interpretation(session)
+    if it.withheld:
+        head = [Run("Interpretation WITHHELD: ", "Helvetica-Bold", RED, 8),
+                Run(f"{it.withheld}. The statements below are unreliable.", "Helvetica-Bold", RED)]
+    else:
+        head = [Run("Interpretation", "Helvetica-Bold", size=8),
+                Run("   research use, unconfirmed; the source of each: a measurement rule (threshold cited) "
+                    "or the model (probability)", colour=GREY)]
+    draw_runs(c, x0, first, head, width)
+    slots = n_lines - 2                                           # the head and the model line
+    statements = list(it.statements)
+    lines: list[list[list[Run]]] = []                             # per line, one or two cells
+    if not statements:
+        lines.append([[Run("No statement: no measurement rule applies and the model states nothing "
+                           "above its threshold.", colour=GREY)]])
+    elif len(statements) <= slots:
+        lines += [[statement_runs(s)] for s in statements]
+    else:                                   # two columns, read down the first, the sources short
+        cells = [statement_runs(s, compact=True) for s in statements]
+        if len(cells) > 2 * slots:
+            rest = statements[2 * slots - 1:]
+            cells = cells[:2 * slots - 1] + [[Run(f"... and {len(rest)} more: " + "; ".join(s.text for s in rest),
+                                                  colour=GREY)]]
+        half = (len(cells) + 1) // 2
+        lines += [[cells[k]] + ([cells[k + half]] if k + half < len(cells) else []) for k in range(half)]
+    if len(lines) < slots and it.resolved:
+        lines.append([[Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]])
+    for j, cells in enumerate(lines[:slots]):
+        y = first - (j + 1) * LEADING
+        two = len(statements) > slots
+        cell_w = width / 2 if two else width
+        for k, runs in enumerate(cells):
+            if it.withheld:
+                runs = [Run(r.text, r.font, GREY, r.size) for r in runs]
+            draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
+    pred = ctx.prediction
+    withheld = bool(pred is not None and getattr(pred, "withheld", ""))
+    line = [Run(model_line(pred, session.errors.get("prediction", "")), "Helvetica-Bold",
+                RED if withheld else (0.0, 0.0, 0.0))]
+    if pred is not None and session.state.get("prediction") == "stale":
+        line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))
+    draw_runs(c, x0, first - (n_lines - 1) * LEADING, line, width)
+    c.restoreState()

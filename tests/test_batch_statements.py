@@ -1,0 +1,128 @@
+"""``mirage score``'s statements: the interpretation column (interpret()'s text for each record) and
+``--all-statements`` (one stmt_<CODE> probability column per PTB-XL statement the model carries)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+from mirage_model.clinical import parse_sex, record_values
+from mirage_model.measure import measure
+from mirage_model.review.batch import columns, score_folder
+from mirage_model.review.batch.loading import LoadedRecord
+from mirage_model.review.batch.rows import Scorer
+from mirage_model.review.interpret import STATEMENTS, interpret
+from training_cli.main import main
+
+# sinus rhythm always above its threshold, the rest never: the interpretation has a model statement
+LABELS = ("SR", "AFIB", "1AVB", "CLBBB", "NORM")
+THRESHOLDS = (0.0, 1.01, 1.01, 1.01, 1.01)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """Two real records (PTB-XL 100 Hz, LUDB 500 Hz) copied from the bundled samples."""
+    root = tmp_path_factory.mktemp("records")
+    base = mm.resources_dir() / "samples"
+    picked = [p for p in mm.sample_records() if p.stem in ("00417_lr", "14")]
+    if len(picked) < 2:
+        pytest.skip("bundled samples 00417_lr and LUDB 14 not present")
+    for hea in picked:
+        rel = hea.parent.relative_to(base)
+        (root / rel).mkdir(parents=True, exist_ok=True)
+        for f in hea.parent.glob(hea.stem + ".*"):
+            shutil.copy(f, root / rel / f.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def statements_ckpt(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmt", labels=LABELS, thresholds=THRESHOLDS)
+
+
+@pytest.fixture(scope="module")
+def superclass_ckpt(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_interpretation_column_is_interpret_text_and_all_statements(folder, statements_ckpt, tmp_path):
+    predictor = mm.Predictor(statements_ckpt, device="cpu")
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, predictor, out, all_statements=True)
+    assert summary.scored == 2
+    rows = _rows(out)
+    cols = list(rows[0])
+    # the existing columns first and in their order, then the interpretation, then one column per statement
+    assert cols[:len(columns(LABELS))] == columns(LABELS)
+    assert cols[len(columns(LABELS)):] == [f"stmt_{c}" for c in LABELS]
+    for row in rows:
+        record = mm.load_record(folder / row["record_path"])
+        values = record_values(record)
+        pred = predictor.predict(record, values, explain=False)
+        m = measure(record)
+        expected = interpret(list(pred.labels), pred.probabilities, pred.thresholds, m.as_dict(),
+                             parse_sex(values.get("sex")), withheld=pred.withheld or None,
+                             irregular=m.rhythm_irregular).text()
+        assert row["interpretation"] == expected
+        assert expected.startswith(("Sinus", "WITHHELD"))        # SR is always above its threshold
+        for lab, p in zip(pred.labels, pred.probabilities):
+            assert float(row[f"stmt_{lab}"]) == pytest.approx(float(p), abs=2e-5)
+            assert row[f"stmt_{lab}"] == row[f"prob_{lab}"]
+
+
+def test_superclass_model_interpretation_and_no_statement_columns(folder, superclass_ckpt, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    code = main(["score", str(folder), "--out", str(out), "--model", str(superclass_ckpt), "--all-statements",
+                 "--no-progress", "--device", "cpu"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err.count("carries no PTB-XL statement labels") == 1 and "NORM, MI, STTC, CD, HYP" in err
+    rows = _rows(out)
+    assert not [c for c in rows[0] if c.startswith("stmt_")]
+    predictor = mm.Predictor(superclass_ckpt, device="cpu")
+    for row in rows:
+        record = mm.load_record(folder / row["record_path"])
+        values = record_values(record)
+        pred = predictor.predict(record, values, explain=False)
+        m = measure(record)
+        # only NORM of the superclasses is a PTB-XL statement ("Normal ECG"), and it is not said
+        # beside an abnormal superclass above its threshold
+        keep = [k for k, lab in enumerate(pred.labels) if lab in STATEMENTS]
+        assert [pred.labels[k] for k in keep] == ["NORM"]
+        abnormal = [lab for lab, p, t in zip(pred.labels, pred.probabilities, pred.thresholds)
+                    if lab != "NORM" and p >= t]
+        if abnormal:
+            keep = []
+            assert "Normal ECG" not in row["interpretation"]
+        expected = interpret([pred.labels[k] for k in keep], np.asarray(pred.probabilities)[keep],
+                             np.asarray(pred.thresholds)[keep], m.as_dict(), parse_sex(values.get("sex")),
+                             withheld=pred.withheld or None, irregular=m.rhythm_irregular).text()
+        assert row["interpretation"] == expected
+        assert row["interpretation"].startswith("Rhythm not classified, ")     # no rhythm statement
+
+
+def test_withheld_result_says_so(folder, statements_ckpt):
+    """A record the quality gate withholds: the interpretation column starts with WITHHELD and the reason."""
+    predictor = mm.Predictor(statements_ckpt, device="cpu")
+    path = next(folder.rglob("00417_lr.hea"))
+    record = mm.load_record(path)
+    pred = dataclasses.replace(predictor.predict(record, None, explain=False), positive=(),
+                               withheld="paced rhythm (pacemaker spikes)")
+    scorer = Scorer(predictor, folder, {}, False, None, False, None, columns(LABELS))
+    row = scorer.ok_row(LoadedRecord(path=str(path), record=record), pred, {})
+    assert row["interpretation"] == "WITHHELD (paced rhythm (pacemaker spikes)): Sinus rhythm"

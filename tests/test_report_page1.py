@@ -1,0 +1,179 @@
+"""Page 1 of the PDF: the measurement block (the session's values, flags bold with an arrow) and the
+interpretation (reading order, each statement's source, withheld with the reason) between the header
+and the ECG sheet, and nothing of it drawn over the sheet."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+import mirage_model as mm
+from mirage_model.measure import SCALAR_KEYS, Measurements
+from mirage_model.review.report import build_report, report_layout
+from mirage_model.review.session import ReviewSession
+
+PT_PER_MM = 72.0 / 25.4
+# a statements model whose sinus rhythm is always above threshold and nothing else ever is
+STATEMENT_LABELS = ("SR", "AFIB", "1AVB", "CLBBB", "NORM")
+ALWAYS_SR = (0.0, 1.01, 1.01, 1.01, 1.01)
+
+
+@pytest.fixture(scope="module")
+def record():
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    return mm.load_record(path)
+
+
+@pytest.fixture(scope="module")
+def statements_predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    folder = make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmt", labels=STATEMENT_LABELS,
+                                  thresholds=ALWAYS_SR)
+    return mm.Predictor(folder, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def superclass_predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+
+
+def _measurements(**values) -> Measurements:
+    base = dict.fromkeys(SCALAR_KEYS)
+    base.update(values)
+    return Measurements(**base, fs=100.0, method="test values")
+
+
+# slow rate, long PR, wide QRS, left axis: each outside its adult range and each a rule's statement
+ABNORMAL = dict(heart_rate_bpm=45.0, rr_ms=1333.0, pr_ms=230.0, qrs_ms=130.0, qt_ms=460.0,
+                qtc_bazett_ms=398.0, qtc_fridericia_ms=418.0, p_axis_deg=50.0, qrs_axis_deg=-45.0,
+                t_axis_deg=40.0)
+
+
+def _page1(out):
+    page = pypdf.PdfReader(str(out)).pages[0]
+    spans = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            spans.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], size,
+                           str((font or {}).get("/BaseFont", ""))))
+
+    text = page.extract_text(visitor_text=visit)
+    return " ".join(text.split()), spans
+
+
+def _session(record, predictor=None, measurements=None, edits=None, prediction=None):
+    s = ReviewSession(record)
+    if measurements is not None:
+        s.accept_measurements(s.id, measurements)
+    if edits:
+        for k, v in edits.items():
+            s.set_measurement_edit(k, v)
+    if predictor is not None:
+        s.set_model(predictor.schema, predictor.name)
+        pred = prediction or predictor.predict(record, s.model_values(), explain=False)
+        s.accept_prediction(s.ticket(), pred)
+    return s
+
+
+def test_measurements_and_interpretation_on_page_1(tmp_path, record, statements_predictor):
+    out = build_report(_session(record, statements_predictor, _measurements(**ABNORMAL)), tmp_path / "r.pdf")
+    text, spans = _page1(out)
+    # the block's labels and the session's values, each with its unit
+    for label, value in (("Heart rate", "45 bpm"), ("RR", "1333 ms"), ("PR", "230 ms"), ("QRS", "130 ms"),
+                         ("QT", "460 ms"), ("QTc Bazett", "398 ms"), ("QTc Fridericia", "418 ms"),
+                         ("P axis", "50 deg"), ("QRS axis", "-45 deg"), ("T axis", "40 deg")):
+        assert re.search(rf"{label}\s*{value}", text), (label, value, text[:600])
+    # outside the adult range (rate < 50, PR > 200, QRS >= 120, axis < -30): bold with an arrow after
+    bold = {s[0] for s in spans if s[4].endswith("Bold")}
+    for value in ("45 bpm", "230 ms", "130 ms", "-45 deg"):
+        assert value in bold, value
+        i = next(k for k, s in enumerate(spans) if s[0] == value)
+        assert spans[i + 1][0] in ("\u2191", "\u2193") and spans[i + 1][4].endswith("Symbol")
+    for value in ("1333 ms", "460 ms", "50 deg"):        # in range (or no range): plain
+        assert value not in bold
+    # reading order: rhythm (the measured rate under 50 bpm beats the model's sinus rhythm), conduction, axis
+    first = text.index("Interpretation")
+    order = [text.find(s, first) for s in ("Sinus bradycardia, 45 bpm", "First degree AV block (PR 230 ms)",
+                                           "Wide QRS (130 ms)", "Left axis deviation (-45 deg)")]
+    assert -1 not in order and order == sorted(order), order
+    assert "[rule: rate 45 bpm < 50 bpm (Mason et al. 2007)]" in text
+    assert "Sinus rhythm [model" not in text          # said as sinus bradycardia by the rule
+    assert f"Model {statements_predictor.name}: 1 of its 5 statements above threshold" in text
+    assert "Research use only" in text
+
+
+def test_the_band_reads_the_reviewed_values(tmp_path, record, statements_predictor):
+    session = _session(record, statements_predictor, _measurements(**ABNORMAL), edits={"qrs_ms": 100.0})
+    text, spans = _page1(build_report(session, tmp_path / "r.pdf"))
+    assert re.search(r"QRS\s*100\* ms", text) and "*: reviewer's value." in text
+    assert "Wide QRS" not in text                      # the reviewer's 100 ms is not wide
+    assert "100* ms" not in {s[0] for s in spans if s[4].endswith("Bold")}
+    # the model's sinus rhythm with its probability when the rate is normal
+    normal = dict(ABNORMAL, heart_rate_bpm=72.0, rr_ms=833.0)
+    text, _ = _page1(build_report(_session(record, statements_predictor, _measurements(**normal)),
+                                  tmp_path / "n.pdf"))
+    assert re.search(r"Sinus rhythm, 72 bpm \[model \d+%, \w+ confidence\]", text), text
+
+
+def test_superclass_model_and_withheld_result(tmp_path, record, superclass_predictor):
+    pred = superclass_predictor.predict(record, None, explain=False)
+    gated = dataclasses.replace(pred, positive=(), withheld="paced rhythm (pacemaker spikes)")
+    session = _session(record, superclass_predictor, _measurements(**ABNORMAL), prediction=gated)
+    text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
+    assert "Interpretation WITHHELD: paced rhythm (pacemaker spikes). The statements below are unreliable." in text
+    assert f"Model {superclass_predictor.name}: RESULT WITHHELD - paced rhythm" in text
+    # a superclass model states no rhythm: the rule says so beside the measured rate
+    assert "Rhythm not classified, 45 bpm [rule: no model here states rhythm; measured rate only]" in text
+    session = ReviewSession.from_results(record, prediction=pred, schema=superclass_predictor.schema)
+    text, _ = _page1(build_report(session, tmp_path / "s.pdf"))
+    assert "Measurements: not measured." in text
+    shown = [f"{lab} {p:.2f}" for lab, p in zip(pred.labels, pred.probabilities) if lab in pred.positive]
+    line = f"Model {superclass_predictor.name}: " + ("positive " + ", ".join(shown) if shown
+                                                     else "no class above its threshold")
+    assert line in text
+
+
+def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
+    """Eight statements (two to a line) and a long institution: nothing runs into the sheet or off the page."""
+    from helpers_models import make_tiny_checkpoint
+
+    labels = ("SR", "AFIB", "1AVB", "CLBBB", "LVH", "IMI", "NDT", "LNGQT", "DIG", "PVC")
+    folder = make_tiny_checkpoint(tmp_path / "many", labels=labels, thresholds=[0.0] * len(labels))
+    predictor = mm.Predictor(folder, device="cpu")
+    from mirage_model.review.report import ReportSettings
+
+    settings = ReportSettings(institution="Department of Cardiology, University Hospital of Somewhere Far Away")
+    out = build_report(_session(record, predictor, _measurements(**ABNORMAL)), tmp_path / "m.pdf",
+                       settings=settings)
+    text, spans = _page1(out)
+    assert "Atrial fibrillation" in text and re.search(r"\.\.\. and \d+ more: ", text)
+    lay = report_layout(settings)
+    leads = {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6", "II (rhythm)"}
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for t, x, y, size, font in spans:
+        x1 = x + stringWidth(t, font.lstrip("/") if font.lstrip("/") in ("Helvetica", "Helvetica-Bold", "Symbol")
+                             else "Helvetica-Bold", size)
+        assert 0 <= x and x1 <= lay.page_width - 9 * PT_PER_MM, (t, x, x1)
+        if t not in leads:
+            inside = lay.grid_y0 - 1 <= y <= lay.grid_y0 + lay.grid_height
+            assert not inside, (t, y)
+
+
+def test_out_of_date_and_missing_model_are_said(tmp_path, record, superclass_predictor):
+    session = _session(record, superclass_predictor, _measurements(**ABNORMAL))
+    session.set_value("age", 30)                      # the model ran with the file's age
+    text, _ = _page1(build_report(session, tmp_path / "stale.pdf"))
+    assert "OUT OF DATE: clinical values changed since the model ran" in text
+    text, _ = _page1(build_report(ReviewSession.from_results(record), tmp_path / "none.pdf"))
+    assert "Model: no model result (no model was loaded)" in text
