@@ -152,7 +152,7 @@ def model_line(pred, why: str = "") -> str:
         text += "positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
     else:
         text += "no class above its threshold"
-    return text + "  (details on page 2)"
+    return text + "  (details from page 3)"
 
 
 def statement_runs(s, compact: bool = False) -> list[Run]:

@@ -1,7 +1,8 @@
 """Writing the report: the story of page 2 onwards, the four page templates (the ECG sheet, the
 median beats, two columns of results, a wide explanations page) and the atomic write of the file.
 
-Page 1 is the ECG sheet (``waveforms``), page 2 the median beats (``median_beats``); the
+Page 1 is the header, the band of measurements and interpretation (``summary_band``) and the ECG
+sheet (``waveforms``), page 2 the median beats (``median_beats``); the
 following pages hold the model result, the clinical and laboratory values, the interval
 measurements and the explanations. Research use only, not a diagnosis: the notice is printed on
 every page.
