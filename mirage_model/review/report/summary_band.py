@@ -4,7 +4,7 @@ the measurement block on the left, the interpretation on the right.
 The measurement block is the session's one measurement table
 (``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
-named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as on page 2.
+named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
 
 The interpretation is ``review.interpret.interpret_prediction`` of the session's prediction and
 reviewed measurements: statements in reading order, each labelled with its source (a measurement
@@ -137,7 +137,7 @@ def model_line(pred, why: str = "") -> str:
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     if getattr(pred, "withheld", ""):
-        return f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}  (probabilities on page 2)"
+        return f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}  (probabilities from page 3)"
     statements = set(statement_labels(pred.labels))
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)

@@ -1,4 +1,4 @@
-"""Writing the report: the story of page 2 onwards, the four page templates (the ECG sheet, the
+"""Writing the report: the story of page 3 onwards, the four page templates (the ECG sheet, the
 median beats, two columns of results, a wide explanations page) and the atomic write of the file.
 
 Page 1 is the header, the band of measurements and interpretation (``summary_band``) and the ECG
