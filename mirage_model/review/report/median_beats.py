@@ -21,7 +21,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import pdf_text
-from mirage_model.review.report.waveforms import draw_grid
+from mirage_model.review.report.waveforms import draw_calibration_pulse, draw_grid
 
 TOP_MM = 25.0                # page top to the sheet's top
 
@@ -64,16 +64,7 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
     c.setLineWidth(0.8)
     for base in sorted({y0 + cell.baseline * MM for cell in sheet_cells()}):
         xa = x0 + 3.0 * MM
-        xb = xa + 0.2 * SPEED_MM_S * MM
-        top = base + GAIN_MM_MV * MM
-        path = c.beginPath()
-        path.moveTo(xa - 1.5 * MM, base)
-        path.lineTo(xa, base)
-        path.lineTo(xa, top)
-        path.lineTo(xb, top)
-        path.lineTo(xb, base)
-        path.lineTo(xb + 1.5 * MM, base)
-        c.drawPath(path, stroke=1, fill=0)
+        draw_calibration_pulse(c, xa, xa + 0.2 * SPEED_MM_S * MM, base, base + GAIN_MM_MV * MM)
 
 
 def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportContext) -> None:

@@ -83,6 +83,19 @@ def _grid_ops(x0: float, y0: float, w: float, h: float, minor: float) -> tuple[s
     return out[0], out[1]
 
 
+def draw_calibration_pulse(c, xa: float, xb: float, base: float, top: float) -> None:
+    """The 1 mV x 200 ms calibration pulse: up at ``xa``, down at ``xb`` (points), from ``base`` to
+    ``top``, with 1.5 mm of baseline either side."""
+    path = c.beginPath()
+    path.moveTo(xa - 1.5 * MM, base)
+    path.lineTo(xa, base)
+    path.lineTo(xa, top)
+    path.lineTo(xb, top)
+    path.lineTo(xb, base)
+    path.lineTo(xb + 1.5 * MM, base)
+    c.drawPath(path, stroke=1, fill=0)
+
+
 def draw_grid(c, lay: ReportLayout) -> None:
     ops = _grid_ops(lay.grid_x0, lay.grid_y0, lay.grid_width, lay.grid_height, lay.minor_pt)
     for major, literal in zip((False, True), ops):
@@ -114,14 +127,7 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
     # calibration pulses (1 mV, 200 ms) and column separators
     c.setLineWidth(0.8)
     for xa, xb, base, top in lay.calibration:
-        path = c.beginPath()
-        path.moveTo(xa - 1.5 * MM, base)
-        path.lineTo(xa, base)
-        path.lineTo(xa, top)
-        path.lineTo(xb, top)
-        path.lineTo(xb, base)
-        path.lineTo(xb + 1.5 * MM, base)
-        c.drawPath(path, stroke=1, fill=0)
+        draw_calibration_pulse(c, xa, xb, base, top)
     c.setLineWidth(0.6)
     for panel in lay.panels:
         if panel.rhythm or panel.t0 == 0:
