@@ -89,13 +89,19 @@ class CachedSplit:
         return out
 
 
+def inputs_to_device(signal, image, device):
+    """signal (B, L, T), image uint8 (B, S, S) or None -> (signal, image (B, 1, S, S) float in [0, 1] or None)."""
+    nb = device.type == "cuda"
+    signal = signal.to(device, non_blocking=nb)
+    if image is not None:
+        image = image.to(device, non_blocking=nb).unsqueeze(1).float().div_(255.0)
+    return signal, image
+
+
 def batch_to_device(batch: dict, device):
     """-> (signal (B, L, T), image (B, 1, S, S) float in [0, 1] or None, clinical, mask, target)."""
     nb = device.type == "cuda"
-    signal = batch["signal"].to(device, non_blocking=nb)
-    image = batch.get("image")
-    if image is not None:
-        image = image.to(device, non_blocking=nb).unsqueeze(1).float().div_(255.0)
+    signal, image = inputs_to_device(batch["signal"], batch.get("image"), device)
     return (signal, image, batch["clinical"].to(device, non_blocking=nb), batch["mask"].to(device, non_blocking=nb),
             batch["target"].to(device, non_blocking=nb))
 

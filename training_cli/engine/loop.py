@@ -32,7 +32,7 @@ from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
-    make_loader, open_data
+    inputs_to_device, make_loader, open_data
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
@@ -238,8 +238,7 @@ def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool)
         signal, image, clinical, mask, target = batch_to_device(batch, s.device)
         clean_logits = None
         if s.consistency:
-            clean_signal, clean_image, *_ = batch_to_device(
-                {**batch, "signal": batch["clean_signal"], "image": batch.get("clean_image")}, s.device)
+            clean_signal, clean_image = inputs_to_device(batch["clean_signal"], batch.get("clean_image"), s.device)
             s.net.eval()                         # the clean prediction as the model would make it
             with torch.no_grad(), torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
                 clean_logits = s.net(clean_signal, clean_image, clinical, mask).logits.float()
