@@ -34,6 +34,10 @@ def get_args_parser() -> argparse.ArgumentParser:
                         "(several records: with --export-pdf)")
     parser.add_argument("--model", help="checkpoint folder or shipped model name (default, mi); default: the Settings choice, else the bundled default")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
+    parser.add_argument("--statements-model", metavar="MODEL", default="auto",
+                        help="the statements model run beside --model for the interpretation: a checkpoint "
+                        "folder, 'auto' (default: the shipped 'statements' model unless the model carries "
+                        "statements itself) or 'none' (the measurement rules alone)")
     parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after the analysis, save, exit")
     parser.add_argument("--size", default="1600x1050", help="window size for --screenshot (WxH)")
     parser.add_argument("--timeout", type=float, default=120.0, help="--screenshot: give up waiting after this many s")
@@ -198,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings()
     window = MainWindow(settings, model_path=args.model, device=args.device)
+    window.statements_model_arg = args.statements_model
     window.setWindowIcon(icon("mirage"))
     install_excepthook(lambda: window, log_file)
     if args.layout:

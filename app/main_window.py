@@ -70,6 +70,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self._export_queue: list = []                 # exports waiting for the session's pending work
         self.fit_page_on_open = False                 # small screens: records open fitted to the page
         self.predictor = None
+        self.statements_predictor = None              # the statements model beside it (the interpretation)
+        self.statements_model_arg: str | None = None  # --statements-model: auto, none or a folder
         self.model_error = ""
         self.model_path_arg = model_path
         self.device_arg = device          # --device: this session only (Settings keep their own)
@@ -278,7 +280,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
     def batch_dialog_open(self) -> BatchDialog:
         if self.batch_dialog is None:
             self.batch_dialog = BatchDialog(self, self.predictor, self.model_path() or "", self.device(),
-                                            self.settings.last_folder)
+                                            self.settings.last_folder, self.statements_model_arg or "auto")
             self.batch_dialog.openRecord.connect(self.open_record)
         self.batch_dialog.predictor = self.predictor
         self.batch_dialog.model_path = self.model_path() or ""

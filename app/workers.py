@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -225,6 +226,37 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     return out
 
 
+@dataclass
+class LoadedModels:
+    """The loaded model and the statements model that runs beside it (None: none; ``statements_error``
+    says why when one was asked for and could not be loaded)."""
+    predictor: object
+    statements: object | None = None
+    statements_error: str = ""
+
+
+def load_models_job(ctx: JobContext, path, device: str = "auto", statements: str = "auto") -> LoadedModels:
+    """Load the model (``load_predictor_job``) and the statements model beside it.
+
+    ``statements``: "auto" (the shipped statements model unless the model carries PTB-XL
+    statements itself; ``MIRAGE_STATEMENTS_MODEL`` overrides), "none", or a checkpoint folder.
+    A statements model that fails to load leaves the model loaded and says why.
+    """
+    predictor = load_predictor_job(ctx, path, device)
+    from mirage_model.review.interpret import companion_statements_model
+
+    choice = str(statements or "auto")
+    where = companion_statements_model(predictor.labels) if choice == "auto" else (None if choice == "none" else choice)
+    if where is None:
+        return LoadedModels(predictor)
+    ctx.check()
+    try:
+        return LoadedModels(predictor, load_predictor_job(ctx, where, device))
+    except Exception as err:   # noqa: BLE001 - the model itself is loaded; the interpretation says it lacks statements
+        log.warning("could not load the statements model %s", where, exc_info=True)
+        return LoadedModels(predictor, None, f"{Path(str(where)).name}: {type(err).__name__}: {err}")
+
+
 def load_predictor_job(ctx: JobContext, path, device: str = "auto"):
     """Load a checkpoint into a Predictor (``path`` None: the bundled default).
 
@@ -298,9 +330,10 @@ def report_job(ctx: JobContext, session, out_path, settings=None, model_info=Non
     return result if result is not None else out_path
 
 
-def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
-    """The prediction and the clinical values' contributions for ``ticket`` (its session's values),
-    under the model lock. Returns (Prediction, contributions)."""
+def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, statements_predictor=None):
+    """The prediction, the clinical values' contributions and the statements model's prediction
+    (None without one, or when it failed) for ``ticket`` (its session's values), under the model
+    lock. Returns (Prediction, contributions, statements Prediction or None)."""
     with _PREDICT_LOCK:
         ctx.check()
         if getattr(predictor, "device", "cpu") == "cpu":
@@ -308,7 +341,15 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True):
         pred = predictor.predict(record, ticket.values, explain=explain)
         ctx.check()
         contributions = clinical_contributions(predictor, record, ticket.values)
-    return pred, contributions
+        stmts = None
+        if statements_predictor is not None:
+            ctx.check()
+            try:
+                stmts = statements_predictor.predict(record, ticket.values, explain=False)
+            except Exception:   # noqa: BLE001 - the statements are an extra; the result stands
+                log.warning("the statements model could not score %s", getattr(record, "record_id", ""),
+                            exc_info=True)
+    return pred, contributions, stmts
 
 
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):

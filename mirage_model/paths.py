@@ -32,6 +32,16 @@ def default_model_path() -> Path | None:
     return shipped_models().get("default")
 
 
+def statements_model_path() -> Path | None:
+    """The shipped statements model (PTB-XL's 71 SCP statements, the interpretation's source), or
+    None when none ships. ``MIRAGE_STATEMENTS_MODEL`` overrides it: a checkpoint folder, or "none"
+    (no statements model beside the loaded one; the test suite sets this)."""
+    env = os.environ.get("MIRAGE_STATEMENTS_MODEL", "").strip()
+    if env:
+        return None if env.lower() == "none" else Path(env)
+    return shipped_models().get("statements")
+
+
 def shipped_models() -> dict[str, Path]:
     """Name -> folder of every model shipped in resources/models (e.g. "default", "mi")."""
     root = resources_dir() / "models"

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# no statements model beside the loaded one unless a test asks for it (paths.statements_model_path):
+# the tests of other things keep their one model; test_statements_companion sets it per test
+os.environ.setdefault("MIRAGE_STATEMENTS_MODEL", "none")
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"

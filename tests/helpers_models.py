@@ -26,7 +26,7 @@ TINY_CLINICAL = ("age", "sex", "height", "weight")
 
 def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, task: str = "multilabel",
                          model_type: str = "mirage", seed: int = 0, thresholds=None,
-                         preset: str = "tiny", **config_overrides) -> Path:
+                         preset: str = "tiny", name: str | None = None, **config_overrides) -> Path:
     """Build a randomly initialised model and save it as a checkpoint folder.
 
     Args:
@@ -38,6 +38,7 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
         seed: torch seed for the random weights (same seed -> identical checkpoint).
         thresholds: (K,) decision thresholds; default 0.5 each.
         preset: MIRAGE preset name ("tiny" by default).
+        name: the model's name (default ``tiny-random-<model_type>-<task>``).
         **config_overrides: extra model-config fields (e.g. ``use_image=False``).
 
     Returns:
@@ -59,7 +60,7 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
         preprocess=PreprocessConfig(), render=RenderConfig(),
         thresholds=list(thresholds) if thresholds is not None else [0.5] * len(labels),
         provenance={"data": "none (random weights, tests only)", "command": "tests/helpers_models.py"},
-        name=f"tiny-random-{model_type}-{task}",
+        name=name or f"tiny-random-{model_type}-{task}",
     )
 
 

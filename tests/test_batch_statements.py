@@ -45,7 +45,8 @@ def folder(tmp_path_factory) -> Path:
 def statements_ckpt(tmp_path_factory) -> Path:
     from helpers_models import make_tiny_checkpoint
 
-    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmt", labels=LABELS, thresholds=THRESHOLDS)
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmt", labels=LABELS, thresholds=THRESHOLDS,
+                                name="tiny-statements")
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,51 @@ def test_withheld_result_says_so(folder, statements_ckpt):
     scorer = Scorer(predictor, folder, {}, False, None, False, None, columns(LABELS))
     row = scorer.ok_row(LoadedRecord(path=str(path), record=record), pred, {})
     assert row["interpretation"] == "WITHHELD (paced rhythm (pacemaker spikes)): Sinus rhythm"
+
+
+def test_statements_model_beside_a_superclass_model(folder, superclass_ckpt, statements_ckpt, tmp_path):
+    """The superclass model's probabilities and the statements model's interpretation in one row,
+    each named: prob_ from the one, interpretation and stmt_ from the other, statements_model says which."""
+    sup = mm.Predictor(superclass_ckpt, device="cpu")
+    stm = mm.Predictor(statements_ckpt, device="cpu")
+    out = tmp_path / "both.csv"
+    summary = score_folder(folder, sup, out, all_statements=True, statements_predictor=stm)
+    assert summary.scored == 2
+    rows = _rows(out)
+    assert [c for c in rows[0] if c.startswith("prob_")] == [f"prob_{c}" for c in sup.labels]
+    assert [c for c in rows[0] if c.startswith("stmt_")] == [f"stmt_{c}" for c in LABELS]
+    for row in rows:
+        record = mm.load_record(folder / row["record_path"])
+        values = record_values(record)
+        p_sup = sup.predict(record, values, explain=False)
+        p_stm = stm.predict(record, values, explain=False)
+        m = measure(record)
+        expected = interpret(list(p_stm.labels), p_stm.probabilities, p_stm.thresholds, m.as_dict(),
+                             parse_sex(values.get("sex")), withheld=p_stm.withheld or None,
+                             irregular=m.rhythm_irregular).text()
+        assert row["interpretation"] == expected and "Sinus" in expected
+        assert row["statements_model"] == p_stm.model_name and row["model"] == p_sup.model_name
+        assert p_stm.model_name != p_sup.model_name
+        for lab, p in zip(p_sup.labels, p_sup.probabilities):
+            assert float(row[f"prob_{lab}"]) == pytest.approx(float(p), abs=2e-5)
+        for lab, p in zip(p_stm.labels, p_stm.probabilities):
+            assert float(row[f"stmt_{lab}"]) == pytest.approx(float(p), abs=2e-5)
+
+
+def test_cli_statements_model_option(folder, superclass_ckpt, statements_ckpt, tmp_path, monkeypatch):
+    """``--statements-model PATH`` runs it beside --model; ``auto`` takes MIRAGE_STATEMENTS_MODEL (the
+    shipped one in a real install); ``none``: the superclass model and the rules alone."""
+    rows = {}
+    monkeypatch.setenv("MIRAGE_STATEMENTS_MODEL", str(statements_ckpt))
+    for choice in (str(statements_ckpt), "auto", "none"):
+        out = tmp_path / f"{len(rows)}.csv"
+        code = main(["score", str(folder), "--out", str(out), "--model", str(superclass_ckpt),
+                     "--statements-model", choice, "--no-progress", "--device", "cpu", "--no-measure"])
+        assert code == 0
+        rows[choice] = _rows(out)
+    name = mm.Predictor(statements_ckpt, device="cpu").name
+    for choice in (str(statements_ckpt), "auto"):
+        assert {r["statements_model"] for r in rows[choice]} == {name}
+        assert all(r["interpretation"].startswith("Sinus rhythm") for r in rows[choice])
+    assert {r["statements_model"] for r in rows["none"]} == {""}
+    assert not any("Sinus" in r["interpretation"] for r in rows["none"])

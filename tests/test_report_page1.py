@@ -35,7 +35,7 @@ def statements_predictor(tmp_path_factory):
     from helpers_models import make_tiny_checkpoint
 
     folder = make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmt", labels=STATEMENT_LABELS,
-                                  thresholds=ALWAYS_SR)
+                                  thresholds=ALWAYS_SR, name="tiny-statements")
     return mm.Predictor(folder, device="cpu")
 
 
@@ -177,3 +177,26 @@ def test_out_of_date_and_missing_model_are_said(tmp_path, record, superclass_pre
     assert "OUT OF DATE: clinical values changed since the model ran" in text
     text, _ = _page1(build_report(ReviewSession.from_results(record), tmp_path / "none.pdf"))
     assert "Model: no model result (no model was loaded)" in text
+
+
+def test_statements_model_beside_the_superclass_model_names_each(tmp_path, record, superclass_predictor,
+                                                                  statements_predictor):
+    """The interpretation comes from the statements model run beside the superclass model; page 1
+    names the model of the statements and the model of the classes."""
+    s = ReviewSession(record)
+    s.accept_measurements(s.id, _measurements(heart_rate_bpm=72.0, pr_ms=160.0, qrs_ms=90.0, qrs_axis_deg=30.0))
+    s.set_model(superclass_predictor.schema, superclass_predictor.name)
+    values = s.model_values()
+    pred = superclass_predictor.predict(record, values, explain=False)
+    stmts = statements_predictor.predict(record, values, explain=False)
+    assert s.accept_prediction(s.ticket(), pred, None, stmts)
+    assert s.statements_prediction is stmts
+    text, _ = _page1(build_report(s, tmp_path / "both.pdf"))
+    first = text.index("Interpretation")
+    assert text.find("Sinus rhythm, 72 bpm", first) > first         # the statements model's SR
+    assert f"Statements: model {statements_predictor.name}" in text
+    assert f"Model {superclass_predictor.name}:" in text
+    # the same session without the statements model: the superclass model has no rhythm statement
+    s2 = _session(record, superclass_predictor, _measurements(heart_rate_bpm=72.0), prediction=pred)
+    text2, _ = _page1(build_report(s2, tmp_path / "one.pdf"))
+    assert "Sinus rhythm, 72 bpm" not in text2 and "Statements: model" not in text2

@@ -32,13 +32,22 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, **kwargs):
+def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, statements: str = "auto", **kwargs):
     """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
     the main window's inference never share one model between threads. Without a model path the
-    given ``predictor`` is used."""
+    given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
+    ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
     if model_path or predictor is None:
         from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
         predictor = Predictor(model_path or None, device=device)
+    from mirage_model.review.interpret import companion_statements_model
+
+    choice = str(statements or "auto")
+    where = companion_statements_model(predictor.labels) if choice == "auto" else (None if choice == "none" else choice)
+    if where is not None:
+        from mirage_model.inference import Predictor
+
+        kwargs["statements_predictor"] = Predictor(where, device=device)
     return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
 
 
@@ -48,12 +57,13 @@ class BatchDialog(QDialog):
     openRecord = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, predictor=None, model_path: str = "", device: str = "auto",
-                 folder: str = ""):
+                 folder: str = "", statements: str = "auto"):
         super().__init__(parent)
         self.setWindowTitle("Batch score folder")
         self.resize(900, 560)
         self.predictor = predictor
         self.model_path = model_path
+        self.statements = statements or "auto"
         self.worker: workers.Worker | None = None
         self.rows: list[dict] = []
         self.summary = None
@@ -160,7 +170,7 @@ class BatchDialog(QDialog):
             kwargs["resume"] = True
         self._folder = Path(folder)
         self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
-                                     self.predictor, out, name="batch", **kwargs)
+                                     self.predictor, out, self.statements, name="batch", **kwargs)
         sig = self.worker.signals
         sig.progress.connect(self._progress)
         sig.result.connect(self._done)

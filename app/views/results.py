@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from app import workers
 from app.views.explain import ProbabilityBars
+from app.views.interpretation import InterpretationView
 
 
 class ResultsPanel(QWidget):
@@ -32,6 +33,7 @@ class ResultsPanel(QWidget):
         self.bars = ProbabilityBars()
         self.positive = QLabel("")
         self.positive.setWordWrap(True)
+        self.interpretation = InterpretationView()    # statements in reading order, each with its source
         self.device = QLabel("")          # the acquiring device's own analysis (file), never mixed with ours
         self.device.setWordWrap(True)
         self.choose_btn = QPushButton("Choose model...")
@@ -50,6 +52,7 @@ class ResultsPanel(QWidget):
         lay.addWidget(self.state)
         lay.addWidget(self.bars)
         lay.addWidget(self.positive)
+        lay.addWidget(self.interpretation)
         lay.addWidget(self.device)
         lay.addLayout(buttons)
         lay.addStretch(1)
@@ -74,7 +77,8 @@ class ResultsPanel(QWidget):
         self.run_btn.setEnabled(False)
         self.modelAvailable.emit(False)
 
-    def set_model(self, predictor) -> None:
+    def set_model(self, predictor, statements=None, statements_error: str = "") -> None:
+        """The loaded model (and the statements model run beside it, or why none runs)."""
         loaded = getattr(predictor, "loaded", None)
         prov = dict(getattr(loaded, "provenance", {}) or {})
         data = prov.get("data") or prov.get("training_data") or "unknown"
@@ -88,7 +92,13 @@ class ResultsPanel(QWidget):
         threads = workers.chosen_threads()
         if device == "cpu" and threads:
             device += f", {threads} torch thread{'s' if threads > 1 else ''}"
-        self.model_label.setText(f"Model <b>{predictor.name}</b> ({device}{metric})<br>"
-                                 f"<small>Trained on: {data}</small>")
+        extra = ""
+        if statements is not None:
+            extra = (f"<br><small>Interpretation statements: model <b>{statements.name}</b> "
+                     f"({len(statements.labels)} PTB-XL statements)</small>")
+        elif statements_error:
+            extra = f"<br><small style='color:#a04000'>No statements model: {statements_error}</small>"
+        self.model_label.setText(f"Classes: model <b>{predictor.name}</b> ({device}{metric})<br>"
+                                 f"<small>Trained on: {data}</small>{extra}")
         self.run_btn.setEnabled(True)
         self.modelAvailable.emit(True)

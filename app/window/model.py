@@ -45,6 +45,7 @@ class ModelMixin:
             self.model_worker.cancel()
         if path is None:
             self.predictor = None
+            self.statements_predictor = None
             self.model_error = "No trained model ships with this build yet."
             self.results.set_no_model(self.model_error)
             self._session_model_changed()
@@ -52,21 +53,26 @@ class ModelMixin:
         self._model_loading = True
         self.results.set_loading(Path(path).name)
         self.lab_form.set_loading_model(True)
-        self.model_worker = workers.Worker(workers.load_predictor_job, path, self.device(), name="model")
+        self.model_worker = workers.Worker(workers.load_models_job, path, self.device(),
+                                           self.statements_model_arg or "auto", name="model")
         self.model_worker.signals.result.connect(self._model_loaded)
         self.model_worker.signals.error.connect(self._model_failed)
         self.model_worker.signals.finished.connect(self._model_finished)
         return self.model_worker.start()
 
-    def _model_loaded(self, predictor) -> None:
+    def _model_loaded(self, loaded) -> None:
+        """``loaded``: ``workers.LoadedModels`` (the model, the statements model beside it or why none)."""
+        predictor = loaded.predictor
         self.predictor = predictor
+        self.statements_predictor = loaded.statements
         self.model_error = ""
-        self.results.set_model(predictor)
+        self.results.set_model(predictor, loaded.statements, loaded.statements_error)
         self.results.state.setText("")
         self._session_model_changed()
 
     def _model_failed(self, message: str) -> None:
         self.predictor = None
+        self.statements_predictor = None
         self.model_error = message
         self.results.set_no_model(message)
         self.results.state.setText("")
@@ -151,7 +157,8 @@ class ModelMixin:
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
             session.set_model(self.predictor.schema, self.predictor.name)
         ticket = session.ticket()
-        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict")
+        extra = {"statements_predictor": self.statements_predictor} if self.statements_predictor is not None else {}
+        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict", **extra)
         w.signals.started.connect(lambda t=ticket: self._predict_started(t))
         w.signals.result.connect(lambda res, t=ticket: self._predict_done(t, res))
         w.signals.error.connect(lambda msg, t=ticket: self._predict_failed(t, msg))
@@ -167,9 +174,9 @@ class ModelMixin:
             self.show_status(f"Running the model on {self.predictor.device}...")
 
     def _predict_done(self, ticket, result) -> None:
-        pred, contributions = result
+        pred, contributions, statements = result if len(result) == 3 else (*result, None)
         session = self.session
-        if session is None or not session.accept_prediction(ticket, pred, contributions):
+        if session is None or not session.accept_prediction(ticket, pred, contributions, statements):
             return      # an earlier session's (or earlier values') result: dropped
         self._show_result()
         self.lab_form.refresh()

@@ -97,6 +97,7 @@ class RecordsMixin:
         self.heatmaps.set_explanation(None)
         self.measure_panel.set_session(self.session)
         self.median_beats.set_session(self.session)      # fills itself when the measurements arrive
+        self.results.interpretation.set_session(self.session)
         self.lab_form.set_session(self.session)
         self.results.bars.clear()
         self.results.positive.setText("")

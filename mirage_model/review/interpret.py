@@ -359,6 +359,16 @@ def statement_labels(labels: Sequence[str]) -> list[str]:
     return [lab for lab in labels if lab in STATEMENTS]
 
 
+def companion_statements_model(labels: Sequence[str]):
+    """The shipped statements model to run beside a model of ``labels`` (its statements make the
+    interpretation): None when that model carries PTB-XL statements itself or none ships."""
+    from mirage_model.paths import statements_model_path
+
+    if statement_labels(labels):
+        return None
+    return statements_model_path()
+
+
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
                          irregular: bool | None = None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
@@ -406,3 +416,16 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular)
     return replace(it, resolved=it.resolved + resolved) if resolved else it
+
+
+def session_interpretation(session) -> Interpretation:
+    """The interpretation of a ``ReviewSession``, the one way the app, the PDF's page 1 and the
+    CSV build it: the statements model's prediction when one ran beside the loaded model, else
+    the loaded model's (None: the rules alone), with the reviewed measurement table and the
+    patient's sex (for the QTc limit)."""
+    table = None
+    if session.measurements is not None or session.measurement_edits:
+        table = {r["key"]: r["value"] for r in session.measurement_table()}
+    irregular = getattr(session.measurements, "rhythm_irregular", None)
+    pred = getattr(session, "statements_prediction", None) or session.prediction
+    return interpret_prediction(pred, table, session.sex, irregular=irregular)

@@ -10,11 +10,14 @@ the value is clinically relevant.
 
 from __future__ import annotations
 
+import logging
 from typing import Mapping
 
 import numpy as np
 
 from mirage_model.review.session import ReviewSession, Ticket
+
+log = logging.getLogger(__name__)
 
 
 def clinical_contributions(predictor, record, values: Mapping[str, object] | None) -> dict[str, np.ndarray]:
@@ -51,16 +54,27 @@ def clinical_contributions(predictor, record, values: Mapping[str, object] | Non
     return {names[i]: (base - per_variant[k + 1]).astype(np.float32) for k, i in enumerate(present)}
 
 
-def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contributions: bool = True):
-    """(prediction, contributions or None) for ``ticket``'s values; safe to run in a worker thread."""
+def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contributions: bool = True,
+            statements_predictor=None):
+    """(prediction, contributions or None, statements prediction or None) for ``ticket``'s values;
+    safe to run in a worker thread. ``statements_predictor``: a statements model run beside
+    ``predictor`` on the same values, without explanations (its failure leaves None: the
+    interpretation then comes from ``predictor`` and the measurement rules)."""
     pred = predictor.predict(record, ticket.values, explain=explain)
     contrib = clinical_contributions(predictor, record, ticket.values) if contributions else None
-    return pred, contrib
+    stmts = None
+    if statements_predictor is not None:
+        try:
+            stmts = statements_predictor.predict(record, ticket.values, explain=False)
+        except Exception:   # noqa: BLE001 - the statements are an extra; the main result stands
+            log.warning("the statements model could not score %s", getattr(record, "record_id", ""), exc_info=True)
+    return pred, contrib, stmts
 
 
 def score_session(session: ReviewSession, predictor, *, explain: bool = True,
-                  contributions: bool = True) -> bool:
-    """Score the session's record with its current values, synchronously (the CLI's way).
+                  contributions: bool = True, statements_predictor=None) -> bool:
+    """Score the session's record with its current values, synchronously (the CLI's way), with the
+    statements model beside it when given.
 
     Returns:
         True when the result was stored (it always is unless the session changed meanwhile).
@@ -70,5 +84,6 @@ def score_session(session: ReviewSession, predictor, *, explain: bool = True,
     if session.model_name is None or session.schema is not getattr(predictor, "schema", None):
         session.set_model(getattr(predictor, "schema", None), getattr(predictor, "name", "model"))
     ticket = session.ticket()
-    pred, contrib = compute(predictor, session.record, ticket, explain=explain, contributions=contributions)
-    return session.accept_prediction(ticket, pred, contrib)
+    pred, contrib, stmts = compute(predictor, session.record, ticket, explain=explain, contributions=contributions,
+                                   statements_predictor=statements_predictor)
+    return session.accept_prediction(ticket, pred, contrib, stmts)

@@ -113,6 +113,7 @@ class PredictionResult:
     values: dict                       # clinical values sent to the model (name -> value)
     version: int                       # the session's input version it was computed for
     contributions: dict | None = None  # name -> float (K,) change in probability when masked
+    statements: object | None = None   # the statements model's Prediction of the same inputs (the interpretation)
 
 
 def _catalogue(schema: ClinicalSchema | None) -> dict[str, ClinicalFeature]:
@@ -309,19 +310,25 @@ class ReviewSession:
     def is_current(self, ticket: Ticket | None) -> bool:
         return ticket is not None and ticket.session_id == self.id and ticket.version == self._version
 
-    def accept_prediction(self, ticket: Ticket, prediction, contributions: Mapping | None = None) -> bool:
+    def accept_prediction(self, ticket: Ticket, prediction, contributions: Mapping | None = None,
+                          statements=None) -> bool:
         """Store a prediction computed for ``ticket``. Returns False (and drops it) when the ticket
-        is of another session or of older inputs, or the prediction names another record."""
+        is of another session or of older inputs, or the prediction names another record.
+
+        ``statements``: the statements model's prediction of the same record and values, when a
+        statements model runs beside the loaded one (the interpretation's source; None: the loaded
+        model's own statements, if it has any, and the measurement rules)."""
         if not self.is_current(ticket):
             log.info("dropped a late prediction (ticket %s/%s, session %s/%s)", ticket.session_id,
                      ticket.version, self.id, self._version)
             return False
-        rid = str(getattr(prediction, "record_id", "") or "")
-        if rid and self.record_id and rid != self.record_id:
-            log.warning("dropped a prediction for record %s in the session of %s", rid, self.record_id)
-            return False
+        for pred in (prediction, statements):
+            rid = str(getattr(pred, "record_id", "") or "")
+            if rid and self.record_id and rid != self.record_id:
+                log.warning("dropped a prediction for record %s in the session of %s", rid, self.record_id)
+                return False
         self.result = PredictionResult(prediction, dict(ticket.values), ticket.version,
-                                       dict(contributions) if contributions is not None else None)
+                                       dict(contributions) if contributions is not None else None, statements)
         self.errors.pop("prediction", None)
         self._set_state("prediction", READY)
         self._set_state("contributions", READY if contributions is not None else UNAVAILABLE,
@@ -347,6 +354,11 @@ class ReviewSession:
     @property
     def prediction(self):
         return self.result.prediction if self.result is not None else None
+
+    @property
+    def statements_prediction(self):
+        """The statements model's prediction (None: no statements model ran beside the loaded one)."""
+        return self.result.statements if self.result is not None else None
 
     @property
     def contributions(self) -> dict | None:
@@ -444,11 +456,13 @@ class ReviewSession:
     def from_results(cls, record, *, values: Mapping | None = None, prediction=None, schema=None,
                      model_name: str | None = None, measurements=None, measurement_edits=None,
                      contributions: Mapping | None = None, measure_error: str = "",
-                     measured: bool = True, path=None, file_values: bool = True) -> "ReviewSession":
+                     measured: bool = True, path=None, file_values: bool = True,
+                     statements=None) -> "ReviewSession":
         """A finished session from results computed outside the app (``mirage report``, ``mirage
         score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's.
 
-        The prediction is accepted only if it was computed from exactly this session's values.
+        The prediction is accepted only if it was computed from exactly this session's values;
+        ``statements`` is the statements model's prediction of the same values (or None).
         """
         s = cls(record, path=path, schema=schema, model_name=model_name)
         if not file_values:
@@ -475,5 +489,5 @@ class ReviewSession:
         else:
             if model_name is None:
                 s.model_name = getattr(prediction, "model_name", None) or "model"
-            s.accept_prediction(s.ticket(), prediction, contributions)
+            s.accept_prediction(s.ticket(), prediction, contributions, statements)
         return s

@@ -17,6 +17,7 @@ from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
+from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
@@ -72,6 +73,10 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--no-model", action="store_true", help="report without a model result")
+    p.add_argument("--statements-model", default="auto", metavar="MODEL",
+                   help="the statements model run beside --model for page 1's interpretation: a checkpoint "
+                   "folder or shipped name; 'auto' (default): the shipped 'statements' model unless "
+                   "--model carries statements itself; 'none': --model and the measurement rules alone")
     labs = p.add_mutually_exclusive_group()
     labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the record's)")
     labs.add_argument("--lab", action="append", default=[], metavar="NAME=VALUE[UNIT]",
@@ -132,6 +137,11 @@ def run(args) -> int:
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
+    statements_predictor = None
+    if predictor is not None and args.statements_model != "none":
+        path = companion_statements_model(predictor.labels) if args.statements_model == "auto" \
+            else args.statements_model
+        statements_predictor = load_predictor(path, args.device) if path is not None else None
     measurements, measure_error = None, ""
     if args.measure:
         try:
@@ -154,7 +164,8 @@ def run(args) -> int:
             print(f"warning: {name} {v.text}: {v.message}; not given to the model", file=sys.stderr)
     if predictor is not None:
         try:
-            score_session(session, predictor, explain=args.explain, contributions=True)
+            score_session(session, predictor, explain=args.explain, contributions=True,
+                          statements_predictor=statements_predictor)
         except ClinicalError as err:
             raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result

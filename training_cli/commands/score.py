@@ -1,8 +1,9 @@
 """``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
 
 A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
-function). Each row carries the interpretation (``review.interpret``: statements in reading order);
-``--all-statements`` adds one probability column per PTB-XL statement the model carries. Exit
+function). Each row carries the interpretation (``review.interpret``: statements in reading order),
+from the shipped statements model run beside --model (``--statements-model``) and the measurement
+rules, and names that model; ``--all-statements`` adds one probability column per statement. Exit
 code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model errors. Research use
 only, not a diagnosis.
 """
@@ -19,7 +20,7 @@ from tqdm import tqdm
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
-from mirage_model.review.interpret import statement_labels
+from mirage_model.review.interpret import companion_statements_model, statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import add_report_args, command_parser, settings_from_args
@@ -58,10 +59,14 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="time limit for reading and measuring one record; a record that takes "
                    "longer gets an error row and the batch goes on (default 120; 0: none)")
+    p.add_argument("--statements-model", default="auto", metavar="MODEL",
+                   help="the statements model run beside --model for the interpretation: a checkpoint "
+                   "folder or shipped name; 'auto' (default): the shipped 'statements' model unless "
+                   "--model carries statements itself; 'none': --model and the measurement rules alone")
     p.add_argument("--all-statements", action="store_true",
-                   help="one stmt_<CODE> probability column per PTB-XL statement the model carries "
-                   "(a statements model; a superclass model has none). Every output has the "
-                   "'interpretation' column: the statements in reading order")
+                   help="one stmt_<CODE> probability column per PTB-XL statement of the statements "
+                   "model (a superclass model has none). Every output has the 'interpretation' column "
+                   "(the statements in reading order) and 'statements_model' (which model said them)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
@@ -87,9 +92,14 @@ def run(args) -> int:
     if not headers and not orphans:
         raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
-    if args.all_statements and not statement_labels(getattr(predictor, "labels", ())):
-        labels = ", ".join(getattr(predictor, "labels", ()))
-        print(f"--all-statements: model {getattr(predictor, 'name', '')} carries no PTB-XL statement labels "
+    choice = str(args.statements_model or "auto")
+    stmt_path = companion_statements_model(getattr(predictor, "labels", ())) if choice == "auto" else \
+        (None if choice == "none" else choice)
+    statements_predictor = load_predictor(stmt_path, args.device) if stmt_path is not None else None
+    source = statements_predictor or predictor
+    if args.all_statements and not statement_labels(getattr(source, "labels", ())):
+        labels = ", ".join(getattr(source, "labels", ()))
+        print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "
               f"(its labels: {labels}); no stmt_ columns are written", file=sys.stderr)
 
     bar = None
@@ -120,7 +130,8 @@ def run(args) -> int:
             workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
-            record_timeout_s=time_limit or None, all_statements=args.all_statements)
+            record_timeout_s=time_limit or None, all_statements=args.all_statements,
+            statements_predictor=statements_predictor)
     except BatchError as err:
         if bar is not None:
             bar.close()

@@ -52,7 +52,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               report_settings=None, cancel: Callable[[], bool] | None = None,
               orphans: Iterable[Path] = (), mp_context: str | None = None,
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
-              labs_errors: dict | None = None, all_statements: bool = False) -> Iterator[dict]:
+              labs_errors: dict | None = None, all_statements: bool = False,
+              statements_predictor=None) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -75,7 +76,10 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         labs_errors: {record_id: message} of labs rows that could not be read; those records
             get an error row (``labs`` given as a path fills this itself).
         all_statements: add one ``stmt_<code>`` probability column per PTB-XL statement the
-            model carries (``interpret.statement_labels``; none for a superclass model).
+            statements model carries (``interpret.statement_labels``; none for a superclass model).
+        statements_predictor: a statements model run beside ``predictor``; the interpretation
+            column (and ``stmt_`` columns, the PDFs' interpretation) come from it. None: from
+            ``predictor`` itself (its statements, if any) and the measurement rules.
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -86,11 +90,12 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     if root is None:
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))
-    statements = statement_labels(labels) if all_statements else []
+    stmt_labels = list(getattr(statements_predictor or predictor, "labels", ()))
+    statements = statement_labels(stmt_labels) if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     labs_errors = dict(labs_errors or {})
     scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,
-                    report_settings, cols, labs_errors)
+                    report_settings, cols, labs_errors, statements_predictor)
     cancel = cancel or (lambda: False)
     chunk_size = max(1, int(chunk_size))
     loader = RecordLoader(all_paths, orphan_set, workers=workers, do_measure=measure,
@@ -104,14 +109,14 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             size = chunk_size
             if not chunk:
                 break
-            for item, pred, clinical, message in scorer.predict(chunk):
+            for item, pred, clinical, message, stmts in scorer.predict(chunk):
                 if pred is None:
                     pending.append((scorer.error_row(item, message), None))
                     continue
-                row = scorer.ok_row(item, pred, clinical)
+                row = scorer.ok_row(item, pred, clinical, stmts)
                 pdf = None
                 if scorer.pdf_dir is not None:
-                    pdf = loader.run(pdf_one, *scorer.pdf_args(item, pred, clinical))
+                    pdf = loader.run(pdf_one, *scorer.pdf_args(item, pred, clinical, stmts))
                 pending.append((row, pdf))
             # hand on every finished row; PDFs still being written keep their rows (and order)
             while pending and (pending[0][1] is None or pending[0][1].done()):

@@ -13,7 +13,7 @@ from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.loading import LoadedRecord
-from mirage_model.review.interpret import interpret_prediction
+from mirage_model.review.interpret import interpret_prediction, statement_labels
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
 
@@ -25,10 +25,12 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     """The output columns (= row dict keys) for a model's ``labels``: the record, its status, one
     ``prob_<label>`` per label, the result and quality, the measurements (``measure``), the PDF
     (``pdf``), the notes, then the interpretation and one ``stmt_<code>`` per PTB-XL statement in
-    ``statements`` (``interpret.statement_labels``; asked for with ``--all-statements``)."""
+    ``statements`` (``interpret.statement_labels`` of the statements model; asked for with
+    ``--all-statements``). ``statements_model`` names the model the interpretation's statements
+    come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "model", "age_used", "sex_used", "values_not_used", "quality_flags",
+    cols += ["positive", "withheld_positive", "model", "statements_model", "age_used", "sex_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
@@ -67,7 +69,7 @@ def error_message(err: BaseException) -> str:
 
 
 def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-            settings, model_info, contributions=None) -> str:
+            settings, model_info, contributions=None, statements=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``.
     Module level: a loader process runs it."""
     from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
@@ -75,16 +77,23 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
                                          schema=schema, measurements=measurements,
                                          measured=measurements is not None, file_values=False,
-                                         contributions=contributions)
+                                         contributions=contributions, statements=statements)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
 class Scorer:
-    """Turns loaded records into rows: batched predictions, then optional PDFs."""
+    """Turns loaded records into rows: batched predictions, then optional PDFs.
+
+    ``statements_predictor``: a statements model run beside ``predictor`` on the same records and
+    values (without explanations); its statements make the interpretation. None: the interpretation
+    comes from ``predictor``'s own statements, if any, and the measurement rules.
+    """
 
     def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
-                 report_settings, cols: list[str], labs_errors: dict | None = None):
+                 report_settings, cols: list[str], labs_errors: dict | None = None,
+                 statements_predictor=None):
         self.predictor = predictor
+        self.statements_predictor = statements_predictor
         self.root = root
         self.labs = labs
         self.labs_errors = labs_errors or {}
@@ -160,29 +169,59 @@ class Scorer:
                         errors.append(error_message(err))
                         if isinstance(err, UnscorableRecordError):
                             it.unscorable = err.reason
-        by_id = {id(it): (p, c, e) for it, p, c, e in zip(good, preds, clinicals, errors)}
+        stmts = self._statements(good, preds, clinicals)
+        by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(good, preds, clinicals, errors, stmts)}
         out = []
         for it in items:
             if id(it) not in by_id:
-                out.append((it, None, {}, it.error))
+                out.append((it, None, {}, it.error, None))
             else:
                 out.append((it, *by_id[id(it)]))
         return out
 
-    def ok_row(self, item: LoadedRecord, pred, clinical: dict | None = None) -> dict:
+    def _statements(self, good: list[LoadedRecord], preds: list, clinicals: list[dict]) -> list:
+        """The statements model's prediction per scored record (None where it has none or failed:
+        that row's interpretation then says so in its notes)."""
+        out: list = [None] * len(good)
+        if self.statements_predictor is None:
+            return out
+        todo = [k for k, p in enumerate(preds) if p is not None]
+        if not todo:
+            return out
+        sp = self.statements_predictor
+        try:
+            got = sp.predict_batch([good[k].record for k in todo], [clinicals[k] for k in todo], explain=False)
+            for k, p in zip(todo, got):
+                out[k] = p
+        except Exception:
+            for k in todo:
+                try:
+                    out[k] = sp.predict_batch([good[k].record], [clinicals[k]], explain=False)[0]
+                except Exception as err:
+                    log.debug("statements model failed on %s", good[k].path, exc_info=True)
+                    good[k].note = "; ".join(n for n in (good[k].note, "statements model failed: "
+                                                         + error_message(err)) if n)
+        return out
+
+    def ok_row(self, item: LoadedRecord, pred, clinical: dict | None = None, statements=None) -> dict:
         """The row of a scored record; ``clinical`` (the values the model saw) gives the sex for the
-        interpretation's QTc limit."""
+        interpretation's QTc limit; ``statements``: the statements model's prediction (or None)."""
         row = self.base_row(item)
         row["status"] = "ok"
         for lab, p in zip(pred.labels, pred.probabilities):
-            for key in (f"prob_{lab}", f"stmt_{lab}"):     # stmt_ columns only with --all-statements
-                if key in row:
-                    row[key] = clean_float(p, 6)
+            if f"prob_{lab}" in row:
+                row[f"prob_{lab}"] = clean_float(p, 6)
+        source = statements if statements is not None else (None if self.statements_predictor is not None else pred)
+        if source is not None:
+            for lab, p in zip(source.labels, source.probabilities):
+                if f"stmt_{lab}" in row:                  # stmt_ columns only with --all-statements
+                    row[f"stmt_{lab}"] = clean_float(p, 6)
         # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
         sex = (clinical or {}).get("sex")
         sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
-        row["interpretation"] = interpret_prediction(
-            pred, item.measurements if self.measure else None, sex).text() or None
+        it = interpret_prediction(statements or pred, item.measurements if self.measure else None, sex)
+        row["interpretation"] = it.text() or None
+        row["statements_model"] = it.model_name if statement_labels((statements or pred).labels) else None
         row["positive"] = ";".join(pred.positive)
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
         # are withheld from "positive" and listed apart, next to the reason
@@ -229,7 +268,7 @@ class Scorer:
             rel = Path(rel.name)
         return self.pdf_dir / rel.with_suffix(".pdf")
 
-    def pdf_args(self, item: LoadedRecord, pred, clinical: dict) -> tuple:
+    def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them
         try:
             contributions = clinical_contributions(self.predictor, item.record, clinical)
@@ -237,4 +276,4 @@ class Scorer:
             log.debug("contributions failed for %s", item.path, exc_info=True)
             contributions = None
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                item.measurements, self.report_settings, self.model_info, contributions)
+                item.measurements, self.report_settings, self.model_info, contributions, statements)

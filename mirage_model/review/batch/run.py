@@ -62,7 +62,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
                  mp_context: str | None = None, torch_threads: int | None = None,
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
-                 all_statements: bool = False) -> BatchSummary:
+                 all_statements: bool = False, statements_predictor=None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -93,6 +93,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         all_statements: one ``stmt_<code>`` probability column per PTB-XL statement the model
             carries (``interpret.statement_labels``: none for a superclass model). Every output
             has the ``interpretation`` column (the statements in reading order).
+        statements_predictor: a statements model run beside ``predictor`` (e.g. the shipped
+            "statements" model beside the superclass model): the interpretation, the ``stmt_``
+            columns and the PDFs' interpretation come from it; ``statements_model`` names it.
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
@@ -112,7 +115,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     labs_errors: dict = {}
     labs_d = labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
-    statements = statement_labels(labels) if all_statements else []
+    statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
+        if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     lock = lock_output(out_path)
     try:
@@ -140,7 +144,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         measure=measure, explain=explain, chunk_size=chunk_size,
                         report_settings=report_settings, cancel=cancel_check, orphans=todo_o,
                         mp_context=mp_context, record_timeout_s=record_timeout_s,
-                        labs_errors=labs_errors, all_statements=all_statements)
+                        labs_errors=labs_errors, all_statements=all_statements,
+                        statements_predictor=statements_predictor)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):

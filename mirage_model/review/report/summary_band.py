@@ -6,10 +6,12 @@ The measurement block is the session's one measurement table
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
 named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
 
-The interpretation is ``review.interpret.interpret_prediction`` of the session's prediction and
-reviewed measurements: statements in reading order, each labelled with its source (a measurement
+The interpretation is ``review.interpret.interpret_prediction`` of the session's statements-model
+prediction (the shipped statements model, run beside the loaded model; else the loaded model's
+own) and reviewed measurements: statements in reading order, each labelled with its source (a measurement
 rule with its threshold, or the model with its probability), then one line with the model's own
-result (a superclass model's positive classes, as the header showed it before). When the quality
+result (a superclass model's positive classes, as the header showed it before) and the name of
+the model the statements come from. When the quality
 gate withheld the model's calls, the interpretation says "withheld" with the reason and its
 statements are printed grey. Research use only, unconfirmed.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.review.interpret import Interpretation, interpret_prediction, statement_labels
+from mirage_model.review.interpret import session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -120,20 +122,11 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
     return columns, note
 
 
-def session_interpretation(session) -> Interpretation:
-    """The interpretation of the session: its prediction (None: the rules alone) with the
-    reviewed measurement table and the patient's sex (for the QTc limit)."""
-    table = None
-    if session.measurements is not None or session.measurement_edits:
-        table = {r["key"]: r["value"] for r in session.measurement_table()}
-    irregular = getattr(session.measurements, "rhythm_irregular", None)
-    return interpret_prediction(session.prediction, table, session.sex, irregular=irregular)
-
-
-def model_line(pred, why: str = "") -> str:
+def model_line(pred, why: str = "", stmt_pred=None) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
-    (``why``: the session's reason, e.g. "no model was loaded")."""
+    (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
+    a statements model that ran beside it, adds which model the interpretation's statements come from."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     if getattr(pred, "withheld", ""):
@@ -152,6 +145,10 @@ def model_line(pred, why: str = "") -> str:
         text += "positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
     else:
         text += "no class above its threshold"
+    if stmt_pred is not None:
+        codes = statement_labels(stmt_pred.labels)
+        n = sum(1 for lab in stmt_pred.positive if lab in set(codes))
+        text += f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
     return text + "  (details from page 3)"
 
 
@@ -207,7 +204,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     else:
         head = [Run("Interpretation", "Helvetica-Bold", size=8),
                 Run("   research use, unconfirmed; the source of each: a measurement rule (threshold cited) "
-                    "or the model (probability)", colour=GREY)]
+                    f"or the model{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)]
     draw_runs(c, x0, first, head, width)
     slots = n_lines - 2                                           # the head and the model line
     statements = list(it.statements)
@@ -237,7 +234,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
             draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
-    line = [Run(model_line(pred, session.errors.get("prediction", "")), "Helvetica-Bold",
+    line = [Run(model_line(pred, session.errors.get("prediction", ""),
+                           getattr(session, "statements_prediction", None)), "Helvetica-Bold",
                 RED if withheld else (0.0, 0.0, 0.0))]
     if pred is not None and session.state.get("prediction") == "stale":
         line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))

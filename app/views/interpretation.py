@@ -1,0 +1,106 @@
+"""The interpretation panel: the statements in the order a cardiologist reads them (rhythm first,
+with the rate), each with its source: a measurement rule with its cited threshold, or the model
+that said it with its probability and confidence. The same ``review.interpret`` text as page 1
+of the PDF and the CSV's interpretation column; this view only draws it.
+
+It follows one ``ReviewSession``: it redraws when the measurements arrive or are edited and when
+the prediction arrives, goes stale or fails.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from mirage_model.review.interpret import session_interpretation, statement_labels
+
+_GREY = "#666666"
+_RED = "#a00000"
+
+
+def interpretation_html(session) -> str:
+    """The session's interpretation as rich text (an empty session: a hint)."""
+    if session is None or session.record is None:
+        return f"<span style='color:{_GREY}'>Open a record to see its interpretation.</span>"
+    it = session_interpretation(session)
+    stmt_pred = getattr(session, "statements_prediction", None)
+    pred = session.prediction
+    parts = []
+    if it.withheld:
+        parts.append(f"<span style='color:{_RED}'><b>Interpretation withheld</b>: {html.escape(it.withheld)}. "
+                     "The statements below are unreliable.</span>")
+    state = session.state.get("prediction")
+    if state in ("pending", "stale"):
+        parts.append(f"<span style='color:{_GREY}'><i>The model is still running; the statements below "
+                     "come from the measurements alone until it is done.</i></span>" if pred is None else
+                     f"<span style='color:{_GREY}'><i>Out of date: the model runs again with the new values.</i></span>")
+    rows = []
+    for s in it.statements:
+        colour = _GREY if it.withheld else "#000000"
+        text = f"<b style='color:{colour}'>{html.escape(s.text)}</b>"
+        if s.source == "model":
+            tag = f"model {html.escape(it.model_name or '')}: {s.probability:.0%}, {html.escape(s.confidence or '')} confidence"
+        else:
+            tag = f"rule: {html.escape(s.rule or '')}"
+        note = f" <span style='color:{_RED}'>(?) {html.escape(s.note)}</span>" if s.note else ""
+        rows.append(f"<li>{text} <span style='color:{_GREY}'><small>[{tag}]</small></span>{note}</li>")
+    if rows:
+        parts.append("<ol style='margin-left:-20px'>" + "".join(rows) + "</ol>")
+    elif session.state.get("measurements") == "pending" and pred is None:
+        parts.append(f"<span style='color:{_GREY}'>Measuring...</span>")
+    else:
+        parts.append(f"<span style='color:{_GREY}'>No statement: no measurement rule applies and no model "
+                     "statement is above its threshold.</span>")
+    if it.resolved:
+        parts.append(f"<small style='color:{_GREY}'>Resolved: {html.escape('; '.join(it.resolved))}</small>")
+    # which model said what
+    if stmt_pred is not None:
+        src = (f"Statements: model <b>{html.escape(stmt_pred.model_name)}</b>; classes above: model "
+               f"<b>{html.escape(getattr(pred, 'model_name', '') or '')}</b>; rules cite their thresholds.")
+    elif pred is not None and (statement_labels(pred.labels) or any(s.source == "model" for s in it.statements)):
+        src = f"Statements: model <b>{html.escape(it.model_name)}</b> and the measurement rules."
+    else:
+        src = "Statements: the measurement rules alone (no statements model ran)."
+    parts.append(f"<small style='color:{_GREY}'>{src} Research use, unconfirmed; not a diagnosis.</small>")
+    return "<br>".join(parts)
+
+
+class InterpretationView(QWidget):
+    """The session's interpretation (statements in reading order, each with its source)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = None
+        self.title = QLabel("<b>Interpretation</b>")
+        self.text = QLabel("")
+        self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.text)
+        self.refresh()
+
+    def set_session(self, session) -> None:
+        """Follow ``session`` (never show anything of an earlier record); None: empty."""
+        if self.session is not None:
+            self.session.events.disconnect(self._on_event)
+        self.session = session
+        if session is not None:
+            session.events.connect(self._on_event)
+        self.refresh()
+
+    def _on_event(self, name: str, info: dict) -> None:
+        if name in ("measurements", "values") or (name == "state" and info.get("part") in ("measurements",
+                                                                                            "prediction")):
+            self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.text.setText(interpretation_html(self.session))
+        except Exception as err:  # noqa: BLE001 - a drawing error must not take the window down
+            self.text.setText(f"<span style='color:{_RED}'>The interpretation could not be built: "
+                              f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>")
