@@ -85,3 +85,27 @@ def test_reading_order_and_withheld():
     assert "Left bundle branch block (QRS 150 ms)" in [s.text for s in it.statements]
     assert it.text().startswith("WITHHELD (limb lead reversal")
     assert it.lines()[0].startswith("Interpretation withheld")
+
+
+def test_the_rhythm_comes_before_ectopy_and_patterns():
+    """Premature complexes more probable than the rhythm still come after it (they qualify it)."""
+    it = run({"PVC": 0.95, "AFIB": 0.5, "BIGU": 0.9}, {"heart_rate_bpm": 88.0}, irregular=True)
+    assert [s.code for s in it.statements[:3]] == ["AFIB", "PVC", "BIGU"]
+    assert it.first.text == "Atrial fibrillation, 88 bpm, irregular"
+    it = run({"PAC": 0.9, "SR": 0.6}, {"heart_rate_bpm": 75.0})
+    assert [s.code for s in it.statements[:2]] == ["SR", "PAC"]
+
+
+def test_the_most_probable_rhythm_is_said_when_none_is_above_threshold():
+    """No rhythm above its threshold (0.3 here): the most probable one, marked as such, low confidence;
+    a non-sinus guess is abnormal (no "Normal ECG" beside it), a sinus one is not."""
+    it = run({"AFIB": 0.25, "SR": 0.2, "NORM": 0.8}, {"heart_rate_bpm": 95.0})
+    assert it.first.code == "AFIB" and it.first.confidence == "low"
+    assert it.first.text == "Atrial fibrillation, 95 bpm, most probable rhythm (below its threshold)"
+    assert not any(s.code == "NORM" for s in it.statements)
+    it = run({"AFIB": 0.1, "SR": 0.2, "NORM": 0.8}, {"heart_rate_bpm": 72.0})
+    assert [s.code for s in it.statements] == ["SR", "NORM"]
+    assert it.first.text.endswith("most probable rhythm (below its threshold)")
+    # a model without rhythm statements: the rate alone, as before
+    it = interpret(["NORM", "LVH"], [0.9, 0.1], [0.5, 0.5], {"heart_rate_bpm": 72.0})
+    assert it.first.text == "Rhythm not classified, 72 bpm"

@@ -37,6 +37,7 @@ from training_cli.commands.ensemble import ensemble_command_parser
 from training_cli.commands.evaluate import evaluate_command_parser
 from training_cli.commands.export import export_command_parser
 from training_cli.commands.info import info_command_parser
+from training_cli.commands.interpretation import interpretation_command_parser
 from training_cli.commands.report import report_command_parser
 from training_cli.commands.robustness import robustness_command_parser
 from training_cli.commands.score import score_command_parser
@@ -55,6 +56,7 @@ COMMANDS = (
     bench_command_parser,
     robustness_command_parser,
     score_command_parser,
+    interpretation_command_parser,
     report_command_parser,
     convert_command_parser,
     export_command_parser,

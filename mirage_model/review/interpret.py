@@ -22,6 +22,12 @@ Measurement rules (adult thresholds):
   Gettes LS. AHA/ACCF/HRS recommendations ... part IV: the ST segment, T and U waves, and the QT
   interval. Circulation 2009;119:e241-50). QTc by Bazett unless the measurements carry only Fridericia.
 
+The rhythm comes first: the rhythm itself (atrial fibrillation or flutter, paced, supraventricular
+tachycardia, sinus), then what qualifies it (premature complexes, bigeminy, trigeminy), whatever
+their probabilities. Every ECG has a rhythm: when none of the model's rhythms is above its
+threshold, the most probable one is said, marked "most probable rhythm (below its threshold)" with
+its (low) confidence, rather than nothing.
+
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, long QT with a
@@ -135,6 +141,9 @@ NORM | Normal ECG | diagnostic | normal
 
 SINUS = ("SR", "SBRAD", "STACH", "SARRH")
 ATRIAL_NON_SINUS = ("AFIB", "AFLT")
+# the rhythm itself (every ECG has one); the other rhythm statements (ectopy, patterns) qualify it
+PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
+GUESSED = ", most probable rhythm (below its threshold)"
 # Rule thresholds (see the module docstring for the sources).
 BRADY_BPM, TACHY_BPM = 50.0, 100.0
 PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
@@ -243,13 +252,20 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
         return Statement(info.group, info.text + suffix, "model", code, p[code], confidence_word(p[code]), None, note)
 
-    # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus
+    # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus; the rhythm
+    # itself first, then ectopy and patterns; when no rhythm of the model is above its threshold, its
+    # most probable rhythm is said as such (low confidence), never left out
     rhythm_codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm"]
-    if positive & set(ATRIAL_NON_SINUS):
+    own_rhythms = [c for c in PRIMARY_RHYTHMS if c in p]
+    guessed = None
+    if own_rhythms and not positive & set(own_rhythms):
+        guessed = max(own_rhythms, key=lambda c: p[c])
+        rhythm_codes.append(guessed)
+    if set(rhythm_codes) & set(ATRIAL_NON_SINUS):
         gone = [c for c in rhythm_codes if c in SINUS]
         if gone:
             resolved.append(f"{', '.join(STATEMENTS[c].text.lower() for c in gone)} not stated: "
-                            f"{' and '.join(STATEMENTS[c].text.lower() for c in ATRIAL_NON_SINUS if c in positive)} "
+                            f"{' and '.join(STATEMENTS[c].text.lower() for c in ATRIAL_NON_SINUS if c in rhythm_codes)} "
                             "outranks sinus rhythm")
         rhythm_codes = [c for c in rhythm_codes if c not in SINUS]
     sinus = any(c in SINUS for c in rhythm_codes) or (not rhythm_codes and p.get("SR", 0.0) >= 0.5)
@@ -258,7 +274,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         rate_text = f", {hr:.0f} bpm" + (", irregular" if irregular else "")
     out: list[Statement] = []
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
-    rhythm_codes = sorted(rhythm_codes, key=lambda c: -p[c])
+    rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
+    rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
     if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr < BRADY_BPM
                                      or hr > TACHY_BPM):
         for c in ("SBRAD", "STACH"):
@@ -276,7 +293,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     for i, c in enumerate(rhythm_codes):
-        out.append(model_stmt(c, suffix=rate_text if i == 0 and not out else ""))
+        out.append(model_stmt(c, suffix=(rate_text if i == 0 and not out else "") + (GUESSED if c == guessed else "")))
     if not out and rhythm_codes == [] and hr is not None:
         carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",

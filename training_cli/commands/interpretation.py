@@ -1,0 +1,113 @@
+"""``mirage interpretation``: how the interpretation reads on the records of one label.
+
+Takes the records of a dataset split that carry ``--label`` (e.g. PTB-XL fold 10 records labelled
+AFIB) through the same path as ``mirage score`` (the record file read, measured, scored by
+``--model`` with the statements model beside it, interpreted) and counts how often the
+interpretation's first statement is that label's statement (not counted when the quality gate
+withheld the interpretation), how often the label is stated at all, and how often a contradicting statement stands beside it ("Normal ECG" by default).
+
+    mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
+
+Writes ``DIR/rows.csv`` (the score rows) and ``DIR/summary.json``; prints the summary. Research
+use only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+from mirage_model.review.batch.pipeline import iter_rows
+from mirage_model.review.interpret import STATEMENTS, companion_statements_model
+from training_cli.engine.checkpoints import load_predictor
+from training_cli.engine.datasets import open_dataset
+from training_cli.engine.errors import UsageError
+from training_cli.options import command_parser
+
+
+def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
+    """The parser of ``mirage interpretation`` (a subcommand when ``subparsers`` is given, else standalone)."""
+    p = command_parser(subparsers, "interpretation",
+                       help="how the interpretation reads on the records of one label (e.g. AFIB on fold 10)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=None, help="checkpoint folder or shipped name (default: default)")
+    p.add_argument("--statements-model", default="auto", metavar="MODEL",
+                   help="the statements model beside --model, as in mirage score (auto, none or a folder)")
+    p.add_argument("--data", required=True, help="ptbxl:ROOT (or challenge:ROOT, folder:ROOT)")
+    p.add_argument("--task", default="all", help="the dataset task whose labels --label is one of (default all)")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--label", required=True, help="the records' label, a PTB-XL statement code (e.g. AFIB)")
+    p.add_argument("--contradicts", default="NORM",
+                   help="statement codes that must not be said on these records, comma separated (default NORM)")
+    p.add_argument("--limit", type=int, default=0, help="at most N records (0: all)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--device", default="auto")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    code = args.label.strip()
+    if code not in STATEMENTS:
+        raise UsageError(f"error: --label {code!r} is not a PTB-XL statement code")
+    contradicts = [c.strip() for c in args.contradicts.split(",") if c.strip()]
+    for c in contradicts:
+        if c not in STATEMENTS:
+            raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
+    ds = open_dataset(args.data, args.task)
+    rows_idx = [i for i in ds.split_indices(args.split) if code in ds.items[i].labels]
+    if args.limit:
+        rows_idx = rows_idx[:args.limit]
+    if not rows_idx:
+        raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
+    predictor = load_predictor(args.model, args.device)
+    choice = str(args.statements_model or "auto")
+    where = companion_statements_model(predictor.labels) if choice == "auto" else (None if choice == "none" else choice)
+    statements = load_predictor(where, args.device) if where is not None else None
+    paths = [Path(ds.items[i].path) for i in rows_idx]
+    paths = [p if p.suffix == ".hea" else p.with_suffix(".hea") for p in paths]
+    text = STATEMENTS[code].text
+    words = {c: STATEMENTS[c].text for c in contradicts}
+    out_rows, first, stated, contradicted, failed = [], 0, 0, {c: 0 for c in contradicts}, 0
+    for row in iter_rows(paths, predictor, statements_predictor=statements):
+        out_rows.append(row)
+        if row.get("status") != "ok":
+            failed += 1
+            continue
+        it = str(row.get("interpretation") or "")
+        withheld = it.startswith("WITHHELD (")
+        body = it.split("): ", 1)[1] if withheld else it
+        said = [s.strip() for s in body.split("; ")]
+        if said and said[0].startswith(text) and not withheld:    # a withheld one does not count
+            first += 1
+        if any(s.startswith(text) for s in said):
+            stated += 1
+        for c, w in words.items():
+            if any(s.startswith(w) for s in said):
+                contradicted[c] += 1
+    n = len(out_rows)
+    ok = n - failed
+    summary = {
+        "data": args.data, "split": args.split, "label": code, "statement": text, "records": n,
+        "scored": ok, "failed": failed,
+        "first_statement": first, "first_statement_share": first / ok if ok else None,
+        "stated": stated, "stated_share": stated / ok if ok else None,
+        "contradicting": {f"{c} ({words[c]})": k for c, k in contradicted.items()},
+        "withheld": sum(1 for r in out_rows if str(r.get("interpretation") or "").startswith("WITHHELD")),
+        "model": getattr(predictor, "name", ""), "statements_model": getattr(statements, "name", None),
+        "command": "mirage " + " ".join(sys.argv[1:]),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    if out_rows:
+        with open(args.out / "rows.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=list(out_rows[0]))
+            w.writeheader()
+            w.writerows(out_rows)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{code} ({text}), {args.split} split: {ok} records scored ({failed} failed); interpretation starts "
+          f"with it on {first} ({first / max(ok, 1):.1%}), states it on {stated} ({stated / max(ok, 1):.1%}); "
+          + ", ".join(f"{words[c]!r} on {k}" for c, k in contradicted.items()))
+    return 0
