@@ -30,8 +30,12 @@ def test_superclasses_give_normal_ecg_only_and_rules_say_no_model_states_rhythm(
     it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
     assert [s.text for s in it.statements] == ["Rhythm not classified, 70 bpm"]
     assert it.resolved == ("normal ECG (90%) not stated: the model's HYP (60%) above threshold",)
-    # a statements model without a rhythm call says so differently
+    # a statements model without a rhythm call: its most probable rhythm, marked (a tie: sinus)
     pred = _pred(("SR", "AFIB"), [0.1, 0.1], [0.5, 0.5])
+    it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
+    assert it.statements[0].text == "Sinus rhythm, 70 bpm, most probable rhythm (below its threshold)"
+    # one with ectopy labels only says no rhythm of its own is above threshold
+    pred = _pred(("PVC", "PAC"), [0.1, 0.1], [0.5, 0.5])
     it = interpret_prediction(pred, {"heart_rate_bpm": 70.0})
     assert it.statements[0].rule == "no rhythm statement of the model is above its threshold"
 

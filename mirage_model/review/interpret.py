@@ -259,7 +259,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     own_rhythms = [c for c in PRIMARY_RHYTHMS if c in p]
     guessed = None
     if own_rhythms and not positive & set(own_rhythms):
-        guessed = max(own_rhythms, key=lambda c: p[c])
+        guessed = max(own_rhythms, key=lambda c: (p[c], c in SINUS))    # a tie: sinus
         rhythm_codes.append(guessed)
     if set(rhythm_codes) & set(ATRIAL_NON_SINUS):
         gone = [c for c in rhythm_codes if c in SINUS]
