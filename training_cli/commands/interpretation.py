@@ -37,7 +37,9 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--statements-model", default="auto", metavar="MODEL",
                    help="the statements model beside --model, as in mirage score (auto, none or a folder)")
     p.add_argument("--data", required=True, help="ptbxl:ROOT (or challenge:ROOT, folder:ROOT)")
-    p.add_argument("--task", default="all", help="the dataset task whose labels --label is one of (default all)")
+    p.add_argument("--task", default=None,
+                   help="the dataset task whose labels --label is one of (default: all for PTB-XL)")
+    p.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--label", required=True, help="the records' label, a PTB-XL statement code (e.g. AFIB)")
     p.add_argument("--contradicts", default="NORM",
@@ -57,7 +59,8 @@ def run(args) -> int:
     for c in contradicts:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
-    ds = open_dataset(args.data, args.task)
+    task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
+    ds = open_dataset(args.data, task, labels=args.labels)
     rows_idx = [i for i in ds.split_indices(args.split) if code in ds.items[i].labels]
     if args.limit:
         rows_idx = rows_idx[:args.limit]

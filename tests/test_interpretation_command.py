@@ -1,0 +1,70 @@
+"""``mirage interpretation``: the records of one label through mirage score's path, and the counts of
+how the interpretation reads on them (first statement, stated at all, contradicting statements)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+import mirage_model as mm
+from helpers_models import make_tiny_checkpoint
+from training_cli.main import main
+
+LABELS = ("SR", "AFIB", "NORM", "PVC")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """The bundled samples as a folder dataset: two records labelled AFIB in the test split, one not."""
+    root = tmp_path_factory.mktemp("ds")
+    picked = [p for p in mm.sample_records() if p.stem in ("00417_lr", "14", "1")][:3]
+    if len(picked) < 3:
+        picked = mm.sample_records()[:3]
+    rows = []
+    for k, hea in enumerate(picked):
+        for f in hea.parent.glob(hea.stem + ".*"):
+            shutil.copy(f, root / f.name)
+        rows.append((hea.stem, "AFIB" if k < 2 else "SR", "test"))
+    with open(root / "labels.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["record_id", "labels", "split"])
+        w.writerows(rows)
+    return root
+
+
+@pytest.mark.parametrize("afib_threshold", [0.0, 1.01])
+def test_counts_follow_the_interpretation(dataset, tmp_path, afib_threshold):
+    # AFIB above threshold on every record, or never; NORM always above its threshold (it must not
+    # be said beside atrial fibrillation); PVC always (after the rhythm, whatever its probability)
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, afib_threshold, 0.0, 0.0),
+                                 name="tiny-statements")
+    out = tmp_path / "out"
+    code = main(["interpretation", "--model", str(model), "--statements-model", "none", "--data",
+                 f"folder:{dataset}", "--labels", str(dataset / "labels.csv"), "--task", "multilabel",
+                 "--label", "AFIB", "--out", str(out)])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    rows = list(csv.DictReader(open(out / "rows.csv", newline="")))
+    assert summary["records"] == 2 == len(rows)                 # the two AFIB records only
+    # above threshold: AF first on both; never above: AF first where it is the more probable rhythm
+    first = 2 if afib_threshold == 0.0 else sum(float(r["prob_AFIB"]) > float(r["prob_SR"]) for r in rows)
+    assert summary["first_statement"] == first
+    withheld = sum(r["interpretation"].startswith("WITHHELD") for r in rows)
+    assert summary["withheld"] == withheld
+    starts = sum(r["interpretation"].startswith("Atrial fibrillation") for r in rows)
+    assert summary["first_statement"] == starts
+    assert summary["contradicting"] == {"NORM (Normal ECG)": 0}       # never beside AF or the premature complexes
+    if afib_threshold == 0.0:
+        assert all("Ventricular premature complexes" in r["interpretation"].split("; ")[1] for r in rows)
+    else:
+        # sinus rhythm is never above its threshold and AFIB never either: the most probable one is said
+        assert all("most probable rhythm" in r["interpretation"].split("; ")[0] for r in rows)
+
+
+def test_unknown_label_is_a_usage_error(dataset, tmp_path, capsys):
+    code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
+                 "--label", "XYZ", "--out", str(tmp_path / "o")])
+    assert code == 2 and "not a PTB-XL statement code" in capsys.readouterr().err
