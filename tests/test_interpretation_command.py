@@ -49,6 +49,7 @@ def test_counts_follow_the_interpretation(dataset, tmp_path, afib_threshold):
     summary = json.loads((out / "summary.json").read_text())
     rows = list(csv.DictReader(open(out / "rows.csv", newline="")))
     assert summary["records"] == 2 == len(rows)                 # the two AFIB records only
+    assert all(r["has_label"] == "True" for r in rows)
     # above threshold: AF first on both; never above: AF first where it is the more probable rhythm
     first = 2 if afib_threshold == 0.0 else sum(float(r["prob_AFIB"]) > float(r["prob_SR"]) for r in rows)
     assert summary["first_statement"] == first
@@ -68,3 +69,22 @@ def test_unknown_label_is_a_usage_error(dataset, tmp_path, capsys):
     code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
                  "--label", "XYZ", "--out", str(tmp_path / "o")])
     assert code == 2 and "not a PTB-XL statement code" in capsys.readouterr().err
+
+
+def test_negatives_are_the_records_without_the_label(dataset, tmp_path):
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 0.0, 0.0),
+                                 name="tiny-statements")
+    out = tmp_path / "out"
+    code = main(["interpretation", "--model", str(model), "--statements-model", "none", "--data",
+                 f"folder:{dataset}", "--labels", str(dataset / "labels.csv"), "--task", "multilabel",
+                 "--label", "AFIB", "--negatives", "--out", str(out)])
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    rows = list(csv.DictReader(open(out / "rows.csv", newline="")))
+    labelled = {r["record_id"]: r["has_label"] for r in rows}
+    truth = {row["record_id"]: "AFIB" in row["labels"] for row in csv.DictReader(open(dataset / "labels.csv"))}
+    assert {k: v == "True" for k, v in labelled.items()} == truth
+    # AF above threshold everywhere: the one record without the label is a false alarm
+    assert summary["negatives"] == {"records": 1, "scored": 1, "first_statement": 1 - sum(
+        r["interpretation"].startswith("WITHHELD") for r in rows if r["has_label"] == "False"),
+        "first_statement_share": summary["negatives"]["first_statement_share"], "stated": 1}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--label", required=True, help="the records' label, a PTB-XL statement code (e.g. AFIB)")
     p.add_argument("--contradicts", default="NORM",
                    help="statement codes that must not be said on these records, comma separated (default NORM)")
+    p.add_argument("--negatives", action="store_true",
+                   help="also score the split's records without --label and count how often their "
+                   "interpretation starts with its statement (false alarms); slower: the whole split")
     p.add_argument("--limit", type=int, default=0, help="at most N records (0: all)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--device", default="auto")
@@ -61,48 +65,46 @@ def run(args) -> int:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
     ds = open_dataset(args.data, task, labels=args.labels)
-    rows_idx = [i for i in ds.split_indices(args.split) if code in ds.items[i].labels]
+    split = list(ds.split_indices(args.split))
+    rows_idx = [i for i in split if code in ds.items[i].labels]
+    neg_idx = [i for i in split if code not in ds.items[i].labels] if args.negatives else []
     if args.limit:
-        rows_idx = rows_idx[:args.limit]
+        rows_idx, neg_idx = rows_idx[:args.limit], neg_idx[:args.limit]
     if not rows_idx:
         raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
     predictor = load_predictor(args.model, args.device)
     choice = str(args.statements_model or "auto")
     where = companion_statements_model(predictor.labels) if choice == "auto" else (None if choice == "none" else choice)
     statements = load_predictor(where, args.device) if where is not None else None
-    paths = [Path(ds.items[i].path) for i in rows_idx]
-    paths = [p if p.suffix == ".hea" else p.with_suffix(".hea") for p in paths]
     text = STATEMENTS[code].text
     words = {c: STATEMENTS[c].text for c in contradicts}
-    out_rows, first, stated, contradicted, failed = [], 0, 0, {c: 0 for c in contradicts}, 0
-    for row in iter_rows(paths, predictor, statements_predictor=statements):
+    positive = set(rows_idx)
+    order = rows_idx + neg_idx
+    paths = [Path(ds.items[i].path) for i in order]
+    paths = [p if p.suffix == ".hea" else p.with_suffix(".hea") for p in paths]
+    counts = {True: _Counts(contradicts), False: _Counts(contradicts)}
+    root = Path(os.path.commonpath([str(p.parent) for p in paths]))
+    labelled = {p.relative_to(root).as_posix(): i in positive for i, p in zip(order, paths)}
+    out_rows = []
+    for row in iter_rows(paths, predictor, root=root, statements_predictor=statements):    # in path order
+        row["has_label"] = labelled[row["record_path"]]
         out_rows.append(row)
-        if row.get("status") != "ok":
-            failed += 1
-            continue
-        it = str(row.get("interpretation") or "")
-        withheld = it.startswith("WITHHELD (")
-        body = it.split("): ", 1)[1] if withheld else it
-        said = [s.strip() for s in body.split("; ")]
-        if said and said[0].startswith(text) and not withheld:    # a withheld one does not count
-            first += 1
-        if any(s.startswith(text) for s in said):
-            stated += 1
-        for c, w in words.items():
-            if any(s.startswith(w) for s in said):
-                contradicted[c] += 1
-    n = len(out_rows)
-    ok = n - failed
+        counts[row["has_label"]].add(row, text, words)
+    pos, neg = counts[True], counts[False]
     summary = {
-        "data": args.data, "split": args.split, "label": code, "statement": text, "records": n,
-        "scored": ok, "failed": failed,
-        "first_statement": first, "first_statement_share": first / ok if ok else None,
-        "stated": stated, "stated_share": stated / ok if ok else None,
-        "contradicting": {f"{c} ({words[c]})": k for c, k in contradicted.items()},
-        "withheld": sum(1 for r in out_rows if str(r.get("interpretation") or "").startswith("WITHHELD")),
+        "data": args.data, "split": args.split, "label": code, "statement": text, "records": pos.n,
+        "scored": pos.ok, "failed": pos.n - pos.ok,
+        "first_statement": pos.first, "first_statement_share": pos.first / pos.ok if pos.ok else None,
+        "stated": pos.stated, "stated_share": pos.stated / pos.ok if pos.ok else None,
+        "contradicting": {f"{c} ({words[c]})": k for c, k in pos.contradicted.items()},
+        "withheld": pos.withheld,
         "model": getattr(predictor, "name", ""), "statements_model": getattr(statements, "name", None),
         "command": "mirage " + " ".join(sys.argv[1:]),
     }
+    if args.negatives:
+        summary["negatives"] = {"records": neg.n, "scored": neg.ok, "first_statement": neg.first,
+                                "first_statement_share": neg.first / neg.ok if neg.ok else None,
+                                "stated": neg.stated}
     args.out.mkdir(parents=True, exist_ok=True)
     if out_rows:
         with open(args.out / "rows.csv", "w", newline="", encoding="utf-8") as fh:
@@ -110,7 +112,37 @@ def run(args) -> int:
             w.writeheader()
             w.writerows(out_rows)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"{code} ({text}), {args.split} split: {ok} records scored ({failed} failed); interpretation starts "
-          f"with it on {first} ({first / max(ok, 1):.1%}), states it on {stated} ({stated / max(ok, 1):.1%}); "
-          + ", ".join(f"{words[c]!r} on {k}" for c, k in contradicted.items()))
+    ok = max(pos.ok, 1)
+    print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
+          f"starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} ({pos.stated / ok:.1%}); "
+          + ", ".join(f"{words[c]!r} on {k}" for c, k in pos.contradicted.items()))
+    if args.negatives:
+        print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
+              f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
     return 0
+
+
+class _Counts:
+    """How the interpretation reads on a group of rows."""
+
+    def __init__(self, contradicts):
+        self.n = self.ok = self.first = self.stated = self.withheld = 0
+        self.contradicted = {c: 0 for c in contradicts}
+
+    def add(self, row: dict, text: str, words: dict) -> None:
+        self.n += 1
+        if row.get("status") != "ok":
+            return
+        self.ok += 1
+        it = str(row.get("interpretation") or "")
+        withheld = it.startswith("WITHHELD (")
+        self.withheld += withheld
+        body = it.split("): ", 1)[1] if withheld else it
+        said = [s.strip() for s in body.split("; ")]
+        if said and said[0].startswith(text) and not withheld:    # a withheld one does not count
+            self.first += 1
+        if any(s.startswith(text) for s in said):
+            self.stated += 1
+        for c, w in words.items():
+            if any(s.startswith(w) for s in said):
+                self.contradicted[c] += 1
