@@ -41,7 +41,7 @@ def interpretation_html(session) -> str:
         colour = _GREY if it.withheld else "#000000"
         text = f"<b style='color:{colour}'>{html.escape(s.text)}</b>"
         if s.source == "model":
-            tag = f"model {html.escape(it.model_name or '')}: {s.probability:.0%}, {html.escape(s.confidence or '')} confidence"
+            tag = f"model {s.probability:.0%}, {html.escape(s.confidence or '')} confidence"
         else:
             tag = f"rule: {html.escape(s.rule or '')}"
         note = f" <span style='color:{_RED}'>(?) {html.escape(s.note)}</span>" if s.note else ""

@@ -48,11 +48,11 @@ class ResultsPanel(QWidget):
         lay.setContentsMargins(4, 0, 4, 0)
         lay.addWidget(QLabel("<b>Model result</b>"))
         lay.addWidget(self.model_label)
+        lay.addWidget(self.interpretation)        # what a cardiologist reads first: the rhythm, then the rest
         lay.addWidget(self.busy)
         lay.addWidget(self.state)
         lay.addWidget(self.bars)
         lay.addWidget(self.positive)
-        lay.addWidget(self.interpretation)
         lay.addWidget(self.device)
         lay.addLayout(buttons)
         lay.addStretch(1)
