@@ -128,3 +128,13 @@ def test_atrial_fibrillation_from_an_irregular_rhythm_without_p_waves():
         assert not (it.first.code == "AFIB" and it.first.source == "measurement"), (pos, m, irr)
     # no measurements at all: no rule
     assert run({"AFIB": 0.12, "SR": 0.25}, None, irregular=True).first.code == "SR"
+
+
+@pytest.mark.parametrize("qtc, short", [(390.0, True), (391.0, False)])
+def test_short_qtc_agrees_with_the_measurement_table(qtc, short):
+    """The rule's "short QTc" and the table's flag use the one limit (<= 390 ms, Rautaharju et al. 2009)."""
+    from mirage_model.review.measurements import flag
+
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 70.0, "qtc_bazett_ms": qtc}, "M")
+    assert any(s.text.startswith("Short QTc") for s in it.statements) == short
+    assert (flag("qtc_bazett_ms", qtc, "M") == "low") == short

@@ -89,7 +89,8 @@ def reference_range(key: str, sex: str | None = None) -> tuple[float | None, flo
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
         who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
-        return (QTC_SHORT, hi - 1.0, f"{QTC_SHORT:g}-{hi - 1:g} ms, {who} (Rautaharju et al. 2009)")
+        # <= 390 ms is short (Rautaharju et al. 2009, as interpret says it): whole ms, 391 is the first normal
+        return (QTC_SHORT + 1.0, hi - 1.0, f"{QTC_SHORT + 1:g}-{hi - 1:g} ms, {who} (Rautaharju et al. 2009)")
     return REFERENCE_RANGES.get(key)
 
 
