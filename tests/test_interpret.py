@@ -138,3 +138,9 @@ def test_short_qtc_agrees_with_the_measurement_table(qtc, short):
     it = run({"SR": 0.9}, {"heart_rate_bpm": 70.0, "qtc_bazett_ms": qtc}, "M")
     assert any(s.text.startswith("Short QTc") for s in it.statements) == short
     assert (flag("qtc_bazett_ms", qtc, "M") == "low") == short
+
+
+def test_a_statement_under_20_percent_is_not_said_whatever_its_threshold():
+    labels, probs, ths = ["SR", "2AVB", "LVH"], [0.9, 0.15, 0.25], [0.5, 0.01, 0.2]
+    it = interpret(labels, probs, ths, {"heart_rate_bpm": 70.0})
+    assert [s.code for s in it.statements] == ["SR", "LVH"]
