@@ -144,3 +144,16 @@ def test_a_statement_under_20_percent_is_not_said_whatever_its_threshold():
     labels, probs, ths = ["SR", "2AVB", "LVH"], [0.9, 0.15, 0.25], [0.5, 0.01, 0.2]
     it = interpret(labels, probs, ths, {"heart_rate_bpm": 70.0})
     assert [s.code for s in it.statements] == ["SR", "LVH"]
+
+
+def test_an_unreliable_qtc_is_marked_and_a_rare_rhythm_under_20_percent_not_said():
+    it = run({"AFIB": 0.9}, {"heart_rate_bpm": 140.0, "qtc_bazett_ms": 510.0}, "F", irregular=True)
+    q = next(s for s in it.statements if s.text.startswith("Prolonged QTc"))
+    assert q.note == "unreliable: irregular rhythm"
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 125.0, "qtc_bazett_ms": 510.0}, "F")
+    assert next(s for s in it.statements if s.text.startswith("Prolonged QTc")).note == "unreliable: Bazett above 120 bpm"
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 80.0, "qtc_bazett_ms": 510.0}, "F")
+    assert next(s for s in it.statements if s.text.startswith("Prolonged QTc")).note is None
+    # a rhythm statement above its (tiny) threshold but under 20 % is not said beside the rhythm
+    labels, probs, ths = ["AFIB", "PSVT", "SR"], [0.8, 0.05, 0.1], [0.5, 0.03, 0.4]
+    assert [s.code for s in interpret(labels, probs, ths, {"heart_rate_bpm": 140.0}).statements] == ["AFIB"]

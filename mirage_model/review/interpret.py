@@ -25,7 +25,8 @@ Measurement rules (adult thresholds):
 A model statement is said when its calibrated probability is at or above its threshold and at
 least 20 % (``MODEL_MIN_P``): the thresholds (max F1 on the validation fold) of rare statements
 sit at a few percent, and a finding is not stated at 3 %; all probabilities stay in the CSV's
-``stmt_`` columns.
+``stmt_`` columns. A QTc rule statement is marked (?) when the measurements call the QTc
+unreliable (an irregular rhythm; Bazett above 120 bpm).
 
 The rhythm comes first: the rhythm itself (atrial fibrillation or flutter, paced, supraventricular
 tachycardia, sinus), then what qualifies it (premature complexes, bigeminy, trigeminy), whatever
@@ -164,9 +165,10 @@ PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
 QTC_LONG_MS = {"M": 450.0, "F": 460.0}
 QTC_SHORT_MS = 390.0
+QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # a model statement is said only from this calibrated probability up, whatever its threshold (max F1
-# on fold 9 puts the thresholds of rare statements at a few percent); the rhythm itself is exempt
-# (the most probable rhythm is always said, marked when below its threshold)
+# on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
+# most probable one is said, marked as below its threshold
 MODEL_MIN_P = 0.20
 # atrial fibrillation from the measurements: RR irregular (measure's rr_cv > 0.15) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
@@ -265,7 +267,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     """
     p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
     th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
-    positive = {c for c in p if p[c] >= th[c] and (p[c] >= MODEL_MIN_P or c in PRIMARY_RHYTHMS)}
+    positive = {c for c in p if p[c] >= th[c] and p[c] >= MODEL_MIN_P}
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
 
@@ -385,12 +387,18 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
             who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
+            # as the measurements say: a QTc of an irregular rhythm, or Bazett's above 120 bpm, is unreliable
+            shaky = ("unreliable: irregular rhythm" if irregular else
+                     f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
+                     and hr > QTC_BAZETT_HR_MAX else None)
             if qtc >= limit and "LNGQT" not in positive:
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"))
+                                     rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
+                                     note=shaky))
             elif qtc <= QTC_SHORT_MS:
                 out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Rautaharju et al. 2009)"))
+                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Rautaharju et al. 2009)",
+                                     note=shaky))
 
     # normal ECG: only when nothing abnormal stands
     abnormal = [s for s in out if s.note is None and not (s.source == "model" and s.code == "SR")
