@@ -245,8 +245,7 @@ def load_models_job(ctx: JobContext, path, device: str = "auto", statements: str
     predictor = load_predictor_job(ctx, path, device)
     from mirage_model.review.interpret import companion_statements_model
 
-    choice = str(statements or "auto")
-    where = companion_statements_model(getattr(predictor, "labels", ())) if choice == "auto" else (None if choice == "none" else choice)
+    where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is None:
         return LoadedModels(predictor)
     ctx.check()

@@ -175,3 +175,17 @@ def test_cli_statements_model_option(folder, superclass_ckpt, statements_ckpt, t
         assert all(r["interpretation"].startswith("Sinus rhythm") for r in rows[choice])
     assert {r["statements_model"] for r in rows["none"]} == {""}
     assert not any("Sinus" in r["interpretation"] for r in rows["none"])
+
+
+def test_report_command_runs_the_statements_model_beside(folder, superclass_ckpt, statements_ckpt, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    record = next(folder.rglob("14.hea"))
+    texts = {}
+    for choice in (str(statements_ckpt), "none"):
+        out = tmp_path / f"{len(texts)}.pdf"
+        assert main(["report", str(record), "--out", str(out), "--model", str(superclass_ckpt),
+                     "--statements-model", choice, "--device", "cpu"]) == 0
+        texts[choice] = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "Statements: model tiny-statements" in texts[str(statements_ckpt)]
+    assert "Sinus rhythm" in texts[str(statements_ckpt)]
+    assert "Statements: model" not in texts["none"] and "Sinus rhythm" not in texts["none"]

@@ -42,8 +42,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         predictor = Predictor(model_path or None, device=device)
     from mirage_model.review.interpret import companion_statements_model
 
-    choice = str(statements or "auto")
-    where = companion_statements_model(getattr(predictor, "labels", ())) if choice == "auto" else (None if choice == "none" else choice)
+    where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is not None:
         from mirage_model.inference import Predictor
 

@@ -423,11 +423,18 @@ def statement_labels(labels: Sequence[str]) -> list[str]:
     return [lab for lab in labels if lab in STATEMENTS]
 
 
-def companion_statements_model(labels: Sequence[str]):
-    """The shipped statements model to run beside a model of ``labels`` (its statements make the
-    interpretation): None when that model carries PTB-XL statements itself or none ships."""
+def companion_statements_model(labels: Sequence[str], choice: str | None = "auto"):
+    """The statements model to run beside a model of ``labels`` (its statements make the
+    interpretation), for the ``--statements-model`` choice: "auto" (or None), the shipped one
+    (``paths.statements_model_path``), but none when that model carries PTB-XL statements itself or
+    none ships; "none": none; anything else: that checkpoint (a folder or shipped name), as given."""
     from mirage_model.paths import statements_model_path
 
+    choice = str(choice or "auto")
+    if choice == "none":
+        return None
+    if choice != "auto":
+        return choice
     if statement_labels(labels):
         return None
     return statements_model_path()

@@ -73,8 +73,7 @@ def run(args) -> int:
     if not rows_idx:
         raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
     predictor = load_predictor(args.model, args.device)
-    choice = str(args.statements_model or "auto")
-    where = companion_statements_model(predictor.labels) if choice == "auto" else (None if choice == "none" else choice)
+    where = companion_statements_model(predictor.labels, args.statements_model)
     statements = load_predictor(where, args.device) if where is not None else None
     text = STATEMENTS[code].text
     words = {c: STATEMENTS[c].text for c in contradicts}

@@ -137,11 +137,8 @@ def run(args) -> int:
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
-    statements_predictor = None
-    if predictor is not None and args.statements_model != "none":
-        path = companion_statements_model(predictor.labels) if args.statements_model == "auto" \
-            else args.statements_model
-        statements_predictor = load_predictor(path, args.device) if path is not None else None
+    path = companion_statements_model(predictor.labels, args.statements_model) if predictor is not None else None
+    statements_predictor = load_predictor(path, args.device) if path is not None else None
     measurements, measure_error = None, ""
     if args.measure:
         try:

@@ -92,9 +92,7 @@ def run(args) -> int:
     if not headers and not orphans:
         raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
-    choice = str(args.statements_model or "auto")
-    stmt_path = companion_statements_model(getattr(predictor, "labels", ())) if choice == "auto" else \
-        (None if choice == "none" else choice)
+    stmt_path = companion_statements_model(getattr(predictor, "labels", ()), args.statements_model)
     statements_predictor = load_predictor(stmt_path, args.device) if stmt_path is not None else None
     source = statements_predictor or predictor
     if args.all_statements and not statement_labels(getattr(source, "labels", ())):
