@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.review.interpret import session_interpretation, statement_labels
+from mirage_model.review.interpret import MODEL_MIN_P, session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -146,9 +146,11 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
     else:
         text += "no class above its threshold"
     if stmt_pred is not None:
-        codes = statement_labels(stmt_pred.labels)
-        n = sum(1 for lab in stmt_pred.positive if lab in set(codes))
-        text += f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
+        codes = set(statement_labels(stmt_pred.labels))
+        n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
+                if lab in codes and p >= t and p >= MODEL_MIN_P)
+        text += (f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} at or above threshold "
+                 f"and {MODEL_MIN_P:.0%}")
     return text + "  (details from page 3)"
 
 
