@@ -199,8 +199,9 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "(PTB-XL, 1989-1996): performance on other populations, devices and sampling rates is unknown.",
         "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
         "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
-        "with the reason; the probabilities are still shown, for reference. Other label systems (rhythm, "
-        "other cohorts' codes) are outside these five classes.",
+        "with the reason; the probabilities are still shown, for reference. "
+        + (f"Other label systems (rhythm, other cohorts' codes) are outside these {len(loaded.labels)} classes."
+           if len(loaded.labels) < 12 else "Other cohorts' codes are outside these labels."),
         "",
     ]
     lines += appendix
