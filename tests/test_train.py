@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from helpers_training import make_folder, make_mini_ptbxl, train_argv
+from mirage_model.checkpoint import load_checkpoint
 from training_cli.commands.train import config_from_args, train_command_parser
 from training_cli.engine.data import class_weights
 from training_cli.engine.errors import ConfigError, DataError
@@ -80,6 +81,10 @@ def test_resume_equals_uninterrupted(full_run, folder_data, tmp_path):
     run_train(train_argv(f"folder:{root}", out, cache, "--resume", labels=labels))
     state = json.loads((out / "last" / "state.json").read_text())
     assert state["epoch"] == 2 and [h["epoch"] for h in state["history"]] == [1, 2]
+    # the clock goes on across the resume: epoch 2's elapsed time includes epoch 1's, and so does the duration
+    e1, e2 = (h["elapsed_s"] for h in state["history"])
+    assert e2 >= e1 + state["history"][1]["epoch_s"] - 0.1      # rounding to 0.1 s
+    assert load_checkpoint(out / "model").provenance["duration_s"] >= e1
     resumed, uninterrupted = weights(out / "last"), weights(full_run / "last")
     assert resumed.keys() == uninterrupted.keys()
     assert any(not np.array_equal(one_epoch[k], resumed[k]) for k in resumed)       # it did train on

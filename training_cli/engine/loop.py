@@ -130,6 +130,8 @@ def train(cfg: TrainConfig) -> int:
     start_epoch, history, best = 0, [], {"auroc": -math.inf, "epoch": 0}   # the score is -val_loss without AUROC
     if cfg.resume:
         start_epoch, history, best = _resume(out / "last", model, opt, sched, scaler, ema, total_steps, best, dist)
+        if history:    # the run's clock goes on from where it stopped (elapsed, duration: the whole run's)
+            t_start -= float(history[-1].get("elapsed_s", 0.0) or 0.0)
     run_meta = {"records": {s: int(len(r)) for s, r in splits.items()}, "skipped": len(skipped),
                 "cache": str(cache.path), "cache_build_s": round(cache.build_s, 1), "cache_reused": cache.reused}
     if dist.main:
