@@ -157,3 +157,18 @@ def test_an_unreliable_qtc_is_marked_and_a_rare_rhythm_under_20_percent_not_said
     # a rhythm statement above its (tiny) threshold but under 20 % is not said beside the rhythm
     labels, probs, ths = ["AFIB", "PSVT", "SR"], [0.8, 0.05, 0.1], [0.5, 0.03, 0.4]
     assert [s.code for s in interpret(labels, probs, ths, {"heart_rate_bpm": 140.0}).statements] == ["AFIB"]
+
+
+def test_a_most_probable_sinus_rate_word_that_the_rate_refutes_reads_sinus_rhythm():
+    """The most probable rhythm is sinus bradycardia but the measured rate is 72 bpm: sinus rhythm
+    (marked as the most probable rhythm), not "Rhythm not classified"; the model's word is resolved."""
+    it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 72.0})
+    assert it.first.text == "Sinus rhythm, 72 bpm, most probable rhythm (below its threshold)"
+    assert it.first.code == "SBRAD" and it.first.confidence == "low"
+    assert any(r.startswith("model's sinus bradycardia (15%) not stated") for r in it.resolved)
+    # sinus rhythm is no abnormality: a normal ECG stands beside it
+    it = interpret(["SR", "SBRAD", "NORM"], [0.1, 0.15, 0.9], [0.5, 0.5, 0.5], {"heart_rate_bpm": 72.0})
+    assert [s.code for s in it.statements] == ["SBRAD", "NORM"]
+    # at 45 bpm the rule says sinus bradycardia itself
+    it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 45.0})
+    assert it.first.text == "Sinus bradycardia, 45 bpm" and it.first.source == "measurement"

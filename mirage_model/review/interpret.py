@@ -325,6 +325,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         elif hr > TACHY_BPM:
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement",
                                  rule=f"rate {hr:.0f} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
+        elif guessed in ("SBRAD", "STACH") and "SR" not in rhythm_codes:
+            # the most probable rhythm was sinus, its rate word wrong: sinus rhythm at the measured rate
+            out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED}", "model", guessed, p[guessed],
+                                 confidence_word(p[guessed])))
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if af_rule:
@@ -401,8 +405,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands
+    sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     abnormal = [s for s in out if s.note is None and not (s.source == "model" and s.code == "SR")
-                and not s.text.startswith("Rhythm not classified")]
+                and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {abnormal[0].text.lower()} stands")
