@@ -14,6 +14,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.views.following import FollowsSession
 from mirage_model.review.interpret import session_interpretation, statement_labels
 
 _GREY = "#666666"
@@ -67,7 +68,7 @@ def interpretation_html(session) -> str:
     return "<br>".join(parts)
 
 
-class InterpretationView(QWidget):
+class InterpretationView(FollowsSession, QWidget):
     """The session's interpretation (statements in reading order, each with its source)."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -84,19 +85,9 @@ class InterpretationView(QWidget):
         lay.addWidget(self.text)
         self.refresh()
 
-    def set_session(self, session) -> None:
-        """Follow ``session`` (never show anything of an earlier record); None: empty."""
-        if self.session is not None:
-            self.session.events.disconnect(self._on_event)
-        self.session = session
-        if session is not None:
-            session.events.connect(self._on_event)
-        self.refresh()
-
-    def _on_event(self, name: str, info: dict) -> None:
-        if name in ("measurements", "values") or (name == "state" and info.get("part") in ("measurements",
-                                                                                            "prediction")):
-            self.refresh()
+    def redraws_on(self, name: str, info: dict) -> bool:
+        return name in ("measurements", "values") or (name == "state" and info.get("part") in ("measurements",
+                                                                                                "prediction"))
 
     def refresh(self) -> None:
         try:

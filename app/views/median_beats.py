@@ -17,6 +17,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
 from mirage_model.review.median_beats import (
     FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SHOWN_MS, SPEED_MM_S, cell_segments,
@@ -28,7 +29,7 @@ def _rgb(rgb: tuple[float, float, float]) -> QColor:
     return QColor.fromRgbF(*rgb)
 
 
-class MedianBeatsView(QWidget):
+class MedianBeatsView(FollowsSession, QWidget):
     """The 12 median beats of the session's measurements, with the fiducials and their legend."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -83,19 +84,9 @@ class MedianBeatsView(QWidget):
         self.setMinimumHeight(240)
         self.refresh()
 
-    # the view follows one ReviewSession: its measurements arrive (or fail) through its events
-    def set_session(self, session) -> None:
-        """Show ``session``'s median beats (none of any earlier record's); None: empty."""
-        if self.session is not None:
-            self.session.events.disconnect(self._on_event)
-        self.session = session
-        if session is not None:
-            session.events.connect(self._on_event)
-        self.refresh()
-
-    def _on_event(self, name: str, info: dict) -> None:
-        if name == "measurements" or (name == "state" and info.get("part") == "measurements"):
-            self.refresh()
+    # the view follows one ReviewSession (FollowsSession): its measurements arrive (or fail) through its events
+    def redraws_on(self, name: str, info: dict) -> bool:
+        return name == "measurements" or (name == "state" and info.get("part") == "measurements")
 
     def _choose_layout(self):
         """The sheet layout that is drawn largest in the plot's current shape."""
