@@ -36,6 +36,14 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                         "in-process loading)")
 
 
+def add_statements_model_arg(p: argparse.ArgumentParser, what: str = "the interpretation") -> None:
+    """``--statements-model``: the statements model run beside --model (``engine.checkpoints.load_statements_predictor``)."""
+    p.add_argument("--statements-model", default="auto", metavar="MODEL",
+                   help=f"the statements model run beside --model for {what}: a checkpoint folder or "
+                   "shipped name; 'auto' (default): the shipped 'statements' model unless --model carries "
+                   "statements itself; 'none': --model and the measurement rules alone")
+
+
 def add_report_args(p: argparse.ArgumentParser) -> None:
     """Options of the PDF report shared by ``mirage score`` and ``mirage report``."""
     g = p.add_argument_group("PDF report")

@@ -22,11 +22,11 @@ import sys
 from pathlib import Path
 
 from mirage_model.review.batch.pipeline import iter_rows
-from mirage_model.review.interpret import STATEMENTS, companion_statements_model
-from training_cli.engine.checkpoints import load_predictor
+from mirage_model.review.interpret import STATEMENTS
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
-from training_cli.options import command_parser
+from training_cli.options import add_statements_model_arg, command_parser
 
 
 def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -35,8 +35,7 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
                        help="how the interpretation reads on the records of one label (e.g. AFIB on fold 10)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=None, help="checkpoint folder or shipped name (default: default)")
-    p.add_argument("--statements-model", default="auto", metavar="MODEL",
-                   help="the statements model beside --model, as in mirage score (auto, none or a folder)")
+    add_statements_model_arg(p)
     p.add_argument("--data", required=True, help="ptbxl:ROOT (or challenge:ROOT, folder:ROOT)")
     p.add_argument("--task", default=None,
                    help="the dataset task whose labels --label is one of (default: all for PTB-XL)")
@@ -73,8 +72,7 @@ def run(args) -> int:
     if not rows_idx:
         raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
     predictor = load_predictor(args.model, args.device)
-    where = companion_statements_model(predictor.labels, args.statements_model)
-    statements = load_predictor(where, args.device) if where is not None else None
+    statements = load_statements_predictor(predictor, args.statements_model, args.device)
     text = STATEMENTS[code].text
     words = {c: STATEMENTS[c].text for c in contradicts}
     positive = set(rows_idx)

@@ -17,14 +17,13 @@ from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
-from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import ReviewSession
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import load_predictor
-from training_cli.options import add_report_args, command_parser, settings_from_args
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
+from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +72,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--no-model", action="store_true", help="report without a model result")
-    p.add_argument("--statements-model", default="auto", metavar="MODEL",
-                   help="the statements model run beside --model for page 1's interpretation: a checkpoint "
-                   "folder or shipped name; 'auto' (default): the shipped 'statements' model unless "
-                   "--model carries statements itself; 'none': --model and the measurement rules alone")
+    add_statements_model_arg(p, "page 1's interpretation")
     labs = p.add_mutually_exclusive_group()
     labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the record's)")
     labs.add_argument("--lab", action="append", default=[], metavar="NAME=VALUE[UNIT]",
@@ -137,8 +133,7 @@ def run(args) -> int:
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
-    path = companion_statements_model(predictor.labels, args.statements_model) if predictor is not None else None
-    statements_predictor = load_predictor(path, args.device) if path is not None else None
+    statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     measurements, measure_error = None, ""
     if args.measure:
         try:

@@ -20,10 +20,10 @@ from tqdm import tqdm
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
-from mirage_model.review.interpret import companion_statements_model, statement_labels
+from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import load_predictor
-from training_cli.options import add_report_args, command_parser, settings_from_args
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
+from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,7 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="time limit for reading and measuring one record; a record that takes "
                    "longer gets an error row and the batch goes on (default 120; 0: none)")
-    p.add_argument("--statements-model", default="auto", metavar="MODEL",
-                   help="the statements model run beside --model for the interpretation: a checkpoint "
-                   "folder or shipped name; 'auto' (default): the shipped 'statements' model unless "
-                   "--model carries statements itself; 'none': --model and the measurement rules alone")
+    add_statements_model_arg(p)
     p.add_argument("--all-statements", action="store_true",
                    help="one stmt_<CODE> probability column per PTB-XL statement of the statements "
                    "model (a superclass model has none). Every output has the 'interpretation' column "
@@ -92,8 +89,7 @@ def run(args) -> int:
     if not headers and not orphans:
         raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
     predictor = load_predictor(args.model, args.device)
-    stmt_path = companion_statements_model(getattr(predictor, "labels", ()), args.statements_model)
-    statements_predictor = load_predictor(stmt_path, args.device) if stmt_path is not None else None
+    statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
     if args.all_statements and not statement_labels(getattr(source, "labels", ())):
         labels = ", ".join(getattr(source, "labels", ()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
+from mirage_model.review.interpret import companion_statements_model
 from training_cli.engine.errors import ConfigError, ModelLoadError
 
 
@@ -42,3 +43,17 @@ def load_predictor(model, device: str, quality: bool = True) -> Predictor:
     except (CheckpointError, ValueError, OSError) as err:
         where = "the default model" if model is None else str(model)
         raise ModelLoadError(f"error: cannot load {where}: {err}") from None
+
+
+def load_statements_predictor(predictor, choice, device: str):
+    """The statements model to run beside ``predictor`` for ``--statements-model CHOICE``
+    (``interpret.companion_statements_model``: auto, none, or a folder / shipped name), loaded; None
+    when there is none (or no ``predictor``).
+
+    Raises:
+        ModelLoadError: a statements model that cannot be loaded (the message names it).
+    """
+    if predictor is None:
+        return None
+    path = companion_statements_model(getattr(predictor, "labels", ()), choice)
+    return load_predictor(path, device) if path is not None else None
