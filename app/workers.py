@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
 from mirage_model.records import RecordError, load_record
-from mirage_model.review.scoring import clinical_contributions
+from mirage_model.review.scoring import clinical_contributions, statements_prediction
 
 log = logging.getLogger(__name__)
 
@@ -340,14 +340,8 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, 
         pred = predictor.predict(record, ticket.values, explain=explain)
         ctx.check()
         contributions = clinical_contributions(predictor, record, ticket.values)
-        stmts = None
-        if statements_predictor is not None:
-            ctx.check()
-            try:
-                stmts = statements_predictor.predict(record, ticket.values, explain=False)
-            except Exception:   # noqa: BLE001 - the statements are an extra; the result stands
-                log.warning("the statements model could not score %s", getattr(record, "record_id", ""),
-                            exc_info=True)
+        ctx.check()
+        stmts = statements_prediction(statements_predictor, record, ticket.values)
     return pred, contributions, stmts
 
 

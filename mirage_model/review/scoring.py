@@ -62,13 +62,20 @@ def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contribu
     interpretation then comes from ``predictor`` and the measurement rules)."""
     pred = predictor.predict(record, ticket.values, explain=explain)
     contrib = clinical_contributions(predictor, record, ticket.values) if contributions else None
-    stmts = None
-    if statements_predictor is not None:
-        try:
-            stmts = statements_predictor.predict(record, ticket.values, explain=False)
-        except Exception:   # noqa: BLE001 - the statements are an extra; the main result stands
-            log.warning("the statements model could not score %s", getattr(record, "record_id", ""), exc_info=True)
-    return pred, contrib, stmts
+    return pred, contrib, statements_prediction(statements_predictor, record, ticket.values)
+
+
+def statements_prediction(statements_predictor, record, values):
+    """The statements model's prediction of ``record`` with ``values`` (no explanations), or None
+    without a statements model or when it fails (logged: the statements are an extra beside the
+    loaded model's result, which stands)."""
+    if statements_predictor is None:
+        return None
+    try:
+        return statements_predictor.predict(record, values, explain=False)
+    except Exception:   # noqa: BLE001 - the statements are an extra; the main result stands
+        log.warning("the statements model could not score %s", getattr(record, "record_id", ""), exc_info=True)
+        return None
 
 
 def score_session(session: ReviewSession, predictor, *, explain: bool = True,

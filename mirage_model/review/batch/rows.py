@@ -81,6 +81,28 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
+def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool) -> tuple[list, list]:
+    """``predictor.predict_batch`` over the items' records in one pass; when one record spoils the
+    chunk, each record alone, to find it. Returns (prediction or None, the exception or None) per
+    item, in order."""
+    if not items:
+        return [], []
+    try:
+        return predictor.predict_batch([it.record for it in items], clinicals, explain=explain), [None] * len(items)
+    except Exception:
+        preds: list = []
+        failures: list = []
+        for it, clin in zip(items, clinicals):
+            try:
+                preds.append(predictor.predict_batch([it.record], [clin], explain=explain)[0])
+                failures.append(None)
+            except Exception as err:
+                log.debug("%s could not score %s", getattr(predictor, "name", "the model"), it.path, exc_info=True)
+                preds.append(None)
+                failures.append(err)
+        return preds, failures
+
+
 class Scorer:
     """Turns loaded records into rows: batched predictions, then optional PDFs.
 
@@ -148,27 +170,11 @@ class Scorer:
                 it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
         good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]
-        preds: list = []
-        errors: list[str] = []
-        if good:
-            try:
-                preds = self.predictor.predict_batch([it.record for it in good], clinicals,
-                                                     explain=self.explain)
-                errors = [""] * len(good)
-            except Exception:
-                # one record spoilt the chunk: score them one by one to find it
-                preds, errors = [], []
-                for it, clin in zip(good, clinicals):
-                    try:
-                        preds.append(self.predictor.predict_batch([it.record], [clin],
-                                                                  explain=self.explain)[0])
-                        errors.append("")
-                    except Exception as err:
-                        log.debug("scoring %s failed", it.path, exc_info=True)
-                        preds.append(None)
-                        errors.append(error_message(err))
-                        if isinstance(err, UnscorableRecordError):
-                            it.unscorable = err.reason
+        preds, failures = predict_each(self.predictor, good, clinicals, self.explain)
+        errors = [error_message(err) if err is not None else "" for err in failures]
+        for it, err in zip(good, failures):
+            if isinstance(err, UnscorableRecordError):
+                it.unscorable = err.reason
         stmts = self._statements(good, preds, clinicals)
         by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(good, preds, clinicals, errors, stmts)}
         out = []
@@ -188,19 +194,13 @@ class Scorer:
         todo = [k for k, p in enumerate(preds) if p is not None]
         if not todo:
             return out
-        sp = self.statements_predictor
-        try:
-            got = sp.predict_batch([good[k].record for k in todo], [clinicals[k] for k in todo], explain=False)
-            for k, p in zip(todo, got):
-                out[k] = p
-        except Exception:
-            for k in todo:
-                try:
-                    out[k] = sp.predict_batch([good[k].record], [clinicals[k]], explain=False)[0]
-                except Exception as err:
-                    log.debug("statements model failed on %s", good[k].path, exc_info=True)
-                    good[k].note = "; ".join(n for n in (good[k].note, "statements model failed: "
-                                                         + error_message(err)) if n)
+        got, failures = predict_each(self.statements_predictor, [good[k] for k in todo],
+                                     [clinicals[k] for k in todo], explain=False)
+        for k, p, err in zip(todo, got, failures):
+            out[k] = p
+            if err is not None:
+                good[k].note = "; ".join(n for n in (good[k].note, "statements model failed: "
+                                                     + error_message(err)) if n)
         return out
 
     def ok_row(self, item: LoadedRecord, pred, clinical: dict | None = None, statements=None) -> dict:
