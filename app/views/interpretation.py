@@ -41,10 +41,7 @@ def interpretation_html(session) -> str:
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"
         text = f"<b style='color:{colour}'>{html.escape(s.text)}</b>"
-        if s.source == "model":
-            tag = f"model {s.probability:.0%}, {html.escape(s.confidence or '')} confidence"
-        else:
-            tag = f"rule: {html.escape(s.rule or '')}"
+        tag = html.escape(s.source_tag())
         note = f" <span style='color:{_RED}'>(?) {html.escape(s.note)}</span>" if s.note else ""
         rows.append(f"<li>{text} <span style='color:{_GREY}'><small>[{tag}]</small></span>{note}</li>")
     if rows:

@@ -198,6 +198,13 @@ class Statement:
     rule: str | None = None
     note: str | None = None
 
+    def source_tag(self, compact: bool = False) -> str:
+        """Where the statement comes from, as the app and the PDF print it in brackets: "model 79%,
+        moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact)."""
+        if self.source == "model":
+            return f"model {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+        return "rule" if compact else f"rule: {self.rule}"
+
 
 @dataclass(frozen=True)
 class Interpretation:
@@ -231,6 +238,11 @@ class Interpretation:
         """One string for a CSV cell: statements separated by '; '."""
         head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
         return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
+
+
+def is_said(probability: float, threshold: float) -> bool:
+    """A model statement is said: at or above its threshold and at least ``MODEL_MIN_P``."""
+    return probability >= threshold and probability >= MODEL_MIN_P
 
 
 def confidence_word(p: float) -> str:
@@ -267,9 +279,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     """
     p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
     th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
-    positive = {c for c in p if p[c] >= th[c] and p[c] >= MODEL_MIN_P}
+    positive = {c for c in p if is_said(p[c], th[c])}
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
+    pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
@@ -287,7 +300,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # the ECG definition of atrial fibrillation (irregular RR, no distinct P waves) measured, with the
     # model's support: stated by the rule when the model's own AF is below its threshold
     af_rule = (measurements is not None and hr is not None and irregular is True
-               and _num(measurements, "pr_ms") is None and "AFIB" in p and "AFIB" not in positive
+               and pr is None and "AFIB" in p and "AFIB" not in positive
                and p["AFIB"] >= AF_RULE_MIN_P and "PACE" not in positive)
     if af_rule:
         if guessed is not None:
@@ -346,7 +359,6 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              else "no model here states rhythm; measured rate only"))
 
     # conduction
-    pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
     for c in sorted((c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"),
                     key=lambda c: -p[c]):
         note = None

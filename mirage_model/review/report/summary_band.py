@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.review.interpret import MODEL_MIN_P, session_interpretation, statement_labels
+from mirage_model.review.interpret import MODEL_MIN_P, is_said, session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -148,7 +148,7 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
     if stmt_pred is not None:
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
-                if lab in codes and p >= t and p >= MODEL_MIN_P)
+                if lab in codes and is_said(p, t))
         text += (f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} at or above threshold "
                  f"and {MODEL_MIN_P:.0%}")
     return text + "  (details from page 3)"
@@ -156,11 +156,7 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
 
 def statement_runs(s, compact: bool = False) -> list[Run]:
     """One statement: its words, then its source (rule and threshold, or model and probability)."""
-    if s.source == "model":
-        tag = f"model {s.probability:.0%}" + ("" if compact else f", {s.confidence} confidence")
-    else:
-        tag = "rule" if compact else f"rule: {s.rule}"
-    runs = [Run(s.text, "Helvetica-Bold"), Run(f"  [{tag}]", colour=GREY)]
+    runs = [Run(s.text, "Helvetica-Bold"), Run(f"  [{s.source_tag(compact)}]", colour=GREY)]
     if s.note:
         runs.append(Run(f"  (?) {s.note}" if not compact else "  (?)", colour=RED))
     return runs
