@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
 from mirage_model.records import RecordError, load_record
+from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.scoring import clinical_contributions, statements_prediction
 
 log = logging.getLogger(__name__)
@@ -243,8 +244,6 @@ def load_models_job(ctx: JobContext, path, device: str = "auto", statements: str
     A statements model that fails to load leaves the model loaded and says why.
     """
     predictor = load_predictor_job(ctx, path, device)
-    from mirage_model.review.interpret import companion_statements_model
-
     where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is None:
         return LoadedModels(predictor)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from app.settings import DEVICES
+from mirage_model.review.interpret import companion_statements_model
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
 PREFERRED = ("record_id", "status", "error", "positive")
@@ -37,15 +38,12 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
     ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
-    if model_path or predictor is None:
-        from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
-        predictor = Predictor(model_path or None, device=device)
-    from mirage_model.review.interpret import companion_statements_model
+    from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
 
+    if model_path or predictor is None:
+        predictor = Predictor(model_path or None, device=device)
     where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is not None:
-        from mirage_model.inference import Predictor
-
         kwargs["statements_predictor"] = Predictor(where, device=device)
     return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
 
