@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.review.interpret import MODEL_MIN_P, is_said, session_interpretation, statement_labels
+from mirage_model.review.interpret import is_said, session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -149,8 +149,7 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_said(p, t))
-        text += (f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} at or above threshold "
-                 f"and {MODEL_MIN_P:.0%}")
+        text += f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} stated"
     return text + "  (details from page 3)"
 
 
