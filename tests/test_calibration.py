@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirage_model.calibration import Calibration, CalibrationError, ece, fit, fit_isotonic, fit_platt
+from mirage_model.calibration import (PLATT_MIN_SLOPE, TIE_BREAK, Calibration, CalibrationError, ece, fit, fit_isotonic,
+                                      fit_platt)
 
 
 def _logit(p):
@@ -56,6 +57,58 @@ def test_fit_on_one_half_calibrates_the_other():
         assert ece(Y[10000:, k], after[:, k]) < 0.02 < ece(Y[10000:, k], P[10000:, k])
         assert cal.methods[k] in ("platt", "isotonic")
     assert len(cal.metrics["ece_after_cv"]) == 2
+
+
+def _auroc(y, p):
+    """Mann-Whitney AUROC with ties counted half (the independent truth the tests compare with)."""
+    pos, neg = p[y > 0.5], p[y <= 0.5]
+    return float(((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (len(pos) * len(neg)))
+
+
+def test_an_isotonic_map_keeps_the_ranking_of_held_out_records():
+    # a rare class (20 positives in 2000): pool-adjacent-violators makes wide flat steps, and every
+    # held-out record inside one step (or below the first) would tie with the others
+    rng = np.random.default_rng(4)
+    y, _, over = _data(n=4000, seed=4)
+    y = (rng.random(4000) < 0.1 * over).astype(float)
+    x, v = fit_isotonic(y[:2000], over[:2000])
+    cal = Calibration(("isotonic",), ({"x": x.tolist(), "y": v.tolist()},))
+    held = over[2000:]
+    after = cal.apply(held[:, None])[:, 0]
+    step = np.interp(held, x, v)
+    assert len(np.unique(step)) < len(held) // 10                     # the step function ties most records
+    o = np.argsort(held, kind="stable")
+    distinct = np.diff(held[o]) > 0
+    assert distinct.sum() > len(held) // 2
+    assert np.all(np.diff(after[o])[distinct] > 0) and np.all(np.diff(after[o]) >= 0)
+    assert _auroc(y[2000:], after) == pytest.approx(_auroc(y[2000:], held), abs=1e-12)
+    assert _auroc(y[2000:], step) != pytest.approx(_auroc(y[2000:], held), abs=1e-3)
+    assert np.max(np.abs(after - step)) <= TIE_BREAK
+
+
+def test_platt_never_flattens_or_reverses_a_class():
+    y, _, over = _data(n=2000, seed=5)
+    a, b = fit_platt(1 - y, over)                                    # outcomes against the model: a would be < 0
+    assert a == pytest.approx(PLATT_MIN_SLOPE)
+    q = 1 / (1 + np.exp(-(a * _logit(over.clip(1e-6, 1 - 1e-6)) + b)))
+    assert q.mean() == pytest.approx((1 - y).mean(), abs=0.01)       # b still fits the base rate
+    assert np.all(np.diff(q[np.argsort(over)]) >= 0)
+
+
+def test_fitted_calibration_leaves_every_class_auroc_unchanged():
+    rng = np.random.default_rng(6)
+    n = 3000
+    ys, ps = [], []
+    for prevalence in (0.3, 0.02, 0.004):                            # common, rare, very rare (12 positives)
+        _, true_p, over = _data(n=n, seed=int(1000 * prevalence))
+        ys.append((rng.random(n) < prevalence * 2 * true_p).astype(float))
+        ps.append(over)
+    Y, P = np.stack(ys, 1), np.stack(ps, 1)
+    cal = fit(Y[:2000], P[:2000])
+    after = cal.apply(P[2000:])
+    for k in range(3):
+        if 0 < Y[2000:, k].sum() < 1000:
+            assert _auroc(Y[2000:, k], after[:, k]) == pytest.approx(_auroc(Y[2000:, k], P[2000:, k]), abs=1e-12)
 
 
 def test_temperature_for_softmax_models():
