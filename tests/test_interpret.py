@@ -172,3 +172,10 @@ def test_a_most_probable_sinus_rate_word_that_the_rate_refutes_reads_sinus_rhyth
     # at 45 bpm the rule says sinus bradycardia itself
     it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 45.0})
     assert it.first.text == "Sinus bradycardia, 45 bpm" and it.first.source == "measurement"
+    # the same when the model's sinus bradycardia is above its threshold (PTB-XL fold 9, 20834_lr: 51 bpm
+    # read "Rhythm not classified"): sinus rhythm, unmarked, the model's word resolved
+    it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.6, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 51.0})
+    assert it.first.text == "Sinus rhythm, 51 bpm" and it.first.code == "SBRAD" and it.first.probability == 0.6
+    assert any(r.startswith("model's sinus bradycardia (60%) not stated: measured rate 51 bpm") for r in it.resolved)
+    it = interpret(["SR", "STACH"], [0.2, 0.7], [0.5, 0.5], {"heart_rate_bpm": 96.0})
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 96 bpm"]

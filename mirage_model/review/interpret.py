@@ -326,10 +326,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
     if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr < BRADY_BPM
                                      or hr > TACHY_BPM):
+        refuted = []
         for c in ("SBRAD", "STACH"):
             if c in rhythm_codes:
                 rhythm_codes.remove(c)
                 if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
+                    refuted.append(c)
                     resolved.append(f"model's {STATEMENTS[c].text.lower()} ({p[c]:.0%}) not stated: measured rate "
                                     f"{hr:.0f} bpm")
         if hr < BRADY_BPM:
@@ -338,10 +340,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         elif hr > TACHY_BPM:
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement",
                                  rule=f"rate {hr:.0f} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
-        elif guessed in ("SBRAD", "STACH") and "SR" not in rhythm_codes:
-            # the most probable rhythm was sinus, its rate word wrong: sinus rhythm at the measured rate
-            out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED}", "model", guessed, p[guessed],
-                                 confidence_word(p[guessed])))
+        elif refuted and "SR" not in rhythm_codes:
+            # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
+            # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
+            c = refuted[0]
+            out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED if c == guessed else ''}", "model", c,
+                                 p[c], confidence_word(p[c])))
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if af_rule:
