@@ -108,3 +108,21 @@ def test_evaluate_bad_checkpoint(tmp_path, capsys):
                  str(tmp_path / "o.json")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "config.json" in err and "Traceback" not in err
+
+
+def test_written_predictions_keep_the_ranking(tmp_path):
+    """A calibrated probability can differ from its neighbour only in the 1e-6 tie-break of an isotonic
+    map (mirage_model.calibration.TIE_BREAK): predictions.csv keeps such differences (read back, the
+    AUROC is the one computed in memory)."""
+    from mirage_model.calibration import TIE_BREAK
+    from training_cli.engine.evaluation import _write_predictions
+    from training_cli.commands.compare import read_predictions
+
+    step = np.full(6, 0.0123)                                        # one isotonic step: all tied
+    raw = np.array([0.010, 0.011, 0.012, 0.013, 0.014, 0.015])
+    p = ((1 - TIE_BREAK) * step + TIE_BREAK * raw)[:, None]
+    y = np.array([[0], [0], [0], [1], [1], [1]])
+    _write_predictions(tmp_path / "predictions.csv", [f"r{i}" for i in range(6)], ["X"], p, y, "multilabel")
+    _, _, P, Y = read_predictions(tmp_path / "predictions.csv")
+    assert len(np.unique(P[:, 0])) == 6
+    assert M.auroc(Y[:, 0], P[:, 0]) == pytest.approx(M.auroc(y[:, 0], p[:, 0])) == 1.0

@@ -206,7 +206,7 @@ def _write_predictions(path: Path, ids, labels, probs, targets, task_type) -> No
                                                                    else [f"y_{c}" for c in labels]))
         for i, rid in enumerate(ids):
             tail = [labels[targets[i]]] if task_type == "multiclass" else [int(v) for v in targets[i]]
-            w.writerow([rid] + [f"{p:.6f}" for p in probs[i]] + tail)
+            w.writerow([rid] + [f"{p:.12g}" for p in probs[i]] + tail)   # 12 digits: ranks survive
 
 
 def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], metrics: dict) -> None:
