@@ -34,6 +34,7 @@ from app.window.export import ExportMixin
 from app.window.model import ModelMixin
 from app.window.records import RecordsMixin
 from mirage_model import RESEARCH_USE_NOTICE
+from mirage_model.checkpoint import label_summary
 from mirage_model.paths import shipped_models
 from mirage_model.review.session import PENDING, ReviewSession
 
@@ -246,8 +247,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
         shipped = model_menu.addMenu("&Shipped models")
-        for name, folder in shipped_models().items():
-            act(name, lambda _=False, f=str(folder): self.use_model(f), None, None, shipped)
+        for name, folder in shipped_models().items():    # "default (NORM, MI, STTC, CD, HYP)", "statements (71 labels)"
+            summary = label_summary(folder)
+            act(f"{name} ({summary})" if summary else name, lambda _=False, f=str(folder): self.use_model(f), None,
+                None, shipped)
         shipped.setEnabled(bool(shipped.actions()))
 
         help_menu = menu.addMenu("&Help")

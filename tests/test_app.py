@@ -294,7 +294,7 @@ def test_shipped_models_menu_switches_model(qtbot, tmp_path, monkeypatch):
     assert window.predictor.labels == ("NORM", "MI", "STTC", "CD", "HYP")
     model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
     shipped = next(a.menu() for a in model_menu.actions() if a.text() == "&Shipped models")
-    assert [a.text() for a in shipped.actions()] == ["default", "mi"]
+    assert [a.text() for a in shipped.actions()] == ["default (NORM, MI, STTC, CD, HYP)", "mi (MI)"]
     shipped.actions()[1].trigger()
     qtbot.waitUntil(lambda: window.model_worker is None and window.predictor.labels == ("MI",), timeout=WAIT_MS)
     assert window.settings.model_path == str(res / "models" / "mi")

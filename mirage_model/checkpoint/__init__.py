@@ -16,11 +16,12 @@ torch's "meta" device (no memory) against ``limits.MAX_PARAMETERS``, refuses JSO
 than ``limits.MAX_JSON_DEPTH`` and reads weights only from regular files (a FIFO would hang).
 """
 
-from mirage_model.checkpoint.files import read_checkpoint_config
+from mirage_model.checkpoint.files import label_summary, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
                                             REQUIRED_KEYS, WEIGHTS_NAME, CheckpointError, LoadedModel)
 from mirage_model.checkpoint.load import load_checkpoint
 from mirage_model.checkpoint.save import save_checkpoint
 
 __all__ = ["CARD_KEY", "CARD_NAME", "CONFIG_NAME", "FORMAT_VERSION", "METADATA_KEY", "REQUIRED_KEYS", "WEIGHTS_NAME",
-           "CheckpointError", "LoadedModel", "load_checkpoint", "read_checkpoint_config", "save_checkpoint"]
+           "CheckpointError", "LoadedModel", "label_summary", "load_checkpoint", "read_checkpoint_config",
+           "save_checkpoint"]

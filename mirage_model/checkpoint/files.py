@@ -65,6 +65,18 @@ def read_checkpoint_config(path) -> dict:
     return _read_json(meta[METADATA_KEY], weights)
 
 
+def label_summary(path, most: int = 5) -> str:
+    """What a checkpoint answers, in a few words, from its config alone: its labels when there are at
+    most ``most`` ("NORM, MI, STTC, CD, HYP"), else their count ("71 labels"); "" when unreadable."""
+    try:
+        labels = read_checkpoint_config(path).get("labels")
+    except CheckpointError:
+        return ""
+    if not isinstance(labels, list) or not labels:
+        return ""
+    return ", ".join(map(str, labels)) if len(labels) <= most else f"{len(labels)} labels"
+
+
 def _regular_file(path: Path, limit: int | None = None) -> None:
     """Refuse anything but a regular file (a FIFO or device would block or never end) and, with
     ``limit``, a file larger than ``limit`` bytes."""
