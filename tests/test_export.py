@@ -52,6 +52,13 @@ def test_export_half_with_card_and_test_metrics(tmp_path):
         assert b.dtype == a.dtype, name                       # fp16 on disk, fp32 in memory
         assert torch.allclose(a, b, atol=1e-3, rtol=1e-3), name
     assert np.allclose(original.thresholds, shipped.thresholds)
+    assert "n=10, evaluated once)" in card
+
+    # a test split scored again says so beside the figures
+    rc = main(["export", "--model", str(src), "--out", str(tmp_path / "again"), "--test-metrics",
+               str(tmp_path / "m.json"), "--test-looks", "2"])
+    card = (tmp_path / "again" / "MODEL_CARD.md").read_text()
+    assert rc == 0 and "evaluated once" not in card and "n=10, scored 2 times for this model" in card
 
 
 @pytest.mark.parametrize("labels,quoted", [(("NORM", "MI", "STTC", "CD", "HYP"), True), (("MI",), False)])

@@ -36,6 +36,9 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--baseline-metrics", action="append", default=[],
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
     p.add_argument("--evaluate-command", default="", help="the command that produced --test-metrics")
+    p.add_argument("--test-looks", type=int, default=1, metavar="N",
+                   help="how many times the test split has been scored for this model (default 1); the card "
+                   "says so beside the figures, which are the last look's")
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
@@ -123,8 +126,8 @@ def _calibration_lines(loaded, test: dict | None) -> list[str]:
 
 
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
-               appendix: list[str]) -> str:
-    """The Markdown model card of an exported model."""
+               appendix: list[str], test_looks: int = 1) -> str:
+    """The Markdown model card of an exported model (``test_looks``: times the test split was scored)."""
     prov = loaded.provenance or {}
     metrics = loaded.metrics or {}
     val = metrics.get("val", {})
@@ -169,7 +172,11 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         lines.append("")
     if test:
         lines += [
-            f"Test split ({test.get('split', 'test')}, n={test['n']}, evaluated once), with percentile "
+            f"Test split ({test.get('split', 'test')}, n={test['n']}, "
+            + ("evaluated once" if test_looks <= 1 else
+               f"scored {test_looks} times for this model: the figures are the last look's, the earlier ones are "
+               "in the appendix")
+            + "), with percentile "
             f"bootstrap 95% intervals; command: `{evaluate_command or '?'}`",
             "",
             "| | AUROC | AUPRC | F1 | accuracy |",
@@ -228,7 +235,7 @@ def run(args) -> int:
     if args.data_name:
         loaded.provenance["data"] = args.data_name
     loaded.metrics = scrub_paths(metrics)
-    card = model_card(loaded, test, baselines, scrub_paths(args.evaluate_command), appendix)
+    card = model_card(loaded, test, baselines, scrub_paths(args.evaluate_command), appendix, args.test_looks)
     t0 = time.perf_counter()
     out = save_checkpoint(
         args.out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
