@@ -15,10 +15,10 @@ values. Methods, per class of a multi-label model:
   on held-out records throws the model's ranking away (on PTB-XL fold 9, cross-validated, atrial
   flutter 0.906 with ties against 0.968 without). The tie-break moves no probability by more than
   1e-6.
+* ``identity``: unchanged.
 
 Every map is strictly increasing, so calibration never changes which of two records ranks higher:
 AUROC is the same before and after.
-* ``identity``: unchanged.
 
 ``fit`` picks per class the method with the lower cross-validated Brier score (5 folds of the
 validation split), then refits it on the whole split; isotonic wins only when it generalises
