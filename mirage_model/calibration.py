@@ -17,7 +17,8 @@ values. Methods, per class of a multi-label model:
   1e-6.
 * ``identity``: unchanged.
 
-Every map is strictly increasing, so calibration never changes which of two records ranks higher:
+Every per-class map (multi-label) is strictly increasing, so calibration never changes which of two
+records ranks higher in a class:
 AUROC is the same before and after.
 
 ``fit`` picks per class the method with the lower cross-validated Brier score (5 folds of the
