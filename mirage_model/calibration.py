@@ -18,8 +18,7 @@ values. Methods, per class of a multi-label model:
 * ``identity``: unchanged.
 
 Every per-class map (multi-label) is strictly increasing, so calibration never changes which of two
-records ranks higher in a class:
-AUROC is the same before and after.
+records ranks higher in a class: AUROC is the same before and after.
 
 ``fit`` picks per class the method with the lower cross-validated Brier score (5 folds of the
 validation split), then refits it on the whole split; isotonic wins only when it generalises
