@@ -54,10 +54,11 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal as sps
 
+from mirage_model.errors import MirageInputError
 from mirage_model.render import RenderConfig, render_ecg
 
 
-class PreprocessError(ValueError):
+class PreprocessError(MirageInputError, ValueError):
     """A signal that cannot be preprocessed; ``str(err)`` says what is wrong with it."""
 
 

@@ -87,3 +87,46 @@ def test_evaluate_export_ensemble_take_a_shipped_model_name(tmp_path, capsys):
     # ensemble resolves the names too: both load, and it is their labels that differ
     assert cli.main(["ensemble", "default", "mi", "--data", "folder:nowhere", "--out", str(tmp_path / "e")]) == 1
     assert "labels differ" in capsys.readouterr().err
+
+
+def test_help_lists_every_command_without_loading_them(tmp_path):
+    """`mirage --help` and a mistyped command answer without importing torch or any command module;
+    the command that runs is built in full (its own --help lists its options)."""
+    import subprocess
+
+    from training_cli.commands import COMMANDS
+
+    probe = ("import sys\nfrom training_cli.main import main\n"
+             "for argv in (['--help'], ['scroe']):\n"
+             "    try:\n        main(argv)\n    except SystemExit as e:\n        print('exit', e.code)\n"
+             "cmds = sorted(m for m in sys.modules if m.startswith('training_cli.commands.'))\n"
+             "print('loaded', 'torch' in sys.modules, cmds)\n")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    out = run.stdout
+    assert "exit 0" in out and "exit 2" in out and "invalid choice: 'scroe'" in run.stderr
+    assert "loaded False []" in out
+    assert all(name in out for name in COMMANDS) and "batch-score every record under a folder" in out
+    run = subprocess.run([sys.executable, "-m", "training_cli.main", "score", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0 and "--statements-model" in run.stdout
+
+
+def test_the_library_errors_main_turns_into_exit_2_share_one_base():
+    from mirage_model.checkpoint import CheckpointError
+    from mirage_model.clinical import ClinicalError
+    from mirage_model.errors import MirageInputError
+    from mirage_model.inference import UnscorableRecordError
+    from mirage_model.preprocess import PreprocessError
+    from mirage_model.records import RecordError
+    from mirage_model.review.batch import BatchError
+
+    for cls in (RecordError, UnscorableRecordError, CheckpointError, ClinicalError, BatchError, PreprocessError):
+        assert issubclass(cls, MirageInputError), cls
+    assert issubclass(ClinicalError, ValueError) and issubclass(PreprocessError, ValueError)   # as before
+
+
+def test_a_record_that_cannot_be_read_is_one_error_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "bad.hea").write_text("not a header\n")
+    rc = main(["report", str(tmp_path / "bad.hea"), "--out", str(tmp_path / "r.pdf"), "--model", "none"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.hea" in err and "Traceback" not in err

@@ -216,3 +216,15 @@ def test_cli_imports_first_party_code_at_module_level():
         if hits:
             bad[str(f.relative_to(ROOT))] = sorted(hits)
     assert not bad, bad
+
+
+def test_every_command_module_is_registered():
+    # main imports a command's module by name from the registry (training_cli.commands.COMMANDS):
+    # the registry is the command line's explicit list, so it names every module and no other
+    from training_cli.commands import COMMANDS
+
+    modules = {p.stem for p in (ROOT / "training_cli" / "commands").glob("*.py") if p.stem != "__init__"}
+    assert modules == set(COMMANDS)
+    for name in COMMANDS:
+        text = (ROOT / "training_cli" / "commands" / f"{name}.py").read_text(encoding="utf-8")
+        assert f"def {name}_command_parser(subparsers=None)" in text and "\ndef run(args" in text, name

@@ -1,16 +1,18 @@
 """``mirage``: the bundled CLI that trains, evaluates, ablates, benchmarks and batch-scores MIRAGE models.
 
-Each subcommand is a thin module in ``training_cli.commands`` exposing ``xxx_command_parser(subparsers=None)``
-(which sets ``func=run`` on its parser) and ``run(args) -> int``; ``COMMANDS`` registers them here
-explicitly. The work is done by ``training_cli.engine``, which takes typed parameters and raises typed
-errors.
+Each subcommand is a thin module ``training_cli.commands.NAME`` exposing ``NAME_command_parser(subparsers=None)``
+(which sets ``func=run`` on its parser) and ``run(args) -> int``; ``training_cli.commands.COMMANDS``
+registers them explicitly (order and one-line help). Only the command being run is imported: the
+others are listed by name and help, so ``mirage --help`` and a mistyped command answer at once
+instead of loading torch. The work is done by ``training_cli.engine``, which takes typed parameters
+and raises typed errors.
 
 No traceback reaches a user, and only this ``main`` turns errors into exit codes: the engine's
 ``TrainingError`` (an option, dataset, resume state or checkpoint that cannot be used) prints its
 message and exits with its ``exit_code`` (1; 2 for the usage errors of score, report, bench,
 robustness, convert and compare, as they document); the
-library's typed errors (a record, checkpoint, labs table or batch that cannot be used; each names its
-file) become one ``error:`` line and exit code 2; anything unforeseen becomes one line and exit code 1,
+library's typed errors (``mirage_model.errors.MirageInputError``: a record, checkpoint, labs table,
+batch or signal that cannot be used; each names its file) become one ``error:`` line and exit code 2; anything unforeseen becomes one line and exit code 1,
 with the traceback only under ``--verbose``.
 Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``--verbose``.
 """
@@ -18,54 +20,25 @@ Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 import warnings
 
-from mirage_model.review.batch import BatchError
-from mirage_model.checkpoint import CheckpointError
-from mirage_model.clinical import ClinicalError
-from mirage_model.records import RecordError
-from mirage_model.preprocess import PreprocessError
-from training_cli.commands.ablate import ablate_command_parser
-from training_cli.commands.bench import bench_command_parser
-from training_cli.commands.calibrate import calibrate_command_parser
-from training_cli.commands.compare import compare_command_parser
-from training_cli.commands.convert import convert_command_parser
-from training_cli.commands.ensemble import ensemble_command_parser
-from training_cli.commands.evaluate import evaluate_command_parser
-from training_cli.commands.export import export_command_parser
-from training_cli.commands.info import info_command_parser
-from training_cli.commands.interpretation import interpretation_command_parser
-from training_cli.commands.report import report_command_parser
-from training_cli.commands.robustness import robustness_command_parser
-from training_cli.commands.score import score_command_parser
-from training_cli.commands.train import train_command_parser
+from mirage_model.errors import MirageInputError
+from training_cli.commands import COMMANDS
 from training_cli.engine.errors import TrainingError
 
-# the subcommands, in the order --help lists them
-COMMANDS = (
-    info_command_parser,
-    train_command_parser,
-    evaluate_command_parser,
-    compare_command_parser,
-    ensemble_command_parser,
-    calibrate_command_parser,
-    ablate_command_parser,
-    bench_command_parser,
-    robustness_command_parser,
-    score_command_parser,
-    interpretation_command_parser,
-    report_command_parser,
-    convert_command_parser,
-    export_command_parser,
-)
-# the library's user-facing error types (each message names the file at fault)
-LIBRARY_ERRORS = (RecordError, CheckpointError, ClinicalError, BatchError, PreprocessError)
+
+def _chosen(argv: list[str]) -> str | None:
+    """The command word of a ``mirage`` command line (the first argument that is not an option)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
-def get_args_parser() -> argparse.ArgumentParser:
+def get_args_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``mirage`` parser. With ``argv``, only the command it names is built in full (its module
+    imported); the others are listed by name and help. Without, every command is built."""
     parser = argparse.ArgumentParser(
         prog="mirage",
         description="MIRAGE Review command line: train, evaluate, ablate, benchmark and batch-score "
@@ -73,13 +46,19 @@ def get_args_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command_parser in COMMANDS:
-        command_parser(sub)
+    chosen = _chosen(argv) if argv is not None else None
+    for name, help_ in COMMANDS.items():
+        if argv is None or name == chosen:
+            module = importlib.import_module(f"training_cli.commands.{name}")
+            getattr(module, f"{name}_command_parser")(sub)
+        else:
+            sub.add_parser(name, help=help_, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = get_args_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = get_args_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
@@ -103,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(__name__).debug("training error", exc_info=True)
         print(err, file=sys.stderr)
         return err.exit_code
-    except LIBRARY_ERRORS as err:
+    except MirageInputError as err:
         logging.getLogger(__name__).debug("typed error", exc_info=True)
         print(f"error: {err}", file=sys.stderr)
         return 2

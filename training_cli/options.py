@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 
 from mirage_model.review.report import ReportSettings
+from training_cli.commands import COMMANDS
 
 
-def command_parser(subparsers, name: str, help: str, **kwargs) -> argparse.ArgumentParser:
+def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
-    ``xxx_command_parser(subparsers=None)``), else a standalone parser."""
+    ``xxx_command_parser(subparsers=None)``), with its one-line help from ``commands.COMMANDS``, else a
+    standalone parser."""
     if subparsers is not None:
-        return subparsers.add_parser(name, help=help, **kwargs)
+        return subparsers.add_parser(name, help=COMMANDS[name], **kwargs)
     return argparse.ArgumentParser(f"mirage {name}", **kwargs)
 
 

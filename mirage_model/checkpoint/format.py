@@ -7,6 +7,8 @@ from pathlib import Path
 
 from torch import nn
 
+from mirage_model.errors import MirageInputError
+
 FORMAT_VERSION = 1
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -17,7 +19,7 @@ REQUIRED_KEYS = ("format_version", "model_type", "model_config", "task", "labels
                  "preprocess", "render", "thresholds")
 
 
-class CheckpointError(Exception):
+class CheckpointError(MirageInputError):
     """Corrupt, truncated, missing or mismatched checkpoint; message names the file and the problem."""
 
 

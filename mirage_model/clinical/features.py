@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.errors import MirageInputError
+
 SCHEMA_VERSION = 1
 
 
-class ClinicalError(ValueError):
+class ClinicalError(MirageInputError, ValueError):
     """An impossible value or unknown unit. ``feature`` names the field; str() is a user-facing sentence.
 
     ``reason``: "value" (not a number / not a valid category), "range" (physically impossible),

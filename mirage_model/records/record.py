@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.errors import MirageInputError
+
 STANDARD_LEADS: tuple[str, ...] = (
     "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
 )
@@ -23,7 +25,7 @@ SATURATION_RUN_S = 0.08
 _CHUNK = 1 << 18
 
 
-class RecordError(Exception):
+class RecordError(MirageInputError):
     """A record that cannot be read. ``str(err)`` names the file and what is wrong.
 
     Attributes:

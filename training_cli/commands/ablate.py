@@ -75,7 +75,7 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
 
 def ablate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage ablate`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "ablate", "ablation table / sensitivity sweeps (trains one model per variant)",
+    p = command_parser(subparsers, "ablate",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_ablate_args(p)
     remember_defaults(p)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage bench`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "bench", "latency, throughput and memory of MIRAGE and the 1D ResNet baseline",
+    p = command_parser(subparsers, "bench",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, default=None,
                    help="checkpoint folder (default: the shipped model; none: a random 'small' preset)")

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage calibrate`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "calibrate", "fit probability calibration and thresholds on the validation split",
+    p = command_parser(subparsers, "calibrate",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="checkpoint folder or shipped model name")
     add_data_args(p)

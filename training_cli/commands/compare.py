@@ -27,8 +27,7 @@ class PredictionsError(ValueError):
 
 def compare_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage compare`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "compare",
-                       help="paired bootstrap of the AUROC difference between two models' predictions")
+    p = command_parser(subparsers, "compare")
     p.add_argument("a", help="predictions.csv of model A (e.g. RUN/test/predictions.csv)")
     p.add_argument("b", help="predictions.csv of model B, same records and labels")
     p.add_argument("--names", nargs=2, metavar=("A", "B"), help="names for the table (default: the folders)")

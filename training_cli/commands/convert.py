@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage convert`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(
-        subparsers, "convert", help="convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
+        subparsers, "convert",
         description="Convert ECG records of any format MIRAGE reads to WFDB (.hea + .dat) or EDF+ "
         "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
         "and the device's own statements in the header. A folder is searched recursively.")

@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage ensemble`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(subparsers, "ensemble",
-                       "average trained checkpoints into one (thresholds from the validation split)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("members", nargs="+", metavar="MODEL", help="checkpoint folders (from mirage train: OUT/model)")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")

@@ -40,7 +40,7 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
 
 def evaluate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage evaluate`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "evaluate", "metrics of a checkpoint on a split (bootstrap CIs, curves)",
+    p = command_parser(subparsers, "evaluate",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_eval_args(p)
     remember_defaults(p)

@@ -28,8 +28,7 @@ _ABS_PATH = re.compile(r"(?<![\w.])/(?:[\w.+-]+/)*([\w.+-]+)")
 
 def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage export`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "export",
-                       help="ship a trained checkpoint (fp16 weights, clean provenance, model card)")
+    p = command_parser(subparsers, "export")
     p.add_argument("--model", required=True, help="checkpoint folder to export (e.g. RUN/model)")
     p.add_argument("--out", required=True, help="destination folder (e.g. resources/models/default)")
     p.add_argument("--test-metrics", help="metrics.json of `mirage evaluate` on the test split")

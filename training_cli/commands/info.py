@@ -14,7 +14,7 @@ from training_cli.options import command_parser
 
 def info_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage info`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "info", help="versions, compute device, shipped model and samples")
+    p = command_parser(subparsers, "info")
     p.set_defaults(func=run)
     return p
 

@@ -32,7 +32,6 @@ from training_cli.options import add_statements_model_arg, command_parser
 def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage interpretation`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(subparsers, "interpretation",
-                       help="how the interpretation reads on the records of one label (e.g. AFIB on fold 10)",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=None, help="checkpoint folder or shipped name (default: default)")
     add_statements_model_arg(p)

@@ -63,7 +63,7 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
 def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage report`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(
-        subparsers, "report", help="write the PDF report of one record",
+        subparsers, "report",
         description="Write a PDF report of one ECG record: the 12-lead ECG at 25 mm/s and "
         "10 mm/mV, the model's result with its explanations, the clinical and lab values, and "
         "the interval measurements. Without a model the report shows 'no model result'. "

@@ -43,7 +43,6 @@ DEFAULT_PERTURBATIONS = (
 def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage robustness`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(subparsers, "robustness",
-                       help="perturbation benchmark: calls changed by recording faults, faults detected",
                        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1])
     p.add_argument("--model", type=Path, default=None,
                    help="checkpoint folder, or a shipped model by name: default, mi (default: default)")

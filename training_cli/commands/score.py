@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage score`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(
-        subparsers, "score", help="batch-score every record under a folder into a CSV",
+        subparsers, "score",
         description="Score every ECG record under FOLDER (recursively: WFDB .hea/.dat and "
         "PhysioNet Challenge .hea/.mat) with a model; one row per record. A bad record gets "
         "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "

@@ -85,7 +85,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
 
 def train_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage train`` (a subcommand when ``subparsers`` is given, else standalone)."""
-    p = command_parser(subparsers, "train", "train MIRAGE or a baseline", description=__doc__,
+    p = command_parser(subparsers, "train", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_train_args(p)
     remember_defaults(p)
