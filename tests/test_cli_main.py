@@ -19,6 +19,7 @@ def test_info_lists_shipped_models(tmp_path, monkeypatch, capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "shipped models (--model NAME): default, mi" in out
+    assert "  default (NORM, MI, STTC, CD, HYP): " in out and "  mi (MI): " in out
     assert "Research use only" in out
 
 

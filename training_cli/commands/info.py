@@ -8,6 +8,7 @@ import platform
 import torch
 
 import mirage_model as mm
+from mirage_model.checkpoint import label_summary
 from mirage_model.paths import shipped_models
 from training_cli.options import command_parser
 
@@ -27,7 +28,8 @@ def run(args) -> int:
     shipped = shipped_models()
     print(f"shipped models (--model NAME): {', '.join(shipped) if shipped else 'none'}")
     for name, folder in shipped.items():
-        print(f"  {name}: {folder}")
+        summary = label_summary(folder)
+        print(f"  {name}{f' ({summary})' if summary else ''}: {folder}")
     samples = mm.sample_records()
     print(f"sample records: {len(samples)}")
     for path in samples:
