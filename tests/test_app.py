@@ -976,6 +976,8 @@ def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
                 text = text.replace(b"1 12 500", f"{n} 12 500".encode(), 1).replace(b"1.dat", f"{n}.dat".encode())
             (tmp_path / f"{n}.{ext}").write_bytes(text)
     window = make_window(qtbot, load_model=False)
+    assert not window.step_record(1)                                 # no folder yet: says how to get one
+    assert window.status_label.text().startswith("No folder is open: File > Open folder")
     w = window.open_folder(tmp_path)
     qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
     assert [Path(p).stem for p in window.browser.paths] == ["1", "2", "10", "11", "100"]

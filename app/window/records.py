@@ -42,7 +42,9 @@ class RecordsMixin:
         """Next (+1) / previous (-1) record of the folder browser (Ctrl+PgDown / Ctrl+PgUp)."""
         ok = self.browser.step(self.record_path, delta)
         if not ok:
-            self.show_status("No next record in the folder." if delta > 0 else "No previous record in the folder.")
+            self.show_status("No folder is open: File > Open folder lists its records to step through."
+                             if not self.browser.paths else
+                             "No next record in the folder." if delta > 0 else "No previous record in the folder.")
         return ok
 
     def open_folder(self, folder: str | Path) -> workers.Worker:
