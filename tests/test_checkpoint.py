@@ -396,3 +396,17 @@ def test_save_clips_thresholds_into_the_open_interval(tmp_path):
     assert load_checkpoint(path).thresholds[:2] == pytest.approx([1e-6, 1 - 1e-6])
     with pytest.raises(CheckpointError, match="finite"):
         save(tmp_path / "d", make_model(), thresholds=[float("nan")] * 5)
+
+
+def test_label_summary_from_the_config_alone(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.checkpoint import label_summary
+
+    assert label_summary(make_tiny_checkpoint(tmp_path / "five")) == "NORM, MI, STTC, CD, HYP"
+    assert label_summary(make_tiny_checkpoint(tmp_path / "one", labels=("MI",))) == "MI"
+    many = tuple(f"C{i}" for i in range(7))
+    assert label_summary(make_tiny_checkpoint(tmp_path / "many", labels=many)) == "7 labels"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    assert label_summary(broken) == "" and label_summary(tmp_path / "absent") == ""
