@@ -142,10 +142,10 @@ def test_a_result_arriving_after_b_is_dropped(qtbot, tiny_model, tmp_path, monke
     gate = Gate()
     real = workers.score_job
 
-    def held_for_a(ctx, predictor, record, ticket, explain=True):
+    def held_for_a(ctx, predictor, record, ticket, explain=True, **kwargs):
         if record.record_id == "00417_lr":
             gate.wait()
-        return real(ctx, predictor, record, ticket, explain)
+        return real(ctx, predictor, record, ticket, explain, **kwargs)
 
     monkeypatch.setattr(workers, "score_job", held_for_a)
     seen = []

@@ -157,8 +157,8 @@ class ModelMixin:
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
             session.set_model(self.predictor.schema, self.predictor.name)
         ticket = session.ticket()
-        extra = {"statements_predictor": self.statements_predictor} if self.statements_predictor is not None else {}
-        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict", **extra)
+        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict",
+                           statements_predictor=self.statements_predictor)
         w.signals.started.connect(lambda t=ticket: self._predict_started(t))
         w.signals.result.connect(lambda res, t=ticket: self._predict_done(t, res))
         w.signals.error.connect(lambda msg, t=ticket: self._predict_failed(t, msg))
@@ -174,7 +174,7 @@ class ModelMixin:
             self.show_status(f"Running the model on {self.predictor.device}...")
 
     def _predict_done(self, ticket, result) -> None:
-        pred, contributions, statements = result if len(result) == 3 else (*result, None)
+        pred, contributions, statements = result
         session = self.session
         if session is None or not session.accept_prediction(ticket, pred, contributions, statements):
             return      # an earlier session's (or earlier values') result: dropped

@@ -219,9 +219,10 @@ class Scorer:
         # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
         sex = (clinical or {}).get("sex")
         sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
-        it = interpret_prediction(statements or pred, item.measurements if self.measure else None, sex)
+        said_by = statements or pred
+        it = interpret_prediction(said_by, item.measurements if self.measure else None, sex)
         row["interpretation"] = it.text() or None
-        row["statements_model"] = it.model_name if statement_labels((statements or pred).labels) else None
+        row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
         row["positive"] = ";".join(pred.positive)
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
         # are withheld from "positive" and listed apart, next to the reason
