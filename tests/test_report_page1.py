@@ -108,7 +108,9 @@ def test_measurements_and_interpretation_on_page_1(tmp_path, record, statements_
     assert -1 not in order and order == sorted(order), order
     assert "[rule: rate 45 bpm < 50 bpm (Mason et al. 2007)]" in text
     assert "Sinus rhythm [model" not in text          # said as sinus bradycardia by the rule
-    assert f"Model {statements_predictor.name}: 1 of its 5 statements above threshold" in text
+    # the model's sinus rhythm is above threshold but said by the rate rule: counted apart
+    assert (f"Model {statements_predictor.name}: 1 of its 5 statements above threshold "
+            "(0 in the interpretation, 1 resolved)") in text
     assert "Research use only" in text
 
 
@@ -200,3 +202,26 @@ def test_statements_model_beside_the_superclass_model_names_each(tmp_path, recor
     s2 = _session(record, superclass_predictor, _measurements(heart_rate_bpm=72.0), prediction=pred)
     text2, _ = _page1(build_report(s2, tmp_path / "one.pdf"))
     assert "Sinus rhythm, 72 bpm" not in text2 and "Statements: model" not in text2
+
+
+def test_the_model_line_counts_what_the_interpretation_states():
+    """A statements model beside the superclass model: "normal ECG" above threshold beside atrial
+    fibrillation is resolved away, so the line says 2 above threshold and 1 in the interpretation
+    (it said "2 of 5 stated" above an interpretation of one statement)."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.interpret import interpret
+    from mirage_model.review.report.summary_band import model_line
+
+    probs, thresholds = (0.1, 0.9, 0.1, 0.1, 0.6), (0.5,) * 5
+    it = interpret(STATEMENT_LABELS, probs, thresholds)
+    assert [s.code for s in it.statements if s.source == "model"] == ["AFIB"]
+    stmt = SimpleNamespace(labels=STATEMENT_LABELS, probabilities=probs, thresholds=thresholds,
+                           model_name="stmt", positive=("AFIB", "NORM"))
+    sup = SimpleNamespace(labels=("NORM", "CD"), probabilities=(0.2, 0.7), thresholds=(0.5, 0.5),
+                          model_name="sup", positive=("CD",), withheld="")
+    line = model_line(sup, stmt_pred=stmt, stated=len(it.statements))
+    assert "Statements: model stmt, 2 of 5 above threshold (1 in the interpretation, 1 resolved)" in line
+    assert "Model sup: positive CD 0.70" in line
+    # nothing resolved: one count and no "resolved"
+    assert "(2 in the interpretation)" in model_line(sup, stmt_pred=stmt, stated=2)

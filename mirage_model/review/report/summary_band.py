@@ -122,11 +122,23 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
     return columns, note
 
 
-def model_line(pred, why: str = "", stmt_pred=None) -> str:
+def _in_interpretation(n_above: int, stated: int | None) -> str:
+    """ "(n in the interpretation, k resolved)" after a count of statements above threshold: a
+    statement above threshold can be dropped by a contradiction rule (normal ECG beside atrial
+    fibrillation), so the two counts differ."""
+    if stated is None:
+        return ""
+    dropped = max(n_above - stated, 0)
+    return f" ({stated} in the interpretation" + (f", {dropped} resolved)" if dropped else ")")
+
+
+def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
-    a statements model that ran beside it, adds which model the interpretation's statements come from."""
+    a statements model that ran beside it, adds which model the interpretation's statements come from.
+    ``stated``: how many model statements the interpretation shows, told beside the count above
+    threshold when they differ in meaning (some resolved away)."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     if getattr(pred, "withheld", ""):
@@ -138,7 +150,8 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
     text = f"Model {pred.model_name}: "
     if statements:
         n = sum(1 for lab in pred.positive if lab in statements)
-        text += f"{n} of its {len(statements)} statements above threshold (in the interpretation)"
+        text += f"{n} of its {len(statements)} statements above threshold" + (
+            _in_interpretation(n, stated) or " (in the interpretation)")
         if own:
             text += "; positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
     elif own:
@@ -149,7 +162,8 @@ def model_line(pred, why: str = "", stmt_pred=None) -> str:
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_said(p, t))
-        text += f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} stated"
+        text += (f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
+                 + _in_interpretation(n, stated))
     return text + "  (details from page 3)"
 
 
@@ -231,8 +245,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
             draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
+    stated = sum(1 for s in statements if s.source == "model")
     line = [Run(model_line(pred, session.errors.get("prediction", ""),
-                           getattr(session, "statements_prediction", None)), "Helvetica-Bold",
+                           getattr(session, "statements_prediction", None), stated), "Helvetica-Bold",
                 RED if withheld else (0.0, 0.0, 0.0))]
     if pred is not None and session.state.get("prediction") == "stale":
         line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))
