@@ -191,3 +191,47 @@ def test_la_ra_on_ptbxl_fold10(ptbxl_root):
         alarms += any(c in ("limb_reversal", "neutral_reversal") for c in quality.assess(rec).codes)
         hits += quality.assess(perturb.apply(rec, "reversal LA/RA")).has("limb_reversal")
     assert hits >= 0.95 * n and alarms <= 0.01 * n + 1, (hits, alarms, n)
+
+
+def _pop(rec, start_s: float, mv: float = 5.0, width_s: float = 0.3):
+    """A lost-contact pop: a square step of ``mv`` in every lead for ``width_s`` from ``start_s``."""
+    x = rec.signal.astype(np.float64).copy()
+    a = int(start_s * rec.fs)
+    sign = np.where(np.arange(12) % 2, -1.0, 1.0)[:, None]
+    x[:, a:a + int(width_s * rec.fs)] += mv * sign
+    return x
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")     # wfdb's annotation reader on pandas 3
+def test_beats_are_found_beside_a_large_artefact():
+    """A 5 mV pop in the last 1.5 s set the beat detector's bar above every QRS (a global
+    percentile): "fewer than 3 heartbeats", unscorable. The beats before it are found (LUDB's own
+    QRS annotations are the truth) and the pop is named, with its time and leads, as critical."""
+    rec = load_record(LUDB1)
+    end_s = rec.signal.shape[1] / rec.fs
+    q = quality.assess(with_signal(rec, _pop(rec, end_s - 1.2)))
+    assert q.verdict == "unreliable", q.summary()
+    truth = _ludb_qrs_peaks() / rec.fs
+    truth = truth[truth < end_s - 1.5]
+    clean = quality.assess(rec)
+    assert q.n_beats >= len(truth) and clean.n_beats >= len(truth) - 1, (q.n_beats, clean.n_beats, len(truth))
+    f = next(f for f in q.findings if f.code == "artefact")
+    assert f.severity == "critical" and len(f.leads) >= 3, f
+    lo, hi = (float(v) for v in f.name.split(" at ")[1].rstrip(" s").split("-"))
+    assert end_s - 1.3 <= lo and hi <= end_s - 0.8, f.name
+    assert not clean.has("artefact")
+
+
+def test_a_tall_premature_beat_is_not_an_artefact(records):
+    """A QRS three times the others (a ventricular premature beat's size) lasts about 100 ms: not
+    an artefact, which needs 200 ms beyond three times the typical beat."""
+    rec = records["A0003"]
+    x = rec.signal.astype(np.float64).copy()
+    mid = x.shape[1] // 2
+    b = mid - int(rec.fs) + int(np.argmax(np.abs(x[1, mid - int(rec.fs):mid + int(rec.fs)])))   # a QRS in lead II
+    w = int(0.06 * rec.fs)
+    x[:, b - w:b + w] *= 3.0
+    q = quality.assess(with_signal(rec, x))
+    assert not q.has("artefact"), q.summary()
+    q = quality.assess(with_signal(rec, _pop(rec, 4.0, mv=5.0, width_s=0.25)))
+    assert q.has("artefact"), q.summary()

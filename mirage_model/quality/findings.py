@@ -37,6 +37,10 @@ class QualityConfig:
     pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
     pace_min_events: int = 3              # repeating spikes before "paced rhythm" is said
     min_beats: int = 3                    # fewer beats than this in the record: unscorable
+    artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
+    artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
+    artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)
+    artefact_leads_critical: int = 3      # artefact in this many leads (or more): critical
     min_duration_s: float = 2.5           # shorter records: unscorable
     reversal_path: str | None = None      # detector weights (None: resources/quality/reversal.json)
 
