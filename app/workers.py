@@ -21,7 +21,7 @@ from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.interpret import companion_statements_model
-from mirage_model.review.scoring import clinical_contributions, statements_prediction
+from mirage_model.review.scoring import compute
 
 log = logging.getLogger(__name__)
 
@@ -336,12 +336,8 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, 
         ctx.check()
         if getattr(predictor, "device", "cpu") == "cpu":
             inference_threads()
-        pred = predictor.predict(record, ticket.values, explain=explain)
-        ctx.check()
-        contributions = clinical_contributions(predictor, record, ticket.values)
-        ctx.check()
-        stmts = statements_prediction(statements_predictor, record, ticket.values)
-    return pred, contributions, stmts
+        return compute(predictor, record, ticket, explain=explain, statements_predictor=statements_predictor,
+                       check=ctx.check)
 
 
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):

@@ -113,6 +113,7 @@ class _Prepared:
     clinical_used: dict
     timings: dict
     quality: object = None    # quality.QualityReport
+    key: tuple = ()           # (preprocess config, render config, quality on?) of the Predictor that made it
 
 
 def resolve_model_path(path=None) -> Path:
@@ -242,8 +243,24 @@ class Predictor:
         missing = [n for n, m in zip(names, mask) if m == 0 and n in used_names]
         return x, mask, {"used": used, "ignored": ignored, "missing": missing}
 
-    def prepare(self, record, clinical: Mapping[str, object] | None = None) -> _Prepared:
-        """Load (if a path), preprocess and render one record and encode its clinical values."""
+    @property
+    def _prepare_key(self) -> tuple:
+        return (self.preprocess_cfg, self.render_cfg, bool(self.assess_quality))
+
+    def prepare(self, record, clinical: Mapping[str, object] | None = None, like: _Prepared | None = None) -> _Prepared:
+        """Load (if a path), preprocess and render one record and encode its clinical values.
+
+        ``like``: the record already prepared by another Predictor (a statements model beside the
+        superclass model): its model inputs and quality report are reused when both Predictors
+        preprocess, render and assess alike (the shipped models do), so a record is filtered,
+        rendered and assessed once; only the clinical values are encoded again, for this model.
+        """
+        if like is not None and like.key == self._prepare_key:
+            x, mask, report = self.encode_clinical(clinical)
+            timings = {k: v for k, v in like.timings.items() if k in ("load", "preprocess", "quality")}
+            return _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key)
+        if like is not None:
+            record = like.record
         timings: dict = {}
         record = _load_record(record, timings)
         # never score a record with no usable signal: the model answers zeros with confident findings
@@ -262,7 +279,7 @@ class Predictor:
             t0 = time.perf_counter()
             quality = assess_record(record)
             timings["quality"] = time.perf_counter() - t0
-        return _Prepared(record, inputs, x, mask, report, timings, quality)
+        return _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key)
 
     def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
         """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
@@ -354,7 +371,8 @@ class Predictor:
             quality=quality, model_positive=model_positive, withheld=withheld,
         )
 
-    def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True) -> Prediction:
+    def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True,
+                prepared: _Prepared | None = None) -> Prediction:
         """Score one record.
 
         Args:
@@ -363,6 +381,8 @@ class Predictor:
             explain: also compute the explanation (slower: a forward pass with attention weights
                 and backward passes to the inputs; for a one-window record that pass also gives
                 the probabilities, which then agree with ``explain=False`` to float rounding).
+            prepared: ``self.prepare(record, clinical)`` (or with ``like=``) already made, so the
+                caller that also needs the inputs (``review.scoring``) prepares the record once.
 
         Returns:
             Prediction (probabilities (K,), window_probabilities (W, K), explanation or None).
@@ -374,7 +394,7 @@ class Predictor:
             PreprocessError: the signal cannot be preprocessed (e.g. not 12 leads).
         """
         t0 = time.perf_counter()
-        prep = self.prepare(record, clinical)
+        prep = prepared if prepared is not None else self.prepare(record, clinical)
         inp = prep.inputs
         w = len(inp.signal)
         if explain and w == 1:
@@ -389,7 +409,7 @@ class Predictor:
         return pred
 
     def predict_batch(self, records: Sequence, clinicals: Sequence[Mapping | None] | None = None,
-                      explain: bool = False) -> list[Prediction]:
+                      explain: bool = False, prepared: Sequence[_Prepared] | None = None) -> list[Prediction]:
         """Score many records with batched forward passes across all their windows.
 
         Args:
@@ -397,6 +417,7 @@ class Predictor:
                 (callers that must carry on load records first and skip the bad ones).
             clinicals: one mapping (or None) per record, or None for none at all.
             explain: also explain every record (one extra pass each).
+            prepared: ``self.prepare`` of each record already made (see ``predict``), or None.
 
         Returns:
             One Prediction per record, in order; equal to ``predict`` on each record.
@@ -408,7 +429,10 @@ class Predictor:
         if len(clinicals) != len(records):
             raise ValueError(f"{len(clinicals)} clinical entries for {len(records)} records")
         t_start = time.perf_counter()
-        preps = [self.prepare(r, c) for r, c in zip(records, clinicals)]
+        if prepared is not None and len(prepared) != len(records):
+            raise ValueError(f"{len(prepared)} prepared entries for {len(records)} records")
+        preps = (list(prepared) if prepared is not None
+                 else [self.prepare(r, c) for r, c in zip(records, clinicals)])
         if not preps:
             return []
         counts = [len(p.inputs.signal) for p in preps]

@@ -11,7 +11,7 @@ the value is clinically relevant.
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from mirage_model.review.session import ReviewSession, Ticket
 log = logging.getLogger(__name__)
 
 
-def clinical_contributions(predictor, record, values: Mapping[str, object] | None) -> dict[str, np.ndarray]:
+def clinical_contributions(predictor, record, values: Mapping[str, object] | None,
+                           prepared=None) -> dict[str, np.ndarray]:
     """name -> float32 (K,) change in each class probability when that value is masked.
 
     Only values the model reads and that are present get an entry.
@@ -29,9 +30,12 @@ def clinical_contributions(predictor, record, values: Mapping[str, object] | Non
         predictor: an ``inference.Predictor``.
         record: the ``EcgRecord`` (12, T).
         values: the clinical values the prediction used (name -> value or (value, unit)).
+        prepared: ``predictor.prepare(record, values)`` already made (the prediction's), or None.
     """
-    prep = predictor.prepare(record, values)
-    names = list(predictor.schema.names) if predictor.schema is not None else []
+    if predictor.schema is None or not values:
+        return {}
+    prep = prepared if prepared is not None else predictor.prepare(record, values)
+    names = list(predictor.schema.names)
     present = [i for i, m in enumerate(np.asarray(prep.mask)) if m > 0 and i < len(names)]
     if not present:
         return {}
@@ -55,24 +59,32 @@ def clinical_contributions(predictor, record, values: Mapping[str, object] | Non
 
 
 def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contributions: bool = True,
-            statements_predictor=None):
+            statements_predictor=None, check: Callable[[], None] | None = None):
     """(prediction, contributions or None, statements prediction or None) for ``ticket``'s values;
     safe to run in a worker thread. ``statements_predictor``: a statements model run beside
     ``predictor`` on the same values, without explanations (its failure leaves None: the
-    interpretation then comes from ``predictor`` and the measurement rules)."""
-    pred = predictor.predict(record, ticket.values, explain=explain)
-    contrib = clinical_contributions(predictor, record, ticket.values) if contributions else None
-    return pred, contrib, statements_prediction(statements_predictor, record, ticket.values)
+    interpretation then comes from ``predictor`` and the measurement rules). The record is
+    preprocessed, rendered and quality-assessed once for all three when the two models prepare
+    alike. ``check``: called between the steps (a worker's cancel check, which raises)."""
+    check = check or (lambda: None)
+    prep = predictor.prepare(record, ticket.values)
+    pred = predictor.predict(record, ticket.values, explain=explain, prepared=prep)
+    check()
+    contrib = clinical_contributions(predictor, record, ticket.values, prepared=prep) if contributions else None
+    check()
+    return pred, contrib, statements_prediction(statements_predictor, record, ticket.values, like=prep)
 
 
-def statements_prediction(statements_predictor, record, values):
+def statements_prediction(statements_predictor, record, values, like=None):
     """The statements model's prediction of ``record`` with ``values`` (no explanations), or None
     without a statements model or when it fails (logged: the statements are an extra beside the
-    loaded model's result, which stands)."""
+    loaded model's result, which stands). ``like``: the main model's preparation of the record
+    (``Predictor.prepare``), reused when the statements model prepares alike."""
     if statements_predictor is None:
         return None
     try:
-        return statements_predictor.predict(record, values, explain=False)
+        prep = statements_predictor.prepare(record, values, like=like)
+        return statements_predictor.predict(record, values, explain=False, prepared=prep)
     except Exception:   # noqa: BLE001 - the statements are an extra; the main result stands
         log.warning("the statements model could not score %s", getattr(record, "record_id", ""), exc_info=True)
         return None

@@ -37,6 +37,7 @@ class LoadedRecord:
     error: str = ""
     note: str = ""
     unscorable: str = ""              # why the record holds no usable signal (then not scored)
+    prepared: object = None           # the model's Predictor.prepare of it (in the parent, once scored)
 
 
 # --------------------------------------------------------------------------------------------

@@ -81,26 +81,41 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
-def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool) -> tuple[list, list]:
-    """``predictor.predict_batch`` over the items' records in one pass; when one record spoils the
-    chunk, each record alone, to find it. Returns (prediction or None, the exception or None) per
-    item, in order."""
-    if not items:
-        return [], []
+def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool,
+                 like: list | None = None) -> tuple[list, list, list]:
+    """Each item's record prepared (``predictor.prepare``; with ``like``, the other model's
+    preparation of the same record, reused when both preprocess alike), then
+    ``predictor.predict_batch`` over them in one pass; when one record spoils the chunk, each
+    record alone, to find it. Returns (prediction or None, the exception or None, the preparation
+    or None) per item, in order."""
+    n = len(items)
+    preds: list = [None] * n
+    failures: list = [None] * n
+    preps: list = [None] * n
+    for k, (it, clin) in enumerate(zip(items, clinicals)):
+        try:
+            preps[k] = predictor.prepare(it.record, clin, like[k] if like is not None else None)
+        except Exception as err:
+            log.debug("%s could not prepare %s", getattr(predictor, "name", "the model"), it.path, exc_info=True)
+            failures[k] = err
+    ok = [k for k in range(n) if preps[k] is not None]
+    if not ok:
+        return preds, failures, preps
     try:
-        return predictor.predict_batch([it.record for it in items], clinicals, explain=explain), [None] * len(items)
+        got = predictor.predict_batch([items[k].record for k in ok], [clinicals[k] for k in ok], explain=explain,
+                                      prepared=[preps[k] for k in ok])
+        for k, p in zip(ok, got):
+            preds[k] = p
     except Exception:
-        preds: list = []
-        failures: list = []
-        for it, clin in zip(items, clinicals):
+        for k in ok:
             try:
-                preds.append(predictor.predict_batch([it.record], [clin], explain=explain)[0])
-                failures.append(None)
+                preds[k] = predictor.predict_batch([items[k].record], [clinicals[k]], explain=explain,
+                                                   prepared=[preps[k]])[0]
             except Exception as err:
-                log.debug("%s could not score %s", getattr(predictor, "name", "the model"), it.path, exc_info=True)
-                preds.append(None)
-                failures.append(err)
-        return preds, failures
+                log.debug("%s could not score %s", getattr(predictor, "name", "the model"), items[k].path,
+                          exc_info=True)
+                failures[k] = err
+    return preds, failures, preps
 
 
 class Scorer:
@@ -170,12 +185,14 @@ class Scorer:
                 it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
         good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]
-        preds, failures = predict_each(self.predictor, good, clinicals, self.explain)
+        preds, failures, preps = predict_each(self.predictor, good, clinicals, self.explain)
         errors = [error_message(err) if err is not None else "" for err in failures]
         for it, err in zip(good, failures):
             if isinstance(err, UnscorableRecordError):
                 it.unscorable = err.reason
-        stmts = self._statements(good, preds, clinicals)
+        stmts = self._statements(good, preds, clinicals, preps)
+        for it, prep in zip(good, preps):
+            it.prepared = prep            # the contributions of the PDF reuse it
         by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(good, preds, clinicals, errors, stmts)}
         out = []
         for it in items:
@@ -185,7 +202,7 @@ class Scorer:
                 out.append((it, *by_id[id(it)]))
         return out
 
-    def _statements(self, good: list[LoadedRecord], preds: list, clinicals: list[dict]) -> list:
+    def _statements(self, good: list[LoadedRecord], preds: list, clinicals: list[dict], preps: list) -> list:
         """The statements model's prediction per scored record (None where it has none or failed:
         that row's interpretation then says so in its notes)."""
         out: list = [None] * len(good)
@@ -194,8 +211,8 @@ class Scorer:
         todo = [k for k, p in enumerate(preds) if p is not None]
         if not todo:
             return out
-        got, failures = predict_each(self.statements_predictor, [good[k] for k in todo],
-                                     [clinicals[k] for k in todo], explain=False)
+        got, failures, _ = predict_each(self.statements_predictor, [good[k] for k in todo],
+                                        [clinicals[k] for k in todo], explain=False, like=[preps[k] for k in todo])
         for k, p, err in zip(todo, got, failures):
             out[k] = p
             if err is not None:
@@ -272,7 +289,8 @@ class Scorer:
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them
         try:
-            contributions = clinical_contributions(self.predictor, item.record, clinical)
+            contributions = clinical_contributions(self.predictor, item.record, clinical,
+                                                   prepared=getattr(item, "prepared", None))
         except Exception:   # an extra of the PDF; never fails the row
             log.debug("contributions failed for %s", item.path, exc_info=True)
             contributions = None

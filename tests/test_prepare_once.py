@@ -1,0 +1,111 @@
+"""A record is filtered, rendered and quality-assessed once for the prediction, the clinical
+values' contributions and the statements model beside it (it was three times), and the results
+equal those of each model run alone."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+import mirage_model.inference as inference
+from mirage_model.review.batch import score_folder
+from mirage_model.review.scoring import clinical_contributions, compute
+from mirage_model.review.session import ReviewSession
+
+VALUES = {"age": 61, "sex": "F", "height": 170, "weight": 80}
+
+
+@pytest.fixture(scope="module")
+def predictors(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    root = tmp_path_factory.mktemp("ckpt")
+    main = mm.Predictor(make_tiny_checkpoint(root / "sup", seed=1), device="cpu")
+    stmts = mm.Predictor(make_tiny_checkpoint(root / "stmt", labels=("SR", "AFIB", "NORM"), seed=2,
+                                              name="tiny-statements"), device="cpu")
+    return main, stmts
+
+
+@pytest.fixture()
+def counted(monkeypatch):
+    """Counts of the preparation's two costly steps, as the Predictor calls them."""
+    calls = {"model_inputs": 0, "assess": 0}
+    real_inputs, real_assess = inference.model_inputs, inference.assess_record
+
+    def model_inputs(*a, **k):
+        calls["model_inputs"] += 1
+        return real_inputs(*a, **k)
+
+    def assess_record(*a, **k):
+        calls["assess"] += 1
+        return real_assess(*a, **k)
+
+    monkeypatch.setattr(inference, "model_inputs", model_inputs)
+    monkeypatch.setattr(inference, "assess_record", assess_record)
+    return calls
+
+
+def _record():
+    path = next(p for p in mm.sample_records() if p.stem == "00417_lr")
+    return mm.load_record(path)
+
+
+def test_compute_prepares_once_and_agrees_with_separate_runs(predictors, counted):
+    main, stmts = predictors
+    rec = _record()
+    session = ReviewSession(rec)
+    session.set_model(main.schema, main.name)
+    session.set_values(VALUES)
+    ticket = session.ticket()
+    pred, contrib, stmt_pred = compute(main, rec, ticket, explain=False, statements_predictor=stmts)
+    assert counted == {"model_inputs": 1, "assess": 1}
+    # each alone, preparing for itself (the way it was)
+    alone = main.predict(rec, ticket.values, explain=False)
+    np.testing.assert_allclose(pred.probabilities, alone.probabilities, rtol=1e-6, atol=1e-7)
+    alone_contrib = clinical_contributions(main, rec, ticket.values)
+    assert sorted(contrib) == sorted(alone_contrib) and contrib
+    for name in contrib:
+        np.testing.assert_allclose(contrib[name], alone_contrib[name], rtol=1e-5, atol=1e-7)
+    alone_stmt = stmts.predict(rec, ticket.values, explain=False)
+    np.testing.assert_allclose(stmt_pred.probabilities, alone_stmt.probabilities, rtol=1e-6, atol=1e-7)
+    assert stmt_pred.quality.verdict == alone_stmt.quality.verdict
+    assert stmt_pred.clinical_used == alone_stmt.clinical_used
+
+
+def test_a_model_that_prepares_differently_prepares_for_itself(predictors, counted, tmp_path):
+    """Reuse only when both models preprocess alike: another input rate is prepared again."""
+    import dataclasses
+
+    from helpers_models import make_tiny_checkpoint
+
+    main, _ = predictors
+
+    other = mm.Predictor(make_tiny_checkpoint(tmp_path / "other", seed=3), device="cpu")
+    other.preprocess_cfg = dataclasses.replace(other.preprocess_cfg, model_lowpass_hz=30.0)
+    rec = _record()
+    prep = main.prepare(rec, VALUES)
+    again = other.prepare(rec, VALUES, like=prep)
+    assert counted["model_inputs"] == 2
+    assert not np.allclose(again.inputs.signal, prep.inputs.signal)
+    same = main.prepare(rec, VALUES, like=prep)
+    assert counted["model_inputs"] == 2 and same.inputs is prep.inputs
+
+
+def test_a_batch_prepares_each_record_once(predictors, counted, tmp_path):
+    main, stmts = predictors
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in mm.sample_records():
+        if p.stem in ("00417_lr", "04016_lr", "A0003"):
+            for f in p.parent.glob(p.stem + ".*"):
+                shutil.copy(f, folder / f.name)
+    out = tmp_path / "scores.csv"
+    score_folder(folder, main, out, statements_predictor=stmts, measure=False)
+    rows = list(csv.DictReader(open(out, newline="")))
+    assert [r["status"] for r in rows] == ["ok"] * 3
+    assert counted["model_inputs"] == len(rows), counted
+    assert all(r["statements_model"] == "tiny-statements" for r in rows)
