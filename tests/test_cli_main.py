@@ -112,19 +112,6 @@ def test_help_lists_every_command_without_loading_them(tmp_path):
     assert run.returncode == 0 and "--statements-model" in run.stdout
 
 
-def test_score_help_loads_neither_torch_nor_reportlab():
-    """`mirage score --help` (the command research staff type first) answers without the model's
-    or the PDF's libraries (it took 3.6 s: torch, scipy.signal and reportlab at import)."""
-    import subprocess
-
-    probe = ("import sys\nfrom training_cli.main import main\n"
-             "try:\n    main(['score', '--help'])\nexcept SystemExit as e:\n    print('exit', e.code)\n"
-             "print('heavy', sorted(m for m in ('torch', 'reportlab', 'scipy.signal') if m in sys.modules))\n")
-    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert "exit 0" in run.stdout and "--all-statements" in run.stdout, run.stderr[-2000:]
-    assert "heavy []" in run.stdout, run.stdout[-500:]
-
-
 def test_the_library_errors_main_turns_into_exit_2_share_one_base():
     from mirage_model.checkpoint import CheckpointError
     from mirage_model.clinical import ClinicalError

@@ -4,12 +4,9 @@ same way everywhere: the data a command reads, the PDF report's header)."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
+from mirage_model.review.report import ReportSettings
 from training_cli.commands import COMMANDS
-
-if TYPE_CHECKING:   # the report package imports reportlab (about a second): not for --help
-    from mirage_model.review.report import ReportSettings
 
 
 def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
@@ -60,7 +57,5 @@ def add_report_args(p: argparse.ArgumentParser) -> None:
 
 def settings_from_args(args, **extra) -> ReportSettings:
     """The report settings of a parsed command line that has the ``add_report_args`` options."""
-    from mirage_model.review.report import ReportSettings
-
     return ReportSettings(page_size=args.page, institution=args.institution, reviewer=args.reviewer,
                           comment=args.comment, **extra)

@@ -15,9 +15,14 @@ import logging
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
 
+from mirage_model.review.batch import BatchError, find_inputs, score_folder
+from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
+from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
 
 log = logging.getLogger(__name__)
@@ -66,13 +71,6 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    # torch, scipy.signal and the readers: imported when a folder is scored, not for --help
-    from tqdm import tqdm
-
-    from mirage_model.review.batch import BatchError, find_inputs, score_folder
-    from mirage_model.review.interpret import statement_labels
-    from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
         raise UsageError("error: --workers, --threads and --chunk-size must be at least 1")
@@ -165,8 +163,6 @@ def unused_labs_line(labs_path, predictor) -> str:
     marked "not used by this model"), e.g. "labs.csv: 12 of 30 values not used by this model
     (troponin_t 6, crp 6)"."""
     used = set(getattr(getattr(predictor, "schema", None), "names", []) or [])
-    from mirage_model.clinical import read_labs_table
-
     table = read_labs_table(labs_path, row_errors={})   # refused rows are already error rows
     counts: dict[str, int] = {}
     total = 0
