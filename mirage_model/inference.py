@@ -49,8 +49,9 @@ class Prediction:
 
     Attributes:
         labels: the K class names, in the model's order.
-        probabilities: float32 (K,) mean over the record's windows (sigmoid for multi-label
-            checkpoints, softmax for multi-class ones: then they sum to 1).
+        probabilities: float32 (K,) mean over the record's windows, those of ``windows_left_out``
+            excepted (sigmoid for multi-label checkpoints, softmax for multi-class ones: then they
+            sum to 1).
         thresholds: float32 (K,) the checkpoint's decision thresholds.
         positive: labels with probability >= threshold, in label order; empty when the quality gate
             withholds them (see ``withheld``).
@@ -66,6 +67,8 @@ class Prediction:
         quality: the record's ``quality.QualityReport`` (None when the Predictor was made with
             ``quality=False``).
         model_positive: the labels above threshold as the model gave them.
+        windows_left_out: indices of the windows that overlap a large artefact and are not in
+            ``probabilities`` (still in ``window_probabilities``); the quality report says so.
         withheld: why ``positive`` is empty although ``model_positive`` is not: the quality gate's
             reason (poor signal, or a record the model was not trained for: paced rhythm, a lead
             missing, electrode reversal); "" when the calls stand. The probabilities are kept.
@@ -87,6 +90,7 @@ class Prediction:
     quality: object = None                         # quality.QualityReport
     model_positive: tuple[str, ...] = ()
     withheld: str = ""
+    windows_left_out: tuple[int, ...] = ()          # windows not in ``probabilities`` (a large artefact)
 
     @property
     def gated(self) -> bool:
@@ -349,15 +353,17 @@ class Predictor:
             prep.timings["explain"] = ew.explain_s
             explain = False
         window_probs = self.calibrate(window_probs)
+        quality = prep.quality
+        used, quality = self._windows_clear_of_artefact(prep, quality)
         if explain:
             t0 = time.perf_counter()
-            w = int(np.argmax(window_probs.max(axis=1)))       # most confident window, first on ties
+            conf = np.where(used[:, None], window_probs, -1.0)
+            w = int(np.argmax(conf.max(axis=1)))               # most confident window used, first on ties
             predicted = [k for k in range(len(self.labels)) if window_probs[w, k] >= self.thresholds[k]]
             explanation = self._explain_window(prep, w, predicted).explanation
             prep.timings["explain"] = time.perf_counter() - t0
-        probs = window_probs.mean(axis=0).astype(np.float32)               # (K,)
+        probs = window_probs[used].mean(axis=0).astype(np.float32)         # (K,)
         model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
-        quality = prep.quality
         withheld = ""
         if quality is not None and quality.gated and model_positive:
             withheld = quality.reason or f"signal quality {quality.verdict}"
@@ -369,7 +375,31 @@ class Predictor:
             window_starts_s=np.asarray(prep.inputs.starts_s, dtype=np.float64),
             record_id=str(getattr(prep.record, "record_id", "")),
             quality=quality, model_positive=model_positive, withheld=withheld,
+            windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)),
         )
+
+    def _windows_clear_of_artefact(self, prep: _Prepared, quality):
+        """(used (W,) bool, quality report): the windows that overlap no critical large artefact
+        (``quality`` finding "artefact" with its time span) when at least one such window exists,
+        and the report with those artefacts turned into warnings that say they were left out. The
+        model normalises each lead per window, so an artefact of several mV rescales the whole
+        window: a longer record keeps its clean windows instead of being withheld. Otherwise every
+        window, and the report unchanged (the artefact then gates the result)."""
+        starts = np.asarray(prep.inputs.starts_s, dtype=np.float64)
+        used = np.ones(len(starts), dtype=bool)
+        spans = [f.span_s for f in getattr(quality, "findings", ())
+                 if f.code == "artefact" and f.severity == "critical" and f.span_s is not None]
+        if not spans or len(starts) < 2:
+            return used, quality
+        ends = starts + self.preprocess_cfg.window_s
+        for a, b in spans:
+            used &= ~((starts < b) & (ends > a))
+        if not used.any():
+            return np.ones(len(starts), dtype=bool), quality
+        gone = ", ".join(f"{starts[k]:.0f}-{ends[k]:.0f} s" for k in np.flatnonzero(~used))
+        n_gone = int((~used).sum())
+        note = f"the window{'s' if n_gone > 1 else ''} at {gone} left out of the prediction"
+        return used, quality.with_artefact_left_out(note)
 
     def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True,
                 prepared: _Prepared | None = None) -> Prediction:

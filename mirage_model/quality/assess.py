@@ -8,7 +8,8 @@ import math
 import numpy as np
 from scipy.signal import sosfiltfilt
 
-from mirage_model.quality.findings import LIMB, SEVERITIES, Finding, QualityConfig, QualityError, QualityReport
+from mirage_model.quality.findings import (LIMB, SEVERITIES, Finding, QualityConfig, QualityError, QualityReport,
+                                           verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
                                           hf_noise, mains_amplitude, median_beats, pacing_spikes, spectrum,
                                           sqi_indices)
@@ -238,7 +239,7 @@ def _artefact(y: np.ndarray, segs: np.ndarray, usable: np.ndarray, cfg: QualityC
     sev = "critical" if hit.sum() >= cfg.artefact_leads_critical else "warning"
     return Finding("artefact", f"large artefact at {when[0]:.1f}-{when[-1]:.1f} s", sev, _names(hit),
                    f"up to {np.abs(y[hit]).max():.1f} mV against a typical beat of "
-                   f"{np.median(typical[hit]):.1f} mV")
+                   f"{np.median(typical[hit]):.1f} mV", span_s=(float(when[0]), float(when[-1]) + 0.01))
 
 
 def _names(mask: np.ndarray) -> tuple[str, ...]:
@@ -249,13 +250,6 @@ def _finish(findings: list[Finding], idx: dict, grade: tuple[str, ...], hr, n_be
             cfg: QualityConfig) -> QualityReport:
     order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
     findings = sorted(findings, key=lambda f: order[f.severity])
-    critical = [f for f in findings if f.severity == "critical"]
-    if any(f.code in ("unscorable", "no_beats") for f in findings) or (grade and all(g == "absent" for g in grade)):
-        verdict = "unscorable"
-    elif critical:
-        verdict = "unreliable"
-    else:
-        verdict = "usable"
-    reason = "; ".join(f.name for f in critical)
+    verdict, reason = verdict_of(findings, grade)
     hr_out = None if hr is None or not math.isfinite(hr) else round(hr, 1)
     return QualityReport(verdict, reason, tuple(findings), idx, grade, hr_out, n_beats, fs)

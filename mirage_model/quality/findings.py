@@ -3,7 +3,7 @@ verdict and the "not trained for" gate, and the thresholds that decide them (``Q
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -55,6 +55,8 @@ class Finding:
         severity: "info", "warning" or "critical".
         leads: the leads involved, in STANDARD_LEADS names.
         detail: the measurement behind it, e.g. "p = 0.98".
+        span_s: (start, end) in seconds from the record's start for a finding confined in time
+            (a large artefact), else None.
     """
 
     code: str
@@ -62,10 +64,31 @@ class Finding:
     severity: str
     leads: tuple[str, ...] = ()
     detail: str = ""
+    span_s: tuple[float, float] | None = None
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "severity": self.severity,
-                "leads": list(self.leads), "detail": self.detail}
+        out = {"code": self.code, "name": self.name, "severity": self.severity,
+               "leads": list(self.leads), "detail": self.detail}
+        if self.span_s is not None:
+            out["span_s"] = [round(float(v), 2) for v in self.span_s]
+        return out
+
+
+SCORE_STOPPERS = ("unscorable", "no_beats")   # codes after which a record is not scored at all
+
+
+def verdict_of(findings, grade: tuple[str, ...]) -> tuple[str, str]:
+    """(verdict, reason) of a set of findings and the per-lead grades: "unscorable" (a code of
+    ``SCORE_STOPPERS``, or every lead absent), "unreliable" (a critical finding) or "usable"; the
+    reason is the critical findings' names, "; "-joined."""
+    critical = [f for f in findings if f.severity == "critical"]
+    if any(f.code in SCORE_STOPPERS for f in findings) or (grade and all(g == "absent" for g in grade)):
+        verdict = "unscorable"
+    elif critical:
+        verdict = "unreliable"
+    else:
+        verdict = "usable"
+    return verdict, "; ".join(f.name for f in critical)
 
 
 @dataclass(frozen=True)
@@ -111,6 +134,15 @@ class QualityReport:
 
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.findings)
+
+    def with_artefact_left_out(self, note: str) -> "QualityReport":
+        """This report after the prediction left the time of its large artefacts out: each critical
+        "artefact" finding becomes a warning whose name says so (``note``), and the verdict and
+        reason are those of the remaining findings."""
+        findings = tuple(replace(f, severity="warning", name=f"{f.name} ({note})")
+                         if f.code == "artefact" and f.severity == "critical" else f for f in self.findings)
+        verdict, reason = verdict_of(findings, self.lead_grade)
+        return replace(self, findings=findings, verdict=verdict, reason=reason)
 
     def summary(self) -> str:
         """One or more lines for a report: the verdict, then each warning or critical finding."""

@@ -1,0 +1,73 @@
+"""A large artefact confined to part of a longer record: the windows it overlaps are left out of
+the prediction and the result stands (the report says so); a 10 s record with the same artefact
+is withheld, as before."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+from mirage_model.records import load_record
+from mirage_model.paths import resources_dir
+
+PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr"
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny", seed=4), device="cpu")
+
+
+# a jump of the left-arm electrode's potential by v, as each lead sees it (I = LA - RA, II = LL - RA,
+# III = LL - LA, Goldberger's augmented leads, V = Vi - (RA + LA + LL) / 3): the limb leads stay one heart's
+LA_JUMP = np.array([1.0, 0.0, -1.0, -0.5, 1.0, -0.5] + [-1 / 3] * 6)
+
+
+def _pop(x, fs, start_s, mv=8.0, width_s=0.3):
+    y = x.copy()
+    a = int(start_s * fs)
+    y[:, a:a + int(width_s * fs)] += mv * LA_JUMP[:, None]
+    return y
+
+
+@pytest.fixture(scope="module")
+def long_record():
+    rec = load_record(PTBXL)                                  # 10 s at 100 Hz, usable as recorded
+    sig = np.concatenate([rec.signal, rec.signal], axis=1)    # 20 s: windows at 0, 5 and 10 s
+    return dataclasses.replace(rec, signal=sig.astype(np.float32))
+
+
+def test_the_windows_over_an_artefact_are_left_out(predictor, long_record):
+    rec = long_record
+    popped = dataclasses.replace(rec, signal=_pop(rec.signal, rec.fs, 17.0).astype(np.float32))
+    pred = predictor.predict(popped, explain=False)
+    assert list(pred.window_starts_s) == [0.0, 5.0, 10.0]
+    assert pred.windows_left_out == (2,)
+    assert not pred.withheld and pred.quality.verdict == "usable", pred.quality.summary()
+    f = next(f for f in pred.quality.findings if f.code == "artefact")
+    assert f.severity == "warning" and "10-20 s left out of the prediction" in f.name, f.name
+    assert 16.8 <= f.span_s[0] <= 17.05 and 17.25 <= f.span_s[1] <= 17.5, f.span_s
+    # the result is that of the two clean windows: the same record without the pop, its first two windows
+    clean = predictor.predict(rec, explain=False)
+    assert clean.windows_left_out == ()
+    np.testing.assert_allclose(pred.probabilities, clean.window_probabilities[:2].mean(axis=0), atol=2e-3)
+    # the pop is in every window of a 10 s record: withheld as before
+    short = dataclasses.replace(rec, signal=_pop(rec.signal[:, :1000], rec.fs, 7.0).astype(np.float32))
+    pred = predictor.predict(short, explain=False)
+    assert pred.windows_left_out == () and pred.quality.verdict == "unreliable"
+    assert "large artefact" in pred.quality.reason and (pred.withheld or not pred.model_positive)
+
+
+def test_the_explained_window_is_one_that_was_used(predictor, long_record):
+    rec = long_record
+    popped = dataclasses.replace(rec, signal=_pop(rec.signal, rec.fs, 2.0).astype(np.float32))
+    pred = predictor.predict(popped, explain=True)
+    assert pred.windows_left_out == (0,)                      # the pop at 2 s is in the window at 0 s only
+    assert pred.explanation is not None
+    starts = list(pred.window_starts_s)
+    assert pred.explanation.window_start_s in starts[1:]
