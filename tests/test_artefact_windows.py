@@ -71,3 +71,19 @@ def test_the_explained_window_is_one_that_was_used(predictor, long_record):
     assert pred.explanation is not None
     starts = list(pred.window_starts_s)
     assert pred.explanation.window_start_s in starts[1:]
+
+
+def test_the_report_says_which_windows_made_the_result(predictor, long_record, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
+
+    rec = long_record
+    session = ReviewSession(dataclasses.replace(rec, signal=_pop(rec.signal, rec.fs, 17.0).astype(np.float32)))
+    score_session(session, predictor, explain=False)
+    out = build_report(session, tmp_path / "r.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages)
+    assert ("Probabilities are the mean over 2 of its 3 overlapping 10 s windows (left out, overlapping a "
+            "large artefact: the window starting at 10 s)") in text
+    assert "10-20 s left out of the prediction" in text

@@ -62,6 +62,12 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     out.append(tbl)
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
     windows = "its 10 s window" if n_win in (None, 1) else f"its {n_win} overlapping 10 s windows"
+    left_out = tuple(getattr(pred, "windows_left_out", ()) or ())
+    if n_win and left_out:
+        starts = np.asarray(pred.window_starts_s if pred.window_starts_s is not None else [], dtype=float)
+        at = ", ".join(f"{starts[k]:.0f} s" for k in left_out if k < len(starts))
+        windows = (f"{n_win - len(left_out)} of {windows} (left out, overlapping a large artefact: "
+                   f"the window{'s' if len(left_out) > 1 else ''} starting at {at})")
     note = ("Positive = probability at or above the class threshold stored with the model. "
             f"Probabilities are the mean over {windows}.")
     total = (pred.timings or {}).get("total")
