@@ -88,6 +88,10 @@ def test_bench_bad_inputs_are_clear_errors(tmp_path, capsys):
     if not torch.cuda.is_available():
         assert main(["bench", "--device", "cuda", "--out", str(tmp_path / "x.json")]) == 2
         assert "no CUDA" in capsys.readouterr().err
+    # a count of zero was a ZeroDivisionError after the inference runs
+    for flag in ("--train-steps", "--n", "--batches", "--batch-size"):
+        assert main(["bench", flag, "0", "--out", str(tmp_path / "x.json")]) == 2, flag
+        assert f"{flag} must be at least 1 (got 0)" in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
 
 

@@ -91,6 +91,10 @@ def format_table(result: dict) -> str:
 
 def run(args) -> int:
     notes: list[str] = []
+    for flag, value, least in (("--n", args.n, 1), ("--warmup", args.warmup, 0), ("--batch-size", args.batch_size, 1),
+                               ("--batches", args.batches, 1), ("--train-steps", args.train_steps, 1)):
+        if value < least:
+            raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:
