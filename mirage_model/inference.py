@@ -13,6 +13,7 @@ gradients (with respect to the inputs, never the weights). Research use only, no
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -31,8 +32,8 @@ from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
 from mirage_model.preprocess import model_inputs, windowed_model_inputs
-from mirage_model.quality import assess
-from mirage_model.records import UnscorableRecordError, load_record
+from mirage_model.quality import Finding, assess
+from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
 
@@ -108,6 +109,23 @@ def assess_record(record):
     return assess(record_head(record))
 
 
+def assess_later_windows(record, starts_s, window_s: float) -> tuple:
+    """Per model window, ``quality.assess`` of that window's own stretch of the record when it
+    reaches past the first minute (which ``assess_record`` covers), else None. A lead that comes
+    off, an artefact or noise after the first minute is seen in the windows it spoils. At most
+    ``max_windows`` windows are scored (16), so this costs at most about 15 assessments of 10 s."""
+    head_s = float(record_head(record).signal.shape[1]) / float(record.fs)
+    fs, n = float(record.fs), record.signal.shape[1]
+    out = []
+    for start in np.asarray(starts_s, dtype=np.float64):
+        if start + window_s <= head_s + 1e-9:
+            out.append(None)
+            continue
+        a, b = int(round(start * fs)), min(n, int(round((start + window_s) * fs)))
+        out.append(assess(dataclasses.replace(record, signal=record.signal[:, a:b])))
+    return tuple(out)
+
+
 @dataclass
 class _Prepared:
     record: object            # EcgRecord
@@ -118,6 +136,7 @@ class _Prepared:
     timings: dict
     quality: object = None    # quality.QualityReport
     key: tuple = ()           # (preprocess config, render config, quality on?) of the Predictor that made it
+    window_quality: tuple = ()  # per window: its own QualityReport past the first minute, else None
 
 
 def resolve_model_path(path=None) -> Path:
@@ -262,7 +281,8 @@ class Predictor:
         if like is not None and like.key == self._prepare_key:
             x, mask, report = self.encode_clinical(clinical)
             timings = {k: v for k, v in like.timings.items() if k in ("load", "preprocess", "quality")}
-            return _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key)
+            return _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key,
+                             like.window_quality)
         if like is not None:
             record = like.record
         timings: dict = {}
@@ -278,12 +298,13 @@ class Predictor:
         else:
             inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
         timings["preprocess"] = time.perf_counter() - t0
-        quality = None
+        quality, window_quality = None, ()
         if self.assess_quality:
             t0 = time.perf_counter()
             quality = assess_record(record)
+            window_quality = assess_later_windows(record, inputs.starts_s, self.preprocess_cfg.window_s)
             timings["quality"] = time.perf_counter() - t0
-        return _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key)
+        return _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)
 
     def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
         """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
@@ -354,7 +375,7 @@ class Predictor:
             explain = False
         window_probs = self.calibrate(window_probs)
         quality = prep.quality
-        used, quality = self._windows_clear_of_artefact(prep, quality)
+        used, quality = self._windows_used(prep, quality)
         if explain:
             t0 = time.perf_counter()
             conf = np.where(used[:, None], window_probs, -1.0)
@@ -378,28 +399,46 @@ class Predictor:
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)),
         )
 
-    def _windows_clear_of_artefact(self, prep: _Prepared, quality):
-        """(used (W,) bool, quality report): the windows that overlap no critical large artefact
-        (``quality`` finding "artefact" with its time span) when at least one such window exists,
-        and the report with those artefacts turned into warnings that say they were left out. The
-        model normalises each lead per window, so an artefact of several mV rescales the whole
-        window: a longer record keeps its clean windows instead of being withheld. Otherwise every
-        window, and the report unchanged (the artefact then gates the result)."""
+    def _windows_used(self, prep: _Prepared, quality):
+        """(used (W,) bool, quality report): which windows make the prediction, and the report that
+        says what was left out. Left out, when at least one window remains: the windows that overlap
+        a critical large artefact of the first minute (``quality`` finding "artefact" with its time
+        span; the finding becomes a warning naming them), and the windows past the first minute
+        whose own assessment is not usable (``_Prepared.window_quality``; a warning finding
+        "later_windows" names them and why). The model normalises each lead per window, so an
+        artefact of several mV rescales the whole window, and a lead that came off is a zero lead
+        to it. Otherwise every window and the report unchanged: the first minute's verdict gates."""
         starts = np.asarray(prep.inputs.starts_s, dtype=np.float64)
-        used = np.ones(len(starts), dtype=bool)
+        ends = starts + self.preprocess_cfg.window_s
+        n = len(starts)
         spans = [f.span_s for f in getattr(quality, "findings", ())
                  if f.code == "artefact" and f.severity == "critical" and f.span_s is not None]
-        if not spans or len(starts) < 2:
-            return used, quality
-        ends = starts + self.preprocess_cfg.window_s
+        artefact = np.zeros(n, dtype=bool)
         for a, b in spans:
-            used &= ~((starts < b) & (ends > a))
-        if not used.any():
-            return np.ones(len(starts), dtype=bool), quality
-        gone = ", ".join(f"{starts[k]:.0f}-{ends[k]:.0f} s" for k in np.flatnonzero(~used))
-        n_gone = int((~used).sum())
-        note = f"the window{'s' if n_gone > 1 else ''} at {gone} left out of the prediction"
-        return used, quality.with_artefact_left_out(note)
+            artefact |= (starts < b) & (ends > a)
+        later = np.array([q is not None and q.gated for q in prep.window_quality] + [False] * n)[:n]
+        used = ~(artefact | later)
+        if n < 2 or used.all() or not used.any():
+            return np.ones(n, dtype=bool), quality
+
+        def windows(mask) -> str:
+            k = np.flatnonzero(mask)
+            return (f"the window{'s' if len(k) > 1 else ''} at "
+                    + ", ".join(f"{starts[i]:.0f}-{ends[i]:.0f} s" for i in k) + " left out of the prediction")
+
+        if artefact.any():
+            quality = quality.with_artefact_left_out(windows(artefact))
+        late = later & ~artefact
+        if late.any():
+            reasons = sorted({q.reason for q, m in zip(prep.window_quality, late) if m and q.reason})
+            leads = sorted({lead for q, m in zip(prep.window_quality, late) if m
+                            for f in q.findings if f.severity == "critical" for lead in f.leads},
+                           key=STANDARD_LEADS.index)
+            head_s = float(record_head(prep.record).signal.shape[1]) / float(prep.record.fs)
+            quality = quality.with_finding(Finding(
+                "later_windows", f"after the first {head_s:.0f} s: {windows(late)} ({'; '.join(reasons)})",
+                "warning", tuple(leads)))
+        return used, quality
 
     def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True,
                 prepared: _Prepared | None = None) -> Prediction:

@@ -87,3 +87,29 @@ def test_the_report_says_which_windows_made_the_result(predictor, long_record, t
     assert ("Probabilities are the mean over 2 of its 3 overlapping 10 s windows (left out, overlapping a "
             "large artefact: the window starting at 10 s)") in text
     assert "10-20 s left out of the prediction" in text
+
+
+def test_a_lead_that_comes_off_after_the_first_minute(predictor):
+    """80 s of a clean record with lead II zeroed from 67 s (a lead that came off): quality looked
+    at the first minute only, so the windows with the zero lead went into the mean unremarked. Now
+    each window past the first minute is assessed on its own stretch; the windows mostly flat in II
+    are left out and a warning names them; windows without a flat sample are kept."""
+    rec = load_record(PTBXL)
+    sig = np.concatenate([rec.signal] * 8, axis=1).astype(np.float32)      # 80 s
+    clean = dataclasses.replace(rec, signal=sig.copy())
+    off = sig.copy()
+    off[1, int(67 * rec.fs):] = 0.0
+    pred = predictor.predict(dataclasses.replace(rec, signal=off), explain=False)
+    starts = np.asarray(pred.window_starts_s)
+    assert list(starts) == [5.0 * k for k in range(15)]
+    flat_share = np.clip((starts + 10.0 - 67.0) / 10.0, 0.0, 1.0)            # of lead II, per window
+    left = set(pred.windows_left_out)
+    assert {int(k) for k in np.flatnonzero(flat_share > 0.5)} <= left, (left, flat_share)
+    assert not left & {int(k) for k in np.flatnonzero(flat_share == 0)}, left
+    f = next(f for f in pred.quality.findings if f.code == "later_windows")
+    assert f.severity == "warning" and "II" in f.leads and "70-80 s" in f.name and "left out" in f.name, f
+    assert pred.quality.verdict == "usable" and not pred.withheld
+    ref = predictor.predict(clean, explain=False)
+    assert ref.windows_left_out == () and not any(f.code == "later_windows" for f in ref.quality.findings)
+    keep = sorted(set(range(len(starts))) - left)
+    np.testing.assert_allclose(pred.probabilities, ref.window_probabilities[keep].mean(axis=0), atol=2e-3)

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import sosfiltfilt
 
-from mirage_model.quality.findings import (LIMB, SEVERITIES, Finding, QualityConfig, QualityError, QualityReport,
+from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
                                           hf_noise, mains_amplitude, median_beats, pacing_spikes, spectrum,
@@ -263,8 +263,7 @@ def _names(mask: np.ndarray) -> tuple[str, ...]:
 
 def _finish(findings: list[Finding], idx: dict, grade: tuple[str, ...], hr, n_beats: int, fs: float,
             cfg: QualityConfig) -> QualityReport:
-    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
-    findings = sorted(findings, key=lambda f: order[f.severity])
+    findings = by_severity(findings)
     verdict, reason = verdict_of(findings, grade)
     hr_out = None if hr is None or not math.isfinite(hr) else round(hr, 1)
     return QualityReport(verdict, reason, tuple(findings), idx, grade, hr_out, n_beats, fs)

@@ -77,6 +77,12 @@ class Finding:
 SCORE_STOPPERS = ("unscorable", "no_beats")   # codes after which a record is not scored at all
 
 
+def by_severity(findings) -> tuple[Finding, ...]:
+    """The findings, critical first, then warnings, then information (stable within each)."""
+    order = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+    return tuple(sorted(findings, key=lambda f: order[f.severity]))
+
+
 def verdict_of(findings, grade: tuple[str, ...]) -> tuple[str, str]:
     """(verdict, reason) of a set of findings and the per-lead grades: "unscorable" (a code of
     ``SCORE_STOPPERS``, or every lead absent), "unreliable" (a critical finding) or "usable"; the
@@ -141,6 +147,12 @@ class QualityReport:
         reason are those of the remaining findings."""
         findings = tuple(replace(f, severity="warning", name=f"{f.name} ({note})")
                          if f.code == "artefact" and f.severity == "critical" else f for f in self.findings)
+        verdict, reason = verdict_of(findings, self.lead_grade)
+        return replace(self, findings=findings, verdict=verdict, reason=reason)
+
+    def with_finding(self, finding: Finding) -> "QualityReport":
+        """This report with one more finding (in severity order), its verdict and reason again."""
+        findings = by_severity(self.findings + (finding,))
         verdict, reason = verdict_of(findings, self.lead_grade)
         return replace(self, findings=findings, verdict=verdict, reason=reason)
 
