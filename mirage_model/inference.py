@@ -68,8 +68,9 @@ class Prediction:
         quality: the record's ``quality.QualityReport`` (None when the Predictor was made with
             ``quality=False``).
         model_positive: the labels above threshold as the model gave them.
-        windows_left_out: indices of the windows that overlap a large artefact and are not in
-            ``probabilities`` (still in ``window_probabilities``); the quality report says so.
+        windows_left_out: indices of the windows not in ``probabilities`` (still in
+            ``window_probabilities``): those overlapping a large artefact of the first minute and
+            those past it whose own quality is not usable; the quality report names them.
         withheld: why ``positive`` is empty although ``model_positive`` is not: the quality gate's
             reason (poor signal, or a record the model was not trained for: paced rhythm, a lead
             missing, electrode reversal); "" when the calls stand. The probabilities are kept.
@@ -91,7 +92,7 @@ class Prediction:
     quality: object = None                         # quality.QualityReport
     model_positive: tuple[str, ...] = ()
     withheld: str = ""
-    windows_left_out: tuple[int, ...] = ()          # windows not in ``probabilities`` (a large artefact)
+    windows_left_out: tuple[int, ...] = ()          # windows not in ``probabilities`` (poor quality)
 
     @property
     def gated(self) -> bool:
@@ -416,7 +417,9 @@ class Predictor:
         artefact = np.zeros(n, dtype=bool)
         for a, b in spans:
             artefact |= (starts < b) & (ends > a)
-        later = np.array([q is not None and q.gated for q in prep.window_quality] + [False] * n)[:n]
+        later = np.zeros(n, dtype=bool)
+        for k, q in enumerate(prep.window_quality[:n]):
+            later[k] = q is not None and q.gated
         used = ~(artefact | later)
         if n < 2 or used.all() or not used.any():
             return np.ones(n, dtype=bool), quality
