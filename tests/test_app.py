@@ -1051,3 +1051,46 @@ def test_out_of_range_measurements_are_bold_with_an_arrow_and_the_range_on_hover
     assert panel.table.item(qrs, 1).font().bold() and "high" in panel.table.item(qrs, 2).text()
     assert "< 120 ms" in panel.table.item(qrs, 1).toolTip()
     assert not panel.table.item(qtc, 1).font().bold() and "women" in panel.table.item(qtc, 1).toolTip()
+
+
+def test_artefact_stretches_are_shaded_on_their_leads(qtbot):
+    """A quality finding placed in time (a large artefact) is shaded on the leads it names, over
+    exactly its seconds, where the page shows those leads at that time; a new record clears it."""
+    from app.views.ecg_viewer import EcgViewer
+    from mirage_model.quality import Finding, QualityReport
+    from mirage_model.records import STANDARD_LEADS, EcgRecord
+
+    fs = 100.0
+    t = np.arange(int(fs * 20)) / fs
+    signal = np.stack([np.sin(2 * np.pi * 1.2 * t)] * 12).astype(np.float32)
+    viewer = EcgViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(1200, 800)
+    viewer.show()
+    viewer.layout_box.setCurrentText("12x1")                # every lead over the whole 20 s
+    viewer.set_record(EcgRecord(signal=signal, fs=fs, record_id="pop"))
+    plot = viewer.plot
+
+    def check(leads, n):
+        boxes = plot.artefact_boxes()
+        assert len(boxes) == n, boxes
+        for box in boxes:
+            p = next(p for p in plot.panels() if abs(p.baseline - box.center().y()) < 1e-6
+                     and p.t0 <= 17.0 < p.t1)
+            assert STANDARD_LEADS[p.lead] in leads
+            assert p.t_of(box.left(), plot.speed) == pytest.approx(16.9, abs=1e-6)
+            assert p.t_of(box.right(), plot.speed) == pytest.approx(17.4, abs=1e-6)
+
+    found = Finding("artefact", "large artefact at 16.9-17.4 s", "warning", ("I", "III"), span_s=(16.9, 17.4))
+    plot.set_quality(QualityReport("usable", "", (found,)))
+    check(("I", "III"), 2)
+    # 3x4: 17 s lies in the third column (V1-V3) of the page 10-20 s
+    found = Finding("artefact", "large artefact at 16.9-17.4 s", "critical", ("V1", "V2"), span_s=(16.9, 17.4))
+    plot.set_quality(QualityReport("unreliable", found.name, (found,)))
+    viewer.layout_box.setCurrentText("3x4")
+    assert plot.artefact_boxes() == []                      # page 0-10 s
+    viewer.page.setCurrentIndex(1)
+    check(("V1", "V2"), 2)
+    viewer.set_record(EcgRecord(signal=signal, fs=fs, record_id="next"))
+    plot.set_quality(None)
+    assert plot.artefact_boxes() == []

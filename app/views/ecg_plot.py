@@ -78,6 +78,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._bands: list = []
         self._sal_items: list[pg.ImageItem] = []
         self._imp_labels: list[pg.TextItem] = []
+        self.artefacts: list[tuple[float, float, tuple[str, ...], str]] = []   # (t0 s, t1 s, leads, note)
+        self._artefact_items: list = []
         self.fiducials = pg.ScatterPlotItem(size=7, pxMode=True)
         self.fiducials.setZValue(20)
         self.vb.addItem(self.fiducials)
@@ -326,6 +328,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             cal.setVisible(True)
         self._draw_fiducials()
         self._draw_overlays()
+        self._draw_artefacts()
         if reset_view:
             self.reset_scale()
         else:

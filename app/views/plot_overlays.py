@@ -57,7 +57,8 @@ def short_method(text: str) -> str:
 
 
 class PlotOverlays:
-    """Fiducials and explanation overlays of ``EcgPlot`` (a mixin: ``EcgPlot`` makes the items)."""
+    """Fiducials, explanation overlays and quality (artefact) shading of ``EcgPlot`` (a mixin:
+    ``EcgPlot`` makes the items)."""
 
     def _ensure_overlay_items(self, n: int) -> None:
         # made on the first explanation only: a record without a model result draws faster
@@ -77,6 +78,44 @@ class PlotOverlays:
             imp.setZValue(15)
             self.vb.addItem(imp, ignoreBounds=True)
             self._imp_labels.append(imp)
+
+    # ------------------------------------------------------------------ artefacts
+    def set_quality(self, quality) -> None:
+        """Shade, on the leads it names, each stretch of the record that the quality report places
+        in time (a large artefact: ``Finding.span_s``), grey and hatched, with the finding's words
+        on hover; None or no such finding clears them."""
+        self.artefacts = [(float(f.span_s[0]), float(f.span_s[1]), tuple(f.leads), f.name)
+                          for f in getattr(quality, "findings", ()) if getattr(f, "span_s", None) is not None]
+        self._draw_artefacts()
+
+    def _draw_artefacts(self) -> None:
+        boxes = []
+        if self.record is not None and self.paper is not None:
+            for t0, t1, leads, note in self.artefacts:
+                for p in self.paper.panels:
+                    if leads and STANDARD_LEADS[p.lead] not in leads:
+                        continue
+                    a, b = max(t0, p.t0), min(t1, p.t1)
+                    if b <= a:
+                        continue
+                    x0, x1 = p.x_of(np.array([a, b]), self.speed)
+                    boxes.append((QRectF(x0, p.baseline - p.height / 2, x1 - x0, p.height), note))
+        while len(self._artefact_items) < len(boxes):
+            item = pg.QtWidgets.QGraphicsRectItem()
+            item.setPen(QPen(QColor(90, 90, 90, 200), 0))
+            item.setBrush(QBrush(QColor(110, 110, 110, 90), Qt.BrushStyle.BDiagPattern))
+            item.setZValue(-30)
+            self.vb.addItem(item, ignoreBounds=True)
+            self._artefact_items.append(item)
+        for i, item in enumerate(self._artefact_items):
+            item.setVisible(i < len(boxes))
+            if i < len(boxes):
+                item.setRect(boxes[i][0])
+                item.setToolTip(f"Signal quality: {boxes[i][1]}")
+
+    def artefact_boxes(self) -> list[QRectF]:
+        """The shaded stretches drawn now (paper mm), for tests."""
+        return [item.rect() for item in self._artefact_items if item.isVisible()]
 
     # ------------------------------------------------------------------ fiducials
     def set_measurements(self, measurements) -> None:

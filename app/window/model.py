@@ -192,6 +192,7 @@ class ModelMixin:
             self.results.bars.clear()
             self.results.positive.setText("")
             self.viewer.plot.set_explanation(None)
+            self.viewer.plot.set_quality(None)
             self.image_view.set_explanation(None)
             self.heatmaps.set_explanation(None)
             return
@@ -224,6 +225,7 @@ class ModelMixin:
             notes.append(f"Refused (not given to the model): {', '.join(refused)}")
         self.results.state.setText("; ".join(notes))
         expl = pred.explanation
+        self.viewer.plot.set_quality(quality)
         self.viewer.plot.set_explanation(expl)
         self.image_view.set_explanation(expl)
         self.heatmaps.set_explanation(expl)

@@ -94,6 +94,7 @@ class RecordsMixin:
         """Nothing of the previous patient stays on screen."""
         self._set_message_visible(False)
         self.viewer.plot.set_explanation(None)
+        self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
         self.image_view.set_explanation(None)
         self.heatmaps.set_explanation(None)
