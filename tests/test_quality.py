@@ -235,3 +235,18 @@ def test_a_tall_premature_beat_is_not_an_artefact(records):
     assert not q.has("artefact"), q.summary()
     q = quality.assess(with_signal(rec, _pop(rec, 4.0, mv=5.0, width_s=0.25)))
     assert q.has("artefact"), q.summary()
+
+
+def test_a_device_low_pass_is_named(records):
+    """A cart's "muscle filter" at 20 Hz (Butterworth, written here) leaves almost no 30-45 Hz in
+    the QRS: a warning says so; the records as recorded (100 and 500 Hz) raise none."""
+    from scipy.signal import butter, sosfiltfilt
+
+    for name in ("A0003", "00417_lr"):
+        rec = records[name]
+        assert not quality.assess(rec).has("lowpassed"), name
+        low = sosfiltfilt(butter(2, 20.0, fs=rec.fs, output="sos"), rec.signal.astype(np.float64), axis=-1)
+        q = quality.assess(with_signal(rec, low))
+        f = next(f for f in q.findings if f.code == "lowpassed")
+        assert f.severity == "warning" and "25 Hz or lower" in f.name, f
+        assert q.verdict == quality.assess(rec).verdict                # a warning: the gate is unchanged

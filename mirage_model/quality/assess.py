@@ -12,8 +12,8 @@ from scipy.signal import sosfiltfilt
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
-                                          hf_noise, mains_amplitude, median_beats, pacing_spikes, spectrum,
-                                          sqi_indices)
+                                          hf_noise, high_band_ratio, mains_amplitude, median_beats, pacing_spikes,
+                                          spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -154,6 +154,13 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     slow = raw100 - base
     fast = raw100 - _running_median(raw100, 1.5)
     art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
+    # a device's low-pass ("muscle filter") at about 25 Hz or lower: the model was trained on
+    # signals with content up to 40 Hz; LUDB low-passed at 25 / 20 Hz changes 9 / 23 % of its calls
+    hb = high_band_ratio(raw100[usable])
+    if np.isfinite(hb).any() and float(np.nanmedian(hb)) < cfg.lowpassed_ratio:
+        findings.append(Finding("lowpassed", "high frequencies missing (a device low-pass filter at about 25 Hz "
+                                "or lower?)", "warning", (), f"power 30-45 Hz / 10-25 Hz {np.nanmedian(hb):.4f} "
+                                f"(median over leads; below {cfg.lowpassed_ratio:g})"))
     if art is not None:
         findings.append(art)
     poor = usable & (grade_a == "poor")

@@ -41,6 +41,7 @@ class QualityConfig:
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)
     artefact_leads_critical: int = 3      # artefact in this many leads (or more): critical
+    lowpassed_ratio: float = 0.005        # median over leads of power 30-45 / 10-25 Hz below this: low-passed
     min_duration_s: float = 2.5           # shorter records: unscorable
     reversal_path: str | None = None      # detector weights (None: resources/quality/reversal.json)
 

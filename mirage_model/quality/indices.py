@@ -7,7 +7,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, find_peaks, resample_poly, sosfiltfilt
+from scipy.signal import butter, find_peaks, resample_poly, sosfiltfilt, welch
 
 
 def _resample_to(x: np.ndarray, fs: float, target: float) -> np.ndarray:
@@ -117,6 +117,21 @@ def spectrum(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     if T % 2 == 0:
         X[:, -1] /= 2
     return np.fft.rfftfreq(T, 1.0 / fs), X
+
+
+def high_band_ratio(raw100: np.ndarray) -> np.ndarray:
+    """(L,) power 30-45 Hz over power 10-25 Hz of each lead of a 100 Hz (L, T) signal (Welch,
+    256-sample segments). A QRS complex always carries some 30-45 Hz; a recording whose device
+    low-passed it at about 25 Hz or lower (a cart's "muscle filter") has almost none. NaN for a
+    lead shorter than 2.56 s or with no 10-25 Hz power."""
+    L, T = raw100.shape
+    if T < 256:
+        return np.full(L, np.nan)
+    f, p = welch(raw100 - raw100.mean(axis=1, keepdims=True), fs=100.0, nperseg=256, axis=-1)
+    hi = p[:, (f >= 30) & (f <= 45)].sum(axis=1)
+    mid = p[:, (f >= 10) & (f <= 25)].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(mid > 0, hi / mid, np.nan)
 
 
 def sqi_indices(x: np.ndarray, fs: float, spec: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
