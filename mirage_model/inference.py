@@ -27,7 +27,7 @@ import torch
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
 from mirage_model.explain import Explanation, explain_window
-from mirage_model.limits import WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
+from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
@@ -115,11 +115,10 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
     reaches past the first minute (which ``assess_record`` covers), else None. A lead that comes
     off, an artefact or noise after the first minute is seen in the windows it spoils. At most
     ``max_windows`` windows are scored (16), so this costs at most about 15 assessments of 10 s."""
-    head_s = float(record_head(record).signal.shape[1]) / float(record.fs)
     fs, n = float(record.fs), record.signal.shape[1]
     out = []
     for start in np.asarray(starts_s, dtype=np.float64):
-        if start + window_s <= head_s + 1e-9:
+        if start + window_s <= HEAD_S + 1e-9:
             out.append(None)
             continue
         a, b = int(round(start * fs)), min(n, int(round((start + window_s) * fs)))
@@ -375,8 +374,7 @@ class Predictor:
             prep.timings["explain"] = ew.explain_s
             explain = False
         window_probs = self.calibrate(window_probs)
-        quality = prep.quality
-        used, quality = self._windows_used(prep, quality)
+        used, quality = self._windows_used(prep)
         if explain:
             t0 = time.perf_counter()
             conf = np.where(used[:, None], window_probs, -1.0)
@@ -400,15 +398,16 @@ class Predictor:
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)),
         )
 
-    def _windows_used(self, prep: _Prepared, quality):
-        """(used (W,) bool, quality report): which windows make the prediction, and the report that
-        says what was left out. Left out, when at least one window remains: the windows that overlap
-        a critical large artefact of the first minute (``quality`` finding "artefact" with its time
+    def _windows_used(self, prep: _Prepared):
+        """(used (W,) bool, quality report): which windows make the prediction, and ``prep.quality``
+        saying what was left out. Left out, when at least one window remains: the windows that overlap
+        a critical large artefact of the first minute (the finding "artefact" with its time
         span; the finding becomes a warning naming them), and the windows past the first minute
         whose own assessment is not usable (``_Prepared.window_quality``; a warning finding
         "later_windows" names them and why). The model normalises each lead per window, so an
         artefact of several mV rescales the whole window, and a lead that came off is a zero lead
         to it. Otherwise every window and the report unchanged: the first minute's verdict gates."""
+        quality = prep.quality
         starts = np.asarray(prep.inputs.starts_s, dtype=np.float64)
         ends = starts + self.preprocess_cfg.window_s
         n = len(starts)
@@ -437,9 +436,8 @@ class Predictor:
             leads = sorted({lead for q, m in zip(prep.window_quality, late) if m
                             for f in q.findings if f.severity == "critical" for lead in f.leads},
                            key=STANDARD_LEADS.index)
-            head_s = float(record_head(prep.record).signal.shape[1]) / float(prep.record.fs)
             quality = quality.with_finding(Finding(
-                "later_windows", f"after the first {head_s:.0f} s: {windows(late)} ({'; '.join(reasons)})",
+                "later_windows", f"after the first {HEAD_S:.0f} s: {windows(late)} ({'; '.join(reasons)})",
                 "warning", tuple(leads)))
         return used, quality
 

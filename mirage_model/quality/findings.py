@@ -146,14 +146,17 @@ class QualityReport:
         """This report after the prediction left the time of its large artefacts out: each critical
         "artefact" finding becomes a warning whose name says so (``note``), and the verdict and
         reason are those of the remaining findings."""
-        findings = tuple(replace(f, severity="warning", name=f"{f.name} ({note})")
-                         if f.code == "artefact" and f.severity == "critical" else f for f in self.findings)
-        verdict, reason = verdict_of(findings, self.lead_grade)
-        return replace(self, findings=findings, verdict=verdict, reason=reason)
+        return self._with_findings(replace(f, severity="warning", name=f"{f.name} ({note})")
+                                   if f.code == "artefact" and f.severity == "critical" else f
+                                   for f in self.findings)
 
     def with_finding(self, finding: Finding) -> "QualityReport":
-        """This report with one more finding (in severity order), its verdict and reason again."""
-        findings = by_severity(self.findings + (finding,))
+        """This report with one more finding, its verdict and reason again."""
+        return self._with_findings(self.findings + (finding,))
+
+    def _with_findings(self, findings) -> "QualityReport":
+        """This report with ``findings`` instead (in severity order), its verdict and reason again."""
+        findings = by_severity(findings)
         verdict, reason = verdict_of(findings, self.lead_grade)
         return replace(self, findings=findings, verdict=verdict, reason=reason)
 

@@ -290,7 +290,7 @@ class Scorer:
         # the clinical values' contributions, as the app and 'mirage report' print them
         try:
             contributions = clinical_contributions(self.predictor, item.record, clinical,
-                                                   prepared=getattr(item, "prepared", None))
+                                                   prepared=item.prepared)
         except Exception:   # an extra of the PDF; never fails the row
             log.debug("contributions failed for %s", item.path, exc_info=True)
             contributions = None
