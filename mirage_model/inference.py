@@ -71,6 +71,8 @@ class Prediction:
         windows_left_out: indices of the windows not in ``probabilities`` (still in
             ``window_probabilities``): those overlapping a large artefact of the first minute and
             those past it whose own quality is not usable; the quality report names them.
+        windows_left_out_why: why in a few words ("overlapping a large artefact", "with signal not
+            usable after the first 60 s", or both); "" when none was left out.
         withheld: why ``positive`` is empty although ``model_positive`` is not: the quality gate's
             reason (poor signal, or a record the model was not trained for: paced rhythm, a lead
             missing, electrode reversal); "" when the calls stand. The probabilities are kept.
@@ -93,6 +95,7 @@ class Prediction:
     model_positive: tuple[str, ...] = ()
     withheld: str = ""
     windows_left_out: tuple[int, ...] = ()          # windows not in ``probabilities`` (poor quality)
+    windows_left_out_why: str = ""                  # why, e.g. "overlapping a large artefact"
 
     @property
     def gated(self) -> bool:
@@ -374,7 +377,7 @@ class Predictor:
             prep.timings["explain"] = ew.explain_s
             explain = False
         window_probs = self.calibrate(window_probs)
-        used, quality = self._windows_used(prep)
+        used, quality, why = self._windows_used(prep)
         if explain:
             t0 = time.perf_counter()
             conf = np.where(used[:, None], window_probs, -1.0)
@@ -395,12 +398,12 @@ class Predictor:
             window_starts_s=np.asarray(prep.inputs.starts_s, dtype=np.float64),
             record_id=str(getattr(prep.record, "record_id", "")),
             quality=quality, model_positive=model_positive, withheld=withheld,
-            windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)),
+            windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
         )
 
     def _windows_used(self, prep: _Prepared):
-        """(used (W,) bool, quality report): which windows make the prediction, and ``prep.quality``
-        saying what was left out. Left out, when at least one window remains: the windows that overlap
+        """(used (W,) bool, quality report, why): which windows make the prediction, ``prep.quality``
+        saying what was left out, and why in a few words ("" when nothing was). Left out, when at least one window remains: the windows that overlap
         a critical large artefact of the first minute (the finding "artefact" with its time
         span; the finding becomes a warning naming them), and the windows past the first minute
         whose own assessment is not usable (``_Prepared.window_quality``; a warning finding
@@ -421,17 +424,20 @@ class Predictor:
             later[k] = q is not None and q.gated
         used = ~(artefact | later)
         if n < 2 or used.all() or not used.any():
-            return np.ones(n, dtype=bool), quality
+            return np.ones(n, dtype=bool), quality, ""
 
         def windows(mask) -> str:
             k = np.flatnonzero(mask)
             return (f"the window{'s' if len(k) > 1 else ''} at "
                     + ", ".join(f"{starts[i]:.0f}-{ends[i]:.0f} s" for i in k) + " left out of the prediction")
 
+        why = []
         if artefact.any():
             quality = quality.with_artefact_left_out(windows(artefact))
+            why.append("overlapping a large artefact")
         late = later & ~artefact
         if late.any():
+            why.append(f"with signal not usable after the first {HEAD_S:.0f} s")
             reasons = sorted({q.reason for q, m in zip(prep.window_quality, late) if m and q.reason})
             leads = sorted({lead for q, m in zip(prep.window_quality, late) if m
                             for f in q.findings if f.severity == "critical" for lead in f.leads},
@@ -439,7 +445,7 @@ class Predictor:
             quality = quality.with_finding(Finding(
                 "later_windows", f"after the first {HEAD_S:.0f} s: {windows(late)} ({'; '.join(reasons)})",
                 "warning", tuple(leads)))
-        return used, quality
+        return used, quality, " or ".join(why)
 
     def predict(self, record, clinical: Mapping[str, object] | None = None, explain: bool = True,
                 prepared: _Prepared | None = None) -> Prediction:

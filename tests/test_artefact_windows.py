@@ -113,3 +113,26 @@ def test_a_lead_that_comes_off_after_the_first_minute(predictor):
     assert ref.windows_left_out == () and not any(f.code == "later_windows" for f in ref.quality.findings)
     keep = sorted(set(range(len(starts))) - left)
     np.testing.assert_allclose(pred.probabilities, ref.window_probabilities[keep].mean(axis=0), atol=2e-3)
+
+
+def test_the_report_says_why_later_windows_were_left_out(predictor, tmp_path):
+    """Windows left out for a lead that came off after the first minute are not described as
+    overlapping an artefact (the PDF said so whatever the reason)."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
+
+    rec = load_record(PTBXL)
+    sig = np.concatenate([rec.signal] * 8, axis=1).astype(np.float32)
+    sig[1, int(67 * rec.fs):] = 0.0
+    session = ReviewSession(dataclasses.replace(rec, signal=sig))
+    score_session(session, predictor, explain=False)
+    pred = session.prediction
+    assert pred.windows_left_out and pred.windows_left_out_why == "with signal not usable after the first 60 s"
+    out = build_report(session, tmp_path / "r.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages)
+    n = len(pred.window_starts_s)
+    assert (f"Probabilities are the mean over {n - len(pred.windows_left_out)} of its {n} overlapping 10 s "
+            "windows (left out, with signal not usable after the first 60 s: the windows starting at") in text
+    assert "overlapping a large artefact" not in text

@@ -245,10 +245,11 @@ def _artefact(y: np.ndarray, segs: np.ndarray, usable: np.ndarray, cfg: QualityC
     """A large transient artefact (electrode motion, a lost contact, a pop): a lead's 100 Hz signal
     less its baseline, ``y`` (L, T100) mV, beyond ``artefact_ratio`` times its typical beat extreme
     (median over beats of the largest |deflection|) and beyond ``artefact_floor_mv``, without a
-    break for at least ``artefact_min_s``. A QRS complex, a ventricular premature beat's included, is shorter than that
-    (none of fold 9's 114 PVC-labelled PTB-XL records is flagged; the 6 of 2183 fold-9 records that
-    are all show an artefact by eye). Critical in ``artefact_leads_critical`` leads or more: the
-    model's input windows are normalised per lead, so an artefact of several mV rescales the rest."""
+    break for at least ``artefact_min_s``. A QRS complex, a ventricular premature beat's included,
+    is shorter than that (none of fold 9's 114 PVC-labelled PTB-XL records is flagged; the 6 of 2183
+    fold-9 records that are all show an artefact by eye). Critical in ``artefact_leads_critical``
+    leads or more: the model's input windows are normalised per lead, so an artefact of several mV
+    rescales the rest."""
     if len(segs) < 3:
         return None
     typical = np.median(np.abs(segs).max(axis=2), axis=0)                    # (L,) mV

@@ -66,7 +66,8 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     if n_win and left_out:
         starts = np.asarray(pred.window_starts_s if pred.window_starts_s is not None else [], dtype=float)
         at = ", ".join(f"{starts[k]:.0f} s" for k in left_out if k < len(starts))
-        windows = (f"{n_win - len(left_out)} of {windows} (left out, overlapping a large artefact: "
+        why = getattr(pred, "windows_left_out_why", "") or "for signal quality"
+        windows = (f"{n_win - len(left_out)} of {windows} (left out, {why}: "
                    f"the window{'s' if len(left_out) > 1 else ''} starting at {at})")
     note = ("Positive = probability at or above the class threshold stored with the model. "
             f"Probabilities are the mean over {windows}.")
