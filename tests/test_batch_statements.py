@@ -78,7 +78,7 @@ def test_interpretation_column_is_interpret_text_and_all_statements(folder, stat
         m = measure(record)
         expected = interpret(list(pred.labels), pred.probabilities, pred.thresholds, m.as_dict(),
                              parse_sex(values.get("sex")), withheld=pred.withheld or None,
-                             irregular=m.rhythm_irregular).text()
+                             irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd).text()
         assert row["interpretation"] == expected
         assert expected.startswith(("Sinus", "WITHHELD"))        # SR is always above its threshold
         for lab, p in zip(pred.labels, pred.probabilities):
@@ -112,7 +112,7 @@ def test_superclass_model_interpretation_and_no_statement_columns(folder, superc
             assert "Normal ECG" not in row["interpretation"]
         expected = interpret([pred.labels[k] for k in keep], np.asarray(pred.probabilities)[keep],
                              np.asarray(pred.thresholds)[keep], m.as_dict(), parse_sex(values.get("sex")),
-                             withheld=pred.withheld or None, irregular=m.rhythm_irregular).text()
+                             withheld=pred.withheld or None, irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd).text()
         assert row["interpretation"] == expected
         assert row["interpretation"].startswith("Rhythm not classified, ")     # no rhythm statement
 
@@ -148,7 +148,7 @@ def test_statements_model_beside_a_superclass_model(folder, superclass_ckpt, sta
         m = measure(record)
         expected = interpret(list(p_stm.labels), p_stm.probabilities, p_stm.thresholds, m.as_dict(),
                              parse_sex(values.get("sex")), withheld=p_stm.withheld or None,
-                             irregular=m.rhythm_irregular).text()
+                             irregular=m.rhythm_irregular, rr_nrmssd=m.rr_nrmssd).text()
         assert row["interpretation"] == expected and "Sinus" in expected
         assert row["statements_model"] == p_stm.model_name and row["model"] == p_sup.model_name
         assert p_stm.model_name != p_sup.model_name

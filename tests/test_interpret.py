@@ -130,6 +130,36 @@ def test_atrial_fibrillation_from_an_irregular_rhythm_without_p_waves():
     assert run({"AFIB": 0.16, "SR": 0.25}, None, irregular=True).first.code == "SR"
 
 
+def test_atrial_fibrillation_from_beat_to_beat_irregularity():
+    """An RR coefficient of variation under 0.15 (not "irregular") but a normalised RMSSD above 0.10,
+    no P wave, the model's AF at 30 % (its threshold 0.3 not reached: 0.29): AF first, said irregular,
+    the rule naming the measure; at RMSSD 0.10 exactly, or with P waves found, no rule."""
+    meas = {"heart_rate_bpm": 88.0, "pr_ms": None, "qrs_ms": 96.0}
+    it = run({"AFIB": 0.29, "SR": 0.5}, meas, irregular=False, rr_nrmssd=0.13)
+    assert it.first.text == "Atrial fibrillation, 88 bpm, irregular" and it.first.source == "measurement"
+    assert "RMSSD / mean RR 0.13 > 0.10" in it.first.rule and "Dash" in it.first.rule
+    assert not any(s.code == "SR" for s in it.statements)
+    for m, nrmssd in ((meas, 0.10), (dict(meas, pr_ms=150.0), 0.2), (meas, float("nan")), (meas, None)):
+        it = run({"AFIB": 0.29, "SR": 0.5}, m, irregular=False, rr_nrmssd=nrmssd)
+        assert it.first.code == "SR", (m, nrmssd)
+
+
+def test_sinus_rhythm_and_normal_ecg_without_p_waves_are_marked():
+    """QRS measured, no P wave before it: the sinus statement and "normal ECG" stand, marked; a P wave
+    found, or no QRS measured either (nothing delineated): unmarked."""
+    base = {"heart_rate_bpm": 70.0, "qrs_ms": 92.0, "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}
+    it = run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=None), "F")
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG"]
+    assert all(s.note == "no P wave found before the QRS" for s in it.statements)
+    assert it.text() == "Sinus rhythm, 70 bpm (?); Normal ECG (?)"
+    assert all(s.note is None for s in run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=160.0), "F").statements)
+    assert all(s.note is None for s in run({"SR": 0.95, "NORM": 0.9}, {"heart_rate_bpm": 70.0}, "F").statements)
+    # a marked sinus bradycardia is still abnormal: no "normal ECG" beside it
+    it = run({"SR": 0.95, "NORM": 0.9}, dict(base, heart_rate_bpm=44.0, pr_ms=None), "F")
+    assert it.first.text == "Sinus bradycardia, 44 bpm" and it.first.note == "no P wave found before the QRS"
+    assert not any(s.code == "NORM" for s in it.statements)
+
+
 @pytest.mark.parametrize("qtc, short", [(390.0, True), (391.0, False)])
 def test_short_qtc_agrees_with_the_measurement_table(qtc, short):
     """The rule's "short QTc" and the table's flag use the one limit (<= 390 ms, Rautaharju et al. 2009)."""

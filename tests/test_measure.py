@@ -13,7 +13,7 @@ import pytest
 from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import (
     FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
-    qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation,
+    qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
 
 FS = 500.0
@@ -219,6 +219,26 @@ def test_rr_variation_formula():
     rr = np.array([600.0, 1000.0, 600.0, 1000.0])
     assert rr_variation(np.concatenate([[0], np.cumsum(rr)])) == pytest.approx(rr.std(ddof=1) / rr.mean())
     assert rr_variation(np.array([0, 100])) is None
+
+
+def test_rr_successive_variation_formula():
+    """Normalised RMSSD by hand: RR 600, 1000, 600, 1000 ms -> successive differences +-400 ms,
+    RMSSD 400, mean RR 800: 0.5; a slow steady drift (RR 600, 700, 800, 900) varies as much by the
+    coefficient of variation but only 100 / 750 beat to beat."""
+    assert rr_successive_variation(np.array([0, 100, 200, 300])) == 0.0
+    assert rr_successive_variation(np.cumsum([0, 600, 1000, 600, 1000])) == pytest.approx(0.5)
+    drift = np.cumsum([0, 600, 700, 800, 900])
+    assert rr_successive_variation(drift) == pytest.approx(100 / 750)
+    assert rr_variation(drift) > 0.17 > rr_successive_variation(drift)
+    assert rr_successive_variation(np.array([0, 100, 250])) is None
+
+
+def test_measure_reports_beat_to_beat_variation():
+    rec, _ = synthetic_record(rr_cycle=(600, 1000), pr_ms=130, qt_ms=320)
+    m = measure(rec)
+    assert m.rr_nrmssd == pytest.approx(rr_successive_variation(m.beats)) and m.rr_nrmssd > 0.4
+    regular, _ = synthetic_record(rr_ms=800)
+    assert measure(regular).rr_nrmssd < 0.02
 
 
 def test_qtc_reported_with_caveat_in_irregular_rhythm():

@@ -70,7 +70,7 @@ Accuracy against the LUDB cardiologists' annotations and speed: docs/measurement
 """
 
 from mirage_model.measure.formulas import (
-    frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation,
+    frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
 from mirage_model.measure.pipeline import measure
 from mirage_model.measure.results import (
@@ -82,5 +82,5 @@ __all__ = [
     "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
     "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
     "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
-    "qtc_fridericia", "rr_variation",
+    "qtc_fridericia", "rr_successive_variation", "rr_variation",
 ]

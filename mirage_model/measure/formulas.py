@@ -40,3 +40,14 @@ def rr_variation(beats: np.ndarray) -> float | None:
         return None
     return float(rr.std(ddof=1) / rr.mean())
 
+
+def rr_successive_variation(beats: np.ndarray) -> float | None:
+    """Normalised RMSSD: the root mean square of successive RR differences over the mean RR, of the
+    beats (n_beats,) (an atrial-fibrillation feature of Dash et al., Ann Biomed Eng 2009;37:1701-9).
+    Beat-to-beat irregularity, where the coefficient of variation also counts a slow drift of the
+    rate. None with fewer than 4 beats (2 successive differences)."""
+    rr = np.diff(np.asarray(beats, dtype=float))
+    if rr.size < 3 or rr.mean() <= 0:
+        return None
+    return float(np.sqrt(np.mean(np.diff(rr) ** 2)) / rr.mean())
+

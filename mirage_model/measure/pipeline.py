@@ -15,7 +15,9 @@ from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
 )
 from mirage_model.measure.filters import bandpass, smooth
-from mirage_model.measure.formulas import qtc_bazett, qtc_framingham, qtc_fridericia, rr_variation
+from mirage_model.measure.formulas import (
+    qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
+)
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
@@ -157,6 +159,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     hr = round(60000.0 / rr, 1)
     rr = round(rr, 1)
     rr_cv = rr_variation(beats)
+    rr_nrmssd = rr_successive_variation(beats)
     irregular = None if rr_cv is None else bool(rr_cv > cfg.qtc_rr_cv_max)
 
     dominant = dominant_beats(xf, fs, beats, indep, cfg.qrs_corr_min)
@@ -369,6 +372,6 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
-        median=median,
+        rr_nrmssd=rr_nrmssd, median=median,
     )
 

@@ -161,6 +161,7 @@ class Measurements:
     qtc_framingham_ms: float | None = None          # Sagie et al. 1992, linear: QT + 154 ms (1 - RR s)
     rr_cv: float | None = None                       # RR coefficient of variation (SD / mean) of all beats
     rhythm_irregular: bool | None = None             # rr_cv above MeasureConfig.qtc_rr_cv_max (AF, ectopy)
+    rr_nrmssd: float | None = None                   # RMSSD of successive RR / mean RR of all beats (beat-to-beat)
     median: MedianBeat | None = None                 # the median beat and its fiducials (None: not built)
 
     def as_dict(self) -> dict[str, float | None]:
