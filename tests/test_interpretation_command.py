@@ -11,6 +11,7 @@ import pytest
 
 import mirage_model as mm
 from helpers_models import make_tiny_checkpoint
+from training_cli.commands.interpretation import _Counts
 from training_cli.main import main
 
 LABELS = ("SR", "AFIB", "NORM", "PVC")
@@ -58,11 +59,26 @@ def test_counts_follow_the_interpretation(dataset, tmp_path, afib_threshold):
     starts = sum(r["interpretation"].startswith("Atrial fibrillation") for r in rows)
     assert summary["first_statement"] == starts
     assert summary["contradicting"] == {"NORM (Normal ECG)": 0}       # never beside AF or the premature complexes
+    assert summary["contradicting_marked"] == {"NORM (Normal ECG)": 0}
     if afib_threshold == 0.0:
         assert all("Ventricular premature complexes" in r["interpretation"].split("; ")[1] for r in rows)
     else:
         # sinus rhythm is never above its threshold and AFIB never either: the most probable one is said
         assert all("most probable rhythm" in r["interpretation"].split("; ")[0] for r in rows)
+
+
+def test_counts_tell_a_marked_contradiction_apart():
+    """A "Normal ECG (?)" (a measurement disagrees) still counts as said, and as marked; a withheld
+    interpretation starting with the statement is not a first statement."""
+    c = _Counts(["NORM"])
+    words = {"NORM": "Normal ECG"}
+    for text in ("Sinus rhythm, 51 bpm (?); Normal ECG (?)", "Sinus rhythm, 87 bpm; Normal ECG",
+                 "Atrial fibrillation, 90 bpm, irregular; Left axis deviation (-40 deg)",
+                 "WITHHELD (poor signal quality in 10 leads): Atrial fibrillation, 119 bpm, irregular"):
+        c.add({"status": "ok", "interpretation": text}, "Atrial fibrillation", words)
+    c.add({"status": "error", "interpretation": None}, "Atrial fibrillation", words)
+    assert (c.n, c.ok, c.first, c.stated, c.withheld) == (5, 4, 1, 2, 1)
+    assert c.contradicted == {"NORM": 2} and c.marked == {"NORM": 1}
 
 
 def test_unknown_label_is_a_usage_error(dataset, tmp_path, capsys):

@@ -93,6 +93,7 @@ def run(args) -> int:
         "first_statement": pos.first, "first_statement_share": pos.first / pos.ok if pos.ok else None,
         "stated": pos.stated, "stated_share": pos.stated / pos.ok if pos.ok else None,
         "contradicting": {f"{c} ({words[c]})": k for c, k in pos.contradicted.items()},
+        "contradicting_marked": {f"{c} ({words[c]})": k for c, k in pos.marked.items()},
         "withheld": pos.withheld,
         "model": getattr(predictor, "name", ""), "statements_model": getattr(statements, "name", None),
         "command": "mirage " + " ".join(sys.argv[1:]),
@@ -111,7 +112,8 @@ def run(args) -> int:
     ok = max(pos.ok, 1)
     print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
           f"starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} ({pos.stated / ok:.1%}); "
-          + ", ".join(f"{words[c]!r} on {k}" for c, k in pos.contradicted.items()))
+          + ", ".join(f"{words[c]!r} on {k}" + (f" ({pos.marked[c]} of them marked (?))" if pos.marked[c] else "")
+                      for c, k in pos.contradicted.items()))
     if args.negatives:
         print(f"records without {code}: {neg.ok} scored; interpretation starts with {text.lower()} on {neg.first} "
               f"({neg.first / max(neg.ok, 1):.2%}), states it on {neg.stated}")
@@ -124,6 +126,7 @@ class _Counts:
     def __init__(self, contradicts):
         self.n = self.ok = self.first = self.stated = self.withheld = 0
         self.contradicted = {c: 0 for c in contradicts}
+        self.marked = {c: 0 for c in contradicts}      # of those, said marked "(?)" (a measurement disagrees)
 
     def add(self, row: dict, text: str, words: dict) -> None:
         self.n += 1
@@ -140,5 +143,7 @@ class _Counts:
         if any(s.startswith(text) for s in said):
             self.stated += 1
         for c, w in words.items():
-            if any(s.startswith(w) for s in said):
+            hits = [s for s in said if s.startswith(w)]
+            if hits:
                 self.contradicted[c] += 1
+                self.marked[c] += all(s.endswith("(?)") for s in hits)
