@@ -403,13 +403,15 @@ class Predictor:
 
     def _windows_used(self, prep: _Prepared):
         """(used (W,) bool, quality report, why): which windows make the prediction, ``prep.quality``
-        saying what was left out, and why in a few words ("" when nothing was). Left out, when at least one window remains: the windows that overlap
-        a critical large artefact of the first minute (the finding "artefact" with its time
-        span; the finding becomes a warning naming them), and the windows past the first minute
-        whose own assessment is not usable (``_Prepared.window_quality``; a warning finding
-        "later_windows" names them and why). The model normalises each lead per window, so an
-        artefact of several mV rescales the whole window, and a lead that came off is a zero lead
-        to it. Otherwise every window and the report unchanged: the first minute's verdict gates."""
+        saying what was left out, and why in a few words ("" when nothing was).
+
+        Left out, when at least one window remains: the windows that overlap a critical large
+        artefact of the first minute (the finding "artefact" with its time span; the finding
+        becomes a warning naming them), and the windows past the first minute whose own
+        assessment is not usable (``_Prepared.window_quality``; a warning finding "later_windows"
+        names them and why). The model normalises each lead per window, so an artefact of several
+        mV rescales the whole window, and a lead that came off is a zero lead to it. Otherwise
+        every window and the report unchanged: the first minute's verdict gates."""
         quality = prep.quality
         starts = np.asarray(prep.inputs.starts_s, dtype=np.float64)
         ends = starts + self.preprocess_cfg.window_s

@@ -149,11 +149,6 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
             findings.append(Finding("mains", f"mains interference ({f0:.0f} Hz)", "warning", _names(hit),
                                     f"up to {np.nanmax(amp[hit]):.3f} mV"))
             break
-    # the artefact against two baselines, the larger residual: the 0.7 Hz low-pass follows a slow
-    # drift, a 1.5 s running median does not follow a sub-second excursion
-    slow = raw100 - base
-    fast = raw100 - _running_median(raw100, 1.5)
-    art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     # a device's low-pass ("muscle filter") at about 25 Hz or lower: the model was trained on
     # signals with content up to 40 Hz; LUDB low-passed at 25 / 20 Hz changes 9 / 23 % of its calls
     hb = high_band_ratio(raw100[usable])
@@ -161,6 +156,11 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("lowpassed", "high frequencies missing (a device low-pass filter at about 25 Hz "
                                 "or lower?)", "warning", (), f"power 30-45 Hz / 10-25 Hz {np.nanmedian(hb):.4f} "
                                 f"(median over leads; below {cfg.lowpassed_ratio:g})"))
+    # the artefact against two baselines, the larger residual: the 0.7 Hz low-pass follows a slow
+    # drift, a 1.5 s running median does not follow a sub-second excursion
+    slow = raw100 - base
+    fast = raw100 - _running_median(raw100, 1.5)
+    art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     if art is not None:
         findings.append(art)
     poor = usable & (grade_a == "poor")

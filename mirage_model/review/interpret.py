@@ -371,7 +371,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if af_rule:
         how = ("RR coefficient of variation > 0.15" if irregular is True
                else f"RMSSD / mean RR {rr_nrmssd:.2f} > {AF_NRMSSD:.2f}, Dash et al. 2009")
-        af_rate = rate_text if irregular else rate_text + (", irregular" if hr is not None else "")
+        af_rate = rate_text if irregular else rate_text + ", irregular"      # af_rule needs a rate
         out.append(Statement("rhythm", f"Atrial fibrillation{af_rate}", "measurement", "AFIB", p["AFIB"],
                              confidence_word(p["AFIB"]),
                              rule=f"RR irregular ({how}) without a detectable P wave (ESC definition, "
