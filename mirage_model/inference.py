@@ -28,6 +28,7 @@ from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
 from mirage_model.explain import Explanation, explain_window
 from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
+from mirage_model.measure import measure
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
@@ -36,6 +37,7 @@ from mirage_model.quality import Finding, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
+from mirage_model.stacking import rhythm_features
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,11 @@ class Prediction:
             missing, electrode reversal); "" when the calls stand. The probabilities are kept.
         clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
             given values the model read, which it does not use, and which of its features were absent.
+        measured_labels: the labels whose probability the checkpoint's measured-rhythm stage set from
+            the model's probability and the record's measured rhythm (``stacking``; the window
+            probabilities stay the model's); () without a stage or when the rhythm could not be
+            measured (then ``measured_note`` says so).
+        measured_note: why a checkpoint with a measured-rhythm stage left it out for this record, or "".
     """
 
     labels: tuple[str, ...]
@@ -96,6 +103,8 @@ class Prediction:
     withheld: str = ""
     windows_left_out: tuple[int, ...] = ()          # windows not in ``probabilities`` (poor quality)
     windows_left_out_why: str = ""                  # why, e.g. "overlapping a large artefact"
+    measured_labels: tuple[str, ...] = ()           # set by the measured-rhythm stage (stacking)
+    measured_note: str = ""
 
     @property
     def gated(self) -> bool:
@@ -140,6 +149,7 @@ class _Prepared:
     quality: object = None    # quality.QualityReport
     key: tuple = ()           # (preprocess config, render config, quality on?) of the Predictor that made it
     window_quality: tuple = ()  # per window: its own QualityReport past the first minute, else None
+    rhythm: tuple | None = None  # (features (F,) or None, note) for a measured-rhythm stage; None: not measured
 
 
 def resolve_model_path(path=None) -> Path:
@@ -284,8 +294,11 @@ class Predictor:
         if like is not None and like.key == self._prepare_key:
             x, mask, report = self.encode_clinical(clinical)
             timings = {k: v for k, v in like.timings.items() if k in ("load", "preprocess", "quality")}
-            return _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key,
-                             like.window_quality)
+            prep = _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key,
+                             like.window_quality, like.rhythm)
+            self._measure_rhythm(prep)
+            like.rhythm = prep.rhythm     # a third model preparing like it measures nothing again
+            return prep
         if like is not None:
             record = like.record
         timings: dict = {}
@@ -307,7 +320,24 @@ class Predictor:
             quality = assess_record(record)
             window_quality = assess_later_windows(record, inputs.starts_s, self.preprocess_cfg.window_s)
             timings["quality"] = time.perf_counter() - t0
-        return _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)
+        prep = _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)
+        self._measure_rhythm(prep)
+        return prep
+
+    def _measure_rhythm(self, prep: _Prepared) -> None:
+        """Measure the record's rhythm (first minute, ``measure.measure``) into ``prep.rhythm`` when
+        this checkpoint has a measured-rhythm stage and nobody measured it yet."""
+        if self.loaded.measured_stack is None or prep.rhythm is not None:
+            return
+        t0 = time.perf_counter()
+        try:
+            feats = rhythm_features(measure(record_head(prep.record), fiducials=False))
+            note = "" if feats is not None else "fewer than 5 beats detected"
+        except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
+            log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)
+            feats, note = None, f"measuring failed ({type(err).__name__})"
+        prep.rhythm = (feats, note)
+        prep.timings["measure"] = time.perf_counter() - t0
 
     def _tensors(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray, mask: np.ndarray):
         """numpy windows -> model tensors: signal (N, L, T), image (N, 1, S, S) in [0, 1], clinical (N, C)."""
@@ -386,6 +416,15 @@ class Predictor:
             explanation = self._explain_window(prep, w, predicted).explanation
             prep.timings["explain"] = time.perf_counter() - t0
         probs = window_probs[used].mean(axis=0).astype(np.float32)         # (K,)
+        measured, note = (), ""
+        stack = self.loaded.measured_stack
+        if stack is not None:
+            feats, why = prep.rhythm if prep.rhythm is not None else (None, "not measured")
+            if feats is not None:
+                probs = stack.apply(probs, self.labels, feats).astype(np.float32)
+                measured = stack.labels
+            else:
+                note = f"rhythm statements from the model alone: {why}"
         model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
         withheld = ""
         if quality is not None and quality.gated and model_positive:
@@ -399,6 +438,7 @@ class Predictor:
             record_id=str(getattr(prep.record, "record_id", "")),
             quality=quality, model_positive=model_positive, withheld=withheld,
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
+            measured_labels=measured, measured_note=note,
         )
 
     def _windows_used(self, prep: _Prepared):

@@ -41,3 +41,4 @@ class LoadedModel:
     model_card: str | None = None     # MODEL_CARD.md text when the checkpoint has one
     model_config: dict = field(default_factory=dict)   # asdict of the model's config
     calibration: object = None        # calibration.Calibration applied to the probabilities, or None
+    measured_stack: object = None     # stacking.MeasuredStack applied after calibration, or None

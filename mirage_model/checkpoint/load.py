@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 
 from mirage_model.calibration import Calibration, CalibrationError
+from mirage_model.stacking import MeasuredStack, StackError
 from mirage_model.checkpoint.files import _read_tensors, _resolve, _safetensors_metadata, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS, CheckpointError,
                                             LoadedModel)
@@ -94,6 +95,12 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
             calibration = Calibration.from_dict(doc["calibration"], len(labels))
         except CalibrationError as err:
             raise CheckpointError(f"{where}: bad calibration ({err})") from None
+    measured_stack = None
+    if doc.get("measured_stack") is not None:
+        try:
+            measured_stack = MeasuredStack.from_dict(doc["measured_stack"], labels)
+        except StackError as err:
+            raise CheckpointError(f"{where}: bad measured_stack ({err})") from None
 
     tensors = _read_tensors(weights)
     expected = model.state_dict()
@@ -134,4 +141,5 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         provenance=dict(doc.get("provenance") or {}), metrics=dict(doc.get("metrics") or {}),
         name=str(doc.get("name") or (folder.name if cfg_file else weights.stem)),
         path=folder if cfg_file is not None else weights, extra=dict(doc.get("extra") or {}),
-        model_card=card, model_config=cfg, calibration=calibration)
+        model_card=card, model_config=cfg, calibration=calibration,
+        measured_stack=measured_stack)

@@ -7,7 +7,15 @@ probabilities, and writes a copy of the checkpoint that carries both. The test s
 read. Beside the checkpoint: ``calibration.json`` (methods, cross-validated ECE before/after) and
 ``reliability_val.png``.
 
+``--measured-rhythm`` also fits the measured-rhythm stage (``mirage_model.stacking``) on the
+calibrated validation probabilities: each validation record is read and measured (cached), and
+each rhythm statement of the model (PTB-XL's rhythm statements and premature complexes) whose
+cross-validated AUROC gains from the record's measured rhythm is stacked. Its thresholds are then
+chosen on the stage's out-of-fold probabilities (never on records a fit saw), and the validation
+metrics printed are those; they are kept in ``val_out_of_fold.npz``.
+
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --out RUN/calibrated
+    mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-rhythm --out RUN/calibrated
 """
 
 from __future__ import annotations
@@ -18,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model import calibration
+from mirage_model import calibration, stacking
 from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.review.interpret import STATEMENTS
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
@@ -28,6 +37,7 @@ from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import plot_reliability, split_predictions
+from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, command_parser
 
@@ -42,6 +52,9 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     add_data_args(p)
     p.add_argument("--out", required=True, help="folder for the calibrated checkpoint")
     p.add_argument("--seed", type=int, default=0, help="cross-validation folds' seed; also random splits'")
+    p.add_argument("--measured-rhythm", action="store_true",
+                   help="also fit the measured-rhythm stage (rhythm statements from the model and the "
+                        "record's measured rate and RR pattern; mirage_model.stacking)")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=0)
@@ -58,13 +71,30 @@ def run(args) -> int:
     prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress)
     ds = prepared[0]
     labels, K = list(loaded.labels), len(loaded.labels)
-    _, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,
-                                           not args.no_progress, calibrated=False)
+    rows, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,
+                                              not args.no_progress, calibrated=False)
     multiclass = loaded.task == "multiclass"
     where = f"{ds.spec.split(':')[0]} {ds.task} val split, {len(raw)} records"
     cal = calibration.fit(targets, raw, multiclass=multiclass, seed=args.seed, fitted_on=where)
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
+    stage = None
+    if args.measured_rhythm:
+        if multiclass:
+            raise ConfigError("error: --measured-rhythm needs a multi-label model of rhythm statements")
+        candidates = [c for c in labels if c in STATEMENTS and STATEMENTS[c].group == "rhythm"]
+        if not candidates:
+            raise ConfigError(f"error: --measured-rhythm: {loaded.name} has no rhythm statements "
+                              f"(e.g. {', '.join(list(STATEMENTS)[:4])})")
+        feats = split_features([ds.items[i].path for i in rows], Path(prepared[1].path).parent,
+                               args.workers, not args.no_progress)
+        stage, probs = stacking.fit(y, probs, feats, labels, candidates,
+                                    fitted_on=f"{where}, {int(np.isfinite(feats).all(axis=1).sum())} measured")
+        for lab, m in stage.metrics["per_label"].items():
+            gain = (f"stacked AUROC (cross-validated) {m['stacked_auroc_cv']:.3f}" if "stacked_auroc_cv" in m
+                    else m.get("why", ""))
+            print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> "
+                  f"{'measured-rhythm stage' if m['stacked'] else 'model alone'}")
     thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}
@@ -73,10 +103,14 @@ def run(args) -> int:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
                         thresholds=thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
-                        extra=loaded.extra, calibration=cal, model_card=loaded.model_card)
+                        extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
-    runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds})
+    if stage is not None:   # the out-of-fold validation probabilities the thresholds were chosen on
+        np.savez_compressed(out / "val_out_of_fold.npz", record_ids=np.array([ds.items[i].record_id for i in rows]),
+                            labels=np.array(labels), probabilities=probs, targets=y)
+    runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds,
+                                                 **({"measured_stack": stage.to_dict()} if stage else {})})
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")
     before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
         "ece_after_in_sample", [])

@@ -106,7 +106,10 @@ def run(args) -> int:
     member_probs, member_rows = [], []
     for path, m in zip(args.members, members):
         m.model.to(device)
-        rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress)
+        # a member's measured-rhythm stage is not carried into the ensemble (fit one on it: `mirage calibrate
+        # --measured-rhythm`), so the thresholds are chosen without it
+        rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress,
+                                                  stacked=False)
         m.model.cpu()
         member_probs.append(p_m)
         vm = M.compute_metrics(targets, p_m, labels, None, task)

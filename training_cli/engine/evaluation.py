@@ -24,6 +24,7 @@ from training_cli.engine.checkpoints import load_model
 from training_cli.engine.data import CachedSplit, DataOptions, batch_to_device, encode_clinical, make_loader, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import DataError
+from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
 
 logger = logging.getLogger(__name__)
@@ -86,8 +87,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     labels = list(loaded.labels)
     K = len(labels)
     task_type = loaded.task
-    rows, probs, targets, dropped = split_predictions(loaded, prepared, split, device,
-                                                      batch_size or 64, progress)
+    rows, probs, targets, dropped = split_predictions(loaded, prepared, split, device, batch_size or 64, progress,
+                                                      workers=getattr(data, "workers", 1))
     thresholds = np.asarray(loaded.thresholds, dtype=np.float64) if loaded.thresholds else np.full(K, 0.5)
     subset = [c for c in ds.classes if c in labels]
     if task_type == "multilabel" and len(subset) == len(ds.classes) and len(subset) < K:
@@ -128,8 +129,10 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
 
 
 def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
-                      calibrated: bool = True):
-    """Run a loaded checkpoint over one split of opened data (its calibration applied unless ``calibrated`` is False).
+                      calibrated: bool = True, workers: int = 1, stacked: bool = True):
+    """Run a loaded checkpoint over one split of opened data (its calibration applied unless ``calibrated`` is
+    False, and then, unless ``stacked`` is False, its measured-rhythm stage, with each record's rhythm measured from its file:
+    ``measured.split_features``, cached, ``workers`` processes).
 
     Returns (rows (N,) dataset indices, probabilities (N, K), targets ((N, K) multi-hot or (N,)
     class indices), clinical values dropped as impossible). Records whose labels the model does not
@@ -163,6 +166,11 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}")
     if getattr(loaded, "calibration", None) is not None and calibrated:
         probs = loaded.calibration.apply(probs)
+    if getattr(loaded, "measured_stack", None) is not None and calibrated and stacked:
+        feats = split_features([ds.items[i].path for i in rows], Path(cache.path).parent, workers, progress)
+        logger.info("measured-rhythm stage (%s): %d of %d records measured", ", ".join(loaded.measured_stack.labels),
+                    int(np.isfinite(feats).all(axis=1).sum()), len(rows))
+        probs = loaded.measured_stack.apply(probs, labels, feats)
     return rows, probs, targets, dropped
 
 
