@@ -283,20 +283,23 @@ class Predictor:
     def _prepare_key(self) -> tuple:
         return (self.preprocess_cfg, self.render_cfg, bool(self.assess_quality))
 
-    def prepare(self, record, clinical: Mapping[str, object] | None = None, like: _Prepared | None = None) -> _Prepared:
+    def prepare(self, record, clinical: Mapping[str, object] | None = None, like: _Prepared | None = None,
+                measurements=None) -> _Prepared:
         """Load (if a path), preprocess and render one record and encode its clinical values.
 
         ``like``: the record already prepared by another Predictor (a statements model beside the
         superclass model): its model inputs and quality report are reused when both Predictors
         preprocess, render and assess alike (the shipped models do), so a record is filtered,
         rendered and assessed once; only the clinical values are encoded again, for this model.
+        ``measurements``: the record's first minute already measured (``measure.measure``, as
+        ``mirage score`` does), for a checkpoint with a measured-rhythm stage; None: it measures.
         """
         if like is not None and like.key == self._prepare_key:
             x, mask, report = self.encode_clinical(clinical)
             timings = {k: v for k, v in like.timings.items() if k in ("load", "preprocess", "quality")}
             prep = _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key,
                              like.window_quality, like.rhythm)
-            self._measure_rhythm(prep)
+            self._measure_rhythm(prep, measurements)
             like.rhythm = prep.rhythm     # a third model preparing like it measures nothing again
             return prep
         if like is not None:
@@ -321,17 +324,18 @@ class Predictor:
             window_quality = assess_later_windows(record, inputs.starts_s, self.preprocess_cfg.window_s)
             timings["quality"] = time.perf_counter() - t0
         prep = _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)
-        self._measure_rhythm(prep)
+        self._measure_rhythm(prep, measurements)
         return prep
 
-    def _measure_rhythm(self, prep: _Prepared) -> None:
-        """Measure the record's rhythm (first minute, ``measure.measure``) into ``prep.rhythm`` when
-        this checkpoint has a measured-rhythm stage and nobody measured it yet."""
+    def _measure_rhythm(self, prep: _Prepared, measurements=None) -> None:
+        """Measure the record's rhythm (first minute, ``measure.measure``; or take ``measurements``)
+        into ``prep.rhythm`` when this checkpoint has a measured-rhythm stage and nobody measured it yet."""
         if self.loaded.measured_stack is None or prep.rhythm is not None:
             return
         t0 = time.perf_counter()
         try:
-            feats = rhythm_features(measure(record_head(prep.record), fiducials=False))
+            feats = rhythm_features(measurements) if measurements is not None else \
+                rhythm_features(measure(record_head(prep.record), fiducials=False))
             note = "" if feats is not None else "fewer than 5 beats detected"
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)

@@ -8,7 +8,11 @@ chosen label k of a checkpoint, this stage combines the model's calibrated proba
 record's ``rhythm_features`` (rate, RR variation, alternation, P wave found,
 dominant-beat share) by logistic regression (a stacked generaliser, Wolpert 1992)::
 
-    p'_k = sigmoid(w_k0 * logit(p_k) + sum_j w_kj * (f_j - mean_j) / sd_j + b_k)
+    p'_k = sigmoid(w_k0 * logit(p_k) + sum_c v_kc * logit(p_c) + sum_j w_kj * (f_j - mean_j) / sd_j + b_k)
+
+where c runs over the ``context`` labels (atrial fibrillation by default: sinus rhythm and its
+variants exclude it, so each rhythm statement's stage also sees the model's AF estimate; a label's
+own logit is not repeated) and all probabilities on the right are the model's calibrated ones.
 
 Fitted on the validation split (PTB-XL fold 9; ``fit``), stored in the checkpoint
 (``config.json`` key ``measured_stack``), applied by ``Predictor`` and ``mirage evaluate``. A label
@@ -135,7 +139,8 @@ class MeasuredStack:
         labels: the stacked labels (a subset of the checkpoint's, in its order).
         features: the feature names (``RHYTHM_FEATURES`` when fitted).
         mean, sd: (F,) feature standardisation.
-        weights: per label (1 + F,): the model logit's weight, then the features'.
+        weights: per label (1 + len(context) + F,): the model logit's weight, the context labels'
+            logits' (0 for the label itself), then the features'.
         bias: per label.
         fitted_on: where it was fitted; metrics: per label the model's and the stage's cross-validated AUROC.
     """
@@ -148,11 +153,16 @@ class MeasuredStack:
     fitted_on: str = ""
     metrics: dict = field(default_factory=dict)
     version: int = FEATURES_VERSION
+    context: tuple[str, ...] = ()
 
-    def design(self, p_label: np.ndarray, feats: np.ndarray) -> np.ndarray:
-        """(N, 1 + F): logit of the model's probabilities (N,) beside the standardised features (N, F)."""
+    def design(self, probs: np.ndarray, k: int, all_labels, feats: np.ndarray) -> np.ndarray:
+        """(N, 1 + len(context) + F): the logit of label k's model probability, the context labels'
+        logits (zeros for label k itself), the standardised features, from the model's probabilities
+        (N, K) of labels ``all_labels`` and the features (N, F)."""
         z = (np.asarray(feats, dtype=np.float64) - self.mean) / self.sd
-        return np.hstack([_logit(p_label)[:, None], z])
+        index = {c: j for j, c in enumerate(all_labels)}
+        ctx = [_logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
+        return np.column_stack([_logit(probs[:, k]), *ctx, z])
 
     def apply(self, probs: np.ndarray, all_labels, feats: np.ndarray | None) -> np.ndarray:
         """(N, K) or (K,) calibrated probabilities of a checkpoint with labels ``all_labels`` and the
@@ -169,16 +179,19 @@ class MeasuredStack:
         ok = np.isfinite(f).all(axis=1)
         if ok.any():
             index = {c: k for k, c in enumerate(all_labels)}
+            if any(c not in index for c in self.context):
+                raise StackError(f"measured stack: context {self.context} not among the labels")
+            model = p[ok]                                   # every design reads the model's probabilities
             for lab, w, b in zip(self.labels, self.weights, self.bias):
                 k = index[lab]
-                p[ok, k] = _sigmoid(self.design(p[ok, k], f[ok]) @ w + b)
+                p[ok, k] = _sigmoid(self.design(model, k, all_labels, f[ok]) @ w + b)
         return p[0] if single else p
 
     def to_dict(self) -> dict:
         return {"version": self.version, "labels": list(self.labels), "features": list(self.features),
                 "mean": [float(v) for v in self.mean], "sd": [float(v) for v in self.sd],
                 "weights": [[float(v) for v in w] for w in self.weights], "bias": [float(b) for b in self.bias],
-                "fitted_on": self.fitted_on, "metrics": self.metrics}
+                "context": list(self.context), "fitted_on": self.fitted_on, "metrics": self.metrics}
 
     @classmethod
     def from_dict(cls, doc, labels) -> "MeasuredStack":
@@ -194,7 +207,10 @@ class MeasuredStack:
         labs = doc.get("labels")
         if not isinstance(labs, list) or any(lab not in labels for lab in labs) or len(set(labs)) != len(labs):
             raise StackError("measured_stack: its labels must be distinct labels of the model")
-        F = len(feats)
+        context = doc.get("context", [])
+        if not isinstance(context, list) or any(c not in labels for c in context):
+            raise StackError("measured_stack: its context must be labels of the model")
+        F = len(feats) + len(context)
 
         def numbers(v, n, what):
             arr = np.asarray(v, dtype=np.float64) if isinstance(v, list) else None
@@ -202,7 +218,7 @@ class MeasuredStack:
                 raise StackError(f"measured_stack: {what} must be {n} finite numbers")
             return arr
 
-        mean, sd = numbers(doc.get("mean"), F, "mean"), numbers(doc.get("sd"), F, "sd")
+        mean, sd = numbers(doc.get("mean"), len(feats), "mean"), numbers(doc.get("sd"), len(feats), "sd")
         if np.any(sd <= 0):
             raise StackError("measured_stack: sd must be positive")
         ws, bs = doc.get("weights"), doc.get("bias")
@@ -211,7 +227,8 @@ class MeasuredStack:
         weights = tuple(numbers(w, F + 1, "each weight vector") for w in ws)
         bias = tuple(float(b) for b in numbers(bs, len(labs), "bias"))
         metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
-        return cls(tuple(labs), tuple(feats), mean, sd, weights, bias, str(doc.get("fitted_on", "")), metrics)
+        return cls(tuple(labs), tuple(feats), mean, sd, weights, bias, str(doc.get("fitted_on", "")), metrics,
+                   FEATURES_VERSION, tuple(context))
 
 
 def _cv_scores(X: np.ndarray, y: np.ndarray, C: float, seeds=(0, 1, 2), folds: int = 5) -> np.ndarray:
@@ -231,13 +248,14 @@ def _cv_scores(X: np.ndarray, y: np.ndarray, C: float, seeds=(0, 1, 2), folds: i
 
 
 def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates, C: float = C_DEFAULT,
-        fitted_on: str = "") -> tuple[MeasuredStack, np.ndarray]:
+        fitted_on: str = "", context=("AFIB",)) -> tuple[MeasuredStack, np.ndarray]:
     """Fit the stage on validation outcomes.
 
     Args:
         y: (N, K) 0/1 outcomes; probs: (N, K) the checkpoint's calibrated probabilities;
         feats: (N, F) rhythm features (NaN rows: records without them, left out of the fit).
         labels: the K labels; candidates: the labels that may be stacked (e.g. the rhythm statements).
+        context: labels whose model logit every stacked label's fit also reads (those of ``labels`` only).
 
     Returns:
         (the stage, (N, K) out-of-fold probabilities: the model's where a label is not stacked or a
@@ -248,7 +266,8 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
     ok = np.isfinite(feats).all(axis=1)
     mean, sd = feats[ok].mean(axis=0), feats[ok].std(axis=0)
     sd = np.where(sd > 1e-9, sd, 1.0)
-    probe = MeasuredStack((), tuple(RHYTHM_FEATURES), mean, sd, (), ())
+    context = tuple(c for c in context if c in labels)
+    probe = MeasuredStack((), tuple(RHYTHM_FEATURES), mean, sd, (), (), context=context)
     oof = probs.copy()
     chosen, weights, bias, metrics = [], [], [], {}
     for k, lab in enumerate(labels):
@@ -260,7 +279,7 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
             metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked": False,
                             "why": f"fewer than {MIN_POSITIVES} positive records"}
             continue
-        X = probe.design(probs[ok, k], feats[ok])
+        X = probe.design(probs[ok], k, labels, feats[ok])
         cv = _cv_scores(X, yk, C)
         stacked = float(np.mean([auroc(yk, s) for s in cv]))
         use = stacked >= base + MIN_GAIN
@@ -271,5 +290,5 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
             rows = np.flatnonzero(ok)
             oof[rows, k] = _sigmoid(cv[0])
     stage = MeasuredStack(tuple(chosen), tuple(RHYTHM_FEATURES), mean, sd, tuple(weights), tuple(bias),
-                          fitted_on, {"C": C, "min_gain": MIN_GAIN, "per_label": metrics})
+                          fitted_on, {"C": C, "min_gain": MIN_GAIN, "per_label": metrics}, FEATURES_VERSION, context)
     return stage, oof

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from helpers_models import make_tiny_checkpoint, synthetic_record
+from helpers_training import make_folder
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -171,3 +172,89 @@ def test_a_checkpoint_with_a_bad_stage_is_refused(tmp_path):
     (src / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(CheckpointError, match="measured_stack"):
         load_checkpoint(src)
+
+
+def test_the_interpretation_says_which_statements_the_stage_set():
+    from mirage_model.review.interpret import interpret
+
+    it = interpret(["SR", "PVC", "NORM"], [0.9, 0.7, 0.1], [0.4, 0.3, 0.5], {"heart_rate_bpm": 70.0},
+                   measured=["SR"])
+    sr = next(s for s in it.statements if s.code == "SR")
+    pvc = next(s for s in it.statements if s.code == "PVC")
+    assert sr.measured and sr.source_tag().startswith("model + measured rhythm 90%")
+    assert not pvc.measured and pvc.source_tag().startswith("model 70%")
+    assert any("[model + measured rhythm, 90%" in line for line in it.lines())
+
+
+def _rhythm_folder(tmp_path):
+    """The four shipped PTB-XL samples copied 10 times with rhythm labels: copies 2-7 are the
+    validation split (24 records), 0-1 train, 8-9 test. Sinus arrhythmia on the first two sources."""
+    root, _ = make_folder(tmp_path / "data", n_copies=10)
+    per_source = ["SARRH", "SR;SARRH", "SR", "AFIB"]
+    rows = ["record_id,labels,split"]
+    for k in range(40):
+        c = k // 4
+        split = "train" if c < 2 else "val" if c < 8 else "test"
+        rows.append(f"ecg{k:03d},{per_source[k % 4]},{split}")
+    labels = root / "labels.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    return root, labels
+
+
+def test_calibrate_fits_the_stage_and_evaluate_applies_it(tmp_path):
+    import json
+
+    from training_cli.main import main
+
+    root, labels = _rhythm_folder(tmp_path)
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
+    cache, out = tmp_path / "cache", tmp_path / "cal"
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--workers", "1"]
+    assert main(["calibrate", "--model", str(model), *data, "--measured-rhythm", "--out", str(out),
+                 "--no-progress", "--threads", "1"]) == 0
+    loaded = load_checkpoint(out)
+    stage = loaded.measured_stack
+    assert stage is not None and stage.labels and set(stage.labels) <= {"SR", "SARRH", "AFIB"}
+    per = json.loads((out / "calibration.json").read_text())["measured_stack"]["metrics"]["per_label"]
+    assert set(per) == {"SR", "SARRH", "AFIB"}
+    for lab in stage.labels:                       # chosen only where the cross-validated AUROC gained
+        assert per[lab]["stacked_auroc_cv"] >= per[lab]["model_auroc"] + 0.003
+    oof = np.load(out / "val_out_of_fold.npz")
+    assert oof["probabilities"].shape == (24, 3) and oof["targets"][:, 1].sum() == 12
+    assert list(cache.glob("rhythm-features-*.json"))          # measured once, cached beside the inputs
+    ev = tmp_path / "ev" / "metrics.json"
+    assert main(["evaluate", "--model", str(out), *data, "--split", "test", "--out", str(ev),
+                 "--bootstrap", "0", "--no-progress"]) == 0
+    assert json.loads(ev.read_text())["n"] == 8
+
+
+def test_calibrate_refuses_the_stage_for_a_model_without_rhythm_statements(tmp_path, capsys):
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    model = make_tiny_checkpoint(tmp_path / "m", clinical=())
+    rc = main(["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
+               "--cache-dir", str(tmp_path / "cache"), "--measured-rhythm", "--out", str(tmp_path / "cal"),
+               "--no-progress", "--workers", "1"])
+    assert rc != 0 and "no rhythm statements" in capsys.readouterr().err
+    assert not (tmp_path / "cal").exists()
+
+
+def test_a_context_label_enters_with_the_model_probability():
+    # label A's stage also reads the model's logit of B; B itself stacked too: A must see B's model
+    # probability, not B's stacked one (computed here by hand)
+    w_a = np.array([1.0, -2.0, 0.5, 0, 0, 0, 0, 0, 0])     # own, context B, then 7 features
+    w_b = np.array([1.0, 0.0, 0, 0, 0, 0, 0, 0, 3.0])       # B's own context weight unused (0)
+    stage = MeasuredStack(("A", "B"), RHYTHM_FEATURES, np.zeros(7), np.ones(7), (w_a, w_b), (0.1, -0.2),
+                          context=("B",))
+    p = np.array([[0.3, 0.8]])
+    f = np.array([[0.4, 0, 0, 0, 0, 0, 0.9]])
+    out = stage.apply(p, ["A", "B"], f)[0]
+    lg = lambda q: np.log(q / (1 - q))                     # noqa: E731
+    sig = lambda z: 1 / (1 + np.exp(-z))                   # noqa: E731
+    assert out[0] == pytest.approx(sig(lg(0.3) - 2.0 * lg(0.8) + 0.5 * 0.4 + 0.1))
+    assert out[1] == pytest.approx(sig(lg(0.8) + 3.0 * 0.9 - 0.2))
+    again = MeasuredStack.from_dict(stage.to_dict(), ["A", "B"])
+    assert again.context == ("B",) and again.apply(p, ["A", "B"], f)[0] == pytest.approx(out)
+    with pytest.raises(StackError):
+        MeasuredStack.from_dict({**stage.to_dict(), "context": ["Z"]}, ["A", "B"])

@@ -201,6 +201,8 @@ class Statement:
         confidence: "high" (p >= 0.8), "moderate" (>= 0.5), "low" (above its threshold but < 0.5); None for rules.
         rule: for measurement statements, the value and the threshold with its source.
         note: why a statement is marked (contradicted by a measurement); None when it stands.
+        measured: a model statement whose probability the statements model's measured-rhythm stage
+            set from its own probability and the record's measured rate and RR pattern (``stacking``).
     """
     group: str
     text: str
@@ -210,12 +212,15 @@ class Statement:
     confidence: str | None = None
     rule: str | None = None
     note: str | None = None
+    measured: bool = False
 
     def source_tag(self, compact: bool = False) -> str:
         """Where the statement comes from, as the app and the PDF print it in brackets: "model 79%,
-        moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact)."""
+        moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact); a
+        statement of the measured-rhythm stage says "model + measured rhythm"."""
         if self.source == "model":
-            return f"model {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+            who = "model + measured rhythm" if self.measured else "model"
+            return f"{who} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
         return "rule" if compact else f"rule: {self.rule}"
 
 
@@ -240,7 +245,8 @@ class Interpretation:
             out.append(f"Interpretation withheld: {self.withheld}. The statements below are unreliable.")
         for s in self.statements:
             if s.source == "model":
-                tail = f" [model, {s.probability:.0%}, {s.confidence} confidence]"
+                who = "model + measured rhythm" if s.measured else "model"
+                tail = f" [{who}, {s.probability:.0%}, {s.confidence} confidence]"
             else:
                 tail = f" [measurement: {s.rule}]"
             out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
@@ -276,7 +282,7 @@ def _num(m: Mapping | None, key: str) -> float | None:
 def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds: Sequence[float],
               measurements: Mapping | None = None, sex: str | None = None, *, withheld: str | None = None,
               model_name: str = "", irregular: bool | None = None,
-              rr_nrmssd: float | None = None) -> Interpretation:
+              rr_nrmssd: float | None = None, measured: Sequence[str] = ()) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -289,6 +295,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         irregular: the measured rhythm is irregular (said beside the rate).
         rr_nrmssd: the measured normalised RMSSD of the RR intervals (``Measurements.rr_nrmssd``);
             above ``AF_NRMSSD`` the rhythm is irregular beat to beat, for the AF rule.
+        measured: the labels whose probability the measured-rhythm stage set (``Prediction.measured_labels``);
+            their model statements say so.
 
     Returns:
         Interpretation with statements in reading order.
@@ -455,6 +463,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             out.append(model_stmt("NORM", NO_P_NOTE if no_p else None))
     order = {g: i for i, g in enumerate(GROUPS)}
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
+    measured = set(measured)
+    out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name)
 
 
@@ -533,7 +543,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         withheld = getattr(prediction, "withheld", "") or None
         name = str(getattr(prediction, "model_name", "") or "")
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
-                   irregular=irregular, rr_nrmssd=rr_nrmssd)
+                   irregular=irregular, rr_nrmssd=rr_nrmssd,
+                   measured=getattr(prediction, "measured_labels", ()) if prediction is not None else ())
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 

@@ -12,7 +12,8 @@ calibrated validation probabilities: each validation record is read and measured
 each rhythm statement of the model (PTB-XL's rhythm statements and premature complexes) whose
 cross-validated AUROC gains from the record's measured rhythm is stacked. Its thresholds are then
 chosen on the stage's out-of-fold probabilities (never on records a fit saw), and the validation
-metrics printed are those; they are kept in ``val_out_of_fold.npz``.
+metrics printed are those; they are kept in ``val_out_of_fold.npz`` beside the calibrated model's
+own (``probabilities_model``).
 
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --out RUN/calibrated
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-rhythm --out RUN/calibrated
@@ -88,6 +89,7 @@ def run(args) -> int:
                               f"(e.g. {', '.join(list(STATEMENTS)[:4])})")
         feats = split_features([ds.items[i].path for i in rows], Path(prepared[1].path).parent,
                                args.workers, not args.no_progress)
+        model_probs = probs
         stage, probs = stacking.fit(y, probs, feats, labels, candidates,
                                     fitted_on=f"{where}, {int(np.isfinite(feats).all(axis=1).sum())} measured")
         for lab, m in stage.metrics["per_label"].items():
@@ -108,7 +110,8 @@ def run(args) -> int:
         raise ConfigError(f"error: {err}") from None
     if stage is not None:   # the out-of-fold validation probabilities the thresholds were chosen on
         np.savez_compressed(out / "val_out_of_fold.npz", record_ids=np.array([ds.items[i].record_id for i in rows]),
-                            labels=np.array(labels), probabilities=probs, targets=y)
+                            labels=np.array(labels), probabilities=probs, probabilities_model=model_probs,
+                            targets=y)
     runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds,
                                                  **({"measured_stack": stage.to_dict()} if stage else {})})
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")

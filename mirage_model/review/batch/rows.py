@@ -94,7 +94,8 @@ def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], ex
     preps: list = [None] * n
     for k, (it, clin) in enumerate(zip(items, clinicals)):
         try:
-            preps[k] = predictor.prepare(it.record, clin, like[k] if like is not None else None)
+            preps[k] = predictor.prepare(it.record, clin, like[k] if like is not None else None,
+                                         measurements=it.measurements)
         except Exception as err:
             log.debug("%s could not prepare %s", getattr(predictor, "name", "the model"), it.path, exc_info=True)
             failures[k] = err
@@ -277,6 +278,8 @@ class Scorer:
         notes = [item.note] if item.note else []
         if item.measurements is not None:
             notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
+        if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
+            notes.append(said_by.measured_note)
         row["notes"] = "; ".join(notes) or None
         return row
 
