@@ -43,12 +43,14 @@ class CalibrationError(ValueError):
     """A calibration document that cannot be used; ``str(err)`` says what is wrong."""
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), float64, with p clipped to [1e-6, 1 - 1e-6]."""
     p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
     return np.log(p) - np.log1p(-p)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-z)), without overflow."""
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
@@ -83,16 +85,16 @@ def fit_platt(y: np.ndarray, p: np.ndarray, iters: int = 100) -> tuple[float, fl
     y = np.asarray(y, dtype=np.float64)
     n_pos, n_neg = y.sum(), len(y) - y.sum()
     t = np.where(y > 0.5, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    z = _logit(p)
+    z = logit(p)
 
     def loss(a, b):
-        q = np.clip(_sigmoid(a * z + b), 1e-12, 1 - 1e-12)
+        q = np.clip(sigmoid(a * z + b), 1e-12, 1 - 1e-12)
         return -np.sum(t * np.log(q) + (1 - t) * np.log1p(-q))
 
     a, b = 1.0, 0.0
     cur = loss(a, b)
     for _ in range(iters):                                  # Newton with step halving (never uphill)
-        q = _sigmoid(a * z + b)
+        q = sigmoid(a * z + b)
         g = np.array([np.sum((q - t) * z), np.sum(q - t)])
         w = q * (1 - q) + 1e-12
         h = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-9 * np.eye(2)
@@ -113,7 +115,7 @@ def fit_platt(y: np.ndarray, p: np.ndarray, iters: int = 100) -> tuple[float, fl
     if a < PLATT_MIN_SLOPE:                                 # flat or reversed: keep the ranking, refit b alone
         a = PLATT_MIN_SLOPE
         for _ in range(iters):                              # 1-D Newton on b (the log-loss is convex in b)
-            q = _sigmoid(a * z + b)
+            q = sigmoid(a * z + b)
             step = np.sum(q - t) / (np.sum(q * (1 - q)) + 1e-12)
             b -= step
             if abs(step) < 1e-10:
@@ -169,7 +171,7 @@ class Calibration:
         out = np.empty_like(p)
         for k, (m, prm) in enumerate(zip(self.methods, self.params)):
             if m == "platt":
-                out[..., k] = _sigmoid(prm["a"] * _logit(p[..., k]) + prm["b"])
+                out[..., k] = sigmoid(prm["a"] * logit(p[..., k]) + prm["b"])
             elif m == "isotonic":                           # strictly increasing: see TIE_BREAK
                 out[..., k] = (1 - TIE_BREAK) * np.interp(p[..., k], prm["x"], prm["y"]) + TIE_BREAK * p[..., k]
             else:

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mirage_model.calibration import logit, sigmoid
+
 RHYTHM_FEATURES = ("log_hr", "rr_cv", "rr_nrmssd", "rr_alternation", "rr_adjacent_ratio", "p_found",
                    "dominant_share")
 FEATURES_VERSION = 1        # bump when a feature's definition changes (cached features are keyed on it)
@@ -77,20 +79,10 @@ def rhythm_features(m) -> np.ndarray | None:
 MIN_POSITIVES = 5
 MIN_GAIN = 0.003
 C_DEFAULT = 0.3            # inverse L2 strength, as scikit-learn's C (chosen on fold 9 among 0.1, 0.3, 1)
-_EPS = 1e-6
 
 
 class StackError(ValueError):
     """A measured-stack document that cannot be used; ``str(err)`` says what is wrong."""
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1 - _EPS)
-    return np.log(p) - np.log1p(-p)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
@@ -121,7 +113,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, C: float = C_DEFAULT, iters: int 
     reg = np.full(d + 1, 1.0 / C)
     reg[-1] = 0.0
     for _ in range(iters):
-        q = _sigmoid(A @ theta)
+        q = sigmoid(A @ theta)
         g = A.T @ (q - y) + reg * theta
         h = (A * (q * (1 - q))[:, None]).T @ A + np.diag(reg) + 1e-9 * np.eye(d + 1)
         step = np.linalg.solve(h, g)
@@ -161,8 +153,8 @@ class MeasuredStack:
         (N, K) of labels ``all_labels`` and the features (N, F)."""
         z = (np.asarray(feats, dtype=np.float64) - self.mean) / self.sd
         index = {c: j for j, c in enumerate(all_labels)}
-        ctx = [_logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
-        return np.column_stack([_logit(probs[:, k]), *ctx, z])
+        ctx = [logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
+        return np.column_stack([logit(probs[:, k]), *ctx, z])
 
     def apply(self, probs: np.ndarray, all_labels, feats: np.ndarray | None) -> np.ndarray:
         """(N, K) or (K,) calibrated probabilities of a checkpoint with labels ``all_labels`` and the
@@ -184,7 +176,7 @@ class MeasuredStack:
             model = p[ok]                                   # every design reads the model's probabilities
             for lab, w, b in zip(self.labels, self.weights, self.bias):
                 k = index[lab]
-                p[ok, k] = _sigmoid(self.design(model, k, all_labels, f[ok]) @ w + b)
+                p[ok, k] = sigmoid(self.design(model, k, all_labels, f[ok]) @ w + b)
         return p[0] if single else p
 
     def to_dict(self) -> dict:
@@ -288,7 +280,7 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
             w, b = fit_logistic(X, yk, C)
             chosen.append(lab), weights.append(w), bias.append(b)
             rows = np.flatnonzero(ok)
-            oof[rows, k] = _sigmoid(cv[0])
+            oof[rows, k] = sigmoid(cv[0])
     stage = MeasuredStack(tuple(chosen), tuple(RHYTHM_FEATURES), mean, sd, tuple(weights), tuple(bias),
                           fitted_on, {"C": C, "min_gain": MIN_GAIN, "per_label": metrics}, FEATURES_VERSION, context)
     return stage, oof
