@@ -258,3 +258,18 @@ def test_a_context_label_enters_with_the_model_probability():
     assert again.context == ("B",) and again.apply(p, ["A", "B"], f)[0] == pytest.approx(out)
     with pytest.raises(StackError):
         MeasuredStack.from_dict({**stage.to_dict(), "context": ["Z"]}, ["A", "B"])
+
+
+def test_calibrate_runs_again_into_its_own_output(tmp_path):
+    from training_cli.main import main
+
+    root, labels = _rhythm_folder(tmp_path)
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
+    argv = ["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
+            "--cache-dir", str(tmp_path / "cache"), "--workers", "1", "--out", str(tmp_path / "cal"), "--no-progress"]
+    assert main(argv + ["--measured-rhythm"]) == 0
+    assert main(argv) == 0                                    # replaced: no stage, no out-of-fold file now
+    assert load_checkpoint(tmp_path / "cal").measured_stack is None
+    assert not (tmp_path / "cal" / "val_out_of_fold.npz").exists()
+    (tmp_path / "cal" / "notes.txt").write_text("mine")       # a folder with a file of the user's is refused
+    assert main(argv) != 0 and (tmp_path / "cal" / "notes.txt").read_text() == "mine"

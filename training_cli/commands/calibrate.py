@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import calibration, stacking
-from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, CheckpointError, save_checkpoint
 from mirage_model.review.interpret import STATEMENTS
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
@@ -62,6 +62,21 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
     return p
+
+
+SIDE_FILES = ("calibration.json", "reliability_val.png", "val_out_of_fold.npz")   # written beside the checkpoint
+
+
+def _clear_own_outputs(out: Path) -> None:
+    """A folder an earlier ``mirage calibrate`` wrote (a checkpoint and this command's side files,
+    nothing else) loses its side files, so that the checkpoint is replaced as any checkpoint folder
+    is (``save_checkpoint``); a folder holding anything else is left for it to refuse."""
+    if not out.is_dir():
+        return
+    names = {p.name for p in out.iterdir()}
+    if CONFIG_NAME in names and names <= {CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, *SIDE_FILES}:
+        for name in names & set(SIDE_FILES):
+            (out / name).unlink()
 
 
 def run(args) -> int:
@@ -101,6 +116,7 @@ def run(args) -> int:
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}
     out = Path(args.out).expanduser()
+    _clear_own_outputs(out)
     try:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
