@@ -990,8 +990,12 @@ def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         assert window.step_record(-1)
     assert window.record.record_id == "2"
-    # the shortcut as a user presses it: Ctrl held must not add the next row to the selection
+    # the shortcut as a user presses it: Ctrl held must not add the next row to the selection. A
+    # window shortcut needs the active window: on a real display (xcb) without a window manager,
+    # nothing activates it but this
     from PySide6.QtCore import Qt
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         qtbot.keyClick(window.browser.table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert window.record.record_id == "10"
