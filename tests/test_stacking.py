@@ -186,15 +186,15 @@ def test_the_interpretation_says_which_statements_the_stage_set():
     assert any("[model + measured rhythm, 90%" in line for line in it.lines())
 
 
-def _rhythm_folder(tmp_path):
-    """The four shipped PTB-XL samples copied 10 times with rhythm labels: copies 2-7 are the
-    validation split (24 records), 0-1 train, 8-9 test. Sinus arrhythmia on the first two sources."""
-    root, _ = make_folder(tmp_path / "data", n_copies=10)
-    per_source = ["SARRH", "SR;SARRH", "SR", "AFIB"]
+def _rhythm_folder(tmp_path, val_copies: int = 6, per_source=("SARRH", "SR;SARRH", "SR", "AFIB")):
+    """The four shipped PTB-XL samples copied with rhythm labels per source record: copies 0-1 are
+    train, the next ``val_copies`` the validation split (24 records by default), the last two test."""
+    n = 4 + val_copies
+    root, _ = make_folder(tmp_path / "data", n_copies=n)
     rows = ["record_id,labels,split"]
-    for k in range(40):
+    for k in range(4 * n):
         c = k // 4
-        split = "train" if c < 2 else "val" if c < 8 else "test"
+        split = "train" if c < 2 else "val" if c < 2 + val_copies else "test"
         rows.append(f"ecg{k:03d},{per_source[k % 4]},{split}")
     labels = root / "labels.csv"
     labels.write_text("\n".join(rows) + "\n")
@@ -273,3 +273,17 @@ def test_calibrate_runs_again_into_its_own_output(tmp_path):
     assert not (tmp_path / "cal" / "val_out_of_fold.npz").exists()
     (tmp_path / "cal" / "notes.txt").write_text("mine")       # a folder with a file of the user's is refused
     assert main(argv) != 0 and (tmp_path / "cal" / "notes.txt").read_text() == "mine"
+
+
+def test_calibrate_stores_no_stage_when_no_statement_can_gain(tmp_path, capsys):
+    from training_cli.main import main
+
+    # 4 validation copies: sinus arrhythmia and AF on 4 records each (< 5 positives), SR on all
+    root, labels = _rhythm_folder(tmp_path, val_copies=4, per_source=("SR;SARRH", "SR", "SR;AFIB", "SR"))
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
+    assert main(["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
+                 "--cache-dir", str(tmp_path / "cache"), "--workers", "1", "--measured-rhythm",
+                 "--out", str(tmp_path / "cal"), "--no-progress"]) == 0
+    assert "no stage stored" in capsys.readouterr().out
+    assert load_checkpoint(tmp_path / "cal").measured_stack is None
+    assert (tmp_path / "cal" / "val_out_of_fold.npz").is_file()

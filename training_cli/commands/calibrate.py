@@ -112,6 +112,9 @@ def run(args) -> int:
                     else m.get("why", ""))
             print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> "
                   f"{'measured-rhythm stage' if m['stacked'] else 'model alone'}")
+        if not stage.labels:     # nothing to apply: no stage, so no record is measured for it
+            print("no rhythm statement gained from the measured rhythm; no stage stored")
+            stage = None
     thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}
@@ -124,7 +127,7 @@ def run(args) -> int:
                         extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
-    if stage is not None:   # the out-of-fold validation probabilities the thresholds were chosen on
+    if args.measured_rhythm:   # the out-of-fold validation probabilities the thresholds were chosen on
         np.savez_compressed(out / "val_out_of_fold.npz", record_ids=np.array([ds.items[i].record_id for i in rows]),
                             labels=np.array(labels), probabilities=probs, probabilities_model=model_probs,
                             targets=y)
