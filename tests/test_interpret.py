@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mirage_model.review.interpret import STATEMENTS, interpret
+from mirage_model.measure import MeasureConfig
+from mirage_model.review.interpret import RR_CV_IRREGULAR, STATEMENTS, interpret
 
 CODES = list(STATEMENTS)
 
@@ -209,3 +210,9 @@ def test_a_most_probable_sinus_rate_word_that_the_rate_refutes_reads_sinus_rhyth
     assert any(r.startswith("model's sinus bradycardia (60%) not stated: measured rate 51 bpm") for r in it.resolved)
     it = interpret(["SR", "STACH"], [0.2, 0.7], [0.5, 0.5], {"heart_rate_bpm": 96.0})
     assert [s.text for s in it.statements] == ["Sinus rhythm, 96 bpm"]
+
+
+def test_the_af_rule_text_states_the_irregularity_threshold_measure_uses():
+    assert RR_CV_IRREGULAR == MeasureConfig().qtc_rr_cv_max
+    it = run({"AFIB": 0.29, "SR": 0.5}, {"heart_rate_bpm": 88.0, "pr_ms": None, "qrs_ms": 96.0}, irregular=True)
+    assert it.first.source == "measurement" and f"coefficient of variation > {RR_CV_IRREGULAR:.2f}" in it.first.rule

@@ -4,6 +4,7 @@ is known, the stored document, and the stage applied by the Predictor from a rea
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,8 +17,10 @@ from sklearn.metrics import roc_auc_score
 from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mirage_model.inference import Predictor
 from mirage_model.measure import measure
+from mirage_model.review.interpret import interpret
 from mirage_model.stacking import (FEATURES_VERSION, RHYTHM_FEATURES, MeasuredStack, StackError, auroc, fit,
                                    fit_logistic, rhythm_features)
+from training_cli.main import main
 
 
 def _meas(rr_ms, fs=500.0, pr_ms=160.0, dominant=None):
@@ -164,8 +167,6 @@ def test_the_predictor_applies_a_stored_stage(tmp_path):
 
 
 def test_a_checkpoint_with_a_bad_stage_is_refused(tmp_path):
-    import json
-
     src = make_tiny_checkpoint(tmp_path / "plain", labels=("SR", "AFIB"))
     cfg = json.loads((src / "config.json").read_text())
     cfg["measured_stack"] = {"version": FEATURES_VERSION, "labels": ["XYZ"]}
@@ -175,8 +176,6 @@ def test_a_checkpoint_with_a_bad_stage_is_refused(tmp_path):
 
 
 def test_the_interpretation_says_which_statements_the_stage_set():
-    from mirage_model.review.interpret import interpret
-
     it = interpret(["SR", "PVC", "NORM"], [0.9, 0.7, 0.1], [0.4, 0.3, 0.5], {"heart_rate_bpm": 70.0},
                    measured=["SR"])
     sr = next(s for s in it.statements if s.code == "SR")
@@ -202,9 +201,6 @@ def _rhythm_folder(tmp_path, val_copies: int = 6, per_source=("SARRH", "SR;SARRH
 
 
 def test_calibrate_fits_the_stage_and_evaluate_applies_it(tmp_path):
-    import json
-
-    from training_cli.main import main
 
     root, labels = _rhythm_folder(tmp_path)
     model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
@@ -229,8 +225,6 @@ def test_calibrate_fits_the_stage_and_evaluate_applies_it(tmp_path):
 
 
 def test_calibrate_refuses_the_stage_for_a_model_without_rhythm_statements(tmp_path, capsys):
-    from training_cli.main import main
-
     root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
     model = make_tiny_checkpoint(tmp_path / "m", clinical=())
     rc = main(["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
@@ -261,8 +255,6 @@ def test_a_context_label_enters_with_the_model_probability():
 
 
 def test_calibrate_runs_again_into_its_own_output(tmp_path):
-    from training_cli.main import main
-
     root, labels = _rhythm_folder(tmp_path)
     model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
     argv = ["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
@@ -276,8 +268,6 @@ def test_calibrate_runs_again_into_its_own_output(tmp_path):
 
 
 def test_calibrate_stores_no_stage_when_no_statement_can_gain(tmp_path, capsys):
-    from training_cli.main import main
-
     # 4 validation copies: sinus arrhythmia and AF on 4 records each (< 5 positives), SR on all
     root, labels = _rhythm_folder(tmp_path, val_copies=4, per_source=("SR;SARRH", "SR", "SR;AFIB", "SR"))
     model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())

@@ -185,6 +185,9 @@ AF_RULE_MIN_P = 0.15
 # beat-to-beat irregularity for that rule: RMSSD of successive RR / mean RR (Dash et al. 2009),
 # besides the RR coefficient of variation of the measurements' ``rhythm_irregular``
 AF_NRMSSD = 0.10
+# what the measurements' ``rhythm_irregular`` means, as the AF rule's text says it: the RR coefficient
+# of variation above ``measure.MeasureConfig.qtc_rr_cv_max`` (a test keeps the two equal)
+RR_CV_IRREGULAR = 0.15
 NO_P_NOTE = "no P wave found before the QRS"
 
 
@@ -377,7 +380,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if af_rule:
-        how = ("RR coefficient of variation > 0.15" if irregular is True
+        how = (f"RR coefficient of variation > {RR_CV_IRREGULAR:.2f}" if irregular is True
                else f"RMSSD / mean RR {rr_nrmssd:.2f} > {AF_NRMSSD:.2f}, Dash et al. 2009")
         af_rate = rate_text if irregular else rate_text + ", irregular"      # af_rule needs a rate
         out.append(Statement("rhythm", f"Atrial fibrillation{af_rate}", "measurement", "AFIB", p["AFIB"],
