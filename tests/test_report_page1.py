@@ -5,6 +5,7 @@ and the ECG sheet, and nothing of it drawn over the sheet."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 
 import pytest
@@ -14,6 +15,7 @@ pypdf = pytest.importorskip("pypdf")
 import mirage_model as mm
 from mirage_model.measure import SCALAR_KEYS, Measurements
 from mirage_model.review.report import build_report, report_layout
+from mirage_model.review.report.summary_band import DETAILS, SMALLEST, model_line_rows
 from mirage_model.review.session import ReviewSession
 
 PT_PER_MM = 72.0 / 25.4
@@ -225,3 +227,45 @@ def test_the_model_line_counts_what_the_interpretation_states():
     assert "Model sup: positive CD 0.70" in line
     # nothing resolved: one count and no "resolved"
     assert "(2 in the interpretation)" in model_line(sup, stmt_pred=stmt, stated=2)
+
+
+def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
+    """The shipped models' names side by side do not fit the band's last line even at its smallest
+    size: the classes' model goes on the free line above and the statements' model below, nothing
+    cut with "..." (page 1 read back: both names, both counts and the pointer to page 3)."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name="mirage-ptbxl-superdiagnostic-base-ensemble2-robust"),
+                       device="cpu")
+    stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=STATEMENT_LABELS, thresholds=ALWAYS_SR,
+                                             name="mirage-ptbxl-statements-with-a-long-name"), device="cpu")
+    s = ReviewSession(record)
+    s.accept_measurements(s.id, _measurements(heart_rate_bpm=72.0, pr_ms=160.0, qrs_ms=90.0))
+    s.set_model(sup.schema, sup.name)
+    values = s.model_values()
+    assert s.accept_prediction(s.ticket(), sup.predict(record, values, explain=False), None,
+                               stmt.predict(record, values, explain=False))
+    text, spans = _page1(build_report(s, tmp_path / "long.pdf"))
+    assert f"Model {sup.name}:" in text and f"Statements: model {stmt.name}, 1 of 5 above threshold" in text
+    assert "(details from page 3)" in text and "(..." not in text
+    line_of = {t: y for t, x, y, size, font in spans}
+    head = next(y for t, y in line_of.items() if t.startswith(f"Model {sup.name}"))
+    tail = next(y for t, y in line_of.items() if t.startswith("Statements: model"))
+    assert head > tail                                            # two lines, the classes' model first
+
+
+def test_model_line_rows_keep_the_names_and_counts():
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(io.BytesIO())
+    text = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: model "
+            "mirage-ptbxl-statements, 3 of 71 above threshold (4 in the interpretation)" + DETAILS)
+    full = c.stringWidth(text, "Helvetica-Bold", SMALLEST)
+    without = c.stringWidth(text[:-len(DETAILS)], "Helvetica-Bold", SMALLEST)
+    assert model_line_rows(c, text, full + 1, free_line=False) == [text]                  # fits: as it is
+    two = model_line_rows(c, text, without + 1, free_line=True)                          # a free line: two rows
+    assert two == ["Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86.",
+                   "Statements: model mirage-ptbxl-statements, 3 of 71 above threshold (4 in the interpretation)"
+                   + DETAILS]
+    # no free line: the pointer to the details gives way, the names and counts stay whole
+    assert model_line_rows(c, text, without + 1, free_line=False) == [text[:-len(DETAILS)]]

@@ -35,6 +35,7 @@ BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
               ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
 ARROWS = {"high": "\u2191", "low": "\u2193"}     # drawn in the Symbol font (WinAnsi has no arrows)
 SIZE = 7.5                                       # pt, the band's text
+SMALLEST = 5.5                                   # pt, the least a too-long line is shrunk to before it is cut
 LEADING = 3.2 * MM
 GREY = (0.35, 0.35, 0.35)
 RED = (0.65, 0.0, 0.0)
@@ -50,7 +51,7 @@ class Run:
     size: float = SIZE
 
 
-def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = 5.5) -> float:
+def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = SMALLEST) -> float:
     """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (to ``smallest`` pt at
     the least) when the line is too long, then cut with "...". Returns the x where it ended."""
     runs = [Run(pdf_text(r.text) if r.font != "Symbol" else r.text, r.font, r.colour, r.size) for r in runs]
@@ -132,6 +133,10 @@ def _in_interpretation(n_above: int, stated: int | None) -> str:
     return f" ({stated} in the interpretation" + (f", {dropped} resolved)" if dropped else ")")
 
 
+STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
+DETAILS = "  (details from page 3)"        # how model_line ends
+
+
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
@@ -162,9 +167,25 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_said(p, t))
-        text += (f". Statements: model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
+        text += (f"{STATEMENTS_PART}model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
                  + _in_interpretation(n, stated))
-    return text + "  (details from page 3)"
+    return text + DETAILS
+
+
+def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
+    """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``: one row when
+    it fits at ``SMALLEST`` pt; else, with a free line above, two rows (the classes' model, then
+    the statements' model); else one row without the pointer to the details, so that the names and
+    counts are what stays (``draw_runs`` cuts what still does not fit with "...")."""
+    def fits(t: str) -> bool:
+        return c.stringWidth(pdf_text(t), "Helvetica-Bold", SMALLEST) <= width
+
+    if fits(text):
+        return [text]
+    if free_line and STATEMENTS_PART in text:
+        head, tail = text.split(STATEMENTS_PART, 1)
+        return [head + ".", STATEMENTS_PART.lstrip(". ") + tail]
+    return [text[:-len(DETAILS)] if text.endswith(DETAILS) else text]
 
 
 def statement_runs(s, compact: bool = False) -> list[Run]:
@@ -246,9 +267,14 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
     stated = sum(1 for s in statements if s.source == "model")
-    line = [Run(model_line(pred, session.errors.get("prediction", ""),
-                           getattr(session, "statements_prediction", None), stated), "Helvetica-Bold",
-                RED if withheld else (0.0, 0.0, 0.0))]
+    text = model_line(pred, session.errors.get("prediction", ""), getattr(session, "statements_prediction", None),
+                      stated)
+    colour = RED if withheld else (0.0, 0.0, 0.0)
+    rows = model_line_rows(c, text, width, free_line=len(lines) < slots)
+    if len(rows) == 2:                                            # the free line above takes the first part
+        draw_runs(c, x0, first - (n_lines - 2) * LEADING, [Run(rows[0], "Helvetica-Bold", colour)], width)
+    text = rows[-1]
+    line = [Run(text, "Helvetica-Bold", colour)]
     if pred is not None and session.state.get("prediction") == "stale":
         line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))
     draw_runs(c, x0, first - (n_lines - 1) * LEADING, line, width)
