@@ -256,9 +256,14 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
     """
     y, probs, feats = np.asarray(y), np.asarray(probs, dtype=np.float64), np.asarray(feats, dtype=np.float64)
     ok = np.isfinite(feats).all(axis=1)
+    context = tuple(c for c in context if c in labels)
+    if not ok.any():                        # nothing measured: nothing to fit, every record keeps the model's
+        return MeasuredStack((), tuple(RHYTHM_FEATURES), np.zeros(len(RHYTHM_FEATURES)),
+                             np.ones(len(RHYTHM_FEATURES)), (), (), fitted_on,
+                             {"C": C, "min_gain": MIN_GAIN, "per_label": {}, "why": "no record measured"},
+                             FEATURES_VERSION, context), probs.copy()
     mean, sd = feats[ok].mean(axis=0), feats[ok].std(axis=0)
     sd = np.where(sd > 1e-9, sd, 1.0)
-    context = tuple(c for c in context if c in labels)
     probe = MeasuredStack((), tuple(RHYTHM_FEATURES), mean, sd, (), (), context=context)
     oof = probs.copy()
     chosen, weights, bias, metrics = [], [], [], {}
@@ -269,7 +274,8 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
         base = auroc(yk, probs[ok, k])
         if yk.sum() < MIN_POSITIVES or yk.sum() == len(yk):
             metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked": False,
-                            "why": f"fewer than {MIN_POSITIVES} positive records"}
+                            "why": f"fewer than {MIN_POSITIVES} positive records" if yk.sum() < MIN_POSITIVES
+                            else "every measured record positive"}
             continue
         X = probe.design(probs[ok], k, labels, feats[ok])
         cv = _cv_scores(X, yk, C)

@@ -277,3 +277,14 @@ def test_calibrate_stores_no_stage_when_no_statement_can_gain(tmp_path, capsys):
     assert "no stage stored" in capsys.readouterr().out
     assert load_checkpoint(tmp_path / "cal").measured_stack is None
     assert (tmp_path / "cal" / "val_out_of_fold.npz").is_file()
+
+
+def test_fit_without_any_measured_record_keeps_the_model():
+    y, p, f = _synthetic(300, 5)
+    f[:] = np.nan
+    stage, oof = fit(y, p, f, ["A", "B"], candidates=["A", "B"])
+    assert stage.labels == () and stage.metrics["why"] == "no record measured"
+    np.testing.assert_array_equal(oof, p)
+    y[:, 1] = 1
+    stage, _ = fit(y, p, _synthetic(300, 5)[2], ["A", "B"], candidates=["B"])
+    assert stage.metrics["per_label"]["B"]["why"] == "every measured record positive"
