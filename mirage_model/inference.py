@@ -37,7 +37,7 @@ from mirage_model.quality import Finding, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
-from mirage_model.stacking import rhythm_features
+from mirage_model.stacking import MIN_BEATS, rhythm_features
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,15 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
         a, b = int(round(start * fs)), min(n, int(round((start + window_s) * fs)))
         out.append(assess(dataclasses.replace(record, signal=record.signal[:, a:b])))
     return tuple(out)
+
+
+def record_rhythm_features(record, measurements=None):
+    """``stacking.rhythm_features`` of the record's first minute (``limits.record_head``) measured
+    without fiducials, as ``mirage score`` measures it, or of ``measurements`` already made that way:
+    float64 (F,), or None with too few beats. Raises what ``measure.measure`` raises."""
+    if measurements is None:
+        measurements = measure(record_head(record), fiducials=False)
+    return rhythm_features(measurements)
 
 
 @dataclass
@@ -334,9 +343,8 @@ class Predictor:
             return
         t0 = time.perf_counter()
         try:
-            feats = rhythm_features(measurements) if measurements is not None else \
-                rhythm_features(measure(record_head(prep.record), fiducials=False))
-            note = "" if feats is not None else "fewer than 5 beats detected"
+            feats = record_rhythm_features(prep.record, measurements)
+            note = "" if feats is not None else f"fewer than {MIN_BEATS} beats detected"
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)
             feats, note = None, f"measuring failed ({type(err).__name__})"

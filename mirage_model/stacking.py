@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirage_model.calibration import logit, sigmoid
+from mirage_model.measure.formulas import rr_successive_variation
 
 RHYTHM_FEATURES = ("log_hr", "rr_cv", "rr_nrmssd", "rr_alternation", "rr_adjacent_ratio", "p_found",
                    "dominant_share")
@@ -68,7 +69,7 @@ def rhythm_features(m) -> np.ndarray | None:
     return np.array([
         np.log(60000.0 / mean),
         rr.std() / mean,
-        np.sqrt(np.mean(d ** 2)) / mean,
+        rr_successive_variation(beats),                          # as Measurements.rr_nrmssd
         float(np.mean(turns < 0)),
         float(np.median(np.minimum(rr[1:], rr[:-1]) / np.maximum(rr[1:], rr[:-1]))),
         1.0 if m.pr_ms is not None else 0.0,

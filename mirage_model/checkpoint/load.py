@@ -9,7 +9,6 @@ from pathlib import Path
 import torch
 
 from mirage_model.calibration import Calibration, CalibrationError
-from mirage_model.stacking import MeasuredStack, StackError
 from mirage_model.checkpoint.files import _read_tensors, _resolve, _safetensors_metadata, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS, CheckpointError,
                                             LoadedModel)
@@ -20,6 +19,7 @@ from mirage_model.models import MODEL_TYPES, build_model
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 from mirage_model.runtime import resolve_device
+from mirage_model.stacking import MeasuredStack, StackError
 
 
 def load_checkpoint(path, device: str = "cpu") -> LoadedModel:

@@ -179,7 +179,7 @@ QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
 # most probable one is said, marked as below its threshold
 MODEL_MIN_P = 0.20
-# atrial fibrillation from the measurements: RR irregular (measure's rr_cv > 0.15) with no P wave
+# atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
 AF_RULE_MIN_P = 0.15
 # beat-to-beat irregularity for that rule: RMSSD of successive RR / mean RR (Dash et al. 2009),
@@ -217,13 +217,17 @@ class Statement:
     note: str | None = None
     measured: bool = False
 
+    @property
+    def model_origin(self) -> str:
+        """A model statement's origin in words: "model", or "model + measured rhythm" (``measured``)."""
+        return "model + measured rhythm" if self.measured else "model"
+
     def source_tag(self, compact: bool = False) -> str:
         """Where the statement comes from, as the app and the PDF print it in brackets: "model 79%,
         moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact); a
         statement of the measured-rhythm stage says "model + measured rhythm"."""
         if self.source == "model":
-            who = "model + measured rhythm" if self.measured else "model"
-            return f"{who} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+            return f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
         return "rule" if compact else f"rule: {self.rule}"
 
 
@@ -248,8 +252,7 @@ class Interpretation:
             out.append(f"Interpretation withheld: {self.withheld}. The statements below are unreliable.")
         for s in self.statements:
             if s.source == "model":
-                who = "model + measured rhythm" if s.measured else "model"
-                tail = f" [{who}, {s.probability:.0%}, {s.confidence} confidence]"
+                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence} confidence]"
             else:
                 tail = f" [measurement: {s.rule}]"
             out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
@@ -547,7 +550,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         name = str(getattr(prediction, "model_name", "") or "")
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
-                   measured=getattr(prediction, "measured_labels", ()) if prediction is not None else ())
+                   measured=getattr(prediction, "measured_labels", ()))
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 

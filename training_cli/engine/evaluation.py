@@ -130,9 +130,9 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
 
 def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
                       calibrated: bool = True, workers: int = 1, stacked: bool = True):
-    """Run a loaded checkpoint over one split of opened data (its calibration applied unless ``calibrated`` is
-    False, and then, unless ``stacked`` is False, its measured-rhythm stage, with each record's rhythm measured from its file:
-    ``measured.split_features``, cached, ``workers`` processes).
+    """Run a loaded checkpoint over one split of opened data: its calibration applied unless
+    ``calibrated`` is False, then, unless ``stacked`` is False too, its measured-rhythm stage (each
+    record's rhythm measured from its file: ``measured.split_features``, cached, ``workers`` processes).
 
     Returns (rows (N,) dataset indices, probabilities (N, K), targets ((N, K) multi-hot or (N,)
     class indices), clinical values dropped as impossible). Records whose labels the model does not

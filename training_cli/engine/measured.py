@@ -2,7 +2,8 @@
 
 The measured-rhythm stage of a checkpoint (``mirage_model.stacking``) reads measurements the
 cached model inputs do not carry: each record is read and measured (``measure.measure`` on its
-first minute, as ``mirage score`` does) and reduced to ``stacking.rhythm_features``. About
+first minute, as ``mirage score`` does) and reduced to ``stacking.rhythm_features``
+(``inference.record_rhythm_features``, as the Predictor does). About
 half a second a record on one core, so the features are cached per record file in
 ``<cache dir>/rhythm-features-v<FEATURES_VERSION>-<library version>.json``; a record that cannot be
 read or measured gets NaN features (its statements then keep the model's probability).
@@ -19,10 +20,9 @@ from pathlib import Path
 import numpy as np
 
 import mirage_model
-from mirage_model.limits import record_head
-from mirage_model.measure import measure
-from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES, rhythm_features
+from mirage_model.inference import record_rhythm_features
 from mirage_model.records import load_record
+from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES
 from training_cli.engine.cache import default_cache_dir
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def _features_of(path: str) -> list | None:
     """One record file -> its rhythm features as a list, or None (unreadable, unmeasurable, too few beats)."""
     try:
-        f = rhythm_features(measure(record_head(load_record(path)), fiducials=False))
+        f = record_rhythm_features(load_record(path))
     except Exception:   # noqa: BLE001 - one bad record must not end a split; it keeps the model's probability
         logger.debug("measuring %s failed", path, exc_info=True)
         return None
