@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
+from mirage_model.preprocess import resample
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS, EcgRecord
 
 I, II, III, AVR, AVL, AVF = range(6)
@@ -298,3 +299,27 @@ def apply(record: EcgRecord, name: str, seed: int = 0) -> EcgRecord:
     quality["flat"] = ~(np.nan_to_num(ptp, nan=0.0) >= FLAT_PTP_MV)
     meta = dict(record.meta, perturbation={"name": name, "seed": int(seed)})
     return dataclasses.replace(record, signal=out.astype(np.float32), quality=quality, meta=meta)
+
+
+def at_rate(record: EcgRecord, fs: float) -> EcgRecord:
+    """A copy of ``record`` resampled to ``fs`` Hz (polyphase, ``preprocess.resample``).
+
+    For perturbing a low-rate file the way a recording at ``fs`` would be perturbed: white noise
+    added to PTB-XL's 100 Hz files lies wholly inside the model's band, while from a 500 Hz
+    recording four fifths of it lie above 50 Hz and are filtered away before the model. Up-sampling
+    adds nothing above the file's own Nyquist. A sample is NaN where the nearest original sample
+    was; flags are kept; ``meta["resampled_from_hz"]`` gives the original rate.
+    """
+    if not np.isfinite(fs) or fs <= 0:
+        raise PerturbError(f"cannot resample to {fs} Hz")
+    if fs == record.fs:
+        return record
+    sig = np.asarray(record.signal, dtype=np.float64)
+    nan = ~np.isfinite(sig)
+    out = resample(np.where(nan, 0.0, sig), record.fs, fs)
+    if nan.any():
+        nearest = np.minimum(np.rint(np.arange(out.shape[1]) * (record.fs / fs)).astype(np.int64), sig.shape[1] - 1)
+        out[nan[:, nearest]] = np.nan
+    meta = dict(record.meta, resampled_from_hz=float(record.fs))
+    return dataclasses.replace(record, signal=out.astype(np.float32), fs=float(fs),
+                               quality={k: np.asarray(v).copy() for k, v in record.quality.items()}, meta=meta)

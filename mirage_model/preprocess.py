@@ -314,7 +314,9 @@ def resample_factors(fs: float, target_fs: float) -> tuple[int, int]:
     return ratio.numerator, ratio.denominator
 
 
-def _resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
+def resample(x: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
+    """Polyphase resampling of (..., T) from ``fs`` to ``target_fs`` along the last axis (finite input;
+    each end extended linearly); a copy when the rates are equal."""
     up, down = resample_factors(fs, target_fs)
     if up == down:
         return x.copy()
@@ -333,7 +335,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
     """
     x = _check_signal(signal, fs)
     bad = _bridge_missing(x)
-    y = model_lowpass(_resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg)
+    y = model_lowpass(resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)
         y[bad[:, nearest]] = np.nan

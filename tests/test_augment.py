@@ -111,6 +111,26 @@ def test_gain_and_flat_leads():
     assert np.all((zero >= 1) & (zero <= 2))
 
 
+def test_preserving_marks_records_without_gain_change_or_missing_lead():
+    from training_cli.engine.augment import NoiseConfig, batch_faults
+
+    mv = _mv(B=6)
+    for cfg, want in [
+        (NoiseConfig(p_wander=1, p_muscle=1, p_motion=1, p_mains_residue=1, p_gain=0, p_flat=0), True),
+        (NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=1, p_flat=0), False),
+        (NoiseConfig(p_wander=1, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=1), False),
+    ]:
+        kept: list = []
+        out = batch_faults(mv, 100.0, np.random.default_rng(4), cfg, preserving=kept)
+        assert kept[0].shape == (6,) and kept[0].dtype == bool and np.all(kept[0] == want)
+        np.testing.assert_array_equal(out, batch_faults(mv, 100.0, np.random.default_rng(4), cfg))  # same draws
+    mixed: list = []
+    cfg = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0.5, p_flat=0)
+    out = batch_faults(mv, 100.0, np.random.default_rng(5), cfg, preserving=mixed)
+    untouched = np.all(out == mv, axis=(1, 2))          # no gain drawn: the window is as it was
+    np.testing.assert_array_equal(mixed[0], untouched)
+
+
 def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
     from mirage_model.preprocess import instance_normalise
     from mirage_model.render import render_ecg
@@ -138,6 +158,15 @@ def test_consistency_loss_is_the_kl_from_the_clean_prediction():
     qs = np.exp(a) / np.exp(a).sum(1, keepdims=True)
     want_mc = np.mean(np.sum(ps * np.log(ps / qs), axis=1))
     assert consistency_loss(torch.from_numpy(a), torch.from_numpy(b), "multiclass").item() == pytest.approx(want_mc)
+    # a mask averages over the records it keeps only; none kept: zero
+    keep = np.array([True, False, True, False, False, True])
+    want_masked = np.mean((p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))).mean(1)[keep])
+    got = consistency_loss(torch.from_numpy(a), torch.from_numpy(b), mask=torch.from_numpy(keep)).item()
+    assert got == pytest.approx(want_masked, rel=1e-9)
+    assert consistency_loss(torch.from_numpy(a), torch.from_numpy(b), mask=torch.zeros(6, dtype=torch.bool)).item() == 0
+    want_mc_masked = np.sum(ps * np.log(ps / qs), axis=1)[keep].mean()
+    got = consistency_loss(torch.from_numpy(a), torch.from_numpy(b), "multiclass", torch.from_numpy(keep)).item()
+    assert got == pytest.approx(want_mc_masked)
     # the clean side is a fixed target: no gradient reaches it
     ta, tb = torch.from_numpy(a).requires_grad_(), torch.from_numpy(b).requires_grad_()
     consistency_loss(ta, tb).backward()

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mirage_model import perturb
-from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.paths import resources_dir
+from mirage_model.preprocess import filtered_resampled
+from mirage_model.records import STANDARD_LEADS, EcgRecord, load_record
 
 FS = 500.0
 
@@ -122,3 +123,36 @@ def test_zero_gain_pacing_and_apply():
     assert len(onsets) in (9, 10)                      # 60 per minute over 10 s
     with pytest.raises(perturb.PerturbError):
         perturb.apply(rec, "no such fault")
+
+
+def test_at_rate_resamples_without_new_content_and_keeps_missing():
+    fs0 = 100.0
+    t0 = np.arange(1000) / fs0
+    sig = np.tile(np.sin(2 * np.pi * 5 * t0), (12, 1)).astype(np.float32)
+    sig[3, 400:420] = np.nan
+    rec = EcgRecord(signal=sig, fs=fs0, record_id="sine")
+    up = perturb.at_rate(rec, 500.0)
+    assert up.fs == 500.0 and up.signal.shape == (12, 5000) and up.meta["resampled_from_hz"] == 100.0
+    t = np.arange(5000) / 500.0
+    inner = slice(250, 4750)                       # the polyphase filter's edges aside
+    np.testing.assert_allclose(up.signal[0, inner], np.sin(2 * np.pi * 5 * t[inner]), atol=0.01)
+    spec = np.abs(np.fft.rfft(up.signal[0])) ** 2
+    f = np.fft.rfftfreq(5000, 1 / 500.0)
+    assert spec[f > 55].sum() < 1e-4 * spec.sum()   # nothing above the file's own Nyquist
+    nan = np.flatnonzero(np.isnan(up.signal[3]))
+    assert nan.min() >= 1995 and nan.max() <= 2100 and not np.isnan(up.signal[2]).any()
+    assert perturb.at_rate(rec, 100.0) is rec
+    with pytest.raises(perturb.PerturbError):
+        perturb.at_rate(rec, 0.0)
+
+
+def test_noise_added_at_500_hz_reaches_the_model_band_a_fifth_as_strong():
+    """White noise of one RMS added at 100 Hz lies wholly in the model's band; added at 500 Hz, four
+    fifths of its power lie above 50 Hz and are filtered away: the residual RMS is sqrt(1/5) of the
+    100 Hz case's."""
+    zeros = EcgRecord(signal=np.zeros((12, 1000), np.float32), fs=100.0, record_id="zeros")
+    res = []
+    for rec in (zeros, perturb.at_rate(zeros, 500.0)):
+        noisy = perturb.apply(rec, "muscle noise 0.05 mV", seed=3)
+        res.append(np.nanstd(filtered_resampled(noisy.signal, noisy.fs)[:, 100:-100]))
+    assert res[1] / res[0] == pytest.approx(np.sqrt(1 / 5), rel=0.1)

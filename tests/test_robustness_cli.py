@@ -96,3 +96,17 @@ def test_cli_errors(tmp_path, capsys):
     empty.mkdir()
     assert main(["robustness", "--data", str(empty), "--out", str(tmp_path / "t.md")]) == 2
     assert "no readable records" in capsys.readouterr().err
+
+
+def test_cli_rate_resamples_before_perturbing(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "rob.md"
+    rc = main(["robustness", "--model", str(ckpt), "--data", str(SAMPLES / "ptbxl"), "--fold", "10",
+               "--limit", "2", "--rate", "500", "--perturbations", "muscle noise 0.05 mV", "--out", str(out),
+               "--no-progress"])
+    assert rc == 0
+    assert "Records: 2 (ptbxl fold 10, resampled to 500 Hz before perturbing)" in out.read_text()
+    for bad in ("0", "-5", "nan"):
+        assert main(["robustness", "--data", str(SAMPLES), "--rate", bad, "--out", str(tmp_path / "t.md")]) == 2

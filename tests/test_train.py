@@ -239,6 +239,12 @@ def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
     assert all(np.isfinite(r["train_stab"]) and r["train_stab"] >= 0 for r in log)
     cfg = json.loads((out / "model" / "config.json").read_text())
     assert cfg["provenance"]["recipe"]["consistency"] == 0.5 and cfg["provenance"]["recipe"]["noise"] is True
+    assert cfg["provenance"]["recipe"]["consistency_faults"] == "preserving"
+    out = tmp_path / "stab_all"
+    assert run_train(train_argv(f"folder:{root}", out, cache, "--noise", "--consistency", "0.5",
+                                "--consistency-faults", "all", labels=labels)) == 0
+    cfg = json.loads((out / "model" / "config.json").read_text())
+    assert cfg["provenance"]["recipe"]["consistency_faults"] == "all"
 
 
 def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import math
 import sys
 import time
 from collections import Counter
@@ -24,7 +25,7 @@ from tqdm import tqdm
 
 from mirage_model.clinical import record_values
 from mirage_model.records import RecordError, find_records, load_record
-from mirage_model.perturb import PRESETS, apply
+from mirage_model.perturb import PRESETS, apply, at_rate
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
@@ -54,6 +55,10 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--perturbations", default=",".join(DEFAULT_PERTURBATIONS),
                    help="comma-separated names from mirage_model.perturb.PRESETS, or 'all' "
                    "(default: the 14 of the README table)")
+    p.add_argument("--rate", type=float, default=None,
+                   help="resample every record to this rate (Hz) before perturbing, e.g. 500 for PTB-XL's 100 Hz "
+                   "files: white noise then reaches the model as it would from a 500 Hz recording (default: "
+                   "each record's own rate)")
     p.add_argument("--seed", type=int, default=0, help="base seed (record i uses seed + i)")
     p.add_argument("--out", type=Path, default=Path("robustness.md"), help="Markdown table (the CSV goes next to it)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
@@ -204,7 +209,11 @@ def run(args) -> int:
             raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
     if args.limit is not None and args.limit < 1:
         raise UsageError("error: --limit must be at least 1")
+    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 10_000):
+        raise UsageError(f"error: --rate {args.rate:g}: give a rate in Hz between 0 and 10000")
     records, failed = load_records(args.data, args.fold, args.limit)
+    if args.rate is not None:
+        records = [at_rate(r, args.rate) for r in records]
     for msg in failed:
         log.warning("skipped: %s", msg)
     if not records:
@@ -222,6 +231,8 @@ def run(args) -> int:
             bar.close()
     desc = ", ".join(_data_name(f) + (f" fold {args.fold}" if (f / "ptbxl_database.csv").is_file() else "")
                      for f in args.data)
+    if args.rate is not None:
+        desc += f", resampled to {args.rate:g} Hz before perturbing"
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
     md = to_markdown(result, predictor.name, desc)

@@ -68,6 +68,11 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
                    help="with --noise: weight of a stability loss pulling the prediction on the faulty record "
                         "towards the (gradient-free) prediction on the clean one (augment.consistency_loss; 0: off)")
+    g.add_argument("--consistency-faults", choices=("preserving", "all"), default="preserving",
+                   help="the faulty records the stability loss applies to: 'preserving' (default): those whose "
+                        "faults leave the reading unchanged (noise, wander, motion, mains residue); not those with a "
+                        "gain change, which voltage criteria read, or a lead missing, which the quality gate "
+                        "withholds. 'all': every faulty record (sessions before 2026-12-02)")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
                    help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",

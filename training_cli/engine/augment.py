@@ -103,11 +103,15 @@ class NoiseConfig:
 
 
 def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: NoiseConfig = NoiseConfig(),
-                 preprocess_cfg=None) -> np.ndarray:
+                 preprocess_cfg=None, preserving: list | None = None) -> np.ndarray:
     """Windows with random recording faults, each record drawn independently: (B, L, T) mV -> (B, L, T) mV float64.
 
     ``preprocess_cfg`` (default ``PreprocessConfig()``) gives the high-pass corner and model
     low-pass the additive faults are filtered with, as the real path filters a recording.
+    ``preserving``, when a list, receives a bool (B,) array: True for the records whose faults
+    leave the reading unchanged (only additive ones: wander, muscle noise, motion, mains residue,
+    or none), False for those with a gain change (voltage criteria read amplitude) or a lead
+    missing (what the quality gate withholds).
     """
     pcfg = preprocess_cfg or PreprocessConfig()
     B, L, T = mv.shape
@@ -115,6 +119,7 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
     out = np.asarray(mv, dtype=np.float64).copy()
     add = np.zeros((B, L, T))
     gain = np.ones((B, L, 1))
+    kept = np.ones(B, dtype=bool)
     for b in range(B):
         if rng.random() < cfg.p_wander:
             for _ in range(int(rng.integers(1, 4))):
@@ -131,24 +136,29 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
             f = rng.uniform(40.0, min(50.0, fs / 2))
             add[b] += rng.uniform(0.0, cfg.residue_mv) * np.sin(2 * np.pi * f * t[None, :] + rng.uniform(0, 2 * np.pi, (L, 1)))
         if rng.random() < cfg.p_gain:
+            kept[b] = False
             gain[b] = np.exp(rng.uniform(-np.log(cfg.gain), np.log(cfg.gain))) * rng.uniform(
                 1 - cfg.lead_gain, 1 + cfg.lead_gain, size=(L, 1))
         if rng.random() < cfg.p_flat:
+            kept[b] = False
             gain[b, rng.choice(L, size=int(rng.integers(1, 3)), replace=False)] = 0.0
     hit = np.flatnonzero(np.abs(add).reshape(B, -1).max(axis=1) > 0)
     if len(hit):                                   # one filter pass over all faulty records' leads
         hp, _ = design_filter(float(fs), pcfg.low_hz, pcfg.high_hz, pcfg.order)
         flat = add[hit].reshape(-1, T)
         out[hit] += model_lowpass(zero_phase(hp, flat, fs, pcfg.pad_s), pcfg).reshape(len(hit), L, T)
+    if preserving is not None:
+        preserving.append(kept)
     return out * gain
 
 
 def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, render_cfg=None,
-                 cfg: NoiseConfig = NoiseConfig()) -> tuple[np.ndarray, np.ndarray]:
+                 cfg: NoiseConfig = NoiseConfig(), preserving: list | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Faults on a batch of cached windows, then the model's own normalisation and renderer.
 
     Args:
         mv: (B, L, T) mV at ``preprocess_cfg.target_fs`` (the cache's ``mv``).
+        preserving: as in ``batch_faults``.
 
     Returns:
         (signal (B, L, T) float32 instance-normalised, image (B, S, S) uint8), as ``model_inputs``
@@ -157,24 +167,32 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     pcfg = preprocess_cfg or PreprocessConfig()
     rcfg = render_cfg or RenderConfig()
     fs = float(pcfg.target_fs)
-    faulty = batch_faults(np.asarray(mv, dtype=np.float64), fs, rng, cfg, pcfg)
+    faulty = batch_faults(np.asarray(mv, dtype=np.float64), fs, rng, cfg, pcfg, preserving)
     signal = instance_normalise(faulty, pcfg.eps)
     image = np.stack([render_ecg(m.astype(np.float32), fs, rcfg).image for m in faulty])
     return signal, image
 
 
-def consistency_loss(logits: torch.Tensor, target_logits: torch.Tensor, task_type: str = "multilabel") -> torch.Tensor:
+def consistency_loss(logits: torch.Tensor, target_logits: torch.Tensor, task_type: str = "multilabel",
+                     mask: torch.Tensor | None = None) -> torch.Tensor:
     """Stability loss (Zheng et al. 2016, "Improving the robustness of deep neural networks via
     stability training"): the mean KL divergence from the prediction on the clean record
     (``target_logits``, no gradient) to the prediction on its faulty copy (``logits``).
 
-    logits, target_logits (B, K) -> scalar >= 0, zero when the two predictions agree. Multilabel:
-    the binary KL of each class's sigmoid, averaged over classes; multiclass: the KL of the softmax.
+    logits, target_logits (B, K), mask bool (B,) or None (all records) -> scalar >= 0: the mean
+    over the records ``mask`` keeps (0 when it keeps none), zero when the predictions agree.
+    Multilabel: the binary KL of each class's sigmoid, averaged over classes; multiclass: the KL of
+    the softmax.
     """
     target_logits = target_logits.detach()
     if task_type == "multiclass":
         p = F.log_softmax(target_logits, dim=-1)
-        return F.kl_div(F.log_softmax(logits, dim=-1), p, log_target=True, reduction="batchmean")
-    p = torch.sigmoid(target_logits)
-    entropy = F.binary_cross_entropy_with_logits(target_logits, p, reduction="none")
-    return (F.binary_cross_entropy_with_logits(logits, p, reduction="none") - entropy).mean()
+        per_record = F.kl_div(F.log_softmax(logits, dim=-1), p, log_target=True, reduction="none").sum(-1)
+    else:
+        p = torch.sigmoid(target_logits)
+        entropy = F.binary_cross_entropy_with_logits(target_logits, p, reduction="none")
+        per_record = (F.binary_cross_entropy_with_logits(logits, p, reduction="none") - entropy).mean(-1)
+    if mask is None:
+        return per_record.mean()
+    w = mask.to(per_record.dtype)
+    return (per_record * w).sum() / w.sum().clamp_min(1.0)

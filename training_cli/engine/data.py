@@ -78,8 +78,11 @@ class CachedSplit:
         if self.noise:
             # drawn from torch's generator, which ``mirage train`` seeds and its resume state restores
             rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
-            signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg)
+            preserving: list = []
+            signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg,
+                                         preserving=preserving)
             if self.keep_clean:
+                out["preserving"] = torch.from_numpy(preserving[0])   # faults that leave the reading unchanged
                 out["clean_signal"] = out["signal"]
                 if self.with_image:
                     out["clean_image"] = out["image"]

@@ -97,6 +97,8 @@ def train(cfg: TrainConfig) -> int:
     consistency = float(cfg.consistency)
     if consistency < 0 or (consistency and not cfg.noise):
         raise ConfigError(f"mirage train: --consistency needs --noise and a weight >= 0 (got {consistency:g})")
+    if cfg.consistency_faults not in ("preserving", "all"):
+        raise ConfigError(f"mirage train: --consistency-faults is 'preserving' or 'all' (got {cfg.consistency_faults!r})")
 
     def split_data(name, noise=False):
         rows = splits[name]
@@ -140,7 +142,7 @@ def train(cfg: TrainConfig) -> int:
                     cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
 
     step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
-                 cfg.augment)
+                 cfg.consistency_faults == "preserving", cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
@@ -225,6 +227,7 @@ class _Step:
     weights: torch.Tensor | None
     task_type: str
     consistency: float          # weight of the stability loss (0: off)
+    preserving_only: bool       # the stability loss on records with reading-preserving faults only
     augment: bool
 
 
@@ -254,7 +257,8 @@ def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool)
             output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
         loss, parts = mirage_loss(output, target, s.loss_cfg, s.weights)
         if clean_logits is not None:
-            stab = consistency_loss(output.logits, clean_logits, s.task_type)
+            mask = batch["preserving"].to(s.device) if s.preserving_only else None
+            stab = consistency_loss(output.logits, clean_logits, s.task_type, mask)
             loss = loss + s.consistency * stab
             parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
         if not torch.isfinite(loss):
@@ -367,7 +371,9 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
                    "augment": bool(cfg.augment), "ema": float(cfg.ema),
                    "noise": bool(cfg.noise),
-                   "consistency": float(cfg.consistency), "init_from": cfg.init_from},
+                   "consistency": float(cfg.consistency),
+                   **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
+                   "init_from": cfg.init_from},
         "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
         (f"split file {cfg.split_file}" if cfg.split_file else f"seeded random split (seed {cfg.seed})"),
     }

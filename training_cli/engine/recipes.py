@@ -94,6 +94,7 @@ class TrainConfig:
     augment: bool = False                # shifts and noise (engine.augment)
     noise: bool = False                  # the recording-fault recipe (augment.NoiseConfig)
     consistency: float = 0.0             # with noise: weight of the stability loss
+    consistency_faults: str = "preserving"   # the records it applies to: "preserving" (no gain change, no lead missing) or "all"
     init_from: str | None = None         # CHECKPOINT[#MEMBER] to start from
     ema: float = 0.0                     # decay of the weight average kept (0: off)
     # run
