@@ -131,6 +131,21 @@ def test_preserving_marks_records_without_gain_change_or_missing_lead():
     np.testing.assert_array_equal(mixed[0], untouched)
 
 
+def test_muscle_noise_copy_carries_only_noise():
+    from mirage_model.preprocess import instance_normalise
+    from training_cli.engine.augment import NoiseConfig, batch_faults, muscle_noise_inputs
+
+    mv = _mv(B=4)
+    signal, image = muscle_noise_inputs(mv, np.random.default_rng(9))
+    only = NoiseConfig(p_wander=0, p_muscle=1, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0)
+    faulty = batch_faults(mv, 100.0, np.random.default_rng(9), only)
+    np.testing.assert_allclose(signal, instance_normalise(faulty), atol=1e-6)
+    added = faulty - mv
+    assert np.all(np.abs(added).reshape(4, -1).max(1) > 0)            # every record, none left clean
+    assert np.all(added.std(-1) < NoiseConfig().muscle_mv)               # no wander, no gain: small and zero-mean
+    assert image.shape[0] == 4
+
+
 def test_noisy_inputs_are_the_one_path_applied_to_the_faulty_window():
     from mirage_model.preprocess import instance_normalise
     from mirage_model.render import render_ecg

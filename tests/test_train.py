@@ -245,6 +245,11 @@ def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
                                 "--consistency-faults", "all", labels=labels)) == 0
     cfg = json.loads((out / "model" / "config.json").read_text())
     assert cfg["provenance"]["recipe"]["consistency_faults"] == "all"
+    out = tmp_path / "stab_noise"
+    assert run_train(train_argv(f"folder:{root}", out, cache, "--noise", "--consistency", "0.5",
+                                "--consistency-faults", "noise", labels=labels)) == 0
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["train_stab"]) and r["train_stab"] > 0 for r in log)
 
 
 def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):

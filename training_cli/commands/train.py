@@ -24,7 +24,7 @@ import argparse
 
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.loop import train
-from training_cli.engine.recipes import MODELS, PRESETS, TrainConfig, resolve
+from training_cli.engine.recipes import CONSISTENCY_FAULTS, MODELS, PRESETS, TrainConfig, resolve
 from mirage_model.models.config import LEAD_ENCODERS
 from training_cli.options import add_data_args, command_parser
 
@@ -68,11 +68,12 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--consistency", type=float, default=0.0, metavar="WEIGHT",
                    help="with --noise: weight of a stability loss pulling the prediction on the faulty record "
                         "towards the (gradient-free) prediction on the clean one (augment.consistency_loss; 0: off)")
-    g.add_argument("--consistency-faults", choices=("preserving", "all"), default="preserving",
-                   help="the faulty records the stability loss applies to: 'preserving' (default): those whose "
-                        "faults leave the reading unchanged (noise, wander, motion, mains residue); not those with a "
-                        "gain change, which voltage criteria read, or a lead missing, which the quality gate "
-                        "withholds. 'all': every faulty record (sessions before 2026-12-02)")
+    g.add_argument("--consistency-faults", choices=CONSISTENCY_FAULTS, default="preserving",
+                   help="what the stability loss compares with the clean record: 'preserving' (default): the faulty "
+                        "copy when its faults leave the reading unchanged (noise, wander, motion, mains residue), not "
+                        "with a gain change, which voltage criteria read, or a lead missing, which the quality gate "
+                        "withholds; 'all': every faulty copy (sessions before 2026-12-02); 'noise': a copy of its "
+                        "own with muscle-like noise only (one more forward pass per batch)")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
                    help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",

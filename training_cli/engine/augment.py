@@ -173,6 +173,16 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     return signal, image
 
 
+def muscle_noise_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, render_cfg=None,
+                        cfg: NoiseConfig = NoiseConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """Every window with muscle-like noise only (white, per lead, std uniform up to ``cfg.muscle_mv``
+    x 0.3-1 per lead, filtered as the recipe's), normalised and rendered: the copy the stability loss
+    of ``--consistency-faults noise`` compares with the clean record. (B, L, T) mV -> as ``noisy_inputs``."""
+    only = NoiseConfig(p_wander=0.0, p_muscle=1.0, muscle_mv=cfg.muscle_mv, p_motion=0.0, p_mains_residue=0.0,
+                       p_gain=0.0, p_flat=0.0)
+    return noisy_inputs(mv, rng, preprocess_cfg, render_cfg, only)
+
+
 def consistency_loss(logits: torch.Tensor, target_logits: torch.Tensor, task_type: str = "multilabel",
                      mask: torch.Tensor | None = None) -> torch.Tensor:
     """Stability loss (Zheng et al. 2016, "Improving the robustness of deep neural networks via

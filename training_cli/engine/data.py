@@ -16,7 +16,7 @@ from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, Seque
 
 from mirage_model.clinical import ClinicalError
 from training_cli.engine import cache as cache_mod
-from training_cli.engine.augment import noisy_inputs
+from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import DataError
@@ -51,9 +51,10 @@ class CachedSplit:
 
     def __init__(self, cache, rows: np.ndarray, clinical: np.ndarray, mask: np.ndarray, targets: np.ndarray,
                  with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None,
-                 keep_clean: bool = False):
+                 keep_clean: bool = False, muscle_copy: bool = False):
         self.cache, self.rows = cache, rows
         self.keep_clean = keep_clean           # with noise: the clean inputs too, as clean_signal / clean_image
+        self.muscle_copy = muscle_copy         # with keep_clean: a copy with muscle noise only, as stab_signal / stab_image
         self.clinical, self.mask, self.targets = clinical, mask, targets
         self.with_image = with_image
         self.noise, self.preprocess_cfg, self.render_cfg = noise, preprocess_cfg, render_cfg
@@ -83,6 +84,12 @@ class CachedSplit:
                                          preserving=preserving)
             if self.keep_clean:
                 out["preserving"] = torch.from_numpy(preserving[0])   # faults that leave the reading unchanged
+                if self.muscle_copy:
+                    stab_signal, stab_image = muscle_noise_inputs(self.cache.mv[rows], rng, self.preprocess_cfg,
+                                                                  self.render_cfg)
+                    out["stab_signal"] = torch.from_numpy(stab_signal)
+                    if self.with_image:
+                        out["stab_image"] = torch.from_numpy(stab_image)
                 out["clean_signal"] = out["signal"]
                 if self.with_image:
                     out["clean_image"] = out["image"]

@@ -36,7 +36,7 @@ from training_cli.engine.data import CachedSplit, batch_to_device, class_weights
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
-from training_cli.engine.recipes import ABLATIONS, LossConfig, TrainConfig, build_model_for, init_weights_from, \
+from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, init_weights_from, \
     param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
 from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
@@ -97,13 +97,15 @@ def train(cfg: TrainConfig) -> int:
     consistency = float(cfg.consistency)
     if consistency < 0 or (consistency and not cfg.noise):
         raise ConfigError(f"mirage train: --consistency needs --noise and a weight >= 0 (got {consistency:g})")
-    if cfg.consistency_faults not in ("preserving", "all"):
-        raise ConfigError(f"mirage train: --consistency-faults is 'preserving' or 'all' (got {cfg.consistency_faults!r})")
+    if cfg.consistency_faults not in CONSISTENCY_FAULTS:
+        raise ConfigError(f"mirage train: --consistency-faults is one of {', '.join(CONSISTENCY_FAULTS)} "
+                          f"(got {cfg.consistency_faults!r})")
 
     def split_data(name, noise=False):
         rows = splits[name]
         return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg,
-                           keep_clean=noise and consistency > 0)
+                           keep_clean=noise and consistency > 0,
+                           muscle_copy=noise and consistency > 0 and cfg.consistency_faults == "noise")
 
     if cfg.noise and cache.mv is None:
         raise DataError(f"mirage train --noise: the input cache {cache.path} has no mV windows; rebuild it")
@@ -142,7 +144,7 @@ def train(cfg: TrainConfig) -> int:
                     cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
 
     step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
-                 cfg.consistency_faults == "preserving", cfg.augment)
+                 cfg.consistency_faults, cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
@@ -227,7 +229,7 @@ class _Step:
     weights: torch.Tensor | None
     task_type: str
     consistency: float          # weight of the stability loss (0: off)
-    preserving_only: bool       # the stability loss on records with reading-preserving faults only
+    stability_on: str           # CONSISTENCY_FAULTS: which faulty copy the stability loss compares
     augment: bool
 
 
@@ -257,8 +259,14 @@ def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool)
             output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
         loss, parts = mirage_loss(output, target, s.loss_cfg, s.weights)
         if clean_logits is not None:
-            mask = batch["preserving"].to(s.device) if s.preserving_only else None
-            stab = consistency_loss(output.logits, clean_logits, s.task_type, mask)
+            if s.stability_on == "noise":          # its own copy, muscle noise only, unshifted like the clean one
+                stab_signal, stab_image = inputs_to_device(batch["stab_signal"], batch.get("stab_image"), s.device)
+                with torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
+                    stab_logits = s.net(stab_signal, stab_image, clinical, mask).logits.float()
+                stab = consistency_loss(stab_logits, clean_logits, s.task_type)
+            else:
+                keep = batch["preserving"].to(s.device) if s.stability_on == "preserving" else None
+                stab = consistency_loss(output.logits, clean_logits, s.task_type, keep)
             loss = loss + s.consistency * stab
             parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
         if not torch.isfinite(loss):

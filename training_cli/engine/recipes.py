@@ -51,6 +51,12 @@ ABLATIONS = {
 }
 
 
+# what the stability loss (--consistency) compares with the clean record: "preserving", the recipe's
+# faulty copy where its faults leave the reading unchanged (no gain change, no lead missing); "all",
+# every faulty copy; "noise", a copy of its own with muscle-like noise only (one more forward pass)
+CONSISTENCY_FAULTS = ("preserving", "all", "noise")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Every option of a training run (``mirage train --help`` tells each one). ``None``: from the recipe."""
@@ -94,7 +100,7 @@ class TrainConfig:
     augment: bool = False                # shifts and noise (engine.augment)
     noise: bool = False                  # the recording-fault recipe (augment.NoiseConfig)
     consistency: float = 0.0             # with noise: weight of the stability loss
-    consistency_faults: str = "preserving"   # the records it applies to: "preserving" (no gain change, no lead missing) or "all"
+    consistency_faults: str = "preserving"   # which faulty copy it compares: CONSISTENCY_FAULTS
     init_from: str | None = None         # CHECKPOINT[#MEMBER] to start from
     ema: float = 0.0                     # decay of the weight average kept (0: off)
     # run
