@@ -54,7 +54,7 @@ class CachedSplit:
                  keep_clean: bool = False, muscle_copy: bool = False):
         self.cache, self.rows = cache, rows
         self.keep_clean = keep_clean           # with noise: the clean inputs too, as clean_signal / clean_image
-        self.muscle_copy = muscle_copy         # with keep_clean: a copy with muscle noise only, as stab_signal / stab_image
+        self.muscle_copy = muscle_copy         # with keep_clean: a muscle-noise-only copy, stab_signal / stab_image
         self.clinical, self.mask, self.targets = clinical, mask, targets
         self.with_image = with_image
         self.noise, self.preprocess_cfg, self.render_cfg = noise, preprocess_cfg, render_cfg

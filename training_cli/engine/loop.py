@@ -36,8 +36,8 @@ from training_cli.engine.data import CachedSplit, batch_to_device, class_weights
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
-from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, init_weights_from, \
-    param_groups, warmup_cosine
+from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
+    init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
 from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
 
