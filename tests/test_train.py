@@ -305,6 +305,25 @@ def test_init_from_loads_a_checkpoint_or_an_ensemble_member(tmp_path):
     other = make_tiny_checkpoint(tmp_path / "b", preset="small")
     with pytest.raises(ConfigError, match="architecture differs"):
         init_weights_from(fresh, str(other))
+    with pytest.raises(ConfigError, match="no such checkpoint"):
+        init_weights_from(fresh, "no-such-model#0")
+
+
+def test_init_from_takes_a_shipped_models_name():
+    """``--init-from default#1`` (as the model card writes it) is the shipped default's second member."""
+    import torch
+
+    from mirage_model.checkpoint import load_checkpoint
+    from mirage_model.models import build_model
+    from mirage_model.paths import shipped_models
+
+    shipped = load_checkpoint(shipped_models()["default"])
+    member = shipped.model.members[1]
+    spec = shipped.model_config["members"][1]
+    fresh = build_model(spec["model_type"], spec["config"])
+    init_weights_from(fresh, "default#1")
+    for k, v in member.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v), k
 
 
 def test_train_config_defaults_are_the_parsers():

@@ -13,6 +13,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
+from mirage_model.inference import ModelNotFoundError, resolve_model_path
 from mirage_model.models import build_model
 from mirage_model.models.config import preset_config
 from training_cli.engine.data import DataOptions
@@ -184,7 +185,8 @@ def param_groups(model, weight_decay: float) -> list[dict]:
 
 
 def init_weights_from(model, spec: str) -> None:
-    """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture).
+    """Load ``CHECKPOINT[#MEMBER]``'s weights into ``model`` (same architecture). CHECKPOINT is a
+    folder or a shipped model's name ("default#0": the shipped default's first member).
 
     Every tensor must match by name and shape, except the classification head (``head.*``), which
     is left freshly initialised when the number of labels differs: a model for another label set
@@ -192,8 +194,8 @@ def init_weights_from(model, spec: str) -> None:
     """
     path, _, member = spec.partition("#")
     try:
-        loaded = load_checkpoint(path)
-    except CheckpointError as err:
+        loaded = load_checkpoint(resolve_model_path(path))      # a folder, or a shipped model's name
+    except (CheckpointError, ModelNotFoundError) as err:
         raise ConfigError(f"error: --init-from: {err}") from None
     source = loaded.model
     if member:
