@@ -176,3 +176,40 @@ def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):
                      "--data", "folder:nowhere"]) == 1
     assert "bad" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
+
+
+def test_mirage_ensemble_takes_an_ensembles_members(tmp_path, capsys):
+    """An ensemble named as a model joins member by member (``NAME#N``: member N only), with its
+    members' own weights; a member that does not exist, or ``#N`` on a single model, is refused."""
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint
+    from training_cli import main as cli
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    names = ["CD", "HYP", "MI", "NORM"]
+    singles = [make_tiny_checkpoint(tmp_path / f"m{s}", labels=names, clinical=(), seed=s) for s in (0, 1, 2)]
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(tmp_path / "cache"),
+            "--no-progress", "--workers", "1", "--threads", "1"]
+    assert cli.main(["ensemble", str(singles[0]), str(singles[1]), "--out", str(tmp_path / "e01"), *data]) == 0
+    assert cli.main(["ensemble", str(tmp_path / "e01"), str(singles[2]), "--out", str(tmp_path / "e012"), *data]) == 0
+    assert cli.main(["ensemble", f"{tmp_path / 'e01'}#1", str(singles[2]), "--out", str(tmp_path / "e12"), *data]) == 0
+
+    def weights(path):
+        return load_checkpoint(path).model.state_dict()
+
+    for out, parts in (("e012", singles), ("e12", singles[1:])):
+        got = load_checkpoint(tmp_path / out)
+        assert len(got.model.members) == len(parts)
+        for i, part in enumerate(parts):
+            theirs = weights(part)
+            for key, value in got.model.members[i].state_dict().items():
+                torch.testing.assert_close(value, theirs[key], msg=f"{out} member {i}: {key}")
+    doc = json.loads((tmp_path / "e12" / "config.json").read_text())
+    assert [m["path"] for m in doc["metrics"]["members"]] == [f"{tmp_path / 'e01'}#1", str(singles[2])]
+
+    for bad, says in ((f"{tmp_path / 'e01'}#2", "has 2 members (#0 to #1), not '2'"),
+                      (f"{singles[0]}#0", "is a single model, not an ensemble")):
+        assert cli.main(["ensemble", bad, str(singles[2]), "--out", str(tmp_path / "x"), *data]) == 1
+        assert says in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

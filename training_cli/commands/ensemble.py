@@ -2,6 +2,9 @@
 
     mirage ensemble --data ptbxl:ROOT --task superdiagnostic --out runs/ens/model RUN_A/model RUN_B/model
 
+A model named may itself be an ensemble (a folder, or a shipped name such as ``default``): its
+members join one by one, or only member N with ``NAME#N`` (``default#1``); the ensemble's own
+calibration and thresholds are left behind (calibrate the new one: ``mirage calibrate``).
 The members must predict the same labels for the same task from the same inputs: the same
 clinical schema (features and the normalisation fitted on the training split), preprocessing and
 rendering. The ensemble's probability is the mean of the members' (``models.ensemble``). As in
@@ -26,7 +29,7 @@ from mirage_model.models.ensemble import EnsembleConfig
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.checkpoints import load_model
+from training_cli.engine.checkpoints import load_members
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
@@ -41,7 +44,9 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage ensemble`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(subparsers, "ensemble",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("members", nargs="+", metavar="MODEL", help="checkpoint folders (from mirage train: OUT/model)")
+    p.add_argument("members", nargs="+", metavar="MODEL",
+                   help="checkpoint folders (from mirage train: OUT/model); an ensemble (a folder or a shipped "
+                        "name: default) adds its members, NAME#N only member N")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")
     add_data_args(p)
     p.add_argument("--name", default="", help="model name (default: ensemble-<kind>-<task>)")
@@ -87,12 +92,10 @@ def run(args) -> int:
         set_threads(args.threads)
     if not args.data:
         raise ConfigError("mirage ensemble: --data is required (its validation split sets the thresholds)")
-    if len(args.members) < 2:
-        raise ConfigError("mirage ensemble: name at least two checkpoints")
     device = resolve_device(args.device)
-    members = []
-    for path in args.members:
-        members.append(load_model(path, device="cpu"))
+    members = [m for spec in args.members for m in load_members(spec, device="cpu")]
+    if len(members) < 2:
+        raise ConfigError("mirage ensemble: name at least two models (checkpoints or an ensemble's members)")
     check_compatible(members)
     ref = members[0]
     progress = not args.no_progress
@@ -104,16 +107,19 @@ def run(args) -> int:
     # which is what the saved Ensemble returns (models.ensemble; the CLI test checks the two agree).
     # check_compatible made labels and task equal, so every member scores the same rows.
     member_probs, member_rows = [], []
-    for path, m in zip(args.members, members):
+    for m in members:
         m.model.to(device)
-        # a member's measured-rhythm stage is not carried into the ensemble (fit one on it: `mirage calibrate
-        # --measured-rhythm`), so the thresholds are chosen without it
+        # the saved Ensemble averages the members' own probabilities: a member's calibration and
+        # measured-rhythm stage are not carried into it (calibrate the ensemble: `mirage calibrate`),
+        # so the thresholds are chosen without them
+        if m.calibration is not None or m.measured_stack is not None:
+            logger.info("member %s: its calibration is not carried into the ensemble", m.name or m.path)
         rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress,
-                                                  stacked=False)
+                                                  calibrated=False)
         m.model.cpu()
         member_probs.append(p_m)
         vm = M.compute_metrics(targets, p_m, labels, None, task)
-        member_rows.append({"path": str(path), "name": m.name, "model_type": m.model_type,
+        member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"],
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in labels}})
         logger.info("member %s: val macro AUROC %.4f", m.name or path, vm["macro"]["auroc"])

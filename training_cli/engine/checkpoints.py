@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
@@ -30,6 +33,37 @@ def load_model(spec, device: str = "cpu"):
         return load_checkpoint(model_path(spec), device=device)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
+
+
+def load_members(spec: str, device: str = "cpu") -> list:
+    """``CHECKPOINT[#MEMBER]`` -> the single models it names, as ``LoadedModel`` s.
+
+    A single model is itself; an ensemble (a folder or a shipped name such as "default") is its
+    members, or only member MEMBER with ``#MEMBER`` ("default#1"). A member comes without the
+    ensemble's calibration, measured-rhythm stage and thresholds (they were fitted on the mean); its
+    provenance is the ensemble's record of it, beside the ensemble's data and splits.
+
+    Raises:
+        ConfigError: no such model, an unreadable checkpoint, or a MEMBER it does not have.
+    """
+    path, _, member = str(spec).partition("#")
+    loaded = load_model(path, device=device)
+    if loaded.model_type != "ensemble":
+        if member:
+            raise ConfigError(f"error: {spec}: {path} is a single model, not an ensemble with members")
+        return [loaded]
+    n = len(loaded.model.members)
+    if member and (not member.isdigit() or int(member) >= n):
+        raise ConfigError(f"error: {spec}: {path} has {n} members (#0 to #{n - 1}), not {member!r}")
+    picks = [int(member)] if member else range(n)
+    configs = loaded.model_config.get("members", [])
+    recorded = (loaded.provenance or {}).get("members") or [{}] * n
+    shared = {k: v for k, v in (loaded.provenance or {}).items() if k in ("data", "task", "splits")}
+    return [dataclasses.replace(
+        loaded, model=loaded.model.members[i], model_type=configs[i]["model_type"],
+        model_config=dict(configs[i]["config"]), thresholds=[], calibration=None, measured_stack=None,
+        provenance={**shared, **(recorded[i] if i < len(recorded) else {})}, metrics={}, model_card=None,
+        name=f"{loaded.name or path}#{i}", path=Path(f"{loaded.path}#{i}")) for i in picks]
 
 
 def load_predictor(model, device: str, quality: bool = True) -> Predictor:
