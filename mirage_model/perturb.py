@@ -275,6 +275,12 @@ PRESETS: dict[str, Perturbation] = {
 }
 
 
+# the presets that draw from the seed (random phases, noise, events); the others give the same copy for
+# every seed, so one draw of them is all there is
+SEEDED = frozenset({"mains 50 Hz 0.1 mV", "mains 60 Hz 0.1 mV", "baseline wander 0.3 Hz 0.5 mV",
+                    "muscle noise 0.05 mV", "electrode motion 0.5 mV"})
+
+
 def perturb_signal(signal: np.ndarray, fs: float, name: str, seed: int = 0) -> np.ndarray:
     """Apply the preset ``name`` of ``PRESETS`` to ``signal`` (12, T) mV; float32 (12, T)."""
     if name not in PRESETS:

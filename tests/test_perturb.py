@@ -75,6 +75,16 @@ def test_additive_noise_keeps_einthoven_and_is_seeded(name):
         assert not np.array_equal(a, c)
 
 
+@pytest.mark.parametrize("name", list(perturb.PRESETS))
+def test_seeded_names_exactly_the_presets_that_depend_on_the_seed(name):
+    rng = np.random.default_rng(0)
+    x = (0.3 * rng.standard_normal((12, 2000))).astype(np.float32)
+    x[2] = x[1] - x[0]                              # Einthoven holds, as on a recording
+    differs = not np.array_equal(perturb.perturb_signal(x, FS, name, seed=1),
+                                 perturb.perturb_signal(x, FS, name, seed=2))
+    assert differs == (name in perturb.SEEDED)
+
+
 def _amp_at(x, fs, f0):
     spec = np.abs(np.fft.rfft(x)) / len(x) * 2
     return spec[int(round(f0 * len(x) / fs))]

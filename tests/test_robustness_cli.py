@@ -68,6 +68,43 @@ def test_benchmark_counts_against_known_rule(records):
     assert "| reversal LA/RA | 100% (" in md and "lead_missing 100%" in md
 
 
+class LeadISign:
+    """A stand-in model: "POS" when the sum of lead I's samples is above zero (never on a zero record;
+    about half the time once noise is added)."""
+
+    labels = ("POS",)
+    name = "lead-I-sign"
+
+    def predict_batch(self, records, clinicals=None, explain=False):
+        return [_Pred(("POS",) if float(np.nansum(r.signal[0])) > 0 else ()) for r in records]
+
+
+def test_benchmark_draws_seeded_perturbations_and_counts_each_draw():
+    from mirage_model import perturb
+    from mirage_model.records import EcgRecord
+
+    zeros = [EcgRecord(signal=np.zeros((12, 1000), np.float32), fs=500.0, record_id=f"z{i}") for i in range(12)]
+    names = ["muscle noise 0.05 mV", "gain x2 all leads"]
+    res = robustness.benchmark(LeadISign(), zeros, names, seed=7, chunk=5, draws=3)
+    rows = {r["name"]: r for r in res["rows"]}
+    noise = rows["muscle noise 0.05 mV"]
+    assert noise["seeds"] == [7, 1007, 2007]
+    # independent count: the same seeds applied here, the rule evaluated by hand
+    want = [sum(float(perturb.apply(r, names[0], base + i).signal[0].sum()) > 0 for i, r in enumerate(zeros))
+            for base in (7, 1007, 2007)]
+    assert noise["changed_draws"] == want and len(set(want)) > 1
+    assert noise["changed_n"] == pytest.approx(sum(want) / 3)
+    assert noise["changed"] == pytest.approx(sum(want) / 36)
+    assert noise["added"] == {"POS": pytest.approx(sum(want) / 3)} and noise["removed"] == {}
+    # a global gain is the same copy for every seed: drawn once, and it leaves a zero record at zero
+    assert rows["gain x2 all leads"]["seeds"] == [7] and rows["gain x2 all leads"]["changed_draws"] == [0]
+    md = robustness.to_markdown(res, "m", "zeros")
+    assert "3 noise draws (base seeds 7, 1007, 2007)" in md
+    assert f"| muscle noise 0.05 mV | {sum(want) / 36:.1%} ({want[0]}, {want[1]}, {want[2]} of 12) |" in md
+    assert "| gain x2 all leads | 0% (0/12) |" in md
+    assert robustness.draw_seeds(0, 3, 2500) == [0, 3000, 6000]
+
+
 def test_cli_writes_table(tmp_path, capsys):
     from helpers_models import make_tiny_checkpoint
 
@@ -82,7 +119,7 @@ def test_cli_writes_table(tmp_path, capsys):
     with out.with_suffix(".csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["perturbation"] for r in rows] == ["lead II zeroed", "reversal LA/RA"]
-    assert all(r["records"] == "3" for r in rows)
+    assert all(r["records"] == "3" and r["draws"] == "1" for r in rows)
     assert float(rows[0]["finding_lead_missing"]) == 1.0
 
 
@@ -110,3 +147,5 @@ def test_cli_rate_resamples_before_perturbing(tmp_path):
     assert "Records: 2 (ptbxl fold 10, resampled to 500 Hz before perturbing)" in out.read_text()
     for bad in ("0", "-5", "nan"):
         assert main(["robustness", "--data", str(SAMPLES), "--rate", bad, "--out", str(tmp_path / "t.md")]) == 2
+    for bad in ("0", "101"):
+        assert main(["robustness", "--data", str(SAMPLES), "--draws", bad, "--out", str(tmp_path / "t.md")]) == 2

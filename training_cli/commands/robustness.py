@@ -3,9 +3,10 @@
 For every record (records the model never trained on: LUDB, PTB-XL fold 10, a Challenge folder)
 the model scores the clean record and each perturbed copy (``mirage_model.perturb.PRESETS``: mains,
 baseline wander, muscle noise, electrode motion, gain, a lead zeroed, electrode reversals, all
-applied at the record's native rate with a per-record seed). Per perturbation the table gives the
-share of records whose positive set (the model's thresholds) changes, the calls added and removed
-per class, the share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
+applied at the record's native rate with a per-record seed; ``--draws N`` draws the seeded ones N
+times and reports each draw and the mean). Per perturbation the table gives the share of records
+whose positive set (the model's thresholds) changes, the calls added and removed per class, the
+share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
 detection rate of each quality finding (present on the perturbed copy, absent on the clean one).
 Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use only.
 """
@@ -25,7 +26,7 @@ from tqdm import tqdm
 
 from mirage_model.clinical import record_values
 from mirage_model.records import RecordError, find_records, load_record
-from mirage_model.perturb import PRESETS, apply, at_rate
+from mirage_model.perturb import PRESETS, SEEDED, apply, at_rate
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
@@ -60,6 +61,9 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "files: white noise then reaches the model as it would from a 500 Hz recording (default: "
                    "each record's own rate)")
     p.add_argument("--seed", type=int, default=0, help="base seed (record i uses seed + i)")
+    p.add_argument("--draws", type=int, default=1,
+                   help="noise draws of each seeded perturbation (mains, wander, muscle noise, electrode "
+                   "motion): seeds SEED, SEED + 1000, ...; the table gives each draw's count and the mean")
     p.add_argument("--out", type=Path, default=Path("robustness.md"), help="Markdown table (the CSV goes next to it)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -104,14 +108,23 @@ def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
     return out
 
 
-def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16, bar=None) -> dict:
-    """Run the benchmark.
+def draw_seeds(seed: int, draws: int, n: int) -> list[int]:
+    """Base seeds of ``draws`` noise draws over ``n`` records: seed, seed + 1000, ... (the step is the
+    next multiple of 1000 at or above ``n``, so no record's seed recurs in another draw)."""
+    step = 1000 * max(1, math.ceil(n / 1000))
+    return [seed + k * step for k in range(draws)]
+
+
+def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16, bar=None, draws: int = 1) -> dict:
+    """Run the benchmark; a perturbation that draws from its seed (``perturb.SEEDED``) is drawn
+    ``draws`` times (``draw_seeds``), the others once (their copies are the same for every seed).
 
     Returns:
-        {"labels": (K,), "n": records, "clean": {"positive_rate": {label: share}, "findings":
-        {code: share}, "gated": share}, "rows": [one dict per perturbation: "name", "changed",
-        "added" {label: n}, "removed" {label: n}, "gated", "findings" {code: share newly raised},
-        "seconds"]}.
+        {"labels": (K,), "n": records, "seed", "draws", "clean": {"positive_rate": {label: share}, "findings":
+        {code: share}, "gated": share}, "rows": [one dict per perturbation: "name", "changed"
+        (share, mean over draws), "changed_n" (records, mean over draws), "changed_draws" (records
+        per draw), "seeds" (base seed per draw), "added" / "removed" {label: calls per draw, mean},
+        "gated", "findings" {code: share newly raised, mean over draws}, "seconds"]}.
     """
     labels = predictor.labels
     clean_pos = _scores(predictor, records, chunk, bar)
@@ -119,7 +132,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
     n = len(records)
     clean_codes = [set(q.codes) for q in clean_q]
     result = {
-        "labels": list(labels), "n": n,
+        "labels": list(labels), "n": n, "seed": seed, "draws": draws,
         "clean": {
             "positive_rate": {lab: sum(lab in p for p in clean_pos) / n for lab in labels},
             "findings": {c: k / n for c, k in Counter(c for cs in clean_codes for c in cs).most_common()},
@@ -129,29 +142,45 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
     }
     for name in perturbations:
         t0 = time.perf_counter()
-        pert = [apply(r, name, seed + i) for i, r in enumerate(records)]
-        pos = _scores(predictor, pert, chunk, bar)
-        qs = [assess(r) for r in pert]
-        added, removed = Counter(), Counter()
-        changed = 0
-        for a, b in zip(clean_pos, pos):
-            changed += set(a) != set(b)
-            added.update(set(b) - set(a))
-            removed.update(set(a) - set(b))
-        new = Counter(c for q, cs in zip(qs, clean_codes) for c in set(q.codes) - cs)
+        seeds = draw_seeds(seed, draws if name in SEEDED else 1, n)
+        added, removed, new = Counter(), Counter(), Counter()
+        changed, gated = [], 0
+        for base in seeds:
+            pert = [apply(r, name, base + i) for i, r in enumerate(records)]
+            pos = _scores(predictor, pert, chunk, bar)
+            qs = [assess(r) for r in pert]
+            changed.append(sum(set(a) != set(b) for a, b in zip(clean_pos, pos)))
+            for a, b in zip(clean_pos, pos):
+                added.update(set(b) - set(a))
+                removed.update(set(a) - set(b))
+            new.update(c for q, cs in zip(qs, clean_codes) for c in set(q.codes) - cs)
+            gated += sum(q.gated for q in qs)
+        k = len(seeds)
         result["rows"].append({
-            "name": name, "changed": changed / n, "changed_n": changed,
-            "added": {lab: added[lab] for lab in labels if added[lab]},
-            "removed": {lab: removed[lab] for lab in labels if removed[lab]},
-            "gated": sum(q.gated for q in qs) / n,
-            "findings": {c: k / n for c, k in new.most_common()},
+            "name": name, "changed": sum(changed) / (n * k), "changed_n": sum(changed) / k,
+            "changed_draws": changed, "seeds": seeds,
+            "added": {lab: added[lab] / k for lab in labels if added[lab]},
+            "removed": {lab: removed[lab] / k for lab in labels if removed[lab]},
+            "gated": gated / (n * k),
+            "findings": {c: m / (n * k) for c, m in new.most_common()},
             "seconds": round(time.perf_counter() - t0, 1),
         })
     return result
 
 
+def _count(v: float) -> str:
+    return f"{v:g}" if float(v).is_integer() else f"{v:.1f}"
+
+
 def _calls(d: dict) -> str:
-    return " ".join(f"{k} {v}" for k, v in d.items()) or "-"
+    return " ".join(f"{k} {_count(v)}" for k, v in d.items()) or "-"
+
+
+def _changed(row: dict, n: int) -> str:
+    """"9% (9/100)", or over several draws "9.2% (9, 13, 9, 8, 7 of 100)"."""
+    if len(row["changed_draws"]) == 1:
+        return f"{row['changed']:.0%} ({row['changed_draws'][0]}/{n})"
+    return f"{row['changed']:.1%} ({', '.join(map(str, row['changed_draws']))} of {n})"
 
 
 def _findings(d: dict, min_share: float = 0.05) -> str:
@@ -162,8 +191,11 @@ def _findings(d: dict, min_share: float = 0.05) -> str:
 def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
     n = result["n"]
     clean = result["clean"]
+    seeds = draw_seeds(result["seed"], result["draws"], n)
     lines = [
-        f"Model: {model_name}. Records: {n} ({data_desc}).",
+        f"Model: {model_name}. Records: {n} ({data_desc})."
+        + (f" Seeded perturbations: {len(seeds)} noise draws (base seeds {', '.join(map(str, seeds))}); their "
+           "calls, gated share and findings are means per draw." if len(seeds) > 1 else ""),
         f"Clean records: gated {clean['gated']:.0%}; positive rate "
         + ", ".join(f"{k} {v:.0%}" for k, v in clean["positive_rate"].items())
         + "; findings " + _findings(clean["findings"]) + ".",
@@ -172,7 +204,7 @@ def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
-        lines.append(f"| {row['name']} | {row['changed']:.0%} ({row['changed_n']}/{n}) | {_calls(row['added'])} | "
+        lines.append(f"| {row['name']} | {_changed(row, n)} | {_calls(row['added'])} | "
                      f"{_calls(row['removed'])} | {row['gated']:.0%} | {_findings(row['findings'])} |")
     return "\n".join(lines) + "\n"
 
@@ -182,12 +214,14 @@ def write_csv(path: Path, result: dict) -> None:
     labels = result["labels"]
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["perturbation", "records", "positive_set_changed", "gated"]
+        w.writerow(["perturbation", "records", "draws", "positive_set_changed", "changed_per_draw", "gated"]
                    + [f"added_{k}" for k in labels] + [f"removed_{k}" for k in labels]
                    + [f"finding_{c}" for c in codes])
         for row in result["rows"]:
-            w.writerow([row["name"], result["n"], f"{row['changed']:.4f}", f"{row['gated']:.4f}"]
-                       + [row["added"].get(k, 0) for k in labels] + [row["removed"].get(k, 0) for k in labels]
+            w.writerow([row["name"], result["n"], len(row["changed_draws"]), f"{row['changed']:.4f}",
+                        " ".join(map(str, row["changed_draws"])), f"{row['gated']:.4f}"]
+                       + [_count(row["added"].get(k, 0)) for k in labels]
+                       + [_count(row["removed"].get(k, 0)) for k in labels]
                        + [f"{row['findings'].get(c, 0.0):.4f}" for c in codes])
 
 
@@ -207,6 +241,8 @@ def run(args) -> int:
     for folder in args.data:
         if not folder.is_dir():
             raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
+    if not 1 <= args.draws <= 100:
+        raise UsageError(f"error: --draws {args.draws}: give 1 to 100 draws")
     if args.limit is not None and args.limit < 1:
         raise UsageError("error: --limit must be at least 1")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 10_000):
@@ -223,9 +259,11 @@ def run(args) -> int:
     set_threads(args.threads)
     bar = None
     if args.progress:
-        bar = tqdm(total=len(records) * (len(names) + 1), unit="rec", desc="robustness", file=sys.stderr)
+        passes = 1 + sum(args.draws if name in SEEDED else 1 for name in names)
+        bar = tqdm(total=len(records) * passes, unit="rec", desc="robustness", file=sys.stderr)
     try:
-        result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar)
+        result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar,
+                           draws=args.draws)
     finally:
         if bar is not None:
             bar.close()
