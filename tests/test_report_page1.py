@@ -269,3 +269,8 @@ def test_model_line_rows_keep_the_names_and_counts():
                    + DETAILS]
     # no free line: the pointer to the details gives way, the names and counts stay whole
     assert model_line_rows(c, text, without + 1, free_line=False) == [text[:-len(DETAILS)]]
+    # narrower still: shorter wording, every name and count kept
+    compact = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: "
+               "mirage-ptbxl-statements, 3 of 71 above threshold (4 shown)")
+    assert model_line_rows(c, text, without - 1, free_line=False) == [compact]
+    assert c.stringWidth(compact, "Helvetica-Bold", SMALLEST) < without - 1

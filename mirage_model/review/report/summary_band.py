@@ -135,6 +135,8 @@ def _in_interpretation(n_above: int, stated: int | None) -> str:
 
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
 DETAILS = "  (details from page 3)"        # how model_line ends
+# model_line's wording, shorter, for a band without room for it: the same names and counts
+COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -> str:
@@ -175,8 +177,9 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -
 def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``: one row when
     it fits at ``SMALLEST`` pt; else, with a free line above, two rows (the classes' model, then
-    the statements' model); else one row without the pointer to the details, so that the names and
-    counts are what stays (``draw_runs`` cuts what still does not fit with "...")."""
+    the statements' model); else one row without the pointer to the details, and if that is still
+    too wide, in ``COMPACT`` wording, so that the names and counts are what stays (``draw_runs``
+    cuts what still does not fit with "...")."""
     def fits(t: str) -> bool:
         return c.stringWidth(pdf_text(t), "Helvetica-Bold", SMALLEST) <= width
 
@@ -185,7 +188,11 @@ def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
     if free_line and STATEMENTS_PART in text:
         head, tail = text.split(STATEMENTS_PART, 1)
         return [head + ".", STATEMENTS_PART.lstrip(". ") + tail]
-    return [text[:-len(DETAILS)] if text.endswith(DETAILS) else text]
+    text = text[:-len(DETAILS)] if text.endswith(DETAILS) else text
+    if not fits(text):
+        for long, short in COMPACT:
+            text = text.replace(long, short)
+    return [text]
 
 
 def statement_runs(s, compact: bool = False) -> list[Run]:
