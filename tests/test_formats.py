@@ -472,3 +472,12 @@ def test_device_analysis_and_patient_fields_reach_the_pdf_labelled_as_the_device
     assert "JOHN DOE" in pages[0] and "081486213" in pages[0] and "MV360" in pages[0]
     text = " ".join(pages)
     assert "the device's own analysis, not MIRAGE's" in text and "Heart rate (bpm): 90" in text
+
+
+def test_a_readers_message_does_not_repeat_the_files_path(tmp_path):
+    from mirage_model.formats.vendor import _reason
+
+    path = tmp_path / "deep" / "muse.xml"
+    text = _reason(ValueError(f"rhythm waveform has no valid SampleBase in {path}"), path)
+    assert text == "rhythm waveform has no valid SampleBase (ValueError)"
+    assert str(tmp_path) not in _reason(KeyError(f"{path}: no lead data"), path)

@@ -37,13 +37,14 @@ def test_score_folder_of_mixed_formats(tmp_path):
     shutil.copy(LUDB / "1.dat", folder / "1.dat")
     data = (DATA / "muse-sinus.xml").read_bytes()
     (folder / "vendor" / "cut.xml").write_bytes(data[: len(data) // 2])
-    (folder / "vendor" / "readme.xml").write_text("<readme>not an ECG</readme>")  # not listed
+    (folder / "vendor" / "readme.xml").write_text("<readme>not an ECG</readme>")  # listed as no ECG
+    (folder / "vendor" / "scan.dcm").write_bytes(b"%PDF-1.4 a scanned page, not a DICOM file")
 
     out = tmp_path / "scores.csv"
     summary = score_folder(folder, predictor, out, measure=False)
     with out.open(newline="", encoding="utf-8") as fh:
         rows = {Path(r["record_path"]).name: r for r in csv.DictReader(fh)}
-    assert set(rows) == set(FILES) | {"ludb1.edf", "1.hea", "cut.xml"}
+    assert set(rows) == set(FILES) | {"ludb1.edf", "1.hea", "cut.xml", "readme.xml", "scan.dcm"}
     for name, (fmt, device) in FILES.items():
         assert rows[name]["status"] == "ok", rows[name]["error"]
         assert rows[name]["format"] == fmt and device in rows[name]["device"]
@@ -53,3 +54,8 @@ def test_score_folder_of_mixed_formats(tmp_path):
     assert cut["status"] == "error" and cut["format"] == "ge-muse-xml"
     assert "read as GE MUSE XML" in cut["error"] and ".hea" not in cut["error"]
     assert summary.scored == len(FILES) + 2 and summary.failed == 1
+    # files with an ECG extension that are no ECG: a row that says what each is, not a failure
+    assert rows["readme.xml"]["status"] == "not_ecg" and "root element <readme>" in rows["readme.xml"]["error"]
+    assert rows["scan.dcm"]["status"] == "not_ecg" and "not an ECG file" in rows["scan.dcm"]["error"]
+    assert summary.not_ecg == 2 and sorted(Path(p).name for p, _ in summary.passed_over) == ["readme.xml", "scan.dcm"]
+    assert str(folder) not in cut["error"]                  # the row names the file once, not its path again

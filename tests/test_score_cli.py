@@ -258,3 +258,21 @@ def test_cli_turns_unforeseen_errors_into_one_line(monkeypatch, capsys):
     rc = main(["info"])
     err = capsys.readouterr().err
     assert rc == 1 and "ZeroDivisionError: deep inside" in err and "Traceback" not in err
+
+
+def test_score_lists_files_that_are_no_ecg(mixed, checkpoint, tmp_path, capsys):
+    folder, _ = mixed
+    (folder / "notes.xml").write_text("<notes><n>ward list</n></notes>")
+    out = tmp_path / "s.csv"
+    main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress"])
+    captured = capsys.readouterr()
+    assert "1 not ECG files (status 'not_ecg')" in captured.out
+    assert "not an ECG: notes.xml: an XML file, but not an ECG MIRAGE reads (root element <notes>" in captured.err
+    rows = {Path(r["record_path"]).name: r for r in _rows(out)}
+    assert rows["notes.xml"]["status"] == "not_ecg"
+    # a folder with nothing but such files: the usage error names them
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "notes.xml").write_text("<notes/>")
+    assert main(["score", str(only), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "no ECG MIRAGE reads: notes.xml" in capsys.readouterr().err

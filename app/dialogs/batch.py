@@ -219,9 +219,9 @@ class BatchDialog(QDialog):
         out = getattr(summary, "out_path", None) or self.output.text()
         scored = getattr(summary, "scored", len(self.rows))
         parts = [f"{scored} scored"]
-        for name in ("failed", "skipped"):
+        for name, words in (("failed", "failed"), ("skipped", "skipped"), ("not_ecg", "not ECG files")):
             if getattr(summary, name, 0):
-                parts.append(f"{getattr(summary, name)} {name}")
+                parts.append(f"{getattr(summary, name)} {words}")
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"

@@ -91,9 +91,12 @@ def format_of(record: EcgRecord) -> str:
     return str(record.meta.get("format") or "wfdb")
 
 
-def find_ecg_files(folder: str | Path) -> list[Path]:
+def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content). Hidden files and folders are skipped.
+    ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
+    content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
+    that a batch can say what it left out.
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -102,7 +105,7 @@ def find_ecg_files(folder: str | Path) -> list[Path]:
     if not root.is_dir():
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
     others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
-    found = []
+    found, other = [], []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for f in filenames:
@@ -116,7 +119,9 @@ def find_ecg_files(folder: str | Path) -> list[Path]:
                 try:
                     fmt = sniff(read_head(p, SCAN_BYTES), p.suffix)
                 except OSError:
+                    found.append(p)       # unreadable: reading it says why, as a record's error
                     continue
-                if fmt not in (None, "xml"):
-                    found.append(p)
+                (found if fmt not in (None, "xml") else other).append(p)
+    if passed_over is not None:
+        passed_over.extend(sorted(other))
     return sorted(found)

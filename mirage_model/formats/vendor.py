@@ -117,13 +117,16 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     except RecordError:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
-        raise fail(path, fmt, _reason(err)) from None
+        raise fail(path, fmt, _reason(err, path)) from None
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return _to_record(path, fmt, src, notes)
 
 
-def _reason(err: Exception) -> str:
+def _reason(err: Exception, path: Path | None = None) -> str:
+    """A reader's exception in words; the file's path, which the RecordError names already, left out."""
     text = str(err).strip() or type(err).__name__
+    if path is not None:
+        text = text.replace(f" in {path}", "").replace(str(path), Path(path).name)
     name = type(err).__name__
     if name in ("Error", "binascii.Error") or "base64" in text.lower() or "padding" in text.lower():
         return f"a waveform's base64 data is corrupt ({text})"

@@ -85,9 +85,11 @@ def run(args) -> int:
     if args.out.is_dir():
         raise UsageError(f"error: --out {args.out} is a folder; give a file name")
 
-    headers, orphans = find_inputs(args.folder)
+    headers, orphans, not_ecg = find_inputs(args.folder)
     if not headers and not orphans:
-        raise UsageError(f"error: no ECG records (.hea headers) found under {args.folder}")
+        seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
+                + ", ".join(p.name for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
+        raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
@@ -150,7 +152,14 @@ def run(args) -> int:
     extra = f", {summary.pdfs} PDFs in {args.pdf_dir}" if args.pdf_dir else ""
     if summary.unscorable:
         extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
+    for path, what in summary.passed_over[:20]:
+        print(f"not an ECG: {path}: {what}", file=sys.stderr)
+    if len(summary.passed_over) > 20:
+        print(f"... and {len(summary.passed_over) - 20} more files that are no ECG (status 'not_ecg')",
+              file=sys.stderr)
     skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
+    if summary.not_ecg:
+        skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
     if args.labs is not None:

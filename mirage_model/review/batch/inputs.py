@@ -15,14 +15,17 @@ from mirage_model.review.batch.errors import BatchError
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
 
 
-def find_inputs(folder) -> tuple[list[Path], list[Path]]:
-    """(record headers, signal files without a header) under ``folder``, recursively, sorted.
+def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
+    """(record headers, signal files without a header, files with an ECG format's extension that
+    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. The last are read like
+    records, so that their row says what they are, with the status "not_ecg".
 
     Raises:
         BatchError: the folder does not exist or is not a folder.
     """
+    passed_over: list[Path] = []
     try:
-        headers = find_ecg_files(folder)  # WFDB headers and clinical-format files
+        headers = find_ecg_files(folder, passed_over)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
     stems = {h.with_suffix("").as_posix().lower() for h in headers if h.suffix.lower() == ".hea"}
@@ -34,7 +37,9 @@ def find_inputs(folder) -> tuple[list[Path], list[Path]]:
             if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
                     and p.with_suffix("").as_posix().lower() not in stems:
                 orphans.append(p)
-    return headers, sorted(orphans)
+    # a file beside a header of its name is that WFDB record's, not a record of its own
+    passed_over = [p for p in passed_over if p.with_suffix("").as_posix().lower() not in stems]
+    return headers, sorted(orphans), passed_over
 
 
 def labs_dict(labs, row_errors: dict | None = None) -> dict:

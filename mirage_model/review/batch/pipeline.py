@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.inputs import labs_dict
 from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
-from mirage_model.review.batch.rows import Scorer, columns, error_message, pdf_one, rel_path
+from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
 from mirage_model.review.interpret import statement_labels
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _finish(row: dict, pdf: Future | None, pdf_dir: Path | None) -> dict:
 def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=None, workers: int = 1,
               measure: bool = True, explain: bool = False, chunk_size: int = 32,
               report_settings=None, cancel: Callable[[], bool] | None = None,
-              orphans: Iterable[Path] = (), mp_context: str | None = None,
+              orphans: Iterable[Path] = (), not_ecg: Iterable[Path] = (), mp_context: str | None = None,
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None) -> Iterator[dict]:
@@ -69,6 +69,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         report_settings: ``report.ReportSettings`` for the PDFs.
         cancel: called between records; True stops after the records already scored.
         orphans: signal files without a header; each gets an error row.
+        not_ecg: files that look like no ECG (``find_inputs``): read like records, and a row that
+            fails says what the file is, with the status "not_ecg" (not counted as a failure).
         mp_context: process start method for the pool ("forkserver" by default on Linux).
         record_timeout_s: time limit (s) for reading and measuring one record; a record that
             takes longer gets an error row (None: no limit). In a pool the stuck loader
@@ -86,7 +88,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     """
     paths = [Path(p) for p in paths]
     orphan_set = {Path(p) for p in orphans}
-    all_paths = sorted(set(paths) | orphan_set)
+    not_ecg_set = {Path(p) for p in not_ecg}
+    all_paths = sorted(set(paths) | orphan_set | not_ecg_set)
     if root is None:
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))
@@ -111,7 +114,10 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 break
             for item, pred, clinical, message, stmts in scorer.predict(chunk):
                 if pred is None:
-                    pending.append((scorer.error_row(item, message), None))
+                    row = scorer.error_row(item, message)
+                    if Path(item.path) in not_ecg_set and row["status"] == "error":
+                        row["status"] = NOT_ECG
+                    pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
                 pdf = None

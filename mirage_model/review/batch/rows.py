@@ -19,6 +19,10 @@ from mirage_model.review.session import ReviewSession
 
 log = logging.getLogger(__name__)
 
+# a row's status: "ok", "error", "unscorable" (read, but no usable signal), or NOT_ECG: a file with an
+# ECG format's extension that is no ECG MIRAGE reads (its error says what it is; not a failure)
+NOT_ECG = "not_ecg"
+
 
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
             statements: Iterable[str] = ()) -> list[str]:

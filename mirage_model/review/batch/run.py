@@ -19,7 +19,7 @@ from mirage_model.review.batch.inputs import find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import kept_rows
-from mirage_model.review.batch.rows import columns, rel_path
+from mirage_model.review.batch.rows import NOT_ECG, columns, rel_path
 from mirage_model.review.interpret import statement_labels
 
 
@@ -37,6 +37,8 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
+    not_ecg: int = 0                  # files with an ECG format's extension that are no ECG (not failures)
+    passed_over: list[tuple[str, str]] = field(default_factory=list)   # (path, what it is), for those
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -44,6 +46,9 @@ class BatchSummary:
             self.scored += 1
             if row.get("pdf"):
                 self.pdfs += 1
+        elif row["status"] == NOT_ECG:
+            self.not_ecg += 1
+            self.passed_over.append((row["record_path"], row["error"] or ""))
         else:
             self.failed += 1
             self.unscorable += row["status"] == "unscorable"
@@ -111,7 +116,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         raise BatchError(f"unknown output format {fmt!r} (use csv or jsonl)")
     folder = Path(folder)
     out_path = Path(out_path)
-    headers, orphans = find_inputs(folder)
+    headers, orphans, not_ecg = find_inputs(folder)
     labs_errors: dict = {}
     labs_d = labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
@@ -124,8 +129,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h = [h for h in headers if rel_path(h, folder) not in done_keys]
         todo_o = [o for o in orphans if rel_path(o, folder) not in done_keys]
-        skipped = len(headers) + len(orphans) - len(todo_h) - len(todo_o)
-        total = len(todo_h) + len(todo_o)
+        todo_n = [o for o in not_ecg if rel_path(o, folder) not in done_keys]
+        skipped = len(headers) + len(orphans) + len(not_ecg) - len(todo_h) - len(todo_o) - len(todo_n)
+        total = len(todo_h) + len(todo_o) + len(todo_n)
 
         rows = list(kept)
         summary = BatchSummary(scored=0, failed=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
@@ -142,7 +148,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         last_write = time.perf_counter()
         gen = iter_rows(todo_h, predictor, root=folder, labs=labs_d, pdf_dir=pdf_dir, workers=workers,
                         measure=measure, explain=explain, chunk_size=chunk_size,
-                        report_settings=report_settings, cancel=cancel_check, orphans=todo_o,
+                        report_settings=report_settings, cancel=cancel_check, orphans=todo_o, not_ecg=todo_n,
                         mp_context=mp_context, record_timeout_s=record_timeout_s,
                         labs_errors=labs_errors, all_statements=all_statements,
                         statements_predictor=statements_predictor)
@@ -153,14 +159,14 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     rows.append(row)
                     summary.count(row)
                     if progress is not None:
-                        progress(summary.scored + summary.failed, total, row)
+                        progress(summary.scored + summary.failed + summary.not_ecg, total, row)
                     if time.perf_counter() - last_write >= checkpoint_s:
                         write_atomic(out_path, cols, rows, fmt)
                         last_write = time.perf_counter()
         finally:
             write_atomic(out_path, cols, rows, fmt)
             summary.seconds = time.perf_counter() - t0
-            n = summary.scored + summary.failed
+            n = summary.scored + summary.failed + summary.not_ecg
             summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
             summary.cancelled = cancelled and n < total
         return summary
