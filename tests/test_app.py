@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QPointF, QSettings  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from app import workers  # noqa: E402
 from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
@@ -551,6 +551,8 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
         calls.update(folder=folder, out=out_path, kwargs=kwargs)
         rows = [{"record_id": f"r{i}", "record_path": f"r{i}.hea", "status": "ok", "prob_NORM": 0.1 * i}
                 for i in range(3)]
+        rows[1].update(status="error", error="signal file is truncated")
+        rows[2].update(status="not_ecg", record_path="r2.xml", error="an XML file, but not an ECG MIRAGE reads")
         for i, row in enumerate(rows):
             if cancel():
                 break
@@ -565,6 +567,9 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert dlg.table.rowCount() == 3 and dlg.progress.value() == 3
     assert dlg.columns[0] == "record_id"
+    err = dlg.columns.index("error")        # a failure in red; a file that is no ECG told in grey
+    assert dlg.table.item(1, err).foreground().color() == QColor(Qt.GlobalColor.red)
+    assert dlg.table.item(2, err).foreground().color() == QColor(Qt.GlobalColor.darkGray)
     assert calls["kwargs"]["pdf_dir"] == str(tmp_path / "pdf")
     assert "Done" in dlg.status.text()
     with qtbot.waitSignal(dlg.openRecord) as opened:

@@ -207,10 +207,12 @@ class BatchDialog(QDialog):
         self._fill_row(r, row)
 
     def _fill_row(self, r: int, row: dict) -> None:
+        from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
         for c, key in enumerate(self.columns):
             item = QTableWidgetItem(_fmt(row.get(key)))
             if key == "error" and row.get(key):
-                item.setForeground(Qt.GlobalColor.red)
+                # a file that is no ECG is told, not a failure: grey, not red
+                item.setForeground(Qt.GlobalColor.darkGray if row.get("status") == NOT_ECG else Qt.GlobalColor.red)
                 item.setToolTip(str(row.get(key)))
             self.table.setItem(r, c, item)
 

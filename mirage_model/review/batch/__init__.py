@@ -4,7 +4,9 @@ Every record under a folder (recursively; WFDB .hea + .dat, Challenge .hea + .ma
 clinical formats of :mod:`mirage_model.formats`: GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG,
 EDF ...) gets one row: its format and acquiring device, its probabilities, positive labels, the
 model's id and, when asked, its interval measurements and a PDF report. A bad record never stops
-a batch: it gets ``status = "error"`` and a message naming the problem.
+a batch: it gets ``status = "error"`` and a message naming the problem. A file with an ECG
+format's extension that is no ECG (another XML, a .dcm that is no DICOM ECG) gets
+``status = "not_ecg"`` and what it is, so that nothing in the folder is passed over in silence.
 
 The modules, in the order a record passes them: ``inputs`` (the folder, the labs table),
 ``loading`` (read and measure ahead of the model, under a time limit, optionally in a process
