@@ -356,6 +356,7 @@ def test_missing_dat(good):
     good.with_suffix(".dat").unlink()
     err = _error(good)
     assert "rec.dat" in str(err) and "not found" in err.reason
+    assert "rec.dat" in err.reason          # the reason alone (a batch row's error) names the missing file
 
 
 def test_empty_dat(good):

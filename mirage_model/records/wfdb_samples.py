@@ -53,7 +53,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
         if fname.startswith("~"):
             raise RecordError(hea, f"signal {first.name or members[0] + 1} has no signal file")
         if not fpath.is_file():
-            raise RecordError(fpath, f"signal file not found (named in {hea.name})")
+            raise RecordError(fpath, f"signal file {fname} not found (named in {hea.name})")
         if any(header.signals[i].fmt != first.fmt for i in members):
             raise RecordError(fpath, "signals in one file use different formats")
         fmt = first.fmt
