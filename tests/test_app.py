@@ -980,12 +980,14 @@ def test_folder_browser_sorts_naturally_and_steps(qtbot, tmp_path):
             if ext == "hea":
                 text = text.replace(b"1 12 500", f"{n} 12 500".encode(), 1).replace(b"1.dat", f"{n}.dat".encode())
             (tmp_path / f"{n}.{ext}").write_bytes(text)
+    (tmp_path / "ward-list.xml").write_text("<wardlist/>")              # an XML that is no ECG: told, not listed
     window = make_window(qtbot, load_model=False)
     assert not window.step_record(1)                                 # no folder yet: says how to get one
     assert window.status_label.text().startswith("No folder is open: File > Open folder")
     w = window.open_folder(tmp_path)
     qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
     assert [Path(p).stem for p in window.browser.paths] == ["1", "2", "10", "11", "100"]
+    assert "1 file(s) here are no ECG MIRAGE reads, not listed: ward-list.xml" in window.browser.folder_label.text()
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.browser._open_row(1)
     assert window.record.record_id == "2"

@@ -70,6 +70,13 @@ class FolderBrowser(QWidget):
             if not self.paths:
                 self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
             return
+        if kind == "passed_over":     # files with an ECG extension that are no ECG: told, not listed
+            names = [Path(p).name for p in data]
+            self.folder_label.setText(
+                f"{self.folder_label.text()} ({len(names)} file(s) here are no ECG MIRAGE reads, not listed: "
+                + ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") + ")")
+            self.folder_label.setToolTip("\n".join(str(p) for p in data))
+            return
         index, info = data
         self.progress.setValue(done)
         if isinstance(info, str):
@@ -121,8 +128,11 @@ def _folder_job(ctx, folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
-    paths = sorted(formats.find_ecg_files(folder), key=natural_key)
+    passed_over: list[Path] = []
+    paths = sorted(formats.find_ecg_files(folder, passed_over), key=natural_key)
     ctx.progress(0, len(paths), ("paths", paths))
+    if passed_over:
+        ctx.progress(0, len(paths), ("passed_over", sorted(passed_over, key=natural_key)))
 
     class _Relay:  # header_job reports (index, info); tag it for the browser
         def progress(self, done, total, payload):
