@@ -263,6 +263,12 @@ def test_folder_discovery_finds_every_format(tmp_path):
     (tmp_path / "notes.xml").write_text("<notes><n>hello</n></notes>")
     found = {p.name for p in formats.find_ecg_files(tmp_path)}
     assert found == set(FILES)
+    # what is passed over is told; a file beside a header of its own name is that record's, not told
+    (tmp_path / "rec.hea").write_text("rec 12 500 5000\n")
+    (tmp_path / "rec.xml").write_text("<rec/>")
+    passed: list = []
+    formats.find_ecg_files(tmp_path, passed)
+    assert [p.name for p in passed] == ["notes.xml"]
 
 
 def _cut(src: Path, dst: Path) -> Path:

@@ -324,6 +324,8 @@ def test_init_from_takes_a_shipped_models_name():
     init_weights_from(fresh, "default#1")
     for k, v in member.state_dict().items():
         assert torch.equal(fresh.state_dict()[k], v), k
+    with pytest.raises(ConfigError, match=r"an ensemble of 2 models; name one member \(default#0 ... default#1\)"):
+        init_weights_from(fresh, "default")
 
 
 def test_train_config_defaults_are_the_parsers():

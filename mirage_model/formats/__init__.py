@@ -96,7 +96,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
     other formats (by extension, confirmed by content). Hidden files and folders are skipped.
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
-    that a batch can say what it left out.
+    that a batch can say what it left out; a file beside a header of its own name is that WFDB
+    record's, not passed over.
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -123,5 +124,6 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
     if passed_over is not None:
-        passed_over.extend(sorted(other))
+        stems = {p.with_suffix("").as_posix().lower() for p in found if p.suffix.lower() == ".hea"}
+        passed_over.extend(sorted(p for p in other if p.with_suffix("").as_posix().lower() not in stems))
     return sorted(found)

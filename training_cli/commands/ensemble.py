@@ -122,7 +122,7 @@ def run(args) -> int:
         member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"],
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in labels}})
-        logger.info("member %s: val macro AUROC %.4f", m.name or path, vm["macro"]["auroc"])
+        logger.info("member %s: val macro AUROC %.4f", m.name or m.path, vm["macro"]["auroc"])
     probs = np.mean(np.stack(member_probs), axis=0)                        # (N, K)
     y = M.as_multilabel(targets, len(labels))
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)

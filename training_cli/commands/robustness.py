@@ -108,6 +108,12 @@ def _scores(predictor, records, chunk: int, bar=None) -> list[tuple[str, ...]]:
     return out
 
 
+def draws_of(name: str, draws: int) -> int:
+    """How many draws a perturbation gets: ``draws`` when it draws from its seed (``perturb.SEEDED``),
+    else one (its copies are the same for every seed)."""
+    return draws if name in SEEDED else 1
+
+
 def draw_seeds(seed: int, draws: int, n: int) -> list[int]:
     """Base seeds of ``draws`` noise draws over ``n`` records: seed, seed + 1000, ... (the step is the
     next multiple of 1000 at or above ``n``, so no record's seed recurs in another draw)."""
@@ -120,7 +126,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
     ``draws`` times (``draw_seeds``), the others once (their copies are the same for every seed).
 
     Returns:
-        {"labels": (K,), "n": records, "seed", "draws", "clean": {"positive_rate": {label: share}, "findings":
+        {"labels": (K,), "n": records, "clean": {"positive_rate": {label: share}, "findings":
         {code: share}, "gated": share}, "rows": [one dict per perturbation: "name", "changed"
         (share, mean over draws), "changed_n" (records, mean over draws), "changed_draws" (records
         per draw), "seeds" (base seed per draw), "added" / "removed" {label: calls per draw, mean},
@@ -132,7 +138,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
     n = len(records)
     clean_codes = [set(q.codes) for q in clean_q]
     result = {
-        "labels": list(labels), "n": n, "seed": seed, "draws": draws,
+        "labels": list(labels), "n": n,
         "clean": {
             "positive_rate": {lab: sum(lab in p for p in clean_pos) / n for lab in labels},
             "findings": {c: k / n for c, k in Counter(c for cs in clean_codes for c in cs).most_common()},
@@ -142,7 +148,7 @@ def benchmark(predictor, records, perturbations, seed: int = 0, chunk: int = 16,
     }
     for name in perturbations:
         t0 = time.perf_counter()
-        seeds = draw_seeds(seed, draws if name in SEEDED else 1, n)
+        seeds = draw_seeds(seed, draws_of(name, draws), n)
         added, removed, new = Counter(), Counter(), Counter()
         changed, gated = [], 0
         for base in seeds:
@@ -191,7 +197,7 @@ def _findings(d: dict, min_share: float = 0.05) -> str:
 def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
     n = result["n"]
     clean = result["clean"]
-    seeds = draw_seeds(result["seed"], result["draws"], n)
+    seeds = max((row["seeds"] for row in result["rows"]), key=len, default=[])   # the most drawn row's
     lines = [
         f"Model: {model_name}. Records: {n} ({data_desc})."
         + (f" Seeded perturbations: {len(seeds)} noise draws (base seeds {', '.join(map(str, seeds))}); their "
@@ -259,7 +265,7 @@ def run(args) -> int:
     set_threads(args.threads)
     bar = None
     if args.progress:
-        passes = 1 + sum(args.draws if name in SEEDED else 1 for name in names)
+        passes = 1 + sum(draws_of(name, args.draws) for name in names)
         bar = tqdm(total=len(records) * passes, unit="rec", desc="robustness", file=sys.stderr)
     try:
         result = benchmark(predictor, records, names, seed=args.seed, chunk=args.chunk_size, bar=bar,

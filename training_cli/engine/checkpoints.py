@@ -50,7 +50,7 @@ def load_members(spec: str, device: str = "cpu") -> list:
     loaded = load_model(path, device=device)
     if loaded.model_type != "ensemble":
         if member:
-            raise ConfigError(f"error: {spec}: {path} is a single model, not an ensemble with members")
+            raise ConfigError(f"error: {spec}: {path} is a single model, not an ensemble; it has no member {member!r}")
         return [loaded]
     n = len(loaded.model.members)
     if member and (not member.isdigit() or int(member) >= n):

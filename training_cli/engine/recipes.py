@@ -12,10 +12,9 @@ import logging
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-from mirage_model.checkpoint import CheckpointError, load_checkpoint
-from mirage_model.inference import ModelNotFoundError, resolve_model_path
 from mirage_model.models import build_model
 from mirage_model.models.config import preset_config
+from training_cli.engine.checkpoints import load_members
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
 
@@ -192,17 +191,14 @@ def init_weights_from(model, spec: str) -> None:
     is left freshly initialised when the number of labels differs: a model for another label set
     (PTB-XL statements from the superclass model, say) starts from the same encoders.
     """
-    path, _, member = spec.partition("#")
     try:
-        loaded = load_checkpoint(resolve_model_path(path))      # a folder, or a shipped model's name
-    except (CheckpointError, ModelNotFoundError) as err:
-        raise ConfigError(f"error: --init-from: {err}") from None
-    source = loaded.model
-    if member:
-        members = getattr(source, "members", None)
-        if members is None or not member.isdigit() or int(member) >= len(members):
-            raise ConfigError(f"error: --init-from {spec}: {path} has no member {member!r}")
-        source = members[int(member)]
+        picked = load_members(spec)           # what "default#1" names, as `mirage ensemble` reads it
+    except ConfigError as err:
+        raise ConfigError(f"error: --init-from {str(err).removeprefix('error: ')}") from None
+    if len(picked) != 1:
+        raise ConfigError(f"error: --init-from {spec}: an ensemble of {len(picked)} models; name one "
+                          f"member ({spec}#0 ... {spec}#{len(picked) - 1})")
+    source = picked[0].model
     theirs, ours = source.state_dict(), model.state_dict()
     fresh = [k for k in ours if k.startswith("head.") and k in theirs and theirs[k].shape != ours[k].shape]
     wrong = sorted((set(ours) ^ set(theirs)) | {k for k in ours if k in theirs and theirs[k].shape != ours[k].shape

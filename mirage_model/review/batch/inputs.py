@@ -37,8 +37,6 @@ def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
             if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
                     and p.with_suffix("").as_posix().lower() not in stems:
                 orphans.append(p)
-    # a file beside a header of its name is that WFDB record's, not a record of its own
-    passed_over = [p for p in passed_over if p.with_suffix("").as_posix().lower() not in stems]
     return headers, sorted(orphans), passed_over
 
 

@@ -25,8 +25,8 @@ from mirage_model.review.interpret import statement_labels
 
 @dataclass
 class BatchSummary:
-    """What a batch did. ``seconds`` is wall time of this run; ``records_per_s`` counts scored
-    and failed records of this run (skipped ones are not work)."""
+    """What a batch did. ``seconds`` is wall time of this run; ``records_per_s`` counts the rows
+    this run wrote (``handled``: scored, failed, not ECG; skipped ones are not work)."""
     scored: int
     failed: int
     skipped: int
@@ -37,8 +37,8 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)   # (record path, message)
     pdfs: int = 0
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
-    not_ecg: int = 0                  # files with an ECG format's extension that are no ECG (not failures)
-    passed_over: list[tuple[str, str]] = field(default_factory=list)   # (path, what it is), for those
+    # (path, what it is) of the files with an ECG format's extension that are no ECG (not failures)
+    passed_over: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -47,12 +47,21 @@ class BatchSummary:
             if row.get("pdf"):
                 self.pdfs += 1
         elif row["status"] == NOT_ECG:
-            self.not_ecg += 1
             self.passed_over.append((row["record_path"], row["error"] or ""))
         else:
             self.failed += 1
             self.unscorable += row["status"] == "unscorable"
             self.errors.append((row["record_path"], row["error"] or ""))
+
+    @property
+    def not_ecg(self) -> int:
+        """Files that are no ECG, told in their rows (not failures)."""
+        return len(self.passed_over)
+
+    @property
+    def handled(self) -> int:
+        """The rows this run wrote: scored, failed and not ECG."""
+        return self.scored + self.failed + self.not_ecg
 
     @property
     def exit_code(self) -> int:
@@ -127,11 +136,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     try:
         kept = kept_rows(out_path, fmt, cols) if resume else []
         done_keys = {str(row.get("record_path")) for row in kept}
-        todo_h = [h for h in headers if rel_path(h, folder) not in done_keys]
-        todo_o = [o for o in orphans if rel_path(o, folder) not in done_keys]
-        todo_n = [o for o in not_ecg if rel_path(o, folder) not in done_keys]
-        skipped = len(headers) + len(orphans) + len(not_ecg) - len(todo_h) - len(todo_o) - len(todo_n)
+        todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
+                                  for group in (headers, orphans, not_ecg))
         total = len(todo_h) + len(todo_o) + len(todo_n)
+        skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
         rows = list(kept)
         summary = BatchSummary(scored=0, failed=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
@@ -159,14 +167,14 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     rows.append(row)
                     summary.count(row)
                     if progress is not None:
-                        progress(summary.scored + summary.failed + summary.not_ecg, total, row)
+                        progress(summary.handled, total, row)
                     if time.perf_counter() - last_write >= checkpoint_s:
                         write_atomic(out_path, cols, rows, fmt)
                         last_write = time.perf_counter()
         finally:
             write_atomic(out_path, cols, rows, fmt)
             summary.seconds = time.perf_counter() - t0
-            n = summary.scored + summary.failed + summary.not_ecg
+            n = summary.handled
             summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
             summary.cancelled = cancelled and n < total
         return summary
