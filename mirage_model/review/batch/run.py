@@ -28,7 +28,6 @@ class BatchSummary:
     """What a batch did. ``seconds`` is wall time of this run; ``records_per_s`` counts the rows
     this run wrote (``handled``: scored, failed, not ECG; skipped ones are not work)."""
     scored: int
-    failed: int
     skipped: int
     seconds: float
     records_per_s: float
@@ -49,9 +48,13 @@ class BatchSummary:
         elif row["status"] == NOT_ECG:
             self.passed_over.append((row["record_path"], row["error"] or ""))
         else:
-            self.failed += 1
             self.unscorable += row["status"] == "unscorable"
             self.errors.append((row["record_path"], row["error"] or ""))
+
+    @property
+    def failed(self) -> int:
+        """Records that could not be scored (their messages in ``errors``)."""
+        return len(self.errors)
 
     @property
     def not_ecg(self) -> int:
@@ -142,7 +145,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
         rows = list(kept)
-        summary = BatchSummary(scored=0, failed=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
+        summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path)
         cancelled = False
 
