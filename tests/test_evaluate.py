@@ -126,3 +126,23 @@ def test_written_predictions_keep_the_ranking(tmp_path):
     _, _, P, Y = read_predictions(tmp_path / "predictions.csv")
     assert len(np.unique(P[:, 0])) == 6
     assert M.auroc(Y[:, 0], P[:, 0]) == pytest.approx(M.auroc(y[:, 0], p[:, 0])) == 1.0
+
+
+def test_reliability_diagram_gives_many_classes_a_panel_each(tmp_path):
+    """Up to ONE_PANEL_MAX classes share one panel; 71 statements get a grid of panels (one legend of
+    71 entries covered the whole plot), so the figure grows with the class count."""
+    from PIL import Image
+
+    from training_cli.engine.evaluation import ONE_PANEL_MAX, plot_reliability
+
+    rng = np.random.default_rng(0)
+    sizes = {}
+    for n in (3, 71):
+        p = rng.uniform(size=(400, n))
+        y = (rng.uniform(size=(400, n)) < p).astype(float)
+        out = tmp_path / f"rel{n}.png"
+        plot_reliability(out, y, p, [f"C{k}" for k in range(n)], f"{n} classes")
+        sizes[n] = Image.open(out).size
+    assert 3 <= ONE_PANEL_MAX < 71
+    width, height = sizes[71]
+    assert width >= 2 * sizes[3][0] and height >= 2 * sizes[3][1]      # a 9 x 8 grid of 1.6-inch panels

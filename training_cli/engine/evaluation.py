@@ -182,27 +182,53 @@ def calibration_report(y: np.ndarray, probs: np.ndarray, labels: list[str], load
             "methods": list(cal.methods) if cal is not None else None}
 
 
+ONE_PANEL_MAX = 8   # classes drawn on one reliability panel; more get a panel each (a legend of 71 hid the plot)
+
+
 def plot_reliability(path: Path, y: np.ndarray, p: np.ndarray, labels: list[str], title: str) -> None:
-    """Reliability diagram: observed frequency against mean probability per bin, one line per class."""
+    """Reliability diagram: observed frequency against mean probability per bin (bins of at least 5
+    records). Up to ``ONE_PANEL_MAX`` classes share one panel, one line each; more classes get a
+    small panel each (titled with the class and its ECE) in a grid, so every class stays readable.
+    y, p: (N, C) targets and probabilities; labels: the C class names."""
     import matplotlib   # only for plots (seconds to import); Agg must be chosen before pyplot
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-
-    fig, ax = plt.subplots(figsize=(5.2, 5.0), dpi=110)
-    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect calibration")
-    for k, c in enumerate(labels):
-        conf, freq, count = reliability(y[:, k], p[:, k])
-        ok = count >= 5
-        ax.plot(conf[ok], freq[ok], marker="o", ms=3, lw=1.2, label=f"{c} (ECE {ece(y[:, k], p[:, k]):.3f})")
-    ax.set_xlabel("predicted probability (bin mean)")
-    ax.set_ylabel("observed frequency")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    if len(labels) <= ONE_PANEL_MAX:
+        fig, ax = plt.subplots(figsize=(5.2, 5.0), dpi=110)
+        ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect calibration")
+        for k, c in enumerate(labels):
+            conf, freq, count = reliability(y[:, k], p[:, k])
+            ok = count >= 5
+            ax.plot(conf[ok], freq[ok], marker="o", ms=3, lw=1.2, label=f"{c} (ECE {ece(y[:, k], p[:, k]):.3f})")
+        ax.set_xlabel("predicted probability (bin mean)")
+        ax.set_ylabel("observed frequency")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=7, loc="upper left")
+        fig.tight_layout()
+    else:
+        cols = int(np.ceil(np.sqrt(len(labels))))
+        rows = int(np.ceil(len(labels) / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.6 * rows + 0.6), dpi=90,
+                                 sharex=True, sharey=True, squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            if k >= len(labels):
+                ax.axis("off")
+                continue
+            conf, freq, count = reliability(y[:, k], p[:, k])
+            ok = count >= 5
+            ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--")
+            ax.plot(conf[ok], freq[ok], marker="o", ms=2.5, lw=1.0, color="C0")
+            ax.set_title(f"{labels[k]} ({int(y[:, k].sum())} pos, ECE {ece(y[:, k], p[:, k]):.3f})", fontsize=6.5)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
+            ax.tick_params(labelsize=6)
+        fig.suptitle(f"{title}\nobserved frequency (y) against predicted probability (x, bin mean); "
+                     "dashed: perfect calibration; bins of >= 5 records", fontsize=8)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / (1.6 * rows + 0.6)))
     fig.savefig(path)
     plt.close(fig)
 
