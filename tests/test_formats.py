@@ -231,6 +231,27 @@ def test_edf_and_bdf_written_by_pyedflib_read_back_the_ludb_signal(tmp_path, kin
     assert not rec.quality["derived"].any()
 
 
+def test_edf_scaled_to_the_data_range_is_not_clipped(tmp_path):
+    """An EDF whose physical range is the data's own minimum and maximum (what writers that take the
+    range from the data produce) has each lead's extremes at the digital range's ends: not clipping.
+    A lead cut at the range's end on every beat is."""
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = _ludb()
+    x = np.ascontiguousarray(ref.p_signal.T * 1000)  # (12, T) uV
+    x[1] = np.clip(x[1], None, np.percentile(x[1], 99))   # lead II cut at its top 1 % (every R wave)
+    labels = [f"ECG {n.upper() if n.lower() != 'avr' else 'aVR'}" for n in ref.sig_name]
+    headers = [highlevel.make_signal_header(label, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=float(row.min()), physical_max=float(row.max()))
+               for label, row in zip(labels, x)]
+    path = tmp_path / "scaled.edf"
+    highlevel.write_edf(str(path), x, headers, highlevel.make_header(), file_type=pyedflib.FILETYPE_EDFPLUS)
+    rec = load_record(path)
+    assert rec.flagged_leads("saturated") == ("II",)
+    assert not rec.quality["flat"].any()
+
+
 def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
     pyedflib = pytest.importorskip("pyedflib")
     from pyedflib import highlevel

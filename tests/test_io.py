@@ -277,6 +277,30 @@ def test_flac_record_matches_wfdb(tmp_path, sample_digital):
     assert "checksum_mismatch" not in loaded.meta
 
 
+def test_whole_range_scaling_is_not_clipping(tmp_path, sample_digital):
+    """wfdb-python's wrsamp from physical values scales each lead to the whole int16 range, so each
+    lead's own minimum is written at -32767, the end of the range: such files were refused as
+    "every lead saturated". A file clipped by its recorder, many samples at the range's end, still
+    is flagged."""
+    digital, gain = sample_digital
+    phys = digital.astype(np.float64) / gain
+    wfdb.wrsamp("scaled", fs=100, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=phys,
+                fmt=["16"] * 12, write_dir=str(tmp_path))
+    written = wfdb.rdrecord(str(tmp_path / "scaled"), physical=False).d_signal
+    assert (written.min(axis=0) == -32767).all()          # the writer used the whole range (the premise)
+    rec = load_record(tmp_path / "scaled.hea")
+    assert not rec.quality["saturated"].any() and not rec.quality["flat"].any()
+    np.testing.assert_allclose(rec.signal, phys.T, atol=2 * np.abs(phys).max() / 65534)
+
+    # clipped by the recorder: lead II amplified 3x, every R wave cut at the range's end
+    clipped = written.astype(np.int64)
+    clipped[:, IDX["II"]] = np.clip(clipped[:, IDX["II"]] * 3, -32767, 32767)
+    assert np.count_nonzero(clipped[:, IDX["II"]] == 32767) >= 4
+    rec = load_record(write_record(tmp_path, "clipped", clipped.astype(np.int16), list(STANDARD_LEADS),
+                                   gain=gain, fs=100))
+    assert rec.flagged_leads("saturated") == ("II",)
+
+
 def test_format_212_matches_wfdb(tmp_path, sample_digital):
     digital, gain = sample_digital
     clipped = np.clip(digital.astype(np.int64), -2047, 2047)

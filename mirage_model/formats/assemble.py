@@ -61,7 +61,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         fmt: a ``FORMATS`` id.
         channels: (name as in the file, samples (T,) in mV) per channel, any order.
         fs: sampling frequency in Hz (all channels).
-        at_limit: lead name as in the file -> True when its samples reach the digital range.
+        at_limit: lead name as in the file -> True when it is clipped (``records.flags.clip_samples``
+            of its samples at one end of the digital range).
         info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
 
     Returns:

@@ -19,6 +19,7 @@ import numpy as np
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
+from mirage_model.records.flags import clip_samples
 from mirage_model.records.leads import UNIT_SCALE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -66,8 +67,9 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         except Exception as err:
             raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
         channels.append((s.label, data))
-        at_limit[s.label] = bool(digital.size and (digital.max() >= s.digital_max
-                                                   or digital.min() <= s.digital_min))
+        clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
+        at_limit[s.label] = bool(np.count_nonzero(digital >= s.digital_max) >= clip
+                                 or np.count_nonzero(digital <= s.digital_min) >= clip)
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")

@@ -1,7 +1,7 @@
 """The per-lead quality flags a reader sets on the signal it read: "flat" (peak-to-peak below
-``FLAT_PTP_MV``) and "saturated" (at the digital range limit, or stuck at the lead's own extreme
-for ``SATURATION_RUN_S``). Whether a record is good enough to judge is ``mirage_model.quality``'s
-question, not this one."""
+``FLAT_PTP_MV``) and "saturated" (clipped: ``clip_samples`` samples at one end of the file's
+digital range, or stuck at the lead's own extreme for ``SATURATION_RUN_S``). Whether a record is
+good enough to judge is ``mirage_model.quality``'s question, not this one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ import warnings
 
 import numpy as np
 
-from mirage_model.records.record import _CHUNK, FLAT_PTP_MV, SATURATION_RUN_S
+from mirage_model.records.record import _CHUNK, CLIP_MIN_SAMPLES, CLIP_RUN_S, FLAT_PTP_MV, SATURATION_RUN_S
+
+
+def clip_samples(fs: float) -> int:
+    """Samples at one end of the digital range that make a lead clipped at sampling rate ``fs``
+    (``CLIP_RUN_S`` worth, at least ``CLIP_MIN_SAMPLES``)."""
+    return max(CLIP_MIN_SAMPLES, int(round(CLIP_RUN_S * fs)))
 
 
 def set_flags(signal: np.ndarray, fs: float, flags: dict, at_limit: np.ndarray) -> None:

@@ -21,6 +21,13 @@ FLAT_PTP_MV = 0.02
 # A lead that sits at its own extreme value for this long (or 4 samples, whichever is more) is
 # flagged saturated: real waves do not plateau at their extreme for 80 ms.
 SATURATION_RUN_S = 0.08
+# A lead with this many samples at one end of its file's digital range (20 ms worth, at least 4) is
+# flagged saturated (clipped by the recorder). One sample there, or a few equal ones, is not
+# clipping: a writer that scales each lead to the whole range (wfdb-python's wrsamp from physical
+# values, EDF writers that take the physical range from the data) puts the lead's own maximum and
+# minimum exactly there, and such files were refused as "every lead saturated".
+CLIP_RUN_S = 0.02
+CLIP_MIN_SAMPLES = 4
 # Samples per lead converted at a time by the readers (bounds the float64 temporaries).
 _CHUNK = 1 << 18
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from mirage_model.limits import MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
 from mirage_model.records import ptbxl
-from mirage_model.records.flags import set_flags
+from mirage_model.records.flags import clip_samples, set_flags
 from mirage_model.records.leads import UNIT_SCALE, canonical_lead, derivable_leads, derive_leads, lead_mapping_meta
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
@@ -61,7 +61,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     T = sig_len
     signal = np.empty((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
-    at_limit = np.zeros(12, dtype=bool)
+    n_at_hi = np.zeros(12, dtype=np.int64)       # samples at the top / bottom of the digital range
+    n_at_lo = np.zeros(12, dtype=np.int64)
     checksum_bad, checked = [], 0
     totals = np.zeros(12, dtype=np.int64)
     for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
@@ -86,7 +87,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
                 bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
                 lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-                at_limit[k] |= int(valid.max()) >= hi or int(valid.min()) <= lo
+                n_at_hi[k] += int(np.count_nonzero(valid >= hi))
+                n_at_lo[k] += int(np.count_nonzero(valid <= lo))
             signal[k, a:b] = phys
     for k, lead in enumerate(STANDARD_LEADS):
         if lead in chosen:
@@ -101,6 +103,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                                f"the samples: the signal file does not fit its header (wrong format "
                                f"{header.signals[chosen[checksum_bad[0]][0]].fmt}?)")
 
+    clip = clip_samples(header.fs)
+    at_limit = (n_at_hi >= clip) | (n_at_lo >= clip)   # clipped, not merely scaled to the whole range
     derived = derive_leads(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
     for k in derived:
