@@ -191,14 +191,15 @@ def test_measurement_edits_are_checked_by_the_session():
 
 
 def test_measurement_flags_follow_the_cited_ranges_and_the_patients_sex():
-    # boundaries of the cited adult ranges (Mason 2007, Surawicz 2009, Rautaharju 2009)
+    # boundaries of the cited adult ranges (Mason 2007, Surawicz 2009, Rautaharju 2009, Priori 2015)
     from mirage_model.review.measurements import flag
 
     assert flag("heart_rate_bpm", 49.9) == "low" and flag("heart_rate_bpm", 50) == "" and flag("heart_rate_bpm", 101) == "high"
     assert flag("pr_ms", 200) == "" and flag("pr_ms", 201) == "high" and flag("pr_ms", 119) == "low"
     assert flag("qrs_ms", 119) == "" and flag("qrs_ms", 120) == "high"
     assert flag("qtc_bazett_ms", 455, "F") == "" and flag("qtc_bazett_ms", 455, "M") == "high"
-    assert flag("qtc_fridericia_ms", 460, "F") == "high" and flag("qtc_framingham_ms", 389, "F") == "low"
+    assert flag("qtc_fridericia_ms", 460, "F") == "high" and flag("qtc_framingham_ms", 340, "F") == "low"
+    assert flag("qtc_framingham_ms", 341, "F") == "" and flag("qtc_bazett_ms", 389, "M") == ""
     assert flag("qrs_axis_deg", -31) == "low" and flag("qrs_axis_deg", 91) == "high" and flag("qt_ms", 900) == ""
 
 

@@ -18,9 +18,13 @@ Measurement rules (adult thresholds):
   Circulation 2009;119:e235-40).
 * Left axis deviation: QRS axis < -30 deg; right axis deviation: > +90 deg; extreme axis:
   -90 to -180 deg (Surawicz et al. 2009, part III, adults).
-* Prolonged QTc: >= 450 ms in men, >= 460 ms in women; short QTc <= 390 ms (Rautaharju PM, Surawicz B,
-  Gettes LS. AHA/ACCF/HRS recommendations ... part IV: the ST segment, T and U waves, and the QT
-  interval. Circulation 2009;119:e241-50). QTc by Bazett unless the measurements carry only Fridericia.
+* Prolonged QTc: >= 450 ms in men, >= 460 ms in women (Rautaharju PM, Surawicz B, Gettes LS.
+  AHA/ACCF/HRS recommendations ... part IV: the ST segment, T and U waves, and the QT interval.
+  Circulation 2009;119:e241-50); short QTc <= 340 ms (Priori SG et al. 2015 ESC Guidelines for the
+  management of patients with ventricular arrhythmias. Eur Heart J 2015;36:2793-867: short QT
+  syndrome is diagnosed at QTc <= 340 ms; part IV's "<= 390 ms" is met by about one normal ECG in
+  eight). QTc by Bazett unless the measurements carry only Fridericia. The limits are
+  ``review.measurements``'s, so the table's flags and these statements agree.
 
 A model statement is said when its calibrated probability is at or above its threshold and at
 least 20 % (``MODEL_MIN_P``): the thresholds (max F1 on the validation fold) of rare statements
@@ -68,6 +72,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.review.labels import LABEL_NAMES, is_normal
+from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -172,8 +177,7 @@ GUESSED = ", most probable rhythm (below its threshold)"
 BRADY_BPM, TACHY_BPM = 50.0, 100.0
 PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
-QTC_LONG_MS = {"M": 450.0, "F": 460.0}
-QTC_SHORT_MS = 390.0
+QTC_LONG_MS, QTC_SHORT_MS = QTC_LIMITS, QTC_SHORT    # the measurement table's limits (one place)
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # a model statement is said only from this calibrated probability up, whatever its threshold (max F1
 # on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
@@ -455,7 +459,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                      note=shaky))
             elif qtc <= QTC_SHORT_MS:
                 out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Rautaharju et al. 2009)",
+                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Priori et al. 2015)",
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands
