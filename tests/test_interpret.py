@@ -56,6 +56,18 @@ def test_first_degree_av_block_from_pr(pr, stated):
     assert any(s.text.startswith("First degree AV block") for s in it.statements) == stated
 
 
+def test_first_degree_av_block_and_prolonged_pr_are_said_once():
+    """PTB-XL names PR > 200 ms twice (1AVB, LPR); both above threshold read as one statement, with
+    the measured PR, and the other in ``resolved``; LPR alone stays."""
+    it = run({"SR": 0.9, "1AVB": 0.6, "LPR": 0.7}, {"heart_rate_bpm": 70.0, "pr_ms": 220.0})
+    codes = [s.code for s in it.statements]
+    assert "1AVB" in codes and "LPR" not in codes
+    assert next(s for s in it.statements if s.code == "1AVB").text == "First degree AV block (PR 220 ms)"
+    assert any(r.startswith("prolonged PR interval (70%) not stated") for r in it.resolved)
+    it = run({"SR": 0.9, "LPR": 0.7}, {"heart_rate_bpm": 70.0, "pr_ms": 220.0})
+    assert [s.text for s in it.statements if s.code == "LPR"] == ["Prolonged PR interval (PR 220 ms)"]
+
+
 def test_model_statement_contradicted_by_a_measurement_is_marked():
     it = run({"SR": 0.9, "1AVB": 0.6}, {"heart_rate_bpm": 70.0, "pr_ms": 150.0})
     av = next(s for s in it.statements if s.code == "1AVB")

@@ -405,12 +405,21 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              else "no model here states rhythm; measured rate only"))
 
     # conduction
-    for c in sorted((c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"),
-                    key=lambda c: -p[c]):
-        note = None
-        if c in ("1AVB", "LPR") and pr is not None and pr <= PR_1AVB_MS:
-            note = f"not supported by the measured PR {pr:.0f} ms"
-        suffix = f" (QRS {qrs:.0f} ms)" if c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None else ""
+    conduction = [c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"]
+    if "1AVB" in conduction and "LPR" in conduction:
+        # PTB-XL's two names of one finding (PR > 200 ms): said once, as a cart says it
+        conduction.remove("LPR")
+        resolved.append(f"prolonged PR interval ({p['LPR']:.0%}) not stated: first degree AV block "
+                        "stands (the same finding)")
+    for c in sorted(conduction, key=lambda c: -p[c]):
+        note, suffix = None, ""
+        if c in ("1AVB", "LPR") and pr is not None:
+            if pr <= PR_1AVB_MS:
+                note = f"not supported by the measured PR {pr:.0f} ms"
+            else:
+                suffix = f" (PR {pr:.0f} ms)"
+        if c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
+            suffix = f" (QRS {qrs:.0f} ms)"
         out.append(model_stmt(c, note, suffix))
     if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and not positive & set(ATRIAL_NON_SINUS):
         out.append(Statement("conduction", f"First degree AV block (PR {pr:.0f} ms)", "measurement",
