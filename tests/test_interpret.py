@@ -64,6 +64,9 @@ def test_first_degree_av_block_and_prolonged_pr_are_said_once():
     assert "1AVB" in codes and "LPR" not in codes
     assert next(s for s in it.statements if s.code == "1AVB").text == "First degree AV block (PR 220 ms)"
     assert any(r.startswith("prolonged PR interval (70%) not stated") for r in it.resolved)
+    it = run({"SR": 0.9, "NORM": 0.8}, {"heart_rate_bpm": 70.0, "pr_ms": 220.0})
+    # inside the sentence only the first letter is lowered (it read "first degree av block (pr 220 ms)")
+    assert "normal ECG (80%) not stated: first degree AV block (PR 220 ms) stands" in it.resolved
     it = run({"SR": 0.9, "LPR": 0.7}, {"heart_rate_bpm": 70.0, "pr_ms": 220.0})
     assert [s.text for s in it.statements if s.code == "LPR"] == ["Prolonged PR interval (PR 220 ms)"]
 

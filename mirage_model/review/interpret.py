@@ -172,6 +172,14 @@ SINUS = ("SR", "SBRAD", "STACH", "SARRH")
 ATRIAL_NON_SINUS = ("AFIB", "AFLT")
 # the rhythm itself (every ECG has one); the other rhythm statements (ectopy, patterns) qualify it
 PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
+def _in_sentence(text: str) -> str:
+    """A statement's text inside a sentence: its first letter lower case, the rest as it is
+    ("First degree AV block (PR 220 ms)" -> "first degree AV block (PR 220 ms)"); a text that opens
+    with an abbreviation ("WPW ...", "ST ...") stays as it is."""
+    first = text.split(" ", 1)[0]
+    return text if first[:2].isupper() else text[:1].lower() + text[1:]
+
+
 GUESSED = ", most probable rhythm (below its threshold)"
 # Rule thresholds (see the module docstring for the sources).
 BRADY_BPM, TACHY_BPM = 50.0, 100.0
@@ -341,7 +349,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     no_p = measurements is not None and pr is None and qrs is not None
     if af_rule:
         if guessed is not None:
-            resolved.append(f"{STATEMENTS[guessed].text.lower()} ({p[guessed]:.0%}, the model's most probable "
+            resolved.append(f"{_in_sentence(STATEMENTS[guessed].text)} ({p[guessed]:.0%}, the model's most probable "
                             "rhythm) not stated: the rhythm is irregular without P waves")
         rhythm_codes = [c for c in rhythm_codes if c != guessed]
         guessed = None
@@ -349,8 +357,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if atrial:
         gone = [c for c in rhythm_codes if c in SINUS]
         if gone:
-            resolved.append(f"{', '.join(STATEMENTS[c].text.lower() for c in gone)} not stated: "
-                            f"{' and '.join(STATEMENTS[c].text.lower() for c in atrial)} "
+            resolved.append(f"{', '.join(_in_sentence(STATEMENTS[c].text) for c in gone)} not stated: "
+                            f"{' and '.join(_in_sentence(STATEMENTS[c].text) for c in atrial)} "
                             "outranks sinus rhythm")
         rhythm_codes = [c for c in rhythm_codes if c not in SINUS]
     sinus = not af_rule and (any(c in SINUS for c in rhythm_codes) or (not rhythm_codes and p.get("SR", 0.0) >= 0.5))
@@ -370,7 +378,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 rhythm_codes.remove(c)
                 if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
                     refuted.append(c)
-                    resolved.append(f"model's {STATEMENTS[c].text.lower()} ({p[c]:.0%}) not stated: measured rate "
+                    resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
                                     f"{hr:.0f} bpm")
         if hr < BRADY_BPM:
             out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement", note=sinus_note,
@@ -477,7 +485,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
         if abnormal:
-            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {abnormal[0].text.lower()} stands")
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
         else:
             out.append(model_stmt("NORM", NO_P_NOTE if no_p else None))
     order = {g: i for i, g in enumerate(GROUPS)}
