@@ -43,6 +43,29 @@ def test_reversed_and_missing_lead_records_are_withheld(low_threshold_model, rec
         np.testing.assert_allclose(p.probabilities, plain.predict(rec, explain=False).probabilities, atol=1e-6)
 
 
+@pytest.mark.parametrize("seconds, severity", [(5.0, "critical"), (8.9, "critical"), (9.5, "warning"),
+                                               (10.0, None)])
+def test_a_record_shorter_than_the_models_10_s_is_withheld(low_threshold_model, records, seconds, severity):
+    """The models read 10 s windows, zero-padded after a shorter record; cut to 9 s, a tenth of PTB-XL
+    fold-9 records change their calls (QualityConfig). Under 9 s the calls are withheld, the
+    probabilities still computed; 9-9.9 s is a warning; a whole 10 s record has no finding."""
+    import dataclasses
+
+    from mirage_model.inference import Predictor
+
+    clean = records[0]
+    assert clean.signal.shape[1] / clean.fs == 10.0
+    rec = dataclasses.replace(clean, signal=clean.signal[:, :int(round(seconds * clean.fs))].copy())
+    p = Predictor(low_threshold_model, device="cpu").predict(rec, explain=False)
+    found = [f for f in p.quality.findings if f.code == "short_record"]
+    assert [f.severity for f in found] == ([severity] if severity else [])
+    if severity == "critical":
+        assert p.positive == () and len(p.model_positive) == 5 and "shorter than 10 s" in p.withheld
+        assert f"({seconds:.1f} s)" in found[0].name
+    else:
+        assert not p.withheld and p.positive == p.model_positive
+
+
 def test_batch_csv_and_pdf_say_withheld(low_threshold_model, records, tmp_path):
     import csv
 
