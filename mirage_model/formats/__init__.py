@@ -22,7 +22,8 @@ from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_rec
 from mirage_model.records.record import EcgRecord, RecordError
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "write_record", "format_of"]
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "record_key",
+           "write_record", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")
@@ -91,6 +92,17 @@ def format_of(record: EcgRecord) -> str:
     return str(record.meta.get("format") or "wfdb")
 
 
+def record_key(path: str | Path) -> str:
+    """The key that ties a file to a WFDB record: its path without the extension, lower case; a
+    file with the key of a header (its .dat, .mat or a side file) is that record's."""
+    return Path(path).with_suffix("").as_posix().lower()
+
+
+def header_keys(paths) -> set[str]:
+    """``record_key`` of each WFDB header (.hea) among ``paths``."""
+    return {record_key(p) for p in paths if Path(p).suffix.lower() == ".hea"}
+
+
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content). Hidden files and folders are skipped.
@@ -124,6 +136,6 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
     if passed_over is not None:
-        stems = {p.with_suffix("").as_posix().lower() for p in found if p.suffix.lower() == ".hea"}
-        passed_over.extend(sorted(p for p in other if p.with_suffix("").as_posix().lower() not in stems))
+        keys = header_keys(found)
+        passed_over.extend(sorted(p for p in other if record_key(p) not in keys))
     return sorted(found)

@@ -172,20 +172,12 @@ SINUS = ("SR", "SBRAD", "STACH", "SARRH")
 ATRIAL_NON_SINUS = ("AFIB", "AFLT")
 # the rhythm itself (every ECG has one); the other rhythm statements (ectopy, patterns) qualify it
 PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
-def _in_sentence(text: str) -> str:
-    """A statement's text inside a sentence: its first letter lower case, the rest as it is
-    ("First degree AV block (PR 220 ms)" -> "first degree AV block (PR 220 ms)"); a text that opens
-    with an abbreviation ("WPW ...", "ST ...") stays as it is."""
-    first = text.split(" ", 1)[0]
-    return text if first[:2].isupper() else text[:1].lower() + text[1:]
-
-
 GUESSED = ", most probable rhythm (below its threshold)"
 # Rule thresholds (see the module docstring for the sources).
 BRADY_BPM, TACHY_BPM = 50.0, 100.0
 PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
-QTC_LONG_MS, QTC_SHORT_MS = QTC_LIMITS, QTC_SHORT    # the measurement table's limits (one place)
+# QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # a model statement is said only from this calibrated probability up, whatever its threshold (max F1
 # on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
@@ -284,6 +276,14 @@ def is_said(probability: float, threshold: float) -> bool:
 
 def confidence_word(p: float) -> str:
     return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
+
+
+def _in_sentence(text: str) -> str:
+    """A statement's text inside a sentence: its first letter lower case, the rest as it is
+    ("First degree AV block (PR 220 ms)" -> "first degree AV block (PR 220 ms)"); a text that opens
+    with an abbreviation ("WPW ...", "ST ...") stays as it is."""
+    first = text.split(" ", 1)[0]
+    return text if first[:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _num(m: Mapping | None, key: str) -> float | None:
@@ -456,7 +456,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if qtc is None:
         qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
     sex = parse_sex(sex)
-    limit = QTC_LONG_MS.get(sex, QTC_LONG_MS["M"])
+    limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
@@ -474,9 +474,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
                                      note=shaky))
-            elif qtc <= QTC_SHORT_MS:
+            elif qtc <= QTC_SHORT:
                 out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT_MS:g} ms (Priori et al. 2015)",
+                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from mirage_model.clinical import ClinicalError, read_labs_table
-from mirage_model.formats import find_ecg_files
+from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
 from mirage_model.review.batch.errors import BatchError
 
@@ -28,14 +28,14 @@ def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
         headers = find_ecg_files(folder, passed_over)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
-    stems = {h.with_suffix("").as_posix().lower() for h in headers if h.suffix.lower() == ".hea"}
+    keys = header_keys(headers)
     orphans = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for f in filenames:
             p = Path(dirpath) / f
             if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
-                    and p.with_suffix("").as_posix().lower() not in stems:
+                    and record_key(p) not in keys:
                 orphans.append(p)
     return headers, sorted(orphans), passed_over
 
