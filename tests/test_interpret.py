@@ -160,16 +160,20 @@ def test_atrial_fibrillation_from_beat_to_beat_irregularity():
         assert it.first.code == "SR", (m, nrmssd)
 
 
-def test_sinus_rhythm_and_normal_ecg_without_p_waves_are_marked():
-    """QRS measured, no P wave before it: the sinus statement and "normal ECG" stand, marked; a P wave
-    found, or no QRS measured either (nothing delineated): unmarked."""
+def test_sinus_rhythm_without_p_waves_is_marked_and_normal_ecg_not_stated():
+    """QRS measured, no P wave before it: the sinus statement stands, marked; "normal ECG" is not
+    stated (sinus rhythm unconfirmed), with the reason in ``resolved``; a P wave found, or no QRS
+    measured either (nothing delineated): both unmarked."""
     base = {"heart_rate_bpm": 70.0, "qrs_ms": 92.0, "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}
     it = run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=None), "F")
-    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm", "Normal ECG"]
-    assert all(s.note == "no P wave found before the QRS" for s in it.statements)
-    assert it.text() == "Sinus rhythm, 70 bpm (?); Normal ECG (?)"
-    assert all(s.note is None for s in run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=160.0), "F").statements)
-    assert all(s.note is None for s in run({"SR": 0.95, "NORM": 0.9}, {"heart_rate_bpm": 70.0}, "F").statements)
+    assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm"]
+    assert it.first.note == "no P wave found before the QRS"
+    assert it.text() == "Sinus rhythm, 70 bpm (?)"
+    assert any(r.startswith("normal ECG (90%) not stated: no P wave found") for r in it.resolved)
+    for found in (dict(base, pr_ms=160.0), {"heart_rate_bpm": 70.0}):
+        it = run({"SR": 0.95, "NORM": 0.9}, found, "F")
+        assert [s.text for s in it.statements][-1] == "Normal ECG"
+        assert all(s.note is None for s in it.statements)
     # a marked sinus bradycardia is still abnormal: no "normal ECG" beside it
     it = run({"SR": 0.95, "NORM": 0.9}, dict(base, heart_rate_bpm=44.0, pr_ms=None), "F")
     assert it.first.text == "Sinus bradycardia, 44 bpm" and it.first.note == "no P wave found before the QRS"
