@@ -267,6 +267,36 @@ def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
     assert "three.edf" in msg and "EDF" in msg and "3 of the 12" in msg and ".hea" not in msg
 
 
+def test_edf_with_iec_chest_lead_names_reads_c1_to_c6_as_v1_to_v6(tmp_path):
+    """IEC 60601-2-25 names the chest leads C1-C6. An 8-lead EDF labelled I, II, C1..C6 (what some
+    European carts write) is the LUDB record: V1-V6 from C1-C6, III and the augmented leads derived,
+    the renaming in meta. An EEG's central electrodes (C3, C4, Cz beside Fp1, O2) stay no ECG."""
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = _ludb()
+    x = np.ascontiguousarray(ref.p_signal.T[[0, 1, 6, 7, 8, 9, 10, 11]] * 1000)   # I, II, V1-V6 in uV
+    labels = ["I", "II", "C1", "C2", "C3", "C4", "C5", "C6"]
+    hi = float(np.ceil(np.abs(x).max())) + 1
+    headers = highlevel.make_signal_headers(labels, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=-hi, physical_max=hi)
+    path = tmp_path / "iec.edf"
+    highlevel.write_edf(str(path), x, headers, highlevel.make_header(), file_type=pyedflib.FILETYPE_EDFPLUS)
+    rec = load_record(path)
+    resolution = 2 * hi / 2 ** 16 / 1000
+    np.testing.assert_allclose(rec.signal[6:], ref.p_signal.T[6:], atol=resolution + 1e-6)
+    assert rec.meta["renamed_leads"] == tuple(f"C{k} -> V{k}" for k in range(1, 7))
+    assert rec.flagged_leads("derived") == ("III", "aVR", "aVL", "aVF")
+
+    eeg = ["Fp1", "Fp2", "C3", "C4", "Cz", "O1", "O2", "C1"]
+    headers = highlevel.make_signal_headers(eeg, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=-hi, physical_max=hi)
+    path = tmp_path / "eeg.edf"
+    highlevel.write_edf(str(path), x, headers, highlevel.make_header(), file_type=pyedflib.FILETYPE_EDFPLUS)
+    with pytest.raises(RecordError, match="no ECG leads"):
+        load_record(path)
+
+
 # ---------------------------------------------------------------------------------------------
 # detection from content, and bad input
 

@@ -203,6 +203,19 @@ def test_canonical_lead(name, expected):
     assert recio.canonical_lead(name) == expected
 
 
+def test_iec_chest_names_are_v_leads_only_beside_limb_leads():
+    from mirage_model.records.leads import match_leads
+
+    m = match_leads(["I", "II", "III", "aVR", "aVL", "aVF", "C1", "C2", "ECG C3", "C4", "C5", "C6"])
+    assert m.chosen["V3"] == (8, 1) and m.renamed[2] == ("ECG C3", "V3") and not m.dropped
+    # V leads present: a C1 channel is something else (dropped), and nothing is renamed
+    m = match_leads(["I", "II", "V1", "V2", "V3", "V4", "V5", "V6", "C1"])
+    assert m.dropped == ("C1",) and m.renamed == ()
+    # no limb leads: EEG central electrodes, not chest leads
+    m = match_leads(["C3", "C4", "Cz", "O1", "II"])
+    assert "V3" not in m.chosen and m.renamed == ()
+
+
 def test_lead_spellings_and_order_are_mapped(tmp_path, sample_digital):
     digital, gain = sample_digital
     spellings = ["lead i", "II", "iii", "AVR", "avl", "aVF", "v1", "V2", "ECG V3", "v4", "V5", "v6"]

@@ -17,7 +17,7 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.records.flags import set_flags
-from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta
+from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -73,16 +73,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     """
     if not (np.isfinite(fs) and fs > 0):
         raise fail(path, fmt, f"sampling frequency {fs!r} is not a positive number")
-    chosen: dict[str, tuple[int, int]] = {}
-    dropped, duplicates = [], []
-    for i, (name, _) in enumerate(channels):
-        mapped = vendor_lead(name) if name else None
-        if mapped is None:
-            dropped.append(name or f"channel {i + 1}")
-        elif mapped[0] in chosen:
-            duplicates.append(name)
-        else:
-            chosen[mapped[0]] = (i, mapped[1])
+    match = match_leads([name for name, _ in channels], vendor_lead)
+    chosen = match.chosen
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
     if missing:
         names = ", ".join(n or "?" for n, _ in channels) or "none"
@@ -117,7 +109,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
 
     meta = {"format": fmt, "format_name": FORMATS[fmt].name,
             "file_leads": tuple(n for n, _ in channels)}
-    meta.update(lead_mapping_meta(dropped, duplicates, derived, chosen))
+    meta.update(lead_mapping_meta(match, derived))
     if len(lengths) > 1:
         meta["length_note"] = f"leads differ in length ({min(lengths)}-{max(lengths)} samples); cut to {T}"
     if cal_s:

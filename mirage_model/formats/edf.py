@@ -20,7 +20,7 @@ from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
 from mirage_model.records.flags import clip_samples
-from mirage_model.records.leads import UNIT_SCALE
+from mirage_model.records.leads import UNIT_SCALE, match_leads
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
@@ -46,15 +46,17 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
 
-    ecg = [s for s in signals if vendor_lead(s.label) is not None]
+    match = match_leads([s.label for s in signals], vendor_lead)
+    is_ecg = {i for i, _ in match.chosen.values()} | {i for i, s in enumerate(signals) if s.label in match.duplicates}
+    ecg = [s for i, s in enumerate(signals) if i in is_ecg]
     rates = Counter(float(s.sampling_frequency) for s in ecg)
     if len(rates) > 1:
         raise fail(path, fmt, "ECG leads have different sampling frequencies "
                               f"({', '.join(f'{r:g}' for r in sorted(rates))} Hz)")
     fs = rates.most_common(1)[0][0] if rates else (float(signals[0].sampling_frequency) if signals else 0.0)
     channels, at_limit, dropped = [], {}, []
-    for s in signals:
-        if vendor_lead(s.label) is None:
+    for i, s in enumerate(signals):
+        if i not in is_ecg:
             dropped.append(s.label)
             continue
         unit = s.physical_dimension.strip()

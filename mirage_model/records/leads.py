@@ -5,6 +5,8 @@ aVL = I - II / 2, aVF = II - I / 2) identities give from the ones a file has."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +32,54 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
             s = s[len(prefix):]
     std = _LEAD_KEYS.get(s)
     return (std, sign) if std else None
+
+
+# IEC 60601-2-25 names the chest leads C1-C6 (V1-V6 in the AHA naming); EEG montages use C1-C6 too
+# (central electrodes), so they are read as chest leads only beside ECG limb leads (see ``match_leads``).
+_IEC_CHEST = re.compile(r"^(?:ecg|ekg|lead)?[\s_.:-]*c([1-6])$", re.I)
+_LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+
+
+@dataclass(frozen=True)
+class LeadMatch:
+    """Which file channel feeds each standard lead.
+
+    Attributes:
+        chosen: standard lead -> (channel index, sign); the first channel of a lead wins.
+        dropped: channel names that are no 12-lead ECG lead (``channel N`` for an unnamed one).
+        duplicates: channel names of a lead already taken.
+        renamed: (name in the file, standard lead) for the IEC chest-lead names C1-C6.
+    """
+    chosen: dict
+    dropped: tuple
+    duplicates: tuple
+    renamed: tuple
+
+
+def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | None] = None) -> LeadMatch:
+    """Match a file's channel names to the standard 12 leads.
+
+    ``mapper`` (default ``canonical_lead``) maps one name. IEC chest-lead names (C1-C6, "ECG C3")
+    are read as V1-V6 when at least two limb leads are among the names and no V lead is: an ECG
+    labelled the IEC way, not an EEG's central electrodes.
+    """
+    mapper = mapper or canonical_lead
+    mapped = [mapper(n) if n else None for n in names]
+    have = {m[0] for m in mapped if m is not None}
+    iec = len(have & set(_LIMB)) >= 2 and not have & {f"V{k}" for k in range(1, 7)}
+    chosen: dict[str, tuple[int, int]] = {}
+    dropped, duplicates, renamed = [], [], []
+    for i, (name, m) in enumerate(zip(names, mapped)):
+        if m is None and iec and name and (hit := _IEC_CHEST.match(name.strip())):
+            m = (f"V{hit.group(1)}", 1)
+            renamed.append((name, m[0]))
+        if m is None:
+            dropped.append(name or f"channel {i + 1}")
+        elif m[0] in chosen:
+            duplicates.append(name)
+        else:
+            chosen[m[0]] = (i, m[1])
+    return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed))
 
 
 UNIT_SCALE = {  # factor to mV
@@ -79,16 +129,18 @@ def derive_leads(signal: np.ndarray, chosen: dict) -> list[int]:
     return sorted(done)
 
 
-def lead_mapping_meta(dropped, duplicates, derived, chosen) -> dict:
+def lead_mapping_meta(match: LeadMatch, derived) -> dict:
     """What the lead matching did, for ``EcgRecord.meta``: the file's leads left out, duplicated,
-    derived (indices into STANDARD_LEADS) and inverted (``chosen``: lead -> (file index, sign))."""
+    renamed (IEC C1-C6, as "C1 -> V1"), derived (indices into STANDARD_LEADS) and inverted."""
     meta = {}
-    if dropped:
-        meta["dropped_leads"] = tuple(dropped)
-    if duplicates:
-        meta["duplicate_leads"] = tuple(duplicates)
+    if match.dropped:
+        meta["dropped_leads"] = tuple(match.dropped)
+    if match.duplicates:
+        meta["duplicate_leads"] = tuple(match.duplicates)
+    if match.renamed:
+        meta["renamed_leads"] = tuple(f"{name} -> {lead}" for name, lead in match.renamed)
     if derived:
         meta["derived_leads"] = tuple(STANDARD_LEADS[k] for k in derived)
-    if any(sign < 0 for _, sign in chosen.values()):
-        meta["inverted_leads"] = tuple(lead for lead, (_, s) in chosen.items() if s < 0)
+    if any(sign < 0 for _, sign in match.chosen.values()):
+        meta["inverted_leads"] = tuple(lead for lead, (_, s) in match.chosen.items() if s < 0)
     return meta

@@ -42,7 +42,8 @@ def load_record(path: str | Path) -> EcgRecord:
 
     ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
     "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
-    when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "derived_leads",
+    when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "renamed_leads" (IEC C1-C6 as
+    V1-V6, e.g. "C1 -> V1"), "derived_leads",
     "inverted_leads", "checksum_mismatch" (a minority of signals), "stuck_at_limit" (flat leads
     at the digital limit), "unscorable", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
     "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",

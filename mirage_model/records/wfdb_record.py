@@ -14,7 +14,7 @@ import numpy as np
 from mirage_model.limits import MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import clip_samples, set_flags
-from mirage_model.records.leads import UNIT_SCALE, canonical_lead, derivable_leads, derive_leads, lead_mapping_meta
+from mirage_model.records.leads import UNIT_SCALE, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.records.wfdb_header import _BITS, _Header
@@ -23,16 +23,8 @@ from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digit
 
 def _build_record(hea: Path, header: _Header) -> EcgRecord:
     # Which file channel feeds each standard lead (first occurrence wins).
-    chosen: dict[str, tuple[int, int]] = {}
-    dropped, duplicates = [], []
-    for i, sig in enumerate(header.signals):
-        mapped = canonical_lead(sig.name) if sig.name else None
-        if mapped is None:
-            dropped.append(sig.name or f"signal {i + 1}")
-        elif mapped[0] in chosen:
-            duplicates.append(sig.name)
-        else:
-            chosen[mapped[0]] = (i, mapped[1])
+    match = match_leads([sig.name for sig in header.signals])
+    chosen = match.chosen
     derivable = derivable_leads(set(chosen))
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable]
     if missing:
@@ -126,7 +118,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["base_time"] = header.base_time
     if header.base_date:
         meta["base_date"] = header.base_date
-    meta.update(lead_mapping_meta(dropped, duplicates, derived, chosen))
+    meta.update(lead_mapping_meta(match, derived))
     if checksum_bad:
         meta["checksum_mismatch"] = tuple(checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
