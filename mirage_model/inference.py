@@ -33,7 +33,7 @@ from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
 from mirage_model.preprocess import model_inputs, windowed_model_inputs
-from mirage_model.quality import Finding, assess
+from mirage_model.quality import Finding, QualityConfig, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
@@ -117,9 +117,10 @@ class Prediction:
         return self.labels[int(np.argmax(self.probabilities))]
 
 
-def assess_record(record):
-    """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport."""
-    return assess(record_head(record))
+def assess_record(record, window_s: float = 10.0):
+    """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport;
+    ``window_s``: the input length of the model that scores it (a shorter record is a finding)."""
+    return assess(record_head(record), QualityConfig(window_s=float(window_s)))
 
 
 def assess_later_windows(record, starts_s, window_s: float) -> tuple:
@@ -134,7 +135,7 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
             out.append(None)
             continue
         a, b = int(round(start * fs)), min(n, int(round((start + window_s) * fs)))
-        out.append(assess(dataclasses.replace(record, signal=record.signal[:, a:b])))
+        out.append(assess(dataclasses.replace(record, signal=record.signal[:, a:b]), QualityConfig(window_s=window_s)))
     return tuple(out)
 
 
@@ -329,7 +330,7 @@ class Predictor:
         quality, window_quality = None, ()
         if self.assess_quality:
             t0 = time.perf_counter()
-            quality = assess_record(record)
+            quality = assess_record(record, self.preprocess_cfg.window_s)
             window_quality = assess_later_windows(record, inputs.starts_s, self.preprocess_cfg.window_s)
             timings["quality"] = time.perf_counter() - t0
         prep = _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)

@@ -26,7 +26,8 @@ TINY_CLINICAL = ("age", "sex", "height", "weight")
 
 def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, task: str = "multilabel",
                          model_type: str = "mirage", seed: int = 0, thresholds=None,
-                         preset: str = "tiny", name: str | None = None, **config_overrides) -> Path:
+                         preset: str = "tiny", name: str | None = None, preprocess: PreprocessConfig | None = None,
+                         **config_overrides) -> Path:
     """Build a randomly initialised model and save it as a checkpoint folder.
 
     Args:
@@ -39,6 +40,7 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
         thresholds: (K,) decision thresholds; default 0.5 each.
         preset: MIRAGE preset name ("tiny" by default).
         name: the model's name (default ``tiny-random-<model_type>-<task>``).
+        preprocess: its preprocessing settings (default ``PreprocessConfig()``).
         **config_overrides: extra model-config fields (e.g. ``use_image=False``).
 
     Returns:
@@ -57,7 +59,7 @@ def make_tiny_checkpoint(path, labels=TINY_LABELS, clinical=TINY_CLINICAL, *, ta
     schema = default_schema(clinical) if clinical else ClinicalSchema([])
     return save_checkpoint(
         Path(path), model, model_type=model_type, task=task, labels=labels, schema=schema,
-        preprocess=PreprocessConfig(), render=RenderConfig(),
+        preprocess=preprocess or PreprocessConfig(), render=RenderConfig(),
         thresholds=list(thresholds) if thresholds is not None else [0.5] * len(labels),
         provenance={"data": "none (random weights, tests only)", "command": "tests/helpers_models.py"},
         name=name or f"tiny-random-{model_type}-{task}",

@@ -66,6 +66,24 @@ def test_a_record_shorter_than_the_models_10_s_is_withheld(low_threshold_model, 
         assert not p.withheld and p.positive == p.model_positive
 
 
+def test_short_record_limits_follow_the_models_window(low_threshold_model, records, tmp_path):
+    """A model of 5 s windows is not short-changed by a 7 s record; one of 10 s is (critical)."""
+    import dataclasses
+
+    from mirage_model.inference import Predictor
+
+    clean = records[0]
+    rec = dataclasses.replace(clean, signal=clean.signal[:, :int(round(7.0 * clean.fs))].copy())
+    from mirage_model.preprocess import PreprocessConfig
+
+    five = make_tiny_checkpoint(tmp_path / "five", thresholds=[0.001] * 5, n_samples=500,
+                                preprocess=PreprocessConfig(window_s=5.0))
+    short = Predictor(five, device="cpu").predict(rec, explain=False)
+    assert not [f for f in short.quality.findings if f.code == "short_record"] and not short.withheld
+    p = Predictor(low_threshold_model, device="cpu").predict(rec, explain=False)
+    assert [f.name for f in p.quality.findings if f.code == "short_record"] == ["record shorter than 10 s (7.0 s)"]
+
+
 def test_batch_csv_and_pdf_say_withheld(low_threshold_model, records, tmp_path):
     import csv
 

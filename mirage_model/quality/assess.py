@@ -94,13 +94,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         return _finish(findings, {}, tuple("absent" if a else "fair" for a in absent), None, 0, fs, cfg)
 
     duration = T / fs
-    if duration < cfg.short_warning_s:
-        critical = duration < cfg.short_critical_s
+    if duration < cfg.short_warning * cfg.window_s:
+        critical = duration < cfg.short_critical * cfg.window_s
         findings.append(Finding(
-            "short_record", f"record shorter than 10 s ({duration:.1f} s)", "critical" if critical else "warning", (),
-            "the models read 10 s windows, zero-padded after the record" + (
-                f"; under {cfg.short_critical_s:g} s about one PTB-XL fold-9 record in ten changes its calls"
-                if critical else "")))
+            "short_record", f"record shorter than {cfg.window_s:g} s ({duration:.1f} s)",
+            "critical" if critical else "warning", (),
+            f"the model reads {cfg.window_s:g} s windows, zero-padded after the record" + (
+                f"; under {cfg.short_critical:.0%} of that, about one PTB-XL fold-9 record in ten changes the "
+                "default model's calls" if critical else "")))
 
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)

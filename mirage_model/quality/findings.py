@@ -46,8 +46,11 @@ class QualityConfig:
     # The shipped models read 10 s windows, zero-padded after a shorter record. Cut to fewer seconds,
     # PTB-XL fold-9 records (the first 300) changed the default model's set of positive classes in:
     # 9.9 s 0.3 %, 9.5 s 4.7 %, 9.0 s 9.7 %, 8.5 s 15 %, 7.5 s 26 %, 5 s 50 %, 2.5 s 92 %.
-    short_critical_s: float = 9.0         # shorter records: critical (calls withheld)
-    short_warning_s: float = 9.9          # shorter records: a warning
+    # The limits follow the input length of the model the record is scored with (``window_s``:
+    # ``inference.assess_record`` passes the model's), so a model of other windows is judged by its own.
+    window_s: float = 10.0                # the model's input window (s)
+    short_critical: float = 0.9           # shorter than this share of window_s: critical (calls withheld)
+    short_warning: float = 0.99           # shorter than this share: a warning
     reversal_path: str | None = None      # detector weights (None: resources/quality/reversal.json)
 
 
