@@ -71,6 +71,10 @@ class PreprocessConfig:
     mains_window_s: float = 0.5   # window of the local least-squares mains fit (s); removes ~1/window Hz around each
     model_lowpass_hz: float = 40.0  # zero-phase low-pass at target_fs after resampling (0: off); nothing near Nyquist survives
     lowpass_order: int = 4        # Butterworth order of that low-pass (forwards and backwards)
+    denoise_k: float = 0.0        # wavelet shrinkage at target_fs, threshold in noise SDs (0: off; see ``wavelet_denoise``)
+    denoise_wavelet: str = "sym4"  # its wavelet (stationary transform)
+    denoise_levels: int = 4       # and its detail levels (at 100 Hz: 25-50, 12.5-25, 6-12.5, 3-6 Hz)
+    denoise_floor_mv: float = 0.0  # least noise SD (mV, white at target_fs before the low-pass) the shrinkage assumes
     target_fs: float = 100.0      # model sampling rate (Hz)
     window_s: float = 10.0        # model input length (s): T = target_fs * window_s = 1000
     stride_s: float = 5.0         # hop between windows for records longer than window_s
@@ -101,7 +105,7 @@ class PreprocessConfig:
 
 
 # What a checkpoint without these keys was trained with (MIRAGE Review 0.1: the paper's band-pass only).
-LEGACY = {"low_hz": 0.05, "mains_hz": (), "model_lowpass_hz": 0.0}
+LEGACY = {"low_hz": 0.05, "mains_hz": (), "model_lowpass_hz": 0.0, "denoise_k": 0.0}
 
 
 # Above this fraction of Nyquist the low-pass corner is not applied (see the module docstring).
@@ -289,6 +293,74 @@ def model_lowpass(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -> 
     return y if lp is None else _filtfilt(lp, y, 0.1 * cfg.target_fs, padtype="even")
 
 
+@lru_cache(maxsize=16)
+def _detail_noise_sd(wavelet: str, levels: int, target_fs: float, lowpass_hz: float, lowpass_order: int) -> tuple[float, ...]:
+    """SD of each detail level (finest first) of unit white noise passed through the model low-pass.
+
+    Exact, from the transform's equivalent filters: the stationary transform of an impulse gives
+    each level's filter g_j, and white noise of unit variance through the zero-phase low-pass H
+    and then g_j has variance mean_k |G_j(k)|^2 |H(k)|^4 over the DFT bins.
+    """
+    import pywt
+
+    n = 4096
+    delta = np.zeros(n)
+    delta[n // 2] = 1.0
+    details = pywt.swt(delta, wavelet, level=levels, norm=True, trim_approx=True)[1:][::-1]   # cD1 .. cDJ
+    sos = design_model_lowpass(float(target_fs), float(lowpass_hz), int(lowpass_order))
+    if sos is None:
+        h4 = np.ones(n)
+    else:
+        _, h = sps.sosfreqz(sos, worN=n, whole=True, fs=float(target_fs))
+        h4 = np.abs(h) ** 4
+    return tuple(float(np.sqrt(np.mean(np.abs(np.fft.fft(g)) ** 2 * h4))) for g in details)
+
+
+def wavelet_denoise(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+    """Translation-invariant wavelet shrinkage of finite (L, T) mV at ``cfg.target_fs``; identity when ``denoise_k`` is 0.
+
+    White noise of a few hundredths of a millivolt (muscle, amplifier) is in the model's band and
+    moves its calls (see the README's *Recording faults*). Each lead is decomposed with the
+    stationary (undecimated) wavelet transform, ``denoise_levels`` detail levels of
+    ``denoise_wavelet``; the noise SD is estimated from the finest level by the median absolute
+    deviation (Donoho & Johnstone 1994: sigma = MAD / 0.6745), carried to each coarser level by
+    the exact gain of white noise through the model low-pass and that level's filter
+    (``_detail_noise_sd``), and every detail coefficient is shrunk with the non-negative garrote
+    (Gao 1998) at ``denoise_k`` noise SDs (3.7 = sqrt(2 ln 1000), Donoho's universal threshold for
+    a 10 s window at 100 Hz). The garrote leaves large coefficients (QRS, T waves) nearly unbiased
+    where soft thresholding would shrink every one by the threshold. The approximation (below
+    100 / 2^(levels+1) Hz) is kept. Scale-equivariant (the threshold follows the noise SD), so a
+    gain change commutes with it; a lead with no noise at all is returned unchanged. Each end is
+    mirrored for 1.28 s and the length padded to a multiple of 2^levels for the circular transform.
+
+    Returns:
+        float64 (L, T) mV.
+    """
+    if cfg.denoise_k <= 0:
+        return y
+    import pywt
+
+    L, T = y.shape
+    J = int(cfg.denoise_levels)
+    pad = min(T - 1, 128)
+    ext = np.pad(y, ((0, 0), (pad, pad)), mode="symmetric") if pad > 0 else y
+    extra = (-ext.shape[1]) % (2 ** J)
+    ext = np.pad(ext, ((0, 0), (0, extra)), mode="symmetric")
+    coeffs = pywt.swt(ext, cfg.denoise_wavelet, level=J, norm=True, trim_approx=True, axis=-1)   # [cA_J, cD_J .. cD_1]
+    gains = _detail_noise_sd(cfg.denoise_wavelet, J, float(cfg.target_fs), float(cfg.model_lowpass_hz),
+                             int(cfg.lowpass_order))                                          # finest first
+    finest = coeffs[-1][:, pad:pad + T]
+    sigma = np.median(np.abs(finest), axis=1, keepdims=True) / 0.6745 / gains[0]             # (L, 1): white-noise SD
+    sigma = np.maximum(sigma, cfg.denoise_floor_mv)
+    out = [coeffs[0]]
+    for j, c in enumerate(coeffs[1:]):                 # cD_J first: gains index J-1 .. 0
+        thr = cfg.denoise_k * sigma * gains[J - 1 - j]
+        safe = np.where(np.abs(c) > thr, c, 1.0)
+        out.append(np.where(np.abs(c) > thr, c - thr ** 2 / safe, 0.0))
+    rec = pywt.iswt(out, cfg.denoise_wavelet, norm=True, axis=-1)
+    return np.ascontiguousarray(rec[:, pad:pad + T])
+
+
 def filter_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
     """Zero-phase band-pass and mains notches at the native rate (what the app and PDF draw at full rate).
 
@@ -335,7 +407,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
     """
     x = _check_signal(signal, fs)
     bad = _bridge_missing(x)
-    y = model_lowpass(resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg)
+    y = wavelet_denoise(model_lowpass(resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg), cfg)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)
         y[bad[:, nearest]] = np.nan

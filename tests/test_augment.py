@@ -111,6 +111,24 @@ def test_gain_and_flat_leads():
     assert np.all((zero >= 1) & (zero <= 2))
 
 
+def test_faults_go_through_the_wavelet_shrinkage_when_the_preprocessing_has_it():
+    # the shrinkage is not linear: a faulty window must be the shrinkage of (window + filtered fault),
+    # as the real path shrinks a noisy recording; a window without a fault is left as it was
+    from mirage_model.preprocess import PreprocessConfig, design_filter, model_lowpass, wavelet_denoise, zero_phase
+    from training_cli.engine.augment import NoiseConfig, batch_faults
+
+    pcfg = PreprocessConfig(denoise_k=3.7, denoise_floor_mv=0.02)
+    mv = _mv(B=4)
+    muscle = NoiseConfig(p_wander=0, p_muscle=1, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0, muscle_mv=0.1)
+    out = batch_faults(mv, 100.0, np.random.default_rng(6), muscle, pcfg)
+    plain = batch_faults(mv, 100.0, np.random.default_rng(6), muscle, PreprocessConfig(denoise_k=0.0))   # same draws, no shrinkage
+    for b in range(4):
+        np.testing.assert_allclose(out[b], wavelet_denoise(plain[b], pcfg), atol=1e-9)
+    assert np.sqrt(((out - mv) ** 2).mean()) < 0.7 * np.sqrt(((plain - mv) ** 2).mean())
+    off = NoiseConfig(p_wander=0, p_muscle=0, p_motion=0, p_mains_residue=0, p_gain=0, p_flat=0)
+    np.testing.assert_array_equal(batch_faults(mv, 100.0, np.random.default_rng(0), off, pcfg), mv)
+
+
 def test_preserving_marks_records_without_gain_change_or_missing_lead():
     from training_cli.engine.augment import NoiseConfig, batch_faults
 

@@ -252,6 +252,18 @@ def test_noise_with_consistency_trains_and_is_recorded(folder_data, tmp_path):
     assert all(np.isfinite(r["train_stab"]) and r["train_stab"] > 0 for r in log)
 
 
+def test_denoise_is_the_checkpoints_preprocessing(folder_data, tmp_path):
+    # --denoise trains on the shrunk records and stores the setting, so loading the model applies it
+    from mirage_model.checkpoint import load_checkpoint
+
+    root, labels, cache = folder_data
+    out = tmp_path / "den"
+    assert run_train(train_argv(f"folder:{root}", out, cache, "--noise", "--denoise", "3.7", "--denoise-floor", "0.02",
+                                labels=labels)) == 0
+    loaded = load_checkpoint(out / "model")
+    assert loaded.preprocess.denoise_k == 3.7 and loaded.preprocess.denoise_floor_mv == 0.02
+
+
 def test_ema_resume_needs_average_and_bounds(full_run, folder_data, tmp_path):
     root, labels, cache = folder_data
     with pytest.raises(ConfigError, match="between 0 and 1"):

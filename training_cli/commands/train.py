@@ -74,6 +74,12 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         "with a gain change, which voltage criteria read, or a lead missing, which the quality gate "
                         "withholds; 'all': every faulty copy (sessions before 2026-12-02); 'noise': a copy of its "
                         "own with muscle-like noise only (one more forward pass per batch)")
+    g.add_argument("--denoise", type=float, default=0.0, metavar="K",
+                   help="preprocess with wavelet shrinkage at K noise SDs (preprocess.wavelet_denoise, e.g. 3.7; "
+                        "0: off, the shipped models' setting); stored in the checkpoint, so every use of the model "
+                        "applies it")
+    g.add_argument("--denoise-floor", type=float, default=0.0, metavar="MV",
+                   help="with --denoise: the least noise SD (mV at 100 Hz) the shrinkage assumes, e.g. 0.02")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
                    help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mirage_model.preprocess import PreprocessConfig, design_filter, instance_normalise, model_lowpass, zero_phase
+from mirage_model.preprocess import (PreprocessConfig, design_filter, instance_normalise, model_lowpass, wavelet_denoise,
+                                     zero_phase)
 from mirage_model.render import RenderConfig, render_ecg
 
 
@@ -86,7 +87,9 @@ class NoiseConfig:
 
     Amplitudes are in mV at the model's rate (100 Hz), added to the cached filtered window; the
     additive faults pass through the same high-pass and model low-pass as real signals do (the
-    filters are linear, so filtering the fault alone and adding it equals filtering the sum).
+    filters are linear, so filtering the fault alone and adding it equals filtering the sum). The
+    wavelet shrinkage, when the preprocessing has it, is not linear: it is applied again to every
+    faulty window, sum and gain included.
     """
     p_wander: float = 0.5          # baseline wander: 1-3 sinusoids of 0.05-0.6 Hz, up to wander_mv
     wander_mv: float = 0.8
@@ -149,7 +152,11 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
         out[hit] += model_lowpass(zero_phase(hp, flat, fs, pcfg.pad_s), pcfg).reshape(len(hit), L, T)
     if preserving is not None:
         preserving.append(kept)
-    return out * gain
+    out *= gain
+    if pcfg.denoise_k > 0:                         # nonlinear: the real path shrinks the faulty recording itself
+        for b in np.union1d(hit, np.flatnonzero((gain != 1.0).any(axis=(1, 2)))):
+            out[b] = wavelet_denoise(out[b], pcfg)
+    return out
 
 
 def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, render_cfg=None,

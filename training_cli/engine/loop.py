@@ -67,7 +67,8 @@ def train(cfg: TrainConfig) -> int:
         runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(sys.argv),
                                                 "world_size": dist.world})
 
-    pcfg, rcfg = PreprocessConfig(), RenderConfig()
+    pcfg = PreprocessConfig(denoise_k=cfg.denoise, denoise_floor_mv=cfg.denoise_floor)
+    rcfg = RenderConfig()
     ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress)
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)

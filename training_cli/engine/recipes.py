@@ -101,6 +101,8 @@ class TrainConfig:
     noise: bool = False                  # the recording-fault recipe (augment.NoiseConfig)
     consistency: float = 0.0             # with noise: weight of the stability loss
     consistency_faults: str = "preserving"   # which faulty copy it compares: CONSISTENCY_FAULTS
+    denoise: float = 0.0                 # wavelet shrinkage in the preprocessing, noise SDs (0: off)
+    denoise_floor: float = 0.0           # its least noise SD (mV)
     init_from: str | None = None         # CHECKPOINT[#MEMBER] to start from
     ema: float = 0.0                     # decay of the weight average kept (0: off)
     # run
