@@ -117,7 +117,7 @@ class Prediction:
         return self.labels[int(np.argmax(self.probabilities))]
 
 
-def assess_record(record, window_s: float = 10.0):
+def assess_record(record, window_s: float = QualityConfig.window_s):
     """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport;
     ``window_s``: the input length of the model that scores it (a shorter record is a finding)."""
     return assess(record_head(record), QualityConfig(window_s=float(window_s)))

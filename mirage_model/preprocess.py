@@ -355,8 +355,8 @@ def wavelet_denoise(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -
     out = [coeffs[0]]
     for j, c in enumerate(coeffs[1:]):                 # cD_J first: gains index J-1 .. 0
         thr = cfg.denoise_k * sigma * gains[J - 1 - j]
-        safe = np.where(np.abs(c) > thr, c, 1.0)
-        out.append(np.where(np.abs(c) > thr, c - thr ** 2 / safe, 0.0))
+        keep = np.abs(c) > thr
+        out.append(np.where(keep, c - thr ** 2 / np.where(keep, c, 1.0), 0.0))
     rec = pywt.iswt(out, cfg.denoise_wavelet, norm=True, axis=-1)
     return np.ascontiguousarray(rec[:, pad:pad + T])
 

@@ -46,8 +46,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
 
-    match = match_leads([s.label for s in signals], vendor_lead)
-    is_ecg = {i for i, _ in match.chosen.values()} | {i for i, s in enumerate(signals) if s.label in match.duplicates}
+    is_ecg = set(match_leads([s.label for s in signals], vendor_lead).matched)
     ecg = [s for i, s in enumerate(signals) if i in is_ecg]
     rates = Counter(float(s.sampling_frequency) for s in ecg)
     if len(rates) > 1:

@@ -49,11 +49,13 @@ class LeadMatch:
         dropped: channel names that are no 12-lead ECG lead (``channel N`` for an unnamed one).
         duplicates: channel names of a lead already taken.
         renamed: (name in the file, standard lead) for the IEC chest-lead names C1-C6.
+        matched: indices of the channels that are a 12-lead ECG lead (chosen or duplicate).
     """
     chosen: dict
     dropped: tuple
     duplicates: tuple
     renamed: tuple
+    matched: tuple
 
 
 def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | None] = None) -> LeadMatch:
@@ -68,18 +70,20 @@ def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | 
     have = {m[0] for m in mapped if m is not None}
     iec = len(have & set(_LIMB)) >= 2 and not have & {f"V{k}" for k in range(1, 7)}
     chosen: dict[str, tuple[int, int]] = {}
-    dropped, duplicates, renamed = [], [], []
+    dropped, duplicates, renamed, matched = [], [], [], []
     for i, (name, m) in enumerate(zip(names, mapped)):
         if m is None and iec and name and (hit := _IEC_CHEST.match(name.strip())):
             m = (f"V{hit.group(1)}", 1)
             renamed.append((name, m[0]))
         if m is None:
             dropped.append(name or f"channel {i + 1}")
-        elif m[0] in chosen:
+            continue
+        matched.append(i)
+        if m[0] in chosen:
             duplicates.append(name)
         else:
             chosen[m[0]] = (i, m[1])
-    return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed))
+    return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed), tuple(matched))
 
 
 UNIT_SCALE = {  # factor to mV

@@ -154,7 +154,7 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
         preserving.append(kept)
     out *= gain
     if pcfg.denoise_k > 0:                         # nonlinear: the real path shrinks the faulty recording itself
-        for b in np.union1d(hit, np.flatnonzero((gain != 1.0).any(axis=(1, 2)))):
+        for b in np.union1d(hit, np.flatnonzero(~kept)):   # additive faults, gain changes, missing leads
             out[b] = wavelet_denoise(out[b], pcfg)
     return out
 
