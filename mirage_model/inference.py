@@ -24,6 +24,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
+from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
 from mirage_model.explain import Explanation, explain_window
@@ -252,6 +253,7 @@ class Predictor:
         self._uses_labs = bool(getattr(cfg, "use_labs", True)) and int(getattr(cfg, "n_clinical", 0) or 0) > 0
         self._n_clinical = len(self.schema.names) if self.schema is not None else 0
         self._layout = None
+        self.noise_average = getattr(loaded, "noise_average", None)   # averaging.NoiseAverage (on) or None
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -364,22 +366,33 @@ class Predictor:
 
     @torch.inference_mode()
     def forward_windows(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray,
-                        mask: np.ndarray) -> np.ndarray:
-        """Probabilities for a stack of windows, in chunks of ``batch_size``.
+                        mask: np.ndarray, mv: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities for a stack of windows, in chunks of ``batch_size`` windows.
 
         Args:
             signal: float32 (N, L, T) instance-normalised windows.
             image: uint8 (N, S, S) renderings (255 = white).
             x, mask: float32 (N, C) encoded clinical values and presence mask.
+            mv: float32 (N, L, T) the same windows in mV (``ModelInputs.mv``). Used when the
+                checkpoint averages over noisy copies (``noise_average``; ``mirage_model.averaging``):
+                each window's probability is then the mean over its copies. Without it such a
+                checkpoint scores each window once (benchmarks of the model alone).
 
         Returns:
-            float32 (N, K).
+            float32 (N, K), uncalibrated.
         """
+        avg = self.noise_average
+        copies = avg.copies if avg is not None and mv is not None else 1
+        step = max(1, self.batch_size // copies) if copies > 1 else self.batch_size
         out = []
-        for i in range(0, len(signal), self.batch_size):
-            sl = slice(i, i + self.batch_size)
-            logits = self.model(*self._tensors(signal[sl], image[sl], x[sl], mask[sl])).logits
-            out.append(probabilities(logits, self.task).cpu().numpy())
+        for i in range(0, len(signal), step):
+            sl = slice(i, i + step)
+            sig, img, cx, cm = signal[sl], image[sl], x[sl], mask[sl]
+            if copies > 1:
+                sig = noisy_copies(sig, mv[sl], avg, self.preprocess_cfg)
+                img, cx, cm = (np.repeat(a, copies, axis=0) for a in (img, cx, cm))
+            logits = self.model(*self._tensors(sig, img, cx, cm)).logits
+            out.append(average_copies(probabilities(logits, self.task).cpu().numpy(), copies))
         return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(self.labels)), np.float32)
 
     def layout(self):
@@ -528,12 +541,12 @@ class Predictor:
         prep = prepared if prepared is not None else self.prepare(record, clinical)
         inp = prep.inputs
         w = len(inp.signal)
-        if explain and w == 1:
+        if explain and w == 1 and self.noise_average is None:
             pred = self._finish(prep, None, True)
         else:
             t1 = time.perf_counter()
             probs = self.forward_windows(inp.signal, inp.image, np.repeat(prep.x[None], w, 0),
-                                         np.repeat(prep.mask[None], w, 0))
+                                         np.repeat(prep.mask[None], w, 0), inp.mv)
             prep.timings["predict"] = time.perf_counter() - t1
             pred = self._finish(prep, probs, explain)
         prep.timings["total"] = time.perf_counter() - t0
@@ -569,10 +582,11 @@ class Predictor:
         counts = [len(p.inputs.signal) for p in preps]
         signal = np.concatenate([p.inputs.signal for p in preps])
         image = np.concatenate([p.inputs.image for p in preps])
+        mv = np.concatenate([p.inputs.mv for p in preps])
         x = np.concatenate([np.repeat(p.x[None], n, 0) for p, n in zip(preps, counts)])
         mask = np.concatenate([np.repeat(p.mask[None], n, 0) for p, n in zip(preps, counts)])
         t1 = time.perf_counter()
-        probs = self.forward_windows(signal, image, x, mask)
+        probs = self.forward_windows(signal, image, x, mask, mv)
         t_fwd = time.perf_counter() - t1
         total_w = sum(counts)
         out, i = [], 0

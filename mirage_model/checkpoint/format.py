@@ -42,3 +42,4 @@ class LoadedModel:
     model_config: dict = field(default_factory=dict)   # asdict of the model's config
     calibration: object = None        # calibration.Calibration applied to the probabilities, or None
     measured_stack: object = None     # stacking.MeasuredStack applied after calibration, or None
+    noise_average: object = None      # averaging.NoiseAverage: scores averaged over noisy copies, or None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from mirage_model.averaging import AveragingError, NoiseAverage
 from mirage_model.calibration import Calibration, CalibrationError
 from mirage_model.checkpoint.files import _read_tensors, _resolve, _safetensors_metadata, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, FORMAT_VERSION, REQUIRED_KEYS, CheckpointError,
@@ -102,6 +103,14 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         except StackError as err:
             raise CheckpointError(f"{where}: bad measured_stack ({err})") from None
 
+    noise_average = None
+    if doc.get("noise_average") is not None:
+        try:
+            noise_average = NoiseAverage.from_dict(doc["noise_average"])
+        except AveragingError as err:
+            raise CheckpointError(f"{where}: bad noise_average ({err})") from None
+        noise_average = noise_average if noise_average.on else None
+
     tensors = _read_tensors(weights)
     expected = model.state_dict()
     missing_k = sorted(set(expected) - set(tensors))
@@ -142,4 +151,4 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         name=str(doc.get("name") or (folder.name if cfg_file else weights.stem)),
         path=folder if cfg_file is not None else weights, extra=dict(doc.get("extra") or {}),
         model_card=card, model_config=cfg, calibration=calibration,
-        measured_stack=measured_stack)
+        measured_stack=measured_stack, noise_average=noise_average)

@@ -82,13 +82,14 @@ def _default_mode(path: Path) -> None:
 def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, labels, schema, preprocess,
                     render, thresholds=None, provenance=None, metrics=None, name: str = "",
                     half: bool = False, extra: dict | None = None, model_card: str | None = None,
-                    calibration=None, measured_stack=None) -> Path:
+                    calibration=None, measured_stack=None, noise_average=None) -> Path:
     """Write atomically (temp folder + os.replace). half=True stores fp16 weights. Returns the folder.
 
     ``path`` ending in ``.safetensors`` writes the single-file form instead (returns that file).
     ``model_card``: Markdown text written as MODEL_CARD.md. ``calibration``: a
     ``calibration.Calibration`` (or its ``to_dict()``) stored under the key "calibration";
-    ``measured_stack``: a ``stacking.MeasuredStack`` (or its ``to_dict()``), under "measured_stack".
+    ``measured_stack``: a ``stacking.MeasuredStack`` (or its ``to_dict()``), under "measured_stack";
+    ``noise_average``: an ``averaging.NoiseAverage`` that is on (or its ``to_dict()``), under "noise_average".
     An existing checkpoint at ``path`` is
     replaced; any other existing file or non-empty folder there is an error (never deleted).
 
@@ -126,6 +127,8 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
            if calibration is not None else {}),
         **({"measured_stack": measured_stack if isinstance(measured_stack, dict) else measured_stack.to_dict()}
            if measured_stack is not None else {}),
+        **({"noise_average": noise_average if isinstance(noise_average, dict) else noise_average.to_dict()}
+           if noise_average is not None and (isinstance(noise_average, dict) or noise_average.on) else {}),
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)

@@ -17,6 +17,13 @@ own (``probabilities_model``).
 
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --out RUN/calibrated
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-rhythm --out RUN/calibrated
+
+``--noise-average N --noise-average-sd MV`` makes the calibrated checkpoint score each window as the
+mean over N copies carrying a fixed in-band noise of MV mV (``mirage_model.averaging``); the
+calibration and thresholds are fitted on those averaged probabilities. ``--noise-average 0`` turns
+a checkpoint's averaging off; without the option the checkpoint's own setting is kept.
+
+    mirage calibrate --model default --data ptbxl:ROOT --task superdiagnostic --noise-average 8 --noise-average-sd 0.05 --out RUN/averaged
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import calibration, stacking
+from mirage_model.averaging import AveragingError, NoiseAverage
 from mirage_model.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, CheckpointError, save_checkpoint
 from mirage_model.review.interpret import STATEMENTS
 from mirage_model.runtime import set_threads
@@ -56,6 +64,12 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--measured-rhythm", action="store_true",
                    help="also fit the measured-rhythm stage (rhythm statements from the model and the "
                         "record's measured rate and RR pattern; mirage_model.stacking)")
+    p.add_argument("--noise-average", type=int, default=None, metavar="N",
+                   help="score each window as the mean over N noisy copies (0: off; default: the "
+                        "checkpoint's own setting); see mirage_model.averaging")
+    p.add_argument("--noise-average-sd", type=float, default=None, metavar="MV",
+                   help="RMS of the copies' in-band noise per lead, in mV (needed with --noise-average N > 0)")
+    p.add_argument("--noise-average-seed", type=int, default=0, help="seed of the fixed noise (default 0)")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=0)
@@ -79,16 +93,33 @@ def _clear_own_outputs(out: Path) -> None:
             (out / name).unlink()
 
 
+def _averaging(args, loaded) -> NoiseAverage | None:
+    """The noise averaging the calibrated checkpoint will score with (None: off)."""
+    if args.noise_average is None:
+        if args.noise_average_sd is not None:
+            raise ConfigError("error: --noise-average-sd needs --noise-average N")
+        return getattr(loaded, "noise_average", None)
+    sd = 0.0 if args.noise_average == 0 else args.noise_average_sd
+    if sd is None:
+        raise ConfigError(f"error: --noise-average {args.noise_average} needs --noise-average-sd MV")
+    try:
+        average = NoiseAverage(args.noise_average, sd, args.noise_average_seed)
+    except AveragingError as err:
+        raise ConfigError(f"error: {err}") from None
+    return average if average.on else None
+
+
 def run(args) -> int:
     if args.threads:
         set_threads(args.threads)
     device = resolve_device(args.device)
     loaded = load_model(args.model, device=str(device))
+    average = _averaging(args, loaded)
     prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress)
     ds = prepared[0]
     labels, K = list(loaded.labels), len(loaded.labels)
     rows, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,
-                                              not args.no_progress, calibrated=False)
+                                              not args.no_progress, calibrated=False, average=average)
     multiclass = loaded.task == "multiclass"
     where = f"{ds.spec.split(':')[0]} {ds.task} val split, {len(raw)} records"
     cal = calibration.fit(targets, raw, multiclass=multiclass, seed=args.seed, fitted_on=where)
@@ -124,7 +155,8 @@ def run(args) -> int:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
                         thresholds=thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
-                        extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage)
+                        extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage,
+                        noise_average=average)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
     if args.measured_rhythm:   # the out-of-fold validation probabilities the thresholds were chosen on

@@ -150,6 +150,9 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
            else "")
         + f", {loaded.preprocess.window_s:g} s windows "
         f"(longer records: mean over windows), per-lead instance normalisation, plus the 224x224 rendering",
+        *([f"- Scoring: each window's probability is the {loaded.noise_average.describe()} "
+            "(noise-averaged scoring, `mirage_model.averaging`; calibration and thresholds fitted on it)"]
+          if getattr(loaded, "noise_average", None) is not None else []),
         *_calibration_lines(loaded, test),
         f"- Thresholds (max F1 on the validation split): "
         + ", ".join(f"{lab} {t:.3f}" for lab, t in zip(loaded.labels, loaded.thresholds)),
@@ -241,7 +244,7 @@ def run(args) -> int:
         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
         thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=loaded.metrics,
         name=loaded.name, half=args.half, extra=loaded.extra, model_card=card, calibration=loaded.calibration,
-        measured_stack=loaded.measured_stack)
+        measured_stack=loaded.measured_stack, noise_average=loaded.noise_average)
     size = sum(f.stat().st_size for f in Path(out).rglob("*") if f.is_file())
     print(f"exported {loaded.name} to {out} ({size / 1e6:.2f} MB, {'fp16' if args.half else 'fp32'}) "
           f"in {time.perf_counter() - t0:.2f} s")

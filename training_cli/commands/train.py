@@ -80,6 +80,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         "applies it")
     g.add_argument("--denoise-floor", type=float, default=0.0, metavar="MV",
                    help="with --denoise: the least noise SD (mV at 100 Hz) the shrinkage assumes, e.g. 0.02")
+    g.add_argument("--smooth-noise", type=float, default=0.0, metavar="MV",
+                   help="add Gaussian noise of MV mV RMS, through the model low-pass, to every training window's "
+                        "signal (not its image), as noise-averaged scoring does (mirage calibrate --noise-average "
+                        "N --noise-average-sd MV; mirage_model.averaging), so the model learns to read under it (0: off)")
     g.add_argument("--init-from", default=None, metavar="CHECKPOINT[#MEMBER]",
                    help="start from a checkpoint's weights (same architecture); #i picks member i of an ensemble")
     g.add_argument("--ema", type=float, default=0.0, metavar="DECAY",

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from mirage_model.averaging import add_noise, inband_noise
 from mirage_model.preprocess import (PreprocessConfig, design_filter, instance_normalise, model_lowpass, wavelet_denoise,
                                      zero_phase)
 from mirage_model.render import RenderConfig, render_ecg
@@ -160,12 +161,15 @@ def batch_faults(mv: np.ndarray, fs: float, rng: np.random.Generator, cfg: Noise
 
 
 def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, render_cfg=None,
-                 cfg: NoiseConfig = NoiseConfig(), preserving: list | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 cfg: NoiseConfig = NoiseConfig(), preserving: list | None = None,
+                 smooth_mv: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Faults on a batch of cached windows, then the model's own normalisation and renderer.
 
     Args:
         mv: (B, L, T) mV at ``preprocess_cfg.target_fs`` (the cache's ``mv``).
         preserving: as in ``batch_faults``.
+        smooth_mv: in-band noise (mV RMS, ``averaging.inband_noise``) added to the signal only, after
+            the image is rendered, as noise-averaged scoring adds it (0: none).
 
     Returns:
         (signal (B, L, T) float32 instance-normalised, image (B, S, S) uint8), as ``model_inputs``
@@ -177,6 +181,8 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     faulty = batch_faults(np.asarray(mv, dtype=np.float64), fs, rng, cfg, pcfg, preserving)
     signal = instance_normalise(faulty, pcfg.eps)
     image = np.stack([render_ecg(m.astype(np.float32), fs, rcfg).image for m in faulty])
+    if smooth_mv > 0:
+        signal = add_noise(signal, faulty, inband_noise(faulty.shape, smooth_mv, rng, pcfg), pcfg)
     return signal, image
 
 

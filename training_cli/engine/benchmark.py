@@ -210,11 +210,12 @@ def bench_batch(predictor, records, batch_size: int, batches: int) -> dict:
     img = np.concatenate([p.inputs.image for p in preps])[:batch_size]
     x = np.concatenate([np.repeat(p.x[None], n, 0) for p, n in zip(preps, counts)])[:batch_size]
     mask = np.concatenate([np.repeat(p.mask[None], n, 0) for p, n in zip(preps, counts)])[:batch_size]
-    predictor.forward_windows(sig, img, x, mask)
+    mv = np.concatenate([p.inputs.mv for p in preps])[:batch_size]     # a noise-averaging model scores its copies
+    predictor.forward_windows(sig, img, x, mask, mv)
     t_model = []
     for _ in range(batches):
         t0 = time.perf_counter()
-        predictor.forward_windows(sig, img, x, mask)
+        predictor.forward_windows(sig, img, x, mask, mv)
         _sync(predictor.device)
         t_model.append(time.perf_counter() - t0)
     return {

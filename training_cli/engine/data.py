@@ -14,7 +14,9 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
 
+from mirage_model.averaging import add_noise, inband_noise
 from mirage_model.clinical import ClinicalError
+from mirage_model.preprocess import PreprocessConfig
 from training_cli.engine import cache as cache_mod
 from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import DatasetError, open_dataset
@@ -51,8 +53,11 @@ class CachedSplit:
 
     def __init__(self, cache, rows: np.ndarray, clinical: np.ndarray, mask: np.ndarray, targets: np.ndarray,
                  with_image: bool, noise: bool = False, preprocess_cfg=None, render_cfg=None,
-                 keep_clean: bool = False, muscle_copy: bool = False):
+                 keep_clean: bool = False, muscle_copy: bool = False, with_mv: bool = False,
+                 smooth_mv: float = 0.0):
         self.cache, self.rows = cache, rows
+        self.smooth_mv = smooth_mv             # in-band noise (mV) on every signal, as noise-averaged scoring adds
+        self.with_mv = with_mv                 # the windows in mV too, as mv (noise-averaged scoring)
         self.keep_clean = keep_clean           # with noise: the clean inputs too, as clean_signal / clean_image
         self.muscle_copy = muscle_copy         # with keep_clean: a muscle-noise-only copy, stab_signal / stab_image
         self.clinical, self.mask, self.targets = clinical, mask, targets
@@ -76,12 +81,21 @@ class CachedSplit:
         }
         if self.with_image:
             out["image"] = torch.from_numpy(np.ascontiguousarray(self.cache.image[rows]))   # uint8 (B, S, S)
+        if self.smooth_mv > 0 and not self.noise:
+            rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
+            mv = np.asarray(self.cache.mv[rows], dtype=np.float64)
+            out["signal"] = torch.from_numpy(add_noise(out["signal"].numpy(), mv,
+                                                       inband_noise(mv.shape, self.smooth_mv, rng,
+                                                                    self.preprocess_cfg or PreprocessConfig()),
+                                                       self.preprocess_cfg or PreprocessConfig()))
+        if self.with_mv:
+            out["mv"] = torch.from_numpy(np.asarray(self.cache.mv[rows], dtype=np.float32))   # (B, 12, T) mV
         if self.noise:
             # drawn from torch's generator, which ``mirage train`` seeds and its resume state restores
             rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
             preserving: list = []
             signal, image = noisy_inputs(self.cache.mv[rows], rng, self.preprocess_cfg, self.render_cfg,
-                                         preserving=preserving)
+                                         preserving=preserving, smooth_mv=self.smooth_mv)
             if self.keep_clean:
                 out["preserving"] = torch.from_numpy(preserving[0])   # faults that leave the reading unchanged
                 if self.muscle_copy:

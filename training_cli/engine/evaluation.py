@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.calibration import ece, reliability
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
@@ -30,20 +31,32 @@ from training_cli.engine.runtime import resolve_device
 logger = logging.getLogger(__name__)
 
 
-def predict(model, loader, device, amp=(False, None, False), progress: bool = False, desc: str = "predict"):
-    """Run ``model`` over a loader -> (indices (N,), probabilities (N, K), mean loss or None)."""
+def predict(model, loader, device, amp=(False, None, False), progress: bool = False, desc: str = "predict",
+            average=None, preprocess_cfg=None):
+    """Run ``model`` over a loader -> (indices (N,), probabilities (N, K)).
+
+    ``average``: an ``averaging.NoiseAverage`` that is on (the loader's batches then carry "mv"),
+    with the checkpoint's ``preprocess_cfg``: each record's probability is the mean over its noisy
+    copies, as ``Predictor`` scores it.
+    """
     enabled, dtype, _ = amp
     model.eval()
     idx, probs = [], []
     task = model.config.task
+    copies = average.copies if average is not None else 1
     with torch.inference_mode():
         for batch in tqdm(loader, desc=desc, disable=not progress, leave=False, mininterval=5.0):
             signal, image, clinical, mask, _ = batch_to_device(batch, device)
+            if copies > 1:
+                signal = torch.from_numpy(noisy_copies(batch["signal"].numpy(), batch["mv"].numpy(), average,
+                                                       preprocess_cfg)).to(device)
+                image = image.repeat_interleave(copies, 0) if image is not None else None
+                clinical, mask = clinical.repeat_interleave(copies, 0), mask.repeat_interleave(copies, 0)
             with torch.autocast(device.type, dtype=dtype, enabled=enabled):
                 logits = model(signal, image, clinical, mask).logits.float()
-            p = probabilities(logits, task)
+            p = probabilities(logits, task).cpu().numpy()
             idx.append(batch["index"].numpy())
-            probs.append(p.cpu().numpy())
+            probs.append(average_copies(p, copies))
     if not idx:
         return np.zeros(0, np.int64), np.zeros((0, model.config.num_classes), np.float32)
     idx = np.concatenate(idx)
@@ -129,10 +142,12 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
 
 
 def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
-                      calibrated: bool = True, workers: int = 1, stacked: bool = True):
+                      calibrated: bool = True, workers: int = 1, stacked: bool = True, average="checkpoint"):
     """Run a loaded checkpoint over one split of opened data: its calibration applied unless
     ``calibrated`` is False, then, unless ``stacked`` is False too, its measured-rhythm stage (each
     record's rhythm measured from its file: ``measured.split_features``, cached, ``workers`` processes).
+    ``average``: the noise averaging to score with ("checkpoint": the checkpoint's own, or an
+    ``averaging.NoiseAverage``, or None for none).
 
     Returns (rows (N,) dataset indices, probabilities (N, K), targets ((N, K) multi-hot or (N,)
     class indices), clinical values dropped as impossible). Records whose labels the model does not
@@ -161,9 +176,16 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
                 if c in index:
                     targets[j, index[c]] = 1.0
     clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
-    data = CachedSplit(cache, rows, clin, mask, targets, reads_image(loaded.model_type, loaded.model.config))
+    if isinstance(average, str):
+        average = getattr(loaded, "noise_average", None)
+    average = average if average is not None and average.on else None
+    data = CachedSplit(cache, rows, clin, mask, targets, reads_image(loaded.model_type, loaded.model.config),
+                       with_mv=average is not None)
+    if average is not None:
+        batch_size = max(1, batch_size // average.copies)
     loader = make_loader(data, batch_size, False, 0, Dist(), 0, device.type == "cuda")
-    _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}")
+    _, probs = predict(loaded.model, loader, device, progress=progress, desc=f"predict {split}",
+                       average=average, preprocess_cfg=loaded.preprocess)
     if getattr(loaded, "calibration", None) is not None and calibrated:
         probs = loaded.calibration.apply(probs)
     if getattr(loaded, "measured_stack", None) is not None and calibrated and stacked:

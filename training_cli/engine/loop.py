@@ -102,16 +102,20 @@ def train(cfg: TrainConfig) -> int:
         raise ConfigError(f"mirage train: --consistency-faults is one of {', '.join(CONSISTENCY_FAULTS)} "
                           f"(got {cfg.consistency_faults!r})")
 
-    def split_data(name, noise=False):
+    if not (math.isfinite(cfg.smooth_noise) and 0 <= cfg.smooth_noise <= 1):
+        raise ConfigError(f"mirage train: --smooth-noise is a noise level from 0 to 1 mV (got {cfg.smooth_noise:g})")
+
+    def split_data(name, noise=False, smooth_mv=0.0):
         rows = splits[name]
         return CachedSplit(cache, rows, clin[rows], cmask[rows], all_targets[rows], with_image, noise, pcfg, rcfg,
                            keep_clean=noise and consistency > 0,
-                           muscle_copy=noise and consistency > 0 and cfg.consistency_faults == "noise")
+                           muscle_copy=noise and consistency > 0 and cfg.consistency_faults == "noise",
+                           smooth_mv=smooth_mv)
 
-    if cfg.noise and cache.mv is None:
-        raise DataError(f"mirage train --noise: the input cache {cache.path} has no mV windows; rebuild it")
+    if (cfg.noise or cfg.smooth_noise) and cache.mv is None:
+        raise DataError(f"mirage train --noise / --smooth-noise: the input cache {cache.path} has no mV windows; rebuild it")
     pin = device.type == "cuda"
-    train_loader = make_loader(split_data("train", cfg.noise), cfg.batch_size, True, cfg.seed,
+    train_loader = make_loader(split_data("train", cfg.noise, cfg.smooth_noise), cfg.batch_size, True, cfg.seed,
                                dist, cfg.workers, pin)
     val_loader = make_loader(split_data("val"), cfg.batch_size * 2, False, cfg.seed, Dist(), cfg.workers, pin)
     weights = None
@@ -380,6 +384,7 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
                    "augment": bool(cfg.augment), "ema": float(cfg.ema),
                    "noise": bool(cfg.noise),
+                   **({"smooth_noise": cfg.smooth_noise} if cfg.smooth_noise else {}),
                    "consistency": float(cfg.consistency),
                    **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
                    "init_from": cfg.init_from},

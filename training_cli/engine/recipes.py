@@ -103,6 +103,7 @@ class TrainConfig:
     consistency_faults: str = "preserving"   # which faulty copy it compares: CONSISTENCY_FAULTS
     denoise: float = 0.0                 # wavelet shrinkage in the preprocessing, noise SDs (0: off)
     denoise_floor: float = 0.0           # its least noise SD (mV)
+    smooth_noise: float = 0.0            # in-band Gaussian noise (mV RMS) on every training window's signal (0: off)
     init_from: str | None = None         # CHECKPOINT[#MEMBER] to start from
     ema: float = 0.0                     # decay of the weight average kept (0: off)
     # run
