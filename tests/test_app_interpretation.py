@@ -89,3 +89,18 @@ def test_a_statements_model_that_fails_to_load_is_named(qtbot, tiny_model, tmp_p
     assert "No statements model: missing" in window.results.model_label.text()
     html = _open(qtbot, window, A)
     assert "Rhythm not classified" in html
+
+
+def test_the_model_line_says_when_the_model_averages_noisy_copies(qtbot, tmp_path):
+    from mirage_model.averaging import NoiseAverage
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    src = load_checkpoint(make_tiny_checkpoint(tmp_path / "src", seed=3))
+    model = save_checkpoint(tmp_path / "avg", src.model, model_type=src.model_type, task=src.task, labels=src.labels,
+                            schema=src.schema, preprocess=src.preprocess, render=src.render,
+                            thresholds=src.thresholds, name="tiny-averaged", noise_average=NoiseAverage(4, 0.03))
+    window = _window(qtbot, model, "none")
+    assert "Scoring: mean of 4 copies with 0.03 mV in-band noise" in window.results.model_label.text()
+    _open(qtbot, window, A)
+    assert window.session.prediction is not None
+    plain = _window(qtbot, tmp_path / "src", "none")
+    assert "Scoring:" not in plain.results.model_label.text()

@@ -93,11 +93,14 @@ class ResultsPanel(QWidget):
         if device == "cpu" and threads:
             device += f", {threads} torch thread{'s' if threads > 1 else ''}"
         extra = ""
+        average = getattr(predictor, "noise_average", None)
+        if average is not None:
+            extra += f"<br><small>Scoring: {average.describe()}</small>"
         if statements is not None:
-            extra = (f"<br><small>Interpretation statements: model <b>{statements.name}</b> "
-                     f"({len(statements.labels)} PTB-XL statements)</small>")
+            extra += (f"<br><small>Interpretation statements: model <b>{statements.name}</b> "
+                      f"({len(statements.labels)} PTB-XL statements)</small>")
         elif statements_error:
-            extra = f"<br><small style='color:#a04000'>No statements model: {statements_error}</small>"
+            extra += f"<br><small style='color:#a04000'>No statements model: {statements_error}</small>"
         self.model_label.setText(f"Classes: model <b>{predictor.name}</b> ({device}{metric})<br>"
                                  f"<small>Trained on: {data}</small>{extra}")
         self.run_btn.setEnabled(True)
