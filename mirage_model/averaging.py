@@ -118,6 +118,13 @@ def inband_noise(shape: tuple, sd_mv: float, rng: np.random.Generator, cfg: Prep
     return band * (sd_mv / np.sqrt((band ** 2).mean(axis=-1, keepdims=True)))
 
 
+def add_fresh_noise(signal: np.ndarray, mv: np.ndarray, sd_mv: float, rng: np.random.Generator,
+                    cfg: PreprocessConfig) -> np.ndarray:
+    """``add_noise`` with a fresh ``inband_noise`` draw of ``sd_mv`` (training under the averaging's
+    noise, ``mirage train --smooth-noise``). (..., L, T) each -> float32 (..., L, T)."""
+    return add_noise(signal, mv, inband_noise(np.shape(mv), sd_mv, rng, cfg), cfg)
+
+
 def add_noise(signal: np.ndarray, mv: np.ndarray, noise: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     """``mv + noise`` normalised as the model's input, where ``signal`` (the same windows normalised)
     has a sample: missing and padded samples (0 there) stay 0, a flat lead stays flat.
@@ -139,13 +146,12 @@ def noisy_copies(signal: np.ndarray, mv: np.ndarray, avg: NoiseAverage, cfg: Pre
     Returns:
         float32 (B * copies, L, T): window b's copies at rows b * copies ... b * copies + copies - 1.
     """
-    signal, mv = np.asarray(signal), np.asarray(mv, dtype=np.float32)
+    signal, mv = np.asarray(signal), np.asarray(mv)
     if signal.shape != mv.shape or signal.ndim != 3:
         raise AveragingError(f"signal {signal.shape} and mv {mv.shape} must be the same (B, L, T)")
     B, L, T = signal.shape
     bank = noise_bank(avg, L, T, cfg)                                  # (N, L, T)
-    copies = add_noise(np.repeat(signal[:, None], avg.copies, 1), np.repeat(mv[:, None], avg.copies, 1),
-                       bank[None], cfg)                                # (B, N, L, T)
+    copies = add_noise(signal[:, None], mv[:, None], bank[None], cfg)  # broadcast to (B, N, L, T)
     return copies.reshape(B * avg.copies, L, T)
 
 

@@ -383,7 +383,7 @@ class Predictor:
         """
         avg = self.noise_average
         copies = avg.copies if avg is not None and mv is not None else 1
-        step = max(1, self.batch_size // copies) if copies > 1 else self.batch_size
+        step = max(1, self.batch_size // copies)                  # windows per chunk: batch_size model rows
         out = []
         for i in range(0, len(signal), step):
             sl = slice(i, i + step)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from mirage_model.averaging import add_noise, inband_noise
+from mirage_model.averaging import add_fresh_noise
 from mirage_model.preprocess import (PreprocessConfig, design_filter, instance_normalise, model_lowpass, wavelet_denoise,
                                      zero_phase)
 from mirage_model.render import RenderConfig, render_ecg
@@ -168,7 +168,7 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     Args:
         mv: (B, L, T) mV at ``preprocess_cfg.target_fs`` (the cache's ``mv``).
         preserving: as in ``batch_faults``.
-        smooth_mv: in-band noise (mV RMS, ``averaging.inband_noise``) added to the signal only, after
+        smooth_mv: in-band noise (mV RMS, ``averaging.add_fresh_noise``) added to the signal only, after
             the image is rendered, as noise-averaged scoring adds it (0: none).
 
     Returns:
@@ -182,7 +182,7 @@ def noisy_inputs(mv: np.ndarray, rng: np.random.Generator, preprocess_cfg=None, 
     signal = instance_normalise(faulty, pcfg.eps)
     image = np.stack([render_ecg(m.astype(np.float32), fs, rcfg).image for m in faulty])
     if smooth_mv > 0:
-        signal = add_noise(signal, faulty, inband_noise(faulty.shape, smooth_mv, rng, pcfg), pcfg)
+        signal = add_fresh_noise(signal, faulty, smooth_mv, rng, pcfg)
     return signal, image
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, SequentialSampler
 
-from mirage_model.averaging import add_noise, inband_noise
+from mirage_model.averaging import add_fresh_noise
 from mirage_model.clinical import ClinicalError
 from mirage_model.preprocess import PreprocessConfig
 from training_cli.engine import cache as cache_mod
@@ -83,11 +83,8 @@ class CachedSplit:
             out["image"] = torch.from_numpy(np.ascontiguousarray(self.cache.image[rows]))   # uint8 (B, S, S)
         if self.smooth_mv > 0 and not self.noise:
             rng = np.random.default_rng(int(torch.randint(0, 2 ** 62, (1,)).item()))
-            mv = np.asarray(self.cache.mv[rows], dtype=np.float64)
-            out["signal"] = torch.from_numpy(add_noise(out["signal"].numpy(), mv,
-                                                       inband_noise(mv.shape, self.smooth_mv, rng,
-                                                                    self.preprocess_cfg or PreprocessConfig()),
-                                                       self.preprocess_cfg or PreprocessConfig()))
+            out["signal"] = torch.from_numpy(add_fresh_noise(out["signal"].numpy(), self.cache.mv[rows], self.smooth_mv,
+                                                             rng, self.preprocess_cfg or PreprocessConfig()))
         if self.with_mv:
             out["mv"] = torch.from_numpy(np.asarray(self.cache.mv[rows], dtype=np.float32))   # (B, 12, T) mV
         if self.noise:
