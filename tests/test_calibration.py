@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mirage_model.calibration import (PLATT_MIN_SLOPE, TIE_BREAK, Calibration, CalibrationError, ece, fit, fit_isotonic,
-                                      fit_platt)
+from mirage_model.calibration import (PLATT_MIN_SLOPE, TIE_BREAK, Calibration, CalibrationError, chance_ece, ece,
+                                      ece_against_chance, fit, fit_isotonic, fit_platt)
 
 
 def _logit(p):
@@ -31,6 +31,35 @@ def test_ece_tells_calibrated_from_overconfident():
     assert ece(y, over) > 0.05
     assert ece(np.array([1, 0, 1, 0.0]), np.array([1, 0, 1, 0.0])) == 0.0
     assert ece(np.array([1, 1.0]), np.array([0.05, 0.05])) == pytest.approx(0.95)
+
+
+def _expected_abs_dev(n: int, q: float) -> float:
+    """E|B/n - q| for B ~ Binomial(n, q), exactly from the probability mass function."""
+    from math import comb
+    return sum(comb(n, k) * q ** k * (1 - q) ** (n - k) * abs(k / n - q) for k in range(n + 1))
+
+
+def test_chance_ece_matches_the_exact_binomial_expectation():
+    # two bins: 100 records at 0.05 and 30 at 0.55; a calibrated model's ECE is the count-weighted
+    # mean absolute deviation of each bin's observed frequency, known exactly from the binomial law
+    p = np.r_[np.full(100, 0.05), np.full(30, 0.55)]
+    exact = 100 / 130 * _expected_abs_dev(100, 0.05) + 30 / 130 * _expected_abs_dev(30, 0.55)
+    draws = chance_ece(p, draws=4000, seed=3)
+    assert draws.shape == (4000,)
+    assert draws.mean() == pytest.approx(exact, abs=4 * draws.std() / np.sqrt(len(draws)))
+    assert np.array_equal(chance_ece(p, draws=10, seed=1), chance_ece(p, draws=10, seed=1))   # seeded
+
+
+def test_ece_against_chance_tells_sampling_scatter_from_miscalibration():
+    y, p, over = _data(n=2000, seed=7)
+    calibrated = ece_against_chance(y, p, seed=1)
+    assert calibrated["chance_mean"] <= calibrated["chance_p95"]
+    assert calibrated["p_value"] > 0.01                 # outcomes drawn from p: consistent with p
+    overconfident = ece_against_chance(y, over, seed=1)
+    assert overconfident["ece"] > overconfident["chance_p95"]
+    assert overconfident["p_value"] == pytest.approx(1 / 1001)   # no perfectly calibrated draw comes near
+    with pytest.raises(CalibrationError):
+        chance_ece(np.zeros(0))
 
 
 def test_platt_recovers_the_inverse_sharpening():

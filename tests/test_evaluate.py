@@ -97,6 +97,13 @@ def test_evaluate_command(tmp_path):
             thr = m["thresholds"][k]
             assert m["per_class"][c]["f1"] == pytest.approx(skm.f1_score(Y[:, k], P[:, k] >= thr), abs=1e-6)
     assert "| **macro** |" in (out.parent / "metrics.md").read_text()
+    # each class's ECE, recomputed from the predictions, beside its chance level on the same records
+    from mirage_model.calibration import ece
+    for k, c in enumerate(labels_):
+        assert m["calibration"]["ece"][c] == pytest.approx(ece(Y[:, k], P[:, k]), abs=1e-6)
+        chance = m["calibration"]["chance"][c]
+        assert 0 <= chance["chance_mean"] <= chance["chance_p95"] <= 1 and 0 < chance["p_value"] <= 1
+    assert "| class | ECE | chance mean |" in (out.parent / "metrics.md").read_text()
 
 
 def test_evaluate_bad_checkpoint(tmp_path, capsys):

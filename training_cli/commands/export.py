@@ -118,9 +118,14 @@ def _calibration_lines(loaded, test: dict | None) -> list[str]:
              f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; `mirage calibrate`); "
              "thresholds chosen after calibration"]
     ece = (test or {}).get("calibration", {}).get("ece")
+    chance = (test or {}).get("calibration", {}).get("chance") or {}
     if ece:
         lines.append("- Expected calibration error on the test split (10 bins): "
                      + ", ".join(f"{c} {v:.3f}" for c, v in ece.items()))
+    if ece and chance:
+        lines.append("- The same records scored by a perfectly calibrated model would show, by chance alone "
+                     "(mean / 95th percentile of outcomes drawn from the probabilities): "
+                     + ", ".join(f"{c} {v['chance_mean']:.3f} / {v['chance_p95']:.3f}" for c, v in chance.items()))
     return lines
 
 

@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from mirage_model.averaging import average_copies, noisy_copies
-from mirage_model.calibration import ece, reliability
+from mirage_model.calibration import ece, ece_against_chance, reliability
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
 from training_cli.engine import metrics as M
@@ -196,11 +196,18 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     return rows, probs, targets, dropped
 
 
+CHANCE_DRAWS = 1000   # outcome sets drawn for the chance level of each class's ECE
+
+
 def calibration_report(y: np.ndarray, probs: np.ndarray, labels: list[str], loaded) -> dict:
-    """Per-class expected calibration error (10 equal-width bins) of the probabilities as given."""
+    """Per-class expected calibration error (10 equal-width bins) of the probabilities as given, and
+    beside it the ECE a perfectly calibrated model shows on the same records by chance
+    (``calibration.ece_against_chance``: mean, 95th percentile, p-value). y, probs: (N, K)."""
     cal = getattr(loaded, "calibration", None)
-    return {"ece": {c: ece(y[:, k], probs[:, k]) for k, c in enumerate(labels)},
-            "bins": 10, "calibrated": cal is not None,
+    chance = {c: ece_against_chance(y[:, k], probs[:, k], draws=CHANCE_DRAWS, seed=k) for k, c in enumerate(labels)}
+    return {"ece": {c: v["ece"] for c, v in chance.items()},
+            "chance": {c: {key: v[key] for key in ("chance_mean", "chance_p95", "p_value")} for c, v in chance.items()},
+            "chance_draws": CHANCE_DRAWS, "bins": 10, "calibrated": cal is not None,
             "methods": list(cal.methods) if cal is not None else None}
 
 
@@ -340,5 +347,12 @@ def markdown_summary(m: dict) -> str:
         how = (f"calibrated ({', '.join(cal['methods'])})" if cal.get("calibrated") else "not calibrated")
         lines += ["", f"Expected calibration error ({cal['bins']} equal-width bins; probabilities {how}; "
                   "reliability.png): " + ", ".join(f"{c} {v:.3f}" for c, v in cal["ece"].items())]
+        if cal.get("chance"):
+            lines += ["", f"By chance alone, a perfectly calibrated model shows on these {m['n']} records "
+                      f"(outcomes drawn from its own probabilities, {cal['chance_draws']} draws; mean, 95th "
+                      "percentile; p: share of such draws at least the measured ECE):",
+                      "", "| class | ECE | chance mean | chance 95th pct | p |", "|---|---|---|---|---|"]
+            lines += [f"| {c} | {cal['ece'][c]:.3f} | {v['chance_mean']:.3f} | {v['chance_p95']:.3f} | "
+                      f"{v['p_value']:.3f} |" for c, v in cal["chance"].items()]
     lines += ["", "Research use only, not a diagnosis.", ""]
     return "\n".join(lines)
