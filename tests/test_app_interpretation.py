@@ -104,3 +104,16 @@ def test_the_model_line_says_when_the_model_averages_noisy_copies(qtbot, tmp_pat
     assert window.session.prediction is not None
     plain = _window(qtbot, tmp_path / "src", "none")
     assert "Scoring:" not in plain.results.model_label.text()
+
+
+def test_the_model_line_shows_checkpoint_text_as_text_not_markup(qtbot, tmp_path):
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    src = load_checkpoint(make_tiny_checkpoint(tmp_path / "src", seed=3))
+    model = save_checkpoint(tmp_path / "odd", src.model, model_type=src.model_type, task=src.task, labels=src.labels,
+                            schema=src.schema, preprocess=src.preprocess, render=src.render,
+                            thresholds=src.thresholds, name="tiny <i>odd</i>",
+                            provenance={"data": "folder:<b>labs & more</b>"})
+    window = _window(qtbot, model, "none")
+    text = window.results.model_label.text()
+    assert "tiny &lt;i&gt;odd&lt;/i&gt;" in text and "<i>" not in text
+    assert "folder:&lt;b&gt;labs &amp; more&lt;/b&gt;" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,9 +80,7 @@ def test_einthoven_on_independent_residual(records):
 
 def _ludb_qrs_peaks():
     wfdb = pytest.importorskip("wfdb")
-    from tests.conftest import TEST_DATA
-
-    ann = wfdb.rdann(str(TEST_DATA / "ludb" / "1"), "ii")
+    ann = wfdb.rdann(str(Path(__file__).resolve().parent / "data" / "ludb" / "1"), "ii")
     sym = np.asarray(ann.symbol)
     return np.asarray(ann.sample)[sym == "N"]
 

@@ -3,6 +3,8 @@ probabilities against their thresholds and the acquiring device's own analysis."
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
@@ -97,11 +99,12 @@ class ResultsPanel(QWidget):
         if average is not None:
             extra += f"<br><small>Scoring: {average.describe()}</small>"
         if statements is not None:
-            extra += (f"<br><small>Interpretation statements: model <b>{statements.name}</b> "
+            extra += (f"<br><small>Interpretation statements: model <b>{escape(statements.name)}</b> "
                       f"({len(statements.labels)} PTB-XL statements)</small>")
         elif statements_error:
-            extra += f"<br><small style='color:#a04000'>No statements model: {statements_error}</small>"
-        self.model_label.setText(f"Classes: model <b>{predictor.name}</b> ({device}{metric})<br>"
-                                 f"<small>Trained on: {data}</small>{extra}")
+            extra += f"<br><small style='color:#a04000'>No statements model: {escape(statements_error)}</small>"
+        # names and provenance come from the checkpoint's files: shown as text, never as markup
+        self.model_label.setText(f"Classes: model <b>{escape(str(predictor.name))}</b> ({device}{metric})<br>"
+                                 f"<small>Trained on: {escape(str(data))}</small>{extra}")
         self.run_btn.setEnabled(True)
         self.modelAvailable.emit(True)
