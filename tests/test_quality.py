@@ -97,6 +97,17 @@ def test_pacing_spikes_detected_at_500_hz():
             x[:, p] += 2.0 * w                   # one sample (2 ms) wide, 2 mV
     q = quality.assess(with_signal(rec, x))
     assert q.has("paced_rhythm") and q.verdict == "unreliable", q.summary()
+    # the same spikes before 3 beats of a record four times as long (24 beats): too few for a paced
+    # rhythm; named as a warning, and the calls are not withheld for it
+    long_x = np.tile(rec.signal.astype(np.float64), 4)
+    for p in peaks[:3] - int(0.06 * rec.fs):
+        if p >= 0:
+            long_x[:, p] += 2.0 * w
+    q_long = quality.assess(with_signal(rec, long_x))
+    assert not q_long.has("paced_rhythm") and q_long.has("pacing_spikes"), q_long.summary()
+    f = next(f for f in q_long.findings if f.code == "pacing_spikes")
+    assert f.severity == "warning" and f.detail.startswith("3 stimuli before ")
+    assert q_long.verdict == quality.assess(with_signal(rec, np.tile(rec.signal.astype(np.float64), 4))).verdict
     # the same record at 100 Hz cannot show spikes: said, not guessed
     low = dataclasses.replace(rec, signal=rec.signal[:, ::5].copy(), fs=100.0)
     q100 = quality.assess(low)

@@ -196,8 +196,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     if fs >= cfg.pace_min_fs:
         stim, leads = pacing_spikes(x, fs, beats / 100.0, usable)
         if len(stim) >= cfg.pace_min_events:
-            findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",
-                                    tuple(STANDARD_LEADS[i] for i in leads), f"{len(stim)} stimuli"))
+            lead_names = tuple(STANDARD_LEADS[i] for i in leads)
+            detail = f"{len(stim)} stimuli before {len(beats)} beats"
+            if len(stim) >= cfg.pace_min_share * len(beats):
+                findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",
+                                        lead_names, detail))
+            else:   # too few of the beats for a paced rhythm: artefact, or intermittent pacing to check
+                findings.append(Finding("pacing_spikes", "pacing-like spikes before a few beats (check for "
+                                        "intermittent pacing or artefact)", "warning", lead_names, detail))
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
