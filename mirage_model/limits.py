@@ -29,6 +29,10 @@ MAX_SAMPLES_PER_FRAME = 64  # WFDB samples per frame of one signal
 # (12, T) signal is then at most 432 MB). Longer records are refused before anything is read.
 MAX_SAMPLES = 9_000_000
 MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text of a few KB; 1 MiB is generous
+# Segments of one multi-segment WFDB record (header(5)). MIMIC waveform records of a day hold
+# tens to a few hundred; each segment costs a header to open and parse, so a master header of
+# millions of one-sample segments must be refused before any is opened.
+MAX_SEGMENTS = 4096
 MAX_LINE_CHARS = 4096       # one header line (signal lines are < 200 chars in practice)
 # Resolution of one digital unit (mV per unit). Real files: 0.0005-0.01 mV; outside these bounds
 # a gain is a corrupt field, not an ECG.

@@ -13,7 +13,7 @@ import numpy as np
 from mirage_model import formats
 from mirage_model.limits import unscorable_reason
 from mirage_model.records.record import EcgRecord, RecordError
-from mirage_model.records.wfdb_header import _parse_header
+from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
 
 
@@ -21,6 +21,10 @@ def load_record(path: str | Path) -> EcgRecord:
     """Read one record. ``path`` may name the .hea, the .dat/.mat or the record stem, or a clinical
     ECG file (GE MUSE, Philips or HL7 aECG XML, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER), whose
     format is recognised from its content and read by :mod:`mirage_model.formats`.
+
+    A multi-segment WFDB record (master header ``NAME/NSEG``, fixed or variable layout) is read as
+    its segments joined in order; gaps (``~``) and, in a variable layout, channels a segment lacks
+    are NaN and flag their leads "missing".
 
     Leads are matched case-insensitively ("AVR", "aVR", "avr", "Lead II", "DII"); channels that are
     not one of the 12 standard leads (Frank vx/vy/vz, MLII, ...) are dropped and listed in
@@ -41,14 +45,15 @@ def load_record(path: str | Path) -> EcgRecord:
     channel counts are checked against ``mirage_model.limits`` before samples are read.
 
     ``meta`` keys: "format" ("wfdb" or "challenge-mat"), "sample_format" (WFDB format code),
-    "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read), and
-    when they apply: "base_time", "base_date", "dropped_leads", "duplicate_leads", "renamed_leads" (IEC C1-C6 as
-    V1-V6, e.g. "C1 -> V1"), "derived_leads",
-    "inverted_leads", "checksum_mismatch" (a minority of signals), "stuck_at_limit" (flat leads
-    at the digital limit), "unscorable", "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP",
-    "LUDB", "PTB"), "age_note", "rx", "hx", "sx", "ecg_date", and for PTB-XL "height", "weight",
-    "recording_date" and "ptbxl" (scp_codes with likelihoods, ecg_id, patient_id, strat_fold,
-    report, noise notes).
+    "file_leads" (channel names as in the file), "units" and "adc_gain" (of the 12 leads read; of
+    the first segment that holds each, for a multi-segment record), and when they apply:
+    "segments" and "segment_layout" ("fixed" or "variable") of a multi-segment record,
+    "base_time", "base_date", "dropped_leads", "duplicate_leads", "renamed_leads" (IEC C1-C6 as
+    V1-V6, e.g. "C1 -> V1"), "derived_leads", "inverted_leads", "checksum_mismatch" (a minority
+    of signals), "stuck_at_limit" (flat leads at the digital limit), "unscorable",
+    "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP", "LUDB", "PTB"), "age_note", "rx",
+    "hx", "sx", "ecg_date", and for PTB-XL "height", "weight", "recording_date" and "ptbxl"
+    (scp_codes with likelihoods, ecg_id, patient_id, strat_fold, report, noise notes).
 
     Args:
         path: the header (``.hea``), a signal file (``.dat``, ``.mat`` ...) or the record stem.
@@ -59,8 +64,9 @@ def load_record(path: str | Path) -> EcgRecord:
     Raises:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
             unknown units, zero-length signal, implausible or too large declared values,
-            checksums that do not fit the samples (message names the file and the problem). No
-            other exception escapes for a malformed file.
+            checksums that do not fit the samples, segments that do not fit their master header
+            (missing, nested, another sampling rate or length) (message names the file and the
+            problem). No other exception escapes for a malformed file.
     """
     fmt = formats.detect(Path(path).expanduser())
     if fmt is not None:
@@ -85,7 +91,9 @@ def load_record(path: str | Path) -> EcgRecord:
 
 
 def find_records(folder: str | Path) -> list[Path]:
-    """All header files (.hea) under ``folder``, recursively, sorted. Files that are not headers are ignored.
+    """All records' header files (.hea) under ``folder``, recursively, sorted. Files that are not
+    headers are ignored, and so are the segment headers (and layout header) of a multi-segment
+    record: the record is listed once, by its master header.
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -98,7 +106,8 @@ def find_records(folder: str | Path) -> list[Path]:
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found.extend(Path(dirpath) / f for f in filenames
                      if f.lower().endswith(".hea") and not f.startswith("."))
-    return sorted(found)
+    parts = segment_headers(found)
+    return sorted(hea for hea in found if hea not in parts)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""WFDB headers (PhysioNet ``header(5)``): the record line and one line per signal, parsed here
-rather than by ``wfdb.rdheader`` so that real-world quirks (Georgia 2020 headers whose record line
-wfdb rejects) still load, and every declared value is checked against ``mirage_model.limits``
-before a sample is read."""
+"""WFDB headers (PhysioNet ``header(5)``): the record line and one line per signal (or, in the
+master header of a multi-segment record, one line per segment), parsed here rather than by
+``wfdb.rdheader`` so that real-world quirks (Georgia 2020 headers whose record line wfdb rejects)
+still load, and every declared value is checked against ``mirage_model.limits`` before a sample
+is read."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SIGNALS,
-                                 plausible_fs)
+from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SEGMENTS,
+                                 MAX_SIGNALS, plausible_fs)
 from mirage_model.records.record import RecordError
 
 # bits per sample of each WFDB format (signal(5))
@@ -45,6 +46,8 @@ _RX_SIGNAL = re.compile(
 )
 _RX_ODD_GAIN = re.compile(r"[+-]?(nan|inf(inity)?)\b", re.IGNORECASE)
 _RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000" are not lengths
+# A record or segment name: no separators, so a segment line cannot name a file outside the folder.
+_RX_NAME = re.compile(r"[-\w]+")
 
 
 def _check_length(where: Path, sig_len: int, fs: float) -> None:
@@ -75,6 +78,15 @@ class _Signal:
 
 
 @dataclass
+class _Segment:
+    """One segment line of a multi-segment master header: a single-segment record in the same
+    folder, or a gap (``name == "~"``), and its length in samples per signal."""
+
+    name: str
+    sig_len: int
+
+
+@dataclass
 class _Header:
     record_name: str
     n_sig: int
@@ -85,6 +97,9 @@ class _Header:
     base_time: str | None = None
     base_date: str | None = None
     quirks: list[str] = field(default_factory=list)
+    # a multi-segment master header: its segments in order (and no signals); None otherwise
+    segments: list[_Segment] | None = None
+    n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
 
 
 def _read_text(hea: Path) -> str:
@@ -102,7 +117,14 @@ def _read_text(hea: Path) -> str:
     return raw.removeprefix(b"\xef\xbb\xbf").decode("latin-1")  # tolerate a UTF-8 BOM
 
 
-def _parse_header(hea: Path) -> _Header:
+def _parse_header(hea: Path, layout: bool = False) -> _Header:
+    """Parse the header at ``hea``.
+
+    Args:
+        hea: the header file.
+        layout: ``hea`` is the layout segment of a variable-layout multi-segment record, whose
+            signal lines name no file (``~``).
+    """
     text = _read_text(hea)
     lines, comments = [], []
     for line in text.splitlines():
@@ -123,11 +145,41 @@ def _parse_header(hea: Path) -> _Header:
     if header.n_sig > MAX_SIGNALS:
         raise RecordError(hea, f"header declares {header.n_sig} signals; at most {MAX_SIGNALS} "
                                "are read")
+    if header.n_seg is not None:
+        _parse_segment_lines(hea, header, lines[1:])
+        return header
     if len(lines) - 1 < header.n_sig:
         raise RecordError(hea, f"header cannot be parsed: it declares {header.n_sig} signals but "
                                f"describes only {len(lines) - 1}")
-    header.signals = [_parse_signal_line(hea, line, i) for i, line in enumerate(lines[1:header.n_sig + 1])]
+    header.signals = [_parse_signal_line(hea, line, i, layout)
+                      for i, line in enumerate(lines[1:header.n_sig + 1])]
     return header
+
+
+def _parse_segment_lines(hea: Path, header: _Header, lines: list[str]) -> None:
+    """Read a master header's segment lines (``SEGNAME SEGLEN``) into ``header.segments`` and check
+    that their lengths add up to the record line's (which the segments' lengths give when it
+    declares none)."""
+    n_seg = header.n_seg
+    if len(lines) < n_seg:
+        raise RecordError(hea, f"header cannot be parsed: it declares {n_seg} segments but lists "
+                               f"only {len(lines)}")
+    segments = []
+    for i, line in enumerate(lines[:n_seg]):
+        tokens = line.split()
+        if (len(tokens) != 2 or not (tokens[0] == "~" or _RX_NAME.fullmatch(tokens[0]))
+                or not _RX_UINT.fullmatch(tokens[1])):
+            raise RecordError(hea, f"header cannot be parsed: segment line {i + 1} ({line[:60]!r}) is "
+                                   "not 'NAME LENGTH'")
+        segments.append(_Segment(tokens[0], int(tokens[1])))
+    total = sum(seg.sig_len for seg in segments)
+    _check_length(hea, total, header.fs)
+    if header.sig_len is None:
+        header.sig_len = total
+    elif header.sig_len != total:
+        raise RecordError(hea, f"the segments' lengths add up to {total:,} samples, but the record "
+                               f"line declares {header.sig_len:,}")
+    header.segments = segments
 
 
 def _parse_record_line(hea: Path, line: str) -> _Header:
@@ -138,13 +190,21 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
         raise RecordError(hea, bad)
     name = tokens[0]
     quirks = []
-    if "/" in name:
-        raise RecordError(hea, "multi-segment WFDB records are not supported")
+    n_seg = None
+    if "/" in name:   # RECORD/NSEG: the master header of a multi-segment record
+        name, _, n_seg_text = name.partition("/")
+        if not _RX_UINT.fullmatch(n_seg_text):
+            raise RecordError(hea, bad)
+        n_seg = int(n_seg_text)
+        if n_seg == 0:
+            raise RecordError(hea, "header declares a multi-segment record of no segments")
+        if n_seg > MAX_SEGMENTS:
+            raise RecordError(hea, f"header declares {n_seg:,} segments; at most {MAX_SEGMENTS:,} are read")
     if "." in name:
         # Georgia (CinC 2020) headers name the record "E00009.mat"; wfdb rejects the line.
         quirks.append(f"record name {name!r} carries a file extension")
         name = name.split(".", 1)[0]
-    if not re.fullmatch(r"[-\w]+", name) or not _RX_UINT.fullmatch(tokens[1]):
+    if not _RX_NAME.fullmatch(name) or not _RX_UINT.fullmatch(tokens[1]):
         raise RecordError(hea, bad)
     n_sig = int(tokens[1])
     fs = 250.0  # WFDB default when the header gives none
@@ -173,13 +233,14 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
             base_time = token
         elif base_date is None:
             base_date = token
-    return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks)
+    return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks, n_seg=n_seg)
 
 
-def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
+def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -> _Signal:
     m = _RX_SIGNAL.match(line)
     bad = f"header cannot be parsed: signal line {index + 1} ({line[:60]!r}) is not valid"
-    if m is None or not m.group("file_name").strip("~"):
+    # a layout segment's signals name no file ("~"); every other signal line names one
+    if m is None or not (m.group("file_name").strip("~") or (layout and m.group("file_name") == "~")):
         raise RecordError(hea, bad)
     g = m.groupdict()
 
@@ -225,3 +286,27 @@ def _parse_signal_line(hea: Path, line: str, index: int) -> _Signal:
         )
     except ValueError:
         raise RecordError(hea, bad) from None
+
+
+def segment_headers(headers) -> set[Path]:
+    """The segment headers (and layout headers) that the multi-segment master headers among
+    ``headers`` name, as paths beside their master: a folder listing shows such a record once, by
+    its master. A header that cannot be read names nothing (loading it gives the error)."""
+    parts = set()
+    for hea in headers:
+        hea = Path(hea)
+        try:
+            with open(hea, "rb") as f:
+                head = f.read(4096).decode("latin-1")
+        except OSError:
+            continue
+        first = next((line.split() for line in head.splitlines()
+                      if line.strip() and not line.lstrip().startswith("#")), [])
+        if not first or "/" not in first[0]:      # cheap test first: only a master's record line has NAME/NSEG
+            continue
+        try:
+            header = _parse_header(hea)
+        except RecordError:
+            continue
+        parts.update(hea.with_name(seg.name + ".hea") for seg in header.segments or [] if seg.name != "~")
+    return parts

@@ -1,12 +1,14 @@
 """A WFDB record assembled: the file's channels mapped to the 12 standard leads, scaled to mV,
 missing limb leads derived, per-lead quality flags set (flat, saturated, missing, derived) and
-the header's comments and PTB-XL's table read into the record's fields.
+the header's comments and PTB-XL's table read into the record's fields. A multi-segment record's
+segments (``wfdb_segments``) are each read as a single-segment record into their stretch of it.
 
 This is the one place where wfdb's time-major ``(T, L)`` layout becomes lead-first ``(L, T)``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,83 +19,77 @@ from mirage_model.records.flags import clip_samples, set_flags
 from mirage_model.records.leads import UNIT_SCALE, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
-from mirage_model.records.wfdb_header import _BITS, _Header
+from mirage_model.records.wfdb_header import _BITS, _Header, _Signal
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
+from mirage_model.records.wfdb_segments import _join_segments, _single_part
+
+
+@dataclass
+class _Tally:
+    """What reading the samples found, per standard lead, summed over a record's segments.
+
+    Attributes:
+        missing: (12,) bool, a sample is missing (invalid, in a gap, or in a segment without it).
+        n_at_hi, n_at_lo: (12,) int64, samples at the top / bottom of the file's digital range.
+        checksum_bad: leads whose samples do not fit their header's checksum (in some segment).
+        read: the first signal read for each lead (its units, gain and format go into ``meta``).
+    """
+
+    missing: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=bool))
+    n_at_hi: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=np.int64))
+    n_at_lo: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=np.int64))
+    checksum_bad: list[str] = field(default_factory=list)
+    read: dict[str, _Signal] = field(default_factory=dict)
 
 
 def _build_record(hea: Path, header: _Header) -> EcgRecord:
-    # Which file channel feeds each standard lead (first occurrence wins).
-    match = match_leads([sig.name for sig in header.signals])
+    joined = _join_segments(hea, header) if header.segments is not None else None
+    signals = joined.signals if joined else header.signals
+    parts = joined.parts if joined else [_single_part(hea, header)]
+
+    # Which of the record's channels feeds each standard lead (first occurrence wins).
+    match = match_leads([sig.name for sig in signals])
     chosen = match.chosen
     derivable = derivable_leads(set(chosen))
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable]
     if missing:
         present = [lead for lead in STANDARD_LEADS if lead in chosen]
-        names = ", ".join(s.name or "?" for s in header.signals)
+        names = ", ".join(s.name or "?" for s in signals)
         raise RecordError(hea, f"not enough ECG leads: has {len(present)} of the 12 standard leads "
                                f"({names or 'none'}); missing {', '.join(missing)}")
 
-    scale = {}
-    for lead, (i, _) in chosen.items():
-        units = header.signals[i].units
-        factor = UNIT_SCALE.get(units.lower())
-        if factor is None:
-            raise RecordError(hea, f"unknown units {units!r} for lead {header.signals[i].name} "
-                                   "(expected mV, uV or V)")
-        scale[lead] = factor
-        mv_per_unit = factor / abs(header.signals[i].adc_gain)
-        if not MIN_MV_PER_UNIT <= mv_per_unit <= MAX_MV_PER_UNIT:
-            raise RecordError(hea, f"implausible ADC gain {header.signals[i].adc_gain:g} per {units} for "
-                                   f"lead {header.signals[i].name}: one digital unit would be "
-                                   f"{mv_per_unit:.3g} mV")
+    # A multi-segment record's length is the master header's; a single one's is known once read.
+    signal = np.full((12, header.sig_len), np.nan, dtype=np.float32) if joined else None
+    tally = _Tally()
+    for part in parts:
+        # the part's own signal index and sign for each lead it carries
+        columns = {lead: (part.source[i], sign) for lead, (i, sign) in chosen.items()
+                   if part.source[i] is not None}
+        for lead in chosen:
+            if lead not in columns:   # a gap, or a segment without this channel: NaN stays
+                tally.missing[STANDARD_LEADS.index(lead)] = True
+        if not columns:
+            continue
+        scale = _lead_scales(part.hea, part.header, columns)
+        digital, sig_len = _read_digital(part.hea, part.header, sorted(j for j, _ in columns.values()))
+        if joined is None:
+            signal = np.empty((12, sig_len), dtype=np.float32)
+        elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
+            raise RecordError(part.hea, f"segment holds {sig_len:,} samples per signal, but {hea.name} "
+                                        f"declares {part.sig_len:,} for it")
+        _convert(part.hea, part.header, columns, scale, digital,
+                 signal[:, part.start:part.start + sig_len], tally)
+        del digital
+    if joined:
+        for part in (p for p in parts if p.header is not None):
+            for quirk in part.header.quirks:
+                note = f"segment {part.header.record_name}: {quirk}"
+                if note not in header.quirks:   # a segment named twice notes its quirks once
+                    header.quirks.append(note)
 
-    wanted = sorted(i for i, _ in chosen.values())
-    digital, sig_len = _read_digital(hea, header, wanted)
-
-    T = sig_len
-    signal = np.empty((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
-    n_at_hi = np.zeros(12, dtype=np.int64)       # samples at the top / bottom of the digital range
-    n_at_lo = np.zeros(12, dtype=np.int64)
-    checksum_bad, checked = [], 0
-    totals = np.zeros(12, dtype=np.int64)
-    for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
-        b = min(a + _CHUNK, T)
-        for k, lead in enumerate(STANDARD_LEADS):
-            if lead not in chosen:
-                continue
-            i, sign = chosen[lead]
-            sig = header.signals[i]
-            source = digital[i]
-            d = source.read(a, b) if isinstance(source, _FileColumn) else source[a:b]
-            totals[k] += int(d.sum(dtype=np.int64)) % 65536
-            phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
-            invalid = _INVALID.get(sig.fmt)
-            valid = d
-            if invalid is not None:
-                nan_mask = d == invalid
-                if nan_mask.any():
-                    phys[nan_mask] = np.nan
-                    flags["missing"][k] = True
-                    valid = d[~nan_mask]
-            if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
-                bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
-                lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-                n_at_hi[k] += int(np.count_nonzero(valid >= hi))
-                n_at_lo[k] += int(np.count_nonzero(valid <= lo))
-            signal[k, a:b] = phys
-    for k, lead in enumerate(STANDARD_LEADS):
-        if lead in chosen:
-            sig = header.signals[chosen[lead][0]]
-            if sig.checksum is not None and sig.spf == 1:
-                checked += 1
-                if int(totals[k]) % 65536 != sig.checksum % 65536:
-                    checksum_bad.append(lead)
-    del digital
-    if checked and len(checksum_bad) * 2 > checked:
-        raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "
-                               f"the samples: the signal file does not fit its header (wrong format "
-                               f"{header.signals[chosen[checksum_bad[0]][0]].fmt}?)")
+    flags["missing"] = tally.missing
+    n_at_hi, n_at_lo = tally.n_at_hi, tally.n_at_lo
 
     clip = clip_samples(header.fs)
     at_limit = (n_at_hi >= clip) | (n_at_lo >= clip)   # clipped, not merely scaled to the whole range
@@ -106,21 +102,26 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     set_flags(signal, header.fs, flags, at_limit)
 
-    read = [header.signals[chosen[lead][0]] for lead in STANDARD_LEADS if lead in chosen]
+    # a lead that no segment carries shows its layout's nominal units and gain
+    read = [tally.read.get(lead, signals[chosen[lead][0]]) for lead in STANDARD_LEADS if lead in chosen]
+    first = next((s for s in read if s.file_name != "~"), read[0])
     meta = {
-        "format": "challenge-mat" if read[0].file_name.lower().endswith(".mat") else "wfdb",
-        "sample_format": read[0].fmt,
-        "file_leads": tuple(s.name for s in header.signals),
+        "format": "challenge-mat" if first.file_name.lower().endswith(".mat") else "wfdb",
+        "sample_format": first.fmt,
+        "file_leads": tuple(s.name for s in signals),
         "units": tuple(s.units for s in read),
         "adc_gain": tuple(s.adc_gain for s in read),
     }
+    if joined:
+        meta["segments"] = len(joined.parts)
+        meta["segment_layout"] = joined.layout
     if header.base_time:
         meta["base_time"] = header.base_time
     if header.base_date:
         meta["base_date"] = header.base_date
     meta.update(lead_mapping_meta(match, derived))
-    if checksum_bad:
-        meta["checksum_mismatch"] = tuple(checksum_bad)
+    if tally.checksum_bad:
+        meta["checksum_mismatch"] = tuple(tally.checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
         meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
@@ -131,3 +132,80 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     apply_comments(rec, header.comments)
     ptbxl.apply_metadata(rec, hea)
     return rec
+
+
+def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
+    """mV per unit of each lead's units, for ``columns`` (lead -> (signal index, sign)) of the
+    single-segment record ``header``; refuses unknown units and implausible gains."""
+    scale = {}
+    for lead, (i, _) in columns.items():
+        sig = header.signals[i]
+        factor = UNIT_SCALE.get(sig.units.lower())
+        if factor is None:
+            raise RecordError(hea, f"unknown units {sig.units!r} for lead {sig.name} "
+                                   "(expected mV, uV or V)")
+        scale[lead] = factor
+        mv_per_unit = factor / abs(sig.adc_gain)
+        if not MIN_MV_PER_UNIT <= mv_per_unit <= MAX_MV_PER_UNIT:
+            raise RecordError(hea, f"implausible ADC gain {sig.adc_gain:g} per {sig.units} for "
+                                   f"lead {sig.name}: one digital unit would be {mv_per_unit:.3g} mV")
+    return scale
+
+
+def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: dict, out: np.ndarray,
+             tally: _Tally) -> None:
+    """Write the physical samples (mV) of one single-segment record into ``out``.
+
+    Args:
+        hea, header: the single-segment record (a whole record, or one segment of one).
+        columns: standard lead -> (the header's signal index, sign), the leads it carries.
+        scale: standard lead -> mV per unit of its units.
+        digital: signal index -> its digital samples, from ``_read_digital``.
+        out: float32 (12, T), a view of the record's signal where this record's T samples go;
+            rows of leads not in ``columns`` are left as they are.
+        tally: counts of missing and range-limit samples, checksums and signals read, updated.
+
+    Raises:
+        RecordError: the checksums of most signals do not fit the samples.
+    """
+    T = out.shape[1]
+    totals = np.zeros(12, dtype=np.int64)
+    for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
+        b = min(a + _CHUNK, T)
+        for k, lead in enumerate(STANDARD_LEADS):
+            if lead not in columns:
+                continue
+            i, sign = columns[lead]
+            sig = header.signals[i]
+            source = digital[i]
+            d = source.read(a, b) if isinstance(source, _FileColumn) else source[a:b]
+            totals[k] += int(d.sum(dtype=np.int64)) % 65536
+            phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
+            invalid = _INVALID.get(sig.fmt)
+            valid = d
+            if invalid is not None:
+                nan_mask = d == invalid
+                if nan_mask.any():
+                    phys[nan_mask] = np.nan
+                    tally.missing[k] = True
+                    valid = d[~nan_mask]
+            if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
+                bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
+                lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
+                tally.n_at_hi[k] += int(np.count_nonzero(valid >= hi))
+                tally.n_at_lo[k] += int(np.count_nonzero(valid <= lo))
+            out[k, a:b] = phys
+    checksum_bad, checked = [], 0
+    for k, lead in enumerate(STANDARD_LEADS):
+        if lead in columns:
+            sig = header.signals[columns[lead][0]]
+            tally.read.setdefault(lead, sig)
+            if sig.checksum is not None and sig.spf == 1:
+                checked += 1
+                if int(totals[k]) % 65536 != sig.checksum % 65536:
+                    checksum_bad.append(lead)
+    if checked and len(checksum_bad) * 2 > checked:
+        raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "
+                               f"the samples: the signal file does not fit its header (wrong format "
+                               f"{header.signals[columns[checksum_bad[0]][0]].fmt}?)")
+    tally.checksum_bad.extend(lead for lead in checksum_bad if lead not in tally.checksum_bad)

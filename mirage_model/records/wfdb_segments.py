@@ -1,0 +1,147 @@
+"""WFDB multi-segment records (PhysioNet ``header(5)``, "Multi-segment records"): a master header
+``NAME/NSEG NSIG FS SIGLEN`` lists segments, each an ordinary single-segment record in the same
+folder (or ``~``, a gap), that are played one after the other.
+
+In a fixed-layout record every segment carries the same signals in the same order. A
+variable-layout record starts with a layout segment of length 0 (``NAME_layout 0``) whose header
+lists every signal of the record with no file (``~``); each later segment carries some of them,
+matched by signal name, each with its own gain and baseline.
+
+Here the segments' headers are read and checked against the master; their samples are read by the
+single-segment path in ``wfdb_record``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from mirage_model.records.record import RecordError
+from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal
+
+
+@dataclass
+class _Part:
+    """One stretch of a record's samples: a single-segment record, or a gap.
+
+    Attributes:
+        hea: the segment's header file; None for a gap.
+        header: its parsed header; None for a gap.
+        start: the record's sample at which the segment begins.
+        sig_len: samples per signal the master header declares for the segment.
+        source: for each of the record's signals, the index of the segment's signal that carries
+            it, or None where the segment lacks it (a gap: all None).
+    """
+
+    hea: Path | None
+    header: _Header | None
+    start: int
+    sig_len: int
+    source: tuple[int | None, ...]
+
+
+@dataclass
+class _Joined:
+    """A multi-segment record's signals and its parts in order.
+
+    Attributes:
+        signals: the record's signals (the layout segment's, or the first segment's in a fixed
+            layout); ``_Part.source`` indexes them.
+        parts: the segments in order, gaps included, the layout segment left out.
+        layout: "fixed" or "variable".
+    """
+
+    signals: list[_Signal]
+    parts: list[_Part]
+    layout: str
+
+
+def _single_part(hea: Path, header: _Header) -> _Part:
+    """A single-segment record as the one part of itself (its length is known once read)."""
+    return _Part(hea, header, 0, header.sig_len or 0, tuple(range(len(header.signals))))
+
+
+def _join_segments(hea: Path, header: _Header) -> _Joined:
+    """Open and check the segment headers of the master header ``header`` (read from ``hea``).
+
+    Each distinct segment header is parsed once, however often the master names it.
+
+    Raises:
+        RecordError: a segment header missing or unreadable, nested multi-segment, sampled at
+            another rate than the master, longer or shorter than the master declares, or with other
+            signals than the first segment of a fixed layout; no segment with samples and no
+            layout segment. The error names the file at fault.
+    """
+    segments = list(header.segments)
+    signals = None
+    layout = "fixed"
+    if segments[0].sig_len == 0 and segments[0].name != "~":
+        layout = "variable"
+        _, layout_header = _segment_header(hea, header, segments[0], layout=True)
+        if layout_header.n_sig != header.n_sig:
+            raise RecordError(hea, f"declares {header.n_sig} signals, its layout segment "
+                                   f"{segments[0].name} lists {layout_header.n_sig}")
+        signals = layout_header.signals
+        segments = segments[1:]
+
+    parsed: dict[str, tuple[Path, _Header]] = {}
+    parts, start, first = [], 0, None
+    for seg in segments:
+        if seg.sig_len == 0:   # holds no sample: nothing to read or join
+            continue
+        if seg.name == "~":
+            parts.append(_Part(None, None, start, seg.sig_len, (None,) * header.n_sig))
+            start += seg.sig_len
+            continue
+        if seg.name not in parsed:
+            parsed[seg.name] = _segment_header(hea, header, seg)
+        seg_hea, seg_header = parsed[seg.name]
+        declared = seg_header.sig_len
+        if declared is not None and declared != seg.sig_len:
+            more = "more" if declared > seg.sig_len else "fewer"
+            raise RecordError(seg_hea, f"segment holds {declared:,} samples per signal, {more} than the "
+                                       f"{seg.sig_len:,} that {hea.name} declares for it")
+        if layout == "variable":
+            names = [s.name for s in seg_header.signals]
+            source = tuple(names.index(s.name) if s.name and s.name in names else None for s in signals)
+        else:
+            if signals is None:
+                signals, first = seg_header.signals, seg.name
+            _check_fixed_layout(hea, header, seg_hea, seg_header, signals, first)
+            source = tuple(range(header.n_sig))
+        parts.append(_Part(seg_hea, seg_header, start, seg.sig_len, source))
+        start += seg.sig_len
+    if signals is None:
+        raise RecordError(hea, "every segment is a gap (~) and no layout segment names the signals: "
+                               "the record holds no samples")
+    return _Joined(signals, parts, layout)
+
+
+def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False) -> tuple[Path, _Header]:
+    """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header."""
+    seg_hea = hea.parent / f"{seg.name}.hea"
+    what = "layout segment" if layout else "segment"
+    if not seg_hea.is_file():
+        raise RecordError(seg_hea, f"{what} header not found (named in {hea.name})")
+    seg_header = _parse_header(seg_hea, layout=layout)
+    if seg_header.segments is not None:
+        raise RecordError(seg_hea, f"{what} of {hea.name} is itself a multi-segment record; the "
+                                   "segments of a WFDB record are single-segment records")
+    if not math.isclose(seg_header.fs, header.fs, rel_tol=1e-9):
+        raise RecordError(seg_hea, f"{what} is sampled at {seg_header.fs:g} Hz, but {hea.name} at "
+                                   f"{header.fs:g} Hz; the segments of one record share its rate")
+    return seg_hea, seg_header
+
+
+def _check_fixed_layout(hea: Path, header: _Header, seg_hea: Path, seg_header: _Header,
+                        signals: list[_Signal], first: str) -> None:
+    """Refuse a segment of a fixed-layout record whose signals are not the first segment's."""
+    if seg_header.n_sig != header.n_sig:
+        raise RecordError(seg_hea, f"segment has {seg_header.n_sig} signals, but {hea.name} declares "
+                                   f"{header.n_sig} (a fixed-layout record: every segment has them all)")
+    names = [s.name for s in seg_header.signals]
+    if names != [s.name for s in signals]:
+        raise RecordError(seg_hea, f"segment's signals ({', '.join(names)}) are not those of the first "
+                                   f"segment {first} ({', '.join(s.name for s in signals)}); in a "
+                                   f"fixed-layout record ({hea.name}, no layout segment) they must be")
