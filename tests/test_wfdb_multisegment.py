@@ -268,3 +268,19 @@ def test_a_folder_lists_a_multi_segment_record_once_by_its_master(tmp_path, fixe
     (tmp_path / "odd.hea").write_text("not a header\n")                # listed: loading it says what is wrong
     names = [p.name for p in find_records(tmp_path)]
     assert names == ["fx.hea", "odd.hea", "single.hea", "vf.hea"]
+
+
+def test_the_folder_browser_and_a_batch_read_a_multi_segment_record_once(tmp_path):
+    from mirage_model.formats import find_ecg_files
+    from mirage_model.review.batch.inputs import find_inputs
+    rng = np.random.default_rng(6)
+    write_segment(tmp_path, "ms_0001", LEADS, _ecg(rng, 1000, 12))
+    write_segment(tmp_path, "ms_0002", LEADS, _ecg(rng, 1000, 12))
+    write_master(tmp_path, "ms", ["ms_0001", "ms_0002"], [1000, 1000], 12)
+    write_segment(tmp_path, "single", LEADS, _ecg(rng, 1000, 12))
+    (tmp_path / "lost.dat").write_bytes(b"\0" * 24)                    # a signal file without its header
+    assert [p.name for p in find_ecg_files(tmp_path)] == ["ms.hea", "single.hea"]
+    headers, orphans, passed_over = find_inputs(tmp_path)
+    assert [p.name for p in headers] == ["ms.hea", "single.hea"]
+    assert [p.name for p in orphans] == ["lost.dat"]                   # the segments' .dat files are not orphans
+    assert passed_over == []

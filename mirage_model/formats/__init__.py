@@ -14,12 +14,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+
+from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
                                            read_head, save_choice, sniff)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
 from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.wfdb_header import segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "record_key",
@@ -71,9 +75,19 @@ def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
     fmt = fmt or detect(path)
     if fmt is None:
         raise RecordError(path, "not a clinical ECG format (a WFDB record?)")
-    if fmt in ("edf", "bdf"):
-        return read_edf(path, fmt)
-    return read_vendor(path, fmt)
+    try:
+        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
+            if fmt in ("edf", "bdf"):
+                return read_edf(path, fmt)
+            return read_vendor(path, fmt)
+    except RecordError:
+        raise
+    except MemoryError:
+        raise fail(path, fmt, "not enough memory to read this file") from None
+    except RecursionError:
+        raise fail(path, fmt, "cannot be read (nested too deeply)") from None
+    except Exception as err:  # a reader's fault on a malformed file is still the file's error, named as such
+        raise fail(path, fmt, f"cannot be read ({type(err).__name__}: {err})") from None
 
 
 def guess_format(path: str | Path) -> str | None:
@@ -105,7 +119,8 @@ def header_keys(paths) -> set[str]:
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
-    other formats (by extension, confirmed by content). Hidden files and folders are skipped.
+    other formats (by extension, confirmed by content). Hidden files and folders are skipped, and so
+    are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
     that a batch can say what it left out; a file beside a header of its own name is that WFDB
@@ -138,4 +153,5 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
     if passed_over is not None:
         keys = header_keys(found)
         passed_over.extend(sorted(p for p in other if record_key(p) not in keys))
-    return sorted(found)
+    parts = segment_headers(p for p in found if p.suffix.lower() == ".hea")   # a multi-segment record's
+    return sorted(p for p in found if p not in parts)                           # segments: listed by its master

@@ -9,6 +9,7 @@ quality checks (not copies of them).
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
+from mirage_model.limits import MAX_SAMPLES, plausible_fs, unscorable_reason
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
@@ -26,6 +28,16 @@ CAL_PULSE_MIN_MV = 0.5
 CAL_TAIL_MIN_S = 0.1
 # Leads count as carrying the same value within this (2 LSB at 5 uV; converters round per lead).
 CAL_SAME_MV = 0.012
+
+# What a file's samples may be, once in mV. An ECG recorder's input stage spans a few hundred mV
+# (BioSemi +-262 mV, DC-coupled Holters +-300 mV); a sample beyond 10 V is a scale, offset or units
+# field gone wrong (and beyond float32's range it would become inf).
+MAX_ABS_MV = 10_000.0
+# The median over the stored leads of each lead's median absolute deviation from its baseline. An
+# ECG's is 0.005-0.3 mV, a few mV for a lead with strong baseline wander; microvolts read as
+# millivolts (a units field or resolution 1000 times too large) give 5-100 mV. Too small a scale is
+# no such danger: the leads are then flagged flat and the record unscorable.
+MAX_TYPICAL_MV = 5.0
 
 _VENDOR_PREFIX = re.compile(r"^(mdc_ecg_lead_|ekg|ecg|lead|ch|channel)[\s_.:-]*", re.I)
 _VENDOR_SUFFIX = re.compile(r"[\s_.:-]*(\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
@@ -53,8 +65,13 @@ def fail(path, fmt: str, reason: str) -> RecordError:
 
 
 def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], fs: float, *,
-                 at_limit: dict[str, bool] | None = None, info: dict | None = None) -> EcgRecord:
+                 at_limit: dict[str, bool] | None = None, info: dict | None = None,
+                 nan_is_missing: bool = False) -> EcgRecord:
     """Assemble an EcgRecord from named channels in mV.
+
+    What a reader returns is checked here, whatever the format: a plausible sampling frequency
+    (``limits.plausible_fs``), at most ``limits.MAX_SAMPLES`` samples per lead, finite samples
+    within ``MAX_ABS_MV``, and amplitudes that are an ECG's in mV (``MAX_TYPICAL_MV``).
 
     Args:
         path: the file read (named in errors).
@@ -64,15 +81,20 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         at_limit: lead name as in the file -> True when it is clipped (``records.flags.clip_samples``
             of its samples at one end of the digital range).
         info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
+        nan_is_missing: the format marks samples missing and the reader made them NaN (DICOM's
+            padding value, MFER's null value); otherwise a NaN sample is an error, not a gap.
 
     Returns:
-        The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order.
+        The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order; ``meta["unscorable"]``
+        says why when it holds no signal a model can judge.
 
     Raises:
-        RecordError: too few leads, no samples, a bad sampling frequency.
+        RecordError: too few leads, no samples, a bad sampling frequency, too many samples,
+            samples that are not finite or not an ECG's in mV.
     """
-    if not (np.isfinite(fs) and fs > 0):
-        raise fail(path, fmt, f"sampling frequency {fs!r} is not a positive number")
+    implausible = plausible_fs(float(fs))
+    if implausible:
+        raise fail(path, fmt, implausible)
     match = match_leads([name for name, _ in channels], vendor_lead)
     chosen = match.chosen
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
@@ -84,6 +106,13 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     T = min(lengths)
     if T == 0:
         raise fail(path, fmt, "the leads hold no samples")
+    if T > MAX_SAMPLES:
+        raise fail(path, fmt, f"the leads hold {T:,} samples each; at most {MAX_SAMPLES:,} are read "
+                              f"({MAX_SAMPLES / fs / 3600:.3g} h at {fs:g} Hz)")
+    for i, _ in chosen.values():
+        problem = _bad_samples(channels[i][1][:T], nan_is_missing)
+        if problem:
+            raise fail(path, fmt, f"lead {channels[i][0]}: {problem}")
 
     signal = np.zeros((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
@@ -97,6 +126,11 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
     stored = [STANDARD_LEADS.index(lead) for lead in chosen]
+    typical = _typical_mv(signal, stored)
+    if typical > MAX_TYPICAL_MV:
+        raise fail(path, fmt, f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV "
+                              "from their baseline, where an ECG's deviate well under 1 mV): a units "
+                              "or resolution field in the file is wrong (microvolts stored as millivolts?)")
     cal_s = _trim_calibration(signal, stored, fs)
     if cal_s:
         signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
@@ -116,7 +150,44 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         meta["calibration_removed_s"] = round(cal_s, 3)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
     apply_info(rec, info or {})
+    reason = unscorable_reason(rec)
+    if reason:
+        rec.meta["unscorable"] = reason
     return rec
+
+
+def _bad_samples(values: np.ndarray, nan_is_missing: bool) -> str | None:
+    """What is wrong with one lead's samples (T,) in mV, or None."""
+    x = np.asarray(values, dtype=np.float64)
+    n_inf = int(np.count_nonzero(np.isinf(x)))
+    if n_inf:
+        return (f"{n_inf:,} samples are infinite once scaled to mV (a resolution, scale or offset "
+                "field in the file is out of range)")
+    nan = np.isnan(x)
+    if nan.all():
+        return None if nan_is_missing else "every sample is not a number (NaN)"
+    if nan.any() and not nan_is_missing:
+        return (f"{int(np.count_nonzero(nan)):,} samples are not numbers (NaN), and the format has no "
+                "mark for missing samples")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        peak = float(np.nanmax(np.abs(x)))
+    if peak > MAX_ABS_MV:
+        return (f"reaches {peak:.3g} mV, beyond any ECG recorder's range ({MAX_ABS_MV:g} mV): a "
+                "resolution, offset or units field in the file is wrong")
+    return None
+
+
+def _typical_mv(signal: np.ndarray, stored: list[int]) -> float:
+    """Median over the ``stored`` leads of ``signal`` (12, T) of each lead's median absolute
+    deviation from its median, in mV (on at most ~200k samples a lead; NaN ignored)."""
+    T = signal.shape[1]
+    x = signal[stored, :: max(1, T // 200_000)].astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # an all-missing lead has no deviation
+        mad = np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
+    mad = mad[np.isfinite(mad)]
+    return float(np.median(mad)) if mad.size else 0.0
 
 
 def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float:

@@ -8,6 +8,7 @@ technician equipment additional") and BioSemi's 24-bit BDF variant.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 import warnings
@@ -19,11 +20,15 @@ import numpy as np
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import clip_samples
 from mirage_model.records.leads import UNIT_SCALE, match_leads
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
+# Header numbers are ASCII (EDF spec 2.1): no other script's digits, no "1_000".
+_RX_INT = re.compile(r"[+-]?[0-9]+")
+_RX_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def read_edf(path: Path, fmt: str) -> EcgRecord:
@@ -33,11 +38,12 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     annotations, respiration ...) are listed in ``meta["dropped_leads"]``.
 
     Raises:
-        RecordError: a damaged or cut header, data shorter than the header says, too few ECG
-            leads, leads with different sampling frequencies, unknown units.
+        RecordError: a damaged or cut header, data shorter (or longer) than the header says, too
+            few ECG leads, leads with different sampling frequencies, unknown units, a physical or
+            digital range that cannot scale a lead.
     """
     edfio = require("edfio", path, fmt)
-    _check_length(path, fmt)
+    _check_header(path, fmt)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # edfio warns about odd but readable headers
@@ -58,41 +64,109 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         if i not in is_ecg:
             dropped.append(s.label)
             continue
-        unit = s.physical_dimension.strip()
-        scale = UNIT_SCALE.get(unit.lower().replace("μ", "µ"))
-        if scale is None:
-            raise fail(path, fmt, f"unknown units {unit!r} for lead {s.label} (expected mV, uV or V)")
+        gain, offset, (dmin, dmax) = _calibration(s, path, fmt)
         try:
             digital = s.digital
-            data = np.asarray(s.data, dtype=np.float64) * scale
         except Exception as err:
             raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
-        channels.append((s.label, data))
+        channels.append((s.label, digital.astype(np.float64) * gain + offset))
         clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
-        at_limit[s.label] = bool(np.count_nonzero(digital >= s.digital_max) >= clip
-                                 or np.count_nonzero(digital <= s.digital_min) >= clip)
+        at_limit[s.label] = bool(np.count_nonzero(digital >= dmax) >= clip
+                                 or np.count_nonzero(digital <= dmin) >= clip)
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
     return build_record(path, fmt, channels, fs, at_limit=at_limit, info=_edf_info(edf, dropped))
 
 
-def _check_length(path: Path, fmt: str) -> None:
-    """The file must hold the data records its header declares (edfio silently truncates)."""
+def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]]:
+    """(mV per count, mV at count 0, digital range) of one ECG signal, from its header's physical
+    and digital ranges and units (EDF spec 2.1: the ranges map linearly; a physical minimum above
+    the maximum is an inverted lead). edfio returns the counts uncalibrated when a range is empty
+    or not a number, which would pass counts for millivolts: such a range is refused here.
+    """
+    unit = s.physical_dimension.strip()
+    to_mv = UNIT_SCALE.get(unit.lower().replace("μ", "µ"))
+    if to_mv is None:
+        raise fail(path, fmt, f"unknown units {unit!r} for lead {s.label} (expected mV, uV or V)")
+    try:
+        dmin, dmax = s.digital_min, s.digital_max
+    except ValueError:
+        raise fail(path, fmt, f"lead {s.label}: its digital minimum or maximum is not a whole number") from None
+    try:
+        pmin, pmax = s.physical_min, s.physical_max
+    except ValueError:
+        raise fail(path, fmt, f"lead {s.label}: its physical minimum or maximum is not a number") from None
+    bits = 24 if fmt == "bdf" else 16
+    if not -(1 << (bits - 1)) <= dmin < dmax < (1 << (bits - 1)):
+        raise fail(path, fmt, f"lead {s.label}: digital range {dmin} to {dmax} is not a rising range of "
+                              f"{bits}-bit samples")
+    if not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
+        raise fail(path, fmt, f"lead {s.label}: physical range {pmin:g} to {pmax:g} {unit} cannot scale "
+                              "its samples (empty or not finite)")
+    # No lower bound: a 24-bit writer that spreads a small ECG over the whole range (pyedflib does)
+    # gives 1e-7 mV per count or less, and a range too small for any ECG leaves the lead flat.
+    gain = (pmax - pmin) / (dmax - dmin) * to_mv
+    if not abs(gain) <= MAX_MV_PER_UNIT:
+        raise fail(path, fmt, f"lead {s.label}: {abs(gain):.3g} mV per count (physical range {pmin:g} to "
+                              f"{pmax:g} {unit} over digital {dmin} to {dmax}) is implausible for an ECG "
+                              f"(at most {MAX_MV_PER_UNIT:g})")
+    return gain, pmin * to_mv - gain * dmin, (dmin, dmax)
+
+
+def _check_header(path: Path, fmt: str) -> None:
+    """The fixed header must hold whole numbers in range that agree with each other and with the
+    file's size (EDF spec 2.1), checked before edfio reads: edfio takes the data's offset from the
+    header-length field and the number of data records from the file's size, so a wrong field
+    there would shift or stretch the signal without a word."""
+    def number(raw: bytes, what: str, kind=int):
+        text = raw.decode("latin-1").strip()
+        if not (_RX_INT if kind is int else _RX_FLOAT).fullmatch(text):
+            raise fail(path, fmt, f"the header is damaged or cut short ({what} {text!r} is not a "
+                                  f"{'number' if kind is float else 'whole number'})")
+        return kind(text)
+
     with open(path, "rb") as f:
         head = f.read(256)
-        try:
-            header_bytes, n_records, ns = int(head[184:192]), int(head[236:244]), int(head[252:256])
-            f.seek(256 + ns * 216)
-            per_record = sum(int(f.read(8)) for _ in range(ns))
-        except ValueError:
-            raise fail(path, fmt, "the header is damaged or cut short (a number field is not a "
-                                  "number)") from None
-    expected = header_bytes + per_record * (3 if fmt == "bdf" else 2) * max(n_records, 0)
+        if len(head) < 256:
+            raise fail(path, fmt, f"the header is cut short ({len(head)} of 256 bytes)")
+        header_bytes = number(head[184:192], "the header length")
+        n_records = number(head[236:244], "the number of data records")
+        duration = number(head[244:252], "the data record duration", float)
+        ns = number(head[252:256], "the number of signals")
+        if not 1 <= ns <= MAX_SIGNALS:
+            raise fail(path, fmt, f"the header declares {ns} signals (1 to {MAX_SIGNALS} are read)")
+        f.seek(256 + ns * 216)
+        raw = f.read(8 * ns)
+    if len(raw) < 8 * ns:
+        raise fail(path, fmt, f"the header is cut short (it declares {ns} signals)")
+    per_record = [number(raw[8 * k: 8 * k + 8], f"signal {k + 1}'s samples per data record") for k in range(ns)]
+    if header_bytes != 256 * (ns + 1):
+        raise fail(path, fmt, f"the header length field says {header_bytes} bytes, but a header of {ns} "
+                              f"signals has {256 * (ns + 1)}")
+    bad = next((k for k, n in enumerate(per_record) if n < 1), None)
+    if bad is not None:
+        raise fail(path, fmt, f"signal {bad + 1} declares {per_record[bad]} samples per data record")
+    if not (math.isfinite(duration) and duration > 0):
+        raise fail(path, fmt, f"the data record duration {duration:g} s is not a positive number")
+    if n_records == 0 or n_records < -1:
+        raise fail(path, fmt, f"the header declares {n_records} data records")
+    record_bytes = sum(per_record) * (3 if fmt == "bdf" else 2)
     size = path.stat().st_size
-    if size < expected:
+    held = max(size - header_bytes, 0) // record_bytes
+    if n_records == -1:   # EDF+: "not known" (the recording was not closed); the file's size says
+        n_records = held
+    elif size < header_bytes + record_bytes * n_records:
         raise fail(path, fmt, f"the file is cut short ({size} bytes; its header describes "
-                              f"{n_records} data records, {expected} bytes)")
+                              f"{n_records} data records, {header_bytes + record_bytes * n_records} bytes)")
+    elif held > n_records:
+        raise fail(path, fmt, f"the file holds {held} data records, but its header declares {n_records}")
+    # bounded before edfio reads: a BDF is read whole into memory, at about 12 bytes a sample
+    longest, total = max(per_record) * n_records, sum(per_record) * n_records
+    if longest > MAX_SAMPLES:
+        raise fail(path, fmt, f"the file holds {longest:,} samples a signal; at most {MAX_SAMPLES:,} are read")
+    if total > 12 * MAX_SAMPLES:
+        raise fail(path, fmt, f"the file holds {total:,} samples in all; at most {12 * MAX_SAMPLES:,} are read")
 
 
 def _edf_info(edf, dropped: list[str]) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
+import struct
 import warnings
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MIN_MV_PER_UNIT
+from mirage_model.records.leads import UNIT_SCALE
 from mirage_model.records.record import EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,12 @@ _DICOM_ECG_SOP = {
     "1.2.840.10008.5.1.4.1.1.9.1.3": "Ambulatory ECG",
 }
 _DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
+# Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
+# short of its frame): ecgdatakit makes those samples NaN, and they flag their leads "missing".
+_MARKS_MISSING = ("dicom-ecg", "mfer")
+# An XML ECG larger than this is refused before it is parsed: a 10 s ECG is under 1 MB, and
+# parsing costs about ten times the file's size in memory (text digits become Python strings).
+MAX_XML_BYTES = 64 << 20
 
 
 class MissingExtraError(RecordError):
@@ -105,9 +115,15 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
                                 "Philips <restingecgdata> or HL7 aECG <AnnotatedECG>)")
     require("ecgdatakit", path, fmt)
     if fmt in _XML:
+        size = path.stat().st_size
+        if size > MAX_XML_BYTES:
+            raise fail(path, fmt, f"the XML file is {size / 2**20:.0f} MB; ECG XML files up to "
+                                  f"{MAX_XML_BYTES >> 20} MB are read (a 10 s ECG is under 1 MB)")
         check_xml(path, fmt)
     if fmt == "dicom-ecg":
         check_dicom(path)
+    if fmt == "scp-ecg":
+        check_scp_lengths(path)
     module, cls = _PARSERS[fmt]
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     try:
@@ -122,6 +138,32 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     return _to_record(path, fmt, src, notes)
 
 
+def check_scp_lengths(path: Path) -> None:
+    """An SCP-ECG file's leads (Section 3, EN 1064 5.6) must not declare more than MAX_SAMPLES
+    samples: the decoder allocates what they declare before it finds the data short. A file
+    whose pointers cannot be followed is left to the parser, which says what is wrong."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 16)   # Sections 0 and 3 come first and are small
+    try:
+        end = 6 + struct.unpack_from("<I", data, 10)[0]
+        pos = 6 + 16
+        while pos + 10 <= min(end, len(data)):
+            sid, length, index = struct.unpack_from("<HII", data, pos)
+            pos += 10
+            if sid == 3 and length >= 18 and index >= 1:
+                break
+        else:
+            return
+        body = index - 1 + 16
+        for k in range(data[body]):
+            start, stop = struct.unpack_from("<II", data, body + 2 + 9 * k)
+            if stop - start + 1 > MAX_SAMPLES:
+                raise fail(path, "scp-ecg", f"lead {k + 1} declares samples {start:,} to {stop:,}; "
+                                            f"at most {MAX_SAMPLES:,} samples a lead are read")
+    except (struct.error, IndexError):
+        return
+
+
 def _reason(err: Exception, path: Path | None = None) -> str:
     """A reader's exception in words; the file's path, which the RecordError names already, left out."""
     text = str(err).strip() or type(err).__name__
@@ -132,10 +174,30 @@ def _reason(err: Exception, path: Path | None = None) -> str:
         return f"a waveform's base64 data is corrupt ({text})"
     if isinstance(err, (EOFError, IndexError)) or name in ("error", "struct.error") or "unpack" in text:
         return f"the file ends early or its data is damaged ({name}: {text})"
+    if isinstance(err, RecursionError):
+        return "the file is nested too deeply to be an ECG (RecursionError)"
+    if isinstance(err, MemoryError):
+        return "the file declares more data than can be held in memory (MemoryError)"
+    if isinstance(err, (OverflowError, ZeroDivisionError)) or (
+            isinstance(err, ValueError) and ("nan" in text.lower() or "infinity" in text.lower())):
+        return f"a number in the file is out of range or not a number ({name}: {text})"
     return f"{text} ({name})" if name not in text else text
 
 
 def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
+    """A lead's samples in mV, after checking the resolution and offset that scale them."""
+    unit = (lead.resolution_unit or "").strip()
+    resolution, offset = float(lead.resolution), float(lead.offset or 0.0)
+    if lead.is_raw or unit:
+        where = f"lead {lead.label}: resolution {resolution:g} {unit or '(no unit)'} per count"
+        if not (math.isfinite(resolution) and resolution > 0):
+            raise fail(path, fmt, f"{where} is not a positive number")
+        to_mv = UNIT_SCALE.get(unit.lower())
+        if to_mv is not None and not MIN_MV_PER_UNIT <= resolution * to_mv <= MAX_MV_PER_UNIT:
+            raise fail(path, fmt, f"{where} is implausible for an ECG (expected {MIN_MV_PER_UNIT:g} to "
+                                  f"{MAX_MV_PER_UNIT:g} mV per count)")
+        if not math.isfinite(offset):
+            raise fail(path, fmt, f"lead {lead.label}: offset {offset!r} is not a number")
     try:
         phys = lead.to_physical() if lead.is_raw else lead
         if phys.units.lower() not in ("mv", ""):
@@ -176,7 +238,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     }
     if notes:
         info["meta"]["reader_warnings"] = notes
-    return build_record(path, fmt, channels, fs, info=info)
+    return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING)
 
 
 def _device_report(fmt: str, src, device: str) -> dict | None:

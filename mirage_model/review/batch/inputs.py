@@ -10,6 +10,7 @@ from typing import Mapping
 from mirage_model.clinical import ClinicalError, read_labs_table
 from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
+from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.errors import BatchError
 
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
@@ -28,7 +29,8 @@ def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
         headers = find_ecg_files(folder, passed_over)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
-    keys = header_keys(headers)
+    # a multi-segment record's segments are read through its master: their .dat files have a header
+    keys = header_keys(headers) | header_keys(segment_headers(p for p in headers if p.suffix.lower() == ".hea"))
     orphans = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
