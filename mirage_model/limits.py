@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 
@@ -91,6 +92,42 @@ def plausible_fs(fs: float) -> str | None:
     if not MIN_FS <= fs <= MAX_FS:
         return (f"sampling frequency {fs:g} Hz is outside the plausible range for an ECG "
                 f"({MIN_FS:g}-{MAX_FS:g} Hz)")
+    return None
+
+
+# What a record's samples may be, once in mV. An ECG recorder's input stage spans a few hundred mV
+# (BioSemi +-262 mV, DC-coupled Holters +-300 mV); a sample beyond 10 V is a scale, offset or units
+# field gone wrong (and beyond float32's range it would become inf).
+MAX_ABS_MV = 10_000.0
+# The median over the stored leads of each lead's median absolute deviation from its baseline. An
+# ECG's is 0.005-0.3 mV, a few mV for a lead with strong baseline wander; microvolts read as
+# millivolts (a units field or resolution 1000 times too large) give 5-100 mV. Too small a scale is
+# no such danger: the leads are then flagged flat and the record unscorable.
+MAX_TYPICAL_MV = 5.0
+
+
+def typical_deviation_mv(signal: np.ndarray, leads) -> float:
+    """Median over ``leads`` (row indices) of ``signal`` (12, T) mV of each lead's median absolute
+    deviation from its median (on at most ~200k samples a lead; NaN ignored; 0 when none)."""
+    T = signal.shape[1]
+    x = np.asarray(signal)[list(leads), :: max(1, T // 200_000)].astype(np.float64)
+    if x.size == 0:
+        return 0.0
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # an all-missing lead has no deviation
+        mad = np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
+    mad = mad[np.isfinite(mad)]
+    return float(np.median(mad)) if mad.size else 0.0
+
+
+def implausible_amplitude(signal: np.ndarray, leads) -> str | None:
+    """None when the ``leads`` of ``signal`` (12, T) have an ECG's amplitudes in mV, else why not
+    (``MAX_TYPICAL_MV``: a units or resolution field 1000 times off)."""
+    typical = typical_deviation_mv(signal, leads)
+    if typical > MAX_TYPICAL_MV:
+        return (f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV from their "
+                "baseline, where an ECG's deviate well under 1 mV): a units or resolution field in the "
+                "file is wrong (microvolts stored as millivolts?)")
     return None
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
-from mirage_model.formats.assemble import MAX_ABS_MV
+from mirage_model.limits import MAX_ABS_MV
 from mirage_model.limits import plausible_fs
 from mirage_model.records import STANDARD_LEADS, EcgRecord, RecordError, load_record
 

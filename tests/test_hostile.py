@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import mirage_model as mm
-from mirage_model.records import RecordError, UnscorableRecordError, load_record
+from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError, load_record
 
 SAMPLE = "00417_lr"
 
@@ -677,3 +677,22 @@ def test_crafted_labs_header_cell_is_fast(tmp_path):
     assert time.perf_counter() - t0 < 0.5
     p.write_text("record_id,troponin_t [ng/L],crp (mg/L)\nr1,14,5\n")
     assert read_labs_table(p) == {"r1": {"troponin_t": (14.0, "ng/L"), "crp": (5.0, "mg/L")}}
+
+
+def test_microvolts_labelled_millivolts_are_refused_not_read_1000_times_too_large(tmp_path):
+    """A WFDB header whose units say mV over samples in uV (gain 1 per "mV"): every lead then swings
+    hundreds of mV. Refused by name; the same samples with their true units ("uV") read fine."""
+    wfdb = pytest.importorskip("wfdb")
+    rng = np.random.default_rng(8)
+    t = np.arange(5000)[:, None] / 500
+    uv = 1000.0 * (0.8 * np.sin(2 * np.pi * 1.2 * t + np.arange(12)) + rng.normal(0, 0.05, (5000, 12)))  # in uV
+    wfdb.wrsamp("wrong", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS),
+                d_signal=np.round(uv).astype(np.int16), adc_gain=[1.0] * 12, baseline=[0] * 12, fmt=["16"] * 12,
+                write_dir=str(tmp_path))
+    with pytest.raises(RecordError, match="not an ECG's in mV") as err:
+        load_record(tmp_path / "wrong.hea")
+    assert "wrong.hea" in str(err.value)
+    wfdb.wrsamp("right", fs=500, units=["uV"] * 12, sig_name=list(STANDARD_LEADS),
+                d_signal=np.round(uv).astype(np.int16), adc_gain=[1.0] * 12, baseline=[0] * 12, fmt=["16"] * 12,
+                write_dir=str(tmp_path))
+    np.testing.assert_allclose(load_record(tmp_path / "right.hea").signal, np.round(uv).T / 1000.0, atol=1e-6)

@@ -260,3 +260,32 @@ def test_a_device_low_pass_is_named(records):
         f = next(f for f in q.findings if f.code == "lowpassed")
         assert f.severity == "warning" and "25 Hz or lower" in f.name, f
         assert q.verdict == quality.assess(rec).verdict                # a warning: the gate is unchanged
+
+
+def test_a_file_that_fails_its_own_checksum_is_named(tmp_path):
+    """A byte flipped in an SCP-ECG file's rhythm data (its CRC then fails, which the reader only
+    warns about) and one sample changed in a WFDB lead (its header checksum then fails)."""
+    pytest.importorskip("ecgdatakit")
+    wfdb = pytest.importorskip("wfdb")
+    data = bytearray((Path(__file__).resolve().parent / "data" / "formats" / "Example.scp").read_bytes())
+    data[len(data) // 2] ^= 0x01                                  # inside Section 6, the rhythm data
+    (tmp_path / "flipped.scp").write_bytes(bytes(data))
+    q = quality.assess(load_record(tmp_path / "flipped.scp"))
+    f = next(f for f in q.findings if f.code == "file_checksum")
+    assert f.severity == "critical" and "Section 6" in f.detail and q.verdict == "unreliable"
+    clean = load_record(Path(__file__).resolve().parent / "data" / "formats" / "Example.scp")
+    assert not quality.assess(clean).has("file_checksum")
+
+    rng = np.random.default_rng(0)
+    t = np.arange(5000) / 500
+    sig = (0.8 * np.sin(2 * np.pi * 1.2 * t)[:, None] * rng.uniform(0.3, 1.0, 12)
+           + 0.01 * rng.standard_normal((5000, 12)))
+    wfdb.wrsamp("rec", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=sig, fmt=["16"] * 12,
+                write_dir=str(tmp_path))
+    raw = np.fromfile(tmp_path / "rec.dat", dtype="<i2").reshape(-1, 12)
+    raw[100, 7] += 50                                             # lead V2, one sample
+    raw.tofile(tmp_path / "rec.dat")
+    rec = load_record(tmp_path / "rec.hea")
+    assert rec.meta["checksum_mismatch"] == ("V2",)
+    f = next(f for f in quality.assess(rec).findings if f.code == "file_checksum")
+    assert f.severity == "warning" and f.leads == ("V2",)

@@ -284,3 +284,4 @@ def test_the_folder_browser_and_a_batch_read_a_multi_segment_record_once(tmp_pat
     assert [p.name for p in headers] == ["ms.hea", "single.hea"]
     assert [p.name for p in orphans] == ["lost.dat"]                   # the segments' .dat files are not orphans
     assert passed_over == []
+

@@ -17,7 +17,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
-from mirage_model.limits import MAX_SAMPLES, plausible_fs, unscorable_reason
+from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs, unscorable_reason
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
@@ -28,16 +28,6 @@ CAL_PULSE_MIN_MV = 0.5
 CAL_TAIL_MIN_S = 0.1
 # Leads count as carrying the same value within this (2 LSB at 5 uV; converters round per lead).
 CAL_SAME_MV = 0.012
-
-# What a file's samples may be, once in mV. An ECG recorder's input stage spans a few hundred mV
-# (BioSemi +-262 mV, DC-coupled Holters +-300 mV); a sample beyond 10 V is a scale, offset or units
-# field gone wrong (and beyond float32's range it would become inf).
-MAX_ABS_MV = 10_000.0
-# The median over the stored leads of each lead's median absolute deviation from its baseline. An
-# ECG's is 0.005-0.3 mV, a few mV for a lead with strong baseline wander; microvolts read as
-# millivolts (a units field or resolution 1000 times too large) give 5-100 mV. Too small a scale is
-# no such danger: the leads are then flagged flat and the record unscorable.
-MAX_TYPICAL_MV = 5.0
 
 _VENDOR_PREFIX = re.compile(r"^(mdc_ecg_lead_|ekg|ecg|lead|ch|channel)[\s_.:-]*", re.I)
 _VENDOR_SUFFIX = re.compile(r"[\s_.:-]*(\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
@@ -71,7 +61,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
 
     What a reader returns is checked here, whatever the format: a plausible sampling frequency
     (``limits.plausible_fs``), at most ``limits.MAX_SAMPLES`` samples per lead, finite samples
-    within ``MAX_ABS_MV``, and amplitudes that are an ECG's in mV (``MAX_TYPICAL_MV``).
+    within ``limits.MAX_ABS_MV``, and amplitudes that are an ECG's in mV (``limits.implausible_amplitude``).
 
     Args:
         path: the file read (named in errors).
@@ -126,11 +116,9 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
     stored = [STANDARD_LEADS.index(lead) for lead in chosen]
-    typical = _typical_mv(signal, stored)
-    if typical > MAX_TYPICAL_MV:
-        raise fail(path, fmt, f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV "
-                              "from their baseline, where an ECG's deviate well under 1 mV): a units "
-                              "or resolution field in the file is wrong (microvolts stored as millivolts?)")
+    implausible = implausible_amplitude(signal, stored)
+    if implausible:
+        raise fail(path, fmt, implausible)
     cal_s = _trim_calibration(signal, stored, fs)
     if cal_s:
         signal = np.ascontiguousarray(signal[:, : signal.shape[1] - int(round(cal_s * fs))])
@@ -176,18 +164,6 @@ def _bad_samples(values: np.ndarray, nan_is_missing: bool) -> str | None:
         return (f"reaches {peak:.3g} mV, beyond any ECG recorder's range ({MAX_ABS_MV:g} mV): a "
                 "resolution, offset or units field in the file is wrong")
     return None
-
-
-def _typical_mv(signal: np.ndarray, stored: list[int]) -> float:
-    """Median over the ``stored`` leads of ``signal`` (12, T) of each lead's median absolute
-    deviation from its median, in mV (on at most ~200k samples a lead; NaN ignored)."""
-    T = signal.shape[1]
-    x = signal[stored, :: max(1, T // 200_000)].astype(np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # an all-missing lead has no deviation
-        mad = np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
-    mad = mad[np.isfinite(mad)]
-    return float(np.median(mad)) if mad.size else 0.0
 
 
 def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float:

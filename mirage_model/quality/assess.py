@@ -4,6 +4,7 @@ record, and the verdict."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -37,6 +38,28 @@ def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarra
     x = x - np.median(x, axis=1, keepdims=True)
     _, _, beats, segs, med = _beats(x, float(record.fs), np.ones(x.shape[0], bool), cfg)
     return med if len(segs) >= cfg.min_beats else np.full_like(med, np.nan)
+
+
+def _integrity(meta: dict) -> list[Finding]:
+    """Findings from the file's own integrity checks, as its reader recorded them in ``meta``: WFDB
+    checksums that do not fit some leads' samples (a majority refuses the file), and an SCP-ECG
+    file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
+    to a plausible-looking but wrong signal)."""
+    out = []
+    bad = tuple(meta.get("checksum_mismatch") or ())
+    if bad:
+        out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",
+                           "warning", bad, "the header's checksum does not fit the samples read"))
+    crc = [w for w in meta.get("reader_warnings") or () if "crc" in w.lower() or "checksum" in w.lower()]
+    if crc:
+        # SCP-ECG sections 2 (Huffman tables), 3 (lead definitions) and 6 (rhythm data) carry the
+        # waveform: a failed CRC there means the signal itself may be wrong, so the calls are withheld
+        waveform = any(re.search(r"section\s*[236]\b", w, re.I) for w in crc)
+        out.append(Finding("file_checksum",
+                           "file checksum (CRC) failed in the waveform data: the signal may be damaged" if waveform
+                           else "file checksum (CRC) failed: the file may be damaged",
+                           "critical" if waveform else "warning", (), "; ".join(crc)))
+    return out
 
 
 def assess(record, config: QualityConfig | None = None) -> QualityReport:
@@ -83,6 +106,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     sat = np.asarray(qflags.get("saturated", np.zeros(L, bool)), bool)
     if sat.any():
         findings.append(Finding("saturated", "signal clipped (saturated)", "warning", _names(sat)))
+    findings.extend(_integrity(getattr(record, "meta", {}) or {}))
     derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import formats
-from mirage_model.limits import unscorable_reason
+from mirage_model.limits import implausible_amplitude, unscorable_reason
 from mirage_model.records.record import EcgRecord, RecordError
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
@@ -64,6 +64,7 @@ def load_record(path: str | Path) -> EcgRecord:
     Raises:
         RecordError: missing/truncated signal file, unparsable header, fewer leads than needed,
             unknown units, zero-length signal, implausible or too large declared values,
+            amplitudes that are not an ECG's in mV (``limits.implausible_amplitude``),
             checksums that do not fit the samples, segments that do not fit their master header
             (missing, nested, another sampling rate or length) (message names the file and the
             problem). No other exception escapes for a malformed file.
@@ -76,6 +77,7 @@ def load_record(path: str | Path) -> EcgRecord:
         with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
             header = _parse_header(hea)
             record = _build_record(hea, header)
+            implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]))
     except RecordError:
         raise
     except MemoryError:
@@ -84,6 +86,8 @@ def load_record(path: str | Path) -> EcgRecord:
         raise RecordError(hea, "cannot be read (nested too deeply)") from None
     except Exception as err:  # any other failure of a reader on a malformed file is still a RecordError
         raise RecordError(hea, f"cannot be read ({type(err).__name__}: {err})") from None
+    if implausible:
+        raise RecordError(hea, implausible)
     reason = unscorable_reason(record)
     if reason:
         record.meta["unscorable"] = reason
