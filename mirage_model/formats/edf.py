@@ -2,7 +2,9 @@
 
 Follows the EDF specification (Kemp et al. 1992), EDF+ (Kemp & Olivan 2003: the structured
 patient field "code sex birthdate name additional" and recording field "Startdate date hospital
-technician equipment additional") and BioSemi's 24-bit BDF variant.
+technician equipment additional"; the discontinuous "EDF+D" recording, whose data records start at
+the onsets of their first time-stamped annotation lists, section 2.2.4) and BioSemi's 24-bit BDF
+variant.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
 # Header numbers are ASCII (EDF spec 2.1): no other script's digits, no "1_000".
 _RX_INT = re.compile(r"[+-]?[0-9]+")
 _RX_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# The timekeeping TAL that opens each data record's annotations in EDF+D (spec 2.2.4):
+# "+onset" in seconds after the start time, then 0x14 (and, for a TAL of its own, 0x14 0x00).
+_RX_ONSET = re.compile(rb"([+-][0-9]+(?:\.[0-9]+)?)\x14")
+# Bytes of each record's annotations searched for that onset ("+86400.123456\x14\x14\x00" is 16):
+# the onsets of a file of n records then cost at most 64 n bytes, n <= MAX_SAMPLES.
+_ONSET_BYTES = 64
+_ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
 
 
 def read_edf(path: Path, fmt: str) -> EcgRecord:
@@ -59,6 +68,14 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         raise fail(path, fmt, "ECG leads have different sampling frequencies "
                               f"({', '.join(f'{r:g}' for r in sorted(rates))} Hz)")
     fs = rates.most_common(1)[0][0] if rates else (float(signals[0].sampling_frequency) if signals else 0.0)
+    # EDF+D: records placed at their onsets, NaN (missing) between (runs None: they follow each other)
+    runs, length, n, discontinuous = None, 0, 0, None
+    onsets = _record_onsets(path, fmt)
+    if onsets is not None and ecg:
+        n = int(ecg[0].samples_per_data_record)
+        runs, length = _record_runs(path, fmt, onsets, n, fs)
+        discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
+                         "gap_s": round((length - len(onsets) * n) / fs, 6)}
     channels, at_limit, dropped = [], {}, []
     for i, s in enumerate(signals):
         if i not in is_ecg:
@@ -69,14 +86,120 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             digital = s.digital
         except Exception as err:
             raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
-        channels.append((s.label, digital.astype(np.float64) * gain + offset))
+        values = digital.astype(np.float64) * gain + offset
+        if runs:
+            values = _place_records(values, runs, length, n, path, fmt, s.label)
+        channels.append((s.label, values))
         clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
         at_limit[s.label] = bool(np.count_nonzero(digital >= dmax) >= clip
                                  or np.count_nonzero(digital <= dmin) >= clip)
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
-    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=_edf_info(edf, dropped))
+    info = _edf_info(edf, dropped)
+    if discontinuous is not None:
+        info["meta"]["edf_discontinuous"] = discontinuous
+    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs))
+
+
+def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
+    """Onset in seconds of each data record (n,) of an EDF+D or BDF+D file, from the first TAL of
+    its first annotation signal (EDF+ spec 2.2.4); None for any other file (EDF+C, plain EDF/BDF).
+
+    Reads only the first ``_ONSET_BYTES`` of each record's annotations; the header's fields were
+    checked by :func:`_check_header`.
+
+    Raises:
+        RecordError: no annotation signal, or a record whose annotations do not open with an onset.
+    """
+    with open(path, "rb") as f:
+        head = f.read(256)
+        if head[192:197] not in (b"EDF+D", b"BDF+D"):
+            return None
+        header_bytes, ns = int(head[184:192]), int(head[252:256])
+        labels = [f.read(16).decode("latin-1").strip() for _ in range(ns)]
+        f.seek(256 + 216 * ns)
+        per_record = [int(f.read(8)) for _ in range(ns)]
+    width = 3 if fmt == "bdf" else 2
+    ann = next((k for k, label in enumerate(labels) if label in _ANNOTATION_LABELS), None)
+    if ann is None:
+        raise fail(path, fmt, f"the file is {head[192:197].decode()} (discontinuous) but has no "
+                              "annotation signal to say when its data records start")
+    record_bytes = sum(per_record) * width
+    n_records = (path.stat().st_size - header_bytes) // record_bytes
+    if n_records < 1:
+        return None
+    start = sum(per_record[:ann]) * width
+    take = min(per_record[ann] * width, _ONSET_BYTES)
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=header_bytes, shape=(n_records, record_bytes))
+    try:
+        heads = np.array(data[:, start:start + take])   # (n, take): bounded copy
+    finally:
+        del data
+    onsets = np.empty(n_records)
+    for i, row in enumerate(heads):
+        m = _RX_ONSET.match(row.tobytes())
+        if m is None:
+            text = row.tobytes()[:24].decode("latin-1").replace("\x00", "")
+            raise fail(path, fmt, f"data record {i + 1} of {n_records} has no readable onset (its "
+                                  f"annotations open with {text!r}, not '+seconds'), so where it "
+                                  "belongs in time is unknown")
+        onsets[i] = float(m.group(1))
+    return onsets
+
+
+def _record_runs(path: Path, fmt: str, onsets: np.ndarray, n: int,
+                 fs: float) -> tuple[list[tuple[int, int, int]] | None, int]:
+    """Where the data records of an EDF+D file go on one time axis.
+
+    Args:
+        onsets: onset of each data record in seconds (R,).
+        n: ECG samples per data record.
+        fs: ECG sampling frequency in Hz.
+
+    Returns:
+        (runs, length): ``runs`` lists (first record, records, first sample) for each stretch of
+        records that follow each other within half a sample, each stretch placed at its first
+        record's onset (to the nearest sample, counted from the first record's); None when all
+        records follow each other (read as continuous). ``length``: samples a lead then spans.
+
+    Raises:
+        RecordError: a record that starts before the previous one ends (onsets going backwards
+            or overlapping), or records spanning more than MAX_SAMPLES samples.
+    """
+    step = np.diff(onsets) * fs - n   # samples between one record's end and the next one's start (R-1,)
+    back = np.flatnonzero(step < -0.5)
+    if back.size:
+        i = int(back[0]) + 1
+        raise fail(path, fmt, f"data record {i + 1} starts at {onsets[i]:.6g} s, before data record {i} "
+                              f"(from {onsets[i - 1]:.6g} s, {n / fs:g} s long) ends: the record onsets go "
+                              "backwards or overlap")
+    gaps = np.flatnonzero(step > 0.5)
+    if not gaps.size:
+        return None, len(onsets) * n
+    span = (onsets[-1] - onsets[0]) * fs + n
+    if not span <= MAX_SAMPLES:
+        raise fail(path, fmt, f"its data records span {span / fs:.6g} s with their gaps, {span:,.0f} samples "
+                              f"a lead; at most {MAX_SAMPLES:,} are read")
+    firsts = np.concatenate([[0], gaps + 1, [len(onsets)]])
+    at = np.rint((onsets[firsts[:-1]] - onsets[0]) * fs).astype(np.int64)
+    runs, end = [], 0
+    for first, stop, sample in zip(firsts[:-1].tolist(), firsts[1:].tolist(), at.tolist()):
+        sample = max(sample, end)   # rounding never moves a stretch into the one before it
+        runs.append((first, stop - first, sample))
+        end = sample + (stop - first) * n
+    return runs, end
+
+
+def _place_records(values: np.ndarray, runs: list[tuple[int, int, int]], length: int, n: int,
+                   path: Path, fmt: str, label: str) -> np.ndarray:
+    """One lead's samples (R * n,) placed on the time axis of ``runs`` (length,), NaN between."""
+    if len(values) != runs[-1][0] * n + runs[-1][1] * n:
+        raise fail(path, fmt, f"lead {label}: {len(values)} samples, not {n} for each data record")
+    out = np.full(length, np.nan)
+    for first, count, sample in runs:
+        out[sample:sample + count * n] = values[first * n:(first + count) * n]
+    return out
 
 
 def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]]:
