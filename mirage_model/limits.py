@@ -34,6 +34,10 @@ MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text of a few KB; 1 MiB is genero
 # tens to a few hundred; each segment costs a header to open and parse, so a master header of
 # millions of one-sample segments must be refused before any is opened.
 MAX_SEGMENTS = 4096
+# Header text that the segment headers of one multi-segment record may hold together. A MIMIC
+# segment header is under 1 KB, so 4096 of them take 4 MB; 4096 distinct headers of 1 MiB each
+# (MAX_HEADER_BYTES) would cost 4 GiB and half a minute before one sample is read.
+MAX_SEGMENT_HEADERS_BYTES = 8 << 20
 MAX_LINE_CHARS = 4096       # one header line (signal lines are < 200 chars in practice)
 # Resolution of one digital unit (mV per unit). Real files: 0.0005-0.01 mV; outside these bounds
 # a gain is a corrupt field, not an ECG.

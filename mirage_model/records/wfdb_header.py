@@ -174,6 +174,8 @@ def _parse_segment_lines(hea: Path, header: _Header, lines: list[str]) -> None:
         segments.append(_Segment(tokens[0], int(tokens[1])))
     total = sum(seg.sig_len for seg in segments)
     _check_length(hea, total, header.fs)
+    if total == 0:
+        raise RecordError(hea, "signal has zero length (no samples): the segments' lengths add up to 0")
     if header.sig_len is None:
         header.sig_len = total
     elif header.sig_len != total:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.limits import MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
+from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import clip_samples, set_flags
 from mirage_model.records.leads import UNIT_SCALE, derivable_leads, derive_leads, lead_mapping_meta, match_leads
@@ -166,7 +166,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
         tally: counts of missing and range-limit samples, checksums and signals read, updated.
 
     Raises:
-        RecordError: the checksums of most signals do not fit the samples.
+        RecordError: the checksums of most signals do not fit the samples, or a sample is beyond
+            ``limits.MAX_ABS_MV`` once in mV.
     """
     T = out.shape[1]
     totals = np.zeros(12, dtype=np.int64)
@@ -194,6 +195,12 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
                 lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
                 tally.n_at_hi[k] += int(np.count_nonzero(valid >= hi))
                 tally.n_at_lo[k] += int(np.count_nonzero(valid <= lo))
+            # beyond any recorder's range: a gain, baseline or units field, or the samples, are wrong
+            peak = float(np.fmax.reduce(np.abs(phys), initial=0.0))   # fmax: NaN (invalid) ignored
+            if peak > MAX_ABS_MV:
+                raise RecordError(hea, f"lead {sig.name} reaches {peak:.3g} mV, beyond any ECG recorder's "
+                                       f"range ({MAX_ABS_MV:g} mV): a gain, baseline or units field in the "
+                                       "header is wrong, or the signal file is corrupt")
             out[k, a:b] = phys
     checksum_bad, checked = [], 0
     for k, lead in enumerate(STANDARD_LEADS):

@@ -65,7 +65,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
         if fname.lower().endswith(".mat") and size:
             # Challenge .mat: MATLAB v4 whose samples follow a preamble (the header's "+24"). Check
             # the preamble rather than trust the header, and unpack MATLAB 5 files with scipy.
-            layout = _mat_layout(fpath, len(members))
+            layout = _mat_layout(fpath, len(members), sig_len)
             if isinstance(layout, np.ndarray):  # MATLAB 5 file: only a MATLAB reader can unpack it
                 if sig_len is None:
                     sig_len = layout.shape[1]
@@ -139,8 +139,14 @@ class _FileColumn:
         return np.ascontiguousarray(col)
 
 
-def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
-    """Byte offset of the samples in a MATLAB v4 file, or the (n_sig, T) 'val' of a MATLAB 5 file."""
+def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np.ndarray:
+    """Byte offset of the samples in a MATLAB v4 file, or the (n_sig, T) 'val' of a MATLAB 5 file.
+
+    A v4 file is read as frames of ``n_sig`` int16 samples: its preamble must declare an int16
+    matrix of ``n_sig`` rows (MATLAB stores column by column, so each column is one frame) and at
+    least ``sig_len`` columns, all of them in the file. A (T, n_sig) matrix would hold the samples
+    lead by lead, and read as frames it would give a wrong signal, not an error.
+    """
     with open(fpath, "rb") as f:
         head = f.read(128)
     if head.startswith(b"MATLAB 5.0"):
@@ -181,7 +187,17 @@ def _mat_layout(fpath: Path, n_sig: int) -> int | np.ndarray:
         if mtype == 30 and imag != 0:
             raise RecordError(fpath, "MATLAB variable holds complex numbers; an ECG is real")
         if mtype == 30 and imag == 0 and 0 < namelen < 64 and n_sig in (rows, cols):
-            return int(20 + namelen)
+            if rows != n_sig:
+                raise RecordError(fpath, f"MATLAB matrix is {rows} x {cols}, expected {n_sig} x samples "
+                                         "(one row per signal); its samples are not stored frame by frame")
+            start = int(20 + namelen)
+            if sig_len is not None and cols < sig_len:
+                raise RecordError(fpath, f"MATLAB matrix holds {cols} samples per signal, but the header "
+                                         f"declares {sig_len}")
+            if start + 2 * int(rows) * int(cols) > fpath.stat().st_size:
+                raise RecordError(fpath, f"signal file is truncated (its MATLAB matrix declares {cols} "
+                                         f"samples per signal, the file holds fewer)")
+            return start
     raise RecordError(fpath, "not a MATLAB v4/v5 file that holds the record's samples")
 
 

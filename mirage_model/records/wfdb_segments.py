@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from mirage_model.limits import MAX_SEGMENT_HEADERS_BYTES
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal
 
@@ -76,9 +77,10 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     segments = list(header.segments)
     signals = None
     layout = "fixed"
+    budget = [MAX_SEGMENT_HEADERS_BYTES]   # header text the segments may still cost, in bytes
     if segments[0].sig_len == 0 and segments[0].name != "~":
         layout = "variable"
-        _, layout_header = _segment_header(hea, header, segments[0], layout=True)
+        _, layout_header = _segment_header(hea, header, segments[0], layout=True, budget=budget)
         if layout_header.n_sig != header.n_sig:
             raise RecordError(hea, f"declares {header.n_sig} signals, its layout segment "
                                    f"{segments[0].name} lists {layout_header.n_sig}")
@@ -95,7 +97,7 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
             start += seg.sig_len
             continue
         if seg.name not in parsed:
-            parsed[seg.name] = _segment_header(hea, header, seg)
+            parsed[seg.name] = _segment_header(hea, header, seg, budget=budget)
         seg_hea, seg_header = parsed[seg.name]
         declared = seg_header.sig_len
         if declared is not None and declared != seg.sig_len:
@@ -103,8 +105,10 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
             raise RecordError(seg_hea, f"segment holds {declared:,} samples per signal, {more} than the "
                                        f"{seg.sig_len:,} that {hea.name} declares for it")
         if layout == "variable":
-            names = [s.name for s in seg_header.signals]
-            source = tuple(names.index(s.name) if s.name and s.name in names else None for s in signals)
+            index = {}   # name -> the segment's first signal of that name (a dict: linear, not quadratic)
+            for j, s in enumerate(seg_header.signals):
+                index.setdefault(s.name, j)
+            source = tuple(index.get(s.name) if s.name else None for s in signals)
         else:
             if signals is None:
                 signals, first = seg_header.signals, seg.name
@@ -118,12 +122,26 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     return _Joined(signals, parts, layout)
 
 
-def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False) -> tuple[Path, _Header]:
-    """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header."""
+def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False,
+                    budget: list[int] | None = None) -> tuple[Path, _Header]:
+    """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header.
+
+    ``budget`` (one int in a list, updated) is the header text, in bytes, that the record's segments
+    may still cost: the segments' headers together are refused past ``MAX_SEGMENT_HEADERS_BYTES``
+    before the one that would exceed it is read.
+    """
     seg_hea = hea.parent / f"{seg.name}.hea"
     what = "layout segment" if layout else "segment"
     if not seg_hea.is_file():
         raise RecordError(seg_hea, f"{what} header not found (named in {hea.name})")
+    if budget is not None:
+        try:
+            budget[0] -= seg_hea.stat().st_size
+        except OSError as err:
+            raise RecordError(seg_hea, f"cannot read {what} header ({err.strerror or err})") from None
+        if budget[0] < 0:
+            raise RecordError(hea, f"its segment headers hold more than {MAX_SEGMENT_HEADERS_BYTES >> 20} MiB "
+                                   "of text together (at most that much is read for one record)")
     seg_header = _parse_header(seg_hea, layout=layout)
     if seg_header.segments is not None:
         raise RecordError(seg_hea, f"{what} of {hea.name} is itself a multi-segment record; the "
