@@ -14,15 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
                                            read_head, save_choice, sniff)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
-from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
@@ -75,19 +73,8 @@ def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
     fmt = fmt or detect(path)
     if fmt is None:
         raise RecordError(path, "not a clinical ECG format (a WFDB record?)")
-    try:
-        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
-            if fmt in ("edf", "bdf"):
-                return read_edf(path, fmt)
-            return read_vendor(path, fmt)
-    except RecordError:
-        raise
-    except MemoryError:
-        raise fail(path, fmt, "not enough memory to read this file") from None
-    except RecursionError:
-        raise fail(path, fmt, "cannot be read (nested too deeply)") from None
-    except Exception as err:  # a reader's fault on a malformed file is still the file's error, named as such
-        raise fail(path, fmt, f"cannot be read ({type(err).__name__}: {err})") from None
+    reader = read_edf if fmt in ("edf", "bdf") else read_vendor
+    return read_guarded(lambda: reader(path, fmt), lambda reason: fail(path, fmt, reason), noun="file")
 
 
 def guess_format(path: str | Path) -> str | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
-from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs, unscorable_reason
+from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
@@ -75,8 +75,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
             padding value, MFER's null value); otherwise a NaN sample is an error, not a gap.
 
     Returns:
-        The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order; ``meta["unscorable"]``
-        says why when it holds no signal a model can judge.
+        The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order (``records.load_record``
+        adds ``meta["unscorable"]``, as for every record).
 
     Raises:
         RecordError: too few leads, no samples, a bad sampling frequency, too many samples,
@@ -138,9 +138,6 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         meta["calibration_removed_s"] = round(cal_s, 3)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
     apply_info(rec, info or {})
-    reason = unscorable_reason(rec)
-    if reason:
-        rec.meta["unscorable"] = reason
     return rec
 
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-
 from mirage_model import formats
 from mirage_model.limits import implausible_amplitude, unscorable_reason
-from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
 
@@ -71,23 +69,13 @@ def load_record(path: str | Path) -> EcgRecord:
     """
     fmt = formats.detect(Path(path).expanduser())
     if fmt is not None:
-        return formats.read(Path(path).expanduser(), fmt)
-    hea = _header_path(Path(path).expanduser())
-    try:
-        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
-            header = _parse_header(hea)
-            record = _build_record(hea, header)
-            implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]))
-    except RecordError:
-        raise
-    except MemoryError:
-        raise RecordError(hea, "not enough memory to read this record") from None
-    except RecursionError:
-        raise RecordError(hea, "cannot be read (nested too deeply)") from None
-    except Exception as err:  # any other failure of a reader on a malformed file is still a RecordError
-        raise RecordError(hea, f"cannot be read ({type(err).__name__}: {err})") from None
-    if implausible:
-        raise RecordError(hea, implausible)
+        record = formats.read(Path(path).expanduser(), fmt)   # amplitudes checked by formats.build_record
+    else:
+        hea = _header_path(Path(path).expanduser())
+        record = read_guarded(lambda: _build_record(hea, _parse_header(hea)), lambda reason: RecordError(hea, reason))
+        implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]))
+        if implausible:
+            raise RecordError(hea, implausible)
     reason = unscorable_reason(record)
     if reason:
         record.meta["unscorable"] = reason

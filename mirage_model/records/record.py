@@ -46,6 +46,23 @@ class RecordError(MirageInputError):
         super().__init__(f"{self.path}: {reason}")
 
 
+def read_guarded(read, refuse, noun: str = "record"):
+    """``read()`` with numpy's warnings silenced, any failure but a RecordError turned into
+    ``refuse(reason)`` (a RecordError naming the file): a reader's fault on a malformed file is
+    still that file's error, never another exception. ``noun`` names what ran out of memory."""
+    try:
+        with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
+            return read()
+    except RecordError:
+        raise
+    except MemoryError:
+        raise refuse(f"not enough memory to read this {noun}") from None
+    except RecursionError:
+        raise refuse("cannot be read (nested too deeply)") from None
+    except Exception as err:  # any other failure on a malformed file is still the file's error
+        raise refuse(f"cannot be read ({type(err).__name__}: {err})") from None
+
+
 class UnscorableRecordError(RecordError):
     """A record that was read but holds no signal a model can judge (flat, constant, saturated,
     missing or too short). ``reason`` says which; it is an outcome to report, not a finding."""

@@ -77,10 +77,13 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     segments = list(header.segments)
     signals = None
     layout = "fixed"
-    budget = [MAX_SEGMENT_HEADERS_BYTES]   # header text the segments may still cost, in bytes
     if segments[0].sig_len == 0 and segments[0].name != "~":
         layout = "variable"
-        _, layout_header = _segment_header(hea, header, segments[0], layout=True, budget=budget)
+    # the headers read: the layout segment's, and each segment's that holds samples
+    _check_header_bytes(hea, [seg.name for k, seg in enumerate(segments)
+                              if seg.name != "~" and (seg.sig_len or (k == 0 and layout == "variable"))])
+    if layout == "variable":
+        _, layout_header = _segment_header(hea, header, segments[0], layout=True)
         if layout_header.n_sig != header.n_sig:
             raise RecordError(hea, f"declares {header.n_sig} signals, its layout segment "
                                    f"{segments[0].name} lists {layout_header.n_sig}")
@@ -97,7 +100,7 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
             start += seg.sig_len
             continue
         if seg.name not in parsed:
-            parsed[seg.name] = _segment_header(hea, header, seg, budget=budget)
+            parsed[seg.name] = _segment_header(hea, header, seg)
         seg_hea, seg_header = parsed[seg.name]
         declared = seg_header.sig_len
         if declared is not None and declared != seg.sig_len:
@@ -122,26 +125,27 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     return _Joined(signals, parts, layout)
 
 
-def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False,
-                    budget: list[int] | None = None) -> tuple[Path, _Header]:
-    """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header.
+def _check_header_bytes(hea: Path, names: list[str]) -> None:
+    """Refuse the master ``hea`` before any segment header is parsed when the distinct headers it
+    names (``names``, the segments that will be read) hold more than ``MAX_SEGMENT_HEADERS_BYTES``
+    of text together. A header that cannot be found is left for ``_segment_header`` to name."""
+    total = 0
+    for name in dict.fromkeys(names):
+        try:
+            total += (hea.parent / f"{name}.hea").stat().st_size
+        except OSError:
+            continue
+    if total > MAX_SEGMENT_HEADERS_BYTES:
+        raise RecordError(hea, f"its segment headers hold more than {MAX_SEGMENT_HEADERS_BYTES >> 20} MiB "
+                               "of text together (at most that much is read for one record)")
 
-    ``budget`` (one int in a list, updated) is the header text, in bytes, that the record's segments
-    may still cost: the segments' headers together are refused past ``MAX_SEGMENT_HEADERS_BYTES``
-    before the one that would exceed it is read.
-    """
+
+def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False) -> tuple[Path, _Header]:
+    """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header."""
     seg_hea = hea.parent / f"{seg.name}.hea"
     what = "layout segment" if layout else "segment"
     if not seg_hea.is_file():
         raise RecordError(seg_hea, f"{what} header not found (named in {hea.name})")
-    if budget is not None:
-        try:
-            budget[0] -= seg_hea.stat().st_size
-        except OSError as err:
-            raise RecordError(seg_hea, f"cannot read {what} header ({err.strerror or err})") from None
-        if budget[0] < 0:
-            raise RecordError(hea, f"its segment headers hold more than {MAX_SEGMENT_HEADERS_BYTES >> 20} MiB "
-                                   "of text together (at most that much is read for one record)")
     seg_header = _parse_header(seg_hea, layout=layout)
     if seg_header.segments is not None:
         raise RecordError(seg_hea, f"{what} of {hea.name} is itself a multi-segment record; the "
