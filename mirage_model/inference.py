@@ -140,10 +140,18 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
     return tuple(out)
 
 
-def record_rhythm_features(record, measurements=None):
-    """``stacking.rhythm_features`` of the record's first minute (``limits.record_head``) measured
+def record_rhythm_features(record, measurements=None, stack=None):
+    """The features a measured stage reads (``stack.features_of``; without a stage
+    ``stacking.rhythm_features``) of the record's first minute (``limits.record_head``) measured
     without fiducials, as ``mirage score`` measures it, or of ``measurements`` already made that way:
-    float64 (F,), or None with too few beats. Raises what ``measure.measure`` raises."""
+    float64 (F,), or None with too few beats. A "trees" stage's features are measured at
+    ``measure.features.FEATURE_FS`` (the record resampled to 100 Hz; ``measurements`` of a record at
+    another rate are not used). Raises what ``measure.measure`` raises."""
+    if stack is not None and stack.kind == "trees":           # measured at the feature rate (100 Hz)
+        from mirage_model.measure.features import FEATURE_FS, at_feature_rate
+        if measurements is None or float(record.fs) != FEATURE_FS:
+            measurements = measure(at_feature_rate(record_head(record)), fiducials=False)
+        return stack.features_of(measurements)
     if measurements is None:
         measurements = measure(record_head(record), fiducials=False)
     return rhythm_features(measurements)
@@ -346,8 +354,10 @@ class Predictor:
             return
         t0 = time.perf_counter()
         try:
-            feats = record_rhythm_features(prep.record, measurements)
-            note = "" if feats is not None else f"fewer than {MIN_BEATS} beats detected"
+            stack = self.loaded.measured_stack
+            feats = record_rhythm_features(prep.record, measurements, stack)
+            note = "" if feats is not None else \
+                f"fewer than {MIN_BEATS if stack.kind == 'rhythm' else 2} beats detected"
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)
             feats, note = None, f"measuring failed ({type(err).__name__})"
@@ -450,7 +460,7 @@ class Predictor:
                 probs = stack.apply(probs, self.labels, feats).astype(np.float32)
                 measured = stack.labels
             else:
-                note = f"rhythm statements from the model alone: {why}"
+                note = f"statements from the model alone (measured stage not applied): {why}"
         model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
         withheld = ""
         if quality is not None and quality.gated and model_positive:

@@ -36,6 +36,18 @@ them). Each is a quantity a cardiologist reads off a rhythm strip:
 * ``p_found``: 1 when a P wave that repeats beat to beat was found before the QRS (PR measured), else 0;
 * ``dominant_share``: share of the beats alike in QRS form (ectopic beats lower it).
 
+Since session 18 a stage can instead read a **feature model** (``kind="trees"``): for each label a
+gradient-boosted tree classifier over the record's 113 measured features (``measure.features``:
+the rhythm strip, the intervals, the axes and eight numbers per lead of the median beat), trained on
+the training split (PTB-XL folds 1-8) by ``mirage calibrate --measured-stage`` and stored as numbers
+(``treemodel``). Its decision value replaces the standardised rhythm features in the design::
+
+    p'_k = sigmoid(w_k0 * logit(p_k) + sum_c v_kc * logit(p_c) + u_k * raw_k(features) + b_k)
+
+and the same fold-9 rule chooses the labels. A record measured at all (two beats detected) is
+stacked; a feature it lacks (no P wave, a lead without a median beat) is NaN, which the trees read
+as "not measured".
+
 Research use only, not a diagnosis.
 """
 
@@ -46,35 +58,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirage_model.calibration import logit, sigmoid
-from mirage_model.measure.formulas import rr_successive_variation
+from mirage_model.measure.features import FEATURES as TREE_FEATURES
+from mirage_model.measure.features import MIN_BEATS, RHYTHM_FEATURES, record_features, rhythm_features
+from mirage_model.treemodel import TreeEnsemble, TreeError
 
-RHYTHM_FEATURES = ("log_hr", "rr_cv", "rr_nrmssd", "rr_alternation", "rr_adjacent_ratio", "p_found",
-                   "dominant_share")
 FEATURES_VERSION = 1        # bump when a feature's definition changes (cached features are keyed on it)
-MIN_BEATS = 5               # 4 RR intervals, 3 successive differences
-
-
-def rhythm_features(m) -> np.ndarray | None:
-    """float64 (len(RHYTHM_FEATURES),) features of ``Measurements`` m, or None without ``MIN_BEATS`` beats."""
-    beats = np.asarray(getattr(m, "beats", ()) if m is not None else (), dtype=np.float64)
-    if beats.size < MIN_BEATS or not m.fs:
-        return None
-    rr = np.diff(beats) / float(m.fs) * 1000.0                   # (n_beats - 1,) ms
-    if np.any(rr <= 0):
-        return None
-    mean = rr.mean()
-    d = np.diff(rr)                                              # successive differences
-    turns = np.sign(d[1:]) * np.sign(d[:-1])
-    dominant = np.asarray(getattr(m, "dominant", ()), dtype=bool)
-    return np.array([
-        np.log(60000.0 / mean),
-        rr.std() / mean,
-        rr_successive_variation(beats),                          # as Measurements.rr_nrmssd
-        float(np.mean(turns < 0)),
-        float(np.median(np.minimum(rr[1:], rr[:-1]) / np.maximum(rr[1:], rr[:-1]))),
-        1.0 if m.pr_ms is not None else 0.0,
-        float(dominant.mean()) if dominant.size == beats.size else 1.0,
-    ], dtype=np.float64)
+KINDS = ("rhythm", "trees")  # the stage's inputs: the 7 rhythm features, or a tree model over measure.features
+TREES_PREFIX = "measured_stack.trees."   # tensor names of a "trees" stage in the checkpoint's safetensors
 
 
 MIN_POSITIVES = 5
@@ -130,12 +120,15 @@ class MeasuredStack:
 
     Attributes:
         labels: the stacked labels (a subset of the checkpoint's, in its order).
-        features: the feature names (``RHYTHM_FEATURES`` when fitted).
-        mean, sd: (F,) feature standardisation.
-        weights: per label (1 + len(context) + F,): the model logit's weight, the context labels'
-            logits' (0 for the label itself), then the features'.
+        features: the feature names the stage reads per record (``RHYTHM_FEATURES``, or
+            ``measure.features.FEATURES`` for kind "trees").
+        mean, sd: (F,) feature standardisation (kind "rhythm"; empty for "trees").
+        weights: per label (1 + len(context) + E,): the model logit's weight, the context labels'
+            logits' (0 for the label itself), then the E extra columns' (the F standardised features,
+            or the label's one tree decision value).
         bias: per label.
         fitted_on: where it was fitted; metrics: per label the model's and the stage's cross-validated AUROC.
+        kind: "rhythm" or "trees"; trees: for "trees", one output per stacked label, in ``labels`` order.
     """
     labels: tuple[str, ...]
     features: tuple[str, ...]
@@ -147,19 +140,46 @@ class MeasuredStack:
     metrics: dict = field(default_factory=dict)
     version: int = FEATURES_VERSION
     context: tuple[str, ...] = ()
+    kind: str = "rhythm"
+    trees: TreeEnsemble | None = None
 
-    def design(self, probs: np.ndarray, k: int, all_labels, feats: np.ndarray) -> np.ndarray:
-        """(N, 1 + len(context) + F): the logit of label k's model probability, the context labels'
-        logits (zeros for label k itself), the standardised features, from the model's probabilities
-        (N, K) of labels ``all_labels`` and the features (N, F)."""
-        z = (np.asarray(feats, dtype=np.float64) - self.mean) / self.sd
-        index = {c: j for j, c in enumerate(all_labels)}
+    def features_of(self, m) -> np.ndarray | None:
+        """The record features this stage reads, from one ``Measurements`` (float64 (F,)), or None
+        when the record cannot be stacked (too few beats)."""
+        if self.kind == "trees":
+            return record_features(m)
+        return rhythm_features(m)
+
+    def _usable(self, f: np.ndarray) -> np.ndarray:
+        """(N,) bool: rows the stage applies to (rhythm: every feature; trees: any feature measured)."""
+        return np.isfinite(f).any(axis=1) if self.kind == "trees" else np.isfinite(f).all(axis=1)
+
+    def _extra(self, feats: np.ndarray) -> np.ndarray:
+        """(N, E) the design's columns after the logits: standardised features, or the trees' decision values."""
+        f = np.asarray(feats, dtype=np.float64)
+        if self.kind == "trees":
+            return self.trees.raw(f)
+        return (f - self.mean) / self.sd
+
+    def design(self, probs: np.ndarray, k: int, all_labels, feats: np.ndarray, extra: np.ndarray | None = None,
+               j: int | None = None) -> np.ndarray:
+        """(N, 1 + len(context) + E): the logit of label k's model probability, the context labels'
+        logits (zeros for label k itself), then the extra columns, from the model's probabilities
+        (N, K) of labels ``all_labels`` and the features (N, F). For kind "trees" the extra column is
+        output j of the trees (``extra``: their (N, O) decision values when already computed)."""
+        index = {c: i for i, c in enumerate(all_labels)}
         ctx = [logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
+        if self.kind == "trees":
+            raw = self._extra(feats) if extra is None else extra
+            z = raw[:, [j if j is not None else self.labels.index(all_labels[k])]]
+        else:
+            z = self._extra(feats)
         return np.column_stack([logit(probs[:, k]), *ctx, z])
 
     def apply(self, probs: np.ndarray, all_labels, feats: np.ndarray | None) -> np.ndarray:
         """(N, K) or (K,) calibrated probabilities of a checkpoint with labels ``all_labels`` and the
-        records' features (N, F) or (F,) (None or NaN rows: unchanged) -> the same shape, float64."""
+        records' features (N, F) or (F,) (None, or rows the stage cannot read: unchanged) -> the same
+        shape, float64."""
         p = np.asarray(probs, dtype=np.float64)
         single = p.ndim == 1
         p = np.atleast_2d(p).copy()
@@ -169,41 +189,59 @@ class MeasuredStack:
         if f.shape != (p.shape[0], len(self.features)):
             raise StackError(f"measured stack: features {f.shape} for {p.shape[0]} records "
                              f"and {len(self.features)} features")
-        ok = np.isfinite(f).all(axis=1)
-        if ok.any():
+        ok = self._usable(f)
+        if ok.any() and self.labels:
             index = {c: k for k, c in enumerate(all_labels)}
             if any(c not in index for c in self.context):
                 raise StackError(f"measured stack: context {self.context} not among the labels")
             model = p[ok]                                   # every design reads the model's probabilities
-            for lab, w, b in zip(self.labels, self.weights, self.bias):
+            extra = self._extra(f[ok])
+            for j, (lab, w, b) in enumerate(zip(self.labels, self.weights, self.bias)):
                 k = index[lab]
-                p[ok, k] = sigmoid(self.design(model, k, all_labels, f[ok]) @ w + b)
+                p[ok, k] = sigmoid(self.design(model, k, all_labels, f[ok], extra, j) @ w + b)
         return p[0] if single else p
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "labels": list(self.labels), "features": list(self.features),
-                "mean": [float(v) for v in self.mean], "sd": [float(v) for v in self.sd],
-                "weights": [[float(v) for v in w] for w in self.weights], "bias": [float(b) for b in self.bias],
-                "context": list(self.context), "fitted_on": self.fitted_on, "metrics": self.metrics}
+        """The JSON part (config.json "measured_stack"); a "trees" stage's trees go to ``tensors()``."""
+        doc = {"version": self.version, "kind": self.kind, "labels": list(self.labels),
+               "features": list(self.features), "mean": [float(v) for v in self.mean],
+               "sd": [float(v) for v in self.sd], "weights": [[float(v) for v in w] for w in self.weights],
+               "bias": [float(b) for b in self.bias], "context": list(self.context), "fitted_on": self.fitted_on,
+               "metrics": self.metrics}
+        if self.kind == "trees":
+            doc["trees"] = {"tensors": TREES_PREFIX, "nodes": int(self.trees.feature.shape[0]),
+                            "trees": int(self.trees.roots.shape[0])}
+        return doc
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The arrays a "trees" stage stores beside the model's weights (name -> array); {} otherwise."""
+        return self.trees.to_tensors(TREES_PREFIX) if self.kind == "trees" and self.trees is not None else {}
 
     @classmethod
-    def from_dict(cls, doc, labels) -> "MeasuredStack":
-        """Validate and rebuild a stored stage for a checkpoint with ``labels``. Raises StackError."""
+    def from_dict(cls, doc, labels, tensors: dict | None = None) -> "MeasuredStack":
+        """Validate and rebuild a stored stage for a checkpoint with ``labels`` (``tensors``: the
+        checkpoint's safetensors arrays, for a "trees" stage). Raises StackError."""
         if not isinstance(doc, dict):
             raise StackError("measured_stack must be a JSON object")
+        kind = doc.get("kind", "rhythm")
+        if kind not in KINDS:
+            raise StackError(f"measured_stack: kind {kind!r}, this library knows {', '.join(KINDS)}")
         if doc.get("version") != FEATURES_VERSION:
             raise StackError(f"measured_stack: features version {doc.get('version')!r}, this library computes "
                              f"version {FEATURES_VERSION}")
+        expected = list(TREE_FEATURES if kind == "trees" else RHYTHM_FEATURES)
         feats = doc.get("features")
-        if feats != list(RHYTHM_FEATURES):
-            raise StackError(f"measured_stack: features {feats!r}, this library computes {list(RHYTHM_FEATURES)}")
+        if feats != expected:
+            raise StackError(f"measured_stack: features {str(feats)[:80]!r}, this library computes "
+                             f"{len(expected)} others")
         labs = doc.get("labels")
         if not isinstance(labs, list) or any(lab not in labels for lab in labs) or len(set(labs)) != len(labs):
             raise StackError("measured_stack: its labels must be distinct labels of the model")
         context = doc.get("context", [])
         if not isinstance(context, list) or any(c not in labels for c in context):
             raise StackError("measured_stack: its context must be labels of the model")
-        F = len(feats) + len(context)
+        n_std = len(feats) if kind == "rhythm" else 0
+        width = 1 + len(context) + (len(feats) if kind == "rhythm" else 1)
 
         def numbers(v, n, what):
             arr = np.asarray(v, dtype=np.float64) if isinstance(v, list) else None
@@ -211,17 +249,23 @@ class MeasuredStack:
                 raise StackError(f"measured_stack: {what} must be {n} finite numbers")
             return arr
 
-        mean, sd = numbers(doc.get("mean"), len(feats), "mean"), numbers(doc.get("sd"), len(feats), "sd")
+        mean, sd = numbers(doc.get("mean"), n_std, "mean"), numbers(doc.get("sd"), n_std, "sd")
         if np.any(sd <= 0):
             raise StackError("measured_stack: sd must be positive")
         ws, bs = doc.get("weights"), doc.get("bias")
         if not isinstance(ws, list) or not isinstance(bs, list) or len(ws) != len(labs) or len(bs) != len(labs):
             raise StackError("measured_stack: one weight vector and one bias per label")
-        weights = tuple(numbers(w, F + 1, "each weight vector") for w in ws)
+        weights = tuple(numbers(w, width, "each weight vector") for w in ws)
         bias = tuple(float(b) for b in numbers(bs, len(labs), "bias"))
+        trees = None
+        if kind == "trees" and labs:
+            try:
+                trees = TreeEnsemble.from_tensors(tensors or {}, TREES_PREFIX, len(feats), len(labs))
+            except TreeError as err:
+                raise StackError(f"measured_stack: {err}") from None
         metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
         return cls(tuple(labs), tuple(feats), mean, sd, weights, bias, str(doc.get("fitted_on", "")), metrics,
-                   FEATURES_VERSION, tuple(context))
+                   FEATURES_VERSION, tuple(context), kind, trees)
 
 
 def _cv_scores(X: np.ndarray, y: np.ndarray, C: float, seeds=(0, 1, 2), folds: int = 5) -> np.ndarray:
@@ -240,9 +284,37 @@ def _cv_scores(X: np.ndarray, y: np.ndarray, C: float, seeds=(0, 1, 2), folds: i
     return out
 
 
+def _choose(y, probs, ok, labels, candidates, design_of, C):
+    """The fold-9 rule over ``candidates``: per label, the stage's cross-validated AUROC against the
+    model's on the records ``ok``; ``design_of(k)`` gives label k's design (n_ok, D). Returns
+    (chosen labels, weights, biases, per-label metrics, (N, K) out-of-fold probabilities)."""
+    oof = probs.copy()
+    chosen, weights, bias, metrics = [], [], [], {}
+    for k, lab in enumerate(labels):
+        if lab not in candidates:
+            continue
+        yk = y[ok, k].astype(int)
+        base = auroc(yk, probs[ok, k])
+        if yk.sum() < MIN_POSITIVES or yk.sum() == len(yk):
+            metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked": False,
+                            "why": f"fewer than {MIN_POSITIVES} positive records" if yk.sum() < MIN_POSITIVES
+                            else "every measured record positive"}
+            continue
+        X = design_of(k)
+        cv = _cv_scores(X, yk, C)
+        stacked = float(np.mean([auroc(yk, s) for s in cv]))
+        use = stacked >= base + MIN_GAIN
+        metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked_auroc_cv": stacked, "stacked": use}
+        if use:
+            w, b = fit_logistic(X, yk, C)
+            chosen.append(lab), weights.append(w), bias.append(b)
+            oof[np.flatnonzero(ok), k] = sigmoid(cv[0])
+    return chosen, weights, bias, metrics, oof
+
+
 def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates, C: float = C_DEFAULT,
         fitted_on: str = "", context=("AFIB",)) -> tuple[MeasuredStack, np.ndarray]:
-    """Fit the stage on validation outcomes.
+    """Fit the stage (kind "rhythm") on validation outcomes.
 
     Args:
         y: (N, K) 0/1 outcomes; probs: (N, K) the checkpoint's calibrated probabilities;
@@ -266,28 +338,47 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
     mean, sd = feats[ok].mean(axis=0), feats[ok].std(axis=0)
     sd = np.where(sd > 1e-9, sd, 1.0)
     probe = MeasuredStack((), tuple(RHYTHM_FEATURES), mean, sd, (), (), context=context)
-    oof = probs.copy()
-    chosen, weights, bias, metrics = [], [], [], {}
-    for k, lab in enumerate(labels):
-        if lab not in candidates:
-            continue
-        yk = y[ok, k].astype(int)
-        base = auroc(yk, probs[ok, k])
-        if yk.sum() < MIN_POSITIVES or yk.sum() == len(yk):
-            metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked": False,
-                            "why": f"fewer than {MIN_POSITIVES} positive records" if yk.sum() < MIN_POSITIVES
-                            else "every measured record positive"}
-            continue
-        X = probe.design(probs[ok], k, labels, feats[ok])
-        cv = _cv_scores(X, yk, C)
-        stacked = float(np.mean([auroc(yk, s) for s in cv]))
-        use = stacked >= base + MIN_GAIN
-        metrics[lab] = {"positives": int(yk.sum()), "model_auroc": base, "stacked_auroc_cv": stacked, "stacked": use}
-        if use:
-            w, b = fit_logistic(X, yk, C)
-            chosen.append(lab), weights.append(w), bias.append(b)
-            rows = np.flatnonzero(ok)
-            oof[rows, k] = sigmoid(cv[0])
+    chosen, weights, bias, metrics, oof = _choose(
+        y, probs, ok, labels, candidates, lambda k: probe.design(probs[ok], k, labels, feats[ok]), C)
     stage = MeasuredStack(tuple(chosen), tuple(RHYTHM_FEATURES), mean, sd, tuple(weights), tuple(bias),
                           fitted_on, {"C": C, "min_gain": MIN_GAIN, "per_label": metrics}, FEATURES_VERSION, context)
+    return stage, oof
+
+
+def fit_trees(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, trees: TreeEnsemble, tree_labels,
+              C: float = C_DEFAULT, fitted_on: str = "", context=("AFIB",),
+              trees_info: dict | None = None) -> tuple[MeasuredStack, np.ndarray]:
+    """Fit a "trees" stage on validation outcomes (the trees themselves trained on another split).
+
+    Args:
+        y, probs, labels, C, context: as ``fit``.
+        feats: (N, F) ``measure.features`` rows (all-NaN rows: records not measured, left out).
+        trees: one output per label of ``tree_labels`` (the candidates; each a label of ``labels``).
+        trees_info: how the trees were trained, kept in the stage's metrics.
+
+    Returns:
+        (the stage, carrying only the chosen labels' trees; (N, K) out-of-fold probabilities, as ``fit``).
+    """
+    FEATURES = TREE_FEATURES
+    y, probs, feats = np.asarray(y), np.asarray(probs, dtype=np.float64), np.asarray(feats, dtype=np.float64)
+    tree_labels = list(tree_labels)
+    if trees.n_outputs != len(tree_labels) or trees.n_features != len(FEATURES):
+        raise StackError(f"fit_trees: trees with {trees.n_outputs} outputs over {trees.n_features} features "
+                         f"for {len(tree_labels)} labels and {len(FEATURES)} features")
+    context = tuple(c for c in context if c in labels)
+    empty = np.zeros(0)
+    probe = MeasuredStack((), tuple(FEATURES), empty, empty, (), (), context=context, kind="trees", trees=trees)
+    ok = probe._usable(feats)
+    info = {"C": C, "min_gain": MIN_GAIN, **({"trees": trees_info} if trees_info else {})}
+    if not ok.any():
+        return MeasuredStack((), tuple(FEATURES), empty, empty, (), (), fitted_on,
+                             {**info, "per_label": {}, "why": "no record measured"}, FEATURES_VERSION, context,
+                             "trees", None), probs.copy()
+    raw = trees.raw(feats[ok])
+    chosen, weights, bias, metrics, oof = _choose(
+        y, probs, ok, labels, set(tree_labels),
+        lambda k: probe.design(probs[ok], k, labels, None, raw, tree_labels.index(labels[k])), C)
+    kept = trees.select([tree_labels.index(lab) for lab in chosen]) if chosen else None
+    stage = MeasuredStack(tuple(chosen), tuple(FEATURES), empty, empty, tuple(weights), tuple(bias), fitted_on,
+                          {**info, "per_label": metrics}, FEATURES_VERSION, context, "trees", kept)
     return stage, oof

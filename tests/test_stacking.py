@@ -180,9 +180,9 @@ def test_the_interpretation_says_which_statements_the_stage_set():
                    measured=["SR"])
     sr = next(s for s in it.statements if s.code == "SR")
     pvc = next(s for s in it.statements if s.code == "PVC")
-    assert sr.measured and sr.source_tag().startswith("model + measured rhythm 90%")
+    assert sr.measured and sr.source_tag().startswith("model + measurements 90%")
     assert not pvc.measured and pvc.source_tag().startswith("model 70%")
-    assert any("[model + measured rhythm, 90%" in line for line in it.lines())
+    assert any("[model + measurements, 90%" in line for line in it.lines())
 
 
 def _rhythm_folder(tmp_path, val_copies: int = 6, per_source=("SARRH", "SR;SARRH", "SR", "AFIB")):
@@ -217,7 +217,7 @@ def test_calibrate_fits_the_stage_and_evaluate_applies_it(tmp_path):
         assert per[lab]["stacked_auroc_cv"] >= per[lab]["model_auroc"] + 0.003
     oof = np.load(out / "val_out_of_fold.npz")
     assert oof["probabilities"].shape == (24, 3) and oof["targets"][:, 1].sum() == 12
-    assert list(cache.glob("rhythm-features-*.json"))          # measured once, cached beside the inputs
+    assert list(cache.glob("rhythm-features-*.npz"))          # measured once, cached beside the inputs
     ev = tmp_path / "ev" / "metrics.json"
     assert main(["evaluate", "--model", str(out), *data, "--split", "test", "--out", str(ev),
                  "--bootstrap", "0", "--no-progress"]) == 0

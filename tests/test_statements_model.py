@@ -31,6 +31,13 @@ def test_format_card_and_calibration():
     loaded = load_checkpoint(FOLDER)
     assert loaded.calibration is not None
     assert loaded.metrics["test"]["macro"]["auroc"] > 0.9
+    # the measured stage: trees stored as numbers, for the statements the fold-9 rule kept
+    stage = loaded.measured_stack
+    assert stage is not None and stage.kind == "trees" and stage.trees.n_outputs == len(stage.labels)
+    assert {"SARRH", "SR", "AFIB", "PAC"} <= set(stage.labels) and "--measured-stage" in card
+    for lab in stage.labels:
+        m = stage.metrics["per_label"][lab]
+        assert m["stacked_auroc_cv"] >= m["model_auroc"] + 0.003
 
 
 def test_runs_beside_the_default_model_unless_told_otherwise(monkeypatch):
@@ -51,6 +58,7 @@ def test_rhythm_first_on_the_bundled_samples(stem, first):
         pytest.skip(f"sample {stem} not bundled")
     record = mm.load_record(path)
     pred = mm.Predictor(FOLDER, device="cpu").predict(record, {"age": record.age, "sex": record.sex}, explain=False)
+    assert "AFIB" in pred.measured_labels and not pred.measured_note    # the measured stage read the record
     it = interpret_prediction(pred, measure(record), record.sex)
     assert it.first.text.startswith(first), it.text()
     assert not (first == "Atrial fibrillation" and any(s.code == "NORM" for s in it.statements))

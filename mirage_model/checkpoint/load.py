@@ -20,7 +20,7 @@ from mirage_model.models import MODEL_TYPES, build_model
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 from mirage_model.runtime import resolve_device
-from mirage_model.stacking import MeasuredStack, StackError
+from mirage_model.stacking import TREES_PREFIX, MeasuredStack, StackError
 
 
 def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
@@ -96,12 +96,6 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
             calibration = Calibration.from_dict(doc["calibration"], len(labels))
         except CalibrationError as err:
             raise CheckpointError(f"{where}: bad calibration ({err})") from None
-    measured_stack = None
-    if doc.get("measured_stack") is not None:
-        try:
-            measured_stack = MeasuredStack.from_dict(doc["measured_stack"], labels)
-        except StackError as err:
-            raise CheckpointError(f"{where}: bad measured_stack ({err})") from None
 
     noise_average = None
     if doc.get("noise_average") is not None:
@@ -112,6 +106,15 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
         noise_average = noise_average if noise_average.on else None
 
     tensors = _read_tensors(weights)
+    stage_tensors = {k: tensors.pop(k) for k in [k for k in tensors if k.startswith(TREES_PREFIX)]}
+    measured_stack = None
+    if doc.get("measured_stack") is not None:
+        try:
+            measured_stack = MeasuredStack.from_dict(doc["measured_stack"], labels, stage_tensors)
+        except StackError as err:
+            raise CheckpointError(f"{where}: bad measured_stack ({err})") from None
+    elif stage_tensors:
+        raise CheckpointError(f"{weights}: holds measured-stage trees but config has no measured_stack")
     expected = model.state_dict()
     missing_k = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))

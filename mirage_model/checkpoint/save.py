@@ -132,6 +132,12 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)
+    if measured_stack is not None:
+        if isinstance(measured_stack, dict):
+            if measured_stack.get("kind") == "trees":
+                raise CheckpointError(f"{path}: a trees stage must be given as a MeasuredStack, not its dict")
+        else:                                    # a "trees" stage's nodes, beside the weights (never fp16)
+            tensors.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in measured_stack.tensors().items()})
 
     meta = {"format": "pt", "format_version": str(FORMAT_VERSION), "model_type": model_type}
     try:

@@ -141,7 +141,9 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     """The pipeline on a validated (12, T) float64 signal at fs (>= min_native_fs or resampled)."""
     L, T = x.shape
     # usable leads: finite, not flat, not flagged
-    usable = np.isfinite(x).all(axis=1) & (np.nanmax(x, axis=1) - np.nanmin(x, axis=1) > 0.02)
+    finite = np.isfinite(x).all(axis=1)
+    usable = finite.copy()
+    usable[finite] = np.ptp(x[finite], axis=1) > 0.02                      # a missing (NaN) lead: unusable
     for flag in ("missing", "flat"):
         if flag in quality:
             usable &= ~np.asarray(quality[flag], dtype=bool)

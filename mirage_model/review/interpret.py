@@ -223,13 +223,13 @@ class Statement:
 
     @property
     def model_origin(self) -> str:
-        """A model statement's origin in words: "model", or "model + measured rhythm" (``measured``)."""
-        return "model + measured rhythm" if self.measured else "model"
+        """A model statement's origin in words: "model", or "model + measurements" (``measured``: set by the measured stage)."""
+        return "model + measurements" if self.measured else "model"
 
     def source_tag(self, compact: bool = False) -> str:
         """Where the statement comes from, as the app and the PDF print it in brackets: "model 79%,
         moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact); a
-        statement of the measured-rhythm stage says "model + measured rhythm"."""
+        statement of the measured stage says "model + measurements"."""
         if self.source == "model":
             return f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
         return "rule" if compact else f"rule: {self.rule}"

@@ -15,8 +15,18 @@ chosen on the stage's out-of-fold probabilities (never on records a fit saw), an
 metrics printed are those; they are kept in ``val_out_of_fold.npz`` beside the calibrated model's
 own (``probabilities_model``).
 
+``--measured-stage`` fits the measured stage of kind "trees" instead: every training and validation
+record is measured (113 features: the rhythm strip, the intervals, the axes and the median beats'
+amplitudes, ``mirage_model.measure.features``; cached), one gradient-boosted tree classifier per
+label is trained on the **training** split's measurements (scikit-learn's
+HistGradientBoostingClassifier, fixed settings below, early stopping on a seeded 15 % of the
+training records), and each label whose cross-validated validation AUROC gains from its trees'
+decision value beside the model's probability is stacked, as above. The trees are stored as numbers
+beside the weights (``mirage_model.treemodel``).
+
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --out RUN/calibrated
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-rhythm --out RUN/calibrated
+    mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-stage --out RUN/calibrated
 
 ``--noise-average N --noise-average-sd MV`` makes the calibrated checkpoint score each window as the
 mean over N copies carrying a fixed in-band noise of MV mV (``mirage_model.averaging``); the
@@ -39,6 +49,7 @@ from mirage_model.averaging import AveragingError, NoiseAverage
 from mirage_model.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, CheckpointError, save_checkpoint
 from mirage_model.review.interpret import STATEMENTS
 from mirage_model.runtime import set_threads
+from mirage_model.treemodel import from_sklearn
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
@@ -64,6 +75,9 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--measured-rhythm", action="store_true",
                    help="also fit the measured-rhythm stage (rhythm statements from the model and the "
                         "record's measured rate and RR pattern; mirage_model.stacking)")
+    p.add_argument("--measured-stage", action="store_true",
+                   help="also fit the measured stage of kind 'trees' (every statement from the model and "
+                        "gradient-boosted trees over the record's measurements, trained on the training split)")
     p.add_argument("--noise-average", type=int, default=None, metavar="N",
                    help="score each window as the mean over N noisy copies (0: off; default: the "
                         "checkpoint's own setting); see mirage_model.averaging")
@@ -109,6 +123,45 @@ def _averaging(args, loaded) -> NoiseAverage | None:
     return average if average.on else None
 
 
+# The trees' settings (fixed before any PTB-XL figure; not tuned on the validation split).
+TREE_SETTINGS = dict(max_iter=400, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
+                     early_stopping=True, validation_fraction=0.15, n_iter_no_change=30)
+MIN_TRAIN_POSITIVES = 5      # a label with fewer positive training records gets no trees
+
+
+def train_trees(X: np.ndarray, Y: np.ndarray, labels, seed: int = 0, log_each: bool = True):
+    """One HistGradientBoostingClassifier per label with at least MIN_TRAIN_POSITIVES positives (and
+    a negative) in Y (N, K), on the features X (N, F). Returns (TreeEnsemble, its labels, info)."""
+    try:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+    except ImportError:
+        raise ConfigError("error: --measured-stage trains its trees with scikit-learn: pip install scikit-learn") \
+            from None
+    models, names, iters = [], [], {}
+    for k, lab in enumerate(labels):
+        n_pos = int(Y[:, k].sum())
+        if n_pos < MIN_TRAIN_POSITIVES or n_pos == len(Y):
+            continue
+        m = HistGradientBoostingClassifier(**TREE_SETTINGS, random_state=seed).fit(X, Y[:, k])
+        models.append(m), names.append(lab)
+        iters[lab] = int(m.n_iter_)
+        if log_each:
+            logger.info("trees for %s: %d positive training records, %d iterations", lab, n_pos, m.n_iter_)
+    if not models:
+        raise ConfigError("error: --measured-stage: no label has enough positive training records")
+    info = {"trained_on": f"{len(X)} training records", "settings": TREE_SETTINGS, "seed": seed,
+            "iterations": iters, "min_train_positives": MIN_TRAIN_POSITIVES}
+    return from_sklearn(models, X.shape[1]), names, info
+
+
+def _train_targets(ds, labels) -> tuple[list[int], np.ndarray]:
+    """The training split's item indices and their (N, K) 0/1 outcomes over ``labels``."""
+    rows = [i for i, it in enumerate(ds.items) if it.split == "train"]
+    Y = np.array([[lab in ds.items[i].labels for lab in labels] for i in rows], dtype=np.int64).reshape(len(rows),
+                                                                                                       len(labels))
+    return rows, Y
+
+
 def run(args) -> int:
     if args.threads:
         set_threads(args.threads)
@@ -126,6 +179,34 @@ def run(args) -> int:
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
     stage = None
+    if args.measured_rhythm and args.measured_stage:
+        raise ConfigError("error: choose one of --measured-rhythm and --measured-stage")
+    if args.measured_stage:
+        if multiclass:
+            raise ConfigError("error: --measured-stage needs a multi-label model")
+        cache_dir = Path(prepared[1].path).parent
+        train_rows, Y_train = _train_targets(ds, labels)
+        if not train_rows:
+            raise ConfigError(f"error: --measured-stage: {ds.spec} has no training split to train the trees on")
+        X_train = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
+                                 not args.no_progress, kind="trees")
+        measured = np.isfinite(X_train).any(axis=1)
+        trees, tree_labels, info = train_trees(X_train[measured], Y_train[measured], labels, args.seed)
+        info["trained_on"] = f"{ds.spec.split(':')[0]} {ds.task} train split, {int(measured.sum())} measured records"
+        feats = split_features([ds.items[i].path for i in rows], cache_dir, args.workers, not args.no_progress,
+                               kind="trees")
+        model_probs = probs
+        stage, probs = stacking.fit_trees(
+            y, probs, feats, labels, trees, tree_labels, trees_info=info,
+            fitted_on=f"{where}, {int(np.isfinite(feats).any(axis=1).sum())} measured")
+        for lab, m in stage.metrics["per_label"].items():
+            gain = (f"stacked AUROC (cross-validated) {m['stacked_auroc_cv']:.3f}" if "stacked_auroc_cv" in m
+                    else m.get("why", ""))
+            print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> "
+                  f"{'measured stage' if m['stacked'] else 'model alone'}")
+        if not stage.labels:
+            print("no statement gained from the measurements; no stage stored")
+            stage = None
     if args.measured_rhythm:
         if multiclass:
             raise ConfigError("error: --measured-rhythm needs a multi-label model of rhythm statements")
@@ -159,7 +240,7 @@ def run(args) -> int:
                         noise_average=average)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
-    if args.measured_rhythm:   # the out-of-fold validation probabilities the thresholds were chosen on
+    if args.measured_rhythm or args.measured_stage:   # the out-of-fold probabilities the thresholds were chosen on
         np.savez_compressed(out / "val_out_of_fold.npz", record_ids=np.array([ds.items[i].record_id for i in rows]),
                             labels=np.array(labels), probabilities=probs, probabilities_model=model_probs,
                             targets=y)

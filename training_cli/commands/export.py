@@ -129,6 +129,25 @@ def _calibration_lines(loaded, test: dict | None) -> list[str]:
     return lines
 
 
+def _stage_lines(loaded) -> list[str]:
+    """The card's line on a measured stage (``mirage_model.stacking``), if the checkpoint has one."""
+    stage = getattr(loaded, "measured_stack", None)
+    if stage is None:
+        return []
+    if stage.kind == "trees":
+        trees = (stage.metrics or {}).get("trees", {})
+        how = (f"gradient-boosted trees over {len(stage.features)} measured features "
+               f"(`mirage_model/measure/features.py`, measured at 100 Hz), trained on "
+               f"{trees.get('trained_on', 'the training split')}")
+    else:
+        how = f"{len(stage.features)} measured rhythm features"
+    return [f"- Measured stage ({stage.kind}): {len(stage.labels)} labels ({', '.join(stage.labels)}) "
+            f"re-estimated from the calibrated probability and {how}; each kept only where its cross-validated "
+            f"AUROC gained at least 0.003 on {stage.fitted_on or 'the validation split'} "
+            "(`mirage calibrate --measured-stage`); those labels' thresholds were chosen on its out-of-fold "
+            "probabilities"]
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str], test_looks: int = 1) -> str:
     """The Markdown model card of an exported model (``test_looks``: times the test split was scored)."""
@@ -159,6 +178,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             "(noise-averaged scoring, `mirage_model.averaging`; calibration and thresholds fitted on it)"]
           if getattr(loaded, "noise_average", None) is not None else []),
         *_calibration_lines(loaded, test),
+        *_stage_lines(loaded),
         f"- Thresholds (max F1 on the validation split): "
         + ", ".join(f"{lab} {t:.3f}" for lab, t in zip(loaded.labels, loaded.thresholds)),
         "",

@@ -189,9 +189,10 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     if getattr(loaded, "calibration", None) is not None and calibrated:
         probs = loaded.calibration.apply(probs)
     if getattr(loaded, "measured_stack", None) is not None and calibrated and stacked:
-        feats = split_features([ds.items[i].path for i in rows], Path(cache.path).parent, workers, progress)
-        logger.info("measured-rhythm stage (%s): %d of %d records measured", ", ".join(loaded.measured_stack.labels),
-                    int(np.isfinite(feats).all(axis=1).sum()), len(rows))
+        feats = split_features([ds.items[i].path for i in rows], Path(cache.path).parent, workers, progress,
+                               kind=loaded.measured_stack.kind)
+        logger.info("measured stage, kind %s (%d labels): %d of %d records measured", loaded.measured_stack.kind,
+                    len(loaded.measured_stack.labels), int(loaded.measured_stack._usable(feats).sum()), len(rows))
         probs = loaded.measured_stack.apply(probs, labels, feats)
     return rows, probs, targets, dropped
 

@@ -1,37 +1,48 @@
-"""Rhythm features of a split's records, measured from the files, cached beside the input cache.
+"""Measured features of a split's records, from the files, cached beside the input cache.
 
-The measured-rhythm stage of a checkpoint (``mirage_model.stacking``) reads measurements the
-cached model inputs do not carry: each record is read and measured (``measure.measure`` on its
-first minute, as ``mirage score`` does) and reduced to ``stacking.rhythm_features``
-(``inference.record_rhythm_features``, as the Predictor does). About
-half a second a record on one core, so the features are cached per record file in
-``<cache dir>/rhythm-features-v<FEATURES_VERSION>-<library version>.json``; a record that cannot be
-read or measured gets NaN features (its statements then keep the model's probability).
+A checkpoint's measured stage (``mirage_model.stacking``) reads measurements the cached model
+inputs do not carry: each record is read and measured (``measure.measure`` on its first minute,
+without fiducials, as ``mirage score`` does) and reduced to the stage's features
+(``inference.record_rhythm_features``, as the Predictor does): the 7 rhythm features
+(``stacking.RHYTHM_FEATURES``, kind "rhythm") or the 113 of ``measure.features`` (kind "trees").
+A few hundredths of a second to half a second a record on one core, so the features are cached per
+record file in ``<cache dir>/<kind>-features-v<version>-<library version>.npz``; a record that
+cannot be read or measured gets NaN features (its statements then keep the model's probability).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 import mirage_model
 from mirage_model.inference import record_rhythm_features
+from mirage_model.measure import features as measured_features
 from mirage_model.records import load_record
-from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES
+from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES, MeasuredStack
 from training_cli.engine.cache import default_cache_dir
 
 logger = logging.getLogger(__name__)
 
+_NAMES = {"rhythm": (RHYTHM_FEATURES, FEATURES_VERSION),
+          "trees": (measured_features.FEATURES, measured_features.FEATURES_VERSION)}
 
-def _features_of(path: str) -> list | None:
-    """One record file -> its rhythm features as a list, or None (unreadable, unmeasurable, too few beats)."""
+
+def _probe(kind: str) -> MeasuredStack:
+    """An empty stage of ``kind``: what ``features_of`` reads."""
+    names = _NAMES[kind][0]
+    return MeasuredStack((), tuple(names), np.zeros(0), np.zeros(0), (), (), kind=kind)
+
+
+def _features_of(path: str, kind: str = "rhythm") -> list | None:
+    """One record file -> its features as a list, or None (unreadable, unmeasurable, too few beats)."""
     try:
-        f = record_rhythm_features(load_record(path))
+        f = record_rhythm_features(load_record(path), stack=_probe(kind))
     except Exception:   # noqa: BLE001 - one bad record must not end a split; it keeps the model's probability
         logger.debug("measuring %s failed", path, exc_info=True)
         return None
@@ -41,46 +52,65 @@ def _features_of(path: str) -> list | None:
 def _init_worker():
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
 
 
-def cache_file(cache_dir=None) -> Path:
+def cache_file(cache_dir=None, kind: str = "rhythm") -> Path:
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    return root / f"rhythm-features-v{FEATURES_VERSION}-{mirage_model.__version__}.json"
+    return root / f"{kind}-features-v{_NAMES[kind][1]}-{mirage_model.__version__}.npz"
 
 
-def split_features(paths, cache_dir=None, workers: int = 1, progress: bool = False) -> np.ndarray:
-    """Rhythm features of the record files ``paths`` (N,): float64 (N, len(RHYTHM_FEATURES)), NaN rows
+def _read_cache(where: Path, width: int) -> dict:
+    if not where.exists():
+        return {}
+    try:
+        with np.load(where, allow_pickle=False) as z:
+            paths, X = z["paths"], z["X"]
+        if X.ndim != 2 or X.shape != (len(paths), width):
+            raise ValueError("shape")
+        return {str(p): x for p, x in zip(paths, X)}
+    except (OSError, ValueError, KeyError):
+        logger.warning("%s cannot be read; measuring again", where)
+        return {}
+
+
+def split_features(paths, cache_dir=None, workers: int = 1, progress: bool = False,
+                   kind: str = "rhythm") -> np.ndarray:
+    """Features of the record files ``paths`` (N,) for a stage of ``kind``: float64 (N, F), NaN rows
     where a record has none. Cached per resolved path; only records not yet cached are measured,
     with ``workers`` processes (0: all cores)."""
+    names = _NAMES[kind][0]
     paths = [str(Path(p).resolve()) for p in paths]
-    where = cache_file(cache_dir)
-    cached: dict = {}
-    if where.exists():
-        try:
-            cached = json.loads(where.read_text())
-        except (OSError, ValueError):
-            logger.warning("%s cannot be read; measuring again", where)
+    where = cache_file(cache_dir, kind)
+    cached = _read_cache(where, len(names))
     todo = [p for p in dict.fromkeys(paths) if p not in cached]
     if todo:
         n = workers or os.cpu_count() or 1
-        logger.info("measuring %d records for their rhythm features (%d process%s)", len(todo), n,
+        logger.info("measuring %d records for their %s features (%d process%s)", len(todo), kind, n,
                     "es" if n > 1 else "")
+        one = partial(_features_of, kind=kind)
         if n > 1:
             with multiprocessing.get_context("spawn").Pool(n, initializer=_init_worker) as pool:
-                results = pool.map(_features_of, todo, chunksize=8)
+                results = pool.map(one, todo, chunksize=16)
         else:
             results = []
             for k, p in enumerate(todo):
-                results.append(_features_of(p))
-                if progress and k % 200 == 0:
+                results.append(one(p))
+                if progress and k % 500 == 0:
                     logger.info("measured %d of %d", k, len(todo))
-        cached.update(zip(todo, results))
+        for p, r in zip(todo, results):
+            cached[p] = np.full(len(names), np.nan) if r is None else np.asarray(r, dtype=np.float64)
         where.parent.mkdir(parents=True, exist_ok=True)
-        tmp = where.with_suffix(".tmp")
-        tmp.write_text(json.dumps(cached))
+        tmp = where.with_name(where.name + ".tmp.npz")
+        keys = list(cached)
+        np.savez(tmp, paths=np.asarray(keys, dtype=str),
+                 X=np.stack([cached[k] for k in keys]) if keys else np.zeros((0, len(names))))
         os.replace(tmp, where)
-    out = np.full((len(paths), len(RHYTHM_FEATURES)), np.nan)
+    out = np.full((len(paths), len(names)), np.nan)
     for i, p in enumerate(paths):
-        if cached.get(p) is not None:
-            out[i] = cached[p]
+        out[i] = cached[p]
     return out
