@@ -181,15 +181,23 @@ def test_trees_without_their_stage_or_a_stage_without_trees_are_refused(tmp_path
                                 stage.tensors())
 
 
-def test_calibrate_trains_the_trees_and_evaluate_applies_them(tmp_path, monkeypatch):
+@pytest.fixture
+def small_trees_run(tmp_path, monkeypatch):
+    """(model, data arguments, cache folder) of a tiny rhythm folder dataset, with the trees' settings
+    made small enough for 8 training records."""
     import training_cli.commands.calibrate as cal
     monkeypatch.setattr(cal, "TREE_SETTINGS", {**cal.TREE_SETTINGS, "early_stopping": False, "max_iter": 10,
                                                "min_samples_leaf": 2})
     monkeypatch.setattr(cal, "MIN_TRAIN_POSITIVES", 2)
     root, labels = _rhythm_folder(tmp_path, val_copies=6)
     model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
-    cache, out = tmp_path / "cache", tmp_path / "cal"
-    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--workers", "1"]
+    cache = tmp_path / "cache"
+    return model, ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--workers", "1"], cache
+
+
+def test_calibrate_trains_the_trees_and_evaluate_applies_them(tmp_path, small_trees_run):
+    model, data, cache = small_trees_run
+    out = tmp_path / "cal"
     assert main(["calibrate", "--model", str(model), *data, "--measured-stage", "--out", str(out),
                  "--no-progress", "--threads", "1"]) == 0
     doc = json.loads((out / "calibration.json").read_text())["measured_stack"]
@@ -208,3 +216,31 @@ def test_calibrate_trains_the_trees_and_evaluate_applies_them(tmp_path, monkeypa
     assert json.loads(ev.read_text())["n"] == 8
     assert main(["calibrate", "--model", str(model), *data, "--measured-stage", "--measured-rhythm",
                  "--out", str(tmp_path / "both"), "--no-progress"]) != 0
+
+
+def test_the_trees_fault_recipe_is_seeded_and_of_the_stated_size():
+    from training_cli.engine.measured import fault_seed, faulty_copy
+
+    rec = synthetic_record(seed=6, fs=100.0)
+    seeds = [fault_seed("/data/r1.hea", s) for s in range(40)]
+    assert len(set(seeds)) == 40 and fault_seed("/data/r1.hea", 3) == seeds[3]
+    for s in seeds:
+        a, b = faulty_copy(rec, s), faulty_copy(rec, s)
+        np.testing.assert_array_equal(a.signal, b.signal)                 # the same record, the same fault
+        d = a.signal.astype(np.float64) - rec.signal
+        assert a.signal.shape == rec.signal.shape and a.fs == rec.fs
+        assert 0.003 < np.sqrt(np.mean(d ** 2)) < 0.6                     # 0.01-0.05 mV noise, <= 0.5 mV steps/wander
+        # Einthoven holds for the added fault as for a real recording: III = II - I
+        np.testing.assert_allclose(d[2], d[1] - d[0], atol=1e-4)
+
+
+def test_calibrate_with_tree_faults_trains_on_clean_and_faulty_rows(tmp_path, small_trees_run):
+    model, data, cache = small_trees_run
+    out = tmp_path / "cal"
+    assert main(["calibrate", "--model", str(model), *data, "--measured-stage", "--tree-faults", "--out", str(out),
+                 "--no-progress", "--threads", "1"]) == 0
+    info = json.loads((out / "calibration.json").read_text())["measured_stack"]["metrics"]["trees"]
+    assert "16 measured rows" in info["trained_on"] and "faulty copy" in info["trained_on"]
+    assert list(cache.glob("trees-faulty0-features-*.npz")) and list(cache.glob("trees-features-*.npz"))
+    assert main(["calibrate", "--model", str(model), *data, "--tree-faults", "--out", str(tmp_path / "x"),
+                 "--no-progress"]) != 0

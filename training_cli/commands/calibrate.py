@@ -78,6 +78,9 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--measured-stage", action="store_true",
                    help="also fit the measured stage of kind 'trees' (every statement from the model and "
                         "gradient-boosted trees over the record's measurements, trained on the training split)")
+    p.add_argument("--tree-faults", action="store_true",
+                   help="with --measured-stage: train the trees on each training record and on one faulty copy "
+                        "of it (muscle noise, baseline wander or electrode motion; training_cli.engine.measured)")
     p.add_argument("--noise-average", type=int, default=None, metavar="N",
                    help="score each window as the mean over N noisy copies (0: off; default: the "
                         "checkpoint's own setting); see mirage_model.averaging")
@@ -162,6 +165,19 @@ def _train_targets(ds, labels) -> tuple[list[int], np.ndarray]:
     return rows, Y
 
 
+def _report_stage(stage, name: str, none_said: str):
+    """Print each candidate label's fold-9 choice; the stage, or None when it kept no label (nothing
+    to apply: no record is then measured for it)."""
+    for lab, m in stage.metrics["per_label"].items():
+        gain = (f"stacked AUROC (cross-validated) {m['stacked_auroc_cv']:.3f}" if "stacked_auroc_cv" in m
+                else m.get("why", ""))
+        print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> {name if m['stacked'] else 'model alone'}")
+    if not stage.labels:
+        print(f"{none_said}; no stage stored")
+        return None
+    return stage
+
+
 def run(args) -> int:
     if args.threads:
         set_threads(args.threads)
@@ -179,6 +195,8 @@ def run(args) -> int:
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
     stage = None
+    if args.tree_faults and not args.measured_stage:
+        raise ConfigError("error: --tree-faults goes with --measured-stage")
     if args.measured_rhythm and args.measured_stage:
         raise ConfigError("error: choose one of --measured-rhythm and --measured-stage")
     if args.measured_stage:
@@ -190,23 +208,22 @@ def run(args) -> int:
             raise ConfigError(f"error: --measured-stage: {ds.spec} has no training split to train the trees on")
         X_train = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
                                  not args.no_progress, kind="trees")
+        if args.tree_faults:      # the fault recipe for the trees: each record and one faulty copy of it
+            X_faulty = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
+                                      not args.no_progress, kind="trees", fault=args.seed)
+            X_train, Y_train = np.concatenate([X_train, X_faulty]), np.concatenate([Y_train, Y_train])
         measured = np.isfinite(X_train).any(axis=1)
         trees, tree_labels, info = train_trees(X_train[measured], Y_train[measured], labels, args.seed)
-        info["trained_on"] = f"{ds.spec.split(':')[0]} {ds.task} train split, {int(measured.sum())} measured records"
+        info["trained_on"] = (f"{ds.spec.split(':')[0]} {ds.task} train split, {int(measured.sum())} measured "
+                              + ("rows (each record and one faulty copy: muscle noise, baseline wander or electrode "
+                                 "motion)" if args.tree_faults else "records"))
         feats = split_features([ds.items[i].path for i in rows], cache_dir, args.workers, not args.no_progress,
                                kind="trees")
         model_probs = probs
         stage, probs = stacking.fit_trees(
             y, probs, feats, labels, trees, tree_labels, trees_info=info,
             fitted_on=f"{where}, {int(np.isfinite(feats).any(axis=1).sum())} measured")
-        for lab, m in stage.metrics["per_label"].items():
-            gain = (f"stacked AUROC (cross-validated) {m['stacked_auroc_cv']:.3f}" if "stacked_auroc_cv" in m
-                    else m.get("why", ""))
-            print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> "
-                  f"{'measured stage' if m['stacked'] else 'model alone'}")
-        if not stage.labels:
-            print("no statement gained from the measurements; no stage stored")
-            stage = None
+        stage = _report_stage(stage, "measured stage", "no statement gained from the measurements")
     if args.measured_rhythm:
         if multiclass:
             raise ConfigError("error: --measured-rhythm needs a multi-label model of rhythm statements")
@@ -219,14 +236,7 @@ def run(args) -> int:
         model_probs = probs
         stage, probs = stacking.fit(y, probs, feats, labels, candidates,
                                     fitted_on=f"{where}, {int(np.isfinite(feats).all(axis=1).sum())} measured")
-        for lab, m in stage.metrics["per_label"].items():
-            gain = (f"stacked AUROC (cross-validated) {m['stacked_auroc_cv']:.3f}" if "stacked_auroc_cv" in m
-                    else m.get("why", ""))
-            print(f"{lab:>8}: model AUROC {m['model_auroc']:.3f}, {gain} -> "
-                  f"{'measured-rhythm stage' if m['stacked'] else 'model alone'}")
-        if not stage.labels:     # nothing to apply: no stage, so no record is measured for it
-            print("no rhythm statement gained from the measured rhythm; no stage stored")
-            stage = None
+        stage = _report_stage(stage, "measured-rhythm stage", "no rhythm statement gained from the measured rhythm")
     thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}

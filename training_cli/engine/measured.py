@@ -12,9 +12,11 @@ cannot be read or measured gets NaN features (its statements then keep the model
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
+import zlib
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +24,7 @@ import numpy as np
 
 import mirage_model
 from mirage_model.inference import record_rhythm_features
+from mirage_model import perturb
 from mirage_model.measure import features as measured_features
 from mirage_model.records import load_record
 from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES, MeasuredStack
@@ -39,10 +42,36 @@ def _probe(kind: str) -> MeasuredStack:
     return MeasuredStack((), tuple(names), np.zeros(0), np.zeros(0), (), (), kind=kind)
 
 
-def _features_of(path: str, kind: str = "rhythm") -> list | None:
-    """One record file -> its features as a list, or None (unreadable, unmeasurable, too few beats)."""
+def faulty_copy(record, seed: int):
+    """The record with one recording fault of the trees' fault recipe, drawn from ``seed``: muscle noise
+    of 0.01-0.05 mV RMS, baseline wander of 0.1-0.5 mV at 0.15-0.5 Hz, or electrode motion of 0.5 mV
+    (``mirage_model.perturb``, at the record's own rate, leads kept Einthoven-consistent)."""
+    rng = np.random.default_rng(seed)
+    x, fs = np.asarray(record.signal, dtype=np.float64), float(record.fs)
+    which = int(rng.integers(3))
+    if which == 0:
+        y = perturb.muscle_noise(x, fs, rng, rms_mv=float(rng.uniform(0.01, 0.05)))
+    elif which == 1:
+        y = perturb.baseline_wander(x, fs, rng, freq_hz=float(rng.uniform(0.15, 0.5)),
+                                    amplitude_mv=float(rng.uniform(0.1, 0.5)))
+    else:
+        y = perturb.electrode_motion(x, fs, rng, amplitude_mv=0.5)
+    return dataclasses.replace(record, signal=y.astype(np.float32))
+
+
+def fault_seed(path: str, seed: int) -> int:
+    """The fault drawn for one record file: fixed by its resolved path and the run's seed."""
+    return zlib.crc32(str(path).encode()) ^ (int(seed) * 2654435761 % 2**32)
+
+
+def _features_of(path: str, kind: str = "rhythm", fault: int | None = None) -> list | None:
+    """One record file (with the fault of ``fault_seed`` when ``fault`` is a seed) -> its features as a
+    list, or None (unreadable, unmeasurable, too few beats)."""
     try:
-        f = record_rhythm_features(load_record(path), stack=_probe(kind))
+        record = load_record(path)
+        if fault is not None:
+            record = faulty_copy(record, fault_seed(path, fault))
+        f = record_rhythm_features(record, stack=_probe(kind))
     except Exception:   # noqa: BLE001 - one bad record must not end a split; it keeps the model's probability
         logger.debug("measuring %s failed", path, exc_info=True)
         return None
@@ -59,9 +88,10 @@ def _init_worker():
         pass
 
 
-def cache_file(cache_dir=None, kind: str = "rhythm") -> Path:
+def cache_file(cache_dir=None, kind: str = "rhythm", fault: int | None = None) -> Path:
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    return root / f"{kind}-features-v{_NAMES[kind][1]}-{mirage_model.__version__}.npz"
+    tag = "" if fault is None else f"-faulty{int(fault)}"
+    return root / f"{kind}{tag}-features-v{_NAMES[kind][1]}-{mirage_model.__version__}.npz"
 
 
 def _read_cache(where: Path, width: int) -> dict:
@@ -79,20 +109,21 @@ def _read_cache(where: Path, width: int) -> dict:
 
 
 def split_features(paths, cache_dir=None, workers: int = 1, progress: bool = False,
-                   kind: str = "rhythm") -> np.ndarray:
+                   kind: str = "rhythm", fault: int | None = None) -> np.ndarray:
     """Features of the record files ``paths`` (N,) for a stage of ``kind``: float64 (N, F), NaN rows
-    where a record has none. Cached per resolved path; only records not yet cached are measured,
-    with ``workers`` processes (0: all cores)."""
+    where a record has none; with ``fault`` (a seed), of each record's faulty copy (``faulty_copy``).
+    Cached per resolved path; only records not yet cached are measured, with ``workers`` processes
+    (0: all cores)."""
     names = _NAMES[kind][0]
     paths = [str(Path(p).resolve()) for p in paths]
-    where = cache_file(cache_dir, kind)
+    where = cache_file(cache_dir, kind, fault)
     cached = _read_cache(where, len(names))
     todo = [p for p in dict.fromkeys(paths) if p not in cached]
     if todo:
         n = workers or os.cpu_count() or 1
         logger.info("measuring %d records for their %s features (%d process%s)", len(todo), kind, n,
                     "es" if n > 1 else "")
-        one = partial(_features_of, kind=kind)
+        one = partial(_features_of, kind=kind, fault=fault)
         if n > 1:
             with multiprocessing.get_context("spawn").Pool(n, initializer=_init_worker) as pool:
                 results = pool.map(one, todo, chunksize=16)
