@@ -38,6 +38,7 @@ from mirage_model.quality import Finding, QualityConfig, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
+from mirage_model.measure.features import FEATURE_FS, at_feature_rate
 from mirage_model.stacking import MIN_BEATS, rhythm_features
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,6 @@ def record_rhythm_features(record, measurements=None, stack=None):
     ``measure.features.FEATURE_FS`` (the record resampled to 100 Hz; ``measurements`` of a record at
     another rate are not used). Raises what ``measure.measure`` raises."""
     if stack is not None and stack.kind == "trees":           # measured at the feature rate (100 Hz)
-        from mirage_model.measure.features import FEATURE_FS, at_feature_rate
         if measurements is None or float(record.fs) != FEATURE_FS:
             measurements = measure(at_feature_rate(record_head(record)), fiducials=False)
         return stack.features_of(measurements)

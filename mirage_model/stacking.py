@@ -150,7 +150,7 @@ class MeasuredStack:
             return record_features(m)
         return rhythm_features(m)
 
-    def _usable(self, f: np.ndarray) -> np.ndarray:
+    def usable(self, f: np.ndarray) -> np.ndarray:
         """(N,) bool: rows the stage applies to (rhythm: every feature; trees: any feature measured)."""
         return np.isfinite(f).any(axis=1) if self.kind == "trees" else np.isfinite(f).all(axis=1)
 
@@ -189,7 +189,7 @@ class MeasuredStack:
         if f.shape != (p.shape[0], len(self.features)):
             raise StackError(f"measured stack: features {f.shape} for {p.shape[0]} records "
                              f"and {len(self.features)} features")
-        ok = self._usable(f)
+        ok = self.usable(f)
         if ok.any() and self.labels:
             index = {c: k for k, c in enumerate(all_labels)}
             if any(c not in index for c in self.context):
@@ -359,19 +359,18 @@ def fit_trees(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, trees
     Returns:
         (the stage, carrying only the chosen labels' trees; (N, K) out-of-fold probabilities, as ``fit``).
     """
-    FEATURES = TREE_FEATURES
     y, probs, feats = np.asarray(y), np.asarray(probs, dtype=np.float64), np.asarray(feats, dtype=np.float64)
     tree_labels = list(tree_labels)
-    if trees.n_outputs != len(tree_labels) or trees.n_features != len(FEATURES):
+    if trees.n_outputs != len(tree_labels) or trees.n_features != len(TREE_FEATURES):
         raise StackError(f"fit_trees: trees with {trees.n_outputs} outputs over {trees.n_features} features "
-                         f"for {len(tree_labels)} labels and {len(FEATURES)} features")
+                         f"for {len(tree_labels)} labels and {len(TREE_FEATURES)} features")
     context = tuple(c for c in context if c in labels)
     empty = np.zeros(0)
-    probe = MeasuredStack((), tuple(FEATURES), empty, empty, (), (), context=context, kind="trees", trees=trees)
-    ok = probe._usable(feats)
+    probe = MeasuredStack((), tuple(TREE_FEATURES), empty, empty, (), (), context=context, kind="trees", trees=trees)
+    ok = probe.usable(feats)
     info = {"C": C, "min_gain": MIN_GAIN, **({"trees": trees_info} if trees_info else {})}
     if not ok.any():
-        return MeasuredStack((), tuple(FEATURES), empty, empty, (), (), fitted_on,
+        return MeasuredStack((), tuple(TREE_FEATURES), empty, empty, (), (), fitted_on,
                              {**info, "per_label": {}, "why": "no record measured"}, FEATURES_VERSION, context,
                              "trees", None), probs.copy()
     raw = trees.raw(feats[ok])
@@ -379,6 +378,6 @@ def fit_trees(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, trees
         y, probs, ok, labels, set(tree_labels),
         lambda k: probe.design(probs[ok], k, labels, None, raw, tree_labels.index(labels[k])), C)
     kept = trees.select([tree_labels.index(lab) for lab in chosen]) if chosen else None
-    stage = MeasuredStack(tuple(chosen), tuple(FEATURES), empty, empty, tuple(weights), tuple(bias), fitted_on,
+    stage = MeasuredStack(tuple(chosen), tuple(TREE_FEATURES), empty, empty, tuple(weights), tuple(bias), fitted_on,
                           {**info, "per_label": metrics}, FEATURES_VERSION, context, "trees", kept)
     return stage, oof

@@ -192,7 +192,7 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
         feats = split_features([ds.items[i].path for i in rows], Path(cache.path).parent, workers, progress,
                                kind=loaded.measured_stack.kind)
         logger.info("measured stage, kind %s (%d labels): %d of %d records measured", loaded.measured_stack.kind,
-                    len(loaded.measured_stack.labels), int(loaded.measured_stack._usable(feats).sum()), len(rows))
+                    len(loaded.measured_stack.labels), int(loaded.measured_stack.usable(feats).sum()), len(rows))
         probs = loaded.measured_stack.apply(probs, labels, feats)
     return rows, probs, targets, dropped
 
