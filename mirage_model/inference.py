@@ -356,8 +356,10 @@ class Predictor:
         try:
             stack = self.loaded.measured_stack
             feats = record_rhythm_features(prep.record, measurements, stack)
-            note = "" if feats is not None else \
-                f"fewer than {MIN_BEATS if stack.kind == 'rhythm' else 2} beats detected"
+            fs = float(prep.record.fs)
+            note = ("" if feats is not None else
+                    f"sampling rate {fs:g} Hz is below the 100 Hz the measurements need" if fs < 100 else
+                    f"fewer than {MIN_BEATS if stack.kind == 'rhythm' else 2} beats detected")
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)
             feats, note = None, f"measuring failed ({type(err).__name__})"

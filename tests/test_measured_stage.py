@@ -158,6 +158,9 @@ def test_a_trees_stage_is_stored_as_numbers_and_applied_by_the_predictor(tmp_pat
     short = synthetic_record(seed=3, duration_s=2.0)        # too short to measure: the model's probability
     none = Predictor(out, device="cpu").predict(short, explain=False)
     assert none.measured_labels == () and "fewer than 2 beats" in none.measured_note
+    slow = synthetic_record(seed=3, fs=50.0)                     # too slow to measure: said so
+    low = Predictor(out, device="cpu").predict(slow, explain=False)
+    assert low.measured_labels == () and "50 Hz is below the 100 Hz" in low.measured_note
 
 
 def test_trees_without_their_stage_or_a_stage_without_trees_are_refused(tmp_path):
