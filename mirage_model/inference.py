@@ -39,7 +39,7 @@ from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_rec
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
 from mirage_model.measure.features import FEATURE_FS, at_feature_rate
-from mirage_model.stacking import MIN_BEATS, rhythm_features
+from mirage_model.stacking import KINDS, MIN_BEATS
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +141,20 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
     return tuple(out)
 
 
-def record_rhythm_features(record, measurements=None, stack=None):
-    """The features a measured stage reads (``stack.features_of``; without a stage
-    ``stacking.rhythm_features``) of the record's first minute (``limits.record_head``) measured
-    without fiducials, as ``mirage score`` measures it, or of ``measurements`` already made that way:
-    float64 (F,), or None with too few beats. A "trees" stage's features are measured at
-    ``measure.features.FEATURE_FS`` (the record resampled to 100 Hz; ``measurements`` of a record at
-    another rate are not used). Raises what ``measure.measure`` raises."""
-    if stack is not None and stack.kind == "trees":           # measured at the feature rate (100 Hz)
-        if measurements is None or float(record.fs) != FEATURE_FS:
-            measurements = measure(at_feature_rate(record_head(record)), fiducials=False)
-        return stack.features_of(measurements)
+def record_rhythm_features(record, measurements=None, kind: str = "rhythm"):
+    """The features a measured stage of ``kind`` reads (``stacking.KINDS``: "rhythm",
+    ``stacking.rhythm_features``; "trees", ``measure.features.record_features``) of the record's
+    first minute (``limits.record_head``) measured without fiducials, as ``mirage score`` measures
+    it, or of ``measurements`` already made that way: float64 (F,), or None with too few beats.
+    A "trees" stage's features are measured at ``measure.features.FEATURE_FS`` (the record resampled
+    to 100 Hz; ``measurements`` of a record at another rate are not used). Raises what
+    ``measure.measure`` raises."""
+    if kind == "trees" and float(record.fs) != FEATURE_FS:       # measured at the feature rate (100 Hz)
+        measurements = None
     if measurements is None:
-        measurements = measure(record_head(record), fiducials=False)
-    return rhythm_features(measurements)
+        head = record_head(record)                               # the first minute, then the feature rate
+        measurements = measure(at_feature_rate(head) if kind == "trees" else head, fiducials=False)
+    return KINDS[kind][2](measurements)
 
 
 @dataclass
@@ -355,7 +355,7 @@ class Predictor:
         t0 = time.perf_counter()
         try:
             stack = self.loaded.measured_stack
-            feats = record_rhythm_features(prep.record, measurements, stack)
+            feats = record_rhythm_features(prep.record, measurements, stack.kind)
             fs = float(prep.record.fs)
             note = ("" if feats is not None else
                     f"sampling rate {fs:g} Hz is below the 100 Hz the measurements need" if fs < 100 else

@@ -58,12 +58,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mirage_model.calibration import logit, sigmoid
+from mirage_model.measure import features as _features
 from mirage_model.measure.features import FEATURES as TREE_FEATURES
 from mirage_model.measure.features import MIN_BEATS, RHYTHM_FEATURES, record_features, rhythm_features
 from mirage_model.treemodel import TreeEnsemble, TreeError
 
 FEATURES_VERSION = 1        # bump when a feature's definition changes (cached features are keyed on it)
-KINDS = ("rhythm", "trees")  # the stage's inputs: the 7 rhythm features, or a tree model over measure.features
+# The stage's kinds: what each reads per record (feature names, their version, the function of one
+# ``Measurements``) - the 7 rhythm features, or the 113 of measure.features for a tree model.
+KINDS = {"rhythm": (RHYTHM_FEATURES, FEATURES_VERSION, rhythm_features),
+         "trees": (TREE_FEATURES, _features.FEATURES_VERSION, record_features)}
 TREES_PREFIX = "measured_stack.trees."   # tensor names of a "trees" stage in the checkpoint's safetensors
 
 
@@ -146,9 +150,7 @@ class MeasuredStack:
     def features_of(self, m) -> np.ndarray | None:
         """The record features this stage reads, from one ``Measurements`` (float64 (F,)), or None
         when the record cannot be stacked (too few beats)."""
-        if self.kind == "trees":
-            return record_features(m)
-        return rhythm_features(m)
+        return KINDS[self.kind][2](m)
 
     def usable(self, f: np.ndarray) -> np.ndarray:
         """(N,) bool: rows the stage applies to (rhythm: every feature; trees: any feature measured)."""
@@ -166,14 +168,12 @@ class MeasuredStack:
         """(N, 1 + len(context) + E): the logit of label k's model probability, the context labels'
         logits (zeros for label k itself), then the extra columns, from the model's probabilities
         (N, K) of labels ``all_labels`` and the features (N, F). For kind "trees" the extra column is
-        output j of the trees (``extra``: their (N, O) decision values when already computed)."""
+        output j of the trees. ``extra``: ``_extra(feats)`` when already computed (then feats is not read)."""
         index = {c: i for i, c in enumerate(all_labels)}
         ctx = [logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
+        z = self._extra(feats) if extra is None else extra
         if self.kind == "trees":
-            raw = self._extra(feats) if extra is None else extra
-            z = raw[:, [j if j is not None else self.labels.index(all_labels[k])]]
-        else:
-            z = self._extra(feats)
+            z = z[:, [j if j is not None else self.labels.index(all_labels[k])]]
         return np.column_stack([logit(probs[:, k]), *ctx, z])
 
     def apply(self, probs: np.ndarray, all_labels, feats: np.ndarray | None) -> np.ndarray:
@@ -229,7 +229,7 @@ class MeasuredStack:
         if doc.get("version") != FEATURES_VERSION:
             raise StackError(f"measured_stack: features version {doc.get('version')!r}, this library computes "
                              f"version {FEATURES_VERSION}")
-        expected = list(TREE_FEATURES if kind == "trees" else RHYTHM_FEATURES)
+        expected = list(KINDS[kind][0])
         feats = doc.get("features")
         if feats != expected:
             raise StackError(f"measured_stack: features {str(feats)[:80]!r}, this library computes "
@@ -338,8 +338,9 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
     mean, sd = feats[ok].mean(axis=0), feats[ok].std(axis=0)
     sd = np.where(sd > 1e-9, sd, 1.0)
     probe = MeasuredStack((), tuple(RHYTHM_FEATURES), mean, sd, (), (), context=context)
+    z = probe._extra(feats[ok])
     chosen, weights, bias, metrics, oof = _choose(
-        y, probs, ok, labels, candidates, lambda k: probe.design(probs[ok], k, labels, feats[ok]), C)
+        y, probs, ok, labels, candidates, lambda k: probe.design(probs[ok], k, labels, None, z), C)
     stage = MeasuredStack(tuple(chosen), tuple(RHYTHM_FEATURES), mean, sd, tuple(weights), tuple(bias),
                           fitted_on, {"C": C, "min_gain": MIN_GAIN, "per_label": metrics}, FEATURES_VERSION, context)
     return stage, oof

@@ -56,7 +56,7 @@ from training_cli.engine.checkpoints import load_model
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.evaluation import plot_reliability, split_predictions
+from training_cli.engine.evaluation import multilabel_targets, plot_reliability, split_predictions, usable_rows
 from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, command_parser
@@ -152,17 +152,8 @@ def train_trees(X: np.ndarray, Y: np.ndarray, labels, seed: int = 0, log_each: b
             logger.info("trees for %s: %d positive training records, %d iterations", lab, n_pos, m.n_iter_)
     if not models:
         raise ConfigError("error: --measured-stage: no label has enough positive training records")
-    info = {"trained_on": f"{len(X)} training records", "settings": TREE_SETTINGS, "seed": seed,
-            "iterations": iters, "min_train_positives": MIN_TRAIN_POSITIVES}
+    info = {"settings": TREE_SETTINGS, "seed": seed, "iterations": iters, "min_train_positives": MIN_TRAIN_POSITIVES}
     return from_sklearn(models, X.shape[1]), names, info
-
-
-def _train_targets(ds, labels) -> tuple[list[int], np.ndarray]:
-    """The training split's item indices and their (N, K) 0/1 outcomes over ``labels``."""
-    rows = [i for i, it in enumerate(ds.items) if it.split == "train"]
-    Y = np.array([[lab in ds.items[i].labels for lab in labels] for i in rows], dtype=np.int64).reshape(len(rows),
-                                                                                                       len(labels))
-    return rows, Y
 
 
 def _report_stage(stage, name: str, none_said: str):
@@ -203,8 +194,9 @@ def run(args) -> int:
         if multiclass:
             raise ConfigError("error: --measured-stage needs a multi-label model")
         cache_dir = Path(prepared[1].path).parent
-        train_rows, Y_train = _train_targets(ds, labels)
-        if not train_rows:
+        train_rows = usable_rows(ds, prepared[1], "train")
+        Y_train = multilabel_targets(ds, train_rows, labels).astype(np.int64)
+        if len(train_rows) == 0:
             raise ConfigError(f"error: --measured-stage: {ds.spec} has no training split to train the trees on")
         X_train = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
                                  not args.no_progress, kind="trees")

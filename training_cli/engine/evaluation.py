@@ -141,6 +141,23 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     return metrics
 
 
+def usable_rows(ds, cache, split: str) -> np.ndarray:
+    """Dataset indices of one split whose records loaded into the input cache."""
+    rows = ds.split_indices(split)
+    return rows[cache.ok[rows]]
+
+
+def multilabel_targets(ds, rows, labels) -> np.ndarray:
+    """(N, K) float32 multi-hot outcomes of the dataset items ``rows`` over ``labels`` (others ignored)."""
+    index = {c: k for k, c in enumerate(labels)}
+    targets = np.zeros((len(rows), len(labels)), dtype=np.float32)
+    for j, i in enumerate(rows):
+        for c in ds.items[i].labels:
+            if c in index:
+                targets[j, index[c]] = 1.0
+    return targets
+
+
 def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
                       calibrated: bool = True, workers: int = 1, stacked: bool = True, average="checkpoint"):
     """Run a loaded checkpoint over one split of opened data: its calibration applied unless
@@ -161,8 +178,7 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     unknown = sorted({c for it in ds.items for c in it.labels} - set(index))
     if unknown:
         logger.warning("labels the model does not predict are ignored: %s", ", ".join(unknown))
-    rows = ds.split_indices(split)
-    rows = rows[cache.ok[rows]]
+    rows = usable_rows(ds, cache, split)
     if len(rows) == 0:
         raise DataError(f"error: {ds.spec}: the {split} split has no records that loaded")
     if loaded.task == "multiclass":
@@ -170,11 +186,7 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
         keep = y >= 0
         rows, targets = rows[keep], y[keep]
     else:
-        targets = np.zeros((len(rows), K), dtype=np.float32)
-        for j, i in enumerate(rows):
-            for c in ds.items[i].labels:
-                if c in index:
-                    targets[j, index[c]] = 1.0
+        targets = multilabel_targets(ds, rows, labels)
     clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
     if isinstance(average, str):
         average = getattr(loaded, "noise_average", None)

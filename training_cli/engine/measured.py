@@ -23,23 +23,13 @@ from pathlib import Path
 import numpy as np
 
 import mirage_model
-from mirage_model.inference import record_rhythm_features
 from mirage_model import perturb
-from mirage_model.measure import features as measured_features
+from mirage_model.inference import record_rhythm_features
 from mirage_model.records import load_record
-from mirage_model.stacking import FEATURES_VERSION, RHYTHM_FEATURES, MeasuredStack
+from mirage_model.stacking import KINDS
 from training_cli.engine.cache import default_cache_dir
 
 logger = logging.getLogger(__name__)
-
-_NAMES = {"rhythm": (RHYTHM_FEATURES, FEATURES_VERSION),
-          "trees": (measured_features.FEATURES, measured_features.FEATURES_VERSION)}
-
-
-def _probe(kind: str) -> MeasuredStack:
-    """An empty stage of ``kind``: what ``features_of`` reads."""
-    names = _NAMES[kind][0]
-    return MeasuredStack((), tuple(names), np.zeros(0), np.zeros(0), (), (), kind=kind)
 
 
 def faulty_copy(record, seed: int):
@@ -71,7 +61,7 @@ def _features_of(path: str, kind: str = "rhythm", fault: int | None = None) -> l
         record = load_record(path)
         if fault is not None:
             record = faulty_copy(record, fault_seed(path, fault))
-        f = record_rhythm_features(record, stack=_probe(kind))
+        f = record_rhythm_features(record, kind=kind)
     except Exception:   # noqa: BLE001 - one bad record must not end a split; it keeps the model's probability
         logger.debug("measuring %s failed", path, exc_info=True)
         return None
@@ -91,7 +81,7 @@ def _init_worker():
 def cache_file(cache_dir=None, kind: str = "rhythm", fault: int | None = None) -> Path:
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     tag = "" if fault is None else f"-faulty{int(fault)}"
-    return root / f"{kind}{tag}-features-v{_NAMES[kind][1]}-{mirage_model.__version__}.npz"
+    return root / f"{kind}{tag}-features-v{KINDS[kind][1]}-{mirage_model.__version__}.npz"
 
 
 def _read_cache(where: Path, width: int) -> dict:
@@ -114,7 +104,7 @@ def split_features(paths, cache_dir=None, workers: int = 1, progress: bool = Fal
     where a record has none; with ``fault`` (a seed), of each record's faulty copy (``faulty_copy``).
     Cached per resolved path; only records not yet cached are measured, with ``workers`` processes
     (0: all cores)."""
-    names = _NAMES[kind][0]
+    names = KINDS[kind][0]
     paths = [str(Path(p).resolve()) for p in paths]
     where = cache_file(cache_dir, kind, fault)
     cached = _read_cache(where, len(names))
