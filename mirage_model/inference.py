@@ -39,6 +39,7 @@ from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_rec
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
 from mirage_model.measure.features import FEATURE_FS, at_feature_rate
+from mirage_model.measure.pipeline import MIN_FS
 from mirage_model.stacking import KINDS, MIN_BEATS
 
 log = logging.getLogger(__name__)
@@ -358,7 +359,7 @@ class Predictor:
             feats = record_rhythm_features(prep.record, measurements, stack.kind)
             fs = float(prep.record.fs)
             note = ("" if feats is not None else
-                    f"sampling rate {fs:g} Hz is below the 100 Hz the measurements need" if fs < 100 else
+                    f"sampling rate {fs:g} Hz is below the {MIN_FS:g} Hz the measurements need" if fs < MIN_FS else
                     f"fewer than {MIN_BEATS if stack.kind == 'rhythm' else 2} beats detected")
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)

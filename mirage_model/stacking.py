@@ -80,6 +80,13 @@ class StackError(ValueError):
     """A measured-stack document that cannot be used; ``str(err)`` says what is wrong."""
 
 
+def measured_rows(feats: np.ndarray, kind: str) -> np.ndarray:
+    """(N,) bool: the rows of features (N, F) a stage of ``kind`` reads: "rhythm", every feature
+    measured; "trees", any (the trees route a missing feature)."""
+    f = np.isfinite(np.asarray(feats, dtype=np.float64))
+    return f.any(axis=1) if kind == "trees" else f.all(axis=1)
+
+
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
     """Area under the ROC curve of scores s (N,) for 0/1 outcomes y (N,) (Mann-Whitney, ties halved)."""
     y, s = np.asarray(y, dtype=bool), np.asarray(s, dtype=np.float64)
@@ -153,8 +160,8 @@ class MeasuredStack:
         return KINDS[self.kind][2](m)
 
     def usable(self, f: np.ndarray) -> np.ndarray:
-        """(N,) bool: rows the stage applies to (rhythm: every feature; trees: any feature measured)."""
-        return np.isfinite(f).any(axis=1) if self.kind == "trees" else np.isfinite(f).all(axis=1)
+        """(N,) bool: rows of features (N, F) the stage applies to (``measured_rows``)."""
+        return measured_rows(f, self.kind)
 
     def _extra(self, feats: np.ndarray) -> np.ndarray:
         """(N, E) the design's columns after the logits: standardised features, or the trees' decision values."""
@@ -328,7 +335,7 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
         thresholds without reusing the records each was fitted on.
     """
     y, probs, feats = np.asarray(y), np.asarray(probs, dtype=np.float64), np.asarray(feats, dtype=np.float64)
-    ok = np.isfinite(feats).all(axis=1)
+    ok = measured_rows(feats, "rhythm")
     context = tuple(c for c in context if c in labels)
     if not ok.any():                        # nothing measured: nothing to fit, every record keeps the model's
         return MeasuredStack((), tuple(RHYTHM_FEATURES), np.zeros(len(RHYTHM_FEATURES)),

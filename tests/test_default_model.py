@@ -25,7 +25,9 @@ def test_shipped_model_format_and_card(name):
     if folder is None:
         pytest.skip(f"no {name} model ships")
     config = json.loads((folder / "config.json").read_text())
-    assert config["half"] is True                                        # fp16 on disk, small
+    # the default is stored in fp32, the weights exactly as scored on fold 10 (its calibration figures sit
+    # near 0.02, where fp16 rounding moved one by 0.0002 before); the others in fp16, small
+    assert config["half"] is (name != "default")
     assert (folder / "model.safetensors").stat().st_size < 50e6
     assert not list(folder.glob("*.pt")) and not list(folder.glob("*.pkl"))
     assert config["labels"] == LABELS[name]

@@ -16,6 +16,7 @@ from test_stacking import _rhythm_folder
 from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mirage_model.inference import Predictor
 from mirage_model.measure import measure
+from mirage_model.paths import sample_records
 from mirage_model.measure.features import (FEATURES, GLOBAL_FEATURES, LEAD_FEATURES, _lead_features, at_feature_rate,
                                            record_features)
 from mirage_model.records import STANDARD_LEADS
@@ -247,3 +248,24 @@ def test_calibrate_with_tree_faults_trains_on_clean_and_faulty_rows(tmp_path, sm
     assert list(cache.glob("trees-faulty0-features-*.npz")) and list(cache.glob("trees-features-*.npz"))
     assert main(["calibrate", "--model", str(model), *data, "--tree-faults", "--out", str(tmp_path / "x"),
                  "--no-progress"]) != 0
+
+
+def test_a_change_to_the_measured_features_is_not_served_from_a_stale_cache(tmp_path, monkeypatch):
+    """The feature cache is keyed on what the code measures on the bundled samples (as the input cache's
+    ``transform_version``): features measured by changed code are measured again, not read back."""
+    import mirage_model.stacking as stacking
+    import training_cli.engine.measured as measured
+
+    rec_path = str(sample_records()[0].with_suffix(""))
+    monkeypatch.setattr(measured, "_FINGERPRINTS", {})
+    before = measured.cache_file(tmp_path, "rhythm")
+    first = measured.split_features([rec_path], tmp_path, kind="rhythm")
+    assert before.exists() and np.isfinite(first).all()
+    assert measured.cache_file(tmp_path, "rhythm") == before          # unchanged code: the same file, reused
+
+    names, version, fn = stacking.KINDS["rhythm"]
+    monkeypatch.setitem(stacking.KINDS, "rhythm", (names, version, lambda m: fn(m) + 1.0))
+    monkeypatch.setattr(measured, "_FINGERPRINTS", {})
+    after = measured.cache_file(tmp_path, "rhythm")
+    assert after != before and after.name.startswith("rhythm-features-v1-")
+    np.testing.assert_allclose(measured.split_features([rec_path], tmp_path, kind="rhythm"), first + 1.0)

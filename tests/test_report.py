@@ -587,3 +587,39 @@ def test_long_header_and_withheld_summary_do_not_overlap(tmp_path, ptbxl_sample,
 
     patient_right = patient[1] + stringWidth(patient[0], "Helvetica", patient[3])
     assert abs(patient[2] - summary[2]) > 5 or patient_right < summary[1], (patient, summary)
+
+
+def test_the_model_block_says_how_the_probabilities_were_made(tmp_path, ptbxl_sample, predictor):
+    """A noise-averaged checkpoint's report says so beside the model's name; a plain one says nothing."""
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.averaging import NoiseAverage
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+
+    src = load_checkpoint(make_tiny_checkpoint(tmp_path / "src", seed=3))
+    folder = save_checkpoint(tmp_path / "avg", src.model, model_type=src.model_type, task=src.task, labels=src.labels,
+                             schema=src.schema, preprocess=src.preprocess, render=src.render,
+                             thresholds=src.thresholds, name="tiny-averaged", noise_average=NoiseAverage(4, 0.03))
+    averaged = mm.Predictor(folder, device="cpu")
+    record = mm.load_record(ptbxl_sample)
+    texts = {}
+    for name, pred in (("averaged", averaged), ("plain", predictor)):
+        out = _report(tmp_path / f"{name}.pdf", record, pred.predict(record, explain=False),
+                      model_info=model_info_from(pred))
+        texts[name] = " ".join(" ".join(_page_texts(pypdf.PdfReader(str(out)))).split())
+    assert "Scoring: each window scored as the mean of 4 copies with 0.03 mV in-band noise (seed 0)" in texts["averaged"]
+    assert "Scoring:" not in texts["plain"]
+
+
+def test_the_scoring_text_names_a_measured_stage_s_labels_or_counts_many():
+    from types import SimpleNamespace
+
+    from mirage_model.review.report.model_info import scoring_text
+
+    def loaded(labels):
+        return SimpleNamespace(noise_average=None, measured_stack=SimpleNamespace(labels=tuple(labels), kind="trees"))
+
+    assert scoring_text(loaded(["MI", "CD", "HYP"])) == ("MI, CD, HYP re-estimated from the record's measurements "
+                                                         "(measured stage, trees)")
+    assert scoring_text(loaded([f"S{i}" for i in range(38)])).startswith("38 of its labels re-estimated")
+    assert scoring_text(loaded([])) == "" and scoring_text(SimpleNamespace()) == ""

@@ -23,6 +23,8 @@ from mirage_model.measure.results import (
 )
 from mirage_model.records import STANDARD_LEADS
 
+MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a note)
+
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     """Notes for QTc values that are reported but unreliable (irregular rhythm, high rate)."""
@@ -105,7 +107,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if not math.isfinite(fs) or fs <= 0:
         raise ValueError(f"{name}: sampling frequency must be positive, got {fs}")
     T = x.shape[1]
-    if fs < 100:
+    if fs < MIN_FS:
         return empty_measurements(fs, (f"sampling rate {fs:g} Hz is too low for interval measurement",))
     if T < int(2.5 * fs):
         return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))

@@ -204,7 +204,7 @@ def run(args) -> int:
             X_faulty = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
                                       not args.no_progress, kind="trees", fault=args.seed)
             X_train, Y_train = np.concatenate([X_train, X_faulty]), np.concatenate([Y_train, Y_train])
-        measured = np.isfinite(X_train).any(axis=1)
+        measured = stacking.measured_rows(X_train, "trees")
         trees, tree_labels, info = train_trees(X_train[measured], Y_train[measured], labels, args.seed)
         info["trained_on"] = (f"{ds.spec.split(':')[0]} {ds.task} train split, {int(measured.sum())} measured "
                               + ("rows (each record and one faulty copy: muscle noise, baseline wander or electrode "
@@ -214,7 +214,7 @@ def run(args) -> int:
         model_probs = probs
         stage, probs = stacking.fit_trees(
             y, probs, feats, labels, trees, tree_labels, trees_info=info,
-            fitted_on=f"{where}, {int(np.isfinite(feats).any(axis=1).sum())} measured")
+            fitted_on=f"{where}, {int(stacking.measured_rows(feats, 'trees').sum())} measured")
         stage = _report_stage(stage, "measured stage", "no statement gained from the measurements")
     if args.measured_rhythm:
         if multiclass:
@@ -227,7 +227,7 @@ def run(args) -> int:
                                args.workers, not args.no_progress)
         model_probs = probs
         stage, probs = stacking.fit(y, probs, feats, labels, candidates,
-                                    fitted_on=f"{where}, {int(np.isfinite(feats).all(axis=1).sum())} measured")
+                                    fitted_on=f"{where}, {int(stacking.measured_rows(feats, 'rhythm').sum())} measured")
         stage = _report_stage(stage, "measured-rhythm stage", "no rhythm statement gained from the measured rhythm")
     thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)

@@ -6,13 +6,17 @@ without fiducials, as ``mirage score`` does) and reduced to the stage's features
 (``inference.record_rhythm_features``, as the Predictor does): the 7 rhythm features
 (``stacking.RHYTHM_FEATURES``, kind "rhythm") or the 113 of ``measure.features`` (kind "trees").
 A few hundredths of a second to half a second a record on one core, so the features are cached per
-record file in ``<cache dir>/<kind>-features-v<version>-<library version>.npz``; a record that
-cannot be read or measured gets NaN features (its statements then keep the model's probability).
+record file in ``<cache dir>/<kind>-features-v<version>-<library version>-<fingerprint>.npz``, the
+fingerprint a hash of the features the code measures on the bundled sample records (and on their
+faulty copies for a faulty cache; ``features_fingerprint``), as the input cache's ``transform_version``:
+a change to loading, measuring or the features changes it, though the version numbers stay. A record
+that cannot be read or measured gets NaN features (its statements then keep the model's probability).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -25,6 +29,7 @@ import numpy as np
 import mirage_model
 from mirage_model import perturb
 from mirage_model.inference import record_rhythm_features
+from mirage_model.paths import sample_records
 from mirage_model.records import load_record
 from mirage_model.stacking import KINDS
 from training_cli.engine.cache import default_cache_dir
@@ -78,10 +83,29 @@ def _init_worker():
         pass
 
 
+_FINGERPRINTS: dict = {}
+
+
+def features_fingerprint(kind: str = "rhythm", fault: int | None = None) -> str:
+    """Behavioural fingerprint of the features of ``kind``: a hash of what ``_features_of`` returns for
+    each bundled sample record (with ``fault``: for its faulty copy), 12 hex digits. Edits that leave
+    the measured numbers alone do not change it; a change to reading, measuring or the features does."""
+    key = (kind, fault)
+    if key not in _FINGERPRINTS:
+        h = hashlib.sha256(f"{kind}|{KINDS[kind][1]}|{mirage_model.__version__}".encode())
+        for path in sample_records():
+            f = _features_of(str(path.with_suffix("")), kind, fault)
+            h.update(b"none" if f is None else np.asarray(f, dtype=np.float64).tobytes())
+        _FINGERPRINTS[key] = h.hexdigest()[:12]
+    return _FINGERPRINTS[key]
+
+
 def cache_file(cache_dir=None, kind: str = "rhythm", fault: int | None = None) -> Path:
+    """Where the features of ``kind`` (of faulty copies drawn with seed ``fault``) are cached."""
     root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
     tag = "" if fault is None else f"-faulty{int(fault)}"
-    return root / f"{kind}{tag}-features-v{KINDS[kind][1]}-{mirage_model.__version__}.npz"
+    return root / (f"{kind}{tag}-features-v{KINDS[kind][1]}-{mirage_model.__version__}-"
+                   f"{features_fingerprint(kind, fault)}.npz")
 
 
 def _read_cache(where: Path, width: int) -> dict:

@@ -26,7 +26,9 @@ def model_info_from(model) -> dict:
     """model_info for :func:`build_report` from a LoadedModel, or a Predictor that holds one.
 
     Returns:
-        dict with name, version, training_data, date, metrics (flat name -> value), task, labels.
+        dict with name, version, training_data, date, metrics (flat name -> value), task, model_type and
+        scoring (how the probabilities are made beyond one pass of the network: noise-averaged copies,
+        a measured stage; "" when neither).
     """
     loaded = model
     for attr in ("loaded", "model_info", "checkpoint"):
@@ -45,7 +47,22 @@ def model_info_from(model) -> dict:
         "task": getattr(loaded, "task", ""),
         "model_type": getattr(loaded, "model_type", ""),
         "metrics": flatten_metrics(getattr(loaded, "metrics", None) or {}),
+        "scoring": scoring_text(loaded),
     }
+
+
+def scoring_text(loaded) -> str:
+    """How a checkpoint's probabilities are made beyond one network pass, in words: its noise-averaged
+    scoring (``averaging.NoiseAverage.describe``) and its measured stage's labels; "" when neither."""
+    parts = []
+    average = getattr(loaded, "noise_average", None)
+    if average is not None and getattr(average, "on", False):
+        parts.append(f"each window scored as the {average.describe()}")
+    stage = getattr(loaded, "measured_stack", None)
+    if stage is not None and getattr(stage, "labels", ()):
+        which = ", ".join(stage.labels) if len(stage.labels) <= 6 else f"{len(stage.labels)} of its labels"
+        parts.append(f"{which} re-estimated from the record's measurements (measured stage, {stage.kind})")
+    return "; ".join(parts)
 
 
 def metric_lines(flat: dict, labels) -> list[str]:

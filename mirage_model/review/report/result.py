@@ -84,6 +84,8 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     if info.get("model_type") or info.get("task"):
         lines.append(f"<b>Type</b>: {pdf_escape(info.get('model_type', ''))} {pdf_escape(info.get('task', ''))}")
     lines.append(f"<b>Training data</b>: {pdf_escape(info.get('training_data') or 'not stated in the model card')}")
+    if info.get("scoring"):
+        lines.append(f"<b>Scoring</b>: {pdf_escape(info['scoring'])}")
     if info.get("date"):
         lines.append(f"<b>Trained</b>: {pdf_escape(info['date'])}")
     out.append(Paragraph("<br/>".join(lines), st["body"]))
