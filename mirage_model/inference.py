@@ -150,12 +150,25 @@ def record_rhythm_features(record, measurements=None, kind: str = "rhythm"):
     A "trees" stage's features are measured at ``measure.features.FEATURE_FS`` (the record resampled
     to 100 Hz; ``measurements`` of a record at another rate are not used). Raises what
     ``measure.measure`` raises."""
+    return record_stage_features(record, measurements, kind)[0]
+
+
+def record_stage_features(record, measurements=None, kind: str = "rhythm") -> tuple:
+    """``record_rhythm_features`` with the reason when there are none: (float64 (F,), "") or (None, why),
+    why the measurement's own first note (e.g. "fewer than 2 usable independent leads (flat, missing
+    or NaN)") or the beats it lacked."""
     if kind == "trees" and float(record.fs) != FEATURE_FS:       # measured at the feature rate (100 Hz)
         measurements = None
     if measurements is None:
         head = record_head(record)                               # the first minute, then the feature rate
         measurements = measure(at_feature_rate(head) if kind == "trees" else head, fiducials=False)
-    return KINDS[kind][2](measurements)
+    feats = KINDS[kind][2](measurements)
+    if feats is not None:
+        return feats, ""
+    n = len(getattr(measurements, "beats", ()))
+    notes = [t for t in getattr(measurements, "notes", ()) if not t.startswith("sampling rate")]
+    need = MIN_BEATS if kind == "rhythm" else 2
+    return None, (notes[0] if notes and n < 2 else f"{n} beat{'s' if n != 1 else ''} detected, {need} needed")
 
 
 @dataclass
@@ -356,11 +369,10 @@ class Predictor:
         t0 = time.perf_counter()
         try:
             stack = self.loaded.measured_stack
-            feats = record_rhythm_features(prep.record, measurements, stack.kind)
+            feats, why = record_stage_features(prep.record, measurements, stack.kind)
             fs = float(prep.record.fs)
             note = ("" if feats is not None else
-                    f"sampling rate {fs:g} Hz is below the {MIN_FS:g} Hz the measurements need" if fs < MIN_FS else
-                    f"fewer than {MIN_BEATS if stack.kind == 'rhythm' else 2} beats detected")
+                    f"sampling rate {fs:g} Hz is below the {MIN_FS:g} Hz the measurements need" if fs < MIN_FS else why)
         except Exception as err:  # noqa: BLE001 - the model's own probabilities stand
             log.warning("measuring the rhythm of %s failed", getattr(prep.record, "record_id", ""), exc_info=True)
             feats, note = None, f"measuring failed ({type(err).__name__})"
@@ -463,7 +475,8 @@ class Predictor:
                 probs = stack.apply(probs, self.labels, feats).astype(np.float32)
                 measured = stack.labels
             else:
-                note = f"statements from the model alone (measured stage not applied): {why}"
+                note = (f"{', '.join(stack.labels) if len(stack.labels) <= 6 else 'statements'} from the model "
+                        f"alone (measured stage not applied): {why}")
         model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
         withheld = ""
         if quality is not None and quality.gated and model_positive:

@@ -152,7 +152,7 @@ def design_filter(fs: float, low_hz: float, high_hz: float, order: int) -> tuple
     return hp, sps.butter(order, high_hz, btype="lowpass", fs=fs, output="sos")
 
 
-def _bridge_missing(x: np.ndarray) -> np.ndarray:
+def bridge_missing(x: np.ndarray) -> np.ndarray:
     """Bridge non-finite samples of (L, T) in place; return the (L, T) mask of what was bridged.
 
     Linear between finite neighbours, flat at the ends, 0 for a lead with no finite sample.
@@ -373,7 +373,7 @@ def filter_signal(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Preproc
         float64 (L, T) mV; missing samples are NaN again (bridged linearly while filtering).
     """
     x = _check_signal(signal, fs)
-    bad = _bridge_missing(x)
+    bad = bridge_missing(x)
     y = band_pass(x, fs, cfg)
     y[bad] = np.nan
     return y
@@ -406,7 +406,7 @@ def filtered_resampled(signal: np.ndarray, fs: float, cfg: PreprocessConfig = Pr
         where the nearest native sample was missing.
     """
     x = _check_signal(signal, fs)
-    bad = _bridge_missing(x)
+    bad = bridge_missing(x)
     y = wavelet_denoise(model_lowpass(resample(band_pass(x, fs, cfg), fs, cfg.target_fs), cfg), cfg)
     if bad.any():
         nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / cfg.target_fs)).astype(np.int64), x.shape[1] - 1)

@@ -330,7 +330,7 @@ def test_noise_gives_all_none():
 def test_nan_lead_and_short_record():
     rec, _ = synthetic_record()
     sig = rec.signal.copy()
-    sig[7, 100:200] = np.nan                      # V2 has a gap: left out, no NaN leaks out
+    sig[7, 100:200] = np.nan                      # V2 has a gap: measured after it, no NaN leaks out
     m = measure(EcgRecord(signal=sig, fs=FS, record_id="gap"))
     for v in m.as_dict().values():
         assert v is None or math.isfinite(v)
@@ -338,6 +338,34 @@ def test_nan_lead_and_short_record():
     short = measure(EcgRecord(signal=rec.signal[:, :500], fs=FS, record_id="short"))
     assert all(v is None for v in short.as_dict().values())
     assert "short" in short.notes[0]
+
+
+def test_a_gap_in_every_lead_is_measured_around_not_given_up():
+    """A dropout across all leads (0.6 s of NaN, as a loose cable gives) leaves the rest measurable: the
+    record is measured on its longest stretch without missing samples, beats at the record's own
+    sample indices, against the construction's truth."""
+    rec, truth = synthetic_record(pr_ms=160, qrs_ms=90, qt_ms=400, rr_ms=1000)
+    sig = rec.signal.copy()
+    a, b = int(3.2 * FS), int(3.8 * FS)
+    sig[:, a:b] = np.nan
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="dropout"))
+    assert m.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+    assert m.pr_ms == pytest.approx(160.0, abs=12) and m.qrs_ms == pytest.approx(90.0, abs=12)
+    assert m.qt_ms == pytest.approx(400.0, abs=25)
+    assert np.all(m.beats >= b)                                          # the longest stretch: 3.8-10 s
+    on = m.global_fiducials["qrs_on"]
+    expected = truth["qrs_on"][truth["qrs_on"] >= b]
+    assert len(on) == len(expected) and np.nanmax(np.abs(on - expected)) <= 0.012 * FS   # record indices
+    assert any("measured on 3.8-10.0 s" in n and "gaps in I, II" in n for n in m.notes)
+
+
+def test_gaps_too_frequent_for_a_measurable_stretch_give_none_with_the_reason():
+    rec, _ = synthetic_record()
+    sig = rec.signal.copy()
+    sig[:, ::int(2 * FS)] = np.nan                 # a missing sample every 2 s in every lead
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="holes"))
+    assert all(v is None for v in m.as_dict().values())
+    assert "usable independent leads" in m.notes[0]
 
 
 def test_bad_shape_names_the_record():

@@ -83,6 +83,27 @@ def test_the_feature_rate_keeps_amplitudes_and_missing_leads():
     assert abs(b[GLOBAL_FEATURES.index("qrs_ms")] - a[GLOBAL_FEATURES.index("qrs_ms")]) < 12
 
 
+def test_a_dropout_stays_a_dropout_of_the_same_length_at_the_feature_rate():
+    """A 0.5 s gap in every lead of a 500 Hz record: the record at 100 Hz has the gap where it was
+    (50 samples), the rest as without the gap, and its features are measured around it; a record with
+    no stretch to measure says why instead of 'too few beats'."""
+    from mirage_model.inference import record_stage_features
+
+    rec = synthetic_record(seed=5)
+    clean = at_feature_rate(rec).signal
+    rec.signal[:, 2000:2250] = np.nan
+    low = at_feature_rate(rec)
+    gap = np.isnan(low.signal)
+    assert gap.any(axis=0).sum() == 50 and gap[:, 400:450].all() and (gap.any(axis=0) == gap.all(axis=0)).all()
+    far = np.r_[0:380, 470:1000]                                 # the mains fit and the filters are local
+    np.testing.assert_allclose(low.signal[:, far], clean[:, far], atol=0.005)
+    feats, why = record_stage_features(rec, kind="trees")
+    assert np.isfinite(feats).sum() > 100 and why == ""
+    rec.signal[:, ::1000] = np.nan                               # a missing sample every 2 s: nothing long enough
+    feats, why = record_stage_features(rec, kind="trees")
+    assert feats is None and "usable independent leads" in why
+
+
 def test_no_beats_no_features():
     assert record_features(None) is None
     flat = synthetic_record(duration_s=10.0)
@@ -158,7 +179,9 @@ def test_a_trees_stage_is_stored_as_numbers_and_applied_by_the_predictor(tmp_pat
     assert done.measured_labels == ("SR",)
     short = synthetic_record(seed=3, duration_s=2.0)        # too short to measure: the model's probability
     none = Predictor(out, device="cpu").predict(short, explain=False)
-    assert none.measured_labels == () and "fewer than 2 beats" in none.measured_note
+    assert none.measured_labels == ()                       # the measurement's own reason, the labels named
+    assert none.measured_note == ("SR from the model alone (measured stage not applied): "
+                                  "record too short (2.0 s) for measurement")
     slow = synthetic_record(seed=3, fs=50.0)                     # too slow to measure: said so
     low = Predictor(out, device="cpu").predict(slow, explain=False)
     assert low.measured_labels == () and "50 Hz is below the 100 Hz" in low.measured_note

@@ -163,7 +163,7 @@ def test_the_predictor_applies_a_stored_stage(tmp_path):
     np.testing.assert_allclose(done.window_probabilities, plain.window_probabilities, atol=1e-6)
     # a record too short for 5 beats keeps the model's probability, and says why
     short = Predictor(out, device="cpu").predict(synthetic_record(duration_s=3.0), explain=False)
-    assert short.measured_labels == () and "fewer than 5 beats" in short.measured_note
+    assert short.measured_labels == () and "3 beats detected, 5 needed" in short.measured_note
 
 
 def test_a_checkpoint_with_a_bad_stage_is_refused(tmp_path):

@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from mirage_model.measure.formulas import rr_successive_variation
-from mirage_model.preprocess import PreprocessConfig, remove_mains, resample
+from mirage_model.preprocess import PreprocessConfig, bridge_missing, remove_mains, resample
 from mirage_model.records import STANDARD_LEADS
 
 RHYTHM_FEATURES = ("log_hr", "rr_cv", "rr_nrmssd", "rr_alternation", "rr_adjacent_ratio", "p_found",
@@ -61,16 +61,18 @@ def at_feature_rate(record):
     """The record at ``FEATURE_FS`` when sampled faster: mains (50/60 Hz and harmonics) subtracted at
     the native rate first (``preprocess.remove_mains``, as the model's preprocessing does: 50 Hz would
     otherwise sit on the 100 Hz rate's Nyquist), then ``preprocess.resample`` (polyphase,
-    anti-aliased). As it is otherwise. NaN samples (missing leads) stay NaN."""
+    anti-aliased). As it is otherwise. Missing (NaN) samples are bridged for the filters
+    (``preprocess.bridge_missing``) and missing again afterwards: a sample at 100 Hz is NaN where the
+    nearest native sample was, so a gap stays a gap of the same length and a missing lead stays missing."""
     fs = float(record.fs)
     if fs <= FEATURE_FS + 1e-9:
         return record
-    x = np.asarray(record.signal, dtype=np.float64)
-    bad = ~np.isfinite(x).all(axis=1)
-    x = np.where(np.isfinite(x), x, 0.0)
-    x[~bad] = remove_mains(x[~bad], fs, MAINS_HZ)
-    y = resample(x, fs, FEATURE_FS)
-    y[bad] = np.nan
+    x = np.array(record.signal, dtype=np.float64)
+    bad = bridge_missing(x)
+    y = resample(remove_mains(x, fs, MAINS_HZ), fs, FEATURE_FS)
+    if bad.any():
+        nearest = np.minimum(np.rint(np.arange(y.shape[1]) * (fs / FEATURE_FS)).astype(np.int64), x.shape[1] - 1)
+        y[bad[:, nearest]] = np.nan
     return dataclasses.replace(record, signal=y.astype(np.float32), fs=FEATURE_FS)
 
 

@@ -112,6 +112,54 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if T < int(2.5 * fs):
         return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))
     quality = getattr(record, "quality", {}) or {}
+    stretch = finite_stretch(x, fs)
+    if stretch is None:
+        return _measure_at_rate(x, fs, cfg, quality, fiducials)
+    a, b = stretch
+    m = _measure_at_rate(x[:, a:b], fs, cfg, quality, fiducials)
+    gaps = [ld for ld, row in zip(STANDARD_LEADS, x) if 0 < np.isnan(row).mean() <= 0.5]
+    return _shifted(m, a, f"measured on {a / fs:.1f}-{b / fs:.1f} s, the longest stretch without missing "
+                          f"samples (gaps in {', '.join(gaps)})")
+
+
+def finite_stretch(x: np.ndarray, fs: float, min_s: float = 2.5) -> tuple[int, int] | None:
+    """Where to measure a record with gaps: the longest run of samples [a, b) in which every lead that is
+    present (finite on at least half its samples) is finite, when the record has gaps and that run lasts
+    at least ``min_s`` seconds; None otherwise (no gap, or no run long enough: the leads with gaps are
+    then left out as unusable). ``x``: (L, T) signal with NaN for missing samples."""
+    finite = np.isfinite(x)
+    present = finite.mean(axis=1) >= 0.5
+    if not present.any():
+        return None
+    ok = finite[present].all(axis=0)
+    if ok.all():
+        return None
+    edges = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if not len(starts):
+        return None
+    k = int(np.argmax(ends - starts))
+    a, b = int(starts[k]), int(ends[k])
+    return (a, b) if b - a >= int(round(min_s * fs)) else None
+
+
+def _shifted(m: Measurements, a: int, note: str) -> Measurements:
+    """Measurements of a stretch starting at sample ``a``, with its sample indices moved to the record's."""
+    return replace(
+        m,
+        beats=np.asarray(m.beats, dtype=np.int64) + a,
+        global_fiducials={k: np.asarray(v, dtype=float) + a for k, v in m.global_fiducials.items()},
+        fiducials={ld: LeadFiducials(*(np.asarray(getattr(f, k), dtype=float) + a for k in FIDUCIAL_KEYS))
+                   for ld, f in m.fiducials.items()},
+        notes=m.notes + (note,),
+    )
+
+
+def _measure_at_rate(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
+                     fiducials: bool) -> Measurements:
+    """The pipeline on a (12, T) float64 signal at fs, resampled first when fs is below
+    ``cfg.min_native_fs`` (sample indices reported at fs)."""
+    T = x.shape[1]
     if not cfg.work_fs or fs >= cfg.min_native_fs:
         return _measure_signal(x, fs, cfg, quality, fiducials)
 
