@@ -117,3 +117,24 @@ def test_the_model_line_shows_checkpoint_text_as_text_not_markup(qtbot, tmp_path
     text = window.results.model_label.text()
     assert "tiny &lt;i&gt;odd&lt;/i&gt;" in text and "<i>" not in text
     assert "folder:&lt;b&gt;labs &amp; more&lt;/b&gt;" in text
+
+
+def test_a_record_with_a_dropout_is_measured_and_its_leads_say_how_much_is_missing(qtbot, tiny_model, tmp_path):
+    """A file with 0.4 s missing in every lead (a loose cable): the leads read '4% missing', not 'missing', the
+    message names the share, and the measurements come from the stretch after the gap."""
+    import numpy as np
+    import wfdb
+
+    src = wfdb.rdrecord(str(A.with_suffix("")))
+    x = src.p_signal.copy()
+    x[200:240, :] = np.nan                                        # 0.4 s at 100 Hz, every lead
+    wfdb.wrsamp("gap", fs=src.fs, units=src.units, sig_name=src.sig_name, p_signal=x, fmt=["16"] * 12,
+                adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path))
+    window = _window(qtbot, tiny_model, "none")
+    _open(qtbot, window, tmp_path / "gap.hea")
+    assert "samples missing: I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6 (4% missing)" in window.message_bar.text()
+    labels = [lab.toPlainText() for lab in window.viewer.plot.labels if lab.isVisible()]
+    assert labels and all(lab.endswith("[4% missing]") for lab in labels)
+    m = window.session.measurements
+    assert m.heart_rate_bpm is not None and m.qrs_ms is not None
+    assert any(n.startswith("measured on 2.4-10.0 s") for n in m.notes)

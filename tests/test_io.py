@@ -524,3 +524,22 @@ def test_non_ecg_wfdb_record(tmp_path):
     hea = write_record(tmp_path, "bp", d, ["ABP", "RESP"], units="mmHg")
     err = _error(hea)
     assert "not enough ECG leads: has 0" in err.reason and "ABP" in err.reason
+
+
+def test_flag_texts_tell_a_gap_from_a_missing_lead():
+    """The app's message and the report's notes: a lead the file lacks is "missing", a lead with a gap
+    says how much of it is missing, leads grouped by that share."""
+    from mirage_model.records import EcgRecord
+
+    sig = np.zeros((12, 1000), dtype=np.float32)
+    sig[:] = np.sin(np.arange(1000) / 20.0)
+    sig[0] = np.nan                                   # I: not in the file
+    sig[1, 100:140] = np.nan                          # II, III: a 4 % gap
+    sig[2, 100:140] = np.nan
+    quality = {"flat": np.zeros(12, bool), "saturated": np.zeros(12, bool), "missing": np.isnan(sig).any(axis=1),
+               "derived": np.zeros(12, bool)}
+    quality["flat"][7] = True
+    rec = EcgRecord(signal=sig, fs=100.0, record_id="r", quality=quality)
+    assert rec.missing_text(0) == "missing" and rec.missing_text(1) == "4% missing" and rec.missing_text(5) == ""
+    assert rec.flag_texts() == ["flat: V2", "samples missing: I (missing); II, III (4% missing)"]
+    assert rec.flag_texts(("saturated",)) == []

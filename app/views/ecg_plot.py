@@ -360,5 +360,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         quality = getattr(self.record, "quality", None) or {}
         flags = [name for name in ("flat", "saturated", "missing", "derived")
                  if name in quality and np.asarray(quality[name]).shape == (12,) and bool(quality[name][lead])]
+        if "missing" in flags and hasattr(self.record, "missing_text"):     # a gap is not a missing lead
+            flags[flags.index("missing")] = self.record.missing_text(lead) or "missing"
         return ", ".join(flags)
 

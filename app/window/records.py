@@ -143,8 +143,7 @@ class RecordsMixin:
         self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}"
                          + (f"; {named}" if named else "")
                          + (f"; {who['device']}" if who.get("device") else ""))
-        flagged = [f"{name}: {', '.join(record.flagged_leads(name))}" for name in ("flat", "saturated", "missing")
-                   if hasattr(record, "flagged_leads") and record.flagged_leads(name)]
+        flagged = record.flag_texts(("flat", "saturated", "missing")) if hasattr(record, "flag_texts") else []
         if flagged:
             self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
         self.timings["draw_s"] = time.perf_counter() - t0

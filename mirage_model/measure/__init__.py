@@ -14,8 +14,8 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    to ``work_fs`` (500 Hz, ``scipy.signal.resample_poly`` per lead) and delineated there; the
    fiducials are mapped back to the record's sample indices.
 1. Conditioning: every lead is band-passed 0.5-100 Hz (zero-phase Butterworth; the upper edge
-   is lowered to 0.4 fs for low sampling rates). Leads that are flat, contain NaN or are flagged
-   ``missing``/``flat`` in ``record.quality`` are left out.
+   is lowered to 0.4 fs for low sampling rates). Leads that are flat, contain NaN (after step 0) or are flagged
+   ``flat`` in ``record.quality`` are left out.
 2. QRS detection (``beats``): neurokit2's ``ecg_findpeaks`` (method "neurokit", Makowski et al.
    2021) on the spatial magnitude of the independent leads (I, II, V1-V6, 5-30 Hz). Each beat is
    anchored at the maximum of that magnitude. A detection that is small in that band (< 0.7 of

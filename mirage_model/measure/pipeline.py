@@ -190,13 +190,14 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
                     with_fiducials: bool) -> Measurements:
     """The pipeline on a validated (12, T) float64 signal at fs (>= min_native_fs or resampled)."""
     L, T = x.shape
-    # usable leads: finite, not flat, not flagged
+    # usable leads: finite, not flat, not flagged flat. The "missing" flag marks a lead with missing
+    # samples, which are NaN: read here directly (a lead with a gap is usable on a stretch without it,
+    # see finite_stretch)
     finite = np.isfinite(x).all(axis=1)
     usable = finite.copy()
     usable[finite] = np.ptp(x[finite], axis=1) > 0.02                      # a missing (NaN) lead: unusable
-    for flag in ("missing", "flat"):
-        if flag in quality:
-            usable &= ~np.asarray(quality[flag], dtype=bool)
+    if "flat" in quality:
+        usable &= ~np.asarray(quality["flat"], dtype=bool)
     indep = np.asarray([i for i in INDEPENDENT if usable[i]], dtype=np.int64)
     if len(indep) < 2:
         return empty_measurements(fs, ("fewer than 2 usable independent leads (flat, missing or NaN)",))

@@ -101,6 +101,37 @@ class EcgRecord:
     def duration_s(self) -> float:
         return self.signal.shape[1] / self.fs
 
+    def missing_share(self) -> np.ndarray:
+        """float64 (12,): the share of each lead's samples that are missing (NaN); 0 for a complete
+        lead, 1 for a lead the file does not carry."""
+        return np.isnan(np.asarray(self.signal, dtype=np.float32)).mean(axis=1).astype(np.float64)
+
+    def missing_text(self, lead: int) -> str:
+        """A lead's missing samples in a few words: "missing" (all of them), "4% missing" (a gap), or ""."""
+        share = float(self.missing_share()[lead])
+        if share <= 0:
+            return ""
+        return "missing" if share >= 0.995 else f"{max(1, round(share * 100))}% missing"
+
+    def flag_texts(self, flags: tuple[str, ...] = QUALITY_FLAGS) -> list[str]:
+        """The leads carrying each of ``flags``, one text per flag that any lead carries, e.g.
+        "flat: V1" or "samples missing: I, II (4% missing); V2 (missing)" (leads grouped by the share
+        missing: a gap is not a missing lead). For the app's message and the report's notes."""
+        out = []
+        for flag in flags:
+            names = self.flagged_leads(flag)
+            if not names:
+                continue
+            if flag != "missing":
+                out.append(f"{flag}: {', '.join(names)}")
+                continue
+            groups: dict[str, list[str]] = {}
+            for k, name in enumerate(self.sig_name):
+                if name in names:
+                    groups.setdefault(self.missing_text(k) or "missing", []).append(name)
+            out.append("samples missing: " + "; ".join(f"{', '.join(v)} ({t})" for t, v in groups.items()))
+        return out
+
     def flagged_leads(self, flag: str) -> tuple[str, ...]:
         """Names of the leads carrying quality ``flag`` ("flat", "saturated", "missing", "derived")."""
         mask = self.quality.get(flag)

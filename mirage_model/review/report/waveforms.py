@@ -171,11 +171,11 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     if duration < 10.0:
         notes.append("record shorter than 10 s: blank after its end")
     quality = getattr(rec, "quality", None) or {}
-    flagged = []
-    for key, flags in quality.items():
-        leads = [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f]
-        if leads:
-            flagged.append(f"{key}: {', '.join(leads)}")
+    if hasattr(rec, "flag_texts"):
+        flagged = rec.flag_texts(tuple(quality))
+    else:
+        flagged = [f"{key}: {', '.join(leads)}" for key, flags in quality.items()
+                   if (leads := [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f])]
     if flagged:
         notes.append("Lead quality flags - " + "; ".join(flagged))
     # one line under the sheet (the band took the room of a second): the caption, then the notes
