@@ -330,11 +330,12 @@ def test_noise_gives_all_none():
 def test_nan_lead_and_short_record():
     rec, _ = synthetic_record()
     sig = rec.signal.copy()
-    sig[7, 100:200] = np.nan                      # V2 has a gap: measured after it, no NaN leaks out
-    m = measure(EcgRecord(signal=sig, fs=FS, record_id="gap"))
+    sig[7, 100:200] = np.nan                      # V2 has a gap: left out, the whole record measured on
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="gap"))   # the other leads, no NaN leaks out
     for v in m.as_dict().values():
         assert v is None or math.isfinite(v)
     assert m.qrs_ms == pytest.approx(90, abs=12)
+    assert m.beats.min() < 100 + FS and not any(n.startswith("measured on") for n in m.notes)
     short = measure(EcgRecord(signal=rec.signal[:, :500], fs=FS, record_id="short"))
     assert all(v is None for v in short.as_dict().values())
     assert "short" in short.notes[0]

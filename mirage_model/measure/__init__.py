@@ -6,10 +6,11 @@ reads each lead, and each global interval is the median over the leads of that l
 so that no single lead's outlier moves it; three constants calibrate the result to the LUDB
 cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
 
-0. Gaps: a record whose present leads (finite on at least half their samples) have missing samples
-   is measured on its longest stretch where all of them are finite, when that stretch lasts at
-   least 2.5 s (``pipeline.finite_stretch``); the indices are the record's and a note names the
-   stretch. Otherwise the leads with gaps are left out (step 1).
+0. Gaps: when fewer than half the independent leads are complete (a dropout in most leads), the
+   record is measured on its longest stretch where every present lead (finite on at least half its
+   samples) is finite, if that stretch lasts at least 2.5 s (``pipeline.finite_stretch``); the
+   indices are the record's and a note names the stretch. Otherwise the leads with gaps are left
+   out (step 1) and the whole record is measured on the others.
    Rate: records sampled below ``min_native_fs`` (250 Hz; PTB-XL's 100 Hz records) are resampled
    to ``work_fs`` (500 Hz, ``scipy.signal.resample_poly`` per lead) and delineated there; the
    fiducials are mapped back to the record's sample indices.

@@ -124,10 +124,13 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
 
 def finite_stretch(x: np.ndarray, fs: float, min_s: float = 2.5) -> tuple[int, int] | None:
     """Where to measure a record with gaps: the longest run of samples [a, b) in which every lead that is
-    present (finite on at least half its samples) is finite, when the record has gaps and that run lasts
-    at least ``min_s`` seconds; None otherwise (no gap, or no run long enough: the leads with gaps are
-    then left out as unusable). ``x``: (L, T) signal with NaN for missing samples."""
+    present (finite on at least half its samples) is finite, when fewer than half the independent leads
+    (``beats.INDEPENDENT``) are complete and that run lasts at least ``min_s`` seconds. None otherwise:
+    no gap, or enough complete leads to measure the whole record on (the leads with gaps are then left
+    out, as before), or no run long enough. ``x``: (L, T) signal with NaN for missing samples."""
     finite = np.isfinite(x)
+    if finite.all(axis=1)[list(INDEPENDENT)].sum() >= len(INDEPENDENT) / 2:
+        return None
     present = finite.mean(axis=1) >= 0.5
     if not present.any():
         return None
