@@ -623,3 +623,13 @@ def test_the_scoring_text_names_a_measured_stage_s_labels_or_counts_many():
                                                          "(measured stage, trees)")
     assert scoring_text(loaded([f"S{i}" for i in range(38)])).startswith("38 of its labels re-estimated")
     assert scoring_text(loaded([])) == "" and scoring_text(SimpleNamespace()) == ""
+
+
+def test_the_validation_line_as_scored_appears_only_where_scoring_changed_the_ranking():
+    from mirage_model.review.report.model_info import metric_lines
+
+    flat = {"val.macro.auroc": 0.9337, "val.n": 2146.0, "val_calibrated.macro.auroc": 0.9402}
+    lines = metric_lines(flat, ["NORM"])
+    assert len(lines) == 2 and "model selection" in lines[0] and lines[1].endswith("macro AUROC 0.940")
+    flat["val_calibrated.macro.auroc"] = 0.9337 + 1e-6             # calibration alone: rankings kept, no line
+    assert len(metric_lines(flat, ["NORM"])) == 1
