@@ -40,7 +40,7 @@ from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
 from mirage_model.measure.features import FEATURE_FS, at_feature_rate
 from mirage_model.measure.pipeline import MIN_FS
-from mirage_model.stacking import KINDS, MIN_BEATS
+from mirage_model.stacking import KINDS, MIN_BEATS, TREE_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +144,11 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
 
 def record_rhythm_features(record, measurements=None, kind: str = "rhythm"):
     """The features a measured stage of ``kind`` reads (``stacking.KINDS``: "rhythm",
-    ``stacking.rhythm_features``; "trees", ``measure.features.record_features``) of the record's
+    ``stacking.rhythm_features``; "trees", ``measure.features.record_features``; "trees2",
+    ``record_shape_features``) of the record's
     first minute (``limits.record_head``) measured without fiducials, as ``mirage score`` measures
     it, or of ``measurements`` already made that way: float64 (F,), or None with too few beats.
-    A "trees" stage's features are measured at ``measure.features.FEATURE_FS`` (the record resampled
+    A tree stage's features are measured at ``measure.features.FEATURE_FS`` (the record resampled
     to 100 Hz; ``measurements`` of a record at another rate are not used). Raises what
     ``measure.measure`` raises."""
     return record_stage_features(record, measurements, kind)[0]
@@ -157,11 +158,11 @@ def record_stage_features(record, measurements=None, kind: str = "rhythm") -> tu
     """``record_rhythm_features`` with the reason when there are none: (float64 (F,), "") or (None, why),
     why the measurement's own first note (e.g. "fewer than 2 usable independent leads (flat, missing
     or NaN)") or the beats it lacked."""
-    if kind == "trees" and float(record.fs) != FEATURE_FS:       # measured at the feature rate (100 Hz)
+    if kind in TREE_KINDS and float(record.fs) != FEATURE_FS:       # measured at the feature rate (100 Hz)
         measurements = None
     if measurements is None:
         head = record_head(record)                               # the first minute, then the feature rate
-        measurements = measure(at_feature_rate(head) if kind == "trees" else head, fiducials=False)
+        measurements = measure(at_feature_rate(head) if kind in TREE_KINDS else head, fiducials=False)
     feats = KINDS[kind][2](measurements)
     if feats is not None:
         return feats, ""

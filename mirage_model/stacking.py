@@ -36,7 +36,8 @@ them). Each is a quantity a cardiologist reads off a rhythm strip:
 * ``p_found``: 1 when a P wave that repeats beat to beat was found before the QRS (PR measured), else 0;
 * ``dominant_share``: share of the beats alike in QRS form (ectopic beats lower it).
 
-Since session 18 a stage can instead read a **feature model** (``kind="trees"``): for each label a
+Since session 18 a stage can instead read a **feature model** (``kind="trees"``, or ``"trees2"`` over
+233 features: these and the median beats' ST-T and QRS shape, ``measure.features.SHAPE_FEATURES``): for each label a
 gradient-boosted tree classifier over the record's 113 measured features (``measure.features``:
 the rhythm strip, the intervals, the axes and eight numbers per lead of the median beat), trained on
 the training split (PTB-XL folds 1-8) by ``mirage calibrate --measured-stage`` and stored as numbers
@@ -60,14 +61,18 @@ import numpy as np
 from mirage_model.calibration import logit, sigmoid
 from mirage_model.measure import features as _features
 from mirage_model.measure.features import FEATURES as TREE_FEATURES
+from mirage_model.measure.features import SHAPE_FEATURES, record_shape_features
 from mirage_model.measure.features import MIN_BEATS, RHYTHM_FEATURES, record_features, rhythm_features
 from mirage_model.treemodel import TreeEnsemble, TreeError
 
 FEATURES_VERSION = 1        # bump when a feature's definition changes (cached features are keyed on it)
 # The stage's kinds: what each reads per record (feature names, their version, the function of one
-# ``Measurements``) - the 7 rhythm features, or the 113 of measure.features for a tree model.
+# ``Measurements``) - the 7 rhythm features, or the 113 of measure.features for a tree model ("trees"),
+# or those and the median beats' ST-T and QRS-shape features (233, "trees2").
 KINDS = {"rhythm": (RHYTHM_FEATURES, FEATURES_VERSION, rhythm_features),
-         "trees": (TREE_FEATURES, _features.FEATURES_VERSION, record_features)}
+         "trees": (TREE_FEATURES, _features.FEATURES_VERSION, record_features),
+         "trees2": (SHAPE_FEATURES, _features.FEATURES_VERSION, record_shape_features)}
+TREE_KINDS = ("trees", "trees2")         # the kinds read by a tree model (``treemodel``)
 TREES_PREFIX = "measured_stack.trees."   # tensor names of a "trees" stage in the checkpoint's safetensors
 
 
@@ -84,7 +89,7 @@ def measured_rows(feats: np.ndarray, kind: str) -> np.ndarray:
     """(N,) bool: the rows of features (N, F) a stage of ``kind`` reads: "rhythm", every feature
     measured; "trees", any (the trees route a missing feature)."""
     f = np.isfinite(np.asarray(feats, dtype=np.float64))
-    return f.any(axis=1) if kind == "trees" else f.all(axis=1)
+    return f.any(axis=1) if kind in TREE_KINDS else f.all(axis=1)
 
 
 def auroc(y: np.ndarray, s: np.ndarray) -> float:
@@ -132,14 +137,14 @@ class MeasuredStack:
     Attributes:
         labels: the stacked labels (a subset of the checkpoint's, in its order).
         features: the feature names the stage reads per record (``RHYTHM_FEATURES``, or
-            ``measure.features.FEATURES`` for kind "trees").
-        mean, sd: (F,) feature standardisation (kind "rhythm"; empty for "trees").
+            ``measure.features.FEATURES`` for kind "trees", ``SHAPE_FEATURES`` for "trees2").
+        mean, sd: (F,) feature standardisation (kind "rhythm"; empty for the tree kinds).
         weights: per label (1 + len(context) + E,): the model logit's weight, the context labels'
             logits' (0 for the label itself), then the E extra columns' (the F standardised features,
             or the label's one tree decision value).
         bias: per label.
         fitted_on: where it was fitted; metrics: per label the model's and the stage's cross-validated AUROC.
-        kind: "rhythm" or "trees"; trees: for "trees", one output per stacked label, in ``labels`` order.
+        kind: "rhythm", "trees" or "trees2"; trees: for the tree kinds, one output per stacked label, in ``labels`` order.
     """
     labels: tuple[str, ...]
     features: tuple[str, ...]
@@ -166,7 +171,7 @@ class MeasuredStack:
     def _extra(self, feats: np.ndarray) -> np.ndarray:
         """(N, E) the design's columns after the logits: standardised features, or the trees' decision values."""
         f = np.asarray(feats, dtype=np.float64)
-        if self.kind == "trees":
+        if self.kind in TREE_KINDS:
             return self.trees.raw(f)
         return (f - self.mean) / self.sd
 
@@ -179,7 +184,7 @@ class MeasuredStack:
         index = {c: i for i, c in enumerate(all_labels)}
         ctx = [logit(probs[:, index[c]]) if index[c] != k else np.zeros(len(probs)) for c in self.context]
         z = self._extra(feats) if extra is None else extra
-        if self.kind == "trees":
+        if self.kind in TREE_KINDS:
             z = z[:, [j if j is not None else self.labels.index(all_labels[k])]]
         return np.column_stack([logit(probs[:, k]), *ctx, z])
 
@@ -215,14 +220,14 @@ class MeasuredStack:
                "sd": [float(v) for v in self.sd], "weights": [[float(v) for v in w] for w in self.weights],
                "bias": [float(b) for b in self.bias], "context": list(self.context), "fitted_on": self.fitted_on,
                "metrics": self.metrics}
-        if self.kind == "trees":
+        if self.kind in TREE_KINDS:
             doc["trees"] = {"tensors": TREES_PREFIX, "nodes": int(self.trees.feature.shape[0]),
                             "trees": int(self.trees.roots.shape[0])}
         return doc
 
     def tensors(self) -> dict[str, np.ndarray]:
         """The arrays a "trees" stage stores beside the model's weights (name -> array); {} otherwise."""
-        return self.trees.to_tensors(TREES_PREFIX) if self.kind == "trees" and self.trees is not None else {}
+        return self.trees.to_tensors(TREES_PREFIX) if self.kind in TREE_KINDS and self.trees is not None else {}
 
     @classmethod
     def from_dict(cls, doc, labels, tensors: dict | None = None) -> "MeasuredStack":
@@ -265,7 +270,7 @@ class MeasuredStack:
         weights = tuple(numbers(w, width, "each weight vector") for w in ws)
         bias = tuple(float(b) for b in numbers(bs, len(labs), "bias"))
         trees = None
-        if kind == "trees" and labs:
+        if kind in TREE_KINDS and labs:
             try:
                 trees = TreeEnsemble.from_tensors(tensors or {}, TREES_PREFIX, len(feats), len(labs))
             except TreeError as err:
@@ -355,7 +360,7 @@ def fit(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, candidates,
 
 def fit_trees(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, trees: TreeEnsemble, tree_labels,
               C: float = C_DEFAULT, fitted_on: str = "", context=("AFIB",),
-              trees_info: dict | None = None) -> tuple[MeasuredStack, np.ndarray]:
+              trees_info: dict | None = None, kind: str = "trees") -> tuple[MeasuredStack, np.ndarray]:
     """Fit a "trees" stage on validation outcomes (the trees themselves trained on another split).
 
     Args:
@@ -363,29 +368,33 @@ def fit_trees(y: np.ndarray, probs: np.ndarray, feats: np.ndarray, labels, trees
         feats: (N, F) ``measure.features`` rows (all-NaN rows: records not measured, left out).
         trees: one output per label of ``tree_labels`` (the candidates; each a label of ``labels``).
         trees_info: how the trees were trained, kept in the stage's metrics.
+        kind: "trees" (feats: the 113 ``measure.features.FEATURES``) or "trees2" (the 233 ``SHAPE_FEATURES``).
 
     Returns:
         (the stage, carrying only the chosen labels' trees; (N, K) out-of-fold probabilities, as ``fit``).
     """
     y, probs, feats = np.asarray(y), np.asarray(probs, dtype=np.float64), np.asarray(feats, dtype=np.float64)
+    if kind not in TREE_KINDS:
+        raise StackError(f"fit_trees: kind {kind!r}, not one of {', '.join(TREE_KINDS)}")
+    names = tuple(KINDS[kind][0])
     tree_labels = list(tree_labels)
-    if trees.n_outputs != len(tree_labels) or trees.n_features != len(TREE_FEATURES):
+    if trees.n_outputs != len(tree_labels) or trees.n_features != len(names):
         raise StackError(f"fit_trees: trees with {trees.n_outputs} outputs over {trees.n_features} features "
-                         f"for {len(tree_labels)} labels and {len(TREE_FEATURES)} features")
+                         f"for {len(tree_labels)} labels and {len(names)} features")
     context = tuple(c for c in context if c in labels)
     empty = np.zeros(0)
-    probe = MeasuredStack((), tuple(TREE_FEATURES), empty, empty, (), (), context=context, kind="trees", trees=trees)
+    probe = MeasuredStack((), names, empty, empty, (), (), context=context, kind=kind, trees=trees)
     ok = probe.usable(feats)
     info = {"C": C, "min_gain": MIN_GAIN, **({"trees": trees_info} if trees_info else {})}
     if not ok.any():
-        return MeasuredStack((), tuple(TREE_FEATURES), empty, empty, (), (), fitted_on,
+        return MeasuredStack((), names, empty, empty, (), (), fitted_on,
                              {**info, "per_label": {}, "why": "no record measured"}, FEATURES_VERSION, context,
-                             "trees", None), probs.copy()
+                             kind, None), probs.copy()
     raw = trees.raw(feats[ok])
     chosen, weights, bias, metrics, oof = _choose(
         y, probs, ok, labels, set(tree_labels),
         lambda k: probe.design(probs[ok], k, labels, None, raw, tree_labels.index(labels[k])), C)
     kept = trees.select([tree_labels.index(lab) for lab in chosen]) if chosen else None
-    stage = MeasuredStack(tuple(chosen), tuple(TREE_FEATURES), empty, empty, tuple(weights), tuple(bias), fitted_on,
-                          {**info, "per_label": metrics}, FEATURES_VERSION, context, "trees", kept)
+    stage = MeasuredStack(tuple(chosen), names, empty, empty, tuple(weights), tuple(bias), fitted_on,
+                          {**info, "per_label": metrics}, FEATURES_VERSION, context, kind, kept)
     return stage, oof

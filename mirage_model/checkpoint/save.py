@@ -23,6 +23,7 @@ from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FO
 from mirage_model.clinical import ClinicalSchema
 from mirage_model.models import MODEL_TYPES, config_dict
 from mirage_model.paths import atomic_folder, atomic_output
+from mirage_model.stacking import TREE_KINDS
 
 
 def _jsonable(obj):
@@ -134,7 +135,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     tensors = _weights(model, half, path)
     if measured_stack is not None:
         if isinstance(measured_stack, dict):
-            if measured_stack.get("kind") == "trees":
+            if measured_stack.get("kind") in TREE_KINDS:
                 raise CheckpointError(f"{path}: a trees stage must be given as a MeasuredStack, not its dict")
         else:                                    # a "trees" stage's nodes, beside the weights (never fp16)
             tensors.update({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in measured_stack.tensors().items()})

@@ -24,6 +24,13 @@ the QRS onset), boundaries the global ones of the median beat:
 * ``t``: the T wave's signed extreme between J + 80 ms and the T offset (mV);
 * ``p``: the P wave's signed extreme between its onset and offset (mV; NaN without a P wave).
 
+The shape features (``SHAPE_FEATURES``, the stage kind "trees2"): the 113 above, then per lead
+(12 leads x 10, ``SHAPE_LEAD_FEATURES``) the ST-T course and the QRS's shape on the same median beat
+and baseline: the level at the J point (the QRS offset) and at J + 20, 40 and 80 ms (mV), the ST slope
+from J to J + 80 ms (mV/s), the T wave's signed area (mV ms), highest and lowest value (mV) between
+J + 80 ms and the T offset, the QRS's notches (turns of its slope that reverse at least 0.05 mV:
+fragmented or notched QRS) and its absolute area (mV ms).
+
 The features are measured on the record **at 100 Hz** (``at_feature_rate``: mains subtracted and
 resampled with an anti-aliasing polyphase filter when sampled faster), the rate of the PTB-XL records the feature
 model was trained on, so a 500 Hz clinical export and a 100 Hz training record are read alike (on
@@ -52,7 +59,11 @@ GLOBAL_FEATURES = RHYTHM_FEATURES + ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms"
                                       "p_axis_cos", "p_axis_sin", "qrs_axis_cos", "qrs_axis_sin", "t_axis_cos", "t_axis_sin")
 LEAD_FEATURES = ("r", "s", "q", "r_time", "qrs_area", "st", "t", "p")
 FEATURES = GLOBAL_FEATURES + tuple(f"{lead}_{f}" for lead in STANDARD_LEADS for f in LEAD_FEATURES)
+SHAPE_LEAD_FEATURES = ("st_j", "st_20", "st_40", "st_80", "st_slope", "t_area", "t_max", "t_min",
+                       "qrs_notches", "qrs_abs_area")
+SHAPE_FEATURES = FEATURES + tuple(f"{lead}_{f}" for lead in STANDARD_LEADS for f in SHAPE_LEAD_FEATURES)
 FEATURES_VERSION = 1        # bump when a feature's definition changes
+NOTCH_MV = 0.05             # a turn of the QRS's slope counts as a notch when it reverses this much
 FEATURE_FS = 100.0          # the rate the features are measured at (PTB-XL's 100 Hz records)
 MAINS_HZ = PreprocessConfig().mains_hz   # subtracted before a faster record is brought to FEATURE_FS
 
@@ -87,27 +98,42 @@ def _angle(deg) -> tuple[float, float]:
     return math.cos(r), math.sin(r)
 
 
+def _bounds(fs: float, fid: dict, K: int):
+    """The median beat's sample bounds from its global fiducials: (on, off, base_at, t_a, t_b) with
+    the QRS onset and offset, the PR-segment level's sample (10 ms before the onset) and the T window
+    (J + 80 ms to the T offset, or to the onset + 450 ms without one); None without a QRS."""
+    on, off = fid.get("qrs_on", math.nan), fid.get("qrs_off", math.nan)
+    if not (math.isfinite(on) and math.isfinite(off)) or off <= on:
+        return None
+    on, off = int(on), int(off)
+    ms = fs / 1000.0
+    t_off = fid.get("t_off", math.nan)
+    t_b = int(t_off) if math.isfinite(t_off) else min(K, on + int(round(450 * ms)))
+    return on, off, max(0, on - int(round(10 * ms))), off + int(round(80 * ms)), t_b
+
+
+def _leads(med: np.ndarray, on: int, off: int, base_at: int):
+    """(lead index, its median beat (K,) against the PR-segment level) for each lead whose QRS and
+    baseline sample are measured."""
+    for li in range(med.shape[0]):
+        y = med[li]
+        if np.isfinite(y[on:off + 1]).all() and math.isfinite(y[base_at]):
+            yield li, y - y[base_at]
+
+
 def _lead_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
     """(12, 8) per-lead features of the median beat med (12, K) mV at fs with global fiducials fid."""
     out = np.full((med.shape[0], len(LEAD_FEATURES)), np.nan)
-    on, off = fid.get("qrs_on", math.nan), fid.get("qrs_off", math.nan)
-    if not (math.isfinite(on) and math.isfinite(off)) or off <= on:
-        return out
     K = med.shape[1]
-    on, off = int(on), int(off)
+    bounds = _bounds(fs, fid, K)
+    if bounds is None:
+        return out
+    on, off, base_at, t_a, t_b = bounds
     ms = fs / 1000.0
-    base_at = max(0, on - int(round(10 * ms)))
-    t_off = fid.get("t_off", math.nan)
     p_on, p_off = fid.get("p_on", math.nan), fid.get("p_off", math.nan)
     st_at = off + int(round(60 * ms))
-    t_a = off + int(round(80 * ms))
-    t_b = int(t_off) if math.isfinite(t_off) else min(K, on + int(round(450 * ms)))
     q_b = min(off, on + int(round(40 * ms)))
-    for li in range(med.shape[0]):
-        y = med[li]
-        if not np.isfinite(y[on:off + 1]).all() or not math.isfinite(y[base_at]):
-            continue
-        y = y - y[base_at]
+    for li, y in _leads(med, on, off, base_at):
         qrs = y[on:off + 1]
         k = int(np.argmax(qrs))
         q = float(min(0.0, np.min(y[on:q_b + 1])))
@@ -122,6 +148,43 @@ def _lead_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
             if seg.size and np.isfinite(seg).all():
                 p = float(seg[int(np.argmax(np.abs(seg)))])
         out[li] = (float(qrs.max()), float(qrs.min()), q, k / ms, float(np.sum(qrs)) / ms, st, t, p)
+    return out
+
+
+def _turns(y: np.ndarray, min_mv: float = NOTCH_MV) -> int:
+    """Turning points of y (K,) (mV) that it leaves by at least min_mv on both sides (a zigzag with
+    that threshold): a monophasic QRS has 1, an RS complex 2, a notched R or an RSR' 3 or more."""
+    turns, direction, ext, y0 = 0, 0, float(y[0]), float(y[0])
+    for v in map(float, y[1:]):
+        if direction == 0:
+            if abs(v - y0) >= min_mv:
+                direction, ext = (1 if v > y0 else -1), v
+        elif direction * (v - ext) > 0:                  # the swing goes on: a new extreme
+            ext = v
+        elif abs(v - ext) >= min_mv:                     # it reverses by min_mv: ext was a turning point
+            turns, direction, ext = turns + 1, -direction, v
+    return turns
+
+
+def _shape_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
+    """(12, 10) ``SHAPE_LEAD_FEATURES`` of the median beat med (12, K) mV at fs with global fiducials fid."""
+    out = np.full((med.shape[0], len(SHAPE_LEAD_FEATURES)), np.nan)
+    K = med.shape[1]
+    bounds = _bounds(fs, fid, K)
+    if bounds is None:
+        return out
+    on, off, base_at, t_a, t_b = bounds
+    ms = fs / 1000.0
+    at = [off + int(round(d * ms)) for d in (0, 20, 40, 80)]
+    for li, y in _leads(med, on, off, base_at):
+        qrs = y[on:off + 1]
+        st = [float(y[a]) if a < K and math.isfinite(y[a]) else math.nan for a in at]
+        slope = (st[3] - st[0]) / 80.0 * 1000.0
+        t_area = t_max = t_min = math.nan
+        if t_b > t_a and np.isfinite(y[t_a:t_b]).all():
+            seg = y[t_a:t_b]
+            t_area, t_max, t_min = float(np.sum(seg)) / ms, float(seg.max()), float(seg.min())
+        out[li] = (*st, slope, t_area, t_max, t_min, float(_turns(qrs)), float(np.sum(np.abs(qrs))) / ms)
     return out
 
 
@@ -167,3 +230,17 @@ def record_features(m) -> np.ndarray | None:
     else:
         leads = _lead_features(np.asarray(med.signal, dtype=np.float64), float(med.fs), med.fiducials)
     return np.concatenate([np.asarray(glob, dtype=np.float64), leads.ravel()])
+
+
+def record_shape_features(m) -> np.ndarray | None:
+    """float64 (len(SHAPE_FEATURES),): ``record_features`` then the per-lead shape features of the
+    median beat (NaN where not measured), or None when no beat was detected."""
+    base = record_features(m)
+    if base is None:
+        return None
+    med = getattr(m, "median", None)
+    if med is None:
+        shape = np.full((len(STANDARD_LEADS), len(SHAPE_LEAD_FEATURES)), np.nan)
+    else:
+        shape = _shape_features(np.asarray(med.signal, dtype=np.float64), float(med.fs), med.fiducials)
+    return np.concatenate([base, shape.ravel()])

@@ -21,12 +21,15 @@ amplitudes, ``mirage_model.measure.features``; cached), one gradient-boosted tre
 label is trained on the **training** split's measurements (scikit-learn's
 HistGradientBoostingClassifier, fixed settings below, early stopping on a seeded 15 % of the
 training records), and each label whose cross-validated validation AUROC gains from its trees'
-decision value beside the model's probability is stacked, as above. The trees are stored as numbers
+decision value beside the model's probability is stacked, as above. ``--tree-features shape`` (kind
+"trees2") gives the trees 120 more: per lead, the median beat's ST levels at J, J+20, J+40 and J+80 ms,
+the ST slope, the T wave's area, highest and lowest value, the QRS's notches and absolute area. The trees are stored as numbers
 beside the weights (``mirage_model.treemodel``).
 
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --out RUN/calibrated
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-rhythm --out RUN/calibrated
     mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-stage --out RUN/calibrated
+    mirage calibrate --model RUN/model --data ptbxl:ROOT --task all --measured-stage --tree-features shape --out RUN/calibrated
 
 ``--noise-average N --noise-average-sd MV`` makes the calibrated checkpoint score each window as the
 mean over N copies carrying a fixed in-band noise of MV mV (``mirage_model.averaging``); the
@@ -78,6 +81,13 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--measured-stage", action="store_true",
                    help="also fit the measured stage of kind 'trees' (every statement from the model and "
                         "gradient-boosted trees over the record's measurements, trained on the training split)")
+    p.add_argument("--tree-features", choices=("basic", "shape"), default="basic",
+                   help="with --measured-stage: the trees read the 113 measured features (basic, kind 'trees') or "
+                        "those and the median beats' ST-T and QRS shape, 233 (shape, kind 'trees2'; "
+                        "mirage_model.measure.features)")
+    p.add_argument("--stage-context", default="AFIB", metavar="LABELS",
+                   help="with --measured-stage: comma-separated labels whose network logits every stacked "
+                        "label's stage also reads (default AFIB; labels the model lacks are left out)")
     p.add_argument("--tree-faults", action="store_true",
                    help="with --measured-stage: train the trees on each training record and on one faulty copy "
                         "of it (muscle noise, baseline wander or electrode motion; training_cli.engine.measured)")
@@ -190,6 +200,12 @@ def run(args) -> int:
         raise ConfigError("error: --tree-faults goes with --measured-stage")
     if args.measured_rhythm and args.measured_stage:
         raise ConfigError("error: choose one of --measured-rhythm and --measured-stage")
+    kind = "trees2" if args.tree_features == "shape" else "trees"
+    if args.tree_features != "basic" and not args.measured_stage:
+        raise ConfigError("error: --tree-features goes with --measured-stage")
+    context = tuple(c.strip() for c in args.stage_context.split(",") if c.strip())
+    if context != ("AFIB",) and not args.measured_stage:
+        raise ConfigError("error: --stage-context goes with --measured-stage")
     if args.measured_stage:
         if multiclass:
             raise ConfigError("error: --measured-stage needs a multi-label model")
@@ -199,22 +215,22 @@ def run(args) -> int:
         if len(train_rows) == 0:
             raise ConfigError(f"error: --measured-stage: {ds.spec} has no training split to train the trees on")
         X_train = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
-                                 not args.no_progress, kind="trees")
+                                 not args.no_progress, kind=kind)
         if args.tree_faults:      # the fault recipe for the trees: each record and one faulty copy of it
             X_faulty = split_features([ds.items[i].path for i in train_rows], cache_dir, args.workers,
-                                      not args.no_progress, kind="trees", fault=args.seed)
+                                      not args.no_progress, kind=kind, fault=args.seed)
             X_train, Y_train = np.concatenate([X_train, X_faulty]), np.concatenate([Y_train, Y_train])
-        measured = stacking.measured_rows(X_train, "trees")
+        measured = stacking.measured_rows(X_train, kind)
         trees, tree_labels, info = train_trees(X_train[measured], Y_train[measured], labels, args.seed)
         info["trained_on"] = (f"{ds.spec.split(':')[0]} {ds.task} train split, {int(measured.sum())} measured "
                               + ("rows (each record and one faulty copy: muscle noise, baseline wander or electrode "
                                  "motion)" if args.tree_faults else "records"))
         feats = split_features([ds.items[i].path for i in rows], cache_dir, args.workers, not args.no_progress,
-                               kind="trees")
+                               kind=kind)
         model_probs = probs
         stage, probs = stacking.fit_trees(
-            y, probs, feats, labels, trees, tree_labels, trees_info=info,
-            fitted_on=f"{where}, {int(stacking.measured_rows(feats, 'trees').sum())} measured")
+            y, probs, feats, labels, trees, tree_labels, trees_info=info, kind=kind, context=context,
+            fitted_on=f"{where}, {int(stacking.measured_rows(feats, kind).sum())} measured")
         stage = _report_stage(stage, "measured stage", "no statement gained from the measurements")
     if args.measured_rhythm:
         if multiclass:

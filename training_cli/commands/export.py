@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from mirage_model.review.report.model_info import SCORED_HOW
+from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.checkpoints import model_path
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import command_parser
@@ -135,7 +136,7 @@ def _stage_lines(loaded) -> list[str]:
     stage = getattr(loaded, "measured_stack", None)
     if stage is None:
         return []
-    if stage.kind == "trees":
+    if stage.kind in TREE_KINDS:
         trees = (stage.metrics or {}).get("trees", {})
         how = (f"gradient-boosted trees over {len(stage.features)} measured features "
                f"(`mirage_model/measure/features.py`, measured at 100 Hz), trained on "
