@@ -236,3 +236,30 @@ def test_the_af_rule_text_states_the_irregularity_threshold_measure_uses():
     assert RR_CV_IRREGULAR == MeasureConfig().qtc_rr_cv_max
     it = run({"AFIB": 0.29, "SR": 0.5}, {"heart_rate_bpm": 88.0, "pr_ms": None, "qrs_ms": 96.0}, irregular=True)
     assert it.first.source == "measurement" and f"coefficient of variation > {RR_CV_IRREGULAR:.2f}" in it.first.rule
+
+
+def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
+    """Pacemaker spikes before most beats (the quality check's evidence): "Paced rhythm" first, from that
+    rule; the model's below-threshold guess, the sinus rate words, the AF rule and "Normal ECG" go; a
+    rhythm the model states above its threshold stands after it; the model's own paced rhythm is not
+    said twice."""
+    meas = {"heart_rate_bpm": 45.0, "pr_ms": None, "qrs_ms": 150.0}
+    evidence = "9 stimuli before 10 beats"
+    it = run({"SR": 0.25, "AFIB": 0.16, "NORM": 0.8}, meas, irregular=True, paced=evidence)
+    assert it.first.text == "Paced rhythm, 45 bpm, irregular" and it.first.source == "measurement"
+    assert evidence in it.first.rule and "quality check" in it.first.rule
+    texts = [s.text for s in it.statements]
+    assert not any(t.startswith(("Sinus", "Atrial fibrillation", "Normal ECG")) for t in texts), texts
+    assert any(r.startswith("sinus rhythm (25%, the model's most probable rhythm, below its threshold) not stated: "
+                            "pacemaker spikes") for r in it.resolved), it.resolved
+    assert "Wide QRS (150 ms)" in texts
+    # without the evidence the same record reads as before: the AF rule, no paced rhythm
+    plain = run({"SR": 0.25, "AFIB": 0.16, "NORM": 0.8}, meas, irregular=True)
+    assert plain.first.text.startswith("Atrial fibrillation") and "Paced" not in " ".join(s.text for s in plain.statements)
+    # the model states AF above its threshold: paced rhythm first, AF after it
+    it = run({"AFIB": 0.9}, meas, irregular=False, paced=evidence)
+    assert [s.text for s in it.statements][:2] == ["Paced rhythm, 45 bpm", "Atrial fibrillation"]
+    # the model's own paced rhythm stands, said once
+    it = run({"PACE": 0.9, "SR": 0.25}, meas, paced=evidence)
+    assert [s.code for s in it.statements if s.group == "rhythm"] == ["PACE"]
+    assert sum(s.text.startswith("Paced rhythm") for s in it.statements) == 1

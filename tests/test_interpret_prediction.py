@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from mirage_model.inference import Prediction
 from mirage_model.review.interpret import interpret_prediction, statement_labels
@@ -49,3 +50,35 @@ def test_withheld_and_irregular_from_the_prediction_and_measurements():
     assert it.withheld == "lead missing (V3)"
     assert it.text() == "WITHHELD (lead missing (V3)): Atrial fibrillation, 110 bpm, irregular"
     assert interpret_prediction(None, m).statements[0].text == "Rhythm not classified, 110 bpm, irregular"
+
+
+def test_pacemaker_spikes_found_by_the_quality_check_make_the_rhythm_paced():
+    """LUDB record 1 (atrial fibrillation, not paced) with a 2 mV, 2 ms stimulus added 60 ms before each
+    QRS that LUDB annotates: the quality check finds the paced rhythm, and the interpretation of a
+    statements prediction without a paced call (sinus guessed below threshold) says "Paced rhythm"
+    first; the unmodified record keeps the model's rhythm."""
+    import dataclasses
+    from pathlib import Path
+
+    wfdb = pytest.importorskip("wfdb")
+    from mirage_model import quality
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1")
+    ann = wfdb.rdann(str(Path(__file__).resolve().parent / "data" / "ludb" / "1"), "ii")   # LUDB's own QRS marks
+    peaks = np.asarray(ann.sample)[np.asarray(ann.symbol) == "N"]
+    x = rec.signal.astype(np.float64).copy()
+    for p in peaks - int(0.06 * rec.fs):
+        if p >= 0:
+            x[:, p] += 2.0
+    paced_q = quality.assess(dataclasses.replace(rec, signal=x.astype(np.float32)))
+    assert paced_q.has("paced_rhythm")
+    labels = ("SR", "AFIB", "PACE", "NORM")
+    pred = dataclasses.replace(_pred(labels, [0.3, 0.2, 0.1, 0.7], [0.5] * 4), quality=paced_q)
+    it = interpret_prediction(pred, {"heart_rate_bpm": 70.0, "qrs_ms": 90.0})
+    assert it.first.text == "Paced rhythm, 70 bpm" and it.first.source == "measurement"
+    assert "stimuli before" in it.first.rule
+    assert not any(s.code in ("SR", "NORM") for s in it.statements)
+    clean = dataclasses.replace(pred, quality=quality.assess(rec))
+    assert interpret_prediction(clean, {"heart_rate_bpm": 70.0, "qrs_ms": 90.0}).first.code == "SR"

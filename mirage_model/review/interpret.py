@@ -51,6 +51,14 @@ its (low) confidence, rather than nothing.
   rule's sensitivity there), the 0.10 there too (0.08, 0.10, 0.12: 141, 140, 140 of 151 AFIB
   records stated AF, 28 of 2032 others each, against 133 and 27 with the coefficient of variation
   alone); a paced rhythm is never called AF this way.
+* Paced rhythm from the quality check: when ``quality.assess`` found pacemaker spikes before most
+  beats (its "paced_rhythm" finding: at least ``QualityConfig.pace_min_share`` of the beats, at
+  sampling rates from ``pace_min_fs``; on LUDB all 7 paced records and none of the 93 others) and
+  the model's own paced rhythm is not above its threshold, "Paced rhythm" is stated first, from
+  that rule, with the stimuli counted. The model's most probable rhythm below its threshold is
+  then not said (a guess the spikes refute), nor are the sinus rate words or the AF rule from the
+  RR pattern (a paced rhythm's intervals are the pacemaker's); rhythms the model states above
+  their thresholds stand after it (atrial fibrillation with ventricular pacing, say).
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
   marked, "no P wave found before the QRS" (on PTB-XL fold 9: 145 of 151 AFIB records, 33 of 955
@@ -300,7 +308,8 @@ def _num(m: Mapping | None, key: str) -> float | None:
 def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds: Sequence[float],
               measurements: Mapping | None = None, sex: str | None = None, *, withheld: str | None = None,
               model_name: str = "", irregular: bool | None = None,
-              rr_nrmssd: float | None = None, measured: Sequence[str] = ()) -> Interpretation:
+              rr_nrmssd: float | None = None, measured: Sequence[str] = (),
+              paced: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -315,6 +324,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             above ``AF_NRMSSD`` the rhythm is irregular beat to beat, for the AF rule.
         measured: the labels whose probability the measured-rhythm stage set (``Prediction.measured_labels``);
             their model statements say so.
+        paced: the quality check's evidence when it found a paced rhythm (its "paced_rhythm"
+            finding's detail, e.g. "9 stimuli before 10 beats"); None: no pacing found or not checked.
 
     Returns:
         Interpretation with statements in reading order.
@@ -336,7 +347,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     rhythm_codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == "rhythm"]
     own_rhythms = [c for c in PRIMARY_RHYTHMS if c in p]
     guessed = None
-    if own_rhythms and not positive & set(own_rhythms):
+    pace_rule = paced is not None and "PACE" not in positive
+    if own_rhythms and not positive & set(own_rhythms) and not pace_rule:
         guessed = max(own_rhythms, key=lambda c: (p[c], c in SINUS))    # a tie: sinus
         rhythm_codes.append(guessed)
     # the ECG definition of atrial fibrillation (irregular RR, no distinct P waves) measured, with the
@@ -344,7 +356,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     beat_to_beat = rr_nrmssd is not None and np.isfinite(rr_nrmssd) and rr_nrmssd > AF_NRMSSD
     af_rule = (measurements is not None and hr is not None and (irregular is True or beat_to_beat)
                and pr is None and "AFIB" in p and "AFIB" not in positive
-               and p["AFIB"] >= AF_RULE_MIN_P and "PACE" not in positive)
+               and p["AFIB"] >= AF_RULE_MIN_P and "PACE" not in positive and paced is None)
     # the measurements found the QRS but no P wave before it: sinus rhythm is not confirmed
     no_p = measurements is not None and pr is None and qrs is not None
     if af_rule:
@@ -361,11 +373,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                             f"{' and '.join(_in_sentence(STATEMENTS[c].text) for c in atrial)} "
                             "outranks sinus rhythm")
         rhythm_codes = [c for c in rhythm_codes if c not in SINUS]
-    sinus = not af_rule and (any(c in SINUS for c in rhythm_codes) or (not rhythm_codes and p.get("SR", 0.0) >= 0.5))
+    sinus = not af_rule and paced is None and (any(c in SINUS for c in rhythm_codes)
+                                               or (not rhythm_codes and p.get("SR", 0.0) >= 0.5))
     rate_text = ""
     if hr is not None:
         rate_text = f", {hr:.0f} bpm" + (", irregular" if irregular else "")
     out: list[Statement] = []
+    if pace_rule:
+        if own_rhythms and not positive & set(own_rhythms):
+            best = max(own_rhythms, key=lambda c: p[c])
+            resolved.append(f"{_in_sentence(STATEMENTS[best].text)} ({p[best]:.0%}, the model's most probable "
+                                "rhythm, below its threshold) not stated: pacemaker spikes before the beats")
+        out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
+                             rule=f"pacemaker spikes before most beats ({paced}; quality check)"))
     sinus_note = NO_P_NOTE if no_p else None
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
@@ -527,8 +547,18 @@ def companion_statements_model(labels: Sequence[str], choice: str | None = "auto
     return statements_model_path()
 
 
+def paced_evidence(quality) -> str | None:
+    """The detail of a ``quality.QualityReport``'s "paced_rhythm" finding (pacemaker spikes before most
+    beats), "pacemaker spikes" when it has none, or None: no such finding (or no report)."""
+    for f in getattr(quality, "findings", ()) or ():
+        if f.code == "paced_rhythm":
+            return f.detail or "pacemaker spikes"
+    return None
+
+
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
-                         irregular: bool | None = None, rr_nrmssd: float | None = None) -> Interpretation:
+                         irregular: bool | None = None, rr_nrmssd: float | None = None,
+                         quality=None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -545,6 +575,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         sex: "M" or "F" for the QTc limit.
         irregular: the measured rhythm is irregular (default: the Measurements' ``rhythm_irregular``).
         rr_nrmssd: the RR intervals' normalised RMSSD (default: the Measurements' ``rr_nrmssd``).
+        quality: the record's ``QualityReport`` for the paced-rhythm rule (default: the prediction's).
     """
     if irregular is None:
         irregular = getattr(measurements, "rhythm_irregular", None)
@@ -574,9 +605,11 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             thresholds.append(float(t))
         withheld = getattr(prediction, "withheld", "") or None
         name = str(getattr(prediction, "model_name", "") or "")
+    if quality is None:
+        quality = getattr(prediction, "quality", None)
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
-                   measured=getattr(prediction, "measured_labels", ()))
+                   measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality))
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 
@@ -591,4 +624,6 @@ def session_interpretation(session) -> Interpretation:
     irregular = getattr(session.measurements, "rhythm_irregular", None)
     rr_nrmssd = getattr(session.measurements, "rr_nrmssd", None)
     pred = getattr(session, "statements_prediction", None) or session.prediction
-    return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd)
+    quality = getattr(pred, "quality", None) or getattr(session.prediction, "quality", None)
+    return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd,
+                                quality=quality)

@@ -242,7 +242,8 @@ class Scorer:
         sex = (clinical or {}).get("sex")
         sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
         said_by = statements or pred
-        it = interpret_prediction(said_by, item.measurements if self.measure else None, sex)
+        it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
+                                  quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
         row["interpretation"] = it.text() or None
         row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
         row["positive"] = ";".join(pred.positive)
