@@ -112,28 +112,30 @@ def _bounds(fs: float, fid: dict, K: int):
     return on, off, max(0, on - int(round(10 * ms))), off + int(round(80 * ms)), t_b
 
 
-def _leads(med: np.ndarray, on: int, off: int, base_at: int):
-    """(lead index, its median beat (K,) against the PR-segment level) for each lead whose QRS and
-    baseline sample are measured."""
+def _per_lead(med: np.ndarray, fs: float, fid: dict, width: int, one) -> np.ndarray:
+    """(12, width): ``one(y, on, off, t_a, t_b)`` of each lead's median beat y (K,) taken against its
+    PR-segment level, for the leads whose QRS and baseline sample are measured (NaN rows otherwise,
+    and everywhere without a QRS); the bounds as ``_bounds``."""
+    out = np.full((med.shape[0], width), np.nan)
+    bounds = _bounds(fs, fid, med.shape[1])
+    if bounds is None:
+        return out
+    on, off, base_at, t_a, t_b = bounds
     for li in range(med.shape[0]):
         y = med[li]
         if np.isfinite(y[on:off + 1]).all() and math.isfinite(y[base_at]):
-            yield li, y - y[base_at]
+            out[li] = one(y - y[base_at], on, off, t_a, t_b)
+    return out
 
 
 def _lead_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
     """(12, 8) per-lead features of the median beat med (12, K) mV at fs with global fiducials fid."""
-    out = np.full((med.shape[0], len(LEAD_FEATURES)), np.nan)
-    K = med.shape[1]
-    bounds = _bounds(fs, fid, K)
-    if bounds is None:
-        return out
-    on, off, base_at, t_a, t_b = bounds
-    ms = fs / 1000.0
+    K, ms = med.shape[1], fs / 1000.0
     p_on, p_off = fid.get("p_on", math.nan), fid.get("p_off", math.nan)
-    st_at = off + int(round(60 * ms))
-    q_b = min(off, on + int(round(40 * ms)))
-    for li, y in _leads(med, on, off, base_at):
+
+    def one(y, on, off, t_a, t_b):
+        st_at = off + int(round(60 * ms))
+        q_b = min(off, on + int(round(40 * ms)))
         qrs = y[on:off + 1]
         k = int(np.argmax(qrs))
         q = float(min(0.0, np.min(y[on:q_b + 1])))
@@ -147,8 +149,9 @@ def _lead_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
             seg = y[int(p_on):int(p_off) + 1]
             if seg.size and np.isfinite(seg).all():
                 p = float(seg[int(np.argmax(np.abs(seg)))])
-        out[li] = (float(qrs.max()), float(qrs.min()), q, k / ms, float(np.sum(qrs)) / ms, st, t, p)
-    return out
+        return (float(qrs.max()), float(qrs.min()), q, k / ms, float(np.sum(qrs)) / ms, st, t, p)
+
+    return _per_lead(med, fs, fid, len(LEAD_FEATURES), one)
 
 
 def _turns(y: np.ndarray, min_mv: float = NOTCH_MV) -> int:
@@ -168,24 +171,20 @@ def _turns(y: np.ndarray, min_mv: float = NOTCH_MV) -> int:
 
 def _shape_features(med: np.ndarray, fs: float, fid: dict) -> np.ndarray:
     """(12, 10) ``SHAPE_LEAD_FEATURES`` of the median beat med (12, K) mV at fs with global fiducials fid."""
-    out = np.full((med.shape[0], len(SHAPE_LEAD_FEATURES)), np.nan)
-    K = med.shape[1]
-    bounds = _bounds(fs, fid, K)
-    if bounds is None:
-        return out
-    on, off, base_at, t_a, t_b = bounds
-    ms = fs / 1000.0
-    at = [off + int(round(d * ms)) for d in (0, 20, 40, 80)]
-    for li, y in _leads(med, on, off, base_at):
-        qrs = y[on:off + 1]
-        st = [float(y[a]) if a < K and math.isfinite(y[a]) else math.nan for a in at]
-        slope = (st[3] - st[0]) / 80.0 * 1000.0
+    K, ms = med.shape[1], fs / 1000.0
+
+    def one(y, on, off, t_a, t_b):
+        st = [float(y[a]) if a < K and math.isfinite(y[a]) else math.nan
+              for a in (off + int(round(d * ms)) for d in (0, 20, 40, 80))]
         t_area = t_max = t_min = math.nan
         if t_b > t_a and np.isfinite(y[t_a:t_b]).all():
             seg = y[t_a:t_b]
             t_area, t_max, t_min = float(np.sum(seg)) / ms, float(seg.max()), float(seg.min())
-        out[li] = (*st, slope, t_area, t_max, t_min, float(_turns(qrs)), float(np.sum(np.abs(qrs))) / ms)
-    return out
+        qrs = y[on:off + 1]
+        return (*st, (st[3] - st[0]) / 80.0 * 1000.0, t_area, t_max, t_min, float(_turns(qrs)),
+                float(np.sum(np.abs(qrs))) / ms)
+
+    return _per_lead(med, fs, fid, len(SHAPE_LEAD_FEATURES), one)
 
 
 def rhythm_features(m) -> np.ndarray | None:
