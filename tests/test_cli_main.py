@@ -85,8 +85,11 @@ def test_evaluate_export_ensemble_take_a_shipped_model_name(tmp_path, capsys):
         model_path("no_such_model")
     assert cli.main(["export", "--model", "mi", "--out", str(tmp_path / "mi")]) == 0
     assert json.loads((tmp_path / "mi" / "config.json").read_text())["labels"] == ["MI"]
-    # ensemble resolves the names too: both load, and it is their labels that differ
+    # ensemble resolves the names too: both load; mi's one label is a subset of default's, so the pair is
+    # accepted up to the (missing) data, and the other way round default's other labels are refused
     assert cli.main(["ensemble", "default", "mi", "--data", "folder:nowhere", "--out", str(tmp_path / "e")]) == 1
+    assert "nowhere: dataset folder does not exist" in capsys.readouterr().err
+    assert cli.main(["ensemble", "mi", "default", "--data", "folder:nowhere", "--out", str(tmp_path / "e")]) == 1
     assert "labels differ" in capsys.readouterr().err
 
 

@@ -213,3 +213,170 @@ def test_mirage_ensemble_takes_an_ensembles_members(tmp_path, capsys):
         assert cli.main(["ensemble", bad, str(singles[2]), "--out", str(tmp_path / "x"), *data]) == 1
         assert says in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def _subset_ensemble(nets, classes, rescale=None):
+    """An ensemble of 3 classes from ``nets`` with the given per-member "classes" (None: all) and
+    "clinical" rescaling (None: none)."""
+    entries = []
+    for i, n in enumerate(nets):
+        e = {"model_type": "mirage", "config": config_dict(n)}
+        if classes[i] is not None:
+            e["classes"] = classes[i]
+        if rescale and rescale[i] is not None:
+            e["clinical"] = rescale[i]
+        entries.append(e)
+    ens = build_model("ensemble", {"members": entries, "num_classes": 3, "task": "multilabel", "n_clinical": 2})
+    for dst, src in zip(ens.members, nets):
+        dst.load_state_dict(src.state_dict())
+    return ens.eval()
+
+
+def test_a_member_of_some_labels_joins_only_their_means():
+    """Member 0 predicts A, B, C; member 1 predicts (C, A) in its own order, its output for B left
+    out (null): A and C are the two members' mean, B member 0's alone."""
+    full = _members(k=3, seeds=(0,))[0]
+    part = _members(k=3, seeds=(1,))[0]       # three outputs: C, (left out), A
+    ens = _subset_ensemble([full, part], [None, [2, None, 0]])
+    x = _inputs()
+    with torch.no_grad():
+        pf, pp = torch.sigmoid(full(*x).logits.double()), torch.sigmoid(part(*x).logits.double())
+        got = torch.sigmoid(ens(*x).logits.double())
+    np.testing.assert_allclose(got[:, 0].numpy(), ((pf[:, 0] + pp[:, 2]) / 2).numpy(), atol=1e-6)
+    np.testing.assert_allclose(got[:, 1].numpy(), pf[:, 1].numpy(), atol=1e-6)
+    np.testing.assert_allclose(got[:, 2].numpy(), ((pf[:, 2] + pp[:, 0]) / 2).numpy(), atol=1e-6)
+
+
+def test_a_member_normalised_on_other_records_gets_its_own_inputs():
+    """x_member = (a x + b) * mask: the member sees exactly what it would see alone, missing values 0."""
+    nets = _members(k=3, seeds=(0, 1))
+    a_b = [[2.0, 0.5], [0.5, -1.0]]
+    ens = _subset_ensemble(nets, [None, None], [None, a_b])
+    sig, img, clin, _ = _inputs()
+    mask = torch.tensor([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    clin = clin * mask
+    mine = (clin * torch.tensor([2.0, 0.5]) + torch.tensor([0.5, -1.0])) * mask
+    with torch.no_grad():
+        want = (torch.sigmoid(nets[0](sig, img, clin, mask).logits.double())
+                + torch.sigmoid(nets[1](sig, img, mine, mask).logits.double())) / 2
+        got = torch.sigmoid(ens(sig, img, clin, mask).logits.double())
+        unscaled = (torch.sigmoid(nets[0](sig, img, clin, mask).logits.double())
+                    + torch.sigmoid(nets[1](sig, img, clin, mask).logits.double())) / 2
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-6)
+    assert not np.allclose(want.numpy(), unscaled.numpy(), atol=1e-4)   # the rescaling matters
+
+
+@pytest.mark.parametrize("classes, rescale, says", [
+    ([None, [0, 1]], None, "predicts 3"),                 # 3 outputs, 2 classes named
+    ([None, [0, 0, 1]], None, "distinct"),
+    ([None, [0, 1, 3]], None, "distinct class indices in 0..2"),
+    ([None, [None, None, None]], None, "one at least"),
+    ([[0, None, 1], [1, None, 0]], None, "classes \\[2\\] of the ensemble are predicted by no member"),
+    ([None, None], [None, [[1.0, 0.0]]], "2 pairs"),
+    ([None, None], [None, [[1.0, float("nan")], [1.0, 0.0]]], "finite"),
+])
+def test_subset_and_rescale_entries_are_checked(classes, rescale, says):
+    with pytest.raises(ValueError, match=says):
+        _subset_ensemble(_members(k=3, seeds=(0, 1)), classes, rescale)
+
+
+def test_a_multiclass_ensemble_takes_no_subset():
+    nets = _members(task="multiclass", k=3, seeds=(0, 1))
+    entries = [{"model_type": "mirage", "config": config_dict(n)} for n in nets]
+    entries[1]["classes"] = [2, 1, 0]
+    with pytest.raises(ValueError, match="multi-class"):
+        build_model("ensemble", {"members": entries, "num_classes": 3, "task": "multiclass", "n_clinical": 2})
+
+
+def test_subset_member_checkpoint_round_trip_and_hostile_entries(tmp_path):
+    from mirage_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+    from mirage_model.clinical import default_schema
+    from mirage_model.preprocess import PreprocessConfig
+    from mirage_model.render import RenderConfig
+
+    nets = _members(k=3, seeds=(0, 1))
+    ens = _subset_ensemble(nets, [None, [2, None, 0]], [None, [[2.0, 0.5], [0.5, -1.0]]])
+    path = save_checkpoint(tmp_path / "ens", ens, model_type="ensemble", task="multilabel", labels=["A", "B", "C"],
+                           schema=default_schema(["age", "sex"]), preprocess=PreprocessConfig(), render=RenderConfig())
+    loaded = load_checkpoint(path)
+    x = _inputs()
+    with torch.no_grad():
+        np.testing.assert_allclose(loaded.model(*x).logits.numpy(), ens(*x).logits.numpy(), atol=1e-5)
+    doc = json.loads((path / "config.json").read_text())
+    assert doc["model_config"]["members"][1]["classes"] == [2, None, 0]
+    for bad in ({"classes": "all"}, {"classes": [0, True, 1]}, {"clinical": [[1.0, "x"], [1.0, 0.0]]},
+                {"clinical": [[1.0], [1.0, 0.0]]}, {"weights": 2}):
+        broken = json.loads(json.dumps(doc))
+        broken["model_config"]["members"][1].update(bad)
+        (path / "config.json").write_text(json.dumps(broken))
+        with pytest.raises(CheckpointError):
+            load_checkpoint(path)
+
+
+def test_mirage_ensemble_of_a_subset_member(tmp_path, capsys):
+    """``mirage ensemble`` with a member of 2 of the 4 labels, fitted on other records (its own age
+    normalisation), one of its labels kept out with --member-labels: the saved ensemble's validation
+    probabilities are each label's mean over the members that give it (independent truth: the members'
+    own evaluate runs), and its members come back with their own labels."""
+    import dataclasses
+
+    import pandas as pd
+
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    from training_cli import main as cli
+    from training_cli.engine.checkpoints import load_members
+
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    names = ["CD", "HYP", "MI", "NORM"]
+    full = make_tiny_checkpoint(tmp_path / "full", labels=names, clinical=("age", "sex"), seed=0)
+    part = make_tiny_checkpoint(tmp_path / "part", labels=["NORM", "MI"], clinical=("age", "sex"), seed=1)
+    lp = load_checkpoint(part)               # fitted on other records: another age mean and std
+    lp.schema.features[0] = dataclasses.replace(lp.schema.features[0], mean=71.0, std=9.0)
+    save_checkpoint(part, lp.model, model_type="mirage", task="multilabel", labels=lp.labels, schema=lp.schema,
+                    preprocess=lp.preprocess, render=lp.render)
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(tmp_path / "cache"),
+            "--no-progress", "--workers", "1", "--threads", "1"]
+    assert cli.main(["ensemble", str(full), str(part), "--out", str(tmp_path / "e"), *data]) == 0
+    assert cli.main(["ensemble", str(full), str(part), "--member-labels", "1:MI", "--out", str(tmp_path / "e_mi"),
+                     *data]) == 0
+    doc = json.loads((tmp_path / "e" / "config.json").read_text())
+    m1 = doc["model_config"]["members"][1]
+    assert m1["classes"] == [3, 2] and "classes" not in doc["model_config"]["members"][0]
+    full_age = load_checkpoint(full).schema.features[0]
+    assert m1["clinical"][0] == pytest.approx([full_age.std / 9.0, (full_age.mean - 71.0) / 9.0])
+    assert m1["clinical"][1] == [1.0, 0.0]
+    assert json.loads((tmp_path / "e_mi" / "config.json").read_text())["model_config"]["members"][1]["classes"] \
+        == [None, 2]
+
+    clin = tmp_path / "labs.csv"        # ages for every record, so the normalisation matters
+    ids = pd.read_csv(labels)["record_id"]
+    clin.write_text("record_id,age,sex\n" + "".join(f"{r},{40 + 3 * i},{i % 2}\n" for i, r in enumerate(ids)))
+    for name, model in (("full", full), ("part", part), ("e", tmp_path / "e"), ("e_mi", tmp_path / "e_mi")):
+        assert cli.main(["evaluate", "--model", str(model), "--split", "val", "--bootstrap", "0", "--labs", str(clin),
+                         "--out", str(tmp_path / f"val_{name}"), *data]) == 0
+    pf, pp, pe, pm = (pd.read_csv(tmp_path / f"val_{n}" / "predictions.csv") for n in ("full", "part", "e", "e_mi"))
+    for c in ("p_CD", "p_HYP"):
+        np.testing.assert_allclose(pe[c], pf[c], atol=2e-6)
+        np.testing.assert_allclose(pm[c], pf[c], atol=2e-6)
+    for c in ("p_MI", "p_NORM"):
+        np.testing.assert_allclose(pe[c], (pf[c] + pp[c]) / 2, atol=2e-6)
+    np.testing.assert_allclose(pm["p_MI"], (pf["p_MI"] + pp["p_MI"]) / 2, atol=2e-6)
+    np.testing.assert_allclose(pm["p_NORM"], pf["p_NORM"], atol=2e-6)
+
+    members = load_members(str(tmp_path / "e"))
+    assert [m.labels for m in members] == [names, ["NORM", "MI"]]
+    assert cli.main(["export", "--model", str(tmp_path / "e_mi"), "--out", str(tmp_path / "shipped")]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    assert "each label's over the members that predict it" in card
+    assert "over its 1 label; gives 1 of the ensemble's labels; its clinical normalisation" in card
+
+    for bad, says in ((["--member-labels", "1:HYP"], "member 1 ("), (["--member-labels", "2:MI"], "there are 2 members"),
+                      (["--member-labels", "one:MI"], "expected N:LABEL"),
+                      (["--member-labels", "0:CD"], "leaves HYP to no member")):
+        assert cli.main(["ensemble", str(full), str(part), *bad, "--out", str(tmp_path / "x"), *data]) == 1
+        assert says in capsys.readouterr().err
+    assert cli.main(["ensemble", str(part), str(full), "--out", str(tmp_path / "x"), *data]) == 1
+    assert "it predicts CD, HYP, which" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

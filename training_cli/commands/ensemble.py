@@ -5,9 +5,14 @@
 A model named may itself be an ensemble (a folder, or a shipped name such as ``default``): its
 members join one by one, or only member N with ``NAME#N`` (``default#1``); the ensemble's own
 calibration and thresholds are left behind (calibrate the new one: ``mirage calibrate``).
-The members must predict the same labels for the same task from the same inputs: the same
-clinical schema (features and the normalisation fitted on the training split), preprocessing and
-rendering. The ensemble's probability is the mean of the members' (``models.ensemble``). As in
+The members must predict for the same task from the same inputs: the same clinical features,
+preprocessing and rendering (a member whose feature normalisation was fitted on other training
+records gets its own back inside the ensemble, exactly). The
+ensemble's labels are the first member's; a later multi-label member may predict a subset of them
+(a network trained on PTB-XL's form task beside a 71-statement one), and each label's probability is
+the mean over the members that predict it (``models.ensemble``); ``--member-labels N:A,B`` keeps
+member N (0-based, in the order the members are listed, an ensemble's expanded) to those of its
+labels. As in
 ``mirage train``, its decision thresholds are the max-F1 points on the validation split, never the
 test split; the validation metrics of the ensemble and of every member are stored in the
 checkpoint, so the gain over each member is on record. Score the test split afterwards with
@@ -49,6 +54,9 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
                         "name: default) adds its members, NAME#N only member N")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")
     add_data_args(p)
+    p.add_argument("--member-labels", action="append", default=[], metavar="N:LABEL[,LABEL...]",
+                   help="member N (0-based, in the order listed) contributes only these of its labels "
+                        "(repeatable); the others come from the other members")
     p.add_argument("--name", default="", help="model name (default: ensemble-<kind>-<task>)")
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=64)
@@ -60,25 +68,86 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 
 def check_compatible(members: list) -> None:
-    """Raise ConfigError naming the first checkpoint whose labels, task or inputs differ from the first's."""
+    """Raise ConfigError naming the first checkpoint whose task or inputs differ from the first's, or
+    whose labels are neither the first's nor (multi-label) a subset of them."""
     ref = members[0]
     for m in members[1:]:
-        for what, a, b in (("labels", ref.labels, m.labels), ("task", ref.task, m.task),
-                           ("clinical schema", ref.schema.to_dict(), m.schema.to_dict()),
+        if list(m.labels) != list(ref.labels):
+            extra = [c for c in m.labels if c not in ref.labels]
+            if extra or ref.task != "multilabel" or m.task != "multilabel":
+                why = (f"it predicts {', '.join(extra[:5])}{' ...' if len(extra) > 5 else ''}, which {ref.path} does "
+                       f"not" if extra else "a multi-class ensemble's members must predict the same classes")
+                raise ConfigError(f"error: {m.path}: its labels differ from {ref.path}'s ({why}); a member "
+                                  f"predicts the first member's labels or, multi-label, a subset of them")
+        for what, a, b in (("task", ref.task, m.task),
+                           ("clinical features", _features(ref.schema), _features(m.schema)),
                            ("preprocessing", ref.preprocess, m.preprocess), ("rendering", ref.render, m.render)):
             if a != b:
                 raise ConfigError(f"error: {m.path}: its {what} differ from {ref.path}'s; an ensemble's "
-                                  f"members must share labels, task and inputs")
+                                  f"members must share task and inputs")
         if m.model_type == "ensemble":
             raise ConfigError(f"error: {m.path}: is itself an ensemble; name its members instead")
     if ref.model_type == "ensemble":
         raise ConfigError(f"error: {ref.path}: is itself an ensemble; name its members instead")
 
 
-def build_ensemble(members: list):
-    """Loaded member checkpoints -> an ``Ensemble`` holding their weights (eval mode, on CPU)."""
-    cfg = EnsembleConfig(members=[{"model_type": m.model_type, "config": dict(m.model_config)} for m in members],
-                         num_classes=len(members[0].labels), task=members[0].task,
+def _features(schema) -> list[dict]:
+    """The clinical schema without its fitted normalisation (means and standard deviations): what
+    members must share; the ensemble re-normalises a member fitted on other records exactly."""
+    return [{k: v for k, v in f.items() if k not in ("mean", "std")} for f in schema.to_dict()["features"]]
+
+
+def clinical_rescale(ref_schema, schema) -> list[list[float]] | None:
+    """Per feature [a, b] with ``x_member = a * x_ref + b`` (``models.ensemble``), or None when the
+    member's normalisation is the first member's."""
+    pairs = [[f_ref.std / f.std, (f_ref.mean - f.mean) / f.std] for f_ref, f in zip(ref_schema.features, schema.features)]
+    return None if all(a == 1.0 and b == 0.0 for a, b in pairs) else pairs
+
+
+def parse_member_labels(specs: list[str], members: list) -> list[list[str]]:
+    """``--member-labels`` -> the labels each member contributes (all its own where not named).
+
+    Raises:
+        ConfigError: a malformed spec, no such member, a label the member does not predict, or a
+            label of the ensemble that no member then predicts.
+    """
+    used = [list(m.labels) for m in members]
+    for spec in specs:
+        n, sep, names = str(spec).partition(":")
+        wanted = [x.strip() for x in names.split(",") if x.strip()]
+        if not sep or not n.strip().isdigit() or not wanted:
+            raise ConfigError(f"error: --member-labels {spec!r}: expected N:LABEL[,LABEL...]")
+        i = int(n)
+        if i >= len(members):
+            raise ConfigError(f"error: --member-labels {spec!r}: there are {len(members)} members (0 to "
+                              f"{len(members) - 1})")
+        unknown = [c for c in wanted if c not in members[i].labels]
+        if unknown:
+            raise ConfigError(f"error: --member-labels {spec!r}: member {i} ({members[i].path}) does not predict "
+                              f"{', '.join(unknown)}")
+        used[i] = [c for c in members[i].labels if c in wanted]
+    orphans = [c for c in members[0].labels if not any(c in u for u in used)]
+    if orphans:
+        raise ConfigError(f"error: --member-labels leaves {', '.join(orphans[:5])}{' ...' if len(orphans) > 5 else ''} "
+                          "to no member")
+    return used
+
+
+def build_ensemble(members: list, used: list[list[str]] | None = None):
+    """Loaded member checkpoints -> an ``Ensemble`` holding their weights (eval mode, on CPU);
+    ``used``: the labels each member contributes (``parse_member_labels``; None: all its own)."""
+    labels = list(members[0].labels)
+    used = used or [list(m.labels) for m in members]
+    entries = []
+    for m, u in zip(members, used):
+        entry = {"model_type": m.model_type, "config": dict(m.model_config)}
+        if list(m.labels) != labels or u != list(m.labels):   # where each output goes (None: left out)
+            entry["classes"] = [labels.index(c) if c in u else None for c in m.labels]
+        rescale = clinical_rescale(members[0].schema, m.schema)
+        if rescale is not None:                # fitted on other records: its own normalisation, exactly
+            entry["clinical"] = rescale
+        entries.append(entry)
+    cfg = EnsembleConfig(members=entries, num_classes=len(labels), task=members[0].task,
                          n_clinical=len(members[0].schema.features))
     model = build_model("ensemble", cfg)
     for net, m in zip(model.members, members):
@@ -97,6 +166,7 @@ def run(args) -> int:
     if len(members) < 2:
         raise ConfigError("mirage ensemble: name at least two models (checkpoints or an ensemble's members)")
     check_compatible(members)
+    used = parse_member_labels(args.member_labels, members)
     ref = members[0]
     progress = not args.no_progress
     prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress)
@@ -105,30 +175,38 @@ def run(args) -> int:
 
     # Each member runs once over the validation split; the ensemble's probability is their mean,
     # which is what the saved Ensemble returns (models.ensemble; the CLI test checks the two agree).
-    # check_compatible made labels and task equal, so every member scores the same rows.
+    # check_compatible made the task equal, so every member scores the same rows; a member of a subset
+    # of the labels fills its columns (NaN elsewhere) and each label's mean is over its members.
     member_probs, member_rows = [], []
-    for m in members:
+    for m, own in zip(members, used):
         m.model.to(device)
         # the saved Ensemble averages the members' own probabilities: a member's calibration and
         # measured-rhythm stage are not carried into it (calibrate the ensemble: `mirage calibrate`),
         # so the thresholds are chosen without them
         if m.calibration is not None or m.measured_stack is not None:
             logger.info("member %s: its calibration is not carried into the ensemble", m.name or m.path)
-        rows, p_m, targets, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress,
-                                                  calibrated=False)
+        rows, p_m, t_m, _ = split_predictions(m, prepared, "val", device, args.batch_size, progress,
+                                              calibrated=False)
         m.model.cpu()
-        member_probs.append(p_m)
-        vm = M.compute_metrics(targets, p_m, labels, None, task)
+        full = np.full((len(rows), len(labels)), np.nan)
+        cols = [list(m.labels).index(c) for c in own]
+        full[:, [labels.index(c) for c in own]] = p_m[:, cols]
+        member_probs.append(full)
+        if list(m.labels) == labels:
+            targets = t_m
+        vm = M.compute_metrics(t_m[:, cols], p_m[:, cols], own, None, task) if task == "multilabel" else \
+            M.compute_metrics(t_m, p_m, own, None, task)
         member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
-                            "val_macro_auroc": vm["macro"]["auroc"],
-                            "val_auroc": {c: vm["per_class"][c]["auroc"] for c in labels}})
-        logger.info("member %s: val macro AUROC %.4f", m.name or m.path, vm["macro"]["auroc"])
-    probs = np.mean(np.stack(member_probs), axis=0)                        # (N, K)
+                            "val_macro_auroc": vm["macro"]["auroc"], **({} if own == labels else {"labels": own}),
+                            "val_auroc": {c: vm["per_class"][c]["auroc"] for c in own}})
+        logger.info("member %s: val macro AUROC %.4f%s", m.name or m.path, vm["macro"]["auroc"],
+                    "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
+    probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
     val = M.compute_metrics(targets, probs, labels, thresholds, task)
     logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))
-    model = build_ensemble(members)
+    model = build_ensemble(members, used)
 
     provs = [dict(m.provenance or {}) for m in members]
     provenance = {
@@ -150,7 +228,7 @@ def run(args) -> int:
                         provenance=provenance, metrics=metrics, name=name)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
-    best = max(r["val_macro_auroc"] for r in member_rows)
+    best = max(r["val_macro_auroc"] for r in member_rows if "labels" not in r)
     print(f"ensemble of {len(members)}: val macro AUROC {val['macro']['auroc']:.4f} "
           f"(best member {best:.4f}) on {len(rows)} records; wrote {args.out}")
     return 0

@@ -92,11 +92,19 @@ def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list
     members = cfg.get("members", [])
     mprov = prov.get("members") or [{}] * len(members)
     mval = metrics.get("members") or [{}] * len(members)
-    lines = [f"- Architecture: an ensemble of {len(members)} models; its probability is the mean of theirs"]
+    partial = any(m.get("classes") is not None for m in members)
+    lines = [f"- Architecture: an ensemble of {len(members)} models; its probability is the mean of theirs"
+             + (", each label's over the members that predict it" if partial else "")]
     for i, (m, p, v) in enumerate(zip(members, mprov, mval), 1):
         auc = v.get("val_macro_auroc")
+        used = [k for k in m.get("classes") or [] if k is not None]
         lines.append(f"  - member {i}: {_describe(m['model_type'], m['config'], (p or {}).get('preset', ''))}"
-                     + (f"; validation macro AUROC {auc:.3f}" if isinstance(auc, float) else ""))
+                     + (f"; validation macro AUROC {auc:.3f}" if isinstance(auc, float) else "")
+                     + (f" over its {len(v['labels'])} label{'s' * (len(v['labels']) != 1)}"
+                        if isinstance(v.get("labels"), list) else "")
+                     + (f"; gives {len(used)} of the ensemble's labels" if m.get("classes") is not None else "")
+                     + ("; its clinical normalisation (fitted on its own training records) re-applied"
+                        if m.get("clinical") is not None else ""))
     return lines
 
 

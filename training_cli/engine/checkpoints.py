@@ -59,8 +59,12 @@ def load_members(spec: str, device: str = "cpu") -> list:
     configs = loaded.model_config.get("members", [])
     recorded = (loaded.provenance or {}).get("members") or [{}] * n
     shared = {k: v for k, v in (loaded.provenance or {}).items() if k in ("data", "task", "splits")}
+    def labels_of(i):            # a member of a subset of the labels (models.ensemble) carries its own
+        classes = configs[i].get("classes")
+        return list(loaded.labels) if classes is None else [loaded.labels[k] for k in classes]
+
     return [dataclasses.replace(
-        loaded, model=loaded.model.members[i], model_type=configs[i]["model_type"],
+        loaded, model=loaded.model.members[i], model_type=configs[i]["model_type"], labels=labels_of(i),
         model_config=dict(configs[i]["config"]), thresholds=[], calibration=None, measured_stack=None,
         provenance={**shared, **(recorded[i] if i < len(recorded) else {})}, metrics={}, model_card=None,
         name=f"{loaded.name or path}#{i}", path=Path(f"{loaded.path}#{i}")) for i in picks]
