@@ -39,7 +39,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from mirage_model.outputs import probabilities
+from mirage_model.outputs import is_called, probabilities
 
 METHOD_LEAD_BIAS = "learned Graphormer lead bias, mean over heads"
 METHOD_LEAD_ATTENTION = "last Graphormer layer lead-to-lead attention, mean over heads"
@@ -213,7 +213,7 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
             if calibrate is not None:
                 probs = np.asarray(calibrate(probs), dtype=np.float64)
             th = np.full(probs.shape, 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
-            predicted = [k for k in range(probs.size) if probs[k] >= th[k]]
+            predicted = [k for k in range(probs.size) if is_called(probs[k], th[k])]
         targets = sorted(set(int(k) for k in predicted)) or [top]
         if targets == [top]:
             g_sig, g_img = torch.autograd.grad(logits[top], (sig, img), allow_unused=True)

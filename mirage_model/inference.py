@@ -31,7 +31,7 @@ from mirage_model.explain import Explanation, explain_window
 from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
 from mirage_model.measure import measure
 from mirage_model.models import reads_image
-from mirage_model.outputs import probabilities
+from mirage_model.outputs import is_called, probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
 from mirage_model.preprocess import model_inputs, windowed_model_inputs
 from mirage_model.quality import Finding, QualityConfig, assess
@@ -59,8 +59,8 @@ class Prediction:
             excepted (sigmoid for multi-label checkpoints, softmax for multi-class ones: then they
             sum to 1).
         thresholds: float32 (K,) the checkpoint's decision thresholds.
-        positive: labels with probability >= threshold, in label order; empty when the quality gate
-            withholds them (see ``withheld``).
+        positive: the labels called (``outputs.is_called``: probability >= threshold and >= 20 %), in
+            label order; empty when the quality gate withholds them (see ``withheld``).
         model_name: the checkpoint's name.
         timings: seconds per stage: "load" (when a path was given), "preprocess" (filter, resample,
             normalise, window and render: ``model_inputs``), "predict", "explain", "total".
@@ -72,7 +72,7 @@ class Prediction:
         window_probabilities: float32 (W, K) per window.
         quality: the record's ``quality.QualityReport`` (None when the Predictor was made with
             ``quality=False``).
-        model_positive: the labels above threshold as the model gave them.
+        model_positive: the labels the model calls (``outputs.is_called``), before the quality gate.
         windows_left_out: indices of the windows not in ``probabilities`` (still in
             ``window_probabilities``): those overlapping a large artefact of the first minute and
             those past it whose own quality is not usable; the quality report names them.
@@ -93,7 +93,7 @@ class Prediction:
     labels: tuple[str, ...]
     probabilities: np.ndarray          # (K,) aggregated over windows (mean)
     thresholds: np.ndarray             # (K,)
-    positive: tuple[str, ...]          # labels with probability >= threshold
+    positive: tuple[str, ...]          # labels called: >= threshold and >= outputs.MIN_CALLED_P
     model_name: str
     timings: dict = field(default_factory=dict)    # seconds: load, preprocess (incl. render), predict, explain, total
     explanation: Explanation | None = None
@@ -464,7 +464,7 @@ class Predictor:
             t0 = time.perf_counter()
             conf = np.where(used[:, None], window_probs, -1.0)
             w = int(np.argmax(conf.max(axis=1)))               # most confident window used, first on ties
-            predicted = [k for k in range(len(self.labels)) if window_probs[w, k] >= self.thresholds[k]]
+            predicted = [k for k in range(len(self.labels)) if is_called(window_probs[w, k], self.thresholds[k])]
             explanation = self._explain_window(prep, w, predicted).explanation
             prep.timings["explain"] = time.perf_counter() - t0
         probs = window_probs[used].mean(axis=0).astype(np.float32)         # (K,)
@@ -478,7 +478,7 @@ class Predictor:
             else:
                 note = (f"{', '.join(stack.labels) if len(stack.labels) <= 6 else 'statements'} from the model "
                         f"alone (measured stage not applied): {why}")
-        model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if p >= th)
+        model_positive = tuple(lab for lab, p, th in zip(self.labels, probs, self.thresholds) if is_called(p, th))
         withheld = ""
         if quality is not None and quality.gated and model_positive:
             withheld = quality.reason or f"signal quality {quality.verdict}"

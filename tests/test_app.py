@@ -940,6 +940,9 @@ def test_probability_bars_colours_names_and_legend(qtbot):
     assert bars.colour("NORM", 0.9, 0.5).name() == ProbabilityBars.NORMAL.name()     # reassuring, not red
     assert bars.colour("MI", 0.8, 0.5).name() == ProbabilityBars.FINDING.name()
     assert bars.colour("STTC", 0.1, 0.5).name() == ProbabilityBars.BELOW.name()
+    # a rare class's threshold below 1 %: at 0.4 % it is above it but not called, so not red
+    assert bars.colour("STTC", 0.004, 0.003).name() == ProbabilityBars.BELOW.name()
+    assert bars.colour("STTC", 0.25, 0.003).name() == ProbabilityBars.FINDING.name()
     assert "threshold" in bars.legend_text()[0]
     bars.resize(420, bars.sizeHint().height())
     img = bars.grab().toImage()

@@ -70,9 +70,31 @@ def test_positive_follows_the_thresholds(tmp_path, record):
     path = make_tiny_checkpoint(tmp_path / "th", thresholds=[0.0, 1.01, 0.5, 0.5, 0.5])
     pred = Predictor(path, device="cpu").predict(record, explain=False)
     np.testing.assert_allclose(pred.thresholds, [1e-6, 1 - 1e-6, 0.5, 0.5, 0.5], rtol=1e-6)
-    expected = tuple(lab for lab, p, t in zip(LABELS, pred.probabilities, pred.thresholds) if p >= t)
+    expected = tuple(lab for lab, p, t in zip(LABELS, pred.probabilities, pred.thresholds) if p >= t and p >= 0.2)
     assert pred.positive == expected
     assert "NORM" in pred.positive and "MI" not in pred.positive
+
+
+def test_a_class_above_a_tiny_threshold_is_not_called_below_20_percent(tmp_path, record):
+    """Thresholds of rare classes (max F1 on 1-4 validation positives) can sit below 1 %: a class at
+    0.7 % above such a threshold is not called (positive, explained, bolded), one at 99 % is."""
+    from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+    from mirage_model.outputs import is_called
+
+    path = make_tiny_checkpoint(tmp_path / "low", thresholds=[1e-6] * 5)
+    ck = load_checkpoint(path)
+    with torch.no_grad():
+        ck.model.head.weight.zero_()
+        ck.model.head.bias.copy_(torch.tensor([5.0, -5.0, 5.0, -5.0, 0.0]))   # p 0.993, 0.007, 0.993, 0.007, 0.5
+    save_checkpoint(path, ck.model, model_type=ck.model_type, task=ck.task, labels=ck.labels, schema=ck.schema,
+                    preprocess=ck.preprocess, render=ck.render, thresholds=ck.thresholds)
+    pred = Predictor(path, device="cpu").predict(record, explain=True)
+    np.testing.assert_allclose(pred.probabilities, [0.9933, 0.0067, 0.9933, 0.0067, 0.5], atol=1e-3)
+    assert np.all(pred.probabilities >= pred.thresholds)
+    assert pred.positive == pred.model_positive == (LABELS[0], LABELS[2], LABELS[4])
+    assert is_called(0.0067, 1e-6) is False and is_called(0.2, 0.2) is True
+    np.testing.assert_array_equal(is_called(np.array([0.1, 0.3, 0.3]), np.array([0.05, 0.05, 0.4])),
+                                  [False, True, False])
 
 
 def test_multiclass_probabilities_sum_to_one(tmp_path, record):

@@ -180,6 +180,26 @@ def test_model_result_text(full_report):
     assert "Reviewer: Dr. Reviewer" in text and "Sinus rhythm, reviewed." in text
 
 
+def test_a_class_above_a_tiny_threshold_reads_not_called(tmp_path, full_report):
+    """MI at 0.4 % above a 0.3 % threshold (a rare class's max-F1 point) is not POSITIVE: its row says
+    "< 20%", and the note says why; NORM at 90 % over 50 % is POSITIVE."""
+    import dataclasses
+
+    from mirage_model.outputs import is_called
+
+    pred = full_report["pred"]
+    probs = np.array([0.9, 0.004, 0.1, 0.1, 0.1], dtype=np.float32)
+    thr = np.array([0.5, 0.003, 0.5, 0.5, 0.5], dtype=np.float32)
+    called = tuple(lab for lab, p, t in zip(pred.labels, probs, thr) if is_called(p, t))
+    assert called == ("NORM",) and pred.labels[:2] == ("NORM", "MI")
+    pred = dataclasses.replace(pred, probabilities=probs, thresholds=thr, positive=called, model_positive=called)
+    out = _report(tmp_path / "low.pdf", full_report["record"], pred)
+    text = "\n".join(_page_texts(pypdf.PdfReader(str(out))))
+    assert re.search(r"NORM\s*\n.*\n?0\.900\s*\n0\.500\s*\nPOSITIVE", text)
+    assert re.search(r"MI\s*\n.*\n?0\.004\s*\n0\.003\s*\n< 20%", text)
+    assert "at least 20%" in text
+
+
 def test_clinical_section(full_report):
     text = "\n".join(_page_texts(full_report["reader"]))
     assert "hs-Troponin T" in text

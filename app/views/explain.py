@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.plot_overlays import short_method
+from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
 
@@ -73,7 +74,7 @@ class ProbabilityBars(QWidget):
             return
         for i, (lab, name, prob, th) in enumerate(zip(self.labels, names, self.probabilities, self.thresholds)):
             y = 4 + 22 * i
-            positive = prob >= th and not self.withheld
+            positive = is_called(prob, th) and not self.withheld
             font = QFont(p.font())
             font.setBold(bool(positive))
             p.setFont(font)
@@ -100,8 +101,8 @@ class ProbabilityBars(QWidget):
         p.drawText(QRectF(x + 5, y, max(10.0, self.width() - x - 5), 16), Qt.AlignmentFlag.AlignVCenter,
                    self.legend_text()[0])
         self.setToolTip("Bars: probability per class. Tick: the class's decision threshold stored with "
-                        "the model. Red: a finding at or above its threshold; green: the normal class "
-                        "at or above its threshold; blue: below the threshold.")
+                        "the model. Red: a finding called (at or above its threshold and at least "
+                        f"{MIN_CALLED_P:.0%}); green: the normal class called; blue: not called.")
         y += 16
         for text, col in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW)):
             p.fillRect(QRectF(x, y + 4, 10, 9), col)
@@ -115,11 +116,12 @@ class ProbabilityBars(QWidget):
     WITHHELD = QColor(150, 150, 150)  # calls withheld by the quality gate: no colour says "finding"
 
     def colour(self, label: str, prob: float, threshold: float) -> QColor:
-        """Bar colour: red for a finding at or above its threshold, green for a positive normal
-        class, blue below the threshold (faded while the result is out of date)."""
+        """Bar colour: red for a finding called (``outputs.is_called``: at or above its threshold and
+        at least 20 %), green for a called normal class, blue otherwise (faded while the result is out
+        of date)."""
         if self.withheld:
             c = QColor(self.WITHHELD)
-        elif prob >= threshold:
+        elif is_called(prob, threshold):
             c = QColor(self.NORMAL if is_normal(label) else self.FINDING)
         else:
             c = QColor(self.BELOW)

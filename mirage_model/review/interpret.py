@@ -79,6 +79,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from mirage_model.clinical import parse_sex
+from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT
 
@@ -190,7 +191,7 @@ QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # a model statement is said only from this calibrated probability up, whatever its threshold (max F1
 # on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
 # most probable one is said, marked as below its threshold
-MODEL_MIN_P = 0.20
+MODEL_MIN_P = MIN_CALLED_P      # the product's one floor for a call (outputs.is_called)
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
 AF_RULE_MIN_P = 0.15
@@ -278,8 +279,9 @@ class Interpretation:
 
 
 def is_said(probability: float, threshold: float) -> bool:
-    """A model statement is said: at or above its threshold and at least ``MODEL_MIN_P``."""
-    return probability >= threshold and probability >= MODEL_MIN_P
+    """A model statement is said when the model calls it: at or above its threshold and at least
+    ``MODEL_MIN_P`` (``outputs.is_called``)."""
+    return is_called(probability, threshold)
 
 
 def confidence_word(p: float) -> str:
@@ -591,12 +593,12 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                         np.asarray(prediction.thresholds, dtype=float)))
         # an abnormal class that is no statement (a superclass model's MI, STTC, CD, HYP) outranks
         # its "normal ECG" as any abnormal statement does
-        other = [(lab, p) for lab, p, t in rows if lab not in STATEMENTS and not is_normal(lab) and p >= t]
+        other = [(lab, p) for lab, p, t in rows if lab not in STATEMENTS and not is_normal(lab) and is_called(p, t)]
         for lab, p, t in rows:
             if lab not in STATEMENTS:
                 continue
             if lab == "NORM" and other:
-                if p >= t:
+                if is_called(p, t):
                     resolved = (f"normal ECG ({p:.0%}) not stated: the model's "
                                 + ", ".join(f"{o} ({q:.0%})" for o, q in other) + " above threshold",)
                 continue

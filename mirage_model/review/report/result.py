@@ -8,6 +8,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
+from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.review.file_info import device_report_lines
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import ReportContext
@@ -48,7 +49,8 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
-        result = "POSITIVE" if is_pos else ("unreliable" if lab in shown else "-")
+        result = ("POSITIVE" if is_pos else "unreliable" if lab in shown
+                  else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
         rows.append([pdf_text(lab), pdf_text(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", result])
         if is_pos and not is_normal(lab):
@@ -69,7 +71,9 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
         why = getattr(pred, "windows_left_out_why", "") or "for signal quality"
         windows = (f"{n_win - len(left_out)} of {windows} (left out, {why}: "
                    f"the window{'s' if len(left_out) > 1 else ''} starting at {at})")
-    note = ("Positive = probability at or above the class threshold stored with the model. "
+    note = ("Positive = probability at or above the class threshold stored with the model and at least "
+            f"{MIN_CALLED_P:.0%} (a rare class's threshold can sit below 1 %; \"< {MIN_CALLED_P:.0%}\": at or "
+            "above its threshold, not called). "
             f"Probabilities are the mean over {windows}.")
     total = (pred.timings or {}).get("total")
     if total:
