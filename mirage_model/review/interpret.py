@@ -27,9 +27,9 @@ Measurement rules (adult thresholds):
   ``review.measurements``'s, so the table's flags and these statements agree.
 
 A model statement is said when its calibrated probability is at or above its threshold and at
-least 20 % (``MODEL_MIN_P``): the thresholds (max F1 on the validation fold) of rare statements
-sit at a few percent, and a finding is not stated at 3 %; all probabilities stay in the CSV's
-``stmt_`` columns. A QTc rule statement is marked (?) when the measurements call the QTc
+least 20 % (``outputs.is_called``, as every call of every model): the thresholds (max F1 on the
+validation fold) of rare statements sit at a few percent, and a finding is not stated at 3 %; all
+probabilities stay in the CSV's ``stmt_`` columns. A QTc rule statement is marked (?) when the measurements call the QTc
 unreliable (an irregular rhythm; Bazett above 120 bpm).
 
 The rhythm comes first: the rhythm itself (atrial fibrillation or flutter, paced, supraventricular
@@ -79,7 +79,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from mirage_model.clinical import parse_sex
-from mirage_model.outputs import MIN_CALLED_P, is_called
+from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT
 
@@ -188,10 +188,6 @@ PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
-# a model statement is said only from this calibrated probability up, whatever its threshold (max F1
-# on fold 9 puts the thresholds of rare statements at a few percent); when no rhythm is left, the
-# most probable one is said, marked as below its threshold
-MODEL_MIN_P = MIN_CALLED_P      # the product's one floor for a call (outputs.is_called)
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
 AF_RULE_MIN_P = 0.15
@@ -278,12 +274,6 @@ class Interpretation:
         return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
 
 
-def is_said(probability: float, threshold: float) -> bool:
-    """A model statement is said when the model calls it: at or above its threshold and at least
-    ``MODEL_MIN_P`` (``outputs.is_called``)."""
-    return is_called(probability, threshold)
-
-
 def confidence_word(p: float) -> str:
     return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"
 
@@ -334,7 +324,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     """
     p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
     th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
-    positive = {c for c in p if is_said(p[c], th[c])}
+    positive = {c for c in p if is_called(p[c], th[c])}
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirage_model.review.interpret import is_said, session_interpretation, statement_labels
+from mirage_model.outputs import is_called
+from mirage_model.review.interpret import session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -168,7 +169,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -
     if stmt_pred is not None:
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
-                if lab in codes and is_said(p, t))
+                if lab in codes and is_called(p, t))
         text += (f"{STATEMENTS_PART}model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
                  + _in_interpretation(n, stated))
     return text + DETAILS
