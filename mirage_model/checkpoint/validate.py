@@ -10,7 +10,7 @@ from pathlib import Path
 from mirage_model.checkpoint.format import CheckpointError
 from mirage_model.limits import MAX_LABELS
 from mirage_model.models import MODEL_TYPES, config_class
-from mirage_model.models.ensemble import MEMBER_KEYS
+from mirage_model.models.ensemble import MEMBER_KEYS, member_layout
 
 
 def _short(value, n: int = 200) -> str:
@@ -69,21 +69,16 @@ def _validate_config(cfg: dict, model_type: str, where: Path, depth: int = 0) ->
                     raise CheckpointError(f"{where}: each ensemble member must be "
                                           '{"model_type": ..., "config": {...}[, "classes": [...]]'
                                           '[, "clinical": [[a, b], ...]]}')
-                classes = m.get("classes")
-                if classes is not None and (not isinstance(classes, list) or not 1 <= len(classes) <= MAX_LABELS
-                                            or not all(k is None or (isinstance(k, int) and not isinstance(k, bool)
-                                                                     and 0 <= k < MAX_LABELS) for k in classes)):
-                    raise CheckpointError(f"{where}: an ensemble member's classes must be a list of class indices")
-                pairs = m.get("clinical")
-                if pairs is not None and (not isinstance(pairs, list) or len(pairs) > 1024 or not all(
-                        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                                    and math.isfinite(v) and abs(v) <= 1e6 for v in p)
-                        for p in pairs)):
-                    raise CheckpointError(f"{where}: an ensemble member's clinical rescaling must be a list of "
-                                          "[a, b] pairs of finite numbers")
                 if m["model_type"] == "ensemble":
                     raise CheckpointError(f"{where}: an ensemble member cannot be an ensemble")
                 _validate_config(m["config"], m["model_type"], where, depth + 1)
+    if model_type == "ensemble":           # each member's classes and clinical rescaling, as the model reads them
+        ens = config_class("ensemble")(**cfg)
+        for i, m in enumerate(ens.members):
+            try:
+                member_layout(i, m, ens)
+            except ValueError as err:
+                raise CheckpointError(f"{where}: ensemble {err}") from None
 
 
 def _validate_doc(doc: dict, where: Path) -> None:

@@ -74,12 +74,12 @@ class Ensemble(nn.Module):
                 raise ValueError(f"member {i} is itself an ensemble; list its members instead")
             net = build(m["model_type"], m["config"])
             c = net.config
-            idx = _member_classes(i, m.get("classes"), config)
+            idx, scale = member_layout(i, m, config)
             if c.num_classes != len(idx) or c.task != config.task:
                 raise ValueError(f"member {i} ({m['model_type']}) predicts {c.num_classes} {c.task} classes, "
                                  f"the ensemble {len(idx)} {config.task} of its {config.num_classes} to it")
             classes.append(idx)
-            rescale.append(_member_rescale(i, m.get("clinical"), config))
+            rescale.append(scale)
             if c.n_clinical not in (0, config.n_clinical):
                 raise ValueError(f"member {i} reads {c.n_clinical} clinical features, the ensemble "
                                  f"{config.n_clinical}")
@@ -151,20 +151,33 @@ class Ensemble(nn.Module):
 MEMBER_KEYS = {"model_type", "config", "classes", "clinical"}
 
 
+def member_layout(i: int, entry: dict, config: EnsembleConfig):
+    """Member ``i``'s entry -> (ensemble class of each of its outputs, None where left out; its
+    clinical rescaling (a (C,), b (C,)) or None). Checked against ``config`` alone, so a checkpoint's
+    config can be checked before any member is built (``checkpoint.validate``).
+
+    Raises:
+        ValueError: a malformed "classes" or "clinical" (see ``_member_classes``, ``_member_rescale``).
+    """
+    return _member_classes(i, entry.get("classes"), config), _member_rescale(i, entry.get("clinical"), config)
+
+
 def _member_rescale(i: int, pairs, config: EnsembleConfig):
     """Member ``i``'s ``"clinical"`` ([[a, b]] * C) -> (a (C,), b (C,)) tensors, or None.
 
     Raises:
-        ValueError: not C pairs of finite numbers.
+        ValueError: not C pairs of finite numbers of at most 1e6 in size.
     """
     if pairs is None:
         return None
     ok = (isinstance(pairs, (list, tuple)) and len(pairs) == config.n_clinical
           and all(isinstance(p, (list, tuple)) and len(p) == 2
-                  and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in p)
+                  and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                          and abs(v) <= 1e6 for v in p)
                   for p in pairs))
     if not ok:
-        raise ValueError(f"member {i}: 'clinical' must be {config.n_clinical} pairs [a, b] of finite numbers")
+        raise ValueError(f"member {i}: 'clinical' must be {config.n_clinical} pairs [a, b] of finite numbers "
+                         "(at most 1e6 in size)")
     t = torch.tensor(pairs, dtype=torch.float32)
     return t[:, 0].clone(), t[:, 1].clone()
 
