@@ -327,6 +327,7 @@ def test_mirage_ensemble_of_a_subset_member(tmp_path, capsys):
     from mirage_model.checkpoint import load_checkpoint, save_checkpoint
     from training_cli import main as cli
     from training_cli.engine.checkpoints import load_members
+    from training_cli.engine.errors import ConfigError
 
     root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
     names = ["CD", "HYP", "MI", "NORM"]
@@ -367,6 +368,13 @@ def test_mirage_ensemble_of_a_subset_member(tmp_path, capsys):
 
     members = load_members(str(tmp_path / "e"))
     assert [m.labels for m in members] == [names, ["NORM", "MI"]]
+    # the member comes back with its own normalisation (age 71 +- 9), the other with the first's
+    assert members[1].schema.features[0].mean == pytest.approx(71.0)
+    assert members[1].schema.features[0].std == pytest.approx(9.0)
+    assert members[0].schema.to_dict() == load_checkpoint(full).schema.to_dict()
+    assert members[1].schema.features[1].mean == pytest.approx(lp.schema.features[1].mean)
+    with pytest.raises(ConfigError, match="member 1 of .* leaves some of its outputs out"):
+        load_members(str(tmp_path / "e_mi"))
     assert cli.main(["export", "--model", str(tmp_path / "e_mi"), "--out", str(tmp_path / "shipped")]) == 0
     card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
     assert "each label's over the members that predict it" in card

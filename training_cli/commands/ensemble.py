@@ -34,7 +34,7 @@ from mirage_model.models.ensemble import EnsembleConfig
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.checkpoints import load_members
+from training_cli.engine.checkpoints import clinical_rescale, load_members
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
@@ -95,13 +95,6 @@ def _features(schema) -> list[dict]:
     """The clinical schema without its fitted normalisation (means and standard deviations): what
     members must share; the ensemble re-normalises a member fitted on other records exactly."""
     return [{k: v for k, v in f.items() if k not in ("mean", "std")} for f in schema.to_dict()["features"]]
-
-
-def clinical_rescale(ref_schema, schema) -> list[list[float]] | None:
-    """Per feature [a, b] with ``x_member = a * x_ref + b`` (``models.ensemble``), or None when the
-    member's normalisation is the first member's."""
-    pairs = [[f_ref.std / f.std, (f_ref.mean - f.mean) / f.std] for f_ref, f in zip(ref_schema.features, schema.features)]
-    return None if all(a == 1.0 and b == 0.0 for a, b in pairs) else pairs
 
 
 def parse_member_labels(specs: list[str], members: list) -> list[list[str]]:

@@ -59,15 +59,45 @@ def load_members(spec: str, device: str = "cpu") -> list:
     configs = loaded.model_config.get("members", [])
     recorded = (loaded.provenance or {}).get("members") or [{}] * n
     shared = {k: v for k, v in (loaded.provenance or {}).items() if k in ("data", "task", "splits")}
+
     def labels_of(i):            # a member of a subset of the labels (models.ensemble) carries its own
         classes = configs[i].get("classes")
+        if classes is not None and None in classes:
+            raise ConfigError(f"error: {spec}: member {i} of {path} leaves some of its outputs out of the "
+                              "ensemble, whose labels the checkpoint does not record; name that member's own "
+                              "checkpoint instead")
         return list(loaded.labels) if classes is None else [loaded.labels[k] for k in classes]
+
+    def schema_of(i):            # a member fitted on other records: its own normalisation back
+        pairs = configs[i].get("clinical")
+        return loaded.schema if pairs is None else member_schema(loaded.schema, pairs, f"{spec}: member {i}")
 
     return [dataclasses.replace(
         loaded, model=loaded.model.members[i], model_type=configs[i]["model_type"], labels=labels_of(i),
+        schema=schema_of(i),
         model_config=dict(configs[i]["config"]), thresholds=[], calibration=None, measured_stack=None,
         provenance={**shared, **(recorded[i] if i < len(recorded) else {})}, metrics={}, model_card=None,
         name=f"{loaded.name or path}#{i}", path=Path(f"{loaded.path}#{i}")) for i in picks]
+
+
+def clinical_rescale(ref_schema, schema) -> list[list[float]] | None:
+    """Per feature [a, b] with ``x_member = a * x_ref + b`` (``models.ensemble``), or None when the
+    member's normalisation is the first member's; ``member_schema`` is its inverse."""
+    pairs = [[f_ref.std / f.std, (f_ref.mean - f.mean) / f.std] for f_ref, f in zip(ref_schema.features, schema.features)]
+    return None if all(a == 1.0 and b == 0.0 for a, b in pairs) else pairs
+
+
+def member_schema(schema, pairs, where: str):
+    """The clinical schema of an ensemble member whose entry rescales the ensemble's ``schema`` by
+    ``pairs`` ([a, b] per feature): std / a and mean - b * std / a, the member's own normalisation.
+
+    Raises:
+        ConfigError: a factor a that is not positive (no normalisation gives it).
+    """
+    if any(a <= 0 for a, _ in pairs):
+        raise ConfigError(f"error: {where}: a clinical rescaling factor is not positive")
+    feats = [dataclasses.replace(f, std=f.std / a, mean=f.mean - b * f.std / a) for f, (a, b) in zip(schema.features, pairs)]
+    return dataclasses.replace(schema, features=feats)
 
 
 def load_predictor(model, device: str, quality: bool = True) -> Predictor:
