@@ -82,3 +82,31 @@ def test_pacemaker_spikes_found_by_the_quality_check_make_the_rhythm_paced():
     assert not any(s.code in ("SR", "NORM") for s in it.statements)
     clean = dataclasses.replace(pred, quality=quality.assess(rec))
     assert interpret_prediction(clean, {"heart_rate_bpm": 70.0, "qrs_ms": 90.0}).first.code == "SR"
+
+
+def test_a_gated_record_withholds_the_interpretation_even_when_the_model_called_nothing():
+    """LUDB record 1 with V1-V6 flat: the quality check gates it ("leads missing or flat"). A statements
+    prediction that calls nothing has no calls to withhold, but the interpretation still comes from this
+    record (its rule statements, the most probable rhythm): it is withheld with the gate's reason, in the
+    text the CSV, the app and the PDF print. The unmodified record's interpretation is not withheld."""
+    import dataclasses
+
+    from mirage_model import quality
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1")
+    x = rec.signal.copy()
+    x[6:12] = 0.0
+    flat_q = quality.assess(dataclasses.replace(rec, signal=x))
+    assert flat_q.gated and "V1" in flat_q.reason
+    labels = ("SR", "AFIB", "NORM")
+    quiet = _pred(labels, [0.3, 0.2, 0.1], [0.5] * 3)             # nothing called: no prediction.withheld
+    it = interpret_prediction(dataclasses.replace(quiet, quality=flat_q), {"heart_rate_bpm": 70.0})
+    assert it.withheld == flat_q.reason
+    assert it.text().startswith(f"WITHHELD ({flat_q.reason}): ")
+    # the rules alone, with the record's quality given
+    assert interpret_prediction(None, {"heart_rate_bpm": 70.0}, quality=flat_q).withheld == flat_q.reason
+    ok_q = quality.assess(rec)
+    assert not ok_q.gated
+    assert interpret_prediction(dataclasses.replace(quiet, quality=ok_q), {"heart_rate_bpm": 70.0}).withheld is None

@@ -557,7 +557,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     Only the labels that are PTB-XL statements reach ``interpret`` (a superclass model's MI, STTC,
     CD, HYP are no statements; its NORM is "Normal ECG", dropped, with the reason in ``resolved``,
     when one of those abnormal classes is above its threshold too); the quality gate's reason,
-    when the gate withheld the calls, marks the interpretation withheld.
+    when the gate withheld the calls, marks the interpretation withheld, and so does a gated quality
+    report (``quality``, else the prediction's) when the model called nothing.
 
     Args:
         prediction: ``inference.Prediction`` (labels, probabilities (K,), thresholds (K,),
@@ -599,6 +600,11 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         name = str(getattr(prediction, "model_name", "") or "")
     if quality is None:
         quality = getattr(prediction, "quality", None)
+    if withheld is None and quality is not None and getattr(quality, "gated", False):
+        # the gate withholds calls; with none called (or the rules alone) the statements still come from
+        # this record's measurements and its rule statements (rate, axis, AF from RR, ...) are no more
+        # reliable than a call would be: the interpretation is withheld all the same
+        withheld = getattr(quality, "reason", "") or f"signal quality {getattr(quality, 'verdict', 'poor')}"
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality))
