@@ -59,3 +59,45 @@ def test_score_folder_of_mixed_formats(tmp_path):
     assert rows["scan.dcm"]["status"] == "not_ecg" and "not an ECG file" in rows["scan.dcm"]["error"]
     assert summary.not_ecg == 2 and sorted(Path(p).name for p, _ in summary.passed_over) == ["readme.xml", "scan.dcm"]
     assert str(folder) not in cut["error"]                  # the row names the file once, not its path again
+
+
+def test_two_patients_with_the_same_file_stem_get_their_own_pdfs(tmp_path):
+    """a.xml (GE MUSE, patient JOHN DOE) and a.dcm (DICOM, another patient) in one folder: each row's
+    PDF is its own record's (both had been written to a.pdf, the second over the first, and both
+    rows named it); a lone record keeps the plain name; a resumed run names them the same way."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.review.batch.rows import pdf_names
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(DATA / "muse-sinus.xml", folder / "a.xml")
+    shutil.copy(DATA / "waveform_ecg.dcm", folder / "a.dcm")
+    shutil.copy(DATA / "Example.scp", folder / "b.scp")
+    pdfs, out = tmp_path / "pdfs", tmp_path / "r.csv"
+    summary = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs)
+    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert summary.pdfs == 3
+    assert {p: r["pdf"] for p, r in rows.items()} == {"a.xml": "a_xml.pdf", "a.dcm": "a_dcm.pdf", "b.scp": "b.pdf"}
+    assert sorted(p.name for p in pdfs.iterdir()) == ["a_dcm.pdf", "a_xml.pdf", "b.pdf"]
+    ids = {p: mm.load_record(folder / p).meta["patient"]["id"] for p in ("a.xml", "a.dcm")}
+    assert ids["a.xml"] != ids["a.dcm"]
+    for path, own in ids.items():
+        text = pypdf.PdfReader(str(pdfs / rows[path]["pdf"])).pages[0].extract_text()
+        other = ids["a.dcm" if path == "a.xml" else "a.xml"]
+        assert own in text and other not in text
+    # the names depend on the whole set, not on which records are left to do
+    names = pdf_names([Path("a.xml"), Path("a.dcm"), Path("sub/a.hea"), Path("A.hea"), Path("a_xml.xml")])
+    assert names[Path("sub/a.hea")] == Path("sub/a.pdf")
+    assert len({str(n).lower() for n in names.values()}) == 5
+    (pdfs / "a_dcm.pdf").unlink()
+    kept = [r for r in rows.values() if r["record_path"] != "a.dcm"]
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(next(iter(rows.values())).keys()))
+        w.writeheader()
+        w.writerows(kept)
+    score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, resume=True)
+    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["a.dcm"]["pdf"] == "a_dcm.pdf" and (pdfs / "a_dcm.pdf").exists()

@@ -64,6 +64,36 @@ def rel_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
+    """The PDF of a record at ``rel``: ``a.hea`` -> ``a.pdf``; ``keep_suffix``: ``a.xml`` -> ``a_xml.pdf``."""
+    if keep_suffix and rel.suffix:
+        return rel.with_name(f"{rel.stem}_{rel.suffix[1:]}.pdf")
+    return rel.with_suffix(".pdf")
+
+
+def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
+    """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
+    another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
+    gets ``_2``, ``_3`` ... in sorted order. Names compare case-insensitively (a PDF folder may sit
+    on a case-insensitive disk). Deterministic for a given set of paths, so ``--resume`` finds them."""
+    rels = sorted(set(rels), key=str)
+    plain: dict[str, int] = {}
+    for r in rels:
+        key = str(pdf_name(r)).lower()
+        plain[key] = plain.get(key, 0) + 1
+    out: dict[Path, Path] = {}
+    taken: set[str] = set()
+    for r in rels:
+        name = pdf_name(r, keep_suffix=plain[str(pdf_name(r)).lower()] > 1)
+        n = 2
+        while str(name).lower() in taken:
+            name = pdf_name(r, keep_suffix=True).with_name(f"{pdf_name(r, keep_suffix=True).stem}_{n}.pdf")
+            n += 1
+        taken.add(str(name).lower())
+        out[r] = name
+    return out
+
+
 def error_message(err: BaseException) -> str:
     if isinstance(err, RecordError):
         return err.reason
@@ -133,7 +163,7 @@ class Scorer:
 
     def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
                  report_settings, cols: list[str], labs_errors: dict | None = None,
-                 statements_predictor=None):
+                 statements_predictor=None, paths: Iterable[Path] = ()):
         self.predictor = predictor
         self.statements_predictor = statements_predictor
         self.root = root
@@ -147,6 +177,9 @@ class Scorer:
         self.model_id = str(getattr(predictor, "name", "") or "")
         self.schema = getattr(predictor, "schema", None)
         self._model_info = None
+        rels = {Path(p): self._rel(p) for p in paths}
+        names = pdf_names(rels.values())
+        self._pdf_names = {p: names[r] for p, r in rels.items()}
 
     @property
     def model_info(self) -> dict:
@@ -289,10 +322,15 @@ class Scorer:
         return row
 
     def pdf_path(self, item: LoadedRecord) -> Path:
-        rel = Path(rel_path(Path(item.path), self.root))
-        if rel.is_absolute():
-            rel = Path(rel.name)
-        return self.pdf_dir / rel.with_suffix(".pdf")
+        """Where the record's PDF goes: its path under the root with ".pdf" for its suffix, unless
+        another scored record would get the same name (``a.xml`` and ``a.dcm``, two patients):
+        then each keeps its suffix in the name (``a_xml.pdf``, ``a_dcm.pdf``)."""
+        name = self._pdf_names.get(Path(item.path))
+        return self.pdf_dir / (name if name is not None else pdf_name(self._rel(item.path)))
+
+    def _rel(self, path) -> Path:
+        rel = Path(rel_path(Path(path), self.root))
+        return Path(rel.name) if rel.is_absolute() else rel
 
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them

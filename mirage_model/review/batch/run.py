@@ -162,7 +162,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         report_settings=report_settings, cancel=cancel_check, orphans=todo_o, not_ecg=todo_n,
                         mp_context=mp_context, record_timeout_s=record_timeout_s,
                         labs_errors=labs_errors, all_statements=all_statements,
-                        statements_predictor=statements_predictor)
+                        statements_predictor=statements_predictor, name_pdfs_among=headers)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):
