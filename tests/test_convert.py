@@ -106,3 +106,20 @@ def test_convert_cli_mixed_folder(tmp_path, capsys):
         assert load_record(hea).signal.shape[0] == 12
     assert main(["convert", str(DATA / "Example.scp"), "--to", "edf", str(out)]) == 0
     assert (out / "Example.edf").is_file()
+
+
+def test_convert_cli_takes_the_readme_order_with_several_inputs(tmp_path, capsys):
+    """README: ``mirage convert IN... --to wfdb|edf OUT_DIR``. With two inputs before --to, the
+    output folder after it had been refused ("unrecognized arguments"); options anywhere work,
+    a lone input without an output folder and an unknown option are refused."""
+    out = tmp_path / "out"
+    assert main(["convert", str(DATA / "muse-sinus.xml"), str(DATA / "Example.scp"), "--to", "wfdb", str(out)]) == 0
+    assert sorted(p.name for p in out.glob("*.hea")) == ["Example.hea", "muse-sinus.hea"]
+    assert main(["convert", "--to", "edf", str(DATA / "Example.scp"), str(tmp_path / "e"), "--anonymise"]) == 0
+    assert (tmp_path / "e" / "Example.edf").is_file()
+    capsys.readouterr()
+    assert main(["convert", str(DATA / "Example.scp"), "--to", "edf"]) == 2
+    assert "output folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["convert", str(DATA / "Example.scp"), "--to", "edf", str(out), "--bogus"])
+    assert e.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err

@@ -59,7 +59,14 @@ def get_args_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = get_args_parser(argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # a command whose positionals may sit after its options (mirage convert IN... --to wfdb OUT_DIR)
+        # takes the rest of them; anything else left over is an error, as parse_args would say
+        if getattr(args, "positionals_anywhere", False) and not any(e.startswith("-") for e in extra):
+            args.paths = list(args.paths) + [type(args.paths[0])(e) for e in extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

@@ -27,13 +27,14 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
         description="Convert ECG records of any format MIRAGE reads to WFDB (.hea + .dat) or EDF+ "
         "(.edf): 12 leads in the standard order, in mV, with age, sex, acquisition time, device "
         "and the device's own statements in the header. A folder is searched recursively.")
-    p.add_argument("inputs", nargs="+", type=Path, metavar="IN", help="files or folders")
+    p.add_argument("paths", nargs="+", type=Path, metavar="IN... OUT_DIR",
+                   help="files or folders to convert, then the folder for the written records (the "
+                   "options may come anywhere, as in 'mirage convert a.xml b.dcm --to wfdb out')")
     p.add_argument("--to", choices=("wfdb", "edf"), required=True, help="output format")
-    p.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder for the written records")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="drop the patient's name, ID and birth date (age and sex are kept); the "
                    "header says the record was anonymised")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, positionals_anywhere=True)
     return p
 
 
@@ -45,6 +46,10 @@ def _inputs(paths: list[Path]) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if len(args.paths) < 2:
+        raise UsageError("error: give the inputs and then the output folder: mirage convert IN... --to "
+                         "wfdb|edf OUT_DIR")
+    args.inputs, args.out_dir = list(args.paths[:-1]), Path(args.paths[-1])
     try:
         paths = _inputs(args.inputs)
     except RecordError as err:
