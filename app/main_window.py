@@ -36,7 +36,7 @@ from app.window.records import RecordsMixin
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.checkpoint import label_summary
 from mirage_model.paths import shipped_models
-from mirage_model.review.session import PENDING, ReviewSession
+from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             self.session.cancel_measurements("measuring was cancelled: open the record again to measure it")
             self.measure_panel.refresh()
         if self.session is not None:
+            running = self.session.state["prediction"] in (PENDING, STALE)
             self.session.cancel_prediction("the model run was cancelled: press Run model to score again")
+            if running:      # the bars held the previous result, greyed: it is no result of this record now
+                self._show_result()
+                self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
         self.show_status("Cancelled.")
 
     def cancel_all(self) -> None:

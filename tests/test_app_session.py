@@ -267,3 +267,98 @@ def test_export_pdf_cli_matches_mirage_report(tmp_path, tiny_model):
         assert rc.returncode == 0, rc.stderr[-2000:]
         app_p, cli_p = probs("\n".join(pages)), probs("\n".join(pdf_text(cli)))
         assert len(app_p) == 5 and app_p == cli_p
+
+
+def test_a_file_that_cannot_be_opened_leaves_nothing_of_the_previous_patient(qtbot, tiny_model, tmp_path):
+    """A (GE MUSE, JOHN DOE, with the cart's own analysis), then a WFDB record whose .dat is cut short:
+    the message names the file; A's traces, title and device analysis are gone (they had stayed on
+    screen beside the error, and the measurements read "measuring..." for ever)."""
+    pytest.importorskip("ecgdatakit")
+    import shutil
+
+    muse = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"
+    window = window_for(qtbot, tiny_model)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(muse)
+    assert "JOHN DOE" in window.windowTitle()
+    assert window.results.device.text() and any(c.isVisible() for c in window.viewer.plot.curves)
+    bad = tmp_path / "trunc"
+    bad.mkdir()
+    shutil.copy(B, bad / "14.hea")
+    (bad / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes()[:5000])
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(bad / "14.hea")
+    assert "Could not open 14.hea" in window.message_bar.text() and "truncated" in window.message_bar.text()
+    assert "JOHN DOE" not in window.windowTitle() and "muse" not in window.windowTitle()
+    assert "could not be opened" in window.windowTitle()
+    assert window.results.device.text() == ""
+    assert not any(c.isVisible() for c in window.viewer.plot.curves)
+    assert window.measure_panel.note.text().startswith("Measurement failed")
+    assert window.measure_panel.source("qrs_ms") != "measuring..."
+    assert "could not be read" in window.results.state.text()
+    assert window.prediction is None
+
+
+def test_esc_during_a_rerun_clears_the_old_result_and_the_pdf_says_why(qtbot, tiny_model, tmp_path, monkeypatch):
+    """B scored, then Run model again (F5) and Esc while it runs: the previous bars had stayed on screen
+    (red, "Above threshold") with "Running ..." though the session had no result, and page 3 of the PDF
+    said "no model was loaded". Now the bars are cleared, the panel says the run was cancelled, and the
+    PDF gives the session's reason."""
+    window = window_for(qtbot, tiny_model)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(B)
+    assert window.results.bars.probabilities.size == 5
+    gate = Gate()
+    real = workers.score_job
+
+    def held(ctx, *args, **kwargs):
+        gate.wait()
+        return real(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(workers, "score_job", held)
+    window.run_prediction()
+    qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)
+    window.cancel_work()
+    gate.open()
+    workers.cancel_all_and_wait(30000)
+    qtbot.wait(200)
+    assert window.prediction is None
+    assert window.results.bars.probabilities.size == 0
+    assert "cancelled" in window.results.state.text() and "Running" not in window.results.state.text()
+    out = tmp_path / "after_esc.pdf"
+    window.export_pdf(out, wait=False)
+    qtbot.waitUntil(lambda: out.is_file() and window.export_worker is None, timeout=WAIT_MS)
+    text = "\n".join(pdf_text(out))
+    assert "no model was loaded" not in text and "the model run was cancelled" in text
+
+
+def test_an_export_waiting_for_a_is_reported_when_b_is_opened(qtbot, tiny_model, tmp_path, monkeypatch):
+    """Export pressed while A is measured queues the PDF until A's analysis ends; opening B first used to
+    drop it without a word. Now the message bar says which report was not written, and reportFailed fires."""
+    import mirage_model.measure as measure_mod
+
+    gate = Gate()
+    real = measure_mod.measure
+
+    def held_for_a(record, *args, **kwargs):
+        if record.record_id == "00417_lr":
+            gate.wait()
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(measure_mod, "measure", held_for_a)
+    window = window_for(qtbot, tiny_model)
+    failed = []
+    window.reportFailed.connect(lambda p, msg: failed.append((p, msg)))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)
+    a_pdf = tmp_path / "a.pdf"
+    assert window.export_pdf(a_pdf) is True              # queued until A's measurements arrive
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(B)
+    gate.open()
+    workers.cancel_all_and_wait(30000)
+    qtbot.wait(200)
+    assert not a_pdf.exists()
+    assert failed and failed[0][0] == str(a_pdf)
+    assert "Report not written: a.pdf" in window.message_bar.text()

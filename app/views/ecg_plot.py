@@ -227,6 +227,20 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.hide_calipers()
         self.redraw(reset_view=True)
 
+    def clear_record(self) -> None:
+        """Draw nothing: no record is open (the next one is being read, or could not be)."""
+        self.record = None
+        self.explanation = None
+        self.page_start_s = 0.0
+        self.hide_calipers()
+        self.set_measurements(None)
+        for curve, label in zip(self.curves, self.labels):
+            curve.setData([], [])
+            curve.setVisible(False)
+            label.setVisible(False)
+        self._time = np.zeros(0)
+        self._display = None
+
     def set_filters(self, highpass: bool, notch_hz: float | None) -> None:
         """Display filters: baseline high-pass and mains notch (view only; the model never sees them)."""
         self.highpass, self.notch_hz = bool(highpass), (float(notch_hz) if notch_hz else None)

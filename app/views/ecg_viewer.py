@@ -115,6 +115,15 @@ class EcgViewer(QWidget):
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
 
+    def clear_record(self) -> None:
+        """No record shown (see ``EcgPlot.clear_record``)."""
+        self.plot.clear_record()
+        self.page.blockSignals(True)
+        self.page.clear()
+        self.page.setEnabled(False)
+        self.page.blockSignals(False)
+        self.caliper_btn.setChecked(False)
+
     def _layout_changed(self, name: str) -> None:
         self.plot.set_layout(name)
         self.page.setEnabled(self.page.count() > 1 and name != "12x1")

@@ -72,8 +72,15 @@ class RecordsMixin:
         if pred is None and not self._model_loading:
             session.no_model(self.model_error or "no model loaded")
         self.session = session
+        dropped = [e for e in self._export_queue if e[0] != session.id]
         self._export_queue = [e for e in self._export_queue if e[0] == session.id]
         self._clear_views()
+        if dropped:     # an export waiting for the previous record's analysis: never written, and said so
+            names = ", ".join(p.name for _sid, p, _settings in dropped)
+            self.show_message(f"Report not written: {names}. Another record was opened before the previous "
+                              "record's analysis had finished; open that record again to export it.")
+            for _sid, p, _settings in dropped:
+                self.reportFailed.emit(str(p), "another record was opened before the analysis finished")
         sid = session.id
         self._t_open = time.perf_counter()
         self.show_status(f"Opening {path.name}...")
@@ -91,8 +98,12 @@ class RecordsMixin:
         return self.session is not None and self.session.id == sid
 
     def _clear_views(self) -> None:
-        """Nothing of the previous patient stays on screen."""
+        """Nothing of the previous patient stays on screen: not the traces, the window title or the
+        device's analysis either, also when the new record cannot be read."""
         self._set_message_visible(False)
+        self.viewer.clear_record()
+        self.setWindowTitle("MIRAGE Review")
+        self.results.device.setText("")
         self.viewer.plot.set_explanation(None)
         self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
@@ -193,6 +204,9 @@ class RecordsMixin:
             return
         self.show_message(f"Could not open {path.name}: {message}")
         self.session.cancel_measurements(f"the record could not be read: {message}")
+        self.setWindowTitle(f"MIRAGE Review - {path.name} could not be opened")
+        self.measure_panel.refresh()
+        self.results.state.setText(f"No result: {path.name} could not be read.")
         self._finished_session = sid
         self.analysisFinished.emit()
 

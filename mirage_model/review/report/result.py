@@ -23,7 +23,9 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     out = [Paragraph("Model result", st["h1"])]
     pred = ctx.prediction
     if pred is None:
-        out.append(Paragraph("<b>No model result</b>: no model was loaded; this report shows the "
+        errors = getattr(ctx.session, "errors", None) or {}
+        why = str(errors.get("prediction", "") or "no model was loaded")
+        out.append(Paragraph(f"<b>No model result</b>: {pdf_escape(why)}; this report shows the "
                              "ECG, the entered values and the measurements only.", st["body"]))
         return out
     probs = np.asarray(pred.probabilities, dtype=float)
