@@ -274,3 +274,29 @@ def test_model_line_rows_keep_the_names_and_counts():
                "mirage-ptbxl-statements, 3 of 71 above threshold (4 shown)")
     assert model_line_rows(c, text, without - 1, free_line=False) == [compact]
     assert c.stringWidth(compact, "Helvetica-Bold", SMALLEST) < without - 1
+
+
+def test_a_record_with_no_signal_is_not_interpretable_on_page_1(record, tmp_path, capsys):
+    """00417_lr with every lead zeroed, through ``mirage report`` with a model: the model refuses it
+    (no usable signal). Page 1 had said "No statement: no measurement rule applies and the model states
+    nothing above its threshold" (a negative finding) and "no model was loaded"; it now says the record
+    is not interpretable, and why there is no model result."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    from mirage_model import formats
+    from mirage_model.review.interpret import no_statement_text
+
+    flat = dataclasses.replace(record, signal=record.signal * 0.0, quality={})
+    hea = formats.write_record(flat, tmp_path, "wfdb", name="flat")
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "flat.pdf"
+    assert main(["report", str(hea), "--model", str(model), "--out", str(out)]) == 0
+    assert "not scored: no usable signal" in capsys.readouterr().err
+    page1 = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "Not interpretable: no usable signal: every lead is flat" in page1
+    assert "No statement" not in page1 and "no model was loaded" not in page1
+    assert "no model result (not scored: no usable signal" in page1
+    # a readable record with nothing said keeps the plain sentence
+    session = ReviewSession.from_results(record)
+    assert no_statement_text(session).startswith("No statement: no measurement rule applies, and there is no model")

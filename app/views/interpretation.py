@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
-from mirage_model.review.interpret import session_interpretation, statement_labels
+from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
 
 _GREY = "#666666"
 _RED = "#a00000"
@@ -49,8 +49,7 @@ def interpretation_html(session) -> str:
     elif session.state.get("measurements") == "pending" and pred is None:
         parts.append(f"<span style='color:{_GREY}'>Measuring...</span>")
     else:
-        parts.append(f"<span style='color:{_GREY}'>No statement: no measurement rule applies and no model "
-                     "statement is above its threshold.</span>")
+        parts.append(f"<span style='color:{_GREY}'>{html.escape(no_statement_text(session))}</span>")
     if it.resolved:
         parts.append(f"<small style='color:{_GREY}'>Resolved: {html.escape('; '.join(it.resolved))}</small>")
     # which model said what

@@ -611,6 +611,23 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 
+def no_statement_text(session) -> str:
+    """What the app and page 1 of the PDF say when the session's interpretation has no statement:
+    "Not interpretable" with the reason when the record holds no signal to judge (every lead flat
+    or saturated, too short: ``limits.unscorable_reason``), else that nothing applies, and why
+    there is no model result when there is none."""
+    from mirage_model.limits import unscorable_reason
+
+    record = getattr(session, "record", None)
+    why = unscorable_reason(record) if record is not None else None
+    if why:
+        return f"Not interpretable: {why}."
+    if getattr(session, "prediction", None) is None:
+        reason = (getattr(session, "errors", None) or {}).get("prediction", "") or "none"
+        return f"No statement: no measurement rule applies, and there is no model result ({reason})."
+    return "No statement: no measurement rule applies and the model states nothing above its threshold."
+
+
 def session_interpretation(session) -> Interpretation:
     """The interpretation of a ``ReviewSession``, the one way the app, the PDF's page 1 and the
     CSV build it: the statements model's prediction when one ran beside the loaded model, else

@@ -162,6 +162,7 @@ def run(args) -> int:
             raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result
             print(f"warning: {err.path}: not scored: {err.reason}", file=sys.stderr)
+            session.fail_prediction(session.ticket(), f"not scored: {err.reason}")
         except RecordError as err:
             raise UsageError(f"error: {err}")
         except Exception as err:   # preprocessing a malformed record: an error, not a traceback

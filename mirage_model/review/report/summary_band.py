@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.outputs import is_called
-from mirage_model.review.interpret import session_interpretation, statement_labels
+from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -250,8 +250,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     statements = list(it.statements)
     lines: list[list[list[Run]]] = []                             # per line, one or two cells
     if not statements:
-        lines.append([[Run("No statement: no measurement rule applies and the model states nothing "
-                           "above its threshold.", colour=GREY)]])
+        lines.append([[Run(no_statement_text(session), colour=GREY)]])
     elif len(statements) <= slots:
         lines += [[statement_runs(s)] for s in statements]
     else:                                   # two columns, read down the first, the sources short
