@@ -282,3 +282,24 @@ def test_feature_matching():
     f = ClinicalFeature("troponin_t", "hs-Troponin T", "ng/L", aliases=("hstnt",))
     assert f.matches("Troponin-T") and f.matches("HS-TROPONIN T") and f.matches("hsTnT")
     assert not f.matches("troponin_i")
+
+
+def test_a_thousands_separator_is_never_read_as_a_decimal(tmp_path):
+    """NT-proBNP typed "12,500" had been stored as 12.5 pg/mL (a decimal comma), below the 125 pg/mL
+    limit and unflagged, while the PDF printed "12,500": a comma before exactly three digits is refused
+    as ambiguous, as is a point before three digits in a decimal-comma (semicolon) table; decimal
+    commas otherwise, and a leading zero ("0,125"), are still read."""
+    from mirage_model.clinical import parse_entry
+
+    feat = default_schema()["nt_probnp"]
+    for text in ("12,500", "1,500", "<1,500"):
+        with pytest.raises(ClinicalError, match="ambiguous"):
+            parse_entry(feat, text, "pg/mL")
+    assert parse_entry(feat, "1,5", "pg/mL") == pytest.approx(1.5)
+    assert parse_entry(feat, "0,125", "pg/mL") == pytest.approx(0.125)
+    assert parse_entry(feat, "12500", "pg/mL") == pytest.approx(12500.0)
+    p = write(tmp_path, "id;NT-proBNP\nunits;pg/mL\nA1;12.500\n")
+    with pytest.raises(LabsTableError, match="ambiguous"):
+        read_labs_table(p)
+    p = write(tmp_path, "id;NT-proBNP\nunits;pg/mL\nA1;12,5\n")
+    assert read_labs_table(p) == {"A1": {"nt_probnp": (12.5, "pg/mL")}}

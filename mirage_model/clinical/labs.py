@@ -34,7 +34,12 @@ def _header_unit(cell: str) -> tuple[str, str | None]:
 
 
 def _parse_number(text: str, decimal_comma: bool) -> float:
+    """A cell's number; in a decimal-comma table (semicolons) "12,5" is 12.5, and "12.500" (a
+    thousands point there, or a decimal one?) is refused as ambiguous."""
     t = text.strip().lstrip("<>≤≥=").strip()
+    if decimal_comma and re.fullmatch(r"[+-]?[0-9]*[1-9][0-9]*\.[0-9]{3}", t):
+        raise ValueError(f"{text!r} is ambiguous in a table with decimal commas: a thousands point "
+                         f"({t.replace('.', '')}) or a decimal point? Write it without the point, or with a comma")
     if decimal_comma and re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         t = t.replace(",", ".")
     if not _RX_NUMBER.fullmatch(t):
@@ -138,8 +143,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                 else:
                     try:
                         number = _parse_number(cell, decimal_comma)
-                    except ValueError:
-                        raise ClinicalError(feat.name, f"{cell!r} is not a number") from None
+                    except ValueError as err:
+                        raise ClinicalError(feat.name, str(err)) from None
                     feat.to_canonical(number, unit)  # range check in canonical units
             except ClinicalError as err:
                 bad = LabsTableError(path, str(err), line=line, column=header[j + 1])

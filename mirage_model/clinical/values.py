@@ -59,15 +59,25 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     """A value as a person types it -> canonical float (None when empty).
 
     Accepts a decimal comma ("1,5" is 1.5, as many laboratories print it) and a censored result
-    ("<3" counts as its limit). Everything else as ``ClinicalFeature.to_canonical``.
+    ("<3" counts as its limit). A comma followed by exactly three digits after a non-zero whole part
+    ("12,500", "1,500") is refused: it is as likely a thousands separator (12500) as a decimal comma
+    (12.5), and reading it wrong hides a value 1000 times too high. Everything else as
+    ``ClinicalFeature.to_canonical``.
 
     Raises:
-        ClinicalError: not a number, an unknown unit or an impossible value.
+        ClinicalError: not a number, an ambiguous comma, an unknown unit or an impossible value.
     """
     if isinstance(text, str) and feature.kind != "binary":
         t = text.strip()
         core = t.lstrip("<>≤≥=").strip()
-        if re.fullmatch(r"[+-]?\d+,\d+", core):
+        m = re.fullmatch(r"[+-]?(\d+),(\d+)", core)
+        if m:
+            whole, frac = m.groups()
+            if len(frac) == 3 and whole.lstrip("0"):
+                raise ClinicalError(feature.name,
+                    f"{text.strip()!r} is ambiguous: a thousands separator "
+                    f"({whole}{frac}) or a decimal comma ({whole}.{frac})? Type the number without the "
+                    f"comma, or with a decimal point")
             t = t.replace(",", ".")
         text = t
     return feature.to_canonical(text, unit)
