@@ -116,10 +116,91 @@ def test_convert_cli_takes_the_readme_order_with_several_inputs(tmp_path, capsys
     assert main(["convert", str(DATA / "muse-sinus.xml"), str(DATA / "Example.scp"), "--to", "wfdb", str(out)]) == 0
     assert sorted(p.name for p in out.glob("*.hea")) == ["Example.hea", "muse-sinus.hea"]
     assert main(["convert", "--to", "edf", str(DATA / "Example.scp"), str(tmp_path / "e"), "--anonymise"]) == 0
-    assert (tmp_path / "e" / "Example.edf").is_file()
+    assert (tmp_path / "e" / "ecg_0001.edf").is_file()  # anonymised: numbered, not named after the input
     capsys.readouterr()
     assert main(["convert", str(DATA / "Example.scp"), "--to", "edf"]) == 2
     assert "output folder" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["convert", str(DATA / "Example.scp"), "--to", "edf", str(out), "--bogus"])
     assert e.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+def _muse_of(tmp_path: Path, last: str, first: str, file_name: str) -> Path:
+    """muse-sinus.xml (patient ID 081486213, born 07-08-1979) with the patient's name replaced."""
+    import re
+
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    text = re.sub(r"<PatientLastName>.*?</PatientLastName>", f"<PatientLastName>{last}</PatientLastName>", text)
+    text = re.sub(r"<PatientFirstName>.*?</PatientFirstName>", f"<PatientFirstName>{first}</PatientFirstName>", text)
+    path = tmp_path / file_name
+    path.write_text(text, encoding="latin-1")
+    return path
+
+
+# (last name, first name): non-ASCII, two-letter, multi-part, common words
+PATIENTS = [("MÜLLER", "HANS"), ("LI", "YU"), ("O'BRIEN-SMITH", "MARY ANN"), ("KING", "MAY")]
+
+
+def _spellings(part: str) -> set[str]:
+    """How a file name may carry one name part: as written, accents dropped, accented letters as _."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+    return {part.lower(), folded.lower(), "".join(c if c.isascii() else "_" for c in part).lower()}
+
+
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_convert_anonymise_keeps_no_identity_in_file_names(tmp_path, capsys, fmt):
+    """The audit's MUSE files of "HANS MÜLLER" and "YU LI" came out as M_LLER_X_X.hea, M_ller_X.hea and
+    LI_YU_X.hea: the name was made ASCII before its parts were matched and parts under 3 letters
+    were kept. Anonymised outputs are now numbered; each input's line says which output it became."""
+    import re
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for last, first in PATIENTS:
+        _muse_of(src, last, first, f"{last}_{first}_081486213.xml".replace(" ", "_"))
+        _muse_of(src, last, first, f"{last.title()}, {first.title()} 19790807.xml")
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", fmt, str(out), "--anonymise"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ext = ".hea" if fmt == "wfdb" else ".edf"
+    written = sorted(p.name for p in out.glob(f"*{ext}"))
+    assert written == [f"ecg_{k:04d}{ext}" for k in range(1, 2 * len(PATIENTS) + 1)]
+    # the terminal lines map each input to its own output, one to one
+    mapped = dict(re.match(r"(.*) \(GE MUSE XML\) -> (.*) \(anonymised\)$", line).groups() for line in lines)
+    assert sorted(Path(p).name for p in mapped) == sorted(p.name for p in src.iterdir())
+    assert sorted(Path(o).name for o in mapped.values()) == written
+    for last, first in PATIENTS:
+        parts = re.split(r"[\s'-]+", f"{last} {first}")
+        for path in out.iterdir():
+            # the text a reader shows: the WFDB header, the EDF header (13 signals); .dat is samples
+            raw = {".hea": path.read_bytes(), ".dat": b""}.get(path.suffix) or path.read_bytes()[:256 * 14]
+            for part in parts:
+                for spelling in _spellings(part):
+                    assert spelling not in path.name.lower(), (path.name, part)
+                    assert len(spelling) < 2 or not re.search(rb"(?i)(?<![a-z])" + re.escape(spelling.encode("latin-1")) + rb"(?![a-z])",
+                                         raw), (path.name, part)
+            for secret in ("081486213", "1979", "07-08", "08-07"):
+                assert secret not in path.name and secret.encode() not in raw, (path.name, secret)
+    # a second run into the same folder numbers on, overwriting nothing
+    assert main(["convert", str(src / "LI_YU_081486213.xml"), "--to", fmt, str(out), "--anonymise"]) == 0
+    assert f"ecg_{2 * len(PATIENTS) + 1:04d}{ext}" in {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("last,first", PATIENTS)
+def test_write_record_anonymise_scrubs_a_given_name(tmp_path, last, first):
+    """A name given to write_record with anonymise (the app's Save as) loses every part of the
+    patient's name, ID and birth date, however the file name spells it; without a name the file is
+    ecg.hea, never the input's stem."""
+    import re
+
+    rec = load_record(_muse_of(tmp_path, last, first, "in.xml"))
+    given = f"{last}_{first}_081486213 {last.title()}, {first.title()} 1979-08-07 ecg".replace("'", "")
+    out = formats.write_record(rec, tmp_path / "a", "wfdb", anonymise=True, name=given)
+    stem = out.stem.lower()
+    for part in re.split(r"[\s'-]+", f"{last} {first}"):
+        assert not any(re.search(rf"(?<![a-z]){re.escape(s)}(?![a-z])", stem) for s in _spellings(part)), (stem, part)
+    assert "081486213" not in stem and "1979" not in stem and stem.endswith("_ecg")
+    named = _muse_of(tmp_path, last, first, f"{last}_{first}.xml")
+    assert formats.write_record(load_record(named), tmp_path / "b", "edf", anonymise=True).name == "ecg.edf"

@@ -2,6 +2,10 @@
 WFDB ...) to WFDB or EDF+, optionally anonymised. A thin face over
 :func:`mirage_model.formats.write_record`.
 
+With ``--anonymise`` the outputs are numbered (ecg_0001, ecg_0002, ... after any already in the
+output folder) instead of named after their inputs, whose names often are the patient's name or ID;
+the "input -> output" line printed for each file is the only link back, left on the user's terminal.
+
 Exit code: 0 all converted, 1 some inputs could not be read or written, 2 usage (no inputs).
 """
 
@@ -12,7 +16,7 @@ import logging
 import sys
 from pathlib import Path
 
-from mirage_model.formats import find_ecg_files, write_record
+from mirage_model.formats import anonymous_names, find_ecg_files, write_record
 from mirage_model.records import RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
@@ -33,7 +37,8 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--to", choices=("wfdb", "edf"), required=True, help="output format")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="drop the patient's name, ID and birth date (age and sex are kept); the "
-                   "header says the record was anonymised")
+                   "header says the record was anonymised, the outputs are numbered ecg_0001, ... "
+                   "(the input -> output lines printed are the only link back to the inputs)")
     p.set_defaults(func=run, positionals_anywhere=True)
     return p
 
@@ -57,15 +62,19 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
     failed, used = 0, set()
+    numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
     for path in paths:
         try:
             record = load_record(path)
-            name = record.record_id
-            k = 1
-            while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
-                k += 1
-                name = f"{record.record_id}_{k}"
-            used.add(name.lower())
+            if numbered is not None:  # never the input's name: it is often the patient's
+                name = next(numbered)
+            else:
+                name = record.record_id
+                k = 1
+                while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
+                    k += 1
+                    name = f"{record.record_id}_{k}"
+                used.add(name.lower())
             out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
         except RecordError as err:
             failed += 1
