@@ -204,3 +204,52 @@ def test_write_record_anonymise_scrubs_a_given_name(tmp_path, last, first):
     assert "081486213" not in stem and "1979" not in stem and stem.endswith("_ecg")
     named = _muse_of(tmp_path, last, first, f"{last}_{first}.xml")
     assert formats.write_record(load_record(named), tmp_path / "b", "edf", anonymise=True).name == "ecg.edf"
+
+
+def _wfdb_with_gap(folder: Path, lead: str = "V2", gap=slice(1000, 1600)) -> tuple[Path, np.ndarray]:
+    """muse-sinus's 12 leads written by wfdb itself with ``lead``'s samples ``gap`` invalid (-32768,
+    WFDB's missing sample); returns the header and the gap's mask (12, T)."""
+    wfdb = pytest.importorskip("wfdb")
+    x = load_record(DATA / "muse-sinus.xml").signal.astype(np.float64)  # (12, T) mV
+    d = np.round(x * 1000).astype(np.int16)
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[STANDARD_LEADS.index(lead), gap] = True
+    d[mask] = -32768
+    folder.mkdir(parents=True, exist_ok=True)
+    wfdb.wrsamp("gap", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=d.T.copy(),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / "gap.hea", mask
+
+
+def test_convert_to_edf_keeps_missing_samples_missing(tmp_path, capsys):
+    """The audit's WFDB and DICOM records with part of V2 missing came back from EDF as 0 mV, quality
+    "usable" with no flag: the writer wrote NaN as 0. They are now written at the digital minimum,
+    named in the header, and read back as missing; the command names the lead."""
+    from mirage_model.quality import assess
+
+    hea, mask = _wfdb_with_gap(tmp_path / "in")
+    src = load_record(hea)
+    assert np.array_equal(np.isnan(src.signal), mask)  # wfdb's invalid sample is read as missing
+    assert main(["convert", str(hea), "--to", "edf", str(tmp_path / "out")]) == 0
+    assert "missing samples in V2" in capsys.readouterr().out
+    edf = tmp_path / "out" / "gap.edf"
+    back = load_record(edf)
+    assert back.signal.shape == src.signal.shape
+    assert np.array_equal(np.isnan(back.signal), mask)
+    assert np.array_equal(back.quality["missing"], src.quality["missing"])
+    assert [STANDARD_LEADS[k] for k in np.flatnonzero(back.quality["missing"])] == ["V2"]
+    span = float(np.nanmax(np.abs(src.signal))) * 1.001
+    np.testing.assert_allclose(back.signal[~mask], src.signal[~mask], atol=span / 65535 + 1e-6)
+    a, b = assess(src), assess(back)
+    assert (a.verdict, sorted(f.code for f in a.findings)) == (b.verdict, sorted(f.code for f in b.findings))
+    assert "missing" in " ".join(f.code for f in b.findings)
+    # another EDF reader still reads the file: every sample a number, the gap at V2's negative limit
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    sigs, headers, _ = highlevel.read_edf(str(edf))
+    sigs = np.asarray(sigs)
+    assert sigs.shape == src.signal.shape and np.isfinite(sigs).all()
+    v2 = STANDARD_LEADS.index("V2")
+    np.testing.assert_allclose(sigs[v2, mask[v2]], headers[v2]["physical_min"], atol=span / 65535)
+    np.testing.assert_allclose(sigs[~mask], src.signal[~mask], atol=2 * span / 65535 + 1e-6)

@@ -38,6 +38,13 @@ _RX_ONSET = re.compile(rb"([+-][0-9]+(?:\.[0-9]+)?)\x14")
 # the onsets of a file of n records then cost at most 64 n bytes, n <= MAX_SAMPLES.
 _ONSET_BYTES = 64
 _ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+# EDF has no code for a missing sample. MIRAGE writes one at the digital minimum, which its written
+# samples never reach (their physical range is 0.1% wider than the record's peak), and names it in
+# the recording field ("MIRAGE missing=-32768"); other readers show such samples at the lead's
+# negative limit, this reader makes them NaN again (the "missing" quality flag).
+EDF_MISSING = -32768
+_MARK = "MIRAGE"
+_RX_MISSING = re.compile(r"^missing=(-?[0-9]+)$")
 
 
 def read_edf(path: Path, fmt: str) -> EcgRecord:
@@ -76,7 +83,8 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         runs, length = _record_runs(path, fmt, onsets, n, fs)
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
-    channels, at_limit, dropped = [], {}, []
+    missing_code = _missing_code(edf)
+    channels, at_limit, dropped, gaps = [], {}, [], False
     for i, s in enumerate(signals):
         if i not in is_ecg:
             dropped.append(s.label)
@@ -87,19 +95,44 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         except Exception as err:
             raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
         values = digital.astype(np.float64) * gain + offset
+        missing = digital == missing_code if missing_code is not None else np.zeros(len(digital), dtype=bool)
+        if missing.any():
+            values[missing] = np.nan
+            gaps = True
         if runs:
             values = _place_records(values, runs, length, n, path, fmt, s.label)
         channels.append((s.label, values))
         clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
-        at_limit[s.label] = bool(np.count_nonzero(digital >= dmax) >= clip
-                                 or np.count_nonzero(digital <= dmin) >= clip)
+        at_limit[s.label] = bool(np.count_nonzero((digital >= dmax) & ~missing) >= clip
+                                 or np.count_nonzero((digital <= dmin) & ~missing) >= clip)
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
     info = _edf_info(edf, dropped)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
-    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs))
+    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
+
+
+def _recording_marks(edf) -> tuple[str, ...]:
+    """The additional subfields of an EDF+ recording field, () for plain EDF."""
+    try:
+        return tuple(edf.recording.additional)
+    except Exception:  # plain EDF: the field is free text
+        return ()
+
+
+def _missing_code(edf) -> int | None:
+    """The digital value that marks a missing sample in a file MIRAGE wrote ("MIRAGE missing=N" in
+    its recording field), or None: other writers' files have none, every sample is a sample."""
+    marks = _recording_marks(edf)
+    if _MARK not in marks:
+        return None
+    for mark in marks:
+        m = _RX_MISSING.match(mark)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
@@ -335,22 +368,31 @@ def _edf_info(edf, dropped: list[str]) -> dict:
 def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> Path:
     """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, mV).
 
-    The physical range is the record's own (symmetric, at least +-1 mV), so the resolution is
-    range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN) are written as 0
-    and named in the recording field.
+    The physical range is the record's own (symmetric, at least +-1 mV, 0.1% wider than its peak),
+    so the resolution is range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN)
+    are written at the digital minimum ``EDF_MISSING``, which no written sample reaches, and the
+    recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
 
     Returns:
         ``out_path``.
     """
     edfio = require("edfio", out_path, "edf")
 
-    x = np.asarray(record.signal, dtype=np.float64)
+    x = np.asarray(record.signal, dtype=np.float64)   # (12, T)
     nan = np.isnan(x)
     x = np.where(nan, 0.0, x)
-    span = max(1.0, float(np.abs(x).max()) * 1.001)
-    signals = [edfio.EdfSignal(x[k], record.fs, label=f"ECG {lead}", physical_dimension="mV",
-                               physical_range=(-span, span), transducer_type="ECG electrode")
-               for k, lead in enumerate(STANDARD_LEADS)]
+    span = max(1.0, float(np.abs(x).max()) * 1.001)   # samples stay above the digital minimum
+    signals = []
+    for k, lead in enumerate(STANDARD_LEADS):
+        sig = edfio.EdfSignal(x[k], record.fs, label=f"ECG {lead}", physical_dimension="mV",
+                              physical_range=(-span, span), transducer_type="ECG electrode")
+        if nan[k].any():   # the same calibration, missing samples at the reserved code
+            digital = sig.digital.copy()
+            digital[nan[k]] = EDF_MISSING
+            sig = edfio.EdfSignal.from_digital(
+                digital, record.fs, label=sig.label, physical_dimension="mV", transducer_type="ECG electrode",
+                physical_range=(sig.physical_min, sig.physical_max), digital_range=sig.digital_range)
+        signals.append(sig)
     fields = header_fields(record, anonymise)
     T = x.shape[1]
     duration = 1.0 if float(record.fs).is_integer() and T % int(record.fs) == 0 else T / record.fs
@@ -376,7 +418,7 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     patient = edfio.Patient(code=code, sex=record.sex if record.sex in ("M", "F") else "X",
                             birthdate=birth, name=name[:max(1, room)], additional=additional)
     acquired = acquired_datetime(record.meta.get("acquired"))
-    rec_extra = ["MIRAGE"] + (["missing_samples_written_as_0"] if nan.any() else [])
+    rec_extra = [_MARK] + ([f"missing={EDF_MISSING}"] if nan.any() else [])
     # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
     room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
     site, device = sub(record.meta.get("site") or "X"), sub(record.meta.get("device") or "X")

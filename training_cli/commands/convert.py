@@ -6,6 +6,9 @@ With ``--anonymise`` the outputs are numbered (ecg_0001, ecg_0002, ... after any
 output folder) instead of named after their inputs, whose names often are the patient's name or ID;
 the "input -> output" line printed for each file is the only link back, left on the user's terminal.
 
+Each input's line names the leads with missing samples and how they were written (WFDB's invalid
+sample; EDF has none: the digital minimum, named in the header, which MIRAGE reads back as missing).
+
 Exit code: 0 all converted, 1 some inputs could not be read or written, 2 usage (no inputs).
 """
 
@@ -16,8 +19,11 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from mirage_model.formats import anonymous_names, find_ecg_files, write_record
-from mirage_model.records import RecordError, load_record
+from mirage_model.formats.edf import EDF_MISSING
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 
@@ -48,6 +54,16 @@ def _inputs(paths: list[Path]) -> list[Path]:
     for path in paths:
         out.extend(find_ecg_files(path) if path.is_dir() else [path])
     return out
+
+
+def _gaps_note(record, fmt: str) -> str:
+    """"; missing samples in V2 (...)" naming the leads with missing samples (NaN), or ""."""
+    leads = [lead for lead, row in zip(STANDARD_LEADS, record.signal) if np.isnan(row).any()]
+    if not leads:
+        return ""
+    how = ("the invalid sample -32768, as WFDB marks it" if fmt == "wfdb" else
+           f"digital {EDF_MISSING}, named in the header; other EDF readers show them at the lead's negative limit")
+    return f"; missing samples in {', '.join(leads)} (written as {how})"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
-        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else ""))
+        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
     return 1 if failed else 0
