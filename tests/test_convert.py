@@ -253,3 +253,39 @@ def test_convert_to_edf_keeps_missing_samples_missing(tmp_path, capsys):
     v2 = STANDARD_LEADS.index("V2")
     np.testing.assert_allclose(sigs[v2, mask[v2]], headers[v2]["physical_min"], atol=span / 65535)
     np.testing.assert_allclose(sigs[~mask], src.signal[~mask], atol=2 * span / 65535 + 1e-6)
+
+
+@pytest.mark.parametrize("fs,T", [(360, 3601), (128, 1283), (499.5, 5000), (500, 5000), (100, 1000),
+                                  (257, 2570), (257, 2571)])
+def test_convert_to_edf_any_length_and_rate(tmp_path, fs, T):
+    """The audit's 360 Hz x 3601, 128 Hz x 1283 and 499.5 Hz x 5000 records failed ("'10.0027777...'
+    exceeds maximum field length: 18 > 8"): the data record was the whole record, whose duration
+    does not fit EDF's 8 characters. Each now reads back with its shape, fs and samples; the file's
+    own header (parsed here) gives fs exactly as samples per data record / duration."""
+    wfdb = pytest.importorskip("wfdb")
+    x = load_record(DATA / "muse-sinus.xml").signal.astype(np.float64)  # (12, 5000) mV
+    d = np.round(np.tile(x, (1, 2))[:, :T] * 1000).astype(np.int16)
+    (tmp_path / "in").mkdir()
+    wfdb.wrsamp("rec", fs=fs, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=d.T.copy(),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path / "in"))
+    truth = wfdb.rdrecord(str(tmp_path / "in" / "rec"))  # wfdb's own reading of the source
+    assert main(["convert", str(tmp_path / "in" / "rec.hea"), "--to", "edf", str(tmp_path / "out")]) == 0
+    edf = tmp_path / "out" / "rec.edf"
+    back = load_record(edf)
+    assert back.signal.shape == (12, T) and back.fs == truth.fs == fs
+    span = float(np.abs(truth.p_signal).max()) * 1.001
+    np.testing.assert_allclose(back.signal, truth.p_signal.T, atol=span / 65535 + 1e-6)
+    assert not np.isnan(back.signal).any() and not back.quality["missing"].any()
+    head = edf.read_bytes()[:256 * 14]
+    records, duration, ns = int(head[236:244]), head[244:252].decode().strip(), int(head[252:256])
+    n = int(head[256 + 216 * ns: 256 + 216 * ns + 8])  # samples per data record of the first signal
+    assert n / float(duration) == fs and records * n >= T and (records - 1) * n < T
+    # another reader: the same rate and samples; a padded last data record at the negative limit
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    sigs, headers, _ = highlevel.read_edf(str(edf))
+    sigs = np.asarray(sigs)
+    assert headers[0]["sample_frequency"] == fs and sigs.shape == (12, records * n)
+    np.testing.assert_allclose(sigs[:, :T], truth.p_signal.T, atol=2 * span / 65535 + 1e-6)
+    np.testing.assert_allclose(sigs[:, T:], headers[0]["physical_min"], atol=span / 65535)
