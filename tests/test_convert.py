@@ -116,10 +116,176 @@ def test_convert_cli_takes_the_readme_order_with_several_inputs(tmp_path, capsys
     assert main(["convert", str(DATA / "muse-sinus.xml"), str(DATA / "Example.scp"), "--to", "wfdb", str(out)]) == 0
     assert sorted(p.name for p in out.glob("*.hea")) == ["Example.hea", "muse-sinus.hea"]
     assert main(["convert", "--to", "edf", str(DATA / "Example.scp"), str(tmp_path / "e"), "--anonymise"]) == 0
-    assert (tmp_path / "e" / "Example.edf").is_file()
+    assert (tmp_path / "e" / "ecg_0001.edf").is_file()  # anonymised: numbered, not named after the input
     capsys.readouterr()
     assert main(["convert", str(DATA / "Example.scp"), "--to", "edf"]) == 2
     assert "output folder" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["convert", str(DATA / "Example.scp"), "--to", "edf", str(out), "--bogus"])
     assert e.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+def _muse_of(tmp_path: Path, last: str, first: str, file_name: str) -> Path:
+    """muse-sinus.xml (patient ID 081486213, born 07-08-1979) with the patient's name replaced."""
+    import re
+
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    text = re.sub(r"<PatientLastName>.*?</PatientLastName>", f"<PatientLastName>{last}</PatientLastName>", text)
+    text = re.sub(r"<PatientFirstName>.*?</PatientFirstName>", f"<PatientFirstName>{first}</PatientFirstName>", text)
+    path = tmp_path / file_name
+    path.write_text(text, encoding="latin-1")
+    return path
+
+
+# (last name, first name): non-ASCII, two-letter, multi-part, common words
+PATIENTS = [("MÜLLER", "HANS"), ("LI", "YU"), ("O'BRIEN-SMITH", "MARY ANN"), ("KING", "MAY")]
+
+
+def _spellings(part: str) -> set[str]:
+    """How a file name may carry one name part: as written, accents dropped, accented letters as _."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+    return {part.lower(), folded.lower(), "".join(c if c.isascii() else "_" for c in part).lower()}
+
+
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_convert_anonymise_keeps_no_identity_in_file_names(tmp_path, capsys, fmt):
+    """The audit's MUSE files of "HANS MÜLLER" and "YU LI" came out as M_LLER_X_X.hea, M_ller_X.hea and
+    LI_YU_X.hea: the name was made ASCII before its parts were matched and parts under 3 letters
+    were kept. Anonymised outputs are now numbered; each input's line says which output it became."""
+    import re
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for last, first in PATIENTS:
+        _muse_of(src, last, first, f"{last}_{first}_081486213.xml".replace(" ", "_"))
+        _muse_of(src, last, first, f"{last.title()}, {first.title()} 19790807.xml")
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", fmt, str(out), "--anonymise"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ext = ".hea" if fmt == "wfdb" else ".edf"
+    written = sorted(p.name for p in out.glob(f"*{ext}"))
+    assert written == [f"ecg_{k:04d}{ext}" for k in range(1, 2 * len(PATIENTS) + 1)]
+    # the terminal lines map each input to its own output, one to one
+    mapped = dict(re.match(r"(.*) \(GE MUSE XML\) -> (.*) \(anonymised\)$", line).groups() for line in lines)
+    assert sorted(Path(p).name for p in mapped) == sorted(p.name for p in src.iterdir())
+    assert sorted(Path(o).name for o in mapped.values()) == written
+    for last, first in PATIENTS:
+        parts = re.split(r"[\s'-]+", f"{last} {first}")
+        for path in out.iterdir():
+            # the text a reader shows: the WFDB header, the EDF header (13 signals); .dat is samples
+            raw = {".hea": path.read_bytes(), ".dat": b""}.get(path.suffix) or path.read_bytes()[:256 * 14]
+            for part in parts:
+                for spelling in _spellings(part):
+                    assert spelling not in path.name.lower(), (path.name, part)
+                    assert len(spelling) < 2 or not re.search(rb"(?i)(?<![a-z])" + re.escape(spelling.encode("latin-1")) + rb"(?![a-z])",
+                                         raw), (path.name, part)
+            for secret in ("081486213", "1979", "07-08", "08-07"):
+                assert secret not in path.name and secret.encode() not in raw, (path.name, secret)
+    # a second run into the same folder numbers on, overwriting nothing
+    assert main(["convert", str(src / "LI_YU_081486213.xml"), "--to", fmt, str(out), "--anonymise"]) == 0
+    assert f"ecg_{2 * len(PATIENTS) + 1:04d}{ext}" in {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("last,first", PATIENTS)
+def test_write_record_anonymise_scrubs_a_given_name(tmp_path, last, first):
+    """A name given to write_record with anonymise (the app's Save as) loses every part of the
+    patient's name, ID and birth date, however the file name spells it; without a name the file is
+    ecg.hea, never the input's stem."""
+    import re
+
+    rec = load_record(_muse_of(tmp_path, last, first, "in.xml"))
+    given = f"{last}_{first}_081486213 {last.title()}, {first.title()} 1979-08-07 ecg".replace("'", "")
+    out = formats.write_record(rec, tmp_path / "a", "wfdb", anonymise=True, name=given)
+    stem = out.stem.lower()
+    for part in re.split(r"[\s'-]+", f"{last} {first}"):
+        assert not any(re.search(rf"(?<![a-z]){re.escape(s)}(?![a-z])", stem) for s in _spellings(part)), (stem, part)
+    assert "081486213" not in stem and "1979" not in stem and stem.endswith("_ecg")
+    named = _muse_of(tmp_path, last, first, f"{last}_{first}.xml")
+    assert formats.write_record(load_record(named), tmp_path / "b", "edf", anonymise=True).name == "ecg.edf"
+
+
+def _wfdb_with_gap(folder: Path, lead: str = "V2", gap=slice(1000, 1600)) -> tuple[Path, np.ndarray]:
+    """muse-sinus's 12 leads written by wfdb itself with ``lead``'s samples ``gap`` invalid (-32768,
+    WFDB's missing sample); returns the header and the gap's mask (12, T)."""
+    wfdb = pytest.importorskip("wfdb")
+    x = load_record(DATA / "muse-sinus.xml").signal.astype(np.float64)  # (12, T) mV
+    d = np.round(x * 1000).astype(np.int16)
+    mask = np.zeros(x.shape, dtype=bool)
+    mask[STANDARD_LEADS.index(lead), gap] = True
+    d[mask] = -32768
+    folder.mkdir(parents=True, exist_ok=True)
+    wfdb.wrsamp("gap", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=d.T.copy(),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / "gap.hea", mask
+
+
+def test_convert_to_edf_keeps_missing_samples_missing(tmp_path, capsys):
+    """The audit's WFDB and DICOM records with part of V2 missing came back from EDF as 0 mV, quality
+    "usable" with no flag: the writer wrote NaN as 0. They are now written at the digital minimum,
+    named in the header, and read back as missing; the command names the lead."""
+    from mirage_model.quality import assess
+
+    hea, mask = _wfdb_with_gap(tmp_path / "in")
+    src = load_record(hea)
+    assert np.array_equal(np.isnan(src.signal), mask)  # wfdb's invalid sample is read as missing
+    assert main(["convert", str(hea), "--to", "edf", str(tmp_path / "out")]) == 0
+    assert "missing samples in V2" in capsys.readouterr().out
+    edf = tmp_path / "out" / "gap.edf"
+    back = load_record(edf)
+    assert back.signal.shape == src.signal.shape
+    assert np.array_equal(np.isnan(back.signal), mask)
+    assert np.array_equal(back.quality["missing"], src.quality["missing"])
+    assert [STANDARD_LEADS[k] for k in np.flatnonzero(back.quality["missing"])] == ["V2"]
+    span = float(np.nanmax(np.abs(src.signal))) * 1.001
+    np.testing.assert_allclose(back.signal[~mask], src.signal[~mask], atol=span / 65535 + 1e-6)
+    a, b = assess(src), assess(back)
+    assert (a.verdict, sorted(f.code for f in a.findings)) == (b.verdict, sorted(f.code for f in b.findings))
+    assert "missing" in " ".join(f.code for f in b.findings)
+    # another EDF reader still reads the file: every sample a number, the gap at V2's negative limit
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    sigs, headers, _ = highlevel.read_edf(str(edf))
+    sigs = np.asarray(sigs)
+    assert sigs.shape == src.signal.shape and np.isfinite(sigs).all()
+    v2 = STANDARD_LEADS.index("V2")
+    np.testing.assert_allclose(sigs[v2, mask[v2]], headers[v2]["physical_min"], atol=span / 65535)
+    np.testing.assert_allclose(sigs[~mask], src.signal[~mask], atol=2 * span / 65535 + 1e-6)
+
+
+@pytest.mark.parametrize("fs,T", [(360, 3601), (128, 1283), (499.5, 5000), (500, 5000), (100, 1000),
+                                  (257, 2570), (257, 2571)])
+def test_convert_to_edf_any_length_and_rate(tmp_path, fs, T):
+    """The audit's 360 Hz x 3601, 128 Hz x 1283 and 499.5 Hz x 5000 records failed ("'10.0027777...'
+    exceeds maximum field length: 18 > 8"): the data record was the whole record, whose duration
+    does not fit EDF's 8 characters. Each now reads back with its shape, fs and samples; the file's
+    own header (parsed here) gives fs exactly as samples per data record / duration."""
+    wfdb = pytest.importorskip("wfdb")
+    x = load_record(DATA / "muse-sinus.xml").signal.astype(np.float64)  # (12, 5000) mV
+    d = np.round(np.tile(x, (1, 2))[:, :T] * 1000).astype(np.int16)
+    (tmp_path / "in").mkdir()
+    wfdb.wrsamp("rec", fs=fs, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=d.T.copy(),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path / "in"))
+    truth = wfdb.rdrecord(str(tmp_path / "in" / "rec"))  # wfdb's own reading of the source
+    assert main(["convert", str(tmp_path / "in" / "rec.hea"), "--to", "edf", str(tmp_path / "out")]) == 0
+    edf = tmp_path / "out" / "rec.edf"
+    back = load_record(edf)
+    assert back.signal.shape == (12, T) and back.fs == truth.fs == fs
+    span = float(np.abs(truth.p_signal).max()) * 1.001
+    np.testing.assert_allclose(back.signal, truth.p_signal.T, atol=span / 65535 + 1e-6)
+    assert not np.isnan(back.signal).any() and not back.quality["missing"].any()
+    head = edf.read_bytes()[:256 * 14]
+    records, duration, ns = int(head[236:244]), head[244:252].decode().strip(), int(head[252:256])
+    n = int(head[256 + 216 * ns: 256 + 216 * ns + 8])  # samples per data record of the first signal
+    assert n / float(duration) == fs and records * n >= T and (records - 1) * n < T
+    # another reader: the same rate and samples; a padded last data record at the negative limit
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    sigs, headers, _ = highlevel.read_edf(str(edf))
+    sigs = np.asarray(sigs)
+    assert headers[0]["sample_frequency"] == fs and sigs.shape == (12, records * n)
+    np.testing.assert_allclose(sigs[:, :T], truth.p_signal.T, atol=2 * span / 65535 + 1e-6)
+    np.testing.assert_allclose(sigs[:, T:], headers[0]["physical_min"], atol=span / 65535)

@@ -19,13 +19,13 @@ from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
                                            read_head, save_choice, sniff)
 from mirage_model.formats.vendor import read_vendor
-from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
+from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "record_key",
-           "write_record", "format_of"]
+           "write_record", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")

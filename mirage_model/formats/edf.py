@@ -38,6 +38,20 @@ _RX_ONSET = re.compile(rb"([+-][0-9]+(?:\.[0-9]+)?)\x14")
 # the onsets of a file of n records then cost at most 64 n bytes, n <= MAX_SAMPLES.
 _ONSET_BYTES = 64
 _ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+# EDF has no code for a missing sample. MIRAGE writes one at the digital minimum, which its written
+# samples never reach (their physical range is 0.1% wider than the record's peak), and names it in
+# the recording field ("MIRAGE missing=-32768"); other readers show such samples at the lead's
+# negative limit, this reader makes them NaN again (the "missing" quality flag).
+EDF_MISSING = -32768
+_MARK = "MIRAGE"
+_RX_MISSING = re.compile(r"^missing=(-?[0-9]+)$")
+# A record whose length is no whole number of data records is padded (at EDF_MISSING) to the next
+# one, and the recording field gives its true length ("samples=3601"): read back, it is cut there.
+_RX_SAMPLES = re.compile(r"^samples=([0-9]+)$")
+# Data record durations tried when none divides the record: the nearest to 1 s that makes the
+# sampling frequency exact is used (a record of 1 s or so is what EDF readers expect).
+_DURATIONS = (1, 2, 0.5, 4, 5, 0.25, 0.2, 8, 10, 0.125, 0.1, 16, 20, 25, 0.05, 0.04, 50, 100, 0.02, 0.01,
+              200, 1000, 10000)
 
 
 def read_edf(path: Path, fmt: str) -> EcgRecord:
@@ -76,7 +90,8 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         runs, length = _record_runs(path, fmt, onsets, n, fs)
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
-    channels, at_limit, dropped = [], {}, []
+    missing_code, keep = _missing_code(edf), _true_length(edf)
+    channels, at_limit, dropped, gaps = [], {}, [], False
     for i, s in enumerate(signals):
         if i not in is_ecg:
             dropped.append(s.label)
@@ -86,20 +101,122 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             digital = s.digital
         except Exception as err:
             raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
+        if keep is not None and runs is None:   # the writer's padding of the last data record
+            if keep > len(digital):
+                raise fail(path, fmt, f"lead {s.label}: {len(digital)} samples, fewer than the {keep} its "
+                                      "recording field names")
+            digital = digital[:keep]
         values = digital.astype(np.float64) * gain + offset
+        missing = digital == missing_code if missing_code is not None else np.zeros(len(digital), dtype=bool)
+        if missing.any():
+            values[missing] = np.nan
+            gaps = True
         if runs:
             values = _place_records(values, runs, length, n, path, fmt, s.label)
         channels.append((s.label, values))
         clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
-        at_limit[s.label] = bool(np.count_nonzero(digital >= dmax) >= clip
-                                 or np.count_nonzero(digital <= dmin) >= clip)
+        at_limit[s.label] = bool(np.count_nonzero((digital >= dmax) & ~missing) >= clip
+                                 or np.count_nonzero((digital <= dmin) & ~missing) >= clip)
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
     info = _edf_info(edf, dropped)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
-    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs))
+    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
+
+
+def _recording_marks(edf) -> tuple[str, ...]:
+    """The additional subfields of an EDF+ recording field, () for plain EDF."""
+    try:
+        return tuple(edf.recording.additional)
+    except Exception:  # plain EDF: the field is free text
+        return ()
+
+
+def _true_length(edf) -> int | None:
+    """Samples a lead holds in a file MIRAGE wrote with its last data record padded ("MIRAGE
+    samples=N" in its recording field), or None (every sample of every data record is data)."""
+    marks = _recording_marks(edf)
+    if _MARK not in marks:
+        return None
+    for mark in marks:
+        m = _RX_SAMPLES.match(mark)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _duration_text(d: float) -> str | None:
+    """``d`` seconds as the 8-character duration field writes it (edfio: an integer, else
+    ``str(float)``), or None when it does not fit or needs an exponent."""
+    text = str(int(d)) if float(d).is_integer() else str(float(d))
+    return text if len(text) <= 8 and "e" not in text else None
+
+
+def record_layout(fs: float, T: int) -> tuple[float, int, int]:
+    """The data records that hold ``T`` samples at ``fs`` Hz exactly in EDF.
+
+    EDF gives each signal's samples per data record (an integer) and the record's duration (8
+    characters); a reader's sampling frequency is their quotient, so ``n / duration`` must be
+    ``fs`` exactly. A duration of 0.1 to 10 s whose ``n`` divides ``T`` is used when one exists
+    (the nearest to 1 s); else the last data record is padded, with the duration nearest to 1 s
+    that gives ``fs`` exactly (360 Hz x 3601: 11 records of 1 s; 499.5 Hz: 2 s of 999 samples).
+
+    Args:
+        fs: sampling frequency in Hz.
+        T: samples a lead.
+
+    Returns:
+        (duration in seconds, samples per data record n, data records R), R * n >= T.
+
+    Raises:
+        ValueError: no duration of 8 characters gives ``fs`` exactly.
+    """
+    def exact(d: float) -> tuple[float, int] | None:
+        text = _duration_text(d)
+        if text is None or float(text) <= 0:
+            return None
+        n = round(fs * float(text))
+        return (float(text), n) if n >= 1 and n / float(text) == fs else None
+
+    whole = []   # (duration, n) with n dividing T
+    for n in _divisors(T):
+        d = n / fs
+        if 0.1 <= d <= 10:
+            for digits in range(1, 9):   # the shortest decimal that gives fs back
+                found = exact(float(f"{d:.{digits}g}"))
+                if found and found[1] == n:
+                    whole.append(found)
+                    break
+    if whole:
+        d, n = min(whole, key=lambda dn: abs(math.log(dn[0])))
+        return d, n, T // n
+    for d in _DURATIONS:
+        found = exact(d)
+        if found:
+            d, n = found
+            return d, n, -(-T // n)
+    raise ValueError(f"no data record duration of 8 characters holds a whole number of samples at {fs!r} Hz")
+
+
+def _divisors(T: int) -> list[int]:
+    """The divisors of ``T`` (T >= 1)."""
+    small = [k for k in range(1, math.isqrt(T) + 1) if T % k == 0]
+    return sorted(set(small + [T // k for k in small]))
+
+
+def _missing_code(edf) -> int | None:
+    """The digital value that marks a missing sample in a file MIRAGE wrote ("MIRAGE missing=N" in
+    its recording field), or None: other writers' files have none, every sample is a sample."""
+    marks = _recording_marks(edf)
+    if _MARK not in marks:
+        return None
+    for mark in marks:
+        m = _RX_MISSING.match(mark)
+        if m:
+            return int(m.group(1))
+    return None
 
 
 def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
@@ -335,25 +452,43 @@ def _edf_info(edf, dropped: list[str]) -> dict:
 def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> Path:
     """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, mV).
 
-    The physical range is the record's own (symmetric, at least +-1 mV), so the resolution is
-    range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN) are written as 0
-    and named in the recording field.
+    The physical range is the record's own (symmetric, at least +-1 mV, 0.1% wider than its peak),
+    so the resolution is range / 65535, a few microvolts for an ordinary ECG. Missing samples (NaN)
+    are written at the digital minimum ``EDF_MISSING``, which no written sample reaches, and the
+    recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
+    The data records are laid out by :func:`record_layout`; when the last one is padded (with
+    missing samples) the recording field gives the true length ("samples=3601"), where
+    :func:`read_edf` cuts it.
 
     Returns:
         ``out_path``.
     """
     edfio = require("edfio", out_path, "edf")
 
-    x = np.asarray(record.signal, dtype=np.float64)
+    x = np.asarray(record.signal, dtype=np.float64)   # (12, T)
+    T = x.shape[1]
+    try:
+        duration, n, records = record_layout(float(record.fs), T)
+    except ValueError as err:
+        raise RecordError(out_path, f"cannot write EDF+: {err}") from None
+    padded = records * n > T
+    if padded:   # the last data record filled up with missing samples, cut off again on reading
+        x = np.concatenate([x, np.full((12, records * n - T), np.nan)], axis=1)   # (12, R * n)
     nan = np.isnan(x)
     x = np.where(nan, 0.0, x)
-    span = max(1.0, float(np.abs(x).max()) * 1.001)
-    signals = [edfio.EdfSignal(x[k], record.fs, label=f"ECG {lead}", physical_dimension="mV",
-                               physical_range=(-span, span), transducer_type="ECG electrode")
-               for k, lead in enumerate(STANDARD_LEADS)]
+    span = max(1.0, float(np.abs(x).max()) * 1.001)   # samples stay above the digital minimum
+    signals = []
+    for k, lead in enumerate(STANDARD_LEADS):
+        sig = edfio.EdfSignal(x[k], record.fs, label=f"ECG {lead}", physical_dimension="mV",
+                              physical_range=(-span, span), transducer_type="ECG electrode")
+        if nan[k].any():   # the same calibration, missing samples at the reserved code
+            digital = sig.digital.copy()
+            digital[nan[k]] = EDF_MISSING
+            sig = edfio.EdfSignal.from_digital(
+                digital, record.fs, label=sig.label, physical_dimension="mV", transducer_type="ECG electrode",
+                physical_range=(sig.physical_min, sig.physical_max), digital_range=sig.digital_range)
+        signals.append(sig)
     fields = header_fields(record, anonymise)
-    T = x.shape[1]
-    duration = 1.0 if float(record.fs).is_integer() and T % int(record.fs) == 0 else T / record.fs
 
     def sub(text) -> str:  # EDF headers are ASCII; subfields hold no spaces
         ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
@@ -376,7 +511,7 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     patient = edfio.Patient(code=code, sex=record.sex if record.sex in ("M", "F") else "X",
                             birthdate=birth, name=name[:max(1, room)], additional=additional)
     acquired = acquired_datetime(record.meta.get("acquired"))
-    rec_extra = ["MIRAGE"] + (["missing_samples_written_as_0"] if nan.any() else [])
+    rec_extra = [_MARK] + ([f"missing={EDF_MISSING}"] if nan.any() else []) + ([f"samples={T}"] if padded else [])
     # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
     room = 80 - len("Startdate 01-JAN-2000 X ") - len(" ".join(rec_extra)) - 2
     site, device = sub(record.meta.get("site") or "X"), sub(record.meta.get("device") or "X")

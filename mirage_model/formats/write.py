@@ -2,12 +2,17 @@
 anonymised, so that clinical exports become research data.
 
 Anonymising drops the patient's name, ID and birth date, keeps age and sex, and says so in the
-written header. The device's statements and measurements are kept as labelled comments.
+written header. The device's statements and measurements are kept as labelled comments. An
+anonymised file's name does not come from the input's (which often is the patient's name or ID):
+``mirage convert`` numbers its outputs (:func:`anonymous_names`) and prints which input each came from;
+a name given to :func:`write_record` has every part that matches the patient's name, ID or birth date
+replaced by "X" (:func:`scrub_identity`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +23,7 @@ from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
 ANONYMISED_NOTE = "anonymised: patient name, ID and birth date removed; age and sex kept"
+ANONYMOUS_STEM = "ecg"  # an anonymised record's file name: ecg.hea, or ecg_0001.hea, ... from mirage convert
 # WFDB format 16 holds -32767..32767 (-32768 marks a missing sample); 1 uV per unit keeps
 # +-32.7 mV, more than any surface ECG; larger signals get a smaller gain.
 WFDB_GAIN = 1000.0
@@ -36,7 +42,9 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         record: any record MIRAGE reads.
         out_dir: folder (created if needed).
         fmt: "wfdb" (``NAME.hea`` + ``NAME.dat``) or "edf" (``NAME.edf``, EDF+).
-        anonymise: drop name, ID and birth date (age and sex stay) and say so in the header.
+        anonymise: drop name, ID and birth date (age and sex stay) and say so in the header; the
+            file is then named ``name`` with any part of the identity replaced by "X"
+            (:func:`scrub_identity`), by default ``ANONYMOUS_STEM``, never after the record's id.
         name: record name; default: the record's id made safe for WFDB.
 
     Returns:
@@ -47,10 +55,10 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    name = safe_name(name or record.record_id)
-    if anonymise:  # file names often carry the patient's ID or name: blank those parts too
-        for token in _identity_tokens(record):
-            name = re.sub(re.escape(token), "X", name, flags=re.I)
+    if anonymise:  # the record's id is its file's stem, often the patient's name or ID: never used
+        name = scrub_identity(name or ANONYMOUS_STEM, record)
+    else:
+        name = safe_name(name or record.record_id)
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
     if fmt == "edf":
@@ -58,10 +66,54 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
 
 
-def _identity_tokens(record: EcgRecord) -> list[str]:
+def _fold(text: str) -> str:
+    """``text`` in ASCII letters as a file name writes it: accents dropped ("Müller" -> "Muller")."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _identity_tokens(record: EcgRecord) -> set[str]:
+    """Lower-case ASCII parts of the patient's name, ID and birth date, of any length ("li", "yu"),
+    each as a file name would spell it (accents dropped), the birth date also as its digits."""
     patient = record.meta.get("patient") or {}
-    tokens = [str(patient.get("id") or "")] + str(patient.get("name") or "").split()
-    return sorted({t for t in tokens if len(t) >= 3 and t.upper() not in ("X", "---")}, key=len, reverse=True)
+    text = " ".join(str(patient.get(key) or "") for key in ("name", "id", "birth_date"))
+    tokens = {t.lower() for t in re.split(r"[^A-Za-z0-9]+", _fold(text)) if t}
+    birth = re.sub(r"[^0-9]", "", str(patient.get("birth_date") or ""))
+    if len(birth) >= 6:  # 1980-01-15 is also 19800115 in a file name
+        tokens.add(birth)
+    return tokens - {"x"}  # "X": the field's "not given"
+
+
+def scrub_identity(name: str, record: EcgRecord) -> str:
+    """``name`` as a WFDB record name with every part (split at anything but letters and digits)
+    that is one of the patient's name, ID or birth date parts replaced by "X", and those of 3 or
+    more characters also inside a longer part ("081486213ecg" -> "Xecg", "MullerHans" -> "XHans";
+    a safety net that may blank more than the identity, never less of what the header names)."""
+    tokens = _identity_tokens(record)
+    long_ids = sorted((t for t in tokens if len(t) >= 3), key=len, reverse=True)
+    parts = re.split(r"([^A-Za-z0-9]+)", _fold(name))
+    out = []
+    for part in parts:
+        if part.lower() in tokens:
+            part = "X"
+        else:
+            for token in long_ids:
+                part = re.sub(re.escape(token), "X", part, flags=re.I)
+        out.append(part)
+    return safe_name("".join(out))
+
+
+def anonymous_names(count: int, out_dir: str | Path) -> list[str]:
+    """``count`` file names for anonymised records, "ecg_0001", ..., that owe nothing to the inputs,
+    numbered on after those already written in ``out_dir`` (a second run adds, never overwrites)."""
+    out_dir = Path(out_dir)
+    width = max(4, len(str(count)))
+    names, k = [], 0
+    while len(names) < count:
+        k += 1
+        name = f"{ANONYMOUS_STEM}_{k:0{width}d}"
+        if not any((out_dir / f"{name}{ext}").exists() for ext in (".hea", ".dat", ".edf")):
+            names.append(name)
+    return names
 
 
 def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:

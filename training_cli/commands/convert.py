@@ -2,6 +2,13 @@
 WFDB ...) to WFDB or EDF+, optionally anonymised. A thin face over
 :func:`mirage_model.formats.write_record`.
 
+With ``--anonymise`` the outputs are numbered (ecg_0001, ecg_0002, ... after any already in the
+output folder) instead of named after their inputs, whose names often are the patient's name or ID;
+the "input -> output" line printed for each file is the only link back, left on the user's terminal.
+
+Each input's line names the leads with missing samples and how they were written (WFDB's invalid
+sample; EDF has none: the digital minimum, named in the header, which MIRAGE reads back as missing).
+
 Exit code: 0 all converted, 1 some inputs could not be read or written, 2 usage (no inputs).
 """
 
@@ -12,8 +19,11 @@ import logging
 import sys
 from pathlib import Path
 
-from mirage_model.formats import find_ecg_files, write_record
-from mirage_model.records import RecordError, load_record
+import numpy as np
+
+from mirage_model.formats import anonymous_names, find_ecg_files, write_record
+from mirage_model.formats.edf import EDF_MISSING
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 
@@ -33,7 +43,8 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--to", choices=("wfdb", "edf"), required=True, help="output format")
     p.add_argument("--anonymise", "--anonymize", action="store_true",
                    help="drop the patient's name, ID and birth date (age and sex are kept); the "
-                   "header says the record was anonymised")
+                   "header says the record was anonymised, the outputs are numbered ecg_0001, ... "
+                   "(the input -> output lines printed are the only link back to the inputs)")
     p.set_defaults(func=run, positionals_anywhere=True)
     return p
 
@@ -43,6 +54,16 @@ def _inputs(paths: list[Path]) -> list[Path]:
     for path in paths:
         out.extend(find_ecg_files(path) if path.is_dir() else [path])
     return out
+
+
+def _gaps_note(record, fmt: str) -> str:
+    """"; missing samples in V2 (...)" naming the leads with missing samples (NaN), or ""."""
+    leads = [lead for lead, row in zip(STANDARD_LEADS, record.signal) if np.isnan(row).any()]
+    if not leads:
+        return ""
+    how = ("the invalid sample -32768, as WFDB marks it" if fmt == "wfdb" else
+           f"digital {EDF_MISSING}, named in the header; other EDF readers show them at the lead's negative limit")
+    return f"; missing samples in {', '.join(leads)} (written as {how})"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,22 +78,26 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
     failed, used = 0, set()
+    numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
     for path in paths:
         try:
             record = load_record(path)
-            name = record.record_id
-            k = 1
-            while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
-                k += 1
-                name = f"{record.record_id}_{k}"
-            used.add(name.lower())
+            if numbered is not None:  # never the input's name: it is often the patient's
+                name = next(numbered)
+            else:
+                name = record.record_id
+                k = 1
+                while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
+                    k += 1
+                    name = f"{record.record_id}_{k}"
+                used.add(name.lower())
             out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
         except RecordError as err:
             failed += 1
             print(f"error: {err}", file=sys.stderr)
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
-        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else ""))
+        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
     return 1 if failed else 0
