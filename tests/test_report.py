@@ -349,7 +349,7 @@ def test_unicode_text_is_kept_readable(tmp_path, ptbxl_sample):
     out = _report(tmp_path / "u.pdf", record,
                   settings=ReportSettings(comment="K\u207a \u2265 5 \u03bcmol, Gr\u00fc\u00dfe", reviewer="Zo\u00eb"))
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
-    assert ">= 5 \u00b5mol, Gr\u00fc\u00dfe" in text and "Zo\u00eb" in text
+    assert "\u2265 5 \u03bcmol, Gr\u00fc\u00dfe" in text and "Zo\u00eb" in text      # as typed
 
 
 def test_gain_setting_scales_the_traces(tmp_path):
@@ -653,3 +653,23 @@ def test_the_validation_line_as_scored_appears_only_where_scoring_changed_the_ra
     assert len(lines) == 2 and "model selection" in lines[0] and lines[1].endswith("macro AUROC 0.940")
     flat["val_calibrated.macro.auroc"] = 0.9337 + 1e-6             # calibration alone: rankings kept, no line
     assert len(metric_lines(flat, ["NORM"])) == 1
+
+
+def test_names_in_any_script_print_as_written_and_stay_on_the_page(tmp_path, ptbxl_sample):
+    """A patient name in Greek, Cyrillic, Chinese and Korean had printed as '?' (the standard fonts are
+    WinAnsi), and a very long ID ran off the right edge, cutting off the acquisition time. The text is
+    now the typed text (DejaVu Sans for the alphabets, the PDF's standard Asian fonts for CJK/Hangul),
+    and the header and footer are cut with '...' to the page."""
+    record = mm.load_record(ptbxl_sample)
+    name = "Ünïcødé 李雷 Ωμέγα Иванов 김민수"
+    out = _report(tmp_path / "n.pdf", record,
+                  settings=ReportSettings(patient_name=name, patient_id="ID" * 80, reviewer="Ψ Łukasz",
+                                          comment="Проверено"))
+    reader = pypdf.PdfReader(str(out))
+    first = reader.pages[0].extract_text().replace("\n", "")        # pypdf breaks the line at font changes
+    assert f"Patient: {name}   ID: IDID" in first
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+    assert "Ψ Łukasz" in text and "Проверено" in text
+    width = float(reader.pages[0].mediabox.width)
+    for x0, x1, run in _text_extents(reader.pages[0]):
+        assert 0 <= x0 and x1 <= width + 1, (run, x0, x1)

@@ -8,7 +8,7 @@ from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import fmt_num, pdf_text
+from mirage_model.review.report.text import clip_runs, draw_runs_text, fmt_num, font_runs, pdf_text, runs_width
 
 
 def record_date(record) -> str:
@@ -43,11 +43,12 @@ def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
     c.setFont("Helvetica-Bold", 9)
     c.drawString(10 * MM, 6 * MM, pdf_text(RESEARCH_USE_NOTICE))
     c.setFillColorRGB(0.3, 0.3, 0.3)
-    c.setFont("Helvetica", 7.5)
     tag = _patient_tag(ctx)
     who = f"record {record_id}" + (f" ({tag})" if tag else "")
-    c.drawRightString(page_w - 10 * MM, 6 * MM,
-                      pdf_text(f"{who}  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}"))
+    room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), "Helvetica-Bold", 9) - 5 * MM
+    tail = f"  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}"
+    runs = clip_runs(c, font_runs(who), 7.5, room - c.stringWidth(tail, "Helvetica", 7.5)) + [(tail, "Helvetica")]
+    draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, 7.5, right=True)
     c.restoreState()
 
 
@@ -88,9 +89,9 @@ def place_institution(title_w: float, generated_w: float, patient_w: float, inst
     return 0
 
 
-def _fit(c, text: str, font: str, size: float, width: float, smallest: float = 6.0) -> float:
-    """The largest font size <= ``size`` (down to ``smallest``) at which ``text`` fits ``width``."""
-    while size > smallest and c.stringWidth(text, font, size) > width:
+def _fit(c, runs, size: float, width: float, smallest: float = 6.0) -> float:
+    """The largest font size <= ``size`` (down to ``smallest``) at which ``runs`` (``font_runs``) fit ``width``."""
+    while size > smallest and runs_width(c, runs, size) > width:
         size -= 0.5
     return size
 
@@ -115,30 +116,28 @@ def draw_page_header(c, ctx: ReportContext) -> None:
     width = right - left
     gap = 5 * MM
     line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
-    title = pdf_text(f"12-lead ECG  -  record {rec.record_id}")
-    patient = pdf_text("   ".join(header_lines(ctx)))
-    institution = pdf_text(ctx.settings.institution or "")
+    # what files and people wrote (record id, name, ID, institution) prints in its own script (font_runs)
+    title = font_runs(f"12-lead ECG  -  record {rec.record_id}", "Helvetica-Bold")
+    patient = font_runs("   ".join(header_lines(ctx)))
+    institution = font_runs(ctx.settings.institution or "")
     generated = pdf_text(f"Report generated {ctx.generated}")
-    title_w = c.stringWidth(title, "Helvetica-Bold", 12)
     generated_w = c.stringWidth(generated, "Helvetica", 7.5)
-    patient_size = _fit(c, patient, "Helvetica", 9, width)
-    patient_w = c.stringWidth(patient, "Helvetica", patient_size)
+    title = clip_runs(c, title, 12, width - generated_w - gap)
+    title_w = runs_width(c, title, 12)
+    patient_size = _fit(c, patient, 9, width)
+    patient = clip_runs(c, patient, patient_size, width)    # a very long name or ID: cut, never off the page
+    patient_w = runs_width(c, patient, patient_size)
 
-    c.setFont("Helvetica-Bold", 12)
-    c.drawString(left, line_y[0], title)
+    draw_runs_text(c, left, line_y[0], title, 12)
     c.setFont("Helvetica", 7.5)
     c.drawRightString(right, line_y[0], generated)
-    c.setFont("Helvetica", patient_size)
-    c.drawString(left, line_y[1], patient)
+    draw_runs_text(c, left, line_y[1], patient, patient_size)
     if institution:
-        line = place_institution(title_w, generated_w, patient_w, c.stringWidth(institution, "Helvetica", 9),
-                                 width, gap)
+        line = place_institution(title_w, generated_w, patient_w, runs_width(c, institution, 9), width, gap)
         if line == 1:
-            c.setFont("Helvetica", 9)
-            c.drawRightString(right, line_y[1], institution)
+            draw_runs_text(c, right, line_y[1], institution, 9, right=True)
         else:
             room = width - title_w - generated_w - 2 * gap
-            size = _fit(c, institution, "Helvetica", 9, room)
-            c.setFont("Helvetica", size)
-            c.drawString(left + title_w + gap, line_y[0], clip(c, institution, "Helvetica", size, room))
+            size = _fit(c, institution, 9, room)
+            draw_runs_text(c, left + title_w + gap, line_y[0], clip_runs(c, institution, size, room), size)
     c.restoreState()

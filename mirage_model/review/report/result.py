@@ -15,7 +15,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
 from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import pdf_escape, pdf_text
+from mirage_model.review.report.text import pdf_escape, pdf_markup, pdf_text
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
@@ -116,9 +116,9 @@ def review_flowables(ctx: ReportContext, st) -> list:
     """The reviewer's name and comment (blank lines to sign on paper when not given)."""
     s = ctx.settings
     out = [Paragraph("Review", st["h1"])]
-    out.append(Paragraph(f"<b>Reviewer</b>: {pdf_escape(s.reviewer) or '________________________'}",
+    out.append(Paragraph(f"<b>Reviewer</b>: {pdf_markup(s.reviewer) or '________________________'}",
                          st["body"]))
-    comment = pdf_escape(s.comment).replace("\n", "<br/>") if s.comment else \
+    comment = pdf_markup(s.comment).replace("\n", "<br/>") if s.comment else \
         "______________________________________________________________________"
     out.append(Paragraph(f"<b>Comment</b>: {comment}", st["body"]))
     out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output has not been confirmed by "
