@@ -538,3 +538,87 @@ def test_a_readers_message_does_not_repeat_the_files_path(tmp_path):
     text = _reason(ValueError(f"rhythm waveform has no valid SampleBase in {path}"), path)
     assert text == "rhythm waveform has no valid SampleBase (ValueError)"
     assert str(tmp_path) not in _reason(KeyError(f"{path}: no lead data"), path)
+
+
+# ---------------------------------------------------------------------------------------------
+# a lead that ends early in the file
+
+def _aecg_lead_mv(text: str, code: str) -> np.ndarray:
+    """One lead of an HL7 aECG document straight from its digits: (origin + scale * digits) in mV."""
+    from defusedxml import ElementTree as ET
+
+    ns = {"h": "urn:hl7-org:v3"}
+    for comp in ET.fromstring(text.encode("utf-8")).iter("{urn:hl7-org:v3}sequence"):
+        c = comp.find("h:code", ns)
+        if c is not None and c.get("code") == code:
+            value = comp.find("h:value", ns)
+            origin = float(value.find("h:origin", ns).get("value"))
+            scale = value.find("h:scale", ns)
+            assert scale.get("unit") == "uV"
+            return (origin + float(scale.get("value")) * np.array(value.find("h:digits", ns).text.split(),
+                                                                   dtype=float)) / 1000
+    raise AssertionError(code)
+
+
+def _muse_with_v2_cut(dst: Path, n: int) -> Path:
+    """muse-sinus.xml with the rhythm strip's V2 cut to its first ``n`` samples (counts adjusted)."""
+    src = (DATA / "muse-sinus.xml").read_text(encoding="utf-8")
+    v2 = src.index("<LeadID>V2</LeadID>", src.index("<WaveformType>Rhythm</WaveformType>"))
+    start, end = src.rindex("<LeadData>", 0, v2), src.index("</LeadData>", v2)
+    block = src[start:end]
+    data = re.search(r"<WaveFormData>(.*?)</WaveFormData>", block, re.S).group(1)
+    cut = base64.b64encode(base64.b64decode("".join(data.split()))[: 2 * n]).decode()
+    block = block.replace(data, cut)
+    block = re.sub(r"<LeadByteCountTotal>\d+", f"<LeadByteCountTotal>{2 * n}", block)
+    block = re.sub(r"<LeadSampleCountTotal>\d+", f"<LeadSampleCountTotal>{n}", block)
+    block = re.sub(r"\s*<LeadDataCRC32>\d+</LeadDataCRC32>", "", block)
+    dst.write_text(src[:start] + block + src[end:], encoding="utf-8")
+    return dst
+
+
+def _assert_only_v2_ends_early(rec, n: int, T: int):
+    from mirage_model import quality
+
+    assert rec.signal.shape == (12, T)                       # not cut to the short lead
+    v2 = idx("V2")
+    assert np.isfinite(rec.signal[v2, :n]).all() and np.isnan(rec.signal[v2, n:]).all()
+    assert np.isfinite(np.delete(rec.signal, v2, axis=0)).all()
+    assert rec.flagged_leads("missing") == ("V2",)
+    assert rec.meta["short_leads"] == ("V2",)
+    q = quality.assess(rec)
+    assert not q.has("short_record")                         # the record keeps its 10 s
+    missing = next(f for f in q.findings if f.code == "samples_missing")
+    assert missing.leads == ("V2",)
+    note = next(f for f in q.findings if f.code == "short_leads")   # the note reaches the warnings
+    assert note.leads == ("V2",) and note.severity == "warning" and f"{n:,} of {T:,}" in note.detail
+    assert "shorter than the others" in q.as_columns()["warnings"]
+
+
+def test_aecg_lead_that_ends_early_keeps_the_record_length(tmp_path):
+    """V2 cut to 4000 of 5000 samples in the FDA's aECG: the other leads keep their 5000 samples
+    (each as its digits give it), V2 its 4000 and then missing samples, and only V2 is flagged."""
+    src = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    short = re.sub(r"(MDC_ECG_LEAD_V2\".*?<digits>)(.*?)(</digits>)",
+                   lambda m: m.group(1) + " ".join(m.group(2).split()[:4000]) + m.group(3), src,
+                   count=1, flags=re.S)
+    (tmp_path / "v2_shorter.xml").write_text(short, encoding="utf-8")
+    rec = load_record(tmp_path / "v2_shorter.xml")
+    _assert_only_v2_ends_early(rec, 4000, 5000)
+    for lead in ("II", "V1", "V6"):
+        np.testing.assert_allclose(rec.signal[idx(lead)], _aecg_lead_mv(src, f"MDC_ECG_LEAD_{lead.upper()}"),
+                                   atol=1e-6)
+    np.testing.assert_allclose(rec.signal[idx("V2"), :4000], _aecg_lead_mv(short, "MDC_ECG_LEAD_V2"), atol=1e-6)
+
+
+def test_muse_lead_that_ends_early_keeps_the_record_length(tmp_path):
+    """The same for GE MUSE (another reader through the same assembly): against EGM's WFDB export of
+    the uncut file, every lead within EGM's rounding, V2 up to where it was cut."""
+    wfdb = pytest.importorskip("wfdb")
+    rec = load_record(_muse_with_v2_cut(tmp_path / "v2_shorter.xml", 4000))
+    _assert_only_v2_ends_early(rec, 4000, 5000)
+    ref = wfdb.rdrecord(str(DATA / "muse-sinus"), physical=False)
+    names = [s.upper() for s in ref.sig_name]
+    for k, lead in enumerate(STANDARD_LEADS):
+        uv = ref.d_signal[:, names.index(lead.upper())]
+        n = 4000 if lead == "V2" else 5000
+        assert np.abs(rec.signal[k, :n] * 1000 - uv[:n]).max() <= 0.5 + 1e-3, lead
