@@ -622,3 +622,26 @@ def test_muse_lead_that_ends_early_keeps_the_record_length(tmp_path):
         uv = ref.d_signal[:, names.index(lead.upper())]
         n = 4000 if lead == "V2" else 5000
         assert np.abs(rec.signal[k, :n] * 1000 - uv[:n]).max() <= 0.5 + 1e-3, lead
+
+
+@pytest.mark.parametrize("originality", [True, False])
+def test_dicom_unlabelled_median_beat_stored_first_is_not_read_as_the_record(tmp_path, originality):
+    """pydicom's waveform_ecg.dcm with its two multiplex groups unlabelled and the 1.2 s median beat
+    (DERIVED) first: the 10 s rhythm (ORIGINAL) is read, as pydicom decodes it. Without Waveform
+    Originality the longest group is the rhythm."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    rhythm, median = ds.WaveformSequence
+    assert (rhythm.WaveformOriginality, median.WaveformOriginality) == ("ORIGINAL", "DERIVED")
+    assert median.NumberOfWaveformSamples < rhythm.NumberOfWaveformSamples
+    ref = ds.waveform_array(0)                                # (T, 12) uV
+    for wf in (rhythm, median):
+        del wf.MultiplexGroupLabel
+        if not originality:
+            del wf.WaveformOriginality
+    ds.WaveformSequence = pydicom.sequence.Sequence([median, rhythm])
+    ds.save_as(tmp_path / "median_first.dcm")
+    rec = load_record(tmp_path / "median_first.dcm")
+    assert rec.signal.shape == (12, ref.shape[0]) and rec.fs == 1000
+    np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+    assert not rec.meta.get("unscorable")
