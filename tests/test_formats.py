@@ -645,3 +645,34 @@ def test_dicom_unlabelled_median_beat_stored_first_is_not_read_as_the_record(tmp
     assert rec.signal.shape == (12, ref.shape[0]) and rec.fs == 1000
     np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
     assert not rec.meta.get("unscorable")
+
+
+# ---------------------------------------------------------------------------------------------
+# folder discovery reads a file as loading does
+
+def test_xml_with_a_long_prolog_is_found_as_it_is_read(tmp_path):
+    """A GE MUSE XML with a 10 kB comment before its root element (beyond the first bytes folder
+    discovery reads) is found and reads as GE MUSE XML; a comment that hides element-like text
+    past those bytes is no root; a prolog longer than loading reads is refused by both alike."""
+    src = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    i = src.index("?>") + 2
+
+    def with_comment(name: str, comment: str) -> Path:
+        path = tmp_path / name
+        path.write_text(src[:i] + "\n<!-- " + comment + " -->\n" + src[i:], encoding="latin-1")
+        return path
+
+    long = with_comment("long_comment.xml", "export note " * 900)
+    tagged = with_comment("tagged_comment.xml", "export note " * 700 + "<notes>old</notes> " * 50)
+    assert long.stat().st_size - len(src) > formats.registry.SCAN_BYTES
+    huge = with_comment("huge_comment.xml", "export note " * 6000)        # past HEAD_BYTES
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    assert sorted(p.name for p in found) == ["long_comment.xml", "tagged_comment.xml"]
+    assert [p.name for p in passed] == ["huge_comment.xml"]
+    for path in (long, tagged):
+        assert formats.detect(path) == "ge-muse-xml"
+        np.testing.assert_array_equal(load_record(path).signal, load_record(DATA / "muse-sinus.xml").signal)
+    assert formats.detect(huge) == "xml"
+    with pytest.raises(RecordError, match="not an ECG MIRAGE reads"):
+        load_record(huge)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
-from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
-                                           read_head, save_choice, sniff)
+from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, Format, read_head,
+                                           save_choice, sniff, sniff_file)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
@@ -106,7 +106,8 @@ def header_keys(paths) -> set[str]:
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
-    other formats (by extension, confirmed by content). Hidden files and folders are skipped, and so
+    other formats (by extension, confirmed by content, as ``detect`` reads them). Hidden files and
+    folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
@@ -132,7 +133,7 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                 found.append(p)
             elif low.endswith(others):
                 try:
-                    fmt = sniff(read_head(p, SCAN_BYTES), p.suffix)
+                    fmt = sniff_file(p)
                 except OSError:
                     found.append(p)       # unreadable: reading it says why, as a record's error
                     continue

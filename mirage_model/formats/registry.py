@@ -81,8 +81,10 @@ def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
 
 _XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
 _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
+# An XML comment, also one that runs past the bytes read (its text is no element).
+_RX_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 HEAD_BYTES = 65536  # enough to pass an XML prolog with a long comment or DOCTYPE
-SCAN_BYTES = 8192   # what folder discovery reads per candidate file (vendor roots come early)
+SCAN_BYTES = 8192   # what folder discovery reads first per candidate file (vendor roots come early)
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
@@ -108,13 +110,10 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     if text[:1] == b"<":
         decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
                    else head.decode("latin-1"))
-        decoded = re.sub(r"<!--.*?-->", "", decoded, flags=re.S)
-        for m in _RX_TAG.finditer(decoded):
-            if m.group(1):
-                continue  # <?xml ...?>, <!DOCTYPE ...>, <!ENTITY ...>
-            local = m.group(2).rsplit(":", 1)[-1].lower()
-            return _XML_ROOTS.get(local, "xml")
-        return "xml"
+        root = _root_element(decoded)
+        if root is None:
+            return "xml"
+        return _XML_ROOTS.get(root.rsplit(":", 1)[-1].lower(), "xml")
     if suffix == ".scp":
         return "scp-ecg"
     if suffix in (".mwf", ".mfer"):
@@ -122,13 +121,38 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     return None
 
 
-def xml_root(head: bytes) -> str:
-    """The root element's name in ``head`` (for messages), or "?"."""
-    decoded = re.sub(r"<!--.*?-->", "", head.decode("latin-1"), flags=re.S)
-    for m in _RX_TAG.finditer(decoded):
+def _root_element(text: str) -> str | None:
+    """The first element's name in XML ``text``, past comments, ``<?...?>`` and ``<!...>``; None
+    when the text ends before one."""
+    for m in _RX_TAG.finditer(_RX_COMMENT.sub("", text)):
         if not m.group(1):
             return m.group(2)
-    return "?"
+    return None
+
+
+def xml_root(head: bytes) -> str:
+    """The root element's name in ``head`` (for messages), or "?"."""
+    return _root_element(head.decode("latin-1")) or "?"
+
+
+def sniff_file(path: Path, size: int = SCAN_BYTES) -> str | None:
+    """The format id of the file at ``path``: ``sniff`` of its first ``size`` bytes, read on up to
+    HEAD_BYTES when they end inside an XML prolog (a long comment or DOCTYPE before the root
+    element), so that a file reads as the same format whatever ``size`` (folder discovery reads
+    SCAN_BYTES, loading HEAD_BYTES).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        head = f.read(size)
+        fmt = sniff(head, path.suffix)
+        if fmt == "xml" and len(head) == size < HEAD_BYTES:
+            text = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                    else head.decode("latin-1"))
+            if _root_element(text) is None:
+                fmt = sniff(head + f.read(HEAD_BYTES - size), path.suffix)
+    return fmt
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
