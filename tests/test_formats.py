@@ -676,3 +676,17 @@ def test_xml_with_a_long_prolog_is_found_as_it_is_read(tmp_path):
     assert formats.detect(huge) == "xml"
     with pytest.raises(RecordError, match="not an ECG MIRAGE reads"):
         load_record(huge)
+
+
+@pytest.mark.parametrize("suffix", sorted(set(formats.ECG_EXTENSIONS) - {".hea"}))
+def test_an_empty_file_is_no_ecg_whatever_its_extension(tmp_path, suffix):
+    """A zero-byte file with any ECG format's extension is passed over as no ECG (the batch's
+    "not_ecg" row), and reading it says it is empty."""
+    from mirage_model.review.batch.inputs import find_inputs
+
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(b"")
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert (headers, orphans, not_ecg) == ([], [], [path])
+    with pytest.raises(RecordError, match="the file is empty"):
+        load_record(path)

@@ -91,9 +91,13 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     """The format id that ``head`` (the first bytes of a file) shows, or None.
 
     "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
-    "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading).
+    "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading). An
+    empty file is no format, whatever its extension (the extension alone names SCP-ECG and MFER
+    files only when they hold bytes that show no other format).
     """
     suffix = suffix.lower()
+    if not head:
+        return None     # an empty file is no ECG, whatever its name
     if len(head) >= 132 and head[128:132] == b"DICM":
         return "dicom-ecg"
     if head[:8] == b"0       " and len(head) >= 256:
