@@ -650,6 +650,46 @@ def test_dicom_unlabelled_median_beat_stored_first_is_not_read_as_the_record(tmp
 # ---------------------------------------------------------------------------------------------
 # folder discovery reads a file as loading does
 
+def _ct_dicom(path: Path) -> Path:
+    """A DICOM file that is no ECG: CT Image Storage, as a PACS export holds beside the ECGs."""
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "CT"
+    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    return path
+
+
+def test_dicom_without_extension_or_preamble_is_found_in_a_folder(tmp_path):
+    """A PACS export: DICOM ECGs named IM000001 or by a UID, one without the 128-byte preamble
+    (PS3.10 7.1), beside a CT image without extension and a text file. Discovery finds the three
+    ECGs and only them, and each reads as pydicom decodes the sample's rhythm."""
+    pydicom = pytest.importorskip("pydicom")
+    data = (DATA / "waveform_ecg.dcm").read_bytes()
+    assert data[128:132] == b"DICM"
+    (tmp_path / "IM000001").write_bytes(data)
+    (tmp_path / "1.2.840.113619.2.55.3.7").write_bytes(data)
+    (tmp_path / "nopreamble.dcm").write_bytes(data[132:])
+    _ct_dicom(tmp_path / "IM000002")
+    (tmp_path / "README").write_text("exported from PACS\n" * 100)
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    assert sorted(p.name for p in found) == ["1.2.840.113619.2.55.3.7", "IM000001", "nopreamble.dcm"]
+    assert passed == []
+    ref = pydicom.dcmread(DATA / "waveform_ecg.dcm").waveform_array(0)   # (T, 12) uV
+    for p in found:
+        rec = load_record(p)
+        assert rec.meta["format"] == "dicom-ecg"
+        np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+
+
 def test_xml_with_a_long_prolog_is_found_as_it_is_read(tmp_path):
     """A GE MUSE XML with a 10 kB comment before its root element (beyond the first bytes folder
     discovery reads) is found and reads as GE MUSE XML; a comment that hides element-like text

@@ -1,7 +1,7 @@
 """The ECG file formats MIRAGE reads, how to recognise each from its content, and file filters.
 
 Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
-7.1), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
+7.1; a file written without that preamble by its data set's first element and a DICOM UID), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
 "SCPECG" reserved field in section 0 (EN 1064 5.3), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag, and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
 ``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
@@ -85,6 +85,14 @@ _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
 _RX_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 HEAD_BYTES = 65536  # enough to pass an XML prolog with a long comment or DOCTYPE
 SCAN_BYTES = 8192   # what folder discovery reads first per candidate file (vendor roots come early)
+# DICOM without the 128-byte preamble and "DICM" (PS3.10 7.1 makes them part of a file; some
+# PACS exports leave them out): the data set starts with a group 0002 or 0008 element, and a
+# DICOM UID ("1.2.840.10008.") follows within the first bytes (the SOP class or transfer syntax).
+_DICOM_UID_ROOT = b"1.2.840.10008."
+DICOM_PROBE_BYTES = 1024   # holds the preamble and the file meta group (its SOP class UID)
+# The storage SOP classes' UID root, and that of the ECG waveforms (12-lead, General, Ambulatory).
+DICOM_STORAGE_SOP = b"1.2.840.10008.5.1.4.1.1."
+DICOM_ECG_SOP = b"1.2.840.10008.5.1.4.1.1.9.1."
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
@@ -99,6 +107,8 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     if not head:
         return None     # an empty file is no ECG, whatever its name
     if len(head) >= 132 and head[128:132] == b"DICM":
+        return "dicom-ecg"
+    if _dicom_without_preamble(head):
         return "dicom-ecg"
     if head[:8] == b"0       " and len(head) >= 256:
         return "edf"
@@ -132,6 +142,23 @@ def _root_element(text: str) -> str | None:
         if not m.group(1):
             return m.group(2)
     return None
+
+
+def _dicom_without_preamble(head: bytes) -> bool:
+    """``head`` starts like a DICOM data set stored without its preamble: a group 0002 (file meta)
+    or 0008 element, little endian, and a DICOM UID within its first DICOM_PROBE_BYTES."""
+    return (len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3] == 0
+            and _DICOM_UID_ROOT in head[:DICOM_PROBE_BYTES])
+
+
+def dicom_ecg_head(head: bytes) -> bool:
+    """Whether ``head`` (a file's first DICOM_PROBE_BYTES) is a DICOM that may be an ECG waveform:
+    a DICOM whose storage SOP class, where those bytes name one, is an ECG's (folder discovery
+    takes a file of any name that is one; reading it checks the SOP class in full)."""
+    if sniff(head) != "dicom-ecg":
+        return False
+    window = head[:DICOM_PROBE_BYTES]
+    return DICOM_ECG_SOP in window or DICOM_STORAGE_SOP not in window
 
 
 def xml_root(head: bytes) -> str:

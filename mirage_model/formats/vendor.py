@@ -90,7 +90,8 @@ def check_dicom(path: Path) -> None:
     """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
     pydicom = require("pydicom", path, "dicom-ecg")
     try:
-        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)])
+        # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
     except Exception as err:
         raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
     sop = str(getattr(ds, "SOPClassUID", "") or "")
@@ -178,7 +179,7 @@ def _dicom_parser(parser):
     class RhythmFirst(type(parser)):
         def parse(self, file_path: Path):
             try:
-                ds = pydicom.dcmread(str(file_path))
+                ds = pydicom.dcmread(str(file_path), force=True)   # as check_dicom
                 groups = list(ds.get("WaveformSequence") or [])
             except Exception:
                 return super().parse(file_path)      # its own error says what is wrong
