@@ -538,3 +538,195 @@ def test_a_readers_message_does_not_repeat_the_files_path(tmp_path):
     text = _reason(ValueError(f"rhythm waveform has no valid SampleBase in {path}"), path)
     assert text == "rhythm waveform has no valid SampleBase (ValueError)"
     assert str(tmp_path) not in _reason(KeyError(f"{path}: no lead data"), path)
+
+
+# ---------------------------------------------------------------------------------------------
+# a lead that ends early in the file
+
+def _aecg_lead_mv(text: str, code: str) -> np.ndarray:
+    """One lead of an HL7 aECG document straight from its digits: (origin + scale * digits) in mV."""
+    from defusedxml import ElementTree as ET
+
+    ns = {"h": "urn:hl7-org:v3"}
+    for comp in ET.fromstring(text.encode("utf-8")).iter("{urn:hl7-org:v3}sequence"):
+        c = comp.find("h:code", ns)
+        if c is not None and c.get("code") == code:
+            value = comp.find("h:value", ns)
+            origin = float(value.find("h:origin", ns).get("value"))
+            scale = value.find("h:scale", ns)
+            assert scale.get("unit") == "uV"
+            return (origin + float(scale.get("value")) * np.array(value.find("h:digits", ns).text.split(),
+                                                                   dtype=float)) / 1000
+    raise AssertionError(code)
+
+
+def _muse_with_v2_cut(dst: Path, n: int) -> Path:
+    """muse-sinus.xml with the rhythm strip's V2 cut to its first ``n`` samples (counts adjusted)."""
+    src = (DATA / "muse-sinus.xml").read_text(encoding="utf-8")
+    v2 = src.index("<LeadID>V2</LeadID>", src.index("<WaveformType>Rhythm</WaveformType>"))
+    start, end = src.rindex("<LeadData>", 0, v2), src.index("</LeadData>", v2)
+    block = src[start:end]
+    data = re.search(r"<WaveFormData>(.*?)</WaveFormData>", block, re.S).group(1)
+    cut = base64.b64encode(base64.b64decode("".join(data.split()))[: 2 * n]).decode()
+    block = block.replace(data, cut)
+    block = re.sub(r"<LeadByteCountTotal>\d+", f"<LeadByteCountTotal>{2 * n}", block)
+    block = re.sub(r"<LeadSampleCountTotal>\d+", f"<LeadSampleCountTotal>{n}", block)
+    block = re.sub(r"\s*<LeadDataCRC32>\d+</LeadDataCRC32>", "", block)
+    dst.write_text(src[:start] + block + src[end:], encoding="utf-8")
+    return dst
+
+
+def _assert_only_v2_ends_early(rec, n: int, T: int):
+    from mirage_model import quality
+
+    assert rec.signal.shape == (12, T)                       # not cut to the short lead
+    v2 = idx("V2")
+    assert np.isfinite(rec.signal[v2, :n]).all() and np.isnan(rec.signal[v2, n:]).all()
+    assert np.isfinite(np.delete(rec.signal, v2, axis=0)).all()
+    assert rec.flagged_leads("missing") == ("V2",)
+    assert rec.meta["short_leads"] == ("V2",)
+    q = quality.assess(rec)
+    assert not q.has("short_record")                         # the record keeps its 10 s
+    missing = next(f for f in q.findings if f.code == "samples_missing")
+    assert missing.leads == ("V2",)
+    note = next(f for f in q.findings if f.code == "short_leads")   # the note reaches the warnings
+    assert note.leads == ("V2",) and note.severity == "warning" and f"{n:,} of {T:,}" in note.detail
+    assert "shorter than the others" in q.as_columns()["warnings"]
+
+
+def test_aecg_lead_that_ends_early_keeps_the_record_length(tmp_path):
+    """V2 cut to 4000 of 5000 samples in the FDA's aECG: the other leads keep their 5000 samples
+    (each as its digits give it), V2 its 4000 and then missing samples, and only V2 is flagged."""
+    src = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    short = re.sub(r"(MDC_ECG_LEAD_V2\".*?<digits>)(.*?)(</digits>)",
+                   lambda m: m.group(1) + " ".join(m.group(2).split()[:4000]) + m.group(3), src,
+                   count=1, flags=re.S)
+    (tmp_path / "v2_shorter.xml").write_text(short, encoding="utf-8")
+    rec = load_record(tmp_path / "v2_shorter.xml")
+    _assert_only_v2_ends_early(rec, 4000, 5000)
+    for lead in ("II", "V1", "V6"):
+        np.testing.assert_allclose(rec.signal[idx(lead)], _aecg_lead_mv(src, f"MDC_ECG_LEAD_{lead.upper()}"),
+                                   atol=1e-6)
+    np.testing.assert_allclose(rec.signal[idx("V2"), :4000], _aecg_lead_mv(short, "MDC_ECG_LEAD_V2"), atol=1e-6)
+
+
+def test_muse_lead_that_ends_early_keeps_the_record_length(tmp_path):
+    """The same for GE MUSE (another reader through the same assembly): against EGM's WFDB export of
+    the uncut file, every lead within EGM's rounding, V2 up to where it was cut."""
+    wfdb = pytest.importorskip("wfdb")
+    rec = load_record(_muse_with_v2_cut(tmp_path / "v2_shorter.xml", 4000))
+    _assert_only_v2_ends_early(rec, 4000, 5000)
+    ref = wfdb.rdrecord(str(DATA / "muse-sinus"), physical=False)
+    names = [s.upper() for s in ref.sig_name]
+    for k, lead in enumerate(STANDARD_LEADS):
+        uv = ref.d_signal[:, names.index(lead.upper())]
+        n = 4000 if lead == "V2" else 5000
+        assert np.abs(rec.signal[k, :n] * 1000 - uv[:n]).max() <= 0.5 + 1e-3, lead
+
+
+@pytest.mark.parametrize("originality", [True, False])
+def test_dicom_unlabelled_median_beat_stored_first_is_not_read_as_the_record(tmp_path, originality):
+    """pydicom's waveform_ecg.dcm with its two multiplex groups unlabelled and the 1.2 s median beat
+    (DERIVED) first: the 10 s rhythm (ORIGINAL) is read, as pydicom decodes it. Without Waveform
+    Originality the longest group is the rhythm."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    rhythm, median = ds.WaveformSequence
+    assert (rhythm.WaveformOriginality, median.WaveformOriginality) == ("ORIGINAL", "DERIVED")
+    assert median.NumberOfWaveformSamples < rhythm.NumberOfWaveformSamples
+    ref = ds.waveform_array(0)                                # (T, 12) uV
+    for wf in (rhythm, median):
+        del wf.MultiplexGroupLabel
+        if not originality:
+            del wf.WaveformOriginality
+    ds.WaveformSequence = pydicom.sequence.Sequence([median, rhythm])
+    ds.save_as(tmp_path / "median_first.dcm")
+    rec = load_record(tmp_path / "median_first.dcm")
+    assert rec.signal.shape == (12, ref.shape[0]) and rec.fs == 1000
+    np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+    assert not rec.meta.get("unscorable")
+
+
+# ---------------------------------------------------------------------------------------------
+# folder discovery reads a file as loading does
+
+def _ct_dicom(path: Path) -> Path:
+    """A DICOM file that is no ECG: CT Image Storage, as a PACS export holds beside the ECGs."""
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.Modality = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID, "CT"
+    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    return path
+
+
+def test_dicom_without_extension_or_preamble_is_found_in_a_folder(tmp_path):
+    """A PACS export: DICOM ECGs named IM000001 or by a UID, one without the 128-byte preamble
+    (PS3.10 7.1), beside a CT image without extension and a text file. Discovery finds the three
+    ECGs and only them, and each reads as pydicom decodes the sample's rhythm."""
+    pydicom = pytest.importorskip("pydicom")
+    data = (DATA / "waveform_ecg.dcm").read_bytes()
+    assert data[128:132] == b"DICM"
+    (tmp_path / "IM000001").write_bytes(data)
+    (tmp_path / "1.2.840.113619.2.55.3.7").write_bytes(data)
+    (tmp_path / "nopreamble.dcm").write_bytes(data[132:])
+    _ct_dicom(tmp_path / "IM000002")
+    (tmp_path / "README").write_text("exported from PACS\n" * 100)
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    assert sorted(p.name for p in found) == ["1.2.840.113619.2.55.3.7", "IM000001", "nopreamble.dcm"]
+    assert passed == []
+    ref = pydicom.dcmread(DATA / "waveform_ecg.dcm").waveform_array(0)   # (T, 12) uV
+    for p in found:
+        rec = load_record(p)
+        assert rec.meta["format"] == "dicom-ecg"
+        np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+
+
+def test_xml_with_a_long_prolog_is_found_as_it_is_read(tmp_path):
+    """A GE MUSE XML with a 10 kB comment before its root element (beyond the first bytes folder
+    discovery reads) is found and reads as GE MUSE XML; a comment that hides element-like text
+    past those bytes is no root; a prolog longer than loading reads is refused by both alike."""
+    src = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    i = src.index("?>") + 2
+
+    def with_comment(name: str, comment: str) -> Path:
+        path = tmp_path / name
+        path.write_text(src[:i] + "\n<!-- " + comment + " -->\n" + src[i:], encoding="latin-1")
+        return path
+
+    long = with_comment("long_comment.xml", "export note " * 900)
+    tagged = with_comment("tagged_comment.xml", "export note " * 700 + "<notes>old</notes> " * 50)
+    assert long.stat().st_size - len(src) > formats.registry.SCAN_BYTES
+    huge = with_comment("huge_comment.xml", "export note " * 6000)        # past HEAD_BYTES
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    assert sorted(p.name for p in found) == ["long_comment.xml", "tagged_comment.xml"]
+    assert [p.name for p in passed] == ["huge_comment.xml"]
+    for path in (long, tagged):
+        assert formats.detect(path) == "ge-muse-xml"
+        np.testing.assert_array_equal(load_record(path).signal, load_record(DATA / "muse-sinus.xml").signal)
+    assert formats.detect(huge) == "xml"
+    with pytest.raises(RecordError, match="not an ECG MIRAGE reads"):
+        load_record(huge)
+
+
+@pytest.mark.parametrize("suffix", sorted(set(formats.ECG_EXTENSIONS) - {".hea"}))
+def test_an_empty_file_is_no_ecg_whatever_its_extension(tmp_path, suffix):
+    """A zero-byte file with any ECG format's extension is passed over as no ECG (the batch's
+    "not_ecg" row), and reading it says it is empty."""
+    from mirage_model.review.batch.inputs import find_inputs
+
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(b"")
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert (headers, orphans, not_ecg) == ([], [], [path])
+    with pytest.raises(RecordError, match="the file is empty"):
+        load_record(path)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
-from mirage_model.formats.registry import (ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER, SCAN_BYTES, Format,
-                                           read_head, save_choice, sniff)
+from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
+                                           Format, dicom_ecg_head, read_head, save_choice, sniff, sniff_file)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
@@ -106,7 +106,9 @@ def header_keys(paths) -> set[str]:
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
-    other formats (by extension, confirmed by content). Hidden files and folders are skipped, and so
+    other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG
+    files under any other name (PACS exports write "IM000001" or the instance's UID), recognised
+    from their first bytes. Hidden files and folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
@@ -132,11 +134,19 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                 found.append(p)
             elif low.endswith(others):
                 try:
-                    fmt = sniff(read_head(p, SCAN_BYTES), p.suffix)
+                    fmt = sniff_file(p)
                 except OSError:
                     found.append(p)       # unreadable: reading it says why, as a record's error
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
+            elif not low.endswith(_WFDB_SUFFIXES):
+                # any other file: only its first bytes, and only a DICOM ECG is taken (a PACS
+                # export's CT or MR images beside it are no more an ECG than a .jpg)
+                try:
+                    if dicom_ecg_head(read_head(p, DICOM_PROBE_BYTES)):
+                        found.append(p)
+                except OSError:
+                    continue
     if passed_over is not None:
         keys = header_keys(found)
         passed_over.extend(sorted(p for p in other if record_key(p) not in keys))

@@ -76,7 +76,9 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
 
     Returns:
         The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order (``records.load_record``
-        adds ``meta["unscorable"]``, as for every record).
+        adds ``meta["unscorable"]``, as for every record). T is the longest lead's length: a lead
+        that ends early is NaN after its last sample and flagged "missing", and ``meta["short_leads"]``
+        / ``meta["length_note"]`` name it (the quality assessment reports it).
 
     Raises:
         RecordError: too few leads, no samples, a bad sampling frequency, too many samples,
@@ -92,17 +94,20 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         names = ", ".join(n or "?" for n, _ in channels) or "none"
         raise fail(path, fmt, f"not enough ECG leads: has {len(chosen)} of the 12 standard leads "
                               f"({names}); missing {', '.join(missing)}")
-    lengths = {len(channels[i][1]) for i, _ in chosen.values()}
-    T = min(lengths)
+    lengths = {lead: len(channels[i][1]) for lead, (i, _) in chosen.items()}
+    T = max(lengths.values())
     if T == 0:
         raise fail(path, fmt, "the leads hold no samples")
     if T > MAX_SAMPLES:
         raise fail(path, fmt, f"the leads hold {T:,} samples each; at most {MAX_SAMPLES:,} are read "
                               f"({MAX_SAMPLES / fs / 3600:.3g} h at {fs:g} Hz)")
     for i, _ in chosen.values():
-        problem = _bad_samples(channels[i][1][:T], nan_is_missing)
+        problem = _bad_samples(channels[i][1], nan_is_missing) if len(channels[i][1]) else None
         if problem:
             raise fail(path, fmt, f"lead {channels[i][0]}: {problem}")
+    # A lead that ends early (a cart that stopped one lead) keeps the record's length: its missing
+    # tail is NaN, flagged "missing" on that lead only, instead of cutting every lead to it.
+    short = tuple(lead for lead in STANDARD_LEADS if lead in lengths and lengths[lead] < T)
 
     signal = np.zeros((12, T), dtype=np.float32)
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
@@ -110,7 +115,9 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     for k, lead in enumerate(STANDARD_LEADS):
         if lead in chosen:
             i, sign = chosen[lead]
-            values = np.asarray(channels[i][1], dtype=np.float64)[:T] * sign
+            values = np.full(T, np.nan)
+            stored_values = np.asarray(channels[i][1], dtype=np.float64)
+            values[: len(stored_values)] = stored_values * sign
             signal[k] = values
             if np.isnan(values).any():
                 flags["missing"][k] = True
@@ -132,8 +139,10 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     meta = {"format": fmt, "format_name": FORMATS[fmt].name,
             "file_leads": tuple(n for n, _ in channels)}
     meta.update(lead_mapping_meta(match, derived))
-    if len(lengths) > 1:
-        meta["length_note"] = f"leads differ in length ({min(lengths)}-{max(lengths)} samples); cut to {T}"
+    if short:
+        meta["short_leads"] = short
+        meta["length_note"] = ("leads differ in length in the file: " + ", ".join(
+            f"{lead} {lengths[lead]:,}" for lead in short) + f" of {T:,} samples; the rest is missing")
     if cal_s:
         meta["calibration_removed_s"] = round(cal_s, 3)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)

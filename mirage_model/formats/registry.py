@@ -1,7 +1,7 @@
 """The ECG file formats MIRAGE reads, how to recognise each from its content, and file filters.
 
 Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
-7.1), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
+7.1; a file written without that preamble by its data set's first element and a DICOM UID), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
 "SCPECG" reserved field in section 0 (EN 1064 5.3), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag, and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
 ``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
@@ -81,18 +81,34 @@ def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
 
 _XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
 _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
+# An XML comment, also one that runs past the bytes read (its text is no element).
+_RX_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 HEAD_BYTES = 65536  # enough to pass an XML prolog with a long comment or DOCTYPE
-SCAN_BYTES = 8192   # what folder discovery reads per candidate file (vendor roots come early)
+SCAN_BYTES = 8192   # what folder discovery reads first per candidate file (vendor roots come early)
+# DICOM without the 128-byte preamble and "DICM" (PS3.10 7.1 makes them part of a file; some
+# PACS exports leave them out): the data set starts with a group 0002 or 0008 element, and a
+# DICOM UID ("1.2.840.10008.") follows within the first bytes (the SOP class or transfer syntax).
+_DICOM_UID_ROOT = b"1.2.840.10008."
+DICOM_PROBE_BYTES = 1024   # holds the preamble and the file meta group (its SOP class UID)
+# The storage SOP classes' UID root, and that of the ECG waveforms (12-lead, General, Ambulatory).
+DICOM_STORAGE_SOP = b"1.2.840.10008.5.1.4.1.1."
+DICOM_ECG_SOP = b"1.2.840.10008.5.1.4.1.1.9.1."
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
     """The format id that ``head`` (the first bytes of a file) shows, or None.
 
     "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
-    "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading).
+    "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading). An
+    empty file is no format, whatever its extension (the extension alone names SCP-ECG and MFER
+    files only when they hold bytes that show no other format).
     """
     suffix = suffix.lower()
+    if not head:
+        return None     # an empty file is no ECG, whatever its name
     if len(head) >= 132 and head[128:132] == b"DICM":
+        return "dicom-ecg"
+    if _dicom_without_preamble(head):
         return "dicom-ecg"
     if head[:8] == b"0       " and len(head) >= 256:
         return "edf"
@@ -108,13 +124,10 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     if text[:1] == b"<":
         decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
                    else head.decode("latin-1"))
-        decoded = re.sub(r"<!--.*?-->", "", decoded, flags=re.S)
-        for m in _RX_TAG.finditer(decoded):
-            if m.group(1):
-                continue  # <?xml ...?>, <!DOCTYPE ...>, <!ENTITY ...>
-            local = m.group(2).rsplit(":", 1)[-1].lower()
-            return _XML_ROOTS.get(local, "xml")
-        return "xml"
+        root = _root_element(decoded)
+        if root is None:
+            return "xml"
+        return _XML_ROOTS.get(root.rsplit(":", 1)[-1].lower(), "xml")
     if suffix == ".scp":
         return "scp-ecg"
     if suffix in (".mwf", ".mfer"):
@@ -122,13 +135,55 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     return None
 
 
-def xml_root(head: bytes) -> str:
-    """The root element's name in ``head`` (for messages), or "?"."""
-    decoded = re.sub(r"<!--.*?-->", "", head.decode("latin-1"), flags=re.S)
-    for m in _RX_TAG.finditer(decoded):
+def _root_element(text: str) -> str | None:
+    """The first element's name in XML ``text``, past comments, ``<?...?>`` and ``<!...>``; None
+    when the text ends before one."""
+    for m in _RX_TAG.finditer(_RX_COMMENT.sub("", text)):
         if not m.group(1):
             return m.group(2)
-    return "?"
+    return None
+
+
+def _dicom_without_preamble(head: bytes) -> bool:
+    """``head`` starts like a DICOM data set stored without its preamble: a group 0002 (file meta)
+    or 0008 element, little endian, and a DICOM UID within its first DICOM_PROBE_BYTES."""
+    return (len(head) >= 8 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3] == 0
+            and _DICOM_UID_ROOT in head[:DICOM_PROBE_BYTES])
+
+
+def dicom_ecg_head(head: bytes) -> bool:
+    """Whether ``head`` (a file's first DICOM_PROBE_BYTES) is a DICOM that may be an ECG waveform:
+    a DICOM whose storage SOP class, where those bytes name one, is an ECG's (folder discovery
+    takes a file of any name that is one; reading it checks the SOP class in full)."""
+    if sniff(head) != "dicom-ecg":
+        return False
+    window = head[:DICOM_PROBE_BYTES]
+    return DICOM_ECG_SOP in window or DICOM_STORAGE_SOP not in window
+
+
+def xml_root(head: bytes) -> str:
+    """The root element's name in ``head`` (for messages), or "?"."""
+    return _root_element(head.decode("latin-1")) or "?"
+
+
+def sniff_file(path: Path, size: int = SCAN_BYTES) -> str | None:
+    """The format id of the file at ``path``: ``sniff`` of its first ``size`` bytes, read on up to
+    HEAD_BYTES when they end inside an XML prolog (a long comment or DOCTYPE before the root
+    element), so that a file reads as the same format whatever ``size`` (folder discovery reads
+    SCAN_BYTES, loading HEAD_BYTES).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as f:
+        head = f.read(size)
+        fmt = sniff(head, path.suffix)
+        if fmt == "xml" and len(head) == size < HEAD_BYTES:
+            text = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                    else head.decode("latin-1"))
+            if _root_element(text) is None:
+                fmt = sniff(head + f.read(HEAD_BYTES - size), path.suffix)
+    return fmt
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:

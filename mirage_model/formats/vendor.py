@@ -90,7 +90,8 @@ def check_dicom(path: Path) -> None:
     """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
     pydicom = require("pydicom", path, "dicom-ecg")
     try:
-        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)])
+        # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
     except Exception as err:
         raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
     sop = str(getattr(ds, "SOPClassUID", "") or "")
@@ -126,6 +127,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         check_scp_lengths(path)
     module, cls = _PARSERS[fmt]
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
+    if fmt == "dicom-ecg":
+        parser = _dicom_parser(parser)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -136,6 +139,67 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         raise fail(path, fmt, _reason(err, path)) from None
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return _to_record(path, fmt, src, notes)
+
+
+_MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, for a median beat's group
+
+
+def rhythm_group(groups) -> int | None:
+    """Which DICOM multiplex group (an item of the Waveform Sequence, PS3.3 C.10.9) holds the rhythm:
+    of the groups not labelled a median beat (MultiplexGroupLabel), an ORIGINAL one before a DERIVED
+    one (Waveform Originality: a median beat is derived from the rhythm), then the longest in
+    seconds, then the first. None when no group qualifies.
+
+    Args:
+        groups: the Waveform Sequence's items (pydicom Datasets).
+    """
+    best, key = None, None
+    for k, wf in enumerate(groups):
+        label = str(wf.get("MultiplexGroupLabel") or "").upper()
+        if any(word in label for word in _MEDIAN_LABEL_WORDS):
+            continue
+        try:
+            seconds = int(wf.get("NumberOfWaveformSamples") or 0) / float(wf.get("SamplingFrequency") or 0)
+        except (TypeError, ValueError, ZeroDivisionError):
+            seconds = 0.0
+        original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
+        if key is None or (original, seconds) > key:
+            best, key = k, (original, seconds)
+    return best
+
+
+def _dicom_parser(parser):
+    """ecgdatakit's DICOM parser, made to take the rhythm ``rhythm_group`` picks: it takes the
+    first group that is not labelled a median beat, so an unlabelled median beat stored first
+    (1.2 s) would be read as the record although the 10 s rhythm follows it. The rhythm's group
+    is moved to the front of the Waveform Sequence; each group keeps its number, which the
+    annotations refer to."""
+    import pydicom   # lazy: the formats extra (check_dicom required it)
+
+    class RhythmFirst(type(parser)):
+        def parse(self, file_path: Path):
+            try:
+                ds = pydicom.dcmread(str(file_path), force=True)   # as check_dicom
+                groups = list(ds.get("WaveformSequence") or [])
+            except Exception:
+                return super().parse(file_path)      # its own error says what is wrong
+            k = rhythm_group(groups)
+            if k:
+                self._number = {id(wf): i for i, wf in enumerate(groups)}
+                ds.WaveformSequence = pydicom.sequence.Sequence([groups[k]] + groups[:k] + groups[k + 1:])
+            try:
+                return self._parse_dataset(ds, file_path)
+            except Exception as err:
+                # as ecgdatakit's parse(): its own errors and warnings pass, others name the element
+                from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError
+                if isinstance(err, (ECGDataKitError, Warning)):
+                    raise
+                raise CorruptedFileError(f"DICOM: cannot decode an element: {type(err).__name__}: {err}") from err
+
+        def _read_group(self, wf, index, little_endian):
+            return super()._read_group(wf, getattr(self, "_number", {}).get(id(wf), index), little_endian)
+
+    return RhythmFirst()
 
 
 def check_scp_lengths(path: Path) -> None:

@@ -42,10 +42,16 @@ def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarra
 
 def _integrity(meta: dict) -> list[Finding]:
     """Findings from the file's own integrity checks, as its reader recorded them in ``meta``: WFDB
-    checksums that do not fit some leads' samples (a majority refuses the file), and an SCP-ECG
+    checksums that do not fit some leads' samples (a majority refuses the file), an SCP-ECG
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
-    to a plausible-looking but wrong signal)."""
+    to a plausible-looking but wrong signal), and leads that end early in a clinical file
+    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN)."""
     out = []
+    short = tuple(meta.get("short_leads") or ())
+    if short:
+        out.append(Finding("short_leads", f"lead{'s' if len(short) > 1 else ''} shorter than the others in "
+                           f"the file ({', '.join(short)})", "warning", short,
+                           str(meta.get("length_note") or "")))
     bad = tuple(meta.get("checksum_mismatch") or ())
     if bad:
         out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",
