@@ -68,8 +68,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         fmt: a ``FORMATS`` id.
         channels: (name as in the file, samples (T,) in mV) per channel, any order.
         fs: sampling frequency in Hz (all channels).
-        at_limit: lead name as in the file -> True when it is clipped (``records.flags.clip_samples``
-            of its samples at one end of the digital range).
+        at_limit: lead name as in the file -> True when it is clipped
+            (``records.flags.clipped``: runs at the ends of the digital range).
         info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
         nan_is_missing: the format marks samples missing and the reader made them NaN (DICOM's
             padding value, MFER's null value); otherwise a NaN sample is an error, not a gap.

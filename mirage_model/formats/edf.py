@@ -23,7 +23,7 @@ from mirage_model.formats.assemble import build_record, fail, vendor_lead
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
-from mirage_model.records.flags import clip_samples
+from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import UNIT_SCALE, match_leads
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -90,9 +90,12 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         if runs:
             values = _place_records(values, runs, length, n, path, fmt, s.label)
         channels.append((s.label, values))
-        clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
-        at_limit[s.label] = bool(np.count_nonzero(digital >= dmax) >= clip
-                                 or np.count_nonzero(digital <= dmin) >= clip)
+        # clipped: runs at the range's ends, not peaks that a writer scaling to the data put there
+        clip = clip_samples(float(s.sampling_frequency))
+        at_hi, at_lo = RunLength(clip), RunLength(clip)
+        at_hi.feed(digital >= dmax)
+        at_lo.feed(digital <= dmin)
+        at_limit[s.label] = clipped([at_hi, at_lo], float(s.sampling_frequency))
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
