@@ -16,7 +16,7 @@ import numpy as np
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
-from mirage_model.records.leads import UNIT_SCALE, derivable_leads, derive_leads, lead_mapping_meta, match_leads
+from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal
@@ -138,7 +138,7 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
     scale = {}
     for lead, (i, _) in columns.items():
         sig = header.signals[i]
-        factor = UNIT_SCALE.get(sig.units.lower())
+        factor = unit_scale(sig.units)
         if factor is None:
             raise RecordError(hea, f"unknown units {sig.units!r} for lead {sig.name} "
                                    "(expected mV, uV or V)")
