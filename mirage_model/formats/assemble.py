@@ -8,7 +8,6 @@ quality checks (not copies of them).
 
 from __future__ import annotations
 
-import re
 import warnings
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
 from mirage_model.records.flags import set_flags
-from mirage_model.records.leads import canonical_lead, derivable_leads, derive_leads, lead_mapping_meta, match_leads
+from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -28,25 +27,6 @@ CAL_PULSE_MIN_MV = 0.5
 CAL_TAIL_MIN_S = 0.1
 # Leads count as carrying the same value within this (2 LSB at 5 uV; converters round per lead).
 CAL_SAME_MV = 0.012
-
-_VENDOR_PREFIX = re.compile(r"^(mdc_ecg_lead_|ekg|ecg|lead|ch|channel)[\s_.:-]*", re.I)
-_VENDOR_SUFFIX = re.compile(r"[\s_.:-]*(\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
-
-
-def vendor_lead(name: str) -> tuple[str, int] | None:
-    """(standard lead, sign) for a vendor's lead name, or None for a non-12-lead channel.
-
-    Accepts what ``records.canonical_lead`` does plus "EKG II", "MDC_ECG_LEAD_AVR",
-    "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
-    """
-    mapped = canonical_lead(name)
-    if mapped is not None:
-        return mapped
-    s = name.strip()
-    for _ in range(2):
-        s = _VENDOR_SUFFIX.sub("", _VENDOR_PREFIX.sub("", s)).strip()
-    return canonical_lead(s) if s else None
-
 
 def fail(path, fmt: str, reason: str) -> RecordError:
     """A RecordError that names the format the file was taken for."""
@@ -68,8 +48,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         fmt: a ``FORMATS`` id.
         channels: (name as in the file, samples (T,) in mV) per channel, any order.
         fs: sampling frequency in Hz (all channels).
-        at_limit: lead name as in the file -> True when it is clipped (``records.flags.clip_samples``
-            of its samples at one end of the digital range).
+        at_limit: lead name as in the file -> True when it is clipped
+            (``records.flags.clipped``: runs at the ends of the digital range).
         info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
         nan_is_missing: the format marks samples missing and the reader made them NaN (DICOM's
             padding value, MFER's null value); otherwise a NaN sample is an error, not a gap.
@@ -87,7 +67,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     implausible = plausible_fs(float(fs))
     if implausible:
         raise fail(path, fmt, implausible)
-    match = match_leads([name for name, _ in channels], vendor_lead)
+    match = match_leads([name for name, _ in channels])
     chosen = match.chosen
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
     if missing:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import build_record, fail, vendor_lead
+from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.formats.vendor import require
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
-from mirage_model.records.flags import clip_samples
-from mirage_model.records.leads import UNIT_SCALE, match_leads
+from mirage_model.records.flags import RunLength, clip_samples, clipped
+from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
@@ -75,7 +75,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
 
-    is_ecg = set(match_leads([s.label for s in signals], vendor_lead).matched)
+    is_ecg = set(match_leads([s.label for s in signals]).matched)
     ecg = [s for i, s in enumerate(signals) if i in is_ecg]
     rates = Counter(float(s.sampling_frequency) for s in ecg)
     if len(rates) > 1:
@@ -114,9 +114,13 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         if runs:
             values = _place_records(values, runs, length, n, path, fmt, s.label)
         channels.append((s.label, values))
-        clip = clip_samples(float(s.sampling_frequency))   # clipped, not merely scaled to the whole range
-        at_limit[s.label] = bool(np.count_nonzero((digital >= dmax) & ~missing) >= clip
-                                 or np.count_nonzero((digital <= dmin) & ~missing) >= clip)
+        # clipped: runs at the range's ends (a missing sample breaks a run), not peaks that a writer
+        # scaling to the data put there
+        clip = clip_samples(float(s.sampling_frequency))
+        at_hi, at_lo = RunLength(clip), RunLength(clip)
+        at_hi.feed((digital >= dmax) & ~missing)
+        at_lo.feed((digital <= dmin) & ~missing)
+        at_limit[s.label] = clipped([at_hi, at_lo], float(s.sampling_frequency))
     if not channels:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
@@ -325,8 +329,9 @@ def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]
     the maximum is an inverted lead). edfio returns the counts uncalibrated when a range is empty
     or not a number, which would pass counts for millivolts: such a range is refused here.
     """
-    unit = s.physical_dimension.strip()
-    to_mv = UNIT_SCALE.get(unit.lower().replace("μ", "µ"))
+    raw = getattr(s, "_physical_dimension", None)   # edfio's bytes: its text drops a non-ASCII "µ"
+    unit = (raw.decode("latin-1") if isinstance(raw, bytes) else s.physical_dimension).strip()
+    to_mv = unit_scale(unit)
     if to_mv is None:
         raise fail(path, fmt, f"unknown units {unit!r} for lead {s.label} (expected mV, uV or V)")
     try:

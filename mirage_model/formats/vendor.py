@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import build_record, fail, vendor_lead
+from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MIN_MV_PER_UNIT
-from mirage_model.records.leads import UNIT_SCALE
+from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
         where = f"lead {lead.label}: resolution {resolution:g} {unit or '(no unit)'} per count"
         if not (math.isfinite(resolution) and resolution > 0):
             raise fail(path, fmt, f"{where} is not a positive number")
-        to_mv = UNIT_SCALE.get(unit.lower())
+        to_mv = unit_scale(unit)
         if to_mv is not None and not MIN_MV_PER_UNIT <= resolution * to_mv <= MAX_MV_PER_UNIT:
             raise fail(path, fmt, f"{where} is implausible for an ECG (expected {MIN_MV_PER_UNIT:g} to "
                                   f"{MAX_MV_PER_UNIT:g} mV per count)")
@@ -276,7 +276,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         raise fail(path, fmt, "the file holds no waveform leads")
     # Monitors and Holters store other channels beside the ECG (blood pressure, respiration,
     # pacing status), often at other rates: only the ECG leads must agree, the rest is dropped.
-    ecg = [lead for lead in src.leads if vendor_lead(lead.label or "") is not None]
+    ecg = [lead for lead in src.leads if canonical_lead(lead.label or "") is not None]
     rates = {int(lead.sampling_rate) for lead in ecg}
     if len(rates) > 1:
         raise fail(path, fmt, f"ECG leads have different sampling frequencies ({sorted(rates)} Hz)")
@@ -335,7 +335,7 @@ def _median_beats(path: Path, fmt: str, src) -> dict | None:
     leads = {}
     fs = None
     for lead in beats:
-        mapped = vendor_lead(lead.label)
+        mapped = canonical_lead(lead.label)
         if mapped is None or mapped[0] in leads:
             continue
         try:

@@ -5,6 +5,7 @@ aVL = I - II / 2, aVF = II - I / 2) identities give from the ones a file has."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -14,23 +15,45 @@ from mirage_model.records.record import STANDARD_LEADS
 
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
 _LEAD_KEYS.update({"di": "I", "dii": "II", "diii": "III"})
+# Words around a lead's name in files' and vendors' labels: "ECG II", "EKG_V1", "Lead I", "ECG lead I",
+# "MDC_ECG_LEAD_AVR", "Channel II"; "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
+_PREFIX = re.compile(r"^(?:mdc_ecg_lead_|ekg|ecg|lead|channel|ch)(?P<sep>[\s_.:-]*)", re.I)
+_SUFFIX = re.compile(r"[\s_.:-]*(?:\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
+_SEPARATORS = re.compile(r"[\s_.:]+")
+# A channel labelled as the difference of two limb leads ("I-II"): the lead it is, by Einthoven's
+# III = II - I; any other difference ("I-III" = 2 aVL, "aVR-aVL") is no standard lead.
+_DIFFERENCES = {("ii", "i"): ("III", 1), ("i", "ii"): ("III", -1), ("ii", "iii"): ("I", 1), ("iii", "ii"): ("I", -1)}
 
 
 def canonical_lead(name: str) -> tuple[str, int] | None:
     """Map a file's lead name to (standard name, sign); None for a non-12-lead channel.
 
-    Case and separators are ignored ("AVR", "aVR", "avr", "Lead II", "ECG_V1", "DII");
-    "-aVR" (Cabrera display) maps to ("aVR", -1). "MLII" and the Frank leads map to None.
+    The one mapping of every reader (WFDB, EDF, XML, DICOM ...). Case and separators are ignored
+    ("AVR", "aVR", "avr", "ECG_V1", "DII"), and so are the words around the name that files and
+    vendors write ("Lead II", "EKG I", "ECG lead I", "MDC_ECG_LEAD_AVR", "Lead I (Einthoven)",
+    "V1-Ref", "ECG V2-WCT"). A minus before the name is its sign: "-aVR" (Cabrera display) and
+    "ECG -aVR" map to ("aVR", -1); "ECG-aVR" is a hyphen, ("aVR", 1). A difference of two limb
+    leads is the lead it equals: "II-I" is ("III", 1), "I-II" ("III", -1). "MLII", the Frank
+    leads and any other difference ("I-III", "aVR-aVL") map to None.
     """
-    s = name.strip().lower()
-    sign = 1
+    s, sign = name.strip(), 1
+    for _ in range(3):   # "ECG lead I": two words before the name
+        m = _PREFIX.match(s)
+        if m is None:
+            break
+        s = s[m.end():]
+        if re.search(r"\s-$", m.group("sep")):   # "ECG -aVR": a minus after a space is a sign
+            s = "-" + s
+    for _ in range(2):
+        s = _SUFFIX.sub("", s).strip()
     if s.startswith("-"):
-        sign, s = -1, s[1:]
-    s = re.sub(r"[\s_.:-]+", "", s)
-    for prefix in ("ecg", "lead"):
-        if s.startswith(prefix) and s[len(prefix):] in _LEAD_KEYS:
-            s = s[len(prefix):]
-    std = _LEAD_KEYS.get(s)
+        sign, s = -1, s[1:].strip()
+    key = s.lower()
+    parts = [_SEPARATORS.sub("", part) for part in key.split("-")]
+    if len(parts) == 2 and all(part in _LEAD_KEYS for part in parts):   # "I-II": a difference
+        hit = _DIFFERENCES.get(tuple(parts))
+        return (hit[0], sign * hit[1]) if hit else None
+    std = _LEAD_KEYS.get(_SEPARATORS.sub("", key).replace("-", ""))
     return (std, sign) if std else None
 
 
@@ -92,6 +115,21 @@ UNIT_SCALE = {  # factor to mV
     "v": 1e3, "volt": 1e3, "volts": 1e3,
     "nv": 1e-6,
 }
+
+
+def unit_scale(units: str) -> float | None:
+    """mV per unit of a file's units field ("mV", "uV", "µV", "V", any case); None for units it
+    does not know.
+
+    Micro is taken as U+00B5 (micro sign) or U+03BC (Greek mu), in latin-1 or in UTF-8 read byte
+    for byte as latin-1 (how WFDB headers and EDF fields are read: "Âµ", "Î¼").
+    """
+    text = units.strip()
+    try:
+        text = text.encode("latin-1").decode("utf-8")   # UTF-8 bytes read one per character
+    except UnicodeError:
+        pass
+    return UNIT_SCALE.get(unicodedata.normalize("NFKC", text).lower())   # NFKC: U+00B5 -> U+03BC
 
 
 def derivable_leads(present: set[str]) -> set[str]:

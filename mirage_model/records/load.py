@@ -31,9 +31,9 @@ def load_record(path: str | Path) -> EcgRecord:
     from a ``ptbxl_database.csv`` found up to three folders above the header.
 
     Quality flags, each (12,) bool: "flat" (peak-to-peak below FLAT_PTP_MV), "saturated" (clipped:
-    ``CLIP_RUN_S`` worth of samples at one end of the digital range, or stuck at the lead's extreme
-    for SATURATION_RUN_S), "missing" (NaN where the file marks samples invalid), "derived" (computed
-    from other leads).
+    ``CLIP_MIN_RUNS`` runs of ``CLIP_RUN_S`` at the ends of the digital range, or stuck at the
+    range's end or the lead's own extreme for SATURATION_RUN_S), "missing" (NaN where the file
+    marks samples invalid), "derived" (computed from other leads).
 
     Records with no usable signal (all leads flat, constant, zero, saturated or missing, or
     shorter than ``limits.MIN_SCORABLE_S``) load, with ``meta["unscorable"]`` saying why; the

@@ -21,13 +21,22 @@ FLAT_PTP_MV = 0.02
 # A lead that sits at its own extreme value for this long (or 4 samples, whichever is more) is
 # flagged saturated: real waves do not plateau at their extreme for 80 ms.
 SATURATION_RUN_S = 0.08
-# A lead with this many samples at one end of its file's digital range (20 ms worth, at least 4) is
-# flagged saturated (clipped by the recorder). One sample there, or a few equal ones, is not
-# clipping: a writer that scales each lead to the whole range (wfdb-python's wrsamp from physical
-# values, EDF writers that take the physical range from the data) puts the lead's own maximum and
-# minimum exactly there, and such files were refused as "every lead saturated".
-CLIP_RUN_S = 0.02
+# A lead that stays at one end of its file's digital range for this long without a break (10 ms,
+# at least 4 consecutive samples), on at least CLIP_MIN_RUNS occasions (or once for
+# SATURATION_RUN_S), is flagged saturated (clipped by the recorder). Runs, not a count of samples:
+# a writer that scales each lead to the whole range (wfdb-python's wrsamp from physical values,
+# EDF writers that take the physical range from the data) puts the lead's own maximum and minimum
+# exactly there, so every R peak as tall as the tallest touches the limit, and a 5-minute record
+# has dozens of such samples. An unclipped peak stays within one quantum of its top for a few ms
+# at most (LUDB at 500 Hz, 0.8 uV steps: 3 equal samples, 4 ms; PTB-XL at 100 Hz: 1 or 2 samples,
+# 3 in 0.05 % of leads), while a QRS cut by an ADC sits at the rail for 10 ms and more (LUDB 1's
+# lead II cut at its 99th percentile: 7 samples, 14 ms), beat after beat. At low rates the floor of
+# 4 samples keeps ties at a peak apart (30 ms from the first to the last at 100 Hz). Two runs, not
+# one: a lead's extreme can be a single flat stretch (PTB-XL at 100 Hz has 40-70 ms of one value at
+# a lead's extreme, at its start or mid-record, in about 1 % of records); an ADC cuts every tall beat.
+CLIP_RUN_S = 0.01
 CLIP_MIN_SAMPLES = 4
+CLIP_MIN_RUNS = 2
 # Samples per lead converted at a time by the readers (bounds the float64 temporaries).
 _CHUNK = 1 << 18
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
 from mirage_model.records import ptbxl
-from mirage_model.records.flags import clip_samples, set_flags
-from mirage_model.records.leads import UNIT_SCALE, derivable_leads, derive_leads, lead_mapping_meta, match_leads
+from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
+from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal
@@ -30,14 +30,14 @@ class _Tally:
 
     Attributes:
         missing: (12,) bool, a sample is missing (invalid, in a gap, or in a segment without it).
-        n_at_hi, n_at_lo: (12,) int64, samples at the top / bottom of the file's digital range.
+        at_rail: per lead, its runs of samples at the top and the bottom of the file's digital
+            range: two ``RunLength`` for each segment that carries it.
         checksum_bad: leads whose samples do not fit their header's checksum (in some segment).
         read: the first signal read for each lead (its units, gain and format go into ``meta``).
     """
 
     missing: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=bool))
-    n_at_hi: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=np.int64))
-    n_at_lo: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=np.int64))
+    at_rail: dict[str, list[RunLength]] = field(default_factory=dict)
     checksum_bad: list[str] = field(default_factory=list)
     read: dict[str, _Signal] = field(default_factory=dict)
 
@@ -89,10 +89,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     flags["missing"] = tally.missing
-    n_at_hi, n_at_lo = tally.n_at_hi, tally.n_at_lo
-
-    clip = clip_samples(header.fs)
-    at_limit = (n_at_hi >= clip) | (n_at_lo >= clip)   # clipped, not merely scaled to the whole range
+    # clipped: runs at the range's ends, not peaks that a whole-range writer put there
+    at_limit = np.array([clipped(tally.at_rail.get(lead, []), header.fs) for lead in STANDARD_LEADS])
     derived = derive_leads(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
     for k in derived:
@@ -140,7 +138,7 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
     scale = {}
     for lead, (i, _) in columns.items():
         sig = header.signals[i]
-        factor = UNIT_SCALE.get(sig.units.lower())
+        factor = unit_scale(sig.units)
         if factor is None:
             raise RecordError(hea, f"unknown units {sig.units!r} for lead {sig.name} "
                                    "(expected mV, uV or V)")
@@ -163,7 +161,7 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
         digital: signal index -> its digital samples, from ``_read_digital``.
         out: float32 (12, T), a view of the record's signal where this record's T samples go;
             rows of leads not in ``columns`` are left as they are.
-        tally: counts of missing and range-limit samples, checksums and signals read, updated.
+        tally: missing samples, runs at the range's limits, checksums and signals read, updated.
 
     Raises:
         RecordError: the checksums of most signals do not fit the samples, or a sample is beyond
@@ -171,6 +169,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
     """
     T = out.shape[1]
     totals = np.zeros(12, dtype=np.int64)
+    clip = clip_samples(header.fs)
+    runs = {lead: (RunLength(clip), RunLength(clip)) for lead in columns}   # at the top, at the bottom
     for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
         b = min(a + _CHUNK, T)
         for k, lead in enumerate(STANDARD_LEADS):
@@ -183,18 +183,23 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
             totals[k] += int(d.sum(dtype=np.int64)) % 65536
             phys = (d.astype(np.float64) - sig.baseline) * (sign * scale[lead] / sig.adc_gain)
             invalid = _INVALID.get(sig.fmt)
-            valid = d
+            nan_mask = None
             if invalid is not None:
                 nan_mask = d == invalid
                 if nan_mask.any():
                     phys[nan_mask] = np.nan
                     tally.missing[k] = True
-                    valid = d[~nan_mask]
-            if sig.fmt != "8" and valid.size:  # format 8 stores differences: no fixed digital range
+                else:
+                    nan_mask = None
+            if sig.fmt != "8":  # format 8 stores differences: no fixed digital range
                 bits = sig.adc_res if 0 < sig.adc_res <= _BITS[sig.fmt] else _BITS[sig.fmt]
                 lo, hi = -(2 ** (bits - 1)) + 1, 2 ** (bits - 1) - 1
-                tally.n_at_hi[k] += int(np.count_nonzero(valid >= hi))
-                tally.n_at_lo[k] += int(np.count_nonzero(valid <= lo))
+                at_hi, at_lo = d >= hi, d <= lo
+                if nan_mask is not None:   # an invalid sample breaks a run (-32768 is below lo)
+                    at_hi &= ~nan_mask
+                    at_lo &= ~nan_mask
+                runs[lead][0].feed(at_hi)
+                runs[lead][1].feed(at_lo)
             # beyond any recorder's range: a gain, baseline or units field, or the samples, are wrong
             peak = float(np.fmax.reduce(np.abs(phys), initial=0.0))   # fmax: NaN (invalid) ignored
             if peak > MAX_ABS_MV:
@@ -205,6 +210,7 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
     checksum_bad, checked = [], 0
     for k, lead in enumerate(STANDARD_LEADS):
         if lead in columns:
+            tally.at_rail.setdefault(lead, []).extend(runs[lead])
             sig = header.signals[columns[lead][0]]
             tally.read.setdefault(lead, sig)
             if sig.checksum is not None and sig.spf == 1:
