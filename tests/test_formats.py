@@ -730,3 +730,23 @@ def test_an_empty_file_is_no_ecg_whatever_its_extension(tmp_path, suffix):
     assert (headers, orphans, not_ecg) == ([], [], [path])
     with pytest.raises(RecordError, match="the file is empty"):
         load_record(path)
+
+
+def test_a_broken_clinical_file_beside_a_wfdb_record_of_its_name_is_refused_by_its_own_name(tmp_path):
+    """1.xml holding "hello" next to LUDB 1.hea/1.dat had silently opened the WFDB record 1, and an
+    empty empty.xml next to empty.hea reported "empty.hea: header file is empty", a file the user did not
+    open. Each is now refused naming the file opened; the WFDB record itself still opens."""
+    ludb = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb"
+    shutil.copy(ludb / "1.hea", tmp_path / "1.hea")
+    shutil.copy(ludb / "1.dat", tmp_path / "1.dat")
+    (tmp_path / "1.xml").write_text("hello")
+    with pytest.raises(RecordError, match="not an ECG file") as err:
+        load_record(tmp_path / "1.xml")
+    assert "1.xml" in str(err.value)
+    (tmp_path / "empty.hea").write_text("")
+    (tmp_path / "empty.xml").write_bytes(b"")
+    with pytest.raises(RecordError, match="empty") as err:
+        load_record(tmp_path / "empty.xml")
+    assert "empty.xml" in str(err.value) and "empty.hea" not in str(err.value)
+    assert load_record(tmp_path / "1.hea").signal.shape[0] == 12
+    assert load_record(tmp_path / "1.dat").signal.shape[0] == 12

@@ -35,7 +35,9 @@ def detect(path: str | Path) -> str | None:
     """The format id of ``path`` from its content; None when it is (or may be) WFDB.
 
     "xml" is an XML document that is not an ECG. A file that is none of the known formats and
-    has no WFDB header beside it raises, so that its error is not about a missing .hea.
+    has no WFDB header beside it raises, so that its error is not about a missing .hea; so does one
+    with a clinical format's extension (``z.xml`` holding no ECG) even beside a ``z.hea``: the user
+    opened that file, not the WFDB record of the same name.
 
     Raises:
         RecordError: an existing file of no known format (and no .hea next to it).
@@ -50,8 +52,11 @@ def detect(path: str | Path) -> str | None:
     fmt = sniff(head, path.suffix)
     if fmt is not None:
         return fmt
-    if path.suffix.lower() in _WFDB_SUFFIXES or path.with_suffix(".hea").is_file() \
-            or path.with_name(path.name + ".hea").is_file():
+    suffix = path.suffix.lower()
+    # a WFDB signal file (or a stem) goes to its .hea; a file with a clinical format's extension that
+    # is not of that format is the user's choice, never swapped for a WFDB record of the same stem
+    if suffix in _WFDB_SUFFIXES or (suffix not in ECG_EXTENSIONS and (
+            path.with_suffix(".hea").is_file() or path.with_name(path.name + ".hea").is_file())):
         return None
     if not head:
         raise RecordError(path, "the file is empty")
