@@ -1108,3 +1108,20 @@ def test_artefact_stretches_are_shaded_on_their_leads(qtbot):
     viewer.set_record(EcgRecord(signal=signal, fs=fs, record_id="next"))
     plot.set_quality(None)
     assert plot.artefact_boxes() == []
+
+
+def test_the_model_image_column_fits_a_1280_screen(qtbot):
+    """On a 1280x800 screen the traces get 80 % of the width and the model-image column about 250 px:
+    its title and its saliency controls (the opacity slider) had run past its right edge. Every control
+    of the column now lies inside it at that width."""
+    window = make_window(qtbot, load_model=False)
+    window.resize(1280, 800)
+    window.show()
+    window.top_splitter.setSizes([1024, 256])
+    qtbot.wait(50)
+    view = window.image_view
+    assert view.width() <= 270
+    assert view.minimumSizeHint().width() <= view.width()      # nothing in it squeezed below its minimum
+    for child in (view.show_box, view.method, view.opacity):
+        right = child.mapTo(window, child.rect().topRight()).x()
+        assert child.isVisible() and right <= window.width(), (type(child).__name__, right, window.width())
