@@ -1125,3 +1125,21 @@ def test_the_model_image_column_fits_a_1280_screen(qtbot):
     for child in (view.show_box, view.method, view.opacity):
         right = child.mapTo(window, child.rect().topRight()).x()
         assert child.isVisible() and right <= window.width(), (type(child).__name__, right, window.width())
+
+
+def test_tab_in_the_export_dialogs_comment_moves_to_the_next_field(qtbot):
+    """Tab inside Comment had typed a tab character, so a keyboard user typed the patient's name and ID
+    into the comment."""
+    from PySide6.QtCore import Qt
+
+    from app.dialogs.export import ExportDialog
+
+    dlg = ExportDialog()
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.comment.setFocus()
+    qtbot.waitUntil(dlg.comment.hasFocus, timeout=5000)
+    qtbot.keyClicks(dlg.comment, "ok")
+    qtbot.keyClick(dlg.comment, Qt.Key.Key_Tab)
+    assert dlg.comment.toPlainText() == "ok"
+    assert dlg.patient_name.hasFocus()

@@ -15,6 +15,7 @@ class ExportDialog(QDialog):
         self.reviewer = QLineEdit(reviewer)
         self.comment = QPlainTextEdit()
         self.comment.setPlaceholderText("reviewer's comment (printed in the report)")
+        self.comment.setTabChangesFocus(True)      # Tab moves on to the patient fields, as in the others
         self.patient_name = QLineEdit()
         self.patient_id = QLineEdit()
         form.addRow("Reviewer", self.reviewer)
