@@ -750,3 +750,17 @@ def test_a_broken_clinical_file_beside_a_wfdb_record_of_its_name_is_refused_by_i
     assert "empty.xml" in str(err.value) and "empty.hea" not in str(err.value)
     assert load_record(tmp_path / "1.hea").signal.shape[0] == 12
     assert load_record(tmp_path / "1.dat").signal.shape[0] == 12
+
+
+def test_a_ct_image_named_dcm_in_a_folder_is_passed_over_as_no_ecg(tmp_path):
+    """A PACS export's CT image saved as .dcm beside an ECG: the README says such a file gets the
+    status not_ecg, but it was taken as a DICOM ECG and failed as an error row."""
+    from mirage_model.review.batch.inputs import find_inputs
+
+    shutil.copy(DATA / "waveform_ecg.dcm", tmp_path / "ecg.dcm")
+    _ct_dicom(tmp_path / "ct.dcm")
+    passed: list = []
+    assert formats.find_ecg_files(tmp_path, passed) == [tmp_path / "ecg.dcm"]
+    assert passed == [tmp_path / "ct.dcm"]
+    headers, _orphans, not_ecg = find_inputs(tmp_path)
+    assert tmp_path / "ct.dcm" in not_ecg and tmp_path / "ct.dcm" not in headers

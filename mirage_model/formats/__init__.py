@@ -140,6 +140,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
             elif low.endswith(others):
                 try:
                     fmt = sniff_file(p)
+                    if fmt == "dicom-ecg" and not dicom_ecg_head(read_head(p, DICOM_PROBE_BYTES)):
+                        fmt = None        # a .dcm that is a CT or MR image: no ECG, passed over
                 except OSError:
                     found.append(p)       # unreadable: reading it says why, as a record's error
                     continue
