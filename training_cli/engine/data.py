@@ -21,7 +21,7 @@ from training_cli.engine import cache as cache_mod
 from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
-from training_cli.engine.errors import DataError
+from training_cli.engine.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +37,18 @@ class DataOptions:
     label_map: str | None = None     # challenge datasets: SNOMED-CT -> class CSV
     split_file: str | None = None    # CSV record_id,split
     cache_dir: str | None = None     # input cache folder (None: default_cache_dir())
-    limit: int = 0                   # debug: first N records of each split
-    train_limit: int = 0             # a seeded random subset of N training records
+    limit: int = 0                   # debug: first N records of each split (0: all)
+    train_limit: int = 0             # a seeded random subset of N training records (0: all)
     workers: int = 0                 # processes for preprocessing and loading
     seed: int = 0                    # seed of random splits
+
+    def __post_init__(self):
+        # a negative count used to open an empty dataset and fail later on an empty cache or split
+        for name in ("limit", "train_limit"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                flag = "--" + name.replace("_", "-")
+                raise ConfigError(f"error: {flag} must be at least 1, or 0 for all records (got {value})")
 
     @classmethod
     def of(cls, options) -> "DataOptions":
