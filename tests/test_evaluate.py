@@ -176,3 +176,27 @@ def test_a_negative_limit_is_refused_before_any_work(tmp_path, capsys, command, 
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert "0, the default: all records" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate", "ensemble"])
+def test_a_model_of_other_labels_than_the_tasks_is_refused_before_any_work(tmp_path, capsys, command):
+    """A superclass model on a rhythm task: one line naming both label sets, exit 1, no cache built
+    and nothing written (calibrate used to fit NORM/MI/... on all-zero outcomes, write a checkpoint
+    and crash; ensemble ended in a TypeError after a logging traceback; evaluate exited 0 with n/a)."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, _ = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    rhythm = tmp_path / "rhythm.csv"
+    rhythm.write_text("record_id,labels,split\n" + "".join(
+        f"ecg{k:03d},{'AFIB' if k % 2 else 'SR'},{['train', 'val', 'test'][k // 4]}\n" for k in range(12)))
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    models = [str(make_tiny_checkpoint(tmp_path / f"m{s}", seed=s)) for s in (0, 1)]    # NORM, MI, STTC, CD, HYP
+    model_args = {"evaluate": ["--model", models[0]], "calibrate": ["--model", models[0]], "ensemble": models}[command]
+    argv = [command, *model_args, "--data", f"folder:{root}", "--labels", str(rhythm), "--cache-dir", str(cache),
+            "--out", str(out), "--no-progress", "--workers", "1"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: the model's labels (NORM, MI, STTC, CD, HYP) are not labels of task multilabel of "
+                   f"folder:{root} (AFIB, SR); choose the task the model was trained for")
+    assert not cache.exists() and not out.exists()
