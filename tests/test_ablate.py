@@ -77,3 +77,47 @@ def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
     plain = ablate.variant_config(ablate.ablate_command_parser().parse_args(["--data", "x", "--out", "y"]),
                                   tmp_path / "f", {})
     assert plain.augment is False and plain.ema == 0.0 and plain.no_labs is False
+
+
+def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog):
+    """A second ablation with another recipe retrains (it used to reuse the old run and print its
+    numbers under the new options' header); the same recipe is reused, untouched."""
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    out = tmp_path / "abl"
+    base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
+            "--batch-size", "4", "--variants", "no_image", "--cache-dir", str(tmp_path / "cache"),
+            "--bootstrap", "0", "--no-progress", "--threads", "1"]
+    run_dir = out / "no_image"
+    assert main([*base, "--epochs", "1"]) == 0
+    first = (run_dir / "summary.json").read_bytes()
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert main([*base, "--epochs", "1", "--threads", "2"]) == 0      # threads do not change the recipe
+    assert any("reusing the finished run" in r.getMessage() for r in caplog.records)
+    assert (run_dir / "summary.json").read_bytes() == first
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert main([*base, "--epochs", "2", "--seed", "3"]) == 0
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "reusing" not in said and "epochs 1 -> 2" in said and "seed 0 -> 3" in said and "retraining" in said
+    summary = json.loads((run_dir / "summary.json").read_text())
+    trained = json.loads((run_dir / "config.json").read_text())
+    assert summary["epochs_run"] == 2 and trained["epochs"] == 2 and trained["seed"] == 3
+    row = next(csv.DictReader(open(out / "ablation.csv")))
+    assert row["epochs"] == "2"
+    assert "epochs 2" in (out / "ablation.md").read_text()
+
+
+def test_recipe_differences_name_every_result_changing_option(tmp_path):
+    args = ablate.ablate_command_parser().parse_args(["--data", "ptbxl:/d", "--out", "y", "--task", "mi",
+                                                      "--limit", "40", "--preset", "tiny"])
+    cfg = ablate.variant_config(args, tmp_path / "full", {})
+    run = tmp_path / "full"
+    run.mkdir()
+    assert ablate.recipe_differences(run, cfg) == ["its config.json is missing or unreadable"]
+    stored = {**cfg.to_dict(), "task": "superdiagnostic", "limit": 0, "out": "elsewhere", "threads": 8,
+              "command": "mirage ablate ...", "world_size": 1}
+    (run / "config.json").write_text(json.dumps(stored))
+    assert ablate.recipe_differences(run, cfg) == ["task superdiagnostic -> mi", "limit 0 -> 40"]
+    (run / "config.json").write_text(json.dumps({**cfg.to_dict(), "out": "elsewhere"}))
+    assert ablate.recipe_differences(run, cfg) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,3 +218,51 @@ def test_folder_reads_age_sex_from_challenge_headers(tmp_path, test_data):
     ds = D.open_dataset(f"folder:{data}", labels=labels)
     assert ds.items[0].clinical == {"age": 76.0, "sex": "M"}       # "#Age: 76", "#Sex: Male"
     assert ds.clinical_names == ["age", "sex"]
+
+
+def test_folder_of_ludb_records_gives_the_clinical_values_score_and_report_read(tmp_path, shared_datasets):
+    """LUDB headers say ``#<age>: 51`` / ``#<sex>: F``: a folder dataset used to read none of them
+    ("0 clinical features") while score/report read age and sex from the same header. The values
+    a model trains on are those ``record_values`` gives for the loaded record, and the header's own."""
+    import re
+
+    from mirage_model.clinical import record_values
+    from mirage_model.records import load_record
+
+    src = shared_datasets / "ludb" / "data"
+    stems = ["1", "2", "3", "4"]
+    if not all((src / f"{s}.hea").is_file() for s in stems):
+        pytest.skip("LUDB records absent")
+    data = tmp_path / "d"
+    data.mkdir()
+    for s in stems:
+        for ext in (".hea", ".dat"):
+            shutil.copy(src / f"{s}{ext}", data / f"{s}{ext}")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels\n" + "".join(f"{s},X\n" for s in stems))
+    ds = D.open_dataset(f"folder:{data}", labels=labels)
+    assert ds.clinical_names == ["age", "sex"]
+    for it in ds.items:
+        text = it.path.read_text()
+        age = float(re.search(r"#<age>: (\d+)", text).group(1))
+        sex = re.search(r"#<sex>: ([MF])", text).group(1)
+        assert it.clinical == {"age": age, "sex": sex}
+        assert it.clinical == record_values(load_record(it.path))
+
+
+def test_a_header_alone_gives_what_the_loaded_record_gives(test_data):
+    """``load_header`` (what datasets read per record) fills age, sex, diagnoses and PTB-XL's table
+    as ``load_record`` does: the shipped PTB-XL samples (height and weight from the table) and a
+    Challenge record."""
+    from mirage_model.clinical import record_values
+    from mirage_model.records import load_header, load_record
+
+    heads = sorted((Path(__file__).resolve().parents[1] / "resources" / "samples" / "ptbxl").rglob("*.hea"))
+    heads += [test_data / "cinc2020" / "E00009.hea"]
+    assert len(heads) >= 5
+    seen = set()
+    for hea in heads:
+        head, rec = load_header(hea), load_record(hea)
+        assert record_values(head) == record_values(rec) and head.dx == rec.dx and head.signal.shape == (12, 0)
+        seen |= set(record_values(rec))
+    assert seen == {"age", "sex", "height", "weight"}

@@ -153,3 +153,50 @@ def test_reliability_diagram_gives_many_classes_a_panel_each(tmp_path):
     assert 3 <= ONE_PANEL_MAX < 71
     width, height = sizes[71]
     assert width >= 2 * sizes[3][0] and height >= 2 * sizes[3][1]      # a 9 x 8 grid of 1.6-inch panels
+
+
+@pytest.mark.parametrize("command, flag", [("evaluate", "--limit"), ("train", "--limit"), ("train", "--train-limit"),
+                                           ("calibrate", "--limit")])
+def test_a_negative_limit_is_refused_before_any_work(tmp_path, capsys, command, flag):
+    """A negative count is refused naming the option (it used to build an empty cache and then fail
+    on an empty split); 0 means all records and the help says so."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=1)
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    argv = [command, "--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--out", str(out),
+            flag, "-3", "--no-progress"]
+    if command != "train":
+        argv += ["--model", str(make_tiny_checkpoint(tmp_path / "m"))]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"{flag} must be at least 1, or 0 for all records (got -3)" in err and "Traceback" not in err
+    assert not cache.exists() and not out.exists()
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "0, the default: all records" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command", ["evaluate", "calibrate", "ensemble"])
+def test_a_model_of_other_labels_than_the_tasks_is_refused_before_any_work(tmp_path, capsys, command):
+    """A superclass model on a rhythm task: one line naming both label sets, exit 1, no cache built
+    and nothing written (calibrate used to fit NORM/MI/... on all-zero outcomes, write a checkpoint
+    and crash; ensemble ended in a TypeError after a logging traceback; evaluate exited 0 with n/a)."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, _ = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    rhythm = tmp_path / "rhythm.csv"
+    rhythm.write_text("record_id,labels,split\n" + "".join(
+        f"ecg{k:03d},{'AFIB' if k % 2 else 'SR'},{['train', 'val', 'test'][k // 4]}\n" for k in range(12)))
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    models = [str(make_tiny_checkpoint(tmp_path / f"m{s}", seed=s)) for s in (0, 1)]    # NORM, MI, STTC, CD, HYP
+    model_args = {"evaluate": ["--model", models[0]], "calibrate": ["--model", models[0]], "ensemble": models}[command]
+    argv = [command, *model_args, "--data", f"folder:{root}", "--labels", str(rhythm), "--cache-dir", str(cache),
+            "--out", str(out), "--no-progress", "--workers", "1"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: the model's labels (NORM, MI, STTC, CD, HYP) are not labels of task multilabel of "
+                   f"folder:{root} (AFIB, SR); choose the task the model was trained for")
+    assert not cache.exists() and not out.exists()

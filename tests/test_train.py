@@ -350,3 +350,22 @@ def test_train_config_defaults_are_the_parsers():
     assert set(fields) <= set(parsed)
     assert {k: parsed[k] for k in fields} == fields
     assert {k for k in parsed if not k.startswith("_") and k != "func"} == set(fields)
+
+
+def test_an_output_it_could_not_save_into_is_refused_before_any_work(tmp_path, capsys):
+    """OUT/model that holds someone's files (not a checkpoint) is refused at once: no cache built, no
+    epoch run, nothing written, the user's file untouched (it used to fail after the first epoch)."""
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    (out / "model").mkdir(parents=True)
+    (out / "model" / "notes.txt").write_text("mine")
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", labels=labels)]) == 1
+    err = capsys.readouterr().err
+    assert "exists and is not a MIRAGE checkpoint folder" in err and str(out / "model") in err
+    assert not cache.exists()                                    # no preprocessing
+    assert sorted(p.name for p in out.iterdir()) == ["model"]    # no config.json, log.csv, last/
+    assert [p.name for p in (out / "model").iterdir()] == ["notes.txt"]
+    assert (out / "model" / "notes.txt").read_text() == "mine"
+    (tmp_path / "afile").write_text("x")
+    assert main(["train", *train_argv(f"folder:{root}", tmp_path / "afile", cache, labels=labels)]) == 1
+    assert "is not a folder" in capsys.readouterr().err and not cache.exists()

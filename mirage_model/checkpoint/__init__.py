@@ -20,8 +20,8 @@ from mirage_model.checkpoint.files import label_summary, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
                                             REQUIRED_KEYS, WEIGHTS_NAME, CheckpointError, LoadedModel)
 from mirage_model.checkpoint.load import load_checkpoint
-from mirage_model.checkpoint.save import save_checkpoint
+from mirage_model.checkpoint.save import check_destination, save_checkpoint
 
 __all__ = ["CARD_KEY", "CARD_NAME", "CONFIG_NAME", "FORMAT_VERSION", "METADATA_KEY", "REQUIRED_KEYS", "WEIGHTS_NAME",
-           "CheckpointError", "LoadedModel", "label_summary", "load_checkpoint", "read_checkpoint_config",
+           "CheckpointError", "LoadedModel", "check_destination", "label_summary", "load_checkpoint", "read_checkpoint_config",
            "save_checkpoint"]

@@ -152,8 +152,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
                 save_file(tensors, str(tmp), metadata=meta)
                 _default_mode(tmp)
             return path
-        if path.exists() and not _replaceable(path):
-            raise CheckpointError(f"{path}: exists and is not a MIRAGE checkpoint folder; not overwriting")
+        check_destination(path)
         with atomic_folder(path) as tmp:
             save_file(tensors, str(tmp / WEIGHTS_NAME), metadata=meta)
             _default_mode(tmp / WEIGHTS_NAME)
@@ -163,6 +162,19 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
         return path
     except OSError as err:
         raise CheckpointError(f"{path}: cannot write checkpoint ({err})") from None
+
+
+def check_destination(path) -> None:
+    """Refuse a checkpoint folder ``save_checkpoint`` would not write: one that exists and is neither
+    an empty folder nor a checkpoint folder (its files are never overwritten). Commands call it before
+    hours of work, with the rule the save itself applies.
+
+    Raises:
+        CheckpointError: ``path`` exists and is not a MIRAGE checkpoint folder.
+    """
+    path = Path(path)
+    if path.exists() and not _replaceable(path):
+        raise CheckpointError(f"{path}: exists and is not a MIRAGE checkpoint folder; not overwriting")
 
 
 def _replaceable(path: Path) -> bool:

@@ -9,13 +9,14 @@ Modules: ``record`` (EcgRecord, errors, lead order), ``leads`` (names, units, Ei
 Goldberger), ``wfdb_header`` / ``wfdb_samples`` / ``wfdb_record`` (reading a WFDB record),
 ``wfdb_segments`` (the segments of a multi-segment WFDB record),
 ``metadata`` (header comments), ``ptbxl`` (PTB-XL's table), ``load`` (``load_record``,
-``find_records``).
+``find_records``); ``load_header`` reads a WFDB header's fields alone.
 """
 
 from mirage_model.records.leads import canonical_lead
 from mirage_model.records.load import find_records, load_record
+from mirage_model.records.wfdb_record import load_header
 from mirage_model.records.record import (FLAT_PTP_MV, QUALITY_FLAGS, SATURATION_RUN_S, STANDARD_LEADS, EcgRecord,
                                          RecordError, UnscorableRecordError)
 
 __all__ = ["FLAT_PTP_MV", "QUALITY_FLAGS", "SATURATION_RUN_S", "STANDARD_LEADS", "EcgRecord", "RecordError",
-           "UnscorableRecordError", "canonical_lead", "find_records", "load_record"]
+           "UnscorableRecordError", "canonical_lead", "find_records", "load_header", "load_record"]

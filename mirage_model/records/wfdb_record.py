@@ -18,8 +18,8 @@ from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
 from mirage_model.records.metadata import apply_comments
-from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
-from mirage_model.records.wfdb_header import _BITS, _Header, _Signal
+from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
+from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
 from mirage_model.records.wfdb_segments import _join_segments, _single_part
 
@@ -127,8 +127,31 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     rec = EcgRecord(signal=signal, fs=float(header.fs), record_id=hea.stem, path=hea,
                     quality=flags, comments=tuple(header.comments), meta=meta)
-    apply_comments(rec, header.comments)
+    _apply_header_fields(rec, hea, header.comments)
+    return rec
+
+
+def _apply_header_fields(rec: EcgRecord, hea: Path, comments: list[str]) -> None:
+    """Age, sex, diagnoses and notes from the header's comments, then PTB-XL's table: what a record
+    and its header alone (``load_header``) both carry."""
+    apply_comments(rec, comments)
     ptbxl.apply_metadata(rec, hea)
+
+
+def load_header(path: str | Path) -> EcgRecord:
+    """A WFDB record's header fields without its samples: age, sex, diagnoses, comments and
+    PTB-XL's table, filled exactly as ``load_record`` fills them, on a record whose signal is empty
+    ``(12, 0)``. For reading the clinical values of many records (``clinical.record_values``)
+    without reading their signals.
+
+    Raises:
+        RecordError: the header cannot be read or parsed.
+    """
+    hea = Path(path)
+    header = read_guarded(lambda: _parse_header(hea), lambda reason: RecordError(hea, reason), "header")
+    rec = EcgRecord(signal=np.zeros((12, 0), dtype=np.float32), fs=float(header.fs), record_id=hea.stem, path=hea,
+                    comments=tuple(header.comments))
+    _apply_header_fields(rec, hea, header.comments)
     return rec
 
 

@@ -8,7 +8,10 @@ tabulates validation and test metrics:
 ``--sweep tau=0.05,0.1,0.2`` or ``--sweep lambda_con=0,0.2,0.445,1`` trains the full model at each
 value instead (the paper's sensitivity analysis; repeat --sweep for both). Budget flags
 (``--epochs``, ``--limit``, ``--train-limit``, ``--preset base``, the shipped model's) make it fit a CPU. A variant
-whose run already finished in OUT is reused (delete its folder or pass --force to retrain).
+whose run already finished in OUT is reused when it was trained with the requested recipe (every
+option that changes its numbers: data, task, labels, limits, preset, epochs, lr, seed, switches,
+bootstrap ...); one trained with another recipe is retrained, and the log names what differed.
+--force retrains every variant.
 
 Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
 """
@@ -69,7 +72,8 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clinical", default=None)
     p.add_argument("--augment", action="store_true", help="train every variant with --augment")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="train every variant with --ema DECAY")
-    p.add_argument("--force", action="store_true", help="retrain variants that already finished")
+    p.add_argument("--force", action="store_true",
+                   help="retrain variants that already finished (one trained with another recipe is always retrained)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -128,23 +132,62 @@ def run(args) -> int:
     if not args.data or not args.out:
         raise ConfigError("mirage ablate: --data and --out are required")
     out = Path(args.out).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
     runs = plan(args)
+    configs = [variant_config(args, out / folder, switches) for folder, _, switches in runs]   # checked first
+    out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     rows = []
     t0 = time.time()
-    for i, (folder, label, switches) in enumerate(runs, 1):
+    for i, ((folder, label, _), cfg) in enumerate(zip(runs, configs), 1):
         run_dir = out / folder
         done = (run_dir / "summary.json").is_file()
-        if done and not args.force:
-            logger.info("[%d/%d] %s: reusing the finished run in %s", i, len(runs), label, run_dir)
+        differs = recipe_differences(run_dir, cfg) if done and not args.force else []
+        if done and not args.force and not differs:
+            logger.info("[%d/%d] %s: reusing the finished run in %s (same recipe)", i, len(runs), label, run_dir)
         else:
-            logger.info("[%d/%d] %s: training", i, len(runs), label)
-            train(variant_config(args, run_dir, switches))
+            if differs:
+                logger.warning("[%d/%d] %s: the finished run in %s was trained with another recipe (%s); "
+                               "retraining it with the requested one", i, len(runs), label, run_dir,
+                               "; ".join(differs))
+            else:
+                logger.info("[%d/%d] %s: training", i, len(runs), label)
+            for stale in (run_dir / "summary.json", run_dir / "test" / "metrics.json"):
+                stale.unlink(missing_ok=True)     # never read back as this recipe's if the new run stops
+            train(cfg)
         rows.append(collect(run_dir, folder, label))
         write_table(out, rows, args)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
     return 0
+
+
+# TrainConfig fields that do not change a run's numbers: where things go and how fast it runs
+NOT_RECIPE = ("config", "out", "cache_dir", "workers", "device", "threads", "no_progress", "resume")
+
+
+def recipe_differences(run_dir: Path, cfg: TrainConfig) -> list[str]:
+    """What differs between the recipe a finished run in ``run_dir`` was trained with (its
+    config.json) and ``cfg``: ["task superdiagnostic -> mi", ...]; every TrainConfig field counts
+    except ``NOT_RECIPE``. A run without a readable config.json differs as a whole."""
+    try:
+        stored = json.loads((run_dir / "config.json").read_text())
+    except (OSError, ValueError):
+        return ["its config.json is missing or unreadable"]
+    if not isinstance(stored, dict):
+        return ["its config.json is not a run configuration"]
+    wanted = cfg.to_dict()
+    defaults = TrainConfig().to_dict()
+    out = []
+    for name, value in wanted.items():
+        if name in NOT_RECIPE:
+            continue
+        was = stored.get(name, defaults[name])     # a field newer than the run: its default then
+        if was != value:
+            out.append(f"{name.replace('_', '-')} {_said(was)} -> {_said(value)}")
+    return out
+
+
+def _said(value) -> str:
+    return "unset" if value is None else str(value)
 
 
 def collect(run_dir: Path, folder: str, label: str) -> dict:

@@ -162,7 +162,7 @@ def run(args) -> int:
     used = parse_member_labels(args.member_labels, members)
     ref = members[0]
     progress = not args.no_progress
-    prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress)
+    prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress, model_labels=ref.labels)
     ds = prepared[0]
     labels, task = list(ref.labels), ref.task
 

@@ -21,7 +21,7 @@ from training_cli.engine import cache as cache_mod
 from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
-from training_cli.engine.errors import DataError
+from training_cli.engine.errors import ConfigError, DataError
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +37,18 @@ class DataOptions:
     label_map: str | None = None     # challenge datasets: SNOMED-CT -> class CSV
     split_file: str | None = None    # CSV record_id,split
     cache_dir: str | None = None     # input cache folder (None: default_cache_dir())
-    limit: int = 0                   # debug: first N records of each split
-    train_limit: int = 0             # a seeded random subset of N training records
+    limit: int = 0                   # debug: first N records of each split (0: all)
+    train_limit: int = 0             # a seeded random subset of N training records (0: all)
     workers: int = 0                 # processes for preprocessing and loading
     seed: int = 0                    # seed of random splits
+
+    def __post_init__(self):
+        # a negative count used to open an empty dataset and fail later on an empty cache or split
+        for name in ("limit", "train_limit"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                flag = "--" + name.replace("_", "-")
+                raise ConfigError(f"error: {flag} must be at least 1, or 0 for all records (got {value})")
 
     @classmethod
     def of(cls, options) -> "DataOptions":
@@ -197,20 +205,55 @@ def class_weights(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
     return w.astype(np.float32)
 
 
+def _names(labels, most: int = 12) -> str:
+    labels = list(labels)
+    shown = ", ".join(labels[:most])
+    return shown + (f", ... ({len(labels)} in all)" if len(labels) > most else "") if labels else "none"
+
+
+def check_model_labels(model_labels, ds) -> None:
+    """Refuse a model whose labels are none of the task's: every output would be scored or fitted
+    against all-negative outcomes (a superdiagnostic model on the rhythm task). A model that shares
+    some labels with the task goes on (``evaluate`` scores the task's labels of a larger model); the
+    labels the task lacks are named in a warning.
+
+    Args:
+        model_labels: the model's labels, in its order.
+        ds: the opened dataset (``ds.classes``: the task's labels).
+
+    Raises:
+        ConfigError: no label of the model is a label of the task (the message names both sets).
+    """
+    labels, classes = list(model_labels), list(ds.classes)
+    missing = [c for c in labels if c not in classes]
+    if len(missing) == len(labels):
+        raise ConfigError(f"error: the model's labels ({_names(labels)}) are not labels of task {ds.task} of "
+                          f"{ds.spec} ({_names(classes)}); choose the task the model was trained for")
+    if missing:
+        logger.warning("the model's labels %s are not labels of task %s (no record carries them)", _names(missing),
+                       ds.task)
+
+
 def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
-              progress: bool = True):
+              progress: bool = True, model_labels=None):
     """Open the dataset named by ``options``, build or load its cache, drop records that failed.
+
+    ``model_labels``: the labels of the model the data is opened for (``evaluate``, ``calibrate``,
+    ``ensemble``): checked against the task's (``check_model_labels``) before the cache is built.
 
     Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
 
     Raises:
         DataError: the dataset cannot be opened (the message names the file).
+        ConfigError: the model's labels are none of the task's.
     """
     try:
         ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
                           label_map=options.label_map, split_file=options.split_file, seed=options.seed)
     except DatasetError as err:
         raise DataError(f"error: {err}") from None
+    if model_labels is not None:
+        check_model_labels(model_labels, ds)
     ds = ds.limit(options.limit)
     kwargs = dict(cache_dir=options.cache_dir, workers=options.workers, progress=progress)
     if dist.main:

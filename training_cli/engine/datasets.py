@@ -25,14 +25,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
-import math
 import re
 from pathlib import Path
 
 import numpy as np
 
 from mirage_model import clinical
-from mirage_model.clinical import parse_sex
+from mirage_model.clinical import RECORD_FEATURES, record_values
+from mirage_model.records import RecordError, load_header
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.ptbxl import open_ptbxl
 
@@ -133,12 +133,16 @@ def read_header_comments(header: Path) -> dict[str, str]:
     return out
 
 
-def _num(value) -> float | None:
+def header_values(hea: Path) -> dict:
+    """The clinical values a record's header carries, read as ``mirage score``, ``mirage report`` and
+    the app read them from the loaded record (``clinical.record_values`` of ``records.load_header``:
+    Challenge ``#Age``/``#Sex``, LUDB ``#<age>``/``#<sex>``, PTB-XL's table), so that a model meets
+    the same inputs in training as in use. {} when the header cannot be read (the cache then skips
+    the record, naming why)."""
     try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(v) else v
+        return record_values(load_header(hea))
+    except RecordError:
+        return {}
 
 
 def _record_id(root: Path, header: Path) -> str:
@@ -167,8 +171,8 @@ def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, tes
             continue
         if task == "multiclass" and len(labs) != 1:
             continue
-        age = _num(meta.get("age"))
-        items.append(Item(_record_id(root, hea), hea, labs, {"age": age, "sex": parse_sex(meta.get("sex"))}))
+        own = header_values(hea)
+        items.append(Item(_record_id(root, hea), hea, labs, {"age": own.get("age"), "sex": own.get("sex")}))
     classes = sorted({c for it in items for c in it.labels})
     _assign_splits(items, split_file, seed, val_frac, test_frac)
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
@@ -258,16 +262,10 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             missing_files.append(rid)
             continue
         clin = dict(lab_values.get(rid) or lab_values.get(Path(rid).name) or {})
-        try:                     # Challenge-style headers carry #Age / #Sex; the labs table wins
-            meta = read_header_comments(hea)
-        except DatasetError:
-            meta = {}
-        if "age" in meta and "age" not in clin:
-            clin["age"] = _num(meta["age"])
-            header_fields.add("age")
-        if "sex" in meta and "sex" not in clin:
-            clin["sex"] = parse_sex(meta["sex"])
-            header_fields.add("sex")
+        for name, value in header_values(hea).items():     # the labs table wins
+            if name not in clin:
+                clin[name] = value
+                header_fields.add(name)
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
@@ -277,7 +275,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     else:
         _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
-    clinical_names = [n for n in ("age", "sex") if n in header_fields and n not in clinical_names] + clinical_names
+    clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)

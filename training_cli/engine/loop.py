@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from mirage_model.checkpoint import save_checkpoint
+from mirage_model.checkpoint import CheckpointError, check_destination, save_checkpoint
 from mirage_model.clinical import default_schema
 from mirage_model.losses import mirage_loss
 from mirage_model.models import reads_image
@@ -61,6 +61,7 @@ def train(cfg: TrainConfig) -> int:
         set_threads(cfg.threads)
     set_seed(cfg.seed)
     out = Path(cfg.out).expanduser()
+    _check_outputs(out)
     progress = dist.main and not cfg.no_progress
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
@@ -215,6 +216,22 @@ def train(cfg: TrainConfig) -> int:
         dist.barrier()            # rank 0 may still be evaluating the test split
         torch.distributed.destroy_process_group()
     return 0
+
+
+def _check_outputs(out: Path) -> None:
+    """Refuse, before any preprocessing or training, an output folder the run could not write its
+    selected checkpoint into (``checkpoint.check_destination``: the rule the save applies at the
+    first epoch's end).
+
+    Raises:
+        ConfigError: --out is a file, or OUT/model exists and is not a MIRAGE checkpoint folder.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"error: --out {out}: exists and is not a folder")
+    try:
+        check_destination(out / "model")
+    except CheckpointError as err:
+        raise ConfigError(f"error: --out {out}: {err}") from None
 
 
 @dataclass

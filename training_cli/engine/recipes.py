@@ -139,6 +139,7 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError("mirage train: --data is required (e.g. --data ptbxl:~/data/ptbxl)")
     if not cfg.out:
         raise ConfigError("mirage train: --out DIR is required")
+    cfg.data_options()                    # refuses a negative --limit / --train-limit before any work
     recipe = RECIPES.get((cfg.model, cfg.preset if cfg.model == "mirage" else None))
     cfg = replace(cfg, **{k: v for k, v in recipe.items() if getattr(cfg, k) is None})
     if cfg.model == "mirage":
