@@ -149,3 +149,20 @@ def test_cli_rate_resamples_before_perturbing(tmp_path):
         assert main(["robustness", "--data", str(SAMPLES), "--rate", bad, "--out", str(tmp_path / "t.md")]) == 2
     for bad in ("0", "101"):
         assert main(["robustness", "--data", str(SAMPLES), "--draws", bad, "--out", str(tmp_path / "t.md")]) == 2
+
+
+def test_cli_out_ending_in_csv_keeps_table_and_csv_apart(tmp_path, capsys):
+    """--out r.csv had written the Markdown table to r.csv and then the CSV over it ("wrote r.csv and r.csv")."""
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "r.csv"
+    rc = main(["robustness", "--model", str(ckpt), "--data", str(SAMPLES / "ptbxl"), "--limit", "1",
+               "--perturbations", "lead II zeroed", "--out", str(out), "--no-progress"])
+    assert rc == 0
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["perturbation"] for r in rows] == ["lead II zeroed"]
+    table = tmp_path / "r.md"
+    assert "| lead II zeroed |" in table.read_text()
+    assert f"wrote {table} (Markdown table) and {out} (CSV)" in capsys.readouterr().out

@@ -8,7 +8,8 @@ times and reports each draw and the mean). Per perturbation the table gives the 
 whose positive set (the model's thresholds) changes, the calls added and removed per class, the
 share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
 detection rate of each quality finding (present on the perturbed copy, absent on the clean one).
-Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use only.
+Writes a Markdown table (``--out``) and a CSV (same name, .csv; an ``--out`` ending in .csv names
+the CSV and the table gets .md). Research use only.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from tqdm import tqdm
 from mirage_model.clinical import record_values
 from mirage_model.records import RecordError, find_records, load_record
 from mirage_model.perturb import PRESETS, SEEDED, apply, at_rate
+from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,9 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=1,
                    help="noise draws of each seeded perturbation (mains, wander, muscle noise, electrode "
                    "motion): seeds SEED, SEED + 1000, ...; the table gives each draw's count and the mean")
-    p.add_argument("--out", type=Path, default=Path("robustness.md"), help="Markdown table (the CSV goes next to it)")
+    p.add_argument("--out", type=Path, default=Path("robustness.md"),
+                   help="Markdown table; the CSV goes next to it, same name with .csv (an --out ending in "
+                   ".csv names the CSV, and the table gets .md)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
@@ -218,7 +223,7 @@ def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
 def write_csv(path: Path, result: dict) -> None:
     codes = sorted({c for row in result["rows"] for c in row["findings"]})
     labels = result["labels"]
-    with open(path, "w", newline="") as fh:
+    with atomic_output(path) as tmp, open(tmp, "x", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["perturbation", "records", "draws", "positive_set_changed", "changed_per_draw", "gated"]
                    + [f"added_{k}" for k in labels] + [f"removed_{k}" for k in labels]
@@ -238,7 +243,16 @@ def _data_name(folder: Path) -> str:
     return f"{folder.parent.name}/{folder.name}" if generic else folder.name
 
 
+def output_paths(out: Path) -> tuple[Path, Path]:
+    """(Markdown table, CSV) of ``--out``: OUT and OUT with .csv; an OUT ending in .csv is the CSV's
+    name and the table's is OUT with .md (never one file for both)."""
+    if out.suffix.lower() == ".csv":
+        return out.with_suffix(".md"), out
+    return out, out.with_suffix(".csv")
+
+
 def run(args) -> int:
+    md_path, csv_path = output_paths(args.out)
     names = list(PRESETS) if args.perturbations.strip() == "all" else \
         [s.strip() for s in args.perturbations.split(",") if s.strip()]
     unknown = [s for s in names if s not in PRESETS]
@@ -253,6 +267,8 @@ def run(args) -> int:
         raise UsageError("error: --limit must be at least 1")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 10_000):
         raise UsageError(f"error: --rate {args.rate:g}: give a rate in Hz between 0 and 10000")
+    for path in (md_path, csv_path):
+        check_output_file(path, "--out")
     records, failed = load_records(args.data, args.fold, args.limit)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
@@ -280,10 +296,8 @@ def run(args) -> int:
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
     md = to_markdown(result, predictor.name, desc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(md)
-    csv_path = args.out.with_suffix(".csv")
+    atomic_write_text(md_path, md)
     write_csv(csv_path, result)
     print(md)
-    print(f"wrote {args.out} and {csv_path}")
+    print(f"wrote {md_path} (Markdown table) and {csv_path} (CSV)")
     return 0
