@@ -19,6 +19,7 @@ from training_cli.engine.errors import UsageError
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def run(args) -> int:
                                ("--batches", args.batches, 1), ("--train-steps", args.train_steps, 1)):
         if value < least:
             raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
+    check_output_file(args.out, "--out")
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:

@@ -27,6 +27,7 @@ from training_cli.engine.checkpoints import load_predictor, load_statements_pred
 from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
 from training_cli.options import add_statements_model_arg, command_parser
+from training_cli.outputs import check_output_folder
 
 
 def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -61,6 +62,7 @@ def run(args) -> int:
     for c in contradicts:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
+    check_output_folder(args.out, "--out")
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
     ds = open_dataset(args.data, task, labels=args.labels)
     split = list(ds.split_indices(args.split))
