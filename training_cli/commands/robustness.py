@@ -18,6 +18,7 @@ import argparse
 import csv
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -53,8 +54,10 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--data", type=Path, action="append", required=True,
                    help="folder of records (WFDB / Challenge, searched recursively); a PTB-XL root (with "
-                   "ptbxl_database.csv) is read by --fold. Repeat for several")
-    p.add_argument("--fold", type=int, default=10, help="PTB-XL strat_fold to use from a PTB-XL root (default 10)")
+                   "ptbxl_database.csv) is read by --fold. The other commands' forms ptbxl:ROOT, "
+                   "challenge:ROOT and folder:ROOT are taken too. Repeat for several")
+    p.add_argument("--fold", type=int, default=10,
+                   help="PTB-XL strat_fold (1-10) to use from a PTB-XL root (default 10)")
     p.add_argument("--limit", type=int, default=None, help="at most this many records per --data (first in order)")
     p.add_argument("--perturbations", default=",".join(DEFAULT_PERTURBATIONS),
                    help="comma-separated names from mirage_model.perturb.PRESETS, or 'all' "
@@ -78,12 +81,41 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+_SPEC = re.compile(r"^(ptbxl|challenge|folder):(.+)$", re.IGNORECASE)
+
+
+def data_folder(data: Path) -> Path:
+    """The folder of one ``--data``: a path, or ``ptbxl:ROOT`` / ``challenge:ROOT`` / ``folder:ROOT``
+    as the other commands take it.
+
+    Raises:
+        UsageError: the folder is missing, or a ``ptbxl:`` root has no ptbxl_database.csv.
+    """
+    match = _SPEC.match(str(data))
+    kind, folder = (match.group(1).lower(), Path(match.group(2)).expanduser()) if match else (None, data)
+    if not folder.is_dir():
+        what = "not a folder" if folder.exists() else "folder not found"
+        raise UsageError(f"error: --data {data}: " + (f"{folder}: {what}" if match else what))
+    if kind == "ptbxl" and not (folder / "ptbxl_database.csv").is_file():
+        raise UsageError(f"error: --data {data}: no ptbxl_database.csv in {folder} (give the PTB-XL root)")
+    return folder
+
+
+def ptbxl_folds(folder: Path) -> set[int]:
+    """The strat_fold values of a PTB-XL root's table (empty when ``folder`` is no PTB-XL root)."""
+    table = folder / "ptbxl_database.csv"
+    if not table.is_file():
+        return set()
+    with open(table, newline="") as fh:
+        return {int(float(r["strat_fold"])) for r in csv.DictReader(fh) if (r.get("strat_fold") or "").strip()}
+
+
 def _record_paths(folder: Path, fold: int) -> list[Path]:
     table = folder / "ptbxl_database.csv"
     if table.is_file():
         with open(table, newline="") as fh:
             return [folder / (r["filename_lr"] + ".hea") for r in csv.DictReader(fh)
-                    if r.get("strat_fold") and int(r["strat_fold"]) == fold]
+                    if (r.get("strat_fold") or "").strip() and int(float(r["strat_fold"])) == fold]
     return find_records(folder)
 
 
@@ -258,9 +290,14 @@ def run(args) -> int:
     unknown = [s for s in names if s not in PRESETS]
     if unknown:
         raise UsageError(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})")
+    args.data = [data_folder(d) for d in args.data]
     for folder in args.data:
-        if not folder.is_dir():
-            raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
+        folds = ptbxl_folds(folder)
+        if folds and args.fold not in folds:
+            have = sorted(folds)
+            span = (f"{have[0]}-{have[-1]}" if have == list(range(have[0], have[-1] + 1))
+                    else ", ".join(map(str, have)))
+            raise UsageError(f"error: --fold {args.fold}: no such fold; {folder} has PTB-XL folds {span}")
     if not 1 <= args.draws <= 100:
         raise UsageError(f"error: --draws {args.draws}: give 1 to 100 draws")
     if args.limit is not None and args.limit < 1:
