@@ -37,10 +37,11 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--test-metrics", help="metrics.json of `mirage evaluate` on the test split")
     p.add_argument("--baseline-metrics", action="append", default=[],
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
-    p.add_argument("--evaluate-command", default="", help="the command that produced --test-metrics")
+    p.add_argument("--evaluate-command", default="",
+                   help="the command that produced --test-metrics, quoted on the card (none given: none quoted)")
     p.add_argument("--test-looks", type=int, default=1, metavar="N",
-                   help="how many times the test split has been scored for this model (default 1); the card "
-                   "says so beside the figures, which are the last look's")
+                   help="how many times the test split has been scored for this model, 1 or more (default 1); "
+                   "the card says so beside the figures, which are the last look's")
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
@@ -161,7 +162,10 @@ def _stage_lines(loaded) -> list[str]:
 
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str], test_looks: int = 1) -> str:
-    """The Markdown model card of an exported model (``test_looks``: times the test split was scored)."""
+    """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
+    more; ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+    if test_looks < 1:
+        raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
     prov = loaded.provenance or {}
     metrics = loaded.metrics or {}
     val = metrics.get("val", {})
@@ -215,11 +219,10 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     if test:
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
-            + ("evaluated once" if test_looks <= 1 else
-               f"scored {test_looks} times for this model: the figures are the last look's, the earlier ones are "
-               "in the appendix")
-            + "), with percentile "
-            f"bootstrap 95% intervals; command: `{evaluate_command or '?'}`",
+            + ("evaluated once" if test_looks == 1 else
+               f"scored {test_looks} times for this model: the figures are the last look's")
+            + "), with percentile bootstrap 95% intervals"
+            + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
             "",
             "| | AUROC | AUPRC | F1 | accuracy |",
             "|---|---|---|---|---|",
@@ -291,6 +294,9 @@ def read_metrics(path, option: str) -> dict:
 
 
 def run(args) -> int:
+    if args.test_looks < 1:
+        raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
+                          "was scored for this model (1 or more)")
     baseline_paths = {}
     for item in args.baseline_metrics:
         name, eq, path = item.partition("=")
