@@ -18,6 +18,29 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from mirage_model.errors import MirageInputError
+
+
+class OutputError(MirageInputError, OSError):
+    """A file or folder that cannot be written: the message names the path the caller asked for
+    ("cannot write OUT: Permission denied"), never the temporary name it was being written through.
+    An ``OSError`` too, so callers that catch ``OSError`` keep doing so."""
+
+
+def _output_error(err: OSError, path: Path, tmp: Path) -> OSError:
+    """``err`` as an ``OutputError`` naming ``path`` when it is about ``tmp``, ``path`` or one of
+    the folders above them; any other ``OSError`` (the body reading an input) as it is."""
+    if isinstance(err, OutputError):
+        return err
+    ours = {str(tmp), str(path), *map(str, path.parents)}
+    names = [str(n) for n in (getattr(err, "filename", None), getattr(err, "filename2", None)) if n is not None]
+    if not any(n in ours or n.startswith(str(tmp) + os.sep) for n in names):
+        return err
+    reason = err.strerror or str(err)
+    if isinstance(err, FileExistsError) and err.filename is not None and str(err.filename) != str(tmp):
+        reason = f"{err.filename} is a file, not a folder"      # mkdir of a folder above the target
+    return OutputError(f"cannot write {path}: {reason}")
+
 
 def resources_dir() -> Path:
     """The project's resources/ folder; ``MIRAGE_RESOURCES`` overrides it."""
@@ -112,12 +135,18 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         The temporary path (in ``path``'s folder, a fresh unique name, not yet created).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(path)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
         _fsync_file(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        _remove(tmp)
+        new = _output_error(err, path, tmp)
+        if new is err:
+            raise
+        raise new from err
     except BaseException:
         _remove(tmp)
         raise
@@ -161,11 +190,14 @@ def atomic_folder(path: str | Path, *, overwrite: bool = True, fsync: bool = Tru
     On any error the temporary folder is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(path)
     old = None
     try:
-        tmp.mkdir()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+        except OSError as err:
+            raise _output_error(err, path, tmp) from err
         yield tmp
         if fsync:
             for f in sorted(tmp.rglob("*")):
@@ -174,7 +206,10 @@ def atomic_folder(path: str | Path, *, overwrite: bool = True, fsync: bool = Tru
         if overwrite and path.exists():
             old = path.parent / (tmp.name + ".old")
             os.replace(path, old)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as err:
+            raise _output_error(err, path, tmp) from err
     except BaseException:
         _remove(tmp)
         if old is not None and not path.exists():

@@ -108,3 +108,21 @@ def test_bench_reports_an_unavailable_baseline(tmp_path, records_dir, monkeypatc
     assert result["models"][1]["unavailable"].startswith("models/baselines.py")
     assert result["machine"]["torch_threads"] == 1
     assert "unavailable" in capsys.readouterr().out
+
+
+def test_bench_model_none_is_a_random_preset_even_beside_a_shipped_model(tmp_path, records_dir):
+    """--help says "none: a random preset"; it had been looked up as a checkpoint called "none"."""
+    from mirage_model.paths import default_model_path
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--model", "none", "--preset", "tiny", "--records", str(records_dir), "--no-baseline",
+                 "--out", str(out), *FAST]) == 0
+    result = json.loads(out.read_text())
+    _check_result(result, n_models=1)
+    assert result["model"] == "random-init tiny preset"
+    assert any(n.startswith("--model none: benchmarked a randomly initialised 'tiny' preset") for n in result["notes"])
+    if default_model_path() is not None:      # not the shipped model, whose size is another
+        from mirage_model.checkpoint import load_checkpoint
+
+        shipped = sum(p.numel() for p in load_checkpoint(default_model_path()).model.parameters())
+        assert result["models"][0]["parameters"] != shipped

@@ -78,3 +78,29 @@ def test_export_bad_model_is_a_clear_error(tmp_path, capsys):
     assert main(["export", "--model", str(tmp_path / "junk"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "junk" in err and err.startswith("error: ")          # one line on stderr, from main()
+
+
+def test_export_card_says_only_what_is_true_of_the_test_looks(tmp_path, capsys):
+    """--test-looks 0 / -3 had been accepted as "evaluated once"; 3 had promised an appendix that does
+    not exist; without --evaluate-command the card had printed "command: `?`"."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    metrics = {"n": 10, "split": "test", "macro": {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75},
+               "per_class": {lab: {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+                             for lab in ("NORM", "MI", "STTC", "CD", "HYP")}}
+    (tmp_path / "m.json").write_text(json.dumps(metrics))
+    for bad in ("0", "-3"):
+        out = tmp_path / f"bad{bad}"
+        assert main(["export", "--model", str(src), "--out", str(out), "--test-metrics", str(tmp_path / "m.json"),
+                     "--test-looks", bad]) == 1
+        assert f"--test-looks {bad}" in capsys.readouterr().err and not out.exists()
+    out = tmp_path / "three"
+    assert main(["export", "--model", str(src), "--out", str(out), "--test-metrics", str(tmp_path / "m.json"),
+                 "--test-looks", "3"]) == 0
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "n=10, scored 3 times for this model: the figures are the last look's)" in card
+    assert "appendix" not in card.lower() and "`?`" not in card and "command:" not in card
+    out = tmp_path / "cmd"
+    assert main(["export", "--model", str(src), "--out", str(out), "--test-metrics", str(tmp_path / "m.json"),
+                 "--evaluate-command", "mirage evaluate --split test"]) == 0
+    assert "n=10, evaluated once), with percentile bootstrap 95% intervals; command: `mirage evaluate --split test`" \
+        in (out / "MODEL_CARD.md").read_text()

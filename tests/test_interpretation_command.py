@@ -104,3 +104,36 @@ def test_negatives_are_the_records_without_the_label(dataset, tmp_path):
     assert summary["negatives"] == {"records": 1, "scored": 1, "first_statement": 1 - sum(
         r["interpretation"].startswith("WITHHELD") for r in rows if r["has_label"] == "False"),
         "first_statement_share": summary["negatives"]["first_statement_share"], "stated": 1}
+
+
+def test_a_superclass_label_is_refused_with_what_is_accepted(tmp_path, capsys):
+    """--task superdiagnostic --label MI: MI is a PTB-XL superclass (a class of statements), not a
+    statement the interpretation can say; the message and the help say what --label takes."""
+    code = main(["interpretation", "--data", "ptbxl:/nonexistent", "--task", "superdiagnostic", "--label", "MI",
+                 "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "'MI' is a PTB-XL superclass" in err and "IMI" in err
+    from training_cli.commands.interpretation import interpretation_command_parser
+
+    helps = {a.dest: a.help for a in interpretation_command_parser()._actions}
+    assert "superdiagnostic" in helps["task"] and "not statements" in helps["task"]
+    assert "statement code" in helps["label"]
+
+
+def test_a_label_outside_the_task_is_named(dataset, tmp_path, capsys):
+    """NORM is a statement code but no label of this dataset's task: say so, not "no record carries it"."""
+    code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
+                 "--task", "multilabel", "--label", "NORM", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    with open(dataset / "labels.csv", newline="") as fh:
+        labels = sorted({lab for row in csv.DictReader(fh) for lab in row["labels"].split(",")})
+    assert code == 2 and "--label NORM is not a label of" in err and all(lab in err for lab in labels)
+
+
+@pytest.mark.parametrize("limit", ["-1", "-5"])
+def test_a_negative_limit_is_refused(dataset, tmp_path, capsys, limit):
+    """--limit -1 had been taken as a slice (rows[:-1]) and scored records instead of being refused."""
+    code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
+                 "--task", "multilabel", "--label", "AFIB", "--limit", limit, "--out", str(tmp_path / "o")])
+    assert code == 2 and f"--limit {limit}" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "summary.json").exists()

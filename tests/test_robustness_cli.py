@@ -149,3 +149,55 @@ def test_cli_rate_resamples_before_perturbing(tmp_path):
         assert main(["robustness", "--data", str(SAMPLES), "--rate", bad, "--out", str(tmp_path / "t.md")]) == 2
     for bad in ("0", "101"):
         assert main(["robustness", "--data", str(SAMPLES), "--draws", bad, "--out", str(tmp_path / "t.md")]) == 2
+
+
+def test_cli_out_ending_in_csv_keeps_table_and_csv_apart(tmp_path, capsys):
+    """--out r.csv had written the Markdown table to r.csv and then the CSV over it ("wrote r.csv and r.csv")."""
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "r.csv"
+    rc = main(["robustness", "--model", str(ckpt), "--data", str(SAMPLES / "ptbxl"), "--limit", "1",
+               "--perturbations", "lead II zeroed", "--out", str(out), "--no-progress"])
+    assert rc == 0
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["perturbation"] for r in rows] == ["lead II zeroed"]
+    table = tmp_path / "r.md"
+    assert "| lead II zeroed |" in table.read_text()
+    assert f"wrote {table} (Markdown table) and {out} (CSV)" in capsys.readouterr().out
+
+
+def test_cli_takes_the_ptbxl_prefix_and_refuses_a_fold_ptbxl_lacks(tmp_path, capsys):
+    """--data ptbxl:ROOT (as every other command takes it) had said "folder not found", and --fold 11
+    "no readable records" instead of naming the fold."""
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "rob.md"
+    rc = main(["robustness", "--model", str(ckpt), "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--limit", "1",
+               "--perturbations", "lead II zeroed", "--out", str(out), "--no-progress"])
+    assert rc == 0
+    assert "Records: 1 (ptbxl fold 10)" in out.read_text()
+    # the shipped PTB-XL sample's table: its strat_fold column holds the folds, read independently here
+    with (SAMPLES / "ptbxl" / "ptbxl_database.csv").open(newline="") as fh:
+        folds = sorted({int(r["strat_fold"]) for r in csv.DictReader(fh)})
+    absent = max(folds) + 1
+    assert main(["robustness", "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--fold", str(absent),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--fold {absent}: no such fold" in err and "no readable records" not in err
+    assert main(["robustness", "--data", f"ptbxl:{SAMPLES / 'ludb'}", "--out", str(out)]) == 2
+    assert "no ptbxl_database.csv" in capsys.readouterr().err
+    assert main(["robustness", "--data", f"ptbxl:{tmp_path / 'nope'}", "--out", str(out)]) == 2
+    assert "folder not found" in capsys.readouterr().err
+
+
+def test_cli_names_the_ptbxl_folds_of_a_full_root(tmp_path, capsys):
+    from pathlib import Path
+
+    root = Path("/root/data/ptbxl")
+    if not (root / "ptbxl_database.csv").is_file():
+        pytest.skip("PTB-XL not here")
+    assert main(["robustness", "--data", f"ptbxl:{root}", "--fold", "11", "--out", str(tmp_path / "r.md")]) == 2
+    assert "--fold 11: no such fold; " + str(root) + " has PTB-XL folds 1-10" in capsys.readouterr().err

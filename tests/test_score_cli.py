@@ -276,3 +276,51 @@ def test_score_lists_files_that_are_no_ecg(mixed, checkpoint, tmp_path, capsys):
     (only / "notes.xml").write_text("<notes/>")
     assert main(["score", str(only), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv")]) == 2
     assert "no ECG MIRAGE reads: notes.xml" in capsys.readouterr().err
+
+
+def test_score_checks_pdf_dir_before_scoring(tmp_path, checkpoint, capsys):
+    """A --pdf-dir that is a file (or cannot be created) had let every record be scored and then
+    marked every row 'error'; it is refused up front, as --out is, and nothing is written."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    from mirage_model.paths import resources_dir
+
+    src = next((resources_dir() / "samples" / "ptbxl").rglob("*.hea"))
+    for f in src.parent.glob(src.stem + ".*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "x.csv"
+    afile = tmp_path / "pdfs"
+    afile.write_text("not a folder")
+    cases = [(afile, f"--pdf-dir {afile} is a file, not a folder"),
+             (afile / "sub", f"cannot write --pdf-dir {afile / 'sub'}: {afile} is a file, not a folder")]
+    if Path("/proc/self").is_dir():
+        cases.append((Path("/proc/mirage_pdfs"), "cannot write --pdf-dir /proc/mirage_pdfs: "))
+    for pdf_dir, message in cases:
+        assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(out),
+                     "--pdf-dir", str(pdf_dir), "--no-progress", "--no-measure"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Error" not in err, err
+        assert not out.exists()
+
+
+def test_report_labs_table_uses_only_the_records_row(tmp_path, capsys, ludb_sample):
+    """Another patient's bad value (record 14's "abc", line 3) had stopped `mirage report 1 --labs`, though
+    record 1's row is valid; `mirage score` refuses only that record, and so does report now."""
+    pypdf = pytest.importorskip("pypdf")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,troponin_t [ng/L],age\n1,52,51\n14,abc,50\n")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(ludb_sample), "--no-model", "--no-measure", "--labs", str(labs),
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 other record(s)' row(s) unreadable and ignored (records 14)" in err
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
+    assert "hs-Troponin T" in text and "52" in text
+    # the record's own bad row still stops it, naming the line and the column
+    labs.write_text("record_id,troponin_t [ng/L],age\n14,52,50\n1,abc,51\n")
+    out.unlink()
+    assert main(["report", str(ludb_sample), "--no-model", "--no-measure", "--labs", str(labs),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "line 3" in err and "troponin_t" in err and "'abc' is not a number" in err
+    assert not out.exists()

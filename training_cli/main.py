@@ -12,7 +12,10 @@ No traceback reaches a user, and only this ``main`` turns errors into exit codes
 message and exits with its ``exit_code`` (1; 2 for the usage errors of score, report, bench,
 robustness, convert and compare, as they document); the
 library's typed errors (``mirage_model.errors.MirageInputError``: a record, checkpoint, labs table,
-batch or signal that cannot be used; each names its file) become one ``error:`` line and exit code 2; anything unforeseen becomes one line and exit code 1,
+batch or signal that cannot be used; each names its file; ``mirage_model.paths.OutputError``: an output
+that cannot be written, named as the user gave it) become one ``error:`` line and exit code 2; any other
+``OSError`` (a file that cannot be read or written) becomes "error: FILE: reason" and exit code 1;
+anything unforeseen becomes one line and exit code 1,
 with the traceback only under ``--verbose``.
 Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``--verbose``.
 """
@@ -93,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(__name__).debug("typed error", exc_info=True)
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # a file the command had to read or write (one it checked already is named by its check): the
+        # file and the reason, as any command-line tool says it
+        logging.getLogger(__name__).debug("OS error", exc_info=True)
+        where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+        print(f"error: {where + ': ' if where else ''}{err.strerror or err}", file=sys.stderr)
+        return 1
     except MemoryError:
         print("error: not enough memory for this input", file=sys.stderr)
         return 2

@@ -19,6 +19,7 @@ from training_cli.engine.errors import UsageError
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,9 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "bench",
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--model", type=Path, default=None,
-                   help="checkpoint folder (default: the shipped model; none: a random 'small' preset)")
-    p.add_argument("--preset", default="small", help="preset for the random model when no checkpoint (small)")
+                   help="checkpoint folder or shipped name (default: the shipped model); none: a randomly "
+                   "initialised model of --preset")
+    p.add_argument("--preset", default="small", help="preset of the random model (--model none, or no shipped model) (small)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="compute device")
     p.add_argument("--records", type=Path, default=None,
                    help="folder of records (default: the bundled sample records)")
@@ -95,6 +97,7 @@ def run(args) -> int:
                                ("--batches", args.batches, 1), ("--train-steps", args.train_steps, 1)):
         if value < least:
             raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
+    check_output_file(args.out, "--out")
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:
@@ -116,12 +119,14 @@ def run(args) -> int:
         source = "bundled samples"
 
     # models
-    model_path = args.model if args.model is not None else default_model_path()
+    random_asked = args.model is not None and str(args.model).strip().lower() == "none"
+    model_path = None if random_asked else args.model if args.model is not None else default_model_path()
     try:
         if model_path is None:
             loaded = benchmark.random_mirage(args.preset)
             predictor = Predictor.from_loaded(loaded, device=device, batch_size=args.batch_size)
-            notes.append(f"no --model and no shipped default model: benchmarked a randomly initialised "
+            why = "--model none" if random_asked else "no --model and no shipped default model"
+            notes.append(f"{why}: benchmarked a randomly initialised "
                          f"'{args.preset}' preset (speed only; its predictions mean nothing)")
             model_desc = f"random-init {args.preset} preset"
         else:

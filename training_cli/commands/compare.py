@@ -19,6 +19,7 @@ from training_cli.engine.errors import UsageError
 from training_cli.engine.metrics import auroc, macro_auroc
 from training_cli.engine.runlog import write_json
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file
 
 
 class PredictionsError(ValueError):
@@ -46,6 +47,8 @@ def read_predictions(path) -> tuple[list[str], list[str], np.ndarray, np.ndarray
             rows = list(csv.reader(f))
     except OSError as err:
         raise PredictionsError(f"{path}: cannot read ({err.strerror or err})") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise PredictionsError(f"{path}: not a predictions.csv (not a UTF-8 CSV file)") from None
     if len(rows) < 2 or not rows[0] or rows[0][0] != "record_id":
         raise PredictionsError(f"{path}: not a predictions.csv (expected a 'record_id' header and rows)")
     header = rows[0]
@@ -83,6 +86,8 @@ def paired_bootstrap(y: np.ndarray, pa: np.ndarray, pb: np.ndarray, n_boot: int 
         where p_a_not_better is the share of resamples in which A's AUROC is not above B's.
     """
     N, K = y.shape
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1 (got {n_boot})")
     rng = np.random.default_rng(seed)
     diffs = np.full((n_boot, K + 1), np.nan)          # per class, then macro
     for b in range(n_boot):
@@ -138,6 +143,11 @@ def markdown(result: dict, name_a: str, name_b: str) -> str:
 
 
 def run(args) -> int:
+    if args.bootstrap < 1:
+        raise UsageError(f"mirage compare: --bootstrap {args.bootstrap}: give at least 1 paired resample "
+                         "(the difference's interval is read from them)")
+    if args.out:
+        check_output_file(args.out, "--out")
     try:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:

@@ -26,6 +26,7 @@ from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_folder
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"error: {err}")
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
+    check_output_folder(args.out_dir, "OUT_DIR")
     failed, used = 0, set()
     numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
     for path in paths:

@@ -20,6 +20,7 @@ from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from mirage_model.review.report.model_info import SCORED_HOW
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.checkpoints import model_path
+from training_cli.engine.errors import ConfigError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import command_parser
 
@@ -36,10 +37,11 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--test-metrics", help="metrics.json of `mirage evaluate` on the test split")
     p.add_argument("--baseline-metrics", action="append", default=[],
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
-    p.add_argument("--evaluate-command", default="", help="the command that produced --test-metrics")
+    p.add_argument("--evaluate-command", default="",
+                   help="the command that produced --test-metrics, quoted on the card (none given: none quoted)")
     p.add_argument("--test-looks", type=int, default=1, metavar="N",
-                   help="how many times the test split has been scored for this model (default 1); the card "
-                   "says so beside the figures, which are the last look's")
+                   help="how many times the test split has been scored for this model, 1 or more (default 1); "
+                   "the card says so beside the figures, which are the last look's")
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
@@ -160,7 +162,10 @@ def _stage_lines(loaded) -> list[str]:
 
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str], test_looks: int = 1) -> str:
-    """The Markdown model card of an exported model (``test_looks``: times the test split was scored)."""
+    """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
+    more; ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+    if test_looks < 1:
+        raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
     prov = loaded.provenance or {}
     metrics = loaded.metrics or {}
     val = metrics.get("val", {})
@@ -214,11 +219,10 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     if test:
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
-            + ("evaluated once" if test_looks <= 1 else
-               f"scored {test_looks} times for this model: the figures are the last look's, the earlier ones are "
-               "in the appendix")
-            + "), with percentile "
-            f"bootstrap 95% intervals; command: `{evaluate_command or '?'}`",
+            + ("evaluated once" if test_looks == 1 else
+               f"scored {test_looks} times for this model: the figures are the last look's")
+            + "), with percentile bootstrap 95% intervals"
+            + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
             "",
             "| | AUROC | AUPRC | F1 | accuracy |",
             "|---|---|---|---|---|",
@@ -256,14 +260,55 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _read_text(path, option: str) -> str:
+    """The text of a file an option names; one line naming the option and the file when it cannot be read."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"mirage export: {option} {path} is a folder; give a file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"mirage export: {option} {path}: file not found") from None
+    except OSError as err:
+        raise ConfigError(f"mirage export: {option} {path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"mirage export: {option} {path}: not a text file") from None
+
+
+def read_metrics(path, option: str) -> dict:
+    """A metrics.json of ``mirage evaluate`` named by ``option``.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not JSON or not a metrics.json (no "macro" entry).
+    """
+    text = _read_text(path, option)
+    try:
+        metrics = json.loads(text)
+    except ValueError:
+        raise ConfigError(f"mirage export: {option} {path}: not JSON (give the metrics.json of "
+                          "`mirage evaluate`)") from None
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("macro"), dict):
+        raise ConfigError(f"mirage export: {option} {path}: not a metrics.json of `mirage evaluate` "
+                          "(no 'macro' metrics)")
+    return metrics
+
+
 def run(args) -> int:
-    loaded = load_checkpoint(model_path(args.model))      # a CheckpointError reaches main(): exit 2
-    test = json.loads(Path(args.test_metrics).read_text()) if args.test_metrics else None
-    baselines = {}
+    if args.test_looks < 1:
+        raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
+                          "was scored for this model (1 or more)")
+    baseline_paths = {}
     for item in args.baseline_metrics:
-        name, _, path = item.partition("=")
-        baselines[name] = json.loads(Path(path).read_text())
-    appendix = [Path(p).read_text(encoding="utf-8") for p in args.card_append]
+        name, eq, path = item.partition("=")
+        if not eq or not name.strip() or not path:
+            raise ConfigError(f"mirage export: --baseline-metrics {item}: give NAME=metrics.json "
+                              "(e.g. resnet1d_wang=runs/a/test/metrics.json)")
+        baseline_paths[name.strip()] = path
+    test = read_metrics(args.test_metrics, "--test-metrics") if args.test_metrics else None
+    baselines = {name: read_metrics(path, f"--baseline-metrics {name}=")
+                 for name, path in baseline_paths.items()}
+    appendix = [_read_text(p, "--card-append") for p in args.card_append]
+    loaded = load_checkpoint(model_path(args.model))      # a CheckpointError reaches main(): exit 2
     if args.name:
         loaded.name = args.name
     metrics = dict(loaded.metrics or {})

@@ -26,7 +26,9 @@ from mirage_model.review.interpret import STATEMENTS
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
+from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import add_statements_model_arg, command_parser
+from training_cli.outputs import check_output_folder
 
 
 def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -37,10 +39,14 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     add_statements_model_arg(p)
     p.add_argument("--data", required=True, help="ptbxl:ROOT (or challenge:ROOT, folder:ROOT)")
     p.add_argument("--task", default=None,
-                   help="the dataset task whose labels --label is one of (default: all for PTB-XL)")
+                   help="the dataset task whose records are searched for --label; --label must be one of its "
+                   "labels, so for PTB-XL a task of statement codes: all (default), diagnostic, form or rhythm "
+                   "(superdiagnostic's MI, STTC, CD, HYP are classes of statements, not statements)")
     p.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
-    p.add_argument("--label", required=True, help="the records' label, a PTB-XL statement code (e.g. AFIB)")
+    p.add_argument("--label", required=True,
+                   help="the records' label, a PTB-XL statement code (e.g. AFIB, IMI, NORM): the interpretation "
+                   "says statements, so a superclass (MI) is not one")
     p.add_argument("--contradicts", default="NORM",
                    help="statement codes that must not be said on these records, comma separated (default NORM)")
     p.add_argument("--negatives", action="store_true",
@@ -56,13 +62,24 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
 def run(args) -> int:
     code = args.label.strip()
     if code not in STATEMENTS:
-        raise UsageError(f"error: --label {code!r} is not a PTB-XL statement code")
+        if code in PTBXL_SUPERCLASSES:
+            raise UsageError(f"error: --label {code!r} is a PTB-XL superclass, not a PTB-XL statement code: the "
+                             "interpretation says statements; give one of the class's statements (e.g. IMI, AMI "
+                             "for MI) with --task all")
+        raise UsageError(f"error: --label {code!r} is not a PTB-XL statement code (e.g. AFIB, IMI, NORM)")
+    if args.limit < 0:
+        raise UsageError(f"error: --limit {args.limit}: give a number of records (0: all)")
     contradicts = [c.strip() for c in args.contradicts.split(",") if c.strip()]
     for c in contradicts:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
+    check_output_folder(args.out, "--out")
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
     ds = open_dataset(args.data, task, labels=args.labels)
+    if code not in ds.classes:
+        shown = ", ".join(ds.classes[:12]) + (" ..." if len(ds.classes) > 12 else "")
+        raise UsageError(f"error: --label {code} is not a label of {args.data}'s task {ds.task} (its labels: "
+                         f"{shown})" + ("; --task all has every statement" if ds.kind == "ptbxl" else ""))
     split = list(ds.split_indices(args.split))
     rows_idx = [i for i in split if code in ds.items[i].labels]
     neg_idx = [i for i in split if code not in ds.items[i].labels] if args.negatives else []

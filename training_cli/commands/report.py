@@ -98,10 +98,16 @@ def run(args) -> int:
         raise UsageError(f"error: {err}")
     values: dict = {}        # given here; the record's own values enter the session from the file
     if args.labs is not None:
+        refused: dict[str, str] = {}     # other patients' bad values do not stop this record (as in mirage score)
         try:
-            table = read_labs_table(args.labs)
+            table = read_labs_table(args.labs, row_errors=refused)
         except ClinicalError as err:
             raise UsageError(f"error: {err}")
+        if record.record_id in refused:
+            raise UsageError(f"error: {refused[record.record_id]}")
+        if refused:
+            print(f"warning: {args.labs}: {len(refused)} other record(s)' row(s) unreadable and ignored "
+                  f"(records {', '.join(list(refused)[:5])}{' ...' if len(refused) > 5 else ''})", file=sys.stderr)
         row = table.get(record.record_id)
         if row is None:
             print(f"warning: {args.labs} has no row for record {record.record_id}; no lab values used",

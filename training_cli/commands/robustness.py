@@ -8,7 +8,8 @@ times and reports each draw and the mean). Per perturbation the table gives the 
 whose positive set (the model's thresholds) changes, the calls added and removed per class, the
 share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
 detection rate of each quality finding (present on the perturbed copy, absent on the clean one).
-Writes a Markdown table (``--out``) and a CSV (same name, .csv). Research use only.
+Writes a Markdown table (``--out``) and a CSV (same name, .csv; an ``--out`` ending in .csv names
+the CSV and the table gets .md). Research use only.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import csv
 import logging
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -27,11 +29,13 @@ from tqdm import tqdm
 from mirage_model.clinical import record_values
 from mirage_model.records import RecordError, find_records, load_record
 from mirage_model.perturb import PRESETS, SEEDED, apply, at_rate
+from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
 from training_cli.options import command_parser
+from training_cli.outputs import check_output_file
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,10 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--data", type=Path, action="append", required=True,
                    help="folder of records (WFDB / Challenge, searched recursively); a PTB-XL root (with "
-                   "ptbxl_database.csv) is read by --fold. Repeat for several")
-    p.add_argument("--fold", type=int, default=10, help="PTB-XL strat_fold to use from a PTB-XL root (default 10)")
+                   "ptbxl_database.csv) is read by --fold. The other commands' forms ptbxl:ROOT, "
+                   "challenge:ROOT and folder:ROOT are taken too. Repeat for several")
+    p.add_argument("--fold", type=int, default=10,
+                   help="PTB-XL strat_fold (1-10) to use from a PTB-XL root (default 10)")
     p.add_argument("--limit", type=int, default=None, help="at most this many records per --data (first in order)")
     p.add_argument("--perturbations", default=",".join(DEFAULT_PERTURBATIONS),
                    help="comma-separated names from mirage_model.perturb.PRESETS, or 'all' "
@@ -64,7 +70,9 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--draws", type=int, default=1,
                    help="noise draws of each seeded perturbation (mains, wander, muscle noise, electrode "
                    "motion): seeds SEED, SEED + 1000, ...; the table gives each draw's count and the mean")
-    p.add_argument("--out", type=Path, default=Path("robustness.md"), help="Markdown table (the CSV goes next to it)")
+    p.add_argument("--out", type=Path, default=Path("robustness.md"),
+                   help="Markdown table; the CSV goes next to it, same name with .csv (an --out ending in "
+                   ".csv names the CSV, and the table gets .md)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
@@ -73,12 +81,41 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+_SPEC = re.compile(r"^(ptbxl|challenge|folder):(.+)$", re.IGNORECASE)
+
+
+def data_folder(data: Path) -> Path:
+    """The folder of one ``--data``: a path, or ``ptbxl:ROOT`` / ``challenge:ROOT`` / ``folder:ROOT``
+    as the other commands take it.
+
+    Raises:
+        UsageError: the folder is missing, or a ``ptbxl:`` root has no ptbxl_database.csv.
+    """
+    match = _SPEC.match(str(data))
+    kind, folder = (match.group(1).lower(), Path(match.group(2)).expanduser()) if match else (None, data)
+    if not folder.is_dir():
+        what = "not a folder" if folder.exists() else "folder not found"
+        raise UsageError(f"error: --data {data}: " + (f"{folder}: {what}" if match else what))
+    if kind == "ptbxl" and not (folder / "ptbxl_database.csv").is_file():
+        raise UsageError(f"error: --data {data}: no ptbxl_database.csv in {folder} (give the PTB-XL root)")
+    return folder
+
+
+def ptbxl_folds(folder: Path) -> set[int]:
+    """The strat_fold values of a PTB-XL root's table (empty when ``folder`` is no PTB-XL root)."""
+    table = folder / "ptbxl_database.csv"
+    if not table.is_file():
+        return set()
+    with open(table, newline="") as fh:
+        return {int(float(r["strat_fold"])) for r in csv.DictReader(fh) if (r.get("strat_fold") or "").strip()}
+
+
 def _record_paths(folder: Path, fold: int) -> list[Path]:
     table = folder / "ptbxl_database.csv"
     if table.is_file():
         with open(table, newline="") as fh:
             return [folder / (r["filename_lr"] + ".hea") for r in csv.DictReader(fh)
-                    if r.get("strat_fold") and int(r["strat_fold"]) == fold]
+                    if (r.get("strat_fold") or "").strip() and int(float(r["strat_fold"])) == fold]
     return find_records(folder)
 
 
@@ -218,7 +255,7 @@ def to_markdown(result: dict, model_name: str, data_desc: str) -> str:
 def write_csv(path: Path, result: dict) -> None:
     codes = sorted({c for row in result["rows"] for c in row["findings"]})
     labels = result["labels"]
-    with open(path, "w", newline="") as fh:
+    with atomic_output(path) as tmp, open(tmp, "x", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["perturbation", "records", "draws", "positive_set_changed", "changed_per_draw", "gated"]
                    + [f"added_{k}" for k in labels] + [f"removed_{k}" for k in labels]
@@ -238,21 +275,37 @@ def _data_name(folder: Path) -> str:
     return f"{folder.parent.name}/{folder.name}" if generic else folder.name
 
 
+def output_paths(out: Path) -> tuple[Path, Path]:
+    """(Markdown table, CSV) of ``--out``: OUT and OUT with .csv; an OUT ending in .csv is the CSV's
+    name and the table's is OUT with .md (never one file for both)."""
+    if out.suffix.lower() == ".csv":
+        return out.with_suffix(".md"), out
+    return out, out.with_suffix(".csv")
+
+
 def run(args) -> int:
+    md_path, csv_path = output_paths(args.out)
     names = list(PRESETS) if args.perturbations.strip() == "all" else \
         [s.strip() for s in args.perturbations.split(",") if s.strip()]
     unknown = [s for s in names if s not in PRESETS]
     if unknown:
         raise UsageError(f"error: unknown perturbation(s): {', '.join(unknown)} (known: {', '.join(PRESETS)})")
+    args.data = [data_folder(d) for d in args.data]
     for folder in args.data:
-        if not folder.is_dir():
-            raise UsageError(f"error: {folder}: {'not a folder' if folder.exists() else 'folder not found'}")
+        folds = ptbxl_folds(folder)
+        if folds and args.fold not in folds:
+            have = sorted(folds)
+            span = (f"{have[0]}-{have[-1]}" if have == list(range(have[0], have[-1] + 1))
+                    else ", ".join(map(str, have)))
+            raise UsageError(f"error: --fold {args.fold}: no such fold; {folder} has PTB-XL folds {span}")
     if not 1 <= args.draws <= 100:
         raise UsageError(f"error: --draws {args.draws}: give 1 to 100 draws")
     if args.limit is not None and args.limit < 1:
         raise UsageError("error: --limit must be at least 1")
     if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 10_000):
         raise UsageError(f"error: --rate {args.rate:g}: give a rate in Hz between 0 and 10000")
+    for path in (md_path, csv_path):
+        check_output_file(path, "--out")
     records, failed = load_records(args.data, args.fold, args.limit)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
@@ -280,10 +333,8 @@ def run(args) -> int:
     if failed:
         desc += f"; {len(failed)} unreadable skipped"
     md = to_markdown(result, predictor.name, desc)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(md)
-    csv_path = args.out.with_suffix(".csv")
+    atomic_write_text(md_path, md)
     write_csv(csv_path, result)
     print(md)
-    print(f"wrote {args.out} and {csv_path}")
+    print(f"wrote {md_path} (Markdown table) and {csv_path} (CSV)")
     return 0

@@ -24,6 +24,7 @@ from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
+from training_cli.outputs import check_output_file, check_output_folder
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,9 @@ def run(args) -> int:
         raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
     if args.labs is not None and not args.labs.is_file():
         raise UsageError(f"error: {args.labs}: labs table not found")
-    if args.out.is_dir():
-        raise UsageError(f"error: --out {args.out} is a folder; give a file name")
+    check_output_file(args.out, "--out")
+    if args.pdf_dir is not None:     # before any record is scored: a bad folder would fail every row's PDF
+        check_output_folder(args.pdf_dir, "--pdf-dir")
 
     headers, orphans, not_ecg = find_inputs(args.folder)
     if not headers and not orphans:

@@ -24,7 +24,7 @@ from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
 from training_cli.engine.data import CachedSplit, DataOptions, batch_to_device, encode_clinical, make_loader, open_data
 from training_cli.engine.distributed import Dist
-from training_cli.engine.errors import DataError
+from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
 
@@ -91,6 +91,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     Returns:
         the metrics dict written to metrics.json.
     """
+    if n_boot < 0:
+        raise ConfigError(f"error: --bootstrap {n_boot}: give the number of bootstrap resamples (0: none)")
     t0 = time.time()
     device = device or resolve_device("auto")
     loaded = load_model(model_path, device=str(device))

@@ -148,6 +148,9 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     elif any(getattr(cfg, k) for k in ABLATIONS) or cfg.lead_encoder:
         raise ConfigError(f"mirage train: ablation switches and --lead-encoder apply to --model mirage, "
                           f"not {cfg.model}")
+    if cfg.bootstrap < 0:
+        raise ConfigError(f"mirage train: --bootstrap {cfg.bootstrap}: give the number of bootstrap resamples "
+                          "of the test metrics (0: none)")
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.lr <= 0:
         raise ConfigError("mirage train: --epochs, --batch-size and --lr must be positive")
     return cfg

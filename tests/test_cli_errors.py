@@ -1,0 +1,149 @@
+"""What a user reads when an option names a file that cannot be used: one line naming the option or
+the file and the problem, never an internal exception's name or a hidden temporary file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mirage_model.paths import OutputError, atomic_write_text, resources_dir
+from training_cli.main import main
+
+SAMPLES = resources_dir() / "samples"
+# an internal exception's name as main()'s catch-all prints it ("error: IndexError: ...")
+INTERNAL = re.compile(r"\b\w+(Error|Exception)\b:")
+PDF_BYTES = b"%PDF-1.4\n%\x93\x8c\x8b\x9e\n1 0 obj\n<<>>\nendobj\n"
+
+
+def _one_clean_line(err: str) -> str:
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith(("INFO ", "DEBUG "))]
+    assert len(lines) == 1, err
+    assert not INTERNAL.search(lines[0]) and "Traceback" not in err, err
+    assert ".tmp" not in lines[0], err
+    return lines[0]
+
+
+def _predictions(path: Path) -> Path:
+    rows = [["record_id", "p_A", "y_A"]] + [[str(i), f"{i / 10:.1f}", str(i % 2)] for i in range(10)]
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("n", ["0", "-5"])
+def test_compare_refuses_a_bootstrap_without_resamples(tmp_path, capsys, n):
+    p = _predictions(tmp_path / "p.csv")
+    assert main(["compare", str(p), str(p), "--bootstrap", n]) == 2
+    assert f"--bootstrap {n}" in _one_clean_line(capsys.readouterr().err)
+
+
+def test_compare_names_a_file_that_is_no_text(tmp_path, capsys):
+    pdf = tmp_path / "r1.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    p = _predictions(tmp_path / "p.csv")
+    assert main(["compare", str(pdf), str(p)]) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert str(pdf) in line and "not a predictions.csv" in line
+
+
+def test_evaluate_refuses_a_negative_bootstrap_before_any_work(tmp_path, capsys):
+    out = tmp_path / "ev"
+    rc = main(["evaluate", "--model", str(tmp_path / "no_model"), "--data", f"ptbxl:{SAMPLES / 'ptbxl'}",
+               "--out", str(out), "--bootstrap", "-1"])
+    assert rc == 1
+    assert "--bootstrap -1" in _one_clean_line(capsys.readouterr().err)
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("export") / "model")
+
+
+def test_export_names_the_option_of_a_file_it_cannot_use(tmp_path, capsys, tiny):
+    pdf = tmp_path / "r1.pdf"
+    pdf.write_bytes(PDF_BYTES)
+    table = tmp_path / "samples.csv"
+    table.write_text("record_id,age\n1,50\n")
+    folder_metrics = tmp_path / "runs" / "a" / "test" / "metrics.json"
+    folder_metrics.parent.mkdir(parents=True)
+    folder_metrics.write_text(json.dumps({"n": 3, "macro": {"auroc": 0.5}}))
+    cases = [
+        (["--test-metrics", str(pdf)], ["--test-metrics", str(pdf), "not a text file"]),
+        (["--test-metrics", str(table)], ["--test-metrics", str(table), "not JSON"]),
+        (["--test-metrics", str(tmp_path / "nonexist.json")], ["--test-metrics", "file not found"]),
+        (["--card-append", str(tmp_path / "nonexist.md")], ["--card-append", "nonexist.md", "file not found"]),
+        (["--baseline-metrics", str(folder_metrics)], ["--baseline-metrics", "NAME=metrics.json"]),
+        (["--test-metrics", str(tmp_path)], ["--test-metrics", "is a folder"]),
+    ]
+    for extra, wanted in cases:
+        out = tmp_path / "shipped"
+        assert main(["export", "--model", str(tiny), "--out", str(out), *extra]) == 1, extra
+        line = _one_clean_line(capsys.readouterr().err)
+        assert all(w in line for w in wanted), (extra, line)
+        assert not out.exists()
+
+
+def test_commands_refuse_an_output_they_cannot_write_before_working(tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("hello")
+    record = str(SAMPLES / "ptbxl")
+    cases = [
+        (["convert", record, "--to", "wfdb", str(afile)], "OUT_DIR", str(afile), "is a file, not a folder"),
+        (["interpretation", "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--label", "AFIB", "--out", str(afile)],
+         "--out", str(afile), "is a file, not a folder"),
+        (["robustness", "--data", record, "--out", str(afile / "r.md")], "--out", str(afile / "r.md"),
+         f"{afile} is a file, not a folder"),
+        (["bench", "--out", str(afile / "b.json")], "--out", str(afile / "b.json"),
+         f"{afile} is a file, not a folder"),
+        (["compare", str(afile), str(afile), "--out", str(afile / "c.json")], "--out", str(afile / "c.json"),
+         "is a file, not a folder"),
+    ]
+    for argv, option, path, why in cases:
+        assert main(argv) == 2, argv
+        line = _one_clean_line(capsys.readouterr().err)
+        assert f"{option} {path}" in line and why in line, (argv, line)
+    assert afile.read_text() == "hello"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_output_on_a_file_system_that_takes_no_files(capsys):
+    assert main(["bench", "--out", "/proc/mirage_x.json"]) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert line.startswith("error: cannot write --out /proc/mirage_x.json: ")
+
+
+def test_atomic_write_names_the_target_not_the_temporary_file(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutputError, match=re.escape(f"cannot write {afile / 'out.json'}: {afile} is a file")):
+        atomic_write_text(afile / "out.json", "{}")
+    with pytest.raises(OSError) as info:       # still an OSError for callers that catch those
+        atomic_write_text(tmp_path, "x")       # a folder where the file should go
+    assert str(info.value) == f"cannot write {tmp_path}: Is a directory"
+
+
+def test_main_prints_an_os_error_as_file_and_reason(monkeypatch, capsys):
+    import training_cli.commands.info as info
+
+    def boom(args):
+        raise FileNotFoundError(2, "No such file or directory", "/nonexist/table.csv")
+
+    monkeypatch.setattr(info, "run", boom)
+    assert main(["info"]) == 1
+    assert _one_clean_line(capsys.readouterr().err) == "error: /nonexist/table.csv: No such file or directory"
+
+
+def test_train_refuses_a_negative_bootstrap_before_training():
+    from training_cli.engine.errors import ConfigError
+    from training_cli.engine.recipes import TrainConfig, resolve
+
+    with pytest.raises(ConfigError, match="--bootstrap -1"):
+        resolve(TrainConfig(data="ptbxl:x", out="y", bootstrap=-1))
+    assert resolve(TrainConfig(data="ptbxl:x", out="y", bootstrap=0)).bootstrap == 0
