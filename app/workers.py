@@ -82,8 +82,10 @@ def user_message(err: BaseException) -> str:
 def _expected(err: BaseException) -> bool:
     """Errors about the user's input (a bad record, checkpoint or lab value): no traceback in the log."""
     from mirage_model.checkpoint import CheckpointError   # imports torch: not before the first paint
+    from mirage_model.runtime import DeviceError          # --device cuda on a machine without a GPU
 
-    return isinstance(err, (RecordError, ClinicalError, CheckpointError, FileNotFoundError, PermissionError)) \
+    return isinstance(err, (RecordError, ClinicalError, CheckpointError, DeviceError, FileNotFoundError,
+                            PermissionError)) \
         or type(err).__name__ in ("BatchError", "PreprocessError")
 
 

@@ -1,0 +1,200 @@
+"""``mirage-review`` as a script (--export-pdf, --screenshot options): every run ends, on its own, with
+one line saying what went wrong and a non-zero status, or with the PDFs it was asked for.
+
+Each case runs the real command in a subprocess with a timeout, so a run that hangs fails its test
+instead of hanging the suite. Truth: the records shipped in resources/samples/ludb (1 and 14, both
+readable, wfdb reads them) and files this test breaks itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+from helpers_models import make_tiny_checkpoint  # noqa: E402
+from mirage_model.paths import resources_dir  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+LUDB = resources_dir() / "samples" / "ludb"
+TIMEOUT_S = 120     # a run that has not ended by then hangs
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny", clinical=("age", "sex"))
+
+
+def review(tmp_path, *args) -> subprocess.CompletedProcess:
+    """``mirage-review ARGS`` offscreen, with its own settings and home; fails on a hang."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               HOME=str(tmp_path / "home"), MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(ROOT))
+    try:
+        return subprocess.run([sys.executable, "-m", "app.main", *map(str, args)], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as err:
+        pytest.fail(f"mirage-review {' '.join(map(str, args))} did not exit within {TIMEOUT_S} s; "
+                    f"stderr: {(err.stderr or b'')[-2000:]!r}")
+
+
+def error_lines(proc) -> list[str]:
+    """The lines of stderr that are neither Qt's offscreen notice nor a log line."""
+    return [line for line in proc.stderr.splitlines()
+            if line.strip() and "propagateSizeHints" not in line and " WARNING " not in line]
+
+
+def pdf_text(path: Path) -> str:
+    pypdf = pytest.importorskip("pypdf")
+    return "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages)
+
+
+def assert_one_line_error(proc, *words):
+    """Ended with status 2 and one line naming what is wrong, no traceback, nothing opened."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = error_lines(proc)
+    assert len(lines) == 1 and lines[0].startswith("mirage-review: error: "), proc.stderr[-2000:]
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+    assert "opening" not in proc.stderr and "wrote" not in proc.stdout      # checked before anything loads
+
+
+# -------------------------------------------------------------------------- 1: a folder of records
+def test_export_pdf_of_a_folder_writes_one_pdf_per_record(tmp_path, tiny):
+    """The folder of LUDB records 1 and 14: 1.pdf and 14.pdf, each about its own record (had written
+    nothing and never ended: a folder opened the browser, and no analysis ever finished)."""
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, LUDB, "--model", tiny, "--export-pdf", out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["1.pdf", "14.pdf"]
+    for rid in ("1", "14"):
+        assert f"record {rid} (" in pdf_text(out / f"{rid}.pdf")
+
+
+def test_export_pdf_of_a_folder_with_broken_records_names_each_and_exits_1(tmp_path, tiny):
+    """Good record 1, a garbage header, record 14 with its .dat cut short, and a note (no ECG): 1.pdf is
+    written, each broken record is named as failed, the run ends with status 1."""
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    for suffix in (".hea", ".dat"):
+        shutil.copy(LUDB / f"1{suffix}", mix / f"1{suffix}")
+    shutil.copy(LUDB / "14.hea", mix / "14.hea")
+    (mix / "14.dat").write_bytes((LUDB / "14.dat").read_bytes()[:5000])
+    (mix / "bad.hea").write_text("garbage header\n")
+    (mix / "notes.csv").write_text("a,b\n1,2\n")
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, mix, "--model", tiny, "--export-pdf", out)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["1.pdf"]
+    failed = sorted(line.split(": ")[1] for line in proc.stderr.splitlines() if line.startswith("failed: "))
+    assert failed == [str(mix / "14.hea"), str(mix / "bad.hea")]
+    assert "Traceback" not in proc.stderr
+
+
+def test_export_pdf_of_an_empty_folder_is_one_line_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.csv").write_text("a,b\n")
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, empty, "--export-pdf", out)
+    assert_one_line_error(proc, str(empty), "no ECG records")
+    assert not out.exists()
+
+
+# -------------------------------------------------------------------------- 2: the output folder
+def test_export_pdf_to_an_existing_file_is_one_line_error(tmp_path):
+    """Had raised FileExistsError in a slot (a traceback in the log) and never ended."""
+    target = tmp_path / "r1.pdf"
+    target.write_bytes(b"%PDF-1.4 someone else's\n")
+    proc = review(tmp_path, LUDB / "1.hea", "--export-pdf", target)
+    assert_one_line_error(proc, str(target), "not a folder")
+    assert target.read_bytes() == b"%PDF-1.4 someone else's\n"
+
+
+def test_export_pdf_to_a_folder_that_cannot_be_made_is_one_line_error(tmp_path):
+    """A folder under a file cannot be created (as /proc/app5: FileNotFoundError, had hung too)."""
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    target = a_file / "sub"
+    proc = review(tmp_path, LUDB / "1.hea", "--export-pdf", target)
+    assert_one_line_error(proc, str(target), "cannot create")
+
+
+# -------------------------------------------------------------------------- 3: bad options
+@pytest.mark.parametrize("size", ["abc", "100x", "0x100", "12x-4"])
+def test_bad_size_is_a_usage_error(tmp_path, size):
+    """Had printed a raw ValueError traceback."""
+    proc = review(tmp_path, LUDB / "1.hea", "--size", size, "--screenshot", tmp_path / "s.png")
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert "argument --size" in proc.stderr.splitlines()[-1] and "WIDTHxHEIGHT" in proc.stderr
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_export_pdf_on_a_gpu_this_machine_lacks_is_a_usage_error(tmp_path, tiny):
+    """``--device cuda`` without a GPU: had printed DeviceError's traceback, then written a model-less
+    PDF and exited 0. Now the line ``mirage report --device cuda`` prints, status 2, nothing written."""
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, LUDB / "1.hea", "--model", tiny, "--device", "cuda", "--export-pdf", out)
+    assert_one_line_error(proc, "--device cuda", "no CUDA GPU")
+    assert not out.exists()
+
+
+def test_an_unexpected_error_in_a_scripted_run_ends_it_with_one_line():
+    """The excepthook of the headless modes: one line to ``on_fatal`` (which ends the run), no dialog."""
+    from app.main import install_excepthook
+
+    said = []
+    saved = sys.excepthook
+    try:
+        install_excepthook(on_fatal=said.append)
+        try:
+            raise KeyError("boom")
+        except KeyError:
+            sys.excepthook(*sys.exc_info())
+    finally:
+        sys.excepthook = saved
+    assert said == ["unexpected error: 'boom' (KeyError)"]
+
+
+def test_a_missing_gpu_is_a_users_error_not_a_bug():
+    """The interactive app (no up-front check) logs the DeviceError as a message, no traceback."""
+    from app.workers import user_message
+    from mirage_model.runtime import DeviceError
+
+    err = DeviceError("cuda", "no CUDA GPU is available on this machine; use 'cpu' or 'auto'")
+    assert user_message(err) == "device 'cuda': no CUDA GPU is available on this machine; use 'cpu' or 'auto'"
+
+
+# -------------------------------------------------------------------------- 4: the model named
+def test_export_pdf_with_a_model_that_does_not_exist_is_an_error(tmp_path):
+    """Had exited 0 with a PDF saying "no model result"; ``mirage report --model nosuch`` exits 2."""
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, LUDB / "1.hea", "--model", "nosuch", "--export-pdf", out)
+    assert_one_line_error(proc, "nosuch", "no such checkpoint")
+    assert not out.exists()
+
+
+def test_export_pdf_with_a_model_that_cannot_be_loaded_writes_nothing(tmp_path):
+    """A checkpoint folder that exists but is corrupt fails only when loaded: status 2, the line names it,
+    no PDF of either record, and the output folder the run made is gone again."""
+    bad = tmp_path / "bad_model"
+    bad.mkdir()
+    (bad / "config.json").write_text("{garbage")
+    (bad / "model.safetensors").write_bytes(b"x")
+    out = tmp_path / "new" / "pdfs"
+    proc = review(tmp_path, LUDB / "1.hea", LUDB / "14.hea", "--model", bad, "--export-pdf", out)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in error_lines(proc) if line.startswith("mirage-review: error: ")]
+    assert len(lines) == 1 and str(bad) in lines[0] and "config.json" in lines[0]
+    assert "wrote" not in proc.stdout and not (tmp_path / "new").exists()
