@@ -70,6 +70,19 @@ class Gate:
         self.event.set()
 
 
+def hold(monkeypatch, owner, name: str, gate: Gate, when=lambda *args, **kwargs: True) -> None:
+    """Replace ``owner.name`` by a wrapper that waits for ``gate`` (on the calls ``when`` picks) and
+    then does what it did."""
+    real = getattr(owner, name)
+
+    def held(*args, **kwargs):
+        if when(*args, **kwargs):
+            gate.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, held)
+
+
 def pdf_text(path: Path) -> list[str]:
     pypdf = pytest.importorskip("pypdf")
     return [p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages]
@@ -190,13 +203,7 @@ def test_export_while_measuring_says_so_or_waits(qtbot, tiny_model, tmp_path, mo
     import mirage_model.measure as measure_mod
 
     gate = Gate()
-    real = measure_mod.measure
-
-    def slow_measure(record, *args, **kwargs):
-        gate.wait()
-        return real(record, *args, **kwargs)
-
-    monkeypatch.setattr(measure_mod, "measure", slow_measure)
+    hold(monkeypatch, measure_mod, "measure", gate)
     window = window_for(qtbot, tiny_model)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.open_record(B)
@@ -309,13 +316,7 @@ def test_esc_during_a_rerun_clears_the_old_result_and_the_pdf_says_why(qtbot, ti
         window.open_record(B)
     assert window.results.bars.probabilities.size == 5
     gate = Gate()
-    real = workers.score_job
-
-    def held(ctx, *args, **kwargs):
-        gate.wait()
-        return real(ctx, *args, **kwargs)
-
-    monkeypatch.setattr(workers, "score_job", held)
+    hold(monkeypatch, workers, "score_job", gate)
     window.run_prediction()
     qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)
     window.cancel_work()
@@ -338,14 +339,7 @@ def test_an_export_waiting_for_a_is_reported_when_b_is_opened(qtbot, tiny_model,
     import mirage_model.measure as measure_mod
 
     gate = Gate()
-    real = measure_mod.measure
-
-    def held_for_a(record, *args, **kwargs):
-        if record.record_id == "00417_lr":
-            gate.wait()
-        return real(record, *args, **kwargs)
-
-    monkeypatch.setattr(measure_mod, "measure", held_for_a)
+    hold(monkeypatch, measure_mod, "measure", gate, when=lambda record, *a, **k: record.record_id == "00417_lr")
     window = window_for(qtbot, tiny_model)
     failed = []
     window.reportFailed.connect(lambda p, msg: failed.append((p, msg)))

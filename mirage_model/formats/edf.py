@@ -141,14 +141,7 @@ def _recording_marks(edf) -> tuple[str, ...]:
 def _true_length(edf) -> int | None:
     """Samples a lead holds in a file MIRAGE wrote with its last data record padded ("MIRAGE
     samples=N" in its recording field), or None (every sample of every data record is data)."""
-    marks = _recording_marks(edf)
-    if _MARK not in marks:
-        return None
-    for mark in marks:
-        m = _RX_SAMPLES.match(mark)
-        if m:
-            return int(m.group(1))
-    return None
+    return _mark_number(edf, _RX_SAMPLES)
 
 
 def _duration_text(d: float) -> str | None:
@@ -213,11 +206,17 @@ def _divisors(T: int) -> list[int]:
 def _missing_code(edf) -> int | None:
     """The digital value that marks a missing sample in a file MIRAGE wrote ("MIRAGE missing=N" in
     its recording field), or None: other writers' files have none, every sample is a sample."""
+    return _mark_number(edf, _RX_MISSING)
+
+
+def _mark_number(edf, pattern) -> int | None:
+    """The number of the first of MIRAGE's marks in the recording field that ``pattern`` matches
+    (group 1), or None: not a file MIRAGE wrote, or no such mark."""
     marks = _recording_marks(edf)
     if _MARK not in marks:
         return None
     for mark in marks:
-        m = _RX_MISSING.match(mark)
+        m = pattern.match(mark)
         if m:
             return int(m.group(1))
     return None
