@@ -325,8 +325,8 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
 def check_headless_options(args) -> str:
     """--device and --model for a run no one watches (--export-pdf, --screenshot), checked before
     anything loads: a GPU this machine lacks is a usage error (exit 2), as ``mirage report`` says;
-    so is a --model that names no checkpoint (--export-pdf only: a screenshot shows the window as
-    it is, message included). A checkpoint that exists but cannot be loaded fails the export later
+    so is a --model or --statements-model that names no checkpoint (--export-pdf only: a screenshot
+    shows the window as it is, message included). A checkpoint that exists but cannot be loaded fails the export later
     (``export_records``).
 
     Returns:
@@ -346,6 +346,13 @@ def check_headless_options(args) -> str:
             resolve_model_path(args.model)
         except ModelNotFoundError as err:
             return f"--model: cannot load the model {err}"
+    if args.export_pdf and args.statements_model not in (None, "auto", "none"):
+        from mirage_model.inference import ModelNotFoundError, resolve_model_path
+
+        try:        # a statements model the user named: as mirage report, an error when it is not there
+            resolve_model_path(args.statements_model)
+        except ModelNotFoundError as err:
+            return f"--statements-model: cannot load the model {err}"
     return ""
 
 

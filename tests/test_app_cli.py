@@ -184,6 +184,15 @@ def test_export_pdf_with_a_model_that_does_not_exist_is_an_error(tmp_path):
     assert not out.exists()
 
 
+def test_export_pdf_with_a_statements_model_that_does_not_exist_is_an_error(tmp_path):
+    """Had written the PDF with a note that the statements model is missing; ``mirage report
+    --statements-model nosuch`` exits 2."""
+    out = tmp_path / "pdfs"
+    proc = review(tmp_path, LUDB / "1.hea", "--statements-model", "nosuch", "--export-pdf", out)
+    assert_one_line_error(proc, "nosuch", "no such checkpoint")
+    assert not out.exists()
+
+
 def test_export_pdf_with_a_model_that_cannot_be_loaded_writes_nothing(tmp_path):
     """A checkpoint folder that exists but is corrupt fails only when loaded: status 2, the line names it,
     no PDF of either record, and the output folder the run made is gone again."""
