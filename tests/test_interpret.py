@@ -263,3 +263,31 @@ def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
     it = run({"PACE": 0.9, "SR": 0.25}, meas, paced=evidence)
     assert [s.code for s in it.statements if s.group == "rhythm"] == ["PACE"]
     assert sum(s.text.startswith("Paced rhythm") for s in it.statements) == 1
+
+
+@pytest.mark.parametrize("code, qrs, supported", [("CRBBB", 116.0, False), ("CRBBB", 91.0, False),
+                                                   ("CLBBB", 118.0, False), ("CRBBB", 120.0, True),
+                                                   ("CLBBB", 150.0, True)])
+def test_a_complete_bundle_branch_block_needs_a_qrs_of_120_ms(code, qrs, supported):
+    """Complete LBBB/RBBB need QRS >= 120 ms (Surawicz et al. 2009, as the wide-QRS rule): the model's
+    statement with a narrower measured QRS is marked, as first-degree AV block with PR <= 200 ms is
+    (LUDB 22 read "Right bundle branch block (QRS 116 ms)" unmarked)."""
+    it = run({"SR": 0.9, code: 0.8}, {"heart_rate_bpm": 70.0, "qrs_ms": qrs})
+    s = next(s for s in it.statements if s.code == code)
+    if supported:
+        assert s.note is None and f"(QRS {qrs:.0f} ms)" in s.text
+    else:
+        assert "not supported by the measured QRS" in s.note and it.text().endswith("block (?)")
+
+
+@pytest.mark.parametrize("qrs, kept", [(119.8, "IRBBB"), (91.0, "IRBBB"), (124.0, "CRBBB"), (None, "CRBBB")])
+def test_a_complete_and_an_incomplete_block_of_one_bundle_are_never_said_together(qrs, kept):
+    """LUDB 10 (QRS 119.8 ms) read "Right bundle branch block (QRS 120 ms); Incomplete right bundle
+    branch block", cinc2020 Q0027 (91 ms) the two the other way round: the measured QRS decides."""
+    meas = {"heart_rate_bpm": 70.0} | ({"qrs_ms": qrs} if qrs is not None else {})
+    it = run({"SR": 0.9, "CRBBB": 0.7, "IRBBB": 0.6}, meas)
+    codes = [s.code for s in it.statements]
+    assert kept in codes and ({"CRBBB", "IRBBB"} - {kept}).isdisjoint(codes)
+    assert any("bundle branch block" in r and "not stated" in r for r in it.resolved)
+    it = run({"SR": 0.9, "CLBBB": 0.5, "ILBBB": 0.6}, meas)
+    assert len({"CLBBB", "ILBBB"} & {s.code for s in it.statements}) == 1

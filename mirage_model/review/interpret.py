@@ -66,8 +66,10 @@ its (low) confidence, rather than nothing.
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; "normal ECG" is dropped when any abnormal statement stands; a model
-statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, long QT with a
-normal QTc) is kept but marked. When the record's quality gate says the result is unreliable,
+statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
+or right bundle branch block with QRS < 120 ms, long QT with a normal QTc) is kept but marked; a
+complete and an incomplete block of the same bundle are never said together (the measured QRS
+decides: >= 120 ms complete, else incomplete; without a QRS the more probable one). When the record's quality gate says the result is unreliable,
 the statements are still computed but the interpretation is marked withheld, with the reason.
 """
 
@@ -431,6 +433,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         conduction.remove("LPR")
         resolved.append(f"prolonged PR interval ({p['LPR']:.0%}) not stated: first degree AV block "
                         "stands (the same finding)")
+    for complete, incomplete in (("CLBBB", "ILBBB"), ("CRBBB", "IRBBB")):
+        # one bundle is blocked completely or incompletely, never both: the measured QRS decides
+        # (complete from QRS >= 120 ms, Surawicz et al. 2009), else the more probable of the two
+        if complete in conduction and incomplete in conduction:
+            if qrs is not None:
+                keep, drop = (complete, incomplete) if qrs >= QRS_WIDE_MS else (incomplete, complete)
+                why = f"measured QRS {qrs:.0f} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
+            else:
+                keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
+                why = "no QRS measured, the more probable of the two"
+            conduction.remove(drop)
+            resolved.append(f"{_in_sentence(STATEMENTS[drop].text)} ({p[drop]:.0%}) not stated: "
+                            f"{_in_sentence(STATEMENTS[keep].text)} stands ({why})")
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
         if c in ("1AVB", "LPR") and pr is not None:
@@ -438,7 +453,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 note = f"not supported by the measured PR {pr:.0f} ms"
             else:
                 suffix = f" (PR {pr:.0f} ms)"
-        if c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
+        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs < QRS_WIDE_MS:
+            note = f"not supported by the measured QRS {qrs:.0f} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
+        elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs:.0f} ms)"
         out.append(model_stmt(c, note, suffix))
     if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and not positive & set(ATRIAL_NON_SINUS):
