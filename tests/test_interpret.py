@@ -291,3 +291,33 @@ def test_a_complete_and_an_incomplete_block_of_one_bundle_are_never_said_togethe
     assert any("bundle branch block" in r and "not stated" in r for r in it.resolved)
     it = run({"SR": 0.9, "CLBBB": 0.5, "ILBBB": 0.6}, meas)
     assert len({"CLBBB", "ILBBB"} & {s.code for s in it.statements}) == 1
+
+
+@pytest.mark.parametrize("pace", [{"paced": "9 stimuli before 10 beats"}, {"model": "PACE"}])
+def test_first_degree_av_block_rule_is_not_applied_to_a_paced_rhythm(pace):
+    """A paced rhythm's "PR" is the pacemaker's AV delay (LUDB 45 read "First degree AV block (PR 253 ms)"):
+    paced by the quality check or by the model, the rule stays silent and says why."""
+    pos = {"PACE": 0.9} if pace.get("model") else {"SR": 0.2}
+    it = run(pos, {"heart_rate_bpm": 60.0, "pr_ms": 253.0, "qrs_ms": 100.0}, paced=pace.get("paced"))
+    assert not any(s.text.startswith("First degree AV block") for s in it.statements)
+    assert any("first degree AV block not stated" in r and "AV delay" in r for r in it.resolved)
+
+
+@pytest.mark.parametrize("stem", ["45", "72"])
+def test_ludb_paced_records_state_no_first_degree_av_block(stem, shared_datasets):
+    """LUDB 45 and 72 (pacemaker, PR measured 253 and 203 ms): the quality check's paced rhythm, no
+    first-degree AV block from the pacemaker's AV delay."""
+    from mirage_model.inference import assess_record
+    from mirage_model.measure import measure
+    from mirage_model.records import load_record
+    from mirage_model.review.interpret import interpret_prediction
+
+    path = shared_datasets / "ludb" / "data" / f"{stem}.hea"
+    if not path.is_file():
+        pytest.skip("LUDB record absent")
+    record = load_record(path)
+    quality, m = assess_record(record), measure(record)
+    assert m.pr_ms is not None and m.pr_ms > 200
+    it = interpret_prediction(None, m, "M", quality=quality)
+    assert it.first.text.startswith("Paced rhythm")
+    assert not any(s.text.startswith("First degree AV block") for s in it.statements)

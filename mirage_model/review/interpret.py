@@ -57,7 +57,8 @@ its (low) confidence, rather than nothing.
   the model's own paced rhythm is not above its threshold, "Paced rhythm" is stated first, from
   that rule, with the stimuli counted. The model's most probable rhythm below its threshold is
   then not said (a guess the spikes refute), nor are the sinus rate words or the AF rule from the
-  RR pattern (a paced rhythm's intervals are the pacemaker's); rhythms the model states above
+  RR pattern (a paced rhythm's intervals are the pacemaker's), nor the first-degree AV block
+  rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm); rhythms the model states above
   their thresholds stand after it (atrial fibrillation with ventricular pacing, say).
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
@@ -458,7 +459,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs:.0f} ms)"
         out.append(model_stmt(c, note, suffix))
-    if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and not positive & set(ATRIAL_NON_SINUS):
+    paced_rhythm = paced is not None or "PACE" in positive
+    if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and paced_rhythm \
+            and not positive & set(ATRIAL_NON_SINUS):
+        # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
+        resolved.append(f"first degree AV block not stated: PR {pr:.0f} ms in a paced rhythm is the "
+                        "pacemaker's AV delay")
+    elif pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} \
+            and not positive & set(ATRIAL_NON_SINUS):
         out.append(Statement("conduction", f"First degree AV block (PR {pr:.0f} ms)", "measurement",
                              rule=f"PR {pr:.0f} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
     if qrs is not None and qrs >= QRS_WIDE_MS and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
