@@ -321,3 +321,12 @@ def test_ludb_paced_records_state_no_first_degree_av_block(stem, shared_datasets
     it = interpret_prediction(None, m, "M", quality=quality)
     assert it.first.text.startswith("Paced rhythm")
     assert not any(s.text.startswith("First degree AV block") for s in it.statements)
+
+
+@pytest.mark.parametrize("pos", [{"SR": 0.9, "SARRH": 0.6}, {"SR": 0.9, "SARRH": 0.6, "SBRAD": 0.5}])
+def test_sinus_arrhythmia_and_sinus_rhythm_are_said_once(pos):
+    """LUDB 91 read "Sinus rhythm, 82 bpm; Sinus arrhythmia": one rhythm, said once, with the rate."""
+    it = run(pos, {"heart_rate_bpm": 82.0, "pr_ms": 150.0})
+    rhythm = [s.text for s in it.statements if s.group == "rhythm"]
+    assert rhythm == ["Sinus arrhythmia, 82 bpm"], rhythm
+    assert any("sinus arrhythmia is a sinus rhythm" in r for r in it.resolved) or "SBRAD" in pos

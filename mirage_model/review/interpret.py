@@ -66,7 +66,7 @@ its (low) confidence, rather than nothing.
   NORM records).
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
-every sinus statement; "normal ECG" is dropped when any abnormal statement stands; a model
+every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
 or right bundle branch block with QRS < 120 ms, long QT with a normal QTc) is kept but marked; a
 complete and an incomplete block of the same bundle are never said together (the measured QRS
@@ -418,6 +418,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              rule=f"RR irregular ({how}) without a detectable P wave (ESC definition, "
                                   f"Hindricks et al. 2021) and the model's atrial fibrillation {p['AFIB']:.0%} >= "
                                   f"{AF_RULE_MIN_P:.0%}"))
+    if "SARRH" in rhythm_codes:
+        # sinus arrhythmia is a sinus rhythm: said once, with the rate, as a cart says it
+        for c in [c for c in rhythm_codes if c == "SR"]:
+            rhythm_codes.remove(c)
+            resolved.append(f"sinus rhythm ({p[c]:.0%}) not stated apart: sinus arrhythmia is a sinus rhythm")
+        said = [s for s in out if s.source == "model" and s.code in SINUS and s.text.startswith("Sinus rhythm")]
+        for s in said:      # the sinus rhythm a refuted rate word left: sinus arrhythmia takes its place
+            out.remove(s)
     for i, c in enumerate(rhythm_codes):
         out.append(model_stmt(c, sinus_note if c in SINUS else None,
                               suffix=(rate_text if i == 0 and not out else "") + (GUESSED if c == guessed else "")))
