@@ -330,3 +330,26 @@ def test_sinus_arrhythmia_and_sinus_rhythm_are_said_once(pos):
     rhythm = [s.text for s in it.statements if s.group == "rhythm"]
     assert rhythm == ["Sinus arrhythmia, 82 bpm"], rhythm
     assert any("sinus arrhythmia is a sinus rhythm" in r for r in it.resolved) or "SBRAD" in pos
+
+
+@pytest.mark.parametrize("meas, text, rule", [
+    ({"heart_rate_bpm": 49.8}, "Sinus bradycardia, 49.8 bpm", "rate 49.8 bpm < 50 bpm"),        # cinc2020 Q1240
+    ({"heart_rate_bpm": 100.4}, "Sinus tachycardia, 100.4 bpm", "rate 100.4 bpm > 100 bpm"),
+    ({"heart_rate_bpm": 70.0, "pr_ms": 200.4}, "First degree AV block (PR 200.4 ms)", "PR 200.4 ms > 200 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": -30.3}, "Left axis deviation (-30.3 deg)", "QRS axis -30.3 deg < -30 deg"),
+    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": 90.2}, "Right axis deviation (90.2 deg)", "QRS axis 90.2 deg > +90 deg"),
+    ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.0}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_ms": 120.0}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
+])
+def test_a_rule_cites_its_value_so_that_the_comparison_reads_true(meas, text, rule):
+    """A rounded value that does not meet the threshold the rule cites ("rate 50 bpm < 50 bpm" for
+    49.8) is printed with the decimals the comparison needs."""
+    it = run({"SR": 0.9}, meas, "M")
+    s = next(s for s in it.statements if s.source == "measurement")
+    assert s.text == text and s.rule.startswith(rule), (s.text, s.rule)
+
+
+def test_the_af_rule_cites_the_beat_to_beat_irregularity_so_that_it_reads_true():
+    """LUDB 52: "RMSSD / mean RR 0.10 > 0.10" for 0.101."""
+    it = run({"AFIB": 0.2, "SR": 0.1}, {"heart_rate_bpm": 80.0, "qrs_ms": 90.0}, irregular=False, rr_nrmssd=0.101)
+    assert it.first.text.startswith("Atrial fibrillation") and "RMSSD / mean RR 0.101 > 0.10" in it.first.rule

@@ -5,7 +5,8 @@ Reading order (as on a cart's report): rhythm (with the ventricular rate), condu
 hypertrophy and atrial enlargement, ischaemia and infarction, repolarisation, other; "normal ECG"
 last and only when nothing abnormal was said. Each statement says where it comes from: the
 model (a PTB-XL SCP statement, with its calibrated probability and a confidence word) or a
-measurement rule (with the value and the cited threshold).
+measurement rule (with the value and the cited threshold; the value with the decimals its
+comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").
 
 Measurement rules (adult thresholds):
 
@@ -84,7 +85,7 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT
+from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT, shown
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -331,6 +332,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
+    # a value as a rule cites it: with the decimals its comparison with the cited threshold needs
+    hr_s = shown(hr, BRADY_BPM, TACHY_BPM) if hr is not None else ""
+    pr_s = shown(pr, PR_1AVB_MS) if pr is not None else ""
+    qrs_s = shown(qrs, QRS_WIDE_MS) if qrs is not None else ""
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
@@ -372,7 +377,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                                or (not rhythm_codes and p.get("SR", 0.0) >= 0.5))
     rate_text = ""
     if hr is not None:
-        rate_text = f", {hr:.0f} bpm" + (", irregular" if irregular else "")
+        rate_text = f", {hr_s} bpm" + (", irregular" if irregular else "")
     out: list[Statement] = []
     if pace_rule:
         if own_rhythms and not positive & set(own_rhythms):
@@ -394,13 +399,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
                     refuted.append(c)
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
-                                    f"{hr:.0f} bpm")
+                                    f"{hr_s} bpm")
         if hr < BRADY_BPM:
             out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr:.0f} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
+                                 rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
         elif hr > TACHY_BPM:
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr:.0f} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
+                                 rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
             # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
@@ -411,7 +416,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             rhythm_codes.remove("SR")
     if af_rule:
         how = (f"RR coefficient of variation > {RR_CV_IRREGULAR:.2f}" if irregular is True
-               else f"RMSSD / mean RR {rr_nrmssd:.2f} > {AF_NRMSSD:.2f}, Dash et al. 2009")
+               else f"RMSSD / mean RR {shown(rr_nrmssd, AF_NRMSSD, decimals=2)} > {AF_NRMSSD:.2f}, Dash et al. 2009")
         af_rate = rate_text if irregular else rate_text + ", irregular"      # af_rule needs a rate
         out.append(Statement("rhythm", f"Atrial fibrillation{af_rate}", "measurement", "AFIB", p["AFIB"],
                              confidence_word(p["AFIB"]),
@@ -448,7 +453,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         if complete in conduction and incomplete in conduction:
             if qrs is not None:
                 keep, drop = (complete, incomplete) if qrs >= QRS_WIDE_MS else (incomplete, complete)
-                why = f"measured QRS {qrs:.0f} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
+                why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
             else:
                 keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
                 why = "no QRS measured, the more probable of the two"
@@ -459,41 +464,42 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         note, suffix = None, ""
         if c in ("1AVB", "LPR") and pr is not None:
             if pr <= PR_1AVB_MS:
-                note = f"not supported by the measured PR {pr:.0f} ms"
+                note = f"not supported by the measured PR {pr_s} ms"
             else:
-                suffix = f" (PR {pr:.0f} ms)"
+                suffix = f" (PR {pr_s} ms)"
         if c in ("CLBBB", "CRBBB") and qrs is not None and qrs < QRS_WIDE_MS:
-            note = f"not supported by the measured QRS {qrs:.0f} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
+            note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
-            suffix = f" (QRS {qrs:.0f} ms)"
+            suffix = f" (QRS {qrs_s} ms)"
         out.append(model_stmt(c, note, suffix))
     paced_rhythm = paced is not None or "PACE" in positive
     if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and paced_rhythm \
             and not positive & set(ATRIAL_NON_SINUS):
         # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
-        resolved.append(f"first degree AV block not stated: PR {pr:.0f} ms in a paced rhythm is the "
+        resolved.append(f"first degree AV block not stated: PR {pr_s} ms in a paced rhythm is the "
                         "pacemaker's AV delay")
     elif pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} \
             and not positive & set(ATRIAL_NON_SINUS):
-        out.append(Statement("conduction", f"First degree AV block (PR {pr:.0f} ms)", "measurement",
-                             rule=f"PR {pr:.0f} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
+        out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
+                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
     if qrs is not None and qrs >= QRS_WIDE_MS and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
-        out.append(Statement("conduction", f"Wide QRS ({qrs:.0f} ms)", "measurement",
-                             rule=f"QRS {qrs:.0f} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
+        out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
+                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
 
     # axis
     axis = _num(measurements, "qrs_axis_deg")
     if axis is not None:
         a = ((axis + 180.0) % 360.0) - 180.0
+        a_s = shown(a, AXIS_LEFT_DEG, AXIS_RIGHT_DEG, -90.0, -180.0)
         if -180.0 <= a < -90.0:
-            out.append(Statement("axis", f"Extreme axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg in -90..-180 deg (Surawicz et al. 2009)"))
+            out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)"))
         elif a < AXIS_LEFT_DEG:
-            out.append(Statement("axis", f"Left axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
+            out.append(Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
         elif a > AXIS_RIGHT_DEG:
-            out.append(Statement("axis", f"Right axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
+            out.append(Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
 
     # hypertrophy, ischaemia/infarction, repolarisation, other (model)
     qtc = _num(measurements, "qtc_bazett_ms")
@@ -502,12 +508,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
+    qtc_s = shown(qtc, limit, QTC_SHORT) if qtc is not None else ""
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
             note = None
             if c == "LNGQT" and qtc is not None and qtc < limit:
-                note = f"not supported by the measured QTc {qtc:.0f} ms ({formula})"
+                note = f"not supported by the measured QTc {qtc_s} ms ({formula})"
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
             who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
@@ -516,12 +523,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                      f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
                      and hr > QTC_BAZETT_HR_MAX else None)
             if qtc >= limit and "LNGQT" not in positive:
-                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
+                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
                                      note=shaky))
             elif qtc <= QTC_SHORT:
-                out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
+                out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands

@@ -87,6 +87,17 @@ QTC_LIMITS = {"M": 450.0, "F": 460.0}
 QTC_SHORT = 340.0
 
 
+def shown(value: float, *limits: float, decimals: int = 0) -> str:
+    """``value`` as text with the fewest decimals (from ``decimals``, at most 3) at which it stands on
+    the same side of each limit as the value itself, so that a cited comparison reads true: a rate of
+    49.8 bpm against 50 reads "49.8" ("50 < 50" would not), 120.0 reads "120"."""
+    for d in range(decimals, 4):
+        r = float(f"{value:.{d}f}")
+        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits):
+            return f"{value:.{d}f}"
+    return f"{value:.3f}"
+
+
 def reference_range(key: str, sex: str | None = None) -> tuple[float | None, float | None, str] | None:
     """(low, high, text) of a measurement's adult reference range, or None when it has none here."""
     if key in _measure().QTC_KEYS:
