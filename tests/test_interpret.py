@@ -353,3 +353,44 @@ def test_the_af_rule_cites_the_beat_to_beat_irregularity_so_that_it_reads_true()
     """LUDB 52: "RMSSD / mean RR 0.10 > 0.10" for 0.101."""
     it = run({"AFIB": 0.2, "SR": 0.1}, {"heart_rate_bpm": 80.0, "qrs_ms": 90.0}, irregular=False, rr_nrmssd=0.101)
     assert it.first.text.startswith("Atrial fibrillation") and "RMSSD / mean RR 0.101 > 0.10" in it.first.rule
+
+
+@pytest.mark.parametrize("key, value, sex, stated", [
+    ("qrs_ms", 119.6, "M", None), ("qrs_ms", 120.0, "M", "Wide QRS"),
+    ("qtc_bazett_ms", 449.6, "M", None), ("qtc_bazett_ms", 450.0, "M", "Prolonged QTc"),
+    ("qtc_bazett_ms", 340.4, "F", None), ("qtc_bazett_ms", 340.0, "F", "Short QTc"),
+    ("pr_ms", 200.4, "M", "First degree AV block"), ("heart_rate_bpm", 49.8, "M", "Sinus bradycardia"),
+    ("qrs_axis_deg", -30.2, "M", "Left axis deviation")])
+def test_the_table_flags_a_value_exactly_when_the_rule_states_it(key, value, sex, stated):
+    """QRS 119.6 ms was flagged "120 ms ↑" while the wide-QRS rule needs >= 120 ms, QTc 449.6 ms
+    (men) high while "Prolonged QTc" needs >= 450: one comparison on one value, and the table shows
+    the value with the decimals that keep it on its side of the limit."""
+    from types import SimpleNamespace
+
+    from mirage_model.measure import SCALAR_KEYS
+    from mirage_model.review.measurements import measurement_rows
+
+    meas = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0, "qtc_bazett_ms": 420.0,
+            "qrs_axis_deg": 45.0} | {key: value}
+    it = run({"SR": 0.9}, meas, sex)
+    said = [s.text for s in it.statements if s.source == "measurement"]
+    assert (stated is not None and any(t.startswith(stated) for t in said)) or (stated is None and not said), said
+    row = next(r for r in measurement_rows(SimpleNamespace(**(dict.fromkeys(SCALAR_KEYS) | meas)), None, sex)
+               if r["key"] == key)
+    assert bool(row["flag"]) == (stated is not None)
+    assert float(row["shown"]) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("meas, reason", [
+    ({"qrs_ms": 119.6, "qtc_bazett_ms": 449.6}, None),
+    ({"pr_ms": 110.0}, "PR interval 110 ms is low"),
+    ({"qtc_fridericia_ms": 452.0}, "452 ms is high")])
+def test_normal_ecg_never_stands_beside_a_flagged_measurement(meas, reason):
+    """"Normal ECG" was stated beside two values the table flagged; a value the table flags and no rule
+    states (a short PR, a Fridericia QTc past the limit) takes "Normal ECG" away, with the reason."""
+    base = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 92.0, "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}
+    it = run({"SR": 0.95, "NORM": 0.9}, base | meas, "M")
+    normal = any(s.code == "NORM" for s in it.statements)
+    assert normal == (reason is None), it.lines()
+    if reason:
+        assert any(r.startswith("normal ECG (90%) not stated") and reason in r for r in it.resolved), it.resolved

@@ -25,7 +25,9 @@ Measurement rules (adult thresholds):
   management of patients with ventricular arrhythmias. Eur Heart J 2015;36:2793-867: short QT
   syndrome is diagnosed at QTc <= 340 ms; part IV's "<= 390 ms" is met by about one normal ECG in
   eight). QTc by Bazett unless the measurements carry only Fridericia. The limits are
-  ``review.measurements``'s, so the table's flags and these statements agree.
+  ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
+  rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
+  stated beside a value the table flags (a short PR, a Fridericia QTc past its limit).
 
 A model statement is said when its calibrated probability is at or above its threshold and at
 least 20 % (``outputs.is_called``, as every call of every model): the thresholds (max F1 on the
@@ -85,7 +87,8 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT, shown
+from mirage_model.review.measurements import (QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, flag, outside_range,
+                                              shown)
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -187,9 +190,12 @@ ATRIAL_NON_SINUS = ("AFIB", "AFLT")
 PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
 GUESSED = ", most probable rhythm (below its threshold)"
 # Rule thresholds (see the module docstring for the sources).
-BRADY_BPM, TACHY_BPM = 50.0, 100.0
-PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
-AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
+# The limits are the measurement table's (``review.measurements.REFERENCE_RANGES``) and every rule decides
+# by its ``flag``: the table flags a value exactly when a rule calls it.
+BRADY_BPM, TACHY_BPM = REFERENCE_RANGES["heart_rate_bpm"].limits
+PR_1AVB_MS = REFERENCE_RANGES["pr_ms"].high
+QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
+AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
@@ -336,6 +342,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     hr_s = shown(hr, BRADY_BPM, TACHY_BPM) if hr is not None else ""
     pr_s = shown(pr, PR_1AVB_MS) if pr is not None else ""
     qrs_s = shown(qrs, QRS_WIDE_MS) if qrs is not None else ""
+    # each rule decides by the measurement table's flag of the same value
+    hr_flag, pr_flag, qrs_flag = flag("heart_rate_bpm", hr), flag("pr_ms", pr), flag("qrs_ms", qrs)
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
@@ -390,20 +398,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
-    if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr < BRADY_BPM
-                                     or hr > TACHY_BPM):
+    if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr_flag):
         refuted = []
         for c in ("SBRAD", "STACH"):
             if c in rhythm_codes:
                 rhythm_codes.remove(c)
-                if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
+                if (c == "SBRAD" and hr_flag != "low") or (c == "STACH" and hr_flag != "high"):
                     refuted.append(c)
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
                                     f"{hr_s} bpm")
-        if hr < BRADY_BPM:
+        if hr_flag == "low":
             out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement", note=sinus_note,
                                  rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
-        elif hr > TACHY_BPM:
+        elif hr_flag == "high":
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement", note=sinus_note,
                                  rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
         elif refuted and "SR" not in rhythm_codes:
@@ -452,7 +459,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         # (complete from QRS >= 120 ms, Surawicz et al. 2009), else the more probable of the two
         if complete in conduction and incomplete in conduction:
             if qrs is not None:
-                keep, drop = (complete, incomplete) if qrs >= QRS_WIDE_MS else (incomplete, complete)
+                keep, drop = (complete, incomplete) if qrs_flag == "high" else (incomplete, complete)
                 why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
             else:
                 keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
@@ -463,26 +470,26 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
         if c in ("1AVB", "LPR") and pr is not None:
-            if pr <= PR_1AVB_MS:
+            if pr_flag != "high":
                 note = f"not supported by the measured PR {pr_s} ms"
             else:
                 suffix = f" (PR {pr_s} ms)"
-        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs < QRS_WIDE_MS:
+        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high":
             note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs_s} ms)"
         out.append(model_stmt(c, note, suffix))
     paced_rhythm = paced is not None or "PACE" in positive
-    if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and paced_rhythm \
+    if pr_flag == "high" and not positive & {"1AVB", "LPR"} and paced_rhythm \
             and not positive & set(ATRIAL_NON_SINUS):
         # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
         resolved.append(f"first degree AV block not stated: PR {pr_s} ms in a paced rhythm is the "
                         "pacemaker's AV delay")
-    elif pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} \
+    elif pr_flag == "high" and not positive & {"1AVB", "LPR"} \
             and not positive & set(ATRIAL_NON_SINUS):
         out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
                              rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
-    if qrs is not None and qrs >= QRS_WIDE_MS and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
+    if qrs_flag == "high" and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
                              rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
 
@@ -494,10 +501,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         if -180.0 <= a < -90.0:
             out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
                                  rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)"))
-        elif a < AXIS_LEFT_DEG:
+        elif flag("qrs_axis_deg", a) == "low":
             out.append(Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
                                  rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
-        elif a > AXIS_RIGHT_DEG:
+        elif flag("qrs_axis_deg", a) == "high":
             out.append(Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
                                  rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
 
@@ -509,11 +516,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     qtc_s = shown(qtc, limit, QTC_SHORT) if qtc is not None else ""
+    qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex)
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
             note = None
-            if c == "LNGQT" and qtc is not None and qtc < limit:
+            if c == "LNGQT" and qtc is not None and qtc_flag != "high":
                 note = f"not supported by the measured QTc {qtc_s} ms ({formula})"
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
@@ -522,11 +530,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             shaky = ("unreliable: irregular rhythm" if irregular else
                      f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
                      and hr > QTC_BAZETT_HR_MAX else None)
-            if qtc >= limit and "LNGQT" not in positive:
+            if qtc_flag == "high" and "LNGQT" not in positive:
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
                                      note=shaky))
-            elif qtc <= QTC_SHORT:
+            elif qtc_flag == "low":
                 out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
                                      note=shaky))
@@ -536,8 +544,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     abnormal = [s for s in out if s.note in (None, NO_P_NOTE) and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
+        outside = outside_range(measurements, sex)
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
+        elif outside:
+            # the measurement table flags it (a short PR, a Fridericia QTc past its limit): not a normal ECG
+            label, value, word = outside[0]
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(label)} {value} is {word} "
+                            "(outside its reference range in the measurement table)")
         elif no_p:
             # a normal ECG is in sinus rhythm, and without a P wave sinus rhythm is not confirmed (on PTB-XL
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked
