@@ -340,11 +340,15 @@ def test_sinus_arrhythmia_and_sinus_rhythm_are_said_once(pos):
     ({"heart_rate_bpm": 70.0, "qrs_axis_deg": 90.2}, "Right axis deviation (90.2 deg)", "QRS axis 90.2 deg > +90 deg"),
     ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.0}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
     ({"heart_rate_bpm": 70.0, "qrs_ms": 120.0}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
+    # no more decimals than the comparison needs: ">=" reads true at the limit (LUDB 69, 86)
+    ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.4}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_ms": 120.3}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
 ])
 def test_a_rule_cites_its_value_so_that_the_comparison_reads_true(meas, text, rule):
     """A rounded value that does not meet the threshold the rule cites ("rate 50 bpm < 50 bpm" for
     49.8) is printed with the decimals the comparison needs."""
     it = run({"SR": 0.9}, meas, "M")
+    assert "50.2" not in run({"SR": 0.9}, {"heart_rate_bpm": 50.2}).first.text      # "50" is not < 50 either
     s = next(s for s in it.statements if s.source == "measurement")
     assert s.text == text and s.rule.startswith(rule), (s.text, s.rule)
 

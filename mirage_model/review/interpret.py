@@ -339,9 +339,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     hr = _num(measurements, "heart_rate_bpm")
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
     # a value as a rule cites it: with the decimals its comparison with the cited threshold needs
-    hr_s = shown(hr, BRADY_BPM, TACHY_BPM) if hr is not None else ""
-    pr_s = shown(pr, PR_1AVB_MS) if pr is not None else ""
-    qrs_s = shown(qrs, QRS_WIDE_MS) if qrs is not None else ""
+    def cite(key: str, v: float | None, *limits: float) -> str:
+        return "" if v is None else shown(v, *limits, judge=lambda x: flag(key, x, sex))
+
+    hr_s, pr_s, qrs_s = cite("heart_rate_bpm", hr), cite("pr_ms", pr), cite("qrs_ms", qrs)
     # each rule decides by the measurement table's flag of the same value
     hr_flag, pr_flag, qrs_flag = flag("heart_rate_bpm", hr), flag("pr_ms", pr), flag("qrs_ms", qrs)
 
@@ -497,7 +498,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     axis = _num(measurements, "qrs_axis_deg")
     if axis is not None:
         a = ((axis + 180.0) % 360.0) - 180.0
-        a_s = shown(a, AXIS_LEFT_DEG, AXIS_RIGHT_DEG, -90.0, -180.0)
+        a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         if -180.0 <= a < -90.0:
             out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
                                  rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)"))
@@ -515,7 +516,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
-    qtc_s = shown(qtc, limit, QTC_SHORT) if qtc is not None else ""
+    qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)
     qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex)
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]

@@ -83,7 +83,7 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # Bazett 5th percentile 379 ms there) and took their "Normal ECG" away; <= 340 ms none of them.
 # QRS axis -30 to +90 deg (left axis deviation < -30, right > +90): Surawicz et al. 2009 (part III).
 # The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
-# table shows it as "119.6" (``shown``), not as an unflagged "120".
+# table shows it as "119.6" (``shown``), not as an unflagged "120"; 120.3 ms shows "120".
 
 
 @dataclass(frozen=True)
@@ -142,13 +142,15 @@ QTC_LIMITS = {"M": 450.0, "F": 460.0}
 QTC_SHORT = 340.0
 
 
-def shown(value: float, *limits: float, decimals: int = 0) -> str:
+def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
     """``value`` as text with the fewest decimals (from ``decimals``, at most 3) at which it stands on
-    the same side of each limit as the value itself, so that a cited comparison reads true: a rate of
-    49.8 bpm against 50 reads "49.8" ("50 < 50" would not), 120.0 reads "120"."""
+    the same side of each limit as the value itself and, with ``judge`` (a range's ``flag``), is judged
+    as the value is, so that a cited comparison reads true: a rate of 49.8 bpm against 50 reads "49.8"
+    ("50 < 50" would not), a QTc of 460.3 ms against ">= 460" reads "460"."""
     for d in range(decimals, 4):
         r = float(f"{value:.{d}f}")
-        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits):
+        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits) \
+                and (judge is None or judge(r) == judge(value)):
             return f"{value:.{d}f}"
     return f"{value:.3f}"
 
@@ -185,7 +187,7 @@ def outside_range(values: Mapping | None, sex: str | None = None) -> list[tuple[
             continue
         ref = reference_range(f.key, sex)
         if ref is not None and math.isfinite(v) and ref.flag(v):
-            out.append((f.label, f"{shown(v, *ref.limits)} {f.unit}", ref.flag(v)))
+            out.append((f.label, f"{shown(v, judge=ref.flag)} {f.unit}", ref.flag(v)))
     return out
 
 
@@ -249,5 +251,5 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         v = value[k]
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
                          flag=ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
-                         ref_cell=ref.cell(), shown=None if v is None else shown(v, *ref.limits)))
+                         ref_cell=ref.cell(), shown=None if v is None else shown(v, judge=ref.flag)))
     return rows
