@@ -263,3 +263,138 @@ def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
     it = run({"PACE": 0.9, "SR": 0.25}, meas, paced=evidence)
     assert [s.code for s in it.statements if s.group == "rhythm"] == ["PACE"]
     assert sum(s.text.startswith("Paced rhythm") for s in it.statements) == 1
+
+
+@pytest.mark.parametrize("code, qrs, supported", [("CRBBB", 116.0, False), ("CRBBB", 91.0, False),
+                                                   ("CLBBB", 118.0, False), ("CRBBB", 120.0, True),
+                                                   ("CLBBB", 150.0, True)])
+def test_a_complete_bundle_branch_block_needs_a_qrs_of_120_ms(code, qrs, supported):
+    """Complete LBBB/RBBB need QRS >= 120 ms (Surawicz et al. 2009, as the wide-QRS rule): the model's
+    statement with a narrower measured QRS is marked, as first-degree AV block with PR <= 200 ms is
+    (LUDB 22 read "Right bundle branch block (QRS 116 ms)" unmarked)."""
+    it = run({"SR": 0.9, code: 0.8}, {"heart_rate_bpm": 70.0, "qrs_ms": qrs})
+    s = next(s for s in it.statements if s.code == code)
+    if supported:
+        assert s.note is None and f"(QRS {qrs:.0f} ms)" in s.text
+    else:
+        assert "not supported by the measured QRS" in s.note and it.text().endswith("block (?)")
+
+
+@pytest.mark.parametrize("qrs, kept", [(119.8, "IRBBB"), (91.0, "IRBBB"), (124.0, "CRBBB"), (None, "CRBBB")])
+def test_a_complete_and_an_incomplete_block_of_one_bundle_are_never_said_together(qrs, kept):
+    """LUDB 10 (QRS 119.8 ms) read "Right bundle branch block (QRS 120 ms); Incomplete right bundle
+    branch block", cinc2020 Q0027 (91 ms) the two the other way round: the measured QRS decides."""
+    meas = {"heart_rate_bpm": 70.0} | ({"qrs_ms": qrs} if qrs is not None else {})
+    it = run({"SR": 0.9, "CRBBB": 0.7, "IRBBB": 0.6}, meas)
+    codes = [s.code for s in it.statements]
+    assert kept in codes and ({"CRBBB", "IRBBB"} - {kept}).isdisjoint(codes)
+    assert any("bundle branch block" in r and "not stated" in r for r in it.resolved)
+    it = run({"SR": 0.9, "CLBBB": 0.5, "ILBBB": 0.6}, meas)
+    assert len({"CLBBB", "ILBBB"} & {s.code for s in it.statements}) == 1
+
+
+@pytest.mark.parametrize("pace", [{"paced": "9 stimuli before 10 beats"}, {"model": "PACE"}])
+def test_first_degree_av_block_rule_is_not_applied_to_a_paced_rhythm(pace):
+    """A paced rhythm's "PR" is the pacemaker's AV delay (LUDB 45 read "First degree AV block (PR 253 ms)"):
+    paced by the quality check or by the model, the rule stays silent and says why."""
+    pos = {"PACE": 0.9} if pace.get("model") else {"SR": 0.2}
+    it = run(pos, {"heart_rate_bpm": 60.0, "pr_ms": 253.0, "qrs_ms": 100.0}, paced=pace.get("paced"))
+    assert not any(s.text.startswith("First degree AV block") for s in it.statements)
+    assert any("first degree AV block not stated" in r and "AV delay" in r for r in it.resolved)
+
+
+@pytest.mark.parametrize("stem", ["45", "72"])
+def test_ludb_paced_records_state_no_first_degree_av_block(stem, shared_datasets):
+    """LUDB 45 and 72 (pacemaker, PR measured 253 and 203 ms): the quality check's paced rhythm, no
+    first-degree AV block from the pacemaker's AV delay."""
+    from mirage_model.inference import assess_record
+    from mirage_model.measure import measure
+    from mirage_model.records import load_record
+    from mirage_model.review.interpret import interpret_prediction
+
+    path = shared_datasets / "ludb" / "data" / f"{stem}.hea"
+    if not path.is_file():
+        pytest.skip("LUDB record absent")
+    record = load_record(path)
+    quality, m = assess_record(record), measure(record)
+    assert m.pr_ms is not None and m.pr_ms > 200
+    it = interpret_prediction(None, m, "M", quality=quality)
+    assert it.first.text.startswith("Paced rhythm")
+    assert not any(s.text.startswith("First degree AV block") for s in it.statements)
+
+
+@pytest.mark.parametrize("pos", [{"SR": 0.9, "SARRH": 0.6}, {"SR": 0.9, "SARRH": 0.6, "SBRAD": 0.5}])
+def test_sinus_arrhythmia_and_sinus_rhythm_are_said_once(pos):
+    """LUDB 91 read "Sinus rhythm, 82 bpm; Sinus arrhythmia": one rhythm, said once, with the rate."""
+    it = run(pos, {"heart_rate_bpm": 82.0, "pr_ms": 150.0})
+    rhythm = [s.text for s in it.statements if s.group == "rhythm"]
+    assert rhythm == ["Sinus arrhythmia, 82 bpm"], rhythm
+    assert any("sinus arrhythmia is a sinus rhythm" in r for r in it.resolved) or "SBRAD" in pos
+
+
+@pytest.mark.parametrize("meas, text, rule", [
+    ({"heart_rate_bpm": 49.8}, "Sinus bradycardia, 49.8 bpm", "rate 49.8 bpm < 50 bpm"),        # cinc2020 Q1240
+    ({"heart_rate_bpm": 100.4}, "Sinus tachycardia, 100.4 bpm", "rate 100.4 bpm > 100 bpm"),
+    ({"heart_rate_bpm": 70.0, "pr_ms": 200.4}, "First degree AV block (PR 200.4 ms)", "PR 200.4 ms > 200 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": -30.3}, "Left axis deviation (-30.3 deg)", "QRS axis -30.3 deg < -30 deg"),
+    ({"heart_rate_bpm": 70.0, "qrs_axis_deg": 90.2}, "Right axis deviation (90.2 deg)", "QRS axis 90.2 deg > +90 deg"),
+    ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.0}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_ms": 120.0}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
+    # no more decimals than the comparison needs: ">=" reads true at the limit (LUDB 69, 86)
+    ({"heart_rate_bpm": 70.0, "qtc_bazett_ms": 450.4}, "Prolonged QTc (450 ms, Bazett)", "QTc 450 ms >= 450 ms"),
+    ({"heart_rate_bpm": 70.0, "qrs_ms": 120.3}, "Wide QRS (120 ms)", "QRS 120 ms >= 120 ms"),
+])
+def test_a_rule_cites_its_value_so_that_the_comparison_reads_true(meas, text, rule):
+    """A rounded value that does not meet the threshold the rule cites ("rate 50 bpm < 50 bpm" for
+    49.8) is printed with the decimals the comparison needs."""
+    it = run({"SR": 0.9}, meas, "M")
+    assert "50.2" not in run({"SR": 0.9}, {"heart_rate_bpm": 50.2}).first.text      # "50" is not < 50 either
+    s = next(s for s in it.statements if s.source == "measurement")
+    assert s.text == text and s.rule.startswith(rule), (s.text, s.rule)
+
+
+def test_the_af_rule_cites_the_beat_to_beat_irregularity_so_that_it_reads_true():
+    """LUDB 52: "RMSSD / mean RR 0.10 > 0.10" for 0.101."""
+    it = run({"AFIB": 0.2, "SR": 0.1}, {"heart_rate_bpm": 80.0, "qrs_ms": 90.0}, irregular=False, rr_nrmssd=0.101)
+    assert it.first.text.startswith("Atrial fibrillation") and "RMSSD / mean RR 0.101 > 0.10" in it.first.rule
+
+
+@pytest.mark.parametrize("key, value, sex, stated", [
+    ("qrs_ms", 119.6, "M", None), ("qrs_ms", 120.0, "M", "Wide QRS"),
+    ("qtc_bazett_ms", 449.6, "M", None), ("qtc_bazett_ms", 450.0, "M", "Prolonged QTc"),
+    ("qtc_bazett_ms", 340.4, "F", None), ("qtc_bazett_ms", 340.0, "F", "Short QTc"),
+    ("pr_ms", 200.4, "M", "First degree AV block"), ("heart_rate_bpm", 49.8, "M", "Sinus bradycardia"),
+    ("qrs_axis_deg", -30.2, "M", "Left axis deviation")])
+def test_the_table_flags_a_value_exactly_when_the_rule_states_it(key, value, sex, stated):
+    """QRS 119.6 ms was flagged "120 ms ↑" while the wide-QRS rule needs >= 120 ms, QTc 449.6 ms
+    (men) high while "Prolonged QTc" needs >= 450: one comparison on one value, and the table shows
+    the value with the decimals that keep it on its side of the limit."""
+    from types import SimpleNamespace
+
+    from mirage_model.measure import SCALAR_KEYS
+    from mirage_model.review.measurements import measurement_rows
+
+    meas = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0, "qtc_bazett_ms": 420.0,
+            "qrs_axis_deg": 45.0} | {key: value}
+    it = run({"SR": 0.9}, meas, sex)
+    said = [s.text for s in it.statements if s.source == "measurement"]
+    assert (stated is not None and any(t.startswith(stated) for t in said)) or (stated is None and not said), said
+    row = next(r for r in measurement_rows(SimpleNamespace(**(dict.fromkeys(SCALAR_KEYS) | meas)), None, sex)
+               if r["key"] == key)
+    assert bool(row["flag"]) == (stated is not None)
+    assert float(row["shown"]) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("meas, reason", [
+    ({"qrs_ms": 119.6, "qtc_bazett_ms": 449.6}, None),
+    ({"pr_ms": 110.0}, "PR interval 110 ms is low"),
+    ({"qtc_fridericia_ms": 452.0}, "452 ms is high")])
+def test_normal_ecg_never_stands_beside_a_flagged_measurement(meas, reason):
+    """"Normal ECG" was stated beside two values the table flagged; a value the table flags and no rule
+    states (a short PR, a Fridericia QTc past the limit) takes "Normal ECG" away, with the reason."""
+    base = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 92.0, "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}
+    it = run({"SR": 0.95, "NORM": 0.9}, base | meas, "M")
+    normal = any(s.code == "NORM" for s in it.statements)
+    assert normal == (reason is None), it.lines()
+    if reason:
+        assert any(r.startswith("normal ECG (90%) not stated") and reason in r for r in it.resolved), it.resolved

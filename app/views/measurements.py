@@ -126,7 +126,9 @@ class MeasurementsPanel(QWidget):
                 name = QTableWidgetItem(f"{label} ({unit})")
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 v = self.value(key)
-                item = QTableWidgetItem("" if v is None else f"{v:.0f}")
+                row = table.get(key, {})
+                # the table's own text (decimals where the flag needs them: QRS 119.6, not 120)
+                item = QTableWidgetItem("" if v is None else row.get("shown") or f"{v:.0f}")
                 editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \
                     else Qt.ItemFlag.NoItemFlags
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
@@ -135,7 +137,6 @@ class MeasurementsPanel(QWidget):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
                     item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
-                row = table.get(key, {})
                 if row.get("flag") and v is not None:
                     # outside the adult reference range: bold, an arrow beside it, the range on hover
                     bold = QFont(item.font())

@@ -5,7 +5,8 @@ Reading order (as on a cart's report): rhythm (with the ventricular rate), condu
 hypertrophy and atrial enlargement, ischaemia and infarction, repolarisation, other; "normal ECG"
 last and only when nothing abnormal was said. Each statement says where it comes from: the
 model (a PTB-XL SCP statement, with its calibrated probability and a confidence word) or a
-measurement rule (with the value and the cited threshold).
+measurement rule (with the value and the cited threshold; the value with the decimals its
+comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").
 
 Measurement rules (adult thresholds):
 
@@ -24,7 +25,9 @@ Measurement rules (adult thresholds):
   management of patients with ventricular arrhythmias. Eur Heart J 2015;36:2793-867: short QT
   syndrome is diagnosed at QTc <= 340 ms; part IV's "<= 390 ms" is met by about one normal ECG in
   eight). QTc by Bazett unless the measurements carry only Fridericia. The limits are
-  ``review.measurements``'s, so the table's flags and these statements agree.
+  ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
+  rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
+  stated beside a value the table flags (a short PR, a Fridericia QTc past its limit).
 
 A model statement is said when its calibrated probability is at or above its threshold and at
 least 20 % (``outputs.is_called``, as every call of every model): the thresholds (max F1 on the
@@ -57,7 +60,8 @@ its (low) confidence, rather than nothing.
   the model's own paced rhythm is not above its threshold, "Paced rhythm" is stated first, from
   that rule, with the stimuli counted. The model's most probable rhythm below its threshold is
   then not said (a guess the spikes refute), nor are the sinus rate words or the AF rule from the
-  RR pattern (a paced rhythm's intervals are the pacemaker's); rhythms the model states above
+  RR pattern (a paced rhythm's intervals are the pacemaker's), nor the first-degree AV block
+  rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm); rhythms the model states above
   their thresholds stand after it (atrial fibrillation with ventricular pacing, say).
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
@@ -65,9 +69,11 @@ its (low) confidence, rather than nothing.
   NORM records).
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
-every sinus statement; "normal ECG" is dropped when any abnormal statement stands; a model
-statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, long QT with a
-normal QTc) is kept but marked. When the record's quality gate says the result is unreliable,
+every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
+statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
+or right bundle branch block with QRS < 120 ms, long QT with a normal QTc) is kept but marked; a
+complete and an incomplete block of the same bundle are never said together (the measured QRS
+decides: >= 120 ms complete, else incomplete; without a QRS the more probable one). When the record's quality gate says the result is unreliable,
 the statements are still computed but the interpretation is marked withheld, with the reason.
 """
 
@@ -81,7 +87,8 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import QTC_LIMITS, QTC_SHORT
+from mirage_model.review.measurements import (QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, flag, outside_range,
+                                              shown)
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -183,9 +190,12 @@ ATRIAL_NON_SINUS = ("AFIB", "AFLT")
 PRIMARY_RHYTHMS = ATRIAL_NON_SINUS + ("PACE", "SVTAC", "PSVT") + SINUS
 GUESSED = ", most probable rhythm (below its threshold)"
 # Rule thresholds (see the module docstring for the sources).
-BRADY_BPM, TACHY_BPM = 50.0, 100.0
-PR_1AVB_MS, QRS_WIDE_MS = 200.0, 120.0
-AXIS_LEFT_DEG, AXIS_RIGHT_DEG = -30.0, 90.0
+# The limits are the measurement table's (``review.measurements.REFERENCE_RANGES``) and every rule decides
+# by its ``flag``: the table flags a value exactly when a rule calls it.
+BRADY_BPM, TACHY_BPM = REFERENCE_RANGES["heart_rate_bpm"].limits
+PR_1AVB_MS = REFERENCE_RANGES["pr_ms"].high
+QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
+AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
@@ -328,6 +338,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
+    # a value as a rule cites it: with the decimals its comparison with the cited threshold needs
+    def cite(key: str, v: float | None, *limits: float) -> str:
+        return "" if v is None else shown(v, *limits, judge=lambda x: flag(key, x, sex))
+
+    hr_s, pr_s, qrs_s = cite("heart_rate_bpm", hr), cite("pr_ms", pr), cite("qrs_ms", qrs)
+    # each rule decides by the measurement table's flag of the same value
+    hr_flag, pr_flag, qrs_flag = flag("heart_rate_bpm", hr), flag("pr_ms", pr), flag("qrs_ms", qrs)
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
@@ -369,7 +386,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                                or (not rhythm_codes and p.get("SR", 0.0) >= 0.5))
     rate_text = ""
     if hr is not None:
-        rate_text = f", {hr:.0f} bpm" + (", irregular" if irregular else "")
+        rate_text = f", {hr_s} bpm" + (", irregular" if irregular else "")
     out: list[Statement] = []
     if pace_rule:
         if own_rhythms and not positive & set(own_rhythms):
@@ -382,22 +399,21 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
-    if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr < BRADY_BPM
-                                     or hr > TACHY_BPM):
+    if sinus and hr is not None and ("SBRAD" in rhythm_codes or "STACH" in rhythm_codes or hr_flag):
         refuted = []
         for c in ("SBRAD", "STACH"):
             if c in rhythm_codes:
                 rhythm_codes.remove(c)
-                if (c == "SBRAD" and hr >= BRADY_BPM) or (c == "STACH" and hr <= TACHY_BPM):
+                if (c == "SBRAD" and hr_flag != "low") or (c == "STACH" and hr_flag != "high"):
                     refuted.append(c)
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
-                                    f"{hr:.0f} bpm")
-        if hr < BRADY_BPM:
+                                    f"{hr_s} bpm")
+        if hr_flag == "low":
             out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr:.0f} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
-        elif hr > TACHY_BPM:
+                                 rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
+        elif hr_flag == "high":
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr:.0f} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
+                                 rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
             # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
@@ -408,13 +424,21 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             rhythm_codes.remove("SR")
     if af_rule:
         how = (f"RR coefficient of variation > {RR_CV_IRREGULAR:.2f}" if irregular is True
-               else f"RMSSD / mean RR {rr_nrmssd:.2f} > {AF_NRMSSD:.2f}, Dash et al. 2009")
+               else f"RMSSD / mean RR {shown(rr_nrmssd, AF_NRMSSD, decimals=2)} > {AF_NRMSSD:.2f}, Dash et al. 2009")
         af_rate = rate_text if irregular else rate_text + ", irregular"      # af_rule needs a rate
         out.append(Statement("rhythm", f"Atrial fibrillation{af_rate}", "measurement", "AFIB", p["AFIB"],
                              confidence_word(p["AFIB"]),
                              rule=f"RR irregular ({how}) without a detectable P wave (ESC definition, "
                                   f"Hindricks et al. 2021) and the model's atrial fibrillation {p['AFIB']:.0%} >= "
                                   f"{AF_RULE_MIN_P:.0%}"))
+    if "SARRH" in rhythm_codes:
+        # sinus arrhythmia is a sinus rhythm: said once, with the rate, as a cart says it
+        for c in [c for c in rhythm_codes if c == "SR"]:
+            rhythm_codes.remove(c)
+            resolved.append(f"sinus rhythm ({p[c]:.0%}) not stated apart: sinus arrhythmia is a sinus rhythm")
+        said = [s for s in out if s.source == "model" and s.code in SINUS and s.text.startswith("Sinus rhythm")]
+        for s in said:      # the sinus rhythm a refuted rate word left: sinus arrhythmia takes its place
+            out.remove(s)
     for i, c in enumerate(rhythm_codes):
         out.append(model_stmt(c, sinus_note if c in SINUS else None,
                               suffix=(rate_text if i == 0 and not out else "") + (GUESSED if c == guessed else "")))
@@ -431,36 +455,59 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         conduction.remove("LPR")
         resolved.append(f"prolonged PR interval ({p['LPR']:.0%}) not stated: first degree AV block "
                         "stands (the same finding)")
+    for complete, incomplete in (("CLBBB", "ILBBB"), ("CRBBB", "IRBBB")):
+        # one bundle is blocked completely or incompletely, never both: the measured QRS decides
+        # (complete from QRS >= 120 ms, Surawicz et al. 2009), else the more probable of the two
+        if complete in conduction and incomplete in conduction:
+            if qrs is not None:
+                keep, drop = (complete, incomplete) if qrs_flag == "high" else (incomplete, complete)
+                why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
+            else:
+                keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
+                why = "no QRS measured, the more probable of the two"
+            conduction.remove(drop)
+            resolved.append(f"{_in_sentence(STATEMENTS[drop].text)} ({p[drop]:.0%}) not stated: "
+                            f"{_in_sentence(STATEMENTS[keep].text)} stands ({why})")
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
         if c in ("1AVB", "LPR") and pr is not None:
-            if pr <= PR_1AVB_MS:
-                note = f"not supported by the measured PR {pr:.0f} ms"
+            if pr_flag != "high":
+                note = f"not supported by the measured PR {pr_s} ms"
             else:
-                suffix = f" (PR {pr:.0f} ms)"
-        if c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
-            suffix = f" (QRS {qrs:.0f} ms)"
+                suffix = f" (PR {pr_s} ms)"
+        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high":
+            note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
+        elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
+            suffix = f" (QRS {qrs_s} ms)"
         out.append(model_stmt(c, note, suffix))
-    if pr is not None and pr > PR_1AVB_MS and not positive & {"1AVB", "LPR"} and not positive & set(ATRIAL_NON_SINUS):
-        out.append(Statement("conduction", f"First degree AV block (PR {pr:.0f} ms)", "measurement",
-                             rule=f"PR {pr:.0f} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
-    if qrs is not None and qrs >= QRS_WIDE_MS and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
-        out.append(Statement("conduction", f"Wide QRS ({qrs:.0f} ms)", "measurement",
-                             rule=f"QRS {qrs:.0f} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
+    paced_rhythm = paced is not None or "PACE" in positive
+    if pr_flag == "high" and not positive & {"1AVB", "LPR"} and paced_rhythm \
+            and not positive & set(ATRIAL_NON_SINUS):
+        # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
+        resolved.append(f"first degree AV block not stated: PR {pr_s} ms in a paced rhythm is the "
+                        "pacemaker's AV delay")
+    elif pr_flag == "high" and not positive & {"1AVB", "LPR"} \
+            and not positive & set(ATRIAL_NON_SINUS):
+        out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
+                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
+    if qrs_flag == "high" and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
+        out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
+                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
 
     # axis
     axis = _num(measurements, "qrs_axis_deg")
     if axis is not None:
         a = ((axis + 180.0) % 360.0) - 180.0
+        a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         if -180.0 <= a < -90.0:
-            out.append(Statement("axis", f"Extreme axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg in -90..-180 deg (Surawicz et al. 2009)"))
-        elif a < AXIS_LEFT_DEG:
-            out.append(Statement("axis", f"Left axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
-        elif a > AXIS_RIGHT_DEG:
-            out.append(Statement("axis", f"Right axis deviation ({a:.0f} deg)", "measurement",
-                                 rule=f"QRS axis {a:.0f} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
+            out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)"))
+        elif flag("qrs_axis_deg", a) == "low":
+            out.append(Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
+        elif flag("qrs_axis_deg", a) == "high":
+            out.append(Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
+                                 rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
 
     # hypertrophy, ischaemia/infarction, repolarisation, other (model)
     qtc = _num(measurements, "qtc_bazett_ms")
@@ -469,12 +516,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         qtc, formula = _num(measurements, "qtc_fridericia_ms"), "Fridericia"
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
+    qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)
+    qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex)
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
             note = None
-            if c == "LNGQT" and qtc is not None and qtc < limit:
-                note = f"not supported by the measured QTc {qtc:.0f} ms ({formula})"
+            if c == "LNGQT" and qtc is not None and qtc_flag != "high":
+                note = f"not supported by the measured QTc {qtc_s} ms ({formula})"
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
             who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
@@ -482,13 +531,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             shaky = ("unreliable: irregular rhythm" if irregular else
                      f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
                      and hr > QTC_BAZETT_HR_MAX else None)
-            if qtc >= limit and "LNGQT" not in positive:
-                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
+            if qtc_flag == "high" and "LNGQT" not in positive:
+                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
                                      note=shaky))
-            elif qtc <= QTC_SHORT:
-                out.append(Statement("repolarisation", f"Short QTc ({qtc:.0f} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc:.0f} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
+            elif qtc_flag == "low":
+                out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
+                                     rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)",
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands
@@ -496,8 +545,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     abnormal = [s for s in out if s.note in (None, NO_P_NOTE) and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
+        outside = outside_range(measurements, sex)
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
+        elif outside:
+            # the measurement table flags it (a short PR, a Fridericia QTc past its limit): not a normal ECG
+            label, value, word = outside[0]
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(label)} {value} is {word} "
+                            "(outside its reference range in the measurement table)")
         elif no_p:
             # a normal ECG is in sinus rhythm, and without a P wave sinus rhythm is not confirmed (on PTB-XL
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from dataclasses import dataclass
 from typing import Mapping
 
 from mirage_model.clinical import parse_sex
@@ -68,51 +69,126 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
     return clean
 
 
-# Adult reference ranges (inclusive), with their sources; QTc by sex. A value outside is flagged.
-# Heart rate 50-100 bpm: Mason et al., Circulation 2007;115:1325 (AHA/ACCF/HRS part II).
-# PR 120-200 ms, QRS < 120 ms: Surawicz et al., Circulation 2009;119:e235 (part III).
-# QTc < 450 ms men, < 460 ms women: Rautaharju et al., Circulation 2009;119:e241 (part IV).
+# Adult reference ranges, with their sources, each with the comparison the interpretation's rule
+# makes on the same value (``interpret`` flags through ``flag``): a value outside is flagged.
+# Heart rate 50-100 bpm (bradycardia < 50, tachycardia > 100): Mason et al., Circulation
+# 2007;115:1325 (AHA/ACCF/HRS part II).
+# PR 120-200 ms (first-degree AV block > 200 ms), QRS < 120 ms (wide >= 120 ms): Surawicz et al.,
+# Circulation 2009;119:e235 (part III).
+# QTc < 450 ms men, < 460 ms women (prolonged at or above): Rautaharju et al., Circulation
+# 2009;119:e241 (part IV).
 # QTc <= 340 ms is short: Priori SG et al., 2015 ESC Guidelines for the management of patients with
 # ventricular arrhythmias, Eur Heart J 2015;36:2793 (short QT syndrome diagnosed at QTc <= 340 ms).
 # Part IV's "<= 390 ms" flagged 39 of the first 300 PTB-XL fold-9 records labelled normal ECG (QTc
 # Bazett 5th percentile 379 ms there) and took their "Normal ECG" away; <= 340 ms none of them.
-# QRS axis -30 to +90 deg: Surawicz et al. 2009 (part III).
-REFERENCE_RANGES: dict[str, tuple[float | None, float | None, str]] = {
-    "heart_rate_bpm": (50.0, 100.0, "50-100 bpm (Mason et al. 2007)"),
-    "pr_ms": (120.0, 200.0, "120-200 ms (Surawicz et al. 2009)"),
-    "qrs_ms": (None, 119.0, "< 120 ms (Surawicz et al. 2009)"),   # whole milliseconds: 119 is the last normal
-    "qrs_axis_deg": (-30.0, 90.0, "-30 to +90 deg (Surawicz et al. 2009)"),
+# QRS axis -30 to +90 deg (left axis deviation < -30, right > +90): Surawicz et al. 2009 (part III).
+# The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
+# table shows it as "119.6" (``shown``), not as an unflagged "120"; 120.3 ms shows "120".
+
+
+@dataclass(frozen=True)
+class ReferenceRange:
+    """An adult reference range as the rules read it.
+
+    Attributes:
+        low: a value below it is low (at it too when ``low_at``); None: no lower limit.
+        high: a value above it is high (at it too when ``high_at``); None: no upper limit.
+        text: the range in words with its source.
+        low_at: the lower limit itself is low (QTc <= 340 ms is short).
+        high_at: the upper limit itself is high (QRS >= 120 ms is wide, QTc >= 450 ms prolonged).
+    """
+    low: float | None
+    high: float | None
+    text: str
+    low_at: bool = False
+    high_at: bool = False
+
+    def flag(self, value: float | None) -> str:
+        """"high", "low" or "" for ``value`` (None: "")."""
+        if value is None:
+            return ""
+        if self.high is not None and (value > self.high or (self.high_at and value == self.high)):
+            return "high"
+        if self.low is not None and (value < self.low or (self.low_at and value == self.low)):
+            return "low"
+        return ""
+
+    def cell(self) -> str:
+        """The range in a table cell: "120-200", "-30 to +90", "< 120", "> 340, < 450" (unit beside it)."""
+        lo = None if self.low is None else ("> " if self.low_at else "") + f"{self.low:g}"
+        hi = None if self.high is None else ("< " if self.high_at else "") + f"{self.high:g}"
+        if lo is not None and hi is not None:
+            if self.low_at or self.high_at:
+                return f"{lo}, {hi}" if self.low_at else f">= {lo}, {hi}"
+            return f"{lo} to {self.high:+g}" if self.low < 0 else f"{lo}-{hi}"
+        if hi is not None:
+            return hi if self.high_at else f"<= {hi}"
+        if lo is not None:
+            return lo if self.low_at else f">= {lo}"
+        return ""
+
+    @property
+    def limits(self) -> tuple[float, ...]:
+        return tuple(x for x in (self.low, self.high) if x is not None)
+
+
+REFERENCE_RANGES: dict[str, ReferenceRange] = {
+    "heart_rate_bpm": ReferenceRange(50.0, 100.0, "50-100 bpm (Mason et al. 2007)"),
+    "pr_ms": ReferenceRange(120.0, 200.0, "120-200 ms (Surawicz et al. 2009)"),
+    "qrs_ms": ReferenceRange(None, 120.0, "< 120 ms (Surawicz et al. 2009)", high_at=True),
+    "qrs_axis_deg": ReferenceRange(-30.0, 90.0, "-30 to +90 deg (Surawicz et al. 2009)"),
 }
 QTC_LIMITS = {"M": 450.0, "F": 460.0}
 QTC_SHORT = 340.0
 
 
-def reference_range(key: str, sex: str | None = None) -> tuple[float | None, float | None, str] | None:
-    """(low, high, text) of a measurement's adult reference range, or None when it has none here."""
+def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
+    """``value`` as text with the fewest decimals (from ``decimals``, at most 3) at which it stands on
+    the same side of each limit as the value itself and, with ``judge`` (a range's ``flag``), is judged
+    as the value is, so that a cited comparison reads true: a rate of 49.8 bpm against 50 reads "49.8"
+    ("50 < 50" would not), a QTc of 460.3 ms against ">= 460" reads "460"."""
+    for d in range(decimals, 4):
+        r = float(f"{value:.{d}f}")
+        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits) \
+                and (judge is None or judge(r) == judge(value)):
+            return f"{value:.{d}f}"
+    return f"{value:.3f}"
+
+
+def reference_range(key: str, sex: str | None = None) -> ReferenceRange | None:
+    """A measurement's adult reference range, or None when it has none here."""
     if key in _measure().QTC_KEYS:
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
         who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
-        # <= QTC_SHORT is short (as interpret says it): whole ms, QTC_SHORT + 1 is the first normal
-        return (QTC_SHORT + 1.0, hi - 1.0, f"{QTC_SHORT + 1:g}-{hi - 1:g} ms, {who} "
-                "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)")
+        # as interpret says them: short at or below QTC_SHORT, prolonged at or above the limit
+        return ReferenceRange(QTC_SHORT, hi, f"> {QTC_SHORT:g} and < {hi:g} ms, {who} "
+                              "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)", low_at=True, high_at=True)
     return REFERENCE_RANGES.get(key)
 
 
 def flag(key: str, value: float | None, sex: str | None = None) -> str:
-    """"high", "low" or "" for a value against its reference range."""
-    lo, hi, _ = reference_range(key, sex) or (None, None, "")
-    return _outside(value, lo, hi)
+    """"high", "low" or "" for a value against its reference range: the comparison the
+    interpretation's rule makes (``interpret`` decides through this function)."""
+    ref = reference_range(key, sex)
+    return ref.flag(value) if ref is not None else ""
 
 
-def _outside(value: float | None, lo: float | None, hi: float | None) -> str:
-    if value is None:
-        return ""
-    if hi is not None and value > hi:
-        return "high"
-    if lo is not None and value < lo:
-        return "low"
-    return ""
+def outside_range(values: Mapping | None, sex: str | None = None) -> list[tuple[str, str, str]]:
+    """The measurements of ``values`` (key -> value, as ``Measurements.as_dict()`` or the table)
+    that the table flags, in the table's order: (label, value with its unit as the table shows it,
+    "high" or "low"), e.g. ("QRS duration", "124 ms", "high")."""
+    out = []
+    for f in _measure().SCALAR_FIELDS if values else ():
+        v = values.get(f.key)
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            continue
+        ref = reference_range(f.key, sex)
+        if ref is not None and math.isfinite(v) and ref.flag(v):
+            out.append((f.label, f"{shown(v, judge=ref.flag)} {f.unit}", ref.flag(v)))
+    return out
 
 
 def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None) -> list[dict]:
@@ -132,9 +208,11 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
-        status ("", "edited", "recomputed" or "not recomputed"), flag ("high", "low" or ""),
-        range (the reference range's text with its source, "" when it has none) and its bounds
-        ref_low / ref_high (None where open).
+        status ("", "edited", "recomputed" or "not recomputed"), flag ("high", "low" or "": the
+        comparison the interpretation's rule makes), range (the reference range's text with its
+        source, "" when it has none), its limits ref_low / ref_high (None where open), ref_cell (the
+        range in a table cell) and shown (the value as text: whole units, with the decimals that keep
+        it on its side of the limits; None when there is no value).
 
     Raises:
         ValueError: an edit names no measurement, or its value is not a finite number.
@@ -169,7 +247,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     rows = []
     for f in measure.SCALAR_FIELDS:
         k = f.key
-        lo, hi, text = reference_range(k, sex) or (None, None, "")
-        rows.append(dict(key=k, label=f.label, unit=f.unit, value=value[k], automatic=auto[k], status=status[k],
-                         flag=_outside(value[k], lo, hi), range=text, ref_low=lo, ref_high=hi))
+        ref = reference_range(k, sex) or ReferenceRange(None, None, "")
+        v = value[k]
+        rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
+                         flag=ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
+                         ref_cell=ref.cell(), shown=None if v is None else shown(v, judge=ref.flag)))
     return rows

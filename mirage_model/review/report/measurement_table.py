@@ -11,16 +11,6 @@ from mirage_model.review.report.styles import make_table
 from mirage_model.review.report.text import pdf_escape
 
 
-def _range_cell(row: dict) -> str:
-    """The reference range in a table cell: "120-200", "< 120" (the unit is beside it)."""
-    lo, hi = row.get("ref_low"), row.get("ref_high")
-    if lo is not None and hi is not None:
-        return f"{lo:g} to {hi:+g}" if lo < 0 else f"{lo:g}-{hi:g}"
-    if hi is not None:   # whole units: "< 120" for a last normal value of 119
-        return f"< {hi + 1:g}"
-    return f">= {lo:g}" if lo is not None else ""
-
-
 def measurement_flowables(session, st) -> list:
     """The measurement table of ``session`` (or why there is none), its ranges and method."""
     out = [Paragraph("Interval measurements", st["h1"])]
@@ -47,12 +37,12 @@ def measurement_flowables(session, st) -> list:
             shown = "not recomputed" if r["status"] == "not recomputed" else "not measurable"
             unit = ""
         else:
-            shown = f"{r['value']:.0f}" + (f" ({r['status']})" if r["status"] else "")
+            shown = r["shown"] + (f" ({r['status']})" if r["status"] else "")
             if r.get("flag"):   # bold, with an arrow from the Symbol font (WinAnsi has none)
                 arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
                 shown = Paragraph(f'<b>{pdf_escape(shown)}</b> <font name="Symbol">{arrow}</font> '
                                   f'<font size="6">{r["flag"]}</font>', st["small"])
-        line = [r["label"], shown, unit, _range_cell(r)]
+        line = [r["label"], shown, unit, r["ref_cell"]]
         if r.get("flag") and r["value"] is not None:
             flagged.append(len(table))
         if changed:

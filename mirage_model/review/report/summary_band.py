@@ -110,7 +110,7 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
                 col.append((labels[key], [Run("-", colour=GREY)]))
                 continue
             mark = "*" if r["status"] else ""
-            value = f"{r['value']:.0f}{mark} {r['unit']}"
+            value = f"{r['shown']}{mark} {r['unit']}"
             if r.get("flag"):
                 runs = [Run(value, "Helvetica-Bold"), Run(" "), Run(ARROWS[r["flag"]], "Symbol")]
             else:
