@@ -160,6 +160,28 @@ def _stage_lines(loaded) -> list[str]:
             "probabilities"]
 
 
+def _trained_on_ptbxl(prov: dict) -> bool:
+    """Whether the provenance is a PTB-XL run's (``data_kind``; a checkpoint older than that field: its
+    PTB-XL fold splits or ``ptbxl:`` data spec)."""
+    if prov.get("data_kind"):
+        return prov["data_kind"] == "ptbxl"
+    return str(prov.get("splits", "")).startswith("PTB-XL strat_fold") or str(prov.get("data", "")).startswith("ptbxl:")
+
+
+def _trained_on(prov: dict, ptbxl: bool) -> str:
+    """The card's sentence on the training data, from what the checkpoint records of its own training."""
+    if ptbxl:
+        return "Trained on one German hospital's archive (PTB-XL, 1989-1996)"
+    kind = prov.get("data_kind")
+    data = prov.get("data") or "?"
+    if kind == "folder":
+        labels = f", labelled by {prov['labels_file']}" if prov.get("labels_file") else ""
+        return f"Trained on one folder of records only ({data}{labels})"
+    if kind == "challenge":
+        return f"Trained on one PhysioNet Challenge-format dataset only ({data})"
+    return f"Trained on {data} only"
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
                appendix: list[str], test_looks: int = 1) -> str:
     """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
@@ -209,8 +231,10 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Metrics",
     ]
+    ptbxl = _trained_on_ptbxl(prov)
     if val:
-        line = f"Validation (fold 9, model selection), macro AUROC {val['macro']['auroc']:.3f}"
+        where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
+        line = f"Validation ({where}, model selection), macro AUROC {val['macro']['auroc']:.3f}"
         scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
         if isinstance(scored, (int, float)) and abs(scored - val["macro"]["auroc"]) >= 0.0005:
             line += f"; as the checkpoint scores it ({SCORED_HOW}), {scored:.3f}"
@@ -247,8 +271,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     lines += [
         "## Intended use and limits",
         "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
-        "- Not a medical device. Not validated prospectively. Trained on one German hospital's archive "
-        "(PTB-XL, 1989-1996): performance on other populations, devices and sampling rates is unknown.",
+        "- Not a medical device. Not validated prospectively. " + _trained_on(prov, ptbxl)
+        + ": performance on other populations, devices and sampling rates is unknown.",
         "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
         "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
         "with the reason; the probabilities are still shown, for reference. "

@@ -33,6 +33,7 @@ from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
     inputs_to_device, make_loader, open_data
+from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
@@ -392,6 +393,33 @@ def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> floa
     return float(ll.mean())
 
 
+def _split_source(cfg: TrainConfig, ds) -> str:
+    """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
+
+    A folder dataset takes its labels file's ``split`` column first (``datasets._open_folder``): a split
+    file or the seed only decide the records the column leaves without one.
+    """
+    if ds.kind == "ptbxl":
+        return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
+    seeded = f"seeded random split (seed {cfg.seed})"
+    in_column: set[str] = set()
+    if ds.kind == "folder" and cfg.labels:
+        rows = _read_table(Path(cfg.labels))
+        col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
+        id_col = _id_column(Path(cfg.labels), rows[0].keys())
+        for row in rows if col else ():
+            rid = (row[id_col] or "").strip()
+            if (row[col] or "").strip():
+                in_column.update((rid, Path(rid).with_suffix("").as_posix()))
+    labels = Path(cfg.labels).name if cfg.labels else ""
+    if in_column and all(it.record_id in in_column for it in ds.items):
+        return f"the split column of {labels}"
+    rest = f"split file {cfg.split_file}" if cfg.split_file else seeded
+    if in_column and not cfg.split_file:
+        return f"the split column of {labels}; records without one: {rest}"
+    return rest
+
+
 def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                 metrics):
     provenance = {
@@ -405,8 +433,11 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
                    "consistency": float(cfg.consistency),
                    **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
                    "init_from": cfg.init_from},
-        "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
-        (f"split file {cfg.split_file}" if cfg.split_file else f"seeded random split (seed {cfg.seed})"),
+        "splits": _split_source(cfg, ds),
+        # what the model card says of the training data (``commands/export.py``): never PTB-XL's story
+        # for another dataset
+        "data_kind": ds.kind, "data_root": Path(ds.root).name,
+        **({"labels_file": Path(cfg.labels).name} if ds.kind == "folder" and cfg.labels else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
