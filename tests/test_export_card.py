@@ -8,6 +8,7 @@ found the card telling PTB-XL's story: "fold 9", "one German hospital's archive 
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -31,9 +32,26 @@ def own_run(tmp_path_factory):
     labels.write_text("\n".join(line.replace(",MI,val", ",NORM,val") for line in lines) + "\n")
     assert ",MI,val" not in labels.read_text() and ",MI,train" in labels.read_text()
     out = tmp_path_factory.mktemp("runs") / "own"
-    assert main(["train", *train_argv(f"folder:{root}", out, tmp_path_factory.mktemp("cache"), "--epochs", "1",
-                                      labels=labels)]) == 0
+    seen = _Warnings()
+    logging.getLogger("training_cli").addHandler(seen)
+    try:
+        assert main(["train", *train_argv(f"folder:{root}", out, tmp_path_factory.mktemp("cache"), "--epochs", "1",
+                                          labels=labels)]) == 0
+    finally:
+        logging.getLogger("training_cli").removeHandler(seen)
+    (out / "warnings.txt").write_text("\n".join(seen.messages))
     return out
+
+
+class _Warnings(logging.Handler):
+    """The warnings a module-scoped run logs (pytest's caplog is per test)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
 
 
 def export_card(model, out, *extra) -> str:
@@ -65,3 +83,27 @@ def test_card_of_a_ptbxl_model_keeps_the_ptbxl_wording(tmp_path, provenance):
     assert f"- Data: PTB-XL 1.0.3, 100 Hz records; splits: {PTBXL_SPLITS}" in card
     assert "Validation (fold 9, model selection), macro AUROC 0.800.\n" in card
     assert PTBXL_ORIGIN in card
+
+
+def test_card_marks_what_was_not_measured_and_training_warns(own_run, tmp_path):
+    """The validation split has no MI record: its threshold is best_f1_thresholds' 0.5 fallback and the
+    macro AUROC is over 3 of the 4 classes; the card had called both measured, training had said nothing."""
+    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    assert "MI 0.500 (a fallback, not measured: no validation positives)" in card
+    assert card.count("fallback") == 1                          # the classes with validation positives are measured
+    assert "model selection), macro AUROC" in card and " over 3 of 4 classes (MI: undefined," in card
+    log = (own_run / "warnings.txt").read_text()
+    assert "validation split: no positive record of MI (1 of 4 classes): AUROC undefined; threshold 0.5 is a " \
+           "fallback" in log
+
+
+def test_card_of_a_split_without_any_auroc(tmp_path):
+    """A validation split too small for any AUROC had ended the export with a TypeError."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["metrics"] = {"val": {"n": 1, "macro": {"auroc": None},
+                              "per_class": {"A": {"auroc": None, "positives": 1}, "B": {"auroc": None, "positives": 0}}}}
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped")
+    assert "macro AUROC undefined (no class has both positive and negative records in the split)" in card
+    assert "A 0.500, B 0.500 (a fallback, not measured: no validation positives)" in card

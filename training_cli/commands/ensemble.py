@@ -196,6 +196,8 @@ def run(args) -> int:
                     "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
     probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
+    if task == "multilabel":
+        M.warn_no_positives(y, labels, "validation split")
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
     val = M.compute_metrics(targets, probs, labels, thresholds, task)
     logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))

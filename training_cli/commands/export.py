@@ -70,6 +70,8 @@ def scrub_paths(value):
 
 def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
     value = metrics["macro"][key] if cls is None else metrics["per_class"][cls][key]
+    if not isinstance(value, (int, float)):
+        return "undefined"              # no positive or no negative record of the class in the split
     boot = metrics.get("bootstrap", {})
     ci = boot.get("macro", {}).get(key) if cls is None else boot.get("per_class", {}).get(cls, {}).get(key)
     text = f"{value:.3f}"
@@ -160,6 +162,33 @@ def _stage_lines(loaded) -> list[str]:
             "probabilities"]
 
 
+def _undefined_auroc(split: dict) -> list[str]:
+    """The classes of a split's metrics whose AUROC is undefined (no positive or no negative record)."""
+    return [c for c, m in (split.get("per_class") or {}).items() if not isinstance(m.get("auroc"), (int, float))]
+
+
+def _macro_auroc(split: dict) -> str:
+    """"macro AUROC 0.667", and over how many classes when some have none (a macro of fewer classes)."""
+    per = split.get("per_class") or {}
+    gone = _undefined_auroc(split)
+    value = split["macro"].get("auroc")
+    if not isinstance(value, (int, float)):
+        return "macro AUROC undefined (no class has both positive and negative records in the split)"
+    if not gone:
+        return f"macro AUROC {value:.3f}"
+    return (f"macro AUROC {value:.3f} over {len(per) - len(gone)} of {len(per)} classes ({', '.join(gone)}: "
+            "undefined, the split has no positive or no negative record of them)")
+
+
+def _threshold_line(loaded, val: dict) -> str:
+    """The card's thresholds, each one chosen on no positive record marked as the 0.5 fallback it is."""
+    per = val.get("per_class") or {}
+    fallback = [lab for lab in loaded.labels if (per.get(lab) or {}).get("positives") == 0]
+    return "- Thresholds (max F1 on the validation split): " + ", ".join(
+        f"{lab} {t:.3f}" + (" (a fallback, not measured: no validation positives)" if lab in fallback else "")
+        for lab, t in zip(loaded.labels, loaded.thresholds))
+
+
 def _trained_on_ptbxl(prov: dict) -> bool:
     """Whether the provenance is a PTB-XL run's (``data_kind``; a checkpoint older than that field: its
     PTB-XL fold splits or ``ptbxl:`` data spec)."""
@@ -216,8 +245,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
           if getattr(loaded, "noise_average", None) is not None else []),
         *_calibration_lines(loaded, test),
         *_stage_lines(loaded),
-        f"- Thresholds (max F1 on the validation split): "
-        + ", ".join(f"{lab} {t:.3f}" for lab, t in zip(loaded.labels, loaded.thresholds)),
+        _threshold_line(loaded, metrics.get("val_calibrated") or val),
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
@@ -234,9 +262,10 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     ptbxl = _trained_on_ptbxl(prov)
     if val:
         where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
-        line = f"Validation ({where}, model selection), macro AUROC {val['macro']['auroc']:.3f}"
+        line = f"Validation ({where}, model selection), {_macro_auroc(val)}"
         scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
-        if isinstance(scored, (int, float)) and abs(scored - val["macro"]["auroc"]) >= 0.0005:
+        if isinstance(scored, (int, float)) and isinstance(val["macro"].get("auroc"), (int, float)) \
+                and abs(scored - val["macro"]["auroc"]) >= 0.0005:
             line += f"; as the checkpoint scores it ({SCORED_HOW}), {scored:.3f}"
         lines.append(line + ".")
         lines.append("")
@@ -257,6 +286,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
                          f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
         lines.append("")
+        if _undefined_auroc(test):
+            lines += [f"The test split's {_macro_auroc(test)}.", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:

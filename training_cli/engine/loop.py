@@ -153,6 +153,8 @@ def train(cfg: TrainConfig) -> int:
     step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
                  cfg.consistency_faults, cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
+    if dist.main:
+        M.warn_no_positives(val_y, ds.classes, "validation split", thresholds=task_type == "multilabel")
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
         row = _train_epoch(step, train_loader, epoch, cfg, progress)
