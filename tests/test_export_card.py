@@ -27,16 +27,16 @@ PTBXL_ORIGIN = ("Not validated prospectively. Trained on one German hospital's a
 def own_run(tmp_path_factory):
     """A 1-epoch tiny run on a folder dataset whose splits come from labels.csv's split column; its
     validation split has no MI record (copy 1's MI record relabelled NORM)."""
-    root, labels = make_folder(tmp_path_factory.mktemp("own") / "ecgs", n_copies=4, split_column=True)
+    base = tmp_path_factory.mktemp("own")
+    root, labels = make_folder(base / "own_data" / "ecgs", n_copies=4, split_column=True)
     lines = labels.read_text().splitlines()
     labels.write_text("\n".join(line.replace(",MI,val", ",NORM,val") for line in lines) + "\n")
     assert ",MI,val" not in labels.read_text() and ",MI,train" in labels.read_text()
-    out = tmp_path_factory.mktemp("runs") / "own"
+    out, cache = base / "own", base / "cache"
     seen = _Warnings()
     logging.getLogger("training_cli").addHandler(seen)
     try:
-        assert main(["train", *train_argv(f"folder:{root}", out, tmp_path_factory.mktemp("cache"), "--epochs", "1",
-                                          labels=labels)]) == 0
+        assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", labels=labels)]) == 0
     finally:
         logging.getLogger("training_cli").removeHandler(seen)
     (out / "warnings.txt").write_text("\n".join(seen.messages))
@@ -107,3 +107,45 @@ def test_card_of_a_split_without_any_auroc(tmp_path):
     card = export_card(src, tmp_path / "shipped")
     assert "macro AUROC undefined (no class has both positive and negative records in the split)" in card
     assert "A 0.500, B 0.500 (a fallback, not measured: no validation positives)" in card
+
+
+def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):
+    """mirage train scores the test split (OUT/test/) and records it in the checkpoint; a card quoting a
+    later `mirage evaluate` had said "evaluated once" (--test-looks defaulted to 1 whatever was recorded)."""
+    looks = json.loads((own_run / "model" / "config.json").read_text())["metrics"]["test_looks"]
+    assert [(look["by"], look["split"], look["n"]) for look in looks] == [("mirage train", "test", 4)]
+    own = export_card(own_run / "model", tmp_path / "own", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    assert "Test split (test, n=4, evaluated once)" in own          # the run's own look, counted once
+
+    root = own_run.parent / "own_data"
+    assert main(["evaluate", "--model", str(own_run / "model"), "--data", f"folder:{root / 'ecgs'}",
+                 "--labels", str(root / "ecgs" / "labels.csv"), "--cache-dir", str(own_run.parent / "cache"),
+                 "--split", "test", "--out", str(tmp_path / "eval"), "--bootstrap", "20", "--no-progress"]) == 0
+    second = export_card(own_run / "model", tmp_path / "second", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    assert ("Test split (test, n=4, scored 2 times for this model (by `mirage train` at the end of training, then by "
+            "the evaluation these figures come from): the figures are the last look's)") in second
+    assert "evaluated once" not in second
+    # the exported checkpoint keeps both looks: exporting it again with the same figures still says 2
+    again = export_card(tmp_path / "second", tmp_path / "again", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    assert "n=4, scored 2 times for this model" in again
+    # the user's own count still wins
+    told = export_card(own_run / "model", tmp_path / "told", "--test-metrics", str(tmp_path / "eval" / "metrics.json"),
+                       "--test-looks", "1")
+    assert "Test split (test, n=4, evaluated once)" in told
+
+
+def test_an_older_run_s_own_test_look_is_counted(tmp_path):
+    """A checkpoint trained before "test_looks": its run's OUT/test/metrics.json beside OUT/model is a look."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    metrics = {"n": 10, "split": "test", "date": "2026-01-01T10:00:00Z",
+               "macro": {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75},
+               "per_class": {lab: {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+                             for lab in ("NORM", "MI", "STTC", "CD", "HYP")}}
+    (tmp_path / "run" / "test").mkdir()
+    (tmp_path / "run" / "test" / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "run" / "summary.json").write_text(json.dumps({"test_macro_auroc": 0.9}))
+    (tmp_path / "eval.json").write_text(json.dumps({**metrics, "date": "2026-01-02T10:00:00Z"}))
+    assert "n=10, evaluated once" in export_card(src, tmp_path / "a", "--test-metrics",
+                                                  str(tmp_path / "run" / "test" / "metrics.json"))
+    assert "n=10, scored 2 times for this model" in export_card(src, tmp_path / "b", "--test-metrics",
+                                                                  str(tmp_path / "eval.json"))

@@ -21,6 +21,7 @@ from mirage_model.review.report.model_info import SCORED_HOW
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.checkpoints import model_path
 from training_cli.engine.errors import ConfigError
+from training_cli.engine.evaluation import look_record
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import command_parser
 
@@ -39,9 +40,10 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
     p.add_argument("--evaluate-command", default="",
                    help="the command that produced --test-metrics, quoted on the card (none given: none quoted)")
-    p.add_argument("--test-looks", type=int, default=1, metavar="N",
-                   help="how many times the test split has been scored for this model, 1 or more (default 1); "
-                   "the card says so beside the figures, which are the last look's")
+    p.add_argument("--test-looks", type=int, default=None, metavar="N",
+                   help="how many times the test split has been scored for this model, 1 or more (default: the "
+                   "looks the checkpoint records, e.g. mirage train's own test evaluation, and --test-metrics "
+                   "if it is another one); the card says so beside the figures")
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
@@ -211,11 +213,73 @@ def _trained_on(prov: dict, ptbxl: bool) -> str:
     return f"Trained on {data} only"
 
 
+def _looks_of(metrics: dict, test: dict | None) -> tuple[list[dict], int | None]:
+    """``_all_looks`` of the looks ``metrics`` (a checkpoint's) records."""
+    return _all_looks(list(metrics.get("test_looks") or []), test)
+
+
+def _same_look(a: dict, b: dict) -> bool:
+    """Whether two recorded looks at a split are one scoring (its metrics.json's look id; older files: the
+    date, then the size)."""
+    if a.get("split", "test") != b.get("split", "test"):
+        return False
+    if a.get("look_id") and b.get("look_id"):
+        return a["look_id"] == b["look_id"]
+    if a.get("date") and b.get("date"):
+        return a["date"] == b["date"]
+    return a.get("n") == b.get("n")
+
+
+def _all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int | None]:
+    """The looks at the test split a checkpoint records, with the one behind ``test`` (--test-metrics)
+    added unless it is one of them -> (all looks, index of ``test``'s; None without ``test``)."""
+    looks = [dict(look) for look in recorded]
+    if test is None:
+        return looks, None
+    mine = look_record(test, "--test-metrics")
+    for i, look in enumerate(looks):
+        if _same_look(look, mine):
+            return looks, i
+    return looks + [mine], len(looks)
+
+
+def _recorded_looks(metrics: dict, folder: Path) -> list[dict]:
+    """The looks at the test split that a checkpoint records: its "test_looks"; a checkpoint older than
+    that field, the test metrics an earlier export merged in, or the run's own OUT/test/metrics.json
+    beside OUT/model (written by `mirage train` when it scored the test split)."""
+    if metrics.get("test_looks"):
+        return list(metrics["test_looks"])
+    if isinstance(metrics.get("test"), dict):
+        return [look_record(metrics["test"], "an earlier export's evaluation")]
+    run_test = folder.parent / "test" / "metrics.json"
+    if folder.name == "model" and (folder.parent / "summary.json").is_file() and run_test.is_file():
+        try:
+            return [look_record(json.loads(run_test.read_text(encoding="utf-8")), "mirage train")]
+        except (OSError, ValueError):
+            return []
+    return []
+
+
+def _looks_text(looks: list[dict], mine: int | None, stated: int | None) -> str:
+    """How often the test split was scored, as the card says it beside the figures."""
+    if stated is not None:             # the user's count (--test-looks)
+        return "evaluated once" if stated == 1 else \
+            f"scored {stated} times for this model: the figures are the last look's"
+    if len(looks) <= 1:
+        return "evaluated once"
+    who = ", then ".join("by `mirage train` at the end of training" if look.get("by") == "mirage train"
+                         else "by the evaluation these figures come from" if i == mine
+                         else f"by {look.get('by') or 'another evaluation'}" for i, look in enumerate(looks))
+    which = "the last look's" if mine == len(looks) - 1 else f"look {mine + 1}'s"
+    return f"scored {len(looks)} times for this model ({who}): the figures are {which}"
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
-               appendix: list[str], test_looks: int = 1) -> str:
+               appendix: list[str], test_looks: int | None = None) -> str:
     """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
-    more; ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
-    if test_looks < 1:
+    more, None: the looks ``loaded.metrics["test_looks"]`` records, which include ``test``'s;
+    ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+    if test_looks is not None and test_looks < 1:
         raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
     prov = loaded.provenance or {}
     metrics = loaded.metrics or {}
@@ -272,8 +336,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     if test:
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
-            + ("evaluated once" if test_looks == 1 else
-               f"scored {test_looks} times for this model: the figures are the last look's")
+            + _looks_text(*_looks_of(metrics, test), test_looks)
             + "), with percentile bootstrap 95% intervals"
             + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
             "",
@@ -349,7 +412,7 @@ def read_metrics(path, option: str) -> dict:
 
 
 def run(args) -> int:
-    if args.test_looks < 1:
+    if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
                           "was scored for this model (1 or more)")
     baseline_paths = {}
@@ -363,13 +426,18 @@ def run(args) -> int:
     baselines = {name: read_metrics(path, f"--baseline-metrics {name}=")
                  for name, path in baseline_paths.items()}
     appendix = [_read_text(p, "--card-append") for p in args.card_append]
-    loaded = load_checkpoint(model_path(args.model))      # a CheckpointError reaches main(): exit 2
+    folder = Path(model_path(args.model))
+    loaded = load_checkpoint(folder)      # a CheckpointError reaches main(): exit 2
     if args.name:
         loaded.name = args.name
     metrics = dict(loaded.metrics or {})
     metrics.pop("cache", None)
+    metrics["test_looks"], _ = _all_looks(_recorded_looks(metrics, folder), test)
+    if not metrics["test_looks"]:
+        del metrics["test_looks"]
     if test:
-        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split") if k in test}
+        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id")
+                           if k in test}
     for name, m in baselines.items():
         metrics.setdefault("baselines", {})[name] = {"macro": m["macro"], "bootstrap": m.get("bootstrap", {}).get("macro")}
     loaded.provenance = scrub_paths(loaded.provenance or {})
