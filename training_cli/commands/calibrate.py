@@ -246,6 +246,8 @@ def run(args) -> int:
         stage, probs = stacking.fit(y, probs, feats, labels, candidates,
                                     fitted_on=f"{where}, {int(stacking.measured_rows(feats, 'rhythm').sum())} measured")
         stage = _report_stage(stage, "measured-rhythm stage", "no rhythm statement gained from the measured rhythm")
+    if not multiclass:
+        M.warn_no_positives(y, labels, where)
     thresholds = M.best_f1_thresholds(y, probs) if not multiclass else np.full(K, 0.5)
     val = M.compute_metrics(y if not multiclass else targets, probs, labels, thresholds, loaded.task)
     metrics = {**loaded.metrics, "val_calibrated": val}

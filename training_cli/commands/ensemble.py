@@ -196,6 +196,8 @@ def run(args) -> int:
                     "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
     probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
+    if task == "multilabel":
+        M.warn_no_positives(y, labels, "validation split")
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
     val = M.compute_metrics(targets, probs, labels, thresholds, task)
     logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))
@@ -206,7 +208,8 @@ def run(args) -> int:
         "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(sum(float(p.get("duration_s") or 0) for p in provs) + time.time() - t0, 1),
-        "splits": provs[0].get("splits", ""), "seed": [p.get("seed") for p in provs],
+        "splits": provs[0].get("splits", ""),
+        **{k: provs[0][k] for k in ("data_kind", "data_root", "labels_file") if k in provs[0]}, "seed": [p.get("seed") for p in provs],
         "preset": "+".join(str(p.get("preset", "")) for p in provs),
         "recipe": "mean of the members' probabilities; thresholds max F1 on the validation split",
         "members": [{k: p.get(k) for k in ("command", "preset", "recipe", "seed", "duration_s", "hardware", "date")}

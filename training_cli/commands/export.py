@@ -21,6 +21,7 @@ from mirage_model.review.report.model_info import SCORED_HOW
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.checkpoints import model_path
 from training_cli.engine.errors import ConfigError
+from training_cli.engine.evaluation import look_record
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.options import command_parser
 
@@ -39,9 +40,10 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
     p.add_argument("--evaluate-command", default="",
                    help="the command that produced --test-metrics, quoted on the card (none given: none quoted)")
-    p.add_argument("--test-looks", type=int, default=1, metavar="N",
-                   help="how many times the test split has been scored for this model, 1 or more (default 1); "
-                   "the card says so beside the figures, which are the last look's")
+    p.add_argument("--test-looks", type=int, default=None, metavar="N",
+                   help="how many times the test split has been scored for this model, 1 or more (default: the "
+                   "looks the checkpoint records, e.g. mirage train's own test evaluation, and --test-metrics "
+                   "if it is another one); the card says so beside the figures")
     p.add_argument("--card-append", action="append", default=[],
                    help="Markdown file appended to the model card (e.g. the ablation table); repeatable")
     p.add_argument("--name", help="model name (default: the checkpoint's)")
@@ -70,6 +72,8 @@ def scrub_paths(value):
 
 def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
     value = metrics["macro"][key] if cls is None else metrics["per_class"][cls][key]
+    if not isinstance(value, (int, float)):
+        return "undefined"              # no positive or no negative record of the class in the split
     boot = metrics.get("bootstrap", {})
     ci = boot.get("macro", {}).get(key) if cls is None else boot.get("per_class", {}).get(cls, {}).get(key)
     text = f"{value:.3f}"
@@ -160,11 +164,122 @@ def _stage_lines(loaded) -> list[str]:
             "probabilities"]
 
 
+def _undefined_auroc(split: dict) -> list[str]:
+    """The classes of a split's metrics whose AUROC is undefined (no positive or no negative record)."""
+    return [c for c, m in (split.get("per_class") or {}).items() if not isinstance(m.get("auroc"), (int, float))]
+
+
+def _macro_auroc(split: dict) -> str:
+    """"macro AUROC 0.667", and over how many classes when some have none (a macro of fewer classes)."""
+    per = split.get("per_class") or {}
+    gone = _undefined_auroc(split)
+    value = split["macro"].get("auroc")
+    if not isinstance(value, (int, float)):
+        return "macro AUROC undefined (no class has both positive and negative records in the split)"
+    if not gone:
+        return f"macro AUROC {value:.3f}"
+    return (f"macro AUROC {value:.3f} over {len(per) - len(gone)} of {len(per)} classes ({', '.join(gone)}: "
+            "undefined, the split has no positive or no negative record of them)")
+
+
+def _threshold_line(loaded, val: dict) -> str:
+    """The card's thresholds, each one chosen on no positive record marked as the 0.5 fallback it is."""
+    per = val.get("per_class") or {}
+    fallback = [lab for lab in loaded.labels if (per.get(lab) or {}).get("positives") == 0]
+    return "- Thresholds (max F1 on the validation split): " + ", ".join(
+        f"{lab} {t:.3f}" + (" (a fallback, not measured: no validation positives)" if lab in fallback else "")
+        for lab, t in zip(loaded.labels, loaded.thresholds))
+
+
+def _trained_on_ptbxl(prov: dict) -> bool:
+    """Whether the provenance is a PTB-XL run's (``data_kind``; a checkpoint older than that field: its
+    PTB-XL fold splits or ``ptbxl:`` data spec)."""
+    if prov.get("data_kind"):
+        return prov["data_kind"] == "ptbxl"
+    return str(prov.get("splits", "")).startswith("PTB-XL strat_fold") or str(prov.get("data", "")).startswith("ptbxl:")
+
+
+def _trained_on(prov: dict, ptbxl: bool) -> str:
+    """The card's sentence on the training data, from what the checkpoint records of its own training."""
+    if ptbxl:
+        return "Trained on one German hospital's archive (PTB-XL, 1989-1996)"
+    kind = prov.get("data_kind")
+    data = prov.get("data") or "?"
+    if kind == "folder":
+        labels = f", labelled by {prov['labels_file']}" if prov.get("labels_file") else ""
+        return f"Trained on one folder of records only ({data}{labels})"
+    if kind == "challenge":
+        return f"Trained on one PhysioNet Challenge-format dataset only ({data})"
+    return f"Trained on {data} only"
+
+
+def _looks_of(metrics: dict, test: dict | None) -> tuple[list[dict], int | None]:
+    """``_all_looks`` of the looks ``metrics`` (a checkpoint's) records."""
+    return _all_looks(list(metrics.get("test_looks") or []), test)
+
+
+def _same_look(a: dict, b: dict) -> bool:
+    """Whether two recorded looks at a split are one scoring (its metrics.json's look id; older files: the
+    date, then the size)."""
+    if a.get("split", "test") != b.get("split", "test"):
+        return False
+    if a.get("look_id") and b.get("look_id"):
+        return a["look_id"] == b["look_id"]
+    if a.get("date") and b.get("date"):
+        return a["date"] == b["date"]
+    return a.get("n") == b.get("n")
+
+
+def _all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int | None]:
+    """The looks at the test split a checkpoint records, with the one behind ``test`` (--test-metrics)
+    added unless it is one of them -> (all looks, index of ``test``'s; None without ``test``)."""
+    looks = [dict(look) for look in recorded]
+    if test is None:
+        return looks, None
+    mine = look_record(test, "--test-metrics")
+    for i, look in enumerate(looks):
+        if _same_look(look, mine):
+            return looks, i
+    return looks + [mine], len(looks)
+
+
+def _recorded_looks(metrics: dict, folder: Path) -> list[dict]:
+    """The looks at the test split that a checkpoint records: its "test_looks"; a checkpoint older than
+    that field, the test metrics an earlier export merged in, or the run's own OUT/test/metrics.json
+    beside OUT/model (written by `mirage train` when it scored the test split)."""
+    if metrics.get("test_looks"):
+        return list(metrics["test_looks"])
+    if isinstance(metrics.get("test"), dict):
+        return [look_record(metrics["test"], "an earlier export's evaluation")]
+    run_test = folder.parent / "test" / "metrics.json"
+    if folder.name == "model" and (folder.parent / "summary.json").is_file() and run_test.is_file():
+        try:
+            return [look_record(json.loads(run_test.read_text(encoding="utf-8")), "mirage train")]
+        except (OSError, ValueError):
+            return []
+    return []
+
+
+def _looks_text(looks: list[dict], mine: int | None, stated: int | None) -> str:
+    """How often the test split was scored, as the card says it beside the figures."""
+    if stated is not None:             # the user's count (--test-looks)
+        return "evaluated once" if stated == 1 else \
+            f"scored {stated} times for this model: the figures are the last look's"
+    if len(looks) <= 1:
+        return "evaluated once"
+    who = ", then ".join("by `mirage train` at the end of training" if look.get("by") == "mirage train"
+                         else "by the evaluation these figures come from" if i == mine
+                         else f"by {look.get('by') or 'another evaluation'}" for i, look in enumerate(looks))
+    which = "the last look's" if mine == len(looks) - 1 else f"look {mine + 1}'s"
+    return f"scored {len(looks)} times for this model ({who}): the figures are {which}"
+
+
 def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
-               appendix: list[str], test_looks: int = 1) -> str:
+               appendix: list[str], test_looks: int | None = None) -> str:
     """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
-    more; ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
-    if test_looks < 1:
+    more, None: the looks ``loaded.metrics["test_looks"]`` records, which include ``test``'s;
+    ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+    if test_looks is not None and test_looks < 1:
         raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
     prov = loaded.provenance or {}
     metrics = loaded.metrics or {}
@@ -194,8 +309,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
           if getattr(loaded, "noise_average", None) is not None else []),
         *_calibration_lines(loaded, test),
         *_stage_lines(loaded),
-        f"- Thresholds (max F1 on the validation split): "
-        + ", ".join(f"{lab} {t:.3f}" for lab, t in zip(loaded.labels, loaded.thresholds)),
+        _threshold_line(loaded, metrics.get("val_calibrated") or val),
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
@@ -209,18 +323,20 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "",
         "## Metrics",
     ]
+    ptbxl = _trained_on_ptbxl(prov)
     if val:
-        line = f"Validation (fold 9, model selection), macro AUROC {val['macro']['auroc']:.3f}"
+        where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
+        line = f"Validation ({where}, model selection), {_macro_auroc(val)}"
         scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
-        if isinstance(scored, (int, float)) and abs(scored - val["macro"]["auroc"]) >= 0.0005:
+        if isinstance(scored, (int, float)) and isinstance(val["macro"].get("auroc"), (int, float)) \
+                and abs(scored - val["macro"]["auroc"]) >= 0.0005:
             line += f"; as the checkpoint scores it ({SCORED_HOW}), {scored:.3f}"
         lines.append(line + ".")
         lines.append("")
     if test:
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
-            + ("evaluated once" if test_looks == 1 else
-               f"scored {test_looks} times for this model: the figures are the last look's")
+            + _looks_text(*_looks_of(metrics, test), test_looks)
             + "), with percentile bootstrap 95% intervals"
             + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
             "",
@@ -233,6 +349,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
                          f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
         lines.append("")
+        if _undefined_auroc(test):
+            lines += [f"The test split's {_macro_auroc(test)}.", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:
@@ -247,8 +365,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     lines += [
         "## Intended use and limits",
         "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
-        "- Not a medical device. Not validated prospectively. Trained on one German hospital's archive "
-        "(PTB-XL, 1989-1996): performance on other populations, devices and sampling rates is unknown.",
+        "- Not a medical device. Not validated prospectively. " + _trained_on(prov, ptbxl)
+        + ": performance on other populations, devices and sampling rates is unknown.",
         "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
         "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
         "with the reason; the probabilities are still shown, for reference. "
@@ -294,7 +412,7 @@ def read_metrics(path, option: str) -> dict:
 
 
 def run(args) -> int:
-    if args.test_looks < 1:
+    if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
                           "was scored for this model (1 or more)")
     baseline_paths = {}
@@ -308,13 +426,18 @@ def run(args) -> int:
     baselines = {name: read_metrics(path, f"--baseline-metrics {name}=")
                  for name, path in baseline_paths.items()}
     appendix = [_read_text(p, "--card-append") for p in args.card_append]
-    loaded = load_checkpoint(model_path(args.model))      # a CheckpointError reaches main(): exit 2
+    folder = Path(model_path(args.model))
+    loaded = load_checkpoint(folder)      # a CheckpointError reaches main(): exit 2
     if args.name:
         loaded.name = args.name
     metrics = dict(loaded.metrics or {})
     metrics.pop("cache", None)
+    metrics["test_looks"], _ = _all_looks(_recorded_looks(metrics, folder), test)
+    if not metrics["test_looks"]:
+        del metrics["test_looks"]
     if test:
-        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split") if k in test}
+        metrics["test"] = {k: test[k] for k in ("n", "macro", "per_class", "bootstrap", "split", "date", "look_id")
+                           if k in test}
     for name, m in baselines.items():
         metrics.setdefault("baselines", {})[name] = {"macro": m["macro"], "bootstrap": m.get("bootstrap", {}).get("macro")}
     loaded.provenance = scrub_paths(loaded.provenance or {})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -123,6 +124,7 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         "data": ds.spec, "task": ds.task, "labels": labels, "thresholds": thresholds.tolist(),
         "skipped": len(skipped), "clinical_values_dropped": dropped, "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "duration_s": round(time.time() - t0, 1),
+        "look_id": uuid.uuid4().hex,    # this scoring of the split: a model card counts its looks by it
     })
     json_path, folder = _out_paths(out)
     runlog.write_json(json_path, metrics)
@@ -141,6 +143,13 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     logger.info("%s %s: macro AUROC %s on %d records; wrote %s", loaded.name or model_path, split,
                 fmt(metrics["macro"]["auroc"]), metrics["n"], json_path)
     return metrics
+
+
+def look_record(metrics: dict, by: str) -> dict:
+    """One scoring of a split, as a checkpoint's metrics "test_looks" keep it (``commands/export.py`` counts
+    them on the model card): who scored it, the split, its size, the metrics.json's date and look id."""
+    return {"by": by, "split": metrics.get("split", "test"), "n": metrics.get("n"), "date": metrics.get("date"),
+            **({"look_id": metrics["look_id"]} if metrics.get("look_id") else {})}
 
 
 def usable_rows(ds, cache, split: str) -> np.ndarray:

@@ -21,7 +21,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from mirage_model.checkpoint import CheckpointError, check_destination, save_checkpoint
+from mirage_model.checkpoint import CheckpointError, check_destination, load_checkpoint, save_checkpoint
 from mirage_model.clinical import default_schema
 from mirage_model.losses import mirage_loss
 from mirage_model.models import reads_image
@@ -33,9 +33,10 @@ from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
     inputs_to_device, make_loader, open_data
+from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
-from training_cli.engine.evaluation import evaluate_checkpoint, predict
+from training_cli.engine.evaluation import evaluate_checkpoint, look_record, predict
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
@@ -152,6 +153,8 @@ def train(cfg: TrainConfig) -> int:
     step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
                  cfg.consistency_faults, cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
+    if dist.main:
+        M.warn_no_positives(val_y, ds.classes, "validation split", thresholds=task_type == "multilabel")
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
         row = _train_epoch(step, train_loader, epoch, cfg, progress)
@@ -206,6 +209,7 @@ def train(cfg: TrainConfig) -> int:
                                        n_boot=cfg.bootstrap, progress=progress, prepared=(ds, cache, skipped),
                                        batch_size=cfg.batch_size, seed=cfg.seed)
             summary["test_macro_auroc"] = test["macro"]["auroc"]
+            _record_test_look(out / "model", test)
         runlog.write_json(out / "summary.json", summary)
         logger.info("done in %.0f s: best val macro AUROC %.4f (epoch %d)%s; %d records skipped; outputs in %s",
                     duration, best["auroc"], best["epoch"],
@@ -216,6 +220,18 @@ def train(cfg: TrainConfig) -> int:
         dist.barrier()            # rank 0 may still be evaluating the test split
         torch.distributed.destroy_process_group()
     return 0
+
+
+def _record_test_look(folder: Path, test: dict) -> None:
+    """Record in the selected checkpoint that the run scored the test split (once, here): an export
+    quoting a later evaluation then says the test split was looked at twice."""
+    loaded = load_checkpoint(folder)
+    metrics = {**(loaded.metrics or {}),
+               "test_looks": [*(loaded.metrics or {}).get("test_looks", []), look_record(test, "mirage train")]}
+    save_checkpoint(folder, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
+                    schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
+                    thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
+                    extra=loaded.extra)
 
 
 def _check_outputs(out: Path) -> None:
@@ -392,6 +408,33 @@ def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> floa
     return float(ll.mean())
 
 
+def _split_source(cfg: TrainConfig, ds) -> str:
+    """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
+
+    A folder dataset takes its labels file's ``split`` column first (``datasets._open_folder``): a split
+    file or the seed only decide the records the column leaves without one.
+    """
+    if ds.kind == "ptbxl":
+        return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
+    seeded = f"seeded random split (seed {cfg.seed})"
+    in_column: set[str] = set()
+    if ds.kind == "folder" and cfg.labels:
+        rows = _read_table(Path(cfg.labels))
+        col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
+        id_col = _id_column(Path(cfg.labels), rows[0].keys())
+        for row in rows if col else ():
+            rid = (row[id_col] or "").strip()
+            if (row[col] or "").strip():
+                in_column.update((rid, Path(rid).with_suffix("").as_posix()))
+    labels = Path(cfg.labels).name if cfg.labels else ""
+    if in_column and all(it.record_id in in_column for it in ds.items):
+        return f"the split column of {labels}"
+    rest = f"split file {cfg.split_file}" if cfg.split_file else seeded
+    if in_column and not cfg.split_file:
+        return f"the split column of {labels}; records without one: {rest}"
+    return rest
+
+
 def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                 metrics):
     provenance = {
@@ -405,8 +448,11 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
                    "consistency": float(cfg.consistency),
                    **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
                    "init_from": cfg.init_from},
-        "splits": "PTB-XL strat_fold 1-8 train, 9 val, 10 test" if ds.kind == "ptbxl" else
-        (f"split file {cfg.split_file}" if cfg.split_file else f"seeded random split (seed {cfg.seed})"),
+        "splits": _split_source(cfg, ds),
+        # what the model card says of the training data (``commands/export.py``): never PTB-XL's story
+        # for another dataset
+        "data_kind": ds.kind, "data_root": Path(ds.root).name,
+        **({"labels_file": Path(cfg.labels).name} if ds.kind == "folder" and cfg.labels else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,

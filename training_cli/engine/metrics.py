@@ -7,9 +7,13 @@ on the validation split only, and percentile bootstrap 95% intervals over record
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from scipy.stats import rankdata
 from tqdm import tqdm
+
+logger = logging.getLogger(__name__)
 
 
 def _rankdata(x: np.ndarray) -> np.ndarray:
@@ -84,6 +88,18 @@ def macro_auroc(y: np.ndarray, p: np.ndarray) -> float:
     vals = [auroc(y[:, k], p[:, k]) for k in range(y.shape[1])]
     vals = [v for v in vals if not np.isnan(v)]
     return float(np.mean(vals)) if vals else float("nan")
+
+
+def warn_no_positives(y: np.ndarray, classes, where: str, thresholds: bool = True) -> list[str]:
+    """Warn about the classes without a positive record in ``y`` (N, K): their AUROC is undefined and
+    (``thresholds``) their threshold is ``best_f1_thresholds``'s 0.5 fallback, not a measured one.
+    Returns those classes' names."""
+    missing = [c for c, n in zip(classes, np.asarray(y).sum(0)) if n == 0]
+    if missing:
+        logger.warning("%s: no positive record of %s (%d of %d classes): AUROC undefined%s", where,
+                       ", ".join(missing), len(missing), len(classes),
+                       "; threshold 0.5 is a fallback, not chosen on data" if thresholds else "")
+    return missing
 
 
 def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -1,0 +1,151 @@
+"""The model card of ``mirage export`` says only what the checkpoint records of its own training.
+
+An audit of an own-data workflow (a folder of LUDB records, splits from labels.csv's split column)
+found the card telling PTB-XL's story: "fold 9", "one German hospital's archive (PTB-XL, 1989-1996)",
+"seeded random split (seed 0)".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from helpers_models import make_tiny_checkpoint
+from helpers_training import make_folder, train_argv
+from training_cli.main import main
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+PTBXL_SPLITS = "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
+PTBXL_ORIGIN = ("Not validated prospectively. Trained on one German hospital's archive (PTB-XL, 1989-1996): "
+                "performance on other populations, devices and sampling rates is unknown.")
+
+
+@pytest.fixture(scope="module")
+def own_run(tmp_path_factory):
+    """A 1-epoch tiny run on a folder dataset whose splits come from labels.csv's split column; its
+    validation split has no MI record (copy 1's MI record relabelled NORM)."""
+    base = tmp_path_factory.mktemp("own")
+    root, labels = make_folder(base / "own_data" / "ecgs", n_copies=4, split_column=True)
+    lines = labels.read_text().splitlines()
+    labels.write_text("\n".join(line.replace(",MI,val", ",NORM,val") for line in lines) + "\n")
+    assert ",MI,val" not in labels.read_text() and ",MI,train" in labels.read_text()
+    out, cache = base / "own", base / "cache"
+    seen = _Warnings()
+    logging.getLogger("training_cli").addHandler(seen)
+    try:
+        assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", labels=labels)]) == 0
+    finally:
+        logging.getLogger("training_cli").removeHandler(seen)
+    (out / "warnings.txt").write_text("\n".join(seen.messages))
+    return out
+
+
+class _Warnings(logging.Handler):
+    """The warnings a module-scoped run logs (pytest's caplog is per test)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def export_card(model, out, *extra) -> str:
+    assert main(["export", "--model", str(model), "--out", str(out), *extra]) == 0
+    return (out / "MODEL_CARD.md").read_text()
+
+
+def test_card_of_a_folder_model_tells_its_own_data_and_splits(own_run, tmp_path):
+    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    assert "- Data: folder:ecgs; splits: the split column of labels.csv" in card
+    assert "Trained on one folder of records only (folder:ecgs, labelled by labels.csv): performance on other" in card
+    assert "Validation (the val split, n=4, model selection)" in card
+    assert "PTB-XL" not in card and "fold 9" not in card and "German" not in card and "seeded" not in card
+
+
+@pytest.mark.parametrize("provenance", [
+    {"data": "ptbxl:/data/ptbxl", "splits": PTBXL_SPLITS, "data_kind": "ptbxl", "data_root": "ptbxl"},
+    {"data": "ptbxl:/data/ptbxl", "splits": PTBXL_SPLITS},          # a checkpoint older than "data_kind"
+])
+def test_card_of_a_ptbxl_model_keeps_the_ptbxl_wording(tmp_path, provenance):
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    doc = json.loads((src / "config.json").read_text())
+    labels = doc["labels"]
+    doc["provenance"].update(provenance)
+    doc["metrics"] = {"val": {"n": 50, "macro": {"auroc": 0.8},
+                              "per_class": {c: {"auroc": 0.8, "positives": 10} for c in labels}}}
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped", "--data-name", "PTB-XL 1.0.3, 100 Hz records")
+    assert f"- Data: PTB-XL 1.0.3, 100 Hz records; splits: {PTBXL_SPLITS}" in card
+    assert "Validation (fold 9, model selection), macro AUROC 0.800.\n" in card
+    assert PTBXL_ORIGIN in card
+
+
+def test_card_marks_what_was_not_measured_and_training_warns(own_run, tmp_path):
+    """The validation split has no MI record: its threshold is best_f1_thresholds' 0.5 fallback and the
+    macro AUROC is over 3 of the 4 classes; the card had called both measured, training had said nothing."""
+    card = export_card(own_run / "model", tmp_path / "shipped", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    assert "MI 0.500 (a fallback, not measured: no validation positives)" in card
+    assert card.count("fallback") == 1                          # the classes with validation positives are measured
+    assert "model selection), macro AUROC" in card and " over 3 of 4 classes (MI: undefined," in card
+    log = (own_run / "warnings.txt").read_text()
+    assert "validation split: no positive record of MI (1 of 4 classes): AUROC undefined; threshold 0.5 is a " \
+           "fallback" in log
+
+
+def test_card_of_a_split_without_any_auroc(tmp_path):
+    """A validation split too small for any AUROC had ended the export with a TypeError."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["metrics"] = {"val": {"n": 1, "macro": {"auroc": None},
+                              "per_class": {"A": {"auroc": None, "positives": 1}, "B": {"auroc": None, "positives": 0}}}}
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped")
+    assert "macro AUROC undefined (no class has both positive and negative records in the split)" in card
+    assert "A 0.500, B 0.500 (a fallback, not measured: no validation positives)" in card
+
+
+def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):
+    """mirage train scores the test split (OUT/test/) and records it in the checkpoint; a card quoting a
+    later `mirage evaluate` had said "evaluated once" (--test-looks defaulted to 1 whatever was recorded)."""
+    looks = json.loads((own_run / "model" / "config.json").read_text())["metrics"]["test_looks"]
+    assert [(look["by"], look["split"], look["n"]) for look in looks] == [("mirage train", "test", 4)]
+    own = export_card(own_run / "model", tmp_path / "own", "--test-metrics", str(own_run / "test" / "metrics.json"))
+    assert "Test split (test, n=4, evaluated once)" in own          # the run's own look, counted once
+
+    root = own_run.parent / "own_data"
+    assert main(["evaluate", "--model", str(own_run / "model"), "--data", f"folder:{root / 'ecgs'}",
+                 "--labels", str(root / "ecgs" / "labels.csv"), "--cache-dir", str(own_run.parent / "cache"),
+                 "--split", "test", "--out", str(tmp_path / "eval"), "--bootstrap", "20", "--no-progress"]) == 0
+    second = export_card(own_run / "model", tmp_path / "second", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    assert ("Test split (test, n=4, scored 2 times for this model (by `mirage train` at the end of training, then by "
+            "the evaluation these figures come from): the figures are the last look's)") in second
+    assert "evaluated once" not in second
+    # the exported checkpoint keeps both looks: exporting it again with the same figures still says 2
+    again = export_card(tmp_path / "second", tmp_path / "again", "--test-metrics", str(tmp_path / "eval" / "metrics.json"))
+    assert "n=4, scored 2 times for this model" in again
+    # the user's own count still wins
+    told = export_card(own_run / "model", tmp_path / "told", "--test-metrics", str(tmp_path / "eval" / "metrics.json"),
+                       "--test-looks", "1")
+    assert "Test split (test, n=4, evaluated once)" in told
+
+
+def test_an_older_run_s_own_test_look_is_counted(tmp_path):
+    """A checkpoint trained before "test_looks": its run's OUT/test/metrics.json beside OUT/model is a look."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")
+    metrics = {"n": 10, "split": "test", "date": "2026-01-01T10:00:00Z",
+               "macro": {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75},
+               "per_class": {lab: {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+                             for lab in ("NORM", "MI", "STTC", "CD", "HYP")}}
+    (tmp_path / "run" / "test").mkdir()
+    (tmp_path / "run" / "test" / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "run" / "summary.json").write_text(json.dumps({"test_macro_auroc": 0.9}))
+    (tmp_path / "eval.json").write_text(json.dumps({**metrics, "date": "2026-01-02T10:00:00Z"}))
+    assert "n=10, evaluated once" in export_card(src, tmp_path / "a", "--test-metrics",
+                                                  str(tmp_path / "run" / "test" / "metrics.json"))
+    assert "n=10, scored 2 times for this model" in export_card(src, tmp_path / "b", "--test-metrics",
+                                                                  str(tmp_path / "eval.json"))
