@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import clinical
-from mirage_model.clinical import RECORD_FEATURES, record_values
+from mirage_model.clinical import RECORD_FEATURES, labs_record_id, match_labs_rows, record_values
 from mirage_model.records import RecordError, load_header
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.ptbxl import open_ptbxl
@@ -146,7 +146,7 @@ def header_values(hea: Path) -> dict:
 
 
 def _record_id(root: Path, header: Path) -> str:
-    return header.relative_to(root).with_suffix("").as_posix()
+    return labs_record_id(header, root)
 
 
 def _find_headers(root: Path) -> list[Path]:
@@ -247,10 +247,15 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             split_by_id[rid] = s
     lab_values: dict[str, dict] = {}
     clinical_names: list[str] = []
+    labs_match = None
     if labs_path:
         lab_values, clinical_names = _read_labs(Path(labs_path))
+        # a record's row as mirage score and mirage report find it: by its path in the folder
+        # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
+        labs_match = match_labs_rows(lab_values, (_record_id(root, h) for h in headers))
     items = []
     missing_files = []
+    ambiguous: list[str] = []
     header_fields: set[str] = set()
     for rid, labs in labels_by_id.items():
         if not labs:
@@ -261,7 +266,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if hea is None:
             missing_files.append(rid)
             continue
-        clin = dict(lab_values.get(rid) or lab_values.get(Path(rid).name) or {})
+        clin = {}
+        if labs_match is not None:
+            path_id = _record_id(root, hea)
+            if path_id in labs_match.ambiguous:
+                ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
+            elif labs_match.row_id(path_id) is not None:
+                clin = dict(lab_values[labs_match.row_id(path_id)])
         for name, value in header_values(hea).items():     # the labs table wins
             if name not in clin:
                 clin[name] = value
@@ -270,6 +281,9 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]))
+    if ambiguous:
+        raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
+                           f"{'; '.join(ambiguous[:3])})")
     if split_by_id and all(it.split for it in items):
         pass
     else:

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import ClinicalError, parse_sex, record_values
+from mirage_model.clinical import ClinicalError, labs_record_id, match_labs_rows, parse_sex, record_values
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
@@ -180,6 +180,22 @@ class Scorer:
         rels = {Path(p): self._rel(p) for p in paths}
         names = pdf_names(rels.values())
         self._pdf_names = {p: names[r] for p, r in rels.items()}
+        # each record's labs row as training finds it: by its path under the root ("siteA/1"),
+        # else by a shorter trailing part ("1") that fits no other record of the run
+        self._labs_ids = list(self.labs) + [r for r in self.labs_errors if r not in self.labs]
+        self.labs_match = match_labs_rows(self._labs_ids, [self.labs_id(p) for p in paths])
+
+    def labs_id(self, path) -> str:
+        """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
+        return labs_record_id(path, self.root)
+
+    def labs_row_id(self, path) -> str | None:
+        """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
+        rid = self.labs_id(path)
+        if rid not in self.labs_match.rows and rid not in self.labs_match.ambiguous:
+            # a record outside the run's list (iter_rows called on its own): matched alone
+            return match_labs_rows(self._labs_ids, [rid]).row_id(rid)
+        return self.labs_match.row_id(rid)
 
     @property
     def model_info(self) -> dict:
@@ -190,8 +206,11 @@ class Scorer:
         return self._model_info
 
     def clinical_for(self, record) -> dict:
+        """The record's own values (age, sex ... from its file) with its labs row over them."""
         values = record_values(record)
-        values.update(self.labs.get(record.record_id, {}) or {})
+        path = getattr(record, "path", None)
+        row = self.labs_row_id(path) if path is not None else record.record_id
+        values.update(self.labs.get(row, {}) or {})
         return values
 
     def base_row(self, item: LoadedRecord) -> dict:
@@ -219,8 +238,10 @@ class Scorer:
                 continue
             if it.unscorable:                 # no usable signal: never scored
                 it.error = it.unscorable
-            elif it.record.record_id in self.labs_errors:
-                it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
+            elif self.labs_id(it.path) in self.labs_match.ambiguous:
+                it.error = self.labs_match.ambiguous[self.labs_id(it.path)]
+            elif self.labs_row_id(it.path) in self.labs_errors:
+                it.error = f"labs row refused: {self.labs_errors[self.labs_row_id(it.path)]}"
         good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]
         preds, failures, preps = predict_each(self.predictor, good, clinicals, self.explain)

@@ -1,0 +1,107 @@
+"""A labs table's record ids: training, ``mirage score`` and ``mirage report`` find the same row for
+a record (its path in the folder, "siteA/1"; a stem-keyed row only where it fits one record)."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mirage_model.clinical import match_labs_rows
+from training_cli.engine import datasets as D
+from training_cli.main import main
+
+from helpers_training import PTBXL_LABELS, SAMPLES
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+AGE = {"siteA": 30, "siteB": 80}       # each site's patients get their own age in the labs table
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+def two_sites(root: Path) -> tuple[Path, Path]:
+    """siteA/ and siteB/, each with the four shipped PTB-XL records under the same names (two
+    patients per name), and labels.csv keyed by path in the folder ("siteA/00417_lr")."""
+    rows = ["record_id,labels,split"]
+    for site in AGE:
+        (root / site).mkdir(parents=True)
+        for k, hea in enumerate(sorted((SAMPLES / "ptbxl" / "records100").rglob("*.hea"))):
+            shutil.copy(hea, root / site / hea.name)
+            shutil.copy(hea.with_suffix(".dat"), root / site / hea.with_suffix(".dat").name)
+            rows.append(f"{site}/{hea.stem},{PTBXL_LABELS[hea.stem]},{'train' if k < 2 else 'val'}")
+    labels = root.parent / "labels.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    return root, labels
+
+
+def labs_by_path(root: Path, path: Path) -> Path:
+    path.write_text("record_id,age\n" + "".join(
+        f"{hea.relative_to(root).with_suffix('').as_posix()},{AGE[hea.parent.name]}\n"
+        for hea in sorted(root.rglob("*.hea"))))
+    return path
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with path.open(newline="") as fh:
+        return {r["record_path"]: r for r in csv.DictReader(fh)}
+
+
+def test_match_labs_rows_longest_trailing_part_and_ambiguous_stems():
+    m = match_labs_rows(["siteA/1", "1", "2", "x/3", "ecg_9"], ["siteA/1", "siteB/1", "siteA/2", "siteB/3"])
+    assert m.row_id("siteA/1") == "siteA/1"              # its own path wins over the stem
+    assert m.row_id("siteA/2") == "2"                    # a stem that fits one record
+    assert m.row_id("siteB/1") is None and "fits 2 records" in m.ambiguous["siteB/1"]
+    assert m.row_id("siteB/3") is None                   # "x/3" is another folder's record
+    assert m.unmatched == ["x/3", "ecg_9"]
+
+
+def test_training_and_score_find_a_records_row_by_its_path(tmp_path, checkpoint, capsys):
+    root, labels = two_sites(tmp_path / "ds")
+    labs = labs_by_path(root, tmp_path / "labs.csv")
+    ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.record_id: it.clinical["age"][0] for it in ds.items} == {
+        it.record_id: AGE[it.record_id.split("/")[0]] for it in ds.items}
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    rows = _rows(out)
+    assert len(rows) == 8
+    for rel, row in rows.items():         # the table's age, never another site's
+        assert float(row["age_used"]) == AGE[rel.split("/")[0]], (rel, row["age_used"])
+
+
+def test_a_stem_keyed_row_that_fits_two_records_is_refused(tmp_path, checkpoint):
+    root, labels = two_sites(tmp_path / "ds")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n00417_lr,30\n11125_lr,40\nsiteB/04016_lr,50\n")
+    with pytest.raises(D.DatasetError, match="ambiguous.*'00417_lr' fits 2 records"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 1
+    rows = _rows(out)
+    for site in AGE:
+        for stem in ("00417_lr", "11125_lr"):
+            row = rows[f"{site}/{stem}.hea"]
+            assert row["status"] == "error" and "fits 2 records" in row["error"], row
+    assert float(rows["siteB/04016_lr.hea"]["age_used"]) == 50
+    assert rows["siteA/04016_lr.hea"]["status"] == "ok" and rows["siteA/04016_lr.hea"]["age_used"] != "50.0"
+
+
+def test_report_takes_the_row_of_the_longest_trailing_part_of_the_path(tmp_path, capsys):
+    root, _ = two_sites(tmp_path / "ds")
+    labs = labs_by_path(root, tmp_path / "labs.csv")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(root / "siteB" / "00417_lr.hea"), "--no-model", "--no-measure",
+                 "--labs", str(labs), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "has no row" not in err and "'siteB/00417_lr' is used" in err, err
