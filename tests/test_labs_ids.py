@@ -105,3 +105,30 @@ def test_report_takes_the_row_of_the_longest_trailing_part_of_the_path(tmp_path,
                  "--labs", str(labs), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "has no row" not in err and "'siteB/00417_lr' is used" in err, err
+
+
+def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, capsys):
+    """A table whose ids name no record ("1.hea", "ecg_1") had trained a "labs" model on no lab value
+    and let score use none, silently."""
+    root, labels = two_sites(tmp_path / "ds")          # 00417_lr and 04016_lr train, the others val
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,troponin_t [ng/L]\nsiteA/00417_lr,30,\nsiteA/10388_lr,,14\necg_9,40,\n")
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.datasets"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    said = caplog.text
+    assert "1 of 3 rows fit no record and are not used (first: ecg_9)" in said, said
+    assert "troponin_t has no value in the training split (4 records)" in said, said
+    assert "age has no value" not in said
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,age\n00417_lr.hea,30\necg_1,40\n")
+    with pytest.raises(D.DatasetError, match="none of its 2 rows fits a record"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=bad)
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(bad), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "bad.csv: 2 row(s) fit no record under" in err and "'00417_lr.hea', 'ecg_1'" in err, err
+    assert main(["report", str(root / "siteA" / "00417_lr.hea"), "--no-model", "--no-measure",
+                 "--labs", str(bad), "--out", str(tmp_path / "r.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert "has no row for record 00417_lr" in err and "'00417_lr.hea', 'ecg_1'" in err, err

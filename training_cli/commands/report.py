@@ -117,9 +117,11 @@ def run(args) -> int:
                   f"(records {', '.join(list(refused)[:5])}{' ...' if len(refused) > 5 else ''})", file=sys.stderr)
         if row_id is None:
             tail = "/".join(path_id.split("/")[-2:])
+            ids = list(table)[:3]
             print(f"warning: {args.labs} has no row for record {record.record_id} (looked for its path "
-                  f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}); no lab values "
-                  "used", file=sys.stderr)
+                  f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
+                  f"{len(table)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
+                  f"{' ...' if len(table) > 3 else ''}); no lab values used", file=sys.stderr)
         else:
             print(f"note: {args.labs}: the row of {row_id!r} is used for {record.record_id}", file=sys.stderr)
             values.update(table[row_id])

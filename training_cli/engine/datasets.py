@@ -289,10 +289,38 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     else:
         _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
+    if labs_match is not None:
+        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items)
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
+
+
+def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item]) -> None:
+    """Say what a labs table gives the training split. A table none of whose rows fits a record
+    (ids as "1.hea" or "ecg_1") is an error: --labs would then train a "labs" model on no lab
+    value at all. Rows that fit no record, and a lab feature with no value in the training split
+    (the model cannot learn it; the checkpoint keeps its prior statistics), are warnings: a lab
+    measured for a few records only may be left in on purpose.
+
+    Raises:
+        DatasetError: no row of the table fits a record under the dataset's folder.
+    """
+    if lab_values and len(match.unmatched) == len(lab_values):
+        raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
+                           f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
+                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'")
+    if match.unmatched:
+        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)", path,
+                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]))
+    train = [it for it in items if it.split == "train"]
+    if not train:
+        return
+    empty = [n for n in names if not any(it.clinical.get(n) is not None for it in train)]
+    for name in empty:
+        logger.warning("%s: %s has no value in the training split (%d records); the model cannot "
+                       "learn it", path, name, len(train))
 
 
 def _read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:
