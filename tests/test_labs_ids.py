@@ -132,3 +132,17 @@ def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, cap
                  "--labs", str(bad), "--out", str(tmp_path / "r.pdf")]) == 0
     err = capsys.readouterr().err
     assert "has no row for record 00417_lr" in err and "'00417_lr.hea', 'ecg_1'" in err, err
+
+
+def test_score_reports_the_age_and_sex_the_model_used(tmp_path, checkpoint):
+    """"Age [months]" 1092 had given age_used 1092.0 (the model read 91 years), and a labs table's
+    sex ("male", stored as 1.0) an empty sex_used."""
+    root, _ = two_sites(tmp_path / "ds")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age [months],sex\nsiteA/00417_lr,1092,male\nsiteB/00417_lr,,0\n")
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    rows = _rows(out)
+    assert (rows["siteA/00417_lr.hea"]["age_used"], rows["siteA/00417_lr.hea"]["sex_used"]) == ("91.0", "M")
+    assert rows["siteB/00417_lr.hea"]["sex_used"] == "F"

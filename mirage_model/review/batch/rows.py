@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import ClinicalError, labs_record_id, match_labs_rows, parse_sex, record_values
+from mirage_model.clinical import (SEX_CODE, ClinicalError, default_schema, labs_record_id, match_labs_rows,
+                                   record_values)
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
@@ -92,6 +93,24 @@ def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
         taken.add(str(name).lower())
         out[r] = name
     return out
+
+
+def canonical_value(name: str, value) -> float | None:
+    """A clinical value (raw, or (value, unit)) in its feature's canonical unit, as the model
+    encodes it (``ClinicalFeature.to_canonical``); None when missing or unreadable."""
+    if value is None:
+        return None
+    try:
+        return default_schema([name]).features[0].to_canonical(value)
+    except (ClinicalError, KeyError, ValueError, IndexError):
+        return None
+
+
+def sex_letter(value) -> str | None:
+    """"M", "F" or None for a sex as any source gives it: "M"/"male" (a header), 1.0/0.0 (a labs
+    table, ``SEX_CODE``), or such a value with its unit."""
+    code = canonical_value("sex", value)
+    return next((k for k, v in SEX_CODE.items() if v == code), None)
 
 
 def error_message(err: BaseException) -> str:
@@ -293,8 +312,7 @@ class Scorer:
                 if f"stmt_{lab}" in row:                  # stmt_ columns only with --all-statements
                     row[f"stmt_{lab}"] = clean_float(p, 6)
         # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
-        sex = (clinical or {}).get("sex")
-        sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
+        sex = sex_letter((clinical or {}).get("sex"))
         said_by = statements or pred
         it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
                                   quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
@@ -318,11 +336,10 @@ class Scorer:
         # what the app and the PDF show beside the probabilities
         used = (pred.clinical_used or {}).get("used") or {}
         ignored = (pred.clinical_used or {}).get("ignored") or {}
-        age, sex = used.get("age"), used.get("sex")
-        if isinstance(age, tuple):
-            age = age[0]
-        row["age_used"] = clean_float(age, 1)
-        row["sex_used"] = sex if sex in ("M", "F") else None
+        # as the model read them: age in years ("Age [months]" 1092 is 91.0), sex as M/F (a labs
+        # table's "male" or 1.0 is M)
+        row["age_used"] = clean_float(canonical_value("age", used.get("age")), 1)
+        row["sex_used"] = sex_letter(used.get("sex"))
         row["values_not_used"] = ";".join(sorted(ignored)) or None
         quality = getattr(item.record, "quality", None) or {}
         flagged = []
