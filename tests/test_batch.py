@@ -203,7 +203,8 @@ def test_bad_clinical_value_fails_only_its_record(mixed, predictor, tmp_path):
     folder, good = mixed
     out = tmp_path / "r.csv"
     # age 500 is impossible: that record gets an error, its chunk-mates are still scored
-    labs = {"00417_lr": {"age": (500.0, None)}}
+    # keyed by its path in the folder: "00417_lr" alone would also fit the truncated copy bad/00417_lr
+    labs = {"ptbxl/records100/00000/00417_lr": {"age": (500.0, None)}}
     summary = score_folder(folder, predictor, out, labs=labs, measure=False, chunk_size=64)
     rows = {r["record_path"]: r for r in _csv_rows(out)}
     bad = rows["ptbxl/records100/00000/00417_lr.hea"]

@@ -200,3 +200,30 @@ def test_a_model_of_other_labels_than_the_tasks_is_refused_before_any_work(tmp_p
     assert err == (f"error: the model's labels (NORM, MI, STTC, CD, HYP) are not labels of task multilabel of "
                    f"folder:{root} (AFIB, SR); choose the task the model was trained for")
     assert not cache.exists() and not out.exists()
+
+
+def test_evaluate_warns_once_of_the_models_features_the_data_does_not_give(tmp_path, caplog):
+    """A model trained with --labs, evaluated without them, had every lab masked for every record, silently."""
+    import logging
+
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)   # test: ecg008-ecg011
+    model = make_tiny_checkpoint(tmp_path / "model", labels=("NORM", "MI", "CD", "HYP"),
+                                 clinical=("troponin_t", "potassium"))
+    argv = ["evaluate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels), "--split",
+            "test", "--out", str(tmp_path / "eval"), "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "0",
+            "--no-progress"]
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.evaluation"):
+        assert main(argv) == 0
+    told = [r.getMessage() for r in caplog.records if "clinical features" in r.getMessage()]
+    assert len(told) == 1, told
+    assert "no value of 2 of them for any record of the test split (troponin_t, potassium)" in told[0], told[0]
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,troponin_t [ng/L]\necg008,14\necg010,30\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.evaluation"):
+        assert main(argv + ["--labs", str(labs)]) == 0
+    told = [r.getMessage() for r in caplog.records if "clinical features" in r.getMessage()]
+    assert len(told) == 1 and "no value of 1 of them" in told[0] and "(potassium)" in told[0], told

@@ -104,7 +104,10 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     folder, good = mixed
     labs = tmp_path / "labs.csv"
     out = tmp_path / "r.csv"
-    labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,300,12\n")   # age 300 is impossible
+    # age 300 is impossible; the record is named by its path in the folder ("00417_lr" alone would also
+    # fit the truncated copy bad/00417_lr, and is refused as ambiguous)
+    rid = "ptbxl/records100/00000/00417_lr"
+    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{rid},300,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
     assert rc == 1                      # that record's row is refused; the batch goes on
@@ -113,7 +116,7 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     rows = {Path(r["record_path"]).stem: r for r in _rows(out)}
     assert rows["00417_lr"]["status"] == "error" and "labs row refused" in rows["00417_lr"]["error"]
     assert sum(r["status"] == "ok" for r in rows.values()) == len(good) - 1
-    labs.write_text("record_id,age,troponin_t [ng/L]\n00417_lr,61,12\n")
+    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{rid},61,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
     assert rc == 1 and sum(r["status"] == "ok" for r in _rows(out)) == len(good)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError,
@@ -156,3 +157,71 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
         else:
             out[rid] = values
     return out
+
+
+def labs_record_id(path, root=None) -> str:
+    """A record's id in a labs (or labels) table: its path relative to ``root``, without the
+    extension, with "/" between folders ("siteA/1" for ``root/siteA/1.hea``). Without ``root``, or
+    for a path outside it, the whole path without the extension (``match_labs_rows`` then finds
+    the row by the longest trailing part of it). Training, ``mirage score`` and ``mirage report``
+    name a record by this id, so that one table means the same rows to all three."""
+    path = Path(path)
+    if root is not None:
+        try:
+            path = path.relative_to(root)
+        except ValueError:
+            pass
+    return path.with_suffix("").as_posix()
+
+
+@dataclass(frozen=True)
+class LabsMatch:
+    """Which row of a labs table belongs to which record of a run (``match_labs_rows``)."""
+
+    rows: dict[str, str]          # record id -> the id of its row
+    ambiguous: dict[str, str]     # record id -> why its row is refused (it fits other records too)
+    unmatched: list[str]          # row ids that fit no record of the run, in table order
+
+    def row_id(self, record_id: str) -> str | None:
+        """The id of the record's row, or None (no row, or an ambiguous one)."""
+        return self.rows.get(record_id)
+
+
+def _trailing_ids(record_id: str) -> list[str]:
+    """"a/siteA/1" -> ["a/siteA/1", "siteA/1", "1"]: the ids a row may use for the record, longest first."""
+    parts = [p for p in record_id.split("/") if p]
+    return ["/".join(parts[k:]) for k in range(len(parts))]
+
+
+def match_labs_rows(row_ids, record_ids) -> LabsMatch:
+    """Each record's row of a labs table: the row whose id is the longest trailing part of the
+    record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
+    A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
+    more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
+    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs.
+
+    Args:
+        row_ids: the table's record ids, in table order.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+    """
+    row_ids = list(row_ids)
+    table = set(row_ids)
+    fits: dict[str, list[str]] = {}               # row id -> the records it fits
+    best: dict[str, str] = {}
+    for rid in dict.fromkeys(record_ids):
+        found = [t for t in _trailing_ids(rid) if t in table]
+        for t in found:
+            fits.setdefault(t, []).append(rid)
+        if found:
+            best[rid] = found[0]
+    rows: dict[str, str] = {}
+    ambiguous: dict[str, str] = {}
+    for rid, row in best.items():
+        others = [r for r in fits[row] if r != rid]
+        if row != rid and others:
+            named = ", ".join([rid] + others[:4]) + (" ..." if len(others) > 4 else "")
+            ambiguous[rid] = (f"labs row {row!r} fits {len(others) + 1} records ({named}); name each "
+                              f"record by its path in the folder (e.g. {rid!r})")
+        else:
+            rows[rid] = row
+    return LabsMatch(rows, ambiguous, [r for r in row_ids if r not in fits])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from pathlib import Path
 
-from mirage_model.clinical import ClinicalError, default_schema, parse_sex, read_labs_table
+from mirage_model.clinical import (ClinicalError, default_schema, labs_record_id, match_labs_rows, parse_sex,
+                                   read_labs_table)
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
@@ -74,7 +76,8 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--no-model", action="store_true", help="report without a model result")
     add_statements_model_arg(p, "page 1's interpretation")
     labs = p.add_mutually_exclusive_group()
-    labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the record's)")
+    labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the longest trailing part of the record's path without "
+                      "the extension: 'siteA/1', else '1')")
     labs.add_argument("--lab", action="append", default=[], metavar="NAME=VALUE[UNIT]",
                       help="one clinical/lab value, e.g. --lab troponin_t=14ng/L --lab sex=F (repeatable)")
     p.add_argument("--patient-name", default="", help="patient name printed in the header")
@@ -103,17 +106,25 @@ def run(args) -> int:
             table = read_labs_table(args.labs, row_errors=refused)
         except ClinicalError as err:
             raise UsageError(f"error: {err}")
-        if record.record_id in refused:
-            raise UsageError(f"error: {refused[record.record_id]}")
+        # the row as training and mirage score find it: the longest trailing part of the record's
+        # path ("siteB/1" before "1")
+        path_id = labs_record_id(Path(os.path.abspath(getattr(record, "path", None) or args.record)))
+        row_id = match_labs_rows(list(table) + [r for r in refused if r not in table], [path_id]).row_id(path_id)
+        if row_id in refused:
+            raise UsageError(f"error: {refused[row_id]}")
         if refused:
             print(f"warning: {args.labs}: {len(refused)} other record(s)' row(s) unreadable and ignored "
                   f"(records {', '.join(list(refused)[:5])}{' ...' if len(refused) > 5 else ''})", file=sys.stderr)
-        row = table.get(record.record_id)
-        if row is None:
-            print(f"warning: {args.labs} has no row for record {record.record_id}; no lab values used",
-                  file=sys.stderr)
+        if row_id is None:
+            tail = "/".join(path_id.split("/")[-2:])
+            ids = list(table)[:3]
+            print(f"warning: {args.labs} has no row for record {record.record_id} (looked for its path "
+                  f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
+                  f"{len(table)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
+                  f"{' ...' if len(table) > 3 else ''}); no lab values used", file=sys.stderr)
         else:
-            values.update(row)
+            print(f"note: {args.labs}: the row of {row_id!r} is used for {record.record_id}", file=sys.stderr)
+            values.update(table[row_id])
     for text in args.lab:
         try:
             name, value = parse_lab(text)

@@ -166,6 +166,11 @@ def run(args) -> int:
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
     if args.labs is not None:
         print(unused_labs_line(args.labs, predictor))
+        if summary.labs_unmatched:
+            ids = summary.labs_unmatched
+            print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
+                  f"({', '.join(repr(i) for i in ids[:5])}{' ...' if len(ids) > 5 else ''}); a row's id is the "
+                  "record's path in the folder without the extension, e.g. 'siteA/1' or '1'", file=sys.stderr)
     return summary.exit_code
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import clinical
-from mirage_model.clinical import RECORD_FEATURES, record_values
+from mirage_model.clinical import RECORD_FEATURES, labs_record_id, match_labs_rows, record_values
 from mirage_model.records import RecordError, load_header
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.ptbxl import open_ptbxl
@@ -146,7 +146,7 @@ def header_values(hea: Path) -> dict:
 
 
 def _record_id(root: Path, header: Path) -> str:
-    return header.relative_to(root).with_suffix("").as_posix()
+    return labs_record_id(header, root)
 
 
 def _find_headers(root: Path) -> list[Path]:
@@ -247,10 +247,15 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             split_by_id[rid] = s
     lab_values: dict[str, dict] = {}
     clinical_names: list[str] = []
+    labs_match = None
     if labs_path:
         lab_values, clinical_names = _read_labs(Path(labs_path))
+        # a record's row as mirage score and mirage report find it: by its path in the folder
+        # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
+        labs_match = match_labs_rows(lab_values, (_record_id(root, h) for h in headers))
     items = []
     missing_files = []
+    ambiguous: list[str] = []
     header_fields: set[str] = set()
     for rid, labs in labels_by_id.items():
         if not labs:
@@ -261,7 +266,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if hea is None:
             missing_files.append(rid)
             continue
-        clin = dict(lab_values.get(rid) or lab_values.get(Path(rid).name) or {})
+        clin = {}
+        if labs_match is not None:
+            path_id = _record_id(root, hea)
+            if path_id in labs_match.ambiguous:
+                ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
+            elif labs_match.row_id(path_id) is not None:
+                clin = dict(lab_values[labs_match.row_id(path_id)])
         for name, value in header_values(hea).items():     # the labs table wins
             if name not in clin:
                 clin[name] = value
@@ -270,15 +281,46 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]))
+    if ambiguous:
+        raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
+                           f"{'; '.join(ambiguous[:3])})")
     if split_by_id and all(it.split for it in items):
         pass
     else:
         _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
+    if labs_match is not None:
+        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items)
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
+
+
+def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item]) -> None:
+    """Say what a labs table gives the training split. A table none of whose rows fits a record
+    (ids as "1.hea" or "ecg_1") is an error: --labs would then train a "labs" model on no lab
+    value at all. Rows that fit no record, and a lab feature with no value in the training split
+    (the model cannot learn it; the checkpoint keeps its prior statistics), are warnings: a lab
+    measured for a few records only may be left in on purpose.
+
+    Raises:
+        DatasetError: no row of the table fits a record under the dataset's folder.
+    """
+    if lab_values and len(match.unmatched) == len(lab_values):
+        raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
+                           f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
+                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'")
+    if match.unmatched:
+        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)", path,
+                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]))
+    train = [it for it in items if it.split == "train"]
+    if not train:
+        return
+    empty = [n for n in names if not any(it.clinical.get(n) is not None for it in train)]
+    for name in empty:
+        logger.warning("%s: %s has no value in the training split (%d records); the model cannot "
+                       "learn it", path, name, len(train))
 
 
 def _read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:

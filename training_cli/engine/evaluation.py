@@ -169,6 +169,32 @@ def multilabel_targets(ds, rows, labels) -> np.ndarray:
     return targets
 
 
+_told_not_given: set = set()     # (model, data, features) already warned about in this process
+
+
+def warn_features_not_given(loaded, ds, mask: np.ndarray, split: str = "") -> list[str]:
+    """Warn once (per model, data and features) when the data gives no value of some of the model's
+    clinical features for any record of the split: each is then masked as missing for every record
+    (a model trained with --labs evaluated without it). Returns those features.
+
+    Args:
+        mask: (N, C) the split's clinical mask (1 = present) over ``loaded.schema``'s features.
+    """
+    schema = getattr(loaded, "schema", None)
+    config = getattr(getattr(loaded, "model", None), "config", None)
+    if schema is None or not len(schema.names) or not getattr(config, "use_labs", True) or not len(mask):
+        return []
+    names = [n for n, given in zip(schema.names, np.asarray(mask).any(axis=0)) if not given]
+    key = (id(loaded), ds.spec, split, tuple(names))
+    if names and key not in _told_not_given:
+        _told_not_given.add(key)
+        labs = " (was it trained with --labs? give the same table)" if ds.kind == "folder" else ""
+        logger.warning("the model reads %d clinical features; the data gives no value of %d of them for any "
+                       "record of the %s split (%s): masked as missing for every record%s", len(schema.names),
+                       len(names), split or "scored", ", ".join(names), labs)
+    return names
+
+
 def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64, progress: bool = False,
                       calibrated: bool = True, workers: int = 1, stacked: bool = True, average="checkpoint"):
     """Run a loaded checkpoint over one split of opened data: its calibration applied unless
@@ -199,6 +225,7 @@ def split_predictions(loaded, prepared, split: str, device, batch_size: int = 64
     else:
         targets = multilabel_targets(ds, rows, labels)
     clin, mask, dropped = encode_clinical(loaded.schema, [ds.items[i].clinical for i in rows])
+    warn_features_not_given(loaded, ds, mask, split)
     if isinstance(average, str):
         average = getattr(loaded, "noise_average", None)
     average = average if average is not None and average.on else None

@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import ClinicalError, parse_sex, record_values
+from mirage_model.clinical import (SEX_CODE, ClinicalError, default_schema, labs_record_id, match_labs_rows,
+                                   record_values)
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
@@ -92,6 +93,24 @@ def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
         taken.add(str(name).lower())
         out[r] = name
     return out
+
+
+def canonical_value(name: str, value) -> float | None:
+    """A clinical value (raw, or (value, unit)) in its feature's canonical unit, as the model
+    encodes it (``ClinicalFeature.to_canonical``); None when missing or unreadable."""
+    if value is None:
+        return None
+    try:
+        return default_schema([name]).features[0].to_canonical(value)
+    except (ClinicalError, KeyError, ValueError, IndexError):
+        return None
+
+
+def sex_letter(value) -> str | None:
+    """"M", "F" or None for a sex as any source gives it: "M"/"male" (a header), 1.0/0.0 (a labs
+    table, ``SEX_CODE``), or such a value with its unit."""
+    code = canonical_value("sex", value)
+    return next((k for k, v in SEX_CODE.items() if v == code), None)
 
 
 def error_message(err: BaseException) -> str:
@@ -180,6 +199,22 @@ class Scorer:
         rels = {Path(p): self._rel(p) for p in paths}
         names = pdf_names(rels.values())
         self._pdf_names = {p: names[r] for p, r in rels.items()}
+        # each record's labs row as training finds it: by its path under the root ("siteA/1"),
+        # else by a shorter trailing part ("1") that fits no other record of the run
+        self._labs_ids = list(self.labs) + [r for r in self.labs_errors if r not in self.labs]
+        self.labs_match = match_labs_rows(self._labs_ids, [self.labs_id(p) for p in paths])
+
+    def labs_id(self, path) -> str:
+        """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
+        return labs_record_id(path, self.root)
+
+    def labs_row_id(self, path) -> str | None:
+        """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
+        rid = self.labs_id(path)
+        if rid not in self.labs_match.rows and rid not in self.labs_match.ambiguous:
+            # a record outside the run's list (iter_rows called on its own): matched alone
+            return match_labs_rows(self._labs_ids, [rid]).row_id(rid)
+        return self.labs_match.row_id(rid)
 
     @property
     def model_info(self) -> dict:
@@ -190,8 +225,11 @@ class Scorer:
         return self._model_info
 
     def clinical_for(self, record) -> dict:
+        """The record's own values (age, sex ... from its file) with its labs row over them."""
         values = record_values(record)
-        values.update(self.labs.get(record.record_id, {}) or {})
+        path = getattr(record, "path", None)
+        row = self.labs_row_id(path) if path is not None else record.record_id
+        values.update(self.labs.get(row, {}) or {})
         return values
 
     def base_row(self, item: LoadedRecord) -> dict:
@@ -219,8 +257,10 @@ class Scorer:
                 continue
             if it.unscorable:                 # no usable signal: never scored
                 it.error = it.unscorable
-            elif it.record.record_id in self.labs_errors:
-                it.error = f"labs row refused: {self.labs_errors[it.record.record_id]}"
+            elif self.labs_id(it.path) in self.labs_match.ambiguous:
+                it.error = self.labs_match.ambiguous[self.labs_id(it.path)]
+            elif self.labs_row_id(it.path) in self.labs_errors:
+                it.error = f"labs row refused: {self.labs_errors[self.labs_row_id(it.path)]}"
         good = [it for it in items if it.record is not None and not it.error]
         clinicals = [self.clinical_for(it.record) for it in good]
         preds, failures, preps = predict_each(self.predictor, good, clinicals, self.explain)
@@ -272,8 +312,7 @@ class Scorer:
                 if f"stmt_{lab}" in row:                  # stmt_ columns only with --all-statements
                     row[f"stmt_{lab}"] = clean_float(p, 6)
         # the statements in reading order, as page 1 of the PDF prints them ("WITHHELD (why): ..." when gated)
-        sex = (clinical or {}).get("sex")
-        sex = parse_sex(sex[0] if isinstance(sex, tuple) else sex)
+        sex = sex_letter((clinical or {}).get("sex"))
         said_by = statements or pred
         it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
                                   quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
@@ -297,11 +336,10 @@ class Scorer:
         # what the app and the PDF show beside the probabilities
         used = (pred.clinical_used or {}).get("used") or {}
         ignored = (pred.clinical_used or {}).get("ignored") or {}
-        age, sex = used.get("age"), used.get("sex")
-        if isinstance(age, tuple):
-            age = age[0]
-        row["age_used"] = clean_float(age, 1)
-        row["sex_used"] = sex if sex in ("M", "F") else None
+        # as the model read them: age in years ("Age [months]" 1092 is 91.0), sex as M/F (a labs
+        # table's "male" or 1.0 is M)
+        row["age_used"] = clean_float(canonical_value("age", used.get("age")), 1)
+        row["sex_used"] = sex_letter(used.get("sex"))
         row["values_not_used"] = ";".join(sorted(ignored)) or None
         quality = getattr(item.record, "quality", None) or {}
         flagged = []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mirage_model.clinical import labs_record_id, match_labs_rows
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import find_inputs, labs_dict
@@ -38,6 +39,8 @@ class BatchSummary:
     unscorable: int = 0               # of ``failed``: read, but no usable signal (not scored)
     # (path, what it is) of the files with an ECG format's extension that are no ECG (not failures)
     passed_over: list[tuple[str, str]] = field(default_factory=list)
+    # ids of the labs table's rows that fit no record of the run (their values go nowhere)
+    labs_unmatched: list[str] = field(default_factory=list)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -147,6 +150,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         rows = list(kept)
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path)
+        if labs is not None:
+            summary.labs_unmatched = match_labs_rows(
+                list(labs_d) + [r for r in labs_errors if r not in labs_d],
+                [labs_record_id(p, folder) for p in headers]).unmatched
         cancelled = False
 
         def cancel_check() -> bool:

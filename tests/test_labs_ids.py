@@ -1,0 +1,148 @@
+"""A labs table's record ids: training, ``mirage score`` and ``mirage report`` find the same row for
+a record (its path in the folder, "siteA/1"; a stem-keyed row only where it fits one record)."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mirage_model.clinical import match_labs_rows
+from training_cli.engine import datasets as D
+from training_cli.main import main
+
+from helpers_training import PTBXL_LABELS, SAMPLES
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+AGE = {"siteA": 30, "siteB": 80}       # each site's patients get their own age in the labs table
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+def two_sites(root: Path) -> tuple[Path, Path]:
+    """siteA/ and siteB/, each with the four shipped PTB-XL records under the same names (two
+    patients per name), and labels.csv keyed by path in the folder ("siteA/00417_lr")."""
+    rows = ["record_id,labels,split"]
+    for site in AGE:
+        (root / site).mkdir(parents=True)
+        for k, hea in enumerate(sorted((SAMPLES / "ptbxl" / "records100").rglob("*.hea"))):
+            shutil.copy(hea, root / site / hea.name)
+            shutil.copy(hea.with_suffix(".dat"), root / site / hea.with_suffix(".dat").name)
+            rows.append(f"{site}/{hea.stem},{PTBXL_LABELS[hea.stem]},{'train' if k < 2 else 'val'}")
+    labels = root.parent / "labels.csv"
+    labels.write_text("\n".join(rows) + "\n")
+    return root, labels
+
+
+def labs_by_path(root: Path, path: Path) -> Path:
+    path.write_text("record_id,age\n" + "".join(
+        f"{hea.relative_to(root).with_suffix('').as_posix()},{AGE[hea.parent.name]}\n"
+        for hea in sorted(root.rglob("*.hea"))))
+    return path
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with path.open(newline="") as fh:
+        return {r["record_path"]: r for r in csv.DictReader(fh)}
+
+
+def test_match_labs_rows_longest_trailing_part_and_ambiguous_stems():
+    m = match_labs_rows(["siteA/1", "1", "2", "x/3", "ecg_9"], ["siteA/1", "siteB/1", "siteA/2", "siteB/3"])
+    assert m.row_id("siteA/1") == "siteA/1"              # its own path wins over the stem
+    assert m.row_id("siteA/2") == "2"                    # a stem that fits one record
+    assert m.row_id("siteB/1") is None and "fits 2 records" in m.ambiguous["siteB/1"]
+    assert m.row_id("siteB/3") is None                   # "x/3" is another folder's record
+    assert m.unmatched == ["x/3", "ecg_9"]
+
+
+def test_training_and_score_find_a_records_row_by_its_path(tmp_path, checkpoint, capsys):
+    root, labels = two_sites(tmp_path / "ds")
+    labs = labs_by_path(root, tmp_path / "labs.csv")
+    ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.record_id: it.clinical["age"][0] for it in ds.items} == {
+        it.record_id: AGE[it.record_id.split("/")[0]] for it in ds.items}
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    rows = _rows(out)
+    assert len(rows) == 8
+    for rel, row in rows.items():         # the table's age, never another site's
+        assert float(row["age_used"]) == AGE[rel.split("/")[0]], (rel, row["age_used"])
+
+
+def test_a_stem_keyed_row_that_fits_two_records_is_refused(tmp_path, checkpoint):
+    root, labels = two_sites(tmp_path / "ds")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n00417_lr,30\n11125_lr,40\nsiteB/04016_lr,50\n")
+    with pytest.raises(D.DatasetError, match="ambiguous.*'00417_lr' fits 2 records"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 1
+    rows = _rows(out)
+    for site in AGE:
+        for stem in ("00417_lr", "11125_lr"):
+            row = rows[f"{site}/{stem}.hea"]
+            assert row["status"] == "error" and "fits 2 records" in row["error"], row
+    assert float(rows["siteB/04016_lr.hea"]["age_used"]) == 50
+    assert rows["siteA/04016_lr.hea"]["status"] == "ok" and rows["siteA/04016_lr.hea"]["age_used"] != "50.0"
+
+
+def test_report_takes_the_row_of_the_longest_trailing_part_of_the_path(tmp_path, capsys):
+    root, _ = two_sites(tmp_path / "ds")
+    labs = labs_by_path(root, tmp_path / "labs.csv")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(root / "siteB" / "00417_lr.hea"), "--no-model", "--no-measure",
+                 "--labs", str(labs), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "has no row" not in err and "'siteB/00417_lr' is used" in err, err
+
+
+def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, capsys):
+    """A table whose ids name no record ("1.hea", "ecg_1") had trained a "labs" model on no lab value
+    and let score use none, silently."""
+    root, labels = two_sites(tmp_path / "ds")          # 00417_lr and 04016_lr train, the others val
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,troponin_t [ng/L]\nsiteA/00417_lr,30,\nsiteA/10388_lr,,14\necg_9,40,\n")
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.datasets"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    said = caplog.text
+    assert "1 of 3 rows fit no record and are not used (first: ecg_9)" in said, said
+    assert "troponin_t has no value in the training split (4 records)" in said, said
+    assert "age has no value" not in said
+    bad = tmp_path / "bad.csv"
+    bad.write_text("record_id,age\n00417_lr.hea,30\necg_1,40\n")
+    with pytest.raises(D.DatasetError, match="none of its 2 rows fits a record"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=bad)
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(bad), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "bad.csv: 2 row(s) fit no record under" in err and "'00417_lr.hea', 'ecg_1'" in err, err
+    assert main(["report", str(root / "siteA" / "00417_lr.hea"), "--no-model", "--no-measure",
+                 "--labs", str(bad), "--out", str(tmp_path / "r.pdf")]) == 0
+    err = capsys.readouterr().err
+    assert "has no row for record 00417_lr" in err and "'00417_lr.hea', 'ecg_1'" in err, err
+
+
+def test_score_reports_the_age_and_sex_the_model_used(tmp_path, checkpoint):
+    """"Age [months]" 1092 had given age_used 1092.0 (the model read 91 years), and a labs table's
+    sex ("male", stored as 1.0) an empty sex_used."""
+    root, _ = two_sites(tmp_path / "ds")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age [months],sex\nsiteA/00417_lr,1092,male\nsiteB/00417_lr,,0\n")
+    out = tmp_path / "s.csv"
+    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    rows = _rows(out)
+    assert (rows["siteA/00417_lr.hea"]["age_used"], rows["siteA/00417_lr.hea"]["sex_used"]) == ("91.0", "M")
+    assert rows["siteB/00417_lr.hea"]["sex_used"] == "F"
