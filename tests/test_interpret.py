@@ -387,7 +387,7 @@ def test_the_table_flags_a_value_exactly_when_the_rule_states_it(key, value, sex
 
 @pytest.mark.parametrize("meas, reason", [
     ({"qrs_ms": 119.6, "qtc_bazett_ms": 449.6}, None),
-    ({"pr_ms": 110.0}, "PR interval 110 ms is low"),
+    ({"pr_ms": 110.0}, "short PR interval (PR 110 ms) stands"),
     ({"qtc_fridericia_ms": 452.0}, "452 ms is high")])
 def test_normal_ecg_never_stands_beside_a_flagged_measurement(meas, reason):
     """"Normal ECG" was stated beside two values the table flagged; a value the table flags and no rule
@@ -398,3 +398,21 @@ def test_normal_ecg_never_stands_beside_a_flagged_measurement(meas, reason):
     assert normal == (reason is None), it.lines()
     if reason:
         assert any(r.startswith("normal ECG (90%) not stated") and reason in r for r in it.resolved), it.resolved
+
+
+def test_a_short_pr_is_said_in_a_rhythm_with_p_waves_only():
+    """PR 118 ms in sinus rhythm: "Short PR interval (PR 118 ms)" with its cited threshold (it had only
+    taken "Normal ECG" away, unsaid); not in atrial fibrillation, a paced rhythm or beside the model's WPW
+    (which carries the short PR itself); PR 120 ms is in range."""
+    base = {"heart_rate_bpm": 87.0, "qrs_ms": 80.0, "qtc_bazett_ms": 430.0, "qrs_axis_deg": 58.0}
+    it = run({"SR": 0.95, "NORM": 0.9}, base | {"pr_ms": 118.0}, "F")
+    short = [s for s in it.statements if s.text.startswith("Short PR interval")]
+    assert [s.text for s in short] == ["Short PR interval (PR 118 ms)"]
+    assert short[0].rule == "PR 118 ms < 120 ms (Surawicz et al. 2009)" and short[0].group == "conduction"
+    assert not any(s.code == "NORM" for s in it.statements)
+    assert not any(s.text.startswith("Short PR") for s in run({"SR": 0.95}, base | {"pr_ms": 120.0}, "F").statements)
+    assert not any(s.text.startswith("Short PR") for s in run({"WPW": 0.9, "SR": 0.9}, base | {"pr_ms": 100.0}).statements)
+    assert not any(s.text.startswith("Short PR")
+                   for s in run({"AFIB": 0.9}, base | {"pr_ms": 100.0}).statements)
+    assert not any(s.text.startswith("Short PR")
+                   for s in run({"PACE": 0.9}, base | {"pr_ms": 100.0}).statements)

@@ -14,7 +14,9 @@ Measurement rules (adult thresholds):
   (Mason JW, Hancock EW, Gettes LS. AHA/ACCF/HRS recommendations for the standardization and
   interpretation of the electrocardiogram, part II: electrocardiography diagnostic statement list.
   Circulation 2007;115:1325-32 -- the committee proposed 50-100 bpm for normal sinus rhythm).
-* First-degree AV block: PR > 200 ms; wide QRS: QRS >= 120 ms (Surawicz B, Childers R, Deal BJ,
+* First-degree AV block: PR > 200 ms; short PR interval: PR < 120 ms in a rhythm with P waves, not
+  paced, and without the model's WPW (the table's range, 120-200 ms); wide QRS: QRS >= 120 ms
+  (Surawicz B, Childers R, Deal BJ,
   Gettes LS. AHA/ACCF/HRS recommendations ... part III: intraventricular conduction disturbances.
   Circulation 2009;119:e235-40).
 * Left axis deviation: QRS axis < -30 deg; right axis deviation: > +90 deg; extreme axis:
@@ -194,6 +196,7 @@ GUESSED = ", most probable rhythm (below its threshold)"
 # by its ``flag``: the table flags a value exactly when a rule calls it.
 BRADY_BPM, TACHY_BPM = REFERENCE_RANGES["heart_rate_bpm"].limits
 PR_1AVB_MS = REFERENCE_RANGES["pr_ms"].high
+PR_SHORT_MS = REFERENCE_RANGES["pr_ms"].low
 QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
@@ -490,6 +493,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             and not positive & set(ATRIAL_NON_SINUS):
         out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
                              rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
+    elif pr_flag == "low" and not paced_rhythm and not positive & set(ATRIAL_NON_SINUS) \
+            and not positive & {"WPW"}:
+        # the table flags it low: said, so that a reader sees why "normal ECG" is not (pre-excitation is
+        # the model's WPW statement, which then carries it)
+        out.append(Statement("conduction", f"Short PR interval (PR {pr_s} ms)", "measurement",
+                             rule=f"PR {pr_s} ms < {PR_SHORT_MS:g} ms (Surawicz et al. 2009)"))
     if qrs_flag == "high" and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
                              rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
