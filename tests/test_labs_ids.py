@@ -55,6 +55,13 @@ def _rows(path: Path) -> dict[str, dict]:
         return {r["record_path"]: r for r in csv.DictReader(fh)}
 
 
+
+def score(root, checkpoint, labs, out) -> int:
+    """``mirage score ROOT`` with ``labs``, the model alone, no measurements: the exit status."""
+    return main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
+                 "--statements-model", "none", "--no-measure", "--no-progress"])
+
+
 def test_match_labs_rows_longest_trailing_part_and_ambiguous_stems():
     m = match_labs_rows(["siteA/1", "1", "2", "x/3", "ecg_9"], ["siteA/1", "siteB/1", "siteA/2", "siteB/3"])
     assert m.row_id("siteA/1") == "siteA/1"              # its own path wins over the stem
@@ -71,8 +78,7 @@ def test_training_and_score_find_a_records_row_by_its_path(tmp_path, checkpoint,
     assert {it.record_id: it.clinical["age"][0] for it in ds.items} == {
         it.record_id: AGE[it.record_id.split("/")[0]] for it in ds.items}
     out = tmp_path / "s.csv"
-    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
-                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    assert score(root, checkpoint, labs, out) == 0
     rows = _rows(out)
     assert len(rows) == 8
     for rel, row in rows.items():         # the table's age, never another site's
@@ -86,8 +92,7 @@ def test_a_stem_keyed_row_that_fits_two_records_is_refused(tmp_path, checkpoint)
     with pytest.raises(D.DatasetError, match="ambiguous.*'00417_lr' fits 2 records"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     out = tmp_path / "s.csv"
-    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
-                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 1
+    assert score(root, checkpoint, labs, out) == 1
     rows = _rows(out)
     for site in AGE:
         for stem in ("00417_lr", "11125_lr"):
@@ -124,8 +129,7 @@ def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, cap
     with pytest.raises(D.DatasetError, match="none of its 2 rows fits a record"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=bad)
     out = tmp_path / "s.csv"
-    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(bad), "--out", str(out),
-                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    assert score(root, checkpoint, bad, out) == 0
     err = capsys.readouterr().err
     assert "bad.csv: 2 row(s) fit no record under" in err and "'00417_lr.hea', 'ecg_1'" in err, err
     assert main(["report", str(root / "siteA" / "00417_lr.hea"), "--no-model", "--no-measure",
@@ -141,8 +145,7 @@ def test_score_reports_the_age_and_sex_the_model_used(tmp_path, checkpoint):
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age [months],sex\nsiteA/00417_lr,1092,male\nsiteB/00417_lr,,0\n")
     out = tmp_path / "s.csv"
-    assert main(["score", str(root), "--model", str(checkpoint), "--labs", str(labs), "--out", str(out),
-                 "--statements-model", "none", "--no-measure", "--no-progress"]) == 0
+    assert score(root, checkpoint, labs, out) == 0
     rows = _rows(out)
     assert (rows["siteA/00417_lr.hea"]["age_used"], rows["siteA/00417_lr.hea"]["sex_used"]) == ("91.0", "M")
     assert rows["siteB/00417_lr.hea"]["sex_used"] == "F"
