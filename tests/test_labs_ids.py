@@ -149,3 +149,15 @@ def test_score_reports_the_age_and_sex_the_model_used(tmp_path, checkpoint):
     rows = _rows(out)
     assert (rows["siteA/00417_lr.hea"]["age_used"], rows["siteA/00417_lr.hea"]["sex_used"]) == ("91.0", "M")
     assert rows["siteB/00417_lr.hea"]["sex_used"] == "F"
+
+
+def test_a_labels_row_keyed_by_a_file_name_two_records_share_is_refused(tmp_path):
+    """labels.csv keyed "00417_lr" for siteA/00417_lr and siteB/00417_lr (two patients) had labelled the
+    first found and left the other out of the dataset, silently; it is refused as labs rows are."""
+    root, labels = two_sites(tmp_path / "ds")
+    stem_keyed = tmp_path / "stem_labels.csv"
+    text = labels.read_text().replace("siteA/", "")
+    stem_keyed.write_text(text)
+    with pytest.raises(D.DatasetError, match=r"row '00417_lr' fits 2 records \(siteA/00417_lr, siteB/00417_lr\)"):
+        D.open_dataset(f"folder:{root}", labels=stem_keyed)
+    assert len(D.open_dataset(f"folder:{root}", labels=labels).items) == 8     # keyed by path: all 8

@@ -216,10 +216,12 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col)] if not label_col else []
     headers = _find_headers(root)
     by_id: dict[str, Path] = {}
+    stems: dict[str, list[str]] = {}
     for hea in headers:
         rid = _record_id(root, hea)
         by_id.setdefault(rid, hea)
         by_id.setdefault(hea.stem, hea)
+        stems.setdefault(hea.stem, []).append(rid)
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
     for n, row in enumerate(rows, start=2):
@@ -266,6 +268,12 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if hea is None:
             missing_files.append(rid)
             continue
+        if _record_id(root, hea) != rid and len(stems.get(rid, ())) > 1:
+            # a row keyed by a file name that two records of the folder share (siteA/1, siteB/1): it had
+            # labelled the first found and left the other out, silently; as labs rows, it labels neither
+            raise DatasetError(f"{labels_path}: row {rid!r} fits {len(stems[rid])} records "
+                               f"({', '.join(stems[rid][:5])}); name each record by its path in the folder "
+                               f"(e.g. {stems[rid][0]!r})")
         clin = {}
         if labs_match is not None:
             path_id = _record_id(root, hea)
