@@ -193,11 +193,7 @@ def test_cli_takes_the_ptbxl_prefix_and_refuses_a_fold_ptbxl_lacks(tmp_path, cap
     assert "folder not found" in capsys.readouterr().err
 
 
-def test_cli_names_the_ptbxl_folds_of_a_full_root(tmp_path, capsys):
-    from pathlib import Path
-
-    root = Path("/root/data/ptbxl")
-    if not (root / "ptbxl_database.csv").is_file():
-        pytest.skip("PTB-XL not here")
+def test_cli_names_the_ptbxl_folds_of_a_full_root(tmp_path, capsys, ptbxl_root):
+    root = ptbxl_root
     assert main(["robustness", "--data", f"ptbxl:{root}", "--fold", "11", "--out", str(tmp_path / "r.md")]) == 2
     assert "--fold 11: no such fold; " + str(root) + " has PTB-XL folds 1-10" in capsys.readouterr().err
