@@ -149,3 +149,21 @@ def test_an_older_run_s_own_test_look_is_counted(tmp_path):
                                                   str(tmp_path / "run" / "test" / "metrics.json"))
     assert "n=10, scored 2 times for this model" in export_card(src, tmp_path / "b", "--test-metrics",
                                                                   str(tmp_path / "eval.json"))
+
+
+def test_calibrate_and_ensemble_say_an_undefined_validation_auroc(tmp_path, capsys):
+    """A validation split where no class has both positive and negative records (every val record
+    labelled NORM only): calibrate and ensemble had ended with "TypeError: unsupported format string
+    passed to NoneType.__format__" after writing; they now say the AUROC is undefined."""
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    lines = labels.read_text().splitlines()
+    labels.write_text("\n".join([lines[0]] + [line.rsplit(",", 2)[0] + ",NORM,val" if line.endswith(",val")
+                                              else line for line in lines[1:]]) + "\n")
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", labels=labels)]) == 0
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress"]
+    capsys.readouterr()
+    assert main(["calibrate", "--model", str(out / "model"), *data, "--out", str(tmp_path / "cal")]) == 0
+    assert "val macro AUROC undefined" in capsys.readouterr().out
+    assert main(["ensemble", str(out / "model"), str(out / "model"), *data, "--out", str(tmp_path / "ens")]) == 0
+    assert "val macro AUROC undefined (best member undefined)" in capsys.readouterr().out

@@ -274,5 +274,5 @@ def run(args) -> int:
         print(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> {after[k]:.3f} "
               f"(validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
               f"threshold {thresholds[k]:.3f}")
-    print(f"wrote {out} (val macro AUROC {val['macro']['auroc']:.4f})")
+    print(f"wrote {out} (val macro AUROC {M.auroc_text(val['macro']['auroc'])})")
     return 0

@@ -192,7 +192,7 @@ def run(args) -> int:
         member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"], **({} if own == labels else {"labels": own}),
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in own}})
-        logger.info("member %s: val macro AUROC %.4f%s", m.name or m.path, vm["macro"]["auroc"],
+        logger.info("member %s: val macro AUROC %s%s", m.name or m.path, M.auroc_text(vm["macro"]["auroc"]),
                     "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
     probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
@@ -200,7 +200,8 @@ def run(args) -> int:
         M.warn_no_positives(y, labels, "validation split")
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
     val = M.compute_metrics(targets, probs, labels, thresholds, task)
-    logger.info("ensemble of %d: val macro AUROC %.4f on %d records", len(members), val["macro"]["auroc"], len(rows))
+    logger.info("ensemble of %d: val macro AUROC %s on %d records", len(members), M.auroc_text(val["macro"]["auroc"]),
+                len(rows))
     model = build_ensemble(members, used)
 
     provs = [dict(m.provenance or {}) for m in members]
@@ -224,7 +225,8 @@ def run(args) -> int:
                         provenance=provenance, metrics=metrics, name=name)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
-    best = max(r["val_macro_auroc"] for r in member_rows if "labels" not in r)
-    print(f"ensemble of {len(members)}: val macro AUROC {val['macro']['auroc']:.4f} "
-          f"(best member {best:.4f}) on {len(rows)} records; wrote {args.out}")
+    known = [r["val_macro_auroc"] for r in member_rows if "labels" not in r and r["val_macro_auroc"] is not None]
+    best = max(known) if known else None
+    print(f"ensemble of {len(members)}: val macro AUROC {M.auroc_text(val['macro']['auroc'])} "
+          f"(best member {M.auroc_text(best)}) on {len(rows)} records; wrote {args.out}")
     return 0

@@ -236,3 +236,13 @@ def bootstrap_ci(y: np.ndarray, p: np.ndarray, classes: list[str], thresholds=No
         "macro": {m: ci(macro[m]) for m in names},
         "per_class": {c: {m: ci(per[m][:, k]) for m in names} for k, c in enumerate(classes)},
     }
+
+
+def auroc_text(value) -> str:
+    """An AUROC for a message: four decimals, or "undefined" (None or NaN: a split without a positive
+    or a negative record of every class)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "undefined"
+    return f"{v:.4f}" if v == v else "undefined"
