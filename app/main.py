@@ -105,34 +105,35 @@ def export_inputs(records: list[Path]) -> tuple[list[Path], list[str]]:
     return out, notes
 
 
-def make_output_folder(folder: Path) -> list[Path]:
-    """Create ``--export-pdf``'s folder (and its missing parents) before anything loads.
+def output_folder(folder: Path) -> list[Path]:
+    """Create ``--export-pdf``'s folder (and its missing parents) before anything loads
+    (``paths.make_output_folder``).
 
     Returns:
         The folders this call created, outermost first (removed again when the export is
         abandoned before it wrote anything).
 
     Raises:
-        ValueError: the path is a file, or cannot be created (the message names it and why).
+        ValueError: the path is a file, or cannot be created or written in (the message names it and why).
     """
-    if folder.exists() and not folder.is_dir():
-        raise ValueError(f"{folder}: exists and is not a folder")
-    missing = []
-    parent = folder
-    while not parent.exists() and parent != parent.parent:
-        missing.append(parent)
-        parent = parent.parent
+    from mirage_model.paths import OutputFolderError, make_output_folder
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"{folder}: cannot create this folder: {err.strerror or err}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"{folder}: this folder is not writable")
-    return missing[::-1]
+        return make_output_folder(folder)
+    except OutputFolderError as err:
+        if err.kind == "file":
+            why = "exists and is not a folder"
+        elif err.kind == "write":
+            why = "this folder is not writable"
+        elif err.kind == "blocked":
+            why = f"cannot create this folder: {err.detail} is a file, not a folder"
+        else:
+            why = f"cannot create this folder: {err.detail}"
+        raise ValueError(f"{folder}: {why}") from None
 
 
 def remove_empty(folders: list[Path]) -> None:
-    """Remove the folders ``make_output_folder`` created, innermost first, where still empty."""
+    """Remove the folders ``output_folder`` created, innermost first, where still empty."""
     for folder in reversed(folders):
         try:
             folder.rmdir()
@@ -397,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         for note in notes:
             print(note, file=sys.stderr, flush=True)
         try:
-            created = make_output_folder(args.export_pdf)
+            created = output_folder(args.export_pdf)
         except ValueError as err:
             return fail(f"--export-pdf {err}")
 

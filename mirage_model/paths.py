@@ -105,6 +105,54 @@ def temp_sibling(path: Path) -> Path:
     return path.parent / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"
 
 
+class OutputFolderError(OutputError):
+    """``make_output_folder`` could not provide the folder. ``kind`` says why, for the caller's
+    own wording: "file" (``path`` is a file), "blocked" (``detail``, a folder above it, is a file),
+    "create" (mkdir failed, ``detail`` the reason) or "write" (nothing can be created in it,
+    ``detail`` the reason)."""
+
+    def __init__(self, path: Path, kind: str, detail: str):
+        self.path, self.kind, self.detail = path, kind, detail
+        why = {"file": "is a file, not a folder", "blocked": f"{detail} is a file, not a folder"}.get(kind, detail)
+        super().__init__(f"cannot write {path}: {why}")
+
+
+def make_output_folder(path: str | Path) -> list[Path]:
+    """Create the output folder ``path`` (and its missing parents) and make sure a file can be
+    created in it, before a command's work starts: a write test, since ``os.access`` says yes to
+    root even where nothing can be created (e.g. /proc).
+
+    Returns:
+        The folders this call created, outermost first (for a caller that removes them again when
+        its work is abandoned before it wrote anything).
+
+    Raises:
+        OutputFolderError: ``path`` or a folder above it is a file, or the folder cannot be
+            created or written in.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputFolderError(path, "file", "")
+    missing = []
+    parent = path
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        raise OutputFolderError(path, "blocked", str(parent))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputFolderError(path, "create", err.strerror or str(err)) from None
+    probe = temp_sibling(path / "probe")
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except OSError as err:
+        raise OutputFolderError(path, "write", err.strerror or str(err)) from None
+    _remove(probe)
+    return missing[::-1]
+
+
 def _fsync_file(path: Path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
