@@ -690,6 +690,35 @@ def test_dicom_without_extension_or_preamble_is_found_in_a_folder(tmp_path):
         np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
 
 
+def test_xml_ecgs_without_extension_are_found_in_a_folder_by_content(tmp_path):
+    """GE MUSE, Philips and HL7 aECG files saved without an extension (as ECG systems export them)
+    were passed by in folder search, though extension-less DICOMs were found. They are now found by
+    their root element and read as their originals; an XML of another kind, a text file and an
+    XML under a name with no ECG extension stay out of the batch, and a non-ECG .xml is still
+    passed over as not_ecg."""
+    from mirage_model.review.batch.inputs import find_inputs
+
+    names = {"MUSE_20240101_093000_12345": "muse-sinus.xml", "PHILIPS_7": "129DYPRG.XML",
+             "1.2.3.4.5": "aecg_subject1_0.xml"}
+    for name, src in names.items():
+        shutil.copy(DATA / src, tmp_path / name)
+    (tmp_path / "settings").write_text('<?xml version="1.0"?>\n<!-- RestingECG -->\n<settings/>')
+    (tmp_path / "layout.cfg").write_text("<layout><RestingECG/></layout>")
+    (tmp_path / "README").write_text("exported from MUSE\n" * 100)
+    (tmp_path / "notes.xml").write_text("<notes><n>hello</n></notes>")
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    assert sorted(p.name for p in found) == sorted(names)
+    assert [p.name for p in passed] == ["notes.xml"]
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert (sorted(p.name for p in headers), orphans, [p.name for p in not_ecg]) == (
+        sorted(names), [], ["notes.xml"])
+    for name, src in names.items():
+        rec = load_record(tmp_path / name)
+        assert rec.meta["format"] == FILES[src][0]
+        np.testing.assert_array_equal(rec.signal, load_record(DATA / src).signal)
+
+
 def test_xml_with_a_long_prolog_is_found_as_it_is_read(tmp_path):
     """A GE MUSE XML with a 10 kB comment before its root element (beyond the first bytes folder
     discovery reads) is found and reads as GE MUSE XML; a comment that hides element-like text

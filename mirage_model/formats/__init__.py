@@ -17,7 +17,8 @@ from pathlib import Path
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
-                                           Format, dicom_ecg_head, read_head, save_choice, sniff, sniff_file)
+                                           Format, dicom_ecg_head, read_head, save_choice, sniff, sniff_file,
+                                           sniff_unnamed)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
@@ -112,8 +113,10 @@ def header_keys(paths) -> set[str]:
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG
-    files under any other name (PACS exports write "IM000001" or the instance's UID), recognised
-    from their first bytes. Hidden files and folders are skipped, and so
+    and vendor XML ECG files (GE MUSE, Philips, HL7 aECG) under any other name (PACS exports
+    write "IM000001" or the instance's UID, ECG systems often no extension at all), recognised
+    from their first bytes (``registry.sniff_unnamed``); other files under such names, an XML of
+    another kind included, are passed by in silence. Hidden files and folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
@@ -147,10 +150,11 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
             elif not low.endswith(_WFDB_SUFFIXES):
-                # any other file: only its first bytes, and only a DICOM ECG is taken (a PACS
-                # export's CT or MR images beside it are no more an ECG than a .jpg)
+                # any other file: only its first bytes, and only a DICOM ECG or a vendor XML ECG
+                # is taken (a PACS export's CT images, a README or an XML of another kind beside
+                # them are no more an ECG than a .jpg)
                 try:
-                    if dicom_ecg_head(read_head(p, DICOM_PROBE_BYTES)):
+                    if sniff_unnamed(p) is not None:
                         found.append(p)
                 except OSError:
                     continue

@@ -120,8 +120,7 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return "scp-ecg"
     if len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR ":
         return "mfer"
-    text = head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")
-    if text[:1] == b"<":
+    if _xml_like(head):
         decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
                    else head.decode("latin-1"))
         root = _root_element(decoded)
@@ -133,6 +132,11 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     if suffix in (".mwf", ".mfer"):
         return "mfer"
     return None
+
+
+def _xml_like(head: bytes) -> bool:
+    """``head`` starts like an XML document: "<" first, past a byte-order mark and white space."""
+    return head.lstrip(b"\xef\xbb\xbf\xfe\xff\x00 \t\r\n")[:1] == b"<"
 
 
 def _root_element(text: str) -> str | None:
@@ -164,6 +168,26 @@ def dicom_ecg_head(head: bytes) -> bool:
 def xml_root(head: bytes) -> str:
     """The root element's name in ``head`` (for messages), or "?"."""
     return _root_element(head.decode("latin-1")) or "?"
+
+
+def sniff_unnamed(path: Path) -> str | None:
+    """The format id of a file whose name shows no ECG format ("IM000001", a UID, a MUSE export's
+    "MUSE_20240101_093000_12345"), or None: a DICOM that may be an ECG waveform
+    (``dicom_ecg_head``), or an XML whose root element is a vendor ECG's. Anything else is None,
+    an XML of another kind included, so that a folder's other files are passed by; the read is
+    bounded (DICOM_PROBE_BYTES, and ``sniff_file``'s for a file that starts like XML).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    head = read_head(path, DICOM_PROBE_BYTES)
+    if dicom_ecg_head(head):
+        return "dicom-ecg"
+    if _xml_like(head):
+        fmt = sniff_file(path)
+        if fmt in _XML_ROOTS.values():
+            return fmt
+    return None
 
 
 def sniff_file(path: Path, size: int = SCAN_BYTES) -> str | None:
