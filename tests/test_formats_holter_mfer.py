@@ -144,3 +144,34 @@ def test_mfer_cut_in_half_names_the_file(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(RecordError, match=r"cut\.mwf"):
         load_record(path)
+
+
+def test_a_file_named_mwf_that_holds_no_mfer_is_no_ecg_and_says_so(tmp_path):
+    """notmfer.mwf holding text was taken as MFER by its extension alone, and the error was the
+    parser's "MFER: tag 0x68 at offset 2 declares 101 bytes, only 45 remain". The content is now
+    checked for MFER's tag structure: such a file is passed over as no ECG (the batch's not_ecg
+    row) and reading it names the file and what is wrong. MFER without its optional preamble
+    (the chain of definitions alone) is still found and read."""
+    from mirage_model.formats import detect
+    from mirage_model.review.batch.inputs import find_inputs
+
+    counts, fs = _ludb_counts()
+    cart = tmp_path / "cart.mwf"
+    write_mfer(cart, [(code, fs, counts[STANDARD_LEADS.index(lead)]) for lead, code in MFER_CODES.items()])
+    data = cart.read_bytes()
+    assert data[0] == 0x40 and data[2:6] == b"MFR "
+    bare = tmp_path / "bare.mfer"
+    bare.write_bytes(data[2 + data[1]:])                     # without the preamble definition
+    (tmp_path / "notmfer.mwf").write_text("hello this is not mfer at all, just some bytes\n")
+    (tmp_path / "noise.mwf").write_bytes(bytes(range(0x80, 0x100)) * 8)
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert [p.name for p in headers] == ["bare.mfer", "cart.mwf"] and orphans == []
+    assert [p.name for p in not_ecg] == ["noise.mwf", "notmfer.mwf"]
+    assert detect(bare) == "mfer"
+    np.testing.assert_array_equal(load_record(bare).signal, load_record(cart).signal)
+    with pytest.raises(RecordError, match=r"notmfer\.mwf: not an MFER file, though named as one \(\.mwf\): "
+                                          r"its first bytes are neither MFER's preamble nor MFER definitions "
+                                          r"\(byte 0x68 at offset 0 is no MFER tag\)"):
+        load_record(tmp_path / "notmfer.mwf")
+    with pytest.raises(RecordError, match=r"noise\.mwf: not an MFER file"):
+        load_record(tmp_path / "noise.mwf")

@@ -3,7 +3,8 @@
 Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
 7.1; a file written without that preamble by its data set's first element and a DICOM UID), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
 "SCPECG" reserved field in section 0 (EN 1064 5.3), ISHNE's "ISHNE1.0" magic, MFER's preamble
-tag, and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
+tag (or, in a .mwf/.mfer file without that optional preamble, a chain of MFER definitions,
+ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
 ``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
 """
 
@@ -100,8 +101,9 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
 
     "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
     "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading). An
-    empty file is no format, whatever its extension (the extension alone names SCP-ECG and MFER
-    files only when they hold bytes that show no other format).
+    empty file is no format, whatever its extension (the extension alone names SCP-ECG files
+    only when they hold bytes that show no other format; an MFER file without its preamble
+    must also start with MFER definitions, ``mfer_problem``).
     """
     suffix = suffix.lower()
     if not head:
@@ -129,8 +131,78 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return _XML_ROOTS.get(root.rsplit(":", 1)[-1].lower(), "xml")
     if suffix == ".scp":
         return "scp-ecg"
-    if suffix in (".mwf", ".mfer"):
-        return "mfer"
+    if suffix in FORMATS["mfer"].extensions and mfer_problem(head) is None:
+        return "mfer"     # MFER without its (optional) preamble: its definitions show it
+    return None
+
+
+# MFER definition tags (ISO 22077-1, MFER Part 1 Table 5-64).
+_MFER_TAGS = frozenset((*range(0x01, 0x10), 0x11, 0x12, 0x15, 0x16, 0x17, 0x1E, 0x3F, *range(0x40, 0x47),
+                        0x67, *range(0x81, 0x89)))
+_MFER_LAYOUT = frozenset((0x01, 0x04, 0x05, 0x06, 0x0A, 0x0B, 0x0C, 0x3F))  # byte order, frame, sampling, channels
+_MFER_ATT, _MFER_SET, _MFER_WAV, _MFER_END = 0x3F, 0x67, 0x1E, 0x80
+
+
+def _mfer_value_fits(tag: int, value: bytes) -> bool:
+    """The value's size (and for byte order and data type, its value) is one MFER allows."""
+    n = len(value)
+    if tag == 0x01:                       # MWF_BLE: 0 big, 1 little endian
+        return n == 1 and value[0] in (0, 1)
+    if tag == 0x02:                       # MWF_VER: three version bytes
+        return n == 3
+    if tag == 0x0A:                       # MWF_DTP: data type code 0-9
+        return n <= 1 and (not n or value[0] <= 9)
+    if tag in (0x04, 0x05, 0x06, 0x07):   # block length, channels, sequences, pointer
+        return n <= 4
+    if tag in (0x0B, 0x0C):               # interval, resolution: unit, exponent, mantissa
+        return n == 0 or 3 <= n <= 6
+    return True
+
+
+def mfer_problem(head: bytes) -> str | None:
+    """Why ``head`` (a file's first bytes) is no MFER file, or None when it may be one: MFER's
+    preamble (tag 0x40, "MFR "), or what a file without that optional preamble starts with, a
+    chain of MFER definitions (tag, BER length, value): three of them, or two up to the waveform
+    data, one of which describes the frame's layout (byte order, block, channels, sequences, data
+    type, interval, resolution or a channel's attributes)."""
+    if len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR ":
+        return None
+    not_mfer = "its first bytes are neither MFER's preamble nor MFER definitions"
+    pos, count, layout, data, end = 0, 0, False, False, len(head)
+    while pos < end and count < 3 and not data:
+        tag = head[pos]
+        if tag == 0:                      # MWF_ZRO: padding between definitions
+            pos += 1
+            continue
+        if tag == _MFER_END:
+            break
+        if tag not in _MFER_TAGS:
+            return f"{not_mfer} (byte 0x{tag:02X} at offset {pos} is no MFER tag)"
+        at, pos = pos, pos + 1
+        if tag == _MFER_ATT:              # the channel number: 7 bits a byte, the high bit says more
+            while pos < end and head[pos] & 0x80:
+                pos += 1
+            pos += 1
+        if pos >= end:
+            break
+        first, pos = head[pos], pos + 1
+        if first == 0x80 and tag not in (_MFER_ATT, _MFER_SET):
+            return f"{not_mfer} (tag 0x{tag:02X} at offset {at} has an indefinite length)"
+        if first > 0x84:
+            return f"{not_mfer} (tag 0x{tag:02X} at offset {at} has a {first & 0x7F}-byte length; MFER allows 4)"
+        n = first & 0x7F if first > 0x80 else 0      # long form: n bytes of length follow
+        length = int.from_bytes(head[pos:pos + n], "big") if n else first & 0x7F
+        pos += n
+        count += 1
+        layout = layout or tag in _MFER_LAYOUT
+        data = tag == _MFER_WAV
+        if first == 0x80 or pos + length > end:
+            break                         # definitions nested, or past the bytes read: judged so far
+        if not _mfer_value_fits(tag, head[pos:pos + length]):
+            return f"{not_mfer} (tag 0x{tag:02X} at offset {at} holds {length} bytes, a size MFER does not allow)"
+        pos += length
+    if not layout or count < (2 if data else 3):
+        return f"{not_mfer} (too few MFER definitions at its start)"
     return None
 
 
