@@ -137,3 +137,35 @@ def test_a_negative_limit_is_refused(dataset, tmp_path, capsys, limit):
                  "--task", "multilabel", "--label", "AFIB", "--limit", limit, "--out", str(tmp_path / "o")])
     assert code == 2 and f"--limit {limit}" in capsys.readouterr().err
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_an_interrupted_write_leaves_the_previous_outputs_whole(dataset, tmp_path, monkeypatch):
+    """rows.csv and summary.json were written in place: a run stopped while writing rows.csv left a
+    half-written file over the previous run's. They are now written atomically (a temp file
+    replaced in one step), so the previous complete files stay and no temp file is left."""
+    from pathlib import Path
+
+    from training_cli.commands import interpretation
+
+    class Interrupted:                  # a cell whose writing is cut short, as by Ctrl-C
+        def __str__(self):
+            raise KeyboardInterrupt
+
+    def rows(paths, predictor, root, statements_predictor):
+        for k, p in enumerate(paths):
+            yield {"record_path": Path(p).relative_to(root).as_posix(), "status": "ok",
+                   "interpretation": "Atrial fibrillation, 90 bpm, irregular",
+                   "notes": Interrupted() if k == len(paths) - 1 else ""}
+
+    monkeypatch.setattr(interpretation, "iter_rows", rows)
+    monkeypatch.setattr(interpretation, "load_predictor", lambda model, device: object())
+    monkeypatch.setattr(interpretation, "load_statements_predictor", lambda p, model, device: None)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {"rows.csv": b"record_path,status\r\nold_1,ok\r\nold_2,ok\r\n", "summary.json": b'{"records": 2}\n'}
+    for name, data in old.items():
+        (out / name).write_bytes(data)
+    code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
+                 "--task", "multilabel", "--label", "AFIB", "--out", str(out)])
+    assert code == 130
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == old

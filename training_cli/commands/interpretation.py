@@ -8,25 +8,26 @@ withheld the interpretation), how often the label is stated at all, and how ofte
 
     mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
 
-Writes ``DIR/rows.csv`` (the score rows) and ``DIR/summary.json``; prints the summary. Research
+Writes ``DIR/rows.csv`` (the score rows, as ``mirage score`` writes them) and ``DIR/summary.json``,
+each atomically (an interrupted run leaves the previous file whole); prints the summary. Research
 use only.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 from pathlib import Path
 
+from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
 from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
+from training_cli.engine.runlog import write_json
 from training_cli.options import add_statements_model_arg, command_parser
 from training_cli.outputs import check_output_folder
 
@@ -120,12 +121,9 @@ def run(args) -> int:
                                 "first_statement_share": neg.first / neg.ok if neg.ok else None,
                                 "stated": neg.stated}
     args.out.mkdir(parents=True, exist_ok=True)
-    if out_rows:
-        with open(args.out / "rows.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(out_rows[0]))
-            w.writeheader()
-            w.writerows(out_rows)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if out_rows:     # as mirage score writes its rows: atomically, text cells spreadsheet-safe
+        write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv")
+    write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
     print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
           f"starts with it on {pos.first} ({pos.first / ok:.1%}), states it on {pos.stated} ({pos.stated / ok:.1%}); "
