@@ -97,6 +97,24 @@ def test_card_marks_what_was_not_measured_and_training_warns(own_run, tmp_path):
            "fallback" in log
 
 
+def test_the_pdf_report_says_over_how_many_classes_in_the_card_s_words(own_run, tmp_path):
+    """The PDF report's model section gave the validation macro AUROC without saying it was over 3 of
+    the 4 classes (MI has no validation record), which the model card says. Both now take the words
+    from one function (report.model_info.macro_auroc_text)."""
+    import re
+
+    from mirage_model.checkpoint import load_checkpoint
+    from mirage_model.review.report.model_info import metric_lines, model_info_from
+
+    card = export_card(own_run / "model", tmp_path / "shipped")
+    said = re.search(r"model selection\), (macro AUROC .*?)\.\n", card).group(1)
+    assert " over 3 of 4 classes (MI: undefined," in said
+    loaded = load_checkpoint(own_run / "model")
+    val = metric_lines(model_info_from(loaded)["metrics"], loaded.labels)[0]
+    assert val.startswith("<b>Validation (model selection)</b> (n=4): " + said + "; per class ")
+    assert "MI " not in val.split("; per class ")[1]            # no per-class AUROC for MI
+
+
 def test_card_of_a_split_without_any_auroc(tmp_path):
     """A validation split too small for any AUROC had ended the export with a TypeError."""
     src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
-from mirage_model.review.report.model_info import SCORED_HOW
+from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.checkpoints import model_path
 from training_cli.engine.errors import ConfigError
@@ -164,24 +164,6 @@ def _stage_lines(loaded) -> list[str]:
             "probabilities"]
 
 
-def _undefined_auroc(split: dict) -> list[str]:
-    """The classes of a split's metrics whose AUROC is undefined (no positive or no negative record)."""
-    return [c for c, m in (split.get("per_class") or {}).items() if not isinstance(m.get("auroc"), (int, float))]
-
-
-def _macro_auroc(split: dict) -> str:
-    """"macro AUROC 0.667", and over how many classes when some have none (a macro of fewer classes)."""
-    per = split.get("per_class") or {}
-    gone = _undefined_auroc(split)
-    value = split["macro"].get("auroc")
-    if not isinstance(value, (int, float)):
-        return "macro AUROC undefined (no class has both positive and negative records in the split)"
-    if not gone:
-        return f"macro AUROC {value:.3f}"
-    return (f"macro AUROC {value:.3f} over {len(per) - len(gone)} of {len(per)} classes ({', '.join(gone)}: "
-            "undefined, the split has no positive or no negative record of them)")
-
-
 def _threshold_line(loaded, val: dict) -> str:
     """The card's thresholds, each one chosen on no positive record marked as the 0.5 fallback it is."""
     per = val.get("per_class") or {}
@@ -326,7 +308,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     ptbxl = _trained_on_ptbxl(prov)
     if val:
         where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
-        line = f"Validation ({where}, model selection), {_macro_auroc(val)}"
+        line = f"Validation ({where}, model selection), {macro_auroc_text(val)}"
         scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
         if isinstance(scored, (int, float)) and isinstance(val["macro"].get("auroc"), (int, float)) \
                 and abs(scored - val["macro"]["auroc"]) >= 0.0005:
@@ -349,8 +331,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
                          f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
         lines.append("")
-        if _undefined_auroc(test):
-            lines += [f"The test split's {_macro_auroc(test)}.", ""]
+        if undefined_auroc(test):
+            lines += [f"The test split's {macro_auroc_text(test)}.", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:

@@ -69,8 +69,46 @@ def scoring_text(loaded) -> str:
 SCORED_HOW = "noise averaging and measured stage as stored, the stage out of fold"
 
 
+def _auroc_defined(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def undefined_auroc(split: Mapping) -> list[str]:
+    """The classes of one split's metrics (``{"macro": {...}, "per_class": {class: {"auroc": ...}}}``,
+    as ``mirage evaluate`` writes them) whose AUROC is undefined (None or NaN: the split has no
+    positive or no negative record of them), in the order of ``per_class``."""
+    return [c for c, m in (split.get("per_class") or {}).items()
+            if not _auroc_defined((m or {}).get("auroc"))]
+
+
+def macro_auroc_text(split: Mapping) -> str:
+    """One split's macro AUROC in words, the same in the model card and the PDF report: "macro AUROC
+    0.667", and over how many classes when some have none (a macro mean of fewer classes), or why it
+    is undefined."""
+    per = split.get("per_class") or {}
+    gone = undefined_auroc(split)
+    value = (split.get("macro") or {}).get("auroc")
+    if not _auroc_defined(value):
+        return "macro AUROC undefined (no class has both positive and negative records in the split)"
+    if not gone:
+        return f"macro AUROC {value:.3f}"
+    return (f"macro AUROC {value:.3f} over {len(per) - len(gone)} of {len(per)} classes ({', '.join(gone)}: "
+            "undefined, the split has no positive or no negative record of them)")
+
+
+def _split_metrics(flat: dict, split: str, labels) -> dict:
+    """One split's metrics as ``macro_auroc_text`` reads them, from ``flatten_metrics`` output (which
+    drops an undefined AUROC's None: a class is in the split where any of its metrics is)."""
+    prefix = f"{split}.per_class."
+    names = {k[len(prefix):].rsplit(".", 1)[0] for k in flat if k.startswith(prefix)}
+    order = [c for c in labels if c in names] + sorted(names - set(labels))
+    return {"macro": {"auroc": flat.get(f"{split}.macro.auroc")},
+            "per_class": {c: {"auroc": flat.get(f"{prefix}{c}.auroc")} for c in order}}
+
+
 def metric_lines(flat: dict, labels) -> list[str]:
-    """Macro and per-class AUROC of the model card's validation and test splits, one line each."""
+    """Macro and per-class AUROC of the model card's validation and test splits, one line each; the
+    macro AUROC says over how many classes it was taken where some had none (``macro_auroc_text``)."""
     lines = []
     for split, title in (("val", "Validation (model selection)"), ("test", "Test (held out)")):
         macro = flat.get(f"{split}.macro.auroc")
@@ -79,7 +117,8 @@ def metric_lines(flat: dict, labels) -> list[str]:
         n = flat.get(f"{split}.n")
         per = [f"{pdf_escape(c)} {flat[k]:.3f}" for c in labels
                if isinstance(flat.get(k := f"{split}.per_class.{c}.auroc"), float)]
-        line = f"<b>{title}</b>{f' (n={int(n)})' if isinstance(n, float) else ''}: macro AUROC {macro:.3f}"
+        line = (f"<b>{title}</b>{f' (n={int(n)})' if isinstance(n, float) else ''}: "
+                f"{pdf_escape(macro_auroc_text(_split_metrics(flat, split, labels)))}")
         if per:
             line += "; per class " + ", ".join(per)
         lines.append(line)
