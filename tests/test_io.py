@@ -269,6 +269,33 @@ def test_microvolt_units_are_converted(tmp_path, sample_digital):
     assert set(rec.meta["units"]) == {"uV"}
 
 
+def test_a_negative_gain_inverts_as_wfdb_reads_it_and_is_flagged(tmp_path, sample_digital):
+    """A header that gives V2 (and lead I) a negative ADC gain: WFDB's physical value (d - b) / gain
+    turns those leads upside down. The values stay as the format says (as wfdb's own reader gives
+    them), but nothing had said so: the record now names the leads, and the quality findings (the
+    app's warnings, the PDF, the score CSV's warnings column) carry it as a warning."""
+    from mirage_model import quality
+
+    digital, gain = sample_digital
+    hea = write_record(tmp_path, "neg", digital, list(STANDARD_LEADS), gain=gain, fs=100)
+    text = hea.read_text().splitlines()
+    for k in (IDX["I"], IDX["V2"]):
+        text[1 + k] = text[1 + k].replace(f" {gain}(0)/mV", f" -{gain}(0)/mV")
+    hea.write_text("\n".join(text) + "\n")
+    rec = load_record(hea)
+    truth, _ = wfdb_truth(hea)
+    np.testing.assert_allclose(rec.signal, truth, rtol=1e-6, atol=1e-7)      # values unchanged
+    np.testing.assert_allclose(rec.signal[IDX["V2"]], -load_record(PTBXL_SAMPLE).signal[IDX["V2"]], atol=1e-6)
+    assert rec.meta["negative_gain_leads"] == ("I", "V2")
+    found = [f for f in quality.assess(rec).findings if f.code == "negative_gain"]
+    assert len(found) == 1 and found[0].severity == "warning" and found[0].leads == ("I", "V2")
+    assert found[0].name == "signal inverted by the header's negative gain (I, V2)"
+    assert f"I -{gain:g}/mV" in found[0].detail and f"V2 -{gain:g}/mV" in found[0].detail
+    plain = load_record(write_record(tmp_path, "pos", digital, list(STANDARD_LEADS), gain=gain, fs=100))
+    assert "negative_gain_leads" not in plain.meta
+    assert not quality.assess(plain).has("negative_gain")
+
+
 def test_flac_record_matches_wfdb(tmp_path, sample_digital):
     pytest.importorskip("soundfile", reason="wfdb needs the soundfile package for FLAC formats")
     digital, gain = sample_digital

@@ -44,8 +44,9 @@ def _integrity(meta: dict) -> list[Finding]:
     """Findings from the file's own integrity checks, as its reader recorded them in ``meta``: WFDB
     checksums that do not fit some leads' samples (a majority refuses the file), an SCP-ECG
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
-    to a plausible-looking but wrong signal), and leads that end early in a clinical file
-    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN)."""
+    to a plausible-looking but wrong signal), leads that end early in a clinical file
+    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), and WFDB
+    leads that the header's negative ADC gain turns upside down (read so, as the format says)."""
     out = []
     short = tuple(meta.get("short_leads") or ())
     if short:
@@ -56,6 +57,10 @@ def _integrity(meta: dict) -> list[Finding]:
     if bad:
         out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",
                            "warning", bad, "the header's checksum does not fit the samples read"))
+    inverted = tuple(meta.get("negative_gain_leads") or ())
+    if inverted:
+        out.append(Finding("negative_gain", f"signal inverted by the header's negative gain ({', '.join(inverted)})",
+                           "warning", inverted, str(meta.get("negative_gain_note") or "")))
     crc = [w for w in meta.get("reader_warnings") or () if "crc" in w.lower() or "checksum" in w.lower()]
     if crc:
         # SCP-ECG sections 2 (Huffman tables), 3 (lead definitions) and 6 (rhythm data) carry the

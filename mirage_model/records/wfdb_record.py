@@ -34,12 +34,15 @@ class _Tally:
             range: two ``RunLength`` for each segment that carries it.
         checksum_bad: leads whose samples do not fit their header's checksum (in some segment).
         read: the first signal read for each lead (its units, gain and format go into ``meta``).
+        negative_gain: per lead, the header's gain and units ("-200/mV") where a segment that
+            carries it declares a negative ADC gain (the first such segment).
     """
 
     missing: np.ndarray = field(default_factory=lambda: np.zeros(12, dtype=bool))
     at_rail: dict[str, list[RunLength]] = field(default_factory=dict)
     checksum_bad: list[str] = field(default_factory=list)
     read: dict[str, _Signal] = field(default_factory=dict)
+    negative_gain: dict[str, str] = field(default_factory=dict)
 
 
 def _build_record(hea: Path, header: _Header) -> EcgRecord:
@@ -124,6 +127,17 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
         meta["header_quirks"] = tuple(header.quirks)
+    if tally.negative_gain:
+        # WFDB's physical value is (d - baseline) / gain: read as the format says, and said
+        inverted = tuple(lead for lead in STANDARD_LEADS if lead in tally.negative_gain)
+        meta["negative_gain_leads"] = inverted
+        sources = [lead for lead in ("I", "II") if lead in inverted]
+        follow = [STANDARD_LEADS[k] for k in derived] if sources else []
+        meta["negative_gain_note"] = (
+            "the header gives " + ", ".join(f"{lead} {tally.negative_gain[lead]}" for lead in inverted)
+            + ": a negative ADC gain reads the stored samples upside down"
+            + (f" (and {', '.join(follow)}, derived from {' and '.join(sources)})" if follow else "")
+            + "; if the waveform looks inverted, the header's gain is wrong")
 
     rec = EcgRecord(signal=signal, fs=float(header.fs), record_id=hea.stem, path=hea,
                     quality=flags, comments=tuple(header.comments), meta=meta)
@@ -236,6 +250,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
             tally.at_rail.setdefault(lead, []).extend(runs[lead])
             sig = header.signals[columns[lead][0]]
             tally.read.setdefault(lead, sig)
+            if sig.adc_gain < 0:
+                tally.negative_gain.setdefault(lead, f"{sig.adc_gain:g}/{sig.units}")
             if sig.checksum is not None and sig.spf == 1:
                 checked += 1
                 if int(totals[k]) % 65536 != sig.checksum % 65536:
