@@ -181,7 +181,7 @@ class ModelMixin:
         self._show_result()
         self.lab_form.refresh()
         self.show_status(f"{session.record_id}: model result ready")
-        self.predictionReady.emit(pred)
+        self.predictionReady.emit(session.prediction)     # as stored: the paced rule may have withheld calls
         self._check_finished()
 
     def _show_result(self) -> None:

@@ -14,7 +14,10 @@ VERDICTS = ("usable", "unreliable", "unscorable")
 LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
 
 # Codes that mean "the model was not trained for this record" (the gate), besides poor quality.
-NOT_TRAINED_FOR = ("paced_rhythm", "lead_missing", "limb_reversal", "neutral_reversal", "precordial_reversal")
+# "paced_rhythm_model" is not the check's own: the review layer adds it when the statements model
+# calls a paced rhythm whose spikes the check did not find (mirage_model.review.paced).
+NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "limb_reversal", "neutral_reversal",
+                   "precordial_reversal")
 
 
 class QualityError(ValueError):

@@ -2,7 +2,8 @@
 
 ``session.ReviewSession`` holds one patient's review; ``measurements`` the one measurement table
 (reviewer edits, reference ranges); ``scoring`` runs the model on a session; ``interpret`` words
-the result as statements in reading order; ``labels`` names the classes; ``file_info`` is what the
+the result as statements in reading order; ``paced`` withholds the calls on a paced rhythm that the
+statements model calls and the spike check missed; ``labels`` names the classes; ``file_info`` is what the
 record's file says about the patient and the device. ``report`` writes the PDF of a session and
 ``batch`` scores folders into a CSV (and PDFs).
 

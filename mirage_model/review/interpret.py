@@ -65,6 +65,13 @@ its (low) confidence, rather than nothing.
   RR pattern (a paced rhythm's intervals are the pacemaker's), nor the first-degree AV block
   rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm); rhythms the model states above
   their thresholds stand after it (atrial fibrillation with ventricular pacing, say).
+* A paced rhythm that the statements model calls (its PACE above its threshold) and the quality check
+  did not find (spikes too small, LUDB 90's bipolar pacing, or not looked for below 500 Hz) puts the
+  record outside what the models were trained for just the same: ``review.paced`` adds the finding
+  "paced rhythm (statements model, P=0.85; pacemaker spikes not detected)" to the quality report and
+  withholds the calls of both models, so the interpretation is withheld with that reason below. The
+  paced rhythm is then the model's statement, and the rules above that a model's paced rhythm turns
+  off stay off.
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
   marked, "no P wave found before the QRS" (on PTB-XL fold 9: 145 of 151 AFIB records, 33 of 955
@@ -75,7 +82,8 @@ every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus state
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
 or right bundle branch block with QRS < 120 ms, long QT with a normal QTc) is kept but marked; a
 complete and an incomplete block of the same bundle are never said together (the measured QRS
-decides: >= 120 ms complete, else incomplete; without a QRS the more probable one). When the record's quality gate says the result is unreliable,
+decides: >= 120 ms complete, else incomplete; without a QRS the more probable one). When the record's quality gate says the result is unreliable
+(a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
 """
 

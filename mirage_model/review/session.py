@@ -28,6 +28,7 @@ from mirage_model.clinical import (
     SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
 )
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
+from mirage_model.review.paced import withhold_paced
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,11 @@ class ReviewSession:
 
         ``statements``: the statements model's prediction of the same record and values, when a
         statements model runs beside the loaded one (the interpretation's source; None: the loaded
-        model's own statements, if it has any, and the measurement rules)."""
+        model's own statements, if it has any, and the measurement rules).
+
+        Both are stored as ``paced.withhold_paced`` leaves them: a paced rhythm that the statements
+        model calls and the quality check's spike detector did not find withholds the calls of both,
+        as detected spikes do."""
         if not self.is_current(ticket):
             log.info("dropped a late prediction (ticket %s/%s, session %s/%s)", ticket.session_id,
                      ticket.version, self.id, self._version)
@@ -327,6 +332,7 @@ class ReviewSession:
             if rid and self.record_id and rid != self.record_id:
                 log.warning("dropped a prediction for record %s in the session of %s", rid, self.record_id)
                 return False
+        prediction, statements = withhold_paced(prediction, statements)
         self.result = PredictionResult(prediction, dict(ticket.values), ticket.version,
                                        dict(contributions) if contributions is not None else None, statements)
         self.errors.pop("prediction", None)

@@ -351,7 +351,9 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         + ": performance on other populations, devices and sampling rates is unknown.",
         "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
         "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
-        "with the reason; the probabilities are still shown, for reference. "
+        "with the reason; the probabilities are still shown, for reference. A paced rhythm is found by its "
+        "pacemaker spikes, or, where the spikes are too small or the rate too low to find them, by the "
+        "statements model's own paced-rhythm call (`mirage_model.review.paced`). "
         + (f"Other label systems (rhythm, other cohorts' codes) are outside these {len(loaded.labels)} classes."
            if len(loaded.labels) < 12 else "Other cohorts' codes are outside these labels."),
         "",

@@ -15,6 +15,7 @@ from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordEr
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.interpret import interpret_prediction, statement_labels
+from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
 
@@ -269,6 +270,10 @@ class Scorer:
             if isinstance(err, UnscorableRecordError):
                 it.unscorable = err.reason
         stmts = self._statements(good, preds, clinicals, preps)
+        # a paced rhythm the statements model calls and the spike check missed: withheld as the app's
+        # and the PDF's session withholds it (one rule, review.paced)
+        gated = [withhold_paced(p, s) for p, s in zip(preds, stmts)]
+        preds, stmts = [p for p, _ in gated], [s for _, s in gated]
         for it, prep in zip(good, preps):
             it.prepared = prep            # the contributions of the PDF reuse it
         by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(good, preds, clinicals, errors, stmts)}
