@@ -793,3 +793,51 @@ def test_a_ct_image_named_dcm_in_a_folder_is_passed_over_as_no_ecg(tmp_path):
     assert passed == [tmp_path / "ct.dcm"]
     headers, _orphans, not_ecg = find_inputs(tmp_path)
     assert tmp_path / "ct.dcm" in not_ecg and tmp_path / "ct.dcm" not in headers
+
+
+def test_a_file_named_scp_that_holds_no_scp_ecg_is_no_ecg_and_says_so(tmp_path):
+    """notscp.scp holding text was taken as SCP-ECG by its extension alone, listed as a record and
+    refused with the parser's "SCP-ECG record declares 544173164 bytes but the file has 46" (a
+    10-byte file: "File too small for SCP-ECG"). The content is now checked for SCP-ECG's structure
+    (EN 1064 5.2-5.3: section 0 at byte 7 pointing to itself, within the record length): such a
+    file is passed over as no ECG (the batch's not_ecg row) and reading it names the file and what
+    is wrong. An SCP-ECG whose section 0 lacks the "SCPECG" mark is still found and read when its
+    section 0 CRC fits."""
+    import binascii
+    import struct
+
+    from mirage_model.review.batch.inputs import find_inputs
+
+    data = (DATA / "Example.scp").read_bytes()
+    assert data[16:22] == b"SCPECG"
+    shutil.copy(DATA / "Example.scp", tmp_path / "cart.scp")
+    unmarked = bytearray(data)
+    unmarked[16:22] = bytes(6)                    # a writer that leaves section 0's reserved bytes empty
+    length = struct.unpack_from("<I", data, 10)[0]
+    struct.pack_into("<H", unmarked, 6, binascii.crc_hqx(bytes(unmarked[8:6 + length]), 0xFFFF))
+    struct.pack_into("<H", unmarked, 0, binascii.crc_hqx(bytes(unmarked[2:]), 0xFFFF))
+    (tmp_path / "unmarked.scp").write_bytes(bytes(unmarked))
+    damaged = bytearray(unmarked)
+    damaged[40] ^= 0xFF                           # no mark, and a section 0 CRC that does not fit
+    (tmp_path / "damaged.scp").write_bytes(bytes(damaged))
+    (tmp_path / "notscp.scp").write_text("hello this is not scp at all, just some bytes\n")
+    (tmp_path / "tiny.scp").write_bytes(b"SCP\x00\x01\x02")
+    (tmp_path / "noise.scp").write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert [p.name for p in headers] == ["cart.scp", "unmarked.scp"] and orphans == []
+    assert [p.name for p in not_ecg] == ["damaged.scp", "noise.scp", "notscp.scp", "tiny.scp"]
+    assert formats.detect(tmp_path / "unmarked.scp") == "scp-ecg"
+    rec = load_record(tmp_path / "unmarked.scp")
+    np.testing.assert_array_equal(rec.signal, load_record(DATA / "Example.scp").signal)
+    assert not rec.meta.get("reader_warnings")   # its CRCs fit
+    with pytest.raises(RecordError, match=r"notscp\.scp: not an SCP-ECG file, though named as one \(\.scp\): "
+                                          r"its first bytes are no SCP-ECG record \(section 0 starts at byte 7, "
+                                          r"but the section ID there reads \d+\)"):
+        load_record(tmp_path / "notscp.scp")
+    with pytest.raises(RecordError, match=r"tiny\.scp: not an SCP-ECG file, .*\(it holds 6 bytes, fewer than"):
+        load_record(tmp_path / "tiny.scp")
+    with pytest.raises(RecordError, match=r"damaged\.scp: not an SCP-ECG file, .*neither the \"SCPECG\" mark "
+                                          r"nor a CRC that fits it"):
+        load_record(tmp_path / "damaged.scp")
+    with pytest.raises(RecordError, match=r"noise\.scp: not an SCP-ECG file"):
+        load_record(tmp_path / "noise.scp")
