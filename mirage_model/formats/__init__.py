@@ -117,11 +117,12 @@ def header_keys(paths) -> set[str]:
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
-    other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG
-    and vendor XML ECG files (GE MUSE, Philips, HL7 aECG) under any other name (PACS exports
-    write "IM000001" or the instance's UID, ECG systems often no extension at all), recognised
-    from their first bytes (``registry.sniff_unnamed``); other files under such names, an XML of
-    another kind included, are passed by in silence. Hidden files and folders are skipped, and so
+    other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG,
+    vendor XML ECG (GE MUSE, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
+    preamble) files under any other name (PACS exports write "IM000001" or the instance's UID, ECG
+    systems and Holter software often no extension at all), recognised from their first bytes
+    (``registry.sniff_unnamed``); other files under such names, an XML of another kind included,
+    are passed by in silence. Hidden files and folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
@@ -156,9 +157,9 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
             elif not low.endswith(_WFDB_SUFFIXES):
-                # any other file: only its first bytes, and only a DICOM ECG or a vendor XML ECG
-                # is taken (a PACS export's CT images, a README or an XML of another kind beside
-                # them are no more an ECG than a .jpg)
+                # any other file: only its first bytes, and only an ECG whose signature its header
+                # bears out is taken (a PACS export's CT images, a README or an XML of another kind
+                # beside them are no more an ECG than a .jpg)
                 try:
                     if sniff_unnamed(p) is not None:
                         found.append(p)
