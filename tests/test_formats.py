@@ -793,3 +793,132 @@ def test_a_ct_image_named_dcm_in_a_folder_is_passed_over_as_no_ecg(tmp_path):
     assert passed == [tmp_path / "ct.dcm"]
     headers, _orphans, not_ecg = find_inputs(tmp_path)
     assert tmp_path / "ct.dcm" in not_ecg and tmp_path / "ct.dcm" not in headers
+
+
+def test_a_file_named_scp_that_holds_no_scp_ecg_is_no_ecg_and_says_so(tmp_path):
+    """notscp.scp holding text was taken as SCP-ECG by its extension alone, listed as a record and
+    refused with the parser's "SCP-ECG record declares 544173164 bytes but the file has 46" (a
+    10-byte file: "File too small for SCP-ECG"). The content is now checked for SCP-ECG's structure
+    (EN 1064 5.2-5.3: section 0 at byte 7 pointing to itself, within the record length): such a
+    file is passed over as no ECG (the batch's not_ecg row) and reading it names the file and what
+    is wrong. An SCP-ECG whose section 0 lacks the "SCPECG" mark is still found and read when its
+    section 0 CRC fits."""
+    import binascii
+    import struct
+
+    from mirage_model.review.batch.inputs import find_inputs
+
+    data = (DATA / "Example.scp").read_bytes()
+    assert data[16:22] == b"SCPECG"
+    shutil.copy(DATA / "Example.scp", tmp_path / "cart.scp")
+    unmarked = bytearray(data)
+    unmarked[16:22] = bytes(6)                    # a writer that leaves section 0's reserved bytes empty
+    length = struct.unpack_from("<I", data, 10)[0]
+    struct.pack_into("<H", unmarked, 6, binascii.crc_hqx(bytes(unmarked[8:6 + length]), 0xFFFF))
+    struct.pack_into("<H", unmarked, 0, binascii.crc_hqx(bytes(unmarked[2:]), 0xFFFF))
+    (tmp_path / "unmarked.scp").write_bytes(bytes(unmarked))
+    damaged = bytearray(unmarked)
+    damaged[40] ^= 0xFF                           # no mark, and a section 0 CRC that does not fit
+    (tmp_path / "damaged.scp").write_bytes(bytes(damaged))
+    (tmp_path / "notscp.scp").write_text("hello this is not scp at all, just some bytes\n")
+    (tmp_path / "tiny.scp").write_bytes(b"SCP\x00\x01\x02")
+    (tmp_path / "noise.scp").write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert [p.name for p in headers] == ["cart.scp", "unmarked.scp"] and orphans == []
+    assert [p.name for p in not_ecg] == ["damaged.scp", "noise.scp", "notscp.scp", "tiny.scp"]
+    assert formats.detect(tmp_path / "unmarked.scp") == "scp-ecg"
+    rec = load_record(tmp_path / "unmarked.scp")
+    np.testing.assert_array_equal(rec.signal, load_record(DATA / "Example.scp").signal)
+    assert not rec.meta.get("reader_warnings")   # its CRCs fit
+    with pytest.raises(RecordError, match=r"notscp\.scp: not an SCP-ECG file, though named as one \(\.scp\): "
+                                          r"its first bytes are no SCP-ECG record \(section 0 starts at byte 7, "
+                                          r"but the section ID there reads \d+\)"):
+        load_record(tmp_path / "notscp.scp")
+    with pytest.raises(RecordError, match=r"tiny\.scp: not an SCP-ECG file, .*\(it holds 6 bytes, fewer than"):
+        load_record(tmp_path / "tiny.scp")
+    with pytest.raises(RecordError, match=r"damaged\.scp: not an SCP-ECG file, .*neither the \"SCPECG\" mark "
+                                          r"nor a CRC that fits it"):
+        load_record(tmp_path / "damaged.scp")
+    with pytest.raises(RecordError, match=r"noise\.scp: not an SCP-ECG file"):
+        load_record(tmp_path / "noise.scp")
+
+
+def _unmarked_scp(data: bytes) -> bytes:
+    """Example.scp with section 0's "SCPECG" mark blanked, its section 0 and record CRCs recomputed."""
+    import binascii
+    import struct
+
+    out = bytearray(data)
+    out[16:22] = bytes(6)
+    length = struct.unpack_from("<I", data, 10)[0]
+    struct.pack_into("<H", out, 6, binascii.crc_hqx(bytes(out[8:6 + length]), 0xFFFF))
+    struct.pack_into("<H", out, 0, binascii.crc_hqx(bytes(out[2:]), 0xFFFF))
+    return bytes(out)
+
+
+def _png() -> bytes:
+    """A 1x1 grey PNG (signature, IHDR, IDAT, IEND), as a folder of exports may hold a screenshot."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+
+
+def test_binary_ecgs_without_extension_are_found_in_a_folder_by_content(tmp_path):
+    """SCP-ECG, EDF, BDF and ISHNE files saved without an extension (as ECG systems and Holter
+    software export them) were passed by in folder search, which looked at such a file only for a
+    DICOM or vendor XML ECG. They are now found by their signatures checked against their header
+    structure (SCP-ECG: section 0 at byte 7 pointing to itself and its "SCPECG" mark or a fitting
+    CRC; EDF/BDF: the version field and the fixed header's dates, header length and signal count;
+    ISHNE: "ISHNE1.0") and read as their originals. Random bytes, a PNG, a zip, a README, a table
+    of numbers that starts like EDF's version field, zeros, and an SCP-like file without the mark
+    whose CRC does not fit stay out, passed by in silence as before."""
+    import zipfile
+
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    from mirage_model.review.batch.inputs import find_inputs
+
+    ref = _ludb()
+    originals = {"SCP_0001": DATA / "Example.scp", "HOLTER_7": DATA / "ECG_P28.01.ecg"}
+    for name, src in originals.items():
+        shutil.copy(src, tmp_path / name)
+    (tmp_path / "SCP_0002").write_bytes(_unmarked_scp((DATA / "Example.scp").read_bytes()))
+    named = tmp_path / "named"
+    named.mkdir()
+    x = np.ascontiguousarray(ref.p_signal.T * 1000)                         # (12, T) uV
+    labels = [f"ECG {n.upper() if n.lower() != 'avr' else 'aVR'}" for n in ref.sig_name]
+    hi = float(np.ceil(np.abs(x).max())) + 1
+    for kind, bits, file_type in (("edf", 16, pyedflib.FILETYPE_EDFPLUS), ("bdf", 24, pyedflib.FILETYPE_BDFPLUS)):
+        headers = highlevel.make_signal_headers(labels, dimension="uV", sample_frequency=ref.fs, physical_min=-hi,
+                                                physical_max=hi, digital_min=-(2 ** (bits - 1)),
+                                                digital_max=2 ** (bits - 1) - 1)
+        highlevel.write_edf(str(named / f"ludb.{kind}"), x, headers, highlevel.make_header(), file_type=file_type)
+        originals[f"{kind.upper()}_REC"] = named / f"ludb.{kind}"
+        shutil.copy(named / f"ludb.{kind}", tmp_path / f"{kind.upper()}_REC")
+    damaged = bytearray((tmp_path / "SCP_0002").read_bytes())
+    damaged[14] ^= 0x01                                   # section 0's version: its CRC no longer fits
+    (tmp_path / "SCP_0003").write_bytes(bytes(damaged))
+    (tmp_path / "noise").write_bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    (tmp_path / "screenshot").write_bytes(_png())
+    with zipfile.ZipFile(tmp_path / "export", "w") as z:
+        z.writestr("ecg.scp", (DATA / "Example.scp").read_bytes())
+    (tmp_path / "README").write_text("exported from the Holter station\n" * 100)
+    (tmp_path / "table").write_text("".join(f"{k:<8d}{k * 2:<8d}{k * 3:<8d}\n" for k in range(200)))
+    (tmp_path / "zeros").write_bytes(bytes(2048))
+    passed: list = []
+    found = formats.find_ecg_files(tmp_path, passed)
+    want = ["BDF_REC", "EDF_REC", "HOLTER_7", "SCP_0001", "SCP_0002"]
+    assert [p.name for p in found if p.parent == tmp_path] == want and passed == []
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert [p.name for p in headers if p.parent == tmp_path] == want and (orphans, not_ecg) == ([], [])
+    originals["SCP_0002"] = DATA / "Example.scp"
+    for name in want:
+        rec = load_record(tmp_path / name)
+        assert rec.meta["format"] == formats.detect(originals[name])
+        np.testing.assert_array_equal(rec.signal, load_record(originals[name]).signal)

@@ -1,5 +1,6 @@
 """Discontinuous EDF+D and BDF+D recordings (EDF+ spec, Kemp & Olivan 2003, section 2.2.4: each
-data record starts at the onset of its first time-stamped annotation list).
+data record starts at the onset of its first time-stamped annotation list), and the header's
+calibration (EDF spec 2.1: the digital range maps linearly onto the physical one).
 
 The files are written here byte by byte from the spec, so the truth is what was written: the
 digital samples of each record (1 uV a count) and the onset given to each record.
@@ -207,3 +208,71 @@ def test_edfd_without_an_annotation_signal_is_refused(tmp_path):
     path = write_edf_plus(tmp_path / "noann.edf", digital_samples(), [float(r) for r in range(R)],
                           annotations=False)
     refused(path, r"EDF\+D \(discontinuous\) but has no annotation signal")
+
+
+# ---------------------------------------------------------------------------------------------
+# header calibration: the physical range maps the digital one linearly (EDF spec 2.1)
+
+_SIGNAL_FIELDS = {"label": 16, "transducer": 80, "dimension": 8, "physical_min": 8, "physical_max": 8,
+                  "digital_min": 8, "digital_max": 8}   # the first columns of the signal header, in order
+
+
+def set_signal_field(path: Path, ns: int, signal: int, name: str, value) -> None:
+    """Overwrite one signal's header field (its column starts after the fixed header and the
+    columns before it, each ``ns`` fields wide)."""
+    at = 256
+    for field_name, width in _SIGNAL_FIELDS.items():
+        if field_name == name:
+            break
+        at += ns * width
+    width = _SIGNAL_FIELDS[name]
+    data = bytearray(path.read_bytes())
+    data[at + signal * width: at + (signal + 1) * width] = str(value).encode("latin-1").ljust(width)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_reversed_physical_range_inverts_as_the_spec_maps_it_and_is_flagged(tmp_path, kind):
+    """An EDF/BDF whose header gives leads I and V2 a physical maximum below the minimum: the
+    spec's linear map from the digital range turns them upside down. They are read so (values as
+    the map gives them, not "corrected"), but nothing had said so: the record now names the leads
+    as a WFDB negative gain does (meta["negative_gain_leads"]), and the quality findings carry a
+    warning with the ranges and the limb leads derived from the inverted I."""
+    from mirage_model import quality
+
+    x = digital_samples(seed=3)
+    ns = 13                                            # 12 leads and the annotation signal
+    top = (1 << (24 if kind == "bdf" else 16) - 1) - 1
+    path = write_edf_plus(tmp_path / f"rev.{kind}", x, range(R), reserved=f"{kind.upper()}+C")
+    plain = load_record(path)
+    for k, name in zip(range(2, 6), ("Resp", "SpO2", "Pleth", "Temp")):   # III, aVR, aVL, aVF: derived
+        set_signal_field(path, ns, k, "label", name)
+    for lead in ("I", "V2"):
+        k = STANDARD_LEADS.index(lead)
+        set_signal_field(path, ns, k, "physical_min", top)
+        set_signal_field(path, ns, k, "physical_max", -top - 1)
+    rec = load_record(path)
+    truth = x / 1000.0                                 # mV: 1 uV a count where the range is not reversed
+    for lead in ("I", "V2"):                           # (d - dmin) (pmax - pmin) / (dmax - dmin) + pmin
+        k = STANDARD_LEADS.index(lead)
+        truth[k] = ((x[k] + top + 1) * (-top - 1 - top) / (2 * top + 1) + top) / 1000.0
+    stored = [STANDARD_LEADS.index(lead) for lead in ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")]
+    np.testing.assert_allclose(rec.signal[stored], truth[stored], atol=1e-6)
+    np.testing.assert_allclose(rec.signal[STANDARD_LEADS.index("III")], truth[1] - truth[0], atol=1e-5)
+    assert rec.meta["negative_gain_leads"] == ("I", "V2")
+    found = [f for f in quality.assess(rec).findings if f.code == "negative_gain"]
+    assert len(found) == 1 and found[0].severity == "warning" and found[0].leads == ("I", "V2")
+    assert found[0].name == "signal inverted by the header's negative gain (I, V2)"
+    detail = found[0].detail
+    assert f"I physical range {top} to {-top - 1} uV over digital {-top - 1} to {top}" in detail, detail
+    assert "physical maximum below its minimum" in detail and "III, aVR, aVL, aVF, derived from I" in detail
+    assert "negative_gain_leads" not in plain.meta and not quality.assess(plain).has("negative_gain")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_digital_range_is_refused_naming_the_file_and_lead(tmp_path, kind):
+    """A digital maximum equal to the minimum leaves the spec's map dividing by zero (edfio then
+    returns raw counts): refused naming the file and the lead, never read as NaN, inf or counts."""
+    path = write_edf_plus(tmp_path / f"flat.{kind}", digital_samples(), range(R), reserved=f"{kind.upper()}+C")
+    set_signal_field(path, 13, STANDARD_LEADS.index("V3"), "digital_max", -(1 << (24 if kind == "bdf" else 16) - 1))
+    refused(path, r"lead ECG V3: digital range (-\d+) to \1 is not a rising range")

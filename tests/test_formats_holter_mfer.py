@@ -175,3 +175,24 @@ def test_a_file_named_mwf_that_holds_no_mfer_is_no_ecg_and_says_so(tmp_path):
         load_record(tmp_path / "notmfer.mwf")
     with pytest.raises(RecordError, match=r"noise\.mwf: not an MFER file"):
         load_record(tmp_path / "noise.mwf")
+
+
+def test_mfer_without_extension_is_found_in_a_folder_by_its_preamble(tmp_path):
+    """An MFER file saved without an extension was passed by in folder search. One that opens with
+    MFER's preamble (tag 0x40, "MFR ", then an MFER definition) is now found and reads as the
+    .mwf it was; without the preamble, MFER's first bytes are too generic to tell from other binary
+    files, so such a file needs its extension; a text that starts like the preamble stays out."""
+    from mirage_model import formats
+
+    counts, fs = _ludb_counts()
+    named = tmp_path / "named"
+    named.mkdir()
+    cart = named / "cart.mwf"
+    write_mfer(cart, [(code, fs, counts[STANDARD_LEADS.index(lead)]) for lead, code in MFER_CODES.items()])
+    data = cart.read_bytes()
+    (tmp_path / "MFER_0001").write_bytes(data)
+    (tmp_path / "BARE_0001").write_bytes(data[2 + data[1]:])                 # no preamble
+    (tmp_path / "note").write_text("@ MFR notes: not a waveform\n" * 20)
+    found = [p for p in formats.find_ecg_files(tmp_path) if p.parent == tmp_path]
+    assert [p.name for p in found] == ["MFER_0001"]
+    np.testing.assert_array_equal(load_record(found[0]).signal, load_record(cart).signal)

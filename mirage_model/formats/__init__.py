@@ -17,8 +17,8 @@ from pathlib import Path
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
-                                           Format, dicom_ecg_head, mfer_problem, read_head, save_choice, sniff,
-                                           sniff_file, sniff_unnamed)
+                                           Format, dicom_ecg_head, mfer_problem, read_head, save_choice, scp_problem,
+                                           sniff, sniff_file, sniff_unnamed)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
@@ -36,8 +36,8 @@ def detect(path: str | Path) -> str | None:
     """The format id of ``path`` from its content; None when it is (or may be) WFDB.
 
     "xml" is an XML document that is not an ECG. A file that is none of the known formats and
-    has no WFDB header beside it raises (an MFER extension on a file that is no MFER says so), so
-    that its error is not about a missing .hea; so does one
+    has no WFDB header beside it raises (an SCP-ECG or MFER extension on a file that is no such
+    file says so), so that its error is not about a missing .hea; so does one
     with a clinical format's extension (``z.xml`` holding no ECG) even beside a ``z.hea``: the user
     opened that file, not the WFDB record of the same name.
 
@@ -62,6 +62,8 @@ def detect(path: str | Path) -> str | None:
         return None
     if not head:
         raise RecordError(path, "the file is empty")
+    if suffix in FORMATS["scp-ecg"].extensions:
+        raise RecordError(path, f"not an SCP-ECG file, though named as one ({path.suffix}): {scp_problem(head)}")
     if suffix in FORMATS["mfer"].extensions:
         raise RecordError(path, f"not an MFER file, though named as one ({path.suffix}): {mfer_problem(head)}")
     known = ", ".join(f.name for f in FORMATS.values())
@@ -115,14 +117,16 @@ def header_keys(paths) -> set[str]:
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
-    other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG
-    and vendor XML ECG files (GE MUSE, Philips, HL7 aECG) under any other name (PACS exports
-    write "IM000001" or the instance's UID, ECG systems often no extension at all), recognised
-    from their first bytes (``registry.sniff_unnamed``); other files under such names, an XML of
-    another kind included, are passed by in silence. Hidden files and folders are skipped, and so
+    other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG,
+    vendor XML ECG (GE MUSE, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
+    preamble) files under any other name (PACS exports write "IM000001" or the instance's UID, ECG
+    systems and Holter software often no extension at all), recognised from their first bytes
+    (``registry.sniff_unnamed``); other files under such names, an XML of another kind included,
+    are passed by in silence. Hidden files and folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
-    content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG), so
+    content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
+    .scp that holds no SCP-ECG), so
     that a batch can say what it left out; a file beside a header of its own name is that WFDB
     record's, not passed over.
 
@@ -153,9 +157,9 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
                     continue
                 (found if fmt not in (None, "xml") else other).append(p)
             elif not low.endswith(_WFDB_SUFFIXES):
-                # any other file: only its first bytes, and only a DICOM ECG or a vendor XML ECG
-                # is taken (a PACS export's CT images, a README or an XML of another kind beside
-                # them are no more an ECG than a .jpg)
+                # any other file: only its first bytes, and only an ECG whose signature its header
+                # bears out is taken (a PACS export's CT images, a README or an XML of another kind
+                # beside them are no more an ECG than a .jpg)
                 try:
                     if sniff_unnamed(p) is not None:
                         found.append(p)

@@ -91,12 +91,14 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
     missing_code, keep = _missing_code(edf), _true_length(edf)
-    channels, at_limit, dropped, gaps = [], {}, [], False
+    channels, at_limit, dropped, gaps, reversed_range = [], {}, [], False, {}
     for i, s in enumerate(signals):
         if i not in is_ecg:
             dropped.append(s.label)
             continue
-        gain, offset, (dmin, dmax) = _calibration(s, path, fmt)
+        gain, offset, (dmin, dmax), scale = _calibration(s, path, fmt)
+        if gain < 0:   # a physical maximum below the minimum: read upside down, as the spec maps it
+            reversed_range[len(channels)] = scale     # keyed by its place among the channels
         try:
             digital = s.digital
         except Exception as err:
@@ -127,7 +129,34 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     info = _edf_info(edf, dropped)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
-    return build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
+    rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
+    if reversed_range:
+        _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
+    return rec
+
+
+def _note_reversed_ranges(rec: EcgRecord, labels: list[str], ranges: dict[int, str]) -> None:
+    """Name the leads that a reversed physical range turns upside down, as the WFDB reader names
+    those of a negative ADC gain (``meta["negative_gain_leads"]`` and ``["negative_gain_note"]``,
+    which the quality findings report as "negative_gain"): the values stay as the spec maps them.
+
+    Args:
+        rec: the record ``build_record`` made of the channels named ``labels`` (file order).
+        ranges: index into ``labels`` -> that channel's calibration in words, for the channels
+            whose range is reversed.
+    """
+    chosen = match_leads(labels).chosen               # the leads build_record took, as it matched them
+    inverted = tuple(lead for lead in STANDARD_LEADS if lead in chosen and chosen[lead][0] in ranges)
+    if not inverted:
+        return
+    rec.meta["negative_gain_leads"] = inverted
+    sources = [lead for lead in ("I", "II") if lead in inverted]
+    follow = list(rec.meta.get("derived_leads") or ()) if sources else []
+    rec.meta["negative_gain_note"] = (
+        "the header gives " + ", ".join(f"{lead} {ranges[chosen[lead][0]]}" for lead in inverted)
+        + ": a physical maximum below its minimum is a negative gain, which reads the stored samples upside down"
+        + (f" (and {', '.join(follow)}, derived from {' and '.join(sources)})" if follow else "")
+        + "; if the waveform looks inverted, the header's range is wrong")
 
 
 def _recording_marks(edf) -> tuple[str, ...]:
@@ -322,11 +351,12 @@ def _place_records(values: np.ndarray, runs: list[tuple[int, int, int]], length:
     return out
 
 
-def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]]:
-    """(mV per count, mV at count 0, digital range) of one ECG signal, from its header's physical
-    and digital ranges and units (EDF spec 2.1: the ranges map linearly; a physical minimum above
-    the maximum is an inverted lead). edfio returns the counts uncalibrated when a range is empty
-    or not a number, which would pass counts for millivolts: such a range is refused here.
+def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int], str]:
+    """(mV per count, mV at count 0, digital range, the ranges in words) of one ECG signal, from
+    its header's physical and digital ranges and units (EDF spec 2.1: the ranges map linearly; a
+    physical minimum above the maximum is an inverted lead, a negative mV per count). edfio returns
+    the counts uncalibrated when a range is empty or not a number, which would pass counts for
+    millivolts: such a range (an equal digital minimum and maximum included) is refused here.
     """
     raw = getattr(s, "_physical_dimension", None)   # edfio's bytes: its text drops a non-ASCII "µ"
     unit = (raw.decode("latin-1") if isinstance(raw, bytes) else s.physical_dimension).strip()
@@ -351,11 +381,11 @@ def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]
     # No lower bound: a 24-bit writer that spreads a small ECG over the whole range (pyedflib does)
     # gives 1e-7 mV per count or less, and a range too small for any ECG leaves the lead flat.
     gain = (pmax - pmin) / (dmax - dmin) * to_mv
+    scale = f"physical range {pmin:.8g} to {pmax:.8g} {unit} over digital {dmin} to {dmax}"   # 8-character fields
     if not abs(gain) <= MAX_MV_PER_UNIT:
-        raise fail(path, fmt, f"lead {s.label}: {abs(gain):.3g} mV per count (physical range {pmin:g} to "
-                              f"{pmax:g} {unit} over digital {dmin} to {dmax}) is implausible for an ECG "
+        raise fail(path, fmt, f"lead {s.label}: {abs(gain):.3g} mV per count ({scale}) is implausible for an ECG "
                               f"(at most {MAX_MV_PER_UNIT:g})")
-    return gain, pmin * to_mv - gain * dmin, (dmin, dmax)
+    return gain, pmin * to_mv - gain * dmin, (dmin, dmax), scale
 
 
 def _check_header(path: Path, fmt: str) -> None:

@@ -2,7 +2,8 @@
 
 Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
 7.1; a file written without that preamble by its data set's first element and a DICOM UID), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
-"SCPECG" reserved field in section 0 (EN 1064 5.3), ISHNE's "ISHNE1.0" magic, MFER's preamble
+"SCPECG" reserved field in section 0 (EN 1064 5.3; in a file without it, section 0's structure
+and CRC), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag (or, in a .mwf/.mfer file without that optional preamble, a chain of MFER definitions,
 ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
 ``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
@@ -10,7 +11,9 @@ ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, Philips ``re
 
 from __future__ import annotations
 
+import binascii
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,9 +104,10 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
 
     "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
     "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading). An
-    empty file is no format, whatever its extension (the extension alone names SCP-ECG files
-    only when they hold bytes that show no other format; an MFER file without its preamble
-    must also start with MFER definitions, ``mfer_problem``).
+    empty file is no format, whatever its extension (a file without SCP-ECG's "SCPECG" mark is
+    SCP-ECG when it starts with an SCP-ECG record header and section 0 whose CRC fits,
+    ``scp_problem``; an MFER file without its preamble must be named .mwf/.mfer and start with
+    MFER definitions, ``mfer_problem``).
     """
     suffix = suffix.lower()
     if not head:
@@ -129,10 +133,48 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         if root is None:
             return "xml"
         return _XML_ROOTS.get(root.rsplit(":", 1)[-1].lower(), "xml")
-    if suffix == ".scp":
-        return "scp-ecg"
+    if scp_problem(head) is None:
+        return "scp-ecg"  # SCP-ECG without the "SCPECG" mark: its section 0 and CRC show it
     if suffix in FORMATS["mfer"].extensions and mfer_problem(head) is None:
         return "mfer"     # MFER without its (optional) preamble: its definitions show it
+    return None
+
+
+# SCP-ECG (EN 1064 5.2-5.3): the record's CRC and length (6 bytes), then section 0 at byte 7, whose
+# 16-byte header (CRC, ID, length, versions, reserved: "SCPECG") is followed by 10-byte pointers
+# (section ID, length, index), the first of them to section 0 itself.
+_SCP_SECTION_HEADER = 16
+_SCP_POINTER = 10
+
+
+def scp_problem(head: bytes) -> str | None:
+    """Why ``head`` (a file's first bytes) is no SCP-ECG record, or None when it is one: section
+    0 at byte 7 with ID 0 and a length of its header and whole pointers, the first pointing to
+    section 0 at byte 7, within the record length the file's bytes 3-6 give (the structure
+    ecgdatakit's parser reads); and then section 0's "SCPECG" mark or, where a writer left it
+    out, a section 0 CRC (CRC-CCITT) that fits. A file whose record CRC fails is still SCP-ECG:
+    reading it warns (``quality``'s file_checksum finding)."""
+    not_scp = "its first bytes are no SCP-ECG record"
+    need = 6 + _SCP_SECTION_HEADER + _SCP_POINTER
+    if len(head) < need:
+        return f"{not_scp} (it holds {len(head)} bytes, fewer than the {need} of a record header and section 0)"
+    (record,), (sid, length) = struct.unpack_from("<I", head, 2), struct.unpack_from("<HI", head, 8)
+    if sid != 0:
+        return f"{not_scp} (section 0 starts at byte 7, but the section ID there reads {sid})"
+    if length < _SCP_SECTION_HEADER + _SCP_POINTER or (length - _SCP_SECTION_HEADER) % _SCP_POINTER:
+        return f"{not_scp} (section 0's length {length} is not a 16-byte header and whole 10-byte pointers)"
+    if record < 6 + length:
+        return f"{not_scp} (its record length {record} cannot hold section 0's {length} bytes)"
+    pointed, _, index = struct.unpack_from("<HII", head, 6 + _SCP_SECTION_HEADER)
+    if pointed != 0 or index != 7:
+        return f"{not_scp} (section 0's first pointer is to section {pointed} at byte {index}, not to itself at byte 7)"
+    if head[16:22] == b"SCPECG":
+        return None
+    if 6 + length > len(head):
+        return (f"{not_scp} (section 0 lacks the \"SCPECG\" mark, and its {length} bytes run past the "
+                f"{len(head)} read to check its CRC)")
+    if binascii.crc_hqx(head[8:6 + length], 0xFFFF) != struct.unpack_from("<H", head, 6)[0]:
+        return f"{not_scp} (section 0 has neither the \"SCPECG\" mark nor a CRC that fits it)"
     return None
 
 
@@ -244,10 +286,15 @@ def xml_root(head: bytes) -> str:
 
 def sniff_unnamed(path: Path) -> str | None:
     """The format id of a file whose name shows no ECG format ("IM000001", a UID, a MUSE export's
-    "MUSE_20240101_093000_12345"), or None: a DICOM that may be an ECG waveform
-    (``dicom_ecg_head``), or an XML whose root element is a vendor ECG's. Anything else is None,
-    an XML of another kind included, so that a folder's other files are passed by; the read is
-    bounded (DICOM_PROBE_BYTES, and ``sniff_file``'s for a file that starts like XML).
+    "MUSE_20240101_093000_12345", a Holter's "HOLTER_7"), or None: a DICOM that may be an ECG
+    waveform (``dicom_ecg_head``), an XML whose root element is a vendor ECG's, or a binary ECG
+    whose signature its header's structure bears out: SCP-ECG (``scp_problem``), EDF or BDF (the
+    version field and a fixed header whose dates, header length and signal count fit,
+    ``edf_header_fits``), ISHNE ("ISHNE1.0") and MFER (its preamble, then an MFER definition;
+    without the optional preamble MFER's first bytes are too generic, and its extension is
+    needed). Anything else is None, an XML of another kind included, so that a folder's other files
+    are passed by; the read is bounded (DICOM_PROBE_BYTES, and ``sniff_file``'s for a file that
+    starts like XML).
 
     Raises:
         OSError: the file cannot be read.
@@ -257,9 +304,48 @@ def sniff_unnamed(path: Path) -> str | None:
         return "dicom-ecg"
     if _xml_like(head):
         fmt = sniff_file(path)
-        if fmt in _XML_ROOTS.values():
-            return fmt
+        return fmt if fmt in _XML_ROOTS.values() else None
+    fmt = sniff(head)
+    if fmt in ("edf", "bdf"):
+        return fmt if edf_header_fits(head) else None
+    if fmt == "ishne":
+        return fmt
+    if fmt == "mfer":
+        return fmt if _mfer_preamble_fits(head) else None
+    if fmt == "scp-ecg" and scp_problem(head) is None:
+        return fmt
     return None
+
+
+# EDF's fixed header (EDF spec 2.1): start date "dd.mm.yy" at byte 168, start time "hh.mm.ss" at 176
+# (any separator: some writers use another), then ASCII numbers in fields of 8 (4 for the signals).
+_RX_EDF_CLOCK = re.compile(rb"[0-9]{2}[^0-9][0-9]{2}[^0-9][0-9]{2}")
+_RX_EDF_INT = re.compile(rb" *[+-]?[0-9]+ *")
+_RX_EDF_NUMBER = re.compile(rb" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *")
+
+
+def edf_header_fits(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes, past EDF's "0       " or BDF's 0xFF "BIOSEMI") holds
+    a fixed EDF header whose fields fit each other: a start date and time, a header length of
+    256 bytes for it and each signal, whole numbers of data records (-1: not known) and
+    signals (at least one), a numeric data record duration. A text that starts like the version
+    field (a table of numbers) does not."""
+    if len(head) < 256 or not (_RX_EDF_CLOCK.fullmatch(head[168:176]) and _RX_EDF_CLOCK.fullmatch(head[176:184])):
+        return False
+    fields = (head[184:192], head[236:244], head[252:256])
+    if not all(_RX_EDF_INT.fullmatch(f) for f in fields) or not _RX_EDF_NUMBER.fullmatch(head[244:252]):
+        return False
+    header_bytes, records, signals = (int(f) for f in fields)
+    return signals >= 1 and header_bytes == 256 * (signals + 1) and records >= -1
+
+
+def _mfer_preamble_fits(head: bytes) -> bool:
+    """Whether ``head`` opens with MFER's preamble (tag 0x40, a short length, "MFR ") and an MFER
+    definition (or padding) right after it."""
+    if len(head) < 6 or head[0] != 0x40 or not 4 <= head[1] < 0x80 or head[2:6] != b"MFR ":
+        return False
+    after = 2 + head[1]
+    return after < len(head) and (head[after] == 0 or head[after] in _MFER_TAGS)
 
 
 def sniff_file(path: Path, size: int = SCAN_BYTES) -> str | None:

@@ -45,8 +45,9 @@ def _integrity(meta: dict) -> list[Finding]:
     checksums that do not fit some leads' samples (a majority refuses the file), an SCP-ECG
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
     to a plausible-looking but wrong signal), leads that end early in a clinical file
-    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), and WFDB
-    leads that the header's negative ADC gain turns upside down (read so, as the format says)."""
+    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), and leads
+    that the header's negative gain turns upside down (a WFDB ADC gain, an EDF/BDF physical range
+    from high to low: read so, as the format says)."""
     out = []
     short = tuple(meta.get("short_leads") or ())
     if short:

@@ -49,8 +49,9 @@ def load_record(path: str | Path) -> EcgRecord:
     "base_time", "base_date", "dropped_leads", "duplicate_leads", "renamed_leads" (IEC C1-C6 as
     V1-V6, e.g. "C1 -> V1"), "derived_leads", "inverted_leads", "checksum_mismatch" (a minority
     of signals), "stuck_at_limit" (flat leads at the digital limit), "unscorable",
-    "negative_gain_leads" and "negative_gain_note" (leads whose header gain is negative: read
-    inverted, as WFDB says, and reported by the quality findings as "negative_gain"),
+    "negative_gain_leads" and "negative_gain_note" (leads whose header gain is negative, a WFDB
+    ADC gain or an EDF/BDF physical maximum below its minimum: read inverted, as the format says,
+    and reported by the quality findings as "negative_gain"),
     "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP", "LUDB", "PTB"), "age_note", "rx",
     "hx", "sx", "ecg_date", and for PTB-XL "height", "weight", "recording_date" and "ptbxl"
     (scp_codes with likelihoods, ecg_id, patient_id, strat_fold, report, noise notes).
