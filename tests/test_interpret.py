@@ -416,3 +416,48 @@ def test_a_short_pr_is_said_in_a_rhythm_with_p_waves_only():
                    for s in run({"AFIB": 0.9}, base | {"pr_ms": 100.0}).statements)
     assert not any(s.text.startswith("Short PR")
                    for s in run({"PACE": 0.9}, base | {"pr_ms": 100.0}).statements)
+
+
+def _atrial(hz=(4.5, 4.5, 4.5, 4.55), conc=(0.9, 0.8, 0.85, 0.76)):
+    import numpy as np
+
+    from mirage_model.measure import AtrialActivity
+    return AtrialActivity(("II", "III", "aVF", "V1"), np.array(hz, dtype=float), np.array(conc, dtype=float))
+
+
+@pytest.mark.parametrize("pos, irregular, nrmssd", [
+    ({"AFIB": 0.9}, True, 0.3),                     # the model's atrial fibrillation
+    ({"AFIB": 0.2, "SR": 0.1}, True, 0.3),          # the AF rule's (irregular RR, no P wave)
+    ({"AFIB": 0.25, "SR": 0.2}, False, 0.01),       # the model's most probable rhythm, below its threshold
+    ({"AFLT": 0.9}, False, 0.01),                   # the model's atrial flutter: its statement gains the atrial rate
+    ({"AFIB": 0.9, "AFLT": 0.5, "SR": 0.6}, True, 0.3)])
+def test_flutter_waves_turn_the_atrial_rhythm_said_into_atrial_flutter(pos, irregular, nrmssd):
+    meas = {"heart_rate_bpm": 75.0, "qrs_ms": 90.0}
+    it = run(pos, meas, irregular=irregular, rr_nrmssd=nrmssd, atrial_activity=_atrial())
+    rhythm = [s for s in it.statements if s.group == "rhythm"]
+    assert [s.text for s in rhythm] == ["Atrial flutter, atrial rate 270/min, ventricular rate 75 bpm"
+                                        + (", irregular" if irregular else "")]
+    s = rhythm[0]
+    assert s.source == "measurement" and s.code == "AFLT"
+    assert "270/min" in s.rule and ">= 75%" in s.rule and "lowest 76%" in s.rule and "Saoudi et al. 2001" in s.rule
+    if "AFIB" in pos:
+        assert any(r.startswith("atrial fibrillation") and "270/min (flutter waves)" in r for r in it.resolved)
+
+
+@pytest.mark.parametrize("atrial", [
+    _atrial(conc=(0.9, 0.8, 0.85, 0.74)),             # one lead holds less than 75 % at the peak
+    _atrial(hz=(4.5, 4.5, 4.5, 4.8)),                 # V1's peak 0.3 Hz from the others'
+    _atrial(hz=(4.5, 4.5, 4.5, float("nan"))),        # no peak in V1 (or V1 missing)
+    None])
+def test_atrial_fibrillation_stands_without_clear_flutter_waves(atrial):
+    it = run({"AFIB": 0.9}, {"heart_rate_bpm": 75.0}, irregular=True, atrial_activity=atrial)
+    assert it.first.text == "Atrial fibrillation, 75 bpm, irregular" and it.first.source == "model"
+
+
+@pytest.mark.parametrize("pos, paced", [({"SR": 0.9}, None), ({"STACH": 0.9}, None),
+                                        ({"AFIB": 0.9, "PACE": 0.9}, None), ({"AFIB": 0.9}, "9 stimuli before 10 beats")])
+def test_the_flutter_rule_only_replaces_a_said_atrial_rhythm(pos, paced):
+    """A regular rhythm's P and T waves repeat at harmonics of its rate: the measurement alone does not tell
+    2:1 flutter from sinus tachycardia, so it never overrides a sinus rhythm; nor a paced one."""
+    it = run(pos, {"heart_rate_bpm": 150.0, "qrs_ms": 90.0}, paced=paced, atrial_activity=_atrial(hz=(5.0,) * 4))
+    assert not any(s.text.startswith("Atrial flutter") for s in it.statements)

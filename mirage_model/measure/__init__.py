@@ -69,11 +69,17 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    peak is the largest deflection of the lead inside the global QRS of each beat (the S nadir in
    a QS lead). ``global_fiducials["r_peak"]`` is each beat's anchor.
 
+9. Atrial activity (``atrial``), at the record's own rate: leads II, III, aVF and V1 with every QRS
+   blanked, the largest spectral peak at a flutter rate (3.5-6 Hz) and the share of the 3-12 Hz
+   power at it and its harmonic (``Measurements.atrial``; flutter waves vs fibrillation, decided by
+   ``review.interpret``).
+
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
 ``Measurements.notes``. Research use only, not a diagnosis.
 """
 
+from mirage_model.measure.atrial import AtrialActivity, atrial_activity
 from mirage_model.measure.formulas import (
     frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
@@ -84,8 +90,8 @@ from mirage_model.measure.results import (
 )
 
 __all__ = [
-    "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
+    "AtrialActivity", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
     "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
-    "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
+    "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "rr_successive_variation", "rr_variation",
 ]

@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
+from mirage_model.measure.atrial import atrial_activity
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
 from mirage_model.measure.delineate import (
     LEAD_AVF, LEAD_I, p_consistency, p_wave, pacing_spikes, qrs_bounds, refine_bounds, t_end, wave_axis,
@@ -114,12 +115,21 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     quality = getattr(record, "quality", {}) or {}
     stretch = finite_stretch(x, fs)
     if stretch is None:
-        return _measure_at_rate(x, fs, cfg, quality, fiducials)
+        return _with_atrial(_measure_at_rate(x, fs, cfg, quality, fiducials), x, fs)
     a, b = stretch
-    m = _measure_at_rate(x[:, a:b], fs, cfg, quality, fiducials)
+    m = _with_atrial(_measure_at_rate(x[:, a:b], fs, cfg, quality, fiducials), x[:, a:b], fs)
     gaps = [ld for ld, row in zip(STANDARD_LEADS, x) if 0 < np.isnan(row).mean() <= 0.5]
     return _shifted(m, a, f"measured on {a / fs:.1f}-{b / fs:.1f} s, the longest stretch without missing "
                           f"samples (gaps in {', '.join(gaps)})")
+
+
+def _with_atrial(m: Measurements, x: np.ndarray, fs: float) -> Measurements:
+    """``m`` with the atrial activity of x (L, T) at the record's rate fs, between the QRS complexes that
+    ``m`` found there (``atrial.atrial_activity``; None without QRS boundaries)."""
+    g = m.global_fiducials
+    if "qrs_on" not in g or "qrs_off" not in g:
+        return m
+    return replace(m, atrial=atrial_activity(x, fs, m.beats, g["qrs_on"], g["qrs_off"]))
 
 
 def finite_stretch(x: np.ndarray, fs: float, min_s: float = 2.5) -> tuple[int, int] | None:

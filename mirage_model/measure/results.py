@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mirage_model.measure.atrial import AtrialActivity
+
 METHOD_NAME = "median beat, each lead delineated (U-Net or rules), median over leads, calibrated on LUDB + neurokit2 QRS detection"
 
 
@@ -139,7 +141,9 @@ class Measurements:
     None where not measurable (``notes`` says why). Fiducials are sample indices at ``fs``,
     (n_beats,) float arrays, NaN for beats left out of the median beat (ectopic, cut off).
     ``median`` is the median beat itself, (L, K) mV with its fiducials (:class:`MedianBeat`), None
-    when no median beat was built (too few alike beats, no QRS boundaries)."""
+    when no median beat was built (too few alike beats, no QRS boundaries). ``atrial`` is the
+    atrial activity between the QRS complexes (dominant frequency and its concentration in II, III,
+    aVF and V1: ``measure.atrial``), None where it cannot be measured."""
     heart_rate_bpm: float | None
     rr_ms: float | None
     pr_ms: float | None
@@ -163,6 +167,7 @@ class Measurements:
     rhythm_irregular: bool | None = None             # rr_cv above MeasureConfig.qtc_rr_cv_max (AF, ectopy)
     rr_nrmssd: float | None = None                   # RMSSD of successive RR / mean RR of all beats (beat-to-beat)
     median: MedianBeat | None = None                 # the median beat and its fiducials (None: not built)
+    atrial: AtrialActivity | None = None             # atrial activity between the QRS complexes (``atrial``)
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""

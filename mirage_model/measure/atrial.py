@@ -1,0 +1,167 @@
+"""Atrial activity between the QRS complexes: its dominant frequency at a flutter rate and how much
+of the atrial band's power lies at it, in leads II, III, aVF and V1.
+
+Flutter waves come from one macro-reentrant circuit: a regular sawtooth at about 240-350/min
+(4-6 Hz; slower under antiarrhythmic drugs), seen best in the inferior leads and V1 (Saoudi N,
+Cosio F, Waldo A, et al. A classification of atrial flutter and regular atrial tachycardia according to
+electrophysiological mechanisms and anatomical bases. Eur Heart J 2001;22:1162-82). Fibrillatory
+waves are many wavelets: their spectrum is broad, 4-9 Hz (Bollmann A, Husser D, Mainardi L, et al.
+Analysis of surface electrocardiograms in atrial fibrillation: techniques, research, and clinical
+applications. Europace 2006;8:911-26). The share of power at the dominant peak and its harmonics is
+the organisation index of Everett TH, Kok LC, Vaughn RH, Moorman JR, Haines DE. Frequency domain
+algorithm for quantifying atrial fibrillation organization to increase defibrillation efficacy. IEEE
+Trans Biomed Eng 2001;48:969-78.
+
+Method, at the record's own sampling rate (100 Hz resolves the 3-12 Hz band):
+
+1. Leads II, III, aVF and V1, band-passed 0.5-40 Hz (``filters.bandpass``; a lead that is missing,
+   not finite or flat is left out).
+2. QRS blanking: every beat's QRS, from ``BLANK_S[0]`` before its onset to ``BLANK_S[1]`` after
+   its offset (the median over the dominant beats of each boundary's distance from the beat's
+   anchor), is replaced by a straight line between its ends. The QRS is blanked, not subtracted:
+   with a fixed conduction ratio (2:1, 4:1) the flutter waves are locked to the QRS, and subtracting
+   an average beat (Slocum J, Sahakian A, Swiryn S. Diagnosis of atrial fibrillation from surface
+   electrocardiograms based on computer-detected atrial activity. J Electrocardiol 1992;25:1-8)
+   would subtract them too (on PTB-XL folds 1-8 it separated flutter from fibrillation worse).
+3. Band-pass ``BAND_HZ`` (2-20 Hz: the T wave's slow power out, the sawtooth's harmonics kept),
+   then Welch's power spectrum (``SEGMENT_S`` segments, Hann window, 75 % overlap; zero-padded to
+   ``1 / PAD_S`` Hz).
+4. Dominant frequency: the largest value of the spectrum in ``FLUTTER_BAND_HZ`` (3.5-6 Hz,
+   210-360/min), if it is a peak there (larger than its neighbours and not at an edge of the band;
+   else the spectrum still rises outside the band, as it does towards the T wave's power: NaN).
+5. Concentration: the power within ``PEAK_HALF_WIDTH_HZ`` of the dominant frequency and of its
+   second harmonic, as a share of the power in ``TOTAL_BAND_HZ`` (3-12 Hz, the atrial band).
+
+Flutter waves give one sharp peak, at the same frequency in every lead, holding most of the band's
+power; fibrillation a broad spectrum, different from lead to lead. The decision (the thresholds) is
+the interpretation's (``review.interpret``), where the figures on PTB-XL and LUDB are. Tremor at
+4-6 Hz (parkinsonian) mimics flutter waves on the surface ECG, as it does for a reader. Research
+use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import signal as sps
+
+from mirage_model.measure.filters import bandpass
+from mirage_model.records import STANDARD_LEADS
+
+LEADS = ("II", "III", "aVF", "V1")      # where flutter waves are seen best (Saoudi et al. 2001)
+CONDITION_HZ = (0.5, 40.0)              # conditioning before blanking
+BLANK_S = (0.02, 0.03)                  # blanked before the QRS onset and after the QRS offset
+BAND_HZ = (2.0, 20.0)                   # the blanked signal's band-pass
+SEGMENT_S = 4.0                         # Welch segment (0.25 Hz resolution); shorter records: None
+PAD_S = 40.0                            # FFT length (zero-padded): a 0.025 Hz grid for the peak
+FLUTTER_BAND_HZ = (3.5, 6.0)            # the dominant peak is sought here (210-360/min)
+TOTAL_BAND_HZ = (3.0, 12.0)             # the atrial band the concentration is a share of
+PEAK_HALF_WIDTH_HZ = 0.5                # power within this of the peak and of its second harmonic
+FLAT_MV = 0.02                          # a lead with a smaller peak-to-peak range is flat (as measure's)
+
+
+@dataclass(frozen=True)
+class AtrialActivity:
+    """The atrial activity of one record, per lead of ``LEADS``.
+
+    Attributes:
+        leads: the lead names, ``LEADS``.
+        dominant_hz: (4,) the dominant frequency in ``FLUTTER_BAND_HZ`` (Hz); NaN where the lead is
+            unusable or its spectrum has no peak inside that band.
+        concentration: (4,) the share of the 3-12 Hz power within 0.5 Hz of the dominant frequency
+            and of its second harmonic (0-1); NaN where ``dominant_hz`` is.
+    """
+    leads: tuple[str, ...]
+    dominant_hz: np.ndarray
+    concentration: np.ndarray
+
+    @property
+    def complete(self) -> bool:
+        """Every lead has a dominant peak in the flutter band."""
+        return bool(np.isfinite(self.dominant_hz).all())
+
+    @property
+    def rate_per_min(self) -> float | None:
+        """The atrial rate, 60 x the median dominant frequency over the leads with one (per minute)."""
+        hz = self.dominant_hz[np.isfinite(self.dominant_hz)]
+        return float(60.0 * np.median(hz)) if hz.size else None
+
+    @property
+    def spread_hz(self) -> float | None:
+        """How far the leads' dominant frequencies lie from their median at most (Hz); None unless complete."""
+        return float(np.max(np.abs(self.dominant_hz - np.median(self.dominant_hz)))) if self.complete else None
+
+    @property
+    def min_concentration(self) -> float | None:
+        """The smallest concentration over the leads; None unless complete."""
+        return float(np.min(self.concentration)) if self.complete else None
+
+
+def dominant_peak(f: np.ndarray, power: np.ndarray) -> tuple[float, float]:
+    """(dominant frequency Hz, concentration) of one power spectrum (f (F,) Hz, power (F,)); (NaN, NaN)
+    when its largest value in ``FLUTTER_BAND_HZ`` is no peak (at the band's edge, or a neighbour larger)."""
+    idx = np.flatnonzero((f >= FLUTTER_BAND_HZ[0]) & (f <= FLUTTER_BAND_HZ[1]))
+    k = int(idx[np.argmax(power[idx])])
+    if k in (idx[0], idx[-1]) or power[k - 1] > power[k] or power[k + 1] > power[k]:
+        return float("nan"), float("nan")
+    total = power[(f >= TOTAL_BAND_HZ[0]) & (f <= TOTAL_BAND_HZ[1])].sum()
+    if not total > 0:
+        return float("nan"), float("nan")
+    at = (np.abs(f - f[k]) <= PEAK_HALF_WIDTH_HZ) | (np.abs(f - 2.0 * f[k]) <= PEAK_HALF_WIDTH_HZ)
+    return float(f[k]), float(power[at].sum() / total)
+
+
+def blank_qrs(x: np.ndarray, beats: np.ndarray, before: int, after: int) -> np.ndarray:
+    """A copy of x (L, T) with samples ``beats - before`` to ``beats + after`` of every beat (n,) replaced by
+    a straight line between their ends."""
+    y = x.copy()
+    T = x.shape[1]
+    for b in np.asarray(beats, dtype=np.int64):
+        s, e = max(0, int(b) - before), min(T - 1, int(b) + after)
+        if e > s:
+            y[:, s:e + 1] = np.linspace(y[:, s], y[:, e], e - s + 1, axis=1)
+    return y
+
+
+def atrial_activity(x: np.ndarray, fs: float, beats: np.ndarray, qrs_on: np.ndarray,
+                    qrs_off: np.ndarray) -> AtrialActivity | None:
+    """The atrial activity of a record (see the module docstring).
+
+    Args:
+        x: (L, T) mV, ``STANDARD_LEADS`` order, at ``fs`` (NaN for missing samples).
+        fs: sampling rate in Hz.
+        beats: (n,) QRS anchors (sample indices), every detected beat.
+        qrs_on, qrs_off: (n,) each beat's QRS onset and offset (sample indices, NaN for beats left out
+            of the median beat), as ``Measurements.global_fiducials``.
+
+    Returns:
+        AtrialActivity, or None: fewer than 3 beats, no QRS boundary, a record shorter than
+        ``SEGMENT_S``, or none of ``LEADS`` usable.
+    """
+    L, T = x.shape
+    beats = np.asarray(beats, dtype=np.int64)
+    if len(beats) < 3 or T < int(round(SEGMENT_S * fs)) or fs <= 2 * TOTAL_BAND_HZ[1]:
+        return None
+    on = beats - np.asarray(qrs_on, dtype=float)
+    off = np.asarray(qrs_off, dtype=float) - beats
+    if not (np.isfinite(on).any() and np.isfinite(off).any()):
+        return None
+    before = int(round(np.nanmedian(on) + BLANK_S[0] * fs))
+    after = int(round(np.nanmedian(off) + BLANK_S[1] * fs))
+    rows = [STANDARD_LEADS.index(ld) for ld in LEADS]
+    sig = np.asarray(x[rows], dtype=np.float64)
+    usable = np.isfinite(sig).all(axis=1)
+    usable[usable] = np.ptp(sig[usable], axis=1) > FLAT_MV
+    hz = np.full(len(LEADS), np.nan)
+    conc = np.full(len(LEADS), np.nan)
+    if not usable.any():
+        return None
+    y = bandpass(sig[usable], fs, CONDITION_HZ)
+    y = bandpass(blank_qrs(y, beats, before, after), fs, BAND_HZ)
+    n = int(round(SEGMENT_S * fs))
+    f, power = sps.welch(y, fs=fs, window="hann", nperseg=n, noverlap=(3 * n) // 4,
+                         nfft=max(n, int(round(PAD_S * fs))), axis=-1)        # power: (l, F)
+    for j, p in zip(np.flatnonzero(usable), power):
+        hz[j], conc[j] = dominant_peak(f, p)
+    return AtrialActivity(LEADS, hz, conc)
