@@ -137,6 +137,26 @@ def test_calibrate_ensemble_and_the_member_line_say_over_how_many_classes(own_ru
     members = [line for line in card.splitlines() if line.startswith("  - member ")]
     assert len(members) == 2 and all("; validation macro AUROC " in m and over in m for m in members), members
 
+
+def test_evaluate_says_over_how_many_classes_in_the_card_s_words(own_run, tmp_path, capsys):
+    """`mirage evaluate` of the validation split (no MI record) printed "val: macro AUROC 0.556
+    (lo-hi)" and its metrics.md gave the macro row alone, without saying it was over 3 of the 4
+    classes; both now say so in the card's words (report.model_info.macro_auroc_text)."""
+    import re
+
+    root = own_run.parent / "own_data" / "ecgs"
+    out = tmp_path / "eval"
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(own_run / "model"), "--data", f"folder:{root}", "--labels",
+                 str(root / "labels.csv"), "--cache-dir", str(own_run.parent / "cache"), "--split", "val",
+                 "--out", str(out), "--bootstrap", "20", "--no-progress"]) == 0
+    over = " over 3 of 4 classes (MI: undefined, the split has no positive or no negative record of them)"
+    said = capsys.readouterr().out
+    assert re.search(r"^val: macro AUROC \d\.\d{3} \(\d\.\d{3}-\d\.\d{3}\)" + re.escape(over) + ", macro AUPRC ",
+                     said), said
+    assert "The val split's macro AUROC " in (out / "metrics.md").read_text()
+    assert over + "." in (out / "metrics.md").read_text()
+
 def test_card_of_a_split_without_any_auroc(tmp_path):
     """A validation split too small for any AUROC had ended the export with a TypeError."""
     src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))
