@@ -115,6 +115,48 @@ def test_the_pdf_report_says_over_how_many_classes_in_the_card_s_words(own_run, 
     assert "MI " not in val.split("; per class ")[1]            # no per-class AUROC for MI
 
 
+
+def test_calibrate_ensemble_and_the_member_line_say_over_how_many_classes(own_run, tmp_path, capsys):
+    """The validation split has no MI record. `mirage calibrate` and `mirage ensemble` printed "val
+    macro AUROC 0.5556" and the card's line for each ensemble member "validation macro AUROC 0.556",
+    without saying that it was over 3 of the 4 classes, which the card's own validation line says;
+    all now take the words from report.model_info.macro_auroc_text."""
+    root = own_run.parent / "own_data" / "ecgs"
+    data = ["--data", f"folder:{root}", "--labels", str(root / "labels.csv"), "--cache-dir",
+            str(own_run.parent / "cache"), "--no-progress"]
+    over = " over 3 of 4 classes (MI: undefined, the split has no positive or no negative record of them)"
+    capsys.readouterr()
+    assert main(["calibrate", "--model", str(own_run / "model"), *data, "--out", str(tmp_path / "cal")]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith(f"wrote {tmp_path / 'cal'}: val macro AUROC ") and last.endswith(over), last
+    model = str(own_run / "model")
+    assert main(["ensemble", model, model, *data, "--out", str(tmp_path / "ens")]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith("ensemble of 2: val macro AUROC ") and over + " on 4 records" in said, said
+    card = export_card(tmp_path / "ens", tmp_path / "shipped")
+    members = [line for line in card.splitlines() if line.startswith("  - member ")]
+    assert len(members) == 2 and all("; validation macro AUROC " in m and over in m for m in members), members
+
+
+def test_evaluate_says_over_how_many_classes_in_the_card_s_words(own_run, tmp_path, capsys):
+    """`mirage evaluate` of the validation split (no MI record) printed "val: macro AUROC 0.556
+    (lo-hi)" and its metrics.md gave the macro row alone, without saying it was over 3 of the 4
+    classes; both now say so in the card's words (report.model_info.macro_auroc_text)."""
+    import re
+
+    root = own_run.parent / "own_data" / "ecgs"
+    out = tmp_path / "eval"
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(own_run / "model"), "--data", f"folder:{root}", "--labels",
+                 str(root / "labels.csv"), "--cache-dir", str(own_run.parent / "cache"), "--split", "val",
+                 "--out", str(out), "--bootstrap", "20", "--no-progress"]) == 0
+    over = " over 3 of 4 classes (MI: undefined, the split has no positive or no negative record of them)"
+    said = capsys.readouterr().out
+    assert re.search(r"^val: macro AUROC \d\.\d{3} \(\d\.\d{3}-\d\.\d{3}\)" + re.escape(over) + ", macro AUPRC ",
+                     said), said
+    assert "The val split's macro AUROC " in (out / "metrics.md").read_text()
+    assert over + "." in (out / "metrics.md").read_text()
+
 def test_card_of_a_split_without_any_auroc(tmp_path):
     """A validation split too small for any AUROC had ended the export with a TypeError."""
     src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("A", "B"))
@@ -184,4 +226,5 @@ def test_calibrate_and_ensemble_say_an_undefined_validation_auroc(tmp_path, caps
     assert main(["calibrate", "--model", str(out / "model"), *data, "--out", str(tmp_path / "cal")]) == 0
     assert "val macro AUROC undefined" in capsys.readouterr().out
     assert main(["ensemble", str(out / "model"), str(out / "model"), *data, "--out", str(tmp_path / "ens")]) == 0
-    assert "val macro AUROC undefined (best member undefined)" in capsys.readouterr().out
+    assert ("val macro AUROC undefined (no class has both positive and negative records in the split) on 4 records "
+            "(best member undefined)") in capsys.readouterr().out

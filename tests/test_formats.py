@@ -922,3 +922,45 @@ def test_binary_ecgs_without_extension_are_found_in_a_folder_by_content(tmp_path
         rec = load_record(tmp_path / name)
         assert rec.meta["format"] == formats.detect(originals[name])
         np.testing.assert_array_equal(rec.signal, load_record(originals[name]).signal)
+
+
+def test_a_file_named_edf_or_bdf_that_holds_no_edf_is_no_ecg_and_says_so(tmp_path):
+    """table.edf, a text table whose first field happens to read "0       ", was taken as EDF on
+    its 8-byte version field alone, listed as a record and refused with the reader's "the header
+    is damaged or cut short (the header length 'his is a' is not a whole number)"; a text .bdf
+    starting with 0xFF "BIOSEMI" likewise as BDF. EDF's version field must now be followed by a
+    fixed header with its start date and time (EDF spec 2.1, ``registry.edf_problem``), as .scp
+    and .mwf files must show their structure: such a file is passed over as no ECG (the batch's
+    not_ecg row) and reading it names the file and what is wrong. A real EDF or BDF cut short
+    is still found and gets the reader's own message."""
+    from mirage_model.review.batch.inputs import find_inputs
+
+    full = formats.write_record(load_record(DATA / "muse-sinus.xml"), tmp_path / "src", "edf")
+    _cut(full, tmp_path / "half.edf")
+    data = bytearray(full.read_bytes())
+    data[:8] = b"\xffBIOSEMI"
+    (tmp_path / "half.bdf").write_bytes(bytes(data[: len(data) // 2]))
+    shutil.rmtree(tmp_path / "src")
+    (tmp_path / "table.edf").write_text("0       this is a table of numbers\n" * 20)
+    (tmp_path / "text.bdf").write_bytes(b"\xffBIOSEMI, said the note, and nothing else\n" * 10)
+    (tmp_path / "hello.edf").write_text("hello, no EDF here\n")
+    (tmp_path / "short.bdf").write_bytes(b"\xffBIOSEMI" + b" " * 100)
+    headers, orphans, not_ecg = find_inputs(tmp_path)
+    assert [p.name for p in headers] == ["half.bdf", "half.edf"] and orphans == []
+    assert [p.name for p in not_ecg] == ["hello.edf", "short.bdf", "table.edf", "text.bdf"]
+    with pytest.raises(RecordError, match=r"half\.edf: read as EDF/EDF\+: the file is cut short"):
+        load_record(tmp_path / "half.edf")
+    with pytest.raises(RecordError, match=r"half\.bdf: read as BDF: "):
+        load_record(tmp_path / "half.bdf")
+    with pytest.raises(RecordError, match=r"table\.edf: not an EDF file, though named as one \(\.edf\): its first "
+                                          r"bytes are no EDF or BDF header \(bytes 168-183 read '.*', not a "
+                                          r"start date and time\)"):
+        load_record(tmp_path / "table.edf")
+    with pytest.raises(RecordError, match=r"text\.bdf: not a BDF file, though named as one \(\.bdf\): .*not a "
+                                          r"start date and time"):
+        load_record(tmp_path / "text.bdf")
+    with pytest.raises(RecordError, match=r"hello\.edf: not an EDF file, .*version field reads 'hello, n', "
+                                          r"neither EDF's"):
+        load_record(tmp_path / "hello.edf")
+    with pytest.raises(RecordError, match=r"short\.bdf: not a BDF file, .*it holds 108 bytes, fewer than the 256"):
+        load_record(tmp_path / "short.bdf")

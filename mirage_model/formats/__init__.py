@@ -17,8 +17,8 @@ from pathlib import Path
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
-                                           Format, dicom_ecg_head, mfer_problem, read_head, save_choice, scp_problem,
-                                           sniff, sniff_file, sniff_unnamed)
+                                           Format, dicom_ecg_head, edf_problem, mfer_problem, read_head, save_choice,
+                                           scp_problem, sniff, sniff_file, sniff_unnamed)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
@@ -36,8 +36,8 @@ def detect(path: str | Path) -> str | None:
     """The format id of ``path`` from its content; None when it is (or may be) WFDB.
 
     "xml" is an XML document that is not an ECG. A file that is none of the known formats and
-    has no WFDB header beside it raises (an SCP-ECG or MFER extension on a file that is no such
-    file says so), so that its error is not about a missing .hea; so does one
+    has no WFDB header beside it raises (an EDF, BDF, SCP-ECG or MFER extension on a file that is
+    no such file says so), so that its error is not about a missing .hea; so does one
     with a clinical format's extension (``z.xml`` holding no ECG) even beside a ``z.hea``: the user
     opened that file, not the WFDB record of the same name.
 
@@ -62,6 +62,10 @@ def detect(path: str | Path) -> str | None:
         return None
     if not head:
         raise RecordError(path, "the file is empty")
+    for fmt, article in (("edf", "an"), ("bdf", "a")):
+        if suffix in FORMATS[fmt].extensions:
+            raise RecordError(path, f"not {article} {fmt.upper()} file, though named as one ({path.suffix}): "
+                                    f"{edf_problem(head)}")
     if suffix in FORMATS["scp-ecg"].extensions:
         raise RecordError(path, f"not an SCP-ECG file, though named as one ({path.suffix}): {scp_problem(head)}")
     if suffix in FORMATS["mfer"].extensions:
@@ -126,7 +130,7 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
-    .scp that holds no SCP-ECG), so
+    .scp that holds no SCP-ECG, an .edf that holds no EDF), so
     that a batch can say what it left out; a file beside a header of its own name is that WFDB
     record's, not passed over.
 

@@ -1,7 +1,9 @@
 """The ECG file formats MIRAGE reads, how to recognise each from its content, and file filters.
 
 Recognition follows each format's own signature: DICOM's "DICM" magic at byte 128 (PS3.10
-7.1; a file written without that preamble by its data set's first element and a DICOM UID), EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi), SCP-ECG's
+7.1; a file written without that preamble by its data set's first element and a DICOM UID),
+EDF's "0       " version field and BDF's 0xFF "BIOSEMI" (EDF+ spec, BioSemi) followed by a fixed
+header with its start date and time, SCP-ECG's
 "SCPECG" reserved field in section 0 (EN 1064 5.3; in a file without it, section 0's structure
 and CRC), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag (or, in a .mwf/.mfer file without that optional preamble, a chain of MFER definitions,
@@ -104,10 +106,11 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
 
     "xml" means a well-formed-looking XML document whose root is not an ECG MIRAGE knows;
     "dicom" is returned for any DICOM file (whether it is a waveform is checked on reading). An
-    empty file is no format, whatever its extension (a file without SCP-ECG's "SCPECG" mark is
-    SCP-ECG when it starts with an SCP-ECG record header and section 0 whose CRC fits,
-    ``scp_problem``; an MFER file without its preamble must be named .mwf/.mfer and start with
-    MFER definitions, ``mfer_problem``).
+    empty file is no format, whatever its extension (EDF's and BDF's version field must be
+    followed by a fixed header with its start date and time, ``edf_problem``; a file without
+    SCP-ECG's "SCPECG" mark is SCP-ECG when it starts with an SCP-ECG record header and section
+    0 whose CRC fits, ``scp_problem``; an MFER file without its preamble must be named
+    .mwf/.mfer and start with MFER definitions, ``mfer_problem``).
     """
     suffix = suffix.lower()
     if not head:
@@ -116,10 +119,8 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return "dicom-ecg"
     if _dicom_without_preamble(head):
         return "dicom-ecg"
-    if head[:8] == b"0       " and len(head) >= 256:
-        return "edf"
-    if head[:8] == b"\xffBIOSEMI":
-        return "bdf"
+    if head[:8] in _EDF_VERSIONS and edf_problem(head) is None:
+        return _EDF_VERSIONS[head[:8]]
     if head[:8] == b"ISHNE1.0":  # ("ANN  1.0" is an ISHNE annotation file, not an ECG)
         return "ishne"
     if len(head) >= 22 and head[16:22] == b"SCPECG":
@@ -319,18 +320,35 @@ def sniff_unnamed(path: Path) -> str | None:
 
 # EDF's fixed header (EDF spec 2.1): start date "dd.mm.yy" at byte 168, start time "hh.mm.ss" at 176
 # (any separator: some writers use another), then ASCII numbers in fields of 8 (4 for the signals).
+_EDF_VERSIONS = {b"0       ": "edf", b"\xffBIOSEMI": "bdf"}
 _RX_EDF_CLOCK = re.compile(rb"[0-9]{2}[^0-9][0-9]{2}[^0-9][0-9]{2}")
 _RX_EDF_INT = re.compile(rb" *[+-]?[0-9]+ *")
 _RX_EDF_NUMBER = re.compile(rb" *[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *")
 
 
+def edf_problem(head: bytes) -> str | None:
+    """Why ``head`` (a file's first bytes) is no EDF or BDF file, or None when it is one: EDF's
+    "0       " or BDF's 0xFF "BIOSEMI" version field, then a fixed header of 256 bytes with a
+    start date and time where the EDF spec puts them. A text that starts like the version field
+    (a table of numbers) is no EDF; a real one whose other fields are damaged is, and reading it
+    says which field (``edf._check_header``)."""
+    not_edf = "its first bytes are no EDF or BDF header"
+    if head[:8] not in _EDF_VERSIONS:
+        return (f"{not_edf} (its version field reads {head[:8].decode('latin-1')!r}, neither EDF's "
+                f"\"0       \" nor BDF's 0xFF \"BIOSEMI\")")
+    if len(head) < 256:
+        return f"{not_edf} (it holds {len(head)} bytes, fewer than the 256 of the fixed header)"
+    if not (_RX_EDF_CLOCK.fullmatch(head[168:176]) and _RX_EDF_CLOCK.fullmatch(head[176:184])):
+        return f"{not_edf} (bytes 168-183 read {head[168:184].decode('latin-1')!r}, not a start date and time)"
+    return None
+
+
 def edf_header_fits(head: bytes) -> bool:
-    """Whether ``head`` (a file's first bytes, past EDF's "0       " or BDF's 0xFF "BIOSEMI") holds
-    a fixed EDF header whose fields fit each other: a start date and time, a header length of
-    256 bytes for it and each signal, whole numbers of data records (-1: not known) and
-    signals (at least one), a numeric data record duration. A text that starts like the version
-    field (a table of numbers) does not."""
-    if len(head) < 256 or not (_RX_EDF_CLOCK.fullmatch(head[168:176]) and _RX_EDF_CLOCK.fullmatch(head[176:184])):
+    """Whether ``head`` (a file's first bytes) is an EDF or BDF header (``edf_problem``) whose
+    fields fit each other: a header length of 256 bytes for it and each signal, whole numbers
+    of data records (-1: not known) and signals (at least one), a numeric data record duration.
+    A file under a name that shows no ECG format must pass this to be taken for one."""
+    if edf_problem(head) is not None:
         return False
     fields = (head[184:192], head[236:244], head[252:256])
     if not all(_RX_EDF_INT.fullmatch(f) for f in fields) or not _RX_EDF_NUMBER.fullmatch(head[244:252]):

@@ -51,6 +51,7 @@ from mirage_model import calibration, stacking
 from mirage_model.averaging import AveragingError, NoiseAverage
 from mirage_model.checkpoint import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, CheckpointError, save_checkpoint
 from mirage_model.review.interpret import STATEMENTS
+from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from mirage_model.treemodel import from_sklearn
 from training_cli.engine import metrics as M
@@ -274,5 +275,5 @@ def run(args) -> int:
         print(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> {after[k]:.3f} "
               f"(validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
               f"threshold {thresholds[k]:.3f}")
-    print(f"wrote {out} (val macro AUROC {M.auroc_text(val['macro']['auroc'])})")
+    print(f"wrote {out}: val {macro_auroc_text(val)}")
     return 0

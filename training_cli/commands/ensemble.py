@@ -31,6 +31,7 @@ import numpy as np
 from mirage_model.checkpoint import CheckpointError, save_checkpoint
 from mirage_model.models import build_model
 from mirage_model.models.ensemble import EnsembleConfig
+from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
@@ -192,7 +193,7 @@ def run(args) -> int:
         member_rows.append({"path": str(m.path), "name": m.name, "model_type": m.model_type,
                             "val_macro_auroc": vm["macro"]["auroc"], **({} if own == labels else {"labels": own}),
                             "val_auroc": {c: vm["per_class"][c]["auroc"] for c in own}})
-        logger.info("member %s: val macro AUROC %s%s", m.name or m.path, M.auroc_text(vm["macro"]["auroc"]),
+        logger.info("member %s: val %s%s", m.name or m.path, macro_auroc_text(vm),
                     "" if own == labels else f" over its {len(own)} of the {len(labels)} labels")
     probs = np.nanmean(np.stack(member_probs), axis=0)                     # (N, K): each label over its members
     y = M.as_multilabel(targets, len(labels))
@@ -200,8 +201,7 @@ def run(args) -> int:
         M.warn_no_positives(y, labels, "validation split")
     thresholds = M.best_f1_thresholds(y, probs) if task == "multilabel" else np.full(len(labels), 0.5)
     val = M.compute_metrics(targets, probs, labels, thresholds, task)
-    logger.info("ensemble of %d: val macro AUROC %s on %d records", len(members), M.auroc_text(val["macro"]["auroc"]),
-                len(rows))
+    logger.info("ensemble of %d: val %s on %d records", len(members), macro_auroc_text(val), len(rows))
     model = build_ensemble(members, used)
 
     provs = [dict(m.provenance or {}) for m in members]
@@ -227,6 +227,6 @@ def run(args) -> int:
         raise ConfigError(f"error: {err}") from None
     known = [r["val_macro_auroc"] for r in member_rows if "labels" not in r and r["val_macro_auroc"] is not None]
     best = max(known) if known else None
-    print(f"ensemble of {len(members)}: val macro AUROC {M.auroc_text(val['macro']['auroc'])} "
-          f"(best member {M.auroc_text(best)}) on {len(rows)} records; wrote {args.out}")
+    print(f"ensemble of {len(members)}: val {macro_auroc_text(val)} on {len(rows)} records "
+          f"(best member {'undefined' if best is None else f'{best:.3f}'}); wrote {args.out}")
     return 0

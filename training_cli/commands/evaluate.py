@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 
+from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
@@ -62,6 +63,6 @@ def run(args) -> int:
                             seed=args.seed)
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
-    print(f"{args.split}: macro AUROC {fmt(macro['auroc'], ci)}, macro AUPRC {fmt(macro['auprc'])}, "
+    print(f"{args.split}: {macro_auroc_text(m, ci)}, macro AUPRC {fmt(macro['auprc'])}, "
           f"macro F1 {fmt(macro['f1'])} on {m['n']} records")
     return 0

@@ -102,12 +102,15 @@ def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list
     lines = [f"- Architecture: an ensemble of {len(members)} models; its probability is the mean of theirs"
              + (", each label's over the members that predict it" if partial else "")]
     for i, (m, p, v) in enumerate(zip(members, mprov, mval), 1):
-        auc = v.get("val_macro_auroc")
+        # its own validation split, in the card's words (over how many of its classes, where some had none)
+        val = {"macro": {"auroc": v.get("val_macro_auroc")},
+               "per_class": {c: {"auroc": a} for c, a in (v.get("val_auroc") or {}).items()}}
+        own = v.get("labels") if isinstance(v.get("labels"), list) else None
         used = [k for k in m.get("classes") or [] if k is not None]
         lines.append(f"  - member {i}: {_describe(m['model_type'], m['config'], (p or {}).get('preset', ''))}"
-                     + (f"; validation macro AUROC {auc:.3f}" if isinstance(auc, float) else "")
-                     + (f" over its {len(v['labels'])} label{'s' * (len(v['labels']) != 1)}"
-                        if isinstance(v.get("labels"), list) else "")
+                     + (f"; validation {macro_auroc_text(val)}" if "val_macro_auroc" in v else "")
+                     + (f" over its {len(own)} label{'s' * (len(own) != 1)}"
+                        if own is not None and not undefined_auroc(val) else "")
                      + (f"; gives {len(used)} of the ensemble's labels" if m.get("classes") is not None else "")
                      + ("; its clinical normalisation (fitted on its own training records) re-applied"
                         if m.get("clinical") is not None else ""))

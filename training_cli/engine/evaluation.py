@@ -20,6 +20,7 @@ from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.calibration import ece, ece_against_chance, reliability
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
+from mirage_model.review.report.model_info import macro_auroc_text, undefined_auroc
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.checkpoints import load_model
@@ -140,8 +141,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
         logger.warning("could not draw ROC/PR curves: %s", err)
     (folder / "metrics.md").write_text(markdown_summary(metrics))
-    logger.info("%s %s: macro AUROC %s on %d records; wrote %s", loaded.name or model_path, split,
-                fmt(metrics["macro"]["auroc"]), metrics["n"], json_path)
+    logger.info("%s %s: %s on %d records; wrote %s", loaded.name or model_path, split, macro_auroc_text(metrics),
+                metrics["n"], json_path)
     return metrics
 
 
@@ -393,6 +394,8 @@ def markdown_summary(m: dict) -> str:
         lines.append(f"| {c} (n+={v['positives']}) | {fmt(v['auroc'], b.get('auroc'))} | "
                      f"{fmt(v['auprc'], b.get('auprc'))} | {fmt(v['f1'], b.get('f1'))} | "
                      f"{fmt(v['accuracy'], b.get('accuracy'))} |")
+    if undefined_auroc(m):     # the macro row is a mean of fewer classes: say so, in the model card's words
+        lines += ["", f"The {m.get('split')} split's {macro_auroc_text(m)}."]
     cal = m.get("calibration")
     if cal:
         how = (f"calibrated ({', '.join(cal['methods'])})" if cal.get("calibrated") else "not calibrated")
