@@ -228,3 +228,24 @@ def test_calibrate_and_ensemble_say_an_undefined_validation_auroc(tmp_path, caps
     assert main(["ensemble", str(out / "model"), str(out / "model"), *data, "--out", str(tmp_path / "ens")]) == 0
     assert ("val macro AUROC undefined (no class has both positive and negative records in the split) on 4 records "
             "(best member undefined)") in capsys.readouterr().out
+
+
+def test_a_run_whose_validation_split_has_no_auroc_says_so_instead_of_a_loss(tmp_path, caplog):
+    """Every validation record NORM: no class has an AUROC there, so the run selects by validation
+    loss. The summary and the last log line said that negative loss was the "best val macro AUROC"
+    (e.g. -0.69); now the AUROC is None / "undefined" and the summary says how it selected."""
+    root, labels = make_folder(tmp_path / "data" / "ecgs", n_copies=4, split_column=True)
+    lines = labels.read_text().splitlines()
+    relabelled = [line if not line.endswith(",val") else ",".join(line.split(",")[:-2] + ["NORM", "val"])
+                  for line in lines]
+    labels.write_text("\n".join(relabelled) + "\n")
+    assert sum(line.endswith(",NORM,val") for line in relabelled) >= 2
+    out = tmp_path / "run"
+    with caplog.at_level(logging.INFO, logger="training_cli"):
+        assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", "--epochs", "1",
+                                          labels=labels)]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best_val_macro_auroc"] is None
+    assert summary["selected_by"].startswith("val loss")
+    done = [r.getMessage() for r in caplog.records if r.getMessage().startswith("done in")]
+    assert done and "best val macro AUROC undefined (selected by val loss)" in done[-1]

@@ -199,7 +199,12 @@ def train(cfg: TrainConfig) -> int:
 
     duration = time.time() - t_start
     if dist.main:
-        summary = {"best_epoch": best["epoch"], "best_val_macro_auroc": best["auroc"], "duration_s": round(duration, 1),
+        # best["auroc"] is the selection score: the macro AUROC, or -val_loss where no class has one
+        chosen = next((h for h in history if h.get("epoch") == best["epoch"]), {})
+        best_auroc = chosen.get("val_macro_auroc")
+        summary = {"best_epoch": best["epoch"], "best_val_macro_auroc": best_auroc,
+                   "selected_by": "val loss (no class has a validation AUROC)" if best_auroc is None and chosen
+                   else "val macro AUROC", "duration_s": round(duration, 1),
                    "epochs_run": len(history), **run_meta}
         if history:
             summary["mean_epoch_s"] = round(float(np.mean([h["epoch_s"] for h in history])), 1)
@@ -211,8 +216,9 @@ def train(cfg: TrainConfig) -> int:
             summary["test_macro_auroc"] = test["macro"]["auroc"]
             _record_test_look(out / "model", test)
         runlog.write_json(out / "summary.json", summary)
-        logger.info("done in %.0f s: best val macro AUROC %.4f (epoch %d)%s; %d records skipped; outputs in %s",
-                    duration, best["auroc"], best["epoch"],
+        logger.info("done in %.0f s: best val macro AUROC %s (epoch %d)%s; %d records skipped; outputs in %s",
+                    duration, "undefined (selected by val loss)" if best_auroc is None else f"{best_auroc:.4f}",
+                    best["epoch"],
                     f", test macro AUROC {_num(summary.get('test_macro_auroc'))}" if "test_macro_auroc" in summary
                     else "",
                     len(skipped), out)
@@ -354,8 +360,9 @@ def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: 
         raise ConfigError(f"--resume: the stopped run had {state['total_steps']} steps in all, this one "
                           f"{total_steps}: keep --epochs, --batch-size and the data the same")
     if dist.main:
-        logger.info("resuming after epoch %d (best val macro AUROC %.4f at epoch %d)", start_epoch,
-                    best["auroc"], best["epoch"])
+        chosen = next((h.get("val_macro_auroc") for h in history if h.get("epoch") == best["epoch"]), None)
+        logger.info("resuming after epoch %d (best val macro AUROC %s at epoch %d)", start_epoch,
+                    "undefined" if chosen is None else f"{chosen:.4f}", best["epoch"])
     return start_epoch, history, best
 
 
