@@ -129,7 +129,7 @@ def _folder_job(ctx, folder):
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
     passed_over: list[Path] = []
-    paths = sorted(formats.find_ecg_files(folder, passed_over), key=natural_key)
+    paths = sorted(formats.find_ecg_files(folder, passed_over, check=ctx.check), key=natural_key)   # cancellable
     ctx.progress(0, len(paths), ("paths", paths))
     if passed_over:
         ctx.progress(0, len(paths), ("passed_over", sorted(passed_over, key=natural_key)))
