@@ -14,6 +14,7 @@ from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
+from mirage_model.paths import OutputError
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.interpret import interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
@@ -122,6 +123,8 @@ def error_message(err: BaseException) -> str:
         return err.reason
     if isinstance(err, ClinicalError):
         return f"clinical values: {err}"
+    if isinstance(err, OutputError):     # already "cannot write FILE: reason"
+        return str(err)
     return f"{type(err).__name__}: {err}"
 
 
