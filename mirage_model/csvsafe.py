@@ -6,6 +6,10 @@ ids, header comments in error messages, a checkpoint's labels or name) is theref
 a single quote before it lands in a CSV or JSON-lines output, as OWASP recommends. A text that
 already starts with a quote gets one more, so that :func:`restore` undoes :func:`neutralise`
 exactly (``--resume`` reads its own output back and must see the original names).
+
+A file name whose bytes are not UTF-8 (an archive unpacked from a Latin-1 system) reaches Python
+as lone surrogates (PEP 383), which no UTF-8 file can hold: :func:`encodable` writes those bytes
+as ``\\xNN``, so that one such name cannot stop an output from being written.
 """
 
 from __future__ import annotations
@@ -13,6 +17,20 @@ from __future__ import annotations
 import re
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` as it can be written in UTF-8: a file name's undecodable byte (``\\udcNN``, PEP 383)
+    as ``\\xNN``, any other lone surrogate as ``\\uXXXX``; other text unchanged."""
+    return _SURROGATE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 # A plain number ("-30.0", "+1e-3") is no formula; leaving it alone keeps numeric columns numeric.

@@ -10,6 +10,7 @@ target is left as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -34,7 +35,9 @@ def _output_error(err: OSError, path: Path, tmp: Path) -> OSError:
         return err
     ours = {str(tmp), str(path), *map(str, path.parents)}
     names = [str(n) for n in (getattr(err, "filename", None), getattr(err, "filename2", None)) if n is not None]
-    if not any(n in ours or n.startswith(str(tmp) + os.sep) for n in names):
+    # a full disk or quota shows on write(), whose error names no file: the output is what was written
+    unnamed_write = not names and err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    if not unnamed_write and not any(n in ours or n.startswith(str(tmp) + os.sep) for n in names):
         return err
     reason = err.strerror or str(err)
     if isinstance(err, FileExistsError) and err.filename is not None and str(err.filename) != str(tmp):

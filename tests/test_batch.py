@@ -257,3 +257,24 @@ def test_loader_processes_give_the_same_rows(mixed, predictor, tmp_path, method)
     rows_one, rows_two = _csv_rows(one), _csv_rows(two)
     assert rows_one == rows_two
     assert summary.scored == len(good) and summary.failed == len(BAD)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_file_name_that_is_not_utf8(predictor, tmp_path, fmt):
+    """A record whose file name holds a Latin-1 byte (an archive unpacked from another system):
+    before, writing its row raised UnicodeEncodeError at the first checkpoint and the run ended with
+    an output holding no rows at all. Now its path is written with the byte as \\xNN, and a resumed
+    run recognises it (no second row)."""
+    donor = mm.resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shutil.copy(donor, folder / donor.name)
+    shutil.copy(donor.with_suffix(".dat"), folder / "00417_lr.dat")
+    shutil.copy(donor, os.path.join(os.fsencode(folder), b"caf\xe9.hea"))   # names 00417_lr.dat too
+    out = tmp_path / f"out.{fmt}"
+    summary = score_folder(folder, predictor, out, fmt=fmt)
+    cols, rows = read_rows(out, fmt)
+    assert summary.scored == 2 and sorted(r["record_path"] for r in rows) == ["00417_lr.hea", "caf\\xe9.hea"]
+    out.read_text(encoding="utf-8")     # the whole output is UTF-8
+    again = score_folder(folder, predictor, out, fmt=fmt, resume=True)
+    assert again.skipped == 2 and again.scored == 0 and len(read_rows(out, fmt)[1]) == 2

@@ -147,3 +147,44 @@ def test_train_refuses_a_negative_bootstrap_before_training():
     with pytest.raises(ConfigError, match="--bootstrap -1"):
         resolve(TrainConfig(data="ptbxl:x", out="y", bootstrap=-1))
     assert resolve(TrainConfig(data="ptbxl:x", out="y", bootstrap=0)).bootstrap == 0
+
+
+def test_a_full_disk_names_the_output(tmp_path):
+    """write() on a full disk raises ENOSPC without a file name; before, the error went out as it was
+    ("report PDF not written: OSError: [Errno 28] No space left on device", no file named)."""
+    import errno
+
+    from mirage_model.paths import atomic_output
+
+    out = tmp_path / "r.pdf"
+    with pytest.raises(OutputError, match=re.escape(f"cannot write {out}: No space left on device")):
+        with atomic_output(out) as tmp:
+            tmp.write_bytes(b"%PDF")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    from mirage_model.review.batch.rows import error_message     # a batch row's PDF error says the same
+    assert error_message(OutputError(f"cannot write {out}: No space left on device")) == \
+        f"cannot write {out}: No space left on device"
+
+
+def test_score_output_that_cannot_be_written_midway(tmp_path, monkeypatch, capsys):
+    """An output that becomes unwritable during a batch: one "cannot write OUT", and what to do
+    (before: "error: cannot write OUT: cannot write OUT: ...", and nothing about the rows)."""
+    import training_cli.commands.score as score
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in (resources_dir() / "samples" / "ludb").glob("1.*"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "out.csv"
+
+    def full(*args, **kwargs):
+        raise OutputError(f"cannot write {out}: No space left on device")
+
+    monkeypatch.setattr(score, "score_folder", full)
+    monkeypatch.setattr(score, "load_predictor", lambda *a: object())
+    monkeypatch.setattr(score, "load_statements_predictor", lambda *a: None)
+    rc = main(["score", str(folder), "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("cannot write") == 1 and f"cannot write {out}: No space left" in err
+    assert "--resume" in err

@@ -41,6 +41,8 @@ class FolderBrowser(QWidget):
         lay.addWidget(self.table, 1)
         lay.addWidget(self.progress)
         self.paths: list[Path] = []
+        self.folder: Path | None = None
+        self._rows: dict[str, int] | None = None    # path -> row, built on the first step
         self.worker: workers.Worker | None = None
 
     def set_folder(self, folder: str | Path) -> workers.Worker:
@@ -50,6 +52,8 @@ class FolderBrowser(QWidget):
         self.folder_label.setText(str(folder))
         self.table.setRowCount(0)
         self.paths = []
+        self.folder = Path(folder)
+        self._rows = None
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.worker = workers.Worker(_folder_job, folder, name="folder")
@@ -62,6 +66,7 @@ class FolderBrowser(QWidget):
         kind, data = payload
         if kind == "paths":
             self.paths = list(data)
+            self._rows = None
             self.table.setRowCount(len(self.paths))
             for r, path in enumerate(self.paths):
                 self.table.setItem(r, 0, QTableWidgetItem(Path(path).stem))
@@ -106,16 +111,30 @@ class FolderBrowser(QWidget):
         """Open the record ``delta`` rows from ``current`` (the next / previous one); False at an end."""
         if not self.paths:
             return False
-        try:
-            i = [Path(p).resolve() for p in self.paths].index(Path(current).resolve()) if current else -1
-        except ValueError:
-            i = -1
+        i = self.row_of(current) if current else -1
         j = i + delta if i >= 0 else (0 if delta > 0 else len(self.paths) - 1)
         if not 0 <= j < len(self.paths):
             return False
         self.table.selectRow(j)
         self._open_row(j)
         return True
+
+    def row_of(self, path) -> int:
+        """The row of ``path`` (-1: not listed), by the path as listed, else by where it resolves
+        to under the folder. One lookup, not one ``resolve`` per listed path (a folder of 21,799
+        records took 1.3 s on the GUI thread per Ctrl+PgDown)."""
+        if self._rows is None:
+            self._rows = {str(p): r for r, p in enumerate(self.paths)}
+        path = Path(path)
+        if str(path) in self._rows:
+            return self._rows[str(path)]
+        if self.folder is None:
+            return -1
+        try:
+            rel = path.resolve().relative_to(self.folder.resolve())
+        except (OSError, ValueError):
+            return -1
+        return self._rows.get(str(self.folder / rel), -1)
 
 
 def natural_key(path) -> tuple:
@@ -129,7 +148,7 @@ def _folder_job(ctx, folder):
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
     passed_over: list[Path] = []
-    paths = sorted(formats.find_ecg_files(folder, passed_over), key=natural_key)
+    paths = sorted(formats.find_ecg_files(folder, passed_over, check=ctx.check), key=natural_key)   # cancellable
     ctx.progress(0, len(paths), ("paths", paths))
     if passed_over:
         ctx.progress(0, len(paths), ("passed_over", sorted(passed_over, key=natural_key)))

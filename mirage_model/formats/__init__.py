@@ -11,8 +11,8 @@ Writers: :func:`write_record` (WFDB or EDF+, optionally anonymised).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import Callable
 
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
@@ -21,6 +21,7 @@ from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FO
                                            scp_problem, sniff, sniff_file, sniff_unnamed)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
+from mirage_model.records.folder import walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import segment_headers
 
@@ -119,7 +120,8 @@ def header_keys(paths) -> set[str]:
     return {record_key(p) for p in paths if Path(p).suffix.lower() == ".hea"}
 
 
-def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[Path]:
+def find_ecg_files(folder: str | Path, passed_over: list | None = None,
+                   check: Callable[[], None] | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG,
     vendor XML ECG (GE MUSE, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
@@ -132,7 +134,9 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
     .scp that holds no SCP-ECG, an .edf that holds no EDF), so
     that a batch can say what it left out; a file beside a header of its own name is that WFDB
-    record's, not passed over.
+    record's, not passed over. The folder is walked by ``records.folder.walk_files`` (regular
+    files only: a named pipe is never opened); ``check`` is called once per folder (a cancel
+    flag that raises stops the search).
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -142,33 +146,28 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None) -> list[
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
     others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
     found, other = [], []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for f in filenames:
-            if f.startswith("."):
+    for p in walk_files(root, check):
+        low = p.name.lower()
+        if low.endswith(".hea"):
+            found.append(p)
+        elif low.endswith(others):
+            try:
+                fmt = sniff_file(p)
+                if fmt == "dicom-ecg" and not dicom_ecg_head(read_head(p, DICOM_PROBE_BYTES)):
+                    fmt = None        # a .dcm that is a CT or MR image: no ECG, passed over
+            except OSError:
+                found.append(p)       # unreadable: reading it says why, as a record's error
                 continue
-            low = f.lower()
-            p = Path(dirpath) / f
-            if low.endswith(".hea"):
-                found.append(p)
-            elif low.endswith(others):
-                try:
-                    fmt = sniff_file(p)
-                    if fmt == "dicom-ecg" and not dicom_ecg_head(read_head(p, DICOM_PROBE_BYTES)):
-                        fmt = None        # a .dcm that is a CT or MR image: no ECG, passed over
-                except OSError:
-                    found.append(p)       # unreadable: reading it says why, as a record's error
-                    continue
-                (found if fmt not in (None, "xml") else other).append(p)
-            elif not low.endswith(_WFDB_SUFFIXES):
-                # any other file: only its first bytes, and only an ECG whose signature its header
-                # bears out is taken (a PACS export's CT images, a README or an XML of another kind
-                # beside them are no more an ECG than a .jpg)
-                try:
-                    if sniff_unnamed(p) is not None:
-                        found.append(p)
-                except OSError:
-                    continue
+            (found if fmt not in (None, "xml") else other).append(p)
+        elif not low.endswith(_WFDB_SUFFIXES):
+            # any other file: only its first bytes, and only an ECG whose signature its header
+            # bears out is taken (a PACS export's CT images, a README or an XML of another kind
+            # beside them are no more an ECG than a .jpg)
+            try:
+                if sniff_unnamed(p) is not None:
+                    found.append(p)
+            except OSError:
+                continue
     if passed_over is not None:
         keys = header_keys(found)
         passed_over.extend(sorted(p for p in other if record_key(p) not in keys))

@@ -5,11 +5,11 @@ signal file or stem, a PhysioNet/CinC Challenge ``.mat`` record, or a clinical f
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from mirage_model import formats
 from mirage_model.limits import implausible_amplitude, unscorable_reason
+from mirage_model.records.folder import walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
@@ -88,7 +88,8 @@ def load_record(path: str | Path) -> EcgRecord:
 def find_records(folder: str | Path) -> list[Path]:
     """All records' header files (.hea) under ``folder``, recursively, sorted. Files that are not
     headers are ignored, and so are the segment headers (and layout header) of a multi-segment
-    record: the record is listed once, by its master header.
+    record: the record is listed once, by its master header. The folder is walked by
+    ``folder.walk_files`` (regular files only, hidden ones skipped).
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -96,11 +97,7 @@ def find_records(folder: str | Path) -> list[Path]:
     root = Path(folder)
     if not root.is_dir():
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(Path(dirpath) / f for f in filenames
-                     if f.lower().endswith(".hea") and not f.startswith("."))
+    found = [p for p in walk_files(root) if p.name.lower().endswith(".hea")]
     parts = segment_headers(found)
     return sorted(hea for hea in found if hea not in parts)
 

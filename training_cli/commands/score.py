@@ -20,6 +20,7 @@ from tqdm import tqdm
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.paths import OutputError
 from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
@@ -137,7 +138,10 @@ def run(args) -> int:
     except OSError as err:
         if bar is not None:
             bar.close()
-        raise UsageError(f"error: cannot write {err.filename or args.out}: {err.strerror or err}")
+        # an OutputError already says "cannot write OUT: reason"
+        what = str(err) if isinstance(err, OutputError) else f"cannot write {err.filename or args.out}: {err.strerror or err}"
+        raise UsageError(f"error: {what}; the rows saved before it stay in {args.out}: run again with "
+                         "--resume once it can be written")
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -3,13 +3,13 @@ the labs table."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping
 
 from mirage_model.clinical import ClinicalError, read_labs_table
 from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
+from mirage_model.records.folder import walk_files
 from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.errors import BatchError
 
@@ -32,13 +32,9 @@ def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
     # a multi-segment record's segments are read through its master: their .dat files have a header
     keys = header_keys(headers) | header_keys(segment_headers(p for p in headers if p.suffix.lower() == ".hea"))
     orphans = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for f in filenames:
-            p = Path(dirpath) / f
-            if p.suffix.lower() in SIGNAL_SUFFIXES and not f.startswith(".") \
-                    and record_key(p) not in keys:
-                orphans.append(p)
+    for p in walk_files(folder):
+        if p.suffix.lower() in SIGNAL_SUFFIXES and record_key(p) not in keys:
+            orphans.append(p)
     return headers, sorted(orphans), passed_over
 
 

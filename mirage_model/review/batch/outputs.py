@@ -4,7 +4,8 @@
 Writes are atomic: the whole file is rewritten to a temp file in the same folder and
 ``os.replace``d over the output, so a crash leaves the previous complete file, never a
 half-written row. Text cells that would start a spreadsheet formula are prefixed with a quote
-(``csvsafe``) and restored when read back.
+(``csvsafe``) and restored when read back; a file name's bytes that are not UTF-8 are written as
+``\\xNN`` (``csvsafe.encodable``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 import os
 from pathlib import Path
 
-from mirage_model.csvsafe import neutralise, restore
+from mirage_model.csvsafe import encodable, neutralise, restore
 from mirage_model.paths import atomic_output
 from mirage_model.review.batch.errors import BatchError
 
@@ -35,11 +36,11 @@ def _cell(value) -> str:
         return repr(value) if math.isfinite(value) else ""
     if isinstance(value, (int, bool)):
         return str(value)
-    return neutralise(str(value))   # text from files or checkpoints: no spreadsheet formulas
+    return neutralise(encodable(str(value)))   # text from files or checkpoints: no formulas, UTF-8
 
 
 def _json_value(value):
-    return neutralise(value) if isinstance(value, str) else value
+    return neutralise(encodable(value)) if isinstance(value, str) else value
 
 
 def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:

@@ -10,9 +10,11 @@ from typing import Iterable
 
 from mirage_model.clinical import (SEX_CODE, ClinicalError, default_schema, labs_record_id, match_labs_rows,
                                    record_values)
+from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
+from mirage_model.paths import OutputError
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.interpret import interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
@@ -59,11 +61,13 @@ def clean_float(value, digits: int):
 
 
 def rel_path(path: Path, root: Path) -> str:
-    """``path`` relative to ``root`` (posix), or whole when it is not under it."""
+    """``path`` relative to ``root`` (posix), or whole when it is not under it, as an output writes
+    it (``csvsafe.encodable``: a name's bytes that are not UTF-8 as ``\\xNN``); a resumed run
+    matches records by this text, and a record's PDF is named after it."""
     try:
-        return path.relative_to(root).as_posix()
+        return encodable(path.relative_to(root).as_posix())
     except ValueError:
-        return path.as_posix()
+        return encodable(path.as_posix())
 
 
 def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
@@ -119,6 +123,8 @@ def error_message(err: BaseException) -> str:
         return err.reason
     if isinstance(err, ClinicalError):
         return f"clinical values: {err}"
+    if isinstance(err, OutputError):     # already "cannot write FILE: reason"
+        return str(err)
     return f"{type(err).__name__}: {err}"
 
 

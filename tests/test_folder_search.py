@@ -1,0 +1,112 @@
+"""Folder search on folders as users have them: named pipes, unreadable folders, links, and a
+search that must stop when it is cancelled (``records.folder.walk_files`` under every search)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from mirage_model import formats
+from mirage_model.paths import resources_dir
+from mirage_model.records import find_records
+from mirage_model.review.batch import find_inputs
+
+SAMPLE = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+
+
+def _record(folder: Path, stem: str = "r1") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SAMPLE, folder / f"{stem}.hea")
+    shutil.copy(SAMPLE.with_suffix(".dat"), folder / f"{stem}.dat")
+    return folder / f"{stem}.hea"
+
+
+def _in_thread(fn):
+    """``fn()``'s result, or "hung" when it has not returned after a generous while (a FIFO opened
+    for reading blocks until a writer comes; the test then opens each pipe to release the thread)."""
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("v", fn()), daemon=True)
+    t.start()
+    t.join(60)
+    return out.get("v", "hung"), t
+
+
+def _release(fifos, thread):
+    while thread.is_alive():
+        for f in fifos:
+            try:
+                fd = os.open(f, os.O_WRONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+        thread.join(0.2)
+
+
+def test_named_pipes_are_not_opened(tmp_path):
+    """A FIFO under any name (no extension, an ECG format's, a header's) is no record: before, the
+    search opened it to sniff its first bytes and hung there for good."""
+    hea = _record(tmp_path / "a")
+    fifos = [tmp_path / "pipe", tmp_path / "pipe.dcm", tmp_path / "a" / "pipe2.hea"]
+    for f in fifos:
+        os.mkfifo(f)
+    for search in (lambda: formats.find_ecg_files(tmp_path), lambda: find_records(tmp_path),
+                   lambda: find_inputs(tmp_path)[0]):
+        found, thread = _in_thread(search)
+        _release(fifos, thread)
+        assert found == [hea]
+
+
+def test_search_checks_between_folders_and_stops_when_cancelled(tmp_path):
+    """The app's listing passes its cancel flag: a search of a large tree stops at the next folder."""
+    for k in range(5):
+        _record(tmp_path / f"d{k}")
+    calls = []
+
+    class Stop(Exception):
+        pass
+
+    def check():
+        calls.append(1)
+        if len(calls) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        formats.find_ecg_files(tmp_path, check=check)
+    assert len(formats.find_ecg_files(tmp_path, check=lambda: None)) == 5
+
+
+def test_unreadable_folder_is_named_and_the_rest_is_listed(tmp_path, monkeypatch, caplog):
+    """A folder that cannot be listed is skipped with a warning naming it (as root, chmod 000 does
+    not stop a listing, so the refusal is simulated)."""
+    good = _record(tmp_path / "ok")
+    _record(tmp_path / "locked")
+    real = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with caplog.at_level(logging.WARNING):
+        assert formats.find_ecg_files(tmp_path) == [good]
+    assert "locked" in caplog.text and "Permission denied" in caplog.text
+
+
+def test_links_loops_and_dangling_links(tmp_path):
+    """A link to a folder above is not followed (no loop); a link to a record file is listed; a
+    dangling .hea link is listed, so that reading it says the file is missing."""
+    hea = _record(tmp_path / "a")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "linked.hea").symlink_to(hea)
+    (tmp_path / "b" / "linked.dat").symlink_to(hea.with_suffix(".dat"))
+    (tmp_path / "gone.hea").symlink_to(tmp_path / "nowhere.hea")
+    assert formats.find_ecg_files(tmp_path) == [hea, tmp_path / "b" / "linked.hea", tmp_path / "gone.hea"]
