@@ -9,7 +9,9 @@ exactly (``--resume`` reads its own output back and must see the original names)
 
 A file name whose bytes are not UTF-8 (an archive unpacked from a Latin-1 system) reaches Python
 as lone surrogates (PEP 383), which no UTF-8 file can hold: :func:`encodable` writes those bytes
-as ``\\xNN``, so that one such name cannot stop an output from being written.
+as ``\\xNN``, so that one such name cannot stop an output from being written. :func:`printable`
+does the same for a console line and also escapes control characters, so that a file name with a
+newline in it cannot break its line (or forge one, e.g. a "failed:" line of another record).
 """
 
 from __future__ import annotations
@@ -31,6 +33,23 @@ def encodable(text: str) -> str:
 def _escape(match: re.Match) -> str:
     code = ord(match.group())
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators (a terminal or a log
+# viewer may break a line at any of them)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text) -> str:
+    """``text`` (a file name, a path, a message that quotes one) as one console line can show it:
+    control characters as ``\\xNN`` (``\\u2028`` for the line separators) and undecodable bytes
+    as :func:`encodable` writes them; other text unchanged."""
+    return _CONTROL.sub(_escape_control, encodable(str(text)))
+
+
+def _escape_control(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 # A plain number ("-30.0", "+1e-3") is no formula; leaving it alone keeps numeric columns numeric.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -327,3 +328,24 @@ def test_report_labs_table_uses_only_the_records_row(tmp_path, capsys, ludb_samp
     err = capsys.readouterr().err
     assert "line 3" in err and "troponin_t" in err and "'abc' is not a number" in err
     assert not out.exists()
+
+
+def test_score_console_lines_escape_control_characters_in_names(checkpoint, tmp_path, capsys):
+    """A failed record's name with a newline (or a terminal escape) in it is printed escaped on
+    its own "failed:" line: it can neither break that line nor forge one of another record."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    sample = mm.resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+    shutil.copy(sample, folder)
+    shutil.copy(sample.with_suffix(".dat"), folder)
+    evil = "x\nfailed: 00417_lr.hea: forged\x1b[2K.hea"
+    (folder / evil).write_text("not a header\n")
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    failed = [line for line in err.splitlines() if line.startswith("failed:")]
+    assert "\x1b" not in err and not any(line.startswith("failed: 00417_lr.hea") for line in failed)
+    assert len(failed) == 1 and failed[0].startswith(r"failed: x\x0afailed: 00417_lr.hea: forged\x1b[2K.hea: ")
+    from mirage_model.csvsafe import printable
+
+    assert printable("a\r\nb\u2028c\udce9") == r"a\x0d\x0ab\u2028c\xe9"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.csvsafe import printable
 from mirage_model.formats import anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
@@ -96,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
             out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
         except RecordError as err:
             failed += 1
-            print(f"error: {err}", file=sys.stderr)
+            print(f"error: {printable(err)}", file=sys.stderr)
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
-        print(f"{path} ({fmt}) -> {out}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
+        print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
     return 1 if failed else 0

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mirage_model.clinical import (ClinicalError, default_schema, labs_record_id, match_labs_rows, parse_sex,
                                    read_labs_table)
+from mirage_model.csvsafe import printable
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
@@ -118,12 +119,12 @@ def run(args) -> int:
         if row_id is None:
             tail = "/".join(path_id.split("/")[-2:])
             ids = list(table)[:3]
-            print(f"warning: {args.labs} has no row for record {record.record_id} (looked for its path "
+            print(f"warning: {args.labs} has no row for record {printable(record.record_id)} (looked for its path "
                   f"without the extension: {tail!r} ... down to {path_id.split('/')[-1]!r}; the table's "
                   f"{len(table)} row(s) fit no such id{': ' + ', '.join(repr(i) for i in ids) if ids else ''}"
                   f"{' ...' if len(table) > 3 else ''}); no lab values used", file=sys.stderr)
         else:
-            print(f"note: {args.labs}: the row of {row_id!r} is used for {record.record_id}", file=sys.stderr)
+            print(f"note: {args.labs}: the row of {row_id!r} is used for {printable(record.record_id)}", file=sys.stderr)
             values.update(table[row_id])
     for text in args.lab:
         try:
@@ -156,11 +157,11 @@ def run(args) -> int:
         try:
             measured = record_head(record)        # as mirage score: bounded memory on long recordings
             if measured is not record:
-                print(f"note: {record.record_id}: measured on the first {HEAD_S:g} s", file=sys.stderr)
+                print(f"note: {printable(record.record_id)}: measured on the first {HEAD_S:g} s", file=sys.stderr)
             measurements = measure(measured)
         except Exception as err:   # measurements are extra; the report still goes out
             measure_error = f"{type(err).__name__}: {err}"
-            print(f"warning: measurements failed for {record.record_id}: {err}", file=sys.stderr)
+            print(f"warning: measurements failed for {printable(record.record_id)}: {printable(err)}", file=sys.stderr)
 
     # the same review session as the app's: the record's values (file), then --labs / --lab (user)
     session = ReviewSession.from_results(record, values=values, measurements=measurements,
@@ -178,7 +179,7 @@ def run(args) -> int:
         except ClinicalError as err:
             raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result
-            print(f"warning: {err.path}: not scored: {err.reason}", file=sys.stderr)
+            print(f"warning: {printable(err.path)}: not scored: {printable(err.reason)}", file=sys.stderr)
             session.fail_prediction(session.ticket(), f"not scored: {err.reason}")
         except RecordError as err:
             raise UsageError(f"error: {err}")
@@ -196,5 +197,5 @@ def run(args) -> int:
     summary = "no model result" if prediction is None else (
         "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
         + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
-    print(f"wrote {out} ({record.record_id}; {summary})")
+    print(f"wrote {printable(out)} ({printable(record.record_id)}; {summary})")
     return 0

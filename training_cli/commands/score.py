@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
 from mirage_model.clinical import read_labs_table
+from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
 from mirage_model.review.interpret import statement_labels
@@ -91,7 +92,7 @@ def run(args) -> int:
     headers, orphans, not_ecg = find_inputs(args.folder)
     if not headers and not orphans:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
-                + ", ".join(p.name for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
+                + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
@@ -152,14 +153,14 @@ def run(args) -> int:
               "finish", file=sys.stderr)
         return 130
     for path, message in summary.errors[:50]:
-        print(f"failed: {path}: {message}", file=sys.stderr)
+        print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:
         print(f"... and {len(summary.errors) - 50} more failures (see the status column)", file=sys.stderr)
     extra = f", {summary.pdfs} PDFs in {args.pdf_dir}" if args.pdf_dir else ""
     if summary.unscorable:
         extra += f" ({summary.unscorable} of the failed hold no usable signal: status 'unscorable')"
     for path, what in summary.passed_over[:20]:
-        print(f"not an ECG: {path}: {what}", file=sys.stderr)
+        print(f"not an ECG: {printable(path)}: {printable(what)}", file=sys.stderr)
     if len(summary.passed_over) > 20:
         print(f"... and {len(summary.passed_over) - 20} more files that are no ECG (status 'not_ecg')",
               file=sys.stderr)
