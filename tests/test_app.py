@@ -1145,6 +1145,37 @@ def test_tab_in_the_export_dialogs_comment_moves_to_the_next_field(qtbot):
     assert dlg.patient_name.hasFocus()
 
 
+def test_folder_browser_shows_a_folder_it_could_not_read(qtbot, tmp_path, monkeypatch):
+    """A folder the search cannot list is told in the browser's line (one note, not a dialog per
+    folder); the records of the others are listed (as root chmod 000 does not stop a listing, so
+    the refusal is simulated)."""
+    import os
+    import shutil
+
+    from app.views.folder_browser import FolderBrowser
+
+    sample = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+    for sub in ("ok", "locked"):
+        (tmp_path / sub).mkdir()
+        shutil.copy(sample, tmp_path / sub)
+        shutil.copy(sample.with_suffix(".dat"), tmp_path / sub)
+    real = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(tmp_path)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=WAIT_MS)
+    assert browser.paths == [tmp_path / "ok" / "00417_lr.hea"]
+    note = f"1 folder could not be read: {tmp_path / 'locked'} (Permission denied)"
+    assert note in browser.folder_label.text() and note in browser.folder_label.toolTip()
+
+
 def test_folder_browser_steps_without_resolving_every_path(qtbot, tmp_path, monkeypatch):
     """Ctrl+PgDown finds the open record's row by one lookup: before, it resolved every listed
     path on the GUI thread (1.3 s per key press in PTB-XL's 21,799-record folder)."""

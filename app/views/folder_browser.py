@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QTableWidget, QTableWidgetIt
 
 from app import workers
 from mirage_model import formats
+from mirage_model.records.folder import unreadable_line
 
 
 class FolderBrowser(QWidget):
@@ -50,6 +51,7 @@ class FolderBrowser(QWidget):
         if self.worker is not None:
             self.worker.cancel()
         self.folder_label.setText(str(folder))
+        self.folder_label.setToolTip("")
         self.table.setRowCount(0)
         self.paths = []
         self.folder = Path(folder)
@@ -81,6 +83,11 @@ class FolderBrowser(QWidget):
                 f"{self.folder_label.text()} ({len(names)} file(s) here are no ECG MIRAGE reads, not listed: "
                 + ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") + ")")
             self.folder_label.setToolTip("\n".join(str(p) for p in data))
+            return
+        if kind == "unreadable":      # folders the search could not list: told, not a dialog each
+            self.folder_label.setText(f"{self.folder_label.text()} ({unreadable_line(data)})")
+            tip = self.folder_label.toolTip()
+            self.folder_label.setToolTip((tip + "\n" if tip else "") + unreadable_line(data, limit=len(data)))
             return
         index, info = data
         self.progress.setValue(done)
@@ -148,10 +155,14 @@ def _folder_job(ctx, folder):
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
     passed_over: list[Path] = []
-    paths = sorted(formats.find_ecg_files(folder, passed_over, check=ctx.check), key=natural_key)   # cancellable
+    unreadable: list[tuple[str, str]] = []
+    paths = sorted(formats.find_ecg_files(folder, passed_over, check=ctx.check, unreadable=unreadable),
+                   key=natural_key)   # cancellable
     ctx.progress(0, len(paths), ("paths", paths))
     if passed_over:
         ctx.progress(0, len(paths), ("passed_over", sorted(passed_over, key=natural_key)))
+    if unreadable:
+        ctx.progress(0, len(paths), ("unreadable", unreadable))
 
     class _Relay:  # header_job reports (index, info); tag it for the browser
         def progress(self, done, total, payload):

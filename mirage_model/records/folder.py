@@ -8,21 +8,26 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator
 
+from mirage_model.csvsafe import printable
+
 log = logging.getLogger(__name__)
 
 
-def walk_files(root: str | Path, check: Callable[[], None] | None = None) -> Iterator[Path]:
+def walk_files(root: str | Path, check: Callable[[], None] | None = None,
+               unreadable: list | None = None) -> Iterator[Path]:
     """The files under ``root``, recursively (in no particular order), that a folder search may
     open: regular files and links to them. Hidden files and folders (a leading dot) are skipped.
 
     Named pipes, sockets and devices are never listed: opening a FIFO blocks until a writer comes,
     so one such file in a folder would hang the search. A link whose target is missing is listed
     (reading it then says so, as a record's error). Linked folders are not followed (a link to a
-    folder above would loop). A folder that cannot be listed is skipped with a warning naming it.
+    folder above would loop). A folder that cannot be listed is skipped with a warning naming it,
+    and told to ``unreadable`` so that the search's caller can tell its user.
 
     Args:
         root: the folder.
         check: called once per folder before it is listed (e.g. a cancel flag that raises).
+        unreadable: when a list, receives (folder, reason) of each folder that cannot be listed.
     """
     stack = [os.fspath(root)]
     while stack:
@@ -42,4 +47,17 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None) -> Ite
                     except OSError:      # vanished or unreadable since it was listed: reading it says why
                         yield Path(entry.path)
         except OSError as err:
-            log.warning("cannot list folder %s (%s): its records are not included", folder, err.strerror or err)
+            reason = str(err.strerror or err)
+            log.warning("cannot list folder %s (%s): its records are not included", folder, reason)
+            if unreadable is not None:
+                unreadable.append((folder, reason))
+
+
+def unreadable_line(unreadable: list[tuple[str, str]], limit: int = 3) -> str:
+    """What a search's user is told of the folders it could not list, e.g. "1 folder could not
+    be read: /data/locked (Permission denied)" ("" when none); names escaped for one line."""
+    if not unreadable:
+        return ""
+    n = len(unreadable)
+    named = ", ".join(f"{printable(folder)} ({printable(reason)})" for folder, reason in unreadable[:limit])
+    return f"{n} folder{'s' if n != 1 else ''} could not be read: {named}{' ...' if n > limit else ''}"

@@ -22,6 +22,7 @@ from mirage_model.clinical import read_labs_table
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
+from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
@@ -169,6 +170,8 @@ def run(args) -> int:
         skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
+    if summary.unreadable_folders:
+        print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if args.labs is not None:
         print(unused_labs_line(args.labs, predictor))
         if summary.labs_unmatched:

@@ -16,17 +16,18 @@ from mirage_model.review.batch.errors import BatchError
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
 
 
-def find_inputs(folder) -> tuple[list[Path], list[Path], list[Path]]:
+def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], list[Path], list[Path]]:
     """(record headers, signal files without a header, files with an ECG format's extension that
     are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. The last are read like
-    records, so that their row says what they are, with the status "not_ecg".
+    records, so that their row says what they are, with the status "not_ecg". ``unreadable``,
+    when a list, receives (folder, reason) of each folder that cannot be listed.
 
     Raises:
         BatchError: the folder does not exist or is not a folder.
     """
     passed_over: list[Path] = []
     try:
-        headers = find_ecg_files(folder, passed_over)  # WFDB headers and clinical-format files
+        headers = find_ecg_files(folder, passed_over, unreadable=unreadable)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
     # a multi-segment record's segments are read through its master: their .dat files have a header

@@ -41,6 +41,8 @@ class BatchSummary:
     passed_over: list[tuple[str, str]] = field(default_factory=list)
     # ids of the labs table's rows that fit no record of the run (their values go nowhere)
     labs_unmatched: list[str] = field(default_factory=list)
+    # (folder, reason) of the folders that could not be listed (their records are not in the output)
+    unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -131,7 +133,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         raise BatchError(f"unknown output format {fmt!r} (use csv or jsonl)")
     folder = Path(folder)
     out_path = Path(out_path)
-    headers, orphans, not_ecg = find_inputs(folder)
+    unreadable: list[tuple[str, str]] = []
+    headers, orphans, not_ecg = find_inputs(folder, unreadable)
     labs_errors: dict = {}
     labs_d = labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
@@ -149,7 +152,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
         rows = list(kept)
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
-                               out_path=out_path)
+                               out_path=out_path, unreadable_folders=unreadable)
         if labs is not None:
             summary.labs_unmatched = match_labs_rows(
                 list(labs_d) + [r for r in labs_errors if r not in labs_d],
