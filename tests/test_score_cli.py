@@ -379,3 +379,21 @@ def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, mo
     out = capsys.readouterr().out
     assert rc == 0 and "scored 1, failed 0" in out
     assert f"1 folder could not be read: {folder / 'locked'} (Permission denied)" in out
+
+
+def test_score_searches_the_folder_once(mixed, checkpoint, tmp_path, monkeypatch, capsys):
+    """mirage score walks the input folder once: it searched it, then the batch searched it again
+    (and the batch's search walked it twice: records, then signal files without a header)."""
+    import mirage_model.formats as formats
+    import mirage_model.review.batch.inputs as inputs
+
+    folder, good = mixed
+    out = tmp_path / "o.csv"
+    walks = []
+    for module in (formats, inputs):
+        real = module.walk_files
+        monkeypatch.setattr(module, "walk_files", lambda *a, real=real, **k: walks.append(a[0]) or real(*a, **k))
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress"])
+    assert rc == 1 and f"scored {len(good)}, failed {len(BAD)}" in capsys.readouterr().out
+    assert sorted(r["record_path"] for r in _rows(out)) == sorted(good + list(BAD))
+    assert walks == [folder]

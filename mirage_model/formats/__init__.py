@@ -121,7 +121,8 @@ def header_keys(paths) -> set[str]:
 
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None,
-                   check: Callable[[], None] | None = None, unreadable: list | None = None) -> list[Path]:
+                   check: Callable[[], None] | None = None, unreadable: list | None = None,
+                   files: list[Path] | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG,
     vendor XML ECG (GE MUSE, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
@@ -137,7 +138,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
     record's, not passed over. The folder is walked by ``records.folder.walk_files`` (regular
     files only: a named pipe is never opened); ``check`` is called once per folder (a cancel
     flag that raises stops the search); ``unreadable``, when a list, receives (folder, reason) of
-    each folder that cannot be listed.
+    each folder that cannot be listed. ``files``: the folder's files as ``walk_files`` listed them,
+    when the caller has already walked it (it is then not walked again).
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -147,7 +149,7 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
     others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
     found, other = [], []
-    for p in walk_files(root, check, unreadable):
+    for p in walk_files(root, check, unreadable) if files is None else files:
         low = p.name.lower()
         if low.endswith(".hea"):
             found.append(p)

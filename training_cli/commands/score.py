@@ -90,7 +90,8 @@ def run(args) -> int:
     if args.pdf_dir is not None:     # before any record is scored: a bad folder would fail every row's PDF
         check_output_folder(args.pdf_dir, "--pdf-dir")
 
-    headers, orphans, not_ecg = find_inputs(args.folder)
+    unreadable: list[tuple[str, str]] = []
+    headers, orphans, not_ecg = find_inputs(args.folder, unreadable)     # searched once: passed on
     if not headers and not orphans:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
@@ -132,7 +133,8 @@ def run(args) -> int:
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
             record_timeout_s=time_limit or None, all_statements=args.all_statements,
-            statements_predictor=statements_predictor)
+            statements_predictor=statements_predictor, found=(headers, orphans, not_ecg),
+            unreadable_folders=unreadable)
     except BatchError as err:
         if bar is not None:
             bar.close()

@@ -20,20 +20,22 @@ def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], lis
     """(record headers, signal files without a header, files with an ECG format's extension that
     are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. The last are read like
     records, so that their row says what they are, with the status "not_ecg". ``unreadable``,
-    when a list, receives (folder, reason) of each folder that cannot be listed.
+    when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
+    walked once.
 
     Raises:
         BatchError: the folder does not exist or is not a folder.
     """
     passed_over: list[Path] = []
+    files = list(walk_files(folder, unreadable=unreadable)) if Path(folder).is_dir() else []
     try:
-        headers = find_ecg_files(folder, passed_over, unreadable=unreadable)  # WFDB headers and clinical-format files
+        headers = find_ecg_files(folder, passed_over, files=files)  # WFDB headers and clinical-format files
     except RecordError as err:
         raise BatchError(str(err)) from None
     # a multi-segment record's segments are read through its master: their .dat files have a header
     keys = header_keys(headers) | header_keys(segment_headers(p for p in headers if p.suffix.lower() == ".hea"))
     orphans = []
-    for p in walk_files(folder):
+    for p in files:
         if p.suffix.lower() in SIGNAL_SUFFIXES and record_key(p) not in keys:
             orphans.append(p)
     return headers, sorted(orphans), passed_over

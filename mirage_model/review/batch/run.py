@@ -84,7 +84,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  explain: bool = False, chunk_size: int = 32, checkpoint_s: float = 5.0,
                  mp_context: str | None = None, torch_threads: int | None = None,
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
-                 all_statements: bool = False, statements_predictor=None) -> BatchSummary:
+                 all_statements: bool = False, statements_predictor=None,
+                 found: tuple | None = None, unreadable_folders: list | None = None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -118,6 +119,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         statements_predictor: a statements model run beside ``predictor`` (e.g. the shipped
             "statements" model beside the superclass model): the interpretation, the ``stmt_``
             columns and the PDFs' interpretation come from it; ``statements_model`` names it.
+        found: (headers, orphans, not_ecg) as ``find_inputs(folder, unreadable_folders)`` returned
+            them, when the caller has already searched the folder (it is not searched again);
+            None: searched here.
+        unreadable_folders: the folders that search could not list (with ``found``).
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
@@ -133,8 +138,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         raise BatchError(f"unknown output format {fmt!r} (use csv or jsonl)")
     folder = Path(folder)
     out_path = Path(out_path)
-    unreadable: list[tuple[str, str]] = []
-    headers, orphans, not_ecg = find_inputs(folder, unreadable)
+    if found is None:
+        unreadable_folders = []
+        found = find_inputs(folder, unreadable_folders)
+    headers, orphans, not_ecg = found
     labs_errors: dict = {}
     labs_d = labs_dict(labs, labs_errors)
     labels = list(getattr(predictor, "labels", ()))
@@ -152,7 +159,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
         rows = list(kept)
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
-                               out_path=out_path, unreadable_folders=unreadable)
+                               out_path=out_path, unreadable_folders=list(unreadable_folders or ()))
         if labs is not None:
             summary.labs_unmatched = match_labs_rows(
                 list(labs_d) + [r for r in labs_errors if r not in labs_d],
