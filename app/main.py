@@ -6,8 +6,9 @@ when one ships. ``--screenshot`` renders the window offscreen once the analysis 
 saves it and exits. ``--export-pdf DIR`` opens each RECORD (every record of a folder) in turn in
 the real window, as a user would, waits for its analysis and writes its PDF as the Export button
 does, then exits (offscreen when there is no display): 0 when every PDF was written, 1 when a
-record failed, 2 for what is checked before anything loads (DIR, an empty folder, --device,
---model) and for a model that then fails to load. These scripted runs always end, with one line
+record failed or a folder under a RECORD folder could not be read (its records are not exported),
+2 for what is checked before anything loads (DIR, an empty folder, --device, --model) and for a
+model that then fails to load. These scripted runs always end, with one line
 per problem and no traceback (the log file keeps the details). Research use only, not a diagnosis.
 """
 
@@ -47,7 +48,8 @@ def get_args_parser() -> argparse.ArgumentParser:
                         help="--screenshot: give up waiting after this many s")
     parser.add_argument("--export-pdf", metavar="DIR", type=Path,
                         help="open each RECORD (each record of a folder) in turn, wait for its analysis, write "
-                             "DIR/<record>.pdf as the Export button does, then exit (1: a record failed)")
+                             "DIR/<record>.pdf as the Export button does, then exit (1: a record failed or a folder "
+                             "could not be read)")
     parser.add_argument("--layout", choices=("12x1", "6x2", "3x4"), help="lead layout to start with")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     # for scripts/bench_app.py: print the cold-start timings as JSON once the record is drawn, then quit
@@ -77,9 +79,10 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def export_inputs(records: list[Path]) -> tuple[list[Path], list[str]]:
+def export_inputs(records: list[Path], unreadable: list | None = None) -> tuple[list[Path], list[str]]:
     """What ``--export-pdf`` opens: each file as given and every record under each folder
-    (``formats.find_ecg_files``, as the folder browser lists them, in its order).
+    (``formats.find_ecg_files``, as the folder browser lists them, in its order). ``unreadable``,
+    when a list, receives (folder, reason) of each folder under them that cannot be listed.
 
     Returns:
         The records, and one note per file of a folder that has an ECG format's extension but is no
@@ -97,7 +100,7 @@ def export_inputs(records: list[Path]) -> tuple[list[Path], list[str]]:
             out.append(path)
             continue
         passed_over: list[Path] = []
-        found = sorted(formats.find_ecg_files(path, passed_over), key=natural_key)
+        found = sorted(formats.find_ecg_files(path, passed_over, unreadable=unreadable), key=natural_key)
         notes.extend(f"skipped {p}: not an ECG this app reads" for p in sorted(passed_over, key=natural_key))
         if not found:
             raise ValueError(f"{path}: no ECG records in this folder")
@@ -388,9 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     # --export-pdf: the records (folders listed), and the output folder, before anything loads
     records = [Path(r) for r in args.record]
     created: list[Path] = []
+    unreadable: list[tuple[str, str]] = []     # folders that could not be listed: their records are missing
     if args.export_pdf:
         try:
-            records, notes = export_inputs(records)
+            records, notes = export_inputs(records, unreadable)
         except (ValueError, OSError) as err:    # an empty folder; a folder that cannot be read
             return fail(str(err))
         if not records and default_sample() is None:
@@ -521,7 +525,14 @@ def main(argv: list[str] | None = None) -> int:
     window.cancel_all()
     from app.workers import cancel_all_and_wait
     cancel_all_and_wait()
-    return result["rc"] or rc
+    rc = result["rc"] or rc
+    if unreadable:      # said last, as mirage score does; the export is incomplete, so not 0
+        from mirage_model.records.folder import unreadable_line
+
+        print(f"{unreadable_line(unreadable)}; the records in them are not exported to {args.export_pdf}",
+              file=sys.stderr, flush=True)
+        rc = rc or 1
+    return rc
 
 
 if __name__ == "__main__":

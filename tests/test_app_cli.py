@@ -96,6 +96,43 @@ def test_export_pdf_of_a_folder_with_broken_records_names_each_and_exits_1(tmp_p
     assert "Traceback" not in proc.stderr
 
 
+# os.scandir refuses folders named "locked" (root's chmod 000 does not stop a listing), then the app runs
+REFUSE_LOCKED = """
+import os, sys
+from pathlib import Path
+real = os.scandir
+def scandir(path="."):
+    if Path(path).name == "locked":
+        raise PermissionError(13, "Permission denied", str(path))
+    return real(path)
+os.scandir = scandir
+from app.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_export_pdf_of_a_folder_with_one_it_cannot_read_says_so_and_exits_1(tmp_path, tiny):
+    """Record 1 in ok/, record 14 in locked/ (cannot be listed): 1.pdf is written, the last line names
+    locked/ and says its records are not exported, and the run ends with status 1 (had ended 0,
+    saying nothing: a script took the export as complete)."""
+    folder = tmp_path / "records"
+    for sub, rid in (("ok", "1"), ("locked", "14")):
+        (folder / sub).mkdir(parents=True)
+        for suffix in (".hea", ".dat"):
+            shutil.copy(LUDB / f"{rid}{suffix}", folder / sub / f"{rid}{suffix}")
+    out = tmp_path / "pdfs"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               HOME=str(tmp_path / "home"), MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", REFUSE_LOCKED, str(folder), "--model", str(tiny),
+                           "--export-pdf", str(out)], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert sorted(p.name for p in out.iterdir()) == ["1.pdf"]
+    assert error_lines(proc)[-1] == (f"1 folder could not be read: {folder / 'locked'} (Permission denied); "
+                                     f"the records in them are not exported to {out}")
+    assert "Traceback" not in proc.stderr
+
+
 def test_export_pdf_of_an_empty_folder_is_one_line_error(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()

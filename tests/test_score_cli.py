@@ -367,7 +367,7 @@ def _refuse_locked(monkeypatch):
 
 def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, monkeypatch, capsys):
     """A folder the search cannot list is said in the end summary, not only logged: its records
-    are missing from the output and the user must know which."""
+    are missing from the output and the user must know which; the run exits 1 (had exited 0)."""
     folder = tmp_path / "records"
     sample = mm.resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
     for sub in ("ok", "locked"):
@@ -377,8 +377,11 @@ def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, mo
     _refuse_locked(monkeypatch)
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"), "--no-progress"])
     out = capsys.readouterr().out
-    assert rc == 0 and "scored 1, failed 0" in out
-    assert f"1 folder could not be read: {folder / 'locked'} (Permission denied)" in out
+    assert "scored 1, failed 0" in out
+    assert (f"1 folder could not be read: {folder / 'locked'} (Permission denied); "
+            f"the records in them are not in {tmp_path / 'o.csv'}") in out
+    # the output is incomplete: a script that runs the batch must not take it as done (exit 1, as a failed record)
+    assert rc == 1
 
 
 def test_score_searches_the_folder_once(mixed, checkpoint, tmp_path, monkeypatch, capsys):

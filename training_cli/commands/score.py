@@ -4,8 +4,8 @@ A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch
 function). Each row carries the interpretation (``review.interpret``: statements in reading order),
 from the shipped statements model run beside --model (``--statements-model``) and the measurement
 rules, and names that model; ``--all-statements`` adds one probability column per statement. Exit
-code: 0 every record scored, 1 some failed (or interrupted), 2 usage or model errors. Research use
-only, not a diagnosis.
+code: 0 every record scored, 1 some failed, a folder could not be read (its records are not in the
+output) or interrupted, 2 usage or model errors. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
         description="Score every ECG record under FOLDER (recursively: WFDB .hea/.dat and "
         "PhysioNet Challenge .hea/.mat) with a model; one row per record. A bad record gets "
         "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "
-        "failed or interrupted, 2: usage or model error. Research use only, not a diagnosis.")
+        "failed, a folder could not be read (its records are not in the output) or interrupted, "
+        "2: usage or model error. Research use only, not a diagnosis.")
     p.add_argument("folder", type=Path, help="folder of records (searched recursively)")
     p.add_argument("--out", type=Path, required=True, help="output file (CSV, or JSON lines with --format jsonl)")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")

@@ -73,8 +73,9 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 all ok, 1 some failed (or cancelled before the end)."""
-        return 1 if (self.failed or self.cancelled) else 0
+        """0 all ok, 1 some failed, a folder could not be read (its records are not in the
+        output) or cancelled before the end."""
+        return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
 
 
 def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, workers: int = 1,
