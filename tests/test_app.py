@@ -601,6 +601,45 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     assert dlg.record_path(r).resolve() == SAMPLE.resolve()
 
 
+@needs_sample
+def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_path, monkeypatch):
+    """The batch's summary.unreadable_folders is told in the dialog's result line, as mirage score
+    says it (had been dropped: "Done: 1 scored" with locked/'s record silently missing), and no
+    dialog opens for it. os.scandir refuses "locked" (root's chmod 000 does not stop a listing)."""
+    import os
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = tmp_path / "records"
+    for sub in ("ok", "locked"):
+        (folder / sub).mkdir(parents=True)
+        shutil.copy(SAMPLE, folder / sub)
+        shutil.copy(SAMPLE.with_suffix(".dat"), folder / sub)
+    real = os.scandir
+
+    def scandir(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    out = tmp_path / "scores.csv"
+    dlg.output.setText(str(out))
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert dlg.table.rowCount() == 1 and "1 scored" in dlg.status.text(), dlg.status.text()
+    note = f"1 folder could not be read: {folder / 'locked'} (Permission denied)"
+    assert f"{note}; the records in them are not in {out}" in dlg.status.text()
+    assert note in dlg.status.toolTip()
+    assert QApplication.activeModalWidget() is None
+
+
 def test_worker_reports_errors_and_honours_cancel(qtbot):
     from mirage_model.records import RecordError
 

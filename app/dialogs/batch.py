@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from app.settings import DEVICES
+from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import companion_statements_model
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
@@ -158,6 +159,7 @@ class BatchDialog(QDialog):
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         self.summary = None
+        self.status.setToolTip("")
         kwargs = {}
         if self.pdf_dir.text().strip():
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
@@ -227,7 +229,12 @@ class BatchDialog(QDialog):
         rate = getattr(summary, "records_per_s", None)
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
-        self.status.setText(f"{verb}: {', '.join(parts)}{speed}. Results in {out}.")
+        text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        unreadable = getattr(summary, "unreadable_folders", None)
+        if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
+            text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
+            self.status.setToolTip(unreadable_line(unreadable, limit=len(unreadable)))
+        self.status.setText(text)
 
     def _error(self, message: str) -> None:
         self.status.setText(f"Batch scoring stopped: {message}")
