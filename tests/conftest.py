@@ -49,3 +49,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture
+def locked_folders(monkeypatch):
+    """``os.scandir`` refuses every folder named "locked" with a PermissionError, as an unreadable
+    folder does (as root, chmod 000 does not stop a listing, so the refusal is simulated)."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)

@@ -602,11 +602,10 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
 
 
 @needs_sample
-def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_path, monkeypatch):
+def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_path, locked_folders):
     """The batch's summary.unreadable_folders is told in the dialog's result line, as mirage score
     says it (had been dropped: "Done: 1 scored" with locked/'s record silently missing), and no
-    dialog opens for it. os.scandir refuses "locked" (root's chmod 000 does not stop a listing)."""
-    import os
+    dialog opens for it. The locked_folders fixture refuses "locked" (root's chmod 000 does not stop a listing)."""
     import shutil
 
     from PySide6.QtWidgets import QApplication
@@ -619,14 +618,6 @@ def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_pat
         (folder / sub).mkdir(parents=True)
         shutil.copy(SAMPLE, folder / sub)
         shutil.copy(SAMPLE.with_suffix(".dat"), folder / sub)
-    real = os.scandir
-
-    def scandir(path):
-        if Path(path).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
     dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
     out = tmp_path / "scores.csv"
@@ -1184,11 +1175,10 @@ def test_tab_in_the_export_dialogs_comment_moves_to_the_next_field(qtbot):
     assert dlg.patient_name.hasFocus()
 
 
-def test_folder_browser_shows_a_folder_it_could_not_read(qtbot, tmp_path, monkeypatch):
+def test_folder_browser_shows_a_folder_it_could_not_read(qtbot, tmp_path, locked_folders):
     """A folder the search cannot list is told in the browser's line (one note, not a dialog per
     folder); the records of the others are listed (as root chmod 000 does not stop a listing, so
     the refusal is simulated)."""
-    import os
     import shutil
 
     from app.views.folder_browser import FolderBrowser
@@ -1198,14 +1188,6 @@ def test_folder_browser_shows_a_folder_it_could_not_read(qtbot, tmp_path, monkey
         (tmp_path / sub).mkdir()
         shutil.copy(sample, tmp_path / sub)
         shutil.copy(sample.with_suffix(".dat"), tmp_path / sub)
-    real = os.scandir
-
-    def scandir(path):
-        if Path(path).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
     browser = FolderBrowser()
     qtbot.addWidget(browser)
     browser.set_folder(tmp_path)

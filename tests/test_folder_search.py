@@ -82,19 +82,11 @@ def test_search_checks_between_folders_and_stops_when_cancelled(tmp_path):
     assert len(formats.find_ecg_files(tmp_path, check=lambda: None)) == 5
 
 
-def test_unreadable_folder_is_named_and_the_rest_is_listed(tmp_path, monkeypatch, caplog):
+def test_unreadable_folder_is_named_and_the_rest_is_listed(tmp_path, locked_folders, caplog):
     """A folder that cannot be listed is skipped with a warning naming it (as root, chmod 000 does
     not stop a listing, so the refusal is simulated)."""
     good = _record(tmp_path / "ok")
     _record(tmp_path / "locked")
-    real = os.scandir
-
-    def scandir(path):
-        if Path(path).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
     with caplog.at_level(logging.WARNING):
         assert formats.find_ecg_files(tmp_path) == [good]
     assert "locked" in caplog.text and "Permission denied" in caplog.text

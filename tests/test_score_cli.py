@@ -351,21 +351,7 @@ def test_score_console_lines_escape_control_characters_in_names(checkpoint, tmp_
     assert printable("a\r\nb\u2028c\udce9") == r"a\x0d\x0ab\u2028c\xe9"
 
 
-def _refuse_locked(monkeypatch):
-    """os.scandir refuses folders named "locked" (as root chmod 000 does not stop a listing)."""
-    import os
-
-    real = os.scandir
-
-    def scandir(path):
-        if Path(path).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
-
-    monkeypatch.setattr(os, "scandir", scandir)
-
-
-def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, monkeypatch, capsys):
+def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, capsys, locked_folders):
     """A folder the search cannot list is said in the end summary, not only logged: its records
     are missing from the output and the user must know which; the run exits 1 (had exited 0)."""
     folder = tmp_path / "records"
@@ -374,7 +360,6 @@ def test_score_summary_names_a_folder_it_could_not_read(checkpoint, tmp_path, mo
         (folder / sub).mkdir(parents=True)
         shutil.copy(sample, folder / sub)
         shutil.copy(sample.with_suffix(".dat"), folder / sub)
-    _refuse_locked(monkeypatch)
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"), "--no-progress"])
     out = capsys.readouterr().out
     assert "scored 1, failed 0" in out
