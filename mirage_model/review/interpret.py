@@ -77,7 +77,8 @@ its (low) confidence, rather than nothing.
   26 and 3 of them to flutter, 0.75 22 and 1). Folds 1-8 (59 AFLT, 1198 AFIB, 400 others at
   random): flutter said first on 26 AFLT records (20 before; 6 from atrial fibrillation), on 1 AFIB
   record, on none of the others. Fold 9, checked once: flutter first on 5 of 7 AFLT records (4
-  before; the other 2 read sinus), 137 of 151 AFIB records still start with atrial fibrillation
+  before, all five one patient's ECGs, patient 13619; the other 2, AFLT at likelihood 0, read
+  sinus), 137 of 151 AFIB records still start with atrial fibrillation
   (138 before; one reads flutter at 256/min), no other record reads flutter. LUDB: its 9 AF records
   are not called flutter; its 2 typical-flutter records have one peak at 269 and 289/min in all four
   leads but hold 69 % and 52 % of the power in their weakest lead, and still read atrial fibrillation.
