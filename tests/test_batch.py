@@ -278,3 +278,31 @@ def test_file_name_that_is_not_utf8(predictor, tmp_path, fmt):
     out.read_text(encoding="utf-8")     # the whole output is UTF-8
     again = score_folder(folder, predictor, out, fmt=fmt, resume=True)
     assert again.skipped == 2 and again.scored == 0 and len(read_rows(out, fmt)[1]) == 2
+
+
+def test_checkpoints_wait_ten_times_as_long_as_the_last_rewrite_took(mixed, predictor, tmp_path, monkeypatch):
+    """The whole output is rewritten at each checkpoint, so a rewrite's cost grows with the rows: the
+    wait after one is at least CHECKPOINT_COST times its duration. A clock that moves only while
+    the output is written (1 s a rewrite), checkpoint_s=0: before, every row rewrote the file (one
+    rewrite per row, quadratic in the rows); now the first rewrite's 1 s defers the next by 10 s,
+    so only the final write follows (before: [0, 1, 2, ..., n, n])."""
+    from mirage_model.review.batch import run
+
+    assert run.checkpoint_wait(5.0, 0.1) == 5.0 and run.checkpoint_wait(5.0, 1.7) == pytest.approx(17.0)
+    clock = [0.0]
+    writes = []
+    real_write = run.write_atomic
+
+    def slow_write(path, cols, rows, fmt):
+        clock[0] += 1.0
+        writes.append(len(rows))
+        real_write(path, cols, rows, fmt)
+
+    monkeypatch.setattr(run, "write_atomic", slow_write)
+    monkeypatch.setattr(run.time, "perf_counter", lambda: clock[0])
+    folder, _ = mixed
+    out = tmp_path / "scores.csv"
+    summary = run.score_folder(folder, predictor, out, checkpoint_s=0.0)
+    n = summary.handled
+    assert n >= 4 and len(_csv_rows(out)) == n
+    assert writes == [0, 1, n], writes     # the empty file at the start, one checkpoint, the end
