@@ -112,3 +112,31 @@ def test_cli_prints_table_and_writes_json(tmp_path, capsys):
     assert out.exists()
     assert main(["compare", str(a), str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def test_a_class_without_positives_is_undefined_not_a_crash(tmp_path, capsys):
+    """Records that hold no positive of one class (a rare statement on a small split): the command had
+    ended with "IndexError: index -1 is out of bounds" and no output. Now the class's row says
+    undefined, the macro row over how many classes, the JSON has nulls (no NaN), and the macro
+    difference is that of the other classes, checked against the direct AUROCs."""
+    import json
+
+    y, good, weak = synthetic(n=120)
+    y[:, 1] = 0
+    ids = [str(i) for i in range(120)]
+    a = write_predictions(tmp_path / "a.csv", ids, good, y)
+    b = write_predictions(tmp_path / "b.csv", ids, weak, y)
+    out = tmp_path / "cmp.json"
+    assert main(["compare", str(a), str(b), "--bootstrap", "50", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    k = len(CLASSES)
+    assert f"| macro over {k - 1} of {k} classes |" in text
+    assert f"| {CLASSES[1]} | undefined | undefined | - | - |" in text
+    assert f"AUROC undefined for {CLASSES[1]}:" in text
+    raw = out.read_text()
+    assert "NaN" not in raw
+    result = json.loads(raw)
+    assert result["per_class"][1]["a"] is None and result["per_class"][1]["diff_ci"] is None
+    kept = [c for c in range(k) if c != 1]
+    direct = np.mean([pairwise_auroc(y[:, c], good[:, c]) - pairwise_auroc(y[:, c], weak[:, c]) for c in kept])
+    assert result["macro"]["diff"] == pytest.approx(direct, abs=1e-5)

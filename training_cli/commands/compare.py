@@ -100,6 +100,9 @@ def paired_bootstrap(y: np.ndarray, pa: np.ndarray, pb: np.ndarray, n_boot: int 
 
     def summary(a_val, b_val, d):
         d = d[~np.isnan(d)]
+        if np.isnan(a_val) or np.isnan(b_val) or not len(d):
+            # no positive or no negative record of the class: no AUROC, no difference (null in the JSON)
+            return {"a": None, "b": None, "diff": None, "diff_ci": None, "p_a_not_better": None}
         return {"a": round(a_val, 6), "b": round(b_val, 6), "diff": round(a_val - b_val, 6),
                 "diff_ci": [round(float(np.percentile(d, lo)), 6), round(float(np.percentile(d, hi)), 6)],
                 "p_a_not_better": round(float(np.mean(d <= 0)), 4)}
@@ -134,11 +137,19 @@ def markdown(result: dict, name_a: str, name_b: str) -> str:
     lv = int(round(100 * result["level"]))
     lines = [f"| AUROC, n={result['n']} | {name_a} | {name_b} | difference ({lv}% paired bootstrap) | "
              f"P(A not better) |", "|---|---|---|---|---|"]
-    rows = [("macro", result["macro"])] + list(zip(result["classes"], result["per_class"]))
-    for name, r in rows:
+    classes = list(zip(result["classes"], result["per_class"]))
+    gone = [name for name, r in classes if r["a"] is None]
+    macro = "macro" if not gone else f"macro over {len(classes) - len(gone)} of {len(classes)} classes"
+    for name, r in [(macro, result["macro"])] + classes:
+        if r["a"] is None:
+            lines.append(f"| {name} | undefined | undefined | - | - |")
+            continue
         lo, hi = r["diff_ci"]
         lines.append(f"| {name} | {r['a']:.3f} | {r['b']:.3f} | {r['diff']:+.3f} ({lo:+.3f} to {hi:+.3f}) | "
                      f"{r['p_a_not_better']:.3f} |")
+    if gone:
+        lines += ["", f"AUROC undefined for {', '.join(gone)}: these records hold no positive or no negative "
+                      "of them; the macro row is the mean over the other classes."]
     return "\n".join(lines)
 
 
