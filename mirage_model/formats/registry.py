@@ -125,7 +125,7 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
         return "ishne"
     if len(head) >= 22 and head[16:22] == b"SCPECG":
         return "scp-ecg"
-    if len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR ":
+    if _mfer_preamble(head):
         return "mfer"
     if _xml_like(head):
         decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
@@ -202,13 +202,18 @@ def _mfer_value_fits(tag: int, value: bytes) -> bool:
     return True
 
 
+def _mfer_preamble(head: bytes) -> bool:
+    """``head`` opens with MFER's preamble: tag 0x40, a length byte, "MFR " (ISO 22077-1)."""
+    return len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR "
+
+
 def mfer_problem(head: bytes) -> str | None:
     """Why ``head`` (a file's first bytes) is no MFER file, or None when it may be one: MFER's
     preamble (tag 0x40, "MFR "), or what a file without that optional preamble starts with, a
     chain of MFER definitions (tag, BER length, value): three of them, or two up to the waveform
     data, one of which describes the frame's layout (byte order, block, channels, sequences, data
     type, interval, resolution or a channel's attributes)."""
-    if len(head) >= 6 and head[0] == 0x40 and head[2:6] == b"MFR ":
+    if _mfer_preamble(head):
         return None
     not_mfer = "its first bytes are neither MFER's preamble nor MFER definitions"
     pos, count, layout, data, end = 0, 0, False, False, len(head)
@@ -360,7 +365,7 @@ def edf_header_fits(head: bytes) -> bool:
 def _mfer_preamble_fits(head: bytes) -> bool:
     """Whether ``head`` opens with MFER's preamble (tag 0x40, a short length, "MFR ") and an MFER
     definition (or padding) right after it."""
-    if len(head) < 6 or head[0] != 0x40 or not 4 <= head[1] < 0x80 or head[2:6] != b"MFR ":
+    if not _mfer_preamble(head) or not 4 <= head[1] < 0x80:
         return False
     after = 2 + head[1]
     return after < len(head) and (head[after] == 0 or head[after] in _MFER_TAGS)
