@@ -47,7 +47,7 @@ import numpy as np
 from scipy import signal as sps
 
 from mirage_model.measure.filters import bandpass
-from mirage_model.records import STANDARD_LEADS
+from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
 LEADS = ("II", "III", "aVF", "V1")      # where flutter waves are seen best (Saoudi et al. 2001)
 CONDITION_HZ = (0.5, 40.0)              # conditioning before blanking
@@ -58,7 +58,6 @@ PAD_S = 40.0                            # FFT length (zero-padded): a 0.025 Hz g
 FLUTTER_BAND_HZ = (3.5, 6.0)            # the dominant peak is sought here (210-360/min)
 TOTAL_BAND_HZ = (3.0, 12.0)             # the atrial band the concentration is a share of
 PEAK_HALF_WIDTH_HZ = 0.5                # power within this of the peak and of its second harmonic
-FLAT_MV = 0.02                          # a lead with a smaller peak-to-peak range is flat (as measure's)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def atrial_activity(x: np.ndarray, fs: float, beats: np.ndarray, qrs_on: np.ndar
     rows = [STANDARD_LEADS.index(ld) for ld in LEADS]
     sig = np.asarray(x[rows], dtype=np.float64)
     usable = np.isfinite(sig).all(axis=1)
-    usable[usable] = np.ptp(sig[usable], axis=1) > FLAT_MV
+    usable[usable] = np.ptp(sig[usable], axis=1) > FLAT_PTP_MV     # flat, as the measurements' and the quality check's
     hz = np.full(len(LEADS), np.nan)
     conc = np.full(len(LEADS), np.nan)
     if not usable.any():

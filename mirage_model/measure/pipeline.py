@@ -22,7 +22,7 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
-from mirage_model.records import STANDARD_LEADS
+from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
 MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a note)
 
@@ -208,7 +208,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     # see finite_stretch)
     finite = np.isfinite(x).all(axis=1)
     usable = finite.copy()
-    usable[finite] = np.ptp(x[finite], axis=1) > 0.02                      # a missing (NaN) lead: unusable
+    usable[finite] = np.ptp(x[finite], axis=1) > FLAT_PTP_MV              # a missing (NaN) lead: unusable
     if "flat" in quality:
         usable &= ~np.asarray(quality["flat"], dtype=bool)
     indep = np.asarray([i for i in INDEPENDENT if usable[i]], dtype=np.int64)
