@@ -56,3 +56,9 @@ def labs_dict(labs, row_errors: dict | None = None) -> dict:
         return read_labs_table(labs, row_errors=row_errors)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
+
+
+def labs_row_ids(labs: Mapping, row_errors: Mapping) -> list[str]:
+    """Every row id of a labs table as ``labs_dict`` split it: its read rows, then the refused ones
+    (``row_errors``) not among them; what ``clinical.match_labs_rows`` matches records against."""
+    return list(labs) + [r for r in row_errors if r not in labs]

@@ -15,6 +15,7 @@ from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
+from mirage_model.review.batch.inputs import labs_row_ids
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.interpret import interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
@@ -208,7 +209,7 @@ class Scorer:
         self._pdf_names = {p: names[r] for p, r in rels.items()}
         # each record's labs row as training finds it: by its path under the root ("siteA/1"),
         # else by a shorter trailing part ("1") that fits no other record of the run
-        self._labs_ids = list(self.labs) + [r for r in self.labs_errors if r not in self.labs]
+        self._labs_ids = labs_row_ids(self.labs, self.labs_errors)
         self.labs_match = match_labs_rows(self._labs_ids, [self.labs_id(p) for p in paths])
 
     def labs_id(self, path) -> str:

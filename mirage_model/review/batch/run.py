@@ -16,7 +16,7 @@ from typing import Callable
 from mirage_model.clinical import labs_record_id, match_labs_rows
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
-from mirage_model.review.batch.inputs import find_inputs, labs_dict
+from mirage_model.review.batch.inputs import find_inputs, labs_dict, labs_row_ids
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import kept_rows
@@ -166,8 +166,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()))
         if labs is not None:
             summary.labs_unmatched = match_labs_rows(
-                list(labs_d) + [r for r in labs_errors if r not in labs_d],
-                [labs_record_id(p, folder) for p in headers]).unmatched
+                labs_row_ids(labs_d, labs_errors), [labs_record_id(p, folder) for p in headers]).unmatched
         cancelled = False
 
         def cancel_check() -> bool:
