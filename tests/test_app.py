@@ -577,19 +577,26 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     assert opened.args[0] == str(tmp_path / "r1.hea")
 
 
-@needs_sample
-def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
+def _run_batch_dialog(qtbot, model, folder, out):
+    """A BatchDialog with ``model`` on ``folder``, writing ``out``, started and waited for."""
     from app.dialogs.batch import BatchDialog
     from mirage_model.inference import Predictor
-    from mirage_model.records import find_records
 
-    folder = SAMPLE.parent.parent.parent          # samples/ptbxl: 4 records
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
-    out = tmp_path / "scores.csv"
     dlg.output.setText(str(out))
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    return dlg
+
+
+@needs_sample
+def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
+    from mirage_model.records import find_records
+
+    folder = SAMPLE.parent.parent.parent          # samples/ptbxl: 4 records
+    out = tmp_path / "scores.csv"
+    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out)
     n = len(find_records(folder))
     assert dlg.table.rowCount() == n == 4, dlg.status.text()
     assert "4 scored" in dlg.status.text()
@@ -610,20 +617,13 @@ def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_pat
 
     from PySide6.QtWidgets import QApplication
 
-    from app.dialogs.batch import BatchDialog
-    from mirage_model.inference import Predictor
-
     folder = tmp_path / "records"
     for sub in ("ok", "locked"):
         (folder / sub).mkdir(parents=True)
         shutil.copy(SAMPLE, folder / sub)
         shutil.copy(SAMPLE.with_suffix(".dat"), folder / sub)
-    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
-    qtbot.addWidget(dlg)
     out = tmp_path / "scores.csv"
-    dlg.output.setText(str(out))
-    assert dlg.start() is not None
-    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out)
     assert dlg.table.rowCount() == 1 and "1 scored" in dlg.status.text(), dlg.status.text()
     note = f"1 folder could not be read: {folder / 'locked'} (Permission denied)"
     assert f"{note}; the records in them are not in {out}" in dlg.status.text()
