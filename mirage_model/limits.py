@@ -40,7 +40,7 @@ MAX_SEGMENTS = 4096
 MAX_SEGMENT_HEADERS_BYTES = 8 << 20
 MAX_LINE_CHARS = 4096       # one header line (signal lines are < 200 chars in practice)
 # Resolution of one digital unit (mV per unit). Real files: 0.0005-0.01 mV; outside these bounds
-# a gain is a corrupt field, not an ECG.
+# a gain is a corrupt field, not an ECG. Samples wider than 16 bits may be finer (min_mv_per_unit).
 MIN_MV_PER_UNIT = 1e-7
 MAX_MV_PER_UNIT = 10.0
 # Records shorter than this are not scored (no beat to judge); the reader calls them unscorable.
@@ -87,6 +87,17 @@ def json_depth(text: str) -> int:
         elif ch in "]}":
             depth -= 1
     return best
+
+
+def min_mv_per_unit(bits: int) -> float:
+    """The finest plausible resolution (mV per digital unit) of samples ``bits`` wide.
+
+    MIN_MV_PER_UNIT up to 16 bits; wider samples may be finer by the factor they are wider, so
+    that their whole range still spans what 16-bit samples at MIN_MV_PER_UNIT span. wfdb-python's
+    ``wrsamp`` spreads a record over the whole range of its format: a 1.5 mV ECG in format 24 or 32
+    gets 6e-8 or 2e-10 mV per unit.
+    """
+    return MIN_MV_PER_UNIT / 2.0 ** max(0, bits - 16)
 
 
 def plausible_fs(fs: float) -> str | None:

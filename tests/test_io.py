@@ -351,6 +351,21 @@ def test_format_212_matches_wfdb(tmp_path, sample_digital):
     np.testing.assert_allclose(load_record(tmp_path / "f212").signal, truth, rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.parametrize("fmt", ["24", "32"])
+def test_wide_formats_written_by_wfdb_from_physical_values_match_wfdb(tmp_path, sample_digital, fmt):
+    """wfdb-python's wrsamp from physical values spreads each lead over its format's whole range:
+    in formats 24 and 32 one unit is 1e-7 mV or less, which had been refused as an implausible gain."""
+    digital, gain = sample_digital
+    phys = digital.astype(np.float64) / gain
+    wfdb.wrsamp("wide", fs=100, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=phys,
+                fmt=[fmt] * 12, write_dir=str(tmp_path))
+    truth, ref = wfdb_truth(tmp_path / "wide.hea")
+    assert (1 / np.asarray(ref.adc_gain)).min() < 1e-7          # finer than 16-bit samples may be (the premise)
+    rec = load_record(tmp_path / "wide.hea")
+    np.testing.assert_allclose(rec.signal, truth, atol=1e-6)
+    np.testing.assert_allclose(rec.signal, phys.T, atol=1e-5)
+
+
 def test_quality_flags_flat_saturated_missing(tmp_path, sample_digital):
     digital, gain = sample_digital
     d = digital.copy()

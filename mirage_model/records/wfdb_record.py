@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, MIN_MV_PER_UNIT
+from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
@@ -181,7 +181,7 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
                                    "(expected mV, uV or V)")
         scale[lead] = factor
         mv_per_unit = factor / abs(sig.adc_gain)
-        if not MIN_MV_PER_UNIT <= mv_per_unit <= MAX_MV_PER_UNIT:
+        if not min_mv_per_unit(_BITS.get(sig.fmt, 16)) <= mv_per_unit <= MAX_MV_PER_UNIT:
             raise RecordError(hea, f"implausible ADC gain {sig.adc_gain:g} per {sig.units} for "
                                    f"lead {sig.name}: one digital unit would be {mv_per_unit:.3g} mV")
     return scale
