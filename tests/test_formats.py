@@ -162,6 +162,29 @@ def test_dicom_matches_pydicom_waveform_decoding():
     np.testing.assert_allclose(beats["leads"]["II"] * 1000, ref_beat[:, 1], atol=1e-3)
 
 
+def test_sampling_frequency_that_is_no_whole_number_is_read_as_the_file_states_it(tmp_path):
+    """pydicom's waveform_ecg.dcm stating 333.333 Hz, and the HL7 aECG example with a 3 ms time
+    increment, had been read at 333 Hz (ecgdatakit rounds to whole Hz), 0.1 % off the time axis."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    ref = ds.waveform_array(0)                                # (T, 12) uV
+    for wf in ds.WaveformSequence:
+        wf.SamplingFrequency = "333.333"
+    ds.save_as(tmp_path / "odd_rate.dcm")
+    rec = load_record(tmp_path / "odd_rate.dcm")
+    assert rec.fs == 333.333
+    np.testing.assert_allclose(rec.signal.T * 1000, ref, atol=1e-3)
+
+    text = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    assert text.count('<increment value="0.002" unit="s"/>') == 2     # the rhythm's and the median beat's
+    odd = tmp_path / "odd_rate.xml"
+    odd.write_text(text.replace('<increment value="0.002" unit="s"/>', '<increment value="0.003" unit="s"/>'),
+                   encoding="utf-8")
+    rec, same = load_record(odd), load_record(DATA / "aecg_subject1_0.xml")
+    assert rec.fs == pytest.approx(1 / 0.003, rel=1e-12) and same.fs == 500
+    np.testing.assert_array_equal(rec.signal, same.signal)
+
+
 def test_hl7_aecg_matches_a_direct_reading_of_its_digits():
     """Lead II decoded straight from the XML: origin + scale * digits (aECG SLIST_PQ)."""
     from defusedxml import ElementTree as ET

@@ -283,7 +283,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     if not rates:
         labels = ", ".join(lead.label or "?" for lead in src.leads)
         raise fail(path, fmt, f"not enough ECG leads: has 0 of the 12 standard leads ({labels})")
-    fs = float(rates.pop())
+    fs = _stated_rate(fmt, src, rates.pop())
     keep = {id(lead) for lead in ecg}
     channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
                 for lead in src.leads]
@@ -303,6 +303,33 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     if notes:
         info["meta"]["reader_warnings"] = notes
     return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING)
+
+
+def _stated_rate(fmt: str, src, rate: int) -> float:
+    """The rhythm's sampling frequency in Hz as the file states it.
+
+    ecgdatakit gives each lead a whole number of Hz; a DICOM Sampling Frequency (Hz) or an HL7
+    aECG time increment (seconds a sample) that is no whole number of Hz (333.333 Hz, 3 ms) would
+    then stretch or squeeze the record's time axis. The stated rate (from ecgdatakit's
+    ``raw_metadata``: the rhythm's multiplex group, chosen as ecgdatakit chooses it, or the rhythm
+    series' time increment) is kept when it rounds to ``rate``; within 1 ppm of ``rate`` it is
+    ``rate`` (1 / 0.002 s in binary floating point).
+    """
+    meta = src.raw_metadata or {}
+    stated = None
+    if fmt == "dicom-ecg":
+        groups = [g for g in meta.get("multiplex_groups") or ()
+                  if not any(word in str(g.get("label") or "").upper() for word in _MEDIAN_LABEL_WORDS)]
+        stated = groups[0].get("sampling_frequency") if groups else None
+    elif fmt == "hl7-aecg":
+        stated = (meta.get("rhythm_time") or {}).get("sampling_rate_exact")
+    try:
+        stated = float(stated)
+    except (TypeError, ValueError):
+        return float(rate)
+    if not math.isfinite(stated) or round(stated) != rate or abs(stated - rate) <= 1e-6 * rate:
+        return float(rate)
+    return stated
 
 
 def _device_report(fmt: str, src, device: str) -> dict | None:
