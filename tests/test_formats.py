@@ -290,6 +290,31 @@ def test_edf_with_three_channels_is_refused_naming_the_format(tmp_path):
     assert "three.edf" in msg and "EDF" in msg and "3 of the 12" in msg and ".hea" not in msg
 
 
+def test_edf_channels_beside_the_ecg_are_named_as_dropped_leads(tmp_path):
+    """A monitor's EDF+: 12 ECG leads at 500 Hz beside SpO2 at 1 Hz and respiration at 25 Hz. The ECG
+    reads as pyedflib reads it, and the other channels are listed in meta["dropped_leads"] as for
+    every other format (they had been left out of it)."""
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = _ludb()
+    x = [row for row in np.ascontiguousarray(ref.p_signal.T)]                  # 12 x (T,) mV
+    seconds = len(x[0]) // int(ref.fs)
+    others = [np.full(seconds, 97.0), np.sin(np.arange(25 * seconds) / 10)]
+    headers = highlevel.make_signal_headers([f"ECG {n}" for n in ref.sig_name], dimension="mV",
+                                            sample_frequency=ref.fs, physical_min=-10, physical_max=10)
+    headers += [highlevel.make_signal_header("SpO2", dimension="%", sample_frequency=1, physical_min=0, physical_max=100),
+                highlevel.make_signal_header("Resp", dimension="", sample_frequency=25, physical_min=-2, physical_max=2)]
+    path = tmp_path / "monitor.edf"
+    highlevel.write_edf(str(path), x + others, headers, file_type=pyedflib.FILETYPE_EDFPLUS)
+    truth, _, _ = highlevel.read_edf(str(path))
+    rec = load_record(path)
+    assert rec.fs == ref.fs and rec.meta["dropped_leads"] == ("SpO2", "Resp")
+    names = [n.upper() for n in ref.sig_name]
+    for k, lead in enumerate(STANDARD_LEADS):
+        np.testing.assert_allclose(rec.signal[k], truth[names.index(lead.upper())], atol=1e-6, err_msg=lead)
+
+
 def test_edf_with_iec_chest_lead_names_reads_c1_to_c6_as_v1_to_v6(tmp_path):
     """IEC 60601-2-25 names the chest leads C1-C6. An 8-lead EDF labelled I, II, C1..C6 (what some
     European carts write) is the LUDB record: V1-V6 from C1-C6, III and the augmented leads derived,

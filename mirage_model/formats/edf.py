@@ -91,10 +91,10 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
     missing_code, keep = _missing_code(edf), _true_length(edf)
-    channels, at_limit, dropped, gaps, reversed_range = [], {}, [], False, {}
+    channels, at_limit, gaps, reversed_range = [], {}, False, {}
     for i, s in enumerate(signals):
-        if i not in is_ecg:
-            dropped.append(s.label)
+        if i not in is_ecg:   # kept by name only: build_record lists it in meta["dropped_leads"]
+            channels.append((s.label, np.zeros(0)))
             continue
         gain, offset, (dmin, dmax), scale = _calibration(s, path, fmt)
         if gain < 0:   # a physical maximum below the minimum: read upside down, as the spec maps it
@@ -123,10 +123,10 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         at_hi.feed((digital >= dmax) & ~missing)
         at_lo.feed((digital <= dmin) & ~missing)
         at_limit[s.label] = clipped([at_hi, at_lo], float(s.sampling_frequency))
-    if not channels:
+    if not ecg:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(s.label for s in signals) or 'none'})")
-    info = _edf_info(edf, dropped)
+    info = _edf_info(edf)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
     rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
@@ -443,10 +443,8 @@ def _check_header(path: Path, fmt: str) -> None:
         raise fail(path, fmt, f"the file holds {total:,} samples in all; at most {12 * MAX_SAMPLES:,} are read")
 
 
-def _edf_info(edf, dropped: list[str]) -> dict:
+def _edf_info(edf) -> dict:
     info: dict = {"meta": {"reader": "edfio"}}
-    if dropped:
-        info["meta"]["non_ecg_channels"] = tuple(dropped)
     try:
         p = edf.patient
         info["patient_id"] = "" if p.code == "X" else p.code.replace("_", " ")
