@@ -191,13 +191,39 @@ def test_folder_split_column_and_one_hot(tmp_path):
     labels.write_text("record_id,AF,NORM,split\necg000,1,0,train\necg001,0,1,val\necg002,1,1,test\necg003,0,0,train\n")
     ds = D.open_dataset(f"folder:{root}", labels=labels)
     assert {it.record_id: (it.labels, it.split) for it in ds.items} == {
-        "ecg000": (("AF",), "train"), "ecg001": (("NORM",), "val"), "ecg002": (("AF", "NORM"), "test")}
+        "ecg000": (("AF",), "train"), "ecg001": (("NORM",), "val"), "ecg002": (("AF", "NORM"), "test"),
+        "ecg003": ((), "train")}                     # 0,0: a labelled negative of both classes
     bad = tmp_path / "bad.csv"
     bad.write_text("record_id,AF\necg000,yes\n")
     with pytest.raises(D.DatasetError, match="bad.csv, line 2"):
         D.open_dataset(f"folder:{root}", labels=bad)
     with pytest.raises(D.DatasetError, match="needs --labels"):
         D.open_dataset(f"folder:{root}")
+
+
+def test_folder_one_hot_keeps_its_negatives(tmp_path, caplog):
+    """A researcher's binary table (one AF column, 0/1): its 0 rows are the negatives. They had been
+    left out silently, so the model trained on AF-positive records alone (every target 1)."""
+    root, _ = make_folder(tmp_path / "f", n_copies=2)
+    written = {f"ecg{k:03d}": int(k in (1, 6)) for k in range(8)}          # two positives, six negatives
+    labels = tmp_path / "af.csv"
+    labels.write_text("record_id,AF\n" + "".join(f"{r},{v}\n" for r, v in written.items()))
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert ds.classes == ["AF"]
+    got = {it.record_id: int(y[0]) for it, y in zip(ds.items, ds.targets())}
+    assert got == written
+    # an empty `labels` cell says nothing about the record: left out, and said
+    named = tmp_path / "named.csv"
+    named.write_text("record_id,labels\necg000,AF\necg001,\necg002,NORM\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=named)
+    assert sorted(it.record_id for it in ds.items) == ["ecg000", "ecg002"]
+    assert "1 rows have an empty 'labels' cell" in caplog.text and "ecg001" in caplog.text
+    # a table with no 1 anywhere trains nothing: refused, naming the file
+    zeros = tmp_path / "zeros.csv"
+    zeros.write_text("record_id,AF\necg000,0\necg001,0\n")
+    with pytest.raises(D.DatasetError, match="zeros.csv: no record .* carries a class"):
+        D.open_dataset(f"folder:{root}", labels=zeros)
 
 
 def test_limit_keeps_each_split(tmp_path):

@@ -258,9 +258,15 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     items = []
     missing_files = []
     ambiguous: list[str] = []
+    unlabelled: list[str] = []
     header_fields: set[str] = set()
     for rid, labs in labels_by_id.items():
-        if not labs:
+        # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
+        # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
+        # trained on its positives alone. An empty `labels` cell, or a multiclass row with no
+        # class, says nothing: such rows are left out, and counted
+        if not labs and (label_col or task == "multiclass"):
+            unlabelled.append(rid)
             continue
         if task == "multiclass" and len(labs) != 1:
             raise DatasetError(f"{labels_path}: record {rid} has {len(labs)} labels; multiclass needs exactly one")
@@ -289,6 +295,10 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]))
+    if unlabelled:
+        what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
+        logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
+                       what, ", ".join(unlabelled[:5]))
     if ambiguous:
         raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
                            f"{'; '.join(ambiguous[:3])})")
@@ -297,6 +307,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     else:
         _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
+    if items and not classes:
+        raise DatasetError(f"{labels_path}: no record found under {root} carries a class (every class "
+                           "column is 0 or empty)")
+    never = [c.strip() for c in class_cols if c.strip() not in classes]
+    if never:
+        logger.warning("%s: class column(s) %s have no 1 in any record found and are not trained",
+                       labels_path, ", ".join(never))
     if labs_match is not None:
         _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items)
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
