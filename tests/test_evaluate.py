@@ -227,3 +227,35 @@ def test_evaluate_warns_once_of_the_models_features_the_data_does_not_give(tmp_p
         assert main(argv + ["--labs", str(labs)]) == 0
     told = [r.getMessage() for r in caplog.records if "clinical features" in r.getMessage()]
     assert len(told) == 1 and "no value of 1 of them" in told[0] and "(potassium)" in told[0], told
+
+
+def test_a_model_of_a_seeded_split_is_scored_on_its_own_test_split(tmp_path, capsys):
+    """Trained with --seed 5 on a folder, evaluated (and calibrated) with the default seed 0: the
+    "test" split was another draw, mostly the model's own training records (5 of 6 in a run on 65
+    records), and its figures were reported as test figures. Now refused, naming the seed; with it,
+    the scored records are the test split of seed 5 and none of its training records."""
+    from training_cli.engine.datasets import open_dataset
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3)               # 12 records, no split column
+    cache = tmp_path / "cache"
+    run = tmp_path / "run"
+    assert main(["train", *train_argv(f"folder:{root}", run, cache, "--seed", "5", "--epochs", "1", "--no-test",
+                                      labels=labels)]) == 0
+    capsys.readouterr()
+    truth = {s: {it.record_id for it in open_dataset(f"folder:{root}", labels=labels, seed=5).items if it.split == s}
+             for s in ("train", "test")}
+    common = ["--data", f"folder:{root}", "--labels", str(labels), "--cache-dir", str(cache), "--no-progress"]
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--model", str(run / "model"), *common, "--bootstrap", "0", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "(seed 5); --seed 0 splits these records otherwise" in err and "give --seed 5" in err
+    assert not out.exists()
+    cal = tmp_path / "cal"
+    assert main(["calibrate", "--model", str(run / "model"), *common, "--out", str(cal)]) == 1
+    assert "give --seed 5" in capsys.readouterr().err and not cal.exists()
+    assert main(["evaluate", "--model", str(run / "model"), *common, "--bootstrap", "0", "--out", str(out),
+                 "--seed", "5"]) == 0
+    with open(out / "predictions.csv", newline="") as f:
+        scored = {row["record_id"] for row in csv.DictReader(f)}
+    assert scored == truth["test"] and not scored & truth["train"]

@@ -187,7 +187,7 @@ def run(args) -> int:
     loaded = load_model(args.model, device=str(device))
     average = _averaging(args, loaded)
     prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress,
-                         model_labels=loaded.labels)
+                         model_labels=loaded.labels, models=[(str(args.model), loaded.provenance)])
     ds = prepared[0]
     labels, K = list(loaded.labels), len(loaded.labels)
     rows, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,

@@ -163,7 +163,8 @@ def run(args) -> int:
     used = parse_member_labels(args.member_labels, members)
     ref = members[0]
     progress = not args.no_progress
-    prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress, model_labels=ref.labels)
+    prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress, model_labels=ref.labels,
+                         models=[(m.name or f"member {i}", m.provenance) for i, m in enumerate(members)])
     ds = prepared[0]
     labels, task = list(ref.labels), ref.task
 

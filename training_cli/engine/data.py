@@ -8,7 +8,9 @@ A split is served by ``CachedSplit`` whole batches at a time from the memory-map
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -234,18 +236,67 @@ def check_model_labels(model_labels, ds) -> None:
                        ds.task)
 
 
+_SEEDED = re.compile(r"seeded random split \(seed (-?[0-9]+)\)")
+
+
+def _same_root(spec: str, ds) -> bool:
+    """Whether a checkpoint's recorded data spec ("folder:ROOT", ROOT as typed at training) names
+    the folder of ``ds``: the same resolved folder, or, for a spec typed relative to another working
+    folder, the same folder name."""
+    kind, _, root = str(spec).partition(":")
+    if kind.strip().lower() != ds.kind or not root:
+        return False
+    given = Path(root).expanduser()
+    try:
+        if given.is_absolute():
+            return given.resolve() == Path(ds.root).resolve()
+    except OSError:
+        return False
+    return given.name == Path(ds.root).resolve().name
+
+
+def check_split_seed(provenance, options: DataOptions, ds, model: str = "the model") -> None:
+    """Refuse to split a model's own data with another seed than the one it was trained with.
+
+    A seeded random split (Challenge and folder datasets) depends on ``--seed``: a model trained with
+    ``--seed 5`` and evaluated or calibrated with the default 0 on the same folder gets a "test" or
+    "val" split made mostly of its own training records, and its figures look good for that reason
+    alone. PTB-XL's folds, a split file and a labels table's ``split`` column do not depend on it.
+
+    Args:
+        provenance: the checkpoint's provenance (``splits`` says where its split came from, ``data``
+            the dataset it was trained on).
+        options: this run's data options. ds: the opened dataset. model: the model's name, for the message.
+
+    Raises:
+        ConfigError: the same data, split by seed, with another seed (the message gives the seed to use).
+    """
+    prov = provenance or {}
+    found = _SEEDED.search(str(prov.get("splits", "")))
+    if ds.kind == "ptbxl" or options.split_file or found is None or not _same_root(prov.get("data", ""), ds):
+        return
+    seed = int(found.group(1))
+    if seed != options.seed:
+        raise ConfigError(f"error: {model} was trained on a seeded random split of {prov.get('data')} "
+                          f"(seed {seed}); --seed {options.seed} splits these records otherwise, so its val "
+                          f"and test splits would hold records the model was trained on: give --seed {seed}")
+
+
 def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
-              progress: bool = True, model_labels=None):
+              progress: bool = True, model_labels=None, models=()):
     """Open the dataset named by ``options``, build or load its cache, drop records that failed.
 
     ``model_labels``: the labels of the model the data is opened for (``evaluate``, ``calibrate``,
     ``ensemble``): checked against the task's (``check_model_labels``) before the cache is built.
+    ``models``: the checkpoints the data is opened for, as (name, provenance): their own data is
+    split as they were trained on it (``check_split_seed``).
 
     Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
 
     Raises:
         DataError: the dataset cannot be opened (the message names the file).
-        ConfigError: the model's labels are none of the task's.
+        ConfigError: the model's labels are none of the task's, or its data would be split with
+            another seed than the one it was trained with.
     """
     try:
         ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
@@ -254,6 +305,8 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
         raise DataError(f"error: {err}") from None
     if model_labels is not None:
         check_model_labels(model_labels, ds)
+    for name, provenance in models:
+        check_split_seed(provenance, options, ds, name)
     ds = ds.limit(options.limit)
     kwargs = dict(cache_dir=options.cache_dir, workers=options.workers, progress=progress)
     if dist.main:

@@ -99,7 +99,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     device = device or resolve_device("auto")
     loaded = load_model(model_path, device=str(device))
     if prepared is None:
-        prepared = open_data(data, loaded.preprocess, loaded.render, Dist(), progress, model_labels=loaded.labels)
+        prepared = open_data(data, loaded.preprocess, loaded.render, Dist(), progress, model_labels=loaded.labels,
+                             models=[(str(model_path), loaded.provenance)])
     ds, cache, skipped = prepared
     labels = list(loaded.labels)
     K = len(labels)
