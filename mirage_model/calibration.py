@@ -22,7 +22,8 @@ records ranks higher in a class: AUROC is the same before and after.
 
 ``fit`` picks per class the method with the lower cross-validated Brier score (5 folds of the
 validation split), then refits it on the whole split; isotonic wins only when it generalises
-better. A multi-class (softmax) model gets one temperature on its log-probabilities
+better. A class with no positive (or no negative) validation record keeps ``identity``:
+there is nothing to calibrate it against. A multi-class (softmax) model gets one temperature on its log-probabilities
 (Guo et al. 2017). Expected calibration error (``ece``) uses 10 equal-width bins, weighted by count.
 
 ECE measured on a finite split is not zero even for a perfectly calibrated model: each bin's observed
@@ -319,6 +320,15 @@ def fit(y: np.ndarray, p: np.ndarray, multiclass: bool = False, folds: int = 5, 
     fold = np.random.default_rng(seed).permutation(N) % folds
     chosen, params, before, after_cv = [], [], [], []
     for k in range(K):
+        if y[:, k].min() == y[:, k].max():
+            # no positive (or no negative) record: nothing to calibrate against. Fitted, both maps
+            # send every probability to the one outcome seen (isotonic: 1e-4 for every record, so a
+            # class without a validation positive was never called again, and its ECE read 0)
+            chosen.append("identity")
+            params.append({})
+            before.append(ece(y[:, k], p[:, k]))
+            after_cv.append(before[-1])
+            continue
         cv = {m: np.empty(N) for m in methods}
         for f in range(folds):
             tr, te = fold != f, fold == f

@@ -140,6 +140,22 @@ def test_fitted_calibration_leaves_every_class_auroc_unchanged():
             assert _auroc(Y[2000:, k], after[:, k]) == pytest.approx(_auroc(Y[2000:, k], P[2000:, k]), abs=1e-12)
 
 
+def test_a_class_without_a_validation_positive_keeps_its_probabilities():
+    """A folder dataset's val split with no AF record: both maps sent every AF probability to the one
+    outcome seen (isotonic: 1e-4 for all 65 records, the 7 AF ones too), so the calibrated model never
+    called AF, and its ECE read 0. Such a class is left as the model gives it; the others are fitted."""
+    y, _, over = _data(n=400, seed=9)
+    rng = np.random.default_rng(1)
+    raw = np.stack([rng.uniform(0.05, 0.95, 400), over, rng.uniform(0.05, 0.95, 400)], 1)
+    Y = np.stack([np.zeros(400), y, np.ones(400)], 1)                 # no positive, both, no negative
+    cal = fit(Y, raw)
+    assert cal.methods[0] == cal.methods[2] == "identity" and cal.methods[1] != "identity"
+    held_out = rng.uniform(0.01, 0.99, (50, 3))
+    after = cal.apply(held_out)
+    np.testing.assert_array_equal(after[:, [0, 2]], held_out[:, [0, 2]])
+    assert cal.metrics["ece_after_cv"][0] == cal.metrics["ece_before"][0] == pytest.approx(ece(Y[:, 0], raw[:, 0]))
+
+
 def test_temperature_for_softmax_models():
     rng = np.random.default_rng(3)
     logits = rng.normal(size=(5000, 3)) * 2

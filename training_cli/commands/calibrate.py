@@ -272,6 +272,11 @@ def run(args) -> int:
     before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
         "ece_after_in_sample", [])
     for k, c in enumerate(labels):
+        if not multiclass and cal.methods[k] == "identity":
+            none = "positive" if y[:, k].max() == 0 else "negative"
+            print(f"{c:>8}: {'identity':<11} not calibrated (no {none} record in the validation split); "
+                  f"threshold {thresholds[k]:.3f}")
+            continue
         print(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> {after[k]:.3f} "
               f"(validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
               f"threshold {thresholds[k]:.3f}")
