@@ -428,6 +428,29 @@ def test_bad_labs_row_is_refused_alone(tmp_path, predictor):
     assert by["a"]["status"] == "error" and "labs row refused" in by["a"]["error"]
 
 
+def test_a_record_id_twice_in_the_labs_table_refuses_that_record_alone(tmp_path, predictor):
+    """A hospital export with a repeated draw (two rows for patient a) stopped the whole batch (exit 2,
+    no output) and every `mirage report` of the table's other patients; now a's rows are refused for a
+    alone, as a bad value is, and b is scored with its own row's value."""
+    from mirage_model.clinical import LabsTableError, read_labs_table
+    from mirage_model.review.batch import read_rows, score_folder
+
+    folder = tmp_path / "in"
+    copy_record(folder, "a")
+    copy_record(folder, "b")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\na,61\nb,54\na,62\n")
+    out = tmp_path / "out.csv"
+    score_folder(folder, predictor, out, labs=labs, measure=False)
+    _, rows = read_rows(out)
+    by = {r["record_id"]: r for r in rows}
+    assert by["b"]["status"] == "ok" and float(by["b"]["age_used"]) == 54.0
+    assert by["a"]["status"] == "error"
+    assert "record id 'a' appears twice (also on line 2)" in by["a"]["error"] and "line 4" in by["a"]["error"]
+    with pytest.raises(LabsTableError, match="appears twice"):           # training: the table is refused
+        read_labs_table(labs)
+
+
 def test_second_run_on_same_output_is_refused(tmp_path, predictor):
     from mirage_model.review.batch import BatchError, score_folder
     from mirage_model.review.batch.outputs import lock_output

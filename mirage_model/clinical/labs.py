@@ -59,8 +59,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
     are missing (left out). Separators ``,``, ``;`` or tab; with ``;``/tab a decimal comma is
     accepted. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with its unit.
 
-    ``row_errors``: when a dict is given, a data row with a bad value is left out and recorded
-    there as {record_id: message} instead of raising (a batch refuses that record alone).
+    ``row_errors``: when a dict is given, a data row with a bad value, and every row of a record id
+    that appears twice, is left out and recorded there as {record_id: message} instead of raising
+    (a batch refuses that record alone).
 
     Raises:
         LabsTableError: (a ``ClinicalError``) naming the file, line and column: unreadable file,
@@ -120,6 +121,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                                  column=header[j + 1]) from None
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
+    first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
         row, line = rows[i], i + 1
@@ -131,8 +133,17 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
         rid = row[0].strip()
         if not rid:
             raise LabsTableError(path, "empty record id", line=line, column=header[0])
-        if rid in out:
-            raise LabsTableError(path, f"record id {rid!r} appears twice", line=line, column=header[0])
+        if rid in first_line:
+            # two rows for one record (a repeated draw): which holds its values is not ours to guess.
+            # In a batch the record alone is refused, as for a bad value; the other records go on
+            bad = LabsTableError(path, f"record id {rid!r} appears twice (also on line {first_line[rid]})",
+                                 line=line, column=header[0])
+            if row_errors is None:
+                raise bad
+            row_errors[rid] = str(bad)
+            out.pop(rid, None)
+            continue
+        first_line[rid] = line
         values: dict[str, tuple[float, str | None]] = {}
         for j, (feat, unit) in enumerate(columns):
             cell = row[j + 1].strip() if j + 1 < len(row) else ""
