@@ -259,3 +259,22 @@ def test_a_model_of_a_seeded_split_is_scored_on_its_own_test_split(tmp_path, cap
     with open(out / "predictions.csv", newline="") as f:
         scored = {row["record_id"] for row in csv.DictReader(f)}
     assert scored == truth["test"] and not scored & truth["train"]
+
+
+def test_a_predictions_file_is_written_whole_or_not_at_all(tmp_path):
+    """predictions.csv (what `mirage compare` reads) was written in place: a failure half-way (a full
+    disk, an interrupt) left the header and the first rows where the last look's file had been."""
+    from training_cli.engine.evaluation import _write_predictions
+
+    path = tmp_path / "predictions.csv"
+    before = "record_id,p_AF,y_AF\nr1,0.25,0\nr2,0.75,1\n"
+    path.write_text(before)
+    probs = np.array([[0.1], [0.9]], dtype=object)
+    probs[1, 0] = "not a number"                       # the second row fails to format
+    with pytest.raises(ValueError):
+        _write_predictions(path, ["a", "b"], ["AF"], probs, np.array([[0], [1]]), "multilabel")
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]       # no temporary file left
+    _write_predictions(path, ["a", "b"], ["AF"], np.array([[0.1], [0.9]]), np.array([[0], [1]]), "multilabel")
+    with open(path, newline="") as f:
+        assert list(csv.reader(f)) == [["record_id", "p_AF", "y_AF"], ["a", "0.1", "0"], ["b", "0.9", "1"]]

@@ -20,6 +20,7 @@ from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.calibration import ece, ece_against_chance, reliability
 from mirage_model.models import reads_image
 from mirage_model.outputs import probabilities
+from mirage_model.paths import atomic_output, atomic_write_text
 from mirage_model.review.report.model_info import macro_auroc_text, undefined_auroc
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
@@ -141,7 +142,7 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         plot_curves(folder, M.as_multilabel(targets, K), probs, labels, metrics)
     except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
         logger.warning("could not draw ROC/PR curves: %s", err)
-    (folder / "metrics.md").write_text(markdown_summary(metrics))
+    atomic_write_text(folder / "metrics.md", markdown_summary(metrics))
     logger.info("%s %s: %s on %d records; wrote %s", loaded.name or model_path, split, macro_auroc_text(metrics),
                 metrics["n"], json_path)
     return metrics
@@ -311,12 +312,14 @@ def plot_reliability(path: Path, y: np.ndarray, p: np.ndarray, labels: list[str]
         fig.suptitle(f"{title}\nobserved frequency (y) against predicted probability (x, bin mean); "
                      "dashed: perfect calibration; bins of >= 5 records", fontsize=8)
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.6 / (1.6 * rows + 0.6)))
-    fig.savefig(path)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
 
 
 def _write_predictions(path: Path, ids, labels, probs, targets, task_type) -> None:
-    with open(path, "w", newline="") as f:
+    # whole or not at all: `mirage compare` reads it beside the metrics.json of the same look
+    with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["record_id"] + [f"p_{c}" for c in labels] + (["label"] if task_type == "multiclass"
                                                                    else [f"y_{c}" for c in labels]))
@@ -359,7 +362,8 @@ def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], m
         if len(labels) <= 15:
             ax.legend(fontsize=7, loc="lower right" if kind == "roc" else "lower left")
         fig.tight_layout()
-        fig.savefig(folder / f"{kind}.png", dpi=110)
+        with atomic_output(folder / f"{kind}.png") as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
         plt.close(fig)
 
 

@@ -108,7 +108,7 @@ def write_skipped(path: Path, dataset, skipped: dict) -> None:
     if not skipped:
         return
     by_id = {it.record_id: it for it in dataset.items}
-    with open(path, "w", newline="") as f:
+    with atomic_output(path) as tmp, open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["record_id", "path", "reason"])
         for rid, reason in skipped.items():
