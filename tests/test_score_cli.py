@@ -134,7 +134,11 @@ def test_parse_lab():
     assert parse_lab("age=63") == ("age", (63.0, None))
     assert parse_lab("sex=f") == ("sex", "F")
     for bad, word in [("troponin_t", "expected name=value"), ("nope=3", "unknown feature"),
-                      ("troponin_t=14 furlongs", "furlongs"), ("age=-5", "age"), ("sex=X", "M or F")]:
+                      ("troponin_t=14 furlongs", "furlongs"), ("age=-5", "age"), ("sex=X", "M or F"),
+                      # a decimal comma or a thousands separator had read as the number's first digits and
+                      # an "unknown unit ',2 mg/dL'"
+                      ("crp=1,2 mg/dL", "not one number: write a decimal with a point"),
+                      ("nt_probnp=1,200 pg/mL", "1,200 is not one number"), ("potassium=4,5", "not one number")]:
         with pytest.raises(ValueError, match=word):
             parse_lab(bad)
 

@@ -53,6 +53,11 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     if not m:
         raise ValueError(f"--lab {text!r}: expected name=value[unit], e.g. troponin_t=14ng/L")
     name, value, unit = m.group(1), float(m.group(2)), (m.group(3) or "").strip() or None
+    digits = re.match(r"[,.][0-9]+", unit or "")
+    if digits:
+        # "crp=1,2mg/dL" had read as 1 of the unknown unit ",2mg/dL": the number goes on past a comma
+        raise ValueError(f"--lab {text!r}: {m.group(2)}{digits.group(0)} is not one number: write a decimal "
+                         "with a point (1.2) and no thousands separator (1200)")
     feature = next((f for f in schema.features if f.name == name or f.matches(name)), None)
     if feature is None:
         raise ValueError(f"--lab {text!r}: unknown feature {name!r} (known: {', '.join(schema.names)})")
