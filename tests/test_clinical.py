@@ -303,3 +303,9 @@ def test_a_thousands_separator_is_never_read_as_a_decimal(tmp_path):
         read_labs_table(p)
     p = write(tmp_path, "id;NT-proBNP\nunits;pg/mL\nA1;12,5\n")
     assert read_labs_table(p) == {"A1": {"nt_probnp": (12.5, "pg/mL")}}
+    # a tab-separated export (either locale's spreadsheets write tabs): "1,234" pg/mL had been read as
+    # 1.234, a thousandth of a US export's value, silently; refused for its row, as the lab form does
+    p = write(tmp_path, "id\tNT-proBNP\tPotassium\nunits\tpg/mL\tmmol/L\nA1\t1,234\t4,5\nA2\t0,125\t4,25\n")
+    errors: dict = {}
+    assert read_labs_table(p, row_errors=errors) == {"A2": {"nt_probnp": (0.125, "pg/mL"), "potassium": (4.25, "mmol/L")}}
+    assert "'1,234' is ambiguous in a tab-separated table" in errors["A1"] and "(1234)" in errors["A1"]

@@ -34,13 +34,20 @@ def _header_unit(cell: str) -> tuple[str, str | None]:
 # A number as people write it in ASCII; Python's float() also takes "1_000", "١٢" and "nan".
 
 
-def _parse_number(text: str, decimal_comma: bool) -> float:
-    """A cell's number; in a decimal-comma table (semicolons) "12,5" is 12.5, and "12.500" (a
-    thousands point there, or a decimal one?) is refused as ambiguous."""
+def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
+    """A cell's number; in a decimal-comma table (semicolons, tabs) "12,5" is 12.5, and "12.500" (a
+    thousands point there, or a decimal one?) is refused as ambiguous. A tab-separated table says
+    nothing of its locale (spreadsheets of either convention export tabs), so there "12,500" is
+    refused as well, as the app's lab form refuses it (``values.parse_entry``); semicolons are the
+    list separator of the locales whose decimal mark is the comma."""
     t = text.strip().lstrip("<>≤≥=").strip()
     if decimal_comma and re.fullmatch(r"[+-]?[0-9]*[1-9][0-9]*\.[0-9]{3}", t):
         raise ValueError(f"{text!r} is ambiguous in a table with decimal commas: a thousands point "
                          f"({t.replace('.', '')}) or a decimal point? Write it without the point, or with a comma")
+    if tabs and re.fullmatch(r"[+-]?[0-9]*[1-9][0-9]*,[0-9]{3}", t):
+        raise ValueError(f"{text!r} is ambiguous in a tab-separated table: a thousands separator "
+                         f"({t.replace(',', '')}) or a decimal comma ({t.replace(',', '.')})? Write it without "
+                         "the comma, or with a decimal point")
     if decimal_comma and re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         t = t.replace(",", ".")
     if not _RX_NUMBER.fullmatch(t):
@@ -154,7 +161,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                     number = feat.to_canonical(cell)
                 else:
                     try:
-                        number = _parse_number(cell, decimal_comma)
+                        number = _parse_number(cell, decimal_comma, delimiter == "\t")
                     except ValueError as err:
                         raise ClinicalError(feat.name, str(err)) from None
                     feat.to_canonical(number, unit)  # range check in canonical units
