@@ -226,6 +226,16 @@ def test_folder_one_hot_keeps_its_negatives(tmp_path, caplog):
         D.open_dataset(f"folder:{root}", labels=zeros)
 
 
+def test_a_bad_labs_cell_is_named_once(tmp_path):
+    """The error named the file twice ("error: labs.csv: labs.csv, line 3, ...")."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id;CRP [mg/dL]\necg000;1,5\necg001;positiv\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert str(info.value) == f"{labs}, line 3, column 'CRP [mg/dL]': crp: 'positiv' is not a number"
+
+
 def test_limit_keeps_each_split(tmp_path):
     root = make_mini_ptbxl(tmp_path / "p")
     ds = D.open_dataset(f"ptbxl:{root}", "superdiagnostic").limit(1)

@@ -358,6 +358,8 @@ def _read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:
         raise DatasetError(f"{path}: this version of mirage_model cannot read lab tables (no read_labs_table)")
     try:
         table = reader(path)
+    except clinical.LabsTableError as err:       # already "FILE, line N, column C: ..."
+        raise DatasetError(str(err)) from err
     except clinical.ClinicalError as err:
         raise DatasetError(f"{path}: {err}") from err
     except (OSError, ValueError) as err:
