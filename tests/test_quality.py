@@ -289,3 +289,22 @@ def test_a_file_that_fails_its_own_checksum_is_named(tmp_path):
     assert rec.meta["checksum_mismatch"] == ("V2",)
     f = next(f for f in quality.assess(rec).findings if f.code == "file_checksum")
     assert f.severity == "warning" and f.leads == ("V2",)
+
+
+def test_a_copied_channel_is_named_not_read_as_a_reversal(records):
+    """An export that fills V2-V6 with copies of V1 (truth: the copies written here) was gated as
+    "limb lead reversal suspected (RA/LL)" (the reversal detector read the copies), sending the reader
+    to limb electrodes that were fine. The copies are named, critical, and no reversal is said; lead I
+    in all 12 channels is named too. No shipped clean record has two equal leads."""
+    rec = load_record(LUDB1)
+    x = rec.signal.astype(np.float64).copy()
+    x[7:12] = x[6]
+    q = quality.assess(with_signal(rec, x))
+    f = next(f for f in q.findings if f.code == "leads_duplicated")
+    assert f.severity == "critical" and f.leads == ("V1", "V2", "V3", "V4", "V5", "V6"), f
+    assert q.verdict == "unreliable" and "V1 = V2 = V3 = V4 = V5 = V6" in q.reason, q.reason
+    assert not any(c.endswith("reversal") for c in q.codes), q.codes
+    same = quality.assess(with_signal(rec, np.repeat(rec.signal[:1], 12, axis=0)))
+    assert next(f for f in same.findings if f.code == "leads_duplicated").leads == STANDARD_LEADS
+    for name, clean in list(records.items()) + [("ludb1", rec)]:
+        assert not quality.assess(clean).has("leads_duplicated"), name

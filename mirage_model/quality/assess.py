@@ -123,6 +123,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))
 
+    copies = _duplicates(x[:, : int(30 * fs)], absent, cfg.duplicate_rel)    # a copy is one throughout
+    if copies:
+        groups = "; ".join(f"{' = '.join(g)}" for g in copies)
+        findings.append(Finding("leads_duplicated", f"leads identical: one channel copied ({groups})", "critical",
+                                tuple(n for g in copies for n in g),
+                                f"samples equal to within {cfg.duplicate_rel:.1%} of the lead's RMS; "
+                                "no two electrodes record the same signal"))
+
     usable = ~absent
     if T < cfg.min_duration_s * fs or not usable.any():
         why = "record too short" if T < cfg.min_duration_s * fs else "no usable lead"
@@ -223,7 +231,9 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     for swap, detail in _reversal_rules(mean_beat, ptp, nan_share):
         findings.append(Finding("neutral_reversal", f"limb lead reversal suspected ({swap})", "critical",
                                 _SWAP_LEADS[swap], detail))
-    if usable.all():
+    # a copied channel is no electrode's signal: the detector, trained on real lead sets, would name
+    # a reversal (V2-V6 copies of V1 read as "RA/LL"), sending the reader to the wrong electrodes
+    if usable.all() and not copies:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
             findings.extend(_learned_reversal(model, med))
@@ -271,6 +281,30 @@ def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
     sev = "critical" if worst > cfg.einthoven_critical else "warning"
     detail = "; ".join(f"{k}: residual {res[k]:.0%}" for k in broken)
     return [Finding("limb_inconsistent", "limb leads inconsistent (Einthoven/Goldberger)", sev, leads, detail)]
+
+
+def _duplicates(x: np.ndarray, absent: np.ndarray, rel: float) -> list[tuple[str, ...]]:
+    """Groups of leads (each 2 or more, STANDARD_LEADS names) whose samples are the same signal:
+    (L, T) mV, baseline removed; RMS of the difference under ``rel`` of the larger lead's RMS.
+    Absent (flat or missing) leads are left out: equal zeros are the "lead missing" finding's."""
+    L = x.shape[0]
+    rms = np.sqrt(np.mean(x ** 2, axis=1)) if x.shape[1] else np.zeros(L)
+    groups: list[list[int]] = []
+    seen: set[int] = set()
+    for i in range(L):
+        if absent[i] or i in seen:
+            continue
+        group = [i]
+        for j in range(i + 1, L):
+            if absent[j] or j in seen:
+                continue
+            diff = float(np.sqrt(np.mean((x[i] - x[j]) ** 2)))
+            if diff <= rel * max(rms[i], rms[j]):
+                group.append(j)
+        if len(group) > 1:
+            seen.update(group)
+            groups.append(group)
+    return [tuple(STANDARD_LEADS[k] for k in g) for g in groups]
 
 
 def _running_median(x100: np.ndarray, width_s: float) -> np.ndarray:

@@ -16,8 +16,8 @@ LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
 # Codes that mean "the model was not trained for this record" (the gate), besides poor quality.
 # "paced_rhythm_model" is not the check's own: the review layer adds it when the statements model
 # calls a paced rhythm whose spikes the check did not find (mirage_model.review.paced).
-NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "limb_reversal", "neutral_reversal",
-                   "precordial_reversal")
+NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "leads_duplicated", "limb_reversal",
+                   "neutral_reversal", "precordial_reversal")
 
 
 class QualityError(ValueError):
@@ -31,6 +31,11 @@ class QualityConfig:
     beat_window_s: tuple[float, float] = (-0.25, 0.45)   # median beat: from R - 0.25 s to R + 0.45 s
     einthoven_warn: float = 0.10          # identity residual RMS / limb-lead RMS above this: warning
     einthoven_critical: float = 0.60      # ... above this: critical (the limb leads are not one heart's)
+    # Two leads whose samples agree to within this share of their RMS are one channel written twice
+    # (an export that filled missing channels with a copy): no two electrodes record the same
+    # signal. On PTB-XL fold 9, LUDB and the CinC samples (2,311 records) the closest pair of
+    # leads, either sign, differs by 1.7 % (the median record's by far more).
+    duplicate_rel: float = 0.005
     lead_bad_corr: float = 0.60           # beat-to-beat correlation below this: the lead is poor
     poor_leads_critical: int = 4          # this many poor leads (or more): poor record quality
     noise_warn_mv: float = 0.03           # high-frequency noise (RMS, 100 Hz signal, outside QRS): warning
