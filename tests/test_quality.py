@@ -308,3 +308,36 @@ def test_a_copied_channel_is_named_not_read_as_a_reversal(records):
     assert next(f for f in same.findings if f.code == "leads_duplicated").leads == STANDARD_LEADS
     for name, clean in list(records.items()) + [("ludb1", rec)]:
         assert not quality.assess(clean).has("leads_duplicated"), name
+
+
+def _beats_at(rec, bpm: float, seconds: float = 10.0) -> np.ndarray:
+    """LUDB 1's beats (its own QRS annotations) at ``bpm``: each QRS (R +- 60 ms) as recorded, its
+    ST-T (R + 60 to R + 500 ms) squeezed into the rest of the RR interval, as in a tachycardia."""
+    x = rec.signal.astype(np.float64)
+    fs = rec.fs
+    peaks = [p for p in _ludb_qrs_peaks() if p >= int(0.06 * fs) and p + int(0.5 * fs) <= x.shape[1]]
+    n_rr = int(round(60.0 / bpm * fs))
+    out = []
+    while sum(b.shape[1] for b in out) < seconds * fs:
+        r = peaks[len(out) % len(peaks)]
+        qrs = x[:, r - int(0.06 * fs): r + int(0.06 * fs)]
+        st = x[:, r + int(0.06 * fs): r + int(0.5 * fs)]
+        grid = np.linspace(0, st.shape[1] - 1, n_rr - qrs.shape[1])
+        beat = np.hstack([qrs, np.stack([np.interp(grid, np.arange(st.shape[1]), row) for row in st])])
+        out.append(beat - beat[:, :1])
+    return np.hstack(out)[:, : int(seconds * fs)]
+
+
+def test_a_rate_the_measurement_cannot_count_withholds_the_result():
+    """At 220 bpm (truth: LUDB 1's beats, 273 ms apart) the measurement's QRS detector, which finds no
+    two beats closer than 300 ms, counted every other beat: "Sinus tachycardia, 110 bpm; Prolonged
+    QTc (1029 ms, Bazett)" stood on a usable record. The check's own rate is named and withholds it;
+    150 bpm, which the measurement counts, does not."""
+    rec = load_record(LUDB1)
+    q = quality.assess(with_signal(rec, _beats_at(rec, 220.0)))
+    f = next(f for f in q.findings if f.code == "rate_too_fast")
+    assert f.severity == "critical" and q.verdict == "unreliable", q.summary()
+    assert abs(q.heart_rate_bpm - 220.0) <= 10.0, q.heart_rate_bpm
+    q150 = quality.assess(with_signal(rec, _beats_at(rec, 150.0)))
+    assert abs(q150.heart_rate_bpm - 150.0) <= 8.0 and not q150.has("rate_too_fast"), q150.summary()
+    assert not quality.assess(rec).has("rate_too_fast")

@@ -157,6 +157,12 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
                        hr, n_beats, fs, cfg)
 
+    if hr is not None and hr >= cfg.rate_max_bpm:
+        findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
+                                "the interval measurement misses beats at this rate", "critical", (),
+                                f"median RR {60000.0 / hr:.0f} ms; the measurement's QRS detector finds no two beats "
+                                "closer than 300 ms, so its rate, QT and QTc are wrong"))
+
     # -- per-lead indices ----------------------------------------------------------------------------
     spec = spectrum(x, fs)
     idx = sqi_indices(x, fs, spec)

@@ -49,6 +49,12 @@ class QualityConfig:
     # its calibration step and bursts of noise) are a warning that names them, not the gate
     pace_min_share: float = 0.20
     min_beats: int = 3                    # fewer beats than this in the record: unscorable
+    # The interval measurement's QRS detector (neurokit2's, ``mindelay`` 0.3 s) finds no two beats
+    # closer than 300 ms: above 200 bpm it counts every other beat and reads two cycles as one (a
+    # 220 bpm record measured 110 bpm, QT 759 ms, QTc 1029 ms). This check's own beats (no closer
+    # than 250 ms) see up to 240 bpm; a median rate at or above this withholds the result (PTB-XL
+    # fold 9: one record, 14286, a PSVT at 200 bpm that the measurement reads as 137 bpm, irregular).
+    rate_max_bpm: float = 200.0
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)
