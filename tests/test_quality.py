@@ -341,3 +341,25 @@ def test_a_rate_the_measurement_cannot_count_withholds_the_result():
     q150 = quality.assess(with_signal(rec, _beats_at(rec, 150.0)))
     assert abs(q150.heart_rate_bpm - 150.0) <= 8.0 and not q150.has("rate_too_fast"), q150.summary()
     assert not quality.assess(rec).has("rate_too_fast")
+
+
+def test_a_sine_wave_is_no_ecg():
+    """A 1 Hz sine (truth: written here from three electrode potentials, so Einthoven's law holds and
+    no lead is a copy) passed as "usable": its crests were taken for beats, and the interpretation
+    read "Sinus rhythm; Abnormal QRS; Left atrial enlargement". Nothing in it rises like a QRS: no
+    beats, unscorable. LUDB 1 slowed to half its speed (QRS twice as wide) still has its QRS."""
+    rec = load_record(LUDB1)
+    t = np.arange(rec.signal.shape[1]) / rec.fs
+    s = np.sin(2 * np.pi * 1.0 * t)
+    ra, la, ll = 0.0 * s, 0.6 * s, 1.0 * s
+    wct = (ra + la + ll) / 3
+    x = np.stack([la - ra, ll - ra, ll - la, ra - (la + ll) / 2, la - (ra + ll) / 2, ll - (ra + la) / 2]
+                 + [0.3 * k * s - wct for k in range(1, 7)])
+    q = quality.assess(with_signal(rec, x))
+    assert q.verdict == "unscorable" and "no QRS complexes" in q.reason, q.summary()
+    assert not q.has("leads_duplicated") and not q.has("limb_inconsistent"), q.codes
+    slow = rec.signal.astype(np.float64)
+    grid = np.linspace(0, slow.shape[1] - 1, 2 * slow.shape[1])
+    slow = np.stack([np.interp(grid, np.arange(slow.shape[1]), row) for row in slow])
+    q = quality.assess(with_signal(rec, slow))
+    assert not any(f.code == "no_beats" for f in q.findings), q.summary()

@@ -157,6 +157,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
                        hr, n_beats, fs, cfg)
 
+    steep = _steepness(mean_beat[usable])
+    if steep < cfg.qrs_min_slope:
+        findings.append(Finding("no_beats", "no QRS complexes: the waves found rise too slowly for a heartbeat "
+                                "(not an ECG?)", "critical", (),
+                                f"steepest slope of the mean beat {steep:.1f} times its height per second; "
+                                f"a QRS complex has {cfg.qrs_min_slope:g} or more"))
+        return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
+                       None, n_beats, fs, cfg)
     if hr is not None and hr >= cfg.rate_max_bpm:
         findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
                                 "the interval measurement misses beats at this rate", "critical", (),
@@ -287,6 +295,16 @@ def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
     sev = "critical" if worst > cfg.einthoven_critical else "warning"
     detail = "; ".join(f"{k}: residual {res[k]:.0%}" for k in broken)
     return [Finding("limb_inconsistent", "limb leads inconsistent (Einthoven/Goldberger)", sev, leads, detail)]
+
+
+def _steepness(beat: np.ndarray) -> float:
+    """(l, S) mean beat at 100 Hz, mV -> the largest over leads of max |slope| (mV/s) over the
+    lead's peak-to-peak height (mV): 1/s, about pi times the frequency of its fastest wave."""
+    if beat.size == 0 or beat.shape[1] < 2:
+        return 0.0
+    slope = np.abs(np.diff(beat, axis=1)).max(axis=1) * 100.0
+    height = beat.max(axis=1) - beat.min(axis=1)
+    return float(np.max(slope / np.maximum(height, 1e-6)))
 
 
 def _duplicates(x: np.ndarray, absent: np.ndarray, rel: float) -> list[tuple[str, ...]]:

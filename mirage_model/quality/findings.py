@@ -49,6 +49,11 @@ class QualityConfig:
     # its calibration step and bursts of noise) are a warning that names them, not the gate
     pace_min_share: float = 0.20
     min_beats: int = 3                    # fewer beats than this in the record: unscorable
+    # A QRS complex rises fast: on the mean beat of PTB-XL fold 9, LUDB and the CinC samples (2,311
+    # records, paced and bundle-branch blocks included) the steepest lead's slope is at least 25 times
+    # its own peak-to-peak height per second; a 1 Hz sine (no ECG) reaches 3.7. Beats whose mean beat
+    # stays below this are no heartbeats: "no QRS complexes", unscorable.
+    qrs_min_slope: float = 10.0           # 1/s: max |d/dt| of the mean beat over its peak-to-peak
     # The interval measurement's QRS detector (neurokit2's, ``mindelay`` 0.3 s) finds no two beats
     # closer than 300 ms: above 200 bpm it counts every other beat and reads two cycles as one (a
     # 220 bpm record measured 110 bpm, QT 759 ms, QTc 1029 ms). This check's own beats (no closer
