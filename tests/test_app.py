@@ -1221,3 +1221,33 @@ def test_folder_browser_steps_without_resolving_every_path(qtbot, tmp_path, monk
     assert not browser.step(paths[-1], 1)                                    # the last one: no next
     assert browser.step(tmp_path / "elsewhere.hea", 1) and opened[-1] == str(paths[0])    # not listed: the first
     assert len(calls) <= 6
+
+
+@needs_sample
+def test_folder_browser_highlights_the_record_on_screen_not_the_one_before(qtbot, tmp_path):
+    """Row 2 of a folder opened, then the PTB-XL sample from File > Open (or a batch row, a recent
+    entry): the browser had kept row 2 highlighted ("2", 64, M) beside the sample's traces (75, F),
+    as if it were that patient's. Now the highlight follows the record on screen: none while the
+    record is not listed, its own row when a listed record is opened from elsewhere."""
+    ludb = resources_dir() / "samples" / "ludb"
+    for name in ("1", "14"):
+        for ext in ("hea", "dat"):
+            (tmp_path / f"{name}.{ext}").write_bytes((ludb / f"{name}.{ext}").read_bytes())
+    window = make_window(qtbot, load_model=False)
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert [Path(p).name for p in window.browser.paths] == ["1.hea", "14.hea"]
+
+    def highlighted() -> list[Path]:
+        return [Path(window.browser.paths[i.row()]) for i in window.browser.table.selectionModel().selectedRows()]
+
+    table = window.browser.table
+    cell = table.visualRect(table.model().index(1, 0)).center()
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):      # a double-click on row 2
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    assert highlighted() == [tmp_path / "14.hea"] == [window.record_path]
+    open_and_wait(qtbot, window, SAMPLE)                      # not in the folder: no row is this patient
+    assert window.record_path == SAMPLE and highlighted() == []
+    open_and_wait(qtbot, window, tmp_path / "1.hea")          # listed, opened from File > Open
+    assert highlighted() == [tmp_path / "1.hea"] == [window.record_path]

@@ -126,6 +126,16 @@ class FolderBrowser(QWidget):
         self._open_row(j)
         return True
 
+    def show_open(self, path) -> None:
+        """Highlight the row of the record now open, and none when it is not listed here (opened
+        from a file, a recent entry or the batch table): a highlighted row names the patient on
+        screen (its id, age and sex), never the one before."""
+        r = self.row_of(path) if self.paths else -1
+        if r >= 0:
+            self.table.selectRow(r)
+        else:
+            self.table.clearSelection()
+
     def row_of(self, path) -> int:
         """The row of ``path`` (-1: not listed), by the path as listed, else by where it resolves
         to under the folder. One lookup, not one ``resolve`` per listed path (a folder of 21,799

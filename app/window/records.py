@@ -72,6 +72,7 @@ class RecordsMixin:
         if pred is None and not self._model_loading:
             session.no_model(self.model_error or "no model loaded")
         self.session = session
+        self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e[0] != session.id]
         self._export_queue = [e for e in self._export_queue if e[0] == session.id]
         self._clear_views()
