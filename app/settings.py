@@ -6,6 +6,7 @@ mne-qt-browser's conftest does.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -19,6 +20,13 @@ APPLICATION = "MIRAGE Review"
 MAX_RECENT = 10
 DEVICES = ("auto", "cpu", "cuda")
 PAGE_SIZES = ("A4", "Letter")
+
+
+def absolute(path: str | Path) -> str:
+    """``path`` made absolute against today's working directory ("" stays ""): a stored relative
+    path (``mirage-review ../ecg/1.hea``) names another file, or none, once the app is started
+    from elsewhere."""
+    return os.path.abspath(path) if str(path) else ""
 
 
 def qsettings() -> QSettings:
@@ -109,8 +117,8 @@ class Settings:
         return [str(v) for v in value][:MAX_RECENT]
 
     def add_recent(self, path: str | Path) -> list[str]:
-        """Put ``path`` first in the recent-files list (deduplicated, at most MAX_RECENT)."""
-        path = str(Path(path))
+        """Put ``path`` first in the recent-files list (absolute, deduplicated, at most MAX_RECENT)."""
+        path = absolute(path)
         files = [p for p in self.recent_files if p != path]
         files.insert(0, path)
         self._s.setValue("recent_files", files[:MAX_RECENT])
@@ -125,7 +133,7 @@ class Settings:
 
     @last_folder.setter
     def last_folder(self, value: str) -> None:
-        self._s.setValue("last_folder", str(value))
+        self._s.setValue("last_folder", absolute(value))
 
     def sync(self) -> None:
         self._s.sync()

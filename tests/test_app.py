@@ -531,6 +531,27 @@ def test_folder_browser_loads_details_lazily(qtbot):
 
 
 @needs_sample
+def test_a_record_opened_by_a_relative_path_reopens_from_another_working_folder(qtbot, tmp_path, monkeypatch):
+    """``mirage-review resources/samples/ludb/14.hea`` stored that relative path as the recent file
+    and last folder; started later from another folder (a desktop launcher starts in $HOME), File >
+    Open recent said "header file not found" and cleared the record on screen. Both are stored
+    absolute now."""
+    ludb = resources_dir() / "samples" / "ludb"
+    monkeypatch.chdir(ludb.parent)
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, Path("ludb") / "14.hea")
+    monkeypatch.chdir(tmp_path)                                  # the next day, started elsewhere
+    window = make_window(qtbot, load_model=False)
+    assert Path(window.settings.last_folder) == ludb
+    first = window.recent_menu.actions()[0]
+    assert Path(first.text()) == ludb / "14.hea"
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        first.trigger()
+    assert window.record.record_id == "14" and not window.message_bar.isVisible()
+    assert np.allclose(window.record.signal, wfdb_signal(ludb / "14.hea"), atol=1e-6, equal_nan=True)
+
+
+@needs_sample
 def test_recent_files_persist_in_isolated_settings(qtbot):
     window = make_window(qtbot)
     open_and_wait(qtbot, window, SAMPLE)
