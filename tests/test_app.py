@@ -598,6 +598,39 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     assert opened.args[0] == str(tmp_path / "r1.hea")
 
 
+def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp_path, monkeypatch):
+    """The dialog opens on the last record's folder A with A/scores.csv as its output; Browse...
+    to folder B left the output at A/scores.csv, so B's scores replaced A's earlier results there,
+    named as A's. The output now follows the folder until the user chooses one."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review import batch
+
+    calls = []
+
+    def fake_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        calls.append((Path(folder), Path(out_path)))
+        return {"n_scored": 0}
+
+    monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for d in (a, b, c):
+        d.mkdir()
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(a))
+    qtbot.addWidget(dlg)
+    assert Path(dlg.output.text()) == a / "scores.csv"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(b))
+    dlg._browse_folder()
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert calls[-1] == (b, b / "scores.csv")
+    dlg.output.clear()                                            # the user's own choice is kept
+    qtbot.keyClicks(dlg.output, str(tmp_path / "mine.csv"))
+    dlg.folder.setText(str(c))
+    assert Path(dlg.output.text()) == tmp_path / "mine.csv"
+
+
 def _run_batch_dialog(qtbot, model, folder, out):
     """A BatchDialog with ``model`` on ``folder``, writing ``out``, started and waited for."""
     from app.dialogs.batch import BatchDialog

@@ -69,6 +69,11 @@ class BatchDialog(QDialog):
 
         self.folder = QLineEdit(folder)
         self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
+        # the output follows the folder (FOLDER/scores.csv) until the user types or browses one:
+        # a folder chosen after the dialog opened must not write over the previous folder's CSV
+        self._output_follows = True
+        self.folder.textChanged.connect(self._folder_changed)
+        self.output.textEdited.connect(self._output_chosen)
         self.pdf_dir = QLineEdit()
         self.pdf_dir.setPlaceholderText("optional: write one PDF report per record")
         self.labs = QLineEdit()
@@ -123,17 +128,24 @@ class BatchDialog(QDialog):
         row.addWidget(button)
         return row
 
+    def _folder_changed(self, text: str) -> None:
+        if (self._output_follows or not self.output.text().strip()) and text.strip():
+            self.output.setText(str(Path(text.strip()) / "scores.csv"))
+            self._output_follows = True
+
+    def _output_chosen(self, text: str) -> None:
+        self._output_follows = not text.strip()
+
     def _browse_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of records", self.folder.text())
         if folder:
             self.folder.setText(folder)
-            if not self.output.text():
-                self.output.setText(str(Path(folder) / "scores.csv"))
 
     def _browse_output(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)")
         if path:
             self.output.setText(path)
+            self._output_follows = False
 
     def _browse_pdf(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "PDF folder", self.pdf_dir.text())
