@@ -552,6 +552,38 @@ def test_a_record_opened_by_a_relative_path_reopens_from_another_working_folder(
 
 
 @needs_sample
+def test_save_record_as_keeps_the_original_recording(qtbot, tmp_path, monkeypatch):
+    """File > Save record as offered the open record's own file (FOLDER/1.hea) and, once Qt's
+    "1.hea already exists, replace?" was answered Yes, rewrote it: LUDB's gains and diagnosis lines
+    were gone from the original. The dialog now offers 1_copy.hea, and the original's bytes stay."""
+    from PySide6.QtWidgets import QFileDialog
+
+    ludb = resources_dir() / "samples" / "ludb"
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for ext in ("hea", "dat"):
+        (folder / f"1.{ext}").write_bytes((ludb / f"1.{ext}").read_bytes())
+    original = {p.name: p.read_bytes() for p in folder.iterdir()}
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, folder / "1.hea")
+    offered = []
+
+    def accept_default(parent, caption, default, filters):     # the user presses Save, then Yes
+        offered.append(Path(default))
+        return default, filters.split(";;")[0]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", accept_default)
+    window.save_as_dialog()
+    assert offered == [folder / "1_copy.hea"]
+    assert {n: b for n, b in ((p.name, p.read_bytes()) for p in folder.iterdir()) if n in original} == original
+    assert np.allclose(wfdb_signal(folder / "1_copy.hea"), wfdb_signal(folder / "1.hea"), atol=6e-4)
+    # typed over the original by hand: refused and said, the file untouched
+    assert window.save_record_as(folder / "1.hea", "wfdb") is None
+    assert "read from" in window.message_bar.text()
+    assert (folder / "1.hea").read_bytes() == original["1.hea"]
+
+
+@needs_sample
 def test_recent_files_persist_in_isolated_settings(qtbot):
     window = make_window(qtbot)
     open_and_wait(qtbot, window, SAMPLE)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
-from mirage_model.records import STANDARD_LEADS, load_record
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.main import main
 
 pytest.importorskip("ecgdatakit")
@@ -289,3 +289,31 @@ def test_convert_to_edf_any_length_and_rate(tmp_path, fs, T):
     assert headers[0]["sample_frequency"] == fs and sigs.shape == (12, records * n)
     np.testing.assert_allclose(sigs[:, :T], truth.p_signal.T, atol=2 * span / 65535 + 1e-6)
     np.testing.assert_allclose(sigs[:, T:], headers[0]["physical_min"], atol=span / 65535)
+
+
+@pytest.mark.parametrize("fmt, suffixes", [("wfdb", (".hea", ".dat")), ("edf", (".edf",))])
+def test_write_record_never_writes_over_the_file_it_was_read_from(tmp_path, fmt, suffixes):
+    """The app's Save record as offered the open record's own file (LUDB 1.hea beside 1.dat) and,
+    after Qt's "replace?", rewrote it: the original's gains and its diagnosis lines were gone. A
+    record is never written over the files it was read from; beside them, under another name, it is."""
+    wfdb = pytest.importorskip("wfdb")
+    src = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb"
+    if not (src / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    for ext in (".hea", ".dat"):
+        shutil.copy(src / f"1{ext}", tmp_path / f"1{ext}")
+    rec = load_record(tmp_path / "1.hea")
+    if fmt == "edf":                       # an EDF record saved as EDF under its own name
+        edf = formats.write_record(rec, tmp_path / "edf", "edf", name="1")
+        rec = load_record(edf)
+    before = {p.name: p.read_bytes() for p in Path(rec.path).parent.iterdir()}
+    with pytest.raises(RecordError, match="read from"):
+        formats.write_record(rec, Path(rec.path).parent, fmt, name="1")
+    assert {p.name: p.read_bytes() for p in Path(rec.path).parent.iterdir()} == before
+    out = formats.write_record(rec, Path(rec.path).parent, fmt, name="1_copy")
+    assert out.name == f"1_copy{suffixes[0]}"
+    if fmt == "wfdb":                      # the copy reads back as the original does, by wfdb's reader
+        ref = wfdb.rdrecord(str(tmp_path / "1"))
+        order = [n.upper() for n in ref.sig_name]
+        truth = np.stack([ref.p_signal[:, order.index(n.upper())] for n in STANDARD_LEADS])
+        np.testing.assert_allclose(load_record(out).signal, truth, atol=0.0005 + 1e-6)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from app import workers
 from app.dialogs.export import ExportDialog
 from mirage_model import formats
+from mirage_model.formats.write import source_file_hit
 from mirage_model.records import RecordError
 
 
@@ -24,8 +25,10 @@ class ExportMixin:
         if self.record is None:
             self.show_message("Open a record before saving it.")
             return
-        default = str(Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea")
-        path, chosen = QFileDialog.getSaveFileName(self, "Save record as", default, formats.SAVE_FILTER)
+        default = Path(self.settings.last_folder or Path.home()) / f"{self.record.record_id}.hea"
+        if source_file_hit(self.record, [default]) is not None:    # never offer the original recording itself
+            default = default.with_name(f"{self.record.record_id}_copy.hea")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save record as", str(default), formats.SAVE_FILTER)
         if path:
             fmt, anonymise = formats.save_choice(chosen, path)
             self.save_record_as(path, fmt, anonymise)

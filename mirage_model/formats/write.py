@@ -11,6 +11,7 @@ replaced by "X" (:func:`scrub_identity`).
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -59,11 +60,34 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         name = scrub_identity(name or ANONYMOUS_STEM, record)
     else:
         name = safe_name(name or record.record_id)
+    if fmt not in WRITE_FORMATS:
+        raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
+    targets = [out_dir / f"{name}.hea", out_dir / f"{name}.dat"] if fmt == "wfdb" else [out_dir / f"{name}.edf"]
+    own = source_file_hit(record, targets)
+    if own is not None:
+        raise RecordError(own, "this is the file the record was read from: writing it would replace the original "
+                               "recording (lead data and header alike); choose another name or folder")
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
-    if fmt == "edf":
-        return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
-    raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
+    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
+
+
+def source_file_hit(record: EcgRecord, targets: list[Path]) -> Path | None:
+    """The first of ``targets`` that is one of the files ``record`` was read from: its own file,
+    or a file of the same name beside it (a WFDB header's signal file, a Challenge ``.mat``).
+    None when the record has no path (built in memory) or no target is one of them."""
+    src = Path(record.path) if getattr(record, "path", None) else None
+    if src is None:
+        return None
+    for target in targets:
+        if target.stem != src.stem or not target.exists():
+            continue
+        try:
+            if os.path.samefile(target.parent, src.parent):
+                return target
+        except OSError:
+            continue
+    return None
 
 
 def _fold(text: str) -> str:
