@@ -197,6 +197,22 @@ def test_a_statement_under_20_percent_is_not_said_whatever_its_threshold():
     assert [s.code for s in it.statements] == ["SR", "LVH"]
 
 
+@pytest.mark.parametrize("formula_key", ["qtc_bazett_ms", "qtc_fridericia_ms"])
+def test_a_qtc_below_50_bpm_is_marked_unreliable_whatever_the_formula(formula_key):
+    """At 30 bpm (RR 2 s) a QT of 402 ms corrects to 284 ms (Bazett) or 319 ms (Fridericia): "short"
+    by either, an extrapolation far from RR 1 s, not a short QT."""
+    from mirage_model.measure import MeasureConfig
+    from mirage_model.review.interpret import QTC_HR_MIN
+    assert QTC_HR_MIN == MeasureConfig().qtc_hr_min
+    qt, rr_s = 402.0, 2.0
+    qtc = qt / rr_s ** 0.5 if formula_key == "qtc_bazett_ms" else qt / rr_s ** (1 / 3)
+    it = run({"SBRAD": 0.9}, {"heart_rate_bpm": 30.0, formula_key: round(qtc, 1)}, "M")
+    q = next(s for s in it.statements if s.text.startswith("Short QTc"))
+    assert q.note == "unreliable: rate below 50 bpm"
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 55.0, formula_key: 320.0}, "M")
+    assert next(s for s in it.statements if s.text.startswith("Short QTc")).note is None
+
+
 def test_an_unreliable_qtc_is_marked_and_a_rare_rhythm_under_20_percent_not_said():
     it = run({"AFIB": 0.9}, {"heart_rate_bpm": 140.0, "qtc_bazett_ms": 510.0}, "F", irregular=True)
     q = next(s for s in it.statements if s.text.startswith("Prolonged QTc"))

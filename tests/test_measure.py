@@ -294,6 +294,16 @@ def test_bazett_caveat_at_high_heart_rate():
     assert not any("irregular" in n for n in m.notes)
 
 
+def test_qtc_caveat_at_slow_heart_rate():
+    rec, _ = synthetic_record(rr_ms=1500, pr_ms=160, qt_ms=440)                # 40 bpm, regular
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(40, abs=1)
+    assert m.qtc_bazett_ms is not None
+    assert any(n.startswith("QTc unreliable: heart rate 40") and "< 50" in n for n in m.notes), m.notes
+    at_60, _ = synthetic_record(rr_ms=1000, pr_ms=160, qt_ms=400)
+    assert not any("QTc unreliable" in n for n in measure(at_60).notes)
+
+
 def test_repository_samples():
     """The app's samples: a normal PTB-XL ECG at 100 Hz has a normal QRS (it read 160 ms before the
     record was delineated at 500 Hz), the left bundle branch block a wide one, and the atrial

@@ -58,7 +58,8 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    ``rhythm_irregular`` (RR coefficient of variation > ``qtc_rr_cv_max``, 0.15) say whether the
    rhythm is irregular (with a note). QTc: Bazett QT / sqrt(RR s), Fridericia QT / cbrt(RR s),
    Framingham QT + 154 ms (1 - RR s). QTc is reported whenever QT is, with a note that it is
-   unreliable when the rhythm is irregular and, for Bazett, above ``qtc_bazett_hr_max`` (120 bpm).
+   unreliable when the rhythm is irregular, below ``qtc_hr_min`` (50 bpm) and, for Bazett, above
+   ``qtc_bazett_hr_max`` (120 bpm).
 7. Frontal axes: the net area of leads I and aVF over each wave (P, QRS, T) on the median beat
    (baseline: the PR segment).
    With the Einthoven/Goldberger geometry a frontal vector of angle a and size M projects as

@@ -28,7 +28,7 @@ MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a n
 
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
-    """Notes for QTc values that are reported but unreliable (irregular rhythm, high rate)."""
+    """Notes for QTc values that are reported but unreliable (irregular rhythm, high or low rate)."""
     out = []
     cv = rr_variation(beats)
     if cv is not None and cv > cfg.qtc_rr_cv_max:
@@ -38,6 +38,9 @@ def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     if hr > cfg.qtc_bazett_hr_max:
         out.append(f"QTc Bazett unreliable: heart rate {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
                    "(Bazett over-corrects at high rates; Fridericia is less affected)")
+    if hr < cfg.qtc_hr_min:
+        out.append(f"QTc unreliable: heart rate {hr:g} bpm < {cfg.qtc_hr_min:g} (the corrections extrapolate "
+                   "at slow rates; Bazett under-corrects)")
     return out
 
 

@@ -71,6 +71,9 @@ class MeasureConfig:
     work_fs: float | None = 500.0                 # ... to this rate for delineation (None: never)
     qtc_rr_cv_max: float = 0.15                   # RR coefficient of variation above this: QTc unreliable
     qtc_bazett_hr_max: float = 120.0              # heart rate above this: Bazett QTc unreliable
+    # heart rate below this: every QTc unreliable; the corrections extrapolate far from RR 1 s, and
+    # Bazett under-corrects at slow rates (Rautaharju et al. 2009, AHA/ACCF/HRS part IV)
+    qtc_hr_min: float = 50.0
     min_leads: int = 3                            # leads with a boundary needed for the median over leads
     # calibration added to the median-over-leads intervals: minus the median difference from the
     # cardiologists' per-lead readings on LUDB records 1-50 (records 51-100 never tuned on)

@@ -35,7 +35,8 @@ A model statement is said when its calibrated probability is at or above its thr
 least 20 % (``outputs.is_called``, as every call of every model): the thresholds (max F1 on the
 validation fold) of rare statements sit at a few percent, and a finding is not stated at 3 %; all
 probabilities stay in the CSV's ``stmt_`` columns. A QTc rule statement is marked (?) when the measurements call the QTc
-unreliable (an irregular rhythm; Bazett above 120 bpm).
+unreliable (an irregular rhythm; Bazett above 120 bpm; any formula below 50 bpm, where the corrections
+extrapolate and Bazett under-corrects: Rautaharju et al. 2009).
 
 The rhythm comes first: the rhythm itself (atrial fibrillation or flutter, paced, supraventricular
 tachycardia, sinus), then what qualifies it (premature complexes, bigeminy, trigeminy), whatever
@@ -235,6 +236,7 @@ QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
+QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
 AF_RULE_MIN_P = 0.15
@@ -603,10 +605,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
             who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
-            # as the measurements say: a QTc of an irregular rhythm, or Bazett's above 120 bpm, is unreliable
+            # as the measurements say: a QTc of an irregular rhythm, Bazett's above 120 bpm, any below 50 bpm, is unreliable
             shaky = ("unreliable: irregular rhythm" if irregular else
                      f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
-                     and hr > QTC_BAZETT_HR_MAX else None)
+                     and hr > QTC_BAZETT_HR_MAX else
+                     f"unreliable: rate below {QTC_HR_MIN:g} bpm" if hr is not None and hr < QTC_HR_MIN else None)
             if qtc_flag == "high" and "LNGQT" not in positive:
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)",
