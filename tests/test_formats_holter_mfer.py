@@ -60,6 +60,26 @@ def test_real_ishne_holter_file_against_its_own_bytes():
     assert rec.meta["acquired"] == f"{y:04d}-{m:02d}-{d:02d} {truth['start'][0]:02d}:{truth['start'][1]:02d}:00"
 
 
+def test_an_ishne_file_cut_short_reads_what_it_holds_and_says_it_is_short(tmp_path):
+    """A copy interrupted at a whole frame decodes to a shorter record: its samples are the file's own,
+    and the quality findings say the file holds less than its header declares (it loaded silently)."""
+    from mirage_model.quality import assess
+    path = DATA / "ECG_P28.01.ecg"
+    truth = ishne_decode(path)
+    data = path.read_bytes()
+    n_keep = 40_000                                                           # of 95,573 frames (12 leads, 2 bytes)
+    start = len(data) - truth["counts"].shape[1] * 12 * 2
+    cut = tmp_path / "cut.ecg"
+    cut.write_bytes(data[: start + n_keep * 24])
+    rec = load_record(cut)
+    assert rec.signal.shape == (12, n_keep)
+    np.testing.assert_allclose(rec.signal, truth["counts"][:, :n_keep] * truth["nv"][:, None] * 1e-6, atol=1e-6)
+    found = {f.code: f for f in assess(rec).findings}
+    assert "file_truncated" in found and found["file_truncated"].severity == "warning"
+    assert "40.0 s of the 95.6 s" in found["file_truncated"].detail
+    assert "file_truncated" not in {f.code for f in assess(load_record(path)).findings}     # the whole file
+
+
 # ------------------------------------------------------------------ MFER (ISO 22077-1) from its layout
 
 def _tlv(tag: int, value: bytes) -> bytes:

@@ -302,7 +302,27 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     }
     if notes:
         info["meta"]["reader_warnings"] = notes
+    declared = _declared_samples(fmt, src)
+    read = max((len(x) for _, x in channels), default=0)
+    if declared is not None and read < declared:
+        # a Holter file cut short (a copy interrupted) still decodes, frame by frame, to a shorter record:
+        # said, not refused, as ecgdatakit reads it (its writers' counts are exact in the files we know)
+        info["meta"]["declared_length_note"] = (f"the file holds {read / fs:.1f} s of the {declared / fs:.1f} s "
+                                                f"its header declares ({read:,} of {declared:,} samples per lead)")
     return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING)
+
+
+def _declared_samples(fmt: str, src) -> int | None:
+    """The samples per lead the file's header declares, where the format states it apart from the
+    samples themselves (ISHNE's ECG size); None elsewhere (the other readers refuse a file shorter
+    than its header, or have no such count)."""
+    if fmt != "ishne":
+        return None
+    try:
+        n = int((src.raw_metadata or {}).get("ecg_size"))
+    except (TypeError, ValueError):
+        return None
+    return n if n > 0 else None
 
 
 def _stated_rate(fmt: str, src, rate: int) -> float:

@@ -45,7 +45,8 @@ def _integrity(meta: dict) -> list[Finding]:
     checksums that do not fit some leads' samples (a majority refuses the file), an SCP-ECG
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
     to a plausible-looking but wrong signal), leads that end early in a clinical file
-    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), and leads
+    (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), a file that
+    holds fewer samples than its header declares (an ISHNE Holter cut short), and leads
     that the header's negative gain turns upside down (a WFDB ADC gain, an EDF/BDF physical range
     from high to low: read so, as the format says)."""
     out = []
@@ -54,6 +55,10 @@ def _integrity(meta: dict) -> list[Finding]:
         out.append(Finding("short_leads", f"lead{'s' if len(short) > 1 else ''} shorter than the others in "
                            f"the file ({', '.join(short)})", "warning", short,
                            str(meta.get("length_note") or "")))
+    cut = meta.get("declared_length_note")
+    if cut:
+        out.append(Finding("file_truncated", "file shorter than its header declares (truncated?)", "warning", (),
+                           str(cut)))
     bad = tuple(meta.get("checksum_mismatch") or ())
     if bad:
         out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",
