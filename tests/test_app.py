@@ -663,14 +663,17 @@ def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp
     assert Path(dlg.output.text()) == tmp_path / "mine.csv"
 
 
-def _run_batch_dialog(qtbot, model, folder, out):
-    """A BatchDialog with ``model`` on ``folder``, writing ``out``, started and waited for."""
+def _run_batch_dialog(qtbot, model, folder, out, labs=None):
+    """A BatchDialog with ``model`` on ``folder``, writing ``out`` (with the labs table ``labs``),
+    started and waited for."""
     from app.dialogs.batch import BatchDialog
     from mirage_model.inference import Predictor
 
     dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
     qtbot.addWidget(dlg)
     dlg.output.setText(str(out))
+    if labs is not None:
+        dlg.labs.setText(str(labs))
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     return dlg
@@ -692,6 +695,54 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     assert sorted(r["record_id"] for r in rows) == sorted(p.stem for p in find_records(folder))
     r = [row.get("record_id") for row in dlg.rows].index("00417_lr")
     assert dlg.record_path(r).resolve() == SAMPLE.resolve()
+
+
+@needs_sample
+def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, tmp_path):
+    """A batch with a labs table; double-clicking a result row opened the record with its file's
+    values (age 75 from the PTB-XL database) instead of the table's (age 40, its weight, height
+    and CRP), so the window's probabilities were not the row's. The record now opens with the row's
+    values, from "table", still editable; its probabilities are the CSV row's (the truth here)."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "ptbxl"
+    shutil.copytree(SAMPLE.parent.parent.parent, folder)
+    labs = tmp_path / "labs.csv"
+    # rows keyed by the file stem: the batch finds them by the trailing part of the record's path
+    labs.write_text("record_id,age,sex,weight [kg],height [cm],crp [mg/L]\n"
+                    "00417_lr,40,F,95,190,12\n11125_lr,30,,50,,\n")
+    out = tmp_path / "scores.csv"
+    dlg = _run_batch_dialog(qtbot, tiny_model, folder, out, labs=labs)
+    assert dlg.table.rowCount() == 4 and "4 scored" in dlg.status.text(), dlg.status.text()
+    with open(out, newline="") as fh:
+        truth = {row["record_id"]: row for row in csv.DictReader(fh)}
+    assert truth["00417_lr"]["age_used"] == "40.0" and truth["00417_lr"]["sex_used"] == "F"
+
+    window = make_window(qtbot, tiny_model)
+    dlg.openRecord.connect(window.open_record)          # as MainWindow.batch_dialog_open wires it
+    for rid in ("00417_lr", "11125_lr", "04016_lr"):    # full row, partial row, no row
+        r = [row["record_id"] for row in dlg.rows].index(rid)
+        with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+            dlg.table.cellDoubleClicked.emit(r, 0)
+        assert window.session.record_id == rid
+        pred = window.session.prediction
+        assert pred is not None, window.session.errors
+        row = truth[rid]
+        got = {lab: float(p) for lab, p in zip(pred.labels, pred.probabilities)}
+        want = {lab: float(row[f"prob_{lab}"]) for lab in pred.labels}
+        assert got == pytest.approx(want, abs=2e-6), (rid, got, want)
+
+    r = [row["record_id"] for row in dlg.rows].index("00417_lr")
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        dlg.table.cellDoubleClicked.emit(r, 0)
+    values = window.session.values
+    assert values["age"].canonical == 40 and values["age"].source == "table"
+    assert values["crp"].canonical == 12 and values["crp"].source == "table"   # recorded, not read by the model
+    assert window.lab_form.editor("age").text() == "40" and window.lab_form.editor("sex").currentText() == "F"
+    assert window.lab_form._rows["weight"].source.text() == "table"
+    window.lab_form.set_value("age", "41")                # the reviewer can still change them
+    assert values["age"].source == "user" and window.session.age == 41
 
 
 @needs_sample

@@ -1,7 +1,9 @@
 """"Batch score folder..." dialog: a face over ``mirage_model.review.batch.score_folder`` in a worker.
 
 Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
-of results as they arrive. Double-clicking a row opens that record in the main window.
+of results as they arrive. Double-clicking a row opens that record in the main window, with the
+labs-table values the batch scored it with (``batch.LabsLookup``), so that the window's
+probabilities are the row's.
 """
 
 from __future__ import annotations
@@ -40,9 +42,17 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
     ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
+    from mirage_model.review.batch.inputs import find_inputs, labs_lookup
 
     if model_path or predictor is None:
         predictor = Predictor(model_path or None, device=device)
+    if kwargs.get("labs"):
+        # the batch's own match of the table's rows to the folder's records, handed to the dialog
+        # before the first row, so that a row opens with the values it was scored with
+        unreadable: list = []
+        found = find_inputs(folder, unreadable)
+        ctx.progress(0, 0, labs_lookup(kwargs["labs"], folder, found[0]))
+        kwargs.update(found=found, unreadable_folders=unreadable)
     where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)
@@ -50,9 +60,11 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
 
 
 class BatchDialog(QDialog):
-    """Non-modal batch scoring. ``openRecord(path)`` when a result row is double-clicked."""
+    """Non-modal batch scoring. ``openRecord(path, values)`` when a result row is double-clicked:
+    ``values`` are the labs-table values the batch scored that record with ({name: (value, unit)};
+    empty without a labs table)."""
 
-    openRecord = Signal(str)
+    openRecord = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None, predictor=None, model_path: str = "", device: str = "auto",
                  folder: str = "", statements: str = "auto"):
@@ -65,6 +77,7 @@ class BatchDialog(QDialog):
         self.worker: workers.Worker | None = None
         self.rows: list[dict] = []
         self.summary = None
+        self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
 
         self.folder = QLineEdit(folder)
@@ -168,6 +181,7 @@ class BatchDialog(QDialog):
             return None
         self.rows = []
         self.columns = []
+        self.labs_lookup = None
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         self.summary = None
@@ -200,6 +214,11 @@ class BatchDialog(QDialog):
             self.status.setText("Cancelling after the current record...")
 
     def _progress(self, done: int, total: int, row) -> None:
+        from mirage_model.review.batch.inputs import LabsLookup   # loaded by the job that sends it
+
+        if isinstance(row, LabsLookup):
+            self.labs_lookup = row
+            return
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
         self.status.setText(f"{done} / {total} records")
@@ -271,10 +290,17 @@ class BatchDialog(QDialog):
         path = Path(text)
         return path if path.is_absolute() else getattr(self, "_folder", Path(self.folder.text())) / path
 
+    def record_values(self, r: int) -> dict:
+        """The labs-table values the batch scored result row ``r``'s record with ({} without a table)."""
+        path = self.record_path(r)
+        if path is None or self.labs_lookup is None:
+            return {}
+        return self.labs_lookup.values(path)
+
     def _double_clicked(self, r: int, _c: int) -> None:
         path = self.record_path(r)
         if path is not None:
-            self.openRecord.emit(str(path))
+            self.openRecord.emit(str(path), self.record_values(r))
 
     def closeEvent(self, event) -> None:
         if self.worker is not None:

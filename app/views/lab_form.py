@@ -1,7 +1,7 @@
 """The lab and clinical form: a view of one ``ReviewSession``'s patient values.
 
 Every known feature (``default_schema()``) gets a row: value, unit (from the feature's accepted
-units), reference range, source (file / user), a flag for out-of-range values, a refusal with a
+units), reference range, source (file / table / user), a flag for out-of-range values, a refusal with a
 message at the field for impossible values, and the value's contribution to the model's result.
 The form holds no values and no rules of its own: an edit goes to the session
 (``ReviewSession.set_value``), which decides (``clinical.parse_entry``); the form shows what the

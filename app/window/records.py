@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import time
 from pathlib import Path
+from typing import Mapping
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -52,8 +53,12 @@ class RecordsMixin:
         self.settings.last_folder = str(folder)
         return self.browser.set_folder(folder)
 
-    def open_record(self, path: str | Path) -> workers.Worker:
+    def open_record(self, path: str | Path, values: Mapping | None = None) -> workers.Worker:
         """Read, draw, measure and (with a model) classify a record in a new review session.
+
+        ``values``: clinical values from a labs table ({name: (value, unit)}, e.g. those a batch
+        scored the record with); they enter over the file's own with the source "table" and the
+        reviewer can still edit them.
 
         The previous session is closed first: its jobs are cancelled, its late results are
         dropped (their session id no longer matches) and no widget keeps any of its values.
@@ -72,6 +77,7 @@ class RecordsMixin:
         if pred is None and not self._model_loading:
             session.no_model(self.model_error or "no model loaded")
         self.session = session
+        self._table_values = (session.id, dict(values or {}))
         self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e[0] != session.id]
         self._export_queue = [e for e in self._export_queue if e[0] == session.id]
@@ -136,6 +142,9 @@ class RecordsMixin:
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
         self.session.set_record(record, path)
+        sid, table = getattr(self, "_table_values", (None, {}))
+        if table and sid == self.session.id:
+            self.session.set_values(table, source="table")     # over the file's, as the batch had them
         self.viewer.set_record(record)
         if self.fit_page_on_open:
             QTimer.singleShot(0, self.viewer.plot.fit_page)

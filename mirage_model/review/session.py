@@ -2,7 +2,7 @@
 
 A :class:`ReviewSession` owns everything that belongs to one opened record: the record, its
 patient context (demographics from the file; clinical and lab values, each with its source:
-"file", "user" or "none"), the measurements with the reviewer's edits, the prediction together
+"file", "table", "user" or "none"), the measurements with the reviewer's edits, the prediction together
 with the clinical inputs it was computed from, each clinical value's contribution, a place for
 the signal-quality verdict, and the state of each part ("pending", "ready", "stale", "failed",
 "unavailable"). It follows napari's viewer model: Qt-free state plus events that views subscribe
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 PENDING, READY, STALE, FAILED, UNAVAILABLE = "pending", "ready", "stale", "failed", "unavailable"
 STATES = (PENDING, READY, STALE, FAILED, UNAVAILABLE)
 PARTS = ("inputs", "measurements", "prediction", "contributions", "quality")
-SOURCES = ("file", "user", "none")
+SOURCES = ("file", "table", "user", "none")
 
 _IDS = itertools.count(1)
 _IDS_LOCK = threading.Lock()
@@ -83,7 +83,8 @@ class ClinicalValue:
         name: feature key ("age", "troponin_t").
         text: what was given, as typed or read ("1,5", "<3", "M").
         unit: the unit it was given in (None: the feature's canonical unit).
-        source: "file" (the record's header or database) or "user" (typed, a labs table, --lab).
+        source: "file" (the record's header or database), "table" (a labs table the app opened the
+            record with: a batch's row) or "user" (typed, --lab, a labs table given to the CLI).
         canonical: the value in the canonical unit, None when refused.
         status: "ok", "low", "high" (outside the reference range) or "refused" (impossible).
         message: why it was refused or flagged.
@@ -213,6 +214,9 @@ class ReviewSession:
         if isinstance(value, tuple) and len(value) == 2:
             value, unit = value
         text = value if isinstance(value, str) else (f"{value:g}" if isinstance(value, float) else str(value))
+        if feat.kind == "binary" and not isinstance(value, str):
+            # a table's sex code (1.0 / 0.0) is shown as the letter it stands for
+            text = next((k for k, v in SEX_CODE.items() if v == value), text)
         try:
             canonical = parse_entry(feat, value if isinstance(value, str) else value, unit)
             status, message = "ok", ""
@@ -238,8 +242,8 @@ class ReviewSession:
         Raises:
             ClinicalError: ``name`` is no known clinical feature.
         """
-        if source not in ("user", "file"):
-            raise ValueError(f"source must be 'user' or 'file', got {source!r}")
+        if source not in ("user", "file", "table"):
+            raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
         before = self.model_values()
         cv = self._store(name, value, unit, source)
         self.events.emit("values", name=name)
@@ -248,7 +252,10 @@ class ReviewSession:
         return cv
 
     def set_values(self, values: Mapping[str, object] | None, source: str = "user") -> None:
-        """Several values at once (a labs table row, ``--lab`` options): name -> value or (value, unit)."""
+        """Several values at once (a labs table row, ``--lab`` options): name -> value or (value, unit).
+        ``source``: "user", "file" or "table" (a labs table's row the app opened the record with)."""
+        if source not in ("user", "file", "table"):
+            raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
         before = self.model_values()
         for name, entry in (values or {}).items():
             value, unit = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)

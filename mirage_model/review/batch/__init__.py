@@ -22,11 +22,11 @@ Research use only, not a diagnosis.
 """
 
 from mirage_model.review.batch.errors import BatchError
-from mirage_model.review.batch.inputs import find_inputs
+from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
 from mirage_model.review.batch.outputs import FORMATS, read_rows
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.rows import columns
 from mirage_model.review.batch.run import BatchSummary, score_folder
 
-__all__ = ["FORMATS", "BatchError", "BatchSummary", "columns", "find_inputs",
-           "iter_rows", "read_rows", "score_folder"]
+__all__ = ["FORMATS", "BatchError", "BatchSummary", "LabsLookup", "columns", "find_inputs",
+           "iter_rows", "labs_lookup", "read_rows", "score_folder"]

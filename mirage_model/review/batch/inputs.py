@@ -3,10 +3,11 @@ the labs table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
-from mirage_model.clinical import ClinicalError, read_labs_table
+from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
@@ -62,3 +63,68 @@ def labs_row_ids(labs: Mapping, row_errors: Mapping) -> list[str]:
     """Every row id of a labs table as ``labs_dict`` split it: its read rows, then the refused ones
     (``row_errors``) not among them; what ``clinical.match_labs_rows`` matches records against."""
     return list(labs) + [r for r in row_errors if r not in labs]
+
+
+@dataclass
+class LabsLookup:
+    """Each record's labs row in one run: the table (``labs_dict``), its refused rows, and the
+    match of its rows to the run's records (``clinical.match_labs_rows`` over every record of the
+    run, named by ``clinical.labs_record_id`` under ``root``). The batch scores a record with the
+    values :meth:`values` gives it; the app's batch dialog opens a result row's record with them.
+
+    Build one with :meth:`build` (or :func:`labs_lookup` for a folder).
+    """
+
+    labs: dict                                  # {row id: {name: (value, unit)}}
+    errors: dict                                # {row id: why the row was refused}
+    root: Path                                  # the folder the records' ids are relative to
+    match: LabsMatch = field(default_factory=lambda: LabsMatch({}, {}, []))
+
+    @classmethod
+    def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable) -> "LabsLookup":
+        """The lookup of the run over ``paths`` (every record of it) under ``root``."""
+        errors = dict(errors or {})
+        root = Path(root)
+        ids = [labs_record_id(p, root) for p in paths]
+        return cls(labs, errors, root, match_labs_rows(labs_row_ids(labs, errors), ids))
+
+    def record_id(self, path) -> str:
+        """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
+        return labs_record_id(path, self.root)
+
+    def ambiguous(self, path) -> str:
+        """Why the record gets no row because its row fits other records too ("" when not so)."""
+        return self.match.ambiguous.get(self.record_id(path), "")
+
+    def row_id(self, path) -> str | None:
+        """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
+        rid = self.record_id(path)
+        if rid not in self.match.rows and rid not in self.match.ambiguous:
+            # a record outside the run's list (iter_rows called on its own): matched alone
+            return match_labs_rows(labs_row_ids(self.labs, self.errors), [rid]).row_id(rid)
+        return self.match.row_id(rid)
+
+    def refused(self, path) -> str:
+        """Why the record's labs row was refused ("" when it was read, or there is none)."""
+        return str(self.errors.get(self.row_id(path), "") or "")
+
+    def values(self, path) -> dict:
+        """The labs-table values the batch scores the record at ``path`` with ({name: (value,
+        unit)}, over the file's own); {} when it has no row, an ambiguous or a refused one."""
+        if self.ambiguous(path) or self.refused(path):
+            return {}
+        return dict(self.labs.get(self.row_id(path), {}) or {})
+
+
+def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
+    """The :class:`LabsLookup` a batch of ``folder`` with the labs table ``labs`` (a path or a
+    dict) uses; ``headers``: the folder's records as ``find_inputs`` found them (None: searched here).
+
+    Raises:
+        BatchError: the table itself cannot be read, or the folder does not exist.
+    """
+    errors: dict = {}
+    table = labs_dict(labs, errors)
+    if headers is None:
+        headers = find_inputs(folder)[0]
+    return LabsLookup.build(table, errors, folder, headers)

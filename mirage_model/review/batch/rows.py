@@ -8,14 +8,13 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import (SEX_CODE, ClinicalError, default_schema, labs_record_id, match_labs_rows,
-                                   record_values)
+from mirage_model.clinical import SEX_CODE, ClinicalError, default_schema, record_values
 from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
-from mirage_model.review.batch.inputs import labs_row_ids
+from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.interpret import interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
@@ -208,21 +207,18 @@ class Scorer:
         names = pdf_names(rels.values())
         self._pdf_names = {p: names[r] for p, r in rels.items()}
         # each record's labs row as training finds it: by its path under the root ("siteA/1"),
-        # else by a shorter trailing part ("1") that fits no other record of the run
-        self._labs_ids = labs_row_ids(self.labs, self.labs_errors)
-        self.labs_match = match_labs_rows(self._labs_ids, [self.labs_id(p) for p in paths])
+        # else by a shorter trailing part ("1") that fits no other record of the run; the app's
+        # batch dialog opens a row's record with the same lookup's values
+        self.labs_lookup = LabsLookup.build(self.labs, self.labs_errors, root, paths)
+        self.labs_match = self.labs_lookup.match
 
     def labs_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
-        return labs_record_id(path, self.root)
+        return self.labs_lookup.record_id(path)
 
     def labs_row_id(self, path) -> str | None:
         """The id of the labs row of the record at ``path`` (None: none, or an ambiguous one)."""
-        rid = self.labs_id(path)
-        if rid not in self.labs_match.rows and rid not in self.labs_match.ambiguous:
-            # a record outside the run's list (iter_rows called on its own): matched alone
-            return match_labs_rows(self._labs_ids, [rid]).row_id(rid)
-        return self.labs_match.row_id(rid)
+        return self.labs_lookup.row_id(path)
 
     @property
     def model_info(self) -> dict:

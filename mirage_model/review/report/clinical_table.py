@@ -18,7 +18,7 @@ def session_clinical_rows(session) -> list[dict]:
 
     Returns:
         dicts with keys name, label, value, unit, reference, flag ("H", "L", "refused" or ""),
-        source ("file" or "user"), used ("used by model", "not used by this model", "no model"),
+        source ("file", "table" or "user"), used ("used by model", "not used by this model", "no model"),
         contribution (float (K,) or None), message (why a value was refused).
     """
     used = session.used_names()
@@ -75,9 +75,11 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
             highlight.append(len(table) - 1)
     out.append(make_table(table, [24 * MM, 15 * MM, 12 * MM, 20 * MM, 10 * MM, 9 * MM, 33 * MM],
                           highlight_rows=highlight))
+    sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
+    if any(r["source"] == "table" for r in rows):
+        sources.insert(1, "table = the labs table row a batch scored the record with")
     notes = ["Flag: H above / L below the reference range (generic adult reference, canonical "
-             "unit, not the issuing laboratory's). From: file = the record's own header or "
-             "database, user = entered by the reviewer or a labs table."]
+             f"unit, not the issuing laboratory's). From: {', '.join(sources)}."]
     refused = [r for r in rows if r["flag"] == "refused"]
     if refused:
         notes.append("Refused (not given to the model): " + "; ".join(
