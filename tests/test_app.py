@@ -768,6 +768,26 @@ def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_pat
     assert QApplication.activeModalWidget() is None
 
 
+@needs_sample
+def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
+    """A PTB Diagnostic record carries the Frank leads vx, vy, vz beside its 12 leads; the window
+    dropped them without a word. Its record information now names them (the words of the PDF's
+    notes). Truth: wfdb's own reading of the header."""
+    import wfdb
+
+    hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
+    std = {"I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"}
+    others = [n for n in wfdb.rdheader(str(hea.with_suffix(""))).sig_name if n.upper() not in std]
+    assert others == ["vx", "vy", "vz"]
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, hea)
+    note = f"not shown: {', '.join(others)} (not among the 12 standard leads)"
+    assert note in window.results.device.text()
+    assert window.results.device.isVisibleTo(window)
+    open_and_wait(qtbot, window, SAMPLE)                  # 12 leads only
+    assert "not shown" not in window.results.device.text()
+
+
 def test_worker_reports_errors_and_honours_cancel(qtbot):
     from mirage_model.records import RecordError
 

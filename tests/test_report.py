@@ -327,6 +327,20 @@ def test_short_record_and_nan_samples(tmp_path):
     assert "shown: first 4.0 s of 4.0 s" in text
 
 
+def test_channels_that_are_no_12_lead_ecg_lead_are_named_on_page_1(tmp_path):
+    """The PTB Diagnostic record's Frank leads vx, vy, vz (meta["dropped_leads"]) were left out of
+    the PDF without a word; page 1's notes now name them. Truth: wfdb's own reading of the header."""
+    import wfdb
+
+    hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
+    std = {"I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"}
+    others = [n for n in wfdb.rdheader(str(hea.with_suffix(""))).sig_name if n.upper() not in std]
+    assert others == ["vx", "vy", "vz"]
+    out = _report(tmp_path / "ptbdb.pdf", mm.load_record(hea))
+    text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert f"not shown: {', '.join(others)} (not among the 12 standard leads)" in text
+
+
 def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
     import mirage_model.review.report.write as write
 

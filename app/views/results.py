@@ -36,7 +36,9 @@ class ResultsPanel(QWidget):
         self.positive = QLabel("")
         self.positive.setWordWrap(True)
         self.interpretation = InterpretationView()    # statements in reading order, each with its source
-        self.device = QLabel("")          # the acquiring device's own analysis (file), never mixed with ours
+        # the file's own words: the record's notes (channels not shown), then the acquiring device's
+        # own analysis, never mixed with ours
+        self.device = QLabel("")
         self.device.setWordWrap(True)
         self.choose_btn = QPushButton("Choose model...")
         self.choose_btn.clicked.connect(self.chooseModel)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app import workers
 from mirage_model import formats, preprocess
-from mirage_model.review.file_info import device_report_lines, file_patient
+from mirage_model.review.file_info import device_report_lines, file_patient, record_notes
 from mirage_model.review.session import ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -152,10 +152,13 @@ class RecordsMixin:
         self.settings.add_recent(path)
         self.settings.last_folder = str(path.parent)
         self._refresh_recent()
+        # what the file says beside the signal: the record's notes (channels not shown), then the
+        # device's own analysis; the PDF prints the same notes under its sheet (file_info.record_notes)
         heading, lines = device_report_lines(record)
-        self.results.device.setText(
-            f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>"
-            if lines else "")
+        parts = [f"<small style='color:#555'>{html.escape(n)}</small>" for n in record_notes(record)]
+        if lines:
+            parts.append(f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>")
+        self.results.device.setText("<br>".join(parts))
         sex = self.session.sex or "-"
         age = "-" if self.session.age is None else f"{self.session.age:g}"
         who = file_patient(record)

@@ -1,6 +1,7 @@
 """What the record's own file says beside the signal: the patient and device fields for the
-report's header and the app's title, and the acquiring device's own interpretation (always
-labelled as the device's, never mixed with MIRAGE's)."""
+report's header and the app's title, the acquiring device's own interpretation (always
+labelled as the device's, never mixed with MIRAGE's), and the record's notes (what the file holds
+that is not shown)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,19 @@ def file_patient(record) -> dict:
         if meta.get(k):
             out[k] = str(meta[k])
     return out
+
+
+def record_notes(record) -> list[str]:
+    """The record's notes, one line each, for the app's record information and the PDF's notes
+    under the sheet (the one place their words are made): the file's channels that are no 12-lead
+    ECG lead and so are not shown, e.g. the PTB Diagnostic records' Frank leads or an EDF's SpO2
+    (``meta["dropped_leads"]``, filled by ``records.leads.lead_mapping_meta`` and the EDF reader).
+
+    Returns:
+        e.g. ["not shown: vx, vy, vz (not among the 12 standard leads)"]; [] when there is nothing to say.
+    """
+    meta = getattr(record, "meta", None) or {}
+    dropped = [str(name) for name in meta.get("dropped_leads") or ()]
+    if not dropped:
+        return []
+    return [f"not shown: {', '.join(dropped)} (not among the 12 standard leads)"]

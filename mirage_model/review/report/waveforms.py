@@ -15,6 +15,7 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import panel_traces, polyline_segments
+from mirage_model.review.file_info import record_notes
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout
@@ -178,6 +179,7 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
                    if (leads := [STANDARD_LEADS[i] for i, f in enumerate(np.asarray(flags).ravel()[:12]) if f])]
     if flagged:
         notes.append("Lead quality flags - " + "; ".join(flagged))
+    notes += record_notes(rec)
     # one line under the sheet (the band took the room of a second): the caption, then the notes
     # at the right, both shrunk when they would meet
     note = pdf_text("   ".join(notes))
