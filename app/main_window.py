@@ -159,7 +159,13 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lab_form, "Labs && clinical")
-        self.tabs.addTab(self.heatmaps, "Lead attention")
+        # the two heatmaps side by side need 410 px: they scroll rather than holding the whole row
+        # of panels that wide (a 1024 px window with the folder dock then hid the measured values)
+        heat_scroll = QScrollArea()
+        heat_scroll.setWidgetResizable(True)
+        heat_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        heat_scroll.setWidget(self.heatmaps)
+        self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
 
         bottom = QSplitter(Qt.Orientation.Horizontal)

@@ -788,6 +788,35 @@ def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
     assert "not shown" not in window.results.device.text()
 
 
+@needs_sample
+def test_measurement_values_stay_in_view_at_1024x600_with_the_folder_open(qtbot):
+    """At 1024x600 with the folder dock open the Measurements table was squeezed to its first
+    column: the Value column lay right of the viewport, behind a horizontal scroll bar. Its name
+    and value cells now lie within the viewport (the Source column may scroll)."""
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(qtbot, load_model=False)
+    window.open_folder(SAMPLE.parent.parent.parent)
+    qtbot.waitUntil(lambda: window.browser_dock.isVisible(), timeout=WAIT_MS)
+    open_and_wait(qtbot, window, SAMPLE, analysis=True)   # measured: the values are in the table
+    window.resize(1024, 600)        # the height stops at the window's minimum (631 offscreen)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT_MS)
+    QApplication.processEvents()
+    table = window.measure_panel.table
+    view = table.viewport().rect()
+    assert window.measure_panel.isVisible() and view.width() > 0
+    for r in range(table.rowCount()):
+        for c in (0, 1):                                     # the name and the value
+            cell = table.visualRect(table.model().index(r, c))
+            if cell.isValid():                               # rows below the fold are scrolled to, not cut
+                assert view.left() <= cell.left() and cell.right() <= view.right(), (r, c, cell, view)
+    assert table.horizontalScrollBar().value() == 0
+    value = table.item(0, 1).text()
+    assert value and table.columnWidth(1) >= table.fontMetrics().horizontalAdvance(value)
+    name = table.item(0, 0).text()                           # not cut to "Heart r..."
+    assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance(name)
+
+
 def test_worker_reports_errors_and_honours_cancel(qtbot):
     from mirage_model.records import RecordError
 

@@ -31,8 +31,9 @@ class MeasurementsPanel(QWidget):
         self.table = QTableWidget(len(ROWS), 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.note = QLabel("Double-click a value to correct it; clear it to restore the automatic value.")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555")
@@ -154,6 +155,16 @@ class MeasurementsPanel(QWidget):
                     self.table.setItem(r, c, it)
         finally:
             self._filling = False
+        self._keep_values_in_view()
+
+    def _keep_values_in_view(self) -> None:
+        """The table is never narrower than its name and value columns, so that a narrow window
+        (1024x600 with the folder dock open) gives them their room rather than hiding the values
+        behind a scroll bar; the Source column may scroll."""
+        header = self.table.horizontalHeader()
+        need = sum(max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in (0, 1))
+        need += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
+        self.table.setMinimumWidth(need)
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() != 1:
