@@ -363,3 +363,24 @@ def test_a_sine_wave_is_no_ecg():
     slow = np.stack([np.interp(grid, np.arange(slow.shape[1]), row) for row in slow])
     q = quality.assess(with_signal(rec, slow))
     assert not any(f.code == "no_beats" for f in q.findings), q.summary()
+
+
+def test_beats_taller_than_any_heart_gives_are_named_as_units_not_read_as_hypertrophy(records):
+    """A record stored in other units than its header says (truth: the samples multiplied by 10 here)
+    had been scored as usable and read "Left ventricular hypertrophy" from its voltages. Beats over
+    20 mV peak-to-peak (the largest of 19,799 real records: 12.4 mV) are a critical finding naming
+    the tallest lead; the records as recorded, and twice their size, are not."""
+    tall_enough = 0
+    for name, rec in records.items():
+        x = np.nan_to_num(rec.signal.astype(np.float64))
+        span = np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)     # the samples' own height
+        for k in (1.0, 2.0):
+            assert not quality.assess(with_signal(rec, x * k)).has("amplitude_implausible"), (name, k)
+        q = quality.assess(with_signal(rec, x * 10))
+        if span.max() * 10 >= 25.0:                      # well over 20 mV once scaled
+            tall_enough += 1
+            f = next(f for f in q.findings if f.code == "amplitude_implausible")
+            assert f.severity == "critical" and q.verdict == "unreliable", (name, q.reason)
+            assert "units or gain wrong?" in f.name and f.leads, f
+            assert STANDARD_LEADS[int(np.argmax(span))] in f.leads, (name, f.leads)
+    assert tall_enough >= 2

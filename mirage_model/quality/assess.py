@@ -170,6 +170,16 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                                 f"a QRS complex has {cfg.qrs_min_slope:g} or more"))
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
                        None, n_beats, fs, cfg)
+    tall = np.ptp(mean_beat, axis=1) if mean_beat.shape[1] else np.zeros(L)
+    tall = np.where(usable & np.isfinite(tall), tall, 0.0)
+    if tall.max() > cfg.max_beat_ptp_mv:
+        big = tall > cfg.max_beat_ptp_mv
+        k = int(np.argmax(tall))
+        findings.append(Finding("amplitude_implausible", f"beats {tall[k]:.0f} mV tall in {STANDARD_LEADS[k]}: "
+                                "more than any heart gives (units or gain wrong?)", "critical", _names(big),
+                                f"mean beat peak-to-peak above {cfg.max_beat_ptp_mv:g} mV in "
+                                + ", ".join(f"{n} {v:.1f} mV" for n, v in zip(_names(big), tall[big]))
+                                + "; the largest of 19,799 real records is 12.4 mV"))
     if hr is not None and hr >= cfg.rate_max_bpm:
         findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
                                 "the interval measurement misses beats at this rate", "critical", (),

@@ -60,6 +60,11 @@ class QualityConfig:
     # than 250 ms) see up to 240 bpm; a median rate at or above this withholds the result (PTB-XL
     # fold 9: one record, 14286, a PSVT at 200 bpm that the measurement reads as 137 bpm, irregular).
     rate_max_bpm: float = 200.0
+    # No heart gives a beat this tall in any lead (mV peak-to-peak of the mean beat at 100 Hz): the
+    # largest of 19,799 real records (PTB-XL folds 1-9, LUDB, the CinC samples, severe LVH included)
+    # is 12.4 mV. A record beyond it was stored in other units than its header says (microvolts
+    # read as tens of microvolts; a gain off by 10): its voltage criteria would read hypertrophy.
+    max_beat_ptp_mv: float = 20.0
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)
