@@ -369,3 +369,25 @@ def test_an_output_it_could_not_save_into_is_refused_before_any_work(tmp_path, c
     (tmp_path / "afile").write_text("x")
     assert main(["train", *train_argv(f"folder:{root}", tmp_path / "afile", cache, labels=labels)]) == 1
     assert "is not a folder" in capsys.readouterr().err and not cache.exists()
+
+
+def test_epoch_log_says_over_how_many_classes_the_macro_auroc_is(folder_data, tmp_path, caplog):
+    """A validation split without a positive of one class (truth: its one HYP record relabelled NORM
+    here) gives a macro AUROC over 3 of the 4 classes; the epoch lines and the last line said a bare
+    number, as if over all four."""
+    root, labels, cache = folder_data
+    rows = labels.read_text().splitlines()
+    val_hyp = [i for i, r in enumerate(rows) if r.endswith(",val") and r.split(",")[1] == "HYP"]
+    assert len(val_hyp) == 1
+    i = val_hyp[0]
+    rows[i] = rows[i].replace(",HYP,", ",NORM,")
+    relabelled = tmp_path / "labels.csv"
+    relabelled.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    with caplog.at_level("INFO"):
+        assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--no-test",
+                                          labels=relabelled)]) == 0
+    said = [r.getMessage() for r in caplog.records]
+    epoch = next(m for m in said if m.startswith("epoch 1/1:"))
+    assert "val macro AUROC" in epoch and "over 3 of 4 classes" in epoch, epoch
+    assert any(m.startswith("done in") and "over 3 of 4 classes" in m for m in said), said[-3:]
