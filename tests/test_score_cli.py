@@ -389,3 +389,50 @@ def test_score_searches_the_folder_once(mixed, checkpoint, tmp_path, monkeypatch
     assert rc == 1 and f"scored {len(good)}, failed {len(BAD)}" in capsys.readouterr().out
     assert sorted(r["record_path"] for r in _rows(out)) == sorted(good + list(BAD))
     assert walks == [folder]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_score_rows_name_the_labs_values_used(checkpoint, tmp_path, suffix):
+    """A scored row had age_used and sex_used but nothing saying which values of the labs table it
+    was scored with; ``labs_used`` lists them in the schema's canonical units ("" without a row),
+    the same in CSV and JSON lines."""
+    base = mm.resources_dir() / "samples"
+    folder = tmp_path / "records"
+    for rel in ("ludb/1", "ptbxl/records100/00000/00417_lr"):
+        src = base / (rel + ".hea")
+        if not src.is_file():
+            pytest.skip(f"bundled sample {rel} not present")
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        for f in src.parent.glob(src.stem + ".*"):
+            shutil.copy(f, (folder / rel).parent / f.name)
+    labs = tmp_path / "labs.csv"
+    # CRP 0.5 mg/dL is 5 mg/L, troponin T 0.012 ng/mL is 12 ng/L, creatinine 1.1 mg/dL is 97.24 umol/L
+    labs.write_text("record_id,crp [mg/dL],troponin_t [ng/mL],sex,creatinine [mg/dL]\n"
+                    "ludb/1,0.5,0.012,female,\n"
+                    "00417_lr,,,,1.1\n")
+    out = tmp_path / ("r" + suffix)
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--labs", str(labs), "--no-measure", "--statements-model", "none"])
+    assert rc == 0
+    if suffix == ".csv":
+        rows = _rows(out)
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    got = {r["record_path"]: r["labs_used"] for r in rows}
+    assert got == {"ludb/1.hea": "crp=5 mg/L; sex=F; troponin_t=12 ng/L",
+                   "ptbxl/records100/00000/00417_lr.hea": "creatinine=97.24 umol/L"}, got
+
+
+def test_score_rows_without_labs_table_say_none_used(checkpoint, tmp_path):
+    base = mm.resources_dir() / "samples"
+    src = base / "ludb" / "1.hea"
+    if not src.is_file():
+        pytest.skip("bundled sample ludb/1 not present")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in src.parent.glob("1.*"):
+        shutil.copy(f, folder / f.name)
+    out = tmp_path / "r.jsonl"
+    assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+                 "--no-measure", "--statements-model", "none"]) == 0
+    assert [json.loads(line)["labs_used"] for line in out.read_text().splitlines()] == [""]

@@ -38,7 +38,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "model", "statements_model", "age_used", "sex_used", "values_not_used", "quality_flags",
+    cols += ["positive", "withheld_positive", "model", "statements_model", "age_used", "sex_used", "labs_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
@@ -116,6 +116,24 @@ def sex_letter(value) -> str | None:
     table, ``SEX_CODE``), or such a value with its unit."""
     code = canonical_value("sex", value)
     return next((k for k, v in SEX_CODE.items() if v == code), None)
+
+
+def labs_text(values: dict) -> str:
+    """A labs row's values as one cell, each in its feature's canonical unit, by name:
+    "crp=5 mg/L; sex=F; troponin_t=12 ng/L" for crp 0.5 mg/dL, sex "female" and troponin T
+    0.012 ng/mL; "" for no values. What a research reader audits a scored row against."""
+    parts = []
+    for name in sorted(values):
+        v = canonical_value(name, values[name])
+        if v is None:              # missing, or no feature of the schema
+            continue
+        if name == "sex":
+            shown = sex_letter(v)
+        else:
+            shown = f"{v:g} {default_schema([name]).features[0].unit}".rstrip()
+        if shown is not None:
+            parts.append(f"{name}={shown}")
+    return "; ".join(parts)
 
 
 def error_message(err: BaseException) -> str:
@@ -348,6 +366,9 @@ class Scorer:
         # table's "male" or 1.0 is M)
         row["age_used"] = clean_float(canonical_value("age", used.get("age")), 1)
         row["sex_used"] = sex_letter(used.get("sex"))
+        # the labs table's values this record was scored with (its own row, as LabsLookup matched
+        # it), so that a reader can check a row against the table; "" when it has none
+        row["labs_used"] = labs_text(self.labs_lookup.values(item.path))
         row["values_not_used"] = ";".join(sorted(ignored)) or None
         quality = getattr(item.record, "quality", None) or {}
         flagged = []
