@@ -391,13 +391,9 @@ def test_score_searches_the_folder_once(mixed, checkpoint, tmp_path, monkeypatch
     assert walks == [folder]
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
-def test_score_rows_name_the_labs_values_used(checkpoint, tmp_path, suffix):
-    """A scored row had age_used and sex_used but nothing saying which values of the labs table it
-    was scored with; ``labs_used`` lists them in the schema's canonical units ("" without a row),
-    the same in CSV and JSON lines."""
+def _two_records(folder: Path) -> Path:
+    """Two bundled samples copied under ``folder`` (ludb/1, ptbxl/records100/00000/00417_lr)."""
     base = mm.resources_dir() / "samples"
-    folder = tmp_path / "records"
     for rel in ("ludb/1", "ptbxl/records100/00000/00417_lr"):
         src = base / (rel + ".hea")
         if not src.is_file():
@@ -405,6 +401,15 @@ def test_score_rows_name_the_labs_values_used(checkpoint, tmp_path, suffix):
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         for f in src.parent.glob(src.stem + ".*"):
             shutil.copy(f, (folder / rel).parent / f.name)
+    return folder
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_score_rows_name_the_labs_values_used(checkpoint, tmp_path, suffix):
+    """A scored row had age_used and sex_used but nothing saying which values of the labs table it
+    was scored with; ``labs_used`` lists them in the schema's canonical units ("" without a row),
+    the same in CSV and JSON lines."""
+    folder = _two_records(tmp_path / "records")
     labs = tmp_path / "labs.csv"
     # CRP 0.5 mg/dL is 5 mg/L, troponin T 0.012 ng/mL is 12 ng/L, creatinine 1.1 mg/dL is 97.24 umol/L
     labs.write_text("record_id,crp [mg/dL],troponin_t [ng/mL],sex,creatinine [mg/dL]\n"
@@ -436,3 +441,25 @@ def test_score_rows_without_labs_table_say_none_used(checkpoint, tmp_path):
     assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                  "--no-measure", "--statements-model", "none"]) == 0
     assert [json.loads(line)["labs_used"] for line in out.read_text().splitlines()] == [""]
+
+
+def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys):
+    """The summary line counted the values of the rows it could read: with every row refused it
+    read "labs.csv: 0 of 0 values not used by this model", as if the table had been fine."""
+    folder = _two_records(tmp_path / "records")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,crp [mg/L]\nludb/1,300,5\n00417_lr,40,-2\n")   # age 300, CRP -2: impossible
+    out = tmp_path / "r.csv"
+    args = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+            "--labs", str(labs), "--no-measure", "--statements-model", "none"]
+    assert main(args) == 1
+    said = capsys.readouterr().out
+    assert "every row of labs.csv was refused (2 rows): see their records' error rows" in said, said
+    assert "0 of 0" not in said
+    assert [r["status"] for r in _rows(out)] == ["error", "error"]
+
+    # one row read, one refused: the count of values is the read row's, and the refusal is said
+    labs.write_text("record_id,age,crp [mg/L]\nludb/1,300,5\n00417_lr,40,3\n")
+    assert main(args) == 1
+    said = capsys.readouterr().out
+    assert "labs.csv: 1 of 2 values not used by this model (crp 1); 1 of 2 rows refused" in said, said

@@ -18,7 +18,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
-from mirage_model.clinical import read_labs_table
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
@@ -176,7 +175,8 @@ def run(args) -> int:
     if summary.unreadable_folders:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if args.labs is not None:
-        print(unused_labs_line(args.labs, predictor))
+        used = getattr(getattr(predictor, "schema", None), "names", []) or []
+        print(summary.labs_line(Path(args.labs).name, used))
         if summary.labs_unmatched:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
@@ -184,20 +184,3 @@ def run(args) -> int:
                   "record's path in the folder without the extension, e.g. 'siteA/1' or '1'", file=sys.stderr)
     return summary.exit_code
 
-
-def unused_labs_line(labs_path, predictor) -> str:
-    """How many values of the labs table the model does not read (kept in the CSV and the PDFs,
-    marked "not used by this model"), e.g. "labs.csv: 12 of 30 values not used by this model
-    (troponin_t 6, crp 6)"."""
-    used = set(getattr(getattr(predictor, "schema", None), "names", []) or [])
-    table = read_labs_table(labs_path, row_errors={})   # refused rows are already error rows
-    counts: dict[str, int] = {}
-    total = 0
-    for values in table.values():
-        for name in values:
-            total += 1
-            if name not in used:
-                counts[name] = counts.get(name, 0) + 1
-    n = sum(counts.values())
-    detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})" if counts else ""
-    return f"{Path(labs_path).name}: {n} of {total} values not used by this model{detail}"

@@ -43,6 +43,11 @@ class BatchSummary:
     labs_unmatched: list[str] = field(default_factory=list)
     # (folder, reason) of the folders that could not be listed (their records are not in the output)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
+    # the labs table (None: none given): how many of its rows were read, how many refused (bad
+    # value, id twice: their records get error rows), and its values by feature over the read rows
+    labs_rows: int | None = None
+    labs_refused: int = 0
+    labs_values: dict[str, int] = field(default_factory=dict)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -70,6 +75,30 @@ class BatchSummary:
     def handled(self) -> int:
         """The rows this run wrote: scored, failed and not ECG."""
         return self.scored + self.failed + self.not_ecg
+
+    def labs_line(self, table: str, model_reads) -> str:
+        """What became of the labs table named ``table`` (its file name), for a model that reads
+        the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
+        troponin_t 6); 2 of 17 rows refused: see their records' error rows", or, when no row could
+        be read, "every row of labs.csv was refused (3 rows): see their records' error rows"
+        (never "0 of 0 values"). "" without a table."""
+        if self.labs_rows is None:
+            return ""
+        if self.labs_rows == 0:
+            if self.labs_refused:
+                return (f"every row of {table} was refused ({self.labs_refused} row"
+                        f"{'s' if self.labs_refused != 1 else ''}): see their records' error rows "
+                        "('labs row refused: ...')")
+            return f"{table}: no rows: no values were used"
+        reads = set(model_reads or ())
+        unused = {k: v for k, v in self.labs_values.items() if k not in reads}
+        total, n = sum(self.labs_values.values()), sum(unused.values())
+        detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(unused.items()))})" if unused else ""
+        line = f"{table}: {n} of {total} values not used by this model{detail}"
+        if self.labs_refused:
+            line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
+                     "see their records' error rows")
+        return line
 
     @property
     def exit_code(self) -> int:
@@ -165,6 +194,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()))
         if labs is not None:
+            summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
+            for values in labs_d.values():
+                for name in values or {}:
+                    summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = match_labs_rows(
                 labs_row_ids(labs_d, labs_errors), [labs_record_id(p, folder) for p in headers]).unmatched
         cancelled = False
