@@ -226,3 +226,51 @@ def test_the_explained_classes_are_chosen_on_the_calibrated_scale(tmp_path):
     ew = p._explain_window(p.prepare(rec), 0, None)
     expected = [k for k in range(K) if cal.apply(1 / (1 + np.exp(-ew.logits.astype(np.float64))))[k] >= th[k]]
     assert len(expected) == K and list(ew.predicted) == expected
+
+
+def _calibrated_and_overconfident(seed=0):
+    """(Y (400, 2), P (400, 2)): class 0 already calibrated to the record (at each of its four
+    probabilities the share of positives is exactly that probability: ECE 0, which no map can
+    lower); class 1 over-confident (a map helps)."""
+    rng = np.random.default_rng(seed)
+    p0, y0 = [], []
+    for level in (0.05, 0.25, 0.55, 0.85):
+        pos = round(level * 100)
+        p0 += [level] * 100
+        y0 += list(rng.permutation([1.0] * pos + [0.0] * (100 - pos)))
+    y1, _, over = _data(n=400, seed=seed + 7)
+    order = rng.permutation(400)
+    return np.stack([np.asarray(y0)[order], y1], 1), np.stack([np.asarray(p0)[order], over], 1)
+
+
+def test_a_class_no_map_improves_keeps_the_models_probabilities():
+    """fit chose Platt or isotonic for every class with both outcomes, even where both made the
+    cross-validated ECE worse (6 validation records: Platt, 0.240 -> 0.438). A class whose
+    probabilities are already calibrated (ECE 0 on the split) keeps them."""
+    Y, P = _calibrated_and_overconfident()
+    assert ece(Y[:, 0], P[:, 0]) == pytest.approx(0.0, abs=1e-12)
+    cal = fit(Y, P)
+    assert cal.methods[0] == "identity" and cal.methods[1] in ("platt", "isotonic")
+    by = cal.metrics["ece_cv_by_method"]
+    assert set(by[0]) == {"platt", "isotonic"} and min(by[0].values()) > 0
+    assert cal.metrics["ece_after_cv"][0] == cal.metrics["ece_before"][0]
+    assert cal.metrics["ece_after_cv"][1] < cal.metrics["ece_before"][1]
+    held = np.random.default_rng(1).uniform(0.01, 0.99, (50, 2))
+    np.testing.assert_array_equal(cal.apply(held)[:, 0], held[:, 0])
+    again = Calibration.from_dict(cal.to_dict(), 2)                  # stored and read back as fitted
+    assert again.methods == cal.methods and again.metrics["ece_cv_by_method"] == by
+
+
+def test_calibrate_says_why_a_class_keeps_its_probabilities():
+    from training_cli.commands.calibrate import method_lines
+
+    Y, P = _calibrated_and_overconfident()
+    Y = np.concatenate([Y, np.zeros((400, 1))], 1)                    # a third class without a positive
+    P = np.concatenate([P, np.full((400, 1), 0.1)], 1)
+    cal = fit(Y, P)
+    lines = method_lines(cal, Y, ["NORM", "MI", "HYP"], [0.5, 0.5, 0.5])
+    by = cal.metrics["ece_cv_by_method"][0]
+    assert lines[0] == (f"    NORM: identity    ECE 0.000 kept: the model's own probabilities, as no map lowered the "
+                        f"cross-validated ECE (platt {by['platt']:.3f}, isotonic {by['isotonic']:.3f}); threshold 0.500")
+    assert lines[1].startswith(f"      MI: {cal.methods[1]:<11} ECE ") and "cross-validated" in lines[1]
+    assert "no positive record in the validation split" in lines[2]

@@ -1,7 +1,8 @@
 """``mirage calibrate``: fit a checkpoint's probability calibration on the validation split.
 
 Runs the model over the validation split (PTB-XL: fold 9), fits per class Platt scaling or
-isotonic regression, whichever has the lower cross-validated Brier score there
+isotonic regression, whichever has the lower cross-validated Brier score there, or keeps the
+model's own probabilities where neither lowers the cross-validated ECE
 (``mirage_model.calibration``), chooses the decision thresholds again (max F1) on the calibrated
 probabilities, and writes a copy of the checkpoint that carries both. The test split is never
 read. Beside the checkpoint: ``calibration.json`` (methods, cross-validated ECE before/after) and
@@ -269,16 +270,33 @@ def run(args) -> int:
     runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds,
                                                  **({"measured_stack": stage.to_dict()} if stage else {})})
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")
-    before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
-        "ece_after_in_sample", [])
-    for k, c in enumerate(labels):
-        if not multiclass and cal.methods[k] == "identity":
-            none = "positive" if y[:, k].max() == 0 else "negative"
-            print(f"{c:>8}: {'identity':<11} not calibrated (no {none} record in the validation split); "
-                  f"threshold {thresholds[k]:.3f}")
-            continue
-        print(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> {after[k]:.3f} "
-              f"(validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
-              f"threshold {thresholds[k]:.3f}")
+    for line in method_lines(cal, y, labels, thresholds, multiclass):
+        print(line)
     print(f"wrote {out}: val {macro_auroc_text(val)}")
     return 0
+
+
+def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: bool = False) -> list[str]:
+    """One line per class: the map chosen and its ECE before -> after (cross-validated on the
+    validation split), or why the class keeps the model's own probabilities (``identity``): no
+    positive (or negative) validation record, or no map that lowered the cross-validated ECE
+    (each map's ECE named). ``y``: (N, K) 0/1 validation outcomes."""
+    before, after = cal.metrics.get("ece_before", []), cal.metrics.get("ece_after_cv") or cal.metrics.get(
+        "ece_after_in_sample", [])
+    by_method = cal.metrics.get("ece_cv_by_method") or [{}] * len(labels)
+    lines = []
+    for k, c in enumerate(labels):
+        if not multiclass and cal.methods[k] == "identity":
+            if y[:, k].min() == y[:, k].max():
+                none = "positive" if y[:, k].max() == 0 else "negative"
+                lines.append(f"{c:>8}: {'identity':<11} not calibrated (no {none} record in the validation "
+                             f"split); threshold {thresholds[k]:.3f}")
+            else:
+                tried = ", ".join(f"{m} {e:.3f}" for m, e in by_method[k].items())
+                lines.append(f"{c:>8}: {'identity':<11} ECE {before[k]:.3f} kept: the model's own probabilities, "
+                             f"as no map lowered the cross-validated ECE ({tried}); threshold {thresholds[k]:.3f}")
+            continue
+        lines.append(f"{c:>8}: {cal.methods[min(k, len(cal.methods) - 1)]:<11} ECE {before[k]:.3f} -> "
+                     f"{after[k]:.3f} (validation, {'cross-validated' if 'ece_after_cv' in cal.metrics else 'in-sample'}); "
+                     f"threshold {thresholds[k]:.3f}")
+    return lines
