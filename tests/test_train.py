@@ -391,3 +391,17 @@ def test_epoch_log_says_over_how_many_classes_the_macro_auroc_is(folder_data, tm
     epoch = next(m for m in said if m.startswith("epoch 1/1:"))
     assert "val macro AUROC" in epoch and "over 3 of 4 classes" in epoch, epoch
     assert any(m.startswith("done in") and "over 3 of 4 classes" in m for m in said), said[-3:]
+
+
+def test_an_empty_validation_split_is_refused_before_any_work(tmp_path, capsys):
+    """A folder dataset whose split column names no record 'val' was refused only after the input
+    cache had been built and config.json written; now at once, naming the split and the fix."""
+    root, labels = make_folder(tmp_path / "ecgs", n_copies=3, split_column=True)
+    labels.write_text(labels.read_text().replace(",val\n", ",train\n"))     # copy 1 trains instead
+    assert ",val" not in labels.read_text()
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", labels=labels)]) == 1
+    err = capsys.readouterr().err
+    assert "the validation split ('val') holds no record (train 8, val 0, test 4)" in err, err
+    assert f"mark some records 'val' in the split column of {labels}" in err, err
+    assert not cache.exists() and not out.exists()              # no preprocessing, nothing written

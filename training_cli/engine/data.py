@@ -282,21 +282,12 @@ def check_split_seed(provenance, options: DataOptions, ds, model: str = "the mod
                           f"and test splits would hold records the model was trained on: give --seed {seed}")
 
 
-def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
-              progress: bool = True, model_labels=None, models=()):
-    """Open the dataset named by ``options``, build or load its cache, drop records that failed.
-
-    ``model_labels``: the labels of the model the data is opened for (``evaluate``, ``calibrate``,
-    ``ensemble``): checked against the task's (``check_model_labels``) before the cache is built.
-    ``models``: the checkpoints the data is opened for, as (name, provenance): their own data is
-    split as they were trained on it (``check_split_seed``).
-
-    Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
+def open_index(options: DataOptions, model_labels=None, models=()):
+    """The dataset named by ``options`` (its records, labels and splits; no signal read, no cache
+    built), cut to ``options.limit``; ``model_labels`` and ``models`` as ``open_data`` checks them.
 
     Raises:
-        DataError: the dataset cannot be opened (the message names the file).
-        ConfigError: the model's labels are none of the task's, or its data would be split with
-            another seed than the one it was trained with.
+        DataError, ConfigError: as ``open_data``.
     """
     try:
         ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
@@ -307,7 +298,61 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
         check_model_labels(model_labels, ds)
     for name, provenance in models:
         check_split_seed(provenance, options, ds, name)
-    ds = ds.limit(options.limit)
+    return ds.limit(options.limit)
+
+
+SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
+
+
+def check_splits(ds, options: DataOptions, needed=("train", "val")) -> None:
+    """Refuse a dataset whose ``needed`` splits hold no record, before any record is read: what
+    the split came from (``--split-file``, the split column of ``--labels``, PTB-XL's folds or the
+    seed) is named with how to fill it.
+
+    Raises:
+        DataError: a needed split is empty.
+    """
+    counts = {s: len(ds.split_indices(s)) for s in SPLIT_WORDS}
+    empty = [s for s in needed if counts[s] == 0]
+    if not empty:
+        return
+    names = " and ".join(f"{SPLIT_WORDS[s]} split ('{s}')" for s in empty)
+    have = ", ".join(f"{s} {n}" for s, n in counts.items())     # records per split
+    marks = " and ".join(f"'{s}'" for s in empty)
+    kind = str(options.data or "").split(":", 1)[0]
+    if options.split_file:
+        fix = f"mark some records {marks} in {options.split_file}"
+    elif kind == "folder":
+        fix = (f"mark some records {marks} in the split column of {options.labels or 'the labels table'} "
+               "(or give a --split-file); without a split column the records are split 80/10/10 by --seed")
+    elif kind == "ptbxl":
+        fix = "PTB-XL's folds 1-8 are the training split and fold 9 the validation split: use a root that has them"
+    else:
+        fix = (f"give a --split-file that marks some records {marks} (a seeded split of fewer than 3 records "
+               "leaves one empty)")
+    raise DataError(f"error: {options.data}: the {names} {'hold' if len(empty) > 1 else 'holds'} no record ({have}), so nothing was "
+                    f"trained or written; {fix}")
+
+
+def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
+              progress: bool = True, model_labels=None, models=(), dataset=None):
+    """Open the dataset named by ``options``, build or load its cache, drop records that failed.
+
+    ``model_labels``: the labels of the model the data is opened for (``evaluate``, ``calibrate``,
+    ``ensemble``): checked against the task's (``check_model_labels``) before the cache is built.
+    ``models``: the checkpoints the data is opened for, as (name, provenance): their own data is
+    split as they were trained on it (``check_split_seed``).
+
+    ``dataset``: the dataset as ``open_index`` opened it with the same ``options`` (not opened again).
+
+    Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
+
+    Raises:
+        DataError: the dataset cannot be opened (the message names the file).
+        ConfigError: the model's labels are none of the task's, or its data would be split with
+            another seed than the one it was trained with.
+    """
+    ds = dataset if dataset is not None else open_index(options, model_labels, models)
     kwargs = dict(cache_dir=options.cache_dir, workers=options.workers, progress=progress)
     if dist.main:
         cache = cache_mod.build_or_load(ds, preprocess_cfg, render_cfg, **kwargs)

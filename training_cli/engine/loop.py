@@ -33,7 +33,7 @@ from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
-    inputs_to_device, make_loader, open_data
+    check_splits, inputs_to_device, make_loader, open_data, open_index
 from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
@@ -65,6 +65,10 @@ def train(cfg: TrainConfig) -> int:
     out = Path(cfg.out).expanduser()
     _check_outputs(out)
     progress = dist.main and not cfg.no_progress
+    # the records and their splits first: an empty training or validation split is refused before
+    # the cache is built or anything is written
+    index = open_index(cfg.data_options())
+    check_splits(index, cfg.data_options())
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
         runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(sys.argv),
@@ -72,7 +76,7 @@ def train(cfg: TrainConfig) -> int:
 
     pcfg = PreprocessConfig(denoise_k=cfg.denoise, denoise_floor_mv=cfg.denoise_floor)
     rcfg = RenderConfig()
-    ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress)
+    ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress, dataset=index)
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
     K, task_type = len(ds.classes), ds.task_type
