@@ -15,7 +15,7 @@ pypdf = pytest.importorskip("pypdf")
 import mirage_model as mm
 from mirage_model.measure import SCALAR_KEYS, Measurements
 from mirage_model.review.report import build_report, report_layout
-from mirage_model.review.report.summary_band import DETAILS, SMALLEST, model_line_rows
+from mirage_model.review.report.summary_band import DETAILS, SIZE, SMALLEST, model_line_rows
 from mirage_model.review.session import ReviewSession
 
 PT_PER_MM = 72.0 / 25.4
@@ -172,6 +172,28 @@ def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
         if t not in leads:
             inside = lay.grid_y0 - 1 <= y <= lay.grid_y0 + lay.grid_height
             assert not inside, (t, y)
+
+
+def test_a_rhythm_too_long_for_half_the_band_gets_the_whole_line(tmp_path, record):
+    """Six statements take two columns; the first, the rhythm, too long for half the band ("Sinus
+    rhythm, 72 bpm, most probable rhythm (below its threshold)": ISHNE ECG_P28.01 printed it at
+    5.5 pt with its source cut to "[model + measurements..."), gets the whole first line at the
+    band's size with its probability, and the others stay two to a line under it."""
+    from helpers_models import make_tiny_checkpoint
+
+    labels = ("SR", "1AVB", "CLBBB", "LVH", "IMI", "NDT")         # sinus rhythm below its threshold
+    folder = make_tiny_checkpoint(tmp_path / "six", labels=labels, thresholds=[1.01] + [0.0] * 5)
+    predictor = mm.Predictor(folder, device="cpu")
+    measured = _measurements(heart_rate_bpm=72.0, rr_ms=833.0, pr_ms=230.0, qrs_ms=130.0)
+    text, spans = _page1(build_report(_session(record, predictor, measured), tmp_path / "six.pdf"))
+    rhythm = next(sp for sp in spans if sp[0].startswith("Sinus rhythm, 72 bpm, most probable rhythm"))
+    assert rhythm[3] == SIZE                                       # the band's size, not shrunk
+    beside = [sp[0] for sp in spans if abs(sp[2] - rhythm[2]) < 0.5 and sp[1] > rhythm[1]]
+    assert len(beside) == 1 and re.fullmatch(r"\[model \d+%\]", beside[0]), beside   # its source whole, alone
+    for words in ("First degree AV block", "Left bundle branch block", "Left ventricular hypertrophy",
+                  "Inferior infarct", "Nonspecific T wave abnormality"):
+        assert words in text
+    assert "more:" not in text
 
 
 def test_out_of_date_and_missing_model_are_said(tmp_path, record, superclass_predictor):

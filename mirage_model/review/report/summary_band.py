@@ -196,6 +196,11 @@ def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
     return [text]
 
 
+def _fits(c, runs: list[Run], width: float) -> bool:
+    """Whether ``runs`` fit ``width`` pt at their own size (``draw_runs`` would neither shrink nor cut them)."""
+    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs) <= width
+
+
 def statement_runs(s, compact: bool = False) -> list[Run]:
     """One statement: its words, then its source (rule and threshold, or model and probability)."""
     runs = [Run(s.text, "Helvetica-Bold"), Run(f"  [{s.source_tag(compact)}]", colour=GREY)]
@@ -249,23 +254,33 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     slots = n_lines - 2                                           # the head and the model line
     statements = list(it.statements)
     lines: list[list[list[Run]]] = []                             # per line, one or two cells
+    full_first = False                                            # two columns under a whole first line
     if not statements:
         lines.append([[Run(no_statement_text(session), colour=GREY)]])
     elif len(statements) <= slots:
         lines += [[statement_runs(s)] for s in statements]
     else:                                   # two columns, read down the first, the sources short
         cells = [statement_runs(s, compact=True) for s in statements]
-        if len(cells) > 2 * slots:
-            rest = statements[2 * slots - 1:]
-            cells = cells[:2 * slots - 1] + [[Run(f"... and {len(rest)} more: " + "; ".join(s.text for s in rest),
-                                                  colour=GREY)]]
+        if not _fits(c, cells[0], width / 2 - 2 * MM):
+            # the first statement (the rhythm, in reading order) too long for half the line, where it
+            # would shrink and lose its source: it takes the whole first line, the rest two columns
+            lines.append([cells.pop(0)])
+            full_first = True
+            statements_left = statements[1:]
+        else:
+            statements_left = statements
+        room = 2 * (slots - len(lines))
+        if len(cells) > room:
+            rest = statements_left[room - 1:]
+            cells = cells[:room - 1] + [[Run(f"... and {len(rest)} more: " + "; ".join(s.text for s in rest),
+                                             colour=GREY)]]
         half = (len(cells) + 1) // 2
         lines += [[cells[k]] + ([cells[k + half]] if k + half < len(cells) else []) for k in range(half)]
     if len(lines) < slots and it.resolved:
         lines.append([[Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]])
     for j, cells in enumerate(lines[:slots]):
         y = first - (j + 1) * LEADING
-        two = len(statements) > slots
+        two = len(statements) > slots and not (j == 0 and full_first)
         cell_w = width / 2 if two else width
         for k, runs in enumerate(cells):
             if it.withheld:
