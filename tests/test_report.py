@@ -341,6 +341,21 @@ def test_channels_that_are_no_12_lead_ecg_lead_are_named_on_page_1(tmp_path):
     assert f"not shown: {', '.join(others)} (not among the 12 standard leads)" in text
 
 
+def test_the_ptb_diagnostic_ecg_date_is_on_page_1(tmp_path):
+    """The PTB Diagnostic header's "# ECG date: 01/10/1990" (day/month/year: the same database has
+    18/10/1990) was missing from the patient line, which said only age and sex; page 1 now says
+    "Acquired: 1990-10-01". Truth: wfdb's own reading of the header's comments."""
+    import wfdb
+
+    hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
+    stated = next(c.split(":", 1)[1].strip() for c in wfdb.rdheader(str(hea.with_suffix(""))).comments
+                  if c.lower().startswith("ecg date"))
+    day, month, year = stated.split("/")
+    out = _report(tmp_path / "ptbdb.pdf", mm.load_record(hea))
+    text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert f"Acquired: {year}-{month}-{day}" in text
+
+
 def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
     import mirage_model.review.report.write as write
 

@@ -4,6 +4,8 @@ the page number). The model's result is in page 1's band (``summary_band``)."""
 
 from __future__ import annotations
 
+import re
+
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient
 from mirage_model.review.report.context import ReportContext
@@ -12,6 +14,10 @@ from mirage_model.review.report.text import clip_runs, draw_runs_text, fmt_num, 
 
 
 def record_date(record) -> str:
+    """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
+    date, a WFDB header's base date and time, or the PTB Diagnostic database's "ECG date" comment
+    (day/month/year there, e.g. 18/10/1990; printed 1990-10-18 so that no reader takes it for
+    month/day). "" when the file does not say."""
     meta = getattr(record, "meta", None) or {}
     for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
         if meta.get(key):
@@ -19,7 +25,13 @@ def record_date(record) -> str:
     date, time = meta.get("base_date"), meta.get("base_time")
     if date:
         return f"{date} {time}" if time else str(date)
-    return ""
+    ecg_date = str(meta.get("ecg_date") or "").strip()
+    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", ecg_date)
+    if dmy:
+        day, month, year = (int(x) for x in dmy.groups())
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return ecg_date
 
 
 def _patient_tag(ctx) -> str:
