@@ -356,6 +356,24 @@ def test_the_ptb_diagnostic_ecg_date_is_on_page_1(tmp_path):
     assert f"Acquired: {year}-{month}-{day}" in text
 
 
+def test_every_page_names_the_patient_id_the_file_gives(tmp_path):
+    """A GE MUSE file's patient ID was on page 1's header only; the footer of pages 2 onwards said
+    "record muse-sinus (M, 43 y)", so a page parted from page 1 named no patient. Every page's
+    footer now has the file's ID. Truth: the XML's own PatientID element."""
+    pytest.importorskip("ecgdatakit")
+    import xml.etree.ElementTree as ET
+
+    xml = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"
+    pid = ET.parse(xml).getroot().findtext("PatientDemographics/PatientID")
+    assert pid
+    out = build_report(ReviewSession(mm.load_record(xml)), tmp_path / "muse.pdf")   # the file's age and sex too
+    pages = pypdf.PdfReader(str(out)).pages
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, 1):
+        text = " ".join(page.extract_text().split())
+        assert f"record muse-sinus (ID {pid}, M, 43 y)" in text and f"page {n}" in text, n
+
+
 def test_atomic_write_keeps_old_file(tmp_path, ptbxl_sample, monkeypatch):
     import mirage_model.review.report.write as write
 

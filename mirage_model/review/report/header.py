@@ -35,12 +35,15 @@ def record_date(record) -> str:
 
 
 def _patient_tag(ctx) -> str:
-    """The patient this page belongs to, as printed in every page's footer ("F, 75 y")."""
+    """The patient this page belongs to, as printed in every page's footer ("ID 081486213, F, 75 y"):
+    the ID the user gave, else the file's (as page 1's header has it), so that a page parted from
+    page 1 still names its patient."""
     if ctx is None:
         return ""
     bits = []
-    if ctx.settings.patient_id:
-        bits.append(f"ID {ctx.settings.patient_id}")
+    pid = ctx.settings.patient_id or file_patient(ctx.record).get("id")
+    if pid:
+        bits.append(f"ID {pid}")
     if ctx.sex:
         bits.append(str(ctx.sex))
     if ctx.age is not None:
