@@ -61,6 +61,22 @@ def test_real_file_opens_with_the_contract(name):
         assert rec.flagged_leads("derived") == ("III", "aVR", "aVL", "aVF")
 
 
+def test_the_muse_carts_own_qtc_is_in_its_device_report():
+    """The cart's headline QTc (GE's QTCorrected, 491 ms here) was left out of the device's block in
+    the app and on the PDF (only its QTc Fridericia, 460 ms, was there): ecgdatakit keeps it aside
+    because the file names no formula. It is now listed, said to be of no stated formula, before
+    the Fridericia value. Truth: the XML's own elements."""
+    from mirage_model.review.file_info import device_report_lines
+
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    qtc = int(re.search(r"<QTCorrected>([^<]*)</QTCorrected>", text).group(1))
+    fridericia = int(re.search(r"<QTcFrederica>([^<]*)</QTcFrederica>", text).group(1))
+    _, lines = device_report_lines(load_record(DATA / "muse-sinus.xml"))
+    assert f"QTc, formula not stated (ms): {qtc}" in lines
+    assert lines.index(f"QTc, formula not stated (ms): {qtc}") + 1 == lines.index(f"QTc (Fridericia) (ms): {fridericia}")
+    assert not any(line.startswith("QTc (Bazett)") for line in lines)       # no formula GE did not name
+
+
 def test_muse_matches_the_egm_wfdb_export_of_the_same_ecg():
     """EGM (R) exported this MUSE file to WFDB in integer microvolts, with III and the augmented
     leads computed by EGM: every lead agrees within EGM's rounding to 1 uV."""

@@ -362,8 +362,19 @@ def _device_report(fmt: str, src, device: str) -> dict | None:
               ("qt_interval", "QT interval", "ms"), ("qtc_bazett", "QTc (Bazett)", "ms"),
               ("qtc_fridericia", "QTc (Fridericia)", "ms"), ("p_axis", "P axis", "deg"),
               ("qrs_axis", "QRS axis", "deg"), ("t_axis", "T axis", "deg"))
-    measurements = {f"{label} ({unit})": getattr(m, key) for key, label, unit in fields
-                    if getattr(m, key, None) is not None}
+    values = {key: getattr(m, key, None) for key, _, _ in fields}
+    if fmt == "ge-muse-xml" and values["qtc_bazett"] is None:
+        # GE's QTCorrected, the cart's headline QTc, names no formula: ecgdatakit keeps it among
+        # its annotations only; shown with the others, its formula said to be unknown
+        try:
+            qtc = float(str((src.annotations or {}).get("QTCorrected", "")).strip())
+        except ValueError:
+            qtc = None
+        if qtc is not None and math.isfinite(qtc):
+            values["qtc_bazett"] = int(qtc) if qtc.is_integer() else qtc
+            fields = tuple((k, "QTc, formula not stated", u) if k == "qtc_bazett" else (k, lab, u)
+                           for k, lab, u in fields)
+    measurements = {f"{label} ({unit})": values[key] for key, label, unit in fields if values[key] is not None}
     if not statements and not measurements:
         return None
     analysis = _DEVICE_ANALYSIS.get(fmt, "")
