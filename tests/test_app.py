@@ -489,6 +489,28 @@ def test_measurement_panel_renders_its_session(qtbot):
     assert session.measurement_edits == {}
 
 
+def test_measurement_panel_says_why_a_record_has_no_value(qtbot):
+    """PTB Diagnostic s0010_re (2 s) is too short for measure(): the panel's table is empty, and its note
+    says why in the words of the PDF's page 1 (``review.measurements.why_unmeasured``)."""
+    from app.views.measurements import MeasurementsPanel
+    from mirage_model import load_record
+    from mirage_model.measure import measure
+    from mirage_model.review.session import ReviewSession
+
+    record = load_record(Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea")
+    seconds = record.signal.shape[1] / record.fs
+    session = ReviewSession(record)
+    session.accept_measurements(session.id, measure(record))
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(session)
+    assert all(panel.table.item(r, 1).text() == "" for r in range(panel.table.rowCount()))
+    assert panel.note.text().startswith(f"Not measured: record too short ({seconds:.1f} s) for measurement.")
+    panel.set_edit("qt_ms", 400.0)                   # a value entered by hand: the usual note again
+    panel.refresh()
+    assert not panel.note.text().startswith("Not measured")
+
+
 def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
     bad = tmp_path / "broken.hea"
     bad.write_text("this is not a wfdb header\n")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -322,3 +323,28 @@ def test_a_record_with_no_signal_is_not_interpretable_on_page_1(record, tmp_path
     # a readable record with nothing said keeps the plain sentence
     session = ReviewSession.from_results(record)
     assert no_statement_text(session).startswith("No statement: no measurement rule applies, and there is no model")
+
+
+def test_a_record_too_short_to_measure_says_why_on_page_1(tmp_path):
+    """PTB Diagnostic s0010_re is cut to 2 s, too short for measure() (at least 2.5 s): every value
+    is None with the reason in its notes. Page 1's block showed "-" for each of the ten values and
+    no reason; it now says why, and the app's panel says the same (``why_unmeasured``). Truth for
+    the duration: wfdb's reading of the header (samples / fs)."""
+    wfdb = pytest.importorskip("wfdb")
+    from mirage_model.measure import measure
+    from mirage_model.review.measurements import why_unmeasured
+
+    hea = Path(__file__).parent / "data" / "ptbdb" / "s0010_re.hea"
+    header = wfdb.rdheader(str(hea.with_suffix("")))
+    seconds = header.sig_len / header.fs
+    record = mm.load_record(hea)
+    measurements = measure(record)
+    assert all(v is None for v in measurements.as_dict().values())
+    session = _session(record, measurements=measurements)
+    text, spans = _page1(build_report(session, tmp_path / "short.pdf"))
+    block = text[text.index("Measurements"):text.index("Interpretation")]
+    assert f"not measured: record too short ({seconds:.1f} s) for measurement" in block, block
+    assert "-" not in {s[0] for s in spans}                  # no value drawn as a bare dash
+    assert why_unmeasured(measurements) == f"not measured: record too short ({seconds:.1f} s) for measurement"
+    # a value the reviewer entered is a value: no reason then, the table is shown
+    assert why_unmeasured(measurements, {"qt_ms": 400.0}) == ""

@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from mirage_model.measure import SCALAR_FIELDS
-from mirage_model.review.measurements import measurement_rows
+from mirage_model.review.measurements import measurement_rows, why_unmeasured
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 EDITED = QColor(255, 236, 179)
@@ -63,6 +63,9 @@ class MeasurementsPanel(QWidget):
             self.note.setText("Measuring...")
         elif state == "failed":
             self.note.setText(f"Measurement failed: {error}" if error else "Measurement failed.")
+        elif why := why_unmeasured(self.automatic, self.edits, error):
+            # no value in the table: why, as the PDF's page 1 says it
+            self.note.setText(f"{why[:1].upper()}{why[1:]}. Double-click a value to enter it.")
         elif self.automatic is not None and getattr(self.automatic, "notes", ()):
             self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:

@@ -191,6 +191,32 @@ def outside_range(values: Mapping | None, sex: str | None = None) -> list[tuple[
     return out
 
 
+def why_unmeasured(measurements, edits: Mapping[str, float] | None = None, error: str = "") -> str:
+    """Why the measurement table holds no value at all, as the app and the PDF both say it.
+
+    ``measure()`` gives every value None, with the reason in ``Measurements.notes``, on a record it
+    cannot measure (too short, too noisy, too few usable leads); no measurements at all (None) have
+    the session's error instead.
+
+    Args:
+        measurements: measure.Measurements or None (not measured).
+        edits: the reviewer's values (any of them is a value in the table).
+        error: why there are no measurements (the session's error), used when there are none.
+
+    Returns:
+        "not measured: record too short (2.0 s) for measurement" (the notes, or ``error``, joined by
+        "; "), "not measured" with no reason known, or "" when the table holds a value.
+    """
+    if edits or (measurements is not None and any(getattr(measurements, k, None) is not None
+                                                  for k in _measure().SCALAR_KEYS)):
+        return ""
+    notes = tuple(getattr(measurements, "notes", ()) or ()) if measurements is not None else ()
+    why = "; ".join(str(n) for n in notes) or (error or "").strip()
+    if why.startswith("not measured"):
+        return why
+    return f"not measured: {why}" if why else "not measured"
+
+
 def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None) -> list[dict]:
     """The interval table with the reviewer's corrections applied.
 

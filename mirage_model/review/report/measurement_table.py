@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Paragraph
 
+from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import make_table
 from mirage_model.review.report.text import pdf_escape
@@ -18,13 +19,11 @@ def measurement_flowables(session, st) -> list:
     edits = session.measurement_edits
     state = session.state.get("measurements")
     if measurements is None and not edits:
-        why = session.errors.get("measurements", "")
         if state == "pending":
             text = "Not in this report: the measurements were still being computed when it was written."
-        elif why:
-            text = f"Not measured: {why}."
-        else:
-            text = "Not measured."
+        else:   # the reason as page 1 and the app say it
+            why = why_unmeasured(None, None, session.errors.get("measurements", ""))
+            text = why[:1].upper() + why[1:] + "."
         out.append(Paragraph(pdf_escape(text), st["body"]))
         return out
     rows = session.measurement_table()

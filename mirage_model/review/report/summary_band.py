@@ -22,9 +22,11 @@ import importlib
 from dataclasses import dataclass
 
 import numpy as np
+from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
+from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
@@ -90,14 +92,11 @@ def _short_labels() -> dict[str, str]:
 def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
     """The block's columns of (label, value runs) from the session's measurement table, and the
     line under it (what is not there and why, or what bold and * mean)."""
-    measurements = session.measurements
-    if measurements is None and not session.measurement_edits:
-        state = session.state.get("measurements")
-        why = session.errors.get("measurements", "")
-        if state == "pending":
-            return [], "Measurements: still being computed when this report was written."
-        if not why.startswith("not measured"):
-            why = f"not measured ({why})" if why else "not measured"
+    if session.measurements is None and session.state.get("measurements") == "pending":
+        return [], "Measurements: still being computed when this report was written."
+    # no value to show (none measured, or measure() found none: a record too short): the reason, not dashes
+    why = why_unmeasured(session.measurements, session.measurement_edits, session.errors.get("measurements", ""))
+    if why:
         return [], f"Measurements: {why}."
     rows = {r["key"]: r for r in session.measurement_table()}
     labels = _short_labels()
@@ -237,7 +236,13 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
             draw_runs(c, x, y, [Run(label, colour=GREY)], label_w[i] - 0.5 * MM)
             draw_runs(c, x + label_w[i], y, runs, col_w - label_w[i] - 1 * MM)
     note_line = max((len(col) for col in columns), default=0) + 1
-    draw_runs(c, left, first - note_line * LEADING, [Run(note, colour=GREY, size=6.5)], MEASURE_W - 2 * MM)
+    # the note wraps onto the band's free lines (a reason for no measurement can be long)
+    note_rows = simpleSplit(pdf_text(note), "Helvetica", 6.5, MEASURE_W - 2 * MM) or [""]
+    free = max(n_lines - note_line, 1)
+    if len(note_rows) > free:
+        note_rows = note_rows[:free - 1] + [" ".join(note_rows[free - 1:])]   # the last one shrunk, then cut
+    for j, row in enumerate(note_rows):
+        draw_runs(c, left, first - (note_line + j) * LEADING, [Run(row, colour=GREY, size=6.5)], MEASURE_W - 2 * MM)
 
     # interpretation
     x0 = split + 3 * MM
