@@ -77,6 +77,23 @@ def test_the_muse_carts_own_qtc_is_in_its_device_report():
     assert not any(line.startswith("QTc (Bazett)") for line in lines)       # no formula GE did not name
 
 
+def test_the_philips_carts_own_qtc_is_in_its_device_report():
+    """The cart's mean QTc (Philips 1.03's meanqtc, 393 ms here) was left out of the device's block
+    in the app and on the PDF, as GE's QTCorrected was: the file names no formula for it. It is now
+    listed, said to be of no stated formula, where a named QTc would be (after the QT), and no
+    Bazett or Fridericia value is made up. Truth: the XML's own elements."""
+    from mirage_model.review.file_info import device_report_lines
+
+    text = (DATA / "129DYPRG.XML").read_text(encoding="utf-8")
+    qtc = int(re.search(r"<meanqtc>([^<]*)</meanqtc>", text).group(1))
+    qt = int(re.search(r"<meanqtint>([^<]*)</meanqtint>", text).group(1))
+    assert not re.search(r"<qtc[bf]>", text)                 # the file names no formula
+    _, lines = device_report_lines(load_record(DATA / "129DYPRG.XML"))
+    assert f"QTc, formula not stated (ms): {qtc}" in lines
+    assert lines.index(f"QTc, formula not stated (ms): {qtc}") == lines.index(f"QT interval (ms): {qt}") + 1
+    assert not any(line.startswith(("QTc (Bazett)", "QTc (Fridericia)")) for line in lines)
+
+
 def test_muse_matches_the_egm_wfdb_export_of_the_same_ecg():
     """EGM (R) exported this MUSE file to WFDB in integer microvolts, with III and the augmented
     leads computed by EGM: every lead agrees within EGM's rounding to 1 uV."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import math
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -352,6 +353,24 @@ def _stated_rate(fmt: str, src, rate: int) -> float:
     return stated
 
 
+# the annotation in which ecgdatakit keeps a cart's headline QTc when the file names no formula for
+# it: GE MUSE's QTCorrected ("491"), Philips 1.03's meanqtc ("393 ms (formula not stated)")
+_UNNAMED_QTC = {"ge-muse-xml": "QTCorrected", "philips-xml": "qtc"}
+
+
+def _unnamed_qtc(fmt: str, src) -> int | float | None:
+    """The cart's own QTc in ms when the file states one without its formula (``_UNNAMED_QTC``), else None."""
+    key = _UNNAMED_QTC.get(fmt)
+    text = str((src.annotations or {}).get(key, "")).strip() if key else ""
+    match = re.match(r"[-+]?\d+(?:\.\d+)?", text)
+    if match is None:
+        return None
+    qtc = float(match.group())
+    if not math.isfinite(qtc):
+        return None
+    return int(qtc) if qtc.is_integer() else qtc
+
+
 def _device_report(fmt: str, src, device: str) -> dict | None:
     """The device's own interpretation and global measurements, labelled as the device's."""
     statements = [" ".join(s for s in pair if s).strip() for pair in src.interpretation.statements]
@@ -363,17 +382,12 @@ def _device_report(fmt: str, src, device: str) -> dict | None:
               ("qtc_fridericia", "QTc (Fridericia)", "ms"), ("p_axis", "P axis", "deg"),
               ("qrs_axis", "QRS axis", "deg"), ("t_axis", "T axis", "deg"))
     values = {key: getattr(m, key, None) for key, _, _ in fields}
-    if fmt == "ge-muse-xml" and values["qtc_bazett"] is None:
-        # GE's QTCorrected, the cart's headline QTc, names no formula: ecgdatakit keeps it among
-        # its annotations only; shown with the others, its formula said to be unknown
-        try:
-            qtc = float(str((src.annotations or {}).get("QTCorrected", "")).strip())
-        except ValueError:
-            qtc = None
-        if qtc is not None and math.isfinite(qtc):
-            values["qtc_bazett"] = int(qtc) if qtc.is_integer() else qtc
-            fields = tuple((k, "QTc, formula not stated", u) if k == "qtc_bazett" else (k, lab, u)
-                           for k, lab, u in fields)
+    qtc = _unnamed_qtc(fmt, src) if values["qtc_bazett"] is None else None
+    if qtc is not None:
+        # the cart's headline QTc, of no named formula, shown where Bazett's would be
+        values["qtc_bazett"] = qtc
+        fields = tuple((k, "QTc, formula not stated", u) if k == "qtc_bazett" else (k, lab, u)
+                       for k, lab, u in fields)
     measurements = {f"{label} ({unit})": values[key] for key, label, unit in fields if values[key] is not None}
     if not statements and not measurements:
         return None
