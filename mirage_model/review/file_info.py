@@ -1,9 +1,13 @@
-"""What the record's own file says beside the signal: the patient and device fields for the
-report's header and the app's title, the acquiring device's own interpretation (always
+"""What the record's own file says beside the signal: the patient and device fields, the
+acquisition date, and the one patient line made of them that the PDF's page-1 header and the app's
+patient line both show (``patient_facts``), the acquiring device's own interpretation (always
 labelled as the device's, never mixed with MIRAGE's), and the record's notes (what the file holds
 that is not shown)."""
 
 from __future__ import annotations
+
+import math
+import re
 
 
 def device_report_lines(record) -> tuple[str, list[str]]:
@@ -37,6 +41,70 @@ def file_patient(record) -> dict:
         if meta.get(k):
             out[k] = str(meta[k])
     return out
+
+
+def record_date(record) -> str:
+    """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
+    date, a WFDB header's base date and time, or the PTB Diagnostic database's "ECG date" comment
+    (day/month/year there, e.g. 18/10/1990; printed 1990-10-18 so that no reader takes it for
+    month/day). "" when the file does not say."""
+    meta = getattr(record, "meta", None) or {}
+    for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
+        if meta.get(key):
+            return str(meta[key])
+    date, time = meta.get("base_date"), meta.get("base_time")
+    if date:
+        return f"{date} {time}" if time else str(date)
+    ecg_date = str(meta.get("ecg_date") or "").strip()
+    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", ecg_date)
+    if dmy:
+        day, month, year = (int(x) for x in dmy.groups())
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return ecg_date
+
+
+def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str = "",
+                  with_record: bool = False) -> list[str]:
+    """Whose ECG this is, one fact each, as page 1's header of the PDF prints them and the app's
+    patient line shows them (the one place their words are made, so that both say the same).
+
+    Args:
+        record: the ``EcgRecord`` (None: no record, no facts).
+        age: years, as the review session holds it (the file's, or the reviewer's edit); None: not given.
+        sex: "M" / "F" as the session holds it; None: not given.
+        name, patient_id: what the user typed for the report; they win over the file's.
+        with_record: the record's id too ("Record: muse-sinus", before the device: a line cut short
+            for room keeps it); page 1 prints it in its title instead.
+
+    Returns:
+        e.g. ["Patient: JOHN DOE", "ID: 081486213", "Age: 43", "Sex: M",
+        "Acquired: 2023-04-29 22:41:16", "Device: MV360, UNIVERSITY OF HOSPITAL"]; a fact that is
+        not known is left out, never written as "None".
+    """
+    if record is None:
+        return []
+    facts = []
+    from_file = file_patient(record)
+    name = name or from_file.get("name")
+    pid = patient_id or from_file.get("id")
+    if name:
+        facts.append(f"Patient: {name}")
+    if pid:
+        facts.append(f"ID: {pid}")
+    if age is not None and math.isfinite(float(age)):
+        facts.append(f"Age: {float(age):.3g}")      # as report.text.fmt_num writes any age 0-130 y: 43, 0.25
+    if sex:
+        facts.append(f"Sex: {sex}")
+    date = record_date(record)
+    if date:
+        facts.append(f"Acquired: {date}")
+    record_id = str(getattr(record, "record_id", "") or "")
+    if with_record and record_id:
+        facts.append(f"Record: {record_id}")
+    if from_file.get("device"):
+        facts.append(f"Device: {from_file['device']}" + (f", {from_file['site']}" if from_file.get("site") else ""))
+    return facts
 
 
 def record_notes(record) -> list[str]:

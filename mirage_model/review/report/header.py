@@ -4,34 +4,11 @@ the page number). The model's result is in page 1's band (``summary_band``)."""
 
 from __future__ import annotations
 
-import re
-
 from mirage_model import RESEARCH_USE_NOTICE, __version__
-from mirage_model.review.file_info import file_patient
+from mirage_model.review.file_info import file_patient, patient_facts
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import clip_runs, draw_runs_text, fmt_num, font_runs, pdf_text, runs_width
-
-
-def record_date(record) -> str:
-    """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
-    date, a WFDB header's base date and time, or the PTB Diagnostic database's "ECG date" comment
-    (day/month/year there, e.g. 18/10/1990; printed 1990-10-18 so that no reader takes it for
-    month/day). "" when the file does not say."""
-    meta = getattr(record, "meta", None) or {}
-    for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
-        if meta.get(key):
-            return str(meta[key])
-    date, time = meta.get("base_date"), meta.get("base_time")
-    if date:
-        return f"{date} {time}" if time else str(date)
-    ecg_date = str(meta.get("ecg_date") or "").strip()
-    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", ecg_date)
-    if dmy:
-        day, month, year = (int(x) for x in dmy.groups())
-        if 1 <= day <= 31 and 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}-{day:02d}"
-    return ecg_date
 
 
 def _patient_tag(ctx) -> str:
@@ -68,25 +45,10 @@ def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
 
 
 def header_lines(ctx: ReportContext) -> list[str]:
+    """Page 1's patient line, fact by fact: the words the app's patient line shows too
+    (``file_info.patient_facts``); the name and ID typed for the report win over the file's."""
     s = ctx.settings
-    patient = []
-    from_file = file_patient(ctx.record)     # what the file says, unless the user gave it
-    name = s.patient_name or from_file.get("name")
-    pid = s.patient_id or from_file.get("id")
-    if name:
-        patient.append(f"Patient: {name}")
-    if pid:
-        patient.append(f"ID: {pid}")
-    if ctx.age is not None:
-        patient.append(f"Age: {fmt_num(ctx.age, 3)}")
-    if ctx.sex:
-        patient.append(f"Sex: {ctx.sex}")
-    date = record_date(ctx.record)
-    if date:
-        patient.append(f"Acquired: {date}")
-    if from_file.get("device"):
-        patient.append(f"Device: {from_file['device']}" + (f", {from_file['site']}" if from_file.get("site") else ""))
-    return patient
+    return patient_facts(ctx.record, ctx.age, ctx.sex, name=s.patient_name, patient_id=s.patient_id)
 
 
 def place_institution(title_w: float, generated_w: float, patient_w: float, institution_w: float,
