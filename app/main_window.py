@@ -29,6 +29,7 @@ from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
 from app.views.median_beats import MedianBeatsView
+from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
 from app.window.model import ModelMixin
@@ -128,6 +129,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.median_beats = MedianBeatsView()
         self.lab_form = LabForm()
         self.browser = FolderBrowser()
+        self.patient_line = PatientLine()     # whose ECG is on screen, always in view
 
         self.notice = QLabel(f"{RESEARCH_USE_NOTICE}")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -193,6 +195,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.notice)
+        lay.addWidget(self.patient_line)
         lay.addLayout(msg_row)
         lay.addWidget(center, 1)
         self.setCentralWidget(body)

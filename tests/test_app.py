@@ -530,6 +530,110 @@ def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
+# the patient line
+
+MUSE = Path(__file__).parent / "data" / "formats" / "muse-sinus.xml"
+
+
+def muse_patient_facts(xml: Path) -> dict:
+    """The patient fields of a GE MUSE XML, read with ElementTree (the truth, not the app's reader)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(xml).getroot()
+    demo, test = root.find("PatientDemographics"), root.find("TestDemographics")
+    month, day, year = test.findtext("AcquisitionDate").split("-")      # MUSE writes MM-DD-YYYY
+    return {"name": f"{demo.findtext('PatientFirstName')} {demo.findtext('PatientLastName')}",
+            "id": demo.findtext("PatientID"), "age": demo.findtext("PatientAge"),
+            "sex": demo.findtext("Gender")[0], "acquired": f"{year}-{month}-{day} {test.findtext('AcquisitionTime')}"}
+
+
+def ptbxl_patient_facts(ecg_id: int) -> dict:
+    """Age, sex and recording date of a bundled PTB-XL record, from the database's own CSV."""
+    import csv
+
+    with open(SAMPLE.parents[2] / "ptbxl_database.csv", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if int(r["ecg_id"]) == ecg_id)
+    return {"age": f"{float(row['age']):g}", "sex": "F" if row["sex"] == "1" else "M",
+            "acquired": row["recording_date"]}
+
+
+def test_patient_line_names_the_muse_patient_as_its_file_does(qtbot):
+    """The patient's name and ID were in the window title and a passing status message only, age
+    and sex in the lab form, the acquisition date nowhere: a line above the traces now names them
+    all, in the words of the PDF's page-1 header. Truth: the XML's own elements."""
+    pytest.importorskip("ecgdatakit")
+    from PySide6.QtCore import QPoint
+
+    truth = muse_patient_facts(MUSE)
+    assert truth["name"] == "JOHN DOE" and truth["acquired"] == "2023-04-29 22:41:16"
+    window = make_window(qtbot, load_model=False)
+    line = window.patient_line
+    assert line.patient_text == "" and line.text() == "No record open"
+    open_and_wait(qtbot, window, MUSE)
+    facts = line.patient_text.split("   |   ")
+    assert facts == [f"Patient: {truth['name']}", f"ID: {truth['id']}", f"Age: {truth['age']}",
+                     f"Sex: {truth['sex']}", f"Acquired: {truth['acquired']}", "Record: muse-sinus",
+                     "Device: MV360, UNIVERSITY OF HOSPITAL"]
+    assert line.text() == line.patient_text                  # whole at 1400 px, not cut
+    assert line.isVisible() and line.mapTo(window, QPoint(0, 0)).y() < window.viewer.mapTo(window, QPoint(0, 0)).y()
+
+
+@needs_sample
+def test_patient_line_follows_the_record_on_screen_and_clears_when_none_is(qtbot, tmp_path):
+    """Open the MUSE file, step to the next record of a folder (Ctrl+PgDown), open a batch's row,
+    then a file that fails to open: the line names each record's patient, then no one (it must
+    never keep naming the previous patient). Truth: the XML and PTB-XL's database CSV."""
+    pytest.importorskip("ecgdatakit")
+    window = make_window(qtbot, load_model=False)
+    line = window.patient_line
+    open_and_wait(qtbot, window, MUSE)
+    assert "JOHN DOE" in line.patient_text
+    window.open_folder(SAMPLE.parents[2])                     # samples/ptbxl
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    ids = [window.browser.table.item(r, 0).text() for r in range(window.browser.table.rowCount())]
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.browser._open_row(ids.index("00417_lr"))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.next_action.trigger()                          # Ctrl+PgDown
+    rid = window.record.record_id
+    assert rid != "00417_lr"
+    truth = ptbxl_patient_facts(int(rid.split("_")[0]))
+    assert line.patient_text == "   |   ".join([f"Age: {truth['age']}", f"Sex: {truth['sex']}",
+                                                f"Acquired: {truth['acquired']}", f"Record: {rid}"])
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(SAMPLE, values={"age": (40.0, "years")})     # a batch row's labs
+    assert line.patient_text.startswith("Age: 40   |   Sex: F") and "Record: 00417_lr" in line.patient_text
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a wfdb header\n")
+    with qtbot.waitSignal(window.message, timeout=WAIT_MS):
+        window.open_record(bad)
+    assert line.patient_text == "" and line.text() == "No record open"
+    assert "None" not in line.text()
+
+
+def test_patient_line_follows_an_age_edit_as_the_pdf_header_does(qtbot):
+    """The reviewer corrects the age in the lab form: the line says the new age at once, and its
+    facts are the PDF header's (one function makes both)."""
+    pytest.importorskip("ecgdatakit")
+    from types import SimpleNamespace
+
+    from mirage_model.review.report.header import header_lines
+
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, MUSE)
+    assert "Age: 43" in window.patient_line.patient_text
+    window.lab_form.set_value("age", "44")
+    assert window.session.age == 44
+    assert "Age: 44" in window.patient_line.patient_text and "Age: 43" not in window.patient_line.patient_text
+    ctx = SimpleNamespace(settings=SimpleNamespace(patient_name="", patient_id=""), record=window.record,
+                          age=window.session.age, sex=window.session.sex)
+    assert [f for f in window.patient_line.patient_text.split("   |   ") if not f.startswith("Record: ")] \
+        == header_lines(ctx)
+    window.lab_form.set_value("age", "")                      # cleared: left out, never "None"
+    assert "Age" not in window.patient_line.patient_text and "None" not in window.patient_line.patient_text
+
+
+# ---------------------------------------------------------------------------------------------
 # folder browser, recent files, batch, workers, about
 
 

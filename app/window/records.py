@@ -105,9 +105,10 @@ class RecordsMixin:
         return self.session is not None and self.session.id == sid
 
     def _clear_views(self) -> None:
-        """Nothing of the previous patient stays on screen: not the traces, the window title or the
-        device's analysis either, also when the new record cannot be read."""
+        """Nothing of the previous patient stays on screen: not the traces, the window title, the
+        patient line or the device's analysis either, also when the new record cannot be read."""
         self._set_message_visible(False)
+        self.patient_line.set_session(self.session)     # names the patient once the record is read
         self.viewer.clear_record()
         self.setWindowTitle("MIRAGE Review")
         self.results.device.setText("")
