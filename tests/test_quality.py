@@ -365,6 +365,26 @@ def test_a_sine_wave_is_no_ecg():
     assert not any(f.code == "no_beats" for f in q.findings), q.summary()
 
 
+def test_limb_leads_equal_by_the_lead_identities_are_not_called_a_copied_channel():
+    """The RA/RL cable reversal flattens II, and the limb leads then follow from the rest with I = aVL and
+    aVR = aVF exactly (truth: the reversal applied here, and a record whose limb leads are derived from I
+    with II flat); the reason had added "leads identical: one channel copied (I = aVL; aVR = aVF)" beside
+    the reversal, pointing at an export fault that is not there. A copied precordial lead is still named."""
+    rec = load_record(LUDB1)
+    swapped = perturb.reverse_electrodes(rec.signal, rec.fs, swap="RA/RL")
+    q = quality.assess(with_signal(rec, swapped))
+    assert q.has("neutral_reversal") and not q.has("leads_duplicated"), q.reason
+    x = rec.signal.astype(np.float64).copy()
+    i = x[0]
+    x[1] = 0.0                                            # II flat; III, aVR, aVL, aVF from I and II
+    x[2], x[3], x[4], x[5] = -i, -i / 2, i, -i / 2
+    q = quality.assess(with_signal(rec, x))
+    assert q.has("lead_missing") and not q.has("leads_duplicated"), q.reason
+    x[8] = x[7]                                           # and V3 written as V2: a copy, named
+    f = next(f for f in quality.assess(with_signal(rec, x)).findings if f.code == "leads_duplicated")
+    assert f.leads == ("V2", "V3"), f
+
+
 def test_beats_taller_than_any_heart_gives_are_named_as_units_not_read_as_hypertrophy(records):
     """A record stored in other units than its header says (truth: the samples multiplied by 10 here)
     had been scored as usable and read "Left ventricular hypertrophy" from its voltages. Beats over

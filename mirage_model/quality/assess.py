@@ -128,7 +128,10 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))
 
-    copies = _duplicates(x[:, : int(30 * fs)], absent, cfg.duplicate_rel)    # a copy is one throughout
+    # a copy is one throughout. With a limb lead flat (its cable off, or the RA/RL reversal that flattens
+    # II) the limb leads that follow from the other two are equal by Einthoven/Goldberger (II flat: aVL = I,
+    # aVF = aVR): the flat lead's finding, not a copy, so limb leads are then not paired with each other
+    copies = _duplicates(x[:, : int(30 * fs)], absent, cfg.duplicate_rel, limb_pairs=not absent[:len(LIMB)].any())
     if copies:
         groups = "; ".join(f"{' = '.join(g)}" for g in copies)
         findings.append(Finding("leads_duplicated", f"leads identical: one channel copied ({groups})", "critical",
@@ -322,10 +325,12 @@ def _steepness(beat: np.ndarray) -> float:
     return float(np.max(slope / np.maximum(height, 1e-6)))
 
 
-def _duplicates(x: np.ndarray, absent: np.ndarray, rel: float) -> list[tuple[str, ...]]:
+def _duplicates(x: np.ndarray, absent: np.ndarray, rel: float, limb_pairs: bool = True) -> list[tuple[str, ...]]:
     """Groups of leads (each 2 or more, STANDARD_LEADS names) whose samples are the same signal:
     (L, T) mV, baseline removed; RMS of the difference under ``rel`` of the larger lead's RMS.
-    Absent (flat or missing) leads are left out: equal zeros are the "lead missing" finding's."""
+    Absent (flat or missing) leads are left out: equal zeros are the "lead missing" finding's.
+    ``limb_pairs`` False: two limb leads are never paired (a limb lead is flat, and the others follow
+    from two leads, some equal by the lead identities)."""
     L = x.shape[0]
     rms = np.sqrt(np.mean(x ** 2, axis=1)) if x.shape[1] else np.zeros(L)
     groups: list[list[int]] = []
@@ -335,7 +340,7 @@ def _duplicates(x: np.ndarray, absent: np.ndarray, rel: float) -> list[tuple[str
             continue
         group = [i]
         for j in range(i + 1, L):
-            if absent[j] or j in seen:
+            if absent[j] or j in seen or (not limb_pairs and i < len(LIMB) and j < len(LIMB)):
                 continue
             diff = float(np.sqrt(np.mean((x[i] - x[j]) ** 2)))
             if diff <= rel * max(rms[i], rms[j]):
