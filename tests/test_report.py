@@ -720,3 +720,15 @@ def test_names_in_any_script_print_as_written_and_stay_on_the_page(tmp_path, ptb
     width = float(reader.pages[0].mediabox.width)
     for x0, x1, run in _text_extents(reader.pages[0]):
         assert 0 <= x0 and x1 <= width + 1, (run, x0, x1)
+
+
+def test_every_footer_says_page_n_of_the_pages_the_file_has(tmp_path, ptbxl_sample):
+    """The footers said "page 2" with no total, so a missing page went unnoticed; each now says
+    "page N of M", M the pages the PDF holds (truth: pypdf's count of the written file)."""
+    out = build_report(ReviewSession(mm.load_record(ptbxl_sample)), tmp_path / "r.pdf")
+    pages = pypdf.PdfReader(str(out)).pages
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, 1):
+        text = " ".join(page.extract_text().split())
+        assert f"page {n} of {len(pages)}" in text, (n, text[-120:])
+        assert mm.RESEARCH_USE_NOTICE in text

@@ -1,8 +1,10 @@
 """What names the patient on the pages: page 1's header (record, patient, acquisition,
 institution) and the footer of every page (the research-use notice, the record and its patient,
-the page number). The model's result is in page 1's band (``summary_band``)."""
+the page number, "page 2 of 4"). The model's result is in page 1's band (``summary_band``)."""
 
 from __future__ import annotations
+
+from reportlab.pdfgen.canvas import Canvas
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient, patient_facts
@@ -29,7 +31,45 @@ def _patient_tag(ctx) -> str:
 
 
 def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
-    """The footer of every page: the research-use notice, the record and its patient, the page."""
+    """The footer of every page: the research-use notice, the record and its patient, the page
+    ("page 2 of 4"). On a :class:`PageCountCanvas` it is drawn when the document is saved, once the
+    number of pages is known; on another canvas now, with the page number alone."""
+    if isinstance(c, PageCountCanvas):
+        c.at_save(lambda total: _draw_notice(c, page_w, record_id, ctx, total))
+    else:
+        _draw_notice(c, page_w, record_id, ctx, None)
+
+
+class PageCountCanvas(Canvas):
+    """A reportlab canvas that keeps each page until the document is saved, then runs the drawing
+    its pages asked for with the number of pages (reportlab's own recipe for "page N of M": a
+    page's state holds its content so far, and drawing more on it before it is shown adds to it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._pending: list = []
+
+    def at_save(self, draw) -> None:
+        """Run ``draw(total_pages)`` on this page when the document is saved."""
+        self._pending.append(draw)
+
+    def showPage(self):   # noqa: N802 - reportlab's name
+        self._pages.append(dict(self.__dict__, _pending=list(self._pending)))
+        self._pending = []
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            for draw in state["_pending"]:
+                draw(total)
+            super().showPage()
+        super().save()
+
+
+def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> None:
     c.saveState()
     c.setFillColorRGB(0.65, 0.0, 0.0)
     c.setFont("Helvetica-Bold", 9)
@@ -38,7 +78,7 @@ def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
     tag = _patient_tag(ctx)
     who = f"record {record_id}" + (f" ({tag})" if tag else "")
     room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), "Helvetica-Bold", 9) - 5 * MM
-    tail = f"  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}"
+    tail = f"  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}" + (f" of {total}" if total else "")
     runs = clip_runs(c, font_runs(who), 7.5, room - c.stringWidth(tail, "Helvetica", 7.5)) + [(tail, "Helvetica")]
     draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, 7.5, right=True)
     c.restoreState()

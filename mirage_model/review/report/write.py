@@ -23,7 +23,7 @@ from mirage_model.paths import atomic_output
 from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
-from mirage_model.review.report.header import draw_notice
+from mirage_model.review.report.header import PageCountCanvas, draw_notice
 from mirage_model.review.report.layout import MM, ReportSettings, page_layouts
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
@@ -121,7 +121,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
         a85 = rl_config.useA85
         rl_config.useA85 = 0    # binary (zlib) streams: ASCII85 only made the file 25% larger and slower
         try:
-            doc.build(story)
+            doc.build(story, canvasmaker=PageCountCanvas)     # footers say "page N of M"
         finally:
             rl_config.useA85 = a85
     return out_path
