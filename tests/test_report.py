@@ -356,6 +356,19 @@ def test_the_ptb_diagnostic_ecg_date_is_on_page_1(tmp_path):
     assert f"Acquired: {year}-{month}-{day}" in text
 
 
+def test_a_challenge_header_date_with_a_month_name_is_printed_year_month_day(tmp_path):
+    """A PhysioNet Challenge header's base date "12-May-2020" was printed as written, the one date of
+    the report not in year-month-day form. Truth: the header's own first line, read here."""
+    import datetime
+
+    hea = mm.resources_dir() / "samples" / "cinc2021" / "A0003.hea"
+    date_s, time_s = hea.read_text().splitlines()[0].split()[4:6]
+    when = datetime.datetime.strptime(f"{date_s} {time_s}", "%d-%b-%Y %H:%M:%S")
+    out = _report(tmp_path / "cinc.pdf", mm.load_record(hea))
+    text = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert f"Acquired: {when:%Y-%m-%d %H:%M:%S}" in text, text[:300]
+
+
 def test_every_page_names_the_patient_id_the_file_gives(tmp_path):
     """A GE MUSE file's patient ID was on page 1's header only; the footer of pages 2 onwards said
     "record muse-sinus (M, 43 y)", so a page parted from page 1 named no patient. Every page's
