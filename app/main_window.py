@@ -343,6 +343,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         available area (a 1280x800 laptop gets a window that fits, status bar included)."""
         screen = self.screen() or QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen is not None else None
+        # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0),
+        # the saved window size restored or not (a restored size is no taller than the screen)
+        self.fit_page_on_open = avail is not None and avail.height() < 900
         saved = self.settings.window_geometry if restore else None
         if saved is not None and self.restoreGeometry(saved):
             if avail is None or avail.contains(self.frameGeometry().center()):
@@ -352,8 +355,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             return
         w = min(1600, avail.width() - 16)
         h = min(1000, avail.height() - 16)
-        # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0)
-        self.fit_page_on_open = avail.height() < 900
         self.resize(w, h)
         self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
         if avail.width() <= 1440:

@@ -1273,6 +1273,25 @@ def test_window_fits_the_screen_and_remembers_its_geometry(qtbot):
     assert (again.width(), again.height()) == size
 
 
+def test_a_short_screen_opens_records_fitted_also_when_the_window_size_is_restored(qtbot):
+    """On a 1280x800 screen records open fitted to the page (the 3x4 page at true scale is taller than
+    the screen). The first start did; every later one, restoring the saved window size, opened them at
+    true scale with 2 of the 4 rows in view. Truth: the screen's own available height."""
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    short = window.screen().availableGeometry().height() < 900
+    assert window.fit_page_on_open == short
+    window.close()                                      # saves the geometry
+    assert Settings().window_geometry is not None
+    again = MainWindow(Settings())
+    qtbot.addWidget(again)
+    again.fit_to_screen()                               # restores it
+    assert again.fit_page_on_open == short
+    if not short:
+        pytest.skip("this screen is tall enough for true scale; the restored case is checked on short ones")
+
+
 def test_probability_bars_colours_names_and_legend(qtbot):
     from app.views.explain import ProbabilityBars
 
