@@ -51,8 +51,9 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         # before the first row, so that a row opens with the values it was scored with
         unreadable: list = []
         found = find_inputs(folder, unreadable)
-        ctx.progress(0, 0, labs_lookup(kwargs["labs"], folder, found[0]))
-        kwargs.update(found=found, unreadable_folders=unreadable)
+        lookup = labs_lookup(kwargs["labs"], folder, found[0])
+        ctx.progress(0, 0, lookup)
+        kwargs.update(labs=lookup, found=found, unreadable_folders=unreadable)    # read and matched once
     where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)

@@ -53,7 +53,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               orphans: Iterable[Path] = (), not_ecg: Iterable[Path] = (), mp_context: str | None = None,
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
               labs_errors: dict | None = None, all_statements: bool = False,
-              statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None) -> Iterator[dict]:
+              statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
+              labs_lookup=None) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -84,6 +85,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             ``predictor`` itself (its statements, if any) and the measurement rules.
         name_pdfs_among: every record of the run (``paths`` and those a resumed run already did),
             so that two records never get the same PDF name (``rows.pdf_names``); default ``paths``.
+        labs_lookup: the ``batch.LabsLookup`` of ``labs`` over ``name_pdfs_among`` under ``root``,
+            when the caller has built it (``score_folder``); None: built here.
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -101,7 +104,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     labs_errors = dict(labs_errors or {})
     scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,
                     report_settings, cols, labs_errors, statements_predictor,
-                    paths=paths if name_pdfs_among is None else name_pdfs_among)
+                    paths=paths if name_pdfs_among is None else name_pdfs_among, labs_lookup=labs_lookup)
     cancel = cancel or (lambda: False)
     chunk_size = max(1, int(chunk_size))
     loader = RecordLoader(all_paths, orphan_set, workers=workers, do_measure=measure,

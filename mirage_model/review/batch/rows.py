@@ -207,7 +207,7 @@ class Scorer:
 
     def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
                  report_settings, cols: list[str], labs_errors: dict | None = None,
-                 statements_predictor=None, paths: Iterable[Path] = ()):
+                 statements_predictor=None, paths: Iterable[Path] = (), labs_lookup: LabsLookup | None = None):
         self.predictor = predictor
         self.statements_predictor = statements_predictor
         self.root = root
@@ -226,8 +226,10 @@ class Scorer:
         self._pdf_names = {p: names[r] for p, r in rels.items()}
         # each record's labs row as training finds it: by its path under the root ("siteA/1"),
         # else by a shorter trailing part ("1") that fits no other record of the run; the app's
-        # batch dialog opens a row's record with the same lookup's values
-        self.labs_lookup = LabsLookup.build(self.labs, self.labs_errors, root, paths)
+        # batch dialog opens a row's record with the same lookup's values (``labs_lookup``: the one
+        # ``score_folder`` built of the same table, root and records, not built again)
+        self.labs_lookup = labs_lookup if labs_lookup is not None else \
+            LabsLookup.build(self.labs, self.labs_errors, root, paths)
         self.labs_match = self.labs_lookup.match
 
     def labs_id(self, path) -> str:

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mirage_model.clinical import labs_record_id, match_labs_rows
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
-from mirage_model.review.batch.inputs import find_inputs, labs_dict, labs_row_ids
+from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import kept_rows
@@ -124,7 +123,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         predictor: an ``inference.Predictor``.
         out_path: the CSV or JSON-lines file to write (atomically, see the module docstring).
         labs: labs CSV path or {record_id: {name: (value, unit)}}; merged over the age, sex,
-            height and weight the record itself carries.
+            height and weight the record itself carries. Or the run's ``LabsLookup`` already built
+            (``inputs.labs_lookup`` of the same folder and records: the app's batch dialog), so that
+            the table is read and matched once.
         pdf_dir: also write one PDF report per scored record there.
         workers: loader processes (load + measure run ahead of the model); 1: none.
         resume: keep the rows of an existing ``out_path`` whose status is ok and skip those
@@ -175,8 +176,14 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         unreadable_folders = []
         found = find_inputs(folder, unreadable_folders)
     headers, orphans, not_ecg = found
-    labs_errors: dict = {}
-    labs_d = labs_dict(labs, labs_errors)
+    # the table read and its rows matched to the run's records once: the summary's unmatched rows,
+    # every row's values and the app's batch dialog (which may hand its lookup in as ``labs``)
+    if isinstance(labs, LabsLookup):
+        lookup = labs
+    else:
+        labs_errors: dict = {}
+        lookup = LabsLookup.build(labs_dict(labs, labs_errors), labs_errors, folder, headers)
+    labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
         if all_statements else []
@@ -198,8 +205,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             for values in labs_d.values():
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
-            summary.labs_unmatched = match_labs_rows(
-                labs_row_ids(labs_d, labs_errors), [labs_record_id(p, folder) for p in headers]).unmatched
+            summary.labs_unmatched = lookup.match.unmatched
         cancelled = False
 
         def cancel_check() -> bool:
@@ -215,7 +221,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         report_settings=report_settings, cancel=cancel_check, orphans=todo_o, not_ecg=todo_n,
                         mp_context=mp_context, record_timeout_s=record_timeout_s,
                         labs_errors=labs_errors, all_statements=all_statements,
-                        statements_predictor=statements_predictor, name_pdfs_among=headers)
+                        statements_predictor=statements_predictor, name_pdfs_among=headers,
+                        labs_lookup=lookup)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):
