@@ -165,7 +165,10 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
                        hr, n_beats, fs, cfg)
 
-    steep = _steepness(mean_beat[usable])
+    # each lead's mean-beat height (mV peak-to-peak): the QRS slope is judged against it, and a beat
+    # taller than any heart's says the units are wrong
+    tall = np.ptp(mean_beat, axis=1) if mean_beat.shape[1] else np.zeros(L)
+    steep = _steepness(mean_beat[usable], tall[usable])
     if steep < cfg.qrs_min_slope:
         findings.append(Finding("no_beats", "no QRS complexes: the waves found rise too slowly for a heartbeat "
                                 "(not an ECG?)", "critical", (),
@@ -173,7 +176,6 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                                 f"a QRS complex has {cfg.qrs_min_slope:g} or more"))
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
                        None, n_beats, fs, cfg)
-    tall = np.ptp(mean_beat, axis=1) if mean_beat.shape[1] else np.zeros(L)
     tall = np.where(usable & np.isfinite(tall), tall, 0.0)
     if tall.max() > cfg.max_beat_ptp_mv:
         big = tall > cfg.max_beat_ptp_mv
@@ -315,13 +317,13 @@ def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
     return [Finding("limb_inconsistent", "limb leads inconsistent (Einthoven/Goldberger)", sev, leads, detail)]
 
 
-def _steepness(beat: np.ndarray) -> float:
-    """(l, S) mean beat at 100 Hz, mV -> the largest over leads of max |slope| (mV/s) over the
-    lead's peak-to-peak height (mV): 1/s, about pi times the frequency of its fastest wave."""
+def _steepness(beat: np.ndarray, height: np.ndarray) -> float:
+    """(l, S) mean beat at 100 Hz, mV, and its (l,) peak-to-peak heights (mV) -> the largest over
+    leads of max |slope| (mV/s) over the lead's height: 1/s, about pi times the frequency of its
+    fastest wave."""
     if beat.size == 0 or beat.shape[1] < 2:
         return 0.0
     slope = np.abs(np.diff(beat, axis=1)).max(axis=1) * 100.0
-    height = beat.max(axis=1) - beat.min(axis=1)
     return float(np.max(slope / np.maximum(height, 1e-6)))
 
 
