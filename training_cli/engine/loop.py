@@ -27,7 +27,7 @@ from mirage_model.losses import mirage_loss
 from mirage_model.models import reads_image
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
-from mirage_model.review.report.model_info import undefined_auroc
+from mirage_model.review.report.model_info import classes_counted
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
@@ -160,7 +160,7 @@ def train(cfg: TrainConfig) -> int:
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
     if dist.main:
         M.warn_no_positives(val_y, ds.classes, "validation split", thresholds=task_type == "multilabel")
-    undefined: list[str] = []          # classes without a validation AUROC (the split is fixed: the same each epoch)
+    val_metrics: dict = {}             # the last epoch's (the split is fixed: the same classes without an AUROC)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
         row = _train_epoch(step, train_loader, epoch, cfg, progress)
@@ -168,7 +168,7 @@ def train(cfg: TrainConfig) -> int:
         if dist.main:
             idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
             vm = M.compute_metrics(val_y, probs, ds.classes, None, task_type)
-            undefined = undefined_auroc(vm)
+            val_metrics = vm
             row["val_loss"] = _val_loss(probs, all_targets[splits["val"]], task_type, weights)
             row["val_macro_auroc"] = vm["macro"]["auroc"]
             row["val_macro_auprc"] = vm["macro"]["auprc"]
@@ -224,7 +224,7 @@ def train(cfg: TrainConfig) -> int:
         runlog.write_json(out / "summary.json", summary)
         logger.info("done in %.0f s: best val macro AUROC %s (epoch %d)%s; %d records skipped; outputs in %s",
                     duration, "undefined (selected by val loss)" if best_auroc is None
-                    else f"{best_auroc:.4f}{_over(len(ds.classes), undefined)}",
+                    else f"{best_auroc:.4f}{classes_counted(val_metrics)}",
                     best["epoch"],
                     f", test macro AUROC {_num(summary.get('test_macro_auroc'))}" if "test_macro_auroc" in summary
                     else "",
@@ -403,18 +403,12 @@ def _splits(cfg: TrainConfig, ds, ok) -> dict[str, np.ndarray]:
     return splits
 
 
-def _over(k_all: int, undefined) -> str:
-    """" over k of K classes" when some classes have no AUROC on the split (a macro mean of fewer
-    classes, as ``model_info.macro_auroc_text`` says it), else ""."""
-    return f" over {k_all - len(undefined)} of {k_all} classes" if undefined else ""
-
-
 def _macro_words(vm: dict) -> str:
     """An epoch's validation macro AUROC for the log: "0.8123", "0.8123 over 3 of 4 classes" or "n/a"."""
     value = (vm.get("macro") or {}).get("auroc")
     if value is None or value != value:
         return "n/a"
-    return f"{value:.4f}{_over(len(vm.get('per_class') or {}), undefined_auroc(vm))}"
+    return f"{value:.4f}{classes_counted(vm)}"
 
 
 def _num(v) -> str:

@@ -81,12 +81,19 @@ def undefined_auroc(split: Mapping) -> list[str]:
             if not _auroc_defined((m or {}).get("auroc"))]
 
 
+def classes_counted(split: Mapping) -> str:
+    """" over k of K classes" when some classes of one split's metrics have no AUROC (the macro is a
+    mean of fewer classes), else "": the words every macro AUROC of the project is qualified with."""
+    per = split.get("per_class") or {}
+    gone = undefined_auroc(split)
+    return f" over {len(per) - len(gone)} of {len(per)} classes" if gone else ""
+
+
 def macro_auroc_text(split: Mapping, ci=None) -> str:
     """One split's macro AUROC in words, the same in the model card, the PDF report and the training
     CLI's output: "macro AUROC 0.667", with ``ci`` (lower, upper) "macro AUROC 0.667 (0.600-0.730)",
     and over how many classes when some have none (a macro mean of fewer classes), or why it is
     undefined."""
-    per = split.get("per_class") or {}
     gone = undefined_auroc(split)
     value = (split.get("macro") or {}).get("auroc")
     if not _auroc_defined(value):
@@ -94,7 +101,7 @@ def macro_auroc_text(split: Mapping, ci=None) -> str:
     said = f"macro AUROC {value:.3f}" + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
     if not gone:
         return said
-    return (f"{said} over {len(per) - len(gone)} of {len(per)} classes ({', '.join(gone)}: "
+    return (f"{said}{classes_counted(split)} ({', '.join(gone)}: "
             "undefined, the split has no positive or no negative record of them)")
 
 
