@@ -134,3 +134,17 @@ def test_a_record_that_cannot_be_read_is_one_error_line_and_exit_2(tmp_path, cap
     rc = main(["report", str(tmp_path / "bad.hea"), "--out", str(tmp_path / "r.pdf"), "--model", "none"])
     err = capsys.readouterr().err
     assert rc == 2 and "bad.hea" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("package, prog, option", [("app", "mirage-review", "--export-pdf"),
+                                                   ("training_cli", "mirage", "score")])
+def test_python_dash_m_runs_the_packages_like_their_commands(package, prog, option):
+    """`python -m app` and `python -m training_cli` are what a user without the console scripts on PATH
+    types; they answer --help as `mirage-review` and `mirage` do (they said "No module named
+    app.__main__")."""
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-m", package, "--help"], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"usage: {prog}") and option in run.stdout
