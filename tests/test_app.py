@@ -554,7 +554,7 @@ def ptbxl_patient_facts(ecg_id: int) -> dict:
     with open(SAMPLE.parents[2] / "ptbxl_database.csv", newline="") as fh:
         row = next(r for r in csv.DictReader(fh) if int(r["ecg_id"]) == ecg_id)
     return {"age": f"{float(row['age']):g}", "sex": "F" if row["sex"] == "1" else "M",
-            "acquired": row["recording_date"]}
+            "acquired": row["recording_date"], "id": f"{float(row['patient_id']):.0f}"}
 
 
 def test_patient_line_names_the_muse_patient_as_its_file_does(qtbot):
@@ -598,11 +598,12 @@ def test_patient_line_follows_the_record_on_screen_and_clears_when_none_is(qtbot
     rid = window.record.record_id
     assert rid != "00417_lr"
     truth = ptbxl_patient_facts(int(rid.split("_")[0]))
-    assert line.patient_text == "   |   ".join([f"Age: {truth['age']}", f"Sex: {truth['sex']}",
-                                                f"Acquired: {truth['acquired']}", f"Record: {rid}"])
+    assert line.patient_text == "   |   ".join([f"ID: PTB-XL patient {truth['id']}", f"Age: {truth['age']}",
+                                                f"Sex: {truth['sex']}", f"Acquired: {truth['acquired']}",
+                                                f"Record: {rid}"])
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(SAMPLE, values={"age": (40.0, "years")})     # a batch row's labs
-    assert line.patient_text.startswith("Age: 40   |   Sex: F") and "Record: 00417_lr" in line.patient_text
+    assert "Age: 40   |   Sex: F" in line.patient_text and "Record: 00417_lr" in line.patient_text
     bad = tmp_path / "broken.hea"
     bad.write_text("this is not a wfdb header\n")
     with qtbot.waitSignal(window.message, timeout=WAIT_MS):

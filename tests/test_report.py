@@ -369,6 +369,26 @@ def test_a_challenge_header_date_with_a_month_name_is_printed_year_month_day(tmp
     assert f"Acquired: {when:%Y-%m-%d %H:%M:%S}" in text, text[:300]
 
 
+def test_a_ptbxl_record_is_named_by_its_tables_patient_id(tmp_path, ptbxl_sample):
+    """PTB-XL's table gives each record a (pseudonymised) patient_id that ties one patient's records
+    together; the header said only age, sex and date, so two patients' pages could not be told apart
+    by the patient. Truth: the database CSV read here with the csv module."""
+    db = ptbxl_sample.parents[2] / "ptbxl_database.csv"
+    if not db.is_file():
+        pytest.skip("sample's ptbxl_database.csv not bundled")
+    with db.open(newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if int(r["ecg_id"]) == 417)
+    record = mm.load_record(ptbxl_sample)
+    pid = f"{float(row['patient_id']):.0f}"
+    out = build_report(ReviewSession(record), tmp_path / "r.pdf")
+    pages = [" ".join(t.split()) for t in _page_texts(pypdf.PdfReader(str(out)))]
+    assert f"ID: PTB-XL patient {pid}" in pages[0]
+    assert all(f"(ID PTB-XL patient {pid}, " in page for page in pages[1:])
+    typed = build_report(ReviewSession(record), tmp_path / "t.pdf", settings=ReportSettings(patient_id="H-1"))
+    first = _page_texts(pypdf.PdfReader(str(typed)))[0]
+    assert "ID: H-1" in first and "PTB-XL patient" not in first     # what the user typed wins
+
+
 def test_every_page_names_the_patient_id_the_file_gives(tmp_path):
     """A GE MUSE file's patient ID was on page 1's header only; the footer of pages 2 onwards said
     "record muse-sinus (M, 43 y)", so a page parted from page 1 named no patient. Every page's

@@ -32,11 +32,15 @@ def file_patient(record) -> dict:
     """Patient and recording fields the file carries (meta["patient"], device, site), for headers.
 
     Returns {"name", "id", "device", "site"}; a field the file does not carry (or that anonymising
-    removed) is absent.
+    removed) is absent. A PTB-XL record's id is its table's (pseudonymised) patient_id, which ties
+    the records of one patient together (PTB-XL's folds are drawn per patient).
     """
     meta = getattr(record, "meta", None) or {}
     patient = meta.get("patient") or {}
     out = {k: str(patient[k]) for k in ("name", "id") if patient.get(k)}
+    ptbxl_patient = (meta.get("ptbxl") or {}).get("patient_id")
+    if "id" not in out and ptbxl_patient is not None:
+        out["id"] = f"PTB-XL patient {ptbxl_patient}"
     for k in ("device", "site"):
         if meta.get(k):
             out[k] = str(meta[k])
