@@ -82,3 +82,46 @@ def test_mi_model_auroc_on_real_ptbxl_test_records(ptbxl_root):
     y = np.array([item.labels == ("MI",) for item in test], dtype=int)
     assert 20 < y.sum() < 280
     assert auroc(y, p_mi) > 0.85
+
+
+def test_every_shipped_set_of_weights_has_its_card():
+    """Every file of learned weights under resources/ ships with a model card that names its training
+    data, task, labels and metrics with the commands; the delineator (a U-Net) and the electrode
+    reversal detector (a logistic regression) had none. The cards' facts are checked against the
+    weight files themselves (parameters counted from the safetensors, features and thresholds from
+    the JSON), so a retrained file with a stale card fails here."""
+    from safetensors.numpy import load_file
+
+    from mirage_model.paths import resources_dir
+
+    root = resources_dir()
+    weights = sorted(root.rglob("*.safetensors")) + [root / "quality" / "reversal.json"]
+    assert weights and all(w.is_file() for w in weights)
+    for w in weights:
+        card = w.parent / "MODEL_CARD.md"
+        assert card.is_file(), f"{w.relative_to(root)} ships without a model card"
+        text = card.read_text()
+        assert "Research use only" in text, card
+        for needle in ("## training", "## metrics", "labels", "command"):
+            assert needle in text.lower(), (card, needle)
+        assert not re.search(r"(?<![\w.])/(home|root|work|tmp|Users)/", text), card
+
+    unet = root / "models" / "delineator"
+    params = sum(int(np.prod(a.shape)) for k, a in load_file(str(unet / "unet.safetensors")).items()
+                 if k.rsplit(".", 1)[-1] in ("weight", "bias"))          # BatchNorm's running statistics are no parameters
+    meta = json.loads((unet / "unet.json").read_text())
+    card = (unet / "MODEL_CARD.md").read_text()
+    assert f"{params:,} parameters" in card and params == meta["parameters"]
+    assert f"{meta['best_val_loss']:.4f}" in card
+    assert "python scripts/train_delineator.py" in card and "python scripts/eval_ludb.py" in card
+    assert all(f"`{c}`" in card for c in meta["classes"])
+
+    rev = json.loads((root / "quality" / "reversal.json").read_text())
+    card = (root / "quality" / "MODEL_CARD.md").read_text()
+    mean = json.loads(rev["mean"]) if isinstance(rev["mean"], str) else rev["mean"]
+    assert f"over {len(mean)} features" in card
+    assert f"reaches {rev['thresholds']['limb']:.3f}" in card
+    chest = ", ".join(f"{rev['thresholds'][k]:.3f}" for k in ("V1/V2", "V2/V3", "V3/V4", "V4/V5", "V5/V6"))
+    assert f"({chest})" in card
+    assert all(f"`{c}`" in card for c in rev["classes"])
+    assert "python scripts/train_reversal_detector.py" in card and "python scripts/eval_quality_ptbxl.py" in card
