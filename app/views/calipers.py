@@ -1,5 +1,5 @@
-"""Calipers on the ECG paper: two markers, their interval, rate and amplitude, snapped to the
-nearest fiducial and onto the trace.
+"""Calipers on the ECG paper: two markers, their interval, rate and amplitude, snapped onto the
+trace (and onto a fiducial mark close by on the screen while the marks are shown).
 
 ``Calipers`` holds the methods; ``EcgPlot`` composes it and owns the marker items (made in its
 ``__init__``) and the ``caliperChanged`` signal.
@@ -11,6 +11,8 @@ import numpy as np
 from PySide6.QtCore import QPointF
 
 from mirage_model.records import STANDARD_LEADS
+
+SNAP_SCREEN_MM = 3.0   # a drawn fiducial this close on the glass (mm, whatever the zoom) pulls a marker onto it
 
 
 class Calipers:
@@ -62,14 +64,23 @@ class Calipers:
         self.caliperChanged.emit(r)
 
     def snap_point(self, x: float, y: float) -> tuple[float, float]:
-        """Snap x to the nearest fiducial within 3 mm in the same panel, then y onto the trace there."""
+        """Snap x to the nearest fiducial mark within SNAP_SCREEN_MM of glass in the same panel, then
+        y onto the trace there.
+
+        Only marks the reader sees pull a marker: none while the fiducials are hidden (a marker let
+        go 60 ms after the J point, to read the ST level there, stayed at the hidden J point), and
+        the pull is measured on the screen, so zooming in lets a marker sit beside a mark.
+        """
         panel = next((p for p in self.panels() if p.contains(x, y, self.speed)), None)
         if panel is None or self._display is None:
             return x, y
         best = None
-        for fx, fy, _kind in self.fiducial_points():
-            if panel.contains(fx, fy, self.speed) and abs(fx - x) <= 3.0 and (best is None or abs(fx - x) < abs(best - x)):
-                best = fx
+        if self.show_fiducials:
+            radius = SNAP_SCREEN_MM * self.px_per_mm() / self.px_per_paper_mm()    # paper mm
+            for fx, fy, _kind in self.fiducial_points():
+                if (panel.contains(fx, fy, self.speed) and abs(fx - x) <= radius
+                        and (best is None or abs(fx - x) < abs(best - x))):
+                    best = fx
         if best is not None:
             x = best
         t = float(panel.t_of(x, self.speed))

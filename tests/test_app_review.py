@@ -1,0 +1,122 @@
+"""The window as a cardiologist reads one record: calipers, shortcuts and scale labels, checked
+against records written here with known beat times and amplitudes (pytest-qt, offscreen).
+
+Truth is the synthetic record's own formula (beats exactly 1.000 s apart, Gaussian waves of
+known height), the screen's physical DPI, and the keys a user presses.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+
+from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
+from app.main_window import MainWindow  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from mirage_model.records import STANDARD_LEADS  # noqa: E402
+
+WAIT_MS = 60000
+FS = 500
+R_TIMES = np.arange(0.5, 10.0, 1.0)          # R waves exactly 1.000 s apart (60 bpm)
+LIMB = {"I": 0.7, "II": 1.5}                 # the other limb leads follow Einthoven / Goldberger
+CHEST = (0.3, 0.6, 0.9, 1.3, 1.2, 1.05)
+
+
+def beat_train(t: np.ndarray) -> np.ndarray:
+    """P, Q, R (1 mV), S and T as Gaussians around each R time (s)."""
+    out = np.zeros_like(t)
+    for tc in R_TIMES:
+        for mu, sd, amp in ((-0.16, 0.02, 0.15), (-0.02, 0.008, -0.1), (0.0, 0.01, 1.0),
+                            (0.022, 0.008, -0.25), (0.28, 0.05, 0.3)):
+            out += amp * np.exp(-0.5 * ((t - tc - mu) / sd) ** 2)
+    return out
+
+
+def known_signal(t: np.ndarray) -> np.ndarray:
+    """(12, T) mV of the written record at times ``t`` (s), in the standard lead order."""
+    base = beat_train(t)
+    i, ii = LIMB["I"] * base, LIMB["II"] * base
+    limb = [i, ii, ii - i, -(i + ii) / 2, i - ii / 2, ii - i / 2]
+    return np.stack(limb + [g * base for g in CHEST])
+
+
+def write_known_record(folder: Path, name: str = "rr1000") -> Path:
+    import wfdb
+
+    t = np.arange(10 * FS) / FS
+    wfdb.wrsamp(name, fs=FS, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=known_signal(t).T,
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / f"{name}.hea"
+
+
+def make_window(qtbot) -> MainWindow:
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    window.resize(1400, 900)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def open_measured(qtbot, window: MainWindow, path: Path):
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(path)
+    if window.measurements is None:
+        pytest.skip("no measurements: " + window.measure_panel.note.text())
+    return window.record
+
+
+def let_go(plot, item, x: float, y: float) -> None:
+    """Drop a caliper marker at paper (x, y) mm as the end of a mouse drag does."""
+    item.setPos(QPointF(x, y))
+    item.sigPositionChangeFinished.emit(item)
+
+
+def test_a_caliper_stays_where_it_is_let_go_beside_a_hidden_fiducial(qtbot, tmp_path):
+    """ST at J+60: a marker let go 110 ms after an R wave (60 ms after the J point) must read
+    there, not jump to the QRS offset mark 1.5 mm away that is not even drawn."""
+    window = make_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    plot = window.viewer.plot
+    window.viewer.caliper_btn.setChecked(True)
+    assert not plot.show_fiducials
+    panel = next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == "II" and not p.rhythm)
+    r, later = 1.5, 1.61
+    xb = float(panel.x_of(later, plot.speed))
+    # the measured QRS offset lies within 3 mm of the point: the old snap took the marker there
+    assert any(kind == "qrs_off" and abs(fx - xb) <= 3.0 and panel.contains(fx, fy, plot.speed)
+               for fx, fy, kind in plot.fiducial_points())
+    let_go(plot, plot.caliper_a, float(panel.x_of(r, plot.speed)), panel.baseline)
+    let_go(plot, plot.caliper_b, xb, panel.baseline + 3.0)
+    reading = plot.caliper_reading()
+    truth = known_signal(np.array([r, later]))[1]
+    assert reading["dt_ms"] == pytest.approx(110.0, abs=1e-6)
+    assert reading["dmv"] == pytest.approx(truth[1] - truth[0], abs=2e-3)   # onto the trace, 1 uV file
+    assert reading["lead"] == "II"
+    assert "110 ms" in window.viewer.caliper_label.text()
+
+
+def test_a_caliper_snaps_to_a_drawn_fiducial_within_3_mm_of_glass(qtbot, tmp_path):
+    """With the marks shown a marker let go 1 mm of paper from one lands on it at true scale; at
+    zoom 4 the same 1 mm is 4 mm of glass and the marker stays where it was put."""
+    window = make_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    plot = window.viewer.plot
+    window.viewer.fid_box.setChecked(True)
+    window.viewer.caliper_btn.setChecked(True)
+    panel = next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == "II" and not p.rhythm)
+    marks = sorted(fx for fx, fy, kind in plot.fiducial_points()
+                   if kind == "t_off" and panel.contains(fx, fy, plot.speed))
+    assert marks
+    mark = marks[0]
+    let_go(plot, plot.caliper_b, mark + 1.0, panel.baseline)
+    assert plot.caliper_b.pos().x() == pytest.approx(mark)
+    plot.set_zoom(4.0)
+    let_go(plot, plot.caliper_b, mark + 1.0, panel.baseline)
+    assert plot.caliper_b.pos().x() == pytest.approx(mark + 1.0)
