@@ -245,7 +245,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         view_menu = menu.addMenu("&View")
         act("Reset to &true scale", self.viewer.plot.reset_scale, "Ctrl+0", None, view_menu)
         act("&Fit page", self.viewer.plot.fit_page, "Ctrl+9", None, view_menu)
-        act("Zoom &in", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom * 1.25), "Ctrl++", None, view_menu)
+        zoom_in = act("Zoom &in", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom * 1.25), "Ctrl++", None,
+                      view_menu)
+        # "+" is Shift+= on US and UK keyboards: Ctrl and the key marked "=" zoom in too, as in browsers
+        zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
         act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None, view_menu)
         view_menu.addAction(self.browser_dock.toggleViewAction())
 

@@ -120,3 +120,28 @@ def test_a_caliper_snaps_to_a_drawn_fiducial_within_3_mm_of_glass(qtbot, tmp_pat
     plot.set_zoom(4.0)
     let_go(plot, plot.caliper_b, mark + 1.0, panel.baseline)
     assert plot.caliper_b.pos().x() == pytest.approx(mark + 1.0)
+
+
+def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.ControlModifier) -> None:
+    """A key as a user presses it: a window shortcut needs the active window (on xcb without a
+    window manager nothing else activates it)."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(window.viewer.plot, key, modifier)
+
+
+def test_ctrl_and_the_equals_key_zooms_in_as_ctrl_plus_does(qtbot, tmp_path):
+    """On a US keyboard "+" shares its key with "="; Ctrl and that key did nothing (checked on an
+    X display) while Ctrl+- zoomed out."""
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    plot = window.viewer.plot
+    plot.reset_scale()
+    press(qtbot, window, Qt.Key.Key_Equal)
+    assert plot.zoom == pytest.approx(1.25)
+    press(qtbot, window, Qt.Key.Key_Plus)
+    assert plot.zoom == pytest.approx(1.25 ** 2)
+    press(qtbot, window, Qt.Key.Key_Minus)
+    assert plot.zoom == pytest.approx(1.25)
+    assert "zoom 1.25x" in window.viewer.scale_label.text()
