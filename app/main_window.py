@@ -127,6 +127,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.heatmaps = LeadHeatmaps()
         self.measure_panel = MeasurementsPanel()
         self.median_beats = MedianBeatsView()
+        self.median_beats.physical_dpi = self.viewer.plot.physical_dpi   # one DPI (and its override) for both
         self.lab_form = LabForm()
         self.browser = FolderBrowser()
         self.patient_line = PatientLine()     # whose ECG is on screen, always in view
@@ -309,6 +310,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         if dlg.exec() == QDialog.DialogCode.Accepted:
             dlg.apply()
             self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+            self.median_beats.refresh_note()
             if (self.settings.device, self.settings.model_path) != before:
                 self.model_path_arg = None
                 self.device_arg = None

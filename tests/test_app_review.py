@@ -145,3 +145,21 @@ def test_ctrl_and_the_equals_key_zooms_in_as_ctrl_plus_does(qtbot, tmp_path):
     press(qtbot, window, Qt.Key.Key_Minus)
     assert plot.zoom == pytest.approx(1.25)
     assert "zoom 1.25x" in window.viewer.scale_label.text()
+
+
+def test_the_median_beats_note_says_at_what_size_the_sheet_is_drawn(qtbot, tmp_path):
+    """The sheet is fitted to its tab (about half size in a 1400 px window) but its note said
+    "25 mm/s, 10 mm/mV" only: a ruler on the glass read half. The note now gives the size drawn,
+    here checked against the screen's physical DPI and where 10 mm of the sheet land in pixels."""
+    window = make_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    window.tabs.setCurrentWidget(window.median_beats)
+    view = window.median_beats
+    qtbot.waitUntil(lambda: view.plot.isVisible() and view.vb.width() > 50, timeout=WAIT_MS)
+    qtbot.wait(50)
+    a, b = view.vb.mapViewToDevice(QPointF(0.0, 0.0)), view.vb.mapViewToDevice(QPointF(10.0, 0.0))
+    zoom = abs(b.x() - a.x()) / 10.0 / (window.screen().physicalDotsPerInch() / 25.4)
+    assert 0.1 < zoom < 0.95                       # not true size in this window: the note must say so
+    note = view.note.text()
+    assert f"drawn at {zoom:.2f}x to fit the tab" in note
+    assert f"{25 * zoom:.3g} mm/s, {10 * zoom:.3g} mm/mV on screen" in note

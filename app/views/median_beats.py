@@ -3,7 +3,8 @@ fiducials (P onset/offset, QRS onset/offset, T end) as coloured vertical marks.
 
 It draws ``mirage_model.review.median_beats``: the same sheet as the PDF's median-beat page (the
 cart's 3x4 order, 25 mm/s and 10 mm/mV in paper millimetres, so the aspect is true at any size),
-and never the device's own median beats. It follows the ``ReviewSession`` it is given: filled when
+and never the device's own median beats. The sheet is fitted to the tab, so its note says how
+large it is drawn against true size (the screen's physical DPI, as the trace view's label does). It follows the ``ReviewSession`` it is given: filled when
 the session's measurements arrive, emptied when another record opens.
 """
 
@@ -14,7 +15,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
@@ -36,6 +37,7 @@ class MedianBeatsView(FollowsSession, QWidget):
         super().__init__(parent)
         self.session = None
         self.view = None                      # review.median_beats.MedianBeatView shown (None: none)
+        self.physical_dpi = None              # callable -> the trace view's DPI (its Settings override); None: the screen's
         self.plot = pg.GraphicsView()
         self.plot.setBackground(OUTSIDE)
         self.plot.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -107,6 +109,34 @@ class MedianBeatsView(FollowsSession, QWidget):
             return
         w, h = sheet_size(self.grid_layout)
         self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
+        self.refresh_note()
+
+    def screen_zoom(self) -> float | None:
+        """Millimetres on the glass per millimetre of the sheet as drawn now (1 = true size), or
+        None before the view has a size."""
+        view = self.vb.viewRect()
+        if view.width() <= 0 or self.vb.width() <= 1:
+            return None
+        if self.physical_dpi is not None:
+            dpi = float(self.physical_dpi())
+        else:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
+        if not dpi > 20:
+            dpi = 96.0
+        return (self.vb.width() / view.width()) / (dpi / 25.4)
+
+    def refresh_note(self) -> None:
+        """The caption under the sheet: what it is and at what size it is drawn."""
+        if self.view is None:
+            return
+        zoom = self.screen_zoom()
+        size = ("" if zoom is None or abs(zoom - 1.0) < 0.005 else
+                f", drawn at {zoom:.2f}x to fit the tab: {SPEED_MM_S * zoom:.3g} mm/s, "
+                f"{GAIN_MM_MV * zoom:.3g} mm/mV on screen")
+        self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. "
+                          f"{SPEED_MM_S:g} mm/s, {GAIN_MM_MV:g} mm/mV{size}; grid 1 mm / 5 mm "
+                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV).")
 
     def _place(self) -> None:
         """Sheet, labels and calibration pulses for the current layout."""
@@ -162,9 +192,7 @@ class MedianBeatsView(FollowsSession, QWidget):
             else:
                 parts.append(f'<span style="color:#888">{html.escape(label)}: not found</span>')
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
-        self.note.setText(f"{v.caption} (not the device's). Times from the QRS onset. "
-                          f"{SPEED_MM_S:g} mm/s, {GAIN_MM_MV:g} mm/mV; grid 1 mm / 5 mm "
-                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV).")
+        self.refresh_note()
 
     def mark_positions(self) -> dict[str, float]:
         """key -> ms from the QRS onset of each fiducial drawn now (what tests read back)."""
