@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDialog, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import workers
 from app.dialogs.about import about_text
 from app.dialogs.batch import BatchDialog
+from app.dialogs.shortcuts import shortcuts_html
 from app.settings import Settings, SettingsDialog
 from app.views.ecg_viewer import EcgViewer
 from app.views.explain import LeadHeatmaps, ModelImageView
@@ -29,6 +30,7 @@ from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
 from app.views.median_beats import MedianBeatsView
+from app.views.paper import LAYOUTS
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
@@ -252,6 +254,24 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
         act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None, view_menu)
         view_menu.addAction(self.browser_dock.toggleViewAction())
+        view_menu.addSeparator()
+        # the toolbar's switches, here with keys: a keyboard alone reaches them without tabbing
+        self.calipers_action = act("&Calipers", lambda on: self.viewer.caliper_btn.setChecked(on), "Ctrl+K",
+                                   None, view_menu)
+        self.calipers_action.setCheckable(True)
+        self.viewer.caliper_btn.toggled.connect(self.calipers_action.setChecked)
+        layouts = view_menu.addMenu("&Layout")
+        group = QActionGroup(self)
+        self.layout_actions = {}
+        for i, name in enumerate(LAYOUTS):
+            a = act(name, lambda _=False, n=name: self.viewer.layout_box.setCurrentText(n), f"Ctrl+{i + 1}",
+                    None, layouts)
+            a.setCheckable(True)
+            a.setChecked(name == self.viewer.layout_box.currentText())
+            group.addAction(a)
+            self.layout_actions[name] = a
+        self.viewer.layout_box.currentTextChanged.connect(
+            lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
@@ -267,6 +287,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         shipped.setEnabled(bool(shipped.actions()))
 
         help_menu = menu.addMenu("&Help")
+        act("&Keyboard shortcuts", self.show_shortcuts, "F1", None, help_menu)
         act("&About MIRAGE Review", self.about, None, None, help_menu)
 
         tb = self.addToolBar("Main")
@@ -315,6 +336,12 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
                 self.model_path_arg = None
                 self.device_arg = None
                 self.load_model()
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(self.menuBar()),
+                          QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.exec()
 
     def about(self) -> None:
         QMessageBox.about(self, "About MIRAGE Review", about_text())

@@ -163,3 +163,35 @@ def test_the_median_beats_note_says_at_what_size_the_sheet_is_drawn(qtbot, tmp_p
     note = view.note.text()
     assert f"drawn at {zoom:.2f}x to fit the tab" in note
     assert f"{25 * zoom:.3g} mm/s, {10 * zoom:.3g} mm/mV on screen" in note
+
+
+def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, tmp_path, monkeypatch):
+    """Keyboard only: calipers on and off (Ctrl+K) and the layout (Ctrl+1/2/3) without tabbing
+    through two toolbars, and Help > Keyboard shortcuts (F1) lists the keys of every command."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    plot = window.viewer.plot
+    press(qtbot, window, Qt.Key.Key_K)
+    assert plot.calipers_visible() and window.viewer.caliper_btn.isChecked()
+    assert "1000 ms, 60 bpm" in window.viewer.caliper_label.text()     # the markers start 1 s apart
+    press(qtbot, window, Qt.Key.Key_K)
+    assert not plot.calipers_visible() and window.viewer.caliper_label.text() == ""
+    for key, name, rows in ((Qt.Key.Key_1, "12x1", 12), (Qt.Key.Key_2, "6x2", 7), (Qt.Key.Key_3, "3x4", 4)):
+        press(qtbot, window, key)
+        assert plot.layout_name == name and window.viewer.layout_box.currentText() == name
+        assert len(plot.paper.row_baselines) == rows
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    press(qtbot, window, Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier)
+    assert shown, "F1 opened no list of shortcuts"
+    keyed = [a for a in window.findChildren(QAction) if a.shortcuts()]
+    assert len(keyed) >= 15
+    for action in keyed:
+        for seq in action.shortcuts():
+            assert seq.toString() in shown[0], f"{action.text()} ({seq.toString()}) is not listed"
+        assert action.text().replace("&", "").rstrip(".") in shown[0]
