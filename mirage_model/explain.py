@@ -129,7 +129,9 @@ def saliency_to_signal(patch_saliency: np.ndarray, layout, n_samples: int, fs: f
 
     Args:
         patch_saliency: (P, P) saliency over the image's patch grid (rows = y).
-        layout: the ``EcgLayout`` of the rendered image (its panels, width and height).
+        layout: the ``EcgLayout`` of the rendered image (its panels, width and height): the
+            window's own (``render_ecg(..., start_s).layout``, panels in record time) or one made
+            at 0 s (panels in window time, as ``Predictor.layout``); both map alike.
         n_samples: T, the record's own length in samples.
         fs: the record's own sampling rate (Hz).
         start_s: where the rendered window starts in the record (s).
@@ -143,7 +145,9 @@ def saliency_to_signal(patch_saliency: np.ndarray, layout, n_samples: int, fs: f
     patch_h = layout.height / grid_y
     patch_w = layout.width / grid_x
     out = np.zeros((12, n_samples), dtype=np.float32)
-    t_rel = np.arange(n_samples) / float(fs) - start_s        # (T,) time within the window
+    # (T,) each sample's time on the layout's clock: a layout made at start_s already counts in
+    # record time, one made at 0 s counts within the window
+    t_rel = np.arange(n_samples) / float(fs) - start_s + float(getattr(layout, "start_s", 0.0) or 0.0)
     row_edges = np.arange(grid_y + 1) * patch_h
     for panel in layout.panels:
         ya, yb = sorted((panel.y0, panel.y1))

@@ -204,3 +204,19 @@ def test_mirage_explanation_shapes_and_blank_patches(tiny_mirage):
     with torch.no_grad():
         plain = tiny_mirage(sig, img, c, c).logits[0].numpy()
     np.testing.assert_allclose(ew.logits, plain, atol=1e-5)
+
+
+def test_saliency_to_signal_maps_alike_through_the_windows_own_layout():
+    """The layout of the rendered window itself (``make_layout(..., start_s)``, panels in record
+    time) gave a saliency of 0 everywhere: its times were compared with times within the window.
+    A one-hot patch (row 1, column 5 of 8 over 224 px: x 140-168, the V1 column of the top row)
+    lights lead V1 from 1.25 s into its 2.5 s slice, 16.25-17.5 s of a window at 10 s."""
+    grid, fs, n, start = 8, 100.0, 2500, 10.0
+    sal = np.zeros((grid, grid))
+    sal[1, 5] = 1.0
+    t = np.arange(n) / fs
+    for layout in (make_layout(224, 224, RenderConfig()), make_layout(224, 224, RenderConfig(), start_s=start)):
+        got = saliency_to_signal(sal, layout, n, fs, start_s=start)
+        lit = (t >= 16.25 - 1e-9) & (t < 17.5 - 1e-9)
+        assert np.all(got[6, lit] == 0.5)        # the patch covers half of the row's height
+        assert np.all(got[6, ~lit] == 0) and np.all(np.delete(got, 6, axis=0) == 0)
