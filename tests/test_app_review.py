@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
-from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from mirage_model.records import STANDARD_LEADS  # noqa: E402
@@ -195,3 +195,28 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
         for seq in action.shortcuts():
             assert seq.toString() in shown[0], f"{action.text()} ({seq.toString()}) is not listed"
         assert action.text().replace("&", "").rstrip(".") in shown[0]
+
+
+def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qtbot, tmp_path, tiny_model):
+    """hs-troponin T 52 ng/L (the 99th percentile limit is 14 ng/L) under a model that does not
+    read it: "high (reference < 14 ng/L)" while typing, then, once the model's result came back,
+    only "not used by this model" (seen in a real X window)."""
+    settings = Settings()
+    window = MainWindow(settings, model_path=str(tiny_model))
+    window.resize(1400, 900)
+    qtbot.addWidget(window)
+    window.show()
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    form = window.lab_form
+    assert not form.is_used("troponin_t")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        form.set_value("troponin_t", "52", "ng/L")
+    assert form.status("troponin_t") == "high"
+    assert "high" in form.message("troponin_t") and "14 ng/L" in form.message("troponin_t")
+    assert "not used by this model" in form.message("troponin_t")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        form.set_value("troponin_t", "9", "ng/L")                      # within range: the note alone
+    assert form.message("troponin_t") == "not used by this model"

@@ -166,8 +166,11 @@ class LabForm(QWidget):
             if v is not None and not v.accepted:
                 self._show_status(row, "error", v.message)
             elif not row.used and v is not None and self.model_schema is not None:
-                row.message.setText("not used by this model")
-                row.message.setStyleSheet("color: #777")
+                # beside the flag, never instead of it: a troponin 4x the limit said only "not used"
+                flagged = row.status in ("low", "high")
+                row.message.setText(f"{row.message.text()}; not used by this model" if flagged
+                                    else "not used by this model")
+                row.message.setStyleSheet("color: #b9770e" if flagged else "color: #777")
                 row.message.setVisible(True)
 
     # -------------------------------------------------------------- values
