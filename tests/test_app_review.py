@@ -220,3 +220,27 @@ def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qt
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         form.set_value("troponin_t", "9", "ng/L")                      # within range: the note alone
     assert form.message("troponin_t") == "not used by this model"
+
+
+def test_run_model_again_does_not_say_the_values_changed(qtbot, tmp_path, tiny_model):
+    """F5 on a record whose result is in said "Out of date: the model runs again with the new
+    values" though nothing had been typed; a typed value still says the values changed."""
+    window = MainWindow(Settings(), model_path=str(tiny_model))
+    window.resize(1400, 900)
+    qtbot.addWidget(window)
+    window.show()
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    text = window.results.interpretation.text.text
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.run_prediction()
+        during = text()
+    assert "new values" not in during and "values changed" not in during
+    assert "running again" in during
+    window._debounce.setInterval(10 ** 6)        # hold the re-run: read the panel while it waits
+    window.lab_form.set_value("weight", "80", "kg")
+    assert "clinical values changed" in text()
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.run_prediction()

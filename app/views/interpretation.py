@@ -34,9 +34,13 @@ def interpretation_html(session) -> str:
                      "The statements below are unreliable.</span>")
     state = session.state.get("prediction")
     if state in ("pending", "stale"):
-        parts.append(f"<span style='color:{_GREY}'><i>The model is still running; the statements below "
-                     "come from the measurements alone until it is done.</i></span>" if pred is None else
-                     f"<span style='color:{_GREY}'><i>Out of date: the model runs again with the new values.</i></span>")
+        if pred is None:
+            why = "The model is still running; the statements below come from the measurements alone until it is done."
+        elif state == "stale":
+            why = "Out of date: the clinical values changed; the model runs again with them."
+        else:   # Run model (F5) again on the same values: nothing the reader typed is waiting
+            why = "The model is running again; the statements below are from its last result."
+        parts.append(f"<span style='color:{_GREY}'><i>{why}</i></span>")
     rows = []
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"
