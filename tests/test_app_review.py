@@ -244,3 +244,25 @@ def test_run_model_again_does_not_say_the_values_changed(qtbot, tmp_path, tiny_m
     assert "clinical values changed" in text()
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.run_prediction()
+
+
+def test_calipers_on_two_leads_read_each_against_its_own_baseline(qtbot, tmp_path):
+    """A on lead I, B on lead II (the next row, 30 mm lower at 10 mm/mV): the reading was the
+    height between the markers, 3 mV off (the rows' spacing); it is now lead II's mV at B minus
+    lead I's mV at A, from the record's formula, and the label names both leads."""
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    plot = window.viewer.plot
+    window.viewer.caliper_btn.setChecked(True)
+    p1, p2 = (next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == name and not p.rhythm) for name in ("I", "II"))
+    assert p1.baseline != p2.baseline
+    ta, tb = 0.5, 1.5                                  # two R waves, 1 s apart
+    truth = known_signal(np.array([ta, tb]))
+    let_go(plot, plot.caliper_a, float(p1.x_of(ta, plot.speed)), p1.baseline + 2.0)
+    let_go(plot, plot.caliper_b, float(p2.x_of(tb, plot.speed)), p2.baseline + 2.0)
+    r = plot.caliper_reading()
+    assert r["dt_ms"] == pytest.approx(1000.0) and r["rate_bpm"] == pytest.approx(60.0)
+    assert r["dmv"] == pytest.approx(truth[1, 1] - truth[0, 0], abs=2e-3)   # II's R (1.5x) minus I's (0.7x)
+    assert (r["lead"], r["lead_b"]) == ("I", "II")
+    assert "Calipers (I to II): 1000 ms, 60 bpm" in window.viewer.caliper_label.text()

@@ -39,18 +39,24 @@ class Calipers:
         return self.caliper_a.isVisible()
 
     def caliper_reading(self) -> dict | None:
-        """dt_ms, rate_bpm (60000 / dt), dmv (b minus a) and the panel lead under marker a."""
+        """dt_ms, rate_bpm (60000 / dt), dmv (b minus a) and the leads of the panels under the markers.
+
+        Each marker's mV is read against the baseline of its own panel, so markers on two leads
+        (R in V1, S in V5) give the difference of the two amplitudes, not of the rows' heights.
+        """
         if not self.calipers_visible():
             return None
         a, b = self.caliper_a.pos(), self.caliper_b.pos()
         dt_ms = abs(b.x() - a.x()) / self.speed * 1000.0
-        dmv = (b.y() - a.y()) / self.gain
-        lead = None
-        for p in self.panels():
-            if p.contains(a.x(), a.y(), self.speed):
-                lead = STANDARD_LEADS[p.lead]
-                break
-        return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms > 1e-6 else None, "dmv": dmv, "lead": lead}
+        pa = next((p for p in self.panels() if p.contains(a.x(), a.y(), self.speed)), None)
+        pb = next((p for p in self.panels() if p.contains(b.x(), b.y(), self.speed)), None)
+        if pa is not None and pb is not None:
+            dmv = float(pb.mv_of(b.y(), self.gain) - pa.mv_of(a.y(), self.gain))
+        else:   # a marker off the traces (the margin): the plain height between the two
+            dmv = (b.y() - a.y()) / self.gain
+        return {"dt_ms": dt_ms, "rate_bpm": 60000.0 / dt_ms if dt_ms > 1e-6 else None, "dmv": dmv,
+                "lead": STANDARD_LEADS[pa.lead] if pa is not None else None,
+                "lead_b": STANDARD_LEADS[pb.lead] if pb is not None else None}
 
     def _caliper_moved(self, *args) -> None:
         r = self.caliper_reading()

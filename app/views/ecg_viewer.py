@@ -161,5 +161,6 @@ class EcgViewer(QWidget):
             self.caliper_label.setText("")
             return
         rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "-"
-        lead = f" ({r['lead']})" if r["lead"] else ""
+        leads = [r["lead"]] + ([r["lead_b"]] if r.get("lead_b") not in (None, r["lead"]) else [])
+        lead = f" ({' to '.join(x or 'margin' for x in leads)})" if any(leads) else ""
         self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms, {rate}, {r['dmv']:+.2f} mV")
