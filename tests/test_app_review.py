@@ -266,3 +266,38 @@ def test_calipers_on_two_leads_read_each_against_its_own_baseline(qtbot, tmp_pat
     assert r["dmv"] == pytest.approx(truth[1, 1] - truth[0, 0], abs=2e-3)   # II's R (1.5x) minus I's (0.7x)
     assert (r["lead"], r["lead_b"]) == ("I", "II")
     assert "Calipers (I to II): 1000 ms, 60 bpm" in window.viewer.caliper_label.text()
+
+
+def test_calipers_keep_their_two_points_when_speed_gain_or_layout_change(qtbot, tmp_path):
+    """Markers on two R waves of lead II 1 s apart read 1000 ms. At 50 mm/s they stayed where they
+    were on the paper (now 500 ms apart, the label still saying 1000 ms); after Ctrl+1 (12x1) the
+    label named lead I and the markers were off screen. They now follow their two points."""
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    plot, viewer = window.viewer.plot, window.viewer
+    viewer.caliper_btn.setChecked(True)
+    ta, tb = 0.5, 1.5
+    truth = known_signal(np.array([ta, tb]))[1]
+    panel = next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == "II" and not p.rhythm)
+    let_go(plot, plot.caliper_a, float(panel.x_of(ta, plot.speed)), panel.baseline)
+    let_go(plot, plot.caliper_b, float(panel.x_of(tb, plot.speed)), panel.baseline)
+
+    def check():
+        r = plot.caliper_reading()
+        assert r["dt_ms"] == pytest.approx(1000.0) and (r["lead"], r["lead_b"]) == ("II", "II")
+        assert r["dmv"] == pytest.approx(truth[1] - truth[0], abs=2e-3)
+        assert "(II): 1000 ms, 60 bpm" in viewer.caliper_label.text()
+        for item, t in ((plot.caliper_a, ta), (plot.caliper_b, tb)):
+            p = next(q for q in plot.panels() if q.contains(item.pos().x(), item.pos().y(), plot.speed))
+            assert p.t_of(item.pos().x(), plot.speed) == pytest.approx(t)
+
+    check()
+    viewer.speed.setCurrentText("50 mm/s")
+    check()
+    viewer.gain.setCurrentText("20 mm/mV")
+    check()
+    viewer.layout_box.setCurrentText("12x1")
+    check()
+    viewer.layout_box.setCurrentText("6x2")
+    check()

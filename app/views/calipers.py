@@ -30,6 +30,61 @@ class Calipers:
             item.setVisible(True)
         self._caliper_moved()
 
+    def panel_at(self, x: float, y: float):
+        """The panel a point on the paper belongs to: of the panels drawn at x, the one whose trace
+        passes nearest (a tall R wave reaches into the row above: its tip is still its own lead's),
+        else the one whose box holds the point; None off the traces."""
+        boxed = next((p for p in self.panels() if p.contains(x, y, self.speed)), None)
+        if self._display is None or self.record is None:
+            return boxed
+        best, best_d = None, np.inf
+        for p in self.panels():
+            if not p.x0 <= x <= p.x0 + p.width(self.speed):
+                continue
+            s = int(np.clip(round(float(p.t_of(x, self.speed)) * self.record.fs), 0, self._display.shape[1] - 1))
+            d = abs(float(p.y_of(self._display[p.lead, s], self.gain)) - y)
+            if d < best_d:
+                best, best_d = p, d
+        # within half a row of its trace: that lead; farther from every trace: the box it lies in
+        return best if best is not None and best_d <= best.height / 2 else boxed
+
+    def caliper_anchors(self) -> list[tuple[int, bool, float, float]] | None:
+        """(lead, rhythm strip, t s, mV) of each marker on the paper as drawn now; None when the
+        calipers are hidden or a marker is off the traces."""
+        if not self.calipers_visible():
+            return None
+        out = []
+        for item in (self.caliper_a, self.caliper_b):
+            pos = item.pos()
+            panel = self.panel_at(pos.x(), pos.y())
+            if panel is None:
+                return None
+            out.append((panel.lead, panel.rhythm, float(panel.t_of(pos.x(), self.speed)),
+                        float(panel.mv_of(pos.y(), self.gain))))
+        return out
+
+    def restore_calipers(self, anchors) -> None:
+        """Put the markers back on the same leads, times and mV after the paper was laid out again
+        (another speed, gain, layout or page): the reading stays that of the same two points. A
+        point the new paper does not show puts both markers back at their start."""
+        if anchors is None:
+            if self.calipers_visible():
+                self.show_calipers()
+            return
+        places = []
+        for lead, rhythm, t, mv in anchors:
+            same = [p for p in self.panels() if p.lead == lead and p.t0 <= t <= p.t1]
+            same.sort(key=lambda p: p.rhythm != rhythm)       # the same kind of panel first
+            if not same:
+                self.show_calipers()
+                return
+            places.append(QPointF(float(same[0].x_of(t, self.speed)), float(same[0].y_of(mv, self.gain))))
+        for item, pos in zip((self.caliper_a, self.caliper_b), places):
+            item.blockSignals(True)
+            item.setPos(pos)
+            item.blockSignals(False)
+        self._caliper_moved()
+
     def hide_calipers(self) -> None:
         for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
             item.setVisible(False)
@@ -48,8 +103,7 @@ class Calipers:
             return None
         a, b = self.caliper_a.pos(), self.caliper_b.pos()
         dt_ms = abs(b.x() - a.x()) / self.speed * 1000.0
-        pa = next((p for p in self.panels() if p.contains(a.x(), a.y(), self.speed)), None)
-        pb = next((p for p in self.panels() if p.contains(b.x(), b.y(), self.speed)), None)
+        pa, pb = self.panel_at(a.x(), a.y()), self.panel_at(b.x(), b.y())
         if pa is not None and pb is not None:
             dmv = float(pb.mv_of(b.y(), self.gain) - pa.mv_of(a.y(), self.gain))
         else:   # a marker off the traces (the margin): the plain height between the two
@@ -62,6 +116,9 @@ class Calipers:
         r = self.caliper_reading()
         if r is None:
             return
+        # where the markers stand, kept in lead, time and mV: a new speed or gain is set before the
+        # paper is laid out again, when the markers' millimetres no longer read as before
+        self.caliper_points = self.caliper_anchors()
         a, b = self.caliper_a.pos(), self.caliper_b.pos()
         self.caliper_line.setData(np.array([a.x(), b.x()]), np.array([a.y(), b.y()]))
         rate = f"{r['rate_bpm']:.0f} bpm" if r["rate_bpm"] else "- bpm"
@@ -77,14 +134,14 @@ class Calipers:
         go 60 ms after the J point, to read the ST level there, stayed at the hidden J point), and
         the pull is measured on the screen, so zooming in lets a marker sit beside a mark.
         """
-        panel = next((p for p in self.panels() if p.contains(x, y, self.speed)), None)
+        panel = self.panel_at(x, y)
         if panel is None or self._display is None:
             return x, y
         best = None
         if self.show_fiducials:
             radius = SNAP_SCREEN_MM * self.px_per_mm() / self.px_per_paper_mm()    # paper mm
             for fx, fy, _kind in self.fiducial_points():
-                if (panel.contains(fx, fy, self.speed) and abs(fx - x) <= radius
+                if (abs(fx - x) <= radius and self.panel_at(fx, fy) is panel
                         and (best is None or abs(fx - x) < abs(best - x))):
                     best = fx
         if best is not None:

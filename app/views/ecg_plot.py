@@ -105,6 +105,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.caliper_a.sigPositionChangeFinished.connect(self._caliper_snap)
         self.caliper_b.sigPositionChangeFinished.connect(self._caliper_snap)
         self.snap = True
+        self.caliper_points = None   # (lead, rhythm, t s, mV) of each marker since it last moved
 
         self.vb.sigResized.connect(self._on_resized)
         self.vb.sigRangeChangedManually.connect(self._on_user_range)
@@ -303,6 +304,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         """Lay out the page and set every curve's data (mm) from the displayed signal."""
         if self.record is None:
             return
+        anchors = self.caliper_points if self.calipers_visible() else None
         args = (self.layout_name, self.record.duration_s, self.speed, self.gain, self.page_start_s)
         self.paper = make_paper_layout(*args)
         self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper))
@@ -343,6 +345,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._draw_fiducials()
         self._draw_overlays()
         self._draw_artefacts()
+        if self.calipers_visible():    # the same two points on the new paper, read again
+            self.restore_calipers(anchors)
         if reset_view:
             self.reset_scale()
         else:
