@@ -301,3 +301,26 @@ def test_calipers_keep_their_two_points_when_speed_gain_or_layout_change(qtbot, 
     check()
     viewer.layout_box.setCurrentText("6x2")
     check()
+
+
+def test_the_trace_view_is_drawn_true_again_on_another_screen(qtbot, tmp_path):
+    """The scale followed the physical DPI only on a resize or zoom: a window dragged onto a
+    monitor of another DPI kept the first screen's millimetres while the label said "true scale".
+    A screen change (here: the window's screenChanged, with the DPI that screen reports) now
+    redraws 10 mm/mV as 10 mm of that glass."""
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(write_known_record(tmp_path))
+    plot = window.viewer.plot
+    plot.reset_scale()
+
+    def px_per_mv():
+        a, b = plot.vb.mapViewToDevice(QPointF(0.0, 0.0)), plot.vb.mapViewToDevice(QPointF(0.0, plot.gain))
+        return abs(a.y() - b.y())
+
+    handle = window.windowHandle()
+    assert px_per_mv() == pytest.approx(10 * window.screen().physicalDotsPerInch() / 25.4, rel=1e-3)
+    plot._dpi_override = 150.0          # what the other monitor reports (no real second screen offscreen)
+    handle.screenChanged.emit(handle.screen())
+    assert px_per_mv() == pytest.approx(10 * 150.0 / 25.4, rel=1e-3)
+    assert "(true scale)" in window.viewer.scale_label.text()

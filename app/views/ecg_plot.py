@@ -68,6 +68,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.paper: PaperLayout | None = None
         self.zoom = 1.0
         self._dpi_override = 0.0
+        self._screen_handle = None    # the window's QWindow, once shown (its screenChanged re-applies the scale)
+        self._dpi_screen = None       # the screen whose physicalDotsPerInchChanged is followed
         self._applying = False
         self._anchor: QPointF | None = None   # paper point (mm) at the view's top-left corner
 
@@ -121,6 +123,29 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             screen = QGuiApplication.primaryScreen()
         dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
         return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        handle = self.window().windowHandle()
+        if handle is not None and handle is not self._screen_handle:
+            # a window dragged onto another monitor (another physical DPI) is drawn true again there
+            self._screen_handle = handle
+            handle.screenChanged.connect(self._screen_changed)
+            self._screen_changed(handle.screen())
+
+    def _screen_changed(self, screen) -> None:
+        if self._dpi_screen is not None:
+            try:
+                self._dpi_screen.physicalDotsPerInchChanged.disconnect(self._dpi_changed)
+            except (RuntimeError, TypeError):
+                pass
+        self._dpi_screen = screen
+        if screen is not None:
+            screen.physicalDotsPerInchChanged.connect(self._dpi_changed)
+        self.apply_scale()
+
+    def _dpi_changed(self, *args) -> None:
+        self.apply_scale()
 
     def set_dpi_override(self, dpi: float) -> None:
         self._dpi_override = float(dpi or 0.0)
