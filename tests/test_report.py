@@ -205,7 +205,7 @@ def test_clinical_section(full_report):
     assert "hs-Troponin T" in text
     # troponin and potassium are not among the tiny model's features (age, sex, height, weight)
     assert len(re.findall(r"^not used by this model$", text, re.M)) == 3      # the table's rows
-    assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in text
+    assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in " ".join(text.split())
     assert len(re.findall(r"^used by model$", text, re.M)) == 2               # age, sex
 
 
@@ -584,8 +584,8 @@ def test_uniform_attention_does_not_look_like_a_pattern():
 # ------------------------------------------------------------------------------ issue 13 defects
 
 def _text_extents(page):
-    """(x start, x end, text) of each text run on a page (width as Helvetica-Bold, the widest
-    of the report's fonts, so the end is never under-estimated)."""
+    """(x start, x end, text) of each text run on a page (width in the run's own font, registered
+    with reportlab under the name the PDF gives it, less the subset tag)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     runs = []
@@ -595,7 +595,8 @@ def _text_extents(page):
             scale = (cm[0] if cm[0] else 1.0)
             x = tm[4] * scale + cm[4]
             size = font_size * abs(tm[0] or 1.0) * abs(scale)
-            runs.append((x, x + stringWidth(text.strip(), "Helvetica-Bold", size), text.strip()))
+            font = str((font_dict or {}).get("/BaseFont", "/DejaVuSans-Bold")).lstrip("/").split("+")[-1]
+            runs.append((x, x + stringWidth(text.strip(), font, size), text.strip()))
 
     page.extract_text(visitor_text=visit)
     return runs
@@ -685,7 +686,7 @@ def test_long_header_and_withheld_summary_do_not_overlap(tmp_path, ptbxl_sample,
     summary = next(s for s in spans if "RESULT WITHHELD" in s[0])
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    patient_right = patient[1] + stringWidth(patient[0], "Helvetica", patient[3])
+    patient_right = patient[1] + stringWidth(patient[0], "DejaVuSans", patient[3])     # the report's font
     assert abs(patient[2] - summary[2]) > 5 or patient_right < summary[1], (patient, summary)
 
 

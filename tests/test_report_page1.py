@@ -17,6 +17,7 @@ import mirage_model as mm
 from mirage_model.measure import SCALAR_KEYS, Measurements
 from mirage_model.review.report import build_report, report_layout
 from mirage_model.review.report.summary_band import DETAILS, SIZE, SMALLEST, model_line_rows
+from mirage_model.review.report.text import FONT_BOLD, register_fonts
 from mirage_model.review.session import ReviewSession
 
 PT_PER_MM = 72.0 / 25.4
@@ -101,7 +102,7 @@ def test_measurements_and_interpretation_on_page_1(tmp_path, record, statements_
     for value in ("45 bpm", "230 ms", "130 ms", "-45 deg"):
         assert value in bold, value
         i = next(k for k, s in enumerate(spans) if s[0] == value)
-        assert spans[i + 1][0] in ("\u2191", "\u2193") and spans[i + 1][4].endswith("Symbol")
+        assert spans[i + 1][0] in ("\u2191", "\u2193") and spans[i + 1][4].endswith("Bold")   # the report's bold
     for value in ("1333 ms", "460 ms", "50 deg"):        # in range (or no range): plain
         assert value not in bold
     # reading order: rhythm (the measured rate under 50 bpm beats the model's sinus rhythm), conduction, axis
@@ -167,8 +168,7 @@ def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     for t, x, y, size, font in spans:
-        x1 = x + stringWidth(t, font.lstrip("/") if font.lstrip("/") in ("Helvetica", "Helvetica-Bold", "Symbol")
-                             else "Helvetica-Bold", size)
+        x1 = x + stringWidth(t, font.lstrip("/").split("+")[-1], size)     # the embedded font, as registered
         assert 0 <= x and x1 <= lay.page_width - 9 * PT_PER_MM, (t, x, x1)
         if t not in leads:
             inside = lay.grid_y0 - 1 <= y <= lay.grid_y0 + lay.grid_height
@@ -280,11 +280,12 @@ def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
 def test_model_line_rows_keep_the_names_and_counts():
     from reportlab.pdfgen import canvas
 
+    register_fonts()
     c = canvas.Canvas(io.BytesIO())
     text = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: model "
             "mirage-ptbxl-statements, 3 of 71 above threshold (4 in the interpretation)" + DETAILS)
-    full = c.stringWidth(text, "Helvetica-Bold", SMALLEST)
-    without = c.stringWidth(text[:-len(DETAILS)], "Helvetica-Bold", SMALLEST)
+    full = c.stringWidth(text, FONT_BOLD, SMALLEST)
+    without = c.stringWidth(text[:-len(DETAILS)], FONT_BOLD, SMALLEST)
     assert model_line_rows(c, text, full + 1, free_line=False) == [text]                  # fits: as it is
     two = model_line_rows(c, text, without + 1, free_line=True)                          # a free line: two rows
     assert two == ["Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86.",
@@ -296,7 +297,7 @@ def test_model_line_rows_keep_the_names_and_counts():
     compact = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: "
                "mirage-ptbxl-statements, 3 of 71 above threshold (4 shown)")
     assert model_line_rows(c, text, without - 1, free_line=False) == [compact]
-    assert c.stringWidth(compact, "Helvetica-Bold", SMALLEST) < without - 1
+    assert c.stringWidth(compact, FONT_BOLD, SMALLEST) < without - 1
 
 
 def test_a_record_with_no_signal_is_not_interpretable_on_page_1(record, tmp_path, capsys):

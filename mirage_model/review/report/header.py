@@ -10,7 +10,10 @@ from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient, patient_facts
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import clip_runs, draw_runs_text, fmt_num, font_runs, pdf_text, runs_width
+from mirage_model.review.report.text import (
+    FONT, FONT_BOLD, MISSING, clip_runs, draw_runs_text, fmt_num, font_runs, pdf_text, register_fonts, runs_width,
+    unprintable,
+)
 
 
 def _patient_tag(ctx) -> str:
@@ -46,6 +49,8 @@ class PageCountCanvas(Canvas):
     page's state holds its content so far, and drawing more on it before it is shown adds to it)."""
 
     def __init__(self, *args, **kwargs):
+        register_fonts()
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT   # else an unused Helvetica is declared
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
         self._pending: list = []
@@ -72,16 +77,31 @@ class PageCountCanvas(Canvas):
 def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> None:
     c.saveState()
     c.setFillColorRGB(0.65, 0.0, 0.0)
-    c.setFont("Helvetica-Bold", 9)
+    c.setFont(FONT_BOLD, 9)
     c.drawString(10 * MM, 6 * MM, pdf_text(RESEARCH_USE_NOTICE))
     c.setFillColorRGB(0.3, 0.3, 0.3)
     tag = _patient_tag(ctx)
     who = f"record {record_id}" + (f" ({tag})" if tag else "")
-    room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), "Helvetica-Bold", 9) - 5 * MM
+    room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), FONT_BOLD, 9) - 5 * MM
     tail = f"  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}" + (f" of {total}" if total else "")
-    runs = clip_runs(c, font_runs(who), 7.5, room - c.stringWidth(tail, "Helvetica", 7.5)) + [(tail, "Helvetica")]
+    runs = clip_runs(c, font_runs(who), 7.5, room - c.stringWidth(tail, FONT, 7.5)) + [(tail, FONT)]
     draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, 7.5, right=True)
     c.restoreState()
+
+
+def script_note(lines: list[str], ctx: ReportContext) -> str:
+    """What page 1 says when the patient line is not printed whole in embedded fonts: characters
+    no font of the report holds (printed as MISSING), or CJK / Hangul, drawn in the reader's own
+    Asian fonts (``text.font_runs``; a reader without them shows boxes). It names the ID and the
+    record, which the patient can be identified by. "" when there is nothing to say."""
+    text = " ".join(lines)
+    runs = font_runs(text)
+    who = _patient_tag(ctx).split(",")[0] or f"record {ctx.record.record_id}"
+    if unprintable(text):
+        return f"{MISSING} = a character of the name this report cannot print: identify the patient by {who}"
+    if any(font not in (FONT, FONT_BOLD) for _, font in runs):
+        return (f"CJK shown in the PDF reader's Asian fonts (not embedded); if boxes, identify the patient by {who}")
+    return ""
 
 
 def header_lines(ctx: ReportContext) -> list[str]:
@@ -134,11 +154,11 @@ def draw_page_header(c, ctx: ReportContext) -> None:
     gap = 5 * MM
     line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
     # what files and people wrote (record id, name, ID, institution) prints in its own script (font_runs)
-    title = font_runs(f"12-lead ECG  -  record {rec.record_id}", "Helvetica-Bold")
+    title = font_runs(f"12-lead ECG  -  record {rec.record_id}", FONT_BOLD)
     patient = font_runs("   ".join(header_lines(ctx)))
     institution = font_runs(ctx.settings.institution or "")
     generated = pdf_text(f"Report generated {ctx.generated}")
-    generated_w = c.stringWidth(generated, "Helvetica", 7.5)
+    generated_w = c.stringWidth(generated, FONT, 7.5)
     title = clip_runs(c, title, 12, width - generated_w - gap)
     title_w = runs_width(c, title, 12)
     patient_size = _fit(c, patient, 9, width)
@@ -146,11 +166,20 @@ def draw_page_header(c, ctx: ReportContext) -> None:
     patient_w = runs_width(c, patient, patient_size)
 
     draw_runs_text(c, left, line_y[0], title, 12)
-    c.setFont("Helvetica", 7.5)
+    c.setFont(FONT, 7.5)
     c.drawRightString(right, line_y[0], generated)
     draw_runs_text(c, left, line_y[1], patient, patient_size)
+    note = script_note(header_lines(ctx), ctx)
+    if note:    # right of the patient line, in red: the institution goes to the title line
+        room = width - patient_w - gap
+        note_runs = font_runs(note)
+        size = _fit(c, note_runs, 7, room, smallest=5.0)
+        c.setFillColorRGB(0.65, 0.0, 0.0)
+        draw_runs_text(c, right, line_y[1], clip_runs(c, note_runs, size, room), size, right=True)
+        c.setFillColorRGB(0, 0, 0)
     if institution:
         line = place_institution(title_w, generated_w, patient_w, runs_width(c, institution, 9), width, gap)
+        line = 0 if note else line
         if line == 1:
             draw_runs_text(c, right, line_y[1], institution, 9, right=True)
         else:

@@ -9,7 +9,7 @@ from reportlab.platypus import Paragraph
 from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import pdf_escape
+from mirage_model.review.report.text import FONT_BOLD, pdf_escape
 
 
 def measurement_flowables(session, st) -> list:
@@ -37,9 +37,9 @@ def measurement_flowables(session, st) -> list:
             unit = ""
         else:
             shown = r["shown"] + (f" ({r['status']})" if r["status"] else "")
-            if r.get("flag"):   # bold, with an arrow from the Symbol font (WinAnsi has none)
+            if r.get("flag"):   # bold, with an arrow (the report's font has them)
                 arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
-                shown = Paragraph(f'<b>{pdf_escape(shown)}</b> <font name="Symbol">{arrow}</font> '
+                shown = Paragraph(f'<b>{pdf_escape(shown)} {arrow}</b> '
                                   f'<font size="6">{r["flag"]}</font>', st["small"])
         line = [r["label"], shown, unit, r["ref_cell"]]
         if r.get("flag") and r["value"] is not None:
@@ -54,7 +54,7 @@ def measurement_flowables(session, st) -> list:
     widths = [55 * MM, 27 * MM, 9 * MM, 17 * MM] + ([19 * MM] if changed else [])
     tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55))
     if flagged:   # outside the adult reference range: bold, with the arrow beside the value
-        tbl.setStyle([("FONT", (0, r), (1, r), "Helvetica-Bold", 8) for r in flagged])
+        tbl.setStyle([("FONT", (0, r), (1, r), FONT_BOLD, 8) for r in flagged])
     out.append(tbl)
     ranges = [r["range"] for r in rows if r.get("range")]
     if ranges:

@@ -20,7 +20,7 @@ from mirage_model.review.median_beats import (
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import pdf_text
+from mirage_model.review.report.text import FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_text
 from mirage_model.review.report.waveforms import draw_calibration_pulse, draw_grid
 
 TOP_MM = 25.0                # page top to the sheet's top
@@ -57,7 +57,7 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
                 path.lineTo(px, py)
             c.drawPath(path, stroke=1, fill=0)
         label = cell.lead if view.usable[view.leads.index(cell.lead)] else f"{cell.lead} (unusable)"
-        c.setFont("Helvetica-Bold", 8)
+        c.setFont(FONT_BOLD, 8)
         c.setFillColorRGB(0, 0, 0)
         c.drawString(x0 + (cell.x0 + 2.0) * MM, base + half - 3.5 * MM, pdf_text(label))
     # calibration pulses (1 mV, 200 ms) at the start of each row
@@ -71,10 +71,10 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
     """The fiducials' legend with their times, and where the beats come from."""
     y = top
     c.setFillColorRGB(0, 0, 0)
-    c.setFont("Helvetica-Bold", 9)
+    c.setFont(FONT_BOLD, 9)
     c.drawString(x, y, "Fiducials (all leads)")
     y -= 5 * MM
-    c.setFont("Helvetica", 8)
+    c.setFont(FONT, 8)
     for _key, label, ms, rgb in view.marks:
         c.saveState()
         c.setStrokeColorRGB(*rgb)
@@ -113,8 +113,8 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
     lay = ctx.layout
     rec = ctx.record
     c.saveState()
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(10 * MM, lay.page_height - 13 * MM, pdf_text(f"Median beats  -  record {rec.record_id}"))
+    title = font_runs(f"Median beats  -  record {rec.record_id}", FONT_BOLD)    # the record id in its own script
+    draw_runs_text(c, 10 * MM, lay.page_height - 13 * MM, clip_runs(c, title, 13, lay.page_width - 20 * MM), 13)
     session = ctx.session
     view = median_beat_view(session.measurements)
     x0, y0 = _sheet_origin(ctx)
@@ -124,8 +124,8 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
         else:
             why = unavailable_reason(session)
         y = lay.page_height - 25 * MM
-        for line in simpleSplit(pdf_text(why), "Helvetica", 10, lay.page_width - 20 * MM):
-            c.setFont("Helvetica", 10)
+        for line in simpleSplit(pdf_text(why), FONT, 10, lay.page_width - 20 * MM):
+            c.setFont(FONT, 10)
             c.drawString(10 * MM, y, line)
             y -= 5 * MM
     else:

@@ -15,7 +15,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
 from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import pdf_escape, pdf_markup, pdf_text
+from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, pdf_text
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
@@ -61,7 +61,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
             normal_rows.append(len(rows) - 1)
     tbl = make_table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight)
     if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
-        tbl.setStyle([("FONT", (0, r), (-1, r), "Helvetica-Bold", 8) for r in normal_rows]
+        tbl.setStyle([("FONT", (0, r), (-1, r), FONT_BOLD, 8) for r in normal_rows]
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
     out.append(tbl)
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]

@@ -30,13 +30,13 @@ from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import pdf_text
+from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
 # the block's three columns of measurements (key), as carts group them
 BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
               ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms"),
               ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
-ARROWS = {"high": "\u2191", "low": "\u2193"}     # drawn in the Symbol font (WinAnsi has no arrows)
+ARROWS = {"high": "\u2191", "low": "\u2193"}     # in the report's font (DejaVu Sans has arrows)
 SIZE = 7.5                                       # pt, the band's text
 SMALLEST = 5.5                                   # pt, the least a too-long line is shrunk to before it is cut
 LEADING = 3.2 * MM
@@ -49,7 +49,7 @@ MEASURE_W = 98 * MM                              # the measurement block's width
 class Run:
     """A piece of one line of text: its font, colour and size (scaled when the line is too long)."""
     text: str
-    font: str = "Helvetica"
+    font: str = FONT
     colour: tuple = (0.0, 0.0, 0.0)
     size: float = SIZE
 
@@ -57,7 +57,7 @@ class Run:
 def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = SMALLEST) -> float:
     """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (to ``smallest`` pt at
     the least) when the line is too long, then cut with "...". Returns the x where it ended."""
-    runs = [Run(pdf_text(r.text) if r.font != "Symbol" else r.text, r.font, r.colour, r.size) for r in runs]
+    runs = [Run(pdf_text(r.text), r.font, r.colour, r.size) for r in runs]
     total = sum(c.stringWidth(r.text, r.font, r.size) for r in runs)
     scale = 1.0
     if total > width:
@@ -68,8 +68,6 @@ def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: fl
         text = r.text
         w = c.stringWidth(text, r.font, size)
         if x + w > end:
-            if r.font == "Symbol":
-                break
             text = clip(c, text, r.font, size, end - x)
             w = c.stringWidth(text, r.font, size)
         if text:
@@ -111,7 +109,7 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
             mark = "*" if r["status"] else ""
             value = f"{r['shown']}{mark} {r['unit']}"
             if r.get("flag"):
-                runs = [Run(value, "Helvetica-Bold"), Run(" "), Run(ARROWS[r["flag"]], "Symbol")]
+                runs = [Run(value, FONT_BOLD), Run(" "), Run(ARROWS[r["flag"]], FONT_BOLD)]
             else:
                 runs = [Run(value)]
             col.append((labels[key], runs))
@@ -181,7 +179,7 @@ def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
     too wide, in ``COMPACT`` wording, so that the names and counts are what stays (``draw_runs``
     cuts what still does not fit with "...")."""
     def fits(t: str) -> bool:
-        return c.stringWidth(pdf_text(t), "Helvetica-Bold", SMALLEST) <= width
+        return c.stringWidth(pdf_text(t), FONT_BOLD, SMALLEST) <= width
 
     if fits(text):
         return [text]
@@ -202,7 +200,7 @@ def _fits(c, runs: list[Run], width: float) -> bool:
 
 def statement_runs(s, compact: bool = False) -> list[Run]:
     """One statement: its words, then its source (rule and threshold, or model and probability)."""
-    runs = [Run(s.text, "Helvetica-Bold"), Run(f"  [{s.source_tag(compact)}]", colour=GREY)]
+    runs = [Run(s.text, FONT_BOLD), Run(f"  [{s.source_tag(compact)}]", colour=GREY)]
     if s.note:
         runs.append(Run(f"  (?) {s.note}" if not compact else "  (?)", colour=RED))
     return runs
@@ -225,7 +223,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     c.line(split, top - 1 * MM, split, bottom + 1 * MM)
 
     # measurements
-    draw_runs(c, left, first, [Run("Measurements", "Helvetica-Bold", size=8)], MEASURE_W - 2 * MM)
+    draw_runs(c, left, first, [Run("Measurements", FONT_BOLD, size=8)], MEASURE_W - 2 * MM)
     columns, note = measurement_cells(session)
     col_w = (MEASURE_W - 2 * MM) / 3.0
     label_w = (15 * MM, 19 * MM, 13 * MM)
@@ -237,7 +235,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
             draw_runs(c, x + label_w[i], y, runs, col_w - label_w[i] - 1 * MM)
     note_line = max((len(col) for col in columns), default=0) + 1
     # the note wraps onto the band's free lines (a reason for no measurement can be long)
-    note_rows = simpleSplit(pdf_text(note), "Helvetica", 6.5, MEASURE_W - 2 * MM) or [""]
+    note_rows = simpleSplit(pdf_text(note), FONT, 6.5, MEASURE_W - 2 * MM) or [""]
     free = max(n_lines - note_line, 1)
     if len(note_rows) > free:
         note_rows = note_rows[:free - 1] + [" ".join(note_rows[free - 1:])]   # the last one shrunk, then cut
@@ -249,10 +247,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     width = right - x0
     it = session_interpretation(session)
     if it.withheld:
-        head = [Run("Interpretation WITHHELD: ", "Helvetica-Bold", RED, 8),
-                Run(f"{it.withheld}. The statements below are unreliable.", "Helvetica-Bold", RED)]
+        head = [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
+                Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)]
     else:
-        head = [Run("Interpretation", "Helvetica-Bold", size=8),
+        head = [Run("Interpretation", FONT_BOLD, size=8),
                 Run("   research use, unconfirmed; the source of each: a measurement rule (threshold cited) "
                     f"or the model{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)]
     draw_runs(c, x0, first, head, width)
@@ -299,10 +297,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     colour = RED if withheld else (0.0, 0.0, 0.0)
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots)
     if len(rows) == 2:                                            # the free line above takes the first part
-        draw_runs(c, x0, first - (n_lines - 2) * LEADING, [Run(rows[0], "Helvetica-Bold", colour)], width)
+        draw_runs(c, x0, first - (n_lines - 2) * LEADING, [Run(rows[0], FONT_BOLD, colour)], width)
     text = rows[-1]
-    line = [Run(text, "Helvetica-Bold", colour)]
+    line = [Run(text, FONT_BOLD, colour)]
     if pred is not None and session.state.get("prediction") == "stale":
-        line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), "Helvetica-Bold", RED))
+        line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), FONT_BOLD, RED))
     draw_runs(c, x0, first - (n_lines - 1) * LEADING, line, width)
     c.restoreState()

@@ -20,7 +20,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout
 from mirage_model.review.report.summary_band import draw_summary_band
-from mirage_model.review.report.text import pdf_text
+from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
 # The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
 # never drawn, and filtering a 24 h recording whole would take gigabytes).
@@ -135,11 +135,11 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
             continue
         c.line(panel.x0, panel.baseline - 2.5 * MM, panel.x0, panel.baseline + 2.5 * MM)
     # labels on a light paper-coloured patch: a tall QRS (V1-V3) must not overprint them
-    c.setFont("Helvetica-Bold", 8)
+    c.setFont(FONT_BOLD, 8)
     for panel in lay.panels:
         label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
         x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
-        w = c.stringWidth(label, "Helvetica-Bold", 8)
+        w = c.stringWidth(label, FONT_BOLD, 8)
         c.saveState()
         c.setFillColorRGB(1.0, 1.0, 1.0)
         c.setFillAlpha(0.85)
@@ -185,13 +185,16 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     note = pdf_text("   ".join(notes))
     width = lay.grid_width
     size = 7.5
-    while size > 5.5 and (c.stringWidth(caption, "Helvetica", size) + 5 * MM
-                          + c.stringWidth(note, "Helvetica", size) > width):
+    while size > 5.5 and (c.stringWidth(caption, FONT, size) + 5 * MM
+                          + c.stringWidth(note, FONT, size) > width):
         size -= 0.5
-    c.setFont("Helvetica", size)
-    c.drawString(lay.grid_x0, y, caption)
+    c.setFont(FONT, size)
+    # still too long: the notes (about this record) keep up to half the line, the caption (the
+    # standard scale, also in the legend of page 2) is what gets cut
+    caption_w = c.stringWidth(caption, FONT, size)
+    note_w = min(c.stringWidth(note, FONT, size), max(width / 2, width - caption_w - 5 * MM)) if note else 0.0
+    c.drawString(lay.grid_x0, y, clip(c, caption, FONT, size, width - note_w - (5 * MM if note else 0)))
     if note:
-        room = width - c.stringWidth(caption, "Helvetica", size) - 5 * MM
-        c.drawRightString(lay.grid_x0 + width, y, clip(c, note, "Helvetica", size, room))
+        c.drawRightString(lay.grid_x0 + width, y, clip(c, note, FONT, size, note_w))
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)

@@ -31,7 +31,7 @@ from mirage_model.review.report.result import (
     device_flowables, missing_flowables, result_flowables, review_flowables,
 )
 from mirage_model.review.report.styles import styles
-from mirage_model.review.report.text import pdf_escape, pdf_text
+from mirage_model.review.report.text import pdf_escape
 from mirage_model.review.report.waveforms import display_signal, draw_ecg_page
 from mirage_model.review.session import ReviewSession
 
@@ -97,8 +97,8 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     with atomic_output(out_path) as tmp:
         doc = BaseDocTemplate(
             str(tmp), pagesize=page, leftMargin=margin, rightMargin=margin, topMargin=10 * MM,
-            bottomMargin=12 * MM, title=pdf_text(f"ECG report {record.record_id}"),
-            author=pdf_text(f"MIRAGE Review {__version__}"), subject=pdf_text(RESEARCH_USE_NOTICE),
+            bottomMargin=12 * MM, title=f"ECG report {record.record_id}",     # metadata is Unicode (UTF-16): as written
+            author=f"MIRAGE Review {__version__}", subject=RESEARCH_USE_NOTICE,
             creator="MIRAGE Review")
         ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
                           leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)

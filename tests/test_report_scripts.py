@@ -1,0 +1,113 @@
+"""Patient names in any script on the PDF report: printed as written in an embedded font (DejaVu
+Sans), CJK in the PDF's standard Asian fonts, a visible marker and a note for what no font holds.
+
+Truth: the typed names themselves, read back from the written file by pypdf (and pdftotext /
+pdffonts from poppler where installed), and the PDF's own font dictionaries."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tomllib
+import unicodedata
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.report import build_report
+from mirage_model.review.report.layout import ReportSettings
+from mirage_model.review.session import ReviewSession
+
+pypdf = pytest.importorskip("pypdf")
+
+NAMES = ["Łukasz Wójcik", "Ιωάννης Παπαδόπουλος", "Иванов Сергей", "Şükrü Yılmaz", "Nguyễn Văn An",
+         "李小龙", "佐藤 花子", "さとう はなこ", "김민수"]
+CID_FONTS = {"STSong-Light", "HeiseiKakuGo-W5", "HYSMyeongJo-Medium"}   # the PDF standard Asian fonts
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def record():
+    for path in mm.sample_records():
+        if path.stem == "00417_lr":
+            return mm.load_record(path)
+    pytest.skip("bundled PTB-XL sample 00417_lr not present")
+
+
+def _report(out, record, name, pid="PID-9") -> Path:
+    session = ReviewSession.from_results(record, file_values=False)
+    return build_report(session, out, settings=ReportSettings(patient_name=name, patient_id=pid, reviewer=name))
+
+
+def _fonts(reader) -> dict[str, bool]:
+    """BaseFont (subset tag removed) -> embedded, for every font any page uses."""
+    out = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            desc = font.get("/FontDescriptor")
+            if "/DescendantFonts" in font:
+                desc = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            desc = desc.get_object() if desc is not None else {}
+            embedded = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            out[str(font["/BaseFont"]).lstrip("/").split("+")[-1]] = embedded
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_name_in_any_script_reads_back_exactly_from_page_1_and_is_printed_in_embedded_fonts(tmp_path, record, name):
+    """The report wrote everything in the standard Helvetica (WinAnsi, not embedded), names outside it
+    patched with DejaVu from matplotlib's data; now every text is DejaVu Sans, embedded, and the
+    header's patient line gives back the typed name whole (no '?')."""
+    out = _report(tmp_path / "r.pdf", record, name)
+    reader = pypdf.PdfReader(str(out))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert f"Patient: {name} ID: PID-9" in first
+    review = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert f"Reviewer: {name}" in review
+    fonts = _fonts(reader)
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= set(fonts)
+    for font, embedded in fonts.items():     # all embedded but the Asian fonts, which a PDF never embeds
+        assert embedded or font in CID_FONTS, font
+    has_cjk = any(unicodedata.name(ch).startswith(("CJK", "HIRAGANA", "KATAKANA", "HANGUL")) for ch in name)
+    assert has_cjk == bool(set(fonts) & CID_FONTS)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-l", "1", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert name in text
+    if shutil.which("pdffonts"):
+        lines = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        rows = [line.split() for line in lines.splitlines()[2:]]
+        assert rows and all(r[-5] == "yes" or r[0] in CID_FONTS for r in rows), lines   # the 'emb' column
+
+
+def test_cjk_names_carry_a_note_naming_the_id(tmp_path, record):
+    """CJK is drawn in the reader's own Asian fonts (a reader without them shows boxes: poppler here
+    does for Chinese), so page 1 says so and names the ID the patient can be identified by."""
+    first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "c.pdf", record, "李小龙"))).pages[0].extract_text().split())
+    assert "Asian fonts" in first and "identify the patient by ID PID-9" in first
+    first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "l.pdf", record, "Łukasz"))).pages[0].extract_text().split())
+    assert "identify the patient" not in first
+
+
+def test_a_character_no_font_holds_is_marked_and_explained_not_a_silent_question_mark(tmp_path, record):
+    """A character neither DejaVu nor the Asian fonts hold (a mathematical letter outside the BMP) had
+    become '?', silently; it is now the replacement mark, and page 1 says the name is incomplete."""
+    out = _report(tmp_path / "m.pdf", record, "Anna \U0001d504 Berg", pid="A-17")
+    first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "Patient: Anna \ufffd Berg ID: A-17" in first
+    assert "\ufffd = a character of the name this report cannot print: identify the patient by ID A-17" in first
+    assert "Anna ? Berg" not in first
+
+
+def test_the_fonts_are_package_data_with_their_licence():
+    """The fonts must come with a non-editable install: pyproject's package data covers each file."""
+    fonts = REPO / "mirage_model" / "review" / "report" / "fonts"
+    files = sorted(p.name for p in fonts.iterdir())
+    assert {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE_DEJAVU"} <= set(files)
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["mirage_model"]
+    for name in files:
+        assert any(fnmatch(f"review/report/fonts/{name}", p) for p in patterns), name
+    assert "Bitstream" in (fonts / "LICENSE_DEJAVU").read_text()
