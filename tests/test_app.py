@@ -817,7 +817,7 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
     assert dlg.table.rowCount() == n == 4, dlg.status.text()
     assert "4 scored" in dlg.status.text()
     import csv
-    with open(out, newline="") as fh:
+    with open(out, newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert sorted(r["record_id"] for r in rows) == sorted(p.stem for p in find_records(folder))
     r = [row.get("record_id") for row in dlg.rows].index("00417_lr")
@@ -842,7 +842,7 @@ def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, 
     out = tmp_path / "scores.csv"
     dlg = _run_batch_dialog(qtbot, tiny_model, folder, out, labs=labs)
     assert dlg.table.rowCount() == 4 and "4 scored" in dlg.status.text(), dlg.status.text()
-    with open(out, newline="") as fh:
+    with open(out, newline="", encoding="utf-8-sig") as fh:
         truth = {row["record_id"]: row for row in csv.DictReader(fh)}
     assert truth["00417_lr"]["age_used"] == "40.0" and truth["00417_lr"]["sex_used"] == "F"
 

@@ -72,7 +72,7 @@ def mixed(tmp_path) -> tuple[Path, list[str]]:
 
 
 def _csv_rows(path: Path) -> list[dict]:
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:     # the batch CSV starts with a BOM (Excel)
         return list(csv.DictReader(fh))
 
 
@@ -171,6 +171,40 @@ def test_ctrl_c_leaves_valid_csv(mixed, predictor, tmp_path):
     rows = _csv_rows(out)
     assert [r["record_path"] for r in rows] == count
     assert [p.name for p in out.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_csv_is_utf8_with_a_bom_and_non_ascii_paths_round_trip(predictor, tmp_path):
+    """A record in "Ärztin/ЭКГ 1/Patientin Ö/": the CSV was UTF-8 without a byte order mark, which
+    Excel opens in the ANSI code page ("Ã„rztin/Ð­ÐšÐ“ 1"); it now starts with the UTF-8 BOM, and
+    Python's csv (utf-8-sig), pandas and resume read the paths back as written. JSON lines get none.
+    Truth: the folder names this test made, and the PDF files on disk."""
+    import pandas as pd
+
+    donor = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
+    if donor is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    root = tmp_path / "Ärztin" / "ЭКГ 1"
+    sub = root / "Patientin Ö"
+    sub.mkdir(parents=True)
+    for f in donor.parent.glob(donor.stem + ".*"):
+        shutil.copy(f, sub / f.name)
+    out, pdfs = tmp_path / "Ärztin" / "Ergebnisse ü.csv", tmp_path / "Ärztin" / "PDF ü"
+    summary = score_folder(root, predictor, out, measure=False, pdf_dir=pdfs)
+    assert summary.scored == 1
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfrecord_path,")          # the BOM, then the header
+    assert "Patientin Ö/00417_lr.hea".encode() in raw
+    rows = _csv_rows(out)
+    assert [r["record_path"] for r in rows] == ["Patientin Ö/00417_lr.hea"] and rows[0]["status"] == "ok"
+    assert (pdfs / rows[0]["pdf"]).is_file() and (pdfs / "Patientin Ö" / "00417_lr.pdf").is_file()
+    frame = pd.read_csv(out)
+    assert list(frame.columns)[0] == "record_path" and frame["record_path"].tolist() == ["Patientin Ö/00417_lr.hea"]
+    cols, back = read_rows(out)
+    assert cols[0] == "record_path" and back[0]["record_path"] == "Patientin Ö/00417_lr.hea"
+    assert score_folder(root, predictor, out, measure=False, pdf_dir=pdfs, resume=True).skipped == 1   # resume reads it
+    jl = tmp_path / "Ärztin" / "Ergebnisse ü.jsonl"
+    score_folder(root, predictor, jl, measure=False, fmt="jsonl")
+    assert json.loads(jl.read_bytes().decode("utf-8").splitlines()[0])["record_path"] == "Patientin Ö/00417_lr.hea"
 
 
 def test_jsonl_format(mixed, predictor, tmp_path):

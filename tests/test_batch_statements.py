@@ -57,7 +57,7 @@ def superclass_ckpt(tmp_path_factory) -> Path:
 
 
 def _rows(path: Path) -> list[dict]:
-    with path.open(newline="", encoding="utf-8") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -42,7 +42,7 @@ def test_score_folder_of_mixed_formats(tmp_path):
 
     out = tmp_path / "scores.csv"
     summary = score_folder(folder, predictor, out, measure=False)
-    with out.open(newline="", encoding="utf-8") as fh:
+    with out.open(newline="", encoding="utf-8-sig") as fh:
         rows = {Path(r["record_path"]).name: r for r in csv.DictReader(fh)}
     assert set(rows) == set(FILES) | {"ludb1.edf", "1.hea", "cut.xml", "readme.xml", "scan.dcm"}
     for name, (fmt, device) in FILES.items():
@@ -78,7 +78,7 @@ def test_two_patients_with_the_same_file_stem_get_their_own_pdfs(tmp_path):
     shutil.copy(DATA / "Example.scp", folder / "b.scp")
     pdfs, out = tmp_path / "pdfs", tmp_path / "r.csv"
     summary = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs)
-    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert summary.pdfs == 3
     assert {p: r["pdf"] for p, r in rows.items()} == {"a.xml": "a_xml.pdf", "a.dcm": "a_dcm.pdf", "b.scp": "b.pdf"}
     assert sorted(p.name for p in pdfs.iterdir()) == ["a_dcm.pdf", "a_xml.pdf", "b.pdf"]
@@ -99,5 +99,5 @@ def test_two_patients_with_the_same_file_stem_get_their_own_pdfs(tmp_path):
         w.writeheader()
         w.writerows(kept)
     score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, resume=True)
-    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert rows["a.dcm"]["pdf"] == "a_dcm.pdf" and (pdfs / "a_dcm.pdf").exists()

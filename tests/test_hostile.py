@@ -383,7 +383,7 @@ def test_formula_names_are_neutralised_in_csv_and_jsonl(tmp_path, predictor):
     for fmt in ("csv", "jsonl"):
         out = tmp_path / f"out.{fmt}"
         score_folder(folder, predictor, out, measure=False, fmt=fmt)
-        raw = out.read_text(encoding="utf-8")
+        raw = out.read_text(encoding="utf-8-sig")
         if fmt == "csv":
             cells = [c for row in csv.reader(raw.splitlines()) for c in row]
         else:

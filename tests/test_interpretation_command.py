@@ -48,7 +48,7 @@ def test_counts_follow_the_interpretation(dataset, tmp_path, afib_threshold):
                  "--label", "AFIB", "--out", str(out)])
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
-    rows = list(csv.DictReader(open(out / "rows.csv", newline="")))
+    rows = list(csv.DictReader(open(out / "rows.csv", newline="", encoding="utf-8-sig")))
     assert summary["records"] == 2 == len(rows)                 # the two AFIB records only
     assert all(r["has_label"] == "True" for r in rows)
     # above threshold: AF first on both; never above: AF first where it is the more probable rhythm
@@ -96,7 +96,7 @@ def test_negatives_are_the_records_without_the_label(dataset, tmp_path):
                  "--label", "AFIB", "--negatives", "--out", str(out)])
     assert code == 0
     summary = json.loads((out / "summary.json").read_text())
-    rows = list(csv.DictReader(open(out / "rows.csv", newline="")))
+    rows = list(csv.DictReader(open(out / "rows.csv", newline="", encoding="utf-8-sig")))
     labelled = {r["record_id"]: r["has_label"] for r in rows}
     truth = {row["record_id"]: "AFIB" in row["labels"] for row in csv.DictReader(open(dataset / "labels.csv"))}
     assert {k: v == "True" for k, v in labelled.items()} == truth

@@ -6,6 +6,11 @@ Writes are atomic: the whole file is rewritten to a temp file in the same folder
 half-written row. Text cells that would start a spreadsheet formula are prefixed with a quote
 (``csvsafe``) and restored when read back; a file name's bytes that are not UTF-8 are written as
 ``\\xNN`` (``csvsafe.encodable``).
+
+A CSV is UTF-8 with a byte order mark (``utf-8-sig``): Excel opens a CSV without one in the
+system's ANSI code page, so "Ärztin/ЭКГ 1" would read "Ã„rztin/Ð­ÐšÐ“ 1"; with it Excel, pandas
+and Python's ``csv`` (opened as ``utf-8-sig``) read the text as written. JSON lines stay plain
+UTF-8 (RFC 8259: no byte order mark).
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ def _json_value(value):
 
 def write_atomic(out_path: Path, cols: list[str], rows: list[dict], fmt: str) -> None:
     """The whole output file, ``rows`` under ``cols``, written atomically (``paths.atomic_output``)."""
-    with atomic_output(out_path) as tmp, open(tmp, "x", encoding="utf-8", newline="") as fh:
+    encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
+    with atomic_output(out_path) as tmp, open(tmp, "x", encoding=encoding, newline="") as fh:
         if fmt == "csv":
             writer = csv.writer(fh)
             writer.writerow(cols)
@@ -65,7 +71,8 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
     path = Path(path)
     fmt = fmt or ("jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     try:
-        with open(path, encoding="utf-8", newline="") as fh:   # newline="": a CR in a name stays a CR
+        # utf-8-sig: a BOM (ours, or Excel's "CSV UTF-8" save) is not part of the first column's name
+        with open(path, encoding="utf-8-sig", newline="") as fh:   # newline="": a CR in a name stays a CR
             text = fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise BatchError(f"{path}: cannot read ({err})") from None
