@@ -200,6 +200,28 @@ def _dicom_parser(parser):
         def _read_group(self, wf, index, little_endian):
             return super()._read_group(wf, getattr(self, "_number", {}).get(id(wf), index), little_endian)
 
+        def _read_patient(self, ds, acquired, meta):
+            # ecgdatakit keeps the alphabetic group's family and given names alone: the middle name
+            # went to meta, and a Japanese "Yamada^Tarou=山田^太郎=やまだ^たろう" (ISO 2022 IR 87)
+            # lost its ideographic name, or printed as "=山田^太郎" when only that group is there
+            info = super()._read_patient(ds, acquired, meta)
+            pn = ds.get("PatientName")
+            if pn is None or not hasattr(pn, "components"):
+                return info
+            middle = (getattr(pn, "middle_name", "") or "").strip()
+            if middle:
+                info.first_name = " ".join(x for x in (info.first_name, middle) if x)
+            # PS3.5 6.2.1.2: alphabetic = ideographic = phonetic, each family^given^middle^prefix^suffix
+            groups = [str(g) for g in pn.components]
+            ideographic = person_name(*reversed((groups[1].split("^") + ["", ""])[:2])) if len(groups) > 1 else ""
+            if ideographic:
+                alphabetic = groups[0].strip("^ ")
+                if not alphabetic:
+                    info.first_name, info.last_name = "", ideographic
+                elif ideographic not in (info.first_name, info.last_name):
+                    info.last_name = f"{info.last_name} ({ideographic})".strip()
+            return info
+
     return RhythmFirst()
 
 
@@ -272,6 +294,24 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
     return np.asarray(phys.samples, dtype=np.float64)
 
 
+def _is_cjk(ch: str) -> bool:
+    """Han, kana or Hangul: scripts that write the family name first."""
+    code = ord(ch)
+    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF
+            or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
+
+
+def person_name(given, family) -> str:
+    """A patient's name as it is written: "Łukasz Wójcik" (given first), but a name all in Han, kana
+    or Hangul family first without a space ("李小龙", "김민수", "佐藤花子"), as the files' own
+    language writes it and a hospital's records list it; "" when neither is given."""
+    given, family = (str(x or "").strip() for x in (given, family))
+    letters = [ch for ch in given + family if ch.isalpha()]
+    if letters and all(_is_cjk(ch) for ch in letters):     # "Tarou Yamada (山田太郎)" stays as it is
+        return family + given
+    return " ".join(x for x in (given, family) if x)
+
+
 def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     if not src.leads:
         raise fail(path, fmt, "the file holds no waveform leads")
@@ -292,7 +332,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     p, r = src.patient, src.recording
     dev = r.device
     device = " ".join(x for x in (dev.manufacturer, dev.model) if x).strip()
-    name = " ".join(x for x in (p.first_name, p.last_name) if x).strip()
+    name = person_name(p.first_name, p.last_name)
     info = {
         "patient_id": p.patient_id, "patient_name": name, "birth_date": p.birth_date,
         "age": p.age, "sex": p.sex, "acquired": r.date, "device": device,

@@ -1,0 +1,87 @@
+"""Patient names in other scripts and character sets, from the file to the patient facts and page 1:
+DICOM PatientName (PS3.5 6.2: family^given^middle, alphabetic=ideographic=phonetic groups, in the
+file's SpecificCharacterSet) and GE MUSE XML in the encoding its declaration names.
+
+Truth: the names this test writes into the files with pydicom and the XML encoders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mirage_model import load_record
+from mirage_model.review.file_info import patient_facts
+
+pydicom = pytest.importorskip("pydicom")
+pytest.importorskip("ecgdatakit")
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+
+def _dicom(tmp_path, charset, name) -> Path:
+    ds = pydicom.dcmread(DATA / "waveform_ecg.dcm")
+    ds.SpecificCharacterSet = charset
+    ds.PatientName = name
+    path = tmp_path / "named.dcm"
+    ds.save_as(path)
+    return path
+
+
+@pytest.mark.parametrize("charset, stored, shown", [
+    ("ISO_IR 192", "Wójcik^Łukasz", "Łukasz Wójcik"),                      # UTF-8
+    ("ISO_IR 144", "Иванов^Сергей", "Сергей Иванов"),                      # ISO 8859-5, Cyrillic
+    ("ISO_IR 100", "Müller^Jürgen", "Jürgen Müller"),                      # ISO 8859-1
+    ("ISO_IR 126", "Παπαδόπουλος^Ιωάννης", "Ιωάννης Παπαδόπουλος"),        # ISO 8859-7, Greek
+    ("ISO_IR 148", "Yılmaz^Şükrü", "Şükrü Yılmaz"),                        # ISO 8859-9, Turkish
+])
+def test_a_dicom_name_in_its_character_set_is_the_patients_name(tmp_path, charset, stored, shown):
+    path = _dicom(tmp_path, charset, stored)
+    assert stored.split("^")[0].encode("utf-8") not in path.read_bytes() or charset == "ISO_IR 192"   # really re-encoded
+    rec = load_record(path)
+    assert rec.meta["patient"]["name"] == shown
+    assert f"Patient: {shown}" in patient_facts(rec)
+
+
+@pytest.mark.parametrize("charset, stored, shown", [
+    # a Chinese name had read "小龙 李" (given first, as for a Latin name): family first, no space
+    ("ISO_IR 192", "李^小龙", "李小龙"),
+    ("ISO_IR 192", "김^민수", "김민수"),
+    # ISO 2022 IR 87: the ideographic group had been dropped ("Tarou Yamada"), and alone it printed as
+    # "=山田^太郎"; the middle name had been dropped too ("Jan Rokita")
+    (["", "ISO 2022 IR 87"], "Yamada^Tarou=山田^太郎=やまだ^たろう", "Tarou Yamada (山田太郎)"),
+    (["", "ISO 2022 IR 87"], "=山田^太郎", "山田太郎"),
+    ("ISO_IR 100", "Rokita^Jan^Maria", "Jan Maria Rokita"),
+])
+def test_a_dicom_name_keeps_its_order_its_ideographic_form_and_its_middle_name(tmp_path, charset, stored, shown):
+    rec = load_record(_dicom(tmp_path, charset, stored))
+    assert rec.meta["patient"]["name"] == shown
+
+
+@pytest.mark.parametrize("encoding, last, first, shown", [
+    ("windows-1252", "Šušnjar", "Zoë", "Zoë Šušnjar"),     # Š is 0x8A: a C1 control in ISO 8859-1
+    ("UTF-8", "Иванов", "Сергей", "Сергей Иванов"),
+    ("UTF-8", "李", "小龙", "李小龙"),
+])
+def test_a_muse_xml_name_in_its_declared_encoding_is_the_patients_name(tmp_path, encoding, last, first, shown):
+    text = (DATA / "muse-sinus.xml").read_bytes().decode("latin-1")
+    assert 'encoding="ISO-8859-1"' in text and "<PatientLastName>DOE<" in text
+    text = (text.replace('encoding="ISO-8859-1"', f'encoding="{encoding}"')
+            .replace("<PatientLastName>DOE<", f"<PatientLastName>{last}<")
+            .replace("<PatientFirstName>JOHN<", f"<PatientFirstName>{first}<"))
+    path = tmp_path / "named.xml"
+    path.write_bytes(text.encode(encoding))
+    rec = load_record(path)
+    assert rec.meta["patient"]["name"] == shown
+
+
+def test_a_cyrillic_dicom_name_prints_on_page_1_as_the_file_has_it(tmp_path):
+    """File to PDF: the name the ISO 8859-5 file carries reads back from page 1's header."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    rec = load_record(_dicom(tmp_path, "ISO_IR 144", "Иванов^Сергей"))
+    out = build_report(ReviewSession.from_results(rec), tmp_path / "r.pdf")
+    first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "Patient: Сергей Иванов ID: 642341" in first
