@@ -111,3 +111,22 @@ def test_the_fonts_are_package_data_with_their_licence():
     for name in files:
         assert any(fnmatch(f"review/report/fonts/{name}", p) for p in patterns), name
     assert "Bitstream" in (fonts / "LICENSE_DEJAVU").read_text()
+
+
+def test_every_page_of_a_full_report_uses_only_the_embedded_fonts(tmp_path, record):
+    """The explanation page's bar and attention drawings labelled their leads in Helvetica, and its
+    grid table declared it: the one font of the file not embedded. A report with a prediction and
+    its explanations now holds DejaVu Sans alone (pypdf's font dictionaries, and pdffonts)."""
+    from helpers_models import make_tiny_checkpoint
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    pred = predictor.predict(record, {"age": record.age, "sex": record.sex}, explain=True)
+    session = ReviewSession.from_results(record, values={"age": record.age, "sex": record.sex}, prediction=pred,
+                                         schema=predictor.schema, model_name=predictor.name, file_values=False)
+    out = build_report(session, tmp_path / "full.pdf", settings=ReportSettings(patient_name="Иванов Сергей"))
+    reader = pypdf.PdfReader(str(out))
+    assert "Explanations" in reader.pages[-1].extract_text()
+    assert _fonts(reader) == {"DejaVuSans": True, "DejaVuSans-Bold": True}
+    if shutil.which("pdffonts"):
+        lines = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        assert "Helvetica" not in lines and all(r.split()[-5] == "yes" for r in lines.splitlines()[2:]), lines

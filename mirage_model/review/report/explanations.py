@@ -16,7 +16,7 @@ from reportlab.platypus import Image, NextPageTemplate, PageBreak, Paragraph, Ta
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import pdf_escape
+from mirage_model.review.report.text import FONT, pdf_escape
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 def bar_drawing(values: np.ndarray, width: float, height: float):
     """(L,) values as 12 labelled bars in a ``width`` x ``height`` pt drawing."""
     d = Drawing(width, height)
+    d.initialFontName = FONT      # else the drawing starts in Helvetica, declared but never embedded
     vals = np.nan_to_num(np.asarray(values, dtype=float).ravel()[:12])
     top = float(vals.max()) if vals.size and vals.max() > 0 else 1.0
     left, bottom, plot_h = 8 * MM, 6 * MM, height - 10 * MM
@@ -34,8 +35,9 @@ def bar_drawing(values: np.ndarray, width: float, height: float):
         x = left + i * bar_w
         d.add(Rect(x + 0.15 * bar_w, bottom, 0.7 * bar_w, h, fillColor=colors.Color(0.75, 0.1, 0.1),
                    strokeColor=None))
-        d.add(String(x + bar_w / 2, bottom - 4 * MM, STANDARD_LEADS[i], fontSize=6.5, textAnchor="middle"))
-        d.add(String(x + bar_w / 2, bottom + h + 1, f"{v:.2f}", fontSize=5.5, textAnchor="middle"))
+        d.add(String(x + bar_w / 2, bottom - 4 * MM, STANDARD_LEADS[i], fontName=FONT, fontSize=6.5,
+                     textAnchor="middle"))
+        d.add(String(x + bar_w / 2, bottom + h + 1, f"{v:.2f}", fontName=FONT, fontSize=5.5, textAnchor="middle"))
     return d
 
 
@@ -50,6 +52,7 @@ def heatmap_drawing(matrix: np.ndarray, size: float):
     margin = 8 * MM
     cell = (size - margin - 2 * MM) / 12.0
     d = Drawing(size, size)
+    d.initialFontName = FONT
     top = size - 2 * MM
     for i in range(12):
         for j in range(12):
@@ -57,11 +60,12 @@ def heatmap_drawing(matrix: np.ndarray, size: float):
             col = colors.Color(1.0 - 0.25 * a, 1.0 - 0.9 * a, 1.0 - 0.9 * a)
             d.add(Rect(margin + j * cell, top - (i + 1) * cell, cell, cell, fillColor=col,
                        strokeColor=colors.Color(0.85, 0.85, 0.85), strokeWidth=0.2))
-        d.add(String(margin - 1, top - (i + 0.7) * cell, STANDARD_LEADS[i], fontSize=5.5, textAnchor="end"))
-        d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, STANDARD_LEADS[i], fontSize=5.5,
+        d.add(String(margin - 1, top - (i + 0.7) * cell, STANDARD_LEADS[i], fontName=FONT, fontSize=5.5,
+                     textAnchor="end"))
+        d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, STANDARD_LEADS[i], fontName=FONT, fontSize=5.5,
                      textAnchor="middle"))
     d.add(String(margin, top - 12 * cell - 13, f"row: query lead, column: key lead; "
-                 f"scale 0 (white) to {hi:.3f} (red); uniform = {1 / 12:.3f}", fontSize=5.5))
+                 f"scale 0 (white) to {hi:.3f} (red); uniform = {1 / 12:.3f}", fontName=FONT, fontSize=5.5))
     return d
 
 
@@ -156,7 +160,7 @@ def explanation_flowables(ctx: ReportContext, st, model_info: dict | None = None
                     cell.drawWidth *= scale
                     cell.drawHeight *= scale
         grid = Table([cells, caption_cells], colWidths=widths, hAlign="LEFT")
-        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), FONT, 8)]))
         out.append(grid)
     if missing:
         info = dict(model_info or {})
