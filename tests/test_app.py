@@ -578,6 +578,25 @@ def test_patient_line_names_the_muse_patient_as_its_file_does(qtbot):
     assert line.isVisible() and line.mapTo(window, QPoint(0, 0)).y() < window.viewer.mapTo(window, QPoint(0, 0)).y()
 
 
+def test_a_cyrillic_name_from_a_record_in_a_non_ascii_folder_is_in_the_title_and_patient_line(qtbot, tmp_path):
+    """A MUSE XML in UTF-8 naming "Сергей Иванов", in "Ärztin/ЭКГ 1/": the window title and the
+    patient line show the name and the record (the file's stem) as written. Truth: the names written here."""
+    pytest.importorskip("ecgdatakit")
+    text = MUSE.read_bytes().decode("latin-1")
+    text = (text.replace('encoding="ISO-8859-1"', 'encoding="UTF-8"')
+            .replace("<PatientLastName>DOE<", "<PatientLastName>Иванов<")
+            .replace("<PatientFirstName>JOHN<", "<PatientFirstName>Сергей<"))
+    folder = tmp_path / "Ärztin" / "ЭКГ 1"
+    folder.mkdir(parents=True)
+    path = folder / "Иванов Сергей.xml"
+    path.write_bytes(text.encode("utf-8"))
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, path)
+    assert window.windowTitle().startswith("MIRAGE Review - Иванов Сергей - Сергей Иванов, ID ")
+    facts = window.patient_line.patient_text.split("   |   ")
+    assert facts[0] == "Patient: Сергей Иванов" and "Record: Иванов Сергей" in facts
+
+
 @needs_sample
 def test_patient_line_follows_the_record_on_screen_and_clears_when_none_is(qtbot, tmp_path):
     """Open the MUSE file, step to the next record of a folder (Ctrl+PgDown), open a batch's row,

@@ -130,3 +130,11 @@ def test_every_page_of_a_full_report_uses_only_the_embedded_fonts(tmp_path, reco
     if shutil.which("pdffonts"):
         lines = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
         assert "Helvetica" not in lines and all(r.split()[-5] == "yes" for r in lines.splitlines()[2:]), lines
+
+
+def test_a_right_to_left_name_carries_a_note_naming_the_id(tmp_path, record):
+    """Hebrew and Arabic print unreordered and unshaped (reportlab has no bidi without extra
+    packages): page 1 had shown "ןהכ דוד" with no word; it now says so and names the ID."""
+    out = _report(tmp_path / "rtl.pdf", record, "דוד כהן", pid="R-1")
+    first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
+    assert "right-to-left name printed left to right" in first and "identify the patient by ID R-1" in first

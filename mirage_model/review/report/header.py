@@ -4,6 +4,8 @@ the page number, "page 2 of 4"). The model's result is in page 1's band (``summa
 
 from __future__ import annotations
 
+import unicodedata
+
 from reportlab.pdfgen.canvas import Canvas
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
@@ -99,6 +101,9 @@ def script_note(lines: list[str], ctx: ReportContext) -> str:
     who = _patient_tag(ctx).split(",")[0] or f"record {ctx.record.record_id}"
     if unprintable(text):
         return f"{MISSING} = a character of the name this report cannot print: identify the patient by {who}"
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        # reportlab neither reorders nor shapes: Hebrew and Arabic come out letter by letter, left to right
+        return f"right-to-left name printed left to right, letters unjoined: identify the patient by {who}"
     if any(font not in (FONT, FONT_BOLD) for _, font in runs):
         return (f"CJK shown in the PDF reader's Asian fonts (not embedded); if boxes, identify the patient by {who}")
     return ""
