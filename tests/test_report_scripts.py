@@ -138,3 +138,12 @@ def test_a_right_to_left_name_carries_a_note_naming_the_id(tmp_path, record):
     out = _report(tmp_path / "rtl.pdf", record, "דוד כהן", pid="R-1")
     first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
     assert "right-to-left name printed left to right" in first and "identify the patient by ID R-1" in first
+
+
+def test_a_decomposed_name_prints_composed(tmp_path, record):
+    """A name in decomposed form (NFD: macOS file names, some exports: "e" + U+0302 + U+0303) is
+    printed composed, one glyph per letter as the font holds it, and reads back as the composed name."""
+    nfd = unicodedata.normalize("NFD", "Nguyễn Văn An")
+    assert len(nfd) > len("Nguyễn Văn An")
+    first = " ".join(pypdf.PdfReader(str(_report(tmp_path / "d.pdf", record, nfd))).pages[0].extract_text().split())
+    assert "Patient: Nguyễn Văn An ID: PID-9" in first
