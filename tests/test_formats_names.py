@@ -85,3 +85,41 @@ def test_a_cyrillic_dicom_name_prints_on_page_1_as_the_file_has_it(tmp_path):
     out = build_report(ReviewSession.from_results(rec), tmp_path / "r.pdf")
     first = " ".join(pypdf.PdfReader(str(out)).pages[0].extract_text().split())
     assert "Patient: Сергей Иванов ID: 642341" in first
+
+
+def _edf_with_patient_field(tmp_path, field: bytes) -> Path:
+    """An EDF+ written by the project's writer, its 80-byte patient field (bytes 8-88) replaced."""
+    pytest.importorskip("edfio")
+    from mirage_model.formats import write_record
+
+    rec = load_record(DATA / "waveform_ecg.dcm")
+    rec.meta["patient"] = {"id": "P-1", "name": "Placeholder"}
+    path = write_record(rec, tmp_path, "edf", name="named")
+    data = bytearray(path.read_bytes())
+    assert len(field) <= 80
+    data[8:88] = field.ljust(80, b" ")
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("encoding, name", [("cp1252", "Müller_Jürgen"), ("utf-8", "Иванов_Сергей")])
+def test_an_edf_patient_field_in_a_code_page_or_utf8_is_read_as_written(tmp_path, encoding, name):
+    """EDF headers are ASCII by the standard, but carts write names in their code page or UTF-8: edfio
+    read them as ASCII and the name came out as U+FFFD, one per byte ("M\\ufffdller")."""
+    path = _edf_with_patient_field(tmp_path, f"P-1 M X {name}".encode(encoding))
+    assert load_record(path).meta["patient"]["name"] == name.replace("_", " ")
+
+
+@pytest.mark.parametrize("name, pid, name_back, id_back", [
+    ("Łukasz Wójcik", "ID-7", "Lukasz Wojcik", "ID-7"),      # had been "ukasz Wojcik": Ł has no decomposition
+    ("Сергей Иванов", "ID-Ω7", None, None),                 # had been no name, and "ID-7": another patient's ID
+])
+def test_the_edf_writer_folds_accents_and_never_writes_a_fragment_of_a_name_or_id(tmp_path, name, pid, name_back,
+                                                                                   id_back):
+    pytest.importorskip("edfio")
+    from mirage_model.formats import write_record
+
+    rec = load_record(DATA / "waveform_ecg.dcm")
+    rec.meta["patient"] = {"id": pid, "name": name}
+    back = load_record(write_record(rec, tmp_path, "edf", name="out")).meta.get("patient") or {}
+    assert back.get("name") == name_back and back.get("id") == id_back

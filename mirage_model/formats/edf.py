@@ -54,6 +54,25 @@ _DURATIONS = (1, 2, 0.5, 4, 5, 0.25, 0.2, 8, 10, 0.125, 0.1, 16, 20, 25, 0.05, 0
               200, 1000, 10000)
 
 
+def _header_encoding(path: Path) -> str:
+    """How to read the fixed header's text (256 bytes: patient and recording fields). EDF says
+    ASCII, but carts write a name in their own code page ("Müller" in windows-1252) or in UTF-8
+    ("Иванов"), which edfio's ASCII turned into U+FFFD, one per byte: UTF-8 when the bytes are
+    valid UTF-8, else windows-1252 (undefined bytes still print as U+FFFD)."""
+    with open(path, "rb") as fh:
+        head = fh.read(256)
+    if head.isascii():
+        return "ascii"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as err:
+        # a multi-byte character cut by the end of the 256 bytes is still UTF-8
+        if err.start >= len(head) - 3 and err.reason == "unexpected end of data":
+            return "utf-8"
+        return "cp1252"
+
+
 def read_edf(path: Path, fmt: str) -> EcgRecord:
     """Read an EDF/EDF+ (``fmt`` "edf") or BDF ("bdf") file.
 
@@ -70,7 +89,9 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # edfio warns about odd but readable headers
-            edf = edfio.read_bdf(path) if fmt == "bdf" else edfio.read_edf(path)
+            encoding = _header_encoding(path)
+            edf = (edfio.read_bdf(path, header_encoding=encoding) if fmt == "bdf"
+                   else edfio.read_edf(path, header_encoding=encoding))
             signals = list(edf.signals)
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
@@ -481,6 +502,21 @@ def _edf_info(edf) -> dict:
     return info
 
 
+_LATIN_FOLDS = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D",
+                              "ð": "d", "Þ": "Th", "þ": "th", "ß": "ss", "Æ": "AE", "æ": "ae",
+                              "Œ": "OE", "œ": "oe", "ı": "i", "Ħ": "H", "ħ": "h"})
+
+
+def ascii_letters(text: str) -> str | None:
+    """``text`` in ASCII for an EDF header: accents dropped ("Wójcik" -> "Wojcik", "Łukasz" ->
+    "Lukasz"); None when a letter has no ASCII form (Cyrillic, Greek, CJK ...): such a name or ID
+    is written as not given ("X") rather than as the fragment that is ASCII ("ID-Ω7" had been
+    written "ID-7", another patient's ID; "Иванов" an empty name)."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LATIN_FOLDS))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return folded if folded.isascii() else None
+
+
 def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> Path:
     """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, mV).
 
@@ -523,8 +559,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     fields = header_fields(record, anonymise)
 
     def sub(text) -> str:  # EDF headers are ASCII; subfields hold no spaces
-        ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-        return re.sub(r"\s+", "_", ascii_text.strip())[:40] or "X"
+        ascii_text = ascii_letters(str(text))
+        return re.sub(r"\s+", "_", ascii_text.strip())[:40] if ascii_text else "X"
 
     additional = []
     if record.age is not None:
