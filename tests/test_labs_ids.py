@@ -51,7 +51,7 @@ def labs_by_path(root: Path, path: Path) -> Path:
 
 
 def _rows(path: Path) -> dict[str, dict]:
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:     # the batch CSV starts with a BOM
         return {r["record_path"]: r for r in csv.DictReader(fh)}
 
 

@@ -39,7 +39,7 @@ def no_default_model(tmp_path, monkeypatch):
 
 
 def _rows(path: Path) -> list[dict]:
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:     # the batch CSV starts with a BOM
         return list(csv.DictReader(fh))
 
 
