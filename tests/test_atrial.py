@@ -162,6 +162,24 @@ def test_the_model_s_atrial_fibrillation_on_flutter_waves_reads_flutter_with_bot
     assert any(r.startswith(why) for r in it.resolved)
 
 
+def test_cpsc_flutter_with_4_to_1_conduction_said_sinus_without_p_waves_reads_flutter(test_data):
+    """CPSC-Extra Q0096 (#Dx 164890007, atrial flutter; on paper four sawtooth waves between each two QRS in
+    II, III and aVF, about 290/min at a ventricular rate of 72 bpm) read "Sinus rhythm, 72 bpm (?)": the
+    statements model says sinus rhythm (P=0.75 as shipped) and the measurements find no P wave. Flutter waves
+    at 4 times the ventricular rate with no P wave before the QRS are atrial flutter."""
+    from mirage_model.records import load_record
+
+    m = measure(load_record(test_data / "cinc2020" / "Q0096.hea"))
+    assert m.pr_ms is None and m.heart_rate_bpm == pytest.approx(72.0, abs=2.0)
+    it = interpret_prediction(_prediction({"SR": 0.75}), m, "F")
+    first = it.first
+    assert first.text.startswith("Atrial flutter, atrial rate ") and first.source == "measurement", it.lines()
+    rate = float(first.text.split("atrial rate ")[1].split("/min")[0])
+    assert rate == pytest.approx(4 * m.heart_rate_bpm, rel=0.05) and 240 <= rate <= 350
+    assert not any(s.text.startswith("Sinus") for s in it.statements)
+    assert any(r.startswith("sinus rhythm (75%) not stated: no P wave found before the QRS") for r in it.resolved)
+
+
 def test_the_model_s_flutter_stands_on_fibrillatory_waves():
     """The measurement does not refute the model: disorganised activity keeps the model's own call."""
     m = measure(fibrillation_record(), fiducials=False)

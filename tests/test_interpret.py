@@ -474,6 +474,28 @@ def test_atrial_fibrillation_stands_without_clear_flutter_waves(atrial):
                                         ({"AFIB": 0.9, "PACE": 0.9}, None), ({"AFIB": 0.9}, "9 stimuli before 10 beats")])
 def test_the_flutter_rule_only_replaces_a_said_atrial_rhythm(pos, paced):
     """A regular rhythm's P and T waves repeat at harmonics of its rate: the measurement alone does not tell
-    2:1 flutter from sinus tachycardia, so it never overrides a sinus rhythm; nor a paced one."""
+    2:1 flutter from sinus tachycardia, so at twice the ventricular rate it never overrides a sinus rhythm,
+    even without a P wave; nor a paced one."""
     it = run(pos, {"heart_rate_bpm": 150.0, "qrs_ms": 90.0}, paced=paced, atrial_activity=_atrial(hz=(5.0,) * 4))
     assert not any(s.text.startswith("Atrial flutter") for s in it.statements)
+
+
+@pytest.mark.parametrize("pos", [{"SR": 0.9}, {"SR": 0.2, "AFIB": 0.05}, {"SARRH": 0.8}])
+def test_flutter_waves_at_4_to_1_without_a_p_wave_are_not_sinus_rhythm(pos):
+    """Sinus rhythm needs a P wave before each QRS; flutter waves at 288/min over QRS complexes at 72 bpm
+    (4:1 conduction) with no P wave found read atrial flutter, not "Sinus rhythm, 72 bpm (?)" (CPSC-Extra
+    Q0096, labelled atrial flutter, did). With a P wave found, or at 2:1 (sinus tachycardia's P and T
+    waves give that peak too: the test above), the sinus rhythm stands."""
+    meas = {"heart_rate_bpm": 72.0, "qrs_ms": 100.0}
+    atrial = _atrial(hz=(4.8,) * 4)
+    it = run(pos, meas, atrial_activity=atrial)
+    rhythm = [s.text for s in it.statements if s.group == "rhythm"]
+    assert rhythm == ["Atrial flutter, atrial rate 288/min, ventricular rate 72 bpm"], it.lines()
+    assert "no P wave found before the QRS, the atrial rate 4.0 times the ventricular" in it.first.rule
+    code = next(iter(pos))
+    assert any(r.startswith(f"{STATEMENTS[code].text.lower()} (") and "no P wave found before the QRS" in r
+               and "288/min" in r for r in it.resolved), it.resolved
+    with_p = run(pos, meas | {"pr_ms": 160.0}, atrial_activity=atrial)
+    assert with_p.first.text.startswith("Sinus") and not any(s.text.startswith("Atrial flutter") for s in
+                                                             with_p.statements)
+
