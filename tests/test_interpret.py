@@ -499,3 +499,21 @@ def test_flutter_waves_at_4_to_1_without_a_p_wave_are_not_sinus_rhythm(pos):
     assert with_p.first.text.startswith("Sinus") and not any(s.text.startswith("Atrial flutter") for s in
                                                              with_p.statements)
 
+
+@pytest.mark.parametrize("code, axis, supported", [
+    ("LAFB", -136.0, False),   # CPSC-Extra A0001: "Left anterior fascicular block" beside "Extreme axis deviation"
+    ("LAFB", 20.0, False), ("LAFB", -29.9, False), ("LAFB", -30.1, True), ("LAFB", -60.0, True),
+    ("LAFB", -90.0, True),
+    ("LPFB", 63.0, False),     # CPSC-Extra Q0027: a normal axis
+    ("LPFB", -134.0, False), ("LPFB", 90.0, False), ("LPFB", 90.1, True), ("LPFB", 120.0, True)])
+def test_a_fascicular_block_is_marked_when_the_measured_axis_does_not_deviate_to_its_side(code, axis, supported):
+    """A left anterior fascicular block deviates the frontal QRS axis left (-45 to -90 deg), a left posterior one
+    right (+90 to +180 deg; Surawicz et al. 2009): the model's statement stood unmarked beside a measured axis
+    of -136 deg ("Extreme axis deviation") or 63 deg. Marked, with the measured axis, outside the side's
+    deviation as the axis rules state it (< -30 deg and not extreme; > +90 deg)."""
+    it = run({"SR": 0.9, code: 0.8}, {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 100.0, "qrs_axis_deg": axis})
+    s = next(s for s in it.statements if s.code == code)
+    assert (s.note is None) == supported, s.note
+    if not supported:
+        assert s.note.startswith(f"not supported by the measured QRS axis {axis:g} deg") and "Surawicz" in s.note
+        assert f"{s.text} (?)" in it.text()
