@@ -110,3 +110,45 @@ def test_a_gated_record_withholds_the_interpretation_even_when_the_model_called_
     ok_q = quality.assess(rec)
     assert not ok_q.gated
     assert interpret_prediction(dataclasses.replace(quiet, quality=ok_q), {"heart_rate_bpm": 70.0}).withheld is None
+
+
+def test_an_axis_read_off_inconsistent_limb_leads_is_marked_unreliable(test_data):
+    """LUDB record 65 as published: its header gives each lead its own gain, and under them the limb leads
+    break Einthoven's law, while the stored samples (microvolts) keep it. The QRS axis measured through the
+    header read "Left axis deviation (-43 deg)" unmarked; on the stored samples, at LUDB's own annotated QRS
+    of each beat, the axis is about -18 deg (no deviation). The quality check finds the inconsistency, and the
+    axis statement is now marked unreliable with its residuals; it still keeps "normal ECG" away."""
+    import dataclasses
+
+    wfdb = pytest.importorskip("wfdb")
+    from mirage_model import quality
+    from mirage_model.measure import measure
+    from mirage_model.records import load_record
+
+    path = test_data / "ludb" / "65"
+    # truth: net QRS amplitude in I and aVF on the raw stored samples, over each beat's annotated QRS
+    raw = wfdb.rdrecord(str(path), physical=False).d_signal.astype(float)
+    ann = wfdb.rdann(str(path), "i")
+    sym, at = np.asarray(ann.symbol), np.asarray(ann.sample)
+    nets = []
+    for k in np.flatnonzero(sym == "N"):
+        on, off = at[k - 1], at[k + 1]
+        seg = raw[on:off + 1] - raw[on]
+        nets.append(seg.max(0) + seg.min(0))
+    net = np.median(nets, axis=0)
+    truth = np.degrees(np.arctan2(net[5], net[0]))       # columns: i, ii, iii, avr, avl, avf, ...
+    assert -30.0 < truth < 0.0
+
+    rec = load_record(path.with_suffix(".hea"))
+    q = quality.assess(rec)
+    assert q.has("limb_inconsistent")
+    labels = ("SR", "AFIB", "NORM")
+    pred = dataclasses.replace(_pred(labels, [0.9, 0.01, 0.9], [0.5] * 3), quality=q)
+    it = interpret_prediction(pred, measure(rec), "F")
+    axis = [s for s in it.statements if s.group == "axis"]
+    assert [s.text.split(" (")[0] for s in axis] == ["Left axis deviation"], it.lines()
+    note = axis[0].note or ""
+    assert note.startswith("unreliable: limb leads inconsistent") and "I + III = II" in note, it.lines()
+    assert not any(s.code == "NORM" for s in it.statements)
+    clean = dataclasses.replace(pred, quality=dataclasses.replace(q, findings=()))
+    assert next(s for s in interpret_prediction(clean, measure(rec), "F").statements if s.group == "axis").note is None

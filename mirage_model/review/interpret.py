@@ -264,6 +264,11 @@ FLUTTER_MIN_CONCENTRATION = 0.75
 # complexes (3:1, 4:1 conduction); at 2:1 a sinus tachycardia's P and T waves give the same peak
 FLUTTER_MIN_CONDUCTION = 2.5
 NO_P_NOTE = "no P wave found before the QRS"
+# an axis statement of a record whose limb leads break Einthoven's law (I + III = II) and Goldberger's: the
+# frontal axis from them is unreliable (LUDB's per-lead header gains: 68 of 100 axes within 20 deg of the
+# cardiologists' annotated QRS on the raw samples, 89 with the gains made equal), but not refuted, so the
+# statement still keeps "normal ECG" away
+AXIS_UNRELIABLE_NOTE = "unreliable: limb leads inconsistent (Einthoven/Goldberger)"
 # a fascicular block's frontal QRS axis (Surawicz et al. 2009, part III: left anterior -45 to -90 deg, left
 # posterior +90 to +180 deg in adults): its model statement is marked when the measured axis is not that side's
 # deviation as the axis rules state it (left: -90 <= axis < -30 deg, right: +90 < axis < +180 deg; the
@@ -373,7 +378,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               measurements: Mapping | None = None, sex: str | None = None, *, withheld: str | None = None,
               model_name: str = "", irregular: bool | None = None,
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
-              paced: str | None = None, atrial_activity=None) -> Interpretation:
+              paced: str | None = None, atrial_activity=None, limb_leads: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -392,6 +397,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             finding's detail, e.g. "9 stimuli before 10 beats"); None: no pacing found or not checked.
         atrial_activity: the record's ``measure.AtrialActivity`` (``Measurements.atrial``: dominant
             frequency and its concentration in II, III, aVF, V1), for the flutter rule; None: not measured.
+        limb_leads: the quality check's evidence when the limb leads break Einthoven's and Goldberger's
+            identities (its "limb_inconsistent" finding's detail); the axis statements are then marked
+            (``AXIS_UNRELIABLE_NOTE``). None: consistent, or not checked.
 
     Returns:
         Interpretation with statements in reading order.
@@ -587,7 +595,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs_s} ms)"
-        if c in FASCICULAR_AXIS and axis_deg is not None:
+        if c in FASCICULAR_AXIS and axis_deg is not None and not limb_leads:      # an axis to judge by
             side, lo, hi, cited = FASCICULAR_AXIS[c]
             if not (lo <= axis_deg < hi if c == "LAFB" else axis_deg > lo):
                 # a fascicular block deviates the axis to its side (Surawicz et al. 2009); an axis that does not
@@ -620,15 +628,20 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if axis is not None:
         a = ((axis + 180.0) % 360.0) - 180.0
         a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
+        # the frontal axis is read off the limb leads: where they break Einthoven's law it is no one vector's
+        axis_note = f"{AXIS_UNRELIABLE_NOTE} ({limb_leads})" if limb_leads else None
         if -180.0 <= a < -90.0:
             out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)"))
+                                 rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)",
+                                 note=axis_note))
         elif flag("qrs_axis_deg", a) == "low":
             out.append(Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)"))
+                                 rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)",
+                                 note=axis_note))
         elif flag("qrs_axis_deg", a) == "high":
             out.append(Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)"))
+                                 rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)",
+                                 note=axis_note))
 
     # hypertrophy, ischaemia/infarction, repolarisation, other (model)
     qtc = _num(measurements, "qtc_bazett_ms")
@@ -664,7 +677,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
-    abnormal = [s for s in out if s.note in (None, NO_P_NOTE) and not (s.source == "model" and s.code == "SR")
+    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, AXIS_UNRELIABLE_NOTE))) and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
         outside = outside_range(measurements, sex)
@@ -726,6 +739,15 @@ def companion_statements_model(labels: Sequence[str], choice: str | None = "auto
     if statement_labels(labels):
         return None
     return statements_model_path()
+
+
+def limb_evidence(quality) -> str | None:
+    """The detail of a ``quality.QualityReport``'s "limb_inconsistent" finding (the residuals of the broken
+    identities), "limb leads inconsistent" when it has none, or None: no such finding (or no report)."""
+    for f in getattr(quality, "findings", ()) or ():
+        if f.code == "limb_inconsistent":
+            return f.detail or "limb leads inconsistent"
+    return None
 
 
 def paced_evidence(quality) -> str | None:
@@ -800,6 +822,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
+                   limb_leads=limb_evidence(quality),
                    atrial_activity=atrial_activity)
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
