@@ -236,9 +236,17 @@ def test_a_most_probable_sinus_rate_word_that_the_rate_refutes_reads_sinus_rhyth
     # sinus rhythm is no abnormality: a normal ECG stands beside it
     it = interpret(["SR", "SBRAD", "NORM"], [0.1, 0.15, 0.9], [0.5, 0.5, 0.5], {"heart_rate_bpm": 72.0})
     assert [s.code for s in it.statements] == ["SBRAD", "NORM"]
-    # at 45 bpm the rule says sinus bradycardia itself
+    # at 45 bpm the rule says sinus bradycardia itself, and the sinus origin is still the model's guess below
+    # its threshold, so the statement says so as every guessed rhythm does (it had read "Sinus bradycardia,
+    # 45 bpm" from the rule, unmarked, with the model's sinus rhythms at 10 and 15 %)
     it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 45.0})
-    assert it.first.text == "Sinus bradycardia, 45 bpm" and it.first.source == "measurement"
+    assert it.first.text == "Sinus bradycardia, 45 bpm, most probable rhythm (below its threshold)"
+    assert it.first.source == "measurement"
+    it = interpret(["SR", "STACH", "AFIB"], [0.1, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 112.0})
+    assert it.first.text == "Sinus tachycardia, 112 bpm, most probable rhythm (below its threshold)"
+    # above its threshold the sinus rhythm is the model's call: the rate word is unmarked
+    it = interpret(["SR", "SBRAD", "AFIB"], [0.9, 0.15, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 45.0})
+    assert it.first.text == "Sinus bradycardia, 45 bpm"
     # the same when the model's sinus bradycardia is above its threshold (PTB-XL fold 9, 20834_lr: 51 bpm
     # read "Rhythm not classified"): sinus rhythm, unmarked, the model's word resolved
     it = interpret(["SR", "SBRAD", "AFIB"], [0.1, 0.6, 0.05], [0.5, 0.5, 0.5], {"heart_rate_bpm": 51.0})

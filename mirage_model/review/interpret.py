@@ -511,11 +511,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     refuted.append(c)
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
                                     f"{hr_s} bpm")
+        # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
+        guess = GUESSED if guessed in SINUS else ""
         if hr_flag == "low":
-            out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}", "measurement", note=sinus_note,
+            out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}{guess}", "measurement", note=sinus_note,
                                  rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
         elif hr_flag == "high":
-            out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}", "measurement", note=sinus_note,
+            out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}{guess}", "measurement", note=sinus_note,
                                  rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
