@@ -525,3 +525,21 @@ def test_a_fascicular_block_is_marked_when_the_measured_axis_does_not_deviate_to
     if not supported:
         assert s.note.startswith(f"not supported by the measured QRS axis {axis:g} deg") and "Surawicz" in s.note
         assert f"{s.text} (?)" in it.text()
+
+
+@pytest.mark.parametrize("pr, af_said", [(221.0, False), (None, True)])
+def test_atrial_fibrillation_is_not_guessed_where_p_waves_precede_the_qrs(pr, af_said):
+    """Atrial fibrillation has no distinct P waves (Hindricks et al. 2021). PTB-XL fold 9 record 19859
+    (labelled first degree AV block, sinus tachycardia) read "Atrial fibrillation, 105 bpm, most probable
+    rhythm (below its threshold); First degree AV block (PR 221 ms)": a guess below threshold beside a PR
+    the measurements found. With a P wave before each QRS the guess is the model's next rhythm; without one
+    the AF guess stands."""
+    meas = {"heart_rate_bpm": 105.0, "qrs_ms": 95.0} | ({"pr_ms": pr} if pr else {})
+    it = run({"AFIB": 0.25, "STACH": 0.2, "SR": 0.1}, meas)
+    said = [s.text for s in it.statements]
+    assert any(t.startswith("Atrial fibrillation") for t in said) == af_said, said
+    if not af_said:
+        assert said[0].startswith("Sinus tachycardia, 105 bpm"), said
+        assert "First degree AV block (PR 221 ms)" in said
+        assert any(r.startswith("atrial fibrillation (25%, the model's most probable rhythm, below its threshold) "
+                                "not stated: P waves before the QRS (PR 221 ms)") for r in it.resolved), it.resolved
