@@ -116,7 +116,7 @@ degree AV block (PR 221 ms)" or "Short PR interval" beside it.
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
-or right bundle branch block with QRS < 120 ms, long QT with a normal QTc, a left anterior fascicular
+or right bundle branch block with QRS < 120 ms, an incomplete one with QRS >= 120 ms, long QT with a normal QTc, a left anterior fascicular
 block without left axis deviation or a left posterior one without right axis deviation: Surawicz et al.
 2009 give their axes as -45 to -90 and +90 to +180 deg, and the marks follow the axis rules' own limits,
 -30 and +90 deg, the extreme axis being neither; on the Challenge samples the model had said left anterior
@@ -608,6 +608,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 suffix = f" (PR {pr_s} ms)"
         if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high":
             note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
+        elif c in ("ILBBB", "IRBBB") and qrs is not None and qrs_flag == "high":
+            # an incomplete block is one whose QRS stays under 120 ms (110-119 ms in adults, Surawicz et al. 2009);
+            # "Wide QRS" (or the complete block) says the rest
+            note = f"not supported by the measured QRS {qrs_s} ms (incomplete block: < {QRS_WIDE_MS:g} ms)"
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs_s} ms)"
         if c in FASCICULAR_AXIS and axis_deg is not None and not limb_leads:      # an axis to judge by
