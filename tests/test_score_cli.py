@@ -463,3 +463,20 @@ def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys
     assert main(args) == 1
     said = capsys.readouterr().out
     assert "labs.csv: 1 of 2 values not used by this model (crp 1); 1 of 2 rows refused" in said, said
+
+
+def test_score_progress_bar_counts_failures_as_the_summary_does(mixed, checkpoint, tmp_path, capsys):
+    """The progress bar's 'N failed' counted a file that is no ECG (status 'not_ecg') as a failure,
+    so the bar ended at '6 failed' over a summary of 'failed 5, 1 not ECG files'. Truth: the broken
+    records that make_mixed_folder wrote (BAD)."""
+    folder, _ = mixed
+    (folder / "notes.xml").write_text("<notes><n>ward list</n></notes>")
+    out = tmp_path / "s.csv"
+    main(["score", str(folder), "--model", str(checkpoint), "--out", str(out)])
+    captured = capsys.readouterr()
+    n_failed = len(BAD)
+    rows = _rows(out)
+    assert sum(r["status"] in ("error", "unscorable") for r in rows) == n_failed
+    assert f"failed {n_failed}, 1 not ECG files" in captured.out
+    last = captured.err.replace("\r", "\n").split("scoring:")[-1]
+    assert f"{n_failed} failed" in last and "1 not ECG" in last

@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, find_inputs, score_folder
+from mirage_model.review.batch.rows import NOT_ECG
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
@@ -110,7 +111,7 @@ def run(args) -> int:
         # the ETA is the mean rate since the start, not the burst of the first chunk
         bar = tqdm(total=len(headers) + len(orphans), unit="rec", desc="scoring", dynamic_ncols=True,
                    file=sys.stderr, smoothing=0)
-    failed = {"n": 0}
+    failed = {"failed": 0, "not_ecg": 0}
 
     def progress(done: int, total: int, row: dict) -> None:
         if bar is None:
@@ -118,10 +119,15 @@ def run(args) -> int:
         if bar.total != total:
             bar.total = total
             bar.refresh()
-        if row.get("status") != "ok":
-            failed["n"] += 1
+        status = row.get("status")
+        if status != "ok":
+            # counted as the summary counts them: a file that is no ECG is told, not a failure
+            failed["not_ecg" if status == NOT_ECG else "failed"] += 1
             # a count, not a name: one failed record's name must not sit beside every later one
-            bar.set_postfix_str(f"{failed['n']} failed (listed at the end)", refresh=False)
+            parts = [f"{failed['failed']} failed"] if failed["failed"] else []
+            if failed["not_ecg"]:
+                parts.append(f"{failed['not_ecg']} not ECG")
+            bar.set_postfix_str(f"{', '.join(parts)} (listed at the end)", refresh=False)
         bar.update(1)
 
     interrupted = False
