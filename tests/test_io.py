@@ -585,3 +585,32 @@ def test_flag_texts_tell_a_gap_from_a_missing_lead():
     assert rec.missing_text(0) == "missing" and rec.missing_text(1) == "4% missing" and rec.missing_text(5) == ""
     assert rec.flag_texts() == ["flat: V2", "samples missing: I (missing); II, III (4% missing)"]
     assert rec.flag_texts(("saturated",)) == []
+
+
+def _renamed_copy(folder: Path, name: str, encoding: str) -> Path:
+    """The default PTB-XL sample under another record name, its header written in ``encoding``."""
+    text = PTBXL_SAMPLE.read_text(encoding="ascii").replace(PTBXL_SAMPLE.stem, name)
+    hea = folder / f"{name}.hea"
+    hea.write_bytes(text.encode(encoding))
+    shutil.copy(PTBXL_SAMPLE.with_suffix(".dat"), folder / f"{name}.dat")
+    return hea
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1"])
+def test_header_with_a_non_ascii_record_name_loads(tmp_path, encoding):
+    """A record exported under a patient's name ("Müller_Änne.hea", the header saying so in UTF-8,
+    as every current system writes text) was refused: the header was read as latin-1, so its
+    record line read 'MÃ¼ller_Ã\\x84nne' and a batch row said "first line 'MÃ¼ller...' is not a
+    WFDB record line" beside a file of that very name. Truth: wfdb's reading of the original."""
+    truth, _ = wfdb_truth(PTBXL_SAMPLE)
+    rec = load_record(_renamed_copy(tmp_path, "Müller_Änne", encoding))
+    np.testing.assert_allclose(rec.signal, truth, rtol=1e-6, atol=1e-6)
+
+
+def test_header_error_names_a_non_ascii_record_as_written(tmp_path):
+    """A record line that cannot be parsed (a name with blanks) is quoted as the file writes it,
+    not as UTF-8 bytes read one by one ('JÃ¶rg')."""
+    hea = _renamed_copy(tmp_path, "Jörg ECG", "utf-8")
+    with pytest.raises(RecordError) as err:
+        load_record(hea)
+    assert "'Jörg ECG 12 100 1000'" in str(err.value) and "Ã" not in str(err.value)

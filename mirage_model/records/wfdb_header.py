@@ -114,7 +114,13 @@ def _read_text(hea: Path) -> str:
         raise RecordError(hea, "header file is empty")
     if b"\x00" in raw[:4096]:
         raise RecordError(hea, "not a WFDB header (binary content, not text)")
-    return raw.removeprefix(b"\xef\xbb\xbf").decode("latin-1")  # tolerate a UTF-8 BOM
+    raw = raw.removeprefix(b"\xef\xbb\xbf")          # tolerate a UTF-8 BOM
+    try:
+        # UTF-8 first: a record named after a patient ("Müller_Änne") or a comment in any script, as
+        # systems write text now; read as latin-1 it was "MÃ¼ller" and named no file
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")    # older headers: any byte is a character
 
 
 def _parse_header(hea: Path, layout: bool = False) -> _Header:
