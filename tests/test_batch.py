@@ -340,3 +340,25 @@ def test_checkpoints_wait_ten_times_as_long_as_the_last_rewrite_took(mixed, pred
     n = summary.handled
     assert n >= 4 and len(_csv_rows(out)) == n
     assert writes == [0, 1, n], writes     # the empty file at the start, one checkpoint, the end
+
+
+def _cancelled_after(folder, predictor, out, n, **kwargs):
+    """A run of ``folder`` cancelled once ``n`` rows were written."""
+    done = []
+    score_folder(folder, predictor, out, chunk_size=2, progress=lambda d, t, r: done.append(r),
+                 cancel=lambda: len(done) >= n, **kwargs)
+    return done
+
+
+def test_resume_writes_what_an_uninterrupted_run_writes(mixed, predictor, tmp_path):
+    """A run stopped after a failed record, then resumed, put the retried failure after the rows
+    it had kept (bad/00417_lr.hea, first in the folder, came last), so the file differed from an
+    uninterrupted run's. Truth: an uninterrupted run of the same folder, row for row."""
+    folder, good = mixed
+    whole = tmp_path / "whole.csv"
+    score_folder(folder, predictor, whole)
+    out = tmp_path / "resumed.csv"
+    first = _cancelled_after(folder, predictor, out, 4)
+    assert any(r["status"] == "error" for r in first) and any(r["status"] == "ok" for r in first)
+    score_folder(folder, predictor, out, resume=True)
+    assert _csv_rows(out) == _csv_rows(whole)

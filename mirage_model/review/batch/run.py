@@ -129,7 +129,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         pdf_dir: also write one PDF report per scored record there.
         workers: loader processes (load + measure run ahead of the model); 1: none.
         resume: keep the rows of an existing ``out_path`` whose status is ok and skip those
-            records; errored records are tried again.
+            records; errored records are tried again, and every row is written in the folder's
+            order.
         fmt: "csv" or "jsonl".
         measure: add interval measurement columns.
         progress: called as progress(done, total, row) after each row (done counts this run).
@@ -191,6 +192,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     lock = lock_output(out_path)
     try:
         kept = kept_rows(out_path, fmt, cols) if resume else []
+        # every record of the folder by its row's record_path, in the order a run writes them
+        by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
+        order = {rel: k for k, rel in enumerate(by_rel)}
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
                                   for group in (headers, orphans, not_ecg))
@@ -214,7 +218,14 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 cancelled = True
             return cancelled
 
-        write_atomic(out_path, cols, rows, fmt)    # a valid (possibly empty) file from the start
+        def write() -> None:
+            # in the folder's order, as an uninterrupted run writes them: a resumed run's retried
+            # records (failed before) go back to their places; rows of records no longer in the
+            # folder stay, at the end
+            rows.sort(key=lambda row: order.get(str(row.get("record_path")), len(order)))
+            write_atomic(out_path, cols, rows, fmt)
+
+        write()    # a valid (possibly empty) file from the start
         last_write, write_s = time.perf_counter(), 0.0
         gen = iter_rows(todo_h, predictor, root=folder, labs=labs_d, pdf_dir=pdf_dir, workers=workers,
                         measure=measure, explain=explain, chunk_size=chunk_size,
@@ -233,11 +244,11 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         progress(summary.handled, total, row)
                     if time.perf_counter() - last_write >= checkpoint_wait(checkpoint_s, write_s):
                         started = time.perf_counter()
-                        write_atomic(out_path, cols, rows, fmt)
+                        write()
                         last_write = time.perf_counter()
                         write_s = last_write - started
         finally:
-            write_atomic(out_path, cols, rows, fmt)
+            write()
             summary.seconds = time.perf_counter() - t0
             n = summary.handled
             summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
