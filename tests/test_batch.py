@@ -362,3 +362,49 @@ def test_resume_writes_what_an_uninterrupted_run_writes(mixed, predictor, tmp_pa
     assert any(r["status"] == "error" for r in first) and any(r["status"] == "ok" for r in first)
     score_folder(folder, predictor, out, resume=True)
     assert _csv_rows(out) == _csv_rows(whole)
+
+
+def _two_models_same_name(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    a = mm.Predictor(make_tiny_checkpoint(tmp_path / "a", seed=0, name="site-model"), device="cpu")
+    b = mm.Predictor(make_tiny_checkpoint(tmp_path / "b", seed=1, name="site-model"), device="cpu")
+    return a, b
+
+
+def test_resume_refuses_rows_of_another_model(mixed, tmp_path):
+    """Resuming with another checkpoint of the same labels (and, as retrained runs are, the same
+    name) kept the first model's rows and added the second's, in one file, silently. Truth: the
+    two checkpoints give the sample record different probabilities."""
+    folder, _ = mixed
+    a, b = _two_models_same_name(tmp_path)
+    rec = mm.load_record(folder / "ptbxl/records100/00000/00417_lr.hea")
+    assert a.predict(rec).probabilities != pytest.approx(b.predict(rec).probabilities, abs=1e-3)
+    out = tmp_path / "r.csv"
+    _cancelled_after(folder, a, out, 6)
+    before = out.read_bytes()
+    assert any(r["status"] == "ok" for r in _csv_rows(out))
+    with pytest.raises(BatchError, match="cannot resume: .* scores prob_"):
+        score_folder(folder, b, out, resume=True)
+    assert out.read_bytes() == before                      # untouched
+    renamed = mm.Predictor(tmp_path / "a", device="cpu")
+    renamed.name = "another-name"
+    with pytest.raises(BatchError, match="cannot resume: its rows were scored with the model 'site-model'"):
+        score_folder(folder, renamed, out, resume=True)
+    score_folder(folder, a, out, resume=True)              # the same model carries on
+
+
+def test_resume_refuses_other_labs_values(mixed, predictor, tmp_path):
+    """Resuming with a changed labs table kept rows scored with the old values beside rows scored
+    with the new. Truth: the two tables give the kept record different ages."""
+    folder, _ = mixed
+    rid = "cinc2021/A0003"
+    out = tmp_path / "r.csv"
+    first = _cancelled_after(folder, predictor, out, 4, labs={rid: {"age": (40.0, None)}})
+    assert any(r["record_path"] == rid + ".hea" and r["status"] == "ok" for r in first)
+    with pytest.raises(BatchError, match=f"cannot resume: the labs-table values differ: {rid}.hea"):
+        score_folder(folder, predictor, out, resume=True, labs={rid: {"age": (70.0, None)}})
+    with pytest.raises(BatchError, match="labs-table values differ"):
+        score_folder(folder, predictor, out, resume=True)  # no table now
+    score_folder(folder, predictor, out, resume=True, labs={rid: {"age": (40.0, None)}})
+    assert {r["status"] for r in _csv_rows(out) if r["record_path"] == rid + ".hea"} == {"ok"}

@@ -1,12 +1,20 @@
 """``resume``: the rows of an earlier run's output that a new run keeps (its scored records are
-skipped; records that failed are tried again)."""
+skipped; records that failed are tried again), and the check that they were scored as this run
+would score them: a resumed output never mixes two models' or two labs tables' rows."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Callable, Mapping
 
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.outputs import read_rows
+
+# a kept row's probability and the same record scored again may differ by float rounding (a
+# record scored in a chunk or alone); another model's differ far more
+PROBE_TOLERANCE = 1e-4
+PROBES = 3          # kept records tried for the re-scoring check (one that now fails is passed by)
 
 
 def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
@@ -31,3 +39,75 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
             kept.append(row)
             done.add(key)
     return kept
+
+
+def _refuse(out_path: Path, why: str) -> BatchError:
+    return BatchError(f"{out_path}: cannot resume: {why}; its rows and this run's would not be "
+                      "comparable. Run without --resume to score every record again, or write to a "
+                      "new output file")
+
+
+def _number(value) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def check_kept(out_path: Path, kept: list[dict], *, model: str, statements_model: str | None,
+               labs_used: Callable[[str], str | None], rescore: Callable[[str], dict | None]) -> None:
+    """Refuse to resume onto rows that this run would not have written: scored by another model
+    (its name; or, with the same name, other probabilities for the same record, re-scored by
+    ``rescore``), with another statements model, or with other labs-table values.
+
+    Args:
+        out_path: the output (for the message).
+        kept: the ok rows ``kept_rows`` gave.
+        model: this run's model name (a row's ``model``).
+        statements_model: the name this run's rows give in ``statements_model`` (None: none).
+        labs_used: record_path -> the ``labs_used`` text this run gives that record (None: the
+            record is no longer in the folder; not checked).
+        rescore: record_path -> this run's row of that record (None when it cannot be scored now).
+
+    Raises:
+        BatchError: naming the first difference found.
+    """
+    if not kept:
+        return
+    for row in kept:
+        if str(row.get("model") or "") != str(model or ""):
+            raise _refuse(out_path, f"its rows were scored with the model {row.get('model')!r} "
+                                    f"({row.get('record_path')}), this run uses {model!r}")
+    said = {str(r.get("statements_model")) for r in kept if r.get("statements_model")}
+    if said - {str(statements_model or "")} or (statements_model and not said):
+        old = ", ".join(sorted(said)) or "none"
+        raise _refuse(out_path, f"its interpretations come from the statements model {old}, this "
+                                f"run's from {statements_model or 'none'}")
+    for row in kept:
+        path = str(row.get("record_path"))
+        now = labs_used(path)
+        if now is not None and str(row.get("labs_used") or "") != now:
+            raise _refuse(out_path, f"the labs-table values differ: {path} was scored with "
+                                    f"{row.get('labs_used') or 'none'!r}, this run gives it {now or 'none'!r}")
+    tried = 0
+    for row in kept:
+        if tried >= PROBES:
+            break
+        if labs_used(str(row.get("record_path"))) is None:
+            continue                                   # no longer in the folder
+        tried += 1
+        again = rescore(str(row.get("record_path")))
+        if again is None or again.get("status") != "ok":
+            continue
+        for col in row:
+            if not col.startswith(("prob_", "stmt_")):
+                continue
+            old, new = _number(row.get(col)), _number(again.get(col))
+            if (old is None) != (new is None) or (old is not None and abs(old - new) > PROBE_TOLERANCE):
+                raise _refuse(out_path, f"{row.get('record_path')} scores {col} {new} now, "
+                                        f"{old} in its row: the model (or its files) changed since "
+                                        "the output was written")
+        return

@@ -18,8 +18,8 @@ from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
-from mirage_model.review.batch.resume import kept_rows
-from mirage_model.review.batch.rows import NOT_ECG, columns, rel_path
+from mirage_model.review.batch.resume import check_kept, kept_rows
+from mirage_model.review.batch.rows import NOT_ECG, columns, labs_text, rel_path
 from mirage_model.review.interpret import statement_labels
 
 
@@ -130,7 +130,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         workers: loader processes (load + measure run ahead of the model); 1: none.
         resume: keep the rows of an existing ``out_path`` whose status is ok and skip those
             records; errored records are tried again, and every row is written in the folder's
-            order.
+            order. Refused (``resume.check_kept``) when the kept rows name another model or
+            statements model, give a record other labs-table values than this run would, or a
+            kept record scores otherwise now (same name, other weights).
         fmt: "csv" or "jsonl".
         measure: add interval measurement columns.
         progress: called as progress(done, total, row) after each row (done counts this run).
@@ -164,8 +166,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
     Raises:
         BatchError: missing folder, bad labs table, unknown format, an output to resume that
-            cannot be read or was written with other columns (another model), or an output that
-            another run is writing (its lock is held).
+            cannot be read, was written with other columns, by another model or with other
+            labs-table values, or an output that another run is writing (its lock is held).
         KeyboardInterrupt: after writing what was done.
     """
     t0 = time.perf_counter()
@@ -195,6 +197,11 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
         order = {rel: k for k, rel in enumerate(by_rel)}
+        if kept:
+            _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup,
+                        dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
+                             all_statements=all_statements, statements_predictor=statements_predictor,
+                             labs_lookup=lookup, record_timeout_s=record_timeout_s, workers=1))
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
                                   for group in (headers, orphans, not_ecg))
@@ -256,6 +263,27 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         return summary
     finally:
         lock.close()
+
+
+def _check_kept(out_path: Path, kept: list[dict], by_rel: dict, predictor, statements_predictor,
+                lookup: LabsLookup, iter_kwargs: dict) -> None:
+    """``resume.check_kept`` for this run: its model's and statements model's names, each kept
+    record's labs-table values as this run's lookup gives them, and a kept record scored again
+    with this run's settings (``iter_kwargs`` of ``iter_rows``)."""
+    source = statements_predictor if statements_predictor is not None else predictor
+    says = str(getattr(source, "name", "") or "") \
+        if statement_labels(list(getattr(source, "labels", ()))) else None
+
+    def labs_used(rel: str) -> str | None:
+        path = by_rel.get(rel)
+        return None if path is None else labs_text(lookup.values(path))
+
+    def rescore(rel: str) -> dict | None:
+        with contextlib.closing(iter_rows([by_rel[rel]], predictor, **iter_kwargs)) as gen:
+            return next(gen, None)
+
+    check_kept(out_path, kept, model=str(getattr(predictor, "name", "") or ""), statements_model=says,
+               labs_used=labs_used, rescore=rescore)
 
 
 # a checkpoint waits at least this many times as long as the last one took to write
