@@ -844,6 +844,38 @@ def test_batch_dialog_scores_a_real_folder(qtbot, tiny_model, tmp_path):
 
 
 @needs_sample
+def test_batch_dialog_resumed_shows_the_whole_output(qtbot, tiny_model, tmp_path):
+    """After a resumed batch the results table held only the records this run scored: the rows the
+    output kept (scored before the stop) were neither shown nor openable, so a finished resume of a
+    whole folder showed an empty table. Truth: the output file's rows."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "ptbxl"
+    shutil.copytree(SAMPLE.parent.parent.parent, folder)
+    out = tmp_path / "scores.csv"
+    _run_batch_dialog(qtbot, tiny_model, folder, out)     # the whole folder, then resumed
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    dlg.resume.setChecked(True)
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert "4 skipped" in dlg.status.text(), dlg.status.text()
+    with open(out, newline="") as fh:
+        truth = list(csv.DictReader(fh))
+    assert [r["record_path"] for r in dlg.rows] == [r["record_path"] for r in truth] and len(truth) == 4
+    assert dlg.table.rowCount() == 4
+    col = dlg.columns.index("prob_MI")
+    for r, row in enumerate(truth):
+        assert float(dlg.table.item(r, col).text()) == pytest.approx(float(row["prob_MI"]), abs=5e-4)
+        assert dlg.record_path(r) == folder / row["record_path"]
+
+
+@needs_sample
 def test_batch_row_opens_with_the_labs_values_the_batch_used(qtbot, tiny_model, tmp_path):
     """A batch with a labs table; double-clicking a result row opened the record with its file's
     values (age 75 from the PTB-XL database) instead of the table's (age 40, its weight, height

@@ -36,6 +36,23 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _typed(row: dict) -> dict:
+    """A row read back from a CSV output, its numbers (probabilities, measurements) as numbers,
+    so that the table shows them as it shows a row scored in this run."""
+    from mirage_model.measure import SCALAR_KEYS   # loaded by the batch that wrote the row
+
+    numeric = ("age_used", *SCALAR_KEYS)          # besides prob_ and stmt_
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, str) and (key.startswith(("prob_", "stmt_")) or key in numeric):
+            try:
+                value = float(value) if value else None
+            except ValueError:
+                pass
+        out[key] = value
+    return out
+
+
 def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, statements: str = "auto", **kwargs):
     """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
     the main window's inference never share one model between threads. Without a model path the
@@ -253,6 +270,8 @@ class BatchDialog(QDialog):
     def _done(self, summary) -> None:
         self.summary = summary
         out = getattr(summary, "out_path", None) or self.output.text()
+        if getattr(summary, "skipped", 0):
+            self._show_output(Path(out))
         scored = getattr(summary, "scored", len(self.rows))
         parts = [f"{scored} scored"]
         for name, words in (("failed", "failed"), ("skipped", "skipped"), ("not_ecg", "not ECG files")):
@@ -267,6 +286,23 @@ class BatchDialog(QDialog):
             text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
             self.status.setToolTip(unreadable_line(unreadable, limit=len(unreadable)))
         self.status.setText(text)
+
+    def _show_output(self, out: Path) -> None:
+        """The table as the output file holds it, after a resumed run: the rows it kept (scored
+        before, not sent as this run's progress) with this run's, in the file's order."""
+        from mirage_model.review.batch import BatchError, read_rows   # loaded by the batch that wrote it
+
+        try:
+            _cols, rows = read_rows(out)
+        except BatchError as err:
+            self.status.setToolTip(str(err))
+            return
+        fresh = {str(r.get("record_path")): r for r in self.rows}
+        self.rows, self.columns = [], []
+        self.table.setRowCount(0)
+        self.table.setColumnCount(0)
+        for row in rows:
+            self._add_row(fresh.get(str(row.get("record_path"))) or _typed(row))
 
     def _error(self, message: str) -> None:
         self.status.setText(f"Batch scoring stopped: {message}")
