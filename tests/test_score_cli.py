@@ -480,3 +480,19 @@ def test_score_progress_bar_counts_failures_as_the_summary_does(mixed, checkpoin
     assert f"failed {n_failed}, 1 not ECG files" in captured.out
     last = captured.err.replace("\r", "\n").split("scoring:")[-1]
     assert f"{n_failed} failed" in last and "1 not ECG" in last
+
+
+def test_every_score_column_is_in_the_readme_column_table():
+    """The README named some of mirage score's columns in passing and never record_path,
+    record_id, quality_flags, notes or the measurement columns (heart_rate_bpm ...), so a reader
+    of a results file could not look them up. Truth: the columns the batch writes (``columns``
+    with every option on), each found as a `name` in the README's table of them."""
+    from mirage_model.review.batch import columns
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.find("**The columns of a `mirage score` output**")
+    assert start != -1
+    table = readme[start:readme.find("\n\n", readme.find("| column |", start))]
+    for col in columns(["NORM", "MI"], measure=True, pdf=True, statements=["AFIB"]):
+        name = "prob_<label>" if col.startswith("prob_") else "stmt_<CODE>" if col.startswith("stmt_") else col
+        assert f"`{name}`" in table, col
