@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -496,3 +497,15 @@ def test_every_score_column_is_in_the_readme_column_table():
     for col in columns(["NORM", "MI"], measure=True, pdf=True, statements=["AFIB"]):
         name = "prob_<label>" if col.startswith("prob_") else "stmt_<CODE>" if col.startswith("stmt_") else col
         assert f"`{name}`" in table, col
+
+
+def test_score_progress_bar_total_counts_files_that_are_no_ecg(mixed, checkpoint, tmp_path, capsys):
+    """The bar started at '0/N' without the files that are no ECG (each gets a row) and jumped to
+    N+1 at the first record. Truth: the rows of the output."""
+    folder, _ = mixed
+    (folder / "notes.xml").write_text("<notes><n>ward list</n></notes>")
+    out = tmp_path / "s.csv"
+    main(["score", str(folder), "--model", str(checkpoint), "--out", str(out)])
+    err = capsys.readouterr().err.replace("\r", "\n")
+    totals = {int(t) for t in re.findall(r"\| *\d+/(\d+) \[", err)}
+    assert totals == {len(_rows(out))}, totals

@@ -109,7 +109,7 @@ def run(args) -> int:
     if args.progress:
         # the total is known before the first record (the bar never sits at "0/?"); smoothing=0:
         # the ETA is the mean rate since the start, not the burst of the first chunk
-        bar = tqdm(total=len(headers) + len(orphans), unit="rec", desc="scoring", dynamic_ncols=True,
+        bar = tqdm(total=len(headers) + len(orphans) + len(not_ecg), unit="rec", desc="scoring", dynamic_ncols=True,
                    file=sys.stderr, smoothing=0)
     failed = {"failed": 0, "not_ecg": 0}
 
