@@ -776,6 +776,32 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     assert opened.args[0] == str(tmp_path / "r1.hea")
 
 
+def test_batch_dialog_tells_records_of_one_name_apart(qtbot, tmp_path, monkeypatch):
+    """An export with a file name in two sub-folders (siteA/ecg.hea, siteB/ecg.hea: two patients)
+    showed two rows reading 'ecg' and nothing else to tell them apart: the record's path was hidden.
+    Truth: each row's record_path, which must be on screen in its row."""
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review import batch
+
+    def fake_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        rows = [{"record_id": "ecg", "record_path": f"{site}/ecg.hea", "status": "ok", "prob_NORM": 0.5}
+                for site in ("siteA", "siteB")]
+        for i, row in enumerate(rows):
+            progress(i + 1, len(rows), row)
+        return {"n_scored": len(rows)}
+
+    monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    shown = [[dlg.table.item(r, c).text() for c in range(dlg.table.columnCount())]
+             for r in range(dlg.table.rowCount())]
+    assert len(shown) == 2 and shown[0] != shown[1]
+    for r, row in enumerate(dlg.rows):
+        assert row["record_path"] in shown[r]
+
+
 def test_batch_dialog_writes_the_scored_folders_csv_not_the_last_ones(qtbot, tmp_path, monkeypatch):
     """The dialog opens on the last record's folder A with A/scores.csv as its output; Browse...
     to folder B left the output at A/scores.csv, so B's scores replaced A's earlier results there,

@@ -22,8 +22,10 @@ from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import companion_statements_model
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
-PREFERRED = ("record_id", "status", "error", "positive")
-HIDDEN = ("record_path", "path", "notes")   # kept for double-click / the CSV, not shown as columns
+# record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
+# siteB/ecg.hea), and the path is what tells them apart
+PREFERRED = ("record_id", "record_path", "status", "error", "positive")
+HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
 
 
 def _fmt(value) -> str:
