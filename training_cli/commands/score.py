@@ -54,7 +54,8 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--format", dest="fmt", choices=("csv", "jsonl"), default=None,
                    help="output format (default: from the --out suffix, else csv)")
     p.add_argument("--resume", action="store_true",
-                   help="keep the rows already in --out and score only the other records")
+                   help="keep the rows already in --out and score only the other records (refused, "
+                   "the file untouched, when its rows were scored with another model or other labs values)")
     p.add_argument("--no-measure", dest="measure", action="store_false",
                    help="skip the interval measurement columns (faster)")
     p.add_argument("--chunk-size", type=int, default=32, help="records per batched forward pass")
