@@ -891,7 +891,7 @@ def test_batch_dialog_resumed_shows_the_whole_output(qtbot, tiny_model, tmp_path
     assert dlg.start() is not None
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert "4 skipped" in dlg.status.text(), dlg.status.text()
-    with open(out, newline="") as fh:
+    with open(out, newline="", encoding="utf-8-sig") as fh:       # the CSV starts with a BOM (Excel)
         truth = list(csv.DictReader(fh))
     assert [r["record_path"] for r in dlg.rows] == [r["record_path"] for r in truth] and len(truth) == 4
     assert dlg.table.rowCount() == 4
