@@ -34,7 +34,7 @@ from app.views.paper import LAYOUTS
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
-from app.window.model import ModelMixin
+from app.window.model import ModelMixin, folder_key as _folder_key
 from app.window.records import RecordsMixin
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.checkpoint import label_summary
@@ -82,6 +82,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.load_worker: workers.Worker | None = None
         self.predict_worker: workers.Worker | None = None
         self.model_worker: workers.Worker | None = None
+        self.loaded_model_path: str | None = None   # the folder the loaded model came from (None: none loaded)
         self.export_worker: workers.Worker | None = None
         self.batch_dialog: BatchDialog | None = None
         self._model_loading = False
@@ -280,11 +281,24 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
         shipped = model_menu.addMenu("&Shipped models")
+        # the loaded model is checked (none: a folder of one's own, or none loaded); a click only asks
+        # for a model, the check moves when it has loaded (_sync_model_menu)
+        self.shipped_group = QActionGroup(self)
+        self.shipped_group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        self.shipped_actions: dict[str, QAction] = {}     # resolved folder -> its action
         for name, folder in shipped_models().items():    # "default (NORM, MI, STTC, CD, HYP)", "statements (71 labels)"
             summary = label_summary(folder)
-            act(f"{name} ({summary})" if summary else name, lambda _=False, f=str(folder): self.use_model(f), None,
-                None, shipped)
+            a = act(f"{name} ({summary})" if summary else name, lambda _=False, f=str(folder): self.use_model(f),
+                    None, None, shipped)
+            a.setCheckable(True)
+            self.shipped_group.addAction(a)
+            self.shipped_actions[_folder_key(folder)] = a
         shipped.setEnabled(bool(shipped.actions()))
+        # which model produced the numbers on screen, said in the menu itself (disabled: information)
+        model_menu.addSeparator()
+        self.loaded_model_action = model_menu.addAction("No model loaded")
+        self.loaded_model_action.setEnabled(False)
+        model_menu.setToolTipsVisible(True)
 
         help_menu = menu.addMenu("&Help")
         act("&Keyboard shortcuts", self.show_shortcuts, "F1", None, help_menu)

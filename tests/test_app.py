@@ -300,6 +300,66 @@ def test_shipped_models_menu_switches_model(qtbot, tmp_path, monkeypatch):
     assert window.settings.model_path == str(res / "models" / "mi")
 
 
+def test_the_model_menu_marks_the_loaded_model_whichever_way_it_was_loaded(qtbot, tmp_path, monkeypatch):
+    """The checked shipped model is the one whose numbers are on screen: after the startup load,
+    a menu pick, a model from a folder of one's own, a Settings choice spelt another way, and a load
+    that fails (then no model is checked, and the menu says none is loaded)."""
+    import shutil
+
+    from helpers_models import make_tiny_checkpoint
+
+    res = tmp_path / "res"
+    make_tiny_checkpoint(res / "models" / "default")
+    make_tiny_checkpoint(res / "models" / "mi", labels=("MI",))
+    own = make_tiny_checkpoint(tmp_path / "own", labels=("AFIB",))
+    monkeypatch.setenv("MIRAGE_RESOURCES", str(res))
+    window = make_window(qtbot, model=None)
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor is not None, timeout=WAIT_MS)
+    model_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
+    shipped = next(a.menu() for a in model_menu.actions() if a.text() == "&Shipped models")
+    default, mi = shipped.actions()
+
+    def checked():
+        return [a.text() for a in shipped.actions() if a.isCheckable() and a.isChecked()]
+
+    def loaded_line():
+        a = next(a for a in model_menu.actions() if a.text().startswith(("Loaded", "No model")))
+        return f"{a.text()} ({a.toolTip()})" if a.toolTip() not in ("", a.text()) else a.text()   # the folder on hover
+
+    assert default.isCheckable() and mi.isCheckable()
+    assert window.predictor.labels == ("NORM", "MI", "STTC", "CD", "HYP")
+    assert checked() == ["default (NORM, MI, STTC, CD, HYP)"]
+    assert str(res / "models" / "default") in loaded_line()
+
+    mi.trigger()                                   # asked for: the check waits for the model
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor.labels == ("MI",), timeout=WAIT_MS)
+    assert checked() == ["mi (MI)"]
+    mi.trigger()                                   # a second click on the loaded one keeps it checked
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    assert checked() == ["mi (MI)"]
+
+    window.use_model(str(own))                     # Model > Choose model...: a folder of one's own
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor.labels == ("AFIB",), timeout=WAIT_MS)
+    assert checked() == []
+    assert str(own) in loaded_line()
+
+    # Settings: the shipped default, spelt with a trailing slash and through a relative path
+    monkeypatch.chdir(res)
+    window.settings.model_path = "models/default/"
+    window.load_model()
+    qtbot.waitUntil(lambda: window.model_worker is None and window.predictor.labels[0] == "NORM", timeout=WAIT_MS)
+    assert checked() == ["default (NORM, MI, STTC, CD, HYP)"]
+
+    broken = tmp_path / "broken_model"
+    shutil.copytree(res / "models" / "mi", broken)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        window.use_model(str(broken))
+    assert window.predictor is None
+    assert checked() == []
+    assert loaded_line() == "No model loaded"
+
+
 @needs_sample
 def test_lab_value_changes_prediction(qtbot, tiny_model):
     window = make_window(qtbot, model=str(tiny_model))

@@ -17,6 +17,14 @@ from mirage_model.paths import default_model_path
 from mirage_model.review.session import STALE
 
 
+def folder_key(folder) -> str:
+    """One spelling per folder (relative, trailing slash, symlinks): to find the loaded model's menu item."""
+    try:
+        return str(Path(folder).expanduser().resolve())
+    except (OSError, RuntimeError):
+        return str(folder)
+
+
 class ModelMixin:
     """The model and its predictions (for ``MainWindow``)."""
 
@@ -47,6 +55,7 @@ class ModelMixin:
             self.predictor = None
             self.statements_predictor = None
             self.model_error = "No trained model ships with this build yet."
+            self._sync_model_menu(None)
             self.results.set_no_model(self.model_error)
             self._session_model_changed()
             return None
@@ -55,17 +64,38 @@ class ModelMixin:
         self.lab_form.set_loading_model(True)
         self.model_worker = workers.Worker(workers.load_models_job, path, self.device(),
                                            self.statements_model_arg or "auto", name="model")
-        self.model_worker.signals.result.connect(self._model_loaded)
+        self.model_worker.signals.result.connect(lambda loaded, p=str(path): self._model_loaded(loaded, p))
         self.model_worker.signals.error.connect(self._model_failed)
         self.model_worker.signals.finished.connect(self._model_finished)
+        self._sync_model_menu(self.loaded_model_path if self.predictor is not None else None)   # not yet the new one
+        if self.predictor is None:
+            self.loaded_model_action.setText(f"Loading {Path(path).name}...")
+            self.loaded_model_action.setToolTip(str(path))
         return self.model_worker.start()
 
-    def _model_loaded(self, loaded) -> None:
-        """``loaded``: ``workers.LoadedModels`` (the model, the statements model beside it or why none)."""
+    def _sync_model_menu(self, path: str | None) -> None:
+        """Check the shipped model loaded from ``path`` (none checked: a folder of one's own, or no
+        model), and name the loaded model under the Model menu: the menu says which model made the
+        numbers on screen."""
+        self.loaded_model_path = path
+        key = folder_key(path) if path else None
+        for folder, action in self.shipped_actions.items():
+            action.setChecked(folder == key)
+        if path is None or self.predictor is None:
+            self.loaded_model_action.setText("No model loaded")
+            self.loaded_model_action.setToolTip("")
+        else:
+            self.loaded_model_action.setText(f"Loaded: {self.predictor.name}")
+            self.loaded_model_action.setToolTip(str(path))     # the folder (a full path would widen the menu)
+
+    def _model_loaded(self, loaded, path: str | None = None) -> None:
+        """``loaded``: ``workers.LoadedModels`` (the model, the statements model beside it or why none);
+        ``path``: the folder it was loaded from."""
         predictor = loaded.predictor
         self.predictor = predictor
         self.statements_predictor = loaded.statements
         self.model_error = ""
+        self._sync_model_menu(path)
         self.results.set_model(predictor, loaded.statements, loaded.statements_error)
         self.results.state.setText("")
         self._session_model_changed()
@@ -74,6 +104,7 @@ class ModelMixin:
         self.predictor = None
         self.statements_predictor = None
         self.model_error = message
+        self._sync_model_menu(None)
         self.results.set_no_model(message)
         self.results.state.setText("")
         self._session_model_changed()
