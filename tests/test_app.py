@@ -589,6 +589,55 @@ def test_corrupt_file_shows_message_and_app_stays_usable(qtbot, tmp_path):
         assert not window.message_bar.isVisible()
 
 
+def _paper_and_ink_pixels(plot) -> tuple[int, int]:
+    """(pixels of paper or grid colour, near-black pixels) in the plot as drawn."""
+    from app.views.paper import MAJOR, MINOR, PAPER
+
+    img = plot.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    rgb = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * img.bytesPerLine()) \
+        .reshape(h, img.bytesPerLine() // 4, 4)[:, :w, 2::-1].astype(int)
+    paper = 0
+    for c in (PAPER, MINOR, MAJOR):
+        paper += int((np.abs(rgb - np.array([c.red(), c.green(), c.blue()])).sum(axis=2) <= 6).sum())
+    return paper, int((rgb.sum(axis=2) < 200).sum())
+
+
+@needs_sample
+def test_a_failed_open_leaves_no_paper_and_says_no_record_is_open(qtbot, tmp_path):
+    """After a file fails to open, the view must not keep the previous record's blank paper and
+    calibration pulses (an ECG with no signal): no paper-coloured pixel, no ink, and the view says
+    plainly that no record is open and which file failed."""
+    window = make_window(qtbot, load_model=False)
+    plot = window.viewer.plot
+    open_and_wait(qtbot, window, SAMPLE)
+    qtbot.wait(50)
+    paper, ink = _paper_and_ink_pixels(plot)
+    assert paper > 10000 and ink > 500          # the record drawn: paper, traces and pulses
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a wfdb header\n")
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(bad)
+    qtbot.wait(50)
+    assert _paper_and_ink_pixels(plot)[0] == 0, "the previous record's paper is still on screen"
+    assert plot.placeholder.isVisible()
+    assert plot.placeholder_text.startswith("No record open")
+    assert "broken.hea could not be opened" in plot.placeholder_text
+    assert "header" in plot.placeholder_text and str(tmp_path) not in plot.placeholder_text   # why, briefly
+    assert plot.placeholder.geometry().intersects(plot.rect())
+    # no pulses either: with the placeholder's own words taken away, nothing is drawn at all
+    plot.placeholder.setVisible(False)
+    paper, ink = _paper_and_ink_pixels(plot)
+    plot.placeholder.setVisible(True)
+    assert paper == 0
+    assert ink == 0
+    # and the next good record is drawn on paper again, without the placeholder
+    open_and_wait(qtbot, window, SAMPLE)
+    qtbot.wait(50)
+    paper, ink = _paper_and_ink_pixels(plot)
+    assert paper > 10000 and ink > 500 and not plot.placeholder.isVisible()
+
+
 # ---------------------------------------------------------------------------------------------
 # the patient line
 

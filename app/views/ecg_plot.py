@@ -17,17 +17,22 @@ ink ever lands on the grey outside the page.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 
 from app.display_filters import display_filter
 from app.views.calipers import Calipers
 from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout
 from app.views.plot_overlays import PlotOverlays
 from mirage_model.records import STANDARD_LEADS
+
+NO_RECORD = "No record open"
+OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 
 
 class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
@@ -112,6 +117,18 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.vb.sigResized.connect(self._on_resized)
         self.vb.sigRangeChangedManually.connect(self._on_user_range)
         self.vb.sigRangeChanged.connect(self._on_range)
+
+        # no record: no paper either (blank paper with calibration pulses reads as an ECG without
+        # signal); the view says that no record is open, and why when a file failed to open
+        self.placeholder = QLabel(self)
+        self.placeholder.setObjectName("no_record")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.placeholder.setStyleSheet("color: #333; background: transparent; padding: 24px;")
+        self.placeholder_text = ""
+        self.clear_record(NO_RECORD, OPEN_HINT)
 
     # ------------------------------------------------------------------ scale
     def physical_dpi(self) -> float:
@@ -253,8 +270,9 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.hide_calipers()
         self.redraw(reset_view=True)
 
-    def clear_record(self) -> None:
-        """Draw nothing: no record is open (the next one is being read, or could not be)."""
+    def clear_record(self, title: str = NO_RECORD, detail: str = "") -> None:
+        """Draw nothing, no paper either: no record is open (the next one is being read, or could
+        not be). ``title`` and ``detail`` (e.g. why a file could not be opened) say so in the view."""
         self.record = None
         self.explanation = None
         self.page_start_s = 0.0
@@ -264,8 +282,31 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             curve.setData([], [])
             curve.setVisible(False)
             label.setVisible(False)
+        for cal in self.cal_items:
+            cal.setVisible(False)
+        self.grid.setVisible(False)
+        self.paper = None
+        self.artefacts = []
+        self._draw_artefacts()
         self._time = np.zeros(0)
         self._display = None
+        self.set_placeholder(title, detail)
+
+    def set_placeholder(self, title: str = NO_RECORD, detail: str = "") -> None:
+        """What the empty view says (shown only while no record is drawn)."""
+        self.placeholder_text = title + (f"\n{detail}" if detail else "")
+        self.placeholder.setText(f"<div style='font-size: 16pt; font-weight: bold'>{html.escape(title)}</div>"
+                                 + (f"<div style='font-size: 11pt; color: #444'>{html.escape(detail)}</div>"
+                                    if detail else ""))
+        self.placeholder.setToolTip(detail)
+        self.placeholder.setGeometry(self.rect())
+        self.placeholder.setVisible(self.record is None)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        placeholder = getattr(self, "placeholder", None)    # GraphicsView resizes once while being built
+        if placeholder is not None:
+            placeholder.setGeometry(self.rect())
 
     def set_filters(self, highpass: bool, notch_hz: float | None) -> None:
         """Display filters: baseline high-pass and mains notch (view only; the model never sees them)."""
@@ -337,6 +378,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._ensure_items(len(panels))
         page = QRectF(0, 0, self.paper.width, self.paper.height)
         self.grid.set_rect(page)
+        self.grid.setVisible(True)
+        self.placeholder.setVisible(False)
         self.trace_clip.setRect(page)
         for i, curve in enumerate(self.curves):
             if i >= len(panels):

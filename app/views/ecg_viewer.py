@@ -115,9 +115,9 @@ class EcgViewer(QWidget):
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
 
-    def clear_record(self) -> None:
-        """No record shown (see ``EcgPlot.clear_record``)."""
-        self.plot.clear_record()
+    def clear_record(self, title: str = "No record open", detail: str = "") -> None:
+        """No record shown, and the view says so (see ``EcgPlot.clear_record``)."""
+        self.plot.clear_record(title, detail)
         self.page.blockSignals(True)
         self.page.clear()
         self.page.setEnabled(False)

@@ -25,6 +25,17 @@ from mirage_model.review.session import ReviewSession
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
 
 
+def _brief(message: str, path: Path, limit: int = 160) -> str:
+    """The first line of an error about ``path``, without the path the view already names, cut to
+    ``limit`` characters (the message bar has all of it)."""
+    line = next((x.strip() for x in str(message).splitlines() if x.strip()), "")
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        if line.startswith(prefix) and len(line) > len(prefix):
+            line = line[len(prefix):]
+            break
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+
+
 class RecordsMixin:
     """Records in: open, draw, measure; the folder browser and recent files (for ``MainWindow``)."""
 
@@ -109,7 +120,8 @@ class RecordsMixin:
         patient line or the device's analysis either, also when the new record cannot be read."""
         self._set_message_visible(False)
         self.patient_line.set_session(self.session)     # names the patient once the record is read
-        self.viewer.clear_record()
+        name = Path(self.session.path).name if self.session is not None and self.session.path else ""
+        self.viewer.clear_record("No record open", f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
         self.results.device.setText("")
         self.viewer.plot.set_explanation(None)
@@ -217,6 +229,7 @@ class RecordsMixin:
         if not self._current(sid):
             return
         self.show_message(f"Could not open {path.name}: {message}")
+        self.viewer.clear_record("No record open", f"{path.name} could not be opened: {_brief(message, path)}")
         self.session.cancel_measurements(f"the record could not be read: {message}")
         self.setWindowTitle(f"MIRAGE Review - {path.name} could not be opened")
         self.measure_panel.refresh()
