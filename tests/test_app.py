@@ -30,6 +30,7 @@ SAMPLE = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417
 SAMPLE_MI = resources_dir() / "samples" / "ptbxl" / "records100" / "11000" / "11125_lr.hea"
 needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
 WAIT_MS = 60000
+LAB_WAIT_MS = 1500      # past the lab form's debounce (LAB_DEBOUNCE_MS) with room to spare
 
 
 def make_window(qtbot, model: str | None = None, load_model: bool = True) -> MainWindow:
@@ -383,6 +384,41 @@ def test_lab_value_changes_prediction(qtbot, tiny_model):
     # the bars show the new result against the model's thresholds
     np.testing.assert_allclose(window.results.bars.probabilities, p1)
     np.testing.assert_allclose(window.results.bars.thresholds, window.predictor.thresholds)
+
+
+@needs_sample
+def test_a_lab_the_model_does_not_read_is_kept_without_running_the_model_again(qtbot, tiny_model, monkeypatch):
+    """Troponin is "not used by this model" (it reads age, sex, height, weight): typing it keeps it
+    in the session, marked so, and starts no model run (no "updating"/"running" either); weight,
+    which the model reads, still does."""
+    window = make_window(qtbot, model=str(tiny_model))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    assert window.prediction is not None
+    runs = []
+    real = workers.score_job
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "score_job", counted)
+    shown = window.prediction
+    texts = []
+    window.results.state.setText = (lambda set_text: lambda t: (texts.append(t), set_text(t)))(
+        window.results.state.setText)
+    assert not window.lab_form.is_used("troponin_t")
+    window.lab_form.set_value("troponin_t", "52", "ng/L")
+    qtbot.wait(LAB_WAIT_MS)
+    assert runs == [] and window.predict_worker is None
+    assert not any("updating" in t or "Running" in t for t in texts), texts
+    assert window.prediction is shown and window.session.state["prediction"] == "ready"
+    assert window.session.values["troponin_t"].canonical == 52.0
+    assert window.lab_form.message("troponin_t") == "high (reference < 14 ng/L); not used by this model"
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.lab_form.set_value("weight", "150", "kg")
+    assert runs == [1]
+    assert window.prediction.clinical_used["used"]["weight"] == 150.0
 
 
 @needs_sample

@@ -107,6 +107,50 @@ def test_late_and_stale_results_are_dropped(predictor):
 
 
 @needs
+def test_only_a_value_the_model_reads_makes_its_result_out_of_date(predictor):
+    """A lab the model's schema leaves out ("not used by this model") is kept in the session and
+    the report's table but leaves the result current (no re-run); a value it reads, or one the
+    statements model beside it reads, still makes the result stale and drops a late result."""
+    from mirage_model.clinical import default_schema
+    from mirage_model.review.report.clinical_table import session_clinical_rows
+
+    reads = default_schema(["age", "sex", "height", "weight"])      # troponin_t and creatinine: not read
+    s = ReviewSession(mm.load_record(A), schema=reads, model_name="four-values")
+    ticket = s.ticket()
+    assert s.accept_prediction(ticket, predictor.predict(s.record, ticket.values, explain=False))
+    s.set_value("troponin_t", "52", "ng/L")
+    s.set_values({"creatinine": ("90", "umol/L")})
+    assert s.state["prediction"] == "ready" and s.is_current(ticket)
+    assert s.values["troponin_t"].canonical == 52.0 and s.values["creatinine"].canonical == 90.0
+    rows = {r["name"]: r for r in session_clinical_rows(s)}
+    assert rows["troponin_t"]["used"] == rows["creatinine"]["used"] == "not used by this model"
+    assert rows["troponin_t"]["value"] == "52"
+    # a run under way while an unused lab is typed: its result is still this session's result
+    s.set_value("weight", "70", "kg")
+    running = s.ticket()
+    s.set_value("troponin_t", "60", "ng/L")
+    assert s.accept_prediction(running, predictor.predict(s.record, running.values, explain=False))
+    assert s.state["prediction"] == "ready"
+    # a value it reads: out of date, and a result for the old values is dropped
+    s.set_value("weight", "71", "kg")
+    assert s.state["prediction"] == "stale" and not s.is_current(running)
+    assert not s.accept_prediction(running, predictor.predict(s.record, running.values, explain=False))
+    # a value only the statements model beside it reads makes the result out of date as well
+    t = ReviewSession(mm.load_record(A), schema=reads, model_name="four-values", also_read=("troponin_t",))
+    ticket = t.ticket()
+    assert t.accept_prediction(ticket, predictor.predict(t.record, ticket.values, explain=False))
+    t.set_value("creatinine", "90", "umol/L")
+    assert t.state["prediction"] == "ready"
+    t.set_value("troponin_t", "52", "ng/L")
+    assert t.state["prediction"] == "stale" and not t.is_current(ticket)
+    # no model known yet: whatever it will read, every change counts
+    u = ReviewSession(mm.load_record(A))
+    version = u.ticket().version
+    u.set_value("troponin_t", "52", "ng/L")
+    assert u.ticket().version != version
+
+
+@needs
 def test_contributions_are_masked_forward_passes(predictor):
     """Each contribution equals p(all values) - p(values without it), by separate predict calls."""
     record = mm.load_record(A)

@@ -165,13 +165,19 @@ class LabForm(QWidget):
                 row.contribution.setToolTip("")
             if v is not None and not v.accepted:
                 self._show_status(row, "error", v.message)
-            elif not row.used and v is not None and self.model_schema is not None:
-                # beside the flag, never instead of it: a troponin 4x the limit said only "not used"
-                flagged = row.status in ("low", "high")
-                row.message.setText(f"{row.message.text()}; not used by this model" if flagged
-                                    else "not used by this model")
-                row.message.setStyleSheet("color: #b9770e" if flagged else "color: #777")
-                row.message.setVisible(True)
+            else:
+                self._mark_unused(row, v)
+
+    def _mark_unused(self, row: _Row, v) -> None:
+        """A given value the model does not read says so, beside its flag (never instead of it: a
+        troponin 4x the limit said only "not used")."""
+        if row.used or v is None or not v.accepted or self.model_schema is None:
+            return
+        flagged = row.status in ("low", "high")
+        row.message.setText(f"{row.message.text()}; not used by this model" if flagged
+                            else "not used by this model")
+        row.message.setStyleSheet("color: #b9770e" if flagged else "color: #777")
+        row.message.setVisible(True)
 
     # -------------------------------------------------------------- values
     def features(self) -> list[str]:
@@ -287,6 +293,7 @@ class LabForm(QWidget):
         self.session.set_value(name, text, unit if row.unit is not None and unit != row.feature.unit else None)
         self._validate(name)
         v = self.session.values.get(name)
+        self._mark_unused(row, v)     # no model run follows (it does not read it) to refresh the form
         row.source.setText("" if v is None else v.source)
         if emit:
             self.changed.emit()

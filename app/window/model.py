@@ -129,13 +129,19 @@ class ModelMixin:
         if self.predictor is None:
             session.no_model(self.model_error or "no model loaded")
         else:
-            session.set_model(self.predictor.schema, self.predictor.name)
+            session.set_model(self.predictor.schema, self.predictor.name, self.statements_reads())
         self.lab_form.set_session(session)
         self._show_result()
         if self.predictor is not None and session.record is not None:
             self.inputs_for_model()
             self.run_prediction()
         self._check_finished()
+
+    def statements_reads(self) -> tuple[str, ...]:
+        """The clinical features the statements model beside the loaded one reads (its result, the
+        interpretation, is out of date when one of them changes)."""
+        schema = getattr(self.statements_predictor, "schema", None)
+        return tuple(schema.names) if schema is not None else ()
 
     def _check_finished(self) -> None:
         """analysisFinished once per session, when nothing of it is pending any more."""
@@ -186,7 +192,7 @@ class ModelMixin:
         if self.predict_worker is not None:
             self.predict_worker.cancel()
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
-            session.set_model(self.predictor.schema, self.predictor.name)
+            session.set_model(self.predictor.schema, self.predictor.name, self.statements_reads())
         ticket = session.ticket()
         w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict",
                            statements_predictor=self.statements_predictor)

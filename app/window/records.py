@@ -84,7 +84,7 @@ class RecordsMixin:
             self.session.events.disconnect()
         pred = self.predictor
         session = ReviewSession(path=path, schema=getattr(pred, "schema", None),
-                                model_name=getattr(pred, "name", None))
+                                model_name=getattr(pred, "name", None), also_read=self.statements_reads())
         if pred is None and not self._model_loading:
             session.no_model(self.model_error or "no model loaded")
         self.session = session

@@ -10,8 +10,9 @@ to (:class:`Events`); widgets render a session and send edits to it, they hold n
 
 Opening another record makes a new session (a new ``id``); nothing of the previous patient can
 reach it. Work started for a session carries a :class:`Ticket` (session id + input version);
-a result whose ticket does not match the session's current one (an earlier session, or inputs
-that have changed since) is dropped, never shown. Research use only, not a diagnosis.
+a result whose ticket does not match the session's current one (an earlier session, or values
+the model reads that have changed since) is dropped, never shown. A value the model does not read
+(a lab its schema leaves out) is kept for the report but leaves the result current. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -133,16 +134,18 @@ class ReviewSession:
         path: where it was read from (shown in titles and reports).
         schema: the loaded model's ``ClinicalSchema`` (None: no model yet / none loaded).
         model_name: the loaded model's name (None: none).
+        also_read: feature names a model scored beside it reads (the statements model's).
     """
 
     def __init__(self, record=None, path=None, schema: ClinicalSchema | None = None,
-                 model_name: str | None = None):
+                 model_name: str | None = None, also_read=()):
         self.id = _next_id()
         self.events = Events()
         self.path = path
         self.record = None
         self.schema = schema
         self.model_name = model_name
+        self.also_read = tuple(also_read or ())   # features a model scored beside it reads (set_model)
         self.values: dict[str, ClinicalValue] = {}
         self.state: dict[str, str] = {p: PENDING for p in PARTS}
         self.errors: dict[str, str] = {}
@@ -244,10 +247,10 @@ class ReviewSession:
         """
         if source not in ("user", "file", "table"):
             raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
-        before = self.model_values()
+        before = self.read_values()
         cv = self._store(name, value, unit, source)
         self.events.emit("values", name=name)
-        if self.model_values() != before:
+        if self.read_values() != before:
             self._inputs_changed()
         return cv
 
@@ -256,17 +259,28 @@ class ReviewSession:
         ``source``: "user", "file" or "table" (a labs table's row the app opened the record with)."""
         if source not in ("user", "file", "table"):
             raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
-        before = self.model_values()
+        before = self.read_values()
         for name, entry in (values or {}).items():
             value, unit = entry if isinstance(entry, tuple) and len(entry) == 2 else (entry, None)
             self._store(name, value, unit, source)
         self.events.emit("values")
-        if self.model_values() != before:
+        if self.read_values() != before:
             self._inputs_changed()
 
     def model_values(self) -> dict[str, object]:
         """The accepted values, as the predictor receives them (canonical units; sex "M"/"F")."""
         return {n: v.model_value() for n, v in self.values.items() if v.accepted}
+
+    def read_values(self) -> dict[str, object]:
+        """The accepted values a model of this session reads: the loaded model's and ``also_read``
+        (a statements model's beside it). Only a change of these makes a result out of date; with no
+        model known yet every value may be read, so every change counts."""
+        values = self.model_values()
+        used = self.used_names()
+        if used is None:
+            return values
+        read = set(used) | set(self.also_read)
+        return {n: v for n, v in values.items() if n in read}
 
     def refused(self) -> dict[str, ClinicalValue]:
         return {n: v for n, v in self.values.items() if not v.accepted}
@@ -279,10 +293,14 @@ class ReviewSession:
         return [n for n in self.values if n not in used]
 
     # ------------------------------------------------------------------ the model
-    def set_model(self, schema: ClinicalSchema | None, model_name: str | None) -> None:
-        """The loaded model changed (or arrived late): the prediction of this session is pending again."""
+    def set_model(self, schema: ClinicalSchema | None, model_name: str | None, also_read=()) -> None:
+        """The loaded model changed (or arrived late): the prediction of this session is pending again.
+
+        ``also_read``: feature names another model scored with it reads (the statements model's):
+        a change of those makes the result out of date too."""
         self.schema = schema
         self.model_name = model_name
+        self.also_read = tuple(also_read or ())
         self._version += 1
         self.result = None
         if model_name is None:
@@ -297,6 +315,7 @@ class ReviewSession:
         """No model will score this session (none ships, or it failed to load)."""
         self.schema = None
         self.model_name = None
+        self.also_read = ()
         self.result = None
         self._set_state("prediction", UNAVAILABLE, why)
         self._set_state("contributions", UNAVAILABLE, why)
