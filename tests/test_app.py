@@ -233,6 +233,41 @@ def test_calipers_read_interval_rate_amplitude(qtbot):
     assert plot.caliper_reading() is None
 
 
+def _rgb(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    w, h = img.width(), img.height()
+    return np.frombuffer(img.constBits(), dtype=np.uint8, count=h * img.bytesPerLine()) \
+        .reshape(h, img.bytesPerLine() // 4, 4)[:, :w, 2::-1].astype(int)
+
+
+def test_the_calipers_button_looks_like_a_button_off_and_pressed_on(qtbot):
+    """Off, the Calipers switch was a plain word among the tool bar's check boxes (a flat tool
+    button): its edge must be drawn (a frame, unlike the bar around it), and on must look clearly
+    otherwise than off, away from its text."""
+    from app.views.ecg_viewer import EcgViewer
+
+    viewer = EcgViewer()
+    viewer.resize(1400, 500)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    bar, button = viewer.toolbars[1], viewer.caliper_btn
+    drawn = {}
+    for on in (False, True):
+        button.setChecked(on)
+        qtbot.wait(20)
+        rgb = _rgb(bar)
+        r = button.geometry()
+        drawn[on] = rgb[r.top():r.bottom() + 1, r.left():r.right() + 1]
+        background = rgb[rgb.shape[0] // 2, -3]          # the bar's empty right end
+        assert len(np.unique(rgb[:, -3], axis=0)) == 1
+        edges = np.concatenate([drawn[on][:, :3], drawn[on][:, -3:]], axis=1)   # left and right edges
+        assert np.abs(edges - background).sum(axis=2).max() > 60, f"no frame drawn (checked={on})"
+    text = (drawn[False].sum(axis=2) < 300) | (drawn[True].sum(axis=2) < 300)
+    assert np.abs(drawn[True] - drawn[False]).sum(axis=2)[~text].mean() > 30
+    assert button.isCheckable()
+
+
 @needs_sample
 def test_measurements_fiducials_and_edits(qtbot):
     window = make_window(qtbot)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
 )
 
 from app.views.ecg_plot import EcgPlot
@@ -41,9 +41,15 @@ class EcgViewer(QWidget):
         self.notch = combo(["No notch", "50 Hz notch", "60 Hz notch"], "No notch",
                            "display-only mains notch; the model never sees it")
         self.fid_box = QCheckBox("Fiducials")
-        self.caliper_btn = QToolButton()
-        self.caliper_btn.setText("Calipers")
+        # a push button, not a QToolButton: a tool bar makes its tool buttons flat (auto-raise), and
+        # off, that one read as a plain word beside the check boxes. Framed, it looks like a button
+        # when off and pressed in when on, as "True scale" and "Fit page" do.
+        self.caliper_btn = QPushButton("Calipers")
         self.caliper_btn.setCheckable(True)
+        # on: the calipers' own blue, plainly pressed (the style's checked shade is a faint grey)
+        self.caliper_btn.setStyleSheet("QPushButton:checked { background: #cfe0f7; color: #0a3d8f;"
+                                       " border: 1px solid #0058c8; border-radius: 3px; padding: 3px 10px; }")
+        self.caliper_btn.setToolTip("Calipers: two markers that read interval, rate and amplitude (Ctrl+K)")
         self.importance_box = QCheckBox("Lead importance")
         self.importance_box.setChecked(True)
         self.saliency_box = QCheckBox("Saliency in time")
