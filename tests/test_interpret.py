@@ -545,6 +545,17 @@ def test_atrial_fibrillation_is_not_guessed_where_p_waves_precede_the_qrs(pr, af
                                 "not stated: P waves before the QRS (PR 221 ms)") for r in it.resolved), it.resolved
 
 
+def test_a_flutter_guess_stands_where_a_flutter_wave_was_measured_as_a_p_wave():
+    """At 2:1 or 3:1 a flutter wave stands before each QRS at a fixed interval, and the delineator takes it
+    for a P wave with a PR: the rule that refutes an atrial fibrillation guess by a measured PR (above) had
+    also refuted flutter. PTB-XL fold 1-8 record 04874_lr (labelled atrial flutter, 142 bpm, "PR" 95 ms)
+    then read "Paroxysmal supraventricular tachycardia"; the model's flutter guess stands again, as a guess."""
+    it = run({"AFLT": 0.25, "PSVT": 0.2, "STACH": 0.1, "SR": 0.05},
+             {"heart_rate_bpm": 142.0, "qrs_ms": 90.0, "pr_ms": 95.0})
+    assert it.text().startswith("Atrial flutter, 142 bpm, most probable rhythm (below its threshold)"), it.text()
+    assert not any("P waves before the QRS" in r for r in it.resolved), it.resolved
+
+
 @pytest.mark.parametrize("code, qrs, supported", [("IRBBB", 130.0, False), ("ILBBB", 120.0, False),
                                                   ("IRBBB", 119.9, True), ("ILBBB", 112.0, True)])
 def test_an_incomplete_bundle_branch_block_is_marked_beside_a_wide_qrs(code, qrs, supported):

@@ -437,12 +437,13 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     pace_rule = paced is not None and "PACE" not in positive
     if own_rhythms and not positive & set(own_rhythms) and not pace_rule:
         candidates = own_rhythms
-        if pr is not None and set(own_rhythms) - set(ATRIAL_NON_SINUS):
+        if pr is not None and set(own_rhythms) - {"AFIB"}:
             # a P wave before each QRS at a consistent PR: atrial fibrillation (no distinct P waves, Hindricks et
-            # al. 2021) and flutter (flutter waves instead) are refuted as guesses; the model's next rhythm is said
-            candidates = [c for c in own_rhythms if c not in ATRIAL_NON_SINUS]
+            # al. 2021) is refuted as a guess; the model's next rhythm is said. Not flutter: at 2:1 or 3:1 a
+            # flutter wave stands before each QRS at a fixed interval, which the delineator takes for a P wave
+            candidates = [c for c in own_rhythms if c != "AFIB"]
             best = max(own_rhythms, key=lambda c: (p[c], c in SINUS))
-            if best in ATRIAL_NON_SINUS:
+            if best == "AFIB":
                 resolved.append(f"{_in_sentence(STATEMENTS[best].text)} ({p[best]:.0%}, the model's most probable "
                                 f"rhythm, below its threshold) not stated: P waves before the QRS (PR {pr_s} ms)")
         guessed = max(candidates, key=lambda c: (p[c], c in SINUS))    # a tie: sinus
