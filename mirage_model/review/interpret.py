@@ -42,11 +42,12 @@ The rhythm comes first: the rhythm itself (atrial fibrillation or flutter, paced
 tachycardia, sinus), then what qualifies it (premature complexes, bigeminy, trigeminy), whatever
 their probabilities. Every ECG has a rhythm: when none of the model's rhythms is above its
 threshold, the most probable one is said, marked "most probable rhythm (below its threshold)" with
-its (low) confidence, rather than nothing; but not atrial fibrillation or flutter where the measurements
-found a P wave before each QRS at a consistent PR (AF has no distinct P waves: Hindricks et al. 2021):
-the next most probable rhythm is said instead. On PTB-XL fold 9 atrial fibrillation had been guessed
+its (low) confidence, rather than nothing; but not atrial fibrillation where the measurements found a
+P wave before each QRS at a consistent PR (AF has no distinct P waves: Hindricks et al. 2021): the
+next most probable rhythm is said instead. On PTB-XL fold 9 atrial fibrillation had been guessed
 first on 7 records, none labelled AFIB; on 4 of them with a PR measured, 3 of which also read "First
-degree AV block (PR 221 ms)" or "Short PR interval" beside it.
+degree AV block (PR 221 ms)" or "Short PR interval" beside it. A flutter guess stands: at 2:1 or 3:1
+a flutter wave before each QRS is measured as a P wave with a PR.
 
 * Atrial fibrillation from the measurements: an irregular rhythm with no P wave found, when the
   model's atrial fibrillation is below its threshold but at least 15 % (the ECG definition of AF:
