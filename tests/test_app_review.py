@@ -197,12 +197,9 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
         assert action.text().replace("&", "").rstrip(".") in shown[0]
 
 
-def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qtbot, tmp_path, tiny_model):
-    """hs-troponin T 52 ng/L (the 99th percentile limit is 14 ng/L) under a model that does not
-    read it: "high (reference < 14 ng/L)" beside "not used by this model" at once (typing it runs
-    no model, so no result comes back to refresh the form); within range, the note alone."""
-    settings = Settings()
-    window = MainWindow(settings, model_path=str(tiny_model))
+def window_with_result(qtbot, tmp_path, tiny_model):
+    """A shown 1400x900 window with ``tiny_model`` loaded and the written record's result in."""
+    window = MainWindow(Settings(), model_path=str(tiny_model))
     window.resize(1400, 900)
     qtbot.addWidget(window)
     window.show()
@@ -210,6 +207,15 @@ def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qt
     qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
+    qtbot.waitUntil(lambda: window.predict_worker is None, timeout=WAIT_MS)   # its worker ends after the signal
+    return window
+
+
+def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qtbot, tmp_path, tiny_model):
+    """hs-troponin T 52 ng/L (the 99th percentile limit is 14 ng/L) under a model that does not
+    read it: "high (reference < 14 ng/L)" beside "not used by this model" at once (typing it runs
+    no model, so no result comes back to refresh the form); within range, the note alone."""
+    window = window_with_result(qtbot, tmp_path, tiny_model)
     form = window.lab_form
     assert not form.is_used("troponin_t")
     form.set_value("troponin_t", "52", "ng/L")
@@ -226,14 +232,7 @@ def test_a_high_value_the_model_does_not_use_still_says_high_after_the_result(qt
 def test_run_model_again_does_not_say_the_values_changed(qtbot, tmp_path, tiny_model):
     """F5 on a record whose result is in said "Out of date: the model runs again with the new
     values" though nothing had been typed; a typed value still says the values changed."""
-    window = MainWindow(Settings(), model_path=str(tiny_model))
-    window.resize(1400, 900)
-    qtbot.addWidget(window)
-    window.show()
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
-        window.open_record(write_known_record(tmp_path))
+    window = window_with_result(qtbot, tmp_path, tiny_model)
     text = window.results.interpretation.text.text
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.run_prediction()

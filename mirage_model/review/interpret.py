@@ -762,22 +762,23 @@ def companion_statements_model(labels: Sequence[str], choice: str | None = "auto
     return statements_model_path()
 
 
-def limb_evidence(quality) -> str | None:
-    """The detail of a ``quality.QualityReport``'s "limb_inconsistent" finding (the residuals of the broken
-    identities), "limb leads inconsistent" when it has none, or None: no such finding (or no report)."""
+def finding_evidence(quality, code: str, default: str) -> str | None:
+    """The detail of a ``quality.QualityReport``'s finding ``code``, ``default`` when it has none, or None:
+    no such finding (or no report)."""
     for f in getattr(quality, "findings", ()) or ():
-        if f.code == "limb_inconsistent":
-            return f.detail or "limb leads inconsistent"
+        if f.code == code:
+            return f.detail or default
     return None
+
+
+def limb_evidence(quality) -> str | None:
+    """The "limb_inconsistent" finding's detail (the residuals of the broken identities)."""
+    return finding_evidence(quality, "limb_inconsistent", "limb leads inconsistent")
 
 
 def paced_evidence(quality) -> str | None:
-    """The detail of a ``quality.QualityReport``'s "paced_rhythm" finding (pacemaker spikes before most
-    beats), "pacemaker spikes" when it has none, or None: no such finding (or no report)."""
-    for f in getattr(quality, "findings", ()) or ():
-        if f.code == "paced_rhythm":
-            return f.detail or "pacemaker spikes"
-    return None
+    """The "paced_rhythm" finding's detail (pacemaker spikes before most beats)."""
+    return finding_evidence(quality, "paced_rhythm", "pacemaker spikes")
 
 
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
