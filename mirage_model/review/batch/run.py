@@ -197,11 +197,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
         order = {rel: k for k, rel in enumerate(by_rel)}
+        # how every record of this run is scored: the run below, and the resume check's re-scoring
+        scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
+                       all_statements=all_statements, statements_predictor=statements_predictor,
+                       labs_lookup=lookup, record_timeout_s=record_timeout_s)
         if kept:
-            _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup,
-                        dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
-                             all_statements=all_statements, statements_predictor=statements_predictor,
-                             labs_lookup=lookup, record_timeout_s=record_timeout_s, workers=1))
+            _check_kept(out_path, kept, by_rel, predictor, statements_predictor, lookup, dict(scoring, workers=1))
         done_keys = {str(row.get("record_path")) for row in kept}
         todo_h, todo_o, todo_n = ([p for p in group if rel_path(p, folder) not in done_keys]
                                   for group in (headers, orphans, not_ecg))
@@ -234,13 +235,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
         write()    # a valid (possibly empty) file from the start
         last_write, write_s = time.perf_counter(), 0.0
-        gen = iter_rows(todo_h, predictor, root=folder, labs=labs_d, pdf_dir=pdf_dir, workers=workers,
-                        measure=measure, explain=explain, chunk_size=chunk_size,
-                        report_settings=report_settings, cancel=cancel_check, orphans=todo_o, not_ecg=todo_n,
-                        mp_context=mp_context, record_timeout_s=record_timeout_s,
-                        labs_errors=labs_errors, all_statements=all_statements,
-                        statements_predictor=statements_predictor, name_pdfs_among=headers,
-                        labs_lookup=lookup)
+        gen = iter_rows(todo_h, predictor, **scoring, pdf_dir=pdf_dir, workers=workers, explain=explain,
+                        chunk_size=chunk_size, report_settings=report_settings, cancel=cancel_check,
+                        orphans=todo_o, not_ecg=todo_n, mp_context=mp_context, name_pdfs_among=headers)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):
