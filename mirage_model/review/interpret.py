@@ -421,7 +421,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     hr_s, pr_s, qrs_s = cite("heart_rate_bpm", hr), cite("pr_ms", pr), cite("qrs_ms", qrs)
     axis_deg = _num(measurements, "qrs_axis_deg")
-    axis_deg = None if axis_deg is None else ((axis_deg + 180.0) % 360.0) - 180.0      # -180 < axis <= 180
+    axis_deg = None if axis_deg is None else ((axis_deg + 180.0) % 360.0) - 180.0      # -180 <= axis < 180
     # each rule decides by the measurement table's flag of the same value
     hr_flag, pr_flag, qrs_flag = flag("heart_rate_bpm", hr), flag("pr_ms", pr), flag("qrs_ms", qrs)
 
@@ -437,17 +437,17 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     guessed = None
     pace_rule = paced is not None and "PACE" not in positive
     if own_rhythms and not positive & set(own_rhythms) and not pace_rule:
-        candidates = own_rhythms
-        if pr is not None and set(own_rhythms) - {"AFIB"}:
+        def likelier(c):
+            return p[c], c in SINUS                                    # a tie: sinus
+
+        guessed = max(own_rhythms, key=likelier)
+        if guessed == "AFIB" and pr is not None and len(own_rhythms) > 1:
             # a P wave before each QRS at a consistent PR: atrial fibrillation (no distinct P waves, Hindricks et
             # al. 2021) is refuted as a guess; the model's next rhythm is said. Not flutter: at 2:1 or 3:1 a
             # flutter wave stands before each QRS at a fixed interval, which the delineator takes for a P wave
-            candidates = [c for c in own_rhythms if c != "AFIB"]
-            best = max(own_rhythms, key=lambda c: (p[c], c in SINUS))
-            if best == "AFIB":
-                resolved.append(f"{_in_sentence(STATEMENTS[best].text)} ({p[best]:.0%}, the model's most probable "
-                                f"rhythm, below its threshold) not stated: P waves before the QRS (PR {pr_s} ms)")
-        guessed = max(candidates, key=lambda c: (p[c], c in SINUS))    # a tie: sinus
+            resolved.append(f"{_in_sentence(STATEMENTS['AFIB'].text)} ({p['AFIB']:.0%}, the model's most probable "
+                            f"rhythm, below its threshold) not stated: P waves before the QRS (PR {pr_s} ms)")
+            guessed = max((c for c in own_rhythms if c != "AFIB"), key=likelier)
         rhythm_codes.append(guessed)
     # the ECG definition of atrial fibrillation (irregular RR, no distinct P waves) measured, with the
     # model's support: stated by the rule when the model's own AF is below its threshold
@@ -645,9 +645,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
 
     # axis
-    axis = _num(measurements, "qrs_axis_deg")
-    if axis is not None:
-        a = ((axis + 180.0) % 360.0) - 180.0
+    if axis_deg is not None:
+        a = axis_deg
         a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         # the frontal axis is read off the limb leads: where they break Einthoven's law it is no one vector's
         axis_note = f"{AXIS_UNRELIABLE_NOTE} ({limb_leads})" if limb_leads else None
