@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
 )
 
-from app.views.ecg_plot import EcgPlot
+from app.views.ecg_plot import NO_RECORD, EcgPlot
 from app.views.paper import GAINS, LAYOUTS, SPEEDS
 from app.views.plot_overlays import fiducial_legend_html
 from mirage_model.render import PAGE_S
@@ -121,7 +121,7 @@ class EcgViewer(QWidget):
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
 
-    def clear_record(self, title: str = "No record open", detail: str = "") -> None:
+    def clear_record(self, title: str = NO_RECORD, detail: str = "") -> None:
         """No record shown, and the view says so (see ``EcgPlot.clear_record``)."""
         self.plot.clear_record(title, detail)
         self.page.blockSignals(True)

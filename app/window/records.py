@@ -18,6 +18,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
 from app import workers
+from app.views.patient_line import NO_RECORD
 from mirage_model import formats, preprocess
 from mirage_model.review.file_info import device_report_lines, file_patient, record_notes
 from mirage_model.review.session import ReviewSession
@@ -121,7 +122,7 @@ class RecordsMixin:
         self._set_message_visible(False)
         self.patient_line.set_session(self.session)     # names the patient once the record is read
         name = Path(self.session.path).name if self.session is not None and self.session.path else ""
-        self.viewer.clear_record("No record open", f"Opening {name}..." if name else "")
+        self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
         self.results.device.setText("")
         self.viewer.plot.set_explanation(None)
@@ -229,7 +230,7 @@ class RecordsMixin:
         if not self._current(sid):
             return
         self.show_message(f"Could not open {path.name}: {message}")
-        self.viewer.clear_record("No record open", f"{path.name} could not be opened: {_brief(message, path)}")
+        self.viewer.clear_record(NO_RECORD, f"{path.name} could not be opened: {_brief(message, path)}")
         self.session.cancel_measurements(f"the record could not be read: {message}")
         self.setWindowTitle(f"MIRAGE Review - {path.name} could not be opened")
         self.measure_panel.refresh()

@@ -97,14 +97,13 @@ def script_note(lines: list[str], ctx: ReportContext) -> str:
     Asian fonts (``text.font_runs``; a reader without them shows boxes). It names the ID and the
     record, which the patient can be identified by. "" when there is nothing to say."""
     text = " ".join(lines)
-    runs = font_runs(text)
     who = _patient_tag(ctx).split(",")[0] or f"record {ctx.record.record_id}"
     if unprintable(text):
         return f"{MISSING} = a character of the name this report cannot print: identify the patient by {who}"
     if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
         # reportlab neither reorders nor shapes: Hebrew and Arabic come out letter by letter, left to right
         return f"right-to-left name printed left to right, letters unjoined: identify the patient by {who}"
-    if any(font not in (FONT, FONT_BOLD) for _, font in runs):
+    if any(font not in (FONT, FONT_BOLD) for _, font in font_runs(text)):
         return (f"CJK shown in the PDF reader's Asian fonts (not embedded); if boxes, identify the patient by {who}")
     return ""
 
@@ -160,7 +159,8 @@ def draw_page_header(c, ctx: ReportContext) -> None:
     line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
     # what files and people wrote (record id, name, ID, institution) prints in its own script (font_runs)
     title = font_runs(f"12-lead ECG  -  record {rec.record_id}", FONT_BOLD)
-    patient = font_runs("   ".join(header_lines(ctx)))
+    lines = header_lines(ctx)
+    patient = font_runs("   ".join(lines))
     institution = font_runs(ctx.settings.institution or "")
     generated = pdf_text(f"Report generated {ctx.generated}")
     generated_w = c.stringWidth(generated, FONT, 7.5)
@@ -174,7 +174,7 @@ def draw_page_header(c, ctx: ReportContext) -> None:
     c.setFont(FONT, 7.5)
     c.drawRightString(right, line_y[0], generated)
     draw_runs_text(c, left, line_y[1], patient, patient_size)
-    note = script_note(header_lines(ctx), ctx)
+    note = script_note(lines, ctx)
     if note:    # right of the patient line, in red: the institution goes to the title line
         room = width - patient_w - gap
         note_runs = font_runs(note)

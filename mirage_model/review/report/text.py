@@ -166,6 +166,4 @@ def fmt_num(value, digits: int = 3) -> str:
         return ""
     if abs(v) >= 10 ** digits:
         return f"{v:.0f}"
-    if v != 0 and abs(v) < 1e-3:
-        return f"{v:.{digits}g}"
     return f"{v:.{digits}g}"
