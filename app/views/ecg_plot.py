@@ -35,6 +35,16 @@ from mirage_model.records import STANDARD_LEADS
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 
 
+def screen_dpi(widget) -> float:
+    """The physical dots per inch of the screen ``widget`` is on (the primary screen before it has
+    one), in device-independent pixels; 96 when the screen reports none that is plausible."""
+    screen = widget.screen() if widget.window() is not None else None
+    if screen is None:
+        screen = QGuiApplication.primaryScreen()
+    dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
+    return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
+
+
 class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
     """The paper and its traces. See the module docstring for coordinates and scale."""
 
@@ -135,11 +145,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         """Physical dots per inch in device-independent pixels (settings override, else the screen's)."""
         if self._dpi_override > 0:
             return self._dpi_override
-        screen = self.screen() if self.window() is not None else None
-        if screen is None:
-            screen = QGuiApplication.primaryScreen()
-        dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
-        return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
+        return screen_dpi(self)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -15,9 +15,10 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.views.ecg_plot import screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
 from mirage_model.review.median_beats import (
@@ -117,11 +118,7 @@ class MedianBeatsView(FollowsSession, QWidget):
         view = self.vb.viewRect()
         if view.width() <= 0 or self.vb.width() <= 1:
             return None
-        if self.physical_dpi is not None:
-            dpi = float(self.physical_dpi())
-        else:
-            screen = self.screen() or QGuiApplication.primaryScreen()
-            dpi = screen.physicalDotsPerInch() if screen is not None else 96.0
+        dpi = float(self.physical_dpi()) if self.physical_dpi is not None else screen_dpi(self)
         if not dpi > 20:
             dpi = 96.0
         return (self.vb.width() / view.width()) / (dpi / 25.4)
