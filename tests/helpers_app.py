@@ -1,4 +1,5 @@
-"""Fixtures shared by the app's test modules (import them into a module to use them there)."""
+"""Fixtures and a window builder shared by the app's test modules (import them into a module to use
+them there; the module sets QT_QPA_PLATFORM before it does)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from PySide6.QtCore import QSettings
 
 from app import workers
 from helpers_models import make_tiny_checkpoint
+
+WAIT_MS = 60000
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +25,22 @@ def tiny_model(tmp_path_factory):
     """A tiny random checkpoint that reads age, sex, height and weight."""
     return make_tiny_checkpoint(tmp_path_factory.mktemp("models") / "tiny",
                                 clinical=("age", "sex", "height", "weight"))
+
+
+def shown_window(qtbot, model=None, size: tuple[int, int] | None = (1400, 900)):
+    """A shown MainWindow with empty settings (no model chosen), ``size`` px (None: as it opens);
+    with ``model``, that checkpoint loaded before it returns."""
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    if size is not None:
+        window.resize(*size)
+    qtbot.addWidget(window)
+    window.show()
+    if model is not None:
+        window.load_model(str(model))
+        qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    return window

@@ -15,9 +15,8 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
-from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
-from app.settings import Settings  # noqa: E402
 from mirage_model.records import STANDARD_LEADS  # noqa: E402
 
 WAIT_MS = 60000
@@ -54,16 +53,6 @@ def write_known_record(folder: Path, name: str = "rr1000") -> Path:
     return folder / f"{name}.hea"
 
 
-def make_window(qtbot) -> MainWindow:
-    settings = Settings()
-    settings.model_path = ""
-    window = MainWindow(settings)
-    window.resize(1400, 900)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
 def open_measured(qtbot, window: MainWindow, path: Path):
     with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
         window.open_record(path)
@@ -81,7 +70,7 @@ def let_go(plot, item, x: float, y: float) -> None:
 def test_a_caliper_stays_where_it_is_let_go_beside_a_hidden_fiducial(qtbot, tmp_path):
     """ST at J+60: a marker let go 110 ms after an R wave (60 ms after the J point) must read
     there, not jump to the QRS offset mark 1.5 mm away that is not even drawn."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     open_measured(qtbot, window, write_known_record(tmp_path))
     plot = window.viewer.plot
     window.viewer.caliper_btn.setChecked(True)
@@ -105,7 +94,7 @@ def test_a_caliper_stays_where_it_is_let_go_beside_a_hidden_fiducial(qtbot, tmp_
 def test_a_caliper_snaps_to_a_drawn_fiducial_within_3_mm_of_glass(qtbot, tmp_path):
     """With the marks shown a marker let go 1 mm of paper from one lands on it at true scale; at
     zoom 4 the same 1 mm is 4 mm of glass and the marker stays where it was put."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     open_measured(qtbot, window, write_known_record(tmp_path))
     plot = window.viewer.plot
     window.viewer.fid_box.setChecked(True)
@@ -133,7 +122,7 @@ def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.ControlMo
 def test_ctrl_and_the_equals_key_zooms_in_as_ctrl_plus_does(qtbot, tmp_path):
     """On a US keyboard "+" shares its key with "="; Ctrl and that key did nothing (checked on an
     X display) while Ctrl+- zoomed out."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     plot = window.viewer.plot
@@ -151,7 +140,7 @@ def test_the_median_beats_note_says_at_what_size_the_sheet_is_drawn(qtbot, tmp_p
     """The sheet is fitted to its tab (about half size in a 1400 px window) but its note said
     "25 mm/s, 10 mm/mV" only: a ruler on the glass read half. The note now gives the size drawn,
     here checked against the screen's physical DPI and where 10 mm of the sheet land in pixels."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     open_measured(qtbot, window, write_known_record(tmp_path))
     window.tabs.setCurrentWidget(window.median_beats)
     view = window.median_beats
@@ -171,7 +160,7 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMessageBox
 
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     plot = window.viewer.plot
@@ -199,12 +188,7 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
 
 def window_with_result(qtbot, tmp_path, tiny_model):
     """A shown 1400x900 window with ``tiny_model`` loaded and the written record's result in."""
-    window = MainWindow(Settings(), model_path=str(tiny_model))
-    window.resize(1400, 900)
-    qtbot.addWidget(window)
-    window.show()
-    window.load_model(str(tiny_model))
-    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    window = shown_window(qtbot, tiny_model)
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     qtbot.waitUntil(lambda: window.predict_worker is None, timeout=WAIT_MS)   # its worker ends after the signal
@@ -250,7 +234,7 @@ def test_calipers_on_two_leads_read_each_against_its_own_baseline(qtbot, tmp_pat
     """A on lead I, B on lead II (the next row, 30 mm lower at 10 mm/mV): the reading was the
     height between the markers, 3 mV off (the rows' spacing); it is now lead II's mV at B minus
     lead I's mV at A, from the record's formula, and the label names both leads."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     plot = window.viewer.plot
@@ -272,7 +256,7 @@ def test_calipers_keep_their_two_points_when_speed_gain_or_layout_change(qtbot, 
     """Markers on two R waves of lead II 1 s apart read 1000 ms. At 50 mm/s they stayed where they
     were on the paper (now 500 ms apart, the label still saying 1000 ms); after Ctrl+1 (12x1) the
     label named lead I and the markers were off screen. They now follow their two points."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     plot, viewer = window.viewer.plot, window.viewer
@@ -308,7 +292,7 @@ def test_the_trace_view_is_drawn_true_again_on_another_screen(qtbot, tmp_path):
     monitor of another DPI kept the first screen's millimetres while the label said "true scale".
     A screen change (here: the window's screenChanged, with the DPI that screen reports) now
     redraws 10 mm/mV as 10 mm of that glass."""
-    window = make_window(qtbot)
+    window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(write_known_record(tmp_path))
     plot = window.viewer.plot

@@ -19,9 +19,8 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from app import workers  # noqa: E402
-from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
-from app.settings import Settings  # noqa: E402
 from mirage_model.paths import resources_dir  # noqa: E402
 
 A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"   # F, 75
@@ -43,16 +42,7 @@ def header_demographics(hea: Path) -> tuple[float, str]:
 
 def window_for(qtbot, model=None) -> MainWindow:
     """A shown 1280x800 window; with ``model``, that checkpoint loaded before it returns."""
-    settings = Settings()
-    settings.model_path = ""
-    window = MainWindow(settings)
-    window.resize(1280, 800)
-    qtbot.addWidget(window)
-    window.show()
-    if model is not None:
-        window.load_model(str(model))
-        qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
-    return window
+    return shown_window(qtbot, model, size=(1280, 800))
 
 
 class Gate:

@@ -15,9 +15,8 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
 from app import workers  # noqa: E402
-from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, shown_window  # noqa: E402,F401 - fixtures
 from app.main_window import MainWindow  # noqa: E402
-from app.settings import Settings  # noqa: E402
 from app.window.records import RECORD_FILTER  # noqa: E402
 from mirage_model import formats  # noqa: E402
 from mirage_model.records import load_record  # noqa: E402
@@ -28,12 +27,7 @@ WAIT_MS = 60000
 
 
 def make_window(qtbot) -> MainWindow:
-    settings = Settings()
-    settings.model_path = ""
-    window = MainWindow(settings)
-    qtbot.addWidget(window)
-    window.show()
-    return window
+    return shown_window(qtbot, size=None)
 
 
 def test_open_filter_names_every_extension():
