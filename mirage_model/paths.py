@@ -46,11 +46,18 @@ def _output_error(err: OSError, path: Path, tmp: Path) -> OSError:
 
 
 def resources_dir() -> Path:
-    """The project's resources/ folder; ``MIRAGE_RESOURCES`` overrides it."""
+    """The shipped resources folder (models, sample records, the reversal detector, icons).
+
+    In a checkout (and an editable install) it is resources/ at the top of the project; an
+    installed wheel carries the same folder inside this package as ``mirage_model/resources``
+    (pyproject.toml maps one onto the other). ``MIRAGE_RESOURCES`` overrides both.
+    """
     env = os.environ.get("MIRAGE_RESOURCES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "resources"
+    package = Path(__file__).resolve().parent
+    installed = package / "resources"
+    return installed if installed.is_dir() else package.parent / "resources"
 
 
 def default_model_path() -> Path | None:
