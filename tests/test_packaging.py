@@ -22,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("mirage_model", "app", "training_cli")
 JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+DEV_ONLY = {"training_cli/README.md"}     # notes for developers, not needed by an installed copy
 
 # what an installed app cannot do without (named, beyond "every file of resources/")
 NEEDED = ("models/default/model.safetensors", "models/default/config.json",
@@ -91,8 +92,8 @@ def test_resources_found_inside_an_installed_package(tmp_path):
 
 
 def test_wheel_carries_the_resources(tmp_path):
-    """The wheel built from the project holds every file of the three packages and of resources/,
-    and once installed (``pip install --target``) resources_dir() finds them."""
+    """The wheel built from the project holds every file of the three packages (their modules and
+    data: icons, fonts, label maps) and of resources/, and once installed (``pip install --target``) resources_dir() finds them."""
     pytest.importorskip("setuptools")
     src = tmp_path / "src"             # a copy: the build writes build/ and *.egg-info into its source
     src.mkdir()
@@ -123,6 +124,6 @@ def test_wheel_carries_the_resources(tmp_path):
     missing = [f"{prefix}/{n}" for n in NEEDED if f"{prefix}/{n}" not in names]
     assert not missing, f"{wheel.name} lacks {missing}"
     expected = {f"{prefix}/{f}" for f in _files(ROOT / "resources")}
-    expected |= {f"{pkg}/{f}" for pkg in PACKAGES for f in _files(ROOT / pkg) if f.endswith(".py")}
+    expected |= {f"{pkg}/{f}" for pkg in PACKAGES for f in _files(ROOT / pkg)} - DEV_ONLY   # data too
     assert not expected - names, f"{wheel.name} lacks {sorted(expected - names)}"
     _check_installed(site, tmp_path)
