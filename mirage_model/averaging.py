@@ -16,7 +16,7 @@ it little. The copies here:
   that were missing or padding (0 in the normalised signal) get no noise and stay 0, and a flat
   lead stays flat;
 * keep the window's image: the rendering moves the image branch's answer ten times less than the
-  signal branch's (README, *Recording faults*).
+  signal branch's (docs/models.md, *Recording faults*).
 
 The noise is drawn once from ``seed`` and is the same for every record and window: a record
 scores the same each time it is opened, and a clean and a noisy copy of one recording are compared

@@ -320,7 +320,7 @@ def wavelet_denoise(y: np.ndarray, cfg: PreprocessConfig = PreprocessConfig()) -
     """Translation-invariant wavelet shrinkage of finite (L, T) mV at ``cfg.target_fs``; identity when ``denoise_k`` is 0.
 
     White noise of a few hundredths of a millivolt (muscle, amplifier) is in the model's band and
-    moves its calls (see the README's *Recording faults*). Each lead is decomposed with the
+    moves its calls (see *Recording faults* in docs/models.md). Each lead is decomposed with the
     stationary (undecimated) wavelet transform, ``denoise_levels`` detail levels of
     ``denoise_wavelet``; the noise SD is estimated from the finest level by the median absolute
     deviation (Donoho & Johnstone 1994: sigma = MAD / 0.6745), carried to each coarser level by

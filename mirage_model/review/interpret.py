@@ -252,7 +252,7 @@ AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
-# found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see the README)
+# found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see docs/models.md)
 AF_RULE_MIN_P = 0.15
 # beat-to-beat irregularity for that rule: RMSSD of successive RR / mean RR (Dash et al. 2009),
 # besides the RR coefficient of variation of the measurements' ``rhythm_irregular``
