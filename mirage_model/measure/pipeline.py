@@ -22,6 +22,8 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
+from mirage_model.quality.assess import detected_rate_bpm
+from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
 MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a note)
@@ -118,12 +120,40 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     quality = getattr(record, "quality", {}) or {}
     stretch = finite_stretch(x, fs)
     if stretch is None:
-        return _with_atrial(_measure_at_rate(x, fs, cfg, quality, fiducials), x, fs)
+        return _missed_beats(_with_atrial(_measure_at_rate(x, fs, cfg, quality, fiducials), x, fs), x, fs, cfg)
     a, b = stretch
     m = _with_atrial(_measure_at_rate(x[:, a:b], fs, cfg, quality, fiducials), x[:, a:b], fs)
+    m = _missed_beats(m, x[:, a:b], fs, cfg)
     gaps = [ld for ld, row in zip(STANDARD_LEADS, x) if 0 < np.isnan(row).mean() <= 0.5]
     return _shifted(m, a, f"measured on {a / fs:.1f}-{b / fs:.1f} s, the longest stretch without missing "
                           f"samples (gaps in {', '.join(gaps)})")
+
+
+def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig) -> Measurements:
+    """``m`` without the values that a missed beat makes wrong, when this measurement's QRS detector
+    missed beats of a fast rhythm: the quality check's detector (``quality.detected_rate_bpm`` on the
+    same (12, T) mV ``x``) reads a rate at or above its ``rate_max_bpm`` and ``m``'s rate is below
+    ``cfg.missed_beat_ratio`` of it. Rate, RR and the RR variation, PR (a missed beat's T or QRS lies
+    where the P wave is sought) and QT/QTc are then None and a note says why; QRS duration and the
+    axes, read off the median of the beats found, stay. A Ningbo tachycardia at 222 bpm (CinC JS45547)
+    had been measured as 121 bpm beside the gate's "heart rate 222 bpm", in the table, the PDF and the
+    interpretation's rate."""
+    if not cfg.missed_beat_ratio or m.heart_rate_bpm is None:
+        return m
+    limit = QualityConfig().rate_max_bpm
+    other = detected_rate_bpm(x, fs)
+    if other is None or other < limit or m.heart_rate_bpm >= cfg.missed_beat_ratio * other:
+        return m
+    note = (f"rate, RR, PR and QT/QTc not given: a second QRS detector finds {other:.0f} bpm (at or above "
+            f"{limit:g}), this measurement {m.heart_rate_bpm:.0f} bpm, so it missed beats")
+    kept = tuple(n for n in m.notes if not n.startswith(_RATE_NOTES))   # about values no longer given
+    return replace(m, heart_rate_bpm=None, rr_ms=None, pr_ms=None, qt_ms=None, qtc_bazett_ms=None,
+                   qtc_fridericia_ms=None, qtc_framingham_ms=None, rr_cv=None, rhythm_irregular=None,
+                   rr_nrmssd=None, notes=(note,) + kept)
+
+
+# the notes _measure_signal writes about the rate, PR and QT/QTc (prefixes)
+_RATE_NOTES = ("rhythm irregular", "PR:", "QT:", "QTc")
 
 
 def _with_atrial(m: Measurements, x: np.ndarray, fs: float) -> Measurements:

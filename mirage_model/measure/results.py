@@ -75,6 +75,10 @@ class MeasureConfig:
     # Bazett under-corrects at slow rates (Rautaharju et al. 2009, AHA/ACCF/HRS part IV)
     qtc_hr_min: float = 50.0
     min_leads: int = 3                            # leads with a boundary needed for the median over leads
+    # beats missed: where the quality check's own detector reads a rate at or above its rate_max_bpm
+    # (200) and this measurement's rate is below this share of it, the rate and the intervals that lean
+    # on it are not given (None, with a note). 0 switches the cross-check off.
+    missed_beat_ratio: float = 0.8
     # calibration added to the median-over-leads intervals: minus the median difference from the
     # cardiologists' per-lead readings on LUDB records 1-50 (records 51-100 never tuned on)
     pr_bias_ms: float = -12.5

@@ -32,7 +32,7 @@ Indices and rules, each from the literature:
   missing and saturated leads.
 """
 
-from mirage_model.quality.assess import assess, record_median_beat
+from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat
 from mirage_model.quality.findings import (LIMB, NOT_TRAINED_FOR, SEVERITIES, VERDICTS, Finding, QualityConfig,
                                            QualityError, QualityReport)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
@@ -42,6 +42,6 @@ from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRI
 
 __all__ = ["CHEST_SWAPS", "LIMB", "LIMB_SWAPS", "NOT_TRAINED_FOR", "ROTATION_PRIOR", "SEVERITIES", "VERDICTS",
            "Finding", "QualityConfig", "QualityError", "QualityReport", "ReversalModel", "assess",
-           "default_reversal_path", "detect_beats", "hf_noise", "high_band_ratio", "load_reversal_model",
+           "default_reversal_path", "detect_beats", "detected_rate_bpm", "hf_noise", "high_band_ratio", "load_reversal_model",
            "mains_amplitude", "median_beats", "pacing_spikes", "record_median_beat", "reversal_features", "spectrum",
            "sqi_indices"]

@@ -29,6 +29,39 @@ def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
     return raw100, x100, beats, segs, med
 
 
+def _zeroed(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(L, T) mV with NaN for missing samples -> the signal with those samples 0 and each lead's median
+    removed (L, T), each lead's share of missing samples (L,), its robust peak-to-peak in mV (L,: 0.5th
+    to 99.5th percentile), and the leads missing or flat (L,) bool."""
+    L, T = sig.shape
+    nan = np.isnan(sig)
+    nan_share = nan.mean(axis=1) if T else np.ones(L)
+    x = np.where(nan, 0.0, sig)
+    x = x - np.median(x, axis=1, keepdims=True)
+    ptp = (np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)) if T else np.zeros(L)
+    return x, nan_share, ptp, (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
+
+
+def _median_rate(beats: np.ndarray) -> float | None:
+    """Heart rate (bpm) from the median RR of R peaks (N,) at 100 Hz; None with fewer than 2."""
+    return float(60.0 / np.median(np.diff(beats) / 100.0)) if len(beats) >= 2 else None
+
+
+def detected_rate_bpm(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> float | None:
+    """The heart rate (bpm) that ``assess`` reads for its "rate_too_fast" finding: the median RR of the
+    quality check's own QRS detector (``indices.detect_beats``, peaks at least 250 ms apart, so up to
+    240 bpm) on the leads that are present. ``measure`` compares its rate with it: its detector can miss
+    every other beat of a tachycardia at 200 bpm and more. signal: (12, T) mV (NaN: missing), fs in Hz.
+    None when no lead is usable, the record is shorter than ``config.min_duration_s`` or fewer than two
+    beats are found."""
+    cfg = config or QualityConfig()
+    sig = np.asarray(signal, dtype=np.float64)
+    x, _, _, absent = _zeroed(sig)
+    if sig.shape[1] < cfg.min_duration_s * fs or absent.all():
+        return None
+    return _median_rate(_beats(x, float(fs), ~absent, cfg)[2])
+
+
 def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarray:
     """The median beat (12, S) at 100 Hz (S = 70: R - 0.25 s to R + 0.45 s) that the reversal
     detector reads; NaN when fewer than 3 beats are found."""
@@ -105,12 +138,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     qflags = getattr(record, "quality", {}) or {}
 
     # -- missing / flat / saturated / derived -----------------------------------------------------
-    nan = np.isnan(sig)
-    nan_share = nan.mean(axis=1) if T else np.ones(L)
-    x = np.where(nan, 0.0, sig)
-    x = x - np.median(x, axis=1, keepdims=True)
-    ptp = (np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)) if T else np.zeros(L)
-    absent = (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
+    x, nan_share, ptp, absent = _zeroed(sig)
     if absent.any():
         names = _names(absent)
         findings.append(Finding("lead_missing", f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})",
@@ -159,7 +187,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
     n_beats = len(beats)
     mean_beat = segs.mean(axis=0) if len(segs) else med
-    hr = float(60.0 / np.median(np.diff(beats) / 100.0)) if n_beats >= 2 else None
+    hr = _median_rate(beats)
     if n_beats < cfg.min_beats:
         findings.append(Finding("no_beats", f"fewer than {cfg.min_beats} heartbeats detected", "critical", ()))
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
@@ -189,7 +217,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
                                 "the interval measurement misses beats at this rate", "critical", (),
                                 f"median RR {60000.0 / hr:.0f} ms; the measurement's QRS detector finds no two beats "
-                                "closer than 300 ms, so its rate, QT and QTc are wrong"))
+                                "closer than 300 ms, so it gives no rate, RR, PR or QT/QTc where it counts fewer beats"))
 
     # -- per-lead indices ----------------------------------------------------------------------------
     spec = spectrum(x, fs)
