@@ -61,8 +61,9 @@ def _probe(site: Path, cwd: Path) -> list[Path]:
     return [Path(line) for line in proc.stdout.splitlines()]
 
 
-def _check_installed(site: Path, tmp_path: Path) -> None:
-    module, res, model, sample, reversal, delineator = _probe(site, cwd=tmp_path)
+def _check_installed(site: Path, probed: list[Path]) -> None:
+    """``probed``: PROBE's lines (``_probe``) for the installed copy in ``site``."""
+    module, res, model, sample, reversal, delineator = probed
     assert module.is_relative_to(site), f"imported {module}, not the installed copy"
     assert not (site / "resources").exists()        # nothing beside the package to fall back on
     assert (res / "models" / "default").is_dir(), f"resources_dir() is {res}, which holds no default model"
@@ -88,7 +89,7 @@ def test_resources_found_inside_an_installed_package(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(ROOT / "mirage_model", site / "mirage_model", ignore=JUNK)
     shutil.copytree(ROOT / "resources", site.joinpath(*mapped[0].split(".")), ignore=JUNK)
-    _check_installed(site, tmp_path)
+    _check_installed(site, _probe(site, cwd=tmp_path))
 
 
 def test_wheel_carries_the_resources(tmp_path):
@@ -114,7 +115,8 @@ def test_wheel_carries_the_resources(tmp_path):
     install = subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(site),
                               str(wheel)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stdout + install.stderr
-    res = _probe(site, cwd=tmp_path)[1]
+    probed = _probe(site, cwd=tmp_path)
+    res = probed[1]
     assert (res / "models" / "default" / "config.json").is_file(), \
         f"installed from {wheel.name}, resources_dir() is {res}, which holds no default model"
     assert res.is_relative_to(site / "mirage_model"), \
@@ -126,4 +128,4 @@ def test_wheel_carries_the_resources(tmp_path):
     expected = {f"{prefix}/{f}" for f in _files(ROOT / "resources")}
     expected |= {f"{pkg}/{f}" for pkg in PACKAGES for f in _files(ROOT / pkg)} - DEV_ONLY   # data too
     assert not expected - names, f"{wheel.name} lacks {sorted(expected - names)}"
-    _check_installed(site, tmp_path)
+    _check_installed(site, probed)

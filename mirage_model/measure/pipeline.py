@@ -119,11 +119,11 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
         return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))
     quality = getattr(record, "quality", {}) or {}
     stretch = finite_stretch(x, fs)
+    a, b = stretch if stretch is not None else (0, T)
+    xs = x[:, a:b]                                   # the whole record, or its longest stretch without gaps
+    m = _missed_beats(_with_atrial(_measure_at_rate(xs, fs, cfg, quality, fiducials), xs, fs), xs, fs, cfg)
     if stretch is None:
-        return _missed_beats(_with_atrial(_measure_at_rate(x, fs, cfg, quality, fiducials), x, fs), x, fs, cfg)
-    a, b = stretch
-    m = _with_atrial(_measure_at_rate(x[:, a:b], fs, cfg, quality, fiducials), x[:, a:b], fs)
-    m = _missed_beats(m, x[:, a:b], fs, cfg)
+        return m
     gaps = [ld for ld, row in zip(STANDARD_LEADS, x) if 0 < np.isnan(row).mean() <= 0.5]
     return _shifted(m, a, f"measured on {a / fs:.1f}-{b / fs:.1f} s, the longest stretch without missing "
                           f"samples (gaps in {', '.join(gaps)})")
