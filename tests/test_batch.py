@@ -408,3 +408,48 @@ def test_resume_refuses_other_labs_values(mixed, predictor, tmp_path):
         score_folder(folder, predictor, out, resume=True)  # no table now
     score_folder(folder, predictor, out, resume=True, labs={rid: {"age": (40.0, None)}})
     assert {r["status"] for r in _csv_rows(out) if r["record_path"] == rid + ".hea"} == {"ok"}
+
+
+def test_poor_leads_column_names_the_leads_zeroed(predictor, tmp_path):
+    """The output had no column naming the poor leads (QualityReport.as_columns had them): a
+    research user filtering a large run could not find the records whose V3 was off. Truth: the
+    leads this test zeroes in a record whose leads are all fine as recorded."""
+    from mirage_model.formats import write_record
+
+    donor = next((h for h in mm.sample_records() if h.stem == "14"), None)
+    if donor is None:
+        pytest.skip("bundled LUDB sample 14 not present")
+    folder = tmp_path / "records"
+    rec = mm.load_record(donor)
+    write_record(rec, folder, "wfdb", name="intact")
+    rec.signal = rec.signal.copy()
+    rec.signal[[1, 8]] = 0.0                                   # II and V3 flat
+    write_record(rec, folder, "wfdb", name="two_off")
+    out = tmp_path / "r.csv"
+    score_folder(folder, predictor, out, measure=False)
+    rows = {r["record_path"]: r for r in _csv_rows(out)}
+    assert "poor_leads" in columns(predictor.labels)
+    assert rows["two_off.hea"]["poor_leads"] == "II;V3"
+    assert rows["intact.hea"]["poor_leads"] == ""
+    jsonl = tmp_path / "r.jsonl"
+    score_folder(folder, predictor, jsonl, fmt="jsonl", measure=False)
+    got = {r["record_path"]: r["poor_leads"] for r in map(json.loads, jsonl.read_text().splitlines())}
+    assert got == {"intact.hea": None, "two_off.hea": "II;V3"}
+
+
+def test_resume_of_an_output_without_poor_leads_says_so(mixed, predictor, tmp_path):
+    """An output of the version before the poor_leads column: resuming it must not mix rows with
+    and without the column; the refusal names the column, and the file stays as it was."""
+    folder, _ = mixed
+    out = tmp_path / "old.csv"
+    score_folder(folder, predictor, out, measure=False)
+    cols, rows = read_rows(out)
+    old_cols = [c for c in cols if c != "poor_leads"]
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, old_cols, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    before = out.read_bytes()
+    with pytest.raises(BatchError, match="cannot resume: it lacks the column poor_leads, which this run writes"):
+        score_folder(folder, predictor, out, resume=True, measure=False)
+    assert out.read_bytes() == before

@@ -28,10 +28,9 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
         return []
     old_cols, old_rows = read_rows(out_path, fmt)
     if old_rows and old_cols != cols:
-        raise BatchError(
-            f"{out_path}: cannot resume: its columns differ from this run's (another model, "
-            "or --no-measure/--pdf-dir/--all-statements changed, or written by an older version); "
-            "write to a new output file")
+        raise BatchError(f"{out_path}: cannot resume: {columns_differ(old_cols, cols)}; its rows and this "
+                         "run's would not line up. Run without --resume to score every record again, or "
+                         "write to a new output file")
     kept, done = [], set()
     for row in old_rows:
         key = str(row.get("record_path"))
@@ -39,6 +38,25 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
             kept.append(row)
             done.add(key)
     return kept
+
+
+def columns_differ(old: list[str], new: list[str], limit: int = 6) -> str:
+    """Why an output's columns ``old`` are not this run's ``new``, naming the columns: "it lacks
+    the column poor_leads, which this run writes (written by an older version?)"."""
+    def named(cols: list[str]) -> str:
+        return ", ".join(cols[:limit]) + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
+
+    lacks = [c for c in new if c not in old]
+    extra = [c for c in old if c not in new]
+    parts = []
+    if lacks:
+        parts.append(f"it lacks the column{'s' if len(lacks) > 1 else ''} {named(lacks)}, which this run writes")
+    if extra:
+        parts.append(f"it has the column{'s' if len(extra) > 1 else ''} {named(extra)}, which this run does not write")
+    if not parts:
+        parts.append("its columns are in another order")
+    return "; ".join(parts) + (" (written by an older version, another model, or with --no-measure, "
+                               "--pdf-dir or --all-statements changed)")
 
 
 def _refuse(out_path: Path, why: str) -> BatchError:

@@ -39,7 +39,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "model", "statements_model", "age_used", "sex_used", "labs_used", "values_not_used", "quality_flags",
-             "quality", "warnings", "quality_codes"]
+             "quality", "warnings", "quality_codes", "poor_leads"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
     if pdf:
@@ -356,6 +356,7 @@ class Scorer:
             row["quality"] = cols["quality"] + (f" ({cols['quality_reason']})" if cols["quality_reason"] else "")
             row["warnings"] = cols["warnings"] or None
             row["quality_codes"] = cols["quality_codes"] or None
+            row["poor_leads"] = cols["poor_leads"] or None      # graded poor or absent: "II;V3"
         row["model"] = pred.model_name or self.model_id
         if self.measure and item.measurements is not None:
             values = item.measurements.as_dict()
