@@ -453,3 +453,47 @@ def test_resume_of_an_output_without_poor_leads_says_so(mixed, predictor, tmp_pa
     with pytest.raises(BatchError, match="cannot resume: it lacks the column poor_leads, which this run writes"):
         score_folder(folder, predictor, out, resume=True, measure=False)
     assert out.read_bytes() == before
+
+
+def _renamed_away(folder: Path, name: str, donor: Path, dat_name: str | None) -> None:
+    """``name.hea``: the donor's header renamed to record ``name``; its .dat beside it as ``dat_name``
+    (None: no .dat)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = donor.read_text().splitlines()
+    lines = [ln.replace(donor.stem, name, 1) if k == 0 or ln.startswith(donor.stem + ".") else ln
+             for k, ln in enumerate(lines)]
+    (folder / f"{name}.hea").write_text("\n".join(lines) + "\n")
+    if dat_name is not None:
+        shutil.copy(donor.with_suffix(".dat"), folder / dat_name)
+
+
+def test_a_dat_renamed_away_from_its_header_gets_two_rows_that_name_each_other(predictor, tmp_path):
+    """001.hea with its 001.dat renamed 001_old.dat gave 'signal file 001.dat not found' and, apart,
+    '001_old.dat: signal file without a header': two rows, neither saying the other is the likely
+    fix. Both rows stay (every file has its row) and each names the other; a rename is suggested
+    only where the pair is the folder's only one. Truth: the files this test renamed."""
+    donor = next((h for h in mm.sample_records() if h.stem == "14"), None)
+    if donor is None:
+        pytest.skip("bundled LUDB sample 14 not present")
+    folder = tmp_path / "records"
+    _renamed_away(folder / "one", "001", donor, "001_old.dat")
+    _renamed_away(folder / "two", "001", donor, "001_old.dat")     # two headers lack their files here
+    _renamed_away(folder / "two", "002", donor, None)
+    _renamed_away(folder / "ok", "003", donor, "003.dat")
+    out = tmp_path / "r.csv"
+    score_folder(folder, predictor, out, measure=False)
+    rows = {r["record_path"]: r for r in _csv_rows(out)}
+    assert sorted(rows) == ["ok/003.hea", "one/001.hea", "one/001_old.dat", "two/001.hea", "two/001_old.dat",
+                            "two/002.hea"]
+    assert rows["ok/003.hea"]["status"] == "ok"
+    head, loose = rows["one/001.hea"], rows["one/001_old.dat"]
+    assert head["status"] == loose["status"] == "error"
+    assert head["error"].startswith("signal file 001.dat not found (named in 001.hea)")
+    assert "001_old.dat in the same folder has no header" in head["error"] and "rename it 001.dat" in head["error"]
+    assert loose["error"].startswith("signal file without a header")
+    assert "001.hea in the same folder names 001.dat, which is missing" in loose["error"]
+    for rel in ("two/001.hea", "two/002.hea"):
+        assert rows[rel]["error"].endswith("signal files in the same folder without a header: 001_old.dat")
+    assert rows["two/001_old.dat"]["error"].endswith(
+        "headers in the same folder whose signal files are missing: 001.hea (001.dat), 002.hea (002.dat)")
+    assert "rename" not in rows["two/001.hea"]["error"] + rows["two/001_old.dat"]["error"]

@@ -11,7 +11,7 @@ from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, matc
 from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
-from mirage_model.records.wfdb_header import segment_headers
+from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.review.batch.errors import BatchError
 
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
@@ -40,6 +40,61 @@ def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], lis
         if p.suffix.lower() in SIGNAL_SUFFIXES and record_key(p) not in keys:
             orphans.append(p)
     return headers, sorted(orphans), passed_over
+
+
+def _missing_signal_files(hea: Path) -> list[str]:
+    """The signal files the header at ``hea`` names that are not beside it ([] when all are, or
+    the header cannot be read: loading it then says why)."""
+    if any(hea.with_suffix(s).is_file() for s in SIGNAL_SUFFIXES):
+        return []                   # the usual case, without parsing: NAME.hea beside NAME.dat
+    try:
+        header = _parse_header(hea)
+    except RecordError:
+        return []
+    names = dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~"))
+    return [n for n in names if not (hea.parent / n).is_file()]
+
+
+def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: int = 3) -> dict[Path, str]:
+    """What the error row of a header that misses its signal file and that of a signal file
+    without a header add when both are in one folder: most often one file renamed away from its
+    record (``001.dat`` to ``001_old.dat``). Each row stays (every file in the folder has its
+    row) and names the other: {path: hint}. Only the folders holding an orphan are looked at."""
+    by_folder: dict[Path, list[Path]] = {}
+    for p in orphans:
+        by_folder.setdefault(Path(p).parent, []).append(Path(p))
+    if not by_folder:
+        return {}
+    lacking: dict[Path, list[tuple[Path, list[str]]]] = {}
+    for hea in headers:
+        hea = Path(hea)
+        if hea.parent in by_folder and hea.suffix.lower() == ".hea":
+            missing = _missing_signal_files(hea)
+            if missing:
+                lacking.setdefault(hea.parent, []).append((hea, missing))
+    hints: dict[Path, str] = {}
+    for folder, heads in lacking.items():
+        loose = sorted(by_folder[folder])
+        named = ", ".join(p.name for p in loose[:limit]) + (" ..." if len(loose) > limit else "")
+        # a rename is suggested only where the pair is the folder's only one: one header missing
+        # one file, one file without a header; otherwise each row lists the other kind
+        pair = len(loose) == 1 and len(heads) == 1 and len(heads[0][1]) == 1
+        for hea, missing in heads:
+            if pair:
+                hints[hea] = (f"{loose[0].name} in the same folder has no header: if it is this record's "
+                              f"signal file, rename it {missing[0]}")
+            else:
+                hints[hea] = f"signal files in the same folder without a header: {named}"
+        for orphan in loose:
+            if pair:
+                hea, (missing,) = heads[0]
+                hints[orphan] = (f"{hea.name} in the same folder names {missing}, which is missing: if "
+                                 f"this is that file, rename it {missing}")
+            else:
+                lack = ", ".join(f"{h.name} ({', '.join(m)})" for h, m in heads[:limit])
+                hints[orphan] = (f"headers in the same folder whose signal files are missing: {lack}"
+                                 + (" ..." if len(heads) > limit else ""))
+    return hints
 
 
 def labs_dict(labs, row_errors: dict | None = None) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from mirage_model.limits import RECORD_TIMEOUT_S
-from mirage_model.review.batch.inputs import labs_dict
+from mirage_model.review.batch.inputs import labs_dict, signal_file_hints
 from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
 from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
 from mirage_model.review.interpret import statement_labels
@@ -110,6 +110,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     loader = RecordLoader(all_paths, orphan_set, workers=workers, do_measure=measure,
                           ahead=chunk_size * 2 + 2 * max(1, workers), timeout_s=record_timeout_s,
                           mp_context=mp_context)
+    # a header without its signal file and a signal file without its header in one folder: each
+    # error row names the other (a .dat renamed away from its record)
+    hints = signal_file_hints(paths, orphan_set)
     pending: deque = deque()    # (row, PDF future or None), in output order
     try:
         size = min(chunk_size, FIRST_CHUNK)
@@ -123,6 +126,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                     row = scorer.error_row(item, message)
                     if Path(item.path) in not_ecg_set and row["status"] == "error":
                         row["status"] = NOT_ECG
+                    if row["status"] == "error" and Path(item.path) in hints:
+                        row["error"] = f"{row['error']}; {hints[Path(item.path)]}"
                     pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
