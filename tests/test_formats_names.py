@@ -123,3 +123,33 @@ def test_the_edf_writer_folds_accents_and_never_writes_a_fragment_of_a_name_or_i
     rec.meta["patient"] = {"id": pid, "name": name}
     back = load_record(write_record(rec, tmp_path, "edf", name="out")).meta.get("patient") or {}
     assert back.get("name") == name_back and back.get("id") == id_back
+
+
+def _muse_with_patient(name: str, pid: str, birth: str):
+    rec = load_record(DATA / "muse-sinus.xml")
+    rec.meta["patient"] = {"name": name, "id": pid, "birth_date": birth}
+    return rec
+
+
+@pytest.mark.parametrize("name, pid", [("Müller Ωmega", "ID-Ω7"), ("李小龙", "病人-42"), ("Иванов Сергей", "Ж-1")])
+def test_a_wfdb_save_and_open_keeps_the_patient_and_recording_fields(tmp_path, name, pid):
+    """The WFDB writer put '# Patient name:', '# Patient ID:', '# Birth date:', '# Acquired:',
+    '# Device:', '# Site:' and the device's statements in its header, but the WFDB reader read
+    none of them back: a record saved and opened again had lost its patient, its date and the
+    cart's analysis. Truth: the values this test gives the record and those the MUSE file holds."""
+    from mirage_model.formats import write_record
+    from mirage_model.review.file_info import device_report_lines, record_date
+
+    rec = _muse_with_patient(name, pid, "1950-03-04")
+    assert rec.age == 43 and rec.sex == "M" and str(rec.meta["acquired"]) == "2023-04-29 22:41:16"
+    back = load_record(write_record(rec, tmp_path, "wfdb", name="out"))
+    assert back.meta["patient"] == {"name": name, "id": pid, "birth_date": "1950-03-04"}
+    assert (back.age, back.sex) == (43, "M")
+    assert record_date(back) == "2023-04-29 22:41:16"
+    assert (back.meta["device"], back.meta["site"]) == ("MV360", "UNIVERSITY OF HOSPITAL")
+    assert f"Patient: {name}" in patient_facts(back) and f"ID: {pid}" in patient_facts(back)
+    assert device_report_lines(back) == device_report_lines(rec)
+    assert "PR interval (ms): 144" in device_report_lines(back)[1]
+    hidden = load_record(write_record(rec, tmp_path / "anon", "wfdb", anonymise=True))
+    assert "patient" not in hidden.meta and (hidden.age, hidden.sex) == (43, "M")
+

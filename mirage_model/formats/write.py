@@ -20,6 +20,8 @@ import numpy as np
 
 from mirage_model.formats.edf import write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
+from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, WRITTEN_PATIENT,
+                                           WRITTEN_RECORDING)
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
@@ -169,10 +171,11 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
         lines.append(f"Sex: {'Male' if record.sex == 'M' else 'Female'}")
     if record.dx and record.meta.get("dx_system") == "SNOMED-CT":
         lines.append("Dx: " + ",".join(record.dx))
-    labels = {"patient_id": "Patient ID", "patient_name": "Patient name", "birth_date": "Birth date"}
+    # the labels records.metadata reads back (a record saved and opened again keeps them)
+    labels = {f"patient_{k}" if k != "birth_date" else k: v for k, v in WRITTEN_PATIENT.items()}
     for key, value in header_fields(record, anonymise).items():
         lines.append(f"{labels[key]}: {value}")
-    for key, label in (("acquired", "Acquired"), ("device", "Device"), ("site", "Site")):
+    for key, label in WRITTEN_RECORDING.items():
         if record.meta.get(key):
             lines.append(f"{label}: {record.meta[key]}")
     source = record.meta.get("format_name") or record.meta.get("format")
@@ -181,9 +184,9 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
         lines.append(f"Converted from: {source}{origin}")
     report = record.meta.get("device_report") or {}
     for statement in report.get("statements", ()):
-        lines.append(f"Device statement ({report.get('source', 'device')}): {statement}")
+        lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
     for key, value in (report.get("measurements") or {}).items():
-        lines.append(f"Device measurement: {key} = {value}")
+        lines.append(f"{DEVICE_MEASUREMENT}: {key} = {value}")
     if record.meta.get("derived_leads"):
         lines.append("Derived leads: " + " ".join(record.meta["derived_leads"]))
     if anonymise:

@@ -1,9 +1,12 @@
 """Clinical fields from a WFDB header's comments: age, sex and diagnoses from ``#Age/#Sex/#Dx``
 (PhysioNet/CinC Challenge 2020/2021), ``#<age>``/``#<diagnoses>`` (LUDB) or the PTB Diagnostic
-database's notes. PTB-XL's table is read by ``records.ptbxl``."""
+database's notes, and the patient, recording and device fields that MIRAGE's own WFDB writer
+(``formats.write``) puts in its comments (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``), so that a record saved and opened
+again keeps them. PTB-XL's table is read by ``records.ptbxl``."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from mirage_model.clinical import parse_sex
@@ -46,6 +49,57 @@ def _comment_field(line: str) -> tuple[str, str] | None:
     if not _RX_COMMENT_KEY.fullmatch(head):
         return None
     return head.strip().lower(), value.strip()
+
+
+# The comments MIRAGE's WFDB writer gives the fields of a record's meta (the writer and this reader
+# share these labels): the patient's {key: label} (meta["patient"]), then the recording's.
+WRITTEN_PATIENT = {"id": "Patient ID", "name": "Patient name", "birth_date": "Birth date"}
+WRITTEN_RECORDING = {"acquired": "Acquired", "device": "Device", "site": "Site"}
+DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
+DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement: NAME (unit) = value"
+
+
+def _number(text: str):
+    """A device measurement's value as written: a number where it reads as a finite one, else the text."""
+    try:
+        v = float(text)
+    except ValueError:
+        return text
+    if not math.isfinite(v):        # "nan" is no measurement: kept as the text it was
+        return text
+    return int(v) if v.is_integer() and "." not in text and "e" not in text.lower() else v
+
+
+def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[str]) -> None:
+    """The patient, recording and device-report fields of a header MIRAGE's writer wrote
+    (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``, device statements and measurements) into
+    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``)."""
+    patient = {key: fields[label.lower()] for key, label in WRITTEN_PATIENT.items() if fields.get(label.lower())}
+    if patient:
+        rec.meta["patient"] = {**(rec.meta.get("patient") or {}), **patient}
+    for key, label in WRITTEN_RECORDING.items():
+        if fields.get(label.lower()):
+            rec.meta[key] = fields[label.lower()]
+    statements, measurements, source = [], {}, None
+    for line in comments:
+        head, sep, value = line.partition(":")
+        head, value = head.strip(), value.strip()
+        if not sep or not value:
+            continue
+        if head.startswith(DEVICE_STATEMENT) and head[len(DEVICE_STATEMENT):].strip()[:1] in ("", "("):
+            statements.append(value)
+            named = head[len(DEVICE_STATEMENT):].strip()
+            if source is None and named.startswith("(") and named.endswith(")"):
+                source = named[1:-1]
+        elif head == DEVICE_MEASUREMENT:
+            name, eq, v = value.rpartition(" = ")
+            if eq and name.strip():
+                measurements[name.strip()] = _number(v.strip())
+    if statements or measurements:
+        rec.meta["device_report"] = {"source": source or rec.meta.get("device") or "device",
+                                     "statements": tuple(statements), "measurements": measurements,
+                                     "note": "the acquiring device's own analysis, as stored in the file; "
+                                             "not MIRAGE's"}
 
 
 _PTB_DX_KEYS = ("reason for admission", "acute infarction (localization)",
@@ -94,3 +148,4 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
     for key in ("rx", "hx", "sx", "ecg date"):
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]
+    apply_written_fields(rec, fields, comments)
