@@ -63,3 +63,22 @@ def test_folder_browser_lists_vendor_files(qtbot, tmp_path):
     assert table.rowCount() == 3
     ids = sorted(table.item(r, 0).text() for r in range(table.rowCount()))
     assert ids == ["Example", "muse-sinus", "waveform_ecg"]
+
+
+def test_save_as_under_a_non_ascii_name_transliterates_and_says_so(qtbot, tmp_path):
+    """Save as 'Müller_Ωmega.hea' wrote M_ller__mega.hea and said only 'Saved M_ller__mega.hea';
+    '李小龙.hea' wrote record.hea, which the next such name replaced without a question. The WFDB
+    name is now transliterated with a message, a file of the new name is never replaced unasked,
+    and an EDF+ file keeps the name as typed."""
+    window = make_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(DATA / "muse-sinus.xml")
+    said = []
+    window.message.connect(said.append)
+    out = window.save_record_as(tmp_path / "Müller_Ωmega.hea", "wfdb")
+    assert out == tmp_path / "Muller_Omega.hea" and out.is_file()
+    assert said and "'Müller_Ωmega' was saved as 'Muller_Omega'" in said[-1]
+    before = out.read_bytes()
+    assert window.save_record_as(tmp_path / "Müller Ωmega.hea", "wfdb") is None     # same WFDB name
+    assert "Muller_Omega.hea already exists" in said[-1] and out.read_bytes() == before
+    assert window.save_record_as(tmp_path / "李小龙.edf", "edf") == tmp_path / "李小龙.edf"

@@ -153,3 +153,34 @@ def test_a_wfdb_save_and_open_keeps_the_patient_and_recording_fields(tmp_path, n
     hidden = load_record(write_record(rec, tmp_path / "anon", "wfdb", anonymise=True))
     assert "patient" not in hidden.meta and (hidden.age, hidden.sex) == (43, "M")
 
+
+@pytest.mark.parametrize("asked, written", [
+    ("Müller_Ωmega", "Muller_Omega"),                 # had been M_ller__mega
+    ("李小龙", "U674EU5C0FU9F99"),                      # had been "record": every such name one file
+    ("Иванов Сергей", "Ivanov_Sergei"),
+    ("Łukasz Wójcik", "Lukasz_Wojcik"),
+    ("00417_lr", "00417_lr"),
+])
+def test_a_wfdb_record_name_is_ascii_transliterated_and_said_so(tmp_path, asked, written):
+    """A name outside ASCII was mangled in silence ('Müller_Ωmega' -> 'M_ller__mega', '李小龙' ->
+    'record'). PhysioNet's WFDB library (wfdb_checkname) takes only ASCII letters, digits, '-', '_':
+    the name is transliterated, renamed_note says so, and wfdb-python reads the record under it.
+    An EDF+ file has no such rule and keeps the name as given. Truth: hand transliterations."""
+    import re
+
+    import wfdb
+    from mirage_model.formats import write_record
+    from mirage_model.formats.write import renamed_note
+
+    rec = _muse_with_patient(asked, "P-1", "1950-03-04")
+    hea = write_record(rec, tmp_path, "wfdb", name=asked)
+    assert hea.name == f"{written}.hea" and re.fullmatch(r"[-A-Za-z0-9_]+", hea.stem)
+    assert wfdb.rdheader(str(tmp_path / written)).record_name == written
+    note = renamed_note(asked, hea.stem)
+    assert (note == "") == (asked == written)
+    if note:
+        assert f"'{asked}' was saved as '{written}'" in note and "ASCII letters, digits" in note
+    if asked == "李小龙":
+        assert "李 as U674E" in note
+    pytest.importorskip("edfio")
+    assert write_record(rec, tmp_path, "edf", name=asked).name == f"{asked}.edf"

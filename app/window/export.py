@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from app import workers
 from app.dialogs.export import ExportDialog
 from mirage_model import formats
-from mirage_model.formats.write import source_file_hit
+from mirage_model.formats.write import WFDB_NAME_RULE, renamed_note, safe_name, source_file_hit
 from mirage_model.records import RecordError
 
 
@@ -36,12 +36,24 @@ class ExportMixin:
     def save_record_as(self, path: str | Path, fmt: str, anonymise: bool = False) -> Path | None:
         """Write the current record as WFDB or EDF+ (a few milliseconds: no worker needed)."""
         path = Path(path)
+        # a WFDB record name is ASCII: a name that is not one is transliterated and the user told,
+        # and a file of the new name that the dialog never asked about is not replaced
+        wfdb_name = safe_name(path.stem)
+        renamed = fmt == "wfdb" and not anonymise and wfdb_name != path.stem
+        if renamed and path.with_name(wfdb_name + ".hea").exists():
+            self.show_message(f"Cannot save: '{path.stem}' would be saved as '{wfdb_name}' ({WFDB_NAME_RULE}), "
+                              f"and {wfdb_name}.hea already exists there; choose another name, or that one to "
+                              "replace it")
+            return None
         try:
             out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem)
         except RecordError as err:
             self.show_message(f"Cannot save: {err}")
             return None
-        self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
+        if renamed:
+            self.show_message(f"Saved: {renamed_note(path.stem, out.stem)}.")
+        else:
+            self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
         return out
 
     def export_dialog(self) -> None:

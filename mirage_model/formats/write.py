@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.edf import write_edf
+from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, WRITTEN_PATIENT,
                                            WRITTEN_RECORDING)
@@ -32,9 +32,67 @@ ANONYMOUS_STEM = "ecg"  # an anonymised record's file name: ecg.hea, or ecg_0001
 WFDB_GAIN = 1000.0
 
 
+WFDB_NAME_RULE = ("a WFDB record name may hold only ASCII letters, digits, '-' and '_' (PhysioNet's WFDB "
+                  "software refuses any other character)")
+
+
+# Greek (ELOT 743 / ISO 843, simplified) and Cyrillic (Russian, Ukrainian, Bulgarian, Serbian:
+# the ICAO passport transliteration) letters in ASCII, lower case; capitals take the capitalised form
+_TRANSLIT = {
+    **dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", ["a", "v", "g", "d", "e", "z", "i", "th", "i", "k", "l", "m", "n",
+                                              "x", "o", "p", "r", "s", "s", "t", "y", "f", "ch", "ps", "o"])),
+    **dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґђјљњћџ",
+               ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s",
+                "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "ie", "y", "", "e", "iu", "ia", "i", "i", "ie",
+                "g", "dj", "j", "lj", "nj", "c", "dz"])),
+}
+
+
+def _ascii_of(ch: str) -> str | None:
+    """One character in ASCII for a WFDB name (accents dropped, Greek and Cyrillic
+    transliterated), or None when it has no ASCII form."""
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch.translate(_LATIN_FOLDS)) if not unicodedata.combining(c))
+    if base.isascii():
+        return base
+    low = _TRANSLIT.get(base.lower())
+    if low is None:
+        return None
+    return low.capitalize() if base != base.lower() else low
+
+
 def safe_name(text: str) -> str:
-    """A WFDB record name ([-A-Za-z0-9_]) from any file stem."""
-    return re.sub(r"[^-\w]+", "_", text, flags=re.ASCII).strip("_") or "record"
+    """``text`` as a WFDB record name ([-A-Za-z0-9_]: the PhysioNet WFDB library's
+    ``wfdb_checkname`` refuses any other character, though wfdb-python writes them). Accented
+    Latin letters lose their accents ("Müller" -> "Muller", "Łukasz" -> "Lukasz"), Greek and
+    Cyrillic ones are transliterated ("Ωmega" -> "Omega", "Иванов" -> "Ivanov"); any other letter
+    or digit is written as its code point ("李" -> "U674E"), so that two such names never become
+    one; runs of anything else (blanks, punctuation) become "_". "record" when nothing is left."""
+    out = []
+    for ch in text:
+        folded = _ascii_of(ch)
+        if folded is not None:
+            out.append(folded)
+        elif ch.isalnum():
+            out.append(f"U{ord(ch):04X}")
+        else:
+            out.append("_")
+    return re.sub(r"[^-A-Za-z0-9_]+", "_", "".join(out)).strip("_") or "record"
+
+
+def file_stem(text: str) -> str:
+    """``text`` as a file name's stem, as written (an EDF+ file's name has no WFDB rule): only
+    path separators, control characters and those Windows refuses (``:*?"<>|``) become "_"."""
+    return re.sub(r'[\x00-\x1f/\\:*?"<>|]+', "_", text).strip(" ._") or "record"
+
+
+def renamed_note(asked: str, written: str) -> str:
+    """What a user who asked for the WFDB record ``asked`` is told when it was written as
+    ``written`` ("" when they are the same)."""
+    if asked == written:
+        return ""
+    coded = next((ch for ch in asked if _ascii_of(ch) is None and ch.isalnum()), None)
+    how = f" ({coded} as U{ord(coded):04X}: a letter with no ASCII form is written as its code point)" if coded else ""
+    return f"'{asked}' was saved as '{written}': {WFDB_NAME_RULE}, so the name was transliterated{how}"
 
 
 def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise: bool = False,
@@ -48,7 +106,9 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         anonymise: drop name, ID and birth date (age and sex stay) and say so in the header; the
             file is then named ``name`` with any part of the identity replaced by "X"
             (:func:`scrub_identity`), by default ``ANONYMOUS_STEM``, never after the record's id.
-        name: record name; default: the record's id made safe for WFDB.
+        name: record name; default: the record's id. A WFDB name is made one (:func:`safe_name`:
+            ASCII, accents dropped, other letters as code points; :func:`renamed_note` says so to a
+            user), an EDF+ file keeps it as given (:func:`file_stem`).
 
     Returns:
         The written ``.hea`` or ``.edf`` path.
@@ -60,8 +120,10 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     out_dir.mkdir(parents=True, exist_ok=True)
     if anonymise:  # the record's id is its file's stem, often the patient's name or ID: never used
         name = scrub_identity(name or ANONYMOUS_STEM, record)
-    else:
+    elif fmt == "wfdb":
         name = safe_name(name or record.record_id)
+    else:
+        name = file_stem(name or record.record_id)
     if fmt not in WRITE_FORMATS:
         raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
     targets = [out_dir / f"{name}.hea", out_dir / f"{name}.dat"] if fmt == "wfdb" else [out_dir / f"{name}.edf"]
