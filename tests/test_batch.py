@@ -497,3 +497,56 @@ def test_a_dat_renamed_away_from_its_header_gets_two_rows_that_name_each_other(p
     assert rows["two/001_old.dat"]["error"].endswith(
         "headers in the same folder whose signal files are missing: 001.hea (001.dat), 002.hea (002.dat)")
     assert "rename" not in rows["two/001.hea"]["error"] + rows["two/001_old.dat"]["error"]
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_loader_processes_end_when_the_batch_is_killed(tmp_path):
+    """A batch killed outright (kill -9, the out-of-memory killer) left its loader processes (about
+    400 MB each once they had measured a record) and the fork server running for ever: they hold
+    the pool's queues themselves, so nothing told them. Truth: the process table, 15 s after."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to see the loader processes")
+    samples = [str(p) for p in mm.sample_records()[:3]]
+    if len(samples) < 3:
+        pytest.skip("bundled sample records not present")
+    script = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from mirage_model.review.batch.loading import RecordLoader
+
+        loader = RecordLoader([Path(p) for p in {samples!r}], set(), workers=2, do_measure=False, ahead=4,
+                              timeout_s=None, mp_context=None)
+        assert loader.next_item().record is not None
+        print(" ".join(str(p) for p in loader.pool._processes), flush=True)
+        time.sleep(600)
+    """)
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    pids = []
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 2 and all(_running(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [p for p in pids if _running(p)]
+    for p in left:                         # never leave them behind, even when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not left

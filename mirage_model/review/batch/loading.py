@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import select
 import signal
 import threading
+import time
 import warnings
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,15 +46,46 @@ class LoadedRecord:
 # --------------------------------------------------------------------------------------------
 # work items (module level so that a process pool can run them)
 
-def _worker_init() -> None:
+def _worker_init(batch_pid: int | None = None) -> None:
     # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if batch_pid is not None:
+        _end_with(batch_pid)
     warnings.filterwarnings("ignore", category=RuntimeWarning)   # odd input is reported in its row
     try:
         import torch  # optional in a loader process, and heavy: only to keep it to one thread
         torch.set_num_threads(1)
     except Exception:
         pass
+
+
+def _end_with(batch_pid: int) -> None:
+    """End this loader process as soon as the batch's process (``batch_pid``) is gone. A batch
+    killed outright (kill -9, the out-of-memory killer) tells its pool nothing: the loaders, which
+    hold the pool's queues and the fork server's liveness pipe themselves, waited for work forever
+    (each with a measured record's memory, about 400 MB), and so did the fork server."""
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(batch_pid)           # Linux 5.3+: readable once the process ends
+        except ProcessLookupError:
+            os._exit(0)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+            os._exit(0)
+        if os.name != "posix":                      # Windows' os.kill(pid, 0) would end the batch itself
+            return
+        while True:                                 # other POSIX systems: ask every second
+            try:
+                os.kill(batch_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except OSError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="mirage-batch-watch", daemon=True).start()
 
 
 def _pool_context(method: str | None):
@@ -154,7 +188,7 @@ class RecordLoader:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context(self.mp_context),
-                                   initializer=_worker_init)
+                                   initializer=_worker_init, initargs=(os.getpid(),))
         self.pools.append(pool)
         return pool
 
