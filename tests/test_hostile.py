@@ -719,3 +719,42 @@ def test_microvolts_labelled_millivolts_are_refused_not_read_1000_times_too_larg
                 d_signal=np.round(uv).astype(np.int16), adc_gain=[1.0] * 12, baseline=[0] * 12, fmt=["16"] * 12,
                 write_dir=str(tmp_path))
     np.testing.assert_allclose(load_record(tmp_path / "right.hea").signal, np.round(uv).T / 1000.0, atol=1e-6)
+
+
+def _reason(path: Path) -> str:
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    return err.value.reason
+
+
+def test_symbolic_link_loops_and_dangling_links_say_what_they_are(tmp_path):
+    """A link loop or a link to a missing file shows in a folder listing as a file, but its row
+    said 'header file not found' or 'record not found (no such file and no .hea for it)'. Truth:
+    the links this test makes."""
+    (tmp_path / "a.hea").symlink_to("b.hea")
+    (tmp_path / "b.hea").symlink_to("a.hea")
+    (tmp_path / "self.xml").symlink_to("self.xml")
+    (tmp_path / "gone.hea").symlink_to("nowhere.hea")
+    hea = copy_record(tmp_path / "dl", "dl")
+    (tmp_path / "dl" / "dl.dat").unlink()
+    (tmp_path / "dl" / "dl.dat").symlink_to("moved.dat")
+    assert _reason(tmp_path / "a.hea") == "a symbolic link that loops (a.hea -> b.hea -> a.hea); nothing to read"
+    assert _reason(tmp_path / "self.xml") == "a symbolic link that loops (self.xml -> self.xml); nothing to read"
+    assert _reason(tmp_path / "gone.hea") == "a symbolic link to nowhere.hea, which does not exist"
+    assert _reason(hea) == "signal file dl.dat is a symbolic link to moved.dat, which does not exist"
+
+
+def test_a_signal_file_that_cannot_be_opened_is_named_with_the_reason(tmp_path, monkeypatch):
+    """A .dat without read permission gave "cannot be read (PermissionError: [Errno 13] Permission
+    denied: 'in/locked.dat')". As root chmod 000 does not stop a read, so the refusal is
+    simulated where the samples are read; truth: the errno the system gives."""
+    hea = copy_record(tmp_path, "locked")
+    fromfile = np.fromfile
+
+    def refuse(file, *args, **kwargs):
+        if Path(file).name == "locked.dat":
+            raise PermissionError(13, os.strerror(13), str(file))
+        return fromfile(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "fromfile", refuse)
+    assert _reason(hea) == f"cannot read locked.dat ({os.strerror(13)})"

@@ -3,6 +3,7 @@ a batch's inputs) walks it: one walk, one rule for what is looked at."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -61,3 +62,34 @@ def unreadable_line(unreadable: list[tuple[str, str]], limit: int = 3) -> str:
     n = len(unreadable)
     named = ", ".join(f"{printable(folder)} ({printable(reason)})" for folder, reason in unreadable[:limit])
     return f"{n} folder{'s' if n != 1 else ''} could not be read: {named}{' ...' if n > limit else ''}"
+
+
+def link_problem(path: str | Path) -> str:
+    """Why ``path``, a symbolic link, leads to no file: "a symbolic link that loops (a.hea ->
+    b.hea -> a.hea); nothing to read", "a symbolic link to gone.hea, which does not exist"; "" when
+    ``path`` is no link or leads somewhere. A folder listing shows such a link as a file, so "not
+    found" would contradict what the user sees."""
+    path = Path(path)
+    if not path.is_symlink():
+        return ""
+    try:
+        os.stat(path)
+        return ""
+    except OSError as err:
+        code, reason = err.errno, err.strerror or str(err)
+    chain, here, seen = [path.name], path, {os.path.abspath(path)}
+    for _ in range(8):                          # the first few steps name the loop
+        try:
+            target = os.readlink(here)
+        except OSError:
+            break
+        here = here.parent / target
+        chain.append(target)
+        if os.path.abspath(here) in seen or not here.is_symlink():
+            break
+        seen.add(os.path.abspath(here))
+    if code == errno.ELOOP:
+        return f"a symbolic link that loops ({' -> '.join(chain)}); nothing to read"
+    if code == errno.ENOENT:
+        return f"a symbolic link to {chain[-1]}, which does not exist"
+    return f"a symbolic link that cannot be followed ({' -> '.join(chain)}: {reason})"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mirage_model import formats
 from mirage_model.limits import implausible_amplitude, unscorable_reason
-from mirage_model.records.folder import walk_files
+from mirage_model.records.folder import link_problem, walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
@@ -70,6 +70,9 @@ def load_record(path: str | Path) -> EcgRecord:
             (missing, nested, another sampling rate or length) (message names the file and the
             problem). No other exception escapes for a malformed file.
     """
+    problem = link_problem(Path(path).expanduser())
+    if problem:                    # a loop or a dangling link is listed as a file: "not found" would puzzle
+        raise RecordError(path, problem)
     fmt = formats.detect(Path(path).expanduser())
     if fmt is not None:
         record = formats.read(Path(path).expanduser(), fmt)   # amplitudes checked by formats.build_record

@@ -68,6 +68,9 @@ def read_guarded(read, refuse, noun: str = "record"):
         raise refuse(f"not enough memory to read this {noun}") from None
     except RecursionError:
         raise refuse("cannot be read (nested too deeply)") from None
+    except OSError as err:     # a file of the record that cannot be opened: its name and the system's reason
+        what = Path(err.filename).name if err.filename else ""
+        raise refuse(f"cannot read {what or 'the file'} ({err.strerror or err})") from None
     except Exception as err:  # any other failure on a malformed file is still the file's error
         raise refuse(f"cannot be read ({type(err).__name__}: {err})") from None
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.limits import MAX_SAMPLES
+from mirage_model.records.folder import link_problem
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
 
@@ -53,7 +54,9 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
         if fname.startswith("~"):
             raise RecordError(hea, f"signal {first.name or members[0] + 1} has no signal file")
         if not fpath.is_file():
-            raise RecordError(fpath, f"signal file {fname} not found (named in {hea.name})")
+            problem = link_problem(fpath)
+            raise RecordError(fpath, f"signal file {fname} " + (f"is {problem}" if problem else
+                                                                  f"not found (named in {hea.name})"))
         if any(header.signals[i].fmt != first.fmt for i in members):
             raise RecordError(fpath, "signals in one file use different formats")
         fmt = first.fmt
