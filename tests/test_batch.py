@@ -550,3 +550,28 @@ def test_loader_processes_end_when_the_batch_is_killed(tmp_path):
     for p in left:                         # never leave them behind, even when the test fails
         os.kill(p, signal.SIGKILL)
     assert not left
+
+
+def test_a_folder_that_cannot_be_listed_has_its_row_in_the_output(mixed, predictor, tmp_path, locked_folders):
+    """A sub-folder that could not be listed was named only in the run's summary (stderr, the
+    dialog's status line): the CSV itself, what a research user keeps and filters, held no trace
+    that its records were missing. It now has a row, 'sub/locked/' with status error and the
+    reason, in the folder's order; a resumed run writes it again while the folder stays locked.
+    Truth: the folder this test locks (its record would otherwise be scored)."""
+    folder, good = mixed
+    locked = folder / "sub" / "locked"
+    copy = next(h for h in mm.sample_records() if h.stem == "14")
+    locked.mkdir(parents=True)
+    for f in copy.parent.glob("14.*"):
+        shutil.copy(f, locked / f.name)
+    out = tmp_path / "r.csv"
+    summary = score_folder(folder, predictor, out, measure=False)
+    rows = _csv_rows(out)
+    paths = [r["record_path"] for r in rows]
+    assert "sub/locked/14.hea" not in paths and summary.failed == len(BAD)
+    row = next(r for r in rows if r["record_path"] == "sub/locked/")
+    assert row["status"] == "error" and row["error"].startswith("folder cannot be read (Permission denied)")
+    assert row["prob_NORM"] == ""
+    assert paths == sorted(paths, key=lambda p: Path(p.rstrip("/")).parts)       # in the folder's order
+    score_folder(folder, predictor, out, measure=False, resume=True)
+    assert [r["record_path"] for r in _csv_rows(out)] == paths

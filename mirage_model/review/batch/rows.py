@@ -50,6 +50,15 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     return cols
 
 
+def folder_row(cols: list[str], rel: str, reason: str, model: str = "") -> dict:
+    """The row of a folder that could not be listed (``rel``: its path under the root, ending in
+    "/"): the output itself then says that records may be missing, not only the run's summary."""
+    row = {c: None for c in cols}
+    row.update(record_path=rel, record_id=Path(rel.rstrip("/")).name or rel, status="error", model=model or None,
+               error=f"folder cannot be read ({reason}): the records in it are not in this output")
+    return row
+
+
 def clean_float(value, digits: int):
     if value is None:
         return None

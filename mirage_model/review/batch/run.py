@@ -19,7 +19,7 @@ from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
-from mirage_model.review.batch.rows import NOT_ECG, columns, labs_text, rel_path
+from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_text, rel_path
 from mirage_model.review.interpret import statement_labels
 
 
@@ -196,7 +196,13 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         kept = kept_rows(out_path, fmt, cols) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
-        order = {rel: k for k, rel in enumerate(by_rel)}
+        # a folder that could not be listed has a row too, where its records would be ("sub/": status error)
+        unlisted = {Path(f): reason for f, reason in unreadable_folders or ()}
+        folder_rows = [folder_row(cols, _folder_rel(f, folder), reason, str(getattr(predictor, "name", "") or ""))
+                       for f, reason in unlisted.items()]
+        order = {rel: k for k, rel in enumerate(
+            r for _, r in sorted([(p, rel) for rel, p in by_rel.items()] +
+                                 [(f, _folder_rel(f, folder)) for f in unlisted]))}
         # how every record of this run is scored: the run below, and the resume check's re-scoring
         scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
                        all_statements=all_statements, statements_predictor=statements_predictor,
@@ -209,7 +215,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         total = len(todo_h) + len(todo_o) + len(todo_n)
         skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
-        rows = list(kept)
+        rows = list(kept) + folder_rows
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()))
         if labs is not None:
@@ -260,6 +266,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         return summary
     finally:
         lock.close()
+
+
+def _folder_rel(path: Path, root: Path) -> str:
+    """A folder's ``record_path``: its path under ``root`` with a trailing "/" ("sub/locked/")."""
+    rel = rel_path(Path(path), root)
+    return "./" if rel in ("", ".") else rel.rstrip("/") + "/"
 
 
 def _check_kept(out_path: Path, kept: list[dict], by_rel: dict, predictor, statements_predictor,
