@@ -509,3 +509,19 @@ def test_score_progress_bar_total_counts_files_that_are_no_ecg(mixed, checkpoint
     err = capsys.readouterr().err.replace("\r", "\n")
     totals = {int(t) for t in re.findall(r"\| *\d+/(\d+) \[", err)}
     assert totals == {len(_rows(out))}, totals
+
+
+def test_score_of_a_folder_that_cannot_be_listed_says_so(checkpoint, tmp_path, capsys, locked_folders):
+    """'mirage score' of a folder without read permission said 'no ECG records (.hea headers or
+    clinical ECG files) found under it', as if it had been searched and were empty. Truth: the
+    folder this test locks holds a record."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    donor = next(h for h in mm.sample_records() if h.stem == "14")
+    for f in donor.parent.glob("14.*"):
+        shutil.copy(f, locked / f.name)
+    out = tmp_path / "r.csv"
+    assert main(["score", str(locked), "--model", str(checkpoint), "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"1 folder could not be read: {locked} (Permission denied): no records could be listed" in err
+    assert "no ECG records" not in err and not out.exists()

@@ -94,6 +94,8 @@ def run(args) -> int:
 
     unreadable: list[tuple[str, str]] = []
     headers, orphans, not_ecg = find_inputs(args.folder, unreadable)     # searched once: passed on
+    if not headers and not orphans and unreadable:     # not "no records": none could be looked for
+        raise UsageError(f"error: {unreadable_line(unreadable)}: no records could be listed under {args.folder}")
     if not headers and not orphans:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
