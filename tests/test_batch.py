@@ -575,3 +575,21 @@ def test_a_folder_that_cannot_be_listed_has_its_row_in_the_output(mixed, predict
     assert paths == sorted(paths, key=lambda p: Path(p.rstrip("/")).parts)       # in the folder's order
     score_folder(folder, predictor, out, measure=False, resume=True)
     assert [r["record_path"] for r in _csv_rows(out)] == paths
+
+
+def test_an_error_in_a_records_other_file_names_that_file(mixed, predictor, tmp_path):
+    """A header's row said 'signal file is truncated (...)' or 'not a MATLAB v4/v5 file that holds
+    the record's samples' without naming the file: the error's file (RecordError.path: the .dat or
+    .mat) was dropped, and a record's signal file need not share its header's name. Truth: the
+    files this test breaks."""
+    folder, _ = mixed
+    a3 = next(h for h in mm.sample_records() if h.stem == "A0003")
+    (folder / "mat").mkdir()
+    (folder / "mat" / "A0003.hea").write_text(a3.read_text())
+    (folder / "mat" / "A0003.mat").write_bytes(b"\x00" * 100)
+    out = tmp_path / "r.csv"
+    score_folder(folder, predictor, out, measure=False)
+    rows = {r["record_path"]: r for r in _csv_rows(out)}
+    assert rows["bad/00417_lr.hea"]["error"].startswith("00417_lr.dat: signal file is truncated")
+    assert rows["mat/A0003.hea"]["error"].startswith("A0003.mat: ")
+    assert rows["garbage.hea"]["error"].startswith("header cannot be parsed")        # its own file: not repeated

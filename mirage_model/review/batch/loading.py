@@ -110,7 +110,7 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
     try:
         item.record = load_record(path)
     except RecordError as err:
-        item.error = err.reason
+        item.error = error_naming_file(err, path)
         return item
     except Exception as err:  # an unforeseen reader failure must not stop the batch
         log.debug("unexpected error reading %s", path, exc_info=True)
@@ -128,6 +128,17 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
             log.debug("measurement failed for %s", path, exc_info=True)
             item.note = f"measurements failed ({type(err).__name__}: {err})"
     return item
+
+
+def error_naming_file(err: RecordError, path) -> str:
+    """``err``'s reason as a row gives it: prefixed with the name of the file at fault when that is
+    another than the row's own and the reason does not name it ("trunc.dat: signal file is
+    truncated ...", "A0003.mat: not a MATLAB v4/v5 file ..."), so that a header's row says which of
+    its files is broken."""
+    name = err.path.name
+    if not name or name == Path(path).name or name in err.reason:
+        return err.reason
+    return f"{name}: {err.reason}"
 
 
 def _load_in_thread(path: str, do_measure: bool, orphan: bool, timeout_s: float | None) -> LoadedRecord:
