@@ -317,3 +317,19 @@ def test_write_record_never_writes_over_the_file_it_was_read_from(tmp_path, fmt,
         order = [n.upper() for n in ref.sig_name]
         truth = np.stack([ref.p_signal[:, order.index(n.upper())] for n in STANDARD_LEADS])
         np.testing.assert_allclose(load_record(out).signal, truth, atol=0.0005 + 1e-6)
+
+
+def test_convert_never_writes_two_inputs_into_one_wfdb_record(tmp_path, capsys):
+    """'Müller Émile.xml' and 'Muller_Emile.xml' (two patients) both became Muller_Emile.hea: the
+    check for a name used twice compared the input stems, not the WFDB names written, so the
+    second conversion replaced the first in silence. Truth: the two patients this test writes."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _muse_of(src, "MÜLLER", "ÉMILE", "Müller Émile.xml")      # the MUSE file is ISO 8859-1
+    _muse_of(src, "MULLER", "EMILE", "Muller_Emile.xml")
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0
+    heads = sorted(out.glob("*.hea"))
+    assert [h.name for h in heads] == ["Muller_Emile.hea", "Muller_Emile_2.hea"]
+    names = sorted(load_record(h).meta["patient"]["name"] for h in heads)
+    assert names == ["EMILE MULLER", "ÉMILE MÜLLER"]

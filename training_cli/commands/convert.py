@@ -24,6 +24,7 @@ import numpy as np
 from mirage_model.csvsafe import printable
 from mirage_model.formats import anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
+from mirage_model.formats.write import file_stem, safe_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
@@ -88,11 +89,13 @@ def run(args: argparse.Namespace) -> int:
             if numbered is not None:  # never the input's name: it is often the patient's
                 name = next(numbered)
             else:
-                name = record.record_id
-                k = 1
-                while name.lower() in used:  # two inputs with the same stem (a.xml, a.dcm)
+                # the name as written (a WFDB name in ASCII): two inputs whose stems write alike
+                # (a.xml, a.dcm; "Müller Ωmega", "Muller_Omega") must not land in one file
+                stem = (safe_name if args.to == "wfdb" else file_stem)(record.record_id)
+                name, k = stem, 1
+                while name.lower() in used:
                     k += 1
-                    name = f"{record.record_id}_{k}"
+                    name = f"{stem}_{k}"
                 used.add(name.lower())
             out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
         except RecordError as err:
