@@ -162,7 +162,7 @@ def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
     out = build_report(_session(record, predictor, _measurements(**ABNORMAL)), tmp_path / "m.pdf",
                        settings=settings)
     text, spans = _page1(out)
-    assert "Atrial fibrillation" in text and re.search(r"\.\.\. and \d+ more: ", text)
+    assert "Atrial fibrillation" in text and re.search(r"\.\.\. and \d+ more \(all on page 3\)", text)
     lay = report_layout(settings)
     leads = {"I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6", "II (rhythm)"}
     from reportlab.pdfbase.pdfmetrics import stringWidth

@@ -85,9 +85,17 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     tag = _patient_tag(ctx)
     who = f"record {record_id}" + (f" ({tag})" if tag else "")
     room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), FONT_BOLD, 9) - 5 * MM
-    tail = f"  |  MIRAGE Review {__version__}  |  page {c.getPageNumber()}" + (f" of {total}" if total else "")
-    runs = clip_runs(c, font_runs(who), 7.5, room - c.stringWidth(tail, FONT, 7.5)) + [(tail, FONT)]
-    draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, 7.5, right=True)
+    page = f"page {c.getPageNumber()}" + (f" of {total}" if total else "")
+    # a long patient ID shrinks the line, then the program's version gives way: the ID is never cut
+    # (a cut ID can read as another patient's) unless it alone is wider than the footer
+    for tail in (f"  |  MIRAGE Review {__version__}  |  {page}", f"  |  {page}"):
+        runs = font_runs(who) + [(tail, FONT)]
+        size = _fit(c, runs, 7.5, room, smallest=5.5)
+        if runs_width(c, runs, size) <= room:
+            break
+    else:
+        runs = clip_runs(c, font_runs(who), size, room - c.stringWidth(tail, FONT, size)) + [(tail, FONT)]
+    draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, size, right=True)
     c.restoreState()
 
 

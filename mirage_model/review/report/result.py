@@ -1,5 +1,5 @@
-"""Page 2's result sections: the model's result and card, the acquiring device's own analysis,
-what the report lacks and why, and the reviewer's block."""
+"""Page 3's result sections: page 1's interpretation and model line in full, the model's result and
+card, the acquiring device's own analysis, what the report lacks and why, and the reviewer's block."""
 
 from __future__ import annotations
 
@@ -16,6 +16,37 @@ from mirage_model.review.report.layout import MM
 from mirage_model.review.report.model_info import flatten_metrics, metric_lines
 from mirage_model.review.report.styles import make_table
 from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, pdf_text
+
+
+def interpretation_flowables(ctx: ReportContext, st) -> list:
+    """Page 1's interpretation in full, which its band may shorten: every statement in reading order
+    with its whole source and note, what was resolved away, and the model line with both models'
+    names (``summary_band.model_line``)."""
+    from mirage_model.review.interpret import no_statement_text, session_interpretation
+    from mirage_model.review.report.summary_band import DETAILS, model_line
+
+    session = ctx.session
+    it = session_interpretation(session)
+    out = [Paragraph("Interpretation (page 1, in full)", st["h2"])]
+    if it.withheld:
+        out.append(Paragraph(pdf_escape(f"WITHHELD: {it.withheld}. The statements below are unreliable."),
+                             st["body"]))
+    lines = []
+    for k, s in enumerate(it.statements, 1):
+        line = f"{k}. <b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"
+        if s.note:
+            line += f" (?) {pdf_escape(s.note)}"
+        lines.append(line)
+    if not lines:
+        lines.append(pdf_escape(no_statement_text(session)))
+    if it.resolved:
+        lines.append("<b>Resolved</b>: " + pdf_escape("; ".join(it.resolved)))
+    stated = sum(1 for s in it.statements if s.source == "model")
+    text = model_line(ctx.prediction, session.errors.get("prediction", ""),
+                      getattr(session, "statements_prediction", None), stated)
+    lines.append(pdf_escape(text[:-len(DETAILS)] if text.endswith(DETAILS) else text))
+    out.append(Paragraph("<br/>".join(lines), st["body"]))
+    return out
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:

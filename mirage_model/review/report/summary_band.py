@@ -67,8 +67,8 @@ def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: fl
         size = r.size * scale
         text = r.text
         w = c.stringWidth(text, r.font, size)
-        if x + w > end:
-            text = clip(c, text, r.font, size, end - x)
+        if x + w > end + 0.01:       # (a line scaled to the width exactly can measure a hair over it)
+            text = clip(c, text, r.font, size, end - x + 0.01)
             w = c.stringWidth(text, r.font, size)
         if text:
             c.setFont(r.font, size)
@@ -133,26 +133,29 @@ def _in_interpretation(n_above: int, stated: int | None) -> str:
 
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
 DETAILS = "  (details from page 3)"        # how model_line ends
+NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
 # model_line's wording, shorter, for a band without room for it: the same names and counts
 COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
 
 
-def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -> str:
+def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
     a statements model that ran beside it, adds which model the interpretation's statements come from.
     ``stated``: how many model statements the interpretation shows, told beside the count above
-    threshold when they differ in meaning (some resolved away)."""
+    threshold when they differ in meaning (some resolved away). ``names=False``: the same counts
+    and classes without the models' names (page 1's last resort; page 3 names them)."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
+    name = f" {pred.model_name}" if names else ""
     if getattr(pred, "withheld", ""):
-        return f"Model {pred.model_name}: RESULT WITHHELD - {pred.withheld}  (probabilities from page 3)"
+        return f"Model{name}: RESULT WITHHELD - {pred.withheld}  (probabilities from page 3)"
     statements = set(statement_labels(pred.labels))
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)
     own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
-    text = f"Model {pred.model_name}: "
+    text = f"Model{name}: "
     if statements:
         n = sum(1 for lab in pred.positive if lab in statements)
         text += f"{n} of its {len(statements)} statements above threshold" + (
@@ -167,35 +170,68 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None) -
         codes = set(statement_labels(stmt_pred.labels))
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_called(p, t))
-        text += (f"{STATEMENTS_PART}model {stmt_pred.model_name}, {n} of {len(codes)} above threshold"
-                 + _in_interpretation(n, stated))
-    return text + DETAILS
+        text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
+                 "above threshold" + _in_interpretation(n, stated))
+    return text + (DETAILS if names else NAMED)
 
 
-def model_line_rows(c, text: str, width: float, free_line: bool) -> list[str]:
-    """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``: one row when
-    it fits at ``SMALLEST`` pt; else, with a free line above, two rows (the classes' model, then
-    the statements' model); else one row without the pointer to the details, and if that is still
-    too wide, in ``COMPACT`` wording, so that the names and counts are what stays (``draw_runs``
-    cuts what still does not fit with "...")."""
-    def fits(t: str) -> bool:
-        return c.stringWidth(pdf_text(t), FONT_BOLD, SMALLEST) <= width
+def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
+                    last_width: float | None = None) -> list[str]:
+    """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
+    whole at ``SMALLEST`` pt at the least: one row when it fits; else, with a free line above, two
+    rows (the classes' model, then the statements' model); else one row without the pointer to the
+    details, and if that is still too wide, in ``COMPACT`` wording, so that the names and counts are
+    what stays; else ``short`` (``model_line(..., names=False)``: page 3 names the models); else
+    that wrapped onto as many rows as it needs (the caller gives them lines of the band).
+    ``last_width``: the room on the last row (less than ``width`` when something follows it)."""
+    last_width = width if last_width is None else last_width
 
-    if fits(text):
+    def fits(t: str, room: float) -> bool:
+        return c.stringWidth(pdf_text(t), FONT_BOLD, SMALLEST) <= room
+
+    if fits(text, last_width):
         return [text]
     if free_line and STATEMENTS_PART in text:
         head, tail = text.split(STATEMENTS_PART, 1)
-        return [head + ".", STATEMENTS_PART.lstrip(". ") + tail]
+        rows = [head + ".", STATEMENTS_PART.lstrip(". ") + tail]
+        if fits(rows[0], width) and fits(rows[1], last_width):
+            return rows
     text = text[:-len(DETAILS)] if text.endswith(DETAILS) else text
-    if not fits(text):
-        for long, short in COMPACT:
-            text = text.replace(long, short)
-    return [text]
+    if fits(text, last_width):
+        return [text]
+    for long, short_words in COMPACT:
+        text = text.replace(long, short_words)
+    if fits(text, last_width) or not short:
+        return [text] if fits(text, last_width) else _wrap(c, text, width, last_width)
+    for t in (short, short.replace(NAMED, " (names: page 3)")):
+        if fits(t, last_width):
+            return [t]
+    return _wrap(c, short, width, last_width)
+
+
+def _wrap(c, text: str, width: float, last_width: float) -> list[str]:
+    """``text`` broken at spaces into rows that fit ``width`` at ``SMALLEST`` pt bold, the last one
+    ``last_width`` (a word longer than a row is broken inside)."""
+    rows = simpleSplit(pdf_text(text), FONT_BOLD, SMALLEST, width)
+    if rows and c.stringWidth(rows[-1], FONT_BOLD, SMALLEST) > last_width:
+        rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, SMALLEST, last_width)
+    return rows or [""]
 
 
 def _fits(c, runs: list[Run], width: float) -> bool:
     """Whether ``runs`` fit ``width`` pt at their own size (``draw_runs`` would neither shrink nor cut them)."""
     return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs) <= width
+
+
+def _fits_shrunk(c, runs: list[Run], width: float) -> bool:
+    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, at most to ``SMALLEST``)."""
+    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * SMALLEST / SIZE) for r in runs) <= width
+
+
+def _first_whole(c, variants: list[list[Run]], width: float) -> list[Run]:
+    """The first of ``variants`` (longest wording first) that ``draw_runs`` draws whole in ``width``;
+    the last when none does."""
+    return next((v for v in variants if _fits_shrunk(c, v, width)), variants[-1])
 
 
 def statement_runs(s, compact: bool = False) -> list[Run]:
@@ -206,9 +242,61 @@ def statement_runs(s, compact: bool = False) -> list[Run]:
     return runs
 
 
+def more_runs(c, rest, width: float) -> list[Run]:
+    """The cell for the statements the band has no room for: how many, that page 3 lists them all,
+    and as many of their names, whole, as fit ``width`` at the band's size."""
+    def cell(k: int) -> str:
+        if not k:
+            return f"... and {len(rest)} more (all on page 3)"
+        others = len(rest) - k
+        tail = f"; {others} other{'s' if others > 1 else ''}" if others else ""
+        return f"... and {len(rest)} more (all on page 3): {'; '.join(s.text for s in rest[:k])}{tail}"
+
+    k = len(rest)
+    while k and not _fits(c, [Run(cell(k), colour=GREY)], width):
+        k -= 1
+    return [Run(cell(k), colour=GREY)]
+
+
+def _statement_lines(c, it, statements, slots: int, width: float, session) -> list[tuple[list[list[Run]], bool]]:
+    """The interpretation's lines in ``slots`` lines of the band: (cells, two columns?) each; one
+    statement to a line when they fit, else two columns read down the first with short sources,
+    the rest counted on the last cell (page 3 has them all)."""
+    lines: list[tuple[list[list[Run]], bool]] = []
+    if slots <= 0:
+        return lines
+    if not statements:
+        lines.append(([[Run(no_statement_text(session), colour=GREY)]], False))
+    elif len(statements) <= slots:
+        lines += [([_first_whole(c, [statement_runs(s), statement_runs(s, compact=True)], width)], False)
+                  for s in statements]
+    else:                                   # two columns, read down the first, the sources short
+        cells = [statement_runs(s, compact=True) for s in statements]
+        cell_w = width / 2 - 2 * MM
+        statements_left = statements
+        if not _fits(c, cells[0], cell_w):
+            # the first statement (the rhythm, in reading order) too long for half the line, where it
+            # would shrink and lose its source: it takes the whole first line, the rest two columns
+            lines.append(([cells.pop(0)], False))
+            statements_left = statements[1:]
+        room = 2 * (slots - len(lines))
+        if len(cells) > room:
+            cells = cells[:room - 1] + [more_runs(c, statements_left[room - 1:], cell_w)]
+        half = (len(cells) + 1) // 2
+        lines += [([cells[k]] + ([cells[k + half]] if k + half < len(cells) else []), True) for k in range(half)]
+    if len(lines) < slots and it.resolved:
+        resolved = [Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]
+        n = len(it.resolved)
+        lines.append(([_first_whole(c, [resolved, [Run(f"Resolved: {n} statement{'s' if n > 1 else ''} "
+                                                        "(listed on page 3)", colour=GREY, size=6.5)]], width)],
+                      False))
+    return lines[:slots]
+
+
 def draw_summary_band(c, ctx: ReportContext) -> None:
     """The band of page 1 (``ReportLayout.band_top`` .. ``band_bottom``): measurements on the left,
-    the interpretation on the right."""
+    the interpretation on the right. Every text is drawn whole; what the band has no room for is
+    shortened, and page 3 (``result.interpretation_flowables``) prints it in full."""
     lay = ctx.layout
     session = ctx.session
     left, right = 10 * MM, lay.page_width - 10 * MM
@@ -247,60 +335,47 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     width = right - x0
     it = session_interpretation(session)
     if it.withheld:
-        head = [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
-                Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)]
+        head = [[Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
+                 Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)],
+                [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
+                 Run(f"{it.withheld} (page 3).", FONT_BOLD, RED)],
+                [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
     else:
-        head = [Run("Interpretation", FONT_BOLD, size=8),
-                Run("   research use, unconfirmed; the source of each: a measurement rule (threshold cited) "
-                    f"or the model{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)]
-    draw_runs(c, x0, first, head, width)
-    slots = n_lines - 2                                           # the head and the model line
+        sources = "   research use, unconfirmed; the source of each: a measurement rule (threshold cited) or the model"
+        head = [[Run("Interpretation", FONT_BOLD, size=8),
+                 Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
+                [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
+                [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
+    draw_runs(c, x0, first, _first_whole(c, head, width), width)
     statements = list(it.statements)
-    lines: list[list[list[Run]]] = []                             # per line, one or two cells
-    full_first = False                                            # two columns under a whole first line
-    if not statements:
-        lines.append([[Run(no_statement_text(session), colour=GREY)]])
-    elif len(statements) <= slots:
-        lines += [[statement_runs(s)] for s in statements]
-    else:                                   # two columns, read down the first, the sources short
-        cells = [statement_runs(s, compact=True) for s in statements]
-        if not _fits(c, cells[0], width / 2 - 2 * MM):
-            # the first statement (the rhythm, in reading order) too long for half the line, where it
-            # would shrink and lose its source: it takes the whole first line, the rest two columns
-            lines.append([cells.pop(0)])
-            full_first = True
-            statements_left = statements[1:]
-        else:
-            statements_left = statements
-        room = 2 * (slots - len(lines))
-        if len(cells) > room:
-            rest = statements_left[room - 1:]
-            cells = cells[:room - 1] + [[Run(f"... and {len(rest)} more: " + "; ".join(s.text for s in rest),
-                                             colour=GREY)]]
-        half = (len(cells) + 1) // 2
-        lines += [[cells[k]] + ([cells[k + half]] if k + half < len(cells) else []) for k in range(half)]
-    if len(lines) < slots and it.resolved:
-        lines.append([[Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]])
-    for j, cells in enumerate(lines[:slots]):
+    pred = ctx.prediction
+    withheld = bool(pred is not None and getattr(pred, "withheld", ""))
+    stated = sum(1 for s in statements if s.source == "model")
+    why = session.errors.get("prediction", "")
+    stmt_pred = getattr(session, "statements_prediction", None)
+    text = model_line(pred, why, stmt_pred, stated)
+    short = model_line(pred, why, stmt_pred, stated, names=False)
+    colour = RED if withheld else (0.0, 0.0, 0.0)
+    stale = []
+    if pred is not None and session.state.get("prediction") == "stale":
+        stale = [Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), FONT_BOLD, RED)]
+    last_width = width - sum(c.stringWidth(pdf_text(r.text), r.font, SMALLEST) for r in stale)
+
+    slots = n_lines - 2                                           # the head and the model line
+    lines = _statement_lines(c, it, statements, slots, width, session)
+    rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width)
+    if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
+        slots = n_lines - 1 - len(rows)
+        lines = _statement_lines(c, it, statements, slots, width, session)
+    for j, (cells, two) in enumerate(lines):
         y = first - (j + 1) * LEADING
-        two = len(statements) > slots and not (j == 0 and full_first)
         cell_w = width / 2 if two else width
         for k, runs in enumerate(cells):
             if it.withheld:
                 runs = [Run(r.text, r.font, GREY, r.size) for r in runs]
             draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
-    pred = ctx.prediction
-    withheld = bool(pred is not None and getattr(pred, "withheld", ""))
-    stated = sum(1 for s in statements if s.source == "model")
-    text = model_line(pred, session.errors.get("prediction", ""), getattr(session, "statements_prediction", None),
-                      stated)
-    colour = RED if withheld else (0.0, 0.0, 0.0)
-    rows = model_line_rows(c, text, width, free_line=len(lines) < slots)
-    if len(rows) == 2:                                            # the free line above takes the first part
-        draw_runs(c, x0, first - (n_lines - 2) * LEADING, [Run(rows[0], FONT_BOLD, colour)], width)
-    text = rows[-1]
-    line = [Run(text, FONT_BOLD, colour)]
-    if pred is not None and session.state.get("prediction") == "stale":
-        line.append(Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), FONT_BOLD, RED))
-    draw_runs(c, x0, first - (n_lines - 1) * LEADING, line, width)
+    for k, row in enumerate(rows):
+        y = first - (n_lines - len(rows) + k) * LEADING
+        line = [Run(row, FONT_BOLD, colour)] + (stale if k == len(rows) - 1 else [])
+        draw_runs(c, x0, y, line, width)
     c.restoreState()

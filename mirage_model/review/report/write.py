@@ -28,7 +28,7 @@ from mirage_model.review.report.layout import MM, ReportSettings, page_layouts
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.result import (
-    device_flowables, missing_flowables, result_flowables, review_flowables,
+    device_flowables, interpretation_flowables, missing_flowables, result_flowables, review_flowables,
 )
 from mirage_model.review.report.styles import styles
 from mirage_model.review.report.text import pdf_escape
@@ -82,6 +82,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
              NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
     story.extend(missing_flowables(session, st))
+    story.append(KeepTogether(interpretation_flowables(ctx, st)))
     # each section stays in one column (a table split over two columns reads badly)
     story.append(KeepTogether(result_flowables(ctx, st, model_info)))
     device = device_flowables(ctx, st)

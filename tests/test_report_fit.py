@@ -1,0 +1,126 @@
+"""Every text the PDF draws fits its page: long model names, fifteen interpretation statements, a
+long patient name and ID. Measured with reportlab's own font metrics (``stringWidth`` of each
+drawn string at its drawn size, read back with pypdf), against the page's printed margin; and
+nothing the report means to say is cut with "...": what page 1 shortens, page 3 prints in full."""
+
+from __future__ import annotations
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+import mirage_model as mm
+from mirage_model.measure import SCALAR_KEYS, Measurements
+from mirage_model.review.interpret import session_interpretation
+from mirage_model.review.report import ReportSettings, build_report
+from mirage_model.review.report.text import register_fonts
+from mirage_model.review.session import ReviewSession
+
+PT_PER_MM = 72.0 / 25.4
+MARGIN_PT = 10 * PT_PER_MM          # the header, the band and the footer end 10 mm from the right edge (the
+                                    # sheet starts 9 mm from the left of a Letter page)
+SUP_NAME = "mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage"
+STMT_NAME = "mirage-ptbxl-statements-calibrated-with-a-rather-long-name"
+# statements a tiny model with every threshold at 0 states; their rules and model texts do not collide
+MANY = ("SR", "1AVB", "CLBBB", "LVH", "IMI", "NDT", "LNGQT", "DIG", "PVC", "ASMI", "LAFB", "ISC_", "STD_",
+        "LAO/LAE", "QWAVE", "INJAS", "LMI", "ANEUR")
+ABNORMAL = dict(heart_rate_bpm=45.0, rr_ms=1333.0, pr_ms=230.0, qrs_ms=130.0, qt_ms=460.0,
+                qtc_bazett_ms=398.0, qtc_fridericia_ms=418.0, p_axis_deg=50.0, qrs_axis_deg=-45.0,
+                t_axis_deg=40.0)
+
+
+@pytest.fixture(scope="module")
+def record():
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    return mm.load_record(path)
+
+
+def _session(record, sup, stmt, measured) -> ReviewSession:
+    s = ReviewSession(record)
+    s.accept_measurements(s.id, Measurements(**{**dict.fromkeys(SCALAR_KEYS), **measured}, fs=100.0,
+                                             method="test values"))
+    s.set_model(sup.schema, sup.name)
+    values = s.model_values()
+    assert s.accept_prediction(s.ticket(), sup.predict(record, values, explain=False), None,
+                               stmt.predict(record, values, explain=False))
+    return s
+
+
+def _spans(reader):
+    """Per page: (text, x0, x1, y) of every drawn string, x1 from the font's own metrics."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    register_fonts()
+    pages = []
+    for page in reader.pages:
+        spans = []
+
+        def visit(text, cm, tm, font, size, spans=spans):
+            text = text.rstrip()
+            if text.strip():
+                x = tm[4] * cm[0] + cm[4]
+                name = str((font or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
+                spans.append((text, x, x + stringWidth(text, name, size * tm[0]), tm[5] * cm[3] + cm[5]))
+
+        page.extract_text(visitor_text=visit)
+        pages.append(spans)
+    return pages
+
+
+def _check_fits(path):
+    reader = pypdf.PdfReader(str(path))
+    width = float(reader.pages[0].mediabox.width)
+    pages = _spans(reader)
+    for n, spans in enumerate(pages, 1):
+        for text, x0, x1, _y in spans:
+            assert x0 >= 8 * PT_PER_MM and x1 <= width - MARGIN_PT + 0.01, (n, text, x0, x1, width)
+            assert not text.rstrip().endswith("..."), (n, text)            # nothing cut
+    return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_long_model_names_beside_four_statements_fit_page_1(tmp_path, record, page_size):
+    """PTB-XL 00858_lr's page 1 in the app: four statements fill the band and the shipped models'
+    names side by side did not fit its last line even at 5.5 pt; it ended "... 2 of 71 ab..." at the
+    page's margin. The line is now whole (without the names, which page 3 prints with the line in full)."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name=SUP_NAME, thresholds=[0.0] * 5), device="cpu")
+    stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=("SR", "AFIB", "1AVB", "CLBBB", "NORM"),
+                                             thresholds=(0.0, 1.01, 1.01, 1.01, 1.01), name=STMT_NAME),
+                        device="cpu")
+    session = _session(record, sup, stmt, ABNORMAL)
+    assert len(session_interpretation(session).statements) == 4             # the band's four slots, full
+    out = build_report(session, tmp_path / "r.pdf", settings=ReportSettings(page_size=page_size))
+    texts = _check_fits(out)
+    assert "1 of 5 above threshold" in texts[0]                              # the counts stay on page 1
+    page3 = next(t for t in texts if "Interpretation (page 1, in full)" in t)
+    assert f"Model {SUP_NAME}: positive" in page3 and f"Statements: model {STMT_NAME}, 1 of 5" in page3
+
+
+def test_fifteen_statements_and_a_long_patient_fit_every_page(tmp_path, record):
+    """Fifteen and more statements, long names of both models, a long patient name and ID, a long
+    institution: every drawn string inside the margins on every page, none cut; page 3 lists every
+    statement the band had no room for."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name=SUP_NAME, thresholds=[0.0] * 5), device="cpu")
+    stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=MANY, thresholds=[0.0] * len(MANY),
+                                             name=STMT_NAME), device="cpu")
+    session = _session(record, sup, stmt, ABNORMAL)
+    statements = session_interpretation(session).statements
+    assert len(statements) >= 15
+    settings = ReportSettings(
+        institution="Department of Cardiology and Angiology, University Hospital of Somewhere Very Far Away",
+        patient_name="Maximiliane Alexandra Konstantina von Hohenzollern-Sigmaringen-Brandenburg-Ansbach",
+        patient_id="PID-2026-000000000000000000000000000000123456789-HOSPITAL-WIDE-MASTER-INDEX",
+        reviewer="Dr. Reviewer")
+    out = build_report(session, tmp_path / "many.pdf", settings=settings)
+    texts = _check_fits(out)
+    page3 = next(t for t in texts if "Interpretation (page 1, in full)" in t)
+    for s in statements:
+        assert s.text in page3, s.text
+    assert settings.patient_name in texts[0]
+    assert all(settings.patient_id in t for t in texts)             # every page's footer names the patient whole
