@@ -766,3 +766,59 @@ def test_every_footer_says_page_n_of_the_pages_the_file_has(tmp_path, ptbxl_samp
         text = " ".join(page.extract_text().split())
         assert f"page {n} of {len(pages)}" in text, (n, text[-120:])
         assert mm.RESEARCH_USE_NOTICE in text
+
+
+# ------------------------------------------------------------------------------ gain for tall complexes
+
+def _tall_record(amplitude_mv: float):
+    """A 100 Hz synthetic record whose V1 and V2 (rows 1 and 2 of the third column, 5-7.5 s) carry
+    a 5 Hz cosine of ``amplitude_mv``: 20 samples a period, so the samples hit +-amplitude exactly,
+    and the display filter at 100 Hz (a 0.5 Hz second-order Butterworth high-pass, zero-phase; no
+    mains frequency below Nyquist) passes 5 Hz with a gain of 1 - 1e-8."""
+    from helpers_models import synthetic_record
+
+    rec = synthetic_record(duration_s=10.0, fs=100.0, record_id="tall")
+    t = np.arange(rec.signal.shape[1]) / 100.0
+    for lead in (6, 7):                                                    # V1, V2
+        rec.signal[lead] = amplitude_mv * np.cos(2 * np.pi * 5.0 * t)
+    return rec
+
+
+def _drawn_gain(out, lead: str):
+    """(caption text, calibration pulse heights in mm, the lead's drawn peak-to-peak in mm) read
+    back from page 1's content stream; the lead's trace found by its panel's x span at either gain."""
+    page = pypdf.PdfReader(str(out)).pages[0]
+    text = " ".join(page.extract_text().split())
+    black = [sp for c, sps in _paths(page) if c == (0.0, 0.0, 0.0) for sp in sps]
+    pulses = [(sp[2][1] - sp[1][1]) / PT_PER_MM for sp in black if len(sp) == 6]
+    panel = next(p for p in report_layout().panels if p.lead == lead)      # x and baselines do not depend on the gain
+    trace = [sp for sp in black if len(sp) > 100 and panel.x0 - 0.5 <= sp[0][0] and sp[-1][0] <= panel.x1 + 0.5
+             and abs(np.median([y for _, y in sp]) - panel.baseline) < 10 * PT_PER_MM]    # its row, not V1's above
+    ys = np.array([y for sp in trace for _, y in sp])
+    return text, pulses, float(np.ptp(ys)) / PT_PER_MM
+
+
+def test_tall_complexes_put_the_sheet_at_5_mm_per_mv(tmp_path):
+    """V1 and V2 each swinging +-2.5 mV at 10 mm/mV would meet in the 40 mm between their rows
+    (25 + 25 mm): the sheet is drawn at 5 mm/mV, its pulses 5 mm high, the caption says "25 mm/s,
+    5 mm/mV", and the 5 mV peak-to-peak of V2 measures 25.00 mm on the page (1 pt = 25.4/72 mm)."""
+    out = _report(tmp_path / "tall.pdf", _tall_record(2.5))
+    text, pulses, ptp_mm = _drawn_gain(out, "V2")
+    assert "25 mm/s, 5 mm/mV" in text and "10 mm/mV" not in text.split("filter")[0]
+    assert len(pulses) == 4 and all(h == pytest.approx(5.0, abs=0.005) for h in pulses)
+    assert ptp_mm == pytest.approx(5.0 * 5.0, abs=0.05)
+    assert "gain 5 mm/mV: at 10 mm/mV the tallest complexes would run into the next row" in text
+    assert text.count("5 mm/mV") >= 1 + 4                                   # the caption and each pulse
+
+
+def test_complexes_that_fit_keep_10_mm_per_mv(tmp_path):
+    """+-1.5 mV in V1 and V2 (15 + 15 mm of the 40 between their rows): the standard 10 mm/mV, and
+    3 mV peak-to-peak measures 30.00 mm; with auto_gain off a tall record keeps 10 mm/mV too."""
+    text, pulses, ptp_mm = _drawn_gain(_report(tmp_path / "fit.pdf", _tall_record(1.5)), "V2")
+    assert "25 mm/s, 10 mm/mV" in text and "gain 5" not in text
+    assert all(h == pytest.approx(10.0, abs=0.005) for h in pulses)
+    assert ptp_mm == pytest.approx(3.0 * 10.0, abs=0.05)
+    kept = _report(tmp_path / "kept.pdf", _tall_record(2.5), settings=ReportSettings(auto_gain=False))
+    text, pulses, ptp_mm = _drawn_gain(kept, "V2")
+    assert "25 mm/s, 10 mm/mV" in text and all(h == pytest.approx(10.0, abs=0.005) for h in pulses)
+    assert ptp_mm == pytest.approx(5.0 * 10.0, abs=0.05)

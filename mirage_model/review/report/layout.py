@@ -9,12 +9,18 @@ calibration pulse at the start of each row). The page drawing draws exactly this
 Above the sheet, as on a cart's or GE MUSE / Philips report, a band holds the measurement block
 and the interpretation (``summary_band``). The sheet keeps its 4 rows of 40 mm; room for the band
 comes from a two-line header and a one-line caption under the sheet.
+
+Very tall complexes (a 6 mV R wave of left ventricular hypertrophy) at 10 mm/mV run into the
+neighbouring rows' traces or off the sheet; as carts do, :func:`sheet_gain` then draws the whole
+sheet at 5 mm/mV (2.5 if need be), with its pulses at that gain and the gain printed under it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from mirage_model.render import LEAD_NAMES, PAGE_S, RenderConfig, make_layout
 
@@ -41,6 +47,7 @@ class ReportSettings:
     patient_id: str = ""             # optional
     speed_mm_s: float = 25.0         # paper speed (the 10 s sheet must fit: at most 26 mm/s on A4)
     gain_mm_mv: float = 10.0         # amplitude scale (rows stay 40 mm: 5 mm/mV shows +-4 mV)
+    auto_gain: bool = True           # halve the gain (to 5, then 2.5 mm/mV) where traces would run into the next row
 
 
 @dataclass(frozen=True)
@@ -151,3 +158,77 @@ def page_layouts(settings: ReportSettings):
         speed_mm_s=float(settings.speed_mm_s), gain_mm_mv=float(settings.gain_mm_mv),
         band_top=(page_h_mm - _HEADER_MM) * MM, band_bottom=top + _BAND_GAP_MM * MM)
     return lay, (ecg, trace_x0, top)
+
+
+REDUCED_GAINS_MM_MV = (5.0, 2.5)      # what a cart steps down to from the standard 10 mm/mV
+
+
+def rows_overlap(lay: ReportLayout, signal: np.ndarray, fs: float) -> bool:
+    """Whether the traces of ``signal`` ((12, T) mV at ``fs``, as drawn) at ``lay``'s gain run
+    into the next row's trace.
+
+    At any x of the sheet every row shows the same record time (each column is one 2.5 s window,
+    the rhythm strip runs under all four), so within each column's window the lowest point of a
+    row's lead and the highest of the next row's lead are compared with the rows' spacing. (The
+    sheet's top and bottom edges do not count: a V4 R wave above 2 mV, common in young men, would
+    put one PTB-XL record in six at half gain; :func:`edge_clipped` names such leads instead.)"""
+    up, down = _excursions(lay, signal, fs)
+    gap = 0.2 * MM                                                    # traces closer than this meet
+    pitch = np.abs(np.diff(sorted({p.baseline for p in lay.panels}, reverse=True)))
+    return bool(np.any((down[:-1] + up[1:]) * lay.pt_per_mv > pitch[:, None] - gap))
+
+
+def edge_clipped(lay: ReportLayout, signal: np.ndarray, fs: float) -> list[str]:
+    """The leads whose trace the sheet's top or bottom edge cuts at ``lay``'s gain (the renderer
+    holds a trace inside the sheet), top row first: page 1 names them under the sheet."""
+    up, down = _excursions(lay, signal, fs)
+    baselines = sorted({p.baseline for p in lay.panels}, reverse=True)
+    above = lay.grid_y0 + lay.grid_height - baselines[0]
+    below = baselines[-1] - lay.grid_y0
+    windows = sorted({(p.t0, p.t1) for p in lay.panels if not p.rhythm})
+    out = []
+    for row, excursion, room in ((0, up[0], above), (len(baselines) - 1, down[-1], below)):
+        for w, (t0, _t1) in enumerate(windows):
+            if excursion[w] * lay.pt_per_mv > room:
+                lead = next(p for p in lay.panels if p.baseline == baselines[row] and p.t0 <= t0 < p.t1)
+                name = f"{lead.lead} (rhythm)" if lead.rhythm else lead.lead
+                if name not in out:
+                    out.append(name)
+    return out
+
+
+def _excursions(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """(up, down), each (rows, columns) in mV >= 0: the highest and the lowest point of the lead
+    each row shows in each column's 2.5 s window (the rhythm strip's lead in every window)."""
+    signal = np.asarray(signal, dtype=float)
+    T = signal.shape[1]
+    baselines = sorted({p.baseline for p in lay.panels}, reverse=True)           # top row first
+    windows = sorted({(p.t0, p.t1) for p in lay.panels if not p.rhythm})
+    up = np.zeros((len(baselines), len(windows)))
+    down = np.zeros_like(up)
+    index = {name: i for i, name in enumerate(LEAD_NAMES)}
+    for p in lay.panels:
+        r = baselines.index(p.baseline)
+        for w, (t0, t1) in enumerate(windows):
+            if not (p.t0 <= t0 < p.t1):
+                continue
+            i0, i1 = min(T, math.ceil(t0 * fs - 1e-9)), min(T, math.ceil(t1 * fs - 1e-9))
+            x = signal[index[p.lead], i0:i1]
+            x = x[np.isfinite(x)]
+            if x.size:
+                up[r, w], down[r, w] = max(x.max(), 0.0), max(-x.min(), 0.0)
+    return up, down
+
+
+def sheet_gain(settings: ReportSettings, signal: np.ndarray, fs: float) -> float:
+    """The gain (mm/mV) the sheet is drawn at: ``settings.gain_mm_mv``, or with ``auto_gain`` where
+    the traces would then overlap (:func:`rows_overlap`), the first of ``REDUCED_GAINS_MM_MV`` below
+    it at which they do not (the least of them when none)."""
+    gains = [float(settings.gain_mm_mv)]
+    if settings.auto_gain:
+        gains += [g for g in REDUCED_GAINS_MM_MV if g < gains[0]]
+    for gain in gains:
+        lay, _ = page_layouts(replace(settings, gain_mm_mv=gain))
+        if not rows_overlap(lay, signal, fs):
+            return gain
+    return gains[-1]

@@ -18,10 +18,11 @@ from mirage_model.render import panel_traces, polyline_segments
 from mirage_model.review.file_info import record_notes
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
-from mirage_model.review.report.layout import MM, ReportLayout
+from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped
 from mirage_model.review.report.summary_band import draw_summary_band
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
+STANDARD_GAIN_MM_MV = 10.0       # Kligfield et al. 2007
 # The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
 # never drawn, and filtering a 24 h recording whole would take gigabytes).
 DISPLAY_S = 12.0
@@ -129,6 +130,10 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
     c.setLineWidth(0.8)
     for xa, xb, base, top in lay.calibration:
         draw_calibration_pulse(c, xa, xb, base, top)
+        if lay.gain_mm_mv != STANDARD_GAIN_MM_MV:     # a reduced gain is said at every pulse, as carts do
+            c.setFont(FONT_BOLD, 5.5)
+            c.setFillColorRGB(0, 0, 0)
+            c.drawCentredString((xa + xb) / 2, top + 1.2 * MM, f"{lay.gain_mm_mv:g} mm/mV")
     c.setLineWidth(0.6)
     for panel in lay.panels:
         if panel.rhythm or panel.t0 == 0:
@@ -165,10 +170,16 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     duration = rec.signal.shape[1] / float(rec.fs)
     shown = min(duration, 10.0)
     caption = pdf_text(
-        f"{lay.speed_mm_s:g} mm/s   {lay.gain_mm_mv:g} mm/mV   filter: {ctx.band}   "
+        f"{lay.speed_mm_s:g} mm/s, {lay.gain_mm_mv:g} mm/mV   filter: {ctx.band}   "
         f"sampling rate {ctx.fs:g} Hz   shown: first {shown:.1f} s of {duration:.1f} s   "
         f"calibration 1 mV / 200 ms   grid 1 mm / 5 mm")
     notes = []
+    if lay.gain_mm_mv < ctx.settings.gain_mm_mv:     # sheet_gain lowered it
+        notes.append(f"gain {lay.gain_mm_mv:g} mm/mV: at {ctx.settings.gain_mm_mv:g} mm/mV the tallest complexes "
+                     "would run into the next row")
+    clipped = edge_clipped(lay, ctx.signal[:, :int(round(10.0 * ctx.fs))], ctx.fs)
+    if clipped:
+        notes.append(f"cut at the sheet's edge: {', '.join(clipped)}")
     if duration < 10.0:
         notes.append("record shorter than 10 s: blank after its end")
     quality = getattr(rec, "quality", None) or {}

@@ -11,6 +11,7 @@ every page.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from pathlib import Path
 
 from reportlab import rl_config
@@ -24,7 +25,8 @@ from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice
-from mirage_model.review.report.layout import MM, ReportSettings, page_layouts
+from mirage_model.render import PAGE_S
+from mirage_model.review.report.layout import MM, ReportSettings, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.result import (
@@ -67,9 +69,12 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
 def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None) -> Path:
     record = session.record
     settings = settings or ReportSettings()
-    lay, geom = page_layouts(settings)
+    page_layouts(settings)        # unusable settings fail before any work
     session.measurement_table()   # bad edits fail before any work
     signal, fs, band = display_signal(record)
+    # tall complexes: the sheet at a lower gain, as carts print it (the caption says which)
+    gain = sheet_gain(settings, signal[:, :int(round(PAGE_S * fs))], fs)
+    lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
     now = _dt.datetime.now(_dt.timezone.utc)
     margin = 12 * MM
     ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
