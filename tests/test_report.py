@@ -808,6 +808,7 @@ def test_tall_complexes_put_the_sheet_at_5_mm_per_mv(tmp_path):
     assert len(pulses) == 4 and all(h == pytest.approx(5.0, abs=0.005) for h in pulses)
     assert ptp_mm == pytest.approx(5.0 * 5.0, abs=0.05)
     assert "gain 5 mm/mV: at 10 mm/mV the tallest complexes would run into the next row" in text
+    assert "cut at the sheet's edge" not in text                          # 12.5 mm of the 20 above V1's baseline
     assert text.count("5 mm/mV") >= 1 + 4                                   # the caption and each pulse
 
 
@@ -822,3 +823,5 @@ def test_complexes_that_fit_keep_10_mm_per_mv(tmp_path):
     text, pulses, ptp_mm = _drawn_gain(kept, "V2")
     assert "25 mm/s, 10 mm/mV" in text and all(h == pytest.approx(10.0, abs=0.005) for h in pulses)
     assert ptp_mm == pytest.approx(5.0 * 10.0, abs=0.05)
+    # V1 in the top row: 25 mm up from a baseline 20 mm under the sheet's top, held at the edge, and said
+    assert "cut at the sheet's edge: V1" in text
