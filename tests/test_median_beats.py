@@ -250,3 +250,43 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
     finally:
         window.cancel_all()
         workers.cancel_all_and_wait(30000)
+
+
+def _black_paths(page) -> list[np.ndarray]:
+    """Each black path drawn on ``page`` as an (n, 2) array of its points, in pt."""
+    from pypdf.generic import ContentStream
+
+    ops = ContentStream(page.get_contents(), page.pdf).operations
+    colour, stack, paths = (0.0, 0.0, 0.0), [], []
+    for args, op in ops:
+        if op == b"q":
+            stack.append(colour)
+        elif op == b"Q" and stack:
+            colour = stack.pop()
+        elif op == b"RG":
+            colour = tuple(round(float(a), 2) for a in args)
+        elif op == b"m" and colour == (0.0, 0.0, 0.0):
+            paths.append([(float(args[0]), float(args[1]))])
+        elif op == b"l" and colour == (0.0, 0.0, 0.0) and paths:
+            paths[-1].append((float(args[0]), float(args[1])))
+    return [np.array(p) for p in paths]
+
+
+def test_pdf_median_page_halves_the_gain_for_beats_taller_than_their_row(tmp_path, synthetic):
+    """The synthetic beats at 2.5 times their size: V4's R wave is 3.5 mV (1.4 x 2.5), 35 mm at
+    10 mm/mV in a row of +-20 mm. The page drew it at 10 mm/mV clipped flat at 19 mm; it is now
+    drawn at 5 mm/mV, its pulses 5 mm high, the legend saying so, and V4's beat (Q -0.1, R 1.0,
+    S -0.25 times 1.4 x 2.5 mV: 4.375 mV from S to R) measures 21.9 mm from trough to peak."""
+    from mirage_model.review.report import build_report
+
+    record = EcgRecord(signal=synthetic["record"].signal * 2.5, fs=FS, record_id="tall")
+    s = ReviewSession.from_results(record, measurements=measure(record), file_values=False)
+    page = pypdf.PdfReader(str(build_report(s, tmp_path / "tall.pdf"))).pages[1]
+    text = " ".join(page.extract_text().split())
+    assert "25 mm/s, 5 mm/mV" in text and "Gain 5 mm/mV: at 10 mm/mV the tallest beat would leave its row." in text
+    paths = _black_paths(page)
+    pulses = [p for p in paths if len(p) == 6]
+    assert len(pulses) == 3 and all((p[2, 1] - p[1, 1]) / PT_PER_MM == pytest.approx(5.0, abs=0.005) for p in pulses)
+    beats = [p for p in paths if len(p) > 50]
+    tallest = max(float(np.ptp(p[:, 1])) for p in beats) / PT_PER_MM
+    assert tallest == pytest.approx(1.4 * 1.25 * 2.5 * 5.0, abs=0.3)

@@ -75,20 +75,35 @@ def sheet_cells(grid: tuple[tuple[str, ...], ...] = GRID_3X4) -> tuple[SheetCell
     return tuple(out)
 
 
-def cell_segments(view: "MedianBeatView", cell: SheetCell) -> list[tuple[np.ndarray, np.ndarray]]:
+def cell_segments(view: "MedianBeatView", cell: SheetCell,
+                  gain_mm_mv: float = GAIN_MM_MV) -> list[tuple[np.ndarray, np.ndarray]]:
     """The lead's beat in ``cell`` as (x mm, y mm) runs of finite samples inside the shown window
-    (a sample no beat covers breaks the line: nothing is invented); amplitudes beyond the row are
-    clipped to it (1 mm inside)."""
+    (a sample no beat covers breaks the line: nothing is invented), at ``gain_mm_mv``; amplitudes
+    beyond the row are clipped to it (1 mm inside: ``fitting_gain`` picks a gain that needs none)."""
     y = view.lead(cell.lead)
-    ok = (view.t_ms >= SHOWN_MS[0]) & (view.t_ms <= SHOWN_MS[1]) & np.isfinite(y)
+    ok = _shown(view) & np.isfinite(y)
     half = ROW_MM / 2.0 - 1.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
     out = []
     for a, b in zip(edges[::2], edges[1::2]):
         if b - a >= 2:
             out.append((cell.qrs_x + view.t_ms[a:b] * SPEED_MM_S / 1000.0,
-                        cell.baseline + np.clip(y[a:b] * GAIN_MM_MV, -half, half)))
+                        cell.baseline + np.clip(y[a:b] * gain_mm_mv, -half, half)))
     return out
+
+
+def _shown(view: "MedianBeatView") -> np.ndarray:
+    return (view.t_ms >= SHOWN_MS[0]) & (view.t_ms <= SHOWN_MS[1])
+
+
+def fitting_gain(view: "MedianBeatView", gains: tuple[float, ...] = (GAIN_MM_MV, 5.0, 2.5)) -> float:
+    """The first of ``gains`` (mm/mV) at which every lead's shown beat stays inside its row (1 mm
+    from its edges, where ``cell_segments`` would clip it); the last when none does. What the PDF's
+    median page is drawn at: a 6 mV R wave is not flattened at 1.9 mV."""
+    shown = view.signal[:, _shown(view)]
+    peak = float(np.nanmax(np.abs(shown))) if np.isfinite(shown).any() else 0.0
+    half = ROW_MM / 2.0 - 1.0
+    return next((g for g in gains if peak * g <= half), gains[-1])
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The median-beat page: one representative beat per lead on ECG paper at true scale (25 mm/s,
-10 mm/mV, the sheet's 1 mm / 5 mm grid and 1 mV / 200 ms pulses; Kligfield et al. 2007), in the
-cart's 3x4 order, with vertical marks at the global fiducials (P onset/offset, QRS onset/offset,
+10 mm/mV, or 5 mm/mV when the tallest beat would leave its row (``fitting_gain``), the sheet's
+1 mm / 5 mm grid and 1 mV / 200 ms pulses; Kligfield et al. 2007), in the cart's 3x4 order, with vertical marks at the global fiducials (P onset/offset, QRS onset/offset,
 T end) and their legend.
 
 The beats are MIRAGE's (``review.median_beats.median_beat_view``), never the device's own. When
@@ -14,7 +14,7 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView, cell_segments,
+    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, unavailable_reason,
 )
 from mirage_model.review.report.context import ReportContext
@@ -31,8 +31,9 @@ def _sheet_origin(ctx: ReportContext) -> tuple[float, float]:
     return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - sheet_size()[1]) * MM
 
 
-def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
-    """The 12 beats with the fiducial marks, labels and calibration pulses; sheet origin (x0, y0) pt."""
+def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> None:
+    """The 12 beats with the fiducial marks, labels and calibration pulses at ``gain`` mm/mV; sheet
+    origin (x0, y0) pt."""
     half = (ROW_MM / 2.0 - 1.0) * MM
     for cell in sheet_cells():
         xq, base = x0 + cell.qrs_x * MM, y0 + cell.baseline * MM
@@ -50,7 +51,7 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
         c.setLineWidth(0.7)
         c.setLineJoin(1)
         c.setLineCap(1)
-        for xs, ys in cell_segments(view, cell):
+        for xs, ys in cell_segments(view, cell, gain):
             path = c.beginPath()
             path.moveTo(x0 + float(xs[0]) * MM, y0 + float(ys[0]) * MM)
             for px, py in zip((x0 + xs[1:] * MM).tolist(), (y0 + ys[1:] * MM).tolist()):
@@ -64,10 +65,13 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView) -> None:
     c.setLineWidth(0.8)
     for base in sorted({y0 + cell.baseline * MM for cell in sheet_cells()}):
         xa = x0 + 3.0 * MM
-        draw_calibration_pulse(c, xa, xa + 0.2 * SPEED_MM_S * MM, base, base + GAIN_MM_MV * MM)
+        draw_calibration_pulse(c, xa, xa + 0.2 * SPEED_MM_S * MM, base, base + gain * MM)
+        if gain != GAIN_MM_MV:                      # a reduced gain is said at every pulse, as on page 1
+            c.setFont(FONT_BOLD, 5.5)
+            c.drawCentredString(xa + 0.1 * SPEED_MM_S * MM, base + (gain + 1.2) * MM, f"{gain:g} mm/mV")
 
 
-def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportContext) -> None:
+def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportContext, gain: float) -> None:
     """The fiducials' legend with their times, and where the beats come from."""
     y = top
     c.setFillColorRGB(0, 0, 0)
@@ -93,11 +97,13 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         view.caption + ".",
         "Times from the QRS onset; the marks are the global",
         "boundaries the intervals are measured between.",
-        f"{SPEED_MM_S:g} mm/s   {GAIN_MM_MV:g} mm/mV   grid 1 mm / 5 mm",
+        f"{SPEED_MM_S:g} mm/s, {gain:g} mm/mV   grid 1 mm / 5 mm",
         f"Filter {view.band_hz[0]:g}-{view.band_hz[1]:g} Hz; sampled at {view.fs:g} Hz"
         + (f" (resampled from {float(ctx.record.fs):g} Hz)." if float(ctx.record.fs) != view.fs else "."),
         "Baseline: each lead's level 10 ms before the QRS onset.",
     ]
+    if gain != GAIN_MM_MV:
+        lines.append(f"Gain {gain:g} mm/mV: at {GAIN_MM_MV:g} mm/mV the tallest beat would leave its row.")
     if ctx.session.measurement_edits:
         lines.append("Reviewer edits change the values, not these marks.")
     meta = getattr(ctx.record, "meta", None) or {}
@@ -131,7 +137,8 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
     else:
         w, h = (v * MM for v in sheet_size())
         draw_grid(c, replace(lay, grid_x0=x0, grid_y0=y0, grid_width=w, grid_height=h))
-        _draw_beats(c, x0, y0, view)
-        _draw_legend(c, x0 + w + 8 * MM, y0 + h - 3 * MM, view, ctx)
+        gain = fitting_gain(view)
+        _draw_beats(c, x0, y0, view, gain)
+        _draw_legend(c, x0 + w + 8 * MM, y0 + h - 3 * MM, view, ctx, gain)
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)
