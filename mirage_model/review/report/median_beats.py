@@ -109,9 +109,11 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
     meta = getattr(ctx.record, "meta", None) or {}
     if meta.get("device_median_beats"):
         lines.append("The device's own median beats are not shown here.")
+    room = ctx.layout.page_width - 10 * MM - x        # wrapped to the page's margin (Letter is 18 mm narrower)
     for text in lines:
-        c.drawString(x, y, pdf_text(text))
-        y -= 4 * MM
+        for row in simpleSplit(pdf_text(text), FONT, 8, room):
+            c.drawString(x, y, row)
+            y -= 4 * MM
 
 
 def draw_median_page(c, doc, ctx: ReportContext) -> None:
