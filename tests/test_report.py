@@ -612,14 +612,15 @@ def test_letter_pages_keep_their_text_on_the_page(tmp_path, ptbxl_sample, predic
     score_session(session, predictor, explain=True)
     out = build_report(session, tmp_path / "letter.pdf", settings=ReportSettings(page_size="Letter"))
     reader = pypdf.PdfReader(str(out))
-    assert len(reader.pages) == 4          # the ECG sheet, the median beats, the results, the explanations
+    # the ECG sheet, the median beats, the results (page 1's interpretation in full first), the explanations
+    assert 4 <= len(reader.pages) <= 5
     for i, page in enumerate(reader.pages):
         width = float(page.mediabox.width)
         assert width == pytest.approx(792.0)
         for x0, x1, text in _text_extents(page):
             assert 0 <= x0 and x1 <= width + 1, (i + 1, text, x0, x1)
     # the explanation figures are scaled into the Letter frame
-    assert "Lead importance" in reader.pages[3].extract_text()
+    assert "Lead importance" in reader.pages[-1].extract_text()
 
 
 def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_sample):

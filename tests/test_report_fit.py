@@ -124,3 +124,30 @@ def test_fifteen_statements_and_a_long_patient_fit_every_page(tmp_path, record):
         assert s.text in page3, s.text
     assert settings.patient_name in texts[0]
     assert all(settings.patient_id in t for t in texts)             # every page's footer names the patient whole
+
+
+def test_the_caption_under_the_sheet_keeps_every_part_whole(tmp_path):
+    """A 4 s record with aVL missing and 4 mV waves in V1 and V2: the caption under the sheet and its
+    notes (the lowered gain, the leads cut at the sheet's edge, the short record, the quality flags)
+    did not fit the line and the caption was cut ("shown: first 4.0 s of..."). Every part is now
+    whole, what has no room is counted ("N more notes on page 3"), page 3 prints them all, and the
+    blank aVL panel says "aVL (missing)"."""
+    import numpy as np
+    from helpers_models import synthetic_record
+
+    from mirage_model import formats
+
+    rec = synthetic_record(duration_s=4.0, fs=500.0, record_id="notes")
+    t = np.arange(rec.signal.shape[1]) / 500.0
+    rec.signal[4] = np.nan                                                   # aVL
+    for lead in (0, 6, 7, 9):                                                # I, V1, V2, V4: 8 mV swings
+        rec.signal[lead] = 4.0 * np.cos(2 * np.pi * 5.0 * t)
+    record = mm.load_record(formats.write_record(rec, tmp_path, "wfdb", name="notes"))
+    out = build_report(ReviewSession.from_results(record, file_values=False), tmp_path / "notes.pdf")
+    texts = _check_fits(out)
+    assert "aVL (missing)" in texts[0] and "V1 (missing)" not in texts[0]   # V1 shows 5-7.5 s: after the end
+    assert "25 mm/s, 5 mm/mV" in texts[0] and "shown: first 4.0 s of 4.0 s" in texts[0]
+    page3 = next(t for t in texts if "ECG sheet (page 1)" in t)
+    for words in ("gain 5 mm/mV: at 10 mm/mV the tallest complexes would run into the next row",
+                  "record shorter than 10 s: blank after its end", "aVL", "grid 1 mm / 5 mm"):
+        assert words in page3, words

@@ -46,7 +46,18 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
                       getattr(session, "statements_prediction", None), stated)
     lines.append(pdf_escape(text[:-len(DETAILS)] if text.endswith(DETAILS) else text))
     out.append(Paragraph("<br/>".join(lines), st["body"]))
+    out.extend(sheet_flowables(ctx, st))
     return out
+
+
+def sheet_flowables(ctx: ReportContext, st) -> list:
+    """Page 1's caption and notes under the ECG sheet in full (``waveforms.caption_parts``), which
+    its one line may shorten."""
+    from mirage_model.review.report.waveforms import caption_parts
+
+    caption, notes = caption_parts(ctx)
+    lines = ["<b>ECG sheet (page 1)</b>: " + pdf_escape("; ".join(caption))] + [pdf_escape(n) for n in notes]
+    return [Paragraph("<br/>".join(lines), st["small"])]
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:

@@ -9,15 +9,16 @@ crisp at any zoom; the traces are the one renderer's ``panel_traces`` placed by
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
-from mirage_model.render import panel_traces, polyline_segments
+from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import record_notes
 from mirage_model.review.report.context import ReportContext
-from mirage_model.review.report.header import clip, draw_notice, draw_page_header
+from mirage_model.review.report.header import draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped
 from mirage_model.review.report.summary_band import draw_summary_band
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
@@ -112,6 +113,20 @@ def draw_grid(c, lay: ReportLayout) -> None:
         c.restoreState()
 
 
+def _no_trace(signal: np.ndarray, fs: float, panel) -> str:
+    """ " (missing)" when ``panel``'s window of its lead holds no finite sample (a lead the file
+    lacks: a blank panel), " (flat)" when every sample is the same value (a flat line that is no
+    isoelectric trace), else "" (also for a window after a short record's end: the caption says so)."""
+    lead = LEAD_NAMES.index(panel.lead)
+    x = signal[lead, max(0, math.ceil(panel.t0 * fs - 1e-9)):max(0, math.ceil(panel.t1 * fs - 1e-9))]
+    if not x.size:
+        return ""
+    x = x[np.isfinite(x)]
+    if not x.size:
+        return " (missing)"
+    return " (flat)" if np.ptp(x) == 0 else ""
+
+
 def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> None:
     """Lead traces as vector paths from the renderer's ``panel_traces`` (the geometry the raster
     images use); NaN (missing) samples break the line, nothing is invented."""
@@ -143,6 +158,7 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
     c.setFont(FONT_BOLD, 8)
     for panel in lay.panels:
         label = f"{panel.lead} (rhythm)" if panel.rhythm else panel.lead
+        label += _no_trace(signal, fs, panel)
         x, y = panel.x0 + 1.2 * MM, panel.baseline + 12.0 * MM
         w = c.stringWidth(label, FONT_BOLD, 8)
         c.saveState()
@@ -154,25 +170,17 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
         c.drawString(x, y, label)
 
 
-def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
-    """Page 1: the header, the band (measurements and interpretation), the sheet (grid, traces,
-    pulses, labels), its caption, the footer."""
+def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
+    """(the caption under the sheet, part by part, the scale first; the notes about this record:
+    a lowered gain, leads cut at the sheet's edge, a short record, quality flags, the reader's
+    notes). Page 1 prints what fits its one line; page 3 prints them all."""
     lay = ctx.layout
     rec = ctx.record
-    draw_page_header(c, ctx)
-    draw_summary_band(c, ctx)
-
-    draw_grid(c, lay)
-    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
-
-    c.saveState()
-    y = lay.grid_y0 - 3.4 * MM
     duration = rec.signal.shape[1] / float(rec.fs)
     shown = min(duration, 10.0)
-    caption = pdf_text(
-        f"{lay.speed_mm_s:g} mm/s, {lay.gain_mm_mv:g} mm/mV   filter: {ctx.band}   "
-        f"sampling rate {ctx.fs:g} Hz   shown: first {shown:.1f} s of {duration:.1f} s   "
-        f"calibration 1 mV / 200 ms   grid 1 mm / 5 mm")
+    caption = [f"{lay.speed_mm_s:g} mm/s, {lay.gain_mm_mv:g} mm/mV", f"filter: {ctx.band}",
+               f"sampling rate {ctx.fs:g} Hz", f"shown: first {shown:.1f} s of {duration:.1f} s",
+               "calibration 1 mV / 200 ms", "grid 1 mm / 5 mm"]
     notes = []
     if lay.gain_mm_mv < ctx.settings.gain_mm_mv:     # sheet_gain lowered it
         notes.append(f"gain {lay.gain_mm_mv:g} mm/mV: at {ctx.settings.gain_mm_mv:g} mm/mV the tallest complexes "
@@ -191,21 +199,56 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     if flagged:
         notes.append("Lead quality flags - " + "; ".join(flagged))
     notes += record_notes(rec)
+    return caption, notes
+
+
+CAPTION_KEPT = 4                 # caption parts page 1 never drops (scale, filter, rate, what is shown)
+SEP = "   "
+
+
+def caption_line(c, caption: list[str], notes: list[str], width: float) -> tuple[str, str, float]:
+    """(caption text, notes text, font size) for the one line under the sheet, every part whole:
+    the size shrinks (7.5 to 5.5 pt), then the standard scale's last parts (calibration, grid: also
+    in page 2's legend) give way, then notes, counted as on page 3."""
+    def width_of(cap, note, size):
+        return c.stringWidth(cap, FONT, size) + (5 * MM + c.stringWidth(note, FONT, size) if note else 0.0)
+
+    def more(k):                       # the first k notes, and how many page 3 adds
+        left = len(notes) - k
+        return notes[:k] + ([f"{left} more note{'s' if left > 1 else ''} on page 3"] if left else [])
+
+    candidates = [(caption[:k], notes) for k in range(len(caption), CAPTION_KEPT - 1, -1)]
+    candidates += [(caption[:CAPTION_KEPT], more(k)) for k in range(len(notes) - 1, -1, -1)]
+    for cap, note in candidates:
+        cap, note = pdf_text(SEP.join(cap)), pdf_text(SEP.join(note))
+        size = 7.5
+        while size > 5.5 and width_of(cap, note, size) > width:
+            size -= 0.5
+        if width_of(cap, note, size) <= width:
+            return cap, note, size
+    return cap, note, size
+
+
+def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
+    """Page 1: the header, the band (measurements and interpretation), the sheet (grid, traces,
+    pulses, labels), its caption, the footer."""
+    lay = ctx.layout
+    rec = ctx.record
+    draw_page_header(c, ctx)
+    draw_summary_band(c, ctx)
+
+    draw_grid(c, lay)
+    draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
+
     # one line under the sheet (the band took the room of a second): the caption, then the notes
-    # at the right, both shrunk when they would meet
-    note = pdf_text("   ".join(notes))
-    width = lay.grid_width
-    size = 7.5
-    while size > 5.5 and (c.stringWidth(caption, FONT, size) + 5 * MM
-                          + c.stringWidth(note, FONT, size) > width):
-        size -= 0.5
+    # at the right; page 3 has them all
+    c.saveState()
+    caption, notes = caption_parts(ctx)
+    cap, note, size = caption_line(c, caption, notes, lay.grid_width)
+    y = lay.grid_y0 - 3.4 * MM
     c.setFont(FONT, size)
-    # still too long: the notes (about this record) keep up to half the line, the caption (the
-    # standard scale, also in the legend of page 2) is what gets cut
-    caption_w = c.stringWidth(caption, FONT, size)
-    note_w = min(c.stringWidth(note, FONT, size), max(width / 2, width - caption_w - 5 * MM)) if note else 0.0
-    c.drawString(lay.grid_x0, y, clip(c, caption, FONT, size, width - note_w - (5 * MM if note else 0)))
+    c.drawString(lay.grid_x0, y, cap)
     if note:
-        c.drawRightString(lay.grid_x0 + width, y, clip(c, note, FONT, size, note_w))
+        c.drawRightString(lay.grid_x0 + lay.grid_width, y, note)
     c.restoreState()
     draw_notice(c, lay.page_width, rec.record_id, ctx)
