@@ -151,3 +151,24 @@ def test_the_caption_under_the_sheet_keeps_every_part_whole(tmp_path):
     for words in ("gain 5 mm/mV: at 10 mm/mV the tallest complexes would run into the next row",
                   "record shorter than 10 s: blank after its end", "aVL", "grid 1 mm / 5 mm"):
         assert words in page3, words
+
+
+def test_the_attention_map_keeps_its_legend_inside_its_drawing():
+    """The lead-to-lead attention map's legend ("row: query lead, column: key lead; scale 0 (white)
+    to 0.276 (red); uniform = 0.083") was one line 96 mm long in an 80 mm drawing and ran into the
+    saliency image beside it (PTB-XL 00858_lr, page 5). Every string of the drawing, measured with
+    reportlab's stringWidth at its size and anchor, now lies inside it."""
+    import numpy as np
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from mirage_model.review.report.explanations import heatmap_drawing
+
+    register_fonts()
+    size = 80 * PT_PER_MM
+    d = heatmap_drawing(np.random.default_rng(0).uniform(0.02, 0.276, (12, 12)), size)
+    strings = [s for s in d.contents if hasattr(s, "text")]
+    assert any("uniform = 0.083" in s.text for s in strings)
+    for s in strings:
+        w = stringWidth(s.text, s.fontName, s.fontSize)
+        x0 = s.x - {"start": 0.0, "middle": w / 2, "end": w}[s.textAnchor]
+        assert 0 <= x0 and x0 + w <= size and 0 <= s.y <= size, (s.text, x0, x0 + w, size)

@@ -64,8 +64,10 @@ def heatmap_drawing(matrix: np.ndarray, size: float):
                      textAnchor="end"))
         d.add(String(margin + (i + 0.5) * cell, top - 12 * cell - 6, STANDARD_LEADS[i], fontName=FONT, fontSize=5.5,
                      textAnchor="middle"))
-    d.add(String(margin, top - 12 * cell - 13, f"row: query lead, column: key lead; "
-                 f"scale 0 (white) to {hi:.3f} (red); uniform = {1 / 12:.3f}", fontName=FONT, fontSize=5.5))
+    # two lines: on one the legend ran 16 mm past the drawing, into the saliency image beside it
+    d.add(String(margin, top - 12 * cell - 12.5, "row: query lead, column: key lead", fontName=FONT, fontSize=5.5))
+    d.add(String(margin, top - 12 * cell - 19, f"scale 0 (white) to {hi:.3f} (red); uniform = {1 / 12:.3f}",
+                 fontName=FONT, fontSize=5.5))
     return d
 
 
