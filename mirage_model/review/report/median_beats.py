@@ -97,7 +97,7 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         view.caption + ".",
         "Times from the QRS onset; the marks are the global",
         "boundaries the intervals are measured between.",
-        f"{SPEED_MM_S:g} mm/s, {gain:g} mm/mV   grid 1 mm / 5 mm",
+        f"{SPEED_MM_S:g} mm/s, {gain:g} mm/mV; grid 1 mm / 5 mm",
         f"Filter {view.band_hz[0]:g}-{view.band_hz[1]:g} Hz; sampled at {view.fs:g} Hz"
         + (f" (resampled from {float(ctx.record.fs):g} Hz)." if float(ctx.record.fs) != view.fs else "."),
         "Baseline: each lead's level 10 ms before the QRS onset.",
