@@ -172,3 +172,24 @@ def test_the_attention_map_keeps_its_legend_inside_its_drawing():
         w = stringWidth(s.text, s.fontName, s.fontSize)
         x0 = s.x - {"start": 0.0, "middle": w / 2, "end": w}[s.textAnchor]
         assert 0 <= x0 and x0 + w <= size and 0 <= s.y <= size, (s.text, x0, x0 + w, size)
+
+
+def test_the_interpretation_head_keeps_the_band_size(tmp_path, record):
+    """With the shipped statements model's name ("mirage-ptbxl-statements") the interpretation's head
+    ("research use, unconfirmed; the source of each: ...") did not fit the band at 7.5 pt and was
+    shrunk to 5.5 pt on every real record (CinC A0003, LUDB 1); it now keeps 7.5 pt in fewer words."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name="mirage-ptbxl-superdiagnostic-base"), device="cpu")
+    stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=("SR", "AFIB", "1AVB", "CLBBB", "NORM"),
+                                             thresholds=(0.0, 1.01, 1.01, 1.01, 1.01), name="mirage-ptbxl-statements"),
+                        device="cpu")
+    out = build_report(_session(record, sup, stmt, ABNORMAL), tmp_path / "head.pdf")
+    sizes = []
+
+    def visit(text, cm, tm, font, size):
+        if "research use, unconfirmed" in text:
+            sizes.append(size * tm[0])
+
+    pypdf.PdfReader(str(out)).pages[0].extract_text(visitor_text=visit)
+    assert sizes and sizes[0] == pytest.approx(7.5, abs=0.01), sizes

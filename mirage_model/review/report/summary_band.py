@@ -346,7 +346,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                  Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
-    draw_runs(c, x0, first, _first_whole(c, head, width), width)
+    # the head at the band's size in fewer words, rather than all of them shrunk to 5.5 pt (the model's
+    # name is on the model line and page 3)
+    draw_runs(c, x0, first, next((h for h in head if _fits(c, h, width)), None) or _first_whole(c, head, width),
+              width)
     statements = list(it.statements)
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
