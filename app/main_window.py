@@ -247,13 +247,14 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         act("&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         view_menu = menu.addMenu("&View")
-        act("Reset to &true scale", self.viewer.plot.reset_scale, "Ctrl+0", None, view_menu)
-        act("&Fit page", self.viewer.plot.fit_page, "Ctrl+9", None, view_menu)
+        true_scale = act("Reset to &true scale", self.viewer.plot.reset_scale, "Ctrl+0", None, view_menu)
+        fit = act("&Fit page", self.viewer.plot.fit_page, "Ctrl+9", None, view_menu)
         zoom_in = act("Zoom &in", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom * 1.25), "Ctrl++", None,
                       view_menu)
         # "+" is Shift+= on US and UK keyboards: Ctrl and the key marked "=" zoom in too, as in browsers
         zoom_in.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])
-        act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None, view_menu)
+        zoom_out = act("Zoom &out", lambda: self.viewer.plot.set_zoom(self.viewer.plot.zoom / 1.25), "Ctrl+-", None,
+                       view_menu)
         view_menu.addAction(self.browser_dock.toggleViewAction())
         view_menu.addSeparator()
         # the toolbar's switches, here with keys: a keyboard alone reaches them without tabbing
@@ -273,11 +274,14 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             self.layout_actions[name] = a
         self.viewer.layout_box.currentTextChanged.connect(
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
+        # the commands that act on the record on screen (greyed out while none is: _record_controls)
+        self.record_actions = (self.export_action, self.save_as_action, true_scale, fit, zoom_in, zoom_out,
+                               self.calipers_action, *self.layout_actions.values())
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
-        self.run_action.setEnabled(self.predictor is not None)
-        self.results.modelAvailable.connect(self.run_action.setEnabled)
+        self._model_available = False
+        self.results.modelAvailable.connect(self._model_availability)
         act("&Cancel running work", self.cancel_work, "Esc", None, model_menu)
         act("&Choose model...", self.choose_model, None, None, model_menu)
         shipped = model_menu.addMenu("&Shipped models")
@@ -310,6 +314,23 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for a in (self.open_action, self.folder_action, self.run_action, self.export_action, self.batch_action):
             tb.addAction(a)
+        self._record_controls(False)
+
+    def _model_availability(self, on: bool) -> None:
+        self._model_available = bool(on)
+        self._record_controls(self.record is not None)
+
+    def _record_controls(self, on: bool) -> None:
+        """Offer every control that acts on a record (``on``: one is on screen) or grey them out: the
+        trace view's, the model image's, the lab form, export, save, zoom, calipers, layouts, and Run
+        model (which also needs a model)."""
+        self.viewer.set_controls_enabled(on)
+        for a in self.record_actions:
+            a.setEnabled(on)
+        self.lab_form.setEnabled(on)
+        run = on and self._model_available
+        self.run_action.setEnabled(run)
+        self.results.run_btn.setEnabled(run)
 
     # ------------------------------------------------------------------ messages
     def show_status(self, text: str, timeout_ms: int = 0) -> None:

@@ -1640,6 +1640,9 @@ def test_loading_model_is_said_and_run_needs_a_model(qtbot, tiny_model):
     assert "Loading model" in window.results.model_label.text()
     assert "Loading the model" in window.lab_form.caption.text()
     qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    # a model and no record: nothing to run yet (test_app_keyboard checks every record control)
+    assert not window.run_action.isEnabled() and not window.results.run_btn.isEnabled()
+    open_and_wait(qtbot, window, SAMPLE)
     assert window.run_action.isEnabled() and window.results.run_btn.isEnabled()
 
 

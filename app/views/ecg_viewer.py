@@ -110,6 +110,18 @@ class EcgViewer(QWidget):
         self.plot.caliperChanged.connect(self._caliper_text)
         self.plot.overlayChanged.connect(self._overlay_text)
         self._filters_changed()
+        # every control here acts on the record on screen: none is offered while none is shown
+        self.record_controls = (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page,
+                                self.highpass, self.notch, self.caliper_btn, self.importance_box,
+                                self.saliency_box, self.fid_box)
+        self.set_controls_enabled(False)
+
+    def set_controls_enabled(self, on: bool) -> None:
+        """Offer the trace controls (``on``: a record is shown) or grey them all out. The page box
+        is offered only where there is more than one page to choose from."""
+        for w in self.record_controls:
+            w.setEnabled(on)
+        self.page.setEnabled(on and self.page.count() > 1 and self.plot.layout_name != "12x1")
 
     def set_record(self, record) -> None:
         self.plot.set_record(record)
@@ -117,22 +129,22 @@ class EcgViewer(QWidget):
         self.page.blockSignals(True)
         self.page.clear()
         self.page.addItems([f"{min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S)):g} s" for i in range(pages)])
-        self.page.setEnabled(pages > 1 and self.plot.layout_name != "12x1")
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
+        self.set_controls_enabled(True)
 
     def clear_record(self, title: str = NO_RECORD, detail: str = "") -> None:
         """No record shown, and the view says so (see ``EcgPlot.clear_record``)."""
         self.plot.clear_record(title, detail)
         self.page.blockSignals(True)
         self.page.clear()
-        self.page.setEnabled(False)
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
+        self.set_controls_enabled(False)
 
     def _layout_changed(self, name: str) -> None:
         self.plot.set_layout(name)
-        self.page.setEnabled(self.page.count() > 1 and name != "12x1")
+        self.set_controls_enabled(self.plot.record is not None)
 
     def _page_changed(self, i: int) -> None:
         if i >= 0:

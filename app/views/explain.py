@@ -185,6 +185,12 @@ class ModelImageView(QWidget):
         self.method.currentTextChanged.connect(self._method_changed)
         self.opacity.valueChanged.connect(self._update)
         self.setMinimumSize(220, 260)
+        self._enable_controls()
+
+    def _enable_controls(self) -> None:
+        # the saliency switch, method and opacity act on a shown image: greyed out while there is none
+        for w in (self.show_box, self.method, self.opacity):
+            w.setEnabled(self.image is not None)
 
     def set_image(self, image: np.ndarray | None) -> None:
         """uint8 (S, S), 255 = white paper: exactly the array the model got."""
@@ -194,6 +200,7 @@ class ModelImageView(QWidget):
         else:
             self.image_item.setImage(self.image, levels=(0, 255))
             self.vb.setRange(QRectF(0, 0, self.image.shape[1], self.image.shape[0]), padding=0.01)
+        self._enable_controls()
         self._update()
 
     def set_explanation(self, explanation) -> None:
@@ -298,11 +305,13 @@ class LeadHeatmaps(QWidget):
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.caption)
         self.setMinimumHeight(240)
-        self._redraw()
+        self.set_explanation(None)
 
     def set_explanation(self, explanation) -> None:
-        """Show the explanation's (L, L) lead matrices (None: clear)."""
+        """Show the explanation's (L, L) lead matrices (None: clear, and the switches greyed out)."""
         self.explanation = explanation
+        for box in self.boxes:
+            box.setEnabled(explanation is not None)
         self._redraw()
 
     def set_shown(self, key: str, on: bool) -> None:

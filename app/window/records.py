@@ -120,6 +120,7 @@ class RecordsMixin:
         """Nothing of the previous patient stays on screen: not the traces, the window title, the
         patient line or the device's analysis either, also when the new record cannot be read."""
         self._set_message_visible(False)
+        self._record_controls(False)      # until the new record is on screen
         self.patient_line.set_session(self.session)     # names the patient once the record is read
         name = Path(self.session.path).name if self.session is not None and self.session.path else ""
         self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
@@ -160,6 +161,7 @@ class RecordsMixin:
         if table and sid == self.session.id:
             self.session.set_values(table, source="table")     # over the file's, as the batch had them
         self.viewer.set_record(record)
+        self._record_controls(True)
         if self.fit_page_on_open:
             QTimer.singleShot(0, self.viewer.plot.fit_page)
         self.lab_form.refresh()

@@ -1,0 +1,134 @@
+"""MIRAGE Review driven as a cardiologist drives it: by the keyboard, with a folder open before any
+record is chosen, and on a laptop-sized window.
+
+Truth comes from outside the app: a synthetic record whose R waves stand exactly 800 ms apart
+(75 bpm) with 1.00 mV R waves, the screen's physical DPI for the drawn scale, and the widgets'
+own enabled state walked over the whole window (so a control added later is checked too).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSlider  # noqa: E402
+
+from helpers_app import WAIT_MS, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+
+LUDB = resources_dir() / "samples" / "ludb"
+needs_ludb = pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
+
+FS = 500
+RR_S = 0.8                 # R to R: 800 ms, 75 bpm
+R_MV = 1.0                 # R wave height over a flat baseline
+FIRST_R_S = 0.4
+
+
+def write_rr_record(folder: Path, name: str = "rr800", seconds: float = 10.0) -> Path:
+    """A 12-lead WFDB record at 500 Hz: flat 0 mV with a 1.00 mV R wave (a 20 ms triangle peaking on
+    a sample) every 800 ms from 0.4 s, in every lead."""
+    import wfdb
+
+    n = int(seconds * FS)
+    sig = np.zeros((n, 12))
+    half = 5                                       # samples each side of the peak
+    ramp = R_MV * (1.0 - np.abs(np.arange(-half, half + 1)) / (half + 1))
+    for t in np.arange(FIRST_R_S, seconds - 0.1, RR_S):
+        s = int(round(t * FS))
+        sig[s - half:s + half + 1, :] = ramp[:, None]
+    names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    folder.mkdir(parents=True, exist_ok=True)
+    wfdb.wrsamp(name, fs=FS, units=["mV"] * 12, sig_name=names, p_signal=sig, fmt=["16"] * 12,
+                adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / f"{name}.hea"
+
+
+def open_and_wait(qtbot, window, path):
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(path)
+    return window.record
+
+
+# ---------------------------------------------------------------------------------------------
+# every control that needs a record is greyed out while none is on screen
+
+# menu commands that need no record: opening, folders, settings, the model, help, the dock
+NEED_NO_RECORD = {"Open record", "Open folder", "Open recent", "Clear list", "Next record in folder",
+                  "Previous record in folder", "Batch score folder", "Settings", "Quit", "Cancel running work",
+                  "Choose model", "Keyboard shortcuts", "About MIRAGE Review", "Folder", "No model loaded"}
+
+
+def _record_widgets(window):
+    """Every input widget (buttons, boxes, lists, fields, sliders) of the parts of the window that
+    show a record."""
+    out = []
+    for part in (window.viewer, window.image_view, window.lab_form, window.heatmaps):
+        for kind in (QAbstractButton, QComboBox, QLineEdit, QSlider):
+            out += [w for w in part.findChildren(kind) if w.isVisibleTo(window)
+                    and not isinstance(w.parent(), QComboBox)]     # a combo box's own line edit
+    return out
+
+
+def _menu_actions(window):
+    out = []
+
+    def walk(menu):
+        for a in menu.actions():
+            if a.menu() is window.recent_menu:      # opens a record: needs none
+                continue
+            if a.menu() is not None:
+                walk(a.menu())
+            elif not a.isSeparator() and a.text():
+                out.append(a)
+
+    for a in window.menuBar().actions():
+        walk(a.menu())
+    return out
+
+
+def _offered(window) -> list[str]:
+    """What a user could still press that acts on a record: enabled record widgets and menu commands."""
+    names = [f"{type(w).__name__} {getattr(w, 'text', lambda: '')() or w.toolTip()}"
+             for w in _record_widgets(window) if w.isEnabled()]
+    names += [a.text() for a in _menu_actions(window)
+              if a.isEnabled() and a.text().replace("&", "").rstrip(".") not in NEED_NO_RECORD
+              and "(" not in a.text()]          # shipped models: "default (NORM, MI ...)"
+    return names
+
+
+@needs_ludb
+def test_with_a_folder_open_and_no_record_chosen_nothing_that_needs_a_record_is_offered(qtbot, tmp_path,
+                                                                                     tiny_model):
+    """The Page box ("0 s"), speed, gain, calipers, filters, Export, Save as, Run model, the lab form
+    ... were all live with a folder listed and no record chosen: values typed went to no patient and
+    were gone when one opened. All are greyed out until a record is on screen, offered again when
+    one is, and greyed out again when the next file cannot be opened."""
+    window = shown_window(qtbot, tiny_model)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert window.browser.paths and window.record is None
+    assert len(_record_widgets(window)) >= 12        # the walk found the trace toolbar and the lab form
+    assert _offered(window) == []
+    assert not window.viewer.page.isEnabled() and not window.run_action.isEnabled()
+    assert not window.results.run_btn.isEnabled()
+
+    long = write_rr_record(tmp_path / "long", seconds=25.0)      # three pages: the page box is a choice
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(long)
+    for w in _record_widgets(window):
+        assert w.isEnabled(), f"{type(w).__name__} {w.toolTip()} is greyed out with a record on screen"
+    assert window.viewer.page.isEnabled() and window.viewer.page.count() == 3
+    assert window.run_action.isEnabled() and window.results.run_btn.isEnabled()
+    assert window.export_action.isEnabled() and window.calipers_action.isEnabled()
+
+    bad = tmp_path / "bad.hea"
+    bad.write_text("not a header\n")
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(bad)
+    assert window.record is None
+    assert _offered(window) == []
