@@ -26,12 +26,12 @@ needs_ludb = pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled 
 FS = 500
 RR_S = 0.8                 # R to R: 800 ms, 75 bpm
 R_MV = 1.0                 # R wave height over a flat baseline
-FIRST_R_S = 0.4
+FIRST_R_S = 0.5
 
 
 def write_rr_record(folder: Path, name: str = "rr800", seconds: float = 10.0) -> Path:
     """A 12-lead WFDB record at 500 Hz: flat 0 mV with a 1.00 mV R wave (a 20 ms triangle peaking on
-    a sample) every 800 ms from 0.4 s, in every lead."""
+    a sample) every 800 ms from 0.5 s, in every lead."""
     import wfdb
 
     n = int(seconds * FS)
@@ -132,3 +132,88 @@ def test_with_a_folder_open_and_no_record_chosen_nothing_that_needs_a_record_is_
         window.open_record(bad)
     assert window.record is None
     assert _offered(window) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# calipers by keyboard
+
+
+def _marker(plot, item):
+    """(lead, t s, mV) of a caliper marker, read off the paper independently of the readout."""
+    pos = item.pos()
+    panel = next(p for p in plot.panels() if p.contains(pos.x(), pos.y(), plot.speed))
+    return panel.lead, float(panel.t_of(pos.x(), plot.speed)), float(panel.mv_of(pos.y(), plot.gain))
+
+
+def _key(qtbot, widget, key, shift=False, times=1):
+    mods = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    for _ in range(times):
+        qtbot.keyClick(widget, key, mods)
+
+
+def test_calipers_move_by_keyboard_and_read_the_known_intervals(qtbot, tmp_path):
+    """Calipers could only be dragged with the mouse. With the trace view focused, the arrow keys
+    move the selected marker (one sample; Shift: one large box), Up/Down its level, Tab selects the
+    other marker and then leaves the view. Truth: the record's R waves stand exactly 800 ms apart
+    (75 bpm) and are 1.00 mV tall."""
+    from app.dialogs.shortcuts import shortcuts_html
+
+    window = shown_window(qtbot)
+    open_and_wait(qtbot, window, write_rr_record(tmp_path))
+    plot, viewer = window.viewer.plot, window.viewer
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)      # View > Calipers
+    assert plot.calipers_visible() and plot.hasFocus()
+    assert _marker(plot, plot.caliper_a)[1] == pytest.approx(0.2)                 # where they start
+
+    # first marker: Shift+Right one large box (200 ms at 25 mm/s), then 50 samples (100 ms at 500 Hz)
+    _key(qtbot, plot, Qt.Key.Key_Right, shift=True)
+    assert _marker(plot, plot.caliper_a)[1] == pytest.approx(0.4)
+    _key(qtbot, plot, Qt.Key.Key_Right, times=50)
+    lead, t, mv = _marker(plot, plot.caliper_a)
+    assert (lead, t, mv) == (0, pytest.approx(FIRST_R_S), pytest.approx(R_MV, abs=1e-6))   # on the R peak
+
+    # Tab: the second marker (the focus stays); put it on the next R peak
+    _key(qtbot, plot, Qt.Key.Key_Tab)
+    assert plot.hasFocus() and plot.selected_caliper == 1
+    t_b = _marker(plot, plot.caliper_b)[1]
+    _key(qtbot, plot, Qt.Key.Key_Right, times=int(round((FIRST_R_S + RR_S - t_b) * FS)))
+    _key(qtbot, plot, Qt.Key.Key_Down, shift=True, times=2)      # 2 large boxes: 1.00 mV lower
+    _key(qtbot, plot, Qt.Key.Key_Up, times=20)                   # 20 x 0.05 mV: back up 1.00 mV
+    assert _marker(plot, plot.caliper_b)[1] == pytest.approx(FIRST_R_S + RR_S)
+    r = plot.caliper_reading()
+    assert r["dt_ms"] == pytest.approx(800.0) and r["rate_bpm"] == pytest.approx(75.0)
+    assert r["dmv"] == pytest.approx(0.0, abs=1e-6)
+    assert "800 ms, 75 bpm, +0.00 mV" in viewer.caliper_label.text()
+    assert "800 ms  75 bpm" in plot.caliper_text.textItem.toPlainText()     # the readout on the paper
+
+    # the R wave's height: the second marker down to the baseline, two large boxes at 10 mm/mV
+    _key(qtbot, plot, Qt.Key.Key_Down, shift=True, times=2)
+    assert plot.caliper_reading()["dmv"] == pytest.approx(-R_MV)
+    assert "-1.00 mV" in viewer.caliper_label.text()
+
+    # Shift+Tab: the first marker again; 10 samples left it follows the trace down to the baseline
+    _key(qtbot, plot, Qt.Key.Key_Backtab, shift=True)
+    assert plot.selected_caliper == 0
+    _key(qtbot, plot, Qt.Key.Key_Left, times=10)
+    assert _marker(plot, plot.caliper_a)[2] == pytest.approx(0.0, abs=1e-6)
+    r = plot.caliper_reading()
+    assert r["dt_ms"] == pytest.approx(820.0) and r["rate_bpm"] == pytest.approx(60000 / 820)
+    assert "820 ms, 73 bpm, +0.00 mV" in viewer.caliper_label.text()
+
+    # at 50 mm/s a large box is 100 ms, and the markers keep their times
+    viewer.speed.setCurrentText("50 mm/s")
+    assert plot.caliper_reading()["dt_ms"] == pytest.approx(820.0)
+    plot.setFocus()
+    _key(qtbot, plot, Qt.Key.Key_Right, shift=True)
+    assert plot.caliper_reading()["dt_ms"] == pytest.approx(720.0)
+
+    # Tab past the second marker leaves the trace view: no keyboard trap
+    plot.select_caliper(1)
+    _key(qtbot, plot, Qt.Key.Key_Tab)
+    assert not plot.hasFocus()
+
+    text = shortcuts_html(window.menuBar())
+    for keys in ("Shift+Left / Shift+Right", "Up / Down", "one sample", "select the other marker"):
+        assert keys in text

@@ -8,6 +8,8 @@ import html
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenuBar
 
+from app.views.calipers import CALIPER_KEYS
+
 # keys that belong to Qt's widgets rather than to a menu command
 CONTROL_KEYS = (
     ("Tab / Shift+Tab", "move between the controls (toolbars, trace view, results, measurements, tabs, lab form)"),
@@ -44,4 +46,7 @@ def shortcuts_html(menubar: QMenuBar) -> str:
             for path, text, keys in menu_shortcuts(menubar)]
     rows += [f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
              for keys, what in CONTROL_KEYS]
+    rows.append("<tr><td colspan='2'><b>Calipers</b> (View &gt; Calipers, Ctrl+K)</td></tr>")
+    rows += [f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
+             for keys, what in CALIPER_KEYS]
     return "<table cellspacing='4'>" + "".join(rows) + "</table>"

@@ -1,6 +1,14 @@
 """Calipers on the ECG paper: two markers, their interval, rate and amplitude, snapped onto the
 trace (and onto a fiducial mark close by on the screen while the marks are shown).
 
+The keyboard moves them as well as the mouse: one marker is the selected one (drawn thicker, in
+orange); Left/Right move it by one sample, Shift+Left/Right by one large box (5 mm of paper: 200 ms
+at 25 mm/s), Up/Down by 0.05 mV, Shift+Up/Down by one large box (0.5 mV at 10 mm/mV). A marker on
+the trace stays on the trace as it moves (as a released mouse marker snaps onto it); one moved off
+it (Up/Down, to read a level) keeps its height. Tab selects the other marker, and from the second one
+moves on to the next control (Shift+Tab back), so the trace view is two stops in the Tab order and
+never a trap. Help > Keyboard shortcuts lists the keys (``CALIPER_KEYS``).
+
 ``Calipers`` holds the methods; ``EcgPlot`` composes it and owns the marker items (made in its
 ``__init__``) and the ``caliperChanged`` signal.
 """
@@ -8,11 +16,28 @@ trace (and onto a fiducial mark close by on the screen while the marks are shown
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
 
 from mirage_model.records import STANDARD_LEADS
 
 SNAP_SCREEN_MM = 3.0   # a drawn fiducial this close on the glass (mm, whatever the zoom) pulls a marker onto it
+LARGE_STEP_MM = 5.0    # Shift+arrow: one large box of the paper
+SMALL_STEP_MV = 0.05   # Up/Down: the amplitude step (the readout shows hundredths of a mV)
+ON_TRACE_MM = 0.01     # a marker this close to the trace (paper mm) is on it, and follows it when moved
+MARKER_PEN = pg.mkPen((0, 90, 200), width=2)
+SELECTED_PEN = pg.mkPen((230, 110, 0), width=3.5)
+
+# (keys, what they do) for Help > Keyboard shortcuts
+CALIPER_KEYS = (
+    ("Left / Right", "calipers on, trace view focused: move the selected marker by one sample"),
+    ("Shift+Left / Shift+Right", "move the selected marker by one large box (5 mm: 200 ms at 25 mm/s)"),
+    ("Up / Down", "move the selected marker by 0.05 mV (off the trace, to read a level)"),
+    ("Shift+Up / Shift+Down", "move the selected marker by one large box (0.5 mV at 10 mm/mV)"),
+    ("Tab / Shift+Tab", "in the trace view with calipers on: select the other marker (orange), then on "
+                        "to the next control"),
+)
+ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
 
 
 class Calipers:
@@ -28,7 +53,72 @@ class Calipers:
         self.caliper_b.setPos(QPointF(p.x0 + 5.0 + 1.0 * self.speed, p.baseline + 1.0 * self.gain))
         for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
             item.setVisible(True)
+        self.select_caliper(0)
         self._caliper_moved()
+
+    def select_caliper(self, index: int) -> None:
+        """Make marker ``index`` (0: the first, 1: the second) the one the arrow keys move."""
+        self.selected_caliper = int(index)
+        for i, item in enumerate((self.caliper_a, self.caliper_b)):
+            item.setPen(SELECTED_PEN if i == self.selected_caliper else MARKER_PEN)
+
+    def nudge_caliper(self, dx: int, dy: int, large: bool = False) -> None:
+        """Move the selected marker ``dx`` steps in time and ``dy`` steps in amplitude (see the
+        module docstring for the steps); the readout follows."""
+        if not self.calipers_visible() or self.record is None or self._display is None:
+            return
+        item = (self.caliper_a, self.caliper_b)[self.selected_caliper]
+        x, y = item.pos().x(), item.pos().y()
+        fs = float(self.record.fs)
+        n = self._display.shape[1]
+        panel = self.panel_at(x, y)
+        if dx:
+            if panel is None:       # in the margin: plain paper steps
+                x += dx * (LARGE_STEP_MM if large else self.speed / fs)
+            else:
+                t = float(panel.t_of(x, self.speed))
+                s = int(np.clip(round(t * fs), 0, n - 1))
+                v = self._display[panel.lead, s]
+                on_trace = bool(np.isfinite(v)) and abs(float(panel.y_of(v, self.gain)) - y) <= ON_TRACE_MM
+                s_new = s + dx if not large else round((t + dx * LARGE_STEP_MM / self.speed) * fs)
+                # a row is one time axis across its columns (same baseline, same kind): stay on it,
+                # stopping at its first and last sample
+                row = [p for p in self.panels() if p.baseline == panel.baseline and p.rhythm == panel.rhythm]
+                first = int(np.ceil(min(p.t0 for p in row) * fs - 1e-9))
+                last = min(n - 1, int(np.floor(max(p.t1 for p in row) * fs + 1e-9)))
+                s_new = int(np.clip(s_new, first, last))
+                t_new = s_new / fs
+                here = next((p for p in row if p.t0 <= t_new <= p.t1), panel)
+                x = float(here.x_of(t_new, self.speed))
+                v_new = self._display[here.lead, s_new]
+                if on_trace and np.isfinite(v_new):
+                    y = float(here.y_of(v_new, self.gain))
+        if dy:
+            y += dy * (LARGE_STEP_MM if large else SMALL_STEP_MV * self.gain)
+        item.setPos(QPointF(x, y))
+
+    def caliper_key(self, event) -> bool:
+        """Handle an arrow key for the calipers (True: used)."""
+        step = ARROWS.get(event.key())
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if (step is None or not self.calipers_visible()
+                or mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier)):
+            return False
+        self.nudge_caliper(*step, large=mods == Qt.KeyboardModifier.ShiftModifier)
+        return True
+
+    def caliper_tab(self, forward: bool) -> bool:
+        """Tab / Shift+Tab inside the trace view: the other marker, if there is one that way (True:
+        used; False: the focus moves on)."""
+        if not self.calipers_visible():
+            return False
+        if forward and self.selected_caliper == 0:
+            self.select_caliper(1)
+            return True
+        if not forward and self.selected_caliper == 1:
+            self.select_caliper(0)
+            return True
+        return False
 
     def panel_at(self, x: float, y: float):
         """The panel a point on the paper belongs to: of the panels drawn at x, the one whose trace
@@ -154,6 +244,7 @@ class Calipers:
         return x, y
 
     def _caliper_snap(self, item) -> None:
+        self.select_caliper(0 if item is self.caliper_a else 1)    # the marker just dragged is the selected one
         if not self.snap:
             return
         pos = item.pos()

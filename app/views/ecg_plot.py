@@ -26,7 +26,7 @@ from PySide6.QtGui import QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 
 from app.display_filters import display_filter
-from app.views.calipers import Calipers
+from app.views.calipers import MARKER_PEN, Calipers
 from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
 from app.views.plot_overlays import PlotOverlays
@@ -109,8 +109,9 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.saliency_method = "rollout"    # "rollout" (signal_saliency) or "gradient" (signal_gradient)
         self.overlay_text = ""
 
-        self.caliper_a = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
-        self.caliper_b = pg.TargetItem(size=14, pen=pg.mkPen((0, 90, 200), width=2), movable=True)
+        self.caliper_a = pg.TargetItem(size=14, pen=MARKER_PEN, movable=True)
+        self.caliper_b = pg.TargetItem(size=14, pen=MARKER_PEN, movable=True)
+        self.selected_caliper = 0     # the marker the arrow keys move (Calipers.select_caliper)
         self.caliper_line = pg.PlotCurveItem(pen=pg.mkPen((0, 90, 200), width=1.5, style=Qt.PenStyle.DashLine))
         self.caliper_text = pg.TextItem(color=(0, 60, 160), fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 1))
         for item in (self.caliper_a, self.caliper_b, self.caliper_line, self.caliper_text):
@@ -307,6 +308,27 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.placeholder.setToolTip(detail)
         self.placeholder.setGeometry(self.rect())
         self.placeholder.setVisible(self.record is None)
+
+    # ------------------------------------------------------------------ keyboard
+    def keyPressEvent(self, event) -> None:
+        if self.caliper_key(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        if self.hasFocus() and self.caliper_tab(forward):
+            return True
+        return super().focusNextPrevChild(forward)
+
+    def focusInEvent(self, event) -> None:
+        # tabbing in selects the first marker, tabbing back in the second: Tab walks A, B, onwards
+        if self.calipers_visible():
+            if event.reason() == Qt.FocusReason.TabFocusReason:
+                self.select_caliper(0)
+            elif event.reason() == Qt.FocusReason.BacktabFocusReason:
+                self.select_caliper(1)
+        super().focusInEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

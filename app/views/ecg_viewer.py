@@ -4,7 +4,7 @@ calipers, overlays and the honest scale label."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
 )
@@ -164,6 +164,7 @@ class EcgViewer(QWidget):
     def _calipers_toggled(self, on: bool) -> None:
         if on:
             self.plot.show_calipers()
+            self.plot.setFocus(Qt.FocusReason.OtherFocusReason)     # the arrow keys move the first marker at once
         else:
             self.plot.hide_calipers()
 
