@@ -44,6 +44,7 @@ from mirage_model.review.session import PENDING, STALE, ReviewSession
 log = logging.getLogger(__name__)
 
 LAB_DEBOUNCE_MS = 600
+SHORT_SCREEN_BOTTOM_PX = 210   # short screens: the row under the traces gets this much, the traces the rest
 ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
 
 
@@ -413,6 +414,26 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         # a short screen cannot show the 3x4 page at true scale: open records fitted (True scale: Ctrl+0),
         # the saved window size restored or not (a restored size is no taller than the screen)
         self.fit_page_on_open = avail is not None and avail.height() < 900
+        self._place_on_screen(avail, restore)
+        self._short_split_pending = self.fit_page_on_open
+        if self.isVisible():
+            self._short_screen_split()
+
+    def _short_screen_split(self) -> None:
+        """The fitted 3x4 page is about twice as wide as it is tall, so the trace view's height sets
+        its size: on a short screen the row below the traces (result, measurements, labs; each
+        scrolls) is SHORT_SCREEN_BOTTOM_PX tall and the traces get the rest (once, at start: a
+        splitter dragged since stays where the user put it)."""
+        self._short_split_pending = False
+        h = self.center_splitter.height()
+        self.center_splitter.setSizes([max(1, h - SHORT_SCREEN_BOTTOM_PX), SHORT_SCREEN_BOTTOM_PX])
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if getattr(self, "_short_split_pending", False):
+            self._short_screen_split()
+
+    def _place_on_screen(self, avail, restore: bool) -> None:
         saved = self.settings.window_geometry if restore else None
         if saved is not None and self.restoreGeometry(saved):
             if avail is None or avail.contains(self.frameGeometry().center()):

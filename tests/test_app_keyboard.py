@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSlider  # noqa: E402
 
 from helpers_app import WAIT_MS, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
@@ -217,3 +217,64 @@ def test_calipers_move_by_keyboard_and_read_the_known_intervals(qtbot, tmp_path)
     text = shortcuts_html(window.menuBar())
     for keys in ("Shift+Left / Shift+Right", "Up / Down", "one sample", "select the other marker"):
         assert keys in text
+
+
+# ---------------------------------------------------------------------------------------------
+# the fitted page on a laptop screen
+
+
+def _drawn_px(plot, mm: float, axis: str) -> float:
+    """Pixels that ``mm`` of paper span on the screen along x or y, read from the view's mapping."""
+    a = plot.vb.mapViewToDevice(QPointF(0.0, 0.0))
+    b = plot.vb.mapViewToDevice(QPointF(mm, 0.0) if axis == "x" else QPointF(0.0, mm))
+    return abs(b.x() - a.x()) if axis == "x" else abs(b.y() - a.y())
+
+
+def test_on_a_1280x800_screen_the_fitted_page_uses_the_trace_view_and_says_its_scale(qtbot, tmp_path):
+    """At 1280x800 the fitted 3x4 page filled 64 % of the trace view's width (grey glass beside it):
+    the page is about twice as wide as tall and the row below the traces (held 270 px tall by the
+    median-beats tab's minimum) left the traces 328 px of height. That row now gives way on a short
+    screen; the page fits more than 3/4 of the width, and stays fitted when the window is resized.
+    Truth: the screen's physical DPI and the paper's millimetres mapped to pixels; true scale is
+    still exactly 1 mm of paper to 1 mm of glass."""
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    window = MainWindow(Settings())
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    if not window.fit_page_on_open:
+        pytest.skip("this screen is tall enough to open records at true scale")
+    window.resize(1280, 800)
+    window.show()
+    open_and_wait(qtbot, window, write_rr_record(tmp_path))
+    plot, viewer = window.viewer.plot, window.viewer
+    qtbot.waitUntil(lambda: plot.zoom < 1.0, timeout=5000)                  # opened fitted
+    px_per_mm = window.screen().physicalDotsPerInch() / 25.4
+
+    def check_fitted():
+        page_w = _drawn_px(plot, plot.paper.width, "x")
+        page_h = _drawn_px(plot, plot.paper.height, "y")
+        view_w, view_h = plot.viewport().width(), plot.viewport().height()
+        assert page_w <= view_w and page_h <= view_h                      # the whole page is in view
+        assert max(page_w / view_w, page_h / view_h) > 0.95               # and touches one side
+        zoom = _drawn_px(plot, 10.0, "x") / 10.0 / px_per_mm               # the drawn scale, measured
+        assert _drawn_px(plot, 10.0, "y") / 10.0 / px_per_mm == pytest.approx(zoom, rel=1e-3)  # aspect kept
+        text = viewer.scale_label.text()
+        assert f"zoom {zoom:.2f}x" in text and f"{25 * zoom:.3g} mm/s, {10 * zoom:.3g} mm/mV on screen" in text
+        return page_w / view_w
+
+    assert check_fitted() > 0.75
+    assert window.measure_panel.isVisible() and window.measure_panel.height() >= 150   # still readable
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: plot.viewport().width() < 900, timeout=5000)
+    qtbot.wait(50)
+    check_fitted()
+    window.resize(1280, 800)
+    qtbot.wait(50)
+    check_fitted()
+    viewer.reset_btn.click()                                             # true scale is still exact
+    assert _drawn_px(plot, 10.0, "x") == pytest.approx(10 * px_per_mm, rel=1e-3)
+    assert _drawn_px(plot, 10.0, "y") == pytest.approx(10 * px_per_mm, rel=1e-3)
+    assert "(true scale)" in viewer.scale_label.text()
+

@@ -82,6 +82,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._time: np.ndarray | None = None      # (T,) s
         self.paper: PaperLayout | None = None
         self.zoom = 1.0
+        self.fitted = False       # "Fit page" holds until the user zooms, pans or asks for true scale
         self._dpi_override = 0.0
         self._screen_handle = None    # the window's QWindow, once shown (its screenChanged re-applies the scale)
         self._dpi_screen = None       # the screen whose physicalDotsPerInchChanged is followed
@@ -212,13 +213,18 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
     def reset_scale(self) -> None:
         """Zoom 1 (true scale) with the page's top-left corner in the view's top-left corner."""
         self.zoom = 1.0
+        self.fitted = False
         if self.paper is not None:
             self.apply_scale(QPointF(-2.0, self.paper.height + 2.0))
         else:
             self.apply_scale()
 
     def fit_page(self) -> None:
-        """Zoom so that the whole page fits (the scale label then says so)."""
+        """Zoom so that the whole page fits (the scale label then says so, with the drawn scale).
+
+        The page stays fitted, as a reader expects of "Fit page", when the window is resized or the
+        layout, speed or gain changes the page, until a zoom, a drag or "True scale" leaves it."""
+        self.fitted = True
         if self.paper is None or self.vb.width() <= 1:
             return
         zx = self.vb.width() / ((self.paper.width + 4) * self.px_per_mm())
@@ -231,6 +237,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         view = self.vb.viewRect()
         centre = view.center()
         self.zoom = float(np.clip(zoom, 0.05, 40.0))
+        self.fitted = False
         if view.width() > 0 and self.vb.width() > 0:
             mm_w = self.vb.width() / (self.px_per_mm() * self.zoom)
             mm_h = self.vb.height() / (self.px_per_mm() * self.zoom)
@@ -239,10 +246,14 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             self.apply_scale()
 
     def _on_resized(self, *args) -> None:
-        self.apply_scale()
+        if self.fitted:
+            self.fit_page()
+        else:
+            self.apply_scale()
 
     def _on_user_range(self, *args) -> None:
         # wheel zoom and drags: read the new zoom back from the range the ViewBox chose
+        self.fitted = False
         view = self.vb.viewRect()
         if view.width() > 0 and self.vb.width() > 0:
             self.zoom = self.vb.width() / (view.width() * self.px_per_mm())
@@ -259,7 +270,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
         if abs(self.zoom - 1.0) < 0.005:
             return f"{base} (true scale)"
-        return (f"{base}, zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
+        return (f"{base}, {'page fitted, ' if self.fitted else ''}zoom {self.zoom:.2f}x: "
+                f"{self.speed * self.zoom:.3g} mm/s, "
                 f"{self.gain * self.zoom:.3g} mm/mV on screen")
 
     def _emit_scale(self) -> None:
@@ -443,7 +455,9 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._draw_artefacts()
         if self.calipers_visible():    # the same two points on the new paper, read again
             self.restore_calipers(anchors)
-        if reset_view:
+        if self.fitted:        # a fitted page stays fitted on its new size
+            self.fit_page()
+        elif reset_view:
             self.reset_scale()
         else:
             self.apply_scale()

@@ -84,7 +84,9 @@ class MedianBeatsView(FollowsSession, QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.legend)
         lay.addWidget(self.note)
-        self.setMinimumHeight(240)
+        # it fits itself to the tab (its note says at what size): it must not hold the row below the
+        # traces taller than a short screen can give it
+        self.setMinimumHeight(150)
         self.refresh()
 
     # the view follows one ReviewSession (FollowsSession): its measurements arrive (or fail) through its events
