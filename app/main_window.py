@@ -101,6 +101,27 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self._debounce.timeout.connect(self.run_prediction)
         self.lab_form.changed.connect(self._labs_changed)
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+        self._tab_order()
+
+    def _tab_order(self) -> None:
+        """Tab walks the window as it reads, left to right and top to bottom: the folder's records,
+        the trace controls, the traces, the model image's controls, the result, the measurements,
+        the tabs and the lab form (its rows follow the form: ``LabForm.set_schema``)."""
+        v = self.viewer
+        chain = [self.browser.table, *v.record_controls, v.plot, self.image_view.show_box, self.image_view.method,
+                 self.image_view.opacity, self.results_scroll, self.results.run_btn, self.results.choose_btn,
+                 self.measure_panel.table, self.tabs.tabBar()]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+        self.lab_form.tab_after = self.tabs.tabBar()
+        self.lab_form.chain_tab_order()                                # its rows after the tabs
+        # stops that lead nowhere: the model image is a picture; and the tab widget, after the lab form
+        # in Qt's chain, handed the focus on to its tab bar (its focus proxy), so Tab from the last lab
+        # field went back to the tabs, round and round the bottom right corner
+        for w in (self.image_view.glw, self.image_view.glw.viewport(), self.tabs):
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.setFocusProxy(None)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)   # (the tab widget passed its policy on)
 
     # ------------------------------------------------------------------ the session's parts
     @property
@@ -182,6 +203,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         results_scroll.setWidgetResizable(True)
         results_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         results_scroll.setWidget(self.results)
+        self.results_scroll = results_scroll
         bottom.addWidget(results_scroll)
         bottom.addWidget(self.measure_panel)
         bottom.addWidget(self.tabs)

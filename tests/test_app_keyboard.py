@@ -278,3 +278,65 @@ def test_on_a_1280x800_screen_the_fitted_page_uses_the_trace_view_and_says_its_s
     assert _drawn_px(plot, 10.0, "y") == pytest.approx(10 * px_per_mm, rel=1e-3)
     assert "(true scale)" in viewer.scale_label.text()
 
+
+# ---------------------------------------------------------------------------------------------
+# keyboard only: the record list, Tab through the window, the lab form
+
+
+def _tab_walk(qtbot, start, presses: int, backwards: bool = False) -> list:
+    """The widgets the focus visits from ``start`` over ``presses`` Tab (or Shift+Tab) presses."""
+    from PySide6.QtWidgets import QApplication
+
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    seen = []
+    for _ in range(presses):
+        w = QApplication.focusWidget()
+        seen.append(w)
+        if backwards:
+            qtbot.keyClick(w, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        else:
+            qtbot.keyClick(w, Qt.Key.Key_Tab)
+    return seen
+
+
+@needs_ludb
+def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_reading_order(qtbot, tiny_model):
+    """Tab in the folder's record list walked its cells (Record, Age, Sex, ...) and never left the
+    list, so a keyboard user could not reach the traces, the result or the lab form; and the lab
+    form's fields, made after the rest, came first after the list. Now Up/Down and Enter open a
+    record, Tab leaves the list, and Tab walks the window as it reads (trace controls, traces, model
+    image, result, measurements, tabs, every lab field) back to the list, Shift+Tab the reverse.
+    A lab value typed and Enter re-runs the model."""
+    window = shown_window(qtbot, tiny_model)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    table = window.browser.table
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert window.record_path.name == window.browser.paths[table.currentRow()].name
+
+    v, lab = window.viewer, window.lab_form
+    fields = [w for row in lab._rows.values() for w in (row.editor, row.unit) if w is not None]
+    walk = _tab_walk(qtbot, table, 120)
+    back = walk.index(table, 1)                                  # the list comes round again
+    ring = walk[:back]
+    assert len(set(map(id, ring))) == len(ring)                  # every stop once: no loop, no trap
+    order = [table, v.reset_btn, v.speed, v.caliper_btn, v.fid_box, v.plot, window.image_view.show_box,
+             window.results.run_btn, window.measure_panel.table, window.tabs.tabBar(), fields[0], fields[-1]]
+    at = [ring.index(w) for w in order]                          # each one is reached ...
+    assert at == sorted(at)                                      # ... in reading order
+    assert ring[-len(fields):] == fields                         # the lab form last, row by row
+    assert walk[back + 1] is v.reset_btn
+    rev = _tab_walk(qtbot, table, len(ring) + 1, backwards=True)
+    assert rev[1:len(ring)] == ring[:0:-1] and rev[len(ring)] is table
+
+    height = lab._rows["height"].editor
+    height.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClicks(height, "172")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        qtbot.keyClick(height, Qt.Key.Key_Return)
+    assert window.session.values["height"].canonical == pytest.approx(172.0)   # cm
+    assert window.session.values["height"].source == "user"

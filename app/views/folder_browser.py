@@ -32,6 +32,9 @@ class FolderBrowser(QWidget):
         # one record is open at a time: Ctrl+PgDown (Ctrl held) must not extend the selection
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
+        # a list of records, not a grid to edit: Up/Down choose the record, Enter opens it, and Tab
+        # leaves the list (Qt's default walked Tab through every cell and never out of the table)
+        self.table.setTabKeyNavigation(False)
         self.table.cellDoubleClicked.connect(self._open_row)
         self.table.cellActivated.connect(self._open_row)
         self.progress = QProgressBar()

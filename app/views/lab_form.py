@@ -12,7 +12,7 @@ the report) and marked "not used by this model".
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget,
 )
@@ -74,6 +74,8 @@ class LabForm(QWidget):
         outer.addWidget(self.caption)
         self._scroll = QScrollArea()
         self._scroll.setWidgetResizable(True)
+        self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # its fields take the focus (and scroll it into view)
+        self.tab_after: QWidget | None = None    # the window's widget before the form's fields in the Tab order
         outer.addWidget(self._scroll, 1)
         self._loading_model = False
         self.set_schema(None)
@@ -126,8 +128,22 @@ class LabForm(QWidget):
             r += 2
         grid.setRowStretch(r, 1)
         self._scroll.setWidget(body)
+        self.chain_tab_order()
         self._caption()
         self.refresh()
+
+    def chain_tab_order(self) -> None:
+        """Tab walks the rows in order (value, unit, next row) from ``tab_after`` (the widget before
+        the form in the window's order), wherever the window puts the form (fields made for a new
+        schema would otherwise join the chain elsewhere)."""
+        prev = self.tab_after
+        if prev is None:
+            return
+        for row in self._rows.values():
+            for w in (row.editor, row.unit):
+                if w is not None:
+                    QWidget.setTabOrder(prev, w)
+                    prev = w
 
     def _caption(self) -> None:
         used = self.model_schema.names if self.model_schema is not None else []

@@ -20,6 +20,9 @@ ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, un
 EDITED = QColor(255, 236, 179)
 
 
+EDIT_NOTE = ("Double-click a value (or select it and press F2) to correct it; clear it to restore the automatic "
+             "value.")
+
 class MeasurementsPanel(QWidget):
     """Table of measurements; the Value column is editable. ``edited`` fires after a correction."""
 
@@ -31,10 +34,11 @@ class MeasurementsPanel(QWidget):
         self.table = QTableWidget(len(ROWS), 3)
         self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
         self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)     # arrows move between values, Tab on to the next control
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.note = QLabel("Double-click a value to correct it; clear it to restore the automatic value.")
+        self.note = QLabel(EDIT_NOTE)
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555")
         lay = QVBoxLayout(self)
@@ -69,7 +73,7 @@ class MeasurementsPanel(QWidget):
         elif self.automatic is not None and getattr(self.automatic, "notes", ()):
             self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:
-            self.note.setText("Double-click a value to correct it; clear it to restore the automatic value.")
+            self.note.setText(EDIT_NOTE)
 
     @property
     def automatic(self):
