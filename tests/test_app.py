@@ -954,6 +954,22 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     with qtbot.waitSignal(dlg.openRecord) as opened:
         dlg.table.cellDoubleClicked.emit(1, 0)
     assert opened.args[0] == str(tmp_path / "r1.hea")
+    # by keyboard: Up/Down choose a row, Enter opens it (and presses no button: it had opened a
+    # folder chooser, the dialog's first button, over the record), Tab leaves the table
+    from PySide6.QtWidgets import QFileDialog
+    choosers = []
+    for name in ("getExistingDirectory", "getOpenFileName", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, lambda *a, n=name, **k: choosers.append(n) or ("" if "Dir" in n
+                                                                                            else ("", "")))
+    dlg.show()
+    dlg.table.setFocus()
+    dlg.table.setCurrentCell(0, 0)
+    with qtbot.waitSignal(dlg.openRecord) as opened:
+        qtbot.keyClick(dlg.table, Qt.Key.Key_Return)
+    assert opened.args[0] == str(tmp_path / "r0.hea")
+    assert choosers == []
+    qtbot.keyClick(dlg.table, Qt.Key.Key_Tab)
+    assert not dlg.table.hasFocus()
 
 
 def test_batch_dialog_tells_records_of_one_name_apart(qtbot, tmp_path, monkeypatch):

@@ -144,14 +144,21 @@ class BatchDialog(QDialog):
         self.table = QTableWidget(0, 0)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
         self.table.cellDoubleClicked.connect(self._double_clicked)
-        self.table.setToolTip("double-click a row to open the record")
+        self.table.cellActivated.connect(self._double_clicked)
+        self.table.setToolTip("double-click a row (or Enter) to open the record")
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
         lay.addWidget(self.table, 1)
+        # Enter presses no button: a dialog's Enter went to its first button, Browse, so Enter on a
+        # result row opened the record and a folder chooser over it (and Enter in a field did too)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
     def _with_browse(self, edit: QLineEdit, slot) -> QHBoxLayout:
         row = QHBoxLayout()
