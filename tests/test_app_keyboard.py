@@ -340,3 +340,22 @@ def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_read
         qtbot.keyClick(height, Qt.Key.Key_Return)
     assert window.session.values["height"].canonical == pytest.approx(172.0)   # cm
     assert window.session.values["height"].source == "user"
+
+
+@needs_ludb
+def test_the_overlay_legend_takes_one_line_of_a_small_window(qtbot, tiny_model):
+    """At 1024x700 the legend under the traces (what the orange bars and the purple shading are, and
+    the methods) wrapped to three lines of the trace view's height. It is one line, cut with "..."
+    where it does not fit, and the whole legend with the methods is its tooltip."""
+    window = shown_window(qtbot, tiny_model, size=(1024, 700))
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(LUDB / "1.hea")
+    label = window.viewer.overlay_label
+    qtbot.waitUntil(label.isVisible, timeout=5000)
+    qtbot.wait(50)
+    line = label.fontMetrics().lineSpacing()
+    assert label.height() < 1.8 * line                              # one line
+    assert label.text().startswith("orange bar + %: lead importance")
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()   # no text beyond the edge
+    tip = label.toolTip()
+    assert "purple shading: saliency in time" in tip and "gradient" in tip and "rollout" in tip

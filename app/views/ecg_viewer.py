@@ -77,7 +77,10 @@ class EcgViewer(QWidget):
         self.caliper_label = QLabel("")
         self.overlay_label = QLabel("")
         self.overlay_label.setStyleSheet("color: #444")
-        self.overlay_label.setWordWrap(True)
+        # one line under the traces, cut with "..." where the window is narrow (all of it on hover):
+        # wrapped, it took three lines of a 1024x700 window's trace height
+        self.overlay_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.overlay_full = ""
         info = QHBoxLayout()
         info.setContentsMargins(4, 0, 4, 0)
         info.addWidget(self.scale_label)
@@ -169,11 +172,21 @@ class EcgViewer(QWidget):
             self.plot.hide_calipers()
 
     def _overlay_text(self, text: str) -> None:
-        self.overlay_label.setText(text)
+        self.overlay_full = text
         self.overlay_label.setVisible(bool(text))
         state = self.plot.overlay_state()
-        self.overlay_label.setToolTip(f"lead importance: {state['importance_method']}\n"
-                                      f"saliency in time: {state['saliency_method']}")
+        self.overlay_label.setToolTip(f"{text}\n\nlead importance: {state['importance_method']}\n"
+                                      f"saliency in time: {state['saliency_method']}" if text else "")
+        self._elide_overlay()
+
+    def _elide_overlay(self) -> None:
+        width = max(40, self.width() - 8)
+        metrics = self.overlay_label.fontMetrics()
+        self.overlay_label.setText(metrics.elidedText(self.overlay_full, Qt.TextElideMode.ElideRight, width))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide_overlay()
 
     def _caliper_text(self, r) -> None:
         if not r:
