@@ -359,3 +359,36 @@ def test_the_overlay_legend_takes_one_line_of_a_small_window(qtbot, tiny_model):
     assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()   # no text beyond the edge
     tip = label.toolTip()
     assert "purple shading: saliency in time" in tip and "gradient" in tip and "rollout" in tip
+
+
+@needs_ludb
+def test_on_a_short_screen_the_result_shows_before_the_models_provenance(qtbot, tiny_model):
+    """The result panel opened with the model's name, training data and scoring (five to eight small
+    lines) and only then the interpretation and the class probabilities, so on a 1280x800 screen the
+    probabilities were below the panel's fold. The interpretation and the probabilities now come
+    first and the model's provenance under them."""
+    from PySide6.QtCore import QPoint
+
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    window.resize(1280, 800)
+    window.show()
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(LUDB / "1.hea")
+    qtbot.wait(50)
+    view = window.results_scroll.viewport()
+
+    def top(w):
+        return w.mapTo(view, QPoint(0, 0)).y()
+
+    bars = window.results.bars
+    assert bars.isVisible() and top(bars) + 20 < view.height()        # the probabilities are in view
+    assert top(window.results.interpretation) < top(bars) < top(window.results.model_label)

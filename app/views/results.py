@@ -51,12 +51,14 @@ class ResultsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
         lay.addWidget(QLabel("<b>Model result</b>"))
-        lay.addWidget(self.model_label)
         lay.addWidget(self.interpretation)        # what a cardiologist reads first: the rhythm, then the rest
         lay.addWidget(self.busy)
         lay.addWidget(self.state)
         lay.addWidget(self.bars)
         lay.addWidget(self.positive)
+        # which model said so, under what it said (above it, it pushed the probabilities below the
+        # panel's fold on a 1280x800 screen)
+        lay.addWidget(self.model_label)
         lay.addWidget(self.device)
         lay.addLayout(buttons)
         lay.addStretch(1)
