@@ -198,6 +198,10 @@ SCALE_CASES = {
     "muse gain 4.88e6 uV": (lambda t: muse(t, "LeadAmplitudeUnitsPerBit", "4880000"), r"implausible for an ECG"),
     "muse units VOLTS": (lambda t: muse(t, "LeadAmplitudeUnits", "VOLTS"), r"4.88 V per count is implausible"),
     "aecg scale in V": (lambda t: aecg(t, "scale", "unit", "V"), r"implausible for an ECG"),
+    # a scale that is no number: ecgdatakit took 1 uV per count, amplitudes 2.5 times too small
+    "aecg scale NaN": (lambda t: aecg(t, "scale", "value", "NaN"), r"lead I: the scale .* not a number"),
+    "aecg scale text": (lambda t: aecg(t, "scale", "value", "2,5x"), r"lead I: the scale .* not a number"),
+    "aecg scale empty": (lambda t: aecg(t, "scale", "value", ""), r"lead I: the scale .* not a number"),
     "philips resolution 1e300": (lambda t: philips(t, "signalresolution", "1e300"), r"implausible for an ECG"),
     "dicom sensitivity NaN": (lambda t: dicom(t, each_channel("ChannelSensitivity", "NaN")), r"not a positive number"),
     "dicom sensitivity inf": (lambda t: dicom(t, each_channel("ChannelSensitivity", "inf")), r"not a positive number"),

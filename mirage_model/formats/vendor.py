@@ -275,6 +275,11 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
     """A lead's samples in mV, after checking the resolution and offset that scale them."""
     unit = (lead.resolution_unit or "").strip()
     resolution, offset = float(lead.resolution), float(lead.offset or 0.0)
+    if fmt == "hl7-aecg" and not lead.adc_resolution:
+        # ecgdatakit reads a scale value that is no number ("NaN", "", "x") or absent as 1 per count:
+        # the amplitudes would be silently 2.5 times (a 2.5 uV scale) too small
+        raise fail(path, fmt, f"lead {lead.label}: the scale of its digits (<scale value=...>) is missing "
+                              "or not a number, so its amplitudes cannot be put in mV")
     if lead.is_raw or unit:
         where = f"lead {lead.label}: resolution {resolution:g} {unit or '(no unit)'} per count"
         if not (math.isfinite(resolution) and resolution > 0):
