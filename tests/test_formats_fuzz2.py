@@ -279,6 +279,25 @@ def test_dicom_padding_value_is_a_declared_gap_and_flags_its_lead_missing(tmp_pa
     assert rec.flagged_leads("missing")[0] == "I"
 
 
+@pytest.mark.parametrize("tag, value, kept_out", [
+    ("PatientAge", "NaN", None), ("PatientAge", "inf", None),
+    ("VentricularRate", "NaN", "Heart rate (bpm)"), ("QRSDuration", "-inf", "QRS duration (ms)"),
+    ("RAxis", "Infinity", "QRS axis (deg)"),
+])
+def test_muse_field_that_is_no_finite_number_is_left_out_not_the_whole_ecg(tmp_path, tag, value, kept_out):
+    """A GE MUSE PatientAge or cart measurement of "NaN" or "inf" refused the whole ECG ("a number in
+    the file is out of range ... (ValueError: cannot convert float NaN to integer)"): the field is
+    now left out and named in the reader's warnings, and the ECG reads as the unedited file does."""
+    rec = load_record(muse(tmp_path, tag, value))
+    check_record(rec)
+    assert np.array_equal(rec.signal, load_record(MUSE).signal, equal_nan=True)
+    assert rec.meta["patient"]["id"] == "081486213"               # as the XML's <PatientID>
+    assert any(f"<{tag}>" in note for note in rec.meta["reader_warnings"])
+    if kept_out:
+        assert kept_out not in rec.meta["device_report"]["measurements"]
+        assert rec.meta["device_report"]["measurements"]["PR interval (ms)"] == 144   # <PRInterval>144
+
+
 def test_too_small_a_scale_loads_as_unscorable_with_its_reason(tmp_path):
     """A resolution 1000 times too small leaves every lead flat: the record loads, and its meta
     says it cannot be scored (the formats path said nothing before)."""

@@ -130,6 +130,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     if fmt == "dicom-ecg":
         parser = _dicom_parser(parser)
+    elif fmt == "ge-muse-xml":
+        parser = _muse_parser(parser)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -223,6 +225,44 @@ def _dicom_parser(parser):
             return info
 
     return RhythmFirst()
+
+
+def _muse_parser(parser):
+    """ecgdatakit's GE MUSE parser, made to leave out a patient or measurement field that reads
+    "NaN" or "inf": it converts them with ``int()``, so one such field (a PatientAge, the cart's
+    VentricularRate) refused the whole ECG with a Python error. The field is dropped before it is
+    read, and a reader warning names it."""
+
+    class FiniteNumbers(type(parser)):
+        def _read_patient(self, demo, acquired, meta):
+            _drop_non_finite(demo, "patient")
+            return super()._read_patient(demo, acquired, meta)
+
+        def _read_measurements(self, root, record):
+            _drop_non_finite(root, "measurement")
+            return super()._read_measurements(root, record)
+
+    return FiniteNumbers()
+
+
+def _drop_non_finite(element, what: str) -> None:
+    """Remove from the XML ``element`` every text field that reads as a number but not a finite one
+    ("NaN", "inf", "-Infinity"), each with a warning naming it."""
+    if element is None:
+        return
+    for parent in list(element.iter()):
+        for child in list(parent):
+            text = (child.text or "").strip()
+            if len(child) or not text or len(text) > 32:
+                continue
+            try:
+                value = float(text.replace(",", "."))
+            except ValueError:
+                continue
+            if not math.isfinite(value):
+                parent.remove(child)
+                warnings.warn(f"GE MUSE: the {what} field <{child.tag}> reads {text!r}, which is not a "
+                              "number; it was left out")
 
 
 def check_scp_lengths(path: Path) -> None:
