@@ -298,6 +298,26 @@ def test_muse_field_that_is_no_finite_number_is_left_out_not_the_whole_ecg(tmp_p
         assert rec.meta["device_report"]["measurements"]["PR interval (ms)"] == 144   # <PRInterval>144
 
 
+def test_device_median_beat_with_leads_of_unequal_length_does_not_refuse_the_ecg(tmp_path):
+    """A device median beat whose lead II holds fewer samples than lead I (a damaged or odd aECG)
+    refused the whole ECG with "cannot be read (ValueError: operands could not be broadcast ...)",
+    from deriving the beat's limb leads. The rhythm reads as in the unedited file; the device's
+    beat, which cannot be drawn as one beat, is left out."""
+    text = AECG.read_text(encoding="utf-8")
+    beat = text.index('code="REPRESENTATIVE_BEAT"')
+    lead_ii = text.index('code="MDC_ECG_LEAD_II"', beat)
+    m = re.compile(r"<digits>([^<]*)</digits>").search(text, lead_ii)
+    tokens = m.group(1).split()
+    path = tmp_path / "beat.xml"
+    path.write_text(text[:m.start(1)] + " ".join(tokens[: len(tokens) // 2]) + text[m.end(1):], encoding="utf-8")
+    rec = load_record(path)
+    check_record(rec)
+    assert np.array_equal(rec.signal, load_record(AECG).signal, equal_nan=True)
+    assert load_record(AECG).meta.get("device_median_beats")      # the unedited file has one
+    beats = rec.meta.get("device_median_beats")
+    assert beats is None or len({len(x) for x in beats["leads"].values()}) == 1
+
+
 def test_too_small_a_scale_loads_as_unscorable_with_its_reason(tmp_path):
     """A resolution 1000 times too small leaves every lead flat: the record loads, and its meta
     says it cannot be scored (the formats path said nothing before)."""

@@ -502,6 +502,11 @@ def _median_beats(path: Path, fmt: str, src) -> dict | None:
         fs = float(lead.sampling_rate)
     if not leads:
         return None
+    if len({len(x) for x in leads.values()}) > 1:
+        # one beat, drawn lead beside lead: leads of different lengths are no such beat (and cannot
+        # be combined into limb leads); the device's beat is left out, the rhythm still reads
+        log.warning("%s: the device's median beat has leads of different lengths; left out", path.name)
+        return None
     if {"I", "II"} <= set(leads):  # 8-lead carts (GE): the beat's limb leads as for the rhythm
         i, ii = leads["I"], leads["II"]
         derived = {"III": ii - i, "aVR": -(i + ii) / 2, "aVL": i - ii / 2, "aVF": ii - i / 2}
