@@ -178,9 +178,17 @@ def unscorable_reason(record) -> str | None:
     if flat.all() and len(stuck) == n:
         return "no usable signal: every lead is stuck at the recorder's digital limit (saturated)"
     if flat.all():
-        all_missing = not np.isfinite(sig).any()
-        return "no usable signal: " + ("every sample is missing" if all_missing
-                                       else "every lead is flat (constant or zero)")
+        if not np.isfinite(sig).any():
+            return "no usable signal: every sample is missing"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)    # all-NaN leads
+            ptp = float(np.nanmax(np.nanmax(sig, axis=1) - np.nanmin(sig, axis=1)))
+        if ptp > 0:
+            # leads that move, but by microvolts: not constant; most often millivolt data whose
+            # header says uV (1000 times too small), which "constant or zero" would hide
+            return (f"no usable signal: every lead is flat (at most {ptp * 1000:.3g} uV peak to peak, "
+                    "far below an ECG's; is the amplitude unit in the file right?)")
+        return "no usable signal: every lead is flat (constant or zero)"
     return "no usable signal: every lead is flat or saturated"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import resource
 import shutil
 import sys
@@ -105,6 +106,23 @@ def test_blank_records_are_unscorable(tmp_path, kind):
     assert ("too short" in reason) if kind == "two_samples" else ("no usable signal" in reason)
     if kind == "saturated":
         assert "saturated" in reason
+
+
+def test_microvolt_sized_leads_are_not_called_constant_or_zero(tmp_path):
+    """Millivolt data whose header says uV (LUDB record 1 with every unit edited) is 1000 times too
+    small and unscorable; the reason said "every lead is flat (constant or zero)", which it is not.
+    It now gives the largest peak to peak (in uV: numerically the true one in mV, as wfdb reads the
+    unedited record) and asks about the unit."""
+    wfdb = pytest.importorskip("wfdb")
+    ludb = Path(mm.resources_dir()) / "samples" / "ludb" / "1"
+    shutil.copy(ludb.with_suffix(".dat"), tmp_path / "1.dat")
+    (tmp_path / "1.hea").write_text(ludb.with_suffix(".hea").read_text().replace("/mV", "/uV"))
+    reason = load_record(tmp_path / "1.hea").meta.get("unscorable") or ""
+    assert "constant or zero" not in reason and "unit" in reason, reason
+    m = re.search(r"at most ([0-9.]+) uV peak to peak", reason)
+    assert m, reason
+    truth = np.ptp(wfdb.rdrecord(str(ludb)).p_signal, axis=0).max()      # mV
+    assert float(m.group(1)) == pytest.approx(truth, rel=0.01)
 
 
 def test_real_sample_records_are_scorable():
