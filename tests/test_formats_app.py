@@ -82,3 +82,44 @@ def test_save_as_under_a_non_ascii_name_transliterates_and_says_so(qtbot, tmp_pa
     assert window.save_record_as(tmp_path / "Müller Ωmega.hea", "wfdb") is None     # same WFDB name
     assert "Muller_Omega.hea already exists" in said[-1] and out.read_bytes() == before
     assert window.save_record_as(tmp_path / "李小龙.edf", "edf") == tmp_path / "李小龙.edf"
+
+
+BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+                  '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n'
+                  '<RestingECG><PatientDemographics><PatientLastName>&lol3;</PatientLastName>'
+                  '</PatientDemographics></RestingECG>\n')
+
+
+def test_hostile_files_open_with_a_clear_message_and_no_dialog_or_traceback(qtbot, tmp_path, monkeypatch,
+                                                                           caplog):
+    """Open (as File > Open, a drop or the browser do) on hostile files: the message bar names the
+    file and the problem as ``load_record`` does, no modal dialog opens and nothing logs a
+    traceback; a MUSE file whose PatientAge reads "NaN" (refused whole before) opens."""
+    from PySide6.QtWidgets import QMessageBox
+
+    dialogs = []
+    for name in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, _n=name, **k: dialogs.append(_n))
+    (tmp_path / "laughs.xml").write_text(BILLION_LAUGHS)
+    (tmp_path / "empty.edf").write_bytes(b"")
+    (tmp_path / "folder.xml").mkdir()
+    (tmp_path / "half.dcm").write_bytes((DATA / "waveform_ecg.dcm").read_bytes()[:5000])
+    window = make_window(qtbot)
+    for name, words in (("laughs.xml", "entities"), ("empty.edf", "empty"), ("folder.xml", "folder"),
+                        ("half.dcm", "DICOM")):
+        path = tmp_path / name
+        with pytest.raises(Exception) as info:
+            load_record(path)
+        with qtbot.waitSignal(window.message, timeout=WAIT_MS) as msg:
+            window.open_record(path)
+        assert msg.args[0] == f"Could not open {name}: {info.value}", msg.args[0]
+        assert words in msg.args[0] and window.message_bar.isVisible()
+    muse = tmp_path / "age.xml"
+    muse.write_text((DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+                    .replace("<PatientAge>43</PatientAge>", "<PatientAge>NaN</PatientAge>"), encoding="latin-1")
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(muse)
+    assert window.record.meta["patient"]["id"] == "081486213"
+    assert not dialogs
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
