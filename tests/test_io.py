@@ -296,6 +296,35 @@ def test_a_negative_gain_inverts_as_wfdb_reads_it_and_is_flagged(tmp_path, sampl
     assert not quality.assess(plain).has("negative_gain")
 
 
+@pytest.mark.parametrize("zero", ["0", "0.0"])
+def test_a_header_without_adc_gain_is_read_at_200_per_mv_and_withheld_as_uncalibrated(tmp_path, zero):
+    """WFDB: an ADC gain of 0 marks a signal uncalibrated; a physical value then takes the default
+    200 units per mV. LUDB record 1 (1716-2317 units per mV) so edited read 8.6 times too large,
+    and the model called hypertrophy on it with nothing said. The values stay as the format says
+    ((digital - baseline) / 200), but the record names the leads and the quality gate withholds
+    the calls."""
+    from mirage_model import quality
+
+    lines = LUDB_SAMPLE.read_text().splitlines()
+    for k in range(1, 13):
+        parts = lines[k].split()
+        parts[2] = zero + parts[2][parts[2].index("("):]            # "1716(6)/mV" -> "0(6)/mV"
+        lines[k] = " ".join(parts)
+    (tmp_path / "1.hea").write_text("\n".join(lines) + "\n")
+    shutil.copy(LUDB_SAMPLE.with_suffix(".dat"), tmp_path / "1.dat")
+    rec = load_record(tmp_path / "1.hea")
+    src = wfdb.rdrecord(str(LUDB_SAMPLE.with_suffix("")))
+    digital = src.adc().T - np.array(src.baseline)[:, None]                 # (12, T) counts - baseline
+    np.testing.assert_allclose(rec.signal, digital / 200.0, rtol=1e-6, atol=1e-6)
+    assert rec.meta["uncalibrated_leads"] == STANDARD_LEADS
+    report = quality.assess(rec)
+    found = [f for f in report.findings if f.code == "uncalibrated"]
+    assert len(found) == 1 and found[0].severity == "critical" and "200 units per mV" in found[0].detail
+    assert report.gated
+    plain = load_record(LUDB_SAMPLE)
+    assert "uncalibrated_leads" not in plain.meta and not quality.assess(plain).has("uncalibrated")
+
+
 def test_flac_record_matches_wfdb(tmp_path, sample_digital):
     pytest.importorskip("soundfile", reason="wfdb needs the soundfile package for FLAC formats")
     digital, gain = sample_digital

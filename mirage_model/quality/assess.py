@@ -81,7 +81,8 @@ def _integrity(meta: dict) -> list[Finding]:
     (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), a file that
     holds fewer samples than its header declares (an ISHNE Holter cut short), and leads
     that the header's negative gain turns upside down (a WFDB ADC gain, an EDF/BDF physical range
-    from high to low: read so, as the format says)."""
+    from high to low: read so, as the format says), and WFDB leads without an ADC gain (uncalibrated:
+    their amplitudes are a guess, so the calls are withheld)."""
     out = []
     short = tuple(meta.get("short_leads") or ())
     if short:
@@ -100,6 +101,11 @@ def _integrity(meta: dict) -> list[Finding]:
     if inverted:
         out.append(Finding("negative_gain", f"signal inverted by the header's negative gain ({', '.join(inverted)})",
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
+    uncalibrated = tuple(meta.get("uncalibrated_leads") or ())
+    if uncalibrated:
+        # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)
+        out.append(Finding("uncalibrated", f"amplitudes not calibrated in the file ({', '.join(uncalibrated)})",
+                           "critical", uncalibrated, str(meta.get("uncalibrated_note") or "")))
     crc = [w for w in meta.get("reader_warnings") or () if "crc" in w.lower() or "checksum" in w.lower()]
     if crc:
         # SCP-ECG sections 2 (Huffman tables), 3 (lead definitions) and 6 (rhythm data) carry the

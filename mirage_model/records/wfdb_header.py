@@ -75,6 +75,7 @@ class _Signal:
     init_value: int
     checksum: int | None
     name: str
+    uncalibrated: bool = False   # the header's ADC gain is 0 or absent: WFDB's 200 units per mV assumed
 
 
 @dataclass
@@ -291,6 +292,7 @@ def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -
             init_value=as_int("init_value", 0),
             checksum=as_int("checksum", None),
             name=g["sig_name"].strip(),
+            uncalibrated=gain == 0,
         )
     except ValueError:
         raise RecordError(hea, bad) from None

@@ -127,6 +127,14 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["stuck_at_limit"] = tuple(STANDARD_LEADS[k] for k in np.flatnonzero(at_limit & flags["flat"]))
     if header.quirks:
         meta["header_quirks"] = tuple(header.quirks)
+    uncalibrated = tuple(lead for lead in STANDARD_LEADS if lead in tally.read and tally.read[lead].uncalibrated)
+    if uncalibrated:
+        # WFDB: a gain of 0 (or none) marks a signal uncalibrated; its physical values use the default
+        # 200 units per mV, a guess that may be several times off (LUDB's leads are 1716 per mV)
+        meta["uncalibrated_leads"] = uncalibrated
+        meta["uncalibrated_note"] = (f"the header gives no ADC gain (0 or none) for {', '.join(uncalibrated)}: "
+                                     "WFDB calls such signals uncalibrated; MIRAGE assumed WFDB's default of "
+                                     "200 units per mV, so their amplitudes in mV may be wrong")
     if tally.negative_gain:
         # WFDB's physical value is (d - baseline) / gain: read as the format says, and said
         inverted = tuple(lead for lead in STANDARD_LEADS if lead in tally.negative_gain)
