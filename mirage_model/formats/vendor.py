@@ -126,6 +126,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         check_dicom(path)
     if fmt == "scp-ecg":
         check_scp_lengths(path)
+    if fmt == "ishne":
+        check_ishne_length(path)
     module, cls = _PARSERS[fmt]
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     if fmt == "dicom-ecg":
@@ -289,6 +291,33 @@ def check_scp_lengths(path: Path) -> None:
                                             f"at most {MAX_SAMPLES:,} samples a lead are read")
     except (struct.error, IndexError):
         return
+
+
+def check_ishne_length(path: Path) -> None:
+    """An ISHNE Holter file must not hold more than MAX_SAMPLES samples a lead: the decoder reads
+    the whole ECG block into memory (as float64, several copies) before any limit is applied, so a
+    24 h 12-lead recording at 1000 Hz (2 GB of int16) took minutes and tens of GB, or ended in
+    MemoryError. The samples a lead holds follow from the header (ISHNE 1.0: the ECG size in
+    samples a lead at byte 14, the ECG block's offset at 22, the number of leads at 156, the
+    sampling rate at 272) and the file's size; a header that cannot say is left to the parser."""
+    with open(path, "rb") as f:
+        head = f.read(512)
+    try:
+        ecg_size, _, ecg_offset = struct.unpack_from("<iii", head, 14)
+        (leads,) = struct.unpack_from("<h", head, 156)
+        (fs,) = struct.unpack_from("<h", head, 272)
+    except struct.error:
+        return
+    size = path.stat().st_size
+    if leads <= 0 or not 0 < ecg_offset < size:
+        return
+    held = (size - ecg_offset) // (2 * leads)
+    n = min(held, ecg_size) if ecg_size > 0 else held
+    if n > MAX_SAMPLES:
+        rate = f" ({n / fs / 3600:.3g} h at {fs} Hz)" if fs > 0 else ""
+        raise fail(path, "ishne", f"the file holds {n:,} samples a lead{rate}; at most {MAX_SAMPLES:,} are "
+                                  f"read ({MAX_SAMPLES / 1000 / 3600:.3g} h at 1000 Hz, {MAX_SAMPLES / 100 / 3600:.3g} h "
+                                  "at 100 Hz)")
 
 
 def _reason(err: Exception, path: Path | None = None) -> str:
