@@ -180,6 +180,16 @@ def test_implausible_sampling_frequency_is_refused(tmp_path, case):
     refused(FS_CASES[case](tmp_path), r"read as .*: sampling frequency \S+ (Hz )?is outside the plausible range")
 
 
+@pytest.mark.parametrize("value", ["NaN", "inf", "-inf"])
+def test_dicom_sampling_frequency_that_is_no_number_is_named(tmp_path, value):
+    """A DICOM Sampling Frequency of NaN or inf was refused as "DICOM: cannot decode an element:
+    ValueError: cannot convert float NaN to integer": now the message names the field."""
+    path = dicom(tmp_path, lambda wf: setattr(wf, "SamplingFrequency", value))
+    msg = refused(path, r"read as DICOM ECG waveform: DICOM multiplex group 0: Sampling Frequency "
+                        r"\S+ is not a finite number")
+    assert "convert float" not in msg and "ValueError" not in msg and "OverflowError" not in msg
+
+
 @pytest.mark.parametrize("duration", ["1e-9", "100000"])
 def test_edf_record_duration_giving_an_implausible_rate_is_refused(tmp_path, edf_file, duration):
     path = edf_edit(edf_file, tmp_path / "d.edf", "duration", duration)

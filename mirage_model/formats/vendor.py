@@ -188,6 +188,17 @@ def _dicom_parser(parser):
                 groups = list(ds.get("WaveformSequence") or [])
             except Exception:
                 return super().parse(file_path)      # its own error says what is wrong
+            from ecgdatakit.exceptions import CorruptedFileError
+
+            for i, wf in enumerate(groups):
+                # ecgdatakit int()s it: "NaN" or "inf" gave "cannot convert float NaN to integer"
+                try:
+                    rate = float(wf.get("SamplingFrequency"))
+                except (TypeError, ValueError):
+                    continue                          # absent or no number: its own error says so
+                if not math.isfinite(rate):
+                    raise CorruptedFileError(f"DICOM multiplex group {i}: Sampling Frequency "
+                                             f"{wf.get('SamplingFrequency')} is not a finite number")
             k = rhythm_group(groups)
             if k:
                 self._number = {id(wf): i for i, wf in enumerate(groups)}
