@@ -328,6 +328,16 @@ def test_device_median_beat_with_leads_of_unequal_length_does_not_refuse_the_ecg
     assert beats is None or len({len(x) for x in beats["leads"].values()}) == 1
 
 
+@pytest.mark.parametrize("tag, value", [("SampleBase", "NaN"), ("SampleBase", "inf"),
+                                        ("LeadSampleCountTotal", "NaN")])
+def test_muse_waveform_field_that_is_no_finite_number_is_named(tmp_path, tag, value):
+    """"a number in the file is out of range or not a number (ValueError: cannot convert float NaN
+    to integer)" named neither the field nor the problem: the message now names the field."""
+    msg = refused(muse(tmp_path, tag, value), rf"read as GE MUSE XML: GE MUSE: the waveform field <{tag}> reads "
+                                              rf"'{value}', which is not a finite number")
+    assert "convert float" not in msg
+
+
 def test_too_small_a_scale_loads_as_unscorable_with_its_reason(tmp_path):
     """A resolution 1000 times too small leaves every lead flat: the record loads, and its meta
     says it cannot be scored (the formats path said nothing before)."""

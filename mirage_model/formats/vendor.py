@@ -244,7 +244,8 @@ def _muse_parser(parser):
     """ecgdatakit's GE MUSE parser, made to leave out a patient or measurement field that reads
     "NaN" or "inf": it converts them with ``int()``, so one such field (a PatientAge, the cart's
     VentricularRate) refused the whole ECG with a Python error. The field is dropped before it is
-    read, and a reader warning names it."""
+    read, and a reader warning names it; such a field of a waveform (SampleBase) refuses the file
+    naming it."""
 
     class FiniteNumbers(type(parser)):
         def _read_patient(self, demo, acquired, meta):
@@ -254,6 +255,25 @@ def _muse_parser(parser):
         def _read_measurements(self, root, record):
             _drop_non_finite(root, "measurement")
             return super()._read_measurements(root, record)
+
+        def _read_waveforms(self, root, record, file_path):
+            # a waveform's own numbers (SampleBase, LeadSampleCountTotal ...) cannot be left out:
+            # refused naming the field, not "cannot convert float NaN to integer"
+            from ecgdatakit.exceptions import CorruptedFileError
+
+            for wave in root.iter("Waveform"):
+                for el in wave.iter():
+                    text = (el.text or "").strip()
+                    if len(el) or not text or len(text) > 32 or el.tag == "LeadAmplitudeUnitsPerBit":
+                        continue              # (a resolution: checked with its unit, _physical_mv)
+                    try:
+                        value = float(text.replace(",", "."))
+                    except ValueError:
+                        continue
+                    if not math.isfinite(value):
+                        raise CorruptedFileError(f"GE MUSE: the waveform field <{el.tag}> reads {text!r}, "
+                                                 "which is not a finite number")
+            return super()._read_waveforms(root, record, file_path)
 
     return FiniteNumbers()
 
