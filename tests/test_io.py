@@ -325,6 +325,22 @@ def test_a_header_without_adc_gain_is_read_at_200_per_mv_and_withheld_as_uncalib
     assert "uncalibrated_leads" not in plain.meta and not quality.assess(plain).has("uncalibrated")
 
 
+def test_a_lead_named_twice_is_said(tmp_path):
+    """LUDB record 1 with its lead I labelled "II" as well: the first "II" (lead I's samples) was read
+    as II, the true II left out and lead I derived from the wrong pair, and nothing but a generic
+    Einthoven warning said so. The quality findings now name the lead the file names twice."""
+    from mirage_model import quality
+
+    lines = LUDB_SAMPLE.read_text().splitlines()
+    lines[1] = lines[1].rsplit(" ", 1)[0] + " II"                  # "... -120 -32198 0 i" -> "... II"
+    (tmp_path / "1.hea").write_text("\n".join(lines) + "\n")
+    shutil.copy(LUDB_SAMPLE.with_suffix(".dat"), tmp_path / "1.dat")
+    rec = load_record(tmp_path / "1.hea")
+    found = [f for f in quality.assess(rec).findings if f.code == "lead_named_twice"]
+    assert len(found) == 1 and found[0].severity == "warning" and "(ii)" in found[0].name.lower()
+    assert not quality.assess(load_record(LUDB_SAMPLE)).has("lead_named_twice")
+
+
 def test_flac_record_matches_wfdb(tmp_path, sample_digital):
     pytest.importorskip("soundfile", reason="wfdb needs the soundfile package for FLAC formats")
     digital, gain = sample_digital

@@ -101,6 +101,13 @@ def _integrity(meta: dict) -> list[Finding]:
     if inverted:
         out.append(Finding("negative_gain", f"signal inverted by the header's negative gain ({', '.join(inverted)})",
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
+    named_twice = tuple(meta.get("duplicate_leads") or ())
+    if named_twice:
+        # the file gives two channels one lead's name: the first is read as that lead, the other left
+        # out; a mislabelled channel (lead I written as "II") would otherwise pass unsaid
+        out.append(Finding("lead_named_twice", f"lead named twice in the file ({', '.join(named_twice)})", "warning",
+                           (), "the first channel of that name was read and the other left out; if they "
+                               "differ, a channel may be mislabelled"))
     uncalibrated = tuple(meta.get("uncalibrated_leads") or ())
     if uncalibrated:
         # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)
