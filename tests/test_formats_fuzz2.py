@@ -308,6 +308,12 @@ def test_muse_field_that_is_no_finite_number_is_left_out_not_the_whole_ecg(tmp_p
         assert rec.meta["device_report"]["measurements"]["PR interval (ms)"] == 144   # <PRInterval>144
 
 
+def test_muse_patient_named_nan_keeps_the_name(tmp_path):
+    """Names are text: a first name "Nan" (float("Nan") is not a number) is kept, not left out."""
+    rec = load_record(muse(tmp_path, "PatientFirstName", "Nan"))
+    assert rec.meta["patient"]["name"] == "Nan DOE"
+
+
 def test_device_median_beat_with_leads_of_unequal_length_does_not_refuse_the_ecg(tmp_path):
     """A device median beat whose lead II holds fewer samples than lead I (a damaged or odd aECG)
     refused the whole ECG with "cannot be read (ValueError: operands could not be broadcast ...)",

@@ -249,11 +249,12 @@ def _muse_parser(parser):
 
     class FiniteNumbers(type(parser)):
         def _read_patient(self, demo, acquired, meta):
-            _drop_non_finite(demo, "patient")
+            _drop_non_finite(demo, "patient", _MUSE_PATIENT_NUMBERS)
             return super()._read_patient(demo, acquired, meta)
 
         def _read_measurements(self, root, record):
-            _drop_non_finite(root, "measurement")
+            for section in _MUSE_MEASUREMENTS:
+                _drop_non_finite(root.find(section), "measurement")
             return super()._read_measurements(root, record)
 
         def _read_waveforms(self, root, record, file_path):
@@ -278,15 +279,21 @@ def _muse_parser(parser):
     return FiniteNumbers()
 
 
-def _drop_non_finite(element, what: str) -> None:
-    """Remove from the XML ``element`` every text field that reads as a number but not a finite one
-    ("NaN", "inf", "-Infinity"), each with a warning naming it."""
+# The GE MUSE fields ecgdatakit reads as numbers: the patient's (names and IDs are text, and "Nan"
+# is a given name) and the sections of the cart's measurements, which hold numbers only.
+_MUSE_PATIENT_NUMBERS = ("PatientAge", "HeightCM", "HeightIN", "WeightKG", "WeightLBS")
+_MUSE_MEASUREMENTS = ("RestingECGMeasurements", "OriginalRestingECGMeasurements", "QRSTimesTypes", "PharmaData")
+
+
+def _drop_non_finite(element, what: str, tags: tuple[str, ...] | None = None) -> None:
+    """Remove from the XML ``element`` every text field (of ``tags``, when given) that reads as a
+    number but not a finite one ("NaN", "inf", "-Infinity"), each with a warning naming it."""
     if element is None:
         return
     for parent in list(element.iter()):
         for child in list(parent):
             text = (child.text or "").strip()
-            if len(child) or not text or len(text) > 32:
+            if len(child) or not text or len(text) > 32 or (tags is not None and child.tag not in tags):
                 continue
             try:
                 value = float(text.replace(",", "."))
