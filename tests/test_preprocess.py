@@ -352,6 +352,47 @@ def test_mains_subtraction_leaves_an_ecg_like_signal_alone():
     assert np.abs(on - off).max() < 0.03 * np.abs(off).max()
 
 
+def _beats(fs: int, seconds: float = 10.0) -> np.ndarray:
+    """(12, T) mV: a QRS-like Gaussian (1.2 mV, sd 12 ms) and a T-like one (0.3 mV, sd 50 ms) every 0.8 s."""
+    t = np.arange(int(seconds * fs)) / fs
+    x = np.zeros((12, len(t)))
+    for beat in np.arange(0.4, seconds, 0.8):
+        x += 1.2 * np.exp(-0.5 * ((t - beat) / 0.012) ** 2) + 0.3 * np.exp(-0.5 * ((t - beat - 0.3) / 0.05) ** 2)
+    return x
+
+
+@pytest.mark.parametrize("fs", [250, 500, 1000])
+def test_mains_subtraction_at_the_native_rate_returns_a_mains_free_ecg_unchanged(fs):
+    # Beats with nothing at the mains frequencies: what remove_mains subtracts must be ~0 everywhere,
+    # the record's first and last half second included. The unweighted fit took up to 0.09 mV of
+    # the beats for mains (leakage of non-periodic waves into 0.5 s sinusoids), most at the ends.
+    from mirage_model.preprocess import remove_mains
+
+    x = _beats(fs)
+    assert np.abs(remove_mains(x, fs, (50.0, 60.0)) - x).max() < 0.002
+
+
+@pytest.mark.parametrize("fs", [500, 1000])
+def test_pacing_spikes_are_not_turned_into_mains_ringing(fs):
+    # 5 mV pacing spikes of 1-2 ms before each beat, plus 0.1 mV of 50 Hz mains: after remove_mains
+    # the signal away from the spikes is the beats again (the sinusoid fit smeared each spike into
+    # ~0.5 mV of 50-200 Hz ringing across its window), and the spikes keep their height.
+    from mirage_model.preprocess import remove_mains
+
+    ecg = _beats(fs)
+    t = np.arange(ecg.shape[1]) / fs
+    x = ecg + 0.1 * np.sin(2 * np.pi * 50.0 * t + 0.7)
+    spikes = (np.arange(0.35, 10, 0.8) * fs).astype(int)
+    width = max(1, fs // 500)
+    away = np.ones(len(t), bool)
+    for s0 in spikes:
+        x[:, s0:s0 + width] += 5.0
+        away[s0 - int(0.004 * fs):s0 + width + int(0.004 * fs)] = False
+    y = remove_mains(x, fs, (50.0, 60.0))
+    assert np.abs(y - ecg)[:, away].max() < 0.01
+    assert np.abs(y[:, spikes] - ecg[:, spikes] - 5.0).max() < 0.05
+
+
 @pytest.mark.parametrize("fs", [100, 500])
 def test_nothing_near_the_model_nyquist_survives(fs):
     # 45 Hz is attenuated as a 40 Hz order-4 Butterworth applied twice predicts; 50 Hz at 100 Hz
