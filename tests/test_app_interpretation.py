@@ -68,7 +68,7 @@ def test_statements_model_beside_the_loaded_model(qtbot, tiny_model, statements_
         for s in it.statements:
             assert s.text.split(" (")[0] in html
         assert "[model " in html and "confidence]" in html     # the source tag of a model statement
-        assert "Statements: model <b>tiny-statements</b>; classes above: model <b>tiny-random-mirage-multilabel</b>" in html
+        assert "Statements: model <b>tiny-statements</b>; class probabilities below: model <b>tiny-random-mirage-multilabel</b>" in html
         hr = session.measurements.heart_rate_bpm
         assert f"Sinus rhythm, {hr:.0f} bpm" in html
 

@@ -58,7 +58,7 @@ def interpretation_html(session) -> str:
         parts.append(f"<small style='color:{_GREY}'>Resolved: {html.escape('; '.join(it.resolved))}</small>")
     # which model said what
     if stmt_pred is not None:
-        src = (f"Statements: model <b>{html.escape(stmt_pred.model_name)}</b>; classes above: model "
+        src = (f"Statements: model <b>{html.escape(stmt_pred.model_name)}</b>; class probabilities below: model "
                f"<b>{html.escape(getattr(pred, 'model_name', '') or '')}</b>; rules cite their thresholds.")
     elif pred is not None and (statement_labels(pred.labels) or any(s.source == "model" for s in it.statements)):
         src = f"Statements: model <b>{html.escape(it.model_name)}</b> and the measurement rules."
