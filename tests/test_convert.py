@@ -333,3 +333,44 @@ def test_convert_never_writes_two_inputs_into_one_wfdb_record(tmp_path, capsys):
     assert [h.name for h in heads] == ["Muller_Emile.hea", "Muller_Emile_2.hea"]
     names = sorted(load_record(h).meta["patient"]["name"] for h in heads)
     assert names == ["EMILE MULLER", "ÉMILE MÜLLER"]
+
+
+def test_convert_never_replaces_an_earlier_runs_output_unasked(tmp_path, capsys):
+    """A second ``mirage convert`` into the same folder replaced the first run's files in silence
+    (an edit made to Example.hea in between was lost, exit 0, no word). Truth: the bytes this test
+    wrote into the earlier output, and the record the new input holds."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("Example.scp", "muse-sinus.xml"):
+        shutil.copy(DATA / name, src / name)
+    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0
+    capsys.readouterr()
+    edited = (out / "Example.hea").read_bytes() + b"# reviewed by hand\n"
+    (out / "Example.hea").write_bytes(edited)
+    dat = (out / "muse-sinus.dat").read_bytes()
+    (out / "muse-sinus.hea").unlink()          # a half-present pair counts too: the .dat is data
+    shutil.copy(DATA / "waveform_ecg.dcm", src / "waveform_ecg.dcm")
+    assert main(["convert", str(src), "--to", "wfdb", str(out)]) == 0    # the rest of the batch carries on
+    err = capsys.readouterr().err
+    assert (out / "Example.hea").read_bytes() == edited
+    assert (out / "muse-sinus.dat").read_bytes() == dat and not (out / "muse-sinus.hea").exists()
+    assert "skipped" in err and "Example.scp" in err and "Example.hea" in err and "muse-sinus.dat" in err
+    assert "2 of 3 inputs skipped" in err and "--overwrite" in err
+    np.testing.assert_allclose(load_record(out / "waveform_ecg.hea").signal,
+                               load_record(DATA / "waveform_ecg.dcm").signal, atol=0.0005 + 1e-6)
+    # asked for: replaced, and the replacement is the input's record
+    assert main(["convert", str(src), "--to", "wfdb", str(out), "--overwrite"]) == 0
+    assert "skipped" not in capsys.readouterr().err
+    assert b"reviewed by hand" not in (out / "Example.hea").read_bytes()
+    np.testing.assert_allclose(load_record(out / "muse-sinus.hea").signal,
+                               load_record(DATA / "muse-sinus.xml").signal, atol=0.0005 + 1e-6)
+
+
+def test_write_record_refuses_an_existing_output_unless_asked(tmp_path):
+    rec = load_record(DATA / "Example.scp")
+    (tmp_path / "Example.edf").write_bytes(b"not mine")
+    with pytest.raises(formats.OutputExistsError, match="Example.edf already exists"):
+        formats.write_record(rec, tmp_path, "edf")
+    assert (tmp_path / "Example.edf").read_bytes() == b"not mine"
+    path = formats.write_record(rec, tmp_path, "edf", overwrite=True)
+    np.testing.assert_allclose(load_record(path).signal, rec.signal, atol=0.01)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from app import workers
 from app.dialogs.export import ExportDialog
 from mirage_model import formats
-from mirage_model.formats.write import WFDB_NAME_RULE, renamed_note, safe_name, source_file_hit
+from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, safe_name, source_file_hit
 from mirage_model.records import RecordError
 
 
@@ -46,7 +46,10 @@ class ExportMixin:
                               "replace it")
             return None
         try:
-            out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem)
+            # the save dialog asked before replacing the file chosen, never about a file of another name
+            asked = output_name(self.record, fmt, anonymise=anonymise, name=path.stem) == path.stem
+            out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem,
+                                       overwrite=asked)
         except RecordError as err:
             self.show_message(f"Cannot save: {err}")
             return None

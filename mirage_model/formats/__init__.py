@@ -20,14 +20,15 @@ from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FO
                                            Format, dicom_ecg_head, edf_problem, mfer_problem, read_head, save_choice,
                                            scp_problem, sniff, sniff_file, sniff_unnamed)
 from mirage_model.formats.vendor import read_vendor
-from mirage_model.formats.write import ANONYMISED_NOTE, WRITE_FORMATS, anonymous_names, write_record
+from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputExistsError, anonymous_names,
+                                        write_record)
 from mirage_model.records.folder import walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "record_key",
-           "write_record", "anonymous_names", "format_of"]
+           "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")

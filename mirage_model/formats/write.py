@@ -95,8 +95,22 @@ def renamed_note(asked: str, written: str) -> str:
     return f"'{asked}' was saved as '{written}': {WFDB_NAME_RULE}, so the name was transliterated{how}"
 
 
+class OutputExistsError(RecordError):
+    """An output file is already there and replacing it was not asked for (``overwrite=False``).
+
+    Attributes:
+        existing: the output files already present (a WFDB record's ``.hea`` and/or ``.dat``, an ``.edf``).
+    """
+
+    def __init__(self, existing: list[Path]):
+        self.existing = list(existing)
+        names = " and ".join(p.name for p in self.existing)
+        super().__init__(self.existing[0], f"{names} already exist{'s' if len(self.existing) == 1 else ''} "
+                                           f"in {self.existing[0].parent}; not replaced")
+
+
 def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise: bool = False,
-                 name: str | None = None) -> Path:
+                 name: str | None = None, overwrite: bool = False) -> Path:
     """Write ``record`` to ``out_dir`` as ``fmt`` ("wfdb" or "edf").
 
     Args:
@@ -109,21 +123,19 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         name: record name; default: the record's id. A WFDB name is made one (:func:`safe_name`:
             ASCII, accents dropped, other letters as code points; :func:`renamed_note` says so to a
             user), an EDF+ file keeps it as given (:func:`file_stem`).
+        overwrite: replace output files already there; without it any of them (a WFDB record's
+            ``.hea`` or ``.dat`` alone included) raises :class:`OutputExistsError` and nothing is written.
 
     Returns:
         The written ``.hea`` or ``.edf`` path.
 
     Raises:
+        OutputExistsError: an output file exists and ``overwrite`` is False.
         RecordError: unknown format or the file cannot be written.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if anonymise:  # the record's id is its file's stem, often the patient's name or ID: never used
-        name = scrub_identity(name or ANONYMOUS_STEM, record)
-    elif fmt == "wfdb":
-        name = safe_name(name or record.record_id)
-    else:
-        name = file_stem(name or record.record_id)
+    name = output_name(record, fmt, anonymise=anonymise, name=name)
     if fmt not in WRITE_FORMATS:
         raise RecordError(out_dir, f"cannot write format {fmt!r} (choose one of {', '.join(WRITE_FORMATS)})")
     targets = [out_dir / f"{name}.hea", out_dir / f"{name}.dat"] if fmt == "wfdb" else [out_dir / f"{name}.edf"]
@@ -131,9 +143,21 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
     if own is not None:
         raise RecordError(own, "this is the file the record was read from: writing it would replace the original "
                                "recording (lead data and header alike); choose another name or folder")
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
+    if existing and not overwrite:
+        raise OutputExistsError(existing)
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
     return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
+
+
+def output_name(record: EcgRecord, fmt: str, *, anonymise: bool = False, name: str | None = None) -> str:
+    """The file stem :func:`write_record` writes ``record`` under (same arguments)."""
+    if anonymise:  # the record's id is its file's stem, often the patient's name or ID: never used
+        return scrub_identity(name or ANONYMOUS_STEM, record)
+    if fmt == "wfdb":
+        return safe_name(name or record.record_id)
+    return file_stem(name or record.record_id)
 
 
 def source_file_hit(record: EcgRecord, targets: list[Path]) -> Path | None:

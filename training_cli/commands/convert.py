@@ -9,7 +9,12 @@ the "input -> output" line printed for each file is the only link back, left on 
 Each input's line names the leads with missing samples and how they were written (WFDB's invalid
 sample; EDF has none: the digital minimum, named in the header, which MIRAGE reads back as missing).
 
-Exit code: 0 all converted, 1 some inputs could not be read or written, 2 usage (no inputs).
+An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
+unasked: that input is skipped with a line naming the file, the others are converted, and the
+summary counts the skipped; ``--overwrite`` replaces them.
+
+Exit code: 0 all converted (or skipped, their outputs already there), 1 some inputs could not be
+read or written, 2 usage (no inputs).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.csvsafe import printable
-from mirage_model.formats import anonymous_names, find_ecg_files, write_record
+from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.formats.write import file_stem, safe_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
@@ -48,6 +53,9 @@ def convert_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="drop the patient's name, ID and birth date (age and sex are kept); the "
                    "header says the record was anonymised, the outputs are numbered ecg_0001, ... "
                    "(the input -> output lines printed are the only link back to the inputs)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace output files already in OUT_DIR (by default an input whose output "
+                   "exists, e.g. from an earlier run, is skipped with a message and the others converted)")
     p.set_defaults(func=run, positionals_anywhere=True)
     return p
 
@@ -81,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
     check_output_folder(args.out_dir, "OUT_DIR")
-    failed, used = 0, set()
+    failed, skipped, used = 0, 0, set()
     numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
     for path in paths:
         try:
@@ -97,13 +105,23 @@ def run(args: argparse.Namespace) -> int:
                     k += 1
                     name = f"{stem}_{k}"
                 used.add(name.lower())
-            out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name)
+            out = write_record(record, args.out_dir, args.to, anonymise=args.anonymise, name=name,
+                               overwrite=args.overwrite)
+        except OutputExistsError as err:
+            skipped += 1
+            names = " and ".join(printable(p.name) for p in err.existing)
+            print(f"skipped: {printable(path)}: {names} already in {printable(args.out_dir)} (not replaced; "
+                  "--overwrite replaces)", file=sys.stderr)
+            continue
         except RecordError as err:
             failed += 1
             print(f"error: {printable(err)}", file=sys.stderr)
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
         print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
+    if skipped:
+        print(f"{skipped} of {len(paths)} inputs skipped: their output files were already in "
+              f"{printable(args.out_dir)} (--overwrite replaces them)", file=sys.stderr)
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
     return 1 if failed else 0
