@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -243,7 +244,8 @@ def test_score_refuses_an_output_another_run_writes(mixed, checkpoint, tmp_path,
     finally:
         held.close()
     err = capsys.readouterr().err
-    assert rc == 2 and "another 'mirage score' run is writing" in err and "Traceback" not in err
+    assert rc == 2 and f"another 'mirage score' run (process {os.getpid()}) is writing" in err
+    assert str(tmp_path / ".r.csv.lock") in err and "Traceback" not in err
     assert not out.exists()
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--no-measure"])

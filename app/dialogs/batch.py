@@ -294,6 +294,8 @@ class BatchDialog(QDialog):
         if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
             text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
             self.status.setToolTip(unreadable_line(unreadable, limit=len(unreadable)))
+        if getattr(summary, "lock_note", ""):
+            text += f" Note: {summary.lock_note}."
         self.status.setText(text)
 
     def _show_output(self, out: Path) -> None:

@@ -164,6 +164,8 @@ def run(args) -> int:
         print(f"interrupted: the rows scored so far are in {args.out}; run again with --resume to "
               "finish", file=sys.stderr)
         return 130
+    if summary.lock_note:
+        print(f"warning: {printable(summary.lock_note)}", file=sys.stderr)
     for path, message in summary.errors[:50]:
         print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:

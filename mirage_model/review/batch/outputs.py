@@ -20,6 +20,7 @@ import io
 import json
 import math
 import os
+import socket
 from pathlib import Path
 
 from mirage_model.csvsafe import encodable, neutralise, restore
@@ -102,11 +103,17 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
 
 
 class OutputLock:
-    """An exclusive ``flock`` on ``.<name>.lock`` next to an output; ``close()`` releases it and
-    removes the lock file."""
+    """An exclusive ``flock`` on ``.<name>.lock`` next to an output, the file holding its owner's
+    ``pid=N host=NAME``; ``close()`` releases it and removes the lock file.
 
-    def __init__(self, path: Path, fh):
-        self.path, self.fh = path, fh
+    Attributes:
+        path: the lock file.
+        stale_note: "" or one line saying that a lock left by a run that is gone (killed, power cut)
+            was taken over, naming the file and that run's PID.
+    """
+
+    def __init__(self, path: Path, fh, stale_note: str = ""):
+        self.path, self.fh, self.stale_note = path, fh, stale_note
 
     def close(self) -> None:
         if self.fh is None:
@@ -119,17 +126,59 @@ class OutputLock:
         self.fh = None
 
 
+def _lock_owner(fh) -> tuple[int | None, str]:
+    """(PID, host) written in an open lock file by the run that made it; (None, "") when it holds
+    none (a lock of an older MIRAGE, or one whose owner had not written it yet)."""
+    try:
+        fh.seek(0)
+        text = fh.read(200).decode("ascii", "replace")
+    except OSError:
+        return None, ""
+    fields = dict(part.split("=", 1) for part in text.split() if "=" in part)
+    try:
+        pid = int(fields.get("pid", ""))
+    except ValueError:
+        pid = None
+    return (pid if pid and pid > 0 else None), fields.get("host", "")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (POSIX: signal 0 checks without sending)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:           # EPERM: it exists, owned by another user
+        return True
+    return True
+
+
+def _describe_owner(pid: int | None, host: str) -> str:
+    if pid is None:
+        return "a process that wrote no PID in it"
+    return f"process {pid}" + (f" on {host}" if host and host != socket.gethostname() else "")
+
+
 def lock_output(out_path: Path) -> OutputLock:
     """Lock ``out_path`` against a second run writing it (two runs rewriting one output would each
     replace the other's rows). Without ``fcntl`` (not POSIX) nothing is locked.
 
+    The lock file holds its owner's PID and host. A run killed outright (SIGKILL, a power cut)
+    leaves it behind: its lock is free (the system drops a dead process's ``flock``) and is taken
+    over, the returned lock's ``stale_note`` naming the file and the dead run's PID. A lock still
+    held whose owner PID is not alive on this host (held by a process that inherited the file,
+    the dead run's orphaned worker) is stale too: the file is replaced. A live owner refuses.
+
     Raises:
-        BatchError: another process holds the lock, or the lock file cannot be made.
+        BatchError: another live process holds the lock (naming the lock file and its PID), or the
+            lock file cannot be made.
     """
     lock_path = out_path.parent / f".{out_path.name[:200]}.lock"
+    note = ""
     for _ in range(5):
         try:
             out_path.parent.mkdir(parents=True, exist_ok=True)
+            existed = lock_path.exists()
             fh = open(lock_path, "a+b")
         except OSError as err:
             raise BatchError(f"{out_path}: cannot write there ({err.strerror or err})") from None
@@ -138,14 +187,38 @@ def lock_output(out_path: Path) -> OutputLock:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            pid, host = _lock_owner(fh)
             fh.close()
-            raise BatchError(f"{out_path}: another 'mirage score' run is writing this file; wait for "
-                             "it to finish or choose another --out") from None
+            if pid is not None and host == socket.gethostname() and not _pid_alive(pid):
+                # held by a descendant of a dead run: the dead run's lock, not a live one
+                note = (f"lock file {lock_path} was left by 'mirage score' process {pid}, which is no "
+                        "longer running; taken over")
+                try:
+                    os.unlink(lock_path)
+                except OSError:
+                    pass
+                continue
+            raise BatchError(f"{out_path}: another 'mirage score' run ({_describe_owner(pid, host)}) is "
+                             f"writing this file (lock file {lock_path}); wait for it to finish or choose "
+                             "another --out") from None
         try:
             same = os.stat(lock_path).st_ino == os.fstat(fh.fileno()).st_ino
         except OSError:
             same = False
-        if same:     # not a file that the previous holder removed as we opened it
-            return OutputLock(lock_path, fh)
-        fh.close()
+        if not same:     # a file that the previous holder removed as we opened it
+            fh.close()
+            continue
+        pid, host = _lock_owner(fh)
+        if not note and existed:
+            # a lock file nobody holds: its run ended without removing it (killed, power cut)
+            note = (f"lock file {lock_path} was left by 'mirage score' {_describe_owner(pid, host)}, which "
+                    "is no longer running (killed?); taken over")
+        try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid={os.getpid()} host={socket.gethostname()}\n".encode("ascii", "replace"))
+            fh.flush()
+        except OSError:
+            pass         # the lock holds without its note of the owner
+        return OutputLock(lock_path, fh, note)
     raise BatchError(f"{out_path}: cannot lock the output (its lock file keeps changing)")

@@ -47,6 +47,8 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
+    # "" or the line saying a lock file left by a killed run was taken over (``OutputLock.stale_note``)
+    lock_note: str = ""
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -217,7 +219,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
         rows = list(kept) + folder_rows
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
-                               out_path=out_path, unreadable_folders=list(unreadable_folders or ()))
+                               out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
+                               lock_note=lock.stale_note)
         if labs is not None:
             summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
             for values in labs_d.values():
