@@ -15,7 +15,9 @@ import logging
 import math
 import re
 import struct
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +54,40 @@ _MARKS_MISSING = ("dicom-ecg", "mfer")
 # An XML ECG larger than this is refused before it is parsed: a 10 s ECG is under 1 MB, and
 # parsing costs about ten times the file's size in memory (text digits become Python strings).
 MAX_XML_BYTES = 64 << 20
+
+
+_pydicom_notes = threading.local()   # .notes: the list this thread's DICOM read collects into
+
+
+class _PydicomNotes(logging.Handler):
+    """pydicom's log records (WARNING and above) of the read under way in this thread, kept as its
+    reader warnings; none reaches the terminal (pydicom logs a damaged element, e.g. "Invalid value
+    for VR UI", and a file cut short; the user hears of it from MIRAGE, naming the file)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        notes = getattr(_pydicom_notes, "notes", None)
+        if notes is not None and record.levelno >= logging.WARNING:
+            notes.append(record.getMessage())
+
+
+@contextmanager
+def pydicom_quiet():
+    """Within: pydicom's log records and warnings are collected, not printed; yields the list
+    their messages go into (one per message, in order)."""
+    logger = logging.getLogger("pydicom")
+    if not any(isinstance(h, _PydicomNotes) for h in logger.handlers):
+        logger.addHandler(_PydicomNotes())
+        logger.propagate = False    # the app's and the CLI's root handlers would print it
+    outer = getattr(_pydicom_notes, "notes", None)
+    notes: list[str] = []
+    _pydicom_notes.notes = notes
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield notes
+    finally:
+        _pydicom_notes.notes = outer
+        notes.extend(str(w.message) for w in caught)
 
 
 class MissingExtraError(RecordError):
@@ -91,14 +127,20 @@ def check_dicom(path: Path) -> None:
     """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
     pydicom = require("pydicom", path, "dicom-ecg")
     try:
-        # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one
-        ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
+        # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one;
+        # pydicom's complaints here are said again by the full read (its reader warnings)
+        with pydicom_quiet():    # elements are decoded when read: SOPClassUID too
+            ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
+            sop = str(getattr(ds, "SOPClassUID", "") or "")
     except Exception as err:
         raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
-    sop = str(getattr(ds, "SOPClassUID", "") or "")
     if sop not in _DICOM_ECG_SOP:
+        if sop and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", sop):   # PS3.5 9.1: digits and dots
+            raise fail(path, "dicom-ecg", f"its SOP Class UID '{sop}' is not a valid UID (digits separated "
+                                          "by dots): the file is damaged or cut short")
         try:
-            name = pydicom.uid.UID(sop).name if sop else "none"
+            with pydicom_quiet():
+                name = pydicom.uid.UID(sop).name if sop else "none"
         except Exception:
             name = sop
         raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
@@ -135,14 +177,13 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     elif fmt == "ge-muse-xml":
         parser = _muse_parser(parser)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with pydicom_quiet() as caught:   # ecgdatakit's warnings and pydicom's log alike
             src = parser.parse(path)
     except RecordError:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
         raise fail(path, fmt, _reason(err, path)) from None
-    notes = tuple(dict.fromkeys(str(w.message) for w in caught))
+    notes = tuple(dict.fromkeys(caught))
     return _to_record(path, fmt, src, notes)
 
 

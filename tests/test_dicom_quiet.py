@@ -1,0 +1,59 @@
+"""pydicom's log and warnings never reach the user's terminal: a DICOM ECG cut short inside its SOP
+Class UID printed "WARNING pydicom: Invalid value for VR UI ..." and a UserWarning with pydicom's
+source line under ``mirage convert``/``score`` (whose logging prints WARNING records), and a
+readable file with one malformed UID printed the same. Truth: the bytes this test damages in the
+shipped DICOM sample, and its own signal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pydicom")
+pytest.importorskip("ecgdatakit")
+
+from mirage_model.records import load_record  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "tests" / "data" / "formats" / "waveform_ecg.dcm"
+SOP_CLASS = b"1.2.840.10008.5.1.4.1.1.9.1.1"
+INSTANCE = b"1.3.6.1.4.1.20029.40.20130125105919.5407.1.1"
+
+
+def _damaged(tmp_path: Path) -> tuple[Path, Path]:
+    data = SAMPLE.read_bytes()
+    sop = data.index(SOP_CLASS, 200)            # the dataset's (0008,0016), after the file meta's copy
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(data[:sop + len(SOP_CLASS) - 5])         # ends in "1.1.1.", inside the UID
+    uid = data.index(INSTANCE, sop)             # the dataset's SOP Instance UID: "A-" is no UID
+    bad = tmp_path / "baduid.dcm"
+    bad.write_bytes(data[:uid] + b"A-" + data[uid + 2:])
+    return cut, bad
+
+
+def test_no_library_chatter_in_the_terminal(tmp_path):
+    cut, bad = _damaged(tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT)] + sys.path)}
+    res = subprocess.run([sys.executable, "-m", "training_cli", "convert", str(cut), str(bad), "--to", "edf",
+                          str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=120)
+    err = res.stderr
+    assert "WARNING" not in err and "Warning" not in err and "Invalid value for VR" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[0].startswith(f"error: {cut}") and "not a valid UID" in lines[0] and "cut short" in lines[0]
+    assert lines[1:] == ["1 of 2 inputs not converted"]
+    assert (tmp_path / "out" / "baduid.edf").is_file()
+
+
+def test_a_damaged_element_is_the_records_own_warning(tmp_path, caplog, recwarn):
+    _, bad = _damaged(tmp_path)
+    caplog.set_level("DEBUG")
+    rec = load_record(bad)
+    np.testing.assert_array_equal(rec.signal, load_record(SAMPLE).signal)
+    assert not [r for r in caplog.records if r.name.startswith("pydicom")]
+    assert not [w for w in recwarn if "pydicom" in str(w.filename) or "VR UI" in str(w.message)]
+    assert any("'A-3.6.1.4.1.20029" in note for note in rec.meta["reader_warnings"])
