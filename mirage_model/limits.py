@@ -30,6 +30,12 @@ MAX_SAMPLES_PER_FRAME = 64  # WFDB samples per frame of one signal
 # (12, T) signal is then at most 432 MB). Longer records are refused before anything is read.
 MAX_SAMPLES = 9_000_000
 MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text of a few KB; 1 MiB is generous
+# Binary ECG files read whole by their decoder (DICOM, MFER) larger than this are refused before
+# they are opened: MAX_SAMPLES samples a lead in 24 channels of 16 bits (DICOM General ECG allows
+# 24 channels, PS3.3 A.34.4; 12-lead ECG 13, Ambulatory 12; its samples are 8 or 16 bit; MFER
+# carts and Holters write 16-bit samples, or 12 channels of 32 bits: the same bytes), plus 16 MiB
+# for header, annotations and median beats: 428 MiB. A 24 h 12-lead Holter at 100 Hz is 207 MB.
+MAX_WAVEFORM_FILE_BYTES = MAX_SAMPLES * 24 * 2 + (16 << 20)
 # Segments of one multi-segment WFDB record (header(5)). MIMIC waveform records of a day hold
 # tens to a few hundred; each segment costs a header to open and parse, so a master header of
 # millions of one-sample segments must be refused before any is opened.

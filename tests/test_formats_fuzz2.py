@@ -500,6 +500,54 @@ def test_ishne_holter_longer_than_the_sample_limit_is_refused_before_decoding(tm
     assert time.perf_counter() - t0 < 2 and _rss_mb() - rss0 < 100
 
 
+def _load_in_child(path: Path, seconds: float) -> str:
+    """What ``load_record(path)`` says in a child process given ``seconds`` (a reader that reads a
+    huge file whole must not hold the test run for minutes): "refused: MESSAGE", "read" or "timeout"."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom mirage_model.records import RecordError, load_record\n"
+            "try:\n    load_record(sys.argv[1]); print('read')\n"
+            "except RecordError as e:\n    print('refused:', e)\n")
+    root = str(Path(__file__).resolve().parents[1])
+    try:
+        res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=seconds,
+                             env={**os.environ, "PYTHONPATH": os.pathsep.join([root] + sys.path)})
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return res.stdout.strip()
+
+
+@pytest.mark.parametrize("fmt", ["dicom", "mfer"])
+def test_huge_dicom_and_mfer_are_refused_before_they_are_read(tmp_path, fmt):
+    """pydicom and ecgdatakit's MFER reader read a file whole before any check: the DICOM sample
+    followed by 480 MB of zeros (a sparse file) was read element by element for minutes, an MFER
+    file of that size read into memory whole. A file larger than 428 MB (9,000,000 samples a lead
+    in 24 channels of 16 bits, plus header) is refused by its size before it is opened."""
+    path = tmp_path / ("big.dcm" if fmt == "dicom" else "big.mwf")
+    if fmt == "dicom":
+        shutil.copy(DICOM, path)
+    else:
+        from test_formats_holter_mfer import _ludb_counts, write_mfer
+
+        counts, fs = _ludb_counts()
+        write_mfer(path, [(code, fs, counts[k]) for code, k in ((1, 0), (2, 1), (3, 6), (4, 7), (5, 8),
+                                                                (6, 9), (7, 10), (8, 11))])
+        assert load_record(path).signal.shape == (12, counts.shape[1])     # the file itself reads
+    with open(path, "r+b") as f:
+        f.truncate(480 << 20)
+    t0 = time.perf_counter()
+    said = _load_in_child(path, 30)
+    name = "DICOM ECG waveform" if fmt == "dicom" else "MFER"
+    assert said.startswith(f"refused: {path}: read as {name}: the file is 480 MB;"), said
+    assert "read up to 428 MB" in said and "9,000,000 samples a lead" in said
+    assert time.perf_counter() - t0 < 15
+    rss0, t0 = _rss_mb(), time.perf_counter()
+    refused(path, r"480 MB")                                       # and in this process: no memory, no time
+    assert time.perf_counter() - t0 < 1 and _rss_mb() - rss0 < 50
+
+
 def test_huge_xml_is_refused_before_it_is_parsed(tmp_path):
     path = tmp_path / "huge.xml"
     shutil.copy(AECG, path)

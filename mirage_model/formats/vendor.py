@@ -24,7 +24,7 @@ import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
-from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MIN_MV_PER_UNIT
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError
 
@@ -123,6 +123,20 @@ def check_xml(path: Path, fmt: str) -> None:
         raise fail(path, fmt, f"the XML is not well formed ({err}); the file may be cut short") from None
 
 
+def check_waveform_file_size(path: Path, fmt: str) -> None:
+    """A DICOM or MFER file larger than ``limits.MAX_WAVEFORM_FILE_BYTES`` (428 MiB: MAX_SAMPLES
+    samples a lead in 24 channels of 16 bits, plus header) is refused before it is opened: pydicom
+    and ecgdatakit's MFER reader read the whole file into memory first (a DICOM followed by 1.5 GB
+    of zeros was read element by element for minutes), and no ECG of either format MIRAGE reads
+    can be that large."""
+    size = path.stat().st_size
+    if size > MAX_WAVEFORM_FILE_BYTES:
+        raise fail(path, fmt, f"the file is {size / 2**20:,.0f} MB; files of this format are read up to "
+                              f"{MAX_WAVEFORM_FILE_BYTES / 2**20:,.0f} MB ({MAX_SAMPLES:,} samples a lead, "
+                              f"{MAX_SAMPLES / 100 / 3600:.3g} h at 100 Hz, in 24 channels of 16 bits, with its "
+                              "header); a 24 h 12-lead Holter at 100 Hz is 207 MB")
+
+
 def check_dicom(path: Path) -> None:
     """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
     pydicom = require("pydicom", path, "dicom-ecg")
@@ -164,6 +178,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
             raise fail(path, fmt, f"the XML file is {size / 2**20:.0f} MB; ECG XML files up to "
                                   f"{MAX_XML_BYTES >> 20} MB are read (a 10 s ECG is under 1 MB)")
         check_xml(path, fmt)
+    if fmt in ("dicom-ecg", "mfer"):
+        check_waveform_file_size(path, fmt)
     if fmt == "dicom-ecg":
         check_dicom(path)
     if fmt == "scp-ecg":
