@@ -245,6 +245,42 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
     return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks, n_seg=n_seg)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def iso_base_date(text: str) -> str | None:
+    """A header's base date as ISO 8601 (2020-04-03), or None when it is no valid date. WFDB writes
+    DD/MM/YYYY (header(5); "03/04/2020" is 3 April, which a reader used to month/day takes for 4
+    March); the PhysioNet Challenge headers write a month name ("12-May-2020")."""
+    import datetime as dt
+
+    text = text.strip()
+    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    named = re.fullmatch(r"(\d{1,2})[-/ ]([A-Za-z]{3})[A-Za-z]*[-/ ](\d{4})", text)
+    try:
+        if dmy:
+            return dt.date(int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1))).isoformat()
+        if named and named.group(2).lower() in _MONTHS:
+            return dt.date(int(named.group(3)), _MONTHS.index(named.group(2).lower()) + 1,
+                           int(named.group(1))).isoformat()
+    except ValueError:     # 31/02/2020: no such day
+        return None
+    return None
+
+
+def iso_base_datetime(date: str | None, time: str | None) -> str | None:
+    """The header's base date and time as ISO 8601 text ("2020-04-03 10:20:30", as the other readers
+    give ``meta["acquired"]``); the date alone when the time is absent or not HH:MM:SS[.fff]; None
+    without a valid date."""
+    day = iso_base_date(date) if date else None
+    if day is None:
+        return None
+    m = re.fullmatch(r"(\d{1,2}):(\d{2}):(\d{2})(\.\d+)?", (time or "").strip())
+    if m and int(m.group(1)) < 24 and int(m.group(2)) < 60 and int(m.group(3)) < 60:
+        return f"{day} {int(m.group(1)):02d}:{m.group(2)}:{m.group(3)}{m.group(4) or ''}"
+    return day
+
+
 def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -> _Signal:
     m = _RX_SIGNAL.match(line)
     bad = f"header cannot be parsed: signal line {index + 1} ({line[:60]!r}) is not valid"

@@ -19,7 +19,7 @@ from mirage_model.records.flags import RunLength, clip_samples, clipped, set_fla
 from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
-from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header
+from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, iso_base_datetime
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
 from mirage_model.records.wfdb_segments import _join_segments, _single_part
 
@@ -120,6 +120,9 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         meta["base_time"] = header.base_time
     if header.base_date:
         meta["base_date"] = header.base_date
+        acquired = iso_base_datetime(header.base_date, header.base_time)
+        if acquired:      # as the other readers give it (a header MIRAGE wrote says it again in a comment)
+            meta["acquired"] = acquired
     meta.update(lead_mapping_meta(match, derived))
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)

@@ -49,7 +49,8 @@ def file_patient(record) -> dict:
 
 def record_date(record) -> str:
     """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
-    date, a WFDB header's base date and time (a month name, "12-May-2020", printed 2020-05-12), or
+    date, a WFDB header's base date and time (DD/MM/YYYY, "03/04/2020", or a month name, "12-May-2020":
+    printed 2020-04-03 and 2020-05-12; the WFDB reader gives them as ``acquired``), or
     the PTB Diagnostic database's "ECG date" comment
     (day/month/year there, e.g. 18/10/1990; printed 1990-10-18 so that no reader takes it for
     month/day). "" when the file does not say."""
@@ -57,7 +58,7 @@ def record_date(record) -> str:
     for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
         if meta.get(key):
             return str(meta[key])
-    date, time = meta.get("base_date"), meta.get("base_time")
+    date, time = meta.get("base_date"), meta.get("base_time")    # one whose date is no valid one
     if date:
         date = _iso_date(str(date))
         return f"{date} {time}" if time else date
@@ -70,16 +71,13 @@ def record_date(record) -> str:
     return ecg_date
 
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-
-
 def _iso_date(text: str) -> str:
-    """A header's date with a month name ("12-May-2020", as the PhysioNet Challenge headers write it)
-    as year-month-day (2020-05-12), the way every other date here is printed; anything else as given."""
-    m = re.fullmatch(r"(\d{1,2})[-/ ]([A-Za-z]{3})[A-Za-z]*[-/ ](\d{4})", text.strip())
-    if m and m.group(2).lower() in _MONTHS and 1 <= int(m.group(1)) <= 31:
-        return f"{int(m.group(3)):04d}-{_MONTHS.index(m.group(2).lower()) + 1:02d}-{int(m.group(1)):02d}"
-    return text
+    """A header's base date (WFDB's DD/MM/YYYY, or "12-May-2020" as the PhysioNet Challenge headers
+    write it) as year-month-day (2020-05-12), the way every other date here is printed; anything
+    else as given."""
+    from mirage_model.records.wfdb_header import iso_base_date
+
+    return iso_base_date(text) or text
 
 
 def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str = "",
