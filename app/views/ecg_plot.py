@@ -33,6 +33,8 @@ from app.views.plot_overlays import PlotOverlays
 from mirage_model.records import STANDARD_LEADS
 
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
+TWIN_TRACE = (0, 90, 200)       # blue: a second channel of the same lead name
+TWIN_WORD = "blue"
 
 
 def screen_dpi(widget) -> float:
@@ -91,6 +93,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
 
         self.curves: list[pg.PlotDataItem] = []   # one per panel, reused across records
         self.labels: list[pg.TextItem] = []
+        # a second channel the file gives one lead's name (meta["named_twice"]), drawn in its lead's
+        # panel in TWIN_TRACE: which of the two is the lead is unknown, so both are shown
+        self.twin_curves: list[pg.PlotDataItem] = []
+        self._twins: list[tuple[int, dict, np.ndarray]] = []
         self.cal_items: list[pg.PlotCurveItem] = []
         self.band_items: list[QRectF] = []
         self._bands: list = []
@@ -303,6 +309,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             label.setVisible(False)
         for cal in self.cal_items:
             cal.setVisible(False)
+        for curve in self.twin_curves:
+            curve.setData([], [])
+            curve.setVisible(False)
+        self._twins = []
         self.grid.setVisible(False)
         self.paper = None
         self.artefacts = []
@@ -358,6 +368,48 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
     def _refilter(self) -> None:
         self._display = display_filter(self.record.signal, self.record.fs, self.highpass, self.notch_hz)
         self._finite = np.isfinite(self._display).all(axis=1)
+        self._twins = []
+        for twin in (getattr(self.record, "meta", None) or {}).get("named_twice") or ():
+            if twin.get("lead") not in STANDARD_LEADS or twin.get("signal") is None:
+                continue
+            row = np.asarray(twin["signal"], dtype=np.float32)[None, :]
+            if row.shape[1] != self._display.shape[1]:
+                continue
+            shown = display_filter(row, self.record.fs, self.highpass, self.notch_hz)[0]
+            self._twins.append((STANDARD_LEADS.index(twin["lead"]), twin, shown))
+
+    def twin_label(self, lead: int) -> str:
+        """What a lead's label adds when the file names it twice: which trace is which file channel
+        ("named twice: black = ch 1, blue = ch 2"; "" for a lead named once)."""
+        twins = [t for t in (getattr(self.record, "meta", None) or {}).get("named_twice") or ()
+                 if t.get("lead") == STANDARD_LEADS[lead]]
+        if not twins:
+            return ""
+        drawn = {id(t) for _, t, _ in self._twins}
+        parts = [f"black = ch {twins[0]['first_channel']}"]      # short: it must fit a 2.5 s column
+        for t in twins:
+            parts.append(f"{TWIN_WORD} = ch {t['channel']}" if id(t) in drawn else f"ch {t['channel']} not drawn")
+        return f"named twice: {', '.join(parts)}"
+
+    def _draw_twins(self, panels) -> None:
+        """The second channel of a lead named twice, in its lead's panels (TWIN_TRACE)."""
+        items = [(p, shown) for p in panels for lead, _, shown in self._twins if lead == p.lead]
+        while len(self.twin_curves) < len(items):
+            curve = pg.PlotDataItem(pen=pg.mkPen(TWIN_TRACE, width=1.0), antialias=True, autoDownsampleFactor=1.0)
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setParentItem(self.trace_clip)
+            self.twin_curves.append(curve)
+        for k, curve in enumerate(self.twin_curves):
+            if k >= len(items):
+                curve.setData([], [])
+                curve.setVisible(False)
+                continue
+            p, shown = items[k]
+            s = self._panel_samples(p)
+            curve.setData(p.x_of(self._time[s], self.speed), p.y_of(shown[s].astype(np.float64), self.gain),
+                          connect="finite")
+            curve.setVisible(True)
 
     def displayed_signal(self) -> np.ndarray | None:
         """(L, T) mV as drawn (after the display filters)."""
@@ -436,10 +488,11 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             curve.setVisible(True)
             label = self.labels[i]
             name = STANDARD_LEADS[p.lead] + (" (rhythm)" if p.rhythm else "")
-            flags = self._lead_flags(p.lead)
+            flags = ", ".join(x for x in (self._lead_flags(p.lead), self.twin_label(p.lead)) if x)
             label.setText(name + (f"  [{flags}]" if flags else ""))
             label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 0.5)
             label.setVisible(True)
+        self._draw_twins(panels)
         for r, cal in enumerate(self.cal_items):
             if r >= len(self.paper.row_baselines):
                 cal.setVisible(False)

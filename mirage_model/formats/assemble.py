@@ -18,7 +18,8 @@ from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
 from mirage_model.records.flags import set_flags
-from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads
+from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
+                                       match_leads)
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -119,6 +120,14 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     meta = {"format": fmt, "format_name": FORMATS[fmt].name,
             "file_leads": tuple(n for n, _ in channels)}
     meta.update(lead_mapping_meta(match, derived))
+    if match.twins:
+        twins = {}
+        for _, i, sign in match.twins:
+            row = np.full(signal.shape[1], np.nan, dtype=np.float32)
+            stored_values = np.asarray(channels[i][1], dtype=np.float64)[: signal.shape[1]]
+            row[: len(stored_values)] = stored_values * sign
+            twins[i] = row
+        add_twin_signals(meta, match, twins)
     if short:
         meta["short_leads"] = short
         meta["length_note"] = ("leads differ in length in the file: " + ", ".join(

@@ -103,11 +103,17 @@ def _integrity(meta: dict) -> list[Finding]:
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
     named_twice = tuple(meta.get("duplicate_leads") or ())
     if named_twice:
-        # the file gives two channels one lead's name: the first is read as that lead, the other left
-        # out; a mislabelled channel (lead I written as "II") would otherwise pass unsaid
-        out.append(Finding("lead_named_twice", f"lead named twice in the file ({', '.join(named_twice)})", "warning",
-                           (), "the first channel of that name was read and the other left out; if they "
-                               "differ, a channel may be mislabelled"))
+        # two channels carry one lead's name: which of them is that lead is unknown (lead I written as
+        # "II" makes two IIs), so no call rests on it; the first was read as the lead, and the limb
+        # leads derived from it would be wrong too. The viewer draws both.
+        twins = meta.get("named_twice") or ()
+        leads = tuple(dict.fromkeys(str(t["lead"]) for t in twins)) or named_twice
+        where = "; ".join(f"{t['lead']}: file channels {t['first_channel']} and {t['channel']}" for t in twins)
+        out.append(Finding("lead_named_twice",
+                           f"lead {', '.join(leads)} named twice in the file: which channel is {leads[0]} is unknown",
+                           "critical", leads if twins else (),
+                           f"{where or ', '.join(named_twice)}; the first was read as the lead; the calls are "
+                           "withheld until the file's lead labels are checked"))
     uncalibrated = tuple(meta.get("uncalibrated_leads") or ())
     if uncalibrated:
         # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)

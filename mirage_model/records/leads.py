@@ -73,12 +73,14 @@ class LeadMatch:
         duplicates: channel names of a lead already taken.
         renamed: (name in the file, standard lead) for the IEC chest-lead names C1-C6.
         matched: indices of the channels that are a 12-lead ECG lead (chosen or duplicate).
+        twins: (standard lead, channel index, sign) of each channel named as a lead already taken.
     """
     chosen: dict
     dropped: tuple
     duplicates: tuple
     renamed: tuple
     matched: tuple
+    twins: tuple = ()
 
 
 def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | None] = None) -> LeadMatch:
@@ -93,7 +95,7 @@ def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | 
     have = {m[0] for m in mapped if m is not None}
     iec = len(have & set(_LIMB)) >= 2 and not have & {f"V{k}" for k in range(1, 7)}
     chosen: dict[str, tuple[int, int]] = {}
-    dropped, duplicates, renamed, matched = [], [], [], []
+    dropped, duplicates, renamed, matched, twins = [], [], [], [], []
     for i, (name, m) in enumerate(zip(names, mapped)):
         if m is None and iec and name and (hit := _IEC_CHEST.match(name.strip())):
             m = (f"V{hit.group(1)}", 1)
@@ -104,9 +106,10 @@ def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | 
         matched.append(i)
         if m[0] in chosen:
             duplicates.append(name)
+            twins.append((m[0], i, m[1]))
         else:
             chosen[m[0]] = (i, m[1])
-    return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed), tuple(matched))
+    return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed), tuple(matched), tuple(twins))
 
 
 UNIT_SCALE = {  # factor to mV
@@ -171,6 +174,13 @@ def derive_leads(signal: np.ndarray, chosen: dict) -> list[int]:
     return sorted(done)
 
 
+def add_twin_signals(meta: dict, match: LeadMatch, rows: dict) -> None:
+    """Put each twin channel's samples (``rows``: channel index -> (T,) mV, the sign applied) into
+    its ``meta["named_twice"]`` entry as "signal", so that the viewer can draw it beside the first."""
+    meta["named_twice"] = tuple({**entry, "signal": rows.get(entry["channel"] - 1)}
+                                for entry in meta.get("named_twice") or ())
+
+
 def lead_mapping_meta(match: LeadMatch, derived) -> dict:
     """What the lead matching did, for ``EcgRecord.meta``: the file's leads left out, duplicated,
     renamed (IEC C1-C6, as "C1 -> V1"), derived (indices into STANDARD_LEADS) and inverted."""
@@ -179,6 +189,9 @@ def lead_mapping_meta(match: LeadMatch, derived) -> dict:
         meta["dropped_leads"] = tuple(match.dropped)
     if match.duplicates:
         meta["duplicate_leads"] = tuple(match.duplicates)
+        # which channels carry a name twice: the quality gate names them, the viewer shows each
+        meta["named_twice"] = tuple({"lead": lead, "channel": i + 1, "first_channel": match.chosen[lead][0] + 1}
+                                    for lead, i, _ in match.twins)
     if match.renamed:
         meta["renamed_leads"] = tuple(f"{name} -> {lead}" for name, lead in match.renamed)
     if derived:

@@ -16,7 +16,8 @@ import numpy as np
 from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
-from mirage_model.records.leads import derivable_leads, derive_leads, lead_mapping_meta, match_leads, unit_scale
+from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
+                                       unit_scale)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, iso_base_datetime
@@ -124,6 +125,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         if acquired:      # as the other readers give it (a header MIRAGE wrote says it again in a comment)
             meta["acquired"] = acquired
     meta.update(lead_mapping_meta(match, derived))
+    if match.twins:
+        add_twin_signals(meta, match, _twin_rows(hea, header, match, signal.shape[1]) if joined is None else {})
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
@@ -196,6 +199,26 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
             raise RecordError(hea, f"implausible ADC gain {sig.adc_gain:g} per {sig.units} for "
                                    f"lead {sig.name}: one digital unit would be {mv_per_unit:.3g} mV")
     return scale
+
+
+def _twin_rows(hea: Path, header: _Header, match, T: int) -> dict:
+    """Channel index -> (T,) mV of each channel that names a lead already read (``match.twins``),
+    read and scaled as that lead would be; a channel that cannot be read is left out."""
+    rows = {}
+    for lead, i, sign in match.twins:
+        columns = {lead: (i, sign)}
+        try:
+            scale = _lead_scales(hea, header, columns)
+            digital, sig_len = _read_digital(hea, header, [i])
+            out = np.full((12, sig_len), np.nan, dtype=np.float32)
+            _convert(hea, header, columns, scale, digital, out, _Tally())
+        except RecordError:
+            continue
+        row = np.full(T, np.nan, dtype=np.float32)
+        n = min(T, sig_len)
+        row[:n] = out[STANDARD_LEADS.index(lead), :n]
+        rows[i] = row
+    return rows
 
 
 def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: dict, out: np.ndarray,

@@ -1,0 +1,103 @@
+"""A file that names one lead twice (LUDB record 1 with its lead I labelled "II": two channels
+called II). Which channel is II is unknown, yet the first was read as II, lead I derived from the
+wrong pair, and the record scored with only a warning. Now the quality gate withholds the calls
+naming the lead and both file channels, the batch row says so, and the viewer draws both channels
+in lead II's panel, its label saying which trace is which file channel. Truth: wfdb's own reader
+of the unedited record (channel 1 is lead I, channel 2 lead II)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from mirage_model import quality  # noqa: E402
+from mirage_model.records import STANDARD_LEADS, load_record  # noqa: E402
+
+wfdb = pytest.importorskip("wfdb")
+
+LUDB = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1"
+II = STANDARD_LEADS.index("II")
+
+
+def _two_iis(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = LUDB.with_suffix(".hea").read_text().splitlines()
+    lines[1] = lines[1].rsplit(" ", 1)[0] + " II"                  # "... -32198 0 i" -> "... II"
+    (folder / "1.hea").write_text("\n".join(lines) + "\n")
+    shutil.copy(LUDB.with_suffix(".dat"), folder / "1.dat")
+    return folder / "1.hea"
+
+
+@pytest.fixture()
+def ref():
+    return wfdb.rdrecord(str(LUDB)).p_signal.T                     # (12, T) mV: I, II, ... as recorded
+
+
+def test_the_calls_are_withheld_naming_the_lead_and_channels(tmp_path, ref):
+    rec = load_record(_two_iis(tmp_path))
+    q = quality.assess(rec)
+    assert q.verdict == "unreliable" and "lead II named twice" in q.reason
+    found = [f for f in q.findings if f.code == "lead_named_twice"]
+    assert found[0].severity == "critical" and found[0].leads == ("II",)
+    assert "file channels 1 and 2" in found[0].detail
+    # both channels are kept: the first read as II (it is lead I), the second beside it (the true II)
+    np.testing.assert_allclose(rec.signal[II], ref[0], atol=1e-5)
+    twin = rec.meta["named_twice"][0]
+    assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("II", 1, 2)
+    np.testing.assert_allclose(twin["signal"], ref[1], atol=1e-5)
+    plain = load_record(LUDB.with_suffix(".hea"))
+    assert "named_twice" not in plain.meta and not quality.assess(plain).has("lead_named_twice")
+
+
+def test_a_clinical_format_keeps_both_channels_too(tmp_path, ref):
+    """The clinical formats' assembly (DICOM, EDF, MFER ...): two channels called V1."""
+    from mirage_model.formats.assemble import build_record
+
+    names = list(STANDARD_LEADS) + ["V1"]
+    channels = [(n, ref[k]) for k, n in enumerate(STANDARD_LEADS)] + [("V1", ref[1])]   # II's samples as "V1"
+    rec = build_record(tmp_path / "x.edf", "edf", channels, 500.0, info={})
+    twin = rec.meta["named_twice"][0]
+    assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("V1", 7, 13) and len(names) == 13
+    np.testing.assert_allclose(twin["signal"], ref[1], atol=1e-5)
+    assert quality.assess(rec).verdict == "unreliable"
+
+
+def test_batch_row_gives_the_reason(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    import mirage_model as mm
+    from mirage_model.review.batch import read_rows, score_folder
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    _two_iis(tmp_path / "in")
+    out = tmp_path / "r.csv"
+    score_folder(tmp_path / "in", predictor, out, measure=False)
+    _, rows = read_rows(out)
+    assert rows[0]["quality"].startswith("unreliable (lead II named twice in the file")
+    assert not rows[0]["positive"]
+
+
+def test_the_viewer_draws_both_channels_labelled(tmp_path, qtbot, ref):
+    from app.views.ecg_plot import TWIN_TRACE, EcgPlot
+
+    rec = load_record(_two_iis(tmp_path))
+    plot = EcgPlot()
+    qtbot.addWidget(plot)
+    plot.set_layout("12x1")
+    plot.set_record(rec)
+    panel = next(p for p in plot.panels() if p.lead == II)
+    label = plot.labels[list(plot.panels()).index(panel)].toPlainText()
+    assert "named twice" in label and "black = ch 1" in label and "blue = ch 2" in label
+    twins = [c for c in plot.twin_curves if c.isVisible()]
+    assert len(twins) == 1 and twins[0].opts["pen"].color().getRgb()[:3] == TWIN_TRACE
+    y = twins[0].yData                                            # as set, before downsampling
+    mv = (y - panel.baseline) / plot.gain                          # the drawn trace back in mV
+    np.testing.assert_allclose(mv, ref[1][: len(mv)], atol=1e-4)   # the true lead II, channel 2
+    other = [p for p in plot.panels() if p.lead != II]
+    assert all("named twice" not in plot.labels[list(plot.panels()).index(p)].toPlainText() for p in other)
