@@ -374,3 +374,18 @@ def test_write_record_refuses_an_existing_output_unless_asked(tmp_path):
     assert (tmp_path / "Example.edf").read_bytes() == b"not mine"
     path = formats.write_record(rec, tmp_path, "edf", overwrite=True)
     np.testing.assert_allclose(load_record(path).signal, rec.signal, atol=0.01)
+
+
+def test_an_edf_that_cannot_be_written_fails_that_input_not_the_batch(tmp_path, capsys):
+    """A folder named Example.edf in OUT_DIR (asked to --overwrite) raised IsADirectoryError out of
+    the writer: 'error: .../Example.edf: Is a directory' ended the run and muse-sinus.xml, next in the
+    batch, was never converted. Truth: the folder this test makes and the second input's record."""
+    out = tmp_path / "out"
+    (out / "Example.edf").mkdir(parents=True)
+    code = main(["convert", str(DATA / "Example.scp"), str(DATA / "muse-sinus.xml"), "--to", "edf", str(out),
+                 "--overwrite"])
+    err = capsys.readouterr().err
+    assert code == 1 and f"error: {out / 'Example.edf'}: cannot write EDF+" in err and "1 of 2" in err
+    rec = load_record(out / "muse-sinus.edf")
+    span = max(1.0, float(np.abs(load_record(DATA / "muse-sinus.xml").signal).max()) * 1.001)
+    np.testing.assert_allclose(rec.signal, load_record(DATA / "muse-sinus.xml").signal, atol=span / 65535 + 1e-6)

@@ -595,4 +595,6 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
         edf.write(out_path)
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None
+    except OSError as err:   # a folder of that name, a full disk, no permission: this input fails, not the batch
+        raise RecordError(out_path, f"cannot write EDF+: {err.strerror or err}") from None
     return out_path
