@@ -302,3 +302,31 @@ def test_a_header_alone_gives_what_the_loaded_record_gives(test_data):
         assert record_values(head) == record_values(rec) and head.dx == rec.dx and head.signal.shape == (12, 0)
         seen |= set(record_values(rec))
     assert seen == {"age", "sex", "height", "weight"}
+
+
+def test_a_record_labelled_twice_is_refused_naming_both_lines(tmp_path):
+    """A second row for one record silently replaced the first (its labels and its split), and one
+    record named two ways ('siteA/ecg000' and 'ecg000') became two items in different splits: the
+    same ECG trained on and tested on."""
+    root = tmp_path / "f"
+    make_folder(root / "siteA", n_copies=1)
+    labels = tmp_path / "labels.csv"
+    base = "record_id,labels,split\nsiteA/ecg000,NORM,train\nsiteA/ecg001,MI,val\nsiteA/ecg002,CD,test\n"
+    labels.write_text(base)
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert {it.record_id: it.split for it in ds.items} == {
+        "siteA/ecg000": "train", "siteA/ecg001": "val", "siteA/ecg002": "test"}
+    labels.write_text(base + "siteA/ecg000,MI,test\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(info.value).startswith(f"{labels}, line 5: record 'siteA/ecg000' appears twice (also on line 2)")
+    labels.write_text(base + "ecg000,NORM,test\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(info.value).startswith(f"{labels}, line 5: row 'ecg000' names the record 'siteA/ecg000' "
+                                      "that line 2 ('siteA/ecg000') names already")
+    split_file = tmp_path / "splits.csv"
+    split_file.write_text("record_id,split\nsiteA/ecg000,train\nsiteA/ecg001,val\nsiteA/ecg000,test\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.read_split_file(split_file)
+    assert str(info.value) == f"{split_file}, line 4: record 'siteA/ecg000' appears twice (also on line 2)"

@@ -224,11 +224,18 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         stems.setdefault(hea.stem, []).append(rid)
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
+    line_of: dict[str, int] = {}
     for n, row in enumerate(rows, start=2):
         rid = Path((row[id_col] or "").strip()).with_suffix("").as_posix() if (row[id_col] or "").strip().endswith(
             (".hea", ".mat", ".dat")) else (row[id_col] or "").strip()
         if not rid:
             continue
+        if rid in line_of:
+            # a second row for one record had silently replaced the first (its labels and its split:
+            # a record moved from train to test); which row is right is not ours to guess
+            raise DatasetError(f"{labels_path}, line {n}: record {rid!r} appears twice (also on line "
+                               f"{line_of[rid]}); give each record one row")
+        line_of[rid] = n
         if label_col:
             labs = tuple(sorted({s.strip() for s in re.split(r"[;|]", row[label_col] or "") if s.strip()}))
         else:
@@ -260,6 +267,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     ambiguous: list[str] = []
     unlabelled: list[str] = []
     header_fields: set[str] = set()
+    labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -280,9 +288,16 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             raise DatasetError(f"{labels_path}: row {rid!r} fits {len(stems[rid])} records "
                                f"({', '.join(stems[rid][:5])}); name each record by its path in the folder "
                                f"(e.g. {stems[rid][0]!r})")
+        path_id = _record_id(root, hea)
+        if path_id in labelled:
+            # one record named two ways ('siteA/1' and '1'): it had become two items, which could
+            # fall into different splits (the same ECG in training and in test)
+            other = labelled[path_id]
+            raise DatasetError(f"{labels_path}, line {line_of[rid]}: row {rid!r} names the record {path_id!r} "
+                               f"that line {line_of[other]} ({other!r}) names already; give each record one row")
+        labelled[path_id] = rid
         clin = {}
         if labs_match is not None:
-            path_id = _record_id(root, hea)
             if path_id in labs_match.ambiguous:
                 ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
             elif labs_match.row_id(path_id) is not None:
@@ -394,12 +409,17 @@ def read_split_file(path: str | Path) -> dict[str, str]:
     if "split" not in lower:
         raise DatasetError(f"{path}: needs a split column (train/val/test)")
     out = {}
+    line_of: dict[str, int] = {}
     for n, row in enumerate(rows, start=2):
         s = (row[lower["split"]] or "").strip().lower()
         s = {"validation": "val", "valid": "val"}.get(s, s)
         if s not in SPLITS:
             raise DatasetError(f"{path}, line {n}: split must be train, val or test, found {s!r}")
-        out[(row[id_col] or "").strip()] = s
+        rid = (row[id_col] or "").strip()
+        if rid in out:
+            raise DatasetError(f"{path}, line {n}: record {rid!r} appears twice (also on line {line_of[rid]})")
+        line_of[rid] = n
+        out[rid] = s
     return out
 
 
