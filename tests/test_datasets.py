@@ -330,3 +330,27 @@ def test_a_record_labelled_twice_is_refused_naming_both_lines(tmp_path):
     with pytest.raises(D.DatasetError) as info:
         D.read_split_file(split_file)
     assert str(info.value) == f"{split_file}, line 4: record 'siteA/ecg000' appears twice (also on line 2)"
+
+
+def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path):
+    """A spreadsheet's Latin-1 'CSV' as labels.csv stopped training with 'error: UnicodeDecodeError:
+    'utf-8' codec can't decode byte 0xe9 in position 46 ...', naming neither the file nor the line."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    text = "record_id,labels\necg000,NORM\necg001,Infarkt_\u00e9\n"
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes(text.encode("latin-1"))
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(info.value) == (f"{labels}, line 3: not UTF-8 text (byte 0xe9; a file saved as Latin-1 or "
+                               "Windows-1252?): save it as 'CSV UTF-8'")
+    labels.write_bytes(text.encode("utf-8-sig"))                  # the same table in UTF-8, with a BOM
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert {it.record_id: it.labels for it in ds.items} == {"ecg000": ("NORM",), "ecg001": ("Infarkt_\u00e9",)}
+    split_file = tmp_path / "splits.csv"
+    split_file.write_bytes("record_id,split\n\u00e9cg000,train\n".encode("cp1252"))
+    with pytest.raises(D.DatasetError, match=r"splits.csv, line 2: not UTF-8 text \(byte 0xe9"):
+        D.read_split_file(split_file)
+    labs = tmp_path / "labs.csv"                                  # the labs table: its line, too
+    labs.write_bytes("record_id,troponin_t [\u00b5g/L]\necg000,0.01\n".encode("latin-1"))
+    with pytest.raises(D.DatasetError, match=r"labs.csv, line 1: not UTF-8 text \(byte 0xb5"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)

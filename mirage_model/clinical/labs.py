@@ -55,6 +55,31 @@ def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
     return float(t)
 
 
+def read_table_text(path) -> str:
+    """The text of a CSV table a user gives (a labs table, a labels table, a split file).
+
+    UTF-8, with or without a byte order mark. A spreadsheet's "CSV" export in a Western locale is
+    Windows-1252 or Latin-1 ("Männlich", "µg/L", "é" in a name): it is refused naming the line and
+    the byte, and how to save it, rather than guessed at (the same bytes read as another code page
+    give other names).
+
+    Raises:
+        LabsTableError: the file cannot be read or is not UTF-8 (naming the line).
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise LabsTableError(path, f"cannot read the file ({err.strerror or err})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        byte = raw[err.start]
+        raise LabsTableError(path, f"not UTF-8 text (byte 0x{byte:02x}; a file saved as Latin-1 or "
+                             "Windows-1252?): save it as 'CSV UTF-8'", line=line) from None
+
+
 def read_labs_table(path, schema: ClinicalSchema | None = None,
                     row_errors: dict | None = None) -> dict[str, dict[str, tuple[float, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
@@ -77,12 +102,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
     """
     path = Path(path)
     schema = schema if schema is not None else default_schema()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise LabsTableError(path, f"cannot read the file ({err.strerror or err})") from None
-    except UnicodeDecodeError:
-        raise LabsTableError(path, "not a UTF-8 text file") from None
+    text = read_table_text(path)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise LabsTableError(path, "the file is empty")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import logging
 import re
 from pathlib import Path
@@ -102,7 +103,7 @@ def read_label_map(path: str | Path) -> dict[str, str]:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: label map not found")
-    with open(path, newline="", encoding="utf-8-sig") as f:
+    with io.StringIO(_table_text(path), newline="") as f:
         reader = csv.DictReader(f)
         cols = {c.lower().strip(): c for c in reader.fieldnames or []}
         code_col = cols.get("snomed_ct") or cols.get("snomedctcode") or cols.get("code")
@@ -182,17 +183,24 @@ def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, tes
 
 # --------------------------------------------------------------------------- folder
 
+def _table_text(path: Path) -> str:
+    """A user's CSV table as text (``clinical.read_table_text``: UTF-8, a non-UTF-8 file refused
+    naming its line)."""
+    try:
+        return clinical.read_table_text(path)
+    except clinical.LabsTableError as err:
+        raise DatasetError(str(err)) from None
+
+
 def _read_table(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        sample = f.read(4096)
-        f.seek(0)
-        try:
-            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        rows = list(csv.DictReader(f, dialect=dialect))
+    text = _table_text(path)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
     if not rows:
         raise DatasetError(f"{path}: no rows")
     return rows
