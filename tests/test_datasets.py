@@ -354,3 +354,22 @@ def test_a_latin1_table_is_refused_naming_the_file_and_line(tmp_path):
     labs.write_bytes("record_id,troponin_t [\u00b5g/L]\necg000,0.01\n".encode("latin-1"))
     with pytest.raises(D.DatasetError, match=r"labs.csv, line 1: not UTF-8 text \(byte 0xb5"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+
+
+def test_labelled_records_without_a_labs_row_are_warned_about(tmp_path, caplog):
+    """A labs table with rows for half the records (cut short, or the other site's ids written
+    otherwise) trained those records with every lab masked, and said nothing."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)          # ecg000 ... ecg003
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,crp [mg/dL]\necg000,0.5\necg002,1.5\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    got = {it.record_id: it.clinical.get("crp") for it in ds.items}
+    assert got == {"ecg000": (0.5, "mg/dL"), "ecg001": None, "ecg002": (1.5, "mg/dL"), "ecg003": None}
+    assert "labs.csv: 2 of 4 labelled records have no row" in caplog.text
+    assert "(first: ecg001, ecg003)" in caplog.text
+    caplog.clear()
+    labs.write_text("record_id,crp [mg/dL]\n" + "".join(f"ecg00{k},0.5\n" for k in range(4)))
+    with caplog.at_level("WARNING"):
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert "have no row" not in caplog.text

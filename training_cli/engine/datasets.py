@@ -276,6 +276,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     unlabelled: list[str] = []
     header_fields: set[str] = set()
     labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
+    no_row: list[str] = []                        # labelled records the labs table has no row for
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -310,6 +311,8 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                 ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
             elif labs_match.row_id(path_id) is not None:
                 clin = dict(lab_values[labs_match.row_id(path_id)])
+            else:
+                no_row.append(path_id)
         for name, value in header_values(hea).items():     # the labs table wins
             if name not in clin:
                 clin[name] = value
@@ -338,19 +341,22 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         logger.warning("%s: class column(s) %s have no 1 in any record found and are not trained",
                        labels_path, ", ".join(never))
     if labs_match is not None:
-        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items)
+        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row)
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
 
 
-def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item]) -> None:
+def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],
+                no_row: list[str] = ()) -> None:
     """Say what a labs table gives the training split. A table none of whose rows fits a record
     (ids as "1.hea" or "ecg_1") is an error: --labs would then train a "labs" model on no lab
-    value at all. Rows that fit no record, and a lab feature with no value in the training split
-    (the model cannot learn it; the checkpoint keeps its prior statistics), are warnings: a lab
-    measured for a few records only may be left in on purpose.
+    value at all. Rows that fit no record, labelled records without a row (``no_row``: their labs
+    are masked as missing; a table cut short or half its ids misspelt had said nothing), and a lab
+    feature with no value in the training split (the model cannot learn it; the checkpoint keeps
+    its prior statistics), are warnings: a lab measured for a few records only may be left in on
+    purpose.
 
     Raises:
         DatasetError: no row of the table fits a record under the dataset's folder.
@@ -362,6 +368,9 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
     if match.unmatched:
         logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)", path,
                        len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]))
+    if no_row:
+        logger.warning("%s: %d of %d labelled records have no row: every lab of theirs is masked as "
+                       "missing (first: %s)", path, len(no_row), len(items), ", ".join(no_row[:5]))
     train = [it for it in items if it.split == "train"]
     if not train:
         return
