@@ -405,3 +405,26 @@ def test_an_empty_validation_split_is_refused_before_any_work(tmp_path, capsys):
     assert "the validation split ('val') holds no record (train 8, val 0, test 4)" in err, err
     assert f"mark some records 'val' in the split column of {labels}" in err, err
     assert not cache.exists() and not out.exists()              # no preprocessing, nothing written
+
+
+def test_an_earlier_runs_model_is_not_replaced_without_overwrite(full_run, folder_data, tmp_path, capsys):
+    """The same command run twice replaced the first run's trained model at the second run's first
+    epoch, without a word. It is refused now, before any work, naming --resume and --overwrite."""
+    import shutil
+
+    root, labels, _ = folder_data
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    shutil.copytree(full_run, out)
+    before = {p.name: p.read_bytes() for p in (out / "model").iterdir()}
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--seed", "5",
+                                      labels=labels)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out / 'model'} holds the model of an earlier run" in err
+    assert "--resume" in err and "--overwrite" in err
+    assert {p.name: p.read_bytes() for p in (out / "model").iterdir()} == before   # untouched
+    assert not cache.exists()                                                     # no preprocessing
+    # --overwrite trains anew in its place
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--seed", "5", "--overwrite",
+                                      labels=labels)]) == 0
+    assert (out / "model" / "model.safetensors").read_bytes() != before["model.safetensors"]
+    assert json.loads((out / "summary.json").read_text())["epochs_run"] == 1

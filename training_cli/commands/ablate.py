@@ -23,6 +23,7 @@ import csv
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
@@ -153,7 +154,7 @@ def run(args) -> int:
                 logger.info("[%d/%d] %s: training", i, len(runs), label)
             for stale in (run_dir / "summary.json", run_dir / "test" / "metrics.json"):
                 stale.unlink(missing_ok=True)     # never read back as this recipe's if the new run stops
-            train(cfg)
+            train(replace(cfg, overwrite=True))     # the variant's folder is retrained on purpose
         rows.append(collect(run_dir, folder, label))
         write_table(out, rows, args)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
@@ -161,7 +162,7 @@ def run(args) -> int:
 
 
 # TrainConfig fields that do not change a run's numbers: where things go and how fast it runs
-NOT_RECIPE = ("config", "out", "cache_dir", "workers", "device", "threads", "no_progress", "resume")
+NOT_RECIPE = ("config", "out", "cache_dir", "workers", "device", "threads", "no_progress", "resume", "overwrite")
 
 
 def recipe_differences(run_dir: Path, cfg: TrainConfig) -> list[str]:

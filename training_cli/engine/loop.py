@@ -63,7 +63,7 @@ def train(cfg: TrainConfig) -> int:
         set_threads(cfg.threads)
     set_seed(cfg.seed)
     out = Path(cfg.out).expanduser()
-    _check_outputs(out)
+    _check_outputs(out, cfg.resume or cfg.overwrite)
     progress = dist.main and not cfg.no_progress
     # the records and their splits first: an empty training or validation split is refused before
     # the cache is built or anything is written
@@ -247,13 +247,16 @@ def _record_test_look(folder: Path, test: dict) -> None:
                     extra=loaded.extra)
 
 
-def _check_outputs(out: Path) -> None:
+def _check_outputs(out: Path, replace_model: bool = False) -> None:
     """Refuse, before any preprocessing or training, an output folder the run could not write its
     selected checkpoint into (``checkpoint.check_destination``: the rule the save applies at the
-    first epoch's end).
+    first epoch's end), and one whose model/ holds an earlier run's checkpoint unless the run
+    continues it (--resume) or replaces it (--overwrite): the same command run twice had replaced
+    a trained model at the new run's first epoch, without a word.
 
     Raises:
-        ConfigError: --out is a file, or OUT/model exists and is not a MIRAGE checkpoint folder.
+        ConfigError: --out is a file, OUT/model exists and is not a MIRAGE checkpoint folder, or it
+            holds a checkpoint and ``replace_model`` is False.
     """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"error: --out {out}: exists and is not a folder")
@@ -261,6 +264,10 @@ def _check_outputs(out: Path) -> None:
         check_destination(out / "model")
     except CheckpointError as err:
         raise ConfigError(f"error: --out {out}: {err}") from None
+    if not replace_model and (out / "model" / "config.json").is_file():
+        raise ConfigError(f"error: --out {out}: {out / 'model'} holds the model of an earlier run; give "
+                          "--resume to continue that run, --overwrite to train a new model in its place, "
+                          "or another --out")
 
 
 @dataclass

@@ -111,6 +111,7 @@ class TrainConfig:
     device: str = "auto"
     threads: int = 0                     # torch CPU threads (0: torch default)
     resume: bool = False                 # continue from OUT/last
+    overwrite: bool = False              # train anew over the checkpoint an earlier run left in OUT/model
     no_test: bool = False                # do not evaluate the selected model on the test split
     bootstrap: int = 1000                # bootstrap resamples of the test metrics
     no_progress: bool = False
