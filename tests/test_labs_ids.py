@@ -161,3 +161,28 @@ def test_a_labels_row_keyed_by_a_file_name_two_records_share_is_refused(tmp_path
     with pytest.raises(D.DatasetError, match=r"row '00417_lr' fits 2 records \(siteA/00417_lr, siteB/00417_lr\)"):
         D.open_dataset(f"folder:{root}", labels=stem_keyed)
     assert len(D.open_dataset(f"folder:{root}", labels=labels).items) == 8     # keyed by path: all 8
+
+
+def test_score_of_one_site_finds_the_rows_of_the_datasets_table(tmp_path, checkpoint, capsys):
+    """The dataset's table (rows 'siteA/00417_lr') given to `mirage score DATASET/siteA`: every row
+    'fit no record' (the ids under siteA/ are '00417_lr') and the site was scored without its labs,
+    while `mirage report` of the same record took its row. Score now finds it as report does."""
+    root, _ = two_sites(tmp_path / "ds")
+    labs = labs_by_path(root, tmp_path / "labs.csv")
+    for site in AGE:
+        out = tmp_path / f"{site}.csv"
+        assert score(root / site, checkpoint, labs, out) == 0
+        rows = _rows(out)
+        assert len(rows) == 4
+        for rel, row in rows.items():
+            assert float(row["age_used"]) == AGE[site], (site, rel, row["age_used"])
+        err = capsys.readouterr().err
+        assert "fit no record" not in err.replace("4 row(s) fit no record", ""), err
+        assert "4 row(s) fit no record" in err                # the other site's rows
+    # a row keyed from further up ("ds/siteB/00417_lr") for a batch of the whole dataset
+    above = tmp_path / "above.csv"
+    above.write_text("record_id,age\nds/siteB/00417_lr,55\n")
+    assert score(root, checkpoint, above, tmp_path / "all.csv") == 0
+    rows = _rows(tmp_path / "all.csv")
+    assert float(rows["siteB/00417_lr.hea"]["age_used"]) == 55
+    assert rows["siteA/00417_lr.hea"]["age_used"] != "55.0"

@@ -3,6 +3,7 @@ the labs table."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -140,8 +141,20 @@ class LabsLookup:
         """The lookup of the run over ``paths`` (every record of it) under ``root``."""
         errors = dict(errors or {})
         root = Path(root)
+        paths = list(paths)
         ids = [labs_record_id(p, root) for p in paths]
-        return cls(labs, errors, root, match_labs_rows(labs_row_ids(labs, errors), ids))
+        match = match_labs_rows(labs_row_ids(labs, errors), ids)
+        if match.unmatched:
+            # rows keyed from a folder above the run's (the dataset's table, "siteA/1", for a batch of
+            # DATASET/siteA): a record's row as ``mirage report`` finds it, by the longest trailing part
+            # of its whole path; such a batch had scored every record without its labs
+            free = {labs_record_id(Path(os.path.abspath(p))): i for i, p in zip(ids, paths)
+                    if i not in match.rows and i not in match.ambiguous}
+            more = match_labs_rows(match.unmatched, list(free))
+            match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
+                              {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
+                              more.unmatched)
+        return cls(labs, errors, root, match)
 
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
