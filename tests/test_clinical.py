@@ -309,3 +309,32 @@ def test_a_thousands_separator_is_never_read_as_a_decimal(tmp_path):
     errors: dict = {}
     assert read_labs_table(p, row_errors=errors) == {"A2": {"nt_probnp": (0.125, "pg/mL"), "potassium": (4.25, "mmol/L")}}
     assert "'1,234' is ambiguous in a tab-separated table" in errors["A1"] and "(1234)" in errors["A1"]
+
+
+@pytest.mark.parametrize("cell, hint", [
+    ("weight_kg", "write the unit in brackets: 'weight [kg]'"),
+    ("CRP mg/dL", "write the unit in brackets: 'CRP [mg/dL]'"),
+    ("troponin_t_ng_per_L", "write the unit in brackets: 'troponin_t [ng/L]'"),
+    ("creatinine_umol_L", "write the unit in brackets: 'creatinine [umol/L]'"),
+    ("record_id", "the record id must be the first column"),
+])
+def test_labs_header_that_runs_a_unit_into_the_name_is_told_how_to_write_it(tmp_path, cell, hint):
+    """'weight_kg' or 'CRP mg/dL' (units in the header, not in brackets) and an id column that is not
+    the first were refused as 'unknown feature column' with the list of names, which all looked
+    right to the user; the message now says what to write."""
+    p = write(tmp_path, f"patient,{cell}\nr1,70\n")
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(p)
+    assert str(info.value).startswith(f"{p}, line 1, column {cell!r}: unknown feature column (known: age,")
+    assert str(info.value).endswith(f"; {hint}")
+    fixed = hint.split("'")[1] if "[" in hint else None
+    if fixed:                                            # the header as the hint writes it is read
+        value = read_labs_table(write(tmp_path, f"patient,{fixed}\nr1,70\n", "fixed.csv"))["r1"]
+        assert list(value.values()) == [(70.0, fixed.split("[")[1][:-1])]
+
+
+def test_labs_header_hint_only_where_one_fits(tmp_path):
+    for cell in ("comment", "troponin_t_xyz", "weight_stones"):
+        with pytest.raises(LabsTableError) as info:
+            read_labs_table(write(tmp_path, f"id,{cell}\nr1,1\n"))
+        assert str(info.value).endswith("creatinine, potassium)"), str(info.value)

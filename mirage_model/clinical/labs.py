@@ -80,6 +80,31 @@ def read_table_text(path) -> str:
                              "Windows-1252?): save it as 'CSV UTF-8'", line=line) from None
 
 
+_ID_COLUMNS = ("record_id", "record", "id", "ecg_id", "filename", "file")
+
+
+def _column_hint(name: str, schema: ClinicalSchema) -> str:
+    """What an unknown header cell most likely meant: a record id column that is not the first, or
+    a feature with its unit run into its name ("weight_kg", "CRP mg/dL"): "" when neither."""
+    if name.strip().lower() in _ID_COLUMNS:
+        return "; the record id must be the first column"
+    text = name.strip()
+    for cut in reversed([m.start() for m in re.finditer(r"[\s_]+", text)]):
+        head, tail = text[:cut], re.split(r"[\s_]+", text[cut:].strip(" _"))
+        feat = next((f for f in schema.features if f.matches(head)), None)
+        if feat is None:
+            continue
+        # "mg/dL" as written, or run in with underscores: "ng_L", "ng_per_L"
+        for unit in (" ".join(tail), "/".join(t for t in tail if t.lower() != "per")):
+            try:
+                feat.factor(unit)
+            except ClinicalError:
+                continue
+            return f"; write the unit in brackets: '{head} [{unit}]'"
+        return ""
+    return ""
+
+
 def read_labs_table(path, schema: ClinicalSchema | None = None,
                     row_errors: dict | None = None) -> dict[str, dict[str, tuple[float, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
@@ -122,8 +147,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
         name, unit = _header_unit(cell)
         feat = next((f for f in schema.features if f.matches(name)), None)
         if feat is None:
-            raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})",
-                                 line=1, column=cell)
+            raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})"
+                                 f"{_column_hint(name, schema)}", line=1, column=cell)
         if feat.name in seen:
             raise LabsTableError(path, f"{feat.name} appears twice (also as {seen[feat.name]!r})",
                                  line=1, column=cell)
