@@ -373,3 +373,27 @@ def test_labelled_records_without_a_labs_row_are_warned_about(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     assert "have no row" not in caplog.text
+
+
+def test_ids_that_differ_only_in_case_or_leading_zeros_are_pointed_out(tmp_path, caplog):
+    """A labs table typed 'ECG000' (or a labels table 'ecg0001') for the record ecg000 was refused as
+    fitting no record, or warned about, with nothing to tell the user the ids were nearly right."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)          # ecg000 ... ecg003
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\nECG000,50\nEcg001,60\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert str(info.value).endswith("; 'ECG000' differs from the record 'ecg000' only in case or leading "
+                                    "zeros (2 ids so; ids must match exactly)")
+    labs.write_text("record_id,age\necg000,50\necg0001,60\nx9,70\n")        # one fits, one nearly, one not
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.record_id: it.clinical.get("age") for it in ds.items}["ecg000"] == (50.0, None)
+    assert ("2 of 3 rows fit no record and are not used (first: ecg0001, x9); 'ecg0001' differs from the "
+            "record 'ecg001' only in case or leading zeros (1 id so; ids must match exactly)") in caplog.text
+    caplog.clear()
+    upper = tmp_path / "upper.csv"
+    upper.write_text("record_id,labels\nECG002,NORM\necg000,MI\n")
+    with caplog.at_level("WARNING"):
+        D.open_dataset(f"folder:{root}", labels=upper)
+    assert "'ECG002' differs from the record 'ecg002' only in case" in caplog.text

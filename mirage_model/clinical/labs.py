@@ -256,6 +256,28 @@ def _trailing_ids(record_id: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(len(parts))]
 
 
+def _loose_key(record_id: str) -> str:
+    """An id with case and leading zeros dropped ("SiteA/0012_LR" -> "sitea/12_lr")."""
+    return re.sub(r"[0-9]+", lambda m: m.group().lstrip("0") or "0", record_id.casefold())
+
+
+def near_miss_text(row_ids, record_ids) -> str:
+    """A hint for table ids that fit no record only because of case or leading zeros, e.g.
+    "; 'SITEA/01_LR' differs from the record 'siteA/01_lr' only in case or leading zeros (60 ids
+    so; ids must match exactly)"; "" when none does. ``record_ids`` as ``labs_record_id`` names
+    them; a row may name a trailing part of one ("01_lr")."""
+    loose: dict[str, str] = {}
+    for rid in record_ids:
+        for part in _trailing_ids(rid):
+            loose.setdefault(_loose_key(part), part)
+    pairs = [(r, loose[_loose_key(r)]) for r in row_ids if _loose_key(r) in loose and loose[_loose_key(r)] != r]
+    if not pairs:
+        return ""
+    (row, record), n = pairs[0], len(pairs)
+    return (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
+            f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
+
+
 def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     """Each record's row of a labs table: the row whose id is the longest trailing part of the
     record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).

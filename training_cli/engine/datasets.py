@@ -33,6 +33,7 @@ import numpy as np
 
 from mirage_model import clinical
 from mirage_model.clinical import RECORD_FEATURES, labs_record_id, match_labs_rows, record_values
+from mirage_model.clinical.labs import near_miss_text
 from mirage_model.records import RecordError, load_header
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.ptbxl import open_ptbxl
@@ -319,8 +320,9 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                 header_fields.add(name)
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:
-        logger.warning("%s: %d labelled records have no header under %s (first: %s)", labels_path,
-                       len(missing_files), root, ", ".join(missing_files[:5]))
+        logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
+                       len(missing_files), root, ", ".join(missing_files[:5]),
+                       near_miss_text(missing_files, (_record_id(root, h) for h in headers)))
     if unlabelled:
         what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
         logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
@@ -341,7 +343,8 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         logger.warning("%s: class column(s) %s have no 1 in any record found and are not trained",
                        labels_path, ", ".join(never))
     if labs_match is not None:
-        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row)
+        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row,
+                    [_record_id(root, h) for h in headers])
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
@@ -349,7 +352,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
 
 
 def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],
-                no_row: list[str] = ()) -> None:
+                no_row: list[str] = (), record_ids=()) -> None:
     """Say what a labs table gives the training split. A table none of whose rows fits a record
     (ids as "1.hea" or "ecg_1") is an error: --labs would then train a "labs" model on no lab
     value at all. Rows that fit no record, labelled records without a row (``no_row``: their labs
@@ -364,10 +367,12 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
     if lab_values and len(match.unmatched) == len(lab_values):
         raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
-                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'")
+                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'"
+                           f"{near_miss_text(match.unmatched, record_ids)}")
     if match.unmatched:
-        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)", path,
-                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]))
+        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)%s", path,
+                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]),
+                       near_miss_text(match.unmatched, record_ids))
     if no_row:
         logger.warning("%s: %d of %d labelled records have no row: every lab of theirs is masked as "
                        "missing (first: %s)", path, len(no_row), len(items), ", ".join(no_row[:5]))
