@@ -397,3 +397,21 @@ def test_ids_that_differ_only_in_case_or_leading_zeros_are_pointed_out(tmp_path,
     with caplog.at_level("WARNING"):
         D.open_dataset(f"folder:{root}", labels=upper)
     assert "'ECG002' differs from the record 'ecg002' only in case" in caplog.text
+
+
+def test_a_class_written_in_two_cases_is_refused(tmp_path):
+    """'NORM' on some rows and 'norm' on others trained as two classes (4 from MI, NORM), each from a
+    part of its records, without a word."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,MI;norm\necg003,NORM\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(info.value) == (f"{labels}, line 4: class 'norm' differs from 'NORM' (line 2) only in case; "
+                               "write each class one way")
+    onehot = tmp_path / "onehot.csv"                    # one-hot columns: the same rule
+    onehot.write_text("record_id,AF,af\necg000,1,0\necg001,0,1\n")
+    with pytest.raises(D.DatasetError, match=r"line 3: class 'af' differs from 'AF' \(line 2\) only in case"):
+        D.open_dataset(f"folder:{root}", labels=onehot)
+    labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,MI;NORM\necg003,NORM\n")
+    assert D.open_dataset(f"folder:{root}", labels=labels).classes == ["MI", "NORM"]

@@ -234,6 +234,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
     line_of: dict[str, int] = {}
+    spelled: dict[str, tuple[str, int]] = {}       # a class name in lower case -> (as first written, line)
     for n, row in enumerate(rows, start=2):
         rid = Path((row[id_col] or "").strip()).with_suffix("").as_posix() if (row[id_col] or "").strip().endswith(
             (".hea", ".mat", ".dat")) else (row[id_col] or "").strip()
@@ -256,6 +257,12 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                 if v in ("1", "1.0"):
                     labs.append(c.strip())
             labs = tuple(labs)
+        for c in labs:
+            first = spelled.setdefault(c.casefold(), (c, n))
+            if first[0] != c:
+                # 'NORM' and 'norm' had become two classes, each learnt from part of its records
+                raise DatasetError(f"{labels_path}, line {n}: class {c!r} differs from {first[0]!r} (line "
+                                   f"{first[1]}) only in case; write each class one way")
         labels_by_id[rid] = labs
         if split_col and (row[split_col] or "").strip():
             s = row[split_col].strip().lower()
