@@ -428,3 +428,28 @@ def test_an_earlier_runs_model_is_not_replaced_without_overwrite(full_run, folde
                                       labels=labels)]) == 0
     assert (out / "model" / "model.safetensors").read_bytes() != before["model.safetensors"]
     assert json.loads((out / "summary.json").read_text())["epochs_run"] == 1
+
+
+def test_a_class_the_training_split_cannot_teach_is_warned_about(folder_data, tmp_path, caplog):
+    """MI only in the validation and test splits (and NORM on every training record) trained without
+    a word: the loss pushes MI one way only, and the run's MI figures looked like a model's."""
+    from training_cli.engine.data import unlearnable_classes
+
+    root, _, cache = folder_data
+    labels = tmp_path / "labels.csv"
+    rows = ["record_id,labels,split"]
+    for k in range(16):                     # ecg000 ... ecg015 (make_folder's four records, four times)
+        split = ["train", "val", "test", "train"][k // 4]
+        rows.append(f"ecg{k:03d},{'MI;NORM' if split != 'train' and k % 2 else 'NORM'},{split}")
+    labels.write_text("\n".join(rows) + "\n")
+    with caplog.at_level("WARNING", logger="training_cli.engine.loop"):
+        assert run_train(train_argv(f"folder:{root}", tmp_path / "run", cache, "--epochs", "1", "--no-test",
+                                    labels=labels)) == 0
+    said = [r.getMessage() for r in caplog.records]
+    assert ("the training split (8 records) has no positive record of MI: the model cannot learn it; put some of "
+            "its records in the training split") in said, said
+    assert any("has no negative record of NORM (every record is NORM)" in m for m in said), said
+    # multi-class: a class with no training record; classes with both say nothing
+    assert unlearnable_classes(np.array([0, 0, 2]), "multiclass", ["A", "B", "C"]) == [
+        "no record of B: the model cannot learn it; put some of its records in the training split"]
+    assert unlearnable_classes(np.array([[1, 0], [0, 1]]), "multilabel", ["A", "B"]) == []

@@ -207,6 +207,32 @@ def class_weights(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
     return w.astype(np.float32)
 
 
+def unlearnable_classes(y: np.ndarray, task_type: str, classes) -> list[str]:
+    """What the training split's targets leave a class unable to learn: one sentence per class with
+    no positive record (or, multi-label, no negative one) and the fix, [] when every class has both.
+
+    Args:
+        y: the training split's targets, (N, K) 0/1 (multi-label) or (N,) class indices.
+        classes: the K class names.
+    """
+    classes = list(classes)
+    if task_type == "multiclass":
+        counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(classes))
+        return [f"no record of {c}: the model cannot learn it; put some of its records in the training split"
+                for c, n in zip(classes, counts) if n == 0]
+    y = np.asarray(y)
+    pos = y.sum(0) if y.size else np.zeros(len(classes))
+    out = []
+    for c, p in zip(classes, pos):
+        if p == 0:
+            out.append(f"no positive record of {c}: the model cannot learn it; put some of its records in "
+                       "the training split")
+        elif p == len(y):
+            out.append(f"no negative record of {c} (every record is {c}): the model cannot learn it; put some "
+                       f"records without {c} in the training split")
+    return out
+
+
 def _names(labels, most: int = 12) -> str:
     labels = list(labels)
     shown = ", ".join(labels[:most])

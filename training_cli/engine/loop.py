@@ -33,7 +33,7 @@ from training_cli.engine import metrics as M
 from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
-    check_splits, inputs_to_device, make_loader, open_data, open_index
+    check_splits, inputs_to_device, make_loader, open_data, open_index, unlearnable_classes
 from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
@@ -125,6 +125,10 @@ def train(cfg: TrainConfig) -> int:
     train_loader = make_loader(split_data("train", cfg.noise, cfg.smooth_noise), cfg.batch_size, True, cfg.seed,
                                dist, cfg.workers, pin)
     val_loader = make_loader(split_data("val"), cfg.batch_size * 2, False, cfg.seed, Dist(), cfg.workers, pin)
+    if dist.main:
+        for problem in unlearnable_classes(all_targets[splits["train"]], task_type, ds.classes):
+            # the loss then only pushes the class one way; its validation AUROC is chance or undefined
+            logger.warning("the training split (%d records) has %s", len(splits["train"]), problem)
     weights = None
     if not cfg.no_class_weights:
         weights = torch.from_numpy(class_weights(all_targets[splits["train"]], task_type, K)).to(device)
