@@ -415,3 +415,23 @@ def test_a_class_written_in_two_cases_is_refused(tmp_path):
         D.open_dataset(f"folder:{root}", labels=onehot)
     labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,MI;NORM\necg003,NORM\n")
     assert D.open_dataset(f"folder:{root}", labels=labels).classes == ["MI", "NORM"]
+
+
+def test_a_spreadsheets_empty_trailing_columns_are_no_classes(tmp_path, caplog):
+    """A one-hot table saved by a spreadsheet with empty columns at the end ("record_id,AF,NORM,,")
+    made a class named '' (warned about as "class column(s)  have no 1"), or, with a stray cell
+    in one, a class '' that was trained."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,AF,NORM,,\necg000,1,0,,\necg001,0,1,,\necg002,0,1,,\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert ds.classes == ["AF", "NORM"]
+    assert {it.record_id: it.labels for it in ds.items} == {"ecg000": ("AF",), "ecg001": ("NORM",),
+                                                           "ecg002": ("NORM",)}
+    assert "have no 1" not in caplog.text
+    labels.write_text("record_id,AF,NORM,,\necg000,1,0,,\necg001,0,1,1,\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(info.value) == (f"{labels}, line 3: '1' stands in a column without a name; name the column "
+                               "(its class) or empty it")

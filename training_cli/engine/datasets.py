@@ -201,7 +201,12 @@ def _read_table(path: Path) -> list[dict[str, str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.DictReader(io.StringIO(text, newline=""), dialect=dialect))
+    f = io.StringIO(text, newline="")
+    header = next(csv.reader(f, dialect), [])
+    # columns without a name (a spreadsheet's trailing "record_id,AF,,") each keep their own key,
+    # blank as their name ("", " ", ...: strip() gives ""), so a cell in one is not hidden by the next
+    names = [h if h.strip() else " " * j for j, h in enumerate(header)]
+    rows = list(csv.DictReader(f, fieldnames=names, dialect=dialect))
     if not rows:
         raise DatasetError(f"{path}: no rows")
     return rows
@@ -222,7 +227,9 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     lower = {c.strip().lower(): c for c in rows[0].keys()}
     label_col = lower.get("labels") or lower.get("label")
     split_col = lower.get("split")
-    class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col)] if not label_col else []
+    # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
+    class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col) and c is not None
+                  and c.strip()] if not label_col else []
     headers = _find_headers(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
@@ -249,6 +256,10 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if label_col:
             labs = tuple(sorted({s.strip() for s in re.split(r"[;|]", row[label_col] or "") if s.strip()}))
         else:
+            stray = [c for c in row if c is not None and not c.strip() and (row[c] or "").strip()]
+            if stray:
+                raise DatasetError(f"{labels_path}, line {n}: {row[stray[0]].strip()!r} stands in a column "
+                                   "without a name; name the column (its class) or empty it")
             labs = []
             for c in class_cols:
                 v = (row[c] or "").strip()
