@@ -435,3 +435,17 @@ def test_a_spreadsheets_empty_trailing_columns_are_no_classes(tmp_path, caplog):
         D.open_dataset(f"folder:{root}", labels=labels)
     assert str(info.value) == (f"{labels}, line 3: '1' stands in a column without a name; name the column "
                                "(its class) or empty it")
+
+
+def test_a_labs_table_without_rows_is_refused(tmp_path):
+    """A labs table holding only its header (an export of no patients) trained a model with no
+    clinical input at all, saying only that every record had no row."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,troponin_t [ng/L]\n")
+    with pytest.raises(D.DatasetError) as info:
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert str(info.value).startswith(f"{labs}: no rows under its header")
+    labs.write_text("record_id,troponin_t [ng/L]\necg000,12\n")
+    ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.record_id: it.clinical.get("troponin_t") for it in ds.items}["ecg000"] == (12.0, "ng/L")

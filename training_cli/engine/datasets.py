@@ -371,8 +371,8 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
 
 def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],
                 no_row: list[str] = (), record_ids=()) -> None:
-    """Say what a labs table gives the training split. A table none of whose rows fits a record
-    (ids as "1.hea" or "ecg_1") is an error: --labs would then train a "labs" model on no lab
+    """Say what a labs table gives the training split. A table without rows, or none of whose rows
+    fits a record (ids as "1.hea" or "ecg_1"), is an error: --labs would then train a "labs" model on no lab
     value at all. Rows that fit no record, labelled records without a row (``no_row``: their labs
     are masked as missing; a table cut short or half its ids misspelt had said nothing), and a lab
     feature with no value in the training split (the model cannot learn it; the checkpoint keeps
@@ -380,9 +380,12 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
     purpose.
 
     Raises:
-        DatasetError: no row of the table fits a record under the dataset's folder.
+        DatasetError: the table has no row, or none that fits a record under the dataset's folder.
     """
-    if lab_values and len(match.unmatched) == len(lab_values):
+    if not lab_values:
+        raise DatasetError(f"{path}: no rows under its header: --labs would train a labs model without a "
+                           "lab value; give the table's rows or leave --labs out")
+    if len(match.unmatched) == len(lab_values):
         raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
                            "its path in the folder without the extension, e.g. 'siteA/1' or '1'"
