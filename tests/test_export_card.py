@@ -249,3 +249,31 @@ def test_a_run_whose_validation_split_has_no_auroc_says_so_instead_of_a_loss(tmp
     assert summary["selected_by"].startswith("val loss")
     done = [r.getMessage() for r in caplog.records if r.getMessage().startswith("done in")]
     assert done and "best val macro AUROC undefined (selected by val loss)" in done[-1]
+
+
+def test_test_metrics_of_another_model_are_refused(own_run, tmp_path, capsys):
+    """An ensemble exported with its first member's test/metrics.json (or a calibrated checkpoint with
+    the uncalibrated one's) got a card whose "Test split ... evaluated once" table held that other
+    model's figures, as its own. The metrics.json names the model type, labels and thresholds it
+    scored at; any that are not this checkpoint's is refused, naming the file."""
+    root = own_run.parent / "own_data" / "ecgs"
+    data = ["--data", f"folder:{root}", "--labels", str(root / "labels.csv"), "--cache-dir",
+            str(own_run.parent / "cache"), "--no-progress"]
+    model, member_metrics = str(own_run / "model"), str(own_run / "test" / "metrics.json")
+    assert main(["ensemble", model, model, *data, "--out", str(tmp_path / "ens")]) == 0
+    capsys.readouterr()
+    assert main(["export", "--model", str(tmp_path / "ens"), "--out", str(tmp_path / "shipped"),
+                 "--test-metrics", member_metrics]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"mirage export: --test-metrics {member_metrics} scored mirage-folder-multilabel-tiny, "
+                          "not this checkpoint (model type mirage, this checkpoint's ensemble)"), err
+    assert not (tmp_path / "shipped").exists()
+    # the same model type and labels at other thresholds: another model too
+    other = json.loads((own_run / "test" / "metrics.json").read_text())
+    other["thresholds"] = [t + 0.1 for t in other["thresholds"]]
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    assert main(["export", "--model", model, "--out", str(tmp_path / "x"), "--test-metrics",
+                 str(tmp_path / "other.json")]) == 1
+    assert "not this checkpoint (thresholds " in capsys.readouterr().err
+    # its own figures are taken
+    assert "Test split (test, n=4" in export_card(own_run / "model", tmp_path / "own", "--test-metrics", member_metrics)

@@ -398,6 +398,39 @@ def read_metrics(path, option: str) -> dict:
     return metrics
 
 
+def check_test_metrics(loaded, test: dict, path) -> None:
+    """Refuse a --test-metrics that scored another model: its figures would stand in this model's
+    card as its own (an ensemble exported with a member's metrics.json, a calibrated checkpoint with
+    the uncalibrated one's). The metrics.json names the model type, the labels scored and the
+    thresholds they were scored at (``evaluate_checkpoint``); each must be this checkpoint's. A file
+    that lacks them (an older one) is taken as it is.
+
+    Raises:
+        ConfigError: naming the file, the model it scored and what differs.
+    """
+    differs = []
+    if test.get("model_type") and test["model_type"] != loaded.model_type:
+        differs.append(f"model type {test['model_type']}, this checkpoint's {loaded.model_type}")
+    labels = list(loaded.labels)
+    scored = test.get("labels")
+    if isinstance(scored, list) and not set(scored) <= set(labels):
+        differs.append(f"labels {', '.join(map(str, scored))}, this model's {', '.join(labels)}")
+    thresholds = test.get("thresholds")
+    if not differs and isinstance(scored, list) and isinstance(thresholds, list) and len(thresholds) == len(scored):
+        own = dict(zip(labels, loaded.thresholds or [0.5] * len(labels)))
+        off = [(c, t, own[c]) for c, t in zip(scored, thresholds)
+               if not isinstance(t, (int, float)) or abs(float(t) - float(own[c])) > 1e-6]
+        if off:
+            differs.append("thresholds " + ", ".join(f"{c} {t:.3f}" if isinstance(t, (int, float)) else f"{c} {t}"
+                                                     for c, t, _ in off[:4])
+                           + ", this model's " + ", ".join(f"{c} {o:.3f}" for c, _, o in off[:4]))
+    if differs:
+        who = test.get("model_name") or test.get("model") or "another model"
+        raise ConfigError(f"mirage export: --test-metrics {path} scored {who}, not this checkpoint "
+                          f"({'; '.join(differs)}); give the metrics.json of `mirage evaluate --model` "
+                          "this checkpoint")
+
+
 def run(args) -> int:
     if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
@@ -415,6 +448,8 @@ def run(args) -> int:
     appendix = [_read_text(p, "--card-append") for p in args.card_append]
     folder = Path(model_path(args.model))
     loaded = load_checkpoint(folder)      # a CheckpointError reaches main(): exit 2
+    if test:
+        check_test_metrics(loaded, test, args.test_metrics)
     if args.name:
         loaded.name = args.name
     metrics = dict(loaded.metrics or {})
