@@ -338,3 +338,20 @@ def test_labs_header_hint_only_where_one_fits(tmp_path):
         with pytest.raises(LabsTableError) as info:
             read_labs_table(write(tmp_path, f"id,{cell}\nr1,1\n"))
         assert str(info.value).endswith("creatinine, potassium)"), str(info.value)
+
+
+def test_labs_decimal_comma_in_a_comma_separated_table_is_explained(tmp_path):
+    """'12,5' unquoted in a comma-separated table split into two cells and was refused as '3 cells but
+    the header has 2 columns', which said nothing of the comma; the message now says what happened."""
+    p = write(tmp_path, "record_id,troponin_t [ng/L]\nr1,12\nr2,12,5\n")
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(p)
+    assert str(info.value) == (f"{p}, line 3: 3 cells but the header has 2 columns; a decimal comma splits a value "
+                               "in two in a comma-separated file: write a decimal point (12.5), or separate the "
+                               "columns with ';'")
+    p = write(tmp_path, "record_id;troponin_t [ng/L]\nr1;12\nr2;12,5\n", "semi.csv")      # as the hint says
+    assert read_labs_table(p)["r2"] == {"troponin_t": (12.5, "ng/L")}
+    p = write(tmp_path, "record_id,troponin_t [ng/L]\nr1,12,note\n", "text.csv")          # not a number: no hint
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(p)
+    assert str(info.value).endswith("line 2: 3 cells but the header has 2 columns")

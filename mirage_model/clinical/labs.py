@@ -180,7 +180,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            raise LabsTableError(path, f"{len(row)} cells but the header has {len(header)} columns",
+            hint = ""
+            digits = [bool(re.fullmatch(r"[0-9]+", c.strip())) for c in row]
+            if delimiter == "," and any(a and b for a, b in zip(digits[1:], digits[2:])):
+                # "12,5" in a comma-separated file: the decimal comma split the value in two
+                hint = ("; a decimal comma splits a value in two in a comma-separated file: write a decimal "
+                        "point (12.5), or separate the columns with ';'")
+            raise LabsTableError(path, f"{len(row)} cells but the header has {len(header)} columns{hint}",
                                  line=line)
         rid = row[0].strip()
         if not rid:
