@@ -826,3 +826,103 @@ def test_complexes_that_fit_keep_10_mm_per_mv(tmp_path):
     assert ptp_mm == pytest.approx(5.0 * 10.0, abs=0.05)
     # V1 in the top row: 25 mm up from a baseline 20 mm under the sheet's top, held at the edge, and said
     assert "cut at the sheet's edge: V1" in text
+
+
+# ------------------------------------------------------------------------------ pacing spikes and the gain
+
+FS_PACED = 1000.0
+STIMULI_S = np.arange(0.30, 10.0, 0.8)            # known stimulus times, 20 ms before each R
+
+
+def _paced_record(spike_mv: float, r_mv: float = 0.6):
+    """A 1000 Hz record of Gaussian R waves (FWHM 20 ms, ``r_mv`` in V2 and -``r_mv`` in V1, 0.6 mV
+    elsewhere), each 20 ms after a 2 ms rectangular stimulus of ``spike_mv`` in V2 (-``spike_mv`` in
+    V1, a tenth of it elsewhere): a ventricular pacemaker seen through a cart's 1 kHz front end."""
+    t = np.arange(int(10.0 * FS_PACED)) / FS_PACED
+    r = sum(np.exp(-0.5 * ((t - s - 0.02) / 0.0085) ** 2) for s in STIMULI_S)     # sigma 8.5 ms: FWHM 20 ms
+    stim = sum(((t >= s) & (t < s + 0.002)).astype(float) for s in STIMULI_S)
+    signal = np.tile(0.6 * r + 0.1 * spike_mv * stim, (12, 1))
+    signal[6] = -(r_mv * r + spike_mv * stim)                                     # V1, top row
+    signal[7] = r_mv * r + spike_mv * stim                                        # V2, under V1
+    return mm.EcgRecord(signal=signal.astype(np.float32), fs=FS_PACED, record_id="paced")
+
+
+def test_narrow_spikes_are_the_stimuli_and_not_the_r_waves():
+    """The spike mask covers every known 2 ms stimulus in V2 and none of the R-wave peaks 20 ms
+    later (their times are the record's construction, not the code's output)."""
+    from mirage_model.review.report.layout import narrow_spikes
+    from mirage_model.review.report.waveforms import display_signal
+
+    signal, fs, _ = display_signal(_paced_record(12.0))
+    mask = narrow_spikes(signal, fs)
+    stim = np.round((STIMULI_S + 0.001) * fs).astype(int)
+    peaks = np.round((STIMULI_S + 0.02) * fs).astype(int)
+    assert mask[7, stim].all() and mask[6, stim].all()
+    assert not mask[:, peaks].any()
+    assert not narrow_spikes(_paced_record(0.0).signal, fs).any()
+
+
+def _trace_mm(out, lead: str) -> np.ndarray:
+    """The y of ``lead``'s drawn trace on page 1, in mm above its panel's baseline."""
+    page = pypdf.PdfReader(str(out)).pages[0]
+    panel = next(p for p in report_layout().panels if p.lead == lead)
+    black = [sp for c, sps in _paths(page) if c == (0.0, 0.0, 0.0) for sp in sps]
+    trace = [sp for sp in black if len(sp) > 100 and panel.x0 - 0.5 <= sp[0][0] and sp[-1][0] <= panel.x1 + 0.5
+             and abs(np.median([y for _, y in sp]) - panel.baseline) < 10 * PT_PER_MM]
+    return (np.array([y for sp in trace for _, y in sp]) - panel.baseline) / PT_PER_MM
+
+
+def test_pacing_spikes_do_not_halve_the_sheet_and_are_clipped_at_their_row(tmp_path):
+    """12 mV stimuli of 2 ms in V1 (down) and V2 (up), the rows meeting only at the spikes: the
+    sheet was drawn at 5 mm/mV for them. Now it stays at 10 mm/mV (pulses 10 mm high), the spikes
+    still drawn, up to 20 mm from V2's baseline (half the 40 mm row pitch) and no further, and the
+    caption names them."""
+    out = _report(tmp_path / "paced.pdf", _paced_record(12.0))
+    text, pulses, _ = _drawn_gain(out, "V2")
+    assert "25 mm/s, 10 mm/mV" in text and "gain 5" not in text
+    assert len(pulses) == 4 and all(h == pytest.approx(10.0, abs=0.005) for h in pulses)
+    ys = _trace_mm(out, "V2")
+    assert ys.max() == pytest.approx(20.0, abs=0.01) and ys.min() > -20.01
+    notes = " ".join(pypdf.PdfReader(str(out)).pages[2].extract_text().split())
+    assert "clipped at \u00b12 mV: V1, V2" in notes, notes[:600]
+
+
+def test_a_tall_r_wave_still_halves_the_gain_with_pacing_spikes(tmp_path):
+    """2.5 mV R waves of 20 ms (V1 down, V2 up: 25 + 25 mm of the 40 mm between the rows) still
+    put the sheet at 5 mm/mV when pacing spikes ride with them."""
+    text, pulses, _ = _drawn_gain(_report(tmp_path / "tall.pdf", _paced_record(12.0, r_mv=2.5)), "V2")
+    assert "25 mm/s, 5 mm/mV" in text
+    assert all(h == pytest.approx(5.0, abs=0.005) for h in pulses)
+
+
+@pytest.mark.slow
+def test_the_gain_reads_every_annotated_ludb_qrs_at_its_full_height(shared_datasets):
+    """On LUDB's 93 unpaced records (500 Hz, stored microvolts, display-filtered, and three times
+    taller so that more of them would matter to the gain), the largest excursion of every QRS that
+    its cardiologists annotated (onset to offset, per lead) is what the gain decision reads, to
+    0.02 mV: no real wave is taken for a spike."""
+    import importlib.util
+
+    from mirage_model.review.report.layout import without_spikes
+    from mirage_model.review.report.waveforms import display_signal
+
+    data = shared_datasets / "ludb" / "data"
+    if not (data / "1.hea").is_file():
+        pytest.skip("LUDB not present")
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("eval_ludb", root / "scripts" / "eval_ludb.py")
+    ev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ev)
+    paced = ev._paced(data)
+    assert len(paced) == 7
+    lost = []
+    for rid in (r for r in range(1, 101) if str(r) not in paced):
+        signal, fs, _ = display_signal(ev.load_ludb_record(data / str(rid)))
+        signal = 3.0 * signal[:, :int(10 * fs)]
+        read = without_spikes(signal, fs)
+        for i, lead in enumerate(ev.LUDB_LEADS):
+            for on, _, off in ev._waves(data / str(rid), lead)["N"]:
+                drawn = np.abs(signal[i, on:off + 1]).max(initial=0.0)
+                if drawn - np.abs(read[i, on:off + 1]).max(initial=0.0) > 0.02:
+                    lost.append((rid, lead, on))
+    assert not lost

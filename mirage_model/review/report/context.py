@@ -19,6 +19,7 @@ class ReportContext:
     signal: np.ndarray               # (12, T) mV, display-filtered (waveforms.display_signal)
     fs: float
     band: str                        # the display filter, in words
+    spikes_clipped: tuple = ()       # leads whose pacing spikes the sheet holds inside their row (layout.clip_spikes)
     generated: str = ""              # when the report was written (UTC, to the minute)
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
 

@@ -13,6 +13,9 @@ comes from a two-line header and a one-line caption under the sheet.
 Very tall complexes (a 6 mV R wave of left ventricular hypertrophy) at 10 mm/mV run into the
 neighbouring rows' traces or off the sheet; as carts do, :func:`sheet_gain` then draws the whole
 sheet at 5 mm/mV (2.5 if need be), with its pulses at that gain and the gain printed under it.
+Pacing spikes do not count toward that choice (carts clip them): :func:`narrow_spikes` finds the
+excursions narrower than ``SPIKE_MAX_MS`` at half height, :func:`sheet_gain` decides on the
+signal without them, and :func:`clip_spikes` holds them inside their row on the drawn sheet.
 """
 
 from __future__ import annotations
@@ -162,6 +165,74 @@ def page_layouts(settings: ReportSettings):
 
 REDUCED_GAINS_MM_MV = (5.0, 2.5)      # what a cart steps down to from the standard 10 mm/mV
 
+# Pacing spikes: a stimulus lasts 0.1-2 ms, and the display filter widens it to 5-9 ms at half
+# height. In 201 records at 500-1000 Hz (LUDB, the CinC 2020/2021 samples, PTB; display-filtered)
+# the narrowest excursion of >= 1 mV that is a wave is 13.6 ms wide there (three narrower ones are
+# artefacts: a 50 Hz burst, transients at a record's ends). At 100 Hz a sharp R wave measures
+# 7-10 ms (one sample), so spikes are only told from waves where pacing itself can be resolved.
+SPIKE_MAX_MS = 10.0                   # excursions narrower than this at half height are spikes, not waves
+SPIKE_MIN_MV = 0.5                    # ... and only those of at least this prominence matter to the sheet
+SPIKE_MIN_FS = 500.0                  # as QualityConfig.pace_min_fs: below it no excursion is a spike
+
+
+def _spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """(``x`` with every spike cut off, the (L, T) bool mask of the cut samples). A spike is an
+    excursion (either sign, prominence >= ``SPIKE_MIN_MV``) narrower than ``SPIKE_MAX_MS`` at half
+    its prominence; it is cut at the straight line between the signal half a width before and
+    after its half-height points, so a wider wave next to it (the paced QRS 20 ms later, the deep S
+    after a narrow r) keeps its height."""
+    from scipy.signal import find_peaks
+
+    x = np.array(x, dtype=float)
+    mask = np.zeros(x.shape, dtype=bool)
+    if fs < SPIKE_MIN_FS:
+        return x, mask
+    T = x.shape[1]
+    for lead in range(x.shape[0]):
+        finite = np.isfinite(x[lead])
+        for sign in (1.0, -1.0):
+            y = sign * np.where(finite, x[lead], 0.0)
+            _, props = find_peaks(y, prominence=SPIKE_MIN_MV, width=(None, SPIKE_MAX_MS * 1e-3 * fs),
+                                  rel_height=0.5)
+            for left, right, width in zip(props["left_ips"], props["right_ips"], props["widths"]):
+                a = max(0, int(math.floor(left - 0.5 * width)))
+                b = min(T - 1, int(math.ceil(right + 0.5 * width)))
+                line = np.interp(np.arange(a, b + 1), (a, b), (y[a], y[b]))
+                cut = (y[a:b + 1] > line) & finite[a:b + 1]
+                x[lead, a:b + 1][cut] = sign * line[cut]
+                mask[lead, a:b + 1] |= cut
+    return x, mask
+
+
+def narrow_spikes(signal: np.ndarray, fs: float) -> np.ndarray:
+    """(L, T) bool: the samples of ``signal`` ((L, T) mV at ``fs``) that stand above the base of a
+    spike (an excursion narrower than ``SPIKE_MAX_MS`` at half height: a pacing stimulus, as the
+    display filter draws it). All False below ``SPIKE_MIN_FS``."""
+    return _spikes(signal, fs)[1]
+
+
+def without_spikes(signal: np.ndarray, fs: float) -> np.ndarray:
+    """``signal`` with each spike cut at its base: what the ECG waves alone would draw."""
+    return _spikes(signal, fs)[0]
+
+
+def spike_room_mv(lay: ReportLayout) -> float:
+    """How far (mV) from its baseline a spike is drawn at ``lay``'s gain: half the row pitch."""
+    pitch = min(np.abs(np.diff(sorted({p.baseline for p in lay.panels}))))
+    return float(pitch / 2.0 / lay.pt_per_mv)
+
+
+def clip_spikes(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.ndarray, list[str]]:
+    """(``signal`` with its :func:`narrow_spikes` held inside their row at ``lay``'s gain, the leads
+    whose spikes that cut): a pacing spike of several mV is drawn up to half the row pitch from its
+    baseline (+-2 mV at 10 mm/mV), as carts clip it, and the caption names the leads."""
+    x = np.array(signal, dtype=float)
+    mask = narrow_spikes(x, fs)
+    room = spike_room_mv(lay)
+    clipped = mask & (np.abs(np.nan_to_num(x)) > room)
+    x[mask] = np.clip(x[mask], -room, room)
+    return x, [LEAD_NAMES[i] for i in np.flatnonzero(clipped.any(axis=1))]
+
 
 def rows_overlap(lay: ReportLayout, signal: np.ndarray, fs: float) -> bool:
     """Whether the traces of ``signal`` ((12, T) mV at ``fs``, as drawn) at ``lay``'s gain run
@@ -223,7 +294,9 @@ def _excursions(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.nd
 def sheet_gain(settings: ReportSettings, signal: np.ndarray, fs: float) -> float:
     """The gain (mm/mV) the sheet is drawn at: ``settings.gain_mm_mv``, or with ``auto_gain`` where
     the traces would then overlap (:func:`rows_overlap`), the first of ``REDUCED_GAINS_MM_MV`` below
-    it at which they do not (the least of them when none)."""
+    it at which they do not (the least of them when none). Pacing spikes (:func:`narrow_spikes`)
+    do not count: the sheet is halved for tall waves, never for a stimulus artefact."""
+    signal = without_spikes(signal, fs)
     gains = [float(settings.gain_mm_mv)]
     if settings.auto_gain:
         gains += [g for g in REDUCED_GAINS_MM_MV if g < gains[0]]

@@ -19,7 +19,7 @@ from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import record_notes
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice, draw_page_header
-from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped
+from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
 from mirage_model.review.report.summary_band import draw_summary_band
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
@@ -188,6 +188,8 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
     clipped = edge_clipped(lay, ctx.signal[:, :int(round(10.0 * ctx.fs))], ctx.fs)
     if clipped:
         notes.append(f"cut at the sheet's edge: {', '.join(clipped)}")
+    if ctx.spikes_clipped:
+        notes.append(f"spikes (pacing?) clipped at \u00b1{spike_room_mv(lay):.3g} mV: {', '.join(ctx.spikes_clipped)}")
     if duration < 10.0:
         notes.append("record shorter than 10 s: blank after its end")
     quality = getattr(rec, "quality", None) or {}

@@ -26,7 +26,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
 from mirage_model.review.report.header import PageCountCanvas, draw_notice
 from mirage_model.render import PAGE_S
-from mirage_model.review.report.layout import MM, ReportSettings, page_layouts, sheet_gain
+from mirage_model.review.report.layout import MM, ReportSettings, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.result import (
@@ -75,10 +75,11 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     # tall complexes: the sheet at a lower gain, as carts print it (the caption says which)
     gain = sheet_gain(settings, signal[:, :int(round(PAGE_S * fs))], fs)
     lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
+    signal, spikes_clipped = clip_spikes(lay, signal, fs)      # pacing spikes held inside their row
     now = _dt.datetime.now(_dt.timezone.utc)
     margin = 12 * MM
     ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
-                        band=band, generated=now.strftime("%Y-%m-%d %H:%M UTC"),
+                        band=band, spikes_clipped=tuple(spikes_clipped), generated=now.strftime("%Y-%m-%d %H:%M UTC"),
                         wide_width=lay.page_width - 2 * margin)
     st = styles()
 
