@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.ecg_plot import NO_RECORD, EcgPlot
+from app.views.elided_label import ElidedLabel
 from app.views.paper import GAINS, LAYOUTS, SPEEDS
 from app.views.plot_overlays import fiducial_legend_html
 from mirage_model.render import PAGE_S
@@ -70,11 +71,12 @@ class EcgViewer(QWidget):
                   self.fid_box, self.fid_legend):
             bar2.addWidget(w)
         self.toolbars = (bar, bar2)
-        self.scale_label = QLabel(self.plot.scale_text())
-        self.scale_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.filter_label = QLabel("")
+        # texts that change with the record, the zoom and the markers: cut with "..." rather than
+        # widening the window's minimum (which the main window took from the folder dock)
+        self.scale_label = ElidedLabel(self.plot.scale_text())
+        self.filter_label = ElidedLabel("")
         self.filter_label.setStyleSheet("color: #a04000; font-weight: bold")
-        self.caliper_label = QLabel("")
+        self.caliper_label = ElidedLabel("")
         self.overlay_label = QLabel("")
         self.overlay_label.setStyleSheet("color: #444")
         # one line under the traces, cut with "..." where the window is narrow (all of it on hover):

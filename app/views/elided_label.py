@@ -1,0 +1,52 @@
+"""A one-line label whose text never sets the window's minimum width."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy
+
+
+class ElidedLabel(QLabel):
+    """A plain-text line that asks for its whole text's width but takes less where there is less,
+    cut with "..." (the whole text in the tooltip then).
+
+    A QLabel's minimum width is its text's: in the central widget, a text that changed with the
+    record or the zoom ("zoom 0.49x: 12.2 mm/s ...") changed the window's minimum width, and the
+    main window took the difference from the folder dock, so the dock and the traces jumped from
+    one record to the next.
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.full_text = ""
+        self.setText(text)
+
+    def setText(self, text: str) -> None:          # noqa: N802 (Qt's name)
+        self.full_text = text
+        self.updateGeometry()
+        self._elide()
+
+    def text(self) -> str:                          # the whole text, not what fits
+        return self.full_text
+
+    def sizeHint(self) -> QSize:                    # noqa: N802
+        m = self.contentsMargins()
+        return QSize(self.fontMetrics().horizontalAdvance(self.full_text) + m.left() + m.right() + 2,
+                     super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:             # noqa: N802
+        return QSize(0, super().minimumSizeHint().height())
+
+    def _elide(self) -> None:
+        room = self.contentsRect().width()
+        shown = self.full_text
+        if room > 0 and self.fontMetrics().horizontalAdvance(shown) > room:
+            shown = self.fontMetrics().elidedText(shown, Qt.TextElideMode.ElideRight, room)
+        super().setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
+
+    def resizeEvent(self, event) -> None:           # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
