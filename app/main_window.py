@@ -285,6 +285,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
                                    None, view_menu)
         self.calipers_action.setCheckable(True)
         self.viewer.caliper_btn.toggled.connect(self.calipers_action.setChecked)
+        # the Overlays button's switches (lead importance, saliency in time, fiducials), with their keys
+        view_menu.addActions([self.viewer.importance_box, self.viewer.saliency_box, self.viewer.fid_box])
         layouts = view_menu.addMenu("&Layout")
         group = QActionGroup(self)
         self.layout_actions = {}

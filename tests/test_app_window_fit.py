@@ -46,3 +46,39 @@ def test_the_folder_dock_keeps_the_width_the_user_gave_it_from_record_to_record(
             assert window.step_record(1) or window.step_record(-1)
         qtbot.wait(50)
         assert window.browser_dock.width() == given, (zoom, window.viewer.scale_label.text())
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", SIZES)
+def test_every_toolbar_command_is_on_screen_without_an_overflow_menu(qtbot, size):
+    """At 1024 px with the folder dock open, the trace tool bars put Layout, Page, Saliency in time
+    and Fiducials into their ">>" overflow menus. Now every item of every tool bar is shown inside
+    its bar (the window's own pixels), no bar shows its overflow button, with the fiducial legend
+    drawn too; the overlay switches keep their tooltips and have keys in the View menu."""
+    from PySide6.QtWidgets import QToolBar
+
+    window = shown_window(qtbot, size=size)
+    _open_first(qtbot, window)
+    window.viewer.fid_box.setChecked(True)
+    qtbot.wait(50)
+    assert window.browser_dock.isVisible()
+    bars = [b for b in window.findChildren(QToolBar) if b.isVisible()]
+    assert len(bars) >= 3
+    for bar in bars:
+        ext = [c for c in bar.children() if c.objectName() == "qt_toolbar_ext_button"]
+        assert not any(e.isVisible() for e in ext), bar.windowTitle()
+        for action in bar.actions():
+            w = bar.widgetForAction(action)
+            assert w is not None and w.isVisible(), (action.text(), getattr(w, "text", lambda: "")())
+            right = w.mapTo(window, w.rect().topRight()).x()
+            assert right < window.width() and w.geometry().right() < bar.width()
+    assert window.viewer.fid_legend.isVisible()
+    view = next(m for m in window.menuBar().actions() if m.text() == "&View").menu()
+    for switch in (window.viewer.importance_box, window.viewer.saliency_box, window.viewer.fid_box):
+        assert switch in view.actions() and not switch.shortcut().isEmpty() and switch.toolTip()
+        assert switch in window.viewer.overlay_btn.menu().actions()
+    keys = [a.shortcut().toString() for a in window.findChildren(type(window.viewer.fid_box)) if not a.shortcut().isEmpty()]
+    assert len(keys) == len(set(keys)), sorted(keys)               # no key does two things
+    before = window.viewer.fid_box.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.viewer.fid_box.isChecked() != before

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
 )
 
 from app.views.ecg_plot import NO_RECORD, EcgPlot
@@ -33,15 +34,19 @@ class EcgViewer(QWidget):
             box.setToolTip(tip)
             return box
 
+        # the combos' own texts say what they set (mm/s, mm/mV, 3x4, 0-10 s): no words beside them,
+        # so that both rows fit the trace view of a 1024 px window with the folder dock open
         self.speed = combo([f"{s:g} mm/s" for s in SPEEDS], "25 mm/s", "paper speed")
-        self.gain = combo([f"{g:g} mm/mV" for g in GAINS], "10 mm/mV", "gain")
-        self.layout_box = combo(list(LAYOUTS), "3x4", "lead layout")
-        self.page = combo(["0 s"], "0 s", "start of the 10 s page (6x2 and 3x4)")
+        self.gain = combo([f"{g:g} mm/mV" for g in GAINS], "10 mm/mV", "gain (amplitude scale)")
+        self.layout_box = combo(list(LAYOUTS), "3x4", "lead layout (Ctrl+1 ...)")
+        self.page = combo([_page_text(0.0)], _page_text(0.0), "the 10 s page shown (6x2 and 3x4)")
+        for box, name in ((self.speed, "Paper speed"), (self.gain, "Gain"), (self.layout_box, "Lead layout"),
+                          (self.page, "Page")):
+            box.setAccessibleName(name)
         self.highpass = QCheckBox("Baseline 0.5 Hz")
         self.highpass.setToolTip("display-only high-pass for baseline wander; the model never sees it")
         self.notch = combo(["No notch", "50 Hz notch", "60 Hz notch"], "No notch",
                            "display-only mains notch; the model never sees it")
-        self.fid_box = QCheckBox("Fiducials")
         # a push button, not a QToolButton: a tool bar makes its tool buttons flat (auto-raise), and
         # off, that one read as a plain word beside the check boxes. Framed, it looks like a button
         # when off and pressed in when on, as "True scale" and "Fit page" do.
@@ -51,25 +56,39 @@ class EcgViewer(QWidget):
         self.caliper_btn.setStyleSheet("QPushButton:checked { background: #cfe0f7; color: #0a3d8f;"
                                        " border: 1px solid #0058c8; border-radius: 3px; padding: 3px 10px; }")
         self.caliper_btn.setToolTip("Calipers: two markers that read interval, rate and amplitude (Ctrl+K)")
-        self.importance_box = QCheckBox("Lead importance")
-        self.importance_box.setChecked(True)
-        self.saliency_box = QCheckBox("Saliency in time")
-        self.saliency_box.setChecked(True)
+        # what is drawn over the traces, one menu button: three check boxes in a row pushed Saliency
+        # and Fiducials into the tool bar's overflow menu on a 1024 px window; the same switches are
+        # in the View menu with their keys
+        self.importance_box = self._switch("Lead importance", "Ctrl+Shift+I", True,
+                                           "orange bar and % per lead: how much each lead moved the result")
+        self.saliency_box = self._switch("Saliency in time", "Ctrl+Shift+T", True,
+                                         "purple shading: where in time the model looked")
+        self.fid_box = self._switch("Fiducials", "Ctrl+Shift+F", False,
+                                    "the measurements' P, QRS and T marks on every beat")
+        self.overlay_btn = QPushButton("Overlays")      # framed, as Calipers (a tool button reads as a word)
+        self.overlay_btn.setAccessibleName("Overlays")
+        menu = QMenu(self.overlay_btn)
+        menu.setToolTipsVisible(True)
+        menu.addActions([self.importance_box, self.saliency_box, self.fid_box])
+        self.overlay_btn.setMenu(menu)
         self.reset_btn = QPushButton("True scale")
-        self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen)")
+        self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen) (Ctrl+0)")
         self.fit_btn = QPushButton("Fit page")
-        # two short rows, the scale buttons first: at 1280 px nothing goes into an overflow menu
-        for w in (self.reset_btn, self.fit_btn, QLabel("Speed"), self.speed, QLabel("Gain"), self.gain,
-                  QLabel("Layout"), self.layout_box, QLabel("Page"), self.page):
+        self.fit_btn.setToolTip("zoom so that the whole page fits (Ctrl+9)")
+        # two short rows, the scale buttons first: at 1024 px nothing goes into an overflow menu
+        for w in (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page):
             bar.addWidget(w)
         bar2 = QToolBar()
         bar2.setIconSize(QSize(16, 16))
+        for w in (self.highpass, self.notch, self.caliper_btn, self.overlay_btn):
+            bar2.addWidget(w)
+        # the marks' legend, a line of its own under the traces while they are drawn (in the tool
+        # bar it took 260 px and went into the overflow menu)
         self.fid_legend = QLabel(fiducial_legend_html())
         self.fid_legend.setToolTip("fiducial marks of the measurements (median beat mapped onto each beat)")
+        self.fid_legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.fid_legend.setVisible(False)
-        for w in (self.highpass, self.notch, self.caliper_btn, self.importance_box, self.saliency_box,
-                  self.fid_box, self.fid_legend):
-            bar2.addWidget(w)
+        self._overlay_tip()
         self.toolbars = (bar, bar2)
         # texts that change with the record, the zoom and the markers: cut with "..." rather than
         # widening the window's minimum (which the main window took from the folder dock)
@@ -96,6 +115,7 @@ class EcgViewer(QWidget):
         lay.addWidget(bar2)
         lay.addLayout(info)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.fid_legend)
         lay.addWidget(self.overlay_label)
 
         self.speed.currentIndexChanged.connect(lambda i: self.plot.set_speed(SPEEDS[i]))
@@ -117,14 +137,29 @@ class EcgViewer(QWidget):
         self._filters_changed()
         # every control here acts on the record on screen: none is offered while none is shown
         self.record_controls = (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page,
-                                self.highpass, self.notch, self.caliper_btn, self.importance_box,
-                                self.saliency_box, self.fid_box)
+                                self.highpass, self.notch, self.caliper_btn, self.overlay_btn)
+        self.overlay_actions = (self.importance_box, self.saliency_box, self.fid_box)
         self.set_controls_enabled(False)
+
+    def _switch(self, text: str, key: str, on: bool, tip: str) -> QAction:
+        """A checkable overlay switch (in the Overlays menu and the View menu)."""
+        a = QAction(text, self)
+        a.setCheckable(True)
+        a.setChecked(on)
+        a.setShortcut(QKeySequence(key))
+        a.setToolTip(f"{tip} ({key})")
+        a.toggled.connect(self._overlay_tip)
+        return a
+
+    def _overlay_tip(self, *args) -> None:
+        on = [a.text() for a in (self.importance_box, self.saliency_box, self.fid_box) if a.isChecked()]
+        self.overlay_btn.setToolTip("Drawn over the traces: " + (", ".join(on) if on else "nothing")
+                                    + " (View menu: Ctrl+Shift+I, T, F)")
 
     def set_controls_enabled(self, on: bool) -> None:
         """Offer the trace controls (``on``: a record is shown) or grey them all out. The page box
         is offered only where there is more than one page to choose from."""
-        for w in self.record_controls:
+        for w in (*self.record_controls, *self.overlay_actions):
             w.setEnabled(on)
         self.page.setEnabled(on and self.page.count() > 1 and self.plot.layout_name != "12x1")
 
@@ -133,7 +168,7 @@ class EcgViewer(QWidget):
         pages = max(1, int(np.ceil(max(0.0, record.duration_s - PAGE_S) / PAGE_S)) + 1)
         self.page.blockSignals(True)
         self.page.clear()
-        self.page.addItems([f"{min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S)):g} s" for i in range(pages)])
+        self.page.addItems([_page_text(min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S))) for i in range(pages)])
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
         self.set_controls_enabled(True)
@@ -198,3 +233,8 @@ class EcgViewer(QWidget):
         leads = [r["lead"]] + ([r["lead_b"]] if r.get("lead_b") not in (None, r["lead"]) else [])
         lead = f" ({' to '.join(x or 'margin' for x in leads)})" if any(leads) else ""
         self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms, {rate}, {r['dmv']:+.2f} mV")
+
+
+def _page_text(start_s: float) -> str:
+    """The page box's entry for the 10 s page from ``start_s``: "0-10 s"."""
+    return f"{start_s:g}-{start_s + PAGE_S:g} s"
