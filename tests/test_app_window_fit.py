@@ -82,3 +82,43 @@ def test_every_toolbar_command_is_on_screen_without_an_overflow_menu(qtbot, size
     before = window.viewer.fid_box.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.viewer.fid_box.isChecked() != before
+
+
+def _darkest(widget) -> int:
+    """The darkest grey level (0-255) the widget draws: its text or handle, as the eye sees it."""
+    img = widget.grab().toImage()
+    return min(img.pixelColor(x, y).value() for x in range(img.width()) for y in range(img.height()))
+
+
+@needs_ludb
+def test_the_opacity_slider_is_live_exactly_while_a_saliency_overlay_is_drawn(qtbot, tiny_model):
+    """With a record and no model result the model image showed no overlay, yet its opacity slider
+    was live and did nothing. Now the slider and its label are live exactly while a saliency
+    overlay is drawn over the image (truth: the overlay item shown or not), and greyed out visibly
+    (the label's darkest pixel is grey, not black) otherwise: no record, no model result, the
+    overlay switched off."""
+    bare = shown_window(qtbot, size=SIZES[0])
+    view = bare.image_view
+    assert not view.opacity.isEnabled()                                                  # no record
+    _open_first(qtbot, bare)
+    assert view.image is not None and not view.sal_item.isVisible()                      # image, no overlay
+    assert not view.opacity.isEnabled()
+    assert not view.opacity_label.isEnabled()
+    greyed = _darkest(view.opacity_label)
+
+    window = shown_window(qtbot, tiny_model, size=SIZES[0])
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        assert window.step_record(1)
+    view = window.image_view
+    qtbot.waitUntil(lambda: view.sal_item.isVisible(), timeout=WAIT_MS)
+    assert view.opacity.isEnabled() and view.opacity_label.isEnabled()
+    live = _darkest(view.opacity_label)
+    assert live < 80 < greyed, (live, greyed)
+    view.opacity.setValue(80)
+    assert view.sal_item.opacity() == pytest.approx(0.8)
+    view.show_box.setChecked(False)
+    assert not view.sal_item.isVisible() and not view.opacity.isEnabled()
+    view.show_box.setChecked(True)
+    assert view.sal_item.isVisible() and view.opacity.isEnabled()

@@ -168,7 +168,9 @@ class ModelImageView(QWidget):
         row.addWidget(self.show_box)
         row.addWidget(self.method, 1)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Opacity"))
+        self.opacity_label = QLabel("Opacity")
+        self.opacity_label.setBuddy(self.opacity)
+        row2.addWidget(self.opacity_label)
         row2.addWidget(self.opacity, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -185,12 +187,17 @@ class ModelImageView(QWidget):
         self.method.currentTextChanged.connect(self._method_changed)
         self.opacity.valueChanged.connect(self._update)
         self.setMinimumSize(220, 260)
-        self._enable_controls()
+        self._update()
 
     def _enable_controls(self) -> None:
-        # the saliency switch, method and opacity act on a shown image: greyed out while there is none
-        for w in (self.show_box, self.method, self.opacity):
+        # the saliency switch and method act on a shown image: greyed out while there is none
+        for w in (self.show_box, self.method):
             w.setEnabled(self.image is not None)
+        # the opacity acts on the overlay alone: offered while one is drawn (a record with no model
+        # result showed it live over a plain image, where it did nothing), its label greyed with it
+        drawn = self.image is not None and self.current_saliency()[0] is not None
+        for w in (self.opacity, self.opacity_label):
+            w.setEnabled(drawn)
 
     def set_image(self, image: np.ndarray | None) -> None:
         """uint8 (S, S), 255 = white paper: exactly the array the model got."""
@@ -200,7 +207,6 @@ class ModelImageView(QWidget):
         else:
             self.image_item.setImage(self.image, levels=(0, 255))
             self.vb.setRange(QRectF(0, 0, self.image.shape[1], self.image.shape[0]), padding=0.01)
-        self._enable_controls()
         self._update()
 
     def set_explanation(self, explanation) -> None:
@@ -224,6 +230,7 @@ class ModelImageView(QWidget):
         return (None, "") if sal is None else (np.asarray(sal, dtype=float), (e.methods or {}).get(key, key))
 
     def _update(self, *args) -> None:
+        self._enable_controls()
         sal, method = self.current_saliency()
         if sal is None or self.image is None:
             self.sal_item.setVisible(False)
