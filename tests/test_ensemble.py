@@ -176,6 +176,12 @@ def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):
                      "--data", "folder:nowhere"]) == 1
     assert "bad" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
+    # an --out holding a model (here the first member itself) is refused before any work, untouched
+    before = (paths[0] / "model.safetensors").read_bytes()
+    assert cli.main(["ensemble", *map(str, paths), "--out", str(paths[0]), "--data", "folder:nowhere"]) == 1
+    err = capsys.readouterr().err
+    assert f"--out {paths[0]}: holds a model already" in err and "--overwrite" in err
+    assert (paths[0] / "model.safetensors").read_bytes() == before
 
 
 def test_mirage_ensemble_takes_an_ensembles_members(tmp_path, capsys):

@@ -260,11 +260,29 @@ def test_calibrate_runs_again_into_its_own_output(tmp_path):
     argv = ["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
             "--cache-dir", str(tmp_path / "cache"), "--workers", "1", "--out", str(tmp_path / "cal"), "--no-progress"]
     assert main(argv + ["--measured-rhythm"]) == 0
-    assert main(argv) == 0                                    # replaced: no stage, no out-of-fold file now
+    weights = (tmp_path / "cal" / "model.safetensors").read_bytes()
+    assert main(argv) != 0                                    # an earlier run's model is not replaced unasked
+    assert (tmp_path / "cal" / "model.safetensors").read_bytes() == weights
+    assert load_checkpoint(tmp_path / "cal").measured_stack is not None
+    assert main(argv + ["--overwrite"]) == 0                  # replaced: no stage, no out-of-fold file now
     assert load_checkpoint(tmp_path / "cal").measured_stack is None
     assert not (tmp_path / "cal" / "val_out_of_fold.npz").exists()
     (tmp_path / "cal" / "notes.txt").write_text("mine")       # a folder with a file of the user's is refused
-    assert main(argv) != 0 and (tmp_path / "cal" / "notes.txt").read_text() == "mine"
+    assert main(argv + ["--overwrite"]) != 0 and (tmp_path / "cal" / "notes.txt").read_text() == "mine"
+
+
+def test_calibrate_refuses_to_write_over_the_model_it_reads(tmp_path, capsys):
+    # --out pointed at --model replaced the uncalibrated checkpoint at the end of the run, unasked
+    root, labels = _rhythm_folder(tmp_path)
+    model = make_tiny_checkpoint(tmp_path / "m", labels=("SR", "SARRH", "AFIB"), clinical=())
+    before = (model / "model.safetensors").read_bytes()
+    assert main(["calibrate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels),
+                 "--cache-dir", str(tmp_path / "cache"), "--workers", "1", "--out", str(model),
+                 "--no-progress"]) != 0
+    err = capsys.readouterr().err
+    assert f"--out {model}: holds a model already" in err and "--overwrite" in err and "Traceback" not in err
+    assert (model / "model.safetensors").read_bytes() == before
+    assert not (tmp_path / "cache").exists()                   # refused before any work
 
 
 def test_calibrate_stores_no_stage_when_no_statement_can_gain(tmp_path, capsys):

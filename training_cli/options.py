@@ -18,6 +18,13 @@ def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(f"mirage {name}", **kwargs)
 
 
+def add_overwrite_arg(p: argparse.ArgumentParser) -> None:
+    """``--overwrite``: a command that writes a checkpoint to ``--out`` replaces one found there only with it."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the model an earlier run left in --out (without it such an --out is refused "
+                        "before any work)")
+
+
 def add_data_args(p: argparse.ArgumentParser) -> None:
     """The data options (``engine.data.DataOptions``)."""
     g = p.add_argument_group("data")

@@ -57,14 +57,14 @@ from mirage_model.runtime import set_threads
 from mirage_model.treemodel import from_sklearn
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.checkpoints import load_model
+from training_cli.engine.checkpoints import load_model, refuse_earlier_checkpoint
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import multilabel_targets, plot_reliability, split_predictions, usable_rows
 from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="checkpoint folder or shipped model name")
     add_data_args(p)
     p.add_argument("--out", required=True, help="folder for the calibrated checkpoint")
+    add_overwrite_arg(p)
     p.add_argument("--seed", type=int, default=0, help="cross-validation folds' seed; also random splits'")
     p.add_argument("--measured-rhythm", action="store_true",
                    help="also fit the measured-rhythm stage (rhythm statements from the model and the "
@@ -182,6 +183,7 @@ def _report_stage(stage, name: str, none_said: str):
 
 
 def run(args) -> int:
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage calibrate")
     if args.threads:
         set_threads(args.threads)
     device = resolve_device(args.device)

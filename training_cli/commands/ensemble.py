@@ -35,13 +35,13 @@ from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.checkpoints import clinical_rescale, load_members
+from training_cli.engine.checkpoints import clinical_rescale, load_members, refuse_earlier_checkpoint
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import split_predictions
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="checkpoint folders (from mirage train: OUT/model); an ensemble (a folder or a shipped "
                         "name: default) adds its members, NAME#N only member N")
     p.add_argument("--out", required=True, help="folder of the new checkpoint")
+    add_overwrite_arg(p)
     add_data_args(p)
     p.add_argument("--member-labels", action="append", default=[], metavar="N:LABEL[,LABEL...]",
                    help="member N (0-based, in the order listed) contributes only these of its labels "
@@ -153,6 +154,7 @@ def run(args) -> int:
     t0 = time.time()
     if args.threads:
         set_threads(args.threads)
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage ensemble")
     if not args.data:
         raise ConfigError("mirage ensemble: --data is required (its validation split sets the thresholds)")
     device = resolve_device(args.device)

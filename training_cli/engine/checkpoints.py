@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from mirage_model.checkpoint import CheckpointError, load_checkpoint
+from mirage_model.checkpoint import CONFIG_NAME, CheckpointError, load_checkpoint
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from training_cli.engine.errors import ConfigError, ModelLoadError
@@ -21,6 +21,21 @@ def model_path(spec):
         return resolve_model_path(spec)
     except ModelNotFoundError as err:
         raise ConfigError(f"error: {err}") from None
+
+
+def refuse_earlier_checkpoint(out, overwrite: bool, command: str) -> None:
+    """Refuse, before any work, an ``--out`` folder that holds a checkpoint unless ``overwrite``.
+
+    ``mirage calibrate`` and ``mirage ensemble`` wrote their checkpoint over any earlier one at the
+    end of their run, without a word (``mirage train`` refuses the same, see its ``--overwrite``).
+
+    Raises:
+        ConfigError: ``out`` holds a MIRAGE checkpoint (its config.json) and ``overwrite`` is False.
+    """
+    folder = Path(out).expanduser()
+    if not overwrite and (folder / CONFIG_NAME).is_file():
+        raise ConfigError(f"error: {command} --out {folder}: holds a model already (an earlier run's, or the "
+                          "model being read); give --overwrite to replace it, or another --out")
 
 
 def load_model(spec, device: str = "cpu"):
