@@ -38,6 +38,17 @@ def test_data() -> Path:
 
 
 @pytest.fixture(scope="module")
+def record():
+    """The bundled PTB-XL sample 00417_lr, loaded (skips when the samples are not there)."""
+    import mirage_model as mm
+
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    return mm.load_record(path)
+
+
+@pytest.fixture(scope="module")
 def one_torch_thread():
     """One intra-op torch thread for a test module (``pytestmark = usefixtures(...)``).
 

@@ -29,14 +29,6 @@ ABNORMAL = dict(heart_rate_bpm=45.0, rr_ms=1333.0, pr_ms=230.0, qrs_ms=130.0, qt
                 t_axis_deg=40.0)
 
 
-@pytest.fixture(scope="module")
-def record():
-    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
-    if path is None:
-        pytest.skip("bundled PTB-XL sample 00417_lr not present")
-    return mm.load_record(path)
-
-
 def _session(record, sup, stmt, measured) -> ReviewSession:
     s = ReviewSession(record)
     s.accept_measurements(s.id, Measurements(**{**dict.fromkeys(SCALAR_KEYS), **measured}, fs=100.0,

@@ -27,14 +27,6 @@ ALWAYS_SR = (0.0, 1.01, 1.01, 1.01, 1.01)
 
 
 @pytest.fixture(scope="module")
-def record():
-    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
-    if path is None:
-        pytest.skip("bundled PTB-XL sample 00417_lr not present")
-    return mm.load_record(path)
-
-
-@pytest.fixture(scope="module")
 def statements_predictor(tmp_path_factory):
     from helpers_models import make_tiny_checkpoint
 
