@@ -71,3 +71,16 @@ def test_a_damaged_element_is_the_records_own_warning(tmp_path, recwarn):
     assert not [r for r in seen.records if r.name.startswith("pydicom")]
     assert not [w for w in recwarn if "pydicom" in str(w.filename) or "VR UI" in str(w.message)]
     assert any("'A-3.6.1.4.1.20029" in note for note in rec.meta["reader_warnings"])
+
+
+def test_what_the_reader_read_past_is_a_quality_warning_beside_the_record(tmp_path):
+    # the malformed SOP Instance UID was kept only in rec.meta, where no screen, PDF or batch row shows it
+    from mirage_model import quality
+
+    _, bad = _damaged(tmp_path)
+    rec = load_record(bad)
+    q = quality.assess(rec)
+    f = next(f for f in q.findings if f.code == "reader_notes")
+    assert f.severity == "warning" and "A-3.6.1.4.1.20029" in f.name + f.detail
+    assert q.verdict == quality.assess(load_record(SAMPLE)).verdict      # a warning: the gate is unchanged
+    assert not quality.assess(load_record(SAMPLE)).has("reader_notes")

@@ -128,6 +128,14 @@ def _integrity(meta: dict) -> list[Finding]:
                            "file checksum (CRC) failed in the waveform data: the signal may be damaged" if waveform
                            else "file checksum (CRC) failed: the file may be damaged",
                            "critical" if waveform else "warning", (), "; ".join(crc)))
+    other = [w for w in meta.get("reader_warnings") or () if w not in crc]
+    if other:
+        # what the format's reader noticed but read past (a malformed identifier, a field out of range):
+        # said beside the record, as a warning; the signal read is the file's, the calls stand
+        first = other[0] if len(other[0]) <= 120 else other[0][:117] + "..."
+        more = f" (and {len(other) - 1} more)" if len(other) > 1 else ""
+        out.append(Finding("reader_notes", f"the file reader reported a problem: {first}{more}", "warning", (),
+                           "; ".join(other)))
     return out
 
 
