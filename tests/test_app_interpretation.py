@@ -133,7 +133,9 @@ def test_a_record_with_a_dropout_is_measured_and_its_leads_say_how_much_is_missi
     window = _window(qtbot, tiny_model, "none")
     _open(qtbot, window, tmp_path / "gap.hea")
     assert "samples missing: I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6 (4% missing)" in window.message_bar.text()
-    labels = [lab.toPlainText() for lab in window.viewer.plot.labels if lab.isVisible()]
+    plot = window.viewer.plot       # a full-width panel carries its flags after the name, a column at its foot
+    labels = [(foot if foot.isVisible() else lab).toPlainText() for lab, foot in zip(plot.labels, plot.flag_labels)
+              if lab.isVisible()]
     assert labels and all(lab.endswith("[4% missing]") for lab in labels)
     m = window.session.measurements
     assert m.heart_rate_bpm is not None and m.qrs_ms is not None

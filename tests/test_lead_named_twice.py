@@ -101,3 +101,37 @@ def test_the_viewer_draws_both_channels_labelled(tmp_path, qtbot, ref):
     np.testing.assert_allclose(mv, ref[1][: len(mv)], atol=1e-4)   # the true lead II, channel 2
     other = [p for p in plot.panels() if p.lead != II]
     assert all("named twice" not in plot.labels[list(plot.panels()).index(p)].toPlainText() for p in other)
+
+
+@pytest.mark.parametrize("size", [(1600, 1000), (1024, 700)])
+def test_the_label_of_a_lead_named_twice_stays_in_its_column(tmp_path, qtbot, size):
+    # 3x4 at true scale and fitted: "II  [named twice: black = ch 1, blue = ch 2]" ran over aVL's name.
+    # In a column the flags stand at the panel's foot: inside the column, in the panel's lower half
+    # (clear of the name and of the lead-importance figure drawn under it)
+    from app.views.ecg_plot import EcgPlot
+
+    plot = EcgPlot()
+    qtbot.addWidget(plot)
+    plot.resize(*size)
+    plot.show()
+    plot.set_layout("3x4")
+    plot.set_record(load_record(_two_iis(tmp_path)))
+    panels = list(plot.panels())
+    for fit in (False, True):
+        if fit:
+            plot.fit_page()
+        qtbot.wait(50)
+        panel = next(p for p in panels if p.lead == II and not p.rhythm)
+        i = panels.index(panel)
+        assert plot.labels[i].toPlainText() == "II"
+        foot = plot.flag_labels[i]
+        text = foot.toPlainText()
+        assert foot.isVisible() and "named twice" in text and "black ch 1" in text and "blue ch 2" in text
+        box = foot.mapRectToView(foot.boundingRect())                       # paper mm, y up
+        next_column = min(p.x0 for p in panels if p.x0 > panel.x0 + 1.0 and not p.rhythm)
+        assert panel.x0 <= box.left() and box.right() < next_column, (fit, box, next_column)
+        low, high = sorted((box.top(), box.bottom()))
+        assert panel.baseline - panel.height / 2 <= low and high < panel.baseline, (fit, box, panel)
+        strip = next(p for p in panels if p.rhythm)                          # full width: inline, long form
+        assert "[named twice: black = ch 1, blue = ch 2]" in plot.labels[panels.index(strip)].toPlainText()
+        assert not plot.flag_labels[panels.index(strip)].isVisible()

@@ -93,6 +93,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
 
         self.curves: list[pg.PlotDataItem] = []   # one per panel, reused across records
         self.labels: list[pg.TextItem] = []
+        self.flag_labels: list[pg.TextItem] = []   # a column's lead flags, at the panel's foot
         # a second channel the file gives one lead's name (meta["named_twice"]), drawn in its lead's
         # panel in TWIN_TRACE: which of the two is the lead is unknown, so both are shown
         self.twin_curves: list[pg.PlotDataItem] = []
@@ -303,10 +304,11 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.page_start_s = 0.0
         self.hide_calipers()
         self.set_measurements(None)
-        for curve, label in zip(self.curves, self.labels):
+        for curve, label, flags in zip(self.curves, self.labels, self.flag_labels):
             curve.setData([], [])
             curve.setVisible(False)
             label.setVisible(False)
+            flags.setVisible(False)
         for cal in self.cal_items:
             cal.setVisible(False)
         for curve in self.twin_curves:
@@ -378,18 +380,20 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             shown = display_filter(row, self.record.fs, self.highpass, self.notch_hz)[0]
             self._twins.append((STANDARD_LEADS.index(twin["lead"]), twin, shown))
 
-    def twin_label(self, lead: int) -> str:
+    def twin_label(self, lead: int, short: bool = False) -> str:
         """What a lead's label adds when the file names it twice: which trace is which file channel
-        ("named twice: black = ch 1, blue = ch 2"; "" for a lead named once)."""
+        ("named twice: black = ch 1, blue = ch 2"; ``short``, for a column of a multi-column page:
+        "named twice:\nblack ch 1, blue ch 2"; "" for a lead named once)."""
         twins = [t for t in (getattr(self.record, "meta", None) or {}).get("named_twice") or ()
                  if t.get("lead") == STANDARD_LEADS[lead]]
         if not twins:
             return ""
         drawn = {id(t) for _, t, _ in self._twins}
-        parts = [f"black = ch {twins[0]['first_channel']}"]      # short: it must fit a 2.5 s column
+        eq = " " if short else " = "
+        parts = [f"black{eq}ch {twins[0]['first_channel']}"]
         for t in twins:
-            parts.append(f"{TWIN_WORD} = ch {t['channel']}" if id(t) in drawn else f"ch {t['channel']} not drawn")
-        return f"named twice: {', '.join(parts)}"
+            parts.append(f"{TWIN_WORD}{eq}ch {t['channel']}" if id(t) in drawn else f"ch {t['channel']} not drawn")
+        return f"named twice:{chr(10) if short else ' '}{', '.join(parts)}"
 
     def _draw_twins(self, panels) -> None:
         """The second channel of a lead named twice, in its lead's panels (TWIN_TRACE)."""
@@ -445,6 +449,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             label.setZValue(15)
             self.vb.addItem(label, ignoreBounds=True)
             self.labels.append(label)
+            flags = pg.TextItem(color=(20, 20, 20), anchor=(0, 1))
+            flags.setZValue(15)
+            self.vb.addItem(flags, ignoreBounds=True)
+            self.flag_labels.append(flags)
         while len(self.cal_items) < 13:
             cal = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.0))
             cal.setZValue(10)
@@ -467,6 +475,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.paper = make_paper_layout(*args)
         self.paper = make_paper_layout(*args, extent_mv=self._outer_rows_mv(self.paper))
         panels = self.paper.panels
+        full_width = max(p.width(self.speed) for p in panels)
         self._ensure_items(len(panels))
         page = QRectF(0, 0, self.paper.width, self.paper.height)
         self.grid.set_rect(page)
@@ -478,6 +487,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
                 curve.setData([], [])
                 curve.setVisible(False)
                 self.labels[i].setVisible(False)
+                self.flag_labels[i].setVisible(False)
                 continue
             p = panels[i]
             s = self._panel_samples(p)
@@ -488,8 +498,19 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             curve.setVisible(True)
             label = self.labels[i]
             name = STANDARD_LEADS[p.lead] + (" (rhythm)" if p.rhythm else "")
-            flags = ", ".join(x for x in (self._lead_flags(p.lead), self.twin_label(p.lead)) if x)
-            label.setText(name + (f"  [{flags}]" if flags else ""))
+            # in a column of a multi-column page (2.5 s of 3x4) the flags go to the panel's foot, each
+            # on its own line, so that they run neither into the next column's lead name nor into the
+            # lead-importance figure under the name
+            column = p.width(self.speed) < 0.6 * full_width
+            flags = [x for x in (self._lead_flags(p.lead), self.twin_label(p.lead, short=column)) if x]
+            foot = self.flag_labels[i]
+            if flags and column:
+                label.setText(name)
+                foot.setText("\n".join(f"[{f}]" for f in flags))
+                foot.setPos(p.x0 + 1.0, p.baseline - p.height / 2 + 0.5)
+            else:
+                label.setText(name + (f"  [{', '.join(flags)}]" if flags else ""))
+            foot.setVisible(bool(flags and column))
             label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 0.5)
             label.setVisible(True)
         self._draw_twins(panels)
