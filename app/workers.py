@@ -94,6 +94,25 @@ _LIVE: set["Worker"] = set()
 _LIVE_LOCK = threading.Lock()
 
 
+def while_alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as a slot that does nothing once ``owner`` (a window) has been deleted.
+
+    A job's signals reach their slots queued, on the GUI thread; a lambda connected to them keeps
+    its window alive in Python but not in C++, so a result that arrives after the window was
+    closed and deleted (a model run finishing as the window goes) called into deleted widgets
+    ("Internal C++ object already deleted"). Bound methods of a QObject are disconnected by Qt
+    itself; lambdas need this.
+    """
+    from shiboken6 import isValid
+
+    def slot(*args):
+        if isValid(owner):
+            return fn(*args)
+        return None
+
+    return slot
+
+
 class Worker(QRunnable):
     """Run ``fn(ctx, *args, **kwargs)`` on the global thread pool.
 

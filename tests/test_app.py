@@ -1859,3 +1859,40 @@ def test_folder_browser_highlights_the_record_on_screen_not_the_one_before(qtbot
     assert window.record_path == SAMPLE and highlighted() == []
     open_and_wait(qtbot, window, tmp_path / "1.hea")          # listed, opened from File > Open
     assert highlighted() == [tmp_path / "1.hea"] == [window.record_path]
+
+
+@needs_sample
+def test_a_job_that_ends_after_its_window_was_deleted_touches_nothing(qtbot, tiny_model, monkeypatch):
+    """A model run still going when its window is closed and deleted (the app quitting, a test
+    ending) delivered 'finished' to the deleted window: RuntimeError 'Internal C++ object
+    (QProgressBar) already deleted' in the event loop, which the next test inherited."""
+    import threading
+
+    import shiboken6
+
+    from app import workers
+
+    running, release = threading.Event(), threading.Event()
+
+    def slow_score(ctx, *args, **kwargs):
+        running.set()
+        release.wait(10)
+        raise workers.Cancelled()
+
+    monkeypatch.setattr(workers, "score_job", slow_score)
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings, model_path=str(tiny_model))
+    window.show()
+    window.load_model(str(tiny_model))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    qtbot.waitUntil(lambda: running.is_set() and window.predict_worker is not None, timeout=WAIT_MS)
+    worker = window.predict_worker
+    window.close()
+    shiboken6.delete(window)
+    release.set()
+    assert workers.cancel_all_and_wait(10000)
+    qtbot.wait(200)                        # the queued started/finished arrive now; pytest-qt fails on errors
+    assert worker.elapsed_s is not None and not shiboken6.isValid(window)

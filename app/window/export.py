@@ -110,11 +110,12 @@ class ExportMixin:
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         w = workers.Worker(workers.report_job, session.snapshot(), path, settings=settings,
                            model_info=model_info, name="report")
-        w.signals.result.connect(lambda p: self.show_status(f"Report written: {p}"))
-        w.signals.result.connect(lambda p: self.reportWritten.emit(str(p)))
-        w.signals.error.connect(lambda msg: self.show_message(f"Could not write the report: {msg}"))
-        w.signals.error.connect(lambda msg, p=path: self.reportFailed.emit(str(p), msg))
-        w.signals.finished.connect(lambda: setattr(self, "export_worker", None))
+        w.signals.result.connect(workers.while_alive(self, lambda p: self.show_status(f"Report written: {p}")))
+        w.signals.result.connect(workers.while_alive(self, lambda p: self.reportWritten.emit(str(p))))
+        w.signals.error.connect(
+            workers.while_alive(self, lambda msg: self.show_message(f"Could not write the report: {msg}")))
+        w.signals.error.connect(workers.while_alive(self, lambda msg, p=path: self.reportFailed.emit(str(p), msg)))
+        w.signals.finished.connect(workers.while_alive(self, lambda: setattr(self, "export_worker", None)))
         self.export_worker = w
         self.show_status(f"Writing {path.name}...")
         return w.start()

@@ -64,7 +64,8 @@ class ModelMixin:
         self.lab_form.set_loading_model(True)
         self.model_worker = workers.Worker(workers.load_models_job, path, self.device(),
                                            self.statements_model_arg or "auto", name="model")
-        self.model_worker.signals.result.connect(lambda loaded, p=str(path): self._model_loaded(loaded, p))
+        self.model_worker.signals.result.connect(
+            workers.while_alive(self, lambda loaded, p=str(path): self._model_loaded(loaded, p)))
         self.model_worker.signals.error.connect(self._model_failed)
         self.model_worker.signals.finished.connect(self._model_finished)
         self._sync_model_menu(self.loaded_model_path if self.predictor is not None else None)   # not yet the new one
@@ -196,10 +197,10 @@ class ModelMixin:
         ticket = session.ticket()
         w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict",
                            statements_predictor=self.statements_predictor)
-        w.signals.started.connect(lambda t=ticket: self._predict_started(t))
-        w.signals.result.connect(lambda res, t=ticket: self._predict_done(t, res))
-        w.signals.error.connect(lambda msg, t=ticket: self._predict_failed(t, msg))
-        w.signals.finished.connect(lambda t=ticket: self._predict_finished(t))
+        w.signals.started.connect(workers.while_alive(self, lambda t=ticket: self._predict_started(t)))
+        w.signals.result.connect(workers.while_alive(self, lambda res, t=ticket: self._predict_done(t, res)))
+        w.signals.error.connect(workers.while_alive(self, lambda msg, t=ticket: self._predict_failed(t, msg)))
+        w.signals.finished.connect(workers.while_alive(self, lambda t=ticket: self._predict_finished(t)))
         self.predict_worker = w
         self.results.busy.setVisible(True)
         self.results.bars.set_stale(True)

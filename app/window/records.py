@@ -106,10 +106,11 @@ class RecordsMixin:
         pcfg = getattr(pred, "preprocess_cfg", None)
         rcfg = getattr(pred, "render_cfg", None)
         w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load")
-        w.signals.progress.connect(lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out))
-        w.signals.result.connect(lambda out, i=sid: self._load_done(i, out))
-        w.signals.error.connect(lambda msg, i=sid, p=path: self._load_failed(i, p, msg))
-        w.signals.finished.connect(lambda i=sid: self._load_finished(i))
+        w.signals.progress.connect(
+            workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
+        w.signals.result.connect(workers.while_alive(self, lambda out, i=sid: self._load_done(i, out)))
+        w.signals.error.connect(workers.while_alive(self, lambda msg, i=sid, p=path: self._load_failed(i, p, msg)))
+        w.signals.finished.connect(workers.while_alive(self, lambda i=sid: self._load_finished(i)))
         self.load_worker = w
         return w.start()
 
@@ -209,7 +210,7 @@ class RecordsMixin:
 
         sid = self.session.id
         w = workers.Worker(job, self.record, name="inputs")
-        w.signals.result.connect(lambda inputs, i=sid: self._inputs_ready(i, inputs))
+        w.signals.result.connect(workers.while_alive(self, lambda inputs, i=sid: self._inputs_ready(i, inputs)))
         w.start()
 
     def _inputs_ready(self, sid: int, inputs) -> None:
