@@ -321,14 +321,10 @@ def _muse_parser(parser):
 
             for wave in root.iter("Waveform"):
                 for el in wave.iter():
-                    text = (el.text or "").strip()
-                    if len(el) or not text or len(text) > 32 or el.tag == "LeadAmplitudeUnitsPerBit":
+                    if el.tag == "LeadAmplitudeUnitsPerBit":
                         continue              # (a resolution: checked with its unit, _physical_mv)
-                    try:
-                        value = float(text.replace(",", "."))
-                    except ValueError:
-                        continue
-                    if not math.isfinite(value):
+                    text = _non_finite_text(el)
+                    if text is not None:
                         raise CorruptedFileError(f"GE MUSE: the waveform field <{el.tag}> reads {text!r}, "
                                                  "which is not a finite number")
             return super()._read_waveforms(root, record, file_path)
@@ -349,17 +345,26 @@ def _drop_non_finite(element, what: str, tags: tuple[str, ...] | None = None) ->
         return
     for parent in list(element.iter()):
         for child in list(parent):
-            text = (child.text or "").strip()
-            if len(child) or not text or len(text) > 32 or (tags is not None and child.tag not in tags):
+            if tags is not None and child.tag not in tags:
                 continue
-            try:
-                value = float(text.replace(",", "."))
-            except ValueError:
-                continue
-            if not math.isfinite(value):
+            text = _non_finite_text(child)
+            if text is not None:
                 parent.remove(child)
                 warnings.warn(f"GE MUSE: the {what} field <{child.tag}> reads {text!r}, which is not a "
                               "number; it was left out")
+
+
+def _non_finite_text(element) -> str | None:
+    """The text of a leaf XML field that reads as a number but not a finite one ("NaN", "inf",
+    "-Infinity"; a decimal comma allowed), else None."""
+    text = (element.text or "").strip()
+    if len(element) or not text or len(text) > 32:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return None if math.isfinite(value) else text
 
 
 def check_scp_lengths(path: Path) -> None:
