@@ -122,20 +122,27 @@ def test_no_median_beat_says_why():
 pypdf = pytest.importorskip("pypdf")
 
 
-def _strokes(page) -> dict[tuple, list[tuple[float, float, float, float]]]:
-    """Stroke colour (r, g, b rounded) -> straight segments (x0, y0, x1, y1) drawn in it, in pt."""
+def _drawing_ops(page):
+    """(stroke colour (r, g, b rounded), operator, operands) of each operator on ``page``, the
+    colour as set by RG and saved/restored by q/Q."""
     from pypdf.generic import ContentStream
 
-    ops = ContentStream(page.get_contents(), page.pdf).operations
-    colour, stack, pos, out = (0.0, 0.0, 0.0), [], None, {}
-    for args, op in ops:
+    colour, stack = (0.0, 0.0, 0.0), []
+    for args, op in ContentStream(page.get_contents(), page.pdf).operations:
         if op == b"q":
             stack.append(colour)
         elif op == b"Q" and stack:
             colour = stack.pop()
         elif op == b"RG":
             colour = tuple(round(float(a), 2) for a in args)
-        elif op == b"m":
+        yield colour, op, args
+
+
+def _strokes(page) -> dict[tuple, list[tuple[float, float, float, float]]]:
+    """Stroke colour (r, g, b rounded) -> straight segments (x0, y0, x1, y1) drawn in it, in pt."""
+    pos, out = None, {}
+    for colour, op, args in _drawing_ops(page):
+        if op == b"m":
             pos = (float(args[0]), float(args[1]))
         elif op == b"l" and pos is not None:
             nxt = (float(args[0]), float(args[1]))
@@ -254,18 +261,9 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
 
 def _black_paths(page) -> list[np.ndarray]:
     """Each black path drawn on ``page`` as an (n, 2) array of its points, in pt."""
-    from pypdf.generic import ContentStream
-
-    ops = ContentStream(page.get_contents(), page.pdf).operations
-    colour, stack, paths = (0.0, 0.0, 0.0), [], []
-    for args, op in ops:
-        if op == b"q":
-            stack.append(colour)
-        elif op == b"Q" and stack:
-            colour = stack.pop()
-        elif op == b"RG":
-            colour = tuple(round(float(a), 2) for a in args)
-        elif op == b"m" and colour == (0.0, 0.0, 0.0):
+    paths = []
+    for colour, op, args in _drawing_ops(page):
+        if op == b"m" and colour == (0.0, 0.0, 0.0):
             paths.append([(float(args[0]), float(args[1]))])
         elif op == b"l" and colour == (0.0, 0.0, 0.0) and paths:
             paths[-1].append((float(args[0]), float(args[1])))
