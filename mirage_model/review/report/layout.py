@@ -216,10 +216,19 @@ def without_spikes(signal: np.ndarray, fs: float) -> np.ndarray:
     return _spikes(signal, fs)[0]
 
 
+def _row_baselines(lay: ReportLayout) -> list[float]:
+    """The sheet's row baselines (pt), top row first."""
+    return sorted({p.baseline for p in lay.panels}, reverse=True)
+
+
+def _row_pitches(lay: ReportLayout) -> np.ndarray:
+    """(rows - 1,) pt between each row's baseline and the next one's."""
+    return np.abs(np.diff(_row_baselines(lay)))
+
+
 def spike_room_mv(lay: ReportLayout) -> float:
     """How far (mV) from its baseline a spike is drawn at ``lay``'s gain: half the row pitch."""
-    pitch = min(np.abs(np.diff(sorted({p.baseline for p in lay.panels}))))
-    return float(pitch / 2.0 / lay.pt_per_mv)
+    return float(_row_pitches(lay).min() / 2.0 / lay.pt_per_mv)
 
 
 def clip_spikes(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.ndarray, list[str]]:
@@ -245,7 +254,7 @@ def rows_overlap(lay: ReportLayout, signal: np.ndarray, fs: float) -> bool:
     put one PTB-XL record in six at half gain; :func:`edge_clipped` names such leads instead.)"""
     up, down = _excursions(lay, signal, fs)
     gap = 0.2 * MM                                                    # traces closer than this meet
-    pitch = np.abs(np.diff(sorted({p.baseline for p in lay.panels}, reverse=True)))
+    pitch = _row_pitches(lay)
     return bool(np.any((down[:-1] + up[1:]) * lay.pt_per_mv > pitch[:, None] - gap))
 
 
@@ -253,7 +262,7 @@ def edge_clipped(lay: ReportLayout, signal: np.ndarray, fs: float) -> list[str]:
     """The leads whose trace the sheet's top or bottom edge cuts at ``lay``'s gain (the renderer
     holds a trace inside the sheet), top row first: page 1 names them under the sheet."""
     up, down = _excursions(lay, signal, fs)
-    baselines = sorted({p.baseline for p in lay.panels}, reverse=True)
+    baselines = _row_baselines(lay)
     above = lay.grid_y0 + lay.grid_height - baselines[0]
     below = baselines[-1] - lay.grid_y0
     windows = sorted({(p.t0, p.t1) for p in lay.panels if not p.rhythm})
@@ -273,7 +282,7 @@ def _excursions(lay: ReportLayout, signal: np.ndarray, fs: float) -> tuple[np.nd
     each row shows in each column's 2.5 s window (the rhythm strip's lead in every window)."""
     signal = np.asarray(signal, dtype=float)
     T = signal.shape[1]
-    baselines = sorted({p.baseline for p in lay.panels}, reverse=True)           # top row first
+    baselines = _row_baselines(lay)                                               # top row first
     windows = sorted({(p.t0, p.t1) for p in lay.panels if not p.rhythm})
     up = np.zeros((len(baselines), len(windows)))
     down = np.zeros_like(up)
