@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 from app import workers
 from app.dialogs.export import ExportDialog
 from mirage_model import formats
-from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, safe_name, source_file_hit
+from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, source_file_hit
 from mirage_model.records import RecordError
 
 
@@ -38,18 +38,17 @@ class ExportMixin:
         path = Path(path)
         # a WFDB record name is ASCII: a name that is not one is transliterated and the user told,
         # and a file of the new name that the dialog never asked about is not replaced
-        wfdb_name = safe_name(path.stem)
-        renamed = fmt == "wfdb" and not anonymise and wfdb_name != path.stem
-        if renamed and path.with_name(wfdb_name + ".hea").exists():
-            self.show_message(f"Cannot save: '{path.stem}' would be saved as '{wfdb_name}' ({WFDB_NAME_RULE}), "
-                              f"and {wfdb_name}.hea already exists there; choose another name, or that one to "
+        written = output_name(self.record, fmt, anonymise=anonymise, name=path.stem)
+        renamed = fmt == "wfdb" and not anonymise and written != path.stem
+        if renamed and path.with_name(written + ".hea").exists():
+            self.show_message(f"Cannot save: '{path.stem}' would be saved as '{written}' ({WFDB_NAME_RULE}), "
+                              f"and {written}.hea already exists there; choose another name, or that one to "
                               "replace it")
             return None
         try:
             # the save dialog asked before replacing the file chosen, never about a file of another name
-            asked = output_name(self.record, fmt, anonymise=anonymise, name=path.stem) == path.stem
             out = formats.write_record(self.record, path.parent, fmt, anonymise=anonymise, name=path.stem,
-                                       overwrite=asked)
+                                       overwrite=written == path.stem)
         except RecordError as err:
             self.show_message(f"Cannot save: {err}")
             return None

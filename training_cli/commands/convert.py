@@ -29,7 +29,7 @@ import numpy as np
 from mirage_model.csvsafe import printable
 from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
-from mirage_model.formats.write import file_stem, safe_name
+from mirage_model.formats.write import output_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 # the name as written (a WFDB name in ASCII): two inputs whose stems write alike
                 # (a.xml, a.dcm; "Müller Ωmega", "Muller_Omega") must not land in one file
-                stem = (safe_name if args.to == "wfdb" else file_stem)(record.record_id)
+                stem = output_name(record, args.to)
                 name, k = stem, 1
                 while name.lower() in used:
                     k += 1
