@@ -250,6 +250,13 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
         assert view.mark_positions()["qrs_off"] == pytest.approx(
             (med2.fiducials["qrs_off"] - med2.fiducials["qrs_on"]) * 1000 / med2.fs)
         assert view.mark_positions()["qrs_off"] != qrs_first      # QRS 79 ms on LUDB 1, 97 ms on 14
+        # LUDB 14 at 84 bpm: each lead's curve is one beat, ending before the next QRS (RR ~716 ms)
+        lo, hi = view.view.span_ms
+        assert -window.measurements.rr_ms < lo and hi < window.measurements.rr_ms - 100
+        for cell in view.cells:
+            x = view.curves[cell.lead].xData
+            assert lo - 2 <= (np.nanmin(x) - cell.qrs_x) * 40 and (np.nanmax(x) - cell.qrs_x) * 40 <= hi + 2
+        assert "One beat drawn" in view.note.text()
 
         # measuring failed: the tab says why
         window.session.accept_measurements(window.session.id, None, "the measuring job crashed")
@@ -288,3 +295,96 @@ def test_pdf_median_page_halves_the_gain_for_beats_taller_than_their_row(tmp_pat
     beats = [p for p in paths if len(p) > 50]
     tallest = max(float(np.ptp(p[:, 1])) for p in beats) / PT_PER_MM
     assert tallest == pytest.approx(1.4 * 1.25 * 2.5 * 5.0, abs=0.3)
+
+
+# ------------------------------------------------------------------------------ one beat, not its neighbours
+
+def _fast_beat(gp: float, gq: float, gt: float) -> np.ndarray:
+    """One 0.5 s cycle (120 bpm) in mV: P 60-140 ms, QRS 200-290 ms, T 380-480 ms."""
+    b = np.zeros(int(FS) // 2)
+    _bump(b, 60, 80, 0.15 * gp)
+    _bump(b, 200, 20, -0.1 * gq)
+    _bump(b, 215, 50, 1.0 * gq)
+    _bump(b, 260, 30, -0.25 * gq)
+    _bump(b, 380, 100, 0.3 * gt)
+    return b
+
+
+def _drawn_ms(view, cell) -> tuple[float, float]:
+    """(first, last) ms from the QRS onset of what ``cell_segments`` draws in ``cell``."""
+    from mirage_model.review.median_beats import cell_segments
+
+    xs = np.concatenate([x for x, _y in cell_segments(view, cell)])
+    return (xs.min() - cell.qrs_x) * 40.0, (xs.max() - cell.qrs_x) * 40.0       # 25 mm/s: 40 ms/mm
+
+
+def test_a_fast_median_beat_is_drawn_without_its_neighbours(tmp_path):
+    """At 120 bpm (RR 500 ms) the 1.2 s median window held the next beat's P and QRS (+360 and
+    +500 ms from this QRS onset) and the previous T wave (ending at -220 ms); each cell drew them
+    up to +790 ms, and a reader took the next QRS for part of the beat. The cell now draws one
+    beat: from after the previous T end to before the next P onset, its own P onset (-140 ms)
+    and T end (+280 ms) kept. Truth is the synthetic beat's own timing."""
+    from mirage_model.review.median_beats import sheet_cells
+    from mirage_model.review.report import build_report
+
+    beat = np.stack([_fast_beat(*g) for g in GAINS])                  # (12, 250)
+    record = EcgRecord(signal=np.tile(beat, (1, 20)), fs=FS, record_id="fast")
+    m = measure(record)
+    assert m.heart_rate_bpm == pytest.approx(120, abs=1)
+    view = median_beat_view(m)
+    prev_t_end, own_p_on, own_t_end, next_p_on = 480 - 500 - 200, 60 - 200, 480 - 200, 500 + 60 - 200
+    for cell in sheet_cells():
+        first, last = _drawn_ms(view, cell)
+        assert prev_t_end <= first <= own_p_on - 10, cell.lead
+        assert own_t_end + 10 <= last <= next_p_on, cell.lead
+    # the fiducial marks stay: all five drawn, at the beat's boundaries
+    assert {key for key, *_ in view.marks} == {key for key, *_ in FIDUCIAL_MARKS}
+    # the PDF page draws the same: each beat's path spans at most (360 + 220) ms = 14.5 mm
+    s = ReviewSession.from_results(record, measurements=m, file_values=False)
+    page = pypdf.PdfReader(str(build_report(s, tmp_path / "fast.pdf"))).pages[1]
+    beats = [p for p in _black_paths(page) if len(p) > 50]
+    assert len(beats) == 12
+    widths = [float(np.ptp(p[:, 0])) / PT_PER_MM for p in beats]
+    assert all((own_t_end - own_p_on) / 40.0 <= w <= (next_p_on - prev_t_end) / 40.0 for w in widths), widths
+    strokes = _strokes(page)
+    for _key, _label, rgb in FIDUCIAL_MARKS:
+        assert len({seg[0] for seg in strokes[tuple(round(c, 2) for c in rgb)] if seg[0] == seg[2]}) == 4
+
+
+def _ludb_waves(path, lead: str = "ii") -> dict[str, np.ndarray]:
+    """LUDB's own wave boundaries in one lead (ms): "p_on", "qrs_on", "t_off" of each annotated wave."""
+    wfdb = pytest.importorskip("wfdb")
+    ann = wfdb.rdann(str(path), lead)
+    sym, at = list(ann.symbol), np.asarray(ann.sample) * 1000.0 / ann.fs
+    out = {"p_on": [], "qrs_on": [], "t_off": []}
+    for i, s in enumerate(sym):
+        if s == "p" and i > 0 and sym[i - 1] == "(":
+            out["p_on"].append(at[i - 1])
+        elif s == "N" and i > 0 and sym[i - 1] == "(":
+            out["qrs_on"].append(at[i - 1])
+        elif s == "t" and i + 1 < len(sym) and sym[i + 1] == ")":
+            out["t_off"].append(at[i + 1])
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")     # wfdb's annotation reader on pandas 3
+def test_ludb_14_median_beats_stop_before_the_next_beat(shared_datasets):
+    """LUDB 14 at 84 bpm: the cells drew to +796 ms, past the next QRS onset (RR ~716 ms by
+    LUDB's annotations) and from -402 ms, inside the previous T wave. Each cell now ends before
+    the next P onset and starts after the previous T end, as LUDB's cardiologists annotated them
+    (their median distances from each QRS onset)."""
+    from mirage_model.records import load_record
+    from mirage_model.review.median_beats import sheet_cells
+
+    path = shared_datasets / "ludb" / "data" / "14"
+    if not path.with_suffix(".hea").is_file():
+        pytest.skip("LUDB not present")
+    waves = _ludb_waves(path)
+    q = waves["qrs_on"]
+    next_p = np.median([p - a for a in q for p in waves["p_on"][waves["p_on"] > a + 400][:1]])
+    prev_t = np.median([a - t for a in q for t in waves["t_off"][waves["t_off"] < a - 200][-1:]])
+    assert 500 < next_p < 600 and 300 < prev_t < 400        # ms: the next P after, the previous T end before
+    view = median_beat_view(measure(load_record(path.with_suffix(".hea"))))
+    for cell in sheet_cells():
+        first, last = _drawn_ms(view, cell)
+        assert -prev_t <= first and last <= next_p, (cell.lead, first, last)

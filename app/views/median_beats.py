@@ -22,8 +22,9 @@ from app.views.ecg_plot import screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SHOWN_MS, SPEED_MM_S, cell_segments,
-    median_beat_view, sheet_cells, sheet_size, unavailable_reason,
+    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments,
+    median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
+    unavailable_reason,
 )
 
 
@@ -135,7 +136,7 @@ class MedianBeatsView(FollowsSession, QWidget):
                 f"{GAIN_MM_MV * zoom:.3g} mm/mV on screen")
         self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. "
                           f"{SPEED_MM_S:g} mm/s, {GAIN_MM_MV:g} mm/mV{size}; grid 1 mm / 5 mm "
-                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV).")
+                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV). " + span_note(self.view))
 
     def _place(self) -> None:
         """Sheet, labels and calibration pulses for the current layout."""
@@ -168,9 +169,10 @@ class MedianBeatsView(FollowsSession, QWidget):
             self.labels[cell.lead].setText(cell.lead if usable or v is None else f"{cell.lead} (unusable)")
         found = {key: ms for key, _l, ms, _c in v.marks} if v is not None else {}
         half = ROW_MM / 2.0 - 1.0
+        lo, hi = shown_ms(v) if v is not None else (0.0, 0.0)
         for key, item in self.marks.items():
             ms = found.get(key)
-            if ms is None or not SHOWN_MS[0] <= ms <= SHOWN_MS[1]:
+            if ms is None or not lo <= ms <= hi:
                 item.setData([], [])
                 continue
             x = np.repeat([c.qrs_x + ms * SPEED_MM_S / 1000.0 for c in self.cells], 2)

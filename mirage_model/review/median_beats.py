@@ -34,6 +34,12 @@ GRID_3X4: tuple[tuple[str, ...], ...] = tuple(tuple(STANDARD_LEADS[i] for i in r
 GRID_2X6: tuple[tuple[str, ...], ...] = tuple(tuple(STANDARD_LEADS[i] for i in col) for col in zip(*grid_rows(2)))
 
 BASELINE_BEFORE_QRS_S = 0.010    # the isoelectric level: 10 ms before the QRS onset (the measure's own)
+# One beat, as a cart prints it: the drawn run stops short of the neighbouring beats (``beat_span``)
+NEXT_BEAT_CLEAR_MS = 20.0        # it ends this long before the next beat's P onset (QRS onset: no P)
+NEXT_QRS_CLEAR_MS = 40.0         # ... and never nearer the next QRS onset than this
+PREV_T_CLEAR_MS = 20.0           # it starts this long after the previous beat's T end
+OWN_WAVES_CLEAR_MS = 20.0        # ... but always this much before its own P onset (the baseline point)
+                                 # and after its own T end: a P wave on the previous T keeps its onset
 
 # The median-beat sheet in millimetres of paper (x right, y up from the sheet's bottom edge), the
 # same for the PDF page and the app's tab: always the standard scale.
@@ -92,8 +98,23 @@ def cell_segments(view: "MedianBeatView", cell: SheetCell,
     return out
 
 
+def shown_ms(view: "MedianBeatView") -> tuple[float, float]:
+    """(first, last) ms from the QRS onset that a cell draws: the cell's room (``SHOWN_MS``) cut
+    to the beat's own span (``view.span_ms``: not the neighbouring beats)."""
+    return max(SHOWN_MS[0], view.span_ms[0]), min(SHOWN_MS[1], view.span_ms[1])
+
+
+def span_note(view: "MedianBeatView") -> str:
+    """What part of the beat a cell draws, in a sentence ("" when the beat is not cut)."""
+    lo, hi = shown_ms(view)
+    if view.span_ms == (-np.inf, np.inf):
+        return ""
+    return f"One beat drawn ({lo:+.0f} to {hi:+.0f} ms), not its neighbours."
+
+
 def _shown(view: "MedianBeatView") -> np.ndarray:
-    return (view.t_ms >= SHOWN_MS[0]) & (view.t_ms <= SHOWN_MS[1])
+    lo, hi = shown_ms(view)
+    return (view.t_ms >= lo) & (view.t_ms <= hi)
 
 
 def fitting_gain(view: "MedianBeatView", gains: tuple[float, ...] = (GAIN_MM_MV, 5.0, 2.5)) -> float:
@@ -122,6 +143,9 @@ class MedianBeatView:
         caption: "Median beats computed by MIRAGE from N dominant beats".
         band_hz: the conditioning band-pass the beats went through (``MeasureConfig.band_hz``,
             its upper edge at most 0.4 fs as the measurement lowers it).
+        span_ms: (first, last) ms of the beat itself (``beat_span``): the median window reaches
+            into the previous T wave and the next beat at rates above ~65 bpm; (-inf, inf) when
+            the RR is unknown.
     """
     leads: tuple[str, ...]
     t_ms: np.ndarray
@@ -132,6 +156,7 @@ class MedianBeatView:
     fs: float
     caption: str
     band_hz: tuple[float, float] = MeasureConfig.band_hz
+    span_ms: tuple[float, float] = (-np.inf, np.inf)
 
     def lead(self, name: str) -> np.ndarray:
         """(K,) mV of one lead by name."""
@@ -157,12 +182,63 @@ def median_beat_view(measurements) -> MedianBeatView | None:
                   for key, label, rgb in FIDUCIAL_MARKS
                   if np.isfinite(med.fiducials.get(key, np.nan)))
     n = int(med.n_beats)
+    found = {key: ms for key, _label, ms, _rgb in marks}
+    rr_before, rr_after = _dominant_rr_ms(measurements)
     lo, hi = MeasureConfig.band_hz
     return MedianBeatView(
         leads=tuple(STANDARD_LEADS[:L]), t_ms=(np.arange(K) - zero) * 1000.0 / fs, signal=signal,
         usable=np.isfinite(x).any(axis=1), marks=marks, n_beats=n, fs=fs,
         caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}",
-        band_hz=(lo, min(hi, 0.4 * fs)))
+        band_hz=(lo, min(hi, 0.4 * fs)), span_ms=beat_span(found, rr_before, rr_after))
+
+
+def _dominant_rr_ms(measurements) -> tuple[float | None, float | None]:
+    """Median RR (ms) before and after the median's dominant beats (their neighbours need not be
+    dominant); ``measurements.rr_ms`` where a side has none, None when that is unknown too."""
+    beats = np.asarray(getattr(measurements, "beats", ()), dtype=np.float64)
+    dominant = np.asarray(getattr(measurements, "dominant", ()), dtype=bool)
+    fs = float(getattr(measurements, "fs", 0.0) or 0.0)
+    fallback = getattr(measurements, "rr_ms", None)
+    if len(beats) < 2 or len(dominant) != len(beats) or not fs > 0:
+        return fallback, fallback
+    rr = np.diff(beats) * 1000.0 / fs                                    # (n - 1,)
+    before, after = rr[dominant[1:]], rr[dominant[:-1]]
+    return (float(np.median(before)) if len(before) else fallback,
+            float(np.median(after)) if len(after) else fallback)
+
+
+def beat_span(marks_ms: dict[str, float], rr_before_ms: float | None,
+              rr_after_ms: float | None) -> tuple[float, float]:
+    """(first, last) ms from the QRS onset of one beat on its own, as a cart prints a median beat.
+
+    The median window (``MeasureConfig.pre_s``/``post_s``) is 1.2 s, longer than the RR above
+    ~65 bpm, so its ends hold the neighbours: the next beat's P and QRS, the previous beat's T.
+    The next beat's waves sit one RR on from this beat's (its QRS onset at ``rr_after_ms``), the
+    previous beat's one RR back. The span ends ``NEXT_BEAT_CLEAR_MS`` before the next P onset
+    (the next QRS onset when there is no P; never nearer it than ``NEXT_QRS_CLEAR_MS``) and starts
+    ``PREV_T_CLEAR_MS`` after the previous T end (the previous QRS offset when no T end was
+    found), always keeping this beat's own P onset, baseline point and T end with room to spare.
+
+    Args:
+        marks_ms: fiducial key ("p_on", "qrs_off", "t_off", ...) -> ms from the QRS onset.
+        rr_before_ms, rr_after_ms: the RR before and after the beat in ms; None: no cut on that side.
+
+    Returns:
+        (first, last) ms; -inf / inf on a side with no RR.
+    """
+    first, last = -np.inf, np.inf
+    own_first = min(marks_ms.get("p_on", 0.0), -BASELINE_BEFORE_QRS_S * 1000.0) - OWN_WAVES_CLEAR_MS
+    own_last = max(marks_ms.get("t_off", marks_ms.get("qrs_off", 0.0)), 0.0) + OWN_WAVES_CLEAR_MS
+    if rr_after_ms is not None and np.isfinite(rr_after_ms) and rr_after_ms > 0:
+        last = rr_after_ms - NEXT_QRS_CLEAR_MS
+        if "p_on" in marks_ms:
+            last = min(last, rr_after_ms + marks_ms["p_on"] - NEXT_BEAT_CLEAR_MS)
+        last = max(last, min(own_last, rr_after_ms - NEXT_QRS_CLEAR_MS))
+    if rr_before_ms is not None and np.isfinite(rr_before_ms) and rr_before_ms > 0:
+        prev_end = marks_ms.get("t_off", marks_ms.get("qrs_off"))
+        if prev_end is not None:
+            first = min(prev_end - rr_before_ms + PREV_T_CLEAR_MS, own_first)
+    return float(first), float(last)
 
 
 def unavailable_reason(session) -> str:

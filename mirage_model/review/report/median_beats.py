@@ -14,8 +14,9 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SHOWN_MS, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
-    median_beat_view, sheet_cells, sheet_size, unavailable_reason,
+    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
+    median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
+    unavailable_reason,
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
@@ -35,11 +36,12 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> N
     """The 12 beats with the fiducial marks, labels and calibration pulses at ``gain`` mm/mV; sheet
     origin (x0, y0) pt."""
     half = (ROW_MM / 2.0 - 1.0) * MM
+    lo, hi = shown_ms(view)
     for cell in sheet_cells():
         xq, base = x0 + cell.qrs_x * MM, y0 + cell.baseline * MM
         # the fiducials first, so the trace is drawn over them
         for _key, _label, ms, rgb in view.marks:
-            if SHOWN_MS[0] <= ms <= SHOWN_MS[1]:
+            if lo <= ms <= hi:
                 c.saveState()
                 c.setStrokeColorRGB(*rgb)
                 c.setLineWidth(0.7)
@@ -102,6 +104,8 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         + (f" (resampled from {float(ctx.record.fs):g} Hz)." if float(ctx.record.fs) != view.fs else "."),
         "Baseline: each lead's level 10 ms before the QRS onset.",
     ]
+    if span_note(view):
+        lines.append(span_note(view))
     if gain != GAIN_MM_MV:
         lines.append(f"Gain {gain:g} mm/mV: at {GAIN_MM_MV:g} mm/mV the tallest beat would leave its row.")
     if ctx.session.measurement_edits:
