@@ -207,7 +207,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         bottom.addWidget(results_scroll)
         bottom.addWidget(self.measure_panel)
         bottom.addWidget(self.tabs)
-        bottom.setSizes([420, 330, 700])
+        # the tabs keep their three names in view at 1024 px with the folder dock open (the
+        # measurements need their three columns, ~300 px): the result panel, which wraps, gives way
+        bottom.setSizes([360, 330, 760])
 
         center = QSplitter(Qt.Orientation.Vertical)
         center.addWidget(top)

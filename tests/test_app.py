@@ -1192,7 +1192,7 @@ def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
 def test_measurement_values_stay_in_view_at_1024x600_with_the_folder_open(qtbot):
     """At 1024x600 with the folder dock open the Measurements table was squeezed to its first
     column: the Value column lay right of the viewport, behind a horizontal scroll bar. Its name
-    and value cells now lie within the viewport (the Source column may scroll)."""
+    and value cells now lie within the viewport, and their Source too."""
     from PySide6.QtWidgets import QApplication
 
     window = make_window(qtbot, load_model=False)
@@ -1206,7 +1206,7 @@ def test_measurement_values_stay_in_view_at_1024x600_with_the_folder_open(qtbot)
     view = table.viewport().rect()
     assert window.measure_panel.isVisible() and view.width() > 0
     for r in range(table.rowCount()):
-        for c in (0, 1):                                     # the name and the value
+        for c in (0, 1, 2):                                  # the name, the value and its source
             cell = table.visualRect(table.model().index(r, c))
             if cell.isValid():                               # rows below the fold are scrolled to, not cut
                 assert view.left() <= cell.left() and cell.right() <= view.right(), (r, c, cell, view)
@@ -1700,7 +1700,8 @@ def test_out_of_range_measurements_are_bold_with_an_arrow_and_the_range_on_hover
     panel._fill()
     keys = [k for k, _, _ in __import__("app.views.measurements", fromlist=["ROWS"]).ROWS]
     qrs, qtc = keys.index("qrs_ms"), keys.index("qtc_bazett_ms")
-    assert panel.table.item(qrs, 1).font().bold() and "high" in panel.table.item(qrs, 2).text()
+    assert panel.table.item(qrs, 1).font().bold() and "\u2191" in panel.table.item(qrs, 2).text()
+    assert "high" in panel.table.item(qrs, 2).toolTip() and "< 120 ms" in panel.table.item(qrs, 2).toolTip()
     assert "< 120 ms" in panel.table.item(qrs, 1).toolTip()
     assert not panel.table.item(qtc, 1).font().bold() and "women" in panel.table.item(qtc, 1).toolTip()
 

@@ -122,3 +122,54 @@ def test_the_opacity_slider_is_live_exactly_while_a_saliency_overlay_is_drawn(qt
     assert not view.sal_item.isVisible() and not view.opacity.isEnabled()
     view.show_box.setChecked(True)
     assert view.sal_item.isVisible() and view.opacity.isEnabled()
+
+
+def _right_edge(table, column: int) -> int:
+    """Pixels from the table viewport's left edge to the right edge of ``column``."""
+    header = table.horizontalHeader()
+    return header.sectionViewportPosition(column) + header.sectionSize(column)
+
+
+SAMPLES = resources_dir() / "samples"
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 900)])
+def test_folder_sex_and_measurement_source_columns_fit_without_scrolling(qtbot, size):
+    """At 1024x768 with the folder dock open the folder table's Sex column ended at 300 px in a
+    254 px view (six 100 px columns) and the Measurements table's Source column at 281 px in a
+    181 px view: both behind a horizontal scroll bar. Now the patient's columns (record, age, sex)
+    and all three measurement columns lie inside their views, the record names whole where there
+    is room, the tabs' names all in view, at 1024 px and in a wider window."""
+    window = shown_window(qtbot, size=size)
+    window.open_folder(SAMPLES)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.step_record(1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert window.width() == size[0] and window.browser_dock.isVisible()
+
+    folder = window.browser.table
+    assert folder.rowCount() >= 3
+    sex = window.browser.COLUMNS.index("Sex")
+    assert _right_edge(folder, sex) <= folder.viewport().width(), (_right_edge(folder, sex), folder.viewport().width())
+    assert folder.horizontalScrollBar().value() == 0
+    names = [folder.item(r, 0).text() for r in range(folder.rowCount())]
+    if size[0] > 1024:     # room to spare: every record name whole
+        assert folder.columnWidth(0) >= max(folder.fontMetrics().horizontalAdvance(n) for n in names)
+    # the short headers say in full what they are
+    for c in range(folder.columnCount()):
+        assert folder.horizontalHeaderItem(c).toolTip()
+
+    table = window.measure_panel.table
+    assert window.measure_panel.isVisible()
+    assert _right_edge(table, 2) <= table.viewport().width(), (_right_edge(table, 2), table.viewport().width())
+    assert not table.horizontalScrollBar().isVisible()
+    for r in range(table.rowCount()):
+        text = table.item(r, 2).text()
+        assert table.columnWidth(2) >= table.fontMetrics().horizontalAdvance(text), text
+
+    # the tabs beside it keep their names in view (no scroll arrows)
+    bar = window.tabs.tabBar()
+    assert all(bar.tabRect(i).right() < bar.width() for i in range(bar.count()))

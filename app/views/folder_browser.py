@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QHeaderView, QLabel, QProgressBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
 
 from app import workers
 from mirage_model import formats
@@ -19,14 +21,30 @@ class FolderBrowser(QWidget):
 
     openRecord = Signal(str)
 
-    COLUMNS = ("Record", "Age", "Sex", "fs (Hz)", "Length (s)", "Dx / status")
+    # short headers (the full name on hover): the dock is ~260 px wide in a 1024 px window, and
+    # the patient's age and sex must be readable there without scrolling
+    COLUMNS = ("Record", "Age", "Sex", "Hz", "s", "Dx / status")
+    TIPS = ("Record name", "Age (years)", "Sex", "Sampling rate (Hz)", "Length (s)",
+            "Diagnosis codes in the file, or why it could not be read")
+    NARROW = (1, 2, 3, 4)        # columns as wide as their contents
+    PATIENT = (1, 2)             # age and sex: kept in view beside the record name
+    RECORD_MIN_PX = 60           # the record name is elided to no less than this
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.folder_label = QLabel("No folder")
         self.folder_label.setWordWrap(True)
         self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        for c, (name, tip) in enumerate(zip(self.COLUMNS, self.TIPS)):
+            head = QTableWidgetItem(name)
+            head.setToolTip(tip)
+            self.table.setHorizontalHeaderItem(c, head)
+        header = self.table.horizontalHeader()
+        for c in self.NARROW:
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
+        self.table.viewport().installEventFilter(self)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         # one record is open at a time: Ctrl+PgDown (Ctrl held) must not extend the selection
@@ -74,7 +92,9 @@ class FolderBrowser(QWidget):
             self._rows = None
             self.table.setRowCount(len(self.paths))
             for r, path in enumerate(self.paths):
-                self.table.setItem(r, 0, QTableWidgetItem(Path(path).stem))
+                item = QTableWidgetItem(Path(path).stem)
+                item.setToolTip(str(path))
+                self.table.setItem(r, 0, item)
                 self.table.setItem(r, 5, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
             if not self.paths:
@@ -104,7 +124,37 @@ class FolderBrowser(QWidget):
         values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
                   f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
         for c, text in enumerate(values):
-            self.table.setItem(index, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if c == 0 and index < len(self.paths):
+                item.setToolTip(str(self.paths[index]))
+            self.table.setItem(index, c, item)
+        if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
+            self.fit_columns()
+
+    def sizeHint(self) -> QSize:
+        """The dock's width as it opens: the record, age, sex, rate and length columns at their
+        usual widths (the Dx column scrolls), not Qt's default 100 px a column: in a 1024 px
+        window the measurement and result panels need the rest."""
+        hint = super().sizeHint()
+        fm = self.table.fontMetrics()
+        columns = sum(fm.horizontalAdvance(t) + 10 for t in ("00000_lr", "Age", "Sex", "1000", "10.0"))
+        scroll = self.table.verticalScrollBar().sizeHint().width()
+        return QSize(columns + scroll + 2 * self.table.frameWidth() + 4, hint.height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return False
+
+    def fit_columns(self) -> None:
+        """The record name as wide as its longest name in view, but never so wide that age and
+        sex leave the view: the record column gives way (its names elided, the full name on
+        hover) before they do. The rate, length and Dx / status follow and scroll when the
+        dock is narrow; the last column takes what is left when it is wide."""
+        header = self.table.horizontalHeader()
+        want = max(self.table.sizeHintForColumn(0), header.sectionSizeHint(0))
+        room = self.table.viewport().width() - sum(header.sectionSize(c) for c in self.PATIENT)
+        self.table.setColumnWidth(0, max(self.RECORD_MIN_PX, min(want, room)))
 
     def _error(self, message: str) -> None:
         self.folder_label.setText(f"{self.folder_label.text()}: {message}")

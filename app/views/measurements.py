@@ -36,6 +36,9 @@ class MeasurementsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)     # arrows move between values, Tab on to the next control
         header = self.table.horizontalHeader()
+        # the stretched Source column is never narrower than the default section size (100 px),
+        # wider than "automatic" needs: its own contents set its least width instead
+        header.setDefaultSectionSize(header.minimumSectionSize())
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.note = QLabel(EDIT_NOTE)
@@ -151,12 +154,20 @@ class MeasurementsPanel(QWidget):
                     bold.setBold(True)
                     item.setFont(bold)
                     name.setFont(bold)
-                    src += "  " + {"high": "\u2191 high", "low": "\u2193 low"}[row["flag"]]
+                    # the arrow alone (its word on hover): "automatic  \u2191 high" widened the
+                    # column past the panel's room in a 1024 px window
+                    src += " " + {"high": "\u2191", "low": "\u2193"}[row["flag"]]
+                    flag = f"{row['flag']}: outside the adult reference range"
+                else:
+                    flag = ""
                 if row.get("range"):
                     tip = f"reference: {row['range']}"
                     item.setToolTip((item.toolTip() + "\n" if item.toolTip() else "") + tip)
                     name.setToolTip(tip)
+                    flag = f"{flag} ({row['range']})" if flag else ""
                 source = QTableWidgetItem(src)
+                if flag:
+                    source.setToolTip(flag)
                 source.setFlags(Qt.ItemFlag.ItemIsEnabled)
                 for c, it in enumerate((name, item, source)):
                     self.table.setItem(r, c, it)
@@ -165,11 +176,16 @@ class MeasurementsPanel(QWidget):
         self._keep_values_in_view()
 
     def _keep_values_in_view(self) -> None:
-        """The table is never narrower than its name and value columns, so that a narrow window
-        (1024x600 with the folder dock open) gives them their room rather than hiding the values
-        behind a scroll bar; the Source column may scroll."""
-        header = self.table.horizontalHeader()
-        need = sum(max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in (0, 1))
+        """The table is never narrower than its three columns, so that a narrow window (1024 px
+        with the folder dock open) gives them their room rather than hiding the values, or
+        where they come from and their high/low flag, behind a scroll bar."""
+        header, model = self.table.horizontalHeader(), self.table.model()
+        grid = 1 if self.table.showGrid() else 0
+        # every row's cell, not only those in view (``sizeHintForColumn``): at 600 px high a
+        # "not measurable" below the fold widened the Source column past the table's minimum
+        need = sum(max([header.sectionSizeHint(c)] + [self.table.sizeHintForIndex(model.index(r, c)).width() + grid
+                                                      for r in range(self.table.rowCount())])
+                   for c in range(self.table.columnCount()))
         need += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
         self.table.setMinimumWidth(need)
 
