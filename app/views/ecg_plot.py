@@ -22,7 +22,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter, QPen
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 
 from app.display_filters import display_filter
@@ -31,6 +31,7 @@ from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, P
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
 from app.views.plot_overlays import PlotOverlays
 from mirage_model.records import STANDARD_LEADS
+from mirage_model.review.paced import PACER_RGB
 
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 TWIN_TRACE = (0, 90, 200)       # blue: a second channel of the same lead name
@@ -105,6 +106,12 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._imp_labels: list[pg.TextItem] = []
         self.artefacts: list[tuple[float, float, tuple[str, ...], str]] = []   # (t0 s, t1 s, leads, note)
         self._artefact_items: list = []
+        self.pacer_times = np.zeros(0)   # s of each pacing stimulus the quality report found
+        # the pacer marks: one thin tick per stimulus and panel, in their own colour (review.paced)
+        self.pacer_marks = pg.PlotCurveItem(pen=pg.mkPen(QColor.fromRgbF(*PACER_RGB), width=1.5), connect="pairs")
+        self.pacer_marks.setZValue(12)
+        self.pacer_marks.setVisible(False)
+        self.vb.addItem(self.pacer_marks, ignoreBounds=True)
         self.fiducials = pg.ScatterPlotItem(size=7, pxMode=True)
         self.fiducials.setZValue(20)
         self.vb.addItem(self.fiducials)
@@ -319,6 +326,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.paper = None
         self.artefacts = []
         self._draw_artefacts()
+        self.pacer_times = np.zeros(0)
+        self._draw_pacer_marks()
         self._time = np.zeros(0)
         self._display = None
         self.set_placeholder(title, detail)
@@ -527,6 +536,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._draw_fiducials()
         self._draw_overlays()
         self._draw_artefacts()
+        self._draw_pacer_marks()
         if self.calipers_visible():    # the same two points on the new paper, read again
             self.restore_calipers(anchors)
         if self.fitted:        # a fitted page stays fitted on its new size

@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import PAGE_S
+from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, pacer_level, pacer_times
 
 FIDUCIAL_STYLE = {                   # name -> (symbol, colour)
     "p_on": ("t1", (40, 120, 220)), "p_off": ("t1", (40, 120, 220)),
@@ -86,7 +87,35 @@ class PlotOverlays:
         on hover; None or no such finding clears them."""
         self.artefacts = [(float(f.span_s[0]), float(f.span_s[1]), tuple(f.leads), f.name)
                           for f in getattr(quality, "findings", ()) if getattr(f, "span_s", None) is not None]
+        self.pacer_times = pacer_times(quality)
         self._draw_artefacts()
+        self._draw_pacer_marks()
+
+    # ------------------------------------------------------------------ pacer marks
+    def pacer_mark_positions(self) -> list[tuple[float, float, float]]:
+        """(x mm, y0 mm, y1 mm) of each pacer mark on the page now: one per pacing stimulus the
+        quality report found (``review.paced.pacer_times``) on every panel showing its moment, a
+        vertical tick across the displayed trace's level there (``PACER_MARK_MM``, ``pacer_level``)."""
+        if self.record is None or self.paper is None or self._display is None or not len(self.pacer_times):
+            return []
+        lo, hi = PACER_MARK_MM
+        out = []
+        for p in self.paper.panels:
+            for t in self.pacer_times[(self.pacer_times >= p.t0) & (self.pacer_times < p.t1)]:
+                y = float(p.y_of(pacer_level(self._display[p.lead], self.record.fs, float(t)), self.gain))
+                out.append((float(p.x_of(float(t), self.speed)), y + lo, y + hi))
+        return out
+
+    def _draw_pacer_marks(self) -> None:
+        marks = self.pacer_mark_positions()
+        if marks:
+            x = np.repeat([m[0] for m in marks], 2)
+            y = np.ravel([[m[1], m[2]] for m in marks])
+            self.pacer_marks.setData(x, y, connect="pairs")
+        else:
+            self.pacer_marks.setData([], [])
+        self.pacer_marks.setVisible(bool(marks))
+        self._update_caption()
 
     def _draw_artefacts(self) -> None:
         boxes = []
@@ -259,6 +288,8 @@ class PlotOverlays:
                 t0 = float(getattr(e, "window_start_s", 0.0) or 0.0)
                 where = f" for the explained window {t0:g}-{t0 + PAGE_S:g} s"
             parts.append(f"purple shading: saliency in time{where} ({short_method(state['saliency_method'])})")
+        if self.pacer_marks.isVisible():     # first: the caption is elided at its end
+            parts.insert(0, PACER_LEGEND)
         self.overlay_text = "; ".join(parts)
         self.overlayChanged.emit(self.overlay_text)
 

@@ -333,12 +333,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         if len(stim) >= cfg.pace_min_events:
             lead_names = tuple(STANDARD_LEADS[i] for i in leads)
             detail = f"{len(stim)} stimuli before {len(beats)} beats"
+            times = tuple(float(t) for t in stim)        # the review's pacer marks
             if len(stim) >= cfg.pace_min_share * len(beats):
                 findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",
-                                        lead_names, detail))
+                                        lead_names, detail, times_s=times))
             else:   # too few of the beats for a paced rhythm: artefact, or intermittent pacing to check
                 findings.append(Finding("pacing_spikes", "pacing-like spikes before a few beats (check for "
-                                        "intermittent pacing or artefact)", "warning", lead_names, detail))
+                                        "intermittent pacing or artefact)", "warning", lead_names, detail,
+                                        times_s=times))
     else:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 

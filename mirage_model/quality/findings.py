@@ -94,6 +94,8 @@ class Finding:
         detail: the measurement behind it, e.g. "p = 0.98".
         span_s: (start, end) in seconds from the record's start for a finding confined in time
             (a large artefact), else None.
+        times_s: (n,) seconds from the record's start of the events a finding counts (the
+            pacing stimuli of "paced_rhythm" and "pacing_spikes": where the pacer marks go), else ().
     """
 
     code: str
@@ -102,6 +104,7 @@ class Finding:
     leads: tuple[str, ...] = ()
     detail: str = ""
     span_s: tuple[float, float] | None = None
+    times_s: tuple[float, ...] = ()
 
     def as_dict(self) -> dict:
         out = {"code": self.code, "name": self.name, "severity": self.severity,

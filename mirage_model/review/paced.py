@@ -30,11 +30,40 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from mirage_model.outputs import is_called
 
 PACE = "PACE"                      # the statements model's label of a paced rhythm (PTB-XL SCP code)
 FINDING = "paced_rhythm_model"     # the finding's code (one of quality.NOT_TRAINED_FOR)
 SPIKE_FINDING = "paced_rhythm"     # the quality check's own paced-rhythm finding (pacemaker spikes)
+SPIKE_CODES = (SPIKE_FINDING, "pacing_spikes")   # the quality findings that place pacing stimuli
+
+# Pacer marks, as electrocardiographs print them: a short vertical tick at each detected pacing
+# stimulus, drawn over the traces of the PDF and the app. The display low-pass (75 Hz) shrinks a
+# 0.5 ms stimulus to a fraction of its height (LUDB 8: 0.5 mV to ~0.1 mV); the mark shows where it was.
+PACER_RGB = (0.0, 0.55, 0.65)      # teal: not the trace's black, the grid's red or a fiducial's colour
+PACER_MARK_MM = (-3.0, 5.0)        # the tick, mm below and above the trace at the stimulus
+PACER_LEGEND = "teal ticks: pacing stimuli found by the quality check (pacer marks)"
+
+
+def pacer_level(row: np.ndarray, fs: float, t: float) -> float:
+    """The trace's level (mV) where a pacer mark at ``t`` s crosses it: the median of ``row`` ((T,)
+    mV at ``fs``) from 30 to 10 ms before the stimulus, clear of the spike and of the display
+    filter's ringing around it (the spike's own sample would put the mark up to 2 mV off the
+    trace); 0 where that stretch has no finite sample."""
+    a, b = int(round((t - 0.030) * fs)), int(round((t - 0.010) * fs))
+    seg = np.asarray(row[max(0, a):max(0, b) + 1], dtype=np.float64)
+    seg = seg[np.isfinite(seg)]
+    return float(np.median(seg)) if seg.size else 0.0
+
+
+def pacer_times(quality) -> np.ndarray:
+    """(n,) s from the record's start of each pacing stimulus ``quality`` (a ``quality.QualityReport``
+    or None) found: its "paced_rhythm" or "pacing_spikes" finding's ``times_s``; empty when none."""
+    times = [t for f in getattr(quality, "findings", ()) or () if f.code in SPIKE_CODES
+             for t in getattr(f, "times_s", ()) or ()]
+    return np.unique(np.asarray(times, dtype=np.float64))
 
 
 def paced_by_model(prediction):

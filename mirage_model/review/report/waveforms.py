@@ -17,6 +17,7 @@ from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import record_notes
+from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
@@ -170,6 +171,34 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
         c.drawString(x, y, label)
 
 
+def draw_pacer_marks(c, lay: ReportLayout, signal: np.ndarray, fs: float, times_s: np.ndarray) -> int:
+    """A pacer mark at each pacing stimulus in ``times_s`` (s from the record's start) on every
+    panel showing that moment: a thin vertical tick in ``PACER_RGB`` across the trace there
+    (``PACER_MARK_MM`` below and above its level there: ``pacer_level``), as electrocardiographs mark the
+    pacing pulses they detect. The display filter shrinks the spikes themselves. Returns the
+    number of marks drawn."""
+    lo, hi = (v * MM for v in PACER_MARK_MM)
+    n = 0
+    c.saveState()
+    c.setStrokeColorRGB(*PACER_RGB)
+    c.setLineWidth(0.5)
+    c.setLineCap(0)
+    for panel in lay.panels:
+        lead = LEAD_NAMES.index(panel.lead)
+        for t in times_s[(times_s >= panel.t0) & (times_s < panel.t1)]:
+            x, y = lay.to_point(panel, float(t), pacer_level(signal[lead], fs, float(t)))
+            c.line(x, y + lo, x, y + hi)
+            n += 1
+    c.restoreState()
+    return n
+
+
+def _pacer_times(ctx: ReportContext) -> np.ndarray:
+    """The pacing stimuli the session's quality report found (s), within the sheet's 10 s."""
+    times = pacer_times(getattr(ctx.prediction, "quality", None))
+    return times[times < 10.0]
+
+
 def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
     """(the caption under the sheet, part by part, the scale first; the notes about this record:
     a lowered gain, leads cut at the sheet's edge, a short record, quality flags, the reader's
@@ -182,6 +211,8 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
                f"sampling rate {ctx.fs:g} Hz", f"shown: first {shown:.1f} s of {duration:.1f} s",
                "calibration 1 mV / 200 ms", "grid 1 mm / 5 mm"]
     notes = []
+    if len(_pacer_times(ctx)):                       # first: the marks on the sheet need their key
+        notes.append(PACER_LEGEND)
     if lay.gain_mm_mv < ctx.settings.gain_mm_mv:     # sheet_gain lowered it
         notes.append(f"gain {lay.gain_mm_mv:g} mm/mV: at {ctx.settings.gain_mm_mv:g} mm/mV the tallest complexes "
                      "would run into the next row")
@@ -241,6 +272,7 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
 
     draw_grid(c, lay)
     draw_traces(c, lay, ctx.geom, ctx.signal, ctx.fs)
+    draw_pacer_marks(c, lay, ctx.signal, ctx.fs, _pacer_times(ctx))
 
     # one line under the sheet (the band took the room of a second): the caption, then the notes
     # at the right; page 3 has them all
