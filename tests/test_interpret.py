@@ -570,3 +570,60 @@ def test_an_incomplete_bundle_branch_block_is_marked_beside_a_wide_qrs(code, qrs
     assert bool(wide) == (not supported)
     if not supported:
         assert s.note == f"not supported by the measured QRS {qrs:g} ms (incomplete block: < 120 ms)"
+
+
+WIDE_TACHY = {"heart_rate_bpm": 151.0, "qrs_ms": 140.0, "qrs_axis_deg": -100.0}
+
+
+@pytest.mark.parametrize("pos", [{"STACH": 0.8, "SR": 0.4}, {"SR": 0.25}, {"SVTAC": 0.6, "STACH": 0.5}])
+def test_a_regular_wide_qrs_tachycardia_without_p_waves_is_said_first_and_not_sinus(pos):
+    """PTB-XL has no ventricular tachycardia statement: the statements model read such a rhythm as sinus
+    tachycardia (PTB-XL 07304, "ventrikuläre Tachykardie", 151 bpm, QRS 140 ms, no P wave)."""
+    it = run(pos, WIDE_TACHY, irregular=False, rr_nrmssd=0.02)
+    first = it.first
+    assert first.text == "Wide QRS tachycardia, 151 bpm (QRS 140 ms), ventricular tachycardia not excluded"
+    assert first.source == "measurement" and "Zipes" in first.rule and "> 100 bpm" in first.rule
+    texts = [s.text for s in it.statements]
+    assert not any(t.startswith("Sinus") for t in texts)
+    assert not any(t.startswith("Wide QRS (") for t in texts)             # not said twice
+    assert ("SVTAC" in pos) == any(s.code == "SVTAC" for s in it.statements)  # the differential stands after it
+    assert any("wide QRS tachycardia" in r for r in it.resolved)
+
+
+@pytest.mark.parametrize("meas, kw", [
+    ({**WIDE_TACHY, "pr_ms": 160.0}, {"irregular": False}),               # P waves: sinus tachycardia with a block
+    ({**WIDE_TACHY, "qrs_ms": 118.0}, {"irregular": False}),              # narrow
+    ({**WIDE_TACHY, "heart_rate_bpm": 100.0}, {"irregular": False}),      # not faster than 100 bpm
+    (WIDE_TACHY, {"irregular": True}),                                    # irregular: the AF differential
+    (WIDE_TACHY, {"irregular": False, "rr_nrmssd": 0.2}),                 # irregular beat to beat
+    (WIDE_TACHY, {"irregular": False, "paced": "20 stimuli before 20 beats"}),
+])
+def test_wide_qrs_tachycardia_needs_a_regular_fast_wide_rhythm_without_p_waves(meas, kw):
+    it = run({"STACH": 0.8}, meas, **kw)
+    assert not any(s.text.startswith("Wide QRS tachycardia") for s in it.statements)
+
+
+def test_wide_qrs_tachycardia_is_not_said_over_atrial_fibrillation():
+    it = run({"AFIB": 0.9}, WIDE_TACHY, irregular=False)
+    assert it.first.text.startswith("Atrial fibrillation")
+    assert not any(s.text.startswith("Wide QRS tachycardia") for s in it.statements)
+
+
+def test_wide_qrs_tachycardia_on_a_ningbo_record_labelled_ventricular_tachycardia(shared_datasets):
+    """CinC 2021 JS45549 (Chapman-Shaoxing/Ningbo, SNOMED 425856008, paroxysmal ventricular tachycardia):
+    a regular 124 bpm rhythm, QRS 131 ms, no P wave found. It had read "Sinus tachycardia, 124 bpm, most
+    probable rhythm (below its threshold) (?)", as `mirage score` writes it."""
+    from mirage_model.inference import Predictor
+    from mirage_model.paths import shipped_models
+    from mirage_model.review.batch.pipeline import iter_rows
+
+    path = shared_datasets / "cinc" / "cinc2021" / "ChapmanShaoxing_Ningbo" / "JS45549.hea"
+    models = shipped_models()
+    if not path.is_file() or "statements" not in models:
+        pytest.skip("CinC 2021 samples or the statements model absent")
+    assert "425856008" in path.read_text()
+    row, = iter_rows([path], Predictor(models["default"], device="cpu"),
+                     statements_predictor=Predictor(models["statements"], device="cpu"))
+    assert row["interpretation"].startswith("Wide QRS tachycardia, 124 bpm (QRS 131 ms), ventricular tachycardia "
+                                            "not excluded"), row["interpretation"]
+    assert "Sinus" not in row["interpretation"]
