@@ -575,8 +575,9 @@ def test_an_incomplete_bundle_branch_block_is_marked_beside_a_wide_qrs(code, qrs
 WIDE_TACHY = {"heart_rate_bpm": 151.0, "qrs_ms": 140.0, "qrs_axis_deg": -100.0}
 
 
-@pytest.mark.parametrize("pos", [{"STACH": 0.8, "SR": 0.4}, {"SR": 0.25}, {"SVTAC": 0.6, "STACH": 0.5}])
-def test_a_regular_wide_qrs_tachycardia_without_p_waves_is_said_first_and_not_sinus(pos):
+@pytest.mark.parametrize("pos", [{"STACH": 0.8, "SR": 0.4}, {"SR": 0.25}, {"SR": 0.25, "STACH": 0.2},
+                                 {"SVTAC": 0.6, "STACH": 0.5}])
+def test_a_regular_wide_qrs_tachycardia_without_p_waves_is_said_first(pos):
     """PTB-XL has no ventricular tachycardia statement: the statements model read such a rhythm as sinus
     tachycardia (PTB-XL 07304, "ventrikuläre Tachykardie", 151 bpm, QRS 140 ms, no P wave)."""
     it = run(pos, WIDE_TACHY, irregular=False, rr_nrmssd=0.02)
@@ -584,10 +585,14 @@ def test_a_regular_wide_qrs_tachycardia_without_p_waves_is_said_first_and_not_si
     assert first.text == "Wide QRS tachycardia, 151 bpm (QRS 140 ms), ventricular tachycardia not excluded"
     assert first.source == "measurement" and "Zipes" in first.rule and "> 100 bpm" in first.rule
     texts = [s.text for s in it.statements]
-    assert not any(t.startswith("Sinus") for t in texts)
     assert not any(t.startswith("Wide QRS (") for t in texts)             # not said twice
     assert ("SVTAC" in pos) == any(s.code == "SVTAC" for s in it.statements)  # the differential stands after it
-    assert any("wide QRS tachycardia" in r for r in it.resolved)
+    # a sinus rhythm the model calls (threshold 0.3 here) stands after it, marked; a sinus guess is not said
+    sinus = [s for s in it.statements if s.text.startswith("Sinus")]
+    if any(pos.get(c, 0.0) >= 0.3 for c in ("SR", "STACH")):
+        assert len(sinus) == 1 and sinus[0].note == "no P wave found before the QRS"
+    else:
+        assert sinus == [] and any("wide QRS tachycardia" in r and "most probable" in r for r in it.resolved)
 
 
 @pytest.mark.parametrize("meas, kw", [
