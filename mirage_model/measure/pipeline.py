@@ -22,7 +22,7 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
-from mirage_model.quality.assess import detected_rate_bpm
+from mirage_model.quality.assess import detected_rr_s
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -137,15 +137,26 @@ def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig)
     where the P wave is sought) and QT/QTc are then None and a note says why; QRS duration and the
     axes, read off the median of the beats found, stay. A Ningbo tachycardia at 222 bpm (CinC JS45547)
     had been measured as 121 bpm beside the gate's "heart rate 222 bpm", in the table, the PDF and the
-    interpretation's rate."""
+    interpretation's rate. At any rate, a measured rate below ``cfg.half_rate_ratio`` of the other
+    detector's, whose own RR intervals are regular (coefficient of variation at most
+    ``cfg.qtc_rr_cv_max``), is one beat in two missed, the same way: a wide-complex tachycardia at
+    171 bpm (CinC JS45546) had been measured as 94 bpm. Where that detector counts tall T waves as
+    beats its intervals alternate short and long, and the measured rate stands."""
     if not cfg.missed_beat_ratio or m.heart_rate_bpm is None:
         return m
     limit = QualityConfig().rate_max_bpm
-    other = detected_rate_bpm(x, fs)
-    if other is None or other < limit or m.heart_rate_bpm >= cfg.missed_beat_ratio * other:
+    rr = detected_rr_s(x, fs)
+    if rr is None:
         return m
-    note = (f"rate, RR, PR and QT/QTc not given: a second QRS detector finds {other:.0f} bpm (at or above "
-            f"{limit:g}), this measurement {m.heart_rate_bpm:.0f} bpm, so it missed beats")
+    other = float(60.0 / np.median(rr))
+    fast = other >= limit and m.heart_rate_bpm < cfg.missed_beat_ratio * other
+    halved = (m.heart_rate_bpm < cfg.half_rate_ratio * other
+              and float(np.std(rr) / np.mean(rr)) <= cfg.qtc_rr_cv_max)
+    if not (fast or halved):
+        return m
+    why = f"at or above {limit:g}" if fast else f"over {1 / cfg.half_rate_ratio:.2g} times this measurement's"
+    note = (f"rate, RR, PR and QT/QTc not given: a second QRS detector finds {other:.0f} bpm ({why}), "
+            f"this measurement {m.heart_rate_bpm:.0f} bpm, so it missed beats")
     kept = tuple(n for n in m.notes if not n.startswith(_RATE_NOTES))   # about values no longer given
     return replace(m, heart_rate_bpm=None, rr_ms=None, pr_ms=None, qt_ms=None, qtc_bazett_ms=None,
                    qtc_fridericia_ms=None, qtc_framingham_ms=None, rr_cv=None, rhythm_irregular=None,

@@ -47,6 +47,19 @@ def _median_rate(beats: np.ndarray) -> float | None:
     return float(60.0 / np.median(np.diff(beats) / 100.0)) if len(beats) >= 2 else None
 
 
+def detected_rr_s(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> np.ndarray | None:
+    """The RR intervals (N - 1,) in seconds between the R peaks of the quality check's own QRS detector
+    (``indices.detect_beats``, peaks at least 250 ms apart) on the leads that are present, the ones
+    ``detected_rate_bpm`` takes the median of. signal: (12, T) mV (NaN: missing), fs in Hz. None as there."""
+    cfg = config or QualityConfig()
+    sig = np.asarray(signal, dtype=np.float64)
+    x, _, _, absent = _zeroed(sig)
+    if sig.shape[1] < cfg.min_duration_s * fs or absent.all():
+        return None
+    beats = _beats(x, float(fs), ~absent, cfg)[2]
+    return np.diff(beats) / 100.0 if len(beats) >= 2 else None
+
+
 def detected_rate_bpm(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> float | None:
     """The heart rate (bpm) that ``assess`` reads for its "rate_too_fast" finding: the median RR of the
     quality check's own QRS detector (``indices.detect_beats``, peaks at least 250 ms apart, so up to
@@ -54,12 +67,8 @@ def detected_rate_bpm(signal: np.ndarray, fs: float, config: QualityConfig | Non
     every other beat of a tachycardia at 200 bpm and more. signal: (12, T) mV (NaN: missing), fs in Hz.
     None when no lead is usable, the record is shorter than ``config.min_duration_s`` or fewer than two
     beats are found."""
-    cfg = config or QualityConfig()
-    sig = np.asarray(signal, dtype=np.float64)
-    x, _, _, absent = _zeroed(sig)
-    if sig.shape[1] < cfg.min_duration_s * fs or absent.all():
-        return None
-    return _median_rate(_beats(x, float(fs), ~absent, cfg)[2])
+    rr = detected_rr_s(signal, fs, config)
+    return None if rr is None else float(60.0 / np.median(rr))
 
 
 def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarray:
