@@ -173,3 +173,10 @@ def test_folder_sex_and_measurement_source_columns_fit_without_scrolling(qtbot, 
     # the tabs beside it keep their names in view (no scroll arrows)
     bar = window.tabs.tabBar()
     assert all(bar.tabRect(i).right() < bar.width() for i in range(bar.count()))
+
+    # the result panel beside them wraps its interpretation inside its own width: its Run and Choose
+    # buttons side by side had set a least width (205 px) wider than the panel at 1024 px, and the
+    # statements ran past its right edge behind a scroll bar
+    scroll = window.results_scroll
+    assert window.results.width() <= scroll.viewport().width(), (window.results.width(), scroll.viewport().width())
+    assert not scroll.horizontalScrollBar().isVisible()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app import workers
 from app.views.explain import ProbabilityBars
@@ -44,10 +44,11 @@ class ResultsPanel(QWidget):
         self.choose_btn.clicked.connect(self.chooseModel)
         self.run_btn = QPushButton("Run model")
         self.run_btn.clicked.connect(self.runModel)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.run_btn)
-        buttons.addWidget(self.choose_btn)
-        buttons.addStretch(1)
+        # one above the other: side by side they set the panel's least width (205 px), wider than the
+        # panel is at 1024 px, and the interpretation then ran past its right edge behind a scroll bar
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.run_btn, alignment=Qt.AlignmentFlag.AlignLeft)
+        buttons.addWidget(self.choose_btn, alignment=Qt.AlignmentFlag.AlignLeft)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
         lay.addWidget(QLabel("<b>Model result</b>"))
