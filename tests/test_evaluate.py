@@ -224,7 +224,7 @@ def test_evaluate_warns_once_of_the_models_features_the_data_does_not_give(tmp_p
     labs.write_text("record_id,troponin_t [ng/L]\necg008,14\necg010,30\n")
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="training_cli.engine.evaluation"):
-        assert main(argv + ["--labs", str(labs)]) == 0
+        assert main(argv + ["--labs", str(labs), "--overwrite"]) == 0
     told = [r.getMessage() for r in caplog.records if "clinical features" in r.getMessage()]
     assert len(told) == 1 and "no value of 1 of them" in told[0] and "(potassium)" in told[0], told
 
@@ -278,3 +278,31 @@ def test_a_predictions_file_is_written_whole_or_not_at_all(tmp_path):
     _write_predictions(path, ["a", "b"], ["AF"], np.array([[0.1], [0.9]]), np.array([[0], [1]]), "multilabel")
     with open(path, newline="") as f:
         assert list(csv.reader(f)) == [["record_id", "p_AF", "y_AF"], ["a", "0.1", "0"], ["b", "0.9", "1"]]
+
+
+@pytest.mark.parametrize("out_name", ["eval", "eval/metrics.json"])
+def test_an_earlier_evaluations_files_are_not_replaced_without_overwrite(tmp_path, capsys, out_name):
+    """A second `mirage evaluate --out DIR` replaced the first run's metrics.json, predictions.csv and
+    plots at its end, without a word (train, calibrate, ensemble and convert refuse it). Refused now
+    before any work, naming the folder, the files and --overwrite; with --overwrite they are replaced."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    model = make_tiny_checkpoint(tmp_path / "model", labels=("NORM", "MI", "CD", "HYP"))
+    out = tmp_path / out_name
+    folder = tmp_path / "eval"
+    argv = ["evaluate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels), "--split",
+            "test", "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "0", "--no-progress"]
+    assert main(argv) == 0
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {"metrics.json", "predictions.csv", "reliability.png", "metrics.md"} <= set(first)
+    capsys.readouterr()
+    assert main(argv + ["--split", "val"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "--overwrite" in err and "another --out" in err
+    assert str(folder.resolve() if out_name.endswith(".json") else folder) in err
+    assert "metrics.json, predictions.csv, reliability.png" in err, err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == first          # nothing lost
+    assert main(argv + ["--split", "val", "--overwrite"]) == 0
+    assert json.loads((folder / "metrics.json").read_text())["split"] == "val"

@@ -18,10 +18,11 @@ def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(f"mirage {name}", **kwargs)
 
 
-def add_overwrite_arg(p: argparse.ArgumentParser) -> None:
-    """``--overwrite``: a command that writes a checkpoint to ``--out`` replaces one found there only with it."""
+def add_overwrite_arg(p: argparse.ArgumentParser, what: str = "the model") -> None:
+    """``--overwrite``: a command that writes to ``--out`` replaces ``what`` an earlier run left there
+    only with it (``outputs.refuse_earlier_outputs``)."""
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the model an earlier run left in --out (without it such an --out is refused "
+                   help=f"replace {what} an earlier run left in --out (without it such an --out is refused "
                         "before any work)")
 
 

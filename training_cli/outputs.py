@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mirage_model.paths import OutputFolderError, make_output_folder
-from training_cli.engine.errors import UsageError
+from training_cli.engine.errors import TrainingError, UsageError
 
 
 def _refusal(err: OutputFolderError, option: str, path: Path, blocker: Path | None = None) -> UsageError:
@@ -50,3 +50,31 @@ def check_output_folder(path, option: str = "--out") -> Path:
     except OutputFolderError as err:
         raise _refusal(err, option, path) from None
     return path
+
+
+def refuse_earlier_outputs(command: str, given, paths, overwrite: bool, *, what: str | None = None,
+                           option: str = "--out", error: type[TrainingError] = UsageError) -> None:
+    """Refuse, before any work, an ``option`` whose files an earlier run left unless ``overwrite``
+    (the commands' ``--overwrite``): a run had replaced them at its end, without a word.
+
+    Args:
+        command: "mirage evaluate", as the line names it.
+        given: the ``option``'s value as typed (a folder or a file).
+        paths: the files the command writes there.
+        what: what ``paths`` hold, when the file names do not say it ("a model already (...)");
+            default: "an earlier run's" and the names of those found.
+        error: the command's error type (its exit status).
+
+    Raises:
+        ``error``: some of ``paths`` exist and ``overwrite`` is False; it names the folder, the files
+            and --overwrite.
+    """
+    found = [Path(p) for p in paths if Path(p).exists()]
+    if overwrite or not found:
+        return
+    given = Path(given).expanduser()
+    folder = found[0].parent
+    where = "" if folder == given else f"its folder {folder.resolve()} "
+    what = what or "an earlier run's " + ", ".join(p.name for p in found)
+    raise error(f"error: {command} {option} {given}: {where}holds {what}; give --overwrite to replace "
+                f"{'them' if len(found) > 1 else 'it'}, or another {option}")

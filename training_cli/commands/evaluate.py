@@ -8,7 +8,8 @@ summary. The model runs directly on the cached model inputs (the one preprocessi
     mirage evaluate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --split test --out metrics.json
 
 Writes ``metrics.json`` (or ``OUT/metrics.json`` when --out is a folder) and beside it
-``metrics.md``, ``roc.png``, ``pr.png`` and ``predictions.csv``.
+``metrics.md``, ``roc.png``, ``pr.png``, ``reliability.png`` and ``predictions.csv``; files an
+earlier run left there are replaced only with ``--overwrite`` (refused before any work without it).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from mirage_model.runtime import set_threads
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.evaluation import evaluate_checkpoint, fmt
+from training_cli.engine.evaluation import evaluate_checkpoint, fmt, output_files
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser
+from training_cli.outputs import refuse_earlier_outputs
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
@@ -31,6 +33,7 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     add_data_args(p)
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--out", default=None, help="metrics.json path or a folder")
+    add_overwrite_arg(p, "the metrics, predictions and plots")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed; also the seed of random splits")
     p.add_argument("--device", default="auto")
@@ -55,6 +58,7 @@ def run(args) -> int:
     for opt in ("model", "data", "out"):
         if not getattr(args, opt):
             raise ConfigError(f"mirage evaluate: --{opt} is required")
+    refuse_earlier_outputs("mirage evaluate", args.out, output_files(args.out), args.overwrite, error=ConfigError)
     device = resolve_device(args.device)
     if args.threads:
         set_threads(args.threads)

@@ -9,6 +9,7 @@ from mirage_model.checkpoint import CONFIG_NAME, CheckpointError, load_checkpoin
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from training_cli.engine.errors import ConfigError, ModelLoadError
+from training_cli.outputs import refuse_earlier_outputs
 
 
 def model_path(spec):
@@ -33,9 +34,8 @@ def refuse_earlier_checkpoint(out, overwrite: bool, command: str) -> None:
         ConfigError: ``out`` holds a MIRAGE checkpoint (its config.json) and ``overwrite`` is False.
     """
     folder = Path(out).expanduser()
-    if not overwrite and (folder / CONFIG_NAME).is_file():
-        raise ConfigError(f"error: {command} --out {folder}: holds a model already (an earlier run's, or the "
-                          "model being read); give --overwrite to replace it, or another --out")
+    refuse_earlier_outputs(command, folder, [folder / CONFIG_NAME], overwrite, error=ConfigError,
+                           what="a model already (an earlier run's, or the model being read)")
 
 
 def load_model(spec, device: str = "cpu"):

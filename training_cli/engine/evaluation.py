@@ -68,13 +68,22 @@ def predict(model, loader, device, amp=(False, None, False), progress: bool = Fa
     return idx[order], probs[order]
 
 
-def _out_paths(out) -> tuple[Path, Path]:
+# what evaluate_checkpoint writes beside its metrics.json
+BESIDE_METRICS = ("predictions.csv", "reliability.png", "roc.png", "pr.png", "metrics.md")
+
+
+def output_files(out) -> list[Path]:
+    """The files ``evaluate_checkpoint`` writes for ``out`` (a metrics.json path or a folder): the
+    metrics.json, then ``BESIDE_METRICS`` in its folder. Nothing is created."""
     out = Path(out).expanduser()
-    if out.suffix.lower() == ".json":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return out, out.parent
-    out.mkdir(parents=True, exist_ok=True)
-    return out / "metrics.json", out
+    json_path = out if out.suffix.lower() == ".json" else out / "metrics.json"
+    return [json_path] + [json_path.parent / name for name in BESIDE_METRICS]
+
+
+def _out_paths(out) -> tuple[Path, Path]:
+    json_path = output_files(out)[0]
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    return json_path, json_path.parent
 
 
 def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test", device=None, n_boot: int = 1000,
