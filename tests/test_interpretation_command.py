@@ -168,6 +168,6 @@ def test_an_interrupted_write_leaves_the_previous_outputs_whole(dataset, tmp_pat
     for name, data in old.items():
         (out / name).write_bytes(data)
     code = main(["interpretation", "--data", f"folder:{dataset}", "--labels", str(dataset / "labels.csv"),
-                 "--task", "multilabel", "--label", "AFIB", "--out", str(out)])
+                 "--task", "multilabel", "--label", "AFIB", "--out", str(out), "--overwrite"])
     assert code == 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == old

@@ -18,8 +18,8 @@ from mirage_model.runtime import resolve_device, set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
-from training_cli.options import command_parser
-from training_cli.outputs import check_output_file
+from training_cli.options import add_overwrite_arg, command_parser
+from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
                         "see mirage_model.runtime.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
     p.add_argument("--out", type=Path, default=Path("bench.json"), help="JSON results (bench.json)")
+    add_overwrite_arg(p, "the results")
     p.set_defaults(func=run)
     return p
 
@@ -98,6 +99,7 @@ def run(args) -> int:
         if value < least:
             raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
     check_output_file(args.out, "--out")
+    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], args.overwrite)
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:

@@ -18,8 +18,8 @@ import numpy as np
 from training_cli.engine.errors import UsageError
 from training_cli.engine.metrics import auroc, macro_auroc
 from training_cli.engine.runlog import write_json
-from training_cli.options import command_parser
-from training_cli.outputs import check_output_file
+from training_cli.options import add_overwrite_arg, command_parser
+from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 
 class PredictionsError(ValueError):
@@ -35,6 +35,7 @@ def compare_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="write the result as JSON here")
+    add_overwrite_arg(p, "the JSON")
     p.set_defaults(func=run)
     return p
 
@@ -159,6 +160,7 @@ def run(args) -> int:
                          "(the difference's interval is read from them)")
     if args.out:
         check_output_file(args.out, "--out")
+        refuse_earlier_outputs("mirage compare", args.out, [Path(args.out).expanduser()], args.overwrite)
     try:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:

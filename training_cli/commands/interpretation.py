@@ -9,8 +9,8 @@ withheld the interpretation), how often the label is stated at all, and how ofte
     mirage interpretation --model default --data ptbxl:ROOT --task all --split test --label AFIB --out DIR
 
 Writes ``DIR/rows.csv`` (the score rows, as ``mirage score`` writes them) and ``DIR/summary.json``,
-each atomically (an interrupted run leaves the previous file whole); prints the summary. Research
-use only.
+each atomically (an interrupted run leaves the previous file whole); prints the summary. An
+earlier run's files in DIR are replaced only with ``--overwrite``. Research use only.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import write_json
-from training_cli.options import add_statements_model_arg, command_parser
-from training_cli.outputs import check_output_folder
+from training_cli.options import add_overwrite_arg, add_statements_model_arg, command_parser
+from training_cli.outputs import check_output_folder, refuse_earlier_outputs
+
+OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
 
 
 def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
@@ -55,6 +57,7 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "interpretation starts with its statement (false alarms); slower: the whole split")
     p.add_argument("--limit", type=int, default=0, help="at most N records (0: all)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    add_overwrite_arg(p, "the rows.csv and summary.json")
     p.add_argument("--device", default="auto")
     p.set_defaults(func=run)
     return p
@@ -75,6 +78,8 @@ def run(args) -> int:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
     check_output_folder(args.out, "--out")
+    refuse_earlier_outputs("mirage interpretation", args.out, [args.out / name for name in OUTPUT_NAMES],
+                           args.overwrite)
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
     ds = open_dataset(args.data, task, labels=args.labels)
     if code not in ds.classes:
@@ -123,6 +128,8 @@ def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if out_rows:     # as mirage score writes its rows: atomically, text cells spreadsheet-safe
         write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv")
+    else:            # an earlier run's rows (--overwrite) are not this summary's
+        (args.out / "rows.csv").unlink(missing_ok=True)
     write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
     print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "

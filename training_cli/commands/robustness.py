@@ -9,7 +9,8 @@ whose positive set (the model's thresholds) changes, the calls added and removed
 share that ``mirage_model.quality.assess`` gates (verdict not "usable") and the
 detection rate of each quality finding (present on the perturbed copy, absent on the clean one).
 Writes a Markdown table (``--out``) and a CSV (same name, .csv; an ``--out`` ending in .csv names
-the CSV and the table gets .md). Research use only.
+the CSV and the table gets .md); an earlier run's are replaced only with ``--overwrite``. Research
+use only.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
-from training_cli.options import command_parser
-from training_cli.outputs import check_output_file
+from training_cli.options import add_overwrite_arg, command_parser
+from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("robustness.md"),
                    help="Markdown table; the CSV goes next to it, same name with .csv (an --out ending in "
                    ".csv names the CSV, and the table gets .md)")
+    add_overwrite_arg(p, "the table and CSV")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
@@ -306,6 +308,7 @@ def run(args) -> int:
         raise UsageError(f"error: --rate {args.rate:g}: give a rate in Hz between 0 and 10000")
     for path in (md_path, csv_path):
         check_output_file(path, "--out")
+    refuse_earlier_outputs("mirage robustness", args.out, (md_path, csv_path), args.overwrite)
     records, failed = load_records(args.data, args.fold, args.limit)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
