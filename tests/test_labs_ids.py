@@ -186,3 +186,28 @@ def test_score_of_one_site_finds_the_rows_of_the_datasets_table(tmp_path, checkp
     rows = _rows(tmp_path / "all.csv")
     assert float(rows["siteB/00417_lr.hea"]["age_used"]) == 55
     assert rows["siteA/00417_lr.hea"]["age_used"] != "55.0"
+
+
+def test_score_says_which_unmatched_rows_differ_only_in_case_or_leading_zeros(tmp_path, checkpoint, capsys):
+    """`mirage score` warned "2 row(s) fit no record" without a hint, where training names the row that
+    differs from a record only in case or leading zeros; it gives the same hint now."""
+    root = tmp_path / "ecgs"
+    root.mkdir()
+    for hea in sorted((SAMPLES / "ptbxl" / "records100").rglob("*.hea"))[:2]:
+        shutil.copy(hea, root / hea.name)
+        shutil.copy(hea.with_suffix(".dat"), root / hea.with_suffix(".dat").name)
+    stems = sorted(p.stem for p in root.glob("*.hea"))                  # 00417_lr, 04016_lr
+    labs = tmp_path / "labs.csv"
+    upper = stems[0].upper()                                            # '00417_LR': case only
+    unpadded = stems[1].lstrip("0")                                     # '4016_lr': leading zeros only
+    labs.write_text(f"record_id,age\n{upper},30\n{unpadded},40\nnobody_9,50\n")
+    assert score(root, checkpoint, labs, tmp_path / "s.csv") == 0
+    err = capsys.readouterr().err
+    assert "labs.csv: 3 row(s) fit no record under" in err, err
+    assert (f"; {upper!r} differs from the record {stems[0]!r} only in case or leading zeros (2 ids so; ids "
+            "must match exactly)") in err, err
+    # a table whose unmatched rows are no near miss gets no hint
+    labs.write_text(f"record_id,age\n{stems[0]},30\nnobody_9,50\n")
+    assert score(root, checkpoint, labs, tmp_path / "t.csv") == 0
+    err = capsys.readouterr().err
+    assert "1 row(s) fit no record" in err and "differs from the record" not in err, err

@@ -192,6 +192,7 @@ def run(args) -> int:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
                   f"({', '.join(repr(i) for i in ids[:5])}{' ...' if len(ids) > 5 else ''}); a row's id is the "
-                  "record's path in the folder without the extension, e.g. 'siteA/1' or '1'", file=sys.stderr)
+                  "record's path in the folder without the extension, e.g. 'siteA/1' or '1'"
+                  f"{summary.labs_unmatched_hint}", file=sys.stderr)
     return summary.exit_code
 

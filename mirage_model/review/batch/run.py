@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mirage_model.clinical.labs import near_miss_text
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
@@ -40,6 +41,8 @@ class BatchSummary:
     passed_over: list[tuple[str, str]] = field(default_factory=list)
     # ids of the labs table's rows that fit no record of the run (their values go nowhere)
     labs_unmatched: list[str] = field(default_factory=list)
+    # "" or why some of them may fit no record (``clinical.labs.near_miss_text``: case, leading zeros)
+    labs_unmatched_hint: str = ""
     # (folder, reason) of the folders that could not be listed (their records are not in the output)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     # the labs table (None: none given): how many of its rows were read, how many refused (bad
@@ -227,6 +230,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
+            summary.labs_unmatched_hint = near_miss_text(summary.labs_unmatched,
+                                                         (lookup.record_id(p) for p in by_rel.values()))
         cancelled = False
 
         def cancel_check() -> bool:
