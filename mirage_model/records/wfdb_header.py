@@ -248,24 +248,45 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+def _day_month_year(text: str) -> tuple[int, int, int] | None:
+    """(day, month, year) as a date written DD/MM/YYYY or with a month name ("12-May-2020") gives
+    them, whether or not that day exists; None for text of another form."""
+    text = text.strip()
+    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if dmy:
+        return int(dmy.group(1)), int(dmy.group(2)), int(dmy.group(3))
+    named = re.fullmatch(r"(\d{1,2})[-/ ]([A-Za-z]{3})[A-Za-z]*[-/ ](\d{4})", text)
+    if named and named.group(2).lower() in _MONTHS:
+        return int(named.group(1)), _MONTHS.index(named.group(2).lower()) + 1, int(named.group(3))
+    return None
+
+
 def iso_base_date(text: str) -> str | None:
     """A header's base date as ISO 8601 (2020-04-03), or None when it is no valid date. WFDB writes
     DD/MM/YYYY (header(5); "03/04/2020" is 3 April, which a reader used to month/day takes for 4
-    March); the PhysioNet Challenge headers write a month name ("12-May-2020")."""
+    March); the PhysioNet Challenge headers write a month name ("12-May-2020"); PTB's "ECG date"
+    comment is day/month/year too."""
     import datetime as dt
 
-    text = text.strip()
-    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-    named = re.fullmatch(r"(\d{1,2})[-/ ]([A-Za-z]{3})[A-Za-z]*[-/ ](\d{4})", text)
+    parts = _day_month_year(text)
+    if parts is None:
+        return None
+    day, month, year = parts
     try:
-        if dmy:
-            return dt.date(int(dmy.group(3)), int(dmy.group(2)), int(dmy.group(1))).isoformat()
-        if named and named.group(2).lower() in _MONTHS:
-            return dt.date(int(named.group(3)), _MONTHS.index(named.group(2).lower()) + 1,
-                           int(named.group(1))).isoformat()
+        return dt.date(year, month, day).isoformat()
     except ValueError:     # 31/02/2020: no such day
         return None
-    return None
+
+
+def date_text(text: str, time: str = "") -> str:
+    """A date (and the time of day beside it, as written) as a person reads it beside the others:
+    ISO 8601 when ``iso_base_date`` reads it ("03/04/2020", "10:20:30" -> "2020-04-03 10:20:30");
+    one of its forms naming no real day as what the file holds, said so ("31/02/2020 10:20:30 (not
+    a valid date)"), never as an ISO date; other text as given."""
+    text, time = text.strip(), (time or "").strip()
+    iso = iso_base_date(text)
+    shown = " ".join(t for t in (iso or text, time) if t)
+    return f"{shown} (not a valid date)" if iso is None and _day_month_year(text) else shown
 
 
 def iso_base_datetime(date: str | None, time: str | None) -> str | None:

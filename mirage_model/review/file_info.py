@@ -7,7 +7,6 @@ that is not shown)."""
 from __future__ import annotations
 
 import math
-import re
 
 
 def device_report_lines(record) -> tuple[str, list[str]]:
@@ -53,31 +52,18 @@ def record_date(record) -> str:
     printed 2020-04-03 and 2020-05-12; the WFDB reader gives them as ``acquired``), or
     the PTB Diagnostic database's "ECG date" comment
     (day/month/year there, e.g. 18/10/1990; printed 1990-10-18 so that no reader takes it for
-    month/day). "" when the file does not say."""
+    month/day). One parser reads both (``wfdb_header.date_text``): a date naming no real day is
+    printed as the file holds it, "31/02/2020 (not a valid date)". "" when the file does not say."""
     meta = getattr(record, "meta", None) or {}
     for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
         if meta.get(key):
             return str(meta[key])
+    from mirage_model.records.wfdb_header import date_text
+
     date, time = meta.get("base_date"), meta.get("base_time")    # one whose date is no valid one
     if date:
-        date = _iso_date(str(date))
-        return f"{date} {time}" if time else date
-    ecg_date = str(meta.get("ecg_date") or "").strip()
-    dmy = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", ecg_date)
-    if dmy:
-        day, month, year = (int(x) for x in dmy.groups())
-        if 1 <= day <= 31 and 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}-{day:02d}"
-    return ecg_date
-
-
-def _iso_date(text: str) -> str:
-    """A header's base date (WFDB's DD/MM/YYYY, or "12-May-2020" as the PhysioNet Challenge headers
-    write it) as year-month-day (2020-05-12), the way every other date here is printed; anything
-    else as given."""
-    from mirage_model.records.wfdb_header import iso_base_date
-
-    return iso_base_date(text) or text
+        return date_text(str(date), str(time or ""))
+    return date_text(str(meta.get("ecg_date") or ""))
 
 
 def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str = "",
