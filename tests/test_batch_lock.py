@@ -107,3 +107,41 @@ def test_score_folder_reports_the_takeover(tmp_path, monkeypatch):
 
     summary = score_folder(tmp_path / "in", NoModel(), out, measure=False)
     assert f"process {pid}" in summary.lock_note and ".r.csv.lock" in summary.lock_note
+
+
+def test_mirage_score_says_it_took_over_the_lock_before_scoring_once(tmp_path, capsys, monkeypatch):
+    """`mirage score` printed the takeover of a killed run's lock only after the whole folder was scored
+    (hours on a large one, with the lock file's state unexplained meanwhile). It is printed when it
+    happens, before the first record is scored, and not again at the end."""
+    import shutil
+
+    from helpers_models import make_tiny_checkpoint
+    from helpers_training import SAMPLES
+    from mirage_model.review.batch import run as batch_run
+    from training_cli.main import main
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for hea in sorted((SAMPLES / "ptbxl" / "records100").rglob("*.hea"))[:2]:
+        shutil.copy(hea, folder / hea.name)
+        shutil.copy(hea.with_suffix(".dat"), folder / hea.with_suffix(".dat").name)
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "r.csv"
+    proc, pid, _ = _holder(out)
+    _kill9(proc)
+    said_before: list[str] = []
+    real = batch_run.iter_rows
+
+    def scoring(*args, **kwargs):       # the moment scoring starts: what stderr holds by then
+        said_before.append(capsys.readouterr().err)
+        yield from real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_run, "iter_rows", scoring)
+    capsys.readouterr()
+    assert main(["score", str(folder), "--model", str(model), "--out", str(out), "--statements-model", "none",
+                 "--no-measure", "--no-progress"]) == 0
+    after = capsys.readouterr().err
+    said = said_before[0] + after
+    line = f"warning: lock file {tmp_path / '.r.csv.lock'} was left by 'mirage score' process {pid}"
+    assert said.count(line) == 1 and line in said_before[0], said
+    assert said.count("taken over") == 1, said

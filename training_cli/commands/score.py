@@ -133,6 +133,10 @@ def run(args) -> int:
             bar.set_postfix_str(f"{', '.join(parts)} (listed at the end)", refresh=False)
         bar.update(1)
 
+    def warn_now(line: str) -> None:
+        """A warning when it happens (a stale lock taken over), above the progress bar."""
+        tqdm.write(f"warning: {printable(line)}", file=sys.stderr)
+
     interrupted = False
     summary = None
     try:
@@ -143,7 +147,7 @@ def run(args) -> int:
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
             record_timeout_s=time_limit or None, all_statements=args.all_statements,
             statements_predictor=statements_predictor, found=(headers, orphans, not_ecg),
-            unreadable_folders=unreadable)
+            unreadable_folders=unreadable, notice=warn_now)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -164,8 +168,6 @@ def run(args) -> int:
         print(f"interrupted: the rows scored so far are in {args.out}; run again with --resume to "
               "finish", file=sys.stderr)
         return 130
-    if summary.lock_note:
-        print(f"warning: {printable(summary.lock_note)}", file=sys.stderr)
     for path, message in summary.errors[:50]:
         print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:

@@ -119,7 +119,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  mp_context: str | None = None, torch_threads: int | None = None,
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
                  all_statements: bool = False, statements_predictor=None,
-                 found: tuple | None = None, unreadable_folders: list | None = None) -> BatchSummary:
+                 found: tuple | None = None, unreadable_folders: list | None = None,
+                 notice: Callable[[str], None] | None = None) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -165,6 +166,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             them, when the caller has already searched the folder (it is not searched again);
             None: searched here.
         unreadable_folders: the folders that search could not list (with ``found``).
+        notice: called with a line to tell at once, before any record is scored: the output's lock
+            file left by a killed run was taken over (also ``BatchSummary.lock_note`` at the end).
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
@@ -197,6 +200,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     lock = lock_output(out_path)
+    if lock.stale_note and notice is not None:
+        notice(lock.stale_note)
     try:
         kept = kept_rows(out_path, fmt, cols) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
