@@ -130,6 +130,59 @@ def test_variable_layout_with_gap_and_missing_channel(tmp_path):
     assert rec.meta["segments"] == 3 and rec.meta["segment_layout"] == "variable"
 
 
+def _name_twice(folder: Path, name: str, placeholder: str, lead: str) -> None:
+    """Rename signal ``placeholder`` of segment ``name`` to ``lead`` (wfdb.wrsamp refuses a name twice)."""
+    hea = folder / f"{name}.hea"
+    lines = hea.read_text().splitlines()
+    lines = [ln.rsplit(" ", 1)[0] + f" {lead}" if ln.endswith(f" {placeholder}") else ln for ln in lines]
+    hea.write_text("\n".join(lines) + "\n")
+
+
+def test_a_lead_named_twice_keeps_its_second_channel_in_a_fixed_layout(tmp_path):
+    """A multi-segment record naming II twice kept the "named twice" finding but dropped the second
+    channel (no "signal": the viewer drew only the first), where a single-segment record keeps it.
+    Truth: the samples wfdb.wrsamp stored in each segment's 13th channel, the gap NaN."""
+    from mirage_model import quality
+
+    rng = np.random.default_rng(11)
+    a = write_segment(tmp_path, "tw_0001", LEADS + ["IIb"], _ecg(rng, 1000, 13))
+    b = write_segment(tmp_path, "tw_0002", LEADS + ["IIb"], _ecg(rng, 700, 13))
+    for seg in ("tw_0001", "tw_0002"):
+        _name_twice(tmp_path, seg, "IIb", "II")
+    hea = write_master(tmp_path, "tw", ["tw_0001", "~", "tw_0002"], [1000, 300, 700], 13)
+    rec = load_record(hea)
+    twin = rec.meta["named_twice"][0]
+    assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("II", 2, 13)
+    truth = np.full(2000, np.nan)
+    truth[:1000], truth[1300:] = a[:, 12], b[:, 12]
+    np.testing.assert_allclose(twin["signal"], truth, rtol=0, atol=1e-6)        # NaN in the gap
+    first = np.full(2000, np.nan)
+    first[:1000], first[1300:] = a[:, 1], b[:, 1]
+    np.testing.assert_allclose(rec.signal[IDX["II"]], first, rtol=0, atol=1e-6)  # the first read as II
+    assert quality.assess(rec).has("lead_named_twice")
+
+
+def test_a_lead_named_twice_in_a_variable_layout_is_matched_occurrence_by_occurrence(tmp_path):
+    """A variable layout matches segments' signals by name: the layout's second "V1" is each segment's
+    second V1 (not its first again); a segment without a second V1 leaves the twin NaN there."""
+    rng = np.random.default_rng(12)
+    names = LEADS + ["V1"]
+    write_layout(tmp_path, "tv_layout", names)
+    order = ["V1", "I", "II", "III", "aVR", "aVL", "aVF", "V2", "V3", "V4", "V5", "V6", "V1b"]
+    a = write_segment(tmp_path, "tv_0001", order, _ecg(rng, 800, 13))
+    _name_twice(tmp_path, "tv_0001", "V1b", "V1")                                               # both V1s
+    b = write_segment(tmp_path, "tv_0002", LEADS, _ecg(rng, 600, 12))                          # one V1
+    hea = write_master(tmp_path, "tv", ["tv_layout", "tv_0001", "tv_0002"], [0, 800, 600], 13, layout="variable")
+    rec = load_record(hea)
+    twin = rec.meta["named_twice"][0]
+    assert (twin["lead"], twin["first_channel"], twin["channel"]) == ("V1", 7, 13)
+    truth = np.full(1400, np.nan)
+    truth[:800] = a[:, 12]
+    np.testing.assert_allclose(twin["signal"], truth, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(rec.signal[IDX["V1"], :800], a[:, 0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(rec.signal[IDX["V1"], 800:], b[:, IDX["V1"]], rtol=0, atol=1e-6)
+
+
 def test_each_segment_uses_its_own_gain_and_baseline(tmp_path):
     rng = np.random.default_rng(3)
     phys = _ecg(rng, 2000, 12)          # one continuous signal, stored at two resolutions

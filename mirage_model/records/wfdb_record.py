@@ -126,7 +126,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             meta["acquired"] = acquired
     meta.update(lead_mapping_meta(match, derived))
     if match.twins:
-        add_twin_signals(meta, match, _twin_rows(hea, header, match, signal.shape[1]) if joined is None else {})
+        add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1]))
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
@@ -201,22 +201,29 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
     return scale
 
 
-def _twin_rows(hea: Path, header: _Header, match, T: int) -> dict:
+def _twin_rows(parts: list, match, T: int) -> dict:
     """Channel index -> (T,) mV of each channel that names a lead already read (``match.twins``),
-    read and scaled as that lead would be; a channel that cannot be read is left out."""
+    read and scaled as that lead would be, segment by segment (``parts``: a single-segment record
+    is its one part); NaN where a segment lacks it (a gap, a variable layout's segment without it).
+    A channel that cannot be read in some segment is left out."""
     rows = {}
+    k = {lead: STANDARD_LEADS.index(lead) for lead, _, _ in match.twins}
     for lead, i, sign in match.twins:
-        columns = {lead: (i, sign)}
+        row = np.full(T, np.nan, dtype=np.float32)
         try:
-            scale = _lead_scales(hea, header, columns)
-            digital, sig_len = _read_digital(hea, header, [i])
-            out = np.full((12, sig_len), np.nan, dtype=np.float32)
-            _convert(hea, header, columns, scale, digital, out, _Tally())
+            for part in parts:
+                j = part.source[i]
+                if j is None:
+                    continue
+                columns = {lead: (j, sign)}
+                scale = _lead_scales(part.hea, part.header, columns)
+                digital, sig_len = _read_digital(part.hea, part.header, [j])
+                out = np.full((12, sig_len), np.nan, dtype=np.float32)
+                _convert(part.hea, part.header, columns, scale, digital, out, _Tally())
+                n = max(0, min(T - part.start, sig_len))
+                row[part.start:part.start + n] = out[k[lead], :n]
         except RecordError:
             continue
-        row = np.full(T, np.nan, dtype=np.float32)
-        n = min(T, sig_len)
-        row[:n] = out[STANDARD_LEADS.index(lead), :n]
         rows[i] = row
     return rows
 

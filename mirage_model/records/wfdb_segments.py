@@ -5,7 +5,8 @@ folder (or ``~``, a gap), that are played one after the other.
 In a fixed-layout record every segment carries the same signals in the same order. A
 variable-layout record starts with a layout segment of length 0 (``NAME_layout 0``) whose header
 lists every signal of the record with no file (``~``); each later segment carries some of them,
-matched by signal name, each with its own gain and baseline.
+matched by signal name (a name listed twice, occurrence by occurrence), each with its own gain and
+baseline.
 
 Here the segments' headers are read and checked against the master; their samples are read by the
 single-segment path in ``wfdb_record``.
@@ -108,10 +109,7 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
             raise RecordError(seg_hea, f"segment holds {declared:,} samples per signal, {more} than the "
                                        f"{seg.sig_len:,} that {hea.name} declares for it")
         if layout == "variable":
-            index = {}   # name -> the segment's first signal of that name (a dict: linear, not quadratic)
-            for j, s in enumerate(seg_header.signals):
-                index.setdefault(s.name, j)
-            source = tuple(index.get(s.name) if s.name else None for s in signals)
+            source = _sources_by_name(signals, seg_header.signals)
         else:
             if signals is None:
                 signals, first = seg_header.signals, seg.name
@@ -123,6 +121,24 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
         raise RecordError(hea, "every segment is a gap (~) and no layout segment names the signals: "
                                "the record holds no samples")
     return _Joined(signals, parts, layout)
+
+
+def _sources_by_name(signals: list[_Signal], carried: list[_Signal]) -> tuple[int | None, ...]:
+    """For each of a variable-layout record's ``signals``, the index of the segment's signal
+    (``carried``) that holds it, matched by name; a name the layout lists twice (a lead named twice)
+    is matched occurrence by occurrence: its second signal is the segment's second of that name,
+    not its first again. None where the segment has no such signal (or no unnamed one is matched)."""
+    index: dict[str, list[int]] = {}   # name -> the segment's signals of that name (linear, not quadratic)
+    for j, s in enumerate(carried):
+        index.setdefault(s.name, []).append(j)
+    seen: dict[str, int] = {}
+    source = []
+    for s in signals:
+        nth = seen.get(s.name, 0)
+        seen[s.name] = nth + 1
+        found = index.get(s.name, []) if s.name else []
+        source.append(found[nth] if nth < len(found) else None)
+    return tuple(source)
 
 
 def _check_header_bytes(hea: Path, names: list[str]) -> None:
