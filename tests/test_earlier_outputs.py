@@ -83,3 +83,31 @@ def test_bench(tmp_path, capsys, monkeypatch, default):
     _refused(argv, tmp_path, before, ["bench.json"], capsys)
     assert main(argv + ["--overwrite"]) == 2              # goes on to the records, which are not there
     assert "earlier run" not in capsys.readouterr().err
+
+
+def test_report(tmp_path, capsys):
+    pypdf = pytest.importorskip("pypdf")
+    record = SAMPLES / "ludb" / "1.hea"
+    out = tmp_path / "pdfs" / "r.pdf"
+    before = _earlier(out.parent, ["r.pdf"])
+    argv = ["report", str(record), "--no-model", "--no-measure", "--out", str(out)]
+    _refused(argv, out.parent, before, ["r.pdf"], capsys)
+    assert main(argv + ["--overwrite"]) == 0
+    assert len(pypdf.PdfReader(str(out)).pages) >= 1
+
+
+def test_export(tmp_path, capsys):
+    """As calibrate and ensemble: an --out holding a model (a shipped one, say) is kept unless --overwrite."""
+    from helpers_models import make_tiny_checkpoint
+
+    model = make_tiny_checkpoint(tmp_path / "run" / "model")
+    out = tmp_path / "shipped"
+    assert main(["export", "--model", str(model), "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["export", "--model", str(model), "--out", str(out), "--name", "renamed"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: mirage export --out {out}: holds a model already" in err and "--overwrite" in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert main(["export", "--model", str(model), "--out", str(out), "--name", "renamed", "--overwrite"]) == 0
+    assert json.loads((out / "config.json").read_text())["name"] == "renamed"

@@ -4,7 +4,8 @@ Writes the library's checkpoint format (safetensors + config.json, fp16 weights 
 merges the test-split metrics from ``mirage evaluate`` into the checkpoint's metrics, strips
 machine paths from the provenance (a shipped file names no path of the machine that trained it)
 and writes MODEL_CARD.md: training data, task, labels, clinical inputs, metrics with the commands
-that produced them, hardware and time, intended use and the research-use notice.
+that produced them, hardware and time, intended use and the research-use notice. An --out that
+holds a model already (a shipped model's folder) is replaced only with ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from pathlib import Path
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
-from training_cli.engine.checkpoints import model_path
+from training_cli.engine.checkpoints import model_path, refuse_earlier_checkpoint
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import look_record
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
-from training_cli.options import command_parser
+from training_cli.options import add_overwrite_arg, command_parser
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "export")
     p.add_argument("--model", required=True, help="checkpoint folder to export (e.g. RUN/model)")
     p.add_argument("--out", required=True, help="destination folder (e.g. resources/models/default)")
+    add_overwrite_arg(p, "the model (a shipped one included)")
     p.add_argument("--test-metrics", help="metrics.json of `mirage evaluate` on the test split")
     p.add_argument("--baseline-metrics", action="append", default=[],
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
@@ -432,6 +434,7 @@ def check_test_metrics(loaded, test: dict, path) -> None:
 
 
 def run(args) -> int:
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage export")
     if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
                           "was scored for this model (1 or more)")

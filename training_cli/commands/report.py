@@ -26,7 +26,9 @@ from mirage_model.review.scoring import score_session
 from mirage_model.review.session import ReviewSession
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
+from training_cli.options import (add_overwrite_arg, add_report_args, add_statements_model_arg, command_parser,
+                                  settings_from_args)
+from training_cli.outputs import refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "Research use only, not a diagnosis.")
     p.add_argument("record", type=Path, help="the record (.hea, .dat/.mat or the record stem)")
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    add_overwrite_arg(p, "the PDF")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
     p.add_argument("--no-model", action="store_true", help="report without a model result")
     add_statements_model_arg(p, "page 1's interpretation")
@@ -101,6 +104,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite)
     try:
         record = load_record(args.record)
     except RecordError as err:
