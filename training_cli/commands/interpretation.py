@@ -128,8 +128,6 @@ def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if out_rows:     # as mirage score writes its rows: atomically, text cells spreadsheet-safe
         write_atomic(args.out / "rows.csv", list(out_rows[0]), out_rows, "csv")
-    else:            # an earlier run's rows (--overwrite) are not this summary's
-        (args.out / "rows.csv").unlink(missing_ok=True)
     write_json(args.out / "summary.json", summary)
     ok = max(pos.ok, 1)
     print(f"{code} ({text}), {args.split} split: {pos.ok} records scored ({pos.n - pos.ok} failed); interpretation "
