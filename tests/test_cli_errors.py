@@ -104,6 +104,11 @@ def test_commands_refuse_an_output_they_cannot_write_before_working(tmp_path, ca
          f"{afile} is a file, not a folder"),
         (["compare", str(afile), str(afile), "--out", str(afile / "c.json")], "--out", str(afile / "c.json"),
          "is a file, not a folder"),
+        # evaluate had done all its work, then said "error: AFILE: File exists"
+        (["evaluate", "--model", str(tmp_path / "m"), "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--out", str(afile)],
+         "--out", str(afile), "is a file, not a folder"),
+        (["evaluate", "--model", str(tmp_path / "m"), "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--out",
+          str(afile / "m.json")], "--out", str(afile / "m.json"), f"{afile} is a file, not a folder"),
     ]
     for argv, option, path, why in cases:
         assert main(argv) == 2, argv

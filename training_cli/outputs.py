@@ -52,6 +52,28 @@ def check_output_folder(path, option: str = "--out") -> Path:
     return path
 
 
+def check_output_place(path, option: str = "--out", *, folder: bool = True) -> Path:
+    """``check_output_folder`` (``folder``) or ``check_output_file``'s refusal of a file standing where
+    ``path`` or one of its folders goes, or of a folder where the file goes, creating nothing: for a
+    command whose later refusals (a bad model, a split that does not fit) leave no folder behind.
+
+    Raises:
+        UsageError: naming ``option`` and ``path``, in those checks' words.
+    """
+    path = Path(path).expanduser()
+    if not folder and path.is_dir():
+        raise UsageError(f"error: {option} {path} is a folder; give a file name")
+    target = path if folder else path.parent
+    for place in (target, *target.parents):
+        if place.is_dir():
+            break
+        if place.exists():
+            if place == path:
+                raise UsageError(f"error: {option} {path} is a file, not a folder")
+            raise UsageError(f"error: cannot write {option} {path}: {place} is a file, not a folder")
+    return path
+
+
 def refuse_earlier_outputs(command: str, given, paths, overwrite: bool, *, what: str | None = None,
                            option: str = "--out", error: type[TrainingError] = UsageError) -> None:
     """Refuse, before any work, an ``option`` whose files an earlier run left unless ``overwrite``

@@ -15,6 +15,7 @@ earlier run left there are replaced only with ``--overwrite`` (refused before an
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
@@ -24,7 +25,7 @@ from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import evaluate_checkpoint, fmt, output_files
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser
-from training_cli.outputs import refuse_earlier_outputs
+from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
@@ -58,7 +59,9 @@ def run(args) -> int:
     for opt in ("model", "data", "out"):
         if not getattr(args, opt):
             raise ConfigError(f"mirage evaluate: --{opt} is required")
-    refuse_earlier_outputs("mirage evaluate", args.out, output_files(args.out), args.overwrite, error=ConfigError)
+    files = output_files(args.out)
+    check_output_place(args.out, "--out", folder=files[0] != Path(args.out).expanduser())   # a folder or a metrics.json
+    refuse_earlier_outputs("mirage evaluate", args.out, files, args.overwrite, error=ConfigError)
     device = resolve_device(args.device)
     if args.threads:
         set_threads(args.threads)
