@@ -1,7 +1,8 @@
 """Checks of the paths a command will write, made before its work starts: an output that is an
 existing file where a folder is wanted (or the reverse), or a place that cannot be written, is
 refused at once with one line naming the option and the path, not after minutes of scoring with
-an error about a hidden temporary file."""
+an error about a hidden temporary file; and the outputs an earlier run left there, kept unless
+``--overwrite``."""
 
 from __future__ import annotations
 

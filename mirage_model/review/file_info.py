@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from mirage_model.records.wfdb_header import date_text
+
 
 def device_report_lines(record) -> tuple[str, list[str]]:
     """The acquiring device's own interpretation, as the file stores it, for the app and the PDF.
@@ -58,8 +60,6 @@ def record_date(record) -> str:
     for key in ("recording_date", "acquisition_date", "acquired", "datetime", "date", "base_datetime"):
         if meta.get(key):
             return str(meta[key])
-    from mirage_model.records.wfdb_header import date_text
-
     date, time = meta.get("base_date"), meta.get("base_time")    # one whose date is no valid one
     if date:
         return date_text(str(date), str(time or ""))
