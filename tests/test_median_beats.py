@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pytest
 
+from helpers_pdf import drawing_ops
 from mirage_model.measure import measure
 from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.review.median_beats import FIDUCIAL_MARKS, median_beat_view, unavailable_reason
@@ -122,26 +123,10 @@ def test_no_median_beat_says_why():
 pypdf = pytest.importorskip("pypdf")
 
 
-def _drawing_ops(page):
-    """(stroke colour (r, g, b rounded), operator, operands) of each operator on ``page``, the
-    colour as set by RG and saved/restored by q/Q."""
-    from pypdf.generic import ContentStream
-
-    colour, stack = (0.0, 0.0, 0.0), []
-    for args, op in ContentStream(page.get_contents(), page.pdf).operations:
-        if op == b"q":
-            stack.append(colour)
-        elif op == b"Q" and stack:
-            colour = stack.pop()
-        elif op == b"RG":
-            colour = tuple(round(float(a), 2) for a in args)
-        yield colour, op, args
-
-
 def _strokes(page) -> dict[tuple, list[tuple[float, float, float, float]]]:
     """Stroke colour (r, g, b rounded) -> straight segments (x0, y0, x1, y1) drawn in it, in pt."""
     pos, out = None, {}
-    for colour, op, args in _drawing_ops(page):
+    for colour, op, args in drawing_ops(page):
         if op == b"m":
             pos = (float(args[0]), float(args[1]))
         elif op == b"l" and pos is not None:
@@ -269,7 +254,7 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
 def _black_paths(page) -> list[np.ndarray]:
     """Each black path drawn on ``page`` as an (n, 2) array of its points, in pt."""
     paths = []
-    for colour, op, args in _drawing_ops(page):
+    for colour, op, args in drawing_ops(page):
         if op == b"m" and colour == (0.0, 0.0, 0.0):
             paths.append([(float(args[0]), float(args[1]))])
         elif op == b"l" and colour == (0.0, 0.0, 0.0) and paths:

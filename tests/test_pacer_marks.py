@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers_pdf import drawing_ops
 from mirage_model import quality
 from mirage_model.paths import resources_dir
 from mirage_model.records import load_record
@@ -61,17 +62,9 @@ def test_the_paced_finding_places_each_stimulus(paced):
 
 def _vertical_strokes(page, colour) -> list[tuple[float, float, float]]:
     """(x, y0, y1) in pt of each vertical straight segment stroked in ``colour`` on ``page``."""
-    from pypdf.generic import ContentStream
-
-    col, stack, pos, out = (0.0, 0.0, 0.0), [], None, []
-    for args, op in ContentStream(page.get_contents(), page.pdf).operations:
-        if op == b"q":
-            stack.append(col)
-        elif op == b"Q" and stack:
-            col = stack.pop()
-        elif op == b"RG":
-            col = tuple(round(float(a), 2) for a in args)
-        elif op == b"m":
+    pos, out = None, []
+    for col, op, args in drawing_ops(page):
+        if op == b"m":
             pos = (float(args[0]), float(args[1]))
         elif op == b"l" and pos is not None:
             nxt = (float(args[0]), float(args[1]))
