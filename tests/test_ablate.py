@@ -79,9 +79,12 @@ def test_variants_are_the_runs_the_train_command_line_gives(tmp_path):
     assert plain.augment is False and plain.ema == 0.0 and plain.no_labs is False
 
 
-def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog):
-    """A second ablation with another recipe retrains (it used to reuse the old run and print its
-    numbers under the new options' header); the same recipe is reused, untouched."""
+def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog, capsys):
+    """A second ablation with another recipe never reads the old run as its own (it used to reuse
+    it and print its numbers under the new options' header), nor replaces it without a word (it
+    then retrained it with a log warning only): it is refused before any training, naming the
+    variant's folder and what differs, and retrains only with --overwrite. The same recipe is
+    reused, untouched."""
     root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
     out = tmp_path / "abl"
     base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
@@ -90,14 +93,27 @@ def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog):
     run_dir = out / "no_image"
     assert main([*base, "--epochs", "1"]) == 0
     first = (run_dir / "summary.json").read_bytes()
+    kept = {p: p.read_bytes() for p in [*run_dir.rglob("*"), out / "ablation.csv", out / "ablation.md",
+                                         out / "config.json"] if p.is_file()}
     caplog.clear()
     with caplog.at_level("INFO"):
         assert main([*base, "--epochs", "1", "--threads", "2"]) == 0      # threads do not change the recipe
     assert any("reusing the finished run" in r.getMessage() for r in caplog.records)
     assert (run_dir / "summary.json").read_bytes() == first
+    kept[out / "config.json"] = (out / "config.json").read_bytes()       # the last command's options
+    capsys.readouterr()
     caplog.clear()
     with caplog.at_level("INFO"):
-        assert main([*base, "--epochs", "2", "--seed", "3"]) == 0
+        assert main([*base, "--epochs", "2", "--seed", "3"]) == 1
+    err = capsys.readouterr().err
+    assert f"the finished run in {run_dir} (epochs 1 -> 2, seed 0 -> 3) was trained with another recipe" in err
+    assert "give --overwrite to retrain it" in err and "another --out" in err
+    assert not any("training" in r.getMessage() for r in caplog.records)           # refused before any work
+    assert {p: p.read_bytes() for p in kept} == kept                                 # nothing replaced
+    assert sorted(p for p in [*run_dir.rglob("*"), *out.glob("*")] if p.is_file()) == sorted(kept)
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert main([*base, "--epochs", "2", "--seed", "3", "--overwrite"]) == 0
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "reusing" not in said and "epochs 1 -> 2" in said and "seed 0 -> 3" in said and "retraining" in said
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -106,6 +122,26 @@ def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog):
     row = next(csv.DictReader(open(out / "ablation.csv")))
     assert row["epochs"] == "2"
     assert "epochs 2" in (out / "ablation.md").read_text()
+
+
+def test_refusal_names_every_variant_of_another_recipe(tmp_path):
+    """Two finished variants of another recipe: one refusal before anything is written, naming
+    both folders and their differences; a variant not yet trained is not named."""
+    out = tmp_path / "abl"
+    args = ablate.ablate_command_parser().parse_args(["--data", "ptbxl:/d", "--out", str(out), "--preset", "tiny",
+                                                      "--variants", "full,no_labs,no_image", "--epochs", "2"])
+    for folder, switches in (("full", {}), ("no_labs", {"no_labs": True})):
+        cfg = ablate.variant_config(args, out / folder, switches)
+        (out / folder).mkdir(parents=True)
+        (out / folder / "config.json").write_text(json.dumps({**cfg.to_dict(), "epochs": 1}))
+        (out / folder / "summary.json").write_text("{}")
+    with pytest.raises(ConfigError) as info:
+        ablate.run(args)
+    said = str(info.value)
+    assert f"the finished runs in {out / 'full'} (epochs 1 -> 2); {out / 'no_labs'} (epochs 1 -> 2) were " \
+           "trained with another recipe; give --overwrite to retrain them" in said
+    assert "no_image" not in said
+    assert not (out / "config.json").exists() and not (out / "no_image").exists()
 
 
 def test_recipe_differences_name_every_result_changing_option(tmp_path):

@@ -10,8 +10,9 @@ value instead (the paper's sensitivity analysis; repeat --sweep for both). Budge
 (``--epochs``, ``--limit``, ``--train-limit``, ``--preset base``, the shipped model's) make it fit a CPU. A variant
 whose run already finished in OUT is reused when it was trained with the requested recipe (every
 option that changes its numbers: data, task, labels, limits, preset, epochs, lr, seed, switches,
-bootstrap ...); one trained with another recipe is retrained, and the log names what differed.
---force retrains every variant.
+bootstrap ...). One trained with another recipe is refused before any training, naming its folder
+and what differs, unless ``--overwrite`` (retrain it with the requested recipe, replacing its
+results); --force retrains every variant.
 
 Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
 """
@@ -74,7 +75,10 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--augment", action="store_true", help="train every variant with --augment")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="train every variant with --ema DECAY")
     p.add_argument("--force", action="store_true",
-                   help="retrain variants that already finished (one trained with another recipe is always retrained)")
+                   help="retrain every variant that already finished, replacing its results")
+    p.add_argument("--overwrite", action="store_true",
+                   help="retrain a finished variant trained with another recipe, replacing its results (without "
+                        "it such an OUT is refused before any training)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -135,20 +139,25 @@ def run(args) -> int:
     out = Path(args.out).expanduser()
     runs = plan(args)
     configs = [variant_config(args, out / folder, switches) for folder, _, switches in runs]   # checked first
+    differences = {}      # folder -> what differs, for each finished variant of another recipe
+    if not args.force:
+        for (folder, _, _), cfg in zip(runs, configs):
+            if (out / folder / "summary.json").is_file():
+                differences[folder] = recipe_differences(out / folder, cfg)
+        refuse_other_recipes(out, {f: d for f, d in differences.items() if d}, bool(getattr(args, "overwrite", False)))
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     rows = []
     t0 = time.time()
     for i, ((folder, label, _), cfg) in enumerate(zip(runs, configs), 1):
         run_dir = out / folder
-        done = (run_dir / "summary.json").is_file()
-        differs = recipe_differences(run_dir, cfg) if done and not args.force else []
-        if done and not args.force and not differs:
+        differs = differences.get(folder)
+        if differs == []:
             logger.info("[%d/%d] %s: reusing the finished run in %s (same recipe)", i, len(runs), label, run_dir)
         else:
             if differs:
                 logger.warning("[%d/%d] %s: the finished run in %s was trained with another recipe (%s); "
-                               "retraining it with the requested one", i, len(runs), label, run_dir,
+                               "retraining it with the requested one (--overwrite)", i, len(runs), label, run_dir,
                                "; ".join(differs))
             else:
                 logger.info("[%d/%d] %s: training", i, len(runs), label)
@@ -159,6 +168,27 @@ def run(args) -> int:
         write_table(out, rows, args)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
     return 0
+
+
+def refuse_other_recipes(out: Path, differences: dict[str, list[str]], overwrite: bool) -> None:
+    """Refuse, before any training, an OUT holding finished variants trained with another recipe
+    unless ``overwrite``: retraining them replaces their results (a second ablation with other options
+    had done so with a log warning only).
+
+    Args:
+        differences: variant folder -> what differs (``recipe_differences``), for those that differ.
+
+    Raises:
+        ConfigError: naming each variant's folder and what differs, and --overwrite.
+    """
+    if overwrite or not differences:
+        return
+    runs = "; ".join(f"{out / folder} ({', '.join(d)})" for folder, d in differences.items())
+    many = len(differences) > 1
+    raise ConfigError(f"error: mirage ablate --out {out}: the finished run{'s' if many else ''} in {runs} "
+                      f"{'were' if many else 'was'} trained with another recipe; give --overwrite to retrain "
+                      f"{'them' if many else 'it'} with this one, replacing {'their' if many else 'its'} "
+                      "results, or another --out")
 
 
 # TrainConfig fields that do not change a run's numbers: where things go and how fast it runs
