@@ -306,3 +306,40 @@ def test_an_earlier_evaluations_files_are_not_replaced_without_overwrite(tmp_pat
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == first          # nothing lost
     assert main(argv + ["--split", "val", "--overwrite"]) == 0
     assert json.loads((folder / "metrics.json").read_text())["split"] == "val"
+
+
+def test_a_plot_that_fails_leaves_no_earlier_runs_file(tmp_path, monkeypatch, caplog):
+    """`mirage evaluate --overwrite` whose ROC plot fails kept the earlier run's roc.png beside the new
+    metrics (the folder mixed two runs; the log said only "could not draw ROC/PR curves"). The
+    earlier file is removed, the other plots are this run's, and the log and metrics.md name the
+    plot that failed."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.engine import evaluation
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    model = make_tiny_checkpoint(tmp_path / "model", labels=("NORM", "MI", "CD", "HYP"))
+    folder = tmp_path / "eval"
+    argv = ["evaluate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels), "--split",
+            "test", "--out", str(folder), "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "0", "--no-progress"]
+    assert main(argv) == 0
+    first = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert {"roc.png", "pr.png", "reliability.png"} <= set(first)
+    drawn = evaluation.plot_curves
+
+    def roc_fails(folder_, y, p, labels_, metrics, kinds=("roc", "pr")):
+        if "roc" in kinds:
+            raise RuntimeError("no space left for roc.png")
+        return drawn(folder_, y, p, labels_, metrics, kinds)
+
+    monkeypatch.setattr(evaluation, "plot_curves", roc_fails)
+    with caplog.at_level("WARNING"):
+        assert main(argv[:argv.index("test")] + ["val"] + argv[argv.index("test") + 1:] + ["--overwrite"]) == 0
+    second = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert "roc.png" not in second                                       # the earlier run's is gone
+    assert json.loads(second["metrics.json"])["split"] == "val"
+    for name in ("pr.png", "reliability.png", "predictions.csv", "metrics.md"):
+        assert second[name] != first[name], name                        # each of them this run's
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "could not draw roc.png (the ROC curves): no space left for roc.png" in said, said
+    assert "Not drawn: roc.png (the ROC curves): no space left for roc.png." in second["metrics.md"].decode()

@@ -142,19 +142,43 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     runlog.write_json(json_path, metrics)
     _write_predictions(folder / "predictions.csv", [ds.items[i].record_id for i in rows], labels, probs, targets,
                        task_type)
-    try:
-        plot_reliability(folder / "reliability.png", M.as_multilabel(targets, K), probs, labels,
-                         f"{loaded.name or model_path}, {split} split")
-    except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
-        logger.warning("could not draw the reliability diagram: %s", err)
-    try:
-        plot_curves(folder, M.as_multilabel(targets, K), probs, labels, metrics)
-    except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
-        logger.warning("could not draw ROC/PR curves: %s", err)
-    atomic_write_text(folder / "metrics.md", markdown_summary(metrics))
+    y = M.as_multilabel(targets, K)
+    not_drawn = draw_plots(folder, [
+        ("reliability.png", "the reliability diagram",
+         lambda: plot_reliability(folder / "reliability.png", y, probs, labels,
+                                  f"{loaded.name or model_path}, {split} split")),
+        ("roc.png", "the ROC curves", lambda: plot_curves(folder, y, probs, labels, metrics, kinds=("roc",))),
+        ("pr.png", "the PR curves", lambda: plot_curves(folder, y, probs, labels, metrics, kinds=("pr",))),
+    ])
+    atomic_write_text(folder / "metrics.md", markdown_summary(metrics, not_drawn))
     logger.info("%s %s: %s on %d records; wrote %s", loaded.name or model_path, split, macro_auroc_text(metrics),
                 metrics["n"], json_path)
     return metrics
+
+
+def draw_plots(folder: Path, plots) -> list[str]:
+    """Draw each of ``plots`` ((file name, what it shows, a function drawing it into ``folder``)); a
+    plot that fails is told in a warning naming it, and its file is removed: an earlier run's
+    (``--overwrite``) must not stay beside this run's metrics as if it were this run's.
+
+    Returns:
+        one "roc.png (the ROC curves): the error" per plot not drawn.
+    """
+    not_drawn = []
+    for name, what, draw in plots:
+        try:
+            draw()
+            continue
+        except Exception as err:  # noqa: BLE001 - plots are extras; the metrics are written
+            said = f"{name} ({what}): {err}"
+        try:
+            (folder / name).unlink(missing_ok=True)
+            left = ""
+        except OSError as err:
+            left = f"; an earlier run's {name} could not be removed ({err.strerror or err}) and is not this run's"
+        logger.warning("could not draw %s, so there is no %s in %s%s", said, name, folder, left)
+        not_drawn.append(said + left)
+    return not_drawn
 
 
 def look_record(metrics: dict, by: str) -> dict:
@@ -337,14 +361,15 @@ def _write_predictions(path: Path, ids, labels, probs, targets, task_type) -> No
             w.writerow([rid] + [f"{p:.12g}" for p in probs[i]] + tail)   # 12 digits: ranks survive
 
 
-def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], metrics: dict) -> None:
-    """roc.png and pr.png: one curve per class, AUROC/AUPRC in the legend."""
+def plot_curves(folder: Path, y: np.ndarray, p: np.ndarray, labels: list[str], metrics: dict,
+                kinds=("roc", "pr")) -> None:
+    """roc.png and pr.png (``kinds``): one curve per class, AUROC/AUPRC in the legend."""
     import matplotlib   # only for plots (seconds to import); Agg must be chosen before pyplot
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    for kind in ("roc", "pr"):
+    for kind in kinds:
         fig, ax = plt.subplots(figsize=(5.5, 5))
         for k, c in enumerate(labels):
             if y[:, k].sum() == 0:
@@ -382,8 +407,9 @@ def fmt(v, ci=None) -> str:
     return f"{v:.3f}" + (f" ({ci[0]:.3f}-{ci[1]:.3f})" if ci else "")
 
 
-def markdown_summary(m: dict) -> str:
-    """A short Markdown report of a metrics dict (as written by ``evaluate_checkpoint``)."""
+def markdown_summary(m: dict, not_drawn=()) -> str:
+    """A short Markdown report of a metrics dict (as written by ``evaluate_checkpoint``); ``not_drawn``:
+    the plots that failed (``draw_plots``), named under it."""
     boot = m.get("bootstrap", {})
     bm = boot.get("macro", {})
     lines = [
@@ -422,5 +448,7 @@ def markdown_summary(m: dict) -> str:
                       "", "| class | ECE | chance mean | chance 95th pct | p |", "|---|---|---|---|---|"]
             lines += [f"| {c} | {cal['ece'][c]:.3f} | {v['chance_mean']:.3f} | {v['chance_p95']:.3f} | "
                       f"{v['p_value']:.3f} |" for c, v in cal["chance"].items()]
+    if not_drawn:
+        lines += ["", "Not drawn: " + "; ".join(not_drawn) + "."]
     lines += ["", "Research use only, not a diagnosis.", ""]
     return "\n".join(lines)
