@@ -527,3 +527,39 @@ def test_score_of_a_folder_that_cannot_be_listed_says_so(checkpoint, tmp_path, c
     err = capsys.readouterr().err
     assert f"1 folder could not be read: {locked} (Permission denied): no records could be listed" in err
     assert "no ECG records" not in err and not out.exists()
+
+
+def test_score_refuses_to_replace_an_earlier_runs_pdfs(checkpoint, tmp_path, capsys):
+    """A second `mirage score --pdf-dir DIR` (without --resume) replaced the PDFs the first run wrote
+    there, one by one, without a word. Refused now before any record is scored (the CSV untouched
+    too), naming the folder and how many PDFs; --resume of that run still skips its finished
+    records and their PDFs; --overwrite replaces them."""
+    folder = _two_records(tmp_path / "records")
+    out, pdfs = tmp_path / "results.csv", tmp_path / "pdfs"
+    argv = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--pdf-dir", str(pdfs),
+            "--no-progress", "--no-measure", "--statements-model", "none"]
+    assert main(argv) == 0
+    written = sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf"))
+    assert written == ["ludb/1.pdf", "ptbxl/records100/00000/00417_lr.pdf"]
+
+    def state():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_ino)
+                for p in [out, *pdfs.rglob("*")] if p.is_file()}
+
+    first = state()
+    capsys.readouterr()
+    for again in ([], ["--out", str(tmp_path / "other.csv")], ["--resume", "--out", str(tmp_path / "new.csv")]):
+        assert main(argv + again) == 2, again
+        err = capsys.readouterr().err
+        assert f"error: mirage score --pdf-dir {pdfs}: it holds 2 PDFs an earlier run wrote for these records " \
+               "(ludb/1.pdf, ptbxl/records100/00000/00417_lr.pdf); give --overwrite to replace them, --resume " \
+               "with that run's --out" in err, err
+        assert state() == first and not (tmp_path / "other.csv").exists() and not (tmp_path / "new.csv").exists()
+    assert main(argv + ["--resume"]) == 0                       # the run continued: its records skipped
+    assert "2 already done (skipped)" in capsys.readouterr().out
+    assert {p: v for p, v in state().items() if p != out} == {p: v for p, v in first.items() if p != out}
+    assert main(argv + ["--overwrite"]) == 0
+    assert "scored 2, failed 0" in capsys.readouterr().out
+    now = state()
+    assert sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")) == written
+    assert all(now[p][1:] != first[p][1:] for p in first if p.suffix == ".pdf")     # each one written anew

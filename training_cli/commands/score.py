@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mirage_model.review.batch import BatchError, find_inputs, score_folder
+from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
 from mirage_model.review.batch.rows import NOT_ECG
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
@@ -47,6 +47,9 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--labs", type=Path, default=None,
                    help="labs CSV: first column the record id, one column per feature (see the README)")
     p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the PDFs an earlier run wrote in --pdf-dir for these records (without it such a "
+                   "--pdf-dir is refused before any record is scored, unless --resume continues that run)")
     p.add_argument("--explain", action="store_true", help="include explanations in the PDFs (slower)")
     p.add_argument("--workers", type=int, default=1,
                    help="loader processes that read and measure records ahead of the model (default 1: none)")
@@ -76,6 +79,28 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+def refuse_earlier_pdfs(args, headers: list[Path]) -> None:
+    """Refuse, before any record is scored, a run that would replace PDFs an earlier run wrote in
+    --pdf-dir for these records (a second run had replaced them one by one, without a word), unless
+    --overwrite, or --resume continuing a run whose --out is there: that run skips the records it
+    finished, and their PDFs with them, and writes only the others'.
+
+    Raises:
+        UsageError: naming the folder, how many of its PDFs would be replaced, and the options.
+    """
+    if args.overwrite or (args.resume and args.out.exists()):
+        return
+    found = earlier_pdfs(args.pdf_dir, args.folder, headers)
+    if not found:
+        return
+    n = len(found)
+    names = ", ".join(printable(p.relative_to(args.pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    raise UsageError(f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: it holds {n} PDF{'s' if n > 1 else ''} "
+                     f"an earlier run wrote for these records ({names}); give --overwrite to replace "
+                     f"{'them' if n > 1 else 'it'}, --resume with that run's --out to score only the records it "
+                     "did not finish, or another --pdf-dir")
+
+
 def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
@@ -100,6 +125,8 @@ def run(args) -> int:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
+    if args.pdf_dir is not None:
+        refuse_earlier_pdfs(args, headers)
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor

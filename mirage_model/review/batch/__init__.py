@@ -25,8 +25,8 @@ from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_lookup
 from mirage_model.review.batch.outputs import FORMATS, read_rows
 from mirage_model.review.batch.pipeline import iter_rows
-from mirage_model.review.batch.rows import columns
+from mirage_model.review.batch.rows import columns, earlier_pdfs
 from mirage_model.review.batch.run import BatchSummary, score_folder
 
-__all__ = ["FORMATS", "BatchError", "BatchSummary", "LabsLookup", "columns", "find_inputs",
+__all__ = ["FORMATS", "BatchError", "BatchSummary", "LabsLookup", "columns", "earlier_pdfs", "find_inputs",
            "iter_rows", "labs_lookup", "read_rows", "score_folder"]

@@ -86,6 +86,27 @@ def pdf_name(rel: Path, keep_suffix: bool = False) -> Path:
     return rel.with_suffix(".pdf")
 
 
+def _record_rel(path, root) -> Path:
+    """A record's path under ``root`` (its name when it is not under it), as its PDF is named."""
+    rel = Path(rel_path(Path(path), root))
+    return Path(rel.name) if rel.is_absolute() else rel
+
+
+def record_pdf_names(root, paths: Iterable[Path]) -> dict[Path, Path]:
+    """Each record of a run over ``paths`` under ``root`` -> its PDF's name under the PDF folder
+    (``pdf_names`` of their paths under ``root``): where ``Scorer`` writes them."""
+    rels = {Path(p): _record_rel(p, Path(root)) for p in paths}
+    names = pdf_names(rels.values())
+    return {p: names[r] for p, r in rels.items()}
+
+
+def earlier_pdfs(pdf_dir, root, paths: Iterable[Path]) -> list[Path]:
+    """The PDFs a run over the records ``paths`` under ``root`` would write in ``pdf_dir`` that are
+    there already (an earlier run's: the run would replace them), in the records' order."""
+    pdf_dir = Path(pdf_dir)
+    return [pdf_dir / name for name in record_pdf_names(root, paths).values() if (pdf_dir / name).is_file()]
+
+
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
     """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
     another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
@@ -230,9 +251,7 @@ class Scorer:
         self.model_id = str(getattr(predictor, "name", "") or "")
         self.schema = getattr(predictor, "schema", None)
         self._model_info = None
-        rels = {Path(p): self._rel(p) for p in paths}
-        names = pdf_names(rels.values())
-        self._pdf_names = {p: names[r] for p, r in rels.items()}
+        self._pdf_names = record_pdf_names(root, paths)
         # each record's labs row as training finds it: by its path under the root ("siteA/1"),
         # else by a shorter trailing part ("1") that fits no other record of the run; the app's
         # batch dialog opens a row's record with the same lookup's values (``labs_lookup``: the one
@@ -408,8 +427,7 @@ class Scorer:
         return self.pdf_dir / (name if name is not None else pdf_name(self._rel(item.path)))
 
     def _rel(self, path) -> Path:
-        rel = Path(rel_path(Path(path), self.root))
-        return Path(rel.name) if rel.is_absolute() else rel
+        return _record_rel(path, self.root)
 
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them
