@@ -126,3 +126,22 @@ def test_bench_model_none_is_a_random_preset_even_beside_a_shipped_model(tmp_pat
 
         shipped = sum(p.numel() for p in load_checkpoint(default_model_path()).model.parameters())
         assert result["models"][0]["parameters"] != shipped
+
+
+def test_the_readme_speed_tables_bench_commands_write_distinct_files():
+    """The README's current speed table names `mirage bench --threads 1 --no-baseline` and `mirage
+    bench` as its sources: both wrote bench.json, so the second, run as written, was refused (an
+    earlier run's bench.json; bench replaces it only with --overwrite). Each distinct command there
+    writes its own --out now."""
+    import re
+    from pathlib import Path
+
+    from training_cli.commands.bench import bench_command_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Speed on this project's reference machine"):readme.index("**Earlier rows**")]
+    rows = [line for line in table.splitlines() if line.startswith("|")]
+    commands = sorted({c for line in rows for c in re.findall(r"`mirage bench([^`]*)`", line)})
+    assert len(commands) >= 2, commands
+    outs = [str(bench_command_parser().parse_args(c.split()).out) for c in commands]
+    assert len(set(outs)) == len(commands), dict(zip(commands, outs))
