@@ -125,23 +125,32 @@ def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog, cap
 
 
 def test_refusal_names_every_variant_of_another_recipe(tmp_path):
-    """Two finished variants of another recipe: one refusal before anything is written, naming
-    both folders and their differences; a variant not yet trained is not named."""
+    """Finished variants of another recipe, and one stopped before its end (its model already
+    selected, no summary.json: it used to be retrained over in silence): one refusal before anything
+    is written, naming each folder, whether it finished, and what differs. A variant not yet trained,
+    and an unfinished one of the same recipe (trained again from the start), are not named."""
     out = tmp_path / "abl"
     args = ablate.ablate_command_parser().parse_args(["--data", "ptbxl:/d", "--out", str(out), "--preset", "tiny",
-                                                      "--variants", "full,no_labs,no_image", "--epochs", "2"])
-    for folder, switches in (("full", {}), ("no_labs", {"no_labs": True})):
+                                                      "--variants", "full,no_labs,no_image,no_signal,no_fusion",
+                                                      "--epochs", "2"])
+    for folder, switches, epochs, finished in (("full", {}, 1, True), ("no_labs", {"no_labs": True}, 1, True),
+                                               ("no_image", {"no_image": True}, 1, False),
+                                               ("no_signal", {"no_signal": True}, 2, False)):
         cfg = ablate.variant_config(args, out / folder, switches)
-        (out / folder).mkdir(parents=True)
-        (out / folder / "config.json").write_text(json.dumps({**cfg.to_dict(), "epochs": 1}))
-        (out / folder / "summary.json").write_text("{}")
+        (out / folder / "model").mkdir(parents=True)
+        (out / folder / "config.json").write_text(json.dumps({**cfg.to_dict(), "epochs": epochs}))
+        (out / folder / "model" / "config.json").write_text("{}")
+        if finished:
+            (out / folder / "summary.json").write_text("{}")
+    before = sorted(p for p in out.rglob("*"))
     with pytest.raises(ConfigError) as info:
         ablate.run(args)
     said = str(info.value)
-    assert f"the finished runs in {out / 'full'} (epochs 1 -> 2); {out / 'no_labs'} (epochs 1 -> 2) were " \
-           "trained with another recipe; give --overwrite to retrain them" in said
-    assert "no_image" not in said
-    assert not (out / "config.json").exists() and not (out / "no_image").exists()
+    assert f"the finished run in {out / 'full'} (epochs 1 -> 2), the finished run in {out / 'no_labs'} (epochs 1 -> 2) " \
+           f"and the unfinished run in {out / 'no_image'} (epochs 1 -> 2) were trained with another recipe; give " \
+           "--overwrite to retrain them" in said, said
+    assert "no_signal" not in said and "no_fusion" not in said
+    assert sorted(p for p in out.rglob("*")) == before          # nothing written: no config.json, no folder
 
 
 def test_recipe_differences_name_every_result_changing_option(tmp_path):

@@ -10,9 +10,9 @@ value instead (the paper's sensitivity analysis; repeat --sweep for both). Budge
 (``--epochs``, ``--limit``, ``--train-limit``, ``--preset base``, the shipped model's) make it fit a CPU. A variant
 whose run already finished in OUT is reused when it was trained with the requested recipe (every
 option that changes its numbers: data, task, labels, limits, preset, epochs, lr, seed, switches,
-bootstrap ...). One trained with another recipe is refused before any training, naming its folder
-and what differs, unless ``--overwrite`` (retrain it with the requested recipe, replacing its
-results); --force retrains every variant.
+bootstrap ...). One trained with another recipe, finished or stopped before its end, is refused before
+any training, naming its folder and what differs, unless ``--overwrite`` (retrain it with the
+requested recipe, replacing its results); --force retrains every variant.
 
 Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
 """
@@ -139,12 +139,15 @@ def run(args) -> int:
     out = Path(args.out).expanduser()
     runs = plan(args)
     configs = [variant_config(args, out / folder, switches) for folder, _, switches in runs]   # checked first
-    differences = {}      # folder -> what differs, for each finished variant of another recipe
+    differences = {}      # folder -> what differs from its earlier run's recipe ([]: nothing), for each run there
+    finished = {folder for folder, _, _ in runs if (out / folder / "summary.json").is_file()}
     if not args.force:
         for (folder, _, _), cfg in zip(runs, configs):
-            if (out / folder / "summary.json").is_file():
+            # a run stopped before its end has its best epoch's model already: not lost in silence either
+            if folder in finished or (out / folder / "model" / "config.json").is_file():
                 differences[folder] = recipe_differences(out / folder, cfg)
-        refuse_other_recipes(out, {f: d for f, d in differences.items() if d}, bool(getattr(args, "overwrite", False)))
+        refuse_other_recipes(out, {f: (f in finished, d) for f, d in differences.items() if d},
+                             bool(getattr(args, "overwrite", False)))
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     rows = []
@@ -152,13 +155,17 @@ def run(args) -> int:
     for i, ((folder, label, _), cfg) in enumerate(zip(runs, configs), 1):
         run_dir = out / folder
         differs = differences.get(folder)
-        if differs == []:
+        if differs == [] and folder in finished:
             logger.info("[%d/%d] %s: reusing the finished run in %s (same recipe)", i, len(runs), label, run_dir)
         else:
+            state = "finished" if folder in finished else "unfinished"
             if differs:
-                logger.warning("[%d/%d] %s: the finished run in %s was trained with another recipe (%s); "
-                               "retraining it with the requested one (--overwrite)", i, len(runs), label, run_dir,
-                               "; ".join(differs))
+                logger.warning("[%d/%d] %s: the %s run in %s was trained with another recipe (%s); "
+                               "retraining it with the requested one (--overwrite)", i, len(runs), label, state,
+                               run_dir, "; ".join(differs))
+            elif differs == []:
+                logger.info("[%d/%d] %s: training again from the start the unfinished run in %s (same recipe)",
+                            i, len(runs), label, run_dir)
             else:
                 logger.info("[%d/%d] %s: training", i, len(runs), label)
             for stale in (run_dir / "summary.json", run_dir / "test" / "metrics.json"):
@@ -170,25 +177,27 @@ def run(args) -> int:
     return 0
 
 
-def refuse_other_recipes(out: Path, differences: dict[str, list[str]], overwrite: bool) -> None:
-    """Refuse, before any training, an OUT holding finished variants trained with another recipe
-    unless ``overwrite``: retraining them replaces their results (a second ablation with other options
-    had done so with a log warning only).
+def refuse_other_recipes(out: Path, differences: dict[str, tuple[bool, list[str]]], overwrite: bool) -> None:
+    """Refuse, before any training, an OUT holding variants trained with another recipe unless
+    ``overwrite``: retraining them replaces their results (a second ablation with other options had
+    done so with a log warning only), or the model an unfinished run had already selected.
 
     Args:
-        differences: variant folder -> what differs (``recipe_differences``), for those that differ.
+        differences: variant folder -> (its run finished, what differs: ``recipe_differences``), for
+            those that differ.
 
     Raises:
-        ConfigError: naming each variant's folder and what differs, and --overwrite.
+        ConfigError: naming each variant's folder, whether its run finished, what differs, and --overwrite.
     """
     if overwrite or not differences:
         return
-    runs = "; ".join(f"{out / folder} ({', '.join(d)})" for folder, d in differences.items())
+    runs = [f"the {'finished' if done else 'unfinished'} run in {out / folder} ({', '.join(d)})"
+            for folder, (done, d) in differences.items()]
+    named = runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
     many = len(differences) > 1
-    raise ConfigError(f"error: mirage ablate --out {out}: the finished run{'s' if many else ''} in {runs} "
-                      f"{'were' if many else 'was'} trained with another recipe; give --overwrite to retrain "
-                      f"{'them' if many else 'it'} with this one, replacing {'their' if many else 'its'} "
-                      "results, or another --out")
+    raise ConfigError(f"error: mirage ablate --out {out}: {named} {'were' if many else 'was'} trained with another "
+                      f"recipe; give --overwrite to retrain {'them' if many else 'it'} with this one, replacing "
+                      f"{'their' if many else 'its'} results, or another --out")
 
 
 # TrainConfig fields that do not change a run's numbers: where things go and how fast it runs
