@@ -430,6 +430,27 @@ def test_an_earlier_runs_model_is_not_replaced_without_overwrite(full_run, folde
     assert json.loads((out / "summary.json").read_text())["epochs_run"] == 1
 
 
+def test_overwrite_leaves_none_of_the_earlier_runs_results(full_run, folder_data, tmp_path):
+    """`mirage train --overwrite --no-test` kept the earlier run's test/ (its metrics, predictions and
+    plots) and skipped.csv beside the new model, as if they were the new model's. An --overwrite run
+    removes the earlier run's results as it starts; what it writes is its own."""
+    import shutil
+
+    root, labels, _ = folder_data
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    shutil.copytree(full_run, out)
+    (out / "skipped.csv").write_text("record_id,path,reason\nr9,x,unreadable\n")   # the earlier run skipped one
+    earlier = json.loads((out / "test" / "metrics.json").read_text())
+    assert earlier["look_id"]
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--seed", "5", "--overwrite",
+                                      "--no-test", labels=labels)]) == 0
+    assert not (out / "test").exists()
+    assert not (out / "skipped.csv").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["epochs_run"] == 1 and "test_macro_auroc" not in summary
+    assert [json.loads(line)["epoch"] for line in (out / "log.jsonl").read_text().splitlines()] == [1]
+
+
 def test_a_class_the_training_split_cannot_teach_is_warned_about(folder_data, tmp_path, caplog):
     """MI only in the validation and test splits (and NORM on every training record) trained without
     a word: the loss pushes MI one way only, and the run's MI figures looked like a model's."""

@@ -37,7 +37,7 @@ from training_cli.engine.data import CachedSplit, batch_to_device, class_weights
 from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
-from training_cli.engine.evaluation import evaluate_checkpoint, look_record, predict
+from training_cli.engine.evaluation import evaluate_checkpoint, look_record, output_files, predict
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
@@ -71,6 +71,8 @@ def train(cfg: TrainConfig) -> int:
     check_splits(index, cfg.data_options())
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
+        if cfg.overwrite and not cfg.resume:
+            _remove_earlier_results(out)
         runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(sys.argv),
                                                 "world_size": dist.world})
 
@@ -249,6 +251,29 @@ def _record_test_look(folder: Path, test: dict) -> None:
                     schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
                     thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
                     extra=loaded.extra)
+
+
+# what a run writes beside model/ and last/ only at some epoch's end, at its end, or only sometimes
+# (skipped.csv when records were skipped, test/ unless --no-test)
+RESULTS = ("summary.json", "skipped.csv", "log.csv", "log.jsonl", "curves.png")
+
+
+def _remove_earlier_results(out: Path) -> list[Path]:
+    """Remove, as a run with --overwrite starts, the results an earlier run left in ``out`` that this
+    run might not write again (``RESULTS`` and its test/ evaluation: ``evaluation.output_files``): a
+    run with --no-test, or without skipped records, or stopped early, had left the earlier model's
+    test metrics, skipped list or summary beside its own model. model/ and last/ are replaced at the
+    first epoch's end. Returns the files removed (each named in the log)."""
+    removed = []
+    for path in [out / name for name in RESULTS] + output_files(out / "test"):
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    if (out / "test").is_dir() and not any((out / "test").iterdir()):
+        (out / "test").rmdir()
+    if removed:
+        logger.info("--overwrite: removed the earlier run's %s", ", ".join(str(p.relative_to(out)) for p in removed))
+    return removed
 
 
 def _check_outputs(out: Path, replace_model: bool = False) -> None:
