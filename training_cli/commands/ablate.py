@@ -77,8 +77,8 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true",
                    help="retrain every variant that already finished, replacing its results")
     p.add_argument("--overwrite", action="store_true",
-                   help="retrain a finished variant trained with another recipe, replacing its results (without "
-                        "it such an OUT is refused before any training)")
+                   help="retrain a variant trained with another recipe (finished or stopped before its end), "
+                        "replacing its results (without it such an OUT is refused before any training)")
     p.add_argument("--no-progress", action="store_true")
 
 
