@@ -361,8 +361,14 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, 
                        check=ctx.check)
 
 
+class BatchNotice(str):
+    """A line a batch tells when it happens (a killed run's lock taken over), sent as the payload
+    of ``progress(0, 0, notice)`` before the first record's row."""
+
+
 def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
-    """``batch.score_folder`` with progress rows and the cancel flag wired to this job."""
+    """``batch.score_folder`` with progress rows, its notices (``BatchNotice``) and the cancel flag
+    wired to this job."""
     from mirage_model.review import batch   # scipy.signal and the loaders' process pool: when a batch starts
 
     if getattr(predictor, "device", "cpu") == "cpu":
@@ -371,4 +377,5 @@ def batch_job(ctx: JobContext, folder, predictor, out_path, **kwargs):
     def progress(done, total, row=None):
         ctx.progress(done, total, row)
 
+    kwargs.setdefault("notice", lambda line: ctx.progress(0, 0, BatchNotice(line)))
     return batch.score_folder(folder, predictor, out_path, progress=progress, cancel=ctx.cancelled, **kwargs)

@@ -1169,6 +1169,67 @@ def test_batch_dialog_says_a_folder_it_could_not_read(qtbot, tiny_model, tmp_pat
 
 
 @needs_sample
+def test_batch_dialog_tells_a_taken_over_lock_before_the_first_row(qtbot, tiny_model, tmp_path):
+    """A lock file left by a killed run (pid=424242, nobody holding it) was taken over with the
+    dialog saying so only in its end-of-run summary (hours later on a large folder), as mirage
+    score once did. The dialog's notes say it before the first record's row arrives, once, and the
+    run goes on. Truth: the lock file and PID this test wrote."""
+    import shutil
+
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for hea in (SAMPLE, SAMPLE_MI):
+        shutil.copy(hea, folder)
+        shutil.copy(hea.with_suffix(".dat"), folder)
+    out = tmp_path / "scores.csv"
+    lock = tmp_path / ".scores.csv.lock"
+    lock.write_text("pid=424242\n")
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    seen: list[str] = []          # the notes when each record's row arrived
+    worker = dlg.start()
+    assert worker is not None
+    worker.signals.progress.connect(lambda _d, _t, row: seen.append(dlg.notes.text()) if isinstance(row, dict) else None)
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    line = f"lock file {lock} was left by 'mirage score' process 424242, which is no longer running"
+    assert len(seen) == 2 and line in seen[0], (seen, dlg.status.text())
+    assert "2 scored" in dlg.status.text(), dlg.status.text()
+    told = dlg.notes.text() + dlg.status.text()
+    assert told.count(line) == 1 and told.count("taken over") == 1, told
+    assert dlg.notes.isVisibleTo(dlg)
+
+
+@needs_sample
+def test_batch_dialog_names_the_labs_rows_that_fit_no_record(qtbot, tiny_model, tmp_path):
+    """The labs-table rows that matched no record (their values used for nobody) and the case /
+    leading-zero hint were printed by mirage score but never shown by the dialog: "Done: 4 scored"
+    and nothing else. They are named in its notes now, with the hint, and the run still scores every
+    record. Truth: the table's ids ('00417_LR' is the record 00417_lr in other case, '99999' none)."""
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    folder = tmp_path / "ptbxl"
+    shutil.copytree(SAMPLE.parent.parent.parent, folder)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n00417_LR,40\n99999,50\n11125_lr,60\n")
+    dlg = _run_batch_dialog(qtbot, tiny_model, folder, tmp_path / "scores.csv", labs=labs)
+    assert dlg.table.rowCount() == 4 and "4 scored" in dlg.status.text(), dlg.status.text()
+    notes = dlg.notes.text()
+    assert "2 rows of labs.csv fit no record in this folder and were not used ('00417_LR', '99999')" in notes, notes
+    assert "'00417_LR' differs from the record '00417_lr' only in case or leading zeros" in notes, notes
+    assert "Traceback" not in notes and dlg.notes.isVisibleTo(dlg)
+    assert "00417_LR" in dlg.notes.toolTip() and "99999" in dlg.notes.toolTip()
+    assert QApplication.activeModalWidget() is None
+    r = [row["record_id"] for row in dlg.rows].index("11125_lr")     # the row that fits is used
+    assert dlg.rows[r]["age_used"] == 60
+
+
+@needs_sample
 def test_channels_not_among_the_12_leads_are_named_in_the_window(qtbot):
     """A PTB Diagnostic record carries the Frank leads vx, vy, vz beside its 12 leads; the window
     dropped them without a word. Its record information now names them (the words of the PDF's

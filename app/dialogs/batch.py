@@ -1,7 +1,9 @@
 """"Batch score folder..." dialog: a face over ``mirage_model.review.batch.score_folder`` in a worker.
 
 Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
-of results as they arrive. Double-clicking a row opens that record in the main window, with the
+of results as they arrive. What the run tells besides its rows (a killed run's lock taken over,
+when it happens; the labs-table rows that fit no record, at the end) stays in a line of notes
+under the progress. Double-clicking a row opens that record in the main window, with the
 labs-table values the batch scored it with (``batch.LabsLookup``), so that the window's
 probabilities are the row's.
 """
@@ -99,6 +101,7 @@ class BatchDialog(QDialog):
         self.summary = None
         self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
+        self._notes: list[str] = []       # the lines of ``self.notes``
 
         self.folder = QLineEdit(folder)
         self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
@@ -128,6 +131,12 @@ class BatchDialog(QDialog):
         self.progress.setValue(0)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # what the run tells besides its rows and counts; kept while the status line counts on
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)     # ids and paths are the table's and the disk's
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes.setVisible(False)
         self.start_btn = QPushButton("Start")
         self.cancel_btn = QPushButton("Cancel")
         self.cancel_btn.setEnabled(False)
@@ -153,6 +162,7 @@ class BatchDialog(QDialog):
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
+        lay.addWidget(self.notes)
         lay.addWidget(self.table, 1)
         # Enter presses no button: a dialog's Enter went to its first button, Browse, so Enter on a
         # result row opened the record and a folder chooser over it (and Enter in a field did too)
@@ -213,6 +223,7 @@ class BatchDialog(QDialog):
         self.table.setColumnCount(0)
         self.summary = None
         self.status.setToolTip("")
+        self._set_notes([])
         kwargs = {}
         if self.pdf_dir.text().strip():
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
@@ -245,6 +256,9 @@ class BatchDialog(QDialog):
 
         if isinstance(row, LabsLookup):
             self.labs_lookup = row
+            return
+        if isinstance(row, workers.BatchNotice):        # told when it happens, not at the end
+            self._add_note(f"Note: {row}.")
             return
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
@@ -294,9 +308,34 @@ class BatchDialog(QDialog):
         if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
             text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
             self.status.setToolTip(unreadable_line(unreadable, limit=len(unreadable)))
-        if getattr(summary, "lock_note", ""):
-            text += f" Note: {summary.lock_note}."
+        lock_note = getattr(summary, "lock_note", "")
+        if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened
+            self._add_note(f"Note: {lock_note}.")
+        unmatched = list(getattr(summary, "labs_unmatched", None) or ())
+        if unmatched:
+            self._add_note(self._unmatched_line(unmatched, getattr(summary, "labs_unmatched_hint", "")),
+                           tip="Labs-table rows that fit no record:\n" + "\n".join(unmatched[:200])
+                           + (f"\n... and {len(unmatched) - 200} more" if len(unmatched) > 200 else ""))
         self.status.setText(text)
+
+    def _unmatched_line(self, ids: list[str], hint: str) -> str:
+        """The labs-table rows that fit no record, in the words of ``mirage score``'s warning."""
+        table = Path(self.labs.text().strip()).name or "the labs table"
+        n = len(ids)
+        shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if n > 5 else "")
+        return (f"Warning: {n} row{'s' if n != 1 else ''} of {table} fit no record in this folder and "
+                f"{'were' if n != 1 else 'was'} not used ({shown}); a row's id is the record's path in "
+                f"the folder without the extension, e.g. 'siteA/1' or '1'{hint}.")
+
+    def _add_note(self, line: str, tip: str = "") -> None:
+        self._set_notes(self._notes + [line], tip)
+
+    def _set_notes(self, lines: list[str], tip: str = "") -> None:
+        self._notes = list(lines)
+        self.notes.setText("\n".join(self._notes))
+        if tip or not lines:
+            self.notes.setToolTip(tip)
+        self.notes.setVisible(bool(self._notes))
 
     def _show_output(self, out: Path) -> None:
         """The table as the output file holds it, after a resumed run: the rows it kept (scored
