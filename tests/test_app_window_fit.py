@@ -180,3 +180,72 @@ def test_folder_sex_and_measurement_source_columns_fit_without_scrolling(qtbot, 
     scroll = window.results_scroll
     assert window.results.width() <= scroll.viewport().width(), (window.results.width(), scroll.viewport().width())
     assert not scroll.horizontalScrollBar().isVisible()
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 900)])
+def test_lab_form_columns_fit_without_scrolling_and_keep_value_and_unit_whole(qtbot, size):
+    """At 1024x768 with the folder dock open the "Labs & clinical" tab's grid was 460 px wide in a
+    323 px view: the Reference column ended at 322 px and From and Contribution lay behind a
+    horizontal scroll bar, with the value fields squeezed to 39 px. Now every shown column lies
+    inside the view, no scroll bar; a typed value ("1250.5") shows whole beside its clear button
+    and the unit box shows its unit; the reference's numbers show whole, the whole range (with its
+    unit) on hover. Where there is no room for From and Contribution they give way, and what they
+    say is in the value's tooltip; in a wide window they are shown. The result panel keeps its width."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox, QToolButton
+
+    window = shown_window(qtbot, size=size)
+    window.open_folder(SAMPLES)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.step_record(1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(window.lab_form)
+    qtbot.wait(50)
+    assert window.width() == size[0] and window.browser_dock.isVisible()
+    form = window.lab_form
+    view = form._scroll.viewport()
+    grid = form._scroll.widget().layout()
+    body = form._scroll.widget()
+    assert not form._scroll.horizontalScrollBar().isVisible(), (view.width(), body.minimumSizeHint().width(),
+                                                                [grid.cellRect(0, c).right() for c in range(6)])
+    cols = [c for c in range(grid.columnCount()) if any(
+        grid.itemAtPosition(r, c) is not None and grid.itemAtPosition(r, c).widget().isVisible()
+        for r in range(grid.rowCount()))]
+    assert cols[:4] == [0, 1, 2, 3]
+    for c in cols:
+        right = grid.cellRect(0, c).right()
+        assert right < view.width(), (c, right, view.width())
+
+    edit = form.editor("nt_probnp")
+    form.set_value("nt_probnp", "1250.5", emit=False)
+    edit.setCursorPosition(len(edit.text()))              # as after typing it
+    qtbot.wait(20)
+    end = edit.cursorRect().center().x()
+    clear = edit.findChildren(QToolButton)          # its clear button (fading in)
+    assert end - edit.fontMetrics().horizontalAdvance("1250.5") >= 0, end              # its start in view
+    assert clear and end <= clear[0].geometry().left(), (end, clear[0].geometry())     # not under the button
+    for name in form.features():
+        row = form._rows[name]
+        if row.unit is not None:      # the unit box shows its whole unit (the style's room for it)
+            box = row.unit
+            opt = QStyleOptionComboBox()
+            box.initStyleOption(opt)
+            text = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                              QStyle.SubControl.SC_ComboBoxEditField, box)
+            assert text.width() >= box.fontMetrics().horizontalAdvance(box.currentText()), (name, text.width())
+        if row.reference.text():
+            whole = row.feature.reference_text()
+            assert row.reference.width() >= row.reference.fontMetrics().horizontalAdvance(row.reference.text())
+            assert whole.startswith(row.reference.text()) and whole in row.reference.toolTip()
+
+    crp = form._rows["crp"]
+    form.set_value("crp", "12", emit=False)
+    if size[0] <= 1024:       # no room: From and Contribution give way, told on hover
+        assert not form.columns_shown()
+        assert "from: user" in form.editor("crp").toolTip()
+        assert "high" in form.editor("crp").toolTip()            # its flag stays first
+    else:
+        assert form.columns_shown() and crp.source.isVisible() and crp.source.text() == "user"
+    scroll = window.results_scroll
+    assert scroll.width() >= 156, scroll.width()

@@ -16,12 +16,20 @@ class ElidedLabel(QLabel):
     one record to the next.
     """
 
-    def __init__(self, text: str = "", parent=None):
+    def __init__(self, text: str = "", parent=None, least: str = ""):
+        """``least``: a text the label is never narrower than (its minimum width; "": none)."""
         super().__init__(parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.full_text = ""
+        self.tip = ""          # a tooltip of its own, shown under the whole text when that is cut
+        self.least = least
         self.setText(text)
+
+    def set_tip(self, tip: str) -> None:
+        """A tooltip kept whether or not the text is cut (the whole text is added above it then)."""
+        self.tip = tip
+        self._elide()
 
     def setText(self, text: str) -> None:          # noqa: N802 (Qt's name)
         self.full_text = text
@@ -37,7 +45,9 @@ class ElidedLabel(QLabel):
                      super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:             # noqa: N802
-        return QSize(0, super().minimumSizeHint().height())
+        m = self.contentsMargins()
+        least = self.fontMetrics().horizontalAdvance(self.least) + m.left() + m.right() + 2 if self.least else 0
+        return QSize(least, super().minimumSizeHint().height())
 
     def _elide(self) -> None:
         room = self.contentsRect().width()
@@ -45,7 +55,7 @@ class ElidedLabel(QLabel):
         if room > 0 and self.fontMetrics().horizontalAdvance(shown) > room:
             shown = self.fontMetrics().elidedText(shown, Qt.TextElideMode.ElideRight, room)
         super().setText(shown)
-        self.setToolTip(self.full_text if shown != self.full_text else "")
+        self.setToolTip("\n".join(t for t in (self.full_text if shown != self.full_text else "", self.tip) if t))
 
     def resizeEvent(self, event) -> None:           # noqa: N802
         super().resizeEvent(event)

@@ -8,15 +8,21 @@ The form holds no values and no rules of its own: an edit goes to the session
 session then holds. Opening another record binds the form to a new session, so nothing typed for
 one patient can reach the next. Features the model does not use are still recorded (they go into
 the report) and marked "not used by this model".
+
+On a narrow window (1024 px with the folder dock open) the value field and the unit box keep the
+width a typed value and the chosen unit need; the reference shows its numbers while the unit box
+shows the range's own unit (the whole range on hover), and the From and Contribution columns give
+way: taken out of the grid, what they say added to the value field's tooltip.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QStyle, QStyleOptionComboBox, QVBoxLayout, QWidget,
 )
 
+from app.views.elided_label import ElidedLabel
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, parse_entry
 from mirage_model.review.session import ReviewSession
 
@@ -32,10 +38,12 @@ class _Row:
         if not used:
             self.name_label.setToolTip("not used by this model; recorded for the report")
             self.name_label.setStyleSheet("color: #777")
-        self.source = QLabel("")
+        # these give way on a narrow form (hidden, told in the value's tooltip); the value and unit never do
+        self.source = ElidedLabel("")
         self.source.setStyleSheet("color: #555")
-        self.contribution = QLabel("")
+        self.contribution = ElidedLabel("")
         self.contribution.setStyleSheet("color: #555")
+        self.message_tip = ""          # the field's refusal or flag, first in its tooltip
         if feature.kind == "binary":
             self.editor = QComboBox()
             self.editor.addItems(["", "M", "F"])
@@ -44,17 +52,59 @@ class _Row:
             self.editor = QLineEdit()
             self.editor.setPlaceholderText("not given")
             self.editor.setClearButtonEnabled(True)
+            # a typed value stays readable beside its clear button however narrow the form
+            self.editor.setMinimumWidth(self.editor.fontMetrics().horizontalAdvance(VALUE_ROOM) + VALUE_CHROME_PX)
             self.unit = QComboBox()
             units = [feature.unit] + [u for u in feature.units if u != feature.unit]
             self.unit.addItems([u for u in units if u])
-            self.unit.setMinimumContentsLength(6)
-        self.reference = QLabel(feature.reference_text())
+            self.unit.setMinimumContentsLength(4)
+            self.fit_unit()
+            self.unit.currentIndexChanged.connect(lambda _i: self.fit_unit())
+        whole = feature.reference_text()
+        # its numbers ("< 14"), beside a unit box that shows its unit; "" without a range
+        self.reference_short = whole[:-len(feature.unit) - 1].rstrip() \
+            if feature.unit and whole.endswith(" " + feature.unit) else whole
+        self.reference = ElidedLabel(self.reference_short, least=self.reference_short)
+        self.reference.set_tip(f"reference range: {whole}" if whole else "")
         self.reference.setStyleSheet("color: #555")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b")
         self.message.setVisible(False)
         self.status: str = "empty"          # empty | ok | low | high | error
+
+    def show_tip(self, columns_shown: bool) -> None:
+        """The value field's tooltip: its refusal or flag, and, while the From and Contribution
+        columns give way, what they would say."""
+        parts = [self.message_tip] if self.message_tip else []
+        if not columns_shown:
+            if self.source.text():
+                parts.append(f"from: {self.source.text()}")
+            if self.contribution.text():
+                parts.append(f"contribution: {self.contribution.text()} ({self.contribution.tip})")
+        self.editor.setToolTip("\n".join(parts))
+
+    def fit_unit(self) -> None:
+        """The unit box as wide as its chosen unit needs ("mg/L FEU" whole, not "mg/L FE")."""
+        opt = QStyleOptionComboBox()
+        self.unit.initStyleOption(opt)
+        fm = self.unit.fontMetrics()
+        need = self.unit.style().sizeFromContents(
+            QStyle.ContentsType.CT_ComboBox, opt, QSize(fm.horizontalAdvance(self.unit.currentText()), fm.height()),
+            self.unit).width()
+        self.unit.setMinimumWidth(need)
+
+    def show_reference(self) -> None:
+        """The range's numbers while the unit box shows its unit; with its unit otherwise."""
+        whole = self.feature.reference_text()
+        own = self.unit is None or self.unit.currentText() in ("", self.feature.unit)
+        self.reference.setText(self.reference_short if own else whole)
+
+
+# a value field shows this many digits beside its clear button and frame
+VALUE_ROOM = "0000.0"
+VALUE_CHROME_PX = 32          # its frame and clear button (measured: "1250.5" whole at 74 px)
+GIVE_WAY = 4          # the first of the columns that give way (From, Contribution) in the form's grid
 
 
 class LabForm(QWidget):
@@ -74,9 +124,13 @@ class LabForm(QWidget):
         outer.addWidget(self.caption)
         self._scroll = QScrollArea()
         self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)     # the tab's own frame is around it
         self._scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # its fields take the focus (and scroll it into view)
         self.tab_after: QWidget | None = None    # the window's widget before the form's fields in the Tab order
         outer.addWidget(self._scroll, 1)
+        self._scroll.viewport().installEventFilter(self)      # its width decides which columns show
+        self._heads: list[QLabel] = []
+        self._columns_shown: bool | None = None
         self._loading_model = False
         self.set_schema(None)
 
@@ -102,10 +156,25 @@ class LabForm(QWidget):
                 features.append(f)
         body = QWidget()
         grid = QGridLayout(body)
-        grid.setContentsMargins(4, 4, 4, 4)
-        grid.setHorizontalSpacing(6)
-        for col, head in enumerate(("Feature", "Value", "Unit", "Reference", "From", "Contribution")):
-            grid.addWidget(QLabel(f"<b>{head}</b>"), 0, col)
+        grid.setContentsMargins(2, 4, 2, 4)
+        grid.setHorizontalSpacing(4)
+        self._heads = []
+        for col, (head, tip) in enumerate((
+                ("Feature", ""), ("Value", ""), ("Unit", ""),
+                ("Reference", "reference range, in the unit beside it (whole on hover)"),
+                ("From", "where the value came from: the record's file, a labs table, or typed here"),
+                ("Contribution", "change in probability when the value is masked"))):
+            if head == "Reference":      # as narrow as its numbers ("45-110"): cut ("Refer..."), whole on hover
+                label = ElidedLabel(head, least="Ref\N{HORIZONTAL ELLIPSIS}")
+                font = label.font()
+                font.setBold(True)
+                label.setFont(font)
+                label.set_tip(tip)
+            else:
+                label = QLabel(f"<b>{head}</b>")
+                label.setToolTip(tip)
+            self._heads.append(label)
+            grid.addWidget(label, 0, col)
         self._rows = {}
         r = 1
         for f in features:
@@ -125,12 +194,66 @@ class LabForm(QWidget):
                 row.editor.editingFinished.connect(lambda n=f.name: self._edited(n))
                 row.editor.textChanged.connect(lambda _t, n=f.name: self._validate(n))
                 row.unit.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
+                row.unit.currentIndexChanged.connect(lambda _i, rw=row: rw.show_reference())
             r += 2
         grid.setRowStretch(r, 1)
         self._scroll.setWidget(body)
+        self._columns_shown = None
+        self._fit_columns()
         self.chain_tab_order()
         self._caption()
         self.refresh()
+
+    def eventFilter(self, obj, event) -> bool:      # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize and obj is self._scroll.viewport():
+            self._fit_columns()
+        return super().eventFilter(obj, event)
+
+    def columns_shown(self) -> bool:
+        """Whether the From and Contribution columns are shown (False: they gave way)."""
+        return bool(self._columns_shown)
+
+    def _fit_columns(self) -> None:
+        """Show the From and Contribution columns only where the viewport has room for them beside
+        the feature, value, unit and reference at their least (their headers whole): a 1024 px
+        window with the folder dock open put the reference behind a horizontal scroll bar."""
+        body = self._scroll.widget()
+        if body is None or not self._rows:
+            return
+        grid = body.layout()
+        m = grid.contentsMargins()
+        least = [max(self._least(w) for w in self._column(c)) for c in range(len(self._heads))]
+        core = sum(least[:GIVE_WAY]) + grid.horizontalSpacing() * (GIVE_WAY - 1) + m.left() + m.right()
+        extra = sum(h.sizeHint().width() + grid.horizontalSpacing() for h in self._heads[GIVE_WAY:])
+        shown = self._scroll.viewport().width() >= core + extra
+        if shown == self._columns_shown:
+            return
+        self._columns_shown = shown
+        # taken out of the grid, not only hidden: a hidden column's spacing would still count
+        for c in range(GIVE_WAY, len(self._heads)):
+            for r, w in enumerate(self._column(c)):
+                if shown:
+                    grid.addWidget(w, 2 * r - 1 if r else 0, c)
+                else:
+                    grid.removeWidget(w)
+                w.setVisible(shown)
+        for k, row in enumerate(self._rows.values()):
+            row.show_tip(shown)
+            grid.removeWidget(row.message)            # under the columns shown (its span keeps them apart)
+            grid.addWidget(row.message, 2 * k + 2, 1, 1, len(self._heads) - 1 if shown else GIVE_WAY - 1)
+
+    def _column(self, c: int) -> list[QWidget]:
+        """The header and every row's widget of column ``c``."""
+        cells = [self._heads[c]]
+        for row in self._rows.values():
+            cell = (row.name_label, row.editor, row.unit, row.reference, row.source, row.contribution)[c]
+            if cell is not None:
+                cells.append(cell)
+        return cells
+
+    @staticmethod
+    def _least(w: QWidget) -> int:
+        return max(w.minimumSizeHint().width(), w.minimumWidth())
 
     def chain_tab_order(self) -> None:
         """Tab walks the rows in order (value, unit, next row) from ``tab_after`` (the widget before
@@ -174,15 +297,16 @@ class LabForm(QWidget):
             if delta is not None and len(labels):
                 k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
                 row.contribution.setText(f"{labels[k]} {float(delta[k]):+.3f}")
-                row.contribution.setToolTip("change in probability when this value is masked: " + ", ".join(
+                row.contribution.set_tip("change in probability when this value is masked: " + ", ".join(
                     f"{lab} {float(d):+.3f}" for lab, d in zip(labels, delta)))
             else:
                 row.contribution.setText("")
-                row.contribution.setToolTip("")
+                row.contribution.set_tip("")
             if v is not None and not v.accepted:
                 self._show_status(row, "error", v.message)
             else:
                 self._mark_unused(row, v)
+            row.show_tip(self.columns_shown())
 
     def _mark_unused(self, row: _Row, v) -> None:
         """A given value the model does not read says so, beside its flag (never instead of it: a
@@ -236,6 +360,7 @@ class LabForm(QWidget):
                     row.unit.blockSignals(True)
                     row.unit.setCurrentIndex(i)
                     row.unit.blockSignals(False)
+                row.show_reference()
         row.editor.blockSignals(False)
         self._validate(name)
 
@@ -275,7 +400,8 @@ class LabForm(QWidget):
         row.status = status
         if isinstance(row.editor, QLineEdit):
             row.editor.setStyleSheet(style)
-            row.editor.setToolTip(message)
+            row.message_tip = message
+            row.show_tip(self.columns_shown())
         row.message.setText(message)
         row.message.setStyleSheet("color: #c0392b" if status == "error" else "color: #b9770e")
         row.message.setVisible(bool(message))
@@ -311,6 +437,7 @@ class LabForm(QWidget):
         v = self.session.values.get(name)
         self._mark_unused(row, v)     # no model run follows (it does not read it) to refresh the form
         row.source.setText("" if v is None else v.source)
+        row.show_tip(self.columns_shown())
         if emit:
             self.changed.emit()
 
