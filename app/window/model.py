@@ -117,6 +117,7 @@ class ModelMixin:
         self.lab_form.set_loading_model(False)
         if self.predict_worker is None:
             self.results.busy.setVisible(False)
+        self.assess_without_model()       # a model that failed: the record's own quality report
         self.modelFinished.emit()
         self._check_finished()
 
@@ -230,7 +231,7 @@ class ModelMixin:
             self.results.bars.clear()
             self.results.positive.setText("")
             self.viewer.plot.set_explanation(None)
-            self.viewer.plot.set_quality(None)
+            self.viewer.plot.set_quality(self.record_quality())    # assessed without a model, or none
             self.image_view.set_explanation(None)
             self.heatmaps.set_explanation(None)
             return

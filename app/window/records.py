@@ -105,7 +105,12 @@ class RecordsMixin:
         self.show_status(f"Opening {path.name}...")
         pcfg = getattr(pred, "preprocess_cfg", None)
         rcfg = getattr(pred, "render_cfg", None)
-        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load")
+        self._record_quality = None
+        # no model to bring a quality report with its prediction: the load job assesses the record,
+        # so that its pacer marks come with the traces (with a model, its prediction brings them:
+        # one assessment per record)
+        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load",
+                           with_quality=pred is None and not self._model_loading)
         w.signals.progress.connect(
             workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
         w.signals.result.connect(workers.while_alive(self, lambda out, i=sid: self._load_done(i, out)))
@@ -154,6 +159,34 @@ class RecordsMixin:
         elif done == 2:
             self.session.accept_inputs(sid, out.inputs, out.errors.get("inputs", ""))
             self._show_inputs(out)
+            if out.quality is not None:
+                self._quality_ready(sid, out.quality)
+
+    def _quality_ready(self, sid: int, quality) -> None:
+        """The record's own quality report (no model brought one): kept for the session, and its
+        pacer marks and artefacts drawn while no prediction's report is shown."""
+        if not self._current(sid):
+            return
+        self._record_quality = (sid, quality)
+        if self.session.prediction is None:
+            self.viewer.plot.set_quality(quality)
+
+    def record_quality(self):
+        """The open record's quality report made without a model (``_quality_ready``), or None."""
+        held = self._record_quality
+        return held[1] if held is not None and self._current(held[0]) else None
+
+    def assess_without_model(self) -> workers.Worker | None:
+        """With no model (none loaded, none loading) and a record on screen that has no quality
+        report yet (it opened while a model was loading that then failed): assess it in a worker."""
+        session = self.session
+        if (session is None or session.record is None or self.predictor is not None or self._model_loading
+                or self.record_quality() is not None or self._quality_sid == session.id):
+            return None
+        sid = self._quality_sid = session.id
+        w = workers.Worker(workers.quality_job, session.record, None, name="quality")
+        w.signals.result.connect(workers.while_alive(self, lambda q, i=sid: self._quality_ready(i, q)))
+        return w.start()
 
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
@@ -227,6 +260,7 @@ class RecordsMixin:
         self.measure_panel.refresh()
         self.viewer.plot.set_measurements(out.measurements)
         self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
+        self.assess_without_model()      # the model it was opened for did not come
         self._check_finished()
 
     def _load_failed(self, sid: int, path: Path, message: str) -> None:
