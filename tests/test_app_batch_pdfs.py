@@ -1,0 +1,140 @@
+"""The "Batch score folder" dialog and the PDFs of an earlier run: given a PDF folder that held
+them, it replaced them one by one without a word, where ``mirage score --pdf-dir`` refuses such a
+folder unless --overwrite. It now asks first (Replace / Cancel); Cancel leaves every file as it
+was and the dialog open; a resumed run is not asked and skips its finished records' PDFs, as
+``mirage score --resume`` does.
+
+Truth: the bytes and modification times of the PDFs this test wrote, and the message box's text
+against the folder and file names the test chose."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from helpers_app import WAIT_MS, isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+
+SAMPLES = resources_dir() / "samples" / "ptbxl" / "records100"
+SAMPLE = SAMPLES / "00000" / "00417_lr.hea"
+SAMPLE_MI = SAMPLES / "11000" / "11125_lr.hea"
+pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
+EARLIER = b"%PDF-1.4\n% an earlier run's report\n"
+OLD = 1_600_000_000          # 2020-09-13: a modification time no run of this test writes
+
+
+@pytest.fixture
+def records(tmp_path) -> Path:
+    """Two PTB-XL records in one folder (tmp_path/records)."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for hea in (SAMPLE, SAMPLE_MI):
+        shutil.copy(hea, folder)
+        shutil.copy(hea.with_suffix(".dat"), folder)
+    return folder
+
+
+@pytest.fixture
+def answer(monkeypatch):
+    """The message box's answer: set ``answer.button`` ("Replace" or "Cancel"); the texts of the
+    boxes shown are in ``answer.asked``."""
+    class Answer:
+        button = "Cancel"
+        asked: list[str] = []
+
+    state = Answer()
+    state.asked = []
+
+    def exec_(box):
+        state.asked.append(f"{box.text()}\n{box.informativeText()}")
+        [button] = [b for b in box.buttons() if b.text() == state.button]
+        button.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    return state
+
+
+def _dialog(qtbot, model, folder: Path, out: Path, pdf_dir: Path):
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    dlg = BatchDialog(None, predictor=Predictor(model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(out))
+    dlg.pdf_dir.setText(str(pdf_dir))
+    dlg.show()
+    return dlg
+
+
+def _run(qtbot, dlg) -> None:
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+
+
+def _state(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def test_cancel_keeps_an_earlier_runs_pdf_and_replace_replaces_it(qtbot, tiny_model, records, tmp_path, answer):
+    pdf_dir = tmp_path / "pdfs"
+    pdf_dir.mkdir()
+    earlier = pdf_dir / "00417_lr.pdf"            # the name a run gives the record 00417_lr
+    earlier.write_bytes(EARLIER)
+    os.utime(earlier, (OLD, OLD))
+    before = _state(earlier)
+    out = tmp_path / "scores.csv"
+    dlg = _dialog(qtbot, tiny_model, records, out, pdf_dir)
+
+    answer.button = "Cancel"
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 1, dlg.status.text()
+    assert f"The PDF folder {pdf_dir} holds 1 PDF an earlier run wrote for these records (00417_lr.pdf)" \
+        in answer.asked[0], answer.asked[0]
+    assert _state(earlier) == before
+    assert sorted(p.name for p in pdf_dir.iterdir()) == ["00417_lr.pdf"]     # the other record's not written
+    assert not out.exists() and dlg.table.rowCount() == 0
+    assert dlg.isVisible() and dlg.start_btn.isEnabled() and not dlg.cancel_btn.isEnabled()
+    assert "Not started" in dlg.status.text() and str(pdf_dir) in dlg.status.text(), dlg.status.text()
+
+    answer.button = "Replace"
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 2
+    assert "2 scored" in dlg.status.text(), dlg.status.text()
+    data, mtime = _state(earlier)
+    assert data != EARLIER and data.startswith(b"%PDF") and mtime > before[1]
+    assert (pdf_dir / "11125_lr.pdf").read_bytes().startswith(b"%PDF")
+    assert out.is_file()
+
+
+def test_a_run_with_no_earlier_pdfs_and_a_resumed_run_are_not_asked(qtbot, tiny_model, records, tmp_path, answer):
+    """An empty PDF folder: no question. Resumed over that run's CSV: no question, every record
+    skipped and its PDF kept (mirage score --resume). Resume ticked with no CSV yet resumes
+    nothing, and is asked, as mirage score --resume refuses such a run when its --out is missing."""
+    pdf_dir = tmp_path / "pdfs"
+    out = tmp_path / "scores.csv"
+    dlg = _dialog(qtbot, tiny_model, records, out, pdf_dir)
+    _run(qtbot, dlg)
+    assert answer.asked == [] and "2 scored" in dlg.status.text(), dlg.status.text()
+    pdfs = sorted(pdf_dir.iterdir())
+    assert [p.name for p in pdfs] == ["00417_lr.pdf", "11125_lr.pdf"]
+    for p in pdfs:
+        os.utime(p, (OLD, OLD))
+    before = {p: _state(p) for p in pdfs}
+
+    dlg.resume.setChecked(True)
+    _run(qtbot, dlg)
+    assert answer.asked == [] and "2 skipped" in dlg.status.text(), dlg.status.text()
+    assert {p: _state(p) for p in pdfs} == before
+
+    answer.button = "Cancel"
+    dlg.output.setText(str(tmp_path / "other.csv"))
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 1 and "holds 2 PDFs" in answer.asked[0], answer.asked
+    assert {p: _state(p) for p in pdfs} == before and not (tmp_path / "other.csv").exists()
