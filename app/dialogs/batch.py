@@ -2,12 +2,12 @@
 
 Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
 of results as they arrive. What the run tells besides its rows (a killed run's lock taken over,
-when it happens; the labs-table rows that fit no record, at the end) stays in a line of notes
-under the progress. A run that would replace the PDFs an earlier run wrote in its PDF folder asks
-first (Replace / Cancel), as ``mirage score`` refuses one without --overwrite; a resumed run does
-not ask (its finished records, and their PDFs, are skipped). Double-clicking a row opens that record in the main window, with the
-labs-table values the batch scored it with (``batch.LabsLookup``), so that the window's
-probabilities are the row's.
+when it happens; the labs-table rows that fit no record, when the run starts) stays in a line of
+notes under the progress. A run that would replace the PDFs an earlier run wrote in its PDF folder
+asks first (Replace / Cancel), as ``mirage score`` refuses one without --overwrite; a resumed run
+is not asked (its finished records, and their PDFs, are skipped). Double-clicking a row opens that
+record in the main window, with the labs-table values the batch scored it with
+(``batch.LabsLookup``), so that the window's probabilities are the row's.
 """
 
 from __future__ import annotations
@@ -110,25 +110,43 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir) -> bool:
     return box.clickedButton() is replace
 
 
+@dataclass
+class LabsMatched:
+    """The run's labs-table match, sent before its first row: ``lookup`` (``batch.LabsLookup``),
+    the ids of the rows that fit no record (``unmatched``) and the case / leading-zero ``hint``
+    (``clinical.labs.near_miss_text``), as the run's summary gives them at the end."""
+
+    lookup: object
+    unmatched: list = field(default_factory=list)
+    hint: str = ""
+
+
 def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, statements: str = "auto", **kwargs):
     """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
     ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
+    from mirage_model.clinical.labs import near_miss_text
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
 
-    if model_path or predictor is None:
-        predictor = Predictor(model_path or None, device=device)
     if kwargs.get("labs"):
         # the batch's own match of the table's rows to the folder's records, handed to the dialog
-        # before the first row, so that a row opens with the values it was scored with
+        # before the model loads and the first row, so that the rows that fit no record are named
+        # when the run starts and a row opens with the values it was scored with
         if kwargs.get("found") is None:     # not listed before (no PDF folder to look at)
             unreadable: list = []
             kwargs.update(found=find_inputs(folder, unreadable), unreadable_folders=unreadable)
         lookup = labs_lookup(kwargs["labs"], folder, kwargs["found"][0])
-        ctx.progress(0, 0, lookup)
+        unmatched = list(lookup.match.unmatched)
+        # the hint over every record of the run, as score_folder's summary gives it at the end
+        hint = near_miss_text(unmatched, (lookup.record_id(p) for p in sorted(set().union(*kwargs["found"])))) \
+            if unmatched else ""
+        ctx.progress(0, 0, LabsMatched(lookup, unmatched, hint))
         kwargs.update(labs=lookup)    # read and matched once
+        ctx.check()
+    if model_path or predictor is None:
+        predictor = Predictor(model_path or None, device=device)
     where = companion_statements_model(getattr(predictor, "labels", ()), statements)
     if where is not None:
         kwargs["statements_predictor"] = Predictor(where, device=device)
@@ -156,6 +174,7 @@ class BatchDialog(QDialog):
         self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
         self._notes: list[str] = []       # the lines of ``self.notes``
+        self._labs_name = ""              # the file name of the run's labs table (as started)
 
         self.folder = QLineEdit(folder)
         self.output = QLineEdit(str(Path(folder) / "scores.csv") if folder else "")
@@ -283,6 +302,7 @@ class BatchDialog(QDialog):
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
         if self.labs.text().strip():
             kwargs["labs"] = self.labs.text().strip()
+        self._labs_name = Path(self.labs.text().strip()).name
         if self.resume.isChecked():
             kwargs["resume"] = True
         self._folder = Path(folder)
@@ -353,10 +373,10 @@ class BatchDialog(QDialog):
             self.status.setText("Cancelling after the current record...")
 
     def _progress(self, done: int, total: int, row) -> None:
-        from mirage_model.review.batch.inputs import LabsLookup   # loaded by the job that sends it
-
-        if isinstance(row, LabsLookup):
-            self.labs_lookup = row
+        if isinstance(row, LabsMatched):
+            self.labs_lookup = row.lookup
+            if row.unmatched:             # known before any record is scored: named now
+                self._note_unmatched(row.unmatched, row.hint)
             return
         if isinstance(row, workers.BatchNotice):        # told when it happens, not at the end
             self._add_note(f"Note: {row}.")
@@ -413,15 +433,21 @@ class BatchDialog(QDialog):
         if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened
             self._add_note(f"Note: {lock_note}.")
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
-        if unmatched:
-            self._add_note(self._unmatched_line(unmatched, getattr(summary, "labs_unmatched_hint", "")),
-                           tip="Labs-table rows that fit no record:\n" + "\n".join(unmatched[:200])
-                           + (f"\n... and {len(unmatched) - 200} more" if len(unmatched) > 200 else ""))
+        if unmatched:       # named when the run started: kept, not said twice
+            self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
         self.status.setText(text)
+
+    def _note_unmatched(self, ids: list[str], hint: str) -> None:
+        """The notes' line naming the labs-table rows that fit no record (every id in its tooltip),
+        once."""
+        line = self._unmatched_line(ids, hint)
+        if line not in self._notes:
+            self._add_note(line, tip="Labs-table rows that fit no record:\n" + "\n".join(ids[:200])
+                           + (f"\n... and {len(ids) - 200} more" if len(ids) > 200 else ""))
 
     def _unmatched_line(self, ids: list[str], hint: str) -> str:
         """The labs-table rows that fit no record, in the words of ``mirage score``'s warning."""
-        table = Path(self.labs.text().strip()).name or "the labs table"
+        table = self._labs_name or "the labs table"
         n = len(ids)
         shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if n > 5 else "")
         return (f"Warning: {n} row{'s' if n != 1 else ''} of {table} fit no record in this folder and "
