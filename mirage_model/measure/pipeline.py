@@ -154,7 +154,7 @@ def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig)
               and float(np.std(rr) / np.mean(rr)) <= cfg.qtc_rr_cv_max)
     if not (fast or halved):
         return m
-    why = f"at or above {limit:g}" if fast else f"over {1 / cfg.half_rate_ratio:.2g} times this measurement's"
+    why = f"at or above {limit:g}" if fast else f"more than {1 / cfg.half_rate_ratio:.3g} times this measurement's"
     note = (f"rate, RR, PR and QT/QTc not given: a second QRS detector finds {other:.0f} bpm ({why}), "
             f"this measurement {m.heart_rate_bpm:.0f} bpm, so it missed beats")
     kept = tuple(n for n in m.notes if not n.startswith(_RATE_NOTES))   # about values no longer given
