@@ -196,8 +196,14 @@ class LoadedRecord:
     inputs: Any = None                 # preprocess.ModelInputs (what the model sees) or None
     measurements: Any = None           # measure.Measurements or None
     # quality.QualityReport of the record's first minute (``inference.assess_record``), made only
-    # when asked (no model to bring one with its prediction): its pacer marks and artefacts
+    # when asked: its pacer marks and artefacts, drawn before (or without) a model's result
     quality: Any = None
+    # inference.RecordInputs: the inputs and quality report above as one preparation, which the
+    # model job reuses when made with its model's configs (``Predictor.prepare(..., inputs=)``)
+    prepared: Any = None
+    # set once ``prepared`` is made (or failed, or the job ended): a model job started with the
+    # traces waits for it (``score_job``) rather than preparing the record a second time
+    prepared_ready: threading.Event = field(default_factory=threading.Event)
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
     timings: dict = field(default_factory=dict)  # seconds per step
     drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
@@ -210,14 +216,28 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
 
     Progress ``(1, 3, LoadedRecord)`` comes as soon as the record is read (the GUI draws it and sets
     ``drawn``); model inputs ``(2, 3)`` and measurements follow. What measuring loads on first use
-    (neurokit2, the delineator) loads only after the record is on screen. ``with_quality``: the
-    record's quality report too (``LoadedRecord.quality``, with ``(2, 3)``), for a window with no
-    model (a model's prediction brings its own: asked for then, the record would be assessed
-    twice); 14 ms on LUDB 8 (500 Hz, 10 s).
+    (neurokit2, the delineator) loads only after the record is on screen. The inputs are made as
+    ``Predictor.prepare`` makes them (``inference.record_inputs`` with ``preprocess_cfg`` and
+    ``render_cfg``: pass the model's), so that the model job reuses them (``LoadedRecord.prepared``)
+    instead of preparing the record again. ``with_quality``: the record's quality report too
+    (``LoadedRecord.quality``, with ``(2, 3)``), part of that preparation: its pacer marks show with
+    the model image, and a model that assesses reuses it (one assessment per record); 14 ms on
+    LUDB 8 (500 Hz, 10 s).
     """
     t0 = time.perf_counter()
     record = load_record(path)
     out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0})
+    try:
+        return _prepare_and_measure(ctx, path, out, preprocess_cfg, render_cfg, with_inputs,
+                                    with_measurements, with_quality)
+    finally:
+        out.prepared_ready.set()       # never leave a model job waiting (cancelled, or failed)
+
+
+def _prepare_and_measure(ctx: JobContext, path, out: LoadedRecord, preprocess_cfg, render_cfg,
+                         with_inputs: bool, with_measurements: bool, with_quality: bool) -> LoadedRecord:
+    """``load_record_job`` once the record is read."""
+    record = out.record
     ctx.check()
     ctx.progress(1, 3, out)
     # Let the GUI thread draw the traces before the heavy steps compete with it for the GIL.
@@ -228,27 +248,32 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     # finds a partially initialised module and raises. Importing torch here first waits for that
     # import to complete (or does it), so the scipy work below never sees half a torch.
     import torch  # noqa: F401
-    if with_quality:
-        t1 = time.perf_counter()
-        try:
-            from mirage_model.inference import assess_record   # as Predictor.prepare assesses (torch: imported)
-            cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
-            out.quality = assess_record(record, cfg.window_s)
-        except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
-            log.warning("quality of %s failed: %s", path, traceback.format_exc())
-            out.errors["quality"] = user_message(err)
-        out.timings["quality"] = time.perf_counter() - t1
-        ctx.check()
+    from mirage_model import inference   # as Predictor.prepare prepares (torch: imported)
+
     if with_inputs:
         t1 = time.perf_counter()
         try:
-            cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
-            kwargs = {"render_cfg": render_cfg} if render_cfg is not None else {}
-            out.inputs = preprocess.model_inputs(record.signal, record.fs, cfg, **kwargs)
+            out.prepared = inference.record_inputs(record, preprocess_cfg, render_cfg, quality=False)
+            out.inputs = out.prepared.inputs
         except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
             log.warning("model inputs for %s failed: %s", path, traceback.format_exc())
             out.errors["inputs"] = user_message(err)
         out.timings["inputs"] = time.perf_counter() - t1
+        ctx.check()
+    if with_quality:
+        t1 = time.perf_counter()
+        try:
+            if out.prepared is not None:     # the report a model that assesses reuses
+                out.prepared = inference.assessed(out.prepared)
+                out.quality = out.prepared.quality
+            else:                            # no inputs asked, or they failed: the report alone
+                cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
+                out.quality = inference.assess_record(record, cfg.window_s)
+        except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
+            log.warning("quality of %s failed: %s", path, traceback.format_exc())
+            out.errors["quality"] = user_message(err)
+        out.timings["quality"] = time.perf_counter() - t1
+    out.prepared_ready.set()
     ctx.check()
     ctx.progress(2, 3, out)
     if with_measurements:
@@ -376,16 +401,23 @@ def report_job(ctx: JobContext, session, out_path, settings=None, model_info=Non
     return result if result is not None else out_path
 
 
-def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, statements_predictor=None):
+def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, statements_predictor=None,
+              inputs=None):
     """The prediction, the clinical values' contributions and the statements model's prediction
     (None without one, or when it failed) for ``ticket`` (its session's values), under the model
-    lock. Returns (Prediction, contributions, statements Prediction or None)."""
+    lock. ``inputs``: the record's ``inference.RecordInputs``, or the ``LoadedRecord`` whose job is
+    preparing it (waited for, then its ``prepared``), reused when made as ``predictor`` prepares.
+    Returns (Prediction, contributions, statements Prediction or None)."""
+    if isinstance(inputs, LoadedRecord):
+        while not inputs.prepared_ready.wait(0.05):
+            ctx.check()
+        inputs = inputs.prepared
     with _PREDICT_LOCK:
         ctx.check()
         if getattr(predictor, "device", "cpu") == "cpu":
             inference_threads()
         return compute(predictor, record, ticket, explain=explain, statements_predictor=statements_predictor,
-                       check=ctx.check)
+                       check=ctx.check, inputs=inputs)
 
 
 class BatchNotice(str):

@@ -33,7 +33,7 @@ from mirage_model.measure import measure
 from mirage_model.models import reads_image
 from mirage_model.outputs import is_called, probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
-from mirage_model.preprocess import model_inputs, windowed_model_inputs
+from mirage_model.preprocess import PreprocessConfig, model_inputs, windowed_model_inputs
 from mirage_model.quality import Finding, QualityConfig, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
@@ -186,6 +186,68 @@ class _Prepared:
     rhythm: tuple | None = None  # (features (F,) or None, note) for a measured-rhythm stage; None: not measured
 
 
+def inputs_key(preprocess_cfg, render_cfg, quality: bool) -> tuple:
+    """What makes two preparations of a record the same: (PreprocessConfig, RenderConfig, assessed?),
+    None configs as the defaults ``model_inputs`` then uses (frozen dataclasses: equal by value)."""
+    return (preprocess_cfg if preprocess_cfg is not None else PreprocessConfig(),
+            render_cfg if render_cfg is not None else RenderConfig(), bool(quality))
+
+
+@dataclass(frozen=True)
+class RecordInputs:
+    """One record preprocessed, rendered and (when asked) assessed, before any clinical value: the
+    part of ``Predictor.prepare`` that depends only on the record and the configs in ``key``.
+
+    Made by ``record_inputs``; the app's record-load job makes it for the "What the model sees"
+    image and the pacer marks, and ``Predictor.prepare(..., inputs=)`` reuses it when ``record`` is
+    the record being scored and ``key`` is the Predictor's (else it prepares the record itself).
+    """
+    record: object            # the EcgRecord it was made from (reused only for that very object)
+    inputs: object            # preprocess.ModelInputs (W windows)
+    quality: object           # quality.QualityReport of the first minute, or None (not assessed)
+    window_quality: tuple     # per window: its own QualityReport past the first minute, else None
+    key: tuple                # inputs_key(preprocess config, render config, assessed?)
+    timings: dict             # seconds: "preprocess", "quality" (when assessed)
+
+
+def record_inputs(record, preprocess_cfg=None, render_cfg=None, quality: bool = True) -> RecordInputs:
+    """The record's model inputs (``model_inputs``; ``windowed_model_inputs`` past
+    ``limits.WINDOWED_MIN_SAMPLES`` samples) and, with ``quality``, its quality reports
+    (``assess_record``, ``assess_later_windows``): the one way a record is prepared for a model.
+
+    Args:
+        record: an ``EcgRecord``, signal (12, T) mV.
+        preprocess_cfg, render_cfg: the model's configs (None: the defaults).
+        quality: also assess the record.
+
+    Raises:
+        PreprocessError: the signal cannot be preprocessed.
+    """
+    pcfg = preprocess_cfg if preprocess_cfg is not None else PreprocessConfig()
+    t0 = time.perf_counter()
+    if record.signal.shape[1] > WINDOWED_MIN_SAMPLES:   # long record: window by window
+        inputs = windowed_model_inputs(record.signal, record.fs, pcfg, render_cfg)
+    else:
+        inputs = model_inputs(record.signal, record.fs, pcfg, render_cfg)
+    made = RecordInputs(record, inputs, None, (), inputs_key(pcfg, render_cfg, False),
+                        {"preprocess": time.perf_counter() - t0})
+    return assessed(made) if quality else made
+
+
+def assessed(made: RecordInputs) -> RecordInputs:
+    """``made`` with the record's quality reports (``assess_record`` of the first minute,
+    ``assess_later_windows`` of its windows), as ``record_inputs(..., quality=True)`` makes them."""
+    if made.key[2]:
+        return made
+    pcfg, rcfg, _ = made.key
+    t0 = time.perf_counter()
+    report = assess_record(made.record, pcfg.window_s)
+    window_quality = assess_later_windows(made.record, made.inputs.starts_s, pcfg.window_s)
+    timings = {**made.timings, "quality": time.perf_counter() - t0}
+    return dataclasses.replace(made, quality=report, window_quality=window_quality,
+                               key=inputs_key(pcfg, rcfg, True), timings=timings)
+
+
 def resolve_model_path(path=None) -> Path:
     """The checkpoint to load: ``path``; the name of a shipped model ("default", "mi") when no
     such file or folder exists; or, when None, the shipped default model.
@@ -315,11 +377,13 @@ class Predictor:
         return x, mask, {"used": used, "ignored": ignored, "missing": missing}
 
     @property
-    def _prepare_key(self) -> tuple:
-        return (self.preprocess_cfg, self.render_cfg, bool(self.assess_quality))
+    def prepare_key(self) -> tuple:
+        """The ``RecordInputs.key`` (and ``_Prepared.key``) of the records this Predictor prepares:
+        inputs made with another key are not reused, the record is prepared again."""
+        return inputs_key(self.preprocess_cfg, self.render_cfg, self.assess_quality)
 
     def prepare(self, record, clinical: Mapping[str, object] | None = None, like: _Prepared | None = None,
-                measurements=None) -> _Prepared:
+                measurements=None, inputs: RecordInputs | None = None) -> _Prepared:
         """Load (if a path), preprocess and render one record and encode its clinical values.
 
         ``like``: the record already prepared by another Predictor (a statements model beside the
@@ -328,8 +392,11 @@ class Predictor:
         rendered and assessed once; only the clinical values are encoded again, for this model.
         ``measurements``: the record's first minute already measured (``measure.measure``, as
         ``mirage score`` does), for a checkpoint with a measured-rhythm stage; None: it measures.
+        ``inputs``: ``record_inputs`` of this very record already made (the app's record-load job),
+        reused when made with this Predictor's preprocessing, rendering and assessment
+        (``RecordInputs.key``); otherwise the record is prepared again with the model's own.
         """
-        if like is not None and like.key == self._prepare_key:
+        if like is not None and like.key == self.prepare_key:
             x, mask, report = self.encode_clinical(clinical)
             timings = {k: v for k, v in like.timings.items() if k in ("load", "preprocess", "quality")}
             prep = _Prepared(like.record, like.inputs, x, mask, report, timings, like.quality, like.key,
@@ -346,19 +413,12 @@ class Predictor:
         if reason:
             raise UnscorableRecordError(getattr(record, "path", None) or record.record_id, reason)
         x, mask, report = self.encode_clinical(clinical)
-        t0 = time.perf_counter()
-        if record.signal.shape[1] > WINDOWED_MIN_SAMPLES:   # long record: window by window
-            inputs = windowed_model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
-        else:
-            inputs = model_inputs(record.signal, record.fs, self.preprocess_cfg, self.render_cfg)
-        timings["preprocess"] = time.perf_counter() - t0
-        quality, window_quality = None, ()
-        if self.assess_quality:
-            t0 = time.perf_counter()
-            quality = assess_record(record, self.preprocess_cfg.window_s)
-            window_quality = assess_later_windows(record, inputs.starts_s, self.preprocess_cfg.window_s)
-            timings["quality"] = time.perf_counter() - t0
-        prep = _Prepared(record, inputs, x, mask, report, timings, quality, self._prepare_key, window_quality)
+        made = inputs
+        if made is None or made.record is not record or made.key != self.prepare_key:
+            made = record_inputs(record, self.preprocess_cfg, self.render_cfg, self.assess_quality)
+        timings.update(made.timings)
+        prep = _Prepared(record, made.inputs, x, mask, report, timings, made.quality, made.key,
+                         made.window_quality)
         self._measure_rhythm(prep, measurements)
         return prep
 

@@ -83,3 +83,83 @@ def test_a_model_run_assesses_each_record_once(qtbot, paced_file, tiny_model, mo
     assert calls == ["paced"], calls
     got = _marked_times(window.viewer.plot)
     assert len(got) == len(truth) and np.abs(got - truth).max() <= 0.002
+
+
+@pytest.fixture
+def counted_steps(monkeypatch):
+    """Counts of the two costly steps of preparing a record, wherever they are called from: the
+    model inputs (``preprocess.model_inputs``, as the load job and ``inference`` call it) and the
+    quality assessment (``quality.assess``, as ``inference`` calls it)."""
+    from mirage_model import inference, preprocess
+
+    calls = {"model_inputs": 0, "assess": 0}
+
+    def counting(name, real):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(preprocess, "model_inputs", counting("model_inputs", preprocess.model_inputs))
+    monkeypatch.setattr(inference, "model_inputs", counting("model_inputs", inference.model_inputs))
+    monkeypatch.setattr(inference, "assess", counting("assess", inference.assess))
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_with_a_model_a_record_is_prepared_once_and_marked_before_the_result(
+        qtbot, paced_file, tiny_model, counted_steps, monkeypatch):
+    """The load job prepared the record (model image) and the model job prepared it again; the
+    marks came only with the model's result. Now the model job reuses the load job's inputs and
+    quality report (made with the model's configs), which draw the marks before the result."""
+    import threading
+
+    from app import workers
+
+    hea, truth = paced_file
+    window = shown_window(qtbot, tiny_model)
+    release = threading.Event()
+    real_compute = workers.compute
+
+    def held_compute(*args, **kwargs):     # the model's result waits until the marks were checked
+        release.wait(WAIT_MS / 1000)
+        return real_compute(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "compute", held_compute)
+    try:
+        window.open_record(hea)
+        plot = window.viewer.plot
+        qtbot.waitUntil(lambda: len(plot.pacer_mark_positions()) > 0, timeout=20000)
+        assert window.session.prediction is None
+        got = _marked_times(plot)
+        assert len(got) == len(truth) and np.abs(got - truth).max() <= 0.002
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.session.prediction is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.load_worker is None, timeout=WAIT_MS)
+    assert counted_steps == {"model_inputs": 1, "assess": 1}, counted_steps
+    pred = window.session.prediction
+    assert pred.quality is window.record_quality()          # the report the marks came from
+    assert window.session.inputs is window.session.prepared.inputs
+    # the same result as the model preparing the record itself
+    alone = window.predictor.predict(window.session.record, window.session.model_values())   # explained, as the app
+    np.testing.assert_array_equal(pred.probabilities, alone.probabilities)
+    got = _marked_times(plot)
+    assert len(got) == len(truth) and np.abs(got - truth).max() <= 0.002
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_a_model_loaded_after_the_record_reuses_its_preparation(qtbot, paced_file, tiny_model, counted_steps):
+    """Opened with no model (prepared with the default configs, which the tiny model has), then a
+    model loaded: its first result needs no preparation of its own (it made the model image once
+    more and prepared the record again)."""
+    hea, _truth = paced_file
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(hea)
+    qtbot.waitUntil(lambda: window.load_worker is None, timeout=WAIT_MS)
+    assert counted_steps == {"model_inputs": 1, "assess": 1}, counted_steps
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.load_model(str(tiny_model))
+    assert counted_steps == {"model_inputs": 1, "assess": 1}, counted_steps
+    assert window.session.prediction.quality is window.record_quality()

@@ -109,3 +109,55 @@ def test_a_batch_prepares_each_record_once(predictors, counted, tmp_path):
     assert [r["status"] for r in rows] == ["ok"] * 3
     assert counted["model_inputs"] == len(rows), counted
     assert all(r["statements_model"] == "tiny-statements" for r in rows)
+
+
+def test_inputs_made_as_the_model_prepares_are_reused_and_score_alike(predictors, counted):
+    """The app's record-load job prepares the record (``inference.record_inputs``) with the model's
+    configs; scoring reuses that preparation and gives exactly what preparing anew gives."""
+    main, stmts = predictors
+    rec = _record()
+    made = inference.record_inputs(rec, main.preprocess_cfg, main.render_cfg, quality=True)
+    assert counted == {"model_inputs": 1, "assess": 1} and made.key == main.prepare_key
+    session = ReviewSession(rec)
+    session.set_model(main.schema, main.name)
+    session.set_values(VALUES)
+    ticket = session.ticket()
+    pred, contrib, stmt_pred = compute(main, rec, ticket, statements_predictor=stmts, inputs=made)
+    assert counted == {"model_inputs": 1, "assess": 1}
+    assert pred.quality is made.quality and stmt_pred.quality is made.quality
+    anew, anew_contrib, anew_stmt = compute(main, rec, ticket, statements_predictor=stmts)
+    assert counted == {"model_inputs": 2, "assess": 2}
+    np.testing.assert_array_equal(pred.probabilities, anew.probabilities)
+    np.testing.assert_array_equal(pred.window_probabilities, anew.window_probabilities)
+    np.testing.assert_array_equal(stmt_pred.probabilities, anew_stmt.probabilities)
+    assert sorted(contrib) == sorted(anew_contrib) and contrib
+    for name in contrib:
+        np.testing.assert_array_equal(contrib[name], anew_contrib[name])
+
+
+def test_inputs_made_otherwise_are_not_reused(predictors, counted):
+    """Another preprocessing, another rendering, no quality report, or another record: the model
+    prepares the record itself, exactly as without them."""
+    import dataclasses
+
+    main, _ = predictors
+    rec = _record()
+    own = main.prepare(rec, VALUES)
+    pcfg, rcfg = main.preprocess_cfg, main.render_cfg
+    others = {
+        "preprocessing": inference.record_inputs(rec, dataclasses.replace(pcfg, model_lowpass_hz=30.0), rcfg),
+        "rendering": inference.record_inputs(rec, pcfg, dataclasses.replace(rcfg, line_width=2.0)),
+        "no quality report": inference.record_inputs(rec, pcfg, rcfg, quality=False),
+        "another record": inference.record_inputs(dataclasses.replace(rec), pcfg, rcfg),
+    }
+    for why, made in others.items():
+        before = dict(counted)
+        prep = main.prepare(rec, VALUES, inputs=made)
+        assert counted["model_inputs"] == before["model_inputs"] + 1, why
+        assert counted["assess"] == before["assess"] + 1, why
+        assert prep.inputs is not made.inputs and prep.quality is not made.quality, why
+        for field in ("signal", "image", "mv", "starts_s"):
+            np.testing.assert_array_equal(getattr(prep.inputs, field), getattr(own.inputs, field), err_msg=why)
+    # None configs are the defaults model_inputs uses
+    assert inference.inputs_key(None, None, True) == inference.inputs_key(mm.PreprocessConfig(),
+                                                                          inference.RenderConfig(), True)

@@ -135,8 +135,7 @@ class ModelMixin:
         self.lab_form.set_session(session)
         self._show_result()
         if self.predictor is not None and session.record is not None:
-            self.inputs_for_model()
-            self.run_prediction()
+            self.inputs_for_model()       # then scores the record, prepared once for this model
         self._check_finished()
 
     def statements_reads(self) -> tuple[str, ...]:
@@ -191,13 +190,15 @@ class ModelMixin:
         session = self.session
         if self.predictor is None or session is None or session.record is None:
             return None
+        if self.preparing():      # the record is being prepared for this model: it runs when that is in
+            return None
         if self.predict_worker is not None:
             self.predict_worker.cancel()
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
             session.set_model(self.predictor.schema, self.predictor.name, self.statements_reads())
         ticket = session.ticket()
         w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict",
-                           statements_predictor=self.statements_predictor)
+                           statements_predictor=self.statements_predictor, inputs=self.record_preparation())
         w.signals.started.connect(workers.while_alive(self, lambda t=ticket: self._predict_started(t)))
         w.signals.result.connect(workers.while_alive(self, lambda res, t=ticket: self._predict_done(t, res)))
         w.signals.error.connect(workers.while_alive(self, lambda msg, t=ticket: self._predict_failed(t, msg)))

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QFileDialog
 
 from app import workers
 from app.views.patient_line import NO_RECORD
-from mirage_model import formats, preprocess
+from mirage_model import formats
 from mirage_model.review.file_info import device_report_lines, file_patient, record_notes
-from mirage_model.review.session import ReviewSession
+from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
 
@@ -106,11 +106,14 @@ class RecordsMixin:
         pcfg = getattr(pred, "preprocess_cfg", None)
         rcfg = getattr(pred, "render_cfg", None)
         self._record_quality = None
-        # no model to bring a quality report with its prediction: the load job assesses the record,
-        # so that its pacer marks come with the traces (with a model, its prediction brings them:
-        # one assessment per record)
-        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load",
-                           with_quality=pred is None and not self._model_loading)
+        # The load job prepares the record as the loaded model does (its configs, and its quality
+        # report when it assesses: the pacer marks come with the model image); the model job,
+        # started with the traces, waits for that preparation and reuses it (``record_preparation``).
+        # With no model (or one still loading) it prepares with the default configs and assesses;
+        # a model that arrives and prepares alike reuses that too (``inputs_for_model``).
+        assess = bool(getattr(pred, "assess_quality", False)) if pred is not None else True
+        self._load_out = None
+        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", with_quality=assess)
         w.signals.progress.connect(
             workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
         w.signals.result.connect(workers.while_alive(self, lambda out, i=sid: self._load_done(i, out)))
@@ -151,20 +154,47 @@ class RecordsMixin:
             return
         if done == 1:
             try:
+                self._load_out = (sid, out)      # its preparation, for a model job started meanwhile
                 self._show_record(path, out.record)
                 self.viewer.plot.viewport().update()
                 self.timings["open_to_drawn_s"] = time.perf_counter() - self._t_open
             finally:
                 out.drawn.set()
         elif done == 2:
-            self.session.accept_inputs(sid, out.inputs, out.errors.get("inputs", ""))
-            self._show_inputs(out)
+            held = self.session.prepared
+            if not (held is not None and held.key == getattr(self.predictor, "prepare_key", None)
+                    and getattr(out.prepared, "key", None) != held.key):   # not over the model's own
+                self.session.accept_inputs(sid, out.inputs, out.errors.get("inputs", ""), prepared=out.prepared)
+                self._show_inputs(out)
             if out.quality is not None:
                 self._quality_ready(sid, out.quality)
 
+    def record_preparation(self):
+        """What a model job reuses of the open record's preparation: the session's
+        (``inference.RecordInputs``), or while the load job is still making it that job's
+        ``LoadedRecord`` (``workers.score_job`` waits for it); None when there is none."""
+        session = self.session
+        if session is None or session.prepared is not None:
+            return getattr(session, "prepared", None)
+        held = getattr(self, "_load_out", None)
+        return held[1] if held is not None and held[0] == session.id else None
+
+    def _prepared(self, sid: int) -> None:
+        """``inputs_for_model``'s job prepared the open record: the loaded model scores it now."""
+        if not self._current(sid) or getattr(self, "_preparing", None) != sid:
+            return
+        self._preparing = None
+        if self.predictor is not None and self.session.state["prediction"] in (PENDING, STALE):
+            self.inputs_for_model()
+
+    def preparing(self) -> bool:
+        """True while ``inputs_for_model``'s job prepares the open record (a model run then waits
+        for it: ``run_prediction``)."""
+        return self.session is not None and getattr(self, "_preparing", None) == self.session.id
+
     def _quality_ready(self, sid: int, quality) -> None:
-        """The record's own quality report (no model brought one): kept for the session, and its
-        pacer marks and artefacts drawn while no prediction's report is shown."""
+        """The record's own quality report (the one a model that assesses reuses): kept for the
+        session, and its pacer marks and artefacts drawn while no prediction's report is shown."""
         if not self._current(sid):
             return
         self._record_quality = (sid, quality)
@@ -223,7 +253,7 @@ class RecordsMixin:
         self.timings["draw_s"] = time.perf_counter() - t0
         self.recordLoaded.emit(record)
         if self.predictor is not None:
-            self.run_prediction()
+            self.run_prediction()      # reusing the load job's preparation (``record_preparation``)
 
     def _show_inputs(self, out) -> None:
         if out.inputs is not None:
@@ -231,27 +261,49 @@ class RecordsMixin:
         elif "inputs" in out.errors:
             self.image_view.caption.setText(f"Model image unavailable: {out.errors['inputs']}")
 
-    def inputs_for_model(self) -> None:
-        """Recompute the model image with the loaded model's preprocess/render settings (a worker)."""
-        if self.record is None:
-            return
-        pcfg = getattr(self.predictor, "preprocess_cfg", None)
-        rcfg = getattr(self.predictor, "render_cfg", None)
+    def inputs_for_model(self) -> workers.Worker | None:
+        """Score the open record with the loaded model, first preparing it as the model prepares
+        (its preprocess/render settings and quality report; a worker, which also shows its model
+        image) unless the session's preparation already is that: a record is prepared once per
+        model. Waits for a job still preparing the record (it calls this when done)."""
+        session = self.session
+        if self.record is None or self.predictor is None or self.preparing():
+            return None
+        pred = self.predictor
+        if getattr(session.prepared, "key", None) == getattr(pred, "prepare_key", False):
+            return self.run_prediction()
+        if session.prepared is None and self.record_preparation() is not None:
+            return self.run_prediction()    # the load job is preparing it: reused if made alike
+        pcfg = getattr(pred, "preprocess_cfg", None)
+        rcfg = getattr(pred, "render_cfg", None)
+        quality = bool(getattr(pred, "assess_quality", False))
 
         def job(ctx, record):
-            return preprocess.model_inputs(record.signal, record.fs, pcfg or preprocess.PreprocessConfig(), rcfg)
+            from mirage_model.inference import record_inputs   # torch: the model job imported it
+            return record_inputs(record, pcfg, rcfg, quality=quality)
 
-        sid = self.session.id
+        sid = self._preparing = session.id
         w = workers.Worker(job, self.record, name="inputs")
-        w.signals.result.connect(workers.while_alive(self, lambda inputs, i=sid: self._inputs_ready(i, inputs)))
-        w.start()
+        w.signals.result.connect(workers.while_alive(self, lambda made, i=sid: self._inputs_ready(i, made)))
+        # failed: the model job prepares the record itself and says why
+        w.signals.finished.connect(workers.while_alive(self, lambda i=sid: self._prepared_or_run(i)))
+        return w.start()
 
-    def _inputs_ready(self, sid: int, inputs) -> None:
-        if not self._current(sid) or not self.session.accept_inputs(sid, inputs):
+    def _inputs_ready(self, sid: int, made) -> None:
+        """The open record prepared for the model (``inputs_for_model``): kept and shown, then scored."""
+        if not self._current(sid) or not self.session.accept_inputs(sid, made.inputs, prepared=made):
             return
         expl = getattr(self.prediction, "explanation", None)
         window = int(getattr(expl, "window", 0) or 0) if expl is not None else 0
-        self.image_view.set_image(inputs.image[min(window, len(inputs.image) - 1)])
+        self.image_view.set_image(made.inputs.image[min(window, len(made.inputs.image) - 1)])
+        self._prepared(sid)
+
+    def _prepared_or_run(self, sid: int) -> None:
+        """``inputs_for_model``'s job ended without a preparation (it failed): score anyway."""
+        if self._current(sid) and getattr(self, "_preparing", None) == sid:
+            self._preparing = None
+            if self.predictor is not None and self.session.state["prediction"] in (PENDING, STALE):
+                self.run_prediction()
 
     def _load_done(self, sid: int, out) -> None:
         if not self._current(sid):
@@ -278,6 +330,7 @@ class RecordsMixin:
     def _load_finished(self, sid: int) -> None:
         if self._current(sid):
             self.load_worker = None
+            self._load_out = None
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()

@@ -59,15 +59,17 @@ def clinical_contributions(predictor, record, values: Mapping[str, object] | Non
 
 
 def compute(predictor, record, ticket: Ticket, *, explain: bool = True, contributions: bool = True,
-            statements_predictor=None, check: Callable[[], None] | None = None):
+            statements_predictor=None, check: Callable[[], None] | None = None, inputs=None):
     """(prediction, contributions or None, statements prediction or None) for ``ticket``'s values;
     safe to run in a worker thread. ``statements_predictor``: a statements model run beside
     ``predictor`` on the same values, without explanations (its failure leaves None: the
     interpretation then comes from ``predictor`` and the measurement rules). The record is
     preprocessed, rendered and quality-assessed once for all three when the two models prepare
-    alike. ``check``: called between the steps (a worker's cancel check, which raises)."""
+    alike. ``check``: called between the steps (a worker's cancel check, which raises).
+    ``inputs``: ``inference.record_inputs`` of ``record`` already made (the session's, from the
+    app's record-load job), reused when made as ``predictor`` prepares (``Predictor.prepare``)."""
     check = check or (lambda: None)
-    prep = predictor.prepare(record, ticket.values)
+    prep = predictor.prepare(record, ticket.values, inputs=inputs)
     pred = predictor.predict(record, ticket.values, explain=explain, prepared=prep)
     check()
     contrib = clinical_contributions(predictor, record, ticket.values, prepared=prep) if contributions else None
@@ -104,5 +106,5 @@ def score_session(session: ReviewSession, predictor, *, explain: bool = True,
         session.set_model(getattr(predictor, "schema", None), getattr(predictor, "name", "model"))
     ticket = session.ticket()
     pred, contrib, stmts = compute(predictor, session.record, ticket, explain=explain, contributions=contributions,
-                                   statements_predictor=statements_predictor)
+                                   statements_predictor=statements_predictor, inputs=session.prepared)
     return session.accept_prediction(ticket, pred, contrib, stmts)

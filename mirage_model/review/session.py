@@ -150,6 +150,7 @@ class ReviewSession:
         self.state: dict[str, str] = {p: PENDING for p in PARTS}
         self.errors: dict[str, str] = {}
         self.inputs = None                      # preprocess.ModelInputs for display (the model image)
+        self.prepared = None                    # inference.RecordInputs those came in, which a model reuses
         self.measurements = None                # measure.Measurements
         self.measurement_edits: dict[str, float] = {}
         self.result: PredictionResult | None = None
@@ -397,10 +398,14 @@ class ReviewSession:
         return self.result.contributions if self.result is not None else None
 
     # ------------------------------------------------------------------ inputs, measurements, quality
-    def accept_inputs(self, session_id: int, inputs, error: str = "") -> bool:
+    def accept_inputs(self, session_id: int, inputs, error: str = "", prepared=None) -> bool:
+        """The model inputs shown (``preprocess.ModelInputs``, None with ``error`` when they failed);
+        ``prepared``: the ``inference.RecordInputs`` they are part of, reused by the next scoring
+        when made as its model prepares (``review.scoring.compute``), else None."""
         if session_id != self.id:
             return False
         self.inputs = inputs
+        self.prepared = prepared
         self._set_state("inputs", READY if inputs is not None else FAILED, error)
         return True
 
