@@ -201,12 +201,44 @@ class LoadedRecord:
     # inference.RecordInputs: the inputs and quality report above as one preparation, which the
     # model job reuses when made with its model's configs (``Predictor.prepare(..., inputs=)``)
     prepared: Any = None
-    # set once ``prepared`` is made (or failed, or the job ended): a model job started with the
-    # traces waits for it (``score_job``) rather than preparing the record a second time
-    prepared_ready: threading.Event = field(default_factory=threading.Event)
+    # (PreprocessConfig, RenderConfig, assess?) the load job prepares with; None: it does not
+    configs: tuple | None = None
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
     timings: dict = field(default_factory=dict)  # seconds per step
     drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
+    # the preparation (or its error), made once by whichever job asks first (``preparation``)
+    _made: Any = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def preparation(self):
+        """``inference.record_inputs(record, *configs)``, made by the first job that asks (the model
+        job started with the traces, or the load job once they are drawn); the other waits for it.
+
+        Raises:
+            what ``record_inputs`` raised (to each job that asks).
+        """
+        with self._lock:
+            if self._made is None:
+                from mirage_model.inference import record_inputs   # torch: imported by both jobs
+                try:
+                    self._made = record_inputs(self.record, *self.configs)
+                except Exception as err:  # noqa: BLE001 - raised to each job that asks
+                    self._made = err
+        if isinstance(self._made, Exception):
+            raise self._made
+        return self._made
+
+    def preparation_for(self, predictor):
+        """``preparation()`` when it is made as ``predictor`` prepares (``Predictor.prepare_key``),
+        else None (or when it failed: the model then prepares the record itself and says why)."""
+        from mirage_model.inference import inputs_key
+
+        if self.configs is None or inputs_key(*self.configs) != getattr(predictor, "prepare_key", None):
+            return None
+        try:
+            return self.preparation()
+        except Exception:  # noqa: BLE001 - the load job reports it; the model's own prepare raises it
+            return None
 
 
 def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
@@ -218,26 +250,17 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     ``drawn``); model inputs ``(2, 3)`` and measurements follow. What measuring loads on first use
     (neurokit2, the delineator) loads only after the record is on screen. The inputs are made as
     ``Predictor.prepare`` makes them (``inference.record_inputs`` with ``preprocess_cfg`` and
-    ``render_cfg``: pass the model's), so that the model job reuses them (``LoadedRecord.prepared``)
-    instead of preparing the record again. ``with_quality``: the record's quality report too
+    ``render_cfg``: pass the model's), once: a model job started with the traces and handed this
+    ``LoadedRecord`` makes that preparation or waits for it (``LoadedRecord.preparation``), rather
+    than preparing the record again. ``with_quality``: the record's quality report too
     (``LoadedRecord.quality``, with ``(2, 3)``), part of that preparation: its pacer marks show with
     the model image, and a model that assesses reuses it (one assessment per record); 14 ms on
     LUDB 8 (500 Hz, 10 s).
     """
     t0 = time.perf_counter()
     record = load_record(path)
-    out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0})
-    try:
-        return _prepare_and_measure(ctx, path, out, preprocess_cfg, render_cfg, with_inputs,
-                                    with_measurements, with_quality)
-    finally:
-        out.prepared_ready.set()       # never leave a model job waiting (cancelled, or failed)
-
-
-def _prepare_and_measure(ctx: JobContext, path, out: LoadedRecord, preprocess_cfg, render_cfg,
-                         with_inputs: bool, with_measurements: bool, with_quality: bool) -> LoadedRecord:
-    """``load_record_job`` once the record is read."""
-    record = out.record
+    out = LoadedRecord(record=record, timings={"load": time.perf_counter() - t0},
+                       configs=(preprocess_cfg, render_cfg, bool(with_quality)) if with_inputs else None)
     ctx.check()
     ctx.progress(1, 3, out)
     # Let the GUI thread draw the traces before the heavy steps compete with it for the GIL.
@@ -253,27 +276,28 @@ def _prepare_and_measure(ctx: JobContext, path, out: LoadedRecord, preprocess_cf
     if with_inputs:
         t1 = time.perf_counter()
         try:
-            out.prepared = inference.record_inputs(record, preprocess_cfg, render_cfg, quality=False)
-            out.inputs = out.prepared.inputs
+            out.prepared = out.preparation()         # or the model job's, already made alike
+            out.inputs, out.quality = out.prepared.inputs, out.prepared.quality
         except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
-            log.warning("model inputs for %s failed: %s", path, traceback.format_exc())
-            out.errors["inputs"] = user_message(err)
+            log.warning("preparing %s failed: %s", path, traceback.format_exc())
+            if with_quality:      # the quality report may be what failed: the model image alone
+                try:
+                    out.inputs = inference.record_inputs(record, preprocess_cfg, render_cfg, quality=False).inputs
+                except Exception:  # noqa: BLE001
+                    out.errors["inputs"] = user_message(err)
+            else:
+                out.errors["inputs"] = user_message(err)
         out.timings["inputs"] = time.perf_counter() - t1
         ctx.check()
-    if with_quality:
+    if with_quality and out.quality is None:      # no inputs asked, or their preparation failed
         t1 = time.perf_counter()
         try:
-            if out.prepared is not None:     # the report a model that assesses reuses
-                out.prepared = inference.assessed(out.prepared)
-                out.quality = out.prepared.quality
-            else:                            # no inputs asked, or they failed: the report alone
-                cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
-                out.quality = inference.assess_record(record, cfg.window_s)
+            cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
+            out.quality = inference.assess_record(record, cfg.window_s)
         except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
             log.warning("quality of %s failed: %s", path, traceback.format_exc())
             out.errors["quality"] = user_message(err)
         out.timings["quality"] = time.perf_counter() - t1
-    out.prepared_ready.set()
     ctx.check()
     ctx.progress(2, 3, out)
     if with_measurements:
@@ -406,12 +430,12 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, 
     """The prediction, the clinical values' contributions and the statements model's prediction
     (None without one, or when it failed) for ``ticket`` (its session's values), under the model
     lock. ``inputs``: the record's ``inference.RecordInputs``, or the ``LoadedRecord`` whose job is
-    preparing it (waited for, then its ``prepared``), reused when made as ``predictor`` prepares.
+    preparing it (``LoadedRecord.preparation_for``: made here when the load job has not yet, and
+    then reused by it), reused when made as ``predictor`` prepares.
     Returns (Prediction, contributions, statements Prediction or None)."""
     if isinstance(inputs, LoadedRecord):
-        while not inputs.prepared_ready.wait(0.05):
-            ctx.check()
-        inputs = inputs.prepared
+        ctx.check()
+        inputs = inputs.preparation_for(predictor)
     with _PREDICT_LOCK:
         ctx.check()
         if getattr(predictor, "device", "cpu") == "cpu":

@@ -1,7 +1,8 @@
 """The window's pacer marks without a model: the quality report that places them came only with a
 model's prediction, so a paced record opened with no model (none chosen, or one that failed to
 load: ``mirage-review --model`` naming a missing folder) showed no marks. The record-load job now
-assesses the record when no model will, and a model's run still assesses each record once.
+assesses the record (with a model, as the model prepares it: the model's run reuses that report and
+those inputs), so the marks come with the model image and each record is assessed once.
 
 Truth: stimuli written into a real record (LUDB 1, no pacemaker) at known times (``paced`` of
 test_pacer_marks), saved as a WFDB record and opened as a user would."""
@@ -64,7 +65,7 @@ def test_a_paced_record_is_marked_when_the_model_fails_to_load(qtbot, paced_file
 
 @pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_a_model_run_assesses_each_record_once(qtbot, paced_file, tiny_model, monkeypatch):
-    """With a model the prediction's report brings the marks: the load job does not assess too."""
+    """With a model the load job's report is the prediction's: the record is not assessed twice."""
     from mirage_model import inference
 
     calls: list = []

@@ -161,3 +161,36 @@ def test_inputs_made_otherwise_are_not_reused(predictors, counted):
     # None configs are the defaults model_inputs uses
     assert inference.inputs_key(None, None, True) == inference.inputs_key(mm.PreprocessConfig(),
                                                                           inference.RenderConfig(), True)
+
+
+def test_the_load_job_and_a_model_job_share_one_preparation(predictors, counted):
+    """``workers.LoadedRecord.preparation``: the model job started with the traces and the record-
+    load job ask for the record's preparation at about the same time; it is made once, and only
+    for a model that prepares as the load job does."""
+    import dataclasses
+    import threading
+
+    pytest.importorskip("PySide6")
+    from app.workers import LoadedRecord
+
+    main, _ = predictors
+    rec = _record()
+    out = LoadedRecord(record=rec, configs=(main.preprocess_cfg, main.render_cfg, True))
+    got, start = [], threading.Barrier(3)
+
+    def ask():
+        start.wait()
+        got.append(out.preparation_for(main))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    start.wait()
+    got.append(out.preparation())
+    for t in threads:
+        t.join()
+    assert counted == {"model_inputs": 1, "assess": 1}
+    assert got[0] is got[1] is got[2] and got[0].key == main.prepare_key
+    other = LoadedRecord(record=rec, configs=(dataclasses.replace(main.preprocess_cfg, low_hz=1.0),
+                                              main.render_cfg, True))
+    assert other.preparation_for(main) is None and counted == {"model_inputs": 1, "assess": 1}

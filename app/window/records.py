@@ -108,7 +108,7 @@ class RecordsMixin:
         self._record_quality = None
         # The load job prepares the record as the loaded model does (its configs, and its quality
         # report when it assesses: the pacer marks come with the model image); the model job,
-        # started with the traces, waits for that preparation and reuses it (``record_preparation``).
+        # started with the traces, shares that one preparation (``record_preparation``).
         # With no model (or one still loading) it prepares with the default configs and assesses;
         # a model that arrives and prepares alike reuses that too (``inputs_for_model``).
         assess = bool(getattr(pred, "assess_quality", False)) if pred is not None else True
@@ -171,8 +171,8 @@ class RecordsMixin:
 
     def record_preparation(self):
         """What a model job reuses of the open record's preparation: the session's
-        (``inference.RecordInputs``), or while the load job is still making it that job's
-        ``LoadedRecord`` (``workers.score_job`` waits for it); None when there is none."""
+        (``inference.RecordInputs``), or before the load job has handed it over that job's
+        ``LoadedRecord`` (``workers.score_job`` makes it or waits for it); None when there is none."""
         session = self.session
         if session is None or session.prepared is not None:
             return getattr(session, "prepared", None)
