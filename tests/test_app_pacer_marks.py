@@ -164,3 +164,32 @@ def test_a_model_loaded_after_the_record_reuses_its_preparation(qtbot, paced_fil
         window.load_model(str(tiny_model))
     assert counted_steps == {"model_inputs": 1, "assess": 1}, counted_steps
     assert window.session.prediction.quality is window.record_quality()
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_a_model_that_prepares_otherwise_prepares_the_record_for_itself(qtbot, paced_file, counted_steps,
+                                                                         tmp_path):
+    """Opened with no model (default configs), then a model whose checkpoint filters otherwise
+    (a 1 Hz high-pass): the no-model preparation is not reused; the record is prepared once more,
+    with the model's configs, for its image and its result alike (it was twice more)."""
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.preprocess import PreprocessConfig, model_inputs
+
+    other = make_tiny_checkpoint(tmp_path / "other", clinical=("age", "sex"), preprocess=PreprocessConfig(low_hz=1.0))
+    hea, _truth = paced_file
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(hea)
+    qtbot.waitUntil(lambda: window.load_worker is None, timeout=WAIT_MS)
+    default_image = window.session.inputs.image
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.load_model(str(other))
+    assert window.predictor.preprocess_cfg.low_hz == 1.0
+    assert counted_steps == {"model_inputs": 2, "assess": 2}, counted_steps
+    rec = window.session.record
+    own = model_inputs(rec.signal, rec.fs, window.predictor.preprocess_cfg, window.predictor.render_cfg)
+    np.testing.assert_array_equal(window.session.inputs.image, own.image)      # the model's own image
+    assert not np.array_equal(default_image, own.image)
+    assert window.session.prepared.key == window.predictor.prepare_key
+    alone = window.predictor.predict(rec, window.session.model_values())
+    np.testing.assert_array_equal(window.session.prediction.probabilities, alone.probabilities)
