@@ -3,13 +3,30 @@ them there; the module sets QT_QPA_PLATFORM before it does)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QSettings
 
 from app import workers
 from helpers_models import make_tiny_checkpoint
+from mirage_model.paths import resources_dir
 
 WAIT_MS = 60000
+# the two bundled PTB-XL records (a normal ECG and an infarct), header and data each
+PTBXL_PAIR = tuple(resources_dir() / "samples" / "ptbxl" / "records100" / p
+                   for p in ("00000/00417_lr.hea", "11000/11125_lr.hea"))
+
+
+def two_record_folder(tmp_path) -> Path:
+    """``tmp_path/records`` holding ``PTBXL_PAIR`` (headers and data), for a batch to score."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for hea in PTBXL_PAIR:
+        shutil.copy(hea, folder)
+        shutil.copy(hea.with_suffix(".dat"), folder)
+    return folder
 
 
 @pytest.fixture(autouse=True)

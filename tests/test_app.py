@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from app import workers  # noqa: E402
-from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
 from app.dialogs.about import about_text  # noqa: E402
 from app.main_window import MainWindow  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -1174,16 +1174,10 @@ def test_batch_dialog_tells_a_taken_over_lock_before_the_first_row(qtbot, tiny_m
     dialog saying so only in its end-of-run summary (hours later on a large folder), as mirage
     score once did. The dialog's notes say it before the first record's row arrives, once, and the
     run goes on. Truth: the lock file and PID this test wrote."""
-    import shutil
-
     from app.dialogs.batch import BatchDialog
     from mirage_model.inference import Predictor
 
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for hea in (SAMPLE, SAMPLE_MI):
-        shutil.copy(hea, folder)
-        shutil.copy(hea.with_suffix(".dat"), folder)
+    folder = two_record_folder(tmp_path)
     out = tmp_path / "scores.csv"
     lock = tmp_path / ".scores.csv.lock"
     lock.write_text("pid=424242\n")

@@ -9,18 +9,15 @@ is none of the folder's two records)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import WAIT_MS, isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
 
 SAMPLES = resources_dir() / "samples" / "ptbxl" / "records100"
 SAMPLE = SAMPLES / "00000" / "00417_lr.hea"
-SAMPLE_MI = SAMPLES / "11000" / "11125_lr.hea"
 pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
 LINE = "2 rows of labs.csv fit no record in this folder and were not used ('00417_LR', '99999')"
 HINT = "'00417_LR' differs from the record '00417_lr' only in case or leading zeros"
@@ -32,11 +29,7 @@ def dialog(qtbot, tiny_model, tmp_path):
     from app.dialogs.batch import BatchDialog
     from mirage_model.inference import Predictor
 
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for hea in (SAMPLE, SAMPLE_MI):
-        shutil.copy(hea, folder)
-        shutil.copy(hea.with_suffix(".dat"), folder)
+    folder = two_record_folder(tmp_path)
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age\n00417_LR,40\n99999,50\n11125_lr,60\n")
     dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))

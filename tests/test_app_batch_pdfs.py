@@ -10,7 +10,6 @@ against the folder and file names the test chose."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,11 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from helpers_app import WAIT_MS, isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
 
 SAMPLES = resources_dir() / "samples" / "ptbxl" / "records100"
 SAMPLE = SAMPLES / "00000" / "00417_lr.hea"
-SAMPLE_MI = SAMPLES / "11000" / "11125_lr.hea"
 pytestmark = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
 EARLIER = b"%PDF-1.4\n% an earlier run's report\n"
 OLD = 1_600_000_000          # 2020-09-13: a modification time no run of this test writes
@@ -32,12 +30,7 @@ OLD = 1_600_000_000          # 2020-09-13: a modification time no run of this te
 @pytest.fixture
 def records(tmp_path) -> Path:
     """Two PTB-XL records in one folder (tmp_path/records)."""
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for hea in (SAMPLE, SAMPLE_MI):
-        shutil.copy(hea, folder)
-        shutil.copy(hea.with_suffix(".dat"), folder)
-    return folder
+    return two_record_folder(tmp_path)
 
 
 @pytest.fixture

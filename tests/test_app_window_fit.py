@@ -133,6 +133,15 @@ def _right_edge(table, column: int) -> int:
 SAMPLES = resources_dir() / "samples"
 
 
+def _open_measured(qtbot, window):
+    """The bundled samples' folder open, its first record analysed and measured."""
+    window.open_folder(SAMPLES)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        assert window.step_record(1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+
+
 @needs_ludb
 @pytest.mark.parametrize("size", [(1024, 768), (1400, 900)])
 def test_folder_sex_and_measurement_source_columns_fit_without_scrolling(qtbot, size):
@@ -142,11 +151,7 @@ def test_folder_sex_and_measurement_source_columns_fit_without_scrolling(qtbot, 
     and all three measurement columns lie inside their views, the record names whole where there
     is room, the tabs' names all in view, at 1024 px and in a wider window."""
     window = shown_window(qtbot, size=size)
-    window.open_folder(SAMPLES)
-    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-        assert window.step_record(1)
-    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    _open_measured(qtbot, window)
     qtbot.wait(50)
     assert window.width() == size[0] and window.browser_dock.isVisible()
 
@@ -195,11 +200,7 @@ def test_lab_form_columns_fit_without_scrolling_and_keep_value_and_unit_whole(qt
     from PySide6.QtWidgets import QStyle, QStyleOptionComboBox, QToolButton
 
     window = shown_window(qtbot, size=size)
-    window.open_folder(SAMPLES)
-    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
-    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
-        assert window.step_record(1)
-    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    _open_measured(qtbot, window)
     window.tabs.setCurrentWidget(window.lab_form)
     qtbot.wait(50)
     assert window.width() == size[0] and window.browser_dock.isVisible()

@@ -54,13 +54,18 @@ def _record():
     return mm.load_record(path)
 
 
-def test_compute_prepares_once_and_agrees_with_separate_runs(predictors, counted):
-    main, stmts = predictors
-    rec = _record()
+def _ticket(main, rec):
+    """A review session's ticket for ``rec`` scored by ``main`` with ``VALUES``."""
     session = ReviewSession(rec)
     session.set_model(main.schema, main.name)
     session.set_values(VALUES)
-    ticket = session.ticket()
+    return session.ticket()
+
+
+def test_compute_prepares_once_and_agrees_with_separate_runs(predictors, counted):
+    main, stmts = predictors
+    rec = _record()
+    ticket = _ticket(main, rec)
     pred, contrib, stmt_pred = compute(main, rec, ticket, explain=False, statements_predictor=stmts)
     assert counted == {"model_inputs": 1, "assess": 1}
     # each alone, preparing for itself (the way it was)
@@ -118,10 +123,7 @@ def test_inputs_made_as_the_model_prepares_are_reused_and_score_alike(predictors
     rec = _record()
     made = inference.record_inputs(rec, main.preprocess_cfg, main.render_cfg, quality=True)
     assert counted == {"model_inputs": 1, "assess": 1} and made.key == main.prepare_key
-    session = ReviewSession(rec)
-    session.set_model(main.schema, main.name)
-    session.set_values(VALUES)
-    ticket = session.ticket()
+    ticket = _ticket(main, rec)
     pred, contrib, stmt_pred = compute(main, rec, ticket, statements_predictor=stmts, inputs=made)
     assert counted == {"model_inputs": 1, "assess": 1}
     assert pred.quality is made.quality and stmt_pred.quality is made.quality
