@@ -22,7 +22,7 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
-from mirage_model.quality.assess import detected_rr_s
+from mirage_model.quality.assess import detected_rr_s, median_rate_bpm
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -148,7 +148,7 @@ def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig)
     rr = detected_rr_s(x, fs)
     if rr is None:
         return m
-    other = float(60.0 / np.median(rr))
+    other = median_rate_bpm(rr)
     fast = other >= limit and m.heart_rate_bpm < cfg.missed_beat_ratio * other
     halved = (m.heart_rate_bpm < cfg.half_rate_ratio * other
               and float(np.std(rr) / np.mean(rr)) <= cfg.qtc_rr_cv_max)

@@ -42,9 +42,10 @@ def _zeroed(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     return x, nan_share, ptp, (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
 
 
-def _median_rate(beats: np.ndarray) -> float | None:
-    """Heart rate (bpm) from the median RR of R peaks (N,) at 100 Hz; None with fewer than 2."""
-    return float(60.0 / np.median(np.diff(beats) / 100.0)) if len(beats) >= 2 else None
+def median_rate_bpm(rr_s: np.ndarray) -> float | None:
+    """Heart rate (bpm) from the median of RR intervals (n,) in seconds; None when there are none."""
+    rr = np.asarray(rr_s, dtype=np.float64)
+    return float(60.0 / np.median(rr)) if rr.size else None
 
 
 def detected_rr_s(signal: np.ndarray, fs: float, config: QualityConfig | None = None) -> np.ndarray | None:
@@ -68,7 +69,7 @@ def detected_rate_bpm(signal: np.ndarray, fs: float, config: QualityConfig | Non
     None when no lead is usable, the record is shorter than ``config.min_duration_s`` or fewer than two
     beats are found."""
     rr = detected_rr_s(signal, fs, config)
-    return None if rr is None else float(60.0 / np.median(rr))
+    return None if rr is None else median_rate_bpm(rr)
 
 
 def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarray:
@@ -223,7 +224,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
     n_beats = len(beats)
     mean_beat = segs.mean(axis=0) if len(segs) else med
-    hr = _median_rate(beats)
+    hr = median_rate_bpm(np.diff(beats) / 100.0)         # R peaks at 100 Hz
     if n_beats < cfg.min_beats:
         findings.append(Finding("no_beats", f"fewer than {cfg.min_beats} heartbeats detected", "critical", ()))
         return _finish(findings, sqi_indices(x, fs), tuple("absent" if a else "poor" for a in absent),
