@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from app.settings import DEVICES
+from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import companion_statements_model
 
@@ -126,7 +127,6 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
     the main window's inference never share one model between threads. Without a model path the
     given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
     ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
-    from mirage_model.clinical.labs import near_miss_text
     from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
     from mirage_model.review.batch.inputs import find_inputs, labs_lookup
 
@@ -140,8 +140,7 @@ def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, s
         lookup = labs_lookup(kwargs["labs"], folder, kwargs["found"][0])
         unmatched = list(lookup.match.unmatched)
         # the hint over every record of the run, as score_folder's summary gives it at the end
-        hint = near_miss_text(unmatched, (lookup.record_id(p) for p in sorted(set().union(*kwargs["found"])))) \
-            if unmatched else ""
+        hint = lookup.unmatched_hint(sorted(set().union(*kwargs["found"]))) if unmatched else ""
         ctx.progress(0, 0, LabsMatched(lookup, unmatched, hint))
         kwargs.update(labs=lookup)    # read and matched once
         ctx.check()
@@ -449,10 +448,8 @@ class BatchDialog(QDialog):
         """The labs-table rows that fit no record, in the words of ``mirage score``'s warning."""
         table = self._labs_name or "the labs table"
         n = len(ids)
-        shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if n > 5 else "")
         return (f"Warning: {n} row{'s' if n != 1 else ''} of {table} fit no record in this folder and "
-                f"{'were' if n != 1 else 'was'} not used ({shown}); a row's id is the record's path in "
-                f"the folder without the extension, e.g. 'siteA/1' or '1'{hint}.")
+                f"{'were' if n != 1 else 'was'} not used {unmatched_rows_text(ids, hint)}.")
 
     def _add_note(self, line: str, tip: str = "") -> None:
         self._set_notes(self._notes + [line], tip)

@@ -284,6 +284,16 @@ def near_miss_text(row_ids, record_ids) -> str:
             f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
 
 
+def unmatched_rows_text(ids, hint: str = "") -> str:
+    """The first five ids of labs-table rows that fit no record and how a row's id is read, for a
+    warning: "('00417_LR', '99999'); a row's id is the record's path in the folder without the
+    extension, e.g. 'siteA/1' or '1'" followed by ``hint`` (``near_miss_text``)."""
+    ids = list(ids)
+    shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+    return (f"({shown}); a row's id is the record's path in the folder without the extension, e.g. "
+            f"'siteA/1' or '1'{hint}")
+
+
 def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     """Each record's row of a labs table: the row whose id is the longest trailing part of the
     record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).

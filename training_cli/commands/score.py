@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
 from mirage_model.review.batch.rows import NOT_ECG
+from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.paths import OutputError
@@ -220,8 +221,6 @@ def run(args) -> int:
         if summary.labs_unmatched:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
-                  f"({', '.join(repr(i) for i in ids[:5])}{' ...' if len(ids) > 5 else ''}); a row's id is the "
-                  "record's path in the folder without the extension, e.g. 'siteA/1' or '1'"
-                  f"{summary.labs_unmatched_hint}", file=sys.stderr)
+                  f"{unmatched_rows_text(ids, summary.labs_unmatched_hint)}", file=sys.stderr)
     return summary.exit_code
 

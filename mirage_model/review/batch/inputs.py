@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
+from mirage_model.clinical.labs import near_miss_text
 from mirage_model.formats import find_ecg_files, header_keys, record_key
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
@@ -159,6 +160,11 @@ class LabsLookup:
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
         return labs_record_id(path, self.root)
+
+    def unmatched_hint(self, paths: Iterable) -> str:
+        """Why some of the rows that fit no record may not (``clinical.labs.near_miss_text``: case,
+        leading zeros) against the run's records ``paths``; "" when none does."""
+        return near_miss_text(self.match.unmatched, (self.record_id(p) for p in paths))
 
     def ambiguous(self, path) -> str:
         """Why the record gets no row because its row fits other records too ("" when not so)."""

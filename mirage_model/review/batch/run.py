@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mirage_model.clinical.labs import near_miss_text
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
@@ -235,8 +234,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
-            summary.labs_unmatched_hint = near_miss_text(summary.labs_unmatched,
-                                                         (lookup.record_id(p) for p in by_rel.values()))
+            summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
         cancelled = False
 
         def cancel_check() -> bool:
