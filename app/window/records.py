@@ -179,13 +179,15 @@ class RecordsMixin:
         held = getattr(self, "_load_out", None)
         return held[1] if held is not None and held[0] == session.id else None
 
-    def _prepared(self, sid: int) -> None:
-        """``inputs_for_model``'s job prepared the open record: the loaded model scores it now."""
+    def _preparation_ended(self, sid: int, then) -> None:
+        """``inputs_for_model``'s job for record ``sid`` ended: no longer preparing; ``then()`` when the
+        loaded model has still to score the open record (``inputs_for_model`` once prepared, which
+        runs the model on that preparation; ``run_prediction`` when the job failed)."""
         if not self._current(sid) or getattr(self, "_preparing", None) != sid:
             return
         self._preparing = None
         if self.predictor is not None and self.session.state["prediction"] in (PENDING, STALE):
-            self.inputs_for_model()
+            then()
 
     def preparing(self) -> bool:
         """True while ``inputs_for_model``'s job prepares the open record (a model run then waits
@@ -286,7 +288,8 @@ class RecordsMixin:
         w = workers.Worker(job, self.record, name="inputs")
         w.signals.result.connect(workers.while_alive(self, lambda made, i=sid: self._inputs_ready(i, made)))
         # failed: the model job prepares the record itself and says why
-        w.signals.finished.connect(workers.while_alive(self, lambda i=sid: self._prepared_or_run(i)))
+        w.signals.finished.connect(
+            workers.while_alive(self, lambda i=sid: self._preparation_ended(i, self.run_prediction)))
         return w.start()
 
     def _inputs_ready(self, sid: int, made) -> None:
@@ -296,14 +299,7 @@ class RecordsMixin:
         expl = getattr(self.prediction, "explanation", None)
         window = int(getattr(expl, "window", 0) or 0) if expl is not None else 0
         self.image_view.set_image(made.inputs.image[min(window, len(made.inputs.image) - 1)])
-        self._prepared(sid)
-
-    def _prepared_or_run(self, sid: int) -> None:
-        """``inputs_for_model``'s job ended without a preparation (it failed): score anyway."""
-        if self._current(sid) and getattr(self, "_preparing", None) == sid:
-            self._preparing = None
-            if self.predictor is not None and self.session.state["prediction"] in (PENDING, STALE):
-                self.run_prediction()
+        self._preparation_ended(sid, self.inputs_for_model)
 
     def _load_done(self, sid: int, out) -> None:
         if not self._current(sid):
