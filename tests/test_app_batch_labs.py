@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt  # noqa: E402
 
 from helpers_app import WAIT_MS, isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
@@ -62,7 +63,9 @@ def test_a_run_cancelled_before_its_first_row_has_named_them(qtbot, dialog):
     dlg = dialog
     worker = dlg.start()
     assert worker is not None
-    worker.signals.progress.connect(lambda *_a: worker.cancel())
+    # cancelled in the job's own thread as it sends the match (a queued slot ran after the GUI
+    # thread got to it, and under load the tiny model had scored a record by then)
+    worker.signals.progress.connect(lambda *_a: worker.cancel(), Qt.ConnectionType.DirectConnection)
     qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
     assert dlg.summary is None and dlg.table.rowCount() == 0, dlg.status.text()
     assert "Cancelled" in dlg.status.text(), dlg.status.text()
