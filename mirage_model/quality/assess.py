@@ -14,7 +14,7 @@ from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, Quality
                                            verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
                                           hf_noise, high_band_ratio, mains_amplitude, median_beats, pacing_spikes,
-                                          spectrum, sqi_indices)
+                                          spectrum, sqi_indices, template_noise)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -265,6 +265,9 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     segs40, med40 = median_beats(x40, beats, cfg.beat_window_s)
     beat_corr = np.median(_corr_rows(segs40, med40[None]), axis=0) if len(segs40) >= 2 else np.full(L, np.nan)
     noise = hf_noise(x40, beats)
+    if len(segs40) >= cfg.template_noise_min_beats:
+        # a wide QRS or a fast rhythm is not noise: what repeats from beat to beat is the ECG
+        noise = np.fmin(noise, template_noise(segs40, med40))
     base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
     wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
     idx.update(beat_corr=beat_corr, noise_mv=noise, wander_mv=wander)

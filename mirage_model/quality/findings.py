@@ -40,6 +40,10 @@ class QualityConfig:
     poor_leads_critical: int = 4          # this many poor leads (or more): poor record quality
     noise_warn_mv: float = 0.03           # high-frequency noise (RMS, 100 Hz signal, outside QRS): warning
     noise_poor_mv: float = 0.08           # ... above this the lead is poor
+    # The noise is the lower of two estimates, outside the QRS (``hf_noise``) and around the median
+    # beat (``template_noise``), the second only with this many beats: the median of fewer keeps
+    # part of the noise, so the residual around it reads low
+    template_noise_min_beats: int = 8
     wander_mv: float = 0.80               # baseline (< 0.7 Hz) 95 % peak-to-peak spread above this: warning
     mains_mv: float = 0.02                # 50/60 Hz amplitude above this (and 4x the floor next to it)
     pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
@@ -146,7 +150,7 @@ class QualityReport:
         reason: why not usable ("" when usable): the critical findings' names, "; "-joined.
         findings: every finding, critical first.
         indices: name -> float (12,) per lead: "kSQI", "pSQI", "basSQI", "beat_corr",
-            "noise_mv" (``hf_noise``), "wander_mv" (baseline spread); NaN where not computable
+            "noise_mv" (the lower of ``hf_noise`` and ``template_noise``), "wander_mv" (baseline spread); NaN where not computable
             (a flat lead, too few beats, fs too low for the band).
         lead_grade: (12,) str per lead: "good", "fair", "poor" or "absent".
         heart_rate_bpm: from the detected beats, or None.
