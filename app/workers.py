@@ -392,15 +392,6 @@ def chosen_threads() -> int | None:
 _PREDICT_LOCK = threading.Lock()
 
 
-def quality_job(ctx: JobContext, record, preprocess_cfg=None):
-    """The quality report of a record already on screen (``inference.assess_record``), for a
-    window whose model did not come (it failed to load while the record was opening)."""
-    from mirage_model.inference import assess_record   # torch: the failed model job imported it
-
-    cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
-    return assess_record(record, cfg.window_s)
-
-
 def header_job(ctx: JobContext, paths: list) -> int:
     """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
     for i, path in enumerate(paths):

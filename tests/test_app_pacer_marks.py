@@ -193,3 +193,49 @@ def test_a_model_that_prepares_otherwise_prepares_the_record_for_itself(qtbot, p
     assert window.session.prepared.key == window.predictor.prepare_key
     alone = window.predictor.predict(rec, window.session.model_values())
     np.testing.assert_array_equal(window.session.prediction.probabilities, alone.probabilities)
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_a_record_opened_without_a_model_is_assessed_once(qtbot, paced_file, monkeypatch):
+    """Opened while a model was loading that failed once the traces were drawn but before the
+    record-load job had assessed the record: the window assessed it again in a job of its own, as
+    well as the load job (twice). The load job's report is the record's one report: once."""
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+
+    from app import workers
+    from mirage_model import inference
+
+    calls: list = []
+    real_assess, real_inputs = inference.assess_record, inference.record_inputs
+    drawn, failed = threading.Event(), threading.Event()
+
+    def counted(record, *args, **kwargs):
+        calls.append(record.record_id)
+        return real_assess(record, *args, **kwargs)
+
+    def held_inputs(*args, **kwargs):      # the load job prepares only once the model has failed
+        failed.wait(WAIT_MS / 1000)
+        return real_inputs(*args, **kwargs)
+
+    def failing_model(ctx, path, *args, **kwargs):     # fails once the record is on screen
+        drawn.wait(WAIT_MS / 1000)
+        raise RuntimeError(f"{path}: not a checkpoint")
+
+    monkeypatch.setattr(inference, "assess_record", counted)
+    monkeypatch.setattr(inference, "record_inputs", held_inputs)
+    monkeypatch.setattr(workers, "load_models_job", failing_model)
+    hea, truth = paced_file
+    window = shown_window(qtbot)
+    window.recordLoaded.connect(lambda _rec: drawn.set())
+    window.modelFinished.connect(failed.set)
+    window.load_model("broken-model")
+    window.open_record(hea)
+    qtbot.waitUntil(lambda: window.model_worker is None and window.load_worker is None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT_MS)
+    assert drawn.is_set() and failed.is_set()
+    assert window.predictor is None and "not a checkpoint" in window.model_error
+    assert calls == ["paced"], calls
+    got = _marked_times(window.viewer.plot)
+    assert len(got) == len(truth) and np.abs(got - truth).max() <= 0.002

@@ -117,7 +117,6 @@ class ModelMixin:
         self.lab_form.set_loading_model(False)
         if self.predict_worker is None:
             self.results.busy.setVisible(False)
-        self.assess_without_model()       # a model that failed: the record's own quality report
         self.modelFinished.emit()
         self._check_finished()
 

@@ -110,7 +110,8 @@ class RecordsMixin:
         # report when it assesses: the pacer marks come with the model image); the model job,
         # started with the traces, shares that one preparation (``record_preparation``).
         # With no model (or one still loading) it prepares with the default configs and assesses;
-        # a model that arrives and prepares alike reuses that too (``inputs_for_model``).
+        # a model that arrives and prepares alike reuses that too (``inputs_for_model``), and one
+        # that fails leaves that report on screen: the record is assessed once, here.
         assess = bool(getattr(pred, "assess_quality", False)) if pred is not None else True
         self._load_out = None
         w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", with_quality=assess)
@@ -204,21 +205,10 @@ class RecordsMixin:
             self.viewer.plot.set_quality(quality)
 
     def record_quality(self):
-        """The open record's quality report made without a model (``_quality_ready``), or None."""
+        """The open record's quality report, made by its record-load job (``_quality_ready``; the
+        record's only assessment, kept when a model fails or is replaced), or None."""
         held = self._record_quality
         return held[1] if held is not None and self._current(held[0]) else None
-
-    def assess_without_model(self) -> workers.Worker | None:
-        """With no model (none loaded, none loading) and a record on screen that has no quality
-        report yet (it opened while a model was loading that then failed): assess it in a worker."""
-        session = self.session
-        if (session is None or session.record is None or self.predictor is not None or self._model_loading
-                or self.record_quality() is not None or self._quality_sid == session.id):
-            return None
-        sid = self._quality_sid = session.id
-        w = workers.Worker(workers.quality_job, session.record, None, name="quality")
-        w.signals.result.connect(workers.while_alive(self, lambda q, i=sid: self._quality_ready(i, q)))
-        return w.start()
 
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
@@ -308,7 +298,6 @@ class RecordsMixin:
         self.measure_panel.refresh()
         self.viewer.plot.set_measurements(out.measurements)
         self.timings.update({f"job_{k}_s": v for k, v in out.timings.items()})
-        self.assess_without_model()      # the model it was opened for did not come
         self._check_finished()
 
     def _load_failed(self, sid: int, path: Path, message: str) -> None:
