@@ -206,8 +206,10 @@ class LoadedRecord:
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
     timings: dict = field(default_factory=dict)  # seconds per step
     drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
-    # the preparation (or its error), made once by whichever job asks first (``preparation``)
+    # the preparation (or its error), made once by whichever job asks first (``preparation``), and
+    # its model inputs before the assessment (kept when only the assessment failed)
     _made: Any = field(default=None, repr=False, compare=False)
+    _unassessed: Any = field(default=None, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def preparation(self):
@@ -219,9 +221,12 @@ class LoadedRecord:
         """
         with self._lock:
             if self._made is None:
-                from mirage_model.inference import record_inputs   # torch: imported by both jobs
-                try:
-                    self._made = record_inputs(self.record, *self.configs)
+                from mirage_model import inference   # torch: imported by both jobs
+
+                pcfg, rcfg, assess = self.configs
+                try:   # as record_inputs(record, *configs) makes it, the inputs kept apart
+                    self._unassessed = inference.record_inputs(self.record, pcfg, rcfg, quality=False)
+                    self._made = inference.assessed(self._unassessed) if assess else self._unassessed
                 except Exception as err:  # noqa: BLE001 - raised to each job that asks
                     self._made = err
         if isinstance(self._made, Exception):
@@ -255,7 +260,8 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     than preparing the record again. ``with_quality``: the record's quality report too
     (``LoadedRecord.quality``, with ``(2, 3)``), part of that preparation: its pacer marks show with
     the model image, and a model that assesses reuses it (one assessment per record); 14 ms on
-    LUDB 8 (500 Hz, 10 s).
+    LUDB 8 (500 Hz, 10 s). An assessment that fails leaves the model image (``errors["quality"]``)
+    and is not tried again.
     """
     t0 = time.perf_counter()
     record = load_record(path)
@@ -280,16 +286,14 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
             out.inputs, out.quality = out.prepared.inputs, out.prepared.quality
         except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
             log.warning("preparing %s failed: %s", path, traceback.format_exc())
-            if with_quality:      # the quality report may be what failed: the model image alone
-                try:
-                    out.inputs = inference.record_inputs(record, preprocess_cfg, render_cfg, quality=False).inputs
-                except Exception:  # noqa: BLE001
-                    out.errors["inputs"] = user_message(err)
+            if out._unassessed is not None:      # the assessment failed: the model image alone
+                out.inputs = out._unassessed.inputs
+                out.errors["quality"] = user_message(err)
             else:
                 out.errors["inputs"] = user_message(err)
         out.timings["inputs"] = time.perf_counter() - t1
         ctx.check()
-    if with_quality and out.quality is None:      # no inputs asked, or their preparation failed
+    if with_quality and out.quality is None and "quality" not in out.errors:   # not assessed yet
         t1 = time.perf_counter()
         try:
             cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()

@@ -239,3 +239,31 @@ def test_a_record_opened_without_a_model_is_assessed_once(qtbot, paced_file, mon
     assert calls == ["paced"], calls
     got = _marked_times(window.viewer.plot)
     assert len(got) == len(truth) and np.abs(got - truth).max() <= 0.002
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_a_record_whose_assessment_fails_is_prepared_and_assessed_once(qtbot, paced_file, counted_steps,
+                                                                         monkeypatch):
+    """The quality assessment raising in the record-load job: the job preprocessed the record again
+    for the model image and assessed it again (twice each), and the window a third time. Now the
+    inputs made before the assessment are shown, and the failed assessment is not repeated."""
+    from mirage_model import inference
+
+    def broken(*args, **kwargs):
+        counted_steps["assess"] += 1
+        raise ValueError("cannot assess this record")
+
+    monkeypatch.setattr(inference, "assess", broken)
+    hea, _truth = paced_file
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(hea)
+    qtbot.waitUntil(lambda: window.load_worker is None, timeout=WAIT_MS)
+    from PySide6.QtCore import QThreadPool
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT_MS)
+    assert counted_steps == {"model_inputs": 1, "assess": 1}, counted_steps
+    rec = window.session.record
+    own = inference.model_inputs(rec.signal, rec.fs)
+    np.testing.assert_array_equal(window.session.inputs.image, own.image)   # the model image still shown
+    assert window.record_quality() is None and len(window.viewer.plot.pacer_mark_positions()) == 0
+    assert window.session.measurements is not None
