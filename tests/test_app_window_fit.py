@@ -250,3 +250,58 @@ def test_lab_form_columns_fit_without_scrolling_and_keep_value_and_unit_whole(qt
         assert form.columns_shown() and crp.source.isVisible() and crp.source.text() == "user"
     scroll = window.results_scroll
     assert scroll.width() >= 156, scroll.width()
+
+
+def _widest_unit(form) -> tuple[str, int, str]:
+    """(feature, index, unit) of the widest unit any row's unit box offers, in the box's own font."""
+    return max(((name, i, form.unit_box(name).itemText(i)) for name in form.features()
+                if form.unit_box(name) is not None for i in range(form.unit_box(name).count())),
+               key=lambda t: form.unit_box(t[0]).fontMetrics().horizontalAdvance(t[2]))
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 900)])
+def test_the_lab_form_fits_with_the_longest_unit_chosen(qtbot, size):
+    """At 1024x768, choosing D-dimer's "ug/mL DDU" (the widest unit any lab offers) widened its
+    unit box to that unit (99 px) and the grid to 323 px in a 312 px view: a horizontal scroll bar
+    came back. Now a unit box is as wide as its row's own unit needs; a chosen unit wider than the
+    room its column gives is drawn whole in a smaller font (never below three quarters of it), the
+    whole unit on hover, and the grid stays inside the view. In a wide window it shows whole in the
+    box's own font."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    window = shown_window(qtbot, size=size)
+    _open_measured(qtbot, window)
+    window.tabs.setCurrentWidget(window.lab_form)
+    form = window.lab_form
+    name, index, unit = _widest_unit(form)
+    box = form.unit_box(name)
+    fm = box.fontMetrics()
+    assert fm.horizontalAdvance(unit) > max(fm.horizontalAdvance(form.unit_box(n).itemText(0))
+                                            for n in form.features() if form.unit_box(n) is not None)
+    box.setCurrentIndex(index)                       # as the user chooses it
+    form._scroll.ensureWidgetVisible(box)
+    qtbot.wait(50)
+    view = form._scroll.viewport()
+    grid = form._scroll.widget().layout()
+    assert not form._scroll.horizontalScrollBar().isVisible(), (view.width(), form._scroll.widget().width())
+    for c in range(4):
+        assert grid.cellRect(0, c).right() < view.width(), (c, grid.cellRect(0, c).right(), view.width())
+    font, shown = box.shown()
+    assert shown == unit                             # the whole unit, not cut
+    opt = QStyleOptionComboBox()
+    box.initStyleOption(opt)
+    field = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                       QStyle.SubControl.SC_ComboBoxEditField, box)
+    assert QFontMetrics(font).horizontalAdvance(unit) <= field.width(), (field.width(), font.pointSizeF())
+    assert font.pointSizeF() >= 0.75 * box.font().pointSizeF()
+    if size[0] > 1024:       # room: the box's own font
+        assert font.pointSizeF() == box.font().pointSizeF()
+    if font.pointSizeF() < box.font().pointSizeF():
+        assert unit in box.toolTip()
+    # back to its own unit: drawn in the box's font again
+    box.setCurrentIndex(0)
+    qtbot.wait(20)
+    font, shown = box.shown()
+    assert shown == box.currentText() and font.pointSizeF() == box.font().pointSizeF()

@@ -9,8 +9,9 @@ session then holds. Opening another record binds the form to a new session, so n
 one patient can reach the next. Features the model does not use are still recorded (they go into
 the report) and marked "not used by this model".
 
-On a narrow window (1024 px with the folder dock open) the value field and the unit box keep the
-width a typed value and the chosen unit need; the reference shows its numbers while the unit box
+On a narrow window (1024 px with the folder dock open) the value field keeps the width a typed value
+needs and the unit box the width its feature's own unit needs (a wider unit chosen is drawn in a
+smaller font, whole: ``UnitBox``); the reference shows its numbers while the unit box
 shows the range's own unit (the whole range on hover), and the From and Contribution columns give
 way: taken out of the grid, what they say added to the value field's tooltip.
 """
@@ -18,8 +19,10 @@ way: taken out of the grid, what they say added to the value field's tooltip.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QStyle, QStyleOptionComboBox, QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QStyle, QStyleOptionComboBox, QStylePainter,
+    QVBoxLayout, QWidget,
 )
 
 from app.views.elided_label import ElidedLabel
@@ -54,12 +57,8 @@ class _Row:
             self.editor.setClearButtonEnabled(True)
             # a typed value stays readable beside its clear button however narrow the form
             self.editor.setMinimumWidth(self.editor.fontMetrics().horizontalAdvance(VALUE_ROOM) + VALUE_CHROME_PX)
-            self.unit = QComboBox()
             units = [feature.unit] + [u for u in feature.units if u != feature.unit]
-            self.unit.addItems([u for u in units if u])
-            self.unit.setMinimumContentsLength(4)
-            self.fit_unit()
-            self.unit.currentIndexChanged.connect(lambda _i: self.fit_unit())
+            self.unit = UnitBox([u for u in units if u])
         whole = feature.reference_text()
         # its numbers ("< 14"), beside a unit box that shows its unit; "" without a range
         self.reference_short = whole[:-len(feature.unit) - 1].rstrip() \
@@ -84,21 +83,79 @@ class _Row:
                 parts.append(f"contribution: {self.contribution.text()} ({self.contribution.tip})")
         self.editor.setToolTip("\n".join(parts))
 
-    def fit_unit(self) -> None:
-        """The unit box as wide as its chosen unit needs ("mg/L FEU" whole, not "mg/L FE")."""
-        opt = QStyleOptionComboBox()
-        self.unit.initStyleOption(opt)
-        fm = self.unit.fontMetrics()
-        need = self.unit.style().sizeFromContents(
-            QStyle.ContentsType.CT_ComboBox, opt, QSize(fm.horizontalAdvance(self.unit.currentText()), fm.height()),
-            self.unit).width()
-        self.unit.setMinimumWidth(need)
-
     def show_reference(self) -> None:
         """The range's numbers while the unit box shows its unit; with its unit otherwise."""
         whole = self.feature.reference_text()
         own = self.unit is None or self.unit.currentText() in ("", self.feature.unit)
         self.reference.setText(self.reference_short if own else whole)
+
+
+class UnitBox(QComboBox):
+    """A row's unit chooser, at least as wide as its first (the feature's own) unit needs ("mg/L FEU"
+    whole, not "mg/L FE"), wider where its column has room. A chosen unit wider than the box
+    ("ug/mL DDU" beside "mg/L FEU" at 1024 px) is drawn whole in a smaller font, down to
+    ``SMALLEST`` of the box's, cut with "..." only past that; the whole unit is then on hover. The
+    box never widens the form for the unit chosen: the grid kept the room the widest choice needed,
+    behind a horizontal scroll bar at 1024 px.
+    """
+
+    SMALLEST = 0.75      # of the box's font size: still legible, never cut for the units offered
+
+    def __init__(self, units: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.addItems(units)
+        self.setMinimumContentsLength(4)
+        self.setMinimumWidth(self._need(units[0] if units else ""))
+        self.currentIndexChanged.connect(lambda _i: self._tip())
+
+    def _need(self, text: str) -> int:
+        """The box's width that shows ``text`` whole in its own font (the style's frame and arrow)."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        fm = self.fontMetrics()
+        return self.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt,
+                                             QSize(fm.horizontalAdvance(text), fm.height()), self).width()
+
+    def _field(self, opt: QStyleOptionComboBox) -> int:
+        return self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width()
+
+    def shown(self) -> tuple[QFont, str]:
+        """The font and the text the box draws its chosen unit in."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        room, text, font = self._field(opt), self.currentText(), QFont(self.font())
+        size = font.pointSizeF()
+        if size <= 0 or QFontMetrics(font).horizontalAdvance(text) <= room:
+            return font, text
+        step = size / 36                   # a quarter point at 9 pt
+        while size - step >= self.SMALLEST * font.pointSizeF() - 1e-6:
+            size -= step
+            smaller = QFont(font)
+            smaller.setPointSizeF(size)
+            if QFontMetrics(smaller).horizontalAdvance(text) <= room:
+                return smaller, text
+        smaller = QFont(font)
+        smaller.setPointSizeF(self.SMALLEST * font.pointSizeF())
+        return smaller, QFontMetrics(smaller).elidedText(text, Qt.TextElideMode.ElideMiddle, room)
+
+    def _tip(self) -> None:
+        font, text = self.shown()
+        smaller = text != self.currentText() or font.pointSizeF() != self.font().pointSizeF()
+        self.setToolTip(f"unit: {self.currentText()}" if smaller else "")
+
+    def paintEvent(self, event) -> None:          # noqa: N802 (Qt's name)
+        painter = QStylePainter(self)
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        font, opt.currentText = self.shown()
+        painter.setFont(font)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+    def resizeEvent(self, event) -> None:         # noqa: N802
+        super().resizeEvent(event)
+        self._tip()
 
 
 # a value field shows this many digits beside its clear button and frame
