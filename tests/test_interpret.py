@@ -119,7 +119,7 @@ def test_the_most_probable_rhythm_is_said_when_none_is_above_threshold():
     assert it.first.code == "AFIB" and it.first.confidence == "low"
     assert it.first.text == "Atrial fibrillation, 95 bpm, most probable rhythm (below its threshold)"
     assert not any(s.code == "NORM" for s in it.statements)
-    it = run({"AFIB": 0.1, "SR": 0.2, "NORM": 0.8}, {"heart_rate_bpm": 72.0})
+    it = run({"AFIB": 0.1, "SR": 0.2, "NORM": 0.8}, {"heart_rate_bpm": 72.0, "pr_ms": 160.0, "qrs_ms": 90.0})
     assert [s.code for s in it.statements] == ["SR", "NORM"]
     assert it.first.text.endswith("most probable rhythm (below its threshold)")
     # a model without rhythm statements: the rate alone, as before
@@ -162,18 +162,17 @@ def test_atrial_fibrillation_from_beat_to_beat_irregularity():
 
 def test_sinus_rhythm_without_p_waves_is_marked_and_normal_ecg_not_stated():
     """QRS measured, no P wave before it: the sinus statement stands, marked; "normal ECG" is not
-    stated (sinus rhythm unconfirmed), with the reason in ``resolved``; a P wave found, or no QRS
-    measured either (nothing delineated): both unmarked."""
+    stated (sinus rhythm unconfirmed), with the reason in ``resolved``; a P wave found: both unmarked (no QRS
+    measured either: ``test_sinus_rhythm_and_normal_ecg_are_not_confirmed_without_a_delineated_qrs``)."""
     base = {"heart_rate_bpm": 70.0, "qrs_ms": 92.0, "qtc_bazett_ms": 420.0, "qrs_axis_deg": 45.0}
     it = run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=None), "F")
     assert [s.text for s in it.statements] == ["Sinus rhythm, 70 bpm"]
     assert it.first.note == "no P wave found before the QRS"
     assert it.text() == "Sinus rhythm, 70 bpm (?)"
     assert any(r.startswith("normal ECG (90%) not stated: no P wave found") for r in it.resolved)
-    for found in (dict(base, pr_ms=160.0), {"heart_rate_bpm": 70.0}):
-        it = run({"SR": 0.95, "NORM": 0.9}, found, "F")
-        assert [s.text for s in it.statements][-1] == "Normal ECG"
-        assert all(s.note is None for s in it.statements)
+    it = run({"SR": 0.95, "NORM": 0.9}, dict(base, pr_ms=160.0), "F")
+    assert [s.text for s in it.statements][-1] == "Normal ECG"
+    assert all(s.note is None for s in it.statements)
     # a marked sinus bradycardia is still abnormal: no "normal ECG" beside it
     it = run({"SR": 0.95, "NORM": 0.9}, dict(base, heart_rate_bpm=44.0, pr_ms=None), "F")
     assert it.first.text == "Sinus bradycardia, 44 bpm" and it.first.note == "no P wave found before the QRS"
@@ -234,7 +233,8 @@ def test_a_most_probable_sinus_rate_word_that_the_rate_refutes_reads_sinus_rhyth
     assert it.first.code == "SBRAD" and it.first.confidence == "low"
     assert any(r.startswith("model's sinus bradycardia (15%) not stated") for r in it.resolved)
     # sinus rhythm is no abnormality: a normal ECG stands beside it
-    it = interpret(["SR", "SBRAD", "NORM"], [0.1, 0.15, 0.9], [0.5, 0.5, 0.5], {"heart_rate_bpm": 72.0})
+    it = interpret(["SR", "SBRAD", "NORM"], [0.1, 0.15, 0.9], [0.5, 0.5, 0.5],
+                   {"heart_rate_bpm": 72.0, "pr_ms": 160.0, "qrs_ms": 90.0})
     assert [s.code for s in it.statements] == ["SBRAD", "NORM"]
     # at 45 bpm the rule says sinus bradycardia itself, and the sinus origin is still the model's guess below
     # its threshold, so the statement says so as every guessed rhythm does (it had read "Sinus bradycardia,
@@ -632,3 +632,48 @@ def test_wide_qrs_tachycardia_on_a_ningbo_record_labelled_ventricular_tachycardi
     assert row["interpretation"].startswith("Wide QRS tachycardia, 124 bpm (QRS 131 ms), ventricular tachycardia "
                                             "not excluded"), row["interpretation"]
     assert "Sinus" not in row["interpretation"]
+
+
+UNBOUNDED = {"heart_rate_bpm": 187.0, "qrs_ms": None, "pr_ms": None}
+
+
+@pytest.mark.parametrize("pos", [{"SR": 0.25}, {"STACH": 0.8}])
+def test_a_regular_tachycardia_without_an_isoelectric_interval_is_not_called_sinus(pos):
+    """CinC 2021 JS45545 (Ningbo, labelled ventricular tachycardia; 187 bpm, complexes running into each
+    other) had no QRS boundaries, so no P wave was sought, and read "Sinus tachycardia, 187 bpm" from the rate
+    rule. PTB-XL 07296 (report: supraventricular tachycardia with left bundle branch block, 152 bpm) read a
+    sinus tachycardia guess the same way."""
+    it = run(pos, UNBOUNDED, irregular=False, rr_nrmssd=0.02, qrs_unbounded=True)
+    assert it.first.text == ("Regular tachycardia, 187 bpm, no isoelectric interval (QRS not measurable): wide QRS "
+                             "tachycardia, ventricular tachycardia not excluded")
+    assert it.first.source == "measurement" and "200 ms" in it.first.rule and "Zipes" in it.first.rule
+    sinus = [s for s in it.statements if s.text.startswith("Sinus")]
+    if "STACH" in pos:        # the model's own call stands after it, marked: no P wave could be looked for
+        assert [s.note for s in sinus] == ["no P wave measured: the QRS was not delineated"]
+    else:                     # a guess below threshold is not said
+        assert sinus == [] and any("without an isoelectric interval" in r for r in it.resolved)
+
+
+@pytest.mark.parametrize("meas, kw", [
+    (UNBOUNDED, {"irregular": False}),                                    # QRS not found for another reason
+    ({**UNBOUNDED, "heart_rate_bpm": 90.0}, {"irregular": False, "qrs_unbounded": True}),   # not fast
+    (UNBOUNDED, {"irregular": True, "qrs_unbounded": True}),              # irregular
+    (UNBOUNDED, {"irregular": False, "qrs_unbounded": True, "paced": "20 stimuli before 20 beats"}),
+])
+def test_the_unbounded_qrs_rule_needs_a_regular_tachycardia_without_boundaries(meas, kw):
+    it = run({"STACH": 0.8}, meas, **kw)
+    assert not any(s.text.startswith(("Regular tachycardia", "Wide QRS tachycardia")) for s in it.statements)
+
+
+def test_sinus_rhythm_and_normal_ecg_are_not_confirmed_without_a_delineated_qrs():
+    """With no QRS boundaries the measurement looked for no P wave: a sinus statement is marked and "normal
+    ECG" is not said (its intervals are unknown), as when the QRS was found without a P wave before it."""
+    it = run({"SR": 0.9, "NORM": 0.9}, {"heart_rate_bpm": 72.0, "qrs_ms": None, "pr_ms": None})
+    sinus = next(s for s in it.statements if s.text.startswith("Sinus rhythm"))
+    assert sinus.note == "no P wave measured: the QRS was not delineated"
+    assert not any(s.code == "NORM" for s in it.statements)
+    assert any(r.startswith("normal ECG") and "not delineated" in r for r in it.resolved)
+    # with the QRS and the P wave measured, both stand as before
+    it = run({"SR": 0.9, "NORM": 0.9}, {"heart_rate_bpm": 72.0, "qrs_ms": 92.0, "pr_ms": 160.0})
+    assert any(s.code == "NORM" for s in it.statements)
+    assert next(s for s in it.statements if s.text.startswith("Sinus rhythm")).note is None

@@ -23,7 +23,7 @@ def test_statement_labels():
 
 def test_superclasses_give_normal_ecg_only_and_rules_say_no_model_states_rhythm():
     pred = _pred(("NORM", "MI", "STTC", "CD", "HYP"), [0.9, 0.1, 0.1, 0.1, 0.1], [0.5] * 5)
-    it = interpret_prediction(pred, {"heart_rate_bpm": 70.0, "qrs_axis_deg": 30.0}, "F")
+    it = interpret_prediction(pred, {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0, "qrs_axis_deg": 30.0}, "F")
     assert [s.text for s in it.statements] == ["Rhythm not classified, 70 bpm", "Normal ECG"]
     assert it.statements[0].rule == "no model here states rhythm; measured rate only"
     # an abnormal superclass above its threshold: no "normal ECG" beside it, and the reason

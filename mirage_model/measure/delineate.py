@@ -32,11 +32,11 @@ def qrs_bounds(sv: np.ndarray, c: int, fs: float, cfg: MeasureConfig,
     first, last = a + int(steep[0]), a + int(steep[-1])
     n_hold = max(1, int(round(cfg.hold_s * fs)))
     thr = cfg.qrs_cross_frac * vmax
-    x_on = walk_out(sv, max(lo, c - int(round(0.2 * fs))), hi, first, thr, n_hold, True)
+    x_on = walk_out(sv, max(lo, c - int(round(cfg.qrs_search_s * fs))), hi, first, thr, n_hold, True)
     floored = x_on is None and floor and lo <= first
     if floored:
         x_on = lo                                # right after a pacing spike: the QRS starts there
-    x_off = walk_out(sv, lo, min(hi, c + int(round(0.2 * fs))), last, thr, n_hold, False)
+    x_off = walk_out(sv, lo, min(hi, c + int(round(cfg.qrs_search_s * fs))), last, thr, n_hold, False)
     if x_on is None or x_off is None:
         return None, None
     a_on = max(lo, x_on - int(round(cfg.qrs_knee_on_s * fs)))

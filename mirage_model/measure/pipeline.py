@@ -336,7 +336,11 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     sv = np.sqrt(np.sum(v[indep] ** 2, axis=0))                              # (K,)
     sp_on, sp_off = qrs_bounds(sv, c, fs, cfg, lo_q, hi_ok, floor=bool(spikes))
     if sp_on is None or sp_off is None:
-        return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
+        if not sv.any():
+            return empty_measurements(fs, ("QRS boundaries not found on the median beat",), beats, (hr, rr))
+        note = (f"QRS boundaries not found on the median beat: it does not go quiet within {cfg.qrs_search_s * 1000:.0f} ms "
+                "of the QRS peak (no isoelectric interval: a complex that wide, or complexes running into each other)")
+        return replace(empty_measurements(fs, (note,), beats, (hr, rr)), qrs_unbounded=True)
     if cfg.refine_hz:
         sp_on, sp_off = refine_bounds(med[indep], fs, cfg, sp_on, sp_off, c)
     # each lead's own QRS on its median beat; the global QRS is their median (robust to one lead)

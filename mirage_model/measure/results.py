@@ -53,6 +53,7 @@ class MeasureConfig:
     qrs_cross_frac: float = 0.05                  # velocity crossing (of its QRS max) that brackets the knee
     qrs_knee_on_s: float = 0.08                   # knee search before the onset crossing
     qrs_knee_off_s: float = 0.10                  # ... and after the offset crossing
+    qrs_search_s: float = 0.2                     # the QRS onset and offset are sought this far either side of its peak
     hold_s: float = 0.006                         # a crossing must stay below the threshold this long
     refine_hz: float | None = 100.0               # sharper velocity that refines the QRS bounds (None: off)
     refine_frac: float = 0.01                     # ... quiet while below this fraction of its QRS max
@@ -180,6 +181,10 @@ class Measurements:
     rr_nrmssd: float | None = None                   # RMSSD of successive RR / mean RR of all beats (beat-to-beat)
     median: MedianBeat | None = None                 # the median beat and its fiducials (None: not built)
     atrial: AtrialActivity | None = None             # atrial activity between the QRS complexes (``atrial``)
+    # the QRS was not bounded because the median beat never goes quiet within ``MeasureConfig.qrs_search_s`` of its
+    # peak: no isoelectric interval around the complex (a QRS that wide, or a tachycardia whose
+    # complexes run into each other), not a flat or noisy record
+    qrs_unbounded: bool = False
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""

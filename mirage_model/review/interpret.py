@@ -127,10 +127,20 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   tachycardias with a left bundle branch block or IVCD whose P waves the measurement missed, each
   with its sinus tachycardia still said after it; of the Challenge samples, on CinC 2021 JS45549
   (Ningbo, labelled paroxysmal ventricular tachycardia), which had read sinus tachycardia.
+* A regular tachycardia whose median beat never goes quiet within 200 ms of the QRS peak (no
+  isoelectric interval, so neither the QRS nor a P wave could be measured:
+  ``Measurements.qrs_unbounded``), under the same conditions otherwise, is stated first as "Regular
+  tachycardia, R bpm, no isoelectric interval (QRS not measurable): wide QRS tachycardia,
+  ventricular tachycardia not excluded"; a sinus guess below threshold is not said beside it, a
+  sinus statement the model calls stands after it, marked. CinC 2021 JS45545 (Ningbo, labelled
+  ventricular tachycardia, 187 bpm) and PTB-XL 07296 (fold 9, report: supraventricular
+  tachycardia with left bundle branch block, 152 bpm) had read sinus tachycardia.
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
   marked, "no P wave found before the QRS" (on PTB-XL fold 9: 145 of 151 AFIB records, 33 of 955
-  NORM records).
+  NORM records). When no QRS was delineated at all (so no P wave was sought), a sinus statement is
+  marked "no P wave measured: the QRS was not delineated" and "normal ECG" is not said (its
+  intervals are unknown).
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
@@ -154,6 +164,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from mirage_model.clinical import parse_sex
+from mirage_model.measure import MeasureConfig
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.measurements import (QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, flag, outside_range,
@@ -287,6 +298,8 @@ FLUTTER_MIN_CONCENTRATION = 0.75
 # complexes (3:1, 4:1 conduction); at 2:1 a sinus tachycardia's P and T waves give the same peak
 FLUTTER_MIN_CONDUCTION = 2.5
 NO_P_NOTE = "no P wave found before the QRS"
+# a sinus statement where the measurement found no QRS boundaries, so it could not look for a P wave either
+UNDELINEATED_NOTE = "no P wave measured: the QRS was not delineated"
 # an axis statement of a record whose limb leads break Einthoven's law (I + III = II) and Goldberger's: the
 # frontal axis from them is unreliable (LUDB's per-lead header gains: 68 of 100 axes within 20 deg of the
 # cardiologists' annotated QRS on the raw samples, 89 with the gains made equal), but not refuted, so the
@@ -401,7 +414,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               measurements: Mapping | None = None, sex: str | None = None, *, withheld: str | None = None,
               model_name: str = "", irregular: bool | None = None,
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
-              paced: str | None = None, atrial_activity=None, limb_leads: str | None = None) -> Interpretation:
+              paced: str | None = None, atrial_activity=None, limb_leads: str | None = None,
+              qrs_unbounded: bool = False) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -423,6 +437,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         limb_leads: the quality check's evidence when the limb leads break Einthoven's and Goldberger's
             identities (its "limb_inconsistent" finding's detail); the axis statements are then marked
             (``AXIS_UNRELIABLE_NOTE``). None: consistent, or not checked.
+        qrs_unbounded: the measurement found no QRS boundaries because its median beat never goes quiet
+            around the QRS (``Measurements.qrs_unbounded``): no isoelectric interval, for the wide QRS
+            tachycardia rule when no QRS duration is given.
 
     Returns:
         Interpretation with statements in reading order.
@@ -471,6 +488,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # model's support: stated by the rule when the model's own AF is below its threshold
     # the measurements found the QRS but no P wave before it: sinus rhythm is not confirmed
     no_p = measurements is not None and pr is None and qrs is not None
+    # ... or found no QRS boundaries, so it could not look for a P wave: sinus rhythm is not confirmed either
+    undelineated = measurements is not None and pr is None and qrs is None
     beat_to_beat = rr_nrmssd is not None and np.isfinite(rr_nrmssd) and rr_nrmssd > AF_NRMSSD
     af_rule = (measurements is not None and hr is not None and (irregular is True or beat_to_beat)
                and pr is None and "AFIB" in p and "AFIB" not in positive
@@ -518,15 +537,20 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                             f"{' and '.join(_in_sentence(STATEMENTS[c].text) for c in atrial)} "
                             "outranks sinus rhythm")
         rhythm_codes = [c for c in rhythm_codes if c not in SINUS]
-    # a regular tachycardia of wide QRS complexes with no P wave before them: "wide QRS tachycardia" first, not sinus
-    wide_tachy = (measurements is not None and hr_flag == "high" and qrs_flag == "high" and pr is None
-                  and irregular is not True and not beat_to_beat and not atrial
-                  and paced is None and "PACE" not in positive)
+    # a regular tachycardia of wide QRS complexes with no P wave before them: "wide QRS tachycardia" first, not sinus;
+    # also where the complexes leave no isoelectric interval to end the QRS at (and so no P wave to look for)
+    regular_tachy = (measurements is not None and hr_flag == "high" and pr is None
+                     and irregular is not True and not beat_to_beat and not atrial
+                     and paced is None and "PACE" not in positive)
+    unbounded_tachy = regular_tachy and qrs is None and qrs_unbounded
+    wide_tachy = regular_tachy and (qrs_flag == "high" or unbounded_tachy)
     if wide_tachy and guessed in SINUS:
         # a sinus guess below threshold is not said beside it; a sinus rhythm the model calls stands after it,
         # marked (no P wave): sinus tachycardia with a bundle branch block is a wide QRS tachycardia too
+        why = ("a regular tachycardia without an isoelectric interval (QRS not measurable)" if unbounded_tachy
+               else f"a regular wide QRS tachycardia with {NO_P_NOTE}")
         resolved.append(f"{_in_sentence(STATEMENTS[guessed].text)} ({p[guessed]:.0%}, the model's most probable "
-                        f"rhythm, below its threshold) not stated: a regular wide QRS tachycardia with {NO_P_NOTE}")
+                        f"rhythm, below its threshold) not stated: {why}")
         rhythm_codes.remove(guessed)
         guessed = None
     sinus = not af_rule and not flutter_rule and paced is None and (any(c in SINUS for c in rhythm_codes)
@@ -542,13 +566,20 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                 "rhythm, below its threshold) not stated: pacemaker spikes before the beats")
         out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
                              rule=f"pacemaker spikes before most beats ({paced}; quality check)"))
-    if wide_tachy:
+    if unbounded_tachy:
+        out.append(Statement("rhythm", f"Regular tachycardia, {hr_s} bpm, no isoelectric interval (QRS not measurable): "
+                             "wide QRS tachycardia, ventricular tachycardia not excluded", "measurement",
+                             rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm, regular; the median beat does not go quiet "
+                                  f"within {MeasureConfig().qrs_search_s * 1000:.0f} ms of the QRS peak, so neither the QRS nor a P wave "
+                                  "could be measured (Mason et al. 2007); a wide QRS tachycardia is presumed "
+                                  "ventricular until proven otherwise (Zipes et al. 2006)"))
+    elif wide_tachy:
         out.append(Statement("rhythm", f"Wide QRS tachycardia, {hr_s} bpm (QRS {qrs_s} ms), ventricular tachycardia "
                              "not excluded", "measurement",
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm and QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms, "
                                   f"regular, {NO_P_NOTE} (Mason et al. 2007); a wide QRS tachycardia is presumed "
                                   "ventricular until proven otherwise (Zipes et al. 2006)"))
-    sinus_note = NO_P_NOTE if no_p else None
+    sinus_note = NO_P_NOTE if no_p else UNDELINEATED_NOTE if undelineated else None
     # sinus rate words come from the measured rate when the rhythm is sinus (the rule wins over the model's guess)
     rank = {c: 0 if c in ATRIAL_NON_SINUS else 1 if c in PRIMARY_RHYTHMS else 2 for c in rhythm_codes}
     rhythm_codes = sorted(rhythm_codes, key=lambda c: (rank[c], -p[c]))
@@ -732,7 +763,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
-    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, AXIS_UNRELIABLE_NOTE))) and not (s.source == "model" and s.code == "SR")
+    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, AXIS_UNRELIABLE_NOTE)))
+                and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
         outside = outside_range(measurements, sex)
@@ -748,6 +780,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             # fold 9 this said "Normal ECG (?)" on one record labelled atrial fibrillation, and stood marked
             # on 6 of 300 labelled normal)
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {NO_P_NOTE}, sinus rhythm not confirmed")
+        elif undelineated:
+            # nor with no QRS measured: neither its P wave nor its intervals are known
+            resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {UNDELINEATED_NOTE}, sinus rhythm and "
+                            "intervals not confirmed")
         else:
             out.append(model_stmt("NORM"))
     order = {g: i for i, g in enumerate(GROUPS)}
@@ -817,7 +853,7 @@ def paced_evidence(quality) -> str | None:
 
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
                          irregular: bool | None = None, rr_nrmssd: float | None = None,
-                         quality=None, atrial_activity=None) -> Interpretation:
+                         quality=None, atrial_activity=None, qrs_unbounded: bool | None = None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -837,6 +873,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         rr_nrmssd: the RR intervals' normalised RMSSD (default: the Measurements' ``rr_nrmssd``).
         quality: the record's ``QualityReport`` for the paced-rhythm rule (default: the prediction's).
         atrial_activity: ``measure.AtrialActivity`` for the flutter rule (default: the Measurements' ``atrial``).
+        qrs_unbounded: no QRS boundaries because the median beat never goes quiet (default: the
+            Measurements' ``qrs_unbounded``).
     """
     if atrial_activity is None:
         atrial_activity = getattr(measurements, "atrial", None)
@@ -844,6 +882,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         irregular = getattr(measurements, "rhythm_irregular", None)
     if rr_nrmssd is None:
         rr_nrmssd = getattr(measurements, "rr_nrmssd", None)
+    if qrs_unbounded is None:
+        qrs_unbounded = bool(getattr(measurements, "qrs_unbounded", False))
     if measurements is not None and not isinstance(measurements, Mapping):
         measurements = measurements.as_dict()
     labels, probs, thresholds = [], [], []
@@ -879,7 +919,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality),
-                   atrial_activity=atrial_activity)
+                   atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded)
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 
@@ -913,4 +953,5 @@ def session_interpretation(session) -> Interpretation:
     pred = getattr(session, "statements_prediction", None) or session.prediction
     quality = getattr(pred, "quality", None) or getattr(session.prediction, "quality", None)
     return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd,
-                                quality=quality, atrial_activity=getattr(session.measurements, "atrial", None))
+                                quality=quality, atrial_activity=getattr(session.measurements, "atrial", None),
+                                qrs_unbounded=bool(getattr(session.measurements, "qrs_unbounded", False)))
