@@ -129,9 +129,9 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   (Ningbo, labelled paroxysmal ventricular tachycardia), which had read sinus tachycardia.
 * A regular tachycardia whose median beat never goes quiet within 200 ms of the QRS peak (no
   isoelectric interval, so neither the QRS nor a P wave could be measured:
-  ``Measurements.qrs_unbounded``), under the same conditions otherwise, is stated first as "Regular
-  tachycardia, R bpm, no isoelectric interval (QRS not measurable): wide QRS tachycardia,
-  ventricular tachycardia not excluded"; a sinus guess below threshold is not said beside it, a
+  ``Measurements.qrs_unbounded``), under the same conditions otherwise, is stated first as "Wide QRS
+  tachycardia, R bpm, ventricular tachycardia not excluded", marked "QRS not measurable: no
+  isoelectric interval between the complexes"; a sinus guess below threshold is not said beside it, a
   sinus statement the model calls stands after it, marked. CinC 2021 JS45545 (Ningbo, labelled
   ventricular tachycardia, 187 bpm) and PTB-XL 07296 (fold 9, report: supraventricular
   tachycardia with left bundle branch block, 152 bpm) had read sinus tachycardia.
@@ -300,6 +300,8 @@ FLUTTER_MIN_CONDUCTION = 2.5
 NO_P_NOTE = "no P wave found before the QRS"
 # a sinus statement where the measurement found no QRS boundaries, so it could not look for a P wave either
 UNDELINEATED_NOTE = "no P wave measured: the QRS was not delineated"
+# the wide QRS tachycardia said where the complexes leave no isoelectric interval to end the QRS at
+UNBOUNDED_NOTE = "QRS not measurable: no isoelectric interval between the complexes"
 # an axis statement of a record whose limb leads break Einthoven's law (I + III = II) and Goldberger's: the
 # frontal axis from them is unreliable (LUDB's per-lead header gains: 68 of 100 axes within 20 deg of the
 # cardiologists' annotated QRS on the raw samples, 89 with the gains made equal), but not refuted, so the
@@ -567,8 +569,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
                              rule=f"pacemaker spikes before most beats ({paced}; quality check)"))
     if unbounded_tachy:
-        out.append(Statement("rhythm", f"Regular tachycardia, {hr_s} bpm, no isoelectric interval (QRS not measurable): "
-                             "wide QRS tachycardia, ventricular tachycardia not excluded", "measurement",
+        out.append(Statement("rhythm", f"Wide QRS tachycardia, {hr_s} bpm, ventricular tachycardia not excluded",
+                             "measurement", note=UNBOUNDED_NOTE,
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm, regular; the median beat does not go quiet "
                                   f"within {MeasureConfig().qrs_search_s * 1000:.0f} ms of the QRS peak, so neither the QRS nor a P wave "
                                   "could be measured (Mason et al. 2007); a wide QRS tachycardia is presumed "
@@ -763,7 +765,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
-    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, AXIS_UNRELIABLE_NOTE)))
+    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE)))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
