@@ -124,6 +124,32 @@ def test_a_finished_run_is_reused_only_for_the_same_recipe(tmp_path, caplog, cap
     assert "epochs 2" in (out / "ablation.md").read_text()
 
 
+def test_a_retrained_variant_that_fails_early_keeps_its_earlier_run(tmp_path, monkeypatch):
+    """`mirage ablate --overwrite` removed a variant's summary.json and test metrics before retraining
+    it: a retraining that failed in its first epoch left the finished earlier run without its
+    results. Its outputs are put back now, as they were, and the next ablation still finds it."""
+    from training_cli.engine import loop
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    out = tmp_path / "abl"
+    base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
+            "--batch-size", "4", "--variants", "no_image", "--cache-dir", str(tmp_path / "cache"),
+            "--bootstrap", "20", "--no-progress", "--threads", "1"]
+    assert main([*base, "--epochs", "1"]) == 0
+    run_dir = out / "no_image"
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    assert run_dir / "summary.json" in before and run_dir / "test" / "metrics.json" in before
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "_train_epoch", fail)
+    args = ablate.ablate_command_parser().parse_args([*base[1:], "--epochs", "2", "--overwrite"])
+    with pytest.raises(KeyboardInterrupt):
+        ablate.run(args)
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+
+
 def test_refusal_names_every_variant_of_another_recipe(tmp_path):
     """Finished variants of another recipe, and one stopped before its end (its model already
     selected, no summary.json: it used to be retrained over in silence): one refusal before anything

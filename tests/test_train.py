@@ -451,6 +451,95 @@ def test_overwrite_leaves_none_of_the_earlier_runs_results(full_run, folder_data
     assert [json.loads(line)["epoch"] for line in (out / "log.jsonl").read_text().splitlines()] == [1]
 
 
+def _files(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("stop", [RuntimeError("a record that cannot be read, found late"), KeyboardInterrupt()])
+def test_an_overwrite_run_that_fails_before_its_first_model_keeps_the_earlier_run(full_run, folder_data, tmp_path,
+                                                                                 monkeypatch, stop):
+    """`mirage train --overwrite` removed the earlier run's summary, test metrics and skipped list as
+    it started and wrote its own config.json over the earlier one: a run that then failed (Ctrl-C,
+    an exception in the first epoch) left the folder without the earlier model's results. They are
+    set aside now and put back, byte for byte, when the run ends before its first model is written."""
+    import shutil
+
+    from training_cli.engine import loop
+
+    root, labels, cache = folder_data
+    out = tmp_path / "run"
+    shutil.copytree(full_run, out)
+    (out / "skipped.csv").write_text("record_id,path,reason\nr9,x,unreadable\n")
+    (out / "notes.txt").write_text("the researcher's own file")
+    before = _files(out)
+    assert {"model/model.safetensors", "last/state.json", "summary.json", "test/metrics.json",
+            "config.json"} <= set(before)
+
+    def fail(*args, **kwargs):
+        raise stop
+
+    monkeypatch.setattr(loop, "_train_epoch", fail)
+    with pytest.raises(type(stop)):
+        run_train(train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--seed", "5", "--overwrite",
+                             labels=labels))
+    assert _files(out) == before
+    assert sorted(p.name for p in out.iterdir()) == sorted({k.split("/")[0] for k in before})   # nothing else left
+
+
+def test_an_overwrite_run_replaces_the_earlier_run_once_its_first_model_is_written(full_run, folder_data, tmp_path,
+                                                                                  monkeypatch):
+    """A run that fails after its first epoch has a model and a resume state of its own (--resume
+    continues it): the earlier run's outputs are gone then, none of them left beside the new ones."""
+    import shutil
+
+    from training_cli.engine import loop
+
+    root, labels, cache = folder_data
+    out = tmp_path / "run"
+    shutil.copytree(full_run, out)
+    earlier = _files(out)
+    real, epochs = loop._train_epoch, []
+
+    def second_fails(step, loader, epoch, cfg, progress):
+        epochs.append(epoch)
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return real(step, loader, epoch, cfg, progress)
+
+    monkeypatch.setattr(loop, "_train_epoch", second_fails)
+    with pytest.raises(KeyboardInterrupt):
+        run_train(train_argv(f"folder:{root}", out, cache, "--epochs", "2", "--seed", "5", "--overwrite",
+                             labels=labels))
+    assert epochs == [0, 1]
+    now = _files(out)
+    assert json.loads(now["last/state.json"])["epoch"] == 1
+    assert now["model/model.safetensors"] != earlier["model/model.safetensors"]
+    assert json.loads(now["config.json"])["seed"] == 5
+    assert not {"summary.json", "test/metrics.json"} & set(now)           # the earlier run's results: gone
+    assert sorted(p.name for p in out.iterdir()) == sorted(["config.json", "curves.png", "last", "log.csv",
+                                                             "log.jsonl", "model"])
+
+
+def test_outputs_an_overwrite_run_could_not_put_back_are_refused(full_run, folder_data, tmp_path, capsys):
+    """A run killed (SIGKILL, power cut) while the earlier run's outputs were set aside leaves them in
+    OUT/earlier_run.set_aside: the next run is refused, naming that folder, and moves nothing."""
+    import shutil
+
+    from training_cli.engine.earlier_run import ASIDE
+
+    root, labels, _ = folder_data
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    (out / ASIDE).mkdir(parents=True)
+    shutil.copytree(full_run / "model", out / ASIDE / "model")
+    before = _files(out)
+    for extra in ([], ["--overwrite"]):
+        assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", *extra,
+                                          labels=labels)]) == 1
+        err = capsys.readouterr().err
+        assert f"{out / ASIDE} holds the outputs of an earlier run" in err and "move them back" in err, err
+        assert _files(out) == before and not cache.exists()
+
+
 def test_a_class_the_training_split_cannot_teach_is_warned_about(folder_data, tmp_path, caplog):
     """MI only in the validation and test splits (and NORM on every training record) trained without
     a word: the loss pushes MI one way only, and the run's MI figures looked like a model's."""

@@ -168,9 +168,10 @@ def run(args) -> int:
                             i, len(runs), label, run_dir)
             else:
                 logger.info("[%d/%d] %s: training", i, len(runs), label)
-            for stale in (run_dir / "summary.json", run_dir / "test" / "metrics.json"):
-                stale.unlink(missing_ok=True)     # never read back as this recipe's if the new run stops
-            train(replace(cfg, overwrite=True))     # the variant's folder is retrained on purpose
+            # the variant's folder is retrained on purpose: its earlier run's outputs are put back if
+            # the new run ends before its first model (then read with their own config.json's recipe),
+            # else replaced by the new run's (its summary.json only once it finishes)
+            train(replace(cfg, overwrite=True))
         rows.append(collect(run_dir, folder, label))
         write_table(out, rows, args)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")

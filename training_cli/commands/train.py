@@ -95,7 +95,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--resume", action="store_true", help="continue from OUT/last")
     g.add_argument("--overwrite", action="store_true",
                    help="train anew in an OUT whose model/ holds an earlier run's checkpoint, replacing it and "
-                        "that run's results (without it such an OUT is refused unless --resume)")
+                        "that run's results once this run's first epoch has written its model (a run that ends "
+                        "before puts them back as they were; without it such an OUT is refused unless --resume)")
     g.add_argument("--no-test", action="store_true", help="do not evaluate the selected model on the test split")
     g.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the test metrics")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -37,7 +37,8 @@ from training_cli.engine.data import CachedSplit, batch_to_device, class_weights
 from training_cli.engine.datasets import _id_column, _read_table
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
-from training_cli.engine.evaluation import evaluate_checkpoint, look_record, output_files, predict
+from training_cli.engine.earlier_run import ASIDE, EarlierRun
+from training_cli.engine.evaluation import evaluate_checkpoint, look_record, predict
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
@@ -48,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 def train(cfg: TrainConfig) -> int:
     """Train as configured by ``cfg`` (resolved: ``recipes.resolve``). Returns 0 on success.
+
+    With ``cfg.overwrite`` the outputs of an earlier run in ``cfg.out`` are set aside as the run
+    starts and put back if it ends, by any exception or Ctrl-C, before its first epoch has written
+    its model and resume state (``earlier_run``); from then on the run's own replace them.
 
     Raises:
         ConfigError: options that do not fit (--ema, --consistency, --resume, --init-from).
@@ -69,10 +74,32 @@ def train(cfg: TrainConfig) -> int:
     # the cache is built or anything is written
     index = open_index(cfg.data_options())
     check_splits(index, cfg.data_options())
+    earlier = None
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
         if cfg.overwrite and not cfg.resume:
-            _remove_earlier_results(out)
+            try:
+                earlier = EarlierRun.set_aside(out)
+            except OSError as err:
+                raise ConfigError(f"error: --out {out}: cannot set the earlier run's outputs aside in {out / ASIDE} "
+                                  f"({err.strerror or err}); nothing was replaced") from None
+    try:
+        code = _train(cfg, out, dist, device, index, progress, t_start, earlier)
+    except BaseException:
+        if earlier is not None:      # nothing of this run replaces the earlier run's outputs yet
+            earlier.put_back()
+        raise
+    if earlier is not None:
+        earlier.discard()
+    return code
+
+
+def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index, progress: bool, t_start: float,
+           earlier: EarlierRun | None) -> int:
+    """``train`` from the run's configuration on, once its splits are checked and an earlier run's
+    outputs set aside (``earlier``, with --overwrite: removed once the first epoch has written this
+    run's model and resume state)."""
+    if dist.main:
         runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(sys.argv),
                                                 "world_size": dist.world})
 
@@ -204,6 +231,8 @@ def train(cfg: TrainConfig) -> int:
             save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
                               {"history": history, "best": best, "total_steps": total_steps,
                                "args": cfg.to_dict()}, ema)
+            if earlier is not None and (out / "model" / "config.json").is_file():
+                earlier.discard()       # this run has a model and a resume state of its own now
         dist.barrier()
         if cfg.stop_after and epoch + 1 >= cfg.stop_after:
             logger.info("stopping after epoch %d (--stop-after)", epoch + 1)
@@ -253,29 +282,6 @@ def _record_test_look(folder: Path, test: dict) -> None:
                     extra=loaded.extra)
 
 
-# what a run writes beside model/ and last/ only at some epoch's end, at its end, or only sometimes
-# (skipped.csv when records were skipped, test/ unless --no-test)
-RESULTS = ("summary.json", "skipped.csv", "log.csv", "log.jsonl", "curves.png")
-
-
-def _remove_earlier_results(out: Path) -> list[Path]:
-    """Remove, as a run with --overwrite starts, the results an earlier run left in ``out`` that this
-    run might not write again (``RESULTS`` and its test/ evaluation: ``evaluation.output_files``): a
-    run with --no-test, or without skipped records, or stopped early, had left the earlier model's
-    test metrics, skipped list or summary beside its own model. model/ and last/ are replaced at the
-    first epoch's end. Returns the files removed (each named in the log)."""
-    removed = []
-    for path in [out / name for name in RESULTS] + output_files(out / "test"):
-        if path.is_file():
-            path.unlink()
-            removed.append(path)
-    if (out / "test").is_dir() and not any((out / "test").iterdir()):
-        (out / "test").rmdir()
-    if removed:
-        logger.info("--overwrite: removed the earlier run's %s", ", ".join(str(p.relative_to(out)) for p in removed))
-    return removed
-
-
 def _check_outputs(out: Path, replace_model: bool = False) -> None:
     """Refuse, before any preprocessing or training, an output folder the run could not write its
     selected checkpoint into (``checkpoint.check_destination``: the rule the save applies at the
@@ -285,10 +291,15 @@ def _check_outputs(out: Path, replace_model: bool = False) -> None:
 
     Raises:
         ConfigError: --out is a file, OUT/model exists and is not a MIRAGE checkpoint folder, or it
-            holds a checkpoint and ``replace_model`` is False.
+            holds a checkpoint and ``replace_model`` is False, or OUT holds an earlier run's outputs
+            set aside by an --overwrite run that was killed (``earlier_run.ASIDE``).
     """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"error: --out {out}: exists and is not a folder")
+    if (out / ASIDE).exists():
+        raise ConfigError(f"error: --out {out}: {out / ASIDE} holds the outputs of an earlier run that a run with "
+                          "--overwrite set aside and could not put back (it was stopped before it could); move "
+                          f"them back into {out} to keep that run, or remove the folder, then run again")
     try:
         check_destination(out / "model")
     except CheckpointError as err:
