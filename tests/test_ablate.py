@@ -150,6 +150,51 @@ def test_a_retrained_variant_that_fails_early_keeps_its_earlier_run(tmp_path, mo
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
 
 
+def test_the_table_lists_every_finished_variant_in_the_folder_with_its_recipe(tmp_path, caplog):
+    """A second `mirage ablate --variants ...` into the same --out wrote a table of its own variants
+    only, although the first command's finished variants were still there: the table lists every
+    finished variant in the folder now, in the paper's order, a row trained with another recipe
+    naming it, and a line for a variant folder whose run did not finish."""
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    out = tmp_path / "abl"
+    base = ["ablate", "--data", f"folder:{root}", "--labels", str(labels), "--out", str(out), "--preset", "tiny",
+            "--batch-size", "4", "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "20", "--no-progress",
+            "--threads", "1"]
+    assert main([*base, "--variants", "no_image", "--epochs", "1"]) == 0
+    (out / "no_signal").mkdir()                       # a run stopped before its end: no summary.json
+    (out / "no_signal" / "config.json").write_text("{}")
+    (out / "notes").mkdir()                           # no variant's folder
+    with caplog.at_level("INFO"):
+        assert main([*base, "--variants", "no_labs", "--epochs", "2"]) == 0
+    rows = list(csv.DictReader(open(out / "ablation.csv")))
+    assert [r["variant"] for r in rows] == ["no_labs", "no_image"]
+    for r in rows:                                    # each row is its own run's
+        test = json.loads((out / r["variant"] / "test" / "metrics.json").read_text())
+        assert float(r["test_auroc"]) == pytest.approx(test["macro"]["auroc"], abs=5e-5)
+        assert r["epochs"] == str(json.loads((out / r["variant"] / "summary.json").read_text())["epochs_run"])
+    assert rows[0]["recipe"] == ""
+    assert rows[1]["recipe"] == "epochs 1 (this command: 2)"
+    md = (out / "ablation.md").read_text()
+    assert "| w/o labs |" in md and "| 2/2 | as above |" in md
+    assert "| w/o image |" in md and "| epochs 1 (this command: 2) |" in md
+    assert f"- w/o signal ({out / 'no_signal'}): its run did not finish (no summary.json)" in md
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "an earlier command trained" in said and "no_image" in said and "w/o signal" in said
+
+
+def test_variant_folders_are_found_in_the_papers_order():
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        for name in ("tau=0.2", "lambda_con=0", "tau=0.05", "no_image", "full", "tau=x", "lambda-con=1", "misc"):
+            (out / name).mkdir()
+        (out / "no_labs").write_text("a file, not a run")
+        assert [v[0] for v in ablate.variants_in(out)] == ["full", "no_image", "tau=0.05", "tau=0.2", "lambda_con=0"]
+        assert ablate.variants_in(out)[2][1:] == ("tau = 0.05", {"tau": 0.05})
+
+
 def test_refusal_names_every_variant_of_another_recipe(tmp_path):
     """Finished variants of another recipe, and one stopped before its end (its model already
     selected, no summary.json: it used to be retrained over in silence): one refusal before anything

@@ -14,7 +14,11 @@ bootstrap ...). One trained with another recipe, finished or stopped before its 
 any training, naming its folder and what differs, unless ``--overwrite`` (retrain it with the
 requested recipe, replacing its results); --force retrains every variant.
 
-Writes OUT/ablation.csv and OUT/ablation.md, and each variant's run in OUT/<variant>/.
+Writes each variant's run in OUT/<variant>/, and OUT/ablation.csv and OUT/ablation.md: a row for
+every variant that finished in OUT, this command's and those an earlier command trained there (a
+second ``--variants`` run adds to the first's table), each naming its recipe where it differs from
+this command's (column ``recipe``: "epochs 1 (this command: 2)"); a variant folder whose run did not
+finish is named below the table.
 """
 
 from __future__ import annotations
@@ -150,7 +154,6 @@ def run(args) -> int:
                              bool(getattr(args, "overwrite", False)))
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
-    rows = []
     t0 = time.time()
     for i, ((folder, label, _), cfg) in enumerate(zip(runs, configs), 1):
         run_dir = out / folder
@@ -172,9 +175,15 @@ def run(args) -> int:
             # the new run ends before its first model (then read with their own config.json's recipe),
             # else replaced by the new run's (its summary.json only once it finishes)
             train(replace(cfg, overwrite=True))
-        rows.append(collect(run_dir, folder, label))
-        write_table(out, rows, args)
+        rows, left_out = table_rows(out, args)
+        write_table(out, rows, args, left_out)
     logger.info("ablation of %d variants done in %.0f s: %s", len(runs), time.time() - t0, out / "ablation.md")
+    earlier = [r["variant"] for r in rows if r["variant"] not in {folder for folder, _, _ in runs}]
+    if earlier:
+        logger.info("the table also lists the finished variants an earlier command trained in %s: %s", out,
+                    ", ".join(earlier))
+    for line in left_out:
+        logger.warning("not in the table: %s", line)
     return 0
 
 
@@ -209,22 +218,85 @@ def recipe_differences(run_dir: Path, cfg: TrainConfig) -> list[str]:
     """What differs between the recipe a finished run in ``run_dir`` was trained with (its
     config.json) and ``cfg``: ["task superdiagnostic -> mi", ...]; every TrainConfig field counts
     except ``NOT_RECIPE``. A run without a readable config.json differs as a whole."""
+    changes = recipe_changes(run_dir, cfg)
+    if isinstance(changes, str):
+        return [changes]
+    return [f"{name} {_said(was)} -> {_said(value)}" for name, was, value in changes]
+
+
+def recipe_changes(run_dir: Path, cfg: TrainConfig) -> list[tuple[str, object, object]] | str:
+    """``recipe_differences`` as [(option, the run's value, ``cfg``'s)], or why the run's recipe
+    cannot be read (its config.json missing, unreadable or no run configuration)."""
     try:
         stored = json.loads((run_dir / "config.json").read_text())
     except (OSError, ValueError):
-        return ["its config.json is missing or unreadable"]
+        return "its config.json is missing or unreadable"
     if not isinstance(stored, dict):
-        return ["its config.json is not a run configuration"]
-    wanted = cfg.to_dict()
+        return "its config.json is not a run configuration"
     defaults = TrainConfig().to_dict()
     out = []
-    for name, value in wanted.items():
+    for name, value in cfg.to_dict().items():
         if name in NOT_RECIPE:
             continue
         was = stored.get(name, defaults[name])     # a field newer than the run: its default then
         if was != value:
-            out.append(f"{name.replace('_', '-')} {_said(was)} -> {_said(value)}")
+            out.append((name.replace("_", "-"), was, value))
     return out
+
+
+def recipe_note(run_dir: Path, cfg: TrainConfig) -> str:
+    """A table row's recipe beside the command's (``cfg``: the variant as this command trains it):
+    "" when the same, else what the run was trained with: "epochs 1 (this command: 2), seed 0
+    (this command: 3)"."""
+    changes = recipe_changes(run_dir, cfg)
+    if isinstance(changes, str):
+        return f"unknown: {changes}"
+    return ", ".join(f"{name} {_said(was)} (this command: {_said(value)})" for name, was, value in changes)
+
+
+def variants_in(out: Path) -> list[tuple[str, str, dict]]:
+    """The variant folders in ``out`` (of any command: ``VARIANTS`` and ``--sweep`` runs), as ``plan``
+    gives them: [(folder name, table label, TrainConfig switches)], in the paper's order, then the
+    sweeps by name and value."""
+    try:
+        names = {p.name for p in out.iterdir() if p.is_dir()}
+    except OSError:
+        return []
+    found = [(n, *VARIANTS[n]) for n in VARIANTS if n in names]
+    sweeps = []
+    for n in names - set(VARIANTS):
+        try:
+            (folder, label, switches, value), = parse_sweeps([n])
+        except (ConfigError, ValueError):
+            continue                     # not a variant's folder
+        if folder == n:
+            sweeps.append((SWEEPABLE.index(folder.partition("=")[0]), float(value), (folder, label, switches)))
+    return found + [run for _, _, run in sorted(sweeps, key=lambda t: t[:2])]
+
+
+def table_rows(out: Path, args) -> tuple[list[dict], list[str]]:
+    """The table's rows: every variant that finished in ``out``, this command's and those an earlier
+    command trained there (a second ``--variants`` run adds its rows to the first's), each with its
+    recipe beside this command's (``recipe_note``); and a line for each variant folder left out
+    (its run did not finish, or its results cannot be read)."""
+    rows, left_out = [], []
+    for folder, label, switches in variants_in(out):
+        run_dir = out / folder
+        if not (run_dir / "summary.json").is_file():
+            if any(run_dir.iterdir()):
+                left_out.append(f"{label} ({run_dir}): its run did not finish (no summary.json)")
+            continue
+        try:
+            row = collect(run_dir, folder, label)
+        except OSError as err:
+            left_out.append(f"{label} ({run_dir}): its results cannot be read ({err.filename}: {err.strerror or err})")
+            continue
+        except (ValueError, AttributeError) as err:
+            left_out.append(f"{label} ({run_dir}): its results cannot be read ({err})")
+            continue
+        row["recipe"] = recipe_note(run_dir, variant_config(args, run_dir, switches))
+        rows.append(row)
+    return rows, left_out
 
 
 def _said(value) -> str:
@@ -254,28 +326,40 @@ def _f(v) -> str:
     return "" if v is None else f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
-def write_table(out: Path, rows: list[dict], args) -> None:
+# the columns of ablation.csv (``collect``'s, then ``recipe_note``'s)
+FIELDS = ("variant", "label", "val_auroc", "val_auprc", "val_f1", "test_auroc", "test_auroc_lo", "test_auroc_hi",
+          "test_auprc", "test_f1", "test_accuracy", "best_epoch", "epochs", "duration_s", "recipe")
+
+
+def write_table(out: Path, rows: list[dict], args, left_out: list[str] = ()) -> None:
+    """OUT/ablation.csv and OUT/ablation.md: ``rows`` (``table_rows``) under this command's recipe;
+    a row trained with another says so in its recipe column; ``left_out`` lines close the page."""
     with open(out / "ablation.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w = csv.DictWriter(f, fieldnames=list(FIELDS))
         w.writeheader()
         for r in rows:
-            w.writerow({k: _f(v) for k, v in r.items()})
+            w.writerow({k: _f(r.get(k)) for k in FIELDS})
     lines = [
         "# MIRAGE ablation",
         "",
         f"data `{args.data}`, task {args.task or 'default'}, preset {args.preset}, seed {args.seed}, "
         f"epochs {args.epochs or 'recipe'}" + (f", --limit {args.limit}" if args.limit else "")
         + (f", --train-limit {args.train_limit}" if getattr(args, "train_limit", 0) else "")
-        + ". Model selection and thresholds on the validation split; test = held-out split.",
+        + ". Model selection and thresholds on the validation split; test = held-out split. Every variant "
+        "that finished in this folder is listed, also those an earlier command trained; a row trained with "
+        "another recipe names it in the last column (\"as above\": this recipe).",
         "",
-        "| variant | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 | best epoch |",
-        "|---|---|---|---|---|---|---|---|",
+        "| variant | val AUROC | val AUPRC | val F1 | test AUROC (95% CI) | test AUPRC | test F1 | best epoch | recipe |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         ci = f" ({r['test_auroc_lo']:.3f}-{r['test_auroc_hi']:.3f})" if r["test_auroc_lo"] is not None else ""
         t = f"{r['test_auroc']:.3f}{ci}" if r["test_auroc"] is not None else "n/a"
         lines.append(f"| {r['label']} | {_m(r['val_auroc'])} | {_m(r['val_auprc'])} | {_m(r['val_f1'])} | {t} | "
-                     f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} |")
+                     f"{_m(r['test_auprc'])} | {_m(r['test_f1'])} | {r['best_epoch']}/{r['epochs']} | "
+                     f"{(r.get('recipe') or 'as above').replace('|', '/')} |")
+    if left_out:
+        lines += ["", "Not in the table:", ""] + [f"- {line}" for line in left_out]
     lines += ["", "Research use only, not a diagnosis.", ""]
     (out / "ablation.md").write_text("\n".join(lines))
 
