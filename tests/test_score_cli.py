@@ -563,3 +563,73 @@ def test_score_refuses_to_replace_an_earlier_runs_pdfs(checkpoint, tmp_path, cap
     now = state()
     assert sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")) == written
     assert all(now[p][1:] != first[p][1:] for p in first if p.suffix == ".pdf")     # each one written anew
+
+
+def test_a_resumed_score_refuses_pdfs_another_run_wrote(checkpoint, tmp_path, capsys):
+    """`mirage score --resume --pdf-dir D` never looked into D: resumed onto an output another run
+    wrote (another model, into another PDF folder), it replaced, one by one and without a word, the
+    PDFs an earlier run of the first model had written in D for the records it had left. Refused
+    now as a run without --resume is, before any record is scored, the output and D untouched;
+    --overwrite replaces them."""
+    from helpers_models import make_tiny_checkpoint
+
+    folder = _two_records(tmp_path / "records")
+    other_model = make_tiny_checkpoint(tmp_path / "other", seed=1, name="other-tiny")
+    pdfs, elsewhere = tmp_path / "pdfs", tmp_path / "elsewhere"
+    common = [str(folder), "--no-progress", "--no-measure", "--statements-model", "none"]
+    assert main(["score", *common, "--model", str(checkpoint), "--out", str(tmp_path / "a.csv"),
+                 "--pdf-dir", str(pdfs)]) == 0
+    out = tmp_path / "b.csv"
+    assert main(["score", *common, "--model", str(other_model), "--out", str(out), "--pdf-dir", str(elsewhere)]) == 0
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join(lines[:2]))            # stopped after its first record: one row
+    (kept,) = _rows(out)
+    assert kept["record_path"] == "ludb/1.hea" and kept["model"] != _rows(tmp_path / "a.csv")[0]["model"]
+
+    def state():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in [out, *pdfs.rglob("*")] if p.is_file()}
+
+    before = state()
+    capsys.readouterr()
+    resume = ["score", *common, "--model", str(other_model), "--out", str(out), "--pdf-dir", str(pdfs), "--resume"]
+    assert main(resume) == 2
+    err = capsys.readouterr().err
+    assert f"error: mirage score --pdf-dir {pdfs}: it holds 1 PDF of records this resumed run would score " \
+           f"(ptbxl/records100/00000/00417_lr.pdf) that {out} has no finished row of" in err, err
+    assert "give --overwrite to replace it, or another --pdf-dir" in err
+    assert state() == before
+    # the output's own record is not counted: its PDF (here the earlier run's, in D) stays untouched
+    assert main([*resume, "--overwrite"]) == 0
+    assert "scored 1, failed 0, 1 already done (skipped)" in capsys.readouterr().out
+    now = state()
+    assert now[pdfs / "ludb" / "1.pdf"] == before[pdfs / "ludb" / "1.pdf"]
+    replaced = pdfs / "ptbxl" / "records100" / "00000" / "00417_lr.pdf"
+    assert now[replaced][1] != before[replaced][1]
+
+
+def test_a_score_stopped_by_ctrl_c_leaves_no_pdf_without_its_row(checkpoint, tmp_path, capsys, monkeypatch):
+    """A run stopped (Ctrl-C) after writing a record's PDF but before saving its row removes that
+    PDF: its resumed run finds no PDF it cannot account for, and is not refused."""
+    from mirage_model.review.batch.rows import Scorer
+
+    folder = _two_records(tmp_path / "records")
+    out, pdfs = tmp_path / "results.csv", tmp_path / "pdfs"
+    argv = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--pdf-dir", str(pdfs),
+            "--no-progress", "--no-measure", "--statements-model", "none"]
+    real, calls = Scorer.ok_row, []
+
+    def second_interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:             # the first record's PDF is written, its row not yet handed on
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Scorer, "ok_row", second_interrupted)
+    assert main(argv) == 130
+    assert _rows(out) == [] and not list(pdfs.rglob("*.pdf"))
+    monkeypatch.setattr(Scorer, "ok_row", real)
+    capsys.readouterr()
+    assert main(argv + ["--resume"]) == 0
+    assert "scored 2, failed 0" in capsys.readouterr().out
+    assert sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")) == \
+        ["ludb/1.pdf", "ptbxl/records100/00000/00417_lr.pdf"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
+from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
@@ -50,7 +51,8 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the PDFs an earlier run wrote in --pdf-dir for these records (without it such a "
-                   "--pdf-dir is refused before any record is scored, unless --resume continues that run)")
+                   "--pdf-dir is refused before any record is scored; with --resume, only PDFs of records the "
+                   "--out has no finished row of count: that run's own are skipped with their records)")
     p.add_argument("--explain", action="store_true", help="include explanations in the PDFs (slower)")
     p.add_argument("--workers", type=int, default=1,
                    help="loader processes that read and measure records ahead of the model (default 1: none)")
@@ -80,25 +82,40 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
-def refuse_earlier_pdfs(args, headers: list[Path]) -> None:
+def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
     """Refuse, before any record is scored, a run that would replace PDFs an earlier run wrote in
     --pdf-dir for these records (a second run had replaced them one by one, without a word), unless
-    --overwrite, or --resume continuing a run whose --out is there: that run skips the records it
-    finished, and their PDFs with them, and writes only the others'.
+    --overwrite. A run resumed onto its --out writes no PDF for the records that output finished
+    (their PDFs are not counted); one it would write for any other record is another run's (a run
+    removes the PDFs of rows it did not save as it stops; only one killed leaves them), and was
+    replaced without a word too: another model's, or another folder's records of the same names.
 
     Raises:
         UsageError: naming the folder, how many of its PDFs would be replaced, and the options.
     """
-    if args.overwrite or (args.resume and args.out.exists()):
+    if args.overwrite:
         return
-    found = earlier_pdfs(args.pdf_dir, args.folder, headers)
+    resumed = args.resume and args.out.exists()
+    try:
+        done = finished_records(args.out, fmt) if resumed else set()
+    except BatchError:
+        return                      # score_folder refuses that output, naming it, before any record
+    found = earlier_pdfs(args.pdf_dir, args.folder, headers, done)
     if not found:
         return
     n = len(found)
     names = ", ".join(printable(p.relative_to(args.pdf_dir).as_posix()) for p in found[:3]) + (" ..." if n > 3 else "")
+    them = "them" if n > 1 else "it"
+    if resumed:
+        raise UsageError(
+            f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: it holds {n} PDF{'s' if n > 1 else ''} of "
+            f"records this resumed run would score ({names}) that {printable(args.out)} has no finished row of: "
+            f"another run's (another model's, or of other records with the same names), or those of the last "
+            f"records of a run killed before it saved their rows; give --overwrite to replace {them}, or "
+            "another --pdf-dir")
     raise UsageError(f"error: mirage score --pdf-dir {printable(args.pdf_dir)}: it holds {n} PDF{'s' if n > 1 else ''} "
                      f"an earlier run wrote for these records ({names}); give --overwrite to replace "
-                     f"{'them' if n > 1 else 'it'}, --resume with that run's --out to score only the records it "
+                     f"{them}, --resume with that run's --out to score only the records it "
                      "did not finish, or another --pdf-dir")
 
 
@@ -127,7 +144,7 @@ def run(args) -> int:
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     if args.pdf_dir is not None:
-        refuse_earlier_pdfs(args, headers)
+        refuse_earlier_pdfs(args, headers, fmt)
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor

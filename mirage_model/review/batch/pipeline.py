@@ -143,4 +143,18 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         while pending:
             yield _finish(*pending.popleft(), scorer.pdf_dir)
     finally:
-        loader.close()
+        loader.close()         # waits for the PDFs being written
+        _remove_pdfs_without_rows(pending)
+
+
+def _remove_pdfs_without_rows(pending: deque) -> None:
+    """Remove the PDFs of rows never handed on (an exception or Ctrl-C stopped the run, or its
+    reader closed it, before them): no output holds their rows, so a run resumed onto that output
+    would find them in its PDF folder as another run's (``earlier_pdfs``) and refuse them."""
+    for _row, pdf in pending:
+        if pdf is None or not pdf.done() or pdf.cancelled() or pdf.exception() is not None:
+            continue
+        try:
+            Path(pdf.result()).unlink(missing_ok=True)
+        except OSError as err:
+            log.warning("could not remove %s, a PDF whose row was not written: %s", pdf.result(), err)

@@ -40,6 +40,18 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
     return kept
 
 
+def finished_records(out_path: Path, fmt: str | None = None) -> set[str]:
+    """The ``record_path``s of ``out_path``'s ok rows: the records a run resumed onto it keeps, and
+    writes no PDF for (set() when the file does not exist).
+
+    Raises:
+        BatchError: the output cannot be read.
+    """
+    if not Path(out_path).exists():
+        return set()
+    return {str(row.get("record_path")) for row in read_rows(out_path, fmt)[1] if row.get("status") == "ok"}
+
+
 def columns_differ(old: list[str], new: list[str], limit: int = 6) -> str:
     """Why an output's columns ``old`` are not this run's ``new``, naming the columns: "it lacks
     the column poor_leads, which this run writes (written by an older version?)"."""

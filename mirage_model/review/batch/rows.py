@@ -100,11 +100,15 @@ def record_pdf_names(root, paths: Iterable[Path]) -> dict[Path, Path]:
     return {p: names[r] for p, r in rels.items()}
 
 
-def earlier_pdfs(pdf_dir, root, paths: Iterable[Path]) -> list[Path]:
+def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ()) -> list[Path]:
     """The PDFs a run over the records ``paths`` under ``root`` would write in ``pdf_dir`` that are
-    there already (an earlier run's: the run would replace them), in the records' order."""
-    pdf_dir = Path(pdf_dir)
-    return [pdf_dir / name for name in record_pdf_names(root, paths).values() if (pdf_dir / name).is_file()]
+    there already (an earlier run's: the run would replace them), in the records' order. ``done``:
+    the ``record_path``s a resumed run keeps (``resume.finished_records``): it writes no PDF for
+    them, so theirs are not counted."""
+    pdf_dir, done = Path(pdf_dir), set(done)
+    names = record_pdf_names(root, paths)      # named among all the records, as the run names them
+    return [pdf_dir / name for p, name in names.items()
+            if (pdf_dir / name).is_file() and rel_path(Path(p), Path(root)) not in done]
 
 
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
