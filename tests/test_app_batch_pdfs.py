@@ -1,8 +1,9 @@
 """The "Batch score folder" dialog and the PDFs of an earlier run: given a PDF folder that held
 them, it replaced them one by one without a word, where ``mirage score --pdf-dir`` refuses such a
 folder unless --overwrite. It now asks first (Replace / Cancel); Cancel leaves every file as it
-was and the dialog open; a resumed run is not asked and skips its finished records' PDFs, as
-``mirage score --resume`` does.
+was and the dialog open; a resumed run skips its finished records' PDFs, and is asked only about
+the PDFs of records its output has no finished row of (another run's), as ``mirage score --resume``
+refuses them.
 
 Truth: the bytes and modification times of the PDFs this test wrote, and the message box's text
 against the folder and file names the test chose."""
@@ -131,3 +132,40 @@ def test_a_run_with_no_earlier_pdfs_and_a_resumed_run_are_not_asked(qtbot, tiny_
     _run(qtbot, dlg)
     assert len(answer.asked) == 1 and "holds 2 PDFs" in answer.asked[0], answer.asked
     assert {p: _state(p) for p in pdfs} == before and not (tmp_path / "other.csv").exists()
+
+
+def test_a_resumed_run_is_asked_about_another_runs_pdfs(qtbot, tiny_model, records, tmp_path, answer):
+    """Resume ticked onto an output another run wrote into another PDF folder: the dialog had not
+    looked into this PDF folder, and replaced the PDF an earlier run wrote there for the record
+    the output had not finished. It asks now (about that one only); Cancel leaves every file as it
+    was, Replace scores the record and replaces it, the finished record's PDF untouched."""
+    elsewhere, out = tmp_path / "elsewhere", tmp_path / "scores.csv"
+    dlg = _dialog(qtbot, tiny_model, records, out, elsewhere)
+    _run(qtbot, dlg)
+    assert answer.asked == [] and "2 scored" in dlg.status.text(), dlg.status.text()
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(b"".join(lines[:2]))                 # stopped after its first record: one row
+    finished = lines[1].decode("utf-8-sig").split(",")[0]
+    pdf_dir = tmp_path / "pdfs"
+    pdf_dir.mkdir()
+    for name in ("00417_lr.pdf", "11125_lr.pdf"):        # an earlier run's, of both records
+        (pdf_dir / name).write_bytes(EARLIER)
+        os.utime(pdf_dir / name, (OLD, OLD))
+    before = {p: _state(p) for p in [out, *pdf_dir.iterdir()]}
+    other = next(n for n in ("00417_lr.pdf", "11125_lr.pdf") if not finished.endswith(n.replace(".pdf", ".hea")))
+
+    dlg.pdf_dir.setText(str(pdf_dir))
+    dlg.resume.setChecked(True)
+    answer.button = "Cancel"
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 1, dlg.status.text()
+    assert f"The PDF folder {pdf_dir} holds 1 PDF of records this resumed run would score ({other}) that the " \
+           "output CSV has no finished row of" in answer.asked[0], answer.asked[0]
+    assert {p: _state(p) for p in before} == before and "Not started" in dlg.status.text()
+
+    answer.button = "Replace"
+    _run(qtbot, dlg)
+    assert "1 scored" in dlg.status.text() and "1 skipped" in dlg.status.text(), dlg.status.text()
+    assert _state(pdf_dir / other) != before[pdf_dir / other]
+    kept = next(p for p in before if p.suffix == ".pdf" and p.name != other)
+    assert _state(kept) == before[kept]

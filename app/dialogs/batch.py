@@ -5,7 +5,8 @@ of results as they arrive. What the run tells besides its rows (a killed run's l
 when it happens; the labs-table rows that fit no record, when the run starts) stays in a line of
 notes under the progress. A run that would replace the PDFs an earlier run wrote in its PDF folder
 asks first (Replace / Cancel), as ``mirage score`` refuses one without --overwrite; a resumed run
-is not asked (its finished records, and their PDFs, are skipped). Double-clicking a row opens that
+skips its finished records and their PDFs, and is asked only about PDFs of the records its output
+has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
 record in the main window, with the labs-table values the batch scored it with
 (``batch.LabsLookup``), so that the window's probabilities are the row's.
 """
@@ -70,22 +71,32 @@ class ListedFolder:
     found: tuple
     unreadable: list = field(default_factory=list)
     earlier: list = field(default_factory=list)
+    resumed: bool = False       # a run resumed onto an output: ``earlier`` leaves out its finished records'
 
 
-def list_folder_job(ctx, folder, pdf_dir) -> ListedFolder:
+def list_folder_job(ctx, folder, pdf_dir, resume_out=None) -> ListedFolder:
     """List ``folder``'s records and find the PDFs of them already in ``pdf_dir`` (off the GUI
-    thread: 3 s for the 21,799 records of PTB-XL on a busy 2-core machine)."""
-    from mirage_model.review.batch import earlier_pdfs, find_inputs   # scipy: when a batch starts
+    thread: 3 s for the 21,799 records of PTB-XL on a busy 2-core machine). A run resumed onto
+    ``resume_out`` writes none for the records that output finished (``resume.finished_records``):
+    theirs are not counted, as ``mirage score --resume`` counts them."""
+    from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs   # scipy: when a batch starts
+    from mirage_model.review.batch.resume import finished_records
 
     unreadable: list = []
     found = find_inputs(folder, unreadable)
     ctx.check()
-    return ListedFolder(found, unreadable, earlier_pdfs(pdf_dir, folder, found[0]))
+    resumed = resume_out is not None and Path(resume_out).exists()
+    try:
+        done = finished_records(Path(resume_out)) if resumed else set()
+    except BatchError:
+        return ListedFolder(found, unreadable, [], resumed)     # the batch refuses that output, naming it
+    return ListedFolder(found, unreadable, earlier_pdfs(pdf_dir, folder, found[0], done), resumed)
 
 
-def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir) -> bool:
+def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bool = False) -> bool:
     """Ask whether to replace the ``earlier`` PDFs in ``pdf_dir`` (Replace / Cancel, Cancel the
-    default); True: replace them."""
+    default); True: replace them. ``resumed``: the run resumes an output that has no finished row
+    of their records."""
     pdf_dir = Path(pdf_dir)
     n = len(earlier)
     names = []
@@ -99,10 +110,17 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir) -> bool:
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Replace earlier PDFs?")
     box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
-    box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} an earlier run wrote for "
-                f"these records ({shown}). This run would replace {'them' if n != 1 else 'it'}.")
-    box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder, or tick Resume "
-                           "with that run's output CSV to score only the records it did not finish.")
+    if resumed:
+        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
+                    f"would score ({shown}) that the output CSV has no finished row of: another run's (another "
+                    f"model's, or other records' of the same names). This run would replace "
+                    f"{'them' if n != 1 else 'it'}.")
+        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder.")
+    else:
+        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} an earlier run wrote for "
+                    f"these records ({shown}). This run would replace {'them' if n != 1 else 'it'}.")
+        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder, or tick Resume "
+                               "with that run's output CSV to score only the records it did not finish.")
     replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
@@ -306,16 +324,17 @@ class BatchDialog(QDialog):
             kwargs["resume"] = True
         self._folder = Path(folder)
         # PDFs an earlier run wrote for these records are asked about first (mirage score refuses
-        # them without --overwrite); a resumed run skips its finished records and their PDFs (and,
-        # as mirage score --resume, is not asked)
-        if "pdf_dir" in kwargs and not (kwargs.get("resume") and Path(out).exists()):
+        # them without --overwrite); a resumed run skips its finished records and their PDFs, and
+        # is asked, as mirage score --resume refuses, only about the others' (another run's)
+        if "pdf_dir" in kwargs:
             return self._list_first(folder, out, kwargs)
         return self._start_batch(folder, out, kwargs)
 
     def _list_first(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         """List the folder and look for the PDFs the run would replace, in a worker; the batch
         starts when none would be replaced, or when the user answers Replace."""
-        checker = workers.Worker(list_folder_job, folder, kwargs["pdf_dir"], name="batch listing")
+        checker = workers.Worker(list_folder_job, folder, kwargs["pdf_dir"], out if kwargs.get("resume") else None,
+                                 name="batch listing")
         sig = checker.signals
         sig.result.connect(workers.while_alive(self, lambda listed: self._listed(checker, listed, folder, out, kwargs)))
         sig.error.connect(self._error)
@@ -333,12 +352,12 @@ class BatchDialog(QDialog):
             return
         self.worker = None
         pdf_dir = kwargs["pdf_dir"]
-        if listed.earlier and not ask_replace_pdfs(self, listed.earlier, pdf_dir):
+        if listed.earlier and not ask_replace_pdfs(self, listed.earlier, pdf_dir, listed.resumed):
             self._idle()
             n = len(listed.earlier)
             self.status.setText(f"Not started: the {n} earlier PDF{'s' if n != 1 else ''} in {pdf_dir} "
                                 f"{'are' if n != 1 else 'is'} kept, nothing was written. Choose another PDF "
-                                "folder, or tick Resume with that run's output CSV.")
+                                "folder" + ("." if listed.resumed else ", or tick Resume with that run's output CSV."))
             return
         kwargs = dict(kwargs, found=listed.found, unreadable_folders=listed.unreadable)    # listed once
         self._start_batch(folder, out, kwargs)
