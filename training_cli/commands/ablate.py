@@ -283,7 +283,12 @@ def table_rows(out: Path, args) -> tuple[list[dict], list[str]]:
     for folder, label, switches in variants_in(out):
         run_dir = out / folder
         if not (run_dir / "summary.json").is_file():
-            if any(run_dir.iterdir()):
+            try:
+                started = any(run_dir.iterdir())
+            except OSError as err:
+                left_out.append(f"{label} ({run_dir}): its folder cannot be read ({err.strerror or err})")
+                continue
+            if started:
                 left_out.append(f"{label} ({run_dir}): its run did not finish (no summary.json)")
             continue
         try:
