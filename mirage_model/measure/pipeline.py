@@ -130,18 +130,22 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
 
 
 def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig) -> Measurements:
-    """``m`` without the values that a missed beat makes wrong, when this measurement's QRS detector
-    missed beats of a fast rhythm: the quality check's detector (``quality.detected_rate_bpm`` on the
-    same (12, T) mV ``x``) reads a rate at or above its ``rate_max_bpm`` and ``m``'s rate is below
-    ``cfg.missed_beat_ratio`` of it. Rate, RR and the RR variation, PR (a missed beat's T or QRS lies
-    where the P wave is sought) and QT/QTc are then None and a note says why; QRS duration and the
-    axes, read off the median of the beats found, stay. A Ningbo tachycardia at 222 bpm (CinC JS45547)
-    had been measured as 121 bpm beside the gate's "heart rate 222 bpm", in the table, the PDF and the
-    interpretation's rate. At any rate, a measured rate below ``cfg.half_rate_ratio`` of the other
-    detector's, whose own RR intervals are regular (coefficient of variation at most
-    ``cfg.qtc_rr_cv_max``), is one beat in two missed, the same way: a wide-complex tachycardia at
-    171 bpm (CinC JS45546) had been measured as 94 bpm. Where that detector counts tall T waves as
-    beats its intervals alternate short and long, and the measured rate stands."""
+    """``m`` with the rate of a second QRS detector and without the values that a missed beat makes
+    wrong, when this measurement's QRS detector missed beats of a fast rhythm: the quality check's
+    detector (``quality.detected_rr_s`` on the same (12, T) mV ``x``) reads a rate at or above its
+    ``rate_max_bpm`` and ``m``'s rate is below ``cfg.missed_beat_ratio`` of it. A Ningbo tachycardia at
+    222 bpm (CinC JS45547) had been measured as 121 bpm beside the gate's "heart rate 222 bpm", in
+    the table, the PDF and the interpretation's rate. At any rate, a measured rate below
+    ``cfg.half_rate_ratio`` of the other detector's, whose own RR intervals are regular (coefficient of
+    variation at most ``cfg.qtc_rr_cv_max``), is one beat in two missed, the same way: a wide-complex
+    tachycardia at 171 bpm (CinC JS45546) had been measured as 94 bpm. Where that detector counts tall
+    T waves as beats its intervals alternate short and long, and the measured rate stands.
+
+    Rate, RR and the RR variation are then the other detector's (60 / the mean of its RR intervals,
+    those longer than 1.5 times their median left out: a beat it missed), with a note that says so;
+    PR (a missed beat's T or QRS lies where the P wave is sought) and QT/QTc are None; QRS duration and
+    the axes, read off the median of the beats found, stay. A tachycardia's rate is the first number a
+    reader wants (JS45546, a ventricular tachycardia, had shown no rate at all)."""
     if not cfg.missed_beat_ratio or m.heart_rate_bpm is None:
         return m
     limit = QualityConfig().rate_max_bpm
@@ -154,13 +158,19 @@ def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig)
               and float(np.std(rr) / np.mean(rr)) <= cfg.qtc_rr_cv_max)
     if not (fast or halved):
         return m
+    kept_rr = rr[rr <= 1.5 * np.median(rr)]                          # (n,) s, without the other's own misses
+    mean_rr_ms = float(np.mean(kept_rr)) * 1000.0
+    hr = round(60000.0 / mean_rr_ms, 1)
+    beats_s = np.concatenate([[0.0], np.cumsum(kept_rr)])
+    rr_cv, rr_nrmssd = rr_variation(beats_s), rr_successive_variation(beats_s)
     why = f"at or above {limit:g}" if fast else f"more than {1 / cfg.half_rate_ratio:.3g} times this measurement's"
-    note = (f"rate, RR, PR and QT/QTc not given: a second QRS detector finds {other:.0f} bpm ({why}), "
-            f"this measurement {m.heart_rate_bpm:.0f} bpm, so it missed beats")
+    note = (f"rate and RR from a second QRS detector, {hr:.0f} bpm ({why}): this measurement's found "
+            f"{m.heart_rate_bpm:.0f} bpm, so it missed beats; PR and QT/QTc not given")
     kept = tuple(n for n in m.notes if not n.startswith(_RATE_NOTES))   # about values no longer given
-    return replace(m, heart_rate_bpm=None, rr_ms=None, pr_ms=None, qt_ms=None, qtc_bazett_ms=None,
-                   qtc_fridericia_ms=None, qtc_framingham_ms=None, rr_cv=None, rhythm_irregular=None,
-                   rr_nrmssd=None, notes=(note,) + kept)
+    return replace(m, heart_rate_bpm=hr, rr_ms=round(mean_rr_ms, 1), pr_ms=None, qt_ms=None,
+                   qtc_bazett_ms=None, qtc_fridericia_ms=None, qtc_framingham_ms=None, rr_cv=rr_cv,
+                   rhythm_irregular=None if rr_cv is None else bool(rr_cv > cfg.qtc_rr_cv_max),
+                   rr_nrmssd=rr_nrmssd, notes=(note,) + kept)
 
 
 # the notes _measure_signal writes about the rate, PR and QT/QTc (prefixes)
