@@ -79,6 +79,15 @@ def user_message(err: BaseException) -> str:
     return f"{text} ({type(err).__name__})"
 
 
+def quality_message(err: BaseException) -> str:
+    """What the window says when a record's quality assessment raised: "signal quality not assessed:
+    <what went wrong>" (``quality.AssessmentError.reason``; the open record is the file it names)."""
+    from mirage_model.quality import NOT_ASSESSED   # scipy: imported by the load job already
+
+    reason = getattr(err, "reason", "")
+    return reason if reason.startswith(NOT_ASSESSED) else f"{NOT_ASSESSED}: {user_message(err)}"
+
+
 def _expected(err: BaseException) -> bool:
     """Errors about the user's input (a bad record, checkpoint or lab value): no traceback in the log."""
     from mirage_model.checkpoint import CheckpointError   # imports torch: not before the first paint
@@ -260,8 +269,9 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     than preparing the record again. ``with_quality``: the record's quality report too
     (``LoadedRecord.quality``, with ``(2, 3)``), part of that preparation: its pacer marks show with
     the model image, and a model that assesses reuses it (one assessment per record); 14 ms on
-    LUDB 8 (500 Hz, 10 s). An assessment that fails leaves the model image (``errors["quality"]``)
-    and is not tried again.
+    LUDB 8 (500 Hz, 10 s). An assessment that fails leaves the model image and is not tried again;
+    ``errors["quality"]`` says why ("signal quality not assessed: ...", ``quality_message``), which
+    the window shows where the verdict would be.
     """
     t0 = time.perf_counter()
     record = load_record(path)
@@ -288,7 +298,7 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
             log.warning("preparing %s failed: %s", path, traceback.format_exc())
             if out._unassessed is not None:      # the assessment failed: the model image alone
                 out.inputs = out._unassessed.inputs
-                out.errors["quality"] = user_message(err)
+                out.errors["quality"] = quality_message(err)
             else:
                 out.errors["inputs"] = user_message(err)
         out.timings["inputs"] = time.perf_counter() - t1
@@ -300,7 +310,7 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
             out.quality = inference.assess_record(record, cfg.window_s)
         except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
             log.warning("quality of %s failed: %s", path, traceback.format_exc())
-            out.errors["quality"] = user_message(err)
+            out.errors["quality"] = quality_message(err)
         out.timings["quality"] = time.perf_counter() - t1
     ctx.check()
     ctx.progress(2, 3, out)

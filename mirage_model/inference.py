@@ -34,7 +34,7 @@ from mirage_model.models import reads_image
 from mirage_model.outputs import is_called, probabilities
 from mirage_model.paths import default_model_path, resources_dir, shipped_models
 from mirage_model.preprocess import PreprocessConfig, model_inputs, windowed_model_inputs
-from mirage_model.quality import Finding, QualityConfig, assess
+from mirage_model.quality import AssessmentError, Finding, QualityConfig, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
 from mirage_model.render import RenderConfig, make_layout
 from mirage_model.runtime import resolve_device, set_threads
@@ -120,10 +120,24 @@ class Prediction:
         return self.labels[int(np.argmax(self.probabilities))]
 
 
+def _assess(record, part, window_s: float):
+    """``quality.assess`` of ``part`` (a stretch of ``record``); whatever it raises comes as an
+    ``AssessmentError`` naming ``record``'s file: a record without a verdict is never scored."""
+    try:
+        return assess(part, QualityConfig(window_s=float(window_s)))
+    except Exception as err:  # noqa: BLE001 - any failure leaves the record without a verdict
+        raise AssessmentError.of(record, err) from err
+
+
 def assess_record(record, window_s: float = QualityConfig.window_s):
     """``quality.assess`` of the record's first minute (``limits.record_head``) -> QualityReport;
-    ``window_s``: the input length of the model that scores it (a shorter record is a finding)."""
-    return assess(record_head(record), QualityConfig(window_s=float(window_s)))
+    ``window_s``: the input length of the model that scores it (a shorter record is a finding).
+
+    Raises:
+        AssessmentError: the assessment failed (a RecordError naming the file: "signal quality not
+            assessed: ..."); the gate cannot pass such a record, so it is not scored.
+    """
+    return _assess(record, record_head(record), window_s)
 
 
 def assess_later_windows(record, starts_s, window_s: float) -> tuple:
@@ -138,7 +152,7 @@ def assess_later_windows(record, starts_s, window_s: float) -> tuple:
             out.append(None)
             continue
         a, b = int(round(start * fs)), min(n, int(round((start + window_s) * fs)))
-        out.append(assess(dataclasses.replace(record, signal=record.signal[:, a:b]), QualityConfig(window_s=window_s)))
+        out.append(_assess(record, dataclasses.replace(record, signal=record.signal[:, a:b]), window_s))
     return tuple(out)
 
 
@@ -222,6 +236,7 @@ def record_inputs(record, preprocess_cfg=None, render_cfg=None, quality: bool = 
 
     Raises:
         PreprocessError: the signal cannot be preprocessed.
+        AssessmentError: with ``quality``, the assessment failed (``assess_record``).
     """
     pcfg = preprocess_cfg if preprocess_cfg is not None else PreprocessConfig()
     t0 = time.perf_counter()
@@ -623,6 +638,8 @@ class Predictor:
                 holds no usable signal (flat, saturated, missing, too short) and is not scored.
                 ClinicalError: a bad clinical value.
             PreprocessError: the signal cannot be preprocessed (e.g. not 12 leads).
+            AssessmentError (a RecordError): the quality assessment failed; without a verdict the
+                gate cannot pass the record, so there is no prediction (never calls without the gate).
         """
         t0 = time.perf_counter()
         prep = prepared if prepared is not None else self.prepare(record, clinical)

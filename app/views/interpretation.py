@@ -86,8 +86,10 @@ class InterpretationView(FollowsSession, QWidget):
         self.refresh()
 
     def redraws_on(self, name: str, info: dict) -> bool:
+        # "quality": a failed assessment withholds the statements (``session_interpretation``)
         return name in ("measurements", "values") or (name == "state" and info.get("part") in ("measurements",
-                                                                                                "prediction"))
+                                                                                                "prediction",
+                                                                                                "quality"))
 
     def refresh(self) -> None:
         try:

@@ -35,6 +35,12 @@ class ResultsPanel(QWidget):
         self.bars = ProbabilityBars()
         self.positive = QLabel("")
         self.positive.setWordWrap(True)
+        # why the record has no quality verdict, when its assessment failed (the gate then passes
+        # nothing: the model's calls are never shown); at the top, above the fold at 1024x768
+        self.quality = QLabel("")
+        self.quality.setWordWrap(True)
+        self.quality.setTextFormat(Qt.TextFormat.RichText)
+        self.quality.setVisible(False)
         self.interpretation = InterpretationView()    # statements in reading order, each with its source
         # the file's own words: the record's notes (channels not shown), then the acquiring device's
         # own analysis, never mixed with ours
@@ -52,6 +58,7 @@ class ResultsPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
         lay.addWidget(QLabel("<b>Model result</b>"))
+        lay.addWidget(self.quality)       # first: nothing below it passed the quality gate
         lay.addWidget(self.interpretation)        # what a cardiologist reads first: the rhythm, then the rest
         lay.addWidget(self.busy)
         lay.addWidget(self.state)
@@ -65,6 +72,18 @@ class ResultsPanel(QWidget):
         lay.addStretch(1)
         self.model_label.setText("<b>Model</b>: not loaded yet")
         self.run_btn.setEnabled(False)
+
+    def set_quality_error(self, message: str) -> None:
+        """The open record's quality assessment failed (``message``: "signal quality not assessed:
+        ...", ``workers.quality_message``): said plainly at the top of the panel; "" hides it."""
+        if message:
+            head, _, detail = message.partition(": ")
+            self.quality.setText(f"<span style='color:#a04000'><b>{escape(head[:1].upper() + head[1:])}</b>"
+                                 + (f": {escape(detail)}" if detail else "") + ".</span> Without a quality "
+                                 "verdict the model's calls on this record are not shown.")
+        else:
+            self.quality.setText("")
+        self.quality.setVisible(bool(message))
 
     def set_no_model(self, why: str) -> None:
         self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "

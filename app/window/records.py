@@ -148,6 +148,7 @@ class RecordsMixin:
         self.results.bars.clear()
         self.results.positive.setText("")
         self.results.state.setText("")
+        self.results.set_quality_error("")
 
     def _load_progress(self, sid: int, path: Path, done: int, out) -> None:
         if not self._current(sid):
@@ -169,6 +170,8 @@ class RecordsMixin:
                 self._show_inputs(out)
             if out.quality is not None:
                 self._quality_ready(sid, out.quality)
+            elif "quality" in out.errors:
+                self._quality_failed(sid, out.errors["quality"])
 
     def record_preparation(self):
         """What a model job reuses of the open record's preparation: the session's
@@ -203,6 +206,20 @@ class RecordsMixin:
         self._record_quality = (sid, quality)
         if self.session.prediction is None:
             self.viewer.plot.set_quality(quality)
+
+    def _quality_failed(self, sid: int, message: str) -> None:
+        """The record's quality assessment raised (``message``: "signal quality not assessed: ..."):
+        said where the verdict shows (the results panel), in the message bar, and kept in the
+        session (the PDF lists it under what the report lacks). A model run on the record fails
+        with the same error (``inference.AssessmentError``): no calls without the gate."""
+        if not self._current(sid):
+            return
+        self.session.set_quality(None, message)
+        self.results.set_quality_error(message)
+        text = f"{self.session.record_id}: {message}"
+        if not self.message_bar.isHidden() and self.message_bar.text().startswith(f"{self.session.record_id}: "):
+            text = f"{self.message_bar.text()}; {message}"      # after the record's lead flags
+        self.show_message(text)
 
     def record_quality(self):
         """The open record's quality report, made by its record-load job (``_quality_ready``; the

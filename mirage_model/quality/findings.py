@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from mirage_model.records import STANDARD_LEADS
+from mirage_model.records import STANDARD_LEADS, RecordError
 
 SEVERITIES = ("info", "warning", "critical")
 VERDICTS = ("usable", "unreliable", "unscorable")
@@ -22,6 +22,32 @@ NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "leads_
 
 class QualityError(ValueError):
     """The quality model's resources are missing or corrupt (``str()`` names the file)."""
+
+
+NOT_ASSESSED = "signal quality not assessed"
+
+
+class AssessmentError(RecordError):
+    """The quality assessment of a record raised (``inference.assess_record``): the record has no
+    verdict, so the gate cannot pass it and a model's calls on it are never shown. A ``RecordError``:
+    ``str()`` names the file, ``reason`` reads "signal quality not assessed: <what went wrong>" and
+    ``detail`` is what went wrong."""
+
+    def __init__(self, path, detail: str):
+        self.detail = detail
+        super().__init__(path, f"{NOT_ASSESSED}: {detail}")
+
+    @classmethod
+    def of(cls, record, err: BaseException) -> "AssessmentError":
+        """The error ``err`` that assessing ``record`` raised, as an ``AssessmentError`` naming the
+        record's file (its id when it has none)."""
+        path = str(getattr(record, "path", "") or getattr(record, "record_id", "") or "record")
+        text = str(err).strip()
+        if text.startswith(f"{path}: "):         # QualityError names the file itself
+            text = text[len(path) + 2:]
+        if not isinstance(err, (QualityError, RecordError)):
+            text = f"{text} ({type(err).__name__})" if text else type(err).__name__
+        return cls(path, text)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.measurements import (QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, flag, outside_range,
                                               shown)
+from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
 
@@ -855,7 +856,8 @@ def paced_evidence(quality) -> str | None:
 
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
                          irregular: bool | None = None, rr_nrmssd: float | None = None,
-                         quality=None, atrial_activity=None, qrs_unbounded: bool | None = None) -> Interpretation:
+                         quality=None, atrial_activity=None, qrs_unbounded: bool | None = None,
+                         not_assessed: str = "") -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -877,6 +879,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         atrial_activity: ``measure.AtrialActivity`` for the flutter rule (default: the Measurements' ``atrial``).
         qrs_unbounded: no QRS boundaries because the median beat never goes quiet (default: the
             Measurements' ``qrs_unbounded``).
+        not_assessed: why the record has no quality verdict (its assessment failed: "signal quality
+            not assessed: ..."): with no report to gate them, the statements are withheld with it.
     """
     if atrial_activity is None:
         atrial_activity = getattr(measurements, "atrial", None)
@@ -917,6 +921,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
         # this record's measurements and its rule statements (rate, axis, AF from RR, ...) are no more
         # reliable than a call would be: the interpretation is withheld all the same
         withheld = getattr(quality, "reason", "") or f"signal quality {getattr(quality, 'verdict', 'poor')}"
+    if withheld is None and quality is None and not_assessed:
+        withheld = not_assessed       # no verdict: nothing passed the gate
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
@@ -954,6 +960,9 @@ def session_interpretation(session) -> Interpretation:
     rr_nrmssd = getattr(session.measurements, "rr_nrmssd", None)
     pred = getattr(session, "statements_prediction", None) or session.prediction
     quality = getattr(pred, "quality", None) or getattr(session.prediction, "quality", None)
+    state = (getattr(session, "state", None) or {}).get("quality")
+    not_assessed = (getattr(session, "errors", None) or {}).get("quality", "") if state == FAILED else ""
     return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd,
                                 quality=quality, atrial_activity=getattr(session.measurements, "atrial", None),
-                                qrs_unbounded=bool(getattr(session.measurements, "qrs_unbounded", False)))
+                                qrs_unbounded=bool(getattr(session.measurements, "qrs_unbounded", False)),
+                                not_assessed=not_assessed)

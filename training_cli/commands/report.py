@@ -20,6 +20,7 @@ from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
+from mirage_model.quality import AssessmentError
 from mirage_model.review.measurements import measurement_rows
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
@@ -189,6 +190,10 @@ def run(args) -> int:
             raise UsageError(f"error: clinical values: {err}")
         except UnscorableRecordError as err:   # no usable signal: a report without a model result
             print(f"warning: {printable(err.path)}: not scored: {printable(err.reason)}", file=sys.stderr)
+            session.fail_prediction(session.ticket(), f"not scored: {err.reason}")
+        except AssessmentError as err:   # no quality verdict: no calls without the gate, as in the app
+            print(f"warning: {printable(err.path)}: not scored: {printable(err.reason)}", file=sys.stderr)
+            session.set_quality(None, err.reason)
             session.fail_prediction(session.ticket(), f"not scored: {err.reason}")
         except RecordError as err:
             raise UsageError(f"error: {err}")
