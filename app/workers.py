@@ -244,13 +244,25 @@ class LoadedRecord:
 
     def preparation_for(self, predictor):
         """``preparation()`` when it is made as ``predictor`` prepares (``Predictor.prepare_key``),
-        else None (or when it failed: the model then prepares the record itself and says why)."""
+        else None (or when it failed: the model then prepares the record itself and says why).
+
+        Raises:
+            quality.AssessmentError: the assessment of that preparation failed. The model's own
+                preparation would assess the record again, to fail again: this is its result (no
+                prediction), unless the model refuses the record first (unscorable: it says why).
+        """
         from mirage_model.inference import inputs_key
+        from mirage_model.limits import unscorable_reason
+        from mirage_model.quality import AssessmentError
 
         if self.configs is None or inputs_key(*self.configs) != getattr(predictor, "prepare_key", None):
             return None
         try:
             return self.preparation()
+        except AssessmentError:
+            if (getattr(self.record, "meta", None) or {}).get("unscorable") or unscorable_reason(self.record):
+                return None      # as Predictor.prepare: refused first, with that reason
+            raise
         except Exception:  # noqa: BLE001 - the load job reports it; the model's own prepare raises it
             return None
 

@@ -22,12 +22,24 @@ SAID = f"signal quality not assessed: {MESSAGE} (ValueError)"
 
 @pytest.fixture()
 def broken_assessment(monkeypatch):
+    """``quality.assess`` (as ``inference`` calls it) raising; the calls of it and of the model
+    inputs (``preprocess.model_inputs``, as ``inference`` calls it) counted."""
     from mirage_model import inference
 
+    calls = {"assess": 0, "model_inputs": 0}
+    real_inputs = inference.model_inputs
+
     def broken(*args, **kwargs):
+        calls["assess"] += 1
         raise ValueError(MESSAGE)
 
+    def inputs(*args, **kwargs):
+        calls["model_inputs"] += 1
+        return real_inputs(*args, **kwargs)
+
     monkeypatch.setattr(inference, "assess", broken)
+    monkeypatch.setattr(inference, "model_inputs", inputs)
+    return calls
 
 
 def _opened(qtbot, model=None):
@@ -77,3 +89,21 @@ def test_with_a_model_no_call_is_shown_and_the_reason_is(qtbot, tiny_model, brok
     assert session.prediction is None and session.state["prediction"] == "failed"
     assert SAID in session.errors["prediction"] and SAID in window.results.state.text()
     assert window.results.positive.text() == "" and window.results.bars.probabilities.size == 0
+    # the model's run reuses the load job's failed preparation: it did it again (2 and 2 before)
+    from PySide6.QtCore import QThreadPool
+
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0, timeout=WAIT_MS)
+    assert broken_assessment == {"assess": 1, "model_inputs": 1}
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_the_windows_pdf_says_why_there_is_no_result(qtbot, tiny_model, broken_assessment, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    window = _opened(qtbot, tiny_model)
+    out = tmp_path / "report.pdf"
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(out)
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages]
+    assert f"Interpretation WITHHELD: {SAID}" in pages[0] and "RESULT WITHHELD" not in pages[0]
+    text = " ".join(pages)
+    assert f"Signal quality: failed: {SAID}" in text and "Model result: failed: " in text
