@@ -204,6 +204,9 @@ class RecordsMixin:
         if not self._current(sid):
             return
         self._record_quality = (sid, quality)
+        # the session's own verdict: the interpretation without a model is gated by it
+        # (``session_interpretation``), as a model's result is by its prediction's
+        self.session.set_quality(quality)
         if self.session.prediction is None:
             self.viewer.plot.set_quality(quality)
 
