@@ -123,6 +123,40 @@ def test_the_band_reads_the_reviewed_values(tmp_path, record, statements_predict
     assert re.search(r"Sinus rhythm, 72 bpm \[model \d+%, \w+ confidence\]", text), text
 
 
+# atrial fibrillation at 145 bpm (CinC A0003): the rate, QTc by both formulas and the QRS axis
+# outside their ranges, bold with an arrow; the reviewer's QT and rate, starred
+FLAGGED = dict(heart_rate_bpm=145.0, rr_ms=413.0, pr_ms=None, qrs_ms=95.0, qt_ms=332.0,
+               qtc_bazett_ms=517.0, qtc_fridericia_ms=446.0, p_axis_deg=None, qrs_axis_deg=-144.0,
+               t_axis_deg=-144.0)
+
+
+@pytest.mark.parametrize("edits", [None, {"qt_ms": 420.0, "heart_rate_bpm": 146.0}])
+def test_the_measurement_block_prints_every_value_whole_at_one_size(tmp_path, record, edits):
+    """Bold values with their arrows (and a reviewer's *) are as wide as the block's columns allow:
+    every label and value of the block at one size, each clear of the next by at least 1 mm.
+    (Before, a flagged QTc was shrunk alone to 86 % of the band's size, and a rate's arrow
+    touched the next column's "QT".)"""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out = build_report(_session(record, None, _measurements(**FLAGGED), edits=edits), tmp_path / "b.pdf")
+    text, spans = _page1(out)
+    assert re.search(r"QTc Bazett\s*\d+\*? ms", text) and "\u2191" in text
+    lay = report_layout()
+    block = [s for s in spans if s[1] < 10 * PT_PER_MM + 96 * PT_PER_MM and s[2] < lay.band_top - 4 * PT_PER_MM
+             and s[2] > lay.band_top - 4 * PT_PER_MM - 4 * 3.2 * PT_PER_MM - 1 and s[3] > 6.6]
+    assert len(block) >= 20, block            # 10 labels, 10 values (and the arrows)
+    sizes = {round(s[3], 2) for s in block}
+    assert len(sizes) == 1, sorted((s[3], s[0]) for s in block)
+    for y in {round(s[2], 1) for s in block}:
+        row = sorted((s for s in block if round(s[2], 1) == y), key=lambda s: s[1])
+        for a, b in zip(row, row[1:]):
+            end = a[1] + stringWidth(a[0], a[4].lstrip("/").split("+")[-1], a[3])
+            room = 0.2 * PT_PER_MM if b[0] in ("\u2191", "\u2193") else 1.0 * PT_PER_MM   # " arrow" after its value
+            assert end + room <= b[1], (a[0], b[0], (b[1] - end) / PT_PER_MM)
+        assert row[-1][1] + stringWidth(row[-1][0], row[-1][4].lstrip("/").split("+")[-1], row[-1][3]) \
+            <= 10 * PT_PER_MM + 96 * PT_PER_MM + 0.01
+
+
 def test_superclass_model_and_withheld_result(tmp_path, record, superclass_predictor):
     pred = superclass_predictor.predict(record, None, explain=False)
     gated = dataclasses.replace(pred, positive=(), withheld="paced rhythm (pacemaker spikes)")

@@ -121,6 +121,43 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
     return columns, note
 
 
+LABEL_GAP = 1.5 * MM                             # between a label and its value
+COLUMN_GAP = 2.5 * MM                            # the least room between a value and the next column's label
+
+
+def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
+    """The measurement block's rows as (x from the block's left edge, runs) to draw, every label
+    and value whole at one size: each column as wide as its longest label and its longest value
+    (a bold value with its arrow, a reviewer's *), the room left over shared between the columns;
+    when they do not fit ``width`` at the band's size, every text of the block is made smaller by
+    the same factor (to ``SMALLEST`` at the least), never one value alone."""
+    if not columns:
+        return []
+
+    def w(runs):
+        return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs)
+
+    label_w = [max(w([Run(label)]) for label, _ in col) for col in columns]
+    # a column of dashes as wide as one of values, so that the columns stand where they stood on other reports
+    value_w = [max([w([Run("-000 deg")])] + [w(runs) for _, runs in col]) for col in columns]
+    gaps = LABEL_GAP * len(columns) + COLUMN_GAP * (len(columns) - 1)
+    texts = sum(label_w) + sum(value_w)
+    scale = min(1.0, max(SMALLEST / SIZE, (width - gaps) / texts))
+    spare = max(width - gaps - texts * scale, 0.0)
+    gap = COLUMN_GAP + (spare / (len(columns) - 1) if len(columns) > 1 else 0.0)
+    rows: list[list[tuple[float, list[Run]]]] = []
+    x = 0.0
+    for i, col in enumerate(columns):
+        value_x = x + label_w[i] * scale + LABEL_GAP
+        for j, (label, runs) in enumerate(col):
+            while len(rows) <= j:
+                rows.append([])
+            rows[j].append((x, [Run(label, colour=GREY, size=SIZE * scale)]))
+            rows[j].append((value_x, [Run(r.text, r.font, r.colour, r.size * scale) for r in runs]))
+        x = value_x + value_w[i] * scale + gap
+    return rows
+
+
 def _in_interpretation(n_above: int, stated: int | None) -> str:
     """ "(n in the interpretation, k resolved)" after a count of statements above threshold: a
     statement above threshold can be dropped by a contradiction rule (normal ECG beside atrial
@@ -313,14 +350,10 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     # measurements
     draw_runs(c, left, first, [Run("Measurements", FONT_BOLD, size=8)], MEASURE_W - 2 * MM)
     columns, note = measurement_cells(session)
-    col_w = (MEASURE_W - 2 * MM) / 3.0
-    label_w = (15 * MM, 19 * MM, 13 * MM)
-    for i, col in enumerate(columns):
-        x = left + i * col_w
-        for j, (label, runs) in enumerate(col):
-            y = first - (j + 1) * LEADING
-            draw_runs(c, x, y, [Run(label, colour=GREY)], label_w[i] - 0.5 * MM)
-            draw_runs(c, x + label_w[i], y, runs, col_w - label_w[i] - 1 * MM)
+    for j, row in enumerate(block_rows(c, columns, MEASURE_W - 2 * MM)):
+        y = first - (j + 1) * LEADING
+        for x, runs in row:
+            draw_runs(c, left + x, y, runs, MEASURE_W)
     note_line = max((len(col) for col in columns), default=0) + 1
     # the note wraps onto the band's free lines (a reason for no measurement can be long)
     note_rows = simpleSplit(pdf_text(note), FONT, 6.5, MEASURE_W - 2 * MM) or [""]
