@@ -204,7 +204,7 @@ def test_clinical_section(full_report):
     text = "\n".join(_page_texts(full_report["reader"]))
     assert "hs-Troponin T" in text
     # troponin and potassium are not among the tiny model's features (age, sex, height, weight)
-    assert len(re.findall(r"^not used by this model$", text, re.M)) == 3      # the table's rows
+    assert len(re.findall(r"^not used by\s+this model$", text, re.M)) == 3      # the table's rows (wrapped in its cell)
     assert "Not used by this model (kept for the record): hs-Troponin T, Potassium, CRP" in " ".join(text.split())
     assert len(re.findall(r"^used by model$", text, re.M)) == 2               # age, sex
 
@@ -621,6 +621,47 @@ def test_letter_pages_keep_their_text_on_the_page(tmp_path, ptbxl_sample, predic
             assert 0 <= x0 and x1 <= width + 1, (i + 1, text, x0, x1)
     # the explanation figures are scaled into the Letter frame
     assert "Lead importance" in reader.pages[-1].extract_text()
+
+
+def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
+    """The results page holds two columns of 119.5 mm text on Letter (128.3 on A4). The model
+    result table (128 mm) and the labs table (123 mm) ran past the left / right column there, and
+    in the labs table "not used by this model" ran past its own column and a bold "mmol/L" into
+    its reference range, on either page size."""
+    from mirage_model.measure import measure
+    from mirage_model.review.scoring import score_session
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    for size, page_w in (("Letter", 279.4), ("A4", 297.0)):
+        session = ReviewSession(mm.load_record(ptbxl_sample))
+        session.accept_measurements(session.id, measure(session.record))
+        session.set_values({"troponin_t": (52.0, "ng/L"), "potassium": (5.9, "mmol/L"), "crp": 12.0,
+                            "nt_probnp": 1800.0, "age": 75, "sex": "F"})
+        score_session(session, predictor, explain=False)
+        out = build_report(session, tmp_path / f"{size}.pdf", settings=ReportSettings(page_size=size))
+        page = next(p for p in pypdf.PdfReader(str(out)).pages if "Clinical and laboratory values" in p.extract_text())
+        spans = []
+
+        def visit(text, cm, tm, font_dict, font_size):
+            if text.strip():
+                font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
+                x = tm[4] * (cm[0] or 1.0) + cm[4]
+                spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
+                              text.strip()))
+
+        page.extract_text(visitor_text=visit)
+        # the page's two frames (12 mm margins, 8 mm apart), each with reportlab's 6 pt padding inside
+        col = (page_w - 24 - 8) / 2 * PT_PER_MM
+        left_end = 12 * PT_PER_MM + col - 6
+        right_end = (page_w - 12) * PT_PER_MM - 6
+        for x0, x1, y, text in spans:
+            if y < 12 * PT_PER_MM:                  # the footer, in the page's margin by design
+                continue
+            end = left_end if x0 < left_end else right_end
+            assert x1 <= end + 1.0, (size, text, round((x1 - end) / PT_PER_MM, 1))   # (a wrapped line measures up to 0.8 pt over)
+        unit = next(s for s in spans if s[3] == "mmol/L")
+        ref = next(s for s in spans if s[3].startswith("3.5-5") and abs(s[2] - unit[2]) < 1)
+        assert unit[1] + 1 * PT_PER_MM <= ref[0], (size, round((ref[0] - unit[1]) / PT_PER_MM, 2))
 
 
 def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_sample):

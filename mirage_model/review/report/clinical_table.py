@@ -5,12 +5,16 @@ model read it, and each value's contribution to the probabilities."""
 from __future__ import annotations
 
 import numpy as np
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import fmt_num, pdf_escape, pdf_text
+from mirage_model.review.report.text import FONT_BOLD, fmt_num, pdf_escape, pdf_text
+
+FLAG_RED = colors.Color(0.6, 0.0, 0.0)        # make_table's highlight colour
 
 
 def session_clinical_rows(session) -> list[dict]:
@@ -65,16 +69,25 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
                                               "missing." if pred is not None else ""), st["body"]))
         return out
     table = [["Feature", "Value", "Unit", "Reference", "Flag", "From", "Model"]]
-    highlight = []
+    # a value outside its range (or refused): the value, its unit and the flag bold red, as the
+    # interval table marks its values; the feature, source and use stay plain
+    flagged_style = ParagraphStyle("cell_flagged", parent=st["cell"], fontName=FONT_BOLD, textColor=FLAG_RED)
+    flagged = []
     for r in rows:
-        value = r["value"]
-        table.append([Paragraph(pdf_escape(r["label"]), st["cell"]), Paragraph(pdf_escape(value), st["cell"]),
+        hot = r["flag"] in ("H", "L", "refused")
+        table.append([Paragraph(pdf_escape(r["label"]), st["cell"]),
+                      Paragraph(pdf_escape(r["value"]), flagged_style if hot else st["cell"]),
                       pdf_text(r["unit"]), Paragraph(pdf_escape(r["reference"]), st["cell"]), pdf_text(r["flag"]),
-                      pdf_text(r["source"]), pdf_text(r["used"])])
-        if r["flag"] in ("H", "L", "refused"):
-            highlight.append(len(table) - 1)
-    out.append(make_table(table, [24 * MM, 15 * MM, 12 * MM, 20 * MM, 10 * MM, 9 * MM, 33 * MM],
-                          highlight_rows=highlight))
+                      pdf_text(r["source"]), Paragraph(pdf_escape(r["used"]), st["cell"])])
+        if hot:
+            flagged.append(len(table) - 1)
+    # widths for the longest unit ("mmol/L" bold), flag ("refused" bold), source ("table") and
+    # feature ("hs-Troponin T") whole; "not used by this model" wraps. 119.5 mm: a Letter column.
+    tbl = make_table(table, [22 * MM, 15 * MM, 14 * MM, 19 * MM, 14.5 * MM, 10.5 * MM, 24.5 * MM], padding=3.0)
+    for r in flagged:
+        tbl.setStyle([("FONT", (2, r), (2, r), FONT_BOLD, 8), ("FONT", (4, r), (4, r), FONT_BOLD, 8),
+                      ("TEXTCOLOR", (2, r), (2, r), FLAG_RED), ("TEXTCOLOR", (4, r), (4, r), FLAG_RED)])
+    out.append(tbl)
     sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
     if any(r["source"] == "table" for r in rows):
         sources.insert(1, "table = the labs table row a batch scored the record with")

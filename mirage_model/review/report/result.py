@@ -101,7 +101,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
             highlight.append(len(rows) - 1)
         elif is_pos:
             normal_rows.append(len(rows) - 1)
-    tbl = make_table(rows, [20 * MM, 48 * MM, 21 * MM, 21 * MM, 18 * MM], highlight_rows=highlight)
+    tbl = make_table(rows, [18 * MM, 46 * MM, 20 * MM, 18 * MM, 17 * MM], highlight_rows=highlight, padding=3.0)
     if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
         tbl.setStyle([("FONT", (0, r), (-1, r), FONT_BOLD, 8) for r in normal_rows]
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])

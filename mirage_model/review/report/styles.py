@@ -26,11 +26,25 @@ def styles() -> dict:
     }
 
 
-def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=(0.6, 0.0, 0.0)):
+class FitTable(Table):
+    """A table whose column widths, when they add up to more than its frame is wide (a results
+    column is 119.5 mm on a Letter page, 128.3 mm on A4), shrink in proportion to fit it, so
+    that the table (its stripes and cells) never runs past the frame into the gutter or the margin."""
+
+    def wrap(self, availWidth, availHeight):   # noqa: N802, N803 - reportlab's names
+        total = sum(self._argW)
+        if total > availWidth + 0.01:
+            self._argW = self._colWidths = [w * availWidth / total for w in self._argW]
+        return super().wrap(availWidth, availHeight)
+
+
+def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=(0.6, 0.0, 0.0), padding=6.0):
     """A left-aligned table; ``highlight_rows`` bold in ``highlight_color``. Plain-string cells are
-    the program's words (``text.pdf_text``); what a file or a person wrote goes in a Paragraph."""
+    the program's words (``text.pdf_text``); what a file or a person wrote goes in a Paragraph.
+    ``padding``: pt left and right of each cell's text. Widths too wide for the frame shrink to it
+    (``FitTable``)."""
     register_fonts()
-    tbl = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
+    tbl = FitTable(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -38,6 +52,8 @@ def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=(0.
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.Color(0.95, 0.95, 0.95)]),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
     ]
     if header:
         style.append(("FONT", (0, 0), (-1, 0), FONT_BOLD, 8))
