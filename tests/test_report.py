@@ -647,14 +647,14 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
                 font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
                 x = tm[4] * (cm[0] or 1.0) + cm[4]
                 spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
-                              text.strip()))
+                              text.strip(), font))
 
         page.extract_text(visitor_text=visit)
         # the page's two frames (12 mm margins, 8 mm apart), each with reportlab's 6 pt padding inside
         col = (page_w - 24 - 8) / 2 * PT_PER_MM
         left_end = 12 * PT_PER_MM + col - 6
         right_end = (page_w - 12) * PT_PER_MM - 6
-        for x0, x1, y, text in spans:
+        for x0, x1, y, text, _ in spans:
             if y < 12 * PT_PER_MM:                  # the footer, in the page's margin by design
                 continue
             end = left_end if x0 < left_end else right_end
@@ -662,6 +662,11 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
         unit = next(s for s in spans if s[3] == "mmol/L")
         ref = next(s for s in spans if s[3].startswith("3.5-5") and abs(s[2] - unit[2]) < 1)
         assert unit[1] + 1 * PT_PER_MM <= ref[0], (size, round((ref[0] - unit[1]) / PT_PER_MM, 2))
+        # a flagged value (troponin 52 ng/L > 14) is bold, as its unit and flag are; its feature is not
+        row = [s for s in spans if abs(s[2] - next(t for t in spans if t[3] == "hs-Troponin T")[2]) < 1]
+        fonts = {s[3]: s[4] for s in row}
+        assert all(fonts[t].endswith("Bold") for t in ("52", "ng/L", "H")), fonts
+        assert not fonts["hs-Troponin T"].endswith("Bold"), fonts
 
 
 def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_sample):
