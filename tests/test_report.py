@@ -669,6 +669,54 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
         assert not fonts["hs-Troponin T"].endswith("Bold"), fonts
 
 
+def test_interval_table_stays_in_its_column_at_one_size(tmp_path, ptbxl_sample):
+    """The interval table (108 mm, 127 with the reviewer's Automatic column) ran past a Letter
+    column (119.5 mm); its reference ranges ("> 340, < 450", 19 mm in a 17 mm column) and its
+    Framingham label past their cells on either size; and a flagged value was printed at 7.5 pt
+    beside the others' 8."""
+    from mirage_model.measure import Measurements
+
+    record = mm.load_record(ptbxl_sample)
+    m = Measurements(heart_rate_bpm=90.0, rr_ms=664.0, pr_ms=152.0, qrs_ms=93.0, qt_ms=394.0,
+                     qtc_bazett_ms=484.0, qtc_fridericia_ms=452.0, p_axis_deg=59.0, qrs_axis_deg=2.0,
+                     t_axis_deg=110.0)
+    for size, page_w, edits in (("Letter", 279.4, {"qt_ms": 420.0}), ("A4", 297.0, None), ("Letter", 279.4, None)):
+        out = _report(tmp_path / f"{size}{bool(edits)}.pdf", record, None, measurements=m, measurement_edits=edits,
+                      settings=ReportSettings(page_size=size))
+        page = next(p for p in pypdf.PdfReader(str(out)).pages if "Interval measurements" in p.extract_text())
+        spans = []
+
+        def visit(text, cm, tm, font_dict, font_size):
+            if text.strip():
+                from reportlab.pdfbase.pdfmetrics import stringWidth
+
+                font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
+                x = tm[4] * (cm[0] or 1.0) + cm[4]
+                spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
+                              text.strip(), font_size))
+
+        page.extract_text(visitor_text=visit)
+        col = (page_w - 24 - 8) / 2 * PT_PER_MM
+        left_end, right_end = 12 * PT_PER_MM + col - 6, (page_w - 12) * PT_PER_MM - 6
+        head = next(s for s in spans if s[3] == "Measurement")
+        table = [s for s in spans if s[2] <= head[2] + 1 and s[2] > 12 * PT_PER_MM
+                 and (s[0] < left_end) == (head[0] < left_end)]
+        for x0, x1, y, text, _ in spans:
+            if y > 12 * PT_PER_MM:
+                assert x1 <= (left_end if x0 < left_end else right_end) + 1.0, (size, edits, text)
+        # the table's own stripes end where its columns do: no text of the table beyond its last column
+        # (the Reference column for a table without edits)
+        value = next(s for s in table if s[3].startswith(("484", "515", "516")))      # QTc Bazett, flagged
+        plain = next(s for s in table if s[3] == "664")
+        assert value[4] == plain[4] == 8, (value, plain)
+        if not edits:
+            ref_x = next(s for s in table if s[3] == "Reference")[0]
+            frame = next(s for s in table if s[3].startswith("QTc (Framingham"))
+            assert frame[1] + 1 * PT_PER_MM <= next(s for s in table if abs(s[2] - frame[2]) < 1 and s[0] > frame[0])[0]
+            widest = max(s[1] for s in table if s[0] >= ref_x - 1)
+            assert widest - ref_x <= 22 * PT_PER_MM, (size, round((widest - ref_x) / PT_PER_MM, 1))
+
+
 def test_pdf_creation_date_is_now_and_no_unit_on_missing_values(tmp_path, ptbxl_sample):
     import datetime as dt
 

@@ -9,7 +9,7 @@ from reportlab.platypus import Paragraph
 from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import make_table
-from mirage_model.review.report.text import FONT_BOLD, pdf_escape
+from mirage_model.review.report.text import pdf_escape
 
 
 def measurement_flowables(session, st) -> list:
@@ -29,32 +29,46 @@ def measurement_flowables(session, st) -> list:
     rows = session.measurement_table()
     changed = any(r["status"] for r in rows)
     table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])]
-    highlight, flagged = [], []
+    highlight = []
+    blue = "#00338c"                          # make_table's highlight colour below: an edited row
     for r in rows:
         unit = r["unit"]
+        edited = bool(r["status"])
+        hot = bool(r.get("flag")) and r["value"] is not None     # outside the adult range: bold, arrow
+
+        def cell(text, bold=False):
+            # a Paragraph, so that a long label or value wraps inside its column instead of running
+            # into the next; in the cells' 8 pt, bold and blue as the row's plain cells when edited
+            text = pdf_escape(text)
+            text = f"<b>{text}</b>" if bold or edited else text
+            return Paragraph(f'<font color="{blue}">{text}</font>' if edited else text, st["cell"])
+
         if r["value"] is None:
-            shown = "not recomputed" if r["status"] == "not recomputed" else "not measurable"
+            shown = cell("not recomputed" if r["status"] == "not recomputed" else "not measurable")
             unit = ""
         else:
             shown = r["shown"] + (f" ({r['status']})" if r["status"] else "")
-            if r.get("flag"):   # bold, with an arrow (the report's font has them)
+            if hot:   # bold, with an arrow (the report's font has them), and the flag's word small
                 arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
-                shown = Paragraph(f'<b>{pdf_escape(shown)} {arrow}</b> '
-                                  f'<font size="6">{r["flag"]}</font>', st["small"])
-        line = [r["label"], shown, unit, r["ref_cell"]]
-        if r.get("flag") and r["value"] is not None:
-            flagged.append(len(table))
+                text = f'<b>{pdf_escape(shown)} {arrow}</b> <font size="6">{r["flag"]}</font>'
+                shown = Paragraph(f'<font color="{blue}">{text}</font>' if edited else text, st["cell"])
+            else:
+                shown = cell(shown)
+        # a range wraps between its bounds ("> 340," / "< 450"), never between a sign and its number
+        ref = r["ref_cell"].replace("< ", "<\u00a0").replace("> ", ">\u00a0")
+        line = [cell(r["label"], bold=hot), shown, unit, cell(ref)]
         if changed:
             auto = "not measured" if measurements is None else \
                 ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
-            line.append(auto if r["status"] else "")
-            if r["status"]:
-                highlight.append(len(table))
+            line.append(cell(auto if r["status"] else ""))
+        if edited:
+            highlight.append(len(table))
         table.append(line)
-    widths = [55 * MM, 27 * MM, 9 * MM, 17 * MM] + ([19 * MM] if changed else [])
-    tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55))
-    if flagged:   # outside the adult reference range: bold, with the arrow beside the value
-        tbl.setStyle([("FONT", (0, r), (1, r), FONT_BOLD, 8) for r in flagged])
+    # 3 pt padding: the longest label bold ("QTc (Fridericia: QT / cbrt(RR in s))", 54 mm) and
+    # "> 340, < 450" bold whole without the Automatic column (113.5 mm: within a Letter column)
+    widths = ([57 * MM, 25 * MM, 9 * MM, 22.5 * MM] if not changed
+              else [49 * MM, 28 * MM, 9 * MM, 22 * MM, 21.5 * MM])     # 129.5 mm: shrunk to the column
+    tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55), padding=3.0)
     out.append(tbl)
     ranges = [r["range"] for r in rows if r.get("range")]
     if ranges:
