@@ -677,3 +677,21 @@ def test_sinus_rhythm_and_normal_ecg_are_not_confirmed_without_a_delineated_qrs(
     it = run({"SR": 0.9, "NORM": 0.9}, {"heart_rate_bpm": 72.0, "qrs_ms": 92.0, "pr_ms": 160.0})
     assert any(s.code == "NORM" for s in it.statements)
     assert next(s for s in it.statements if s.text.startswith("Sinus rhythm")).note is None
+
+
+@pytest.mark.parametrize("fridericia, prolonged", [(446.0, False), (470.0, True)])
+def test_above_120_bpm_the_qtc_rules_judge_fridericia(fridericia, prolonged):
+    """Bazett over-corrects at high rates: CinC A0003 (atrial fibrillation, 145 bpm) read "Prolonged QTc
+    (517 ms, Bazett)" with its Fridericia QTc 446 ms within the limit for women; on PTB-XL fold 9 Bazett
+    called 23 of the 41 records above 120 bpm prolonged. Above 120 bpm the rule reads Fridericia when it
+    was measured; at or below it, Bazett as before."""
+    meas = {"heart_rate_bpm": 145.0, "qtc_bazett_ms": 517.0, "qtc_fridericia_ms": fridericia}
+    it = run({"AFIB": 0.9}, meas, "F", irregular=True)
+    q = [s for s in it.statements if s.text.startswith("Prolonged QTc")]
+    if prolonged:
+        assert [s.text for s in q] == [f"Prolonged QTc ({fridericia:.0f} ms, Fridericia)"]
+        assert "Bazett over-corrects above 120 bpm" in q[0].rule and q[0].note == "unreliable: irregular rhythm"
+    else:
+        assert q == []
+    slower = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 110.0}, "F")
+    assert [s.text for s in slower.statements if s.text.startswith("Prolonged QTc")] == ["Prolonged QTc (517 ms, Bazett)"]
