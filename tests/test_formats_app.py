@@ -123,3 +123,28 @@ def test_hostile_files_open_with_a_clear_message_and_no_dialog_or_traceback(qtbo
     assert window.record.meta["patient"]["id"] == "081486213"
     assert not dialogs
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+
+
+def test_folder_browser_says_why_a_record_is_unreadable_where_it_is_seen(qtbot, tmp_path):
+    """A truncated record's row reads 'unreadable: <file>: <reason>' from the age column on, without
+    the folder's path: in the dock as it opens, the old text in the last column showed 'unr'."""
+    shutil.copy(DATA / "muse-sinus.hea", tmp_path / "muse-sinus.hea")
+    data = (DATA / "muse-sinus.dat").read_bytes()
+    (tmp_path / "muse-sinus.dat").write_bytes(data[: len(data) // 3])   # cut short
+    shutil.copy(DATA / "Example.scp", tmp_path / "Example.scp")
+    window = make_window(qtbot)
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    table = window.browser.table
+    ids = [table.item(r, 0).text() for r in range(table.rowCount())]
+    row = ids.index("muse-sinus")
+    item = table.item(row, 1)
+    assert item is not None and item.text().startswith("unreadable: muse-sinus.dat: ")
+    assert "truncated" in item.text() or "short" in item.text()
+    assert str(tmp_path) not in item.text() and str(tmp_path) in item.toolTip()
+    assert table.columnSpan(row, 1) == table.columnCount() - 1
+    # ... and the age and sex columns stay as narrow as their values (sex still in view)
+    assert table.columnWidth(1) < table.fontMetrics().horizontalAdvance("unreadable: ")
+    # the good record keeps its own columns
+    good = ids.index("Example")
+    assert table.columnSpan(good, 1) == 1 and table.item(good, 3).text() == f"{load_record(DATA / 'Example.scp').fs:g}"

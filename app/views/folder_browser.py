@@ -3,6 +3,7 @@ and filled in by a worker."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class FolderBrowser(QWidget):
         self.folder_label.setText(str(folder))
         self.folder_label.setToolTip("")
         self.table.setRowCount(0)
+        self.table.clearSpans()
         self.paths = []
         self.folder = Path(folder)
         self._rows = None
@@ -115,10 +117,17 @@ class FolderBrowser(QWidget):
         index, info = data
         self.progress.setValue(done)
         if isinstance(info, str):
-            item = QTableWidgetItem(f"unreadable: {info}")
+            # the row names the record: the message drops the folder's path and runs from the age
+            # column on, so a narrow dock shows why (it showed "unr" of "unreadable: /path/...")
+            prefix = str(self.folder) + os.sep if self.folder is not None else None
+            shown = info[len(prefix):] if prefix and info.startswith(prefix) else info
+            item = QTableWidgetItem(f"unreadable: {shown}")
             item.setForeground(Qt.GlobalColor.red)
             item.setToolTip(info)
-            self.table.setItem(index, 5, item)
+            # no width of its own: the age and sex columns fit their values, not this line
+            item.setData(Qt.ItemDataRole.SizeHintRole, QSize(0, 0))
+            self.table.setItem(index, 1, item)
+            self.table.setSpan(index, 1, 1, len(self.COLUMNS) - 1)
             return
         age = info.get("age")
         values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
