@@ -17,3 +17,21 @@ def drawing_ops(page):
         elif op == b"RG":
             colour = tuple(round(float(a), 2) for a in args)
         yield colour, op, args
+
+
+def text_spans(page) -> list[tuple[float, float, float, str, str, float]]:
+    """(x start, x end, y, text, font name, font size) in pt of each non-blank text run on ``page`` (a
+    pypdf page), its end from reportlab's width of the text in that font: where a table's text ends."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    spans = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if text.strip():
+            font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
+            x = tm[4] * (cm[0] or 1.0) + cm[4]
+            spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
+                          text.strip(), font, font_size))
+
+    page.extract_text(visitor_text=visit)
+    return spans

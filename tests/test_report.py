@@ -18,6 +18,8 @@ from mirage_model.review.report import ReportSettings, build_report, model_info_
 from mirage_model.review.report.clinical_table import session_clinical_rows
 from mirage_model.review.session import ReviewSession
 
+from helpers_pdf import text_spans
+
 PT_PER_MM = 72.0 / 25.4          # independent of the module: the PDF point is 1/72 inch
 
 
@@ -630,7 +632,6 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
     its reference range, on either page size."""
     from mirage_model.measure import measure
     from mirage_model.review.scoring import score_session
-    from reportlab.pdfbase.pdfmetrics import stringWidth
 
     for size, page_w in (("Letter", 279.4), ("A4", 297.0)):
         session = ReviewSession(mm.load_record(ptbxl_sample))
@@ -640,16 +641,7 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
         score_session(session, predictor, explain=False)
         out = build_report(session, tmp_path / f"{size}.pdf", settings=ReportSettings(page_size=size))
         page = next(p for p in pypdf.PdfReader(str(out)).pages if "Clinical and laboratory values" in p.extract_text())
-        spans = []
-
-        def visit(text, cm, tm, font_dict, font_size):
-            if text.strip():
-                font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
-                x = tm[4] * (cm[0] or 1.0) + cm[4]
-                spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
-                              text.strip(), font))
-
-        page.extract_text(visitor_text=visit)
+        spans = [s[:5] for s in text_spans(page)]                      # (x0, x1, y, text, font)
         # the page's two frames (12 mm margins, 8 mm apart), each with reportlab's 6 pt padding inside
         col = (page_w - 24 - 8) / 2 * PT_PER_MM
         left_end = 12 * PT_PER_MM + col - 6
@@ -684,18 +676,7 @@ def test_interval_table_stays_in_its_column_at_one_size(tmp_path, ptbxl_sample):
         out = _report(tmp_path / f"{size}{bool(edits)}.pdf", record, None, measurements=m, measurement_edits=edits,
                       settings=ReportSettings(page_size=size))
         page = next(p for p in pypdf.PdfReader(str(out)).pages if "Interval measurements" in p.extract_text())
-        spans = []
-
-        def visit(text, cm, tm, font_dict, font_size):
-            if text.strip():
-                from reportlab.pdfbase.pdfmetrics import stringWidth
-
-                font = str((font_dict or {}).get("/BaseFont", "")).lstrip("/").split("+")[-1]
-                x = tm[4] * (cm[0] or 1.0) + cm[4]
-                spans.append((x, x + stringWidth(text.strip(), font, font_size), tm[5] * (cm[3] or 1.0) + cm[5],
-                              text.strip(), font_size))
-
-        page.extract_text(visitor_text=visit)
+        spans = [s[:4] + s[5:] for s in text_spans(page)]               # (x0, x1, y, text, font size)
         col = (page_w - 24 - 8) / 2 * PT_PER_MM
         left_end, right_end = 12 * PT_PER_MM + col - 6, (page_w - 12) * PT_PER_MM - 6
         head = next(s for s in spans if s[3] == "Measurement")
