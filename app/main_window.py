@@ -87,8 +87,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.export_worker: workers.Worker | None = None
         self.batch_dialog: BatchDialog | None = None
         self._model_loading = False
-        # (session id, quality report) of the open record, as its record-load job assessed it (records.py)
-        self._record_quality: tuple | None = None
         self.timings: dict = {}
         # Loading, measuring, inference, folder listing and batch scoring may all run at once;
         # on a 2-core machine the default pool (2 threads) would queue a new record behind them.

@@ -105,7 +105,6 @@ class RecordsMixin:
         self.show_status(f"Opening {path.name}...")
         pcfg = getattr(pred, "preprocess_cfg", None)
         rcfg = getattr(pred, "render_cfg", None)
-        self._record_quality = None
         # The load job prepares the record as the loaded model does (its configs, and its quality
         # report when it assesses: the pacer marks come with the model image); the model job,
         # started with the traces, shares that one preparation (``record_preparation``).
@@ -203,7 +202,6 @@ class RecordsMixin:
         session, and its pacer marks and artefacts drawn while no prediction's report is shown."""
         if not self._current(sid):
             return
-        self._record_quality = (sid, quality)
         # the session's own verdict: the interpretation without a model is gated by it
         # (``session_interpretation``), as a model's result is by its prediction's
         self.session.set_quality(quality)
@@ -226,9 +224,8 @@ class RecordsMixin:
 
     def record_quality(self):
         """The open record's quality report, made by its record-load job (``_quality_ready``; the
-        record's only assessment, kept when a model fails or is replaced), or None."""
-        held = self._record_quality
-        return held[1] if held is not None and self._current(held[0]) else None
+        record's only assessment, kept in its session when a model fails or is replaced), or None."""
+        return getattr(self.session, "quality", None)
 
     def _show_record(self, path: Path, record) -> None:
         t0 = time.perf_counter()
