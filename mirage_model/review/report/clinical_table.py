@@ -11,10 +11,8 @@ from reportlab.platypus import Paragraph
 
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.styles import make_table
+from mirage_model.review.report.styles import FLAG_RED, make_table
 from mirage_model.review.report.text import FONT_BOLD, fmt_num, pdf_escape, pdf_text
-
-FLAG_RED = colors.Color(0.6, 0.0, 0.0)        # make_table's highlight colour
 
 
 def session_clinical_rows(session) -> list[dict]:
@@ -71,7 +69,8 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     table = [["Feature", "Value", "Unit", "Reference", "Flag", "From", "Model"]]
     # a value outside its range (or refused): the value, its unit and the flag bold red, as the
     # interval table marks its values; the feature, source and use stay plain
-    flagged_style = ParagraphStyle("cell_flagged", parent=st["cell"], fontName=FONT_BOLD, textColor=FLAG_RED)
+    red = colors.Color(*FLAG_RED)                 # make_table's highlight colour
+    flagged_style = ParagraphStyle("cell_flagged", parent=st["cell"], fontName=FONT_BOLD, textColor=red)
     flagged = []
     for r in rows:
         hot = r["flag"] in ("H", "L", "refused")
@@ -86,7 +85,7 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     tbl = make_table(table, [22 * MM, 15 * MM, 14 * MM, 19 * MM, 14.5 * MM, 10.5 * MM, 24.5 * MM], padding=3.0)
     for r in flagged:
         tbl.setStyle([("FONT", (2, r), (2, r), FONT_BOLD, 8), ("FONT", (4, r), (4, r), FONT_BOLD, 8),
-                      ("TEXTCOLOR", (2, r), (2, r), FLAG_RED), ("TEXTCOLOR", (4, r), (4, r), FLAG_RED)])
+                      ("TEXTCOLOR", (2, r), (2, r), red), ("TEXTCOLOR", (4, r), (4, r), red)])
     out.append(tbl)
     sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
     if any(r["source"] == "table" for r in rows):

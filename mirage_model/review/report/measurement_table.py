@@ -4,11 +4,12 @@ cited adult ranges) with the automatic value beside an edited one."""
 
 from __future__ import annotations
 
+from reportlab.lib import colors
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.styles import make_table
+from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import pdf_escape
 
 
@@ -30,7 +31,7 @@ def measurement_flowables(session, st) -> list:
     changed = any(r["status"] for r in rows)
     table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])]
     highlight = []
-    blue = "#00338c"                          # make_table's highlight colour below: an edited row
+    blue = colors.Color(*EDITED_BLUE).hexval().replace("0x", "#")   # an edited row, as make_table highlights it
     for r in rows:
         unit = r["unit"]
         edited = bool(r["status"])
@@ -68,7 +69,7 @@ def measurement_flowables(session, st) -> list:
     # "> 340, < 450" bold whole without the Automatic column (113.5 mm: within a Letter column)
     widths = ([57 * MM, 25 * MM, 9 * MM, 22.5 * MM] if not changed
               else [49 * MM, 28 * MM, 9 * MM, 22 * MM, 21.5 * MM])     # 129.5 mm: shrunk to the column
-    tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=(0.0, 0.2, 0.55), padding=3.0)
+    tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=EDITED_BLUE, padding=3.0)
     out.append(tbl)
     ranges = [r["range"] for r in rows if r.get("range")]
     if ranges:

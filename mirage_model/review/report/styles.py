@@ -38,7 +38,12 @@ class FitTable(Table):
         return super().wrap(availWidth, availHeight)
 
 
-def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=(0.6, 0.0, 0.0), padding=6.0):
+# a flagged row or value (outside its range, refused, a positive call), and a row the reviewer edited
+FLAG_RED = (0.6, 0.0, 0.0)
+EDITED_BLUE = (0.0, 0.2, 0.55)
+
+
+def make_table(rows, widths, header=True, highlight_rows=(), highlight_color=FLAG_RED, padding=6.0):
     """A left-aligned table; ``highlight_rows`` bold in ``highlight_color``. Plain-string cells are
     the program's words (``text.pdf_text``); what a file or a person wrote goes in a Paragraph.
     ``padding``: pt left and right of each cell's text. Widths too wide for the frame shrink to it
