@@ -695,3 +695,22 @@ def test_above_120_bpm_the_qtc_rules_judge_fridericia(fridericia, prolonged):
         assert q == []
     slower = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 110.0}, "F")
     assert [s.text for s in slower.statements if s.text.startswith("Prolonged QTc")] == ["Prolonged QTc (517 ms, Bazett)"]
+
+
+@pytest.mark.parametrize("af", ["model", "rule"])
+def test_atrial_fibrillation_beside_atrial_premature_complexes_is_marked_both_ways(af):
+    # AF has no organised atrial activity for a beat to come early to: the two model statements contradict each
+    # other (PTB-XL fold 9: said together on 7 records, 5 labelled PAC and sinus rhythm, none AFIB at a likelihood
+    # above 0); both stay, each marked, and "normal ECG" is not said beside them
+    pos = {"AFIB": 0.9 if af == "model" else 0.2, "PAC": 0.6, "NORM": 0.7}
+    it = run(pos, {"heart_rate_bpm": 74.0, "qrs_ms": 90.0}, irregular=True)
+    by_code = {s.code: s for s in it.statements}
+    assert it.first.code == "AFIB" and it.first.source == ("model" if af == "model" else "measurement")
+    assert it.first.note and "atrial premature complexes" in it.first.note
+    assert by_code["PAC"].note and "atrial fibrillation" in by_code["PAC"].note
+    assert "Normal ECG" not in [s.text for s in it.statements]
+    assert it.text().startswith("Atrial fibrillation, 74 bpm, irregular (?); Atrial premature complexes (?)")
+    # either one alone is not marked
+    for alone in ({"AFIB": 0.9}, {"SR": 0.9, "PAC": 0.6}):
+        it = run(alone, {"heart_rate_bpm": 74.0, "pr_ms": 150.0, "qrs_ms": 90.0}, irregular=True)
+        assert all(s.note is None for s in it.statements if s.code in ("AFIB", "PAC"))

@@ -144,7 +144,11 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   intervals are unknown).
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
-every sinus statement; sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
+every sinus statement; atrial fibrillation said beside atrial premature complexes keeps both, each
+marked (in AF the atria have no organised activity for a beat to come early to, and frequent premature
+atrial beats make an irregular rhythm that reads as AF: on PTB-XL fold 9 the two were said together on
+7 records, 5 labelled premature atrial complexes in sinus rhythm, the other 2 labelled AFIB at
+likelihood 0 beside a normal ECG); sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
 or right bundle branch block with QRS < 120 ms, an incomplete one with QRS >= 120 ms, long QT with a normal QTc, a left anterior fascicular
 block without left axis deviation or a left posterior one without right axis deviation: Surawicz et al.
@@ -309,6 +313,11 @@ UNBOUNDED_NOTE = "QRS not measurable: no isoelectric interval between the comple
 # cardiologists' annotated QRS on the raw samples, 89 with the gains made equal), but not refuted, so the
 # statement still keeps "normal ECG" away
 AXIS_UNRELIABLE_NOTE = "unreliable: limb leads inconsistent (Einthoven/Goldberger)"
+# atrial fibrillation and atrial premature complexes said together: in AF the atria have no organised activity
+# for a beat to come early to (Hindricks et al. 2021), and frequent premature atrial beats make an irregular
+# rhythm that reads as AF. Both model statements are kept, each marked (a reader looks for P waves)
+AF_PAC_NOTE = "atrial premature complexes called too: check for P waves before the beats"
+PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial activity to come early to"
 # a fascicular block's frontal QRS axis (Surawicz et al. 2009, part III: left anterior -45 to -90 deg, left
 # posterior +90 to +180 deg in adults): its model statement is marked when the measured axis is not that side's
 # deviation as the axis rules state it (left: -90 <= axis < -30 deg, right: +90 < axis < +180 deg; the
@@ -645,6 +654,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     for i, c in enumerate(rhythm_codes):
         out.append(model_stmt(c, sinus_note if c in SINUS else None,
                               suffix=(rate_text if i == 0 and not out else "") + (GUESSED if c == guessed else "")))
+    if any(s.code == "AFIB" for s in out) and any(s.code == "PAC" for s in out):
+        out = [replace(s, note=AF_PAC_NOTE) if s.code == "AFIB" and s.note is None
+               else replace(s, note=PAC_AF_NOTE) if s.code == "PAC" and s.note is None else s for s in out]
     if not out and rhythm_codes == [] and hr is not None:
         carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
@@ -773,7 +785,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
-    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE)))
+    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE,
+                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE)))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
