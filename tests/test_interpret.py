@@ -714,3 +714,49 @@ def test_atrial_fibrillation_beside_atrial_premature_complexes_is_marked_both_wa
     for alone in ({"AFIB": 0.9}, {"SR": 0.9, "PAC": 0.6}):
         it = run(alone, {"heart_rate_bpm": 74.0, "pr_ms": 150.0, "qrs_ms": 90.0}, irregular=True)
         assert all(s.note is None for s in it.statements if s.code in ("AFIB", "PAC"))
+
+
+def _reversal_report(*extra):
+    from mirage_model.quality.findings import Finding, QualityReport
+
+    rev = Finding("limb_reversal", "limb lead reversal suspected (RA>LA>LL)", "critical", ("I", "II", "III"), "p = 0.95")
+    findings = (rev,) + extra
+    return QualityReport("unreliable", "; ".join(f.name for f in findings if f.severity == "critical"), findings)
+
+
+@pytest.mark.parametrize("extra, first, said", [
+    ((), "Wide QRS tachycardia", True),
+    ((), "Rhythm not classified", False),                             # a reversal beside a normal rate: as it was
+    (("poor_quality",), "Wide QRS tachycardia", False),               # another critical finding withholds too
+])
+def test_a_reversal_alone_withholding_a_wide_qrs_tachycardia_says_the_check_was_not_made_for_it(extra, first, said):
+    """The learned reversal detector, trained on PTB-XL (no ventricular tachycardia), read CinC 2021 JS45545's
+    complexes as a limb reversal and withheld its interpretation for that reason alone; the withheld reason
+    now says the check may be reading the tachycardia itself."""
+    from mirage_model.quality.findings import Finding
+    from mirage_model.review.interpret import REVERSAL_IN_WIDE_TACHY, interpret_prediction
+
+    more = tuple(Finding(c, "poor signal quality in 11 leads", "critical", ()) for c in extra)
+    meas = UNBOUNDED if first.startswith("Wide") else {"heart_rate_bpm": 72.0, "pr_ms": 160.0, "qrs_ms": 90.0}
+    it = interpret_prediction(None, meas, "M", irregular=False, rr_nrmssd=0.02, quality=_reversal_report(*more),
+                              qrs_unbounded=first.startswith("Wide"))
+    assert it.first.text.startswith(first)
+    assert it.withheld.startswith("limb lead reversal suspected (RA>LA>LL)")
+    assert (REVERSAL_IN_WIDE_TACHY in it.withheld) is said
+
+
+def test_the_shipped_ventricular_tachycardia_record_says_why_its_reversal_may_be_wrong():
+    """tests/data/cinc2021/JS45545 (Ningbo, labelled ventricular tachycardia) through `mirage score`'s rows."""
+    from pathlib import Path
+
+    from mirage_model.inference import Predictor
+    from mirage_model.paths import shipped_models
+    from mirage_model.review.batch.pipeline import iter_rows
+    from mirage_model.review.interpret import REVERSAL_IN_WIDE_TACHY
+
+    path = Path(__file__).parent / "data" / "cinc2021" / "JS45545.hea"
+    models = shipped_models()
+    row, = iter_rows([path], Predictor(models["default"], device="cpu"),
+                     statements_predictor=Predictor(models["statements"], device="cpu"))
+    assert row["interpretation"].startswith(f"WITHHELD (limb lead reversal suspected (RA>LA>LL); {REVERSAL_IN_WIDE_TACHY}): "
+                                            "Wide QRS tachycardia, 187 bpm, ventricular tachycardia not excluded")

@@ -136,6 +136,11 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   sinus statement the model calls stands after it, marked. CinC 2021 JS45545 (Ningbo, labelled
   ventricular tachycardia, 187 bpm) and PTB-XL 07296 (fold 9, report: supraventricular
   tachycardia with left bundle branch block, 152 bpm) had read sinus tachycardia.
+  When a wide QRS tachycardia is said first and the quality gate withheld the interpretation for
+  the learned electrode-reversal check alone, the withheld reason adds that the check was trained
+  without wide QRS tachycardias (PTB-XL has none) and may be reading the tachycardia's own complexes
+  (``REVERSAL_IN_WIDE_TACHY``): it read JS45545 as "RA>LA>LL" and JS45546 as "V3/V4". The
+  interpretation stays withheld (the models were not trained on such rhythms either).
 * Sinus rhythm and "normal ECG" need P waves: when the QRS was measured but no P wave was found
   before it, a sinus statement (the model's or the rate rule's) and "normal ECG" are kept but
   marked, "no P wave found before the QRS" (on PTB-XL fold 9: 145 of 151 AFIB records, 33 of 955
@@ -316,6 +321,11 @@ AXIS_UNRELIABLE_NOTE = "unreliable: limb leads inconsistent (Einthoven/Goldberge
 # atrial fibrillation and atrial premature complexes said together: in AF the atria have no organised activity
 # for a beat to come early to (Hindricks et al. 2021), and frequent premature atrial beats make an irregular
 # rhythm that reads as AF. Both model statements are kept, each marked (a reader looks for P waves)
+# the quality check's learned electrode-reversal findings, and what the withheld reason adds when they alone withhold
+# a wide QRS tachycardia's interpretation
+LEARNED_REVERSAL = ("limb_reversal", "precordial_reversal")
+REVERSAL_IN_WIDE_TACHY = ("the reversal check was trained without wide QRS tachycardias and may be reading the "
+                          "tachycardia's own complexes: check the electrodes and the rhythm")
 AF_PAC_NOTE = "atrial premature complexes called too: check for P waves before the beats"
 PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial activity to come early to"
 # a fascicular block's frontal QRS axis (Surawicz et al. 2009, part III: left anterior -45 to -90 deg, left
@@ -948,6 +958,12 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded)
+    if it.withheld and it.first is not None and it.first.text.startswith("Wide QRS tachycardia"):
+        critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
+        if critical and all(f.code in LEARNED_REVERSAL for f in critical):
+            # the learned reversal detector read the wide QRS tachycardia's own complexes as a reversal (CinC 2021
+            # JS45545 "RA>LA>LL", JS45546 "V3/V4"): PTB-XL, its training data, has no ventricular tachycardia
+            it = replace(it, withheld=f"{it.withheld}; {REVERSAL_IN_WIDE_TACHY}")
     return replace(it, resolved=it.resolved + resolved) if resolved else it
 
 
