@@ -175,6 +175,19 @@ def test_superclass_model_and_withheld_result(tmp_path, record, superclass_predi
     assert line in text
 
 
+def test_a_long_withheld_reason_of_several_parts_keeps_its_first_on_page_1(tmp_path, record, superclass_predictor):
+    """A reason too long for the band's head line (the gate's finding; then why it may be wrong, as the
+    wide QRS tachycardia's reversal caveat reads) keeps its first part there, the rest on page 3; before,
+    the head said only "(why: page 3)"."""
+    pred = superclass_predictor.predict(record, None, explain=False)
+    reason = "limb lead reversal suspected (RA>LA>LL); " + "a long explanation of why that may be wrong " * 4
+    session = _session(record, superclass_predictor, _measurements(**ABNORMAL),
+                       prediction=dataclasses.replace(pred, positive=(), withheld=reason))
+    text, _ = _page1(build_report(session, tmp_path / "w.pdf"))
+    assert "Interpretation WITHHELD: limb lead reversal suspected (RA>LA>LL) (more on page 3)." in text
+    assert "why: page 3" not in text
+
+
 def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
     """Eight statements (two to a line) and a long institution: nothing runs into the sheet or off the page."""
     from helpers_models import make_tiny_checkpoint

@@ -372,6 +372,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                  Run(f"{it.withheld}. The statements below are unreliable.", FONT_BOLD, RED)],
                 [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
                  Run(f"{it.withheld} (page 3).", FONT_BOLD, RED)],
+                # a reason of several parts ("; "): its first, rather than none
+                [Run("Interpretation WITHHELD: ", FONT_BOLD, RED, 8),
+                 Run(f"{it.withheld.split('; ')[0]} (more on page 3).", FONT_BOLD, RED)],
                 [Run("Interpretation WITHHELD", FONT_BOLD, RED, 8), Run(" (why: page 3)", FONT_BOLD, RED)]]
     else:
         sources = "   research use, unconfirmed; the source of each: a measurement rule (threshold cited) or the model"
