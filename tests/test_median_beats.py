@@ -282,6 +282,38 @@ def test_pdf_median_page_halves_the_gain_for_beats_taller_than_their_row(tmp_pat
     assert tallest == pytest.approx(1.4 * 1.25 * 2.5 * 5.0, abs=0.3)
 
 
+def test_app_tab_halves_the_gain_for_beats_taller_than_their_row(request, synthetic):
+    """The same tall beats in the app's Median beats tab: it drew them at 10 mm/mV clipped flat at 19 mm
+    (V4's 4.375 mV drawn as 3.8; on 40 % of 200 PTB-XL fold-9 records some lead's median beat went past
+    +-1.9 mV); now at the PDF page's gain, 5 mm/mV, unclipped, its pulses 5 mm high, the note
+    saying so with the grid's values at that gain."""
+    pytest.importorskip("pytestqt")
+    qtbot = request.getfixturevalue("qtbot")
+    from app.views.median_beats import MedianBeatsView
+
+    record = EcgRecord(signal=synthetic["record"].signal * 2.5, fs=FS, record_id="tall")
+    m = measure(record)
+    view = MedianBeatsView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    view.set_session(ReviewSession.from_results(record, measurements=m, file_values=False))
+    assert view.gain == 5.0
+    v4 = view.curves["V4"].yData
+    base = next(c.baseline for c in view.cells if c.lead == "V4")
+    assert np.nanmax(v4) - np.nanmin(v4) == pytest.approx(5.0 * np.ptp(m.median.signal[STANDARD_LEADS.index("V4")]), rel=1e-6)
+    assert np.nanmax(np.abs(v4 - base)) < 19.0                       # inside its row: nothing clipped
+    pulse = view.pulses.yData
+    assert pulse[2] - pulse[1] == pytest.approx(5.0)                 # (base, base, top, top, base, base, NaN) per row
+    note = view.note.text()
+    assert "25 mm/s, 5 mm/mV" in note and "(40 ms / 0.2 mV, 200 ms / 1 mV)" in note
+    assert "Gain 5 mm/mV: at 10 mm/mV the tallest beat would leave its row." in note
+    # a record whose beats fit: 10 mm/mV, no label
+    view.set_session(ReviewSession.from_results(synthetic["record"], measurements=synthetic["m"], file_values=False))
+    assert view.gain == 10.0 and view.pulses.yData[2] - view.pulses.yData[1] == pytest.approx(10.0)
+    assert "(40 ms / 0.1 mV, 200 ms / 0.5 mV)" in view.note.text() and "Gain" not in view.note.text()
+
+
 # ------------------------------------------------------------------------------ one beat, not its neighbours
 
 def _fast_beat(gp: float, gq: float, gt: float) -> np.ndarray:

@@ -2,7 +2,8 @@
 fiducials (P onset/offset, QRS onset/offset, T end) as coloured vertical marks.
 
 It draws ``mirage_model.review.median_beats``: the same sheet as the PDF's median-beat page (the
-cart's 3x4 order, 25 mm/s and 10 mm/mV in paper millimetres, so the aspect is true at any size),
+cart's 3x4 order, 25 mm/s and 10 mm/mV in paper millimetres, or 5 or 2.5 mm/mV where the tallest beat would leave
+its row, as on that page, so the aspect is true at any size),
 and never the device's own median beats. The sheet is fitted to the tab, so its note says how
 large it is drawn against true size (the screen's physical DPI, as the trace view's label does). It follows the ``ReviewSession`` it is given: filled when
 the session's measurements arrive, emptied when another record opens.
@@ -22,7 +23,7 @@ from app.views.ecg_plot import screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments,
+    FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
@@ -70,6 +71,10 @@ class MedianBeatsView(FollowsSession, QWidget):
             self.marks[key] = item
         self.pulses = pg.PlotCurveItem(pen=pg.mkPen(TRACE, width=1.2), connect="finite")
         self.vb.addItem(self.pulses)
+        # the amplitude scale: 10 mm/mV, or as the PDF's median page halves it where the tallest beat would
+        # leave its row (``fitting_gain``); the pulses' height and the note say which (a label at each pulse,
+        # in screen pixels, ran off the sheet's top when the tab draws it small)
+        self.gain = GAIN_MM_MV
         self.grid_layout = GRID_3X4           # 3x4, or 2x6 when the tab is wide and short
         self.cells = sheet_cells(self.grid_layout)
         self.vb.sigResized.connect(self._fit)
@@ -131,12 +136,15 @@ class MedianBeatsView(FollowsSession, QWidget):
         if self.view is None:
             return
         zoom = self.screen_zoom()
+        g = self.gain
         size = ("" if zoom is None or abs(zoom - 1.0) < 0.005 else
                 f", drawn at {zoom:.2f}x to fit the tab: {SPEED_MM_S * zoom:.3g} mm/s, "
-                f"{GAIN_MM_MV * zoom:.3g} mm/mV on screen")
+                f"{g * zoom:.3g} mm/mV on screen")
+        reduced = (f" Gain {g:g} mm/mV: at {GAIN_MM_MV:g} mm/mV the tallest beat would leave its row."
+                   if g != GAIN_MM_MV else "")
         self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. "
-                          f"{SPEED_MM_S:g} mm/s, {GAIN_MM_MV:g} mm/mV{size}; grid 1 mm / 5 mm "
-                          "(40 ms / 0.1 mV, 200 ms / 0.5 mV). " + span_note(self.view))
+                          f"{SPEED_MM_S:g} mm/s, {g:g} mm/mV{size}; grid 1 mm / 5 mm "
+                          f"(40 ms / {1 / g:g} mV, 200 ms / {5 / g:g} mV).{reduced} " + span_note(self.view))
 
     def _place(self) -> None:
         """Sheet, labels and calibration pulses for the current layout."""
@@ -146,19 +154,20 @@ class MedianBeatsView(FollowsSession, QWidget):
             self.labels[cell.lead].setPos(cell.x0 + 1.0, cell.baseline + ROW_MM / 2.0 - 0.5)
         xs, ys = [], []
         for base in sorted({c.baseline for c in self.cells}):
-            xa, xb, top = 3.0, 3.0 + 0.2 * SPEED_MM_S, base + GAIN_MM_MV
+            xa, xb, top = 3.0, 3.0 + 0.2 * SPEED_MM_S, base + self.gain
             xs += [1.5, xa, xa, xb, xb, xb + 1.5, np.nan]
             ys += [base, base, top, top, base, base, np.nan]
         self.pulses.setData(np.array(xs), np.array(ys), connect="finite")
         self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
 
     def refresh(self) -> None:
-        self._place()
         s = self.session
         self.view = median_beat_view(s.measurements) if s is not None else None
         v = self.view
+        self.gain = fitting_gain(v) if v is not None else GAIN_MM_MV
+        self._place()
         for cell in self.cells:
-            segs = cell_segments(v, cell) if v is not None else []
+            segs = cell_segments(v, cell, self.gain) if v is not None else []
             if segs:   # runs joined with a NaN between them: one curve per lead
                 x = np.concatenate([np.append(a, np.nan) for a, _ in segs])
                 y = np.concatenate([np.append(b, np.nan) for _, b in segs])
