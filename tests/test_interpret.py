@@ -760,3 +760,46 @@ def test_the_shipped_ventricular_tachycardia_record_says_why_its_reversal_may_be
                      statements_predictor=Predictor(models["statements"], device="cpu"))
     assert row["interpretation"].startswith(f"WITHHELD (limb lead reversal suspected (RA>LA>LL); {REVERSAL_IN_WIDE_TACHY}): "
                                             "Wide QRS tachycardia, 187 bpm, ventricular tachycardia not excluded")
+
+
+@pytest.mark.parametrize("corr, marked", [(0.66, True), (0.60, True), (0.59, False), (0.30, False), (None, False)])
+def test_atrial_fibrillation_is_marked_where_p_like_waves_are_nearly_alike_beat_to_beat(corr, marked):
+    """The measurement found a P wave candidate before the QRS, alike beat to beat at `corr` but under the 0.75 a
+    P wave needs (no PR): AF has no distinct P waves, and premature atrial beats make an irregular rhythm with
+    such candidates (PTB-XL fold 9: 9 of 14 records not labelled AFIB that started with AF at 0.60 or more, 2
+    of 20 labelled AFIB). The AF statement (the model's or the rule's) is marked, still counted abnormal."""
+    from mirage_model.review.interpret import AF_P_CORR, AF_P_NOTE
+
+    assert AF_P_CORR == 0.60
+    for pos in ({"AFIB": 0.9, "NORM": 0.6}, {"AFIB": 0.2, "NORM": 0.6}):       # the model's AF; the AF rule's
+        it = run(pos, {"heart_rate_bpm": 80.0, "qrs_ms": 90.0}, irregular=True, p_correlation=corr)
+        assert it.first.code == "AFIB"
+        assert (corr is not None and it.first.note == AF_P_NOTE.format(corr)) is marked
+        assert "Normal ECG" not in [s.text for s in it.statements]
+    if marked:
+        assert it.first.note.startswith("P-like waves before the QRS, alike beat to beat at correlation 0.6")
+
+
+def test_the_p_correlation_reaches_the_interpretation_from_the_measurements():
+    """A measured record's candidate correlation (Measurements.p_correlation, the value its PR note quotes) is
+    what interpret_prediction reads: LUDB 1 (sinus, PR measured) has one above 0.75; with it set to 0.7 and
+    no PR, the model's atrial fibrillation is marked with that value."""
+    import dataclasses
+
+    import numpy as np
+
+    from mirage_model.inference import Prediction
+    from mirage_model.measure import measure
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+    from mirage_model.review.interpret import AF_P_NOTE, interpret_prediction
+
+    m = measure(load_record(resources_dir() / "samples" / "ludb" / "1.hea"))
+    assert m.pr_ms is not None and 0.75 <= m.p_correlation <= 1.0
+    pred = Prediction(labels=("AFIB", "SR"), probabilities=np.array([0.9, 0.1], np.float32),
+                      thresholds=np.array([0.5, 0.5], np.float32), positive=("AFIB",), model_name="m",
+                      model_positive=("AFIB",))
+    weak = dataclasses.replace(m, pr_ms=None, p_correlation=0.7, rhythm_irregular=True)
+    it = interpret_prediction(pred, weak, "M")
+    assert it.first.code == "AFIB" and it.first.note == AF_P_NOTE.format(0.7)
+    assert interpret_prediction(pred, dataclasses.replace(weak, p_correlation=0.4), "M").first.note is None

@@ -611,3 +611,30 @@ def test_a_wide_complex_tachycardia_is_not_measured_at_half_its_rate(shared_data
     m = measure(load_record(path))
     assert m.heart_rate_bpm == pytest.approx(173, rel=0.05)
     assert any("missed beats" in n for n in m.notes)
+
+
+def test_p_correlation_is_the_candidates_beat_to_beat_correlation():
+    """Measurements.p_correlation: the P wave candidate's median beat-to-beat correlation, as its note
+    quotes it when under MeasureConfig.p_corr_min (no PR); None with no candidate."""
+    import re
+
+    from mirage_model.measure import MeasureConfig
+
+    rec, _ = synthetic_record(pr_ms=160)
+    m = measure(rec)
+    assert m.pr_ms is not None and m.p_correlation >= MeasureConfig().p_corr_min
+    m = measure(synthetic_record(with_p=False)[0])
+    assert m.pr_ms is None and m.p_correlation is None
+    # P waves that wander against the QRS (onsets 30 ms early, on time, 30 ms late, 10 ms late in turn): a
+    # candidate, too unlike beat to beat to be a P wave; the note quotes the same correlation
+    rec, truth = synthetic_record(pr_ms=160, rr_ms=900, seed=3)
+    without, _ = synthetic_record(pr_ms=160, rr_ms=900, seed=3, with_p=False)
+    p = rec.signal - without.signal
+    sig = without.signal.copy()
+    for k, start in enumerate(truth["p_on"]):
+        d = int((0, 30, -30, 10)[k % 4] * FS / 1000)
+        sig[:, start + d:start + d + 50] += p[:, start:start + 50]
+    m = measure(EcgRecord(signal=sig, fs=FS, record_id="wandering P"))
+    note = next(n for n in m.notes if "beat-to-beat correlation" in n)
+    assert m.pr_ms is None and 0.6 < m.p_correlation < MeasureConfig().p_corr_min
+    assert float(re.search(r"correlation (-?[\d.]+)", note).group(1)) == pytest.approx(m.p_correlation, abs=0.005)

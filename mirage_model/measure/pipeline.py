@@ -416,11 +416,13 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     vp_all = smooth(medb, fs, cfg.p_lowpass_hz, order=1)
     sv_lp = np.sqrt(np.sum(vp_all[indep] ** 2, axis=0))
     p_on, p_off, why = p_wave(med_lp, sv_lp, fs, qrs_first, p_lo, cfg)
+    p_corr = None                                # the P wave candidate's beat-to-beat correlation
     if p_on is not None:
         a = max(0, p_on - int(round(0.01 * fs)))
         b = min(qrs_first - int(round(0.01 * fs)), p_off + int(round(0.01 * fs)))
         beat_p = smooth(segs[indep][:, :, max(0, a - int(0.05 * fs)):b], fs, cfg.p_lowpass_hz)
         cons = p_consistency(beat_p[:, :, a - max(0, a - int(0.05 * fs)):].transpose(1, 0, 2))
+        p_corr = round(float(cons), 3) if np.isfinite(cons) else None
         if not np.isfinite(cons) or cons < cfg.p_corr_min:
             p_on = p_off = None
             why = f"PR: no consistent P wave (beat-to-beat correlation {cons:.2f}; AF/flutter?)"
@@ -496,6 +498,6 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
         p_axis_deg=p_axis, qrs_axis_deg=qrs_axis, t_axis_deg=t_axis,
         fiducials=fiducials, global_fiducials=global_fid, fs=fs, method=METHOD_NAME,
         notes=tuple(notes), beats=beats, dominant=dominant, rr_cv=rr_cv, rhythm_irregular=irregular,
-        rr_nrmssd=rr_nrmssd, median=median,
+        rr_nrmssd=rr_nrmssd, median=median, p_correlation=p_corr,
     )
 

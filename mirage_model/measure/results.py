@@ -185,6 +185,9 @@ class Measurements:
     # peak: no isoelectric interval around the complex (a QRS that wide, or a tachycardia whose
     # complexes run into each other), not a flat or noisy record
     qrs_unbounded: bool = False
+    # the P wave candidate's median beat-to-beat correlation (``delineate.p_consistency``; a P wave, and PR, from
+    # ``MeasureConfig.p_corr_min``); None where no candidate was found before the QRS
+    p_correlation: float | None = None
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""
