@@ -282,6 +282,30 @@ def test_pdf_median_page_halves_the_gain_for_beats_taller_than_their_row(tmp_pat
     assert tallest == pytest.approx(1.4 * 1.25 * 2.5 * 5.0, abs=0.3)
 
 
+def test_pdf_median_page_rows_have_room_for_beats_of_2_point_4_mv(tmp_path, synthetic):
+    """The page's rows are 50 mm (+-2.5 mV at 10 mm/mV; the app tab's are 40): the synthetic beats at 1.6
+    times their size (V4's R 2.24 mV) are drawn at 10 mm/mV there, not halved as with 40 mm rows (on 40 %
+    of 200 PTB-XL fold-9 records the page had been at 5 mm/mV or less; with 50 mm rows 20 %). The row pitch is
+    the sheet's: three pulses 50 mm apart, each 10 mm high, the sheet on the page."""
+    from mirage_model.review.median_beats import PAGE_ROW_MM, ROW_MM, fitting_gain, median_beat_view
+    from mirage_model.review.report import build_report
+
+    record = EcgRecord(signal=synthetic["record"].signal * 1.6, fs=FS, record_id="taller")
+    m = measure(record)
+    view = median_beat_view(m)
+    assert (PAGE_ROW_MM, ROW_MM) == (50.0, 40.0)
+    assert fitting_gain(view, row_mm=PAGE_ROW_MM) == 10.0 and fitting_gain(view) == 5.0
+    s = ReviewSession.from_results(record, measurements=m, file_values=False)
+    page = pypdf.PdfReader(str(build_report(s, tmp_path / "taller.pdf"))).pages[1]
+    text = " ".join(page.extract_text().split())
+    assert "25 mm/s, 10 mm/mV" in text and "Gain" not in text
+    pulses = [p for p in _black_paths(page) if len(p) == 6]
+    assert len(pulses) == 3 and all((p[2, 1] - p[1, 1]) / PT_PER_MM == pytest.approx(10.0, abs=0.005) for p in pulses)
+    bases = sorted(float(p[0, 1]) / PT_PER_MM for p in pulses)
+    assert np.diff(bases) == pytest.approx([50.0, 50.0], abs=0.01)
+    assert bases[0] - 25.0 > 15.0                 # the lowest row's bottom edge above the footer
+
+
 def test_app_tab_halves_the_gain_for_beats_taller_than_their_row(request, synthetic):
     """The same tall beats in the app's Median beats tab: it drew them at 10 mm/mV clipped flat at 19 mm
     (V4's 4.375 mV drawn as 3.8; on 40 % of 200 PTB-XL fold-9 records some lead's median beat went past

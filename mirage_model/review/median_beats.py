@@ -47,7 +47,8 @@ SPEED_MM_S = 25.0                # paper speed
 GAIN_MM_MV = 10.0                # amplitude
 CAL_MM = 10.0                    # the calibration pulses' column at the left
 CELL_W_MM = 40.0                 # one lead: 1.6 s of paper
-ROW_MM = 40.0                    # one row: +-2 mV around its baseline
+ROW_MM = 40.0                    # one row: +-2 mV around its baseline (the app's tab)
+PAGE_ROW_MM = 50.0               # the PDF page's rows, which have the room: +-2.5 mV at 10 mm/mV
 QRS_AT_MM = 15.0                 # each cell's QRS onset lies on this 5 mm line (the cells align)
 # the part of a beat a cell shows, ms from the QRS onset (1 mm clear of the cell's edges)
 SHOWN_MS = (-(QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0, (CELL_W_MM - QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0)
@@ -56,28 +57,29 @@ SHOWN_MS = (-(QRS_AT_MM - 1.0) / SPEED_MM_S * 1000.0, (CELL_W_MM - QRS_AT_MM - 1
 @dataclass(frozen=True)
 class SheetCell:
     """One lead's cell on the median-beat sheet, in mm: its QRS onset at ``qrs_x``, 0 mV at
-    ``baseline``; the cell spans x in [x0, x0 + CELL_W_MM], y in baseline +- ROW_MM / 2."""
+    ``baseline``; the cell spans x in [x0, x0 + CELL_W_MM], y in baseline +- row_mm / 2."""
     lead: str
     row: int
     col: int
     x0: float
     qrs_x: float
     baseline: float
+    row_mm: float = ROW_MM
 
 
-def sheet_size(grid: tuple[tuple[str, ...], ...] = GRID_3X4) -> tuple[float, float]:
-    """(width, height) in mm of the sheet of ``grid`` (pulses' column included)."""
-    return CAL_MM + len(grid[0]) * CELL_W_MM, len(grid) * ROW_MM
+def sheet_size(grid: tuple[tuple[str, ...], ...] = GRID_3X4, row_mm: float = ROW_MM) -> tuple[float, float]:
+    """(width, height) in mm of the sheet of ``grid`` (pulses' column included), rows ``row_mm`` high."""
+    return CAL_MM + len(grid[0]) * CELL_W_MM, len(grid) * row_mm
 
 
-def sheet_cells(grid: tuple[tuple[str, ...], ...] = GRID_3X4) -> tuple[SheetCell, ...]:
-    """The 12 cells of ``grid`` (the cart's 3x4 by default), row by row."""
-    height = sheet_size(grid)[1]
+def sheet_cells(grid: tuple[tuple[str, ...], ...] = GRID_3X4, row_mm: float = ROW_MM) -> tuple[SheetCell, ...]:
+    """The 12 cells of ``grid`` (the cart's 3x4 by default), row by row, rows ``row_mm`` high."""
+    height = sheet_size(grid, row_mm)[1]
     out = []
     for i, row in enumerate(grid):
         for j, lead in enumerate(row):
             x0 = CAL_MM + j * CELL_W_MM
-            out.append(SheetCell(lead, i, j, x0, x0 + QRS_AT_MM, height - (i + 0.5) * ROW_MM))
+            out.append(SheetCell(lead, i, j, x0, x0 + QRS_AT_MM, height - (i + 0.5) * row_mm, row_mm))
     return tuple(out)
 
 
@@ -88,7 +90,7 @@ def cell_segments(view: "MedianBeatView", cell: SheetCell,
     beyond the row are clipped to it (1 mm inside: ``fitting_gain`` picks a gain that needs none)."""
     y = view.lead(cell.lead)
     ok = _shown(view) & np.isfinite(y)
-    half = ROW_MM / 2.0 - 1.0
+    half = cell.row_mm / 2.0 - 1.0
     edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
     out = []
     for a, b in zip(edges[::2], edges[1::2]):
@@ -117,13 +119,15 @@ def _shown(view: "MedianBeatView") -> np.ndarray:
     return (view.t_ms >= lo) & (view.t_ms <= hi)
 
 
-def fitting_gain(view: "MedianBeatView", gains: tuple[float, ...] = (GAIN_MM_MV, 5.0, 2.5)) -> float:
-    """The first of ``gains`` (mm/mV) at which every lead's shown beat stays inside its row (1 mm
-    from its edges, where ``cell_segments`` would clip it); the last when none does. What the PDF's
-    median page is drawn at: a 6 mV R wave is not flattened at 1.9 mV."""
+def fitting_gain(view: "MedianBeatView", gains: tuple[float, ...] = (GAIN_MM_MV, 5.0, 2.5),
+                 row_mm: float = ROW_MM) -> float:
+    """The first of ``gains`` (mm/mV) at which every lead's shown beat stays inside its row of
+    ``row_mm`` (1 mm from its edges, where ``cell_segments`` would clip it); the last when none
+    does. What the PDF's median page and the app's tab are drawn at: a 6 mV R wave is not flattened
+    at 1.9 mV."""
     shown = view.signal[:, _shown(view)]
     peak = float(np.nanmax(np.abs(shown))) if np.isfinite(shown).any() else 0.0
-    half = ROW_MM / 2.0 - 1.0
+    half = row_mm / 2.0 - 1.0
     return next((g for g in gains if peak * g <= half), gains[-1])
 
 

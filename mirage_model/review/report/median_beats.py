@@ -1,5 +1,6 @@
 """The median-beat page: one representative beat per lead on ECG paper at true scale (25 mm/s,
-10 mm/mV, or 5 mm/mV when the tallest beat would leave its row (``fitting_gain``), the sheet's
+10 mm/mV, or 5 mm/mV when the tallest beat would leave its row (``fitting_gain``; the page's rows are
+``PAGE_ROW_MM``, 50 mm, +-2.5 mV at 10 mm/mV: with the app's 40 mm, 4 in 10 PTB-XL records were halved), the sheet's
 1 mm / 5 mm grid and 1 mV / 200 ms pulses; Kligfield et al. 2007), in the cart's 3x4 order, with vertical marks at the global fiducials (P onset/offset, QRS onset/offset,
 T end) and their legend.
 
@@ -14,7 +15,7 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
+    FIDUCIAL_MARKS, GAIN_MM_MV, PAGE_ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
@@ -29,15 +30,15 @@ TOP_MM = 25.0                # page top to the sheet's top
 
 def _sheet_origin(ctx: ReportContext) -> tuple[float, float]:
     """The sheet's bottom-left corner on the page, in pt (on whole millimetres, as page 1's)."""
-    return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - sheet_size()[1]) * MM
+    return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - sheet_size(row_mm=PAGE_ROW_MM)[1]) * MM
 
 
 def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> None:
     """The 12 beats with the fiducial marks, labels and calibration pulses at ``gain`` mm/mV; sheet
     origin (x0, y0) pt."""
-    half = (ROW_MM / 2.0 - 1.0) * MM
+    half = (PAGE_ROW_MM / 2.0 - 1.0) * MM
     lo, hi = shown_ms(view)
-    for cell in sheet_cells():
+    for cell in sheet_cells(row_mm=PAGE_ROW_MM):
         xq, base = x0 + cell.qrs_x * MM, y0 + cell.baseline * MM
         # the fiducials first, so the trace is drawn over them
         for _key, _label, ms, rgb in view.marks:
@@ -65,7 +66,7 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> N
         c.drawString(x0 + (cell.x0 + 2.0) * MM, base + half - 3.5 * MM, pdf_text(label))
     # calibration pulses (1 mV, 200 ms) at the start of each row
     c.setLineWidth(0.8)
-    for base in sorted({y0 + cell.baseline * MM for cell in sheet_cells()}):
+    for base in sorted({y0 + cell.baseline * MM for cell in sheet_cells(row_mm=PAGE_ROW_MM)}):
         xa = x0 + 3.0 * MM
         draw_calibration_pulse(c, xa, xa + 0.2 * SPEED_MM_S * MM, base, base + gain * MM)
         if gain != GAIN_MM_MV:                      # a reduced gain is said at every pulse, as on page 1
@@ -141,9 +142,9 @@ def draw_median_page(c, doc, ctx: ReportContext) -> None:
             c.drawString(10 * MM, y, line)
             y -= 5 * MM
     else:
-        w, h = (v * MM for v in sheet_size())
+        w, h = (v * MM for v in sheet_size(row_mm=PAGE_ROW_MM))
         draw_grid(c, replace(lay, grid_x0=x0, grid_y0=y0, grid_width=w, grid_height=h))
-        gain = fitting_gain(view)
+        gain = fitting_gain(view, row_mm=PAGE_ROW_MM)
         _draw_beats(c, x0, y0, view, gain)
         _draw_legend(c, x0 + w + 8 * MM, y0 + h - 3 * MM, view, ctx, gain)
     c.restoreState()
