@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from app.platform_check import missing_xcb_packages, xcb_help
+from app.platform_check import display_help, display_problem, missing_xcb_packages, xcb_help
 from mirage_model.paths import default_sample   # the bundled record the app opens (resources/samples/ATTRIBUTION.md)
 
 log = logging.getLogger("app")
@@ -382,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
         missing = missing_xcb_packages()
         if missing:
             print(xcb_help(missing), file=sys.stderr)
+            return 3
+        no_display = display_problem()
+        if no_display:
+            print(display_help(no_display), file=sys.stderr)
             return 3
     scripted = bool(args.export_pdf or args.screenshot)   # no one to read a dialog: errors end the run
     problem = check_headless_options(args) if scripted else ""

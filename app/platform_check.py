@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -75,6 +76,45 @@ def missing_xcb_packages() -> list[str]:
     if not os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM", "xcb") not in ("", "xcb"):
         return []
     return sorted({package_for(s) for s in missing_libraries()})
+
+
+def display_problem(env=None) -> str | None:
+    """Why Qt's X11 plugin could not open a window, when that is certain before Qt tries (it would
+    abort with "could not connect to display" and "Reinstalling the application may fix this
+    problem"), else None. Certain: no ``DISPLAY`` and no ``WAYLAND_DISPLAY`` (an SSH session without
+    X forwarding, a service), or a local display (``:N``, ``unix:N``) whose X server socket
+    ``/tmp/.X11-unix/XN`` accepts no connection (the server is not running). A remote display
+    (``host:N``) is left to Qt. Only for the default platform: None when ``QT_QPA_PLATFORM`` names
+    another."""
+    env = os.environ if env is None else env
+    if env.get("QT_QPA_PLATFORM", "xcb") not in ("", "xcb"):
+        return None
+    display = env.get("DISPLAY", "")
+    if not display:
+        if env.get("WAYLAND_DISPLAY"):
+            return None
+        return "no display to open a window on (DISPLAY is not set)"
+    m = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", display)
+    if m is None:
+        return None
+    path = f"/tmp/.X11-unix/X{m.group(1)}"
+    for address in (path, "\0" + path):              # the socket file, then Linux's abstract name
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2.0)
+            try:
+                sock.connect(address)
+                return None
+            except OSError:
+                continue
+    return f"cannot connect to the X display {display} (no X server is listening on {path})"
+
+
+def display_help(problem: str) -> str:
+    """The message printed instead of Qt's abort when there is no display to open a window on."""
+    return (f"mirage-review: {problem}.\nStart the app from a desktop session (or ssh -X), or run it without a "
+            "window:\n\n    QT_QPA_PLATFORM=offscreen mirage-review RECORD --screenshot out.png\n"
+            "    mirage-review RECORD|FOLDER --export-pdf DIR\n\n"
+            "(mirage score and mirage report need no display.)")
 
 
 def xcb_help(packages: list[str]) -> str:
