@@ -188,6 +188,24 @@ def test_a_long_withheld_reason_of_several_parts_keeps_its_first_on_page_1(tmp_p
     assert "why: page 3" not in text
 
 
+def test_a_doubted_rule_statement_keeps_why_on_page_1(tmp_path, record, monkeypatch):
+    """A rule statement whose cited threshold text is too long for the line was printed '[rule] (?)': the
+    mark without its reason (PTB-XL 13229_lr, 'Atrial fibrillation, 74 bpm, irregular [rule] (?)'). Now the
+    source is shortened first and the reason kept; the threshold text is on page 3."""
+    from mirage_model.review.interpret import Interpretation, Statement
+    from mirage_model.review.report import summary_band
+
+    af = Statement("rhythm", "Atrial fibrillation, 74 bpm, irregular", "measurement", "AFIB", 0.2, "low",
+                   rule="RR irregular (RMSSD / mean RR 0.31 > 0.10, Dash et al. 2009) without a detectable P wave "
+                        "(ESC definition, Hindricks et al. 2021) and the model's atrial fibrillation 20% >= 15%",
+                   note="P-like waves before the QRS, alike beat to beat at correlation 0.73: check for P waves")
+    monkeypatch.setattr(summary_band, "session_interpretation", lambda session: Interpretation((af,)))
+    text, _ = _page1(build_report(_session(record, None, _measurements(**ABNORMAL)), tmp_path / "n.pdf"))
+    assert ("Atrial fibrillation, 74 bpm, irregular [rule] (?) P-like waves before the QRS, alike beat to beat "
+            "at correlation 0.73: check for P waves") in text
+    assert "Dash et al." not in text
+
+
 def test_the_band_stays_off_the_sheet_with_many_statements(tmp_path, record):
     """Eight statements (two to a line) and a long institution: nothing runs into the sheet or off the page."""
     from helpers_models import make_tiny_checkpoint

@@ -271,11 +271,12 @@ def _first_whole(c, variants: list[list[Run]], width: float) -> list[Run]:
     return next((v for v in variants if _fits_shrunk(c, v, width)), variants[-1])
 
 
-def statement_runs(s, compact: bool = False) -> list[Run]:
-    """One statement: its words, then its source (rule and threshold, or model and probability)."""
+def statement_runs(s, compact: bool = False, note: bool | None = None) -> list[Run]:
+    """One statement: its words, then its source (rule and threshold, or model and probability), and
+    the mark of a doubted statement with why (``note``; default: not when ``compact``)."""
     runs = [Run(s.text, FONT_BOLD), Run(f"  [{s.source_tag(compact)}]", colour=GREY)]
     if s.note:
-        runs.append(Run(f"  (?) {s.note}" if not compact else "  (?)", colour=RED))
+        runs.append(Run(f"  (?) {s.note}" if (not compact if note is None else note) else "  (?)", colour=RED))
     return runs
 
 
@@ -305,7 +306,10 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
     if not statements:
         lines.append(([[Run(no_statement_text(session), colour=GREY)]], False))
     elif len(statements) <= slots:
-        lines += [([_first_whole(c, [statement_runs(s), statement_runs(s, compact=True)], width)], False)
+        # the whole statement; else its source short, keeping why it is doubted (a rule's threshold text is
+        # long, its "(?)" alone says nothing); else both short (page 3 has them)
+        lines += [([_first_whole(c, [statement_runs(s), statement_runs(s, compact=True, note=True),
+                                     statement_runs(s, compact=True)], width)], False)
                   for s in statements]
     else:                                   # two columns, read down the first, the sources short
         cells = [statement_runs(s, compact=True) for s in statements]
