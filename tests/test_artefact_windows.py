@@ -136,3 +136,31 @@ def test_the_report_says_why_later_windows_were_left_out(predictor, tmp_path):
     assert (f"Probabilities are the mean over {n - len(pred.windows_left_out)} of its {n} overlapping 10 s "
             "windows (left out, with signal not usable after the first 60 s: the windows starting at") in text
     assert "overlapping a large artefact" not in text
+
+
+def test_an_impossible_sample_of_a_damaged_file_is_named_and_its_windows_left_out(predictor, long_record):
+    """One sample at 130 mV (a flipped byte in a Holter's data: ISHNE ECG_P28.01 with a few bytes changed
+    loaded with a 132 mV sample and read 'usable'): no body surface gives that (the largest of PTB-XL folds
+    1-9's 19,601 records is 17.9 mV). The windows it falls in are left out; on a 10 s record the result is withheld."""
+    from mirage_model import quality
+
+    rec = long_record
+    sig = rec.signal.copy()
+    sig[7, int(16.0 * rec.fs)] = 130.0                       # V2 at 16 s
+    spiked = dataclasses.replace(rec, signal=sig)
+    f = next(f for f in quality.assess(spiked).findings if f.code == "artefact")
+    assert f.severity == "critical" and f.leads == ("V2",)
+    assert f.name == "impossible sample values at 16.0-16.0 s (damaged file?)"
+    assert f.span_s == pytest.approx((15.95, 16.05))
+    pred = predictor.predict(spiked, explain=False)
+    assert pred.windows_left_out == (2,) and not pred.withheld, pred.quality.summary()
+    short = rec.signal[:, :1000].copy()
+    short[7, 500] = 130.0
+    q = quality.assess(dataclasses.replace(rec, signal=short))
+    assert q.gated and q.reason.startswith("impossible sample values at 5.0-5.0 s")
+    # a real record, and the same record with a lead in the wrong units (every sample 1000 times): not this
+    assert not any(f.name.startswith("impossible") for f in quality.assess(rec).findings)
+    wrong = rec.signal.copy()
+    wrong[7] *= 1000.0
+    assert not any(f.name.startswith("impossible")
+                   for f in quality.assess(dataclasses.replace(rec, signal=wrong)).findings)

@@ -189,6 +189,9 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     if sat.any():
         findings.append(Finding("saturated", "signal clipped (saturated)", "warning", _names(sat)))
     findings.extend(_integrity(getattr(record, "meta", {}) or {}))
+    wild = _impossible_samples(x, fs, ~absent, cfg)
+    if wild is not None:
+        findings.append(wild)
     derived = np.asarray(qflags.get("derived", np.zeros(L, bool)), bool)
     if derived.any():
         findings.append(Finding("leads_derived", "limb leads derived from I and II", "info", _names(derived)))
@@ -465,6 +468,26 @@ def _artefact(y: np.ndarray, segs: np.ndarray, usable: np.ndarray, cfg: QualityC
     return Finding("artefact", f"large artefact at {when[0]:.1f}-{when[-1]:.1f} s", sev, _names(hit),
                    f"up to {np.abs(y[hit]).max():.1f} mV against a typical beat of "
                    f"{np.median(typical[hit]):.1f} mV", span_s=(float(when[0]), float(when[-1]) + 0.01))
+
+
+def _impossible_samples(x: np.ndarray, fs: float, present: np.ndarray, cfg: QualityConfig) -> Finding | None:
+    """Samples no body surface gives: ``x`` (L, T) mV less each lead's median, beyond
+    ``cfg.impossible_mv`` on a few of a lead's samples (at most ``impossible_max_share``; more is a
+    lead in the wrong units, which the amplitude checks name). A damaged file: such a sample in a
+    model window rescales the whole window's lead. A critical "artefact" with its time span, so the
+    prediction leaves the windows it falls in out (``inference.Predictor``), or is withheld when
+    there is no other."""
+    over = (np.abs(x) > cfg.impossible_mv) & present[:, None]
+    share = over.mean(axis=1) if x.shape[1] else np.zeros(len(x))
+    hit = over.any(axis=1) & (share <= cfg.impossible_max_share)
+    if not hit.any():
+        return None
+    when = np.flatnonzero(over[hit].any(axis=0)) / fs
+    n = int(over[hit].sum())
+    return Finding("artefact", f"impossible sample values at {when[0]:.1f}-{when[-1]:.1f} s (damaged file?)", "critical",
+                   _names(hit), f"{n} sample{'s' if n > 1 else ''} beyond +-{cfg.impossible_mv:g} mV from the lead's median, "
+                   f"up to {np.abs(x[hit]).max():.0f} mV; no ECG reaches that on the body surface",
+                   span_s=(max(0.0, float(when[0]) - 0.05), float(when[-1]) + 0.05))
 
 
 def _names(mask: np.ndarray) -> tuple[str, ...]:
