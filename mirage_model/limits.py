@@ -127,28 +127,46 @@ MAX_ABS_MV = 10_000.0
 MAX_TYPICAL_MV = 5.0
 
 
-def typical_deviation_mv(signal: np.ndarray, leads) -> float:
-    """Median over ``leads`` (row indices) of ``signal`` (12, T) mV of each lead's median absolute
-    deviation from its median (on at most ~200k samples a lead; NaN ignored; 0 when none)."""
+def lead_deviations_mv(signal: np.ndarray, leads) -> np.ndarray:
+    """Each of ``leads`` (row indices) of ``signal`` (12, T) mV: its median absolute deviation from
+    its median (on at most ~200k samples a lead; NaN ignored; NaN for an all-missing lead)."""
     T = signal.shape[1]
     x = np.asarray(signal)[list(leads), :: max(1, T // 200_000)].astype(np.float64)
     if x.size == 0:
-        return 0.0
+        return np.zeros(len(list(leads)))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # an all-missing lead has no deviation
-        mad = np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
+        return np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
+
+
+def typical_deviation_mv(signal: np.ndarray, leads) -> float:
+    """Median over ``leads`` (row indices) of ``signal`` (12, T) mV of each lead's median absolute
+    deviation from its median (on at most ~200k samples a lead; NaN ignored; 0 when none)."""
+    mad = lead_deviations_mv(signal, leads)
     mad = mad[np.isfinite(mad)]
     return float(np.median(mad)) if mad.size else 0.0
 
 
-def implausible_amplitude(signal: np.ndarray, leads) -> str | None:
+def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
     """None when the ``leads`` of ``signal`` (12, T) have an ECG's amplitudes in mV, else why not
-    (``MAX_TYPICAL_MV``: a units or resolution field 1000 times off)."""
+    (``MAX_TYPICAL_MV``: a units or resolution field 1000 times off, of the whole record or of
+    one lead: a lead whose own units field is wrong beside leads that are right would pass a
+    test of the leads' median alone and be read 1000 times too large). ``names`` (one a row of
+    ``signal``) name such leads; row numbers when None."""
+    leads = list(leads)
     typical = typical_deviation_mv(signal, leads)
     if typical > MAX_TYPICAL_MV:
         return (f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV from their "
                 "baseline, where an ECG's deviate well under 1 mV): a units or resolution field in the "
                 "file is wrong (microvolts stored as millivolts?)")
+    mad = lead_deviations_mv(signal, leads)
+    with np.errstate(invalid="ignore"):
+        off = [(leads[i], float(m)) for i, m in enumerate(mad) if m > MAX_TYPICAL_MV]
+    if off:
+        what = ", ".join(f"{names[k] if names is not None else f'row {k}'} ({m:.3g} mV)" for k, m in off)
+        return (f"the amplitudes of lead{'s' if len(off) > 1 else ''} {what} are not an ECG's in mV "
+                f"(deviation from baseline, where an ECG's is well under 1 mV and the other leads' "
+                f"is {typical:.3g} mV): that lead's units or resolution field in the file is wrong, or its samples are damaged")
     return None
 
 

@@ -776,3 +776,23 @@ def test_a_signal_file_that_cannot_be_opened_is_named_with_the_reason(tmp_path, 
 
     monkeypatch.setattr(np, "fromfile", refuse)
     assert _reason(hea) == f"cannot read locked.dat ({os.strerror(13)})"
+
+
+def test_one_lead_in_volts_among_millivolts_is_refused_not_read_1000_times_too_large(tmp_path):
+    """The real WFDB sample (tests/data/formats/muse-sinus) with lead II's units alone changed from
+    mV to V: the median over the leads stays an ECG's, so only a check of each lead sees that II
+    would be read 1000 times too large (found by mutating the vendor samples). Refused, naming the
+    file and lead II; the unchanged record reads with II's true amplitude."""
+    src = Path(__file__).parent / "data" / "formats"
+    for ext in (".hea", ".dat"):
+        shutil.copy(src / f"muse-sinus{ext}", tmp_path / f"muse-sinus{ext}")
+    hea = tmp_path / "muse-sinus.hea"
+    good = load_record(hea)
+    assert np.nanmax(np.abs(good.signal[1])) < 10          # II in mV: a few mV at most
+    lines = hea.read_text().splitlines()
+    assert lines[2].split()[-1] == "II" and "/mV" in lines[2]
+    lines[2] = lines[2].replace("/mV", "/V")
+    hea.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordError, match=r"lead II \(.*not an ECG's in mV") as err:
+        load_record(hea)
+    assert "muse-sinus.hea" in str(err.value)

@@ -104,7 +104,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
     stored = [STANDARD_LEADS.index(lead) for lead in chosen]
-    implausible = implausible_amplitude(signal, stored)
+    implausible = implausible_amplitude(signal, stored, STANDARD_LEADS)
     if implausible:
         raise fail(path, fmt, implausible)
     cal_s = _trim_calibration(signal, stored, fs)

@@ -79,7 +79,7 @@ def load_record(path: str | Path) -> EcgRecord:
     else:
         hea = _header_path(Path(path).expanduser())
         record = read_guarded(lambda: _build_record(hea, _parse_header(hea)), lambda reason: RecordError(hea, reason))
-        implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]))
+        implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]), record.sig_name)
         if implausible:
             raise RecordError(hea, implausible)
     reason = unscorable_reason(record)
