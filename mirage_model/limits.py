@@ -166,7 +166,8 @@ def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
         what = ", ".join(f"{names[k] if names is not None else f'row {k}'} ({m:.3g} mV)" for k, m in off)
         return (f"the amplitudes of lead{'s' if len(off) > 1 else ''} {what} are not an ECG's in mV "
                 f"(deviation from baseline, where an ECG's is well under 1 mV and the other leads' "
-                f"is {typical:.3g} mV): that lead's units or resolution field in the file is wrong, or its samples are damaged")
+                f"is {typical:.3g} mV): {'their' if len(off) > 1 else 'its'} units or resolution field in the file "
+                "is wrong, or the samples are damaged")
     return None
 
 
