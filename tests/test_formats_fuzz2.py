@@ -622,3 +622,21 @@ def test_seeded_mutants_of_every_sample_give_a_record_or_a_record_error(tmp_path
 def test_many_seeded_mutants_of_every_sample(tmp_path, edf_file, bdf_file):
     counts = _sweep(tmp_path, SAMPLES + [edf_file, bdf_file], per_file=120, seed=3)
     assert counts["record"] > 0 and counts["error"] > 0
+
+
+def test_scp_byte_flip_that_decodes_one_lead_into_noise_is_refused_by_lead(tmp_path):
+    """One byte of Example.scp's Huffman-coded rhythm data changed (byte 18584, 92 -> 158, found by
+    a mutation run): the CRC fails and the second differences decode V5 into tens of mV of noise
+    while the other leads stay an ECG's, so the leads' median deviation passes. Refused, naming
+    the file and V5; before, it loaded with V5 at a median deviation of 38 mV."""
+    good = load_record(DATA / "Example.scp")
+    v5 = STANDARD_LEADS.index("V5")
+    assert np.nanmedian(np.abs(good.signal[v5] - np.nanmedian(good.signal[v5]))) < 1
+    data = bytearray((DATA / "Example.scp").read_bytes())
+    assert data[18584] == 92
+    data[18584] = 158
+    bad = tmp_path / "flipped.scp"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(RecordError, match=r"lead V5 \(\d+(\.\d+)? mV\) are not an ECG's in mV") as err:
+        load_record(bad)
+    assert "flipped.scp" in str(err.value)
