@@ -276,3 +276,23 @@ def test_an_empty_digital_range_is_refused_naming_the_file_and_lead(tmp_path, ki
     path = write_edf_plus(tmp_path / f"flat.{kind}", digital_samples(), range(R), reserved=f"{kind.upper()}+C")
     set_signal_field(path, 13, STANDARD_LEADS.index("V3"), "digital_max", -(1 << (24 if kind == "bdf" else 16) - 1))
     refused(path, r"lead ECG V3: digital range (-\d+) to \1 is not a rising range")
+
+
+def test_one_edf_signal_in_volts_among_millivolts_is_refused_by_lead(tmp_path):
+    """LUDB record 1 written as EDF+ by MIRAGE, then lead I's physical dimension (EDF 2.1: 8
+    characters per signal after the labels and transducers) changed from "mV" to "V": lead I
+    alone would read 1000 times too large while the leads' median stays an ECG's. Refused,
+    naming the file and lead I (found by mutating the written file)."""
+    from mirage_model.formats.write import write_record
+
+    rec = load_record(Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1.hea")
+    path = write_record(rec, tmp_path, "edf", name="one_in_volts")
+    data = bytearray(path.read_bytes())
+    ns = int(data[252:256])
+    dim = 256 + (16 + 80) * ns          # first signal's physical dimension
+    assert data[dim:dim + 8].decode().strip() == "mV"
+    data[dim:dim + 8] = b"V".ljust(8)
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordError, match=r"lead I \(\d+(\.\d+)? mV\) are not an ECG's in mV") as err:
+        load_record(path)
+    assert "one_in_volts.edf" in str(err.value)
