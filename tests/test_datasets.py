@@ -449,3 +449,26 @@ def test_a_labs_table_without_rows_is_refused(tmp_path):
     labs.write_text("record_id,troponin_t [ng/L]\necg000,12\n")
     ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     assert {it.record_id: it.clinical.get("troponin_t") for it in ds.items}["ecg000"] == (12.0, "ng/L")
+
+
+def test_records_without_a_labels_row_are_named(tmp_path, caplog):
+    """A folder's records that no labels row names are not trained on; that had been silent (70
+    ECGs of a researcher's folder became 65 records with nothing said). Now a warning counts them
+    and names the first; records with a row (by path or by stem), or an empty-cell row, are not in it."""
+    root, _ = make_folder(tmp_path / "f", n_copies=2)            # ecg000 ... ecg007
+    (root / "sub").mkdir()
+    for ext in ("hea", "dat"):
+        (root / f"ecg007.{ext}").rename(root / "sub" / f"ecg007.{ext}")
+    labels = tmp_path / "own.csv"
+    labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,\nsub/ecg007,MI\necg003,NORM\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert sorted(it.record_id for it in ds.items) == ["ecg000", "ecg001", "ecg003", "sub/ecg007"]
+    assert "own.csv: 3 of 8 records under" in caplog.text
+    assert "have no row in it and are not used (first: ecg004, ecg005, ecg006)" in caplog.text
+    caplog.clear()
+    full = tmp_path / "full.csv"
+    full.write_text("record_id,labels\n" + "".join(f"ecg{k:03d},NORM\n" for k in range(7)) + "ecg007,MI\n")
+    with caplog.at_level("WARNING"):
+        D.open_dataset(f"folder:{root}", labels=full)
+    assert "have no row" not in caplog.text

@@ -212,6 +212,12 @@ def _read_table(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def _trailing_parts(record_id: str) -> list[str]:
+    """"siteA/1" -> ["siteA/1", "1"]: the ids a labels row may name the record by."""
+    parts = record_id.split("/")
+    return ["/".join(parts[k:]) for k in range(len(parts))]
+
+
 def _id_column(path: Path, columns) -> str:
     for c in columns:
         if c.strip().lower() in ("record_id", "record", "id", "ecg_id", "filename", "file"):
@@ -341,6 +347,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]),
                        near_miss_text(missing_files, (_record_id(root, h) for h in headers)))
+    # records in the folder that no row of the table names: they had been left out in silence (a
+    # researcher's 70 ECGs trained as 65, nothing said which or why)
+    rowless = [rid for rid in (_record_id(root, h) for h in headers)
+               if rid not in labelled and not any(t in labels_by_id for t in _trailing_parts(rid))]
+    if rowless:
+        logger.warning("%s: %d of %d records under %s have no row in it and are not used (first: %s)",
+                       labels_path, len(rowless), len(headers), root, ", ".join(rowless[:5]))
     if unlabelled:
         what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
         logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
