@@ -1952,3 +1952,22 @@ def test_a_job_that_ends_after_its_window_was_deleted_touches_nothing(qtbot, tin
     assert workers.cancel_all_and_wait(10000)
     qtbot.wait(200)                        # the queued started/finished arrive now; pytest-qt fails on errors
     assert worker.elapsed_s is not None and not shiboken6.isValid(window)
+
+
+def test_probability_bars_show_a_called_class_name_whole(qtbot):
+    """A researcher's own class name, called (drawn bold), had been measured in the regular font:
+    the wider bold text ran past its right-aligned box and lost its first letters ("orhofflimmern"
+    for a folder model's "Vorhofflimmern" at 1400x900). Now no name pixel touches the left edge and
+    a called and an uncalled copy of the name take the same room."""
+    from app.views.explain import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    name = "Vorhofflimmern"
+    bars.set_prediction((name, "LVH"), [0.54, 0.1], [0.5, 0.5])
+    bars.resize(900, bars.sizeHint().height())
+    img = bars.grab().toImage()
+    row = range(4, 4 + 18)                                   # the called class's row
+    dark = [x for x in range(0, 40) for y in row if img.pixelColor(x, y).lightness() < 128]
+    assert dark, "the name is drawn"
+    assert min(dark) >= 2, f"the bold name starts at x={min(dark)}: cut at the widget's left edge"

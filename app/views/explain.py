@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget,
 )
@@ -63,8 +63,13 @@ class ProbabilityBars(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
+        bold = QFont(p.font())
+        bold.setBold(True)
+        # a called class's name is drawn bold, which is wider: measured in the regular font, it ran
+        # past its right-aligned box and lost its first letters ("orhofflimmern")
+        bold_fm = QFontMetrics(bold)
         names = [f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab for lab in self.labels]
-        name_w = max([fm.horizontalAdvance(n) for n in names] + [40]) + 8
+        name_w = max([bold_fm.horizontalAdvance(n) for n in names] + [40]) + 8
         name_w = min(name_w, max(60, self.width() // 2))
         pct_w = fm.horizontalAdvance("100.0%") + 8
         x0, x1 = name_w, max(name_w + 40, self.width() - pct_w)
@@ -79,7 +84,7 @@ class ProbabilityBars(QWidget):
             font.setBold(bool(positive))
             p.setFont(font)
             p.setPen(QColor(20, 20, 20))
-            shown = fm.elidedText(name, Qt.TextElideMode.ElideRight, name_w - 6)
+            shown = p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, name_w - 6)
             p.drawText(QRectF(0, y, name_w - 6, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown)
             p.fillRect(QRectF(x0, y + 2, x1 - x0, 14), QColor(232, 232, 232))
             p.fillRect(QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), self.colour(lab, prob, th))
