@@ -355,3 +355,29 @@ def test_labs_decimal_comma_in_a_comma_separated_table_is_explained(tmp_path):
     with pytest.raises(LabsTableError) as info:
         read_labs_table(p)
     assert str(info.value).endswith("line 2: 3 cells but the header has 2 columns")
+
+
+def test_labs_censored_values_are_counted_and_named(tmp_path, caplog):
+    """An Excel export (BOM, ';', decimal commas) with results below or above the assay's range:
+    "<5" and ">35000" count as their limits, as the lab form reads them. That had happened in
+    silence, so a model learnt the limits as measured values; now one warning counts them and names
+    the first three by line, column and cell. A table without any says nothing."""
+    from mirage_model.clinical import read_labs_table
+
+    path = tmp_path / "labs_excel.csv"
+    path.write_bytes("\ufeffid;troponin_t [ng/L];crp [mg/dL];nt_probnp [pg/mL]\r\n"
+                     "1;<5;0,5;>35000\r\n2;12;<0,3;\r\n3;n/a;;125\r\n".encode("utf-8"))
+    with caplog.at_level("WARNING"):
+        table = read_labs_table(path)
+    assert table["1"] == {"troponin_t": (5.0, "ng/L"), "crp": (0.5, "mg/dL"), "nt_probnp": (35000.0, "pg/mL")}
+    assert table["2"] == {"troponin_t": (12.0, "ng/L"), "crp": (0.3, "mg/dL")}
+    assert table["3"] == {"nt_probnp": (125.0, "pg/mL")}
+    assert "labs_excel.csv: 3 censored values read as their limit" in caplog.text
+    assert "line 2, troponin_t [ng/L]: '<5' read as 5" in caplog.text
+    assert "line 3, crp [mg/dL]: '<0,3' read as 0.3" in caplog.text
+    caplog.clear()
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,troponin_t [ng/L]\n1,5\n")
+    with caplog.at_level("WARNING"):
+        read_labs_table(plain)
+    assert "censored" not in caplog.text

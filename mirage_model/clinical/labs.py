@@ -5,6 +5,7 @@ from the header ("troponin_t [ng/L]") or a unit column, decimal commas, every pr
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError,
                                             _is_missing, _unit_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
+
+logger = logging.getLogger(__name__)
 
 
 def _header_unit(cell: str) -> tuple[str, str | None]:
@@ -114,7 +117,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
     (``troponin_t [ng/L]`` or ``troponin_t (ng/L)``) or in a second row whose first cell is
     ``unit``/``units``; without a unit a value is in the canonical unit (unit None). Empty cells
     are missing (left out). Separators ``,``, ``;`` or tab; with ``;``/tab a decimal comma is
-    accepted. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with its unit.
+    accepted. A censored result ("<5", ">35000") counts as its limit, and a warning counts such
+    cells and names the first three (line, column, cell). Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with its unit.
 
     ``row_errors``: when a dict is given, a data row with a bad value, and every row of a record id
     that appears twice, is left out and recorded there as {record_id: message} instead of raising
@@ -173,6 +177,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                                  column=header[j + 1]) from None
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
+    censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
     first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
@@ -216,6 +221,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                     except ValueError as err:
                         raise ClinicalError(feat.name, str(err)) from None
                     feat.to_canonical(number, unit)  # range check in canonical units
+                    if cell.lstrip()[:1] in "<>≤≥":
+                        censored.append(f"line {line}, {header[j + 1]}: {cell!r} read as {number:g}")
             except ClinicalError as err:
                 bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
                 if row_errors is None:
@@ -225,6 +232,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
             values[feat.name] = (float(number), unit if feat.kind != "binary" else None)
         else:
             out[rid] = values
+    if censored:
+        # a censored result ("<5", ">35000") counts as its limit, as in the lab form; it had been
+        # read so in silence, and a model then learns the limit as if it were measured
+        logger.warning("%s: %d censored value%s read as %s limit (%s%s); write the number the model "
+                       "should take, or leave the cell empty to mask it", path, len(censored),
+                       "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
+                       "; ".join(censored[:3]), " ..." if len(censored) > 3 else "")
     return out
 
 
