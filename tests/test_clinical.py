@@ -381,3 +381,19 @@ def test_labs_censored_values_are_counted_and_named(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         read_labs_table(plain)
     assert "censored" not in caplog.text
+
+
+@pytest.mark.parametrize("cell", ["unit", "Einheit CRP", "crp_unit", "Units"])
+def test_labs_a_column_of_units_is_told_where_units_go(tmp_path, cell):
+    """Units in a column of their own beside the values ("crp;unit", as a lab system exports them)
+    are no layout the reader takes; the error had listed the feature names alone, leaving the
+    researcher to guess. It now says where units go, and still names file, line and column."""
+    from mirage_model.clinical import LabsTableError, read_labs_table
+
+    path = tmp_path / "labs.csv"
+    path.write_bytes(f"\ufeffid;crp;{cell}\r\n1;0,5;mg/dL\r\n".encode("utf-8"))
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}, line 1, column '{cell}': unknown feature column")
+    assert "units go in the header ('crp [mg/dL]') or in a second row whose first cell is 'unit'" in text

@@ -91,6 +91,10 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str:
     a feature with its unit run into its name ("weight_kg", "CRP mg/dL"): "" when neither."""
     if name.strip().lower() in _ID_COLUMNS:
         return "; the record id must be the first column"
+    if re.search(r"(?:^|[\s_-])(units?|einheit(en)?|unité|unidad(es)?)(?:$|[\s_-])", name.strip().lower()):
+        # a column of units beside the values ("crp;unit"): not a layout the table takes
+        return ("; units go in the header ('crp [mg/dL]') or in a second row whose first cell is "
+                "'unit', not in a column of their own")
     text = name.strip()
     for cut in reversed([m.start() for m in re.finditer(r"[\s_]+", text)]):
         head, tail = text[:cut], re.split(r"[\s_]+", text[cut:].strip(" _"))
