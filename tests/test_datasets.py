@@ -472,3 +472,18 @@ def test_records_without_a_labels_row_are_named(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         D.open_dataset(f"folder:{root}", labels=full)
     assert "have no row" not in caplog.text
+
+
+def test_a_labels_cell_with_commas_is_refused_naming_the_line(tmp_path):
+    """"AF, LVH" in a quoted cell of a comma-separated labels table had become one class named
+    "AF, LVH" (a third class beside AF and LVH, trained on one record). Which was meant is not
+    ours to guess: refused, naming the file, the line and the ';' spelling."""
+    root, _ = make_folder(tmp_path / "f", n_copies=1)
+    labels = tmp_path / "own.csv"
+    labels.write_text('record_id,labels\necg000,AF\necg001,"AF, LVH"\necg002,LVH\n')
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}, line 3: class 'AF, LVH' holds a comma; separate classes with "
+                              "';' (AF;LVH), or name the class without a comma")
+    labels.write_text('record_id,labels\necg000,AF\necg001,AF;LVH\necg002,LVH\n')
+    assert D.open_dataset(f"folder:{root}", labels=labels).classes == ["AF", "LVH"]

@@ -261,6 +261,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         line_of[rid] = n
         if label_col:
             labs = tuple(sorted({s.strip() for s in re.split(r"[;|]", row[label_col] or "") if s.strip()}))
+            comma = next((c for c in labs if "," in c), None)
+            if comma is not None:
+                # "AF, LVH" (a quoted cell of a comma-separated file) had become one class "AF, LVH";
+                # a class name may hold a comma, so which was meant is not ours to guess
+                raise DatasetError(f"{labels_path}, line {n}: class {comma!r} holds a comma; separate "
+                                   f"classes with ';' ({';'.join(c.strip() for c in comma.split(','))}), "
+                                   "or name the class without a comma")
         else:
             stray = [c for c in row if c is not None and not c.strip() and (row[c] or "").strip()]
             if stray:
