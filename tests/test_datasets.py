@@ -487,3 +487,30 @@ def test_a_labels_cell_with_commas_is_refused_naming_the_line(tmp_path):
                               "';' (AF;LVH), or name the class without a comma")
     labels.write_text('record_id,labels\necg000,AF\necg001,AF;LVH\necg002,LVH\n')
     assert D.open_dataset(f"folder:{root}", labels=labels).classes == ["AF", "LVH"]
+
+
+def test_a_labs_row_that_differs_from_its_header_in_age_or_sex_is_named(tmp_path, caplog):
+    """A labs row whose sex or age is not the ECG header's may be another patient's row; the
+    table's value had been used in silence. Now a warning counts such records and names them with
+    both values; an age a year apart (another day's draw) and an agreeing row say nothing."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)          # ecg000 ... ecg003
+    truth = {"ecg000": {"age": 60, "sex": "M"}, "ecg001": {"age": 45, "sex": "F"}, "ecg002": {"age": 70, "sex": "M"}}
+    for rid, v in truth.items():                                    # Challenge-style header comments
+        hea = root / f"{rid}.hea"
+        hea.write_text(hea.read_text().rstrip("\n") + f"\n#Age: {v['age']}\n#Sex: {'Male' if v['sex'] == 'M' else 'Female'}\n")
+    other = {"M": "F", "F": "M"}
+    labs = tmp_path / "labs.csv"
+    labs.write_text("id,age,sex\n"
+                    f"ecg000,{truth['ecg000']['age'] + 20:g},{truth['ecg000']['sex']}\n"
+                    f"ecg001,{truth['ecg001']['age']:g},{other[truth['ecg001']['sex']]}\n"
+                    f"ecg002,{truth['ecg002']['age'] + 1:g},{truth['ecg002']['sex']}\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert "labs.csv: 2 records' rows differ from their headers in age or sex" in caplog.text
+    a0 = truth["ecg000"]["age"]
+    assert f"ecg000: age {a0 + 20:g} in the labs table, {a0:g} in the header" in caplog.text
+    s1 = truth["ecg001"]["sex"]
+    assert f"ecg001: sex {other[s1]} in the labs table, {s1} in the header" in caplog.text
+    assert "ecg002" not in caplog.text.split("differ from their headers")[1]
+    age0 = next(it for it in ds.items if it.record_id == "ecg000").clinical["age"]
+    assert (age0[0] if isinstance(age0, tuple) else age0) == a0 + 20          # the table's, as before

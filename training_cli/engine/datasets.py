@@ -147,6 +147,29 @@ def header_values(hea: Path) -> dict:
         return {}
 
 
+def _header_disagrees(name: str, header_value, table_value) -> str:
+    """"sex F in the labs table, M in the header" where a record's labs row and its header differ
+    in age (by more than a year: draws and ECGs on other days) or sex; "" where they agree or cannot
+    be compared."""
+    if name not in ("age", "sex"):
+        return ""
+    value, unit = table_value if isinstance(table_value, tuple) else (table_value, None)
+    try:
+        feat = clinical.default_schema()[name]
+        table = feat.to_canonical(value, unit) if feat.kind != "binary" else feat.to_canonical(value)
+        header = feat.to_canonical(header_value)
+    except (clinical.ClinicalError, KeyError, TypeError, ValueError):
+        return ""
+    if name == "sex":
+        if table == header:
+            return ""
+        word = {1.0: "M", 0.0: "F"}
+        return f"sex {word.get(table, table)} in the labs table, {word.get(header, header)} in the header"
+    if abs(table - header) <= 1:
+        return ""
+    return f"age {table:g} in the labs table, {header:g} in the header"
+
+
 def _record_id(root: Path, header: Path) -> str:
     return labs_record_id(header, root)
 
@@ -309,6 +332,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     header_fields: set[str] = set()
     labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
     no_row: list[str] = []                        # labelled records the labs table has no row for
+    disagree: list[str] = []                      # records whose labs row and header differ in age or sex
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -345,10 +369,15 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                 clin = dict(lab_values[labs_match.row_id(path_id)])
             else:
                 no_row.append(path_id)
+        differs = []
         for name, value in header_values(hea).items():     # the labs table wins
             if name not in clin:
                 clin[name] = value
                 header_fields.add(name)
+            elif _header_disagrees(name, value, clin[name]):
+                differs.append(_header_disagrees(name, value, clin[name]))
+        if differs:
+            disagree.append(f"{path_id}: {', '.join(differs)}")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
@@ -361,6 +390,11 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if rowless:
         logger.warning("%s: %d of %d records under %s have no row in it and are not used (first: %s)",
                        labels_path, len(rowless), len(headers), root, ", ".join(rowless[:5]))
+    if disagree:
+        # the table's value is used; a sex or an age that differs from the ECG's own header may be
+        # another patient's row (a mix-up), which had gone unsaid
+        logger.warning("%s: %d records' rows differ from their headers in age or sex; the table's "
+                       "values are used (first: %s)", labs_path, len(disagree), "; ".join(disagree[:3]))
     if unlabelled:
         what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
         logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
