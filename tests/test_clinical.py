@@ -397,3 +397,28 @@ def test_labs_a_column_of_units_is_told_where_units_go(tmp_path, cell):
     text = str(err.value)
     assert text.startswith(f"{path}, line 1, column '{cell}': unknown feature column")
     assert "units go in the header ('crp [mg/dL]') or in a second row whose first cell is 'unit'" in text
+
+
+def test_labs_columns_without_a_unit_are_named_with_the_unit_assumed(tmp_path, caplog):
+    """Troponin T written 0,012 (ng/mL, as many laboratories print it) under a header without a
+    unit is read in the schema's ng/L: 0.012 ng/L, a thousand times too low, within the possible
+    range and so taken in silence. The values stay as the docstring says (canonical unit), and a
+    warning names each such column with the unit assumed and how to write another; columns with a
+    unit, age, sex and a lab with one unit only (potassium: mmol/L = mEq/L) are not named."""
+    from mirage_model.clinical import read_labs_table
+
+    path = tmp_path / "labs.csv"
+    path.write_text("id;age;sex;troponin_t;crp [mg/dL];potassium\n1;64;M;0,012;0,5;4,1\n2;70;F;0,5;;3,9\n")
+    with caplog.at_level("WARNING"):
+        table = read_labs_table(path)
+    assert table["1"]["troponin_t"] == (0.012, None)
+    assert ("labs.csv: no unit given for troponin_t: read in the schema's unit (troponin_t ng/L); if the "
+            "laboratory's differ, write them in the header, e.g. 'troponin_t [ng/mL]'") in caplog.text
+    (message,) = [m for m in caplog.messages if "no unit" in m]
+    named = message.split("no unit given for ")[1].split(":")[0]
+    assert named == "troponin_t"                    # not crp (its header has a unit), potassium, age or sex
+    caplog.clear()
+    path.write_text("id;troponin_t [ng/L];potassium\n1;12;4,1\n")
+    with caplog.at_level("WARNING"):
+        read_labs_table(path)
+    assert "no unit" not in caplog.text

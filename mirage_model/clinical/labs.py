@@ -236,6 +236,18 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
             values[feat.name] = (float(number), unit if feat.kind != "binary" else None)
         else:
             out[rid] = values
+    unitless = [feat for feat, unit in columns
+                if unit is None and feat.kind != "binary" and feat.name != "age"
+                and len(set(feat.units.values())) > 1
+                and any(feat.name in values for values in out.values())]
+    if unitless:
+        # without a unit a value is taken in the schema's unit: troponin T "0,012" (ng/mL, as many
+        # laboratories print it) became 0.012 ng/L, a thousand times too low, in silence
+        other = next(u for u, f in unitless[0].units.items() if f != 1.0)
+        logger.warning("%s: no unit given for %s: read in the schema's unit%s (%s); if the laboratory's "
+                       "differ, write them in the header, e.g. '%s [%s]'", path,
+                       ", ".join(f.name for f in unitless), "s" if len(unitless) > 1 else "",
+                       ", ".join(f"{f.name} {f.unit}" for f in unitless), unitless[0].name, other)
     if censored:
         # a censored result ("<5", ">35000") counts as its limit, as in the lab form; it had been
         # read so in silence, and a model then learns the limit as if it were measured
