@@ -593,3 +593,43 @@ def windowed_model_inputs(signal: np.ndarray, fs: float, cfg, render_cfg=None):
         starts_s=np.asarray([start for _, start in parts], dtype=np.float64),
         mv=np.concatenate([p.mv[:1] for p, _ in parts]),
     )
+
+
+def window_coverage(starts_s, window_s: float, duration_s: float) -> str:
+    """What of a record its scored windows cover, in words, or "" when they cover all of it.
+
+    A record longer than ``max_windows`` hops is scored on that many windows spread evenly over
+    it, so the probabilities of a 1 h record rest on 160 s of it; a reader must be told so.
+
+    Args:
+        starts_s: (W,) start of each scored window in the record (s).
+        window_s: the model's window length (s).
+        duration_s: the record's length (s).
+
+    Returns:
+        e.g. "16 windows of 10 s spread over the 1.00 h record (160 s of its 3600 s)", or "".
+    """
+    starts = np.sort(np.asarray(starts_s, dtype=np.float64).ravel())
+    if not len(starts) or not duration_s or duration_s <= 0:
+        return ""
+    covered, reach = 0.0, 0.0
+    for s in starts:                       # length of the union of [s, s + window_s] within the record
+        a, b = max(s, reach), min(s + window_s, duration_s)
+        if b > a:
+            covered += b - a
+        reach = max(reach, min(s + window_s, duration_s))
+    if covered >= duration_s - 1.0:        # within a second of the whole record (padding, rounding)
+        return ""
+    length = (f"{duration_s / 3600:.2f} h" if duration_s >= 3600 else f"{duration_s / 60:.1f} min"
+              if duration_s >= 120 else f"{duration_s:.0f} s")
+    return (f"{len(starts)} windows of {window_s:g} s spread over the {length} record "
+            f"({covered:.0f} s of its {duration_s:.0f} s)")
+
+
+def prediction_coverage(pred, record, predictor=None) -> str:
+    """``window_coverage`` of ``pred``'s windows over ``record`` ("" when unknown or whole)."""
+    starts = getattr(pred, "window_starts_s", None)
+    if starts is None or record is None:
+        return ""
+    cfg = getattr(predictor, "preprocess_cfg", None) or PreprocessConfig()   # the PDF has no predictor
+    return window_coverage(starts, float(cfg.window_s), float(record.duration_s))

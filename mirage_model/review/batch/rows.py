@@ -11,6 +11,7 @@ from typing import Iterable
 from mirage_model.clinical import SEX_CODE, ClinicalError, default_schema, record_values
 from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
+from mirage_model.preprocess import prediction_coverage
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
@@ -416,6 +417,9 @@ class Scorer:
                 flagged.append(f"{key}: {' '.join(leads)}")
         row["quality_flags"] = "; ".join(flagged) or None
         notes = [item.note] if item.note else []
+        coverage = prediction_coverage(pred, item.record, self.predictor)
+        if coverage:    # a long record's probabilities rest on a sample of it; say which
+            notes.insert(0, f"model scored {coverage}")
         if item.measurements is not None:
             notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)

@@ -9,6 +9,7 @@ from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
+from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import ReportContext
@@ -107,7 +108,9 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
     out.append(tbl)
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
-    windows = "its 10 s window" if n_win in (None, 1) else f"its {n_win} overlapping 10 s windows"
+    coverage = prediction_coverage(pred, ctx.record)
+    windows = ("its 10 s window" if n_win in (None, 1) else f"its {coverage}" if coverage
+               else f"its {n_win} overlapping 10 s windows")
     left_out = tuple(getattr(pred, "windows_left_out", ()) or ())
     if n_win and left_out:
         starts = np.asarray(pred.window_starts_s if pred.window_starts_s is not None else [], dtype=float)

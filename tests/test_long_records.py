@@ -1,0 +1,78 @@
+"""Long records (Holter-style exports): a record longer than ``max_windows`` hops is scored on that
+many 10 s windows spread over it, so the CSV and the PDF must say how much of it the result rests
+on (they said nothing, and the PDF called a 1 h record's 16 windows "overlapping")."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+
+import numpy as np
+import pytest
+
+import mirage_model as mm
+from mirage_model.paths import resources_dir
+from mirage_model.preprocess import PreprocessConfig, window_coverage
+from mirage_model.records import load_record
+
+PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr"
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny", seed=4), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def long_record():
+    """200 s at 100 Hz: 39 windows at a 5 s hop, thinned to 16 spread over it (about 12.7 s apart,
+    so they do not overlap: 160 s of the 200 s)."""
+    rec = load_record(PTBXL)
+    rng = np.random.default_rng(0)
+    sig = np.concatenate([rec.signal] * 20, axis=1)
+    sig = sig + rng.normal(0, 0.01, sig.shape)
+    return dataclasses.replace(rec, signal=sig.astype(np.float32))
+
+
+def test_window_coverage_in_words():
+    # 16 windows of 10 s spread evenly over 1 h: 160 s of it
+    starts = np.linspace(0, 3590, 16)
+    assert window_coverage(starts, 10.0, 3600.0) == (
+        "16 windows of 10 s spread over the 1.00 h record (160 s of its 3600 s)")
+    # overlapping windows that reach every second of a 20 s record: nothing to say
+    assert window_coverage([0.0, 5.0, 10.0], 10.0, 20.0) == ""
+    # two overlapping windows (0-10, 5-15) of a 5 min record cover 15 s, counted once
+    assert window_coverage([0.0, 5.0], 10.0, 300.0).endswith("5.0 min record (15 s of its 300 s)")
+
+
+def test_the_report_and_the_csv_say_what_of_a_long_record_was_scored(predictor, long_record, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    import wfdb
+
+    from mirage_model.review.batch import score_folder
+    from mirage_model.review.report import build_report
+    from mirage_model.review.scoring import score_session
+    from mirage_model.review.session import ReviewSession
+
+    assert PreprocessConfig().max_windows == 16
+    session = ReviewSession(long_record)
+    score_session(session, predictor, explain=False)
+    assert len(session.prediction.window_starts_s) == 16
+    out = build_report(session, tmp_path / "r.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages)
+    assert ("Probabilities are the mean over its 16 windows of 10 s spread over the 3.3 min record "
+            "(160 s of its 200 s)") in text
+    assert "overlapping 10 s windows" not in text
+
+    folder = tmp_path / "holter"
+    folder.mkdir()
+    rec = long_record
+    wfdb.wrsamp("long", fs=rec.fs, units=["mV"] * 12, sig_name=list(mm.STANDARD_LEADS),
+                p_signal=rec.signal.T.astype(np.float64), fmt=["16"] * 12, write_dir=str(folder))
+    score_folder(folder, predictor, tmp_path / "out.csv", measure=False)
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["status"] == "ok"
+    assert "model scored 16 windows of 10 s spread over the 3.3 min record (160 s of its 200 s)" in row["notes"]
