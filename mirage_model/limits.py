@@ -228,3 +228,11 @@ def record_head(record, seconds: float = HEAD_S):
     if record.signal.shape[1] <= n:
         return record
     return dataclasses.replace(record, signal=record.signal[:, :n])
+
+
+def head_note(record, seconds: float = HEAD_S) -> str:
+    """What a reader of ``record``'s measurements is told when they were taken on ``record_head``:
+    "measured on the first 60 s of a 1.00 h record", or "" when the record is no longer."""
+    if record.signal.shape[1] <= int(seconds * float(record.fs)):
+        return ""
+    return f"measured on the first {seconds:g} s of a {record.duration_s / 3600:.2f} h record"

@@ -76,3 +76,31 @@ def test_the_report_and_the_csv_say_what_of_a_long_record_was_scored(predictor, 
         (row,) = list(csv.DictReader(fh))
     assert row["status"] == "ok"
     assert "model scored 16 windows of 10 s spread over the 3.3 min record (160 s of its 200 s)" in row["notes"]
+
+
+def test_the_window_measures_a_long_record_on_its_first_minute_and_says_so(long_record, tmp_path, monkeypatch):
+    """The window's load job measured the whole record (a 1 h 12-lead 500 Hz record: 27 s and a
+    5.6 GB peak in the window, against 0.7 GB for `mirage score`, which measures the first 60 s)
+    and the panel did not say what it measured. Truth: 60 s at 100 Hz is 6,000 samples."""
+    import threading
+
+    import wfdb
+
+    import mirage_model.measure as measure_mod
+    from app import workers
+
+    rec = long_record
+    wfdb.wrsamp("long", fs=rec.fs, units=["mV"] * 12, sig_name=list(mm.STANDARD_LEADS),
+                p_signal=rec.signal.T.astype(np.float64), fmt=["16"] * 12, write_dir=str(tmp_path))
+    seen = []
+    real = measure_mod.measure
+
+    def spy(record, *args, **kwargs):
+        seen.append(record.signal.shape[1])
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(measure_mod, "measure", spy)
+    ctx = workers.JobContext(workers.WorkerSignals(), threading.Event())
+    out = workers.load_record_job(ctx, tmp_path / "long.hea", with_inputs=False)
+    assert seen == [6000]
+    assert out.measurements.notes[0] == "measured on the first 60 s of a 0.06 h record"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from mirage_model.records import RecordError, load_record
-from mirage_model.limits import HEAD_S, record_head
+from mirage_model.limits import head_note, record_head
 from mirage_model.measure import measure
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,7 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
     item.unscorable = str((item.record.meta or {}).get("unscorable") or "")
     if do_measure and not item.unscorable:
         rec = record_head(item.record)
-        if rec is not item.record:
-            item.note = (f"measured on the first {HEAD_S:g} s of a "
-                         f"{item.record.duration_s / 3600:.2f} h record")
+        item.note = head_note(item.record)
         try:
             item.measurements = measure(rec, fiducials=False)
         except Exception as err:  # measurements are extra information; the score still counts
