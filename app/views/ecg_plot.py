@@ -377,7 +377,13 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             self.redraw()
 
     def _refilter(self) -> None:
-        self._display = display_filter(self.record.signal, self.record.fs, self.highpass, self.notch_hz)
+        sig = self.record.signal
+        if not self.highpass and not self.notch_hz and sig.dtype == np.float32:
+            # unfiltered: the record's own samples, read only here; a copy of a 4.9 h 12-lead
+            # 500 Hz record held the GUI thread 1 s and 425 MB
+            self._display = sig
+        else:
+            self._display = display_filter(sig, self.record.fs, self.highpass, self.notch_hz)
         self._finite = np.isfinite(self._display).all(axis=1)
         self._twins = []
         for twin in (getattr(self.record, "meta", None) or {}).get("named_twice") or ():
