@@ -15,6 +15,8 @@ from mirage_model.paths import resources_dir
 from mirage_model.preprocess import PreprocessConfig, window_coverage
 from mirage_model.records import load_record
 
+from helpers_app import WAIT_MS, isolated_settings, shown_window  # noqa: E402,F401 (isolated_settings: autouse)
+
 PTBXL = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr"
 
 
@@ -139,3 +141,19 @@ def test_the_unfiltered_view_draws_the_records_own_samples(qtbot):
     viewer.plot.set_filters(True, 50.0)
     assert not np.shares_memory(viewer.plot.displayed_signal(), signal)
     assert np.array_equal(signal, before)
+
+
+def test_the_window_says_what_of_a_long_record_the_result_rests_on(qtbot, long_record, tmp_path):
+    """The model result panel gave the probabilities of a long record with no word that they are
+    the mean over 16 windows of 10 s spread over it."""
+    import wfdb
+    from helpers_models import make_tiny_checkpoint
+
+    rec = long_record
+    wfdb.wrsamp("long", fs=rec.fs, units=["mV"] * 12, sig_name=list(mm.STANDARD_LEADS),
+                p_signal=rec.signal.T.astype(np.float64), fmt=["16"] * 12, write_dir=str(tmp_path))
+    window = shown_window(qtbot, make_tiny_checkpoint(tmp_path / "tiny", seed=4))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(tmp_path / "long.hea")
+    assert ("Mean over 16 windows of 10 s spread over the 3.3 min record (160 s of its 200 s)"
+            in window.results.positive.text())

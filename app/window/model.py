@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app import workers
 from mirage_model.paths import default_model_path
+from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.session import STALE
 
 
@@ -239,6 +240,9 @@ class ModelMixin:
         self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld)
         t = pred.timings.get("total")
         timing = f"<br><small>{t:.2f} s</small>" if t else ""
+        coverage = prediction_coverage(pred, session.record, self.predictor)
+        if coverage:    # a long record's result rests on a sample of it: say which
+            timing = f"<br><small>Mean over {html.escape(coverage)}</small>" + timing
         if withheld:
             self.results.positive.setText(
                 f"<span style='color:#a04000'><b>Result withheld</b>: {html.escape(withheld)}.</span> "
