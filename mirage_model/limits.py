@@ -139,10 +139,9 @@ def lead_deviations_mv(signal: np.ndarray, leads) -> np.ndarray:
         return np.nanmedian(np.abs(x - np.nanmedian(x, axis=1, keepdims=True)), axis=1)
 
 
-def typical_deviation_mv(signal: np.ndarray, leads) -> float:
-    """Median over ``leads`` (row indices) of ``signal`` (12, T) mV of each lead's median absolute
-    deviation from its median (on at most ~200k samples a lead; NaN ignored; 0 when none)."""
-    mad = lead_deviations_mv(signal, leads)
+def _typical(mad: np.ndarray) -> float:
+    """The record's typical deviation: the median of its leads' (``lead_deviations_mv``, (L,) mV),
+    NaN ignored; 0 when none."""
     mad = mad[np.isfinite(mad)]
     return float(np.median(mad)) if mad.size else 0.0
 
@@ -154,12 +153,12 @@ def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
     test of the leads' median alone and be read 1000 times too large). ``names`` (one a row of
     ``signal``) name such leads; row numbers when None."""
     leads = list(leads)
-    typical = typical_deviation_mv(signal, leads)
+    mad = lead_deviations_mv(signal, leads)          # (L,) once: the record's median and each lead's
+    typical = _typical(mad)
     if typical > MAX_TYPICAL_MV:
         return (f"the amplitudes are not an ECG's in mV (the leads deviate {typical:.3g} mV from their "
                 "baseline, where an ECG's deviate well under 1 mV): a units or resolution field in the "
                 "file is wrong (microvolts stored as millivolts?)")
-    mad = lead_deviations_mv(signal, leads)
     with np.errstate(invalid="ignore"):
         off = [(leads[i], float(m)) for i, m in enumerate(mad) if m > MAX_TYPICAL_MV]
     if off:
