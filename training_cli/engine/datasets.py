@@ -374,8 +374,8 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             if name not in clin:
                 clin[name] = value
                 header_fields.add(name)
-            elif _header_disagrees(name, value, clin[name]):
-                differs.append(_header_disagrees(name, value, clin[name]))
+            elif differ := _header_disagrees(name, value, clin[name]):
+                differs.append(differ)
         if differs:
             disagree.append(f"{path_id}: {', '.join(differs)}")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
