@@ -330,6 +330,7 @@ AXIS_UNRELIABLE_NOTE = "unreliable: limb leads inconsistent (Einthoven/Goldberge
 # the quality check's learned electrode-reversal findings, and what the withheld reason adds when they alone withhold
 # a wide QRS tachycardia's interpretation
 LEARNED_REVERSAL = ("limb_reversal", "precordial_reversal")
+WIDE_TACHY = "Wide QRS tachycardia"          # the rules' statement's first words (what the caveat is added beside)
 REVERSAL_IN_WIDE_TACHY = ("the reversal check was trained without wide QRS tachycardias and may be reading the "
                           "tachycardia's own complexes: check the electrodes and the rhythm")
 # atrial fibrillation said where the measurement found a P wave candidate before the QRS that is nearly alike beat to
@@ -341,7 +342,8 @@ REVERSAL_IN_WIDE_TACHY = ("the reversal check was trained without wide QRS tachy
 # 11: 8 not labelled AFIB (sinus rhythm by their reports: premature atrial or ventricular beats, sinus arrhythmia),
 # 3 labelled AFIB (one with a P wave and PR measured); AFIB first 137 of 151 and 31 of 2032 others, as before
 AF_P_CORR = 0.60
-AF_P_NOTE = "P-like waves before the QRS, alike beat to beat at correlation {:.2f}: check for P waves (premature atrial beats can read as AF)"
+AF_P_MARK = "P-like waves before the QRS"
+AF_P_NOTE = AF_P_MARK + ", alike beat to beat at correlation {:.2f}: check for P waves (premature atrial beats can read as AF)"
 AF_PAC_NOTE = "atrial premature complexes called too: check for P waves before the beats"
 PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial activity to come early to"
 # a fascicular block's frontal QRS axis (Surawicz et al. 2009, part III: left anterior -45 to -90 deg, left
@@ -608,14 +610,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
                              rule=f"pacemaker spikes before most beats ({paced}; quality check)"))
     if unbounded_tachy:
-        out.append(Statement("rhythm", f"Wide QRS tachycardia, {hr_s} bpm, ventricular tachycardia not excluded",
+        out.append(Statement("rhythm", f"{WIDE_TACHY}, {hr_s} bpm, ventricular tachycardia not excluded",
                              "measurement", note=UNBOUNDED_NOTE,
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm, regular; the median beat does not go quiet "
                                   f"within {MeasureConfig().qrs_search_s * 1000:.0f} ms of the QRS peak, so neither the QRS nor a P wave "
                                   "could be measured (Mason et al. 2007); a wide QRS tachycardia is presumed "
                                   "ventricular until proven otherwise (Zipes et al. 2006)"))
     elif wide_tachy:
-        out.append(Statement("rhythm", f"Wide QRS tachycardia, {hr_s} bpm (QRS {qrs_s} ms), ventricular tachycardia "
+        out.append(Statement("rhythm", f"{WIDE_TACHY}, {hr_s} bpm (QRS {qrs_s} ms), ventricular tachycardia "
                              "not excluded", "measurement",
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm and QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms, "
                                   f"regular, {NO_P_NOTE} (Mason et al. 2007); a wide QRS tachycardia is presumed "
@@ -817,8 +819,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE,
-                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
-                                                                  AF_P_NOTE.split("{")[0])))
+                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE, AF_P_MARK)))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
@@ -984,7 +985,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation)
-    if it.withheld and it.first is not None and it.first.text.startswith("Wide QRS tachycardia"):
+    if it.withheld and it.first is not None and it.first.text.startswith(WIDE_TACHY):
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
         if critical and all(f.code in LEARNED_REVERSAL for f in critical):
             # the learned reversal detector read the wide QRS tachycardia's own complexes as a reversal (CinC 2021
