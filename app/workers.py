@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
-from mirage_model.limits import head_note, record_head
+from mirage_model.limits import head_note, record_head, record_unscorable
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.scoring import compute
@@ -254,7 +254,6 @@ class LoadedRecord:
                 prediction), unless the model refuses the record first (unscorable: it says why).
         """
         from mirage_model.inference import inputs_key
-        from mirage_model.limits import unscorable_reason
         from mirage_model.quality import AssessmentError
 
         if self.configs is None or inputs_key(*self.configs) != getattr(predictor, "prepare_key", None):
@@ -262,7 +261,7 @@ class LoadedRecord:
         try:
             return self.preparation()
         except AssessmentError:
-            if (getattr(self.record, "meta", None) or {}).get("unscorable") or unscorable_reason(self.record):
+            if record_unscorable(self.record):
                 return None      # as Predictor.prepare: refused first, with that reason
             raise
         except Exception:  # noqa: BLE001 - the load job reports it; the model's own prepare raises it

@@ -28,7 +28,7 @@ from mirage_model.averaging import average_copies, noisy_copies
 from mirage_model.checkpoint import CheckpointError, load_checkpoint
 from mirage_model.clinical import KNOWN_FEATURES, ClinicalError
 from mirage_model.explain import Explanation, explain_window
-from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, unscorable_reason
+from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, record_unscorable
 from mirage_model.measure import measure
 from mirage_model.models import reads_image
 from mirage_model.outputs import is_called, probabilities
@@ -424,7 +424,7 @@ class Predictor:
         timings: dict = {}
         record = _load_record(record, timings)
         # never score a record with no usable signal: the model answers zeros with confident findings
-        reason = (getattr(record, "meta", None) or {}).get("unscorable") or unscorable_reason(record)
+        reason = record_unscorable(record)
         if reason:
             raise UnscorableRecordError(getattr(record, "path", None) or record.record_id, reason)
         x, mask, report = self.encode_clinical(clinical)

@@ -170,6 +170,12 @@ def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
     return None
 
 
+def record_unscorable(record) -> str | None:
+    """Why ``record`` is not scored: the reason ``load_record`` kept in its meta ("unscorable"), else
+    ``unscorable_reason`` of its samples (a record built in memory); None when it can be scored."""
+    return (getattr(record, "meta", None) or {}).get("unscorable") or unscorable_reason(record)
+
+
 def unscorable_reason(record) -> str | None:
     """Why ``record`` (an ``EcgRecord``) holds no signal a model can judge, or None when it does.
 
