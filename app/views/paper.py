@@ -138,6 +138,29 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
     return PaperLayout(panels, width, height, trace_x0, baselines)
 
 
+def line_width(step_mm: float, px_per_mm: float, dpr: float = 1.0) -> int:
+    """Pen width of the grid's ``step_mm`` lines at ``px_per_mm`` (logical pixels) on a screen of
+    device pixel ratio ``dpr``: a whole number of device pixels (a cosmetic pen's width is in device
+    pixels, whatever the ratio).
+
+    Drawn without antialiasing, a fractional width rounds to one or two pixels depending on where
+    each line falls: the 5 mm lines came out of two weights at irregular intervals. 1 mm lines one
+    device pixel (two from a ratio of 2); 5 mm lines the same, set apart by their colour, and one
+    pixel heavier where a millimetre is at least 5 of those widths.
+    """
+    base = max(1, int(dpr))
+    return base + 1 if step_mm >= 5.0 and px_per_mm * dpr >= 5.0 * base else base
+
+
+def _device_pixel_ratio(p: QPainter) -> float:
+    device = p.device()
+    try:
+        ratio = float(device.devicePixelRatioF()) if device is not None else 1.0
+    except (AttributeError, RuntimeError):
+        ratio = 1.0
+    return ratio if np.isfinite(ratio) and ratio > 0 else 1.0
+
+
 class PaperGrid(pg.GraphicsObject):
     """ECG paper: 1 mm minor and 5 mm major lines on a pale background, only the visible part."""
 
@@ -165,12 +188,13 @@ class PaperGrid(pg.GraphicsObject):
         vb = self.getViewBox()
         if vb is not None and view is not None and view.width() > 0:
             px_per_mm = vb.width() / view.width()
+        dpr = _device_pixel_ratio(p)
         for step, colour, min_px in ((1.0, MINOR, 3.0), (5.0, MAJOR, 2.0)):
             if px_per_mm and px_per_mm * step < min_px:
                 continue
             pen = QPen(colour)
             pen.setCosmetic(True)
-            pen.setWidthF(1.0 if step == 1.0 else 1.25)
+            pen.setWidth(line_width(step, px_per_mm, dpr))
             p.setPen(pen)
             x = np.arange(np.ceil(rect.left() / step) * step, rect.right() + 1e-9, step)
             y = np.arange(np.ceil(rect.top() / step) * step, rect.bottom() + 1e-9, step)
