@@ -361,7 +361,9 @@ def test_labs_censored_values_are_counted_and_named(tmp_path, caplog):
     """An Excel export (BOM, ';', decimal commas) with results below or above the assay's range:
     "<5" and ">35000" count as their limits, as the lab form reads them. That had happened in
     silence, so a model learnt the limits as measured values; now one warning counts them and names
-    the first three by line, column and cell. A table without any says nothing."""
+    the first three by line, column and cell. A table without any says nothing. The cells keep
+    their mark ("<0,3" is "<0.3", not 0.3, which reads as measured wherever it is shown); the model
+    reads the limit (``to_canonical``)."""
     from mirage_model.clinical import read_labs_table
 
     path = tmp_path / "labs_excel.csv"
@@ -369,8 +371,11 @@ def test_labs_censored_values_are_counted_and_named(tmp_path, caplog):
                      "1;<5;0,5;>35000\r\n2;12;<0,3;\r\n3;n/a;;125\r\n".encode("utf-8"))
     with caplog.at_level("WARNING"):
         table = read_labs_table(path)
-    assert table["1"] == {"troponin_t": (5.0, "ng/L"), "crp": (0.5, "mg/dL"), "nt_probnp": (35000.0, "pg/mL")}
-    assert table["2"] == {"troponin_t": (12.0, "ng/L"), "crp": (0.3, "mg/dL")}
+    assert table["1"] == {"troponin_t": ("<5", "ng/L"), "crp": (0.5, "mg/dL"), "nt_probnp": (">35000", "pg/mL")}
+    assert table["2"] == {"troponin_t": (12.0, "ng/L"), "crp": ("<0.3", "mg/dL")}
+    schema = default_schema()
+    assert [schema[n].to_canonical(table["1"][n]) for n in ("troponin_t", "nt_probnp")] == [5.0, 35000.0]
+    assert schema["crp"].to_canonical(table["2"]["crp"]) == pytest.approx(3.0)     # 0.3 mg/dL
     assert table["3"] == {"nt_probnp": (125.0, "pg/mL")}
     assert "labs_excel.csv: 3 censored values read as their limit" in caplog.text
     assert "line 2, troponin_t [ng/L]: '<5' read as 5" in caplog.text

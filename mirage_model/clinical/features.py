@@ -78,6 +78,21 @@ def parse_sex(value) -> str | None:
     return _SEX_WORDS.get(value.strip().lower())
 
 
+CENSOR_MARKS = "<>≤≥"        # a censored result: below or above what the assay measures ("<0.3")
+
+
+def censor_mark(value) -> str:
+    """"<", ">", "≤" or "≥" where ``value`` is a censored result as written ("<0.3", "> 35000"),
+    else "". The model takes such a value at its limit (``ClinicalFeature.to_canonical``); wherever
+    the value is shown, the mark is shown with it, so that a limit never reads as a measured value."""
+    if isinstance(value, tuple) and len(value) == 2:
+        value = value[0]
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    return text[0] if text[:1] and text[0] in CENSOR_MARKS else ""
+
+
 def _is_missing(value) -> bool:
     if value is None:
         return True

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError,
-                                            _is_missing, _unit_key)
+                                            _is_missing, _unit_key, censor_mark)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 
 logger = logging.getLogger(__name__)
@@ -112,8 +112,8 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str:
     return ""
 
 
-def read_labs_table(path, schema: ClinicalSchema | None = None,
-                    row_errors: dict | None = None) -> dict[str, dict[str, tuple[float, str | None]]]:
+def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
+                    warnings: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -121,12 +121,20 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
     (``troponin_t [ng/L]`` or ``troponin_t (ng/L)``) or in a second row whose first cell is
     ``unit``/``units``; without a unit a value is in the canonical unit (unit None). Empty cells
     are missing (left out). Separators ``,``, ``;`` or tab; with ``;``/tab a decimal comma is
-    accepted. A censored result ("<5", ">35000") counts as its limit, and a warning counts such
-    cells and names the first three (line, column, cell). Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with its unit.
+    accepted. A censored result ("<5", ">35000", "<0,3") is kept as its text with a decimal point
+    ("<0.3"): ``ClinicalFeature.to_canonical`` (and so the model) reads it as its limit, and whatever
+    shows it (the lab form, the PDF, the CSV's ``labs_used``) shows the mark, never a bare 0.3 that
+    reads as measured; a warning counts such cells and names the first three (line, column, cell).
+    Every other value is a float. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with
+    its unit.
 
     ``row_errors``: when a dict is given, a data row with a bad value, and every row of a record id
     that appears twice, is left out and recorded there as {record_id: message} instead of raising
     (a batch refuses that record alone).
+
+    ``warnings``: when a list is given, every warning logged about the table (units assumed,
+    censored values read as their limit) is appended to it too, as the logged line, for a face that
+    shows no log (the app's batch dialog).
 
     Raises:
         LabsTableError: (a ``ClinicalError``) naming the file, line and column: unreadable file,
@@ -225,15 +233,20 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
                     except ValueError as err:
                         raise ClinicalError(feat.name, str(err)) from None
                     feat.to_canonical(number, unit)  # range check in canonical units
-                    if cell.lstrip()[:1] in "<>≤≥":
+                    mark = censor_mark(cell)
+                    if mark:
                         censored.append(f"line {line}, {header[j + 1]}: {cell!r} read as {number:g}")
+                        # kept censored ("<0.3", a decimal point): its limit for the model, its
+                        # mark wherever it is shown
+                        number = mark + (repr(float(number)).removesuffix(".0"))
             except ClinicalError as err:
                 bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
                 if row_errors is None:
                     raise bad from None
                 row_errors[rid] = str(bad)
                 break
-            values[feat.name] = (float(number), unit if feat.kind != "binary" else None)
+            values[feat.name] = (number if isinstance(number, str) else float(number),
+                                 unit if feat.kind != "binary" else None)
         else:
             out[rid] = values
     unitless = [feat for feat, unit in columns
@@ -244,18 +257,26 @@ def read_labs_table(path, schema: ClinicalSchema | None = None,
         # without a unit a value is taken in the schema's unit: troponin T "0,012" (ng/mL, as many
         # laboratories print it) became 0.012 ng/L, a thousand times too low, in silence
         other = next(u for u, f in unitless[0].units.items() if f != 1.0)
-        logger.warning("%s: no unit given for %s: read in the schema's unit%s (%s); if the laboratory's "
-                       "differ, write them in the header, e.g. '%s [%s]'", path,
-                       ", ".join(f.name for f in unitless), "s" if len(unitless) > 1 else "",
-                       ", ".join(f"{f.name} {f.unit}" for f in unitless), unitless[0].name, other)
+        _warn(warnings, "%s: no unit given for %s: read in the schema's unit%s (%s); if the laboratory's "
+              "differ, write them in the header, e.g. '%s [%s]'", path,
+              ", ".join(f.name for f in unitless), "s" if len(unitless) > 1 else "",
+              ", ".join(f"{f.name} {f.unit}" for f in unitless), unitless[0].name, other)
     if censored:
         # a censored result ("<5", ">35000") counts as its limit, as in the lab form; it had been
         # read so in silence, and a model then learns the limit as if it were measured
-        logger.warning("%s: %d censored value%s read as %s limit (%s%s); write the number the model "
-                       "should take, or leave the cell empty to mask it", path, len(censored),
-                       "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
-                       "; ".join(censored[:3]), " ..." if len(censored) > 3 else "")
+        _warn(warnings, "%s: %d censored value%s read as %s limit by the model (%s%s); shown with "
+              "%s mark; write the number the model should take, or leave the cell empty to mask it",
+              path, len(censored), "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
+              "; ".join(censored[:3]), " ..." if len(censored) > 3 else "",
+              "their" if len(censored) != 1 else "its")
     return out
+
+
+def _warn(warnings: list | None, message: str, *args) -> None:
+    """A warning about a table: logged, and appended to ``warnings`` when it is a list."""
+    logger.warning(message, *args)
+    if warnings is not None:
+        warnings.append(message % args)
 
 
 def labs_record_id(path, root=None) -> str:

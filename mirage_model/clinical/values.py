@@ -1,13 +1,16 @@
-"""The one answer to "which clinical values does this record carry" (``record_values``) and the
-parsing of one typed entry (``parse_entry``)."""
+"""The one answer to "which clinical values does this record carry" (``record_values``), the
+parsing of one typed entry (``parse_entry``), and the one comparison of a labs-table row with the
+record's own header (``header_disagreement``, ``labs_header_note``): training, ``mirage score``,
+``mirage report`` and the app all say alike where a row may be another patient's."""
 
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 import numpy as np
 
-from mirage_model.clinical.features import ClinicalError, ClinicalFeature, _known_features, parse_sex
+from mirage_model.clinical.features import SEX_CODE, ClinicalError, ClinicalFeature, _known_features, parse_sex
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -81,3 +84,71 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
             t = t.replace(",", ".")
         text = t
     return feature.to_canonical(text, unit)
+
+
+# what a labs row and its record's header are compared on: a row that differs from the ECG's own
+# header in these may be another patient's (ids mixed up)
+COMPARED_WITH_HEADER: tuple[str, ...] = ("age", "sex")
+# the start of every note saying so (the CSV's notes, the PDF, the app, the batch dialog find it)
+LABS_HEADER_NOTE = "labs row differs from the ECG header"
+
+
+def header_disagreement(name: str, header_value, table_value) -> str:
+    """"sex F in the labs table, M in the header" where a record's labs row and its header differ
+    in age (by more than a year: draws and ECGs on other days) or sex; "" where they agree or cannot
+    be compared (another feature, a value missing or unreadable on either side).
+
+    Args:
+        name: the feature ("age" or "sex"; any other gives "").
+        header_value: the record's own value (``record_values``: years, "M"/"F").
+        table_value: the labs row's value, bare or (value, unit) as ``read_labs_table`` gives it.
+    """
+    if name not in COMPARED_WITH_HEADER:
+        return ""
+    feat = next(f for f in _known_features() if f.name == name)
+    value, unit = table_value if isinstance(table_value, tuple) else (table_value, None)
+    try:
+        table = feat.to_canonical(value, unit) if feat.kind != "binary" else feat.to_canonical(value)
+        header = feat.to_canonical(header_value)
+    except (ClinicalError, KeyError, TypeError, ValueError):
+        return ""
+    if table is None or header is None:
+        return ""
+    if name == "sex":
+        if table == header:
+            return ""
+        word = {code: letter for letter, code in SEX_CODE.items()}
+        return f"sex {word.get(table, table)} in the labs table, {word.get(header, header)} in the header"
+    if abs(table - header) <= 1:
+        return ""
+    return f"age {table:g} in the labs table, {header:g} in the header"
+
+
+def header_disagreements(own: Mapping, row: Mapping) -> list[str]:
+    """Each ``header_disagreement`` of a labs row (``row``: {name: value or (value, unit)}) with the
+    record's own values (``own``: ``record_values(record)``), age before sex; [] where they agree."""
+    out = []
+    for name in COMPARED_WITH_HEADER:
+        if name in own and name in (row or {}):
+            differ = header_disagreement(name, own[name], row[name])
+            if differ:
+                out.append(differ)
+    return out
+
+
+def labs_header_note(own: Mapping, row: Mapping) -> str:
+    """The note a scored record carries when its labs row differs from its header in age or sex:
+    "labs row differs from the ECG header (sex M in the labs table, F in the header): it may be
+    another patient's row (ids mixed up?), and the table's values are used"; "" when they agree.
+    One sentence without ";", so that it stays one part of a row's "; "-joined notes.
+
+    The table's values are used, as in training (``training_cli`` warns alike): a model meets the
+    inputs it was trained on. The note goes wherever the values are shown (the CSV's notes, the
+    PDF's labs block, the app's lab form and message bar, the batch dialog), so that a reader who
+    finds the header right can correct the table.
+    """
+    differs = header_disagreements(own, row)
+    if not differs:
+        return ""
+    return (f"{LABS_HEADER_NOTE} ({', '.join(differs)}): it may be another patient's row (ids mixed "
+            "up?), and the table's values are used")

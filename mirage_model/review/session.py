@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from mirage_model.clinical import (
-    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, parse_entry, record_values,
+    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, labs_header_note, parse_entry,
+    record_values,
 )
+from mirage_model.clinical.values import COMPARED_WITH_HEADER
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
 from mirage_model.review.paced import withhold_paced
 
@@ -147,6 +149,9 @@ class ReviewSession:
         self.model_name = model_name
         self.also_read = tuple(also_read or ())   # features a model scored beside it reads (set_model)
         self.values: dict[str, ClinicalValue] = {}
+        # what the values' sources said about them (``clinical.labs_header_note``: a labs row that
+        # differs from the record's header); shown beside the values by the app and the PDF
+        self.labs_notes: tuple[str, ...] = ()
         self.state: dict[str, str] = {p: PENDING for p in PARTS}
         self.errors: dict[str, str] = {}
         self.inputs = None                      # preprocess.ModelInputs for display (the model image)
@@ -250,6 +255,9 @@ class ReviewSession:
             raise ValueError(f"source must be 'user', 'file' or 'table', got {source!r}")
         before = self.read_values()
         cv = self._store(name, value, unit, source)
+        if self.labs_notes and name in COMPARED_WITH_HEADER:
+            # the reviewer corrected the age or sex a labs row gave: the note says what is left
+            self._note_labs_row({n: (v.text, v.unit) for n, v in self.values.items() if v.source == "table"})
         self.events.emit("values", name=name)
         if self.read_values() != before:
             self._inputs_changed()
@@ -267,6 +275,20 @@ class ReviewSession:
         self.events.emit("values")
         if self.read_values() != before:
             self._inputs_changed()
+
+    def set_labs_row(self, row: Mapping[str, object] | None, source: str = "table") -> str:
+        """A labs table's row for this record (``set_values`` with ``source``), compared with the
+        record's own header first: where it differs in age or sex (it may be another patient's row)
+        the note saying so (``clinical.labs_header_note``) is kept in ``labs_notes`` and returned;
+        "" when it agrees. The row's values are used either way, as ``mirage score`` uses them."""
+        note = self._note_labs_row(row)
+        self.set_values(row, source=source)
+        return note
+
+    def _note_labs_row(self, row: Mapping[str, object] | None) -> str:
+        note = labs_header_note(record_values(self.record), row or {}) if self.record is not None else ""
+        self.labs_notes = (note,) if note else ()
+        return note
 
     def model_values(self) -> dict[str, object]:
         """The accepted values, as the predictor receives them (canonical units; sex "M"/"F")."""
@@ -494,14 +516,18 @@ class ReviewSession:
                      model_name: str | None = None, measurements=None, measurement_edits=None,
                      contributions: Mapping | None = None, measure_error: str = "",
                      measured: bool = True, path=None, file_values: bool = True,
-                     statements=None) -> "ReviewSession":
+                     statements=None, labs_row: Mapping | None = None) -> "ReviewSession":
         """A finished session from results computed outside the app (``mirage report``, ``mirage
         score``): ``values`` (a labs table row, ``--lab``) enter with source "user" over the file's.
+        ``labs_row``: the labs table's row among them, compared with the record's header
+        (``labs_notes``: where it may be another patient's row).
 
         The prediction is accepted only if it was computed from exactly this session's values;
         ``statements`` is the statements model's prediction of the same values (or None).
         """
         s = cls(record, path=path, schema=schema, model_name=model_name)
+        if labs_row:
+            s._note_labs_row(labs_row)
         if not file_values:
             # the caller's values are all the model saw: keep the file's only where given
             own = record_values(record)

@@ -13,8 +13,8 @@ import re
 import sys
 from pathlib import Path
 
-from mirage_model.clinical import (ClinicalError, default_schema, labs_record_id, match_labs_rows, parse_sex,
-                                   read_labs_table)
+from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, match_labs_rows,
+                                   parse_sex, read_labs_table, record_values)
 from mirage_model.csvsafe import printable
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
@@ -111,6 +111,7 @@ def run(args) -> int:
     except RecordError as err:
         raise UsageError(f"error: {err}")
     values: dict = {}        # given here; the record's own values enter the session from the file
+    labs_row: dict = {}      # the labs table's row among them
     if args.labs is not None:
         refused: dict[str, str] = {}     # other patients' bad values do not stop this record (as in mirage score)
         try:
@@ -135,7 +136,11 @@ def run(args) -> int:
                   f"{' ...' if len(table) > 3 else ''}); no lab values used", file=sys.stderr)
         else:
             print(f"note: {args.labs}: the row of {row_id!r} is used for {printable(record.record_id)}", file=sys.stderr)
-            values.update(table[row_id])
+            labs_row = dict(table[row_id])
+            values.update(labs_row)
+            differs = labs_header_note(record_values(record), labs_row)
+            if differs:     # it may be another patient's row: said here and on the PDF's labs block
+                print(f"warning: {args.labs}: record {printable(record.record_id)}: {differs}", file=sys.stderr)
     for text in args.lab:
         try:
             name, value = parse_lab(text)
@@ -177,7 +182,7 @@ def run(args) -> int:
     session = ReviewSession.from_results(record, values=values, measurements=measurements,
                                          measure_error=measure_error, measured=args.measure,
                                          measurement_edits={k: float(v) for k, v in edits.items()} or None,
-                                         path=args.record)
+                                         path=args.record, labs_row=labs_row)
     refused = session.refused()
     if refused:
         for name, v in refused.items():

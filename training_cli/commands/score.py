@@ -235,6 +235,8 @@ def run(args) -> int:
     if args.labs is not None:
         used = getattr(getattr(predictor, "schema", None), "names", []) or []
         print(summary.labs_line(Path(args.labs).name, used))
+        if summary.labs_header:
+            print(f"warning: {printable(summary.labs_header_line(str(args.labs)))}", file=sys.stderr)
         if summary.labs_unmatched:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "

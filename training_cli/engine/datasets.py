@@ -32,7 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model import clinical
-from mirage_model.clinical import RECORD_FEATURES, labs_record_id, match_labs_rows, record_values
+from mirage_model.clinical import (RECORD_FEATURES, header_disagreement, labs_record_id, match_labs_rows,
+                                   record_values)
 from mirage_model.clinical.labs import near_miss_text
 from mirage_model.records import RecordError, load_header
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
@@ -145,29 +146,6 @@ def header_values(hea: Path) -> dict:
         return record_values(load_header(hea))
     except RecordError:
         return {}
-
-
-def _header_disagrees(name: str, header_value, table_value) -> str:
-    """"sex F in the labs table, M in the header" where a record's labs row and its header differ
-    in age (by more than a year: draws and ECGs on other days) or sex; "" where they agree or cannot
-    be compared."""
-    if name not in ("age", "sex"):
-        return ""
-    value, unit = table_value if isinstance(table_value, tuple) else (table_value, None)
-    try:
-        feat = clinical.default_schema()[name]
-        table = feat.to_canonical(value, unit) if feat.kind != "binary" else feat.to_canonical(value)
-        header = feat.to_canonical(header_value)
-    except (clinical.ClinicalError, KeyError, TypeError, ValueError):
-        return ""
-    if name == "sex":
-        if table == header:
-            return ""
-        word = {1.0: "M", 0.0: "F"}
-        return f"sex {word.get(table, table)} in the labs table, {word.get(header, header)} in the header"
-    if abs(table - header) <= 1:
-        return ""
-    return f"age {table:g} in the labs table, {header:g} in the header"
 
 
 def _record_id(root: Path, header: Path) -> str:
@@ -374,7 +352,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             if name not in clin:
                 clin[name] = value
                 header_fields.add(name)
-            elif differ := _header_disagrees(name, value, clin[name]):
+            elif differ := header_disagreement(name, value, clin[name]):
                 differs.append(differ)
         if differs:
             disagree.append(f"{path_id}: {', '.join(differs)}")

@@ -99,9 +99,10 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
     return hints
 
 
-def labs_dict(labs, row_errors: dict | None = None) -> dict:
+def labs_dict(labs, row_errors: dict | None = None, warnings: list | None = None) -> dict:
     """{record_id: values} of a labs table (a path, or such a dict already); a row that cannot be
-    read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch.
+    read goes to ``row_errors`` ({record_id: message}, when given) instead of stopping the batch;
+    the table's warnings (units assumed, censored values) to ``warnings`` too, when given.
 
     Raises:
         BatchError: the table itself cannot be read.
@@ -111,7 +112,7 @@ def labs_dict(labs, row_errors: dict | None = None) -> dict:
     if isinstance(labs, Mapping):
         return dict(labs)
     try:
-        return read_labs_table(labs, row_errors=row_errors)
+        return read_labs_table(labs, row_errors=row_errors, warnings=warnings)
     except ClinicalError as err:
         raise BatchError(str(err)) from None
 
@@ -136,9 +137,13 @@ class LabsLookup:
     errors: dict                                # {row id: why the row was refused}
     root: Path                                  # the folder the records' ids are relative to
     match: LabsMatch = field(default_factory=lambda: LabsMatch({}, {}, []))
+    # what reading the table warned of (``read_labs_table``'s ``warnings``: units assumed, censored
+    # values read as their limit), for a face that shows no log (the app's batch dialog)
+    warnings: list = field(default_factory=list)
 
     @classmethod
-    def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable) -> "LabsLookup":
+    def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
+              warnings: Iterable[str] = ()) -> "LabsLookup":
         """The lookup of the run over ``paths`` (every record of it) under ``root``."""
         errors = dict(errors or {})
         root = Path(root)
@@ -155,7 +160,7 @@ class LabsLookup:
             match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
                               {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
                               more.unmatched)
-        return cls(labs, errors, root, match)
+        return cls(labs, errors, root, match, list(warnings))
 
     def record_id(self, path) -> str:
         """The record's id in the labs table (``clinical.labs_record_id``): its path under the root."""
@@ -198,7 +203,8 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
         BatchError: the table itself cannot be read, or the folder does not exist.
     """
     errors: dict = {}
-    table = labs_dict(labs, errors)
+    warnings: list = []
+    table = labs_dict(labs, errors, warnings)
     if headers is None:
         headers = find_inputs(folder)[0]
-    return LabsLookup.build(table, errors, folder, headers)
+    return LabsLookup.build(table, errors, folder, headers, warnings)

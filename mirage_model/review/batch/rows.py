@@ -8,7 +8,9 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-from mirage_model.clinical import SEX_CODE, ClinicalError, default_schema, record_values
+from mirage_model.clinical import (LABS_HEADER_NOTE, SEX_CODE, ClinicalError, default_schema, labs_header_note,
+                                   record_values)
+from mirage_model.clinical.features import censor_mark
 from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
 from mirage_model.preprocess import prediction_coverage
@@ -156,7 +158,8 @@ def sex_letter(value) -> str | None:
 def labs_text(values: dict) -> str:
     """A labs row's values as one cell, each in its feature's canonical unit, by name:
     "crp=5 mg/L; sex=F; troponin_t=12 ng/L" for crp 0.5 mg/dL, sex "female" and troponin T
-    0.012 ng/mL; "" for no values. What a research reader audits a scored row against."""
+    0.012 ng/mL; a censored value with its mark ("troponin_t=<3 ng/L" for "<3": the model read
+    its limit, 3); "" for no values. What a research reader audits a scored row against."""
     parts = []
     for name in sorted(values):
         v = canonical_value(name, values[name])
@@ -165,10 +168,16 @@ def labs_text(values: dict) -> str:
         if name == "sex":
             shown = sex_letter(v)
         else:
-            shown = f"{v:g} {default_schema([name]).features[0].unit}".rstrip()
+            shown = f"{censor_mark(values[name])}{v:g} {default_schema([name]).features[0].unit}".rstrip()
         if shown is not None:
             parts.append(f"{name}={shown}")
     return "; ".join(parts)
+
+
+def labs_header_notes(notes) -> list[str]:
+    """The parts of a row's notes (its "; "-joined ``notes`` cell) that say its labs row differs
+    from the record's header (``clinical.labs_header_note``): [] when none does."""
+    return [part for part in str(notes or "").split("; ") if part.startswith(LABS_HEADER_NOTE)]
 
 
 def error_message(err: BaseException) -> str:
@@ -182,15 +191,17 @@ def error_message(err: BaseException) -> str:
 
 
 def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-            settings, model_info, contributions=None, statements=None) -> str:
+            settings, model_info, contributions=None, statements=None, labs_row=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``.
-    Module level: a loader process runs it."""
+    ``labs_row``: the labs table's row among ``clinical_values`` (its labs block says where it
+    differs from the record's header). Module level: a loader process runs it."""
     from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
 
     session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
                                          schema=schema, measurements=measurements,
                                          measured=measurements is not None, file_values=False,
-                                         contributions=contributions, statements=statements)
+                                         contributions=contributions, statements=statements,
+                                         labs_row=labs_row)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
@@ -281,12 +292,16 @@ class Scorer:
             self._model_info = model_info_from(self.predictor)
         return self._model_info
 
+    def labs_row_of(self, record) -> dict:
+        """The labs row the record is scored with ({name: (value, unit)}; {} when none)."""
+        path = getattr(record, "path", None)
+        row = self.labs_row_id(path) if path is not None else record.record_id
+        return dict(self.labs.get(row, {}) or {})
+
     def clinical_for(self, record) -> dict:
         """The record's own values (age, sex ... from its file) with its labs row over them."""
         values = record_values(record)
-        path = getattr(record, "path", None)
-        row = self.labs_row_id(path) if path is not None else record.record_id
-        values.update(self.labs.get(row, {}) or {})
+        values.update(self.labs_row_of(record))
         return values
 
     def base_row(self, item: LoadedRecord) -> dict:
@@ -319,6 +334,12 @@ class Scorer:
             elif self.labs_row_id(it.path) in self.labs_errors:
                 it.error = f"labs row refused: {self.labs_errors[self.labs_row_id(it.path)]}"
         good = [it for it in items if it.record is not None and not it.error]
+        for it in good:
+            # a row that differs from the ECG's own header in age or sex may be another patient's:
+            # said in the row's notes (and the summary, the dialog, the PDF), the table's values used
+            differs = labs_header_note(record_values(it.record), self.labs_row_of(it.record))
+            if differs:
+                it.note = "; ".join(n for n in (it.note, differs) if n)
         clinicals = [self.clinical_for(it.record) for it in good]
         preds, failures, preps = predict_each(self.predictor, good, clinicals, self.explain)
         errors = [error_message(err) if err is not None else "" for err in failures]
@@ -446,4 +467,5 @@ class Scorer:
             log.debug("contributions failed for %s", item.path, exc_info=True)
             contributions = None
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                item.measurements, self.report_settings, self.model_info, contributions, statements)
+                item.measurements, self.report_settings, self.model_info, contributions, statements,
+                self.labs_row_of(item.record))

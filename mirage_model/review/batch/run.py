@@ -19,7 +19,7 @@ from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
-from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_text, rel_path
+from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_header_notes, labs_text, rel_path
 from mirage_model.review.interpret import statement_labels
 
 
@@ -49,6 +49,11 @@ class BatchSummary:
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
+    # what reading the labs table warned of (units assumed, censored values read as their limit)
+    labs_warnings: list[str] = field(default_factory=list)
+    # (record path, note) of each scored record whose labs row differs from its header in age or
+    # sex (``clinical.labs_header_note``: it may be another patient's row), as its notes say
+    labs_header: list[tuple[str, str]] = field(default_factory=list)
     # "" or the line saying a lock file left by a killed run was taken over (``OutputLock.stale_note``)
     lock_note: str = ""
 
@@ -58,6 +63,7 @@ class BatchSummary:
             self.scored += 1
             if row.get("pdf"):
                 self.pdfs += 1
+            self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]
         elif row["status"] == NOT_ECG:
             self.passed_over.append((row["record_path"], row["error"] or ""))
         else:
@@ -103,11 +109,32 @@ class BatchSummary:
                      "see their records' error rows")
         return line
 
+    def labs_header_line(self, table: str, limit: int = 3) -> str:
+        """``labs_header_line`` of this run's records whose labs row differs from their header."""
+        return labs_header_line(table, self.labs_header, limit)
+
     @property
     def exit_code(self) -> int:
         """0 all ok, 1 some failed, a folder could not be read (its records are not in the
         output) or cancelled before the end."""
         return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
+
+
+def labs_header_line(table: str, records, limit: int = 3) -> str:
+    """The records whose labs row differs from their header (``records``: (record path, note) as
+    ``BatchSummary.labs_header`` holds them), in one warning: "labs.csv: 2 records' labs rows
+    differ from their ECG header in age or sex and may be another patient's; the table's values
+    are used (1.hea: sex M in the labs table, F in the header; ...); see the notes column of the
+    output"; ""
+    when none does. ``mirage score`` prints it, the app's batch dialog shows it."""
+    records = list(records)
+    if not records:
+        return ""
+    n = len(records)
+    shown = "; ".join(f"{path}: {note.split('(', 1)[-1].split(')', 1)[0]}" for path, note in records[:limit])
+    whose = "1 record's labs row differs from its" if n == 1 else f"{n} records' labs rows differ from their"
+    return (f"{table}: {whose} ECG header in age or sex and may be another patient's; the table's values "
+            f"are used ({shown}{' ...' if n > limit else ''}); see the notes column of the output")
 
 
 def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, workers: int = 1,
@@ -192,7 +219,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         lookup = labs
     else:
         labs_errors: dict = {}
-        lookup = LabsLookup.build(labs_dict(labs, labs_errors), labs_errors, folder, headers)
+        labs_warnings: list = []
+        lookup = LabsLookup.build(labs_dict(labs, labs_errors, labs_warnings), labs_errors, folder, headers,
+                                  labs_warnings)
     labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
@@ -234,6 +263,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
+            summary.labs_warnings = list(lookup.warnings)
             summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
         cancelled = False
 

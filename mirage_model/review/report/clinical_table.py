@@ -9,6 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
+from mirage_model.clinical.features import censor_mark
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import FLAG_RED, make_table
@@ -31,10 +32,11 @@ def session_clinical_rows(session) -> list[dict]:
         if feat.kind == "binary":
             value, unit = (v.model_value() if v.accepted else v.text), ""
         else:
-            # as entered (its unit), with the canonical value beside it when converted
+            # as entered (its unit), with the canonical value beside it when converted; a censored
+            # result keeps its mark in both ("<0.3 (= <3 mg/L)"): a limit never reads as measured
             value, unit = v.text, (v.unit or feat.unit)
             if v.accepted and v.unit and feat.factor(v.unit) != 1.0:
-                value = f"{v.text} (= {fmt_num(v.canonical, 4)} {feat.unit})"
+                value = f"{v.text} (= {censor_mark(v.text)}{fmt_num(v.canonical, 4)} {feat.unit})"
         if not v.accepted:
             use = "refused, not given"
         elif used is None:
@@ -60,6 +62,10 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     """The values table, its notes (refused, not used) and the contributions table."""
     session = ctx.session
     out = [Paragraph("Clinical and laboratory values", st["h1"])]
+    for note in getattr(session, "labs_notes", ()) or ():
+        # a labs row that may be another patient's: said above the values it gave, bold red
+        out.append(Paragraph(pdf_escape(f"Warning: {note}."), ParagraphStyle(
+            "labs_warning", parent=st["small"], fontName=FONT_BOLD, textColor=colors.Color(*FLAG_RED))))
     rows = session_clinical_rows(session)
     pred = session.prediction
     if not rows:
@@ -96,6 +102,10 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     if refused:
         notes.append("Refused (not given to the model): " + "; ".join(
             f"{r['label']} {r['value']}: {r['message']}" for r in refused) + ".")
+    censored = [r for r in rows if censor_mark(r["value"])]
+    if censored:
+        notes.append("Censored (below or above what the assay measures): " + ", ".join(
+            f"{r['label']} {r['value'].split(' (=')[0]}" for r in censored) + "; the model took the limit.")
     unused = [r["label"] for r in rows if r["used"] == "not used by this model"]
     if unused:
         notes.append(f"Not used by this model (kept for the record): {', '.join(unused)}.")
