@@ -70,3 +70,62 @@ def test_a_run_cancelled_before_its_first_row_has_named_them(qtbot, dialog):
     assert dlg.summary is None and dlg.table.rowCount() == 0, dlg.status.text()
     assert "Cancelled" in dlg.status.text(), dlg.status.text()
     assert LINE in dlg.notes.text() and HINT in dlg.notes.text(), dlg.notes.text()
+
+
+LUDB = resources_dir() / "samples" / "ludb"
+
+
+@pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
+def test_the_labs_warnings_reach_the_dialog_and_the_window(qtbot, tiny_model, tmp_path):
+    """What reading a labs table warns of (censored values read as their limit) and a record whose
+    row gives another sex than its ECG header (another patient's row?) went to the CLI's log only: a
+    research user batch-scoring from the app saw "Done: 2 scored" and nothing else, and the record
+    opened from its row showed the table's troponin "<0,3" as 0.3 with no word on the sex. Now the
+    dialog's notes say both (details in the tooltip, the record's id marked), and the window opened
+    from the row shows "<0.3" and the warning in the lab form and the message bar.
+
+    Truth: LUDB record 1's header says "#<sex>: F"; the table (';', decimal commas) says M."""
+    import re
+    import shutil
+
+    from app.dialogs.batch import BatchDialog
+    from helpers_app import shown_window
+    from mirage_model.inference import Predictor
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in list(LUDB.glob("1.*")) + list(LUDB.glob("14.*")):
+        shutil.copy(f, folder / f.name)
+    sex = re.search(r"^#<sex>:\s*(\S+)", (LUDB / "1.hea").read_text(), re.M).group(1)
+    other = {"F": "M", "M": "F"}[sex]
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id;sex;troponin_t [ng/L]\n1;{other};<0,3\n", encoding="utf-8")
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    dlg.labs.setText(str(labs))
+    assert dlg.start() is not None
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert "2 scored" in dlg.status.text(), dlg.status.text()
+    notes, tip = dlg.notes.text(), dlg.notes.toolTip()
+    assert "labs.csv: 1 censored value read as its limit by the model (line 2, troponin_t [ng/L]: " \
+           "'<0,3' read as 0.3)" in notes, notes
+    differs = f"sex {other} in the labs table, {sex} in the header"
+    assert (f"labs.csv: 1 record's labs row differs from its ECG header in age or sex and may be another "
+            f"patient's; the table's values are used (1.hea: {differs})") in notes, notes
+    assert f"1.hea: labs row differs from the ECG header ({differs})" in tip, tip
+    r = [row["record_id"] for row in dlg.rows].index("1")
+    assert differs in dlg.table.item(r, dlg.columns.index("record_id")).toolTip()
+    assert "labs row differs" not in dlg.table.item(1 - r, dlg.columns.index("record_id")).toolTip()
+
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(dlg.record_path(r), values=dlg.record_values(r))
+    form = window.lab_form
+    assert form.raw_values()["troponin_t"] == ("<0.3", "ng/L")
+    assert window.session.values["troponin_t"].canonical == pytest.approx(0.3)    # the model's limit
+    assert form.warning.isVisibleTo(form) and differs in form.warning.text(), form.warning.text()
+    assert differs in window.message_bar.text(), window.message_bar.text()
+    # the reviewer corrects the sex to the header's: the warning has nothing left to say
+    form.set_value("sex", sex)
+    assert window.session.labs_notes == () and not form.warning.isVisibleTo(form)

@@ -2,8 +2,11 @@
 
 Folder, output CSV, optional PDF folder and labs table, device; a progress bar, cancel, and a table
 of results as they arrive. What the run tells besides its rows (a killed run's lock taken over,
-when it happens; the labs-table rows that fit no record, when the run starts) stays in a line of
-notes under the progress. A run that would replace the PDFs an earlier run wrote in its PDF folder
+when it happens; the labs-table rows that fit no record, what reading the table warned of (units
+assumed, censored values read as their limit) and its refused rows, when the run starts; the
+records whose labs row differs from their ECG header in age or sex, as their rows arrive) stays in
+lines of notes under the progress, each with its details in the notes' tooltip; such a record's
+id is orange, its note in the id's tooltip. A run that would replace the PDFs an earlier run wrote in its PDF folder
 asks first (Replace / Cancel), as ``mirage score`` refuses one without --overwrite; a resumed run
 skips its finished records and their PDFs, and is asked only about PDFs of the records its output
 has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
@@ -191,6 +194,9 @@ class BatchDialog(QDialog):
         self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
         self._notes: list[str] = []       # the lines of ``self.notes``
+        self._tips: dict[str, str] = {}   # a line of the notes -> its details (the notes' tooltip)
+        self._labs_header: list[tuple[str, str]] = []    # (record path, note): labs row differs from header
+        self._labs_header_line = ""       # the notes' line that counts them
         self._labs_name = ""              # the file name of the run's labs table (as started)
 
         self.folder = QLineEdit(folder)
@@ -314,6 +320,7 @@ class BatchDialog(QDialog):
         self.summary = None
         self.status.setToolTip("")
         self._set_notes([])
+        self._labs_header, self._labs_header_line = [], ""
         kwargs = {}
         if self.pdf_dir.text().strip():
             kwargs["pdf_dir"] = self.pdf_dir.text().strip()
@@ -395,6 +402,7 @@ class BatchDialog(QDialog):
             self.labs_lookup = row.lookup
             if row.unmatched:             # known before any record is scored: named now
                 self._note_unmatched(row.unmatched, row.hint)
+            self._note_table(row.lookup)
             return
         if isinstance(row, workers.BatchNotice):        # told when it happens, not at the end
             self._add_note(f"Note: {row}.")
@@ -405,7 +413,50 @@ class BatchDialog(QDialog):
         if isinstance(row, dict):
             self._add_row(row)
 
+    def _note_table(self, lookup) -> None:
+        """What reading the labs table warned of (units assumed, censored values read as their
+        limit: ``mirage score`` logs the same lines) and its refused rows, in the notes, once."""
+        table = self._labs_name or "the labs table"
+        for warning in getattr(lookup, "warnings", None) or ():
+            line = f"Warning: {warning}."
+            if line not in self._notes:
+                self._add_note(line)
+        errors = dict(getattr(lookup, "errors", None) or {})
+        if errors:
+            n = len(errors)
+            line = (f"Warning: {n} row{'s' if n != 1 else ''} of {table} refused and not used "
+                    f"({', '.join(list(errors)[:3])}{' ...' if n > 3 else ''}): see {'their' if n != 1 else 'its'} "
+                    "records' error rows.")
+            if line not in self._notes:
+                self._add_note(line, tip="Labs-table rows refused:\n" + "\n".join(
+                    f"{rid}: {why}" for rid, why in list(errors.items())[:200]))
+
+    def _note_labs_header(self, row: dict) -> None:
+        """A scored record whose labs row differs from its ECG header (its notes say so): one line
+        of the notes counts them and names the first, each record's note in the tooltip."""
+        from mirage_model.review.batch.rows import labs_header_notes   # loaded by the batch that made the row
+        from mirage_model.review.batch.run import labs_header_line
+
+        found = labs_header_notes(row.get("notes")) if row.get("status") == "ok" else []
+        if not found:
+            return
+        self._labs_header += [(str(row.get("record_path")), n) for n in found]
+        line = "Warning: " + labs_header_line(self._labs_name or "the labs table", self._labs_header) + "."
+        self._tips[line] = "Labs rows that differ from their ECG header:\n" + "\n".join(
+            f"{path}: {note}" for path, note in self._labs_header[:200])
+        self._set_labs_header_line(line)
+
+    def _set_labs_header_line(self, line: str) -> None:
+        """The notes' line on labs rows that differ from their header, in its place ("": none)."""
+        old = self._labs_header_line
+        self._labs_header_line = line
+        lines = [line if x == old else x for x in self._notes if x != old or line]
+        if line and line not in lines:
+            lines.append(line)
+        self._set_notes(lines)
+
     def _add_row(self, row: dict) -> None:
+        self._note_labs_header(row)
         self.rows.append(row)
         new = [k for k in row if k not in self.columns and k not in HIDDEN]
         if new:
@@ -427,6 +478,10 @@ class BatchDialog(QDialog):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(Qt.GlobalColor.darkGray if row.get("status") == NOT_ECG else Qt.GlobalColor.red)
                 item.setToolTip(str(row.get(key)))
+            if key == "record_id" and "labs row differs" in str(row.get("notes") or ""):
+                # its labs row may be another patient's: the id says so at a glance, the tip in words
+                item.setForeground(Qt.GlobalColor.darkYellow)
+                item.setToolTip(str(row.get("notes")))
             self.table.setItem(r, c, item)
 
     def _done(self, summary) -> None:
@@ -471,13 +526,16 @@ class BatchDialog(QDialog):
                 f"{'were' if n != 1 else 'was'} not used {unmatched_rows_text(ids, hint)}.")
 
     def _add_note(self, line: str, tip: str = "") -> None:
-        self._set_notes(self._notes + [line], tip)
+        if tip:
+            self._tips[line] = tip
+        self._set_notes(self._notes + [line])
 
-    def _set_notes(self, lines: list[str], tip: str = "") -> None:
+    def _set_notes(self, lines: list[str]) -> None:
+        """The notes' lines; its tooltip the details of each line that has them, in order."""
         self._notes = list(lines)
+        self._tips = {k: v for k, v in self._tips.items() if k in self._notes}
         self.notes.setText("\n".join(self._notes))
-        if tip or not lines:
-            self.notes.setToolTip(tip)
+        self.notes.setToolTip("\n\n".join(self._tips[line] for line in self._notes if line in self._tips))
         self.notes.setVisible(bool(self._notes))
 
     def _show_output(self, out: Path) -> None:
@@ -492,6 +550,7 @@ class BatchDialog(QDialog):
             return
         fresh = {str(r.get("record_path")): r for r in self.rows}
         self.rows, self.columns = [], []
+        self._labs_header = []            # counted again over the file's rows (kept ones too)
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
         for row in rows:

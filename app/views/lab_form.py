@@ -179,6 +179,14 @@ class LabForm(QWidget):
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         outer.addWidget(self.caption)
+        # what the values' source said of them: a labs row that differs from the record's header
+        # (``ReviewSession.labs_notes``: maybe another patient's row), above the values it gave
+        self.warning = QLabel("")
+        self.warning.setWordWrap(True)
+        self.warning.setTextFormat(Qt.TextFormat.PlainText)
+        self.warning.setStyleSheet("color: #c0392b; font-weight: bold")
+        self.warning.setVisible(False)
+        outer.addWidget(self.warning)
         self._scroll = QScrollArea()
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QScrollArea.Shape.NoFrame)     # the tab's own frame is around it
@@ -343,6 +351,7 @@ class LabForm(QWidget):
         """Show the session's values, sources, refusals and contributions in every row."""
         contributions = self.session.contributions or {}
         labels = getattr(self.session.prediction, "labels", ())
+        self._show_labs_notes()
         for name, row in self._rows.items():
             v = self.session.values.get(name)
             if v is None:
@@ -364,6 +373,12 @@ class LabForm(QWidget):
             else:
                 self._mark_unused(row, v)
             row.show_tip(self.columns_shown())
+
+    def _show_labs_notes(self) -> None:
+        """The session's ``labs_notes`` (a labs row that differs from the header) above the values."""
+        notes = tuple(getattr(self.session, "labs_notes", ()) or ())
+        self.warning.setText("\n".join(f"Warning: {n}." for n in notes))
+        self.warning.setVisible(bool(notes))
 
     def _mark_unused(self, row: _Row, v) -> None:
         """A given value the model does not read says so, beside its flag (never instead of it: a
@@ -495,6 +510,7 @@ class LabForm(QWidget):
         self._mark_unused(row, v)     # no model run follows (it does not read it) to refresh the form
         row.source.setText("" if v is None else v.source)
         row.show_tip(self.columns_shown())
+        self._show_labs_notes()       # a corrected age or sex may leave the labs row's note nothing to say
         if emit:
             self.changed.emit()
 

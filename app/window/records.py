@@ -231,8 +231,11 @@ class RecordsMixin:
         t0 = time.perf_counter()
         self.session.set_record(record, path)
         sid, table = getattr(self, "_table_values", (None, {}))
+        labs_note = ""
         if table and sid == self.session.id:
-            self.session.set_values(table, source="table")     # over the file's, as the batch had them
+            # over the file's, as the batch had them; a row that differs from the header in age or
+            # sex (maybe another patient's) is said in the message bar and the lab form
+            labs_note = self.session.set_labs_row(table, source="table")
         self.viewer.set_record(record)
         self._record_controls(True)
         if self.fit_page_on_open:
@@ -257,8 +260,9 @@ class RecordsMixin:
                          + (f"; {named}" if named else "")
                          + (f"; {who['device']}" if who.get("device") else ""))
         flagged = record.flag_texts(("flat", "saturated", "missing")) if hasattr(record, "flag_texts") else []
-        if flagged:
-            self.show_message(f"{record.record_id}: lead quality: " + "; ".join(flagged))
+        said = (["lead quality: " + "; ".join(flagged)] if flagged else []) + ([labs_note] if labs_note else [])
+        if said:
+            self.show_message(f"{record.record_id}: " + "; ".join(said))
         self.timings["draw_s"] = time.perf_counter() - t0
         self.recordLoaded.emit(record)
         if self.predictor is not None:
