@@ -29,7 +29,7 @@ from app.views.explain import LeadHeatmaps, ModelImageView
 from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
-from app.views.median_beats import MedianBeatsView
+from app.views.median_beats import MedianBeatsView, MedianBeatsWindow
 from app.views.paper import LAYOUTS
 from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
@@ -153,6 +153,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.measure_panel = MeasurementsPanel()
         self.median_beats = MedianBeatsView()
         self.median_beats.physical_dpi = self.viewer.plot.physical_dpi   # one DPI (and its override) for both
+        self.median_window = None             # MedianBeatsWindow, made when first asked for
+        self.median_beats.enlarge.connect(self.show_median_window)
         self.lab_form = LabForm()
         self.browser = FolderBrowser()
         self.patient_line = PatientLine()     # whose ECG is on screen, always in view
@@ -289,6 +291,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.viewer.caliper_btn.toggled.connect(self.calipers_action.setChecked)
         # the Overlays button's switches (lead importance, saliency in time, fiducials), with their keys
         view_menu.addActions([self.viewer.importance_box, self.viewer.saliency_box, self.viewer.fid_box])
+        self.median_window_action = act("&Median beats in a window", self.show_median_window, "Ctrl+Shift+M",
+                                        None, view_menu)
         layouts = view_menu.addMenu("&Layout")
         group = QActionGroup(self)
         self.layout_actions = {}
@@ -407,6 +411,17 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, "About MIRAGE Review", about_text())
+
+    def show_median_window(self) -> None:
+        """View > Median beats in a window: the session's median beats, as large as the window is
+        made; it follows the record on screen (``_clear_views`` gives it each new session)."""
+        if self.median_window is None:
+            self.median_window = MedianBeatsWindow(self)
+            self.median_window.beats.physical_dpi = self.viewer.plot.physical_dpi
+        self.median_window.set_session(self.session)
+        self.median_window.show()
+        self.median_window.raise_()
+        self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
         """Esc: stop loading, inference and folder listing (their results are dropped)."""

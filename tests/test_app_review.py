@@ -308,3 +308,60 @@ def test_the_trace_view_is_drawn_true_again_on_another_screen(qtbot, tmp_path):
     handle.screenChanged.emit(handle.screen())
     assert px_per_mv() == pytest.approx(10 * 150.0 / 25.4, rel=1e-3)
     assert "(true scale)" in window.viewer.scale_label.text()
+
+
+def _window_peak_mv(view, lead: str) -> float:
+    """The drawn median beat's highest point above its cell's baseline, in mV (sheet mm / gain)."""
+    cell = next(c for c in view.cells if c.lead == lead)
+    y = np.asarray(view.curves[lead].yData, float)
+    return float(np.nanmax(y) - cell.baseline) / view.gain
+
+
+def test_median_beats_open_in_a_window_of_their_own_that_follows_the_record(qtbot, tmp_path):
+    """In the tab under the traces the median beats are drawn at about a quarter of true size on a
+    1280x800 screen: too small to read a J point. Ctrl+Shift+M (View > Median beats in a window, or
+    the tab's button, or a double-click on the sheet) opens them in a window of their own, drawn
+    larger, naming the record; another record opened replaces them (never the earlier patient's
+    beats beside the new patient's line), a record that fails to open empties them. Truth: the
+    written records' R waves, 1.5 mV in lead II, then half that in the second record."""
+    import wfdb
+
+    window = shown_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    window.tabs.setCurrentWidget(window.median_beats)
+    tab = window.median_beats
+    qtbot.waitUntil(lambda: tab.vb.width() > 50, timeout=WAIT_MS)
+    press(qtbot, window, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    pop = window.median_window
+    assert pop is not None and pop.isVisible(), "Ctrl+Shift+M opened no window"
+    beats = pop.beats
+    qtbot.waitUntil(lambda: beats.vb.width() > 50 and beats.view is not None, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert "rr1000" in pop.windowTitle() and "rr1000" in pop.patient_line.patient_text
+    assert beats.screen_zoom() > 1.5 * tab.screen_zoom(), "the window draws the sheet no larger than the tab"
+    assert "to fit the window" in beats.note.text()
+    assert beats.mark_positions() == tab.mark_positions() and beats.mark_positions()
+    first = _window_peak_mv(beats, "II")
+    assert first == pytest.approx(1.5, abs=0.25)
+
+    # a second patient: half the amplitude everywhere
+    t = np.arange(10 * FS) / FS
+    wfdb.wrsamp("half", fs=FS, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=0.5 * known_signal(t).T,
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path))
+    open_measured(qtbot, window, tmp_path / "half.hea")
+    qtbot.waitUntil(lambda: beats.view is not None, timeout=WAIT_MS)
+    assert "half" in pop.windowTitle() and "rr1000" not in pop.windowTitle()
+    assert "half" in pop.patient_line.patient_text and "rr1000" not in pop.patient_line.patient_text
+    assert _window_peak_mv(beats, "II") / first == pytest.approx(0.5, abs=0.03)
+
+    # a file that cannot be read: no beats and no record named
+    bad = tmp_path / "broken.hea"
+    bad.write_text("this is not a wfdb header\n")
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(bad)
+    assert beats.view is None and not len(beats.curves["II"].yData if beats.curves["II"].yData is not None else [])
+    assert "half" not in pop.windowTitle() and "half" not in pop.patient_line.patient_text
+    # the tab's button opens the same window
+    pop.close()
+    tab.enlarge_btn.click()
+    assert window.median_window is pop and pop.isVisible()

@@ -15,13 +15,14 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.views.ecg_plot import screen_dpi
 from app.views.following import FollowsSession
 from app.views.paper import OUTSIDE, TRACE, PaperGrid
+from app.views.patient_line import PatientLine
 from mirage_model.review.median_beats import (
     FIDUCIAL_MARKS, GAIN_MM_MV, GRID_2X6, GRID_3X4, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
@@ -34,9 +35,15 @@ def _rgb(rgb: tuple[float, float, float]) -> QColor:
 
 
 class MedianBeatsView(FollowsSession, QWidget):
-    """The 12 median beats of the session's measurements, with the fiducials and their legend."""
+    """The 12 median beats of the session's measurements, with the fiducials and their legend.
 
-    def __init__(self, parent: QWidget | None = None):
+    ``enlarge`` is emitted when the reader asks for the sheet in a window of its own (the button
+    under it, or a double-click on it): in the tab under the traces it is drawn at about a quarter
+    of true size on a 1280x800 screen."""
+
+    enlarge = Signal()
+
+    def __init__(self, parent: QWidget | None = None, enlargeable: bool = True):
         super().__init__(parent)
         self.session = None
         self.view = None                      # review.median_beats.MedianBeatView shown (None: none)
@@ -85,10 +92,21 @@ class MedianBeatsView(FollowsSession, QWidget):
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #444")
+        self.enlarge_btn = QPushButton("Open in a window")
+        self.enlarge_btn.setToolTip("the median beats in a window of their own, as large as it is made "
+                                    "(Ctrl+Shift+M; or double-click the sheet)")
+        self.enlarge_btn.clicked.connect(self.enlarge)
+        self.enlargeable = enlargeable
+        self.enlarge_btn.setVisible(enlargeable)
+        self.plot.mouseDoubleClickEvent = lambda event: (self.enlarge.emit() if enlargeable else None)
+        legend_row = QHBoxLayout()
+        legend_row.setContentsMargins(0, 0, 0, 0)
+        legend_row.addWidget(self.legend, 1)
+        legend_row.addWidget(self.enlarge_btn, 0, Qt.AlignmentFlag.AlignTop)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.legend)
+        lay.addLayout(legend_row)
         lay.addWidget(self.note)
         # it fits itself to the tab (its note says at what size): it must not hold the row below the
         # traces taller than a short screen can give it
@@ -142,6 +160,7 @@ class MedianBeatsView(FollowsSession, QWidget):
                 f"{g * zoom:.3g} mm/mV on screen")
         reduced = (f" Gain {g:g} mm/mV: at {GAIN_MM_MV:g} mm/mV the tallest beat would leave its row."
                    if g != GAIN_MM_MV else "")
+        size = size.replace("to fit the tab", "to fit the tab" if self.enlargeable else "to fit the window")
         self.note.setText(f"{self.view.caption} (not the device's). Times from the QRS onset. "
                           f"{SPEED_MM_S:g} mm/s, {g:g} mm/mV{size}; grid 1 mm / 5 mm "
                           f"(40 ms / {1 / g:g} mV, 200 ms / {5 / g:g} mV).{reduced} " + span_note(self.view))
@@ -210,3 +229,41 @@ class MedianBeatsView(FollowsSession, QWidget):
             return {}
         return {key: ms for key, _l, ms, _c in self.view.marks if self.marks[key].xData is not None
                 and len(self.marks[key].xData)}
+
+
+class MedianBeatsWindow(FollowsSession, QWidget):
+    """The median beats in a window of their own (View > Median beats in a window), for reading
+    them larger than the tab allows; resizable, the sheet fitted to it and its size said in the note.
+
+    It follows the main window's session as the tab does: another record opened replaces its beats
+    and its patient line at once (nothing of an earlier patient's ECG is left in it), no record
+    empties it. Its title and the patient line above the sheet name whose beats they are."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.session = None
+        self.patient_line = PatientLine()
+        self.beats = MedianBeatsView(enlargeable=False)
+        notice = QLabel("Research use only, not a diagnosis; unconfirmed.")
+        notice.setStyleSheet("color: #7a4b00; font-weight: bold")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.patient_line)
+        lay.addWidget(self.beats, 1)
+        lay.addWidget(notice)
+        self.resize(900, 720)
+        self.refresh()
+
+    def set_session(self, session) -> None:
+        """Show ``session``'s median beats and patient (None: none)."""
+        self.patient_line.set_session(session)
+        self.beats.set_session(session)
+        FollowsSession.set_session(self, session)
+
+    def redraws_on(self, name: str, info: dict) -> bool:
+        return name == "record"
+
+    def refresh(self) -> None:
+        """The title names the record shown (none while no record is open)."""
+        record = getattr(self.session, "record", None) if self.session is not None else None
+        rid = getattr(record, "record_id", "") if record is not None else ""
+        self.setWindowTitle(f"Median beats - {rid} - MIRAGE Review" if rid else "Median beats - MIRAGE Review")

@@ -142,6 +142,8 @@ class RecordsMixin:
         self.heatmaps.set_explanation(None)
         self.measure_panel.set_session(self.session)
         self.median_beats.set_session(self.session)      # fills itself when the measurements arrive
+        if self.median_window is not None:               # the window of them too: never an earlier patient's
+            self.median_window.set_session(self.session)
         self.results.interpretation.set_session(self.session)
         self.lab_form.set_session(self.session)
         self.results.bars.clear()
