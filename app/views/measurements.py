@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
 
+from app.views.elided_label import ElidedLabel
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.measurements import measurement_rows, why_unmeasured
 
@@ -22,6 +25,10 @@ EDITED = QColor(255, 236, 179)
 
 EDIT_NOTE = ("Double-click a value (or select it and press F2) to correct it; clear it to restore the automatic "
              "value.")
+# rows as tall as the text and a few pixels (Qt's default, 30 px, showed 4 of the 11 rows on a 1366x768
+# screen): as tall as the room lets every row be, between these margins over the font's height
+ROW_PAD_MIN, ROW_PAD_MAX = 1, 6
+FLAG_COLOUR = "#a01010"
 
 class MeasurementsPanel(QWidget):
     """Table of measurements; the Value column is editable. ``edited`` fires after a correction."""
@@ -41,16 +48,34 @@ class MeasurementsPanel(QWidget):
         header.setDefaultSectionSize(header.minimumSectionSize())
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.note = QLabel(EDIT_NOTE)
-        self.note.setWordWrap(True)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)      # _fit_rows sets their height
+        rows.setMinimumSectionSize(1)
+        self.table.setAccessibleName("Measurements")
+        # one line above the table, the title, a flagged value out of view and the note (whole on
+        # hover): a wrapped note under the table took two or three rows' height from a short screen
+        self.title = QLabel("<b>Measurements</b>")
+        self.flagged = ElidedLabel("")          # flagged values scrolled out of view, and where they are
+        self.flagged.setStyleSheet(f"color: {FLAG_COLOUR}; font-weight: bold")
+        self.flagged.setVisible(False)
+        self.note = ElidedLabel(EDIT_NOTE)
         self.note.setStyleSheet("color: #555")
+        line = QHBoxLayout()
+        line.setContentsMargins(0, 0, 0, 0)
+        line.setSpacing(8)
+        line.addWidget(self.title)
+        line.addWidget(self.flagged, 1)
+        line.addWidget(self.note, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(QLabel("<b>Measurements</b>"))
+        lay.setSpacing(1)
+        lay.addLayout(line)
         lay.addWidget(self.table, 1)
-        lay.addWidget(self.note)
         self._filling = False
+        self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
         self.table.itemChanged.connect(self._item_changed)
+        self.table.viewport().installEventFilter(self)
+        self.table.verticalScrollBar().valueChanged.connect(self._say_flags_out_of_view)
         self._fill()
 
     # the panel renders a ReviewSession's measurement table; edits go to the session
@@ -77,6 +102,7 @@ class MeasurementsPanel(QWidget):
             self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:
             self.note.setText(EDIT_NOTE)
+        self._describe()
 
     @property
     def automatic(self):
@@ -129,6 +155,7 @@ class MeasurementsPanel(QWidget):
 
     def _fill(self) -> None:
         self._filling = True
+        self._flags = {}
         ready = self.session is not None and not self.pending
         sex = getattr(self.session, "sex", None)
         table = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex)} if ready else {}
@@ -156,7 +183,9 @@ class MeasurementsPanel(QWidget):
                     name.setFont(bold)
                     # the arrow alone (its word on hover): "automatic  \u2191 high" widened the
                     # column past the panel's room in a 1024 px window
-                    src += " " + {"high": "\u2191", "low": "\u2193"}[row["flag"]]
+                    arrow = {"high": "\u2191", "low": "\u2193"}[row["flag"]]
+                    src += " " + arrow
+                    self._flags[r] = f"{label} {item.text()} {unit} {arrow}"
                     flag = f"{row['flag']}: outside the adult reference range"
                 else:
                     flag = ""
@@ -174,6 +203,7 @@ class MeasurementsPanel(QWidget):
         finally:
             self._filling = False
         self._keep_values_in_view()
+        self._fit_rows()
 
     def _keep_values_in_view(self) -> None:
         """The table is never narrower than its three columns, so that a narrow window (1024 px
@@ -188,6 +218,49 @@ class MeasurementsPanel(QWidget):
                    for c in range(self.table.columnCount()))
         need += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
         self.table.setMinimumWidth(need)
+
+    def eventFilter(self, watched, event) -> bool:     # noqa: N802 (Qt's name)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_rows()
+        return super().eventFilter(watched, event)
+
+    def _fit_rows(self) -> None:
+        """Rows as tall as lets them all be in view (the block read at a glance, as on a cart's
+        printout), between ROW_PAD_MIN and ROW_PAD_MAX pixels over the font's height; where even
+        the least is too tall, the rows out of view scroll and their flags are said above."""
+        n = self.table.rowCount()
+        text = self.table.fontMetrics().height()
+        room = self.table.viewport().height()
+        height = max(text + ROW_PAD_MIN, min(text + ROW_PAD_MAX, room // n if n else 0))
+        rows = self.table.verticalHeader()
+        if rows.defaultSectionSize() != height or any(self.table.rowHeight(r) != height for r in range(n)):
+            rows.setDefaultSectionSize(height)
+            for r in range(n):
+                self.table.setRowHeight(r, height)
+        self._say_flags_out_of_view()
+
+    def _say_flags_out_of_view(self) -> None:
+        """Name the flagged values (outside the reference range) whose rows are not wholly in view,
+        and where they are, above the table: a QTc flagged below the fold is not missed."""
+        view = self.table.viewport().rect()
+        where: dict[str, list[str]] = {"above": [], "below": []}
+        for r, text in self._flags.items():
+            cell = self.table.visualRect(self.table.model().index(r, 1))
+            if not view.contains(cell):
+                where["above" if cell.top() < view.top() else "below"].append(text)
+        # where first: a narrow panel cuts the end of the line ("below: QTc Bazett 512 ms \u2191, QR...")
+        said = "; ".join(f"{side}: {', '.join(items)}" for side, items in where.items() if items)
+        self.flagged.setText(said)
+        self.flagged.setVisible(bool(said))
+        self.note.setVisible(not said)          # the flag first; the note then on its hover
+        self._describe()
+
+    def _describe(self) -> None:
+        """The note (and any flag out of view) as the table's accessible description; the note on
+        the flag's hover while the flag stands in its place."""
+        if self.flagged.text():
+            self.flagged.set_tip(f"Outside the adult reference range: scroll the table to see it.\n{self.note.text()}")
+        self.table.setAccessibleDescription(" ".join(t for t in (self.flagged.text(), self.note.text()) if t))
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() != 1:

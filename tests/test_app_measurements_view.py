@@ -1,0 +1,149 @@
+"""The measurement block under the traces read at a glance, as on a cart's printout: every row in
+view without scrolling in the window a 1920x1080 screen gives, and on 1366x768 and 1280x800 laptops
+(records open fitted to the page there, the row under the traces SHORT_SCREEN_BOTTOM_PX tall);
+where a row cannot be shown its flag is said above the table; editing and the keys still work.
+
+Truth comes from outside the panel: each row's drawn rectangle against the table's viewport, the
+font's own height, the reference ranges' flags (a QRS axis of -75 deg is left axis deviation)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractItemView, QApplication  # noqa: E402
+
+from helpers_app import WAIT_MS, isolated_settings  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+
+SAMPLE = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="bundled sample records not present")
+
+
+def _window(qtbot, size, short):
+    """The window as ``mirage-review`` opens it on a screen: ``short`` (under 900 px of height),
+    records fitted to the page and the row under the traces SHORT_SCREEN_BOTTOM_PX tall."""
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    if short:
+        window.fit_to_screen(restore=False)
+        if not window.fit_page_on_open:
+            pytest.skip("this screen is tall enough to open records at true scale")
+    window.resize(*size)
+    window.show()
+    return window
+
+
+def _rows_in_view(table, columns=(0, 1, 2)) -> list[int]:
+    view = table.viewport().rect()
+    return [r for r in range(table.rowCount())
+            if all(view.contains(table.visualRect(table.model().index(r, c))) for c in columns)]
+
+
+def _measured_flagged(session):
+    """Measurements with a QRS axis of -75 deg (left axis deviation: flagged low, the last rows)."""
+    from mirage_model.measure import Measurements
+
+    auto = Measurements(**{**{k: None for k in Measurements.__dataclass_fields__},
+                           "heart_rate_bpm": 60.0, "rr_ms": 1000.0, "pr_ms": 160.0, "qrs_ms": 90.0,
+                           "qt_ms": 400.0, "qtc_bazett_ms": 400.0, "qtc_fridericia_ms": 400.0,
+                           "qtc_framingham_ms": 400.0, "p_axis_deg": 50.0, "qrs_axis_deg": -75.0, "t_axis_deg": 40.0, "method": "test"})
+    assert session.accept_measurements(session.id, auto)
+
+
+# the windows mirage-review opens: 1920x1080 (1600x1000, tall), 1366x768 and 1280x800 (screen less 16 px)
+@needs_sample
+@pytest.mark.parametrize("size, short", [((1600, 1000), False), ((1350, 752), True), ((1264, 784), True)])
+def test_every_measurement_row_is_in_view_without_scrolling(qtbot, size, short):
+    """The table's 11 rows were 30 px tall (Qt's default): 6 were in view at 1920x1080, 4 at
+    1366x768 and 1280x800, and the QTc and the axes needed scrolling. Now every row, its name, value
+    and source, lies inside the viewport, nothing scrolled, rows no shorter than the font; the traces
+    keep their height (the row under them no taller than it was)."""
+    from app.main_window import SHORT_SCREEN_BOTTOM_PX
+
+    window = _window(qtbot, size, short)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    _measured_flagged(window.session)
+    window.measure_panel.refresh()
+    QApplication.processEvents()
+    assert window.size().width() == size[0]
+    top, bottom = window.center_splitter.sizes()
+    # the window's split: 700:290 on a tall screen, the traces' height on a short one
+    assert bottom <= (SHORT_SCREEN_BOTTOM_PX if short else (top + bottom) * 290 / 990 + 1), (top, bottom)
+
+    table = window.measure_panel.table
+    assert all(table.item(r, 1).text() for r in range(table.rowCount()))       # every value measured
+    assert _rows_in_view(table) == list(range(table.rowCount())), (table.viewport().rect(), table.rowHeight(0))
+    assert table.verticalScrollBar().value() == 0 and not table.verticalScrollBar().isVisible()
+    assert not table.horizontalScrollBar().isVisible()
+    assert min(table.rowHeight(r) for r in range(table.rowCount())) > table.fontMetrics().height()
+    # the flagged axis is in view: nothing to point at
+    assert not window.measure_panel.flagged.isVisible()
+
+
+def test_a_flagged_value_out_of_view_is_named_above_the_table(qtbot):
+    """Where the panel is too short for every row (a window made small), a flagged value the reader
+    cannot see is named in the panel's title, with where it is; scrolled into view, it is not."""
+    from app.views.measurements import ROWS, MeasurementsPanel
+    from helpers_models import synthetic_record
+    from mirage_model.review.session import ReviewSession
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(320, 130)
+    panel.show()
+    session = ReviewSession(synthetic_record())
+    panel.set_session(session)
+    _measured_flagged(session)
+    panel.refresh()
+    QApplication.processEvents()
+    table = panel.table
+    axis = [k for k, *_ in ROWS].index("qrs_axis_deg")
+    assert axis not in _rows_in_view(table)
+    title = panel.flagged.text()
+    assert "QRS axis" in title and "-75" in title and "\u2193" in title and "below" in title, title
+    assert panel.flagged.isVisible() and "QRS axis" in panel.table.accessibleDescription()
+    assert panel.note.text() in panel.flagged.toolTip()                 # the note it stands in for, on hover
+    table.scrollToBottom()
+    QApplication.processEvents()
+    assert axis in _rows_in_view(table)
+    assert "QRS axis" not in panel.flagged.text() and not panel.flagged.isVisible()
+
+
+@needs_sample
+def test_a_value_is_corrected_with_f2_and_the_keys_in_the_compact_table(qtbot):
+    """F2 on a value opens its editor in the compact row; the corrected value reaches the session;
+    the arrows move between values; the table keeps its accessible name."""
+    window = _window(qtbot, (1350, 752), True)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(SAMPLE)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    _measured_flagged(window.session)
+    window.measure_panel.refresh()
+    from app.views.measurements import ROWS
+
+    table = window.measure_panel.table
+    assert table.accessibleName() == "Measurements"
+    qt = [k for k, *_ in ROWS].index("qt_ms")
+    table.setFocus()
+    table.setCurrentCell(qt - 1, 1)
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentRow() == qt and table.currentColumn() == 1
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    assert table.state() == QAbstractItemView.State.EditingState
+    editor = QApplication.focusWidget()
+    assert editor is not table and table.viewport().rect().contains(editor.geometry())
+    editor.selectAll()
+    qtbot.keyClicks(editor, "452")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState, timeout=5000)   # (queued)
+    assert window.session.measurement_edits == {"qt_ms": 452.0}
+    assert table.item(qt, 1).text() == "452" and table.item(qt, 2).text() == "edited"
