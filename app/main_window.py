@@ -307,7 +307,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
         # the commands that act on the record on screen (greyed out while none is: _record_controls)
         self.record_actions = (self.export_action, self.save_as_action, true_scale, fit, zoom_in, zoom_out,
-                               self.calipers_action, *self.layout_actions.values())
+                               self.calipers_action, self.median_window_action, *self.layout_actions.values())
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)

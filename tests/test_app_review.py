@@ -361,7 +361,9 @@ def test_median_beats_open_in_a_window_of_their_own_that_follows_the_record(qtbo
         window.open_record(bad)
     assert beats.view is None and not len(beats.curves["II"].yData if beats.curves["II"].yData is not None else [])
     assert "half" not in pop.windowTitle() and "half" not in pop.patient_line.patient_text
-    # the tab's button opens the same window
+    # with no record there is nothing to enlarge; with one, the tab's button opens the same window
     pop.close()
+    assert not tab.enlarge_btn.isEnabled() and not window.median_window_action.isEnabled()
+    open_measured(qtbot, window, tmp_path / "half.hea")
     tab.enlarge_btn.click()
-    assert window.median_window is pop and pop.isVisible()
+    assert window.median_window is pop and pop.isVisible() and "half" in pop.windowTitle()

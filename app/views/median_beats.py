@@ -208,6 +208,7 @@ class MedianBeatsView(FollowsSession, QWidget):
             item.setData(x, y, connect="pairs")
         self.grid.setVisible(v is not None)
         self.pulses.setVisible(v is not None)
+        self.enlarge_btn.setEnabled(v is not None)      # nothing to enlarge without a record's beats
         if v is None:
             self.legend.setText("")
             self.note.setText(unavailable_reason(s))
