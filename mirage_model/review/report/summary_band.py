@@ -14,11 +14,17 @@ result (a superclass model's positive classes, as the header showed it before) a
 the model the statements come from. When the quality
 gate withheld the model's calls, the interpretation says "withheld" with the reason and its
 statements are printed grey. Research use only, unconfirmed.
+
+The statements are printed at ``READABLE`` (7 pt) or more, never smaller: a statement too long for
+its line wraps under itself (a hanging indent) rather than shrinking, and when the band (six lines
+of 3.2 mm between the header and the sheet, which keeps its 4 rows of 40 mm) has no room for them
+all, its last line counts and names the others and says that the interpretation continues on page 3.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +45,9 @@ BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
 ARROWS = {"high": "\u2191", "low": "\u2193"}     # in the report's font (DejaVu Sans has arrows)
 SIZE = 7.5                                       # pt, the band's text
 SMALLEST = 5.5                                   # pt, the least a too-long line is shrunk to before it is cut
+READABLE = 7.0                                   # pt, the least a statement is printed at: wrapped rather than smaller
+INDENT = 3 * MM                                  # a wrapped statement's next lines, under its first (hanging indent)
+CELL_GAP = 2 * MM                                # the least room after a statement set in half the column
 LEADING = 3.2 * MM
 GREY = (0.35, 0.35, 0.35)
 RED = (0.65, 0.0, 0.0)
@@ -260,9 +269,9 @@ def _fits(c, runs: list[Run], width: float) -> bool:
     return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs) <= width
 
 
-def _fits_shrunk(c, runs: list[Run], width: float) -> bool:
-    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, at most to ``SMALLEST``)."""
-    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * SMALLEST / SIZE) for r in runs) <= width
+def _fits_shrunk(c, runs: list[Run], width: float, smallest: float = SMALLEST) -> bool:
+    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, at most to ``smallest``)."""
+    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * smallest / SIZE) for r in runs) <= width
 
 
 def _first_whole(c, variants: list[list[Run]], width: float) -> list[Run]:
@@ -280,57 +289,150 @@ def statement_runs(s, compact: bool = False, note: bool | None = None) -> list[R
     return runs
 
 
-def more_runs(c, rest, width: float) -> list[Run]:
-    """The cell for the statements the band has no room for: how many, that page 3 lists them all,
-    and as many of their names, whole, as fit ``width`` at the band's size."""
-    def cell(k: int) -> str:
-        if not k:
-            return f"... and {len(rest)} more (all on page 3)"
+# A line of the interpretation: its cells as (x from the column's left edge, width, runs), one cell over
+# the whole width or two side by side
+Cell = tuple[float, float, list[Run]]
+Line = list[Cell]
+
+
+def wrap_runs(c, runs: list[Run], width: float, indent: float = INDENT) -> list[list[Run]]:
+    """``runs`` broken at spaces into lines at their own size: the first within ``width`` pt, the
+    others within ``width - indent`` (they are drawn ``indent`` in: a hanging indent). A word longer
+    than a line is broken inside it."""
+    lines: list[list[tuple[str, Run]]] = [[]]
+    used, space = 0.0, None
+    for run in runs:
+        for word in re.findall(r" +|[^ ]+", pdf_text(run.text)):
+            w = c.stringWidth(word, run.font, run.size)
+            if word.startswith(" "):
+                space = (word, run, w) if lines[-1] else None      # no space at a line's start
+                continue
+            room = width - (indent if len(lines) > 1 else 0.0)
+            gap = space[2] if space else 0.0
+            if lines[-1] and used + gap + w > room:
+                lines.append([])
+                used, space, room = 0.0, None, width - indent
+            if space:
+                lines[-1].append(space[:2])
+                used += gap
+            space = None
+            while w > room and len(word) > 1:                     # a word wider than a line: broken inside
+                k = len(word) - 1
+                while k > 1 and c.stringWidth(word[:k], run.font, run.size) > room - used:
+                    k -= 1
+                lines[-1].append((word[:k], run))
+                lines.append([])
+                word, used, room = word[k:], 0.0, width - indent
+                w = c.stringWidth(word, run.font, run.size)
+            lines[-1].append((word, run))
+            used += w
+    out = []
+    for line in lines:
+        merged: list[Run] = []
+        for text, run in line:
+            if merged and merged[-1].font == run.font and merged[-1].colour == run.colour \
+                    and merged[-1].size == run.size:
+                merged[-1] = Run(merged[-1].text + text, run.font, run.colour, run.size)
+            else:
+                merged.append(Run(text, run.font, run.colour, run.size))
+        out.append(merged)
+    return out
+
+
+def whole_width_lines(c, runs: list[Run], width: float) -> list[Line]:
+    """A statement over the column's whole ``width``: one line (made smaller down to ``READABLE`` pt
+    at the least), else wrapped at its size under its first line (``wrap_runs``)."""
+    if _fits_shrunk(c, runs, width, READABLE):
+        return [[(0.0, width, runs)]]
+    return [[(INDENT if k else 0.0, width - (INDENT if k else 0.0), row)]
+            for k, row in enumerate(wrap_runs(c, runs, width))]
+
+
+def _set(c, items: list[tuple[list[Run], bool]], width: float) -> list[Line]:
+    """``items`` (runs, short?) as lines in reading order, left to right and down: two short ones
+    side by side (each in half the width less ``CELL_GAP``), any other over the whole width."""
+    cell_w = width / 2 - CELL_GAP
+    lines: list[Line] = []
+    for runs, short in items:
+        if short and lines and len(lines[-1]) == 1 and lines[-1][0][1] == cell_w:
+            lines[-1].append((width / 2, cell_w, runs))          # beside the short one before it
+        elif short:
+            lines.append([(0.0, cell_w, runs)])
+        else:
+            lines += whole_width_lines(c, runs, width)
+    return lines
+
+
+def more_runs(c, rest, width: float) -> tuple[list[Run], int]:
+    """The cell for the statements the band has no room for, and how many of them it names: how
+    many there are, that the interpretation continues on page 3 (which lists them all), and as
+    many of their names, whole, as fit ``width`` at the band's size (a doubted one with its "(?)")."""
+    def cell(k: int) -> list[Run]:
+        runs = [Run(f"... and {len(rest)} more, continued on page 3" + (": " if k else ""), colour=GREY)]
+        for j, s in enumerate(rest[:k]):
+            runs += [Run(("; " if j else "") + s.text, colour=GREY)] + ([Run(" (?)", colour=RED)] if s.note else [])
         others = len(rest) - k
-        tail = f"; {others} other{'s' if others > 1 else ''}" if others else ""
-        return f"... and {len(rest)} more (all on page 3): {'; '.join(s.text for s in rest[:k])}{tail}"
+        return runs + ([Run(f"; {others} other{'s' if others > 1 else ''}", colour=GREY)] if k and others else [])
 
     k = len(rest)
-    while k and not _fits(c, [Run(cell(k), colour=GREY)], width):
+    while k and not _fits(c, cell(k), width):
         k -= 1
-    return [Run(cell(k), colour=GREY)]
+    return cell(k), k
 
 
-def _statement_lines(c, it, statements, slots: int, width: float, session) -> list[tuple[list[list[Run]], bool]]:
-    """The interpretation's lines in ``slots`` lines of the band: (cells, two columns?) each; one
-    statement to a line when they fit, else two columns read down the first with short sources,
-    the rest counted on the last cell (page 3 has them all)."""
-    lines: list[tuple[list[list[Run]], bool]] = []
+def _continued(c, items: list[tuple[list[Run], bool]], statements, slots: int, width: float) -> list[Line]:
+    """The band's lines when ``items`` (``statements`` set as ``_set`` takes them) do not fit
+    ``slots``: the first statements, then the count of the others on page 3 (beside the last short
+    statement, or on a line of its own): of the ways that fit, the one that names the most
+    statements on page 1 (with their source or in the count), then the one that sets the most
+    with their source."""
+    cell_w = width / 2 - CELL_GAP
+    best, score = [], (-1, -1)
+    for k in range(len(statements) - 1, -1, -1):
+        rest = statements[k:]
+        ways = []
+        if k and items[k - 1][1]:                         # beside the last short statement
+            runs, named = more_runs(c, rest, cell_w)
+            ways.append((_set(c, items[:k] + [(runs, True)], width), named))
+        runs, named = more_runs(c, rest, width)
+        ways.append((_set(c, items[:k], width) + [[(0.0, width, runs)]], named))
+        for lines, named in ways:
+            if len(lines) <= slots and (k + named, k) > score:
+                best, score = lines, (k + named, k)
+    return best
+
+
+def _statement_lines(c, it, statements, slots: int, width: float, session) -> list[Line]:
+    """The interpretation's lines in ``slots`` lines of the band, every statement at ``READABLE`` pt
+    or more, wrapped rather than made smaller, a doubted one always with why. The first of these
+    that fits: one statement to a line (wrapped where long) with its whole source; the same with
+    the source short where that saves lines (a rule's threshold text: page 3 has it); all with short
+    sources, two to a line where both fit half of it. Else ``_continued``: what fits of that and where the rest continue."""
     if slots <= 0:
-        return lines
+        return []
+    cell_w = width / 2 - CELL_GAP
     if not statements:
-        lines.append(([[Run(no_statement_text(session), colour=GREY)]], False))
-    elif len(statements) <= slots:
-        # the whole statement; else its source short, keeping why it is doubted (a rule's threshold text is
-        # long, its "(?)" alone says nothing); else both short (page 3 has them)
-        lines += [([_first_whole(c, [statement_runs(s), statement_runs(s, compact=True, note=True),
-                                     statement_runs(s, compact=True)], width)], False)
-                  for s in statements]
-    else:                                   # two columns, read down the first, the sources short
-        cells = [statement_runs(s, compact=True) for s in statements]
-        cell_w = width / 2 - 2 * MM
-        statements_left = statements
-        if not _fits(c, cells[0], cell_w):
-            # the first statement (the rhythm, in reading order) too long for half the line, where it
-            # would shrink and lose its source: it takes the whole first line, the rest two columns
-            lines.append(([cells.pop(0)], False))
-            statements_left = statements[1:]
-        room = 2 * (slots - len(lines))
-        if len(cells) > room:
-            cells = cells[:room - 1] + [more_runs(c, statements_left[room - 1:], cell_w)]
-        half = (len(cells) + 1) // 2
-        lines += [([cells[k]] + ([cells[k + half]] if k + half < len(cells) else []), True) for k in range(half)]
+        lines = whole_width_lines(c, [Run(no_statement_text(session), colour=GREY)], width)
+    else:
+        full = [statement_runs(s) for s in statements]
+        short = [statement_runs(s, compact=True, note=True) for s in statements]
+
+        def fewer(k: int) -> list[Run]:      # the whole source unless the short one takes fewer lines
+            n = len(whole_width_lines(c, full[k], width))
+            return short[k] if len(whole_width_lines(c, short[k], width)) < n else full[k]
+
+        paired = [(r, _fits_shrunk(c, r, cell_w, READABLE)) for r in short]
+        lines = next((ls for ls in (_set(c, [(r, False) for r in full], width),
+                                    _set(c, [(fewer(k), False) for k in range(len(statements))], width),
+                                    _set(c, paired, width)) if len(ls) <= slots), None)
+        if lines is None:
+            lines = _continued(c, paired, statements, slots, width)
     if len(lines) < slots and it.resolved:
-        resolved = [Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=6.5)]
+        resolved = [Run("Resolved: " + "; ".join(it.resolved), colour=GREY, size=READABLE)]
         n = len(it.resolved)
-        lines.append(([_first_whole(c, [resolved, [Run(f"Resolved: {n} statement{'s' if n > 1 else ''} "
-                                                        "(listed on page 3)", colour=GREY, size=6.5)]], width)],
-                      False))
+        counted = [Run(f"Resolved: {n} statement{'s' if n > 1 else ''} (listed on page 3)", colour=GREY,
+                       size=READABLE)]
+        lines.append([(0.0, width, resolved if _fits(c, resolved, width) else counted)])
     return lines[:slots]
 
 
@@ -410,13 +512,12 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
         slots = n_lines - 1 - len(rows)
         lines = _statement_lines(c, it, statements, slots, width, session)
-    for j, (cells, two) in enumerate(lines):
+    for j, line in enumerate(lines):
         y = first - (j + 1) * LEADING
-        cell_w = width / 2 if two else width
-        for k, runs in enumerate(cells):
+        for dx, w, runs in line:
             if it.withheld:
                 runs = [Run(r.text, r.font, GREY, r.size) for r in runs]
-            draw_runs(c, x0 + k * cell_w, y, runs, cell_w - (2 * MM if two else 0))
+            draw_runs(c, x0 + dx, y, runs, w, smallest=READABLE)
     for k, row in enumerate(rows):
         y = first - (n_lines - len(rows) + k) * LEADING
         line = [Run(row, FONT_BOLD, colour)] + (stale if k == len(rows) - 1 else [])
