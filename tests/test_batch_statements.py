@@ -189,3 +189,59 @@ def test_report_command_runs_the_statements_model_beside(folder, superclass_ckpt
     assert "Statements: model tiny-statements" in texts[str(statements_ckpt)]
     assert "Sinus rhythm" in texts[str(statements_ckpt)]
     assert "Statements: model" not in texts["none"] and "Sinus rhythm" not in texts["none"]
+
+
+def _doubted(interpretation: str) -> list[str]:
+    """The statements the interpretation column marks "(?)", in its order (a WITHHELD prefix set aside)."""
+    if interpretation.startswith("WITHHELD ("):
+        interpretation = interpretation.split("): ", 1)[1]
+    return [part[:-len(" (?)")] for part in interpretation.split("; ") if part.endswith(" (?)")]
+
+
+def test_interpretation_notes_say_why_each_doubted_statement_is_doubted(folder, tmp_path):
+    """The interpretation column marked a doubted statement "(?)" and the reason was only in the app and
+    the PDF. ``interpretation_notes``, right after it, gives each "(?)" statement with its reason, in the
+    same order: here a model that calls first degree AV block and left bundle branch block on records
+    whose measured PR and QRS (the row's own pr_ms and qrs_ms columns) do not support them."""
+    import re
+
+    from helpers_models import make_tiny_checkpoint
+
+    ckpt = make_tiny_checkpoint(tmp_path / "doubting", labels=LABELS, thresholds=(0.0, 1.01, 0.0, 0.0, 1.01),
+                                name="tiny-doubting")
+    out = tmp_path / "out.csv"
+    assert score_folder(folder, mm.Predictor(ckpt, device="cpu"), out).scored == 2
+    rows = _rows(out)
+    cols = list(rows[0])
+    assert cols[cols.index("interpretation") + 1] == "interpretation_notes"
+    checked = 0
+    for row in rows:
+        notes = row["interpretation_notes"].split("; ") if row["interpretation_notes"] else []
+        assert [n.split(" (?): ")[0] for n in notes] == _doubted(row["interpretation"]), row
+        for n in notes:
+            pr = re.fullmatch(r"First degree AV block \(\?\): not supported by the measured PR ([\d.]+) ms", n)
+            qrs = re.fullmatch(r"Left bundle branch block \(\?\): not supported by the measured QRS ([\d.]+) ms "
+                               r"\(complete block: >= 120 ms\)", n)
+            if pr:
+                assert float(pr.group(1)) == pytest.approx(float(row["pr_ms"]), abs=0.51) and float(row["pr_ms"]) <= 200
+            if qrs:
+                assert float(qrs.group(1)) == pytest.approx(float(row["qrs_ms"]), abs=0.51) and float(row["qrs_ms"]) < 120
+            checked += bool(pr or qrs)
+    assert checked >= 2, rows
+
+
+def test_interpretation_notes_cannot_start_a_spreadsheet_formula(folder, statements_ckpt, tmp_path, monkeypatch):
+    """A reason is text like any other cell: one that starts like a formula is written with a quote
+    before it (OWASP CSV injection) and read back as it was."""
+    from mirage_model.review import interpret as interp
+    from mirage_model.review.batch.outputs import read_rows
+
+    formula = '=HYPERLINK("http://example.invalid","check")'
+    monkeypatch.setattr(interp.Interpretation, "notes_text", lambda self: formula)
+    out = tmp_path / "out.csv"
+    assert score_folder(folder, mm.Predictor(statements_ckpt, device="cpu"), out).scored == 2
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        raw = list(csv.reader(fh))
+    k = raw[0].index("interpretation_notes")
+    assert all(r[k] == "'" + formula for r in raw[1:])
+    assert all(r["interpretation_notes"] == formula for r in read_rows(out)[1])

@@ -428,6 +428,11 @@ class Interpretation:
         head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
         return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
 
+    def notes_text(self) -> str:
+        """Why each statement that ``text`` marks "(?)" is doubted, for the CSV cell beside it, in the
+        same order and separated by '; ': "<statement> (?): <why>" ("" when none is doubted)."""
+        return "; ".join(f"{s.text} (?): {s.note}" for s in self.statements if s.note)
+
 
 def confidence_word(p: float) -> str:
     return "high" if p >= 0.8 else "moderate" if p >= 0.5 else "low"

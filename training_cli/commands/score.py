@@ -1,8 +1,8 @@
 """``mirage score``: batch-score every record under a folder into a CSV (or JSON lines).
 
 A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
-function). Each row carries the interpretation (``review.interpret``: statements in reading order),
-from the shipped statements model run beside --model (``--statements-model``) and the measurement
+function). Each row carries the interpretation (``review.interpret``: statements in reading order;
+``interpretation_notes``: why each one marked "(?)" is doubted), from the shipped statements model run beside --model (``--statements-model``) and the measurement
 rules, and names that model; ``--all-statements`` adds one probability column per statement. Exit
 code: 0 every record scored, 1 some failed, a folder could not be read (its records are not in the
 output) or interrupted, 2 usage or model errors. Research use only, not a diagnosis.
@@ -75,7 +75,8 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--all-statements", action="store_true",
                    help="one stmt_<CODE> probability column per PTB-XL statement of the statements "
                    "model (a superclass model has none). Every output has the 'interpretation' column "
-                   "(the statements in reading order) and 'statements_model' (which model said them)")
+                   "(the statements in reading order), 'interpretation_notes' (why each statement marked "
+                   "'(?)' is doubted) and 'statements_model' (which model said them)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)

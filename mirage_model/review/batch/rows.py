@@ -35,7 +35,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
             statements: Iterable[str] = ()) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``: the record, its status, one
     ``prob_<label>`` per label, the result and quality, the measurements (``measure``), the PDF
-    (``pdf``), the notes, then the interpretation and one ``stmt_<code>`` per PTB-XL statement in
+    (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
+    (``interpretation_notes``) and one ``stmt_<code>`` per PTB-XL statement in
     ``statements`` (``interpret.statement_labels`` of the statements model; asked for with
     ``--all-statements``). ``statements_model`` names the model the interpretation's statements
     come from (empty: the rules alone)."""
@@ -49,6 +50,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
         cols.append("pdf")
     cols.append("notes")
     cols.append("interpretation")
+    cols.append("interpretation_notes")
     cols += [f"stmt_{code}" for code in statements]
     return cols
 
@@ -399,6 +401,7 @@ class Scorer:
         it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
                                   quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
         row["interpretation"] = it.text() or None
+        row["interpretation_notes"] = it.notes_text() or None        # the app's and the PDF's reasons for each "(?)"
         row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
         row["positive"] = ";".join(pred.positive)
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record

@@ -184,7 +184,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         record_timeout_s: time limit (s) for reading and measuring one record (see iter_rows).
         all_statements: one ``stmt_<code>`` probability column per PTB-XL statement the model
             carries (``interpret.statement_labels``: none for a superclass model). Every output
-            has the ``interpretation`` column (the statements in reading order).
+            has the ``interpretation`` column (the statements in reading order) and
+            ``interpretation_notes`` (why each statement marked "(?)" is doubted).
         statements_predictor: a statements model run beside ``predictor`` (e.g. the shipped
             "statements" model beside the superclass model): the interpretation, the ``stmt_``
             columns and the PDFs' interpretation come from it; ``statements_model`` names it.
