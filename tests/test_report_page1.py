@@ -16,7 +16,7 @@ pypdf = pytest.importorskip("pypdf")
 import mirage_model as mm
 from mirage_model.measure import SCALAR_KEYS, Measurements
 from mirage_model.review.report import build_report, report_layout
-from mirage_model.review.report.summary_band import DETAILS, SIZE, SMALLEST, model_line_rows
+from mirage_model.review.report.summary_band import DETAILS, READABLE, SIZE, model_line_rows
 from mirage_model.review.report.text import FONT_BOLD, register_fonts
 from mirage_model.review.session import ReviewSession
 
@@ -328,7 +328,7 @@ def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
                                stmt.predict(record, values, explain=False))
     text, spans = _page1(build_report(s, tmp_path / "long.pdf"))
     assert f"Model {sup.name}:" in text and f"Statements: model {stmt.name}, 1 of 5 above threshold" in text
-    assert "(details from page 3)" in text and "(..." not in text
+    assert "(..." not in text
     line_of = {t: y for t, x, y, size, font in spans}
     head = next(y for t, y in line_of.items() if t.startswith(f"Model {sup.name}"))
     tail = next(y for t, y in line_of.items() if t.startswith("Statements: model"))
@@ -336,14 +336,15 @@ def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
 
 
 def test_model_line_rows_keep_the_names_and_counts():
+    """Widths at ``READABLE``, the least size the model line is drawn at (it was ``SMALLEST``, 5.5 pt)."""
     from reportlab.pdfgen import canvas
 
     register_fonts()
     c = canvas.Canvas(io.BytesIO())
     text = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: model "
             "mirage-ptbxl-statements, 3 of 71 above threshold (4 in the interpretation)" + DETAILS)
-    full = c.stringWidth(text, FONT_BOLD, SMALLEST)
-    without = c.stringWidth(text[:-len(DETAILS)], FONT_BOLD, SMALLEST)
+    full = c.stringWidth(text, FONT_BOLD, READABLE)
+    without = c.stringWidth(text[:-len(DETAILS)], FONT_BOLD, READABLE)
     assert model_line_rows(c, text, full + 1, free_line=False) == [text]                  # fits: as it is
     two = model_line_rows(c, text, without + 1, free_line=True)                          # a free line: two rows
     assert two == ["Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86.",
@@ -355,7 +356,7 @@ def test_model_line_rows_keep_the_names_and_counts():
     compact = ("Model mirage-ptbxl-superdiagnostic-base-ensemble2-robust: positive MI 0.86. Statements: "
                "mirage-ptbxl-statements, 3 of 71 above threshold (4 shown)")
     assert model_line_rows(c, text, without - 1, free_line=False) == [compact]
-    assert c.stringWidth(compact, FONT_BOLD, SMALLEST) < without - 1
+    assert c.stringWidth(compact, FONT_BOLD, READABLE) < without - 1
 
 
 def test_a_record_with_no_signal_is_not_interpretable_on_page_1(record, tmp_path, capsys):
@@ -556,3 +557,28 @@ def test_wrapped_lines_keep_every_word_within_their_width():
     lines = wrap_runs(c, long, 100.0)
     assert len(lines) > 1 and "".join(r.text for line in lines for r in line) == "X" * 200
     assert all(c.stringWidth(line[0].text, line[0].font, line[0].size) <= 100.0 for line in lines)
+
+
+def test_the_model_line_is_never_under_7_pt(tmp_path, record):
+    """The model line with the shipped models' long names and three positive classes beside four
+    statements was drawn down to 5.6 pt (64 of 198 PTB-XL records under 7 pt, e.g. 00026_lr at 6.6 pt:
+    "Model: positive MI 0.51, STTC 0.76, CD 0.55. Statements: 4 of 71 above threshold (4 in the
+    interpretation)  (models named on page 3)"). It is now 7 pt or more, in fewer words or on two
+    lines; its classes and counts stay on page 1 and nothing is cut with "..."."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = mm.Predictor(make_tiny_checkpoint(tmp_path / "sup", name="mirage-ptbxl-superdiagnostic-base-ensemble2-smoothed-stage",
+                                            thresholds=[0.0] * 5), device="cpu")
+    stmt = mm.Predictor(make_tiny_checkpoint(tmp_path / "stmt", labels=STATEMENT_LABELS, thresholds=ALWAYS_SR,
+                                             name="mirage-ptbxl-statements"), device="cpu")
+    s = ReviewSession(record)
+    s.accept_measurements(s.id, _measurements(**ABNORMAL))
+    s.set_model(sup.schema, sup.name)
+    values = s.model_values()
+    pred = sup.predict(record, values, explain=False)
+    assert s.accept_prediction(s.ticket(), pred, None, stmt.predict(record, values, explain=False))
+    text, band, _ = _band(build_report(s, tmp_path / "m.pdf"))
+    model = [sp for sp in band if sp[0].startswith(("Model", "Statements")) or "above threshold" in sp[0]]
+    assert model and min(sp[3] for sp in band) >= READABLE_PT, sorted((sp[3], sp[0]) for sp in band)[:2]
+    assert all(f"{lab} {p:.2f}" in text for lab, p in zip(pred.labels, pred.probabilities))     # every class
+    assert "1 of 5 above threshold" in text and not any(sp[0].endswith("...") for sp in band)

@@ -224,24 +224,26 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
 def model_line_rows(c, text: str, width: float, free_line: bool, short: str = "",
                     last_width: float | None = None) -> list[str]:
     """``model_line``'s text as the band draws it within ``width`` pt on canvas ``c``, every row
-    whole at ``SMALLEST`` pt at the least: one row when it fits; else, with a free line above, two
-    rows (the classes' model, then the statements' model); else one row without the pointer to the
-    details, and if that is still too wide, in ``COMPACT`` wording, so that the names and counts are
-    what stays; else ``short`` (``model_line(..., names=False)``: page 3 names the models); else
-    that wrapped onto as many rows as it needs (the caller gives them lines of the band).
+    whole at ``READABLE`` pt at the least: one row when it fits; else, with a free line above, two
+    rows (the classes' model, then the statements' model; the pointer to the details given up if
+    need be); else one row without the pointer to the details, and if that is still too wide, in
+    ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
+    (``model_line(..., names=False)``: page 3 names the models), in ``COMPACT`` wording if need be;
+    else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
     ``last_width``: the room on the last row (less than ``width`` when something follows it)."""
     last_width = width if last_width is None else last_width
 
     def fits(t: str, room: float) -> bool:
-        return c.stringWidth(pdf_text(t), FONT_BOLD, SMALLEST) <= room
+        return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
 
     if fits(text, last_width):
         return [text]
     if free_line and STATEMENTS_PART in text:
         head, tail = text.split(STATEMENTS_PART, 1)
-        rows = [head + ".", STATEMENTS_PART.lstrip(". ") + tail]
-        if fits(rows[0], width) and fits(rows[1], last_width):
-            return rows
+        second = STATEMENTS_PART.lstrip(". ") + tail
+        for rows in ([head + ".", second], [head + ".", second.removesuffix(DETAILS)]):
+            if fits(rows[0], width) and fits(rows[1], last_width):
+                return rows
     text = text[:-len(DETAILS)] if text.endswith(DETAILS) else text
     if fits(text, last_width):
         return [text]
@@ -249,18 +251,21 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
         text = text.replace(long, short_words)
     if fits(text, last_width) or not short:
         return [text] if fits(text, last_width) else _wrap(c, text, width, last_width)
-    for t in (short, short.replace(NAMED, " (names: page 3)")):
+    terse = short
+    for long, short_words in COMPACT:
+        terse = terse.replace(long, short_words)
+    for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
         if fits(t, last_width):
             return [t]
     return _wrap(c, short, width, last_width)
 
 
 def _wrap(c, text: str, width: float, last_width: float) -> list[str]:
-    """``text`` broken at spaces into rows that fit ``width`` at ``SMALLEST`` pt bold, the last one
+    """``text`` broken at spaces into rows that fit ``width`` at ``READABLE`` pt bold, the last one
     ``last_width`` (a word longer than a row is broken inside)."""
-    rows = simpleSplit(pdf_text(text), FONT_BOLD, SMALLEST, width)
-    if rows and c.stringWidth(rows[-1], FONT_BOLD, SMALLEST) > last_width:
-        rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, SMALLEST, last_width)
+    rows = simpleSplit(pdf_text(text), FONT_BOLD, READABLE, width)
+    if rows and c.stringWidth(rows[-1], FONT_BOLD, READABLE) > last_width:
+        rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, READABLE, last_width)
     return rows or [""]
 
 
@@ -504,7 +509,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
         stale = [Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), FONT_BOLD, RED)]
-    last_width = width - sum(c.stringWidth(pdf_text(r.text), r.font, SMALLEST) for r in stale)
+    last_width = width - sum(c.stringWidth(pdf_text(r.text), r.font, READABLE) for r in stale)
 
     slots = n_lines - 2                                           # the head and the model line
     lines = _statement_lines(c, it, statements, slots, width, session)
@@ -521,5 +526,5 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     for k, row in enumerate(rows):
         y = first - (n_lines - len(rows) + k) * LEADING
         line = [Run(row, FONT_BOLD, colour)] + (stale if k == len(rows) - 1 else [])
-        draw_runs(c, x0, y, line, width)
+        draw_runs(c, x0, y, line, width, smallest=READABLE)
     c.restoreState()
