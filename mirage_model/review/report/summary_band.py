@@ -24,8 +24,6 @@ all, its last line counts and names the others and says that the interpretation 
 from __future__ import annotations
 
 import importlib
-import re
-from dataclasses import dataclass
 
 import numpy as np
 from reportlab.lib.utils import simpleSplit
@@ -33,8 +31,10 @@ from reportlab.lib.utils import simpleSplit
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
 from mirage_model.review.measurements import why_unmeasured
+from mirage_model.review.report.band_text import (
+    GREY, INDENT, READABLE, RED, SIZE, SMALLEST, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
+)
 from mirage_model.review.report.context import ReportContext
-from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
@@ -43,50 +43,9 @@ BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
               ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms"),
               ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
 ARROWS = {"high": "\u2191", "low": "\u2193"}     # in the report's font (DejaVu Sans has arrows)
-SIZE = 7.5                                       # pt, the band's text
-SMALLEST = 5.5                                   # pt, the least a too-long line is shrunk to before it is cut
-READABLE = 7.0                                   # pt, the least a statement is printed at: wrapped rather than smaller
-INDENT = 3 * MM                                  # a wrapped statement's next lines, under its first (hanging indent)
 CELL_GAP = 2 * MM                                # the least room after a statement set in half the column
 LEADING = 3.2 * MM
-GREY = (0.35, 0.35, 0.35)
-RED = (0.65, 0.0, 0.0)
 MEASURE_W = 98 * MM                              # the measurement block's width
-
-
-@dataclass(frozen=True)
-class Run:
-    """A piece of one line of text: its font, colour and size (scaled when the line is too long)."""
-    text: str
-    font: str = FONT
-    colour: tuple = (0.0, 0.0, 0.0)
-    size: float = SIZE
-
-
-def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = SMALLEST) -> float:
-    """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (to ``smallest`` pt at
-    the least) when the line is too long, then cut with "...". Returns the x where it ended."""
-    runs = [Run(pdf_text(r.text), r.font, r.colour, r.size) for r in runs]
-    total = sum(c.stringWidth(r.text, r.font, r.size) for r in runs)
-    scale = 1.0
-    if total > width:
-        scale = max(smallest / SIZE, width / total)
-    end = x + width
-    for r in runs:
-        size = r.size * scale
-        text = r.text
-        w = c.stringWidth(text, r.font, size)
-        if x + w > end + 0.01:       # (a line scaled to the width exactly can measure a hair over it)
-            text = clip(c, text, r.font, size, end - x + 0.01)
-            w = c.stringWidth(text, r.font, size)
-        if text:
-            c.setFont(r.font, size)
-            c.setFillColorRGB(*r.colour)
-            c.drawString(x, y, text)
-        x += w
-        if x >= end:
-            break
-    return x
 
 
 def _short_labels() -> dict[str, str]:
@@ -233,29 +192,29 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     ``last_width``: the room on the last row (less than ``width`` when something follows it)."""
     last_width = width if last_width is None else last_width
 
-    def fits(t: str, room: float) -> bool:
+    def fits_row(t: str, room: float) -> bool:
         return c.stringWidth(pdf_text(t), FONT_BOLD, READABLE) <= room
 
-    if fits(text, last_width):
+    if fits_row(text, last_width):
         return [text]
     if free_line and STATEMENTS_PART in text:
         head, tail = text.split(STATEMENTS_PART, 1)
         second = STATEMENTS_PART.lstrip(". ") + tail
         for rows in ([head + ".", second], [head + ".", second.removesuffix(DETAILS)]):
-            if fits(rows[0], width) and fits(rows[1], last_width):
+            if fits_row(rows[0], width) and fits_row(rows[1], last_width):
                 return rows
     text = text[:-len(DETAILS)] if text.endswith(DETAILS) else text
-    if fits(text, last_width):
+    if fits_row(text, last_width):
         return [text]
     for long, short_words in COMPACT:
         text = text.replace(long, short_words)
-    if fits(text, last_width) or not short:
-        return [text] if fits(text, last_width) else _wrap(c, text, width, last_width)
+    if fits_row(text, last_width) or not short:
+        return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
     terse = short
     for long, short_words in COMPACT:
         terse = terse.replace(long, short_words)
     for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
-        if fits(t, last_width):
+        if fits_row(t, last_width):
             return [t]
     return _wrap(c, short, width, last_width)
 
@@ -267,22 +226,6 @@ def _wrap(c, text: str, width: float, last_width: float) -> list[str]:
     if rows and c.stringWidth(rows[-1], FONT_BOLD, READABLE) > last_width:
         rows[-1:] = simpleSplit(rows[-1], FONT_BOLD, READABLE, last_width)
     return rows or [""]
-
-
-def _fits(c, runs: list[Run], width: float) -> bool:
-    """Whether ``runs`` fit ``width`` pt at their own size (``draw_runs`` would neither shrink nor cut them)."""
-    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs) <= width
-
-
-def _fits_shrunk(c, runs: list[Run], width: float, smallest: float = SMALLEST) -> bool:
-    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, at most to ``smallest``)."""
-    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * smallest / SIZE) for r in runs) <= width
-
-
-def _first_whole(c, variants: list[list[Run]], width: float) -> list[Run]:
-    """The first of ``variants`` (longest wording first) that ``draw_runs`` draws whole in ``width``;
-    the last when none does."""
-    return next((v for v in variants if _fits_shrunk(c, v, width)), variants[-1])
 
 
 def statement_runs(s, compact: bool = False, note: bool | None = None) -> list[Run]:
@@ -300,54 +243,10 @@ Cell = tuple[float, float, list[Run]]
 Line = list[Cell]
 
 
-def wrap_runs(c, runs: list[Run], width: float, indent: float = INDENT) -> list[list[Run]]:
-    """``runs`` broken at spaces into lines at their own size: the first within ``width`` pt, the
-    others within ``width - indent`` (they are drawn ``indent`` in: a hanging indent). A word longer
-    than a line is broken inside it."""
-    lines: list[list[tuple[str, Run]]] = [[]]
-    used, space = 0.0, None
-    for run in runs:
-        for word in re.findall(r" +|[^ ]+", pdf_text(run.text)):
-            w = c.stringWidth(word, run.font, run.size)
-            if word.startswith(" "):
-                space = (word, run, w) if lines[-1] else None      # no space at a line's start
-                continue
-            room = width - (indent if len(lines) > 1 else 0.0)
-            gap = space[2] if space else 0.0
-            if lines[-1] and used + gap + w > room:
-                lines.append([])
-                used, space, room = 0.0, None, width - indent
-            if space:
-                lines[-1].append(space[:2])
-                used += gap
-            space = None
-            while w > room and len(word) > 1:                     # a word wider than a line: broken inside
-                k = len(word) - 1
-                while k > 1 and c.stringWidth(word[:k], run.font, run.size) > room - used:
-                    k -= 1
-                lines[-1].append((word[:k], run))
-                lines.append([])
-                word, used, room = word[k:], 0.0, width - indent
-                w = c.stringWidth(word, run.font, run.size)
-            lines[-1].append((word, run))
-            used += w
-    out = []
-    for line in lines:
-        merged: list[Run] = []
-        for text, run in line:
-            if merged and merged[-1].font == run.font and merged[-1].colour == run.colour \
-                    and merged[-1].size == run.size:
-                merged[-1] = Run(merged[-1].text + text, run.font, run.colour, run.size)
-            else:
-                merged.append(Run(text, run.font, run.colour, run.size))
-        out.append(merged)
-    return out
-
-
 def whole_width_lines(c, runs: list[Run], width: float) -> list[Line]:
     """A statement over the column's whole ``width``: one line (made smaller down to ``READABLE`` pt
     at the least), else wrapped at its size under its first line (``wrap_runs``)."""
-    if _fits_shrunk(c, runs, width, READABLE):
+    if fits_shrunk(c, runs, width, READABLE):
         return [[(0.0, width, runs)]]
     return [[(INDENT if k else 0.0, width - (INDENT if k else 0.0), row)]
             for k, row in enumerate(wrap_runs(c, runs, width))]
@@ -380,7 +279,7 @@ def more_runs(c, rest, width: float) -> tuple[list[Run], int]:
         return runs + ([Run(f"; {others} other{'s' if others > 1 else ''}", colour=GREY)] if k and others else [])
 
     k = len(rest)
-    while k and not _fits(c, cell(k), width):
+    while k and not fits(c, cell(k), width):
         k -= 1
     return cell(k), k
 
@@ -412,7 +311,8 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
     or more, wrapped rather than made smaller, a doubted one always with why. The first of these
     that fits: one statement to a line (wrapped where long) with its whole source; the same with
     the source short where that saves lines (a rule's threshold text: page 3 has it); all with short
-    sources, two to a line where both fit half of it. Else ``_continued``: what fits of that and where the rest continue."""
+    sources, two to a line where both fit half of it. Else ``_continued``: what fits of that, and
+    where the rest continue."""
     if slots <= 0:
         return []
     cell_w = width / 2 - CELL_GAP
@@ -426,7 +326,7 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
             n = len(whole_width_lines(c, full[k], width))
             return short[k] if len(whole_width_lines(c, short[k], width)) < n else full[k]
 
-        paired = [(r, _fits_shrunk(c, r, cell_w, READABLE)) for r in short]
+        paired = [(r, fits_shrunk(c, r, cell_w, READABLE)) for r in short]
         lines = next((ls for ls in (_set(c, [(r, False) for r in full], width),
                                     _set(c, [(fewer(k), False) for k in range(len(statements))], width),
                                     _set(c, paired, width)) if len(ls) <= slots), None)
@@ -437,7 +337,7 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
         n = len(it.resolved)
         counted = [Run(f"Resolved: {n} statement{'s' if n > 1 else ''} (listed on page 3)", colour=GREY,
                        size=READABLE)]
-        lines.append([(0.0, width, resolved if _fits(c, resolved, width) else counted)])
+        lines.append([(0.0, width, resolved if fits(c, resolved, width) else counted)])
     return lines[:slots]
 
 
@@ -495,7 +395,7 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                 [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
     # the head at the band's size in fewer words, rather than all of them shrunk to 5.5 pt (the model's
     # name is on the model line and page 3)
-    draw_runs(c, x0, first, next((h for h in head if _fits(c, h, width)), None) or _first_whole(c, head, width),
+    draw_runs(c, x0, first, next((h for h in head if fits(c, h, width)), None) or first_whole(c, head, width),
               width)
     statements = list(it.statements)
     pred = ctx.prediction
