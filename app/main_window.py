@@ -443,7 +443,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
     def cancel_all(self) -> None:
         """Set the cancel flag of every job this window started."""
         for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker,
-                  getattr(self.batch_dialog, "worker", None)):
+                  self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None)):
             if w is not None:
                 w.cancel()
 

@@ -25,6 +25,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 
+from app import workers
 from app.display_filters import display_filter
 from app.views.calipers import MARKER_PEN, Calipers
 from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout
@@ -36,6 +37,9 @@ from mirage_model.review.paced import PACER_RGB
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 TWIN_TRACE = (0, 90, 200)       # blue: a second channel of the same lead name
 TWIN_WORD = "blue"
+# leads x samples filtered on the GUI thread (about 30 ms: 30 s of 12 leads at 1 kHz); a longer
+# record is filtered in a worker (1 h of 12 leads at 500 Hz held the GUI 1.8 s)
+SYNC_FILTER_VALUES = 360_000
 
 
 def screen_dpi(widget) -> float:
@@ -48,12 +52,40 @@ def screen_dpi(widget) -> float:
     return dpi if dpi and np.isfinite(dpi) and dpi > 20 else 96.0
 
 
+def _twin_rows(record, n: int) -> list[tuple[int, dict, np.ndarray]]:
+    """(lead index, the file's twin entry, (1, T) float32 samples) of each second channel the file
+    gives a standard lead's name (``meta["named_twice"]``) that is as long as the record."""
+    out = []
+    for twin in (getattr(record, "meta", None) or {}).get("named_twice") or ():
+        if twin.get("lead") not in STANDARD_LEADS or twin.get("signal") is None:
+            continue
+        row = np.asarray(twin["signal"], dtype=np.float32)[None, :]
+        if row.shape[1] == n:
+            out.append((STANDARD_LEADS.index(twin["lead"]), twin, row))
+    return out
+
+
+def filter_for_display(ctx, signal: np.ndarray, fs: float, highpass: bool, notch_hz: float | None,
+                       twins: list) -> tuple[np.ndarray, list]:
+    """The record's (L, T) and its twin rows (``_twin_rows``) through the display filters: a job
+    (``ctx``: its ``JobContext``, checked before each lead; None on the GUI thread).
+
+    Returns:
+        ((L, T) float32 mV, [(lead, twin entry, (T,) float32 mV)]).
+    """
+    check = ctx.check if ctx is not None else None
+    display = display_filter(signal, fs, highpass, notch_hz, check=check)
+    shown = [(lead, t, display_filter(row, fs, highpass, notch_hz, check=check)[0]) for lead, t, row in twins]
+    return display, shown
+
+
 class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
     """The paper and its traces. See the module docstring for coordinates and scale."""
 
     scaleChanged = Signal(str)        # the honest scale label text
     overlayChanged = Signal(str)      # which overlays are on and the methods that made them
     caliperChanged = Signal(object)   # dict: dt_ms, rate_bpm, dmv, lead or None when hidden
+    filtersChanged = Signal()         # the display filters asked for or shown changed (filter_state)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +114,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.highpass = False
         self.notch_hz: float | None = None
         self._display: np.ndarray | None = None   # (L, T) mV after display filters
+        self._shown_filters: tuple[bool, float | None] = (False, None)   # the filters _display went through
+        self._filter_gen = 0          # bumped by every request: a worker's older result is dropped
+        self.filter_worker: workers.Worker | None = None
+        self.filter_error = ""        # why the filters asked for could not be applied ("" when they were)
         self._time: np.ndarray | None = None      # (T,) s
         self.paper: PaperLayout | None = None
         self.zoom = 1.0
@@ -299,7 +335,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.explanation = None
         self.page_start_s = 0.0
         self._time = np.arange(record.signal.shape[1], dtype=np.float64) / float(record.fs)
-        self._refilter()
+        self._display = None      # another record's filtered trace is never shown over this one
+        self._refilter(redraw=False)
         self.hide_calipers()
         self.redraw(reset_view=True)
 
@@ -329,7 +366,10 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.pacer_times = np.zeros(0)
         self._draw_pacer_marks()
         self._time = np.zeros(0)
+        self._cancel_filtering()
         self._display = None
+        self.filter_error = ""
+        self.filtersChanged.emit()
         self.set_placeholder(title, detail)
 
     def set_placeholder(self, title: str = NO_RECORD, detail: str = "") -> None:
@@ -370,30 +410,86 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             placeholder.setGeometry(self.rect())
 
     def set_filters(self, highpass: bool, notch_hz: float | None) -> None:
-        """Display filters: baseline high-pass and mains notch (view only; the model never sees them)."""
+        """Display filters: baseline high-pass and mains notch (view only; the model never sees them).
+
+        A long record is filtered in a worker (``SYNC_FILTER_VALUES``): until it is done the trace
+        stays as it was, all of it, and ``filter_state`` says what is shown and what is coming."""
         self.highpass, self.notch_hz = bool(highpass), (float(notch_hz) if notch_hz else None)
         if self.record is not None:
             self._refilter()
-            self.redraw()
+        else:
+            self.filtersChanged.emit()
 
-    def _refilter(self) -> None:
-        sig = self.record.signal
-        if not self.highpass and not self.notch_hz and sig.dtype == np.float32:
+    def filters_wanted(self) -> tuple[bool, float | None]:
+        """(high-pass, notch Hz or None) as asked for."""
+        return self.highpass, self.notch_hz
+
+    def shown_filters(self) -> tuple[bool, float | None]:
+        """(high-pass, notch Hz or None) that the drawn trace went through (as asked when no record)."""
+        return self._shown_filters if self.record is not None else self.filters_wanted()
+
+    def filter_state(self) -> dict:
+        """``wanted`` and ``shown`` filters, ``pending`` (a worker is filtering), ``error``."""
+        return {"wanted": self.filters_wanted(), "shown": self.shown_filters(),
+                "pending": self.filter_worker is not None, "error": self.filter_error}
+
+    def _refilter(self, redraw: bool = True) -> None:
+        """Make the displayed signal for the filters asked: at once when it is cheap (or nothing
+        to filter), else in a worker whose result replaces the whole trace at once, unless it was
+        asked for something else or another record since."""
+        self._cancel_filtering()
+        self.filter_error = ""
+        sig, fs = self.record.signal, float(self.record.fs)
+        hp, notch = self.filters_wanted()
+        twins = _twin_rows(self.record, sig.shape[1])
+        if not hp and not notch and sig.dtype == np.float32:
             # unfiltered: the record's own samples, read only here; a copy of a 4.9 h 12-lead
             # 500 Hz record held the GUI thread 1 s and 425 MB
-            self._display = sig
+            self._show_display((hp, notch), sig, [(lead, t, row[0]) for lead, t, row in twins], redraw)
+        elif sig.size <= SYNC_FILTER_VALUES:
+            self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins), redraw=redraw)
         else:
-            self._display = display_filter(sig, self.record.fs, self.highpass, self.notch_hz)
-        self._finite = np.isfinite(self._display).all(axis=1)
-        self._twins = []
-        for twin in (getattr(self.record, "meta", None) or {}).get("named_twice") or ():
-            if twin.get("lead") not in STANDARD_LEADS or twin.get("signal") is None:
-                continue
-            row = np.asarray(twin["signal"], dtype=np.float32)[None, :]
-            if row.shape[1] != self._display.shape[1]:
-                continue
-            shown = display_filter(row, self.record.fs, self.highpass, self.notch_hz)[0]
-            self._twins.append((STANDARD_LEADS.index(twin["lead"]), twin, shown))
+            if self._display is None or self._display.shape != sig.shape:
+                # a new record: drawn unfiltered meanwhile (and labelled so), all of it
+                self._show_display((False, None), sig if sig.dtype == np.float32 else display_filter(sig, fs),
+                                   [(lead, t, row[0]) for lead, t, row in twins], redraw=False)
+            gen = self._filter_gen
+            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters")
+            worker.signals.result.connect(workers.while_alive(self, lambda out: self._filtered(gen, (hp, notch), out)))
+            worker.signals.error.connect(workers.while_alive(self, lambda msg: self._filter_failed(gen, msg)))
+            self.filter_worker = worker
+            worker.start()
+            self.filtersChanged.emit()
+
+    def _cancel_filtering(self) -> None:
+        """Drop the filtering under way (its result, should it still come, is ignored)."""
+        self._filter_gen += 1
+        if self.filter_worker is not None:
+            self.filter_worker.cancel()
+            self.filter_worker = None
+
+    def _filtered(self, gen: int, filters: tuple, out) -> None:
+        if gen != self._filter_gen or self.record is None:
+            return       # asked for other filters, or another record, since
+        self.filter_worker = None
+        self._show_display(filters, *out)
+
+    def _filter_failed(self, gen: int, message: str) -> None:
+        if gen != self._filter_gen:
+            return
+        self.filter_worker = None
+        self.filter_error = message
+        self.filtersChanged.emit()
+
+    def _show_display(self, filters: tuple, display: np.ndarray, twins: list, redraw: bool = True) -> None:
+        """Show ``display`` (L, T) mV, made with ``filters``, and the twin rows made alike."""
+        self._display = display
+        self._shown_filters = filters
+        self._finite = np.isfinite(display).all(axis=1)
+        self._twins = twins
+        if redraw:
+            self.redraw()
+        self.filtersChanged.emit()
 
     def twin_label(self, lead: int, short: bool = False) -> str:
         """What a lead's label adds when the file names it twice: which trace is which file channel

@@ -134,6 +134,7 @@ class EcgViewer(QWidget):
         self.plot.scaleChanged.connect(self.scale_label.setText)
         self.plot.caliperChanged.connect(self._caliper_text)
         self.plot.overlayChanged.connect(self._overlay_text)
+        self.plot.filtersChanged.connect(self._filter_text)
         self._filters_changed()
         # every control here acts on the record on screen: none is offered while none is shown
         self.record_controls = (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page,
@@ -193,13 +194,20 @@ class EcgViewer(QWidget):
     def _filters_changed(self, *args) -> None:
         notch = {1: 50.0, 2: 60.0}.get(self.notch.currentIndex())
         self.plot.set_filters(self.highpass.isChecked(), notch)
-        parts = []
-        if self.highpass.isChecked():
-            parts.append("high-pass 0.5 Hz")
-        if notch:
-            parts.append(f"notch {notch:g} Hz")
-        self.filter_label.setText(("Display filters ON: " + ", ".join(parts) + " (model input unchanged)")
-                                  if parts else "Display filters off")
+
+    def _filter_text(self) -> None:
+        """The filter label says what the trace drawn went through: while a long record is being
+        filtered, or when that failed, it says that the trace is not yet (or not) what was asked."""
+        state = self.plot.filter_state()
+        wanted, shown = _filter_words(*state["wanted"]), _filter_words(*state["shown"])
+        if state["wanted"] == state["shown"]:
+            text = f"Display filters ON: {wanted} (model input unchanged)" if wanted else "Display filters off"
+        else:
+            now = f"shown: {shown}" if shown else "shown unfiltered"
+            asked = wanted or "filters off"
+            text = (f"Display filters ({asked}) failed: {state['error']}; {now}" if state["error"]
+                    else f"Applying display filters ({asked})... {now}")
+        self.filter_label.setText(text)
 
     def _calipers_toggled(self, on: bool) -> None:
         if on:
@@ -233,6 +241,12 @@ class EcgViewer(QWidget):
         leads = [r["lead"]] + ([r["lead_b"]] if r.get("lead_b") not in (None, r["lead"]) else [])
         lead = f" ({' to '.join(x or 'margin' for x in leads)})" if any(leads) else ""
         self.caliper_label.setText(f"Calipers{lead}: {r['dt_ms']:.0f} ms, {rate}, {r['dmv']:+.2f} mV")
+
+
+def _filter_words(highpass: bool, notch_hz: float | None) -> str:
+    """"high-pass 0.5 Hz, notch 50 Hz", "" for none."""
+    parts = (["high-pass 0.5 Hz"] if highpass else []) + ([f"notch {notch_hz:g} Hz"] if notch_hz else [])
+    return ", ".join(parts)
 
 
 def _page_text(start_s: float) -> str:

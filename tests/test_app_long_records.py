@@ -1,0 +1,141 @@
+"""The trace view on long records (Holter-like: an hour or more of 12 leads at 500-1000 Hz): the GUI
+stays responsive and the view says what it shows.
+
+Truth comes from outside the view: scipy's own filters for the display filters, the explanation's
+window for the overlays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from app import workers  # noqa: E402
+from app.views import ecg_plot  # noqa: E402
+from app.views.ecg_viewer import EcgViewer  # noqa: E402
+from helpers_app import WAIT_MS, isolated_settings  # noqa: E402,F401 (isolated_settings: autouse)
+from mirage_model.records import EcgRecord  # noqa: E402
+
+FS = 500.0
+
+
+def long_signal(seconds: float = 400.0, seed: int = 0) -> np.ndarray:
+    """(12, T) mV: beats, baseline wander and 50 Hz mains, more samples than the view filters at once."""
+    t = np.arange(int(seconds * FS)) / FS
+    rng = np.random.default_rng(seed)
+    beats = np.exp(-(((t % 0.8) - 0.3) / 0.012) ** 2)
+    rows = [(0.5 + 0.1 * i) * beats + 0.4 * np.sin(2 * np.pi * 0.15 * t + i) + 0.05 * np.sin(2 * np.pi * 50 * t)
+            + 0.01 * rng.standard_normal(t.size) for i in range(12)]
+    sig = np.asarray(rows, dtype=np.float32)
+    assert sig.size > getattr(ecg_plot, "SYNC_FILTER_VALUES", 360_000)
+    return sig
+
+
+def scipy_reference(sig: np.ndarray, highpass: bool, notch_hz: float | None) -> np.ndarray:
+    """The display filters as their docstring states them, straight from scipy."""
+    from scipy import signal as sps
+
+    x = sig.astype(np.float64)
+    if highpass:
+        x = sps.sosfiltfilt(sps.butter(2, 0.5, btype="highpass", fs=FS, output="sos"), x, axis=-1)
+    if notch_hz:
+        x = sps.filtfilt(*sps.iirnotch(notch_hz, 30.0, fs=FS), x, axis=-1)
+    return x.astype(np.float32)
+
+
+def viewer_with(qtbot, sig: np.ndarray) -> EcgViewer:
+    viewer = EcgViewer()
+    viewer.resize(1200, 700)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    viewer.set_record(EcgRecord(signal=sig, fs=FS, record_id="long"))
+    return viewer
+
+
+def settled(qtbot, viewer) -> None:
+    """Wait until no filtering is under way and its result (queued to the GUI thread) has landed."""
+    qtbot.waitUntil(lambda: not viewer.plot.filter_state()["pending"], timeout=WAIT_MS)
+    assert workers.cancel_all_and_wait(WAIT_MS)
+    qtbot.wait(50)
+
+
+def test_a_long_record_is_filtered_off_the_gui_thread_and_the_label_says_so(qtbot):
+    """Turning the baseline filter on held the GUI thread while the whole record was filtered (1.8 s
+    for 1 h of 12 leads at 500 Hz): now the call returns at once, the trace stays the record's own
+    samples, all of them, and the label says that they are unfiltered until the filtered trace
+    replaces them, whole."""
+    sig = long_signal()
+    viewer = viewer_with(qtbot, sig)
+    plot = viewer.plot
+    with qtbot.waitSignal(plot.filtersChanged, timeout=WAIT_MS,
+                          check_params_cb=lambda *a: plot.filter_state()["shown"] == (True, 50.0)):
+        viewer.highpass.setChecked(True)
+        viewer.notch.setCurrentText("50 Hz notch")
+        # asked for, not yet shown: the view still draws the record itself and says so
+        assert np.shares_memory(plot.displayed_signal(), sig)
+        assert plot.filter_state()["pending"]
+        assert "Display filters ON" not in viewer.filter_label.text()
+        assert "Applying display filters (high-pass 0.5 Hz, notch 50 Hz)" in viewer.filter_label.text()
+        assert "shown unfiltered" in viewer.filter_label.text()
+    np.testing.assert_allclose(plot.displayed_signal(), scipy_reference(sig, True, 50.0), atol=1e-5)
+    assert viewer.filter_label.text() == "Display filters ON: high-pass 0.5 Hz, notch 50 Hz (model input unchanged)"
+    # what is drawn is the filtered trace: the first panel's curve holds its samples
+    panel, curve = plot.panel_curves()[0]
+    s = plot._panel_samples(panel)
+    np.testing.assert_allclose(curve.yData, panel.y_of(scipy_reference(sig, True, 50.0)[panel.lead, s], plot.gain),
+                               atol=1e-3)
+
+
+def test_a_toggle_during_filtering_never_shows_the_stale_result(qtbot):
+    """The filters change while a long record is being filtered: the first result (high-pass) is
+    dropped, the trace shows what was asked last (the notch alone)."""
+    sig = long_signal()
+    viewer = viewer_with(qtbot, sig)
+    plot = viewer.plot
+    shown = []
+    plot.filtersChanged.connect(lambda: shown.append(plot.filter_state()["shown"]))
+    viewer.highpass.setChecked(True)
+    viewer.highpass.setChecked(False)
+    viewer.notch.setCurrentText("60 Hz notch")
+    settled(qtbot, viewer)
+    assert (True, None) not in shown       # the high-pass result was never shown
+    assert plot.filter_state()["shown"] == (False, 60.0)
+    np.testing.assert_allclose(plot.displayed_signal(), scipy_reference(sig, False, 60.0), atol=1e-5)
+    assert viewer.filter_label.text() == "Display filters ON: notch 60 Hz (model input unchanged)"
+    # on, then off again before it is done: the record's own samples, no filtered trace afterwards
+    viewer.highpass.setChecked(True)
+    viewer.notch.setCurrentText("No notch")
+    viewer.highpass.setChecked(False)
+    settled(qtbot, viewer)
+    assert np.shares_memory(plot.displayed_signal(), sig)
+    assert viewer.filter_label.text() == "Display filters off"
+
+
+def test_another_record_never_gets_the_previous_records_filtered_trace(qtbot):
+    """A record opened while the previous one is being filtered shows its own samples (unfiltered,
+    and labelled so) and then its own filtered trace, never the other record's."""
+    first, second = long_signal(seed=1), long_signal(seed=2) * 0.5
+    viewer = viewer_with(qtbot, first)
+    viewer.highpass.setChecked(True)
+    viewer.set_record(EcgRecord(signal=second, fs=FS, record_id="second"))
+    assert np.shares_memory(viewer.plot.displayed_signal(), second)
+    assert "shown unfiltered" in viewer.filter_label.text()
+    settled(qtbot, viewer)
+    np.testing.assert_allclose(viewer.plot.displayed_signal(), scipy_reference(second, True, None), atol=1e-5)
+    assert viewer.filter_label.text().startswith("Display filters ON: high-pass 0.5 Hz")
+
+
+def test_a_filter_that_fails_leaves_the_trace_whole_and_says_so(qtbot, monkeypatch):
+    sig = long_signal()
+    viewer = viewer_with(qtbot, sig)
+
+    def fails(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(ecg_plot, "display_filter", fails)
+    viewer.highpass.setChecked(True)
+    settled(qtbot, viewer)
+    assert np.shares_memory(viewer.plot.displayed_signal(), sig)
+    assert viewer.filter_label.text() == ("Display filters (high-pass 0.5 Hz) failed: out of memory; "
+                                          "shown unfiltered")
