@@ -27,6 +27,10 @@ from mirage_model.paths import default_sample   # the bundled record the app ope
 
 log = logging.getLogger("app")
 _T_START = time.perf_counter()
+# how long the closed app waits for its jobs to stop. A job stops at its next cancel check, but one
+# step cannot be interrupted (measuring a long record's first minute took 5 s here, more at 1 kHz):
+# past this the process ends without it (end_leaving_jobs)
+EXIT_WAIT_MS = 10000
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -528,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     rc = app.exec()
     window.cancel_all()
     from app.workers import cancel_all_and_wait
-    cancel_all_and_wait()
+    stopped = cancel_all_and_wait(EXIT_WAIT_MS)
     rc = result["rc"] or rc
     if unreadable:      # said last, as mirage score does; the export is incomplete, so not 0
         from mirage_model.records.folder import unreadable_line
@@ -536,7 +540,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{unreadable_line(unreadable)}; the records in them are not exported to {args.export_pdf}",
               file=sys.stderr, flush=True)
         rc = rc or 1
+    if not stopped:
+        end_leaving_jobs(rc)
     return rc
+
+
+def end_leaving_jobs(rc: int) -> None:
+    """End the process now, with ``rc``, leaving the pool's jobs that are still running.
+
+    Returning instead lets Python shut down under a job that is still running Python code in a Qt
+    pool thread, which Python neither knows of nor waits for: closing the window while a 1 h record
+    was measured printed "RuntimeError: can't register atexit after shutdown" (its measurement
+    imported neurokit2 during the shutdown) and could crash the interpreter. Nothing is lost: the
+    settings are saved when the window closes, and every file a job writes is written to a
+    temporary name first and replaced in one step.
+    """
+    from app.workers import live_jobs
+
+    log.info("ending with jobs still running after %.0f s: %s", EXIT_WAIT_MS / 1000, ", ".join(live_jobs()))
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(rc)
 
 
 if __name__ == "__main__":

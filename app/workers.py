@@ -189,6 +189,12 @@ def cancel_all_and_wait(timeout_ms: int = 10000) -> bool:
     return QThreadPool.globalInstance().waitForDone(timeout_ms)
 
 
+def live_jobs() -> list[str]:
+    """The names of the jobs started and not yet finished."""
+    with _LIVE_LOCK:
+        return sorted(w.name for w in _LIVE)
+
+
 def start(fn: Callable[..., Any], *args, name: str = "", **kwargs) -> Worker:
     """Create a Worker for ``fn`` and start it at once, for jobs whose signals nobody needs. To
     listen, build ``Worker(...)``, connect to ``worker.signals`` and only then call ``start()``:

@@ -139,3 +139,75 @@ def test_a_filter_that_fails_leaves_the_trace_whole_and_says_so(qtbot, monkeypat
     assert np.shares_memory(viewer.plot.displayed_signal(), sig)
     assert viewer.filter_label.text() == ("Display filters (high-pass 0.5 Hz) failed: out of memory; "
                                           "shown unfiltered")
+
+
+# Closing the window while a job is in a step it cannot stop in (measuring a long record): the run
+# below holds the measurement 3 s, past an exit wait cut to 1 s, then measures for real (which
+# imports neurokit2 on first use).
+CLOSE_MID_MEASUREMENT = r'''
+import sys, threading, time
+from PySide6.QtCore import QTimer
+from app import main as app_main, workers
+from app.main_window import MainWindow
+import mirage_model.measure as measure_mod
+
+wait = workers.cancel_all_and_wait
+workers.cancel_all_and_wait = lambda timeout_ms=10000: wait(min(timeout_ms, 1000))
+measuring = threading.Event()
+real = measure_mod.measure
+
+def slow(*args, **kwargs):
+    measuring.set()
+    time.sleep(3.0)
+    return real(*args, **kwargs)
+
+measure_mod.measure = slow
+MainWindow.load_model = lambda self, *a, **k: None      # the record's own jobs only
+shown = MainWindow.show
+
+def show(self):
+    shown(self)
+    poll = QTimer(self)
+    poll.timeout.connect(lambda: measuring.is_set() and (poll.stop(), self.close()))
+    poll.start(20)
+
+MainWindow.show = show
+t0 = time.perf_counter()
+rc = app_main.main(sys.argv[1:])
+print(f"main returned {rc} after {time.perf_counter() - t0:.1f} s", flush=True)
+sys.exit(rc)
+'''
+
+
+def test_closing_during_a_long_measurement_ends_cleanly_within_the_wait(tmp_path):
+    """Closing the window while a 1 h record was measured printed "RuntimeError: can't register
+    atexit after shutdown" (the job, still measuring when Python shut down, imported neurokit2)
+    and the process lived on until the measurement ended. Now the app waits for its jobs with a
+    bound and then ends without them: no error text, exit status 0, no later than the job."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from mirage_model.paths import resources_dir
+
+    record = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"
+    if not record.is_file():
+        pytest.skip("bundled sample records not present")
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               XDG_DATA_HOME=str(tmp_path / "data"), HOME=str(tmp_path / "home"), MIRAGE_STATEMENTS_MODEL="none",
+               PYTHONPATH=str(root))
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", CLOSE_MID_MEASUREMENT, str(record)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    took = time.perf_counter() - t0
+    errors = [line for line in proc.stderr.splitlines() if line.strip() and "propagateSizeHints" not in line]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert errors == [], proc.stderr[-3000:]
+    # ended once the wait was over, not when the held measurement ended (3 s after the close)
+    log = (tmp_path / "data").rglob("mirage-review.log")
+    assert any("ending with jobs still running" in p.read_text() and "load" in p.read_text() for p in log)
+    assert "main returned" not in proc.stdout      # it did not return into a shutdown under the job
+    assert took < 60
