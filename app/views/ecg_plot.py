@@ -448,6 +448,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             self._show_display((hp, notch), sig, [(lead, t, row[0]) for lead, t, row in twins], redraw)
         elif sig.size <= SYNC_FILTER_VALUES:
             self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins), redraw=redraw)
+        elif self._display is not None and self._shown_filters == (hp, notch):
+            self.filtersChanged.emit()     # asked back for what is shown (the job under way is dropped)
         else:
             if self._display is None or self._display.shape != sig.shape:
                 # a new record: drawn unfiltered meanwhile (and labelled so), all of it
