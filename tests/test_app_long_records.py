@@ -103,6 +103,13 @@ def test_a_toggle_during_filtering_never_shows_the_stale_result(qtbot):
     assert plot.filter_state()["shown"] == (False, 60.0)
     np.testing.assert_allclose(plot.displayed_signal(), scipy_reference(sig, False, 60.0), atol=1e-5)
     assert viewer.filter_label.text() == "Display filters ON: notch 60 Hz (model input unchanged)"
+    # asked back for what is shown while filtering: the job is dropped, the trace stays
+    viewer.highpass.setChecked(True)
+    viewer.highpass.setChecked(False)
+    assert not plot.filter_state()["pending"] and plot.filter_state()["shown"] == (False, 60.0)
+    assert viewer.filter_label.text() == "Display filters ON: notch 60 Hz (model input unchanged)"
+    settled(qtbot, viewer)
+    np.testing.assert_allclose(plot.displayed_signal(), scipy_reference(sig, False, 60.0), atol=1e-5)
     # on, then off again before it is done: the record's own samples, no filtered trace afterwards
     viewer.highpass.setChecked(True)
     viewer.notch.setCurrentText("No notch")
@@ -211,3 +218,72 @@ def test_closing_during_a_long_measurement_ends_cleanly_within_the_wait(tmp_path
     assert any("ending with jobs still running" in p.read_text() and "load" in p.read_text() for p in log)
     assert "main returned" not in proc.stdout      # it did not return into a shutdown under the job
     assert took < 60
+
+
+def explanation_of(record, start_s: float):
+    """An explanation as the model gives it for the 10 s window at ``start_s``: lead importance, and
+    saliency on the record's time axis, 0 outside the window (``explain.saliency_to_signal``)."""
+    from mirage_model.explain import Explanation
+
+    n = record.signal.shape[1]
+    sal = np.zeros((12, n), np.float32)
+    a, b = int(start_s * FS), int((start_s + 10.0) * FS)
+    sal[:, a:b] = np.random.default_rng(3).uniform(0.5, 1.0, size=(12, b - a))
+    imp = np.linspace(1.0, 2.0, 12)
+    return Explanation(lead_bias=None, lead_attention=None, lead_importance=(imp / imp.sum()).astype(np.float32),
+                       patch_rollout=None, patch_gradient=None, signal_saliency=sal,
+                       methods={"lead_importance": "gradient x input", "signal_saliency": "rollout mapped"},
+                       window=7, window_start_s=start_s)
+
+
+def drawn_overlay_seconds(plot) -> list[tuple[str, float, float]]:
+    """(kind, first s, last s) of every importance bar and saliency strip drawn, read back from the
+    items' place on the paper through the panel they sit in."""
+    out = []
+    for band in plot._bands:
+        if band.isVisible():
+            r = band.rect()
+            p = next(p for p in plot.panels() if p.contains(r.center().x() + 0.9, r.center().y(), plot.speed))
+            out.append(("importance", float(p.t_of(r.left() + 0.2, plot.speed)), float(p.t_of(r.left() + 0.2, plot.speed))))
+    for img in plot._sal_items:
+        if img.isVisible():
+            r = img.mapRectToParent(img.boundingRect())
+            p = next(p for p in plot.panels() if p.contains(r.center().x(), r.center().y(), plot.speed))
+            out.append(("saliency", float(p.t_of(r.left(), plot.speed)), float(p.t_of(r.right(), plot.speed))))
+    return out
+
+
+def test_the_explanation_is_drawn_over_the_window_it_explains_only(qtbot):
+    """The lead importance bars and the saliency were drawn on whatever page was shown, while the
+    explained 10 s window of a long record may be elsewhere (35-45 s here). They are drawn over that
+    window only: none on a page without it, over its part on a page with part of it; switching an
+    overlay on shows the explained window (a page of its own in the page box)."""
+    sig = long_signal(120.0)
+    viewer = viewer_with(qtbot, sig)
+    plot = viewer.plot
+    plot.set_explanation(explanation_of(plot.record, 35.0))
+    # page 0-10 s: nothing of 35-45 s on it
+    assert drawn_overlay_seconds(plot) == []
+    assert plot.explained_span() == (35.0, 45.0)
+    assert not plot.overlay_state()["importance"] and not plot.overlay_state()["saliency"]
+    assert "not drawn: they are of the explained window 35-45 s, not on this page" in viewer.overlay_full
+    # page 30-40 s: the columns from 35 s (V1-V6) and the rhythm strip, only over 35-40 s
+    viewer.page.setCurrentIndex(viewer.page.findText("30-40 s"))
+    drawn = drawn_overlay_seconds(plot)
+    assert sorted(k for k, _, _ in drawn) == ["importance"] * 7 + ["saliency"] * 7
+    for kind, a, b in drawn:
+        assert 35.0 - 1e-6 <= a <= b <= 40.0 + 1e-6, (kind, a, b)
+    assert "drawn over its part on this page" in viewer.overlay_full
+    # the explained window is a page of its own; switching the saliency on goes there
+    viewer.page.setCurrentIndex(0)
+    viewer.saliency_box.setChecked(False)
+    viewer.saliency_box.setChecked(True)
+    assert viewer.page.currentText() == "35-45 s explained"
+    drawn = drawn_overlay_seconds(plot)
+    assert len([k for k, _, _ in drawn if k == "saliency"]) == 13     # 12 leads and the rhythm strip
+    for kind, a, b in drawn:
+        assert 35.0 - 1e-6 <= a <= b <= 45.0 + 1e-6, (kind, a, b)
+    assert "not drawn" not in viewer.overlay_full and "its part" not in viewer.overlay_full
+    # another record: no explained page left behind
+    viewer.set_record(EcgRecord(signal=sig, fs=FS, record_id="next"))
+    assert not any("explained" in viewer.page.itemText(i) for i in range(viewer.page.count()))

@@ -16,6 +16,8 @@ from app.views.paper import GAINS, LAYOUTS, SPEEDS
 from app.views.plot_overlays import fiducial_legend_html
 from mirage_model.render import PAGE_S
 
+EXPLAINED_ROLE = Qt.ItemDataRole.UserRole + 1    # a page box entry's "added" / "marked" explained page
+
 
 class EcgViewer(QWidget):
     """EcgPlot with its controls: speed, gain, layout, page, display filters, fiducials, calipers,
@@ -39,7 +41,9 @@ class EcgViewer(QWidget):
         self.speed = combo([f"{s:g} mm/s" for s in SPEEDS], "25 mm/s", "paper speed")
         self.gain = combo([f"{g:g} mm/mV" for g in GAINS], "10 mm/mV", "gain (amplitude scale)")
         self.layout_box = combo(list(LAYOUTS), "3x4", "lead layout (Ctrl+1 ...)")
-        self.page = combo([_page_text(0.0)], _page_text(0.0), "the 10 s page shown (6x2 and 3x4)")
+        self.page = combo([_page_text(0.0)], _page_text(0.0), "the 10 s page shown (6x2 and 3x4); "
+                          "\"explained\": the window the model's explanation was computed on")
+        self._explained_start: float | None = None   # the page box's "explained" entry starts here
         for box, name in ((self.speed, "Paper speed"), (self.gain, "Gain"), (self.layout_box, "Lead layout"),
                           (self.page, "Page")):
             box.setAccessibleName(name)
@@ -134,6 +138,9 @@ class EcgViewer(QWidget):
         self.plot.scaleChanged.connect(self.scale_label.setText)
         self.plot.caliperChanged.connect(self._caliper_text)
         self.plot.overlayChanged.connect(self._overlay_text)
+        self.plot.overlayChanged.connect(self._explained_page)
+        self.importance_box.toggled.connect(self._overlay_switched)
+        self.saliency_box.toggled.connect(self._overlay_switched)
         self.plot.filtersChanged.connect(self._filter_text)
         self._filters_changed()
         # every control here acts on the record on screen: none is offered while none is shown
@@ -169,7 +176,10 @@ class EcgViewer(QWidget):
         pages = max(1, int(np.ceil(max(0.0, record.duration_s - PAGE_S) / PAGE_S)) + 1)
         self.page.blockSignals(True)
         self.page.clear()
-        self.page.addItems([_page_text(min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S))) for i in range(pages)])
+        self._explained_start = None
+        for i in range(pages):
+            start = min(i * PAGE_S, max(0.0, record.duration_s - PAGE_S))
+            self.page.addItem(_page_text(start), start)
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
         self.set_controls_enabled(True)
@@ -179,6 +189,7 @@ class EcgViewer(QWidget):
         self.plot.clear_record(title, detail)
         self.page.blockSignals(True)
         self.page.clear()
+        self._explained_start = None
         self.page.blockSignals(False)
         self.caliper_btn.setChecked(False)
         self.set_controls_enabled(False)
@@ -189,7 +200,53 @@ class EcgViewer(QWidget):
 
     def _page_changed(self, i: int) -> None:
         if i >= 0:
-            self.plot.set_page_start(i * PAGE_S)
+            start = self.page.itemData(i)
+            self.plot.set_page_start(float(start) if start is not None else i * PAGE_S)
+
+    def _explained_page(self, *args) -> None:
+        """Keep the page box's "explained" entry on the explained window of a long record: a page of
+        its own where no page starts there (windows spread over a long record start on 5 s steps,
+        pages on 10 s), the page's own entry marked where one does."""
+        record = self.plot.record
+        span = self.plot.explained_span()
+        start = span[0] if span is not None and record is not None and record.duration_s > PAGE_S + 1e-6 else None
+        if start == self._explained_start:
+            return
+        self._explained_start = start
+        shown = self.page.itemData(self.page.currentIndex())
+        self.page.blockSignals(True)
+        for i in reversed(range(self.page.count())):
+            if self.page.itemData(i, EXPLAINED_ROLE) == "added":
+                self.page.removeItem(i)
+            elif self.page.itemData(i, EXPLAINED_ROLE) == "marked":
+                self.page.setItemText(i, _page_text(self.page.itemData(i)))
+                self.page.setItemData(i, None, EXPLAINED_ROLE)
+        if start is not None:
+            starts = [self.page.itemData(i) for i in range(self.page.count())]
+            same = [i for i, t in enumerate(starts) if t is not None and abs(t - start) < 1e-6]
+            if same:
+                i, role = same[0], "marked"
+                self.page.setItemText(i, _page_text(start) + " explained")
+            else:
+                i, role = sum(1 for t in starts if t is not None and t < start), "added"
+                self.page.insertItem(i, _page_text(start) + " explained", start)
+            self.page.setItemData(i, role, EXPLAINED_ROLE)
+        at = self.page.findData(shown) if shown is not None else -1
+        self.page.setCurrentIndex(max(0, at))
+        self.page.blockSignals(False)
+        self.set_controls_enabled(record is not None)
+        if at < 0 and record is not None:    # the page shown was the old explained window's
+            self._page_changed(self.page.currentIndex())
+
+    def _overlay_switched(self, on: bool) -> None:
+        """An explanation overlay switched on: show the window it was computed on (the overlays are
+        drawn over that window only) unless the page shows it already, or the layout shows it all."""
+        start = self._explained_start
+        if not on or start is None or self.plot.layout_name == "12x1":
+            return
+        i = next((i for i in range(self.page.count()) if self.page.itemData(i, EXPLAINED_ROLE)), -1)
+        if i >= 0 and i != self.page.currentIndex():
+            self.page.setCurrentIndex(i)
 
     def _filters_changed(self, *args) -> None:
         notch = {1: 50.0, 2: 60.0}.get(self.notch.currentIndex())

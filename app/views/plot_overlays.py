@@ -224,9 +224,28 @@ class PlotOverlays:
             "saliency_method": methods.get(self._saliency_key(), self._saliency_key().replace("_", " ")),
         }
 
+    def explained_span(self) -> tuple[float, float] | None:
+        """(start s, end s) of the record the explanation was computed on (its 10 s window), None
+        without an explanation."""
+        e = self.explanation
+        if e is None or self.record is None:
+            return None
+        t0 = float(getattr(e, "window_start_s", 0.0) or 0.0)
+        return t0, min(t0 + PAGE_S, max(t0, float(self.record.duration_s)))
+
+    def _explained_part(self, p) -> tuple[float, float] | None:
+        """The seconds of panel ``p`` inside the explained window (None: it shows none of them).
+        The overlays are drawn over these only: an explanation says nothing of the rest."""
+        span = self.explained_span()
+        if span is None:
+            return None
+        a, b = max(p.t0, span[0]), min(p.t1, span[1])
+        return (a, b) if b > a else None
+
     def _draw_overlays(self) -> None:
         e = self.explanation
         panels = self.panels()
+        parts = [self._explained_part(p) for p in panels]
         imp = None
         sal = None
         if e is not None:
@@ -240,54 +259,64 @@ class PlotOverlays:
         if e is not None:
             self._ensure_overlay_items(len(panels))
         top = float(imp.max()) if imp is not None and imp.max() > 0 else 1.0
+        # once, not per panel: the map spans the whole record (86 MB for 1 h of 12 leads at 500 Hz)
+        top_s = float(np.nanmax(sal)) if sal is not None and np.isfinite(sal).any() and np.nanmax(sal) > 0 else 1.0
         for i, band in enumerate(self._bands):
-            show_i = imp is not None and self.show_importance and i < len(panels)
+            part = parts[i] if i < len(panels) else None
+            show_i = imp is not None and self.show_importance and part is not None
             band.setVisible(bool(show_i))
             self._imp_labels[i].setVisible(bool(show_i))
-            show_s = sal is not None and self.show_saliency and i < len(panels)
+            show_s = sal is not None and self.show_saliency and part is not None
             self._sal_items[i].setVisible(bool(show_s))
-            if i >= len(panels):
+            if part is None:
                 continue
             p = panels[i]
-            if show_i:
+            x_a, x_b = (float(x) for x in p.x_of(np.array(part), self.speed))
+            if show_i:      # at the start of the explained part (the panel's start on the explained page)
                 alpha = int(30 + 170 * max(0.0, imp[p.lead]) / top)
-                band.setRect(QRectF(p.x0 - 0.2, p.baseline - p.height / 2 + 0.5, 2.2, p.height - 1.0))
+                band.setRect(QRectF(x_a - 0.2, p.baseline - p.height / 2 + 0.5, 2.2, p.height - 1.0))
                 band.setBrush(QBrush(QColor(235, 110, 0, alpha)))
                 label = self._imp_labels[i]
                 label.setText(f"{100 * imp[p.lead]:.0f}%")
-                label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 4.5)
+                label.setPos(x_a + 1.0, p.baseline + p.height / 2 - 4.5)
             if show_s:
                 T = sal.shape[1]
                 # the saliency lies on the record's time axis at record.fs (its own length if it differs)
                 fs_s = T / self.record.duration_s if self.record.duration_s > 0 else self.record.fs
-                a = int(np.clip(round(p.t0 * fs_s), 0, T - 1))
-                b = int(np.clip(round(p.t1 * fs_s), a + 1, T))
+                a = int(np.clip(round(part[0] * fs_s), 0, T - 1))
+                b = int(np.clip(round(part[1] * fs_s), a + 1, T))
                 row = sal[p.lead, a:b]
                 if row.size > 2000:  # one pixel column per ~0.1 mm is plenty
                     k = int(np.ceil(row.size / 2000))
                     row = np.pad(row, (0, (-row.size) % k)).reshape(-1, k).max(axis=1)
-                top_s = float(np.nanmax(sal)) if np.isfinite(sal).any() and np.nanmax(sal) > 0 else 1.0
                 img = self._sal_items[i]
                 img.setImage(np.nan_to_num(row / top_s)[None, :].astype(np.float32), levels=(0.0, 1.0))
                 h = p.height * 0.7
                 tr = QTransform()
-                tr.translate(p.x0, p.baseline - h / 2)
-                tr.scale(p.width(self.speed) / max(1, row.size), h)
+                tr.translate(x_a, p.baseline - h / 2)
+                tr.scale((x_b - x_a) / max(1, row.size), h)
                 img.setTransform(tr)
         self._update_caption()
 
     def _update_caption(self) -> None:
         state = self.overlay_state()
         parts = []
+        span = self.explained_span()
+        panels = self.panels()
+        where = ""
+        if span is not None and self.record.duration_s > PAGE_S + 1e-6:
+            where = f" for the explained window {span[0]:g}-{span[0] + PAGE_S:g} s"
+            if panels and (span[0] < min(p.t0 for p in panels) - 1e-6 or span[1] > max(p.t1 for p in panels) + 1e-6):
+                where += ", drawn over its part on this page"
         if state["importance"]:
-            parts.append(f"orange bar + %: lead importance ({short_method(state['importance_method'])})")
+            parts.append(f"orange bar + %: lead importance{where} ({short_method(state['importance_method'])})")
         if state["saliency"]:
-            e = self.explanation
-            where = ""
-            if self.record is not None and self.record.duration_s > PAGE_S + 1e-6:
-                t0 = float(getattr(e, "window_start_s", 0.0) or 0.0)
-                where = f" for the explained window {t0:g}-{t0 + PAGE_S:g} s"
             parts.append(f"purple shading: saliency in time{where} ({short_method(state['saliency_method'])})")
+        if (span is not None and (self.show_importance or self.show_saliency)
+                and not any(self._explained_part(p) for p in panels)):
+            # drawn only over the window it was computed on, which this page does not show
+            parts.append(f"lead importance and saliency not drawn: they are of the explained window "
+                         f"{span[0]:g}-{span[0] + PAGE_S:g} s, not on this page (Page box: \"explained\")")
         if self.pacer_marks.isVisible():     # first: the caption is elided at its end
             parts.insert(0, PACER_LEGEND)
         self.overlay_text = "; ".join(parts)
