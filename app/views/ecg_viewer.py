@@ -234,7 +234,7 @@ class EcgViewer(QWidget):
         at = self.page.findData(shown) if shown is not None else -1
         self.page.setCurrentIndex(max(0, at))
         self.page.blockSignals(False)
-        self.set_controls_enabled(record is not None)
+        self.page.setEnabled(record is not None and self.page.count() > 1 and self.plot.layout_name != "12x1")
         if at < 0 and record is not None:    # the page shown was the old explained window's
             self._page_changed(self.page.currentIndex())
 
