@@ -308,3 +308,26 @@ def test_a_page_change_does_not_copy_the_whole_records_saliency(qtbot):
     tracemalloc.stop()
     assert viewer.plot.overlay_state()["saliency"]
     assert peak < 0.1 * explanation.signal_saliency.nbytes, peak
+
+
+def test_opening_a_long_record_reads_only_the_samples_drawn_for_gaps(qtbot):
+    """Opening a record checked the whole of it for gaps (NaN) on the GUI thread, a (L, T) mask:
+    160 ms for 1 h of 12 leads at 1 kHz. Only the drawn samples are checked now; a gap on the page
+    still breaks the trace there. Truth: the mask's own size, and the gap's samples."""
+    import tracemalloc
+
+    sig = long_signal(1200.0)
+    sig[1, 1000:1100] = np.nan                 # lead II, 2.0-2.2 s: on the first page
+    viewer = EcgViewer()
+    viewer.resize(1200, 700)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    tracemalloc.start()
+    viewer.set_record(EcgRecord(signal=sig, fs=FS, record_id="long"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    time_axis = sig.shape[1] * 8                # the view's (T,) float64 seconds
+    assert peak < time_axis + 0.5 * sig.shape[0] * sig.shape[1], peak
+    panel, curve = next((p, c) for p, c in viewer.plot.panel_curves() if p.lead == 1 and not p.rhythm)
+    assert curve.opts["connect"] == "finite"
+    assert np.isnan(curve.yData).sum() == 100
