@@ -10,6 +10,10 @@ Speed: one reused ``PlotDataItem`` (one ``PlotCurveItem``) per panel, ``skipFini
 ``setClipToView(True)`` and automatic peak downsampling, so a 2-minute record pans as smoothly as
 a 10 s one. The grid paints only the lines that are visible.
 
+Display filters (``display_filters``) of a record longer than ``SYNC_FILTER_VALUES`` run in a
+worker: the trace stays what it was, all of it, until the filtered one replaces it whole, and
+``filtersChanged`` / ``filter_state`` let the viewer say which it is.
+
 The paper covers every trace: it grows above the top row and below the bottom row for tall waves
 (up to MAX_GROW_MM), and the traces are clipped to the paper beyond that (a lead-off spike), so no
 ink ever lands on the grey outside the page.
