@@ -159,8 +159,7 @@ every sinus statement; atrial fibrillation said beside atrial premature complexe
 marked (in AF the atria have no organised activity for a beat to come early to, and frequent premature
 atrial beats make an irregular rhythm that reads as AF: on PTB-XL fold 9 the two were said together on
 7 records, 5 labelled premature atrial complexes in sinus rhythm, the other 2 labelled AFIB at
-likelihood 0 beside a normal ECG); sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate) and, a normal variant, does
-not keep "normal ECG" out; "normal ECG" is dropped when any abnormal statement stands; a model
+likelihood 0 beside a normal ECG); sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
 or right bundle branch block with QRS < 120 ms, an incomplete one with QRS >= 120 ms, long QT with a normal QTc, a left anterior fascicular
 block without left axis deviation or a left posterior one without right axis deviation: Surawicz et al.
@@ -823,9 +822,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                      note=shaky))
 
     # normal ECG: only when nothing abnormal stands
-    # no abnormality of their own: sinus arrhythmia is a sinus rhythm whose rate follows breathing, a normal
-    # variant (Mason et al. 2007; on PTB-XL folds 1-8, 333 of 618 records labelled SARRH are also labelled NORM)
-    sinus_words = ("Sinus rhythm", "Sinus arrhythmia", "Rhythm not classified")
+    sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE,
                                                                   AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE, AF_P_MARK)))
                 and not (s.source == "model" and s.code == "SR")
