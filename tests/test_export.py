@@ -104,3 +104,15 @@ def test_export_card_says_only_what_is_true_of_the_test_looks(tmp_path, capsys):
                  "--evaluate-command", "mirage evaluate --split test"]) == 0
     assert "n=10, evaluated once), with percentile bootstrap 95% intervals; command: `mirage evaluate --split test`" \
         in (out / "MODEL_CARD.md").read_text()
+
+
+@pytest.mark.parametrize("labels,sentence", [
+    (("NORM", "MI", "STTC", "CD", "HYP"), "are outside these 5 classes."),
+    (("MI",), "are outside its one class (MI)."),
+])
+def test_card_names_the_model_s_own_classes(tmp_path, labels, sentence):
+    """The MI model's card had said "outside these five classes", and the code wrote "these 1 classes"."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=labels)
+    assert main(["export", "--model", str(src), "--out", str(tmp_path / "out")]) == 0
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert sentence in card and "these 1 classes" not in card

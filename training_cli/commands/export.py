@@ -359,12 +359,20 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         "with the reason; the probabilities are still shown, for reference. A paced rhythm is found by its "
         "pacemaker spikes, or, where the spikes are too small or the rate too low to find them, by the "
         "statements model's own paced-rhythm call (`mirage_model.review.paced`). "
-        + (f"Other label systems (rhythm, other cohorts' codes) are outside these {len(loaded.labels)} classes."
-           if len(loaded.labels) < 12 else "Other cohorts' codes are outside these labels."),
+        + _outside_labels(loaded.labels),
         "",
     ]
     lines += appendix
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _outside_labels(labels) -> str:
+    """The card's sentence on what the model does not answer: "these 5 classes", "its one class (MI)"."""
+    if len(labels) == 1:
+        return f"Other label systems (rhythm, other cohorts' codes) are outside its one class ({labels[0]})."
+    if len(labels) < 12:
+        return f"Other label systems (rhythm, other cohorts' codes) are outside these {len(labels)} classes."
+    return "Other cohorts' codes are outside these labels."
 
 
 def _read_text(path, option: str) -> str:
