@@ -148,3 +148,18 @@ def test_python_dash_m_runs_the_packages_like_their_commands(package, prog, opti
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith(f"usage: {prog}") and option in run.stdout
+
+
+@pytest.mark.parametrize("name", ["info", "compare", "export"])
+def test_every_command_s_help_says_what_it_does(name, capsys):
+    """`mirage export --help`, `compare --help` and `info --help` had printed only their options; and
+    `mirage --help` had said export writes fp16 weights, which it does only with --half."""
+    from training_cli.commands import COMMANDS
+
+    with pytest.raises(SystemExit) as stop:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert stop.value.code == 0
+    above_options = " ".join(out.split("options:")[0].split())     # the description, wrapped by argparse
+    assert COMMANDS[name][1:] in above_options
+    assert "--half: fp16" in COMMANDS["export"] and "(fp16 weights," not in COMMANDS["export"]

@@ -12,7 +12,9 @@ from training_cli.commands import COMMANDS
 def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
     ``xxx_command_parser(subparsers=None)``), with its one-line help from ``commands.COMMANDS``, else a
-    standalone parser."""
+    standalone parser. A command without a description of its own is described by that line, so that
+    its ``--help`` says what it does."""
+    kwargs.setdefault("description", COMMANDS[name][:1].upper() + COMMANDS[name][1:] + ".")
     if subparsers is not None:
         return subparsers.add_parser(name, help=COMMANDS[name], **kwargs)
     return argparse.ArgumentParser(f"mirage {name}", **kwargs)

@@ -8,7 +8,7 @@ another."""
 
 # name -> one-line help, in the order `mirage --help` lists them
 COMMANDS = {
-    "info": "versions, compute device, shipped model and samples",
+    "info": "versions, compute device, shipped models and samples",
     "train": "train MIRAGE or a baseline",
     "evaluate": "metrics of a checkpoint on a split (bootstrap CIs, curves)",
     "compare": "paired bootstrap of the AUROC difference between two models' predictions",
@@ -21,5 +21,5 @@ COMMANDS = {
     "interpretation": "how the interpretation reads on the records of one label (e.g. AFIB on fold 10)",
     "report": "write the PDF report of one record",
     "convert": "convert ECG files (MUSE, Philips, aECG, DICOM, SCP, EDF ...) to WFDB or EDF+",
-    "export": "ship a trained checkpoint (fp16 weights, clean provenance, model card)",
+    "export": "ship a trained checkpoint (its weights, clean provenance, model card; --half: fp16 weights)",
 }
