@@ -69,6 +69,15 @@ def test_artefacts(full_run):
     assert 0.0 <= summary["test_macro_auroc"] <= 1.0
 
 
+def test_help_names_every_output_of_a_run(full_run, capsys):
+    """`mirage train --help` lists the outputs of --out DIR; it had left out summary.json."""
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    listed = capsys.readouterr().out.split("Outputs in")[1].split("Multi-GPU")[0]
+    written = sorted(p.name + ("/" if p.is_dir() else "") for p in full_run.iterdir())
+    assert written and all(name in listed for name in written), (written, listed)
+
+
 @pytest.mark.slow
 def test_resume_equals_uninterrupted(full_run, folder_data, tmp_path):
     """Train 1 epoch, stop, resume to 2: the weights equal the uninterrupted 2-epoch run's."""

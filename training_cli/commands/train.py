@@ -11,6 +11,7 @@ validation split only. Outputs in ``--out DIR``:
     last/                  resume state (model, optimizer, scheduler, epoch, RNG; safetensors + JSON)
     log.csv, log.jsonl     one row per epoch: losses, val AUROC per class, lr, time
     curves.png             learning curves
+    summary.json           best epoch, its validation macro AUROC, records, times, test macro AUROC
     skipped.csv            records that failed to load (file and reason), if any
     test/                  metrics of the selected model on the test split (``mirage evaluate``)
 
