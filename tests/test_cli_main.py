@@ -163,3 +163,12 @@ def test_every_command_s_help_says_what_it_does(name, capsys):
     above_options = " ".join(out.split("options:")[0].split())     # the description, wrapped by argparse
     assert COMMANDS[name][1:] in above_options
     assert "--half: fp16" in COMMANDS["export"] and "(fp16 weights," not in COMMANDS["export"]
+
+
+def test_report_help_says_it_reads_clinical_files(capsys):
+    """`mirage report --help` named only WFDB and Challenge files, though the command reads every
+    format load_record does (README: Clinical ECG formats)."""
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in ("GE MUSE", "Philips", "DICOM", "SCP-ECG", "EDF"))

@@ -79,7 +79,9 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "10 mm/mV, the model's result with its explanations, the clinical and lab values, and "
         "the interval measurements. Without a model the report shows 'no model result'. "
         "Research use only, not a diagnosis.")
-    p.add_argument("record", type=Path, help="the record (.hea, .dat/.mat or the record stem)")
+    p.add_argument("record", type=Path,
+                   help="the record: a WFDB or Challenge .hea (.dat/.mat or the record stem), or a clinical "
+                        "file (GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
     add_overwrite_arg(p, "the PDF")
     p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
