@@ -172,3 +172,17 @@ def test_report_help_says_it_reads_clinical_files(capsys):
         main(["report", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert all(name in text for name in ("GE MUSE", "Philips", "DICOM", "SCP-ECG", "EDF"))
+
+
+@pytest.mark.parametrize("argv,verbose", [
+    (["report", "x.hea", "--out", "x.pdf", "--verbose"], True),     # where "run with --verbose" leads
+    (["-v", "report", "x.hea", "--out", "x.pdf"], True),
+    (["report", "x.hea", "--out", "x.pdf"], False),
+])
+def test_verbose_is_taken_after_the_command_too(argv, verbose):
+    """An unexpected error ends "(run with --verbose for details)"; `mirage report ... --verbose` had
+    then been refused as "unrecognized arguments: --verbose" (only `mirage --verbose report ...` was)."""
+    from training_cli.main import get_args_parser
+
+    args, extra = get_args_parser(argv).parse_known_args(argv)
+    assert extra == [] and args.verbose is verbose and args.command == "report"

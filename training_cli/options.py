@@ -16,8 +16,14 @@ def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     its ``--help`` says what it does."""
     kwargs.setdefault("description", COMMANDS[name][:1].upper() + COMMANDS[name][1:] + ".")
     if subparsers is not None:
-        return subparsers.add_parser(name, help=COMMANDS[name], **kwargs)
-    return argparse.ArgumentParser(f"mirage {name}", **kwargs)
+        p = subparsers.add_parser(name, help=COMMANDS[name], **kwargs)
+    else:
+        p = argparse.ArgumentParser(f"mirage {name}", **kwargs)
+    # `mirage -v NAME ...` also after the command, where "run with --verbose" leads a user to put it
+    # (SUPPRESS: not given here, `mirage`'s own -v stands)
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="debug logging, and the traceback of an error (as mirage -v %s ...)" % name)
+    return p
 
 
 def add_overwrite_arg(p: argparse.ArgumentParser, what: str = "the model") -> None:
