@@ -186,3 +186,27 @@ def test_verbose_is_taken_after_the_command_too(argv, verbose):
 
     args, extra = get_args_parser(argv).parse_known_args(argv)
     assert extra == [] and args.verbose is verbose and args.command == "report"
+
+
+@pytest.mark.parametrize("name", ["score", "report", "robustness"])
+def test_model_help_names_every_shipped_model(name, capsys):
+    """`--model` took a shipped model by name, and the help of score, report and robustness named
+    "default, mi", leaving out the statements model that ships beside them (resources/models)."""
+    from mirage_model.paths import shipped_models
+
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    shipped = sorted(shipped_models())
+    assert "statements" in shipped
+    said = text.split("shipped model by name:")[1].split("(default")[0]
+    assert sorted(n.strip() for n in said.split(",")) == shipped
+
+
+def test_score_help_says_it_reads_clinical_files(capsys):
+    """`mirage score --help` said it scores "WFDB .hea/.dat and PhysioNet Challenge .hea/.mat"
+    under FOLDER, though a folder of clinical exports is scored (README: Clinical ECG formats)."""
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in ("GE MUSE", "Philips", "DICOM", "SCP-ECG", "EDF"))

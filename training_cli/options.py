@@ -9,6 +9,13 @@ from mirage_model.review.report import ReportSettings
 from training_cli.commands import COMMANDS
 
 
+# what --model takes in the commands that score records, and what they read (one wording for all)
+SHIPPED_NAMES = "default, mi, statements"       # resources/models (``paths.shipped_models``)
+MODEL_HELP = f"checkpoint folder, or a shipped model by name: {SHIPPED_NAMES} (default: default)"
+RECORD_KINDS = ("WFDB and PhysioNet Challenge records (.hea with .dat/.mat) and clinical files (GE MUSE, "
+                "Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
+
+
 def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
     ``xxx_command_parser(subparsers=None)``), with its one-line help from ``commands.COMMANDS``, else a

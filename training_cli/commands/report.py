@@ -27,8 +27,8 @@ from mirage_model.review.scoring import score_session
 from mirage_model.review.session import ReviewSession
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-from training_cli.options import (add_overwrite_arg, add_report_args, add_statements_model_arg, command_parser,
-                                  settings_from_args)
+from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
+                                  command_parser, settings_from_args)
 from training_cli.outputs import refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
                         "file (GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
     add_overwrite_arg(p, "the PDF")
-    p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
+    p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
     p.add_argument("--no-model", action="store_true", help="report without a model result")
     add_statements_model_arg(p, "page 1's interpretation")
     labs = p.add_mutually_exclusive_group()

@@ -35,7 +35,7 @@ from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
-from training_cli.options import add_overwrite_arg, command_parser
+from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "robustness",
                        description=__doc__.split("\n\n")[0] + " " + __doc__.split("\n\n")[1])
     p.add_argument("--model", type=Path, default=None,
-                   help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
+                   help=MODEL_HELP)
     p.add_argument("--data", type=Path, action="append", required=True,
                    help="folder of records (WFDB / Challenge, searched recursively); a PTB-XL root (with "
                    "ptbxl_database.csv) is read by --fold. The other commands' forms ptbxl:ROOT, "

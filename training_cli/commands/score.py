@@ -28,7 +28,8 @@ from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-from training_cli.options import add_report_args, add_statements_model_arg, command_parser, settings_from_args
+from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
+                                  command_parser, settings_from_args)
 from training_cli.outputs import check_output_file, check_output_folder
 
 log = logging.getLogger(__name__)
@@ -38,14 +39,14 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
     """The parser of ``mirage score`` (a subcommand when ``subparsers`` is given, else standalone)."""
     p = command_parser(
         subparsers, "score",
-        description="Score every ECG record under FOLDER (recursively: WFDB .hea/.dat and "
-        "PhysioNet Challenge .hea/.mat) with a model; one row per record. A bad record gets "
+        description=f"Score every ECG record under FOLDER (recursively: {RECORD_KINDS}) with a model; "
+        "one row per record. A bad record gets "
         "status 'error' and a message, and the batch goes on. Exit code 0: all scored, 1: some "
         "failed, a folder could not be read (its records are not in the output) or interrupted, "
         "2: usage or model error. Research use only, not a diagnosis.")
     p.add_argument("folder", type=Path, help="folder of records (searched recursively)")
     p.add_argument("--out", type=Path, required=True, help="output file (CSV, or JSON lines with --format jsonl)")
-    p.add_argument("--model", type=Path, default=None, help="checkpoint folder, or a shipped model by name: default, mi (default: default)")
+    p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
     p.add_argument("--labs", type=Path, default=None,
                    help="labs CSV: first column the record id, one column per feature (see the README)")
     p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
