@@ -331,3 +331,34 @@ def test_opening_a_long_record_reads_only_the_samples_drawn_for_gaps(qtbot):
     panel, curve = next((p, c) for p, c in viewer.plot.panel_curves() if p.lead == 1 and not p.rhythm)
     assert curve.opts["connect"] == "finite"
     assert np.isnan(curve.yData).sum() == 100
+
+
+def test_12x1_shows_a_long_record_page_by_page(qtbot):
+    """12x1 drew each lead over the whole record: for 400 s that is 10 m of paper at 25 mm/s, and
+    "Fit page" shrank it to a smear with the lead names piled up, while the page box was greyed out.
+    Past a minute it now shows the 10 s page the page box chooses, as 6x2 and 3x4 do; up to a minute
+    the whole record still. Truth: the written signal's own beats, every 0.8 s at 0.3 s."""
+    from app.views.paper import PAGE_S, WHOLE_12X1_S
+
+    sig = long_signal(400.0)
+    viewer = viewer_with(qtbot, sig)
+    viewer.layout_box.setCurrentText("12x1")
+    plot = viewer.plot
+    spans = {(p.t0, p.t1) for p in plot.panels()}
+    assert spans == {(0.0, PAGE_S)} and len(plot.panels()) == 12
+    assert viewer.page.isEnabled() and viewer.page.count() == 40
+    viewer.page.setCurrentIndex(viewer.page.findData(120.0))
+    assert {(p.t0, p.t1) for p in plot.panels()} == {(120.0, 130.0)}
+    # the curve drawn for lead I is the record's lead I over 120-130 s (peaks where the beats are)
+    panel, curve = plot.panel_curves()[0]
+    x, y = curve.getOriginalDataset()
+    t = panel.t_of(np.asarray(x), plot.speed)
+    assert t.min() == pytest.approx(120.0, abs=0.01) and t.max() == pytest.approx(130.0, abs=0.01)
+    mv = panel.mv_of(np.asarray(y), plot.gain)
+    peaks = t[(mv > 0.9 * np.nanmax(mv))]
+    assert np.all(np.abs(((peaks - 0.3) / 0.8) - np.round((peaks - 0.3) / 0.8)) < 0.02)
+    # a record of a minute or less is still drawn whole in 12x1, its page box not offered
+    short = viewer_with(qtbot, sig[:, : int(WHOLE_12X1_S * FS)].copy())
+    short.layout_box.setCurrentText("12x1")
+    assert {(p.t0, p.t1) for p in short.plot.panels()} == {(0.0, WHOLE_12X1_S)}
+    assert not short.page.isEnabled()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 
 from app.views.ecg_plot import NO_RECORD, EcgPlot
 from app.views.elided_label import ElidedLabel
-from app.views.paper import GAINS, LAYOUTS, SPEEDS
+from app.views.paper import GAINS, LAYOUTS, SPEEDS, paged
 from app.views.plot_overlays import fiducial_legend_html
 from mirage_model.render import PAGE_S
 
@@ -169,7 +169,12 @@ class EcgViewer(QWidget):
         is offered only where there is more than one page to choose from."""
         for w in (*self.record_controls, *self.overlay_actions):
             w.setEnabled(on)
-        self.page.setEnabled(on and self.page.count() > 1 and self.plot.layout_name != "12x1")
+        self.page.setEnabled(on and self.page.count() > 1 and self._paged())
+
+    def _paged(self) -> bool:
+        """Whether the layout shows the record page by page (``paper.paged``): the page box chooses."""
+        record = self.plot.record
+        return record is not None and paged(self.plot.layout_name, record.duration_s)
 
     def set_record(self, record) -> None:
         self.plot.set_record(record)
@@ -234,7 +239,7 @@ class EcgViewer(QWidget):
         at = self.page.findData(shown) if shown is not None else -1
         self.page.setCurrentIndex(max(0, at))
         self.page.blockSignals(False)
-        self.page.setEnabled(record is not None and self.page.count() > 1 and self.plot.layout_name != "12x1")
+        self.page.setEnabled(record is not None and self.page.count() > 1 and self._paged())
         if at < 0 and record is not None:    # the page shown was the old explained window's
             self._page_changed(self.page.currentIndex())
 
@@ -242,7 +247,7 @@ class EcgViewer(QWidget):
         """An explanation overlay switched on: show the window it was computed on (the overlays are
         drawn over that window only) unless the page shows it already, or the layout shows it all."""
         start = self._explained_start
-        if not on or start is None or self.plot.layout_name == "12x1":
+        if not on or start is None or not self._paged():
             return
         i = next((i for i in range(self.page.count()) if self.page.itemData(i, EXPLAINED_ROLE)), -1)
         if i >= 0 and i != self.page.currentIndex():

@@ -27,6 +27,9 @@ LAYOUTS = ("12x1", "6x2", "3x4")
 CAL_MV, CAL_S = 1.0, 0.2             # calibration pulse: 1 mV x 200 ms
 TOP_MM, BOTTOM_MM, RIGHT_MM = 10.0, 3.0, 5.0   # paper beyond the outer rows and after the traces
 MAX_GROW_MM = 60.0                   # the paper grows at most this much above / below for tall traces
+# 12x1 draws each lead over the whole record up to this long; a longer one (a Holter hour: 90 m of
+# paper at 25 mm/s, its "Fit page" a smear) page by page, the page box's 10 s as in 6x2 and 3x4
+WHOLE_12X1_S = 60.0
 
 PAPER = QColor(255, 250, 247)
 MINOR = QColor(246, 196, 196)
@@ -80,6 +83,12 @@ class PaperLayout:
     row_baselines: tuple[float, ...]
 
 
+def paged(layout: str, duration_s: float) -> bool:
+    """Whether ``layout`` shows a record of ``duration_s`` one 10 s page at a time (6x2 and 3x4
+    always; 12x1 past WHOLE_12X1_S), so that the page box chooses what is on the paper."""
+    return layout != "12x1" or duration_s > WHOLE_12X1_S + 1e-9
+
+
 def row_pitch(layout: str, gain: float) -> float:
     """Row height in mm: room for about 3 mV (2.5 mV in 12x1), never below 15 mm."""
     mv = 2.5 if layout == "12x1" else 3.0
@@ -99,9 +108,10 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
                       extent_mv: tuple[float, float] | None = None) -> PaperLayout:
     """Place the panels of ``layout`` on paper.
 
-    12x1: each lead over the whole record. 6x2 / 3x4: columns are consecutive slices of a 10 s page
-    starting at ``page_start_s`` (the page is shorter for shorter records), plus a lead II rhythm
-    strip over the whole page.
+    12x1: each lead over the whole record, or over the 10 s page starting at ``page_start_s`` for a
+    record longer than WHOLE_12X1_S (``paged``). 6x2 / 3x4: columns are consecutive slices of a 10 s
+    page starting at ``page_start_s`` (the page is shorter for shorter records), plus a lead II
+    rhythm strip over the whole page.
 
     ``extent_mv``: (lowest mV drawn in the bottom row, highest mV drawn in the top row). The paper
     grows above and below so that it covers those traces (by at most MAX_GROW_MM each side; the
@@ -115,7 +125,10 @@ def make_paper_layout(layout: str, duration_s: float, speed: float, gain: float,
     if layout == "12x1":
         n_cols = 1
         t0, t1 = 0.0, duration_s
-        cells = page_cells(1, t0, t1 - t0, rhythm=False)     # each lead over the whole record
+        if paged(layout, duration_s):
+            t0 = min(max(0.0, page_start_s), max(0.0, duration_s - PAGE_S))
+            t1 = min(duration_s, t0 + PAGE_S)
+        cells = page_cells(1, t0, t1 - t0, rhythm=False)     # each lead over the record (or its page)
         n_rows = 12
     else:
         n_cols = 2 if layout == "6x2" else 4
