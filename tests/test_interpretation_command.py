@@ -171,3 +171,16 @@ def test_an_interrupted_write_leaves_the_previous_outputs_whole(dataset, tmp_pat
                  "--task", "multilabel", "--label", "AFIB", "--out", str(out), "--overwrite"])
     assert code == 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == old
+
+
+@pytest.mark.parametrize("flag", [[], ["--no-progress"]])
+def test_a_progress_bar_on_stderr_unless_asked_not_to(dataset, tmp_path, capsys, flag):
+    """A PTB-XL fold takes minutes, and the command printed nothing until its summary; it now counts
+    the records on stderr, as mirage score does, and --no-progress (for logs) leaves that out."""
+    model = make_tiny_checkpoint(tmp_path / "m", labels=LABELS, thresholds=(1.01, 0.0, 0.0, 0.0), name="tiny")
+    code = main(["interpretation", "--model", str(model), "--statements-model", "none", "--data",
+                 f"folder:{dataset}", "--labels", str(dataset / "labels.csv"), "--task", "multilabel",
+                 "--label", "AFIB", "--out", str(tmp_path / "out")] + flag)
+    assert code == 0
+    err = capsys.readouterr().err
+    assert ("interpreting" in err and "2/2" in err) == (not flag)

@@ -20,6 +20,8 @@ import os
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
@@ -59,6 +61,8 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     add_overwrite_arg(p, "the rows.csv and summary.json")
     p.add_argument("--device", default="auto")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="no progress bar (on stderr; a fold of PTB-XL takes minutes)")
     p.set_defaults(func=run)
     return p
 
@@ -105,10 +109,15 @@ def run(args) -> int:
     root = Path(os.path.commonpath([str(p.parent) for p in paths]))
     labelled = {p.relative_to(root).as_posix(): i in positive for i, p in zip(order, paths)}
     out_rows = []
+    # the records take minutes (a PTB-XL fold: about 2,200): a bar on stderr, as mirage score has
+    bar = tqdm(total=len(paths), unit="rec", desc="interpreting", dynamic_ncols=True, file=sys.stderr,
+               smoothing=0, disable=not args.progress)
     for row in iter_rows(paths, predictor, root=root, statements_predictor=statements):    # in path order
         row["has_label"] = labelled[row["record_path"]]
         out_rows.append(row)
         counts[row["has_label"]].add(row, text, words)
+        bar.update(1)
+    bar.close()
     pos, neg = counts[True], counts[False]
     summary = {
         "data": args.data, "split": args.split, "label": code, "statement": text, "records": pos.n,
