@@ -432,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     window = MainWindow(settings, model_path=args.model, device=args.device)
     window.statements_model_arg = args.statements_model
+    window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))
     result = {"rc": 0}
 

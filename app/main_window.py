@@ -85,7 +85,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.model_worker: workers.Worker | None = None
         self.loaded_model_path: str | None = None   # the folder the loaded model came from (None: none loaded)
         self.export_worker: workers.Worker | None = None
+        self.export_path: Path | None = None          # the PDF export_worker writes
         self.batch_dialog: BatchDialog | None = None
+        # closing while a PDF is being written or a batch is scoring asks first (an interactive
+        # session: app.main sets it; scripted runs and tests close without a question)
+        self.ask_before_quit = False
         self._model_loading = False
         self.timings: dict = {}
         # Loading, measuring, inference, folder listing and batch scoring may all run at once;
@@ -490,7 +494,35 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             # a small screen: give the traces most of the width, shrink the model image column
             self.top_splitter.setSizes([int(w * 0.8), int(w * 0.2)])
 
+    def unfinished_work(self) -> list[str]:
+        """What closing now would abandon, in words: a PDF being written or waiting for the analysis,
+        a batch scoring run; [] when nothing is."""
+        out = []
+        if self.export_worker is not None:
+            name = self.export_path.name if self.export_path is not None else "a PDF report"
+            out.append(f"{name} is being written (it would not be)")
+        if self._export_queue:
+            n = len(self._export_queue)
+            out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")
+        batch = self.batch_dialog
+        if batch is not None and batch.worker is not None and not batch.worker.is_cancelled:
+            out.append(f"batch scoring is running ({batch.status.text()}); it would stop after the current "
+                       "record, the rows written so far kept")
+        return out
+
+    def confirm_quit(self, work: list[str]) -> bool:
+        """Ask whether to quit with ``work`` unfinished; True: quit."""
+        text = "Quit MIRAGE Review now?\n\n" + "\n".join(f"- {w}" for w in work)
+        answer = QMessageBox.question(self, "Work in progress", text,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event) -> None:
+        work = self.unfinished_work() if self.ask_before_quit else []
+        if work and not self.confirm_quit(work):
+            event.ignore()       # keep working: nothing cancelled
+            return
         self.cancel_all()
         self.settings.window_geometry = self.saveGeometry()
         self.settings.sync()

@@ -346,3 +346,80 @@ def test_an_export_waiting_for_a_is_reported_when_b_is_opened(qtbot, tiny_model,
     assert not a_pdf.exists()
     assert failed and failed[0][0] == str(a_pdf)
     assert "Report not written: a.pdf" in window.message_bar.text()
+
+
+def test_closing_while_a_pdf_is_written_asks_first_and_keeps_working_on_no(qtbot, tmp_path, monkeypatch):
+    """Closing the window abandoned a PDF export under way (after a 10 s wait the process ends
+    without it) and stopped a batch, without a word. A person closing it is now asked, the work
+    named; "No" keeps the window and the export, which then writes its PDF; with nothing under way
+    it closes without a question. (Scripted runs and other tests close without one: ask_before_quit.)"""
+    from PySide6.QtWidgets import QMessageBox
+
+    window = shown_window(qtbot)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(A)
+    window.ask_before_quit = True
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.No)
+    gate = Gate()
+    hold(monkeypatch, workers, "report_job", gate)
+    pdf = tmp_path / "A.pdf"
+    window.export_pdf(pdf, wait=False)
+    qtbot.waitUntil(gate.entered.is_set, timeout=WAIT_MS)
+    window.close()
+    assert window.isVisible(), "the window closed with a PDF still being written"
+    assert len(asked) == 1 and "A.pdf is being written" in asked[0]
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        gate.open()
+    assert pdf.is_file() and pdf.read_bytes()[:5] == b"%PDF-"
+    qtbot.waitUntil(lambda: window.export_worker is None, timeout=WAIT_MS)
+    window.close()
+    assert not window.isVisible() and len(asked) == 1       # nothing under way: no question
+
+
+def test_closing_the_batch_dialog_or_the_window_mid_run_asks_first(qtbot, tmp_path, monkeypatch):
+    """Closing the batch dialog (or the window) during a run stopped it without a word. Asked
+    first now, with where the run is; "No" lets it go on to its end, "Yes" stops it after the
+    current record with the rows so far. A stand-in score_folder, held between records."""
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from mirage_model.review import batch
+
+    step = threading.Semaphore(0)
+    scored = []
+
+    def held_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        for i in range(4):
+            assert step.acquire(timeout=60), "never let on"
+            if cancel():
+                break
+            scored.append(i)
+            progress(i + 1, 4, {"record_id": f"r{i}", "record_path": f"r{i}.hea", "status": "ok"})
+        return {"n_scored": len(scored)}
+
+    monkeypatch.setattr(batch, "score_folder", held_score_folder, raising=False)
+    window = shown_window(qtbot)
+    window.ask_before_quit = True
+    answers = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *args, **kwargs: answers.append(args[2]) or answers_given.pop(0))
+    answers_given = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    dlg = window.batch_dialog_open()
+    dlg.folder.setText(str(tmp_path))
+    dlg.predictor = object()
+    assert dlg.start() is not None
+    step.release()
+    qtbot.waitUntil(lambda: dlg.status.text() == "1 / 4 records", timeout=WAIT_MS)
+    dlg.close()                                               # No: the run goes on
+    assert dlg.isVisible() and not dlg.worker.is_cancelled
+    assert "Stop batch scoring now (1 / 4 records)?" in answers[0]
+    window.close()                                            # the window names the run too; No
+    assert window.isVisible() and "batch scoring is running (1 / 4 records)" in answers[1]
+    dlg.close()                                               # Yes: stops after the current record
+    assert not dlg.isVisible()
+    step.release(3)
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert scored == [0]

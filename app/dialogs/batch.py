@@ -596,6 +596,17 @@ class BatchDialog(QDialog):
             self.openRecord.emit(str(path), self.record_values(r))
 
     def closeEvent(self, event) -> None:
+        running = self.worker is not None and not self.worker.is_cancelled
+        # a person closing it mid-run is asked first (the main window's ask_before_quit: scripted runs
+        # and tests are not); closed, the run stops after the current record, its rows so far kept
+        if running and getattr(self.parent(), "ask_before_quit", False):
+            answer = QMessageBox.question(
+                self, "Batch scoring", f"Stop batch scoring now ({self.status.text()})?\n\nIt stops after "
+                "the current record; the rows written so far are kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         if self.worker is not None:
             self.worker.cancel()
         super().closeEvent(event)

@@ -116,6 +116,7 @@ class ExportMixin:
         w.signals.error.connect(workers.while_alive(self, lambda msg, p=path: self.reportFailed.emit(str(p), msg)))
         w.signals.finished.connect(workers.while_alive(self, lambda: setattr(self, "export_worker", None)))
         self.export_worker = w
+        self.export_path = path
         self.show_status(f"Writing {path.name}...")
         return w.start()
 
