@@ -1334,11 +1334,13 @@ def test_screenshot_cli(tmp_path):
 
 
 def test_long_record_is_clipped_and_downsampled(qtbot):
-    """A 2-minute 500 Hz record: full data in each reused curve, a screenful drawn, pages in 3x4."""
+    """A minute-long 500 Hz record (12x1 draws up to a minute whole, WHOLE_12X1_S; a longer one page
+    by page: test_app_long_records): full data in each reused curve, a screenful drawn, pages in 3x4."""
     from app.views.ecg_viewer import EcgViewer
+    from app.views.paper import WHOLE_12X1_S
     from mirage_model.records import EcgRecord
 
-    fs, seconds = 500.0, 120
+    fs, seconds = 500.0, int(WHOLE_12X1_S)
     t = np.arange(int(fs * seconds)) / fs
     signal = np.stack([np.sin(2 * np.pi * (1 + k / 10) * t) for k in range(12)]).astype(np.float32)
     viewer = EcgViewer()
@@ -1358,7 +1360,7 @@ def test_long_record_is_clipped_and_downsampled(qtbot):
     assert drawn >= 0.5 * plot.vb.width()                      # about a peak pair per pixel, not fewer
     viewer.layout_box.setCurrentText("3x4")
     assert plot.curves[:len(curves_before)] == curves_before   # reused, not recreated
-    assert viewer.page.count() == 12 and viewer.page.isEnabled()
+    assert viewer.page.count() == 6 and viewer.page.isEnabled()
     viewer.page.setCurrentIndex(5)
     starts = sorted({p.t0 for p in plot.panels() if not p.rhythm})
     assert starts == pytest.approx([50.0, 52.5, 55.0, 57.5])
