@@ -11,8 +11,10 @@ Figures (printed as a table and, with --json, as JSON):
   inference and measurement, which run afterwards in workers); the second round over the
   bundled samples, each opened once the previous record's background work is done.
 - pan / zoom: one synchronous repaint of the trace view after a pan step or a zoom step, on a
-  10 s record and a 2-minute 500 Hz record, in the 12x1 layout (12 full-length traces, the worst
-  case) and 3x4. Smooth means well under 16.7 ms (60 frames/s).
+  10 s record and a 2-minute 500 Hz record, in the 12x1 layout and 3x4 (12x1 drew the 2 minutes
+  whole, 12 full-length traces, the worst case, until session 31; it now shows a record over a
+  minute a 10 s page at a time, app.views.paper.WHOLE_12X1_S). Smooth means well under 16.7 ms
+  (60 frames/s).
 Research use only, not a diagnosis.
 """
 
