@@ -57,14 +57,14 @@ def screen_dpi(widget) -> float:
 
 
 def _twin_rows(record, n: int) -> list[tuple[int, dict, np.ndarray]]:
-    """(lead index, the file's twin entry, (1, T) float32 samples) of each second channel the file
+    """(lead index, the file's twin entry, (T,) float32 samples) of each second channel the file
     gives a standard lead's name (``meta["named_twice"]``) that is as long as the record."""
     out = []
     for twin in (getattr(record, "meta", None) or {}).get("named_twice") or ():
         if twin.get("lead") not in STANDARD_LEADS or twin.get("signal") is None:
             continue
-        row = np.asarray(twin["signal"], dtype=np.float32)[None, :]
-        if row.shape[1] == n:
+        row = np.asarray(twin["signal"], dtype=np.float32)
+        if row.shape == (n,):
             out.append((STANDARD_LEADS.index(twin["lead"]), twin, row))
     return out
 
@@ -79,7 +79,8 @@ def filter_for_display(ctx, signal: np.ndarray, fs: float, highpass: bool, notch
     """
     check = ctx.check if ctx is not None else None
     display = display_filter(signal, fs, highpass, notch_hz, check=check)
-    shown = [(lead, t, display_filter(row, fs, highpass, notch_hz, check=check)[0]) for lead, t, row in twins]
+    shown = [(lead, t, display_filter(row[None, :], fs, highpass, notch_hz, check=check)[0])
+             for lead, t, row in twins]
     return display, shown
 
 
@@ -449,7 +450,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         if not hp and not notch and sig.dtype == np.float32:
             # unfiltered: the record's own samples, read only here; a copy of a 4.9 h 12-lead
             # 500 Hz record held the GUI thread 1 s and 425 MB
-            self._show_display((hp, notch), sig, [(lead, t, row[0]) for lead, t, row in twins], redraw)
+            self._show_display((hp, notch), sig, twins, redraw)
         elif sig.size <= SYNC_FILTER_VALUES:
             self._show_display((hp, notch), *filter_for_display(None, sig, fs, hp, notch, twins), redraw=redraw)
         elif self._display is not None and self._shown_filters == (hp, notch):
@@ -458,7 +459,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             if self._display is None or self._display.shape != sig.shape:
                 # a new record: drawn unfiltered meanwhile (and labelled so), all of it
                 self._show_display((False, None), sig if sig.dtype == np.float32 else display_filter(sig, fs),
-                                   [(lead, t, row[0]) for lead, t, row in twins], redraw=False)
+                                   twins, redraw=False)
             gen = self._filter_gen
             worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters")
             worker.signals.result.connect(workers.while_alive(self, lambda out: self._filtered(gen, (hp, notch), out)))
