@@ -210,3 +210,19 @@ def test_score_help_says_it_reads_clinical_files(capsys):
         main(["score", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert all(name in text for name in ("GE MUSE", "Philips", "DICOM", "SCP-ECG", "EDF"))
+
+
+def test_cache_dir_help_names_the_folder_used(tmp_path, monkeypatch, capsys):
+    """`--cache-dir`'s help put ~/.cache/mirage before $MIRAGE_CACHE, which wins when set: the help
+    now names them in the order `default_cache_dir` chooses, checked against what it chooses."""
+    from training_cli.engine.cache import default_cache_dir
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    said = text.split("--cache-dir CACHE_DIR")[-1].split(" --")[0]
+    assert said.index("$MIRAGE_CACHE") < said.index("~/.cache/mirage")
+    monkeypatch.setenv("MIRAGE_CACHE", str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("MIRAGE_CACHE")
+    assert default_cache_dir().parts[-2:] == (".cache", "mirage")

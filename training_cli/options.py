@@ -52,7 +52,7 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (record id, features)")
     g.add_argument("--label-map", default=None, help="challenge datasets: SNOMED-CT -> class CSV")
     g.add_argument("--split-file", default=None, help="CSV record_id,split (train/val/test)")
-    g.add_argument("--cache-dir", default=None, help="input cache folder (default ~/.cache/mirage or $MIRAGE_CACHE)")
+    g.add_argument("--cache-dir", default=None, help="input cache folder (default $MIRAGE_CACHE if set, else ~/.cache/mirage)")
     g.add_argument("--limit", type=int, default=0,
                    help="debug: first N records of each split (0, the default: all records; negative: refused)")
     g.add_argument("--train-limit", type=int, default=0,
