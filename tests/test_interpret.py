@@ -803,3 +803,19 @@ def test_the_p_correlation_reaches_the_interpretation_from_the_measurements():
     it = interpret_prediction(pred, weak, "M")
     assert it.first.code == "AFIB" and it.first.note == AF_P_NOTE.format(0.7)
     assert interpret_prediction(pred, dataclasses.replace(weak, p_correlation=0.4), "M").first.note is None
+
+
+@pytest.mark.parametrize("block, qrs, ivcd_said", [("CLBBB", 129.0, False), ("CRBBB", 140.0, False),
+                                                   ("CLBBB", None, False), ("CLBBB", 112.0, True)])
+def test_a_nonspecific_conduction_delay_is_not_said_beside_a_complete_block(block, qrs, ivcd_said):
+    """PTB-XL 06517 (labelled complete LBBB) read "Left bundle branch block (QRS 129 ms); Nonspecific
+    intraventricular conduction delay (QRS 129 ms)": the delay is, by definition, a wide QRS without a
+    bundle branch block's criteria (Surawicz et al. 2009), so it goes, named in "Resolved". A complete
+    block the measured QRS contradicts (112 ms) is marked, and the delay stays beside it."""
+    meas = {"heart_rate_bpm": 70.0} | ({"qrs_ms": qrs} if qrs is not None else {})
+    it = run({"SR": 0.9, block: 0.44, "IVCD": 0.5}, meas)
+    codes = [s.code for s in it.statements]
+    assert block in codes
+    assert ("IVCD" in codes) == ivcd_said
+    assert any(r.startswith("nonspecific intraventricular conduction delay (50%) not stated") for r in it.resolved) \
+        != ivcd_said
