@@ -819,3 +819,24 @@ def test_a_nonspecific_conduction_delay_is_not_said_beside_a_complete_block(bloc
     assert ("IVCD" in codes) == ivcd_said
     assert any(r.startswith("nonspecific intraventricular conduction delay (50%) not stated") for r in it.resolved) \
         != ivcd_said
+
+
+@pytest.mark.parametrize("pos, said, gone", [
+    ({"SR": 0.73, "SVARR": 0.40}, "Sinus rhythm, 77 bpm", "SVARR"),
+    ({"SARRH": 0.31, "SVARR": 0.45}, "Supraventricular arrhythmia, 77 bpm", "SARRH"),
+    ({"SBRAD": 0.60, "SVARR": 0.35}, "Sinus rhythm, 77 bpm", "SVARR"),      # the measured rate refutes the word
+])
+def test_supraventricular_arrhythmia_and_a_sinus_rhythm_are_one_rhythm(pos, said, gone):
+    """PTB-XL 19534 read "Sinus rhythm, 69 bpm; Supraventricular arrhythmia": PTB-XL's cardiologists give
+    the two as alternatives (never together in folds 1-8), so the more probable one stands and the other is
+    named in "Resolved"."""
+    it = run(pos, {"heart_rate_bpm": 77.0, "pr_ms": 160.0, "qrs_ms": 92.0})
+    rhythm = [s for s in it.statements if s.group == "rhythm"]
+    assert [s.text for s in rhythm] == [said]
+    assert gone not in {s.code for s in it.statements}
+    assert any(r.startswith(STATEMENTS[gone].text.lower()) and "the more probable rhythm" in r for r in it.resolved)
+
+
+def test_supraventricular_arrhythmia_stands_beside_atrial_premature_complexes():
+    it = run({"SVARR": 0.6, "PAC": 0.7}, {"heart_rate_bpm": 77.0, "pr_ms": 160.0, "qrs_ms": 92.0})
+    assert {"SVARR", "PAC"} <= {s.code for s in it.statements}
