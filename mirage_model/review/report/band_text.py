@@ -1,7 +1,7 @@
 """The text of page 1's band: runs of one font, colour and size drawn along a line (made smaller
-to fit it, down to a least size, then cut), whether they fit, and wrapped onto several lines under
-the first (a hanging indent). ``summary_band`` sets the measurement block and the interpretation
-with them."""
+to fit it, never below ``READABLE`` pt, then cut), whether they fit, and wrapped onto several lines
+under the first (a hanging indent). ``summary_band`` sets the measurement block and the
+interpretation with them."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from dataclasses import dataclass
 
 from mirage_model.review.report.header import clip
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import FONT, pdf_text
+from mirage_model.review.report.text import FONT, READABLE, pdf_text
 
 SIZE = 7.5                                       # pt, the band's text
-SMALLEST = 5.5                                   # pt, the least a too-long line is shrunk to before it is cut
-READABLE = 7.0                                   # pt, the least a statement is printed at: wrapped rather than smaller
+# READABLE (7 pt, text.READABLE): the least any run is drawn at; a statement wraps rather than shrink below it
 INDENT = 3 * MM                                  # a wrapped statement's next lines, under its first (hanging indent)
 GREY = (0.35, 0.35, 0.35)
 RED = (0.65, 0.0, 0.0)
@@ -29,14 +28,21 @@ class Run:
     size: float = SIZE
 
 
-def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = SMALLEST) -> float:
-    """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (to ``smallest`` pt at
-    the least) when the line is too long, then cut with "...". Returns the x where it ended."""
+def _least_scale(runs: list[Run], smallest: float) -> float:
+    """The factor that brings the smallest of ``runs`` to ``smallest`` pt (1 for runs already at or
+    under it): no run is drawn under ``smallest`` pt, whatever its own size (a 7 pt run of a 7.5 pt
+    line is not shrunk at all)."""
+    return min(1.0, max(smallest / r.size for r in runs)) if runs else 1.0
+
+
+def draw_runs(c, x: float, y: float, runs: list[Run], width: float, smallest: float = READABLE) -> float:
+    """Draw ``runs`` left to right from (x, y) within ``width`` pt: shrunk (no run under
+    ``smallest`` pt) when the line is too long, then cut with "...". Returns the x where it ended."""
     runs = [Run(pdf_text(r.text), r.font, r.colour, r.size) for r in runs]
     total = sum(c.stringWidth(r.text, r.font, r.size) for r in runs)
     scale = 1.0
     if total > width:
-        scale = max(smallest / SIZE, width / total)
+        scale = max(_least_scale(runs, smallest), width / total)
     end = x + width
     for r in runs:
         size = r.size * scale
@@ -60,9 +66,10 @@ def fits(c, runs: list[Run], width: float) -> bool:
     return sum(c.stringWidth(pdf_text(r.text), r.font, r.size) for r in runs) <= width
 
 
-def fits_shrunk(c, runs: list[Run], width: float, smallest: float = SMALLEST) -> bool:
-    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, at most to ``smallest``)."""
-    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * smallest / SIZE) for r in runs) <= width
+def fits_shrunk(c, runs: list[Run], width: float, smallest: float = READABLE) -> bool:
+    """Whether ``draw_runs`` draws ``runs`` whole within ``width`` pt (shrunk, no run under ``smallest``)."""
+    scale = _least_scale(runs, smallest)
+    return sum(c.stringWidth(pdf_text(r.text), r.font, r.size * scale) for r in runs) <= width
 
 
 def first_whole(c, variants: list[list[Run]], width: float) -> list[Run]:

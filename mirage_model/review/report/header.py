@@ -5,17 +5,22 @@ the page number, "page 2 of 4"). The model's result is in page 1's band (``summa
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.review.file_info import file_patient, patient_facts
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import (
-    FONT, FONT_BOLD, MISSING, clip_runs, draw_runs_text, fmt_num, font_runs, pdf_text, register_fonts, runs_width,
-    unprintable,
+    FONT, FONT_BOLD, MISSING, READABLE, clip_runs, draw_runs_text, fmt_num, font_runs, pdf_escape, pdf_markup,
+    pdf_text, register_fonts, runs_width, unprintable,
 )
+
+SEP = "   "                            # between the facts of the patient line
 
 
 def _patient_tag(ctx) -> str:
@@ -83,14 +88,18 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     c.drawString(10 * MM, 6 * MM, pdf_text(RESEARCH_USE_NOTICE))
     c.setFillColorRGB(0.3, 0.3, 0.3)
     tag = _patient_tag(ctx)
-    who = f"record {record_id}" + (f" ({tag})" if tag else "")
+    whos = [f"record {record_id}" + (f" ({tag})" if tag else "")]
+    if "," in tag:                  # the ID alone, before any of it is cut
+        whos.append(f"record {record_id} ({tag.split(',')[0]})")
     room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), FONT_BOLD, 9) - 5 * MM
     page = f"page {c.getPageNumber()}" + (f" of {total}" if total else "")
-    # a long patient ID shrinks the line, then the program's version gives way: the ID is never cut
-    # (a cut ID can read as another patient's) unless it alone is wider than the footer
-    for tail in (f"  |  MIRAGE Review {__version__}  |  {page}", f"  |  {page}"):
+    # a long patient ID shrinks the line (to READABLE pt), then the program's version gives way, then
+    # sex and age: the ID is cut ("...") only when it alone is wider than the footer (page 1's header
+    # or page 3 prints it whole)
+    options = [(who, tail) for who in whos for tail in (f"  |  MIRAGE Review {__version__}  |  {page}", f"  |  {page}")]
+    for who, tail in options:
         runs = font_runs(who) + [(tail, FONT)]
-        size = _fit(c, runs, 7.5, room, smallest=5.5)
+        size = _fit(c, runs, 7.5, room)
         if runs_width(c, runs, size) <= room:
             break
     else:
@@ -138,11 +147,11 @@ def place_institution(title_w: float, generated_w: float, patient_w: float, inst
     return 0
 
 
-def _fit(c, runs, size: float, width: float, smallest: float = 6.0) -> float:
+def _fit(c, runs, size: float, width: float, smallest: float = READABLE) -> float:
     """The largest font size <= ``size`` (down to ``smallest``) at which ``runs`` (``font_runs``) fit ``width``."""
     while size > smallest and runs_width(c, runs, size) > width:
         size -= 0.5
-    return size
+    return max(size, smallest)
 
 
 def clip(c, text: str, font: str, size: float, width: float) -> str:
@@ -154,49 +163,141 @@ def clip(c, text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "..." if text else ""
 
 
-def draw_page_header(c, ctx: ReportContext) -> None:
-    """Page 1's header: the title, the institution and the time of writing on the first line;
-    record, patient and acquisition on the second. (The model's result is in the band under it.)"""
-    lay = ctx.layout
-    rec = ctx.record
-    c.saveState()
-    top = lay.page_height - 10 * MM
-    left, right = 10 * MM, lay.page_width - 10 * MM
-    width = right - left
+class _Widths:
+    """What a canvas measures text with (``Canvas.stringWidth``), without a canvas: page 3 works out
+    what page 1's header had no room for."""
+    stringWidth = staticmethod(pdfmetrics.stringWidth)   # noqa: N815 - the canvas's name
+
+
+PAGE3 = "page 3"
+NAME_SHORT = "name: see page 3"        # the script note where the patient line leaves it no room
+
+
+@dataclass
+class HeaderText:
+    """Page 1's header as drawn: every text at ``READABLE`` pt or more, and what it had no room
+    for (``cut``: (what, its whole text), printed in full on page 3 by :func:`header_flowables`)."""
+    title: list
+    generated: str
+    patient: list
+    patient_size: float
+    note: list = field(default_factory=list)
+    note_size: float = READABLE
+    institution: list = field(default_factory=list)
+    institution_size: float = 9.0
+    institution_line: int = 0
+    cut: list = field(default_factory=list)
+
+
+def _patient_runs(c, facts: list[str], width: float) -> tuple[list, float, bool]:
+    """(runs, size, cut?) of the patient line in ``width``: whole at 9 pt down to ``READABLE``;
+    else at ``READABLE`` as many facts whole as fit, from the first (the name, the ID), the
+    others named as on page 3 (or counted: "more: page 3"); a name too long to leave room for the
+    ID is cut ("... (page 3)"). Page 3 prints the line whole (``header_flowables``)."""
+    line = font_runs(SEP.join(facts))
+    size = _fit(c, line, 9, width)
+    if runs_width(c, line, size) <= width:
+        return line, size, False
+    size = READABLE
+
+    def pointer(dropped, name_cut=False):
+        what = (["name in full"] if name_cut else []) + [f.split(":")[0] for f in dropped]
+        return [(pdf_text(f"{SEP}({', '.join(what) or 'in full'}: {PAGE3})"), FONT)]
+
+    identity = sum(1 for f in facts[:2] if f.startswith(("Patient:", "ID:")))     # whom: never dropped
+    for k in range(len(facts) - 1, max(identity, 1) - 1, -1):
+        runs = font_runs(SEP.join(facts[:k])) + pointer(facts[k:])
+        if runs_width(c, runs, size) <= width:
+            return runs, size, True
+    if identity and identity < len(facts):         # the name and the ID whole, the others counted
+        runs = font_runs(SEP.join(facts[:identity])) + [(f"{SEP}(more: {PAGE3})", FONT)]
+        if runs_width(c, runs, size) <= width:
+            return runs, size, True
+    # the name and the ID do not fit whole: the name cut (page 3 has it), the ID whole where there is room
+    if identity == 2:
+        cut_end = [(f" ({PAGE3})", FONT)]
+        tail = font_runs(SEP + facts[1]) + ([(f"{SEP}(more: {PAGE3})", FONT)] if len(facts) > 2 else [])
+        room = width - runs_width(c, cut_end + tail, size)
+        if room > 20 * MM:
+            return clip_runs(c, font_runs(facts[0]), size, room) + cut_end + tail, size, True
+    end = [(f" ({PAGE3})", FONT)]
+    return clip_runs(c, line, size, width - runs_width(c, end, size)) + end, size, True
+
+
+def header_text(c, ctx: ReportContext) -> HeaderText:
+    """What page 1's header draws on canvas ``c`` (any object with a canvas's ``stringWidth``)."""
+    width = ctx.layout.page_width - 20 * MM
     gap = 5 * MM
-    line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
+    rec = ctx.record
     # what files and people wrote (record id, name, ID, institution) prints in its own script (font_runs)
     title = font_runs(f"12-lead ECG  -  record {rec.record_id}", FONT_BOLD)
-    lines = header_lines(ctx)
-    patient = font_runs("   ".join(lines))
-    institution = font_runs(ctx.settings.institution or "")
     generated = pdf_text(f"Report generated {ctx.generated}")
     generated_w = c.stringWidth(generated, FONT, 7.5)
     title = clip_runs(c, title, 12, width - generated_w - gap)
     title_w = runs_width(c, title, 12)
-    patient_size = _fit(c, patient, 9, width)
-    patient = clip_runs(c, patient, patient_size, width)    # a very long name or ID: cut, never off the page
-    patient_w = runs_width(c, patient, patient_size)
-
-    draw_runs_text(c, left, line_y[0], title, 12)
-    c.setFont(FONT, 7.5)
-    c.drawRightString(right, line_y[0], generated)
-    draw_runs_text(c, left, line_y[1], patient, patient_size)
+    lines = header_lines(ctx)
     note = script_note(lines, ctx)
-    if note:    # right of the patient line, in red: the institution goes to the title line
+    cut = []
+    reserve = runs_width(c, font_runs(NAME_SHORT), READABLE) + gap if note else 0.0
+    patient, patient_size, patient_cut = _patient_runs(c, lines, width - reserve)
+    if patient_cut:
+        cut.append(("Patient", SEP.join(lines)))
+    out = HeaderText(title, generated, patient, patient_size, cut=cut)
+    patient_w = runs_width(c, patient, patient_size)
+    if note:     # right of the patient line, in red: the institution goes to the title line
         room = width - patient_w - gap
-        note_runs = font_runs(note)
-        size = _fit(c, note_runs, 7, room, smallest=5.0)
-        c.setFillColorRGB(0.65, 0.0, 0.0)
-        draw_runs_text(c, right, line_y[1], clip_runs(c, note_runs, size, room), size, right=True)
-        c.setFillColorRGB(0, 0, 0)
+        full = font_runs(note)
+        if runs_width(c, full, READABLE) <= room:
+            out.note = full
+        else:
+            out.note = font_runs(NAME_SHORT)
+            cut.append(("About the name", note))
+    institution = font_runs(ctx.settings.institution or "")
     if institution:
         line = place_institution(title_w, generated_w, patient_w, runs_width(c, institution, 9), width, gap)
-        line = 0 if note else line
-        if line == 1:
-            draw_runs_text(c, right, line_y[1], institution, 9, right=True)
-        else:
+        out.institution_line = 0 if note else line
+        if out.institution_line == 0:
             room = width - title_w - generated_w - 2 * gap
-            size = _fit(c, institution, 9, room)
-            draw_runs_text(c, left + title_w + gap, line_y[0], clip_runs(c, institution, size, room), size)
+            out.institution_size = _fit(c, institution, 9, room)
+            if runs_width(c, institution, out.institution_size) > room:
+                end = [(f" ({PAGE3})", FONT)]
+                institution = clip_runs(c, institution, READABLE, room - runs_width(c, end, READABLE)) + end
+                cut.append(("Institution", ctx.settings.institution))
+        out.institution = institution
+    return out
+
+
+def header_flowables(ctx: ReportContext, st) -> list:
+    """Page 3's lines for what page 1's header had no room for, in full ([] when it had room)."""
+    cut = header_text(_Widths(), ctx).cut
+    if not cut:
+        return []
+    text = "<br/>".join(f"<b>{pdf_escape(what)}</b>: {pdf_markup(whole)}" for what, whole in cut)
+    return [Paragraph("<b>Page 1's header, in full</b><br/>" + text, st["body"])]
+
+
+def draw_page_header(c, ctx: ReportContext) -> None:
+    """Page 1's header: the title, the institution and the time of writing on the first line;
+    record, patient and acquisition on the second. (The model's result is in the band under it.)
+    Every text at ``READABLE`` pt or more: what has no room is named on page 3 (``header_text``)."""
+    lay = ctx.layout
+    h = header_text(c, ctx)
+    c.saveState()
+    top = lay.page_height - 10 * MM
+    left, right = 10 * MM, lay.page_width - 10 * MM
+    line_y = {0: top + 1.5 * MM, 1: top - 3 * MM}
+    draw_runs_text(c, left, line_y[0], h.title, 12)
+    c.setFont(FONT, 7.5)
+    c.drawRightString(right, line_y[0], h.generated)
+    draw_runs_text(c, left, line_y[1], h.patient, h.patient_size)
+    if h.note:
+        c.setFillColorRGB(0.65, 0.0, 0.0)
+        draw_runs_text(c, right, line_y[1], h.note, h.note_size, right=True)
+        c.setFillColorRGB(0, 0, 0)
+    if h.institution:
+        if h.institution_line == 1:
+            draw_runs_text(c, right, line_y[1], h.institution, 9, right=True)
+        else:
+            title_w = runs_width(c, h.title, 12)
+            draw_runs_text(c, left + title_w + 5 * MM, line_y[0], h.institution, h.institution_size)
     c.restoreState()

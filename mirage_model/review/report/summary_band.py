@@ -19,6 +19,8 @@ The statements are printed at ``READABLE`` (7 pt) or more, never smaller: a stat
 its line wraps under itself (a hanging indent) rather than shrinking, and when the band (six lines
 of 3.2 mm between the header and the sheet, which keeps its 4 rows of 40 mm) has no room for them
 all, its last line counts and names the others and says that the interpretation continues on page 3.
+The measurement block and the line under it are never under ``READABLE`` either: the block's gaps
+narrow, and the line takes fewer words ("Formulas: page 3").
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from mirage_model.outputs import is_called
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
 from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.band_text import (
-    GREY, INDENT, READABLE, RED, SIZE, SMALLEST, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
+    GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
@@ -55,15 +57,17 @@ def _short_labels() -> dict[str, str]:
     return {f.key: f.short for f in measure.SCALAR_FIELDS}
 
 
-def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
+def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[str]]:
     """The block's columns of (label, value runs) from the session's measurement table, and the
-    line under it (what is not there and why, or what bold and * mean)."""
+    line under it (what is not there and why, or what bold and * mean) in its wordings, the
+    fullest first: the band prints the first that fits its free lines at ``READABLE`` pt (the
+    formulas are in page 3's measurement table)."""
     if session.measurements is None and session.state.get("measurements") == "pending":
-        return [], "Measurements: still being computed when this report was written."
+        return [], ["Measurements: still being computed when this report was written."]
     # no value to show (none measured, or measure() found none: a record too short): the reason, not dashes
     why = why_unmeasured(session.measurements, session.measurement_edits, session.errors.get("measurements", ""))
     if why:
-        return [], f"Measurements: {why}."
+        return [], [f"Measurements: {why}."]
     rows = {r["key"]: r for r in session.measurement_table()}
     labels = _short_labels()
     columns = []
@@ -82,15 +86,36 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], str]:
                 runs = [Run(value)]
             col.append((labels[key], runs))
         columns.append(col)
-    edited = any(r["status"] for r in rows.values())
-    note = "QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside the adult range."
-    if edited:
-        note += " *: reviewer's value."
-    return columns, note
+    edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
+    arrows = ARROWS["high"] + ARROWS["low"]
+    notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside the adult range.{edited}",
+             f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside the adult range.{edited}",
+             f"Bold {arrows}: outside the adult range.{edited} QTc formulas: page 3.",
+             f"Bold {arrows}: outside the adult range.{edited} Formulas: page 3."]
+    return columns, notes
+
+
+MORE = " ... (page 3)"                           # the end of a line cut for want of room: page 3 has it whole
+
+
+def note_rows(c, notes: list[str], width: float, free: int) -> list[str]:
+    """The rows of the line under the measurement block: the first wording of ``notes`` that fits
+    ``free`` rows of ``width`` pt at ``READABLE`` pt, wrapped; else the last wording's first rows,
+    the last of them cut with ``MORE``."""
+    free = max(free, 1)
+    for note in notes:
+        rows = simpleSplit(pdf_text(note), FONT, READABLE, width) or [""]
+        if len(rows) <= free:
+            return rows
+    last = rows[free - 1]
+    while last and c.stringWidth(last.rstrip() + MORE, FONT, READABLE) > width:
+        last = last[:-1]
+    return rows[:free - 1] + [last.rstrip() + MORE]
 
 
 LABEL_GAP = 1.5 * MM                             # between a label and its value
 COLUMN_GAP = 2.5 * MM                            # the least room between a value and the next column's label
+TIGHT_GAPS = (1.0 * MM, 1.5 * MM)                # the label and column gaps, narrowed where READABLE type needs the room
 
 
 def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
@@ -98,7 +123,8 @@ def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
     and value whole at one size: each column as wide as its longest label and its longest value
     (a bold value with its arrow, a reviewer's *), the room left over shared between the columns;
     when they do not fit ``width`` at the band's size, every text of the block is made smaller by
-    the same factor (to ``SMALLEST`` at the least), never one value alone."""
+    the same factor (to ``READABLE`` pt at the least), never one value alone, and then the gaps
+    narrower (to ``TIGHT_GAPS``: every flagged and edited value at its widest fits 96 mm so)."""
     if not columns:
         return []
 
@@ -108,15 +134,22 @@ def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
     label_w = [max(w([Run(label)]) for label, _ in col) for col in columns]
     # a column of dashes as wide as one of values, so that the columns stand where they stood on other reports
     value_w = [max([w([Run("-000 deg")])] + [w(runs) for _, runs in col]) for col in columns]
-    gaps = LABEL_GAP * len(columns) + COLUMN_GAP * (len(columns) - 1)
+    n = len(columns)
+    gaps = LABEL_GAP * n + COLUMN_GAP * (n - 1)
     texts = sum(label_w) + sum(value_w)
-    scale = min(1.0, max(SMALLEST / SIZE, (width - gaps) / texts))
-    spare = max(width - gaps - texts * scale, 0.0)
-    gap = COLUMN_GAP + (spare / (len(columns) - 1) if len(columns) > 1 else 0.0)
+    scale = min(1.0, max(READABLE / SIZE, (width - gaps) / texts))
+    label_gap, column_gap = LABEL_GAP, COLUMN_GAP
+    if texts * scale + gaps > width:          # at READABLE pt: the gaps give way, by the same fraction
+        tight = TIGHT_GAPS[0] * n + TIGHT_GAPS[1] * (n - 1)
+        f = max(0.0, min(1.0, (width - texts * scale - tight) / (gaps - tight)))
+        label_gap = TIGHT_GAPS[0] + f * (LABEL_GAP - TIGHT_GAPS[0])
+        column_gap = TIGHT_GAPS[1] + f * (COLUMN_GAP - TIGHT_GAPS[1])
+    spare = max(width - label_gap * n - column_gap * (n - 1) - texts * scale, 0.0)
+    gap = column_gap + (spare / (n - 1) if n > 1 else 0.0)
     rows: list[list[tuple[float, list[Run]]]] = []
     x = 0.0
     for i, col in enumerate(columns):
-        value_x = x + label_w[i] * scale + LABEL_GAP
+        value_x = x + label_w[i] * scale + label_gap
         for j, (label, runs) in enumerate(col):
             while len(rows) <= j:
                 rows.append([])
@@ -366,13 +399,9 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         for x, runs in row:
             draw_runs(c, left + x, y, runs, MEASURE_W)
     note_line = max((len(col) for col in columns), default=0) + 1
-    # the note wraps onto the band's free lines (a reason for no measurement can be long)
-    note_rows = simpleSplit(pdf_text(note), FONT, 6.5, MEASURE_W - 2 * MM) or [""]
-    free = max(n_lines - note_line, 1)
-    if len(note_rows) > free:
-        note_rows = note_rows[:free - 1] + [" ".join(note_rows[free - 1:])]   # the last one shrunk, then cut
-    for j, row in enumerate(note_rows):
-        draw_runs(c, left, first - (note_line + j) * LEADING, [Run(row, colour=GREY, size=6.5)], MEASURE_W - 2 * MM)
+    # the note wraps onto the band's free lines (a reason for no measurement can be long), in fewer words if need be
+    for j, row in enumerate(note_rows(c, note, MEASURE_W - 2 * MM, n_lines - note_line)):
+        draw_runs(c, left, first - (note_line + j) * LEADING, [Run(row, colour=GREY, size=READABLE)], MEASURE_W - 2 * MM)
 
     # interpretation
     x0 = split + 3 * MM
@@ -393,8 +422,8 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                  Run(f"{sources}{' ' + it.model_name if it.model_name else ''} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run(f"{sources} (probability)", colour=GREY)],
                 [Run("Interpretation", FONT_BOLD, size=8), Run("   research use, unconfirmed", colour=GREY)]]
-    # the head at the band's size in fewer words, rather than all of them shrunk to 5.5 pt (the model's
-    # name is on the model line and page 3)
+    # the head at the band's size in fewer words rather than shrunk (the model's name is on the
+    # model line and page 3)
     draw_runs(c, x0, first, next((h for h in head if fits(c, h, width)), None) or first_whole(c, head, width),
               width)
     statements = list(it.statements)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 
 import numpy as np
 
@@ -19,10 +20,10 @@ from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
 from mirage_model.review.file_info import record_notes
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
 from mirage_model.review.report.context import ReportContext
-from mirage_model.review.report.header import draw_notice, draw_page_header
+from mirage_model.review.report.header import clip, draw_notice, draw_page_header
 from mirage_model.review.report.layout import MM, ReportLayout, edge_clipped, spike_room_mv
 from mirage_model.review.report.summary_band import draw_summary_band
-from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
+from mirage_model.review.report.text import FONT, FONT_BOLD, READABLE, pdf_text
 
 STANDARD_GAIN_MM_MV = 10.0       # Kligfield et al. 2007
 # The ECG page shows the first 10 s; this much is filtered for it (the rest of a long record is
@@ -147,9 +148,13 @@ def draw_traces(c, lay: ReportLayout, geom, signal: np.ndarray, fs: float) -> No
     for xa, xb, base, top in lay.calibration:
         draw_calibration_pulse(c, xa, xb, base, top)
         if lay.gain_mm_mv != STANDARD_GAIN_MM_MV:     # a reduced gain is said at every pulse, as carts do
-            c.setFont(FONT_BOLD, 5.5)
+            # at READABLE pt "2.5 mm/mV" is wider than the 10 mm before the traces: the unit under the number
+            x = (lay.grid_x0 + min(p.x0 for p in lay.panels)) / 2      # the middle of the margin before the traces
             c.setFillColorRGB(0, 0, 0)
-            c.drawCentredString((xa + xb) / 2, top + 1.2 * MM, f"{lay.gain_mm_mv:g} mm/mV")
+            c.setFont(FONT_BOLD, READABLE)
+            c.drawCentredString(x, top + 1.2 * MM + 1.15 * READABLE, f"{lay.gain_mm_mv:g}")
+            c.setFont(FONT, READABLE)
+            c.drawCentredString(x, top + 1.2 * MM, "mm/mV")
     c.setLineWidth(0.6)
     for panel in lay.panels:
         if panel.rhythm or panel.t0 == 0:
@@ -239,10 +244,25 @@ CAPTION_KEPT = 4                 # caption parts page 1 never drops (scale, filt
 SEP = "   "
 
 
+def compact_caption(parts: list[str]) -> list[str]:
+    """``caption_parts``' first parts in fewer words, for a line with notes: the filter without its
+    design (its brackets, page 3 says it: "filter: 0.5-150 Hz, 50/60 Hz mains removed (page 3)"),
+    the rate and the time shown without their labels ("500 Hz", "first 10.0 s of 10.0 s")."""
+    out = []
+    for part in parts:
+        if part.startswith("filter: ") and "(" in part:
+            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).split()) + " (page 3)"
+        out.append(part.removeprefix("sampling rate ").removeprefix("shown: "))
+    return out
+
+
 def caption_line(c, caption: list[str], notes: list[str], width: float) -> tuple[str, str, float]:
-    """(caption text, notes text, font size) for the one line under the sheet, every part whole:
-    the size shrinks (7.5 to 5.5 pt), then the standard scale's last parts (calibration, grid: also
-    in page 2's legend) give way, then notes, counted as on page 3."""
+    """(caption text, notes text, font size) for the one line under the sheet, every part whole and
+    never under ``READABLE`` pt: the size shrinks (7.5 to 7 pt), then the standard scale's last parts
+    (calibration, grid: also in page 2's legend) give way, then notes, counted as on page 3 (each
+    count tried with the caption whole, then in fewer words: ``compact_caption``), then (a record
+    with very long caption parts) the caption's parts after the scale, said to be on page 3, which
+    prints them all."""
     def width_of(cap, note, size):
         return c.stringWidth(cap, FONT, size) + (5 * MM + c.stringWidth(note, FONT, size) if note else 0.0)
 
@@ -250,16 +270,18 @@ def caption_line(c, caption: list[str], notes: list[str], width: float) -> tuple
         left = len(notes) - k
         return notes[:k] + ([f"{left} more note{'s' if left > 1 else ''} on page 3"] if left else [])
 
+    short = compact_caption(caption[:CAPTION_KEPT])
     candidates = [(caption[:k], notes) for k in range(len(caption), CAPTION_KEPT - 1, -1)]
-    candidates += [(caption[:CAPTION_KEPT], more(k)) for k in range(len(notes) - 1, -1, -1)]
+    candidates += [(cap, more(k)) for k in range(len(notes), -1, -1) for cap in (caption[:CAPTION_KEPT], short)]
+    candidates += [(short[:k] + ["the rest of the caption on page 3"], more(0)) for k in range(CAPTION_KEPT - 1, 0, -1)]
     for cap, note in candidates:
         cap, note = pdf_text(SEP.join(cap)), pdf_text(SEP.join(note))
         size = 7.5
-        while size > 5.5 and width_of(cap, note, size) > width:
+        while size > READABLE and width_of(cap, note, size) > width:
             size -= 0.5
         if width_of(cap, note, size) <= width:
             return cap, note, size
-    return cap, note, size
+    return clip(c, cap, FONT, READABLE, width), "", READABLE
 
 
 def draw_ecg_page(c, doc, ctx: ReportContext) -> None:

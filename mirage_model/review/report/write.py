@@ -24,7 +24,7 @@ from mirage_model.paths import atomic_output
 from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
-from mirage_model.review.report.header import PageCountCanvas, draw_notice
+from mirage_model.review.report.header import PageCountCanvas, draw_notice, header_flowables
 from mirage_model.render import PAGE_S
 from mirage_model.review.report.layout import MM, ReportSettings, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
@@ -87,6 +87,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     story = [Spacer(1, 1), NextPageTemplate("median"), PageBreak(), Spacer(1, 1),
              NextPageTemplate("body"), PageBreak()]
     story.append(Paragraph(pdf_escape(f"Record {record.record_id}: results"), st["h1"]))
+    story.extend(header_flowables(ctx, st))              # what page 1's header had no room for
     story.extend(missing_flowables(session, st))
     story.append(KeepTogether(interpretation_flowables(ctx, st)))
     # each section stays in one column (a table split over two columns reads badly)
