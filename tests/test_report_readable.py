@@ -106,6 +106,7 @@ def test_page_1_prints_nothing_under_7_pt(tmp_path, record, monkeypatch, page_si
     assert "page 3" in page1.split("Measurements")[0], page1[:300]
     for whole in (name, LONG_ID, LONG_INSTITUTION):
         assert whole.replace(" ", "") in rest.replace(" ", ""), whole
+    assert "Patient:Patient:" not in rest.replace(" ", "")                  # the facts name themselves
     assert LONG_ID in page1                                                   # the ID is never cut on page 1
 
 

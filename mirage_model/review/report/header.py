@@ -176,7 +176,8 @@ NAME_SHORT = "name: see page 3"        # the script note where the patient line 
 @dataclass
 class HeaderText:
     """Page 1's header as drawn: every text at ``READABLE`` pt or more, and what it had no room
-    for (``cut``: (what, its whole text), printed in full on page 3 by :func:`header_flowables`)."""
+    for (``cut``: (what, its whole text; "" for the patient line, whose facts name themselves),
+    printed in full on page 3 by :func:`header_flowables`)."""
     title: list
     generated: str
     patient: list
@@ -241,7 +242,7 @@ def header_text(c, ctx: ReportContext) -> HeaderText:
     reserve = runs_width(c, font_runs(NAME_SHORT), READABLE) + gap if note else 0.0
     patient, patient_size, patient_cut = _patient_runs(c, lines, width - reserve)
     if patient_cut:
-        cut.append(("Patient", SEP.join(lines)))
+        cut.append(("", "; ".join(lines)))          # the facts name themselves ("Patient: ...; ID: ...")
     out = HeaderText(title, generated, patient, patient_size, cut=cut)
     patient_w = runs_width(c, patient, patient_size)
     if note:     # right of the patient line, in red: the institution goes to the title line
@@ -272,7 +273,7 @@ def header_flowables(ctx: ReportContext, st) -> list:
     cut = header_text(_Widths(), ctx).cut
     if not cut:
         return []
-    text = "<br/>".join(f"<b>{pdf_escape(what)}</b>: {pdf_markup(whole)}" for what, whole in cut)
+    text = "<br/>".join((f"<b>{pdf_escape(what)}</b>: " if what else "") + pdf_markup(whole) for what, whole in cut)
     return [Paragraph("<b>Page 1's header, in full</b><br/>" + text, st["body"])]
 
 
