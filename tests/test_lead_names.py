@@ -138,3 +138,49 @@ def test_edf_micro_sign_units_are_microvolts(tmp_path, units):
         warnings.simplefilter("ignore")
         rec = load_record(path)
     np.testing.assert_allclose(rec.signal, ref.p_signal.T, atol=1e-3)
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("ECG LA-RA", ("I", 1)), ("ECG LL-RA", ("II", 1)), ("ECG LL-LA", ("III", 1)), ("LF-RA", ("II", 1)),
+    ("ECG RA-LA", ("I", -1)), ("RA-LL", ("II", -1)), ("LA-LL", ("III", -1)), ("ECG LA", None), ("LA-RL", None),
+])
+def test_a_pair_of_limb_electrodes_is_the_lead_they_form(name, expected):
+    assert canonical_lead(name) == expected
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["LA-RA", "RA-LA"])
+def test_edf_limb_leads_labelled_by_their_electrodes(tmp_path, reverse):
+    """An EDF+ whose limb channels are named by their electrodes ("ECG LA-RA" = I, "ECG LL-RA" = II,
+    "ECG LL-LA" = III, Einthoven) and that stores no augmented leads: read as the 12 leads in mV
+    (the augmented ones derived), not refused for lack of leads. Stored the other way round
+    ("ECG RA-LA" holds -I), the lead is turned back and named inverted."""
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = wfdb.rdrecord(str(LUDB))
+    truth = ref.p_signal.T                                  # (12, T) mV, LUDB's order = standard order
+    pairs = {"I": ("LA", "RA"), "II": ("LL", "RA"), "III": ("LL", "LA")}
+    keep = [n for n in STANDARD_LEADS if n not in ("aVR", "aVL", "aVF")]
+    labels, x = [], []
+    for n in keep:
+        if n in pairs:
+            a, b = pairs[n][::-1] if reverse else pairs[n]
+            labels.append(f"ECG {a}-{b}")
+            x.append(-truth[IDX[n]] * 1000 if reverse else truth[IDX[n]] * 1000)   # uV
+        else:
+            labels.append(f"ECG {n}")
+            x.append(truth[IDX[n]] * 1000)
+    headers = highlevel.make_signal_headers(labels, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=-10000, physical_max=10000)
+    path = tmp_path / "electrodes.edf"
+    highlevel.write_edf(str(path), np.ascontiguousarray(x), headers, highlevel.make_header(),
+                        file_type=pyedflib.FILETYPE_EDFPLUS)
+    rec = load_record(path)
+    assert rec.fs == ref.fs and rec.signal.shape == truth.shape
+    stored = [IDX[n] for n in keep]
+    np.testing.assert_allclose(rec.signal[stored], truth[stored], atol=1e-3)   # 0.3 uV a count over +-10 mV
+    i, ii = truth[IDX["I"]], truth[IDX["II"]]                  # Goldberger, from the file's I and II
+    for lead, values in (("aVR", -(i + ii) / 2), ("aVL", i - ii / 2), ("aVF", ii - i / 2)):
+        np.testing.assert_allclose(rec.signal[IDX[lead]], values, atol=1e-3)
+    assert rec.meta["derived_leads"] == ("aVR", "aVL", "aVF")
+    assert rec.meta.get("inverted_leads", ()) == (("I", "II", "III") if reverse else ())

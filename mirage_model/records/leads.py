@@ -23,6 +23,11 @@ _SEPARATORS = re.compile(r"[\s_.:]+")
 # A channel labelled as the difference of two limb leads ("I-II"): the lead it is, by Einthoven's
 # III = II - I; any other difference ("I-III" = 2 aVL, "aVR-aVL") is no standard lead.
 _DIFFERENCES = {("ii", "i"): ("III", 1), ("i", "ii"): ("III", -1), ("ii", "iii"): ("I", 1), ("iii", "ii"): ("I", -1)}
+# A channel labelled by its two limb electrodes, as EDF+ and monitors write them ("ECG LA-RA"): the
+# limb lead they form (Einthoven: I = LA - RA, II = LL - RA, III = LL - LA; "LF", left foot, is LL);
+# the electrodes the other way round are that lead inverted ("RA-LA" = -I).
+_ELECTRODE_LEADS = {("la", "ra"): ("I", 1), ("ll", "ra"): ("II", 1), ("ll", "la"): ("III", 1)}
+_ELECTRODE_LEADS.update({(b, a): (lead, -1) for (a, b), (lead, _) in list(_ELECTRODE_LEADS.items())})
 
 
 def canonical_lead(name: str) -> tuple[str, int] | None:
@@ -33,8 +38,9 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
     vendors write ("Lead II", "EKG I", "ECG lead I", "MDC_ECG_LEAD_AVR", "Lead I (Einthoven)",
     "V1-Ref", "ECG V2-WCT"). A minus before the name is its sign: "-aVR" (Cabrera display) and
     "ECG -aVR" map to ("aVR", -1); "ECG-aVR" is a hyphen, ("aVR", 1). A difference of two limb
-    leads is the lead it equals: "II-I" is ("III", 1), "I-II" ("III", -1). "MLII", the Frank
-    leads and any other difference ("I-III", "aVR-aVL") map to None.
+    leads is the lead it equals: "II-I" is ("III", 1), "I-II" ("III", -1); so is a pair of limb
+    electrodes: "LA-RA" is ("I", 1), "LL-RA" ("II", 1), "LL-LA" ("III", 1), "RA-LA" ("I", -1).
+    "MLII", the Frank leads and any other difference ("I-III", "aVR-aVL") map to None.
     """
     s, sign = name.strip(), 1
     for _ in range(3):   # "ECG lead I": two words before the name
@@ -50,6 +56,10 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
         sign, s = -1, s[1:].strip()
     key = s.lower()
     parts = [_SEPARATORS.sub("", part) for part in key.split("-")]
+    electrodes = tuple("ll" if part == "lf" else part for part in parts)
+    if electrodes in _ELECTRODE_LEADS:                                  # "LA-RA": limb electrodes
+        lead, polarity = _ELECTRODE_LEADS[electrodes]
+        return lead, sign * polarity
     if len(parts) == 2 and all(part in _LEAD_KEYS for part in parts):   # "I-II": a difference
         hit = _DIFFERENCES.get(tuple(parts))
         return (hit[0], sign * hit[1]) if hit else None
