@@ -26,7 +26,7 @@ from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
-from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         parser = _dicom_parser(parser)
     elif fmt == "ge-muse-xml":
         parser = _muse_parser(parser)
+    elif fmt == "hl7-aecg":
+        parser = _aecg_parser(parser)
     try:
         with pydicom_quiet() as caught:   # ecgdatakit's warnings and pydicom's log alike
             src = parser.parse(path)
@@ -330,6 +332,81 @@ def _muse_parser(parser):
             return super()._read_waveforms(root, record, file_path)
 
     return FiniteNumbers()
+
+
+def _aecg_time_axis(sequence_set) -> tuple[str, ...] | None:
+    """An HL7 aECG sequence set's time axis: its TIME_ sequence's code, head and increment (value
+    and unit), or None when it has none."""
+    for seq in sequence_set.findall("component/sequence"):
+        code = seq.find("code")
+        name = (code.get("code") or "").strip() if code is not None else ""
+        if name.upper().startswith("TIME_"):
+            value = seq.find("value")
+            head = value.find("head") if value is not None else None
+            inc = value.find("increment") if value is not None else None
+            return (name.upper(), *((el.get(k) or "").strip() if el is not None else ""
+                                    for el, k in ((head, "value"), (inc, "value"), (inc, "unit"))))
+    return None
+
+
+def _aecg_parser(parser):
+    """ecgdatakit's HL7 aECG parser, made to read a series whose leads are split over several
+    sequence sets. A sequence set holds the sequences recorded together (one time axis, its
+    TIME_ sequence); ecgdatakit read the first set only, so a cart that writes the limb leads in
+    one set and the chest leads in another (the same head and increment: recorded together) was
+    refused as "missing V1 ... V6". Sets on the first set's time axis are read as one; leads that
+    only sets of another time axis hold (recorded one group after another, as a 4x3 strip chart
+    does) are no simultaneous 12-lead ECG, and the file is refused saying so."""
+    from ecgdatakit.exceptions import CorruptedFileError
+
+    class SequenceSets(type(parser)):
+        def _read_sequence_set(self, series, kind, file_path):
+            holders = [comp for comp in series.findall("component") if comp.find("sequenceSet") is not None]
+            if len(holders) > 1:
+                first = holders[0].find("sequenceSet")
+                axis = _aecg_time_axis(first)
+                have = set(self._set_leads(first))
+                apart = []
+                for comp in holders[1:]:
+                    other = comp.find("sequenceSet")
+                    if axis is not None and _aecg_time_axis(other) == axis:
+                        for seq in other.findall("component"):   # its leads join the first set
+                            if not _aecg_time_axis_of_component(seq):
+                                first.append(seq)
+                        series.remove(comp)
+                        have |= set(self._set_leads(other))
+                    else:
+                        apart.append(other)
+                others = {lead for other in apart for lead in self._set_leads(other)}
+                elsewhere = [lead for lead in STANDARD_LEADS if lead in others - have]
+                if elsewhere and kind == "rhythm":   # (a median beat's sets: the first is read, as before)
+                    heads = ", ".join(dict.fromkeys((_aecg_time_axis(x) or ("", "?"))[1] or "?"
+                                                    for x in [first, *apart]))
+                    together = [lead for lead in STANDARD_LEADS if lead in have]
+                    raise CorruptedFileError(
+                        f"the {kind} series holds its leads in {1 + len(apart)} sequence sets on different "
+                        f"time axes (heads {heads}): {', '.join(elsewhere)} were not recorded with "
+                        f"{', '.join(together) or 'the first set'}, so they are no simultaneous 12-lead ECG")
+            return super()._read_sequence_set(series, kind, file_path)
+
+        def _set_leads(self, sequence_set) -> list[str]:
+            """The standard leads a sequence set's sequences hold (by their MDC codes)."""
+            leads = []
+            for seq in sequence_set.findall("component/sequence"):
+                code = seq.find("code")
+                label = self._lead_label((code.get("code") or "") if code is not None else "")
+                mapped = canonical_lead(label) if label else None
+                if mapped is not None:
+                    leads.append(mapped[0])
+            return leads
+
+    return SequenceSets()
+
+
+def _aecg_time_axis_of_component(component) -> bool:
+    """Whether a sequence set's component is its TIME_ sequence."""
+    code = component.find("sequence/code")
+    return code is not None and (code.get("code") or "").strip().upper().startswith("TIME_")
 
 
 # The GE MUSE fields ecgdatakit reads as numbers: the patient's (names and IDs are text, and "Nan"

@@ -1,0 +1,105 @@
+"""Variants of the clinical formats that their specifications allow and the shipped samples do not
+show, built from the samples (tests/data/formats) by editing their XML or DICOM elements: each read
+gives the amplitudes in mV, lead names, sampling frequency and duration of the truth, or a
+RecordError naming the file and what is wrong. Truth: the sample's own digits scaled as the
+standard says (HL7 aECG: origin + scale * digit), or the unedited sample read the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
+
+pytest.importorskip("ecgdatakit")
+pytest.importorskip("defusedxml")
+
+DATA = Path(__file__).parent / "data" / "formats"
+AECG = DATA / "aecg_subject1_0.xml"
+# the FDA example's leads, by their MDC code's suffix, and its scale (2.5 uV a digit, origin 0)
+_MDC = {"AVR": "aVR", "AVL": "aVL", "AVF": "aVF"}
+
+
+def aecg_truth() -> np.ndarray:
+    """The FDA example's 12 rhythm leads (12, 5000) in mV, from its digits (origin 0, 2.5 uV)."""
+    text = AECG.read_text(encoding="utf-8")
+    rhythm = text[text.index("<sequenceSet>"):text.index("</sequenceSet>")]
+    out = np.full((12, 5000), np.nan)
+    for code, digits in re.findall(r'code="MDC_ECG_LEAD_(\w+)".*?<digits>(.*?)</digits>', rhythm, re.S):
+        assert '<scale value="2.5" unit="uV"/>' in rhythm and '<origin value="0" unit="uV"/>' in rhythm
+        out[STANDARD_LEADS.index(_MDC.get(code, code))] = np.array(digits.split(), dtype=float) * 2.5 / 1000
+    assert not np.isnan(out).any()
+    return out
+
+
+def aecg_split(tmp_path: Path, second_head: str | None = None) -> Path:
+    """The FDA example with its rhythm's one sequence set split in two: the limb leads in the first,
+    the chest leads in the second, each with the time sequence (its head replaced by
+    ``second_head`` in the second set when given)."""
+    text = AECG.read_text(encoding="utf-8")
+    start, end = text.index("<sequenceSet>"), text.index("</sequenceSet>") + len("</sequenceSet>")
+    parts = re.findall(r"<component>\s*<sequence>.*?</sequence>\s*</component>", text[start:end], re.S)
+    time, leads = parts[0], parts[1:]
+    assert "TIME_ABSOLUTE" in time and len(leads) == 12
+    limb = [p for p in leads if re.search(r'MDC_ECG_LEAD_(I|II|III|AVR|AVL|AVF)"', p)]
+    chest = [p for p in leads if p not in limb]
+    time2 = time if second_head is None else time.replace('<head value="20021122091000"/>',
+                                                           f'<head value="{second_head}"/>')
+    assert len(limb) == len(chest) == 6 and (second_head is None or time2 != time)
+    new = (text[:start] + "<sequenceSet>" + time + "".join(limb) + "</sequenceSet></component><component>"
+           + "<sequenceSet>" + time2 + "".join(chest) + "</sequenceSet>" + text[end:])
+    path = tmp_path / "split_sets.xml"
+    path.write_text(new, encoding="utf-8")
+    return path
+
+
+def test_aecg_leads_in_two_sequence_sets_on_one_time_axis_read_as_one_ecg(tmp_path):
+    """A sequence set holds the leads recorded together; a writer may put the limb and the chest leads
+    in two sets that share the time axis (same head and increment): all 12 are one ECG. The first set
+    alone was read, and the file refused as missing V1-V6."""
+    rec = load_record(aecg_split(tmp_path))
+    assert rec.fs == 500 and rec.signal.shape == (12, 5000)
+    np.testing.assert_allclose(rec.signal, aecg_truth(), atol=1e-6)
+    assert "derived_leads" not in rec.meta
+
+
+def test_aecg_leads_in_sequence_sets_recorded_one_after_another_are_refused_saying_so(tmp_path):
+    """Sets on different time axes (the chest leads 10 s after the limb leads) were not recorded
+    together: no 12-lead ECG, and the message says why, not only that V1-V6 are missing."""
+    path = aecg_split(tmp_path, second_head="20021122091010")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    text = str(err.value)
+    assert str(path) in text and "read as HL7 aECG" in text
+    assert re.search(r"2 sequence sets on different time axes \(heads 20021122091000, 20021122091010\): "
+                     r"V1, V2, V3, V4, V5, V6 were not recorded with I, II, III, aVR, aVL, aVF", text)
+
+
+@pytest.mark.parametrize("scale,origin,shift_mv", [
+    ('<scale value="0.0025" unit="mV"/>', '<origin value="0" unit="mV"/>', 0.0),
+    ('<scale value="0.0000025" unit="V"/>', '<origin value="0" unit="V"/>', 0.0),
+    ('<scale value="2.5" unit="\u00b5V"/>', '<origin value="0" unit="uV"/>', 0.0),
+    ('<scale value="2.5" unit="uV"/>', '<origin value="0.5" unit="mV"/>', 0.5),    # origin in its own unit
+    ('<scale value="0.0025" unit="mV"/>', '<origin value="-200" unit="uV"/>', -0.2),
+], ids=["mV", "V", "micro-sign", "origin-mV", "origin-uV-scale-mV"])
+def test_aecg_scale_and_origin_in_any_voltage_unit_give_the_same_mv(tmp_path, scale, origin, shift_mv):
+    """value = origin + scale * digit, each in its own unit (uV, mV, V; HL7 PQ units)."""
+    text = AECG.read_text(encoding="utf-8")
+    text = text.replace('<scale value="2.5" unit="uV"/>', scale).replace('<origin value="0" unit="uV"/>', origin)
+    path = tmp_path / "units.xml"
+    path.write_text(text, encoding="utf-8")
+    rec = load_record(path)
+    np.testing.assert_allclose(rec.signal, aecg_truth() + shift_mv, atol=1e-6)
+
+
+def test_aecg_time_increment_in_ms_gives_the_same_rate(tmp_path):
+    text = AECG.read_text(encoding="utf-8").replace('<increment value="0.002" unit="s"/>',
+                                                    '<increment value="2" unit="ms"/>')
+    path = tmp_path / "ms.xml"
+    path.write_text(text, encoding="utf-8")
+    rec = load_record(path)
+    assert rec.fs == 500 and rec.signal.shape == (12, 5000)
