@@ -103,3 +103,125 @@ def test_aecg_time_increment_in_ms_gives_the_same_rate(tmp_path):
     path.write_text(text, encoding="utf-8")
     rec = load_record(path)
     assert rec.fs == 500 and rec.signal.shape == (12, 5000)
+
+
+# --- DICOM 12-lead ECG waveform (PS3.3 C.10.9, A.34.3) ---------------------------------------------
+
+DICOM = DATA / "waveform_ecg.dcm"
+
+
+def dicom_truth() -> np.ndarray:
+    """The sample's rhythm (12, 10000) in mV by pydicom's own decoding (sensitivity, correction and
+    baseline applied, in uV); its channels are I ... V6 in the standard order."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DICOM)
+    assert int(ds.WaveformSequence[0].NumberOfWaveformChannels) == 12
+    return ds.waveform_array(0).T / 1000
+
+
+def dicom_with_groups(tmp_path: Path, name: str, parts) -> Path:
+    """The sample with its rhythm group replaced by groups of some of its channels and samples:
+    ``parts`` lists (channels, first sample, stop sample, Multiplex Group Time Offset or None);
+    the median beat group stays after them."""
+    import copy
+
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DICOM)
+    wf, median = ds.WaveformSequence
+    counts = np.frombuffer(wf.WaveformData, "<i2").reshape(int(wf.NumberOfWaveformSamples), -1)   # (T, 12)
+    groups = []
+    for channels, start, stop, offset in parts:
+        g = copy.deepcopy(wf)
+        g.WaveformData = np.ascontiguousarray(counts[start:stop, channels]).tobytes()
+        g.NumberOfWaveformChannels, g.NumberOfWaveformSamples = len(channels), stop - start
+        g.ChannelDefinitionSequence = pydicom.sequence.Sequence(
+            [copy.deepcopy(wf.ChannelDefinitionSequence[c]) for c in channels])
+        if offset is None:
+            del g.MultiplexGroupTimeOffset
+        else:
+            g.MultiplexGroupTimeOffset = offset
+        groups.append(g)
+    ds.WaveformSequence = pydicom.sequence.Sequence(groups + [median])
+    path = tmp_path / name
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+def test_dicom_leads_in_two_groups_recorded_together_read_as_one_ecg(tmp_path):
+    """PS3.3 A.34.3.4.4 lets a 12-lead ECG spread its leads over up to five multiplex groups. Two
+    groups that state the same Multiplex Group Time Offset, rate and length (limb leads in one,
+    chest leads in the other) are one ECG; the first alone was read, and the file refused as
+    missing V1-V6."""
+    path = dicom_with_groups(tmp_path, "two_groups.dcm", [(list(range(6)), 0, 10000, 0),
+                                                          (list(range(6, 12)), 0, 10000, 0)])
+    rec = load_record(path)
+    assert rec.fs == 1000 and rec.signal.shape == (12, 10000)
+    np.testing.assert_allclose(rec.signal, dicom_truth(), atol=1e-6)
+    assert "derived_leads" not in rec.meta
+    assert any("groups 1, 2" in note for note in rec.meta["reader_warnings"])
+    assert rec.meta["device_median_beats"]["fs"] == 1000   # the median beat group is still the beat
+
+
+@pytest.mark.parametrize("layout,pattern", [
+    # no time offset stated: the groups may have been recorded one after another
+    ([(list(range(6)), 0, 10000, None), (list(range(6, 12)), 0, 10000, None)],
+     r"2 multiplex groups not stated to be recorded together: group 1 \(I, II, III, aVR, aVL, aVF, 10 s, no "
+     r"time offset stated\) is the rhythm, and group 2 \(V1, V2, V3, V4, V5, V6, 10 s, no time offset stated\)"),
+    # the standard's strip chart: four groups of three leads, 2.5 s each, one after another, and lead II throughout
+    ([([3 * k, 3 * k + 1, 3 * k + 2], 2500 * k, 2500 * (k + 1), 2500 * k) for k in range(4)]
+     + [([1], 0, 10000, 0)],
+     r"5 multiplex groups not stated to be recorded together: group 5 \(II, 10 s from 0 ms\) is the rhythm, and "
+     r"group 1 \(I, II, III, 2.5 s from 0 ms\); group 2 \(aVR, aVL, aVF, 2.5 s from 2500 ms\); group 3 "
+     r"\(V1, V2, V3, 2.5 s from 5000 ms\); group 4 \(V4, V5, V6, 2.5 s from 7500 ms\) hold the other leads"),
+], ids=["no-offsets", "4x3-strip"])
+def test_dicom_leads_in_groups_not_recorded_together_are_refused_saying_so(tmp_path, layout, pattern):
+    path = dicom_with_groups(tmp_path, "apart.dcm", layout)
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    text = str(err.value)
+    assert str(path) in text and "read as DICOM ECG waveform" in text
+    assert re.search(pattern, text), text
+
+
+def _edit_channels(ds, fn):
+    wf = ds.WaveformSequence[0]
+    counts = np.frombuffer(wf.WaveformData, "<i2").reshape(int(wf.NumberOfWaveformSamples), -1).astype(np.int64)
+    fn(wf, counts)
+
+
+def _units(code, meaning, factor):
+    def fn(wf, counts):
+        for ch in wf.ChannelDefinitionSequence:
+            unit = ch.ChannelSensitivityUnitsSequence[0]
+            unit.CodeValue, unit.CodeMeaning = code, meaning
+            ch.ChannelSensitivity = f"{float(ch.ChannelSensitivity) * factor:.10g}"
+    return fn
+
+
+def _unsigned_with_baseline(wf, counts):
+    wf.WaveformData = (counts + 32768).astype("<u2").tobytes()
+    wf.WaveformSampleInterpretation = "US"
+    for ch in wf.ChannelDefinitionSequence:
+        ch.ChannelBaseline = f"{-32768 * float(ch.ChannelSensitivity):.10g}"   # in the sensitivity's units
+
+
+def _correction(wf, counts):
+    wf.WaveformData = (counts * 2).astype("<i2").tobytes()
+    for ch in wf.ChannelDefinitionSequence:
+        ch.ChannelSensitivityCorrectionFactor = "0.5"
+
+
+@pytest.mark.parametrize("edit", [_units("mV", "millivolt", 1e-3), _units("V", "volt", 1e-6),
+                                  _units("", "millivolt", 1e-3), _unsigned_with_baseline, _correction],
+                         ids=["mV", "V", "meaning-only", "US-baseline", "correction-factor"])
+def test_dicom_sensitivity_units_baseline_and_correction_give_the_same_mv(tmp_path, edit):
+    """physical = sample * Channel Sensitivity * Correction Factor + Channel Baseline, in the
+    Channel Sensitivity Units (PS3.3 C.10.9.1.4.3): the same ECG in mV however it is encoded."""
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DICOM)
+    _edit_channels(ds, edit)
+    path = tmp_path / "variant.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    rec = load_record(path)
+    assert rec.fs == 1000 and rec.signal.shape == (12, 10000)
+    np.testing.assert_allclose(rec.signal, dicom_truth(), atol=1e-6)

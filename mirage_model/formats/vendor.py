@@ -10,6 +10,7 @@ with the device's statements, measurements and median beats kept apart as the de
 
 from __future__ import annotations
 
+import copy
 import importlib
 import logging
 import math
@@ -25,7 +26,7 @@ import numpy as np
 from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
-from mirage_model.records.leads import canonical_lead, unit_scale
+from mirage_model.records.leads import canonical_lead, derivable_leads, unit_scale
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 log = logging.getLogger(__name__)
@@ -259,9 +260,13 @@ def _dicom_parser(parser):
                     raise CorruptedFileError(f"DICOM multiplex group {i}: Sampling Frequency "
                                              f"{wf.get('SamplingFrequency')} is not a finite number")
             k = rhythm_group(groups)
+            self._number = {id(wf): i for i, wf in enumerate(groups)}
+            if k is not None:
+                groups, k = _dicom_join_simultaneous(groups, k, self._is_little_endian(ds), self._number)
             if k:
-                self._number = {id(wf): i for i, wf in enumerate(groups)}
                 ds.WaveformSequence = pydicom.sequence.Sequence([groups[k]] + groups[:k] + groups[k + 1:])
+            elif k == 0:
+                ds.WaveformSequence = pydicom.sequence.Sequence(groups)
             try:
                 return self._parse_dataset(ds, file_path)
             except Exception as err:
@@ -297,6 +302,121 @@ def _dicom_parser(parser):
             return info
 
     return RhythmFirst()
+
+
+def _dicom_group_leads(wf) -> list[str]:
+    """The standard leads a DICOM multiplex group's channels are, from each channel's source code,
+    its meaning or its label (as ecgdatakit names them), in channel order."""
+    from ecgdatakit.parsing.parsers.dicom_waveform import (_code_parts, _first_code, _lead_from_code,
+                                                           _lead_from_meaning, _text)
+    leads = []
+    for ch in wf.get("ChannelDefinitionSequence") or []:
+        scheme, value, meaning = _code_parts(_first_code(ch, "ChannelSourceSequence"))
+        label = _lead_from_code(scheme, value) or _lead_from_meaning(meaning) or _text(ch.get("ChannelLabel"))
+        mapped = canonical_lead(label) if label else None
+        if mapped is not None:
+            leads.append(mapped[0])
+    return leads
+
+
+def _dicom_group_offset(wf) -> float | None:
+    """A multiplex group's Multiplex Group Time Offset (0018,1068) in ms, None when not stated."""
+    try:
+        value = float(wf.get("MultiplexGroupTimeOffset"))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _dicom_group_layout(wf) -> tuple | None:
+    """What two multiplex groups must share for their channels to form one group: rate, samples,
+    sample encoding, padding value, originality; None when a field cannot be read."""
+    try:
+        return (float(wf.get("SamplingFrequency")), int(wf.get("NumberOfWaveformSamples")),
+                int(wf.get("WaveformBitsAllocated")), str(wf.get("WaveformSampleInterpretation") or "").strip().upper(),
+                bytes(wf.get("WaveformPaddingValue") or b""),
+                str(wf.get("WaveformOriginality") or "").strip().upper())
+    except (TypeError, ValueError):
+        return None
+
+
+def _dicom_join_simultaneous(groups: list, k: int, little_endian: bool, number: dict) -> tuple[list, int]:
+    """The Waveform Sequence's groups with the rhythm (group ``k``) joined by the groups recorded
+    with it, and the rhythm's new index.
+
+    A 12-lead ECG may spread its leads over up to five multiplex groups (PS3.3 A.34.3.4.4): groups
+    recorded together (the same Multiplex Group Time Offset, stated in each, and the same rate,
+    number of samples and sample encoding) hold one ECG, and their channels are read as one group
+    (``number`` then gives the joined group the rhythm's number). Groups that hold leads the rhythm
+    lacks but are not stated to be recorded with it (the strip chart's four groups of three leads
+    recorded one after another, PS3.3 A.34.3.4.4's example, or groups without a time offset) are no
+    simultaneous 12-lead ECG: the file is refused naming the groups and their leads, rather than as
+    missing the leads a group beside it holds.
+
+    Raises:
+        CorruptedFileError: the rhythm lacks leads that groups not recorded with it hold.
+    """
+    from ecgdatakit.exceptions import CorruptedFileError
+    from ecgdatakit.parsing.parsers.dicom_waveform import _DEFAULT_INTERPRETATION, _SAMPLE_DTYPES
+
+    rhythm = groups[k]
+    leads = {k: _dicom_group_leads(wf) for k, wf in enumerate(groups)}
+    offset, layout = _dicom_group_offset(rhythm), _dicom_group_layout(rhythm)
+    medians = {i for i, wf in enumerate(groups)
+               if any(word in str(wf.get("MultiplexGroupLabel") or "").upper() for word in _MEDIAN_LABEL_WORDS)}
+    partners = [i for i, wf in enumerate(groups)
+                if i != k and i not in medians and leads[i] and offset is not None and layout is not None
+                and _dicom_group_offset(wf) == offset and _dicom_group_layout(wf) == layout
+                and not set(leads[i]) & set(leads[k])]
+    if partners:
+        try:
+            bits, interpretation = layout[2], layout[3] or _DEFAULT_INTERPRETATION.get(layout[2], "")
+            dtype = np.dtype(_SAMPLE_DTYPES[(bits, interpretation)]).newbyteorder("<" if little_endian else ">")
+            n = layout[1]
+            joined, arrays, channels = copy.deepcopy(rhythm), [], []
+            for i in [k, *partners]:
+                wf = groups[i]
+                c = int(wf.get("NumberOfWaveformChannels"))
+                defs = list(wf.get("ChannelDefinitionSequence") or [])
+                data = bytes(wf.get("WaveformData") or b"")
+                if len(defs) != c or len(data) < n * c * dtype.itemsize:
+                    raise ValueError(f"group {i + 1}: channels or data do not match")
+                arrays.append(np.frombuffer(data[: n * c * dtype.itemsize], dtype=dtype).reshape(n, c))
+                channels.extend(copy.deepcopy(ch) for ch in defs)
+        except (KeyError, TypeError, ValueError):
+            partners = []          # read as before: the rhythm group alone
+        else:
+            import pydicom   # lazy: the formats extra
+            joined.WaveformData = np.concatenate(arrays, axis=1).tobytes()   # (n, channels of all)
+            joined.NumberOfWaveformChannels = sum(a.shape[1] for a in arrays)
+            joined.ChannelDefinitionSequence = pydicom.sequence.Sequence(channels)
+            number[id(joined)] = number.get(id(rhythm), k)
+            warnings.warn(f"DICOM: multiplex groups {', '.join(str(i + 1) for i in sorted([k, *partners]))} "
+                          f"(Multiplex Group Time Offset {offset:g} ms each, {layout[0]:g} Hz, {layout[1]} samples) "
+                          "were recorded together and are read as one 12-lead rhythm")
+            kept = [joined if i == k else wf for i, wf in enumerate(groups) if i not in partners]
+            return kept, kept.index(joined)
+    have = set(leads[k])
+    have_all = have | derivable_leads(have)
+    apart = {i: [lead for lead in leads[i] if lead not in have_all]
+             for i in range(len(groups)) if i != k and i not in medians}
+    apart = {i: missing for i, missing in apart.items() if missing}
+    if apart and not set(STANDARD_LEADS) <= have_all:
+        def group_text(i: int) -> str:
+            wf = groups[i]
+            try:
+                seconds = f", {int(wf.get('NumberOfWaveformSamples')) / float(wf.get('SamplingFrequency')):.3g} s"
+            except (TypeError, ValueError, ZeroDivisionError):
+                seconds = ""
+            at = _dicom_group_offset(wf)
+            when = f" from {at:g} ms" if at is not None else ", no time offset stated"
+            return f"group {i + 1} ({', '.join(leads[i]) or 'no ECG lead'}{seconds}{when})"
+        raise CorruptedFileError(
+            f"the ECG leads are in {1 + len(apart)} multiplex groups not stated to be recorded together: "
+            f"{group_text(k)} is the rhythm, and {'; '.join(group_text(i) for i in sorted(apart))} hold the other "
+            "leads (a 12-lead ECG's groups are read as one only when each states the same Multiplex Group Time "
+            "Offset, rate and length)")
+    return groups, k
 
 
 def _muse_parser(parser):
