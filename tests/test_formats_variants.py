@@ -225,3 +225,67 @@ def test_dicom_sensitivity_units_baseline_and_correction_give_the_same_mv(tmp_pa
     rec = load_record(path)
     assert rec.fs == 1000 and rec.signal.shape == (12, 10000)
     np.testing.assert_allclose(rec.signal, dicom_truth(), atol=1e-6)
+
+
+# --- a scale without a voltage unit: refused naming the field, never read as counts or mV -------
+
+MUSE = DATA / "muse-sinus.xml"
+
+
+def _aecg_edit(tmp_path, old, new):
+    text = AECG.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "scale.xml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def _muse_edit(tmp_path, pattern, new):
+    text = MUSE.read_bytes().decode("latin-1")
+    assert re.search(pattern, text)
+    path = tmp_path / "scale.xml"
+    path.write_bytes(re.sub(pattern, new, text).encode("latin-1"))
+    return path
+
+
+def _dicom_edit(tmp_path, element):
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DICOM)
+    for ch in ds.WaveformSequence[0].ChannelDefinitionSequence:
+        if element == "mm[Hg]":
+            ch.ChannelSensitivityUnitsSequence[0].CodeValue = "mm[Hg]"
+            ch.ChannelSensitivityUnitsSequence[0].CodeMeaning = "millimeter of mercury"
+        else:
+            delattr(ch, element)
+    path = tmp_path / "scale.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.mark.parametrize("make,pattern", [
+    (lambda p: _aecg_edit(p, '<scale value="2.5" unit="uV"/>', '<scale value="2.5" unit="microV"/>'),
+     r"read as HL7 aECG: lead I: its <scale> is in 'microV', not in a voltage unit \(uV, mV, V\)"),
+    (lambda p: _aecg_edit(p, '<scale value="2.5" unit="uV"/>', '<scale value="2.5"/>'),
+     r"read as HL7 aECG: lead I: its <scale> \(2.5\) is given without units"),
+    (lambda p: _muse_edit(p, r"<LeadAmplitudeUnits>MICROVOLTS</LeadAmplitudeUnits>", ""),
+     r"read as GE MUSE XML: lead I: its LeadAmplitudeUnitsPerBit \(4.88\) is given without units"),
+    (lambda p: _muse_edit(p, r"<LeadAmplitudeUnitsPerBit>4.88</LeadAmplitudeUnitsPerBit>", ""),
+     r"read as GE MUSE XML: lead I: the file gives no LeadAmplitudeUnitsPerBit \(with its units\)"),
+    (lambda p: _dicom_edit(p, "ChannelSensitivity"),
+     r"read as DICOM ECG waveform: lead I: the file gives no Channel Sensitivity \(with its units\)"),
+    (lambda p: _dicom_edit(p, "ChannelSensitivityUnitsSequence"),
+     r"read as DICOM ECG waveform: lead I: its Channel Sensitivity \(1.25\) is given without units"),
+    (lambda p: _dicom_edit(p, "mm[Hg]"),
+     r"read as DICOM ECG waveform: lead I: its Channel Sensitivity is in 'mm\[Hg\]', not in a voltage unit"),
+], ids=["aecg-microV", "aecg-no-unit", "muse-no-unit", "muse-no-scale", "dicom-no-sensitivity",
+        "dicom-no-units", "dicom-mmHg"])
+def test_a_scale_without_a_voltage_unit_is_refused_naming_the_field(tmp_path, make, pattern):
+    """The counts of a lead whose scale has no voltage unit cannot be put in mV: refused, naming
+    the format's field and what is wrong with it (the reader had said "no physical unit in the
+    file" also where the file gives one that is no voltage, or gives no scale at all)."""
+    path = make(tmp_path)
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    text = str(err.value)
+    assert str(path) in text and re.search(pattern, text), text
+    assert text.endswith("so its counts cannot be put in mV")

@@ -646,6 +646,10 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
         # the amplitudes would be silently 2.5 times (a 2.5 uV scale) too small
         raise fail(path, fmt, f"lead {lead.label}: the scale of its digits (<scale value=...>) is missing "
                               "or not a number, so its amplitudes cannot be put in mV")
+    if lead.is_raw and not unit:
+        # the reader found no scale with a voltage unit: ecgdatakit's own words ("no physical unit in
+        # the file") were wrong where the file gives a unit that is no voltage or no scale at all
+        raise fail(path, fmt, f"lead {lead.label}: {_no_scale(lead, fmt)}, so its counts cannot be put in mV")
     if lead.is_raw or unit:
         where = f"lead {lead.label}: resolution {resolution:g} {unit or '(no unit)'} per count"
         if not (math.isfinite(resolution) and resolution > 0):
@@ -663,6 +667,23 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
     except Exception as err:
         raise fail(path, fmt, f"lead {lead.label}: amplitudes cannot be put in mV ({err})") from None
     return np.asarray(phys.samples, dtype=np.float64)
+
+
+# Where each format states a lead's amplitude scale, for messages.
+_SCALE_FIELD = {"dicom-ecg": "Channel Sensitivity", "hl7-aecg": "<scale>", "ge-muse-xml": "LeadAmplitudeUnitsPerBit",
+                "philips-xml": "resolution", "scp-ecg": "AVM", "ishne": "amplitude resolution", "mfer": "MWF_SEN"}
+
+
+def _no_scale(lead, fmt: str) -> str:
+    """Why a lead's counts have no scale in volts, in words: its units are no voltage, the scale
+    is given without units, or no scale is given."""
+    field = _SCALE_FIELD.get(fmt, "amplitude scale")
+    units = str(lead.adc_resolution_unit or "").strip()
+    if units:
+        return f"its {field} is in {units!r}, not in a voltage unit (uV, mV, V)"
+    if lead.adc_resolution:
+        return f"its {field} ({float(lead.adc_resolution):g}) is given without units"
+    return f"the file gives no {field} (with its units) for it"
 
 
 def _is_cjk(ch: str) -> bool:
