@@ -289,3 +289,126 @@ def test_a_scale_without_a_voltage_unit_is_refused_naming_the_field(tmp_path, ma
     text = str(err.value)
     assert str(path) in text and re.search(pattern, text), text
     assert text.endswith("so its counts cannot be put in mV")
+
+
+# --- SCP-ECG (EN 1064 sections 3-6), written here from the standard's layout ------------------------
+
+LUDB = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb" / "1"
+_SCP_LEADS = {"I": 1, "II": 2, "V1": 3, "V2": 4, "V3": 5, "V4": 6, "V5": 7, "V6": 8,
+              "III": 61, "aVR": 62, "aVL": 63, "aVF": 64}   # EN 1064 lead codes
+
+
+def _scp_section(sid: int, body: bytes) -> bytes:
+    """One section: CRC-CCITT, ID, length, section and protocol version 2.0, reserved ("SCPECG" in 0)."""
+    import binascii
+    import struct
+
+    head = struct.pack("<HIBB6s", sid, 16 + len(body), 20, 20, b"SCPECG" if sid == 0 else bytes(6))
+    return struct.pack("<H", binascii.crc_hqx(head + body, 0xFFFF)) + head + body
+
+
+def _scp_leads(avm_nv: int, interval_us: int, bimodal: int, leads) -> bytes:
+    """Section 5 or 6: AVM (nV), sample interval (us), no differences, bimodal flag, then each
+    lead's byte count and its samples as 16-bit amplitudes (no Huffman: no Section 2)."""
+    import struct
+
+    data = [np.asarray(x, dtype="<i2").tobytes() for x in leads]
+    return (struct.pack("<HHBB", avm_nv, interval_us, 0, bimodal) + b"".join(struct.pack("<H", len(d)) for d in data)
+            + b"".join(data))
+
+
+def scp_record(names, rhythm, avm6, interval=2000, *, beat=None, avm5=None, qrs=(), ref_fiducial=0,
+               subtract=False, bimodal=0, interval5=None) -> bytes:
+    """An SCP-ECG record of ``rhythm`` (L, T) counts: Section 3 (leads 1..T, simultaneous, the
+    reference-beat-subtraction flag), Section 4 (reference beat length and fiducial, QRS type 0
+    zones (start, fiducial, end), 1-based), Section 5 (``beat`` (L, n) at ``avm5``), Section 6."""
+    import binascii
+    import struct
+
+    L, T = rhythm.shape
+    sections = {3: struct.pack("<BB", L, (0x01 if subtract else 0) | 0x04)
+                + b"".join(struct.pack("<IIB", 1, T, _SCP_LEADS[n]) for n in names)}
+    if beat is not None:
+        sections[4] = (struct.pack("<HHH", round(beat.shape[1] * (interval5 or interval) / 1000), ref_fiducial, len(qrs))
+                       + b"".join(struct.pack("<HIII", 0, a, f, b) for a, f, b in qrs)
+                       + b"".join(struct.pack("<II", a, b) for a, f, b in qrs))
+        sections[5] = _scp_leads(avm5, interval5 or interval, 0, beat)
+    sections[6] = _scp_leads(avm6, interval, bimodal, rhythm)
+    order = [0, *sorted(sections)]
+    n0 = 16 + 10 * len(order)
+    index, pos = {}, 7 + n0
+    for sid in order[1:]:
+        index[sid], pos = pos, pos + 16 + len(sections[sid])
+    pointers = struct.pack("<HII", 0, n0, 7) + b"".join(
+        struct.pack("<HII", sid, 16 + len(sections[sid]), index[sid]) for sid in order[1:])
+    rest = b"".join([_scp_section(0, pointers)] + [_scp_section(sid, sections[sid]) for sid in order[1:]])
+    rest = struct.pack("<I", 6 + len(rest)) + rest
+    return struct.pack("<H", binascii.crc_hqx(rest, 0xFFFF)) + rest
+
+
+@pytest.fixture(scope="module")
+def ludb_mv() -> np.ndarray:
+    """LUDB record 1 (12, 5000) in mV at 500 Hz by wfdb, standard order."""
+    wfdb = pytest.importorskip("wfdb")
+    ref = wfdb.rdrecord(str(LUDB))
+    assert [n.lower() for n in ref.sig_name] == [n.lower() for n in STANDARD_LEADS] and ref.fs == 500
+    return ref.p_signal.T
+
+
+def test_scp_amplitude_multiplier_in_nanovolts(tmp_path, ludb_mv):
+    """Section 6's AVM is nV a count: 5000 nV makes 5 uV."""
+    counts = np.round(ludb_mv * 200).astype(int)
+    path = tmp_path / "plain.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, counts, 5000))
+    rec = load_record(path)
+    assert rec.fs == 500 and rec.signal.shape == (12, 5000)
+    np.testing.assert_allclose(rec.signal, counts * 0.005, atol=1e-6)
+
+
+def test_scp_reference_beat_subtraction_with_other_multipliers_adds_the_beat_back(tmp_path, ludb_mv):
+    """Section 6 holds residuals where Section 4's QRS zones (type 0) are: the reference beat of
+    Section 5, aligned on its fiducial, is added back. The beat (2.5 uV a count) and the residuals
+    (5 uV a count) have different AVMs: each is scaled by its own."""
+    ecg = 2 * np.round(ludb_mv * 200).astype(int)          # the truth, in counts of 2.5 uV (even)
+    n, fiducial = 600, 300                                   # a 1.2 s beat, fiducial at its sample 300
+    qrs = [(s - 100, s, s + 150) for s in (400, 1300, 2200, 3100, 4000)]
+    beat = 2 * np.round(np.mean([ludb_mv[:, s - fiducial:s - fiducial + n] for _, s, _ in qrs], axis=0)
+                        * 200).astype(int)                  # (12, n) counts of 2.5 uV
+    residual = ecg.copy()
+    for start, at, end in qrs:
+        for s in range(start, end + 1):                       # 1-based samples
+            residual[:, s - 1] -= beat[:, s - at + fiducial - 1]
+    assert not (residual % 2).any()
+    path = tmp_path / "subtracted.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, residual // 2, 5000, beat=beat, avm5=2500, qrs=qrs,
+                                ref_fiducial=fiducial, subtract=True))
+    rec = load_record(path)
+    np.testing.assert_allclose(rec.signal, ecg * 0.0025, atol=1e-6)
+    median = rec.meta["device_median_beats"]
+    assert median["fs"] == 500
+    np.testing.assert_allclose(median["leads"]["V2"], beat[STANDARD_LEADS.index("V2")] * 0.0025, atol=1e-6)
+
+
+def test_scp_bimodal_compression_is_refused_saying_so(tmp_path, ludb_mv):
+    """Bimodal compression (rhythm decimated outside the QRS zones, Section 6 at a longer interval
+    than Section 5) is not decoded: refused by name, never read at the decimated rate."""
+    counts = np.round(ludb_mv * 200).astype(int)
+    beat = counts[:, 100:700]
+    path = tmp_path / "bimodal.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, counts[:, ::4], 5000, interval=8000, beat=beat, avm5=5000,
+                                qrs=[(350, 400, 550)], ref_fiducial=300, bimodal=1, interval5=2000))
+    with pytest.raises(RecordError, match=r"read as SCP-ECG: .*bimodal compression \(decimated rhythm data\) "
+                                          r"is not supported") as err:
+        load_record(path)
+    assert str(path) in str(err.value)
+
+
+def test_scp_eight_leads_give_the_limb_leads_derived(tmp_path, ludb_mv):
+    counts = np.round(ludb_mv * 200).astype(int)
+    stored = ["I", "II", "V1", "V2", "V3", "V4", "V5", "V6"]
+    path = tmp_path / "eight.scp"
+    path.write_bytes(scp_record(stored, counts[[STANDARD_LEADS.index(n) for n in stored]], 5000))
+    rec = load_record(path)
+    assert rec.meta["derived_leads"] == ("III", "aVR", "aVL", "aVF")
+    i, ii = counts[0] * 0.005, counts[1] * 0.005
+    np.testing.assert_allclose(rec.signal[STANDARD_LEADS.index("aVF")], ii - i / 2, atol=1e-6)
