@@ -184,3 +184,39 @@ def test_edf_limb_leads_labelled_by_their_electrodes(tmp_path, reverse):
         np.testing.assert_allclose(rec.signal[IDX[lead]], values, atol=1e-3)
     assert rec.meta["derived_leads"] == ("aVR", "aVL", "aVF")
     assert rec.meta.get("inverted_leads", ()) == (("I", "II", "III") if reverse else ())
+
+
+@pytest.mark.parametrize("label,encoding", [("ЭКГ II", "utf-8"), ("ЭКГ II", "cp1251"), ("ECG II", "ascii")])
+def test_edf_labels_outside_ascii_are_read_as_written(tmp_path, label, encoding):
+    """EDF labels are ASCII by the spec, but exports write the language's own ("ЭКГ II", Russian
+    for ECG II, in UTF-8) and code-page symbols on other channels ("SpO²" in windows-1252). edfio
+    decoded them as ASCII, one U+FFFD a byte: lead II was dropped (derived from I and III instead)
+    and the channels listed as "������ II" and "SpO�". Read as written: II is the file's own
+    (a code page that is not UTF-8 is read as windows-1252, so the Cyrillic one still drops II,
+    derived, and is named without U+FFFD where windows-1252 has the byte)."""
+    pyedflib = pytest.importorskip("pyedflib")
+    from pyedflib import highlevel
+
+    ref = wfdb.rdrecord(str(LUDB))
+    truth = ref.p_signal.T                                    # (12, T) mV, standard order
+    labels = [f"ECG {n}" for n in STANDARD_LEADS] + ["SpO2"]
+    headers = highlevel.make_signal_headers(labels, dimension="uV", sample_frequency=ref.fs,
+                                            physical_min=-10000, physical_max=10000)
+    headers[12].update(dimension="%", physical_min=0, physical_max=100)
+    path = tmp_path / "labels.edf"
+    highlevel.write_edf(str(path), [*truth * 1000, np.full(truth.shape[1], 97.0)], headers, highlevel.make_header(),
+                        file_type=pyedflib.FILETYPE_EDFPLUS)
+    raw = bytearray(path.read_bytes())
+    ns = int(raw[252:256])
+    for k, text in ((IDX["II"], label.encode(encoding)), (12, "SpO²".encode("cp1252"))):
+        raw[256 + 16 * k: 256 + 16 * (k + 1)] = text.ljust(16)   # the label fields, 16 bytes each
+    path.write_bytes(bytes(raw))
+    rec = load_record(path)
+    assert rec.meta["file_leads"][IDX["II"]] == (label if encoding != "cp1251" else label.encode("cp1251").decode("cp1252"))
+    assert rec.meta["dropped_leads"][-1] == "SpO²"
+    assert all("\ufffd" not in name for name in rec.meta["file_leads"])
+    if encoding == "cp1251":
+        assert rec.meta["derived_leads"] == ("II",)
+    else:
+        assert "derived_leads" not in rec.meta
+        np.testing.assert_allclose(rec.signal[IDX["II"]], truth[IDX["II"]], atol=1e-3)

@@ -73,6 +73,27 @@ def _header_encoding(path: Path) -> str:
         return "cp1252"
 
 
+def _field_text(raw: bytes) -> str:
+    """A signal header field's text (EDF says ASCII): UTF-8 when its bytes are UTF-8 (a character cut
+    by the field's end dropped), else windows-1252, as for the fixed header (``_header_encoding``)."""
+    if raw.isascii():
+        return raw.decode("ascii")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start >= len(raw) - 3 and err.reason == "unexpected end of data":
+            return raw[:err.start].decode("utf-8")
+        return raw.decode("cp1252", errors="replace")
+
+
+def signal_label(s) -> str:
+    """An EDF signal's label as written: edfio reads the signal headers in the fixed header's
+    encoding, ASCII when that is ASCII, so a label in UTF-8 ("ЭКГ II") or a code page ("SpO²")
+    became U+FFFD, one per byte, and no lead."""
+    raw = getattr(s, "_label", None)   # edfio's bytes
+    return _field_text(raw).strip() if isinstance(raw, bytes) else s.label
+
+
 def read_edf(path: Path, fmt: str) -> EcgRecord:
     """Read an EDF/EDF+ (``fmt`` "edf") or BDF ("bdf") file.
 
@@ -96,7 +117,8 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
 
-    is_ecg = set(match_leads([s.label for s in signals]).matched)
+    labels = [signal_label(s) for s in signals]
+    is_ecg = set(match_leads(labels).matched)
     ecg = [s for i, s in enumerate(signals) if i in is_ecg]
     rates = Counter(float(s.sampling_frequency) for s in ecg)
     if len(rates) > 1:
@@ -115,18 +137,18 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     channels, at_limit, gaps, reversed_range = [], {}, False, {}
     for i, s in enumerate(signals):
         if i not in is_ecg:   # kept by name only: build_record lists it in meta["dropped_leads"]
-            channels.append((s.label, np.zeros(0)))
+            channels.append((labels[i], np.zeros(0)))
             continue
-        gain, offset, (dmin, dmax), scale = _calibration(s, path, fmt)
+        gain, offset, (dmin, dmax), scale = _calibration(s, labels[i], path, fmt)
         if gain < 0:   # a physical maximum below the minimum: read upside down, as the spec maps it
             reversed_range[len(channels)] = scale     # keyed by its place among the channels
         try:
             digital = s.digital
         except Exception as err:
-            raise fail(path, fmt, f"lead {s.label}: data cannot be read ({err})") from None
+            raise fail(path, fmt, f"lead {labels[i]}: data cannot be read ({err})") from None
         if keep is not None and runs is None:   # the writer's padding of the last data record
             if keep > len(digital):
-                raise fail(path, fmt, f"lead {s.label}: {len(digital)} samples, fewer than the {keep} its "
+                raise fail(path, fmt, f"lead {labels[i]}: {len(digital)} samples, fewer than the {keep} its "
                                       "recording field names")
             digital = digital[:keep]
         values = digital.astype(np.float64) * gain + offset
@@ -135,18 +157,18 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             values[missing] = np.nan
             gaps = True
         if runs:
-            values = _place_records(values, runs, length, n, path, fmt, s.label)
-        channels.append((s.label, values))
+            values = _place_records(values, runs, length, n, path, fmt, labels[i])
+        channels.append((labels[i], values))
         # clipped: runs at the range's ends (a missing sample breaks a run), not peaks that a writer
         # scaling to the data put there
         clip = clip_samples(float(s.sampling_frequency))
         at_hi, at_lo = RunLength(clip), RunLength(clip)
         at_hi.feed((digital >= dmax) & ~missing)
         at_lo.feed((digital <= dmin) & ~missing)
-        at_limit[s.label] = clipped([at_hi, at_lo], float(s.sampling_frequency))
+        at_limit[labels[i]] = clipped([at_hi, at_lo], float(s.sampling_frequency))
     if not ecg:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
-                              f"({', '.join(s.label for s in signals) or 'none'})")
+                              f"({', '.join(labels) or 'none'})")
     info = _edf_info(edf)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
@@ -372,7 +394,7 @@ def _place_records(values: np.ndarray, runs: list[tuple[int, int, int]], length:
     return out
 
 
-def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int], str]:
+def _calibration(s, label: str, path: Path, fmt: str) -> tuple[float, float, tuple[int, int], str]:
     """(mV per count, mV at count 0, digital range, the ranges in words) of one ECG signal, from
     its header's physical and digital ranges and units (EDF spec 2.1: the ranges map linearly; a
     physical minimum above the maximum is an inverted lead, a negative mV per count). edfio returns
@@ -383,28 +405,28 @@ def _calibration(s, path: Path, fmt: str) -> tuple[float, float, tuple[int, int]
     unit = (raw.decode("latin-1") if isinstance(raw, bytes) else s.physical_dimension).strip()
     to_mv = unit_scale(unit)
     if to_mv is None:
-        raise fail(path, fmt, f"unknown units {unit!r} for lead {s.label} (expected mV, uV or V)")
+        raise fail(path, fmt, f"unknown units {unit!r} for lead {label} (expected mV, uV or V)")
     try:
         dmin, dmax = s.digital_min, s.digital_max
     except ValueError:
-        raise fail(path, fmt, f"lead {s.label}: its digital minimum or maximum is not a whole number") from None
+        raise fail(path, fmt, f"lead {label}: its digital minimum or maximum is not a whole number") from None
     try:
         pmin, pmax = s.physical_min, s.physical_max
     except ValueError:
-        raise fail(path, fmt, f"lead {s.label}: its physical minimum or maximum is not a number") from None
+        raise fail(path, fmt, f"lead {label}: its physical minimum or maximum is not a number") from None
     bits = 24 if fmt == "bdf" else 16
     if not -(1 << (bits - 1)) <= dmin < dmax < (1 << (bits - 1)):
-        raise fail(path, fmt, f"lead {s.label}: digital range {dmin} to {dmax} is not a rising range of "
+        raise fail(path, fmt, f"lead {label}: digital range {dmin} to {dmax} is not a rising range of "
                               f"{bits}-bit samples")
     if not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
-        raise fail(path, fmt, f"lead {s.label}: physical range {pmin:g} to {pmax:g} {unit} cannot scale "
+        raise fail(path, fmt, f"lead {label}: physical range {pmin:g} to {pmax:g} {unit} cannot scale "
                               "its samples (empty or not finite)")
     # No lower bound: a 24-bit writer that spreads a small ECG over the whole range (pyedflib does)
     # gives 1e-7 mV per count or less, and a range too small for any ECG leaves the lead flat.
     gain = (pmax - pmin) / (dmax - dmin) * to_mv
     scale = f"physical range {pmin:.8g} to {pmax:.8g} {unit} over digital {dmin} to {dmax}"   # 8-character fields
     if not abs(gain) <= MAX_MV_PER_UNIT:
-        raise fail(path, fmt, f"lead {s.label}: {abs(gain):.3g} mV per count ({scale}) is implausible for an ECG "
+        raise fail(path, fmt, f"lead {label}: {abs(gain):.3g} mV per count ({scale}) is implausible for an ECG "
                               f"(at most {MAX_MV_PER_UNIT:g})")
     return gain, pmin * to_mv - gain * dmin, (dmin, dmax), scale
 

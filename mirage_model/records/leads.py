@@ -16,8 +16,8 @@ from mirage_model.records.record import STANDARD_LEADS
 _LEAD_KEYS = {name.lower(): name for name in STANDARD_LEADS}
 _LEAD_KEYS.update({"di": "I", "dii": "II", "diii": "III"})
 # Words around a lead's name in files' and vendors' labels: "ECG II", "EKG_V1", "Lead I", "ECG lead I",
-# "MDC_ECG_LEAD_AVR", "Channel II"; "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
-_PREFIX = re.compile(r"^(?:mdc_ecg_lead_|ekg|ecg|lead|channel|ch)(?P<sep>[\s_.:-]*)", re.I)
+# "MDC_ECG_LEAD_AVR", "Channel II", the Cyrillic "ЭКГ II"; "Lead I (Einthoven)", "V1-Ref", "ECG V2-WCT".
+_PREFIX = re.compile(r"^(?:mdc_ecg_lead_|ekg|ecg|экг|lead|channel|ch)(?P<sep>[\s_.:-]*)", re.I)
 _SUFFIX = re.compile(r"[\s_.:-]*(?:\(einthoven\)|\(goldberger\)|\(wilson\)|-?ref|-?avg|-?wct)$", re.I)
 _SEPARATORS = re.compile(r"[\s_.:]+")
 # A channel labelled as the difference of two limb leads ("I-II"): the lead it is, by Einthoven's
