@@ -412,3 +412,32 @@ def test_scp_eight_leads_give_the_limb_leads_derived(tmp_path, ludb_mv):
     assert rec.meta["derived_leads"] == ("III", "aVR", "aVL", "aVF")
     i, ii = counts[0] * 0.005, counts[1] * 0.005
     np.testing.assert_allclose(rec.signal[STANDARD_LEADS.index("aVF")], ii - i / 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("other", ["respiration", "lead-II-strip"])
+def test_dicom_a_longer_group_beside_the_12_lead_rhythm_is_not_read_as_it(tmp_path, other):
+    """A General ECG may hold other multiplex groups at other rates beside the 12-lead rhythm (a
+    respiration channel, a continuous lead II strip), stored first and longer in seconds. The
+    longest group had been taken for the rhythm: the respiration as 'has 0 of the 12 standard
+    leads', the strip as 'has 1 (II)'. The group whose leads give the 12 is the rhythm."""
+    import copy
+
+    pydicom = pytest.importorskip("pydicom")
+    ds = pydicom.dcmread(DICOM)
+    wf = ds.WaveformSequence[0]
+    counts = np.frombuffer(wf.WaveformData, "<i2").reshape(int(wf.NumberOfWaveformSamples), -1)   # (T, 12)
+    extra = copy.deepcopy(wf)
+    extra.MultiplexGroupLabel = "RHYTHM" if other == "lead-II-strip" else "RESPIRATION"
+    extra.SamplingFrequency, extra.NumberOfWaveformChannels, extra.NumberOfWaveformSamples = 500, 1, 10000
+    channel = copy.deepcopy(wf.ChannelDefinitionSequence[1])   # lead II's definition ...
+    if other == "respiration":                                    # ... or a respiration channel's
+        source = channel.ChannelSourceSequence[0]
+        source.CodeValue, source.CodingSchemeDesignator, source.CodeMeaning = "2:20490", "MDC", "Respiration"
+    extra.ChannelDefinitionSequence = pydicom.sequence.Sequence([channel])
+    extra.WaveformData = np.ascontiguousarray(counts[:, 1]).tobytes()   # 10000 samples at 500 Hz: 20 s
+    ds.WaveformSequence = pydicom.sequence.Sequence([extra, *ds.WaveformSequence])
+    path = tmp_path / "with_other_group.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    rec = load_record(path)
+    assert rec.fs == 1000 and rec.signal.shape == (12, 10000)
+    np.testing.assert_allclose(rec.signal, dicom_truth(), atol=1e-6)

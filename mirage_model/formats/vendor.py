@@ -211,9 +211,12 @@ _MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, 
 
 def rhythm_group(groups) -> int | None:
     """Which DICOM multiplex group (an item of the Waveform Sequence, PS3.3 C.10.9) holds the rhythm:
-    of the groups not labelled a median beat (MultiplexGroupLabel), an ORIGINAL one before a DERIVED
-    one (Waveform Originality: a median beat is derived from the rhythm), then the longest in
-    seconds, then the first. None when no group qualifies.
+    of the groups not labelled a median beat (MultiplexGroupLabel), one whose ECG leads give the 12
+    (with the limb leads Einthoven's and Goldberger's identities derive) before one that lacks some,
+    one with ECG leads before one without (a General ECG's respiration or pressure group, a
+    continuous lead II strip longer than the 12-lead rhythm), an ORIGINAL one before a DERIVED one
+    (Waveform Originality: a median beat is derived from the rhythm), then the longest in seconds,
+    then the first. None when no group qualifies.
 
     Args:
         groups: the Waveform Sequence's items (pydicom Datasets).
@@ -228,8 +231,10 @@ def rhythm_group(groups) -> int | None:
         except (TypeError, ValueError, ZeroDivisionError):
             seconds = 0.0
         original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
-        if key is None or (original, seconds) > key:
-            best, key = k, (original, seconds)
+        leads = set(_dicom_group_leads(wf))
+        complete = set(STANDARD_LEADS) <= leads | derivable_leads(leads)
+        if key is None or (complete, bool(leads), original, seconds) > key:
+            best, key = k, (complete, bool(leads), original, seconds)
     return best
 
 
