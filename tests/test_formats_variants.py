@@ -318,16 +318,20 @@ def _scp_leads(avm_nv: int, interval_us: int, bimodal: int, leads) -> bytes:
 
 
 def scp_record(names, rhythm, avm6, interval=2000, *, beat=None, avm5=None, qrs=(), ref_fiducial=0,
-               subtract=False, bimodal=0, interval5=None) -> bytes:
-    """An SCP-ECG record of ``rhythm`` (L, T) counts: Section 3 (leads 1..T, simultaneous, the
-    reference-beat-subtraction flag), Section 4 (reference beat length and fiducial, QRS type 0
-    zones (start, fiducial, end), 1-based), Section 5 (``beat`` (L, n) at ``avm5``), Section 6."""
+               subtract=False, bimodal=0, interval5=None, spans=None) -> bytes:
+    """An SCP-ECG record of ``rhythm`` (L, T) counts (a list of (T_k,) arrays with ``spans``):
+    Section 3 (leads 1..T, simultaneous, or each over its (first, last) sample of ``spans``, three
+    at a time; the reference-beat-subtraction flag), Section 4 (reference beat length and
+    fiducial, QRS type 0 zones (start, fiducial, end), 1-based), Section 5 (``beat`` (L, n) at
+    ``avm5``), Section 6."""
     import binascii
     import struct
 
-    L, T = rhythm.shape
-    sections = {3: struct.pack("<BB", L, (0x01 if subtract else 0) | 0x04)
-                + b"".join(struct.pack("<IIB", 1, T, _SCP_LEADS[n]) for n in names)}
+    L = len(rhythm)
+    spans = spans or [(1, len(rhythm[0]))] * L
+    together = 0x04 if len(set(spans)) == 1 else 3 << 3
+    sections = {3: struct.pack("<BB", L, (0x01 if subtract else 0) | together)
+                + b"".join(struct.pack("<IIB", a, b, _SCP_LEADS[n]) for n, (a, b) in zip(names, spans))}
     if beat is not None:
         sections[4] = (struct.pack("<HHH", round(beat.shape[1] * (interval5 or interval) / 1000), ref_fiducial, len(qrs))
                        + b"".join(struct.pack("<HIII", 0, a, f, b) for a, f, b in qrs)
@@ -441,3 +445,27 @@ def test_dicom_a_longer_group_beside_the_12_lead_rhythm_is_not_read_as_it(tmp_pa
     rec = load_record(path)
     assert rec.fs == 1000 and rec.signal.shape == (12, 10000)
     np.testing.assert_allclose(rec.signal, dicom_truth(), atol=1e-6)
+
+
+def test_scp_leads_recorded_one_group_after_another_keep_their_own_time(tmp_path, ludb_mv):
+    """Section 3 gives each lead its first and last sample: a cart recording three leads at a time
+    writes I, II, III over samples 1-1250, aVR, aVL, aVF over 1251-2500 ... (EN 1064 5.6). These
+    were read as one 2.5 s ECG of 12 simultaneous leads, V1 drawn beside I though recorded 5 s
+    later. Each lead is now at its own stretch of the 10 s, missing elsewhere, and a reader note
+    says so."""
+    counts = np.round(ludb_mv * 200).astype(int)
+    spans = [(1250 * (k // 3) + 1, 1250 * (k // 3 + 1)) for k in range(12)]
+    path = tmp_path / "sequential.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, [counts[k, a - 1:b] for k, (a, b) in enumerate(spans)], 5000,
+                                spans=spans))
+    rec = load_record(path)
+    assert rec.fs == 500 and rec.signal.shape == (12, 5000)
+    truth = np.full((12, 5000), np.nan)
+    for k, (a, b) in enumerate(spans):
+        truth[k, a - 1:b] = counts[k, a - 1:b] * 0.005
+    np.testing.assert_array_equal(np.isnan(rec.signal), np.isnan(truth))
+    np.testing.assert_allclose(rec.signal, truth, atol=1e-6)
+    assert rec.quality["missing"].all()
+    note = ("leads recorded one group after another (SCP-ECG Section 3): I, II, III 0-2.5 s; aVR, aVL, aVF "
+            "2.5-5 s; V1, V2, V3 5-7.5 s; V4, V5, V6 7.5-10 s; each lead is missing outside its own stretch")
+    assert rec.meta["sequential_leads_note"] == note and note in rec.meta["reader_warnings"]

@@ -725,6 +725,10 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     keep = {id(lead) for lead in ecg}
     channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
                 for lead in src.leads]
+    starts = _lead_starts(path, fmt, ecg, fs)
+    if starts:   # leads recorded one group after another: each at its own time, missing elsewhere
+        channels = [(label, np.concatenate([np.full(starts[id(lead)], np.nan), x]) if id(lead) in starts else x)
+                    for lead, (label, x) in zip(src.leads, channels)]
 
     p, r = src.patient, src.recording
     dev = r.device
@@ -747,7 +751,49 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         # said, not refused, as ecgdatakit reads it (its writers' counts are exact in the files we know)
         info["meta"]["declared_length_note"] = (f"the file holds {read / fs:.1f} s of the {declared / fs:.1f} s "
                                                 f"its header declares ({read:,} of {declared:,} samples per lead)")
-    return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING)
+    if starts:   # also a reader note, which the quality findings show beside the record
+        note = _sequential_note([lead for lead in src.leads if id(lead) in keep], starts, fs)
+        info["meta"]["sequential_leads_note"] = note
+        info["meta"]["reader_warnings"] = (*info["meta"].get("reader_warnings", ()), note)
+    return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING or bool(starts))
+
+
+def _lead_starts(path: Path, fmt: str, ecg, fs: float) -> dict[int, int]:
+    """Where each ECG lead's first sample lies (``id`` of the lead -> samples after the record's
+    start), for an SCP-ECG file whose leads were not all recorded together: Section 3
+    gives each lead's first and last sample number (EN 1064 5.6; a cart that records three leads at
+    a time writes 1-1250, 1251-2500 ...), which ecgdatakit keeps as the lead's "start_sample"
+    and otherwise drops, so that leads recorded 2.5 s apart were drawn as simultaneous. {} when
+    every lead starts at the first sample (any other format).
+
+    Raises:
+        RecordError: a lead that starts or ends past MAX_SAMPLES.
+    """
+    if fmt != "scp-ecg":
+        return {}
+    starts = {}
+    for lead in ecg:
+        try:
+            first = int((lead.annotations or {}).get("start_sample", 1)) - 1
+        except (TypeError, ValueError):
+            continue
+        if first > 0:
+            if first + len(lead.samples) > MAX_SAMPLES:
+                raise fail(path, fmt, f"lead {lead.label} starts at sample {first + 1:,}; at most {MAX_SAMPLES:,} "
+                                      f"samples a lead are read")
+            starts[id(lead)] = first
+    return starts
+
+
+def _sequential_note(leads, starts: dict[int, int], fs: float) -> str:
+    """The leads' own stretches in words: "I, II, III 0-2.5 s; aVR, aVL, aVF 2.5-5 s ..."."""
+    spans: dict[tuple[float, float], list[str]] = {}
+    for lead in leads:
+        first = starts.get(id(lead), 0)
+        spans.setdefault((first / fs, (first + len(lead.samples)) / fs), []).append(lead.label)
+    return ("leads recorded one group after another (SCP-ECG Section 3): " + "; ".join(
+        f"{', '.join(names)} {a:g}-{b:g} s" for (a, b), names in sorted(spans.items()))
+        + "; each lead is missing outside its own stretch")
 
 
 def _declared_samples(fmt: str, src) -> int | None:
