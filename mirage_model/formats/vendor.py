@@ -365,14 +365,17 @@ def _dicom_join_simultaneous(groups: list, k: int, little_endian: bool, number: 
     from ecgdatakit.parsing.parsers.dicom_waveform import _DEFAULT_INTERPRETATION, _SAMPLE_DTYPES
 
     rhythm = groups[k]
-    leads = {k: _dicom_group_leads(wf) for k, wf in enumerate(groups)}
+    leads = {i: _dicom_group_leads(wf) for i, wf in enumerate(groups)}
     offset, layout = _dicom_group_offset(rhythm), _dicom_group_layout(rhythm)
     medians = {i for i, wf in enumerate(groups)
                if any(word in str(wf.get("MultiplexGroupLabel") or "").upper() for word in _MEDIAN_LABEL_WORDS)}
-    partners = [i for i, wf in enumerate(groups)
-                if i != k and i not in medians and leads[i] and offset is not None and layout is not None
+    partners, joined_leads = [], set(leads[k])
+    for i, wf in enumerate(groups):
+        if (i != k and i not in medians and leads[i] and offset is not None and layout is not None
                 and _dicom_group_offset(wf) == offset and _dicom_group_layout(wf) == layout
-                and not set(leads[i]) & set(leads[k])]
+                and not set(leads[i]) & joined_leads):   # a lead twice is no partner: two recordings of it
+            partners.append(i)
+            joined_leads |= set(leads[i])
     if partners:
         try:
             bits, interpretation = layout[2], layout[3] or _DEFAULT_INTERPRETATION.get(layout[2], "")
