@@ -307,23 +307,63 @@ def _scp_section(sid: int, body: bytes) -> bytes:
     return struct.pack("<H", binascii.crc_hqx(head + body, 0xFFFF)) + head + body
 
 
-def _scp_leads(avm_nv: int, interval_us: int, bimodal: int, leads) -> bytes:
-    """Section 5 or 6: AVM (nV), sample interval (us), no differences, bimodal flag, then each
-    lead's byte count and its samples as 16-bit amplitudes (no Huffman: no Section 2)."""
+def _scp_leads(avm_nv: int, interval_us: int, bimodal: int, leads, huffman: bool = False) -> bytes:
+    """Section 5 or 6: AVM (nV), sample interval (us), difference mode, bimodal flag, then each
+    lead's byte count and data: its samples as 16-bit amplitudes (no Huffman: no Section 2), or
+    with ``huffman`` its first differences coded with the standard's default table."""
     import struct
 
-    data = [np.asarray(x, dtype="<i2").tobytes() for x in leads]
-    return (struct.pack("<HHBB", avm_nv, interval_us, 0, bimodal) + b"".join(struct.pack("<H", len(d)) for d in data)
-            + b"".join(data))
+    data = [_huffman_bytes(np.diff(np.asarray(x), prepend=0)) if huffman else np.asarray(x, dtype="<i2").tobytes()
+            for x in leads]
+    return (struct.pack("<HHBB", avm_nv, interval_us, 1 if huffman else 0, bimodal)
+            + b"".join(struct.pack("<H", len(d)) for d in data) + b"".join(data))
+
+
+# EN 1064's default Huffman table as pixelmed's SCP-ECG reader lists it (prEN 1064:2002 C.2.7.4):
+# prefix bits, total bits, base value, and the base code as Section 2 stores it (first bit lowest).
+_DEFAULT_HUFFMAN = list(zip((1, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 10, 10),
+                            (1, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 18, 26),
+                            (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7, 8, -8, 0, 0),
+                            (0, 1, 5, 3, 11, 7, 23, 15, 47, 31, 95, 63, 191, 127, 383, 255, 767, 511, 1023)))
+
+
+def _huffman_bytes(values) -> bytes:
+    """``values`` coded with the default table: each code's bits in the order sent (the stored base
+    code reversed), then for the escapes the value in 8 or 16 bits; padded to whole bytes."""
+    codes = {value: format(code, f"0{prefix}b")[::-1] for prefix, total, value, code in _DEFAULT_HUFFMAN
+             if prefix == total}
+    escape8, escape16 = (format(code, "010b")[::-1] for *_, code in _DEFAULT_HUFFMAN[-2:])
+    bits = []
+    for v in np.asarray(values).tolist():
+        if v in codes:
+            bits.append(codes[v])
+        elif -128 <= v < 128:
+            bits.append(escape8 + format(v & 0xFF, "08b"))
+        else:
+            bits.append(escape16 + format(v & 0xFFFF, "016b"))
+    text = "".join(bits)
+    text += "0" * (-len(text) % 8)
+    return int(text, 2).to_bytes(len(text) // 8, "big") if text else b""
+
+
+def _huffman_section(default: bool) -> bytes:
+    """Section 2: 19999 (the default table), or that table written out as the file's own."""
+    import struct
+
+    if default:
+        return struct.pack("<H", 19999)
+    return struct.pack("<HH", 1, len(_DEFAULT_HUFFMAN)) + b"".join(
+        struct.pack("<BBBhI", prefix, total, 1, value, code) for prefix, total, value, code in _DEFAULT_HUFFMAN)
 
 
 def scp_record(names, rhythm, avm6, interval=2000, *, beat=None, avm5=None, qrs=(), ref_fiducial=0,
-               subtract=False, bimodal=0, interval5=None, spans=None) -> bytes:
+               subtract=False, bimodal=0, interval5=None, spans=None, huffman=None) -> bytes:
     """An SCP-ECG record of ``rhythm`` (L, T) counts (a list of (T_k,) arrays with ``spans``):
     Section 3 (leads 1..T, simultaneous, or each over its (first, last) sample of ``spans``, three
     at a time; the reference-beat-subtraction flag), Section 4 (reference beat length and
     fiducial, QRS type 0 zones (start, fiducial, end), 1-based), Section 5 (``beat`` (L, n) at
-    ``avm5``), Section 6."""
+    ``avm5``), Section 6 (``huffman`` "default" or "own": Section 2 and Huffman-coded first
+    differences, see ``_huffman_section``)."""
     import binascii
     import struct
 
@@ -337,7 +377,9 @@ def scp_record(names, rhythm, avm6, interval=2000, *, beat=None, avm5=None, qrs=
                        + b"".join(struct.pack("<HIII", 0, a, f, b) for a, f, b in qrs)
                        + b"".join(struct.pack("<II", a, b) for a, f, b in qrs))
         sections[5] = _scp_leads(avm5, interval5 or interval, 0, beat)
-    sections[6] = _scp_leads(avm6, interval, bimodal, rhythm)
+    if huffman:
+        sections[2] = _huffman_section(huffman == "default")
+    sections[6] = _scp_leads(avm6, interval, bimodal, rhythm, huffman=bool(huffman))
     order = [0, *sorted(sections)]
     n0 = 16 + 10 * len(order)
     index, pos = {}, 7 + n0
@@ -469,3 +511,16 @@ def test_scp_leads_recorded_one_group_after_another_keep_their_own_time(tmp_path
     note = ("leads recorded one group after another (SCP-ECG Section 3): I, II, III 0-2.5 s; aVR, aVL, aVF "
             "2.5-5 s; V1, V2, V3 5-7.5 s; V4, V5, V6 7.5-10 s; each lead is missing outside its own stretch")
     assert rec.meta["sequential_leads_note"] == note and note in rec.meta["reader_warnings"]
+
+
+@pytest.mark.parametrize("table", ["default", "own"])
+def test_scp_huffman_coded_differences_with_the_default_table_or_its_own_copy(tmp_path, ludb_mv, table):
+    """Section 6 Huffman-coded first differences, with Section 2 naming the default table (19999) or
+    holding it as the file's own table (base codes stored first bit lowest, as pixelmed lists them):
+    both decode to the samples written."""
+    counts = np.round(ludb_mv * 200).astype(int)
+    path = tmp_path / f"huffman_{table}.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, counts, 5000, huffman=table))
+    rec = load_record(path)
+    assert rec.fs == 500 and rec.signal.shape == (12, 5000)
+    np.testing.assert_allclose(rec.signal, counts * 0.005, atol=1e-6)
