@@ -511,6 +511,7 @@ def test_scp_leads_recorded_one_group_after_another_keep_their_own_time(tmp_path
     note = ("leads recorded one group after another (SCP-ECG Section 3): I, II, III 0-2.5 s; aVR, aVL, aVF "
             "2.5-5 s; V1, V2, V3 5-7.5 s; V4, V5, V6 7.5-10 s; each lead is missing outside its own stretch")
     assert rec.meta["sequential_leads_note"] == note and note in rec.meta["reader_warnings"]
+    assert "short_leads" not in rec.meta   # every lead spans the 10 s, missing outside its stretch
 
 
 @pytest.mark.parametrize("table", ["default", "own"])

@@ -730,7 +730,10 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
                 for lead in src.leads]
     starts = _lead_starts(path, fmt, ecg, fs)
     if starts:   # leads recorded one group after another: each at its own time, missing elsewhere
-        channels = [(label, np.concatenate([np.full(starts[id(lead)], np.nan), x]) if id(lead) in starts else x)
+        end = max(starts.get(id(lead), 0) + len(lead.samples) for lead in ecg)
+        channels = [(label, np.concatenate([np.full(starts.get(id(lead), 0), np.nan), x,
+                                            np.full(end - starts.get(id(lead), 0) - len(x), np.nan)])
+                     if id(lead) in keep else x)
                     for lead, (label, x) in zip(src.leads, channels)]
 
     p, r = src.patient, src.recording
