@@ -525,3 +525,20 @@ def test_scp_huffman_coded_differences_with_the_default_table_or_its_own_copy(tm
     rec = load_record(path)
     assert rec.fs == 500 and rec.signal.shape == (12, 5000)
     np.testing.assert_allclose(rec.signal, counts * 0.005, atol=1e-6)
+
+
+def test_dicom_an_unlabelled_12_lead_beat_is_not_taken_for_a_rhythm_of_fewer_leads(tmp_path):
+    """A group of a beat's length (1.2 s, unlabelled, no Waveform Originality) is not preferred as
+    the rhythm for holding the 12 leads over a 10 s rhythm of 3 leads: the beat is never read as
+    the record (the file is refused for the rhythm's leads)."""
+    pydicom = pytest.importorskip("pydicom")
+    path = dicom_with_groups(tmp_path, "three_leads.dcm", [([0, 1, 6], 0, 10000, 0)])   # I, II, V1 + the beat
+    ds = pydicom.dcmread(path)
+    rhythm, beat = ds.WaveformSequence
+    for wf in (rhythm, beat):
+        del wf.WaveformOriginality
+    del beat.MultiplexGroupLabel
+    ds.WaveformSequence = pydicom.sequence.Sequence([beat, rhythm])
+    ds.save_as(path, enforce_file_format=True)
+    with pytest.raises(RecordError, match=r"not enough ECG leads: has 3 of the 12 standard leads"):
+        load_record(path)

@@ -207,12 +207,16 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
 
 
 _MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, for a median beat's group
+# A multiplex group shorter than this is a beat's length (a median beat is 0.6 to 1.5 s), never
+# preferred as the rhythm for holding the 12 leads.
+MIN_RHYTHM_S = 2.0
 
 
 def rhythm_group(groups) -> int | None:
     """Which DICOM multiplex group (an item of the Waveform Sequence, PS3.3 C.10.9) holds the rhythm:
     of the groups not labelled a median beat (MultiplexGroupLabel), one whose ECG leads give the 12
-    (with the limb leads Einthoven's and Goldberger's identities derive) before one that lacks some,
+    (with the limb leads Einthoven's and Goldberger's identities derive) and that lasts MIN_RHYTHM_S
+    or more before one that lacks some,
     one with ECG leads before one without (a General ECG's respiration or pressure group, a
     continuous lead II strip longer than the 12-lead rhythm), an ORIGINAL one before a DERIVED one
     (Waveform Originality: a median beat is derived from the rhythm), then the longest in seconds,
@@ -226,13 +230,12 @@ def rhythm_group(groups) -> int | None:
         label = str(wf.get("MultiplexGroupLabel") or "").upper()
         if any(word in label for word in _MEDIAN_LABEL_WORDS):
             continue
-        try:
-            seconds = int(wf.get("NumberOfWaveformSamples") or 0) / float(wf.get("SamplingFrequency") or 0)
-        except (TypeError, ValueError, ZeroDivisionError):
-            seconds = 0.0
+        seconds = _dicom_group_seconds(wf)
         original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
         leads = set(_dicom_group_leads(wf))
-        complete = set(STANDARD_LEADS) <= leads | derivable_leads(leads)
+        # (a group of a beat's length is no rhythm however many leads it has: an unlabelled median
+        # beat beside a rhythm of fewer leads stays the beat, and the rhythm is refused for its leads)
+        complete = set(STANDARD_LEADS) <= leads | derivable_leads(leads) and seconds >= MIN_RHYTHM_S
         if key is None or (complete, bool(leads), original, seconds) > key:
             best, key = k, (complete, bool(leads), original, seconds)
     return best
@@ -324,6 +327,14 @@ def _dicom_group_leads(wf) -> list[str]:
     return leads
 
 
+def _dicom_group_seconds(wf) -> float:
+    """A multiplex group's length in seconds (0 when its fields cannot say)."""
+    try:
+        return int(wf.get("NumberOfWaveformSamples") or 0) / float(wf.get("SamplingFrequency") or 0)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0.0
+
+
 def _dicom_group_offset(wf) -> float | None:
     """A multiplex group's Multiplex Group Time Offset (0018,1068) in ms, None when not stated."""
     try:
@@ -407,7 +418,7 @@ def _dicom_join_simultaneous(groups: list, k: int, little_endian: bool, number: 
     have = set(leads[k])
     have_all = have | derivable_leads(have)
     apart = {i: [lead for lead in leads[i] if lead not in have_all]
-             for i in range(len(groups)) if i != k and i not in medians}
+             for i in range(len(groups)) if i != k and i not in medians and _dicom_group_seconds(groups[i]) >= MIN_RHYTHM_S}
     apart = {i: missing for i, missing in apart.items() if missing}
     if apart and not set(STANDARD_LEADS) <= have_all:
         def group_text(i: int) -> str:
