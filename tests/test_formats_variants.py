@@ -542,3 +542,24 @@ def test_dicom_an_unlabelled_12_lead_beat_is_not_taken_for_a_rhythm_of_fewer_lea
     ds.save_as(path, enforce_file_format=True)
     with pytest.raises(RecordError, match=r"not enough ECG leads: has 3 of the 12 standard leads"):
         load_record(path)
+
+
+def test_aecg_limb_leads_in_a_later_sequence_set_leave_the_first_sets_twelve(tmp_path):
+    """The first set holds I, II and V1-V6 (the 12 with the limb leads derived), a set 10 s later
+    holds III, aVR, aVL, aVF: the first set is the ECG, its limb leads derived from its own I and
+    II, as before sets were joined; the later set is left out, not a reason to refuse."""
+    text = AECG.read_text(encoding="utf-8")
+    start, end = text.index("<sequenceSet>"), text.index("</sequenceSet>") + len("</sequenceSet>")
+    parts = re.findall(r"<component>\s*<sequence>.*?</sequence>\s*</component>", text[start:end], re.S)
+    time, leads = parts[0], parts[1:]
+    later = [p for p in leads if re.search(r'MDC_ECG_LEAD_(III|AVR|AVL|AVF)"', p)]
+    first = [p for p in leads if p not in later]
+    time2 = time.replace('<head value="20021122091000"/>', '<head value="20021122091010"/>')
+    path = tmp_path / "later_limb.xml"
+    path.write_text(text[:start] + "<sequenceSet>" + time + "".join(first) + "</sequenceSet></component><component>"
+                    + "<sequenceSet>" + time2 + "".join(later) + "</sequenceSet>" + text[end:], encoding="utf-8")
+    rec = load_record(path)
+    truth = aecg_truth()
+    stored = [STANDARD_LEADS.index(n) for n in ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")]
+    np.testing.assert_allclose(rec.signal[stored], truth[stored], atol=1e-6)
+    assert rec.meta["derived_leads"] == ("III", "aVR", "aVL", "aVF")

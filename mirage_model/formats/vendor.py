@@ -493,9 +493,10 @@ def _aecg_parser(parser):
     sequence sets. A sequence set holds the sequences recorded together (one time axis, its
     TIME_ sequence); ecgdatakit read the first set only, so a cart that writes the limb leads in
     one set and the chest leads in another (the same head and increment: recorded together) was
-    refused as "missing V1 ... V6". Sets on the first set's time axis are read as one; leads that
-    only sets of another time axis hold (recorded one group after another, as a 4x3 strip chart
-    does) are no simultaneous 12-lead ECG, and the file is refused saying so."""
+    refused as "missing V1 ... V6". Sets on the first set's time axis are read as one; when their
+    leads do not give the 12 and sets of another time axis hold the rest (recorded one group after
+    another, as a 4x3 strip chart does), they are no simultaneous 12-lead ECG, and the file is
+    refused saying so (sets of another axis are otherwise left out, as ecgdatakit leaves them)."""
     from ecgdatakit.exceptions import CorruptedFileError
 
     class SequenceSets(type(parser)):
@@ -518,7 +519,8 @@ def _aecg_parser(parser):
                         apart.append(other)
                 others = {lead for other in apart for lead in self._set_leads(other)}
                 elsewhere = [lead for lead in STANDARD_LEADS if lead in others - have]
-                if elsewhere and kind == "rhythm":   # (a median beat's sets: the first is read, as before)
+                complete = set(STANDARD_LEADS) <= have | derivable_leads(have)   # the first axis's leads give the 12
+                if elsewhere and kind == "rhythm" and not complete:   # (a median beat's sets: the first is read, as before)
                     heads = ", ".join(dict.fromkeys((_aecg_time_axis(x) or ("", "?"))[1] or "?"
                                                     for x in [first, *apart]))
                     together = [lead for lead in STANDARD_LEADS if lead in have]
