@@ -563,3 +563,14 @@ def test_aecg_limb_leads_in_a_later_sequence_set_leave_the_first_sets_twelve(tmp
     stored = [STANDARD_LEADS.index(n) for n in ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")]
     np.testing.assert_allclose(rec.signal[stored], truth[stored], atol=1e-6)
     assert rec.meta["derived_leads"] == ("III", "aVR", "aVL", "aVF")
+
+
+def test_scp_leads_that_all_start_at_one_later_sample_read_as_one_ecg(tmp_path, ludb_mv):
+    """Every lead over samples 101-5100 (Section 3): recorded together, read from their common
+    first sample, nothing missing."""
+    counts = np.round(ludb_mv * 200).astype(int)
+    path = tmp_path / "later_start.scp"
+    path.write_bytes(scp_record(STANDARD_LEADS, counts, 5000, spans=[(101, 5100)] * 12))
+    rec = load_record(path)
+    assert rec.signal.shape == (12, 5000) and "sequential_leads_note" not in rec.meta
+    np.testing.assert_allclose(rec.signal, counts * 0.005, atol=1e-6)

@@ -782,20 +782,25 @@ def _lead_starts(path: Path, fmt: str, ecg, fs: float) -> dict[int, int]:
     start), for an SCP-ECG file whose leads were not all recorded together: Section 3
     gives each lead's first and last sample number (EN 1064 5.6; a cart that records three leads at
     a time writes 1-1250, 1251-2500 ...), which ecgdatakit keeps as the lead's "start_sample"
-    and otherwise drops, so that leads recorded 2.5 s apart were drawn as simultaneous. {} when
-    every lead starts at the first sample (any other format).
+    and otherwise drops, so that leads recorded 2.5 s apart were drawn as simultaneous. Counted
+    from the earliest lead's first sample (a file whose leads all start at sample 101 is read from
+    there). {} when every lead starts at the same sample (any other format).
 
     Raises:
         RecordError: a lead that starts or ends past MAX_SAMPLES.
     """
     if fmt != "scp-ecg":
         return {}
-    starts = {}
+    firsts = {}
     for lead in ecg:
         try:
-            first = int((lead.annotations or {}).get("start_sample", 1)) - 1
+            firsts[id(lead)] = int((lead.annotations or {}).get("start_sample", 1)) - 1
         except (TypeError, ValueError):
-            continue
+            firsts[id(lead)] = 0
+    origin = min(firsts.values(), default=0)
+    starts = {}
+    for lead in ecg:
+        first = firsts[id(lead)] - origin
         if first > 0:
             if first + len(lead.samples) > MAX_SAMPLES:
                 raise fail(path, fmt, f"lead {lead.label} starts at sample {first + 1:,}; at most {MAX_SAMPLES:,} "
