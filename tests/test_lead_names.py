@@ -220,3 +220,14 @@ def test_edf_labels_outside_ascii_are_read_as_written(tmp_path, label, encoding)
     else:
         assert "derived_leads" not in rec.meta
         np.testing.assert_allclose(rec.signal[IDX["II"]], truth[IDX["II"]], atol=1e-3)
+
+
+def test_an_electrode_pair_beside_the_lead_it_forms_stays_an_extra_channel():
+    """A file naming lead I outright and also a channel "ECG LA-RA" keeps its "ECG I" as I and
+    lists the pair as a channel left out, as before pairs were read: not a lead named twice (which
+    withholds the calls)."""
+    from mirage_model.records.leads import match_leads
+
+    match = match_leads(["ECG I", "ECG II", "ECG LA-RA", "ECG LL-LA", "ECG V1"])
+    assert match.chosen == {"I": (0, 1), "II": (1, 1), "III": (3, 1), "V1": (4, 1)}
+    assert match.dropped == ("ECG LA-RA",) and match.duplicates == () and match.twins == ()

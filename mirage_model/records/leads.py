@@ -56,8 +56,8 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
         sign, s = -1, s[1:].strip()
     key = s.lower()
     parts = [_SEPARATORS.sub("", part) for part in key.split("-")]
-    electrodes = tuple("ll" if part == "lf" else part for part in parts)
-    if electrodes in _ELECTRODE_LEADS:                                  # "LA-RA": limb electrodes
+    electrodes = _electrode_pair(parts)
+    if electrodes is not None:                                          # "LA-RA": limb electrodes
         lead, polarity = _ELECTRODE_LEADS[electrodes]
         return lead, sign * polarity
     if len(parts) == 2 and all(part in _LEAD_KEYS for part in parts):   # "I-II": a difference
@@ -65,6 +65,25 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
         return (hit[0], sign * hit[1]) if hit else None
     std = _LEAD_KEYS.get(_SEPARATORS.sub("", key).replace("-", ""))
     return (std, sign) if std else None
+
+
+def _electrode_pair(parts: list[str]) -> tuple[str, str] | None:
+    """The (electrode, electrode) key of ``_ELECTRODE_LEADS`` that a name's parts around "-" are
+    ("lf", left foot, as "ll"), or None."""
+    pair = tuple("ll" if part == "lf" else part for part in parts)
+    return pair if pair in _ELECTRODE_LEADS else None
+
+
+def is_electrode_pair(name: str) -> bool:
+    """Whether ``name`` names a limb lead by its two electrodes ("ECG LA-RA"), not by the lead."""
+    s = name.strip()
+    for _ in range(3):
+        m = _PREFIX.match(s)
+        if m is None:
+            break
+        s = s[m.end():]
+    s = _SUFFIX.sub("", s).strip().lstrip("-").strip().lower()
+    return _electrode_pair([_SEPARATORS.sub("", part) for part in s.split("-")]) is not None
 
 
 # IEC 60601-2-25 names the chest leads C1-C6 (V1-V6 in the AHA naming); EEG montages use C1-C6 too
@@ -102,6 +121,11 @@ def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | 
     """
     mapper = mapper or canonical_lead
     mapped = [mapper(n) if n else None for n in names]
+    # a lead the file also names outright is that channel's: a channel named by its electrodes
+    # ("ECG LA-RA" beside "ECG I") stays an extra channel, as before such names were read
+    named = {m[0] for n, m in zip(names, mapped) if m is not None and not is_electrode_pair(n or "")}
+    mapped = [None if m is not None and m[0] in named and is_electrode_pair(n or "") else m
+              for n, m in zip(names, mapped)]
     have = {m[0] for m in mapped if m is not None}
     iec = len(have & set(_LIMB)) >= 2 and not have & {f"V{k}" for k in range(1, 7)}
     chosen: dict[str, tuple[int, int]] = {}
