@@ -129,3 +129,21 @@ def test_wheel_carries_the_resources(tmp_path):
     expected |= {f"{pkg}/{f}" for pkg in PACKAGES for f in _files(ROOT / pkg)} - DEV_ONLY   # data too
     assert not expected - names, f"{wheel.name} lacks {sorted(expected - names)}"
     _check_installed(site, probed)
+
+
+def test_a_library_whose_private_names_we_read_is_pinned_to_its_minor_version():
+    """The vendor readers subclass ecgdatakit's parsers and import its private helpers, the WFDB
+    reader wfdb's ``_signal`` (names with a leading underscore), which a new minor version may
+    rename: a fresh install must get a version they were written against, so each such requirement
+    is bounded above (``<X.Y``)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] + [d for group in project["optional-dependencies"].values() for d in group]
+    for path in (ROOT / "mirage_model").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for lib in set(re.findall(r"from (\w+)[\w.]* import \(?\s*_[a-zA-Z]", text)) - {"mirage_model", "__future__"}:
+            spec = next((d for d in requirements if re.match(rf"{lib}\b", d)), None)
+            assert spec is not None and re.search(r"<\s*\d+\.\d+", spec), \
+                f"{path.name} reads private names of {lib}, whose requirement is {spec!r}: pin its minor version"
