@@ -22,7 +22,9 @@ Methods (each named in ``Explanation.methods``):
       over 10 s; a sample of lead ``l`` at time ``t`` takes the saliency of the patch column its
       pixel column falls in, averaged over the patch rows the panel's box spans (weighted by
       overlap). Where two views show the same sample (lead II) the larger value wins; samples no
-      view shows (outside the explained window, or a lead outside its 2.5 s slice) are 0.
+      view shows (a lead outside its 2.5 s slice) are 0. Only the explained window's samples are
+      kept (``Explanation.signal_start`` places them in the record): every other sample of the
+      record would be 0, and for 1 h of 12 leads at 500 Hz the two whole-record maps took 173 MB.
 
 With any patch saliency, the explanation also keeps the explained window's model image (uint8
 (S, S)), so that whoever draws the saliency draws it over exactly the pixels the model saw.
@@ -65,15 +67,30 @@ class Explanation:
     lead_importance: np.ndarray | None  # (L,) sums to 1
     patch_rollout: np.ndarray | None    # (P, P) attention rollout saliency in [0, 1]
     patch_gradient: np.ndarray | None   # (P, P) gradient x input saliency in [0, 1]
-    signal_saliency: np.ndarray | None  # (L, T) the rollout saliency on the record's own time axis (record fs)
+    signal_saliency: np.ndarray | None  # (L, T_w) the rollout saliency on the explained window's samples
+                                        # at the record's fs: record samples signal_start .. + T_w - 1
     methods: dict                       # which method made each field, e.g. {"lead_importance": "...", ...}
-    signal_gradient: np.ndarray | None = None   # (L, T) the gradient saliency mapped the same way
+    signal_gradient: np.ndarray | None = None   # (L, T_w) the gradient saliency mapped the same way
     target_class: int | None = None     # index of the class the image gradient explains (the top class)
     window: int = 0                     # which window of the record was explained
     window_start_s: float = 0.0         # its start time in the record (s)
     extra: dict = field(default_factory=dict)
     image: np.ndarray | None = None     # (S, S) uint8 the model image of the explained window exactly
                                         # as the model saw it (255 = paper); None without patch saliency
+    signal_start: int = 0               # the record sample of signal_saliency's / signal_gradient's column 0
+
+    def signal_map(self, key: str, lead: int, a: int, b: int) -> np.ndarray:
+        """Record samples ``a .. b - 1`` of lead ``lead`` of a signal map (``key``:
+        "signal_saliency" or "signal_gradient"), 0 where the map does not reach (outside the
+        explained window nothing is salient). float32 (b - a,); empty when ``b <= a``."""
+        out = np.zeros(max(0, int(b) - int(a)), dtype=np.float32)
+        sal = getattr(self, key)
+        if sal is None or not out.size:
+            return out
+        lo, hi = max(int(a), self.signal_start), min(int(b), self.signal_start + sal.shape[1])
+        if hi > lo:
+            out[lo - int(a):hi - int(a)] = sal[lead, lo - self.signal_start:hi - self.signal_start]
+        return out
 
 
 def scale_unit(x: np.ndarray, mode: str = "minmax") -> np.ndarray:
@@ -123,8 +140,29 @@ def patch_sum(pixel_map: np.ndarray, grid: int) -> np.ndarray:
     return pixel_map[: grid * p, : grid * p].reshape(grid, p, grid, p).sum(axis=(1, 3))
 
 
+def window_samples(layout, n_samples: int, fs: float, start_s: float = 0.0) -> tuple[int, int]:
+    """The record samples ``[a, b)`` that some view of the rendered window shows.
+
+    Args:
+        layout: the ``EcgLayout`` of the rendered window (see ``saliency_to_signal``).
+        n_samples: T, the record's own length in samples.
+        fs: the record's own sampling rate (Hz).
+        start_s: where the rendered window starts in the record (s).
+
+    Returns:
+        (a, b) with 0 <= a <= b <= T: a sample's margin either side of the panels' times (about
+        10 s: 5000 samples at 500 Hz); every sample outside maps to 0.
+    """
+    origin = float(getattr(layout, "start_s", 0.0) or 0.0)
+    t0 = min(p.t0 for p in layout.panels) - origin + start_s      # record time of the first view's start
+    t1 = max(p.t1 for p in layout.panels) - origin + start_s
+    a = int(np.clip(np.floor(t0 * fs) - 1, 0, n_samples))
+    b = int(np.clip(np.ceil(t1 * fs) + 1, a, n_samples))
+    return a, b
+
+
 def saliency_to_signal(patch_saliency: np.ndarray, layout, n_samples: int, fs: float,
-                       start_s: float = 0.0) -> np.ndarray:
+                       start_s: float = 0.0, first: int = 0) -> np.ndarray:
     """Map a patch saliency back onto the record's time axis through the render layout.
 
     Args:
@@ -132,22 +170,25 @@ def saliency_to_signal(patch_saliency: np.ndarray, layout, n_samples: int, fs: f
         layout: the ``EcgLayout`` of the rendered image (its panels, width and height): the
             window's own (``render_ecg(..., start_s).layout``, panels in record time) or one made
             at 0 s (panels in window time, as ``Predictor.layout``); both map alike.
-        n_samples: T, the record's own length in samples.
+        n_samples: T_out, how many samples to map: the record's own length for the whole record
+            (``first`` 0), or ``b - a`` of ``window_samples`` for the window's samples alone.
         fs: the record's own sampling rate (Hz).
         start_s: where the rendered window starts in the record (s).
+        first: the record sample of the output's column 0.
 
     Returns:
-        float32 (L, T) with L = 12: each sample's saliency (see the module docstring), 0 where no
-        view of the image shows it.
+        float32 (L, T_out) with L = 12: the saliency of record samples ``first .. first + T_out - 1``
+        (see the module docstring), 0 where no view of the image shows them.
     """
     sal = np.asarray(patch_saliency, dtype=np.float64)
     grid_y, grid_x = sal.shape
     patch_h = layout.height / grid_y
     patch_w = layout.width / grid_x
     out = np.zeros((12, n_samples), dtype=np.float32)
-    # (T,) each sample's time on the layout's clock: a layout made at start_s already counts in
+    # (T_out,) each sample's time on the layout's clock: a layout made at start_s already counts in
     # record time, one made at 0 s counts within the window
-    t_rel = np.arange(n_samples) / float(fs) - start_s + float(getattr(layout, "start_s", 0.0) or 0.0)
+    samples = np.arange(int(first), int(first) + n_samples)
+    t_rel = samples / float(fs) - start_s + float(getattr(layout, "start_s", 0.0) or 0.0)
     row_edges = np.arange(grid_y + 1) * patch_h
     for panel in layout.panels:
         ya, yb = sorted((panel.y0, panel.y1))
@@ -196,7 +237,8 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
             they are compared with ``thresholds`` (which are chosen on the calibrated scale).
         task: "multilabel" or "multiclass".
         layout: the render layout used to map patch saliency onto the signal (None: not mapped).
-        n_samples, fs: the record's own length (T) and sampling rate, for the mapping.
+        n_samples, fs: the record's own length (T) and sampling rate, for the mapping; the signal
+            maps cover the window's samples only (``window_samples``, ``Explanation.signal_start``).
         start_s: the window's start in the record (s).
         window: the window's index (recorded in the result).
 
@@ -263,10 +305,13 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
         ink = (g_img[0, 0] * (img[0, 0] - 1.0)).detach().abs().double().cpu().numpy()  # (S, S)
         fields["patch_gradient"] = scale_unit(patch_sum(ink, grid), "max")
         methods["patch_gradient"] = METHOD_GRADIENT
+    signal_start = 0
     if layout is not None and n_samples is not None and fs is not None:
+        signal_start, stop = window_samples(layout, int(n_samples), float(fs), float(start_s))
         for src, dst in (("patch_rollout", "signal_saliency"), ("patch_gradient", "signal_gradient")):
             if fields[src] is not None:
-                fields[dst] = saliency_to_signal(fields[src], layout, n_samples, fs, start_s)
+                fields[dst] = saliency_to_signal(fields[src], layout, stop - signal_start, fs, start_s,
+                                                 first=signal_start)                # (L, T_w)
                 methods[dst] = f"{METHOD_SIGNAL} ({src})"
     explanation = None
     if methods:
@@ -276,6 +321,7 @@ def explain_window(model, signal, image, clinical, clinical_mask, predicted: Seq
             model_image = np.rint(image[0, 0].detach().float().cpu().numpy() * 255.0).clip(0, 255)
             model_image = model_image.astype(np.uint8)                          # (S, S)
         explanation = Explanation(methods=methods, target_class=top, window=window,
-                                  window_start_s=float(start_s), image=model_image, **fields)
+                                  window_start_s=float(start_s), image=model_image,
+                                  signal_start=signal_start, **fields)
     return ExplainedWindow(explanation, logits_np.astype(np.float32), tuple(targets), t1 - t0,
                            time.perf_counter() - t1)

@@ -5,7 +5,8 @@ resample, instance-normalise, 10 s windows, render) and the model. Records longe
 give W windows; the record's probabilities are the mean of the window probabilities (each window
 is an equally valid 10 s view of the same ECG; the per-window values are kept in
 ``Prediction.window_probabilities``). Explanations come from the window with the highest maximum
-class probability (the first on ties) and are mapped back onto the record at that window's start.
+class probability (the first on ties) and are mapped back onto the record at that window's start:
+the saliency in time holds that window's samples only (``Explanation.signal_start`` places them).
 
 The model's forward passes run under ``torch.inference_mode``; only the explanation pass takes
 gradients (with respect to the inputs, never the weights). Research use only, not a diagnosis.

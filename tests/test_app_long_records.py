@@ -222,18 +222,17 @@ def test_closing_during_a_long_measurement_ends_cleanly_within_the_wait(tmp_path
 
 def explanation_of(record, start_s: float):
     """An explanation as the model gives it for the 10 s window at ``start_s``: lead importance, and
-    saliency on the record's time axis, 0 outside the window (``explain.saliency_to_signal``)."""
+    saliency on the window's own samples (``explain.explain_window``: (12, T_w) from record sample
+    ``signal_start``, a sample's margin either side)."""
     from mirage_model.explain import Explanation
 
-    n = record.signal.shape[1]
-    sal = np.zeros((12, n), np.float32)
-    a, b = int(start_s * FS), int((start_s + 10.0) * FS)
-    sal[:, a:b] = np.random.default_rng(3).uniform(0.5, 1.0, size=(12, b - a))
+    a, b = int(start_s * FS) - 1, int((start_s + 10.0) * FS) + 1
+    sal = np.random.default_rng(3).uniform(0.5, 1.0, size=(12, b - a)).astype(np.float32)
     imp = np.linspace(1.0, 2.0, 12)
     return Explanation(lead_bias=None, lead_attention=None, lead_importance=(imp / imp.sum()).astype(np.float32),
                        patch_rollout=None, patch_gradient=None, signal_saliency=sal,
                        methods={"lead_importance": "gradient x input", "signal_saliency": "rollout mapped"},
-                       window=7, window_start_s=start_s)
+                       window=7, window_start_s=start_s, signal_start=a)
 
 
 def drawn_overlay_seconds(plot) -> list[tuple[str, float, float]]:
@@ -290,9 +289,9 @@ def test_the_explanation_is_drawn_over_the_window_it_explains_only(qtbot):
 
 
 def test_a_page_change_does_not_copy_the_whole_records_saliency(qtbot):
-    """The saliency map spans the whole record (86 MB for 1 h of 12 leads at 500 Hz): every redraw
-    made a float64 copy of it and took its maximum once per panel, 0.65-1.3 s per page change of a
-    1 h record. A page change now allocates a small part of it. Truth: the map's own size."""
+    """The saliency map spanned the whole record (86 MB for 1 h of 12 leads at 500 Hz) and every
+    redraw copied it; it is the explained window's alone now, and a page change allocates a small
+    part of the record. Truth: the record's own size."""
     import tracemalloc
 
     sig = long_signal(1200.0)
@@ -307,7 +306,33 @@ def test_a_page_change_does_not_copy_the_whole_records_saliency(qtbot):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert viewer.plot.overlay_state()["saliency"]
-    assert peak < 0.1 * explanation.signal_saliency.nbytes, peak
+    assert peak < 0.05 * sig.nbytes, peak          # 0.64 MB here, of a 28.8 MB record
+
+
+def test_the_saliency_strips_show_the_windows_own_samples(qtbot):
+    """The explanation keeps the saliency of the explained window's samples only, (12, T_w) from
+    record sample ``signal_start``: each strip drawn is the map over its panel's seconds (max over
+    columns of a few samples on the rhythm strip), relative to the map's largest value. The plot
+    read the map as spanning the whole record, so a window-only map drew values of other times
+    (or none). Truth: the map as made, indexed by record sample."""
+    sig = long_signal(120.0)
+    viewer = viewer_with(qtbot, sig)
+    plot = viewer.plot
+    e = explanation_of(plot.record, 35.0)
+    plot.set_explanation(e)
+    viewer.page.setCurrentIndex(viewer.page.findText("35-45 s explained"))
+    top = float(e.signal_saliency.max())
+    checked = 0
+    for p, img in zip(plot.panels(), plot._sal_items):
+        assert img.isVisible()
+        a, b = int(round(p.t0 * FS)), int(round(p.t1 * FS))
+        want = e.signal_saliency[p.lead, a - e.signal_start:b - e.signal_start] / top
+        if want.size > 2000:
+            k = int(np.ceil(want.size / 2000))
+            want = np.pad(want, (0, (-want.size) % k)).reshape(-1, k).max(axis=1)
+        np.testing.assert_allclose(img.image[0], want, rtol=1e-6)
+        checked += 1
+    assert checked == 13
 
 
 def test_opening_a_long_record_reads_only_the_samples_drawn_for_gaps(qtbot):

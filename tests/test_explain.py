@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from mirage_model.explain import (attention_rollout, explain_window, patch_sum, saliency_to_signal,
-                                  scale_unit)
+                                  scale_unit, window_samples)
 from mirage_model.models.config import preset_config
 from mirage_model.models.mirage import Mirage, MirageOutput
 from mirage_model.preprocess import model_inputs
@@ -220,3 +220,45 @@ def test_saliency_to_signal_maps_alike_through_the_windows_own_layout():
         lit = (t >= 16.25 - 1e-9) & (t < 17.5 - 1e-9)
         assert np.all(got[6, lit] == 0.5)        # the patch covers half of the row's height
         assert np.all(got[6, ~lit] == 0) and np.all(np.delete(got, 6, axis=0) == 0)
+
+
+def test_explaining_a_window_of_a_long_record_keeps_that_windows_samples_only(tiny_mirage):
+    """The signal maps of a window of a long record spanned the whole record, 0 outside the window
+    (173 MB for the two maps of 1 h of 12 leads at 500 Hz). They hold the window's samples now,
+    (12, T_w) from record sample ``signal_start``, with each sample's value the independent
+    pixel-level mapping gives; ``signal_map`` reads any record samples, 0 outside the map."""
+    rec = synthetic_record(10, 500)
+    inp = model_inputs(rec.signal, rec.fs)
+    sig = torch.from_numpy(inp.signal)
+    img = torch.from_numpy(inp.image).float().div(255).unsqueeze(1)
+    c = torch.zeros(1, 4)
+    layout = make_layout(224, 224, RenderConfig())
+    fs, n, start = 500.0, 3600 * 500, 1914.67          # a window of a 1 h record, between samples
+    e = explain_window(tiny_mirage, sig, img, c, c, None, layout=layout, n_samples=n, fs=fs,
+                       start_s=start).explanation
+    first = int(np.ceil(start * fs))                    # the window's first sample: 957335
+    assert e.signal_start in (first - 1, first)
+    T_w = e.signal_saliency.shape[1]
+    assert e.signal_saliency.shape == e.signal_gradient.shape == (12, T_w)
+    assert 5000 <= T_w <= 5002 and e.signal_start + T_w >= first + 5000
+    for key, grid_map in (("signal_saliency", e.patch_rollout), ("signal_gradient", e.patch_gradient)):
+        sal = np.asarray(grid_map, dtype=np.float64)
+        for lead in range(12):
+            for k in range(e.signal_start, e.signal_start + T_w, 97):
+                want = _expected_signal_value(layout, sal, lead, k / fs - start)
+                assert getattr(e, key)[lead, k - e.signal_start] == pytest.approx(want, abs=1e-6), (key, lead, k)
+    # read back by record sample: the map where it reaches, 0 before and after
+    got = e.signal_map("signal_saliency", 1, e.signal_start - 10, e.signal_start + T_w + 10)
+    assert got.shape == (T_w + 20,)
+    assert not got[:10].any() and not got[-10:].any()
+    np.testing.assert_array_equal(got[10:-10], e.signal_saliency[1])
+    assert e.signal_map("signal_saliency", 1, 0, 1000).tolist() == [0.0] * 1000
+
+
+def test_a_ten_second_record_keeps_all_its_samples():
+    """A record no longer than its one window keeps the map of every sample (``window_samples``
+    stops at the record's ends)."""
+    layout = make_layout(224, 224, RenderConfig())
+    assert window_samples(layout, 5000, 500.0) == (0, 5000)
+    assert window_samples(layout, 3000, 500.0) == (0, 3000)        # shorter: padded flat on the image
+    assert window_samples(layout, 20000, 500.0, start_s=10.0) == (4999, 10001)

@@ -187,7 +187,21 @@ def test_predict_batch_with_explanations(predictor):
     records = [synthetic_record(10, 500, seed=1), synthetic_record(30, 100, seed=2)]
     out = predictor.predict_batch(records, explain=True)
     for rec, pred in zip(records, out):
-        assert pred.explanation.signal_saliency.shape == rec.signal.shape
+        _check_window_map(pred.explanation, rec)
+
+
+def _check_window_map(e, rec):
+    """The signal maps hold the explained window's samples only: (12, T_w) from record sample
+    ``signal_start``, every sample of [window_start_s, + 10 s) in the record and at most one more
+    either side."""
+    T_w = e.signal_saliency.shape[1]
+    assert e.signal_saliency.shape == e.signal_gradient.shape == (12, T_w)
+    t = (e.signal_start + np.arange(T_w)) / rec.fs                       # (T_w,) record times
+    all_t = np.arange(rec.signal.shape[1]) / rec.fs
+    in_window = all_t[(all_t >= e.window_start_s) & (all_t < e.window_start_s + 10)]
+    assert np.isin(in_window, t).all()
+    assert T_w <= in_window.size + 2 and e.signal_start >= 0 and e.signal_start + T_w <= rec.signal.shape[1]
+    return t
 
 
 def _check_long(pred: Prediction, rec: EcgRecord):
@@ -198,9 +212,8 @@ def _check_long(pred: Prediction, rec: EcgRecord):
     best = int(np.argmax(pred.window_probabilities.max(1)))
     assert e.window == best
     assert e.window_start_s == pytest.approx(pred.window_starts_s[best])
-    t = np.arange(rec.signal.shape[1]) / rec.fs
+    t = _check_window_map(e, rec)
     outside = (t < e.window_start_s) | (t >= e.window_start_s + 10)
-    assert e.signal_saliency.shape == rec.signal.shape
     assert np.all(e.signal_saliency[:, outside] == 0)
     assert np.any(e.signal_saliency[:, ~outside] > 0)
 

@@ -242,20 +242,14 @@ class PlotOverlays:
         a, b = max(p.t0, span[0]), min(p.t1, span[1])
         return (a, b) if b > a else None
 
-    def _saliency_top(self, sal: np.ndarray | None) -> float:
-        """The largest finite value of a saliency map (1 when none is positive), worked out once per
-        map: it spans the whole record (86 MB for 1 h of 12 leads at 500 Hz), and per panel and
-        page it held a page change of such a record 0.5 s."""
-        if sal is None:
+    @staticmethod
+    def _saliency_top(sal: np.ndarray | None) -> float:
+        """The largest finite value of a saliency map (1 when none is positive): the strips are
+        drawn relative to it. The map is the explained window's alone, (12, T_w)."""
+        if sal is None or not np.isfinite(sal).any():
             return 1.0
-        cached = getattr(self, "_sal_top", None)
-        if cached is not None and cached[0] is sal:
-            return cached[1]
-        finite = np.isfinite(sal).any()
-        top = float(np.nanmax(sal)) if finite else 0.0
-        top = top if top > 0 else 1.0
-        self._sal_top = (sal, top)
-        return top
+        top = float(np.nanmax(sal))
+        return top if top > 0 else 1.0
 
     def _draw_overlays(self) -> None:
         e = self.explanation
@@ -267,8 +261,8 @@ class PlotOverlays:
             imp = np.asarray(e.lead_importance, dtype=float)
             if imp.shape != (12,) or not np.isfinite(imp).all():
                 imp = None
+            # (12, T_w): the explained window's samples from record sample e.signal_start
             sal = getattr(e, self._saliency_key(), None)
-            # as stored (float32): a float64 copy of a whole record's map cost 60 ms a redraw for 1 h
             sal = np.asarray(sal) if sal is not None else None
             if sal is None or sal.ndim != 2 or sal.shape[0] != 12:
                 sal = None
@@ -295,12 +289,10 @@ class PlotOverlays:
                 label.setText(f"{100 * imp[p.lead]:.0f}%")
                 label.setPos(x_a + 1.0, p.baseline + p.height / 2 - 4.5)
             if show_s:
-                T = sal.shape[1]
-                # the saliency lies on the record's time axis at record.fs (its own length if it differs)
-                fs_s = T / self.record.duration_s if self.record.duration_s > 0 else self.record.fs
-                a = int(np.clip(round(part[0] * fs_s), 0, T - 1))
-                b = int(np.clip(round(part[1] * fs_s), a + 1, T))
-                row = sal[p.lead, a:b]
+                # the explained part's record samples; e.signal_map gives 0 past the map's ends
+                a = int(round(part[0] * self.record.fs))
+                b = max(a + 1, int(round(part[1] * self.record.fs)))
+                row = e.signal_map(self._saliency_key(), p.lead, a, b)
                 if row.size > 2000:  # one pixel column per ~0.1 mm is plenty
                     k = int(np.ceil(row.size / 2000))
                     row = np.pad(row, (0, (-row.size) % k)).reshape(-1, k).max(axis=1)
