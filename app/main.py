@@ -29,8 +29,10 @@ log = logging.getLogger("app")
 _T_START = time.perf_counter()
 # how long the closed app waits for its jobs to stop. A job stops at its next cancel check, but one
 # step cannot be interrupted (measuring a long record's first minute took 5 s here, more at 1 kHz):
-# past this the process ends without it (end_leaving_jobs)
+# past this the process ends without it (end_leaving_jobs). A job that only shows something (a
+# measurement, a model run: ``Worker.disposable``) gets EXIT_GRACE_MS; one that writes files, EXIT_WAIT_MS
 EXIT_WAIT_MS = 10000
+EXIT_GRACE_MS = 500
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -532,8 +534,8 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(0, window.analysisFinished.emit)
     rc = app.exec()
     window.cancel_all()
-    from app.workers import cancel_all_and_wait
-    stopped = cancel_all_and_wait(EXIT_WAIT_MS)
+    from app.workers import stop_for_exit
+    left = stop_for_exit(EXIT_WAIT_MS, EXIT_GRACE_MS)
     rc = result["rc"] or rc
     if unreadable:      # said last, as mirage score does; the export is incomplete, so not 0
         from mirage_model.records.folder import unreadable_line
@@ -541,13 +543,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{unreadable_line(unreadable)}; the records in them are not exported to {args.export_pdf}",
               file=sys.stderr, flush=True)
         rc = rc or 1
-    if not stopped:
-        end_leaving_jobs(rc)
+    if left:
+        end_leaving_jobs(rc, left)
     return rc
 
 
-def end_leaving_jobs(rc: int) -> None:
-    """End the process now, with ``rc``, leaving the pool's jobs that are still running.
+def end_leaving_jobs(rc: int, jobs: list[str] | None = None) -> None:
+    """End the process now, with ``rc``, leaving the pool's jobs that are still running (``jobs``,
+    their names, for the log).
 
     Returning instead lets Python shut down under a job that is still running Python code in a Qt
     pool thread, which Python neither knows of nor waits for: closing the window while a 1 h record
@@ -556,9 +559,7 @@ def end_leaving_jobs(rc: int) -> None:
     settings are saved when the window closes, and every file a job writes is written to a
     temporary name first and replaced in one step.
     """
-    from app.workers import live_jobs
-
-    log.info("ending with jobs still running after %.0f s: %s", EXIT_WAIT_MS / 1000, ", ".join(live_jobs()))
+    log.info("ending with jobs still running: %s", ", ".join(jobs or []) or "none named")
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

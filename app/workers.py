@@ -132,13 +132,17 @@ class Worker(QRunnable):
     :class:`Cancelled` emits neither. ``finished`` always comes last.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args, name: str = "", **kwargs):
+    def __init__(self, fn: Callable[..., Any], *args, name: str = "", disposable: bool = False, **kwargs):
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
         self.name = name or getattr(fn, "__name__", "job")
+        # True: what the job makes is only shown (a record read and measured, a model run, a
+        # listing, a filtered trace) and is made again when the record is opened again, so the app
+        # ends without waiting for it (``stop_for_exit``); False: it writes files (a PDF, a batch)
+        self.disposable = bool(disposable)
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
         self.elapsed_s: float | None = None
@@ -187,6 +191,35 @@ def cancel_all_and_wait(timeout_ms: int = 10000) -> bool:
     for w in live:
         w.cancel()
     return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+
+def stop_for_exit(wait_ms: int = 10000, grace_ms: int = 500) -> list[str]:
+    """Cancel every live job and wait for it to stop (application exit).
+
+    A job stops at its next cancel check, but one step of it may not be interruptible (measuring
+    the first minute of a long record takes seconds). A disposable job gets ``grace_ms`` to reach
+    its check: what it made is made again when the record is opened again, so past that the app
+    ends without it, at once and without a word. A job that writes files gets ``wait_ms``.
+
+    Returns:
+        the names of the jobs still running, [] when every job has stopped.
+    """
+    t0 = time.monotonic()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for w in live:
+        w.cancel()
+    while True:
+        with _LIVE_LOCK:
+            live = list(_LIVE)
+        waited_ms = (time.monotonic() - t0) * 1000.0
+        if not live:
+            # every job is past its last line of Python: let the pool threads return to Qt
+            return [] if QThreadPool.globalInstance().waitForDone(max(100, int(wait_ms - waited_ms))) else \
+                ["(pool threads)"]
+        if waited_ms >= wait_ms or (waited_ms >= grace_ms and all(w.disposable for w in live)):
+            return sorted(w.name for w in live)
+        time.sleep(0.02)
 
 
 def live_jobs() -> list[str]:

@@ -461,7 +461,8 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
                 self._show_display((False, None), sig if sig.dtype == np.float32 else display_filter(sig, fs),
                                    twins, redraw=False)
             gen = self._filter_gen
-            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters")
+            worker = workers.Worker(filter_for_display, sig, fs, hp, notch, twins, name="display filters",
+                                    disposable=True)
             worker.signals.result.connect(workers.while_alive(self, lambda out: self._filtered(gen, (hp, notch), out)))
             worker.signals.error.connect(workers.while_alive(self, lambda msg: self._filter_failed(gen, msg)))
             self.filter_worker = worker

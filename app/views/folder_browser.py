@@ -81,7 +81,7 @@ class FolderBrowser(QWidget):
         self._rows = None
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
-        self.worker = workers.Worker(_folder_job, folder, name="folder")
+        self.worker = workers.Worker(_folder_job, folder, name="folder", disposable=True)
         self.worker.signals.progress.connect(self._progress)
         self.worker.signals.error.connect(self._error)
         self.worker.signals.finished.connect(self._finished)

@@ -64,7 +64,7 @@ class ModelMixin:
         self.results.set_loading(Path(path).name)
         self.lab_form.set_loading_model(True)
         self.model_worker = workers.Worker(workers.load_models_job, path, self.device(),
-                                           self.statements_model_arg or "auto", name="model")
+                                           self.statements_model_arg or "auto", name="model", disposable=True)
         self.model_worker.signals.result.connect(
             workers.while_alive(self, lambda loaded, p=str(path): self._model_loaded(loaded, p)))
         self.model_worker.signals.error.connect(self._model_failed)
@@ -197,7 +197,7 @@ class ModelMixin:
         if session.model_name != self.predictor.name or session.schema is not self.predictor.schema:
             session.set_model(self.predictor.schema, self.predictor.name, self.statements_reads())
         ticket = session.ticket()
-        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict",
+        w = workers.Worker(workers.score_job, self.predictor, session.record, ticket, name="predict", disposable=True,
                            statements_predictor=self.statements_predictor, inputs=self.record_preparation())
         w.signals.started.connect(workers.while_alive(self, lambda t=ticket: self._predict_started(t)))
         w.signals.result.connect(workers.while_alive(self, lambda res, t=ticket: self._predict_done(t, res)))

@@ -113,7 +113,8 @@ class RecordsMixin:
         # that fails leaves that report on screen: the record is assessed once, here.
         assess = bool(getattr(pred, "assess_quality", False)) if pred is not None else True
         self._load_out = None
-        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", with_quality=assess)
+        w = workers.Worker(workers.load_record_job, path, pcfg, rcfg, name="load", disposable=True,
+                           with_quality=assess)
         w.signals.progress.connect(
             workers.while_alive(self, lambda d, t, out, i=sid, p=path: self._load_progress(i, p, d, out)))
         w.signals.result.connect(workers.while_alive(self, lambda out, i=sid: self._load_done(i, out)))
@@ -298,7 +299,7 @@ class RecordsMixin:
             return record_inputs(record, pcfg, rcfg, quality=quality)
 
         sid = self._preparing = session.id
-        w = workers.Worker(job, self.record, name="inputs")
+        w = workers.Worker(job, self.record, name="inputs", disposable=True)
         w.signals.result.connect(workers.while_alive(self, lambda made, i=sid: self._inputs_ready(i, made)))
         # failed: the model job prepares the record itself and says why
         w.signals.finished.connect(
