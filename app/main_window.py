@@ -295,6 +295,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.viewer.caliper_btn.toggled.connect(self.calipers_action.setChecked)
         # the Overlays button's switches (lead importance, saliency in time, fiducials), with their keys
         view_menu.addActions([self.viewer.importance_box, self.viewer.saliency_box, self.viewer.fid_box])
+        # pages of a long record: the explained window, and the next and previous 10 s
+        view_menu.addActions([self.viewer.explained_action, self.viewer.next_page_action,
+                              self.viewer.prev_page_action])
         self.median_window_action = act("&Median beats in a window", self.show_median_window, "Ctrl+Shift+M",
                                         None, view_menu)
         layouts = view_menu.addMenu("&Layout")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QThreadPool  # noqa: E402
+from PySide6.QtCore import Qt, QThreadPool  # noqa: E402
 
 from app import workers  # noqa: E402
 from app.views import ecg_plot  # noqa: E402
@@ -431,3 +431,65 @@ def test_12x1_shows_a_long_record_page_by_page(qtbot):
     short.layout_box.setCurrentText("12x1")
     assert {(p.t0, p.t1) for p in short.plot.panels()} == {(0.0, WHOLE_12X1_S)}
     assert not short.page.isEnabled()
+
+
+def _shows_whole(box) -> bool:
+    """Whether the combo box's text field is as wide as its current text (not cut off)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    opt = QStyleOptionComboBox()
+    box.initStyleOption(opt)
+    field = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                       QStyle.SubControl.SC_ComboBoxEditField, box)
+    return box.fontMetrics().horizontalAdvance(box.currentText()) <= field.width()
+
+
+def test_the_page_box_shows_a_long_records_pages_whole(qtbot):
+    """The page box was sized for "0-10 s" when first shown, and showed a 1 h record's last page as
+    "3590-3" and its explained window as "3350.6". Truth: the pixel width of each entry's own text
+    in the box's font, against the box's text field."""
+    sig = np.zeros((12, int(3600 * FS)), np.float32)
+    viewer = viewer_with(qtbot, sig)
+    viewer.plot.set_explanation(explanation_of(viewer.plot.record, 3350.67))
+    qtbot.wait(20)
+    for text in ("3590-3600 s", "3350.67-3360.67 s explained", "1230-1240 s"):
+        viewer.page.setCurrentIndex(viewer.page.findText(text))
+        qtbot.wait(20)
+        assert viewer.page.currentText() == text
+        assert _shows_whole(viewer.page), (text, viewer.page.width())
+
+
+def test_the_explained_window_and_the_next_page_are_one_key_away(qtbot):
+    """Among a 1 h record's 360 pages the explained window was an entry to scroll to. View > Go to
+    the explained window (Ctrl+Shift+E) shows it, offered only while there is one; Page Down and
+    Page Up in the trace view step through the pages, offered where there is a page to go to.
+    Truth: the page box's entries, which the record's length sets."""
+    sig = long_signal(120.0)
+    viewer = viewer_with(qtbot, sig)
+    plot = viewer.plot
+    assert not viewer.explained_action.isEnabled()
+    plot.set_explanation(explanation_of(plot.record, 35.0))
+    assert viewer.page.currentText() == "0-10 s" and viewer.explained_action.isEnabled()
+    viewer.activateWindow()
+    qtbot.waitUntil(viewer.isActiveWindow, timeout=WAIT_MS)      # keys reach the window's shortcuts
+    plot.setFocus()
+    qtbot.keyClick(plot, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert viewer.page.currentText() == "35-45 s explained"
+    assert plot.overlay_state()["saliency"] and plot.explained_span() == (35.0, 45.0)
+    # the next page after it, and back
+    qtbot.keyClick(plot, Qt.Key.Key_PageDown)
+    assert viewer.page.currentText() == "40-50 s"
+    qtbot.keyClick(plot, Qt.Key.Key_PageUp)
+    qtbot.keyClick(plot, Qt.Key.Key_PageUp)
+    assert viewer.page.currentText() == "30-40 s"
+    # the first page: nothing before it; the last: nothing after it
+    viewer.page.setCurrentIndex(0)
+    assert not viewer.prev_page_action.isEnabled() and viewer.next_page_action.isEnabled()
+    qtbot.keyClick(plot, Qt.Key.Key_PageUp)
+    assert viewer.page.currentIndex() == 0
+    viewer.page.setCurrentIndex(viewer.page.count() - 1)
+    assert viewer.page.currentText() == "110-120 s" and not viewer.next_page_action.isEnabled()
+    # a record of one page: neither the page keys nor the explained window
+    viewer.set_record(EcgRecord(signal=np.zeros((12, 5000), np.float32), fs=FS, record_id="short"))
+    assert not any(a.isEnabled() for a in (viewer.explained_action, viewer.next_page_action,
+                                           viewer.prev_page_action))

@@ -43,6 +43,9 @@ class EcgViewer(QWidget):
         self.layout_box = combo(list(LAYOUTS), "3x4", "lead layout (Ctrl+1 ...)")
         self.page = combo([_page_text(0.0)], _page_text(0.0), "the 10 s page shown (6x2 and 3x4); "
                           "\"explained\": the window the model's explanation was computed on")
+        # as wide as its longest entry: fitted to "0-10 s" when first shown, it cut a long record's
+        # pages to "3590-3" and the explained window's to "3350.6"
+        self.page.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._explained_start: float | None = None   # the page box's "explained" entry starts here
         for box, name in ((self.speed, "Paper speed"), (self.gain, "Gain"), (self.layout_box, "Lead layout"),
                           (self.page, "Page")):
@@ -69,11 +72,30 @@ class EcgViewer(QWidget):
                                          "purple shading: where in time the model looked")
         self.fid_box = self._switch("Fiducials", "Ctrl+Shift+F", False,
                                     "the measurements' P, QRS and T marks on every beat")
+        # the explained window of a long record, one key away: among a 1 h record's 360 pages it was
+        # an entry to scroll to (or an overlay to switch off and on again)
+        self.explained_action = QAction("Go to the &explained window", self)
+        self.explained_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.explained_action.setToolTip("show the 10 s window the model's explanation was computed on, "
+                                         "where the lead importance and the saliency are drawn (Ctrl+Shift+E)")
+        self.explained_action.triggered.connect(self.show_explained)
+        self.addAction(self.explained_action)
+        # the next and previous 10 s page, as a reader pages through a long record; keys of the
+        # trace view (the tables and text beside it keep their own Page Up / Page Down)
+        self.next_page_action = QAction("&Next page", self)
+        self.prev_page_action = QAction("&Previous page", self)
+        for action, key, step in ((self.next_page_action, "PgDown", 1), (self.prev_page_action, "PgUp", -1)):
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, k=step: self.step_page(k))
+            self.addAction(action)
         self.overlay_btn = QPushButton("Overlays")      # framed, as Calipers (a tool button reads as a word)
         self.overlay_btn.setAccessibleName("Overlays")
         menu = QMenu(self.overlay_btn)
         menu.setToolTipsVisible(True)
         menu.addActions([self.importance_box, self.saliency_box, self.fid_box])
+        menu.addSeparator()
+        menu.addAction(self.explained_action)
         self.overlay_btn.setMenu(menu)
         self.reset_btn = QPushButton("True scale")
         self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen) (Ctrl+0)")
@@ -170,6 +192,34 @@ class EcgViewer(QWidget):
         for w in (*self.record_controls, *self.overlay_actions):
             w.setEnabled(on)
         self.page.setEnabled(on and self.page.count() > 1 and self._paged())
+        self._page_actions()
+
+    def _page_actions(self) -> None:
+        """Offer page stepping while the page box chooses, and the explained window while there is one."""
+        pages = self.page.isEnabled()
+        i = self.page.currentIndex()
+        self.next_page_action.setEnabled(pages and i < self.page.count() - 1)
+        self.prev_page_action.setEnabled(pages and i > 0)
+        self.explained_action.setEnabled(pages and self._explained_index() >= 0)
+
+    def _explained_index(self) -> int:
+        return next((i for i in range(self.page.count()) if self.page.itemData(i, EXPLAINED_ROLE)), -1)
+
+    def step_page(self, step: int) -> bool:
+        """Show the next (``step`` 1) or previous (-1) entry of the page box; False at either end."""
+        i = self.page.currentIndex() + int(step)
+        if not self.page.isEnabled() or not 0 <= i < self.page.count():
+            return False
+        self.page.setCurrentIndex(i)
+        return True
+
+    def show_explained(self) -> bool:
+        """Show the explained window's page; False when there is none (a record of one page shows it all)."""
+        i = self._explained_index()
+        if i < 0 or not self.page.isEnabled():
+            return False
+        self.page.setCurrentIndex(i)
+        return True
 
     def _paged(self) -> bool:
         """Whether the layout shows the record page by page (``paper.paged``): the page box chooses."""
@@ -207,6 +257,7 @@ class EcgViewer(QWidget):
         if i >= 0:
             start = self.page.itemData(i)
             self.plot.set_page_start(float(start) if start is not None else i * PAGE_S)
+        self._page_actions()
 
     def _explained_page(self, *args) -> None:
         """Keep the page box's "explained" entry on the explained window of a long record: a page of
@@ -240,6 +291,7 @@ class EcgViewer(QWidget):
         self.page.setCurrentIndex(max(0, at))
         self.page.blockSignals(False)
         self.page.setEnabled(record is not None and self.page.count() > 1 and self._paged())
+        self._page_actions()
         if at < 0 and record is not None:    # the page shown was the old explained window's
             self._page_changed(self.page.currentIndex())
 
@@ -249,7 +301,7 @@ class EcgViewer(QWidget):
         start = self._explained_start
         if not on or start is None or not self._paged():
             return
-        i = next((i for i in range(self.page.count()) if self.page.itemData(i, EXPLAINED_ROLE)), -1)
+        i = self._explained_index()
         if i >= 0 and i != self.page.currentIndex():
             self.page.setCurrentIndex(i)
 

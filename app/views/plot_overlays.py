@@ -323,7 +323,8 @@ class PlotOverlays:
                 and not any(self._explained_part(p) for p in panels)):
             # drawn only over the window it was computed on, which this page does not show
             parts.append(f"lead importance and saliency not drawn: they are of the explained window "
-                         f"{span[0]:g}-{span[0] + PAGE_S:g} s, not on this page (Page box: \"explained\")")
+                         f"{span[0]:g}-{span[0] + PAGE_S:g} s, not on this page "
+                         "(Ctrl+Shift+E, or \"explained\" in the page box, shows it)")
         if self.pacer_marks.isVisible():     # first: the caption is elided at its end
             parts.insert(0, PACER_LEGEND)
         self.overlay_text = "; ".join(parts)
