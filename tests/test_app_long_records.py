@@ -493,3 +493,24 @@ def test_the_explained_window_and_the_next_page_are_one_key_away(qtbot):
     viewer.set_record(EcgRecord(signal=np.zeros((12, 5000), np.float32), fs=FS, record_id="short"))
     assert not any(a.isEnabled() for a in (viewer.explained_action, viewer.next_page_action,
                                            viewer.prev_page_action))
+
+
+def test_the_lead_attention_of_a_long_record_names_its_window(qtbot):
+    """The lead attention of a long record is that of its explained 10 s window, while its heat map
+    was titled "Lead attention (this record)" (the model image beside it said "window at ... s").
+    Its title and caption name the window now; a window at 0 s keeps the record's title. Truth: the
+    explanation's own window start."""
+    from dataclasses import replace
+
+    from app.views.explain import LeadHeatmaps
+
+    heat = LeadHeatmaps()
+    qtbot.addWidget(heat)
+    e = replace(explanation_of(None, 3350.67),
+                lead_attention=np.full((12, 12), 1 / 12, np.float32),
+                methods={"lead_attention": "last Graphormer layer lead-to-lead attention, mean over heads"})
+    heat.set_explanation(e)
+    assert heat.plots[1].titleLabel.text.startswith("Lead attention (window at 3350.67 s)")
+    assert "lead attention (window at 3350.67 s):" in heat.caption.text()
+    heat.set_explanation(replace(e, window_start_s=0.0))
+    assert heat.plots[1].titleLabel.text.startswith("Lead attention (this record)")

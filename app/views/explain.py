@@ -263,7 +263,8 @@ HEATMAPS = (  # Explanation field, title, checkbox text
 
 
 class LeadHeatmaps(QWidget):
-    """The learned lead-attention bias and this record's lead attention, 12x12 with lead names.
+    """The learned lead-attention bias and this record's lead attention, 12x12 with lead names (of
+    the explained window when it starts past 0 s: its title and caption say which).
 
     Each heatmap has its own switch and names the method that made it (``Explanation.methods``) in
     its title (short) and tooltip (full).
@@ -339,7 +340,11 @@ class LeadHeatmaps(QWidget):
         e = self.explanation
         methods = dict(getattr(e, "methods", {}) or {}) if e is not None else {}
         texts = []
+        start = float(getattr(e, "window_start_s", 0.0) or 0.0) if e is not None else 0.0
         for i, (key, title, _box) in enumerate(HEATMAPS):
+            if key == "lead_attention" and start:
+                # a long record's attention is that of its explained 10 s window, as the model image's
+                title = f"Lead attention (window at {start:g} s)"
             img, bar = self.images[i]
             plot = self.plots[i]
             m = None if e is None else getattr(e, key, None)
