@@ -214,9 +214,9 @@ def stop_for_exit(wait_ms: int = 10000, grace_ms: int = 500) -> list[str]:
             live = list(_LIVE)
         waited_ms = (time.monotonic() - t0) * 1000.0
         if not live:
-            # every job is past its last line of Python: let the pool threads return to Qt
-            return [] if QThreadPool.globalInstance().waitForDone(max(100, int(wait_ms - waited_ms))) else \
-                ["(pool threads)"]
+            # leaving _LIVE is each job's last step: its pool thread is back in Qt a moment later
+            done = QThreadPool.globalInstance().waitForDone(max(100, int(wait_ms - waited_ms)))
+            return [] if done else ["a pool thread"]
         if waited_ms >= wait_ms or (waited_ms >= grace_ms and all(w.disposable for w in live)):
             return sorted(w.name for w in live)
         time.sleep(0.02)
