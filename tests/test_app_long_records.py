@@ -514,3 +514,35 @@ def test_the_lead_attention_of_a_long_record_names_its_window(qtbot):
     assert "lead attention (window at 3350.67 s):" in heat.caption.text()
     heat.set_explanation(replace(e, window_start_s=0.0))
     assert heat.plots[1].titleLabel.text.startswith("Lead attention (this record)")
+
+
+def test_the_lead_importance_figures_stay_under_the_lead_names_when_zoomed_out(qtbot):
+    """The lead-importance figure ("58%") sat 4.5 mm of paper under the panel's top, under the lead
+    name at true scale; on a fitted 6x2 page (0.4x here, as on a 1280x800 screen) 4.5 mm is 7 px,
+    less than a line of text, and the figure was drawn over the name. It now sits a line under the
+    name at any zoom, and at 4.5 mm where that is lower. Truth: the two texts' rectangles on screen."""
+    sig = long_signal(120.0)
+    viewer = viewer_with(qtbot, sig)
+    viewer.resize(700, 450)
+    plot = viewer.plot
+    plot.set_explanation(explanation_of(plot.record, 30.0))
+    viewer.layout_box.setCurrentText("6x2")
+    viewer.page.setCurrentIndex(viewer.page.findData(30.0))
+    assert viewer.page.currentText() == "30-40 s explained"
+    for zoom in (None, 0.35, 1.0):
+        if zoom is None:
+            plot.fit_page()
+        else:
+            plot.set_zoom(zoom)
+        qtbot.wait(20)
+        assert plot.zoom < 0.6 or zoom == 1.0
+        checked = 0
+        for p, name, figure in zip(plot.panels(), plot.labels, plot._imp_labels):
+            if not figure.isVisible() or abs(p.t0 - 30.0) > 1e-6:
+                continue
+            a, b = name.sceneBoundingRect(), figure.sceneBoundingRect()
+            assert a.height() > 0 and b.height() > 0
+            assert not a.intersects(b), (zoom, name.toPlainText(), a, b)
+            assert b.top() >= a.bottom() - 1                  # under it, not beside or over it
+            checked += 1
+        assert checked == 7                                   # 6 rows of the 30 s column and the strip

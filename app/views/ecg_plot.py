@@ -330,6 +330,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
                 f"{self.gain * self.zoom:.3g} mm/mV on screen")
 
     def _emit_scale(self) -> None:
+        self._place_importance_labels()     # their distance under the lead names is in screen pixels
         self.scaleChanged.emit(self.scale_text())
 
     # ------------------------------------------------------------------ data

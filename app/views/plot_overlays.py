@@ -287,7 +287,7 @@ class PlotOverlays:
                 band.setBrush(QBrush(QColor(235, 110, 0, alpha)))
                 label = self._imp_labels[i]
                 label.setText(f"{100 * imp[p.lead]:.0f}%")
-                label.setPos(x_a + 1.0, p.baseline + p.height / 2 - 4.5)
+                label.under_name_at = (x_a + 1.0, p.baseline + p.height / 2)    # (x, panel top) mm
             if show_s:
                 # the explained part's record samples; e.signal_map gives 0 past the map's ends
                 a = int(round(part[0] * self.record.fs))
@@ -303,7 +303,21 @@ class PlotOverlays:
                 tr.translate(x_a, p.baseline - h / 2)
                 tr.scale((x_b - x_a) / max(1, row.size), h)
                 img.setTransform(tr)
+        self._place_importance_labels()
         self._update_caption()
+
+    def _place_importance_labels(self) -> None:
+        """Each lead-importance figure under its lead's name: 4.5 mm under the panel's top, or lower
+        where the name's line of text is taller than that on screen (a fitted 6x2 or 12x1 page: at
+        0.42x the figure sat on the name). Run again on every zoom (``EcgPlot._emit_scale``)."""
+        ppm = self.px_per_paper_mm() if self.paper is not None else 0.0
+        for label in getattr(self, "_imp_labels", ()):
+            where = getattr(label, "under_name_at", None)
+            if not label.isVisible() or where is None:
+                continue
+            line_px = label.textItem.boundingRect().height()      # the name's line, in the same font
+            drop = max(4.5, 0.5 + (line_px + 1.0) / ppm) if ppm > 0 else 4.5
+            label.setPos(where[0], where[1] - drop)
 
     def _update_caption(self) -> None:
         state = self.overlay_state()
