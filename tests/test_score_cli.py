@@ -121,7 +121,7 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     assert sum(r["status"] == "ok" for r in rows.values()) == len(good) - 1
     labs.write_text(f"record_id,age,troponin_t [ng/L]\n{rid},61,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
-               "--labs", str(labs), "--no-measure"])
+               "--labs", str(labs), "--no-measure", "--overwrite"])
     assert rc == 1 and sum(r["status"] == "ok" for r in _rows(out)) == len(good)
     # the tiny model reads age, sex, height, weight: troponin is kept, marked and counted as unused
     assert "labs.csv: 1 of 2 values not used by this model (troponin_t 1)" in capsys.readouterr().out
@@ -463,7 +463,7 @@ def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys
 
     # one row read, one refused: the count of values is the read row's, and the refusal is said
     labs.write_text("record_id,age,crp [mg/L]\nludb/1,300,5\n00417_lr,40,3\n")
-    assert main(args) == 1
+    assert main(args + ["--overwrite"]) == 1
     said = capsys.readouterr().out
     assert "labs.csv: 1 of 2 values not used by this model (crp 1); 1 of 2 rows refused" in said, said
 
@@ -548,7 +548,10 @@ def test_score_refuses_to_replace_an_earlier_runs_pdfs(checkpoint, tmp_path, cap
 
     first = state()
     capsys.readouterr()
-    for again in ([], ["--out", str(tmp_path / "other.csv")], ["--resume", "--out", str(tmp_path / "new.csv")]):
+    assert main(argv) == 2              # the same --out: its rows are refused first
+    assert f"error: mirage score --out {out} holds the rows of an earlier run" in capsys.readouterr().err
+    assert state() == first
+    for again in (["--out", str(tmp_path / "other.csv")], ["--resume", "--out", str(tmp_path / "new.csv")]):
         assert main(argv + again) == 2, again
         err = capsys.readouterr().err
         assert f"error: mirage score --pdf-dir {pdfs}: it holds 2 PDFs an earlier run wrote for these records " \
@@ -633,3 +636,54 @@ def test_a_score_stopped_by_ctrl_c_leaves_no_pdf_without_its_row(checkpoint, tmp
     assert "scored 2, failed 0" in capsys.readouterr().out
     assert sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf")) == \
         ["ludb/1.pdf", "ptbxl/records100/00000/00417_lr.pdf"]
+
+
+def test_score_never_replaces_an_earlier_output_or_an_input_without_being_told(checkpoint, tmp_path, capsys):
+    """A second `mirage score` onto the same --out replaced the first run's rows without a word
+    (hours of scoring gone to a rerun with a typo), and an --out naming an existing file that is no
+    output at all was written over: `--out FOLDER/1.dat` replaced the record's signal file with a
+    CSV, `--out labs.csv` the labs table. Now an earlier run's rows are refused, before the model
+    loads, unless --resume (kept) or --overwrite (replaced); a file that is no output of mirage
+    score is refused whatever the options, each byte left as it was."""
+    folder = _two_records(tmp_path / "records")
+    signal = folder / "ludb" / "1.dat"
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\nludb/1,60\n")
+    before = {p: p.read_bytes() for p in (signal, labs)}
+    common = [str(folder), "--model", str(checkpoint), "--no-progress", "--no-measure", "--statements-model", "none"]
+    for target in (signal, labs):
+        for extra in ([], ["--overwrite"], ["--resume"]):
+            assert main(["score", *common, "--out", str(target), *extra]) == 2, (target, extra)
+            err = capsys.readouterr().err
+            assert f"error: {target}: exists and is no output of mirage score" in err, err
+            assert "it is left as it is: choose another output file" in err
+            assert target.read_bytes() == before[target]
+    assert main(["score", *common, "--out", str(signal)]) == 2
+    assert "(it holds binary data: a signal file?)" in capsys.readouterr().err
+
+    out = tmp_path / "r.csv"
+    assert main(["score", *common, "--out", str(out)]) == 0
+    first = out.read_bytes()
+    assert len(_rows(out)) == 2
+    capsys.readouterr()
+    assert main(["score", *common, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: mirage score --out {out} holds the rows of an earlier run, which this run would replace: " \
+           "give --resume to keep them and score only the other records, --overwrite to replace them, or " \
+           "another --out" in err, err
+    assert out.read_bytes() == first
+    assert main(["score", *common, "--out", str(out), "--resume"]) == 0
+    assert "2 already done (skipped)" in capsys.readouterr().out
+    assert main(["score", *common, "--out", str(out), "--overwrite"]) == 0
+    assert "scored 2, failed 0" in capsys.readouterr().out
+    # an output holding its header alone (a run stopped before its first row) has no rows to lose
+    out.write_text(out.read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8-sig")
+    assert main(["score", *common, "--out", str(out)]) == 0
+    # the library refuses it too, under the output's lock, for a caller that did not check first
+    from mirage_model.review.batch import BatchError, score_folder
+
+    with pytest.raises(BatchError, match="holds the rows of an earlier run"):
+        score_folder(folder, mm.Predictor(checkpoint), out, overwrite=False, measure=False)
+    with pytest.raises(BatchError, match="is no output of mirage score"):
+        score_folder(folder, mm.Predictor(checkpoint), signal, measure=False)
+    assert signal.read_bytes() == before[signal]

@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
+from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
 from mirage_model.clinical.labs import unmatched_rows_text
@@ -51,9 +52,11 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="labs CSV: first column the record id, one column per feature (see the README)")
     p.add_argument("--pdf-dir", type=Path, default=None, help="also write one PDF report per record here")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace the PDFs an earlier run wrote in --pdf-dir for these records (without it such a "
-                   "--pdf-dir is refused before any record is scored; with --resume, only PDFs of records the "
-                   "--out has no finished row of count: that run's own are skipped with their records)")
+                   help="replace the rows an earlier run wrote in --out and the PDFs it wrote in --pdf-dir for "
+                   "these records (without it such an --out or --pdf-dir is refused before any record is "
+                   "scored; with --resume the --out's rows are kept, and only PDFs of records it has no "
+                   "finished row of count: that run's own are skipped with their records). A file that is "
+                   "no output of mirage score is never replaced")
     p.add_argument("--explain", action="store_true", help="include explanations in the PDFs (slower)")
     p.add_argument("--workers", type=int, default=1,
                    help="loader processes that read and measure records ahead of the model (default 1: none)")
@@ -134,6 +137,11 @@ def run(args) -> int:
     if args.labs is not None and not args.labs.is_file():
         raise UsageError(f"error: {args.labs}: labs table not found")
     check_output_file(args.out, "--out")
+    try:     # before the model loads: an earlier run's rows, or a file that is no output (an ECG's .dat)
+        if earlier_output(args.out, fmt) and not args.resume and not args.overwrite:
+            raise UsageError(f"error: mirage score --out {printable(earlier_output_refusal(args.out))}")
+    except BatchError as err:
+        raise UsageError(f"error: {err}") from None
     if args.pdf_dir is not None:     # before any record is scored: a bad folder would fail every row's PDF
         check_output_folder(args.pdf_dir, "--pdf-dir")
 
@@ -194,7 +202,7 @@ def run(args) -> int:
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
             record_timeout_s=time_limit or None, all_statements=args.all_statements,
             statements_predictor=statements_predictor, found=(headers, orphans, not_ecg),
-            unreadable_folders=unreadable, notice=warn_now)
+            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
     except BatchError as err:
         if bar is not None:
             bar.close()

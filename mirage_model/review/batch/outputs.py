@@ -23,7 +23,7 @@ import os
 import socket
 from pathlib import Path
 
-from mirage_model.csvsafe import encodable, neutralise, restore
+from mirage_model.csvsafe import encodable, neutralise, printable, restore
 from mirage_model.paths import atomic_output
 from mirage_model.review.batch.errors import BatchError
 
@@ -100,6 +100,58 @@ def read_rows(path, fmt: str | None = None) -> tuple[list[str], list[dict]]:
             cols = list(row)
         rows.append({k: restore(v) if isinstance(v, str) else v for k, v in row.items()})
     return cols, rows
+
+
+# how much of an existing output is read to tell what it is (its first line, and whether a row follows)
+PROBE_BYTES = 1 << 16
+
+
+def earlier_output(out_path, fmt: str) -> bool:
+    """Whether ``out_path`` holds rows an earlier run wrote (a run that is neither resumed nor told
+    to overwrite replaces them: the faces refuse or ask first). False when it does not exist or is
+    empty, or holds only the header. Only its first ``PROBE_BYTES`` are read.
+
+    Raises:
+        BatchError: the file exists and is no output of a batch (its first line is not a header
+            whose first column is ``record_path``, or a JSON object with that key): an ECG's
+            signal file, the labs table, another program's CSV. It is never replaced, whatever the
+            options, naming the file and what its first line is.
+    """
+    path = Path(out_path)
+    if not path.exists():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(PROBE_BYTES)
+    except OSError as err:
+        raise BatchError(f"{path}: cannot read the existing output ({err.strerror or err})") from None
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    if not lines:
+        return False
+    first = lines[0]
+    if fmt == "csv":
+        ours = next(csv.reader([first]), [""])[:1] == ["record_path"]
+    else:
+        try:
+            ours = isinstance(row := json.loads(first), dict) and "record_path" in row
+        except ValueError:
+            ours = False
+    if not ours:
+        if b"\0" in head or "\ufffd" in first:
+            what = "it holds binary data: a signal file?"
+        else:
+            what = f"its first line reads {printable(first[:60]) + ('...' if len(first) > 60 else '')!r}"
+        raise BatchError(f"{path}: exists and is no output of mirage score ({what}); it is left as it is: "
+                         "choose another output file")
+    return len(lines) > (1 if fmt == "csv" else 0)
+
+
+def earlier_output_refusal(out_path) -> str:
+    """Why a run neither resumed nor told to overwrite does not start on ``out_path``, which holds
+    an earlier run's rows (``earlier_output``), with what to do instead."""
+    return (f"{out_path} holds the rows of an earlier run, which this run would replace: give --resume to "
+            "keep them and score only the other records, --overwrite to replace them, or another --out")
 
 
 class OutputLock:

@@ -16,7 +16,7 @@ from typing import Callable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
-from mirage_model.review.batch.outputs import FORMATS, lock_output, write_atomic
+from mirage_model.review.batch.outputs import FORMATS, earlier_output, earlier_output_refusal, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_header_notes, labs_text, rel_path
@@ -146,7 +146,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
                  all_statements: bool = False, statements_predictor=None,
                  found: tuple | None = None, unreadable_folders: list | None = None,
-                 notice: Callable[[str], None] | None = None) -> BatchSummary:
+                 notice: Callable[[str], None] | None = None, overwrite: bool = True) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -195,6 +195,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         unreadable_folders: the folders that search could not list (with ``found``).
         notice: called with a line to tell at once, before any record is scored: the output's lock
             file left by a killed run was taken over (also ``BatchSummary.lock_note`` at the end).
+        overwrite: replace the rows an earlier run wrote in ``out_path`` when not resuming; False
+            refuses such an output (``mirage score`` without --overwrite or --resume). A file that is
+            no batch output (an ECG's signal file, the labs table) is refused either way
+            (``outputs.earlier_output``).
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
@@ -202,7 +206,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     Raises:
         BatchError: missing folder, bad labs table, unknown format, an output to resume that
             cannot be read, was written with other columns, by another model or with other
-            labs-table values, or an output that another run is writing (its lock is held).
+            labs-table values, an output that another run is writing (its lock is held), an
+            output holding an earlier run's rows without ``resume`` or ``overwrite``, or an
+            existing file that is no batch output.
         KeyboardInterrupt: after writing what was done.
     """
     t0 = time.perf_counter()
@@ -232,6 +238,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     if lock.stale_note and notice is not None:
         notice(lock.stale_note)
     try:
+        if earlier_output(out_path, fmt) and not resume and not overwrite:
+            raise BatchError(earlier_output_refusal(out_path))
         kept = kept_rows(out_path, fmt, cols) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
         by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
