@@ -1,4 +1,5 @@
-"""The "Batch score folder" dialog and the PDFs of an earlier run: given a PDF folder that held
+"""The "Batch score folder" dialog and what an earlier run wrote (its PDFs; the rows of its output
+CSV, at the end of this file). Given a PDF folder that held
 them, it replaced them one by one without a word, where ``mirage score --pdf-dir`` refuses such a
 folder unless --overwrite. It now asks first (Replace / Cancel); Cancel leaves every file as it
 was and the dialog open; a resumed run skips its finished records' PDFs, and is asked only about
@@ -169,3 +170,46 @@ def test_a_resumed_run_is_asked_about_another_runs_pdfs(qtbot, tiny_model, recor
     assert _state(pdf_dir / other) != before[pdf_dir / other]
     kept = next(p for p in before if p.suffix == ".pdf" and p.name != other)
     assert _state(kept) == before[kept]
+
+
+def test_an_earlier_runs_rows_are_asked_about_and_a_file_that_is_no_output_is_never_written(
+        qtbot, tiny_model, records, tmp_path, answer):
+    """Start without Resume onto the output CSV of an earlier run replaced its rows without a word
+    (the dialog's default output, FOLDER/scores.csv, is the same file for every run on a folder), and
+    an output naming a record's signal file wrote a CSV over it. Now the dialog asks about the rows
+    (Cancel keeps each byte, Replace scores anew; Resume is not asked), and refuses a file that is
+    no batch output without a question, naming it."""
+    out = records / "scores.csv"                 # the default: inside the folder scored
+    dlg = _dialog(qtbot, tiny_model, records, out, tmp_path / "pdfs")
+    dlg.pdf_dir.setText("")
+    assert dlg.output.text() == str(out)
+    _run(qtbot, dlg)
+    assert answer.asked == [] and "2 scored" in dlg.status.text(), dlg.status.text()
+    os.utime(out, (OLD, OLD))
+    before = _state(out)
+
+    answer.button = "Cancel"
+    assert dlg.start() is None
+    assert len(answer.asked) == 1
+    assert f"The output CSV {out} holds the rows of an earlier run. This run would replace them." \
+        in answer.asked[0], answer.asked[0]
+    assert "tick Resume" in answer.asked[0]
+    assert _state(out) == before and dlg.worker is None and dlg.start_btn.isEnabled()
+    assert f"Not started: the rows in {out} are kept, nothing was written" in dlg.status.text(), dlg.status.text()
+
+    dlg.resume.setChecked(True)                  # kept: no question
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 1 and "2 skipped" in dlg.status.text(), dlg.status.text()
+    dlg.resume.setChecked(False)
+    answer.button = "Replace"
+    _run(qtbot, dlg)
+    assert len(answer.asked) == 2 and "2 scored" in dlg.status.text(), dlg.status.text()
+    assert _state(out)[1] > before[1]
+
+    signal = next(records.glob("*.dat"))
+    data = signal.read_bytes()
+    dlg.output.setText(str(signal))
+    assert dlg.start() is None
+    assert len(answer.asked) == 2                # no question: never written
+    assert signal.read_bytes() == data
+    assert f"Not started: {signal}: exists and is no output of mirage score" in dlg.status.text(), dlg.status.text()

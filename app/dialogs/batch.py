@@ -6,8 +6,10 @@ when it happens; the labs-table rows that fit no record, what reading the table 
 assumed, censored values read as their limit) and its refused rows, when the run starts; the
 records whose labs row differs from their ECG header in age or sex, as their rows arrive) stays in
 lines of notes under the progress, each with its details in the notes' tooltip; such a record's
-id is orange, its note in the id's tooltip. A run that would replace the PDFs an earlier run wrote in its PDF folder
-asks first (Replace / Cancel), as ``mirage score`` refuses one without --overwrite; a resumed run
+id is orange, its note in the id's tooltip. A run that would replace the rows an earlier run wrote in its
+output CSV, or the PDFs it wrote in its PDF folder, asks first (Replace / Cancel,
+``batch_questions``), as ``mirage score`` refuses one without --overwrite; an output that is no
+batch output (a record's signal file, the labs table) is never written; a resumed run
 skips its finished records and their PDFs, and is asked only about PDFs of the records its output
 has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
 record in the main window, with the labs-table values the batch scored it with
@@ -16,20 +18,20 @@ record in the main window, with the labs-table values the batch scored it with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app import workers
+from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
+from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.settings import DEVICES
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.records.folder import unreadable_line
-from mirage_model.review.interpret import companion_statements_model
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
 # record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,
@@ -63,114 +65,6 @@ def _typed(row: dict) -> dict:
                 pass
         out[key] = value
     return out
-
-
-@dataclass
-class ListedFolder:
-    """A folder listed before a batch with a PDF folder starts: ``found`` and ``unreadable`` as
-    ``find_inputs`` gave them (handed on to the batch, which does not list again), ``earlier`` the
-    PDFs already in the PDF folder that the run would write (``batch.earlier_pdfs``)."""
-
-    found: tuple
-    unreadable: list = field(default_factory=list)
-    earlier: list = field(default_factory=list)
-    resumed: bool = False       # a run resumed onto an output: ``earlier`` leaves out its finished records'
-
-
-def list_folder_job(ctx, folder, pdf_dir, resume_out=None) -> ListedFolder:
-    """List ``folder``'s records and find the PDFs of them already in ``pdf_dir`` (off the GUI
-    thread: 3 s for the 21,799 records of PTB-XL on a busy 2-core machine). A run resumed onto
-    ``resume_out`` writes none for the records that output finished (``resume.finished_records``):
-    theirs are not counted, as ``mirage score --resume`` counts them."""
-    from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs   # scipy: when a batch starts
-    from mirage_model.review.batch.resume import finished_records
-
-    unreadable: list = []
-    found = find_inputs(folder, unreadable)
-    ctx.check()
-    resumed = resume_out is not None and Path(resume_out).exists()
-    try:
-        done = finished_records(Path(resume_out)) if resumed else set()
-    except BatchError:
-        return ListedFolder(found, unreadable, [], resumed)     # the batch refuses that output, naming it
-    return ListedFolder(found, unreadable, earlier_pdfs(pdf_dir, folder, found[0], done), resumed)
-
-
-def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bool = False) -> bool:
-    """Ask whether to replace the ``earlier`` PDFs in ``pdf_dir`` (Replace / Cancel, Cancel the
-    default); True: replace them. ``resumed``: the run resumes an output that has no finished row
-    of their records."""
-    pdf_dir = Path(pdf_dir)
-    n = len(earlier)
-    names = []
-    for p in earlier[:3]:
-        try:
-            names.append(Path(p).relative_to(pdf_dir).as_posix())
-        except ValueError:
-            names.append(Path(p).name)
-    shown = ", ".join(names) + (" ..." if n > 3 else "")
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Replace earlier PDFs?")
-    box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
-    if resumed:
-        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
-                    f"would score ({shown}) that the output CSV has no finished row of: another run's (another "
-                    f"model's, or other records' of the same names). This run would replace "
-                    f"{'them' if n != 1 else 'it'}.")
-        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder.")
-    else:
-        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} an earlier run wrote for "
-                    f"these records ({shown}). This run would replace {'them' if n != 1 else 'it'}.")
-        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder, or tick Resume "
-                               "with that run's output CSV to score only the records it did not finish.")
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    box.exec()
-    return box.clickedButton() is replace
-
-
-@dataclass
-class LabsMatched:
-    """The run's labs-table match, sent before its first row: ``lookup`` (``batch.LabsLookup``),
-    the ids of the rows that fit no record (``unmatched``) and the case / leading-zero ``hint``
-    (``clinical.labs.near_miss_text``), as the run's summary gives them at the end."""
-
-    lookup: object
-    unmatched: list = field(default_factory=list)
-    hint: str = ""
-
-
-def batch_with_model_job(ctx, folder, model_path, device, predictor, out_path, statements: str = "auto", **kwargs):
-    """Score a folder with its own copy of the model (loaded for ``device``), so that the batch and
-    the main window's inference never share one model between threads. Without a model path the
-    given ``predictor`` is used. ``statements`` ("auto", "none" or a folder, as
-    ``workers.load_models_job``): the statements model loaded beside it for the interpretation."""
-    from mirage_model.inference import Predictor   # torch: imported when a batch starts, not with the window
-    from mirage_model.review.batch.inputs import find_inputs, labs_lookup
-
-    if kwargs.get("labs"):
-        # the batch's own match of the table's rows to the folder's records, handed to the dialog
-        # before the model loads and the first row, so that the rows that fit no record are named
-        # when the run starts and a row opens with the values it was scored with
-        if kwargs.get("found") is None:     # not listed before (no PDF folder to look at)
-            unreadable: list = []
-            kwargs.update(found=find_inputs(folder, unreadable), unreadable_folders=unreadable)
-        lookup = labs_lookup(kwargs["labs"], folder, kwargs["found"][0])
-        unmatched = list(lookup.match.unmatched)
-        # the hint over every record of the run, as score_folder's summary gives it at the end
-        hint = lookup.unmatched_hint(sorted(set().union(*kwargs["found"]))) if unmatched else ""
-        ctx.progress(0, 0, LabsMatched(lookup, unmatched, hint))
-        kwargs.update(labs=lookup)    # read and matched once
-        ctx.check()
-    if model_path or predictor is None:
-        predictor = Predictor(model_path or None, device=device)
-    where = companion_statements_model(getattr(predictor, "labels", ()), statements)
-    if where is not None:
-        kwargs["statements_predictor"] = Predictor(where, device=device)
-    return workers.batch_job(ctx, folder, predictor, out_path, **kwargs)
 
 
 class BatchDialog(QDialog):
@@ -288,7 +182,9 @@ class BatchDialog(QDialog):
             self.folder.setText(folder)
 
     def _browse_output(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)")
+        # no "replace?" here: Start asks about an earlier run's rows, offering Resume (``_may_write``)
+        path, _ = QFileDialog.getSaveFileName(self, "Output CSV", self.output.text(), "CSV (*.csv)",
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.output.setText(path)
             self._output_follows = False
@@ -329,6 +225,11 @@ class BatchDialog(QDialog):
         self._labs_name = Path(self.labs.text().strip()).name
         if self.resume.isChecked():
             kwargs["resume"] = True
+        else:
+            replace = self._may_write(out)
+            if replace is None:
+                return None
+            kwargs["overwrite"] = replace     # False: rows that appear meanwhile are refused by the batch
         self._folder = Path(folder)
         # PDFs an earlier run wrote for these records are asked about first (mirage score refuses
         # them without --overwrite); a resumed run skips its finished records and their PDFs, and
@@ -336,6 +237,26 @@ class BatchDialog(QDialog):
         if "pdf_dir" in kwargs:
             return self._list_first(folder, out, kwargs)
         return self._start_batch(folder, out, kwargs)
+
+    def _may_write(self, out: str) -> bool | None:
+        """Whether a run that is not resumed may write ``out``: None when not (the status says why),
+        True when it holds an earlier run's rows and the user answers Replace (``mirage score``
+        refuses them without --overwrite), False when it holds none. A file that is no batch output
+        (a record's signal file, the labs table) is never written. Only the file's first 64 KiB are
+        read (``batch.outputs.earlier_output``)."""
+        from mirage_model.review.batch import BatchError      # scipy: when a batch starts
+        from mirage_model.review.batch.outputs import earlier_output
+
+        try:
+            earlier = earlier_output(out, "csv")
+        except BatchError as err:
+            self.status.setText(f"Not started: {err}")
+            return None
+        if earlier and not ask_replace_output(self, out):
+            self.status.setText(f"Not started: the rows in {out} are kept, nothing was written. Tick Resume to "
+                                "score only the records it did not finish, or choose another output CSV.")
+            return None
+        return earlier
 
     def _list_first(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         """List the folder and look for the PDFs the run would replace, in a worker; the batch

@@ -1,0 +1,64 @@
+"""The questions the batch dialog asks before a run that would replace what an earlier run
+wrote (``mirage score`` refuses such a run without --overwrite): the PDFs in its PDF folder, the
+rows of its output CSV. Each answers True for Replace; Cancel is the default and the Escape key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bool = False) -> bool:
+    """Ask whether to replace the ``earlier`` PDFs in ``pdf_dir`` (Replace / Cancel, Cancel the
+    default); True: replace them. ``resumed``: the run resumes an output that has no finished row
+    of their records."""
+    pdf_dir = Path(pdf_dir)
+    n = len(earlier)
+    names = []
+    for p in earlier[:3]:
+        try:
+            names.append(Path(p).relative_to(pdf_dir).as_posix())
+        except ValueError:
+            names.append(Path(p).name)
+    shown = ", ".join(names) + (" ..." if n > 3 else "")
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Replace earlier PDFs?")
+    box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
+    if resumed:
+        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
+                    f"would score ({shown}) that the output CSV has no finished row of: another run's (another "
+                    f"model's, or other records' of the same names). This run would replace "
+                    f"{'them' if n != 1 else 'it'}.")
+        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder.")
+    else:
+        box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} an earlier run wrote for "
+                    f"these records ({shown}). This run would replace {'them' if n != 1 else 'it'}.")
+        box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder, or tick Resume "
+                               "with that run's output CSV to score only the records it did not finish.")
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is replace
+
+
+def ask_replace_output(parent: QWidget | None, out) -> bool:
+    """Ask whether to replace the rows an earlier run wrote in the output CSV ``out`` (Replace /
+    Cancel, Cancel the default); True: replace them."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Replace the earlier output?")
+    box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
+    box.setText(f"The output CSV {out} holds the rows of an earlier run. This run would replace them.")
+    box.setInformativeText("Replace, or Cancel to keep them: then tick Resume to keep them and score only "
+                           "the other records, or choose another output CSV.")
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is replace
