@@ -687,6 +687,33 @@ def test_record_time_limit_in_a_loader_pool(tmp_path, predictor, monkeypatch):
     assert "time limit" in next(r["error"] for r in rows if "slow" in r["record_path"])
 
 
+def test_a_loads_time_limit_counts_from_its_start_not_its_queueing(tmp_path):
+    """`mirage score --workers 2 --time-limit 3` on a hostile folder failed all of its 93 records,
+    an empty file too, each "took longer than the 3 s time limit": the wait for a load counted
+    from when the batch asked for it, so a new pool's start (7-12 s on a busy 2-core machine) and
+    the time a record sat queued behind others were charged to it, and each timeout restarted the
+    pool whose start the next record then waited for. The limit now counts from when a loader
+    process starts the record, and a process reads and measures a sample before its first record.
+    Truth: the records' own faults (an empty file; a readable sample) and a sleep that holds both
+    loader processes longer than the limit."""
+    from mirage_model.review.batch.loading import RecordLoader
+
+    empty = tmp_path / "empty.hea"
+    empty.write_bytes(b"")
+    good = copy_record(tmp_path / "in")
+    loader = RecordLoader([empty, good], set(), workers=2, do_measure=True, ahead=4, timeout_s=2,
+                          mp_context=None)
+    try:
+        busy = [loader.run(time.sleep, 4) for _ in range(2)]     # both processes held past the limit
+        first = loader.next_item()
+        assert first.error == "header file is empty", first.error
+        second = loader.next_item()
+        assert second.error == "" and second.record is not None and second.measurements is not None, second.error
+        assert all(f.result() is None for f in busy)
+    finally:
+        loader.close()
+
+
 @pytest.mark.parametrize("line", ["a" * 4000 + " ", "a" * 2000 + "." + "b" * 1990 + " x"])
 def test_long_file_name_token_is_linear(tmp_path, line):
     hea = copy_record(tmp_path)

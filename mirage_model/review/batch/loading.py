@@ -30,6 +30,10 @@ from mirage_model.measure import measure
 log = logging.getLogger(__name__)
 
 MAX_POOL_RESTARTS = 3       # after that many crashed loader pools, records are loaded in this process
+# a load a loader process has not started after this long (s; or the time limit, if longer) is
+# stuck: the pool's processes could not start, or one is hung on a PDF
+START_LIMIT_S = 120.0
+POLL_S = 0.25               # how often a wait for a load looks whether its loader process started it
 
 
 @dataclass
@@ -46,7 +50,13 @@ class LoadedRecord:
 # --------------------------------------------------------------------------------------------
 # work items (module level so that a process pool can run them)
 
-def _worker_init(batch_pid: int | None = None) -> None:
+# in a loader process: where it tells the batch that it starts a record (``_load_started``)
+_STARTED = None
+
+
+def _worker_init(batch_pid: int | None = None, started=None, warm: bool = False) -> None:
+    global _STARTED
+    _STARTED = started
     # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if batch_pid is not None:
@@ -57,6 +67,18 @@ def _worker_init(batch_pid: int | None = None) -> None:
         torch.set_num_threads(1)
     except Exception:
         pass
+    if warm:
+        _warm_up()
+
+
+def _warm_up() -> None:
+    """Read and measure a bundled sample once, so that a loader process's first record is not
+    charged the process's own start (the delineator's weights, lazy imports: a first measurement
+    took 9.8 s, the next 1.3 s, on a busy 2-core machine) against its time limit."""
+    from mirage_model.paths import sample_records
+
+    for path in sample_records()[:1]:
+        _load_one(str(path), True)
 
 
 def _end_with(batch_pid: int) -> None:
@@ -128,6 +150,17 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
     return item
 
 
+def _load_started(token: int, path: str, do_measure: bool, orphan: bool) -> LoadedRecord:
+    """``_load_one`` in a loader process, first telling the batch (``token``, the monotonic clock)
+    that the record starts now: its time limit counts from here, not from when it was queued."""
+    if _STARTED is not None:
+        try:
+            _STARTED.put((token, time.monotonic()))
+        except (OSError, ValueError):
+            pass            # the batch is gone or closing: the load itself still answers
+    return _load_one(path, do_measure, orphan)
+
+
 def error_naming_file(err: RecordError, path) -> str:
     """``err``'s reason as a row gives it: prefixed with the name of the file at fault when that is
     another than the row's own and the reason does not name it ("trunc.dat: signal file is
@@ -190,16 +223,58 @@ class RecordLoader:
         self.mp_context = mp_context
         self._todo = iter(paths)
         self._requeue: deque = deque()      # paths to load again after the pool broke
-        self._in_flight: deque = deque()    # (path, future) submitted to the pool, in order
+        self._in_flight: deque = deque()    # (path, (token, future)) submitted to the pool, in order
         self._restarts = 0
+        self._token = 0                     # numbers the loads submitted (``_load_started``)
+        self._start_times: dict[int, float] = {}
+        self._started = None
         self.pools: list[ProcessPoolExecutor] = []
         self.pool = self._new_pool() if workers > 1 and len(paths) > 1 else None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context(self.mp_context),
-                                   initializer=_worker_init, initargs=(os.getpid(),))
+        ctx = _pool_context(self.mp_context)
+        self._started = ctx.SimpleQueue()     # (token, monotonic time) of each record a loader starts
+        self._start_times.clear()
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                   initializer=_worker_init, initargs=(os.getpid(), self._started, self.do_measure))
         self.pools.append(pool)
         return pool
+
+    def _started_at(self, token: int) -> float | None:
+        """When a loader process started the load ``token`` (monotonic clock); None: not yet."""
+        try:
+            while not self._started.empty():
+                t, when = self._started.get()
+                self._start_times[t] = when
+        except (OSError, EOFError, ValueError):
+            pass
+        return self._start_times.pop(token, None) if token in self._start_times else None
+
+    def _result(self, token: int, fut: Future) -> LoadedRecord:
+        """The load ``token``'s result, waiting at most ``timeout_s`` from when a loader process
+        started it. Time spent queued (behind a PDF, or while a new pool's processes start and
+        import the readers: 7-12 s on a busy 2-core machine) does not count: a 3 s limit had made
+        every record of a batch "take longer than 3 s", each timeout restarting the pool whose
+        start the next record then waited for. A load not started within ``START_LIMIT_S`` (or
+        the time limit, if longer) counts as stuck."""
+        if not self.timeout_s:
+            return fut.result()
+        asked = time.monotonic()
+        started = None
+        while True:
+            if started is None:
+                started = self._started_at(token)
+            now = time.monotonic()
+            if started is not None:
+                wait = started + self.timeout_s - now
+            else:
+                wait = asked + max(START_LIMIT_S, self.timeout_s) - now
+            if wait <= 0:
+                raise TimeoutError(started is not None)
+            try:
+                return fut.result(timeout=min(wait, POLL_S))
+            except TimeoutError:
+                continue
 
     def _next_path(self) -> Path | None:
         return self._requeue.popleft() if self._requeue else next(self._todo, None)
@@ -225,13 +300,14 @@ class RecordLoader:
             p = self._next_path()
             if p is None:
                 return
+            self._token += 1
             try:
-                fut = self.pool.submit(_load_one, str(p), self.do_measure, p in self.orphans)
+                fut = self.pool.submit(_load_started, self._token, str(p), self.do_measure, p in self.orphans)
             except (BrokenProcessPool, RuntimeError) as err:
                 self._requeue.appendleft(p)
                 self._pool_broken(err)
                 continue
-            self._in_flight.append((p, fut))
+            self._in_flight.append((p, (self._token, fut)))
 
     def next_item(self) -> LoadedRecord | None:
         """The next record, loaded (or an error item); None when all are handed out."""
@@ -242,15 +318,19 @@ class RecordLoader:
                                                           self.timeout_s)
         if not self._in_flight:
             return None
-        p, fut = self._in_flight.popleft()
+        p, (token, fut) = self._in_flight.popleft()
         try:
-            return fut.result(timeout=self.timeout_s or None)
-        except TimeoutError:
+            return self._result(token, fut)
+        except TimeoutError as err:
             # a stuck loader: stop its processes, restart the pool, retry the others
             for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
                 proc.terminate()
             self._requeue_in_flight()
             self.pool = self._new_pool()
+            if err.args and err.args[0] is False:
+                limit = max(START_LIMIT_S, self.timeout_s)
+                return LoadedRecord(path=str(p), error=f"the loader processes did not start reading it within "
+                                                       f"{limit:g} s (stuck?); skipped")
             return LoadedRecord(path=str(p), error=_timeout_message(self.timeout_s))
         except BrokenProcessPool as err:
             # this record may be what killed the worker: report it, retry the others
@@ -275,7 +355,7 @@ class RecordLoader:
 
     def close(self) -> None:
         """Cancel the loads in flight and shut every pool down."""
-        for _p, fut in self._in_flight:
+        for _p, (_token, fut) in self._in_flight:
             fut.cancel()
         for pool in self.pools:
             pool.shutdown(wait=True, cancel_futures=True)
