@@ -687,6 +687,32 @@ def test_record_time_limit_in_a_loader_pool(tmp_path, predictor, monkeypatch):
     assert "time limit" in next(r["error"] for r in rows if "slow" in r["record_path"])
 
 
+def test_a_copied_records_header_that_names_the_originals_signal_file_says_so(tmp_path, predictor):
+    """A record copied with its files renamed ("00417_lr - Copy.hea" and ".dat", as Windows names a
+    copy) keeps a header naming 00417_lr.dat; its row said only "signal file 00417_lr.dat not
+    found", with the copy's own .dat beside it. The row now names that file and what to edit. A
+    header whose signal file is simply missing keeps its message as it was. Truth: the files this
+    test writes."""
+    from mirage_model.review.batch import read_rows, score_folder
+
+    donor = _donor()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(donor, folder / f"{SAMPLE} - Copy.hea")
+    shutil.copy(donor.with_suffix(".dat"), folder / f"{SAMPLE} - Copy.dat")
+    lonely = copy_record(folder / "sub", "alone")
+    lonely.with_suffix(".dat").unlink()
+    score_folder(folder, predictor, tmp_path / "out.csv", measure=False)
+    rows = {r["record_path"]: r for r in read_rows(tmp_path / "out.csv")[1]}
+    copy = rows[f"{SAMPLE} - Copy.hea"]
+    assert copy["status"] == "error"
+    assert copy["error"] == (f"signal file {SAMPLE}.dat not found (named in {SAMPLE} - Copy.hea); {SAMPLE} - "
+                             f"Copy.dat beside it bears this header's name: if it is this record's signal file "
+                             f"(a copy whose header still names the original's {SAMPLE}.dat), edit the header's "
+                             f"signal lines to name {SAMPLE} - Copy.dat"), copy["error"]
+    assert rows["sub/alone.hea"]["error"] == "signal file alone.dat not found (named in alone.hea)"
+
+
 def test_a_loads_time_limit_counts_from_its_start_not_its_queueing(tmp_path):
     """`mirage score --workers 2 --time-limit 3` on a hostile folder failed all of its 93 records,
     an empty file too, each "took longer than the 3 s time limit": the wait for a load counted

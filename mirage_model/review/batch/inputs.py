@@ -57,6 +57,29 @@ def _missing_signal_files(hea: Path) -> list[str]:
     return [n for n in names if not (hea.parent / n).is_file()]
 
 
+def own_name_hint(hea) -> str:
+    """What the error row of a header that misses the signal files it names adds when a signal
+    file bearing the header's own name lies beside it: a record copied with its files renamed
+    ("1 - Copy.hea", "1 - Copy.dat": Windows' copy), whose header still names the original's
+    1.dat. "" otherwise (or when the header cannot be read: loading it says why)."""
+    hea = Path(hea)
+    if hea.suffix.lower() != ".hea":
+        return ""
+    try:
+        header = _parse_header(hea)
+    except RecordError:
+        return ""
+    named = list(dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~")))
+    missing = [n for n in named if not (hea.parent / n).is_file()]
+    own = [hea.with_suffix(x) for x in SIGNAL_SUFFIXES if hea.with_suffix(x).is_file()]
+    own = [p for p in own if p.name not in named]
+    if not missing or not own:
+        return ""
+    return (f"{own[0].name} beside it bears this header's name: if it is this record's signal file (a "
+            f"copy whose header still names the original's {missing[0]}), edit the header's signal lines "
+            f"to name {own[0].name}")
+
+
 def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: int = 3) -> dict[Path, str]:
     """What the error row of a header that misses its signal file and that of a signal file
     without a header add when both are in one folder: most often one file renamed away from its

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from mirage_model.limits import RECORD_TIMEOUT_S
-from mirage_model.review.batch.inputs import labs_dict, signal_file_hints
+from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_file_hints
 from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
 from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
 from mirage_model.review.interpret import statement_labels
@@ -128,6 +128,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                         row["status"] = NOT_ECG
                     if row["status"] == "error" and Path(item.path) in hints:
                         row["error"] = f"{row['error']}; {hints[Path(item.path)]}"
+                    elif row["status"] == "error" and "not found" in row["error"]:
+                        hint = own_name_hint(item.path)      # 1 - Copy.hea naming 1.dat
+                        row["error"] += f"; {hint}" if hint else ""
                     pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
