@@ -660,3 +660,18 @@ def test_header_error_names_a_non_ascii_record_as_written(tmp_path):
     with pytest.raises(RecordError) as err:
         load_record(hea)
     assert "'Jörg ECG 12 100 1000'" in str(err.value) and "Ã" not in str(err.value)
+
+
+def test_a_record_name_with_a_space_is_named_as_the_problem(tmp_path):
+    """A record saved as "rec 12" (header line "rec 12 12 500 5000") was refused as "sampling
+    frequency 12 Hz is outside the plausible range": the name's second word read as the signal
+    count, the count as the rate. WFDB names cannot hold spaces; the error now says so."""
+    text = LUDB_SAMPLE.read_text()
+    text = text.replace("1 12 500 5000", "rec 12 12 500 5000", 1).replace("1.dat", "rec 12.dat")
+    (tmp_path / "rec 12.hea").write_text(text)
+    shutil.copy(LUDB_SAMPLE.with_suffix(".dat"), tmp_path / "rec 12.dat")
+    with pytest.raises(RecordError) as err:
+        load_record(tmp_path / "rec 12.hea")
+    said = str(err.value)
+    assert "rec 12.hea" in said and "holds a space" in said and "'rec_12'" in said
+    assert "sampling frequency" not in said

@@ -195,6 +195,14 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
     # RECORD[/NSEG] NSIG [FS[/COUNTER[(BASE)]] [SIGLEN [BASETIME [BASEDATE]]]]
     tokens = line.split()
     bad = f"header cannot be parsed: first line {line[:60]!r} is not a WFDB record line"
+    stem = hea.stem
+    if len(stem.split()) > 1 and line.split()[:len(stem.split())] == stem.split():
+        # "rec 12 12 500 5000" read as record "rec" of 12 signals at 12 Hz: say what is wrong instead
+        raise RecordError(hea, f"header cannot be parsed: its record name {stem!r} holds a space, which WFDB "
+                               f"record and file names cannot (its first line {line[:60]!r} then reads as other "
+                               "fields); "
+                               "rename the files and the names in the header without spaces, e.g. "
+                               f"{'_'.join(stem.split())!r}")
     if len(tokens) < 2:
         raise RecordError(hea, bad)
     name = tokens[0]
