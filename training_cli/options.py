@@ -50,7 +50,9 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                         "challenge/folder: multilabel (default) or multiclass")
     g.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
     g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (record id, features)")
-    g.add_argument("--label-map", default=None, help="challenge datasets: SNOMED-CT -> class CSV")
+    g.add_argument("--label-map", default=None, help="SNOMED-CT -> class CSV (columns snomed_ct,class): "
+                   "challenge datasets (default: the 2021 scored classes); folder datasets: names the "
+                   "codes written in --labels")
     g.add_argument("--split-file", default=None, help="CSV record_id,split (train/val/test)")
     g.add_argument("--cache-dir", default=None, help="input cache folder (default $MIRAGE_CACHE if set, else ~/.cache/mirage)")
     g.add_argument("--limit", type=int, default=0,

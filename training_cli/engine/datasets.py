@@ -83,6 +83,7 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
         DatasetError: missing files, unknown task, no labelled records (message names the file).
     """
     kind, root = parse_spec(spec)
+    _refuse_options_of_other_kinds(spec, kind, labels=labels, labs=labs, label_map=label_map)
     if kind == "ptbxl":
         ds = open_ptbxl(spec, root, task or "superdiagnostic")
     elif kind == "challenge":
@@ -91,11 +92,29 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
         if labels is None:
             raise DatasetError(f"{spec}: a folder dataset needs --labels labels.csv")
         ds = _open_folder(spec, root, task or "multilabel", Path(labels), labs, split_file, seed,
-                          val_frac, test_frac)
+                          val_frac, test_frac, label_map)
     if not ds.items:
         raise DatasetError(f"{spec}: no labelled records for task {ds.task!r}")
     logger.info("dataset %s", ds.summary())
     return ds
+
+
+def _refuse_options_of_other_kinds(spec: str, kind: str, **given) -> None:
+    """Refuse a table the dataset's kind does not read. ``challenge:ROOT --labs labs.csv`` had trained
+    and shipped a model without a lab value, saying nothing (the Challenge reader takes age and sex
+    from the headers only), and ``--labels`` or ``--label-map`` given to a kind that does not read
+    them were dropped the same way."""
+    reads = {"ptbxl": (), "challenge": ("label_map",), "folder": ("labels", "labs", "label_map")}[kind]
+    unread = [name for name, value in given.items() if value is not None and name not in reads]
+    if not unread:
+        return
+    flags = " and ".join("--" + name.replace("_", "-") for name in unread)
+    how = {"ptbxl": "PTB-XL's labels come from its ptbxl_database.csv and scp_statements.csv",
+           "challenge": "a Challenge dataset's labels are the headers' #Dx codes and its clinical values "
+                        "their #Age and #Sex"}[kind]
+    raise DatasetError(f"{spec}: {flags} {'is' if len(unread) == 1 else 'are'} not read for a {kind} dataset "
+                       f"({how}); to train on your own labels or labs table, give the records as "
+                       f"folder:ROOT --labels labels.csv [--labs labs.csv]")
 
 
 # --------------------------------------------------------------------------- Challenge
@@ -226,9 +245,13 @@ def _id_column(path: Path, columns) -> str:
     raise DatasetError(f"{path}: no record id column (name one record_id); columns are {list(columns)}")
 
 
-def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac) -> Dataset:
+def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
+                 label_map=None) -> Dataset:
     if task not in ("multilabel", "multiclass"):
         raise DatasetError(f"folder datasets take task multilabel or multiclass, not {task!r}")
+    # a labels table written with SNOMED-CT codes ("426783006"), or with codes and names mixed: the
+    # map names the codes, so that "426783006" and "Sinus rhythm" train as one class
+    lmap = read_label_map(label_map) if label_map else {}
     rows = _read_table(labels_path)
     id_col = _id_column(labels_path, rows[0].keys())
     lower = {c.strip().lower(): c for c in rows[0].keys()}
@@ -265,9 +288,12 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             comma = next((c for c in labs if "," in c), None)
             if comma is not None:
                 # "AF, LVH" (a quoted cell of a comma-separated file) had become one class "AF, LVH";
-                # a class name may hold a comma, so which was meant is not ours to guess
+                # a class name may hold a comma, so which was meant is not ours to guess. In a table
+                # whose columns are separated by ';' (a spreadsheet's export in a decimal-comma
+                # locale) a ';' inside the cell would split the row: '|' there
+                sep = "|" if ";" in _table_text(labels_path).partition("\n")[0] else ";"
                 raise DatasetError(f"{labels_path}, line {n}: class {comma!r} holds a comma; separate "
-                                   f"classes with ';' ({';'.join(c.strip() for c in comma.split(','))}), "
+                                   f"classes with {sep!r} ({sep.join(c.strip() for c in comma.split(','))}), "
                                    "or name the class without a comma")
         else:
             stray = [c for c in row if c is not None and not c.strip() and (row[c] or "").strip()]
@@ -278,10 +304,16 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             for c in class_cols:
                 v = (row[c] or "").strip()
                 if v not in ("", "0", "1", "0.0", "1.0"):
-                    raise DatasetError(f"{labels_path}, line {n}: column {c} must be 0 or 1, found {v!r}")
+                    # a column of class names under another name ("Diagnosis") had read as a 0/1 class
+                    # column, and the message said only that it must be 0 or 1
+                    hint = ("" if re.fullmatch(r"[0-9.,+-]+", v) else
+                            "; a column of class names must be named 'labels' (without one, every column "
+                            "but the record id and 'split' is a class of 0/1 cells: leave other columns out)")
+                    raise DatasetError(f"{labels_path}, line {n}: column {c} must be 0 or 1, found {v!r}{hint}")
                 if v in ("1", "1.0"):
                     labs.append(c.strip())
             labs = tuple(labs)
+        labs = tuple(sorted({lmap.get(c, c) for c in labs}))
         for c in labs:
             first = spelled.setdefault(c.casefold(), (c, n))
             if first[0] != c:
@@ -388,7 +420,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if items and not classes:
         raise DatasetError(f"{labels_path}: no record found under {root} carries a class (every class "
                            "column is 0 or empty)")
-    never = [c.strip() for c in class_cols if c.strip() not in classes]
+    never = [c.strip() for c in class_cols if lmap.get(c.strip(), c.strip()) not in classes]
     if never:
         logger.warning("%s: class column(s) %s have no 1 in any record found and are not trained",
                        labels_path, ", ".join(never))
@@ -396,9 +428,28 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row,
                     [_record_id(root, h) for h in headers])
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
+    _warn_codes(labels_path, classes, label_map)
     ident = {"kind": "folder", "root": str(root.resolve()),
-             "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16]}
+             "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
+             **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
+
+
+def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:
+    """Warn of classes written as codes beside classes written as names (or codes a label map does not
+    name): "426783006" and "Sinus rhythm" had trained as two classes, each on part of its records."""
+    codes = [c for c in classes if re.fullmatch(r"[0-9]{6,18}", c)]
+    if not codes or (len(codes) == len(classes) and not label_map):
+        return
+    shown = ", ".join(codes[:5]) + (" ..." if len(codes) > 5 else "")
+    if label_map:
+        logger.warning("%s: %d classes look like SNOMED-CT codes that %s does not name (%s); each trains "
+                       "as a class of its own", labels_path, len(codes), Path(label_map).name, shown)
+    else:
+        logger.warning("%s: %d of %d classes look like SNOMED-CT codes (%s) beside classes written as names; "
+                       "each trains as a class of its own: --label-map FILE.csv (columns snomed_ct,class; "
+                       "a row such as '426783006,Sinus rhythm') names them", labels_path, len(codes),
+                       len(classes), shown)
 
 
 def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],

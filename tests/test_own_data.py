@@ -1,0 +1,102 @@
+"""A researcher's own data, as a spreadsheet exports it: what training says of the tables, and what the
+model card records of them.
+
+Found by walking the README's own-data path with 72 LUDB and Challenge records, a labels table and a
+labs table written by hand: ``challenge:ROOT --labs labs.csv`` trained a model without a lab value and
+said nothing; ``--label-map`` was dropped for a folder dataset, so SNOMED-CT codes in labels.csv
+trained beside the same classes written as names; a column of class names not called ``labels``
+was refused as "must be 0 or 1"; and the card named neither the labs table nor the calibration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+
+from helpers_training import make_folder, train_argv
+from training_cli.engine import datasets as D
+from training_cli.main import main
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _challenge(root):
+    root.mkdir()
+    for i, dx in enumerate(["164889003", "426783006", "426783006"]):
+        (root / f"x{i}.hea").write_text(f"x{i} 12 500 5000\n#Age: 60\n#Sex: Male\n#Dx: {dx}\n")
+    return root
+
+
+def test_a_table_the_dataset_kind_does_not_read_is_refused(tmp_path, capsys):
+    data = _challenge(tmp_path / "cinc")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,crp\nx0,5\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"challenge:{data}", labs=labs)
+    assert "--labs is not read for a challenge dataset" in str(err.value)
+    assert "folder:ROOT --labels labels.csv [--labs labs.csv]" in str(err.value)
+    with pytest.raises(D.DatasetError, match="--labels and --labs are not read"):
+        D.open_dataset(f"challenge:{data}", labels=labs, labs=labs)
+    # the command line: one line naming the option, no traceback, nothing trained
+    out = tmp_path / "run"
+    assert main(["train", *train_argv(f"challenge:{data}", out, tmp_path / "cache", "--labs", str(labs))]) == 1
+    said = capsys.readouterr().err
+    assert "--labs is not read for a challenge dataset" in said and "Traceback" not in said
+    assert not (out / "model").exists()
+    assert len(D.open_dataset(f"challenge:{data}").items) == 3     # without it, as before
+
+
+def test_a_label_map_names_the_codes_of_a_folder_labels_table(tmp_path, caplog):
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    # four records: two written as names, two as the SNOMED-CT codes of the same classes
+    labels.write_text("\ufeffrecord_id;labels\r\necg000;Sinus rhythm\r\necg001;164889003\r\n"
+                      "ecg002;426783006\r\necg003;Atrial fibrillation|Sinus rhythm\r\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert ds.classes == ["164889003", "426783006", "Atrial fibrillation", "Sinus rhythm"]
+    assert "2 of 4 classes look like SNOMED-CT codes (164889003, 426783006)" in caplog.text
+    assert "--label-map" in caplog.text
+    lmap = tmp_path / "map.csv"
+    lmap.write_text("snomed_ct,class\n426783006,Sinus rhythm\n164889003,Atrial fibrillation\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, label_map=lmap)
+    assert ds.classes == ["Atrial fibrillation", "Sinus rhythm"]
+    assert {it.record_id: it.labels for it in ds.items} == {
+        "ecg000": ("Sinus rhythm",), "ecg001": ("Atrial fibrillation",), "ecg002": ("Sinus rhythm",),
+        "ecg003": ("Atrial fibrillation", "Sinus rhythm")}
+    assert "SNOMED" not in caplog.text
+    # a table written in codes only is the researcher's choice: no warning
+    labels.write_text("record_id,labels\necg000,164889003\necg001,426783006\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert D.open_dataset(f"folder:{root}", labels=labels).classes == ["164889003", "426783006"]
+    assert "SNOMED" not in caplog.text
+
+
+def test_a_column_of_class_names_under_another_name_is_explained(tmp_path):
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("record_id;Diagnosis\necg000;Sinus rhythm\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}, line 2: column Diagnosis must be 0 or 1, found 'Sinus rhythm'; a "
+                              "column of class names must be named 'labels' (without one, every column but "
+                              "the record id and 'split' is a class of 0/1 cells: leave other columns out)")
+    labels.write_text("record_id,AF\necg000,2\n")                    # a number: no hint
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value).endswith("column AF must be 0 or 1, found '2'")
+
+
+def test_a_class_with_a_comma_in_a_semicolon_table_is_told_the_bar(tmp_path):
+    """In a ';'-separated table, "separate classes with ';'" would split the row."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("record_id;labels\necg000;Atrial flutter, typical\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}, line 2: class 'Atrial flutter, typical' holds a comma; separate "
+                              "classes with '|' (Atrial flutter|typical), or name the class without a comma")
+
