@@ -100,3 +100,32 @@ def test_a_class_with_a_comma_in_a_semicolon_table_is_told_the_bar(tmp_path):
     assert str(err.value) == (f"{labels}, line 2: class 'Atrial flutter, typical' holds a comma; separate "
                               "classes with '|' (Atrial flutter|typical), or name the class without a comma")
 
+
+def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path, monkeypatch):
+    root, labels = make_folder(tmp_path / "f", n_copies=4, split_column=True)   # copies 0, 3 train: 8
+    labs = tmp_path / "labs_2026.csv"
+    # troponin for ecg000-ecg003 (copy 0: train) and ecg004 (val): 4 of the 8 training records
+    labs.write_text("\ufeffPatient ID;hs-TnT [ng/L];CRP [mg/dL]\r\n"
+                    + "".join(f"ecg{k:03d};{10 + k},5;NA\r\n" for k in range(5))
+                    + "ecg012;-;0,4\r\n", encoding="utf-8")                  # ecg012: copy 3, train
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    assert main(["train", *train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--no-test", labels=labels),
+                 "--labs", str(labs)]) == 0
+    prov = json.loads((out / "model" / "config.json").read_text())["provenance"]
+    assert prov["labs_file"] == "labs_2026.csv"
+    assert prov["clinical_coverage"]["train_records"] == 8
+    assert prov["clinical_coverage"]["present"]["troponin_t"] == 4
+    assert prov["clinical_coverage"]["present"]["crp"] == 1
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--labs", str(labs), "--cache-dir", str(cache),
+            "--no-progress"]
+    calibrate = ["calibrate", "--model", str(out / "model"), *data, "--out", str(tmp_path / "cal")]
+    monkeypatch.setattr(sys, "argv", ["mirage", *calibrate])          # what the command records
+    assert main(calibrate) == 0
+    assert main(["export", "--model", str(tmp_path / "cal"), "--out", str(tmp_path / "shipped")]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    assert ("- Clinical values: the labs table labs_2026.csv (a record's own row), age and sex from the "
+            "record's header where the table gives none; given for, of the 8 training records: ") in card
+    assert "troponin_t 4" in card and "crp 1" in card
+    line = next(x for x in card.splitlines() if x.startswith("- Probabilities: calibrated"))
+    assert "`mirage calibrate --model model --data folder:f --labels labels.csv --labs labs_2026.csv" in line
+    assert str(tmp_path) not in card                                   # no path of this machine

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -260,7 +261,10 @@ def run(args) -> int:
     try:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
-                        thresholds=thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
+                        thresholds=thresholds, metrics=metrics, name=loaded.name,
+                        # the card names the command that fitted the calibration, beside the training's
+                        provenance={**(loaded.provenance or {}),
+                                    "calibration_command": " ".join(["mirage"] + sys.argv[1:])},
                         extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage,
                         noise_average=average)
     except CheckpointError as err:

@@ -131,13 +131,32 @@ def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
     return lines
 
 
+def _clinical_source_lines(prov: dict) -> list[str]:
+    """Where the clinical values came from and how many training records gave each (the rest were
+    masked): a model trained on a labs table for half its records reads otherwise than one trained on
+    complete rows. [] for a checkpoint that records neither."""
+    coverage = prov.get("clinical_coverage") or {}
+    present = coverage.get("present") or {}
+    source = (f"the labs table {prov['labs_file']} (a record's own row), age and sex from the record's "
+              "header where the table gives none" if prov.get("labs_file") else "")
+    if not present and not source:
+        return []
+    line = "- Clinical values: " + (source or "from the records' headers or the dataset's table")
+    if present:
+        n = coverage.get("train_records", "?")
+        line += (f"; given for, of the {n} training records: "
+                 + ", ".join(f"{name} {count}" for name, count in present.items()))
+    return [line]
+
+
 def _calibration_lines(loaded, test: dict | None) -> list[str]:
     cal = getattr(loaded, "calibration", None)
     if cal is None:
         return ["- Probabilities: not calibrated (the model's sigmoid/softmax outputs as they are)"]
+    command = (loaded.provenance or {}).get("calibration_command")
     lines = [f"- Probabilities: calibrated on the {cal.fitted_on or 'validation split'} "
-             f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; `mirage calibrate`); "
-             "thresholds chosen after calibration"]
+             f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; "
+             f"`{command or 'mirage calibrate'}`); thresholds chosen after calibration"]
     ece = (test or {}).get("calibration", {}).get("ece")
     chance = (test or {}).get("calibration", {}).get("chance") or {}
     if ece:
@@ -194,6 +213,8 @@ def _trained_on(prov: dict, ptbxl: bool) -> str:
     data = prov.get("data") or "?"
     if kind == "folder":
         labels = f", labelled by {prov['labels_file']}" if prov.get("labels_file") else ""
+        if labels and prov.get("label_map_file"):
+            labels += f" with its codes named by {prov['label_map_file']}"
         return f"Trained on one folder of records only ({data}{labels})"
     if kind == "challenge":
         return f"Trained on one PhysioNet Challenge-format dataset only ({data})"
@@ -283,6 +304,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
         f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
         f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked)",
+        *_clinical_source_lines(prov),
         f"- Input: 12 leads, band-pass {loaded.preprocess.low_hz}-{loaded.preprocess.high_hz} Hz at the native rate"
         + (f", mains ({'/'.join(f'{f:g}' for f in loaded.preprocess.mains_hz)} Hz and harmonics) subtracted"
            if loaded.preprocess.mains_hz else "")

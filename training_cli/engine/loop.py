@@ -113,6 +113,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
 
     schema, clin, cmask = _clinical(cfg, ds, cache.ok, dist)
     splits = _splits(cfg, ds, cache.ok)
+    # how many training records gave each clinical value (the rest masked): the model card says it
+    clinical_coverage = {"train_records": int(len(splits["train"])),
+                         "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
     model, model_type, model_cfg = build_model_for(cfg, K, task_type, len(schema.names))
     if cfg.init_from:
         init_weights_from(model, cfg.init_from)
@@ -222,7 +225,8 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                               else np.full(K, 0.5))
                 vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
                 _save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
-                            cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta})
+                            cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta},
+                            coverage=clinical_coverage)
             runlog.write_epoch_log(out, history)
             try:
                 runlog.plot_curves(out / "curves.png", history, ds.classes)
@@ -505,7 +509,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 
 
 def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-                metrics):
+                metrics, coverage: dict | None = None):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
@@ -522,6 +526,9 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         # for another dataset
         "data_kind": ds.kind, "data_root": Path(ds.root).name,
         **({"labels_file": Path(cfg.labels).name} if ds.kind == "folder" and cfg.labels else {}),
+        **({"label_map_file": Path(cfg.label_map).name} if cfg.label_map else {}),
+        **({"labs_file": Path(cfg.labs).name} if ds.kind == "folder" and cfg.labs else {}),
+        **({"clinical_coverage": coverage} if coverage is not None else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
