@@ -334,10 +334,14 @@ def test_labs_header_that_runs_a_unit_into_the_name_is_told_how_to_write_it(tmp_
 
 
 def test_labs_header_hint_only_where_one_fits(tmp_path):
-    for cell in ("comment", "troponin_t_xyz", "weight_stones"):
+    for cell in ("troponin_t_xyz", "weight_stones"):           # a feature's name: no unit hint fits
         with pytest.raises(LabsTableError) as info:
             read_labs_table(write(tmp_path, f"id,{cell}\nr1,1\n"))
         assert str(info.value).endswith("creatinine, potassium)"), str(info.value)
+    with pytest.raises(LabsTableError) as info:                 # no feature's name: a column of its own
+        read_labs_table(write(tmp_path, "id,comment\nr1,1\n"))
+    assert str(info.value).endswith("creatinine, potassium); a labs table holds the record id and the features "
+                                    "only: leave other columns (a date, a comment) out"), str(info.value)
 
 
 def test_labs_decimal_comma_in_a_comma_separated_table_is_explained(tmp_path):

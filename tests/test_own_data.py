@@ -129,3 +129,38 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     line = next(x for x in card.splitlines() if x.startswith("- Probabilities: calibrated"))
     assert "`mirage calibrate --model model --data folder:f --labels labels.csv --labs labs_2026.csv" in line
     assert str(tmp_path) not in card                                   # no path of this machine
+
+
+def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
+    """A spreadsheet of 60 rows with 'w' (weiblich) for female in 18 of them had taken 18 runs, one
+    refused cell each; every bad cell is now named in the one error, the first where it was."""
+    from mirage_model.clinical import LabsTableError, read_labs_table
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text("\ufeffPatient ID;Sex;CRP [mg/dL]\r\nludb/1;w;0,5\r\nludb/2;M;1,2\r\nludb/3;w;pos\r\n"
+                    "ludb/4;F;0,1\r\n", encoding="utf-8")
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(labs)
+    assert (err.value.line, err.value.column) == (2, "Sex")
+    assert str(err.value) == (
+        f"{labs}, line 2, column 'Sex': sex: 'w' is not a valid Sex (use M/F or 1/0); 2 more cells refused: "
+        "line 4, column 'Sex': sex: 'w' is not a valid Sex (use M/F or 1/0); "
+        "line 4, column 'CRP [mg/dL]': crp: 'pos' is not a number")
+    labs.write_text("record_id,sex\na,M\nb,x\n")                          # one bad cell: as before
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(labs)
+    assert str(err.value) == f"{labs}, line 3, column 'sex': sex: 'x' is not a valid Sex (use M/F or 1/0)"
+    labs.write_text("record_id,sex\na,M\nb,F\n")
+    assert read_labs_table(labs) == {"a": {"sex": (1.0, None)}, "b": {"sex": (0.0, None)}}
+
+
+def test_a_spreadsheet_s_own_column_in_a_labs_table_is_explained(tmp_path):
+    from mirage_model.clinical import LabsTableError, read_labs_table
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text("Patient ID;Date of draw;CRP [mg/dL]\nludb/1;44927;0,5\n")
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(labs)
+    assert str(err.value).startswith(f"{labs}, line 1, column 'Date of draw': unknown feature column (known: age,")
+    assert str(err.value).endswith("; a labs table holds the record id and the features only: leave other "
+                                   "columns (a date, a comment) out")

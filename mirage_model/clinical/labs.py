@@ -109,7 +109,8 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str:
                 continue
             return f"; write the unit in brackets: '{head} [{unit}]'"
         return ""
-    return ""
+    # a spreadsheet's own columns (the date of the draw, a comment) beside the labs
+    return "; a labs table holds the record id and the features only: leave other columns (a date, a comment) out"
 
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
@@ -189,6 +190,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                                  column=header[j + 1]) from None
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
+    refused: list[tuple[int, str, str]] = []      # bad cells (line, column, why), named at once
     censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
     first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
@@ -240,15 +242,26 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                         # mark wherever it is shown
                         number = mark + (repr(float(number)).removesuffix(".0"))
             except ClinicalError as err:
-                bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
                 if row_errors is None:
-                    raise bad from None
+                    # every bad cell of the table is named in one error, not one per run: a
+                    # spreadsheet of 60 rows with a few 'w' for female had taken a run per cell
+                    refused.append((line, header[j + 1], str(err)))
+                    continue
+                bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
                 row_errors[rid] = str(bad)
                 break
             values[feat.name] = (number if isinstance(number, str) else float(number),
                                  unit if feat.kind != "binary" else None)
         else:
-            out[rid] = values
+            if not refused:
+                out[rid] = values
+    if refused:
+        (line, column, message), rest = refused[0], refused[1:]
+        if rest:
+            message += (f"; {len(rest)} more cell{'s' * (len(rest) > 1)} refused: "
+                        + "; ".join(f"line {n}, column {c!r}: {m}" for n, c, m in rest[:5])
+                        + (" ..." if len(rest) > 5 else ""))
+        raise LabsTableError(path, message, line=line, column=column)
     unitless = [feat for feat, unit in columns
                 if unit is None and feat.kind != "binary" and feat.name != "age"
                 and len(set(feat.units.values())) > 1
