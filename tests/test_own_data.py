@@ -164,3 +164,31 @@ def test_a_spreadsheet_s_own_column_in_a_labs_table_is_explained(tmp_path):
     assert str(err.value).startswith(f"{labs}, line 1, column 'Date of draw': unknown feature column (known: age,")
     assert str(err.value).endswith("; a labs table holds the record id and the features only: leave other "
                                    "columns (a date, a comment) out")
+
+
+def test_ids_written_on_windows_and_splits_spelled_out(tmp_path, caplog):
+    """A table written on Windows names siteA/ecg000 as 'siteA\\ecg000': every row had fitted no
+    record, and the run ended on "no labelled records for task 'multilabel'", which named no id;
+    'training' and 'Testing' in the split column were refused."""
+    root, _ = make_folder(tmp_path / "f" / "siteA", n_copies=1)
+    data = root.parent
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id;labels;split\r\nsiteA\\ecg000;MI;training\r\nsiteA\\ecg001.hea;NORM;Validation\r\n"
+                      "siteA\\ecg002;NORM;Testing\r\nsiteA\\ecg003;MI;train\r\n")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("Patient ID;CRP [mg/dL]\r\nsiteA\\ecg000;0,5\r\nsiteA\\ecg002;1,5\r\n")
+    ds = D.open_dataset(f"folder:{data}", labels=labels, labs=labs)
+    got = {it.record_id: (it.split, it.clinical.get("crp")) for it in ds.items}
+    assert got == {"siteA/ecg000": ("train", (0.5, "mg/dL")), "siteA/ecg001": ("val", None),
+                   "siteA/ecg002": ("test", (1.5, "mg/dL")), "siteA/ecg003": ("train", None)}
+    split = tmp_path / "split.csv"
+    split.write_text("record_id,split\nsiteA\\ecg000,train\nsiteA\\ecg001,val\nsiteA\\ecg002,test\nsiteA\\ecg003,train\n")
+    assert D.read_split_file(split)["siteA/ecg001"] == "val"
+    # no row names a record: the error names the ids and the form to write
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("record_id,labels\n1.0,MI\n2.0,NORM\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{data}", labels=wrong)
+    assert str(err.value) == (f"{wrong}: none of its 2 rows names a record under {data} (ids such as '1.0', "
+                              "'2.0'); name each record by its path in the folder without the extension, e.g. "
+                              "'siteA/ecg000'")

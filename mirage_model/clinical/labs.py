@@ -207,7 +207,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                         "point (12.5), or separate the columns with ';'")
             raise LabsTableError(path, f"{len(row)} cells but the header has {len(header)} columns{hint}",
                                  line=line)
-        rid = row[0].strip()
+        # a table written on Windows names siteA/1 as "siteA\\1": no record's id holds a backslash
+        rid = row[0].strip().replace("\\", "/")
         if not rid:
             raise LabsTableError(path, "empty record id", line=line, column=header[0])
         if rid in first_line:

@@ -238,6 +238,19 @@ def _trailing_parts(record_id: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(len(parts))]
 
 
+def table_record_id(cell: str | None) -> str:
+    """A record id as a labels table or a split file writes it -> the id records are named by
+    (``labs_record_id``): blanks around dropped, Windows' backslashes read as "/" (``siteA\\1``, as a
+    table written on Windows names ``siteA/1``; every row had fitted no record), and a WFDB or
+    Challenge file's extension dropped (``1.hea`` -> ``1``)."""
+    rid = (cell or "").strip().replace("\\", "/")
+    return Path(rid).with_suffix("").as_posix() if rid.endswith((".hea", ".mat", ".dat")) else rid
+
+
+# how people write the splits ("Validation", "training")
+SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training": "train", "testing": "test"}
+
+
 def _id_column(path: Path, columns) -> str:
     for c in columns:
         if c.strip().lower() in ("record_id", "record", "id", "ecg_id", "filename", "file"):
@@ -273,8 +286,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     line_of: dict[str, int] = {}
     spelled: dict[str, tuple[str, int]] = {}       # a class name in lower case -> (as first written, line)
     for n, row in enumerate(rows, start=2):
-        rid = Path((row[id_col] or "").strip()).with_suffix("").as_posix() if (row[id_col] or "").strip().endswith(
-            (".hea", ".mat", ".dat")) else (row[id_col] or "").strip()
+        rid = table_record_id(row[id_col])
         if not rid:
             continue
         if rid in line_of:
@@ -323,7 +335,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         labels_by_id[rid] = labs
         if split_col and (row[split_col] or "").strip():
             s = row[split_col].strip().lower()
-            s = {"validation": "val", "valid": "val", "dev": "val"}.get(s, s)
+            s = SPLIT_SPELLINGS.get(s, s)
             if s not in SPLITS:
                 raise DatasetError(f"{labels_path}, line {n}: split must be train, val or test, found {s!r}")
             split_by_id[rid] = s
@@ -389,6 +401,14 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if differs:
             disagree.append(f"{path_id}: {', '.join(differs)}")
         items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
+    if missing_files and not items and headers:
+        # every row named no record: the run had ended on "no labelled records for task 'multilabel'",
+        # which said nothing of the ids
+        raise DatasetError(f"{labels_path}: none of its {len(missing_files)} rows names a record under {root} "
+                           f"(ids such as {', '.join(repr(r) for r in missing_files[:3])}); name each record by "
+                           f"its path in the folder without the extension, e.g. "
+                           f"{_record_id(root, headers[0])!r}"
+                           f"{near_miss_text(missing_files, (_record_id(root, h) for h in headers))}")
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]),
@@ -538,10 +558,10 @@ def read_split_file(path: str | Path) -> dict[str, str]:
     line_of: dict[str, int] = {}
     for n, row in enumerate(rows, start=2):
         s = (row[lower["split"]] or "").strip().lower()
-        s = {"validation": "val", "valid": "val"}.get(s, s)
+        s = SPLIT_SPELLINGS.get(s, s)
         if s not in SPLITS:
             raise DatasetError(f"{path}, line {n}: split must be train, val or test, found {s!r}")
-        rid = (row[id_col] or "").strip()
+        rid = table_record_id(row[id_col])
         if rid in out:
             raise DatasetError(f"{path}, line {n}: record {rid!r} appears twice (also on line {line_of[rid]})")
         line_of[rid] = n

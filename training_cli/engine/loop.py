@@ -34,7 +34,7 @@ from training_cli.engine import runlog
 from training_cli.engine.augment import augment_batch, consistency_loss
 from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
     check_splits, inputs_to_device, make_loader, open_data, open_index, unlearnable_classes
-from training_cli.engine.datasets import _id_column, _read_table
+from training_cli.engine.datasets import _id_column, _read_table, table_record_id
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError, TrainingError
 from training_cli.engine.earlier_run import ASIDE, EarlierRun
@@ -496,9 +496,8 @@ def _split_source(cfg: TrainConfig, ds) -> str:
         col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
         id_col = _id_column(Path(cfg.labels), rows[0].keys())
         for row in rows if col else ():
-            rid = (row[id_col] or "").strip()
             if (row[col] or "").strip():
-                in_column.update((rid, Path(rid).with_suffix("").as_posix()))
+                in_column.add(table_record_id(row[id_col]))
     labels = Path(cfg.labels).name if cfg.labels else ""
     if in_column and all(it.record_id in in_column for it in ds.items):
         return f"the split column of {labels}"
