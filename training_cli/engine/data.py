@@ -308,6 +308,25 @@ def check_split_seed(provenance, options: DataOptions, ds, model: str = "the mod
                           f"and test splits would hold records the model was trained on: give --seed {seed}")
 
 
+def check_label_map(provenance, options: DataOptions, ds, model: str = "the model") -> None:
+    """Refuse to score a model on its own data without the label map it was trained with.
+
+    A model trained with ``--label-map codes.csv`` (a folder labels table's SNOMED-CT codes named
+    through it) and evaluated or calibrated without it reads the records labelled by code as
+    negatives of every class: its figures fell (test macro AUROC 0.506 -> 0.322 on the same records),
+    with warnings only.
+
+    Raises:
+        ConfigError: the checkpoint records a label map, and this run on the same data gives none.
+    """
+    used = (provenance or {}).get("label_map_file")
+    if not used or options.label_map or not _same_root((provenance or {}).get("data", ""), ds):
+        return
+    raise ConfigError(f"error: {model} was trained on {provenance.get('data')} with --label-map {used} (its "
+                      f"classes are named through it); give --label-map {used} here too, or the records "
+                      "labelled by code count as negatives of every class")
+
+
 def open_index(options: DataOptions, model_labels=None, models=()):
     """The dataset named by ``options`` (its records, labels and splits; no signal read, no cache
     built), cut to ``options.limit``; ``model_labels`` and ``models`` as ``open_data`` checks them.
@@ -324,6 +343,7 @@ def open_index(options: DataOptions, model_labels=None, models=()):
         check_model_labels(model_labels, ds)
     for name, provenance in models:
         check_split_seed(provenance, options, ds, name)
+        check_label_map(provenance, options, ds, name)
     return ds.limit(options.limit)
 
 
