@@ -49,7 +49,8 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    help="PTB-XL: superdiagnostic (default), subdiagnostic, diagnostic, form, rhythm, all, mi; "
                         "challenge/folder: multilabel (default) or multiclass")
     g.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
-    g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (record id, features)")
+    g.add_argument("--labs", default=None, help="folder datasets: laboratory results CSV (the record id first, "
+                   "then one column per feature, its unit in the header: 'crp [mg/dL]')")
     g.add_argument("--label-map", default=None, help="SNOMED-CT -> class CSV (columns snomed_ct,class): "
                    "challenge datasets (default: the 2021 scored classes); folder datasets: names the "
                    "codes written in --labels")

@@ -26,6 +26,7 @@ import argparse
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.loop import train
 from training_cli.engine.recipes import CONSISTENCY_FAULTS, MODELS, PRESETS, TrainConfig, resolve
+from mirage_model.clinical.features import KNOWN_FEATURES
 from mirage_model.models.config import LEAD_ENCODERS
 from training_cli.options import add_data_args, command_parser
 
@@ -49,7 +50,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lambda-con", type=float, default=None, help="InfoNCE weight (paper 0.445)")
     g.add_argument("--tau", type=float, default=None, help="InfoNCE temperature (paper 0.1)")
     g.add_argument("--clinical", default=None,
-                   help="comma-separated clinical features to use (default: those the dataset has)")
+                   help="comma-separated clinical features to use (default: those the dataset has); known: "
+                        f"{', '.join(KNOWN_FEATURES)}, which the columns of a --labs table are matched to "
+                        "(by name, label or alias, e.g. 'hs-TnT [ng/L]' for troponin_t)")
     g = p.add_argument_group("optimisation")
     g.add_argument("--epochs", type=int, default=None)
     g.add_argument("--lr", type=float, default=None)
