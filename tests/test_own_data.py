@@ -213,3 +213,25 @@ def test_a_model_trained_with_a_label_map_is_not_scored_without_it(tmp_path):
     check_label_map(prov, DataOptions(data=without.data, labels=str(labels), label_map="codes.csv"), ds)
     check_label_map({"data": "folder:ecgs"}, without, ds)                # trained without one
     check_label_map({**prov, "data": "folder:elsewhere"}, without, ds)  # other data: its own labels
+
+
+def test_clinical_features_are_checked_before_any_work(tmp_path, caplog):
+    """--clinical troponin (for troponin_t) had been refused only after the input cache was built;
+    --clinical d_dimer on data without one trained, in silence, a model reading a value it never met."""
+    from training_cli.engine.errors import ConfigError
+    from training_cli.engine.recipes import TrainConfig, resolve
+
+    with pytest.raises(ConfigError) as err:
+        resolve(TrainConfig(data="folder:x", out=str(tmp_path / "o"), clinical="troponin,crp"))
+    assert str(err.value).startswith("mirage train: --clinical troponin,crp: unknown feature 'troponin' (known: age,")
+    with pytest.raises(ConfigError, match="a feature named twice"):
+        resolve(TrainConfig(data="folder:x", out=str(tmp_path / "o"), clinical="crp,crp"))
+    root, labels = make_folder(tmp_path / "f", n_copies=3)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,crp [mg/L]\necg000,5\necg001,7\n")
+    out = tmp_path / "run"
+    with caplog.at_level(logging.WARNING):
+        assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", "--epochs", "1", "--no-test",
+                                          "--clinical", "crp,d_dimer", labels=labels), "--labs", str(labs)]) == 0
+    assert "--clinical d_dimer: no record of the training split gives d_dimer" in caplog.text
+    assert "--clinical crp" not in caplog.text

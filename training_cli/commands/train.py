@@ -26,7 +26,7 @@ import argparse
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.loop import train
 from training_cli.engine.recipes import CONSISTENCY_FAULTS, MODELS, PRESETS, TrainConfig, resolve
-from mirage_model.clinical.features import KNOWN_FEATURES
+from mirage_model.clinical import KNOWN_FEATURES
 from mirage_model.models.config import LEAD_ENCODERS
 from training_cli.options import add_data_args, command_parser
 

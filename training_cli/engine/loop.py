@@ -116,6 +116,13 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     # how many training records gave each clinical value (the rest masked): the model card says it
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
+    absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
+    if absent and dist.main:
+        # --clinical d_dimer on data that has none had trained in silence a model that reads a value
+        # it never met (the labs table's own empty columns are warned of as it is read)
+        logger.warning("--clinical %s: no record of the training split gives %s (the data's clinical values: "
+                       "%s); the model cannot learn %s", ",".join(absent), ", ".join(absent),
+                       ", ".join(ds.clinical_names) or "none", "them" if len(absent) > 1 else "it")
     model, model_type, model_cfg = build_model_for(cfg, K, task_type, len(schema.names))
     if cfg.init_from:
         init_weights_from(model, cfg.init_from)

@@ -12,6 +12,7 @@ import logging
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
+from mirage_model.clinical import KNOWN_FEATURES
 from mirage_model.models import build_model
 from mirage_model.models.config import preset_config
 from training_cli.engine.checkpoints import load_members
@@ -154,6 +155,14 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
                           "of the test metrics (0: none)")
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.lr <= 0:
         raise ConfigError("mirage train: --epochs, --batch-size and --lr must be positive")
+    if cfg.clinical:
+        # a misspelt feature ("troponin") had been refused only after the input cache was built
+        names = [n.strip() for n in cfg.clinical.split(",")]
+        unknown = [n for n in names if n not in KNOWN_FEATURES]
+        if unknown or len(set(names)) != len(names):
+            raise ConfigError(f"mirage train: --clinical {cfg.clinical}: "
+                              + (f"unknown feature {unknown[0]!r} (known: {', '.join(KNOWN_FEATURES)})" if unknown
+                                 else "a feature named twice"))
     return cfg
 
 
