@@ -235,3 +235,22 @@ def test_clinical_features_are_checked_before_any_work(tmp_path, caplog):
                                           "--clinical", "crp,d_dimer", labels=labels), "--labs", str(labs)]) == 0
     assert "--clinical d_dimer: no record of the training split gives d_dimer" in caplog.text
     assert "--clinical crp" not in caplog.text
+
+
+def test_scoring_a_labs_model_without_labs_says_so():
+    """A model trained with --labs, scored by `mirage score` without a table, had its labs masked for
+    every record in silence."""
+    from types import SimpleNamespace
+
+    from training_cli.commands.score import no_labs_note
+
+    def model(names, provenance=None, uses=True):
+        return SimpleNamespace(name="own", schema=SimpleNamespace(names=names), _uses_labs=uses,
+                               loaded=SimpleNamespace(provenance=provenance or {}))
+
+    assert no_labs_note(model(["age", "sex", "troponin_t", "crp"], {"labs_file": "labs.csv"})) == (
+        "note: own reads troponin_t, crp; without --labs they are masked as missing for every record (it was "
+        "trained with labs.csv: give --labs with these records' rows)")
+    assert no_labs_note(model(["crp"])).endswith("masked as missing for every record")
+    assert no_labs_note(model(["age", "sex", "height", "weight"])) == ""      # the header's values only
+    assert no_labs_note(model(["age", "crp"], uses=False)) == ""              # a --no-labs ablation
