@@ -242,15 +242,19 @@ def test_scoring_a_labs_model_without_labs_says_so():
     every record in silence."""
     from types import SimpleNamespace
 
-    from training_cli.commands.score import no_labs_note
+    from training_cli.engine.checkpoints import labs_not_given_note as no_labs_note
 
     def model(names, provenance=None, uses=True):
         return SimpleNamespace(name="own", schema=SimpleNamespace(names=names), _uses_labs=uses,
                                loaded=SimpleNamespace(provenance=provenance or {}))
 
     assert no_labs_note(model(["age", "sex", "troponin_t", "crp"], {"labs_file": "labs.csv"})) == (
-        "note: own reads troponin_t, crp; without --labs they are masked as missing for every record (it was "
+        "note: own reads troponin_t, crp; without --labs they are masked as missing (it was "
         "trained with labs.csv: give --labs with these records' rows)")
-    assert no_labs_note(model(["crp"])).endswith("masked as missing for every record")
+    assert no_labs_note(model(["crp"])).endswith("masked as missing")
     assert no_labs_note(model(["age", "sex", "height", "weight"])) == ""      # the header's values only
     assert no_labs_note(model(["age", "crp"], uses=False)) == ""              # a --no-labs ablation
+    # mirage report: the values given by --lab are not named
+    assert no_labs_note(model(["troponin_t", "crp"]), {"crp": 5}, "--labs or --lab") == (
+        "note: own reads troponin_t; without --labs or --lab they are masked as missing")
+    assert no_labs_note(model(["crp"]), {"crp": 5}, "--labs or --lab") == ""

@@ -26,7 +26,7 @@ from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import ReviewSession
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
                                   command_parser, settings_from_args)
 from training_cli.outputs import refuse_earlier_outputs
@@ -168,6 +168,8 @@ def run(args) -> int:
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
+            if args.labs is None and labs_not_given_note(predictor, values, "--labs or --lab"):
+                print(labs_not_given_note(predictor, values, "--labs or --lab"), file=sys.stderr)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     measurements, measure_error = None, ""
     if args.measure:

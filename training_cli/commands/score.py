@@ -21,7 +21,6 @@ from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, sco
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
-from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
@@ -29,7 +28,7 @@ from mirage_model.paths import OutputError
 from mirage_model.records.folder import unreadable_line
 from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
-from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
+from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
                                   command_parser, settings_from_args)
 from training_cli.outputs import check_output_file, check_output_folder
@@ -125,20 +124,6 @@ def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
                      "did not finish, or another --pdf-dir")
 
 
-def no_labs_note(predictor) -> str:
-    """What a run without --labs leaves out for a model that reads laboratory values: a model trained
-    with a labs table had been scored without one in silence, every lab masked as missing, as if the
-    table had been forgotten on purpose. "" for a model that reads none (or only the header's values)."""
-    names = getattr(getattr(predictor, "schema", None), "names", []) or []
-    labs = [n for n in names if n not in RECORD_FEATURES]
-    if not labs or not getattr(predictor, "_uses_labs", True):
-        return ""
-    table = ((getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file"))
-    return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without --labs they are "
-            "masked as missing for every record"
-            + (f" (it was trained with {table}: give --labs with these records' rows)" if table else ""))
-
-
 def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
@@ -173,8 +158,8 @@ def run(args) -> int:
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
-    if args.labs is None and no_labs_note(predictor):        # before the run: it can be stopped and given
-        print(no_labs_note(predictor), file=sys.stderr)
+    if args.labs is None and labs_not_given_note(predictor):    # before the run: it can be stopped and given
+        print(labs_not_given_note(predictor), file=sys.stderr)
     if args.all_statements and not statement_labels(getattr(source, "labels", ())):
         labels = ", ".join(getattr(source, "labels", ()))
         print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from mirage_model.checkpoint import CONFIG_NAME, CheckpointError, load_checkpoint
+from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from training_cli.engine.errors import ConfigError, ModelLoadError
@@ -142,3 +143,18 @@ def load_statements_predictor(predictor, choice, device: str):
         return None
     path = companion_statements_model(getattr(predictor, "labels", ()), choice)
     return load_predictor(path, device) if path is not None else None
+
+
+def labs_not_given_note(predictor, given=(), how: str = "--labs") -> str:
+    """What a run that gives no labs table leaves out for a model that reads laboratory values (the
+    features beyond the header's, less ``given``): a model trained with a labs table had been scored
+    without one in silence, every lab masked as missing. "" for a model that reads none (or only the
+    header's values, as the shipped models), or a --no-labs ablation."""
+    names = getattr(getattr(predictor, "schema", None), "names", []) or []
+    labs = [n for n in names if n not in RECORD_FEATURES and n not in given]
+    if not labs or not getattr(predictor, "_uses_labs", True):
+        return ""
+    table = (getattr(getattr(predictor, "loaded", None), "provenance", None) or {}).get("labs_file")
+    return (f"note: {getattr(predictor, 'name', 'the model')} reads {', '.join(labs)}; without {how} they are "
+            "masked as missing"
+            + (f" (it was trained with {table}: give --labs with these records' rows)" if table else ""))
