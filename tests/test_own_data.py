@@ -258,3 +258,35 @@ def test_scoring_a_labs_model_without_labs_says_so():
     assert no_labs_note(model(["troponin_t", "crp"]), {"crp": 5}, "--labs or --lab") == (
         "note: own reads troponin_t; without --labs or --lab they are masked as missing")
     assert no_labs_note(model(["crp"]), {"crp": 5}, "--labs or --lab") == ""
+
+
+def test_excel_s_separator_line_and_a_stray_cell(tmp_path):
+    """A table saved for Excel begins "sep=;": the labels table had then ended the run on an
+    AttributeError, and the labs table refused a column named ''. A row with a cell past the header
+    had gone under no column (the same AttributeError when it was the first row)."""
+    from mirage_model.clinical import read_labs_table
+
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("sep=;\r\nrecord_id;labels\r\necg000;MI|NORM\r\necg001;NORM\r\n")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("sep=;\r\nPatient ID;CRP [mg/dL]\r\necg000;0,5\r\necg001;x\r\n")
+    with pytest.raises(D.DatasetError) as err:                     # the line named is the file's
+        D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert str(err.value) == f"{labs}, line 4, column 'CRP [mg/dL]': crp: 'x' is not a number"
+    labs.write_text("sep=;\r\nPatient ID;CRP [mg/dL]\r\nunit;\r\necg000;0,5\r\n")
+    assert read_labs_table(labs) == {"ecg000": {"crp": (0.5, "mg/dL")}}
+    ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.record_id: it.labels for it in ds.items} == {"ecg000": ("MI", "NORM"), "ecg001": ("NORM",)}
+    assert ds.items[0].clinical["crp"] == (0.5, "mg/dL")
+    labels.write_text("sep=;\r\nrecord_id;labels\r\necg000;MI\r\necg000;NORM\r\n")
+    with pytest.raises(D.DatasetError, match=r"line 4: record 'ecg000' appears twice \(also on line 3\)"):
+        D.open_dataset(f"folder:{root}", labels=labels)
+    stray = tmp_path / "stray.csv"
+    stray.write_text("record_id;labels;split\necg000;MI;train\necg001;NORM;;val\necg002;NORM;test\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=stray)
+    assert str(err.value) == f"{stray}, line 3: 4 cells but the header has 3 columns ('record_id', 'labels', 'split')"
+    # a comma-separated table whose cells hold ';' between classes is read by its header's separator
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("record_id,labels\necg000,MI;NORM\necg001,NORM;HYP\necg002,CD;MI\n")
+    assert D.open_dataset(f"folder:{root}", labels=mixed).classes == ["CD", "HYP", "MI", "NORM"]

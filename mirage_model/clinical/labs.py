@@ -83,6 +83,14 @@ def read_table_text(path) -> str:
                              "Windows-1252?): save it as 'CSV UTF-8'", line=line) from None
 
 
+def separator_line(first_line: str) -> tuple[int, str | None]:
+    """(1, ";") when a table's first line is Excel's separator declaration ("sep=;", written by
+    spreadsheets so that Excel opens the file with that separator), else (0, None). The header is
+    then the second line; it had been read as a header of one column ("sep=")."""
+    m = re.fullmatch(r'\s*"?sep=([,;\t|])"?[,;\t]*\s*', first_line, flags=re.IGNORECASE)
+    return (1, m.group(1)) if m else (0, None)
+
+
 _ID_COLUMNS = ("record_id", "record", "id", "ecg_id", "filename", "file")
 
 
@@ -148,15 +156,17 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise LabsTableError(path, "the file is empty")
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    top, delimiter = separator_line(lines[0])   # Excel's "sep=;" first line: the header is the next
+    if delimiter is None:
+        try:
+            dialect = csv.Sniffer().sniff(lines[top] if top < len(lines) else "", delimiters=",;\t")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            delimiter = ","
     rows = list(csv.reader(lines, delimiter=delimiter))
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in rows[top]] if top < len(rows) else []
     if len(header) < 2:
-        raise LabsTableError(path, "expected a record id column followed by feature columns", line=1)
+        raise LabsTableError(path, "expected a record id column followed by feature columns", line=top + 1)
 
     columns: list[tuple[ClinicalFeature, str | None]] = []
     seen: dict[str, str] = {}
@@ -165,28 +175,29 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         feat = next((f for f in schema.features if f.matches(name)), None)
         if feat is None:
             raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})"
-                                 f"{_column_hint(name, schema)}", line=1, column=cell)
+                                 f"{_column_hint(name, schema)}", line=top + 1, column=cell)
         if feat.name in seen:
             raise LabsTableError(path, f"{feat.name} appears twice (also as {seen[feat.name]!r})",
-                                 line=1, column=cell)
+                                 line=top + 1, column=cell)
         seen[feat.name] = cell
         columns.append((feat, unit.strip() if unit and unit.strip() else None))
 
-    first_data = 1
-    if len(rows) > 1 and rows[1] and rows[1][0].strip().lower() in ("unit", "units"):
-        first_data = 2
+    first_data = top + 1
+    units_row = rows[top + 1] if len(rows) > top + 1 else []
+    if units_row and units_row[0].strip().lower() in ("unit", "units"):
+        first_data = top + 2
         for j, (feat, unit) in enumerate(columns):
-            cell = rows[1][j + 1].strip() if j + 1 < len(rows[1]) else ""
+            cell = units_row[j + 1].strip() if j + 1 < len(units_row) else ""
             if cell:
                 if unit is not None and _unit_key(unit) != _unit_key(cell):
                     raise LabsTableError(path, f"unit {cell!r} contradicts the header's {unit!r}",
-                                         line=2, column=header[j + 1])
+                                         line=top + 2, column=header[j + 1])
                 columns[j] = (feat, cell)
     for j, (feat, unit) in enumerate(columns):
         try:
             feat.factor(unit)
         except ClinicalError as err:
-            raise LabsTableError(path, str(err), line=2 if first_data == 2 else 1,
+            raise LabsTableError(path, str(err), line=first_data,
                                  column=header[j + 1]) from None
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}

@@ -213,20 +213,56 @@ def _table_text(path: Path) -> str:
         raise DatasetError(str(err)) from None
 
 
-def _read_table(path: Path) -> list[dict[str, str]]:
+class _Rows(list):
+    """A table's data rows (dicts by column name), with ``lines``: the file's line of each."""
+
+    lines: list[int]
+
+
+def _read_table(path: Path) -> _Rows:
+    """A labels table or a split file as rows of {column: cell}; ``rows.lines`` holds each row's line
+    in the file (a first line "sep=;", Excel's separator declaration, is honoured and counted).
+
+    Raises:
+        DatasetError: no such file, not UTF-8, no rows, or a row with more cells than the header has
+            columns (naming its line).
+    """
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
     text = _table_text(path)
+    first, _, rest = text.partition("\n")
+    top, sep = clinical.separator_line(first.rstrip("\r"))
+    if top:
+        text = rest
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        # the header line says the separator best: a row with a stray cell, or "NORM;MI" cells in a
+        # comma-separated table, had misled a sniff over the whole text
+        dialect = csv.Sniffer().sniff(text.partition("\n")[0], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+    if sep:
+        dialect = type("_Declared", (csv.excel,), {"delimiter": sep})
     f = io.StringIO(text, newline="")
-    header = next(csv.reader(f, dialect), [])
+    reader = csv.reader(f, dialect)
+    header = next(reader, [])
     # columns without a name (a spreadsheet's trailing "record_id,AF,,") each keep their own key,
     # blank as their name ("", " ", ...: strip() gives ""), so a cell in one is not hidden by the next
     names = [h if h.strip() else " " * j for j, h in enumerate(header)]
-    rows = list(csv.DictReader(f, fieldnames=names, dialect=dialect))
+    rows = _Rows()
+    rows.lines = []
+    for cells in reader:
+        line = reader.line_num + top
+        if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+            # the cells past the header had gone under a key None, and the run ended on an AttributeError
+            raise DatasetError(f"{path}, line {line}: {len(cells)} cells but the header has {len(names)} "
+                               f"columns ({', '.join(repr(h) for h in header)})")
+        if not cells:
+            continue
+        rows.append(dict(zip(names, cells + [""] * (len(names) - len(cells)))))
+        rows.lines.append(line)
     if not rows:
         raise DatasetError(f"{path}: no rows")
     return rows
@@ -285,7 +321,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     split_by_id: dict[str, str] = {}
     line_of: dict[str, int] = {}
     spelled: dict[str, tuple[str, int]] = {}       # a class name in lower case -> (as first written, line)
-    for n, row in enumerate(rows, start=2):
+    for n, row in zip(rows.lines, rows):
         rid = table_record_id(row[id_col])
         if not rid:
             continue
@@ -556,7 +592,7 @@ def read_split_file(path: str | Path) -> dict[str, str]:
         raise DatasetError(f"{path}: needs a split column (train/val/test)")
     out = {}
     line_of: dict[str, int] = {}
-    for n, row in enumerate(rows, start=2):
+    for n, row in zip(rows.lines, rows):
         s = (row[lower["split"]] or "").strip().lower()
         s = SPLIT_SPELLINGS.get(s, s)
         if s not in SPLITS:
