@@ -407,8 +407,8 @@ def test_a_class_written_in_two_cases_is_refused(tmp_path):
     labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,MI;norm\necg003,NORM\n")
     with pytest.raises(D.DatasetError) as info:
         D.open_dataset(f"folder:{root}", labels=labels)
-    assert str(info.value) == (f"{labels}, line 4: class 'norm' differs from 'NORM' (line 2) only in case; "
-                               "write each class one way")
+    assert str(info.value) == (f"{labels}, line 4: class 'norm' differs from 'NORM' (line 2) only in case or "
+                               "blanks; write each class one way")
     onehot = tmp_path / "onehot.csv"                    # one-hot columns: the same rule
     onehot.write_text("record_id,AF,af\necg000,1,0\necg001,0,1\n")
     with pytest.raises(D.DatasetError, match=r"line 3: class 'af' differs from 'AF' \(line 2\) only in case"):

@@ -290,3 +290,13 @@ def test_excel_s_separator_line_and_a_stray_cell(tmp_path):
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("record_id,labels\necg000,MI;NORM\necg001,NORM;HYP\necg002,CD;MI\n")
     assert D.open_dataset(f"folder:{root}", labels=mixed).classes == ["CD", "HYP", "MI", "NORM"]
+
+
+def test_a_class_typed_with_other_blanks_is_refused(tmp_path):
+    """'Sinus rhythm' and 'Sinus  rhythm' (free text typed in a spreadsheet) had trained as two classes."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("record_id;labels\necg000;Sinus rhythm\necg001;AF\necg002;Sinus  rhythm\n")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert str(err.value) == (f"{labels}, line 4: class 'Sinus  rhythm' differs from 'Sinus rhythm' (line 2) "
+                              "only in case or blanks; write each class one way")

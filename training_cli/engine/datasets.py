@@ -363,11 +363,12 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
             labs = tuple(labs)
         labs = tuple(sorted({lmap.get(c, c) for c in labs}))
         for c in labs:
-            first = spelled.setdefault(c.casefold(), (c, n))
+            first = spelled.setdefault(" ".join(c.split()).casefold(), (c, n))
             if first[0] != c:
-                # 'NORM' and 'norm' had become two classes, each learnt from part of its records
+                # 'NORM' and 'norm' had become two classes, each learnt from part of its records; so had
+                # 'Sinus rhythm' and 'Sinus  rhythm' (two blanks, as free text typed in a spreadsheet)
                 raise DatasetError(f"{labels_path}, line {n}: class {c!r} differs from {first[0]!r} (line "
-                                   f"{first[1]}) only in case; write each class one way")
+                                   f"{first[1]}) only in case or blanks; write each class one way")
         labels_by_id[rid] = labs
         if split_col and (row[split_col] or "").strip():
             s = row[split_col].strip().lower()
