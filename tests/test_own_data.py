@@ -126,6 +126,8 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     assert ("- Clinical values: the labs table labs_2026.csv (a record's own row), age and sex from the "
             "record's header where the table gives none; given for, of the 8 training records: ") in card
     assert "troponin_t 4" in card and "crp 1" in card
+    # copies 0 and 3 train, 1 val, 2 test; each copy one record per class, copy 0's HYP record NORM too
+    assert "- Records per class (train/val/test): CD 2/1/1, HYP 2/1/1, MI 2/1/1, NORM 3/1/1" in card
     line = next(x for x in card.splitlines() if x.startswith("- Probabilities: calibrated"))
     assert "`mirage calibrate --model model --data folder:f --labels labels.csv --labs labs_2026.csv" in line
     assert str(tmp_path) not in card                                   # no path of this machine
@@ -300,3 +302,13 @@ def test_a_class_typed_with_other_blanks_is_refused(tmp_path):
         D.open_dataset(f"folder:{root}", labels=labels)
     assert str(err.value) == (f"{labels}, line 4: class 'Sinus  rhythm' differs from 'Sinus rhythm' (line 2) "
                               "only in case or blanks; write each class one way")
+
+
+def test_records_per_class_of_either_task_type():
+    import numpy as np
+
+    from training_cli.engine.loop import _positives
+
+    assert _positives(np.array([0, 2, 2]), "multiclass", 3).tolist() == [1, 0, 2]
+    assert _positives(np.array([[1, 0], [1, 1]], np.float32), "multilabel", 2).tolist() == [2, 1]
+    assert _positives(np.zeros((0, 2), np.float32), "multilabel", 2).tolist() == [0, 0]

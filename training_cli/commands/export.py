@@ -131,6 +131,17 @@ def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
     return lines
 
 
+def _class_count_lines(prov: dict, labels) -> list[str]:
+    """Records of each class per split, as ``mirage train`` counted them ([] for a checkpoint that
+    records none, e.g. an ensemble)."""
+    counts = prov.get("class_counts") or {}
+    splits = [s for s in ("train", "val", "test") if s in counts]
+    if not splits:
+        return []
+    return ["- Records per class (" + "/".join(splits) + "): "
+            + ", ".join(f"{c} " + "/".join(str(counts[s].get(c, 0)) for s in splits) for c in labels)]
+
+
 def _clinical_source_lines(prov: dict) -> list[str]:
     """Where the clinical values came from and how many training records gave each (the rest were
     masked): a model trained on a labs table for half its records reads otherwise than one trained on
@@ -324,6 +335,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
         "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
         + f"; skipped (failed to load): {metrics.get('skipped', 0)}",
+        *_class_count_lines(prov, loaded.labels),
         *_commands(loaded.model_type, prov, metrics),
         f"- Hardware: {prov.get('hardware', '?')}; wall time "
         f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "

@@ -114,6 +114,10 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     schema, clin, cmask = _clinical(cfg, ds, cache.ok, dist)
     splits = _splits(cfg, ds, cache.ok)
     # how many training records gave each clinical value (the rest masked): the model card says it
+    # records of each class in each split (of those that loaded): on a small own dataset the card
+    # shows which classes the validation and test figures rest on
+    class_counts = {name: {c: int(n) for c, n in zip(ds.classes, _positives(all_targets[rows], task_type, K))}
+                    for name, rows in splits.items()}
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
@@ -233,7 +237,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
                 _save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
                             cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta},
-                            coverage=clinical_coverage)
+                            coverage=clinical_coverage, class_counts=class_counts)
             runlog.write_epoch_log(out, history)
             try:
                 runlog.plot_curves(out / "curves.png", history, ds.classes)
@@ -488,6 +492,13 @@ def _val_loss(probs: np.ndarray, y: np.ndarray, task_type: str, weights) -> floa
     return float(ll.mean())
 
 
+def _positives(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
+    """Records of each class: y (N, K) 0/1 (multilabel) or (N,) class indices (multiclass) -> (K,)."""
+    if task_type == "multiclass":
+        return np.bincount(y.astype(np.int64), minlength=K)
+    return y.sum(0) if len(y) else np.zeros(K)
+
+
 def _split_source(cfg: TrainConfig, ds) -> str:
     """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
 
@@ -515,7 +526,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 
 
 def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-                metrics, coverage: dict | None = None):
+                metrics, coverage: dict | None = None, class_counts: dict | None = None):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
@@ -535,6 +546,7 @@ def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, th
         **({"label_map_file": Path(cfg.label_map).name} if cfg.label_map else {}),
         **({"labs_file": Path(cfg.labs).name} if ds.kind == "folder" and cfg.labs else {}),
         **({"clinical_coverage": coverage} if coverage is not None else {}),
+        **({"class_counts": class_counts} if class_counts is not None else {}),
     }
     name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
     save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
