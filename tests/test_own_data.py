@@ -312,3 +312,20 @@ def test_records_per_class_of_either_task_type():
     assert _positives(np.array([0, 2, 2]), "multiclass", 3).tolist() == [1, 0, 2]
     assert _positives(np.array([[1, 0], [1, 1]], np.float32), "multilabel", 2).tolist() == [2, 1]
     assert _positives(np.zeros((0, 2), np.float32), "multilabel", 2).tolist() == [0, 0]
+
+
+def test_a_labels_table_s_first_column_is_its_record_id_whatever_its_name(tmp_path):
+    """'ECG-Nr;labels' had been refused ("no record id column"), while the labs table beside it took its
+    first column 'Patient ID' as the id."""
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    labels.write_text("\ufeffECG-Nr;labels;split\r\necg000;MI;train\r\necg001;NORM;val\r\necg002;NORM;test\r\n",
+                      encoding="utf-8")
+    ds = D.open_dataset(f"folder:{root}", labels=labels)
+    assert {it.record_id: (it.labels, it.split) for it in ds.items} == {
+        "ecg000": (("MI",), "train"), "ecg001": (("NORM",), "val"), "ecg002": (("NORM",), "test")}
+    split = tmp_path / "split.csv"
+    split.write_text("ECG-Nr,split\necg000,train\n")
+    assert D.read_split_file(split) == {"ecg000": "train"}
+    labels.write_text("labels;record_id_x\nMI;ecg000\n")                # no id column to take
+    with pytest.raises(D.DatasetError, match="no record id column .name the first column record_id."):
+        D.open_dataset(f"folder:{root}", labels=labels)

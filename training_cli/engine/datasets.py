@@ -288,10 +288,16 @@ SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training"
 
 
 def _id_column(path: Path, columns) -> str:
+    """The record id column: one named record_id, record, id, ecg_id, filename or file, else the first
+    column, as a labs table reads it ("ECG-Nr", "Patient ID": a spreadsheet's own name had been refused
+    in a labels table while the labs table beside it took it), unless that one is the labels or split."""
+    columns = list(columns)
     for c in columns:
         if c.strip().lower() in ("record_id", "record", "id", "ecg_id", "filename", "file"):
             return c
-    raise DatasetError(f"{path}: no record id column (name one record_id); columns are {list(columns)}")
+    if columns and columns[0].strip() and columns[0].strip().lower() not in ("labels", "label", "split"):
+        return columns[0]
+    raise DatasetError(f"{path}: no record id column (name the first column record_id); columns are {columns}")
 
 
 def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
