@@ -540,7 +540,7 @@ def test_missing_extra_names_what_to_install(monkeypatch):
         return real(name, *args)
 
     monkeypatch.setattr(importlib, "import_module", without_ecgdatakit)
-    from mirage_model.formats.vendor import MissingExtraError
+    from mirage_model.formats.extra import MissingExtraError
 
     with pytest.raises(MissingExtraError, match=r"GE MUSE XML file; reading it needs the optional 'formats' "
                                                 r"extra: pip install 'mirage-review\[formats\]'"):

@@ -232,3 +232,21 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
         if info.get(key):
             rec.meta[key] = info[key]
     rec.meta.update(info.get("meta") or {})
+
+
+def _is_cjk(ch: str) -> bool:
+    """Han, kana or Hangul: scripts that write the family name first."""
+    code = ord(ch)
+    return (0x2E80 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF
+            or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF)
+
+
+def person_name(given, family) -> str:
+    """A patient's name as it is written: "Łukasz Wójcik" (given first), but a name all in Han, kana
+    or Hangul family first without a space ("李小龙", "김민수", "佐藤花子"), as the files' own
+    language writes it and a hospital's records list it; "" when neither is given."""
+    given, family = (str(x or "").strip() for x in (given, family))
+    letters = [ch for ch in given + family if ch.isalpha()]
+    if letters and all(_is_cjk(ch) for ch in letters):     # "Tarou Yamada (山田太郎)" stays as it is
+        return family + given
+    return " ".join(x for x in (given, family) if x)

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats.assemble import build_record, fail
+from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.formats.vendor import require
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale

@@ -1,0 +1,95 @@
+"""HL7 aECG: the HL7 Version 3 Annotated ECG (ANSI/HL7 V3 ECG, R1-2004), an XML document whose
+series hold sequence sets of sequences (one per lead, and a TIME_ sequence giving the set's time
+axis), read by ecgdatakit's parser.
+
+This module adapts the parser to read a series whose leads are split over several sequence sets
+recorded together, and to refuse sets recorded one after another as no simultaneous 12-lead ECG.
+"""
+
+from __future__ import annotations
+
+from mirage_model.records.leads import canonical_lead, derivable_leads
+from mirage_model.records.record import STANDARD_LEADS
+
+
+def _time_axis(sequence_set) -> tuple[str, ...] | None:
+    """An HL7 aECG sequence set's time axis: its TIME_ sequence's code, head and increment (value
+    and unit), or None when it has none."""
+    for seq in sequence_set.findall("component/sequence"):
+        code = seq.find("code")
+        name = (code.get("code") or "").strip() if code is not None else ""
+        if name.upper().startswith("TIME_"):
+            value = seq.find("value")
+            head = value.find("head") if value is not None else None
+            inc = value.find("increment") if value is not None else None
+            return (name.upper(), *((el.get(k) or "").strip() if el is not None else ""
+                                    for el, k in ((head, "value"), (inc, "value"), (inc, "unit"))))
+    return None
+
+
+def adapt_parser(parser):
+    """ecgdatakit's HL7 aECG parser, made to read a series whose leads are split over several
+    sequence sets. A sequence set holds the sequences recorded together (one time axis, its
+    TIME_ sequence); ecgdatakit read the first set only, so a cart that writes the limb leads in
+    one set and the chest leads in another (the same head and increment: recorded together) was
+    refused as "missing V1 ... V6". Sets on the first set's time axis are read as one; when their
+    leads do not give the 12 and sets of another time axis hold the rest (recorded one group after
+    another, as a 4x3 strip chart does), they are no simultaneous 12-lead ECG, and the file is
+    refused saying so (sets of another axis are otherwise left out, as ecgdatakit leaves them)."""
+    from ecgdatakit.exceptions import CorruptedFileError
+
+    class SequenceSets(type(parser)):
+        def _read_sequence_set(self, series, kind, file_path):
+            holders = [comp for comp in series.findall("component") if comp.find("sequenceSet") is not None]
+            if len(holders) > 1:
+                first = holders[0].find("sequenceSet")
+                axis = _time_axis(first)
+                have = set(self._set_leads(first))
+                apart = []
+                for comp in holders[1:]:
+                    other = comp.find("sequenceSet")
+                    if axis is not None and _time_axis(other) == axis:
+                        for seq in other.findall("component"):   # its leads join the first set
+                            if not _is_time_sequence(seq):
+                                first.append(seq)
+                        series.remove(comp)
+                        have |= set(self._set_leads(other))
+                    else:
+                        apart.append(other)
+                others = {lead for other in apart for lead in self._set_leads(other)}
+                elsewhere = [lead for lead in STANDARD_LEADS if lead in others - have]
+                complete = set(STANDARD_LEADS) <= have | derivable_leads(have)   # the first axis's leads give the 12
+                if elsewhere and kind == "rhythm" and not complete:   # (a median beat's sets: the first is read, as before)
+                    heads = ", ".join(dict.fromkeys((_time_axis(x) or ("", "?"))[1] or "?"
+                                                    for x in [first, *apart]))
+                    together = [lead for lead in STANDARD_LEADS if lead in have]
+                    raise CorruptedFileError(
+                        f"the {kind} series holds its leads in {1 + len(apart)} sequence sets on different "
+                        f"time axes (heads {heads}): {', '.join(elsewhere)} were not recorded with "
+                        f"{', '.join(together) or 'the first set'}, so they are no simultaneous 12-lead ECG")
+            return super()._read_sequence_set(series, kind, file_path)
+
+        def _set_leads(self, sequence_set) -> list[str]:
+            """The standard leads a sequence set's sequences hold (by their MDC codes)."""
+            leads = []
+            for seq in sequence_set.findall("component/sequence"):
+                code = seq.find("code")
+                label = self._lead_label((code.get("code") or "") if code is not None else "")
+                mapped = canonical_lead(label) if label else None
+                if mapped is not None:
+                    leads.append(mapped[0])
+            return leads
+
+    return SequenceSets()
+
+
+def _is_time_sequence(component) -> bool:
+    """Whether a sequence set's component is its TIME_ sequence."""
+    code = component.find("sequence/code")
+    return code is not None and (code.get("code") or "").strip().upper().startswith("TIME_")
+
+
+def stated_rate(meta: dict):
+    """The rhythm series' sampling rate as its time increment states it (ecgdatakit's
+    ``raw_metadata``), None when it is not given."""
+    return (meta.get("rhythm_time") or {}).get("sampling_rate_exact")

@@ -1,0 +1,331 @@
+"""DICOM ECG waveforms: the 12-lead, General and Ambulatory ECG IODs (DICOM PS3.3 A.34), whose
+samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their storage SOP classes
+(PS3.4 B.5).
+
+ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform,
+keeps pydicom's log and warnings as the read's notes, and adapts the parser: it takes the rhythm
+:func:`rhythm_group` picks, joins the groups recorded together into one (PS3.3 A.34.3.4.4), refuses
+groups recorded one after another, and keeps a patient's middle and ideographic names.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import re
+import threading
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from mirage_model.formats.assemble import fail, person_name
+from mirage_model.formats.extra import require
+from mirage_model.records.leads import canonical_lead, derivable_leads
+from mirage_model.records.record import STANDARD_LEADS
+
+# DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
+_ECG_SOP = {
+    "1.2.840.10008.5.1.4.1.1.9.1.1": "12-lead ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.2": "General ECG",
+    "1.2.840.10008.5.1.4.1.1.9.1.3": "Ambulatory ECG",
+}
+
+_MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, for a median beat's group
+# A multiplex group shorter than this is a beat's length (a median beat is 0.6 to 1.5 s), never
+# preferred as the rhythm for holding the 12 leads.
+MIN_RHYTHM_S = 2.0
+
+
+_pydicom_notes = threading.local()   # .notes: the list this thread's DICOM read collects into
+
+
+class _PydicomNotes(logging.Handler):
+    """pydicom's log records (WARNING and above) of the read under way in this thread, kept as its
+    reader warnings; none reaches the terminal (pydicom logs a damaged element, e.g. "Invalid value
+    for VR UI", and a file cut short; the user hears of it from MIRAGE, naming the file)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        notes = getattr(_pydicom_notes, "notes", None)
+        if notes is not None and record.levelno >= logging.WARNING:
+            notes.append(record.getMessage())
+
+
+@contextmanager
+def pydicom_quiet():
+    """Within: pydicom's log records and warnings are collected, not printed; yields the list
+    their messages go into (one per message, in order)."""
+    logger = logging.getLogger("pydicom")
+    if not any(isinstance(h, _PydicomNotes) for h in logger.handlers):
+        logger.addHandler(_PydicomNotes())
+        logger.propagate = False    # the app's and the CLI's root handlers would print it
+    outer = getattr(_pydicom_notes, "notes", None)
+    notes: list[str] = []
+    _pydicom_notes.notes = notes
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield notes
+    finally:
+        _pydicom_notes.notes = outer
+        notes.extend(str(w.message) for w in caught)
+
+
+def check_dicom(path: Path) -> None:
+    """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
+    pydicom = require("pydicom", path, "dicom-ecg")
+    try:
+        # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one;
+        # pydicom's complaints here are said again by the full read (its reader warnings)
+        with pydicom_quiet():    # elements are decoded when read: SOPClassUID too
+            ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
+            sop = str(getattr(ds, "SOPClassUID", "") or "")
+    except Exception as err:
+        raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
+    if sop not in _ECG_SOP:
+        if sop and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", sop):   # PS3.5 9.1: digits and dots
+            raise fail(path, "dicom-ecg", f"its SOP Class UID '{sop}' is not a valid UID (digits separated "
+                                          "by dots): the file is damaged or cut short")
+        try:
+            with pydicom_quiet():
+                name = pydicom.uid.UID(sop).name if sop else "none"
+        except Exception:
+            name = sop
+        raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
+
+
+def rhythm_group(groups) -> int | None:
+    """Which DICOM multiplex group (an item of the Waveform Sequence, PS3.3 C.10.9) holds the rhythm:
+    of the groups not labelled a median beat (MultiplexGroupLabel), one whose ECG leads give the 12
+    (with the limb leads Einthoven's and Goldberger's identities derive) and that lasts MIN_RHYTHM_S
+    or more before one that lacks some,
+    one with ECG leads before one without (a General ECG's respiration or pressure group, a
+    continuous lead II strip longer than the 12-lead rhythm), an ORIGINAL one before a DERIVED one
+    (Waveform Originality: a median beat is derived from the rhythm), then the longest in seconds,
+    then the first. None when no group qualifies.
+
+    Args:
+        groups: the Waveform Sequence's items (pydicom Datasets).
+    """
+    best, key = None, None
+    for k, wf in enumerate(groups):
+        label = str(wf.get("MultiplexGroupLabel") or "").upper()
+        if any(word in label for word in _MEDIAN_LABEL_WORDS):
+            continue
+        seconds = _group_seconds(wf)
+        original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
+        leads = set(_group_leads(wf))
+        # (a group of a beat's length is no rhythm however many leads it has: an unlabelled median
+        # beat beside a rhythm of fewer leads stays the beat, and the rhythm is refused for its leads)
+        complete = set(STANDARD_LEADS) <= leads | derivable_leads(leads) and seconds >= MIN_RHYTHM_S
+        if key is None or (complete, bool(leads), original, seconds) > key:
+            best, key = k, (complete, bool(leads), original, seconds)
+    return best
+
+
+def adapt_parser(parser):
+    """ecgdatakit's DICOM parser, made to take the rhythm ``rhythm_group`` picks: it takes the
+    first group that is not labelled a median beat, so an unlabelled median beat stored first
+    (1.2 s) would be read as the record although the 10 s rhythm follows it. The rhythm's group
+    is moved to the front of the Waveform Sequence; each group keeps its number, which the
+    annotations refer to."""
+    import pydicom   # lazy: the formats extra (check_dicom required it)
+
+    class RhythmFirst(type(parser)):
+        def parse(self, file_path: Path):
+            try:
+                ds = pydicom.dcmread(str(file_path), force=True)   # as check_dicom
+                groups = list(ds.get("WaveformSequence") or [])
+            except Exception:
+                return super().parse(file_path)      # its own error says what is wrong
+            from ecgdatakit.exceptions import CorruptedFileError
+
+            for i, wf in enumerate(groups):
+                # ecgdatakit int()s it: "NaN" or "inf" gave "cannot convert float NaN to integer"
+                try:
+                    rate = float(wf.get("SamplingFrequency"))
+                except (TypeError, ValueError):
+                    continue                          # absent or no number: its own error says so
+                if not math.isfinite(rate):
+                    raise CorruptedFileError(f"DICOM multiplex group {i}: Sampling Frequency "
+                                             f"{wf.get('SamplingFrequency')} is not a finite number")
+            k = rhythm_group(groups)
+            self._number = {id(wf): i for i, wf in enumerate(groups)}
+            if k is not None:
+                groups, k = _join_simultaneous(groups, k, self._is_little_endian(ds), self._number)
+            if k:
+                ds.WaveformSequence = pydicom.sequence.Sequence([groups[k]] + groups[:k] + groups[k + 1:])
+            elif k == 0:
+                ds.WaveformSequence = pydicom.sequence.Sequence(groups)
+            try:
+                return self._parse_dataset(ds, file_path)
+            except Exception as err:
+                # as ecgdatakit's parse(): its own errors and warnings pass, others name the element
+                from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError
+                if isinstance(err, (ECGDataKitError, Warning)):
+                    raise
+                raise CorruptedFileError(f"DICOM: cannot decode an element: {type(err).__name__}: {err}") from err
+
+        def _read_group(self, wf, index, little_endian):
+            return super()._read_group(wf, getattr(self, "_number", {}).get(id(wf), index), little_endian)
+
+        def _read_patient(self, ds, acquired, meta):
+            # ecgdatakit keeps the alphabetic group's family and given names alone: the middle name
+            # went to meta, and a Japanese "Yamada^Tarou=山田^太郎=やまだ^たろう" (ISO 2022 IR 87)
+            # lost its ideographic name, or printed as "=山田^太郎" when only that group is there
+            info = super()._read_patient(ds, acquired, meta)
+            pn = ds.get("PatientName")
+            if pn is None or not hasattr(pn, "components"):
+                return info
+            middle = (getattr(pn, "middle_name", "") or "").strip()
+            if middle:
+                info.first_name = " ".join(x for x in (info.first_name, middle) if x)
+            # PS3.5 6.2.1.2: alphabetic = ideographic = phonetic, each family^given^middle^prefix^suffix
+            groups = [str(g) for g in pn.components]
+            ideographic = person_name(*reversed((groups[1].split("^") + ["", ""])[:2])) if len(groups) > 1 else ""
+            if ideographic:
+                alphabetic = groups[0].strip("^ ")
+                if not alphabetic:
+                    info.first_name, info.last_name = "", ideographic
+                elif ideographic not in (info.first_name, info.last_name):
+                    info.last_name = f"{info.last_name} ({ideographic})".strip()
+            return info
+
+    return RhythmFirst()
+
+
+def _group_leads(wf) -> list[str]:
+    """The standard leads a DICOM multiplex group's channels are, from each channel's source code,
+    its meaning or its label (as ecgdatakit names them), in channel order."""
+    from ecgdatakit.parsing.parsers.dicom_waveform import (_code_parts, _first_code, _lead_from_code,
+                                                           _lead_from_meaning, _text)
+    leads = []
+    for ch in wf.get("ChannelDefinitionSequence") or []:
+        scheme, value, meaning = _code_parts(_first_code(ch, "ChannelSourceSequence"))
+        label = _lead_from_code(scheme, value) or _lead_from_meaning(meaning) or _text(ch.get("ChannelLabel"))
+        mapped = canonical_lead(label) if label else None
+        if mapped is not None:
+            leads.append(mapped[0])
+    return leads
+
+
+def _group_seconds(wf) -> float:
+    """A multiplex group's length in seconds (0 when its fields cannot say)."""
+    try:
+        return int(wf.get("NumberOfWaveformSamples") or 0) / float(wf.get("SamplingFrequency") or 0)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 0.0
+
+
+def _group_offset(wf) -> float | None:
+    """A multiplex group's Multiplex Group Time Offset (0018,1068) in ms, None when not stated."""
+    try:
+        value = float(wf.get("MultiplexGroupTimeOffset"))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _group_layout(wf) -> tuple | None:
+    """What two multiplex groups must share for their channels to form one group: rate, samples,
+    sample encoding, padding value, originality; None when a field cannot be read."""
+    try:
+        return (float(wf.get("SamplingFrequency")), int(wf.get("NumberOfWaveformSamples")),
+                int(wf.get("WaveformBitsAllocated")), str(wf.get("WaveformSampleInterpretation") or "").strip().upper(),
+                bytes(wf.get("WaveformPaddingValue") or b""),
+                str(wf.get("WaveformOriginality") or "").strip().upper())
+    except (TypeError, ValueError):
+        return None
+
+
+def _join_simultaneous(groups: list, k: int, little_endian: bool, number: dict) -> tuple[list, int]:
+    """The Waveform Sequence's groups with the rhythm (group ``k``) joined by the groups recorded
+    with it, and the rhythm's new index.
+
+    A 12-lead ECG may spread its leads over up to five multiplex groups (PS3.3 A.34.3.4.4): groups
+    recorded together (the same Multiplex Group Time Offset, stated in each, and the same rate,
+    number of samples and sample encoding) hold one ECG, and their channels are read as one group
+    (``number`` then gives the joined group the rhythm's number). Groups that hold leads the rhythm
+    lacks but are not stated to be recorded with it (the strip chart's four groups of three leads
+    recorded one after another, PS3.3 A.34.3.4.4's example, or groups without a time offset) are no
+    simultaneous 12-lead ECG: the file is refused naming the groups and their leads, rather than as
+    missing the leads a group beside it holds.
+
+    Raises:
+        CorruptedFileError: the rhythm lacks leads that groups not recorded with it hold.
+    """
+    from ecgdatakit.exceptions import CorruptedFileError
+    from ecgdatakit.parsing.parsers.dicom_waveform import _DEFAULT_INTERPRETATION, _SAMPLE_DTYPES
+
+    rhythm = groups[k]
+    leads = {i: _group_leads(wf) for i, wf in enumerate(groups)}
+    offset, layout = _group_offset(rhythm), _group_layout(rhythm)
+    medians = {i for i, wf in enumerate(groups)
+               if any(word in str(wf.get("MultiplexGroupLabel") or "").upper() for word in _MEDIAN_LABEL_WORDS)}
+    partners, joined_leads = [], set(leads[k])
+    for i, wf in enumerate(groups):
+        if (i != k and i not in medians and leads[i] and offset is not None and layout is not None
+                and _group_offset(wf) == offset and _group_layout(wf) == layout
+                and not set(leads[i]) & joined_leads):   # a lead twice is no partner: two recordings of it
+            partners.append(i)
+            joined_leads |= set(leads[i])
+    if partners:
+        try:
+            bits, interpretation = layout[2], layout[3] or _DEFAULT_INTERPRETATION.get(layout[2], "")
+            dtype = np.dtype(_SAMPLE_DTYPES[(bits, interpretation)]).newbyteorder("<" if little_endian else ">")
+            n = layout[1]
+            joined, arrays, channels = copy.deepcopy(rhythm), [], []
+            for i in [k, *partners]:
+                wf = groups[i]
+                c = int(wf.get("NumberOfWaveformChannels"))
+                defs = list(wf.get("ChannelDefinitionSequence") or [])
+                data = bytes(wf.get("WaveformData") or b"")
+                if len(defs) != c or len(data) < n * c * dtype.itemsize:
+                    raise ValueError(f"group {i + 1}: channels or data do not match")
+                arrays.append(np.frombuffer(data[: n * c * dtype.itemsize], dtype=dtype).reshape(n, c))
+                channels.extend(copy.deepcopy(ch) for ch in defs)
+        except (KeyError, TypeError, ValueError):
+            partners = []          # read as before: the rhythm group alone
+        else:
+            import pydicom   # lazy: the formats extra
+            joined.WaveformData = np.concatenate(arrays, axis=1).tobytes()   # (n, channels of all)
+            joined.NumberOfWaveformChannels = sum(a.shape[1] for a in arrays)
+            joined.ChannelDefinitionSequence = pydicom.sequence.Sequence(channels)
+            number[id(joined)] = number.get(id(rhythm), k)
+            warnings.warn(f"DICOM: multiplex groups {', '.join(str(i + 1) for i in sorted([k, *partners]))} "
+                          f"(Multiplex Group Time Offset {offset:g} ms each, {layout[0]:g} Hz, {layout[1]} samples) "
+                          "were recorded together and are read as one 12-lead rhythm")
+            kept = [joined if i == k else wf for i, wf in enumerate(groups) if i not in partners]
+            return kept, kept.index(joined)
+    have = set(leads[k])
+    have_all = have | derivable_leads(have)
+    apart = {i: [lead for lead in leads[i] if lead not in have_all]
+             for i in range(len(groups)) if i != k and i not in medians and _group_seconds(groups[i]) >= MIN_RHYTHM_S}
+    apart = {i: missing for i, missing in apart.items() if missing}
+    if apart and not set(STANDARD_LEADS) <= have_all:
+        def group_text(i: int) -> str:
+            wf = groups[i]
+            try:
+                seconds = f", {int(wf.get('NumberOfWaveformSamples')) / float(wf.get('SamplingFrequency')):.3g} s"
+            except (TypeError, ValueError, ZeroDivisionError):
+                seconds = ""
+            at = _group_offset(wf)
+            when = f" from {at:g} ms" if at is not None else ", no time offset stated"
+            return f"group {i + 1} ({', '.join(leads[i]) or 'no ECG lead'}{seconds}{when})"
+        raise CorruptedFileError(
+            f"the ECG leads are in {1 + len(apart)} multiplex groups not stated to be recorded together: "
+            f"{group_text(k)} is the rhythm, and {'; '.join(group_text(i) for i in sorted(apart))} hold the other "
+            "leads (a 12-lead ECG's groups are read as one only when each states the same Multiplex Group Time "
+            "Offset, rate and length)")
+    return groups, k
+
+
+def stated_rate(meta: dict):
+    """The rhythm's Sampling Frequency as the file states it, from ecgdatakit's ``raw_metadata``: its
+    first multiplex group not labelled a median beat, as ecgdatakit chooses the rhythm; None when
+    there is none."""
+    groups = [g for g in meta.get("multiplex_groups") or ()
+              if not any(word in str(g.get("label") or "").upper() for word in _MEDIAN_LABEL_WORDS)]
+    return groups[0].get("sampling_frequency") if groups else None

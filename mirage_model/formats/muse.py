@@ -1,0 +1,82 @@
+"""GE MUSE XML: the resting ECG export of GE Healthcare's MUSE cardiology system (root element
+``<RestingECG>``; GE's own schema, no public standard), read by ecgdatakit's parser.
+
+The parser converts the patient's and the cart's number fields with ``int()``: this module adapts
+it so that one such field reading "NaN" or "inf" is left out (with a reader warning naming it)
+instead of refusing the whole ECG, and so that such a waveform field refuses the file naming it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+
+# The GE MUSE fields ecgdatakit reads as numbers: the patient's (names and IDs are text, and "Nan"
+# is a given name) and the sections of the cart's measurements, which hold numbers only.
+_PATIENT_NUMBERS = ("PatientAge", "HeightCM", "HeightIN", "WeightKG", "WeightLBS")
+_MEASUREMENTS = ("RestingECGMeasurements", "OriginalRestingECGMeasurements", "QRSTimesTypes", "PharmaData")
+
+
+def adapt_parser(parser):
+    """ecgdatakit's GE MUSE parser, made to leave out a patient or measurement field that reads
+    "NaN" or "inf": it converts them with ``int()``, so one such field (a PatientAge, the cart's
+    VentricularRate) refused the whole ECG with a Python error. The field is dropped before it is
+    read, and a reader warning names it; such a field of a waveform (SampleBase) refuses the file
+    naming it."""
+
+    class FiniteNumbers(type(parser)):
+        def _read_patient(self, demo, acquired, meta):
+            _drop_non_finite(demo, "patient", _PATIENT_NUMBERS)
+            return super()._read_patient(demo, acquired, meta)
+
+        def _read_measurements(self, root, record):
+            for section in _MEASUREMENTS:
+                _drop_non_finite(root.find(section), "measurement")
+            return super()._read_measurements(root, record)
+
+        def _read_waveforms(self, root, record, file_path):
+            # a waveform's own numbers (SampleBase, LeadSampleCountTotal ...) cannot be left out:
+            # refused naming the field, not "cannot convert float NaN to integer"
+            from ecgdatakit.exceptions import CorruptedFileError
+
+            for wave in root.iter("Waveform"):
+                for el in wave.iter():
+                    if el.tag == "LeadAmplitudeUnitsPerBit":
+                        continue              # (a resolution: checked with its unit, vendor._physical_mv)
+                    text = _non_finite_text(el)
+                    if text is not None:
+                        raise CorruptedFileError(f"GE MUSE: the waveform field <{el.tag}> reads {text!r}, "
+                                                 "which is not a finite number")
+            return super()._read_waveforms(root, record, file_path)
+
+    return FiniteNumbers()
+
+
+def _drop_non_finite(element, what: str, tags: tuple[str, ...] | None = None) -> None:
+    """Remove from the XML ``element`` every text field (of ``tags``, when given) that reads as a
+    number but not a finite one ("NaN", "inf", "-Infinity"), each with a warning naming it."""
+    if element is None:
+        return
+    for parent in list(element.iter()):
+        for child in list(parent):
+            if tags is not None and child.tag not in tags:
+                continue
+            text = _non_finite_text(child)
+            if text is not None:
+                parent.remove(child)
+                warnings.warn(f"GE MUSE: the {what} field <{child.tag}> reads {text!r}, which is not a "
+                              "number; it was left out")
+
+
+def _non_finite_text(element) -> str | None:
+    """The text of a leaf XML field that reads as a number but not a finite one ("NaN", "inf",
+    "-Infinity"; a decimal comma allowed), else None."""
+    text = (element.text or "").strip()
+    if len(element) or not text or len(text) > 32:
+        return None
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    return None if math.isfinite(value) else text

@@ -1,0 +1,83 @@
+"""SCP-ECG (EN 1064:2005+A1:2007, ISO 11073-91064): a binary file of numbered sections; Section 3
+gives each lead's first and last sample number, Section 6 the rhythm's samples. Read by
+ecgdatakit's parser.
+
+This module refuses a file whose leads declare more samples than are read before the decoder
+allocates them, and places leads recorded one group after another (a cart recording three leads at
+a time) at their own time in the record.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from mirage_model.formats.assemble import fail
+from mirage_model.limits import MAX_SAMPLES
+
+
+def check_scp_lengths(path: Path) -> None:
+    """An SCP-ECG file's leads (Section 3, EN 1064 5.6) must not declare more than MAX_SAMPLES
+    samples: the decoder allocates what they declare before it finds the data short. A file
+    whose pointers cannot be followed is left to the parser, which says what is wrong."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 16)   # Sections 0 and 3 come first and are small
+    try:
+        end = 6 + struct.unpack_from("<I", data, 10)[0]
+        pos = 6 + 16
+        while pos + 10 <= min(end, len(data)):
+            sid, length, index = struct.unpack_from("<HII", data, pos)
+            pos += 10
+            if sid == 3 and length >= 18 and index >= 1:
+                break
+        else:
+            return
+        body = index - 1 + 16
+        for k in range(data[body]):
+            start, stop = struct.unpack_from("<II", data, body + 2 + 9 * k)
+            if stop - start + 1 > MAX_SAMPLES:
+                raise fail(path, "scp-ecg", f"lead {k + 1} declares samples {start:,} to {stop:,}; "
+                                            f"at most {MAX_SAMPLES:,} samples a lead are read")
+    except (struct.error, IndexError):
+        return
+
+
+def lead_starts(path: Path, ecg, fs: float) -> dict[int, int]:
+    """Where each ECG lead's first sample lies (``id`` of the lead -> samples after the record's
+    start), for an SCP-ECG file whose leads were not all recorded together: Section 3
+    gives each lead's first and last sample number (EN 1064 5.6; a cart that records three leads at
+    a time writes 1-1250, 1251-2500 ...), which ecgdatakit keeps as the lead's "start_sample"
+    and otherwise drops, so that leads recorded 2.5 s apart were drawn as simultaneous. Counted
+    from the earliest lead's first sample (a file whose leads all start at sample 101 is read from
+    there). {} when every lead starts at the same sample.
+
+    Raises:
+        RecordError: a lead that starts or ends past MAX_SAMPLES.
+    """
+    firsts = {}
+    for lead in ecg:
+        try:
+            firsts[id(lead)] = int((lead.annotations or {}).get("start_sample", 1)) - 1
+        except (TypeError, ValueError):
+            firsts[id(lead)] = 0
+    origin = min(firsts.values(), default=0)
+    starts = {}
+    for lead in ecg:
+        first = firsts[id(lead)] - origin
+        if first > 0:
+            if first + len(lead.samples) > MAX_SAMPLES:
+                raise fail(path, "scp-ecg", f"lead {lead.label} starts at sample {first + 1:,}; at most "
+                                            f"{MAX_SAMPLES:,} samples a lead are read")
+            starts[id(lead)] = first
+    return starts
+
+
+def sequential_note(leads, starts: dict[int, int], fs: float) -> str:
+    """The leads' own stretches in words: "I, II, III 0-2.5 s; aVR, aVL, aVF 2.5-5 s ..."."""
+    spans: dict[tuple[float, float], list[str]] = {}
+    for lead in leads:
+        first = starts.get(id(lead), 0)
+        spans.setdefault((first / fs, (first + len(lead.samples)) / fs), []).append(lead.label)
+    return ("leads recorded one group after another (SCP-ECG Section 3): " + "; ".join(
+        f"{', '.join(names)} {a:g}-{b:g} s" for (a, b), names in sorted(spans.items()))
+        + "; each lead is missing outside its own stretch")
