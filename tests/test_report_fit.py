@@ -156,22 +156,25 @@ def test_the_caption_under_the_sheet_keeps_every_part_whole(tmp_path):
 def test_the_attention_map_keeps_its_legend_inside_its_drawing():
     """The lead-to-lead attention map's legend ("row: query lead, column: key lead; scale 0 (white)
     to 0.276 (red); uniform = 0.083") was one line 96 mm long in an 80 mm drawing and ran into the
-    saliency image beside it (PTB-XL 00858_lr, page 5). Every string of the drawing, measured with
-    reportlab's stringWidth at its size and anchor, now lies inside it."""
+    saliency image beside it (PTB-XL 00858_lr, page 5); in two lines it was 5.5 pt. It is now the
+    caption's first words (``heatmap_legend``), and every string of the drawing, the lead names at
+    7 pt, measured with reportlab's stringWidth at its size and anchor, lies inside it."""
     import numpy as np
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from mirage_model.review.report.explanations import heatmap_drawing
+    from mirage_model.review.report.explanations import heatmap_drawing, heatmap_legend
 
     register_fonts()
-    size = 80 * PT_PER_MM
-    d = heatmap_drawing(np.random.default_rng(0).uniform(0.02, 0.276, (12, 12)), size)
-    strings = [s for s in d.contents if hasattr(s, "text")]
-    assert any("uniform = 0.083" in s.text for s in strings)
-    for s in strings:
-        w = stringWidth(s.text, s.fontName, s.fontSize)
-        x0 = s.x - {"start": 0.0, "middle": w / 2, "end": w}[s.textAnchor]
-        assert 0 <= x0 and x0 + w <= size and 0 <= s.y <= size, (s.text, x0, x0 + w, size)
+    m = np.random.default_rng(0).uniform(0.02, 0.276, (12, 12))
+    assert heatmap_legend(m) == f"rows: query lead, columns: key lead; white 0 to red {m.max():.3f}, uniform 0.083"
+    for size in (80 * PT_PER_MM, 80 * PT_PER_MM * 255.4 / 271):       # A4; Letter's share of its width
+        d = heatmap_drawing(m, size)
+        strings = [s for s in d.contents if hasattr(s, "text")]
+        assert len(strings) == 24
+        for s in strings:
+            w = stringWidth(s.text, s.fontName, s.fontSize)
+            x0 = s.x - {"start": 0.0, "middle": w / 2, "end": w}[s.textAnchor]
+            assert s.fontSize >= 7 and 0 <= x0 and x0 + w <= size and 0 <= s.y <= size, (s.text, x0, x0 + w, size)
 
 
 def test_the_interpretation_head_keeps_the_band_size(tmp_path, record):

@@ -1,4 +1,4 @@
-"""Every text of page 1 is printed at 7 pt or more (a cardiologist reads it on paper, A4 landscape):
+"""Every text of every page is printed at 7 pt or more (a cardiologist reads it on paper, A4 landscape):
 what has no room is cut with a pointer to page 3, which prints it whole, never made smaller.
 
 The sizes are read back from the PDF's content stream (the font size of each text run times the
@@ -169,3 +169,103 @@ def test_a_very_long_id_is_whole_on_page_1_or_named_there_and_whole_on_page_3(tm
     texts = _texts(out)
     assert pid in texts[0].replace(" ", "")
     assert LONG_NAME.replace(" ", "") in " ".join(texts[2:]).replace(" ", "")
+
+
+# ------------------------------------------------------------------------------ every page
+
+def _extents(out):
+    """Per page: (text, x0, x1, y, size) of each text run, its width in its own font at its printed size."""
+    from reportlab.pdfbase.pdfmetrics import getRegisteredFontNames, stringWidth
+
+    from mirage_model.review.report.text import register_fonts
+
+    register_fonts()
+    known = set(getRegisteredFontNames())
+    pages = []
+    for i in range(len(pypdf.PdfReader(str(out)).pages)):
+        runs = []
+        for text, x, y, size, font in page_spans(out, i):
+            w = stringWidth(text, font if font in known else "DejaVuSans", size)
+            runs.append((text, x, x + w, y, size))
+        pages.append(runs)
+    return pages
+
+
+@pytest.fixture(scope="module")
+def full_session(tmp_path_factory):
+    """00417_lr three times its size (page 1 and the median beats at 5 mm/mV), measured, scored by a
+    tiny model with every explanation, QT and heart rate edited out of range (their flag words)."""
+    import mirage_model as mm
+    from helpers_models import make_tiny_checkpoint
+
+    from mirage_model.measure import measure
+    from mirage_model.review.scoring import score_session
+
+    path = next((p for p in mm.sample_records() if p.stem == "00417_lr"), None)
+    if path is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    rec = mm.load_record(path)
+    rec.signal = rec.signal * 3.0
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+    session = ReviewSession(rec)
+    session.accept_measurements(session.id, measure(rec))
+    score_session(session, predictor, explain=True)
+    session.set_measurement_edit("qt_ms", 540.0)
+    session.set_measurement_edit("heart_rate_bpm", 44.0)
+    expl = session.prediction.explanation
+    assert expl.lead_importance is not None and expl.lead_attention is not None and expl.image is not None
+    return session
+
+
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_every_page_prints_nothing_under_7_pt(tmp_path, full_session, page_size):
+    """Pages 2 on printed 5.5 pt: the reduced gain at each median-beat pulse, the explanation page's
+    lead names and values (5.5 / 6.5 pt, 5.2 / 6.1 on Letter, whose figures were scaled down whole),
+    the heat map's legend, the measurement table's high / low word (6 pt). Now every text run of
+    every page is at 7 pt or more, and none runs over another."""
+    import re
+
+    out = build_report(full_session, tmp_path / "all.pdf", settings=ReportSettings(page_size=page_size))
+    pages = _extents(out)
+    texts = _texts(out)
+    assert len(pages) >= 4
+    for i, runs in enumerate(pages):
+        small = sorted((round(size, 2), text[:40]) for text, *_, size in runs if size < READABLE_PT - 1e-6)
+        assert not small, (i + 1, small[:5])
+    # what the small type said is still there
+    assert "Gain " in texts[1] and texts[1].count("mm/mV") >= 3 + 3     # each pulse's, the legend's
+    table = next(t for t in texts if "Adult reference ranges" in t)       # the measurement table's page
+    assert re.search("\u2191 ?high", table) and re.search("\u2193 ?low", table), table[:400]
+    expl = texts.index(next(t for t in texts if t.startswith("Explanations")))
+    assert "rows: query lead, columns: key lead" in texts[expl] and "uniform 0.083" in texts[expl]
+    for lead in ("aVR", "V6"):
+        assert texts[expl].count(lead) >= 3                # under its bar, beside and under the heat map
+    # no run overprints another on the same line (lead names under narrow bars and columns, values;
+    # the gain at the pulses); the drawn pages only: pypdf places a Paragraph's later lines at its first
+    for i in (1, expl):
+        runs = pages[i]
+        for a in range(len(runs)):
+            for b in range(a + 1, len(runs)):
+                ta, xa0, xa1, ya, sa = runs[a]
+                tb, xb0, xb1, yb, sb = runs[b]
+                if abs(ya - yb) < 0.7 * min(sa, sb) and min(xa1, xb1) - max(xa0, xb0) > 0.3:
+                    # a line's runs in several fonts abut; they never cover one another
+                    raise AssertionError((i + 1, ta, tb, round(xa0), round(xa1), round(xb0), round(xb1), ya))
+
+
+def test_the_reduced_gain_on_the_median_page_is_inside_the_pulse_column(tmp_path, full_session):
+    """Each row's gain ("2.5") over "mm/mV" (5.5 pt on one line before) lies in the 10 mm column of the
+    calibration pulses (each beat starts 1 mm after it), at 7 pt."""
+    from mirage_model.review.median_beats import CAL_MM
+
+    import re
+
+    out = build_report(full_session, tmp_path / "gain.pdf")
+    gain = re.search(r"25 mm/s, ([\d.]+) mm/mV; grid", _texts(out)[1]).group(1)     # the legend's
+    assert float(gain) < 10
+    runs = _extents(out)[1]
+    x0 = 10 * 72 / 25.4
+    col = [r for r in runs if r[0] in (gain, "mm/mV")]
+    assert [r[0] for r in col].count(gain) == 3 and [r[0] for r in col].count("mm/mV") == 3
+    for text, a, b, _y, size in col:
+        assert size >= READABLE_PT and x0 - 0.01 <= a and b <= x0 + CAL_MM * 72 / 25.4 + 0.01, (text, a, b)

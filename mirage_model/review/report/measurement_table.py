@@ -10,7 +10,7 @@ from reportlab.platypus import Paragraph
 from mirage_model.review.measurements import why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
-from mirage_model.review.report.text import pdf_escape
+from mirage_model.review.report.text import READABLE, pdf_escape
 
 
 def measurement_flowables(session, st) -> list:
@@ -49,9 +49,9 @@ def measurement_flowables(session, st) -> list:
             unit = ""
         else:
             shown = r["shown"] + (f" ({r['status']})" if r["status"] else "")
-            if hot:   # bold, with an arrow (the report's font has them), and the flag's word small
+            if hot:   # bold, with an arrow (the report's font has them), and the flag's word at READABLE pt
                 arrow = {"high": "\u2191", "low": "\u2193"}[r["flag"]]
-                text = f'<b>{pdf_escape(shown)} {arrow}</b> <font size="6">{r["flag"]}</font>'
+                text = f'<b>{pdf_escape(shown)} {arrow}</b> <font size="{READABLE:g}">{r["flag"]}</font>'
                 shown = Paragraph(f'<font color="{blue}">{text}</font>' if edited else text, st["cell"])
             else:
                 shown = cell(shown)

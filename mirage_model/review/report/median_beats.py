@@ -15,14 +15,14 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    FIDUCIAL_MARKS, GAIN_MM_MV, PAGE_ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
+    CAL_MM, FIDUCIAL_MARKS, GAIN_MM_MV, PAGE_ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import draw_notice
 from mirage_model.review.report.layout import MM
-from mirage_model.review.report.text import FONT, FONT_BOLD, clip_runs, draw_runs_text, font_runs, pdf_text
+from mirage_model.review.report.text import FONT, FONT_BOLD, READABLE, clip_runs, draw_runs_text, font_runs, pdf_text
 from mirage_model.review.report.waveforms import draw_calibration_pulse, draw_grid
 
 TOP_MM = 25.0                # page top to the sheet's top
@@ -70,8 +70,12 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> N
         xa = x0 + 3.0 * MM
         draw_calibration_pulse(c, xa, xa + 0.2 * SPEED_MM_S * MM, base, base + gain * MM)
         if gain != GAIN_MM_MV:                      # a reduced gain is said at every pulse, as on page 1
-            c.setFont(FONT_BOLD, 5.5)
-            c.drawCentredString(xa + 0.1 * SPEED_MM_S * MM, base + (gain + 1.2) * MM, f"{gain:g} mm/mV")
+            # at READABLE pt "5 mm/mV" is wider than the 10 mm before the beats: the unit under the number
+            x = x0 + CAL_MM / 2 * MM                  # the middle of the pulses' column
+            c.setFont(FONT_BOLD, READABLE)
+            c.drawCentredString(x, base + (gain + 1.2) * MM + 1.15 * READABLE, f"{gain:g}")
+            c.setFont(FONT, READABLE)
+            c.drawCentredString(x, base + (gain + 1.2) * MM, "mm/mV")
 
 
 def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportContext, gain: float) -> None:

@@ -21,8 +21,9 @@ FONT = "DejaVuSans"                    # the report's text
 FONT_BOLD = "DejaVuSans-Bold"          # headings, flagged values, the notice
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 MISSING = "\ufffd"                     # printed for a character no font of the report holds
-# The least size page 1's text is printed at (pt): it is read on paper, A4 landscape. What does not
-# fit at this size is shortened with a pointer to the page that prints it in full, never made smaller.
+# The least size any text of the report is printed at (pt): it is read on paper, A4 landscape. What
+# does not fit at this size is shortened (page 1: with a pointer to the page that prints it in full),
+# never made smaller.
 READABLE = 7.0
 # the Asian fonts every PDF reader knows (Adobe's CID collections), by Unicode block
 _CJK_FONTS = (("HYSMyeongJo-Medium", ((0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF))),   # Hangul
