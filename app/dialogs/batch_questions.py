@@ -10,6 +10,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
+def _warning(parent: QWidget | None, title: str) -> QMessageBox:
+    """A warning box titled ``title`` whose text is shown as written (paths are the disk's)."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
+
+
+def _replace_or_cancel(box: QMessageBox) -> bool:
+    """Ask ``box`` with Replace and Cancel (Cancel the default and the Escape key); True: Replace."""
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is replace
+
+
 def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bool = False) -> bool:
     """Ask whether to replace the ``earlier`` PDFs in ``pdf_dir`` (Replace / Cancel, Cancel the
     default); True: replace them. ``resumed``: the run resumes an output that has no finished row
@@ -23,10 +42,7 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bo
         except ValueError:
             names.append(Path(p).name)
     shown = ", ".join(names) + (" ..." if n > 3 else "")
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Replace earlier PDFs?")
-    box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
+    box = _warning(parent, "Replace earlier PDFs?")
     if resumed:
         box.setText(f"The PDF folder {pdf_dir} holds {n} PDF{'s' if n != 1 else ''} of records this resumed run "
                     f"would score ({shown}) that the output CSV has no finished row of: another run's (another "
@@ -38,27 +54,14 @@ def ask_replace_pdfs(parent: QWidget | None, earlier: list, pdf_dir, resumed: bo
                     f"these records ({shown}). This run would replace {'them' if n != 1 else 'it'}.")
         box.setInformativeText("Replace, or Cancel to keep them: then choose another PDF folder, or tick Resume "
                                "with that run's output CSV to score only the records it did not finish.")
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    box.exec()
-    return box.clickedButton() is replace
+    return _replace_or_cancel(box)
 
 
 def ask_replace_output(parent: QWidget | None, out) -> bool:
     """Ask whether to replace the rows an earlier run wrote in the output CSV ``out`` (Replace /
     Cancel, Cancel the default); True: replace them."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Replace the earlier output?")
-    box.setTextFormat(Qt.TextFormat.PlainText)       # paths are the disk's
+    box = _warning(parent, "Replace the earlier output?")
     box.setText(f"The output CSV {out} holds the rows of an earlier run. This run would replace them.")
     box.setInformativeText("Replace, or Cancel to keep them: then tick Resume to keep them and score only "
                            "the other records, or choose another output CSV.")
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
-    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(keep)
-    box.setEscapeButton(keep)
-    box.exec()
-    return box.clickedButton() is replace
+    return _replace_or_cancel(box)
