@@ -182,7 +182,7 @@ def draw_plots(folder: Path, plots) -> list[str]:
 
 
 def look_record(metrics: dict, by: str) -> dict:
-    """One scoring of a split, as a checkpoint's metrics "test_looks" keep it (``commands/export.py`` counts
+    """One scoring of a split, as a checkpoint's metrics "test_looks" keep it (``looks`` counts
     them on the model card): who scored it, the split, its size, the metrics.json's date and look id."""
     return {"by": by, "split": metrics.get("split", "test"), "n": metrics.get("n"), "date": metrics.get("date"),
             **({"look_id": metrics["look_id"]} if metrics.get("look_id") else {})}

@@ -4,6 +4,9 @@ Model selection (best validation macro AUROC) and per-class thresholds (max F1) 
 validation split only; the selected model is then evaluated once on the test split. Outputs in
 ``cfg.out``: config.json, model/, last/ (resume state), log.csv, log.jsonl, curves.png,
 skipped.csv, summary.json and test/ (see ``mirage train --help``).
+
+One optimisation epoch is ``epoch._train_epoch``; the selected model is saved with its provenance by
+``provenance._save_model``; the run's files are written by ``runlog``.
 """
 
 from __future__ import annotations
@@ -12,18 +15,15 @@ import logging
 import math
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-from tqdm import tqdm
 
-from mirage_model.checkpoint import CheckpointError, check_destination, load_checkpoint, save_checkpoint
+from mirage_model.checkpoint import CheckpointError, check_destination
 from mirage_model.clinical import default_schema
-from mirage_model.losses import mirage_loss
 from mirage_model.models import reads_image
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
@@ -31,14 +31,14 @@ from mirage_model.review.report.model_info import classes_counted
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.augment import augment_batch, consistency_loss
-from training_cli.engine.data import CachedSplit, batch_to_device, class_weights, clean_rows, encode_clinical, \
-    check_splits, inputs_to_device, make_loader, open_data, open_index, unlearnable_classes
-from training_cli.engine.datasets import _id_column, _read_table, table_record_id
+from training_cli.engine.data import CachedSplit, class_weights, clean_rows, encode_clinical, check_splits, \
+    make_loader, open_data, open_index, unlearnable_classes
 from training_cli.engine.distributed import Dist, init_distributed
-from training_cli.engine.errors import ConfigError, DataError, TrainingError
+from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.earlier_run import ASIDE, EarlierRun
-from training_cli.engine.evaluation import evaluate_checkpoint, look_record, predict
+from training_cli.engine.epoch import _Step, _train_epoch
+from training_cli.engine.evaluation import evaluate_checkpoint, predict
+from training_cli.engine.provenance import _record_test_look, _save_model
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
@@ -285,18 +285,6 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     return 0
 
 
-def _record_test_look(folder: Path, test: dict) -> None:
-    """Record in the selected checkpoint that the run scored the test split (once, here): an export
-    quoting a later evaluation then says the test split was looked at twice."""
-    loaded = load_checkpoint(folder)
-    metrics = {**(loaded.metrics or {}),
-               "test_looks": [*(loaded.metrics or {}).get("test_looks", []), look_record(test, "mirage train")]}
-    save_checkpoint(folder, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
-                    schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
-                    thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
-                    extra=loaded.extra)
-
-
 def _check_outputs(out: Path, replace_model: bool = False) -> None:
     """Refuse, before any preprocessing or training, an output folder the run could not write its
     selected checkpoint into (``checkpoint.check_destination``: the rule the save applies at the
@@ -323,94 +311,6 @@ def _check_outputs(out: Path, replace_model: bool = False) -> None:
         raise ConfigError(f"error: --out {out}: {out / 'model'} holds the model of an earlier run; give "
                           "--resume to continue that run, --overwrite to train a new model in its place, "
                           "or another --out")
-
-
-@dataclass
-class _Step:
-    """What one optimisation step needs: the model (``net``: wrapped for DDP), optimiser, schedule,
-    scaler, weight average, device, mixed precision, loss settings and the training recipe's switches."""
-
-    net: torch.nn.Module
-    model: torch.nn.Module
-    opt: torch.optim.Optimizer
-    sched: torch.optim.lr_scheduler.LRScheduler
-    scaler: torch.amp.GradScaler | None
-    ema: AveragedModel | None
-    device: torch.device
-    amp: tuple                  # (enabled, dtype, use_grad_scaler), runtime.amp_settings
-    loss_cfg: object            # what losses.mirage_loss reads
-    weights: torch.Tensor | None
-    task_type: str
-    consistency: float          # weight of the stability loss (0: off)
-    stability_on: str           # CONSISTENCY_FAULTS: which faulty copy the stability loss compares
-    augment: bool
-
-
-def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
-    """One pass over the training split -> the epoch's log row (mean losses, learning rate)."""
-    s.net.train()
-    loader.base_sampler.set_epoch(epoch)
-    sums = {"total": 0.0, "cls": 0.0, "con": 0.0, "stab": 0.0}
-    n_seen = 0
-    bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False,
-               mininterval=5.0)
-    for batch in bar:
-        signal, image, clinical, mask, target = batch_to_device(batch, s.device)
-        clean_logits = None
-        if s.consistency:
-            clean_signal, clean_image = inputs_to_device(batch["clean_signal"], batch.get("clean_image"), s.device)
-            s.net.eval()                         # the clean prediction as the model would make it
-            with torch.no_grad(), torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
-                clean_logits = s.net(clean_signal, clean_image, clinical, mask).logits.float()
-            s.net.train()
-        if s.augment:
-            signal, image = augment_batch(signal, image)
-        with torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
-            output = s.net(signal, image, clinical, mask)
-        output.logits = output.logits.float()
-        if output.z_signal is not None:
-            output.z_signal, output.z_image = output.z_signal.float(), output.z_image.float()
-        loss, parts = mirage_loss(output, target, s.loss_cfg, s.weights)
-        if clean_logits is not None:
-            if s.stability_on == "noise":          # its own copy, muscle noise only, unshifted like the clean one
-                stab_signal, stab_image = inputs_to_device(batch["stab_signal"], batch.get("stab_image"), s.device)
-                with torch.autocast(s.device.type, dtype=s.amp[1], enabled=s.amp[0]):
-                    stab_logits = s.net(stab_signal, stab_image, clinical, mask).logits.float()
-                stab = consistency_loss(stab_logits, clean_logits, s.task_type)
-            else:
-                keep = batch["preserving"].to(s.device) if s.stability_on == "preserving" else None
-                stab = consistency_loss(output.logits, clean_logits, s.task_type, keep)
-            loss = loss + s.consistency * stab
-            parts = {**parts, "total": float(loss.detach()), "stab": float(stab.detach())}
-        if not torch.isfinite(loss):
-            raise TrainingError(f"error: the loss became {loss.item()} at epoch {epoch + 1}; lower --lr "
-                                f"(now {cfg.lr:g}) or check the data")
-        s.opt.zero_grad(set_to_none=True)
-        if s.scaler is not None:
-            s.scaler.scale(loss).backward()
-            s.scaler.unscale_(s.opt)
-        else:
-            loss.backward()
-        if cfg.grad_clip:
-            torch.nn.utils.clip_grad_norm_(s.model.parameters(), cfg.grad_clip)
-        if s.scaler is not None:
-            s.scaler.step(s.opt)
-            s.scaler.update()
-        else:
-            s.opt.step()
-        s.sched.step()
-        if s.ema is not None:
-            s.ema.update_parameters(s.model)
-        b = len(target)
-        n_seen += b
-        for k in sums:
-            sums[k] += float(parts.get(k, 0.0)) * b
-        bar.set_postfix(loss=f"{sums['total'] / n_seen:.4f}")
-    bar.close()
-    return {"epoch": epoch + 1, "train_loss": sums["total"] / max(n_seen, 1),
-            "train_cls": sums["cls"] / max(n_seen, 1), "train_con": sums["con"] / max(n_seen, 1),
-            **({"train_stab": sums["stab"] / max(n_seen, 1)} if s.consistency else {}),
-            "lr": s.opt.param_groups[0]["lr"]}
 
 
 def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: dict, dist: Dist):
@@ -497,58 +397,3 @@ def _positives(y: np.ndarray, task_type: str, K: int) -> np.ndarray:
     if task_type == "multiclass":
         return np.bincount(y.astype(np.int64), minlength=K)
     return y.sum(0) if len(y) else np.zeros(K)
-
-
-def _split_source(cfg: TrainConfig, ds) -> str:
-    """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
-
-    A folder dataset takes its labels file's ``split`` column first (``datasets._open_folder``): a split
-    file or the seed only decide the records the column leaves without one.
-    """
-    if ds.kind == "ptbxl":
-        return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
-    seeded = f"seeded random split (seed {cfg.seed})"
-    in_column: set[str] = set()
-    if ds.kind == "folder" and cfg.labels:
-        rows = _read_table(Path(cfg.labels))
-        col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
-        id_col = _id_column(Path(cfg.labels), rows[0].keys())
-        for row in rows if col else ():
-            if (row[col] or "").strip():
-                in_column.add(table_record_id(row[id_col]))
-    labels = Path(cfg.labels).name if cfg.labels else ""
-    if in_column and all(it.record_id in in_column for it in ds.items):
-        return f"the split column of {labels}"
-    rest = f"split file {cfg.split_file}" if cfg.split_file else seeded
-    if in_column and not cfg.split_file:
-        return f"the split column of {labels}; records without one: {rest}"
-    return rest
-
-
-def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-                metrics, coverage: dict | None = None, class_counts: dict | None = None):
-    provenance = {
-        "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
-        "code_version": runlog.code_version(), "hardware": runlog.hardware(),
-        "duration_s": round(time.time() - t_start, 1), "seed": cfg.seed, "preset": cfg.preset,
-        "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
-                   "augment": bool(cfg.augment), "ema": float(cfg.ema),
-                   "noise": bool(cfg.noise),
-                   **({"smooth_noise": cfg.smooth_noise} if cfg.smooth_noise else {}),
-                   "consistency": float(cfg.consistency),
-                   **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
-                   "init_from": cfg.init_from},
-        "splits": _split_source(cfg, ds),
-        # what the model card says of the training data (``commands/export.py``): never PTB-XL's story
-        # for another dataset
-        "data_kind": ds.kind, "data_root": Path(ds.root).name,
-        **({"labels_file": Path(cfg.labels).name} if ds.kind == "folder" and cfg.labels else {}),
-        **({"label_map_file": Path(cfg.label_map).name} if cfg.label_map else {}),
-        **({"labs_file": Path(cfg.labs).name} if ds.kind == "folder" and cfg.labs else {}),
-        **({"clinical_coverage": coverage} if coverage is not None else {}),
-        **({"class_counts": class_counts} if class_counts is not None else {}),
-    }
-    name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
-    save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
-                    preprocess=pcfg, render=rcfg, thresholds=[float(t) for t in thresholds], provenance=provenance,
-                    metrics=metrics, name=name)

@@ -1,0 +1,47 @@
+"""``challenge:ROOT``: PhysioNet/CinC 2020/2021 folders (.hea + .mat, ``#Dx`` SNOMED-CT codes), searched
+recursively. Codes map to classes through a label map CSV (default: the 2021 scored classes with the
+challenge's equivalent codes merged, ``labelmaps/cinc2021_scored.csv``); age and sex come from the
+headers. Splits by seed or a split file (Perez Alday et al. 2020, Reyna et al. 2021)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from training_cli.engine.dataset import Dataset, DatasetError, Item
+from training_cli.engine.headers import _find_headers, _record_id, header_values, read_header_comments
+from training_cli.engine.splits import _assign_splits
+from training_cli.engine.tables import read_label_map
+
+logger = logging.getLogger(__name__)
+
+LABELMAP_DIR = Path(__file__).resolve().parents[1] / "labelmaps"
+DEFAULT_CHALLENGE_LABELMAP = LABELMAP_DIR / "cinc2021_scored.csv"
+
+
+def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test_frac) -> Dataset:
+    if task not in ("multilabel", "multiclass"):
+        raise DatasetError(f"challenge datasets take task multilabel or multiclass, not {task!r}")
+    lmap_path = Path(label_map) if label_map else DEFAULT_CHALLENGE_LABELMAP
+    lmap = read_label_map(lmap_path)
+    items = []
+    for hea in _find_headers(root):
+        try:
+            meta = read_header_comments(hea)
+        except DatasetError as err:
+            logger.warning("skipping %s", err)
+            continue
+        codes = [c.strip() for c in meta.get("dx", "").split(",") if c.strip()]
+        labs = tuple(sorted({lmap[c] for c in codes if c in lmap}))
+        if not labs:
+            continue
+        if task == "multiclass" and len(labs) != 1:
+            continue
+        own = header_values(hea)
+        items.append(Item(_record_id(root, hea), hea, labs, {"age": own.get("age"), "sex": own.get("sex")}))
+    classes = sorted({c for it in items for c in it.labels})
+    _assign_splits(items, split_file, seed, val_frac, test_frac)
+    lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
+    return Dataset(spec, "challenge", root, task, task, classes, items, ["age", "sex"],
+                   identity={"kind": "challenge", "root": str(root.resolve()), "labelmap": lmap_hash})

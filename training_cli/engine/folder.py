@@ -1,0 +1,283 @@
+"""``folder:ROOT``: any WFDB/Challenge records under ROOT with a labels table (``--labels labels.csv``)
+and optionally a labs table (``--labs labs.csv``), the way a hospital group brings ECGs plus
+laboratory results. Splits by a ``split`` column in the labels table, a split file, or a seed.
+
+Every record is named by its path in the folder without the extension (``siteA/1``); a row may name
+it by a shorter trailing part (``1``) that fits no other record. What a table says that does not fit
+the records (ids that fit none, a record named twice, a class written two ways, labs rows that differ
+from the headers) is refused or warned of, naming the file and the line."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_labs_rows
+from mirage_model.clinical.labs import near_miss_text
+from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
+from training_cli.engine.headers import _find_headers, _record_id, header_values
+from training_cli.engine.splits import SPLIT_SPELLINGS, _assign_splits
+from training_cli.engine.tables import _id_column, _read_labs, _read_table, _table_text, read_label_map, \
+    table_record_id
+
+logger = logging.getLogger(__name__)
+
+
+def _trailing_parts(record_id: str) -> list[str]:
+    """"siteA/1" -> ["siteA/1", "1"]: the ids a labels row may name the record by."""
+    parts = record_id.split("/")
+    return ["/".join(parts[k:]) for k in range(len(parts))]
+
+
+def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
+                 label_map=None) -> Dataset:
+    if task not in ("multilabel", "multiclass"):
+        raise DatasetError(f"folder datasets take task multilabel or multiclass, not {task!r}")
+    # a labels table written with SNOMED-CT codes ("426783006"), or with codes and names mixed: the
+    # map names the codes, so that "426783006" and "Sinus rhythm" train as one class
+    lmap = read_label_map(label_map) if label_map else {}
+    rows = _read_table(labels_path)
+    id_col = _id_column(labels_path, rows[0].keys())
+    lower = {c.strip().lower(): c for c in rows[0].keys()}
+    label_col = lower.get("labels") or lower.get("label")
+    split_col = lower.get("split")
+    # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
+    class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col) and c is not None
+                  and c.strip()] if not label_col else []
+    headers = _find_headers(root)
+    by_id: dict[str, Path] = {}
+    stems: dict[str, list[str]] = {}
+    for hea in headers:
+        rid = _record_id(root, hea)
+        by_id.setdefault(rid, hea)
+        by_id.setdefault(hea.stem, hea)
+        stems.setdefault(hea.stem, []).append(rid)
+    labels_by_id: dict[str, tuple[str, ...]] = {}
+    split_by_id: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    spelled: dict[str, tuple[str, int]] = {}       # a class name in lower case -> (as first written, line)
+    for n, row in zip(rows.lines, rows):
+        rid = table_record_id(row[id_col])
+        if not rid:
+            continue
+        if rid in line_of:
+            # a second row for one record had silently replaced the first (its labels and its split:
+            # a record moved from train to test); which row is right is not ours to guess
+            raise DatasetError(f"{labels_path}, line {n}: record {rid!r} appears twice (also on line "
+                               f"{line_of[rid]}); give each record one row")
+        line_of[rid] = n
+        if label_col:
+            labs = tuple(sorted({s.strip() for s in re.split(r"[;|]", row[label_col] or "") if s.strip()}))
+            comma = next((c for c in labs if "," in c), None)
+            if comma is not None:
+                # "AF, LVH" (a quoted cell of a comma-separated file) had become one class "AF, LVH";
+                # a class name may hold a comma, so which was meant is not ours to guess. In a table
+                # whose columns are separated by ';' (a spreadsheet's export in a decimal-comma
+                # locale) a ';' inside the cell would split the row: '|' there
+                sep = "|" if ";" in _table_text(labels_path).partition("\n")[0] else ";"
+                raise DatasetError(f"{labels_path}, line {n}: class {comma!r} holds a comma; separate "
+                                   f"classes with {sep!r} ({sep.join(c.strip() for c in comma.split(','))}), "
+                                   "or name the class without a comma")
+        else:
+            stray = [c for c in row if c is not None and not c.strip() and (row[c] or "").strip()]
+            if stray:
+                raise DatasetError(f"{labels_path}, line {n}: {row[stray[0]].strip()!r} stands in a column "
+                                   "without a name; name the column (its class) or empty it")
+            labs = []
+            for c in class_cols:
+                v = (row[c] or "").strip()
+                if v not in ("", "0", "1", "0.0", "1.0"):
+                    # a column of class names under another name ("Diagnosis") had read as a 0/1 class
+                    # column, and the message said only that it must be 0 or 1
+                    hint = ("" if re.fullmatch(r"[0-9.,+-]+", v) else
+                            "; a column of class names must be named 'labels' (without one, every column "
+                            "but the record id and 'split' is a class of 0/1 cells: leave other columns out)")
+                    raise DatasetError(f"{labels_path}, line {n}: column {c} must be 0 or 1, found {v!r}{hint}")
+                if v in ("1", "1.0"):
+                    labs.append(c.strip())
+            labs = tuple(labs)
+        labs = tuple(sorted({lmap.get(c, c) for c in labs}))
+        for c in labs:
+            first = spelled.setdefault(" ".join(c.split()).casefold(), (c, n))
+            if first[0] != c:
+                # 'NORM' and 'norm' had become two classes, each learnt from part of its records; so had
+                # 'Sinus rhythm' and 'Sinus  rhythm' (two blanks, as free text typed in a spreadsheet)
+                raise DatasetError(f"{labels_path}, line {n}: class {c!r} differs from {first[0]!r} (line "
+                                   f"{first[1]}) only in case or blanks; write each class one way")
+        labels_by_id[rid] = labs
+        if split_col and (row[split_col] or "").strip():
+            s = row[split_col].strip().lower()
+            s = SPLIT_SPELLINGS.get(s, s)
+            if s not in SPLITS:
+                raise DatasetError(f"{labels_path}, line {n}: split must be train, val or test, found {s!r}")
+            split_by_id[rid] = s
+    lab_values: dict[str, dict] = {}
+    clinical_names: list[str] = []
+    labs_match = None
+    if labs_path:
+        lab_values, clinical_names = _read_labs(Path(labs_path))
+        # a record's row as mirage score and mirage report find it: by its path in the folder
+        # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
+        labs_match = match_labs_rows(lab_values, (_record_id(root, h) for h in headers))
+    items = []
+    missing_files = []
+    ambiguous: list[str] = []
+    unlabelled: list[str] = []
+    header_fields: set[str] = set()
+    labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
+    no_row: list[str] = []                        # labelled records the labs table has no row for
+    disagree: list[str] = []                      # records whose labs row and header differ in age or sex
+    for rid, labs in labels_by_id.items():
+        # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
+        # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
+        # trained on its positives alone. An empty `labels` cell, or a multiclass row with no
+        # class, says nothing: such rows are left out, and counted
+        if not labs and (label_col or task == "multiclass"):
+            unlabelled.append(rid)
+            continue
+        if task == "multiclass" and len(labs) != 1:
+            raise DatasetError(f"{labels_path}: record {rid} has {len(labs)} labels; multiclass needs exactly one")
+        hea = by_id.get(rid)
+        if hea is None:
+            missing_files.append(rid)
+            continue
+        if _record_id(root, hea) != rid and len(stems.get(rid, ())) > 1:
+            # a row keyed by a file name that two records of the folder share (siteA/1, siteB/1): it had
+            # labelled the first found and left the other out, silently; as labs rows, it labels neither
+            raise DatasetError(f"{labels_path}: row {rid!r} fits {len(stems[rid])} records "
+                               f"({', '.join(stems[rid][:5])}); name each record by its path in the folder "
+                               f"(e.g. {stems[rid][0]!r})")
+        path_id = _record_id(root, hea)
+        if path_id in labelled:
+            # one record named two ways ('siteA/1' and '1'): it had become two items, which could
+            # fall into different splits (the same ECG in training and in test)
+            other = labelled[path_id]
+            raise DatasetError(f"{labels_path}, line {line_of[rid]}: row {rid!r} names the record {path_id!r} "
+                               f"that line {line_of[other]} ({other!r}) names already; give each record one row")
+        labelled[path_id] = rid
+        clin = {}
+        if labs_match is not None:
+            if path_id in labs_match.ambiguous:
+                ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
+            elif labs_match.row_id(path_id) is not None:
+                clin = dict(lab_values[labs_match.row_id(path_id)])
+            else:
+                no_row.append(path_id)
+        differs = []
+        for name, value in header_values(hea).items():     # the labs table wins
+            if name not in clin:
+                clin[name] = value
+                header_fields.add(name)
+            elif differ := header_disagreement(name, value, clin[name]):
+                differs.append(differ)
+        if differs:
+            disagree.append(f"{path_id}: {', '.join(differs)}")
+        items.append(Item(rid, hea, labs, clin, split_by_id.get(rid, "")))
+    if missing_files and not items and headers:
+        # every row named no record: the run had ended on "no labelled records for task 'multilabel'",
+        # which said nothing of the ids
+        raise DatasetError(f"{labels_path}: none of its {len(missing_files)} rows names a record under {root} "
+                           f"(ids such as {', '.join(repr(r) for r in missing_files[:3])}); name each record by "
+                           f"its path in the folder without the extension, e.g. "
+                           f"{_record_id(root, headers[0])!r}"
+                           f"{near_miss_text(missing_files, (_record_id(root, h) for h in headers))}")
+    if missing_files:
+        logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
+                       len(missing_files), root, ", ".join(missing_files[:5]),
+                       near_miss_text(missing_files, (_record_id(root, h) for h in headers)))
+    # records in the folder that no row of the table names: they had been left out in silence (a
+    # researcher's 70 ECGs trained as 65, nothing said which or why)
+    rowless = [rid for rid in (_record_id(root, h) for h in headers)
+               if rid not in labelled and not any(t in labels_by_id for t in _trailing_parts(rid))]
+    if rowless:
+        logger.warning("%s: %d of %d records under %s have no row in it and are not used (first: %s)",
+                       labels_path, len(rowless), len(headers), root, ", ".join(rowless[:5]))
+    if disagree:
+        # the table's value is used; a sex or an age that differs from the ECG's own header may be
+        # another patient's row (a mix-up), which had gone unsaid
+        logger.warning("%s: %d records' rows differ from their headers in age or sex; the table's "
+                       "values are used (first: %s)", labs_path, len(disagree), "; ".join(disagree[:3]))
+    if unlabelled:
+        what = f"an empty {label_col!r} cell" if label_col else "no class column set to 1 (multiclass needs one)"
+        logger.warning("%s: %d rows have %s and are left out (first: %s)", labels_path, len(unlabelled),
+                       what, ", ".join(unlabelled[:5]))
+    if ambiguous:
+        raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
+                           f"{'; '.join(ambiguous[:3])})")
+    if split_by_id and all(it.split for it in items):
+        pass
+    else:
+        _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
+    classes = sorted({c for it in items for c in it.labels})
+    if items and not classes:
+        raise DatasetError(f"{labels_path}: no record found under {root} carries a class (every class "
+                           "column is 0 or empty)")
+    never = [c.strip() for c in class_cols if lmap.get(c.strip(), c.strip()) not in classes]
+    if never:
+        logger.warning("%s: class column(s) %s have no 1 in any record found and are not trained",
+                       labels_path, ", ".join(never))
+    if labs_match is not None:
+        _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row,
+                    [_record_id(root, h) for h in headers])
+    clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
+    _warn_codes(labels_path, classes, label_map)
+    ident = {"kind": "folder", "root": str(root.resolve()),
+             "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
+             **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
+    return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
+
+
+def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:
+    """Warn of classes written as codes beside classes written as names (or codes a label map does not
+    name): "426783006" and "Sinus rhythm" had trained as two classes, each on part of its records."""
+    codes = [c for c in classes if re.fullmatch(r"[0-9]{6,18}", c)]
+    if not codes or (len(codes) == len(classes) and not label_map):
+        return
+    shown = ", ".join(codes[:5]) + (" ..." if len(codes) > 5 else "")
+    if label_map:
+        logger.warning("%s: %d classes look like SNOMED-CT codes that %s does not name (%s); each trains "
+                       "as a class of its own", labels_path, len(codes), Path(label_map).name, shown)
+    else:
+        logger.warning("%s: %d of %d classes look like SNOMED-CT codes (%s) beside classes written as names; "
+                       "each trains as a class of its own: --label-map FILE.csv (columns snomed_ct,class; "
+                       "a row such as '426783006,Sinus rhythm') names them", labels_path, len(codes),
+                       len(classes), shown)
+
+
+def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: list[Item],
+                no_row: list[str] = (), record_ids=()) -> None:
+    """Say what a labs table gives the training split. A table without rows, or none of whose rows
+    fits a record (ids as "1.hea" or "ecg_1"), is an error: --labs would then train a "labs" model on no lab
+    value at all. Rows that fit no record, labelled records without a row (``no_row``: their labs
+    are masked as missing; a table cut short or half its ids misspelt had said nothing), and a lab
+    feature with no value in the training split (the model cannot learn it; the checkpoint keeps
+    its prior statistics), are warnings: a lab measured for a few records only may be left in on
+    purpose.
+
+    Raises:
+        DatasetError: the table has no row, or none that fits a record under the dataset's folder.
+    """
+    if not lab_values:
+        raise DatasetError(f"{path}: no rows under its header: --labs would train a labs model without a "
+                           "lab value; give the table's rows or leave --labs out")
+    if len(match.unmatched) == len(lab_values):
+        raise DatasetError(f"{path}: none of its {len(lab_values)} rows fits a record (ids such as "
+                           f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
+                           "its path in the folder without the extension, e.g. 'siteA/1' or '1'"
+                           f"{near_miss_text(match.unmatched, record_ids)}")
+    if match.unmatched:
+        logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)%s", path,
+                       len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]),
+                       near_miss_text(match.unmatched, record_ids))
+    if no_row:
+        logger.warning("%s: %d of %d labelled records have no row: every lab of theirs is masked as "
+                       "missing (first: %s)", path, len(no_row), len(items), ", ".join(no_row[:5]))
+    train = [it for it in items if it.split == "train"]
+    if not train:
+        return
+    empty = [n for n in names if not any(it.clinical.get(n) is not None for it in train)]
+    for name in empty:
+        logger.warning("%s: %s has no value in the training split (%d records); the model cannot "
+                       "learn it", path, name, len(train))

@@ -1,0 +1,46 @@
+"""The records of a Challenge or folder dataset: the WFDB headers under its ROOT, the id each record
+is named by (its path in the folder without the extension), and what a header says of the record
+(Challenge ``#Key: value`` comments, the clinical values ``mirage score`` reads from it)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mirage_model.clinical import labs_record_id, record_values
+from mirage_model.records import RecordError, load_header
+from training_cli.engine.dataset import DatasetError
+
+
+def read_header_comments(header: Path) -> dict[str, str]:
+    """The ``#Key: value`` comment fields of a WFDB header (Challenge style), keys lower-case."""
+    out = {}
+    try:
+        text = header.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise DatasetError(f"{header}: cannot read header ({err.strerror})") from err
+    for line in text.splitlines():
+        m = re.match(r"#\s*([A-Za-z ]+?)\s*:\s*(.*)$", line.strip())
+        if m:
+            out[m.group(1).lower()] = m.group(2).strip()
+    return out
+
+
+def header_values(hea: Path) -> dict:
+    """The clinical values a record's header carries, read as ``mirage score``, ``mirage report`` and
+    the app read them from the loaded record (``clinical.record_values`` of ``records.load_header``:
+    Challenge ``#Age``/``#Sex``, LUDB ``#<age>``/``#<sex>``, PTB-XL's table), so that a model meets
+    the same inputs in training as in use. {} when the header cannot be read (the cache then skips
+    the record, naming why)."""
+    try:
+        return record_values(load_header(hea))
+    except RecordError:
+        return {}
+
+
+def _record_id(root: Path, header: Path) -> str:
+    return labs_record_id(header, root)
+
+
+def _find_headers(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.hea") if p.is_file())

@@ -1,0 +1,289 @@
+"""The model card (MODEL_CARD.md) that ``mirage export`` writes beside a shipped model, from what the
+checkpoint records of itself (Mitchell et al. 2019, "Model Cards for Model Reporting"): the model,
+its inputs, calibration and thresholds; the training data, recipe, hardware and time; validation
+and test metrics with bootstrap intervals, the commands behind them and how often the test split
+was scored (``looks``); intended use and limits, with the research-use notice.
+"""
+
+from __future__ import annotations
+
+from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
+from mirage_model.stacking import TREE_KINDS
+from training_cli.engine.looks import _looks_of, _looks_text
+from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
+
+
+def _fmt_ci(metrics: dict, key: str, cls: str | None = None) -> str:
+    value = metrics["macro"][key] if cls is None else metrics["per_class"][cls][key]
+    if not isinstance(value, (int, float)):
+        return "undefined"              # no positive or no negative record of the class in the split
+    boot = metrics.get("bootstrap", {})
+    ci = boot.get("macro", {}).get(key) if cls is None else boot.get("per_class", {}).get(cls, {}).get(key)
+    text = f"{value:.3f}"
+    if ci:
+        text += f" ({ci[0]:.3f}-{ci[1]:.3f})"
+    return text
+
+
+def _describe(model_type: str, cfg: dict, preset: str = "") -> str:
+    if model_type != "mirage":
+        return model_type
+    return (f"mirage ({preset} preset: {cfg.get('lead_encoder')} lead tokens, "
+            f"signal {cfg.get('sig_width')}x{cfg.get('sig_depth')}, "
+            f"image ViT {cfg.get('img_width')}x{cfg.get('img_depth')} with {cfg.get('patch_size')} px patches, "
+            f"fusion {cfg.get('fusion_width')}x{cfg.get('fusion_depth')}, FFN {cfg.get('fusion_ffn')}; "
+            f"lambda_con {cfg.get('lambda_con')}, tau {cfg.get('tau')})")
+
+
+def _architecture(model_type: str, cfg: dict, prov: dict, metrics: dict) -> list[str]:
+    if model_type != "ensemble":
+        return [f"- Architecture: {_describe(model_type, cfg, prov.get('preset', ''))}"]
+    members = cfg.get("members", [])
+    mprov = prov.get("members") or [{}] * len(members)
+    mval = metrics.get("members") or [{}] * len(members)
+    partial = any(m.get("classes") is not None for m in members)
+    lines = [f"- Architecture: an ensemble of {len(members)} models; its probability is the mean of theirs"
+             + (", each label's over the members that predict it" if partial else "")]
+    for i, (m, p, v) in enumerate(zip(members, mprov, mval), 1):
+        # its own validation split, in the card's words (over how many of its classes, where some had none)
+        val = {"macro": {"auroc": v.get("val_macro_auroc")},
+               "per_class": {c: {"auroc": a} for c, a in (v.get("val_auroc") or {}).items()}}
+        own = v.get("labels") if isinstance(v.get("labels"), list) else None
+        used = [k for k in m.get("classes") or [] if k is not None]
+        lines.append(f"  - member {i}: {_describe(m['model_type'], m['config'], (p or {}).get('preset', ''))}"
+                     + (f"; validation {macro_auroc_text(val)}" if "val_macro_auroc" in v else "")
+                     + (f" over its {len(own)} label{'s' * (len(own) != 1)}"
+                        if own is not None and not undefined_auroc(val) else "")
+                     + (f"; gives {len(used)} of the ensemble's labels" if m.get("classes") is not None else "")
+                     + ("; its clinical normalisation (fitted on its own training records) re-applied"
+                        if m.get("clinical") is not None else ""))
+    return lines
+
+
+def _commands(model_type: str, prov: dict, metrics: dict) -> list[str]:
+    if model_type != "ensemble":
+        return [f"- Command: `{prov.get('command', '?')}`",
+                f"- Recipe: {prov.get('recipe', '?')}; best epoch {metrics.get('best_epoch', '?')}"]
+    lines = []
+    for i, p in enumerate(prov.get("members") or [], 1):
+        lines.append(f"- Member {i}: `{p.get('command', '?')}`; recipe {p.get('recipe', '?')}; "
+                     f"{float(p.get('duration_s') or 0) / 60:.0f} min on {p.get('hardware', '?')}")
+    lines.append(f"- Ensemble (thresholds on the validation split): `{prov.get('command', '?')}`")
+    return lines
+
+
+def _class_count_lines(prov: dict, labels) -> list[str]:
+    """Records of each class per split, as ``mirage train`` counted them ([] for a checkpoint that
+    records none, e.g. an ensemble)."""
+    counts = prov.get("class_counts") or {}
+    splits = [s for s in ("train", "val", "test") if s in counts]
+    if not splits:
+        return []
+    return ["- Records per class (" + "/".join(splits) + "): "
+            + ", ".join(f"{c} " + "/".join(str(counts[s].get(c, 0)) for s in splits) for c in labels)]
+
+
+def _clinical_source_lines(prov: dict) -> list[str]:
+    """Where the clinical values came from and how many training records gave each (the rest were
+    masked): a model trained on a labs table for half its records reads otherwise than one trained on
+    complete rows. [] for a checkpoint that records neither."""
+    coverage = prov.get("clinical_coverage") or {}
+    present = coverage.get("present") or {}
+    source = (f"the labs table {prov['labs_file']} (a record's own row), age and sex from the record's "
+              "header where the table gives none" if prov.get("labs_file") else "")
+    if not present and not source:
+        return []
+    line = "- Clinical values: " + (source or "from the records' headers or the dataset's table")
+    if present:
+        n = coverage.get("train_records", "?")
+        line += (f"; given for, of the {n} training records: "
+                 + ", ".join(f"{name} {count}" for name, count in present.items()))
+    return [line]
+
+
+def _calibration_lines(loaded, test: dict | None) -> list[str]:
+    cal = getattr(loaded, "calibration", None)
+    if cal is None:
+        return ["- Probabilities: not calibrated (the model's sigmoid/softmax outputs as they are)"]
+    command = (loaded.provenance or {}).get("calibration_command")
+    lines = [f"- Probabilities: calibrated on the {cal.fitted_on or 'validation split'} "
+             f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; "
+             f"`{command or 'mirage calibrate'}`); thresholds chosen after calibration"]
+    ece = (test or {}).get("calibration", {}).get("ece")
+    chance = (test or {}).get("calibration", {}).get("chance") or {}
+    if ece:
+        lines.append("- Expected calibration error on the test split (10 bins): "
+                     + ", ".join(f"{c} {v:.3f}" for c, v in ece.items()))
+    if ece and chance:
+        lines.append("- The same records scored by a perfectly calibrated model would show, by chance alone "
+                     "(mean / 95th percentile of outcomes drawn from the probabilities): "
+                     + ", ".join(f"{c} {v['chance_mean']:.3f} / {v['chance_p95']:.3f}" for c, v in chance.items()))
+    return lines
+
+
+def _stage_lines(loaded) -> list[str]:
+    """The card's line on a measured stage (``mirage_model.stacking``), if the checkpoint has one."""
+    stage = getattr(loaded, "measured_stack", None)
+    if stage is None:
+        return []
+    if stage.kind in TREE_KINDS:
+        trees = (stage.metrics or {}).get("trees", {})
+        how = (f"gradient-boosted trees over {len(stage.features)} measured features "
+               f"(`mirage_model/measure/features.py`, measured at 100 Hz), trained on "
+               f"{trees.get('trained_on', 'the training split')}")
+    else:
+        how = f"{len(stage.features)} measured rhythm features"
+    return [f"- Measured stage ({stage.kind}): {len(stage.labels)} labels ({', '.join(stage.labels)}) "
+            f"re-estimated from the calibrated probability and {how}; each kept only where its cross-validated "
+            f"AUROC gained at least 0.003 on {stage.fitted_on or 'the validation split'} "
+            "(`mirage calibrate --measured-stage`); those labels' thresholds were chosen on its out-of-fold "
+            "probabilities"]
+
+
+def _threshold_line(loaded, val: dict) -> str:
+    """The card's thresholds, each one chosen on no positive record marked as the 0.5 fallback it is."""
+    per = val.get("per_class") or {}
+    fallback = [lab for lab in loaded.labels if (per.get(lab) or {}).get("positives") == 0]
+    return "- Thresholds (max F1 on the validation split): " + ", ".join(
+        f"{lab} {t:.3f}" + (" (a fallback, not measured: no validation positives)" if lab in fallback else "")
+        for lab, t in zip(loaded.labels, loaded.thresholds))
+
+
+def _trained_on_ptbxl(prov: dict) -> bool:
+    """Whether the provenance is a PTB-XL run's (``data_kind``; a checkpoint older than that field: its
+    PTB-XL fold splits or ``ptbxl:`` data spec)."""
+    if prov.get("data_kind"):
+        return prov["data_kind"] == "ptbxl"
+    return str(prov.get("splits", "")).startswith("PTB-XL strat_fold") or str(prov.get("data", "")).startswith("ptbxl:")
+
+
+def _trained_on(prov: dict, ptbxl: bool) -> str:
+    """The card's sentence on the training data, from what the checkpoint records of its own training."""
+    if ptbxl:
+        return "Trained on one German hospital's archive (PTB-XL, 1989-1996)"
+    kind = prov.get("data_kind")
+    data = prov.get("data") or "?"
+    if kind == "folder":
+        labels = f", labelled by {prov['labels_file']}" if prov.get("labels_file") else ""
+        if labels and prov.get("label_map_file"):
+            labels += f" with its codes named by {prov['label_map_file']}"
+        return f"Trained on one folder of records only ({data}{labels})"
+    if kind == "challenge":
+        return f"Trained on one PhysioNet Challenge-format dataset only ({data})"
+    return f"Trained on {data} only"
+
+
+def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_command: str,
+               appendix: list[str], test_looks: int | None = None) -> str:
+    """The Markdown model card of an exported model (``test_looks``: times the test split was scored, 1 or
+    more, None: the looks ``loaded.metrics["test_looks"]`` records, which include ``test``'s;
+    ``evaluate_command``: the command behind ``test``, "" when unknown: the card then names none)."""
+    if test_looks is not None and test_looks < 1:
+        raise ValueError(f"test_looks must be at least 1 (got {test_looks})")
+    prov = loaded.provenance or {}
+    metrics = loaded.metrics or {}
+    val = metrics.get("val", {})
+    cfg = loaded.model_config
+    lines = [
+        f"# Model card: {loaded.name}",
+        "",
+        "**Research use only, not a diagnosis.** Outputs are unconfirmed and must be read by a "
+        "qualified clinician.",
+        "",
+        "## Model",
+        *_architecture(loaded.model_type, cfg, prov, metrics),
+        f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
+        f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
+        f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked)",
+        *_clinical_source_lines(prov),
+        f"- Input: 12 leads, band-pass {loaded.preprocess.low_hz}-{loaded.preprocess.high_hz} Hz at the native rate"
+        + (f", mains ({'/'.join(f'{f:g}' for f in loaded.preprocess.mains_hz)} Hz and harmonics) subtracted"
+           if loaded.preprocess.mains_hz else "")
+        + f", resampled to {loaded.preprocess.target_fs:g} Hz"
+        + (f", zero-phase low-pass at {loaded.preprocess.model_lowpass_hz:g} Hz" if loaded.preprocess.model_lowpass_hz
+           else "")
+        + f", {loaded.preprocess.window_s:g} s windows "
+        f"(longer records: mean over windows), per-lead instance normalisation, plus the 224x224 rendering",
+        *([f"- Scoring: each window's probability is the {loaded.noise_average.describe()} "
+            "(noise-averaged scoring, `mirage_model.averaging`; calibration and thresholds fitted on it)"]
+          if getattr(loaded, "noise_average", None) is not None else []),
+        *_calibration_lines(loaded, test),
+        *_stage_lines(loaded),
+        _threshold_line(loaded, metrics.get("val_calibrated") or val),
+        "",
+        "## Training",
+        f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
+        "- Records: " + ", ".join(f"{k} {v}" for k, v in (metrics.get("records") or {}).items())
+        + f"; skipped (failed to load): {metrics.get('skipped', 0)}",
+        *_class_count_lines(prov, loaded.labels),
+        *_commands(loaded.model_type, prov, metrics),
+        f"- Hardware: {prov.get('hardware', '?')}; wall time "
+        f"{'of all members to their selected epochs' if loaded.model_type == 'ensemble' else 'to the selected epoch'} "
+        f"{prov.get('duration_s', 0) / 60:.0f} min; "
+        f"date {prov.get('date', '?')}; code {prov.get('code_version', '?')}",
+        "",
+        "## Metrics",
+    ]
+    ptbxl = _trained_on_ptbxl(prov)
+    if val:
+        where = "fold 9" if ptbxl else f"the val split, n={val['n']}" if "n" in val else "the val split"
+        line = f"Validation ({where}, model selection), {macro_auroc_text(val)}"
+        scored = (metrics.get("val_calibrated") or {}).get("macro", {}).get("auroc")
+        if isinstance(scored, (int, float)) and isinstance(val["macro"].get("auroc"), (int, float)) \
+                and abs(scored - val["macro"]["auroc"]) >= 0.0005:
+            line += f"; as the checkpoint scores it ({SCORED_HOW}), {scored:.3f}"
+        lines.append(line + ".")
+        lines.append("")
+    if test:
+        lines += [
+            f"Test split ({test.get('split', 'test')}, n={test['n']}, "
+            + _looks_text(*_looks_of(metrics, test), test_looks)
+            + "), with percentile bootstrap 95% intervals"
+            + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
+            "",
+            "| | AUROC | AUPRC | F1 | accuracy |",
+            "|---|---|---|---|---|",
+            f"| **macro** | {_fmt_ci(test, 'auroc')} | {_fmt_ci(test, 'auprc')} | {_fmt_ci(test, 'f1')} "
+            f"| {_fmt_ci(test, 'accuracy')} |",
+        ]
+        for cls in loaded.labels:
+            lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
+                         f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
+        lines.append("")
+        if undefined_auroc(test):
+            lines += [f"The test split's {macro_auroc_text(test)}.", ""]
+    if baselines:
+        lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
+        if test:
+            lines.append(f"| {loaded.name} (this model) | {_fmt_ci(test, 'auroc')} |")
+        for name, m in baselines.items():
+            lines.append(f"| {name} | {_fmt_ci(m, 'auroc')} |")
+        lines.append("")
+        # the published figure is quoted only on cards of models for that task
+        if tuple(loaded.labels) == PTBXL_SUPERCLASSES and prov.get("task", "superdiagnostic") == "superdiagnostic":
+            lines += ["Published best for PTB-XL superdiagnostic (resnet1d_wang, Strodthoff et al. 2020): "
+                      "macro AUROC 0.930.", ""]
+    lines += [
+        "## Intended use and limits",
+        "- Research and education: triage of research cohorts, exploring what a multimodal model attends to.",
+        "- Not a medical device. Not validated prospectively. " + _trained_on(prov, ptbxl)
+        + ": performance on other populations, devices and sampling rates is unknown.",
+        "- Records the model was not trained for or whose signal cannot carry a finding (paced rhythm, a "
+        "lead missing, electrode reversal, poor signal: `mirage_model.quality`) get their calls withheld, "
+        "with the reason; the probabilities are still shown, for reference. A paced rhythm is found by its "
+        "pacemaker spikes, or, where the spikes are too small or the rate too low to find them, by the "
+        "statements model's own paced-rhythm call (`mirage_model.review.paced`). "
+        + _outside_labels(loaded.labels),
+        "",
+    ]
+    lines += appendix
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _outside_labels(labels) -> str:
+    """The card's sentence on what the model does not answer: "these 5 classes", "its one class (MI)"."""
+    if len(labels) == 1:
+        return f"Other label systems (rhythm, other cohorts' codes) are outside its one class ({labels[0]})."
+    if len(labels) < 12:
+        return f"Other label systems (rhythm, other cohorts' codes) are outside these {len(labels)} classes."
+    return "Other cohorts' codes are outside these labels."

@@ -1,0 +1,83 @@
+"""The selected model of a ``mirage train`` run, saved with what it records of the run: the provenance
+the model card reads (data, recipe, where the splits came from, clinical coverage, records per class)
+and, once the run has scored the test split, that look (``metrics["test_looks"]``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from mirage_model.checkpoint import load_checkpoint, save_checkpoint
+from training_cli.engine import runlog
+from training_cli.engine.evaluation import look_record
+from training_cli.engine.recipes import TrainConfig
+from training_cli.engine.tables import _id_column, _read_table, table_record_id
+
+
+def _record_test_look(folder: Path, test: dict) -> None:
+    """Record in the selected checkpoint that the run scored the test split (once, here): an export
+    quoting a later evaluation then says the test split was looked at twice."""
+    loaded = load_checkpoint(folder)
+    metrics = {**(loaded.metrics or {}),
+               "test_looks": [*(loaded.metrics or {}).get("test_looks", []), look_record(test, "mirage train")]}
+    save_checkpoint(folder, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,
+                    schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
+                    thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=metrics, name=loaded.name,
+                    extra=loaded.extra)
+
+
+def _split_source(cfg: TrainConfig, ds) -> str:
+    """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
+
+    A folder dataset takes its labels file's ``split`` column first (``folder._open_folder``): a split
+    file or the seed only decide the records the column leaves without one.
+    """
+    if ds.kind == "ptbxl":
+        return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
+    seeded = f"seeded random split (seed {cfg.seed})"
+    in_column: set[str] = set()
+    if ds.kind == "folder" and cfg.labels:
+        rows = _read_table(Path(cfg.labels))
+        col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
+        id_col = _id_column(Path(cfg.labels), rows[0].keys())
+        for row in rows if col else ():
+            if (row[col] or "").strip():
+                in_column.add(table_record_id(row[id_col]))
+    labels = Path(cfg.labels).name if cfg.labels else ""
+    if in_column and all(it.record_id in in_column for it in ds.items):
+        return f"the split column of {labels}"
+    rest = f"split file {cfg.split_file}" if cfg.split_file else seeded
+    if in_column and not cfg.split_file:
+        return f"the split column of {labels}; records without one: {rest}"
+    return rest
+
+
+def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
+                metrics, coverage: dict | None = None, class_counts: dict | None = None):
+    provenance = {
+        "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
+        "code_version": runlog.code_version(), "hardware": runlog.hardware(),
+        "duration_s": round(time.time() - t_start, 1), "seed": cfg.seed, "preset": cfg.preset,
+        "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
+                   "augment": bool(cfg.augment), "ema": float(cfg.ema),
+                   "noise": bool(cfg.noise),
+                   **({"smooth_noise": cfg.smooth_noise} if cfg.smooth_noise else {}),
+                   "consistency": float(cfg.consistency),
+                   **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
+                   "init_from": cfg.init_from},
+        "splits": _split_source(cfg, ds),
+        # what the model card says of the training data (``model_card``): never PTB-XL's story
+        # for another dataset
+        "data_kind": ds.kind, "data_root": Path(ds.root).name,
+        **({"labels_file": Path(cfg.labels).name} if ds.kind == "folder" and cfg.labels else {}),
+        **({"label_map_file": Path(cfg.label_map).name} if cfg.label_map else {}),
+        **({"labs_file": Path(cfg.labs).name} if ds.kind == "folder" and cfg.labs else {}),
+        **({"clinical_coverage": coverage} if coverage is not None else {}),
+        **({"class_counts": class_counts} if class_counts is not None else {}),
+    }
+    name = f"{model_type}-{ds.kind}-{ds.task}" + (f"-{cfg.preset}" if model_type == "mirage" else "")
+    save_checkpoint(folder, model, model_type=model_type, task=task_type, labels=list(ds.classes), schema=schema,
+                    preprocess=pcfg, render=rcfg, thresholds=[float(t) for t in thresholds], provenance=provenance,
+                    metrics=metrics, name=name)
