@@ -231,3 +231,14 @@ def test_an_electrode_pair_beside_the_lead_it_forms_stays_an_extra_channel():
     match = match_leads(["ECG I", "ECG II", "ECG LA-RA", "ECG LL-LA", "ECG V1"])
     assert match.chosen == {"I": (0, 1), "II": (1, 1), "III": (3, 1), "V1": (4, 1)}
     assert match.dropped == ("ECG LA-RA",) and match.duplicates == () and match.twins == ()
+
+
+def test_standard_leads_named_keeps_the_leads_in_channel_order():
+    """Which leads a group of channels holds (a DICOM multiplex group, an aECG sequence set), as
+    the table above reads each label: signs dropped, other channels and empty labels left out."""
+    from mirage_model.records.leads import standard_leads_named
+
+    labels = ["MDC_ECG_LEAD_V1", None, "Lead II", "", "RESP", "ECG -aVR", "MLII", "LA-RA", "v6"]
+    assert standard_leads_named(labels) == ["V1", "II", "aVR", "I", "V6"]
+    assert standard_leads_named(iter(["II", "II"])) == ["II", "II"]     # a generator; a lead twice stays twice
+    assert standard_leads_named([]) == []

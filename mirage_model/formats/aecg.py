@@ -8,7 +8,7 @@ recorded together, and to refuse sets recorded one after another as no simultane
 
 from __future__ import annotations
 
-from mirage_model.records.leads import canonical_lead, derivable_leads
+from mirage_model.records.leads import derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
 
 
@@ -71,14 +71,8 @@ def adapt_parser(parser):
 
         def _set_leads(self, sequence_set) -> list[str]:
             """The standard leads a sequence set's sequences hold (by their MDC codes)."""
-            leads = []
-            for seq in sequence_set.findall("component/sequence"):
-                code = seq.find("code")
-                label = self._lead_label((code.get("code") or "") if code is not None else "")
-                mapped = canonical_lead(label) if label else None
-                if mapped is not None:
-                    leads.append(mapped[0])
-            return leads
+            codes = [seq.find("code") for seq in sequence_set.findall("component/sequence")]
+            return standard_leads_named(self._lead_label(code.get("code") or "") for code in codes if code is not None)
 
     return SequenceSets()
 

@@ -2,28 +2,27 @@
 samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their storage SOP classes
 (PS3.4 B.5).
 
-ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform,
-keeps pydicom's log and warnings as the read's notes, and adapts the parser: it takes the rhythm
-:func:`rhythm_group` picks, joins the groups recorded together into one (PS3.3 A.34.3.4.4), refuses
-groups recorded one after another, and keeps a patient's middle and ideographic names.
+ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform
+(what pydicom says of the file is left to the full read's notes, :mod:`reader_notes`), and adapts
+the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups recorded together
+into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, and keeps a patient's
+middle and ideographic names.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 import math
 import re
-import threading
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from mirage_model.formats.assemble import fail, person_name
 from mirage_model.formats.extra import require
-from mirage_model.records.leads import canonical_lead, derivable_leads
+from mirage_model.formats.reader_notes import collect_reader_notes
+from mirage_model.records.leads import derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
 
 # DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
@@ -39,47 +38,13 @@ _MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, 
 MIN_RHYTHM_S = 2.0
 
 
-_pydicom_notes = threading.local()   # .notes: the list this thread's DICOM read collects into
-
-
-class _PydicomNotes(logging.Handler):
-    """pydicom's log records (WARNING and above) of the read under way in this thread, kept as its
-    reader warnings; none reaches the terminal (pydicom logs a damaged element, e.g. "Invalid value
-    for VR UI", and a file cut short; the user hears of it from MIRAGE, naming the file)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        notes = getattr(_pydicom_notes, "notes", None)
-        if notes is not None and record.levelno >= logging.WARNING:
-            notes.append(record.getMessage())
-
-
-@contextmanager
-def pydicom_quiet():
-    """Within: pydicom's log records and warnings are collected, not printed; yields the list
-    their messages go into (one per message, in order)."""
-    logger = logging.getLogger("pydicom")
-    if not any(isinstance(h, _PydicomNotes) for h in logger.handlers):
-        logger.addHandler(_PydicomNotes())
-        logger.propagate = False    # the app's and the CLI's root handlers would print it
-    outer = getattr(_pydicom_notes, "notes", None)
-    notes: list[str] = []
-    _pydicom_notes.notes = notes
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield notes
-    finally:
-        _pydicom_notes.notes = outer
-        notes.extend(str(w.message) for w in caught)
-
-
 def check_dicom(path: Path) -> None:
     """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
     pydicom = require("pydicom", path, "dicom-ecg")
     try:
         # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one;
-        # pydicom's complaints here are said again by the full read (its reader warnings)
-        with pydicom_quiet():    # elements are decoded when read: SOPClassUID too
+        # pydicom's complaints here are said again by the full read (its reader warnings): dropped
+        with collect_reader_notes():    # elements are decoded when read: SOPClassUID too
             ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
             sop = str(getattr(ds, "SOPClassUID", "") or "")
     except Exception as err:
@@ -89,30 +54,36 @@ def check_dicom(path: Path) -> None:
             raise fail(path, "dicom-ecg", f"its SOP Class UID '{sop}' is not a valid UID (digits separated "
                                           "by dots): the file is damaged or cut short")
         try:
-            with pydicom_quiet():
+            with collect_reader_notes():
                 name = pydicom.uid.UID(sop).name if sop else "none"
         except Exception:
             name = sop
         raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
 
 
+def _labelled_median(label) -> bool:
+    """Whether a multiplex group's Multiplex Group Label (the pydicom element's value, or the label
+    ecgdatakit's ``raw_metadata`` keeps) names a median beat, as ecgdatakit tells one: it holds
+    MEDIAN, REPRESENTATIVE or AVERAGE, in any case."""
+    text = str(label or "").upper()
+    return any(word in text for word in _MEDIAN_LABEL_WORDS)
+
+
 def rhythm_group(groups) -> int | None:
     """Which DICOM multiplex group (an item of the Waveform Sequence, PS3.3 C.10.9) holds the rhythm:
     of the groups not labelled a median beat (MultiplexGroupLabel), one whose ECG leads give the 12
     (with the limb leads Einthoven's and Goldberger's identities derive) and that lasts MIN_RHYTHM_S
-    or more before one that lacks some,
-    one with ECG leads before one without (a General ECG's respiration or pressure group, a
-    continuous lead II strip longer than the 12-lead rhythm), an ORIGINAL one before a DERIVED one
-    (Waveform Originality: a median beat is derived from the rhythm), then the longest in seconds,
-    then the first. None when no group qualifies.
+    or more before one that lacks some, one with ECG leads before one without (a General ECG's
+    respiration or pressure group, a continuous lead II strip longer than the 12-lead rhythm), an
+    ORIGINAL one before a DERIVED one (Waveform Originality: a median beat is derived from the
+    rhythm), then the longest in seconds, then the first. None when no group qualifies.
 
     Args:
         groups: the Waveform Sequence's items (pydicom Datasets).
     """
     best, key = None, None
     for k, wf in enumerate(groups):
-        label = str(wf.get("MultiplexGroupLabel") or "").upper()
-        if any(word in label for word in _MEDIAN_LABEL_WORDS):
+        if _labelled_median(wf.get("MultiplexGroupLabel")):
             continue
         seconds = _group_seconds(wf)
         original = str(wf.get("WaveformOriginality") or "").strip().upper() != "DERIVED"
@@ -140,7 +111,7 @@ def adapt_parser(parser):
                 groups = list(ds.get("WaveformSequence") or [])
             except Exception:
                 return super().parse(file_path)      # its own error says what is wrong
-            from ecgdatakit.exceptions import CorruptedFileError
+            from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError
 
             for i, wf in enumerate(groups):
                 # ecgdatakit int()s it: "NaN" or "inf" gave "cannot convert float NaN to integer"
@@ -163,7 +134,6 @@ def adapt_parser(parser):
                 return self._parse_dataset(ds, file_path)
             except Exception as err:
                 # as ecgdatakit's parse(): its own errors and warnings pass, others name the element
-                from ecgdatakit.exceptions import CorruptedFileError, ECGDataKitError
                 if isinstance(err, (ECGDataKitError, Warning)):
                     raise
                 raise CorruptedFileError(f"DICOM: cannot decode an element: {type(err).__name__}: {err}") from err
@@ -201,14 +171,11 @@ def _group_leads(wf) -> list[str]:
     its meaning or its label (as ecgdatakit names them), in channel order."""
     from ecgdatakit.parsing.parsers.dicom_waveform import (_code_parts, _first_code, _lead_from_code,
                                                            _lead_from_meaning, _text)
-    leads = []
+    labels = []
     for ch in wf.get("ChannelDefinitionSequence") or []:
         scheme, value, meaning = _code_parts(_first_code(ch, "ChannelSourceSequence"))
-        label = _lead_from_code(scheme, value) or _lead_from_meaning(meaning) or _text(ch.get("ChannelLabel"))
-        mapped = canonical_lead(label) if label else None
-        if mapped is not None:
-            leads.append(mapped[0])
-    return leads
+        labels.append(_lead_from_code(scheme, value) or _lead_from_meaning(meaning) or _text(ch.get("ChannelLabel")))
+    return standard_leads_named(labels)
 
 
 def _group_seconds(wf) -> float:
@@ -262,8 +229,7 @@ def _join_simultaneous(groups: list, k: int, little_endian: bool, number: dict) 
     rhythm = groups[k]
     leads = {i: _group_leads(wf) for i, wf in enumerate(groups)}
     offset, layout = _group_offset(rhythm), _group_layout(rhythm)
-    medians = {i for i, wf in enumerate(groups)
-               if any(word in str(wf.get("MultiplexGroupLabel") or "").upper() for word in _MEDIAN_LABEL_WORDS)}
+    medians = {i for i, wf in enumerate(groups) if _labelled_median(wf.get("MultiplexGroupLabel"))}
     partners, joined_leads = [], set(leads[k])
     for i, wf in enumerate(groups):
         if (i != k and i not in medians and leads[i] and offset is not None and layout is not None
@@ -306,14 +272,11 @@ def _join_simultaneous(groups: list, k: int, little_endian: bool, number: dict) 
     apart = {i: missing for i, missing in apart.items() if missing}
     if apart and not set(STANDARD_LEADS) <= have_all:
         def group_text(i: int) -> str:
-            wf = groups[i]
-            try:
-                seconds = f", {int(wf.get('NumberOfWaveformSamples')) / float(wf.get('SamplingFrequency')):.3g} s"
-            except (TypeError, ValueError, ZeroDivisionError):
-                seconds = ""
-            at = _group_offset(wf)
+            seconds = _group_seconds(groups[i])
+            length = f", {seconds:.3g} s" if seconds else ""
+            at = _group_offset(groups[i])
             when = f" from {at:g} ms" if at is not None else ", no time offset stated"
-            return f"group {i + 1} ({', '.join(leads[i]) or 'no ECG lead'}{seconds}{when})"
+            return f"group {i + 1} ({', '.join(leads[i]) or 'no ECG lead'}{length}{when})"
         raise CorruptedFileError(
             f"the ECG leads are in {1 + len(apart)} multiplex groups not stated to be recorded together: "
             f"{group_text(k)} is the rhythm, and {'; '.join(group_text(i) for i in sorted(apart))} hold the other "
@@ -326,6 +289,5 @@ def stated_rate(meta: dict):
     """The rhythm's Sampling Frequency as the file states it, from ecgdatakit's ``raw_metadata``: its
     first multiplex group not labelled a median beat, as ecgdatakit chooses the rhythm; None when
     there is none."""
-    groups = [g for g in meta.get("multiplex_groups") or ()
-              if not any(word in str(g.get("label") or "").upper() for word in _MEDIAN_LABEL_WORDS)]
+    groups = [g for g in meta.get("multiplex_groups") or () if not _labelled_median(g.get("label"))]
     return groups[0].get("sampling_frequency") if groups else None

@@ -43,8 +43,8 @@ def check_ishne_length(path: Path) -> None:
 
 
 def declared_samples(src) -> int | None:
-    """The samples per lead the header declares (its ECG size, apart from the samples themselves),
-    from ecgdatakit's ``raw_metadata``; None when it does not say. (The other formats' readers refuse
+    """The samples per lead the header declares (its ECG size field, whatever the file goes on to
+    hold), from ecgdatakit's ``raw_metadata``; None when it does not say. (The other formats' readers refuse
     a file shorter than its header, or have no such count.)"""
     try:
         n = int((src.raw_metadata or {}).get("ecg_size"))

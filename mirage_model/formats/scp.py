@@ -42,7 +42,7 @@ def check_scp_lengths(path: Path) -> None:
         return
 
 
-def lead_starts(path: Path, ecg, fs: float) -> dict[int, int]:
+def lead_starts(path: Path, ecg) -> dict[int, int]:
     """Where each ECG lead's first sample lies (``id`` of the lead -> samples after the record's
     start), for an SCP-ECG file whose leads were not all recorded together: Section 3
     gives each lead's first and last sample number (EN 1064 5.6; a cart that records three leads at

@@ -23,6 +23,7 @@ import numpy as np
 from mirage_model.formats import aecg, dicom, ishne, muse, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
+from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.formats.registry import FORMATS, read_head, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
@@ -115,7 +116,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     if fmt in _ADAPT_PARSER:
         parser = _ADAPT_PARSER[fmt](parser)
     try:
-        with dicom.pydicom_quiet() as caught:   # ecgdatakit's warnings and pydicom's log alike
+        with collect_reader_notes() as caught:   # ecgdatakit's warnings and pydicom's log alike
             src = parser.parse(path)
     except RecordError:
         raise
@@ -210,7 +211,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     keep = {id(lead) for lead in ecg}
     channels = [(lead.label, _physical_mv(lead, path, fmt) if id(lead) in keep else np.zeros(0))
                 for lead in src.leads]
-    starts = scp.lead_starts(path, ecg, fs) if fmt == "scp-ecg" else {}
+    starts = scp.lead_starts(path, ecg) if fmt == "scp-ecg" else {}
     if starts:   # leads recorded one group after another: each at its own time, missing elsewhere
         end = max(starts.get(id(lead), 0) + len(lead.samples) for lead in ecg)
         channels = [(label, np.concatenate([np.full(starts.get(id(lead), 0), np.nan), x,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +65,18 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
         return (hit[0], sign * hit[1]) if hit else None
     std = _LEAD_KEYS.get(_SEPARATORS.sub("", key).replace("-", ""))
     return (std, sign) if std else None
+
+
+def standard_leads_named(labels: Iterable[str | None]) -> list[str]:
+    """The standard leads a file's channel labels name (``canonical_lead``, the sign dropped), in
+    channel order; a label naming none, or empty, is left out. For telling which leads a group of
+    channels holds before it is read (a DICOM multiplex group, an HL7 aECG sequence set)."""
+    leads = []
+    for label in labels:
+        mapped = canonical_lead(label) if label else None
+        if mapped is not None:
+            leads.append(mapped[0])
+    return leads
 
 
 def _electrode_pair(parts: list[str]) -> tuple[str, str] | None:
