@@ -238,3 +238,33 @@ def test_no_cli_module_is_over_500_lines():
     long = {str(f.relative_to(ROOT)): n for f in sorted((ROOT / "training_cli").rglob("*.py"))
             if (n := len(f.read_text(encoding="utf-8").splitlines())) > 500}
     assert not long, long
+
+
+# what mirage_model/formats may import from the rest of the library (DEVELOPERS.md, Layout)
+FORMATS_USES = {"mirage_model.records.record", "mirage_model.records.leads", "mirage_model.records.flags",
+                "mirage_model.records.metadata", "mirage_model.records.folder", "mirage_model.records.wfdb_header",
+                "mirage_model.limits", "mirage_model.clinical"}
+
+
+def _formats_imports(root: Path) -> dict[str, list[str]]:
+    """The first-party modules outside mirage_model.formats that each file of it imports (anywhere in the file)."""
+    out = {}
+    for path in sorted((root / "mirage_model" / "formats").rglob("*.py")):
+        mods = set()
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(n, ast.Import):
+                mods |= {a.name for a in n.names}
+            elif isinstance(n, ast.ImportFrom):
+                mods.add("mirage_model.formats" if n.level else n.module or "")
+        mods = {m for m in mods if m.startswith("mirage_model") and not m.startswith("mirage_model.formats")}
+        if mods:
+            out[path.name] = sorted(mods)
+    return out
+
+
+def test_formats_uses_only_what_developers_md_names():
+    used = _formats_imports(ROOT)
+    assert used, "the rule reads no import at all"
+    bad = {name: [m for m in mods if m not in FORMATS_USES] for name, mods in used.items()}
+    assert not any(bad.values()), bad
+    assert all(f"`{m.rpartition('.')[2]}`" in (ROOT / "DEVELOPERS.md").read_text(encoding="utf-8") for m in FORMATS_USES)
