@@ -395,12 +395,15 @@ def test_folder_discovery_finds_every_format(tmp_path):
     (tmp_path / "notes.xml").write_text("<notes><n>hello</n></notes>")
     found = {p.name for p in formats.find_ecg_files(tmp_path)}
     assert found == set(FILES)
-    # what is passed over is told; a file beside a header of its own name is that record's, not told
+    # what is passed over is told, a file beside a header of its own stem too (rec.xml is no part of
+    # the WFDB record rec: it had been left out in silence); only a file the header names is the record's
     (tmp_path / "rec.hea").write_text("rec 12 500 5000\n")
     (tmp_path / "rec.xml").write_text("<rec/>")
+    (tmp_path / "sig.hea").write_text("sig 1 500 5000\nsig.edf 16 200/mV 16 0 0 0 0 II\n")
+    (tmp_path / "sig.edf").write_bytes(b"\0" * 20000)
     passed: list = []
     formats.find_ecg_files(tmp_path, passed)
-    assert [p.name for p in passed] == ["notes.xml"]
+    assert [p.name for p in passed] == ["notes.xml", "rec.xml"]
 
 
 def _cut(src: Path, dst: Path) -> Path:

@@ -148,3 +148,29 @@ def test_folder_browser_says_why_a_record_is_unreadable_where_it_is_seen(qtbot, 
     # the good record keeps its own columns
     good = ids.index("Example")
     assert table.columnSpan(good, 1) == 1 and table.item(good, 3).text() == f"{load_record(DATA / 'Example.scp').fs:g}"
+
+
+def test_folder_browser_lists_files_sharing_a_wfdb_records_stem(qtbot, tmp_path):
+    """3.xml and 3.dcm beside 3.hea are records of their own, each row naming its file (the three
+    read "3" alike); zero.xml (empty) and 3.scp (no SCP-ECG) beside a header of their stem are told
+    as no ECG (they had been taken as part of the WFDB record and left out in silence)."""
+    ludb = Path(__file__).resolve().parents[1] / "resources" / "samples" / "ludb"
+    for stem in ("3", "zero"):
+        lines = (ludb / "1.hea").read_text().splitlines(keepends=True)
+        lines[0] = lines[0].replace("1 ", f"{stem} ", 1)
+        lines[1:] = [ln.replace("1.dat", f"{stem}.dat", 1) for ln in lines[1:]]
+        (tmp_path / f"{stem}.hea").write_text("".join(lines))
+        shutil.copy(ludb / "1.dat", tmp_path / f"{stem}.dat")
+    shutil.copy(DATA / "muse-sinus.xml", tmp_path / "3.xml")
+    shutil.copy(DATA / "waveform_ecg.dcm", tmp_path / "3.dcm")
+    (tmp_path / "3.scp").write_text("<notes/>")
+    (tmp_path / "zero.xml").write_bytes(b"")
+    window = make_window(qtbot)
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    table = window.browser.table
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["3.dcm", "3.hea", "3.xml", "zero"]
+    assert all(table.item(r, 3) is not None and float(table.item(r, 3).text()) > 0    # read: its rate shown
+               for r in range(table.rowCount()))
+    label = window.browser.folder_label.text()
+    assert "2 file(s) here are no ECG MIRAGE reads" in label and "3.scp" in label and "zero.xml" in label

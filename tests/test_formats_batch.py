@@ -101,3 +101,47 @@ def test_two_patients_with_the_same_file_stem_get_their_own_pdfs(tmp_path):
     score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, resume=True)
     rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
     assert rows["a.dcm"]["pdf"] == "a_dcm.pdf" and (pdfs / "a_dcm.pdf").exists()
+
+
+def _ludb_as(folder: Path, stem: str) -> None:
+    """LUDB record 1 copied as ``stem``.hea / ``stem``.dat (the header renamed to match)."""
+    text = (LUDB / "1.hea").read_text()
+    lines = text.splitlines(keepends=True)
+    lines[0] = lines[0].replace("1 ", f"{stem} ", 1)
+    lines[1:] = [ln.replace("1.dat", f"{stem}.dat", 1) for ln in lines[1:]]
+    (folder / f"{stem}.hea").write_text("".join(lines))
+    shutil.copy(LUDB / "1.dat", folder / f"{stem}.dat")
+
+
+def test_files_sharing_a_wfdb_records_stem_each_get_their_row(tmp_path):
+    """zero.xml (empty) beside zero.hea, rec.xml / rec.dcm / rec.scp beside rec.hea, 1.mat beside a
+    1.hea that names 1.dat: each is a file of its own, with its own row (they were taken as part of
+    the WFDB record of their stem and got none). A WFDB record's own signal file gets no row."""
+    from helpers_models import make_tiny_checkpoint
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _ludb_as(folder, "zero")
+    (folder / "zero.xml").write_bytes(b"")
+    _ludb_as(folder, "rec")
+    shutil.copy(DATA / "muse-sinus.xml", folder / "rec.xml")
+    shutil.copy(DATA / "waveform_ecg.dcm", folder / "rec.dcm")
+    (folder / "rec.scp").write_text("<notes>not an SCP-ECG</notes>")
+    _ludb_as(folder, "1")
+    shutil.copy(LUDB / "1.dat", folder / "1.mat")
+
+    out = tmp_path / "scores.csv"
+    summary = score_folder(folder, predictor, out, measure=False)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = {r["record_path"]: r for r in csv.DictReader(fh)}
+    own_signal_files = {"zero.dat", "rec.dat", "1.dat"}      # named by their headers
+    assert set(rows) == {p.name for p in folder.iterdir()} - own_signal_files
+    for name in ("zero.hea", "rec.hea", "1.hea", "rec.xml", "rec.dcm"):
+        assert rows[name]["status"] == "ok", (name, rows[name]["error"])
+    assert rows["rec.xml"]["format"] == "ge-muse-xml" and rows["rec.dcm"]["format"] == "dicom-ecg"
+    assert rows["zero.xml"]["status"] == "not_ecg" and "empty" in rows["zero.xml"]["error"]
+    assert rows["rec.scp"]["status"] == "not_ecg" and "root element <notes>" in rows["rec.scp"]["error"]
+    assert rows["1.mat"]["status"] == "error"
+    assert "1.hea beside it names 1.dat, not this file" in rows["1.mat"]["error"], rows["1.mat"]["error"]
+    assert summary.scored == 5 and summary.not_ecg == 2 and summary.failed == 1

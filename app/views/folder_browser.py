@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
@@ -66,6 +67,7 @@ class FolderBrowser(QWidget):
         self.paths: list[Path] = []
         self.folder: Path | None = None
         self._rows: dict[str, int] | None = None    # path -> row, built on the first step
+        self._shared: set[str] = set()              # ``record_key`` of stems two listed files share
         self.worker: workers.Worker | None = None
 
     def set_folder(self, folder: str | Path) -> workers.Worker:
@@ -92,9 +94,13 @@ class FolderBrowser(QWidget):
         if kind == "paths":
             self.paths = list(data)
             self._rows = None
+            # records of one stem in one folder (3.hea, 3.xml, 3.dcm): each row names its file, or
+            # the three read "3" alike
+            counts = Counter(formats.record_key(p) for p in self.paths)
+            self._shared = {k for k, n in counts.items() if n > 1}
             self.table.setRowCount(len(self.paths))
             for r, path in enumerate(self.paths):
-                item = QTableWidgetItem(Path(path).stem)
+                item = QTableWidgetItem(self._name(path))
                 item.setToolTip(str(path))
                 self.table.setItem(r, 0, item)
                 self.table.setItem(r, 5, QTableWidgetItem("loading..."))
@@ -132,6 +138,8 @@ class FolderBrowser(QWidget):
         age = info.get("age")
         values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
                   f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
+        if index < len(self.paths) and formats.record_key(self.paths[index]) in self._shared:
+            values = (self._name(self.paths[index]),) + values[1:]
         for c, text in enumerate(values):
             item = QTableWidgetItem(text)
             if c == 0 and index < len(self.paths):
@@ -139,6 +147,11 @@ class FolderBrowser(QWidget):
             self.table.setItem(index, c, item)
         if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
             self.fit_columns()
+
+    def _name(self, path) -> str:
+        """Column 0 of ``path``'s row: its file name when another listed file of the folder has its
+        stem, else the stem (replaced by the record's id once read)."""
+        return Path(path).name if formats.record_key(path) in self._shared else Path(path).stem
 
     def sizeHint(self) -> QSize:
         """The dock's width as it opens: the record, age, sex, rate and length columns at their

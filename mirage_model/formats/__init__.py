@@ -24,10 +24,11 @@ from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputEx
                                         write_record)
 from mirage_model.records.folder import walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
-from mirage_model.records.wfdb_header import segment_headers
+from mirage_model.records.wfdb_header import _parse_header, segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "record_key",
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "header_names", "named_files",
+           "record_key",
            "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
@@ -112,13 +113,34 @@ def format_of(record: EcgRecord) -> str:
 
 def record_key(path: str | Path) -> str:
     """The key that ties a file to a WFDB record: its path without the extension, lower case; a
-    file with the key of a header (its .dat, .mat or a side file) is that record's."""
+    signal file (.dat, .mat) with the key of a header is that record's. A file of another format
+    with that key is a file of its own unless the header names it (``header_names``)."""
     return Path(path).with_suffix("").as_posix().lower()
 
 
 def header_keys(paths) -> set[str]:
     """``record_key`` of each WFDB header (.hea) among ``paths``."""
     return {record_key(p) for p in paths if Path(p).suffix.lower() == ".hea"}
+
+
+def named_files(hea: str | Path) -> set[str]:
+    """The names of the signal files the WFDB header at ``hea`` names (beside it); empty when the
+    header cannot be read (loading it then says why)."""
+    try:
+        header = _parse_header(Path(hea))
+    except RecordError:
+        return set()
+    return {s.file_name for s in header.signals if not s.file_name.startswith("~")}
+
+
+def header_names(path: str | Path, headers) -> bool:
+    """Whether one of the WFDB ``headers`` of ``path``'s stem (``record_key``) names ``path`` as a
+    signal file: only then is it that record's. ``zero.xml`` beside ``zero.hea`` is a file of its
+    own (an ECG export, or a file that is none) unless the header's signal lines name it."""
+    path = Path(path)
+    key = record_key(path)
+    return any(record_key(h) == key and path.name in named_files(h) for h in headers
+               if Path(h).parent == path.parent)
 
 
 def find_ecg_files(folder: str | Path, passed_over: list | None = None,
@@ -135,8 +157,9 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
     content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
     .scp that holds no SCP-ECG, an .edf that holds no EDF), so
-    that a batch can say what it left out; a file beside a header of its own name is that WFDB
-    record's, not passed over. The folder is walked by ``records.folder.walk_files`` (regular
+    that a batch can say what it left out; such a file beside a header of its own stem is passed
+    over too (``zero.xml`` beside ``zero.hea``: the header's record is one file, the .xml another),
+    unless the header names it as its signal file (``header_names``). The folder is walked by ``records.folder.walk_files`` (regular
     files only: a named pipe is never opened); ``check`` is called once per folder (a cancel
     flag that raises stops the search); ``unreadable``, when a list, receives (folder, reason) of
     each folder that cannot be listed. ``files``: the folder's files as ``walk_files`` listed them,
@@ -173,7 +196,11 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
             except OSError:
                 continue
     if passed_over is not None:
-        keys = header_keys(found)
-        passed_over.extend(sorted(p for p in other if record_key(p) not in keys))
+        by_key: dict[str, list[Path]] = {}
+        for p in found:
+            if p.suffix.lower() == ".hea":
+                by_key.setdefault(record_key(p), []).append(p)
+        # a header is parsed only when a file of its stem is in question: rare, and cheap then
+        passed_over.extend(sorted(p for p in other if not header_names(p, by_key.get(record_key(p), ()))))
     parts = segment_headers(p for p in found if p.suffix.lower() == ".hea")   # a multi-segment record's
     return sorted(p for p in found if p not in parts)                           # segments: listed by its master

@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text
-from mirage_model.formats import find_ecg_files, header_keys, record_key
+from mirage_model.formats import find_ecg_files, header_keys, header_names, named_files, record_key
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
@@ -21,7 +21,9 @@ SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a he
 
 def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], list[Path], list[Path]]:
     """(record headers, signal files without a header, files with an ECG format's extension that
-    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. The last are read like
+    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. A signal file beside a
+    header of its stem that has another signal file of that stem is "without a header" when the
+    header does not name it (``1.dat`` and ``1.mat`` beside ``1.hea`` naming ``1.dat``). The last are read like
     records, so that their row says what they are, with the status "not_ecg". ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
@@ -36,11 +38,23 @@ def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], lis
     except RecordError as err:
         raise BatchError(str(err)) from None
     # a multi-segment record's segments are read through its master: their .dat files have a header
-    keys = header_keys(headers) | header_keys(segment_headers(p for p in headers if p.suffix.lower() == ".hea"))
-    orphans = []
+    heads = [p for p in headers if p.suffix.lower() == ".hea"]
+    heads += segment_headers(heads)
+    keys = header_keys(heads)
+    signals: dict[str, list[Path]] = {}
     for p in files:
-        if p.suffix.lower() in SIGNAL_SUFFIXES and record_key(p) not in keys:
-            orphans.append(p)
+        if p.suffix.lower() in SIGNAL_SUFFIXES:
+            signals.setdefault(record_key(p), []).append(p)
+    orphans = []
+    for key, group in signals.items():
+        if key not in keys:
+            orphans += group
+        elif len(group) > 1:
+            # NAME.dat and NAME.mat beside NAME.hea: the one its header does not name is no part of
+            # the record. A lone signal file of the header's stem is taken as its own unparsed (the
+            # usual case: parsing every header here too would add seconds to a folder of 20,000)
+            of_key = [h for h in heads if record_key(h) == key]
+            orphans += [p for p in group if not header_names(p, of_key)]
     return headers, sorted(orphans), passed_over
 
 
@@ -84,7 +98,10 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
     """What the error row of a header that misses its signal file and that of a signal file
     without a header add when both are in one folder: most often one file renamed away from its
     record (``001.dat`` to ``001_old.dat``). Each row stays (every file in the folder has its
-    row) and names the other: {path: hint}. Only the folders holding an orphan are looked at."""
+    row) and names the other: {path: hint}. Only the folders holding an orphan are looked at. A
+    signal file beside a header of its stem that names other files is told what that header names.
+    """
+    headers, orphans = list(headers), list(orphans)
     by_folder: dict[Path, list[Path]] = {}
     for p in orphans:
         by_folder.setdefault(Path(p).parent, []).append(Path(p))
@@ -119,6 +136,13 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
                 lack = ", ".join(f"{h.name} ({', '.join(m)})" for h, m in heads[:limit])
                 hints[orphan] = (f"headers in the same folder whose signal files are missing: {lack}"
                                  + (" ..." if len(heads) > limit else ""))
+    # a signal file beside a header of its stem that names another (1.mat beside 1.hea naming 1.dat)
+    stems = {record_key(h): Path(h) for h in headers if Path(h).suffix.lower() == ".hea"}
+    for orphan in orphans:
+        hea = stems.get(record_key(orphan))
+        if hea is not None and Path(orphan) not in hints:
+            names = ", ".join(sorted(named_files(hea))) or "no signal file"
+            hints[Path(orphan)] = f"{hea.name} beside it names {names}, not this file"
     return hints
 
 
