@@ -145,3 +145,32 @@ def test_files_sharing_a_wfdb_records_stem_each_get_their_row(tmp_path):
     assert rows["1.mat"]["status"] == "error"
     assert "1.hea beside it names 1.dat, not this file" in rows["1.mat"]["error"], rows["1.mat"]["error"]
     assert summary.scored == 5 and summary.not_ecg == 2 and summary.failed == 1
+
+
+def test_every_pdf_page_names_the_file_its_record_was_read_from(tmp_path):
+    """dupe/3.hea, dupe/3.xml and dupe/3.dcm: three PDFs whose pages all read "record 3", so a
+    printed page could not be told to come from which file (the CSV row's record_path could). Every
+    page's footer now names the file with its folder, and no path of this machine."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    folder = tmp_path / "in"
+    (folder / "dupe").mkdir(parents=True)
+    _ludb_as(folder / "dupe", "3")
+    shutil.copy(DATA / "muse-sinus.xml", folder / "dupe" / "3.xml")
+    shutil.copy(DATA / "waveform_ecg.dcm", folder / "dupe" / "3.dcm")
+    pdfs, out = tmp_path / "pdfs", tmp_path / "r.csv"
+    summary = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs)
+    assert summary.pdfs == 3
+    rows = {r["record_path"]: r for r in csv.DictReader(out.open(encoding="utf-8-sig"))}
+    assert set(rows) == {"dupe/3.hea", "dupe/3.xml", "dupe/3.dcm"}
+    for rel, row in rows.items():
+        pages = pypdf.PdfReader(str(pdfs / row["pdf"])).pages
+        assert len(pages) >= 3
+        for n, page in enumerate(pages, 1):
+            text = " ".join(page.extract_text().split())
+            assert f"file {rel}" in text, (rel, n, text[-200:])
+            others = [o for o in rows if o != rel]
+            assert not any(f"file {o}" in text for o in others)
+            assert str(tmp_path) not in text and str(folder) not in text

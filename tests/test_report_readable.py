@@ -171,6 +171,32 @@ def test_a_very_long_id_is_whole_on_page_1_or_named_there_and_whole_on_page_3(tm
     assert LONG_NAME.replace(" ", "") in " ".join(texts[2:]).replace(" ", "")
 
 
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_the_file_named_in_every_footer_keeps_7_pt_and_the_id_whole(tmp_path, record, page_size):
+    """Every footer names the file the record was read from: a long folder and file name beside a
+    long ID shrink it to 7 pt, no less; the folder gives way, then the name is cut in its middle (its
+    end, the extension, tells 3.xml from 3.dcm), never the ID."""
+    import dataclasses
+
+    folder = "Cardiology department export of the resting ECGs, March"
+    name = "resting ECG of the patient, device 4, acquired at 08.15, second attempt after artefact.xml"
+    rec = dataclasses.replace(record, path=tmp_path / folder / name)
+    settings = ReportSettings(page_size=page_size, patient_id=LONG_ID)
+    out = build_report(ReviewSession(rec), tmp_path / "f.pdf", settings=settings)
+    n_pages = len(pypdf.PdfReader(str(out)).pages)
+    for i in range(n_pages):
+        assert not _small(page_spans(out, i)), (i + 1, _small(page_spans(out, i))[:5])
+    for i, text in enumerate(_texts(out)):
+        footer = text[text.index("unconfirmed."):]
+        assert LONG_ID in footer and f"page {i + 1} of {n_pages}" in footer, footer
+        assert "file rest" in footer and ".xml | page" in footer, footer
+        assert str(tmp_path) not in footer and folder not in footer
+    short = dataclasses.replace(record, path=tmp_path / "dupe" / "3.xml")
+    text = _texts(build_report(ReviewSession(short), tmp_path / "s.pdf",
+                               settings=ReportSettings(page_size=page_size)))[0]
+    assert "file dupe/3.xml | MIRAGE Review" in text, text[-200:]
+
+
 # ------------------------------------------------------------------------------ every page
 
 def _extents(out):

@@ -1,11 +1,13 @@
 """What names the patient on the pages: page 1's header (record, patient, acquisition,
 institution) and the footer of every page (the research-use notice, the record and its patient,
-the page number, "page 2 of 4"). The model's result is in page 1's band (``summary_band``)."""
+the file it was read from, the page number, "page 2 of 4"). The model's result is in page 1's band
+(``summary_band``)."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
@@ -41,9 +43,10 @@ def _patient_tag(ctx) -> str:
 
 
 def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
-    """The footer of every page: the research-use notice, the record and its patient, the page
-    ("page 2 of 4"). On a :class:`PageCountCanvas` it is drawn when the document is saved, once the
-    number of pages is known; on another canvas now, with the page number alone."""
+    """The footer of every page: the research-use notice, the record and its patient, the file it
+    was read from (``source_name``), the page ("page 2 of 4"). On a :class:`PageCountCanvas` it is
+    drawn when the document is saved, once the number of pages is known; on another canvas now,
+    with the page number alone."""
     if isinstance(c, PageCountCanvas):
         c.at_save(lambda total: _draw_notice(c, page_w, record_id, ctx, total))
     else:
@@ -81,6 +84,18 @@ class PageCountCanvas(Canvas):
         super().save()
 
 
+def source_name(record) -> str:
+    """The file the record was read from, as every page's footer names it: its folder and name
+    ("dupe/3.xml"; the name alone for a file with no folder named), never the path on this machine.
+    Records of one id from other files (3.hea, 3.xml, 3.dcm) read "record 3" alike: the file tells
+    a printed page's source. "" for a record read from no file."""
+    path = getattr(record, "path", None)
+    if not path:
+        return ""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
 def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> None:
     c.saveState()
     c.setFillColorRGB(0.65, 0.0, 0.0)
@@ -91,21 +106,48 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     whos = [f"record {record_id}" + (f" ({tag})" if tag else "")]
     if "," in tag:                  # the ID alone, before any of it is cut
         whos.append(f"record {record_id} ({tag.split(',')[0]})")
+    source = source_name(ctx.record) if ctx is not None else ""
+    files = [f"  |  file {source}"] if source else [""]
+    if "/" in source:               # the folder gives way before the patient's sex and age
+        files.append(f"  |  file {source.split('/', 1)[1]}")
     room = page_w - 20 * MM - c.stringWidth(pdf_text(RESEARCH_USE_NOTICE), FONT_BOLD, 9) - 5 * MM
     page = f"page {c.getPageNumber()}" + (f" of {total}" if total else "")
-    # a long patient ID shrinks the line (to READABLE pt), then the program's version gives way, then
-    # sex and age: the ID is cut ("...") only when it alone is wider than the footer (page 1's header
-    # or page 3 prints it whole)
-    options = [(who, tail) for who in whos for tail in (f"  |  MIRAGE Review {__version__}  |  {page}", f"  |  {page}")]
+    # a long patient ID or file name shrinks the line (to READABLE pt), then the program's version
+    # gives way, then the file's folder, then sex and age; then the file's name is cut in its middle
+    # ("resting ECG of...artefact.xml"); the ID is cut ("...") only when it alone is wider than the
+    # footer (page 1's header or page 3 prints it whole)
+    options = [(who + f, tail) for who in whos for f in files
+               for tail in (f"  |  MIRAGE Review {__version__}  |  {page}", f"  |  {page}")]
     for who, tail in options:
         runs = font_runs(who) + [(tail, FONT)]
         size = _fit(c, runs, 7.5, room)
         if runs_width(c, runs, size) <= room:
             break
     else:
-        runs = clip_runs(c, font_runs(who), size, room - c.stringWidth(tail, FONT, size)) + [(tail, FONT)]
+        # the file's name cut in its middle, so that its end (3.xml, 3.dcm) still tells it apart
+        left = room - c.stringWidth(tail, FONT, size)
+        name = source.rsplit("/", 1)[-1]
+        lead = font_runs(whos[-1] + ("  |  file " if name else ""))
+        keep = _clip_middle(c, name, size, left - runs_width(c, lead, size)) if name else ""
+        if keep:
+            runs = lead + font_runs(keep) + [(tail, FONT)]
+        else:
+            runs = clip_runs(c, font_runs(who), size, left) + [(tail, FONT)]
     draw_runs_text(c, page_w - 10 * MM, 6 * MM, runs, size, right=True)
     c.restoreState()
+
+
+def _clip_middle(c, text: str, size: float, width: float, least: int = 8) -> str:
+    """``text`` with its middle cut to "..." to fit ``width`` at ``size`` (its start and its end
+    kept); whole when it fits; "" when not even ``least`` of its characters would."""
+    if runs_width(c, font_runs(text), size) <= width:
+        return text
+    for keep in range(len(text) - 1, least - 1, -1):
+        head, tail = text[:(keep + 1) // 2], text[len(text) - keep // 2:]
+        cut = head.rstrip() + "..." + tail.lstrip()
+        if runs_width(c, font_runs(cut), size) <= width:
+            return cut
+    return ""
 
 
 def script_note(lines: list[str], ctx: ReportContext) -> str:
