@@ -593,3 +593,18 @@ def test_an_error_in_a_records_other_file_names_that_file(mixed, predictor, tmp_
     assert rows["bad/00417_lr.hea"]["error"].startswith("00417_lr.dat: signal file is truncated")
     assert rows["mat/A0003.hea"]["error"].startswith("A0003.mat: ")
     assert rows["garbage.hea"]["error"].startswith("header cannot be parsed")        # its own file: not repeated
+
+
+def test_labs_line_when_the_model_reads_every_value():
+    """`mirage score` printed "labs.csv: 0 of 377 values not used by this model" when the model
+    read every value of the table: it says they were all used."""
+    from mirage_model.review.batch.run import BatchSummary
+
+    summary = BatchSummary(scored=2, skipped=0, seconds=1.0, records_per_s=2.0, out_path=Path("r.csv"),
+                           labs_rows=2, labs_values={"age": 2, "sex": 2})
+    assert summary.labs_line("labs.csv", ["age", "sex", "height"]) == "labs.csv: all 4 values used by this model"
+    summary.labs_refused = 1
+    assert summary.labs_line("labs.csv", ["age", "sex"]) == (
+        "labs.csv: all 4 values used by this model; 1 of 3 rows refused: see their records' error rows")
+    # some left out: counted as before
+    assert summary.labs_line("labs.csv", ["age"]).startswith("labs.csv: 2 of 4 values not used by this model (sex 2)")

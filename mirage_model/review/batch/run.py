@@ -88,9 +88,10 @@ class BatchSummary:
     def labs_line(self, table: str, model_reads) -> str:
         """What became of the labs table named ``table`` (its file name), for a model that reads
         the features ``model_reads``: "labs.csv: 12 of 30 values not used by this model (crp 6,
-        troponin_t 6); 2 of 17 rows refused: see their records' error rows", or, when no row could
-        be read, "every row of labs.csv was refused (3 rows): see their records' error rows"
-        (never "0 of 0 values"). "" without a table."""
+        troponin_t 6); 2 of 17 rows refused: see their records' error rows", "labs.csv: all 30
+        values used by this model" when the model reads every one (never "0 of 30 values not
+        used"), or, when no row could be read, "every row of labs.csv was refused (3 rows): see
+        their records' error rows" (never "0 of 0 values"). "" without a table."""
         if self.labs_rows is None:
             return ""
         if self.labs_rows == 0:
@@ -103,7 +104,10 @@ class BatchSummary:
         unused = {k: v for k, v in self.labs_values.items() if k not in reads}
         total, n = sum(self.labs_values.values()), sum(unused.values())
         detail = f" ({', '.join(f'{k} {v}' for k, v in sorted(unused.items()))})" if unused else ""
-        line = f"{table}: {n} of {total} values not used by this model{detail}"
+        if n:
+            line = f"{table}: {n} of {total} values not used by this model{detail}"
+        else:
+            line = f"{table}: {'all ' if total != 1 else ''}{total} value{'s' * (total != 1)} used by this model"
         if self.labs_refused:
             line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
                      "see their records' error rows")
