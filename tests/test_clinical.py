@@ -248,7 +248,8 @@ def test_labs_subset_schema(tmp_path):
     ("id,age\nr1,40\nr1,41\n", 3, "id", "twice"),
     ("id,age,Age\nr1,40,40\n", 1, "Age", "twice"),
     ("id,age\nunits,kg\nr1,40\n", 2, "age", "unknown unit"),
-    ("id,sex\nr1,X\n", 2, "sex", "valid Sex"),
+    ("id,sex\nr1,X\n", 2, "sex", "not a sex we read"),
+    ("id,sex\nr1,v\n", 2, "sex", "ambiguous"),
 ])
 def test_labs_errors_name_file_line_column(tmp_path, text, line, column, message):
     p = write(tmp_path, text)
@@ -431,3 +432,50 @@ def test_labs_columns_without_a_unit_are_named_with_the_unit_assumed(tmp_path, c
     with caplog.at_level("WARNING"):
         read_labs_table(path)
     assert "no unit" not in caplog.text
+
+
+# sex as hospital tables write it: (cell, sex); the words' meanings from each language's dictionary
+SEX_SPELLINGS = [("w", "F"), ("W.", "F"), ("weiblich", "F"), ("Männlich", "M"), ("ma\u0308nnlich", "M"),
+                 ("männl.", "M"), ("femme", "F"), ("Homme", "M"), ("H", "M"), ("mujer", "F"), ("hombre", "M"),
+                 ("donna", "F"), ("uomo", "M"), ("vrouw", "F"), ("man", "M"), ("mulher", "F"),
+                 ("homem", "M"), ("kvinna", "F"), ("kobieta", "F"), ("mężczyzna", "M"), (" Feminin ", "F")]
+
+
+@pytest.mark.parametrize("cell,sex", SEX_SPELLINGS)
+def test_parse_sex_reads_the_words_of_european_languages(cell, sex):
+    """PTB-XL's German 'w'/'weiblich', French 'femme', Spanish 'mujer'... had been refused."""
+    from mirage_model.clinical import parse_sex
+
+    assert parse_sex(cell) == sex
+
+
+def test_parse_sex_keeps_what_it_read_and_refuses_what_is_ambiguous():
+    from mirage_model.clinical import parse_sex
+    from mirage_model.clinical.features import sex_refusal
+
+    # what was read before is read alike
+    for cell, sex in [("M", "M"), ("m", "M"), (" male ", "M"), ("Man", "M"), ("masculine", "M"), ("F", "F"),
+                      ("female", "F"), ("WOMAN", "F"), ("feminine", "F")]:
+        assert parse_sex(cell) == sex, cell
+    # and what was refused, other than words of a language, stays refused
+    for cell in ("1", "0", "", "x", "u", "unknown", "mf", "m/f", "d", None, 1, 0.0):
+        assert parse_sex(cell) is None, cell
+    # Dutch 'v' (vrouw) is female, Spanish 'v' (varón) male: refused, saying why
+    assert parse_sex("v") is None and parse_sex("V.") is None
+    assert sex_refusal("v") == "'v' is ambiguous (Dutch vrouw, female; Spanish varón, male): write M or F"
+    assert sex_refusal("w") == ""
+
+
+def test_a_labs_table_and_a_header_read_sex_in_german(tmp_path):
+    """A table exported from a German hospital system ('w', 'm', 'weiblich') and a header's
+    '#Sex: weiblich' give the model's codes (M 1, F 0), through the one parser."""
+    from mirage_model.clinical import read_labs_table, record_values
+    from mirage_model.records import load_header
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text("Patient ID;sex;age\na;w;61\nb;M;70\nc;Weiblich;50\nd;männl.;40\n", encoding="utf-8")
+    table = read_labs_table(labs)
+    assert {rid: row["sex"][0] for rid, row in table.items()} == {"a": 0.0, "b": 1.0, "c": 0.0, "d": 1.0}
+    hea = tmp_path / "r.hea"
+    hea.write_text("r 1 500 1000\nr.dat 16 1000 16 0 0 0 0 I\n#Age: 61\n#Sex: weiblich\n")
+    assert record_values(load_header(hea))["sex"] == "F"

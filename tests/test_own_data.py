@@ -134,24 +134,27 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
 
 
 def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
-    """A spreadsheet of 60 rows with 'w' (weiblich) for female in 18 of them had taken 18 runs, one
-    refused cell each; every bad cell is now named in the one error, the first where it was."""
+    """A spreadsheet of 60 rows with a refused sex in 18 of them had taken 18 runs, one refused cell
+    each; every bad cell is now named in the one error, the first where it was. ('w', weiblich, was
+    the refused cell then; it is read now: 'v', Dutch vrouw or Spanish varón, stays refused.)"""
     from mirage_model.clinical import LabsTableError, read_labs_table
 
     labs = tmp_path / "labs.csv"
-    labs.write_text("\ufeffPatient ID;Sex;CRP [mg/dL]\r\nludb/1;w;0,5\r\nludb/2;M;1,2\r\nludb/3;w;pos\r\n"
+    labs.write_text("\ufeffPatient ID;Sex;CRP [mg/dL]\r\nludb/1;v;0,5\r\nludb/2;M;1,2\r\nludb/3;V.;pos\r\n"
                     "ludb/4;F;0,1\r\n", encoding="utf-8")
     with pytest.raises(LabsTableError) as err:
         read_labs_table(labs)
     assert (err.value.line, err.value.column) == (2, "Sex")
     assert str(err.value) == (
-        f"{labs}, line 2, column 'Sex': sex: 'w' is not a valid Sex (use M/F or 1/0); 2 more cells refused: "
-        "line 4, column 'Sex': sex: 'w' is not a valid Sex (use M/F or 1/0); "
+        f"{labs}, line 2, column 'Sex': sex: 'v' is ambiguous (Dutch vrouw, female; Spanish varón, male): "
+        "write M or F; 2 more cells refused: "
+        "line 4, column 'Sex': sex: 'V.' is ambiguous (Dutch vrouw, female; Spanish varón, male): write M or F; "
         "line 4, column 'CRP [mg/dL]': crp: 'pos' is not a number")
     labs.write_text("record_id,sex\na,M\nb,x\n")                          # one bad cell: as before
     with pytest.raises(LabsTableError) as err:
         read_labs_table(labs)
-    assert str(err.value) == f"{labs}, line 3, column 'sex': sex: 'x' is not a valid Sex (use M/F or 1/0)"
+    assert str(err.value) == (f"{labs}, line 3, column 'sex': sex: 'x' is not a sex we read: write M or F "
+                              "(or a word such as male, weiblich, femme, hombre)")
     labs.write_text("record_id,sex\na,M\nb,F\n")
     assert read_labs_table(labs) == {"a": {"sex": (1.0, None)}, "b": {"sex": (0.0, None)}}
 

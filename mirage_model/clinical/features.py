@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,10 +60,42 @@ def _unit_key(unit: str) -> str:
 
 _RX_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _MISSING_STRINGS = {"", "na", "n/a", "nan", "none", "null", "missing", "-", "?"}
-_SEX_WORDS = {"m": "M", "male": "M", "man": "M", "masculine": "M",
-              "f": "F", "female": "F", "woman": "F", "feminine": "F"}
+# sex as hospital tables and headers write it, in the commonest European languages (PTB-XL's
+# German "w"/"weiblich" among them). Only words and letters that mean one sex in every one of
+# these languages; "m"/"f" keep meaning male/female as before (Spanish "M" for mujer and Hungarian
+# "F" for férfi read otherwise: such a table should spell the word out)
+_SEX_WORDS = {
+    "M": ("m", "male", "man", "masculine",                            # English
+          "männlich", "maennlich", "mann", "männl", "maennl",           # German
+          "homme", "masculin", "h",                                   # French ("h": homme, hombre, homem)
+          "hombre", "masculino", "varón", "varon",                              # Spanish, Portuguese
+          "uomo", "maschio", "maschile",                              # Italian
+          "mannelijk",                                                # Dutch
+          "homem",                                                    # Portuguese
+          "manlig", "mand", "mandlig", "mannlig",                      # Swedish, Danish, Norwegian
+          "mężczyzna", "mezczyzna", "męski", "mies", "masc"),                      # Polish, Finnish
+    "F": ("f", "female", "woman", "feminine",
+          "weiblich", "w", "frau", "weibl",
+          "femme", "féminin", "feminin",
+          "mujer", "femenino", "feminino",
+          "donna", "femmina", "femminile",
+          "vrouw", "vrouwelijk",
+          "mulher",
+          "kvinna", "kvinnlig", "kvinde", "kvindelig", "kvinne", "kvinnelig", "k",
+          "kobieta", "żeński", "nainen", "fem"),
+}
+_SEX_WORDS = {word: letter for letter, words in _SEX_WORDS.items() for word in words}
+# letters and words that mean male in one language and female in another: refused, saying why
+_SEX_AMBIGUOUS = {"v": "Dutch vrouw, female; Spanish varón, male"}
 _BINARY_CODES = {"1": 1.0, "0": 0.0}   # a binary feature written as a number in a labs table
 SEX_CODE = {"M": 1.0, "F": 0.0}          # the model's encoding of sex
+
+
+def _sex_key(value: str) -> str:
+    """A sex cell as compared with ``_SEX_WORDS``: NFC (a decomposed "ä" from a Mac), case folded,
+    blanks around and one trailing dot dropped ("w.", "Männl.")."""
+    key = unicodedata.normalize("NFC", value).strip().casefold()
+    return key[:-1].rstrip() if key.endswith(".") else key
 
 
 def parse_sex(value) -> str | None:
@@ -70,12 +103,28 @@ def parse_sex(value) -> str | None:
     "M", "F" or None (anything else, including "1"/"0": which number means what differs by
     source, e.g. PTB-XL's 0 is male).
 
-    Accepted, in any case and with blanks around: M, male, man, masculine; F, female, woman,
-    feminine.
+    Accepted, in any case, with blanks around and a trailing dot ("w."): M, male, man, masculine,
+    F, female, woman, feminine, and the words of the commonest European languages that name one
+    sex in all of them (German männlich/weiblich/m/w, French homme/femme/h, Spanish hombre/mujer,
+    Italian uomo/donna, Dutch man/vrouw, Portuguese, the Scandinavian languages, Polish, Finnish;
+    ``_SEX_WORDS``). A letter that names one sex in one language and the other in another ("v":
+    Dutch vrouw, Spanish varón) gives None, as does anything else (``sex_refusal`` says why).
     """
     if not isinstance(value, str):
         return None
-    return _SEX_WORDS.get(value.strip().lower())
+    return _SEX_WORDS.get(_sex_key(value))
+
+
+def sex_refusal(value) -> str:
+    """Why ``value`` is not read as a sex, as a sentence naming it: "'v' is ambiguous (Dutch vrouw,
+    female; Spanish varón, male): write M or F", or "'x' is not a sex we read: write M or F (or a
+    word such as male, weiblich, femme, hombre)"; "" where ``parse_sex`` reads it."""
+    if parse_sex(value) is not None:
+        return ""
+    why = _SEX_AMBIGUOUS.get(_sex_key(value)) if isinstance(value, str) else None
+    if why:
+        return f"{value!r} is ambiguous ({why}): write M or F"
+    return f"{value!r} is not a sex we read: write M or F (or a word such as male, weiblich, femme, hombre)"
 
 
 CENSOR_MARKS = "<>≤≥"        # a censored result: below or above what the assay measures ("<0.3")
@@ -162,6 +211,8 @@ class ClinicalFeature:
                 return SEX_CODE[sex]
             if key in _BINARY_CODES:
                 return _BINARY_CODES[key]
+            if self.name == "sex":
+                raise ClinicalError(self.name, sex_refusal(str(value).strip()))
             raise ClinicalError(self.name, f"{value!r} is not a valid {self.label} (use M/F or 1/0)")
         if isinstance(value, str):
             text = value.strip().lstrip("<>≤≥=").strip()
