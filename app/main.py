@@ -8,7 +8,10 @@ the real window, as a user would, waits for its analysis and writes its PDF as t
 does, then exits (offscreen when there is no display): 0 when every PDF was written, 1 when a
 record failed or a folder under a RECORD folder could not be read (its records are not exported),
 2 for what is checked before anything loads (DIR, an empty folder, --device, --model) and for a
-model that then fails to load. These scripted runs always end, with one line
+model that then fails to load; --screenshot exits 2 for a --model that is no model as well. A window
+a person watches opens with a --model that is no model (no such path, a folder or file without a
+checkpoint): the terminal and the window's message bar name the path and the problem, and the
+model of Settings (else the bundled default) is loaded instead. These scripted runs always end, with one line
 per problem and no traceback (the log file keeps the details). Research use only, not a diagnosis.
 """
 
@@ -332,12 +335,37 @@ def export_records(window, app, records: list[Path], out_dir: Path, result: dict
     print(f"opening {records[0]}", file=sys.stderr, flush=True)
 
 
+def model_problem(value: str) -> str:
+    """What is wrong with a ``--model`` as written, without loading it (no torch: the window opens
+    first): "" for a checkpoint folder (config.json and model.safetensors in it), a checkpoint file
+    or a shipped model's name; else one line naming the path and the problem. A checkpoint whose
+    files are there but corrupt is found when it loads (the window's message bar; a scripted
+    export then ends with 2)."""
+    from mirage_model.paths import shipped_models
+
+    path = Path(value).expanduser()
+    if not path.exists():
+        shipped = shipped_models()
+        if value in shipped:
+            return ""
+        return (f"{value}: no such checkpoint (expected a folder with config.json and model.safetensors, "
+                f"or the name of a shipped model: {', '.join(shipped) or 'none'})")
+    if path.is_dir():
+        missing = [name for name in ("config.json", "model.safetensors") if not (path / name).is_file()]
+        if missing:
+            return f"{path}: not a model folder (no {' and no '.join(missing)} in it)"
+        return ""
+    if path.name == "config.json" or path.suffix == ".safetensors":
+        return ""
+    return f"{path}: a file, not a model (expected a checkpoint folder with config.json and model.safetensors)"
+
+
 def check_headless_options(args) -> str:
     """--device and --model for a run no one watches (--export-pdf, --screenshot), checked before
     anything loads: a GPU this machine lacks is a usage error (exit 2), as ``mirage report`` says;
-    so is a --model or --statements-model that names no checkpoint (--export-pdf only: a screenshot
-    shows the window as it is, message included). A checkpoint that exists but cannot be loaded fails the export later
-    (``export_records``).
+    so is a --model that names no checkpoint (``model_problem``: no such path, a folder or file that
+    is no model), and a --statements-model that names none (--export-pdf only). A checkpoint that
+    exists but cannot be loaded fails the export later (``export_records``).
 
     Returns:
         What is wrong, in one line ("" when nothing is).
@@ -349,13 +377,8 @@ def check_headless_options(args) -> str:
             resolve_device(args.device)
         except DeviceError as err:
             return f"--device {args.device}: {str(err).partition(': ')[2] or err}"
-    if args.export_pdf and args.model:
-        from mirage_model.inference import ModelNotFoundError, resolve_model_path
-
-        try:
-            resolve_model_path(args.model)
-        except ModelNotFoundError as err:
-            return f"--model: cannot load the model {err}"
+    if args.model and model_problem(args.model):
+        return f"--model: cannot load the model {model_problem(args.model)}"
     if args.export_pdf and args.statements_model not in (None, "auto", "none"):
         from mirage_model.inference import ModelNotFoundError, resolve_model_path
 
@@ -364,6 +387,21 @@ def check_headless_options(args) -> str:
         except ModelNotFoundError as err:
             return f"--statements-model: cannot load the model {err}"
     return ""
+
+
+def fallback_model_note(problem: str, settings) -> str:
+    """What an interactive run says of a ``--model`` it cannot use (``model_problem``), on the
+    terminal before the window opens and in the window's message bar once the model it loads
+    instead has loaded: the model chosen in Settings, else the bundled default, else none."""
+    from mirage_model.paths import default_model_path
+
+    if settings.model_path:
+        instead = f"the model chosen in Settings ({Path(settings.model_path).name}) is loaded instead"
+    elif default_model_path() is not None:
+        instead = "the default model is loaded instead"
+    else:
+        instead = "no model is loaded"
+    return f"--model {problem}; {instead}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -432,7 +470,13 @@ def main(argv: list[str] | None = None) -> int:
     from app.settings import Settings
 
     settings = Settings()
-    window = MainWindow(settings, model_path=args.model, device=args.device)
+    # a --model that is no model, in a window a person watches: said on the terminal now and in the
+    # window's message bar once the model loaded instead has loaded (a scripted run ended above, 2)
+    problem = model_problem(args.model) if args.model and not scripted else ""
+    model_note = fallback_model_note(problem, settings) if problem else ""
+    if model_note:
+        print(f"mirage-review: {model_note}", file=sys.stderr, flush=True)
+    window = MainWindow(settings, model_path=None if problem else args.model, device=args.device)
     window.statements_model_arg = args.statements_model
     window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))
@@ -511,6 +555,18 @@ def main(argv: list[str] | None = None) -> int:
                 QTimer.singleShot(0, app.quit)
 
     window.recordLoaded.connect(drawn)
+    if model_note:
+        noted = {"done": False}
+
+        def say_model_note():
+            if not noted["done"]:
+                noted["done"] = True
+                failed = f" (it could not be loaded either: {window.model_error})" if window.model_error else ""
+                window.show_message(model_note + failed)
+
+        window.modelFinished.connect(say_model_note)
+        if window.model_path() is None:     # no model to load instead: nothing finishes loading
+            QTimer.singleShot(0, say_model_note)
     if record is not None and not Path(record).is_dir():
         # the model loads once the record is on screen: importing torch would slow the first draw
         started = {"done": False}

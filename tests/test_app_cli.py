@@ -244,3 +244,67 @@ def test_export_pdf_with_a_model_that_cannot_be_loaded_writes_nothing(tmp_path):
     lines = [line for line in error_lines(proc) if line.startswith("mirage-review: error: ")]
     assert len(lines) == 1 and str(bad) in lines[0] and "config.json" in lines[0]
     assert "wrote" not in proc.stdout and not (tmp_path / "new").exists()
+
+
+# the window, started with a --model it cannot use: prints the message bar once the model loaded instead
+# has loaded (or after 90 s), then quits; the QApplication is made first so that the poll can start
+WATCH_MESSAGE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from app.main import main
+def poll():
+    for w in app.topLevelWidgets():
+        if type(w).__name__ == "MainWindow" and "--model" in w.message_bar.text() and not w._model_loading:
+            print("BAR:", w.message_bar.text())
+            print("LOADED:", w.loaded_model_path)
+            app.quit()
+timer = QTimer(); timer.timeout.connect(poll); timer.start(100)
+QTimer.singleShot(90000, app.quit)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty folder", "file"])
+def test_a_window_started_with_a_model_that_is_no_model_says_so_and_loads_the_default(tmp_path, kind):
+    """``mirage-review --model DIR`` with DIR missing had logged a warning and gone on with no model
+    (exit 0, nothing on the terminal a person would read as the cause); a folder or a file that is
+    no model alike. The terminal and the window's message bar name the path and the problem, and
+    the bundled default model is loaded instead."""
+    from mirage_model.paths import default_model_path
+
+    if default_model_path() is None:
+        pytest.skip("no bundled default model")
+    bad = {"missing": tmp_path / "no" / "such", "empty folder": tmp_path / "empty",
+           "file": LUDB / "1.hea"}[kind]
+    if kind == "empty folder":
+        bad.mkdir()
+    why = {"missing": "no such checkpoint", "empty folder": "not a model folder (no config.json and no "
+           "model.safetensors in it)", "file": "a file, not a model"}[kind]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               HOME=str(tmp_path / "home"), MIRAGE_STATEMENTS_MODEL="none", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", WATCH_MESSAGE, str(LUDB / "1.hea"), "--model", str(bad)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    said = f"--model {bad}: {why}"
+    terminal = [line for line in proc.stderr.splitlines() if line.startswith("mirage-review: ")]
+    assert terminal and said in terminal[0] and "the default model is loaded instead" in terminal[0], proc.stderr
+    bar = next(line for line in proc.stdout.splitlines() if line.startswith("BAR: "))
+    assert said in bar and "the default model is loaded instead" in bar, bar
+    loaded = next(line for line in proc.stdout.splitlines() if line.startswith("LOADED: "))
+    assert Path(loaded.removeprefix("LOADED: ")).resolve() == default_model_path().resolve()
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_screenshot_or_export_with_a_model_that_is_no_model_is_an_error(tmp_path, kind):
+    """A scripted run (--screenshot had gone on without the model and exited 0; --export-pdf with a
+    file for --model had failed only once the model was loaded) ends before anything loads, 2."""
+    bad = tmp_path / "no_such" if kind == "missing" else LUDB / "1.hea"
+    why = "no such checkpoint" if kind == "missing" else "a file, not a model"
+    proc = review(tmp_path, LUDB / "1.hea", "--model", bad, "--screenshot", tmp_path / "s.png")
+    assert_one_line_error(proc, str(bad), why)
+    assert not (tmp_path / "s.png").exists()
+    proc = review(tmp_path, LUDB / "1.hea", "--model", bad, "--export-pdf", tmp_path / "pdfs")
+    assert_one_line_error(proc, str(bad), why)
+    assert not (tmp_path / "pdfs").exists()
