@@ -211,3 +211,67 @@ def test_score_says_which_unmatched_rows_differ_only_in_case_or_leading_zeros(tm
     assert score(root, checkpoint, labs, tmp_path / "t.csv") == 0
     err = capsys.readouterr().err
     assert "1 row(s) fit no record" in err and "differs from the record" not in err, err
+
+
+# --------------------------------------------------------------------------- ids a spreadsheet made numbers
+def test_a_row_id_a_spreadsheet_made_a_number_matches_the_one_record_it_names():
+    """'1.0' (pandas' float of 1) and '417' (Excel's number of 00417) fit no record as written; they
+    name one record as a number. Truth: the ids written here by hand."""
+    from mirage_model.clinical.labs import near_miss_text, respelled_note
+
+    m = match_labs_rows(["1.0", "417", "x"], ["a/1", "b/00417", "c/7"])
+    assert m.rows == {"a/1": "1.0", "b/00417": "417"} and m.unmatched == ["x"]
+    assert respelled_note("417", "b/00417") == ("row '417' read as the record '00417' (the same number: "
+                                                "an id a spreadsheet reformatted)")
+    assert respelled_note("00417", "b/00417") == "" and respelled_note("7", "c/7") == ""
+    # never where it is not unambiguous: a number two records read as, a record with a row of its own,
+    # two rows that read as one record
+    assert match_labs_rows(["417"], ["a/00417", "b/0417"]).rows == {}
+    assert match_labs_rows(["1", "1.0"], ["a/1"]).rows == {"a/1": "1"}
+    assert match_labs_rows(["1.0", "01"], ["a/1"]).rows == {}
+    # nor a whole number that is not one, nor a part of a name: "417" is not "00417_lr"
+    assert match_labs_rows(["1.5", "417"], ["a/1", "00417_lr"]).rows == {}
+    # each refusal is explained
+    hint = near_miss_text(["417"], ["a/00417", "b/0417"])
+    assert "'417' looks like a number a spreadsheet reformatted and fits 2 records as one ('a/00417', 'b/0417')" in hint
+    assert "would be the record 'a/1', which has a row of its own" in near_miss_text(["1.0"], ["a/1"])
+    assert "may mean the record '00417_lr': not matched" in near_miss_text(["417"], ["00417_lr"])
+    assert "scientific notation" in near_miss_text(["1.23457E+11"], ["123456789012"])
+
+
+def _numbered_records(root: Path) -> Path:
+    """LUDB's records 1 and 14 as 0001 and 0014 (a hospital's zero-padded numbers), each rewritten
+    to name its own signal file."""
+    root.mkdir(parents=True)
+    for stem, name in (("1", "0001"), ("14", "0014")):
+        src = SAMPLES / "ludb" / f"{stem}.hea"
+        lines = src.read_text().splitlines()
+        lines[0] = name + lines[0][len(stem):]
+        lines = [line.replace(f"{stem}.dat", f"{name}.dat", 1) for line in lines]
+        (root / f"{name}.hea").write_text("\n".join(lines) + "\n")
+        shutil.copy(src.with_suffix(".dat"), root / f"{name}.dat")
+    return root
+
+
+def test_training_and_score_match_ids_a_spreadsheet_made_numbers(tmp_path, checkpoint, caplog, capsys):
+    """A labels and a labs table saved from Excel ('1' and '14' for the records 0001 and 0014), and one
+    from pandas ('1.0'): every row had fitted no record ("none of its 2 rows names a record")."""
+    root = _numbered_records(tmp_path / "ecgs")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("record_id,labels,split\n1,NORM,train\n14.0,MI,val\n")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n1.0,33\n14,44\n")
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
+    assert {it.path.stem: (it.labels, it.clinical["age"][0]) for it in ds.items} == {
+        "0001": (("NORM",), 33.0), "0014": (("MI",), 44.0)}
+    assert "labels.csv: 2 rows matched only as the number a spreadsheet made of their ids" in caplog.text
+    assert "labs.csv: 2 rows matched only as the number a spreadsheet made of their ids" in caplog.text
+    assert "row '1.0' read as the record '0001'" in caplog.text
+    caplog.clear()
+    out = tmp_path / "s.csv"
+    with caplog.at_level(logging.WARNING):
+        assert score(root, checkpoint, labs, out) == 0
+    rows = _rows(out)
+    assert {k: float(r["age_used"]) for k, r in rows.items()} == {"0001.hea": 33.0, "0014.hea": 44.0}
+    assert "labs table: 2 rows matched only as the number a spreadsheet made of their ids" in caplog.text

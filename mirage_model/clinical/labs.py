@@ -343,21 +343,126 @@ def _loose_key(record_id: str) -> str:
     return re.sub(r"[0-9]+", lambda m: m.group().lstrip("0") or "0", record_id.casefold())
 
 
+# an id a spreadsheet (or pandas) wrote as a number: "417" for "00417" (leading zeros dropped),
+# "1.0" for "1" (an integer column written as floats); digits only, or a whole number with ".0"
+_NUMBER_ID = re.compile(r"([0-9]+)(?:\.0+)?")
+# "1.23457E+11": a long id Excel wrote in scientific notation, its last digits lost for good
+_SCIENTIFIC_ID = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+
+
+def _number_name(part: str) -> int | None:
+    """The record name ``part`` as a whole number ("00417" -> 417), None when it is not digits only."""
+    return int(part) if part.isdigit() and part.isascii() else None
+
+
+def respelled_note(row_id: str, record_id: str) -> str:
+    """"row '1.0' read as the record '1' (the same number: an id a spreadsheet reformatted)"
+    where the row names the record only as a number a spreadsheet reformatted (``respelled_rows``),
+    else ""."""
+    m = _NUMBER_ID.fullmatch(row_id)
+    stem = record_id.rsplit("/", 1)[-1]
+    if m is None or row_id == stem or _number_name(stem) != int(m.group(1)):
+        return ""
+    return f"row {row_id!r} read as the record {stem!r} (the same number: an id a spreadsheet reformatted)"
+
+
+def respelled_rows(row_ids, record_ids, taken=()) -> tuple[dict[str, str], dict[str, str]]:
+    """Rows whose id fits no record as written, but does as a number a spreadsheet reformatted:
+    "417" for the record 00417 (Excel drops the leading zeros of a number), "1.0" for the record 1
+    (an integer column with a missing cell, written by pandas as floats). A row is matched only
+    where the number names exactly one record of the run (00417 and 0417 beside each other: neither),
+    that record has no row of its own (``taken``: the records other rows fit as written), and no
+    other row reads as the same record; a wrong patient's labs are far worse than none. Only the
+    record's own name is compared, never a part of it: "417" is not "00417_lr" (the zeros and
+    the "_lr" both would be guesses).
+
+    Args:
+        row_ids: the ids of the rows that fit no record as written.
+        record_ids: every record of the run, as ``labs_record_id`` names them.
+        taken: the records that rows fit as written.
+
+    Returns:
+        ({row id: the record id it names}, {row id: why it is not matched}) for the rows that look
+        like such numbers; rows that look like none are in neither.
+    """
+    by_number: dict[int, list[str]] = {}
+    for rid in dict.fromkeys(record_ids):
+        n = _number_name(rid.rsplit("/", 1)[-1])
+        if n is not None:
+            by_number.setdefault(n, []).append(rid)
+    taken = set(taken)
+    found: dict[str, str] = {}
+    why: dict[str, str] = {}
+    for row in dict.fromkeys(row_ids):
+        m = _NUMBER_ID.fullmatch(row)
+        if m is None:
+            if _SCIENTIFIC_ID.fullmatch(row):
+                why[row] = (f"{row!r} is a number a spreadsheet wrote in scientific notation, its last "
+                            "digits lost: format the id column as text and export the table again")
+            continue
+        fits = [r for r in by_number.get(int(m.group(1)), []) if r.rsplit("/", 1)[-1] != row]
+        if not fits:
+            continue
+        if len(fits) > 1:
+            named = ", ".join(repr(r) for r in fits[:4]) + (" ..." if len(fits) > 4 else "")
+            why[row] = (f"{row!r} looks like a number a spreadsheet reformatted and fits {len(fits)} records "
+                        f"as one ({named}): not matched; write the record's name as it is, the column as text")
+        elif fits[0] in taken:
+            why[row] = (f"{row!r} looks like a number a spreadsheet reformatted, and would be the record "
+                        f"{fits[0]!r}, which another row names as written: not matched")
+        else:
+            found[row] = fits[0]
+    twice: dict[str, list[str]] = {}
+    for row, rid in found.items():
+        twice.setdefault(rid, []).append(row)
+    for rid, rows in twice.items():
+        if len(rows) > 1:
+            for row in rows:
+                why[row] = (f"{row!r} looks like a number a spreadsheet reformatted, as do "
+                            f"{', '.join(repr(r) for r in rows if r != row)}: each would be the record {rid!r}; "
+                            "not matched")
+                del found[row]
+    return found, why
+
+
 def near_miss_text(row_ids, record_ids) -> str:
     """A hint for table ids that fit no record only because of case or leading zeros, e.g.
     "; 'SITEA/01_LR' differs from the record 'siteA/01_lr' only in case or leading zeros (60 ids
-    so; ids must match exactly)"; "" when none does. ``record_ids`` as ``labs_record_id`` names
-    them; a row may name a trailing part of one ("01_lr")."""
+    so; ids must match exactly)"; or because a spreadsheet reformatted them as numbers and they were
+    not matched (``respelled_rows``: ambiguous, in scientific notation, or "417" beside the record
+    00417_lr, which differs in more than the zeros); "" when none does. ``row_ids``: the rows that
+    fit no record; ``record_ids`` as ``labs_record_id`` names them; a row may name a trailing part
+    of one ("01_lr")."""
     loose: dict[str, str] = {}
     for rid in record_ids:
         for part in _trailing_ids(rid):
             loose.setdefault(_loose_key(part), part)
-    pairs = [(r, loose[_loose_key(r)]) for r in row_ids if _loose_key(r) in loose and loose[_loose_key(r)] != r]
-    if not pairs:
-        return ""
-    (row, record), n = pairs[0], len(pairs)
-    return (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
-            f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
+    row_ids, record_ids = list(row_ids), list(record_ids)
+    blocked, numbers = respelled_rows(row_ids, record_ids)
+    for row, rid in blocked.items():
+        # a row left unmatched although it reads as one record: that record has a row of its own
+        numbers[row] = (f"{row!r} looks like a number a spreadsheet reformatted, and would be the record "
+                        f"{rid!r}, which has a row of its own or an ambiguous one: not matched")
+    text = ""
+    if numbers:
+        row, n = next(iter(numbers)), len(numbers)
+        text = f"; {numbers[row]}" + (f" ({n} ids so)" if n > 1 else "")
+    pairs = [(r, loose[_loose_key(r)]) for r in row_ids if r not in numbers
+             and _loose_key(r) in loose and loose[_loose_key(r)] != r]
+    if pairs:
+        (row, record), n = pairs[0], len(pairs)
+        text += (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
+                 f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
+    stems = [r.rsplit("/", 1)[-1] for r in record_ids]
+    cut = [(r, next(s for s in stems if re.fullmatch(rf"0*{int(m.group(1))}[^0-9].*", s)))
+           for r in row_ids if r not in numbers and (m := _NUMBER_ID.fullmatch(r))
+           and any(re.fullmatch(rf"0*{int(m.group(1))}[^0-9].*", s) for s in stems)] if not pairs else []
+    if cut:
+        (row, stem), n = cut[0], len(cut)
+        text += (f"; {row!r} looks like a number a spreadsheet reformatted (leading zeros dropped?) and may "
+                 f"mean the record {stem!r}: not matched, as it differs in more than the zeros; write the "
+                 f"record's name ({stem!r}) with the column formatted as text ({n} id{'s' if n > 1 else ''} so)")
+    return text
 
 
 def unmatched_rows_text(ids, hint: str = "") -> str:
@@ -376,12 +481,15 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
     more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
     ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs.
+    A row that fits no record as written, but names one as a number a spreadsheet reformatted
+    ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
+    (``respelled_rows``); whoever reads the match says so (``respelled_note``).
 
     Args:
         row_ids: the table's record ids, in table order.
         record_ids: every record of the run, as ``labs_record_id`` names them.
     """
-    row_ids = list(row_ids)
+    row_ids, record_ids = list(row_ids), list(record_ids)
     table = set(row_ids)
     fits: dict[str, list[str]] = {}               # row id -> the records it fits
     best: dict[str, str] = {}
@@ -401,4 +509,10 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
                               f"record by its path in the folder (e.g. {rid!r})")
         else:
             rows[rid] = row
-    return LabsMatch(rows, ambiguous, [r for r in row_ids if r not in fits])
+    unmatched = [r for r in row_ids if r not in fits]
+    # an id a spreadsheet wrote as a number ("417" for 00417, "1.0" for 1): the one record it names,
+    # where that is unambiguous (``respelled_rows``); the note is ``respelled_note``
+    found, _ = respelled_rows(unmatched, [r for r in dict.fromkeys(record_ids) if r not in ambiguous],
+                              taken=set(best))
+    rows.update({rid: row for row, rid in found.items()})
+    return LabsMatch(rows, ambiguous, [r for r in unmatched if r not in found])

@@ -8,11 +8,13 @@ output is refused (a lock file ``.<name>.lock`` next to it).
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from mirage_model.clinical.labs import respelled_note
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
@@ -21,6 +23,8 @@ from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_header_notes, labs_text, rel_path
 from mirage_model.review.interpret import statement_labels
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -277,6 +281,16 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
             summary.labs_warnings = list(lookup.warnings)
+            respelled = [note for rid, row in lookup.match.rows.items() if (note := respelled_note(row, rid))]
+            if respelled:
+                # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
+                n = len(respelled)
+                line = (f"labs table: {n} row{'s' if n != 1 else ''} matched only as the number a spreadsheet "
+                        f"made of {'their ids' if n != 1 else 'its id'} ({'; '.join(respelled[:3])}"
+                        f"{' ...' if n > 3 else ''}); where a match is wrong, write the ids as the records "
+                        "are named, with the column formatted as text")
+                logger.warning("%s", line)
+                summary.labs_warnings.append(line)
             summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
         cancelled = False
 
