@@ -453,10 +453,14 @@ def near_miss_text(row_ids, record_ids) -> str:
         (row, record), n = pairs[0], len(pairs)
         text += (f"; {row!r} differs from the record {record!r} only in case or leading zeros "
                  f"({n} id{'s' if n > 1 else ''} so; ids must match exactly)")
-    stems = [r.rsplit("/", 1)[-1] for r in record_ids]
-    cut = [(r, next(s for s in stems if re.fullmatch(rf"0*{int(m.group(1))}[^0-9].*", s)))
-           for r in row_ids if r not in numbers and (m := _NUMBER_ID.fullmatch(r))
-           and any(re.fullmatch(rf"0*{int(m.group(1))}[^0-9].*", s) for s in stems)] if not pairs else []
+    # "417" beside the record 00417_lr: a number at the start of a name (one pass over the names)
+    leading: dict[int, str] = {}
+    for rid in record_ids if not pairs else ():
+        stem = rid.rsplit("/", 1)[-1]
+        if (m := re.match(r"([0-9]+)[^0-9]", stem)) and m.group(1).isascii():
+            leading.setdefault(int(m.group(1)), stem)
+    cut = [(r, leading[int(m.group(1))]) for r in row_ids
+           if r not in numbers and (m := _NUMBER_ID.fullmatch(r)) and int(m.group(1)) in leading]
     if cut:
         (row, stem), n = cut[0], len(cut)
         text += (f"; {row!r} looks like a number a spreadsheet reformatted (leading zeros dropped?) and may "
