@@ -118,7 +118,7 @@ def test_labs_rows_that_fit_no_record_are_told(tmp_path, checkpoint, caplog, cap
     root, labels = two_sites(tmp_path / "ds")          # 00417_lr and 04016_lr train, the others val
     labs = tmp_path / "labs.csv"
     labs.write_text("record_id,age,troponin_t [ng/L]\nsiteA/00417_lr,30,\nsiteA/10388_lr,,14\necg_9,40,\n")
-    with caplog.at_level(logging.WARNING, logger="training_cli.engine.datasets"):
+    with caplog.at_level(logging.WARNING, logger="training_cli.engine.folder"):
         D.open_dataset(f"folder:{root}", labels=labels, labs=labs)
     said = caplog.text
     assert "1 of 3 rows fit no record and are not used (first: ecg_9)" in said, said
