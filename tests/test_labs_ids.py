@@ -275,3 +275,37 @@ def test_training_and_score_match_ids_a_spreadsheet_made_numbers(tmp_path, check
     rows = _rows(out)
     assert {k: float(r["age_used"]) for k, r in rows.items()} == {"0001.hea": 33.0, "0014.hea": 44.0}
     assert "labs table: 2 rows matched only as the number a spreadsheet made of their ids" in caplog.text
+
+
+def test_a_row_that_fits_several_files_of_one_name_is_refused(tmp_path, checkpoint):
+    """dupe/3.hea, dupe/3.xml and dupe/3.dcm (three recordings of three patients, aged 51, 43 and 42 in
+    their files) share the labs id 'dupe/3': one row was used for all three. Now none of them takes
+    it; a record of another name keeps its own row."""
+    from mirage_model.paths import resources_dir
+
+    formats = Path(__file__).resolve().parent / "data" / "formats"
+    root = tmp_path / "dupe"
+    root.mkdir()
+    ludb = resources_dir() / "samples" / "ludb"
+    (root / "3.hea").write_text((ludb / "1.hea").read_text().replace("1 12", "3 12", 1).replace("1.dat", "3.dat"))
+    shutil.copy(ludb / "1.dat", root / "3.dat")
+    shutil.copy(formats / "muse-sinus.xml", root / "3.xml")
+    shutil.copy(formats / "waveform_ecg.dcm", root / "3.dcm")
+    shutil.copy(ludb / "14.hea", root / "14.hea")
+    shutil.copy(ludb / "14.dat", root / "14.dat")
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\n3,60\n14,70\n")
+    m = match_labs_rows(["3", "14"], ["3", "3", "3", "14"])
+    assert m.row_id("3") is None and "labs row '3' fits 3 files of this run" in m.ambiguous["3"]
+    assert m.row_id("14") == "14"
+    out = tmp_path / "s.csv"
+    assert score(root, checkpoint, labs, out) == 1
+    rows = _rows(out)
+    for name in ("3.hea", "3.xml", "3.dcm"):
+        assert rows[name]["status"] == "error" and "fits 3 files" in rows[name]["error"], rows[name]
+    assert float(rows["14.hea"]["age_used"]) == 70
+    # a row keyed from the folder above ("dupe/3", found by the whole path) is refused alike
+    labs.write_text("record_id,age\ndupe/3,60\n")
+    assert score(root, checkpoint, labs, tmp_path / "s2.csv") == 1
+    rows = _rows(tmp_path / "s2.csv")
+    assert all(rows[n]["status"] == "error" and "fits 3 files" in rows[n]["error"] for n in ("3.hea", "3.xml", "3.dcm"))

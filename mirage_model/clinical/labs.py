@@ -484,7 +484,9 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     record's id (``labs_record_id``): "siteA/1" for the record siteA/1, else "1" (its file stem).
     A row that is a shorter trailing part than the whole id (a stem-keyed row "1") and fits two or
     more records of the run (siteA/1 and siteB/1) belongs to none of them: each gets an entry in
-    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs.
+    ``ambiguous`` naming the records it fits, so that no patient silently gets another's labs; so
+    does a row fitting an id that several files of the run share (``record_ids`` naming it more
+    than once: siteA/3.hea and siteA/3.xml).
     A row that fits no record as written, but names one as a number a spreadsheet reformatted
     ("417" for 00417, "1.0" for 1), is that record's row where that is unambiguous
     (``respelled_rows``); whoever reads the match says so (``respelled_note``).
@@ -495,6 +497,9 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     """
     row_ids, record_ids = list(row_ids), list(record_ids)
     table = set(row_ids)
+    # files of one name with other extensions (dupe/3.hea, dupe/3.xml, dupe/3.dcm) share an id: other
+    # recordings, perhaps of other patients, that no row of the table can tell apart
+    files = {rid: record_ids.count(rid) for rid in set(record_ids)}
     fits: dict[str, list[str]] = {}               # row id -> the records it fits
     best: dict[str, str] = {}
     for rid in dict.fromkeys(record_ids):
@@ -507,7 +512,11 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     ambiguous: dict[str, str] = {}
     for rid, row in best.items():
         others = [r for r in fits[row] if r != rid]
-        if row != rid and others:
+        if files.get(rid, 1) > 1:
+            ambiguous[rid] = (f"labs row {row!r} fits {files[rid]} files of this run, one name with other "
+                              "extensions (other recordings, perhaps of other patients); give those files "
+                              "names of their own and the rows those names, or leave the row out")
+        elif row != rid and others:
             named = ", ".join([rid] + others[:4]) + (" ..." if len(others) > 4 else "")
             ambiguous[rid] = (f"labs row {row!r} fits {len(others) + 1} records ({named}); name each "
                               f"record by its path in the folder (e.g. {rid!r})")

@@ -201,9 +201,11 @@ class LabsLookup:
             # rows keyed from a folder above the run's (the dataset's table, "siteA/1", for a batch of
             # DATASET/siteA): a record's row as ``mirage report`` finds it, by the longest trailing part
             # of its whole path; such a batch had scored every record without its labs
-            free = {labs_record_id(Path(os.path.abspath(p))): i for i, p in zip(ids, paths)
-                    if i not in match.rows and i not in match.ambiguous}
-            more = match_labs_rows(match.unmatched, list(free))
+            whole = [(labs_record_id(Path(os.path.abspath(p))), i) for i, p in zip(ids, paths)
+                     if i not in match.rows and i not in match.ambiguous]
+            free = dict(whole)
+            # every file, files of one name included: a row they share fits none of them
+            more = match_labs_rows(match.unmatched, [w for w, _ in whole])
             match = LabsMatch({**match.rows, **{free[w]: r for w, r in more.rows.items()}},
                               {**match.ambiguous, **{free[w]: m for w, m in more.ambiguous.items()}},
                               more.unmatched)
