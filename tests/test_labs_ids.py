@@ -277,7 +277,7 @@ def test_training_and_score_match_ids_a_spreadsheet_made_numbers(tmp_path, check
     assert "labs table: 2 rows matched only as the number a spreadsheet made of their ids" in caplog.text
 
 
-def test_a_row_that_fits_several_files_of_one_name_is_refused(tmp_path, checkpoint):
+def test_a_row_that_fits_several_files_of_one_name_is_refused(tmp_path, checkpoint, capsys):
     """dupe/3.hea, dupe/3.xml and dupe/3.dcm (three recordings of three patients, aged 51, 43 and 42 in
     their files) share the labs id 'dupe/3': one row was used for all three. Now none of them takes
     it; a record of another name keeps its own row."""
@@ -309,3 +309,10 @@ def test_a_row_that_fits_several_files_of_one_name_is_refused(tmp_path, checkpoi
     assert score(root, checkpoint, labs, tmp_path / "s2.csv") == 1
     rows = _rows(tmp_path / "s2.csv")
     assert all(rows[n]["status"] == "error" and "fits 3 files" in rows[n]["error"] for n in ("3.hea", "3.xml", "3.dcm"))
+    # mirage report of one of them alike (it sees the others beside it), of 14 not
+    for name, status in (("3.xml", 2), ("14.hea", 0)):
+        capsys.readouterr()
+        assert main(["report", str(root / name), "--no-model", "--no-measure", "--labs", str(labs),
+                     "--out", str(tmp_path / f"{name}.pdf")]) == status
+        err = capsys.readouterr().err
+        assert ("fits 3 files" in err and "3.dcm, 3.hea" in err) == (status == 2), err

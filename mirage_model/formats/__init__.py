@@ -11,6 +11,8 @@ Writers: :func:`write_record` (WFDB or EDF+, optionally anonymised).
 
 from __future__ import annotations
 
+import glob
+
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +30,7 @@ from mirage_model.records.wfdb_header import _parse_header, segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "header_names", "named_files",
-           "record_key",
+           "record_key", "same_name_records",
            "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
@@ -75,6 +77,31 @@ def detect(path: str | Path) -> str | None:
         raise RecordError(path, f"not an MFER file, though named as one ({path.suffix}): {mfer_problem(head)}")
     known = ", ".join(f.name for f in FORMATS.values())
     raise RecordError(path, f"not an ECG file MIRAGE recognises (its content matches none of: {known})")
+
+
+def same_name_records(path: str | Path) -> list[Path]:
+    """The other ECG records beside ``path`` with its name and another extension (``3.hea`` and
+    ``3.dcm`` beside ``3.xml``; not ``3.dat``, the header's signal file): other recordings, perhaps of
+    other patients, that a labs table's row for the name cannot tell apart. Sorted by name."""
+    path = Path(path)
+    out = []
+    try:
+        siblings = sorted(path.parent.glob(glob.escape(path.stem) + ".*"))
+    except OSError:
+        return []
+    for p in siblings:
+        if p == path or p.stem != path.stem or not p.is_file():
+            continue
+        suffix = p.suffix.lower()
+        if suffix == ".hea":
+            out.append(p)
+        elif suffix not in _WFDB_SUFFIXES:
+            try:
+                if detect(p) not in (None, "xml"):
+                    out.append(p)
+            except RecordError:
+                pass              # no ECG: no other recording
+    return out
 
 
 def read(path: str | Path, fmt: str | None = None) -> EcgRecord:

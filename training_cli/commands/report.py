@@ -16,6 +16,7 @@ from pathlib import Path
 from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, match_labs_rows,
                                    parse_sex, read_labs_table, record_values)
 from mirage_model.csvsafe import printable
+from mirage_model.formats import same_name_records
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
 from mirage_model.limits import HEAD_S, record_head
 from mirage_model.measure import measure
@@ -122,8 +123,16 @@ def run(args) -> int:
             raise UsageError(f"error: {err}")
         # the row as training and mirage score find it: the longest trailing part of the record's
         # path ("siteB/1" before "1")
-        path_id = labs_record_id(Path(os.path.abspath(getattr(record, "path", None) or args.record)))
-        row_id = match_labs_rows(list(table) + [r for r in refused if r not in table], [path_id]).row_id(path_id)
+        where = Path(os.path.abspath(getattr(record, "path", None) or args.record))
+        path_id = labs_record_id(where)
+        # files beside it of its name (3.hea and 3.dcm beside 3.xml) share its id: a row fits none of them,
+        # as in mirage score, since it cannot say which recording (perhaps which patient) it is for
+        others = same_name_records(where)
+        match = match_labs_rows(list(table) + [r for r in refused if r not in table], [path_id] * (1 + len(others)))
+        if path_id in match.ambiguous:
+            raise UsageError(f"error: {args.labs}: {match.ambiguous[path_id]} (beside {where.name}: "
+                             f"{', '.join(p.name for p in others)}); or leave --labs out")
+        row_id = match.row_id(path_id)
         if row_id in refused:
             raise UsageError(f"error: {refused[row_id]}")
         if refused:
