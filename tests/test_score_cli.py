@@ -135,6 +135,11 @@ def test_parse_lab():
     assert parse_lab("crp = 5.5 mg/L") == ("crp", (5.5, "mg/L"))
     assert parse_lab("age=63") == ("age", (63.0, None))
     assert parse_lab("sex=f") == ("sex", "F")
+    # the sex words labs tables and headers read (clinical.parse_sex) are read here too; the option had
+    # taken A-Z letters only and said "sex must be M or F" to "sex=weiblich"
+    assert parse_lab("sex=weiblich") == ("sex", "F") and parse_lab("sex = Männlich") == ("sex", "M")
+    with pytest.raises(ValueError, match="'v' is ambiguous"):
+        parse_lab("sex=v")
     for bad, word in [("troponin_t", "expected name=value"), ("nope=3", "unknown feature"),
                       ("troponin_t=14 furlongs", "furlongs"), ("age=-5", "age"), ("sex=X", "M or F"),
                       # a decimal comma or a thousands separator had read as the number's first digits and

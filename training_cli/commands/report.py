@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mirage_model.clinical import (ClinicalError, default_schema, labs_header_note, labs_record_id, match_labs_rows,
                                    parse_sex, read_labs_table, record_values)
+from mirage_model.clinical.features import sex_refusal
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
@@ -35,7 +36,7 @@ from training_cli.outputs import refuse_earlier_outputs
 log = logging.getLogger(__name__)
 
 _LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(\S.*)?$")
-_SEX_RE = re.compile(r"^\s*sex\s*=\s*([A-Za-z]+)\s*$", re.IGNORECASE)
+_SEX_RE = re.compile(r"^\s*sex\s*=\s*([^\W\d_][\w.]*)\s*$", re.IGNORECASE)   # a letter first: "sex=weiblich"
 
 
 def parse_lab(text: str, schema=None) -> tuple[str, object]:
@@ -51,7 +52,7 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
     if m:
         sex = parse_sex(m.group(1))
         if sex is None:
-            raise ValueError(f"--lab {text!r}: sex must be M or F")
+            raise ValueError(f"--lab {text!r}: {sex_refusal(m.group(1))}")
         return "sex", sex
     m = _LAB_RE.match(text)
     if not m:
