@@ -675,3 +675,19 @@ def test_a_record_name_with_a_space_is_named_as_the_problem(tmp_path):
     said = str(err.value)
     assert "rec 12.hea" in said and "holds a space" in said and "'rec_12'" in said
     assert "sampling frequency" not in said
+
+
+def test_a_header_sex_no_word_reads_is_said_not_dropped(tmp_path):
+    """A header's '#<sex>: v' (Dutch vrouw or Spanish varón) became no sex without a word; it is now
+    a quality warning naming the value and why, and a sex read as one ('w', German) is no warning."""
+    from mirage_model.quality import assess
+
+    for sex, read in (("v", None), ("w", "F")):
+        text = LUDB_SAMPLE.read_text().replace("#<sex>: F", f"#<sex>: {sex}")
+        (tmp_path / "1.hea").write_text(text)
+        shutil.copy(LUDB_SAMPLE.with_suffix(".dat"), tmp_path / "1.dat")
+        rec = load_record(tmp_path / "1.hea")
+        notes = [f.detail for f in assess(rec).findings if f.code == "reader_notes"]
+        assert rec.sex == read
+        assert notes == ([] if read else ["the header's sex not read: 'v' is ambiguous (Dutch vrouw, female; "
+                                          "Spanish varón, male): write M or F"])

@@ -10,6 +10,7 @@ import math
 import re
 
 from mirage_model.clinical import parse_sex
+from mirage_model.clinical.features import sex_refusal
 from mirage_model.records.record import EcgRecord
 
 # A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
@@ -131,6 +132,11 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
             rec.meta["age_note"] = note
     if "sex" in fields:
         rec.sex = parse_sex(fields["sex"])
+        if rec.sex is None and fields["sex"].strip().lower() not in _NO_VALUE:
+            # a sex the header gives but no word we read as one ('v': Dutch vrouw or Spanish varón):
+            # said beside the record (a quality warning) rather than dropped without a word
+            rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()),
+                                           f"the header's sex not read: {sex_refusal(fields['sex'])}")
     if "dx" in fields:
         rec.dx = tuple(c.strip() for c in fields["dx"].split(",") if c.strip())
         rec.meta["dx_system"] = "SNOMED-CT"
