@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -499,7 +500,7 @@ def match_labs_rows(row_ids, record_ids) -> LabsMatch:
     table = set(row_ids)
     # files of one name with other extensions (dupe/3.hea, dupe/3.xml, dupe/3.dcm) share an id: other
     # recordings, perhaps of other patients, that no row of the table can tell apart
-    files = {rid: record_ids.count(rid) for rid in set(record_ids)}
+    files = Counter(record_ids)
     fits: dict[str, list[str]] = {}               # row id -> the records it fits
     best: dict[str, str] = {}
     for rid in dict.fromkeys(record_ids):
