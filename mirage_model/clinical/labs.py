@@ -332,6 +332,10 @@ class LabsMatch:
         """The id of the record's row, or None (no row, or an ambiguous one)."""
         return self.rows.get(record_id)
 
+    def respelled_notes(self) -> list[str]:
+        """``respelled_note`` of each row matched only as the number a spreadsheet made of its id."""
+        return [note for rid, row in self.rows.items() if (note := respelled_note(row, rid))]
+
 
 def _trailing_ids(record_id: str) -> list[str]:
     """"a/siteA/1" -> ["a/siteA/1", "siteA/1", "1"]: the ids a row may use for the record, longest first."""
@@ -365,6 +369,18 @@ def respelled_note(row_id: str, record_id: str) -> str:
     if m is None or row_id == stem or _number_name(stem) != int(m.group(1)):
         return ""
     return f"row {row_id!r} read as the record {stem!r} (the same number: an id a spreadsheet reformatted)"
+
+
+def respelled_warning(table, notes: list[str]) -> str:
+    """The one warning about a table's rows matched only as the number a spreadsheet made of their
+    ids (``notes``: their ``respelled_note``), naming the first three: what training, ``mirage
+    score`` and the app's batch dialog say; "" for no notes."""
+    n = len(notes)
+    if not n:
+        return ""
+    return (f"{table}: {n} row{'s' if n != 1 else ''} matched only as the number a spreadsheet made of "
+            f"{'their ids' if n != 1 else 'its id'} ({'; '.join(notes[:3])}{' ...' if n > 3 else ''}); where a "
+            "match is wrong, write the ids as the records are named, with the column formatted as text")
 
 
 def respelled_rows(row_ids, record_ids, taken=()) -> tuple[dict[str, str], dict[str, str]]:

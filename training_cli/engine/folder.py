@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows
+from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import _find_headers, _record_id, header_values
 from training_cli.engine.splits import SPLIT_SPELLINGS, _assign_splits
@@ -187,11 +187,9 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                            f"its path in the folder without the extension, e.g. "
                            f"{_record_id(root, headers[0])!r}"
                            f"{near_miss_text(missing_files, (_record_id(root, h) for h in headers))}")
-    if notes := [respelled_note(row, _record_id(root, by_id[rec])) for row, rec in respelled.items()
-                 if row in labelled.values()]:
-        logger.warning("%s: %d rows matched only as the number a spreadsheet made of their ids (%s%s); where a "
-                       "match is wrong, write the ids as the records are named, with the column formatted as text",
-                       labels_path, len(notes), "; ".join(notes[:3]), " ..." if len(notes) > 3 else "")
+    if warning := respelled_warning(labels_path, [respelled_note(row, _record_id(root, by_id[rec]))
+                                                  for row, rec in respelled.items() if row in labelled.values()]):
+        logger.warning("%s", warning)
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]),
@@ -276,11 +274,9 @@ def _check_labs(path: Path, lab_values: dict, match, names: list[str], items: li
                            f"{', '.join(repr(r) for r in match.unmatched[:3])}); name each record by "
                            "its path in the folder without the extension, e.g. 'siteA/1' or '1'"
                            f"{near_miss_text(match.unmatched, record_ids)}")
-    if notes := [note for rid, row in match.rows.items() if (note := respelled_note(row, rid))]:
+    if warning := respelled_warning(path, match.respelled_notes()):
         # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
-        logger.warning("%s: %d rows matched only as the number a spreadsheet made of their ids (%s%s); where a "
-                       "match is wrong, write the ids as the records are named, with the column formatted as text",
-                       path, len(notes), "; ".join(notes[:3]), " ..." if len(notes) > 3 else "")
+        logger.warning("%s", warning)
     if match.unmatched:
         logger.warning("%s: %d of %d rows fit no record and are not used (first: %s)%s", path,
                        len(match.unmatched), len(lab_values), ", ".join(match.unmatched[:5]),

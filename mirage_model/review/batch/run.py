@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from mirage_model.clinical.labs import respelled_note
+from mirage_model.clinical.labs import respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
@@ -281,14 +281,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
             summary.labs_warnings = list(lookup.warnings)
-            respelled = [note for rid, row in lookup.match.rows.items() if (note := respelled_note(row, rid))]
-            if respelled:
+            line = respelled_warning("labs table", lookup.match.respelled_notes())
+            if line:
                 # a row matched by the number its id reads as ("1.0" for the record 1): said, never silent
-                n = len(respelled)
-                line = (f"labs table: {n} row{'s' if n != 1 else ''} matched only as the number a spreadsheet "
-                        f"made of {'their ids' if n != 1 else 'its id'} ({'; '.join(respelled[:3])}"
-                        f"{' ...' if n > 3 else ''}); where a match is wrong, write the ids as the records "
-                        "are named, with the column formatted as text")
                 logger.warning("%s", line)
                 summary.labs_warnings.append(line)
             summary.labs_unmatched_hint = lookup.unmatched_hint(by_rel.values())
