@@ -150,14 +150,14 @@ def header_keys(paths) -> set[str]:
     return {record_key(p) for p in paths if Path(p).suffix.lower() == ".hea"}
 
 
-def named_files(hea: str | Path) -> set[str]:
-    """The names of the signal files the WFDB header at ``hea`` names (beside it); empty when the
-    header cannot be read (loading it then says why)."""
+def named_files(hea: str | Path) -> tuple[str, ...]:
+    """The names of the signal files the WFDB header at ``hea`` names (beside it), each once, in the
+    header's order; empty when the header cannot be read (loading it then says why)."""
     try:
         header = _parse_header(Path(hea))
     except RecordError:
-        return set()
-    return {s.file_name for s in header.signals if not s.file_name.startswith("~")}
+        return ()
+    return tuple(dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~")))
 
 
 def header_names(path: str | Path, headers) -> bool:

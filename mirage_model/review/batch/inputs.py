@@ -13,7 +13,7 @@ from mirage_model.clinical.labs import near_miss_text
 from mirage_model.formats import find_ecg_files, header_keys, header_names, named_files, record_key
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
-from mirage_model.records.wfdb_header import _parse_header, segment_headers
+from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.errors import BatchError
 
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
@@ -63,12 +63,7 @@ def _missing_signal_files(hea: Path) -> list[str]:
     the header cannot be read: loading it then says why)."""
     if any(hea.with_suffix(s).is_file() for s in SIGNAL_SUFFIXES):
         return []                   # the usual case, without parsing: NAME.hea beside NAME.dat
-    try:
-        header = _parse_header(hea)
-    except RecordError:
-        return []
-    names = dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~"))
-    return [n for n in names if not (hea.parent / n).is_file()]
+    return [n for n in named_files(hea) if not (hea.parent / n).is_file()]
 
 
 def own_name_hint(hea) -> str:
@@ -79,11 +74,7 @@ def own_name_hint(hea) -> str:
     hea = Path(hea)
     if hea.suffix.lower() != ".hea":
         return ""
-    try:
-        header = _parse_header(hea)
-    except RecordError:
-        return ""
-    named = list(dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~")))
+    named = named_files(hea)
     missing = [n for n in named if not (hea.parent / n).is_file()]
     own = [hea.with_suffix(x) for x in SIGNAL_SUFFIXES if hea.with_suffix(x).is_file()]
     own = [p for p in own if p.name not in named]
