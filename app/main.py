@@ -341,15 +341,11 @@ def model_problem(value: str) -> str:
     or a shipped model's name; else one line naming the path and the problem. A checkpoint whose
     files are there but corrupt is found when it loads (the window's message bar; a scripted
     export then ends with 2)."""
-    from mirage_model.paths import shipped_models
+    from mirage_model.paths import missing_model_text
 
     path = Path(value).expanduser()
     if not path.exists():
-        shipped = shipped_models()
-        if value in shipped:
-            return ""
-        return (f"{value}: no such checkpoint (expected a folder with config.json and model.safetensors, "
-                f"or the name of a shipped model: {', '.join(shipped) or 'none'})")
+        return missing_model_text(value)
     if path.is_dir():
         missing = [name for name in ("config.json", "model.safetensors") if not (path / name).is_file()]
         if missing:

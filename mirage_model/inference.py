@@ -33,7 +33,7 @@ from mirage_model.limits import HEAD_S, WINDOWED_MIN_SAMPLES, record_head, recor
 from mirage_model.measure import measure
 from mirage_model.models import reads_image
 from mirage_model.outputs import is_called, probabilities
-from mirage_model.paths import default_model_path, resources_dir, shipped_models
+from mirage_model.paths import default_model_path, missing_model_text, resources_dir, shipped_models
 from mirage_model.preprocess import PreprocessConfig, model_inputs, windowed_model_inputs
 from mirage_model.quality import AssessmentError, Finding, QualityConfig, assess
 from mirage_model.records import STANDARD_LEADS, UnscorableRecordError, load_record
@@ -279,14 +279,10 @@ def resolve_model_path(path=None) -> Path:
                 "has no config.json); open a checkpoint folder or train one with `mirage train`")
         return default
     path = Path(path)
-    if not path.exists():
-        shipped = shipped_models()
-        if str(path) in shipped:
-            return shipped[str(path)]
-        names = ", ".join(shipped) or "none"
-        raise ModelNotFoundError(f"{path}: no such checkpoint (expected a folder with config.json "
-                                 f"and model.safetensors, or the name of a shipped model: {names})")
-    return path
+    problem = missing_model_text(path)
+    if problem:
+        raise ModelNotFoundError(problem)
+    return path if path.exists() else shipped_models()[str(path)]
 
 
 def _load_record(record, timings: dict):

@@ -83,6 +83,21 @@ def shipped_models() -> dict[str, Path]:
     return {p.name: p for p in sorted(root.iterdir()) if (p / "config.json").is_file()}
 
 
+def missing_model_text(path) -> str:
+    """Why ``path`` names no model: "PATH: no such checkpoint (expected a folder with config.json
+    and model.safetensors, or the name of a shipped model: default, mi, ...)" when it does not
+    exist and names no shipped model; "" otherwise (whether what exists is a model is for the
+    loader to say). Torch-free: the app asks before its window opens."""
+    path = Path(path)
+    if path.exists():
+        return ""
+    shipped = shipped_models()
+    if str(path) in shipped:
+        return ""
+    return (f"{path}: no such checkpoint (expected a folder with config.json and model.safetensors, "
+            f"or the name of a shipped model: {', '.join(shipped) or 'none'})")
+
+
 def sample_records() -> list[Path]:
     """Header paths of the bundled sample records, sorted by name."""
     return sorted((resources_dir() / "samples").rglob("*.hea"))
