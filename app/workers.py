@@ -185,7 +185,8 @@ class Worker(QRunnable):
 
 
 def cancel_all_and_wait(timeout_ms: int = 10000) -> bool:
-    """Cancel every live job and wait for the global pool (application exit). True if all finished."""
+    """Cancel every live job and wait for the global pool, every job alike (tests and benchmarks;
+    the application's exit uses ``stop_for_exit``). True if all finished."""
     with _LIVE_LOCK:
         live = list(_LIVE)
     for w in live:
