@@ -42,6 +42,22 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
     electrodes: "LA-RA" is ("I", 1), "LL-RA" ("II", 1), "LL-LA" ("III", 1), "RA-LA" ("I", -1).
     "MLII", the Frank leads and any other difference ("I-III", "aVR-aVL") map to None.
     """
+    sign, key, parts = _name_parts(name)
+    electrodes = _electrode_pair(parts)
+    if electrodes is not None:                                          # "LA-RA": limb electrodes
+        lead, polarity = _ELECTRODE_LEADS[electrodes]
+        return lead, sign * polarity
+    if len(parts) == 2 and all(part in _LEAD_KEYS for part in parts):   # "I-II": a difference
+        hit = _DIFFERENCES.get(tuple(parts))
+        return (hit[0], sign * hit[1]) if hit else None
+    std = _LEAD_KEYS.get(_SEPARATORS.sub("", key).replace("-", ""))
+    return (std, sign) if std else None
+
+
+def _name_parts(name: str) -> tuple[int, str, list[str]]:
+    """A lead name without the words around it (``canonical_lead``): (sign, lower-case key, the
+    key's parts around "-" without separators). "ECG -aVR" -> (-1, "avr", ["avr"]); "ECG LA-RA"
+    -> (1, "la-ra", ["la", "ra"])."""
     s, sign = name.strip(), 1
     for _ in range(3):   # "ECG lead I": two words before the name
         m = _PREFIX.match(s)
@@ -55,16 +71,7 @@ def canonical_lead(name: str) -> tuple[str, int] | None:
     if s.startswith("-"):
         sign, s = -1, s[1:].strip()
     key = s.lower()
-    parts = [_SEPARATORS.sub("", part) for part in key.split("-")]
-    electrodes = _electrode_pair(parts)
-    if electrodes is not None:                                          # "LA-RA": limb electrodes
-        lead, polarity = _ELECTRODE_LEADS[electrodes]
-        return lead, sign * polarity
-    if len(parts) == 2 and all(part in _LEAD_KEYS for part in parts):   # "I-II": a difference
-        hit = _DIFFERENCES.get(tuple(parts))
-        return (hit[0], sign * hit[1]) if hit else None
-    std = _LEAD_KEYS.get(_SEPARATORS.sub("", key).replace("-", ""))
-    return (std, sign) if std else None
+    return sign, key, [_SEPARATORS.sub("", part) for part in key.split("-")]
 
 
 def standard_leads_named(labels: Iterable[str | None]) -> list[str]:
@@ -88,14 +95,7 @@ def _electrode_pair(parts: list[str]) -> tuple[str, str] | None:
 
 def is_electrode_pair(name: str) -> bool:
     """Whether ``name`` names a limb lead by its two electrodes ("ECG LA-RA"), not by the lead."""
-    s = name.strip()
-    for _ in range(3):
-        m = _PREFIX.match(s)
-        if m is None:
-            break
-        s = s[m.end():]
-    s = _SUFFIX.sub("", s).strip().lstrip("-").strip().lower()
-    return _electrode_pair([_SEPARATORS.sub("", part) for part in s.split("-")]) is not None
+    return _electrode_pair(_name_parts(name)[2]) is not None
 
 
 # IEC 60601-2-25 names the chest leads C1-C6 (V1-V6 in the AHA naming); EEG montages use C1-C6 too
