@@ -236,7 +236,9 @@ class RecordLoader:
         self._started = ctx.SimpleQueue()     # (token, monotonic time) of each record a loader starts
         self._start_times.clear()
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                   initializer=_worker_init, initargs=(os.getpid(), self._started, self.do_measure))
+                                   # the warm-up only matters to a time limit (it is not charged the process's start)
+                                   initializer=_worker_init,
+                                   initargs=(os.getpid(), self._started, self.do_measure and bool(self.timeout_s)))
         self.pools.append(pool)
         return pool
 
@@ -248,7 +250,7 @@ class RecordLoader:
                 self._start_times[t] = when
         except (OSError, EOFError, ValueError):
             pass
-        return self._start_times.pop(token, None) if token in self._start_times else None
+        return self._start_times.pop(token, None)
 
     def _result(self, token: int, fut: Future) -> LoadedRecord:
         """The load ``token``'s result, waiting at most ``timeout_s`` from when a loader process
