@@ -178,8 +178,8 @@ def run(args) -> int:
                   "'no model result' (use --model to score)", file=sys.stderr)
         else:
             predictor = load_predictor(args.model, args.device)
-            if args.labs is None and labs_not_given_note(predictor, values, "--labs or --lab"):
-                print(labs_not_given_note(predictor, values, "--labs or --lab"), file=sys.stderr)
+            if args.labs is None and (note := labs_not_given_note(predictor, values, "--labs or --lab")):
+                print(note, file=sys.stderr)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     measurements, measure_error = None, ""
     if args.measure:

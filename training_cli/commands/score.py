@@ -158,8 +158,8 @@ def run(args) -> int:
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
-    if args.labs is None and labs_not_given_note(predictor):    # before the run: it can be stopped and given
-        print(labs_not_given_note(predictor), file=sys.stderr)
+    if args.labs is None and (note := labs_not_given_note(predictor)):    # before the run: it can be stopped and given
+        print(note, file=sys.stderr)
     if args.all_statements and not statement_labels(getattr(source, "labels", ())):
         labels = ", ".join(getattr(source, "labels", ()))
         print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "
