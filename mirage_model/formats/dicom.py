@@ -5,8 +5,10 @@ samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their 
 ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform
 (what pydicom says of the file is left to the full read's notes, :mod:`reader_notes`), and adapts
 the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups recorded together
-into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, and keeps a patient's
-middle and ideographic names.
+into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, refuses a rhythm whose
+channel count disagrees with its channel definitions or its Waveform Data, or whose Channel
+Sensitivity or Correction Factor is no number above 0, naming the field (PS3.3 Table C.10-9),
+and keeps a patient's middle and ideographic names.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from mirage_model.formats.assemble import fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
-from mirage_model.records.leads import derivable_leads, standard_leads_named
+from mirage_model.records.leads import canonical_lead, derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
 
 # DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
@@ -103,6 +105,7 @@ def adapt_parser(parser):
     is moved to the front of the Waveform Sequence; each group keeps its number, which the
     annotations refer to."""
     import pydicom   # lazy: the formats extra (check_dicom required it)
+    from ecgdatakit.exceptions import CorruptedFileError
 
     class RhythmFirst(type(parser)):
         def parse(self, file_path: Path):
@@ -124,6 +127,7 @@ def adapt_parser(parser):
                                              f"{wf.get('SamplingFrequency')} is not a finite number")
             k = rhythm_group(groups)
             self._number = {id(wf): i for i, wf in enumerate(groups)}
+            self._rhythm_read = False
             if k is not None:
                 groups, k = _join_simultaneous(groups, k, self._is_little_endian(ds), self._number)
             if k:
@@ -139,7 +143,35 @@ def adapt_parser(parser):
                 raise CorruptedFileError(f"DICOM: cannot decode an element: {type(err).__name__}: {err}") from err
 
         def _read_group(self, wf, index, little_endian):
-            return super()._read_group(wf, getattr(self, "_number", {}).get(id(wf), index), little_endian)
+            index = getattr(self, "_number", {}).get(id(wf), index)
+            # ecgdatakit's rhythm: the first group read that is not labelled a median beat
+            rhythm = not getattr(self, "_rhythm_read", True) and not _labelled_median(wf.get("MultiplexGroupLabel"))
+            problem = _layout_problem(wf)
+            if problem:
+                if rhythm:
+                    raise CorruptedFileError(f"DICOM multiplex group {index + 1}: {problem}")
+                # another group (a median beat, a second strip): left out rather than read wrong
+                warnings.warn(f"DICOM: multiplex group {index + 1} is left out: {problem}")
+                return None
+            self._checking, self._group_number = rhythm, index + 1
+            try:
+                group = super()._read_group(wf, index, little_endian)
+            finally:
+                self._checking = False
+            if rhythm and group is not None:
+                self._rhythm_read = True
+            return group
+
+        def _read_channel(self, ch_def, ch, samples, rate):
+            lead, label, filt = super()._read_channel(ch_def, ch, samples, rate)
+            if getattr(self, "_checking", False) and ch_def is not None and canonical_lead(lead.label or ""):
+                # an ECG lead of the rhythm: a scale field that is no finite (positive) number is named;
+                # ecgdatakit multiplies them into one "resolution", or reads one that is no number as absent
+                problem = _scale_problem(ch_def)
+                if problem:
+                    raise CorruptedFileError(f"DICOM multiplex group {self._group_number}, channel {ch + 1} "
+                                             f"(lead {lead.label}): {problem}")
+            return lead, label, filt
 
         def _read_patient(self, ds, acquired, meta):
             # ecgdatakit keeps the alphabetic group's family and given names alone: the middle name
@@ -164,6 +196,73 @@ def adapt_parser(parser):
             return info
 
     return RhythmFirst()
+
+
+# Waveform Bits Allocated -> bytes a sample (PS3.3 C.10.9.1.5: 8, 16, 32 and 64 bit encodings)
+_SAMPLE_BYTES = {8: 1, 16: 2, 32: 4, 64: 8}
+# A channel's scale fields (PS3.3 Table C.10-9): physical = sample x Channel Sensitivity x Channel
+# Sensitivity Correction Factor + Channel Baseline (a baseline that is no number is named by vendor's
+# offset check)
+_SCALE_FIELDS = (("ChannelSensitivity", "Channel Sensitivity (003A,0210)"),
+                 ("ChannelSensitivityCorrectionFactor", "Channel Sensitivity Correction Factor (003A,0212)"))
+
+
+def _layout_problem(wf) -> str | None:
+    """What makes a multiplex group's channels and samples disagree with its Waveform Data, in
+    words; None when they agree (or a field is absent or unreadable: ecgdatakit's own checks say so).
+
+    The Channel Definition Sequence has one item per channel (PS3.3 Table C.10-9), and Waveform Data
+    holds Number of Waveform Samples x Number of Waveform Channels samples, padded to an even length
+    (PS3.5 7.1). A group that states fewer channels than its data hold was read channel by
+    channel out of step (8 of 12 interleaved channels: every lead another's samples, and the limb
+    leads derived from them), and one with more samples than stated cut short silently; data too
+    short for the counts are refused by ecgdatakit.
+    """
+    from ecgdatakit.parsing.parsers.dicom_waveform import _DEFAULT_INTERPRETATION, _SAMPLE_DTYPES
+
+    try:
+        channels = int(wf.get("NumberOfWaveformChannels") or 0)
+        samples = int(wf.get("NumberOfWaveformSamples") or 0)
+        bits = int(wf.get("WaveformBitsAllocated") or 0)
+    except (TypeError, ValueError):
+        return None
+    data = wf.get("WaveformData")
+    defs = wf.get("ChannelDefinitionSequence")
+    if data is None or channels <= 0 or samples <= 0:
+        return None
+    if defs is not None and len(defs) != channels:
+        return (f"Number of Waveform Channels is {channels} but the Channel Definition Sequence "
+                f"defines {len(defs)} channels")
+    interpretation = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
+    if (bits, interpretation or _DEFAULT_INTERPRETATION.get(bits, "")) not in _SAMPLE_DTYPES:
+        return None      # ecgdatakit names the encoding it does not know
+    size = _SAMPLE_BYTES[bits]
+    frame = channels * size
+    extra = len(data) - samples * frame
+    if extra >= frame:
+        return (f"Waveform Data holds {len(data):,} bytes, {extra // frame:,} samples a channel more than "
+                f"the {samples:,} samples x {channels} channels x {size} bytes its counts state")
+    return None
+
+
+def _scale_problem(ch_def) -> str | None:
+    """A channel's Channel Sensitivity or Correction Factor that is present but no finite number
+    above 0, in words; None when both are fine (or absent: vendor names a missing sensitivity).
+    ecgdatakit multiplies the two into one "resolution", so its message could not say which was
+    wrong, and it read a value that is no number ("2,5") as absent."""
+    for keyword, name in _SCALE_FIELDS:
+        raw = ch_def.get(keyword)
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            continue
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            return f"{name} {text!r} is not a number"
+        if not (math.isfinite(value) and value > 0):
+            return f"{name} {text} is not a positive number (finite, above 0)"
+    return None
+
 
 
 def _group_leads(wf) -> list[str]:
