@@ -2,7 +2,7 @@
 ECG files written here from scratch with pydicom, in each sample encoding, scale, transfer syntax
 and channel naming that the Waveform module allows (DICOM PS3.3 C.10.9, Table C.10-9): Waveform
 Sample Interpretation SB/UB/MB/AB/SS/US/SL/UL, Channel Sensitivity in uV, mV, V or nV, its
-Correction Factor, Channel Baseline, Waveform Padding Value, coded (SCPECG
+Correction Factor, Channel Baseline, Waveform Padding Value, Channel Status, coded (SCPECG
 "5.6.3-9-N", MDC "2:N", MDC_ECG_LEAD_x) or labelled channels, little and big endian.
 
 Truth: the mV each file was written from (a sine and a QRS-like pulse per lead, the limb leads by
@@ -216,6 +216,26 @@ def test_padding_value_marks_those_samples_missing(tmp_path, syntax):
     assert rec.flagged_leads("missing") == ("aVR",)
     keep = np.isfinite(rec.signal)
     np.testing.assert_allclose(rec.signal[keep], MV[keep], rtol=0, atol=2.5 / 2000 + 1e-6)
+
+
+@pytest.mark.parametrize("status", ["DISCONNECTED", "INVALID", ["OK", "INVALID"]])
+def test_a_channel_whose_status_says_it_holds_no_signal_is_missing(tmp_path, status):
+    """Channel Status DISCONNECTED or INVALID (PS3.3 Table C.10-9): the samples are no signal. They
+    were read as lead V3's ECG; now V3 is missing (NaN, flagged) and a reader note says why."""
+    v3 = STANDARD_LEADS.index("V3")
+    rec = load_record(write_ecg(tmp_path / "status.dcm", counts_for(2.5), status={v3: status}))
+    assert np.isnan(rec.signal[v3]).all() and rec.flagged_leads("missing") == ("V3",)
+    others = [k for k in range(12) if k != v3]
+    np.testing.assert_allclose(rec.signal[others], MV[others], rtol=0, atol=2.5 / 2000 + 1e-6)
+    assert any("lead V3: Channel Status" in note and "left out" in note for note in rec.meta["reader_warnings"])
+
+
+@pytest.mark.parametrize("status", ["UNCALIBRATED", "TEST DATA", "QUESTIONABLE"])
+def test_other_channel_status_is_said_beside_the_record(tmp_path, status):
+    v1 = STANDARD_LEADS.index("V1")
+    rec = load_record(write_ecg(tmp_path / "status.dcm", counts_for(2.5), status={v1: status}))
+    np.testing.assert_allclose(rec.signal, MV, rtol=0, atol=2.5 / 2000 + 1e-6)
+    assert any(f"lead V1: Channel Status {status}" in note for note in rec.meta["reader_warnings"])
 
 
 def _interleaved_12(order):

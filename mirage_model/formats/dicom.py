@@ -8,7 +8,8 @@ the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups rec
 into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, refuses a rhythm whose
 channel count disagrees with its channel definitions or its Waveform Data, or whose Channel
 Sensitivity or Correction Factor is no number above 0, naming the field (PS3.3 Table C.10-9),
-and keeps a patient's middle and ideographic names.
+makes a lead whose Channel Status is DISCONNECTED or INVALID missing, and keeps a patient's
+middle and ideographic names.
 """
 
 from __future__ import annotations
@@ -171,6 +172,7 @@ def adapt_parser(parser):
                 if problem:
                     raise CorruptedFileError(f"DICOM multiplex group {self._group_number}, channel {ch + 1} "
                                              f"(lead {lead.label}): {problem}")
+                _apply_channel_status(lead, ch_def)
             return lead, label, filt
 
         def _read_patient(self, ds, acquired, meta):
@@ -263,6 +265,29 @@ def _scale_problem(ch_def) -> str | None:
             return f"{name} {text} is not a positive number (finite, above 0)"
     return None
 
+
+# Channel Status (003A,0301) terms (PS3.3 Table C.10-9) under which a channel's samples are no signal
+_NO_SIGNAL_STATUS = {"DISCONNECTED", "INVALID"}
+
+
+def _apply_channel_status(lead, ch_def) -> None:
+    """Act on a rhythm lead's Channel Status: DISCONNECTED or INVALID samples are no signal, so the
+    lead is made missing (NaN, flagged "missing" as padding is) instead of read as a flat or noisy
+    lead; any other term but OK (TEST DATA, QUESTIONABLE, UNCALIBRATED, UNZEROED) is said in a reader
+    note beside the record. ecgdatakit kept the status as an annotation that nothing read."""
+    raw = ch_def.get("ChannelStatus")
+    values = raw if isinstance(raw, (list, tuple)) or type(raw).__name__ == "MultiValue" else [raw]
+    terms = [str(v).strip().upper() for v in values if v is not None and str(v).strip()]
+    if not terms or set(terms) == {"OK"}:
+        return
+    said = ", ".join(terms)
+    if _NO_SIGNAL_STATUS & set(terms):
+        lead.samples = np.full(len(lead.samples), np.nan)
+        warnings.warn(f"DICOM: lead {lead.label}: Channel Status {said}: its samples are no signal and are "
+                      "left out (the lead is missing)")
+    else:
+        warnings.warn(f"DICOM: lead {lead.label}: Channel Status {said}: the file marks its samples so; "
+                      "they are read as they are")
 
 
 def _group_leads(wf) -> list[str]:
