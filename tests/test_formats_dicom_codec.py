@@ -294,6 +294,13 @@ HOSTILE = {
         lambda p: _replace(write_ecg(p, counts_for(2.5)), b"\x00\x54\x06\x10CS\x02\x00SS",
                            b"\x00\x54\x06\x10CS\x02\x00XX"),
         r"unsupported Waveform Bits Allocated 16 with Sample Interpretation 'XX'"),
+    # before: read as signed (ecgdatakit's default for 16 bits): unsigned samples with their baseline
+    # came out 163.84 mV off wherever the signal crossed zero, silently
+    "no Waveform Sample Interpretation": (
+        lambda p: _without_interpretation(write_ecg(p, counts_for(2.5, -81920), interpretation="US",
+                                                    baseline="-81920")),
+        r"multiplex group 1: Waveform Sample Interpretation \(5400,1006\) is missing, so whether its 16-bit "
+        r"samples are signed, unsigned or companded"),
     "Waveform Data of odd length": (
         lambda p: _cut_waveform_data(write_ecg(p, counts_for(2.5)), 1),
         r"Waveform Data has 119999 bytes, expected 120000 \(5000 samples x 12 channels x 2 bytes\)"),
@@ -304,6 +311,13 @@ def _replace(path: Path, old: bytes, new: bytes) -> Path:
     data = path.read_bytes()
     assert data.count(old) >= 1 and len(old) == len(new)
     path.write_bytes(data.replace(old, new))
+    return path
+
+
+def _without_interpretation(path: Path) -> Path:
+    ds = pydicom.dcmread(path)
+    del ds.WaveformSequence[0].WaveformSampleInterpretation
+    ds.save_as(path, enforce_file_format=True)
     return path
 
 

@@ -5,11 +5,11 @@ samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their 
 ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform
 (what pydicom says of the file is left to the full read's notes, :mod:`reader_notes`), and adapts
 the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups recorded together
-into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, refuses a rhythm whose
-channel count disagrees with its channel definitions or its Waveform Data, or whose Channel
-Sensitivity or Correction Factor is no number above 0, naming the field (PS3.3 Table C.10-9),
-makes a lead whose Channel Status is DISCONNECTED or INVALID missing, and keeps a patient's
-middle and ideographic names.
+into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, refuses a rhythm that
+does not state its Waveform Sample Interpretation, whose channel count disagrees with its channel
+definitions or its Waveform Data, or whose Channel Sensitivity or Correction Factor is no number
+above 0, naming the field (PS3.3 Table C.10-9), makes a lead whose Channel Status is DISCONNECTED
+or INVALID missing, and keeps a patient's middle and ideographic names.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def adapt_parser(parser):
             index = getattr(self, "_number", {}).get(id(wf), index)
             # ecgdatakit's rhythm: the first group read that is not labelled a median beat
             rhythm = not getattr(self, "_rhythm_read", True) and not _labelled_median(wf.get("MultiplexGroupLabel"))
-            problem = _layout_problem(wf)
+            problem = _group_problem(wf)
             if problem:
                 if rhythm:
                     raise CorruptedFileError(f"DICOM multiplex group {index + 1}: {problem}")
@@ -209,9 +209,13 @@ _SCALE_FIELDS = (("ChannelSensitivity", "Channel Sensitivity (003A,0210)"),
                  ("ChannelSensitivityCorrectionFactor", "Channel Sensitivity Correction Factor (003A,0212)"))
 
 
-def _layout_problem(wf) -> str | None:
-    """What makes a multiplex group's channels and samples disagree with its Waveform Data, in
-    words; None when they agree (or a field is absent or unreadable: ecgdatakit's own checks say so).
+def _group_problem(wf) -> str | None:
+    """What makes a multiplex group's fields fail to describe its Waveform Data, in words; None when
+    they describe it (or a field is absent or unreadable: ecgdatakit's own checks say so).
+
+    Waveform Sample Interpretation is required (Type 1): without it ecgdatakit took 16-bit samples
+    as signed, and unsigned ones (US, with a baseline) were read 163.84 mV off wherever the signal
+    crossed zero, silently.
 
     The Channel Definition Sequence has one item per channel (PS3.3 Table C.10-9), and Waveform Data
     holds Number of Waveform Samples x Number of Waveform Channels samples, padded to an even length
@@ -220,7 +224,7 @@ def _layout_problem(wf) -> str | None:
     leads derived from them), and one with more samples than stated cut short silently; data too
     short for the counts are refused by ecgdatakit.
     """
-    from ecgdatakit.parsing.parsers.dicom_waveform import _DEFAULT_INTERPRETATION, _SAMPLE_DTYPES
+    from ecgdatakit.parsing.parsers.dicom_waveform import _SAMPLE_DTYPES
 
     try:
         channels = int(wf.get("NumberOfWaveformChannels") or 0)
@@ -232,11 +236,14 @@ def _layout_problem(wf) -> str | None:
     defs = wf.get("ChannelDefinitionSequence")
     if data is None or channels <= 0 or samples <= 0:
         return None
+    interpretation = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
+    if not interpretation:
+        return (f"Waveform Sample Interpretation (5400,1006) is missing, so whether its {bits}-bit samples "
+                "are signed, unsigned or companded (SS, US, MB ...) is not stated")
     if defs is not None and len(defs) != channels:
         return (f"Number of Waveform Channels is {channels} but the Channel Definition Sequence "
                 f"defines {len(defs)} channels")
-    interpretation = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
-    if (bits, interpretation or _DEFAULT_INTERPRETATION.get(bits, "")) not in _SAMPLE_DTYPES:
+    if (bits, interpretation) not in _SAMPLE_DTYPES:
         return None      # ecgdatakit names the encoding it does not know
     size = _SAMPLE_BYTES[bits]
     frame = channels * size
