@@ -1,7 +1,7 @@
 """DICOM ECG waveforms from carts other than the one sample we hold: 12-lead, General and Ambulatory
 ECG files written here from scratch with pydicom, in each sample encoding, scale, transfer syntax
 and channel naming that the Waveform module allows (DICOM PS3.3 C.10.9, Table C.10-9): Waveform
-Sample Interpretation SB/UB/MB/AB/SS/US/SL/UL, Channel Sensitivity in uV, mV, V or nV, its
+Sample Interpretation SB/UB/MB/AB/SS/US/SL/UL/SV, Channel Sensitivity in uV, mV, V or nV, its
 Correction Factor, Channel Baseline, Waveform Padding Value, Channel Status, coded (SCPECG
 "5.6.3-9-N", MDC "2:N", MDC_ECG_LEAD_x) or labelled channels, little and big endian.
 
@@ -38,8 +38,8 @@ SOP = {"12-lead": "1.2.840.10008.5.1.4.1.1.9.1.1", "general": "1.2.840.10008.5.1
 # SCP-ECG lead numbers (EN 1064; DICOM PS3.16 CID 3001's SCPECG "5.6.3-9-N" and MDC "2:N")
 SCP_CODE = {"I": 1, "II": 2, "V1": 3, "V2": 4, "V3": 5, "V4": 6, "V5": 7, "V6": 8,
             "III": 61, "aVR": 62, "aVL": 63, "aVF": 64}
-_DTYPE = {"SB": "i1", "UB": "u1", "MB": "u1", "AB": "u1", "SS": "i2", "US": "u2", "SL": "i4", "UL": "u4"}
-_BITS = {"i1": 8, "u1": 8, "i2": 16, "u2": 16, "i4": 32, "u4": 32}
+_DTYPE = {"SB": "i1", "UB": "u1", "MB": "u1", "AB": "u1", "SS": "i2", "US": "u2", "SL": "i4", "UL": "u4", "SV": "i8"}
+_BITS = {"i1": 8, "u1": 8, "i2": 16, "u2": 16, "i4": 32, "u4": 32, "i8": 64}
 
 
 def truth_mv(seconds: float = 10.0) -> np.ndarray:
@@ -106,10 +106,12 @@ def write_ecg(path: Path, counts: np.ndarray, *, interpretation: str = "SS", sen
             ch.ChannelSourceSequence = Sequence([_code("L1", "99LOCAL", meaning)])
         if labels is not None:
             ch.ChannelLabel = labels[k]
-        if sensitivity is not None:
-            ch.ChannelSensitivity = sensitivity
-            if units is not None:
-                ch.ChannelSensitivityUnitsSequence = Sequence([_code(units[0], "UCUM", units[1])])
+        sens = sensitivity[k] if isinstance(sensitivity, list) else sensitivity   # a list: one a lead
+        unit = units[k] if isinstance(units, list) else units
+        if sens is not None:
+            ch.ChannelSensitivity = sens
+            if unit is not None:
+                ch.ChannelSensitivityUnitsSequence = Sequence([_code(unit[0], "UCUM", unit[1])])
         if correction is not None:
             ch.ChannelSensitivityCorrectionFactor = correction
         if baseline is not None:
@@ -144,7 +146,15 @@ VALID = [
     ("SL BE", {"interpretation": "SL", "sensitivity": "0.1", "syntax": ExplicitVRBigEndian}, counts_for(0.1), 0.1),
     ("UL baseline", {"interpretation": "UL", "sensitivity": "0.1", "baseline": "-214748364.8"},
      counts_for(0.1, -214748364.8), 0.1),
+    ("SL implicit LE", {"interpretation": "SL", "sensitivity": "0.1", "syntax": ImplicitVRLittleEndian},
+     counts_for(0.1), 0.1),
+    ("SV 64 bit", {"interpretation": "SV"}, counts_for(2.5), 2.5),
     ("mV units", {"sensitivity": "0.0025", "units": ("mV", "millivolt")}, counts_for(2.5), 2.5),
+    ("limb leads in uV, chest leads in mV", {"sensitivity": ["2.5"] * 6 + ["0.0025"] * 6,
+                                              "units": [("uV", "microvolt")] * 6 + [("mV", "millivolt")] * 6},
+     counts_for(2.5), 2.5),
+    ("micro sign", {"units": ("\u00b5V", "microvolt")}, counts_for(2.5), 2.5),
+    ("unit meaning only", {"units": ("", "microvolt")}, counts_for(2.5), 2.5),
     ("V units", {"sensitivity": "0.0000025", "units": ("V", "volt")}, counts_for(2.5), 2.5),
     ("nV units", {"sensitivity": "2500", "units": ("nV", "nanovolt")}, counts_for(2.5), 2.5),
     ("correction 1.25", {"sensitivity": "2", "correction": "1.25"}, counts_for(2.5), 2.5),
@@ -185,6 +195,19 @@ def test_linear_samples_read_as_pydicom_decodes_them(tmp_path, interpretation, b
                      correction=correction)
     ref = pydicom.dcmread(path).waveform_array(0).T / 1000   # (12, T) mV
     np.testing.assert_allclose(load_record(path).signal, ref, rtol=0, atol=1e-6)
+
+
+def test_an_inverted_avr_channel_reads_as_avr(tmp_path):
+    """SCP-ECG lead code 65 is -aVR (the Cabrera display): its samples, inverted, are aVR."""
+    counts = counts_for(2.5)
+    avr = STANDARD_LEADS.index("aVR")
+    counts[avr] = -counts[avr]
+    path = write_ecg(tmp_path / "cabrera.dcm", counts)
+    ds = pydicom.dcmread(path)
+    source = ds.WaveformSequence[0].ChannelDefinitionSequence[avr].ChannelSourceSequence[0]
+    source.CodeValue, source.CodeMeaning = "5.6.3-9-65", "-aVR"
+    ds.save_as(path, enforce_file_format=True)
+    np.testing.assert_allclose(load_record(path).signal, MV, rtol=0, atol=2.5 / 2000 + 1e-6)
 
 
 @pytest.mark.parametrize("syntax", [ExplicitVRLittleEndian, ExplicitVRBigEndian], ids=["LE", "BE"])
