@@ -8,7 +8,7 @@ model (a PTB-XL SCP statement, with its calibrated probability and a confidence 
 measurement rule (with the value and the cited threshold; the value with the decimals its
 comparison needs, "rate 49.8 bpm < 50 bpm", never a rounded "50 bpm < 50 bpm").
 
-Measurement rules (adult thresholds):
+Measurement rules (adult thresholds; none below 16 years, see "Children" below):
 
 * Sinus bradycardia < 50 bpm, sinus tachycardia > 100 bpm, only when the rhythm is sinus
   (Mason JW, Hancock EW, Gettes LS. AHA/ACCF/HRS recommendations for the standardization and
@@ -154,6 +154,17 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   atrial beats give such candidates and an irregular rhythm. Chosen on PTB-XL fold 9 and checked on
   folds 1-8 (the figures at ``AF_P_CORR``); a mark, not a refutation.
 
+Children: the thresholds above are adults'. Below ``measurements.PAEDIATRIC_BELOW_Y`` (16) years, the age the
+paediatric normal limits cover (Rijnbeek et al. Eur Heart J 2001;22:702-11; Davignon et al. Pediatr Cardiol
+1979/80;1:123-31), no cited table of those limits could be checked here, so no rule that compares a
+measurement with a limit is applied: no sinus rate word, AV block, short PR, wide QRS, wide QRS tachycardia,
+axis deviation or QTc statement from the measurements, no model statement marked as contradicted by an
+adult limit; the model's own sinus bradycardia or tachycardia (PTB-XL's, by adults' rates) is said as sinus
+rhythm at the measured rate, with the reason. The interpretation says so once, first
+(``Interpretation.notes``: "Paediatric ECG (age 4): adult criteria not applied ..."), with the count of
+children in the models' training data (PTB-XL: 64 of 21,799 records under 16 years, ``ptbxl_database.csv``),
+and each model statement's source says "trained on adults". With no age given the adult rules apply.
+
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; atrial fibrillation said beside atrial premature complexes keeps both, each
 marked (in AF the atria have no organised activity for a beat to come early to, and frequent premature
@@ -186,8 +197,8 @@ from mirage_model.clinical import parse_sex
 from mirage_model.measure import MeasureConfig
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import (QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, flag, outside_range,
-                                              shown)
+from mirage_model.review.measurements import (PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES,
+                                              clean_age, flag, is_paediatric, outside_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -318,6 +329,10 @@ FLUTTER_MIN_CONCENTRATION = 0.75
 # complexes (3:1, 4:1 conduction); at 2:1 a sinus tachycardia's P and T waves give the same peak
 FLUTTER_MIN_CONDUCTION = 2.5
 NO_P_NOTE = "no P wave found before the QRS"
+# the models' training data: PTB-XL's ptbxl_database.csv (21,799 records) has 64 of age under 16 years
+PTBXL_RECORDS, PTBXL_UNDER_16 = 21799, 64
+# what a model statement's source says below PAEDIATRIC_BELOW_Y years
+ADULT_TRAINED = "trained on adults"
 # a sinus statement where the measurement found no QRS boundaries, so it could not look for a P wave either
 UNDELINEATED_NOTE = "no P wave measured: the QRS was not delineated"
 # the wide QRS tachycardia said where the complexes leave no isoelectric interval to end the QRS at
@@ -372,6 +387,8 @@ class Statement:
         note: why a statement is marked (contradicted by a measurement); None when it stands.
         measured: a model statement whose probability the statements model's measured-rhythm stage
             set from its own probability and the record's measured rate and RR pattern (``stacking``).
+        adult_trained: a model statement about a child (below ``PAEDIATRIC_BELOW_Y`` years): its source
+            says the model was trained on adults (``ADULT_TRAINED``).
     """
     group: str
     text: str
@@ -382,6 +399,7 @@ class Statement:
     rule: str | None = None
     note: str | None = None
     measured: bool = False
+    adult_trained: bool = False
 
     @property
     def model_origin(self) -> str:
@@ -393,13 +411,17 @@ class Statement:
         moderate confidence" or "rule: <value and cited threshold>" ("model 79%", "rule" compact); a
         statement of the measured stage says "model + measurements"."""
         if self.source == "model":
-            return f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+            adult = f", {ADULT_TRAINED}" if self.adult_trained else ""
+            return (f"{self.model_origin} {self.probability:.0%}" + ("" if compact else f", {self.confidence} confidence")
+                    + adult)
         return "rule" if compact else f"rule: {self.rule}"
 
 
 @dataclass(frozen=True)
 class Interpretation:
-    """Statements in reading order; ``resolved`` says what was dropped and why; ``withheld`` the gate's reason."""
+    """Statements in reading order; ``resolved`` says what was dropped and why; ``withheld`` the gate's reason;
+    ``notes`` what a reader must know before the statements (``paediatric_note``: a child's ECG read
+    without adult criteria)."""
     statements: tuple[Statement, ...]
     resolved: tuple[str, ...] = ()
     withheld: str | None = None
@@ -416,9 +438,11 @@ class Interpretation:
         out = []
         if self.withheld:
             out.append(f"Interpretation withheld: {self.withheld}. The statements below are unreliable.")
+        out += [f"{n}." for n in self.notes]
         for s in self.statements:
             if s.source == "model":
-                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence} confidence]"
+                adult = f", {ADULT_TRAINED}" if s.adult_trained else ""
+                tail = f" [{s.model_origin}, {s.probability:.0%}, {s.confidence} confidence{adult}]"
             else:
                 tail = f" [measurement: {s.rule}]"
             out.append(s.text + tail + (f" -- {s.note}" if s.note else ""))
@@ -428,6 +452,7 @@ class Interpretation:
     def text(self) -> str:
         """One string for a CSV cell: statements separated by '; '."""
         head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
+        head += "".join(f"[{n}] " for n in self.notes)
         return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
 
     def notes_text(self) -> str:
@@ -464,7 +489,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               model_name: str = "", irregular: bool | None = None,
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
               paced: str | None = None, atrial_activity=None, limb_leads: str | None = None,
-              qrs_unbounded: bool = False, p_correlation: float | None = None) -> Interpretation:
+              qrs_unbounded: bool = False, p_correlation: float | None = None, age=None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -491,29 +516,37 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             tachycardia rule when no QRS duration is given.
         p_correlation: the measured P wave candidate's beat-to-beat correlation
             (``Measurements.p_correlation``); at ``AF_P_CORR`` or more an atrial fibrillation statement is marked.
+        age: the patient's age in years; below ``PAEDIATRIC_BELOW_Y`` no rule compares a measurement with an
+            (adult) limit, the model's statements say they come from a model trained on adults, and
+            ``notes`` holds ``paediatric_note``. None: unknown, the adult rules apply.
 
     Returns:
         Interpretation with statements in reading order.
     """
     p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
     th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
+    # a child: no adult limit is applied (every flag below is "", and the rules that judge a measurement
+    # against a limit otherwise are skipped by name)
+    child = is_paediatric(age)
     positive = {c for c in p if is_called(p[c], th[c])}
     resolved: list[str] = []
     hr = _num(measurements, "heart_rate_bpm")
     pr, qrs = _num(measurements, "pr_ms"), _num(measurements, "qrs_ms")
     # a value as a rule cites it: with the decimals its comparison with the cited threshold needs
     def cite(key: str, v: float | None, *limits: float) -> str:
-        return "" if v is None else shown(v, *limits, judge=lambda x: flag(key, x, sex))
+        return "" if v is None else shown(v, *limits, judge=lambda x: flag(key, x, sex, age))
 
     hr_s, pr_s, qrs_s = cite("heart_rate_bpm", hr), cite("pr_ms", pr), cite("qrs_ms", qrs)
     axis_deg = _num(measurements, "qrs_axis_deg")
     axis_deg = None if axis_deg is None else ((axis_deg + 180.0) % 360.0) - 180.0      # -180 <= axis < 180
     # each rule decides by the measurement table's flag of the same value
-    hr_flag, pr_flag, qrs_flag = flag("heart_rate_bpm", hr), flag("pr_ms", pr), flag("qrs_ms", qrs)
+    hr_flag, pr_flag, qrs_flag = (flag("heart_rate_bpm", hr, age=age), flag("pr_ms", pr, age=age),
+                                  flag("qrs_ms", qrs, age=age))
 
     def model_stmt(code: str, note: str | None = None, suffix: str = "") -> Statement:
         info = STATEMENTS.get(code, StatementInfo(code, code, "other", "other"))
-        return Statement(info.group, info.text + suffix, "model", code, p[code], confidence_word(p[code]), None, note)
+        return Statement(info.group, info.text + suffix, "model", code, p[code], confidence_word(p[code]), None, note,
+                         adult_trained=child)
 
     # rhythm: the model's rhythm statements, atrial fibrillation/flutter overriding sinus; the rhythm
     # itself first, then ectopy and patterns; when no rhythm of the model is above its threshold, its
@@ -653,8 +686,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 rhythm_codes.remove(c)
                 if (c == "SBRAD" and hr_flag != "low") or (c == "STACH" and hr_flag != "high"):
                     refuted.append(c)
-                    resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: measured rate "
-                                    f"{hr_s} bpm")
+                    # a child: the model's rate word is PTB-XL's, an adult's limits (no flag is made below 16 years)
+                    why = (f"a rate word by adult limits ({BRADY_BPM:g}-{TACHY_BPM:g} bpm), not applied at age "
+                           f"{clean_age(age):.3g}" if child else f"measured rate {hr_s} bpm")
+                    resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: {why}")
         # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
         guess = GUESSED if guessed in SINUS else ""
         if hr_flag == "low":
@@ -668,7 +703,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
             c = refuted[0]
             out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED if c == guessed else ''}", "model", c,
-                                 p[c], confidence_word(p[c]), note=sinus_note))
+                                 p[c], confidence_word(p[c]), note=sinus_note, adult_trained=child))
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if flutter_rule:
@@ -727,17 +762,17 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         # one bundle is blocked completely or incompletely, never both: the measured QRS decides
         # (complete from QRS >= 120 ms, Surawicz et al. 2009), else the more probable of the two
         if complete in conduction and incomplete in conduction:
-            if qrs is not None:
+            if qrs is not None and not child:
                 keep, drop = (complete, incomplete) if qrs_flag == "high" else (incomplete, complete)
                 why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
             else:
                 keep, drop = sorted((complete, incomplete), key=lambda c: -p[c])
-                why = "no QRS measured, the more probable of the two"
+                why = ("no adult QRS limit applied to a child" if child else "no QRS measured") + ", the more probable of the two"
             conduction.remove(drop)
             resolved.append(f"{_in_sentence(STATEMENTS[drop].text)} ({p[drop]:.0%}) not stated: "
                             f"{_in_sentence(STATEMENTS[keep].text)} stands ({why})")
     complete = [c for c in ("CLBBB", "CRBBB") if c in conduction]
-    if "IVCD" in conduction and complete and (qrs is None or qrs_flag == "high"):
+    if "IVCD" in conduction and complete and (qrs is None or child or qrs_flag == "high"):
         # a nonspecific intraventricular conduction delay is a wide QRS without the criteria of a bundle
         # branch block (Surawicz et al. 2009): beside a complete block the QRS does not contradict, it is not
         # said (PTB-XL 06517 read both; folds 1-8 label the two together on 2 of 860 complete blocks)
@@ -747,12 +782,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         "without a bundle branch block's criteria)")
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
-        if c in ("1AVB", "LPR") and pr is not None:
+        if c in ("1AVB", "LPR") and pr is not None and not child:
             if pr_flag != "high":
                 note = f"not supported by the measured PR {pr_s} ms"
             else:
                 suffix = f" (PR {pr_s} ms)"
-        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high":
+        if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high" and not child:
             note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
         elif c in ("ILBBB", "IRBBB") and qrs is not None and qrs_flag == "high":
             # an incomplete block is one whose QRS stays under 120 ms (110-119 ms in adults, Surawicz et al. 2009);
@@ -760,7 +795,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             note = f"not supported by the measured QRS {qrs_s} ms (incomplete block: < {QRS_WIDE_MS:g} ms)"
         elif c in ("CLBBB", "CRBBB", "IVCD") and qrs is not None:
             suffix = f" (QRS {qrs_s} ms)"
-        if c in FASCICULAR_AXIS and axis_deg is not None and not limb_leads:      # an axis to judge by
+        if c in FASCICULAR_AXIS and axis_deg is not None and not limb_leads and not child:    # an axis to judge by
             side, lo, hi, cited = FASCICULAR_AXIS[c]
             if not (lo <= axis_deg < hi if c == "LAFB" else axis_deg > lo):
                 # a fascicular block deviates the axis to its side (Surawicz et al. 2009); an axis that does not
@@ -788,8 +823,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
                              rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
 
-    # axis
-    if axis_deg is not None:
+    # axis (a child's normal axis is not the adult's: no axis rule)
+    if axis_deg is not None and not child:
         a = axis_deg
         a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         # the frontal axis is read off the limb leads: where they break Einthoven's law it is no one vector's
@@ -820,12 +855,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)
-    qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex)
+    qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex, age)
     for group in ("hypertrophy", "ischaemia", "repolarisation", "other"):
         codes = [c for c in positive if STATEMENTS.get(c, StatementInfo(c, c, "", "other")).group == group]
         for c in sorted(codes, key=lambda c: -p[c]):
             note = None
-            if c == "LNGQT" and qtc is not None and qtc_flag != "high":
+            if c == "LNGQT" and qtc is not None and qtc_flag != "high" and not child:
                 note = f"not supported by the measured QTc {qtc_s} ms ({formula})"
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
@@ -852,7 +887,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
-        outside = outside_range(measurements, sex)
+        outside = outside_range(measurements, sex, age)
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
         elif outside:
@@ -875,7 +910,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
     measured = set(measured)
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
-    return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name)
+    return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,
+                          notes=(paediatric_note(age),) if child else ())
+
+
+def paediatric_note(age) -> str:
+    """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once."""
+    return (f"Paediatric ECG (age {clean_age(age):.3g}): adult criteria not applied; no cited paediatric limits are "
+            "built in, so the measurements are shown unflagged and no measurement rule is stated; the models were "
+            f"trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under "
+            f"{PAEDIATRIC_BELOW_Y:g} years)")
 
 
 def flutter_waves(atrial_activity) -> tuple[float, float] | None:
@@ -936,10 +980,31 @@ def paced_evidence(quality) -> str | None:
     return finding_evidence(quality, "paced_rhythm", "pacemaker spikes")
 
 
+# interpret_prediction's default age: the one its prediction was given
+FROM_PREDICTION = object()
+
+
+def prediction_age(prediction) -> float | None:
+    """The age in years a ``Prediction`` was made with (its ``clinical_used``, used or ignored by the
+    model, in the age feature's unit: "Age [months]" 48 is 4.0), or None: none given or unreadable."""
+    from mirage_model.clinical import ClinicalError, default_schema
+
+    report = getattr(prediction, "clinical_used", None) or {}
+    for part in ("used", "ignored"):
+        value = (report.get(part) or {}).get("age")
+        if value is not None:
+            try:
+                return clean_age(default_schema(["age"]).features[0].to_canonical(value))
+            except (ClinicalError, KeyError, ValueError, IndexError, TypeError):
+                return None
+    return None
+
+
 def interpret_prediction(prediction, measurements=None, sex: str | None = None, *,
                          irregular: bool | None = None, rr_nrmssd: float | None = None,
                          quality=None, atrial_activity=None, qrs_unbounded: bool | None = None,
-                         not_assessed: str = "", p_correlation: float | None = None) -> Interpretation:
+                         not_assessed: str = "", p_correlation: float | None = None,
+                         age=FROM_PREDICTION) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -965,7 +1030,11 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             ``p_correlation``).
         not_assessed: why the record has no quality verdict (its assessment failed: "signal quality
             not assessed: ..."): with no report to gate them, the statements are withheld with it.
+        age: the patient's age in years (None: unknown); by default the age the prediction was given
+            (``prediction_age``), as ``mirage score`` scored the record with it.
     """
+    if age is FROM_PREDICTION:
+        age = prediction_age(prediction)
     if atrial_activity is None:
         atrial_activity = getattr(measurements, "atrial", None)
     if irregular is None:
@@ -1013,7 +1082,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality),
-                   atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation)
+                   atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
+                   age=age)
     if it.withheld and it.first is not None and it.first.text.startswith(WIDE_TACHY):
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
         if critical and all(f.code in LEARNED_REVERSAL for f in critical):
@@ -1044,7 +1114,7 @@ def session_interpretation(session) -> Interpretation:
     """The interpretation of a ``ReviewSession``, the one way the app, the PDF's page 1 and the
     CSV build it: the statements model's prediction when one ran beside the loaded model, else
     the loaded model's (None: the rules alone), with the reviewed measurement table and the
-    patient's sex (for the QTc limit)."""
+    patient's sex (for the QTc limit) and age (a child's ECG is not judged by adult limits)."""
     table = None
     if session.measurements is not None or session.measurement_edits:
         table = {r["key"]: r["value"] for r in session.measurement_table()}
@@ -1061,4 +1131,5 @@ def session_interpretation(session) -> Interpretation:
                                 quality=quality, atrial_activity=getattr(session.measurements, "atrial", None),
                                 qrs_unbounded=bool(getattr(session.measurements, "qrs_unbounded", False)),
                                 not_assessed=not_assessed,
-                                p_correlation=getattr(session.measurements, "p_correlation", None))
+                                p_correlation=getattr(session.measurements, "p_correlation", None),
+                                age=session.age)

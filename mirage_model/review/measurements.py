@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from mirage_model.clinical import parse_sex
@@ -82,13 +82,25 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # Part IV's "<= 390 ms" flagged 39 of the first 300 PTB-XL fold-9 records labelled normal ECG (QTc
 # Bazett 5th percentile 379 ms there) and took their "Normal ECG" away; <= 340 ms none of them.
 # QRS axis -30 to +90 deg (left axis deviation < -30, right > +90): Surawicz et al. 2009 (part III).
+# These are adults' limits. Children's differ with age (a rate of 115 bpm and a QRS axis of +100 deg are
+# normal at 4 years); the paediatric normal limits in use are tables of 2nd and 98th percentiles by age
+# group from birth to 16 years: Rijnbeek PR, Witsenburg M, Schrama E, Hess J, Kors JA. New normal limits for
+# the paediatric electrocardiogram. Eur Heart J 2001;22:702-11 ("1912 healthy Dutch children (age 11 days to
+# 16 years)", abstract), and Davignon A et al. Normal ECG standards for infants and children. Pediatr Cardiol
+# 1979/80;1:123-31 ("2,141 white children aged 0 to 16 years divided into 12 age groups", summary). Neither
+# table's numbers could be checked here against a public copy of either paper, and limits typed from
+# memory are not cited limits: below PAEDIATRIC_BELOW_Y years no range is applied (nothing is flagged and
+# the measurement rules state nothing), and every place that names a range says so
+# (``age_note``: "age 4: paediatric ECG, adult criteria not applied"). From 16 years the adult limits apply;
+# with no age given they apply too, and the range says "age unknown: adult ranges".
+PAEDIATRIC_BELOW_Y = 16.0
 # The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
 # table shows it as "119.6" (``shown``), not as an unflagged "120"; 120.3 ms shows "120".
 
 
 @dataclass(frozen=True)
 class ReferenceRange:
-    """An adult reference range as the rules read it.
+    """A reference range as the rules read it.
 
     Attributes:
         low: a value below it is low (at it too when ``low_at``); None: no lower limit.
@@ -155,29 +167,67 @@ def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
     return f"{value:.3f}"
 
 
-def reference_range(key: str, sex: str | None = None) -> ReferenceRange | None:
-    """A measurement's adult reference range, or None when it has none here."""
+def clean_age(age) -> float | None:
+    """An age in years as a finite float, or None (not given, not a number, not finite, negative)."""
+    try:
+        a = float(age)
+    except (TypeError, ValueError):
+        return None
+    return a if math.isfinite(a) and a >= 0 else None
+
+
+def is_paediatric(age) -> bool:
+    """True below ``PAEDIATRIC_BELOW_Y`` years (the age the paediatric normal limits cover), where the
+    adult ranges and the measurement rules are not applied; False from it and when the age is unknown."""
+    a = clean_age(age)
+    return a is not None and a < PAEDIATRIC_BELOW_Y
+
+
+def age_note(age) -> str:
+    """What a named range says about the patient's age: "age 4: paediatric ECG, adult criteria not
+    applied" below ``PAEDIATRIC_BELOW_Y`` years, "age unknown: adult ranges" with no age, "" for an adult."""
+    a = clean_age(age)
+    if a is None:
+        return "age unknown: adult ranges"
+    if a < PAEDIATRIC_BELOW_Y:
+        return f"age {a:.3g}: paediatric ECG, adult criteria not applied"
+    return ""
+
+
+def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRange | None:
+    """A measurement's reference range as applied to a patient of ``age`` years, or None when it
+    has none here: the adult range (its text ending "; age unknown: adult ranges" when ``age`` is
+    None), or, below ``PAEDIATRIC_BELOW_Y`` years, a range without limits (flags nothing) whose text
+    says that the adult criteria are not applied."""
     if key in _measure().QTC_KEYS:
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
         who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
         # as interpret says them: short at or below QTC_SHORT, prolonged at or above the limit
-        return ReferenceRange(QTC_SHORT, hi, f"> {QTC_SHORT:g} and < {hi:g} ms, {who} "
-                              "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)", low_at=True, high_at=True)
-    return REFERENCE_RANGES.get(key)
+        adult = ReferenceRange(QTC_SHORT, hi, f"> {QTC_SHORT:g} and < {hi:g} ms, {who} "
+                               "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)", low_at=True, high_at=True)
+    else:
+        adult = REFERENCE_RANGES.get(key)
+    if adult is None:
+        return None
+    if is_paediatric(age):
+        return ReferenceRange(None, None, age_note(age))
+    note = age_note(age)
+    return replace(adult, text=f"{adult.text}; {note}") if note else adult
 
 
-def flag(key: str, value: float | None, sex: str | None = None) -> str:
+def flag(key: str, value: float | None, sex: str | None = None, age=None) -> str:
     """"high", "low" or "" for a value against its reference range: the comparison the
-    interpretation's rule makes (``interpret`` decides through this function)."""
-    ref = reference_range(key, sex)
+    interpretation's rule makes (``interpret`` decides through this function); always "" below
+    ``PAEDIATRIC_BELOW_Y`` years."""
+    ref = reference_range(key, sex, age)
     return ref.flag(value) if ref is not None else ""
 
 
-def outside_range(values: Mapping | None, sex: str | None = None) -> list[tuple[str, str, str]]:
+def outside_range(values: Mapping | None, sex: str | None = None, age=None) -> list[tuple[str, str, str]]:
     """The measurements of ``values`` (key -> value, as ``Measurements.as_dict()`` or the table)
     that the table flags, in the table's order: (label, value with its unit as the table shows it,
-    "high" or "low"), e.g. ("QRS duration", "124 ms", "high")."""
+    "high" or "low"), e.g. ("QRS duration", "124 ms", "high"); none below ``PAEDIATRIC_BELOW_Y`` years."""
     out = []
     for f in _measure().SCALAR_FIELDS if values else ():
         v = values.get(f.key)
@@ -185,7 +235,7 @@ def outside_range(values: Mapping | None, sex: str | None = None) -> list[tuple[
             v = float(v)
         except (TypeError, ValueError):
             continue
-        ref = reference_range(f.key, sex)
+        ref = reference_range(f.key, sex, age)
         if ref is not None and math.isfinite(v) and ref.flag(v):
             out.append((f.label, f"{shown(v, judge=ref.flag)} {f.unit}", ref.flag(v)))
     return out
@@ -217,7 +267,8 @@ def why_unmeasured(measurements, edits: Mapping[str, float] | None = None, error
     return f"not measured: {why}" if why else "not measured"
 
 
-def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None) -> list[dict]:
+def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None,
+                     age=None) -> list[dict]:
     """The interval table with the reviewer's corrections applied.
 
     An edited value is shown with the automatic one beside it. When the reviewer changed
@@ -231,6 +282,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
 
         sex: "M" or "F" for the QTc reference range (None: the men's, and the range says so).
+        age: the patient's age in years for the ranges (``reference_range``): None, the adult ranges,
+            and the range says "age unknown"; below ``PAEDIATRIC_BELOW_Y`` none (nothing flagged, the
+            range says "paediatric ECG, adult criteria not applied" and ref_cell "not applied").
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
@@ -273,9 +327,12 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     rows = []
     for f in measure.SCALAR_FIELDS:
         k = f.key
-        ref = reference_range(k, sex) or ReferenceRange(None, None, "")
+        ref = reference_range(k, sex, age)
+        not_applied = ref is not None and not ref.limits
+        ref = ref or ReferenceRange(None, None, "")
         v = value[k]
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
                          flag=ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
-                         ref_cell=ref.cell(), shown=None if v is None else shown(v, judge=ref.flag)))
+                         ref_cell="not applied" if not_applied else ref.cell(),
+                         shown=None if v is None else shown(v, judge=ref.flag)))
     return rows

@@ -455,8 +455,9 @@ class ReviewSession:
         self.events.emit("measurements")
 
     def measurement_table(self) -> list[dict]:
-        """The one measurement table (``review.measurements.measurement_rows``) of this session."""
-        return measurement_rows(self.measurements, self.measurement_edits, self.sex)
+        """The one measurement table (``review.measurements.measurement_rows``) of this session, its
+        ranges for the patient's sex and age."""
+        return measurement_rows(self.measurements, self.measurement_edits, self.sex, self.age)
 
     def set_quality(self, verdict, error: str = "") -> None:
         """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""

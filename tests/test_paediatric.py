@@ -1,0 +1,160 @@
+"""A child's ECG is not read by adult criteria: below 16 years no adult range flags a measurement, no
+measurement rule that compares a value with an adult limit is stated, and the interpretation says
+so, once and first, with the count of children in the models' training data; in the library, the
+app, PDF page 1 and ``mirage score``'s interpretation column alike.
+
+Independent truth, typed from the sources:
+* the age the paediatric normal limits cover, 0-16 years: Rijnbeek PR et al. Eur Heart J
+  2001;22:702-11, abstract: "ECGs from 1912 healthy Dutch children (age 11 days to 16 years)";
+  Davignon A et al. Pediatr Cardiol 1979/80;1:123-31, summary: "2,141 white children aged 0 to 16
+  years divided into 12 age groups". (Their tables' limits could not be checked against a public copy,
+  so none is applied: ``review.measurements`` says why.)
+* the adult limits the rules cite: heart rate 50-100 bpm (Mason et al. 2007), QRS axis -30 to +90 deg
+  (Surawicz et al. 2009), PR <= 200 ms (Surawicz et al. 2009).
+* PTB-XL's ptbxl_database.csv: 21,799 records, 64 of them of age under 16 years (counted from the file
+  in ``test_the_training_data_count_is_ptbxls_own``).
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from mirage_model.measure import SCALAR_KEYS, Measurements
+from mirage_model.review import measurements as rm
+from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_UNDER_16, interpret, interpret_prediction,
+                                           prediction_age)
+
+CHILD_NOTE = "Paediatric ECG (age 4): adult criteria not applied"
+# the brief's case: a 4-year-old at 115 bpm with a QRS axis of +100 deg (both normal at that age), PR
+# 210 ms and QTc 470 ms (past the adult limits of 200 and 450/460 ms)
+VALUES = dict(heart_rate_bpm=115.0, rr_ms=522.0, pr_ms=210.0, qrs_ms=70.0, qt_ms=340.0,
+              qtc_bazett_ms=470.0, qtc_fridericia_ms=440.0, qtc_framingham_ms=440.0,
+              p_axis_deg=50.0, qrs_axis_deg=100.0, t_axis_deg=40.0)
+
+
+def _measurements(**values) -> Measurements:
+    base = dict.fromkeys(SCALAR_KEYS)
+    base.update(values)
+    return Measurements(**base, fs=100.0, method="test values")
+
+
+def test_the_age_limit_is_the_sources_16_years():
+    # both paediatric studies cover birth to 16 years; from 16 the adult criteria apply
+    assert rm.PAEDIATRIC_BELOW_Y == 16.0
+    assert rm.is_paediatric(4) and rm.is_paediatric(0.25) and rm.is_paediatric(15.9)
+    assert not rm.is_paediatric(16) and not rm.is_paediatric(17) and not rm.is_paediatric(None)
+    assert not rm.is_paediatric(float("nan")) and not rm.is_paediatric("unknown")
+
+
+def test_rules_state_nothing_from_adult_limits_for_a_child():
+    labels, probs, thr = ["SR", "NORM"], [0.9, 0.8], [0.5, 0.5]
+    adult = interpret(labels, probs, thr, VALUES, "M", age=None)
+    said = [s.text for s in adult.statements]
+    # age unknown: the adult rules, as before (Mason 2007: > 100 bpm; Surawicz 2009: > +90 deg, > 200 ms)
+    assert "Sinus tachycardia, 115 bpm" in said and "Right axis deviation (100 deg)" in said
+    assert "First degree AV block (PR 210 ms)" in said and "Prolonged QTc (470 ms, Bazett)" in said
+    assert not adult.notes
+    for age in (16, 17, 40):      # 16-17: adult criteria (the sources stop at 16)
+        it = interpret(labels, probs, thr, VALUES, "M", age=age)
+        assert [s.text for s in it.statements] == said and not it.notes
+
+    child = interpret(labels, probs, thr, VALUES, "M", age=4)
+    assert [s.text for s in child.statements] == ["Sinus rhythm, 115 bpm", "Normal ECG"]
+    assert all(s.source == "model" and s.adult_trained for s in child.statements)
+    assert all(s.source_tag().endswith("trained on adults") for s in child.statements)
+    # said once, first, with the training data's count
+    assert len(child.notes) == 1 and child.notes[0].startswith(CHILD_NOTE)
+    assert f"{PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 years" in child.notes[0]
+    assert child.lines()[0].startswith(CHILD_NOTE)
+    assert child.text().startswith(f"[{CHILD_NOTE}") and child.text().count("Paediatric") == 1
+
+
+def test_no_model_statement_of_a_child_is_marked_by_an_adult_limit():
+    # an adult's PR 150 ms contradicts first degree AV block, QRS 100 ms a complete block, axis +60 a left
+    # anterior fascicular block, QTc 420 ms long QT: none of these adult limits is a child's
+    m = dict(heart_rate_bpm=90.0, pr_ms=150.0, qrs_ms=100.0, qrs_axis_deg=60.0, qtc_bazett_ms=420.0)
+    labels = ["SR", "1AVB", "CRBBB", "LAFB", "LNGQT"]
+    probs, thr = [0.9] * 5, [0.5] * 5
+    adult = interpret(labels, probs, thr, m, "F", age=40)
+    assert {s.code for s in adult.statements if s.note} == {"1AVB", "CRBBB", "LAFB", "LNGQT"}
+    child = interpret(labels, probs, thr, m, "F", age=10)
+    assert {s.code for s in child.statements} == set(labels) and not any(s.note for s in child.statements)
+
+
+def test_the_models_rate_word_is_not_an_adult_limit_said_to_a_child():
+    # PTB-XL's sinus tachycardia is an adult's > 100 bpm: a 3-year-old at 111 bpm is in sinus rhythm
+    child = interpret(["STACH"], [0.7], [0.5], {"heart_rate_bpm": 111.0, "pr_ms": 110.0, "qrs_ms": 60.0}, age=3)
+    assert [s.text for s in child.statements] == ["Sinus rhythm, 111 bpm"]
+    assert child.statements[0].adult_trained and child.statements[0].code == "STACH"
+    assert any("adult limits (50-100 bpm), not applied at age 3" in r for r in child.resolved)
+    adult = interpret(["STACH"], [0.7], [0.5], {"heart_rate_bpm": 111.0, "pr_ms": 150.0, "qrs_ms": 80.0})
+    assert adult.statements[0].text == "Sinus tachycardia, 111 bpm"
+
+
+def test_the_table_flags_nothing_for_a_child_and_names_its_ranges_by_age():
+    m = _measurements(**VALUES)
+    child = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=4)}
+    assert not any(r["flag"] for r in child.values())
+    for key in ("heart_rate_bpm", "pr_ms", "qrs_ms", "qrs_axis_deg", "qtc_bazett_ms"):
+        assert child[key]["range"] == "age 4: paediatric ECG, adult criteria not applied"
+        assert child[key]["ref_cell"] == "not applied" and child[key]["ref_low"] is None
+    assert rm.outside_range(VALUES, "M", 4) == []
+
+    unknown = {r["key"]: r for r in rm.measurement_rows(m, sex="M")}
+    assert unknown["heart_rate_bpm"]["flag"] == "high" and unknown["qrs_axis_deg"]["flag"] == "high"
+    assert unknown["heart_rate_bpm"]["range"] == "50-100 bpm (Mason et al. 2007); age unknown: adult ranges"
+    assert unknown["heart_rate_bpm"]["ref_cell"] == "50-100"
+    adult = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=16)}
+    assert adult["heart_rate_bpm"]["range"] == "50-100 bpm (Mason et al. 2007)"
+    assert adult["pr_ms"]["flag"] == "high" and adult["qtc_bazett_ms"]["flag"] == "high"
+
+
+def test_mirage_scores_interpretation_takes_the_age_the_record_was_scored_with():
+    """``mirage score`` calls ``interpret_prediction`` without an age: the prediction's own
+    (``clinical_used``, used by the model or not, in its unit) is the one."""
+    class Pred:
+        labels, probabilities, thresholds = ["SR", "NORM"], [0.9, 0.8], [0.5, 0.5]
+        withheld, model_name, quality, measured_labels = "", "m", None, ()
+        clinical_used = {"used": {}, "ignored": {"age": (48, "months")}, "missing": []}
+
+    assert prediction_age(Pred()) == 4.0
+    it = interpret_prediction(Pred(), VALUES, "M")
+    assert it.notes and it.notes[0].startswith(CHILD_NOTE)
+    assert interpret_prediction(Pred(), VALUES, "M", age=None).notes == ()     # the session's "unknown" wins
+    Pred.clinical_used = {"used": {"age": 61.0}}
+    assert "Sinus tachycardia, 115 bpm" in interpret_prediction(Pred(), VALUES, "M").text()
+
+
+def test_the_training_data_count_is_ptbxls_own(ptbxl_root):
+    with (ptbxl_root / "ptbxl_database.csv").open(newline="") as fh:
+        ages = [row["age"] for row in csv.DictReader(fh)]
+    assert len(ages) == PTBXL_RECORDS
+    assert sum(1 for a in ages if a and float(a) < 16) == PTBXL_UNDER_16
+
+
+@pytest.mark.slow
+def test_ptbxl_children_lose_their_adult_flags_and_rule_statements(ptbxl_root):
+    """Real children of PTB-XL folds 1-9, measured: 16941 (15 y, fold 6; its report "rechtstyp ... lagetyp
+    in anbetracht des alters normal", a right axis normal for the age) and 01106 (3 y, fold 3, 111 bpm;
+    "normal ecg for age")."""
+    import mirage_model as mm
+    from mirage_model.measure import measure
+
+    for rec, age, key, adult_words in (("records100/16000/16941_lr", 15.0, "qrs_axis_deg", "Right axis deviation"),
+                                       ("records100/01000/01106_lr", 3.0, "heart_rate_bpm", None)):
+        record = mm.load_record(ptbxl_root / f"{rec}.hea")
+        assert record.age == age                          # from ptbxl_database.csv
+        m = measure(record)
+        before = {r["key"]: r["flag"] for r in rm.measurement_rows(m, sex=record.sex)}
+        after = {r["key"]: r["flag"] for r in rm.measurement_rows(m, sex=record.sex, age=record.age)}
+        assert before[key] == "high" and not any(after.values())
+        it = interpret_prediction(None, m, record.sex, age=record.age)
+        assert it.notes[0].startswith(f"Paediatric ECG (age {age:g})")
+        # no rule citing an adult limit (the rules alone leave "Rhythm not classified" with the rate)
+        cited = ("Mason", "Surawicz", "Rautaharju", "Priori")
+        assert [s.text for s in it.statements if s.rule and any(c in s.rule for c in cited)] == []
+        if adult_words:
+            assert adult_words in interpret_prediction(None, m, record.sex, age=None).text()
+            assert adult_words not in it.text()
