@@ -18,6 +18,8 @@ Independent truth, typed from the sources:
 from __future__ import annotations
 
 import csv
+import re
+import shutil
 
 import pytest
 
@@ -158,3 +160,99 @@ def test_ptbxl_children_lose_their_adult_flags_and_rule_statements(ptbxl_root):
         if adult_words:
             assert adult_words in interpret_prediction(None, m, record.sex, age=None).text()
             assert adult_words not in it.text()
+
+
+# ----------------------------------------------------------------------------------------------- the faces
+
+@pytest.fixture(scope="module")
+def statements_predictor(tmp_path_factory):
+    import mirage_model as mm
+    from helpers_models import make_tiny_checkpoint
+
+    labels = ["NORM", "SR", "STACH", "1AVB", "CLBBB"]
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "stmts", labels=labels,
+                                             clinical=("age", "sex")), device="cpu")
+
+
+def _session(record, age, predictor=None):
+    from mirage_model.review.session import ReviewSession
+
+    s = ReviewSession(record)
+    s.set_value("age", "" if age is None else str(age))
+    s.accept_measurements(s.id, _measurements(**VALUES))
+    if predictor is not None:
+        s.set_model(predictor.schema, predictor.name)
+        s.accept_prediction(s.ticket(), predictor.predict(record, s.model_values(), explain=False))
+    return s
+
+
+def test_the_pdf_says_paediatric_and_flags_nothing(tmp_path, record, statements_predictor):
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+
+    def pages(age):
+        out = build_report(_session(record, age, statements_predictor), tmp_path / f"r{age}.pdf")
+        return [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages]
+
+    child_pages, adult_pages = pages(4), pages(None)
+    child, adult = child_pages[0], adult_pages[0]
+    assert "Age 4: paediatric ECG, adult criteria not applied, nothing flagged." in child
+    assert "\u2191" not in child and "\u2193" not in child and "outside the adult range" not in child
+    assert re.search(r"Paediatric ECG \(age 4\): adult criteria not applied[^.]*models trained on adults", child)
+    assert "Sinus tachycardia" not in child and "Right axis deviation" not in child
+    assert "[rule:" not in child
+    assert "outside the adult range (age unknown)" in adult and "\u2191" in adult
+    assert "Right axis deviation (100 deg)" in adult and "Paediatric" not in adult
+    # page 3: the interpretation in full, the note first; the measurement table's ranges
+    rest = " ".join(child_pages[1:])
+    assert "Paediatric ECG (age 4): adult criteria not applied" in rest and "trained on adults" in rest
+    assert "Reference ranges: age 4: paediatric ECG, adult criteria not applied; no value is flagged" in rest
+    assert "Adult reference ranges" not in rest
+    rest = " ".join(adult_pages[1:])
+    assert "Adult reference ranges (age unknown): 50-100 bpm (Mason et al. 2007);" in rest
+    assert rest.count("age unknown") == 1
+
+
+def test_the_app_says_paediatric_and_flags_nothing(qtbot, record):
+    pytest.importorskip("pytestqt")
+    from app.views.interpretation import interpretation_html
+    from app.views.measurements import MeasurementsPanel
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    session = _session(record, None)
+    panel.set_session(session)
+    assert panel._flags                                   # adult ranges: 115 bpm and +100 deg flagged
+    session.set_value("age", "4")                         # the lab form's edit: the panel follows it
+    assert not panel._flags and not any(panel.table.item(r, 1).font().bold()
+                                        for r in range(panel.table.rowCount()))
+    assert panel.note.text().startswith("Age 4: paediatric ECG, adult criteria not applied, nothing flagged.")
+    tip = panel.table.item(0, 1).toolTip()
+    assert "age 4: paediatric ECG, adult criteria not applied" in tip
+    html = interpretation_html(session)
+    assert CHILD_NOTE in html and html.index(CHILD_NOTE) < html.index("<ol")
+    assert "Sinus tachycardia" not in html and "Right axis deviation" not in html
+    panel.set_session(None)
+
+
+def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, record):
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    import mirage_model as mm
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    sample = next(p for p in mm.sample_records() if p.stem == "00417_lr")
+    for ext in (".hea", ".dat"):
+        shutil.copy(sample.with_suffix(ext), folder / f"00417_lr{ext}")
+    ckpt = make_tiny_checkpoint(tmp_path / "ckpt", labels=["NORM", "SR", "STACH"], clinical=("age", "sex"))
+    out = tmp_path / "r.csv"
+    for age, child in (("48", True), ("", False)):        # 48 months: 4 years; none: the file's 75 years
+        labs = tmp_path / "labs.csv"
+        labs.write_text(f"record_id,age [months]\n00417_lr,{age}\n")
+        assert main(["score", str(folder), "--model", str(ckpt), "--out", str(out), "--no-progress",
+                     "--labs", str(labs), "--overwrite", "--statements-model", "none"]) == 0
+        with out.open(newline="", encoding="utf-8-sig") as fh:
+            row = next(csv.DictReader(fh))
+        assert row["interpretation"].startswith(f"[{CHILD_NOTE}") is child, row["interpretation"]

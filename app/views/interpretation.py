@@ -41,6 +41,8 @@ def interpretation_html(session) -> str:
         else:   # Run model (F5) again on the same values: nothing the reader typed is waiting
             why = "The model is running again; the statements below are from its last result."
         parts.append(f"<span style='color:{_GREY}'><i>{why}</i></span>")
+    for note in it.notes:        # a child's ECG: no adult criteria applied, the models trained on adults
+        parts.append(f"<b style='color:{_RED}'>{html.escape(note)}.</b>")
     rows = []
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"

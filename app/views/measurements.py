@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.views.elided_label import ElidedLabel
 from mirage_model.measure import SCALAR_FIELDS
-from mirage_model.review.measurements import measurement_rows, why_unmeasured
+from mirage_model.review.measurements import age_note, is_paediatric, measurement_rows, why_unmeasured
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 EDITED = QColor(255, 236, 179)
@@ -72,6 +72,7 @@ class MeasurementsPanel(QWidget):
         lay.addLayout(line)
         lay.addWidget(self.table, 1)
         self._filling = False
+        self._listener = None        # the callback this panel gave its session's events
         self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
         self.table.itemChanged.connect(self._item_changed)
         self.table.viewport().installEventFilter(self)
@@ -80,9 +81,20 @@ class MeasurementsPanel(QWidget):
 
     # the panel renders a ReviewSession's measurement table; edits go to the session
     def set_session(self, session) -> None:
-        """Show ``session``'s measurements (none of any earlier record's) and send edits to it."""
+        """Show ``session``'s measurements (none of any earlier record's) and send edits to it; redrawn
+        when its clinical values change (the ranges and flags follow the patient's sex and age)."""
+        if self.session is not None and self._listener is not None:
+            self.session.events.disconnect(self._listener)     # the same object: a bound method is new each time
         self.session = session
+        self._listener = None
+        if session is not None:
+            self._listener = self._on_event
+            session.events.connect(self._listener)
         self.refresh()
+
+    def _on_event(self, name: str, info: dict) -> None:
+        if name == "values" and not self._filling:
+            self.refresh()
 
     def refresh(self) -> None:
         self._fill()
@@ -102,6 +114,9 @@ class MeasurementsPanel(QWidget):
             self.note.setText("Notes: " + "; ".join(self.automatic.notes))
         else:
             self.note.setText(EDIT_NOTE)
+        if s is not None and is_paediatric(s.age) and state not in ("pending", "failed"):
+            # a child's table is never flagged: said where the flags would be, not left for the hover alone
+            self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}, nothing flagged. {self.note.text()}")
         self._describe()
 
     @property
@@ -126,8 +141,8 @@ class MeasurementsPanel(QWidget):
     def _row(self, key: str) -> dict:
         """The session's row for ``key`` (``review.measurements.measurement_rows``: the same
         table the PDF prints)."""
-        sex = getattr(self.session, "sex", None)
-        return next(r for r in measurement_rows(self.automatic, self.edits, sex) if r["key"] == key)
+        sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
+        return next(r for r in measurement_rows(self.automatic, self.edits, sex, age) if r["key"] == key)
 
     def value(self, key: str):
         """The value in force: the reviewer's, else recomputed from edited values (RR from the rate,
@@ -157,8 +172,8 @@ class MeasurementsPanel(QWidget):
         self._filling = True
         self._flags = {}
         ready = self.session is not None and not self.pending
-        sex = getattr(self.session, "sex", None)
-        table = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex)} if ready else {}
+        sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
+        table = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age)} if ready else {}
         try:
             for r, (key, label, unit) in enumerate(ROWS):
                 name = QTableWidgetItem(f"{label} ({unit})")

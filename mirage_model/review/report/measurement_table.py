@@ -1,13 +1,13 @@
 """The interval measurements as the report prints them: the session's one measurement table
 (``review.measurements.measurement_rows``: reviewer edits, recomputed values, flags outside the
-cited adult ranges) with the automatic value beside an edited one."""
+cited adult ranges, none for a child) with the automatic value beside an edited one."""
 
 from __future__ import annotations
 
 from reportlab.lib import colors
 from reportlab.platypus import Paragraph
 
-from mirage_model.review.measurements import why_unmeasured
+from mirage_model.review.measurements import age_note, is_paediatric, why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
@@ -35,7 +35,7 @@ def measurement_flowables(session, st) -> list:
     for r in rows:
         unit = r["unit"]
         edited = bool(r["status"])
-        hot = bool(r.get("flag")) and r["value"] is not None     # outside the adult range: bold, arrow
+        hot = bool(r.get("flag")) and r["value"] is not None     # outside the range applied: bold, arrow
 
         def cell(text, bold=False):
             # a Paragraph, so that a long label or value wraps inside its column instead of running
@@ -72,9 +72,16 @@ def measurement_flowables(session, st) -> list:
     tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=EDITED_BLUE, padding=3.0)
     out.append(tbl)
     ranges = [r["range"] for r in rows if r.get("range")]
-    if ranges:
-        seen = list(dict.fromkeys(ranges))
-        out.append(Paragraph(pdf_escape("Adult reference ranges: " + "; ".join(seen) + ". Bold with an arrow "
+    if ranges and is_paediatric(session.age):
+        # a child's ECG: no range applied, nothing flagged (``review.measurements.PAEDIATRIC_BELOW_Y``)
+        out.append(Paragraph(pdf_escape(f"Reference ranges: {age_note(session.age)}; no value is flagged "
+                                        "(no cited paediatric limits are built in)."), st["small"]))
+    elif ranges:
+        # no age given: said once, not after each range as the app's hover says it
+        unknown = age_note(session.age)
+        seen = list(dict.fromkeys(r.removesuffix(f"; {unknown}") if unknown else r for r in ranges))
+        head = "Adult reference ranges" + (" (age unknown)" if unknown else "")
+        out.append(Paragraph(pdf_escape(f"{head}: " + "; ".join(seen) + ". Bold with an arrow "
                                         "(high / low): outside the range."), st["small"]))
     method = getattr(measurements, "method", "") if measurements is not None else ""
     notes = list(getattr(measurements, "notes", ()) or ()) if measurements is not None else []

@@ -32,6 +32,8 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     if it.withheld:
         out.append(Paragraph(pdf_escape(f"WITHHELD: {it.withheld}. The statements below are unreliable."),
                              st["body"]))
+    for note in it.notes:        # a child's ECG: no adult criteria, models trained on adults
+        out.append(Paragraph(f"<b>{pdf_escape(note)}.</b>", st["body"]))
     lines = []
     for k, s in enumerate(it.statements, 1):
         line = f"{k}. <b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"

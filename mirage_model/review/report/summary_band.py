@@ -5,6 +5,9 @@ The measurement block is the session's one measurement table
 (``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
 named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
+A child's (under ``review.measurements.PAEDIATRIC_BELOW_Y`` years) never is: the line under the block says
+the adult criteria were not applied, and the interpretation's first line (``paediatric_runs``) says so
+with the models' adult training data.
 
 The interpretation is ``review.interpret.interpret_prediction`` of the session's statements-model
 prediction (the shipped statements model, run beside the loaded model; else the loaded model's
@@ -32,7 +35,7 @@ from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
-from mirage_model.review.measurements import why_unmeasured
+from mirage_model.review.measurements import age_note, clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
@@ -88,10 +91,17 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
         columns.append(col)
     edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
     arrows = ARROWS["high"] + ARROWS["low"]
-    notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside the adult range.{edited}",
-             f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside the adult range.{edited}",
-             f"Bold {arrows}: outside the adult range.{edited} QTc formulas: page 3.",
-             f"Bold {arrows}: outside the adult range.{edited} Formulas: page 3."]
+    if is_paediatric(session.age):
+        # a child's ECG: no range applied, so nothing is bold; said instead of "outside the adult range"
+        kids = f"{age_note(session.age)[:1].upper()}{age_note(session.age)[1:]}, nothing flagged."
+        short = f"Age {clean_age(session.age):.3g}: adult ranges not applied."
+        return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
+                         f"{kids}{edited} QTc formulas: page 3.", f"{kids}{edited}", f"{short}{edited}"]
+    adult = "the adult range" + (" (age unknown)" if clean_age(session.age) is None else "")
+    notes = [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). Bold, arrow: outside {adult}.{edited}",
+             f"QTc: Bazett QT/\u221aRR, Fridericia QT/\u221bRR. Bold {arrows}: outside {adult}.{edited}",
+             f"Bold {arrows}: outside {adult}.{edited} QTc formulas: page 3.",
+             f"Bold {arrows}: outside {adult}.{edited} Formulas: page 3."]
     return columns, notes
 
 
@@ -374,6 +384,21 @@ def _statement_lines(c, it, statements, slots: int, width: float, session) -> li
     return lines[:slots]
 
 
+def paediatric_runs(c, age, width: float) -> list[Run]:
+    """The band's line for a child's ECG: that no adult criteria were applied and that the models were
+    trained on adults, in the fewest words that fit ``width`` (``interpret.paediatric_note`` in full on page 3)."""
+    from mirage_model.review.interpret import PTBXL_RECORDS, PTBXL_UNDER_16
+
+    a = f"{clean_age(age):.3g}"
+    trained = f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
+    options = [f"Paediatric ECG (age {a}): adult criteria not applied, measurements unflagged; {trained}",
+               f"Paediatric ECG (age {a}): adult criteria not applied; {trained}",
+               f"Paediatric ECG (age {a}): adult criteria not applied; models trained on adults (page 3)",
+               f"Age {a}: adult criteria not applied; models trained on adults"]
+    runs = [[Run(o, FONT_BOLD, RED)] for o in options]
+    return next((r for r in runs if fits(c, r, width)), runs[-1])
+
+
 def draw_summary_band(c, ctx: ReportContext) -> None:
     """The band of page 1 (``ReportLayout.band_top`` .. ``band_bottom``): measurements on the left,
     the interpretation on the right. Every text is drawn whole; what the band has no room for is
@@ -440,14 +465,19 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         stale = [Run("  OUT OF DATE: " + session.errors.get("prediction", "inputs changed"), FONT_BOLD, RED)]
     last_width = width - sum(c.stringWidth(pdf_text(r.text), r.font, READABLE) for r in stale)
 
-    slots = n_lines - 2                                           # the head and the model line
+    # a child's ECG: said once, first, on a line of its own (``interpret.paediatric_note``; page 3 in full)
+    kids = paediatric_runs(c, session.age, width) if it.notes else []
+    top_lines = 1 + bool(kids)
+    if kids:
+        draw_runs(c, x0, first - LEADING, kids, width, smallest=READABLE)
+    slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
     lines = _statement_lines(c, it, statements, slots, width, session)
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width)
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
-        slots = n_lines - 1 - len(rows)
+        slots = n_lines - top_lines - len(rows)
         lines = _statement_lines(c, it, statements, slots, width, session)
     for j, line in enumerate(lines):
-        y = first - (j + 1) * LEADING
+        y = first - (j + top_lines) * LEADING
         for dx, w, runs in line:
             if it.withheld:
                 runs = [Run(r.text, r.font, GREY, r.size) for r in runs]
