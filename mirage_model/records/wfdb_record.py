@@ -20,7 +20,7 @@ from mirage_model.records.leads import (add_twin_signals, derivable_leads, deriv
                                        unit_scale)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
-from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, iso_base_datetime
+from mirage_model.records.wfdb_header import _BITS, _check_length, _Header, _Signal, _parse_header, iso_base_datetime
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
 from mirage_model.records.wfdb_segments import _join_segments, _single_part
 
@@ -62,6 +62,20 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         raise RecordError(hea, f"not enough ECG leads: has {len(present)} of the 12 standard leads "
                                f"({names or 'none'}); missing {', '.join(missing)}")
 
+    # Samples per frame read per lead: a single-segment record's leads at their own rate, the
+    # highest among them when they differ (WFDB "212x2": the record's rate is fs * 2, which averaging
+    # to the frame rate would halve); a multi-segment record's at the frame rate, as before.
+    per_frame = 1 if joined else max(signals[i].spf for i, _ in chosen.values())
+    fs = header.fs * per_frame
+    if per_frame > 1:
+        slower = [lead for lead, (i, _) in chosen.items() if signals[i].spf != per_frame]
+        if header.sig_len is not None:
+            _check_length(hea, header.sig_len * per_frame, fs)
+        header.quirks.append(f"{per_frame} samples per frame: read at {fs:g} Hz (the frame rate is "
+                             f"{header.fs:g} Hz)")
+    rate_note = (f"{', '.join(slower)} stored at fewer samples per frame than the other leads "
+                 f"({', '.join(f'{signals[chosen[lead][0]].spf}' for lead in slower)}, not {per_frame}): "
+                 f"interpolated to {fs:g} Hz" if per_frame > 1 and slower else None)
     # A multi-segment record's length is the master header's; a single one's is known once read.
     signal = np.full((12, header.sig_len), np.nan, dtype=np.float32) if joined else None
     tally = _Tally()
@@ -75,14 +89,16 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         if not columns:
             continue
         scale = _lead_scales(part.hea, part.header, columns)
-        digital, sig_len = _read_digital(part.hea, part.header, sorted(j for j, _ in columns.values()))
+        digital, sig_len = _read_digital(part.hea, part.header, sorted(j for j, _ in columns.values()), per_frame)
         if joined is None:
-            signal = np.empty((12, sig_len), dtype=np.float32)
+            if per_frame > 1:
+                _check_length(hea, sig_len * per_frame, fs)
+            signal = np.empty((12, sig_len * per_frame), dtype=np.float32)
         elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
             raise RecordError(part.hea, f"segment holds {sig_len:,} samples per signal, but {hea.name} "
                                         f"declares {part.sig_len:,} for it")
         _convert(part.hea, part.header, columns, scale, digital,
-                 signal[:, part.start:part.start + sig_len], tally)
+                 signal[:, part.start:part.start + sig_len * per_frame], tally, per_frame)
         del digital
     if joined:
         for part in (p for p in parts if p.header is not None):
@@ -94,7 +110,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     flags = {name: np.zeros(12, dtype=bool) for name in QUALITY_FLAGS}
     flags["missing"] = tally.missing
     # clipped: runs at the range's ends, not peaks that a whole-range writer put there
-    at_limit = np.array([clipped(tally.at_rail.get(lead, []), header.fs) for lead in STANDARD_LEADS])
+    at_limit = np.array([clipped(tally.at_rail.get(lead, []), fs) for lead in STANDARD_LEADS])
     derived = derive_leads(signal, chosen)
     limb_at_limit = bool(at_limit[:3].any())  # a derived lead inherits its sources' clipping
     for k in derived:
@@ -102,7 +118,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         at_limit[k] = limb_at_limit
         flags["missing"][k] = bool(np.isnan(signal[k]).any())
 
-    set_flags(signal, header.fs, flags, at_limit)
+    set_flags(signal, fs, flags, at_limit)
 
     # a lead that no segment carries shows its layout's nominal units and gain
     read = [tally.read.get(lead, signals[chosen[lead][0]]) for lead in STANDARD_LEADS if lead in chosen]
@@ -126,7 +142,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             meta["acquired"] = acquired
     meta.update(lead_mapping_meta(match, derived))
     if match.twins:
-        add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1]))
+        add_twin_signals(meta, match, _twin_rows(parts, match, signal.shape[1], per_frame))
     if tally.checksum_bad:
         meta["checksum_mismatch"] = tuple(tally.checksum_bad)
     if (at_limit & flags["flat"]).any():   # stuck at the ADC's limit: saturated, not merely flat
@@ -153,7 +169,11 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
             + (f" (and {', '.join(follow)}, derived from {' and '.join(sources)})" if follow else "")
             + "; if the waveform looks inverted, the header's gain is wrong")
 
-    rec = EcgRecord(signal=signal, fs=float(header.fs), record_id=hea.stem, path=hea,
+    if per_frame > 1:
+        meta["samples_per_frame"] = per_frame
+    if rate_note:   # said beside the record (the quality findings' reader notes)
+        meta["reader_warnings"] = (*meta.get("reader_warnings", ()), rate_note)
+    rec = EcgRecord(signal=signal, fs=float(fs), record_id=hea.stem, path=hea,
                     quality=flags, comments=tuple(header.comments), meta=meta)
     _apply_header_fields(rec, hea, header.comments)
     return rec
@@ -201,7 +221,7 @@ def _lead_scales(hea: Path, header: _Header, columns: dict) -> dict[str, float]:
     return scale
 
 
-def _twin_rows(parts: list, match, T: int) -> dict:
+def _twin_rows(parts: list, match, T: int, per_frame: int = 1) -> dict:
     """Channel index -> (T,) mV of each channel that names a lead already read (``match.twins``),
     read and scaled as that lead would be, segment by segment (``parts``: a single-segment record
     is its one part); NaN where a segment lacks it (a gap, a variable layout's segment without it).
@@ -217,9 +237,10 @@ def _twin_rows(parts: list, match, T: int) -> dict:
                     continue
                 columns = {lead: (j, sign)}
                 scale = _lead_scales(part.hea, part.header, columns)
-                digital, sig_len = _read_digital(part.hea, part.header, [j])
+                digital, sig_len = _read_digital(part.hea, part.header, [j], per_frame)
+                sig_len *= per_frame
                 out = np.full((12, sig_len), np.nan, dtype=np.float32)
-                _convert(part.hea, part.header, columns, scale, digital, out, _Tally())
+                _convert(part.hea, part.header, columns, scale, digital, out, _Tally(), per_frame)
                 n = max(0, min(T - part.start, sig_len))
                 row[part.start:part.start + n] = out[k[lead], :n]
         except RecordError:
@@ -229,7 +250,7 @@ def _twin_rows(parts: list, match, T: int) -> dict:
 
 
 def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: dict, out: np.ndarray,
-             tally: _Tally) -> None:
+             tally: _Tally, per_frame: int = 1) -> None:
     """Write the physical samples (mV) of one single-segment record into ``out``.
 
     Args:
@@ -240,6 +261,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
         out: float32 (12, T), a view of the record's signal where this record's T samples go;
             rows of leads not in ``columns`` are left as they are.
         tally: missing samples, runs at the range's limits, checksums and signals read, updated.
+        per_frame: samples per frame in ``digital`` (``_read_digital``): the rate is ``header.fs``
+            times it.
 
     Raises:
         RecordError: the checksums of most signals do not fit the samples, or a sample is beyond
@@ -247,7 +270,7 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
     """
     T = out.shape[1]
     totals = np.zeros(12, dtype=np.int64)
-    clip = clip_samples(header.fs)
+    clip = clip_samples(header.fs * per_frame)
     runs = {lead: (RunLength(clip), RunLength(clip)) for lead in columns}   # at the top, at the bottom
     for a in range(0, T, _CHUNK):   # chunk by chunk (each file block read once): bounded temporaries
         b = min(a + _CHUNK, T)
@@ -293,7 +316,7 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
             tally.read.setdefault(lead, sig)
             if sig.adc_gain < 0:
                 tally.negative_gain.setdefault(lead, f"{sig.adc_gain:g}/{sig.units}")
-            if sig.checksum is not None and sig.spf == 1:
+            if sig.checksum is not None and sig.spf == per_frame:   # the samples as stored: all of them
                 checked += 1
                 if int(totals[k]) % 65536 != sig.checksum % 65536:
                     checksum_bad.append(lead)

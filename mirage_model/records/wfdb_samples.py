@@ -38,8 +38,16 @@ def _bytes_needed(fmt: str, n_samples: int) -> int | None:
     return n_samples * _BYTES_PER_SAMPLE[fmt]
 
 
-def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[int, np.ndarray], int]:
-    """Digital samples of the ``wanted`` signal indices, each (T,) int; also T."""
+def _read_digital(hea: Path, header: _Header, wanted: list[int],
+                  per_frame: int = 1) -> tuple[dict[int, np.ndarray], int]:
+    """Digital samples of the ``wanted`` signal indices, each (T * per_frame,) int; also T, the
+    record's length in frames.
+
+    Args:
+        per_frame: samples per frame to return for every wanted signal. A signal stored at that
+            many is returned as stored; one stored at fewer is interpolated to it; with 1, one
+            stored at more is averaged to the frame rate (as wfdb's ``smooth_frames``).
+    """
     # Group signals by file, as WFDB interleaves all signals of one file frame by frame.
     files: dict[str, list[int]] = {}
     for i, sig in enumerate(header.signals):
@@ -105,8 +113,35 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int]) -> tuple[dict[i
                 if i in wanted:
                     out[i] = _FileColumn(block, shift, j)
         else:
-            out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset))
+            out.update(_read_with_wfdb(hea, fpath, header, members, wanted, sig_len, byte_offset, per_frame))
+    if per_frame > 1:
+        for i in out:
+            spf = header.signals[i].spf
+            if spf != per_frame:
+                samples = out[i].read(0, sig_len) if isinstance(out[i], _FileColumn) else out[i]
+                out[i] = _to_rate(samples, spf, per_frame, _INVALID.get(header.signals[i].fmt))
     return out, int(sig_len)
+
+
+def _to_rate(samples: np.ndarray, spf: int, per_frame: int, invalid: int | None) -> np.ndarray:
+    """One signal's digital samples at ``spf`` per frame, linearly interpolated to ``per_frame``
+    per frame, rounded to whole units (half a unit at most: microvolts).
+
+    WFDB (``signal(5)``) places sample j of frame i at ``(i + j / spf) / fs``; sample m of the
+    result is at ``m / (per_frame * fs)``, so both start at the frame's start. A sample next to an
+    invalid one is invalid; past the last sample the last is held.
+    """
+    n = len(samples)
+    pos = np.arange(n // spf * per_frame) * (spf / per_frame)   # result's samples in source samples
+    lo = np.minimum(np.floor(pos).astype(np.int64), n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    x = samples.astype(np.float64)
+    out = np.round(x[lo] * (1 - frac) + x[hi] * frac).astype(np.int64)
+    if invalid is not None:
+        bad = samples == invalid
+        out[bad[lo] | (bad[hi] & (frac > 0))] = invalid
+    return out
 
 
 class _FileBlock:
@@ -205,8 +240,10 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np
 
 
 def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int], wanted: list[int],
-                    sig_len: int, byte_offset: int) -> dict[int, np.ndarray]:
-    """Formats other than the simple ones (212, 310, 311, 24, 8, FLAC, multi-frame): wfdb's reader."""
+                    sig_len: int, byte_offset: int, per_frame: int = 1) -> dict[int, np.ndarray]:
+    """Formats other than the simple ones (212, 310, 311, 24, 8, FLAC, multi-frame): wfdb's reader.
+    With ``per_frame`` 1 a signal of several samples per frame is averaged to one per frame;
+    otherwise its samples are returned as stored (``_read_digital`` brings them to ``per_frame``)."""
     from wfdb.io import _signal  # lazy: wfdb imports pandas; its low-level reader, the header is parsed here
 
     sigs = [header.signals[i] for i in members]
@@ -232,7 +269,7 @@ def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int],
             raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples per lead, "
                                      f"found {samples.size // spf})")
         samples = samples[: sig_len * spf]
-        if spf > 1:  # several samples per frame: average them to the frame rate (wfdb smooth_frames)
+        if spf > 1 and per_frame == 1:  # several samples per frame: averaged to the frame rate (wfdb smooth_frames)
             invalid = _INVALID.get(sigs[j].fmt)
             block = samples.reshape(sig_len, spf).astype(np.float64)
             if invalid is not None:

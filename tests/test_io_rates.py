@@ -1,0 +1,114 @@
+"""Records whose samples are not one a frame, or not at a whole-number rate: read with their true
+timing and values. Truth is wfdb's own reader (``rdrecord(smooth_frames=False)``) and synthetic
+signals of known mV and known timing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+wfdb = pytest.importorskip("wfdb")
+
+from mirage_model.records import RecordError, load_record  # noqa: E402
+
+LEADS = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+
+
+def _write(tmp_path, name, fs, spf, digital, fmt="16", names=None):
+    """A WFDB record of the given digital samples (one array per signal, ``len = T * spf``)."""
+    names = names or LEADS[:len(spf)]
+    wfdb.wrsamp(name, fs=fs, units=["mV"] * len(spf), sig_name=names, e_d_signal=digital,
+                samps_per_frame=spf, fmt=[fmt] * len(spf), adc_gain=[200.0] * len(spf),
+                baseline=[0] * len(spf), write_dir=str(tmp_path))
+    return tmp_path / f"{name}.hea"
+
+
+def _signals(T, spf, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(-1500, 1500, T * s).astype(np.int64) for s in spf]
+
+
+@pytest.mark.parametrize("fmt", ["16", "212"])
+def test_two_samples_per_frame_read_at_their_own_rate(tmp_path, fmt):
+    """12 leads at "x2" and a respiration channel at one sample a frame: the leads are read at twice
+    the frame rate, sample by sample as wfdb stores them; the respiration channel is left out."""
+    T, spf = 400, [2] * 12 + [1]
+    hea = _write(tmp_path, "multi", 250, spf, _signals(T, spf), fmt, LEADS + ["RESP"])
+    truth = wfdb.rdrecord(str(hea.with_suffix("")), smooth_frames=False)
+
+    rec = load_record(hea)
+
+    assert rec.fs == 500.0
+    assert rec.signal.shape == (12, 2 * T)
+    for k in range(12):
+        np.testing.assert_allclose(rec.signal[k], truth.e_p_signal[k], atol=1e-5)
+    assert "RESP" in rec.meta["dropped_leads"]
+    assert rec.meta["samples_per_frame"] == 2
+    assert "checksum_mismatch" not in rec.meta   # checked over every stored sample, as WFDB sums them
+
+
+def test_band_above_the_frame_rate_kept(tmp_path):
+    """A 150 Hz sine at 2 x 250 Hz: above the frame rate's Nyquist frequency (125 Hz), which
+    averaging the pairs of each frame would halve (cos(pi * 150 / 500) = 0.59) and alias."""
+    fs, T = 250, 500
+    t = np.arange(2 * T) / (2 * fs)
+    d = np.round(200 * np.sin(2 * np.pi * 150 * t)).astype(np.int64)   # 1 mV at 200 units per mV
+    hea = _write(tmp_path, "sine", fs, [2] * 12, [d] * 12)
+
+    rec = load_record(hea)
+
+    x = rec.signal[1].astype(np.float64)
+    amp = 2 * np.abs(np.fft.rfft(x)) / len(x)
+    freqs = np.fft.rfftfreq(len(x), 1 / rec.fs)
+    assert freqs[np.argmax(amp)] == pytest.approx(150.0)
+    assert amp.max() == pytest.approx(1.0, abs=0.01)
+
+
+def test_lead_at_fewer_samples_per_frame_interpolated_on_time(tmp_path):
+    """V6 at one sample a frame beside 11 leads at two: V6 is interpolated to the leads' rate at the
+    right times (a 1 Hz square pulse's edges stay at whole seconds), and the record says so."""
+    fs, T = 250, 1000                    # 4 s of frames: the leads at 500 Hz
+    spf = [2] * 11 + [1]
+    digital = _signals(T, spf, seed=1)
+    t1 = np.arange(T) / fs
+    digital[11] = np.where((t1 % 1.0) < 0.5, 200, 0).astype(np.int64)   # 1 mV for the first half of each second
+    hea = _write(tmp_path, "mixed", fs, spf, digital)
+    truth = wfdb.rdrecord(str(hea.with_suffix("")), smooth_frames=False)
+
+    rec = load_record(hea)
+
+    assert rec.fs == 500.0 and rec.signal.shape == (12, 2 * T)
+    for k in range(11):
+        np.testing.assert_allclose(rec.signal[k], truth.e_p_signal[k], atol=1e-5)
+    v6 = rec.signal[11]
+    t = np.arange(2 * T) / rec.fs
+    np.testing.assert_allclose(v6, np.interp(t, t1, truth.e_p_signal[11]), atol=0.003)
+    rises = np.flatnonzero(np.diff((v6 > 0.5).astype(int)) == 1) + 1
+    falls = np.flatnonzero(np.diff((v6 > 0.5).astype(int)) == -1) + 1
+    np.testing.assert_allclose(t[rises], [1.0, 2.0, 3.0], atol=1 / fs)
+    np.testing.assert_allclose(t[falls], [0.5, 1.5, 2.5, 3.5], atol=1 / fs)
+    assert any("V6" in note and "interpolated" in note for note in rec.meta["reader_warnings"])
+
+
+def test_invalid_sample_at_two_per_frame_is_missing_there(tmp_path):
+    T, spf = 300, [2] * 12
+    digital = _signals(T, spf, seed=2)
+    digital[0][101] = -32768             # WFDB's invalid sample in format 16
+    hea = _write(tmp_path, "gap", 250, spf, digital)
+
+    rec = load_record(hea)
+
+    assert np.flatnonzero(np.isnan(rec.signal[0])).tolist() == [101]
+    assert rec.quality["missing"][0]
+
+
+def test_checksums_checked_at_two_samples_per_frame(tmp_path):
+    """Checksums sum every stored sample (``signal(5)``): a header whose checksums do not fit (here
+    the data of another record) is refused, as at one sample a frame."""
+    T, spf = 300, [2] * 12
+    hea = _write(tmp_path, "sums", 250, spf, _signals(T, spf, seed=3))
+    other = _write(tmp_path, "other", 250, spf, _signals(T, spf, seed=4))
+    hea.with_suffix(".dat").write_bytes(other.with_suffix(".dat").read_bytes())
+
+    with pytest.raises(RecordError, match="checksums"):
+        load_record(hea)
