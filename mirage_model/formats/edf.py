@@ -14,7 +14,6 @@ import math
 import re
 import unicodedata
 import warnings
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -98,12 +97,13 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     """Read an EDF/EDF+ (``fmt`` "edf") or BDF ("bdf") file.
 
     Channels named after a standard lead ("ECG I", "EKG II", "V1") are kept; others (EEG,
-    annotations, respiration ...) are listed in ``meta["dropped_leads"]``.
+    annotations, respiration ...) are listed in ``meta["dropped_leads"]``. The record's rate is
+    its fastest ECG lead's; a lead with fewer samples per data record is interpolated to it at
+    its true sample times (``meta["resampled_leads"]``, and a reader warning).
 
     Raises:
         RecordError: a damaged or cut header, data shorter (or longer) than the header says, too
-            few ECG leads, leads with different sampling frequencies, unknown units, a physical or
-            digital range that cannot scale a lead.
+            few ECG leads, unknown units, a physical or digital range that cannot scale a lead.
     """
     edfio = require("edfio", path, fmt)
     _check_header(path, fmt)
@@ -120,16 +120,17 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     labels = [signal_label(s) for s in signals]
     is_ecg = set(match_leads(labels).matched)
     ecg = [s for i, s in enumerate(signals) if i in is_ecg]
-    rates = Counter(float(s.sampling_frequency) for s in ecg)
-    if len(rates) > 1:
-        raise fail(path, fmt, "ECG leads have different sampling frequencies "
-                              f"({', '.join(f'{r:g}' for r in sorted(rates))} Hz)")
-    fs = rates.most_common(1)[0][0] if rates else (float(signals[0].sampling_frequency) if signals else 0.0)
+    # EDF gives each signal its own samples per data record: ECG leads at a lower rate than the
+    # fastest are interpolated to it (a note says which), never refused or laid out at the wrong rate
+    per_record = {i: int(s.samples_per_data_record) for i, s in enumerate(signals) if i in is_ecg}
+    n = max(per_record.values(), default=0)
+    fs = (max(float(s.sampling_frequency) for s in ecg) if ecg
+          else (float(signals[0].sampling_frequency) if signals else 0.0))
+    slower = [i for i, k in per_record.items() if k != n]
     # EDF+D: records placed at their onsets, NaN (missing) between (runs None: they follow each other)
-    runs, length, n, discontinuous = None, 0, 0, None
+    runs, length, discontinuous = None, 0, None
     onsets = _record_onsets(path, fmt)
     if onsets is not None and ecg:
-        n = int(ecg[0].samples_per_data_record)
         runs, length = _record_runs(path, fmt, onsets, n, fs)
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
                          "gap_s": round((length - len(onsets) * n) / fs, 6)}
@@ -156,6 +157,8 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         if missing.any():
             values[missing] = np.nan
             gaps = True
+        if per_record[i] != n:
+            values = _to_rate(values, per_record[i], n, [first for first, _, _ in runs[1:]] if runs else [])
         if runs:
             values = _place_records(values, runs, length, n, path, fmt, labels[i])
         channels.append((labels[i], values))
@@ -170,12 +173,40 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
                               f"({', '.join(labels) or 'none'})")
     info = _edf_info(edf)
+    if slower:
+        info["meta"]["resampled_leads"] = tuple(labels[i] for i in slower)
+        info["meta"]["reader_warnings"] = (
+            f"{', '.join(f'{labels[i]} ({float(signals[i].sampling_frequency):g} Hz)' for i in slower)} "
+            f"sampled slower than the other ECG leads: interpolated to {fs:g} Hz",)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
     rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
     if reversed_range:
         _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
     return rec
+
+
+def _to_rate(values: np.ndarray, k: int, n: int, breaks: list[int]) -> np.ndarray:
+    """One signal's samples (R * k,) at ``k`` per data record, linearly interpolated to ``n`` per
+    data record (R * n,).
+
+    EDF places sample j of data record r at ``(r + j / k)`` record durations, so sample m of the
+    result (``m / n`` durations) lies ``m * k / n`` samples in. A sample next to a missing (NaN) one
+    is missing; the last sample is held to the end, and to the end of each data record before one
+    of ``breaks`` (the first data record of each stretch of an EDF+D file after the first): a
+    stretch recorded later is never blended into the one before it.
+    """
+    pos = np.arange(len(values) // k * n) * (k / n)   # the result's samples in source samples
+    lo = np.minimum(np.floor(pos).astype(np.int64), len(values) - 1)
+    hi = np.minimum(lo + 1, len(values) - 1)
+    if breaks:
+        at_break = np.isin(hi, np.asarray(breaks, dtype=np.int64) * k)
+        hi[at_break] = lo[at_break]
+    w = np.where(hi == lo, 0.0, pos - lo)
+    out = values[lo]
+    between = w > 0   # on a sample: that sample, even beside a missing one
+    out[between] = values[lo[between]] * (1 - w[between]) + values[hi[between]] * w[between]
+    return out
 
 
 def _note_reversed_ranges(rec: EcgRecord, labels: list[str], ranges: dict[int, str]) -> None:
@@ -453,6 +484,7 @@ def _check_header(path: Path, fmt: str) -> None:
         ns = number(head[252:256], "the number of signals")
         if not 1 <= ns <= MAX_SIGNALS:
             raise fail(path, fmt, f"the header declares {ns} signals (1 to {MAX_SIGNALS} are read)")
+        labels = f.read(16 * ns)
         f.seek(256 + ns * 216)
         raw = f.read(8 * ns)
     if len(raw) < 8 * ns:
@@ -464,8 +496,13 @@ def _check_header(path: Path, fmt: str) -> None:
     bad = next((k for k, n in enumerate(per_record) if n < 1), None)
     if bad is not None:
         raise fail(path, fmt, f"signal {bad + 1} declares {per_record[bad]} samples per data record")
+    if duration == 0 and all(labels[16 * k:16 * k + 16].decode("latin-1").strip() in _ANNOTATION_LABELS
+                             for k in range(ns)):
+        # EDF+ (section 2.2.4) allows a duration of 0 for a file that holds annotations alone
+        raise fail(path, fmt, "it holds annotations only (data record duration 0), no ECG signal")
     if not (math.isfinite(duration) and duration > 0):
-        raise fail(path, fmt, f"the data record duration {duration:g} s is not a positive number")
+        raise fail(path, fmt, f"the data record duration {duration:g} s is not a positive number"
+                              + (" (EDF+ allows 0 only in a file of annotations alone)" if duration == 0 else ""))
     if n_records == 0 or n_records < -1:
         raise fail(path, fmt, f"the header declares {n_records} data records")
     record_bytes = sum(per_record) * (3 if fmt == "bdf" else 2)
