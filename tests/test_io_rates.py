@@ -112,3 +112,31 @@ def test_checksums_checked_at_two_samples_per_frame(tmp_path):
 
     with pytest.raises(RecordError, match="checksums"):
         load_record(hea)
+
+
+@pytest.mark.parametrize("fs", [333.333, 1024 / 3, 499.75, 50.0, 10_000.0])
+def test_rates_not_whole_or_far_from_the_models_keep_their_timing(tmp_path, fs):
+    """A 1 Hz sine recorded at a rate that is no whole number (333.333 Hz as a header writes it,
+    1024/3 Hz, 499.75 Hz) or far from the model's 100 Hz: read at the header's rate, and the one
+    preprocessing path brings it to 100 Hz with its duration and phase (near the start and the
+    end) within 1 ms."""
+    from mirage_model import preprocess
+
+    secs = 8 if fs > 5000 else 20
+    T = int(secs * fs)
+    # timing is the resampler's: at 10 kHz the mains removal (158 harmonics, seconds a lead) is left out
+    cfg = preprocess.PreprocessConfig(mains_hz=()) if fs > 5000 else preprocess.PreprocessConfig()
+    t = np.arange(T) / fs
+    d = np.round(1000 * (0.5 * np.sin(2 * np.pi * t) + 0.2 * np.sin(2 * np.pi * 3 * t))).astype(np.int64)
+    wfdb.wrsamp("odd", fs=fs, units=["mV"] * 12, sig_name=LEADS, d_signal=np.tile(d[:, None], (1, 12)),
+                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12, write_dir=str(tmp_path))
+
+    rec = load_record(tmp_path / "odd.hea")
+    assert rec.fs == pytest.approx(fs, rel=1e-9)
+    y = preprocess.filtered_resampled(rec.signal, rec.fs, cfg)[1]
+    assert y.shape[0] == pytest.approx(T * 100 / fs, abs=1)
+    tt = np.arange(len(y)) / 100
+    for part in (slice(200, 500), slice(len(y) - 500, len(y) - 200)):
+        basis = np.stack([np.sin(2 * np.pi * tt[part]), np.cos(2 * np.pi * tt[part])], axis=1)
+        a, b = np.linalg.lstsq(basis, y[part], rcond=None)[0]
+        assert abs(np.arctan2(b, a)) / (2 * np.pi) < 0.001          # seconds of phase at 1 Hz
