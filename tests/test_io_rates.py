@@ -140,3 +140,51 @@ def test_rates_not_whole_or_far_from_the_models_keep_their_timing(tmp_path, fs):
         basis = np.stack([np.sin(2 * np.pi * tt[part]), np.cos(2 * np.pi * tt[part])], axis=1)
         a, b = np.linalg.lstsq(basis, y[part], rcond=None)[0]
         assert abs(np.arctan2(b, a)) / (2 * np.pi) < 0.001          # seconds of phase at 1 Hz
+
+
+def test_frame_rate_below_an_ecgs_with_leads_at_many_samples_a_frame(tmp_path):
+    """31.25 frames a second of 16 samples a lead is an ECG at 500 Hz: read (the frame rate alone
+    was refused as below 50 Hz), as wfdb stores the samples."""
+    T, spf = 40, [16] * 12
+    hea = _write(tmp_path, "slowframes", 31.25, spf, _signals(T, spf, seed=5))
+    truth = wfdb.rdrecord(str(hea.with_suffix("")), smooth_frames=False)
+
+    rec = load_record(hea)
+
+    assert rec.fs == 500.0 and rec.signal.shape == (12, 16 * T)
+    for k in range(12):
+        np.testing.assert_allclose(rec.signal[k], truth.e_p_signal[k], atol=1e-5)
+
+
+def test_leads_rate_checked_not_only_the_frame_rate(tmp_path):
+    """The record's rate is the leads': 31.25 Hz frames whose ECG leads hold one sample a frame
+    (only a respiration channel holds 16) are refused as 31.25 Hz, and 1000 Hz frames of 64
+    samples a lead (64 kHz) as beyond the plausible range."""
+    spf = [1] * 12 + [16]
+    slow = _write(tmp_path, "slowleads", 31.25, spf, _signals(40, spf, seed=6), names=LEADS + ["RESP"])
+    with pytest.raises(RecordError, match=r"sampling frequency 31.25 Hz is outside the plausible range"):
+        load_record(slow)
+    fast = _write(tmp_path, "fast", 1000, [64] * 12, _signals(20, [64] * 12, seed=7))
+    with pytest.raises(RecordError, match=r"sampling frequency 64000 Hz is outside the plausible range.*64 "
+                                          r"sample\(s\) a frame"):
+        load_record(fast)
+
+
+def test_multi_segment_record_at_four_samples_per_frame(tmp_path):
+    """A multi-segment record of 62.5 frames a second, 4 samples a lead (250 Hz, as MIMIC-IV's
+    waveforms store ECG), with a gap between two segments: read at 250 Hz, each segment as wfdb
+    reads it alone (``smooth_frames=False``), the gap missing; averaged to 62.5 Hz it kept no
+    ECG band above 31 Hz."""
+    spf = [4] * 12
+    for name, T, seed in (("s1", 100, 8), ("s2", 150, 9)):
+        _write(tmp_path, name, 62.5, spf, _signals(T, spf, seed=seed))
+    wfdb.MultiRecord(record_name="multi", n_sig=12, fs=62.5, sig_len=270, seg_name=["s1", "~", "s2"],
+                     seg_len=[100, 20, 150], layout="fixed", segments=[None] * 3).wrheader(write_dir=str(tmp_path))
+    truth = [wfdb.rdrecord(str(tmp_path / name), smooth_frames=False).e_p_signal for name in ("s1", "s2")]
+
+    rec = load_record(tmp_path / "multi.hea")
+
+    assert rec.fs == 250.0 and rec.signal.shape == (12, 4 * 270)
+    for k in range(12):
+        expected = np.concatenate([truth[0][k], np.full(4 * 20, np.nan), truth[1][k]])
+        np.testing.assert_allclose(rec.signal[k], expected, atol=1e-5)   # NaN where NaN

@@ -52,7 +52,8 @@ def load_record(path: str | Path) -> EcgRecord:
     "negative_gain_leads" and "negative_gain_note" (leads whose header gain is negative, a WFDB
     ADC gain or an EDF/BDF physical maximum below its minimum: read inverted, as the format says,
     and reported by the quality findings as "negative_gain"),
-    "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP", "LUDB", "PTB"), "age_note", "rx",
+    "samples_per_frame" (leads stored at several samples a frame, read at that many times the
+    frame rate: ``fs`` is the leads' rate), "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP", "LUDB", "PTB"), "age_note", "rx",
     "hx", "sx", "ecg_date", and for PTB-XL "height", "weight", "recording_date" and "ptbxl"
     (scp_codes with likelihoods, ecg_id, patient_id, strat_fold, report, noise notes).
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SEGMENTS,
-                                 MAX_SIGNALS, plausible_fs)
+                                 MAX_SIGNALS, MIN_FS, plausible_fs)
 from mirage_model.records.record import RecordError
 
 # bits per sample of each WFDB format (signal(5))
@@ -160,6 +160,8 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
                                f"describes only {len(lines) - 1}")
     header.signals = [_parse_signal_line(hea, line, i, layout)
                       for i, line in enumerate(lines[1:header.n_sig + 1])]
+    if header.fs < MIN_FS and header.fs * max(sig.spf for sig in header.signals) < MIN_FS:
+        raise RecordError(hea, plausible_fs(header.fs))
     return header
 
 
@@ -235,7 +237,10 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
             raise RecordError(hea, f"header cannot be parsed: sampling frequency {tokens[2]!r} is not "
                                    "a positive number")
     implausible = plausible_fs(fs)
-    if implausible:
+    # a frame rate below an ECG's may still carry one at several samples a frame ("16x8" in 31.25 Hz
+    # frames is 250 Hz): checked once the signal lines are read (_parse_header) and the record's
+    # rate is known (wfdb_record)
+    if implausible and not (n_seg is None and fs < MIN_FS):
         raise RecordError(hea, implausible)
     sig_len = None
     if len(tokens) > 3:

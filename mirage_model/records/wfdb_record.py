@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit
+from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit, plausible_fs
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
@@ -62,22 +62,30 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         raise RecordError(hea, f"not enough ECG leads: has {len(present)} of the 12 standard leads "
                                f"({names or 'none'}); missing {', '.join(missing)}")
 
-    # Samples per frame read per lead: a single-segment record's leads at their own rate, the
-    # highest among them when they differ (WFDB "212x2": the record's rate is fs * 2, which averaging
-    # to the frame rate would halve); a multi-segment record's at the frame rate, as before.
-    per_frame = 1 if joined else max(signals[i].spf for i, _ in chosen.values())
+    # Samples per frame of each lead (the most any segment stores it at): the leads are read at the
+    # highest (WFDB "212x2": the record's rate is fs * 2, which averaging to the frame rate halved)
+    stored = {lead: {part.header.signals[part.source[i]].spf for part in parts
+                     if part.header is not None and part.source[i] is not None} or {signals[i].spf}
+              for lead, (i, _) in chosen.items()}
+    per_frame = max(max(k) for k in stored.values())
     fs = header.fs * per_frame
+    implausible = plausible_fs(fs)
+    if implausible:   # the frame rate was checked alone; the leads' rate is checked here
+        raise RecordError(hea, f"{implausible}: the leads hold {per_frame} sample(s) a frame at "
+                               f"{header.fs:g} frames a second")
+    slower = [lead for lead in chosen if min(stored[lead]) != per_frame]
+    rate_note = None
     if per_frame > 1:
-        slower = [lead for lead, (i, _) in chosen.items() if signals[i].spf != per_frame]
         if header.sig_len is not None:
             _check_length(hea, header.sig_len * per_frame, fs)
         header.quirks.append(f"{per_frame} samples per frame: read at {fs:g} Hz (the frame rate is "
                              f"{header.fs:g} Hz)")
-    rate_note = (f"{', '.join(slower)} stored at fewer samples per frame than the other leads "
-                 f"({', '.join(f'{signals[chosen[lead][0]].spf}' for lead in slower)}, not {per_frame}): "
-                 f"interpolated to {fs:g} Hz" if per_frame > 1 and slower else None)
+        if slower:
+            rate_note = (f"{', '.join(slower)} stored at fewer samples per frame than the other leads "
+                         f"({', '.join(str(min(stored[lead])) for lead in slower)}, not {per_frame}): "
+                         f"interpolated to {fs:g} Hz")
     # A multi-segment record's length is the master header's; a single one's is known once read.
-    signal = np.full((12, header.sig_len), np.nan, dtype=np.float32) if joined else None
+    signal = np.full((12, header.sig_len * per_frame), np.nan, dtype=np.float32) if joined else None
     tally = _Tally()
     for part in parts:
         # the part's own signal index and sign for each lead it carries
@@ -97,8 +105,9 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
             raise RecordError(part.hea, f"segment holds {sig_len:,} samples per signal, but {hea.name} "
                                         f"declares {part.sig_len:,} for it")
+        start = part.start * per_frame
         _convert(part.hea, part.header, columns, scale, digital,
-                 signal[:, part.start:part.start + sig_len * per_frame], tally, per_frame)
+                 signal[:, start:start + sig_len * per_frame], tally, per_frame)
         del digital
     if joined:
         for part in (p for p in parts if p.header is not None):
@@ -241,8 +250,9 @@ def _twin_rows(parts: list, match, T: int, per_frame: int = 1) -> dict:
                 sig_len *= per_frame
                 out = np.full((12, sig_len), np.nan, dtype=np.float32)
                 _convert(part.hea, part.header, columns, scale, digital, out, _Tally(), per_frame)
-                n = max(0, min(T - part.start, sig_len))
-                row[part.start:part.start + n] = out[k[lead], :n]
+                start = part.start * per_frame
+                n = max(0, min(T - start, sig_len))
+                row[start:start + n] = out[k[lead], :n]
         except RecordError:
             continue
         rows[i] = row
