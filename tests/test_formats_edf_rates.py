@@ -24,8 +24,11 @@ def _pulse(t: np.ndarray) -> np.ndarray:
 
 
 def _write(path, channels, duration=1.0):
-    """An EDF+ file of ``channels``: (label, samples per data record, physical samples, units)."""
-    w = pyedflib.EdfWriter(str(path), len(channels), file_type=pyedflib.FILETYPE_EDFPLUS)
+    """An EDF+ (a .bdf path: BDF+) file of ``channels``: (label, samples per data record, physical
+    samples, units)."""
+    bdf = path.suffix == ".bdf"
+    w = pyedflib.EdfWriter(str(path), len(channels), file_type=pyedflib.FILETYPE_BDFPLUS if bdf
+                           else pyedflib.FILETYPE_EDFPLUS)
     try:
         if duration != 1.0:
             with warnings.catch_warnings():
@@ -34,7 +37,8 @@ def _write(path, channels, duration=1.0):
         w.setSignalHeaders([{"label": label, "dimension": units, "sample_frequency": n / duration,
                              "physical_max": 5.0 if units == "mV" else 100.0,
                              "physical_min": -5.0 if units == "mV" else 0.0,
-                             "digital_max": 32767, "digital_min": -32768, "transducer": "", "prefilter": ""}
+                             "digital_max": 8388607 if bdf else 32767, "digital_min": -8388608 if bdf else -32768,
+                             "transducer": "", "prefilter": ""}
                             for label, n, _, units in channels])
         w.writeSamples([x for _, _, x, _ in channels])
     finally:
@@ -48,15 +52,16 @@ def _ecg(T, fs, seed=0):
     return [np.sin(2 * np.pi * (1 + k) * t) * 0.5 + rng.normal(0, 0.05, T) for k in range(12)]
 
 
-def test_lead_at_half_the_rate_interpolated_on_time(tmp_path):
-    """11 leads at 500 Hz, V6 at 250 Hz (a 1 Hz square pulse), SpO2 at 1 Hz: read at 500 Hz, V6
-    interpolated with its edges at the right seconds, SpO2 left out, a note naming V6."""
+@pytest.mark.parametrize("suffix, slow", [(".edf", 250), (".bdf", 250), (".edf", 200)])
+def test_lead_at_a_lower_rate_interpolated_on_time(tmp_path, suffix, slow):
+    """11 leads at 500 Hz, V6 at 250 or 200 Hz (a 1 Hz square pulse), SpO2 at 1 Hz: read at 500 Hz,
+    V6 interpolated with its edges at the right seconds, SpO2 left out, a note naming V6."""
     secs, fs = 4, 500
     x = _ecg(secs * fs, fs)
-    t_slow = np.arange(secs * 250) / 250
+    t_slow = np.arange(secs * slow) / slow
     channels = [(f"ECG {lead}", fs, x[k], "mV") for k, lead in enumerate(LEADS[:11])]
-    channels += [("ECG V6", 250, _pulse(t_slow), "mV"), ("SpO2", 1, np.full(secs, 97.0), "%")]
-    path = _write(tmp_path / "mixed.edf", channels)
+    channels += [("ECG V6", slow, _pulse(t_slow), "mV"), ("SpO2", 1, np.full(secs, 97.0), "%")]
+    path = _write(tmp_path / f"mixed{suffix}", channels)
 
     rec = load_record(path)
 
@@ -70,10 +75,10 @@ def test_lead_at_half_the_rate_interpolated_on_time(tmp_path):
     up = rec.signal[11] > 0.5
     rises = t[np.flatnonzero(np.diff(up.astype(int)) == 1) + 1]
     falls = t[np.flatnonzero(np.diff(up.astype(int)) == -1) + 1]
-    np.testing.assert_allclose(rises, [1.0, 2.0, 3.0], atol=1 / 250)
-    np.testing.assert_allclose(falls, [0.5, 1.5, 2.5, 3.5], atol=1 / 250)
+    np.testing.assert_allclose(rises, [1.0, 2.0, 3.0], atol=1 / slow)
+    np.testing.assert_allclose(falls, [0.5, 1.5, 2.5, 3.5], atol=1 / slow)
     assert rec.meta["resampled_leads"] == ("ECG V6",)
-    assert any("ECG V6 (250 Hz)" in w for w in rec.meta["reader_warnings"])
+    assert any(f"ECG V6 ({slow} Hz)" in w for w in rec.meta["reader_warnings"])
     assert "SpO2" in rec.meta["dropped_leads"]
 
 
