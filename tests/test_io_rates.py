@@ -188,3 +188,22 @@ def test_multi_segment_record_at_four_samples_per_frame(tmp_path):
     for k in range(12):
         expected = np.concatenate([truth[0][k], np.full(4 * 20, np.nan), truth[1][k]])
         np.testing.assert_allclose(rec.signal[k], expected, atol=1e-5)   # NaN where NaN
+
+
+def test_length_at_the_leads_rate_checked_before_reading(tmp_path, monkeypatch):
+    """A header without a length: the frames its file holds times the samples per frame are held
+    to the record-length limit before a sample is read (here a limit of 1,000 samples a lead)."""
+    from mirage_model.records import wfdb_header, wfdb_samples
+
+    hea = _write(tmp_path, "long", 250, [4] * 12, _signals(400, [4] * 12, seed=10))
+    lines = hea.read_text().splitlines()
+    lines[0] = " ".join(lines[0].split()[:3])               # "long 12 250": no length
+    hea.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 1000)
+
+    def unread(*args, **kwargs):
+        raise AssertionError("samples read before the length was checked")
+
+    monkeypatch.setattr(wfdb_samples, "_read_with_wfdb", unread)
+    with pytest.raises(RecordError, match=r"record too long: 1,600 samples per lead"):
+        load_record(hea)

@@ -97,6 +97,8 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
             _check_length(fpath, sig_len, header.fs)
         if sig_len == 0:
             raise RecordError(hea, "signal has zero length (no samples)")
+        if per_frame > 1:   # the samples returned, before any is read
+            _check_length(fpath, sig_len * per_frame, header.fs * per_frame)
         if size == 0:
             raise RecordError(fpath, f"signal file is empty (expected {sig_len} samples per lead)")
         need = _bytes_needed(fmt, frame * sig_len)
