@@ -262,3 +262,24 @@ def test_measurement_table_finds_the_measure_package_in_a_fresh_process():
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["400.0", "recomputed"]        # Bazett at RR 1 s: QTc = QT
+
+
+def test_a_view_that_lets_go_of_a_session_hears_none_of_its_events():
+    """``Events.disconnect(view.method)``: the bound method read again is a new object (equal, not
+    identical) to the one connected; the view must stop hearing the session all the same."""
+    from mirage_model.review.session import Events
+
+    class View:
+        def __init__(self):
+            self.heard = []
+
+        def on_event(self, name, info):
+            self.heard.append(name)
+
+    events, view, other = Events(), View(), View()
+    events.connect(view.on_event)
+    events.connect(other.on_event)
+    assert view.on_event is not view.on_event     # why identity cannot be the test
+    events.disconnect(view.on_event)
+    events.emit("prediction")
+    assert view.heard == [] and other.heard == ["prediction"]

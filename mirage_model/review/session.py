@@ -63,7 +63,9 @@ class Events:
         self._callbacks.append(callback)
 
     def disconnect(self, callback: Callable | None = None) -> None:
-        self._callbacks = [] if callback is None else [c for c in self._callbacks if c is not callback]
+        """Stop calling ``callback`` (every callback when None). Compared by equality, not identity:
+        ``view.method`` is a new bound-method object each time it is read, equal to the one connected."""
+        self._callbacks = [] if callback is None else [c for c in self._callbacks if c != callback]
 
     def emit(self, event: str, **info) -> None:
         for cb in list(self._callbacks):
