@@ -1,7 +1,8 @@
-"""A child's ECG is not read by adult criteria: below 16 years no adult range flags a measurement, no
-measurement rule that compares a value with an adult limit is stated, and the interpretation says
-so, once and first, with the count of children in the models' training data; in the library, the
-app, PDF page 1 and ``mirage score``'s interpretation column alike.
+"""A child's ECG is not read by adult criteria: below 16 years the adult rate, axis and lower limits
+flag nothing and state nothing; PR, QRS and QTc are judged by what a clinical text says of a child's
+upper limits; and the interpretation says so, once and first, with the count of children in the
+models' training data; in the library, the app, PDF page 1 and ``mirage score``'s interpretation
+column alike.
 
 Independent truth, typed from the sources:
 * the age the paediatric normal limits cover, 0-16 years: Rijnbeek PR et al. Eur Heart J
@@ -11,6 +12,12 @@ Independent truth, typed from the sources:
   so none is applied: ``review.measurements`` says why.)
 * the adult limits the rules cite: heart rate 50-100 bpm (Mason et al. 2007), QRS axis -30 to +90 deg
   (Surawicz et al. 2009), PR <= 200 ms (Surawicz et al. 2009).
+* a child's PR, QRS and QTc limits, in words (Wenning DM, "Normal ECG at Age Intervals", Atlas of
+  Pediatric Emergency Medicine, McGraw-Hill, AccessEmergencyMedicine): PR 0.08-0.15 s in younger
+  children and 0.12-0.2 s in adolescents; QRS not over 0.08 s below 8 years, 0.1-0.12 s in
+  adolescents; QTc upper limit 490 ms in infancy, 440 ms after 6 months of age. So the adult PR > 200 ms,
+  QRS >= 120 ms and QTc >= 450/460 ms are outside a child's range too (only under 6 months is the QTc's
+  490 ms above the adult limit).
 * PTB-XL's ptbxl_database.csv: 21,799 records, 64 of them of age under 16 years (counted from the file
   in ``test_the_training_data_count_is_ptbxls_own``).
 """
@@ -28,7 +35,10 @@ from mirage_model.review import measurements as rm
 from mirage_model.review.interpret import (PTBXL_RECORDS, PTBXL_UNDER_16, interpret, interpret_prediction,
                                            prediction_age)
 
-CHILD_NOTE = "Paediatric ECG (age 4): adult criteria not applied"
+CHILD_NOTE = "Paediatric ECG (age 4): adult rate, axis and lower limits not applied"
+CHILD_RANGE = "age 4: paediatric ECG, adult rate, axis and lower limits not applied"
+# Wenning's limits (see above), typed here as the test's truth
+INFANT_QTC_MS, ADULT_PR_MS, ADULT_QRS_MS, ADULT_QTC_MS = 490.0, 200.0, 120.0, {"M": 450.0, "F": 460.0}
 # the brief's case: a 4-year-old at 115 bpm with a QRS axis of +100 deg (both normal at that age), PR
 # 210 ms and QTc 470 ms (past the adult limits of 200 and 450/460 ms)
 VALUES = dict(heart_rate_bpm=115.0, rr_ms=522.0, pr_ms=210.0, qrs_ms=70.0, qt_ms=340.0,
@@ -63,9 +73,20 @@ def test_rules_state_nothing_from_adult_limits_for_a_child():
         assert [s.text for s in it.statements] == said and not it.notes
 
     child = interpret(labels, probs, thr, VALUES, "M", age=4)
-    assert [s.text for s in child.statements] == ["Sinus rhythm, 115 bpm", "Normal ECG"]
-    assert all(s.source == "model" and s.adult_trained for s in child.statements)
-    assert all(s.source_tag().endswith("trained on adults") for s in child.statements)
+    # the rate and the axis are a 4-year-old's; PR 210 ms is past even the adult limit, above a child's,
+    # and QTc 470 ms past the adult 450 ms, above a child's 440 ms: those stand, with the clinical text cited
+    assert [s.text for s in child.statements] == ["Sinus rhythm, 115 bpm", "First degree AV block (PR 210 ms)",
+                                                  "Prolonged QTc (470 ms, Bazett)"]
+    models = [s for s in child.statements if s.source == "model"]
+    assert [s.code for s in models] == ["SR"] and models[0].adult_trained
+    assert models[0].source_tag().endswith("trained on adults")
+    avb, qtc = child.statements[1].rule, child.statements[2].rule
+    assert avb.startswith(f"PR 210 ms > {ADULT_PR_MS:g} ms") and "above a child's" in avb and "Wenning" in avb
+    assert qtc.startswith(f"QTc 470 ms >= {ADULT_QTC_MS['M']:g} ms at age 4") and "Wenning" in qtc
+    # a 4-year-old's rate and axis alone: nothing abnormal, the model's normal ECG stands
+    calm = interpret(labels, probs, thr, dict(VALUES, pr_ms=140.0, qtc_bazett_ms=420.0), "M", age=4)
+    assert [s.text for s in calm.statements] == ["Sinus rhythm, 115 bpm", "Normal ECG"]
+    assert all(s.source == "model" and s.adult_trained for s in calm.statements)
     # said once, first, with the training data's count
     assert len(child.notes) == 1 and child.notes[0].startswith(CHILD_NOTE)
     assert f"{PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 years" in child.notes[0]
@@ -95,14 +116,31 @@ def test_the_models_rate_word_is_not_an_adult_limit_said_to_a_child():
     assert adult.statements[0].text == "Sinus tachycardia, 111 bpm"
 
 
-def test_the_table_flags_nothing_for_a_child_and_names_its_ranges_by_age():
+def test_a_childs_table_flags_only_pr_qrs_and_qtc_by_a_childs_limits():
     m = _measurements(**VALUES)
     child = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=4)}
-    assert not any(r["flag"] for r in child.values())
-    for key in ("heart_rate_bpm", "pr_ms", "qrs_ms", "qrs_axis_deg", "qtc_bazett_ms"):
-        assert child[key]["range"] == "age 4: paediatric ECG, adult criteria not applied"
+    assert {k for k, r in child.items() if r["flag"]} == {"pr_ms", "qtc_bazett_ms"}
+    assert child["pr_ms"]["flag"] == child["qtc_bazett_ms"]["flag"] == "high"
+    for key in ("heart_rate_bpm", "qrs_axis_deg"):
+        assert child[key]["range"] == CHILD_RANGE
         assert child[key]["ref_cell"] == "not applied" and child[key]["ref_low"] is None
-    assert rm.outside_range(VALUES, "M", 4) == []
+    assert child["pr_ms"]["ref_high"] == ADULT_PR_MS and child["pr_ms"]["ref_low"] is None
+    assert child["qrs_ms"]["ref_high"] == ADULT_QRS_MS and child["qrs_ms"]["ref_low"] is None
+    for key in ("qtc_bazett_ms", "qtc_fridericia_ms"):
+        assert child[key]["ref_high"] == ADULT_QTC_MS["M"] and child[key]["ref_low"] is None
+    assert child["qtc_fridericia_ms"]["flag"] == ""          # 440 ms: a child's limit, not past it
+    # a girl of 10: 455 ms is within the adult women's 460 ms; 445 ms is not flagged (past a child's 440 ms,
+    # but not past the adult limit: conservative)
+    assert rm.flag("qtc_bazett_ms", 455.0, "F", 10) == "" and rm.flag("qtc_bazett_ms", 460.0, "F", 10) == "high"
+    assert rm.flag("qtc_bazett_ms", 445.0, "M", 10) == ""
+    assert [(label, word) for label, _, word in rm.outside_range(VALUES, "M", 4)] == [
+        (child["pr_ms"]["label"], "high"), (child["qtc_bazett_ms"]["label"], "high")]
+    # an infant (3 months): the QTc limit is 490 ms, so 470 ms is within it
+    infant = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=0.25)}
+    assert infant["qtc_bazett_ms"]["ref_high"] == INFANT_QTC_MS and infant["qtc_bazett_ms"]["flag"] == ""
+    # a QRS of 130 ms is wide at any age; 100 ms is not flagged (conservative: a child's limit is not known here)
+    assert rm.flag("qrs_ms", 130.0, "F", 10) == "high" and rm.flag("qrs_ms", 100.0, "F", 10) == ""
+    assert rm.flag("heart_rate_bpm", 40.0, "F", 10) == "" and rm.flag("pr_ms", 90.0, "F", 10) == ""
 
     unknown = {r["key"]: r for r in rm.measurement_rows(m, sex="M")}
     assert unknown["heart_rate_bpm"]["flag"] == "high" and unknown["qrs_axis_deg"]["flag"] == "high"
@@ -124,6 +162,7 @@ def test_mirage_scores_interpretation_takes_the_age_the_record_was_scored_with()
     assert prediction_age(Pred()) == 4.0
     it = interpret_prediction(Pred(), VALUES, "M")
     assert it.notes and it.notes[0].startswith(CHILD_NOTE)
+    assert "Sinus tachycardia" not in it.text()
     assert interpret_prediction(Pred(), VALUES, "M", age=None).notes == ()     # the session's "unknown" wins
     Pred.clinical_used = {"used": {"age": 61.0}}
     assert "Sinus tachycardia, 115 bpm" in interpret_prediction(Pred(), VALUES, "M").text()
@@ -151,12 +190,15 @@ def test_ptbxl_children_lose_their_adult_flags_and_rule_statements(ptbxl_root):
         m = measure(record)
         before = {r["key"]: r["flag"] for r in rm.measurement_rows(m, sex=record.sex)}
         after = {r["key"]: r["flag"] for r in rm.measurement_rows(m, sex=record.sex, age=record.age)}
-        assert before[key] == "high" and not any(after.values())
+        assert before[key] == "high" and not after[key]
+        assert {k for k, f in after.items() if f} <= {"pr_ms", "qrs_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
+                                                       "qtc_framingham_ms"}
         it = interpret_prediction(None, m, record.sex, age=record.age)
         assert it.notes[0].startswith(f"Paediatric ECG (age {age:g})")
-        # no rule citing an adult limit (the rules alone leave "Rhythm not classified" with the rate)
+        # no rule citing an adult limit alone (the rules alone leave "Rhythm not classified" with the rate)
         cited = ("Mason", "Surawicz", "Rautaharju", "Priori")
-        assert [s.text for s in it.statements if s.rule and any(c in s.rule for c in cited)] == []
+        assert [s.text for s in it.statements if s.rule and any(c in s.rule for c in cited)
+                and "Wenning" not in s.rule] == []
         if adult_words:
             assert adult_words in interpret_prediction(None, m, record.sex, age=None).text()
             assert adult_words not in it.text()
@@ -196,17 +238,23 @@ def test_the_pdf_says_paediatric_and_flags_nothing(tmp_path, record, statements_
 
     child_pages, adult_pages = pages(4), pages(None)
     child, adult = child_pages[0], adult_pages[0]
-    assert "Age 4: paediatric ECG, adult criteria not applied, nothing flagged." in child
-    assert "\u2191" not in child and "\u2193" not in child and "outside the adult range" not in child
-    assert re.search(r"Paediatric ECG \(age 4\): adult criteria not applied[^.]*models trained on adults", child)
+    # the line under the block, in the wording that fits (the full one on page 3)
+    assert ("Age 4: paediatric ECG, rate and axis not flagged" in child or "Age 4: paediatric limits (page 3)." in child)
+    # PR 210 ms and QTc 470 ms (Bazett) bold with an arrow up, nothing low; the rate and axis plain
+    assert child.count("\u2191") == 2 and "\u2193" not in child and "outside the adult range" not in child
+    assert re.search(r"Paediatric ECG \(age 4\): adult rate,? [^.]*models trained on adults", child)
     assert "Sinus tachycardia" not in child and "Right axis deviation" not in child
-    assert "[rule:" not in child
+    # the model's first degree AV block with the PR that supports it; the QTc by the rule, Wenning cited
+    assert "First degree AV block (PR 210 ms)" in child
+    assert "Prolonged QTc (470 ms, Bazett) [rule" in child          # the rule in full on page 3
     assert "outside the adult range (age unknown)" in adult and "\u2191" in adult
     assert "Right axis deviation (100 deg)" in adult and "Paediatric" not in adult
     # page 3: the interpretation in full, the note first; the measurement table's ranges
     rest = " ".join(child_pages[1:])
-    assert "Paediatric ECG (age 4): adult criteria not applied" in rest and "trained on adults" in rest
-    assert "Reference ranges: age 4: paediatric ECG, adult criteria not applied; no value is flagged" in rest
+    assert CHILD_NOTE in rest and "trained on adults" in rest
+    assert "QTc 470 ms >= 460 ms at age 4: < 460 ms (women): the adult upper limit, above a child's" in rest
+    assert f"Reference ranges, {CHILD_RANGE}" in rest
+    assert f"< {ADULT_QTC_MS['F']:g} ms (women): the adult upper limit, above a child's 440 ms" in rest
     assert "Adult reference ranges" not in rest
     rest = " ".join(adult_pages[1:])
     assert "Adult reference ranges (age unknown): 50-100 bpm (Mason et al. 2007);" in rest
@@ -224,11 +272,12 @@ def test_the_app_says_paediatric_and_flags_nothing(qtbot, record):
     panel.set_session(session)
     assert panel._flags                                   # adult ranges: 115 bpm and +100 deg flagged
     session.set_value("age", "4")                         # the lab form's edit: the panel follows it
-    assert not panel._flags and not any(panel.table.item(r, 1).font().bold()
-                                        for r in range(panel.table.rowCount()))
-    assert panel.note.text().startswith("Age 4: paediatric ECG, adult criteria not applied, nothing flagged.")
+    bold = {panel.table.item(r, 0).text() for r in range(panel.table.rowCount())
+            if panel.table.item(r, 1).font().bold()}
+    assert bold == {"PR (ms)", "QTc Bazett (ms)"}           # PR 210 ms, QTc 470 ms; not the rate or axis
+    assert panel.note.text().startswith(f"{CHILD_RANGE[:1].upper()}{CHILD_RANGE[1:]}; PR, QRS and QTc by a child's")
     tip = panel.table.item(0, 1).toolTip()
-    assert "age 4: paediatric ECG, adult criteria not applied" in tip
+    assert CHILD_RANGE in tip
     html = interpretation_html(session)
     assert CHILD_NOTE in html and html.index(CHILD_NOTE) < html.index("<ol")
     assert "Sinus tachycardia" not in html and "Right axis deviation" not in html

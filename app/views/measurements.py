@@ -115,8 +115,9 @@ class MeasurementsPanel(QWidget):
         else:
             self.note.setText(EDIT_NOTE)
         if s is not None and is_paediatric(s.age) and state not in ("pending", "failed"):
-            # a child's table is never flagged: said where the flags would be, not left for the hover alone
-            self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}, nothing flagged. {self.note.text()}")
+            # a child's table flags only PR, QRS and QTc: said where the flags would be, not left for the hover alone
+            self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}; PR, QRS and QTc by a child's "
+                              f"upper limit. {self.note.text()}")
         self._describe()
 
     @property

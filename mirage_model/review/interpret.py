@@ -156,14 +156,18 @@ a flutter wave before each QRS is measured as a P wave with a PR.
 
 Children: the thresholds above are adults'. Below ``measurements.PAEDIATRIC_BELOW_Y`` (16) years, the age the
 paediatric normal limits cover (Rijnbeek et al. Eur Heart J 2001;22:702-11; Davignon et al. Pediatr Cardiol
-1979/80;1:123-31), no cited table of those limits could be checked here, so no rule that compares a
-measurement with a limit is applied: no sinus rate word, AV block, short PR, wide QRS, wide QRS tachycardia,
-axis deviation or QTc statement from the measurements, no model statement marked as contradicted by an
-adult limit; the model's own sinus bradycardia or tachycardia (PTB-XL's, by adults' rates) is said as sinus
-rhythm at the measured rate, with the reason. The interpretation says so once, first
-(``Interpretation.notes``: "Paediatric ECG (age 4): adult criteria not applied ..."), with the count of
-children in the models' training data (PTB-XL: 64 of 21,799 records under 16 years, ``ptbxl_database.csv``),
-and each model statement's source says "trained on adults". With no age given the adult rules apply.
+1979/80;1:123-31), no cited table of those limits could be checked here, so the adult rate, axis and lower
+limits are not applied: no sinus rate word, short PR, wide QRS tachycardia, axis deviation or short QTc from the
+measurements, no model statement marked as contradicted by an adult limit; the model's own sinus bradycardia or
+tachycardia (PTB-XL's, by adults' rates) is said as sinus rhythm at the measured rate, with the reason. What
+is still judged is what a clinical text states in words (Wenning, Atlas of Pediatric Emergency Medicine;
+``measurements.QTC_CHILD``): a child's PR and QRS limits lie below the adults', so a first degree AV block
+(PR > 200 ms), a wide QRS (>= 120 ms) and a prolonged QTc are stated by the adult limits (conservatively: a PR
+of 170 ms or a QTc of 445 ms may be long at 4 years and is not; under 6 months the QTc above 490 ms). The
+interpretation says so once, first (``Interpretation.notes``: "Paediatric ECG (age 4): adult rate, axis and
+lower limits not applied ..."), with the count of children in the models' training data (PTB-XL: 64 of 21,799
+records under 16 years, ``ptbxl_database.csv``), and each model statement's source says "trained on adults".
+With no age given the adult rules apply.
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; atrial fibrillation said beside atrial premature complexes keeps both, each
@@ -197,8 +201,8 @@ from mirage_model.clinical import parse_sex
 from mirage_model.measure import MeasureConfig
 from mirage_model.outputs import is_called
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import (PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES,
-                                              clean_age, flag, is_paediatric, outside_range, shown)
+from mirage_model.review.measurements import (PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, WENNING,
+                                              clean_age, flag, is_paediatric, outside_range, reference_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -517,16 +521,17 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         p_correlation: the measured P wave candidate's beat-to-beat correlation
             (``Measurements.p_correlation``); at ``AF_P_CORR`` or more an atrial fibrillation statement is marked.
         age: the patient's age in years; below ``PAEDIATRIC_BELOW_Y`` no rule compares a measurement with an
-            (adult) limit, the model's statements say they come from a model trained on adults, and
-            ``notes`` holds ``paediatric_note``. None: unknown, the adult rules apply.
+            adult rate, axis or lower limit (PR, QRS and QTc by a child's range, ``measurements.reference_range``),
+            the model's statements say they come from a model trained on adults, and ``notes`` holds
+            ``paediatric_note``. None: unknown, the adult rules apply.
 
     Returns:
         Interpretation with statements in reading order.
     """
     p = {str(lab): float(v) for lab, v in zip(labels, probabilities)}
     th = {str(lab): float(t) for lab, t in zip(labels, thresholds)}
-    # a child: no adult limit is applied (every flag below is "", and the rules that judge a measurement
-    # against a limit otherwise are skipped by name)
+    # a child: the adult rate, axis and lower limits are not applied (their flags are "", and the marks
+    # that judge a model statement by an adult limit are skipped by name); PR, QRS and QTc by a child's range
     child = is_paediatric(age)
     positive = {c for c in p if is_called(p[c], th[c])}
     resolved: list[str] = []
@@ -537,6 +542,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         return "" if v is None else shown(v, *limits, judge=lambda x: flag(key, x, sex, age))
 
     hr_s, pr_s, qrs_s = cite("heart_rate_bpm", hr), cite("pr_ms", pr), cite("qrs_ms", qrs)
+    # a child's PR and QRS are judged by the adult upper limits, which lie above a child's (``measurements``)
+    child_limit = f"; the adult limit, above a child's ({WENNING})" if child else ""
     axis_deg = _num(measurements, "qrs_axis_deg")
     axis_deg = None if axis_deg is None else ((axis_deg + 180.0) % 360.0) - 180.0      # -180 <= axis < 180
     # each rule decides by the measurement table's flag of the same value
@@ -762,7 +769,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         # one bundle is blocked completely or incompletely, never both: the measured QRS decides
         # (complete from QRS >= 120 ms, Surawicz et al. 2009), else the more probable of the two
         if complete in conduction and incomplete in conduction:
-            if qrs is not None and not child:
+            if qrs is not None and (not child or qrs_flag == "high"):     # a child's QRS limit lies below 120 ms
                 keep, drop = (complete, incomplete) if qrs_flag == "high" else (incomplete, complete)
                 why = f"measured QRS {qrs_s} ms {'>=' if keep == complete else '<'} {QRS_WIDE_MS:g} ms"
             else:
@@ -782,11 +789,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         "without a bundle branch block's criteria)")
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
-        if c in ("1AVB", "LPR") and pr is not None and not child:
-            if pr_flag != "high":
-                note = f"not supported by the measured PR {pr_s} ms"
-            else:
+        if c in ("1AVB", "LPR") and pr is not None:
+            if pr_flag == "high":
                 suffix = f" (PR {pr_s} ms)"
+            elif not child:      # a child's PR limit lies below the adults' 200 ms: a shorter PR may be long
+                note = f"not supported by the measured PR {pr_s} ms"
         if c in ("CLBBB", "CRBBB") and qrs is not None and qrs_flag != "high" and not child:
             note = f"not supported by the measured QRS {qrs_s} ms (complete block: >= {QRS_WIDE_MS:g} ms)"
         elif c in ("ILBBB", "IRBBB") and qrs is not None and qrs_flag == "high":
@@ -812,7 +819,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     elif pr_flag == "high" and not positive & {"1AVB", "LPR"} \
             and not positive & set(ATRIAL_NON_SINUS):
         out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
-                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)"))
+                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)" + child_limit))
     elif pr_flag == "low" and not paced_rhythm and not positive & set(ATRIAL_NON_SINUS) \
             and not positive & {"WPW"}:
         # the table flags it low: said, so that a reader sees why "normal ECG" is not (pre-excitation is
@@ -821,7 +828,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              rule=f"PR {pr_s} ms < {PR_SHORT_MS:g} ms (Surawicz et al. 2009)"))
     if qrs_flag == "high" and not wide_tachy and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
-                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)"))
+                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)" + child_limit))
 
     # axis (a child's normal axis is not the adult's: no axis rule)
     if axis_deg is not None and not child:
@@ -871,10 +878,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                      and hr > QTC_BAZETT_HR_MAX else
                      f"unreliable: rate below {QTC_HR_MIN:g} bpm" if hr is not None and hr < QTC_HR_MIN else None)
             if qtc_flag == "high" and "LNGQT" not in positive:
+                if child:     # the adult limit, or under 6 months the infant's (``measurements.QTC_INFANT``)
+                    ref = reference_range(f"qtc_{formula.lower()}_ms", sex, age)
+                    why = (f"QTc {qtc_s} ms {'>=' if ref.high_at else '>'} {ref.high:g} ms at age "
+                           f"{clean_age(age):.3g}: {ref.text}")
+                else:
+                    why = f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
-                                     rule=f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"
-                                          + why_formula,
-                                     note=shaky))
+                                     rule=why + why_formula, note=shaky))
             elif qtc_flag == "low":
                 out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
@@ -916,8 +927,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
 def paediatric_note(age) -> str:
     """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once."""
-    return (f"Paediatric ECG (age {clean_age(age):.3g}): adult criteria not applied; no cited paediatric limits are "
-            "built in, so the measurements are shown unflagged and no measurement rule is stated; the models were "
+    return (f"Paediatric ECG (age {clean_age(age):.3g}): adult rate, axis and lower limits not applied (no cited "
+            "table of paediatric limits is built in); only a PR, QRS or QTc beyond the adult upper limits, which "
+            f"lie above a child's, is judged ({WENNING}); the models were "
             f"trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under "
             f"{PAEDIATRIC_BELOW_Y:g} years)")
 

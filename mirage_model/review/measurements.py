@@ -89,11 +89,24 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # 16 years)", abstract), and Davignon A et al. Normal ECG standards for infants and children. Pediatr Cardiol
 # 1979/80;1:123-31 ("2,141 white children aged 0 to 16 years divided into 12 age groups", summary). Neither
 # table's numbers could be checked here against a public copy of either paper, and limits typed from
-# memory are not cited limits: below PAEDIATRIC_BELOW_Y years no range is applied (nothing is flagged and
-# the measurement rules state nothing), and every place that names a range says so
-# (``age_note``: "age 4: paediatric ECG, adult criteria not applied"). From 16 years the adult limits apply;
-# with no age given they apply too, and the range says "age unknown: adult ranges".
+# memory are not cited limits: below PAEDIATRIC_BELOW_Y years the adult rate, axis and lower limits are
+# not applied (every place that names a range says so, ``age_note``). What a child's ECG is still judged
+# by comes from a clinical text that states it in words (Wenning DM, "Normal ECG at Age Intervals", Atlas
+# of Pediatric Emergency Medicine, McGraw-Hill; AccessEmergencyMedicine): a child's PR runs 80-150 ms in
+# younger children and 120-200 ms in adolescents, its QRS stays at or under 80 ms below 8 years and within
+# 100-120 ms in adolescents, so a PR above the adults' 200 ms and a QRS of 120 ms or more are outside a
+# child's range as well (flagged: conservative, a PR of 170 ms or a QRS of 100 ms may be long at 4 years
+# and is not); and the upper limit of the QTc is 490 ms in infancy, 440 ms after 6 months of age. A child's
+# value is flagged only where both the adult and the child's limit call it long: the QTc above the adult
+# limit after 6 months (440 ms lies below it), above 490 ms under 6 months. From
+# 16 years the adult limits apply; with no age given they apply too, and the range says "age unknown:
+# adult ranges".
 PAEDIATRIC_BELOW_Y = 16.0
+# a child's QTc upper limit (not at it: above it) after INFANT_BELOW_Y years, and in infancy (Wenning)
+QTC_CHILD, QTC_INFANT, INFANT_BELOW_Y = 440.0, 490.0, 0.5
+WENNING = "Wenning, Atlas of Pediatric Emergency Medicine"
+# the measurements whose adult upper limit is above a child's, so that it is applied below 16 years
+ADULT_UPPER_KEPT = ("pr_ms", "qrs_ms")
 # The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
 # table shows it as "119.6" (``shown``), not as an unflagged "120"; 120.3 ms shows "120".
 
@@ -178,27 +191,30 @@ def clean_age(age) -> float | None:
 
 def is_paediatric(age) -> bool:
     """True below ``PAEDIATRIC_BELOW_Y`` years (the age the paediatric normal limits cover), where the
-    adult ranges and the measurement rules are not applied; False from it and when the age is unknown."""
+    adult rate, axis and lower limits are not applied (``reference_range``); False from it and when the
+    age is unknown."""
     a = clean_age(age)
     return a is not None and a < PAEDIATRIC_BELOW_Y
 
 
 def age_note(age) -> str:
-    """What a named range says about the patient's age: "age 4: paediatric ECG, adult criteria not
-    applied" below ``PAEDIATRIC_BELOW_Y`` years, "age unknown: adult ranges" with no age, "" for an adult."""
+    """What a named range says about the patient's age: "age 4: paediatric ECG, adult rate, axis and
+    lower limits not applied" below ``PAEDIATRIC_BELOW_Y`` years, "age unknown: adult ranges" with no
+    age, "" for an adult."""
     a = clean_age(age)
     if a is None:
         return "age unknown: adult ranges"
     if a < PAEDIATRIC_BELOW_Y:
-        return f"age {a:.3g}: paediatric ECG, adult criteria not applied"
+        return f"age {a:.3g}: paediatric ECG, adult rate, axis and lower limits not applied"
     return ""
 
 
 def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRange | None:
     """A measurement's reference range as applied to a patient of ``age`` years, or None when it
     has none here: the adult range (its text ending "; age unknown: adult ranges" when ``age`` is
-    None), or, below ``PAEDIATRIC_BELOW_Y`` years, a range without limits (flags nothing) whose text
-    says that the adult criteria are not applied."""
+    None), or, below ``PAEDIATRIC_BELOW_Y`` years, a child's: for PR, QRS and the QTc the adult upper limit
+    alone, which lies above a child's (the QTc under 6 months: ``QTC_INFANT``, above the adult's), for
+    the others none (flags nothing; its text says the adult limits are not applied)."""
     if key in _measure().QTC_KEYS:
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
@@ -211,6 +227,16 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
     if adult is None:
         return None
     if is_paediatric(age):
+        a = clean_age(age)
+        if key in _measure().QTC_KEYS and a < INFANT_BELOW_Y and QTC_INFANT > adult.high:
+            return ReferenceRange(None, QTC_INFANT, f"<= {QTC_INFANT:g} ms under 6 months of age ({WENNING}); "
+                                  "the lower limit not applied")
+        if key in _measure().QTC_KEYS:     # after 6 months a child's 440 ms lies below the adult limit
+            return ReferenceRange(None, adult.high, f"< {adult.high:g} ms ({who}): the adult upper limit, above a "
+                                  f"child's {QTC_CHILD:g} ms ({WENNING}); the lower limit not applied", high_at=True)
+        if key in ADULT_UPPER_KEPT:
+            return ReferenceRange(None, adult.high, f"{adult.cell()} ms: the adult upper limit, above a child's "
+                                  f"({WENNING}); the lower limit not applied", high_at=adult.high_at)
         return ReferenceRange(None, None, age_note(age))
     note = age_note(age)
     return replace(adult, text=f"{adult.text}; {note}") if note else adult
@@ -218,8 +244,8 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
 
 def flag(key: str, value: float | None, sex: str | None = None, age=None) -> str:
     """"high", "low" or "" for a value against its reference range: the comparison the
-    interpretation's rule makes (``interpret`` decides through this function); always "" below
-    ``PAEDIATRIC_BELOW_Y`` years."""
+    interpretation's rule makes (``interpret`` decides through this function); below
+    ``PAEDIATRIC_BELOW_Y`` years only a long PR, a wide QRS or a long QTc is flagged ("high")."""
     ref = reference_range(key, sex, age)
     return ref.flag(value) if ref is not None else ""
 
@@ -227,7 +253,8 @@ def flag(key: str, value: float | None, sex: str | None = None, age=None) -> str
 def outside_range(values: Mapping | None, sex: str | None = None, age=None) -> list[tuple[str, str, str]]:
     """The measurements of ``values`` (key -> value, as ``Measurements.as_dict()`` or the table)
     that the table flags, in the table's order: (label, value with its unit as the table shows it,
-    "high" or "low"), e.g. ("QRS duration", "124 ms", "high"); none below ``PAEDIATRIC_BELOW_Y`` years."""
+    "high" or "low"), e.g. ("QRS duration", "124 ms", "high"); below ``PAEDIATRIC_BELOW_Y`` years by a
+    child's ranges (``reference_range``)."""
     out = []
     for f in _measure().SCALAR_FIELDS if values else ():
         v = values.get(f.key)
@@ -283,8 +310,9 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
 
         sex: "M" or "F" for the QTc reference range (None: the men's, and the range says so).
         age: the patient's age in years for the ranges (``reference_range``): None, the adult ranges,
-            and the range says "age unknown"; below ``PAEDIATRIC_BELOW_Y`` none (nothing flagged, the
-            range says "paediatric ECG, adult criteria not applied" and ref_cell "not applied").
+            and the range says "age unknown"; below ``PAEDIATRIC_BELOW_Y`` a child's (PR and QRS by their
+            adult upper limit, the QTc by a child's; rate and axis: none, the range says "paediatric ECG,
+            adult rate, axis and lower limits not applied" and ref_cell "not applied").
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),

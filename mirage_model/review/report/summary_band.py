@@ -5,9 +5,9 @@ The measurement block is the session's one measurement table
 (``review.measurements.measurement_rows``: the reviewer's edits, recomputed QTc, flags outside
 the cited adult ranges): rate, RR, PR, QRS, QT, QTc by Bazett and by Fridericia (the formula
 named), and the P, QRS and T axes. A value outside its range is bold with an arrow, as in the measurement table after the median beats.
-A child's (under ``review.measurements.PAEDIATRIC_BELOW_Y`` years) never is: the line under the block says
-the adult criteria were not applied, and the interpretation's first line (``paediatric_runs``) says so
-with the models' adult training data.
+A child's (under ``review.measurements.PAEDIATRIC_BELOW_Y`` years) rate and axis never are, its PR, QRS and
+QTc only outside a child's upper limit: the line under the block says so, and the interpretation's first
+line (``paediatric_runs``) says the adult limits were not applied, with the models' adult training data.
 
 The interpretation is ``review.interpret.interpret_prediction`` of the session's statements-model
 prediction (the shipped statements model, run beside the loaded model; else the loaded model's
@@ -35,7 +35,7 @@ from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
-from mirage_model.review.measurements import age_note, clean_age, is_paediatric, why_unmeasured
+from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
 )
@@ -92,9 +92,11 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
     edited = " *: reviewer's value." if any(r["status"] for r in rows.values()) else ""
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
-        # a child's ECG: no range applied, so nothing is bold; said instead of "outside the adult range"
-        kids = f"{age_note(session.age)[:1].upper()}{age_note(session.age)[1:]}, nothing flagged."
-        short = f"Age {clean_age(session.age):.3g}: adult ranges not applied."
+        # a child's ECG: rate and axis unflagged; said instead of "outside the adult range"
+        a = f"{clean_age(session.age):.3g}"
+        kids = (f"Age {a}: paediatric ECG, rate and axis not flagged; bold {arrows}: PR, QRS or QTc outside a "
+                "child's limit (page 3).")
+        short = f"Age {a}: paediatric limits (page 3)."
         return columns, [f"QTc: Bazett QT/sqrt(RR), Fridericia QT/cbrt(RR). {kids}{edited}",
                          f"{kids}{edited} QTc formulas: page 3.", f"{kids}{edited}", f"{short}{edited}"]
     adult = "the adult range" + (" (age unknown)" if clean_age(session.age) is None else "")
@@ -391,10 +393,10 @@ def paediatric_runs(c, age, width: float) -> list[Run]:
 
     a = f"{clean_age(age):.3g}"
     trained = f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
-    options = [f"Paediatric ECG (age {a}): adult criteria not applied, measurements unflagged; {trained}",
-               f"Paediatric ECG (age {a}): adult criteria not applied; {trained}",
-               f"Paediatric ECG (age {a}): adult criteria not applied; models trained on adults (page 3)",
-               f"Age {a}: adult criteria not applied; models trained on adults"]
+    options = [f"Paediatric ECG (age {a}): adult rate, axis and lower limits not applied; {trained}",
+               f"Paediatric ECG (age {a}): adult rate and axis limits not applied; {trained}",
+               f"Paediatric ECG (age {a}): adult rate and axis limits not applied; models trained on adults (page 3)",
+               f"Age {a}: adult rate and axis limits not applied; models trained on adults"]
     runs = [[Run(o, FONT_BOLD, RED)] for o in options]
     return next((r for r in runs if fits(c, r, width)), runs[-1])
 
