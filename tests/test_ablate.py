@@ -143,7 +143,7 @@ def test_a_retrained_variant_that_fails_early_keeps_its_earlier_run(tmp_path, mo
     def fail(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(loop, "_train_epoch", fail)
+    monkeypatch.setattr(loop, "train_epoch", fail)
     args = ablate.ablate_command_parser().parse_args([*base[1:], "--epochs", "2", "--overwrite"])
     with pytest.raises(KeyboardInterrupt):
         ablate.run(args)

@@ -487,7 +487,7 @@ def test_an_overwrite_run_that_fails_before_its_first_model_keeps_the_earlier_ru
     def fail(*args, **kwargs):
         raise stop
 
-    monkeypatch.setattr(loop, "_train_epoch", fail)
+    monkeypatch.setattr(loop, "train_epoch", fail)
     with pytest.raises(type(stop)):
         run_train(train_argv(f"folder:{root}", out, cache, "--epochs", "1", "--seed", "5", "--overwrite",
                              labels=labels))
@@ -507,7 +507,7 @@ def test_an_overwrite_run_replaces_the_earlier_run_once_its_first_model_is_writt
     out = tmp_path / "run"
     shutil.copytree(full_run, out)
     earlier = _files(out)
-    real, epochs = loop._train_epoch, []
+    real, epochs = loop.train_epoch, []
 
     def second_fails(step, loader, epoch, cfg, progress):
         epochs.append(epoch)
@@ -515,7 +515,7 @@ def test_an_overwrite_run_replaces_the_earlier_run_once_its_first_model_is_writt
             raise KeyboardInterrupt
         return real(step, loader, epoch, cfg, progress)
 
-    monkeypatch.setattr(loop, "_train_epoch", second_fails)
+    monkeypatch.setattr(loop, "train_epoch", second_fails)
     with pytest.raises(KeyboardInterrupt):
         run_train(train_argv(f"folder:{root}", out, cache, "--epochs", "2", "--seed", "5", "--overwrite",
                              labels=labels))

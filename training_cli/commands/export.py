@@ -22,7 +22,7 @@ from pathlib import Path
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine.checkpoints import model_path, refuse_earlier_checkpoint
 from training_cli.engine.errors import ConfigError
-from training_cli.engine.looks import _all_looks, _recorded_looks
+from training_cli.engine.looks import all_looks, recorded_looks
 from training_cli.engine.model_card import model_card
 from training_cli.options import add_overwrite_arg, command_parser
 
@@ -162,7 +162,7 @@ def run(args) -> int:
         loaded.name = args.name
     metrics = dict(loaded.metrics or {})
     metrics.pop("cache", None)
-    metrics["test_looks"], _ = _all_looks(_recorded_looks(metrics, folder), test)
+    metrics["test_looks"], _ = all_looks(recorded_looks(metrics, folder), test)
     if not metrics["test_looks"]:
         del metrics["test_looks"]
     if test:

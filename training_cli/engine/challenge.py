@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from training_cli.engine.dataset import Dataset, DatasetError, Item
-from training_cli.engine.headers import _find_headers, _record_id, header_values, read_header_comments
-from training_cli.engine.splits import _assign_splits
+from training_cli.engine.headers import find_headers, header_values, read_header_comments, record_id_of
+from training_cli.engine.splits import assign_splits
 from training_cli.engine.tables import read_label_map
 
 logger = logging.getLogger(__name__)
@@ -20,13 +20,13 @@ LABELMAP_DIR = Path(__file__).resolve().parents[1] / "labelmaps"
 DEFAULT_CHALLENGE_LABELMAP = LABELMAP_DIR / "cinc2021_scored.csv"
 
 
-def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test_frac) -> Dataset:
+def open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test_frac) -> Dataset:
     if task not in ("multilabel", "multiclass"):
         raise DatasetError(f"challenge datasets take task multilabel or multiclass, not {task!r}")
     lmap_path = Path(label_map) if label_map else DEFAULT_CHALLENGE_LABELMAP
     lmap = read_label_map(lmap_path)
     items = []
-    for hea in _find_headers(root):
+    for hea in find_headers(root):
         try:
             meta = read_header_comments(hea)
         except DatasetError as err:
@@ -39,9 +39,9 @@ def _open_challenge(spec, root, task, label_map, split_file, seed, val_frac, tes
         if task == "multiclass" and len(labs) != 1:
             continue
         own = header_values(hea)
-        items.append(Item(_record_id(root, hea), hea, labs, {"age": own.get("age"), "sex": own.get("sex")}))
+        items.append(Item(record_id_of(root, hea), hea, labs, {"age": own.get("age"), "sex": own.get("sex")}))
     classes = sorted({c for it in items for c in it.labels})
-    _assign_splits(items, split_file, seed, val_frac, test_frac)
+    assign_splits(items, split_file, seed, val_frac, test_frac)
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
     return Dataset(spec, "challenge", root, task, task, classes, items, ["age", "sex"],
                    identity={"kind": "challenge", "root": str(root.resolve()), "labelmap": lmap_hash})

@@ -28,9 +28,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from training_cli.engine.challenge import DEFAULT_CHALLENGE_LABELMAP, LABELMAP_DIR, _open_challenge
+from training_cli.engine.challenge import DEFAULT_CHALLENGE_LABELMAP, LABELMAP_DIR, open_challenge
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
-from training_cli.engine.folder import _open_folder
+from training_cli.engine.folder import open_folder
 from training_cli.engine.headers import header_values, read_header_comments
 from training_cli.engine.ptbxl import open_ptbxl
 from training_cli.engine.splits import SPLIT_SPELLINGS, read_split_file
@@ -86,11 +86,11 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
     if kind == "ptbxl":
         ds = open_ptbxl(spec, root, task or "superdiagnostic")
     elif kind == "challenge":
-        ds = _open_challenge(spec, root, task or "multilabel", label_map, split_file, seed, val_frac, test_frac)
+        ds = open_challenge(spec, root, task or "multilabel", label_map, split_file, seed, val_frac, test_frac)
     else:
         if labels is None:
             raise DatasetError(f"{spec}: a folder dataset needs --labels labels.csv")
-        ds = _open_folder(spec, root, task or "multilabel", Path(labels), labs, split_file, seed,
+        ds = open_folder(spec, root, task or "multilabel", Path(labels), labs, split_file, seed,
                           val_frac, test_frac, label_map)
     if not ds.items:
         raise DatasetError(f"{spec}: no labelled records for task {ds.task!r}")

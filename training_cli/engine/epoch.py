@@ -23,7 +23,7 @@ from training_cli.engine.recipes import TrainConfig
 
 
 @dataclass
-class _Step:
+class TrainStep:
     """What one optimisation step needs: the model (``net``: wrapped for DDP), optimiser, schedule,
     scaler, weight average, device, mixed precision, loss settings and the training recipe's switches."""
 
@@ -43,7 +43,7 @@ class _Step:
     augment: bool
 
 
-def _train_epoch(s: _Step, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
+def train_epoch(s: TrainStep, loader, epoch: int, cfg: TrainConfig, progress: bool) -> dict:
     """One pass over the training split -> the epoch's log row (mean losses, learning rate)."""
     s.net.train()
     loader.base_sampler.set_epoch(epoch)

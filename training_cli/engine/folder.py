@@ -17,10 +17,10 @@ from pathlib import Path
 from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_labs_rows
 from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
-from training_cli.engine.headers import _find_headers, _record_id, header_values
-from training_cli.engine.splits import SPLIT_SPELLINGS, _assign_splits
-from training_cli.engine.tables import _id_column, _read_labs, _read_table, _table_text, read_label_map, \
-    table_record_id
+from training_cli.engine.headers import find_headers, header_values, record_id_of
+from training_cli.engine.splits import SPLIT_SPELLINGS, assign_splits
+from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
+    table_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,26 +31,26 @@ def _trailing_parts(record_id: str) -> list[str]:
     return ["/".join(parts[k:]) for k in range(len(parts))]
 
 
-def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
+def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
                  label_map=None) -> Dataset:
     if task not in ("multilabel", "multiclass"):
         raise DatasetError(f"folder datasets take task multilabel or multiclass, not {task!r}")
     # a labels table written with SNOMED-CT codes ("426783006"), or with codes and names mixed: the
     # map names the codes, so that "426783006" and "Sinus rhythm" train as one class
     lmap = read_label_map(label_map) if label_map else {}
-    rows = _read_table(labels_path)
-    id_col = _id_column(labels_path, rows[0].keys())
+    rows = read_table(labels_path)
+    id_col = id_column(labels_path, rows[0].keys())
     lower = {c.strip().lower(): c for c in rows[0].keys()}
     label_col = lower.get("labels") or lower.get("label")
     split_col = lower.get("split")
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col) and c is not None
                   and c.strip()] if not label_col else []
-    headers = _find_headers(root)
+    headers = find_headers(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
     for hea in headers:
-        rid = _record_id(root, hea)
+        rid = record_id_of(root, hea)
         by_id.setdefault(rid, hea)
         by_id.setdefault(hea.stem, hea)
         stems.setdefault(hea.stem, []).append(rid)
@@ -76,7 +76,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                 # a class name may hold a comma, so which was meant is not ours to guess. In a table
                 # whose columns are separated by ';' (a spreadsheet's export in a decimal-comma
                 # locale) a ';' inside the cell would split the row: '|' there
-                sep = "|" if ";" in _table_text(labels_path).partition("\n")[0] else ";"
+                sep = "|" if ";" in table_text(labels_path).partition("\n")[0] else ";"
                 raise DatasetError(f"{labels_path}, line {n}: class {comma!r} holds a comma; separate "
                                    f"classes with {sep!r} ({sep.join(c.strip() for c in comma.split(','))}), "
                                    "or name the class without a comma")
@@ -117,10 +117,10 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     clinical_names: list[str] = []
     labs_match = None
     if labs_path:
-        lab_values, clinical_names = _read_labs(Path(labs_path))
+        lab_values, clinical_names = read_labs(Path(labs_path))
         # a record's row as mirage score and mirage report find it: by its path in the folder
         # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
-        labs_match = match_labs_rows(lab_values, (_record_id(root, h) for h in headers))
+        labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers))
     items = []
     missing_files = []
     ambiguous: list[str] = []
@@ -131,8 +131,8 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     disagree: list[str] = []                      # records whose labs row and header differ in age or sex
     # a row whose id a spreadsheet made a number ("417" for 00417, "1.0" for 1) labels the one record
     # that number names, where unambiguous (``clinical.labs.respelled_rows``), and is said below
-    respelled, _ = respelled_rows([r for r in labels_by_id if r not in by_id], [_record_id(root, h) for h in headers],
-                                  taken={_record_id(root, by_id[r]) for r in labels_by_id if r in by_id})
+    respelled, _ = respelled_rows([r for r in labels_by_id if r not in by_id], [record_id_of(root, h) for h in headers],
+                                  taken={record_id_of(root, by_id[r]) for r in labels_by_id if r in by_id})
     for rid, labs in labels_by_id.items():
         # a row of 0/1 columns that are all 0 is a labelled negative (no AF, no BRADY), kept in a
         # multilabel task; it had been left out, silently, so that a one-column table (AF 0/1)
@@ -147,13 +147,13 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         if hea is None:
             missing_files.append(rid)
             continue
-        if _record_id(root, hea) != rid and len(stems.get(rid, ())) > 1:
+        if record_id_of(root, hea) != rid and len(stems.get(rid, ())) > 1:
             # a row keyed by a file name that two records of the folder share (siteA/1, siteB/1): it had
             # labelled the first found and left the other out, silently; as labs rows, it labels neither
             raise DatasetError(f"{labels_path}: row {rid!r} fits {len(stems[rid])} records "
                                f"({', '.join(stems[rid][:5])}); name each record by its path in the folder "
                                f"(e.g. {stems[rid][0]!r})")
-        path_id = _record_id(root, hea)
+        path_id = record_id_of(root, hea)
         if path_id in labelled:
             # one record named two ways ('siteA/1' and '1'): it had become two items, which could
             # fall into different splits (the same ECG in training and in test)
@@ -185,18 +185,18 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
         raise DatasetError(f"{labels_path}: none of its {len(missing_files)} rows names a record under {root} "
                            f"(ids such as {', '.join(repr(r) for r in missing_files[:3])}); name each record by "
                            f"its path in the folder without the extension, e.g. "
-                           f"{_record_id(root, headers[0])!r}"
-                           f"{near_miss_text(missing_files, (_record_id(root, h) for h in headers))}")
-    if warning := respelled_warning(labels_path, [respelled_note(row, _record_id(root, by_id[rec]))
+                           f"{record_id_of(root, headers[0])!r}"
+                           f"{near_miss_text(missing_files, (record_id_of(root, h) for h in headers))}")
+    if warning := respelled_warning(labels_path, [respelled_note(row, record_id_of(root, by_id[rec]))
                                                   for row, rec in respelled.items() if row in labelled.values()]):
         logger.warning("%s", warning)
     if missing_files:
         logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]),
-                       near_miss_text(missing_files, (_record_id(root, h) for h in headers)))
+                       near_miss_text(missing_files, (record_id_of(root, h) for h in headers)))
     # records in the folder that no row of the table names: they had been left out in silence (a
     # researcher's 70 ECGs trained as 65, nothing said which or why)
-    rowless = [rid for rid in (_record_id(root, h) for h in headers)
+    rowless = [rid for rid in (record_id_of(root, h) for h in headers)
                if rid not in labelled and not any(t in labels_by_id for t in _trailing_parts(rid))]
     if rowless:
         logger.warning("%s: %d of %d records under %s have no row in it and are not used (first: %s)",
@@ -216,7 +216,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
     if split_by_id and all(it.split for it in items):
         pass
     else:
-        _assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
+        assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
     classes = sorted({c for it in items for c in it.labels})
     if items and not classes:
         raise DatasetError(f"{labels_path}: no record found under {root} carries a class (every class "
@@ -227,7 +227,7 @@ def _open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val
                        labels_path, ", ".join(never))
     if labs_match is not None:
         _check_labs(Path(labs_path), lab_values, labs_match, clinical_names, items, no_row,
-                    [_record_id(root, h) for h in headers])
+                    [record_id_of(root, h) for h in headers])
     clinical_names = [n for n in RECORD_FEATURES if n in header_fields and n not in clinical_names] + clinical_names
     _warn_codes(labels_path, classes, label_map)
     ident = {"kind": "folder", "root": str(root.resolve()),

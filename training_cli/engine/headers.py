@@ -38,9 +38,9 @@ def header_values(hea: Path) -> dict:
         return {}
 
 
-def _record_id(root: Path, header: Path) -> str:
+def record_id_of(root: Path, header: Path) -> str:
     return labs_record_id(header, root)
 
 
-def _find_headers(root: Path) -> list[Path]:
+def find_headers(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.hea") if p.is_file())

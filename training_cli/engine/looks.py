@@ -11,9 +11,9 @@ from pathlib import Path
 from training_cli.engine.evaluation import look_record
 
 
-def _looks_of(metrics: dict, test: dict | None) -> tuple[list[dict], int | None]:
-    """``_all_looks`` of the looks ``metrics`` (a checkpoint's) records."""
-    return _all_looks(list(metrics.get("test_looks") or []), test)
+def looks_of(metrics: dict, test: dict | None) -> tuple[list[dict], int | None]:
+    """``all_looks`` of the looks ``metrics`` (a checkpoint's) records."""
+    return all_looks(list(metrics.get("test_looks") or []), test)
 
 
 def _same_look(a: dict, b: dict) -> bool:
@@ -28,7 +28,7 @@ def _same_look(a: dict, b: dict) -> bool:
     return a.get("n") == b.get("n")
 
 
-def _all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int | None]:
+def all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int | None]:
     """The looks at the test split a checkpoint records, with the one behind ``test`` (--test-metrics)
     added unless it is one of them -> (all looks, index of ``test``'s; None without ``test``)."""
     looks = [dict(look) for look in recorded]
@@ -41,7 +41,7 @@ def _all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int
     return looks + [mine], len(looks)
 
 
-def _recorded_looks(metrics: dict, folder: Path) -> list[dict]:
+def recorded_looks(metrics: dict, folder: Path) -> list[dict]:
     """The looks at the test split that a checkpoint records: its "test_looks"; a checkpoint older than
     that field, the test metrics an earlier export merged in, or the run's own OUT/test/metrics.json
     beside OUT/model (written by `mirage train` when it scored the test split)."""
@@ -58,7 +58,7 @@ def _recorded_looks(metrics: dict, folder: Path) -> list[dict]:
     return []
 
 
-def _looks_text(looks: list[dict], mine: int | None, stated: int | None) -> str:
+def looks_text(looks: list[dict], mine: int | None, stated: int | None) -> str:
     """How often the test split was scored, as the card says it beside the figures."""
     if stated is not None:             # the user's count (--test-looks)
         return "evaluated once" if stated == 1 else \

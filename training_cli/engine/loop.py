@@ -5,8 +5,8 @@ validation split only; the selected model is then evaluated once on the test spl
 ``cfg.out``: config.json, model/, last/ (resume state), log.csv, log.jsonl, curves.png,
 skipped.csv, summary.json and test/ (see ``mirage train --help``).
 
-One optimisation epoch is ``epoch._train_epoch``; the selected model is saved with its provenance by
-``provenance._save_model``; the run's files are written by ``runlog``.
+One optimisation epoch is ``epoch.train_epoch``; the selected model is saved with its provenance by
+``provenance.save_model``; the run's files are written by ``runlog``.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from training_cli.engine.data import CachedSplit, class_weights, clean_rows, enc
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.earlier_run import ASIDE, EarlierRun
-from training_cli.engine.epoch import _Step, _train_epoch
+from training_cli.engine.epoch import TrainStep, train_epoch
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
-from training_cli.engine.provenance import _record_test_look, _save_model
+from training_cli.engine.provenance import record_test_look, save_model
 from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfig, TrainConfig, build_model_for, \
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
@@ -202,7 +202,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                     len(splits["train"]), len(splits["val"]), len(splits["test"]), len(skipped), steps_per_epoch,
                     cache.path, "reused" if cache.reused else f"built in {cache.build_s:.0f} s")
 
-    step = _Step(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
+    step = TrainStep(net, model, opt, sched, scaler, ema, device, amp, loss_cfg, weights, task_type, consistency,
                  cfg.consistency_faults, cfg.augment)
     val_y = M.as_multilabel(all_targets[splits["val"]], K)
     if dist.main:
@@ -210,7 +210,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     val_metrics: dict = {}             # the last epoch's (the split is fixed: the same classes without an AUROC)
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.time()
-        row = _train_epoch(step, train_loader, epoch, cfg, progress)
+        row = train_epoch(step, train_loader, epoch, cfg, progress)
         train_s = time.time() - t0
         if dist.main:
             idx, probs = predict(kept, val_loader, device, amp, progress, desc="validate")
@@ -235,7 +235,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 thresholds = (M.best_f1_thresholds(val_y, probs) if task_type == "multilabel"
                               else np.full(K, 0.5))
                 vm_thr = M.compute_metrics(val_y, probs, ds.classes, thresholds, task_type)
-                _save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
+                save_model(out / "model", kept, model_type, task_type, ds, schema, pcfg, rcfg, thresholds,
                             cfg, t_start, {"val": vm_thr, "best_epoch": epoch + 1, **run_meta},
                             coverage=clinical_coverage, class_counts=class_counts)
             runlog.write_epoch_log(out, history)
@@ -270,7 +270,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                                        n_boot=cfg.bootstrap, progress=progress, prepared=(ds, cache, skipped),
                                        batch_size=cfg.batch_size, seed=cfg.seed)
             summary["test_macro_auroc"] = test["macro"]["auroc"]
-            _record_test_look(out / "model", test)
+            record_test_look(out / "model", test)
         runlog.write_json(out / "summary.json", summary)
         logger.info("done in %.0f s: best val macro AUROC %s (epoch %d)%s; %d records skipped; outputs in %s",
                     duration, "undefined (selected by val loss)" if best_auroc is None

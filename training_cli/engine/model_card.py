@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
-from training_cli.engine.looks import _looks_of, _looks_text
+from training_cli.engine.looks import looks_of, looks_text
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
@@ -237,7 +237,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
     if test:
         lines += [
             f"Test split ({test.get('split', 'test')}, n={test['n']}, "
-            + _looks_text(*_looks_of(metrics, test), test_looks)
+            + looks_text(*looks_of(metrics, test), test_looks)
             + "), with percentile bootstrap 95% intervals"
             + (f"; command: `{evaluate_command}`" if evaluate_command else ""),
             "",

@@ -13,10 +13,10 @@ from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine import runlog
 from training_cli.engine.evaluation import look_record
 from training_cli.engine.recipes import TrainConfig
-from training_cli.engine.tables import _id_column, _read_table, table_record_id
+from training_cli.engine.tables import id_column, read_table, table_record_id
 
 
-def _record_test_look(folder: Path, test: dict) -> None:
+def record_test_look(folder: Path, test: dict) -> None:
     """Record in the selected checkpoint that the run scored the test split (once, here): an export
     quoting a later evaluation then says the test split was looked at twice."""
     loaded = load_checkpoint(folder)
@@ -31,7 +31,7 @@ def _record_test_look(folder: Path, test: dict) -> None:
 def _split_source(cfg: TrainConfig, ds) -> str:
     """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
 
-    A folder dataset takes its labels file's ``split`` column first (``folder._open_folder``): a split
+    A folder dataset takes its labels file's ``split`` column first (``folder.open_folder``): a split
     file or the seed only decide the records the column leaves without one.
     """
     if ds.kind == "ptbxl":
@@ -39,9 +39,9 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     seeded = f"seeded random split (seed {cfg.seed})"
     in_column: set[str] = set()
     if ds.kind == "folder" and cfg.labels:
-        rows = _read_table(Path(cfg.labels))
+        rows = read_table(Path(cfg.labels))
         col = {c.strip().lower(): c for c in rows[0].keys()}.get("split")
-        id_col = _id_column(Path(cfg.labels), rows[0].keys())
+        id_col = id_column(Path(cfg.labels), rows[0].keys())
         for row in rows if col else ():
             if (row[col] or "").strip():
                 in_column.add(table_record_id(row[id_col]))
@@ -54,7 +54,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     return rest
 
 
-def _save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
+def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                 metrics, coverage: dict | None = None, class_counts: dict | None = None):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from training_cli.engine.dataset import SPLITS, DatasetError, Item
-from training_cli.engine.tables import _id_column, _read_table, table_record_id
+from training_cli.engine.tables import id_column, read_table, table_record_id
 
 # how people write the splits ("Validation", "training")
 SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training": "train", "testing": "test"}
@@ -18,8 +18,8 @@ SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training"
 def read_split_file(path: str | Path) -> dict[str, str]:
     """CSV ``record_id,split`` -> {record id: split}."""
     path = Path(path)
-    rows = _read_table(path)
-    id_col = _id_column(path, rows[0].keys())
+    rows = read_table(path)
+    id_col = id_column(path, rows[0].keys())
     lower = {c.strip().lower(): c for c in rows[0].keys()}
     if "split" not in lower:
         raise DatasetError(f"{path}: needs a split column (train/val/test)")
@@ -38,7 +38,7 @@ def read_split_file(path: str | Path) -> dict[str, str]:
     return out
 
 
-def _assign_splits(items: list[Item], split_file, seed: int, val_frac: float, test_frac: float,
+def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, test_frac: float,
                    keep_existing: bool = False) -> None:
     if split_file:
         table = read_split_file(split_file)

@@ -18,7 +18,7 @@ def read_label_map(path: str | Path) -> dict[str, str]:
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: label map not found")
-    with io.StringIO(_table_text(path), newline="") as f:
+    with io.StringIO(table_text(path), newline="") as f:
         reader = csv.DictReader(f)
         cols = {c.lower().strip(): c for c in reader.fieldnames or []}
         code_col = cols.get("snomed_ct") or cols.get("snomedctcode") or cols.get("code")
@@ -35,7 +35,7 @@ def read_label_map(path: str | Path) -> dict[str, str]:
     return out
 
 
-def _table_text(path: Path) -> str:
+def table_text(path: Path) -> str:
     """A user's CSV table as text (``clinical.read_table_text``: UTF-8, a non-UTF-8 file refused
     naming its line)."""
     try:
@@ -50,7 +50,7 @@ class _Rows(list):
     lines: list[int]
 
 
-def _read_table(path: Path) -> _Rows:
+def read_table(path: Path) -> _Rows:
     """A labels table or a split file as rows of {column: cell}; ``rows.lines`` holds each row's line
     in the file (a first line "sep=;", Excel's separator declaration, is honoured and counted).
 
@@ -60,7 +60,7 @@ def _read_table(path: Path) -> _Rows:
     """
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
-    text = _table_text(path)
+    text = table_text(path)
     first, _, rest = text.partition("\n")
     top, sep = clinical.separator_line(first.rstrip("\r"))
     if top:
@@ -108,7 +108,7 @@ def table_record_id(cell: str | None) -> str:
     return Path(rid).with_suffix("").as_posix() if rid.endswith((".hea", ".mat", ".dat")) else rid
 
 
-def _id_column(path: Path, columns) -> str:
+def id_column(path: Path, columns) -> str:
     """The record id column: one named record_id, record, id, ecg_id, filename or file, else the first
     column, as a labs table reads it ("ECG-Nr", "Patient ID": a spreadsheet's own name had been refused
     in a labels table while the labs table beside it took it), unless that one is the labels or split."""
@@ -121,7 +121,7 @@ def _id_column(path: Path, columns) -> str:
     raise DatasetError(f"{path}: no record id column (name the first column record_id); columns are {columns}")
 
 
-def _read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:
+def read_labs(path: Path) -> tuple[dict[str, dict], list[str]]:
     """labs.csv -> ({record id: {feature: value or (value, unit)}}, feature names).
 
     Uses ``clinical.read_labs_table`` (the one reader of lab tables) when the library has it.
