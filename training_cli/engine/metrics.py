@@ -123,7 +123,10 @@ def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
         f1 = 2 * tp[last] / (tp[last] + fp[last] + yk.sum())
         j = int(np.argmax(f1))
         hi = ps[last[j]]
-        lo = ps[last[j] + 1] if last[j] + 1 < len(ps) else hi - 1e-6
+        # below the lowest score (every record positive): a little below it, but never below 0, where a
+        # lowest probability under 1e-6 (a sigmoid's output for a confident negative) had given a threshold such as
+        # -5e-7, which mirage calibrate printed "-0.000"
+        lo = ps[last[j] + 1] if last[j] + 1 < len(ps) else max(hi - 1e-6, 0.0)
         out[k] = float(0.5 * (hi + lo))
     return out
 
