@@ -55,6 +55,16 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
                    "challenge datasets (default: the 2021 scored classes); folder datasets: names the "
                    "codes written in --labels")
     g.add_argument("--split-file", default=None, help="CSV record_id,split (train/val/test)")
+    g.add_argument("--group-by", default=None, metavar="COLUMN",
+                   help="folder datasets: the labels table's column of patient ids; the seeded split keeps each "
+                        "patient's records in one split (default: the first column named patient_id, patient, "
+                        "patient_no, patient_number, patient_nr, mrn, subject_id, subject, participant_id, "
+                        "participant, person_id, patienten_id, patientennummer or patienten_nr, in any case, "
+                        "with blanks, '-' or '_' or none; 'record': split by record)")
+    g.add_argument("--split-method", default=None, choices=("stratified", "random"),
+                   help="the seeded split: 'stratified' (default: iterative stratification by patient) or "
+                        "'random' (the record-by-record split of runs made before it; a model's own data and a "
+                        "resumed run are split as they were without this option)")
     g.add_argument("--cache-dir", default=None, help="input cache folder (default $MIRAGE_CACHE if set, else ~/.cache/mirage)")
     g.add_argument("--limit", type=int, default=0,
                    help="debug: first N records of each split (0, the default: all records; negative: refused)")

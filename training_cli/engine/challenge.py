@@ -20,7 +20,8 @@ LABELMAP_DIR = Path(__file__).resolve().parents[1] / "labelmaps"
 DEFAULT_CHALLENGE_LABELMAP = LABELMAP_DIR / "cinc2021_scored.csv"
 
 
-def open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test_frac) -> Dataset:
+def open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test_frac,
+                   split_method: str = "stratified") -> Dataset:
     if task not in ("multilabel", "multiclass"):
         raise DatasetError(f"challenge datasets take task multilabel or multiclass, not {task!r}")
     lmap_path = Path(label_map) if label_map else DEFAULT_CHALLENGE_LABELMAP
@@ -41,7 +42,8 @@ def open_challenge(spec, root, task, label_map, split_file, seed, val_frac, test
         own = header_values(hea)
         items.append(Item(record_id_of(root, hea), hea, labs, {"age": own.get("age"), "sex": own.get("sex")}))
     classes = sorted({c for it in items for c in it.labels})
-    assign_splits(items, split_file, seed, val_frac, test_frac)
+    # a Challenge header names no patient: the records are split one by one
+    info = assign_splits(items, split_file, seed, val_frac, test_frac, method=split_method)
     lmap_hash = hashlib.sha256(lmap_path.read_bytes()).hexdigest()[:16]
     return Dataset(spec, "challenge", root, task, task, classes, items, ["age", "sex"],
-                   identity={"kind": "challenge", "root": str(root.resolve()), "labelmap": lmap_hash})
+                   identity={"kind": "challenge", "root": str(root.resolve()), "labelmap": lmap_hash}, split_info=info)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
 from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
+from training_cli.engine.splits import BY_RECORD
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class DataOptions:
     train_limit: int = 0             # a seeded random subset of N training records (0: all)
     workers: int = 0                 # processes for preprocessing and loading
     seed: int = 0                    # seed of random splits
+    group_by: str | None = None      # folder datasets: the labels table's patient column (None: found; "record")
+    split_method: str | None = None  # "stratified" (None: unless a model or a resumed run was split otherwise), "random"
 
     def __post_init__(self):
         # a negative count used to open an empty dataset and fail later on an empty cache or split
@@ -262,7 +265,9 @@ def check_model_labels(model_labels, ds) -> None:
                        ds.task)
 
 
-_SEEDED = re.compile(r"seeded random split \(seed (-?[0-9]+)\)")
+# a seeded split in a checkpoint's provenance "splits": stratified (by patient or record) or, in models
+# made before stratification, random
+_SEEDED = re.compile(r"(?:seeded random split|stratified split by \w+) \(seed (-?[0-9]+)[);]")
 
 
 def _same_root(spec: str, ds) -> bool:
@@ -284,7 +289,7 @@ def _same_root(spec: str, ds) -> bool:
 def check_split_seed(provenance, options: DataOptions, ds, model: str = "the model") -> None:
     """Refuse to split a model's own data with another seed than the one it was trained with.
 
-    A seeded random split (Challenge and folder datasets) depends on ``--seed``: a model trained with
+    A seeded split (Challenge and folder datasets) depends on ``--seed``: a model trained with
     ``--seed 5`` and evaluated or calibrated with the default 0 on the same folder gets a "test" or
     "val" split made mostly of its own training records, and its figures look good for that reason
     alone. PTB-XL's folds, a split file and a labels table's ``split`` column do not depend on it.
@@ -303,7 +308,7 @@ def check_split_seed(provenance, options: DataOptions, ds, model: str = "the mod
         return
     seed = int(found.group(1))
     if seed != options.seed:
-        raise ConfigError(f"error: {model} was trained on a seeded random split of {prov.get('data')} "
+        raise ConfigError(f"error: {model} was trained on a seeded split of {prov.get('data')} "
                           f"(seed {seed}); --seed {options.seed} splits these records otherwise, so its val "
                           f"and test splits would hold records the model was trained on: give --seed {seed}")
 
@@ -327,18 +332,70 @@ def check_label_map(provenance, options: DataOptions, ds, model: str = "the mode
                       "labelled by code count as negatives of every class")
 
 
+def recorded_split(provenance) -> tuple[str, str | None] | None:
+    """How a checkpoint's own data was split when the split was seeded: (method, patient column or
+    None), ``("random", None)`` for a model made before stratification, None when its split came from
+    PTB-XL's folds, a split file or a split column alone."""
+    prov = provenance or {}
+    if prov.get("split_method"):
+        return prov["split_method"], prov.get("group_by")
+    if "seeded random split (seed" in str(prov.get("splits", "")):
+        return "random", None
+    return None
+
+
+def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
+    """The options that split ``ds`` as the models' own data was split, where the options leave the
+    method and the patient column to find and the dataset was split otherwise (a model trained
+    before stratification: the earlier random split); None when nothing is to change.
+
+    Raises:
+        ConfigError: the models were split in two ways, or --split-method / --group-by ask for another.
+    """
+    info = ds.split_info
+    if options.split_file or info is None or info.method not in ("stratified", "random"):
+        return None
+    wanted = {recorded_split(prov) for _, prov in models if _same_root(prov.get("data", "") if prov else "", ds)}
+    wanted.discard(None)
+    if not wanted:
+        return None
+    if len(wanted) > 1:
+        raise ConfigError(f"error: the models were trained on {ds.spec} split in different ways "
+                          f"({'; '.join(f'{m} by {g or BY_RECORD}' for m, g in sorted(wanted, key=str))}); score them "
+                          "one at a time")
+    method, group = wanted.pop()
+    if method == info.method and (method == "random" or group == info.group_column):
+        return None
+    flag = f"--split-method {method}" + ("" if method == "random" else f" --group-by {group or BY_RECORD}")
+    if options.split_method is not None or options.group_by is not None:
+        raise ConfigError(f"error: {models[0][0]} was trained on a {method} split of {ds.spec}"
+                          f"{'' if method == 'random' else f' by {group or BY_RECORD}'}; this split is "
+                          f"{info.method} by {info.group_column or BY_RECORD}, so its val and test splits would "
+                          f"hold records the model was trained on: give {flag}")
+    logger.info("%s was trained on a %s split of these records (%s): split so here", models[0][0], method,
+                "by record, as before stratification" if method == "random" else f"by {group or BY_RECORD}")
+    return replace(options, split_method=method, group_by=None if method == "random" else group or BY_RECORD)
+
+
 def open_index(options: DataOptions, model_labels=None, models=()):
     """The dataset named by ``options`` (its records, labels and splits; no signal read, no cache
     built), cut to ``options.limit``; ``model_labels`` and ``models`` as ``open_data`` checks them.
+    A model's own data is split as it was trained on it (``_split_as_trained``).
 
     Raises:
         DataError, ConfigError: as ``open_data``.
     """
-    try:
-        ds = open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
-                          label_map=options.label_map, split_file=options.split_file, seed=options.seed)
-    except DatasetError as err:
-        raise DataError(f"error: {err}") from None
+    def opened(options):
+        try:
+            return open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,
+                                label_map=options.label_map, split_file=options.split_file, seed=options.seed,
+                                group_by=options.group_by, split_method=options.split_method or "stratified")
+        except DatasetError as err:
+            raise DataError(f"error: {err}") from None
+
+    ds = opened(options)
+    if models and (as_trained := _split_as_trained(options, ds, list(models))) is not None:
+        ds = opened(as_trained)
     if model_labels is not None:
         check_model_labels(model_labels, ds)
     for name, provenance in models:
@@ -370,7 +427,8 @@ def check_splits(ds, options: DataOptions, needed=("train", "val")) -> None:
         fix = f"mark some records {marks} in {options.split_file}"
     elif kind == "folder":
         fix = (f"mark some records {marks} in the split column of {options.labels or 'the labels table'} "
-               "(or give a --split-file); without a split column the records are split 80/10/10 by --seed")
+               "(or give a --split-file); without a split column the records are split 80/10/10 by --seed, "
+               "by patient where the table names them")
     elif kind == "ptbxl":
         fix = "PTB-XL's folds 1-8 are the training split and fold 9 the validation split: use a root that has them"
     else:

@@ -53,6 +53,7 @@ class Dataset:
         items: the records, in a fixed order.
         clinical_names: the clinical features present in ``Item.clinical``.
         identity: what the cache hashes to know the records (kind, resolved root, options).
+        split_info: how the splits were made (``splits.SplitInfo``; None for PTB-XL's folds).
     """
 
     spec: str
@@ -64,6 +65,7 @@ class Dataset:
     items: list[Item]
     clinical_names: list[str]
     identity: dict = field(default_factory=dict)
+    split_info: object = None
 
     def split_indices(self, split: str) -> np.ndarray:
         """Indices (into ``items``) of one split, in order. (N_split,) int64."""
@@ -93,7 +95,7 @@ class Dataset:
                 seen[it.split] += 1
                 kept.append(it)
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity, limit=n))
+                       kept, list(self.clinical_names), dict(self.identity, limit=n), self.split_info)
 
     def drop(self, record_ids: set[str]) -> "Dataset":
         """A copy without the given records (those that failed to load)."""
@@ -101,7 +103,7 @@ class Dataset:
             return self
         kept = [it for it in self.items if it.record_id not in record_ids]
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
-                       kept, list(self.clinical_names), dict(self.identity))
+                       kept, list(self.clinical_names), dict(self.identity), self.split_info)
 
     def summary(self) -> str:
         counts = {s: int((np.array([it.split for it in self.items]) == s).sum()) for s in SPLITS}

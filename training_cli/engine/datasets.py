@@ -61,7 +61,7 @@ def parse_spec(spec: str) -> tuple[str, Path]:
 def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | None = None,
                  labs: str | Path | None = None, label_map: str | Path | None = None,
                  split_file: str | Path | None = None, seed: int = 0, val_frac: float = 0.1,
-                 test_frac: float = 0.1) -> Dataset:
+                 test_frac: float = 0.1, group_by: str | None = None, split_method: str = "stratified") -> Dataset:
     """Open a dataset from its spec.
 
     Args:
@@ -76,7 +76,11 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
         label_map: challenge datasets: CSV ``snomed_ct,class[,description]`` (default: the 2021
             scored classes).
         split_file: CSV ``record_id,split`` (train/val/test) overriding seeded splits.
-        seed, val_frac, test_frac: seeded random split (challenge/folder without a split).
+        seed, val_frac, test_frac: the seeded split (challenge/folder records without a split).
+        group_by: folder datasets: the labels table's column of patient ids (default: the first of
+            ``splits.PATIENT_COLUMNS`` found; "record": split by record).
+        split_method: "stratified" (``splits.iterative_stratification``, by patient) or "random"
+            (the split of runs made before it).
 
     Raises:
         DatasetError: missing files, unknown task, no labelled records (message names the file).
@@ -86,15 +90,18 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
     if kind == "ptbxl":
         ds = open_ptbxl(spec, root, task or "superdiagnostic")
     elif kind == "challenge":
-        ds = open_challenge(spec, root, task or "multilabel", label_map, split_file, seed, val_frac, test_frac)
+        ds = open_challenge(spec, root, task or "multilabel", label_map, split_file, seed, val_frac, test_frac,
+                            split_method)
     else:
         if labels is None:
             raise DatasetError(f"{spec}: a folder dataset needs --labels labels.csv")
         ds = open_folder(spec, root, task or "multilabel", Path(labels), labs, split_file, seed,
-                          val_frac, test_frac, label_map)
+                         val_frac, test_frac, label_map, group_by, split_method)
     if not ds.items:
         raise DatasetError(f"{spec}: no labelled records for task {ds.task!r}")
     logger.info("dataset %s", ds.summary())
+    if ds.split_info is not None:
+        logger.info("split: %s", ds.split_info.describe())
     return ds
 
 

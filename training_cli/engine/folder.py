@@ -1,6 +1,7 @@
 """``folder:ROOT``: any WFDB/Challenge records under ROOT with a labels table (``--labels labels.csv``)
 and optionally a labs table (``--labs labs.csv``), the way a hospital group brings ECGs plus
-laboratory results. Splits by a ``split`` column in the labels table, a split file, or a seed.
+laboratory results. Splits by a ``split`` column in the labels table, a split file, or a seed (by
+patient where the labels table names them: ``splits``).
 
 Every record is named by its path in the folder without the extension (``siteA/1``); a row may name
 it by a shorter trailing part (``1``) that fits no other record. What a table says that does not fit
@@ -18,7 +19,7 @@ from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_la
 from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_headers, header_values, record_id_of
-from training_cli.engine.splits import SPLIT_SPELLINGS, assign_splits
+from training_cli.engine.splits import SPLIT_SPELLINGS, assign_splits, patient_column
 from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
     table_text
 
@@ -32,7 +33,7 @@ def _trailing_parts(record_id: str) -> list[str]:
 
 
 def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_frac, test_frac,
-                 label_map=None) -> Dataset:
+                label_map=None, group_by: str | None = None, split_method: str = "stratified") -> Dataset:
     if task not in ("multilabel", "multiclass"):
         raise DatasetError(f"folder datasets take task multilabel or multiclass, not {task!r}")
     # a labels table written with SNOMED-CT codes ("426783006"), or with codes and names mixed: the
@@ -43,9 +44,11 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     lower = {c.strip().lower(): c for c in rows[0].keys()}
     label_col = lower.get("labels") or lower.get("label")
     split_col = lower.get("split")
+    # the patients' ids (PATIENT_COLUMNS, or --group-by): one patient's records are split together
+    patient_col = patient_column(rows[0].keys(), labels_path, group_by, taken=(id_col, label_col, split_col))
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
-    class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col) and c is not None
-                  and c.strip()] if not label_col else []
+    class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col, patient_col)
+                  and c is not None and c.strip()] if not label_col else []
     headers = find_headers(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
@@ -56,6 +59,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         stems.setdefault(hea.stem, []).append(rid)
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
+    patient_by_id: dict[str, str] = {}
     line_of: dict[str, int] = {}
     spelled: dict[str, tuple[str, int]] = {}       # a class name in lower case -> (as first written, line)
     for n, row in zip(rows.lines, rows):
@@ -107,6 +111,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                 raise DatasetError(f"{labels_path}, line {n}: class {c!r} differs from {first[0]!r} (line "
                                    f"{first[1]}) only in case or blanks; write each class one way")
         labels_by_id[rid] = labs
+        if patient_col and (row[patient_col] or "").strip():
+            patient_by_id[rid] = " ".join(row[patient_col].split())
         if split_col and (row[split_col] or "").strip():
             s = row[split_col].strip().lower()
             s = SPLIT_SPELLINGS.get(s, s)
@@ -213,10 +219,18 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     if ambiguous:
         raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
                            f"{'; '.join(ambiguous[:3])})")
-    if split_by_id and all(it.split for it in items):
-        pass
-    else:
-        assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id))
+    info = assign_splits(items, None if split_by_id and all(it.split for it in items) else split_file, seed,
+                         val_frac, test_frac, keep_existing=bool(split_by_id), patients=patient_by_id,
+                         method="column" if split_by_id and all(it.split for it in items) else split_method,
+                         group_column=patient_col, table=labels_path.name, looked_for=group_by is None)
+    if patient_col and len(patient_by_id) < len(line_of):
+        logger.warning("%s: %d of %d rows give no %s; each such record is split as a patient of its own",
+                       labels_path, len(line_of) - len(patient_by_id), len(line_of), patient_col)
+    if info.across:
+        # a split file or the split column put one patient's records in two splits: the figures on
+        # the later split are then partly measured on that patient's training records
+        logger.warning("%s: %d patients (%s) have records in more than one split", split_file or labels_path,
+                       info.across, patient_col)
     classes = sorted({c for it in items for c in it.labels})
     if items and not classes:
         raise DatasetError(f"{labels_path}: no record found under {root} carries a class (every class "
@@ -233,7 +247,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     ident = {"kind": "folder", "root": str(root.resolve()),
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
              **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
-    return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident)
+    return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info)
 
 
 def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:

@@ -11,10 +11,12 @@ One optimisation epoch is ``epoch.train_epoch``; the selected model is saved wit
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,7 @@ from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfi
     init_weights_from, param_groups, warmup_cosine
 from training_cli.engine.resume import load_resume_state, save_resume_state
 from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
+from training_cli.engine.splits import BY_RECORD, split_digest
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +73,13 @@ def train(cfg: TrainConfig) -> int:
     out = Path(cfg.out).expanduser()
     _check_outputs(out, cfg.resume or cfg.overwrite)
     progress = dist.main and not cfg.no_progress
+    if cfg.resume:
+        cfg = _split_as_stopped(cfg, out / "last")
     # the records and their splits first: an empty training or validation split is refused before
     # the cache is built or anything is written
     index = open_index(cfg.data_options())
+    if cfg.resume:
+        _check_split_kept(index, out / "last")
     check_splits(index, cfg.data_options())
     earlier = None
     if dist.main:
@@ -245,7 +252,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                 logger.warning("could not draw learning curves: %s", err)
             save_resume_state(out / "last", model, opt, sched, scaler, epoch + 1,
                               {"history": history, "best": best, "total_steps": total_steps,
-                               "args": cfg.to_dict()}, ema)
+                               "args": cfg.to_dict(), "split": split_state(index)}, ema)
             if earlier is not None and (out / "model" / "config.json").is_file():
                 earlier.discard()       # this run has a model and a resume state of its own now
         dist.barrier()
@@ -311,6 +318,62 @@ def _check_outputs(out: Path, replace_model: bool = False) -> None:
         raise ConfigError(f"error: --out {out}: {out / 'model'} holds the model of an earlier run; give "
                           "--resume to continue that run, --overwrite to train a new model in its place, "
                           "or another --out")
+
+
+def split_state(ds) -> dict:
+    """What the resume state keeps of the run's split: its method, its patient column and a digest
+    of every record's split (``splits.split_digest``)."""
+    info = ds.split_info
+    return {"method": info.method if info is not None else None,
+            "group_by": info.group_column if info is not None else None, "digest": split_digest(ds.items)}
+
+
+def _stopped_state(last: Path) -> dict | None:
+    try:
+        return json.loads((last / "state.json").read_text())
+    except (OSError, ValueError):
+        return None                  # _resume says so, after the checks that need no state
+
+
+def _split_as_stopped(cfg: TrainConfig, last: Path) -> TrainConfig:
+    """The configuration that splits the records as the stopped run did: a run stopped before
+    stratification (its state records no split) was split record by record (``--split-method
+    random``); a later one as its state says.
+
+    Raises:
+        ConfigError: --split-method or --group-by ask for another split than the stopped run's.
+    """
+    state = _stopped_state(last)
+    if state is None:
+        return cfg
+    kept = state.get("split")
+    method, group = ("random", None) if kept is None else (kept.get("method"), kept.get("group_by"))
+    if method not in ("stratified", "random"):
+        return cfg                   # PTB-XL's folds, a split file or a split column: the options say it
+    same = (cfg.split_method in (None, method)
+            and (method == "random" or cfg.group_by is None or cfg.group_by == (group or BY_RECORD)))
+    if not same:
+        raise ConfigError(f"--resume: the stopped run in {last.parent} was split {method}"
+                          f"{'' if method == 'random' else f' by {group or BY_RECORD}'}"
+                          f"{' (before stratification)' if kept is None else ''}; resume it without "
+                          "--split-method and --group-by, or train anew with --overwrite")
+    if kept is None and cfg.split_method is None:
+        logger.info("--resume: the stopped run was made before stratified splits; its records keep their "
+                    "random split (--split-method random)")
+    return replace(cfg, split_method=method, group_by=None if method == "random" else group or BY_RECORD)
+
+
+def _check_split_kept(ds, last: Path) -> None:
+    """Refuse to resume a run whose records now split otherwise (a labels table edited since).
+
+    Raises:
+        ConfigError: the stopped run's split digest differs from this one's.
+    """
+    kept = (_stopped_state(last) or {}).get("split")
+    if kept and kept.get("digest") and kept["digest"] != split_digest(ds.items):
+        raise ConfigError(f"--resume: the records of {ds.spec} split otherwise than when the run in {last.parent} "
+                          "stopped (its labels table, split file or records changed): its model was chosen on "
+                          "another validation split; train anew with --overwrite")
 
 
 def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: dict, dist: Dist):

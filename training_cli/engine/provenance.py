@@ -13,6 +13,7 @@ from mirage_model.checkpoint import load_checkpoint, save_checkpoint
 from training_cli.engine import runlog
 from training_cli.engine.evaluation import look_record
 from training_cli.engine.recipes import TrainConfig
+from training_cli.engine.splits import SPLIT_METHODS
 from training_cli.engine.tables import id_column, read_table, table_record_id
 
 
@@ -36,7 +37,9 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     """
     if ds.kind == "ptbxl":
         return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
-    seeded = f"seeded random split (seed {cfg.seed})"
+    info = getattr(ds, "split_info", None)
+    seeded = info.describe() if info is not None else f"seeded random split (seed {cfg.seed})"
+    notes = info.notes() if info is not None else ""
     in_column: set[str] = set()
     if ds.kind == "folder" and cfg.labels:
         rows = read_table(Path(cfg.labels))
@@ -47,15 +50,15 @@ def _split_source(cfg: TrainConfig, ds) -> str:
                 in_column.add(table_record_id(row[id_col]))
     labels = Path(cfg.labels).name if cfg.labels else ""
     if in_column and all(it.record_id in in_column for it in ds.items):
-        return f"the split column of {labels}"
-    rest = f"split file {cfg.split_file}" if cfg.split_file else seeded
+        return f"the split column of {labels}{notes}"
+    rest = f"split file {cfg.split_file}{notes}" if cfg.split_file else seeded
     if in_column and not cfg.split_file:
         return f"the split column of {labels}; records without one: {rest}"
     return rest
 
 
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
-                metrics, coverage: dict | None = None, class_counts: dict | None = None):
+               metrics, coverage: dict | None = None, class_counts: dict | None = None):
     provenance = {
         "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
@@ -68,6 +71,9 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
                    **({"consistency_faults": cfg.consistency_faults} if cfg.consistency else {}),
                    "init_from": cfg.init_from},
         "splits": _split_source(cfg, ds),
+        # how a seeded split was made, so that evaluate and calibrate split the model's data the same way
+        **({"split_method": ds.split_info.method, "group_by": ds.split_info.group_column}
+           if getattr(ds, "split_info", None) is not None and ds.split_info.method in SPLIT_METHODS else {}),
         # what the model card says of the training data (``model_card``): never PTB-XL's story
         # for another dataset
         "data_kind": ds.kind, "data_root": Path(ds.root).name,

@@ -70,6 +70,8 @@ class TrainConfig:
     labs: str | None = None
     label_map: str | None = None
     split_file: str | None = None
+    group_by: str | None = None
+    split_method: str | None = None
     cache_dir: str | None = None
     limit: int = 0
     train_limit: int = 0

@@ -1,9 +1,25 @@
 """The train/val/test split of a Challenge or folder dataset: a split file (``record_id,split``) or a
-seeded random split, stable on any machine for one seed. (A folder dataset's ``split`` column is read
-with its labels table, ``folder``; PTB-XL keeps its official folds, ``ptbxl``.)"""
+seeded split, the same on any machine for one seed. (A folder dataset's ``split`` column is read with
+its labels table, ``folder``; PTB-XL keeps its official folds, ``ptbxl``.)
+
+The seeded split is iterative stratification (Sechidis, Tsoumakas and Vlahavas 2011, "On the
+stratification of multi-label data", ECML PKDD), the method behind PTB-XL's ``strat_fold``, applied
+to patients rather than records where the labels table names them (``PATIENT_COLUMNS``,
+``--group-by``): every record of a patient lands in one split, and each split gets its share of
+every class's positive patients. Two additions to the paper, for small data: a class with at least as
+many positive patients as there are splits asks the validation and test splits for one positive at
+least (with 3 positives the paper's quotas, 0.3 each, gave all three to training), and where the
+greedy deal still leaves such a class without a validation or test positive, one of its training
+patients moves there (``_repair``). The split before stratification
+(``split_method="random"``, a seeded permutation of the records) is kept for runs and models made
+with it.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +29,52 @@ from training_cli.engine.tables import id_column, read_table, table_record_id
 
 # how people write the splits ("Validation", "training")
 SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training": "train", "testing": "test"}
+
+# labels-table columns read as the patient's id, compared without case, blanks, '-', '_' or '.'
+# ("Patient ID", "patient-id", "PatientID" are one); a table with two of them is refused (--group-by)
+PATIENT_COLUMNS = ("patient_id", "patient", "patient_no", "patient_number", "patient_nr", "mrn", "subject_id",
+                   "subject", "participant_id", "participant", "person_id", "patienten_id", "patientennummer",
+                   "patienten_nr")
+# --group-by's value for a split by record whatever columns the table has
+BY_RECORD = "record"
+SPLIT_METHODS = ("stratified", "random")
+
+
+def _folded(name: str) -> str:
+    return re.sub(r"[\s_\-.]+", "", str(name)).casefold()
+
+
+def patient_column(columns, path: Path, group_by: str | None = None, taken=()) -> str | None:
+    """The column of ``columns`` (a labels table's header) that names each record's patient.
+
+    Args:
+        columns: the table's column names. path: the table, for messages.
+        group_by: ``--group-by``: a column's name (matched as ``PATIENT_COLUMNS`` are), ``"record"``
+            for none, or None to look for ``PATIENT_COLUMNS``.
+        taken: columns that are something else (the record id, the labels, the split).
+
+    Raises:
+        DatasetError: ``group_by`` names no column, or two columns are patient columns.
+    """
+    every = [c for c in columns if c is not None and c.strip()]
+    columns = [c for c in every if c not in taken]
+    if group_by is not None and _folded(group_by) == BY_RECORD:
+        return None
+    if group_by is not None:
+        found = [c for c in columns if _folded(c) == _folded(group_by)]
+        if not found and any(_folded(c) == _folded(group_by) for c in every):
+            raise DatasetError(f"{path}: --group-by {group_by}: that column is the record id, the labels or the "
+                               "split; name the column of patient ids")
+        if not found:
+            raise DatasetError(f"{path}: --group-by {group_by}: no such column (columns: {', '.join(every)}); "
+                               f"name the column of patient ids, or --group-by {BY_RECORD} to split by record")
+        return found[0]
+    known = [_folded(n) for n in PATIENT_COLUMNS]
+    found = [c for c in columns if _folded(c) in known]
+    if len(found) > 1:
+        raise DatasetError(f"{path}: columns {' and '.join(repr(c) for c in found)} both read as patient ids; "
+                           f"name the one to split by with --group-by")
+    return found[0] if found else None
 
 
 def read_split_file(path: str | Path) -> dict[str, str]:
@@ -38,19 +100,167 @@ def read_split_file(path: str | Path) -> dict[str, str]:
     return out
 
 
-def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, test_frac: float,
-                   keep_existing: bool = False) -> None:
-    if split_file:
-        table = read_split_file(split_file)
-        for it in items:
-            s = table.get(it.record_id) or table.get(Path(it.record_id).name)
-            if s is None:
-                raise DatasetError(f"{split_file}: no split for record {it.record_id}")
-            it.split = s
-        return
-    todo = [it for it in items if not (keep_existing and it.split)]
-    # seeded split on a stable order, so the same seed gives the same split on any machine
-    order = sorted(range(len(todo)), key=lambda i: todo[i].record_id)
+@dataclass
+class SplitInfo:
+    """How a dataset was split, for the run log and the model card (``describe``).
+
+    Attributes:
+        method: "split file", "stratified", "random" (the split before stratification), "column"
+            (a labels table's split column for every record) or "ptbxl".
+        seed: the seed of a seeded split.
+        group_column: the column read as the patient id (None: split by record).
+        table: the labels table's file name. groups: patients (or records) split.
+        most_per_group: the most records of one patient.
+        sparse: classes with fewer positive patients than there are splits -> their number.
+        missing: classes without a positive record in validation or test -> those splits.
+        across: patients whose records lie in more than one split (a split file or column put them so).
+        looked_for: whether a patient column was looked for and none found.
+    """
+
+    method: str
+    seed: int = 0
+    group_column: str | None = None
+    table: str = ""
+    groups: int = 0
+    most_per_group: int = 1
+    sparse: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
+    across: int = 0
+    looked_for: bool = False
+
+    def describe(self) -> str:
+        """The seeded split in words, with ``notes`` (the checkpoint's provenance "splits" ends with it)."""
+        if self.method == "random":
+            text = f"seeded random split (seed {self.seed})"
+        elif self.method == "stratified":
+            if self.group_column:
+                text = (f"stratified split by patient (seed {self.seed}; column {self.group_column} of {self.table}: "
+                        f"{self.groups} patients, at most {self.most_per_group} records each)")
+            else:
+                text = f"stratified split by record (seed {self.seed})"
+        else:
+            text = {"column": f"the split column of {self.table or 'the labels table'}",
+                    "split file": "the split file"}.get(self.method, self.method)
+        return text + self.notes()
+
+    def notes(self) -> str:
+        """What a reader of the figures should know of the split: no patient column, patients in two
+        splits, classes without a validation or test positive ("" when nothing)."""
+        text = ""
+        if self.looked_for and not self.group_column and self.method in SPLIT_METHODS:
+            text += (f"; no patient column in {self.table or 'the labels table'} (looked for "
+                     f"{', '.join(PATIENT_COLUMNS[:4])} ..., or --group-by): records of one patient may lie in "
+                     "different splits")
+        if self.across:
+            text += f"; {self.across} patients have records in more than one split"
+        if self.missing:
+            who = "patients" if self.group_column else "records"
+            text += "; no positive " + ", ".join(
+                f"{c} in {' or '.join(s)}" + (f" (only {self.sparse[c]} positive {who[:-1] if self.sparse[c] == 1 else who})"
+                                    if c in self.sparse else "")
+                for c, s in self.missing.items())
+        return text
+
+
+def iterative_stratification(groups: list[str], labels: list[tuple[str, ...]], seed: int,
+                             fractions: dict[str, float]) -> dict[str, str]:
+    """Split groups of records so that each split holds its fraction of the records and of every
+    class's positive groups (Sechidis et al. 2011, Algorithm 1, on groups: a group's size is its
+    number of records; it is a positive of every class one of its records carries).
+
+    Deterministic for a seed on any machine: groups and classes are visited in sorted order, ties
+    drawn from ``numpy.random.default_rng(seed)``; no set or dict order is used.
+
+    Args:
+        groups: each record's group (patient) id. labels: each record's classes.
+        seed: the seed of the tie draws. fractions: split -> fraction of the records.
+
+    Returns:
+        group id -> split.
+    """
+    names = list(fractions)                                       # the splits, in a fixed order
+    keys = sorted(set(groups))
+    gi = {k: i for i, k in enumerate(keys)}
+    classes = sorted({c for ls in labels for c in ls})
+    ci = {c: i for i, c in enumerate(classes)}
+    G, K, S = len(keys), len(classes), len(names)
+    counts = np.zeros((G, K), dtype=np.int64)                     # (G, K) records of each class per group
+    size = np.zeros(G, dtype=np.int64)                            # (G,) records per group
+    for g, ls in zip(groups, labels):
+        size[gi[g]] += 1
+        for c in ls:
+            counts[gi[g], ci[c]] += 1
+    # a class's quotas count patients, not records: in records, a patient with 5 records of a class
+    # filled the training split's quota alone and the rest followed it there (a class of 5 positive
+    # patients, 15 records, had no validation positive in 15 of 20 seeds)
+    counts = (counts > 0).astype(np.int64)                        # (G, K) 1: the group has the class
+    frac = np.array([fractions[s] for s in names], dtype=np.float64)
+    want = frac * size.sum()                                      # (S,) records each split still wants
+    want_c = np.outer(frac, counts.sum(0))                        # (S, K) positive groups each split still wants
+    enough = counts.sum(0) >= S
+    small = [j for j, s in enumerate(names) if s != "train"]
+    if small and "train" in names:
+        # a class with a positive patient per split asks each small split for one at least
+        want_c[np.ix_(small, np.flatnonzero(enough))] = np.maximum(want_c[np.ix_(small, np.flatnonzero(enough))], 1.0)
+        want_c[names.index("train")] = counts.sum(0) - want_c[small].sum(0)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(G)                                    # the order groups are dealt in
+    left = np.ones(G, dtype=bool)
+    out = np.full(G, -1, dtype=np.int64)
+    while left.any():
+        remaining = counts[left].sum(0)                           # (K,) positives not yet dealt
+        live = np.flatnonzero(remaining > 0)
+        label = live[np.argmin(remaining[live])] if live.size else None   # the rarest class (ties: first by name)
+        for g in order:
+            if not left[g] or (label is not None and counts[g, label] == 0):
+                continue
+            best = np.arange(S) if label is None else np.flatnonzero(want_c[:, label] == want_c[:, label].max())
+            if len(best) > 1:
+                best = best[want[best] == want[best].max()]
+            j = int(best[0] if len(best) == 1 else rng.choice(best))
+            out[g], left[g] = j, False
+            want[j] -= size[g]
+            want_c[j] -= counts[g]
+    if "train" in names:
+        _repair(out, counts, size, names.index("train"), small)
+    if G >= S:
+        # a split left without a group (no class had a positive per split): the smallest group of the
+        # largest split moves there, so that no split is empty
+        for j in range(S):
+            if not (out == j).any():
+                donor = int(np.argmax([(out == k).sum() for k in range(S)]))
+                pool = np.flatnonzero(out == donor)
+                out[pool[np.argmin(size[pool])]] = j
+    return {k: names[out[i]] for i, k in enumerate(keys)}
+
+
+def _repair(out: np.ndarray, counts: np.ndarray, size: np.ndarray, train: int, small: list[int]) -> None:
+    """Give each small split a positive of every class that has a positive group per split, where the
+    greedy deal left it none: one of the class's training groups moves there (the smallest, whose
+    classes keep a positive in training). With few patients that each carry several classes, the
+    deal had placed all of a class's groups while serving rarer classes, before its own turn.
+
+    Args:
+        out: (G,) each group's split index, changed in place. counts: (G, K) 0/1 classes per group.
+        size: (G,) records per group. train: the training split's index. small: the other splits'.
+    """
+    S = len(small) + 1
+    for k in np.argsort(counts.sum(0), kind="stable"):            # the rarest class first
+        if counts[:, k].sum() < S:
+            continue
+        for j in small:
+            if (counts[out == j, k] > 0).any():
+                continue
+            in_train = counts[out == train].sum(0)                 # (K,) positive groups left in training
+            pool = [g for g in np.flatnonzero((out == train) & (counts[:, k] > 0))
+                    if (in_train[counts[g] > 0] >= 2).all()]
+            if pool:
+                out[min(pool, key=lambda g: (size[g], g))] = j
+
+
+def random_split(items: list[Item], seed: int, val_frac: float, test_frac: float) -> None:
+    """The split of runs made before stratification: a seeded permutation of the records in id order."""
+    order = sorted(range(len(items)), key=lambda i: items[i].record_id)
     perm = np.random.default_rng(seed).permutation(len(order))
     n = len(order)
     n_test = int(round(n * test_frac))
@@ -58,5 +268,74 @@ def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, tes
     if n >= 3:
         n_test, n_val = max(n_test, 1), max(n_val, 1)
     for rank, p in enumerate(perm):
-        it = todo[order[p]]
+        it = items[order[p]]
         it.split = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
+
+
+def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, test_frac: float,
+                  keep_existing: bool = False, patients: dict[str, str] | None = None,
+                  method: str = "stratified", group_column: str | None = None, table: str = "",
+                  looked_for: bool = False) -> SplitInfo:
+    """Give each item its split: from ``split_file``, else seeded (``method``), keeping an item's
+    own split with ``keep_existing`` (a labels table's split column).
+
+    Args:
+        patients: record id -> patient id (records missing from it are a patient of their own).
+        method: "stratified" (iterative stratification by patient) or "random" (the earlier split).
+        group_column, table, looked_for: for ``SplitInfo``.
+
+    Returns:
+        How the split was made.
+    """
+    patients = patients or {}
+    group = {it.record_id: patients.get(it.record_id) or f"\0{it.record_id}" for it in items}
+    info = SplitInfo("split file" if split_file else method, seed, group_column, table, looked_for=looked_for)
+    if split_file:
+        table_splits = read_split_file(split_file)
+        for it in items:
+            s = table_splits.get(it.record_id) or table_splits.get(Path(it.record_id).name)
+            if s is None:
+                raise DatasetError(f"{split_file}: no split for record {it.record_id}")
+            it.split = s
+    elif method == "column":
+        pass                                       # every record has its split from the labels table
+    elif method == "random":
+        random_split([it for it in items if not (keep_existing and it.split)], seed, val_frac, test_frac)
+    elif method == "stratified":
+        fixed: dict[str, set[str]] = {}
+        for it in items:
+            if keep_existing and it.split:
+                fixed.setdefault(group[it.record_id], set()).add(it.split)
+        todo = [it for it in items if not (keep_existing and it.split)]
+        for it in todo:
+            # a patient some of whose records the split column places: the rest go with them
+            known = fixed.get(group[it.record_id], set())
+            it.split = next(iter(known)) if len(known) == 1 else ""
+        todo = [it for it in todo if not it.split]
+        dealt = iterative_stratification([group[it.record_id] for it in todo], [it.labels for it in todo], seed,
+                                         {"test": test_frac, "val": val_frac, "train": 1.0 - val_frac - test_frac})
+        for it in todo:
+            it.split = dealt[group[it.record_id]]
+    else:
+        raise DatasetError(f"split method {method!r}: use one of {', '.join(SPLIT_METHODS)}")
+    per_group: dict[str, list[Item]] = {}
+    for it in items:
+        per_group.setdefault(group[it.record_id], []).append(it)
+    info.groups = len(per_group)
+    info.most_per_group = max((len(v) for v in per_group.values()), default=0)
+    info.across = sum(len({it.split for it in v}) > 1 for v in per_group.values()) if group_column else 0
+    classes = sorted({c for it in items for c in it.labels})
+    for c in classes:
+        owners = {g for g, v in per_group.items() if any(c in it.labels for it in v)}
+        if len(owners) < len(SPLITS):
+            info.sparse[c] = len(owners)
+        lacking = [s for s in ("val", "test") if not any(c in it.labels and it.split == s for it in items)]
+        if lacking:
+            info.missing[c] = lacking
+    return info
+
+
+def split_digest(items: list[Item]) -> str:
+    """A short hash of every record's split (in record id order): what a resumed run checks."""
+    text = "\n".join(f"{it.record_id}\t{it.split}" for it in sorted(items, key=lambda it: it.record_id))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
