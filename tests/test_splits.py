@@ -235,7 +235,8 @@ def test_the_72_record_example_reaches_val_and_test_with_every_class(shared_data
     for h in sorted((shared_datasets / "cinc" / "cinc2021").rglob("*.hea"))[:30]:
         shutil.copy(h, dst / "cinc" / h.name)
         dx = next(x for x in h.read_text().splitlines() if x.startswith("#Dx")).split(":", 1)[1]
-        rows.append(f"cinc/{h.stem},{';'.join(sorted({codes[c.strip()] for c in dx.split(',') if c.strip() in codes}))}")
+        labs = sorted({codes[c.strip()] for c in dx.split(",") if c.strip() in codes})
+        rows.append(f"cinc/{h.stem},{';'.join(labs)}")
     labels = dst / "labels.csv"
     labels.write_text("record_id,labels\n" + "\n".join(rows) + "\n")
     for method, reached in (("random", 85), ("stratified", 120)):

@@ -54,8 +54,8 @@ VARIANTS = {
 SWEEPABLE = ("tau", "lambda_con")      # TrainConfig fields a --sweep may vary
 # options passed through to every variant's TrainConfig (same names)
 PASS_THROUGH = ("data", "task", "labels", "labs", "label_map", "split_file", "group_by", "split_method", "cache_dir",
-                "limit", "train_limit", "workers", "preset", "epochs", "lr", "batch_size", "weight_decay", "seed", "device", "threads",
-                "bootstrap", "clinical", "augment", "ema")
+                "limit", "train_limit", "workers", "preset", "epochs", "lr", "batch_size", "weight_decay", "seed",
+                "device", "threads", "bootstrap", "clinical", "augment", "ema")
 
 
 def add_ablate_args(p: argparse.ArgumentParser) -> None:

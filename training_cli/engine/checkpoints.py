@@ -74,9 +74,9 @@ def load_members(spec: str, device: str = "cpu") -> list:
     picks = [int(member)] if member else range(n)
     configs = loaded.model_config.get("members", [])
     recorded = (loaded.provenance or {}).get("members") or [{}] * n
-    shared = {k: v for k, v in (loaded.provenance or {}).items() if k in ("data", "task", "splits", "data_kind",
-                                                                               "data_root", "labels_file", "label_map_file",
-                                                                               "labs_file", "split_method", "group_by")}
+    shared = {k: v for k, v in (loaded.provenance or {}).items()
+              if k in ("data", "task", "splits", "data_kind", "data_root", "labels_file", "label_map_file", "labs_file",
+                       "split_method", "group_by")}
 
     def labels_of(i):            # a member of a subset of the labels (models.ensemble) carries its own
         classes = configs[i].get("classes")

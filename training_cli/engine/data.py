@@ -45,7 +45,7 @@ class DataOptions:
     workers: int = 0                 # processes for preprocessing and loading
     seed: int = 0                    # seed of random splits
     group_by: str | None = None      # folder datasets: the labels table's patient column (None: found; "record")
-    split_method: str | None = None  # "stratified" (None: unless a model or a resumed run was split otherwise), "random"
+    split_method: str | None = None  # "stratified" or "random" (None: stratified, or as a model or resumed run was)
 
     def __post_init__(self):
         # a negative count used to open an empty dataset and fail later on an empty cache or split

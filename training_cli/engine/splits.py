@@ -154,11 +154,13 @@ class SplitInfo:
         if self.across:
             text += f"; {self.across} patients have records in more than one split"
         if self.missing:
-            who = "patients" if self.group_column else "records"
-            text += "; no positive " + ", ".join(
-                f"{c} in {' or '.join(s)}" + (f" (only {self.sparse[c]} positive {who[:-1] if self.sparse[c] == 1 else who})"
-                                    if c in self.sparse else "")
-                for c, s in self.missing.items())
+            who = "patient" if self.group_column else "record"
+
+            def few(c):
+                n = self.sparse.get(c)
+                return "" if n is None else f" (only {n} positive {who}{'' if n == 1 else 's'})"
+
+            text += "; no positive " + ", ".join(f"{c} in {' or '.join(s)}{few(c)}" for c, s in self.missing.items())
         return text
 
 
