@@ -100,11 +100,15 @@ def test_the_same_seed_splits_alike_in_a_fresh_process(tmp_path):
         assert out.stdout.strip() == here
 
 
-def test_group_by_names_the_column_or_splits_by_record(tmp_path):
+def test_group_by_names_the_column_or_splits_by_record(tmp_path, caplog):
     root, labels, patient = _patients_folder(tmp_path, column="Kennung")
-    ds = D.open_dataset(f"folder:{root}", labels=labels)           # not a name read as a patient's id
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)       # not a name read as a patient's id
     assert ds.split_info.group_column is None
     assert "no patient column in labels.csv" in ds.split_info.describe()
+    assert (f"{labels}: no patient column (patient_id, patient, patient_no, patient_number, patient_nr, mrn ...): "
+            "the seeded split is by record") in caplog.text
+    caplog.clear()
     ds = D.open_dataset(f"folder:{root}", labels=labels, group_by="kennung")
     assert ds.split_info.group_column == "Kennung" and ds.split_info.groups == 14
     with pytest.raises(D.DatasetError) as err:
@@ -112,8 +116,10 @@ def test_group_by_names_the_column_or_splits_by_record(tmp_path):
     assert str(err.value) == (f"{labels}: --group-by patient: no such column (columns: record_id, labels, Kennung); "
                               "name the column of patient ids, or --group-by record to split by record")
     root2, labels2, _ = _patients_folder(tmp_path / "b")
-    ds = D.open_dataset(f"folder:{root2}", labels=labels2, group_by="record")
+    with caplog.at_level(logging.WARNING):
+        ds = D.open_dataset(f"folder:{root2}", labels=labels2, group_by="record")
     assert ds.split_info.group_column is None and ds.split_info.groups == 40
+    assert "no patient column" not in caplog.text                  # said: every record another patient's
     assert ds.split_info.describe() == "stratified split by record (seed 0)"
     rows = labels2.read_text().splitlines()
     labels2.write_text("\n".join([rows[0].replace("Patient ID", "patient_id,Subject")] + [r + ",S" for r in rows[1:]])

@@ -19,7 +19,7 @@ from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_la
 from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_headers, header_values, record_id_of
-from training_cli.engine.splits import SPLIT_SPELLINGS, assign_splits, patient_column
+from training_cli.engine.splits import PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits, patient_column
 from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
     table_text
 
@@ -223,6 +223,13 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                          val_frac, test_frac, keep_existing=bool(split_by_id), patients=patient_by_id,
                          method="column" if split_by_id and all(it.split for it in items) else split_method,
                          group_column=patient_col, table=labels_path.name, looked_for=group_by is None)
+    if info.looked_for and not patient_col and info.method in SPLIT_METHODS:
+        # two ECGs of one patient in training and test inflate every figure; a table of one ECG per
+        # patient says so with --group-by record
+        logger.warning("%s: no patient column (%s ...): the seeded split is by record, so one patient's ECGs may "
+                       "lie in training and test; name the column of patient ids with --group-by COLUMN, or give "
+                       "--group-by record if every record is another patient's", labels_path,
+                       ", ".join(PATIENT_COLUMNS[:6]))
     if patient_col and len(patient_by_id) < len(line_of):
         logger.warning("%s: %d of %d rows give no %s; each such record is split as a patient of its own",
                        labels_path, len(line_of) - len(patient_by_id), len(line_of), patient_col)
