@@ -5,7 +5,8 @@ ecgdatakit (Apache-2.0, UMMISCO/IRD) parses each format into its ``ECGRecord``; 
 path every one of them takes: it picks the parser for the format that :mod:`registry` recognised
 (so the error names that format), guards XML against entity expansion and external entities with
 defusedxml before any parser sees it, runs the format's own checks and parser adaptations
-(:mod:`dicom`, :mod:`muse`, :mod:`aecg`, :mod:`scp`, :mod:`ishne`), and turns the result into an
+(:mod:`dicom`, :mod:`muse`, :mod:`philips`, :mod:`aecg`, :mod:`scp`,
+:mod:`ishne`), and turns the result into an
 ``EcgRecord`` with the device's statements, measurements and median beats kept apart as the
 device's.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats import aecg, dicom, ishne, muse, scp
+from mirage_model.formats import aecg, dicom, ishne, muse, philips, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -43,7 +44,8 @@ _PARSERS = {
 }
 _XML = ("ge-muse-xml", "philips-xml", "hl7-aecg")
 # the format's own adaptation of ecgdatakit's parser
-_ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser}
+_ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser,
+                 "philips-xml": philips.adapt_parser}
 _DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
 # short of its frame): ecgdatakit makes those samples NaN, and they flag their leads "missing".

@@ -1,0 +1,84 @@
+"""Philips PageWriter / TraceMaster XML (``<restingecgdata>``, document types SierraECG 1.03 and
+PhilipsECG 1.04 to 1.04.02; Philips' own schema, no public standard), read by ecgdatakit's parser.
+
+The parser takes a rhythm's sampling rate, resolution and zero offset from ``<parsedwaveforms>``'s
+attributes before ``<signalcharacteristics>``, slices uncompressed data into leads by
+``durationperchannel``, and rebuilds the XLI limb leads only when ``leadlabels`` begins with
+I II III aVR aVL aVF. This module adapts it so that a file whose fields disagree is refused naming
+them, instead of read with wrong values:
+
+- the two places for the sampling rate, the resolution or the signal offset give different numbers;
+- uncompressed data whose length is no whole number of leads of ``durationperchannel`` (the leads
+  would be cut at the wrong samples, each one a piece of two);
+- XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
+  stores them as residuals of I and II (they would read as the residuals, near zero).
+"""
+
+from __future__ import annotations
+
+import math
+
+# (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is) that must agree
+_SAME_FIELD = (("samplespersecond", ("samplingrate",), "sampling rate"),
+               ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
+               ("signaloffset", ("signaloffset",), "signal offset"))
+_RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
+
+
+def adapt_parser(parser):
+    """ecgdatakit's Philips parser, made to refuse (naming the fields) a rhythm whose sampling
+    rate, resolution or offset are stated twice with different values, whose uncompressed data
+    does not divide into its leads, or whose XLI limb leads are not where the residuals are kept."""
+    from ecgdatakit.exceptions import CorruptedFileError
+    from ecgdatakit.parsing.parsers import sierra_xml as sx
+
+    class CheckedLeads(type(parser)):
+        def _read_leads(self, parsed, signal_node):
+            for attr, elements, what in _SAME_FIELD:
+                stated = sx._to_float(sx._attr(parsed, attr))
+                for element in elements:
+                    other = sx._to_float(sx._text(sx._get(signal_node, element)))
+                    if stated is not None and other is not None and not math.isclose(stated, other):
+                        raise CorruptedFileError(
+                            f"Philips: the {what} is {stated:g} in <parsedwaveforms {attr}=...> but "
+                            f"{other:g} in <signalcharacteristics><{element}>; the file's fields disagree")
+            labels = self._rhythm_labels(parsed, signal_node)
+            if sx._compression(parsed):
+                if labels[:6] != sx._LIMB_LEADS and any(lead in _RESIDUAL_LEADS for lead in labels):
+                    raise CorruptedFileError(
+                        f"Philips: XLI-compressed leads in the order {' '.join(labels)} (leadlabels): the "
+                        "cart stores III, aVR, aVL and aVF as residuals of I and II in the 3rd to 6th "
+                        "place after I and II, so leads in another order cannot be rebuilt")
+            else:
+                _check_whole_leads(parsed, signal_node, labels, sx, CorruptedFileError)
+            return super()._read_leads(parsed, signal_node)
+
+    return CheckedLeads()
+
+
+def _check_whole_leads(parsed, signal_node, labels, sx, error) -> None:
+    """Uncompressed data must hold a whole number of leads of ``durationperchannel``, from the
+    leads named up to the channels the file declares (numberofleads, leadlabels,
+    numberchannelsallocated: a cart may store more channels than it names)."""
+    rate = sx._to_int(sx._attr(parsed, "samplespersecond")) or sx._to_int(sx._text(sx._get(signal_node, "samplingrate")))
+    duration = sx._to_float(sx._attr(parsed, "durationperchannel"))
+    if not rate or rate <= 0 or duration is None or duration <= 0:
+        return                                    # the parser refuses these itself, naming them
+    n = int(round(duration * rate / 1000))
+    text = sx._text(parsed)
+    encoding = sx._attr(parsed, "dataencoding")
+    if encoding == "Base64":
+        held = len(sx._decode_base64(text, "parsedwaveforms")) / 2
+    elif encoding == "Plain":
+        held = len(text.split())
+    else:
+        return
+    declared = [len(labels), len(sx._attr(parsed, "leadlabels").split())]
+    for value in (sx._attr(parsed, "numberofleads"), sx._text(sx._get(signal_node, "numberchannelsallocated"))):
+        declared.append(sx._to_int(value) or 0)
+    channels = held / n
+    if channels != int(channels) or not len(labels) <= channels <= max(declared):
+        leads = f"{len(labels)}" + (f" to {max(declared)}" if max(declared) > len(labels) else "")
+        raise error(f"Philips: <parsedwaveforms> holds {held:,.0f} samples, which is not {leads} leads of "
+                    f"{n:,} samples (durationperchannel {duration:g} ms at {rate} Hz); the leads cannot "
+                    "be told apart")

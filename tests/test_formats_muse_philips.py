@@ -1,0 +1,251 @@
+"""GE MUSE XML and Philips PageWriter/TraceMaster XML variants from other carts and versions than
+the bundled samples, written here with known mV (a sine and a QRS-like pulse per stored lead; the
+limb leads III, aVR, aVL, aVF from I and II by Einthoven and Goldberger) and read back through
+``load_record``: each reads within the quantisation step, or is refused naming the field at fault.
+
+Field names follow GE's restecg.dtd (as in tests/data/formats/muse-sinus.xml) and Philips'
+SierraECG 1.03 / PhilipsECG 1.04 schemas (as in 129DYPRG.XML, 1.03, and
+3191723_ZZDEMOPTONLY_1-04_orig.xml, 1.04, UTF-16, both XLI compressed).
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
+
+pytest.importorskip("ecgdatakit")
+pytest.importorskip("defusedxml")
+
+DATA = Path(__file__).parent / "data" / "formats"
+STORED = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+def truth(fs: int = 500, seconds: float = 10.0) -> np.ndarray:
+    """(12, T) mV in STANDARD_LEADS order: per stored lead a sine of its own amplitude, frequency and
+    phase plus a 0.8 s train of QRS-like pulses; the limb leads from I and II."""
+    t = np.arange(int(fs * seconds)) / fs
+    leads = {}
+    for k, lead in enumerate(STORED):
+        sine = (0.2 + 0.05 * k) * np.sin(2 * np.pi * (1.0 + 0.1 * k) * t + k)
+        qrs = (1.0 - 0.2 * k) * np.exp(-0.5 * ((np.mod(t, 0.8) - 0.3) / 0.012) ** 2)
+        leads[lead] = sine + qrs
+    i, ii = leads["I"], leads["II"]
+    leads.update({"III": ii - i, "aVR": -(i + ii) / 2, "aVL": i - ii / 2, "aVF": ii - i / 2})
+    return np.array([leads[lead] for lead in STANDARD_LEADS])
+
+
+def muse_xml(sig: np.ndarray, *, base: str = "500", exponent: str = "0", per_bit: float = 4.88,
+             units: str = "MICROVOLTS", twelve: bool = False, median_first: bool = True,
+             count_delta: int = 0, age: str = "<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>",
+             dob: str = "07-08-1979", name: str = "JOHN", encoding: str = "ISO-8859-1") -> bytes:
+    """A GE MUSE RestingECG of ``sig`` (12, T) mV: a Median (the first 600 samples) and a Rhythm
+    waveform, 8 stored leads (or all 12), int16 little endian in base64, as restecg.dtd has them."""
+    names = STANDARD_LEADS if twelve else STORED
+    mv_per_count = per_bit * {"MICROVOLTS": 1e-3, "MILLIVOLTS": 1.0}[units]
+
+    def waveform(kind: str, x: np.ndarray, delta: int) -> str:
+        out = [f"<Waveform><WaveformType>{kind}</WaveformType><NumberofLeads>{len(names)}</NumberofLeads>"
+               f"<SampleType>CONTINUOUS_SAMPLES</SampleType><SampleBase>{base}</SampleBase>"
+               f"<SampleExponent>{exponent}</SampleExponent>"]
+        for lead in names:
+            payload = np.round(x[STANDARD_LEADS.index(lead)] / mv_per_count).astype("<i2").tobytes()
+            out.append(f"<LeadData><LeadByteCountTotal>{len(payload)}</LeadByteCountTotal>"
+                       f"<LeadSampleCountTotal>{len(payload) // 2 + delta}</LeadSampleCountTotal>"
+                       f"<LeadAmplitudeUnitsPerBit>{per_bit}</LeadAmplitudeUnitsPerBit>"
+                       f"<LeadAmplitudeUnits>{units}</LeadAmplitudeUnits><LeadID>{lead}</LeadID>"
+                       "<LeadOffsetFirstSample>0</LeadOffsetFirstSample><LeadSampleSize>2</LeadSampleSize>"
+                       f"<LeadDataCRC32>{zlib.crc32(payload)}</LeadDataCRC32>"
+                       f"<WaveFormData>{base64.b64encode(payload).decode()}</WaveFormData></LeadData>")
+        return "".join(out) + "</Waveform>"
+
+    median, rhythm = waveform("Median", sig[:, :600], 0), waveform("Rhythm", sig, count_delta)
+    text = (f'<?xml version="1.0" encoding="{encoding}"?>\n<!DOCTYPE RestingECG SYSTEM "restecg.dtd">\n'
+            "<RestingECG><MuseInfo><MuseVersion>9.0.10.18530</MuseVersion></MuseInfo>"
+            f"<PatientDemographics><PatientID>081486213</PatientID>{age}"
+            f"<DateofBirth>{dob}</DateofBirth><Gender>FEMALE</Gender><PatientLastName>DOE</PatientLastName>"
+            f"<PatientFirstName>{name}</PatientFirstName></PatientDemographics>"
+            "<TestDemographics><AcquisitionDate>03-14-2023</AcquisitionDate>"
+            "<AcquisitionTime>09:30:00</AcquisitionTime></TestDemographics>"
+            f"{median + rhythm if median_first else rhythm + median}</RestingECG>")
+    return text.encode({"ISO-8859-1": "latin-1", "UTF-16": "utf-16", "UTF-8": "utf-8"}[encoding])
+
+
+def philips_xml(sig: np.ndarray, *, version: str = "1.04", fs: int = 500, res: float = 5.0,
+                labels: tuple[str, ...] = STANDARD_LEADS, extra: dict | None = None,
+                duration_ms: float | None = None, signal_fields: str = "",
+                encoding: str = "utf-8", allocated: int | None = None) -> bytes:
+    """A Philips resting ECG of ``sig`` (12, T) mV, uncompressed: int16 little endian, lead after
+    lead, in base64. 1.03 (SierraECG) states rate and resolution only in <signalcharacteristics>
+    (``signalresolution``) and names no leads (STD-12 order); 1.04 (PhilipsECG) also on
+    <parsedwaveforms>, with its ``leadlabels``."""
+    chans = [sig[STANDARD_LEADS.index(lead)] if lead in STANDARD_LEADS else extra[lead] for lead in labels]
+    counts = np.round(np.array(chans) / (res * 1e-3)).astype("<i2")
+    T = counts.shape[1]
+    duration_ms = T * 1000 / fs if duration_ms is None else duration_ms
+    if version == "1.03":
+        doctype, attrs, sc = "SierraECG", "", f"<signalresolution>{res:g}</signalresolution>"
+    else:
+        doctype, sc = "PhilipsECG", f"<resolution>{res:g}</resolution>"
+        attrs = (f' numberofleads="{len(labels)}" leadlabels="{" ".join(labels)}" samplespersecond="{fs}"'
+                 f' resolution="{res:g}" signaloffset="0" signalsigned="True"')
+    text = (f'<?xml version="1.0" encoding="{encoding}"?>\n<restingecgdata xmlns="http://www3.medical.philips.com">'
+            f"<documentinfo><documenttype>{doctype}</documenttype><documentversion>{version}</documentversion>"
+            '</documentinfo><dataacquisition date="2023-03-14" time="09:30:00">'
+            '<machine detaildescription="Philips Medical Products:860306:A.07.07.07">PageWriter</machine>'
+            f"<signalcharacteristics><samplingrate>{fs}</samplingrate>{sc}{signal_fields}"
+            "<acquisitiontype>STD-12</acquisitiontype><bitspersample>16</bitspersample>"
+            "<signaloffset>0</signaloffset><signalsigned>True</signalsigned>"
+            f"<numberchannelsallocated>{allocated or len(labels)}</numberchannelsallocated>"
+            f"<numberchannelsvalid>{len(labels)}</numberchannelsvalid></signalcharacteristics></dataacquisition>"
+            "<patient><generalpatientdata><patientid>9999</patientid><name><lastname>Müller</lastname>"
+            "<firstname>Anna</firstname></name><age><years>50</years></age><sex>Female</sex>"
+            "</generalpatientdata></patient>"
+            f'<waveforms><parsedwaveforms dataencoding="Base64" compressflag="False"{attrs} '
+            f'durationperchannel="{duration_ms:g}">{base64.b64encode(counts.tobytes()).decode()}'
+            "</parsedwaveforms></waveforms></restingecgdata>")
+    return text.encode(encoding)
+
+
+def read(tmp_path: Path, data: bytes, name: str = "ecg.xml"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return load_record(path)
+
+
+def assert_reads(rec, sig: np.ndarray, fs: int, step_mv: float) -> float:
+    """The record is ``sig`` at ``fs``: every lead within the quantisation (a derived limb lead
+    sums the rounding of two stored ones: 1.5 steps at most)."""
+    assert rec.fs == fs and rec.signal.shape == sig.shape
+    err = float(np.abs(rec.signal - sig).max())
+    assert err <= 1.5 * step_mv + 1e-6, err
+    return err
+
+
+# ---------------------------------------------------------------- GE MUSE: already read right
+
+@pytest.mark.parametrize("variant, fs, step", [
+    (dict(), 500, 0.00488),
+    (dict(per_bit=1.0), 500, 0.001),
+    (dict(per_bit=2.5), 500, 0.0025),
+    (dict(per_bit=0.005, units="MILLIVOLTS"), 500, 0.005),
+    (dict(twelve=True), 500, 0.00488),
+    (dict(base="250"), 250, 0.00488),
+    (dict(base="1000"), 1000, 0.00488),
+    (dict(base="100", exponent="1"), 1000, 0.00488),
+    (dict(base="5000", exponent="-1"), 500, 0.00488),
+    (dict(median_first=False), 500, 0.00488),
+    (dict(name="JOSÉ", encoding="UTF-16"), 500, 0.00488),
+], ids=["4.88uV", "1uV", "2.5uV", "mV", "12-stored", "250Hz", "1000Hz", "base100exp1", "base5000exp-1",
+        "rhythm-first", "utf16"])
+def test_muse_variants_read_their_millivolts(tmp_path, variant, fs, step):
+    sig = truth(fs)
+    rec = read(tmp_path, muse_xml(sig, **variant))
+    assert_reads(rec, sig, fs, step)
+    if "twelve" not in variant:
+        assert set(rec.meta["derived_leads"]) == {"III", "aVR", "aVL", "aVF"}
+    if variant.get("encoding") == "UTF-16":
+        assert rec.meta["patient"]["name"] == "JOSÉ DOE"
+
+
+def test_muse_latin1_name_reads_as_written(tmp_path):
+    rec = read(tmp_path, muse_xml(truth(), name="Zoë Ångström"))
+    assert rec.meta["patient"]["name"] == "Zoë Ångström DOE"
+
+
+@pytest.mark.parametrize("age, dob, years", [
+    ("<PatientAge>6</PatientAge><AgeUnits>MONTHS</AgeUnits>", "09-14-2022", 0),
+    ("<PatientAge>20</PatientAge><AgeUnits>DAYS</AgeUnits>", "", 0),
+    ("<PatientAge>30</PatientAge><AgeUnits>HOURS</AgeUnits>", "", 0),
+    ("<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>", "", 43),
+    ("<PatientAge>6</PatientAge>", "", None),                 # no unit, no birth date: no age
+    ("<PatientAge>6</PatientAge>", "09-14-2022", 0),          # no unit: from the birth date
+    ("", "07-08-1979", 43),
+])
+def test_muse_age_units(tmp_path, age, dob, years):
+    """A 6-month-old reads as under a year, never as 6 years (acquired 03-14-2023)."""
+    rec = read(tmp_path, muse_xml(truth(), age=age, dob=dob))
+    assert rec.age == years
+
+
+def test_muse_sample_count_that_disagrees_with_the_data_is_refused(tmp_path):
+    for delta in (-5, 5):
+        with pytest.raises(RecordError, match=r"ecg\.xml: read as GE MUSE XML: .*LeadSampleCountTotal"):
+            read(tmp_path, muse_xml(truth(), count_delta=delta))
+
+
+# ---------------------------------------------------------------- Philips: already read right
+
+@pytest.mark.parametrize("variant, fs, step", [
+    (dict(), 500, 0.005),
+    (dict(version="1.04.01"), 500, 0.005),
+    (dict(version="1.04.02", res=2.5), 500, 0.0025),
+    (dict(version="1.03"), 500, 0.005),
+    (dict(fs=1000), 1000, 0.005),
+    (dict(labels=STANDARD_LEADS[6:] + STANDARD_LEADS[:6]), 500, 0.005),
+    (dict(encoding="utf-16"), 500, 0.005),
+], ids=["1.04", "1.04.01", "1.04.02-2.5uV", "1.03", "1000Hz", "chest-first", "utf16"])
+def test_philips_variants_read_their_millivolts(tmp_path, variant, fs, step):
+    sig = truth(fs)
+    rec = read(tmp_path, philips_xml(sig, **variant))
+    assert_reads(rec, sig, fs, step)
+    assert rec.sex == "F" and rec.age == 50 and rec.meta["patient"]["name"] == "Anna Müller"
+
+
+def test_philips_15_channels_keep_the_12_leads(tmp_path):
+    """Right-sided and posterior leads (V3R, V4R, V7) after the 12 are left out, not mistaken."""
+    sig = truth()
+    extra = {"V3R": -sig[8], "V4R": -sig[9], "V7": 0.5 * sig[11]}
+    rec = read(tmp_path, philips_xml(sig, labels=STANDARD_LEADS + ("V3R", "V4R", "V7"), extra=extra))
+    assert_reads(rec, sig, 500, 0.005)
+
+
+# ---------------------------------------------------------------- Philips: fields that disagree
+
+@pytest.mark.parametrize("duration_ms", [9000, 10500])
+def test_philips_duration_that_does_not_divide_the_data_is_refused(tmp_path, duration_ms):
+    """durationperchannel 9000 ms of data holding 10 s a lead: each lead was cut at the wrong
+    sample and read as a piece of two leads (1.4 mV off), silently."""
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*durationperchannel"):
+        read(tmp_path, philips_xml(truth(), duration_ms=duration_ms))
+
+
+def test_philips_103_channels_allocated_beyond_the_data_is_refused_naming_it(tmp_path):
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*not 16 leads of 5,000 samples"):
+        read(tmp_path, philips_xml(truth(), version="1.03", allocated=16))
+
+
+@pytest.mark.parametrize("field, what", [
+    ("<samplingrate>1000</samplingrate>", "sampling rate is 500 .* but 1000 in <signalcharacteristics><samplingrate>"),
+    ("<resolution>2.5</resolution>", r"resolution \(uV per count\) is 5 .* but 2.5 in <signalcharacteristics><resolution>"),
+    ("<signaloffset>100</signaloffset>", "signal offset is 0 .* but 100 in <signalcharacteristics><signaloffset>"),
+])
+def test_philips_rhythm_fields_stated_twice_must_agree(tmp_path, field, what):
+    """<parsedwaveforms>'s attribute was taken and <signalcharacteristics>' value ignored: which one
+    is right cannot be known (the data reads either way), so the file is refused naming both."""
+    data = philips_xml(truth()).decode()
+    tag = field[1:field.index(">")]
+    data = data.replace(f"<{tag}>", "<dropped>", 1).replace(f"</{tag}>", "</dropped>", 1)
+    data = data.replace("<acquisitiontype>", field + "<acquisitiontype>")
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*" + what):
+        read(tmp_path, data.encode())
+
+
+@pytest.mark.parametrize("labels", ["II I III aVR aVL aVF V1 V2 V3 V4 V5 V6",
+                                    "V1 V2 V3 V4 V5 V6 I II III aVR aVL aVF"])
+def test_philips_xli_limb_leads_out_of_place_are_refused(tmp_path, labels):
+    """XLI stores III, aVR, aVL, aVF as residuals of I and II in the 3rd to 6th channels; with the
+    limb leads named elsewhere the residuals (near 0 mV) were read as the leads, silently."""
+    src = DATA / "3191723_ZZDEMOPTONLY_1-04_orig.xml"
+    text = src.read_text(encoding="utf-16")
+    stated = 'leadlabels="I II III aVR aVL aVF V1 V2 V3 V4 V5 V6"'
+    assert stated in text
+    path = tmp_path / "ecg.xml"
+    path.write_text(text.replace(stated, f'leadlabels="{labels}"'), encoding="utf-16")
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*XLI.*leadlabels"):
+        load_record(path)
