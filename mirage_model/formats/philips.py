@@ -7,41 +7,51 @@ attributes before ``<signalcharacteristics>``, slices uncompressed data into lea
 I II III aVR aVL aVF. This module adapts it so that a file whose fields disagree is refused naming
 them, instead of read with wrong values:
 
-- the two places for the sampling rate, the resolution or the signal offset give different numbers;
 - uncompressed data whose length is no whole number of leads of ``durationperchannel`` (the leads
   would be cut at the wrong samples, each one a piece of two);
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
   stores them as residuals of I and II (they would read as the residuals, near zero).
+
+A sampling rate, resolution or signal offset on ``<parsedwaveforms>`` (the stored waveform's,
+required in 1.04) that differs from ``<signalcharacteristics>`` (the digitised signal's) is read as
+the stored waveform's, as the schema describes them, with a reader note naming both: a waveform
+resampled or rescaled after acquisition differs from its acquisition, and a file whose fields are
+wrong shows it. An age in months, weeks, days, hours or minutes (the schema's other units beside
+years and a birth date) is read, in whole years.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
-# (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is) that must agree
-_SAME_FIELD = (("samplespersecond", ("samplingrate",), "sampling rate"),
-               ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
-               ("signaloffset", ("signaloffset",), "signal offset"))
+# (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
+_TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
+                 ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
+                 ("signaloffset", ("signaloffset",), "signal offset (counts)"))
 _RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
+# <age>'s units other than years, and how many of each make a year
+_AGE_UNITS = (("months", 12.0), ("weeks", 365.25 / 7), ("days", 365.25), ("hours", 8766.0), ("minutes", 525960.0))
 
 
 def adapt_parser(parser):
-    """ecgdatakit's Philips parser, made to refuse (naming the fields) a rhythm whose sampling
-    rate, resolution or offset are stated twice with different values, whose uncompressed data
-    does not divide into its leads, or whose XLI limb leads are not where the residuals are kept."""
+    """ecgdatakit's Philips parser, made to refuse (naming the fields) a rhythm whose uncompressed
+    data does not divide into its leads or whose XLI limb leads are not where the residuals are
+    kept, to note a stored waveform's rate, resolution or offset that differs from the
+    acquisition's, and to read an age given in months, weeks, days, hours or minutes."""
     from ecgdatakit.exceptions import CorruptedFileError
     from ecgdatakit.parsing.parsers import sierra_xml as sx
 
     class CheckedLeads(type(parser)):
         def _read_leads(self, parsed, signal_node):
-            for attr, elements, what in _SAME_FIELD:
+            for attr, elements, what in _TWICE_STATED:
                 stated = sx._to_float(sx._attr(parsed, attr))
                 for element in elements:
                     other = sx._to_float(sx._text(sx._get(signal_node, element)))
                     if stated is not None and other is not None and not math.isclose(stated, other):
-                        raise CorruptedFileError(
-                            f"Philips: the {what} is {stated:g} in <parsedwaveforms {attr}=...> but "
-                            f"{other:g} in <signalcharacteristics><{element}>; the file's fields disagree")
+                        warnings.warn(f"Philips: the stored waveform's {what} is {stated:g} (<parsedwaveforms "
+                                      f"{attr}>), the acquisition's {other:g} (<signalcharacteristics>"
+                                      f"<{element}>); the stored waveform's is used")
             labels = self._rhythm_labels(parsed, signal_node)
             if sx._compression(parsed):
                 if labels[:6] != sx._LIMB_LEADS and any(lead in _RESIDUAL_LEADS for lead in labels):
@@ -52,6 +62,19 @@ def adapt_parser(parser):
             else:
                 _check_whole_leads(parsed, signal_node, labels, sx, CorruptedFileError)
             return super()._read_leads(parsed, signal_node)
+
+        def _read_patient(self, root, record):
+            # <age> holds one of dateofbirth, years (1 to 199), months, weeks, days, hours or minutes;
+            # the parser reads the first two only, so an infant's age was left out
+            info = super()._read_patient(root, record)
+            if info.age is None:
+                age = sx._get(root, "patient", "generalpatientdata", "age")
+                for unit, per_year in _AGE_UNITS:
+                    value = sx._to_float(sx._value(sx._get(age, unit)))
+                    if value is not None and value >= 0:
+                        info.age = int(value / per_year)     # whole years, as GE MUSE's AgeUnits
+                        break
+            return info
 
     return CheckedLeads()
 
