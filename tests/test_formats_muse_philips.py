@@ -268,3 +268,34 @@ def test_philips_xli_limb_leads_out_of_place_are_refused(tmp_path, labels):
     path.write_text(text.replace(stated, f'leadlabels="{labels}"'), encoding="utf-16")
     with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*XLI.*leadlabels"):
         load_record(path)
+
+
+# ---------------------------------------------------------------- text not in its declared encoding
+
+def test_latin1_name_in_a_file_that_declares_utf8_or_nothing_reads(tmp_path):
+    """A Latin-1 name (É, ü) in a file that declares UTF-8, or no encoding (XML's default is UTF-8),
+    refused the whole ECG as "not well formed ...; the file may be cut short"; ecgdatakit's
+    parsers read such text as Latin-1: it now reads, the name as written, with a reader note."""
+    sig = truth()
+    muse = muse_xml(sig, name="JOSÉ").decode("latin-1")
+    undeclared = muse.replace('<?xml version="1.0" encoding="ISO-8859-1"?>\n', "").encode("latin-1")
+    rec = read(tmp_path, undeclared, "muse.xml")
+    assert_reads(rec, sig, 500, 0.00488)
+    assert rec.meta["patient"]["name"] == "JOSÉ DOE"
+    assert any("declares no encoding" in n and "Latin-1" in n for n in rec.meta["reader_warnings"])
+    philips = philips_xml(sig).decode("utf-8").encode("latin-1")       # still declares utf-8
+    rec = read(tmp_path, philips, "philips.xml")
+    assert_reads(rec, sig, 500, 0.005)
+    assert rec.meta["patient"]["name"] == "Anna Müller"
+    assert any("declares the utf-8 encoding" in n for n in rec.meta["reader_warnings"])
+
+
+def test_misencoded_file_is_still_refused_when_cut_short_or_declaring_entities(tmp_path):
+    text = muse_xml(truth(), name="JOSÉ", encoding="UTF-8").decode("utf-8")
+    cut = text[: len(text) // 2].encode("latin-1")
+    with pytest.raises(RecordError, match=r"cut\.xml: read as GE MUSE XML: the XML is not well formed"):
+        read(tmp_path, cut, "cut.xml")
+    bomb = text.replace('<!DOCTYPE RestingECG SYSTEM "restecg.dtd">',
+                        '<!DOCTYPE RestingECG [<!ENTITY a "aaaaaaaaaa">]>').replace("DOE", "&a;")
+    with pytest.raises(RecordError, match=r"bomb\.xml: read as GE MUSE XML: .*entities"):
+        read(tmp_path, bomb.encode("latin-1"), "bomb.xml")

@@ -55,8 +55,14 @@ _MARKS_MISSING = ("dicom-ecg", "mfer")
 MAX_XML_BYTES = 64 << 20
 
 
-def check_xml(path: Path, fmt: str) -> None:
+def check_xml(path: Path, fmt: str) -> str | None:
     """Parse ``path`` with defusedxml: entity declarations and external references are refused.
+
+    Returns:
+        A reader note when the text is not in the encoding the file declares (UTF-8 when it
+        declares none: a Latin-1 patient name in a file that declares no encoding): the text, read
+        as ecgdatakit's parsers read it then (as UTF-8, else Latin-1), passed the same checks;
+        else None.
 
     Raises:
         RecordError: the XML declares entities, refers to external ones, or is not well formed.
@@ -66,11 +72,60 @@ def check_xml(path: Path, fmt: str) -> None:
 
     try:
         defused.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        return None
     except DefusedXmlException as err:
         raise fail(path, fmt, f"the XML declares entities or external references, which are "
                               f"refused for safety ({type(err).__name__})") from None
     except Exception as err:  # xml.etree.ElementTree.ParseError, UnicodeDecodeError, OSError
-        raise fail(path, fmt, f"the XML is not well formed ({err}); the file may be cut short") from None
+        problem = str(err)
+    misread = _misdeclared_encoding(path)
+    if misread is not None:
+        declared, used, text = misread
+        try:
+            defused.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        except DefusedXmlException as err:
+            raise fail(path, fmt, f"the XML declares entities or external references, which are "
+                                  f"refused for safety ({type(err).__name__})") from None
+        except Exception:  # not well formed either way: the first error is the one to name
+            pass
+        else:
+            return (f"the XML {declared}, but its text is not in it; it was read as {used} (check the "
+                    "patient's name and other text fields)")
+    raise fail(path, fmt, f"the XML is not well formed ({problem}); the file may be cut short")
+
+
+_XML_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _misdeclared_encoding(path: Path) -> tuple[str, str, str] | None:
+    """(the encoding declared, in words; the one that decodes the text; the text without its declaration)
+    when the bytes are not in the encoding the file declares (UTF-8 when none: XML's default),
+    else None. Files with a UTF-16 byte order mark are left to the parser."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    match = _XML_DECLARED_ENCODING.match(body)
+    declared = match.group(1).decode("ascii") if match else "UTF-8"
+    try:
+        body.decode(declared)
+        return None                        # the bytes are what they declare: the error lies elsewhere
+    except LookupError:
+        return None
+    except UnicodeDecodeError:
+        pass
+    for used in ("UTF-8", "Latin-1"):      # as ecgdatakit's parse_xml_root and Philips parser decode
+        try:
+            text = body.decode(used)
+            break
+        except UnicodeDecodeError:
+            continue
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+    words = f"declares the {declared} encoding" if match else "declares no encoding (XML's default is UTF-8)"
+    return words, used, text
 
 
 def check_waveform_file_size(path: Path, fmt: str) -> None:
@@ -99,12 +154,13 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
                                 f"<{xml_root(read_head(path))}>; expected GE MUSE <RestingECG>, "
                                 "Philips <restingecgdata> or HL7 aECG <AnnotatedECG>)")
     require("ecgdatakit", path, fmt)
+    encoding_note = None
     if fmt in _XML:
         size = path.stat().st_size
         if size > MAX_XML_BYTES:
             raise fail(path, fmt, f"the XML file is {size / 2**20:.0f} MB; ECG XML files up to "
                                   f"{MAX_XML_BYTES >> 20} MB are read (a 10 s ECG is under 1 MB)")
-        check_xml(path, fmt)
+        encoding_note = check_xml(path, fmt)
     if fmt in ("dicom-ecg", "mfer"):
         check_waveform_file_size(path, fmt)
     if fmt == "dicom-ecg":
@@ -124,7 +180,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
         raise fail(path, fmt, _reason(err, path)) from None
-    notes = tuple(dict.fromkeys(caught))
+    notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
     return _to_record(path, fmt, src, notes)
 
 
