@@ -42,7 +42,7 @@ def truth(fs: int = 500, seconds: float = 10.0) -> np.ndarray:
 
 def muse_xml(sig: np.ndarray, *, base: str = "500", exponent: str = "0", per_bit: float = 4.88,
              units: str = "MICROVOLTS", twelve: bool = False, median_first: bool = True,
-             count_delta: int = 0, age: str = "<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>",
+             count_delta: int = 0, median_delta: int = 0, age: str = "<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>",
              dob: str = "07-08-1979", name: str = "JOHN", encoding: str = "ISO-8859-1") -> bytes:
     """A GE MUSE RestingECG of ``sig`` (12, T) mV: a Median (the first 600 samples) and a Rhythm
     waveform, 8 stored leads (or all 12), int16 little endian in base64, as restecg.dtd has them."""
@@ -64,7 +64,7 @@ def muse_xml(sig: np.ndarray, *, base: str = "500", exponent: str = "0", per_bit
                        f"<WaveFormData>{base64.b64encode(payload).decode()}</WaveFormData></LeadData>")
         return "".join(out) + "</Waveform>"
 
-    median, rhythm = waveform("Median", sig[:, :600], 0), waveform("Rhythm", sig, count_delta)
+    median, rhythm = waveform("Median", sig[:, :600], median_delta), waveform("Rhythm", sig, count_delta)
     text = (f'<?xml version="1.0" encoding="{encoding}"?>\n<!DOCTYPE RestingECG SYSTEM "restecg.dtd">\n'
             "<RestingECG><MuseInfo><MuseVersion>9.0.10.18530</MuseVersion></MuseInfo>"
             f"<PatientDemographics><PatientID>081486213</PatientID>{age}"
@@ -178,6 +178,26 @@ def test_muse_sample_count_that_disagrees_with_the_data_is_refused(tmp_path):
     for delta in (-5, 5):
         with pytest.raises(RecordError, match=r"ecg\.xml: read as GE MUSE XML: .*LeadSampleCountTotal"):
             read(tmp_path, muse_xml(truth(), count_delta=delta))
+
+
+def test_muse_median_beat_whose_sample_count_disagrees_is_left_out_not_the_ecg(tmp_path):
+    """A Median waveform whose LeadSampleCountTotal disagrees with its data refused the whole ECG;
+    the device's median beat is now left out with a note naming the field, the rhythm reads."""
+    sig = truth()
+    for delta in (-5, 5):
+        rec = read(tmp_path, muse_xml(sig, median_delta=delta))
+        assert_reads(rec, sig, 500, 0.00488)
+        assert "device_median_beats" not in rec.meta
+        assert any("median beat waveform was left out" in n and "LeadSampleCountTotal is "
+                   f"{600 + delta} but its WaveFormData holds 600" in n for n in rec.meta["reader_warnings"])
+    text = muse_xml(sig).decode("latin-1")
+    start = text.index("<WaveFormData>") + len("<WaveFormData>")           # the median beat's lead I
+    rec = read(tmp_path, (text[:start] + "!!!not*base64~~" + text[start + 15:]).encode("latin-1"))
+    assert_reads(rec, sig, 500, 0.00488)
+    assert any("lead I's WaveFormData is not valid base64" in n for n in rec.meta["reader_warnings"])
+    beats = read(tmp_path, muse_xml(sig)).meta["device_median_beats"]   # the undamaged beat: as written
+    assert max(float(np.abs(beats["leads"][lead] - sig[k, :600]).max())
+               for k, lead in enumerate(STANDARD_LEADS)) <= 1.5 * 0.00488
 
 
 # ---------------------------------------------------------------- Philips: already read right

@@ -4,10 +4,15 @@
 The parser converts the patient's and the cart's number fields with ``int()``: this module adapts
 it so that one such field reading "NaN" or "inf" is left out (with a reader warning naming it)
 instead of refusing the whole ECG, and so that such a waveform field refuses the file naming it.
+A damaged median beat waveform (its counts disagree with its data, its base64 is corrupt) is left
+out with a reader note, as the DICOM reader leaves out such a median beat group: it is the
+device's, and refused the rhythm with it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import warnings
 
@@ -40,6 +45,12 @@ def adapt_parser(parser):
             # refused naming the field, not "cannot convert float NaN to integer"
             from ecgdatakit.exceptions import CorruptedFileError
 
+            for wave in list(root.findall("Waveform")):
+                problem = _median_problem(wave)
+                if problem:
+                    # the device's median beat, damaged: left out with a note, the rhythm still reads
+                    root.remove(wave)
+                    warnings.warn(f"GE MUSE: the median beat waveform was left out: {problem}")
             for wave in root.iter("Waveform"):
                 for el in wave.iter():
                     if el.tag == "LeadAmplitudeUnitsPerBit":
@@ -80,3 +91,40 @@ def _non_finite_text(element) -> str | None:
     except ValueError:
         return None
     return None if math.isfinite(value) else text
+
+
+def _median_problem(wave) -> str | None:
+    """What makes a Median ``<Waveform>`` unreadable (the parser refuses the whole file for it), in
+    words naming the field, or None (also for a Rhythm waveform: its problems refuse the file)."""
+    kind = (wave.findtext("WaveformType") or "").strip().lower()
+    if kind != "median":
+        return None
+    try:
+        base = float((wave.findtext("SampleBase") or "").strip().replace(",", "."))
+    except ValueError:
+        base = 0.0
+    if not (math.isfinite(base) and base > 0):
+        return "it has no valid SampleBase"
+    for lead in wave.findall("LeadData"):
+        name = (lead.findtext("LeadID") or "?").strip()
+        try:
+            payload = base64.b64decode("".join((lead.findtext("WaveFormData") or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            return f"lead {name}'s WaveFormData is not valid base64"
+        size = _whole(lead.findtext("LeadSampleSize")) or 2
+        if not payload or size not in (1, 2, 4) or len(payload) % size:
+            return f"lead {name} holds {len(payload)} bytes, not a whole number of {size}-byte samples"
+        for tag, held in (("LeadByteCountTotal", len(payload)), ("LeadSampleCountTotal", len(payload) // size)):
+            stated = _whole(lead.findtext(tag))
+            if stated is not None and stated != held:
+                return f"lead {name}'s {tag} is {stated} but its WaveFormData holds {held}"
+    return None
+
+
+def _whole(text: str | None) -> int | None:
+    """A count field as an int (None when absent or no number)."""
+    try:
+        value = float((text or "").strip().replace(",", "."))
+    except ValueError:
+        return None
+    return int(value) if math.isfinite(value) else None
