@@ -275,6 +275,16 @@ def test_philips_age_in_any_unit_of_the_schema(tmp_path, age, years):
     assert rec.age == years
 
 
+def test_philips_more_leads_than_lead_labels_is_refused(tmp_path):
+    """numberofleads 12 with 8 leadlabels (I II V1-V6) over 12 leads of data in the standard order:
+    the 8 names went to the first 8 channels (V1 read III's data: 1.86 mV off), silently."""
+    data = philips_xml(truth()).decode().replace('leadlabels="I II III aVR aVL aVF V1 V2 V3 V4 V5 V6"',
+                                                 'leadlabels="I II V1 V2 V3 V4 V5 V6"')
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*numberofleads> is 12 but its "
+                                          r"leadlabels name 8"):
+        read(tmp_path, data.encode())
+
+
 @pytest.mark.parametrize("labels", ["II I III aVR aVL aVF V1 V2 V3 V4 V5 V6",
                                     "V1 V2 V3 V4 V5 V6 I II III aVR aVL aVF"])
 def test_philips_xli_limb_leads_out_of_place_are_refused(tmp_path, labels):

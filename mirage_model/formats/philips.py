@@ -9,6 +9,8 @@ them, instead of read with wrong values:
 
 - uncompressed data whose length is no whole number of leads of ``durationperchannel`` (the leads
   would be cut at the wrong samples, each one a piece of two);
+- ``numberofleads`` above the number of ``leadlabels`` (the names would be given to the first
+  channels, whichever leads they hold);
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
   stores them as residuals of I and II (they would read as the residuals, near zero).
 
@@ -36,8 +38,8 @@ _AGE_UNITS = (("months", 12.0), ("weeks", 365.25 / 7), ("days", 365.25), ("hours
 
 def adapt_parser(parser):
     """ecgdatakit's Philips parser, made to refuse (naming the fields) a rhythm whose uncompressed
-    data does not divide into its leads or whose XLI limb leads are not where the residuals are
-    kept, to note a stored waveform's rate, resolution or offset that differs from the
+    data does not divide into its leads, that has more leads than lead labels, or whose XLI limb
+    leads are not where the residuals are kept, to note a stored waveform's rate, resolution or offset that differs from the
     acquisition's, and to read an age given in months, weeks, days, hours or minutes."""
     from ecgdatakit.exceptions import CorruptedFileError
     from ecgdatakit.parsing.parsers import sierra_xml as sx
@@ -52,6 +54,14 @@ def adapt_parser(parser):
                         warnings.warn(f"Philips: the stored waveform's {what} is {stated:g} (<parsedwaveforms "
                                       f"{attr}>), the acquisition's {other:g} (<signalcharacteristics>"
                                       f"<{element}>); the stored waveform's is used")
+            named = sx._attr(parsed, "leadlabels").split()
+            count = sx._to_int(sx._attr(parsed, "numberofleads"))
+            if named and count is not None and count > len(named):
+                # the parser reads as many leads as are named, from the start of the data: with fewer
+                # names than leads, which lead each name belongs to is not known
+                raise CorruptedFileError(
+                    f"Philips: <parsedwaveforms numberofleads> is {count} but its leadlabels name "
+                    f"{len(named)} ({' '.join(named)}): which lead each channel holds is not known")
             labels = self._rhythm_labels(parsed, signal_node)
             if sx._compression(parsed):
                 if labels[:6] != sx._LIMB_LEADS and any(lead in _RESIDUAL_LEADS for lead in labels):
