@@ -320,6 +320,22 @@ def test_latin1_name_in_a_file_that_declares_utf8_or_nothing_reads(tmp_path):
     assert any("declares the utf-8 encoding" in n for n in rec.meta["reader_warnings"])
 
 
+def test_utf8_text_in_a_file_that_declares_latin1_is_noted(tmp_path):
+    """A file declaring ISO-8859-1 whose text is UTF-8 reads "JOSÉ" as "JOSÃ\x89" (as declared): a
+    reader note says so. Latin-1 text, and Windows-1252's "É€" (whose bytes pair up into UTF-8's
+    U+0240, no letter of a name), get none."""
+    sig = truth()
+    latin1 = muse_xml(sig, name="JOSÉ").decode("latin-1")
+    for data in (latin1.encode("utf-8"), b"\xef\xbb\xbf" + latin1.encode("utf-8")):
+        rec = read(tmp_path, data)
+        assert_reads(rec, sig, 500, 0.00488)
+        assert any("declares the ISO-8859-1 encoding, but its text is UTF-8" in n
+                   for n in rec.meta["reader_warnings"])
+    cp1252 = latin1.replace("ISO-8859-1", "windows-1252").replace("JOSÉ", "JOSÉ€").encode("cp1252")
+    for data in (latin1.encode("latin-1"), cp1252):
+        assert "reader_warnings" not in read(tmp_path, data).meta
+
+
 def test_misencoded_file_is_still_refused_when_cut_short_or_declaring_entities(tmp_path):
     text = muse_xml(truth(), name="JOSÉ", encoding="UTF-8").decode("utf-8")
     cut = text[: len(text) // 2].encode("latin-1")

@@ -72,7 +72,7 @@ def check_xml(path: Path, fmt: str) -> str | None:
 
     try:
         defused.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        return None
+        return _utf8_declared_as_latin1(path)
     except DefusedXmlException as err:
         raise fail(path, fmt, f"the XML declares entities or external references, which are "
                               f"refused for safety ({type(err).__name__})") from None
@@ -92,6 +92,33 @@ def check_xml(path: Path, fmt: str) -> str | None:
             return (f"the XML {declared}, but its text is not in it; it was read as {used} (check the "
                     "patient's name and other text fields)")
     raise fail(path, fmt, f"the XML is not well formed ({problem}); the file may be cut short")
+
+
+_LATIN1_NAMES = ("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252")
+
+
+def _utf8_declared_as_latin1(path: Path) -> str | None:
+    """A reader note when the file declares Latin-1 (or Windows-1252) but its text beyond ASCII is
+    UTF-8 (a MUSE export passed through a UTF-8 tool): the text is read as declared, so "é" shows
+    as "Ã©"; else None. Latin-1 text whose every byte beyond ASCII pairs up into UTF-8 letters is
+    all but unknown ("É€" pairs up, into U+0240, which is no letter of a name: not counted)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    match = _XML_DECLARED_ENCODING.match(body)
+    if match is None or match.group(1).decode("ascii").lower() not in _LATIN1_NAMES or body.isascii():
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not any("\u00c0" <= ch <= "\u017f" or ch >= "\u0370" for ch in text):
+        return None           # no letter of a name (é, ł, Ж, 李) among what UTF-8 would read: not shown to be UTF-8
+    return (f"the XML declares the {match.group(1).decode('ascii')} encoding, but its text is UTF-8: it was "
+            "read as declared, so letters beyond ASCII in the patient's name and other text fields may "
+            "show garbled (Ã© for é)")
 
 
 _XML_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
