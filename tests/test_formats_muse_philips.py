@@ -226,6 +226,30 @@ def test_philips_15_channels_keep_the_12_leads(tmp_path):
     assert_reads(rec, sig, 500, 0.005)
 
 
+def test_philips_103_with_16_channels_allocated_of_which_12_valid(tmp_path):
+    """SierraECG 1.03 names no leads: STD-12 order for the first 12 of the 16 channels allocated
+    (numberchannelsvalid 12); the 4 unnamed channels after them are left out."""
+    sig = truth()
+    empty = {f"X{k}": np.zeros(sig.shape[1]) for k in range(4)}
+    data = philips_xml(sig, version="1.03", labels=STANDARD_LEADS + tuple(empty), extra=empty)
+    data = data.replace(b"<numberchannelsvalid>16<", b"<numberchannelsvalid>12<")
+    assert_reads(read(tmp_path, data), sig, 500, 0.005)
+
+
+def test_philips_unsigned_samples_with_their_zero_offset(tmp_path):
+    """signalsigned False with signaloffset 32768 (the count that stands for 0 V)."""
+    sig = truth()
+    counts = (np.round(sig / 0.005).astype(np.int32) + 32768).astype("<u2")
+    text = philips_xml(sig).decode()
+    start = text.index(">", text.index("<parsedwaveforms")) + 1
+    text = text[:start] + base64.b64encode(counts.tobytes()).decode() + text[text.index("</parsedwaveforms>"):]
+    text = (text.replace('signalsigned="True"', 'signalsigned="False"').replace('signaloffset="0"', 'signaloffset="32768"')
+            .replace("<signalsigned>True<", "<signalsigned>False<").replace("<signaloffset>0<", "<signaloffset>32768<"))
+    rec = read(tmp_path, text.encode())
+    assert_reads(rec, sig, 500, 0.005)
+    assert "reader_warnings" not in rec.meta
+
+
 # ---------------------------------------------------------------- Philips: fields that disagree
 
 @pytest.mark.parametrize("duration_ms", [9000, 10500])
