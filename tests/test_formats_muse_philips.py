@@ -369,3 +369,26 @@ def test_misencoded_file_is_still_refused_when_cut_short_or_declaring_entities(t
                         '<!DOCTYPE RestingECG [<!ENTITY a "aaaaaaaaaa">]>').replace("DOE", "&a;")
     with pytest.raises(RecordError, match=r"bomb\.xml: read as GE MUSE XML: .*entities"):
         read(tmp_path, bomb.encode("latin-1"), "bomb.xml")
+
+
+@pytest.mark.parametrize("edit, note", [
+    ({'durationperchannel="11000"': 'durationperchannel="5500"'}, "durationperchannel 5500 ms at 500 Hz only 2,750"),
+    ({'samplespersecond="500"': 'samplespersecond="250"', "<samplingrate>500<": "<samplingrate>250<"},
+     "durationperchannel 11000 ms at 250 Hz only 2,750"),
+])
+def test_philips_xli_leads_longer_than_duration_at_the_rate_are_noted(tmp_path, edit, note):
+    """The XLI leads hold 5,500 samples (11 s at 500 Hz). A duration of 5500 ms, or a rate of 250 Hz
+    stated in both places, cut them at 2,750 without a word: at 250 Hz the first 5.5 s were read as
+    11 s (every interval doubled). The cut stays, as the parser makes it, with a reader note."""
+    src = DATA / "3191723_ZZDEMOPTONLY_1-04_orig.xml"
+    text = src.read_text(encoding="utf-16")
+    for old, new in edit.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "ecg.xml"
+    path.write_text(text, encoding="utf-16")
+    rec = load_record(path)
+    assert rec.signal.shape[1] == 2750
+    assert any("XLI leads hold 5,500 samples" in n and note in n for n in rec.meta["reader_warnings"])
+    for name in ("129DYPRG.XML", src.name):                      # the real files' leads end at their duration
+        assert not any("XLI" in n for n in load_record(DATA / name).meta.get("reader_warnings", ()))

@@ -14,6 +14,9 @@ them, instead of read with wrong values:
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
   stores them as residuals of I and II (they would read as the residuals, near zero).
 
+XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
+the parser does, with a reader note (the rate or the duration may be wrong).
+
 A sampling rate, resolution or signal offset on ``<parsedwaveforms>`` (the stored waveform's,
 required in 1.04) that differs from ``<signalcharacteristics>`` (the digitised signal's) is read as
 the stored waveform's, as the schema describes them, with a reader note naming both: a waveform
@@ -71,7 +74,10 @@ def adapt_parser(parser):
                         "place after I and II, so leads in another order cannot be rebuilt")
             else:
                 _check_whole_leads(parsed, signal_node, labels, sx, CorruptedFileError)
-            return super()._read_leads(parsed, signal_node)
+            leads = super()._read_leads(parsed, signal_node)
+            if leads and sx._compression(parsed).upper() == "XLI":
+                _note_unread_xli(parsed, leads, sx)
+            return leads
 
         def _read_patient(self, root, record):
             # <age> holds one of dateofbirth, years (1 to 199), months, weeks, days, hours or minutes;
@@ -115,3 +121,17 @@ def _check_whole_leads(parsed, signal_node, labels, sx, error) -> None:
         raise error(f"Philips: <parsedwaveforms> holds {held:,.0f} samples, which is not {leads} leads of "
                     f"{n:,} samples (durationperchannel {duration:g} ms at {rate} Hz); the leads cannot "
                     "be told apart")
+
+
+def _note_unread_xli(parsed, leads, sx) -> None:
+    """A reader note when the XLI leads hold more samples than ``durationperchannel`` at the stated
+    rate: the parser cuts each lead there, which is right for a duration that leaves out the end
+    and wrong for a rate or duration that is (a 500 Hz ECG stated as 250 Hz reads its first half,
+    stretched to the whole duration)."""
+    chunks = sx.xli_decode(sx._decode_base64(sx._text(parsed), "parsedwaveforms"))[: len(leads)]
+    n, rate = len(leads[0].samples), leads[0].sampling_rate
+    longest = max(len(chunk) for chunk in chunks)
+    if longest - n > max(2, n // 100):
+        warnings.warn(f"Philips: the XLI leads hold {longest:,} samples, durationperchannel "
+                      f"{sx._attr(parsed, 'durationperchannel')} ms at {rate} Hz only {n:,}: the last "
+                      f"{(longest - n) / rate:.2f} s were not read (or the file's rate or duration is wrong)")
