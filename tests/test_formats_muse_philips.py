@@ -260,6 +260,11 @@ def test_philips_duration_that_does_not_divide_the_data_is_refused(tmp_path, dur
         read(tmp_path, philips_xml(truth(), duration_ms=duration_ms))
 
 
+def test_philips_duration_of_no_whole_sample_is_refused_saying_so(tmp_path):
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*: the leads hold no samples"):
+        read(tmp_path, philips_xml(truth(), duration_ms=1))
+
+
 def test_philips_103_channels_allocated_beyond_the_data_is_refused_naming_it(tmp_path):
     with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*not 16 leads of 5,000 samples"):
         read(tmp_path, philips_xml(truth(), version="1.03", allocated=16))

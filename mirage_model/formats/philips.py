@@ -42,8 +42,9 @@ _AGE_UNITS = (("months", 12.0), ("weeks", 365.25 / 7), ("days", 365.25), ("hours
 def adapt_parser(parser):
     """ecgdatakit's Philips parser, made to refuse (naming the fields) a rhythm whose uncompressed
     data does not divide into its leads, that has more leads than lead labels, or whose XLI limb
-    leads are not where the residuals are kept, to note a stored waveform's rate, resolution or offset that differs from the
-    acquisition's, and to read an age given in months, weeks, days, hours or minutes."""
+    leads are not where the residuals are kept; to note XLI leads cut short by their duration and
+    a stored waveform's rate, resolution or offset that differs from the acquisition's; and to read
+    an age given in months, weeks, days, hours or minutes."""
     from ecgdatakit.exceptions import CorruptedFileError
     from ecgdatakit.parsing.parsers import sierra_xml as sx
 
@@ -99,11 +100,14 @@ def _check_whole_leads(parsed, signal_node, labels, sx, error) -> None:
     """Uncompressed data must hold a whole number of leads of ``durationperchannel``, from the
     leads named up to the channels the file declares (numberofleads, leadlabels,
     numberchannelsallocated: a cart may store more channels than it names)."""
-    rate = sx._to_int(sx._attr(parsed, "samplespersecond")) or sx._to_int(sx._text(sx._get(signal_node, "samplingrate")))
+    rate = (sx._to_int(sx._attr(parsed, "samplespersecond"))
+            or sx._to_int(sx._text(sx._get(signal_node, "samplingrate"))))
     duration = sx._to_float(sx._attr(parsed, "durationperchannel"))
     if not rate or rate <= 0 or duration is None or duration <= 0:
         return                                    # the parser refuses these itself, naming them
     n = int(round(duration * rate / 1000))
+    if n <= 0:
+        return                                    # no samples a lead: the parser's reading says so
     text = sx._text(parsed)
     encoding = sx._attr(parsed, "dataencoding")
     if encoding == "Base64":
@@ -130,7 +134,7 @@ def _note_unread_xli(parsed, leads, sx) -> None:
     stretched to the whole duration)."""
     chunks = sx.xli_decode(sx._decode_base64(sx._text(parsed), "parsedwaveforms"))[: len(leads)]
     n, rate = len(leads[0].samples), leads[0].sampling_rate
-    longest = max(len(chunk) for chunk in chunks)
+    longest = max((len(chunk) for chunk in chunks), default=0)
     if longest - n > max(2, n // 100):
         warnings.warn(f"Philips: the XLI leads hold {longest:,} samples, durationperchannel "
                       f"{sx._attr(parsed, 'durationperchannel')} ms at {rate} Hz only {n:,}: the last "
