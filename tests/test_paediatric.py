@@ -138,6 +138,9 @@ def test_a_childs_table_flags_only_pr_qrs_and_qtc_by_a_childs_limits():
     # an infant (3 months): the QTc limit is 490 ms, so 470 ms is within it
     infant = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=0.25)}
     assert infant["qtc_bazett_ms"]["ref_high"] == INFANT_QTC_MS and infant["qtc_bazett_ms"]["flag"] == ""
+    # age 0 (a whole-year age: 0-11 months; GE MUSE and Philips give months so): the adult limit, the lower
+    zero = {r["key"]: r for r in rm.measurement_rows(m, sex="M", age=0)}
+    assert zero["qtc_bazett_ms"]["ref_high"] == ADULT_QTC_MS["M"] and zero["qtc_bazett_ms"]["flag"] == "high"
     # a QRS of 130 ms is wide at any age; 100 ms is not flagged (conservative: a child's limit is not known here)
     assert rm.flag("qrs_ms", 130.0, "F", 10) == "high" and rm.flag("qrs_ms", 100.0, "F", 10) == ""
     assert rm.flag("heart_rate_bpm", 40.0, "F", 10) == "" and rm.flag("pr_ms", 90.0, "F", 10) == ""

@@ -102,7 +102,8 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # 16 years the adult limits apply; with no age given they apply too, and the range says "age unknown:
 # adult ranges".
 PAEDIATRIC_BELOW_Y = 16.0
-# a child's QTc upper limit (not at it: above it) after INFANT_BELOW_Y years, and in infancy (Wenning)
+# a child's QTc upper limit (not at it: above it) after INFANT_BELOW_Y years, and in infancy (Wenning; applied
+# from an age above 0 and below INFANT_BELOW_Y: an age of 0 may be a whole-year age of 0-11 months)
 QTC_CHILD, QTC_INFANT, INFANT_BELOW_Y = 440.0, 490.0, 0.5
 WENNING = "Wenning, Atlas of Pediatric Emergency Medicine"
 # the measurements whose adult upper limit is above a child's, so that it is applied below 16 years
@@ -228,7 +229,9 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
         return None
     if is_paediatric(age):
         a = clean_age(age)
-        if key in _measure().QTC_KEYS and a < INFANT_BELOW_Y and QTC_INFANT > adult.high:
+        # an age of 0 is often a whole-year age of an infant of 0-11 months (GE MUSE's AgeUnits MONTHS, a
+        # Philips <months>, a birth date: whole years), so the infant's higher limit needs an age above 0
+        if key in _measure().QTC_KEYS and 0 < a < INFANT_BELOW_Y and QTC_INFANT > adult.high:
             return ReferenceRange(None, QTC_INFANT, f"<= {QTC_INFANT:g} ms under 6 months of age ({WENNING}); "
                                   "the lower limit not applied")
         if key in _measure().QTC_KEYS:     # after 6 months a child's 440 ms lies below the adult limit
