@@ -26,11 +26,11 @@ from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputEx
                                         write_record)
 from mirage_model.records.folder import walk_files
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
-from mirage_model.records.wfdb_header import _parse_header, segment_headers
+from mirage_model.records.wfdb_header import _parse_header, _read_text, segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
            "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "header_names", "named_files",
-           "record_key", "same_name_records",
+           "record_key", "signal_names", "same_name_records",
            "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
@@ -158,6 +158,21 @@ def named_files(hea: str | Path) -> tuple[str, ...]:
     except RecordError:
         return ()
     return tuple(dict.fromkeys(s.file_name for s in header.signals if not s.file_name.startswith("~")))
+
+
+def signal_names(hea: str | Path) -> frozenset[str] | None:
+    """The first field of each line after the record line of the WFDB header at ``hea``, lower case:
+    the signal files its signal lines name (and, of a multi-segment master, its segments' names).
+    A probe for a folder search, which asks of every record whether its header names the signal
+    file beside it: the header is read, not parsed (measured on LUDB's header: 39 us against 136 us
+    for ``named_files``). None when it cannot be read."""
+    try:
+        text = _read_text(Path(hea))
+    except RecordError:
+        return None
+    firsts = [line.split(None, 1)[0] for line in text.splitlines()
+              if line.strip() and not line.lstrip().startswith("#")]
+    return frozenset(name.lower() for name in firsts[1:])
 
 
 def header_names(path: str | Path, headers) -> bool:

@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text
-from mirage_model.formats import find_ecg_files, header_keys, header_names, named_files, record_key
+from mirage_model.formats import find_ecg_files, named_files, record_key, signal_names
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
 from mirage_model.records.wfdb_header import segment_headers
@@ -21,9 +21,10 @@ SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a he
 
 def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], list[Path], list[Path]]:
     """(record headers, signal files without a header, files with an ECG format's extension that
-    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. A signal file beside a
-    header of its stem that has another signal file of that stem is "without a header" when the
-    header does not name it (``1.dat`` and ``1.mat`` beside ``1.hea`` naming ``1.dat``). The last are read like
+    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. A signal file (.dat, .mat)
+    is "without a header" when no header in its folder names it (``formats.signal_names``): ``1.mat``
+    beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
+    that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
     records, so that their row says what they are, with the status "not_ecg". ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
@@ -40,28 +41,44 @@ def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], lis
     # a multi-segment record's segments are read through its master: their .dat files have a header
     heads = [p for p in headers if p.suffix.lower() == ".hea"]
     heads += segment_headers(heads)
-    keys = header_keys(heads)
     signals: dict[str, list[Path]] = {}
     for p in files:
         if p.suffix.lower() in SIGNAL_SUFFIXES:
             signals.setdefault(record_key(p), []).append(p)
+    # a signal file is a record's only when a header in its folder names it: its own stem's (the
+    # usual case, checked first), or another's (x.hea naming signals.dat). zero.dat beside a zero.hea
+    # naming other.dat is a file of its own, with its own row, as is a signal file no header names
+    by_key: dict[str, list[Path]] = {}
+    by_folder: dict[Path, list[Path]] = {}
+    for h in heads:
+        by_key.setdefault(record_key(h), []).append(h)
+        by_folder.setdefault(h.parent, []).append(h)
+    probed: dict[Path, frozenset | None] = {}
+
+    def names(hea: Path, p: Path, own: bool) -> bool:
+        if hea not in probed:
+            probed[hea] = signal_names(hea)
+        got = probed[hea]
+        # a header that cannot be read is taken to name its own stem's file: loading it says why
+        return own if got is None else p.name.lower() in got
+
     orphans = []
     for key, group in signals.items():
-        if key not in keys:
-            orphans += group
-        elif len(group) > 1:
-            # NAME.dat and NAME.mat beside NAME.hea: the one its header does not name is no part of
-            # the record. A lone signal file of the header's stem is taken as its own unparsed (the
-            # usual case: parsing every header here too would add seconds to a folder of 20,000)
-            of_key = [h for h in heads if record_key(h) == key]
-            orphans += [p for p in group if not header_names(p, of_key)]
+        own = by_key.get(key, [])
+        for p in group:
+            if any(names(h, p, True) for h in own if h.parent == p.parent):
+                continue
+            if any(names(h, p, False) for h in by_folder.get(p.parent, ()) if h not in own):
+                continue
+            orphans.append(p)
     return headers, sorted(orphans), passed_over
 
 
-def _missing_signal_files(hea: Path) -> list[str]:
+def _missing_signal_files(hea: Path, orphans=()) -> list[str]:
     """The signal files the header at ``hea`` names that are not beside it ([] when all are, or
-    the header cannot be read: loading it then says why)."""
-    if any(hea.with_suffix(s).is_file() for s in SIGNAL_SUFFIXES):
+    the header cannot be read: loading it then says why). ``orphans``: the signal files no header
+    names (one of the header's stem among them is not taken for its own)."""
+    if any(hea.with_suffix(s).is_file() and hea.with_suffix(s) not in orphans for s in SIGNAL_SUFFIXES):
         return []                   # the usual case, without parsing: NAME.hea beside NAME.dat
     return [n for n in named_files(hea) if not (hea.parent / n).is_file()]
 
@@ -102,7 +119,7 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
     for hea in headers:
         hea = Path(hea)
         if hea.parent in by_folder and hea.suffix.lower() == ".hea":
-            missing = _missing_signal_files(hea)
+            missing = _missing_signal_files(hea, by_folder[hea.parent])
             if missing:
                 lacking.setdefault(hea.parent, []).append((hea, missing))
     hints: dict[Path, str] = {}
