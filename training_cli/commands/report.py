@@ -36,7 +36,10 @@ from training_cli.outputs import refuse_earlier_outputs
 log = logging.getLogger(__name__)
 
 _LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(\S.*)?$")
-_SEX_RE = re.compile(r"^\s*sex\s*=\s*([^\W\d_][\w.]*)\s*$", re.IGNORECASE)   # a letter first: "sex=weiblich"
+# anything but a number is a word for clinical.parse_sex to read or refuse ("sex=weiblich", and a
+# "männlich" typed decomposed on a Mac, whose combining mark is no word character); a number is the
+# model's code, as a labs table's sex column reads it (1 male, 0 female)
+_SEX_RE = re.compile(r"^\s*sex\s*=\s*([^\d\s.+\-].*?)\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def parse_lab(text: str, schema=None) -> tuple[str, object]:
