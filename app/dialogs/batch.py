@@ -419,10 +419,17 @@ class BatchDialog(QDialog):
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
         text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        tips = []
         unreadable = getattr(summary, "unreadable_folders", None)
         if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
             text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
-            self.status.setToolTip(unreadable_line(unreadable, limit=len(unreadable)))
+            tips.append(unreadable_line(unreadable, limit=len(unreadable)))
+        not_read = list(getattr(summary, "not_read", None) or ())
+        if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
+            text += f" {summary.not_read_line()} (no ECG records)."
+            tips.append("Files not read:\n" + "\n".join(not_read[:200])
+                        + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
+        self.status.setToolTip("\n\n".join(tips))
         lock_note = getattr(summary, "lock_note", "")
         if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened
             self._add_note(f"Note: {lock_note}.")

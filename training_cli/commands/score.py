@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
+from mirage_model.review.batch.run import not_read_line
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
@@ -81,6 +82,9 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "model (a superclass model has none). Every output has the 'interpretation' column "
                    "(the statements in reading order), 'interpretation_notes' (why each statement marked "
                    "'(?)' is doubted) and 'statements_model' (which model said them)")
+    p.add_argument("--list-not-read", action="store_true",
+                   help="name each file under FOLDER that was not read (no ECG record, no part of one, no "
+                   "row: a .pdf, a .txt); without it the summary counts them by extension")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     add_report_args(p)
     p.set_defaults(func=run)
@@ -146,12 +150,15 @@ def run(args) -> int:
         check_output_folder(args.pdf_dir, "--pdf-dir")
 
     unreadable: list[tuple[str, str]] = []
-    headers, orphans, not_ecg = find_inputs(args.folder, unreadable)     # searched once: passed on
+    found = find_inputs(args.folder, unreadable)     # searched once: passed on
+    headers, orphans, not_ecg = found
     if not headers and not orphans and unreadable:     # not "no records": none could be looked for
         raise UsageError(f"error: {unreadable_line(unreadable)}: no records could be listed under {args.folder}")
     if not headers and not orphans:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
+        if found.not_read:
+            seen += f"; {not_read_line(found.not_read)}"
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
@@ -203,7 +210,7 @@ def run(args) -> int:
             progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
             record_timeout_s=time_limit or None, all_statements=args.all_statements,
-            statements_predictor=statements_predictor, found=(headers, orphans, not_ecg),
+            statements_predictor=statements_predictor, found=found,
             unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
     except BatchError as err:
         if bar is not None:
@@ -244,6 +251,12 @@ def run(args) -> int:
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
     if summary.unreadable_folders:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
+    if summary.not_read:
+        if args.list_not_read:
+            for path in summary.not_read:
+                print(f"not read: {printable(path)}", file=sys.stderr)
+        print(f"{summary.not_read_line()} (no ECG records; "
+              f"{'named above' if args.list_not_read else '--list-not-read names them'})")
     if args.labs is not None:
         used = getattr(getattr(predictor, "schema", None), "names", []) or []
         print(summary.labs_line(Path(args.labs).name, used))

@@ -19,13 +19,30 @@ from mirage_model.review.batch.errors import BatchError
 SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a header
 
 
-def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], list[Path], list[Path]]:
+class FoundInputs(tuple):
+    """What :func:`find_inputs` found: unpacked as (headers, orphans, not_ecg), each a sorted list
+    of paths, as a 3-tuple; ``not_read`` holds the folder's other files, which no row tells of
+    (a .pdf, a .txt, a WFDB annotation file), sorted, so that a run's summary can count them."""
+
+    not_read: list
+
+    def __new__(cls, headers, orphans, not_ecg, not_read=()):
+        self = super().__new__(cls, (list(headers), list(orphans), list(not_ecg)))
+        self.not_read = list(not_read)
+        return self
+
+    def __getnewargs__(self):
+        return (*self, self.not_read)
+
+
+def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     """(record headers, signal files without a header, files with an ECG format's extension that
     are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. A signal file (.dat, .mat)
     is "without a header" when no header in its folder names it (``formats.signal_names``): ``1.mat``
     beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
     that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
-    records, so that their row says what they are, with the status "not_ecg". ``unreadable``,
+    records, so that their row says what they are, with the status "not_ecg". Every other file
+    (a .pdf, a .txt, a WFDB annotation file: what no row tells of) is in the result's ``not_read``. ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
 
@@ -71,14 +88,16 @@ def find_inputs(folder, unreadable: list | None = None) -> tuple[list[Path], lis
             if any(names(h, p, False) for h in by_folder.get(p.parent, ()) if h not in own):
                 continue
             orphans.append(p)
-    return headers, sorted(orphans), passed_over
+    # every file is a record, part of one (a signal file, a segment's header), or has a row of its
+    # own: the rest are named in the summary, never passed over in silence
+    used = set(headers) | set(heads) | set(passed_over) | {p for group in signals.values() for p in group}
+    return FoundInputs(headers, sorted(orphans), passed_over, sorted(p for p in files if p not in used))
 
 
-def _missing_signal_files(hea: Path, orphans=()) -> list[str]:
+def _missing_signal_files(hea: Path) -> list[str]:
     """The signal files the header at ``hea`` names that are not beside it ([] when all are, or
-    the header cannot be read: loading it then says why). ``orphans``: the signal files no header
-    names (one of the header's stem among them is not taken for its own)."""
-    if any(hea.with_suffix(s).is_file() and hea.with_suffix(s) not in orphans for s in SIGNAL_SUFFIXES):
+    the header cannot be read: loading it then says why)."""
+    if any(hea.with_suffix(s).is_file() for s in SIGNAL_SUFFIXES):
         return []                   # the usual case, without parsing: NAME.hea beside NAME.dat
     return [n for n in named_files(hea) if not (hea.parent / n).is_file()]
 
@@ -110,16 +129,18 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
     signal file beside a header of its stem that names other files is told what that header names.
     """
     headers, orphans = list(headers), list(orphans)
+    stems = {record_key(h): Path(h) for h in headers if Path(h).suffix.lower() == ".hea"}
     by_folder: dict[Path, list[Path]] = {}
     for p in orphans:
-        by_folder.setdefault(Path(p).parent, []).append(Path(p))
-    if not by_folder:
-        return {}
+        # one of a header's stem (zero.dat beside a zero.hea naming other.dat, a copy's renamed
+        # files) is told below, and its header's row by ``own_name_hint``: edit the header
+        if record_key(p) not in stems:
+            by_folder.setdefault(Path(p).parent, []).append(Path(p))
     lacking: dict[Path, list[tuple[Path, list[str]]]] = {}
     for hea in headers:
         hea = Path(hea)
         if hea.parent in by_folder and hea.suffix.lower() == ".hea":
-            missing = _missing_signal_files(hea, by_folder[hea.parent])
+            missing = _missing_signal_files(hea)
             if missing:
                 lacking.setdefault(hea.parent, []).append((hea, missing))
     hints: dict[Path, str] = {}
@@ -145,12 +166,14 @@ def signal_file_hints(headers: Iterable[Path], orphans: Iterable[Path], limit: i
                 hints[orphan] = (f"headers in the same folder whose signal files are missing: {lack}"
                                  + (" ..." if len(heads) > limit else ""))
     # a signal file beside a header of its stem that names another (1.mat beside 1.hea naming 1.dat)
-    stems = {record_key(h): Path(h) for h in headers if Path(h).suffix.lower() == ".hea"}
     for orphan in orphans:
         hea = stems.get(record_key(orphan))
         if hea is not None and Path(orphan) not in hints:
-            names = ", ".join(sorted(named_files(hea))) or "no signal file"
-            hints[Path(orphan)] = f"{hea.name} beside it names {names}, not this file"
+            named = sorted(named_files(hea))
+            hints[Path(orphan)] = f"{hea.name} beside it names {', '.join(named) or 'no signal file'}, not this file"
+            if named and not any((hea.parent / n).is_file() for n in named):
+                hints[Path(orphan)] += (f", and {'that is' if len(named) == 1 else 'those are'} missing: if this is "
+                                        f"its signal file, edit {hea.name}'s signal lines to name {Path(orphan).name}")
     return hints
 
 
@@ -195,6 +218,8 @@ class LabsLookup:
     # what reading the table warned of (``read_labs_table``'s ``warnings``: units assumed, censored
     # values read as their limit), for a face that shows no log (the app's batch dialog)
     warnings: list = field(default_factory=list)
+    # the table's file (None: given as a dict): in the scored folder it is no file passed over
+    source: Path | None = None
 
     @classmethod
     def build(cls, labs: dict, errors: Mapping | None, root, paths: Iterable,
@@ -264,4 +289,7 @@ def labs_lookup(labs, folder, headers: Iterable | None = None) -> LabsLookup:
     table = labs_dict(labs, errors, warnings)
     if headers is None:
         headers = find_inputs(folder)[0]
-    return LabsLookup.build(table, errors, folder, headers, warnings)
+    lookup = LabsLookup.build(table, errors, folder, headers, warnings)
+    if labs is not None and not isinstance(labs, Mapping):
+        lookup.source = Path(labs)
+    return lookup

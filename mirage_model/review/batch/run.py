@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,13 @@ class BatchSummary:
     labs_header: list[tuple[str, str]] = field(default_factory=list)
     # "" or the line saying a lock file left by a killed run was taken over (``OutputLock.stale_note``)
     lock_note: str = ""
+    # the folder's files that are no record, no part of one and have no row (a .pdf, a .txt), by
+    # their path under the folder; the labs table and this run's outputs are not among them
+    not_read: list[str] = field(default_factory=list)
+
+    def not_read_line(self) -> str:
+        """``not_read_line`` of this run's folder."""
+        return not_read_line(self.not_read)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -126,6 +134,37 @@ class BatchSummary:
         """0 all ok, 1 some failed, a folder could not be read (its records are not in the
         output) or cancelled before the end."""
         return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
+
+
+def not_read_line(paths) -> str:
+    """How many files a batch did not read, by extension, most first: "12 files not read: 7 .pdf,
+    4 .txt, 1 .docx" ("without extension" for a name without one); "" when none."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        return ""
+    by_ext: dict[str, int] = {}
+    for p in paths:
+        ext = p.suffix.lower() or "without extension"
+        by_ext[ext] = by_ext.get(ext, 0) + 1
+    kinds = ", ".join(f"{n} {ext}" for ext, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{len(paths)} file{'s' if len(paths) != 1 else ''} not read: {kinds}"
+
+
+def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
+    """The paths under ``folder`` of ``found.not_read`` (``inputs.FoundInputs``), less the labs
+    table and this run's own outputs (the output file, the PDFs under ``pdf_dir``)."""
+    files = list(getattr(found, "not_read", ()) or ())
+    if not files:
+        return []
+    source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
+    own = {os.path.realpath(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))}
+    pdfs = os.path.realpath(pdf_dir) if pdf_dir is not None else None
+
+    def ours(p: Path) -> bool:
+        real = os.path.realpath(p)
+        return real in own or (pdfs is not None and real.startswith(pdfs.rstrip(os.sep) + os.sep))
+
+    return [rel_path(p, folder) for p in files if not ours(p)]
 
 
 def labs_header_line(table: str, records, limit: int = 3) -> str:
@@ -197,9 +236,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         statements_predictor: a statements model run beside ``predictor`` (e.g. the shipped
             "statements" model beside the superclass model): the interpretation, the ``stmt_``
             columns and the PDFs' interpretation come from it; ``statements_model`` names it.
-        found: (headers, orphans, not_ecg) as ``find_inputs(folder, unreadable_folders)`` returned
-            them, when the caller has already searched the folder (it is not searched again);
-            None: searched here.
+        found: what ``find_inputs(folder, unreadable_folders)`` returned, when the caller has
+            already searched the folder (it is not searched again); None: searched here. Its
+            ``not_read`` files (less the labs table and this run's outputs) are the summary's
+            ``not_read``; a plain (headers, orphans, not_ecg) tuple has none.
         unreadable_folders: the folders that search could not list (with ``found``).
         notice: called with a line to tell at once, before any record is scored: the output's lock
             file left by a killed run was taken over (also ``BatchSummary.lock_note`` at the end).
@@ -209,7 +249,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             (``outputs.earlier_output``).
 
     Returns:
-        BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors).
+        BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors,
+        not_read: the folder's files that are no record and have no row).
 
     Raises:
         BatchError: missing folder, bad labs table, unknown format, an output to resume that
@@ -237,6 +278,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         labs_warnings: list = []
         lookup = LabsLookup.build(labs_dict(labs, labs_errors, labs_warnings), labs_errors, folder, headers,
                                   labs_warnings)
+        if isinstance(labs, (str, os.PathLike)):
+            lookup.source = Path(labs)
     labs_d, labs_errors = lookup.labs, lookup.errors
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
@@ -273,7 +316,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         rows = list(kept) + folder_rows
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
-                               lock_note=lock.stale_note)
+                               lock_note=lock.stale_note,
+                               not_read=_not_read(found, folder, out_path, lookup, pdf_dir))
         if labs is not None:
             summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
             for values in labs_d.values():
