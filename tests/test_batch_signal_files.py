@@ -50,6 +50,9 @@ def _folder(root: Path) -> Path:
     # x.hea names signals.dat: a signal file of another stem that is the record's
     _header_naming(one, root / "shared" / "x.hea", "signals.dat")
     shutil.copy(one.with_suffix(".dat"), root / "shared" / "signals.dat")
+    # a header that cannot be parsed (a blank in its file name): its row says so, its .dat has none
+    _header_naming(one, root / "unparsed" / "rec.hea", "rec 1.dat")
+    shutil.copy(one.with_suffix(".dat"), root / "unparsed" / "rec.dat")
     return root
 
 
@@ -59,7 +62,7 @@ def test_a_signal_file_belongs_to_the_header_that_names_it(tmp_path):
     folder = _folder(tmp_path / "records")
     headers, orphans, not_ecg = find_inputs(folder)
     rel = lambda ps: sorted(p.relative_to(folder).as_posix() for p in ps)    # noqa: E731
-    assert rel(headers) == ["both/zero.hea", "missing/zero.hea", "plain/1.hea", "shared/x.hea"]
+    assert rel(headers) == ["both/zero.hea", "missing/zero.hea", "plain/1.hea", "shared/x.hea", "unparsed/rec.hea"]
     assert rel(orphans) == ["both/zero.dat", "missing/zero.dat"]
     assert not_ecg == []
 
@@ -71,7 +74,8 @@ def test_rows_of_a_signal_file_no_header_names(tmp_path, predictor):
     with out.open(newline="", encoding="utf-8-sig") as fh:
         rows = {r["record_path"]: r for r in csv.DictReader(fh)}
     assert sorted(rows) == ["both/zero.dat", "both/zero.hea", "missing/zero.dat", "missing/zero.hea",
-                            "plain/1.hea", "shared/x.hea"]
+                            "plain/1.hea", "shared/x.hea", "unparsed/rec.hea"]
+    assert rows["unparsed/rec.hea"]["error"].startswith("header cannot be parsed")
     for ok in ("plain/1.hea", "shared/x.hea", "both/zero.hea"):
         assert rows[ok]["status"] == "ok", rows[ok]["error"]
     assert rows["both/zero.dat"]["status"] == "error"

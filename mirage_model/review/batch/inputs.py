@@ -76,8 +76,11 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
         if hea not in probed:
             probed[hea] = signal_names(hea)
         got = probed[hea]
-        # a header that cannot be read is taken to name its own stem's file: loading it says why
-        return own if got is None else p.name.lower() in got
+        if got is not None and p.name.lower() in got:
+            return True
+        # a header that cannot be read or parsed (no signal file named: "rec 1.dat", a name with a
+        # blank) is taken to name its own stem's file, which gets no row of its own: its row says why
+        return own and not named_files(hea)
 
     orphans = []
     for key, group in signals.items():
