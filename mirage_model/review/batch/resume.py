@@ -14,7 +14,7 @@ from mirage_model.review.batch.outputs import read_rows
 # a kept row's probability and the same record scored again may differ by float rounding (a
 # record scored in a chunk or alone); another model's differ far more
 PROBE_TOLERANCE = 1e-4
-PROBES = 3          # kept records tried for the re-scoring check (one that now fails is passed by)
+PROBES = 3          # kept records compared by the re-scoring check (one that now fails is passed by)
 
 
 def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
@@ -122,22 +122,35 @@ def check_kept(out_path: Path, kept: list[dict], *, model: str, statements_model
         if now is not None and str(row.get("labs_used") or "") != now:
             raise _refuse(out_path, f"the labs-table values differ: {path} was scored with "
                                     f"{row.get('labs_used') or 'none'!r}, this run gives it {now or 'none'!r}")
-    tried = 0
-    for row in kept:
-        if tried >= PROBES:
+    # records spread over the output, each compared: another folder's output of the same names
+    # (site A's 1.hea ... kept for site B's) is found though its first records are the same files
+    present = [row for row in kept if labs_used(str(row.get("record_path"))) is not None]
+    compared = 0
+    for row in _spread(present)[:3 * PROBES]:          # a few that fail now are passed by, not all
+        if compared >= PROBES:
             break
-        if labs_used(str(row.get("record_path"))) is None:
-            continue                                   # no longer in the folder
-        tried += 1
         again = rescore(str(row.get("record_path")))
         if again is None or again.get("status") != "ok":
-            continue
+            continue                                   # fails now: the next one is tried
+        compared += 1
         for col in row:
             if not col.startswith(("prob_", "stmt_")):
                 continue
             old, new = _number(row.get(col)), _number(again.get(col))
             if (old is None) != (new is None) or (old is not None and abs(old - new) > PROBE_TOLERANCE):
                 raise _refuse(out_path, f"{row.get('record_path')} scores {col} {new} now, "
-                                        f"{old} in its row: the model (or its files) changed since "
-                                        "the output was written")
-        return
+                                        f"{old} in its row: the record or the model changed since the "
+                                        "output was written (is it the output of another folder with "
+                                        "records of the same names, or of another model's files?)")
+
+
+def _spread(rows: list) -> list:
+    """``rows`` in the order the re-scoring check tries them: the first, the last, the middle,
+    then the quarters ..., then the rest in order; each once."""
+    n = len(rows)
+    order, seen = [], set()
+    for k in [0, n - 1] + [n * j // d for d in (2, 4, 8) for j in range(1, d, 2)] + list(range(n)):
+        if 0 <= k < n and k not in seen:
+            seen.add(k)
+            order.append(rows[k])
+    return order
