@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,10 @@ def _folder(root: Path) -> Path:
     # a header that cannot be parsed (a blank in its file name): its row says so, its .dat has none
     _header_naming(one, root / "unparsed" / "rec.hea", "rec 1.dat")
     shutil.copy(one.with_suffix(".dat"), root / "unparsed" / "rec.dat")
+    # names stored decomposed (a Mac), the header naming its file composed: the same name
+    nfd = unicodedata.normalize("NFD", "Müller")
+    _header_naming(one, root / "mac" / f"{nfd}.hea", unicodedata.normalize("NFC", "Müller") + ".dat")
+    shutil.copy(one.with_suffix(".dat"), root / "mac" / f"{nfd}.dat")
     return root
 
 
@@ -62,7 +67,8 @@ def test_a_signal_file_belongs_to_the_header_that_names_it(tmp_path):
     folder = _folder(tmp_path / "records")
     headers, orphans, not_ecg = find_inputs(folder)
     rel = lambda ps: sorted(p.relative_to(folder).as_posix() for p in ps)    # noqa: E731
-    assert rel(headers) == ["both/zero.hea", "missing/zero.hea", "plain/1.hea", "shared/x.hea", "unparsed/rec.hea"]
+    assert [unicodedata.normalize("NFC", h) for h in rel(headers)] == [
+        "both/zero.hea", "mac/Müller.hea", "missing/zero.hea", "plain/1.hea", "shared/x.hea", "unparsed/rec.hea"]
     assert rel(orphans) == ["both/zero.dat", "missing/zero.dat"]
     assert not_ecg == []
 
@@ -73,7 +79,8 @@ def test_rows_of_a_signal_file_no_header_names(tmp_path, predictor):
     score_folder(folder, predictor, out, measure=False)
     with out.open(newline="", encoding="utf-8-sig") as fh:
         rows = {r["record_path"]: r for r in csv.DictReader(fh)}
-    assert sorted(rows) == ["both/zero.dat", "both/zero.hea", "missing/zero.dat", "missing/zero.hea",
+    rows = {unicodedata.normalize("NFC", k): r for k, r in rows.items()}
+    assert sorted(rows) == ["both/zero.dat", "both/zero.hea", "mac/Müller.hea", "missing/zero.dat", "missing/zero.hea",
                             "plain/1.hea", "shared/x.hea", "unparsed/rec.hea"]
     assert rows["unparsed/rec.hea"]["error"].startswith("header cannot be parsed")
     for ok in ("plain/1.hea", "shared/x.hea", "both/zero.hea"):

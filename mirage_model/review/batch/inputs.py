@@ -10,7 +10,7 @@ from typing import Iterable, Mapping
 
 from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, match_labs_rows, read_labs_table
 from mirage_model.clinical.labs import near_miss_text
-from mirage_model.formats import find_ecg_files, named_files, record_key, signal_names
+from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.records import RecordError
 from mirage_model.records.folder import walk_files
 from mirage_model.records.wfdb_header import segment_headers
@@ -76,7 +76,7 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
         if hea not in probed:
             probed[hea] = signal_names(hea)
         got = probed[hea]
-        if got is not None and p.name.lower() in got:
+        if got is not None and name_key(p.name) in got:
             return True
         # a header that cannot be read or parsed (no signal file named: "rec 1.dat", a name with a
         # blank) is taken to name its own stem's file, which gets no row of its own: its row says why
