@@ -92,3 +92,4 @@ def test_a_folder_of_no_records_says_what_it_holds(tmp_path, checkpoint, capsys)
         (folder / name).write_text("x")
     assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv")]) == 2
     assert "3 files not read: 2 .pdf, 1 .txt" in capsys.readouterr().err
+

@@ -692,3 +692,19 @@ def test_score_never_replaces_an_earlier_output_or_an_input_without_being_told(c
     with pytest.raises(BatchError, match="is no output of mirage score"):
         score_folder(folder, mm.Predictor(checkpoint), signal, measure=False)
     assert signal.read_bytes() == before[signal]
+
+
+def test_a_labs_table_that_is_a_folder_or_a_pipe_is_named_as_such(mixed, checkpoint, tmp_path, capsys):
+    """`--labs DIR` said "labs table not found" of a folder that is there."""
+    import os
+
+    from training_cli.main import main
+
+    folder, _ = mixed
+    (tmp_path / "labs").mkdir()
+    os.mkfifo(tmp_path / "pipe.csv")
+    for labs, said in ((tmp_path / "labs", "a folder, not a labs table"),
+                       (tmp_path / "pipe.csv", "not a regular file"), (tmp_path / "gone.csv", "labs table not found")):
+        assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"),
+                     "--labs", str(labs)]) == 2
+        assert f"{labs}: {said}" in capsys.readouterr().err

@@ -139,7 +139,9 @@ def run(args) -> int:
     if not args.folder.is_dir():
         raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
     if args.labs is not None and not args.labs.is_file():
-        raise UsageError(f"error: {args.labs}: labs table not found")
+        what = ("a folder, not a labs table (a CSV file)" if args.labs.is_dir() else
+                "not a regular file (a labs table is a CSV file)" if args.labs.exists() else "labs table not found")
+        raise UsageError(f"error: {args.labs}: {what}")
     check_output_file(args.out, "--out")
     try:     # before the model loads: an earlier run's rows, or a file that is no output (an ECG's .dat)
         if earlier_output(args.out, fmt) and not args.resume and not args.overwrite:
