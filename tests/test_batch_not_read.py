@@ -19,7 +19,7 @@ from mirage_model.review.batch.run import not_read_line
 LUDB = mm.resources_dir() / "samples" / "ludb"
 pytestmark = pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
 
-OTHERS = ["a.pdf", "b.pdf", "notes/c.txt", "notes/d.TXT", "e.docx", "1.atr", "README"]
+OTHERS = ["a.pdf", "b.pdf", "notes/c.txt", "notes/d.TXT", "e.docx", "1.atr", "README", "pdfs/old.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,8 @@ def _folder(root: Path) -> Path:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(b"not an ECG\n")
     (root / "labs.csv").write_text("record_id,age\n1,50\n")
-    (root / "pdfs").mkdir()
-    (root / "pdfs" / "old.pdf").write_bytes(b"%PDF-1.4\n")     # in the run's PDF folder: its own
+    # pdfs/old.pdf (among OTHERS) is of no record of this run: not its own PDF
+    (root / "pdfs" / "1.pdf").write_bytes(b"%PDF-1.4\n")       # an earlier run's PDF of record 1: the run's own
     return root
 
 
@@ -58,10 +58,19 @@ def test_the_summary_names_the_files_not_read(tmp_path, checkpoint):
                            measure=False)
     assert summary.scored == 1
     assert sorted(summary.not_read) == sorted(OTHERS)
-    assert summary.not_read_line() == "7 files not read: 2 .pdf, 2 .txt, 1 .atr, 1 .docx, 1 without extension"
-    # without the table given and its PDF folder, both are files like any other (1.pdf: the first run's)
+    assert summary.not_read_line() == "8 files not read: 3 .pdf, 2 .txt, 1 .atr, 1 .docx, 1 without extension"
+    # without the table given and its PDF folder, both are files like any other
     summary = score_folder(folder, predictor, tmp_path / "elsewhere.csv", measure=False)
-    assert sorted(summary.not_read) == sorted(OTHERS + ["labs.csv", "pdfs/1.pdf", "pdfs/old.pdf", "scores.csv"])
+    assert sorted(summary.not_read) == sorted(OTHERS + ["labs.csv", "pdfs/1.pdf", "scores.csv"])
+
+
+def test_a_pdf_folder_that_is_the_scored_folder_hides_no_file(tmp_path, checkpoint):
+    """--pdf-dir FOLDER itself: only the PDFs the run writes are its own (1.pdf, an earlier run's)."""
+    folder = _folder(tmp_path / "records")
+    (folder / "1.pdf").write_bytes(b"%PDF-1.4\n")
+    summary = score_folder(folder, mm.Predictor(checkpoint, device="cpu"), tmp_path / "s.csv", pdf_dir=folder,
+                           measure=False)
+    assert sorted(summary.not_read) == sorted(OTHERS + ["labs.csv", "pdfs/1.pdf"])
 
 
 def test_mirage_score_counts_and_lists_them(tmp_path, checkpoint, capsys):
@@ -73,14 +82,14 @@ def test_mirage_score_counts_and_lists_them(tmp_path, checkpoint, capsys):
             "--labs", str(folder / "labs.csv")]
     assert main(args) == 0
     got = capsys.readouterr()
-    line = "8 files not read: 3 .pdf, 2 .txt, 1 .atr, 1 .docx, 1 without extension"
+    line = "9 files not read: 4 .pdf, 2 .txt, 1 .atr, 1 .docx, 1 without extension"
     assert line + " (no ECG records; --list-not-read names them)" in got.out, got.out
     assert "not read: a.pdf" not in got.err
     assert main(args + ["--overwrite", "--list-not-read"]) == 0
     got = capsys.readouterr()
     assert line + " (no ECG records; named above)" in got.out, got.out
     named = sorted(ln[len("not read: "):] for ln in got.err.splitlines() if ln.startswith("not read: "))
-    assert named == sorted(OTHERS + ["pdfs/old.pdf"])
+    assert named == sorted(OTHERS + ["pdfs/1.pdf"])
 
 
 def test_a_folder_of_no_records_says_what_it_holds(tmp_path, checkpoint, capsys):

@@ -22,7 +22,8 @@ from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import FORMATS, earlier_output, earlier_output_refusal, lock_output, write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
-from mirage_model.review.batch.rows import NOT_ECG, columns, folder_row, labs_header_notes, labs_text, rel_path
+from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
+                                            record_pdf_names, rel_path)
 from mirage_model.review.interpret import statement_labels
 
 logger = logging.getLogger(__name__)
@@ -152,19 +153,18 @@ def not_read_line(paths) -> str:
 
 def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
     """The paths under ``folder`` of ``found.not_read`` (``inputs.FoundInputs``), less the labs
-    table and this run's own outputs (the output file, the PDFs under ``pdf_dir``)."""
+    table and this run's own outputs: the output file, and the PDFs it writes for its records in
+    ``pdf_dir`` (``rows.record_pdf_names``; other files there are counted, ``pdf_dir`` may be the
+    scored folder itself)."""
     files = list(getattr(found, "not_read", ()) or ())
     if not files:
         return []
     source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
     own = {os.path.realpath(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))}
-    pdfs = os.path.realpath(pdf_dir) if pdf_dir is not None else None
-
-    def ours(p: Path) -> bool:
-        real = os.path.realpath(p)
-        return real in own or (pdfs is not None and real.startswith(pdfs.rstrip(os.sep) + os.sep))
-
-    return [rel_path(p, folder) for p in files if not ours(p)]
+    if pdf_dir is not None:
+        # named among the run's records, as score_folder's iter_rows names them (name_pdfs_among)
+        own |= {os.path.realpath(Path(pdf_dir) / name) for name in record_pdf_names(folder, found[0]).values()}
+    return [rel_path(p, folder) for p in files if os.path.realpath(p) not in own]
 
 
 def labs_header_line(table: str, records, limit: int = 3) -> str:
