@@ -40,3 +40,15 @@ def test_a_word_that_is_no_sex_says_so():
     for bad in ("sex=?", "sex=x y", "sex=Mann?"):
         with pytest.raises(ValueError, match="is not a sex we read"):
             parse_lab(bad)
+
+
+def test_the_tables_names_of_the_sex_column_are_taken_with_words(tmp_path):
+    """A table's "gender" column of words is read as sex; `--lab gender=female` had been refused as
+    "expected name=value[unit]" (while `--lab gender=1` was taken)."""
+    table = tmp_path / "labs.csv"
+    table.write_text("record_id,Gender\nr1,female\nr2,Männlich\n", encoding="utf-8")
+    read = read_labs_table(table)
+    assert parse_lab("gender=female") == ("sex", "F") and SEX_CODE["F"] == read["r1"]["sex"][0]
+    assert parse_lab("Gender = Männlich") == ("sex", "M") and SEX_CODE["M"] == read["r2"]["sex"][0]
+    with pytest.raises(ValueError, match="expected name=value"):
+        parse_lab("crp=high")                         # a word for a number feature: as before

@@ -36,10 +36,11 @@ from training_cli.outputs import refuse_earlier_outputs
 log = logging.getLogger(__name__)
 
 _LAB_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*(\S.*)?$")
-# anything but a number is a word for clinical.parse_sex to read or refuse ("sex=weiblich", and a
-# "männlich" typed decomposed on a Mac, whose combining mark is no word character); a number is the
-# model's code, as a labs table's sex column reads it (1 male, 0 female)
-_SEX_RE = re.compile(r"^\s*sex\s*=\s*([^\d\s.+\-].*?)\s*$", re.IGNORECASE | re.DOTALL)
+# sex (or an alias of it, "gender", as a labs table's column) given anything but a number: a word for
+# clinical.parse_sex to read or refuse ("sex=weiblich", and a "männlich" typed decomposed on a Mac,
+# whose combining mark is no word character); a number is the model's code, as a labs table's sex
+# column reads it (1 male, 0 female)
+_WORD_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_\-]*)\s*=\s*([^\d\s.+\-].*?)\s*$", re.DOTALL)
 
 
 def parse_lab(text: str, schema=None) -> tuple[str, object]:
@@ -51,11 +52,11 @@ def parse_lab(text: str, schema=None) -> tuple[str, object]:
         ValueError: unparsable text, unknown feature or unit, impossible value (user-facing message).
     """
     schema = schema or default_schema()
-    m = _SEX_RE.match(text)
-    if m:
-        sex = parse_sex(m.group(1))
+    m = _WORD_RE.match(text)
+    if m and (m.group(1).lower() == "sex" or any(f.name == "sex" and f.matches(m.group(1)) for f in schema.features)):
+        sex = parse_sex(m.group(2))
         if sex is None:
-            raise ValueError(f"--lab {text!r}: {sex_refusal(m.group(1))}")
+            raise ValueError(f"--lab {text!r}: {sex_refusal(m.group(2))}")
         return "sex", sex
     m = _LAB_RE.match(text)
     if not m:
