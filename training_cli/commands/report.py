@@ -97,7 +97,8 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     labs.add_argument("--labs", type=Path, default=None, help="labs CSV (the row whose id is the longest trailing part of the record's path without "
                       "the extension: 'siteA/1', else '1')")
     labs.add_argument("--lab", action="append", default=[], metavar="NAME=VALUE[UNIT]",
-                      help="one clinical/lab value, e.g. --lab troponin_t=14ng/L --lab sex=F (repeatable)")
+                      help="one clinical/lab value, e.g. --lab troponin_t=14ng/L --lab sex=F (repeatable); sex (or "
+                      "gender) takes the words a labs table's sex column takes: female, weiblich, femme ...")
     p.add_argument("--patient-name", default="", help="patient name printed in the header")
     p.add_argument("--patient-id", default="", help="patient id printed in the header")
     p.add_argument("--no-measure", dest="measure", action="store_false", help="leave out interval measurements")
