@@ -92,6 +92,6 @@ def test_rows_of_a_signal_file_no_header_names(tmp_path, predictor):
     assert rows["missing/zero.hea"]["error"].startswith("signal file other.dat not found (named in zero.hea)")
     assert "zero.dat beside it bears this header's name" in rows["missing/zero.hea"]["error"]
     assert rows["missing/zero.dat"]["error"].startswith("signal file without a header")
-    assert rows["missing/zero.dat"]["error"].endswith("zero.hea beside it names other.dat, not this file, and that is "
-                                                      "missing: if this is its signal file, edit zero.hea's signal lines to "
-                                                      "name zero.dat")
+    assert rows["missing/zero.dat"]["error"].endswith(
+        "zero.hea beside it names other.dat, not this file, and that is missing: if this is its signal file, "
+        "edit zero.hea's signal lines to name zero.dat")
