@@ -479,3 +479,23 @@ def test_a_labs_table_and_a_header_read_sex_in_german(tmp_path):
     hea = tmp_path / "r.hea"
     hea.write_text("r 1 500 1000\nr.dat 16 1000 16 0 0 0 0 I\n#Age: 61\n#Sex: weiblich\n")
     assert record_values(load_header(hea))["sex"] == "F"
+
+
+def test_a_sex_written_as_a_number_is_read_as_the_models_code_and_said_so(tmp_path):
+    """0/1 mean different sexes in different tables: PTB-XL's ptbxl_database.csv writes 0 for male and
+    1 for female, the model (``SEX_CODE``) 1 for male. A bare number is read as the model's, with a
+    warning naming the column and the lines; a column named sex_m says which, and words need no warning."""
+    from mirage_model.clinical.features import SEX_CODE
+    from mirage_model.clinical.labs import read_labs_table
+
+    (tmp_path / "n.csv").write_text("record_id,age,Sex\n1,60,1\n14,55,0\n15,50,F\n")
+    warned: list[str] = []
+    table = read_labs_table(tmp_path / "n.csv", warnings=warned)
+    assert table["1"]["sex"][0] == SEX_CODE["M"] and table["14"]["sex"][0] == SEX_CODE["F"]
+    assert len(warned) == 1 and "column 'Sex' gives sex as a number on 2 rows (lines 2, 3)" in warned[0]
+    assert "PTB-XL's own table codes 0 = male" in warned[0]
+    for text in ("record_id,age,sex_m\n1,60,1\n14,55,0\n", "record_id,age,sex\n1,60,M\n14,55,weiblich\n"):
+        (tmp_path / "q.csv").write_text(text)
+        quiet: list[str] = []
+        read_labs_table(tmp_path / "q.csv", warnings=quiet)
+        assert quiet == []

@@ -204,6 +204,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
     refused: list[tuple[int, str, str]] = []      # bad cells (line, column, why), named at once
     censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
+    coded_sex: list[int] = []                     # lines whose sex is a bare 0 or 1
     first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
@@ -242,6 +243,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             try:
                 if feat.kind == "binary":
                     number = feat.to_canonical(cell)
+                    if feat.name == "sex" and _folded_name(header[j + 1]) != "sexm" and cell in ("0", "1", "0.0", "1.0"):
+                        coded_sex.append(line)
+                        sex_column = header[j + 1]
                 else:
                     try:
                         number = _parse_number(cell, decimal_comma, delimiter == "\t")
@@ -295,7 +299,20 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               path, len(censored), "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
               "; ".join(censored[:3]), " ..." if len(censored) > 3 else "",
               "their" if len(censored) != 1 else "its")
+    if coded_sex:
+        # 0/1 mean different sexes in different tables (PTB-XL's ptbxl_database.csv: 0 male, 1 female;
+        # the model, and most others: 1 male); read as the model's, said so that a reversed table is seen
+        _warn(warnings, "%s: column %r gives sex as a number on %d row%s (%s %s%s): read as 1 = male, "
+              "0 = female; PTB-XL's own table codes 0 = male, 1 = female: if this table does, write M/F "
+              "(or name the column sex_m for 1 = male)", path, sex_column, len(coded_sex), "s" * (len(coded_sex) != 1),
+              "lines" if len(coded_sex) != 1 else "line",
+              ", ".join(map(str, coded_sex[:3])), " ..." if len(coded_sex) > 3 else "")
     return out
+
+
+def _folded_name(name: str) -> str:
+    """A column's name without its unit, case, blanks or '_' ("Sex_M" -> "sexm")."""
+    return re.sub(r"[\s_]+", "", _header_unit(name)[0]).casefold()
 
 
 def _warn(warnings: list | None, message: str, *args) -> None:
