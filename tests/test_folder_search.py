@@ -102,3 +102,19 @@ def test_links_loops_and_dangling_links(tmp_path):
     (tmp_path / "b" / "linked.dat").symlink_to(hea.with_suffix(".dat"))
     (tmp_path / "gone.hea").symlink_to(tmp_path / "nowhere.hea")
     assert formats.find_ecg_files(tmp_path) == [hea, tmp_path / "b" / "linked.hea", tmp_path / "gone.hea"]
+
+
+def test_a_linked_folder_is_followed_once(tmp_path):
+    """A share that links a folder in ("2024 -> /archive/2024") holds its records; a second link to
+    the same folder, or one to a folder above, lists nothing twice and does not loop."""
+    archive = tmp_path / "archive"
+    kept = _record(archive / "2024", "y2024")
+    share = tmp_path / "share"
+    own = _record(share / "local")
+    (share / "2024").symlink_to(archive / "2024")
+    (share / "again").symlink_to(archive / "2024")
+    (share / "local" / "up").symlink_to(share)
+    found = formats.find_ecg_files(share)
+    assert len(found) == 2 and own in found
+    assert sum(p.name == kept.name for p in found) == 1
+    assert next(p for p in found if p.name == kept.name).resolve() == kept.resolve()

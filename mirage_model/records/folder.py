@@ -21,9 +21,12 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
 
     Named pipes, sockets and devices are never listed: opening a FIFO blocks until a writer comes,
     so one such file in a folder would hang the search. A link whose target is missing is listed
-    (reading it then says so, as a record's error). Linked folders are not followed (a link to a
-    folder above would loop). A folder that cannot be listed is skipped with a warning naming it,
-    and told to ``unreadable`` so that the search's caller can tell its user.
+    (reading it then says so, as a record's error). A linked folder is followed (a share that links
+    "2024 -> /mnt/archive/2024" in holds those records too) unless it leads to a folder already
+    listed or being listed (a link to a folder above would loop; one to a sibling would list its
+    records twice): every folder is listed once, by the first path that reaches it. A folder that
+    cannot be listed is skipped with a warning naming it, and told to ``unreadable`` so that the
+    search's caller can tell its user.
 
     Args:
         root: the folder.
@@ -31,11 +34,16 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
         unreadable: when a list, receives (folder, reason) of each folder that cannot be listed.
     """
     stack = [os.fspath(root)]
+    seen: set[tuple[int, int]] = set()          # (device, inode) of each folder listed
     while stack:
         if check is not None:
             check()
         folder = stack.pop()
         try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.name.startswith("."):
@@ -43,6 +51,10 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                     try:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
+                        elif entry.is_symlink() and entry.is_dir():
+                            target = entry.stat()
+                            if (target.st_dev, target.st_ino) not in seen:
+                                stack.append(entry.path)
                         elif entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path)):
                             yield Path(entry.path)
                     except OSError:      # vanished or unreadable since it was listed: reading it says why
