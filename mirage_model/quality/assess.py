@@ -10,6 +10,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 from scipy.signal import sosfiltfilt
 
+from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
@@ -223,6 +224,16 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                 f"; under {cfg.short_critical:.0%} of that, about one PTB-XL fold-9 record in ten changes the "
                 "default model's calls" if critical else "")))
 
+    flat_s = consistency.flat_seconds(sig, fs, usable)
+    left = duration - flat_s
+    if flat_s > 0 and left < cfg.short_warning * cfg.window_s:
+        critical = left < cfg.short_critical * cfg.window_s
+        findings.append(Finding(
+            "flat_stretch", f"no signal in any lead for {flat_s:.1f} s of the record's {duration:.1f} s", "critical"
+            if critical else "warning", (), f"every lead constant (zeros, or a value held) in "
+            f"{flat_s / 0.5:.0f} half-second stretches; {left:.1f} s of signal where the model reads "
+            f"{cfg.window_s:g} s" + ("; the calls rest on too little signal" if critical else "")))
+
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
     n_beats = len(beats)
@@ -253,6 +264,12 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                                 f"mean beat peak-to-peak above {cfg.max_beat_ptp_mv:g} mV in "
                                 + ", ".join(f"{n} {v:.1f} mV" for n, v in zip(_names(big), tall[big]))
                                 + "; the largest of 19,799 real records is 12.4 mV"))
+    if tall.max() < cfg.min_beat_ptp_mv:
+        findings.append(Finding("amplitude_low", f"beats smaller than any heart gives in every lead (largest "
+                                f"{tall.max():.2f} mV): units or gain wrong?", "critical", (),
+                                f"no lead's mean beat reaches {cfg.min_beat_ptp_mv:g} mV peak-to-peak; the smallest "
+                                "of 2,700 real records' largest is 0.64 mV (a record stored in volts read as "
+                                "millivolts, or a gain a tenth of the true one, would read low voltage)"))
     if hr is not None and hr >= cfg.rate_max_bpm:
         findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
                                 "the interval measurement misses beats at this rate", "critical", (),
@@ -318,10 +335,12 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     # the artefact against two baselines, the larger residual: the 0.7 Hz low-pass follows a slow
     # drift, a 1.5 s running median does not follow a sub-second excursion
     slow = raw100 - base
-    fast = raw100 - _running_median(raw100, 1.5)
+    level = _running_median(raw100, 1.5)
+    fast = raw100 - level
     art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     if art is not None:
         findings.append(art)
+    findings.extend(_lies(x, fs, usable, level, x40, segs40, beats, cfg))
     poor = usable & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
         findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor)))
@@ -361,6 +380,64 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("pacing_unchecked", f"pacing spikes not checked at {fs:g} Hz", "info", ()))
 
     return _finish(findings, idx, tuple(grade), hr, n_beats, fs, cfg)
+
+
+def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
+          beats: np.ndarray, cfg: QualityConfig) -> list[Finding]:
+    """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
+    of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
+    that repeats itself to the sample. ``x`` (L, T) mV at ``fs``; ``level`` (L, T100) the 1.5 s
+    running median, ``x40`` (L, T100) the 40 Hz low-passed signal, ``segs40`` (N, L, S) its beats
+    at ``beats`` (N,) (100 Hz samples)."""
+    out = []
+    step, at = consistency.baseline_steps(level)
+    step = np.where(usable, step, 0.0)
+    hit = step >= cfg.step_warn_mv
+    if hit.any():
+        crit = step >= cfg.step_critical_mv
+        where = ", ".join(f"{n} {v:.1f} mV at {t:.1f} s" for n, v, t in zip(_names(hit), step[hit], at[hit]))
+        out.append(Finding(
+            "baseline_step", f"lead level jumps and stays (electrode pop, or an offset written onto part of the "
+            f"lead): {where}", "critical" if crit.any() else "warning", _names(hit),
+            f"level changes by {cfg.step_warn_mv:g} mV or more and stays level for 3 s either side"
+            + (f"; {cfg.step_critical_mv:g} mV or more ({', '.join(_names(crit))}) is no electrode's: the file's "
+               "values are wrong there" if crit.any() else ""),
+            span_s=(float(at[hit].min()), float(at[hit].max()))))
+    sc = consistency.split_changes(segs40)
+    gain = np.where(usable, sc["gain"], 0.0)
+    hit = gain >= np.log10(cfg.gain_change_ratio)
+    if hit.any():
+        when = [beats[min(int(m), len(beats) - 1)] / 100.0 for m in sc["split"][hit]]
+        where = ", ".join(f"{n} x{10 ** g:.1f} near {t:.1f} s" for n, g, t in zip(_names(hit), gain[hit], when))
+        out.append(Finding("gain_change", f"lead amplitude changes mid-record, beat shape the same (gain switched?): "
+                           f"{where}", "critical", _names(hit),
+                           f"beats' height changes {cfg.gain_change_ratio:g}-fold or more at one point while their "
+                           "shape stays; no heart does that in one lead alone"))
+    lag, zero = consistency.lead_lags(x40, usable)
+    # a lead's step distorts its QRS energy: that lead is the step's finding, not a shift
+    shifted = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(lag)) >= cfg.lead_lag_s)
+               & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match))
+    blag, bzero = consistency.block_lag(x40, usable)
+    block = bool(np.isfinite(blag) and abs(blag) >= cfg.block_lag_s and bzero < cfg.block_lag_match)
+    if block and not shifted[:6].any():
+        out.append(Finding("leads_shifted", f"chest leads shifted in time against the limb leads by {blag * 1000:+.0f} "
+                           "ms (recorded one after the other, shown as simultaneous?)", "critical",
+                           STANDARD_LEADS[6:], f"QRS complexes of V1-V6 {abs(blag) * 1000:.0f} ms "
+                           f"{'later' if blag > 0 else 'earlier'} than the limb leads'; simultaneous leads match best "
+                           f"at no lag (here {bzero:.2f} of the best match)"))
+    elif shifted.any():
+        where = ", ".join(f"{n} {v * 1000:+.0f} ms" for n, v in zip(_names(shifted), lag[shifted]))
+        out.append(Finding("leads_shifted", "leads shifted in time against the others (recorded at another time, "
+                           f"shown as simultaneous?): {where}", "critical", _names(shifted),
+                           f"QRS complexes {cfg.lead_lag_s * 1000:.0f} ms or more away from the other leads'; "
+                           "simultaneous leads match best at no lag"))
+    rep = consistency.repeat_residual(np.where(usable[:, None], x, 0.0), fs)
+    if np.isfinite(rep) and rep < cfg.repeat_max:
+        out.append(Finding("signal_repeats", "the signal repeats itself to the sample (a simulator or a device's test "
+                           "signal, not a patient's recording?)", "critical", (),
+                           f"at one shift of 0.25-2 s the record differs from itself by {rep:.1%} of its RMS; "
+                           "real records differ by 15 % or more"))
+    return out
 
 
 def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:

@@ -1,0 +1,171 @@
+"""Records that lie about themselves: measures of whether a record is one patient's simultaneous,
+continuous 12-lead recording, as its file claims.
+
+A file can be well formed and its leads look like ECG, yet not be what it says: a lead's baseline
+steps by millivolts (an electrode pop, a DC offset written onto part of a lead), a lead's gain
+changes halfway, two patients' recordings are joined into one, leads acquired one after another are
+presented as simultaneous (shifted in time against each other), most of the record is a flat line,
+or the signal is a simulator's single beat repeated sample for sample. Each measure here is a plain
+number per record or per lead, compared with a threshold of ``QualityConfig`` (chosen on PTB-XL
+folds 1-9 and LUDB, where it is never reached); ``assess`` turns them into findings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+# 100 Hz throughout (the quality check's own rate), except ``repeat_residual`` and ``flat_seconds``,
+# which read the record at its own rate.
+FS = 100.0
+
+
+def baseline_steps(base100: np.ndarray, side_s: float = 3.0, edge_s: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """Each lead's largest lasting, abrupt change of level: ``base100`` (L, T) mV at 100 Hz, the 1.5 s
+    running median of the signal (it keeps a step's edge and follows no QRS) -> (L,) mV and its time
+    (L,) s. At each time t (every 0.1 s) the medians of the ``side_s`` before and after (``edge_s``
+    left out round t) differ by the step; it counts only where each side is level (its 10th-90th
+    percentile spread under 0.3 of the step): a DC offset written onto part of a lead, or an electrode
+    that came loose and stayed so, but not baseline wander (no level sides) or a pop that recovers
+    (a lasting change only)."""
+    L = base100.shape[0]
+    lvl = base100[:, ::10]                       # 10 Hz: a running median over 1.5 s has nothing faster
+    side, edge = int(round(side_s * 10)), int(round(edge_s * 10))
+    n = lvl.shape[1] - 2 * side + 1              # times t = side .. len - side
+    if n < 1:
+        return np.zeros(L), np.zeros(L)
+    win = sliding_window_view(lvl, side - edge, axis=1)                    # (L, len - side + edge + 1, w)
+    q = np.percentile(win, [10, 50, 90], axis=2)                           # (3, L, ...)
+    before, after = q[:, :, :n], q[:, :, side + edge:side + edge + n]      # windows ending t - edge, from t + edge
+    step = np.abs(after[1] - before[1])                                    # (L, n)
+    spread = np.maximum(before[2] - before[0], after[2] - after[0])
+    step = np.where(spread < 0.3 * step, step, 0.0)
+    at = step.argmax(axis=1) + side
+    # when: the level's steepest change within 0.7 s of the best split (which may sit a few tenths off)
+    slope = np.abs(np.diff(lvl, axis=1))
+    reach = edge + 5
+    when = np.array([max(0, a - reach) + int(np.argmax(slope[i, max(0, a - reach):a + reach]))
+                     for i, a in enumerate(at)]) + 0.5
+    return step.max(axis=1), when / 10.0
+
+
+def split_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
+                  min_ptp_mv: float = 0.5) -> dict[str, np.ndarray | float | int]:
+    """Where the beats change: ``segs`` (N, L, S) beats at 100 Hz, split into beats [:m] and [m:]
+    (``min_beats`` or more each side). Per lead (L,): ``gain`` the largest |log10| ratio of the two
+    sides' median-beat peak-to-peaks where the shape stays (RMS difference of the two median beats,
+    each scaled to unit RMS, under ``same_shape``) and the larger side reaches ``min_ptp_mv`` (a gain
+    changed, not the heart), ``split`` the beat index of it; ``leads_changed`` the most leads whose
+    median-beat shape changes at one split by more than ``4x`` the scatter of their own beats round
+    their side's median (a stable morphology, then another: two recordings joined) and
+    ``change_split`` that split."""
+    N, L, S = segs.shape
+    out = {"gain": np.zeros(L), "split": np.zeros(L, int), "leads_changed": 0, "change_split": 0}
+    if N < 2 * min_beats:
+        return out
+
+    def unit(v):
+        return (v - v.mean(axis=-1, keepdims=True)) / np.maximum(v.std(axis=-1, keepdims=True), 1e-6)
+
+    for m in range(min_beats, N - min_beats + 1):
+        a, b = np.median(segs[:m], axis=0), np.median(segs[m:], axis=0)          # (L, S)
+        pa, pb = np.ptp(a, axis=1), np.ptp(b, axis=1)
+        shape = np.sqrt(np.mean((unit(a) - unit(b)) ** 2, axis=1))               # (L,)
+        gain = np.abs(np.log10(np.maximum(pb, 1e-3) / np.maximum(pa, 1e-3)))
+        gain = np.where((shape < same_shape) & (np.maximum(pa, pb) >= min_ptp_mv), gain, 0.0)
+        more = gain > out["gain"]
+        out["gain"], out["split"] = np.where(more, gain, out["gain"]), np.where(more, m, out["split"])
+        within = np.concatenate([np.sqrt(np.mean((unit(segs[:m]) - unit(a)[None]) ** 2, axis=2)),
+                                 np.sqrt(np.mean((unit(segs[m:]) - unit(b)[None]) ** 2, axis=2))])   # (N, L)
+        changed = int(np.sum(shape > 4.0 * np.median(within, axis=0) + 0.3))
+        if changed > out["leads_changed"]:
+            out["leads_changed"], out["change_split"] = changed, m
+    return out
+
+
+def _qrs_energy(x40: np.ndarray) -> np.ndarray:
+    """(L, T) mV at 100 Hz -> (L, T) each lead's slope magnitude scaled to its own size, smoothed over
+    50 ms, mean removed: where its QRS complexes are."""
+    e = np.abs(np.diff(x40, axis=1))
+    e = e / np.maximum(np.percentile(e, 99, axis=1, keepdims=True), 1e-6)
+    e = np.apply_along_axis(lambda r: np.convolve(r, np.ones(5) / 5, mode="same"), 1, e)
+    return e - e.mean(axis=1, keepdims=True)
+
+
+def _match(a: np.ndarray, b: np.ndarray, k: int) -> tuple[float, float]:
+    """Two (T,) energies -> (lag in s of a's best match to b within +-k samples, a's match at no lag
+    as a share of that best match)."""
+    n = len(a)
+    lags = np.arange(-k, k + 1)
+    # lag d: a delayed by d against b, a[t + d] ~ b[t]
+    c = np.array([np.dot(a[max(0, d):n + min(0, d)], b[max(0, -d):n - max(0, d)]) / (n - abs(d)) for d in lags])
+    best = int(np.argmax(c))
+    return lags[best] / FS, (float(c[k] / c[best]) if c[best] > 0 else float("nan"))
+
+
+def lead_lags(x40: np.ndarray, usable: np.ndarray, max_lag_s: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+    """Each lead's time shift (s) against the others: (L, T) mV at 100 Hz, low-passed at 40 Hz ->
+    (L,) the lag, within +-``max_lag_s``, at which the lead's QRS energy best matches the summed
+    energy of the other leads, and (L,) how well it matches at no lag, as a share of that best
+    match. Simultaneous leads share their QRS complexes to within a few tens of milliseconds (a
+    regular rhythm also matches one RR interval away, but then as well at no lag); a lead written
+    after the others (sequential acquisition) is shifted by its delay and matches poorly at no lag.
+    NaN for leads not usable."""
+    L, T = x40.shape
+    out, zero = np.full(L, np.nan), np.full(L, np.nan)
+    if usable.sum() < 3 or T < 2 * FS:
+        return out, zero
+    e = _qrs_energy(x40)
+    total = e[usable].sum(axis=0)
+    for i in np.flatnonzero(usable):
+        out[i], zero[i] = _match(e[i], total - e[i], int(round(max_lag_s * FS)))
+    return out, zero
+
+
+def block_lag(x40: np.ndarray, usable: np.ndarray, max_lag_s: float = 0.6) -> tuple[float, float]:
+    """The chest leads' shift (s) against the limb leads (a recorder that takes the limb leads, then
+    the chest leads), as ``lead_lags`` for the summed energies of the two groups: (lag, match at no
+    lag as a share of the best). NaN without two usable leads in each group."""
+    if usable[:6].sum() < 2 or usable[6:].sum() < 2 or x40.shape[1] < 2 * FS:
+        return float("nan"), float("nan")
+    e = _qrs_energy(x40)
+    return _match(e[6:][usable[6:]].sum(axis=0), e[:6][usable[:6]].sum(axis=0), int(round(max_lag_s * FS)))
+
+
+def repeat_residual(x: np.ndarray, fs: float, min_s: float = 0.25, max_s: float = 2.0) -> float:
+    """How exactly the record repeats itself: (L, T) mV at ``fs``, each lead's median removed -> the
+    smallest, over shifts of ``min_s`` to ``max_s`` (every heart rate from 30 to 240 bpm), of the RMS
+    of x(t + shift) - x(t) over the RMS of x (all leads together). A living heart never beats twice
+    the same to the sample (noise, respiration, RR variability): a simulator's stored beat replayed,
+    or a test signal, gives 0."""
+    L, T = x.shape
+    lo, hi = int(round(min_s * fs)), min(int(round(max_s * fs)), T // 2)
+    if hi <= lo:
+        return float("nan")
+    x = x - x.mean(axis=1, keepdims=True)
+    n = 1 << int(np.ceil(np.log2(2 * T)))
+    f = np.fft.rfft(x, n, axis=1)
+    ac = np.fft.irfft((f * np.conj(f)).real, n, axis=1)[:, :T].sum(axis=0)     # sum_t x(t) x(t + k)
+    sq = np.cumsum((x ** 2).sum(axis=0))
+    best = np.inf
+    for k in range(lo, hi + 1):
+        head = sq[T - k - 1]                                 # sum over t < T - k of x(t)^2
+        tail = sq[-1] - sq[k - 1]                            # sum over t >= k of x(t)^2
+        d = max(head + tail - 2 * ac[k], 0.0)
+        best = min(best, np.sqrt(d / max(0.5 * (head + tail), 1e-12)))
+    return float(best)
+
+
+def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float = 0.5) -> float:
+    """Seconds of the record in which no present lead changes at all: (L, T) mV at ``fs`` (NaN:
+    missing, counted as constant) -> the number of ``window_s`` stretches in which every ``present``
+    lead holds one value, times ``window_s`` (a device that wrote zeros, or held its last value, for
+    part of the record). A living signal always moves by a quantisation step or more in half a second."""
+    w = int(round(window_s * fs))
+    if w < 1 or not present.any():
+        return 0.0
+    n = x.shape[1] // w
+    if n == 0:
+        return 0.0
+    blocks = np.nan_to_num(x[present][:, :n * w], nan=0.0).reshape(int(present.sum()), n, w)
+    flat = (np.ptp(blocks, axis=2) == 0).all(axis=0)
+    return float(flat.sum() * window_s)

@@ -1,0 +1,132 @@
+"""Records that lie about themselves (quality.consistency): a lead's level that jumps and stays, a
+lead's gain switched mid-record, leads shifted in time against each other, a simulator's beat
+replayed sample for sample, a record mostly zeros, a whole record at a tenth of its amplitude.
+
+Truth: the faults are made from two real records shipped with the project (PTB-XL 00417 at 100 Hz,
+LUDB 1 at 500 Hz); the unmodified records carry none of the new findings, and every fault is named
+with its lead. Each gated record's calls are withheld by the Predictor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from helpers_models import make_tiny_checkpoint
+
+NEW = ("baseline_step", "gain_change", "leads_shifted", "signal_repeats", "flat_stretch", "amplitude_low")
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    want = "00417" if request.param == "00417" else "ludb"
+    path = next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1"))
+    return load_record(path)
+
+
+def _with(record, signal):
+    return dataclasses.replace(record, signal=np.asarray(signal, np.float32))
+
+
+def _found(record, code):
+    from mirage_model.quality import assess
+
+    report = assess(record)
+    return report, [f for f in report.findings if f.code == code]
+
+
+def test_the_real_records_carry_none_of_the_new_findings(clean):
+    from mirage_model.quality import assess
+
+    report = assess(clean)
+    assert not [f.code for f in report.findings if f.code in NEW]
+
+
+@pytest.mark.parametrize("mv, severity", [(5.0, "warning"), (50.0, "critical"), (163.84, "critical")])
+def test_a_lead_whose_level_jumps_and_stays_is_named(clean, mv, severity):
+    sig = clean.signal.astype(np.float64)
+    half = sig.shape[1] // 2
+    sig[LEADS.index("V2"), half:] += mv                      # an offset written onto the second half of V2
+    report, found = _found(_with(clean, sig), "baseline_step")
+    assert len(found) == 1 and found[0].leads == ("V2",) and found[0].severity == severity
+    assert f"V2 {mv:.1f} mV at 5.0 s" in found[0].name
+    assert report.gated == (severity == "critical")
+
+
+@pytest.mark.parametrize("gain", [10.0, 0.1])
+def test_a_lead_whose_gain_changes_halfway_is_withheld(clean, gain):
+    sig = clean.signal.astype(np.float64)
+    sig[LEADS.index("V3"), sig.shape[1] // 2:] *= gain
+    report, found = _found(_with(clean, sig), "gain_change")
+    assert report.gated and len(found) == 1 and found[0].leads == ("V3",) and found[0].severity == "critical"
+
+
+@pytest.mark.parametrize("ms", [60, 100, 500])
+def test_a_lead_shifted_in_time_is_withheld(clean, ms):
+    """60 ms and more: a single lead shifted by 40 ms is not told from a right bundle branch block's
+    late R' in V1-V2 (QualityConfig.lead_lag_s)."""
+    sig = clean.signal.astype(np.float64)
+    k = int(round(ms / 1000 * clean.fs))
+    sig[LEADS.index("V4")] = np.roll(sig[LEADS.index("V4")], k)
+    report, found = _found(_with(clean, sig), "leads_shifted")
+    assert report.gated and len(found) == 1 and found[0].leads == ("V4",)
+    assert f"V4 +{ms} ms" in found[0].name
+
+
+@pytest.mark.parametrize("ms", [40, 100])
+def test_chest_leads_recorded_after_the_limb_leads_are_withheld(clean, ms):
+    sig = clean.signal.astype(np.float64)
+    sig[6:] = np.roll(sig[6:], int(round(ms / 1000 * clean.fs)), axis=1)
+    report, found = _found(_with(clean, sig), "leads_shifted")
+    assert report.gated and len(found) == 1 and found[0].leads == LEADS[6:]
+    assert f"by +{ms} ms" in found[0].name
+
+
+def test_one_beat_replayed_sample_for_sample_is_withheld(clean):
+    from mirage_model.quality import detect_beats
+
+    sig = clean.signal.astype(np.float64)
+    x100 = sig[:, ::int(clean.fs // 100)]                     # both records: 100 Hz or 500 Hz
+    beats = detect_beats(x100 - np.median(x100, axis=1, keepdims=True), np.ones(12, bool))
+    rr = int(np.median(np.diff(beats)) * clean.fs / 100)     # one RR interval at the record's rate
+    start = int(beats[2] * clean.fs / 100) - rr // 3
+    replay = np.tile(sig[:, start:start + rr], (1, sig.shape[1] // rr + 1))[:, :sig.shape[1]]
+    report, found = _found(_with(clean, replay), "signal_repeats")
+    assert report.gated and len(found) == 1 and found[0].severity == "critical"
+
+
+def test_a_record_of_zeros_but_its_last_half_second_is_withheld(clean):
+    sig = np.zeros_like(clean.signal, dtype=np.float64)
+    k = int(0.5 * clean.fs)
+    sig[:, -k:] = clean.signal[:, -k:]
+    report, found = _found(_with(clean, sig), "flat_stretch")
+    assert report.gated and len(found) == 1 and found[0].severity == "critical"
+    assert "9.5 s of the record's 10.0 s" in found[0].name
+
+
+def test_a_record_at_a_tenth_of_its_amplitude_is_withheld(clean):
+    report, found = _found(_with(clean, clean.signal * 0.1), "amplitude_low")
+    assert report.gated and len(found) == 1 and found[0].severity == "critical"
+
+
+@pytest.fixture(scope="module")
+def low_threshold_model(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("liars") / "m", thresholds=[0.001] * 5)
+
+
+def test_the_predictor_withholds_the_calls_of_a_shifted_lead(low_threshold_model, clean):
+    from mirage_model.inference import Predictor
+
+    sig = clean.signal.astype(np.float64)
+    sig[LEADS.index("V4")] = np.roll(sig[LEADS.index("V4")], int(0.5 * clean.fs))
+    predictor = Predictor(low_threshold_model, device="cpu")
+    ok = predictor.predict(clean, explain=False)
+    p = predictor.predict(_with(clean, sig), explain=False)
+    assert ok.positive and not ok.withheld
+    assert p.positive == () and len(p.model_positive) == 5 and "shifted" in p.withheld
