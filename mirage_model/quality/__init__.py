@@ -4,7 +4,7 @@
 quality indices and a record verdict ("usable", "unreliable", "unscorable"), with the "not trained
 for" gate (paced rhythm, a lead missing or flat, an electrode reversal suspected, poor quality):
 a caller shows the model's probabilities but withholds or marks its positive calls whenever
-``report.gated`` is true. Qt-free; about 10 ms for a 10 s, 500 Hz record.
+``report.gated`` is true. Qt-free; about 25 ms for a 10 s, 500 Hz record.
 
 Indices and rules, each from the literature:
 - kSQI (Pearson kurtosis), pSQI (power share 5-15 Hz of 5-40 Hz) and basSQI (1 - power share
@@ -30,6 +30,10 @@ Indices and rules, each from the literature:
   several leads, repeating, each followed by a QRS complex.
 - Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise, flat,
   missing and saturated leads.
+- Records that lie about themselves (``consistency``): a lead's level that jumps and stays, a lead's
+  gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
+  as simultaneous), a signal that repeats itself to the sample (a simulator), every lead constant
+  for part of the record, beats too small in every lead for a heart (units or gain).
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat

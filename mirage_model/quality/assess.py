@@ -268,7 +268,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("amplitude_low", f"beats smaller than any heart gives in every lead (largest "
                                 f"{tall.max():.2f} mV): units or gain wrong?", "critical", (),
                                 f"no lead's mean beat reaches {cfg.min_beat_ptp_mv:g} mV peak-to-peak; the smallest "
-                                "of 2,700 real records' largest is 0.64 mV (a record stored in volts read as "
+                                "of 2,700 real records' tallest lead is 0.50 mV (a record stored in volts read as "
                                 "millivolts, or a gain a tenth of the true one, would read low voltage)"))
     if hr is not None and hr >= cfg.rate_max_bpm:
         findings.append(Finding("rate_too_fast", f"heart rate {hr:.0f} bpm (at or above {cfg.rate_max_bpm:g}): "
