@@ -111,6 +111,18 @@ def test_a_record_of_zeros_but_its_last_half_second_is_withheld(clean):
     assert "9.5 s of the record's 10.0 s" in found[0].name
 
 
+@pytest.mark.parametrize("zeros_s, severity", [(0.5, "warning"), (1.0, "critical")])
+def test_a_stretch_of_zeros_in_a_longer_record(clean, zeros_s, severity):
+    """30 s (the record three times): a tenth of it zeros is critical (the windows over it read
+    nothing and the prediction averages them in), half a second a warning."""
+    sig = np.tile(clean.signal.astype(np.float64), (1, 3))
+    n = int(round(zeros_s * 3 * clean.fs))
+    sig[:, 10 * int(clean.fs):10 * int(clean.fs) + n] = 0.0
+    report, found = _found(_with(clean, sig), "flat_stretch")
+    assert len(found) == 1 and found[0].severity == severity
+    assert f"for {zeros_s * 3:.1f} s of the record's 30.0 s" in found[0].name
+
+
 def test_a_record_at_a_tenth_of_its_amplitude_is_withheld(clean):
     report, found = _found(_with(clean, clean.signal * 0.1), "amplitude_low")
     assert report.gated and len(found) == 1 and found[0].severity == "critical"

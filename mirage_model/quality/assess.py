@@ -224,15 +224,18 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                 f"; under {cfg.short_critical:.0%} of that, about one PTB-XL fold-9 record in ten changes the "
                 "default model's calls" if critical else "")))
 
+    # every lead constant for stretches of the record (zeros written, a value held): no clean record has
+    # half a second of it. Judged as a record that much shorter, and critical from a tenth of a longer
+    # record too (the model's windows over it read nothing, and the prediction averages them in)
     flat_s = consistency.flat_seconds(sig, fs, usable)
     left = duration - flat_s
-    if flat_s > 0 and left < cfg.short_warning * cfg.window_s:
-        critical = left < cfg.short_critical * cfg.window_s
+    if flat_s > 0:
+        critical = left < cfg.short_critical * cfg.window_s or flat_s >= cfg.flat_critical_share * duration
         findings.append(Finding(
             "flat_stretch", f"no signal in any lead for {flat_s:.1f} s of the record's {duration:.1f} s", "critical"
             if critical else "warning", (), f"every lead constant (zeros, or a value held) in "
-            f"{flat_s / 0.5:.0f} half-second stretches; {left:.1f} s of signal where the model reads "
-            f"{cfg.window_s:g} s" + ("; the calls rest on too little signal" if critical else "")))
+            f"{flat_s / 0.5:.0f} half-second stretches; {left:.1f} s of signal"
+            + ("; the calls rest on too little of the record" if critical else "")))
 
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
