@@ -406,11 +406,11 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
             + (f"; {cfg.step_critical_mv:g} mV or more ({', '.join(_names(crit))}) is no electrode's: the file's "
                "values are wrong there" if crit.any() else ""),
             span_s=(float(at[hit].min()), float(at[hit].max()))))
-    sc = consistency.split_changes(segs40)
-    gain = np.where(usable, sc["gain"], 0.0)
+    gain, split = consistency.gain_changes(segs40)
+    gain = np.where(usable, gain, 0.0)
     hit = gain >= np.log10(cfg.gain_change_ratio)
     if hit.any():
-        when = [beats[min(int(m), len(beats) - 1)] / 100.0 for m in sc["split"][hit]]
+        when = [beats[min(int(m), len(beats) - 1)] / 100.0 for m in split[hit]]
         where = ", ".join(f"{n} x{10 ** g:.1f} near {t:.1f} s" for n, g, t in zip(_names(hit), gain[hit], when))
         out.append(Finding("gain_change", f"lead amplitude changes mid-record, beat shape the same (gain switched?): "
                            f"{where}", "critical", _names(hit),

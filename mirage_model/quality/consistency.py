@@ -48,20 +48,17 @@ def baseline_steps(base100: np.ndarray, side_s: float = 3.0, edge_s: float = 0.2
     return step.max(axis=1), when / 10.0
 
 
-def split_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
-                  min_ptp_mv: float = 0.5) -> dict[str, np.ndarray | float | int]:
-    """Where the beats change: ``segs`` (N, L, S) beats at 100 Hz, split into beats [:m] and [m:]
-    (``min_beats`` or more each side). Per lead (L,): ``gain`` the largest |log10| ratio of the two
-    sides' median-beat peak-to-peaks where the shape stays (RMS difference of the two median beats,
-    each scaled to unit RMS, under ``same_shape``) and the larger side reaches ``min_ptp_mv`` (a gain
-    changed, not the heart), ``split`` the beat index of it; ``leads_changed`` the most leads whose
-    median-beat shape changes at one split by more than ``4x`` the scatter of their own beats round
-    their side's median (a stable morphology, then another: two recordings joined) and
-    ``change_split`` that split."""
+def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
+                 min_ptp_mv: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Where a lead's beats change height but not shape: ``segs`` (N, L, S) beats at 100 Hz, split
+    into beats [:m] and [m:] (``min_beats`` or more each side) -> per lead (L,) the largest |log10|
+    ratio of the two sides' median-beat peak-to-peaks where the shape stays (RMS difference of the
+    two median beats, each scaled to unit RMS, under ``same_shape``) and the larger side reaches
+    ``min_ptp_mv`` (a gain switched, not the heart), and (L,) the beat index m of it."""
     N, L, S = segs.shape
-    out = {"gain": np.zeros(L), "split": np.zeros(L, int), "leads_changed": 0, "change_split": 0}
+    best, split = np.zeros(L), np.zeros(L, int)
     if N < 2 * min_beats:
-        return out
+        return best, split
 
     def unit(v):
         return (v - v.mean(axis=-1, keepdims=True)) / np.maximum(v.std(axis=-1, keepdims=True), 1e-6)
@@ -72,14 +69,9 @@ def split_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
         shape = np.sqrt(np.mean((unit(a) - unit(b)) ** 2, axis=1))               # (L,)
         gain = np.abs(np.log10(np.maximum(pb, 1e-3) / np.maximum(pa, 1e-3)))
         gain = np.where((shape < same_shape) & (np.maximum(pa, pb) >= min_ptp_mv), gain, 0.0)
-        more = gain > out["gain"]
-        out["gain"], out["split"] = np.where(more, gain, out["gain"]), np.where(more, m, out["split"])
-        within = np.concatenate([np.sqrt(np.mean((unit(segs[:m]) - unit(a)[None]) ** 2, axis=2)),
-                                 np.sqrt(np.mean((unit(segs[m:]) - unit(b)[None]) ** 2, axis=2))])   # (N, L)
-        changed = int(np.sum(shape > 4.0 * np.median(within, axis=0) + 0.3))
-        if changed > out["leads_changed"]:
-            out["leads_changed"], out["change_split"] = changed, m
-    return out
+        more = gain > best
+        best, split = np.where(more, gain, best), np.where(more, m, split)
+    return best, split
 
 
 def _qrs_energy(x40: np.ndarray) -> np.ndarray:
