@@ -1,13 +1,15 @@
 """Records that lie about themselves: measures of whether a record is one patient's simultaneous,
 continuous 12-lead recording, as its file claims.
 
-A file can be well formed and its leads look like ECG, yet not be what it says: a lead's baseline
-steps by millivolts (an electrode pop, a DC offset written onto part of a lead), a lead's gain
-changes halfway, two patients' recordings are joined into one, leads acquired one after another are
-presented as simultaneous (shifted in time against each other), most of the record is a flat line,
-or the signal is a simulator's single beat repeated sample for sample. Each measure here is a plain
-number per record or per lead, compared with a threshold of ``QualityConfig`` (chosen on PTB-XL
-folds 1-9 and LUDB, where it is never reached); ``assess`` turns them into findings.
+A file can be well formed and its leads look like ECG, yet not be what it says: a lead's level
+steps by millivolts and stays there (a DC offset written onto part of a lead, an electrode come
+loose), a lead's gain changes halfway, leads acquired one after another are presented as
+simultaneous (shifted in time against each other), part of the record is a constant line, or the
+signal is a simulator's single beat repeated sample for sample. Each measure here is a plain number
+per record or per lead, compared with a threshold of ``QualityConfig`` set beyond every clean
+record of a PTB-XL sample (2,600, folds 1-9) and LUDB's 100; ``assess`` turns them into findings.
+Two patients' recordings joined into one are not found: the beats' shape changes at one point in
+most leads, but as much as it does in some real records (paced and sinus beats, aberrant runs).
 """
 
 from __future__ import annotations
