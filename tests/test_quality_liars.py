@@ -89,6 +89,21 @@ def test_chest_leads_recorded_after_the_limb_leads_are_withheld(clean, ms):
     assert f"by +{ms} ms" in found[0].name
 
 
+def test_shifted_or_mostly_flat_records_are_not_called_reversals(clean):
+    """The reversal detector reads one heartbeat's median beats: chest leads 100 ms late had read
+    "limb lead reversal" (00417) and 9.5 s of zeros "V4/V5 reversal"; their own findings say what is
+    wrong, and no electrode is named."""
+    from mirage_model.quality import assess
+
+    sig = clean.signal.astype(np.float64)
+    sig[6:] = np.roll(sig[6:], int(round(0.1 * clean.fs)), axis=1)
+    zeros = np.zeros_like(sig)
+    zeros[:, -int(0.5 * clean.fs):] = clean.signal[:, -int(0.5 * clean.fs):]
+    for rec, code in ((sig, "leads_shifted"), (zeros, "flat_stretch")):
+        report = assess(_with(clean, rec))
+        assert report.has(code) and not {"limb_reversal", "precordial_reversal"} & set(report.codes)
+
+
 def test_one_beat_replayed_sample_for_sample_is_withheld(clean):
     from mirage_model.quality import detect_beats
 

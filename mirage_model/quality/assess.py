@@ -359,8 +359,13 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("neutral_reversal", f"limb lead reversal suspected ({swap})", "critical",
                                 _SWAP_LEADS[swap], detail))
     # a copied channel is no electrode's signal: the detector, trained on real lead sets, would name
-    # a reversal (V2-V6 copies of V1 read as "RA/LL"), sending the reader to the wrong electrodes
-    if usable.all() and not copies:
+    # a reversal (V2-V6 copies of V1 read as "RA/LL"), sending the reader to the wrong electrodes.
+    # Nor are leads shifted in time against each other one heartbeat's median beats (the chest leads
+    # 100 ms late read as "limb lead reversal"), nor a record mostly constant (9.5 s of zeros read as
+    # a V4/V5 swap): their own findings say what is wrong
+    unlike = any(f.code == "leads_shifted" or (f.code == "flat_stretch" and f.severity == "critical")
+                 for f in findings)
+    if usable.all() and not copies and not unlike:
         model = load_reversal_model(cfg.reversal_path)
         if model is not None and not any(f.code == "neutral_reversal" for f in findings):
             findings.extend(_learned_reversal(model, med))
