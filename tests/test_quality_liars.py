@@ -34,6 +34,12 @@ def _with(record, signal):
     return dataclasses.replace(record, signal=np.asarray(signal, np.float32))
 
 
+def assess_of(record):
+    from mirage_model.quality import assess
+
+    return assess(record)
+
+
 def _found(record, code):
     from mirage_model.quality import assess
 
@@ -115,6 +121,14 @@ def test_one_beat_replayed_sample_for_sample_is_withheld(clean):
     replay = np.tile(sig[:, start:start + rr], (1, sig.shape[1] // rr + 1))[:, :sig.shape[1]]
     report, found = _found(_with(clean, replay), "signal_repeats")
     assert report.gated and len(found) == 1 and found[0].severity == "critical"
+
+
+def test_a_calibration_square_wave_is_a_test_signal_not_a_flat_record(clean):
+    """1 mV, 1 Hz square wave in every lead (a device's calibration pulses): it repeats itself
+    exactly; its constant half-periods are no "no signal" stretch."""
+    t = np.arange(clean.signal.shape[1]) / clean.fs
+    report = assess_of(_with(clean, np.repeat((np.floor(t * 2) % 2)[None], 12, axis=0)))
+    assert report.gated and report.has("signal_repeats") and not report.has("flat_stretch")
 
 
 def test_a_record_of_zeros_but_its_last_half_second_is_withheld(clean):

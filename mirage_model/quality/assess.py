@@ -224,8 +224,8 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                 f"; under {cfg.short_critical:.0%} of that, about one PTB-XL fold-9 record in ten changes the "
                 "default model's calls" if critical else "")))
 
-    # every lead constant for stretches of the record (zeros written, a value held): no clean record has
-    # half a second of it. Judged as a record that much shorter, and critical from a tenth of a longer
+    # every lead holding one value for stretches of the record (zeros written, a value held): no clean
+    # record has a second of it. Judged as a record that much shorter, and critical from a tenth of a longer
     # record too (the model's windows over it read nothing, and the prediction averages them in)
     flat_s = consistency.flat_seconds(sig, fs, usable)
     left = duration - flat_s

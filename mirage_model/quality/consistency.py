@@ -151,15 +151,21 @@ def repeat_residual(x: np.ndarray, fs: float, min_s: float = 0.25, max_s: float 
 
 def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float = 0.5) -> float:
     """Seconds of the record in which no present lead changes at all: (L, T) mV at ``fs`` (NaN:
-    missing, counted as constant) -> the number of ``window_s`` stretches in which every ``present``
-    lead holds one value, times ``window_s`` (a device that wrote zeros, or held its last value, for
-    part of the record). A living signal always moves by a quantisation step or more in half a second."""
+    missing, counted as 0) -> the number of ``window_s`` stretches in which every ``present`` lead
+    holds one value, the same value as in the stretch before or after (a device that wrote zeros, or
+    held its last value; not a square wave's half-periods), times ``window_s``. A living signal always
+    moves by a quantisation step or more in half a second."""
     w = int(round(window_s * fs))
     if w < 1 or not present.any():
         return 0.0
     n = x.shape[1] // w
-    if n == 0:
+    if n < 2:
         return 0.0
     blocks = np.nan_to_num(x[present][:, :n * w], nan=0.0).reshape(int(present.sum()), n, w)
-    flat = (np.ptp(blocks, axis=2) == 0).all(axis=0)
-    return float(flat.sum() * window_s)
+    flat = (np.ptp(blocks, axis=2) == 0).all(axis=0)                        # (n,)
+    value = blocks[:, :, 0]                                                 # (l, n)
+    same = flat[1:] & flat[:-1] & (value[:, 1:] == value[:, :-1]).all(axis=0)   # stretch i+1 continues i
+    held = np.zeros(n, bool)
+    held[1:] |= same
+    held[:-1] |= same
+    return float(held.sum() * window_s)

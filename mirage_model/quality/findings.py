@@ -139,9 +139,10 @@ class QualityConfig:
     # A record that repeats itself to within this share of its RMS at one shift of 0.25-2 s (every
     # beat identical to the sample): a simulator's or test mode's signal. Clean records: 0.13 or more
     repeat_max: float = 0.02
-    # Every lead constant (a half-second stretch without any change: zeros written, a value held) for
-    # this share of the record or more: critical (clean records: none has one such stretch); less is a
-    # warning unless the signal left is under ``short_critical`` of the window
+    # Every lead holding one value (half-second stretches without any change, one value over two or
+    # more: zeros written, a value held) for this share of the record or more: critical (clean
+    # records: none has one such second); less is a warning unless the signal left is under
+    # ``short_critical`` of the window
     flat_critical_share: float = 0.1
     # No lead's mean beat this tall (mV peak-to-peak): a gain or unit a tenth of the true one or less.
     # Clean records' tallest lead: 0.50 mV or more (PTB-XL 21654), LUDB 0.64
