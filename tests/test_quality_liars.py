@@ -191,3 +191,28 @@ def test_clean_records_carry_none_of_the_new_findings(ptbxl_root, shared_dataset
         pytest.skip("LUDB not in the shared datasets")
     alarms = [(p.name, f.code) for p in paths for f in assess(load_record(p)).findings if f.code in NEW]
     assert alarms == []
+
+
+def test_the_measures_read_back_the_fault_put_in(clean):
+    """The public measures (quality.consistency) on a known fault: a lead rolled by k samples reads
+    a lag of k / 100 s; a step of 5 mV at 5 s reads 5 mV at 5 s; the record itself repeats itself
+    no better than 10 % of its RMS, one RR interval tiled to the sample by 0."""
+    from mirage_model.quality import baseline_steps, lead_lags, repeat_residual
+    from mirage_model.quality.indices import _resample_to
+
+    x100 = _resample_to(clean.signal.astype(np.float64), clean.fs, 100.0)
+    x100 = x100 - np.median(x100, axis=1, keepdims=True)
+    shifted = x100.copy()
+    shifted[LEADS.index("V4")] = np.roll(x100[LEADS.index("V4")], 23)
+    lag, zero = lead_lags(shifted, np.ones(12, bool))
+    assert lag[LEADS.index("V4")] == pytest.approx(0.23) and zero[LEADS.index("V4")] < 0.3
+    assert np.abs(np.delete(lag, LEADS.index("V4"))).max() <= 0.02
+
+    level = np.zeros((12, 1000))
+    level[LEADS.index("V2"), 500:] = 5.0
+    step, at = baseline_steps(level)
+    assert step[LEADS.index("V2")] == pytest.approx(5.0) and at[LEADS.index("V2")] == pytest.approx(5.0, abs=0.1)
+    assert np.delete(step, LEADS.index("V2")).max() == 0.0
+
+    assert repeat_residual(x100, 100.0) > 0.1
+    assert repeat_residual(np.tile(x100[:, 100:187], (1, 12)), 100.0) < 1e-6

@@ -37,6 +37,8 @@ Indices and rules, each from the literature:
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat
+from mirage_model.quality.consistency import (baseline_steps, block_lag, flat_seconds, gain_changes, lead_lags,
+                                              repeat_residual)
 from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
@@ -44,8 +46,9 @@ from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_rati
 from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRIOR, ReversalModel,
                                            default_reversal_path, load_reversal_model, reversal_features)
 
-__all__ = ["CHEST_SWAPS", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR", "ROTATION_PRIOR", "SEVERITIES",
-           "VERDICTS", "AssessmentError", "Finding", "QualityConfig", "QualityError", "QualityReport", "ReversalModel", "assess",
-           "default_reversal_path", "detect_beats", "detected_rate_bpm", "hf_noise", "high_band_ratio", "load_reversal_model",
-           "mains_amplitude", "median_beats", "pacing_spikes", "record_median_beat", "reversal_features", "spectrum",
-           "sqi_indices", "template_noise"]
+__all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
+           "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
+           "VERDICTS", "assess", "baseline_steps", "block_lag", "default_reversal_path", "detect_beats",
+           "detected_rate_bpm", "flat_seconds", "gain_changes", "hf_noise", "high_band_ratio", "lead_lags",
+           "load_reversal_model", "mains_amplitude", "median_beats", "pacing_spikes", "record_median_beat",
+           "repeat_residual", "reversal_features", "spectrum", "sqi_indices", "template_noise"]
