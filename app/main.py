@@ -457,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.settings import APPLICATION, ORGANIZATION
 
+    owns_app = QApplication.instance() is None    # this process is the app (not a script around main)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -597,7 +598,35 @@ def main(argv: list[str] | None = None) -> int:
         rc = rc or 1
     if left:
         end_leaving_jobs(rc, left)
+    if owns_app:
+        window.settings.sync()
+        end_without_teardown(rc)
     return rc
+
+
+def end_without_teardown(rc: int) -> None:
+    """End the process now, with ``rc``, once every job has stopped: the exit handlers run (the
+    log is flushed and closed, PySide6 deletes the QApplication and its windows), then the process
+    ends without Python's own teardown, which took 2.8-3.6 s after the window had closed (its
+    garbage collection over every module torch, scipy and the measurements had imported; measured
+    with a LUDB record scored). Nothing is lost: the settings are synced, every file a job writes is
+    written by then (``stop_for_exit`` waited for it) and stdout and stderr are flushed.
+
+    Returns (and Python ends as usual) while a Python thread other than this one is still running:
+    Python would wait for it.
+    """
+    import atexit
+    import threading
+
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.current_thread()):
+        return
+    atexit._run_exitfuncs()     # the handlers Python would run (logging.shutdown, PySide6's, finalizers)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(rc)
 
 
 def end_leaving_jobs(rc: int, jobs: list[str] | None = None) -> None:
