@@ -305,3 +305,37 @@ def test_the_lab_form_fits_with_the_longest_unit_chosen(qtbot, size):
     qtbot.wait(20)
     font, shown = box.shown()
     assert shown == box.currentText() and font.pointSizeF() == box.font().pointSizeF()
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", [(1024, 768), (1366, 768)])
+def test_a_long_records_explained_window_entry_is_whole_with_the_folder_dock_open(qtbot, size):
+    """The page box ended the first tool bar row: at 1024x768 with the folder dock open it had 130 px
+    and showed a 1 h record's explained window as "2393.33-2403.33", without the word "explained"
+    (screenshot in a real X window). It ends the second row now, which has the room. Truth: the pixel
+    width of the entry's own text in the box's font against the box's text field, the window's own
+    width, and the tool bars' overflow buttons."""
+    import numpy as np
+    from PySide6.QtWidgets import QToolBar
+    from test_app_long_records import FS, _shows_whole, explanation_of
+
+    from mirage_model.records import EcgRecord
+
+    window = shown_window(qtbot, size=size)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert window.browser_dock.isVisible()
+    viewer = window.viewer
+    viewer.set_record(EcgRecord(signal=np.zeros((12, int(3600 * FS)), np.float32), fs=FS, record_id="long"))
+    viewer.plot.set_explanation(explanation_of(viewer.plot.record, 3350.67))
+    qtbot.wait(50)
+    assert viewer.show_explained()
+    qtbot.wait(50)
+    assert viewer.page.currentText() == "3350.67-3360.67 s explained"
+    assert viewer.page.isVisible() and _shows_whole(viewer.page), viewer.page.width()
+    assert viewer.page.mapTo(window, viewer.page.rect().topRight()).x() < viewer.mapTo(window, viewer.rect().topRight()).x()
+    for bar in viewer.toolbars:
+        ext = [c for c in bar.children() if c.objectName() == "qt_toolbar_ext_button"]
+        assert not any(e.isVisible() for e in ext)
+        assert all(bar.widgetForAction(a).isVisible() for a in bar.actions())
+    assert all(isinstance(b, QToolBar) for b in viewer.toolbars)

@@ -101,12 +101,15 @@ class EcgViewer(QWidget):
         self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen) (Ctrl+0)")
         self.fit_btn = QPushButton("Fit page")
         self.fit_btn.setToolTip("zoom so that the whole page fits (Ctrl+9)")
-        # two short rows, the scale buttons first: at 1024 px nothing goes into an overflow menu
-        for w in (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page):
+        # two short rows, the scale buttons first: at 1024 px nothing goes into an overflow menu. The
+        # page box ends the second row, which leaves it the room of a long record's explained window
+        # ("3350.67-3360.67 s explained"): at the end of the first it had 130 px of a 1024 px window
+        # with the folder dock open and showed "2393.33-2403.33", without the word
+        for w in (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.caliper_btn):
             bar.addWidget(w)
         bar2 = QToolBar()
         bar2.setIconSize(QSize(16, 16))
-        for w in (self.highpass, self.notch, self.caliper_btn, self.overlay_btn):
+        for w in (self.highpass, self.notch, self.overlay_btn, self.page):
             bar2.addWidget(w)
         # the marks' legend, a line of its own under the traces while they are drawn (in the tool
         # bar it took 260 px and went into the overflow menu)
@@ -166,8 +169,9 @@ class EcgViewer(QWidget):
         self.plot.filtersChanged.connect(self._filter_text)
         self._filters_changed()
         # every control here acts on the record on screen: none is offered while none is shown
-        self.record_controls = (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box, self.page,
-                                self.highpass, self.notch, self.caliper_btn, self.overlay_btn)
+        # (in the order they are on screen: Tab walks them so)
+        self.record_controls = (self.reset_btn, self.fit_btn, self.speed, self.gain, self.layout_box,
+                                self.caliper_btn, self.highpass, self.notch, self.overlay_btn, self.page)
         self.overlay_actions = (self.importance_box, self.saliency_box, self.fid_box)
         self.set_controls_enabled(False)
 
