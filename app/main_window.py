@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
+    QDialog, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -201,6 +201,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setWidget(self.heatmaps)
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
+        # never narrower than its three names: a record whose measurements say "not measurable" widens
+        # the measurement table, and the splitter took that from the tabs ("Median b" behind scroll
+        # arrows at 1024x768); the result panel, which wraps, gives way instead
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
+            QStyle.PixelMetric.PM_DefaultFrameWidth))
 
         bottom = QSplitter(Qt.Orientation.Horizontal)
         # the result panel grows with what it has to say (a withheld result, the device's own

@@ -333,9 +333,44 @@ def test_a_long_records_explained_window_entry_is_whole_with_the_folder_dock_ope
     qtbot.wait(50)
     assert viewer.page.currentText() == "3350.67-3360.67 s explained"
     assert viewer.page.isVisible() and _shows_whole(viewer.page), viewer.page.width()
-    assert viewer.page.mapTo(window, viewer.page.rect().topRight()).x() < viewer.mapTo(window, viewer.rect().topRight()).x()
+    right = viewer.mapTo(window, viewer.rect().topRight()).x()
+    assert viewer.page.mapTo(window, viewer.page.rect().topRight()).x() < right
     for bar in viewer.toolbars:
         ext = [c for c in bar.children() if c.objectName() == "qt_toolbar_ext_button"]
         assert not any(e.isVisible() for e in ext)
         assert all(bar.widgetForAction(a).isVisible() for a in bar.actions())
     assert all(isinstance(b, QToolBar) for b in viewer.toolbars)
+
+
+CINC = resources_dir() / "samples" / "cinc2021" / "A0003.hea"
+
+
+@pytest.mark.skipif(not (CINC.is_file() and (LUDB / "1.hea").is_file()), reason="bundled samples not present")
+@pytest.mark.parametrize("size", [(1008, 740), (1366, 768)])   # 1008x740: the window fit_to_screen makes of 1024x768
+def test_the_three_tab_names_stay_whole_when_the_measurements_widen(qtbot, size):
+    """A record whose measurements say "not measurable" (the Challenge sample A0003, atrial
+    fibrillation: no PR, no P axis) widens the measurement table; at 1024x768 with the folder dock
+    open the tabs then showed "Median b" behind scroll arrows (real X screenshot). The tabs keep
+    their names whole; the result panel, which wraps, gives way. Truth: each tab's own rectangle
+    against the tab bar's width, and the scroll buttons."""
+    from PySide6.QtWidgets import QToolButton
+
+    window = shown_window(qtbot, size=size)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert window.browser_dock.isVisible()
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(CINC)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.measurements is not None, timeout=WAIT_MS)
+    qtbot.wait(100)
+    bar = window.tabs.tabBar()
+    assert [bar.tabText(i) for i in range(bar.count())] == ["Labs && clinical", "Lead attention", "Median beats"]
+    whole = [bar.tabSizeHint(i).width() for i in range(bar.count())]     # each name unelided
+    assert bar.width() >= sum(whole), (bar.width(), whole)
+    for i in range(bar.count()):
+        r = bar.tabRect(i)
+        assert r.left() >= 0 and r.right() < bar.width() and r.width() >= whole[i], (bar.tabText(i), r, bar.width())
+    arrows = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+    assert arrows == []
+    right = window.tabs.mapTo(window, window.tabs.rect().topRight()).x()
+    assert right < window.width()
