@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from app import workers
 from app.dialogs.about import about_text
 from app.dialogs.batch import BatchDialog
-from app.dialogs.shortcuts import shortcuts_html
+from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.ecg_viewer import EcgViewer
 from app.views.explain import LeadHeatmaps, ModelImageView
@@ -416,10 +416,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
                 self.load_model()
 
     def show_shortcuts(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(self.menuBar()),
-                          QMessageBox.StandardButton.Close, self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.exec()
+        ShortcutsDialog(self.menuBar(), self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, "About MIRAGE Review", about_text())

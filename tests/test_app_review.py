@@ -158,7 +158,6 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
     """Keyboard only: calipers on and off (Ctrl+K) and the layout (Ctrl+1/2/3) without tabbing
     through two toolbars, and Help > Keyboard shortcuts (F1) lists the keys of every command."""
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QMessageBox
 
     window = shown_window(qtbot)
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
@@ -174,8 +173,10 @@ def test_calipers_and_layouts_have_keys_and_every_key_is_listed_in_help(qtbot, t
         assert plot.layout_name == name and window.viewer.layout_box.currentText() == name
         assert len(plot.paper.row_baselines) == rows
 
+    from app.dialogs.shortcuts import ShortcutsDialog
+
     shown = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    monkeypatch.setattr(ShortcutsDialog, "exec", lambda box: shown.append(box.text.toPlainText()) or 0)
     press(qtbot, window, Qt.Key.Key_F1, Qt.KeyboardModifier.NoModifier)
     assert shown, "F1 opened no list of shortcuts"
     keyed = [a for a in window.findChildren(QAction) if a.shortcuts()]

@@ -374,3 +374,35 @@ def test_the_three_tab_names_stay_whole_when_the_measurements_widen(qtbot, size)
     assert arrows == []
     right = window.tabs.mapTo(window, window.tabs.rect().topRight()).x()
     assert right < window.width()
+
+
+def test_the_shortcuts_list_fits_the_screen_with_its_close_button(qtbot):
+    """Help > Keyboard shortcuts was a message box 880 px high: at 1024x768 its last rows (the
+    calipers' keys) and its Close button were off the screen (real X screenshot). It fits the
+    screen's free area now, the list scrolls, and Close is on screen. Truth: the screen's own
+    geometry and the dialog's."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QAbstractButton, QApplication, QTextBrowser
+
+    window = shown_window(qtbot, size=(1000, 700))
+    room = window.screen().availableGeometry()
+    seen = {}
+
+    def inspect():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(50, inspect)
+            return
+        seen["frame"] = box.frameGeometry()
+        close = [b for b in box.findChildren(QAbstractButton) if b.text().replace("&", "") == "Close"]
+        seen["close"] = [b.mapToGlobal(b.rect().bottomRight()) for b in close if b.isVisible()]
+        seen["text"] = " ".join(t.toPlainText() for t in box.findChildren(QTextBrowser))
+        box.reject()
+
+    QTimer.singleShot(50, inspect)
+    action = next(a for m in window.menuBar().actions() if m.menu() is not None for a in m.menu().actions()
+                  if a.text().replace("&", "") == "Keyboard shortcuts")
+    action.trigger()
+    assert seen["frame"].height() <= room.height(), (seen["frame"], room)
+    assert len(seen["close"]) == 1 and room.contains(seen["close"][0]), (seen["close"], room)
+    assert "Shift+Up / Shift+Down" in seen["text"]     # the list's last rows are in it (it scrolls)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenuBar
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
 from app.views.calipers import CALIPER_KEYS
 
@@ -50,3 +51,28 @@ def shortcuts_html(menubar: QMenuBar) -> str:
     rows += [f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
              for keys, what in CALIPER_KEYS]
     return "<table cellspacing='4'>" + "".join(rows) + "</table>"
+
+
+class ShortcutsDialog(QDialog):
+    """Help > Keyboard shortcuts: the list in a scrolling view, never taller than the screen (a
+    message box of it was 880 px high, and at 1024x768 its last rows and its Close button were off
+    the screen), and a Close button that Esc presses too."""
+
+    def __init__(self, menubar: QMenuBar, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.text = QTextBrowser()
+        self.text.setHtml(shortcuts_html(menubar))
+        self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(buttons)
+        # as large as the list, within the screen's free area (the rest scrolls)
+        doc = self.text.document()
+        doc.setTextWidth(560)
+        want = QSize(int(doc.idealWidth()) + 60, int(doc.size().height()) + 90)
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() * 0.9 if screen is not None else want
+        self.resize(want.boundedTo(room))
