@@ -156,6 +156,8 @@ class SettingsDialog(QDialog):
 
         self.model_path = QLineEdit(settings.model_path)
         self.model_path.setPlaceholderText("bundled default model")
+        # a path has room to be read: sized by its text, the field showed "bundled default ..." (1024x768)
+        self.model_path.setMinimumWidth(self.model_path.fontMetrics().horizontalAdvance("x" * 36) + 16)
         browse = QPushButton("Browse...")
         browse.clicked.connect(self._browse_model)
         row = QHBoxLayout()

@@ -406,3 +406,24 @@ def test_the_shortcuts_list_fits_the_screen_with_its_close_button(qtbot):
     assert seen["frame"].height() <= room.height(), (seen["frame"], room)
     assert len(seen["close"]) == 1 and room.contains(seen["close"][0]), (seen["close"], room)
     assert "Shift+Up / Shift+Down" in seen["text"]     # the list's last rows are in it (it scrolls)
+
+
+def test_the_settings_model_field_shows_its_placeholder_whole(qtbot):
+    """Settings' model field was sized by its empty text and showed "bundled default ..." (real X
+    screenshot at 1024x768). It has room for the placeholder and a short path. Truth: the pixel
+    width of the placeholder in the field's font against the field's text area."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionFrame
+
+    from app.settings import Settings, SettingsDialog
+
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.wait(50)
+    field = dlg.model_path
+    opt = QStyleOptionFrame()
+    field.initStyleOption(opt)
+    text_area = field.style().subElementRect(QStyle.SubElement.SE_LineEditContents, opt, field)
+    need = field.fontMetrics().horizontalAdvance(field.placeholderText())
+    assert text_area.width() >= need + 4, (text_area.width(), need)
+    assert text_area.width() >= field.fontMetrics().horizontalAdvance("/models/mirage-ptbxl-base")
