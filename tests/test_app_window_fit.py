@@ -427,3 +427,24 @@ def test_the_settings_model_field_shows_its_placeholder_whole(qtbot):
     need = field.fontMetrics().horizontalAdvance(field.placeholderText())
     assert text_area.width() >= need + 4, (text_area.width(), need)
     assert text_area.width() >= field.fontMetrics().horizontalAdvance("/models/mirage-ptbxl-base")
+
+
+@needs_ludb
+def test_the_scale_on_screen_and_the_filter_state_read_whole_at_1024(qtbot):
+    """At 1024x768 with the folder dock open, the line over the traces read "... 13.3 mm/s, 5.34
+    mm/mV o..." and "Display fil..." (real X screenshot). The filter state is never cut now, and the
+    scale on screen is whole; only "(page fitted)", last, may go. Truth: the text each label draws
+    against the text it was given, and the plot's own zoom."""
+    from PySide6.QtWidgets import QLabel
+
+    window = shown_window(qtbot, size=(1008, 740))      # the window fit_to_screen makes of 1024x768
+    _open_first(qtbot, window)
+    v = window.viewer
+    v.plot.fit_page()
+    qtbot.wait(100)
+    assert window.browser_dock.isVisible() and v.plot.fitted and abs(v.plot.zoom - 1.0) > 0.01
+    drawn_filter = QLabel.text(v.filter_label)
+    assert drawn_filter == v.filter_label.text() == "Display filters off"
+    drawn_scale = QLabel.text(v.scale_label)
+    z = v.plot.zoom
+    assert f"zoom {z:.2f}x: {25 * z:.3g} mm/s, {10 * z:.3g} mm/mV on screen" in drawn_scale, drawn_scale

@@ -321,13 +321,16 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         pass
 
     def scale_text(self) -> str:
-        """E.g. "25 mm/s, 10 mm/mV (true scale)" or "... zoom 2.00x: 50 mm/s, 20 mm/mV on screen"."""
+        """E.g. "25 mm/s, 10 mm/mV (true scale)" or "zoom 2.00x: 50 mm/s, 20 mm/mV on screen (page
+        fitted)"."""
         base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
         if abs(self.zoom - 1.0) < 0.005:
             return f"{base} (true scale)"
-        return (f"{base}, {'page fitted, ' if self.fitted else ''}zoom {self.zoom:.2f}x: "
-                f"{self.speed * self.zoom:.3g} mm/s, "
-                f"{self.gain * self.zoom:.3g} mm/mV on screen")
+        # zoomed: what is on screen, the paper's own speed and gain being in the boxes above; "(page
+        # fitted)" last, so that where the line is cut (a 1024 px window with the folder dock open)
+        # it goes first and the scale on screen stays whole
+        return (f"zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
+                f"{self.gain * self.zoom:.3g} mm/mV on screen{' (page fitted)' if self.fitted else ''}")
 
     def _emit_scale(self) -> None:
         self._place_importance_labels()     # their distance under the lead names is in screen pixels

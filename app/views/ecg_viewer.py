@@ -122,7 +122,9 @@ class EcgViewer(QWidget):
         # texts that change with the record, the zoom and the markers: cut with "..." rather than
         # widening the window's minimum (which the main window took from the folder dock)
         self.scale_label = ElidedLabel(self.plot.scale_text())
-        self.filter_label = ElidedLabel("")
+        # never cut below "Display filters off": whether the trace is filtered is read at a glance
+        # (at 1024 px with the folder dock it showed "Display fil...")
+        self.filter_label = ElidedLabel("", least="Display filters off")
         self.filter_label.setStyleSheet("color: #a04000; font-weight: bold")
         self.caliper_label = ElidedLabel("")
         self.overlay_label = QLabel("")
