@@ -621,12 +621,7 @@ def end_without_teardown(rc: int) -> None:
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.current_thread()):
         return
     atexit._run_exitfuncs()     # the handlers Python would run (logging.shutdown, PySide6's, finalizers)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError, AttributeError):
-            pass
-    os._exit(rc)
+    _flush_and_end(rc)
 
 
 def end_leaving_jobs(rc: int, jobs: list[str] | None = None) -> None:
@@ -642,6 +637,12 @@ def end_leaving_jobs(rc: int, jobs: list[str] | None = None) -> None:
     """
     log.info("ending with jobs still running: %s", ", ".join(jobs or []) or "none named")
     logging.shutdown()
+    _flush_and_end(rc)
+
+
+def _flush_and_end(rc: int) -> None:
+    """Flush stdout and stderr (a closed or missing stream is passed over), then end the process
+    with ``rc`` at once."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
