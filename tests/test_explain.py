@@ -177,13 +177,18 @@ def tiny_mirage():
     return Mirage(preset_config("tiny", num_classes=5, n_clinical=4)).eval().requires_grad_(False)
 
 
-def test_mirage_explanation_shapes_and_blank_patches(tiny_mirage):
+def _window_inputs():
+    """A 10 s synthetic record at 500 Hz as the model takes it: its ``model_inputs``, the signal (1, 12, T)
+    and image (1, 1, 224, 224) tensors, zero clinical values (1, 4) and the page layout."""
     rec = synthetic_record(10, 500)
     inp = model_inputs(rec.signal, rec.fs)
     sig = torch.from_numpy(inp.signal)
     img = torch.from_numpy(inp.image).float().div(255).unsqueeze(1)
-    c = torch.zeros(1, 4)
-    layout = make_layout(224, 224, RenderConfig())
+    return inp, sig, img, torch.zeros(1, 4), make_layout(224, 224, RenderConfig())
+
+
+def test_mirage_explanation_shapes_and_blank_patches(tiny_mirage):
+    inp, sig, img, c, layout = _window_inputs()
     ew = explain_window(tiny_mirage, sig, img, c, c, None, layout=layout, n_samples=5000, fs=500.0)
     e = ew.explanation
     assert e.lead_bias.shape == (12, 12) and e.lead_attention.shape == (12, 12)
@@ -227,12 +232,7 @@ def test_explaining_a_window_of_a_long_record_keeps_that_windows_samples_only(ti
     (173 MB for the two maps of 1 h of 12 leads at 500 Hz). They hold the window's samples now,
     (12, T_w) from record sample ``signal_start``, with each sample's value the independent
     pixel-level mapping gives; ``signal_map`` reads any record samples, 0 outside the map."""
-    rec = synthetic_record(10, 500)
-    inp = model_inputs(rec.signal, rec.fs)
-    sig = torch.from_numpy(inp.signal)
-    img = torch.from_numpy(inp.image).float().div(255).unsqueeze(1)
-    c = torch.zeros(1, 4)
-    layout = make_layout(224, 224, RenderConfig())
+    inp, sig, img, c, layout = _window_inputs()
     fs, n, start = 500.0, 3600 * 500, 1914.67          # a window of a 1 h record, between samples
     e = explain_window(tiny_mirage, sig, img, c, c, None, layout=layout, n_samples=n, fs=fs,
                        start_s=start).explanation
