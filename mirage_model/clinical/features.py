@@ -270,9 +270,13 @@ class ClinicalFeature:
 
     def matches(self, column: str) -> bool:
         """Whether a table column name refers to this feature (case, spaces and dashes ignored)."""
-        key = re.sub(r"[^a-z0-9]", "", column.lower())
         names = (self.name, self.label) + tuple(self.aliases)
-        return key in {re.sub(r"[^a-z0-9]", "", n.lower()) for n in names}
+        return column_key(column) in {column_key(n) for n in names}
+
+
+def column_key(column: str) -> str:
+    """A table column's name as names are compared: lower case, letters and digits only ("Sex_M" -> "sexm")."""
+    return re.sub(r"[^a-z0-9]", "", column.lower())
 
 
 def _ng_per_l() -> dict[str, float]:

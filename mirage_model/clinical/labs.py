@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mirage_model.clinical.features import (_RX_NUMBER, ClinicalError, ClinicalFeature, LabsTableError,
-                                            _is_missing, _unit_key, censor_mark)
+from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, ClinicalError, ClinicalFeature,
+                                            LabsTableError, _is_missing, _unit_key, censor_mark, column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 
 logger = logging.getLogger(__name__)
@@ -205,6 +205,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     refused: list[tuple[int, str, str]] = []      # bad cells (line, column, why), named at once
     censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
     coded_sex: list[int] = []                     # lines whose sex is a bare 0 or 1
+    # the sex column, unless its name says which number is which (sex_m: 1 = male)
+    coded_sex_column = next((j for j, (feat, _) in enumerate(columns) if feat.name == "sex"
+                             and column_key(_header_unit(header[j + 1])[0]) != column_key("sex_m")), None)
     first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
@@ -243,9 +246,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             try:
                 if feat.kind == "binary":
                     number = feat.to_canonical(cell)
-                    if feat.name == "sex" and _folded_name(header[j + 1]) != "sexm" and cell in ("0", "1", "0.0", "1.0"):
+                    if j == coded_sex_column and cell in _BINARY_CODES:
                         coded_sex.append(line)
-                        sex_column = header[j + 1]
                 else:
                     try:
                         number = _parse_number(cell, decimal_comma, delimiter == "\t")
@@ -304,15 +306,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         # the model, and most others: 1 male); read as the model's, said so that a reversed table is seen
         _warn(warnings, "%s: column %r gives sex as a number on %d row%s (%s %s%s): read as 1 = male, "
               "0 = female; PTB-XL's own table codes 0 = male, 1 = female: if this table does, write M/F "
-              "(or name the column sex_m for 1 = male)", path, sex_column, len(coded_sex), "s" * (len(coded_sex) != 1),
-              "lines" if len(coded_sex) != 1 else "line",
+              "(or name the column sex_m for 1 = male)", path, header[coded_sex_column + 1], len(coded_sex),
+              "s" * (len(coded_sex) != 1), "lines" if len(coded_sex) != 1 else "line",
               ", ".join(map(str, coded_sex[:3])), " ..." if len(coded_sex) > 3 else "")
     return out
-
-
-def _folded_name(name: str) -> str:
-    """A column's name without its unit, case, blanks or '_' ("Sex_M" -> "sexm")."""
-    return re.sub(r"[\s_]+", "", _header_unit(name)[0]).casefold()
 
 
 def _warn(warnings: list | None, message: str, *args) -> None:
