@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.elided_label import ElidedLabel
+from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.measurements import age_note, is_paediatric, measurement_rows, why_unmeasured
 
@@ -30,7 +31,7 @@ EDIT_NOTE = ("Double-click a value (or select it and press F2) to correct it; cl
 ROW_PAD_MIN, ROW_PAD_MAX = 1, 6
 FLAG_COLOUR = "#a01010"
 
-class MeasurementsPanel(QWidget):
+class MeasurementsPanel(FollowsSession, QWidget):
     """Table of measurements; the Value column is editable. ``edited`` fires after a correction."""
 
     edited = Signal()
@@ -72,29 +73,16 @@ class MeasurementsPanel(QWidget):
         lay.addLayout(line)
         lay.addWidget(self.table, 1)
         self._filling = False
-        self._listener = None        # the callback this panel gave its session's events
         self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
         self.table.itemChanged.connect(self._item_changed)
         self.table.viewport().installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._say_flags_out_of_view)
         self._fill()
 
-    # the panel renders a ReviewSession's measurement table; edits go to the session
-    def set_session(self, session) -> None:
-        """Show ``session``'s measurements (none of any earlier record's) and send edits to it; redrawn
-        when its clinical values change (the ranges and flags follow the patient's sex and age)."""
-        if self.session is not None and self._listener is not None:
-            self.session.events.disconnect(self._listener)     # the same object: a bound method is new each time
-        self.session = session
-        self._listener = None
-        if session is not None:
-            self._listener = self._on_event
-            session.events.connect(self._listener)
-        self.refresh()
-
-    def _on_event(self, name: str, info: dict) -> None:
-        if name == "values" and not self._filling:
-            self.refresh()
+    # the panel renders a ReviewSession's measurement table (``set_session``, FollowsSession); edits go
+    # to the session; redrawn when its clinical values change (the ranges and flags follow sex and age)
+    def redraws_on(self, name: str, info: dict) -> bool:
+        return name == "values" and not self._filling
 
     def refresh(self) -> None:
         self._fill()
