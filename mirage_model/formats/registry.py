@@ -8,7 +8,8 @@ header with its start date and time, SCP-ECG's
 and CRC), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag (or, in a .mwf/.mfer file without that optional preamble, a chain of MFER definitions,
 ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
-``AnnotatedECG``). The extension only breaks ties; a path alone is enough.
+``AnnotatedECG``; in UTF-16 with or without a byte-order mark, XML 1.0 Appendix F). The extension
+only breaks ties; a path alone is enough.
 """
 
 from __future__ import annotations
@@ -128,9 +129,7 @@ def sniff(head: bytes, suffix: str = "") -> str | None:
     if _mfer_preamble(head):
         return "mfer"
     if _xml_like(head):
-        decoded = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
-                   else head.decode("latin-1"))
-        root = _root_element(decoded)
+        root = _root_element(xml_head_text(head))
         if root is None:
             return "xml"
         return _XML_ROOTS.get(root.rsplit(":", 1)[-1].lower(), "xml")
@@ -287,7 +286,39 @@ def dicom_ecg_head(head: bytes) -> bool:
 
 def xml_root(head: bytes) -> str:
     """The root element's name in ``head`` (for messages), or "?"."""
-    return _root_element(head.decode("latin-1")) or "?"
+    return _root_element(xml_head_text(head)) or "?"
+
+
+# How many of a file's first bytes tell UTF-16 without a byte-order mark: its XML prolog or root
+# tag is ASCII, so one byte of every two is NUL (the first in big endian, the second in little).
+_UTF16_PROBE_BYTES = 64
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``head`` (a file's first bytes) is UTF-16 text without a
+    byte-order mark, else None: of its first _UTF16_PROBE_BYTES (whole characters, at least two),
+    the bytes in one place of each pair are all NUL and at least three in four of the others are
+    not (ASCII text, as an XML prolog and root tag are). UTF-8 and Latin-1 text holds no NUL."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    probe = head[:min(len(head), _UTF16_PROBE_BYTES) & ~1]
+    if len(probe) < 4:
+        return None
+    first, second = probe[0::2], probe[1::2]
+    for nul, text, codec in ((second, first, "utf-16-le"), (first, second, "utf-16-be")):
+        if not nul.strip(b"\x00") and 4 * text.count(0) <= len(text):
+            return codec
+    return None
+
+
+def xml_head_text(head: bytes) -> str:
+    """``head`` (a file's first bytes, which may end inside a character) as text for finding its
+    root element: UTF-16 with a byte-order mark or without one (``utf16_without_bom``), else
+    Latin-1 (which decodes any bytes, and UTF-8's ASCII names alike)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return head.decode("utf-16", "replace")
+    codec = utf16_without_bom(head)
+    return head.decode(codec, "replace") if codec else head.decode("latin-1")
 
 
 def sniff_unnamed(path: Path) -> str | None:
@@ -384,9 +415,7 @@ def sniff_file(path: Path, size: int = SCAN_BYTES) -> str | None:
         head = f.read(size)
         fmt = sniff(head, path.suffix)
         if fmt == "xml" and len(head) == size < HEAD_BYTES:
-            text = (head.decode("utf-16", "replace") if head[:2] in (b"\xff\xfe", b"\xfe\xff")
-                    else head.decode("latin-1"))
-            if _root_element(text) is None:
+            if _root_element(xml_head_text(head)) is None:
                 fmt = sniff(head + f.read(HEAD_BYTES - size), path.suffix)
     return fmt
 

@@ -25,7 +25,7 @@ from mirage_model.formats import aecg, dicom, ishne, muse, philips, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
-from mirage_model.formats.registry import FORMATS, read_head, xml_root
+from mirage_model.formats.registry import FORMATS, read_head, utf16_without_bom, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError
@@ -91,6 +91,13 @@ def check_xml(path: Path, fmt: str) -> str | None:
         else:
             return (f"the XML {declared}, but its text is not in it; it was read as {used} (check the "
                     "patient's name and other text fields)")
+    codec = utf16_without_bom(read_head(path, 4096))
+    if codec is not None:
+        # parsers take UTF-16 without its mark by the prolog's first bytes (XML 1.0 Appendix F); one
+        # that still fails (a prolog that declares another encoding, a cut) is said to be so
+        order = "little" if codec.endswith("le") else "big"
+        raise fail(path, fmt, f"UTF-16 text without a byte-order mark ({order} endian) that cannot be read as "
+                              f"XML ({problem}); export it again as UTF-8, or as UTF-16 with its byte-order mark")
     raise fail(path, fmt, f"the XML is not well formed ({problem}); the file may be cut short")
 
 
