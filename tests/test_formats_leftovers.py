@@ -5,10 +5,13 @@ naming the file and what is wrong.
 
 - UTF-16 XML without a byte-order mark (GE MUSE, Philips, HL7 aECG): the root element was looked
   for in the bytes read as Latin-1, so the file was refused as "root element <?>".
+- Philips waveforms stated unsigned with signal offset 0 that hold signed 16-bit samples read up to
+  327 mV (every sample below 0 V as 65536 counts above it), silently.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +84,85 @@ def test_utf16_without_a_mark_is_told_from_other_text():
     for head in ('<?xml version="1.0"?>'.encode("utf-8"), '<?xml?>'.encode("utf-16"), b"<a>\x00\x00",
                  b"", b"\x00\x00\x00\x00\x00\x00"):
         assert registry.utf16_without_bom(head) is None, head
+
+
+# ---------------------------------------------------------------- Philips: the sign of the samples
+
+def _philips_counts(sig: np.ndarray, counts: np.ndarray, *, signed: str = "False", offset: str = "0",
+                    plain: bool = False) -> bytes:
+    """philips_xml of ``sig`` whose waveform holds ``counts`` (12, T) instead, as base64 of their
+    bytes or (``plain``) as decimal numbers, with signalsigned and signaloffset as given."""
+    text = philips_xml(sig).decode()
+    start = text.index(">", text.index("<parsedwaveforms")) + 1
+    payload = " ".join(str(int(v)) for v in counts.ravel()) if plain else base64.b64encode(counts.tobytes()).decode()
+    text = text[:start] + payload + text[text.index("</parsedwaveforms>"):]
+    if plain:
+        text = text.replace('dataencoding="Base64"', 'dataencoding="Plain"')
+    return (text.replace('signalsigned="True"', f'signalsigned="{signed}"').replace('signaloffset="0"', f'signaloffset="{offset}"')
+            .replace("<signalsigned>True<", f"<signalsigned>{signed}<")
+            .replace("<signaloffset>0<", f"<signaloffset>{offset}<")).encode()
+
+
+@pytest.mark.parametrize("shift_mv, plain, signed", [(0.0, False, "False"), (0.0, True, "False"),
+                                                     (0.0, True, "True"), (-3.0, False, "False")],
+                         ids=["base64", "plain", "plain-stated-signed", "all-below-0V"])
+def test_philips_signed_samples_stated_unsigned_read_as_signed_with_a_note(tmp_path, shift_mv, plain, signed):
+    """Signed int16 counts stored as unsigned 16-bit numbers, offset 0: read before as up to 327 mV
+    (every sample below 0 V as 65536 counts above it); now the mV written, with a note. 3 mV below
+    0 V throughout, no lead wraps: its counts of 32768 and more tell it."""
+    sig = truth() + shift_mv
+    counts = np.round(sig / 0.005).astype("<i2").view("<u2")
+    rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed=signed, plain=plain)))
+    assert_reads(rec, sig, 500, 0.005)
+    assert any("were read as signed" in n and f"signalsigned {signed}, signaloffset 0" in n
+               for n in rec.meta["reader_warnings"])
+
+
+def test_philips_signed_samples_with_signed_flag_read_with_no_note(tmp_path):
+    """Unchanged: the same counts stated signed, and an unsigned signal with its zero at 32768."""
+    sig = truth()
+    counts = np.round(sig / 0.005).astype("<i2")
+    rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed="True")))
+    assert_reads(rec, sig, 500, 0.005)
+    assert "reader_warnings" not in rec.meta
+    rec = load_record(_write(tmp_path, _philips_counts(sig, (counts.astype(np.int32) + 32768).astype("<u2"), offset="32768")))
+    assert_reads(rec, sig, 500, 0.005)
+    assert "reader_warnings" not in rec.meta
+
+
+def test_philips_xli_stated_unsigned_reads_as_before(tmp_path):
+    """XLI's deltas decode to signed counts whatever signalsigned says: the real 1.04 file with
+    signalsigned False reads its sierraecg counts, unchanged and without a note."""
+    sierraecg = pytest.importorskip("sierraecg")
+    src = DATA / "3191723_ZZDEMOPTONLY_1-04_orig.xml"
+    text = src.read_bytes().decode("utf-16")
+    assert text.count('signalsigned="True"') + text.count("<signalsigned>True<") >= 1
+    flipped = text.replace('signalsigned="True"', 'signalsigned="False"').replace("<signalsigned>True<",
+                                                                                   "<signalsigned>False<")
+    rec = load_record(_write(tmp_path, flipped.encode("utf-16")))
+    ref = sierraecg.read_file(str(src))
+    T = rec.signal.shape[1]
+    for lead in ref.leads[:12]:
+        want = np.asarray(lead.samples, dtype=np.float64)[:T] * 0.005
+        assert np.abs(rec.signal[STANDARD_LEADS.index(lead.label)] - want).max() < 1e-5, lead.label
+    assert "reader_warnings" not in rec.meta
+
+
+def test_philips_samples_that_read_as_no_ecg_either_way_are_refused_naming_the_fields(tmp_path):
+    sig = truth()
+    counts = np.round(sig / 0.005).astype(np.int32)
+    # an unsigned signal around 32768 stated with offset 0: 164 mV off read as declared, wrapping as signed
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*sit around 32768.*signaloffset 0"
+                                          r".*\(signaloffset\) is misstated"):
+        load_record(_write(tmp_path, _philips_counts(sig, (counts + 32768).astype("<u2"))))
+    # signed data of which one lead (aVR) sits 100 mV off: wraps as unsigned, 100 mV off as signed
+    counts[STANDARD_LEADS.index("aVR")] += 20000
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*read like no ECG with signalsigned False, "
+                                          r"signaloffset 0 .*lead aVR sits at"):
+        load_record(_write(tmp_path, _philips_counts(sig, counts.astype("<i2").view("<u2"))))
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "ecg.xml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path

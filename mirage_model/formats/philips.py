@@ -14,6 +14,12 @@ them, instead of read with wrong values:
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
   stores them as residuals of I and II (they would read as the residuals, near zero).
 
+Samples whose counts show the wrong sign (a step of 32768 counts or more: the 16-bit range wrapped
+around 0/65535; or, with ``signaloffset`` 0, counts of 32768 and more, which signed 16-bit data never
+holds) misstate ``signalsigned`` / ``signaloffset``: unsigned 16-bit counts that read as signed like an
+ECG are read so with a reader note (signed data stated unsigned read up to 327 mV), anything else is
+refused naming the fields. XLI's deltas decode to signed counts whatever the flag says.
+
 XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
 the parser does, with a reader note (the rate or the duration may be wrong).
 
@@ -29,6 +35,8 @@ from __future__ import annotations
 
 import math
 import warnings
+
+import numpy as np
 
 # (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
 _TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
@@ -76,6 +84,7 @@ def adapt_parser(parser):
             else:
                 _check_whole_leads(parsed, signal_node, labels, sx, CorruptedFileError)
             leads = super()._read_leads(parsed, signal_node)
+            _check_sign(parsed, signal_node, leads, sx, CorruptedFileError)
             if leads and sx._compression(parsed).upper() == "XLI":
                 _note_unread_xli(parsed, leads, sx)
             return leads
@@ -139,3 +148,74 @@ def _note_unread_xli(parsed, leads, sx) -> None:
         warnings.warn(f"Philips: the XLI leads hold {longest:,} samples, durationperchannel "
                       f"{sx._attr(parsed, 'durationperchannel')} ms at {rate} Hz only {n:,}: the last "
                       f"{(longest - n) / rate:.2f} s were not read (or the file's rate or duration is wrong)")
+
+
+# A step between two samples of a lead this large (in counts) is the 16-bit range wrapped, never a
+# heart's (164 mV at 5 uV); a lead whose median is this far from 0 V sits nearer the middle of the
+# unsigned range (32768) than its zero.
+_WRAP_COUNTS = 32768
+_MID_COUNTS = 16384
+
+
+def _wrapped(counts) -> bool:
+    return counts.size > 1 and bool(np.any(np.abs(np.diff(counts)) >= _WRAP_COUNTS))
+
+
+def _named(labels: list[str]) -> str:
+    """Lead labels for a message: all of up to three, else the first three and how many more."""
+    return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:3])} and {len(labels) - 3} more"
+
+
+def _odd_lead(counts: list) -> tuple[str, str] | None:
+    """(lead, why) for the first lead whose counts no ECG holds: a step of _WRAP_COUNTS or more, or
+    a median _MID_COUNTS or more from 0; None when every lead reads like an ECG."""
+    for label, c in counts:
+        if _wrapped(c):
+            return label, "wraps around the 16-bit range"
+        if c.size and abs(float(np.median(c))) >= _MID_COUNTS:
+            return label, f"sits at {float(np.median(c)):.0f} counts"
+    return None
+
+
+def _check_sign(parsed, signal_node, leads, sx, error) -> None:
+    """Leads whose counts show them read with the wrong sign: a step of 32768 counts or more (the
+    16-bit range wrapped around 0/65535), or with signal offset 0, a count of 32768 or more (which
+    16-bit signed data never holds). The cart's signalsigned and signaloffset are then misstated:
+    unsigned 16-bit counts that, read as signed, wrap no more and sit near 0 are read so, with a
+    reader note (a cart that wrote signed data as unsigned read up to 327 mV, silently); counts that
+    sit around 32768 (an unsigned signal whose zero is not at count 0) and anything else are
+    refused naming the fields."""
+    zero = sx._to_int(sx._attr(parsed, "signaloffset") or sx._text(sx._get(signal_node, "signaloffset"))) or 0
+    counts = [(lead.label, np.asarray(lead.samples, dtype=np.float64)) for lead in leads]
+    counts = [(label, c[np.isfinite(c)] - zero) for label, c in counts]
+    wrapped = [label for label, c in counts if _wrapped(c)]
+    high = [label for label, c in counts if zero == 0 and c.size and c.max() >= 32768]
+    if not wrapped and not high:
+        return
+    signed_text = sx._attr(parsed, "signalsigned") or sx._text(sx._get(signal_node, "signalsigned")) or "(absent)"
+    declared = f"signalsigned {signed_text}, signaloffset {zero}"
+    label, c = max(counts, key=lambda item: float(np.abs(item[1]).max()) if item[1].size else 0.0)
+    mv = float(np.abs(c).max()) * float(leads[0].resolution or 0.0) / 1000      # resolution in uV per count
+    read = f"lead {label} read up to {mv:.0f} mV"
+    if zero == 0 and all(not c.size or (c.min() >= 0 and c.max() <= 65535) for _, c in counts):
+        signed = [(label, np.where(c >= 32768, c - 65536, c)) for label, c in counts]
+        odd = _odd_lead(signed)
+        if odd is None:
+            for lead in leads:
+                raw = np.asarray(lead.samples, dtype=np.float64)
+                lead.samples = np.where(raw >= 32768, raw - 65536, raw)
+            why = (f"leads {_named(wrapped)} wrap around 0/65535" if wrapped
+                   else f"leads {_named(high)} hold counts of 32768 and more")
+            warnings.warn(f"Philips: the waveform's samples are stated as {declared}, but {why} as signed 16-bit "
+                          f"samples do when read as unsigned ({read}); they were read as signed")
+            return
+        if _odd_lead([(label, c - 32768) for label, c in counts]) is None:
+            raise error(f"Philips: the waveform's samples sit around 32768, the middle of the unsigned 16-bit "
+                        f"range, but {declared} puts 0 V at count 0 ({read}): the count that stands for 0 V "
+                        "(signaloffset) is misstated")
+        lead, why = odd
+        raise error(f"Philips: the waveform's samples read like no ECG with {declared} ({read}), nor as signed "
+                    f"16-bit samples (lead {lead} {why}): signalsigned and signaloffset misstate them")
+    lead = wrapped[0] if wrapped else high[0]
+    raise error(f"Philips: lead {lead} {'wraps around the 16-bit range' if wrapped else 'holds counts of 32768 and more'} "
+                f"({read}), as no ECG does: the waveform's samples are not what {declared} states")
