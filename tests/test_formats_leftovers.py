@@ -7,6 +7,9 @@ naming the file and what is wrong.
   for in the bytes read as Latin-1, so the file was refused as "root element <?>".
 - Philips waveforms stated unsigned with signal offset 0 that hold signed 16-bit samples read up to
   327 mV (every sample below 0 V as 65536 counts above it), silently.
+- DICOM 16-bit waveforms without Waveform Sample Interpretation (5400,1006), which carts omit
+  although the standard requires it, were refused (before that, read as signed: unsigned samples
+  163.84 mV off); the samples now show which they are.
 """
 
 from __future__ import annotations
@@ -166,3 +169,50 @@ def _write(tmp_path: Path, data: bytes, name: str = "ecg.xml") -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
+
+
+# ---------------------------------------------------------------- DICOM without Sample Interpretation
+
+def _dicom_without_interpretation(path: Path, counts: np.ndarray, **kwargs) -> Path:
+    pytest.importorskip("pydicom")
+    from test_formats_dicom_codec import _without_interpretation, write_ecg
+
+    return _without_interpretation(write_ecg(path, counts, **kwargs))
+
+
+@pytest.mark.parametrize("case", ["SS", "SS big endian", "US with baseline", "SS above 0 V", "US with baseline in mV"])
+def test_dicom_16_bit_samples_without_interpretation_read_as_they_show(tmp_path, case):
+    """Signed samples (crossing 0 V) and unsigned ones around 32768 with the Channel Baseline that
+    puts 0 V there: each read as the mV written, with a note naming the missing field."""
+    from pydicom.uid import ExplicitVRBigEndian
+    from test_formats_dicom_codec import MV, counts_for
+
+    kwargs, counts, code = {
+        "SS": ({}, counts_for(2.5), "signed (SS)"),
+        "SS big endian": ({"syntax": ExplicitVRBigEndian}, counts_for(2.5), "signed (SS)"),
+        "US with baseline": ({"interpretation": "US", "baseline": "-81920"}, counts_for(2.5, -81920), "unsigned (US)"),
+        "SS above 0 V": ({"baseline": "-5000"}, counts_for(2.5, -5000), "signed (SS)"),
+        "US with baseline in mV": ({"interpretation": "US", "baseline": "-81.92", "sensitivity": "0.0025",
+                                    "units": ("mV", "millivolt")}, counts_for(2.5, -81920), "unsigned (US)"),
+    }[case]
+    if case == "SS above 0 V":
+        assert counts.min() > 0            # no sample reads otherwise as unsigned
+    rec = load_record(_dicom_without_interpretation(tmp_path / "ecg.dcm", counts, **kwargs))
+    assert float(np.abs(rec.signal - MV).max()) <= 0.0025 / 2 + 1e-6
+    assert any(f"Waveform Sample Interpretation (5400,1006) is missing; its 16-bit samples were read as {code}" in n
+               for n in rec.meta["reader_warnings"]), rec.meta.get("reader_warnings")
+
+
+def test_dicom_samples_without_interpretation_that_fit_no_reading_are_refused(tmp_path):
+    """Unsigned samples around 32768 without the baseline that puts 0 V there (164 mV off as
+    unsigned, wrapping as signed), and 8-bit samples (which may also be companded), stay refused."""
+    from test_formats_dicom_codec import counts_for
+
+    path = _dicom_without_interpretation(tmp_path / "us.dcm", counts_for(2.5, -81920), interpretation="US")
+    with pytest.raises(RecordError, match=r"us\.dcm: read as DICOM .*Waveform Sample Interpretation \(5400,1006\) "
+                                          r"is missing, and its 16-bit samples read like no ECG as signed \(SS: lead I "
+                                          r"wraps.*or as unsigned \(US: lead I sits 327\d\d counts from 0 V\)"):
+        load_record(path)
+    path = _dicom_without_interpretation(tmp_path / "sb.dcm", counts_for(20), interpretation="SB", sensitivity="20")
+    with pytest.raises(RecordError, match=r"sb\.dcm: read as DICOM .*\(5400,1006\) is missing, so whether its 8-bit"):
+        load_record(path)

@@ -5,9 +5,10 @@ samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their 
 ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform
 (what pydicom says of the file is left to the full read's notes, :mod:`reader_notes`), and adapts
 the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups recorded together
-into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, refuses a rhythm that
-does not state its Waveform Sample Interpretation, whose channel count disagrees with its channel
-definitions or its Waveform Data, or whose Channel Sensitivity or Correction Factor is no number
+into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, reads 16-bit samples whose
+Waveform Sample Interpretation is missing as signed or unsigned by what the samples show (with a
+reader note; refused when neither reads like an ECG, and for other widths), refuses a rhythm whose
+channel count disagrees with its channel definitions or its Waveform Data, or whose Channel Sensitivity or Correction Factor is no number
 above 0, naming the field (PS3.3 Table C.10-9), makes a lead whose Channel Status is DISCONNECTED
 or INVALID missing, and keeps a patient's middle and ideographic names.
 """
@@ -147,7 +148,8 @@ def adapt_parser(parser):
             index = getattr(self, "_number", {}).get(id(wf), index)
             # ecgdatakit's rhythm: the first group read that is not labelled a median beat
             rhythm = not getattr(self, "_rhythm_read", True) and not _labelled_median(wf.get("MultiplexGroupLabel"))
-            problem = _group_problem(wf)
+            problem = _infer_interpretation(wf, little_endian, index + 1)
+            problem = problem or _group_problem(wf)
             if problem:
                 if rhythm:
                     raise CorruptedFileError(f"DICOM multiplex group {index + 1}: {problem}")
@@ -215,7 +217,8 @@ def _group_problem(wf) -> str | None:
 
     Waveform Sample Interpretation is required (Type 1): without it ecgdatakit took 16-bit samples
     as signed, and unsigned ones (US, with a baseline) were read 163.84 mV off wherever the signal
-    crossed zero, silently.
+    crossed zero, silently. 16-bit samples have it inferred before (``_infer_interpretation``); other
+    widths without it are refused here.
 
     The Channel Definition Sequence has one item per channel (PS3.3 Table C.10-9), and Waveform Data
     holds Number of Waveform Samples x Number of Waveform Channels samples, padded to an even length
@@ -237,7 +240,7 @@ def _group_problem(wf) -> str | None:
     if data is None or channels <= 0 or samples <= 0:
         return None
     interpretation = str(wf.get("WaveformSampleInterpretation") or "").strip().upper()
-    if not interpretation:
+    if not interpretation:   # (16-bit samples have had theirs inferred from the data: _infer_interpretation)
         return (f"Waveform Sample Interpretation (5400,1006) is missing, so whether its {bits}-bit samples "
                 "are signed, unsigned or companded (SS, US, MB ...) is not stated")
     if defs is not None and len(defs) != channels:
@@ -251,6 +254,109 @@ def _group_problem(wf) -> str | None:
     if extra >= frame:
         return (f"Waveform Data holds {len(data):,} bytes, {extra // frame:,} samples a channel more than "
                 f"the {samples:,} samples x {channels} channels x {size} bytes its counts state")
+    return None
+
+
+# A step between two samples of a channel this large (in counts) is the 16-bit range wrapped, never a
+# heart's; a channel whose median (with its Channel Baseline) is this far from 0 V sits nearer the
+# middle of the 16-bit range than its zero.
+_WRAP_COUNTS = 32768
+_MID_COUNTS = 16384
+
+
+def _infer_interpretation(wf, little_endian: bool, number: int) -> str | None:
+    """Give a 16-bit multiplex group without Waveform Sample Interpretation (5400,1006) the one its
+    samples show, with a reader note naming the missing field; the problem in words when neither
+    signed (SS) nor unsigned (US) reads like an ECG; None when there is nothing to infer.
+
+    The standard makes the field Type 1, but carts omit it. Signed samples read as unsigned wrap
+    around 0/65535 wherever the signal crosses 0 V; unsigned ones read as signed wrap at 32767/-32768
+    wherever the signal crosses the middle of the range. A reading is taken when no ECG channel
+    steps by 32768 counts or more and each one's median, with its Channel Baseline, lies within
+    16384 counts of 0 V; when both readings pass and differ, the one nearer 0 V. Samples below
+    32768 read alike either way (signed). Other widths are not inferred (8 bits may also be
+    companded, MB/AB), and stay refused by ``_group_problem``."""
+    if str(wf.get("WaveformSampleInterpretation") or "").strip():
+        return None
+    try:
+        channels = int(wf.get("NumberOfWaveformChannels") or 0)
+        bits = int(wf.get("WaveformBitsAllocated") or 0)
+    except (TypeError, ValueError):
+        return None
+    data = wf.get("WaveformData")
+    if bits != 16 or data is None or channels <= 0:
+        return None
+    data = bytes(data)
+    n = len(data) // (2 * channels)
+    if n == 0:
+        return None                   # no samples to judge: its counts are refused on their own
+    codes = np.frombuffer(data[:n * channels * 2], dtype="<u2" if little_endian else ">u2").reshape(n, channels)
+    pad = bytes(wf.get("WaveformPaddingValue") or b"")
+    pad = int.from_bytes(pad[:2], "little" if little_endian else "big") if len(pad) >= 2 else None
+    defs = list(wf.get("ChannelDefinitionSequence") or [])
+    picked = _channels_judged(defs, channels)
+    judged = [(label, codes[:, ch][codes[:, ch] != pad].astype(np.int64), _baseline_counts(defs, ch))
+              for ch, label in picked]
+    readings = {"SS": [(label, np.where(u >= 32768, u - 65536, u), base) for label, u, base in judged],
+                "US": judged}
+    why = {code: _unlike_ecg(reading) for code, reading in readings.items()}
+    passing = [code for code in ("SS", "US") if why[code] is None]
+    missing = f"multiplex group {number}: Waveform Sample Interpretation (5400,1006) is missing"
+    if not passing:
+        return (f"Waveform Sample Interpretation (5400,1006) is missing, and its 16-bit samples read like no "
+                f"ECG as signed (SS: {why['SS']}) or as unsigned (US: {why['US']})")
+    if not any((u >= 32768).any() for _, u, _ in judged):
+        code, how = "SS", "its samples are all below 32768, which read alike as signed and unsigned"
+    elif len(passing) == 2:
+        code = min(passing, key=lambda c: max((abs(float(np.median(x)) + b) for _, x, b in readings[c] if x.size),
+                                              default=0.0))
+        how = "both readings look like an ECG; the one nearer 0 V was taken"
+    else:
+        code = passing[0]
+        other = "US" if code == "SS" else "SS"
+        how = f"read as {'unsigned (US)' if other == 'US' else 'signed (SS)'} they would be no ECG ({why[other]})"
+    wf.WaveformSampleInterpretation = code
+    warnings.warn(f"DICOM: {missing}; its 16-bit samples were read as {'signed (SS)' if code == 'SS' else 'unsigned (US)'}: "
+                  f"{how}")
+    return None
+
+
+def _channels_judged(defs: list, channels: int) -> list[tuple[int, str]]:
+    """(channel index, lead) of a group's ECG channels, by the names ``_group_leads`` gives them;
+    every channel (named by its number) when none is an ECG lead."""
+    from ecgdatakit.parsing.parsers.dicom_waveform import (_code_parts, _first_code, _lead_from_code,
+                                                           _lead_from_meaning, _text)
+    ecg = []
+    for ch, item in enumerate(defs[:channels]):
+        scheme, value, meaning = _code_parts(_first_code(item, "ChannelSourceSequence"))
+        label = _lead_from_code(scheme, value) or _lead_from_meaning(meaning) or _text(item.get("ChannelLabel"))
+        lead = canonical_lead(label or "")
+        if lead is not None:
+            ecg.append((ch, lead[0]))
+    return ecg or [(ch, f"channel {ch + 1}") for ch in range(channels)]
+
+
+def _baseline_counts(defs: list, ch: int) -> float:
+    """A channel's Channel Baseline in counts (it is in the sensitivity's units), 0 when not stated."""
+    try:
+        item = defs[ch]
+        baseline = float(item.get("ChannelBaseline") or 0.0)
+        scale = float(item.get("ChannelSensitivity")) * float(item.get("ChannelSensitivityCorrectionFactor") or 1.0)
+    except (IndexError, TypeError, ValueError):
+        return 0.0
+    if not (math.isfinite(baseline) and math.isfinite(scale) and scale > 0):
+        return 0.0
+    return baseline / scale
+
+
+def _unlike_ecg(reading: list) -> str | None:
+    """Why a reading's channels (lead, counts, baseline in counts) are no ECG, or None: a step of
+    _WRAP_COUNTS or more, or a median more than _MID_COUNTS from 0 V."""
+    for label, x, base in reading:
+        if x.size > 1 and np.abs(np.diff(x)).max() >= _WRAP_COUNTS:
+            return f"lead {label} wraps around the 16-bit range"
+        if x.size and abs(float(np.median(x)) + base) >= _MID_COUNTS:
+            return f"lead {label} sits {float(np.median(x)) + base:.0f} counts from 0 V"
     return None
 
 
