@@ -10,11 +10,16 @@ naming the file and what is wrong.
 - DICOM 16-bit waveforms without Waveform Sample Interpretation (5400,1006), which carts omit
   although the standard requires it, were refused (before that, read as signed: unsigned samples
   163.84 mV off); the samples now show which they are.
+- WFDB: a header naming "Müller.dat" composed (NFC) while the file on disk is decomposed (NFD, as
+  macOS stores it), or the other way round, said "not found"; a signal file that is a named pipe or
+  a folder said "not found" too.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -216,3 +221,69 @@ def test_dicom_samples_without_interpretation_that_fit_no_reading_are_refused(tm
     path = _dicom_without_interpretation(tmp_path / "sb.dcm", counts_for(20), interpretation="SB", sensitivity="20")
     with pytest.raises(RecordError, match=r"sb\.dcm: read as DICOM .*\(5400,1006\) is missing, so whether its 8-bit"):
         load_record(path)
+
+
+# ---------------------------------------------------------------- WFDB: the signal file as on disk
+
+NAME = "Müller"
+WFDB_SIG = np.array([(0.3 + 0.05 * k) * np.sin(2 * np.pi * (1 + 0.1 * k) * np.arange(5000) / 500 + k)
+                     for k in range(12)])          # (12, T) mV
+
+
+def _wfdb_record(folder: Path, name: str, fmt: str = "16") -> Path:
+    """WFDB_SIG written by wfdb's own writer as record ``name`` (5 uV a unit); its header path."""
+    wfdb = pytest.importorskip("wfdb")
+    folder.mkdir(parents=True, exist_ok=True)
+    wfdb.wrsamp(name, fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=WFDB_SIG.T,
+                fmt=[fmt] * 12, adc_gain=[200.0] * 12, baseline=[0] * 12, write_dir=str(folder))
+    return folder / f"{name}.hea"
+
+
+def _respell(path: Path, form: str) -> Path:
+    """``path`` renamed to its name in Unicode normal form ``form``."""
+    new = path.with_name(unicodedata.normalize(form, path.name))
+    os.rename(path, new)
+    return new
+
+
+@pytest.mark.parametrize("fmt", ["16", "212"])     # read with numpy, and through wfdb's reader
+@pytest.mark.parametrize("header_form, disk_form", [("NFC", "NFD"), ("NFD", "NFC")])
+def test_wfdb_signal_file_named_in_the_other_unicode_form_is_found(tmp_path, header_form, disk_form, fmt):
+    hea = _wfdb_record(tmp_path, unicodedata.normalize("NFC", NAME), fmt)
+    dat = hea.with_suffix(".dat")
+    text = hea.read_text(encoding="utf-8").replace(dat.name, unicodedata.normalize(header_form, dat.name))
+    hea.write_text(text.replace(hea.stem, unicodedata.normalize(header_form, hea.stem)), encoding="utf-8")
+    _respell(dat, disk_form)
+    assert unicodedata.normalize(header_form, dat.name) not in os.listdir(tmp_path)   # no file of that spelling
+    rec = load_record(hea)
+    assert float(np.abs(rec.signal - WFDB_SIG).max()) <= 0.0025 + 1e-6       # half of the 5 uV unit
+
+
+def test_wfdb_segment_named_in_the_other_unicode_form_is_found(tmp_path):
+    """A multi-segment master written composed; its segment's header and samples stored decomposed."""
+    seg = _wfdb_record(tmp_path, "Müller_1")
+    text = seg.read_text(encoding="utf-8")
+    seg.write_text(unicodedata.normalize("NFD", text), encoding="utf-8")   # as a Mac would write it
+    _respell(seg.with_suffix(".dat"), "NFD")
+    _respell(seg, "NFD")
+    master = tmp_path / "Müller.hea"
+    master.write_text("Müller/1 12 500 5000\nMüller_1 5000\n", encoding="utf-8")
+    rec = load_record(master)
+    assert float(np.abs(rec.signal - WFDB_SIG).max()) <= 0.0025 + 1e-6
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_wfdb_signal_file_that_is_no_regular_file_says_what_it_is(tmp_path):
+    hea = _wfdb_record(tmp_path, "rec")
+    dat = hea.with_suffix(".dat")
+    dat.unlink()
+    os.mkfifo(dat)          # opening it would block until a writer came: never opened
+    with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat is a named pipe \(FIFO\), not a regular file"):
+        load_record(hea)
+    dat.unlink()
+    dat.mkdir()
+    with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat is a folder, not a regular file"):
+        load_record(hea)
+    dat.rmdir()
+    with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat not found \(named in rec\.hea\)"):
+        load_record(hea)

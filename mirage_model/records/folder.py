@@ -1,11 +1,15 @@
 """The files under a folder, as every folder search (``find_records``, ``formats.find_ecg_files``,
-a batch's inputs) walks it: one walk, one rule for what is looked at."""
+a batch's inputs) walks it: one walk, one rule for what is looked at; and a file a record names,
+found as the folder spells it (``named_file``) or said to be what it is (``link_problem``,
+``not_regular``)."""
 
 from __future__ import annotations
 
 import errno
 import logging
 import os
+import stat
+import unicodedata
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -105,3 +109,38 @@ def link_problem(path: str | Path) -> str:
     if code == errno.ENOENT:
         return f"a symbolic link to {chain[-1]}, which does not exist"
     return f"a symbolic link that cannot be followed ({' -> '.join(chain)}: {reason})"
+
+
+def named_file(folder: str | Path, name: str) -> Path:
+    """The file ``name`` (as a header names it) in ``folder``: as spelled, else as spelled in the
+    other Unicode normal form when only that exists. macOS stores "Müller.dat" decomposed (NFD:
+    "u" and a combining diaeresis) whatever a header written elsewhere spells (NFC, "ü"), and a
+    header written on a Mac names its files decomposed; on Linux the two are different names.
+    ``folder / name`` when neither exists (the caller says it is not found)."""
+    path = Path(folder) / name
+    if os.path.lexists(path):
+        return path
+    for form in ("NFC", "NFD"):
+        other = Path(folder) / unicodedata.normalize(form, name)
+        if other != path and os.path.lexists(other):
+            return other
+    return path
+
+
+# what a path that exists but is no regular file is, in words (stat's file types)
+_FILE_TYPES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def not_regular(path: str | Path) -> str:
+    """What ``path`` is when it exists (through any link) but is no regular file: "a named pipe
+    (FIFO), not a regular file", "a folder, not a regular file"; "" for a regular file or when
+    nothing is there. Only stat is asked: opening a FIFO would block until a writer came."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    what = next((words for test, words in _FILE_TYPES if test(mode)), "something other than a file")
+    return f"{what}, not a regular file"

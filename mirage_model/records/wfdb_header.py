@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +133,10 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
         layout: ``hea`` is the layout segment of a variable-layout multi-segment record, whose
             signal lines name no file (``~``).
     """
-    text = _read_text(hea)
+    # NFC: a header written on a Mac spells "Müller" decomposed ("u" and a combining diaeresis, which
+    # is no word character of a record or file name); the files it names are found in either form
+    # (folder.named_file)
+    text = unicodedata.normalize("NFC", _read_text(hea))
     lines, comments = [], []
     for line in text.splitlines():
         line = line.strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.limits import MAX_SAMPLES
-from mirage_model.records.folder import link_problem
+from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
 
@@ -58,11 +58,11 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
         if not any(i in wanted for i in members):
             continue
         first = header.signals[members[0]]
-        fpath = hea.parent / fname
         if fname.startswith("~"):
             raise RecordError(hea, f"signal {first.name or members[0] + 1} has no signal file")
+        fpath = named_file(hea.parent, fname)
         if not fpath.is_file():
-            problem = link_problem(fpath)
+            problem = link_problem(fpath) or not_regular(fpath)
             raise RecordError(fpath, f"signal file {fname} " + (f"is {problem}" if problem else
                                                                   f"not found (named in {hea.name})"))
         if any(header.signals[i].fmt != first.fmt for i in members):
@@ -252,7 +252,7 @@ def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int],
     channels = [j for j, i in enumerate(members) if i in wanted]
     try:
         read = _signal._rd_segment(
-            file_name=[s.file_name for s in sigs], dir_name=str(hea.parent), pn_dir=None,
+            file_name=[fpath.name] * len(sigs), dir_name=str(fpath.parent), pn_dir=None,   # the name on disk
             fmt=[s.fmt for s in sigs], n_sig=len(sigs), sig_len=sig_len,
             byte_offset=[byte_offset] * len(sigs), samps_per_frame=[s.spf for s in sigs],
             skew=[s.skew for s in sigs], init_value=[s.init_value for s in sigs],

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.limits import MAX_SEGMENT_HEADERS_BYTES
+from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal
 
@@ -148,7 +149,7 @@ def _check_header_bytes(hea: Path, names: list[str]) -> None:
     total = 0
     for name in dict.fromkeys(names):
         try:
-            total += (hea.parent / f"{name}.hea").stat().st_size
+            total += named_file(hea.parent, f"{name}.hea").stat().st_size
         except OSError:
             continue
     if total > MAX_SEGMENT_HEADERS_BYTES:
@@ -158,10 +159,11 @@ def _check_header_bytes(hea: Path, names: list[str]) -> None:
 
 def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = False) -> tuple[Path, _Header]:
     """The header file of segment ``seg`` of the master ``hea`` and its parsed, checked header."""
-    seg_hea = hea.parent / f"{seg.name}.hea"
+    seg_hea = named_file(hea.parent, f"{seg.name}.hea")
     what = "layout segment" if layout else "segment"
     if not seg_hea.is_file():
-        raise RecordError(seg_hea, f"{what} header not found (named in {hea.name})")
+        problem = link_problem(seg_hea) or not_regular(seg_hea)
+        raise RecordError(seg_hea, f"{what} header " + (f"is {problem}" if problem else f"not found (named in {hea.name})"))
     seg_header = _parse_header(seg_hea, layout=layout)
     if seg_header.segments is not None:
         raise RecordError(seg_hea, f"{what} of {hea.name} is itself a multi-segment record; the "
