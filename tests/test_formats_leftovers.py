@@ -127,12 +127,18 @@ def test_philips_signed_samples_stated_unsigned_read_as_signed_with_a_note(tmp_p
 
 
 def test_philips_signed_samples_with_signed_flag_read_with_no_note(tmp_path):
-    """Unchanged: the same counts stated signed, and an unsigned signal with its zero at 32768."""
+    """Unchanged: the same counts stated signed (also with a lead that steps from rail to rail, as
+    after a shock), and an unsigned signal with its zero at 32768."""
     sig = truth()
     counts = np.round(sig / 0.005).astype("<i2")
     rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed="True")))
     assert_reads(rec, sig, 500, 0.005)
     assert "reader_warnings" not in rec.meta
+    railed = sig.copy()
+    railed[STANDARD_LEADS.index("V2"), 1000:1010] = 32767 * 0.005
+    railed[STANDARD_LEADS.index("V2"), 1010:1020] = -32768 * 0.005
+    rec = load_record(_write(tmp_path, _philips_counts(railed, np.round(railed / 0.005).astype("<i2"), signed="True")))
+    assert float(np.abs(rec.signal - railed).max()) <= 0.005
     rec = load_record(_write(tmp_path, _philips_counts(sig, (counts.astype(np.int32) + 32768).astype("<u2"), offset="32768")))
     assert_reads(rec, sig, 500, 0.005)
     assert "reader_warnings" not in rec.meta

@@ -14,11 +14,11 @@ them, instead of read with wrong values:
 - XLI data with III, aVR, aVL or aVF in ``leadlabels`` away from the positions where the cart
   stores them as residuals of I and II (they would read as the residuals, near zero).
 
-Samples whose counts show the wrong sign (a step of 32768 counts or more: the 16-bit range wrapped
-around 0/65535; or, with ``signaloffset`` 0, counts of 32768 and more, which signed 16-bit data never
-holds) misstate ``signalsigned`` / ``signaloffset``: unsigned 16-bit counts that read as signed like an
-ECG are read so with a reader note (signed data stated unsigned read up to 327 mV), anything else is
-refused naming the fields. XLI's deltas decode to signed counts whatever the flag says.
+Counts of 32768 and more with ``signaloffset`` 0 (which signed 16-bit data never holds) misstate
+``signalsigned`` / ``signaloffset``: unsigned 16-bit counts that read as signed like an ECG (no step
+of 32768 counts, the range wrapped around 0/65535; no lead 16384 counts from 0) are read so with a
+reader note (signed data stated unsigned read up to 327 mV), anything else is refused naming the
+fields. XLI's deltas decode to signed counts whatever the flag says.
 
 XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
 the parser does, with a reader note (the rate or the duration may be wrong).
@@ -178,26 +178,30 @@ def _odd_lead(counts: list) -> tuple[str, str] | None:
 
 
 def _check_sign(parsed, signal_node, leads, sx, error) -> None:
-    """Leads whose counts show them read with the wrong sign: a step of 32768 counts or more (the
-    16-bit range wrapped around 0/65535), or with signal offset 0, a count of 32768 or more (which
-    16-bit signed data never holds). The cart's signalsigned and signaloffset are then misstated:
-    unsigned 16-bit counts that, read as signed, wrap no more and sit near 0 are read so, with a
-    reader note (a cart that wrote signed data as unsigned read up to 327 mV, silently); counts that
-    sit around 32768 (an unsigned signal whose zero is not at count 0) and anything else are
-    refused naming the fields."""
+    """Leads whose counts show them read with the wrong sign: with signal offset 0, counts of 32768
+    or more (which signed 16-bit data never holds; 164 mV at 5 uV). The cart's signalsigned and
+    signaloffset are then misstated: unsigned 16-bit counts that, read as signed, neither step by
+    32768 counts or more (the range wrapped around 0/65535) nor sit 16384 counts from 0 are read so,
+    with a reader note (a cart that wrote signed data as unsigned read up to 327 mV, silently);
+    counts that sit around 32768 (an unsigned signal whose zero is not at count 0) and anything
+    else are refused naming the fields."""
     zero = sx._to_int(sx._attr(parsed, "signaloffset") or sx._text(sx._get(signal_node, "signaloffset"))) or 0
-    counts = [(lead.label, np.asarray(lead.samples, dtype=np.float64)) for lead in leads]
-    counts = [(label, c[np.isfinite(c)] - zero) for label, c in counts]
-    wrapped = [label for label, c in counts if _wrapped(c)]
-    high = [label for label, c in counts if zero == 0 and c.size and c.max() >= 32768]
-    if not wrapped and not high:
+    if zero != 0:
         return
+    counts = [(lead.label, np.asarray(lead.samples, dtype=np.float64)) for lead in leads]
+    counts = [(label, c[np.isfinite(c)]) for label, c in counts]
+    high = [label for label, c in counts if c.size and c.max() >= 32768]
+    if not high:
+        # (signed data may step from rail to rail after a shock: a wrap alone is not judged)
+        return
+    wrapped = [label for label, c in counts if _wrapped(c)]
     signed_text = sx._attr(parsed, "signalsigned") or sx._text(sx._get(signal_node, "signalsigned")) or "(absent)"
-    declared = f"signalsigned {signed_text}, signaloffset {zero}"
+    declared = f"signalsigned {signed_text}, signaloffset 0"
     label, c = max(counts, key=lambda item: float(np.abs(item[1]).max()) if item[1].size else 0.0)
-    mv = float(np.abs(c).max()) * float(leads[0].resolution or 0.0) / 1000      # resolution in uV per count
-    read = f"lead {label} read up to {mv:.0f} mV"
-    if zero == 0 and all(not c.size or (c.min() >= 0 and c.max() <= 65535) for _, c in counts):
+    resolution = leads[0].resolution                 # uV per count; None: the file gives none
+    read = (f"lead {label} read up to {float(np.abs(c).max()) * resolution / 1000:.0f} mV" if resolution
+            else f"lead {label} holds counts up to {float(np.abs(c).max()):.0f}")
+    if all(not c.size or (c.min() >= 0 and c.max() <= 65535) for _, c in counts):
         signed = [(label, np.where(c >= 32768, c - 65536, c)) for label, c in counts]
         odd = _odd_lead(signed)
         if odd is None:
@@ -216,6 +220,5 @@ def _check_sign(parsed, signal_node, leads, sx, error) -> None:
         lead, why = odd
         raise error(f"Philips: the waveform's samples read like no ECG with {declared} ({read}), nor as signed "
                     f"16-bit samples (lead {lead} {why}): signalsigned and signaloffset misstate them")
-    lead = wrapped[0] if wrapped else high[0]
-    raise error(f"Philips: lead {lead} {'wraps around the 16-bit range' if wrapped else 'holds counts of 32768 and more'} "
-                f"({read}), as no ECG does: the waveform's samples are not what {declared} states")
+    raise error(f"Philips: lead {high[0]} holds counts of 32768 and more ({read}) with signal offset 0, as no ECG "
+                f"does: the waveform's samples are not what {declared} states")
