@@ -106,7 +106,8 @@ def _philips_counts(sig: np.ndarray, counts: np.ndarray, *, signed: str = "False
     text = text[:start] + payload + text[text.index("</parsedwaveforms>"):]
     if plain:
         text = text.replace('dataencoding="Base64"', 'dataencoding="Plain"')
-    return (text.replace('signalsigned="True"', f'signalsigned="{signed}"').replace('signaloffset="0"', f'signaloffset="{offset}"')
+    return (text.replace('signalsigned="True"', f'signalsigned="{signed}"')
+            .replace('signaloffset="0"', f'signaloffset="{offset}"')
             .replace("<signalsigned>True<", f"<signalsigned>{signed}<")
             .replace("<signaloffset>0<", f"<signaloffset>{offset}<")).encode()
 
@@ -137,9 +138,11 @@ def test_philips_signed_samples_with_signed_flag_read_with_no_note(tmp_path):
     railed = sig.copy()
     railed[STANDARD_LEADS.index("V2"), 1000:1010] = 32767 * 0.005
     railed[STANDARD_LEADS.index("V2"), 1010:1020] = -32768 * 0.005
-    rec = load_record(_write(tmp_path, _philips_counts(railed, np.round(railed / 0.005).astype("<i2"), signed="True")))
+    railed_counts = np.round(railed / 0.005).astype("<i2")
+    rec = load_record(_write(tmp_path, _philips_counts(railed, railed_counts, signed="True")))
     assert float(np.abs(rec.signal - railed).max()) <= 0.005
-    rec = load_record(_write(tmp_path, _philips_counts(sig, (counts.astype(np.int32) + 32768).astype("<u2"), offset="32768")))
+    unsigned = (counts.astype(np.int32) + 32768).astype("<u2")
+    rec = load_record(_write(tmp_path, _philips_counts(sig, unsigned, offset="32768")))
     assert_reads(rec, sig, 500, 0.005)
     assert "reader_warnings" not in rec.meta
 
@@ -284,7 +287,8 @@ def test_wfdb_signal_file_that_is_no_regular_file_says_what_it_is(tmp_path):
     dat = hea.with_suffix(".dat")
     dat.unlink()
     os.mkfifo(dat)          # opening it would block until a writer came: never opened
-    with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat is a named pipe \(FIFO\), not a regular file"):
+    with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat is a named pipe \(FIFO\), "
+                                          r"not a regular file"):
         load_record(hea)
     dat.unlink()
     dat.mkdir()

@@ -8,9 +8,10 @@ the parser: it takes the rhythm :func:`rhythm_group` picks, joins the groups rec
 into one (PS3.3 A.34.3.4.4), refuses groups recorded one after another, reads 16-bit samples whose
 Waveform Sample Interpretation is missing as signed or unsigned by what the samples show (with a
 reader note; refused when neither reads like an ECG, and for other widths), refuses a rhythm whose
-channel count disagrees with its channel definitions or its Waveform Data, or whose Channel Sensitivity or Correction Factor is no number
-above 0, naming the field (PS3.3 Table C.10-9), makes a lead whose Channel Status is DISCONNECTED
-or INVALID missing, and keeps a patient's middle and ideographic names.
+channel count disagrees with its channel definitions or its Waveform Data, or whose Channel
+Sensitivity or Correction Factor is no number above 0, naming the field (PS3.3 Table C.10-9),
+makes a lead whose Channel Status is DISCONNECTED or INVALID missing, and keeps a patient's middle
+and ideographic names.
 """
 
 from __future__ import annotations
@@ -316,8 +317,8 @@ def _infer_interpretation(wf, little_endian: bool, number: int) -> str | None:
         other = "US" if code == "SS" else "SS"
         how = f"read as {'unsigned (US)' if other == 'US' else 'signed (SS)'} they would be no ECG ({why[other]})"
     wf.WaveformSampleInterpretation = code
-    warnings.warn(f"DICOM: {missing}; its 16-bit samples were read as {'signed (SS)' if code == 'SS' else 'unsigned (US)'}: "
-                  f"{how}")
+    read = "signed (SS)" if code == "SS" else "unsigned (US)"
+    warnings.warn(f"DICOM: {missing}; its 16-bit samples were read as {read}: {how}")
     return None
 
 

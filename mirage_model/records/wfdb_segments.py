@@ -163,7 +163,8 @@ def _segment_header(hea: Path, header: _Header, seg: _Segment, layout: bool = Fa
     what = "layout segment" if layout else "segment"
     if not seg_hea.is_file():
         problem = link_problem(seg_hea) or not_regular(seg_hea)
-        raise RecordError(seg_hea, f"{what} header " + (f"is {problem}" if problem else f"not found (named in {hea.name})"))
+        raise RecordError(seg_hea, f"{what} header " + (f"is {problem}" if problem
+                                                         else f"not found (named in {hea.name})"))
     seg_header = _parse_header(seg_hea, layout=layout)
     if seg_header.segments is not None:
         raise RecordError(seg_hea, f"{what} of {hea.name} is itself a multi-segment record; the "
