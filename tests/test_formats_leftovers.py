@@ -297,3 +297,30 @@ def test_wfdb_signal_file_that_is_no_regular_file_says_what_it_is(tmp_path):
     dat.rmdir()
     with pytest.raises(RecordError, match=r"rec\.dat: signal file rec\.dat not found \(named in rec\.hea\)"):
         load_record(hea)
+
+
+@pytest.mark.parametrize("fmt", ["16", "212"])
+def test_wfdb_files_named_in_another_letter_case_are_found(tmp_path, fmt):
+    """A record copied from a FAT medium: "REC.HEA" + "REC.DAT" on disk, the header naming "rec.dat"."""
+    hea = _wfdb_record(tmp_path, "rec", fmt)
+    hea.with_suffix(".dat").rename(tmp_path / "REC.DAT")
+    hea = hea.rename(tmp_path / "REC.HEA")
+    assert "rec.dat" not in os.listdir(tmp_path)
+    rec = load_record(hea)
+    assert float(np.abs(rec.signal - WFDB_SIG).max()) <= 0.0025 + 1e-6
+
+
+def test_wfdb_files_differing_only_in_case_are_not_guessed(tmp_path):
+    """Two files that fold to the named one: which holds the samples cannot be told, so not found; a
+    file that appears later in the same folder is seen (the folder's listing is not kept stale)."""
+    hea = _wfdb_record(tmp_path, "rec")
+    dat = hea.with_suffix(".dat")
+    data = dat.read_bytes()
+    dat.unlink()
+    (tmp_path / "REC.DAT").write_bytes(data)
+    (tmp_path / "Rec.Dat").write_bytes(bytes(len(data)))
+    with pytest.raises(RecordError, match=r"signal file rec\.dat not found \(named in rec\.hea\)"):
+        load_record(hea)
+    (tmp_path / "Rec.Dat").unlink()
+    rec = load_record(hea)
+    assert float(np.abs(rec.signal - WFDB_SIG).max()) <= 0.0025 + 1e-6

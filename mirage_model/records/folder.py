@@ -10,6 +10,7 @@ import logging
 import os
 import stat
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -113,10 +114,14 @@ def link_problem(path: str | Path) -> str:
 
 def named_file(folder: str | Path, name: str) -> Path:
     """The file ``name`` (as a header names it) in ``folder``: as spelled, else as spelled in the
-    other Unicode normal form when only that exists. macOS stores "Müller.dat" decomposed (NFD:
-    "u" and a combining diaeresis) whatever a header written elsewhere spells (NFC, "ü"), and a
-    header written on a Mac names its files decomposed; on Linux the two are different names.
-    ``folder / name`` when neither exists (the caller says it is not found)."""
+    other Unicode normal form when only that exists, else the one file whose name differs only in
+    letter case. macOS stores "Müller.dat" decomposed (NFD: "u" and a combining diaeresis) whatever
+    a header written elsewhere spells (NFC, "ü"), and a header written on a Mac names its files
+    decomposed; on Linux the two are different names. Records copied from a FAT medium or a DOS-era
+    cart arrive as "1.HEA" + "1.DAT" while the header names "1.dat"; Windows and macOS find it, Linux
+    does not. ``folder / name`` when none exists, or when several names differ only in case (the
+    caller says it is not found).
+    """
     path = Path(folder) / name
     if os.path.lexists(path):
         return path
@@ -124,7 +129,37 @@ def named_file(folder: str | Path, name: str) -> Path:
         other = Path(folder) / unicodedata.normalize(form, name)
         if other != path and os.path.lexists(other):
             return other
-    return path
+    same = _names_by_case(os.fspath(folder)).get(_case_key(name), ())
+    return Path(folder) / same[0] if len(same) == 1 else path
+
+
+def _case_key(name: str) -> str:
+    """``name`` with letter case and Unicode normal form folded away."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _names_by_case(folder: str) -> dict[str, tuple[str, ...]]:
+    """{case-folded name: the names in ``folder`` that fold to it}; {} when it cannot be listed.
+    Listed again only when the folder changes (its mtime): a folder of 100,000 records whose headers
+    all name their files in the other case is listed once, not once per record."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return {}
+    return _listing(folder, mtime)
+
+
+@lru_cache(maxsize=8)
+def _listing(folder: str, mtime_ns: int) -> dict[str, tuple[str, ...]]:
+    """``_names_by_case`` for ``folder`` as it was at ``mtime_ns`` (the cache key)."""
+    names: dict[str, list[str]] = {}
+    try:
+        with os.scandir(folder) as it:
+            for entry in it:
+                names.setdefault(_case_key(entry.name), []).append(entry.name)
+    except OSError:
+        return {}
+    return {key: tuple(sorted(found)) for key, found in names.items()}
 
 
 # what a path that exists but is no regular file is, in words (stat's file types)
