@@ -159,19 +159,24 @@ def test_muse_latin1_name_reads_as_written(tmp_path):
     assert rec.meta["patient"]["name"] == "Zoë Ångström DOE"
 
 
+# the test files' acquisition date (03-14-2023) less a birth date of 09-14-2022, in years
+SIX_MONTHS = 181 / 365.2425
+
+
 @pytest.mark.parametrize("age, dob, years", [
-    ("<PatientAge>6</PatientAge><AgeUnits>MONTHS</AgeUnits>", "09-14-2022", 0),
-    ("<PatientAge>20</PatientAge><AgeUnits>DAYS</AgeUnits>", "", 0),
-    ("<PatientAge>30</PatientAge><AgeUnits>HOURS</AgeUnits>", "", 0),
+    ("<PatientAge>6</PatientAge><AgeUnits>MONTHS</AgeUnits>", "09-14-2022", SIX_MONTHS),   # the dates' exact age
+    ("<PatientAge>6</PatientAge><AgeUnits>MONTHS</AgeUnits>", "", 0.5),
+    ("<PatientAge>20</PatientAge><AgeUnits>DAYS</AgeUnits>", "", 20 / 365.2425),
+    ("<PatientAge>30</PatientAge><AgeUnits>HOURS</AgeUnits>", "", 30 / 365.2425 / 24),
     ("<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>", "", 43),
     ("<PatientAge>6</PatientAge>", "", None),                 # no unit, no birth date: no age
-    ("<PatientAge>6</PatientAge>", "09-14-2022", 0),          # no unit: from the birth date
-    ("", "07-08-1979", 43),
+    ("<PatientAge>6</PatientAge>", "09-14-2022", SIX_MONTHS),  # no unit: from the birth date
+    ("", "07-08-1979", 15955 / 365.2425),                     # 43 years and 249 days
 ])
 def test_muse_age_units(tmp_path, age, dob, years):
-    """A 6-month-old reads as under a year, never as 6 years (acquired 03-14-2023)."""
+    """A 6-month-old reads as half a year, never as 6 years nor as 0 (acquired 03-14-2023)."""
     rec = read(tmp_path, muse_xml(truth(), age=age, dob=dob))
-    assert rec.age == years
+    assert rec.age == (None if years is None else pytest.approx(years, abs=5e-4))   # kept to 0.001 y
 
 
 def test_muse_sample_count_that_disagrees_with_the_data_is_refused(tmp_path):
@@ -293,15 +298,17 @@ def test_philips_stored_waveform_fields_that_differ_from_the_acquisition_are_not
 
 
 @pytest.mark.parametrize("age, years", [
-    ("<months>6</months>", 0), ("<months>30</months>", 2), ("<weeks>8</weeks>", 0), ("<days>20</days>", 0),
-    ("<hours>30</hours>", 0), ("<minutes>90</minutes>", 0), ("<years>50</years>", 50),
-    ("<dateofbirth>2022-09-14</dateofbirth>", 0),
+    ("<months>6</months>", 0.5), ("<months>30</months>", 2.5), ("<weeks>8</weeks>", 56 / 365.2425),
+    ("<days>20</days>", 20 / 365.2425), ("<hours>30</hours>", 30 / 24 / 365.2425),
+    ("<minutes>90</minutes>", 1.5 / 24 / 365.2425), ("<years>50</years>", 50),
+    ("<dateofbirth>2022-09-14</dateofbirth>", SIX_MONTHS),
 ])
 def test_philips_age_in_any_unit_of_the_schema(tmp_path, age, years):
     """<age> holds one of dateofbirth, years, months, weeks, days, hours, minutes (PhilipsECG 1.04
-    and SierraECG 1.03 schemas): an infant's age in months was left out; never read as years."""
+    and SierraECG 1.03 schemas): an infant's age in months was left out, then read as whole years
+    (0); never read as years, now as the fraction of a year it is."""
     rec = read(tmp_path, philips_xml(truth(), age=f"<age>{age}</age>"))
-    assert rec.age == years
+    assert rec.age == pytest.approx(years, abs=5e-4)    # an age from dates is kept to 0.001 y
 
 
 def test_philips_more_leads_than_lead_labels_is_refused(tmp_path):

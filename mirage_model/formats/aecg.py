@@ -3,13 +3,20 @@ series hold sequence sets of sequences (one per lead, and a TIME_ sequence givin
 axis), read by ecgdatakit's parser.
 
 This module adapts the parser to read a series whose leads are split over several sequence sets
-recorded together, and to refuse sets recorded one after another as no simultaneous 12-lead ECG.
+recorded together, and to refuse sets recorded one after another as no simultaneous 12-lead ECG, and
+to read a reported age in months, weeks, days or hours as a fraction of a year.
 """
 
 from __future__ import annotations
 
+import math
+
+from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
+
+# UCUM units of the reported age and how many of each make a year
+_AGE_UNITS = {"a": 1.0, "yr": 1.0, "mo": 12.0, "wk": YEAR_DAYS / 7, "d": YEAR_DAYS, "h": YEAR_DAYS * 24}
 
 
 def _time_axis(sequence_set) -> tuple[str, ...] | None:
@@ -74,7 +81,28 @@ def adapt_parser(parser):
             codes = [seq.find("code") for seq in sequence_set.findall("component/sequence")]
             return standard_leads_named(self._lead_label(code.get("code") or "") for code in codes if code is not None)
 
+        def _read_context(self, root, record):
+            super()._read_context(root, record)
+            stated = stated_age(root)
+            if stated is not None:     # the parser's int(): a reported age of 3 mo was 0 years
+                record.patient.age = stated
+
     return SequenceSets()
+
+
+def stated_age(root) -> float | None:
+    """The reported age (LOINC 21612-7, a PQ value with a UCUM unit: "3" "mo") among the document's
+    related observations, in years as a fraction (0.25), or None when there is none in a known unit."""
+    from ecgdatakit.parsing.parsers import hl7_aecg as hx
+
+    for obs in hx._children(root, "controlVariable/relatedObservation"):
+        if hx._attr(hx._child(obs, "code"), "code") == "21612-7":
+            value = hx._child(obs, "value")
+            age = hx._float(hx._attr(value, "value"))
+            per_year = _AGE_UNITS.get(hx._attr(value, "unit") or "a")
+            if age is not None and per_year and math.isfinite(age) and age >= 0:
+                return age / per_year
+    return None
 
 
 def _is_time_sequence(component) -> bool:

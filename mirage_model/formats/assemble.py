@@ -8,6 +8,7 @@ quality checks (not copies of them).
 
 from __future__ import annotations
 
+import math
 import warnings
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
+from mirage_model.records.age import YEAR_DAYS, age_text, years_between
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads)
@@ -28,6 +30,12 @@ CAL_PULSE_MIN_MV = 0.5
 CAL_TAIL_MIN_S = 0.1
 # Leads count as carrying the same value within this (2 LSB at 5 uV; converters round per lead).
 CAL_SAME_MV = 0.012
+# A whole-year age the file states agrees with its dates' exact age one year off when the dates lie
+# within this many days of a birthday (an age entered at registration, the ECG after the birthday).
+BIRTHDAY_SLACK_DAYS = 31
+# An age from dates is kept to 0.001 y (9 hours; a day is 0.0027 y): what a written file's "Age: %g"
+# (6 digits) holds, so that a record saved and opened again keeps its age.
+AGE_DECIMALS = 3
 
 def fail(path, fmt: str, reason: str) -> RecordError:
     """A RecordError that names the format the file was taken for."""
@@ -191,9 +199,13 @@ def _iso(value) -> str | None:
 def apply_info(rec: EcgRecord, info: dict) -> None:
     """Patient and recording fields into ``rec`` (age, sex) and ``rec.meta``.
 
-    ``info`` keys (all optional): patient_id, patient_name, birth_date (date), age (years), sex
-    ("M"/"F"), acquired (datetime), device, site, device_report (dict), device_median_beats
-    (dict), anonymised (bool), and "meta" (a dict merged into ``rec.meta``).
+    ``info`` keys (all optional): patient_id, patient_name, birth_date (date), age (years, as the
+    file states it), sex ("M"/"F"), acquired (datetime), acquired_on (the acquisition's date when the
+    file gives no time of day: used for the age alone), device, site, device_report (dict),
+    device_median_beats (dict), anonymised (bool), and "meta" (a dict merged into ``rec.meta``).
+
+    The age is the exact one from the birth and acquisition dates when the file states none or
+    one that agrees with them (``_age``); a reader note names a stated age that disagrees.
     """
     patient = {}
     if info.get("patient_id"):
@@ -208,16 +220,8 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
         patient["birth_date"] = _iso(birth)
     if patient:
         rec.meta["patient"] = patient
-    age = info.get("age")
     acquired = info.get("acquired")
-    if age is None and isinstance(info.get("birth_date"), (date, datetime)) and isinstance(acquired, datetime):
-        b = info["birth_date"]
-        age = acquired.year - b.year - ((acquired.month, acquired.day) < (b.month, b.day))
-    if age is not None:
-        try:
-            age = float(age)
-        except (TypeError, ValueError):
-            age = None
+    age, age_note = _age(info.get("age"), birth, acquired or info.get("acquired_on"))
     if age is not None and 0 <= age <= 130:
         rec.age = age
     sex = parse_sex(str(info.get("sex") or ""))
@@ -232,6 +236,46 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
         if info.get(key):
             rec.meta[key] = info[key]
     rec.meta.update(info.get("meta") or {})
+    if age_note:
+        rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), age_note)
+
+
+def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
+    """The patient's age in years and a reader note (or None) from the age the file states and its
+    birth and acquisition dates.
+
+    The exact age from the dates (``records.age.years_between``: an infant's 0.25, not the whole
+    years 0 that GE MUSE, Philips and a birth date gave) is taken when the file states no age, and
+    when the stated age agrees with it: a whole-year age that is its whole years or, within
+    ``BIRTHDAY_SLACK_DAYS`` of a birthday, one more or less (an age entered the day before a
+    birthday, the ECG recorded after it), and an age in months, weeks or days within as many days
+    of it. A stated age that disagrees more is kept, with a note naming both (one of the file's
+    fields is wrong; the stated age is what the cart printed)."""
+    if stated is not None:
+        try:
+            stated = float(stated)
+        except (TypeError, ValueError):
+            stated = None
+    if stated is not None and not math.isfinite(stated):
+        stated = None
+    exact = years_between(birth, acquired)
+    if exact is None or exact > 130:
+        return stated, None
+    exact = round(exact, AGE_DECIMALS)
+    if stated is None or _agrees(stated, exact):
+        return exact, None
+    on = acquired.date() if isinstance(acquired, datetime) else acquired
+    return stated, (f"the file states an age of {age_text(stated, ' y')}, but its birth date {_iso(birth)} and "
+                    f"acquisition date {_iso(on)} give {age_text(exact, ' y')} ({exact:.2f} y); the stated "
+                    "age is used")
+
+
+def _agrees(stated: float, exact: float) -> bool:
+    """Whether a stated age in years agrees with the exact age from the dates (see ``_age``)."""
+    slack = BIRTHDAY_SLACK_DAYS / YEAR_DAYS
+    if stated == math.floor(stated):
+        return math.floor(exact - slack) <= stated <= math.floor(exact + slack)
+    return abs(stated - exact) <= slack
 
 
 def _is_cjk(ch: str) -> bool:

@@ -11,7 +11,7 @@ reader note; refused when neither reads like an ECG, and for other widths), refu
 channel count disagrees with its channel definitions or its Waveform Data, or whose Channel
 Sensitivity or Correction Factor is no number above 0, naming the field (PS3.3 Table C.10-9),
 makes a lead whose Channel Status is DISCONNECTED or INVALID missing, and keeps a patient's middle
-and ideographic names.
+and ideographic names and an age in days, weeks or months ("003M") as a fraction of a year.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 from mirage_model.formats.assemble import fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
+from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import canonical_lead, derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
 
@@ -99,6 +100,19 @@ def rhythm_group(groups) -> int | None:
         if key is None or (complete, bool(leads), original, seconds) > key:
             best, key = k, (complete, bool(leads), original, seconds)
     return best
+
+
+# Patient's Age (0010,1010), an AS value "nnnD", "nnnW", "nnnM" or "nnnY": how many of each unit make a year
+_AGE_UNITS = {"D": YEAR_DAYS, "W": YEAR_DAYS / 7, "M": 12.0, "Y": 1.0}
+
+
+def stated_age(ds) -> float | None:
+    """Patient's Age (PS3.5 6.2, VR AS: "003M") in years as a fraction (0.25), or None when it is
+    absent or not an AS value."""
+    text = str(ds.get("PatientAge") or "").strip().upper()
+    if len(text) == 4 and text[:3].isdigit() and text[3] in _AGE_UNITS:
+        return int(text[:3]) / _AGE_UNITS[text[3]]
+    return None
 
 
 def adapt_parser(parser):
@@ -183,6 +197,9 @@ def adapt_parser(parser):
             # went to meta, and a Japanese "Yamada^Tarou=山田^太郎=やまだ^たろう" (ISO 2022 IR 87)
             # lost its ideographic name, or printed as "=山田^太郎" when only that group is there
             info = super()._read_patient(ds, acquired, meta)
+            stated = stated_age(ds)
+            if stated is not None:     # the parser's whole years: an infant's "003M" was 0
+                info.age = stated
             pn = ds.get("PatientName")
             if pn is None or not hasattr(pn, "components"):
                 return info

@@ -6,7 +6,8 @@ it so that one such field reading "NaN" or "inf" is left out (with a reader warn
 instead of refusing the whole ECG, and so that such a waveform field refuses the file naming it.
 A damaged median beat waveform (its counts disagree with its data, its base64 is corrupt) is left
 out with a reader note, as the DICOM reader leaves out such a median beat group: it is the
-device's, and refused the rhythm with it.
+device's, and refused the rhythm with it. An age in MONTHS, WEEKS, DAYS or HOURS (AgeUnits) is read
+as a fraction of a year, not the parser's whole years (an infant's 0).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ import binascii
 import math
 import warnings
 
+from mirage_model.records.age import YEAR_DAYS
+
 
 # The GE MUSE fields ecgdatakit reads as numbers: the patient's (names and IDs are text, and "Nan"
 # is a given name) and the sections of the cart's measurements, which hold numbers only.
 _PATIENT_NUMBERS = ("PatientAge", "HeightCM", "HeightIN", "WeightKG", "WeightLBS")
+# <AgeUnits> and how many of each make a year
+_AGE_UNITS = {"YEARS": 1.0, "MONTHS": 12.0, "WEEKS": YEAR_DAYS / 7, "DAYS": YEAR_DAYS, "HOURS": YEAR_DAYS * 24}
 _MEASUREMENTS = ("RestingECGMeasurements", "OriginalRestingECGMeasurements", "QRSTimesTypes", "PharmaData")
 
 
@@ -33,7 +38,11 @@ def adapt_parser(parser):
     class FiniteNumbers(type(parser)):
         def _read_patient(self, demo, acquired, meta):
             _drop_non_finite(demo, "patient", _PATIENT_NUMBERS)
-            return super()._read_patient(demo, acquired, meta)
+            info = super()._read_patient(demo, acquired, meta)
+            stated = stated_age(demo)
+            if stated is not None:     # the parser's int(): a PatientAge of 7 MONTHS was 0 years
+                info.age = stated
+            return info
 
         def _read_measurements(self, root, record):
             for section in _MEASUREMENTS:
@@ -62,6 +71,20 @@ def adapt_parser(parser):
             return super()._read_waveforms(root, record, file_path)
 
     return FiniteNumbers()
+
+
+def stated_age(demo) -> float | None:
+    """<PatientDemographics>' PatientAge in years by its AgeUnits (7 MONTHS: 0.583), or None when
+    either is missing, the unit is none of GE's, or the age is not a number."""
+    if demo is None:
+        return None
+    text = (demo.findtext("PatientAge") or "").strip().replace(",", ".")
+    per_year = _AGE_UNITS.get((demo.findtext("AgeUnits") or "").strip().upper())
+    try:
+        age = float(text)
+    except ValueError:
+        return None
+    return age / per_year if per_year and math.isfinite(age) and age >= 0 else None
 
 
 def _drop_non_finite(element, what: str, tags: tuple[str, ...] | None = None) -> None:

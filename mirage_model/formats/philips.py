@@ -28,7 +28,7 @@ required in 1.04) that differs from ``<signalcharacteristics>`` (the digitised s
 the stored waveform's, as the schema describes them, with a reader note naming both: a waveform
 resampled or rescaled after acquisition differs from its acquisition, and a file whose fields are
 wrong shows it. An age in months, weeks, days, hours or minutes (the schema's other units beside
-years and a birth date) is read, in whole years.
+years and a birth date) is read, as a fraction of a year.
 """
 
 from __future__ import annotations
@@ -38,13 +38,16 @@ import warnings
 
 import numpy as np
 
+from mirage_model.records.age import YEAR_DAYS
+
 # (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
 _TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
                  ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
                  ("signaloffset", ("signaloffset",), "signal offset (counts)"))
 _RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
 # <age>'s units other than years, and how many of each make a year
-_AGE_UNITS = (("months", 12.0), ("weeks", 365.25 / 7), ("days", 365.25), ("hours", 8766.0), ("minutes", 525960.0))
+_AGE_UNITS = (("months", 12.0), ("weeks", YEAR_DAYS / 7), ("days", YEAR_DAYS), ("hours", YEAR_DAYS * 24),
+              ("minutes", YEAR_DAYS * 1440))
 
 
 def adapt_parser(parser):
@@ -98,7 +101,7 @@ def adapt_parser(parser):
                 for unit, per_year in _AGE_UNITS:
                     value = sx._to_float(sx._value(sx._get(age, unit)))
                     if value is not None and value >= 0:
-                        info.age = int(value / per_year)     # whole years, as GE MUSE's AgeUnits
+                        info.age = value / per_year          # a fraction of a year (7 months: 0.583)
                         break
             return info
 

@@ -4,7 +4,8 @@ ecgdatakit's parser.
 
 This module refuses a file whose leads declare more samples than are read before the decoder
 allocates them, and places leads recorded one group after another (a cart recording three leads at
-a time) at their own time in the record.
+a time) at their own time in the record. It reads Section 1's age in months, weeks, days or hours
+as a fraction of a year.
 """
 
 from __future__ import annotations
@@ -14,6 +15,46 @@ from pathlib import Path
 
 from mirage_model.formats.assemble import fail
 from mirage_model.limits import MAX_SAMPLES
+from mirage_model.records.age import YEAR_DAYS
+
+
+# Section 1 tag 4's age units (EN 1064 Table 6: 1 years, 2 months, 3 weeks, 4 days, 5 hours) per year
+_AGE_UNITS = {1: 1.0, 2: 12.0, 3: YEAR_DAYS / 7, 4: YEAR_DAYS, 5: YEAR_DAYS * 24}
+
+
+def _section_pointers(data: bytes) -> dict[int, tuple[int, int]]:
+    """Section 0's pointers: section id -> (offset of its 16-byte header in ``data``, its length)."""
+    end = 6 + struct.unpack_from("<I", data, 10)[0]
+    pos, out = 6 + 16, {}
+    while pos + 10 <= min(end, len(data)):
+        sid, length, index = struct.unpack_from("<HII", data, pos)
+        pos += 10
+        if length and index >= 1:
+            out.setdefault(sid, (index - 1, length))
+    return out
+
+
+def stated_age(path: Path) -> float | None:
+    """The age Section 1 (patient data) states in tag 4 (EN 1064 5.5.3.3: age, units), in years as
+    a fraction (3 months: 0.25), or None when it states none (an age of 0 is "not set") or the
+    section cannot be followed. The parser's ``int()`` made an infant's age of months 0 years."""
+    with open(path, "rb") as f:
+        data = f.read(1 << 16)
+    try:
+        start, length = _section_pointers(data)[1]
+        pos, end = start + 16, min(start + length, len(data))
+        while pos + 3 <= end:
+            tag, size = data[pos], struct.unpack_from("<H", data, pos + 1)[0]
+            value = data[pos + 3: pos + 3 + size]
+            if tag == 255:
+                break
+            if tag == 4 and len(value) >= 3:
+                age, unit = struct.unpack_from("<H", value, 0)[0], value[2]
+                return age / _AGE_UNITS[unit] if age and unit in _AGE_UNITS else None
+            pos += 3 + size
+    except (struct.error, IndexError, KeyError):
+        return None
+    return None
 
 
 def check_scp_lengths(path: Path) -> None:

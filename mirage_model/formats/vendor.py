@@ -17,6 +17,7 @@ import importlib
 import logging
 import math
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -317,12 +318,15 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     name = person_name(p.first_name, p.last_name)
     info = {
         "patient_id": p.patient_id, "patient_name": name, "birth_date": p.birth_date,
-        "age": p.age, "sex": p.sex, "acquired": r.date, "device": device,
+        "age": p.age, "sex": p.sex, "acquired": r.date, "acquired_on": _acquired_on(src), "device": device,
         "site": dev.institution or r.location,
         "device_report": _device_report(fmt, src, device),
         "device_median_beats": _median_beats(path, fmt, src),
         "meta": {"reader": "ecgdatakit"},
     }
+    stated = scp.stated_age(path) if fmt == "scp-ecg" else None
+    if stated is not None:      # the parser's int(): an infant's age of 3 months was 0 years
+        info["age"] = stated
     if notes:
         info["meta"]["reader_warnings"] = notes
     declared = ishne.declared_samples(src) if fmt == "ishne" else None
@@ -337,6 +341,16 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         info["meta"]["sequential_leads_note"] = note
         info["meta"]["reader_warnings"] = (*info["meta"].get("reader_warnings", ()), note)
     return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING or bool(starts))
+
+
+def _acquired_on(src) -> date | None:
+    """The acquisition's date when the file gives it without a time of day (ecgdatakit keeps it in
+    ``raw_metadata["acquisition_date"]``, ISO, for DICOM and SCP-ECG, and no acquisition datetime);
+    it gives the patient's age from a birth date. None when there is none or it is no date."""
+    try:
+        return date.fromisoformat(str((src.raw_metadata or {}).get("acquisition_date") or "")[:10])
+    except ValueError:
+        return None
 
 
 def _stated_rate(fmt: str, src, rate: int) -> float:

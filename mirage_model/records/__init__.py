@@ -8,7 +8,8 @@ DICOM, EDF ...) come through ``mirage_model.formats``.
 Modules: ``record`` (EcgRecord, errors, lead order), ``leads`` (names, units, Einthoven and
 Goldberger), ``wfdb_header`` / ``wfdb_samples`` / ``wfdb_record`` (reading a WFDB record),
 ``wfdb_segments`` (the segments of a multi-segment WFDB record),
-``metadata`` (header comments), ``ptbxl`` (PTB-XL's table), ``folder`` (the one walk of a folder
+``metadata`` (header comments), ``ptbxl`` (PTB-XL's table), ``age`` (an age from a birth date and
+the recording's date; an age in words, an infant's in months), ``folder`` (the one walk of a folder
 that every folder search uses), ``load`` (``load_record``, ``find_records``); ``load_header`` reads a WFDB header's fields alone.
 """
 

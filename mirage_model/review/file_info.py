@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from mirage_model.records.age import age_text
 from mirage_model.records.wfdb_header import date_text
 
 
@@ -80,7 +81,8 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
             for room keeps it); page 1 prints it in its title instead.
 
     Returns:
-        e.g. ["Patient: JOHN DOE", "ID: 081486213", "Age: 43", "Sex: M",
+        e.g. ["Patient: JOHN DOE", "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
+        ``records.age.age_text``), "Sex: M",
         "Acquired: 2023-04-29 22:41:16", "Device: MV360, UNIVERSITY OF HOSPITAL"]; a fact that is
         not known is left out, never written as "None".
     """
@@ -95,7 +97,7 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     if pid:
         facts.append(f"ID: {pid}")
     if age is not None and math.isfinite(float(age)):
-        facts.append(f"Age: {float(age):.3g}")      # as report.text.fmt_num writes any age 0-130 y: 43, 0.25
+        facts.append(f"Age: {age_text(age)}")      # 43; an infant's in months, weeks or days: 3 months
     if sex:
         facts.append(f"Sex: {sex}")
     date = record_date(record)

@@ -200,6 +200,7 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.measure import MeasureConfig
 from mirage_model.outputs import is_called
+from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.measurements import (PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, WENNING,
                                               clean_age, flag, is_paediatric, outside_range, reference_range, shown)
@@ -333,6 +334,10 @@ FLUTTER_MIN_CONCENTRATION = 0.75
 # complexes (3:1, 4:1 conduction); at 2:1 a sinus tachycardia's P and T waves give the same peak
 FLUTTER_MIN_CONDUCTION = 2.5
 NO_P_NOTE = "no P wave found before the QRS"
+# how a child's interpretation note begins ("Paediatric ECG (age 4): ..."), and what a table's row says
+# instead (``Interpretation.text(brief=True)``; its meaning, ``paediatric_meaning``, once for the table)
+PAEDIATRIC_HEAD = "Paediatric ECG (age "
+PAEDIATRIC_SHORT = "paediatric: adult limits not applied"
 # the models' training data: PTB-XL's ptbxl_database.csv (21,799 records) has 64 of age under 16 years
 PTBXL_RECORDS, PTBXL_UNDER_16 = 21799, 64
 # what a model statement's source says below PAEDIATRIC_BELOW_Y years
@@ -466,10 +471,12 @@ class Interpretation:
         out += [f"({r})" for r in self.resolved]
         return out
 
-    def text(self) -> str:
-        """One string for a CSV cell: statements separated by '; '."""
+    def text(self, brief: bool = False) -> str:
+        """One string for a CSV cell: statements separated by '; '. ``brief``: a child's long note
+        (``paediatric_note``) is ``PAEDIATRIC_SHORT``, for a table that says its meaning once
+        (``mirage score``'s rows)."""
         head = f"WITHHELD ({self.withheld}): " if self.withheld else ""
-        head += "".join(f"[{n}] " for n in self.notes)
+        head += "".join(f"[{PAEDIATRIC_SHORT if brief and n.startswith(PAEDIATRIC_HEAD) else n}] " for n in self.notes)
         return head + "; ".join(s.text + (" (?)" if s.note else "") for s in self.statements)
 
     def notes_text(self) -> str:
@@ -708,7 +715,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     refuted.append(c)
                     # a child: the model's rate word is PTB-XL's, an adult's limits (no flag is made below 16 years)
                     why = (f"a rate word by adult limits ({BRADY_BPM:g}-{TACHY_BPM:g} bpm), not applied at age "
-                           f"{clean_age(age):.3g}" if child else f"measured rate {hr_s} bpm")
+                           f"{age_text(age)}" if child else f"measured rate {hr_s} bpm")
                     resolved.append(f"model's {_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: {why}")
         # sinus only as the model's most probable rhythm below its threshold: the rate word says so too
         guess = GUESSED if guessed in SINUS else ""
@@ -905,7 +912,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 if child:     # the adult limit, or under 6 months the infant's (``measurements.QTC_INFANT``)
                     ref = reference_range(f"qtc_{formula.lower()}_ms", sex, age)
                     why = (f"QTc {qtc_s} ms {'>=' if ref.high_at else '>'} {ref.high:g} ms at age "
-                           f"{clean_age(age):.3g}: {ref.text}")
+                           f"{age_text(age)}: {ref.text}")
                 else:
                     why = f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"
                 out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
@@ -951,11 +958,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
 def paediatric_note(age) -> str:
     """What the interpretation of a child's ECG (below ``PAEDIATRIC_BELOW_Y`` years) says first, once."""
-    return (f"Paediatric ECG (age {clean_age(age):.3g}): adult rate, axis and lower limits not applied (no cited "
-            "table of paediatric limits is built in); only a PR, QRS or QTc beyond the adult upper limits, which "
-            f"lie above a child's, is judged ({WENNING}); the models were "
-            f"trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under "
-            f"{PAEDIATRIC_BELOW_Y:g} years)")
+    return f"{PAEDIATRIC_HEAD}{age_text(age)}): {paediatric_meaning()}"
+
+
+def paediatric_meaning() -> str:
+    """``paediatric_note`` without its age: what a child's interpretation leaves out and why (the
+    meaning of ``PAEDIATRIC_SHORT``, which ``mirage score``'s log says once for the run's rows)."""
+    return ("adult rate, axis and lower limits not applied (no cited table of paediatric limits is built in); "
+            "only a PR, QRS or QTc beyond the adult upper limits, which lie above a child's, is judged "
+            f"({WENNING}); the models were trained on adults' ECGs (PTB-XL: {PTBXL_UNDER_16} of "
+            f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years)")
 
 
 def flutter_waves(atrial_activity) -> tuple[float, float] | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Mapping
 
 from mirage_model.clinical import parse_sex
+from mirage_model.records.age import age_text
 
 
 def _measure():
@@ -206,7 +207,7 @@ def age_note(age) -> str:
     if a is None:
         return "age unknown: adult ranges"
     if a < PAEDIATRIC_BELOW_Y:
-        return f"age {a:.3g}: paediatric ECG, adult rate, axis and lower limits not applied"
+        return f"age {age_text(a)}: paediatric ECG, adult rate, axis and lower limits not applied"
     return ""
 
 

@@ -14,11 +14,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model.records.age import age_text
 from mirage_model.review.file_info import file_patient, patient_facts
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import (
-    FONT, FONT_BOLD, MISSING, READABLE, clip_runs, draw_runs_text, fmt_num, font_runs, pdf_escape, pdf_markup,
+    FONT, FONT_BOLD, MISSING, READABLE, clip_runs, draw_runs_text, font_runs, pdf_escape, pdf_markup,
     pdf_text, register_fonts, runs_width, unprintable,
 )
 
@@ -38,7 +39,7 @@ def _patient_tag(ctx) -> str:
     if ctx.sex:
         bits.append(str(ctx.sex))
     if ctx.age is not None:
-        bits.append(f"{fmt_num(ctx.age, 3)} y")
+        bits.append(age_text(ctx.age, " y"))     # "75 y", an infant's "3 months"
     return ", ".join(bits)
 
 

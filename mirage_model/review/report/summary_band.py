@@ -34,6 +34,7 @@ import numpy as np
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
+from mirage_model.records.age import age_text
 from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
 from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
@@ -93,7 +94,7 @@ def measurement_cells(session) -> tuple[list[list[tuple[str, list[Run]]]], list[
     arrows = ARROWS["high"] + ARROWS["low"]
     if is_paediatric(session.age):
         # a child's ECG: rate and axis unflagged; said instead of "outside the adult range"
-        a = f"{clean_age(session.age):.3g}"
+        a = age_text(session.age)
         kids = (f"Age {a}: paediatric ECG, rate and axis not flagged; bold {arrows}: PR, QRS or QTc outside a "
                 "child's limit (page 3).")
         short = f"Age {a}: paediatric limits (page 3)."
@@ -391,7 +392,7 @@ def paediatric_runs(c, age, width: float) -> list[Run]:
     trained on adults, in the fewest words that fit ``width`` (``interpret.paediatric_note`` in full on page 3)."""
     from mirage_model.review.interpret import PTBXL_RECORDS, PTBXL_UNDER_16
 
-    a = f"{clean_age(age):.3g}"
+    a = age_text(age)
     trained = f"models trained on adults (PTB-XL: {PTBXL_UNDER_16} of {PTBXL_RECORDS:,} records under 16 y)"
     options = [f"Paediatric ECG (age {a}): adult rate, axis and lower limits not applied; {trained}",
                f"Paediatric ECG (age {a}): adult rate and axis limits not applied; {trained}",

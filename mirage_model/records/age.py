@@ -1,0 +1,70 @@
+"""A patient's age: in years from a birth date and the day of the recording, and in the words a
+reader of a child's ECG expects ("7 months", "3 weeks", "5 days").
+
+Ages are years everywhere in the project (``EcgRecord.age``, the clinical "age" feature, the
+children's reference ranges of ``review.measurements``); an infant's is a fraction of a year. A
+year here is the mean Gregorian year, 365.2425 days, so that a birth date and an acquisition date
+give the same age whatever the years between them.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+YEAR_DAYS = 365.2425
+MONTH_DAYS = YEAR_DAYS / 12
+# Ages under this many years are said in months (below 1 month: weeks, below 2 weeks: days), as a
+# paediatric ECG's age is: a year's difference is most of a life at 7 months.
+MONTHS_BELOW_Y = 2.0
+# A whole month's age from days: an age from dates 3 calendar months apart is 89 to 92 days, below 3
+# mean months for most; up to this fraction of a month (3 days) short of a whole month counts as it.
+_MONTH_SLACK = 0.1
+
+
+def years_between(birth, on) -> float | None:
+    """The exact age in years (days / 365.2425) on the day ``on`` of a patient born on ``birth``
+    (dates or datetimes; the time of day is not used), or None when either is missing or ``on`` is
+    before ``birth``."""
+    if isinstance(birth, datetime):
+        birth = birth.date()
+    if isinstance(on, datetime):
+        on = on.date()
+    if not isinstance(birth, date) or not isinstance(on, date):
+        return None
+    days = (on - birth).days
+    return days / YEAR_DAYS if days >= 0 else None
+
+
+def age_text(years, year_unit: str = "") -> str:
+    """An age in years in the words it is shown with: whole years from 2 years on ("43", with
+    ``year_unit`` after it: "43 y"), whole months below 2 years ("7 months", "18 months"), weeks
+    below 1 month ("3 weeks") and days below 2 weeks ("5 days"). An age of exactly 0 is "under 1
+    year": a whole-year age of 0 (GE MUSE and Philips state years, a birth date alone gives none)
+    is any age of 0 to 11 months. "" for no age (None, not a number, negative).
+
+    Args:
+        years: the age in years (a float; an infant's a fraction).
+        year_unit: what follows an age in whole years ("" in "Age: 43", " y" in a footer's "43 y").
+    """
+    try:
+        a = float(years)
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(a) or a < 0:
+        return ""
+    if a == 0:
+        return "under 1 year"
+    if a >= MONTHS_BELOW_Y:
+        return f"{math.floor(a)}{year_unit}"
+    months = math.floor(a * 12 + _MONTH_SLACK)
+    if months >= 1:
+        return _count(months, "month")
+    days = int(round(a * YEAR_DAYS))
+    if days >= 14:
+        return _count(days // 7, "week")
+    return _count(days, "day")
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" + ("" if n == 1 else "s")
