@@ -232,3 +232,26 @@ def test_the_pdf_footer_names_an_infants_age_in_months():
     Ctx.age = 75.4
     assert _patient_tag(Ctx()) == "ID B-1, M, 75 y"
 
+
+def test_the_batch_dialog_says_once_what_a_childs_short_note_means(qtbot, tmp_path):
+    """``mirage score``'s rows say "[paediatric: adult limits not applied]" (the long note was in every
+    child's cell); the app's batch dialog, which shows those rows, says its meaning in its notes, once."""
+    pytest.importorskip("pytestqt")
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.review.batch.run import BatchSummary
+
+    summary = BatchSummary(scored=0, skipped=0, seconds=1.0, records_per_s=1.0, out_path=tmp_path / "r.csv")
+    row = {"status": "ok", "record_path": "a.hea", "notes": None,
+           "interpretation": "[paediatric: adult limits not applied] Sinus rhythm"}
+    summary.count(row)
+    summary.count(dict(row, interpretation="Sinus rhythm"))
+    assert (summary.scored, summary.paediatric) == (2, 1)
+    line = summary.paediatric_line()
+    assert line.startswith('1 record of children: its interpretation\'s "[paediatric: adult limits not applied]" '
+                           "means: adult rate, axis and lower limits not applied") and "Wenning" in line
+    dlg = BatchDialog(None, predictor=object(), device="auto", folder=str(tmp_path))
+    qtbot.addWidget(dlg)
+    dlg._done(summary)
+    dlg._done(summary)
+    assert dlg._notes.count(line) == 1
+    assert BatchSummary(scored=0, skipped=0, seconds=1.0, records_per_s=1.0, out_path=tmp_path).paediatric_line() == ""

@@ -287,7 +287,9 @@ def test_the_app_says_paediatric_and_flags_nothing(qtbot, record):
     panel.set_session(None)
 
 
-def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, record):
+def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, record, capsys):
+    """A child's row says "[paediatric: adult limits not applied]" (the long note was repeated in every
+    child's cell); the run's summary says what it means once."""
     from helpers_models import make_tiny_checkpoint
     from training_cli.main import main
 
@@ -300,11 +302,21 @@ def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, rec
         shutil.copy(sample.with_suffix(ext), folder / f"00417_lr{ext}")
     ckpt = make_tiny_checkpoint(tmp_path / "ckpt", labels=["NORM", "SR", "STACH"], clinical=("age", "sex"))
     out = tmp_path / "r.csv"
-    for age, child in (("48", True), ("", False)):        # 48 months: 4 years; none: the file's 75 years
+    # 48 months: 4 years; 3 months: 0.25 (age_used had 1 decimal: 0.2); none: the file's 75 years
+    for age, child, used in (("48", True, "4.0"), ("3", True, "0.25"), ("", False, None)):
         labs = tmp_path / "labs.csv"
         labs.write_text(f"record_id,age [months]\n00417_lr,{age}\n")
         assert main(["score", str(folder), "--model", str(ckpt), "--out", str(out), "--no-progress",
                      "--labs", str(labs), "--overwrite", "--statements-model", "none"]) == 0
         with out.open(newline="", encoding="utf-8-sig") as fh:
             row = next(csv.DictReader(fh))
-        assert row["interpretation"].startswith(f"[{CHILD_NOTE}") is child, row["interpretation"]
+        assert row["interpretation"].startswith("[paediatric: adult limits not applied] ") is child, row["interpretation"]
+        assert used is None or row["age_used"] == used
+        assert "Paediatric ECG" not in row["interpretation"] and "Wenning" not in row["interpretation"]
+        printed = capsys.readouterr().out
+        said = [line for line in printed.splitlines() if "paediatric: adult limits not applied" in line]
+        assert len(said) == child, printed
+        if child:
+            assert said[0].startswith('1 record of children: its interpretation\'s "[paediatric: adult limits '
+                                      'not applied]" means: adult rate, axis and lower limits not applied')
+            assert "Wenning" in said[0] and "trained on adults" in said[0]

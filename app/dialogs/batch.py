@@ -433,6 +433,9 @@ class BatchDialog(QDialog):
         lock_note = getattr(summary, "lock_note", "")
         if lock_note and not any(lock_note in line for line in self._notes):    # told once, when it happened
             self._add_note(f"Note: {lock_note}.")
+        children = summary.paediatric_line() if getattr(summary, "paediatric", 0) else ""
+        if children and children not in self._notes:   # what the rows' "[paediatric: ...]" means, once
+            self._add_note(children)
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
         if unmatched:       # named when the run started: kept, not said twice
             self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))

@@ -251,6 +251,8 @@ def run(args) -> int:
         skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
+    if summary.paediatric:        # said once, not in every child's row
+        print(summary.paediatric_line())
     if summary.unreadable_folders:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if summary.not_read:

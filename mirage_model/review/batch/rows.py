@@ -400,7 +400,9 @@ class Scorer:
         said_by = statements or pred
         it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
                                   quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
-        row["interpretation"] = it.text() or None
+        # a child's long note is short here ("paediatric: adult limits not applied"), said in full once
+        # for the run (BatchSummary.paediatric_line)
+        row["interpretation"] = it.text(brief=True) or None
         row["interpretation_notes"] = it.notes_text() or None        # the app's and the PDF's reasons for each "(?)"
         row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
         row["positive"] = ";".join(pred.positive)
@@ -424,7 +426,7 @@ class Scorer:
         ignored = (pred.clinical_used or {}).get("ignored") or {}
         # as the model read them: age in years ("Age [months]" 1092 is 91.0), sex as M/F (a labs
         # table's "male" or 1.0 is M)
-        row["age_used"] = clean_float(canonical_value("age", used.get("age")), 1)
+        row["age_used"] = clean_float(canonical_value("age", used.get("age")), 2)   # an infant's 0.25
         row["sex_used"] = sex_letter(used.get("sex"))
         # the labs table's values this record was scored with (its own row, as LabsLookup matched
         # it), so that a reader can check a row against the table; "" when it has none

@@ -24,7 +24,7 @@ from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
                                             record_pdf_names, rel_path)
-from mirage_model.review.interpret import statement_labels
+from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning, statement_labels
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class BatchSummary:
     # the folder's files that are no record, no part of one and have no row (a .pdf, a .txt), by
     # their path under the folder; the labs table and this run's outputs are not among them
     not_read: list[str] = field(default_factory=list)
+    # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
+    paediatric: int = 0
 
     def not_read_line(self) -> str:
         """``not_read_line`` of this run's folder."""
@@ -77,6 +79,7 @@ class BatchSummary:
             if row.get("pdf"):
                 self.pdfs += 1
             self.labs_header += [(str(row.get("record_path")), n) for n in labs_header_notes(row.get("notes"))]
+            self.paediatric += f"[{PAEDIATRIC_SHORT}]" in str(row.get("interpretation") or "")
         elif row["status"] == NOT_ECG:
             self.passed_over.append((row["record_path"], row["error"] or ""))
         else:
@@ -125,6 +128,17 @@ class BatchSummary:
             line += (f"; {self.labs_refused} of {self.labs_rows + self.labs_refused} rows refused: "
                      "see their records' error rows")
         return line
+
+    def paediatric_line(self) -> str:
+        """What the rows of children (``paediatric``) mean by "paediatric: adult limits not applied", said
+        once for the run instead of in every row: "2 records of children (under 16 years): their
+        interpretation's "[paediatric: adult limits not applied]" means: adult rate, axis ..."; "" when
+        there were none."""
+        if not self.paediatric:
+            return ""
+        n = self.paediatric
+        return (f"{n} record{'s' * (n != 1)} of children: {'their' if n != 1 else 'its'} interpretation's "
+                f"\"[{PAEDIATRIC_SHORT}]\" means: {paediatric_meaning()}")
 
     def labs_header_line(self, table: str, limit: int = 3) -> str:
         """``labs_header_line`` of this run's records whose labs row differs from their header."""
