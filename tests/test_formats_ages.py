@@ -201,6 +201,12 @@ def test_a_stated_age_that_agrees_gives_way_to_the_dates_one_that_does_not_is_ke
         else:
             assert len(notes) == 1 and f"states an age of {stated} y" in notes[0]
             assert "1979-03-20" in notes[0] and "2023-03-14" in notes[0] and "43.98 y" in notes[0]
+    # born after the ECG (03-20-2024): a date is wrong; the stated age stands (none: no age), said
+    for stated, age in (("<PatientAge>43</PatientAge><AgeUnits>YEARS</AgeUnits>", 43), ("", None)):
+        rec = load_record(_write(tmp_path, "ecg.xml", muse_xml(truth(), age=stated, dob="03-20-2024")))
+        assert rec.age == age
+        assert [n for n in rec.meta["reader_warnings"] if "age" in n] == [
+            "the file's birth date 2024-03-20 is after its acquisition date 2023-03-14; no age is taken from them"]
     # the shipped HL7 aECG states 46 years, its dates (1953-05-08 to 2002-11-22) give 49.54
     rec = load_record(DATA / "aecg_subject1_0.xml")
     assert rec.age == 46
@@ -255,3 +261,19 @@ def test_the_batch_dialog_says_once_what_a_childs_short_note_means(qtbot, tmp_pa
     dlg._done(summary)
     assert dlg._notes.count(line) == 1
     assert BatchSummary(scored=0, skipped=0, seconds=1.0, records_per_s=1.0, out_path=tmp_path).paediatric_line() == ""
+
+
+def test_the_folder_browser_lists_an_infants_age_in_months_an_adults_in_whole_years(qtbot, tmp_path):
+    """Its Age column wrote the age with "%g": 0.246 for the infant, 43.8 for an adult whose age comes from
+    his dates."""
+    pytest.importorskip("pytestqt")
+    from app.views.folder_browser import FolderBrowser
+
+    INFANTS["ge-muse-xml"][0](tmp_path)                                  # infant.xml: 90 days
+    shutil.copy(DATA / "muse-sinus.xml", tmp_path / "adult.xml")        # 43 y 295 d
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(tmp_path)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
+    ages = {browser.table.item(r, 0).text(): browser.table.item(r, 1).text() for r in range(browser.table.rowCount())}
+    assert ages == {"infant": "3 months", "adult": "43"}, ages

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from mirage_model import formats
+from mirage_model.records.age import age_text
 from mirage_model.records.folder import unreadable_line
 
 
@@ -26,7 +27,7 @@ class FolderBrowser(QWidget):
     # short headers (the full name on hover): the dock is ~260 px wide in a 1024 px window, and
     # the patient's age and sex must be readable there without scrolling
     COLUMNS = ("Record", "Age", "Sex", "Hz", "s", "Dx / status")
-    TIPS = ("Record name", "Age (years)", "Sex", "Sampling rate (Hz)", "Length (s)",
+    TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex", "Sampling rate (Hz)", "Length (s)",
             "Diagnosis codes in the file, or why it could not be read")
     NARROW = (1, 2, 3, 4)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
@@ -136,7 +137,7 @@ class FolderBrowser(QWidget):
             self.table.setSpan(index, 1, 1, len(self.COLUMNS) - 1)
             return
         age = info.get("age")
-        values = (info["record_id"], "" if age is None else f"{age:g}", info.get("sex") or "",
+        values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
                   f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
         if index < len(self.paths) and formats.record_key(self.paths[index]) in self._shared:
             values = (self._name(self.paths[index]),) + values[1:]

@@ -259,12 +259,15 @@ def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
     if stated is not None and not math.isfinite(stated):
         stated = None
     exact = years_between(birth, acquired)
+    on = acquired.date() if isinstance(acquired, datetime) else acquired
+    if exact is None and years_between(on, birth) is not None:     # born after the ECG: a date is wrong
+        return stated, (f"the file's birth date {_iso(birth)} is after its acquisition date {_iso(on)}; "
+                         "no age is taken from them")
     if exact is None or exact > 130:
         return stated, None
     exact = round(exact, AGE_DECIMALS)
     if stated is None or _agrees(stated, exact):
         return exact, None
-    on = acquired.date() if isinstance(acquired, datetime) else acquired
     return stated, (f"the file states an age of {age_text(stated, ' y')}, but its birth date {_iso(birth)} and "
                     f"acquisition date {_iso(on)} give {age_text(exact, ' y')} ({exact:.2f} y); the stated "
                     "age is used")
