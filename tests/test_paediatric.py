@@ -264,6 +264,25 @@ def test_the_pdf_says_paediatric_and_flags_nothing(tmp_path, record, statements_
     assert rest.count("age unknown") == 1
 
 
+def test_the_pdf_of_a_3_month_old_holds_his_qtc_to_the_infants_limit(tmp_path, record, statements_predictor):
+    """Age 0.25 (a file's birth date 3 months before its ECG, test_formats_ages.py): QTc 470 ms lies within
+    the infant's 490 ms (a man's 450 ms or a woman's 460 ms would flag it), so only the PR of 210 ms is
+    bold with an arrow; the header, band and footer say "3 months", not "0.25"."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.report import build_report
+
+    out = build_report(_session(record, 0.25, statements_predictor), tmp_path / "infant.pdf")
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(out)).pages]
+    first, rest = pages[0], " ".join(pages[1:])
+    assert "Age: 3 months" in first and "0.25" not in first
+    assert "Age 3 months: paediatric" in first
+    assert first.count("\u2191") == 1 and "\u2193" not in first            # PR 210 ms only
+    assert "Prolonged QTc" not in first and "Prolonged QTc" not in rest
+    assert f"<= {INFANT_QTC_MS:g} ms under 6 months of age" in rest
+    assert "Paediatric ECG (age 3 months): adult rate" in rest
+    assert all("(ID PTB-XL patient 4938, F, 3 months)" in page for page in pages)   # every page's footer
+
+
 def test_the_app_says_paediatric_and_flags_nothing(qtbot, record):
     pytest.importorskip("pytestqt")
     from app.views.interpretation import interpretation_html
