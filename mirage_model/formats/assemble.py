@@ -18,7 +18,7 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
-from mirage_model.records.age import YEAR_DAYS, age_text, years_between
+from mirage_model.records.age import MONTHS_BELOW_Y, YEAR_DAYS, age_text, years_between
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads)
@@ -33,8 +33,10 @@ CAL_SAME_MV = 0.012
 # A whole-year age the file states agrees with its dates' exact age one year off when the dates lie
 # within this many days of a birthday (an age entered at registration, the ECG after the birthday).
 BIRTHDAY_SLACK_DAYS = 31
-# An age from dates is kept to 0.001 y (9 hours; a day is 0.0027 y): what a written file's "Age: %g"
-# (6 digits) holds, so that a record saved and opened again keeps its age.
+# An infant's age from dates is kept to 0.001 y (9 hours; a day is 0.0027 y): what a written file's
+# "Age: %g" (6 digits) holds, so that a record saved and opened again keeps its age. From
+# records.age.MONTHS_BELOW_Y (2 years) on, an age is whole years, as carts state it and as the
+# models were trained (PTB-XL's ages are whole years): 43, not 43.809, in the lab form and the model.
 AGE_DECIMALS = 3
 
 def fail(path, fmt: str, reason: str) -> RecordError:
@@ -250,7 +252,8 @@ def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
     ``BIRTHDAY_SLACK_DAYS`` of a birthday, one more or less (an age entered the day before a
     birthday, the ECG recorded after it), and an age in months, weeks or days within as many days
     of it. A stated age that disagrees more is kept, with a note naming both (one of the file's
-    fields is wrong; the stated age is what the cart printed)."""
+    fields is wrong; the stated age is what the cart printed). From ``MONTHS_BELOW_Y`` on, the age
+    from the dates is their whole years (see ``AGE_DECIMALS``)."""
     if stated is not None:
         try:
             stated = float(stated)
@@ -267,7 +270,7 @@ def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
         return stated, None
     exact = round(exact, AGE_DECIMALS)
     if stated is None or _agrees(stated, exact):
-        return exact, None
+        return (float(math.floor(exact)) if exact >= MONTHS_BELOW_Y else exact), None
     return stated, (f"the file states an age of {age_text(stated, ' y')}, but its birth date {_iso(birth)} and "
                     f"acquisition date {_iso(on)} give {age_text(exact, ' y')} ({exact:.2f} y); the stated "
                     "age is used")
