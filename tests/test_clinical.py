@@ -341,8 +341,9 @@ def test_labs_header_hint_only_where_one_fits(tmp_path):
         assert str(info.value).endswith("creatinine, potassium)"), str(info.value)
     with pytest.raises(LabsTableError) as info:                 # no feature's name: a column of its own
         read_labs_table(write(tmp_path, "id,comment\nr1,1\n"))
-    assert str(info.value).endswith("creatinine, potassium); a labs table holds the record id and the features "
-                                    "only: leave other columns (a date, a comment) out"), str(info.value)
+    assert str(info.value).endswith("creatinine, potassium); a labs table holds the record id, the features and a "
+                                    "patient column (patient_id, MRN, subject ...) only: leave other columns (a date, "
+                                    "a comment) out"), str(info.value)
 
 
 def test_labs_decimal_comma_in_a_comma_separated_table_is_explained(tmp_path):

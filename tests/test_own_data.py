@@ -167,8 +167,8 @@ def test_a_spreadsheet_s_own_column_in_a_labs_table_is_explained(tmp_path):
     with pytest.raises(LabsTableError) as err:
         read_labs_table(labs)
     assert str(err.value).startswith(f"{labs}, line 1, column 'Date of draw': unknown feature column (known: age,")
-    assert str(err.value).endswith("; a labs table holds the record id and the features only: leave other "
-                                   "columns (a date, a comment) out")
+    assert str(err.value).endswith("; a labs table holds the record id, the features and a patient column "
+                                   "(patient_id, MRN, subject ...) only: leave other columns (a date, a comment) out")
 
 
 def test_ids_written_on_windows_and_splits_spelled_out(tmp_path, caplog):

@@ -94,6 +94,24 @@ def separator_line(first_line: str) -> tuple[int, str | None]:
 
 _ID_COLUMNS = ("record_id", "record", "id", "ecg_id", "filename", "file")
 
+# columns that name a record's patient, compared without case, blanks, '-', '_' or '.' ("Patient ID",
+# "patient-id", "PatientID" are one): the labels table's patient column (``mirage train --group-by``)
+# and, in a labs table, a column that is no feature but is kept for the split by patient
+PATIENT_COLUMNS = ("patient_id", "patient", "patient_no", "patient_number", "patient_nr", "mrn", "subject_id",
+                   "subject", "participant_id", "participant", "person_id", "patienten_id", "patientennummer",
+                   "patienten_nr")
+
+
+def folded_column(name: str) -> str:
+    """A column's name as patient columns are compared: without case, blanks, '-', '_' or '.'."""
+    return re.sub(r"[\s_\-.]+", "", str(name)).casefold()
+
+
+def is_patient_column(name: str, also=()) -> bool:
+    """Whether a header cell names a patient column (``PATIENT_COLUMNS``, or one of ``also``: a
+    column ``--group-by`` names), compared as ``folded_column`` does."""
+    return folded_column(name) in {folded_column(n) for n in (*PATIENT_COLUMNS, *also)}
+
 
 def _column_hint(name: str, schema: ClinicalSchema) -> str:
     """What an unknown header cell most likely meant: a record id column that is not the first, or
@@ -119,11 +137,13 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str:
             return f"; write the unit in brackets: '{head} [{unit}]'"
         return ""
     # a spreadsheet's own columns (the date of the draw, a comment) beside the labs
-    return "; a labs table holds the record id and the features only: leave other columns (a date, a comment) out"
+    return ("; a labs table holds the record id, the features and a patient column (patient_id, MRN, subject ...) "
+            "only: leave other columns (a date, a comment) out")
 
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
-                    warnings: list | None = None) -> dict[str, dict[str, tuple[float | str, str | None]]]:
+                    warnings: list | None = None, patients: dict | None = None,
+                    patient_columns=()) -> dict[str, dict[str, tuple[float | str, str | None]]]:
     """Read a researcher's labs CSV into ``{record_id: {feature: (value, unit or None)}}``.
 
     Layout: the first column is the record id, the other columns are features (matched to the
@@ -136,7 +156,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     shows it (the lab form, the PDF, the CSV's ``labs_used``) shows the mark, never a bare 0.3 that
     reads as measured; a warning counts such cells and names the first three (line, column, cell).
     Every other value is a float. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with
-    its unit.
+    its unit. A column that is no feature but names the patient (``PATIENT_COLUMNS``: "patient_id",
+    "MRN", "Subject" ..., or one of ``patient_columns``) is no feature: it is read only into
+    ``patients``. Any other column is refused: a feature's name mistyped ("troponine") would
+    otherwise be left out in silence, and the model trained without it.
+
+    ``patients``: when a dict is given, ``{record_id: {column: cell}}`` of each row read, for
+    the patient columns whose cell is not empty (``mirage train`` splits by patient with it).
 
     ``row_errors``: when a dict is given, a data row with a bad value, and every row of a record id
     that appears twice, is left out and recorded there as {record_id: message} instead of raising
@@ -170,10 +196,15 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         raise LabsTableError(path, "expected a record id column followed by feature columns", line=top + 1)
 
     columns: list[tuple[ClinicalFeature, str | None]] = []
+    at: list[int] = []                            # each feature column's index in a row
+    patient_at: dict[str, int] = {}               # patient column -> its index in a row
     seen: dict[str, str] = {}
-    for cell in header[1:]:
+    for k, cell in enumerate(header[1:], start=1):
         name, unit = _header_unit(cell)
         feat = next((f for f in schema.features if f.matches(name)), None)
+        if feat is None and is_patient_column(cell, patient_columns):
+            patient_at[cell] = k
+            continue
         if feat is None:
             raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})"
                                  f"{_column_hint(name, schema)}", line=top + 1, column=cell)
@@ -182,24 +213,25 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                                  line=top + 1, column=cell)
         seen[feat.name] = cell
         columns.append((feat, unit.strip() if unit and unit.strip() else None))
+        at.append(k)
 
     first_data = top + 1
     units_row = rows[top + 1] if len(rows) > top + 1 else []
     if units_row and units_row[0].strip().lower() in ("unit", "units"):
         first_data = top + 2
         for j, (feat, unit) in enumerate(columns):
-            cell = units_row[j + 1].strip() if j + 1 < len(units_row) else ""
+            cell = units_row[at[j]].strip() if at[j] < len(units_row) else ""
             if cell:
                 if unit is not None and _unit_key(unit) != _unit_key(cell):
                     raise LabsTableError(path, f"unit {cell!r} contradicts the header's {unit!r}",
-                                         line=top + 2, column=header[j + 1])
+                                         line=top + 2, column=header[at[j]])
                 columns[j] = (feat, cell)
     for j, (feat, unit) in enumerate(columns):
         try:
             feat.factor(unit)
         except ClinicalError as err:
             raise LabsTableError(path, str(err), line=first_data,
-                                 column=header[j + 1]) from None
+                                 column=header[at[j]]) from None
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
     refused: list[tuple[int, str, str]] = []      # bad cells (line, column, why), named at once
@@ -207,7 +239,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     coded_sex: list[int] = []                     # lines whose sex is a bare 0 or 1
     # the sex column, unless its name says which number is which (sex_m: 1 = male)
     coded_sex_column = next((j for j, (feat, _) in enumerate(columns) if feat.name == "sex"
-                             and column_key(_header_unit(header[j + 1])[0]) != column_key("sex_m")), None)
+                             and column_key(_header_unit(header[at[j]])[0]) != column_key("sex_m")), None)
     first_line: dict[str, int] = {}
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
@@ -236,11 +268,13 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                 raise bad
             row_errors[rid] = str(bad)
             out.pop(rid, None)
+            if patients is not None:
+                patients.pop(rid, None)
             continue
         first_line[rid] = line
         values: dict[str, tuple[float, str | None]] = {}
         for j, (feat, unit) in enumerate(columns):
-            cell = row[j + 1].strip() if j + 1 < len(row) else ""
+            cell = row[at[j]].strip() if at[j] < len(row) else ""
             if _is_missing(cell):
                 continue
             try:
@@ -256,7 +290,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     feat.to_canonical(number, unit)  # range check in canonical units
                     mark = censor_mark(cell)
                     if mark:
-                        censored.append(f"line {line}, {header[j + 1]}: {cell!r} read as {number:g}")
+                        censored.append(f"line {line}, {header[at[j]]}: {cell!r} read as {number:g}")
                         # kept censored ("<0.3", a decimal point): its limit for the model, its
                         # mark wherever it is shown
                         number = mark + (repr(float(number)).removesuffix(".0"))
@@ -264,9 +298,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                 if row_errors is None:
                     # every bad cell of the table is named in one error, not one per run: a
                     # spreadsheet of 60 rows with a few 'w' for female had taken a run per cell
-                    refused.append((line, header[j + 1], str(err)))
+                    refused.append((line, header[at[j]], str(err)))
                     continue
-                bad = LabsTableError(path, str(err), line=line, column=header[j + 1])
+                bad = LabsTableError(path, str(err), line=line, column=header[at[j]])
                 row_errors[rid] = str(bad)
                 break
             values[feat.name] = (number if isinstance(number, str) else float(number),
@@ -274,6 +308,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         else:
             if not refused:
                 out[rid] = values
+                if patients is not None:
+                    ids = {c: " ".join(row[k].split()) for c, k in patient_at.items() if k < len(row) and row[k].strip()}
+                    if ids:
+                        patients[rid] = ids
     if refused:
         (line, column, message), rest = refused[0], refused[1:]
         if rest:
@@ -306,7 +344,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
         # the model, and most others: 1 male); read as the model's, said so that a reversed table is seen
         _warn(warnings, "%s: column %r gives sex as a number on %d row%s (%s %s%s): read as 1 = male, "
               "0 = female; PTB-XL's own table codes 0 = male, 1 = female: if this table does, write M/F "
-              "(or name the column sex_m for 1 = male)", path, header[coded_sex_column + 1], len(coded_sex),
+              "(or name the column sex_m for 1 = male)", path, header[at[coded_sex_column]], len(coded_sex),
               "s" * (len(coded_sex) != 1), "lines" if len(coded_sex) != 1 else "line",
               ", ".join(map(str, coded_sex[:3])), " ..." if len(coded_sex) > 3 else "")
     return out

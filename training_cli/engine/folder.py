@@ -16,10 +16,11 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_labs_rows
-from mirage_model.clinical.labs import near_miss_text, respelled_note, respelled_rows, respelled_warning
+from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_headers, header_values, record_id_of
-from training_cli.engine.splits import PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits, patient_column
+from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
+                                       patient_column)
 from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
     table_text
 
@@ -44,8 +45,10 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     lower = {c.strip().lower(): c for c in rows[0].keys()}
     label_col = lower.get("labels") or lower.get("label")
     split_col = lower.get("split")
-    # the patients' ids (PATIENT_COLUMNS, or --group-by): one patient's records are split together
-    patient_col = patient_column(rows[0].keys(), labels_path, group_by, taken=(id_col, label_col, split_col))
+    # the patients' ids (PATIENT_COLUMNS, or --group-by): one patient's records are split together;
+    # the labels table's column first, else the labs table's (below)
+    taken = (id_col, label_col, split_col)
+    patient_col = patient_column(rows[0].keys(), labels_path, group_by, taken=taken, required=not labs_path)
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col, patient_col)
                   and c is not None and c.strip()] if not label_col else []
@@ -122,8 +125,19 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     lab_values: dict[str, dict] = {}
     clinical_names: list[str] = []
     labs_match = None
+    labs_patients: dict[str, dict[str, str]] = {}  # labs row id -> {patient column: id}
+    labs_patient_col = None
     if labs_path:
-        lab_values, clinical_names = read_labs(Path(labs_path))
+        by_record = group_by is not None and folded_column(group_by) == BY_RECORD
+        lab_values, clinical_names = read_labs(Path(labs_path), labs_patients,
+                                               (group_by,) if group_by is not None and not by_record else ())
+        labs_patient_col = patient_column(list(dict.fromkeys(c for ids in labs_patients.values() for c in ids)),
+                                          Path(labs_path), group_by, required=False)
+        if group_by is not None and not by_record and not (patient_col or labs_patient_col):
+            try:
+                patient_column(rows[0].keys(), labels_path, group_by, taken=taken)     # "no such column"
+            except DatasetError as err:
+                raise DatasetError(f"{err} (nor has {labs_path} such a column)") from None
         # a record's row as mirage score and mirage report find it: by its path in the folder
         # ("siteA/1"), else by a shorter trailing part ("1") that fits no other record
         labs_match = match_labs_rows(lab_values, (record_id_of(root, h) for h in headers))
@@ -133,6 +147,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     unlabelled: list[str] = []
     header_fields: set[str] = set()
     labelled: dict[str, str] = {}                 # record's path id -> the id of the row that labelled it
+    labs_patient_by_id: dict[str, str] = {}       # labels row id -> the patient its labs row names
     no_row: list[str] = []                        # labelled records the labs table has no row for
     disagree: list[str] = []                      # records whose labs row and header differ in age or sex
     # a row whose id a spreadsheet made a number ("417" for 00417, "1.0" for 1) labels the one record
@@ -173,6 +188,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                 ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
             elif labs_match.row_id(path_id) is not None:
                 clin = dict(lab_values[labs_match.row_id(path_id)])
+                if labs_patient_col and (pid := labs_patients.get(labs_match.row_id(path_id), {}).get(labs_patient_col)):
+                    labs_patient_by_id[rid] = pid
             else:
                 no_row.append(path_id)
         differs = []
@@ -219,20 +236,30 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     if ambiguous:
         raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
                            f"{'; '.join(ambiguous[:3])})")
+    group_table = labels_path.name
+    if labs_patient_col:
+        if patient_col:
+            _check_patients(labels_path, patient_col, patient_by_id, Path(labs_path), labs_patient_col,
+                            labs_patient_by_id, line_of)
+        else:
+            patient_col, group_table = labs_patient_col, Path(labs_path).name
+        # the labels table first; the labs table for the records its cell leaves empty
+        patient_by_id = {**labs_patient_by_id, **patient_by_id}
     info = assign_splits(items, None if split_by_id and all(it.split for it in items) else split_file, seed,
                          val_frac, test_frac, keep_existing=bool(split_by_id), patients=patient_by_id,
                          method="column" if split_by_id and all(it.split for it in items) else split_method,
-                         group_column=patient_col, table=labels_path.name, looked_for=group_by is None)
+                         group_column=patient_col, table=group_table, looked_for=group_by is None)
     if info.looked_for and not patient_col and info.method in SPLIT_METHODS:
         # two ECGs of one patient in training and test inflate every figure; a table of one ECG per
         # patient says so with --group-by record
-        logger.warning("%s: no patient column (%s ...): the seeded split is by record, so one patient's ECGs may "
+        logger.warning("%s: no patient column (%s ...)%s: the seeded split is by record, so one patient's ECGs may "
                        "lie in training and test; name the column of patient ids with --group-by COLUMN, or give "
                        "--group-by record if every record is another patient's", labels_path,
-                       ", ".join(PATIENT_COLUMNS[:6]))
-    if patient_col and len(patient_by_id) < len(line_of):
-        logger.warning("%s: %d of %d rows give no %s; each such record is split as a patient of its own",
-                       labels_path, len(line_of) - len(patient_by_id), len(line_of), patient_col)
+                       ", ".join(PATIENT_COLUMNS[:6]), f", nor in {labs_path}" if labs_path else "")
+    if patient_col and (unnamed := sum(it.record_id not in patient_by_id for it in items)):
+        logger.warning("%s: %d of %d records have no %s; each such record is split as a patient of its own",
+                       labels_path if group_table == labels_path.name else labs_path, unnamed, len(items),
+                       patient_col)
     if info.across:
         # a split file or the split column put one patient's records in two splits: the figures on
         # the later split are then partly measured on that patient's training records
@@ -255,6 +282,41 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
              "labels": hashlib.sha256(labels_path.read_bytes()).hexdigest()[:16],
              **({"labelmap": hashlib.sha256(Path(label_map).read_bytes()).hexdigest()[:16]} if label_map else {})}
     return Dataset(spec, "folder", root, task, task, classes, items, clinical_names, identity=ident, split_info=info)
+
+
+def _check_patients(labels_path: Path, column: str, patients: dict[str, str], labs_path: Path, labs_column: str,
+                    labs_patients: dict[str, str], line_of: dict[str, int]) -> None:
+    """Refuse a labels table and a labs table that both name the records' patients and disagree: a
+    record whose two cells differ under one column name ("patient_id" in both), or, under two
+    names (the study's id and the MRN), two records that one table gives one patient and the other
+    two. Either is a row of the other patient's, or a table sorted apart from its ids; which
+    table is right is not ours to guess.
+
+    Args:
+        patients, labs_patients: labels row id -> patient, from each table (records with a cell).
+        line_of: labels row id -> its line.
+
+    Raises:
+        DatasetError: naming the record(s), both cells and both files.
+    """
+    both = [rid for rid in patients if rid in labs_patients]
+    if folded_column(column) == folded_column(labs_column):
+        for rid in both:
+            if patients[rid] != labs_patients[rid]:
+                raise DatasetError(f"{labels_path}, line {line_of[rid]}: record {rid!r} is patient {patients[rid]!r} "
+                                   f"there ({column}), but {labs_patients[rid]!r} in {labs_path} ({labs_column}); "
+                                   "correct one table, or leave one of the columns out")
+        return
+    for one, other, one_path, other_path, one_col, other_col in (
+            (patients, labs_patients, labels_path, labs_path, column, labs_column),
+            (labs_patients, patients, labs_path, labels_path, labs_column, column)):
+        first: dict[str, str] = {}                # a patient of one table -> its first record
+        for rid in both:
+            seen = first.setdefault(one[rid], rid)
+            if other[seen] != other[rid]:
+                raise DatasetError(f"{one_path}: records {seen!r} and {rid!r} are one patient there ({one_col} "
+                                   f"{one[rid]!r}), but two in {other_path} ({other_col} {other[seen]!r} and "
+                                   f"{other[rid]!r}); correct one table, or leave one of the columns out")
 
 
 def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:

@@ -18,43 +18,42 @@ with it.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from mirage_model.clinical.labs import PATIENT_COLUMNS, folded_column
 from training_cli.engine.dataset import SPLITS, DatasetError, Item
 from training_cli.engine.tables import id_column, read_table, table_record_id
 
 # how people write the splits ("Validation", "training")
 SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training": "train", "testing": "test"}
 
-# labels-table columns read as the patient's id, compared without case, blanks, '-', '_' or '.'
-# ("Patient ID", "patient-id", "PatientID" are one); a table with two of them is refused (--group-by)
-PATIENT_COLUMNS = ("patient_id", "patient", "patient_no", "patient_number", "patient_nr", "mrn", "subject_id",
-                   "subject", "participant_id", "participant", "person_id", "patienten_id", "patientennummer",
-                   "patienten_nr")
+# columns read as the patient's id (``clinical.labs.PATIENT_COLUMNS``, which a labs table may carry
+# too), compared without case, blanks, '-', '_' or '.' ("Patient ID", "patient-id", "PatientID" are
+# one); a table with two of them is refused (--group-by)
 # --group-by's value for a split by record whatever columns the table has
 BY_RECORD = "record"
 SPLIT_METHODS = ("stratified", "random")
 
 
-def _folded(name: str) -> str:
-    return re.sub(r"[\s_\-.]+", "", str(name)).casefold()
+_folded = folded_column
 
 
-def patient_column(columns, path: Path, group_by: str | None = None, taken=()) -> str | None:
-    """The column of ``columns`` (a labels table's header) that names each record's patient.
+def patient_column(columns, path: Path, group_by: str | None = None, taken=(), required: bool = True) -> str | None:
+    """The column of ``columns`` (a labels or labs table's header) that names each record's patient.
 
     Args:
         columns: the table's column names. path: the table, for messages.
         group_by: ``--group-by``: a column's name (matched as ``PATIENT_COLUMNS`` are), ``"record"``
             for none, or None to look for ``PATIENT_COLUMNS``.
         taken: columns that are something else (the record id, the labels, the split).
+        required: False: None where ``group_by`` names no column of this table (another table may
+            have it).
 
     Raises:
-        DatasetError: ``group_by`` names no column, or two columns are patient columns.
+        DatasetError: ``group_by`` names no column (``required``), or two columns are patient columns.
     """
     every = [c for c in columns if c is not None and c.strip()]
     columns = [c for c in every if c not in taken]
@@ -65,6 +64,8 @@ def patient_column(columns, path: Path, group_by: str | None = None, taken=()) -
         if not found and any(_folded(c) == _folded(group_by) for c in every):
             raise DatasetError(f"{path}: --group-by {group_by}: that column is the record id, the labels or the "
                                "split; name the column of patient ids")
+        if not found and not required:
+            return None
         if not found:
             raise DatasetError(f"{path}: --group-by {group_by}: no such column (columns: {', '.join(every)}); "
                                f"name the column of patient ids, or --group-by {BY_RECORD} to split by record")
