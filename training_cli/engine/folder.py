@@ -245,10 +245,17 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
             patient_col, group_table = labs_patient_col, Path(labs_path).name
         # the labels table first; the labs table for the records its cell leaves empty
         patient_by_id = {**labs_patient_by_id, **patient_by_id}
-    info = assign_splits(items, None if split_by_id and all(it.split for it in items) else split_file, seed,
-                         val_frac, test_frac, keep_existing=bool(split_by_id), patients=patient_by_id,
-                         method="column" if split_by_id and all(it.split for it in items) else split_method,
-                         group_column=patient_col, table=group_table, looked_for=group_by is None)
+    # the split column first; a split file or the seed for the records it leaves without one
+    unsplit = sum(not it.split for it in items) if split_by_id else 0
+    info = assign_splits(items, split_file, seed, val_frac, test_frac, keep_existing=bool(split_by_id),
+                         patients=patient_by_id, method="column" if split_by_id and not unsplit else split_method,
+                         group_column=patient_col, table=group_table, looked_for=group_by is None,
+                         split_table=str(labels_path))
+    if unsplit and not split_file:
+        # a column filled for some rows only: the rest are dealt by the seed (a patient's records follow
+        # the one the column places), which had gone unsaid
+        logger.warning("%s: %d of %d records have no split in its split column: split by --seed %d%s", labels_path,
+                       unsplit, len(items), seed, ", by patient" if patient_col else "")
     if info.looked_for and not patient_col and info.method in SPLIT_METHODS:
         # two ECGs of one patient in training and test inflate every figure; a table of one ECG per
         # patient says so with --group-by record

@@ -32,8 +32,9 @@ def record_test_look(folder: Path, test: dict) -> None:
 def _split_source(cfg: TrainConfig, ds) -> str:
     """Where the run's train/val/test splits came from, in words (the checkpoint's provenance "splits").
 
-    A folder dataset takes its labels file's ``split`` column first (``folder.open_folder``): a split
-    file or the seed only decide the records the column leaves without one.
+    A folder dataset takes its labels file's ``split`` column first (``splits.assign_splits``): a split
+    file or the seed only decide the records the column leaves without one (a split file that gives a
+    record of the column another split, or leaves a record without any, is refused).
     """
     if ds.kind == "ptbxl":
         return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
@@ -52,7 +53,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     if in_column and all(it.record_id in in_column for it in ds.items):
         return f"the split column of {labels}{notes}"
     rest = f"split file {cfg.split_file}{notes}" if cfg.split_file else seeded
-    if in_column and not cfg.split_file:
+    if in_column:
         return f"the split column of {labels}; records without one: {rest}"
     return rest
 

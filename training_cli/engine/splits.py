@@ -116,6 +116,7 @@ class SplitInfo:
         missing: classes without a positive record in validation or test -> those splits.
         across: patients whose records lie in more than one split (a split file or column put them so).
         looked_for: whether a patient column was looked for and none found.
+        split_table: the table whose split column gave splits ("" when none did).
     """
 
     method: str
@@ -128,6 +129,7 @@ class SplitInfo:
     missing: dict = field(default_factory=dict)
     across: int = 0
     looked_for: bool = False
+    split_table: str = ""
 
     def describe(self) -> str:
         """The seeded split in words, with ``notes`` (the checkpoint's provenance "splits" ends with it)."""
@@ -140,7 +142,7 @@ class SplitInfo:
             else:
                 text = f"stratified split by record (seed {self.seed})"
         else:
-            text = {"column": f"the split column of {self.table or 'the labels table'}",
+            text = {"column": f"the split column of {Path(self.split_table).name or self.table or 'the labels table'}",
                     "split file": "the split file"}.get(self.method, self.method)
         return text + self.notes()
 
@@ -278,28 +280,53 @@ def random_split(items: list[Item], seed: int, val_frac: float, test_frac: float
 def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, test_frac: float,
                   keep_existing: bool = False, patients: dict[str, str] | None = None,
                   method: str = "stratified", group_column: str | None = None, table: str = "",
-                  looked_for: bool = False) -> SplitInfo:
+                  looked_for: bool = False, split_table: str = "") -> SplitInfo:
     """Give each item its split: from ``split_file``, else seeded (``method``), keeping an item's
-    own split with ``keep_existing`` (a labels table's split column).
+    own split with ``keep_existing`` (a labels table's split column: it comes first, and the split
+    file or the seed decide only the items it leaves without one).
 
     Args:
         patients: record id -> patient id (records missing from it are a patient of their own).
         method: "stratified" (iterative stratification by patient) or "random" (the earlier split).
         group_column, table, looked_for: for ``SplitInfo``.
+        split_table: the table of the split column (``keep_existing``), for messages.
 
     Returns:
         How the split was made.
+
+    Raises:
+        DatasetError: the split file gives an item another split than its own (``keep_existing``), or
+            leaves items without a split (counting them).
     """
     patients = patients or {}
     group = {it.record_id: patients.get(it.record_id) or f"\0{it.record_id}" for it in items}
-    info = SplitInfo("split file" if split_file else method, seed, group_column, table, looked_for=looked_for)
+    info = SplitInfo("split file" if split_file else method, seed, group_column, table, looked_for=looked_for,
+                     split_table=split_table if keep_existing else "")
     if split_file:
         table_splits = read_split_file(split_file)
+        none: list[str] = []
+        kept = 0
         for it in items:
             s = table_splits.get(it.record_id) or table_splits.get(Path(it.record_id).name)
+            if keep_existing and it.split:
+                # the split column comes first; a file that moves the record elsewhere had overridden
+                # it in silence (or been ignored in silence, where the column gave every record one)
+                if s is not None and s != it.split:
+                    raise DatasetError(f"{split_file}: record {it.record_id!r} is {s!r} there but {it.split!r} in the "
+                                       f"split column of {split_table or 'the labels table'}; give each record one split "
+                                       "(empty the column's cells or leave the record out of the file)")
+                kept += 1
+                continue
             if s is None:
-                raise DatasetError(f"{split_file}: no split for record {it.record_id}")
-            it.split = s
+                none.append(it.record_id)
+            else:
+                it.split = s
+        if none:
+            column = f" nor in the split column of {split_table or 'the labels table'}" if keep_existing else ""
+            raise DatasetError(f"{split_file}: {len(none)} of {len(items)} records have no split there{column} "
+                               f"(first: {', '.join(none[:5])}); give every record a split")
+        if kept == len(items):
+            info.method = "column"
     elif method == "column":
         pass                                       # every record has its split from the labels table
     elif method == "random":
