@@ -31,7 +31,9 @@ def compare_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p = command_parser(subparsers, "compare")
     p.add_argument("a", help="predictions.csv of model A (e.g. RUN/test/predictions.csv)")
     p.add_argument("b", help="predictions.csv of model B, same records and labels")
-    p.add_argument("--names", nargs=2, metavar=("A", "B"), help="names for the table (default: the folders)")
+    p.add_argument("--names", nargs=2, metavar=("A", "B"),
+                   help="names for the table (default: what tells the two paths apart, e.g. own_test and base_test "
+                        "for runs/own_test/predictions.csv and runs/base_test/predictions.csv)")
     p.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (default 1000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="write the result as JSON here")
@@ -134,6 +136,36 @@ def compare_files(path_a, path_b, n_boot: int = 1000, seed: int = 0) -> dict:
     return out
 
 
+def default_names(path_a, path_b) -> tuple[str, str]:
+    """The table's names of two predictions files: what tells their paths apart, the folders between
+    the parts both paths share at the start and at the end (``runs/own_test`` and ``runs/base_test``
+    -> "own_test", "base_test"; ``runs/A/test/predictions.csv`` and ``runs/B/test/predictions.csv``
+    -> "A", "B"; ``runs/A/test`` and ``runs/B/val`` -> "A/test", "B/val"), a file's name without its
+    extension where the files differ (``a.csv``, ``b.csv`` -> "a", "b"). A path that is all shared
+    takes its own folder's name; one file given twice is "A" and "B"."""
+    a, b = Path(path_a).resolve(), Path(path_b).resolve()
+    if a == b:
+        return "A", "B"
+    pa, pb = list(a.parts), list(b.parts)
+    if pa[-1] != pb[-1]:
+        pa[-1], pb[-1] = a.stem, b.stem                       # the files themselves differ: their names
+    end = 0                                                   # parts shared at the end
+    while end < min(len(pa), len(pb)) - 1 and pa[-1 - end] == pb[-1 - end]:
+        end += 1
+    start = 0                                                 # parts shared at the start
+    while start < min(len(pa), len(pb)) - end and pa[start] == pb[start]:
+        start += 1
+
+    def name(parts: list[str], path: Path, fallback: str) -> str:
+        middle = parts[start:len(parts) - end]
+        if middle:
+            return "/".join(middle)
+        return parts[start - 1] if 0 < start and parts[start - 1] != path.anchor else fallback
+
+    name_a, name_b = name(pa, a, "A"), name(pb, b, "B")
+    return (name_a, name_b) if name_a != name_b else ("A", "B")
+
+
 def markdown(result: dict, name_a: str, name_b: str) -> str:
     lv = int(round(100 * result["level"]))
     lines = [f"| AUROC, n={result['n']} | {name_a} | {name_b} | difference ({lv}% paired bootstrap) | "
@@ -165,8 +197,7 @@ def run(args) -> int:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:
         raise UsageError(f"mirage compare: {err}")
-    name_a, name_b = args.names or (Path(args.a).resolve().parent.parent.name or "A",
-                                    Path(args.b).resolve().parent.parent.name or "B")
+    name_a, name_b = args.names or default_names(args.a, args.b)
     result["names"] = [name_a, name_b]
     print(markdown(result, name_a, name_b))
     if args.out:
