@@ -21,13 +21,16 @@ The method's three calibration constants (MeasureConfig.pr_bias_ms ...) were fit
 
 Usage:
     python scripts/eval_ludb.py --ludb DATA_DIR [--out OUT] [--fs 100] [--scalars-only]
-                                [--plots docs] [--compare-neurokit [dwt cwt peak]]
+                                [--plots [DIR]] [--compare-neurokit [dwt cwt peak]]
 
 --fs 100 resamples every record to 100 Hz first (scipy.signal.resample_poly per lead), to check
 the method at PTB-XL's low rate against the same annotations (which stay in ms).
 
 DATA_DIR holds 1.hea/1.dat/1.i ... (and ludb.csv next to it or in it for the rhythms). Writes
-OUT.md (Markdown tables) and OUT.json (per-record values and the summary).
+OUT.md (Markdown tables) and OUT.json (per-record values and the summary); --plots the Bland-Altman
+PNGs of both references into OUT_plots/ beside them (or into DIR). The documentation shows four of
+them (docs/measurements.md): copy those into docs/ by hand (written straight into docs/, a run also
+left there the plots the pages do not show, untracked: ..._extreme_100hz.png).
 """
 
 from __future__ import annotations
@@ -401,6 +404,15 @@ def neurokit_measure(method: str, aggregate: str = "extreme"):
     return fn
 
 
+# --plots without a folder: OUT_plots/ beside OUT.md, outside the repository's docs/
+_BESIDE_OUT = Path("\0beside-out")
+
+
+def plots_folder(plots: Path, out: Path) -> Path:
+    """Where --plots writes: its folder, or OUT_plots beside OUT.md when it names none."""
+    return out.parent / f"{out.name}_plots" if plots == _BESIDE_OUT else plots
+
+
 def get_args_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--ludb", type=Path, required=True, help="LUDB data folder (1.hea, 1.dat, 1.i ...)")
@@ -413,8 +425,9 @@ def get_args_parser() -> argparse.ArgumentParser:
                    help="measure(record, fiducials=False), the batch path: same values, shorter time")
     p.add_argument("--delineator", choices=("rules", "unet", "combined"), default=None,
                    help="per-lead delineator (MeasureConfig.delineator; default: the configured one)")
-    p.add_argument("--plots", type=Path, default=None,
-                   help="folder for the Bland-Altman PNGs (ludb_bland_altman_median.png, ..._extreme.png)")
+    p.add_argument("--plots", type=Path, nargs="?", default=None, const=_BESIDE_OUT, metavar="DIR",
+                   help="write the Bland-Altman PNGs (ludb_bland_altman_median.png, ..._extreme.png) into DIR, "
+                        "or, without DIR, into OUT_plots/ beside OUT.md")
     p.add_argument("--compare-neurokit", nargs="*", choices=("dwt", "cwt", "peak"), metavar="METHOD",
                    help="also evaluate neurokit2's per-lead delineators (default: dwt cwt peak; slow)")
     return p
@@ -438,8 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     results = {"measure": res}
     if args.plots is not None:
         sfx = (f"_{args.delineator}" if args.delineator else "") + (f"_{args.fs:g}hz" if args.fs else "")
+        folder = plots_folder(args.plots, args.out)
         for conv in CONVENTIONS:
-            bland_altman(res, args.plots / f"ludb_bland_altman_{conv}{sfx}.png", conv)
+            bland_altman(res, folder / f"ludb_bland_altman_{conv}{sfx}.png", conv)
+        print(f"plots: {folder}", file=sys.stderr)
     if args.compare_neurokit is not None:
         for method in args.compare_neurokit or ("dwt", "cwt", "peak"):
             for agg in ("extreme", "median"):
