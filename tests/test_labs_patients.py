@@ -124,3 +124,34 @@ def test_two_kinds_of_patient_id_must_group_the_records_alike(tmp_path):
     assert str(info.value) == (f"{labels}: records 'ecg003' and 'ecg005' are one patient there (patient_id 'P1'), "
                                f"but two in {labs} (MRN '000901' and '777'); correct one table, or leave one of the "
                                "columns out")
+
+
+def test_a_model_split_by_the_labs_table_s_patients_asks_for_it_again(tmp_path, monkeypatch):
+    """Evaluated without --labs, a model whose split came from the labs table's patient column had
+    been refused with "--group-by patient_id: no such column", of an option never given."""
+    import json
+    import sys
+
+    from helpers_training import train_argv
+    from training_cli.engine.data import DataOptions, open_index
+    from training_cli.engine.errors import ConfigError
+    from training_cli.main import main
+
+    root, labels, labs = _folder(tmp_path)
+    argv = train_argv(f"folder:{root}", tmp_path / "run", tmp_path / "cache", "--stop-after", "1", "--no-test",
+                      "--labs", str(labs), labels=labels)
+    # the console script's full path (a user's home) is not the command the run records
+    monkeypatch.setattr(sys, "argv", ["/home/ann/venv/bin/mirage", "train", *argv])
+    assert main(["train", *argv]) == 0
+    prov = json.loads((tmp_path / "run" / "model" / "config.json").read_text())["provenance"]
+    assert prov["command"] == "mirage train " + " ".join(argv)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["command"] == prov["command"]
+    assert prov["group_by"] == "patient_id" and prov["group_by_labs"] is True
+    model = [("run", prov)]
+    with pytest.raises(ConfigError) as info:
+        open_index(DataOptions(data=f"folder:{root}", labels=str(labels)), models=model)
+    assert str(info.value) == (f"error: run was trained on a split of folder:{root} by patient (patient_id, a column of "
+                               "its labs table labs.csv); give --labs labs.csv so that its val and test splits are "
+                               "the ones it was not trained on")
+    ds = open_index(DataOptions(data=f"folder:{root}", labels=str(labels), labs=str(labs)), models=model)
+    assert ds.split_info.group_column == "patient_id" and all(len(s) == 1 for s in _splits_by_patient(ds).values())

@@ -366,6 +366,14 @@ def _split_as_trained(options: DataOptions, ds, models) -> DataOptions | None:
     method, group = wanted.pop()
     if method == info.method and (method == "random" or group == info.group_column):
         return None
+    from_labs = [prov for _, prov in models if prov and prov.get("group_by_labs") and prov.get("group_by") == group]
+    if from_labs and not options.labs and method != "random":
+        # the patients were named by the labs table: without it the records cannot be split as trained,
+        # and the message had been "--group-by patient_id: no such column", of an option never given
+        raise ConfigError(f"error: {models[0][0]} was trained on a split of {ds.spec} by patient ({group}, a column "
+                          f"of its labs table {from_labs[0].get('labs_file', 'the labs table')}); give --labs "
+                          f"{from_labs[0].get('labs_file', 'LABS.csv')} so that its val and test splits are the ones "
+                          "it was not trained on")
     flag = f"--split-method {method}" + ("" if method == "random" else f" --group-by {group or BY_RECORD}")
     if options.split_method is not None or options.group_by is not None:
         raise ConfigError(f"error: {models[0][0]} was trained on a {method} split of {ds.spec}"

@@ -61,7 +61,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                metrics, coverage: dict | None = None, class_counts: dict | None = None):
     provenance = {
-        "data": ds.spec, "task": ds.task, "command": " ".join(sys.argv), "date": runlog.utc_now(),
+        "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(time.time() - t_start, 1), "seed": cfg.seed, "preset": cfg.preset,
         "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},
@@ -75,6 +75,10 @@ def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thr
         # how a seeded split was made, so that evaluate and calibrate split the model's data the same way
         **({"split_method": ds.split_info.method, "group_by": ds.split_info.group_column}
            if getattr(ds, "split_info", None) is not None and ds.split_info.method in SPLIT_METHODS else {}),
+        # the patient column's table when it is the labs table's: scoring the data again needs --labs
+        **({"group_by_labs": True} if getattr(ds, "split_info", None) is not None and ds.split_info.group_column
+           and ds.kind == "folder" and cfg.labs and ds.split_info.table == Path(cfg.labs).name
+           and ds.split_info.table != Path(cfg.labels or "").name else {}),
         # what the model card says of the training data (``model_card``): never PTB-XL's story
         # for another dataset
         "data_kind": ds.kind, "data_root": Path(ds.root).name,
