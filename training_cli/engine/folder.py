@@ -236,7 +236,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     if ambiguous:
         raise DatasetError(f"{labs_path}: {len(ambiguous)} records' labs rows are ambiguous (first: "
                            f"{'; '.join(ambiguous[:3])})")
-    group_table = labels_path.name
+    # the table said to hold the patient column, or said to hold none ("labels.csv or labs.csv")
+    group_table = labels_path.name if patient_col or not labs_path else f"{labels_path.name} or {Path(labs_path).name}"
     if labs_patient_col:
         if patient_col:
             _check_patients(labels_path, patient_col, patient_by_id, Path(labs_path), labs_patient_col,
