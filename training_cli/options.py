@@ -54,9 +54,12 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--label-map", default=None, help="SNOMED-CT -> class CSV (columns snomed_ct,class): "
                    "challenge datasets (default: the 2021 scored classes); folder datasets: names the "
                    "codes written in --labels")
-    g.add_argument("--split-file", default=None, help="CSV record_id,split (train/val/test)")
+    g.add_argument("--split-file", default=None,
+                   help="CSV record_id,split (train/val/test); folder datasets: for the records the labels "
+                        "table's split column leaves without one")
     g.add_argument("--group-by", default=None, metavar="COLUMN",
-                   help="folder datasets: the labels table's column of patient ids; the seeded split keeps each "
+                   help="folder datasets: the column of patient ids, in the labels table or else the labs table; "
+                        "the seeded split keeps each "
                         "patient's records in one split (default: the first column named patient_id, patient, "
                         "patient_no, patient_number, patient_nr, mrn, subject_id, subject, participant_id, "
                         "participant, person_id, patienten_id, patientennummer or patienten_nr, in any case, "

@@ -75,10 +75,11 @@ def open_dataset(spec: str, task: str | None = None, *, labels: str | Path | Non
             ``clinical.read_labs_table`` (units in the header or a units row).
         label_map: challenge datasets: CSV ``snomed_ct,class[,description]`` (default: the 2021
             scored classes).
-        split_file: CSV ``record_id,split`` (train/val/test) overriding seeded splits.
+        split_file: CSV ``record_id,split`` (train/val/test) instead of the seeded split (folder
+            datasets: for the records the labels table's split column leaves without one).
         seed, val_frac, test_frac: the seeded split (challenge/folder records without a split).
-        group_by: folder datasets: the labels table's column of patient ids (default: the first of
-            ``splits.PATIENT_COLUMNS`` found; "record": split by record).
+        group_by: folder datasets: the column of patient ids, in the labels table or else the labs
+            table (default: the first of ``splits.PATIENT_COLUMNS`` found; "record": split by record).
         split_method: "stratified" (``splits.iterative_stratification``, by patient) or "random"
             (the split of runs made before it).
 
