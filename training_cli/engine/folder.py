@@ -15,7 +15,7 @@ import logging
 import re
 from pathlib import Path
 
-from mirage_model.clinical import RECORD_FEATURES, header_disagreement, match_labs_rows
+from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
 from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
 from training_cli.engine.headers import find_headers, header_values, record_id_of
@@ -101,6 +101,10 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                     hint = ("" if re.fullmatch(r"[0-9.,+-]+", v) else
                             "; a column of class names must be named 'labels' (without one, every column "
                             "but the record id and 'split' is a class of 0/1 cells: leave other columns out)")
+                    if _lab_feature(c):
+                        # the labs table given as --labels (the two options swapped): its first lab read as a class
+                        hint = (f"; {c.strip()!r} is a lab feature: is {labels_path.name} the labs table? Give it as "
+                                "--labs, and the table of classes as --labels")
                     raise DatasetError(f"{labels_path}, line {n}: column {c} must be 0 or 1, found {v!r}{hint}")
                 if v in ("1", "1.0"):
                     labs.append(c.strip())
@@ -325,6 +329,12 @@ def _check_patients(labels_path: Path, column: str, patients: dict[str, str], la
                 raise DatasetError(f"{one_path}: records {seen!r} and {rid!r} are one patient there ({one_col} "
                                    f"{one[rid]!r}), but two in {other_path} ({other_col} {other[seen]!r} and "
                                    f"{other[rid]!r}); correct one table, or leave one of the columns out")
+
+
+def _lab_feature(column: str) -> bool:
+    """Whether a labels-table column is named as a lab feature ("Age (years)", "CRP [mg/dL]")."""
+    name = re.sub(r"\s*[\[(][^\[\]()]*[\])]\s*$", "", column.strip())
+    return any(f.matches(name) for f in default_schema().features)
 
 
 def _warn_codes(labels_path: Path, classes: list[str], label_map) -> None:
