@@ -92,3 +92,4 @@ def test_a_partial_column_without_a_file_is_completed_by_the_seed_and_said(tmp_p
     cfg = SimpleNamespace(labels=str(labels), split_file=None, seed=4)
     assert _split_source(cfg, ds).startswith("the split column of labels.csv; records without one: stratified split "
                                              "by record (seed 4)")
+    assert ds.split_info.describe() == _split_source(cfg, ds)          # what the log's "split:" line says

@@ -39,7 +39,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
     if ds.kind == "ptbxl":
         return "PTB-XL strat_fold 1-8 train, 9 val, 10 test"
     info = getattr(ds, "split_info", None)
-    seeded = info.describe() if info is not None else f"seeded random split (seed {cfg.seed})"
+    seeded = info.describe(with_column=False) if info is not None else f"seeded random split (seed {cfg.seed})"
     notes = info.notes() if info is not None else ""
     in_column: set[str] = set()
     if ds.kind == "folder" and cfg.labels:

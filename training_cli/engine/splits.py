@@ -131,8 +131,9 @@ class SplitInfo:
     looked_for: bool = False
     split_table: str = ""
 
-    def describe(self) -> str:
-        """The seeded split in words, with ``notes`` (the checkpoint's provenance "splits" ends with it)."""
+    def describe(self, with_column: bool = True) -> str:
+        """The split in words, with ``notes`` (the checkpoint's provenance "splits" ends with it); a
+        split column that left records to the seed or a split file is named first (``with_column``)."""
         if self.method == "random":
             text = f"seeded random split (seed {self.seed})"
         elif self.method == "stratified":
@@ -144,6 +145,8 @@ class SplitInfo:
         else:
             text = {"column": f"the split column of {Path(self.split_table).name or self.table or 'the labels table'}",
                     "split file": "the split file"}.get(self.method, self.method)
+        if with_column and self.split_table and self.method != "column":
+            text = f"the split column of {Path(self.split_table).name}; records without one: {text}"
         return text + self.notes()
 
     def notes(self) -> str:
