@@ -25,7 +25,8 @@ def _ludb_record_1(folder: Path) -> Path:
     """LUDB record 1 as the script reads it: its signal (resources/samples/ludb) beside the
     cardiologists' per-lead annotations (tests/data/ludb)."""
     folder.mkdir()
-    for src in [*(ROOT / "resources" / "samples" / "ludb").glob("1.*"), *(ROOT / "tests" / "data" / "ludb").glob("1.*")]:
+    for src in [*(ROOT / "resources" / "samples" / "ludb").glob("1.*"),
+                *(ROOT / "tests" / "data" / "ludb").glob("1.*")]:
         shutil.copy(src, folder / src.name)
     return folder
 

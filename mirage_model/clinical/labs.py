@@ -309,7 +309,8 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             if not refused:
                 out[rid] = values
                 if patients is not None:
-                    ids = {c: " ".join(row[k].split()) for c, k in patient_at.items() if k < len(row) and row[k].strip()}
+                    ids = {c: " ".join(row[k].split()) for c, k in patient_at.items()
+                           if k < len(row) and row[k].strip()}
                     if ids:
                         patients[rid] = ids
     if refused:

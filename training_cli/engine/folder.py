@@ -192,7 +192,8 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                 ambiguous.append(f"{path_id}: {labs_match.ambiguous[path_id]}")
             elif labs_match.row_id(path_id) is not None:
                 clin = dict(lab_values[labs_match.row_id(path_id)])
-                if labs_patient_col and (pid := labs_patients.get(labs_match.row_id(path_id), {}).get(labs_patient_col)):
+                pid = labs_patients.get(labs_match.row_id(path_id), {}).get(labs_patient_col or "")
+                if pid:
                     labs_patient_by_id[rid] = pid
             else:
                 no_row.append(path_id)

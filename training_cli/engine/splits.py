@@ -315,9 +315,9 @@ def assign_splits(items: list[Item], split_file, seed: int, val_frac: float, tes
                 # the split column comes first; a file that moves the record elsewhere had overridden
                 # it in silence (or been ignored in silence, where the column gave every record one)
                 if s is not None and s != it.split:
-                    raise DatasetError(f"{split_file}: record {it.record_id!r} is {s!r} there but {it.split!r} in the "
-                                       f"split column of {split_table or 'the labels table'}; give each record one split "
-                                       "(empty the column's cells or leave the record out of the file)")
+                    raise DatasetError(f"{split_file}: record {it.record_id!r} is {s!r} there but {it.split!r} in "
+                                       f"the split column of {split_table or 'the labels table'}; give each record "
+                                       "one split (empty the column's cells or leave the record out of the file)")
                 kept += 1
                 continue
             if s is None:
