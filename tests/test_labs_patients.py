@@ -166,3 +166,35 @@ def test_neither_table_naming_patients_is_said_of_both(tmp_path, caplog):
                                                "labs.csv (looked for patient_id, ")
     assert f"{labels}: no patient column (patient_id, patient, patient_no, patient_number, patient_nr, mrn ...), " \
            f"nor in {labs}: the seeded split is by record" in caplog.text
+
+
+def test_an_ensemble_keeps_where_its_members_patients_came_from(tmp_path):
+    import json
+
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model.checkpoint import load_checkpoint
+    from training_cli.engine.checkpoints import load_members
+    from training_cli.engine.data import DataOptions, open_index
+    from training_cli.engine.errors import ConfigError
+    from training_cli.main import main
+
+    root, labels, labs = _folder(tmp_path)
+    split = {"data": f"folder:{root}", "labs_file": "labs.csv", "split_method": "stratified", "group_by": "patient_id",
+             "group_by_labs": True, "splits": "stratified split by patient (seed 0; column patient_id of labs.csv)"}
+    members = []
+    for seed in (0, 1):
+        path = make_tiny_checkpoint(tmp_path / f"m{seed}", labels=["CD", "HYP", "MI", "NORM"], clinical=(), seed=seed)
+        doc = json.loads((path / "config.json").read_text())
+        doc["provenance"] = {**(doc.get("provenance") or {}), **split}
+        (path / "config.json").write_text(json.dumps(doc))
+        members.append(str(path))
+    data = ["--data", f"folder:{root}", "--labels", str(labels), "--labs", str(labs), "--cache-dir",
+            str(tmp_path / "cache"), "--no-progress", "--workers", "1", "--threads", "1"]
+    assert main(["ensemble", *members, "--out", str(tmp_path / "ens"), *data]) == 0
+    prov = load_checkpoint(tmp_path / "ens").provenance
+    assert prov["group_by_labs"] is True
+    with pytest.raises(ConfigError, match="a column of its labs table labs.csv\\); give --labs labs.csv"):
+        open_index(DataOptions(data=f"folder:{root}", labels=str(labels)), models=[("ens", prov)])
+    # a member taken from the ensemble ("ens#0") keeps it too
+    member = load_members(f"{tmp_path / 'ens'}#0")[0]
+    assert member.provenance["group_by_labs"] is True

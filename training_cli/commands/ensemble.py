@@ -214,7 +214,7 @@ def run(args) -> int:
         "duration_s": round(sum(float(p.get("duration_s") or 0) for p in provs) + time.time() - t0, 1),
         "splits": provs[0].get("splits", ""),
         **{k: provs[0][k] for k in ("data_kind", "data_root", "labels_file", "label_map_file", "labs_file",
-                                    "split_method", "group_by") if k in provs[0]},
+                                    "split_method", "group_by", "group_by_labs") if k in provs[0]},
         "seed": [p.get("seed") for p in provs],
         "preset": "+".join(str(p.get("preset", "")) for p in provs),
         "recipe": "mean of the members' probabilities; thresholds max F1 on the validation split",

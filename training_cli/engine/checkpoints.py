@@ -76,7 +76,7 @@ def load_members(spec: str, device: str = "cpu") -> list:
     recorded = (loaded.provenance or {}).get("members") or [{}] * n
     shared = {k: v for k, v in (loaded.provenance or {}).items()
               if k in ("data", "task", "splits", "data_kind", "data_root", "labels_file", "label_map_file", "labs_file",
-                       "split_method", "group_by")}
+                       "split_method", "group_by", "group_by_labs")}
 
     def labels_of(i):            # a member of a subset of the labels (models.ensemble) carries its own
         classes = configs[i].get("classes")
