@@ -38,9 +38,6 @@ BY_RECORD = "record"
 SPLIT_METHODS = ("stratified", "random")
 
 
-_folded = folded_column
-
-
 def patient_column(columns, path: Path, group_by: str | None = None, taken=(), required: bool = True) -> str | None:
     """The column of ``columns`` (a labels or labs table's header) that names each record's patient.
 
@@ -57,11 +54,11 @@ def patient_column(columns, path: Path, group_by: str | None = None, taken=(), r
     """
     every = [c for c in columns if c is not None and c.strip()]
     columns = [c for c in every if c not in taken]
-    if group_by is not None and _folded(group_by) == BY_RECORD:
+    if group_by is not None and folded_column(group_by) == BY_RECORD:
         return None
     if group_by is not None:
-        found = [c for c in columns if _folded(c) == _folded(group_by)]
-        if not found and any(_folded(c) == _folded(group_by) for c in every):
+        found = [c for c in columns if folded_column(c) == folded_column(group_by)]
+        if not found and any(folded_column(c) == folded_column(group_by) for c in every):
             raise DatasetError(f"{path}: --group-by {group_by}: that column is the record id, the labels or the "
                                "split; name the column of patient ids")
         if not found and not required:
@@ -70,8 +67,8 @@ def patient_column(columns, path: Path, group_by: str | None = None, taken=(), r
             raise DatasetError(f"{path}: --group-by {group_by}: no such column (columns: {', '.join(every)}); "
                                f"name the column of patient ids, or --group-by {BY_RECORD} to split by record")
         return found[0]
-    known = [_folded(n) for n in PATIENT_COLUMNS]
-    found = [c for c in columns if _folded(c) in known]
+    known = [folded_column(n) for n in PATIENT_COLUMNS]
+    found = [c for c in columns if folded_column(c) in known]
     if len(found) > 1:
         raise DatasetError(f"{path}: columns {' and '.join(repr(c) for c in found)} both read as patient ids; "
                            f"name the one to split by with --group-by")
