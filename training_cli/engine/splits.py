@@ -30,9 +30,10 @@ from training_cli.engine.tables import id_column, read_table, table_record_id
 # how people write the splits ("Validation", "training")
 SPLIT_SPELLINGS = {"validation": "val", "valid": "val", "dev": "val", "training": "train", "testing": "test"}
 
-# columns read as the patient's id (``clinical.labs.PATIENT_COLUMNS``, which a labs table may carry
-# too), compared without case, blanks, '-', '_' or '.' ("Patient ID", "patient-id", "PatientID" are
-# one); a table with two of them is refused (--group-by)
+# PATIENT_COLUMNS (imported from clinical.labs: a labs table may carry one too) are the columns read
+# as the patient's id, compared without case, blanks, '-', '_' or '.' ("Patient ID", "patient-id",
+# "PatientID" are one); a table with two of them is refused (--group-by).
+
 # --group-by's value for a split by record whatever columns the table has
 BY_RECORD = "record"
 SPLIT_METHODS = ("stratified", "random")
