@@ -203,11 +203,13 @@ def mains_frequencies(fs: float, mains_hz: tuple[float, ...]) -> tuple[float, ..
 
 @lru_cache(maxsize=32)
 def _mains_operator(fs: float, freqs: tuple[float, ...], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(D (n, P), pinv (P, n), w (n,)): a constant, a ramp, and per frequency cos, sin, t cos, t sin over n samples.
+    """(D (n, P), G_inv (P, P), w (n,)): a constant, a ramp, and per frequency cos, sin, t cos, t sin over n samples.
 
-    ``pinv`` is the Hann-weighted least-squares operator (coefficients = pinv @ x): the taper makes
-    each column's leakage fall off fast away from its frequency, so ECG content far below the mains
-    (P, QRS, T waves, which do not fill a window with whole periods) is not mistaken for mains.
+    The Hann-weighted least-squares coefficients of a window x are ``G_inv @ D.T @ (w * x)``
+    (``G = D.T W D``; its condition number is about 250 at every rate, so the normal equations
+    lose nothing a pseudo-inverse would keep). The taper makes each column's leakage fall off fast
+    away from its frequency, so ECG content far below the mains (P, QRS, T waves, which do not fill
+    a window with whole periods) is not mistaken for mains.
     """
     t = np.arange(n) / fs
     tc = t - t.mean()
@@ -217,8 +219,20 @@ def _mains_operator(fs: float, freqs: tuple[float, ...], n: int) -> tuple[np.nda
         cols += [c, s, tc * c, tc * s]
     D = np.stack(cols, axis=1)
     w = np.hanning(n + 2)[1:-1]                                        # positive everywhere
-    sw = np.sqrt(w)
-    return D, np.linalg.pinv(D * sw[:, None]) * sw[None, :], w
+    return D, np.linalg.inv(D.T @ (D * w[:, None])), w
+
+
+def _dft_bins(fs: float, freqs: tuple[float, ...], n: int) -> np.ndarray | None:
+    """Each of ``freqs`` as a bin of an n-point DFT at ``fs`` (int (F,)), or None when one falls between bins.
+
+    0.5 s windows hold whole periods of every multiple of 2 Hz (50/60 Hz and their harmonics)
+    whenever fs x 0.5 is a whole number, as at 250, 500, 1000 ... 10000 Hz.
+    """
+    k = np.asarray(freqs, dtype=np.float64) * n / fs
+    bins = np.rint(k)
+    if np.abs(k - bins).max() > 1e-9 or bins.min() < 1 or 2 * bins.max() >= n:
+        return None
+    return bins.astype(np.int64)
 
 
 # Pacing spikes: samples standing out of a short running median by more than this are bridged before the fit.
@@ -233,10 +247,11 @@ def _spike_mask(x: np.ndarray, fs: float) -> np.ndarray:
     from scipy.ndimage import binary_dilation, median_filter
 
     k = max(3, int(round(SPIKE_MEDIAN_S * fs)) | 1)
-    resid = x - median_filter(x, size=(1, k), mode="nearest")
-    mad = np.median(np.abs(resid - np.median(resid, axis=1, keepdims=True)), axis=1, keepdims=True)
-    thr = np.maximum(SPIKE_ROBUST_SD * 1.4826 * mad, SPIKE_MIN_MV)
-    mask = np.abs(resid) > thr
+    mask = np.zeros(x.shape, dtype=bool)
+    for i, lead in enumerate(x):   # lead by lead: scipy's 1-D median filter is 20x faster than its n-D one at 10 kHz
+        resid = lead - median_filter(lead, size=k, mode="nearest")
+        mad = np.median(np.abs(resid - np.median(resid)))
+        mask[i] = np.abs(resid) > np.maximum(SPIKE_ROBUST_SD * 1.4826 * mad, SPIKE_MIN_MV)
     d = int(round(SPIKE_DILATE_S * fs))
     if d > 0 and mask.any():
         mask = binary_dilation(mask, structure=np.ones((1, 2 * d + 1), bool))
@@ -258,6 +273,10 @@ def _without_spikes(x: np.ndarray, fs: float) -> np.ndarray:
     return y
 
 
+MAINS_CHUNK = 1 << 19        # samples (all leads) of the windows fitted at once: bounds the memory at any rate
+MAINS_FFT_COLUMNS = 200      # FFTs instead of products from this many columns (4 kHz and up; equal cost near 3 kHz)
+
+
 def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s: float = 0.5) -> np.ndarray:
     """Subtract mains interference from finite (L, T) mV: local least-squares sinusoids, overlap-added.
 
@@ -272,6 +291,12 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     spike is not turned into ringing (it is kept in the output).
     On a mains-free ECG at 250-1000 Hz the output differs from the input by under 1 uV (tests).
 
+    With many harmonics (``MAINS_FFT_COLUMNS``), when every frequency is a DFT bin of the window
+    (``_dft_bins``), the fit's inner products and its sinusoids come from FFTs of each window,
+    O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-13 mV of
+    the pseudo-inverse's; the tests allow 1e-6 mV). Windows are fitted a block at a time
+    (``MAINS_CHUNK``), so the memory stays a few record copies at any length.
+
     Returns:
         float64 (L, T) mV; ``x`` itself when no mains frequency lies below Nyquist or T < one window.
     """
@@ -284,16 +309,39 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
     starts = np.arange(0, T - n + 1, hop)
     if starts[-1] != T - n:
         starts = np.append(starts, T - n)
-    D, pinv, w = _mains_operator(float(fs), freqs, n)
-    idx = starts[:, None] + np.arange(n)[None, :]                     # (W, n)
-    coef = _without_spikes(x, float(fs))[:, idx] @ pinv.T             # (L, W, P)
-    fit = coef[..., 2:] @ D[:, 2:].T                                   # (L, W, n): the sinusoids only
+    D, G_inv, w = _mains_operator(float(fs), freqs, n)
+    bins = _dft_bins(float(fs), freqs, n) if D.shape[1] >= MAINS_FFT_COLUMNS else None
+    tc = D[:, 1]                                                       # window time, centred (s)
+    xs = _without_spikes(x, float(fs))
     acc = np.zeros((L, T))
     norm = np.zeros(T)
-    np.add.at(norm, idx.ravel(), np.tile(w, len(starts)))
-    for k, s0 in enumerate(starts):                                    # W adds of (L, n); W ~ 4 T / (fs window_s)
-        acc[:, s0:s0 + n] += fit[:, k] * w
-    return x - acc / norm
+    per = max(1, MAINS_CHUNK // max(1, L * n))                       # windows fitted at once
+    for c0 in range(0, len(starts), per):
+        block = starts[c0:c0 + per]
+        seg = xs[:, block[:, None] + np.arange(n)[None, :]] * w        # (L, W', n): weighted windows
+        if bins is None:                                               # few columns, or a frequency between bins
+            coef = (seg @ D) @ G_inv                                   # (L, W', P); G_inv is symmetric
+            fit = coef[..., 2:] @ D[:, 2:].T                           # (L, W', n): the sinusoids only
+        else:
+            a = np.fft.rfft(seg, axis=-1)                              # (L, W', n // 2 + 1): sum w x e^-i..
+            b = np.fft.rfft(seg * tc, axis=-1)                         # the same for w t x
+            prod = np.empty(seg.shape[:2] + (D.shape[1],))             # (L, W', P): D.T @ (w x), column order of D
+            prod[..., 0], prod[..., 1] = a[..., 0].real, b[..., 0].real
+            a, b = a[..., bins], b[..., bins]                          # (L, W', F)
+            prod[..., 2::4], prod[..., 3::4] = a.real, -a.imag
+            prod[..., 4::4], prod[..., 5::4] = b.real, -b.imag
+            coef = prod @ G_inv                                        # (L, W', P)
+            spec = np.zeros(seg.shape[:2] + (n // 2 + 1,), complex)    # irfft of c (n/2) at bin k: c cos(2 pi k m / n)
+            spec[..., bins] = (coef[..., 2::4] - 1j * coef[..., 3::4]) * (n / 2)
+            fit = np.fft.irfft(spec, n, axis=-1)
+            spec[..., bins] = (coef[..., 4::4] - 1j * coef[..., 5::4]) * (n / 2)
+            fit += np.fft.irfft(spec, n, axis=-1) * tc                 # (L, W', n): the sinusoids only
+        fit *= w
+        for k, s0 in enumerate(block):                                 # W adds of (L, n); W ~ 4 T / (fs window_s)
+            acc[:, s0:s0 + n] += fit[:, k]
+            norm[s0:s0 + n] += w
+    acc /= norm
+    return np.subtract(x, acc, out=acc)
 
 
 @lru_cache(maxsize=16)
