@@ -219,7 +219,8 @@ def _mains_operator(fs: float, freqs: tuple[float, ...], n: int) -> tuple[np.nda
         cols += [c, s, tc * c, tc * s]
     D = np.stack(cols, axis=1)
     w = np.hanning(n + 2)[1:-1]                                        # positive everywhere
-    return D, np.linalg.inv(D.T @ (D * w[:, None])), w
+    Dw = D * np.sqrt(w)[:, None]
+    return D, np.linalg.inv(Dw.T @ Dw), w                              # Dw.T @ Dw: one symmetric product (syrk)
 
 
 def _dft_bins(fs: float, freqs: tuple[float, ...], n: int) -> np.ndarray | None:
