@@ -294,7 +294,7 @@ def remove_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...], window_s
 
     With many harmonics (``MAINS_FFT_COLUMNS``), when every frequency is a DFT bin of the window
     (``_dft_bins``), the fit's inner products and its sinusoids come from FFTs of each window,
-    O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-13 mV of
+    O(n log n) instead of O(n P) a window; the least-squares fit is the same (within 1e-12 mV of
     the pseudo-inverse's; the tests allow 1e-6 mV). Windows are fitted a block at a time
     (``MAINS_CHUNK``), so the memory stays a few record copies at any length.
 
