@@ -16,7 +16,8 @@ import pytest
 
 from helpers_models import make_tiny_checkpoint
 
-NEW = ("baseline_step", "gain_change", "leads_shifted", "signal_repeats", "flat_stretch", "amplitude_low")
+NEW = ("baseline_step", "gain_change", "leads_shifted", "signal_repeats", "flat_stretch", "amplitude_low",
+       "amplitude_high")
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
 

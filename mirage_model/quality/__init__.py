@@ -33,12 +33,12 @@ Indices and rules, each from the literature:
 - Records that lie about themselves (``consistency``): a lead's level that jumps and stays, a lead's
   gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
   as simultaneous), a signal that repeats itself to the sample (a simulator), every lead constant
-  for part of the record, beats too small in every lead for a heart (units or gain).
+  for part of the record, beats too small or too tall in every lead for a heart (units or gain).
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat
-from mirage_model.quality.consistency import (baseline_steps, block_lag, flat_seconds, gain_changes, lead_lags,
-                                              repeat_residual)
+from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, flat_seconds, gain_changes,
+                                              lead_lags, repeat_residual)
 from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
@@ -48,7 +48,8 @@ from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRI
 
 __all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
            "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
-           "VERDICTS", "assess", "baseline_steps", "block_lag", "default_reversal_path", "detect_beats",
-           "detected_rate_bpm", "flat_seconds", "gain_changes", "hf_noise", "high_band_ratio", "lead_lags",
-           "load_reversal_model", "mains_amplitude", "median_beats", "pacing_spikes", "record_median_beat",
-           "repeat_residual", "reversal_features", "spectrum", "sqi_indices", "template_noise"]
+           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag",
+           "default_reversal_path", "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes",
+           "hf_noise", "high_band_ratio", "lead_lags", "load_reversal_model", "mains_amplitude", "median_beats",
+           "pacing_spikes", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",
+           "sqi_indices", "template_noise"]

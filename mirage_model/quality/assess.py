@@ -343,7 +343,8 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     if art is not None:
         findings.append(art)
-    findings.extend(_lies(x, fs, usable, level, x40, segs40, beats, cfg))
+    findings.extend(_lies(x, fs, usable, level, x40, segs40, med40, beats, cfg,
+                          tall_said=any(f.code == "amplitude_implausible" for f in findings)))
     poor = usable & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
         findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor)))
@@ -391,13 +392,25 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
 
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
-          beats: np.ndarray, cfg: QualityConfig) -> list[Finding]:
+          med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig, tall_said: bool = False) -> list[Finding]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
-    that repeats itself to the sample. ``x`` (L, T) mV at ``fs``; ``level`` (L, T100) the 1.5 s
-    running median, ``x40`` (L, T100) the 40 Hz low-passed signal, ``segs40`` (N, L, S) its beats
-    at ``beats`` (N,) (100 Hz samples)."""
+    that repeats itself to the sample, every lead too tall for a heart. ``x`` (L, T) mV at ``fs``;
+    ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
+    ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median.
+    ``tall_said``: a lead's beats already read as impossibly tall ("amplitude_implausible"), which
+    says the same as a record too tall."""
     out = []
+    height = consistency.beat_height(med40, usable)
+    if not tall_said and np.isfinite(height) and height >= cfg.beat_height_warn_mv:
+        crit = height >= cfg.beat_height_critical_mv
+        out.append(Finding(
+            "amplitude_high", f"beats taller than a heart gives in every lead (typical lead {height:.1f} mV): "
+            "gain or units wrong?", "critical" if crit else "warning", (),
+            f"the leads' median beats are {height:.1f} mV peak-to-peak (geometric mean), "
+            f"{cfg.beat_height_warn_mv:g} mV or more; the largest of 19,701 real records (PTB-XL folds 1-9, LUDB; "
+            "severe hypertrophy included) is 3.7 mV. A gain 3-10 times the true one (a header's wrong gain) keeps "
+            "every lead's shape and Einthoven's law, and reads hypertrophy"))
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)
     hit = step >= cfg.step_warn_mv

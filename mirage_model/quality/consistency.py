@@ -3,11 +3,12 @@ continuous 12-lead recording, as its file claims.
 
 A file can be well formed and its leads look like ECG, yet not be what it says: a lead's level
 steps by millivolts and stays there (a DC offset written onto part of a lead, an electrode come
-loose), a lead's gain changes halfway, leads acquired one after another are presented as
-simultaneous (shifted in time against each other), part of the record is a constant line, or the
-signal is a simulator's single beat repeated sample for sample. Each measure here is a plain number
-per record or per lead, compared with a threshold of ``QualityConfig`` set beyond every clean
-record of a PTB-XL sample (2,600, folds 1-9) and LUDB's 100; ``assess`` turns them into findings.
+loose), a lead's gain changes halfway, the whole record is at several times its gain (a header's
+wrong gain: every lead too tall, Einthoven's law intact), leads acquired one after another are
+presented as simultaneous (shifted in time against each other), part of the record is a constant
+line, or the signal is a simulator's single beat repeated sample for sample. Each measure here is a plain number per record or per lead, compared with a threshold
+of ``QualityConfig`` set beyond every clean record of a PTB-XL sample (2,600, folds 1-9, seed 0)
+and LUDB's 100; ``assess`` turns them into findings.
 Two patients' recordings joined into one are not found: the beats' shape changes at one point in
 most leads, but as much as it does in some real records (paced and sinus beats, aberrant runs).
 """
@@ -123,6 +124,17 @@ def block_lag(x40: np.ndarray, usable: np.ndarray, max_lag_s: float = 0.6) -> tu
         return float("nan"), float("nan")
     e = _qrs_energy(x40)
     return _match(e[6:][usable[6:]].sum(axis=0), e[:6][usable[:6]].sum(axis=0), int(round(max_lag_s * FS)))
+
+
+def beat_height(med40: np.ndarray, usable: np.ndarray) -> float:
+    """The record's typical beat height (mV): the geometric mean over usable leads of the median beat's
+    peak-to-peak, ``med40`` (L, S) at 100 Hz. A gain or unit error scales every lead alike, and the
+    Einthoven and Goldberger identities hold at any gain, so only absolute size tells it; one tall
+    lead (V2-V3 in hypertrophy reach 5-8 mV) moves the mean of twelve little. NaN without a usable
+    lead."""
+    h = np.ptp(med40[usable], axis=1) if usable.any() else np.zeros(0)
+    h = h[np.isfinite(h)]
+    return float(np.exp(np.mean(np.log(np.maximum(h, 1e-3))))) if h.size else float("nan")
 
 
 def repeat_residual(x: np.ndarray, fs: float, min_s: float = 0.25, max_s: float = 2.0) -> float:

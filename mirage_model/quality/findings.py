@@ -147,6 +147,12 @@ class QualityConfig:
     # No lead's mean beat this tall (mV peak-to-peak): a gain or unit a tenth of the true one or less.
     # Clean records' tallest lead: 0.50 mV or more (PTB-XL 21654), LUDB 0.64
     min_beat_ptp_mv: float = 0.3
+    # The record's typical beat height (``beat_height``: the geometric mean over the leads of the median
+    # beat's peak-to-peak) at or above this (mV): every lead too tall, a gain or unit 3-10 times the true
+    # one (a WFDB header's wrong gain), whose voltages would read hypertrophy. Clean records: 2.9 mV at most
+    # (PTB-XL 16859; LUDB 0.90); a warning from here, critical from the next
+    beat_height_warn_mv: float = 4.0
+    beat_height_critical_mv: float = 6.0
 
 
 @dataclass(frozen=True)
