@@ -32,13 +32,14 @@ Indices and rules, each from the literature:
   missing and saturated leads.
 - Records that lie about themselves (``consistency``): a lead's level that jumps and stays, a lead's
   gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
-  as simultaneous), a signal that repeats itself to the sample (a simulator), every lead constant
-  for part of the record, beats too small or too tall in every lead for a heart (units or gain).
+  as simultaneous; a chest lead from 20 ms, by how the other leads predict it), a signal that
+  repeats itself to the sample (a simulator), every lead constant for part of the record, beats too
+  small or too tall in every lead for a heart (units or gain).
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat
-from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, flat_seconds, gain_changes,
-                                              lead_lags, repeat_residual)
+from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, chest_lead_lags, flat_seconds,
+                                              gain_changes, lead_lags, repeat_residual)
 from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
@@ -48,7 +49,7 @@ from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRI
 
 __all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
            "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
-           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag",
+           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "chest_lead_lags",
            "default_reversal_path", "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes",
            "hf_noise", "high_band_ratio", "lead_lags", "load_reversal_model", "mains_amplitude", "median_beats",
            "pacing_spikes", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",

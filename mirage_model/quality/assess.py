@@ -438,6 +438,13 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     # a lead's step distorts its QRS energy: that lead is the step's finding, not a shift
     shifted = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(lag)) >= cfg.lead_lag_s)
                & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match))
+    # a chest lead the others predict best 20 ms or more away: shorter shifts than the QRS energy tells
+    # from a bundle branch block's late R' (longer ones keep that measure's lag, which reaches 600 ms)
+    clag, cgain = consistency.chest_lead_lags(x40, usable, min_lag_s=cfg.chest_lag_s, bar=cfg.chest_lag_gain)
+    late = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(clag)) >= cfg.chest_lag_s - 1e-9)
+            & (np.nan_to_num(cgain) >= cfg.chest_lag_gain))
+    lag = np.where(shifted, lag, clag)
+    shifted = shifted | late
     blag, bzero = consistency.block_lag(x40, usable)
     block = bool(np.isfinite(blag) and abs(blag) >= cfg.block_lag_s and bzero < cfg.block_lag_match)
     if block and not shifted[:6].any():
@@ -450,8 +457,10 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
         where = ", ".join(f"{n} {v * 1000:+.0f} ms" for n, v in zip(_names(shifted), lag[shifted]))
         out.append(Finding("leads_shifted", "leads shifted in time against the others (recorded at another time, "
                            f"shown as simultaneous?): {where}", "critical", _names(shifted),
-                           f"QRS complexes {cfg.lead_lag_s * 1000:.0f} ms or more away from the other leads'; "
-                           "simultaneous leads match best at no lag"))
+                           f"QRS complexes {cfg.lead_lag_s * 1000:.0f} ms or more away from the other leads', "
+                           f"or a chest lead that I, II and the other chest leads predict {cfg.chest_lag_gain:g} "
+                           f"times better {cfg.chest_lag_s * 1000:.0f} ms or more away than at no lag; simultaneous "
+                           "leads match best at no lag"))
     rep = consistency.repeat_residual(np.where(usable[:, None], x, 0.0), fs)
     if np.isfinite(rep) and rep < cfg.repeat_max:
         out.append(Finding("signal_repeats", "the signal repeats itself to the sample (a simulator or a device's test "
