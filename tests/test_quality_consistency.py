@@ -71,6 +71,23 @@ def test_a_record_already_read_as_impossibly_tall_is_said_once(ptb):
     assert report.has("amplitude_implausible") and found == []
 
 
+def test_a_wfdb_header_five_times_off_is_named_and_its_source_is_not():
+    """A real file with a wrong gain: the EGM package exported GE MUSE's muse-sinus.xml to WFDB in
+    integer microvolts (test_formats checks every sample against the XML to 1 uV) under a header
+    that says 200 per mV, so the WFDB record reads five times too tall (typical lead 4.3 mV); the
+    XML itself reads 0.9 mV."""
+    from pathlib import Path
+
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    data = Path(__file__).parent / "data" / "formats"
+    wrong = assess(load_record(data / "muse-sinus.hea"))
+    found = [f for f in wrong.findings if f.code == "amplitude_high"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert not assess(load_record(data / "muse-sinus.xml")).has("amplitude_high")
+
+
 def test_beat_height_is_the_geometric_mean_of_the_leads_heights():
     from mirage_model.quality.consistency import beat_height
 
