@@ -388,7 +388,7 @@ def test_limb_leads_equal_by_the_lead_identities_are_not_called_a_copied_channel
 def test_beats_taller_than_any_heart_gives_are_named_as_units_not_read_as_hypertrophy(records):
     """A record stored in other units than its header says (truth: the samples multiplied by 10 here)
     had been scored as usable and read "Left ventricular hypertrophy" from its voltages. Beats over
-    20 mV peak-to-peak (the largest of 19,799 real records: 12.4 mV) are a critical finding naming
+    20 mV peak-to-peak (the largest of 19,794 real records: 10.7 mV) are a critical finding naming
     the tallest lead; the records as recorded, and twice their size, are not."""
     tall_enough = 0
     for name, rec in records.items():

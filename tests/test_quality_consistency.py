@@ -88,6 +88,21 @@ def test_a_wfdb_header_five_times_off_is_named_and_its_source_is_not():
     assert not assess(load_record(data / "muse-sinus.xml")).has("amplitude_high")
 
 
+@pytest.mark.slow
+def test_challenge_2020_copies_of_ptbxl_at_five_times_their_gain_are_named(shared_datasets):
+    """The PhysioNet/CinC Challenge 2020 copies of PTB-XL records 599 and 20715 (folds 7 and 4) say
+    200 per mV over samples in microvolts: every lead reads 4.9-5.5 times PTB-XL's own record. The
+    2021 copies (1000 per mV) read as PTB-XL's, and none of them is named."""
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    for name in ("HR00599", "HR20715"):
+        report = assess(load_record(shared_datasets / "cinc" / "cinc2020" / f"{name}.hea"))
+        assert report.has("amplitude_high"), name
+    fixed = sorted((shared_datasets / "cinc" / "cinc2021" / "PTB_PTBXL").glob("HR*.hea"))
+    assert fixed and not [p.name for p in fixed if assess(load_record(p)).has("amplitude_high")]
+
+
 def test_beat_height_is_the_geometric_mean_of_the_leads_heights():
     from mirage_model.quality.consistency import beat_height
 

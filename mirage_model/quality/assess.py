@@ -266,7 +266,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                                 "more than any heart gives (units or gain wrong?)", "critical", _names(big),
                                 f"mean beat peak-to-peak above {cfg.max_beat_ptp_mv:g} mV in "
                                 + ", ".join(f"{n} {v:.1f} mV" for n, v in zip(_names(big), tall[big]))
-                                + "; the largest of 19,799 real records is 12.4 mV"))
+                                + "; the largest of 19,794 real records is 10.7 mV"))
     if tall.max() < cfg.min_beat_ptp_mv:
         findings.append(Finding("amplitude_low", f"beats smaller than any heart gives in every lead (largest "
                                 f"{tall.max():.2f} mV): units or gain wrong?", "critical", (),

@@ -91,8 +91,9 @@ class QualityConfig:
     # fold 9: one record, 14286, a PSVT at 200 bpm that the measurement reads as 137 bpm, irregular).
     rate_max_bpm: float = 200.0
     # No heart gives a beat this tall in any lead (mV peak-to-peak of the mean beat at 100 Hz): the
-    # largest of 19,799 real records (PTB-XL folds 1-9, LUDB, the CinC samples, severe LVH included)
-    # is 12.4 mV. A record beyond it was stored in other units than its header says (microvolts
+    # largest of 19,794 real records (PTB-XL folds 1-9, LUDB, the CinC samples, severe LVH included)
+    # is 10.7 mV (PTB-XL 20404; the two CinC 2020 copies of PTB-XL records read 11.2 and 12.4 mV at five
+    # times their gain, which "amplitude_high" names). A record beyond it was stored in other units than its header says (microvolts
     # read as tens of microvolts; a gain off by 10): its voltage criteria would read hypertrophy.
     max_beat_ptp_mv: float = 20.0
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
