@@ -277,3 +277,18 @@ def test_the_folder_browser_lists_an_infants_age_in_months_an_adults_in_whole_ye
     qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
     ages = {browser.table.item(r, 0).text(): browser.table.item(r, 1).text() for r in range(browser.table.rowCount())}
     assert ages == {"infant": "3 months", "adult": "43"}, ages
+
+
+def test_the_review_session_gives_an_infants_age_in_months_an_adults_in_years(tmp_path):
+    """The lab form shows what the session stores: an infant's age from his file as "2.952 months"
+    (it had shown "0.246" years), the age used unchanged; an adult's stays whole years."""
+    from mirage_model.review.session import ReviewSession
+
+    infant = load_record(INFANTS["ge-muse-xml"][0](tmp_path))
+    session = ReviewSession(infant)
+    v = session.values["age"]
+    assert (v.text, v.unit, v.source) == (f"{round(infant.age * 12, 3):g}", "months", "file")
+    assert v.text.startswith("2.9") and v.text != f"{infant.age:g}"
+    assert session.age == pytest.approx(infant.age, abs=1e-4)        # what the model and the rules get
+    adult = ReviewSession(load_record(DATA / "muse-sinus.xml"))
+    assert (adult.values["age"].text, adult.values["age"].unit, adult.age) == ("43", None, 43.0)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog
 from app import workers
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
+from mirage_model.records.age import age_text
 from mirage_model.review.file_info import device_report_lines, file_patient, record_notes
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
@@ -255,7 +256,7 @@ class RecordsMixin:
             parts.append(f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>")
         self.results.device.setText("<br>".join(parts))
         sex = self.session.sex or "-"
-        age = "-" if self.session.age is None else f"{self.session.age:g}"
+        age = age_text(self.session.age) or "-"
         who = file_patient(record)
         named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))

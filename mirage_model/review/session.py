@@ -30,6 +30,7 @@ from mirage_model.clinical import (
     record_values,
 )
 from mirage_model.clinical.values import COMPARED_WITH_HEADER
+from mirage_model.records.age import MONTHS_BELOW_Y
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
 from mirage_model.review.paced import withhold_paced
 
@@ -178,7 +179,11 @@ class ReviewSession:
         if path is not None:
             self.path = path
         for name, value in record_values(record).items():
-            self._store(name, value, None, "file")
+            if name == "age" and value < MONTHS_BELOW_Y:
+                # an infant's age as a paediatric form gives it: 2.952 months, not 0.246 years
+                self._store(name, round(value * 12, 3), "months", "file")
+            else:
+                self._store(name, value, None, "file")
         self.events.emit("record")
         self.events.emit("values")
 
