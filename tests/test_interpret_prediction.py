@@ -152,3 +152,32 @@ def test_an_axis_read_off_inconsistent_limb_leads_is_marked_unreliable(test_data
     assert not any(s.code == "NORM" for s in it.statements)
     clean = dataclasses.replace(pred, quality=dataclasses.replace(q, findings=()))
     assert next(s for s in interpret_prediction(clean, measure(rec), "F").statements if s.group == "axis").note is None
+
+
+def test_amplitude_statements_of_a_record_at_the_wrong_gain_are_marked(test_data):
+    """A real file at five times its gain: the EGM package's WFDB export of GE MUSE's muse-sinus.xml
+    writes microvolts under a header of 200 per mV. The quality check names it ("amplitude_high"); the
+    statements read off amplitudes (hypertrophy, voltage, atrial enlargement) are then marked, as the
+    statements model read "Left ventricular hypertrophy" (91 %) there and none on the XML; the others,
+    and the same statements without the finding, stand."""
+    import dataclasses
+
+    from mirage_model import quality
+    from mirage_model.measure import measure
+    from mirage_model.records import load_record
+
+    rec = load_record(test_data / "formats" / "muse-sinus.hea")
+    q = quality.assess(rec)
+    assert q.has("amplitude_high") and not q.gated
+    labels = ("SR", "LVH", "VCLVH", "LAO/LAE", "ISC_", "NORM")
+    pred = dataclasses.replace(_pred(labels, [0.9, 0.9, 0.6, 0.5, 0.6, 0.1], [0.3] * 6), quality=q)
+    it = interpret_prediction(pred, measure(rec), "M")
+    notes = {s.code: s.note for s in it.statements if s.source == "model"}
+    assert {c for c, n in notes.items() if n} == {"LVH", "VCLVH", "LAO/LAE"}, it.lines()
+    assert all(n.startswith("unreliable: amplitudes in doubt (beats taller than a heart gives")
+               for c, n in notes.items() if n)
+    assert "Left ventricular hypertrophy (?)" in it.text()
+    clean = dataclasses.replace(pred, quality=dataclasses.replace(q, findings=()))
+    assert not any(s.note for s in interpret_prediction(clean, measure(rec), "M").statements if s.source == "model")
+    xml = load_record(test_data / "formats" / "muse-sinus.xml")
+    assert not quality.assess(xml).has("amplitude_high")

@@ -356,6 +356,12 @@ UNBOUNDED_NOTE = "QRS not measurable: no isoelectric interval between the comple
 # cardiologists' annotated QRS on the raw samples, 89 with the gains made equal), but not refuted, so the
 # statement still keeps "normal ECG" away
 AXIS_UNRELIABLE_NOTE = "unreliable: limb leads inconsistent (Einthoven/Goldberger)"
+# statements read off the waves' amplitudes (voltage criteria, atrial enlargement from the P wave's height):
+# where the quality check finds every lead taller than a heart gives ("amplitude_high": a header's gain or
+# units wrong) they are marked, as a record at 5 times its gain reads hypertrophy (GE MUSE's muse-sinus.xml
+# exported to WFDB in microvolts under 200 per mV read "Left ventricular hypertrophy", 91 %, its XML none)
+AMPLITUDE_CODES = frozenset({"LVH", "RVH", "SEHYP", "LAO/LAE", "RAO/RAE", "VCLVH", "HVOLT", "LVOLT"})
+AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # atrial fibrillation and atrial premature complexes said together: in AF the atria have no organised activity
 # for a beat to come early to (Hindricks et al. 2021), and frequent premature atrial beats make an irregular
 # rhythm that reads as AF. Both model statements are kept, each marked (a reader looks for P waves)
@@ -528,7 +534,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               model_name: str = "", irregular: bool | None = None,
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
               paced: str | None = None, atrial_activity=None, limb_leads: str | None = None,
-              qrs_unbounded: bool = False, p_correlation: float | None = None, age=None) -> Interpretation:
+              qrs_unbounded: bool = False, p_correlation: float | None = None, age=None,
+              amplitudes: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -559,6 +566,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             adult rate, axis or lower limit (PR, QRS and QTc by a child's range, ``measurements.reference_range``),
             the model's statements say they come from a model trained on adults, and ``notes`` holds
             ``paediatric_note``. None: unknown, the adult rules apply.
+        amplitudes: the quality check's finding when every lead is taller than a heart gives (its
+            "amplitude_high" finding's words: a gain or units wrong); the statements read off amplitudes
+            (``AMPLITUDE_CODES``) are then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
 
     Returns:
         Interpretation with statements in reading order.
@@ -947,10 +957,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
                                      note=shaky))
 
+    if amplitudes:
+        out = [replace(s, note=f"{AMPLITUDE_UNRELIABLE_NOTE} ({amplitudes})")
+               if s.code in AMPLITUDE_CODES and s.note is None else s for s in out]
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE,
-                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE, AF_P_MARK)))
+                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE, AF_P_MARK,
+                                                                  AMPLITUDE_UNRELIABLE_NOTE)))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
@@ -1046,6 +1060,14 @@ def finding_evidence(quality, code: str, default: str) -> str | None:
 def limb_evidence(quality) -> str | None:
     """The "limb_inconsistent" finding's detail (the residuals of the broken identities)."""
     return finding_evidence(quality, "limb_inconsistent", "limb leads inconsistent")
+
+
+def gain_evidence(quality) -> str | None:
+    """The "amplitude_high" finding's words (every lead taller than a heart gives: gain or units wrong?)."""
+    for f in getattr(quality, "findings", ()) or ():
+        if f.code == "amplitude_high":
+            return f.name
+    return None
 
 
 def paced_evidence(quality) -> str | None:
@@ -1154,7 +1176,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
     it = interpret(labels, probs, thresholds, measurements, sex, withheld=withheld, model_name=name,
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
-                   limb_leads=limb_evidence(quality),
+                   limb_leads=limb_evidence(quality), amplitudes=gain_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age)
     if it.withheld and it.first is not None and it.first.text.startswith(WIDE_TACHY):
