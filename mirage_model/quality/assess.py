@@ -432,8 +432,8 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
         where = ", ".join(f"{n} x{10 ** g:.1f} near {t:.1f} s" for n, g, t in zip(_names(hit), gain[hit], when))
         out.append(Finding("gain_change", f"lead amplitude changes mid-record, beat shape the same (gain switched?): "
                            f"{where}", "critical", _names(hit),
-                           f"beats' height changes {cfg.gain_change_ratio:g}-fold or more at one point while their "
-                           "shape stays; no heart does that in one lead alone"))
+                           f"beats' height changes {cfg.gain_change_ratio:g}-fold or more at one point, every beat "
+                           "after it, while their shape stays; no heart does that in one lead alone"))
     lag, zero = consistency.lead_lags(x40, usable)
     # a lead's step distorts its QRS energy: that lead is the step's finding, not a shift
     shifted = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(lag)) >= cfg.lead_lag_s)

@@ -62,12 +62,15 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
     """Where a lead's beats change height but not shape: ``segs`` (N, L, S) beats at 100 Hz, split
     into beats [:m] and [m:] (``min_beats`` or more each side) -> per lead (L,) the largest |log10|
     ratio of the two sides' median-beat peak-to-peaks where the shape stays (RMS difference of the
-    two median beats, each scaled to unit RMS, under ``same_shape``) and the larger side reaches
-    ``min_ptp_mv`` (a gain switched, not the heart), and (L,) the beat index m of it."""
+    two median beats, each scaled to unit RMS, under ``same_shape``), the larger side reaches
+    ``min_ptp_mv`` and every beat lies on its own side's side of the two medians' geometric mean (a
+    gain switched scales every beat after it; a heart whose beats alternate between two kinds, paced
+    and conducted, puts a tall beat among the small ones: PTB-XL 09182), and (L,) the beat index m."""
     N, L, S = segs.shape
     best, split = np.zeros(L), np.zeros(L, int)
     if N < 2 * min_beats:
         return best, split
+    each = np.log10(np.maximum(np.ptp(segs, axis=2), 1e-3))                     # (N, L) each beat's height
 
     def unit(v):
         return (v - v.mean(axis=-1, keepdims=True)) / np.maximum(v.std(axis=-1, keepdims=True), 1e-6)
@@ -76,8 +79,11 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
         a, b = np.median(segs[:m], axis=0), np.median(segs[m:], axis=0)          # (L, S)
         pa, pb = np.ptp(a, axis=1), np.ptp(b, axis=1)
         shape = np.sqrt(np.mean((unit(a) - unit(b)) ** 2, axis=1))               # (L,)
-        gain = np.abs(np.log10(np.maximum(pb, 1e-3) / np.maximum(pa, 1e-3)))
-        gain = np.where((shape < same_shape) & (np.maximum(pa, pb) >= min_ptp_mv), gain, 0.0)
+        la, lb = np.log10(np.maximum(pa, 1e-3)), np.log10(np.maximum(pb, 1e-3))
+        gain = np.abs(lb - la)
+        mid, up = (la + lb) / 2, np.sign(lb - la)                                # up: the later side taller
+        apart = ((each[:m] - mid) * up < 0).all(axis=0) & ((each[m:] - mid) * up > 0).all(axis=0)
+        gain = np.where((shape < same_shape) & (np.maximum(pa, pb) >= min_ptp_mv) & apart, gain, 0.0)
         more = gain > best
         best, split = np.where(more, gain, best), np.where(more, m, split)
     return best, split

@@ -123,8 +123,10 @@ class QualityConfig:
     # an electrode that came loose and stayed so): the clean records' largest is 0.99 mV (PTB-XL 10801)
     step_warn_mv: float = 2.0
     step_critical_mv: float = 10.0        # ... this far no electrode moves: the file's values are wrong
-    # A lead whose beats change height by this factor at one point while keeping their shape (a gain
-    # switched mid-record): clean records reach 3.7 (PTB-XL 12083), 1.9 (LUDB 50)
+    # A lead whose beats change height by this factor at one point while keeping their shape, every beat
+    # on its side of the two heights (a gain switched mid-record): clean records reach 3.7 (PTB-XL 12083),
+    # 1.9 (LUDB 50) without the last condition, and a paced record's aVL, paced and conducted beats in
+    # turn, 5.1 (PTB-XL 09182)
     gain_change_ratio: float = 5.0
     # A lead whose QRS complexes come at least this late or early against the others' (s), matching
     # them at no lag under ``lead_lag_match`` of its best match: leads recorded one after another shown
