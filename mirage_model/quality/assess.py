@@ -438,6 +438,13 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     # a lead's step distorts its QRS energy: that lead is the step's finding, not a shift
     shifted = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(lag)) >= cfg.lead_lag_s)
                & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match))
+    if shifted.any():
+        # nor is a small lead that matches nothing: its energy, scaled to its own size, is mostly noise
+        spread = np.percentile(x40, 99, axis=1) - np.percentile(x40, 1, axis=1)
+        small = spread < cfg.lead_lag_small_share * np.median(spread[usable])
+        if (shifted & small).any():
+            match = consistency.lag_match(x40, usable, lag)
+            shifted &= ~(small & (np.nan_to_num(match) < cfg.lead_lag_min_match))
     # a chest lead the others predict best 20 ms or more away: shorter shifts than the QRS energy tells
     # from a bundle branch block's late R' (longer ones keep that measure's lag, which reaches 600 ms)
     clag, cgain = consistency.chest_lead_lags(x40, usable, min_lag_s=cfg.chest_lag_s, bar=cfg.chest_lag_gain)
