@@ -75,6 +75,24 @@ def test_a_lead_whose_gain_changes_halfway_is_withheld(clean, gain):
     assert report.gated and len(found) == 1 and found[0].leads == ("V3",) and found[0].severity == "critical"
 
 
+@pytest.mark.parametrize("gain", [10.0, 0.1])
+def test_a_gain_switched_within_a_beat_is_named(clean, gain):
+    """A switch at a beat's R peak leaves that beat's height between the two sides' (the rule that
+    every beat keeps to its side spares the two beats at the split); at every beat but the first and
+    last three, V3 is named."""
+    from mirage_model.quality import assess, detect_beats
+
+    sig = clean.signal.astype(np.float64)
+    x100 = sig[:, ::int(clean.fs // 100)]
+    beats = detect_beats(x100 - np.median(x100, axis=1, keepdims=True), np.ones(12, bool)) * clean.fs / 100
+    named = []
+    for j in range(3, len(beats) - 3):
+        s = sig.copy()
+        s[LEADS.index("V3"), int(beats[j]):] *= gain
+        named.append([f.leads for f in assess(_with(clean, s)).findings if f.code == "gain_change"])
+    assert len(named) >= 2 and named == [[("V3",)]] * len(named)
+
+
 def test_a_lead_whose_beats_come_in_two_heights_is_not_a_gain_switch(clean):
     """A heart with two kinds of beat (paced and conducted, PTB-XL 09182's aVL) puts a tall beat among
     the small ones; a gain switched scales every beat after it. V3's beats from halfway at a sixth of

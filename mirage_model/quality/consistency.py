@@ -63,9 +63,11 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
     into beats [:m] and [m:] (``min_beats`` or more each side) -> per lead (L,) the largest |log10|
     ratio of the two sides' median-beat peak-to-peaks where the shape stays (RMS difference of the
     two median beats, each scaled to unit RMS, under ``same_shape``), the larger side reaches
-    ``min_ptp_mv`` and every beat lies on its own side's side of the two medians' geometric mean (a
-    gain switched scales every beat after it; a heart whose beats alternate between two kinds, paced
-    and conducted, puts a tall beat among the small ones: PTB-XL 09182), and (L,) the beat index m."""
+    ``min_ptp_mv`` and every beat of its side's shape lies on its side of the two medians' geometric
+    mean, but the two at the split (one may hold the switch): a gain switched scales every beat after
+    it, while a heart whose beats alternate between two kinds of the same shape in this lead, paced and
+    conducted, puts a tall beat among the small ones (PTB-XL 09182); an ectopic beat, of another shape,
+    keeps its own height and is not asked. (L,) the beat index m."""
     N, L, S = segs.shape
     best, split = np.zeros(L), np.zeros(L, int)
     if N < 2 * min_beats:
@@ -82,7 +84,14 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
         la, lb = np.log10(np.maximum(pa, 1e-3)), np.log10(np.maximum(pb, 1e-3))
         gain = np.abs(lb - la)
         mid, up = (la + lb) / 2, np.sign(lb - la)                                # up: the later side taller
-        apart = ((each[:m] - mid) * up < 0).all(axis=0) & ((each[m:] - mid) * up > 0).all(axis=0)
+        # not asked: a beat of another shape than its side's (an ectopic beat keeps its own height), nor the
+        # two at the split (a gain switched within a beat leaves it between the two)
+        own = np.concatenate([np.sqrt(np.mean((unit(segs[:m]) - unit(a)[None]) ** 2, axis=2)),
+                              np.sqrt(np.mean((unit(segs[m:]) - unit(b)[None]) ** 2, axis=2))]) < same_shape
+        side = np.where(np.arange(N)[:, None] < m, -1.0, 1.0) * up                   # (N, L): + above mid
+        ok = ((each - mid) * side > 0) | ~own
+        ok[m - 1] = ok[m] = True
+        apart = ok.all(axis=0)
         gain = np.where((shape < same_shape) & (np.maximum(pa, pb) >= min_ptp_mv) & apart, gain, 0.0)
         more = gain > best
         best, split = np.where(more, gain, best), np.where(more, m, split)
