@@ -77,6 +77,8 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
     def unit(v):
         return (v - v.mean(axis=-1, keepdims=True)) / np.maximum(v.std(axis=-1, keepdims=True), 1e-6)
 
+    shapes = unit(segs)                                                         # (N, L, S) each beat's shape
+
     for m in range(min_beats, N - min_beats + 1):
         a, b = np.median(segs[:m], axis=0), np.median(segs[m:], axis=0)          # (L, S)
         pa, pb = np.ptp(a, axis=1), np.ptp(b, axis=1)
@@ -86,9 +88,10 @@ def gain_changes(segs: np.ndarray, min_beats: int = 3, same_shape: float = 0.5,
         mid, up = (la + lb) / 2, np.sign(lb - la)                                # up: the later side taller
         # not asked: a beat of another shape than its side's (an ectopic beat keeps its own height), nor the
         # two at the split (a gain switched within a beat leaves it between the two)
-        own = np.concatenate([np.sqrt(np.mean((unit(segs[:m]) - unit(a)[None]) ** 2, axis=2)),
-                              np.sqrt(np.mean((unit(segs[m:]) - unit(b)[None]) ** 2, axis=2))]) < same_shape
-        side = np.where(np.arange(N)[:, None] < m, -1.0, 1.0) * up                   # (N, L): + above mid
+        first = (np.arange(N) < m)[:, None]                                       # (N, 1): beat before the split
+        ref = np.where(first[:, :, None], unit(a)[None], unit(b)[None])             # (N, L, S) its side's shape
+        own = np.sqrt(np.mean((shapes - ref) ** 2, axis=2)) < same_shape
+        side = np.where(first, -1.0, 1.0) * up                                      # (N, L): + above mid
         ok = ((each - mid) * side > 0) | ~own
         ok[m - 1] = ok[m] = True
         apart = ok.all(axis=0)
