@@ -312,7 +312,7 @@ def mains_lines(x: np.ndarray, fs: float, freqs: tuple[float, ...]) -> np.ndarra
         amp = np.abs(rfft(((x[i] - x[i].mean()) * w).astype(np.float32), nfft))   # float32: a detection, not a fit
         for j, (lo, hi, a0, a1, b0, b1) in enumerate(bands):
             if (a1 - a0) + (b1 - b0) >= 4:                             # else too near Nyquist to tell: fitted
-                line = amp[lo:hi] / max(float(np.median(np.r_[amp[a0:a1], amp[b0:b1]])), 1e-300)
+                line = amp[lo:hi].astype(np.float64) / max(float(np.median(np.r_[amp[a0:a1], amp[b0:b1]])), 1e-300)
                 peak[i, j] = line.max()
                 pooled[j] += line / L
     return (peak > MAINS_LINE_RATIO) | (np.array([p.max() for p in pooled]) > MAINS_RECORD_RATIO)[None, :]

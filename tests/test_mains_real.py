@@ -91,3 +91,18 @@ def test_the_feature_rate_record_keeps_the_waves():
     assert np.abs(got - plain).max() < 0.005
     with_mains = dataclasses.replace(rec, signal=(x + 0.2 * np.sin(2 * np.pi * 50.0 * np.arange(x.shape[1]) / rec.fs)).astype(np.float32))
     assert np.abs(np.asarray(at_feature_rate(with_mains).signal) - plain).max() < 0.03   # 0.1 mV if left in
+
+
+def test_a_flat_lead_does_not_hide_the_mains_of_the_others():
+    # A lead of zeros (a missing lead bridged for the filters) has an all-zero spectrum; its line
+    # ratio must count as no line, not NaN, which had made the leads' mean NaN and the record-level
+    # test never pass: 0.02 mV of 60 Hz with harmonics was then left in every lead where it stands
+    # less than 8 times above the spectrum.
+    x, fs = _record("ludb/65.hea")
+    t = np.arange(x.shape[1]) / fs
+    added = sum(0.02 / k * np.cos(2 * np.pi * 60.0 * k * t + k) for k in (1, 2, 3)) * np.ones((x.shape[0], 1))
+    y = x + added
+    y[4] = 0.0
+    present = mains_lines(y, fs, mains_frequencies(fs, MAINS))
+    want = mains_lines(x + added, fs, mains_frequencies(fs, MAINS))
+    assert np.array_equal(present[np.arange(12) != 4], want[np.arange(12) != 4])
