@@ -1,6 +1,6 @@
 """preprocess.remove_mains on real ECGs: it takes out the mains a record carries, and not its waves.
 
-Fitting 50 Hz, 60 Hz and every harmonic in every 0.5 s window took 0.05-0.07 mV (RMS 7 uV) out of
+Fitting 50 Hz, 60 Hz and every harmonic in every 0.5 s window took 0.07 mV (RMS 7 uV) out of
 LUDB 65 and PTB Diagnostic s0010_re, whose mains lines are 1-4 uV (10 uV at 50 Hz in s0010_re's
 limb leads): the QRS complexes' and the noise's content near those frequencies. The line test
 (``preprocess.mains_lines``) fits only the lines a record carries. Mains added to the same records
