@@ -27,8 +27,8 @@ class FolderBrowser(QWidget):
     # short headers (the full name on hover): the dock is ~260 px wide in a 1024 px window, and
     # the patient's age and sex must be readable there without scrolling
     COLUMNS = ("Record", "Age", "Sex", "Hz", "s", "Dx / status")
-    TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex", "Sampling rate (Hz)", "Length (s)",
-            "Diagnosis codes in the file, or why it could not be read")
+    TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex", "Sampling rate (Hz)",
+            "Length (s)", "Diagnosis codes in the file, or why it could not be read")
     NARROW = (1, 2, 3, 4)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
     RECORD_MIN_PX = 60           # the record name is elided to no less than this

@@ -962,9 +962,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                if s.code in AMPLITUDE_CODES and s.note is None else s for s in out]
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
-    abnormal = [s for s in out if (s.note is None or s.note.startswith((NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE,
-                                                                  AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE, AF_P_MARK,
-                                                                  AMPLITUDE_UNRELIABLE_NOTE)))
+    still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
+                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE)     # marked, yet they keep "normal ECG" away
+    abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
