@@ -39,6 +39,30 @@ BIRTHDAY_SLACK_DAYS = 31
 # models were trained (PTB-XL's ages are whole years): 43, not 43.809, in the lab form and the model.
 AGE_DECIMALS = 3
 
+# 16-bit counts read with the wrong sign or zero (a cart's Philips signalsigned/signaloffset misstated, a
+# DICOM waveform without Waveform Sample Interpretation): a step between two samples this large is the
+# range wrapped (164 mV at 5 uV: never a heart's), and a lead whose median lies this far from 0 V sits
+# nearer the middle of the unsigned range (32768) than its zero.
+WRAP_COUNTS = 32768
+MID_COUNTS = 16384
+
+
+def wraps_16bit(counts: np.ndarray) -> bool:
+    """Whether a lead's counts (1-D) step by ``WRAP_COUNTS`` or more between two samples."""
+    return counts.size > 1 and bool(np.any(np.abs(np.diff(counts)) >= WRAP_COUNTS))
+
+
+def misread_16bit(counts: np.ndarray, base: float = 0.0) -> float | None:
+    """Why a lead's 16-bit counts (1-D; ``base``: the count offset of 0 V) are no ECG as read: NaN when
+    they wrap (``wraps_16bit``), their median's distance from 0 V in counts when it reaches
+    ``MID_COUNTS``, None when they read like an ECG."""
+    if wraps_16bit(counts):
+        return float("nan")
+    if counts.size and abs(float(np.median(counts)) + base) >= MID_COUNTS:
+        return float(np.median(counts)) + base
+    return None
+
+
 def fail(path, fmt: str, reason: str) -> RecordError:
     """A RecordError that names the format the file was taken for."""
     name = FORMATS[fmt].name if fmt in FORMATS else fmt

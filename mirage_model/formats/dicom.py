@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import fail, person_name
+from mirage_model.formats.assemble import fail, misread_16bit, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.records.age import YEAR_DAYS
@@ -275,13 +275,6 @@ def _group_problem(wf) -> str | None:
     return None
 
 
-# A step between two samples of a channel this large (in counts) is the 16-bit range wrapped, never a
-# heart's; a channel whose median (with its Channel Baseline) is this far from 0 V sits nearer the
-# middle of the 16-bit range than its zero.
-_WRAP_COUNTS = 32768
-_MID_COUNTS = 16384
-
-
 def _infer_interpretation(wf, little_endian: bool, number: int) -> str | None:
     """Give a 16-bit multiplex group without Waveform Sample Interpretation (5400,1006) the one its
     samples show, with a reader note naming the missing field; the problem in words when neither
@@ -368,13 +361,13 @@ def _baseline_counts(defs: list, ch: int) -> float:
 
 
 def _unlike_ecg(reading: list) -> str | None:
-    """Why a reading's channels (lead, counts, baseline in counts) are no ECG, or None: a step of
-    _WRAP_COUNTS or more, or a median more than _MID_COUNTS from 0 V."""
+    """Why a reading's channels (lead, counts, baseline in counts) are no ECG, or None
+    (``assemble.misread_16bit``: a step of 32768 counts or more, or a median 16384 or more from 0 V)."""
     for label, x, base in reading:
-        if x.size > 1 and np.abs(np.diff(x)).max() >= _WRAP_COUNTS:
-            return f"lead {label} wraps around the 16-bit range"
-        if x.size and abs(float(np.median(x)) + base) >= _MID_COUNTS:
-            return f"lead {label} sits {float(np.median(x)) + base:.0f} counts from 0 V"
+        odd = misread_16bit(x, base)
+        if odd is not None:
+            return (f"lead {label} wraps around the 16-bit range" if math.isnan(odd)
+                    else f"lead {label} sits {odd:.0f} counts from 0 V")
     return None
 
 

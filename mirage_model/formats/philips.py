@@ -38,6 +38,7 @@ import warnings
 
 import numpy as np
 
+from mirage_model.formats.assemble import misread_16bit, wraps_16bit
 from mirage_model.records.age import YEAR_DAYS
 
 # (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
@@ -153,30 +154,18 @@ def _note_unread_xli(parsed, leads, sx) -> None:
                       f"{(longest - n) / rate:.2f} s were not read (or the file's rate or duration is wrong)")
 
 
-# A step between two samples of a lead this large (in counts) is the 16-bit range wrapped, never a
-# heart's (164 mV at 5 uV); a lead whose median is this far from 0 V sits nearer the middle of the
-# unsigned range (32768) than its zero.
-_WRAP_COUNTS = 32768
-_MID_COUNTS = 16384
-
-
-def _wrapped(counts) -> bool:
-    return counts.size > 1 and bool(np.any(np.abs(np.diff(counts)) >= _WRAP_COUNTS))
-
-
 def _named(labels: list[str]) -> str:
     """Lead labels for a message: all of up to three, else the first three and how many more."""
     return ", ".join(labels) if len(labels) <= 3 else f"{', '.join(labels[:3])} and {len(labels) - 3} more"
 
 
 def _odd_lead(counts: list) -> tuple[str, str] | None:
-    """(lead, why) for the first lead whose counts no ECG holds: a step of _WRAP_COUNTS or more, or
-    a median _MID_COUNTS or more from 0; None when every lead reads like an ECG."""
+    """(lead, why) for the first lead whose counts no ECG holds (``assemble.misread_16bit``: a step of
+    32768 counts or more, or a median 16384 or more from 0); None when every lead reads like an ECG."""
     for label, c in counts:
-        if _wrapped(c):
-            return label, "wraps around the 16-bit range"
-        if c.size and abs(float(np.median(c))) >= _MID_COUNTS:
-            return label, f"sits at {float(np.median(c)):.0f} counts"
+        odd = misread_16bit(c)
+        if odd is not None:
+            return label, "wraps around the 16-bit range" if math.isnan(odd) else f"sits at {odd:.0f} counts"
     return None
 
 
@@ -197,7 +186,7 @@ def _check_sign(parsed, signal_node, leads, sx, error) -> None:
     if not high:
         # (signed data may step from rail to rail after a shock: a wrap alone is not judged)
         return
-    wrapped = [label for label, c in counts if _wrapped(c)]
+    wrapped = [label for label, c in counts if wraps_16bit(c)]
     signed_text = sx._attr(parsed, "signalsigned") or sx._text(sx._get(signal_node, "signalsigned")) or "(absent)"
     declared = f"signalsigned {signed_text}, signaloffset 0"
     label, c = max(counts, key=lambda item: float(np.abs(item[1]).max()) if item[1].size else 0.0)
