@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from mirage_model.clinical.labs import PATIENT_COLUMNS
 from mirage_model.review.report import ReportSettings
 from training_cli.commands import COMMANDS
 
 
 # what --model takes in the commands that score records, and what they read (one wording for all)
+# --group-by's help names the columns read as patient ids (clinical.labs.PATIENT_COLUMNS)
+_PATIENT_NAMES = f"{', '.join(PATIENT_COLUMNS[:-1])} or {PATIENT_COLUMNS[-1]}"
 SHIPPED_NAMES = "default, mi, statements"       # resources/models (``paths.shipped_models``)
 MODEL_HELP = f"checkpoint folder, or a shipped model by name: {SHIPPED_NAMES} (default: default)"
 RECORD_KINDS = ("WFDB and PhysioNet Challenge records (.hea with .dat/.mat) and clinical files (GE MUSE, "
@@ -60,10 +63,8 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--group-by", default=None, metavar="COLUMN",
                    help="folder datasets: the column of patient ids, in the labels table or else the labs table; "
                         "the seeded split keeps each "
-                        "patient's records in one split (default: the first column named patient_id, patient, "
-                        "patient_no, patient_number, patient_nr, mrn, subject_id, subject, participant_id, "
-                        "participant, person_id, patienten_id, patientennummer or patienten_nr, in any case, "
-                        "with blanks, '-' or '_' or none; 'record': split by record)")
+                        f"patient's records in one split (default: the first column named {_PATIENT_NAMES}, in any "
+                        "case, with blanks, '-' or '_' or none; 'record': split by record)")
     g.add_argument("--split-method", default=None, choices=("stratified", "random"),
                    help="the seeded split: 'stratified' (default: iterative stratification by patient) or "
                         "'random' (the record-by-record split of runs made before it; a model's own data and a "
