@@ -1048,13 +1048,16 @@ def companion_statements_model(labels: Sequence[str], choice: str | None = "auto
     return statements_model_path()
 
 
+def _finding(quality, code: str):
+    """A ``quality.QualityReport``'s first finding ``code``, or None (no such finding, or no report)."""
+    return next((f for f in getattr(quality, "findings", ()) or () if f.code == code), None)
+
+
 def finding_evidence(quality, code: str, default: str) -> str | None:
     """The detail of a ``quality.QualityReport``'s finding ``code``, ``default`` when it has none, or None:
     no such finding (or no report)."""
-    for f in getattr(quality, "findings", ()) or ():
-        if f.code == code:
-            return f.detail or default
-    return None
+    f = _finding(quality, code)
+    return None if f is None else f.detail or default
 
 
 def limb_evidence(quality) -> str | None:
@@ -1064,10 +1067,8 @@ def limb_evidence(quality) -> str | None:
 
 def gain_evidence(quality) -> str | None:
     """The "amplitude_high" finding's words (every lead taller than a heart gives: gain or units wrong?)."""
-    for f in getattr(quality, "findings", ()) or ():
-        if f.code == "amplitude_high":
-            return f.name
-    return None
+    f = _finding(quality, "amplitude_high")
+    return None if f is None else f.name
 
 
 def paced_evidence(quality) -> str | None:
