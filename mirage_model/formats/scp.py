@@ -64,10 +64,16 @@ def check_scp_lengths(path: Path) -> None:
     with open(path, "rb") as f:
         data = f.read(1 << 16)   # Sections 0 and 3 come first and are small
     try:
-        start, length = _section_pointers(data).get(3, (0, 0))
-        if length < 18:
+        end = 6 + struct.unpack_from("<I", data, 10)[0]
+        pos = 6 + 16
+        while pos + 10 <= min(end, len(data)):
+            sid, length, index = struct.unpack_from("<HII", data, pos)
+            pos += 10
+            if sid == 3 and length >= 18 and index >= 1:
+                break
+        else:
             return
-        body = start + 16
+        body = index - 1 + 16
         for k in range(data[body]):
             start, stop = struct.unpack_from("<II", data, body + 2 + 9 * k)
             if stop - start + 1 > MAX_SAMPLES:
