@@ -19,7 +19,7 @@ from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
-from mirage_model.review.interpret import interpret_prediction, statement_labels
+from mirage_model.review.interpret import doubted_calls, interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
@@ -405,7 +405,10 @@ class Scorer:
         row["interpretation"] = it.text(brief=True) or None
         row["interpretation_notes"] = it.notes_text() or None        # the app's and the PDF's reasons for each "(?)"
         row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
-        row["positive"] = ";".join(pred.positive)
+        # a call resting on amplitudes in doubt (a header's gain or units wrong) is marked "(?)" as the
+        # interpretation marks its statements, and why in the notes: rows a user can filter on "(?)"
+        doubted = doubted_calls(pred)
+        row["positive"] = ";".join(f"{lab} (?)" if lab in doubted else lab for lab in pred.positive)
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
         # are withheld from "positive" and listed apart, next to the reason
         row["withheld_positive"] = ";".join(pred.model_positive) if pred.withheld else None
@@ -450,6 +453,7 @@ class Scorer:
             notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)
+        notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]
         row["notes"] = "; ".join(notes) or None
         return row
 

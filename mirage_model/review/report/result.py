@@ -11,6 +11,7 @@ from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.file_info import device_report_lines
+from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
@@ -89,6 +90,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
                 for f in lines), st["small"]))
     positive = set(pred.positive)
     shown = set(getattr(pred, "model_positive", ()) or ()) if withheld else positive
+    doubted = doubted_calls(pred)         # called off amplitudes in doubt: kept, marked as the statements are
     order = sorted(range(len(pred.labels)),
                    key=lambda k: (pred.labels[k] not in shown, -probs[k]))
     rows = [["Class", "Description", "Probability", "Threshold", "Result"]]
@@ -96,7 +98,7 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     for k in order:
         lab = pred.labels[k]
         is_pos = lab in positive
-        result = ("POSITIVE" if is_pos else "unreliable" if lab in shown
+        result = ("POSITIVE (?)" if lab in doubted else "POSITIVE" if is_pos else "unreliable" if lab in shown
                   else f"< {MIN_CALLED_P:.0%}" if k < len(thr) and probs[k] >= thr[k] else "-")
         rows.append([pdf_text(lab), pdf_text(LABEL_NAMES.get(lab, "")), f"{probs[k]:.3f}",
                      f"{thr[k]:.3f}" if k < len(thr) else "", result])
@@ -104,11 +106,15 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
             highlight.append(len(rows) - 1)
         elif is_pos:
             normal_rows.append(len(rows) - 1)
-    tbl = make_table(rows, [18 * MM, 46 * MM, 20 * MM, 18 * MM, 17 * MM], highlight_rows=highlight, padding=3.0)
+    # the result column holds "POSITIVE (?)" (a call read off amplitudes in doubt)
+    tbl = make_table(rows, [18 * MM, 42 * MM, 20 * MM, 18 * MM, 21 * MM], highlight_rows=highlight, padding=3.0)
     if normal_rows:   # a positive normal class is reassuring: bold, green, never alarm red
         tbl.setStyle([("FONT", (0, r), (-1, r), FONT_BOLD, 8) for r in normal_rows]
                      + [("TEXTCOLOR", (0, r), (-1, r), colors.Color(0.0, 0.4, 0.15)) for r in normal_rows])
     out.append(tbl)
+    if doubted:
+        out.append(Paragraph("<br/>".join(pdf_escape(f"{lab} (?): {why}") for lab, why in doubted.items()),
+                             st["small"]))
     n_win = None if pred.window_probabilities is None else np.asarray(pred.window_probabilities).shape[0]
     coverage = prediction_coverage(pred, ctx.record)
     windows = ("its 10 s window" if n_win in (None, 1) else f"its {coverage}" if coverage

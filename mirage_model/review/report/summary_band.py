@@ -35,7 +35,8 @@ from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
-from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
+from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
+                                           session_interpretation, statement_labels)
 from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
@@ -187,6 +188,10 @@ DETAILS = "  (details from page 3)"        # how model_line ends
 NAMED = "  (models named on page 3)"       # how model_line ends without the models' names
 # model_line's wording, shorter, for a band without room for it: the same names and counts
 COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), (" in the interpretation", " shown"))
+# a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
+# alone, as a compact statement has it (the words with the statements on page 1, the reason on page 3)
+DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
+TERSE = COMPACT + ((DOUBTED, " (?)"),)
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True) -> str:
@@ -206,15 +211,20 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     probs = np.asarray(pred.probabilities, dtype=float)
     positive = set(pred.positive)
     own = [(lab, p) for lab, p in zip(pred.labels, probs) if lab in positive and lab not in statements]
+    # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
+    # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
+    doubted = doubted_calls(pred)
+    calls = ", ".join(f"{lab} {p:.2f}" + (DOUBTED if lab in doubted else "")
+                      for lab, p in own)
     text = f"Model{name}: "
     if statements:
         n = sum(1 for lab in pred.positive if lab in statements)
         text += f"{n} of its {len(statements)} statements above threshold" + (
             _in_interpretation(n, stated) or " (in the interpretation)")
         if own:
-            text += "; positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
+            text += "; positive " + calls
     elif own:
-        text += "positive " + ", ".join(f"{lab} {p:.2f}" for lab, p in own)
+        text += "positive " + calls
     else:
         text += "no class above its threshold"
     if stmt_pred is not None:
@@ -233,7 +243,8 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     rows (the classes' model, then the statements' model; the pointer to the details given up if
     need be); else one row without the pointer to the details, and if that is still too wide, in
     ``COMPACT`` wording, so that the names and counts are what stays; else ``short``
-    (``model_line(..., names=False)``: page 3 names the models), in ``COMPACT`` wording if need be;
+    (``model_line(..., names=False)``: page 3 names the models), in ``TERSE`` wording if need be (a
+    doubted class's mark without its words);
     else that wrapped onto as many rows as it needs (the caller gives them lines of the band).
     ``last_width``: the room on the last row (less than ``width`` when something follows it)."""
     last_width = width if last_width is None else last_width
@@ -257,7 +268,7 @@ def model_line_rows(c, text: str, width: float, free_line: bool, short: str = ""
     if fits_row(text, last_width) or not short:
         return [text] if fits_row(text, last_width) else _wrap(c, text, width, last_width)
     terse = short
-    for long, short_words in COMPACT:
+    for long, short_words in TERSE:
         terse = terse.replace(long, short_words)
     for t in (short, short.replace(NAMED, " (names: page 3)"), terse, terse.replace(NAMED, " (names: page 3)")):
         if fits_row(t, last_width):
