@@ -33,12 +33,15 @@ class ProbabilityBars(QWidget):
         self.thresholds = np.zeros(0)
         self.stale = False
         self.withheld = ""
+        self.doubted: dict[str, str] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
-    def set_prediction(self, labels, probabilities, thresholds, withheld: str = "") -> None:
+    def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None) -> None:
         """Show the probabilities; ``withheld`` (the quality gate's reason) draws every bar grey and
-        none as a finding: the calls are unreliable, the probabilities stay visible."""
+        none as a finding: the calls are unreliable, the probabilities stay visible. ``doubted``: label
+        -> why, the calls kept but marked "(?)" (``interpret.doubted_calls``: read off amplitudes in doubt)."""
         self.withheld = withheld
+        self.doubted = dict(doubted or {})
         self.labels = tuple(labels)
         self.probabilities = np.asarray(probabilities, dtype=float)
         self.thresholds = np.asarray(thresholds, dtype=float)
@@ -68,7 +71,8 @@ class ProbabilityBars(QWidget):
         # a called class's name is drawn bold, which is wider: measured in the regular font, it ran
         # past its right-aligned box and lost its first letters ("orhofflimmern")
         bold_fm = QFontMetrics(bold)
-        names = [f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab for lab in self.labels]
+        names = [(f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab)
+                 + (" (?)" if lab in self.doubted and not self.withheld else "") for lab in self.labels]
         name_w = max([bold_fm.horizontalAdvance(n) for n in names] + [40]) + 8
         name_w = min(name_w, max(60, self.width() // 2))
         pct_w = fm.horizontalAdvance("100.0%") + 8
@@ -107,7 +111,8 @@ class ProbabilityBars(QWidget):
                    self.legend_text()[0])
         self.setToolTip("Bars: probability per class. Tick: the class's decision threshold stored with "
                         "the model. Red: a finding called (at or above its threshold and at least "
-                        f"{MIN_CALLED_P:.0%}); green: the normal class called; blue: not called.")
+                        f"{MIN_CALLED_P:.0%}); green: the normal class called; blue: not called."
+                        + "".join(f"\n{lab} (?): {why}" for lab, why in self.doubted.items()))
         y += 16
         for text, col in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW)):
             p.fillRect(QRectF(x, y + 4, 10, 9), col)

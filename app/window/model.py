@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from app import workers
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
+from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.session import STALE
 
 
@@ -237,7 +238,8 @@ class ModelMixin:
             self.heatmaps.set_explanation(None)
             return
         withheld = getattr(pred, "withheld", "")
-        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld)
+        doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
+        self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted)
         t = pred.timings.get("total")
         timing = f"<br><small>{t:.2f} s</small>" if t else ""
         coverage = prediction_coverage(pred, session.record, self.predictor)
@@ -249,8 +251,10 @@ class ModelMixin:
                 f"The model's calls ({html.escape(', '.join(pred.model_positive))}) are unreliable on this "
                 f"recording; the probabilities are shown for reference only." + timing)
         else:
-            pos = ", ".join(pred.positive) if pred.positive else "none above threshold"
-            self.results.positive.setText(f"Above threshold: <b>{pos}</b>" + timing)
+            pos = ", ".join(f"{lab} (?)" if lab in doubted else lab for lab in pred.positive) or "none above threshold"
+            marks = "".join(f"<br><span style='color:#a04000'>{html.escape(f'{lab} (?): {why}')}</span>"
+                            for lab, why in doubted.items())
+            self.results.positive.setText(f"Above threshold: <b>{html.escape(pos)}</b>" + marks + timing)
         quality = getattr(pred, "quality", None)
         if quality is not None:
             warn = [f.name for f in quality.findings if f.severity != "info"]
