@@ -168,10 +168,14 @@ def test_philips_xli_stated_unsigned_reads_as_before(tmp_path):
 def test_philips_samples_that_read_as_no_ecg_either_way_are_refused_naming_the_fields(tmp_path):
     sig = truth()
     counts = np.round(sig / 0.005).astype(np.int32)
-    # an unsigned signal around 32768 stated with offset 0: 164 mV off read as declared, wrapping as signed
+    # an unsigned signal around 32768 stated with offset 0, one lead 30 mV off it: 164 mV off read as
+    # declared, wrapping as signed, and with 32768 as 0 V one lead sits where no ECG's median does
+    # (test_formats_leftovers2: the same without that lead reads with 32768 as 0 V)
+    off = counts + 32768
+    off[STANDARD_LEADS.index("V4")] += 6000
     with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*sit around 32768.*signaloffset 0"
-                                          r".*\(signaloffset\) is misstated"):
-        load_record(_write(tmp_path, _philips_counts(sig, (counts + 32768).astype("<u2"))))
+                                          r".*lead V4 sits \+30 mV from 0 V.*\(signaloffset\) is misstated"):
+        load_record(_write(tmp_path, _philips_counts(sig, off.astype("<u2"))))
     # signed data of which one lead (aVR) sits 100 mV off: wraps as unsigned, 100 mV off as signed
     counts[STANDARD_LEADS.index("aVR")] += 20000
     with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*read like no ECG with signalsigned False, "

@@ -17,8 +17,13 @@ them, instead of read with wrong values:
 Counts of 32768 and more with ``signaloffset`` 0 (which signed 16-bit data never holds) misstate
 ``signalsigned`` / ``signaloffset``: unsigned 16-bit counts that read as signed like an ECG (no step
 of 32768 counts, the range wrapped around 0/65535; no lead 16384 counts from 0) are read so with a
-reader note (signed data stated unsigned read up to 327 mV), anything else is refused naming the
-fields. XLI's deltas decode to signed counts whatever the flag says.
+reader note (signed data stated unsigned read up to 327 mV). Counts around 32768 with offset 0 (an
+unsigned signal whose zero is misstated, a common export mistake; stated signed, they wrap around
+-32768/32767) are read with 32768 as 0 V, with a reader note, when every lead then reads as an ECG
+(its median within ``CENTRE_NEAR_MV`` of 0 V, its spread an ECG's); signed counts stated with offset
+32768 (no signed 16-bit count; 164 mV off) are read with 0 as 0 V, or as unsigned, whichever one
+reading every lead fits, with a reader note. Anything else is refused naming the fields. XLI's
+deltas decode to signed counts whatever the flag says.
 
 XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
 the parser does, with a reader note (the rate or the duration may be wrong).
@@ -39,6 +44,7 @@ import warnings
 import numpy as np
 
 from mirage_model.formats.assemble import misread_16bit, wraps_16bit
+from mirage_model.limits import MAX_TYPICAL_MV
 from mirage_model.records.age import YEAR_DAYS
 
 # (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
@@ -46,6 +52,10 @@ _TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
                  ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
                  ("signaloffset", ("signaloffset",), "signal offset (counts)"))
 _RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
+# A lead read with a zero other than the one stated (``_check_sign``) must have its median within this of
+# 0 V (mV): twice the farthest of PTB-XL's (folds 1-9, every 5th record: 47,052 leads, 0.95 mV), in 5 mV
+# steps. A wrong zero puts it 164 mV off at 5 uV per count; noise spread over the 16-bit range fails the spread.
+CENTRE_NEAR_MV = 5.0
 # <age>'s units other than years, and how many of each make a year
 _AGE_UNITS = (("months", 12.0), ("weeks", YEAR_DAYS / 7), ("days", YEAR_DAYS), ("hours", YEAR_DAYS * 24),
               ("minutes", YEAR_DAYS * 1440))
@@ -170,32 +180,57 @@ def _odd_lead(counts: list) -> tuple[str, str] | None:
 
 
 def _check_sign(parsed, signal_node, leads, sx, error) -> None:
-    """Leads whose counts show them read with the wrong sign: with signal offset 0, counts of 32768
-    or more (which signed 16-bit data never holds; 164 mV at 5 uV). The cart's signalsigned and
-    signaloffset are then misstated: unsigned 16-bit counts that, read as signed, neither step by
-    32768 counts or more (the range wrapped around 0/65535) nor sit 16384 counts from 0 are read so,
-    with a reader note (a cart that wrote signed data as unsigned read up to 327 mV, silently);
-    counts that sit around 32768 (an unsigned signal whose zero is not at count 0) and anything
-    else are refused naming the fields."""
+    """Leads whose counts show them read with the wrong sign or zero, checked against what the cart
+    states (signalsigned, signaloffset) and read as the counts show when only one reading fits:
+
+    - offset 0, counts of 32768 or more (which signed 16-bit data never holds; 164 mV at 5 uV):
+      unsigned 16-bit counts that, read as signed, neither step by 32768 counts or more (the range
+      wrapped around 0/65535) nor sit 16384 counts from 0 are read so, with a reader note (a cart
+      that wrote signed data as unsigned read up to 327 mV, silently);
+    - offset 0, counts around 32768 (an unsigned signal whose zero is misstated, a common export
+      mistake; decoded as signed, they wrap around -32768/32767 at every crossing of 0 V): read with
+      32768 as 0 V, with a reader note, when every lead reads as an ECG so (``_ecg_like``);
+    - signed with offset 32768 (no signed 16-bit count is 32768: up to 164 mV off): read with
+      offset 0, or as unsigned counts with 32768 as 0 V, whichever one reading every lead fits,
+      with a reader note.
+
+    Anything else is refused naming the fields. XLI's deltas decode to signed counts whatever the
+    flag says."""
     zero = sx._to_int(sx._attr(parsed, "signaloffset") or sx._text(sx._get(signal_node, "signaloffset"))) or 0
-    if zero != 0:
-        return
+    signed_text = sx._attr(parsed, "signalsigned") or sx._text(sx._get(signal_node, "signalsigned")) or "(absent)"
+    signed = sx._to_bool(signed_text) is not False
     counts = [(lead.label, np.asarray(lead.samples, dtype=np.float64)) for lead in leads]
     counts = [(label, c[np.isfinite(c)]) for label, c in counts]
+    resolution = leads[0].resolution if leads else None     # uV per count; None: the file gives none
+    declared = f"signalsigned {signed_text}, signaloffset {zero}"
+    label, c = max(counts, key=lambda item: float(np.abs(item[1] - zero).max()) if item[1].size else 0.0)
+    peak = float(np.abs(c - zero).max()) if c.size else 0.0
+    read = (f"lead {label} read up to {peak * resolution / 1000:.0f} mV" if resolution
+            else f"lead {label} holds counts up to {peak:.0f} from its zero")
+    in_16bit = all(not c.size or (c.min() >= -32768 and c.max() <= 65535) for _, c in counts)
+    # the 16-bit patterns: the counts as unsigned (-1 and 65535 alike)
+    patterns = [(label, np.mod(c, 65536)) for label, c in counts] if in_16bit else None
+    if zero == 32768 and signed:
+        _check_signed_offset(leads, counts, patterns, resolution, declared, read, error)
+        return
+    if zero != 0:
+        return
     high = [label for label, c in counts if c.size and c.max() >= 32768]
     if not high:
-        # (signed data may step from rail to rail after a shock: a wrap alone is not judged)
+        # signed data may step from rail to rail after a shock: a wrap alone is not judged, but signed
+        # counts that read as no ECG where their unsigned patterns read as one around 32768 are that ECG
+        odd = _odd_lead(counts)
+        if odd is not None and patterns is not None and _fits(patterns, 32768, resolution):
+            lead, why = odd
+            _reread(leads, True, 32768, 0)
+            warnings.warn(f"Philips: the waveform's samples are stated as {declared}, but read so lead {lead} {why} "
+                          f"({read}), as unsigned 16-bit samples around 32768 do: they were read as unsigned with "
+                          f"32768 as 0 V{_spread(patterns, 32768, resolution)}")
         return
     wrapped = [label for label, c in counts if wraps_16bit(c)]
-    signed_text = sx._attr(parsed, "signalsigned") or sx._text(sx._get(signal_node, "signalsigned")) or "(absent)"
-    declared = f"signalsigned {signed_text}, signaloffset 0"
-    label, c = max(counts, key=lambda item: float(np.abs(item[1]).max()) if item[1].size else 0.0)
-    resolution = leads[0].resolution                 # uV per count; None: the file gives none
-    read = (f"lead {label} read up to {float(np.abs(c).max()) * resolution / 1000:.0f} mV" if resolution
-            else f"lead {label} holds counts up to {float(np.abs(c).max()):.0f}")
     if all(not c.size or (c.min() >= 0 and c.max() <= 65535) for _, c in counts):
-        signed = [(label, np.where(c >= 32768, c - 65536, c)) for label, c in counts]
-        odd = _odd_lead(signed)
+        signed_counts = [(label, np.where(c >= 32768, c - 65536, c)) for label, c in counts]
+        odd = _odd_lead(signed_counts)
         if odd is None:
             for lead in leads:
                 raw = np.asarray(lead.samples, dtype=np.float64)
@@ -205,12 +240,96 @@ def _check_sign(parsed, signal_node, leads, sx, error) -> None:
             warnings.warn(f"Philips: the waveform's samples are stated as {declared}, but {why} as signed 16-bit "
                           f"samples do when read as unsigned ({read}); they were read as signed")
             return
+        if _fits(counts, 32768, resolution):
+            _reread(leads, False, 32768, 0)
+            warnings.warn(f"Philips: the waveform's samples sit around 32768, the middle of the unsigned 16-bit "
+                          f"range, but {declared} puts 0 V at count 0 ({read}): they were read with 32768 as "
+                          f"0 V (signaloffset misstated){_spread(counts, 32768, resolution)}")
+            return
         if _odd_lead([(label, c - 32768) for label, c in counts]) is None:
             raise error(f"Philips: the waveform's samples sit around 32768, the middle of the unsigned 16-bit "
-                        f"range, but {declared} puts 0 V at count 0 ({read}): the count that stands for 0 V "
-                        "(signaloffset) is misstated")
+                        f"range, but {declared} puts 0 V at count 0 ({read}), and read with 32768 as 0 V, "
+                        f"{_unlike_ecg(counts, 32768, resolution)}: the count that stands for 0 V "
+                        "(signaloffset) is misstated, and which count it is cannot be told")
         lead, why = odd
         raise error(f"Philips: the waveform's samples read like no ECG with {declared} ({read}), nor as signed "
                     f"16-bit samples (lead {lead} {why}): signalsigned and signaloffset misstate them")
     raise error(f"Philips: lead {high[0]} holds counts of 32768 and more ({read}) with signal offset 0, as no ECG "
                 f"does: the waveform's samples are not what {declared} states")
+
+
+def _check_signed_offset(leads, counts, patterns, resolution, declared, read, error) -> None:
+    """Signed samples stated with 32768 as 0 V (``_check_sign``): as stated when every lead reads as
+    an ECG so (plain-text counts of 32768 and more, which no signed 16-bit sample is, are what they
+    say); else as signed counts with 0 as 0 V (signaloffset misstated), or as unsigned counts with
+    32768 as 0 V (signalsigned misstated), whichever one every lead fits; else refused."""
+    if _odd_lead([(label, c - 32768) for label, c in counts]) is None:
+        return
+    offset_0 = _fits(counts, 0, resolution)
+    unsigned = patterns is not None and _fits(patterns, 32768, resolution)
+    if offset_0 and not unsigned:
+        _reread(leads, False, 0, 32768)
+        warnings.warn(f"Philips: the waveform's samples are stated as {declared}, but they sit around 0 as "
+                      f"signed 16-bit samples with 0 V at count 0 do (read with 32768 as 0 V, {read}); they were "
+                      f"read with 0 as 0 V (signaloffset misstated){_spread(counts, 0, resolution)}")
+        return
+    if unsigned and not offset_0:
+        _reread(leads, True, 32768, 32768)
+        warnings.warn(f"Philips: the waveform's samples are stated as {declared}, but read as signed they wrap "
+                      f"around -32768/32767 ({read}) as unsigned 16-bit samples around 32768 do; they were read "
+                      f"as unsigned (signalsigned misstated){_spread(patterns, 32768, resolution)}")
+        return
+    as_unsigned = ("; they are no 16-bit counts" if patterns is None
+                   else f", nor as unsigned with 32768 as 0 V ({_unlike_ecg(patterns, 32768, resolution)})")
+    raise error(f"Philips: the waveform's samples read like no ECG with {declared} ({read}), nor with 0 as 0 V "
+                f"({_unlike_ecg(counts, 0, resolution)}){as_unsigned}: signalsigned and signaloffset misstate them")
+
+
+def _ecg_like(c: np.ndarray, zero: float, resolution: float | None) -> str | None:
+    """Why one lead's counts (1-D) read with ``zero`` as 0 V are no ECG, or None when they are one:
+    no step of 32768 counts (the 16-bit range wrapped), a median within ``CENTRE_NEAR_MV`` of 0 V and a
+    deviation from it within ``limits.MAX_TYPICAL_MV`` (what the file's resolution in uV per count
+    makes of them; without one they cannot be judged)."""
+    if not c.size:
+        return None
+    if wraps_16bit(c):
+        return "wraps around the 16-bit range"
+    if not resolution:
+        return "cannot be judged in mV (the file gives no resolution)"
+    median = float(np.median(c))
+    if abs(median - zero) * resolution / 1000 > CENTRE_NEAR_MV:
+        return f"sits {(median - zero) * resolution / 1000:+.0f} mV from 0 V"
+    spread = float(np.median(np.abs(c - median))) * resolution / 1000
+    if spread > MAX_TYPICAL_MV:
+        return f"deviates {spread:.3g} mV from its median, where an ECG's deviates well under 1 mV"
+    return None
+
+
+def _fits(counts: list, zero: float, resolution: float | None) -> bool:
+    """Whether every lead of ``counts`` ((label, counts (T,)) pairs) reads as an ECG with ``zero`` as 0 V."""
+    return all(_ecg_like(c, zero, resolution) is None for _, c in counts)
+
+
+def _unlike_ecg(counts: list, zero: float, resolution: float | None) -> str:
+    """The first lead of ``counts`` that reads as no ECG with ``zero`` as 0 V, and why; "" when none."""
+    for label, c in counts:
+        why = _ecg_like(c, zero, resolution)
+        if why is not None:
+            return f"lead {label} {why}"
+    return ""
+
+
+def _spread(counts: list, zero: float, resolution: float) -> str:
+    """A note's ending: how near 0 V the leads sit once read with ``zero`` as 0 V."""
+    far = max((abs(float(np.median(c)) - zero) for _, c in counts if c.size), default=0.0)
+    return f" (every lead's median within {far * resolution / 1000:.2g} mV of it)"
+
+
+def _reread(leads, unsigned: bool, true_zero: int, stated_zero: int) -> None:
+    """The leads' counts as read with ``true_zero`` as 0 V (``unsigned``: as unsigned 16-bit counts
+    first), kept relative to the ``stated_zero`` that their offset subtracts."""
+    for lead in leads:
+        raw = np.asarray(lead.samples, dtype=np.float64)
+        if unsigned:
+            raw = np.mod(raw, 65536)
+        lead.samples = raw - true_zero + stated_zero

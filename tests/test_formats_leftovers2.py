@@ -1,0 +1,111 @@
+"""More clinical-format misreadings, each on a file written here with known mV (or a bundled real file
+turned into the variant) and read back through ``load_record``: within half a quantisation step of
+what was written, with a reader note where the file misstates itself, or refused naming the file
+and what is wrong.
+
+- Philips: unsigned 16-bit counts whose zero is 32768 stated with signaloffset 0 (a common export
+  mistake) were refused, or, stated signed, read as wrapping around -32768/32767; signed counts
+  stated with signaloffset 32768 were not checked (read 164 mV off at 5 uV).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mirage_model.records import STANDARD_LEADS, RecordError, load_record
+
+pytest.importorskip("ecgdatakit")
+pytest.importorskip("defusedxml")
+
+from test_formats_leftovers import _philips_counts, _write  # noqa: E402
+from test_formats_muse_philips import truth  # noqa: E402
+
+STEP_MV = 0.005          # the files' resolution: 5 uV per count
+
+
+def _assert_within_half_step(rec, sig: np.ndarray) -> None:
+    """Every lead (all 12 stored) within half a quantisation step of the mV written."""
+    assert rec.fs == 500 and rec.signal.shape == sig.shape
+    err = float(np.abs(rec.signal - sig).max())
+    assert err <= STEP_MV / 2 + 1e-6, err
+
+
+def _notes(rec) -> str:
+    return " | ".join(rec.meta.get("reader_warnings", ()))
+
+
+# ---------------------------------------------------------------- Philips: counts around 32768
+
+@pytest.mark.parametrize("signed, plain", [("False", False), ("False", True), ("True", False), ("(absent)", False)],
+                         ids=["unsigned-base64", "unsigned-plain", "stated-signed-base64", "no-sign-base64"])
+def test_philips_counts_around_32768_stated_offset_0_read_with_32768_as_0v(tmp_path, signed, plain):
+    """Unsigned counts with 0 V at 32768 stated with signaloffset 0: refused before (stated unsigned),
+    or decoded as signed, wrapping at every crossing of 0 V (stated signed, or no sign stated: the
+    parser's default). Read now with 32768 as 0 V, and a note saying the offset is misstated."""
+    sig = truth()
+    counts = (np.round(sig / STEP_MV).astype(np.int32) + 32768).astype("<u2")
+    data = _philips_counts(sig, counts, signed=signed, plain=plain)
+    if signed == "(absent)":
+        data = data.replace(b' signalsigned="(absent)"', b"").replace(b"<signalsigned>(absent)</signalsigned>", b"")
+        assert b"signalsigned" not in data
+    rec = load_record(_write(tmp_path, data))
+    _assert_within_half_step(rec, sig)
+    assert "32768 as 0 V" in _notes(rec) and f"signaloffset 0" in _notes(rec), _notes(rec)
+
+
+def test_philips_counts_around_32768_that_no_ecg_would_hold_are_refused(tmp_path):
+    """Read with 32768 as 0 V, one lead's counts spread as no ECG's do (8 mV from its median, where
+    PTB-XL's leads deviate at most 1.7 mV): the zero cannot be told, refused naming the lead."""
+    sig = truth()
+    counts = np.round(sig / STEP_MV).astype(np.int32) + 32768
+    counts[STANDARD_LEADS.index("V2"), 0::2] += 1600          # +-8 mV from sample to sample
+    counts[STANDARD_LEADS.index("V2"), 1::2] -= 1600
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*sit around 32768.*lead V2 deviates "
+                                          r"8 mV from its median.*\(signaloffset\) is misstated"):
+        load_record(_write(tmp_path, _philips_counts(sig, counts.astype("<u2"))))
+
+
+# ---------------------------------------------------------------- Philips: signed with offset 32768
+
+def test_philips_signed_counts_stated_with_offset_32768_read_with_0_as_0v(tmp_path):
+    """Signed counts around 0 stated signed with signaloffset 32768 (no signed 16-bit count is 32768):
+    read before 164 mV below the truth, silently; now with 0 as 0 V and a note naming the fields."""
+    sig = truth()
+    counts = np.round(sig / STEP_MV).astype("<i2")
+    rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed="True", offset="32768")))
+    _assert_within_half_step(rec, sig)
+    assert ("signalsigned True, signaloffset 32768" in _notes(rec)
+            and "read with 0 as 0 V (signaloffset misstated)" in _notes(rec)), _notes(rec)
+
+
+def test_philips_unsigned_counts_stated_signed_with_offset_32768_read_as_unsigned(tmp_path):
+    """Unsigned counts around 32768 stated signed with offset 32768: decoded as signed they wrap around
+    -32768/32767 (read before: 164 mV off at each crossing of 0 V, refused for its amplitudes); now
+    read as unsigned, with a note that signalsigned is misstated."""
+    sig = truth()
+    counts = (np.round(sig / STEP_MV).astype(np.int32) + 32768).astype("<u2")
+    rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed="True", offset="32768")))
+    _assert_within_half_step(rec, sig)
+    assert "read as unsigned (signalsigned misstated)" in _notes(rec), _notes(rec)
+
+
+def test_philips_plain_counts_stated_signed_with_offset_32768_read_as_stated(tmp_path):
+    """Plain-text counts around 32768 with offset 32768 are what they say, whatever signalsigned says."""
+    sig = truth()
+    counts = np.round(sig / STEP_MV).astype(np.int32) + 32768
+    rec = load_record(_write(tmp_path, _philips_counts(sig, counts, signed="True", offset="32768", plain=True)))
+    _assert_within_half_step(rec, sig)
+    assert "reader_warnings" not in rec.meta
+
+
+def test_philips_signed_with_offset_32768_fitting_no_reading_is_refused(tmp_path):
+    """Signed counts, stated with offset 32768, of which one lead (V5) sits 100 mV off: no reading fits
+    every lead (before: read 64 to 164 mV off, silently)."""
+    sig = truth()
+    counts = np.round(sig / STEP_MV).astype(np.int32)
+    counts[STANDARD_LEADS.index("V5")] += 20000
+    with pytest.raises(RecordError, match=r"ecg\.xml: read as Philips .*read like no ECG with signalsigned True, "
+                                          r"signaloffset 32768 .*lead V5 sits \+100 mV from 0 V.*"
+                                          r"signalsigned and signaloffset misstate them"):
+        load_record(_write(tmp_path, _philips_counts(sig, counts.astype("<i2"), signed="True", offset="32768")))
