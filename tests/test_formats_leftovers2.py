@@ -6,6 +6,8 @@ and what is wrong.
 - Philips: unsigned 16-bit counts whose zero is 32768 stated with signaloffset 0 (a common export
   mistake) were refused, or, stated signed, read as wrapping around -32768/32767; signed counts
   stated with signaloffset 32768 were not checked (read 164 mV off at 5 uV).
+- UTF-16 XML without a byte-order mark whose prolog declares another encoding (UTF-8, Latin-1) was
+  refused: the bytes tell UTF-16 (one byte of every two in the ASCII prolog is 0).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 pytest.importorskip("ecgdatakit")
 pytest.importorskip("defusedxml")
 
-from test_formats_leftovers import _philips_counts, _write  # noqa: E402
-from test_formats_muse_philips import truth  # noqa: E402
+from test_formats_leftovers import DATA, _philips_counts, _write  # noqa: E402
+from test_formats_muse_philips import muse_xml, philips_xml, truth  # noqa: E402
 
 STEP_MV = 0.005          # the files' resolution: 5 uV per count
 
@@ -109,3 +111,44 @@ def test_philips_signed_with_offset_32768_fitting_no_reading_is_refused(tmp_path
                                           r"signaloffset 32768 .*lead V5 sits \+100 mV from 0 V.*"
                                           r"signalsigned and signaloffset misstate them"):
         load_record(_write(tmp_path, _philips_counts(sig, counts.astype("<i2"), signed="True", offset="32768")))
+
+
+# ---------------------------------------------------------------- UTF-16 without a mark, declared otherwise
+
+@pytest.mark.parametrize("order", ["le", "be"])
+@pytest.mark.parametrize("vendor", ["philips", "muse"])
+def test_utf16_without_a_mark_under_a_prolog_of_another_encoding_reads_with_a_note(tmp_path, vendor, order):
+    """Philips under a UTF-8 prolog, GE MUSE under an ISO-8859-1 one, written in UTF-16 without a
+    byte-order mark: refused before; now the mV written (within half a step: the 12 leads of the
+    Philips file are stored, MUSE's 8 stored leads at 4.88 uV), the name as written, and a note."""
+    sig = truth()
+    if vendor == "philips":
+        text, step, name, declared = philips_xml(sig).decode("utf-8"), 0.005, "Anna Müller", "utf-8"
+    else:
+        text, step, name, declared = muse_xml(sig, name="JOSÉ").decode("latin-1"), 0.00488, "JOSÉ DOE", "ISO-8859-1"
+    assert f'encoding="{declared}"' in text
+    path = tmp_path / "ecg.xml"
+    path.write_bytes(text.encode(f"utf-16-{order}"))
+    rec = load_record(path)
+    stored = [STANDARD_LEADS.index(lead) for lead in rec.meta["file_leads"]]
+    assert rec.fs == 500 and rec.signal.shape == sig.shape
+    err = float(np.abs(rec.signal[stored] - sig[stored]).max())
+    assert err <= step / 2 + 1e-6, err
+    assert rec.meta["patient"]["name"] == name
+    assert any(f"declares the {declared} encoding, but its text is UTF-16 "
+               f"({'little' if order == 'le' else 'big'} endian) without a byte-order mark" in note
+               for note in rec.meta["reader_warnings"]), rec.meta["reader_warnings"]
+
+
+def test_utf16_aecg_without_a_mark_under_a_utf8_prolog_reads_its_digits(tmp_path):
+    """The bundled HL7 aECG (UTF-8, no prolog) under a prolog saying UTF-8, in UTF-16 without a mark:
+    lead II as its digits say."""
+    from test_formats import _aecg_lead_mv
+
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n' + (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    path = tmp_path / "aecg.xml"
+    path.write_bytes(text.encode("utf-16-le"))
+    rec = load_record(path)
+    np.testing.assert_allclose(rec.signal[STANDARD_LEADS.index("II")], _aecg_lead_mv(text, "MDC_ECG_LEAD_II"),
+                               atol=1e-6)
+    assert any("declares the UTF-8 encoding" in note for note in rec.meta["reader_warnings"])

@@ -17,6 +17,7 @@ import importlib
 import logging
 import math
 import re
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -62,8 +63,9 @@ def check_xml(path: Path, fmt: str) -> str | None:
     Returns:
         A reader note when the text is not in the encoding the file declares (UTF-8 when it
         declares none: a Latin-1 patient name in a file that declares no encoding): the text, read
-        as ecgdatakit's parsers read it then (as UTF-8, else Latin-1), passed the same checks;
-        else None.
+        as ecgdatakit's parsers read it then (as UTF-8, else Latin-1), passed the same checks; or
+        when it is UTF-16 without a byte-order mark under a prolog that declares another encoding
+        (``utf16_declared_otherwise``: ``read_vendor`` parses it from a UTF-8 copy); else None.
 
     Raises:
         RecordError: the XML declares entities, refers to external ones, or is not well formed.
@@ -94,12 +96,56 @@ def check_xml(path: Path, fmt: str) -> str | None:
                     "patient's name and other text fields)")
     codec = utf16_without_bom(read_head(path, 4096))
     if codec is not None:
-        # parsers take UTF-16 without its mark by the prolog's first bytes (XML 1.0 Appendix F); one
-        # that still fails (a prolog that declares another encoding, a cut) is said to be so
+        # parsers take UTF-16 without its mark by the prolog's first bytes (XML 1.0 Appendix F) unless
+        # the prolog declares another encoding: then read as UTF-16 when that is well formed
         order = "little" if codec.endswith("le") else "big"
+        misdeclared = utf16_declared_otherwise(path)
+        if misdeclared is not None:
+            declared, text = misdeclared
+            try:
+                defused.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+            except DefusedXmlException as err:
+                raise fail(path, fmt, f"the XML declares entities or external references, which are "
+                                      f"refused for safety ({type(err).__name__})") from None
+            except Exception as err:  # not well formed as UTF-16 either: said below, with this error
+                problem = str(err)
+            else:
+                return (f"the XML declares the {declared} encoding, but its text is UTF-16 ({order} endian) "
+                        "without a byte-order mark (one byte of every two in its prolog is 0); it was read "
+                        "as UTF-16")
         raise fail(path, fmt, f"UTF-16 text without a byte-order mark ({order} endian) that cannot be read as "
                               f"XML ({problem}); export it again as UTF-8, or as UTF-16 with its byte-order mark")
     raise fail(path, fmt, f"the XML is not well formed ({problem}); the file may be cut short")
+
+
+def utf16_declared_otherwise(path: Path) -> tuple[str, str] | None:
+    """(the encoding the prolog declares; the text without its prolog) when ``path`` is UTF-16 without
+    a byte-order mark (``registry.utf16_without_bom``) whose XML prolog declares another encoding
+    (UTF-8, Latin-1: an export that wrote UTF-16 under a UTF-8 prolog), which no parser reads as it
+    is; else None (one declaring UTF-16, or none, the parsers read by its first bytes)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    codec = utf16_without_bom(raw[:4096])
+    if codec is None:
+        return None
+    try:
+        text = raw[: len(raw) & ~1].decode(codec)
+    except UnicodeDecodeError:
+        return None
+    match = re.match(r"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["'][^>]*\?>""", text)
+    if match is None or match.group(1).lower().replace("_", "-") in ("utf-16", "utf16", "utf-16le", "utf-16be"):
+        return None
+    return match.group(1), text[match.end():]
+
+
+def _utf8_copy(path: Path, text: str, folder: Path) -> Path:
+    """``text`` (the text of ``path`` without its prolog: ``utf16_declared_otherwise``) as UTF-8 under a
+    prolog that says so, in ``folder`` under the name of ``path``, for the parsers to read."""
+    copy = folder / path.name
+    copy.write_bytes(('<?xml version="1.0" encoding="UTF-8"?>' + text).encode("utf-8"))
+    return copy
 
 
 _LATIN1_NAMES = ("iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "windows-1252", "cp1252")
@@ -208,13 +254,18 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     if fmt in _ADAPT_PARSER:
         parser = _ADAPT_PARSER[fmt](parser)
+    # a UTF-16 file whose prolog declares another encoding is parsed from a UTF-8 copy (check_xml noted it)
+    utf16 = utf16_declared_otherwise(path) if encoding_note and fmt in _XML else None
+    read = path
     try:
-        with collect_reader_notes() as caught:   # ecgdatakit's warnings and pydicom's log alike
-            src = parser.parse(path)
+        with collect_reader_notes() as caught, tempfile.TemporaryDirectory() as folder:
+            if utf16 is not None:   # ecgdatakit's warnings and pydicom's log are collected alike
+                read = _utf8_copy(path, utf16[1], Path(folder))
+            src = parser.parse(read)
     except RecordError:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
-        raise fail(path, fmt, _reason(err, path)) from None
+        raise fail(path, fmt, _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
     return _to_record(path, fmt, src, notes)
 
