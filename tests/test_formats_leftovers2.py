@@ -8,6 +8,9 @@ and what is wrong.
   stated with signaloffset 32768 were not checked (read 164 mV off at 5 uV).
 - UTF-16 XML without a byte-order mark whose prolog declares another encoding (UTF-8, Latin-1) was
   refused: the bytes tell UTF-16 (one byte of every two in the ASCII prolog is 0).
+- ISHNE: a header checksum that fails was noted as "ISHNE checksum mismatch: stored=... computed=...",
+  naming neither the file nor what the checksum covers (the header: whose ECG, how its samples are
+  scaled and timed; never the samples).
 """
 
 from __future__ import annotations
@@ -152,3 +155,34 @@ def test_utf16_aecg_without_a_mark_under_a_utf8_prolog_reads_its_digits(tmp_path
     np.testing.assert_allclose(rec.signal[STANDARD_LEADS.index("II")], _aecg_lead_mv(text, "MDC_ECG_LEAD_II"),
                                atol=1e-6)
     assert any("declares the UTF-8 encoding" in note for note in rec.meta["reader_warnings"])
+
+
+# ---------------------------------------------------------------- ISHNE: the header's checksum
+
+@pytest.mark.parametrize("field, offset, value", [("first name", 38, b"Jane"),
+                                                  ("resolution of lead I", 206, (2500).to_bytes(2, "little"))],
+                         ids=["name", "resolution"])
+def test_ishne_header_checksum_that_fails_is_read_with_a_note_saying_what_it_covers(tmp_path, field, offset, value):
+    """The real Holter file with one header field changed after its CRC was written (a name; lead I's
+    resolution, 5000 -> 2500 nV: read half as large, which nothing in the samples shows): the samples as
+    the changed header describes them (decoded here from the published layout), and a note naming the
+    file, what the CRC covers (the header, not the samples) and the values read; a file_checksum finding."""
+    from test_formats_holter_mfer import ishne_decode
+
+    from mirage_model.quality import assess
+
+    data = bytearray((DATA / "ECG_P28.01.ecg").read_bytes())
+    data[offset: offset + len(value)] = value
+    path = tmp_path / "altered.ecg"
+    path.write_bytes(bytes(data))
+    truth = ishne_decode(path)
+    assert not truth["crc_ok"]
+    rec = load_record(path)
+    np.testing.assert_allclose(rec.signal, truth["counts"] * truth["nv"][:, None] * 1e-6, atol=1e-6)
+    resolution = "5000 nV per count" if field == "first name" else "resolutions 2500, 5000, 5000"
+    note = " | ".join(rec.meta["reader_warnings"])
+    assert ("altered.ecg: the ISHNE header's checksum (CRC) does not match it" in note
+            and "does not cover the samples" in note and resolution in note
+            and "12 leads (codes 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)" in note and "1000 Hz" in note), note
+    assert "file_checksum" in {f.code for f in assess(rec).findings}
+    assert "reader_warnings" not in load_record(DATA / "ECG_P28.01.ecg").meta      # its CRC fits: no note

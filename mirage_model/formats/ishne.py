@@ -4,11 +4,22 @@ interleaved. Read by ecgdatakit's parser.
 
 This module refuses a file holding more samples a lead than are read before the decoder loads it
 whole, and gives the samples a lead the header declares, so that a file cut short is said to be.
+
+The checksum (CRC-CCITT, bytes 8-9) covers the header only, from byte 10 to the end of the
+variable-length block: the patient, the dates, the number of leads and their names, each lead's
+amplitude resolution and the sampling rate; never the samples. A mismatch means the header changed
+after it was written, and the fields that say whose ECG it is and how every sample is scaled and
+timed may be wrong, where nothing in the samples could show it (a resolution of 2500 nV for 5000, a
+rate of 200 Hz for 250, lead I named II all read as an ECG). The file is read, so that its signal can
+be seen, with a reader note naming the file, what the CRC covers and the values it can no longer
+vouch for (the quality findings show it, ``file_checksum``); ecgdatakit's own warning said only
+"checksum mismatch".
 """
 
 from __future__ import annotations
 
 import struct
+import warnings
 from pathlib import Path
 
 from mirage_model.formats.assemble import fail
@@ -51,3 +62,48 @@ def declared_samples(src) -> int | None:
     except (TypeError, ValueError):
         return None
     return n if n > 0 else None
+
+
+def adapt_parser(parser):
+    """ecgdatakit's ISHNE parser, its checksum warning replaced by a reader note that names the file
+    and says what the checksum covers (the header only) and which of the values read it can no longer
+    vouch for (``header_checksum_note``)."""
+    from ecgdatakit.exceptions import ChecksumWarning
+
+    class CheckedHeader(type(parser)):
+        def _verify_checksum(self, filename, layout):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                super()._verify_checksum(filename, layout)
+            for w in caught:
+                if issubclass(w.category, ChecksumWarning):
+                    warnings.warn(header_checksum_note(Path(filename), layout.data_offset))
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+    return CheckedHeader()
+
+
+def header_checksum_note(path: Path, end: int) -> str:
+    """The reader note for an ISHNE file whose header checksum (of bytes 10 to ``end``) fails: the file,
+    what the checksum covers, and the header's values that the samples were read with (ISHNE 1.0: the
+    number of leads at byte 156, their codes at 158, their resolution in nV per count at 206, the
+    sampling rate at 272)."""
+    with open(path, "rb") as f:
+        head = f.read(522)
+    try:
+        (leads,) = struct.unpack_from("<h", head, 156)
+        codes = struct.unpack_from("<12h", head, 158)[: max(0, min(leads, 12))]
+        nv = struct.unpack_from("<12h", head, 206)[: max(0, min(leads, 12))]
+        (fs,) = struct.unpack_from("<h", head, 272)
+    except struct.error:
+        values = "its values"
+    else:
+        resolution = (f"{nv[0]} nV per count" if len(set(nv)) == 1 else
+                      "resolutions " + ", ".join(str(v) for v in nv) + " nV per count") if nv else "no resolution"
+        values = f"{leads} leads (codes {', '.join(str(c) for c in codes)}), {resolution}, {fs} Hz"
+    return (f"{path.name}: the ISHNE header's checksum (CRC) does not match it: the header (bytes 10 to {end}: "
+            "patient, dates, leads, amplitude resolution, sampling rate) changed after it was written, so the "
+            f"file's identity and the scale and timing of its samples cannot be vouched for; the checksum does "
+            f"not cover the samples, which were read as the header describes them ({values}): check these "
+            "against the recorder's report")
