@@ -8,12 +8,19 @@ and what is wrong.
   stated with signaloffset 32768 were not checked (read 164 mV off at 5 uV).
 - UTF-16 XML without a byte-order mark whose prolog declares another encoding (UTF-8, Latin-1) was
   refused: the bytes tell UTF-16 (one byte of every two in the ASCII prolog is 0).
+- Philips representative beats (``<repbeats>``, kept as ``meta["device_median_beats"]``): the real
+  PageWriter Touch file's 2400 ms beats hold 1200 ms of beat and then 32767 (fill), read as a step of
+  82 mV; the beats were decoded as signed whatever they hold and never checked against the rhythm's
+  scale (a ``<repbeats>`` without its resolution takes the rhythm's: twice too large in that file).
 - ISHNE: a header checksum that fails was noted as "ISHNE checksum mismatch: stored=... computed=...",
   naming neither the file nor what the checksum covers (the header: whose ECG, how its samples are
   scaled and timed; never the samples).
 """
 
 from __future__ import annotations
+
+import base64
+import re
 
 import numpy as np
 import pytest
@@ -186,3 +193,67 @@ def test_ishne_header_checksum_that_fails_is_read_with_a_note_saying_what_it_cov
             and "12 leads (codes 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)" in note and "1000 Hz" in note), note
     assert "file_checksum" in {f.code for f in assess(rec).findings}
     assert "reader_warnings" not in load_record(DATA / "ECG_P28.01.ecg").meta      # its CRC fits: no note
+
+
+# ---------------------------------------------------------------- Philips: representative beats
+
+PAGEWRITER = DATA / "3191723_ZZDEMOPTONLY_1-04_orig.xml"
+
+
+def test_philips_representative_beats_end_where_their_fill_begins():
+    """The real 1.04 file: each lead's beat as sierraecg decodes it (int16, 2.5 uV per count), up to its
+    fill of 32767 (read before as part of the beat: a step of 82 mV)."""
+    sierraecg = pytest.importorskip("sierraecg")
+    ref = sierraecg.read_file(str(PAGEWRITER), include_repbeats=True).repbeats
+    beats = load_record(PAGEWRITER).meta["device_median_beats"]
+    assert beats["fs"] == 500 and set(beats["leads"]) == set(STANDARD_LEADS)
+    for lead, x in beats["leads"].items():
+        counts = np.asarray(ref[lead].samples, dtype=np.float64)
+        assert len(x) == 600 and (counts[600:] == 32767).all(), lead        # 1200 ms of beat, then fill
+        np.testing.assert_allclose(x, counts[:600] * 0.0025, atol=1e-6, err_msg=lead)
+
+
+def test_philips_representative_beats_without_their_resolution_are_left_out_with_a_note(tmp_path):
+    """The real file without <repbeats resolution="2.5">: the parser takes the rhythm's 5 uV, twice the
+    beats' (kept before, every beat twice as tall); now left out, the rhythm read as before."""
+    text = PAGEWRITER.read_bytes().decode("utf-16")
+    assert text.count(' resolution="2.5"') == 1
+    rec = load_record(_write(tmp_path, text.replace(' resolution="2.5"', "").encode("utf-16")))
+    assert "device_median_beats" not in rec.meta
+    notes = _notes(rec)
+    assert re.search(r"span 1\.[6-9] times the rhythm's range", notes) and "left out" in notes, notes
+    np.testing.assert_array_equal(rec.signal, load_record(PAGEWRITER).signal)
+
+
+def _with_beats(sig: np.ndarray, counts: np.ndarray, resolution: str = "5") -> bytes:
+    """philips_xml of ``sig`` with <repbeats> holding ``counts`` (12, K), 16-bit in base64, 500 Hz."""
+    beats = "".join(f'<repbeat leadname="{lead}"><waveform duration="{counts.shape[1] * 2}">'
+                    f"{base64.b64encode(counts[k].tobytes()).decode()}</waveform></repbeat>"
+                    for k, lead in enumerate(STANDARD_LEADS))
+    text = philips_xml(sig).decode().replace(
+        "</parsedwaveforms>", f'</parsedwaveforms><repbeats dataencoding="Base64" samplespersec="500" '
+                              f'resolution="{resolution}">{beats}</repbeats>')
+    return text.encode()
+
+
+def test_philips_unsigned_representative_beats_are_read_so_with_a_note(tmp_path):
+    """Beats written as unsigned counts around 32768 (decoded as signed, they wrap at every crossing of
+    0 V): read with 32768 as 0 V, within half a step of the mV written, with a note."""
+    sig = truth()
+    beat = sig[:, :600]
+    counts = (np.round(beat / STEP_MV).astype(np.int32) + 32768).astype("<u2")
+    rec = load_record(_write(tmp_path, _with_beats(sig, counts)))
+    leads = rec.meta["device_median_beats"]["leads"]
+    err = max(float(np.abs(leads[lead] - beat[k]).max()) for k, lead in enumerate(STANDARD_LEADS))
+    assert err <= STEP_MV / 2 + 1e-6, err
+    assert "representative beats' (<repbeats>)" in _notes(rec) and "32768 as 0 V" in _notes(rec), _notes(rec)
+    _assert_within_half_step(rec, sig)                       # the rhythm as written
+
+
+def test_philips_representative_beats_in_another_unit_are_left_out(tmp_path):
+    """Beats stored in 5 uV counts under a resolution of 5000 (1000 times too tall): left out, noted."""
+    sig = truth()
+    counts = np.round(sig[:, :600] / STEP_MV).astype("<i2")
+    rec = load_record(_write(tmp_path, _with_beats(sig, counts, resolution="5000")))
+    assert "device_median_beats" not in rec.meta
+    assert re.search(r"span 9\.\de\+02 times the rhythm's range", _notes(rec)), _notes(rec)

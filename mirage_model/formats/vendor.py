@@ -363,6 +363,16 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
                      if id(lead) in keep else x)
                     for lead, (label, x) in zip(src.leads, channels)]
 
+    beats = _median_beats(path, fmt, src)
+    if beats and fmt == "philips-xml":
+        rhythm = {}
+        for label, x in channels:
+            mapped = canonical_lead(label or "")
+            if mapped is not None and len(x) and mapped[0] not in rhythm:
+                rhythm[mapped[0]] = x * mapped[1]
+        disagree = philips.check_beat_scale(beats["leads"], rhythm)
+        if disagree:
+            beats, notes = None, (*notes, disagree)
     p, r = src.patient, src.recording
     dev = r.device
     device = " ".join(x for x in (dev.manufacturer, dev.model) if x).strip()
@@ -372,7 +382,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         "age": p.age, "sex": p.sex, "acquired": r.date, "acquired_on": _acquired_on(src), "device": device,
         "site": dev.institution or r.location,
         "device_report": _device_report(fmt, src, device),
-        "device_median_beats": _median_beats(path, fmt, src),
+        "device_median_beats": beats,
         "meta": {"reader": "ecgdatakit"},
     }
     stated = scp.stated_age(path) if fmt == "scp-ecg" else None
