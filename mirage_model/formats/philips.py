@@ -272,7 +272,9 @@ def _check_sign(parsed, signal_node, leads, sx, error) -> None:
     signed = sx._to_bool(signed_text) is not False
     counts = [(lead.label, np.asarray(lead.samples, dtype=np.float64)) for lead in leads]
     counts = [(label, c[np.isfinite(c)]) for label, c in counts]
-    resolution = leads[0].resolution if leads else None     # uV per count; None: the file gives none
+    if not counts:
+        return                                     # no leads: the reading says so
+    resolution = leads[0].resolution                 # uV per count; None: the file gives none
     declared = f"signalsigned {signed_text}, signaloffset {zero}"
     label, c = max(counts, key=lambda item: float(np.abs(item[1] - zero).max()) if item[1].size else 0.0)
     peak = float(np.abs(c - zero).max()) if c.size else 0.0
