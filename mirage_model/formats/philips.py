@@ -28,6 +28,11 @@ deltas decode to signed counts whatever the flag says.
 XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
 the parser does, with a reader note (the rate or the duration may be wrong).
 
+The representative beats (``<repbeats>``, the device's median beats) end where a lead's fill of the
+16-bit range's ends begins (``_check_beat_counts``), are read as unsigned around 32768 when that is
+what every lead shows, and are left out, with a reader note, when they read like no ECG or their
+scale disagrees with the rhythm's (``check_beat_scale``).
+
 A sampling rate, resolution or signal offset on ``<parsedwaveforms>`` (the stored waveform's,
 required in 1.04) that differs from ``<signalcharacteristics>`` (the digitised signal's) is read as
 the stored waveform's, as the schema describes them, with a reader note naming both: a waveform
@@ -47,11 +52,6 @@ from mirage_model.formats.assemble import misread_16bit, wraps_16bit
 from mirage_model.limits import MAX_TYPICAL_MV
 from mirage_model.records.age import YEAR_DAYS
 
-# (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
-_TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
-                 ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
-                 ("signaloffset", ("signaloffset",), "signal offset (counts)"))
-_RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
 # A lead read with a zero other than the one stated (``_check_sign``) must have its median within this of
 # 0 V (mV): twice the farthest of PTB-XL's (folds 1-9, every 5th record: 47,052 leads, 0.95 mV), in 5 mV
 # steps. A wrong zero puts it 164 mV off at 5 uV per count; noise spread over the 16-bit range fails the spread.
@@ -65,6 +65,11 @@ _FILL_MIN = 2
 # Measured: 1,961 records, q0.1 0.253, q1 0.412, median 0.823, max 0.942; the three real files with beats
 # (Philips 1.04, GE MUSE, DICOM): 0.90, 0.89, 0.91.
 BEAT_TO_RHYTHM = (0.25, 1.5)
+# (attribute of <parsedwaveforms>, elements of <signalcharacteristics>, what it is): a difference is noted
+_TWICE_STATED = (("samplespersecond", ("samplingrate",), "sampling rate (Hz)"),
+                 ("resolution", ("resolution", "signalresolution"), "resolution (uV per count)"),
+                 ("signaloffset", ("signaloffset",), "signal offset (counts)"))
+_RESIDUAL_LEADS = ("III", "aVR", "aVL", "aVF")
 # <age>'s units other than years, and how many of each make a year
 _AGE_UNITS = (("months", 12.0), ("weeks", YEAR_DAYS / 7), ("days", YEAR_DAYS), ("hours", YEAR_DAYS * 24),
               ("minutes", YEAR_DAYS * 1440))
