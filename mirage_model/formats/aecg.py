@@ -83,9 +83,15 @@ def adapt_parser(parser):
 
         def _read_context(self, root, record):
             super()._read_context(root, record)
-            stated = stated_age(root)
-            if stated is not None:     # the parser's int(): a reported age of 3 mo was 0 years
-                record.patient.age = stated
+            self._stated_age = stated_age(root)      # the parser's int(): a reported age of 3 mo was 0 years
+
+        def parse(self, file_path):
+            self._stated_age = None
+            record = super().parse(file_path)
+            # the reported age alone: the parser's whole years from the dates, where none is reported,
+            # would pass for one (and keep 123 from a placeholder birth date 1900-01-01)
+            record.patient.age = self._stated_age
+            return record
 
     return SequenceSets()
 
@@ -100,7 +106,7 @@ def stated_age(root) -> float | None:
             value = hx._child(obs, "value")
             age = hx._float(hx._attr(value, "value"))
             per_year = _AGE_UNITS.get(hx._attr(value, "unit") or "a")
-            if age is not None and per_year and math.isfinite(age) and age >= 0:
+            if age is not None and per_year and math.isfinite(age):     # "-1": said by assemble._age
                 return age / per_year
     return None
 

@@ -18,7 +18,8 @@ import numpy as np
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
 from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
-from mirage_model.records.age import MONTHS_BELOW_Y, YEAR_DAYS, age_text, years_between
+from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
+                                     years_between)
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads)
@@ -247,8 +248,8 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
     if patient:
         rec.meta["patient"] = patient
     acquired = info.get("acquired")
-    age, age_note = _age(info.get("age"), birth, acquired or info.get("acquired_on"))
-    if age is not None and 0 <= age <= 130:
+    age, age_notes = _age(info.get("age"), birth, acquired or info.get("acquired_on"))
+    if age is not None:
         rec.age = age
     sex = parse_sex(str(info.get("sex") or ""))
     if sex is not None:
@@ -262,13 +263,19 @@ def apply_info(rec: EcgRecord, info: dict) -> None:
         if info.get(key):
             rec.meta[key] = info[key]
     rec.meta.update(info.get("meta") or {})
-    if age_note:
-        rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), age_note)
+    if age_notes:
+        rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), *age_notes)
 
 
-def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
-    """The patient's age in years and a reader note (or None) from the age the file states and its
-    birth and acquisition dates.
+def _age(stated, birth, acquired) -> tuple[float | None, tuple[str, ...]]:
+    """The patient's age in years and reader notes (none, one or two) from the age the file states
+    and its birth and acquisition dates.
+
+    An age no living patient has is no age (``records.age``): a stated age above ``MAX_AGE_Y`` or
+    below 0 ("999", "-1"), a placeholder birth date (``placeholder_birth``: 1900-01-01 and before,
+    the day of the ECG for anyone but a newborn) and dates that give an age above ``MAX_AGE_Y``
+    are left out, each with a note naming the field and its value; the other field, when it gives a
+    possible age, gives it, else the age is unknown.
 
     The exact age from the dates (``records.age.years_between``: an infant's 0.25, not the whole
     years 0 that GE MUSE, Philips and a birth date gave) is taken when the file states no age, and
@@ -285,19 +292,38 @@ def _age(stated, birth, acquired) -> tuple[float | None, str | None]:
             stated = None
     if stated is not None and not math.isfinite(stated):
         stated = None
-    exact = years_between(birth, acquired)
     on = acquired.date() if isinstance(acquired, datetime) else acquired
-    if exact is None and years_between(on, birth) is not None:     # born after the ECG: a date is wrong
-        return stated, (f"the file's birth date {_iso(birth)} is after its acquisition date {_iso(on)}; "
-                         "no age is taken from them")
-    if exact is None or exact > 130:
-        return stated, None
-    exact = round(exact, AGE_DECIMALS)
-    if stated is None or _agrees(stated, exact):
-        return (float(math.floor(exact)) if exact >= MONTHS_BELOW_Y else exact), None
-    return stated, (f"the file states an age of {age_text(stated, ' y')}, but its birth date {_iso(birth)} and "
-                    f"acquisition date {_iso(on)} give {age_text(exact, ' y')} ({exact:.2f} y); the stated "
-                    "age is used")
+    left_out = []        # (what was left out and why, the field whose age replaces it)
+    why = impossible_age(stated)
+    if why:
+        left_out.append((f"the file states an age of {stated:g} y, {why}, a placeholder", "dates"))
+        stated = None
+    why = placeholder_birth(birth, on, stated)
+    exact = None if why else years_between(birth, acquired)
+    notes = []
+    if why:
+        left_out.append((f"birth date {_iso(birth)} looks like a placeholder ({why})", "stated"))
+    elif exact is None and years_between(on, birth) is not None:     # born after the ECG: a date is wrong
+        notes.append(f"the file's birth date {_iso(birth)} is after its acquisition date {_iso(on)}; "
+                     "no age is taken from them")
+    elif exact is not None and impossible_age(exact):
+        left_out.append((f"birth date {_iso(birth)} and acquisition date {_iso(on)} give {exact:.1f} y, "
+                         f"{impossible_age(exact)}", "stated"))
+        exact = None
+    if exact is None:
+        age = stated
+    else:
+        exact = round(exact, AGE_DECIMALS)
+        if stated is None or _agrees(stated, exact):
+            age = float(math.floor(exact)) if exact >= MONTHS_BELOW_Y else exact
+        else:
+            age = stated
+            notes.append(f"the file states an age of {age_text(stated, ' y')}, but its birth date {_iso(birth)} "
+                         f"and acquisition date {_iso(on)} give {age_text(exact, ' y')} ({exact:.2f} y); the "
+                         "stated age is used")
+    instead = {"dates": "the age from its birth and acquisition dates is used", "stated": "the stated age is used"}
+    return age, tuple(f"{text}: {'age unknown' if age is None else instead[other]}" for text, other in left_out) \
+        + tuple(notes)
 
 
 def _agrees(stated: float, exact: float) -> bool:

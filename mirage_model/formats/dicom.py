@@ -197,9 +197,9 @@ def adapt_parser(parser):
             # went to meta, and a Japanese "Yamada^Tarou=山田^太郎=やまだ^たろう" (ISO 2022 IR 87)
             # lost its ideographic name, or printed as "=山田^太郎" when only that group is there
             info = super()._read_patient(ds, acquired, meta)
-            stated = stated_age(ds)
-            if stated is not None:     # the parser's whole years: an infant's "003M" was 0
-                info.age = stated
+            # Patient's Age alone (the parser's whole years: an infant's "003M" was 0); where it is absent,
+            # the parser's whole years from the dates would pass for a stated age
+            info.age = stated_age(ds)
             pn = ds.get("PatientName")
             if pn is None or not hasattr(pn, "components"):
                 return info

@@ -39,9 +39,9 @@ def adapt_parser(parser):
         def _read_patient(self, demo, acquired, meta):
             _drop_non_finite(demo, "patient", _PATIENT_NUMBERS)
             info = super()._read_patient(demo, acquired, meta)
-            stated = stated_age(demo)
-            if stated is not None:     # the parser's int(): a PatientAge of 7 MONTHS was 0 years
-                info.age = stated
+            # PatientAge alone (the parser's int(): a PatientAge of 7 MONTHS was 0 years); where it is
+            # absent, the parser's whole years from the dates would pass for a stated age
+            info.age = stated_age(demo)
             return info
 
         def _read_measurements(self, root, record):
@@ -84,7 +84,7 @@ def stated_age(demo) -> float | None:
         age = float(text)
     except ValueError:
         return None
-    return age / per_year if per_year and math.isfinite(age) and age >= 0 else None
+    return age / per_year if per_year and math.isfinite(age) else None     # "-1": said by assemble._age
 
 
 def _drop_non_finite(element, what: str, tags: tuple[str, ...] | None = None) -> None:

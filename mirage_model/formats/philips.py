@@ -125,8 +125,10 @@ def adapt_parser(parser):
             # <age> holds one of dateofbirth, years (1 to 199), months, weeks, days, hours or minutes;
             # the parser reads the first two only, so an infant's age was left out
             info = super()._read_patient(root, record)
-            if info.age is None:
-                age = sx._get(root, "patient", "generalpatientdata", "age")
+            age = sx._get(root, "patient", "generalpatientdata", "age")
+            if sx._to_int(sx._value(sx._get(age, "years"))) is None:
+                # no <years>: the parser's whole years from <dateofbirth> would pass for a stated age
+                info.age = None
                 for unit, per_year in _AGE_UNITS:
                     value = sx._to_float(sx._value(sx._get(age, unit)))
                     if value is not None and value >= 0:

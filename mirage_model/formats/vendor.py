@@ -6,7 +6,7 @@ path every one of them takes: it picks the parser for the format that :mod:`regi
 (so the error names that format), guards XML against entity expansion and external entities with
 defusedxml before any parser sees it, runs the format's own checks and parser adaptations
 (:mod:`dicom`, :mod:`muse`, :mod:`philips`, :mod:`aecg`, :mod:`scp`,
-:mod:`ishne`), and turns the result into an
+:mod:`ishne`, :mod:`mfer`), and turns the result into an
 ``EcgRecord`` with the device's statements, measurements and median beats kept apart as the
 device's.
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats import aecg, dicom, ishne, muse, philips, scp
+from mirage_model.formats import aecg, dicom, ishne, mfer, muse, philips, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -47,7 +47,7 @@ _PARSERS = {
 _XML = ("ge-muse-xml", "philips-xml", "hl7-aecg")
 # the format's own adaptation of ecgdatakit's parser
 _ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser,
-                 "philips-xml": philips.adapt_parser, "ishne": ishne.adapt_parser}
+                 "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser}
 _DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
 # short of its frame): ecgdatakit makes those samples NaN, and they flag their leads "missing".
@@ -377,17 +377,18 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
     dev = r.device
     device = " ".join(x for x in (dev.manufacturer, dev.model) if x).strip()
     name = person_name(p.first_name, p.last_name)
+    # ISHNE has no age field: the parser's whole years from the birth date would pass for a stated age
     info = {
         "patient_id": p.patient_id, "patient_name": name, "birth_date": p.birth_date,
-        "age": p.age, "sex": p.sex, "acquired": r.date, "acquired_on": _acquired_on(src), "device": device,
+        "age": None if fmt == "ishne" else p.age, "sex": p.sex, "acquired": r.date, "acquired_on": _acquired_on(src),
+        "device": device,
         "site": dev.institution or r.location,
         "device_report": _device_report(fmt, src, device),
         "device_median_beats": beats,
         "meta": {"reader": "ecgdatakit"},
     }
-    stated = scp.stated_age(path) if fmt == "scp-ecg" else None
-    if stated is not None:      # the parser's int(): an infant's age of 3 months was 0 years
-        info["age"] = stated
+    if fmt == "scp-ecg":     # tag 4 alone: the parser's int() made an infant's 3 months 0 years, and
+        info["age"] = scp.stated_age(path)   # its whole years from the dates would pass for a stated age
     if notes:
         info["meta"]["reader_warnings"] = notes
     declared = ishne.declared_samples(src) if fmt == "ishne" else None

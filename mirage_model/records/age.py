@@ -5,6 +5,10 @@ Ages are years everywhere in the project (``EcgRecord.age``, the clinical "age" 
 children's reference ranges of ``review.measurements``); an infant's is a fraction of a year. A
 year here is the mean Gregorian year, 365.2425 days, so that a birth date and an acquisition date
 give the same age whatever the years between them.
+
+An age no living patient can have is no age: above ``MAX_AGE_Y`` (the longest documented human
+life), below 0, or from a birth date that exports write for "unknown" (``placeholder_birth``). The
+readers take such an age as unknown and say so in a reader note naming the field and its value.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ MONTHS_BELOW_Y = 2.0
 # A whole month's age from days: an age from dates 3 calendar months apart is 89 to 92 days, below 3
 # mean months for most; up to this fraction of a month (3 days) short of a whole month counts as it.
 _MONTH_SLACK = 0.1
+# The longest documented human life, Jeanne Calment's: 122 years 164 days (1875-1997; Robine JM,
+# Allard M. The oldest human. Science 1998;279:1834). An age above it is a placeholder ("999", "150")
+# or comes from a placeholder birth date, never a patient's.
+MAX_AGE_Y = 122.5
+# Birth dates that clinical exports write for "unknown": 1900-01-01 (many HIS and ECG management
+# systems), 1899-12-30 (day 0 of OLE Automation and Excel dates), 1800-01-01, 0001-01-01 (.NET's
+# DateTime.MinValue). A birth date on or before this day is taken for one of them.
+LAST_PLACEHOLDER_BIRTH = date(1900, 1, 1)
 
 
 def years_between(birth, on) -> float | None:
@@ -34,6 +46,51 @@ def years_between(birth, on) -> float | None:
         return None
     days = (on - birth).days
     return days / YEAR_DAYS if days >= 0 else None
+
+
+def impossible_age(years) -> str | None:
+    """Why an age in years (a number) is no living patient's, in the words of a reader note ("older
+    than anyone has lived (122.5 years)", "below 0"), or None when it is possible (or no number)."""
+    try:
+        a = float(years)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(a):
+        return None
+    if a > MAX_AGE_Y:
+        return f"older than anyone has lived ({MAX_AGE_Y:g} years)"
+    if a < 0:
+        return "below 0"
+    return None
+
+
+def placeholder_birth(birth, on=None, stated=None) -> str | None:
+    """Why a birth date looks like a placeholder rather than the patient's, in the words of a reader
+    note, or None: on or before ``LAST_PLACEHOLDER_BIRTH`` (1900-01-01, 1899-12-30, 1800-01-01,
+    0001-01-01), or the acquisition date ``on`` itself (an export that fills a missing field with the
+    day of the ECG) unless the file states a newborn's age (under a day). With no stated age, a birth
+    date on the day of the ECG is a newborn's or a placeholder: which, the file cannot tell, so the
+    age is unknown (a newborn's is typed in the lab form) rather than 0 days for any adult.
+
+    Args:
+        birth: the file's birth date (date or datetime; anything else is no date: None).
+        on: the acquisition's date (date or datetime), or None.
+        stated: the age in years the file states, or None.
+    """
+    if isinstance(birth, datetime):
+        birth = birth.date()
+    if isinstance(on, datetime):
+        on = on.date()
+    if not isinstance(birth, date):
+        return None
+    if birth <= LAST_PLACEHOLDER_BIRTH:
+        return f"{LAST_PLACEHOLDER_BIRTH.isoformat()} or earlier, what exports write for none"
+    if isinstance(on, date) and birth == on:
+        if stated is None:
+            return "the day of the ECG: a newborn's, or filled in for none"
+        if stated * YEAR_DAYS >= 1:
+            return f"the day of the ECG, and the file states an age of {age_text(stated, ' y')}"
+    return None
 
 
 def age_text(years, year_unit: str = "") -> str:
