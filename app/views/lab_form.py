@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.views.elided_label import ElidedLabel
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, parse_entry
+from mirage_model.clinical.features import AGE_OVER_89_NOTE, is_age_over_89
 from mirage_model.review.session import ReviewSession
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
@@ -491,6 +492,8 @@ class LabForm(QWidget):
                 status = flag or "ok"
                 if flag:
                     message = f"{flag} (reference {row.feature.reference_text()})"
+                elif is_age_over_89(row.feature, text.strip(), unit):
+                    message = AGE_OVER_89_NOTE       # 300: read as 90, and said so
             except ClinicalError as err:
                 status = "error"
                 message = str(err).split(": ", 1)[-1]

@@ -283,6 +283,24 @@ def _ng_per_l() -> dict[str, float]:
     return {"ng/L": 1.0, "pg/mL": 1.0, "ng/mL": 1000.0, "ug/L": 1000.0}
 
 
+# PTB-XL's age for anyone older than 89 (PTB-XL 1.0.2+ removed the exact ages above 89 for privacy),
+# and the age shown and used for them: training reads PTB-XL's table so (``records.ptbxl.decode_age``),
+# and a header's "#Age: 300", a labs table's age 300 and a lab form's typed 300 are read alike.
+AGE_OVER_89 = 300.0
+AGE_OVER_89_YEARS = 90.0
+AGE_OVER_89_NOTE = "PTB-XL age 300 means older than 89; shown as 90"
+
+
+def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> bool:
+    """Whether ``value`` (a number or its text) of ``feature`` is PTB-XL's age 300 in years."""
+    if feature.name != "age":
+        return False
+    try:
+        return float(str(value).strip()) == AGE_OVER_89 and feature.factor(unit) == 1.0
+    except (ValueError, ClinicalError, KeyError):
+        return False
+
+
 def _known_features() -> list[ClinicalFeature]:
     # mean/std are rough adult priors (in the transformed space) until ``fit`` on training data.
     inf = float("inf")

@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, ClinicalError, ClinicalFeature,
+from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS,
+                                            ClinicalError, ClinicalFeature, is_age_over_89,
                                             LabsTableError, _is_missing, _unit_key, censor_mark, column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 
@@ -241,6 +242,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     coded_sex_column = next((j for j, (feat, _) in enumerate(columns) if feat.name == "sex"
                              and column_key(_header_unit(header[at[j]])[0]) != column_key("sex_m")), None)
     first_line: dict[str, int] = {}
+    over_89: list[int] = []
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
         row, line = rows[i], i + 1
@@ -287,6 +289,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                         number = _parse_number(cell, decimal_comma, delimiter == "\t")
                     except ValueError as err:
                         raise ClinicalError(feat.name, str(err)) from None
+                    if is_age_over_89(feat, number, unit):
+                        number = AGE_OVER_89_YEARS      # PTB-XL's 300, read as training reads PTB-XL's table
+                        over_89.append(line)
                     feat.to_canonical(number, unit)  # range check in canonical units
                     mark = censor_mark(cell)
                     if mark:
@@ -340,6 +345,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               path, len(censored), "s" if len(censored) != 1 else "", "their" if len(censored) != 1 else "its",
               "; ".join(censored[:3]), " ..." if len(censored) > 3 else "",
               "their" if len(censored) != 1 else "its")
+    if over_89:
+        _warn(warnings, "%s: age 300 on %d row%s (%s %s%s): %s, as training reads PTB-XL's own table", path,
+              len(over_89), "s" * (len(over_89) != 1), "lines" if len(over_89) != 1 else "line",
+              ", ".join(map(str, over_89[:3])), " ..." if len(over_89) > 3 else "", AGE_OVER_89_NOTE)
     if coded_sex:
         # 0/1 mean different sexes in different tables (PTB-XL's ptbxl_database.csv: 0 male, 1 female;
         # the model, and most others: 1 male); read as the model's, said so that a reversed table is seen

@@ -10,7 +10,8 @@ from typing import Mapping
 
 import numpy as np
 
-from mirage_model.clinical.features import SEX_CODE, ClinicalError, ClinicalFeature, _known_features, parse_sex
+from mirage_model.clinical.features import (AGE_OVER_89_YEARS, SEX_CODE, ClinicalError, ClinicalFeature,
+                                            _known_features, is_age_over_89, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -83,6 +84,8 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
                     f"comma, or with a decimal point")
             t = t.replace(",", ".")
         text = t
+    if is_age_over_89(feature, text, unit):
+        return AGE_OVER_89_YEARS     # PTB-XL's 300, read as training reads it
     return feature.to_canonical(text, unit)
 
 
@@ -95,8 +98,8 @@ LABS_HEADER_NOTE = "labs row differs from the ECG header"
 
 def header_disagreement(name: str, header_value, table_value) -> str:
     """"sex F in the labs table, M in the header" where a record's labs row and its header differ
-    in age (by more than a year: draws and ECGs on other days) or sex; "" where they agree or cannot
-    be compared (another feature, a value missing or unreadable on either side).
+    in age (by more than a year, an infant's by more than a month: ``_ages_agree``) or sex; "" where
+    they agree or cannot be compared (another feature, a value missing or unreadable on either side).
 
     Args:
         name: the feature ("age" or "sex"; any other gives "").
@@ -119,9 +122,39 @@ def header_disagreement(name: str, header_value, table_value) -> str:
             return ""
         word = {code: letter for letter, code in SEX_CODE.items()}
         return f"sex {word.get(table, table)} in the labs table, {word.get(header, header)} in the header"
-    if abs(table - header) <= 1:
+    if _ages_agree(table, header):
         return ""
-    return f"age {table:g} in the labs table, {header:g} in the header"
+    return f"age {_age_words(table)} in the labs table, {_age_words(header)} in the header"
+
+
+# Ages under this many years are compared to the month (records.age.MONTHS_BELOW_Y: a paediatric
+# ECG's age is said in months), within this many days: a draw and an ECG of the same admission.
+_MONTHS_BELOW_Y = 2.0
+_INFANT_SLACK_Y = 31 / 365.2425
+
+
+def _age_words(age: float) -> str:
+    """An age in years as the note says it: "43", "0" (whole years), an infant's fraction in months ("3 months")."""
+    return f"{age:g}" if age >= _MONTHS_BELOW_Y or age == int(age) else f"{round(age * 12, 1):g} months"
+
+
+def _ages_agree(table: float, header: float) -> bool:
+    """Whether a labs row's age and the header's (years) are one patient's.
+
+    From 2 years on, within a year (draws and ECGs on other days, a birthday between them; whole
+    years as carts and tables state them). Below 2 years on either side a year is half a life (3
+    months and 14 months are no one patient's age), so the ages are compared as the spans they
+    state: a whole number of years (a table's or a cart's "0") any age within that year, a fraction
+    (an age from the dates, 0.25) itself; the spans must come within a month of each other (the
+    header's 0.25 agrees with a table's 0, not with its 1 or 1.2)."""
+    if min(table, header) >= _MONTHS_BELOW_Y:
+        return abs(table - header) <= 1
+
+    def span(age: float) -> tuple[float, float]:
+        return (age, age + 1) if age == int(age) else (age, age)
+
+    (a0, a1), (b0, b1) = span(table), span(header)
+    return max(a0 - b1, b0 - a1, 0.0) <= _INFANT_SLACK_Y
 
 
 def header_disagreements(own: Mapping, row: Mapping) -> list[str]:

@@ -10,7 +10,8 @@ import math
 import re
 
 from mirage_model.clinical import parse_sex
-from mirage_model.clinical.features import sex_refusal
+from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, sex_refusal
+from mirage_model.records.age import impossible_age
 from mirage_model.records.record import EcgRecord
 
 # A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
@@ -19,19 +20,25 @@ from mirage_model.records.record import EcgRecord
 _RX_COMMENT_KEY = re.compile(r"[A-Za-z][\w ()/.-]*")
 
 
-def _parse_age(text: str) -> tuple[float | None, str | None]:
+def _parse_age(text: str) -> tuple[float | None, str | None, bool]:
+    """A header's age comment -> (years or None, a note or None, whether the note says the age is
+    impossible). PTB-XL's 300 ("older than 89") is 90, as ``records.ptbxl`` and training read it; an
+    age no living patient has (``records.age.impossible_age``: "999", "-1") is no age."""
     t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
     if len(t) > 40:
-        return None, None
-    m = re.fullmatch(r"(>|over\s*)?\s*(\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
+        return None, None, False
+    m = re.fullmatch(r"(>|over\s*)?\s*(-?\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
     if not m:
-        return None, None
+        return None, None, False
     age = float(m.group(2))
     if m.group(1) or m.group(3) == "+":
-        return max(age + (1 if m.group(1) else 0), 0), f"age given as {text.strip()!r}"
-    if not 0 <= age <= 130:
-        return None, f"implausible age {text.strip()!r} ignored"
-    return age, None
+        return max(age + (1 if m.group(1) else 0), 0), f"age given as {text.strip()!r}", False
+    if age == AGE_OVER_89 and not m.group(3):
+        return AGE_OVER_89_YEARS, f"the header's age {text.strip()!r}: {AGE_OVER_89_NOTE}", False
+    why = impossible_age(age)
+    if why:
+        return None, f"the header's age {text.strip()!r} is {why}, a placeholder: age unknown", True
+    return age, None, False
 
 
 def _comment_field(line: str) -> tuple[str, str] | None:
@@ -127,9 +134,11 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
         fields.setdefault(key, value)
 
     if "age" in fields:
-        rec.age, note = _parse_age(fields["age"])
+        rec.age, note, impossible = _parse_age(fields["age"])
         if note:
             rec.meta["age_note"] = note
+        if impossible:     # said beside the record, as the clinical formats' readers say theirs
+            rec.meta["reader_warnings"] = (*rec.meta.get("reader_warnings", ()), note)
     if "sex" in fields:
         rec.sex = parse_sex(fields["sex"])
         if rec.sex is None and fields["sex"].strip().lower() not in _NO_VALUE:

@@ -17,11 +17,11 @@ import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+# the age PTB-XL stores for anyone older than 89, the age shown and used for them, and the note saying so
+from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS  # noqa: F401
+
 DATABASE_NAME = "ptbxl_database.csv"
 DATABASE_MAX_BYTES = 256 << 20     # PTB-XL's own table is 9 MB; a larger one is not PTB-XL's
-AGE_OVER_89 = 300.0                # the age PTB-XL stores for anyone older than 89
-AGE_OVER_89_YEARS = 90.0           # ... and the age shown and used for them
-AGE_OVER_89_NOTE = "PTB-XL age 300 means older than 89; shown as 90"
 _SCP_MAX_CHARS = 10_000            # a longer scp_codes cell is not PTB-XL's (never parsed)
 
 

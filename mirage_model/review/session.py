@@ -29,6 +29,7 @@ from mirage_model.clinical import (
     SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, labs_header_note, parse_entry,
     record_values,
 )
+from mirage_model.clinical.features import AGE_OVER_89_NOTE, is_age_over_89
 from mirage_model.clinical.values import COMPARED_WITH_HEADER
 from mirage_model.records.age import MONTHS_BELOW_Y
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
@@ -236,6 +237,8 @@ class ReviewSession:
         try:
             canonical = parse_entry(feat, value if isinstance(value, str) else value, unit)
             status, message = "ok", ""
+            if is_age_over_89(feat, value, unit):
+                message = AGE_OVER_89_NOTE       # 300 typed or from a table: 90, as training reads PTB-XL's 300
             if canonical is not None and feat.reference is not None:
                 flag = feat.flag(canonical)
                 if flag:

@@ -1,0 +1,121 @@
+"""PTB-XL's age 300 ("older than 89": PTB-XL 1.0.2+ removed the exact ages above 89 for privacy) is
+90 on every path, as training reads PTB-XL's table (``training_cli.engine.ptbxl``: ``decode_age``): the
+table itself, a WFDB header's "#Age: 300" (it was ignored as implausible: no age), a labs table's age
+300 (the whole table was refused) and the lab form's typed 300 (refused); each says what 300 means.
+A header's age no living patient has ("999", "-1") is no age, and said beside the record.
+
+And a labs row's age against an infant's header: within a year was agreement, so 14 months in the
+table and 3 months in the header passed as one patient's; below 2 years the ages now agree when the
+spans they state come within a month (a table's whole-year 0 is any age of 0-11 months).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mirage_model.clinical import header_disagreement, read_labs_table
+from mirage_model.records import load_record
+
+DATA = Path(__file__).parent / "data" / "formats"
+# PTB-XL's documented convention (its 1.0.2 changelog; the dataset's README): 300 stands for "older
+# than 89", shown and used as 90
+PTBXL_OVER_89, SHOWN = "300", 90.0
+
+
+def _wfdb_with_age(tmp_path: Path, age: str) -> Path:
+    """The shipped muse-sinus WFDB record with the comment "#Age: <age>" added to its header."""
+    for suffix in (".hea", ".dat"):
+        shutil.copy(DATA / f"muse-sinus{suffix}", tmp_path / f"ecg{suffix}")
+    hea = tmp_path / "ecg.hea"
+    text = (DATA / "muse-sinus.hea").read_text().replace("muse-sinus", "ecg")
+    hea.write_text(text.rstrip("\n") + f"\n#Age: {age}\n#Sex: Female\n")
+    return hea
+
+
+def test_training_reads_ptbxl_300_as_90():
+    """What the other paths must agree with: training's reading of PTB-XL's table."""
+    from mirage_model.records.ptbxl import decode_age
+
+    assert decode_age(PTBXL_OVER_89)[0] == SHOWN
+
+
+def test_a_headers_age_300_is_90_and_said(tmp_path):
+    rec = load_record(_wfdb_with_age(tmp_path, PTBXL_OVER_89))
+    assert rec.age == SHOWN and rec.sex == "F"
+    assert rec.meta["age_note"] == "the header's age '300': PTB-XL age 300 means older than 89; shown as 90"
+
+
+@pytest.mark.parametrize("age, why", [("999", "older than anyone has lived (122.5 years)"), ("150", None),
+                                      ("-1", "below 0"), ("301", None)])
+def test_a_headers_impossible_age_is_no_age_and_said_beside_the_record(tmp_path, age, why):
+    rec = load_record(_wfdb_with_age(tmp_path, age))
+    assert rec.age is None
+    why = why or "older than anyone has lived (122.5 years)"
+    note = f"the header's age '{age}' is {why}, a placeholder: age unknown"
+    assert rec.meta["age_note"] == note and note in rec.meta["reader_warnings"]
+
+
+def test_a_headers_possible_age_is_unchanged(tmp_path):
+    for age, years in (("45", 45.0), ("89", 89.0), ("122", 122.0), ("0.5", 0.5)):
+        rec = load_record(_wfdb_with_age(tmp_path, age))
+        assert rec.age == years and "age_note" not in rec.meta, age
+
+
+def test_a_labs_tables_age_300_is_90_and_said(tmp_path):
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,sex\na,300,M\nb,45,F\nc,89,M\n", encoding="utf-8")
+    warnings: list[str] = []
+    table = read_labs_table(labs, warnings=warnings)
+    assert {rid: row["age"][0] for rid, row in table.items()} == {"a": SHOWN, "b": 45.0, "c": 89.0}
+    assert warnings == [f"{labs}: age 300 on 1 row (line 2): PTB-XL age 300 means older than 89; shown as 90, "
+                        "as training reads PTB-XL's own table"]
+    # another impossible age still refuses the table, naming it
+    labs.write_text("record_id,age\na,999\n", encoding="utf-8")
+    from mirage_model.clinical import LabsTableError
+    with pytest.raises(LabsTableError, match=r"line 2, column 'age': age: 999 years is not a possible Age"):
+        read_labs_table(labs)
+
+
+def test_the_lab_forms_typed_300_is_90_and_said():
+    from mirage_model.review.session import ReviewSession
+
+    session = ReviewSession()
+    v = session.set_value("age", PTBXL_OVER_89)
+    assert (v.text, v.canonical, v.status) == ("300", SHOWN, "ok") and session.age == SHOWN
+    assert v.message == "PTB-XL age 300 means older than 89; shown as 90"
+    v = session.set_value("age", "301")
+    assert v.status == "refused" and session.age is None
+
+
+def test_the_app_lab_form_says_what_300_means(qtbot):
+    pytest.importorskip("pytestqt")
+    from app.views.lab_form import LabForm
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.set_value("age", "300")
+    assert form.status("age") == "ok" and form.values()["age"][0] == SHOWN
+    assert form.message("age") == "PTB-XL age 300 means older than 89; shown as 90"
+    form.set_value("age", "45")
+    assert form.message("age") == ""
+
+
+@pytest.mark.parametrize("table, header, differ", [
+    # an infant of 3 months (0.25 y, from his dates) against a labs table's whole years
+    (0, 0.25, ""),                                       # "0": any age of 0-11 months
+    ((3, "months"), 0.25, ""),
+    (0.3, 0.25, ""),                                     # 18 days apart: a draw of the same admission
+    (1, 0.25, "age 1 in the labs table, 3 months in the header"),          # 12-23 months: not 3 months
+    (1.2, 0.25, "age 14.4 months in the labs table, 3 months in the header"),   # was: within a year, agreed
+    ((14, "months"), 0.25, "age 14 months in the labs table, 3 months in the header"),
+    # 23 months (1.9 y) against whole years: "1" holds it; "0" does not
+    (1, 1.9, ""),
+    (0, 1.9, "age 0 in the labs table, 22.8 months in the header"),
+    # adults: within a year, as before
+    (43, 44, ""), (43.5, 44, ""), (42, 44, "age 42 in the labs table, 44 in the header"),
+])
+def test_an_infants_labs_age_is_compared_to_the_month(table, header, differ):
+    assert header_disagreement("age", header, table) == differ
