@@ -107,10 +107,10 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     folder, good = mixed
     labs = tmp_path / "labs.csv"
     out = tmp_path / "r.csv"
-    # age 300 is impossible; the record is named by its path in the folder ("00417_lr" alone would also
-    # fit the truncated copy bad/00417_lr, and is refused as ambiguous)
+    # age 999 is impossible (300 is PTB-XL's "older than 89": 90); the record is named by its path in the
+    # folder ("00417_lr" alone would also fit the truncated copy bad/00417_lr, and is refused as ambiguous)
     rid = "ptbxl/records100/00000/00417_lr"
-    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{rid},300,12\n")
+    labs.write_text(f"record_id,age,troponin_t [ng/L]\n{rid},999,12\n")
     rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
                "--labs", str(labs), "--no-measure"])
     assert rc == 1                      # that record's row is refused; the batch goes on
@@ -456,7 +456,7 @@ def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys
     read "labs.csv: 0 of 0 values not used by this model", as if the table had been fine."""
     folder = _two_records(tmp_path / "records")
     labs = tmp_path / "labs.csv"
-    labs.write_text("record_id,age,crp [mg/L]\nludb/1,300,5\n00417_lr,40,-2\n")   # age 300, CRP -2: impossible
+    labs.write_text("record_id,age,crp [mg/L]\nludb/1,999,5\n00417_lr,40,-2\n")   # age 999, CRP -2: impossible
     out = tmp_path / "r.csv"
     args = ["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
             "--labs", str(labs), "--no-measure", "--statements-model", "none"]
@@ -467,7 +467,7 @@ def test_score_says_when_every_labs_row_was_refused(checkpoint, tmp_path, capsys
     assert [r["status"] for r in _rows(out)] == ["error", "error"]
 
     # one row read, one refused: the count of values is the read row's, and the refusal is said
-    labs.write_text("record_id,age,crp [mg/L]\nludb/1,300,5\n00417_lr,40,3\n")
+    labs.write_text("record_id,age,crp [mg/L]\nludb/1,999,5\n00417_lr,40,3\n")
     assert main(args + ["--overwrite"]) == 1
     said = capsys.readouterr().out
     assert "labs.csv: 1 of 2 values not used by this model (crp 1); 1 of 2 rows refused" in said, said
