@@ -14,9 +14,14 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    Rate: records sampled below ``min_native_fs`` (250 Hz; PTB-XL's 100 Hz records) are resampled
    to ``work_fs`` (500 Hz, ``scipy.signal.resample_poly`` per lead) and delineated there; the
    fiducials are mapped back to the record's sample indices.
-1. Conditioning: every lead is band-passed 0.5-100 Hz (zero-phase Butterworth; the upper edge
-   is lowered to 0.4 fs for low sampling rates). Leads that are flat, contain NaN (after step 0) or are flagged
-   ``flat`` in ``record.quality`` are left out.
+1. Conditioning: first, at the record's own rate, the mains lines each lead carries (50/60 Hz and
+   their harmonics, ``preprocess.mains_lines``) are subtracted by ``preprocess.remove_mains`` with
+   ``only_present`` (``MeasureConfig.mains_hz``; a lead without a line is left as it was, and a 100 Hz
+   record has none below Nyquist): the band-pass below keeps 50 and 60 Hz, and their slope in the QRS
+   velocity had left most LUDB records with 0.1 mV of either unmeasured. Then every lead is band-passed
+   0.5-100 Hz (zero-phase Butterworth; the upper edge is lowered to 0.4 fs for low sampling rates).
+   Leads that are flat, contain NaN (after step 0) or are flagged ``flat`` in ``record.quality`` are
+   left out.
 2. QRS detection (``beats``): neurokit2's ``ecg_findpeaks`` (method "neurokit", Makowski et al.
    2021) on the spatial magnitude of the independent leads (I, II, V1-V6, 5-30 Hz). Each beat is
    anchored at the maximum of that magnitude. A detection that is small in that band (< 0.7 of

@@ -44,6 +44,7 @@ FIDUCIAL_KEYS: tuple[str, ...] = ("p_on", "p_off", "qrs_on", "qrs_off", "t_off",
 class MeasureConfig:
     """Tunable constants of the method (times in seconds, amplitudes in mV)."""
     band_hz: tuple[float, float] = (0.5, 100.0)   # conditioning band-pass
+    mains_hz: tuple[float, ...] = (50.0, 60.0)    # mains lines a lead carries (and harmonics) subtracted first (): off
     pre_s: float = 0.45                           # median beat starts this long before the anchor
     post_s: float = 0.75                          # ... and ends this long after it
     min_beats: int = 3                            # dominant beats needed for a median beat
