@@ -876,11 +876,12 @@ SINUS_70 = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 92.0}
 
 
 @pytest.mark.parametrize("local", LOCALISED)
-@pytest.mark.parametrize("nonspecific", ["NDT", "STE_"])
+@pytest.mark.parametrize("nonspecific", ["NDT", "STE_", "NST_"])
 def test_a_nonspecific_statement_is_not_said_beside_ischaemic_changes_in_named_leads(local, nonspecific):
     """PTB-XL fold 9 read "Ischaemic changes, anterolateral leads; Nonspecific T wave abnormality" on 13 records,
-    NDT labelled on 1; folds 1-8 label NDT beside a localised one on 1 of 951, STE_ on none: the localised
-    statement says it, the nonspecific one goes to "Resolved", naming it, whichever is the more probable."""
+    NDT labelled on 1, and "Nonspecific ST changes" beside a localised one on 6, NST_ labelled on 1; folds 1-8
+    label NDT beside a localised one on 1 of 951, NST_ on 17, STE_ on none: the localised statement says it, the
+    nonspecific one goes to "Resolved", naming it, whichever is the more probable."""
     it = run({"SR": 0.9, local: 0.4, nonspecific: 0.8}, SINUS_70)
     codes = [s.code for s in it.statements]
     assert local in codes and nonspecific not in codes
@@ -894,6 +895,8 @@ def test_a_nonspecific_statement_is_not_said_beside_ischaemic_changes_in_named_l
     {"ISCIN": 0.6, "STD_": 0.5},      # fold 9: 27 records, STD_ labelled on 15; folds 1-8: 112 of 951 together
     {"INJAS": 0.6, "NDT": 0.5},       # subendocardial injury is not ischaemic changes in named leads
     {"NDT": 0.6, "STE_": 0.5},        # no localised statement: both said
+    {"INJAL": 0.6, "NST_": 0.5},      # nor is subendocardial injury, beside nonspecific ST changes
+    {"ISC_": 0.6, "NST_": 0.5},       # nonspecific beside nonspecific: both said
 ])
 def test_nonspecific_statements_that_stand_beside_ischaemia(pos):
     it = run(dict(pos, SR=0.9), SINUS_70)
