@@ -1,8 +1,8 @@
 """What the record's own file says beside the signal: the patient and device fields, the
 acquisition date, and the one patient line made of them that the PDF's page-1 header and the app's
 patient line both show (``patient_facts``), the acquiring device's own interpretation (always
-labelled as the device's, never mixed with MIRAGE's), and the record's notes (what the file holds
-that is not shown)."""
+labelled as the device's, never mixed with MIRAGE's), the record's notes (what the file holds
+that is not shown) and what the file's reader noticed while reading it (``reader_notes``)."""
 
 from __future__ import annotations
 
@@ -125,3 +125,32 @@ def record_notes(record) -> list[str]:
     if not dropped:
         return []
     return [f"not shown: {', '.join(dropped)} (not among the 12 standard leads)"]
+
+
+READER_NOTED = "the file reader noted: "
+
+
+def reader_notes(record, shown: str = "") -> list[str]:
+    """What the file's reader noticed while reading it, one line each, for every face that shows a
+    record: the app's message bar, the PDF's notes under the sheet (page 1 and, in full, page 3),
+    ``mirage score``'s notes and ``mirage convert``'s output (the one place their words are made).
+
+    The notes are the readers' ``meta["reader_warnings"]`` (a placeholder birth date, an XML whose
+    declared encoding is not its text's, signed samples stated unsigned, a header checksum that does
+    not fit) and ``meta["age_note"]`` (PTB-XL's age 300, older than 89, shown as 90), each once.
+
+    Args:
+        record: an ``EcgRecord`` (None: no notes).
+        shown: what the same page or row already says (the quality findings' words, which name
+            the first reader warning): a note it holds in full is not said again.
+
+    Returns:
+        e.g. ["the file reader noted: birth date 1900-01-01 looks like a placeholder (1900-01-01 or
+        earlier, what exports write for none): age unknown"]; [] when the reader noticed nothing.
+    """
+    meta = getattr(record, "meta", None) or {}
+    said = [str(w) for w in meta.get("reader_warnings") or ()]
+    if meta.get("age_note"):
+        said.append(str(meta["age_note"]))
+    return [READER_NOTED + note for note in dict.fromkeys(n.strip() for n in said)
+            if note and note not in shown]

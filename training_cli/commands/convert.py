@@ -31,6 +31,7 @@ from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_fi
 from mirage_model.formats.edf import EDF_MISSING
 from mirage_model.formats.write import output_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
+from mirage_model.review.file_info import reader_notes
 from training_cli.engine.errors import UsageError
 from training_cli.options import command_parser
 from training_cli.outputs import check_output_folder
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
         print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
+        for note in reader_notes(record):    # the written file does not carry them: said here
+            print(f"  {printable(note)}")
     if skipped:
         print(f"{skipped} of {len(paths)} inputs skipped: their output files were already in "
               f"{printable(args.out_dir)} (--overwrite replaces them)", file=sys.stderr)

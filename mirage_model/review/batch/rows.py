@@ -19,6 +19,7 @@ from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
+from mirage_model.review.file_info import reader_notes
 from mirage_model.review.interpret import doubted_calls, interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
@@ -315,7 +316,9 @@ class Scorer:
         row["format"] = meta.get("format") or guess_format(path)
         row["device"] = meta.get("device")
         row["model"] = self.model_id
-        row["notes"] = item.note or None
+        # what the file's reader noticed (a placeholder birth date, PTB-XL's age 300 shown as 90), on
+        # every row that read the record, an error's too
+        row["notes"] = "; ".join(([item.note] if item.note else []) + reader_notes(item.record)) or None
         return row
 
     def error_row(self, item: LoadedRecord, message: str) -> dict:
@@ -454,6 +457,7 @@ class Scorer:
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)
         notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]
+        notes += reader_notes(item.record, row["warnings"] or "")     # not those its warnings say in full
         row["notes"] = "; ".join(notes) or None
         return row
 

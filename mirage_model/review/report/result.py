@@ -10,7 +10,7 @@ from reportlab.platypus import Paragraph, Spacer
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.preprocess import prediction_coverage
-from mirage_model.review.file_info import device_report_lines
+from mirage_model.review.file_info import device_report_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import ReportContext
@@ -60,8 +60,19 @@ def sheet_flowables(ctx: ReportContext, st) -> list:
     from mirage_model.review.report.waveforms import caption_parts
 
     caption, notes = caption_parts(ctx)
+    # a reader's note the model's signal-quality lines on this page already say in full is not said twice
+    repeated = set(reader_notes(ctx.record)) - set(reader_notes(ctx.record, " ".join(quality_lines(ctx.prediction))))
+    notes = [n for n in notes if n not in repeated]
     lines = ["<b>ECG sheet (page 1)</b>: " + pdf_escape("; ".join(caption))] + [pdf_escape(n) for n in notes]
     return [Paragraph("<br/>".join(lines), st["small"])]
+
+
+def quality_lines(pred) -> list[str]:
+    """The prediction's signal-quality findings (warnings and critical ones) as the model result
+    prints them, "Signal quality (warning): ... [V1, V2]"; [] without a prediction or its report."""
+    quality = getattr(pred, "quality", None)
+    return [f"Signal quality ({f.severity}): {f.name}" + (f" [{', '.join(f.leads)}]" if f.leads else "")
+            for f in getattr(quality, "findings", ()) or () if f.severity != "info"]
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
@@ -77,17 +88,13 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
     probs = np.asarray(pred.probabilities, dtype=float)
     thr = np.asarray(pred.thresholds, dtype=float)
     withheld = getattr(pred, "withheld", "")
-    quality = getattr(pred, "quality", None)
     if withheld:
         out.append(Paragraph(pdf_escape(f"RESULT WITHHELD: {withheld}. The model was not trained for such a "
                                         "recording or the signal cannot carry a finding; the probabilities "
                                         "below are shown for reference only and are unreliable."), st["h2"]))
-    if quality is not None and quality.findings:
-        lines = [f for f in quality.findings if f.severity != "info"]
-        if lines:
-            out.append(Paragraph("<br/>".join(
-                pdf_escape(f"Signal quality ({f.severity}): {f.name}" + (f" [{', '.join(f.leads)}]" if f.leads else ""))
-                for f in lines), st["small"]))
+    lines = quality_lines(pred)
+    if lines:
+        out.append(Paragraph("<br/>".join(pdf_escape(line) for line in lines), st["small"]))
     positive = set(pred.positive)
     shown = set(getattr(pred, "model_positive", ()) or ()) if withheld else positive
     doubted = doubted_calls(pred)         # called off amplitudes in doubt: kept, marked as the statements are

@@ -17,7 +17,7 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
-from mirage_model.review.file_info import record_notes
+from mirage_model.review.file_info import reader_notes, record_notes
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
@@ -237,6 +237,7 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
     if flagged:
         notes.append("Lead quality flags - " + "; ".join(flagged))
     notes += record_notes(rec)
+    notes += reader_notes(rec)      # what the file's reader noticed: a model or none
     return caption, notes
 
 
