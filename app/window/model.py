@@ -111,7 +111,7 @@ class ModelMixin:
         self.results.set_no_model(message)
         self.results.state.setText("")
         self._session_model_changed()
-        self.show_message(f"Could not load the model: {message}")
+        self.show_message(self.with_reader_notes(f"Could not load the model: {message}"))
 
     def _model_finished(self) -> None:
         self._model_loading = False
@@ -285,7 +285,7 @@ class ModelMixin:
             return
         self.results.bars.set_stale(False)
         self.results.state.setText(f"Model failed: {message}")
-        self.show_message(f"The model could not score this record: {message}")
+        self.show_message(self.with_reader_notes(f"The model could not score this record: {message}"))
         self._check_finished()
 
     def _predict_finished(self, ticket) -> None:

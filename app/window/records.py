@@ -21,7 +21,7 @@ from app import workers
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import device_report_lines, file_patient, record_notes
+from mirage_model.review.file_info import device_report_lines, file_patient, reader_notes, record_notes
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -226,6 +226,13 @@ class RecordsMixin:
             text = f"{self.message_bar.text()}; {message}"      # after the record's lead flags
         self.show_message(text)
 
+    def with_reader_notes(self, text: str) -> str:
+        """``text`` for the message bar, then what the open record's file reader noticed
+        (``file_info.reader_notes``), which a later message there (a model that fails to load or to
+        score the record) must not hide; ``text`` alone with no record open."""
+        record = self.session.record if self.session is not None else None
+        return "; ".join([text, *(f"{self.session.record_id}: {n}" for n in reader_notes(record))])
+
     def record_quality(self):
         """The open record's quality report, made by its record-load job (``_quality_ready``; the
         record's only assessment, kept in its session when a model fails or is replaced), or None."""
@@ -265,6 +272,7 @@ class RecordsMixin:
                          + (f"; {who['device']}" if who.get("device") else ""))
         flagged = record.flag_texts(("flat", "saturated", "missing")) if hasattr(record, "flag_texts") else []
         said = (["lead quality: " + "; ".join(flagged)] if flagged else []) + ([labs_note] if labs_note else [])
+        said += reader_notes(record)      # with a model or without, before it has run
         if said:
             self.show_message(f"{record.record_id}: " + "; ".join(said))
         self.timings["draw_s"] = time.perf_counter() - t0
