@@ -261,13 +261,39 @@ def test_a_lead_near_isoelectric_by_its_axis_is_not_called_shifted(ptbxl_root):
     """The other clean records of folds 1-9 that raised a finding, "leads_shifted": a limb lead at
     right angles to the heart's axis (aVL 0.14 mV in 09948, a normal ECG; I 0.08 and 0.10 mV in 15164
     and 17626, II and III alike), whose QRS energy, scaled to its own size, is mostly noise and
-    matches the others nowhere. Faults stay named: V5 of 08081, all burst noise as PTB-XL's own note
-    says, and V1 of 20682, dead after its first beat (neither a small lead)."""
+    matches the others nowhere."""
     for ecg_id in (9948, 15164, 17626):
         assert _ptbxl_found(ptbxl_root, ecg_id, "leads_shifted")[1] == []
+
+
+@pytest.mark.slow
+def test_dead_and_noisy_leads_are_named_so_not_shifted(ptbxl_root):
+    """PTB-XL records of folds 1-9 whose faulty lead had read "leads shifted", as seen by eye: V5 of 08081
+    carries its ECG under bursts of noise of 2-5 mV (PTB-XL's own note: burst noise in V5), V1 of 20682 its
+    ECG after a 9 mV swing in the first second: poor leads. V6 of 12722 is a flat line but for two wisps
+    of 0.01 mV (PTB-XL marks V4 and V5's electrodes; V5 reads flat): no ECG, missing. V6 of 12251 does
+    carry the heart's beats 110 ms after the other leads' (from its second beat on; II's R peaks at 1.29,
+    2.01, 2.74 s, V6's at 1.40, 2.12, 2.85 s): still named shifted."""
     row, found = _ptbxl_found(ptbxl_root, 8081, "leads_shifted")
-    assert row["burst_noise"].strip() == "v5" and found == [("V5",)]
-    assert _ptbxl_found(ptbxl_root, 20682, "leads_shifted")[1] == [("V1",)]
+    assert row["burst_noise"].strip() == "v5" and found == []
+    assert _ptbxl_found(ptbxl_root, 8081, "lead_noisy")[1] == [("V5",)]
+    assert _ptbxl_found(ptbxl_root, 20682, "leads_shifted")[1] == []
+    assert _ptbxl_found(ptbxl_root, 20682, "lead_noisy")[1] == [("V1",)]
+    row, found = _ptbxl_found(ptbxl_root, 12722, "lead_missing")
+    assert found == [("V5", "V6")] and _ptbxl_found(ptbxl_root, 12722, "leads_shifted")[1] == []
+    assert _ptbxl_found(ptbxl_root, 12251, "leads_shifted")[1] == [("V6",)]
+
+
+@pytest.mark.slow
+def test_ptbxl_leads_without_ecg_are_missing(ptbxl_root):
+    """The two other records of folds 1-9 whose lead the no-ECG rule names, as seen by eye: V6 of 19299
+    carries ECG for 2.6 s and is 0 mV after (PTB-XL marks V4-V6's electrodes; all 12 leads had read poor,
+    the beats set by V6's swing), V6 of 20045 runs from -3 to -20 mV in 0.5 s and stays there (it had read
+    an artefact and a noisy lead, the record usable)."""
+    for ecg_id in (19299, 20045):
+        row, found = _ptbxl_found(ptbxl_root, ecg_id, "lead_missing")
+        assert found == [("V6",)]
+    assert _ptbxl_found(ptbxl_root, 19299, "poor_quality")[1] == []
 
 
 def test_the_measures_read_back_the_fault_put_in(clean):

@@ -178,10 +178,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     # -- missing / flat / saturated / derived -----------------------------------------------------
     x, nan_share, ptp, absent = _zeroed(sig)
     if absent.any():
-        names = _names(absent)
-        findings.append(Finding("lead_missing", f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})",
-                                "critical", names, "peak-to-peak below "
-                                f"{FLAT_PTP_MV} mV or more than half the samples missing"))
+        findings.append(_missing(absent, np.zeros(L, bool)))
     part = (nan_share > 0) & ~absent
     if part.any():
         findings.append(Finding("samples_missing", "samples missing", "warning", _names(part),
@@ -239,6 +236,14 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
 
     # -- beats and median beats at 100 Hz ------------------------------------------------------------
     raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
+    # a lead with no heartbeat in it (an electrode off: a flat line and noise, a start-up swing) is missing
+    # too, not a lead that a shift or noise measure reads; the beats are found again without it
+    dead = _no_ecg(med, usable) if len(segs) >= cfg.min_beats else np.zeros(L, bool)
+    if dead.any() and (usable & ~dead).any():
+        findings = [f for f in findings if f.code != "lead_missing"] + [_missing(absent, dead)]
+        absent = absent | dead
+        usable = ~absent
+        raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
     n_beats = len(beats)
     mean_beat = segs.mean(axis=0) if len(segs) else med
     hr = median_rate_bpm(np.diff(beats) / 100.0)         # R peaks at 100 Hz
@@ -343,13 +348,20 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     if art is not None:
         findings.append(art)
-    findings.extend(_lies(x, fs, usable, level, x40, segs40, med40, beats, cfg,
-                          tall_said=any(f.code == "amplitude_implausible" for f in findings)))
+    lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg,
+                         tall_said=any(f.code == "amplitude_implausible" for f in findings))
+    findings.extend(lies)
+    grade_a[astray] = "poor"
+    grade = [str(g) for g in grade_a]
+    astray_note = (f"{', '.join(_names(astray))}: the sharpest deflections out of step with the other leads' QRS "
+                   "complexes and matching them at no lag (noise or artefact, not a lead shifted in time)"
+                   if astray.any() else "")
     poor = usable & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
-        findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor)))
+        findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor),
+                                astray_note))
     elif poor.any():
-        findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(poor)))
+        findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(poor), astray_note))
 
     # -- Einthoven / Goldberger ----------------------------------------------------------------------
     if usable[:6].all() and not derived[2:6].all():
@@ -392,10 +404,13 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
 
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
-          med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig, tall_said: bool = False) -> list[Finding]:
+          med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig,
+          tall_said: bool = False) -> tuple[list[Finding], np.ndarray]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
-    that repeats itself to the sample, every lead too tall for a heart. ``x`` (L, T) mV at ``fs``;
+    that repeats itself to the sample, every lead too tall for a heart; and (L,) bool the leads whose
+    QRS energy is out of step with the others' yet matches them at no lag (not shifted: noise or
+    artefact, which ``assess`` grades poor). ``x`` (L, T) mV at ``fs``;
     ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
     ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median.
     ``tall_said``: a lead's beats already read as impossibly tall ("amplitude_implausible"), which
@@ -438,13 +453,18 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     # a lead's step distorts its QRS energy: that lead is the step's finding, not a shift
     shifted = (usable & (step < cfg.step_warn_mv) & (np.abs(np.nan_to_num(lag)) >= cfg.lead_lag_s)
                & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match))
+    astray = np.zeros(len(usable), bool)
     if shifted.any():
-        # nor is a small lead that matches nothing: its energy, scaled to its own size, is mostly noise
+        # nor is a lead that matches the others at its lag no better than at none: its QRS energy is not
+        # the heart's beats late but noise or artefact (burst noise, a transient: PTB-XL 08081's V5,
+        # 20682's V1), a poor lead; in a small lead (near-isoelectric by the heart's axis) that is its own
+        # noise scaled to its size, and nothing is said
         spread = np.percentile(x40, 99, axis=1) - np.percentile(x40, 1, axis=1)
         small = spread < cfg.lead_lag_small_share * np.median(spread[usable])
-        if (shifted & small).any():
-            match = consistency.lag_match(x40, usable, lag)
-            shifted &= ~(small & (np.nan_to_num(match) < cfg.lead_lag_min_match))
+        match = consistency.lag_match(x40, usable, lag)
+        unmatched = shifted & (np.nan_to_num(match) < cfg.lead_lag_min_match)
+        shifted &= ~unmatched
+        astray = unmatched & ~small
     # a chest lead the others predict best 20 ms or more away: shorter shifts than the QRS energy tells
     # from a bundle branch block's late R' (longer ones keep that measure's lag, which reaches 600 ms)
     clag, cgain = consistency.chest_lead_lags(x40, usable, min_lag_s=cfg.chest_lag_s, bar=cfg.chest_lag_gain)
@@ -474,7 +494,7 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
                            "signal, not a patient's recording?)", "critical", (),
                            f"at one shift of 0.25-2 s the record differs from itself by {rep:.1%} of its RMS; "
                            "real records differ by 15 % or more"))
-    return out
+    return out, astray
 
 
 def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
@@ -602,6 +622,30 @@ def _impossible_samples(x: np.ndarray, fs: float, present: np.ndarray, cfg: Qual
                    _names(hit), f"{n} sample{'s' if n > 1 else ''} beyond +-{cfg.impossible_mv:g} mV from the lead's median, "
                    f"up to {np.abs(x[hit]).max():.0f} mV; no ECG reaches that on the body surface",
                    span_s=(max(0.0, float(when[0]) - 0.05), float(when[-1]) + 0.05))
+
+
+def _no_ecg(med: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """(L,) the usable leads whose median beat ``med`` (L, S) mV at 100 Hz, taken at the beats the
+    leads together give, is flatter than a flat lead (``FLAT_PTP_MV`` peak-to-peak): no heartbeat in
+    them, whatever their trace holds besides (noise, a start-up transient: PTB-XL 12722's V6)."""
+    flat = np.ptp(np.nan_to_num(med, nan=np.inf), axis=1) < FLAT_PTP_MV
+    return usable & flat
+
+
+def _missing(absent: np.ndarray, dead: np.ndarray) -> Finding:
+    """The "lead_missing" finding of the leads ``absent`` (L,) bool (missing, or flat throughout) and
+    ``dead`` (L,) bool (a trace without a heartbeat: ``_no_ecg``)."""
+    parts, details = [], []
+    if absent.any():
+        names = _names(absent)
+        parts.append(f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})")
+        details.append(f"peak-to-peak below {FLAT_PTP_MV} mV or more than half the samples missing")
+    if dead.any():
+        names = _names(dead)
+        parts.append(f"no ECG in lead{'s' if len(names) > 1 else ''} {', '.join(names)} (electrode off?)")
+        details.append(f"{', '.join(names)}: median beat below {FLAT_PTP_MV} mV peak-to-peak, no heartbeat in "
+                       "the trace (a flat line and noise, a transient)")
+    return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | dead), "; ".join(details))
 
 
 def _names(mask: np.ndarray) -> tuple[str, ...]:

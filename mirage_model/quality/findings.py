@@ -135,12 +135,13 @@ class QualityConfig:
     # 40 ms (0.41-0.46) is not told from it; 60 ms and more with a match under 0.3 is
     lead_lag_s: float = 0.06
     lead_lag_match: float = 0.3
-    # ... not in a lead both small (the 1st-99th percentile spread of its 40 Hz signal under this share of
-    # the usable leads' median: a limb lead near-isoelectric by the heart's axis) and matching the others
-    # under ``lead_lag_min_match`` at its lag (``lag_match``): its QRS energy, scaled to its own size, is
-    # mostly noise, and its best lag chance. PTB-XL 09948 (aVL), 15164 and 17626 (I): 0.16-0.29 of the
-    # median, matches 0.13-0.19; a lead shifted by a fault matches 0.98 or more, and a dead or broken lead
-    # (V1 of 20682, V5 of 08081) is no small lead and stays named
+    # ... nor in a lead matching the others under ``lead_lag_min_match`` at its lag (``lag_match``): a lead
+    # shifted by a fault matches 0.98 or more, a lead whose QRS energy is noise or artefact matches nowhere
+    # and its best lag is chance. Such a lead is graded poor ("lead_noisy": V5 of PTB-XL 08081, burst noise,
+    # 0.21; V1 of 20682, a 9 mV transient in its first second, 0.24), unless it is small (the 1st-99th
+    # percentile spread of its 40 Hz signal under ``lead_lag_small_share`` of the usable leads' median: a
+    # limb lead near-isoelectric by the heart's axis, its energy scaled to its own size mostly noise; PTB-XL
+    # 09948 (aVL), 15164 and 17626 (I): 0.16-0.29 of the median, matches 0.13-0.19), when nothing is said
     lead_lag_small_share: float = 0.5
     lead_lag_min_match: float = 0.5
     # ... the chest leads as a group against the limb leads (one lead's physiology averages out): 40 ms

@@ -1,0 +1,95 @@
+"""A lead with no ECG in it, or with noise or an artefact in it, is named as such, not as a lead
+shifted in time ("leads_shifted" means a lead that carries the heart's beats, late or early).
+
+Truth: the faults are made from the two real records shipped with the project (PTB-XL 00417 at
+100 Hz, LUDB 1 at 500 Hz), so which lead is dead, noisy or late, and by how much, is known; the
+unmodified records carry none of these findings (``test_quality_liars``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    want = request.param
+    return load_record(next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1")))
+
+
+def _assess(record, lead, trace):
+    from mirage_model.quality import assess
+
+    sig = record.signal.astype(np.float64)
+    sig[LEADS.index(lead)] = trace
+    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
+    return report, {f.code: f for f in report.findings}
+
+
+def _transient(record, mv=-9.0, at_s=0.3, tau_s=0.15):
+    """(T,) an electrode connected at ``at_s``: a swing of ``mv`` decaying with ``tau_s`` (PTB-XL 20682's V1)."""
+    t = np.arange(record.signal.shape[1]) / record.fs
+    return np.where(t >= at_s, mv * np.exp(-(t - at_s) / tau_s), 0.0)
+
+
+@pytest.mark.parametrize("lead", ["aVL", "V1", "V3", "V5"])
+def test_a_flat_lead_with_noise_is_missing(clean, lead):
+    """A flat line with 0.005 mV of noise is over the 0.02 mV a flat lead's trace stays under (its 0.5-99.5th
+    percentile spread is about 0.026 mV), so it was read as a poor lead ("usable" with a V1 or V3 so); it has
+    no heartbeat in it: the lead is missing, and the calls are withheld."""
+    noise = np.random.default_rng(0).normal(0.0, 0.005, clean.signal.shape[1])
+    report, found = _assess(clean, lead, noise)
+    assert "lead_missing" in found and found["lead_missing"].leads == (lead,)
+    assert f"no ECG in lead {lead}" in found["lead_missing"].name and report.gated
+    assert "leads_shifted" not in found
+    assert report.lead_grade[LEADS.index(lead)] == "absent"
+
+
+@pytest.mark.parametrize("lead", ["V1", "V3", "V5"])
+def test_a_dead_lead_with_a_transient_is_missing_not_shifted(clean, lead):
+    """The same dead lead starting with a 9 mV swing (an electrode connected): the swing's slope had set
+    the lead's QRS energy and the beats of every lead (10-11 leads "poor", and "leads shifted" naming the
+    dead lead); now the lead is missing, and no other lead is poor."""
+    noise = np.random.default_rng(1).normal(0.0, 0.005, clean.signal.shape[1])
+    report, found = _assess(clean, lead, noise + _transient(clean))
+    assert "leads_shifted" not in found and "poor_quality" not in found
+    assert found["lead_missing"].leads == (lead,)
+    assert [g for g in report.lead_grade if g in ("poor", "absent")] == ["absent"]
+
+
+@pytest.mark.parametrize("lead", ["V1", "V2"])
+def test_a_lead_with_a_large_transient_is_noisy_not_shifted(clean, lead):
+    """A lead that carries its ECG (at a third of its size) after a 9 mV swing in its first second (PTB-XL
+    20682's V1): its QRS energy is the swing's, out of step with the others' and matching them at no lag.
+    It had read "leads shifted"; it is a poor lead and an artefact, and not missing."""
+    sig = clean.signal[LEADS.index(lead)].astype(np.float64)
+    report, found = _assess(clean, lead, 0.3 * sig + _transient(clean))
+    assert "leads_shifted" not in found and "lead_missing" not in found
+    assert found["artefact"].leads == (lead,)
+    assert found["lead_noisy"].leads == (lead,) and "not a lead shifted in time" in found["lead_noisy"].detail
+
+
+@pytest.mark.parametrize("lead", ["V1", "V3", "V5"])
+def test_a_lead_of_white_noise_is_noisy(clean, lead):
+    """0.1 mV RMS of white noise, over the 0.08 mV a poor lead's noise reaches: named noisy, not missing
+    (its median beat keeps the noise's spread) and not shifted."""
+    noise = np.random.default_rng(2).normal(0.0, 0.1, clean.signal.shape[1])
+    report, found = _assess(clean, lead, noise)
+    assert "leads_shifted" not in found and "lead_missing" not in found
+    assert lead in found["noise"].leads and found["lead_noisy"].leads == (lead,)
+
+
+@pytest.mark.parametrize("lead", ["V1", "V3", "V5"])
+def test_a_lead_50_ms_late_is_still_shifted(clean, lead):
+    sig = clean.signal[LEADS.index(lead)].astype(np.float64)
+    report, found = _assess(clean, lead, np.roll(sig, int(round(0.05 * clean.fs))))
+    assert report.gated and found["leads_shifted"].leads == (lead,) and f"{lead} +50 ms" in found["leads_shifted"].name
+    assert "lead_missing" not in found and "lead_noisy" not in found
