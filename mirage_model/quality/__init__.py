@@ -34,7 +34,8 @@ Indices and rules, each from the literature:
   gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
   as simultaneous; a chest lead from 20 ms, by how the other leads predict it), a signal that
   repeats itself to the sample (a simulator), every lead constant for part of the record, beats too
-  small or too tall in every lead for a heart (units or gain).
+  small or too tall in every lead for a heart (units or gain), or (``gain``) a record whose QRS, P waves
+  and noise floor are all several times their usual size (a wrong gain, where a hypertrophy's QRS alone is).
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat

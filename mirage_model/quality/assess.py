@@ -13,6 +13,7 @@ from scipy.signal import sosfiltfilt
 from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
+from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
                                           hf_noise, high_band_ratio, mains_amplitude, median_beats, pacing_spikes,
                                           spectrum, sqi_indices, template_noise)
@@ -426,6 +427,10 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
             f"{cfg.beat_height_warn_mv:g} mV or more; the largest of 19,701 real records (PTB-XL folds 1-9, LUDB; "
             "severe hypertrophy included) is 3.7 mV. A gain 3-10 times the true one (a header's wrong gain) keeps "
             "every lead's shape and Einthoven's law, and reads hypertrophy"))
+    elif not tall_said:     # a record too small for that, all of it too tall: not the heart's size
+        found = gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
+                                          cfg.template_noise_min_beats), cfg.gain_ratio_warn)
+        out.extend([found] if found else [])
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)
     hit = step >= cfg.step_warn_mv

@@ -171,6 +171,10 @@ class QualityConfig:
     # (PTB-XL 16859; LUDB 0.90); a warning from here, critical from the next
     beat_height_warn_mv: float = 4.0
     beat_height_critical_mv: float = 6.0
+    # Below that height, the smallest of the QRS, P-wave and noise sizes over their clean medians
+    # (``gain.scale_ratios``) at or above this: a gain several times the true one, a warning. PTB-XL folds
+    # 1-8 reach 2.29 at most (7629), so this is 1.1 times that; fold 9 (2,183 records) 2.06 at most
+    gain_ratio_warn: float = 2.52
 
 
 @dataclass(frozen=True)

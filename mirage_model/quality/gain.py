@@ -1,0 +1,77 @@
+"""A whole record at several times its true gain, told from a tall heart by more than its QRS.
+
+A header that states the wrong gain (microvolts under 200 per mV: every lead five times too tall)
+scales everything the file holds alike: the QRS, the P wave, and the noise floor of the recording
+(the amplifier's, the muscles', the quantisation's). A hypertrophy raises the QRS and leaves the
+P wave and the noise as they are. So the record's size is read three ways, each against its median
+over PTB-XL folds 1-8 (17,418 records at their stated gain), and the smallest of the three ratios
+is the measure: a wrong gain lifts all three, a heart only some. Of 500 PTB-XL fold-9 records
+(seed 1) at 2 / 3 / 5 times their gain, ``assess`` named 0.8 / 7.6 / 72 % by the beat height alone
+(``consistency.beat_height`` from 4 mV) and names 3.6 / 44 / 93 % with this too; LUDB's 100 (their
+stored microvolts) 2 / 14 / 76 % and 2 / 24 / 95 %. None of the 2,183 fold-9 records at their stated
+gain is named (their largest smallest ratio 2.06, the bar 2.52; folds 1-8 reach 2.29).
+
+Measured on the quality check's own signals: ``med40`` (L, S) the median beats of the 40 Hz
+low-passed 100 Hz signal ``x40`` (L, T100), ``segs40`` (N, L, S) its beats at R peaks ``beats``
+(N,), 100 Hz samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mirage_model.quality.consistency import beat_height
+from mirage_model.quality.findings import Finding
+from mirage_model.quality.indices import hf_noise, template_noise
+
+# medians over PTB-XL folds 1-8 at the stated gain (mV)
+QRS_MV = 0.947       # beat_height: the median beat's peak-to-peak, geometric mean over the leads
+PR_MV = 0.0572       # the median beat's peak-to-peak from R - 220 to R - 120 ms (P wave and PR segment)
+NOISE_MV = 0.0061    # assess's noise index (the smaller of hf_noise and template_noise), median over leads
+# The P window ends 120 ms before R: a bundle branch block's or a paced beat's wide QRS starts after it
+# (ending it at R - 80 ms, paced records and left bundle branch blocks set the clean maximum)
+PR_WINDOW_S = (-0.22, -0.12)
+# Nor may it reach back to the previous beat's T wave (over by about R + 0.4 s): at shorter RR intervals
+# (median; above 97 bpm) nothing is said (CinC 2021 JS45545, a wide-complex tachycardia at 187 bpm: the
+# previous beat's QRS and T fill the window, 17 times the P wave's median)
+MIN_RR_S = 0.62
+
+
+def _gmean(v: np.ndarray) -> float:
+    v = v[np.isfinite(v)]
+    return float(np.exp(np.mean(np.log(np.maximum(v, 1e-4))))) if v.size else float("nan")
+
+
+def scale_ratios(x40: np.ndarray, segs40: np.ndarray, med40: np.ndarray, beats: np.ndarray, usable: np.ndarray,
+                 window_s: tuple[float, float], min_template_beats: int) -> np.ndarray:
+    """The record's QRS, P-wave and noise sizes over their clean medians, (3,): ``beat_height``
+    over ``QRS_MV``; the median beat's peak-to-peak in ``PR_WINDOW_S`` (geometric mean over the
+    usable leads) over ``PR_MV``; the noise index of ``assess`` (``hf_noise``, or ``template_noise``
+    where smaller with ``min_template_beats`` beats or more; median over the usable leads) over
+    ``NOISE_MV``. ``window_s`` is the median beat's window around R (``QualityConfig.beat_window_s``);
+    ``usable`` (L,) bool. NaN where a size cannot be read, and all NaN at a median RR under ``MIN_RR_S``."""
+    r = int(round(-window_s[0] * 100))                       # R's sample in the median beat
+    a, b = r + int(round(PR_WINDOW_S[0] * 100)), r + int(round(PR_WINDOW_S[1] * 100))
+    if not usable.any() or a < 0 or len(beats) < 2 or np.median(np.diff(beats)) / 100.0 < MIN_RR_S:
+        return np.full(3, np.nan)
+    noise = hf_noise(x40, beats)
+    if len(segs40) >= min_template_beats:
+        noise = np.fmin(noise, template_noise(segs40, med40))
+    pr = _gmean(np.ptp(med40[usable, a:b], axis=1))
+    return np.array([beat_height(med40, usable) / QRS_MV, pr / PR_MV, float(np.median(noise[usable])) / NOISE_MV])
+
+
+def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
+    """"amplitude_high", a warning, when the smallest of ``scale_ratios`` (3,) is ``bar`` or more
+    (``QualityConfig.gain_ratio_warn``); None otherwise."""
+    low = float(np.min(ratios)) if np.isfinite(ratios).all() else float("nan")
+    if not low >= bar:
+        return None
+    qrs, pr, noise = ratios
+    return Finding(
+        "amplitude_high", f"QRS, P waves and noise all {low:.1f} times their usual size or more: gain wrong?",
+        "warning", (),
+        f"QRS {qrs * QRS_MV:.2f} mV (x{qrs:.1f}), P wave and PR segment {pr * PR_MV:.3f} mV (x{pr:.1f}), noise "
+        f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.1f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
+        f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
+        "three alike, a hypertrophy the QRS alone")
