@@ -32,8 +32,8 @@ NOISE_MV = 0.0061    # assess's noise index (the smaller of hf_noise and templat
 # (ending it at R - 80 ms, paced records and left bundle branch blocks set the clean maximum)
 PR_WINDOW_S = (-0.22, -0.12)
 # Nor may it reach back to the previous beat's T wave (over by about R + 0.4 s): at shorter RR intervals
-# (median; above 97 bpm) nothing is said (CinC 2021 JS45545, a wide-complex tachycardia at 187 bpm: the
-# previous beat's QRS and T fill the window, 17 times the P wave's median)
+# (median; above 97 bpm) nothing is said. CinC 2021 JS45545 and JS45546, ventricular tachycardias (187 bpm
+# in the first): the previous beat's QRS and T fill the window, 17 times the P wave's median
 MIN_RR_S = 0.62
 
 
