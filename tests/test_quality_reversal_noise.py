@@ -1,0 +1,66 @@
+"""A lead graded poor is named as such, not as an electrode reversal: the learned reversal detector
+weighs every lead's median beat, and a noisy lead's is its noise's.
+
+Truth: the faults are made from the two real records shipped with the project (PTB-XL 00417 at
+100 Hz, LUDB 1 at 500 Hz), so which lead is noisy and which electrodes are swapped is known; the
+unmodified records carry no finding of either (``test_quality_liars``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+def _load(want):
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    return load_record(next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1")))
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    return _load(request.param)
+
+
+def _assess(record, sig):
+    from mirage_model.quality import assess
+
+    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
+    return report, {f.code: f for f in report.findings}
+
+
+def _swapped(record, pair):
+    sig = record.signal.astype(np.float64)
+    a, b = (LEADS.index(n) for n in pair.split("/"))
+    sig[[a, b]] = sig[[b, a]]
+    return sig
+
+
+def test_a_chest_lead_of_white_noise_is_noisy_not_reversed(clean):
+    """V5 replaced by 0.1 mV RMS of white noise had read "precordial lead reversal suspected (V4/V5)" in both
+    records, critical (every call withheld, the user sent to swap electrodes that are fine). It is a poor
+    lead, a warning, and its finding says the detector's swap was not assessed."""
+    sig = clean.signal.astype(np.float64)
+    sig[LEADS.index("V5")] = np.random.default_rng(2).normal(0.0, 0.1, sig.shape[1])
+    report, found = _assess(clean, sig)
+    assert not [c for c in found if "reversal" in c]
+    assert found["lead_noisy"].leads == ("V5",)
+    assert "V4/V5 reversal not assessed: lead V5 poor" in found["lead_noisy"].detail
+    assert not report.gated
+
+
+@pytest.mark.parametrize("want, pair", [("00417", "V3/V4"), ("00417", "V1/V2"), ("ludb", "V1/V2"),
+                                        ("ludb", "V2/V3")])
+def test_a_clean_chest_swap_is_still_named(want, pair):
+    """The swaps the detector names in these records, no lead poor, are still named, critical."""
+    record = _load(want)
+    report, found = _assess(record, _swapped(record, pair))
+    assert found["precordial_reversal"].leads == tuple(pair.split("/"))
+    assert f"({pair})" in found["precordial_reversal"].name and report.gated
+    assert "lead_noisy" not in found and "poor_quality" not in found
