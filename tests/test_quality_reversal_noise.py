@@ -45,13 +45,14 @@ def _swapped(record, pair):
 def test_a_chest_lead_of_white_noise_is_noisy_not_reversed(clean):
     """V5 replaced by 0.1 mV RMS of white noise had read "precordial lead reversal suspected (V4/V5)" in both
     records, critical (every call withheld, the user sent to swap electrodes that are fine). It is a poor
-    lead, a warning, and its finding says the detector's swap was not assessed."""
+    lead, a warning, and a warning says the electrodes could not be checked, naming the swap read and the lead."""
     sig = clean.signal.astype(np.float64)
     sig[LEADS.index("V5")] = np.random.default_rng(2).normal(0.0, 0.1, sig.shape[1])
     report, found = _assess(clean, sig)
-    assert not [c for c in found if "reversal" in c]
+    assert not {"precordial_reversal", "limb_reversal", "neutral_reversal"} & set(found)
     assert found["lead_noisy"].leads == ("V5",)
-    assert "V4/V5 reversal not assessed: lead V5 poor" in found["lead_noisy"].detail
+    unchecked = found["reversal_unchecked"]
+    assert unchecked.severity == "warning" and "lead V5 poor" in unchecked.name and "V4/V5" in unchecked.name
     assert not report.gated
 
 
@@ -64,3 +65,16 @@ def test_a_clean_chest_swap_is_still_named(want, pair):
     assert found["precordial_reversal"].leads == tuple(pair.split("/"))
     assert f"({pair})" in found["precordial_reversal"].name and report.gated
     assert "lead_noisy" not in found and "poor_quality" not in found
+
+
+def test_a_swap_beside_a_noisy_lead_is_said_unchecked_not_dropped():
+    """V3/V4 swapped in 00417 with V6 noisy: the swap is not named critical on a detector that weighs the
+    noise, nor left unsaid: the warning names the poor lead and asks for the electrodes to be checked."""
+    record = _load("00417")
+    sig = _swapped(record, "V3/V4")
+    sig[LEADS.index("V6")] = np.random.default_rng(5).normal(0.0, 0.1, sig.shape[1])
+    report, found = _assess(record, sig)
+    assert "precordial_reversal" not in found and found["lead_noisy"].leads == ("V6",)
+    assert "reversal_unchecked" in found, sorted(found)
+    assert "lead V6 poor" in found["reversal_unchecked"].name
+    assert "check the electrodes" in found["reversal_unchecked"].name

@@ -3,7 +3,6 @@ record, and the verdict."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 
@@ -409,15 +408,20 @@ def _withhold_on_poor(found: list[Finding], findings: list[Finding], poor: tuple
     """``findings`` with the learned detector's ``found`` added while no lead is graded poor. A poor lead's
     median beat is its noise's, or a mix of unlike beats (bigeminy, paced and conducted beats), and the
     detector weighs every lead's: a chest lead of 0.1 mV white noise read a reversal in 105 of 500 clean
-    PTB-XL records, 24 of them naming other leads (noisy V6 read "LA/LL", noisy V1 "V3/V4"). The poor
-    lead's own finding ("lead_noisy", "poor_quality") says what is wrong and, when the detector named a
-    swap, that it was not assessed ("V4/V5 reversal not assessed: lead V5 poor")."""
-    if not poor:
+    PTB-XL records, 24 of them naming other leads (noisy V6 read "LA/LL", noisy V1 "V3/V4"). Where it names
+    a swap beside a poor lead, the swap is neither named (critical) nor dropped unsaid: a warning says the
+    electrodes could not be checked, naming the swap and the poor lead ("reversal_unchecked"), since a
+    true swap with another lead noisy reads so too."""
+    if not poor or not found:
         return findings + found
+    swaps = [f.name.rsplit("(", 1)[-1].rstrip(")") for f in found]
     leads = f"lead{'s' if len(poor) > 1 else ''} {', '.join(poor)} poor"
-    notes = [f"{f.name.rsplit('(', 1)[-1].rstrip(')')} reversal not assessed: {leads}" for f in found]
-    return [dataclasses.replace(f, detail="; ".join([d for d in (f.detail,) if d] + notes))
-            if notes and f.code in ("lead_noisy", "poor_quality") else f for f in findings]
+    named = tuple(dict.fromkeys(lead for f in found for lead in f.leads))
+    return findings + [Finding(
+        "reversal_unchecked", f"electrode reversal not checked ({leads}; {', '.join(swaps)} read): check the "
+        "electrodes", "warning", named,
+        f"the reversal detector read {', '.join(swaps)}, but it weighs every lead's median beat and {leads}: "
+        "a noisy chest lead alone reads a reversal in a fifth of clean records, so the swap is not named")]
 
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
