@@ -45,6 +45,12 @@ log = logging.getLogger(__name__)
 
 LAB_DEBOUNCE_MS = 600
 SHORT_SCREEN_BOTTOM_PX = 210   # short screens: the row under the traces gets this much, the traces the rest
+# the result column's width (interpretation, class bars, measurements): what the window leaves beside the
+# folder dock (~230 px) and the trace view's tool bars whole (~505 px), between these: the least keeps the
+# measurements' three columns whole, the most leaves a 1280x800 screen's fitted page and the true-scale
+# 3x4 page of a 1600 px window their width
+RESULT_COLUMN_PX = (262, 330)
+BESIDE_RESULT_COLUMN_PX = 760
 ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
 
 
@@ -108,16 +114,16 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self._tab_order()
 
     def _tab_order(self) -> None:
-        """Tab walks the window as it reads, left to right and top to bottom: the folder's records,
-        the trace controls, the traces, the model image's controls, the result, the measurements,
-        the tabs and the lab form (its rows follow the form: ``LabForm.set_schema``)."""
+        """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the
+        result column (the result, the measurements), the tabs under the traces and the one shown: the
+        model image's controls or the lab form (its rows follow the form: ``LabForm.set_schema``)."""
         v = self.viewer
-        chain = [self.browser.table, *v.record_controls, v.plot, self.image_view.show_box, self.image_view.method,
-                 self.image_view.opacity, self.results_scroll, self.results.run_btn, self.results.choose_btn,
-                 self.measure_panel.table, self.tabs.tabBar()]
+        chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
+                 self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.image_view.show_box,
+                 self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
-        self.lab_form.tab_after = self.tabs.tabBar()
+        self.lab_form.tab_after = self.image_view.opacity              # hidden unless its tab is: skipped
         self.lab_form.chain_tab_order()                                # its rows after the tabs
         # stops that lead nowhere: the model image is a picture; and the tab widget, after the lab form
         # in Qt's chain, handed the focus on to its tab bar (its focus proxy), so Tab from the last lab
@@ -183,14 +189,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         msg_row.addWidget(self.message_bar, 1)
         msg_row.addWidget(close_msg)
 
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(self.viewer)
-        top.addWidget(self.image_view)
-        top.setStretchFactor(0, 4)
-        top.setStretchFactor(1, 1)
-        top.setSizes([1200, 320])
-        self.top_splitter = top
-
         self.tabs = QTabWidget()
         self.tabs.addTab(self.lab_form, "Labs && clinical")
         # the two heatmaps side by side need 410 px: they scroll rather than holding the whole row
@@ -201,34 +199,54 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setWidget(self.heatmaps)
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
-        # never narrower than its three names: a record whose measurements say "not measurable" widens
-        # the measurement table, and the splitter took that from the tabs ("Median b" behind scroll
-        # arrows at 1024x768); the result panel, which wraps, gives way instead
+        # what the model sees, beside the other explanation: as a column of its own beside the traces
+        # it took the width the result column now has; it scrolls on a short screen (its least height,
+        # 290 px, would otherwise take the traces' height)
+        image_scroll = QScrollArea()
+        image_scroll.setWidgetResizable(True)
+        image_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        image_scroll.setWidget(self.image_view)
+        self.tabs.addTab(image_scroll, "Model image")
+        # never narrower than its names ("Median b" behind scroll arrows at 1024x768)
         self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
             QStyle.PixelMetric.PM_DefaultFrameWidth))
 
-        bottom = QSplitter(Qt.Orientation.Horizontal)
-        # the result panel grows with what it has to say (a withheld result, the device's own
-        # analysis): it scrolls rather than squeezing its lines over each other on a short screen
+        center = QSplitter(Qt.Orientation.Vertical)
+        center.addWidget(self.viewer)
+        center.addWidget(self.tabs)
+        center.setStretchFactor(0, 3)
+        center.setStretchFactor(1, 1)
+        center.setSizes([700, 290])
+        self.center_splitter = center
+
+        # the result column, read first: the interpretation (rhythm, then the statements), the class
+        # probabilities, then the measured values. Full height beside the traces, whose fitted page is
+        # about twice as wide as it is tall: on a short screen its height, not its width, sets their size.
+        # The result panel grows with what it has to say (a withheld result, the device's own analysis):
+        # it scrolls rather than squeezing its lines over each other
         results_scroll = QScrollArea()
         results_scroll.setWidgetResizable(True)
         results_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         results_scroll.setWidget(self.results)
         self.results_scroll = results_scroll
-        bottom.addWidget(results_scroll)
-        bottom.addWidget(self.measure_panel)
-        bottom.addWidget(self.tabs)
-        # the tabs keep their three names in view at 1024 px with the folder dock open (the
-        # measurements need their three columns, ~300 px): the result panel, which wraps, gives way
-        bottom.setSizes([360, 330, 760])
+        column = QSplitter(Qt.Orientation.Vertical)
+        column.addWidget(results_scroll)
+        column.addWidget(self.measure_panel)
+        column.setStretchFactor(0, 1)
+        column.setStretchFactor(1, 0)
+        column.setCollapsible(0, False)
+        column.setSizes([700, 290])
+        self.result_column = column
 
-        center = QSplitter(Qt.Orientation.Vertical)
-        center.addWidget(top)
-        center.addWidget(bottom)
-        center.setStretchFactor(0, 3)
-        center.setStretchFactor(1, 1)
-        center.setSizes([700, 290])
-        self.center_splitter = center
+        side = QSplitter(Qt.Orientation.Horizontal)
+        side.addWidget(center)
+        side.addWidget(column)
+        side.setStretchFactor(0, 1)
+        side.setStretchFactor(1, 0)
+        side.setCollapsible(1, False)
+        side.setSizes([1200, RESULT_COLUMN_PX[0]])
+        self.side_splitter = side
+        self._split_pending = True            # the first show sizes the result column (or restores it)
 
         body = QWidget()
         lay = QVBoxLayout(body)
@@ -237,7 +255,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         lay.addWidget(self.notice)
         lay.addWidget(self.patient_line)
         lay.addLayout(msg_row)
-        lay.addWidget(center, 1)
+        lay.addWidget(side, 1)
         self.setCentralWidget(body)
 
         self.browser_dock = QDockWidget("Folder", self)
@@ -471,15 +489,36 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
     def _short_screen_split(self) -> None:
         """The fitted 3x4 page is about twice as wide as it is tall, so the trace view's height sets
-        its size: on a short screen the row below the traces (result, measurements, labs; each
-        scrolls) is SHORT_SCREEN_BOTTOM_PX tall and the traces get the rest (once, at start: a
-        splitter dragged since stays where the user put it)."""
+        its size: on a short screen the tabs below the traces (labs, explanations; each scrolls) are
+        SHORT_SCREEN_BOTTOM_PX tall and the traces get the rest (once, at start: a splitter dragged
+        since stays where the user put it)."""
         self._short_split_pending = False
         h = self.center_splitter.height()
         self.center_splitter.setSizes([max(1, h - SHORT_SCREEN_BOTTOM_PX), SHORT_SCREEN_BOTTOM_PX])
 
+    def _result_column_split(self) -> None:
+        """The result column as the user last left it (``Settings.result_splitters``), else what the
+        window leaves beside the dock and the traces' tool bars, within RESULT_COLUMN_PX; the
+        measurements under the result as tall as the row under the traces (their 11 rows in view)
+        and a two-line note, the interpretation the rest."""
+        self._split_pending = False
+        side, column = self.settings.result_splitters
+        if side is not None and column is not None and self.side_splitter.restoreState(side) \
+                and self.result_column.restoreState(column):
+            return
+        least, most = RESULT_COLUMN_PX
+        width = min(most, max(least, self.width() - BESIDE_RESULT_COLUMN_PX))
+        total = sum(self.side_splitter.sizes())
+        self.side_splitter.setSizes([max(1, total - width), width])
+        h = self.result_column.height()
+        note = 2 * self.measure_panel.note.fontMetrics().lineSpacing()      # a note of two lines
+        below = (SHORT_SCREEN_BOTTOM_PX if h < 720 else round(h * 0.3)) + note
+        self.result_column.setSizes([max(1, h - below), below])
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if getattr(self, "_split_pending", False):
+            self._result_column_split()
         if getattr(self, "_short_split_pending", False):
             self._short_screen_split()
 
@@ -495,9 +534,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         h = min(1000, avail.height() - 16)
         self.resize(w, h)
         self.move(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2)
-        if avail.width() <= 1440:
-            # a small screen: give the traces most of the width, shrink the model image column
-            self.top_splitter.setSizes([int(w * 0.8), int(w * 0.2)])
 
     def unfinished_work(self) -> list[str]:
         """What closing now would abandon, in words: a PDF being written or waiting for the analysis,
@@ -530,5 +566,6 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             return
         self.cancel_all()
         self.settings.window_geometry = self.saveGeometry()
+        self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState())
         self.settings.sync()
         super().closeEvent(event)

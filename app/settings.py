@@ -50,6 +50,17 @@ class Settings:
     def window_geometry(self, value) -> None:
         self._s.setValue("window/geometry", value)
 
+    @property
+    def result_splitters(self):
+        """The main window's (traces | result column) and (result | measurements) splitter states
+        (QByteArray from ``QSplitter.saveState``); None where not saved."""
+        return tuple(self._s.value(f"window/{key}") or None for key in ("result_column_width", "result_column"))
+
+    @result_splitters.setter
+    def result_splitters(self, states) -> None:
+        for key, state in zip(("result_column_width", "result_column"), states):
+            self._s.setValue(f"window/{key}", state)
+
     def _get(self, key: str, default):
         value = self._s.value(key, default)
         return default if value is None else value

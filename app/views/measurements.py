@@ -53,24 +53,27 @@ class MeasurementsPanel(FollowsSession, QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)      # _fit_rows sets their height
         rows.setMinimumSectionSize(1)
         self.table.setAccessibleName("Measurements")
-        # one line above the table, the title, a flagged value out of view and the note (whole on
-        # hover): a wrapped note under the table took two or three rows' height from a short screen
+        # the title and a flagged value out of view on one line; the note under it, wrapped: cut to the
+        # title line's rest it read "Notes: measured on the first..." (the panel sits in the window's
+        # result column, which gives it the height of the row it had under the traces and two lines)
         self.title = QLabel("<b>Measurements</b>")
         self.flagged = ElidedLabel("")          # flagged values scrolled out of view, and where they are
         self.flagged.setStyleSheet(f"color: {FLAG_COLOUR}; font-weight: bold")
         self.flagged.setVisible(False)
-        self.note = ElidedLabel(EDIT_NOTE)
+        self.note = QLabel(EDIT_NOTE)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #555")
         line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.setSpacing(8)
         line.addWidget(self.title)
         line.addWidget(self.flagged, 1)
-        line.addWidget(self.note, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(1)
         lay.addLayout(line)
+        lay.addWidget(self.note)
         lay.addWidget(self.table, 1)
         self._filling = False
         self._flags: dict[int, str] = {}       # row -> "QTc Bazett 512 ms \u2191" for the flagged values
@@ -255,13 +258,12 @@ class MeasurementsPanel(FollowsSession, QWidget):
         # where first: a narrow panel cuts the end of the line ("below: QTc Bazett 512 ms \u2191, QR...")
         said = "; ".join(f"{side}: {', '.join(items)}" for side, items in where.items() if items)
         self.flagged.setText(said)
-        self.flagged.setVisible(bool(said))
-        self.note.setVisible(not said)          # the flag first; the note then on its hover
+        self.flagged.setVisible(bool(said))     # the note stays: hiding it would give the rows room and undo the flag
         self._describe()
 
     def _describe(self) -> None:
         """The note (and any flag out of view) as the table's accessible description; the note on
-        the flag's hover while the flag stands in its place."""
+        the flag's hover too."""
         if self.flagged.text():
             self.flagged.set_tip(f"Outside the adult reference range: scroll the table to see it.\n{self.note.text()}")
         self.table.setAccessibleDescription(" ".join(t for t in (self.flagged.text(), self.note.text()) if t))
