@@ -118,3 +118,44 @@ def test_the_result_columns_width_is_kept_from_one_run_to_the_next(qtbot):
     assert again.side_splitter.sizes()[1] == 457 and again.results_scroll.width() == 457
     assert again.result_column.sizes()[1] == 301
 
+
+def _bar_start(img, row: int) -> int:
+    """The x where the bars start: the first pixel of a row's bar (its fill, blue below the threshold, or its
+    grey track) on the bar's middle line."""
+    y = 4 + 22 * row + 9
+    return next(x for x in range(img.width()) if img.pixelColor(x, y).getRgb()[:3] in ((232, 232, 232), (70, 120, 190)))
+
+
+def test_the_class_bars_are_named_whole_in_the_result_column(qtbot):
+    """In the result panel's 220 px the bars read "CD  Conduction distu..." and "MI  Myocardial infar...":
+    cut mid-word. Where the full names do not fit half the width the bars are named by their labels alone,
+    every label whole left of where its bar starts (the window's own pixels), the full names on hover;
+    in a wide panel the full names are drawn. Truth: the PTB-XL superclass names and the bars' pixels."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from app.views.explain import ProbabilityBars
+
+    labels = ("NORM", "MI", "STTC", "CD", "HYP")
+    full = ("Normal ECG", "Myocardial infarction", "ST/T change", "Conduction disturbance", "Hypertrophy")
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_prediction(labels, [0.05, 0.71, 0.7, 0.16, 0.01], [0.5, 0.5, 0.3, 0.4, 0.4])
+    bars.resize(310, bars.sizeHint().height())
+    img = bars.grab().toImage()
+    grey = _bar_start(img, len(labels) - 1)
+    bold = QFont(bars.font())
+    bold.setBold(True)
+    assert max(QFontMetrics(bold).horizontalAdvance(lab) for lab in labels) < grey       # each label whole
+    assert QFontMetrics(bold).horizontalAdvance("CD  Conduction disturbance") > grey    # the full name would not be
+    for i, lab in enumerate(labels):       # what is drawn left of each bar is its label, right-aligned: no cut name
+        y0 = 4 + 22 * i
+        dark = [x for x in range(grey) for y in range(y0, y0 + 18) if img.pixelColor(x, y).lightness() < 128]
+        assert dark and min(dark) >= grey - 8 - QFontMetrics(bold).horizontalAdvance(lab) - 2, (lab, min(dark))
+    for lab, name in zip(labels, full):
+        assert f"{lab}: {name}" in bars.toolTip()
+
+    bars.resize(900, bars.sizeHint().height())
+    img = bars.grab().toImage()
+    wide = _bar_start(img, len(labels) - 1)
+    assert wide > QFontMetrics(bold).horizontalAdvance("CD  Conduction disturbance")      # room: full names drawn
+    assert "CD: Conduction disturbance" not in bars.toolTip()

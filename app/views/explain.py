@@ -34,6 +34,7 @@ class ProbabilityBars(QWidget):
         self.stale = False
         self.withheld = ""
         self.doubted: dict[str, str] = {}
+        self.short_names = False        # the bars are named by their labels alone (no room for the full names)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None) -> None:
@@ -59,6 +60,17 @@ class ProbabilityBars(QWidget):
 
     LEGEND_H = 34
 
+    def names(self, bold_fm: QFontMetrics) -> list[str]:
+        """Each bar's name: the label and its full name ("CD  Conduction disturbance") where every one
+        fits half the width in bold, else the label alone ("CD", the full names in the tooltip): cut
+        to the width, they read "CD  Conduction distu..." in a 330 px column."""
+        def mark(lab):
+            return " (?)" if lab in self.doubted and not self.withheld else ""
+        full = [(f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab) + mark(lab) for lab in self.labels]
+        room = max(60, self.width() // 2) - 8
+        self.short_names = any(bold_fm.horizontalAdvance(n) > room for n in full)
+        return [lab + mark(lab) for lab in self.labels] if self.short_names else full
+
     def sizeHint(self) -> QSize:
         return QSize(320, 8 + 22 * max(1, len(self.labels)) + (self.LEGEND_H if self.labels else 0))
 
@@ -71,8 +83,7 @@ class ProbabilityBars(QWidget):
         # a called class's name is drawn bold, which is wider: measured in the regular font, it ran
         # past its right-aligned box and lost its first letters ("orhofflimmern")
         bold_fm = QFontMetrics(bold)
-        names = [(f"{lab}  {label_name(lab)}" if label_name(lab) != lab else lab)
-                 + (" (?)" if lab in self.doubted and not self.withheld else "") for lab in self.labels]
+        names = self.names(bold_fm)
         name_w = max([bold_fm.horizontalAdvance(n) for n in names] + [40]) + 8
         name_w = min(name_w, max(60, self.width() // 2))
         pct_w = fm.horizontalAdvance("100.0%") + 8
@@ -112,7 +123,9 @@ class ProbabilityBars(QWidget):
         self.setToolTip("Bars: probability per class. Tick: the class's decision threshold stored with "
                         "the model. Red: a finding called (at or above its threshold and at least "
                         f"{MIN_CALLED_P:.0%}); green: the normal class called; blue: not called."
-                        + "".join(f"\n{lab} (?): {why}" for lab, why in self.doubted.items()))
+                        + "".join(f"\n{lab} (?): {why}" for lab, why in self.doubted.items())
+                        + ("".join(f"\n{lab}: {label_name(lab)}" for lab in self.labels if label_name(lab) != lab)
+                           if self.short_names else ""))
         y += 16
         for text, col in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW)):
             p.fillRect(QRectF(x, y + 4, 10, 9), col)
