@@ -115,16 +115,16 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
     def _tab_order(self) -> None:
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the
-        result column (the result, the measurements), the tabs under the traces and the one shown: the
-        model image's controls or the lab form (its rows follow the form: ``LabForm.set_schema``)."""
+        result column (the result, the measurements), the tabs under the traces and the lab form (its rows
+        follow the form: ``LabForm.set_schema``), then the model image's controls beside them."""
         v = self.viewer
         chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
                  self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.image_view.show_box,
                  self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
-        self.lab_form.tab_after = self.image_view.opacity              # hidden unless its tab is: skipped
-        self.lab_form.chain_tab_order()                                # its rows after the tabs
+        self.lab_form.tab_after = self.tabs.tabBar()
+        self.lab_form.chain_tab_order()            # its rows after the tabs, before the model image beside them
         # stops that lead nowhere: the model image is a picture; and the tab widget, after the lab form
         # in Qt's chain, handed the focus on to its tab bar (its focus proxy), so Tab from the last lab
         # field went back to the tabs, round and round the bottom right corner
@@ -199,21 +199,24 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setWidget(self.heatmaps)
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
-        # what the model sees, beside the other explanation: as a column of its own beside the traces
-        # it took the width the result column now has; it scrolls on a short screen (its least height,
-        # 290 px, would otherwise take the traces' height)
-        image_scroll = QScrollArea()
-        image_scroll.setWidgetResizable(True)
-        image_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        image_scroll.setWidget(self.image_view)
-        self.tabs.addTab(image_scroll, "Model image")
         # never narrower than its names ("Median b" behind scroll arrows at 1024x768)
         self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
             QStyle.PixelMetric.PM_DefaultFrameWidth))
 
+        # what the model sees, in view beside the tabs without a click: the 12 leads beside the image
+        # the model got (as a tab of its own it was hidden behind the lab form)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.tabs)
+        bottom.addWidget(self.image_view)
+        bottom.setStretchFactor(0, 1)
+        bottom.setStretchFactor(1, 0)
+        bottom.setCollapsible(0, False)
+        bottom.setCollapsible(1, False)
+        self.image_splitter = bottom
+
         center = QSplitter(Qt.Orientation.Vertical)
         center.addWidget(self.viewer)
-        center.addWidget(self.tabs)
+        center.addWidget(bottom)
         center.setStretchFactor(0, 3)
         center.setStretchFactor(1, 1)
         center.setSizes([700, 290])
@@ -247,6 +250,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         side.setSizes([1200, RESULT_COLUMN_PX[0]])
         self.side_splitter = side
         self._split_pending = True            # the first show sizes the result column (or restores it)
+        self._image_split_pending = True      # and the model image beside the tabs
 
         body = QWidget()
         lay = QVBoxLayout(body)
@@ -502,7 +506,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         measurements under the result as tall as the row under the traces (their 11 rows in view)
         and a two-line note, the interpretation the rest."""
         self._split_pending = False
-        side, column = self.settings.result_splitters
+        side, column, _image = self.settings.result_splitters
         if side is not None and column is not None and self.side_splitter.restoreState(side) \
                 and self.result_column.restoreState(column):
             return
@@ -515,12 +519,26 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         below = (SHORT_SCREEN_BOTTOM_PX if h < 720 else round(h * 0.3)) + note
         self.result_column.setSizes([max(1, h - below), below])
 
+    def _model_image_split(self) -> None:
+        """The model image beside the tabs as the user last left it (``Settings.result_splitters``), else
+        as wide as the row under the traces is tall (the image square at that height beside its controls),
+        the tabs the rest (they keep their names whole: at 1024x768 the image gives way)."""
+        state = self.settings.result_splitters[2]
+        if state is not None and self.image_splitter.restoreState(state):
+            return
+        total = sum(self.image_splitter.sizes())
+        width = self.image_view.width_for_height(self.image_splitter.height())
+        self.image_splitter.setSizes([max(1, total - width), width])
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if getattr(self, "_split_pending", False):
             self._result_column_split()
         if getattr(self, "_short_split_pending", False):
             self._short_screen_split()
+        if getattr(self, "_image_split_pending", False):
+            self._image_split_pending = False
+            QTimer.singleShot(0, self._model_image_split)      # once the row under the traces has its height
 
     def _place_on_screen(self, avail, restore: bool) -> None:
         saved = self.settings.window_geometry if restore else None
@@ -566,6 +584,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             return
         self.cancel_all()
         self.settings.window_geometry = self.saveGeometry()
-        self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState())
+        self.settings.result_splitters = (self.side_splitter.saveState(), self.result_column.saveState(),
+                                          self.image_splitter.saveState())
         self.settings.sync()
         super().closeEvent(event)

@@ -20,6 +20,9 @@ APPLICATION = "MIRAGE Review"
 MAX_RECENT = 10
 DEVICES = ("auto", "cpu", "cuda")
 PAGE_SIZES = ("A4", "Letter")
+# the main window's splitters kept from one run to the next: the result column's width, its (result |
+# measurements) split, the model image's width beside the tabs
+SPLITTER_KEYS = ("result_column_width", "result_column", "model_image_width")
 
 
 def absolute(path: str | Path) -> str:
@@ -52,13 +55,13 @@ class Settings:
 
     @property
     def result_splitters(self):
-        """The main window's (traces | result column) and (result | measurements) splitter states
-        (QByteArray from ``QSplitter.saveState``); None where not saved."""
-        return tuple(self._s.value(f"window/{key}") or None for key in ("result_column_width", "result_column"))
+        """The main window's (traces | result column), (result | measurements) and (tabs | model image)
+        splitter states (QByteArray from ``QSplitter.saveState``); None where not saved."""
+        return tuple(self._s.value(f"window/{key}") or None for key in SPLITTER_KEYS)
 
     @result_splitters.setter
     def result_splitters(self, states) -> None:
-        for key, state in zip(("result_column_width", "result_column"), states):
+        for key, state in zip(SPLITTER_KEYS, states):
             self._s.setValue(f"window/{key}", state)
 
     def _get(self, key: str, default):

@@ -1807,20 +1807,21 @@ def test_artefact_stretches_are_shaded_on_their_leads(qtbot):
     assert plot.artefact_boxes() == []
 
 
-def test_the_model_image_fits_its_tab_on_a_1280_screen(qtbot):
+def test_the_model_image_and_its_controls_fit_beside_the_tabs_on_a_1280_screen(qtbot):
     """On a 1280x800 screen the model-image column (about 250 px) had its title and its saliency
-    controls (the opacity slider) run past its right edge. In its tab under the traces now, every
-    control of it lies inside the tab at that width."""
+    controls (the opacity slider) run past its right edge; then, in a tab of its own under the traces,
+    it was out of view until clicked. Beside the tabs now, it is in view as the window opens, and every
+    control of it lies inside it and the window at that width, right of the tabs."""
     window = make_window(qtbot, load_model=False)
     window.resize(1280, 800)
     window.show()
-    tabs = window.tabs
-    tabs.setCurrentIndex([tabs.tabText(i) for i in range(tabs.count())].index("Model image"))
     qtbot.wait(50)
     view = window.image_view
-    assert view.isVisible()
+    assert view.isVisible() and window.tabs.currentWidget() is window.lab_form
     assert view.minimumSizeHint().width() <= view.width()      # nothing in it squeezed below its minimum
-    edge = tabs.mapTo(window, tabs.rect().topRight()).x()
+    left = view.mapTo(window, view.rect().topLeft()).x()
+    edge = view.mapTo(window, view.rect().topRight()).x()
+    assert window.tabs.mapTo(window, window.tabs.rect().topRight()).x() < left
     for child in (view.show_box, view.method, view.opacity):
         right = child.mapTo(window, child.rect().topRight()).x()
         assert child.isVisible() and right <= edge <= window.width(), (type(child).__name__, right, edge)

@@ -308,8 +308,8 @@ def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_read
     """Tab in the folder's record list walked its cells (Record, Age, Sex, ...) and never left the
     list, so a keyboard user could not reach the traces, the result or the lab form; and the lab
     form's fields, made after the rest, came first after the list. Now Up/Down and Enter open a
-    record, Tab leaves the list, and Tab walks the window as it reads (trace controls, traces, model
-    image, result, measurements, tabs, every lab field) back to the list, Shift+Tab the reverse.
+    record, Tab leaves the list, and Tab walks the window as it reads (trace controls, traces, result,
+    measurements, tabs, every lab field, the model image beside them) back to the list, Shift+Tab the reverse.
     A lab value typed and Enter re-runs the model."""
     window = shown_window(qtbot, tiny_model)
     window.open_folder(LUDB)
@@ -328,12 +328,15 @@ def test_keyboard_alone_opens_a_record_and_tabs_through_the_whole_window_in_read
     back = walk.index(table, 1)                                  # the list comes round again
     ring = walk[:back]
     assert len(set(map(id, ring))) == len(ring)                  # every stop once: no loop, no trap
-    # (the model image's controls come after the tab bar, in their tab: not shown while the lab form is)
+    image = window.image_view
+    controls = [image.show_box, image.method, image.opacity]
     order = [table, v.reset_btn, v.speed, v.caliper_btn, v.overlay_btn, v.plot,
-             window.results.run_btn, window.measure_panel.table, window.tabs.tabBar(), fields[0], fields[-1]]
+             window.results.run_btn, window.measure_panel.table, window.tabs.tabBar(), fields[0], fields[-1],
+             image.show_box]
     at = [ring.index(w) for w in order]                          # each one is reached ...
     assert at == sorted(at)                                      # ... in reading order
-    assert ring[-len(fields):] == fields                         # the lab form last, row by row
+    # the lab form row by row, then the model image's controls beside it, last
+    assert ring[-len(fields) - len(controls):] == fields + controls
     assert walk[back + 1] is v.reset_btn
     rev = _tab_walk(qtbot, table, len(ring) + 1, backwards=True)
     assert rev[1:len(ring)] == ring[:0:-1] and rev[len(ring)] is table

@@ -1,6 +1,7 @@
 """The main window's reading order on a laptop screen: the interpretation, read first, has a column of
 its own beside the traces, wide and tall enough for a typical record's statements at 1280x800 without
-scrolling; the column's width is the user's to set and is kept from one run to the next.
+scrolling; the column's width is the user's to set and is kept from one run to the next. The image the
+model got is in view beside the tabs under the traces, without a click.
 
 Truth comes from outside the code under test: the window's own pixels (where each widget lies against
 its scroll area's viewport) and the width the user gave the column."""
@@ -93,7 +94,7 @@ def test_a_records_statements_are_read_whole_without_scrolling(qtbot, monkeypatc
 @needs_ludb
 def test_the_result_columns_width_is_kept_from_one_run_to_the_next(qtbot):
     """The result column is as wide as the user drags it, and the next window opens with it so wide
-    (QSettings), its measurements as tall as they were left."""
+    (QSettings), its measurements as tall as they were left, the model image as wide."""
     from app.main_window import MainWindow
     from app.settings import Settings
 
@@ -106,8 +107,10 @@ def test_the_result_columns_width_is_kept_from_one_run_to_the_next(qtbot):
     first.side_splitter.setSizes([total - 457, 457])            # as the user drags its handle
     height = sum(first.result_column.sizes())
     first.result_column.setSizes([height - 301, 301])
+    below = sum(first.image_splitter.sizes())
+    first.image_splitter.setSizes([below - 263, 263])          # and the model image's edge
     qtbot.wait(20)
-    assert first.side_splitter.sizes()[1] == 457
+    assert first.side_splitter.sizes()[1] == 457 and first.image_splitter.sizes()[1] == 263
     first.close()
 
     again = MainWindow(Settings())
@@ -117,6 +120,7 @@ def test_the_result_columns_width_is_kept_from_one_run_to_the_next(qtbot):
     qtbot.wait(50)
     assert again.side_splitter.sizes()[1] == 457 and again.results_scroll.width() == 457
     assert again.result_column.sizes()[1] == 301
+    assert again.image_splitter.sizes()[1] == 263 and again.image_view.width() == 263
 
 
 def _bar_start(img, row: int) -> int:
@@ -159,3 +163,45 @@ def test_the_class_bars_are_named_whole_in_the_result_column(qtbot):
     wide = _bar_start(img, len(labels) - 1)
     assert wide > QFontMetrics(bold).horizontalAdvance("CD  Conduction disturbance")      # room: full names drawn
     assert "CD: Conduction disturbance" not in bars.toolTip()
+
+
+# window, the image's least side (px): as tall as the row under the traces at 1280x800; smaller at 1024x768
+@needs_ludb
+@pytest.mark.parametrize("size, least", [(WINDOW_1280, 180), (WINDOW_1024, 60)])
+def test_the_model_image_is_in_view_beside_the_traces_without_a_click(qtbot, size, least):
+    """The app shows the 12 leads beside the image the model got; a tab of its own under the traces
+    ("Model image") hid it behind the lab form until clicked. Now it is in view as the window opens, a
+    record shown, the lab form beside it: the 224x224 image drawn at least ``least`` px square inside
+    the window, its controls too. Truth: where the image item lands in the window's pixels."""
+    from PySide6.QtCore import QRect
+
+    from app.main_window import MainWindow
+    from app.settings import Settings
+
+    settings = Settings()
+    settings.model_path = ""
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.fit_to_screen(restore=False)
+    window.resize(*size)
+    window.show()
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    assert window.step_record(1)
+    view = window.image_view
+    qtbot.waitUntil(lambda: view.image is not None, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert window.size().toTuple() == size and window.browser_dock.isVisible()
+    assert view.isVisible() and view.image.shape == (224, 224)
+    assert window.tabs.currentWidget() is window.lab_form and window.lab_form.isVisible()
+    bar = window.tabs.tabBar()
+    assert "Model image" not in [bar.tabText(i) for i in range(bar.count())]
+    item = view.image_item
+    drawn = item.mapRectToDevice(item.boundingRect()).toRect()          # in the image widget's pixels
+    port = view.glw.viewport()
+    at = QRect(port.mapTo(window, drawn.topLeft()), drawn.size())
+    assert min(at.width(), at.height()) >= least, at
+    assert window.rect().contains(at) and port.rect().contains(drawn.adjusted(1, 1, -1, -1)), (at, port.rect())
+    assert at.top() > window.viewer.plot.mapTo(window, QPoint(0, window.viewer.plot.height())).y()   # under the traces
+    for w in (view.show_box, view.method, view.opacity):
+        assert w.isVisible() and window.rect().contains(QRect(w.mapTo(window, QPoint(0, 0)), w.size()))

@@ -157,6 +157,11 @@ class ProbabilityBars(QWidget):
         return ("= decision threshold", "finding", "normal", "below")
 
 
+CONTROLS_LEAST_PX = 90       # the model image's controls column (its title wraps in it)
+IMAGE_LEAST_PX = 64          # the model image itself: small on a 1024 px screen, never gone
+IMAGE_PX = 224               # and its size in the model (the rendering's side)
+
+
 class ModelImageView(QWidget):
     """The rendered image the model got (the explained window) with ViT patch saliency on top."""
 
@@ -174,7 +179,8 @@ class ModelImageView(QWidget):
         self.sal_item.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
         self.vb.addItem(self.image_item)
         self.vb.addItem(self.sal_item)
-        self.show_box = QCheckBox("Patch saliency")
+        self.show_box = QCheckBox("Saliency")
+        self.show_box.setToolTip("Patch saliency: the patches of the image the model relied on most")
         self.show_box.setChecked(True)
         self.method = QComboBox()
         self.method.addItems(list(SALIENCY_METHODS))
@@ -186,31 +192,39 @@ class ModelImageView(QWidget):
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #444")
-        # two short rows and a wrapping title: the column is about 250 px wide on a 1280x800 screen
-        row = QHBoxLayout()
-        row.addWidget(self.show_box)
-        row.addWidget(self.method, 1)
-        row2 = QHBoxLayout()
+        # the image as tall as the row under the traces lets it be (210 px on a 1280x800 screen), its title
+        # and controls in a narrow column beside it: stacked under it they took 100 px of that height
         self.opacity_label = QLabel("Opacity")
         self.opacity_label.setBuddy(self.opacity)
-        row2.addWidget(self.opacity_label)
-        row2.addWidget(self.opacity, 1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("<b>What the model sees</b> (224x224 rendering)")
+        title = QLabel("<b>What the model sees</b> (224x224)")
+        title.setToolTip("the 224x224 rendering of the 12 leads: exactly the image the model got")
         title.setWordWrap(True)
-        lay.addWidget(title)
+        self.controls = QWidget()
+        side = QVBoxLayout(self.controls)
+        side.setContentsMargins(0, 0, 0, 0)
+        for w in (title, self.show_box, self.method, self.opacity_label, self.opacity, self.caption):
+            side.addWidget(w)
+        side.addStretch(1)
+        self.controls.setFixedWidth(max(CONTROLS_LEAST_PX, self.show_box.sizeHint().width(),
+                                        self.method.sizeHint().width()))
+        self.glw.setMinimumSize(IMAGE_LEAST_PX, IMAGE_LEAST_PX)
+        self.glw.ci.layout.setContentsMargins(0, 0, 0, 0)      # the image to the widget's edges
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw, 1)
-        lay.addLayout(row)
-        lay.addLayout(row2)
-        lay.addWidget(self.caption)
+        lay.addWidget(self.controls)
         self.image: np.ndarray | None = None
         self.explanation = None
         self.show_box.toggled.connect(self._update)
         self.method.currentTextChanged.connect(self._method_changed)
         self.opacity.valueChanged.connect(self._update)
-        self.setMinimumSize(220, 260)
         self._update()
+
+    def width_for_height(self, height: int) -> int:
+        """The width at which the image is ``height`` px square beside its controls, at most its own
+        224 px (the model's image size: larger would only enlarge its pixels)."""
+        side = min(height, self.image.shape[1] if self.image is not None else IMAGE_PX)
+        return side + self.layout().spacing() + self.controls.width()
 
     def _enable_controls(self) -> None:
         # the saliency switch and method act on a shown image: greyed out while there is none
@@ -257,6 +271,7 @@ class ModelImageView(QWidget):
         sal, method = self.current_saliency()
         if sal is None or self.image is None:
             self.sal_item.setVisible(False)
+            self.caption.setToolTip("")
             if self.explanation is None:
                 self.caption.setText("No explanation (no model result yet).")
             elif not self.show_box.isChecked():
@@ -271,7 +286,9 @@ class ModelImageView(QWidget):
         self.sal_item.setVisible(True)
         e = self.explanation
         where = f" (window at {e.window_start_s:g} s)" if getattr(e, "window_start_s", 0) else ""
-        self.caption.setText(f"Overlay: {method}{where}. Bright = more salient.")
+        # the column beside the image is narrow: the method in full (its source cited) on hover
+        self.caption.setText(f"Bright = more salient{where}.")
+        self.caption.setToolTip(f"Overlay: {method}{where}. Bright = more salient.")
 
 
 HEATMAPS = (  # Explanation field, title, checkbox text
