@@ -12,7 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget,
+    QBoxLayout, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout,
+    QWidget,
 )
 
 from app.views.plot_overlays import short_method
@@ -160,6 +161,7 @@ class ProbabilityBars(QWidget):
 CONTROLS_LEAST_PX = 90       # the model image's controls column (its title wraps in it)
 IMAGE_LEAST_PX = 64          # the model image itself: small on a 1024 px screen, never gone
 IMAGE_PX = 224               # and its size in the model (the rendering's side)
+QWIDGETSIZE_MAX = (1 << 24) - 1     # Qt's "no maximum" for a widget's size
 
 
 class ModelImageView(QWidget):
@@ -193,26 +195,27 @@ class ModelImageView(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #444")
         # the image as tall as the row under the traces lets it be (210 px on a 1280x800 screen), its title
-        # and controls in a narrow column beside it: stacked under it they took 100 px of that height
+        # and controls in a narrow column beside it: stacked under it they took 100 px of that height. Where
+        # the panel is too narrow for that column (1024 px, the tabs at their least), two rows under it
         self.opacity_label = QLabel("Opacity")
         self.opacity_label.setBuddy(self.opacity)
-        title = QLabel("<b>What the model sees</b> (224x224)")
-        title.setToolTip("the 224x224 rendering of the 12 leads: exactly the image the model got")
-        title.setWordWrap(True)
+        self.title = QLabel("<b>What the model sees</b> (224x224)")
+        self.title.setToolTip("the 224x224 rendering of the 12 leads: exactly the image the model got")
+        self.title.setWordWrap(True)
         self.controls = QWidget()
-        side = QVBoxLayout(self.controls)
-        side.setContentsMargins(0, 0, 0, 0)
-        for w in (title, self.show_box, self.method, self.opacity_label, self.opacity, self.caption):
-            side.addWidget(w)
-        side.addStretch(1)
-        self.controls.setFixedWidth(max(CONTROLS_LEAST_PX, self.show_box.sizeHint().width(),
-                                        self.method.sizeHint().width()))
+        self._grid = QGridLayout(self.controls)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._column_px = max(CONTROLS_LEAST_PX, self.show_box.sizeHint().width(), self.method.sizeHint().width())
         self.glw.setMinimumSize(IMAGE_LEAST_PX, IMAGE_LEAST_PX)
         self.glw.ci.layout.setContentsMargins(0, 0, 0, 0)      # the image to the widget's edges
-        lay = QHBoxLayout(self)
+        lay = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.controls)
+        # its own least width whichever the arrangement: the splitter it sits in never widens it for one
+        self.setMinimumWidth(IMAGE_LEAST_PX + lay.spacing() + self._column_px)
+        self.stacked: bool | None = None
+        self._arrange(False)
         self.image: np.ndarray | None = None
         self.explanation = None
         self.show_box.toggled.connect(self._update)
@@ -224,7 +227,46 @@ class ModelImageView(QWidget):
         """The width at which the image is ``height`` px square beside its controls, at most its own
         224 px (the model's image size: larger would only enlarge its pixels)."""
         side = min(height, self.image.shape[1] if self.image is not None else IMAGE_PX)
-        return side + self.layout().spacing() + self.controls.width()
+        return side + self.layout().spacing() + self._column_px
+
+    def _arrange(self, stacked: bool) -> None:
+        """The controls in a column beside the image, or (``stacked``) in two rows under it, the title
+        over them and the caption on hover."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        grid = self._grid
+        parts = (self.title, self.show_box, self.method, self.opacity_label, self.opacity, self.caption)
+        for w in parts:
+            grid.removeWidget(w)
+        if stacked:
+            for w, r, c, span in ((self.title, 0, 0, 2), (self.show_box, 1, 0, 1), (self.method, 1, 1, 1),
+                                  (self.opacity_label, 2, 0, 1), (self.opacity, 2, 1, 1)):
+                grid.addWidget(w, r, c, 1, span)
+            grid.setRowStretch(len(parts), 0)
+            self.controls.setMinimumWidth(0)
+            self.controls.setMaximumWidth(QWIDGETSIZE_MAX)
+        else:
+            for r, w in enumerate(parts):
+                grid.addWidget(w, r, 0, 1, 2)
+            grid.setRowStretch(len(parts), 1)
+            self.controls.setFixedWidth(self._column_px)
+        self.caption.setVisible(not stacked)
+        self.layout().setDirection(QBoxLayout.Direction.TopToBottom if stacked else QBoxLayout.Direction.LeftToRight)
+
+    def resizeEvent(self, event) -> None:         # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        w, h, sp = self.width(), self.height(), self.layout().spacing()
+        beside = min(h, w - sp - self._column_px)
+        under = min(w, h - sp - self._rows_height())
+        self._arrange(under > beside + sp)
+
+    def _rows_height(self) -> int:
+        """The height of the title and two rows of controls under the image at this width."""
+        g = self._grid
+        rows = [self.show_box, self.opacity]
+        return (self.title.heightForWidth(self.width()) + sum(max(r.sizeHint().height(), 20) for r in rows)
+                + 2 * max(0, g.verticalSpacing()))
 
     def _enable_controls(self) -> None:
         # the saliency switch and method act on a shown image: greyed out while there is none
@@ -278,6 +320,7 @@ class ModelImageView(QWidget):
                 self.caption.setText("Patch saliency off.")
             else:
                 self.caption.setText(f"No {self.method.currentText()} saliency for this model.")
+            self.glw.setToolTip(self.caption.text())       # the caption is not shown where stacked
             return
         S = self.image.shape[0]
         self.sal_item.setImage(np.clip(sal, 0, 1).astype(np.float32), levels=(0.0, 1.0))
@@ -289,6 +332,7 @@ class ModelImageView(QWidget):
         # the column beside the image is narrow: the method in full (its source cited) on hover
         self.caption.setText(f"Bright = more salient{where}.")
         self.caption.setToolTip(f"Overlay: {method}{where}. Bright = more salient.")
+        self.glw.setToolTip(self.caption.toolTip())
 
 
 HEATMAPS = (  # Explanation field, title, checkbox text
