@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -157,3 +158,5 @@ def test_the_window_says_what_of_a_long_record_the_result_rests_on(qtbot, long_r
         window.open_record(tmp_path / "long.hea")
     assert ("Mean over 16 windows of 10 s spread over the 3.3 min record (160 s of its 200 s)"
             in window.results.positive.text())
+    # the time the scoring took says what it is ("0.20 s" alone read as some other duration)
+    assert re.search(r"scored in \d+\.\d\d s", window.results.positive.text())

@@ -241,7 +241,7 @@ class ModelMixin:
         doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
         self.results.bars.set_prediction(pred.labels, pred.probabilities, pred.thresholds, withheld, doubted)
         t = pred.timings.get("total")
-        timing = f"<br><small>{t:.2f} s</small>" if t else ""
+        timing = f"<br><small>scored in {t:.2f} s</small>" if t else ""
         coverage = prediction_coverage(pred, session.record, self.predictor)
         if coverage:    # a long record's result rests on a sample of it: say which
             timing = f"<br><small>Mean over {html.escape(coverage)}</small>" + timing
