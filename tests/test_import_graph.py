@@ -18,6 +18,7 @@ to be imported at run time:
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,3 +270,21 @@ def test_formats_uses_only_what_developers_md_names():
     bad = {name: [m for m in mods if m not in FORMATS_USES] for name, mods in used.items()}
     assert not any(bad.values()), bad
     assert all(f"`{m.rpartition('.')[2]}`" in (ROOT / "DEVELOPERS.md").read_text(encoding="utf-8") for m in FORMATS_USES)
+
+
+def test_the_window_module_and_a_checkpoint_config_import_no_torch():
+    """The app draws its window before torch is imported (a worker loads the model meanwhile): importing
+    torch on the GUI thread took the cold start from 1.7 to 3.4 s (session 35, scripts/bench_app.py),
+    through the shipped-models menu's ``checkpoint.label_summary``. Reading a checkpoint's config needs
+    no torch; loading one imports it when asked for."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app.main_window\n"
+            "from mirage_model.checkpoint import label_summary, read_checkpoint_config\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n"
+            "from mirage_model.checkpoint import load_checkpoint\n"
+            "assert 'torch' in sys.modules and callable(load_checkpoint)\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr[-2000:]

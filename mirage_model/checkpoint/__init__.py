@@ -19,8 +19,20 @@ than ``limits.MAX_JSON_DEPTH`` and reads weights only from regular files (a FIFO
 from mirage_model.checkpoint.files import label_summary, read_checkpoint_config
 from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FORMAT_VERSION, METADATA_KEY,
                                             REQUIRED_KEYS, WEIGHTS_NAME, CheckpointError, LoadedModel)
-from mirage_model.checkpoint.load import load_checkpoint
-from mirage_model.checkpoint.save import check_destination, save_checkpoint
+
+# loading and saving build models (torch), imported when first asked for: reading a config does not need
+# torch (the app names its shipped models in a menu before its window draws; importing torch there made
+# its cold start 1.7 -> 3.4 s)
+_LAZY = {"load_checkpoint": "load", "check_destination": "save", "save_checkpoint": "save"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"mirage_model.checkpoint.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["CARD_KEY", "CARD_NAME", "CONFIG_NAME", "FORMAT_VERSION", "METADATA_KEY", "REQUIRED_KEYS", "WEIGHTS_NAME",
            "CheckpointError", "LoadedModel", "check_destination", "label_summary", "load_checkpoint", "read_checkpoint_config",

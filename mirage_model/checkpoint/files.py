@@ -7,12 +7,15 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import safe_open
 
 from mirage_model.checkpoint.format import CONFIG_NAME, METADATA_KEY, WEIGHTS_NAME, CheckpointError
 from mirage_model.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_WEIGHTS_BYTES, json_depth
+
+if TYPE_CHECKING:     # reading a config (the app's menu of shipped models, before its window draws) needs no torch
+    import torch
 
 
 def _resolve(path: Path) -> tuple[Path, Path | None, Path]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from torch import nn
+if TYPE_CHECKING:     # torch is imported where a model is built or loaded, not to read a config
+    from torch import nn
 
 from mirage_model.errors import MirageInputError
 
