@@ -7,18 +7,16 @@ into docs/, a file no page shows and git does not track.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
+
+from helpers_scripts import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_ludb_plots", ROOT / "scripts" / "eval_ludb.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("eval_ludb")
 
 
 def _ludb_record_1(folder: Path) -> Path:

@@ -3,13 +3,13 @@ the QTc and axis formulas, and LUDB cardiologists' annotations (skipped when abs
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers_scripts import load_script
 from mirage_model.records import STANDARD_LEADS, EcgRecord
 from mirage_model.measure import (
     FIDUCIAL_KEYS, LeadFiducials, Measurements, SCALAR_KEYS, frontal_axis_deg, measure,
@@ -421,10 +421,7 @@ def test_as_dict_keys():
 # --- LUDB: cardiologists' annotations -----------------------------------------------------------
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_ludb", ROOT / "scripts" / "eval_ludb.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("eval_ludb")
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ resources/samples/ludb) and synthetic beats of known boundaries.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from helpers_scripts import load_script
 from mirage_model import perturb
 from mirage_model.measure import measure
 from mirage_model.records import STANDARD_LEADS
@@ -24,10 +24,7 @@ TOL_MS = {"pr_ms": 10.0, "qrs_ms": 10.0, "qt_ms": 25.0}     # IEC 60601-2-25 glo
 
 
 def _eval_module():
-    spec = importlib.util.spec_from_file_location("eval_ludb_mains_test", ROOT / "scripts" / "eval_ludb.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("eval_ludb")
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,17 @@ subtracted): the stacked models' features fit only the mains lines a record carr
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+
+from helpers_scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("rate_agreement", ROOT / "scripts" / "rate_agreement.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("rate_agreement")
 
 
 def test_a_500_hz_record_scores_as_at_100_hz(tmp_path, capsys):

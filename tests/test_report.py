@@ -979,18 +979,15 @@ def test_the_gain_reads_every_annotated_ludb_qrs_at_its_full_height(shared_datas
     taller so that more of them would matter to the gain), the largest excursion of every QRS that
     its cardiologists annotated (onset to offset, per lead) is what the gain decision reads, to
     0.02 mV: no real wave is taken for a spike."""
-    import importlib.util
-
     from mirage_model.review.report.layout import without_spikes
     from mirage_model.review.report.waveforms import display_signal
 
     data = shared_datasets / "ludb" / "data"
     if not (data / "1.hea").is_file():
         pytest.skip("LUDB not present")
-    root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("eval_ludb", root / "scripts" / "eval_ludb.py")
-    ev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ev)
+    from helpers_scripts import load_script
+
+    ev = load_script("eval_ludb")
     paced = ev._paced(data)
     assert len(paced) == 7
     lost = []
