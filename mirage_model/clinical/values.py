@@ -127,15 +127,13 @@ def header_disagreement(name: str, header_value, table_value) -> str:
     return f"age {_age_words(table)} in the labs table, {_age_words(header)} in the header"
 
 
-# Ages under this many years are compared to the month (records.age.MONTHS_BELOW_Y: a paediatric
-# ECG's age is said in months), within this many days: a draw and an ECG of the same admission.
-_MONTHS_BELOW_Y = 2.0
-_INFANT_SLACK_Y = 31 / 365.2425
-
-
 def _age_words(age: float) -> str:
-    """An age in years as the note says it: "43", "0" (whole years), an infant's fraction in months ("3 months")."""
-    return f"{age:g}" if age >= _MONTHS_BELOW_Y or age == int(age) else f"{round(age * 12, 1):g} months"
+    """An age in years as the note says it: a whole number of years as stated ("43", "1", "0": a table's
+    "1" is any age of 12-23 months), a fraction below 2 years as ``records.age.age_text`` shows it
+    everywhere else ("3 months", "14 months")."""
+    from mirage_model.records.age import MONTHS_BELOW_Y, age_text   # here: records imports clinical
+
+    return f"{age:g}" if age >= MONTHS_BELOW_Y or age == int(age) else age_text(age)
 
 
 def _ages_agree(table: float, header: float) -> bool:
@@ -147,14 +145,16 @@ def _ages_agree(table: float, header: float) -> bool:
     state: a whole number of years (a table's or a cart's "0") any age within that year, a fraction
     (an age from the dates, 0.25) itself; the spans must come within a month of each other (the
     header's 0.25 agrees with a table's 0, not with its 1 or 1.2)."""
-    if min(table, header) >= _MONTHS_BELOW_Y:
+    from mirage_model.records.age import MONTHS_BELOW_Y, YEAR_DAYS   # here: records imports clinical
+
+    if min(table, header) >= MONTHS_BELOW_Y:
         return abs(table - header) <= 1
 
     def span(age: float) -> tuple[float, float]:
         return (age, age + 1) if age == int(age) else (age, age)
 
     (a0, a1), (b0, b1) = span(table), span(header)
-    return max(a0 - b1, b0 - a1, 0.0) <= _INFANT_SLACK_Y
+    return max(a0 - b1, b0 - a1, 0.0) <= 31 / YEAR_DAYS                # within 31 days
 
 
 def header_disagreements(own: Mapping, row: Mapping) -> list[str]:
