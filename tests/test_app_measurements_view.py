@@ -147,3 +147,36 @@ def test_a_value_is_corrected_with_f2_and_the_keys_in_the_compact_table(qtbot):
     qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState, timeout=5000)   # (queued)
     assert window.session.measurement_edits == {"qt_ms": 452.0}
     assert table.item(qt, 1).text() == "452" and table.item(qt, 2).text() == "edited"
+
+
+def test_the_table_is_computed_once_a_fill_and_shows_its_rows(qtbot, monkeypatch):
+    """Filling the panel asks ``measurement_rows`` for the table once (it asked 23 times, once per
+    row's value and source besides the table: 15 % of opening another record); what it shows is
+    that table's text, source and flag, row by row."""
+    import app.views.measurements as view
+    from helpers_models import synthetic_record
+    from mirage_model.review.measurements import measurement_rows
+    from mirage_model.review.session import ReviewSession
+
+    panel = view.MeasurementsPanel()
+    qtbot.addWidget(panel)
+    session = ReviewSession(synthetic_record())
+    panel.set_session(session)
+    _measured_flagged(session)
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return measurement_rows(*args, **kwargs)
+
+    monkeypatch.setattr(view, "measurement_rows", counted)
+    panel.refresh()
+    assert len(calls) == 1
+    truth = {r["key"]: r for r in measurement_rows(session.measurements, {}, None, None)}
+    for r, (key, *_rest) in enumerate(view.ROWS):
+        row = truth[key]
+        shown = "" if row["value"] is None else row.get("shown") or f"{row['value']:.0f}"
+        assert panel.table.item(r, 1).text() == shown, key
+        source = panel.table.item(r, 2).text()
+        assert source.startswith("automatic" if row["automatic"] is not None else "not measurable"), key
+        assert (("\u2193" in source) or ("\u2191" in source)) == bool(row.get("flag")), key

@@ -145,9 +145,14 @@ class MeasurementsPanel(FollowsSession, QWidget):
         """"edited", "recomputed", "not recomputed", "automatic", "measuring..." or "not measurable"."""
         if self.session is None:
             return ""
+        return self._source_of(self._row(key))
+
+    def _source_of(self, row: dict) -> str:
+        """``source`` of a row of ``measurement_rows``."""
+        if self.session is None:
+            return ""
         if self.pending:
             return "measuring..."
-        row = self._row(key)
         if row["status"]:
             return row["status"]
         return "automatic" if row["automatic"] is not None else "not measurable"
@@ -165,19 +170,21 @@ class MeasurementsPanel(FollowsSession, QWidget):
         self._flags = {}
         ready = self.session is not None and not self.pending
         sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
-        table = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age)} if ready else {}
+        # once a fill (value and source of every row come from it; per row it was 23 tables a fill)
+        rows = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age)}
+        table = rows if ready else {}
         try:
             for r, (key, label, unit) in enumerate(ROWS):
                 name = QTableWidgetItem(f"{label} ({unit})")
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                v = self.value(key)
+                v = rows[key]["value"]
                 row = table.get(key, {})
                 # the table's own text (decimals where the flag needs them: QRS 119.6, not 120)
                 item = QTableWidgetItem("" if v is None else row.get("shown") or f"{v:.0f}")
                 editable = Qt.ItemFlag.ItemIsEditable if self.session is not None and not self.pending \
                     else Qt.ItemFlag.NoItemFlags
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | editable | Qt.ItemFlag.ItemIsSelectable)
-                src = self.source(key)
+                src = self._source_of(rows[key])
                 if src in ("edited", "recomputed", "not recomputed"):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
