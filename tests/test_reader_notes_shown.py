@@ -102,6 +102,28 @@ def test_a_note_the_quality_lines_say_is_not_repeated_on_their_page(files, monke
     assert _said(" ".join(p.text for p in result.sheet_flowables(ctx, st)), PLACEHOLDER) == 1
 
 
+def test_page_3_s_quality_lines_say_a_long_reader_warning_whole(monkeypatch):
+    """The HL7 aECG sample's reader warning (its stated age against its birth date, 136 characters):
+    the quality check's finding names it cut at 120 ("... (49.54 y); th..."), and page 3's model
+    result printed that cut line beside the whole note. Now the line is the reader's words whole, and
+    the page says them once."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    from mirage_model.quality import assess
+    from mirage_model.review.report import result, waveforms
+
+    rec = load_record(Path(__file__).parent / "data" / "formats" / "aecg_subject1_0.xml")
+    warning = rec.meta["reader_warnings"][0]          # the reader's own words
+    assert len(warning) > 120 and warning.endswith("the stated age is used")
+    ctx = types.SimpleNamespace(record=rec, prediction=types.SimpleNamespace(quality=assess(rec)))
+    lines = result.quality_lines(ctx.prediction)
+    assert any(warning in line for line in lines) and not any(line.endswith("...") for line in lines)
+    monkeypatch.setattr(waveforms, "caption_parts", lambda c: (["25 mm/s, 10 mm/mV"], reader_notes(c.record)))
+    st = {"small": getSampleStyleSheet()["Normal"]}
+    page = " ".join(lines + [p.text for p in result.sheet_flowables(ctx, st)])
+    assert _said(page, warning) == 1
+
+
 def test_score_rows_say_the_notes(files, tmp_path):
     from helpers_models import make_tiny_checkpoint
     from training_cli.main import main

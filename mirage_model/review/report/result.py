@@ -69,10 +69,21 @@ def sheet_flowables(ctx: ReportContext, st) -> list:
 
 def quality_lines(pred) -> list[str]:
     """The prediction's signal-quality findings (warnings and critical ones) as the model result
-    prints them, "Signal quality (warning): ... [V1, V2]"; [] without a prediction or its report."""
+    prints them, "Signal quality (warning): ... [V1, V2]"; [] without a prediction or its report.
+
+    The file reader's warnings are printed whole: the finding's name holds the first of them cut at
+    120 characters ("... give 49 y (49.54 y); th..."), its detail all of them, and this page is the
+    one that says everything page 1 shortens."""
     quality = getattr(pred, "quality", None)
-    return [f"Signal quality ({f.severity}): {f.name}" + (f" [{', '.join(f.leads)}]" if f.leads else "")
-            for f in getattr(quality, "findings", ()) or () if f.severity != "info"]
+    lines = []
+    for f in getattr(quality, "findings", ()) or ():
+        if f.severity == "info":
+            continue
+        name = f.name
+        if f.code == "reader_notes" and f.detail:
+            name = f"{name.partition(': ')[0]}: {f.detail}"
+        lines.append(f"Signal quality ({f.severity}): {name}" + (f" [{', '.join(f.leads)}]" if f.leads else ""))
+    return lines
 
 
 def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
