@@ -162,7 +162,7 @@ def test_pdf_median_page_labels_legend_and_true_scale(median_pdf, synthetic):
                        if seg[0] == seg[2]})
           for key, _label, rgb in FIDUCIAL_MARKS}
     assert len(xs["qrs_on"]) == 4 and len(xs["qrs_off"]) == 4           # one per column of the 3x4
-    qrs_s = (med.fiducials["qrs_off"] - med.fiducials["qrs_on"]) / med.fs
+    qrs_s = synthetic["m"].qrs_ms / 1000.0                                # the QRS duration measured
     for a, b in zip(xs["qrs_on"], xs["qrs_off"]):
         assert b - a == pytest.approx(qrs_s * 25.0 * PT_PER_MM, abs=0.05)
     # the calibration pulses are 1 mV = 10 mm high
@@ -179,6 +179,37 @@ def test_pdf_median_page_without_measurements_says_so(tmp_path, synthetic):
     text = pypdf.PdfReader(str(build_report(s, tmp_path / "none.pdf"))).pages[1].extract_text()
     assert "No median beats" in text and "the measuring job crashed" in text
     assert "QRS onset" not in text and "Research use only" in text
+
+
+def test_pdf_median_legend_says_the_intervals_pages_1_and_3_print(tmp_path):
+    """LUDB 1 read as a cardiologist reads its report: page 2's legend said "P onset: -136 ms",
+    "QRS offset: +78 ms", "T end: +472 ms" while pages 1 and 3 said PR 137, QRS 79, QT 473 ms (the
+    fiducials are whole samples, the intervals a median over the leads). Truth: the interval table
+    the same PDF prints on page 3; each mark stays within a sample of its fiducial."""
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+    from mirage_model.review.report import build_report
+
+    path = resources_dir() / "samples" / "ludb" / "1.hea"
+    if not path.is_file():
+        pytest.skip("bundled LUDB sample not present")
+    record = load_record(path)
+    m = measure(record)
+    s = ReviewSession.from_results(record, measurements=m, file_values=False)
+    pages = [" ".join((p.extract_text() or "").split())
+             for p in pypdf.PdfReader(str(build_report(s, tmp_path / "ludb1.pdf"))).pages]
+    legend = {label: int(ms) for label, ms in re.findall(r"(P onset|QRS offset|T end): ([-+]\d+) ms", pages[1])}
+    table = " ".join(pages[2:])
+    printed = {name: int(re.search(rf"{name} (\d+) ms", table).group(1))
+               for name in ("PR interval", "QRS duration", "QT interval")}
+    assert legend == {"P onset": -printed["PR interval"], "QRS offset": printed["QRS duration"],
+                      "T end": printed["QT interval"]}
+    view = median_beat_view(m)
+    at_sample = {key: (m.median.fiducials[key] - m.median.fiducials["qrs_on"]) * 1000 / m.median.fs
+                 for key in ("p_on", "qrs_off", "t_off")}
+    for key, _label, ms, _rgb in view.marks:
+        if key in at_sample:
+            assert abs(ms - at_sample[key]) <= 1000 / m.median.fs, key
 
 
 # ------------------------------------------------------------------------------ the app's tab
@@ -220,6 +251,8 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
         # the fiducial marks sit at the measured boundaries, ms from the QRS onset
         want = {key: (med.fiducials[key] - med.fiducials["qrs_on"]) * 1000 / med.fs
                 for key, _label, _rgb in FIDUCIAL_MARKS if np.isfinite(med.fiducials[key])}
+        m1 = window.measurements                  # P onset, QRS offset, T end: at the intervals printed
+        want.update({"p_on": -m1.pr_ms, "qrs_off": m1.qrs_ms, "t_off": m1.qt_ms})
         assert view.mark_positions() == pytest.approx(want)
         assert {"qrs_on", "qrs_off", "t_off"} <= set(want)
 
@@ -232,8 +265,7 @@ def test_app_tab_fills_with_the_sessions_median_beats_and_clears(request, tmp_pa
         qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=60000)
         med2 = window.measurements.median
         assert med2 is not None and view.view is not None and view.view.n_beats == med2.n_beats
-        assert view.mark_positions()["qrs_off"] == pytest.approx(
-            (med2.fiducials["qrs_off"] - med2.fiducials["qrs_on"]) * 1000 / med2.fs)
+        assert view.mark_positions()["qrs_off"] == pytest.approx(window.measurements.qrs_ms)
         assert view.mark_positions()["qrs_off"] != qrs_first      # QRS 79 ms on LUDB 1, 97 ms on 14
         # LUDB 14 at 84 bpm: each lead's curve is one beat, ending before the next QRS (RR ~716 ms)
         lo, hi = view.view.span_ms

@@ -27,6 +27,12 @@ FIDUCIAL_MARKS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("t_off", "T end", (0.50, 0.15, 0.65)),
 )
 
+# The marks that end an interval, and that interval in ``Measurements`` (its sign from the QRS onset).
+# The fiducials are whole samples and the intervals are not (a median over the leads' own lengths):
+# drawn at the fiducial, the QRS offset read "+96 ms" beside page 1's "QRS 97 ms".
+MARK_INTERVALS: dict[str, tuple[str, float]] = {"p_on": ("pr_ms", -1.0), "qrs_off": ("qrs_ms", 1.0),
+                                                "t_off": ("qt_ms", 1.0)}
+
 # The leads as the page geometry's owner places them (``render.grid_rows``): the cart's 3x4
 # (columns I-III, aVR-aVF, V1-V3, V4-V6), and its 6x2 turned on its side (limb leads in one row,
 # chest leads in the other) for a wide, short space.
@@ -141,7 +147,8 @@ class MedianBeatView:
         signal: (L, K) mV, each lead's isoelectric level (10 ms before the QRS onset) at 0; NaN for
             unusable leads and samples no dominant beat covers.
         usable: (L,) bool, leads with a median beat.
-        marks: (key, label, ms from the QRS onset, RGB) of each global fiducial found, in beat order.
+        marks: (key, label, ms from the QRS onset, RGB) of each global fiducial found, in beat order;
+            P onset, QRS offset and T end at the measured PR, QRS and QT (``MARK_INTERVALS``).
         n_beats: dominant beats the medians were taken over.
         fs: sampling rate of the median beat (Hz).
         caption: "Median beats computed by MIRAGE from N dominant beats".
@@ -182,7 +189,8 @@ def median_beat_view(measurements) -> MedianBeatView | None:
     k0 = int(np.clip(round(zero - BASELINE_BEFORE_QRS_S * fs), 0, K - 1))
     level = x[:, k0:k0 + 1]
     signal = x - np.where(np.isfinite(level), level, 0.0)
-    marks = tuple((key, label, (float(med.fiducials[key]) - zero) * 1000.0 / fs, rgb)
+    marks = tuple((key, label, _mark_ms(measurements, key, (float(med.fiducials[key]) - zero) * 1000.0 / fs,
+                                        fs, np.isfinite(qrs_on)), rgb)
                   for key, label, rgb in FIDUCIAL_MARKS
                   if np.isfinite(med.fiducials.get(key, np.nan)))
     n = int(med.n_beats)
@@ -194,6 +202,17 @@ def median_beat_view(measurements) -> MedianBeatView | None:
         usable=np.isfinite(x).any(axis=1), marks=marks, n_beats=n, fs=fs,
         caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}",
         band_hz=(lo, min(hi, 0.4 * fs)), span_ms=beat_span(found, rr_before, rr_after))
+
+
+def _mark_ms(measurements, key: str, at_sample_ms: float, fs: float, from_qrs_onset: bool) -> float:
+    """Where the ``key`` mark goes, ms from the QRS onset: at the interval it ends as measured (PR,
+    QRS, QT: what pages 1 and 3 and the app's table print) when that lies within a sample of the
+    fiducial ``at_sample_ms``, else at the fiducial."""
+    field, sign = MARK_INTERVALS.get(key, (None, 0.0))
+    value = getattr(measurements, field, None) if field and from_qrs_onset else None
+    if value is None or not np.isfinite(value) or abs(sign * value - at_sample_ms) > 1000.0 / fs:
+        return at_sample_ms
+    return sign * float(value)
 
 
 def _dominant_rr_ms(measurements) -> tuple[float | None, float | None]:
