@@ -7,7 +7,6 @@ plain library calls (``mirage_model``), so nothing here knows about the main win
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
@@ -20,7 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
-from mirage_model.limits import head_note, record_head, record_unscorable
+from mirage_model.limits import record_head, record_unscorable, with_head_note
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.scoring import compute
@@ -376,10 +375,7 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
             # a long record is measured on its first minute, as `mirage score` measures it: the
             # whole of a 1 h 500 Hz record took 27 s and 5 GB here, and the panel did not say so
             head = record_head(record)
-            out.measurements = measure(head)
-            if head is not record:
-                out.measurements = dataclasses.replace(
-                    out.measurements, notes=(head_note(record),) + tuple(out.measurements.notes))
+            out.measurements = with_head_note(measure(head), record)
         except Exception as err:  # noqa: BLE001
             log.warning("measuring %s failed: %s", path, traceback.format_exc())
             out.errors["measure"] = user_message(err)

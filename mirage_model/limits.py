@@ -237,7 +237,20 @@ def record_head(record, seconds: float = HEAD_S):
 
 def head_note(record, seconds: float = HEAD_S) -> str:
     """What a reader of ``record``'s measurements is told when they were taken on ``record_head``:
-    "measured on the first 60 s of a 1.00 h record", or "" when the record is no longer."""
+    "measured on the first 60 s of a 1.00 h record" (of a "3.3 min record", a "95 s record": the
+    words ``preprocess.window_coverage`` gives a record's length), or "" when the record is no longer."""
     if record.signal.shape[1] <= int(seconds * float(record.fs)):
         return ""
-    return f"measured on the first {seconds:g} s of a {record.duration_s / 3600:.2f} h record"
+    d = float(record.duration_s)
+    length = f"{d / 3600:.2f} h" if d >= 3600 else f"{d / 60:.1f} min" if d >= 120 else f"{d:.0f} s"
+    return f"measured on the first {seconds:g} s of a {length} record"
+
+
+def with_head_note(measurements, record, seconds: float = HEAD_S):
+    """``measurements`` (a ``measure.Measurements`` taken on ``record_head(record, seconds)``) with
+    :func:`head_note` first among their notes, where the interval table prints them (the app's
+    panel, the PDF's page 3); ``measurements`` itself when the record is no longer, or None."""
+    note = head_note(record, seconds)
+    if measurements is None or not note or note in measurements.notes:
+        return measurements
+    return dataclasses.replace(measurements, notes=(note,) + tuple(measurements.notes))

@@ -106,7 +106,41 @@ def test_the_window_measures_a_long_record_on_its_first_minute_and_says_so(long_
     ctx = workers.JobContext(workers.WorkerSignals(), threading.Event())
     out = workers.load_record_job(ctx, tmp_path / "long.hea", with_inputs=False)
     assert seen == [6000]
-    assert out.measurements.notes[0] == "measured on the first 60 s of a 0.06 h record"
+    assert out.measurements.notes[0] == "measured on the first 60 s of a 3.3 min record"
+
+
+@pytest.mark.slow
+def test_the_reports_of_mirage_report_and_score_say_the_measurements_are_the_first_minute(
+        predictor, long_record, tmp_path):
+    """The window's PDF said the interval table was measured on the first 60 s of a long record;
+    `mirage report` said it only on stderr and `mirage score --pdf-dir` not at all, so their pages
+    printed a 95.6 s ISHNE record's intervals as if of all of it. The length in the words the
+    model line uses for it ("0.06 h" read oddly beside "3.3 min"). Truth: 200 s at 100 Hz."""
+    pypdf = pytest.importorskip("pypdf")
+    import wfdb
+
+    from mirage_model.review.batch import score_folder
+    from training_cli.main import main
+
+    note = "measured on the first 60 s of a 3.3 min record"
+    rec = long_record
+    folder = tmp_path / "holter"
+    folder.mkdir()
+    wfdb.wrsamp("long", fs=rec.fs, units=["mV"] * 12, sig_name=list(mm.STANDARD_LEADS),
+                p_signal=rec.signal.T.astype(np.float64), fmt=["16"] * 12, write_dir=str(folder))
+
+    def said(pdf) -> int:
+        return " ".join(" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(pdf)).pages).count(note)
+
+    out = tmp_path / "report.pdf"
+    assert main(["report", str(folder / "long.hea"), "--no-model", "--no-explain", "--out", str(out)]) == 0
+    assert said(out) == 1
+    score_folder(folder, predictor, tmp_path / "out.csv", pdf_dir=tmp_path / "pdfs")
+    (pdf,) = (tmp_path / "pdfs").glob("*.pdf")
+    assert said(pdf) == 1
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["notes"].count(note) == 1                 # the row's note, not doubled by the PDF's
 
 
 def test_unfiltered_display_of_a_long_record_costs_one_float32_copy():

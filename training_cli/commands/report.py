@@ -19,7 +19,7 @@ from mirage_model.clinical.features import sex_refusal
 from mirage_model.csvsafe import printable
 from mirage_model.formats import same_name_records
 from mirage_model.records import RecordError, UnscorableRecordError, load_record
-from mirage_model.limits import HEAD_S, record_head
+from mirage_model.limits import HEAD_S, record_head, with_head_note
 from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
 from mirage_model.quality import AssessmentError
@@ -192,7 +192,7 @@ def run(args) -> int:
             measured = record_head(record)        # as mirage score: bounded memory on long recordings
             if measured is not record:
                 print(f"note: {printable(record.record_id)}: measured on the first {HEAD_S:g} s", file=sys.stderr)
-            measurements = measure(measured)
+            measurements = with_head_note(measure(measured), record)      # the PDF says so, as the app's does
         except Exception as err:   # measurements are extra; the report still goes out
             measure_error = f"{type(err).__name__}: {err}"
             print(f"warning: measurements failed for {printable(record.record_id)}: {printable(err)}", file=sys.stderr)

@@ -13,6 +13,7 @@ from mirage_model.clinical import (LABS_HEADER_NOTE, SEX_CODE, ClinicalError, de
 from mirage_model.clinical.features import censor_mark
 from mirage_model.csvsafe import encodable
 from mirage_model.formats import guess_format
+from mirage_model.limits import with_head_note
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
 from mirage_model.measure import SCALAR_KEYS
@@ -479,6 +480,7 @@ class Scorer:
         except Exception:   # an extra of the PDF; never fails the row
             log.debug("contributions failed for %s", item.path, exc_info=True)
             contributions = None
+        # the row's note says the measurements are the first minute's; the PDF's table says it too
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                item.measurements, self.report_settings, self.model_info, contributions, statements,
+                with_head_note(item.measurements, item.record), self.report_settings, self.model_info, contributions, statements,
                 self.labs_row_of(item.record))
