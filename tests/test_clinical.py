@@ -122,7 +122,14 @@ def test_flags(schema):
     assert schema["age"].flag(99) is None                 # no reference range
     assert schema["creatinine"].flag((2.0, "mg/dL")) == "high"
     assert schema["potassium"].reference_text() == "3.5-5 mmol/L"
-    assert schema["troponin_t"].reference_text() == "< 14 ng/L"
+    assert schema["troponin_t"].reference_text() == "\u2264 14 ng/L"
+    # each bound is within the range its text gives: the bound itself is not flagged
+    for feat in schema.features:
+        if feat.kind == "continuous" and feat.reference is not None:
+            for bound in feat.reference:
+                if bound is not None:
+                    assert feat.flag(bound) is None and f"{bound:g}" in feat.reference_text(), feat.name
+                    assert "<" not in feat.reference_text() and ">" not in feat.reference_text(), feat.name
     assert schema.flags({"potassium": 6.0, "wbc": 7})["potassium"] == "high"
 
 

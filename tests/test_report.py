@@ -231,6 +231,10 @@ def test_clinical_flags_and_unit_conversion(ptbxl_sample, predictor):
     assert rows["crp"]["flag"] == "" and rows["crp"]["used"] == "not used by this model"
     assert rows["age"]["used"] == "used by model" and rows["age"]["source"] == "user"
     assert rows["crp"]["source"] == "user" and rows["crp"]["reference"]
+    # at its upper bound troponin T is within its range, as the range printed beside it says
+    session.set_values({"troponin_t": (14.0, "ng/L")})
+    row = {r["name"]: r for r in session_clinical_rows(session)}["troponin_t"]
+    assert row["flag"] == "" and row["reference"] == "\u2264 14 ng/L"
 
 
 def test_layout_scale():

@@ -258,15 +258,18 @@ class ClinicalFeature:
         return None
 
     def reference_text(self) -> str:
-        """Reference range as shown in the app and the report, e.g. "< 14 ng/L" or "3.5-5 mmol/L"."""
+        """Reference range as shown in the app and the report, e.g. "\u2264 14 ng/L" or "3.5-5 mmol/L".
+
+        Its bounds are within the range, as :meth:`flag` judges them (14 ng/L of troponin T is not
+        flagged): "< 14 ng/L" beside an unflagged 14 read as a missed flag."""
         if self.reference is None:
             return ""
         lo, hi = self.reference
         if lo is not None and hi is not None:
             return f"{lo:g}-{hi:g} {self.unit}"
         if hi is not None:
-            return f"< {hi:g} {self.unit}"
-        return f"> {lo:g} {self.unit}"
+            return f"\u2264 {hi:g} {self.unit}"
+        return f"\u2265 {lo:g} {self.unit}"
 
     def matches(self, column: str) -> bool:
         """Whether a table column name refers to this feature (case, spaces and dashes ignored)."""
