@@ -310,6 +310,34 @@ def test_the_model_line_counts_what_the_interpretation_states():
     assert "(2 in the interpretation)" in model_line(sup, stmt_pred=stmt, stated=2)
 
 
+def test_the_model_line_counts_the_rhythm_said_below_its_threshold():
+    """No rhythm above its threshold: the most probable one is said, marked below its threshold
+    (the ISHNE sample, PTB s0010_re). The line read "3 of 71 above threshold (4 in the
+    interpretation)", one more stated than called and no word why; now it counts that one. Truth:
+    the probabilities against the thresholds given here (CLBBB alone above; SR the likeliest rhythm)."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.interpret import GUESSED, interpret
+    from mirage_model.review.report.summary_band import model_line, stated_counts
+
+    probs, thresholds = (0.4, 0.1, 0.1, 0.9, 0.1), (0.5,) * 5
+    above = sum(p >= t for p, t in zip(probs, thresholds))
+    it = interpret(STATEMENT_LABELS, probs, thresholds)
+    model = [s for s in it.statements if s.source == "model"]
+    assert [s.code for s in model] == ["SR", "CLBBB"] and GUESSED in model[0].text
+    assert stated_counts(it.statements) == (2, 1)
+    stmt = SimpleNamespace(labels=STATEMENT_LABELS, probabilities=probs, thresholds=thresholds,
+                           model_name="stmt", positive=("CLBBB",))
+    sup = SimpleNamespace(labels=("NORM", "CD"), probabilities=(0.2, 0.7), thresholds=(0.5, 0.5),
+                          model_name="sup", positive=("CD",), withheld="")
+    line = model_line(sup, stmt_pred=stmt, stated=2, guessed=1)
+    assert f"{above} of 5 above threshold (2 in the interpretation, 1 below threshold)" in line
+    # one called statement resolved away beside the guess: both said
+    assert "(2 in the interpretation, 1 below threshold, 1 resolved)" in model_line(
+        sup, stmt_pred=SimpleNamespace(**{**vars(stmt), "probabilities": (0.4, 0.1, 0.1, 0.9, 0.9)}),
+        stated=2, guessed=1)
+
+
 def test_a_model_line_too_long_for_one_line_takes_two(tmp_path, record):
     """The shipped models' names side by side do not fit the band's last line even at its smallest
     size: the classes' model goes on the free line above and the statements' model below, nothing

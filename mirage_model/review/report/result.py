@@ -25,7 +25,7 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     with its whole source and note, what was resolved away, and the model line with both models'
     names (``summary_band.model_line``)."""
     from mirage_model.review.interpret import no_statement_text, session_interpretation
-    from mirage_model.review.report.summary_band import DETAILS, model_line
+    from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
     session = ctx.session
     it = session_interpretation(session)
@@ -45,9 +45,9 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
         lines.append(pdf_escape(no_statement_text(session)))
     if it.resolved:
         lines.append("<b>Resolved</b>: " + pdf_escape("; ".join(it.resolved)))
-    stated = sum(1 for s in it.statements if s.source == "model")
+    stated, guessed = stated_counts(it.statements)
     text = model_line(ctx.prediction, session.errors.get("prediction", ""),
-                      getattr(session, "statements_prediction", None), stated)
+                      getattr(session, "statements_prediction", None), stated, guessed=guessed)
     lines.append(pdf_escape(text[:-len(DETAILS)] if text.endswith(DETAILS) else text))
     out.append(Paragraph("<br/>".join(lines), st["body"]))
     out.extend(sheet_flowables(ctx, st))

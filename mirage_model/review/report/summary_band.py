@@ -35,7 +35,7 @@ from reportlab.lib.utils import simpleSplit
 
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
-from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, doubted_calls, no_statement_text,
+from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, GUESSED, doubted_calls, no_statement_text,
                                            session_interpretation, statement_labels)
 from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
@@ -173,14 +173,24 @@ def block_rows(c, columns, width: float) -> list[list[tuple[float, list[Run]]]]:
     return rows
 
 
-def _in_interpretation(n_above: int, stated: int | None) -> str:
-    """ "(n in the interpretation, k resolved)" after a count of statements above threshold: a
-    statement above threshold can be dropped by a contradiction rule (normal ECG beside atrial
-    fibrillation), so the two counts differ."""
+def _in_interpretation(n_above: int, stated: int | None, guessed: int = 0) -> str:
+    """ "(n in the interpretation, g below threshold, k resolved)" after a count of statements above
+    threshold: a statement above threshold can be dropped by a contradiction rule (normal ECG beside
+    atrial fibrillation), and the most probable rhythm is said below its threshold when no rhythm is
+    above it (``guessed`` of the ``stated``), so the two counts differ ("3 of 71 above threshold (4 in
+    the interpretation)" read as a miscount)."""
     if stated is None:
         return ""
-    dropped = max(n_above - stated, 0)
-    return f" ({stated} in the interpretation" + (f", {dropped} resolved)" if dropped else ")")
+    dropped = max(n_above - (stated - guessed), 0)
+    return (f" ({stated} in the interpretation" + (f", {guessed} below threshold" if guessed else "")
+            + (f", {dropped} resolved" if dropped else "") + ")")
+
+
+def stated_counts(statements) -> tuple[int, int]:
+    """(the model's statements in the interpretation, those of them said below their threshold: the
+    most probable rhythm, ``interpret.GUESSED``), what :func:`model_line` counts beside its own."""
+    model = [s for s in statements if s.source == "model"]
+    return len(model), sum(1 for s in model if GUESSED in s.text)
 
 
 STATEMENTS_PART = ". Statements: "        # where model_line's statements part starts
@@ -194,14 +204,16 @@ DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
 TERSE = COMPACT + ((DOUBTED, " (?)"),)
 
 
-def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True) -> str:
+def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
+               guessed: int = 0) -> str:
     """The model's own result in one line: its positive classes with their probabilities (a
     statements model: how many of its statements are above threshold), or why there is none
     (``why``: the session's reason, e.g. "no model was loaded"); ``stmt_pred``, the prediction of
     a statements model that ran beside it, adds which model the interpretation's statements come from.
     ``stated``: how many model statements the interpretation shows, told beside the count above
-    threshold when they differ in meaning (some resolved away). ``names=False``: the same counts
-    and classes without the models' names (page 1's last resort; page 3 names them)."""
+    threshold when they differ in meaning (some resolved away; ``guessed`` of them below threshold:
+    :func:`stated_counts`). ``names=False``: the same counts and classes without the models' names
+    (page 1's last resort; page 3 names them)."""
     if pred is None:
         return f"Model: no model result{f' ({why})' if why else ''}; the interpretation comes from the measurement rules alone"
     name = f" {pred.model_name}" if names else ""
@@ -220,7 +232,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     if statements:
         n = sum(1 for lab in pred.positive if lab in statements)
         text += f"{n} of its {len(statements)} statements above threshold" + (
-            _in_interpretation(n, stated) or " (in the interpretation)")
+            _in_interpretation(n, stated, guessed) or " (in the interpretation)")
         if own:
             text += "; positive " + calls
     elif own:
@@ -232,7 +244,7 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
         n = sum(1 for lab, p, t in zip(stmt_pred.labels, stmt_pred.probabilities, stmt_pred.thresholds)
                 if lab in codes and is_called(p, t))
         text += (f"{STATEMENTS_PART}{f'model {stmt_pred.model_name}, ' if names else ''}{n} of {len(codes)} "
-                 "above threshold" + _in_interpretation(n, stated))
+                 "above threshold" + _in_interpretation(n, stated, guessed))
     return text + (DETAILS if names else NAMED)
 
 
@@ -468,11 +480,11 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     statements = list(it.statements)
     pred = ctx.prediction
     withheld = bool(pred is not None and getattr(pred, "withheld", ""))
-    stated = sum(1 for s in statements if s.source == "model")
+    stated, guessed = stated_counts(statements)
     why = session.errors.get("prediction", "")
     stmt_pred = getattr(session, "statements_prediction", None)
-    text = model_line(pred, why, stmt_pred, stated)
-    short = model_line(pred, why, stmt_pred, stated, names=False)
+    text = model_line(pred, why, stmt_pred, stated, guessed=guessed)
+    short = model_line(pred, why, stmt_pred, stated, names=False, guessed=guessed)
     colour = RED if withheld else (0.0, 0.0, 0.0)
     stale = []
     if pred is not None and session.state.get("prediction") == "stale":
