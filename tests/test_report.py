@@ -629,6 +629,27 @@ def test_letter_pages_keep_their_text_on_the_page(tmp_path, ptbxl_sample, predic
     assert "Lead importance" in reader.pages[-1].extract_text()
 
 
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_the_comment_line_to_write_on_follows_comment_on_its_line_and_fills_its_column(tmp_path, ptbxl_sample,
+                                                                                        page_size):
+    """On Letter the 70 underscores after "Comment:" were wider than the column: they wrapped onto a
+    line of their own. Truth: the column's frame (write.py: 12 mm margins, 8 mm between the columns,
+    6 pt padding) and the underscores' own glyph widths."""
+    out = _report(tmp_path / f"{page_size}.pdf", mm.load_record(ptbxl_sample),
+                  settings=ReportSettings(page_size=page_size))
+    reader = pypdf.PdfReader(str(out))
+    page = next(p for p in reader.pages if "Comment:" in (p.extract_text() or ""))
+    line = next(t for t in page.extract_text().splitlines() if "Comment:" in t)
+    assert "_" * 24 in line                                  # the blank to write on, on the same line
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from mirage_model.review.report.text import FONT, FONT_BOLD     # registered: the glyphs' widths
+    column = (float(page.mediabox.width) - 2 * 12 * PT_PER_MM - 8 * PT_PER_MM) / 2 - 12
+    n = line.count("_")
+    used = stringWidth("Comment: ", FONT_BOLD, 8.5) + n * stringWidth("_", FONT, 8.5)
+    assert used <= column < used + stringWidth("_", FONT, 8.5), (n, used, column)
+
+
 def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
     """The results page holds two columns of 119.5 mm text on Letter (128.3 on A4). The model
     result table (128 mm) and the labs table (123 mm) ran past the left / right column there, and

@@ -22,6 +22,7 @@ class ReportContext:
     spikes_clipped: tuple = ()       # leads whose pacing spikes the sheet holds inside their row (layout.clip_spikes)
     generated: str = ""              # when the report was written (UTC, to the minute)
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
+    column_width: float = 0.0        # pt of text across one of pages 3-4's two columns (frame padding off)
 
     @property
     def record(self):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer
 
 from mirage_model import RESEARCH_USE_NOTICE
@@ -189,9 +190,13 @@ def review_flowables(ctx: ReportContext, st) -> list:
     out = [Paragraph("Review", st["h1"])]
     out.append(Paragraph(f"<b>Reviewer</b>: {pdf_markup(s.reviewer) or '________________________'}",
                          st["body"]))
-    comment = pdf_markup(s.comment).replace("\n", "<br/>") if s.comment else \
-        "______________________________________________________________________"
-    out.append(Paragraph(f"<b>Comment</b>: {comment}", st["body"]))
+    body = st["body"]
+    # the line to write on fills its column (70 underscores were wider than a Letter column: they wrapped
+    # under "Comment:", a blank line of their own)
+    room = ctx.column_width - stringWidth("Comment: ", FONT_BOLD, body.fontSize)
+    blank = "_" * max(24, int(room // stringWidth("_", body.fontName, body.fontSize))) if room > 0 else "_" * 70
+    comment = pdf_markup(s.comment).replace("\n", "<br/>") if s.comment else blank
+    out.append(Paragraph(f"<b>Comment</b>: {comment}", body))
     out.append(Paragraph(pdf_escape(f"{RESEARCH_USE_NOTICE} The model's output has not been confirmed by "
                                     "a clinician and must not be used for patient care."), st["small"]))
     return out

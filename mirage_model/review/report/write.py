@@ -37,6 +37,8 @@ from mirage_model.review.report.text import pdf_escape
 from mirage_model.review.report.waveforms import display_signal, draw_ecg_page
 from mirage_model.review.session import ReviewSession
 
+FRAME_PADDING = 6.0              # pt: reportlab's Frame padding on each side, which the body columns keep
+
 
 def build_report(session: ReviewSession, out_path, *, settings: ReportSettings | None = None,
                  model_info: dict | None = None) -> Path:
@@ -78,9 +80,11 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     signal, spikes_clipped = clip_spikes(lay, signal, fs)      # pacing spikes held inside their row
     now = _dt.datetime.now(_dt.timezone.utc)
     margin = 12 * MM
+    gap = 8 * MM                                          # between pages 3-4's two columns
+    col_w = (lay.page_width - 2 * margin - gap) / 2.0
     ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
                         band=band, spikes_clipped=tuple(spikes_clipped), generated=now.strftime("%Y-%m-%d %H:%M UTC"),
-                        wide_width=lay.page_width - 2 * margin)
+                        wide_width=lay.page_width - 2 * margin, column_width=col_w - 2 * FRAME_PADDING)
     st = styles()
 
     # page 1 the ECG sheet, page 2 the median beats (both drawn whole by their templates)
@@ -110,8 +114,6 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
             creator="MIRAGE Review")
         ecg_frame = Frame(0, 0, 5 * MM, 5 * MM, id="ecg", showBoundary=0,
                           leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        gap = 8 * MM
-        col_w = (doc.width - gap) / 2.0
         body_frames = [Frame(doc.leftMargin, doc.bottomMargin, col_w, doc.height, id="left"),
                        Frame(doc.leftMargin + col_w + gap, doc.bottomMargin, col_w, doc.height,
                              id="right")]
