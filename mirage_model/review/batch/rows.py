@@ -482,5 +482,5 @@ class Scorer:
             contributions = None
         # the row's note says the measurements are the first minute's; the PDF's table says it too
         return (str(self.pdf_path(item)), item.record, pred, clinical, self.schema,
-                with_head_note(item.measurements, item.record), self.report_settings, self.model_info, contributions, statements,
-                self.labs_row_of(item.record))
+                with_head_note(item.measurements, item.record), self.report_settings, self.model_info,
+                contributions, statements, self.labs_row_of(item.record))
