@@ -87,6 +87,10 @@ def test_score_usage_errors(mixed, checkpoint, tmp_path, capsys, no_default_mode
     assert "nope" in capsys.readouterr().err
     assert main(["score", str(tmp_path / "missing"), "--model", str(checkpoint), "--out", str(out)]) == 2
     assert "folder not found" in capsys.readouterr().err
+    one = next(folder.rglob("*.hea"))      # one record given: what to do instead, and no output
+    assert main(["score", str(one), "--model", str(checkpoint), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{one}: a file, not a folder" in err and "mirage report FILE" in err and not out.exists()
     bad_labs = tmp_path / "labs.csv"
     bad_labs.write_text("record_id,no_such_lab\n00417_lr,3\n")
     assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(out),

@@ -137,6 +137,9 @@ def run(args) -> int:
     if not (time_limit >= 0 and time_limit < float("inf")):
         raise UsageError("error: --time-limit must be a number of seconds (0: none)")
     if not args.folder.is_dir():
+        if args.folder.is_file():     # one record given: say how to get what was asked for
+            raise UsageError(f"error: {printable(str(args.folder))}: a file, not a folder (mirage score reads every "
+                             "record under a folder; for this record's PDF: mirage report FILE --out REPORT.pdf)")
         raise UsageError(f"error: {args.folder}: {'not a folder' if args.folder.exists() else 'folder not found'}")
     if args.labs is not None and not args.labs.is_file():
         what = ("a folder, not a labs table (a CSV file)" if args.labs.is_dir() else
