@@ -449,3 +449,34 @@ def test_the_scale_on_screen_and_the_filter_state_read_whole_at_1024(qtbot):
     drawn_scale = QLabel.text(v.scale_label)
     z = v.plot.zoom
     assert f"zoom {z:.2f}x: {25 * z:.3g} mm/s, {10 * z:.3g} mm/mV on screen" in drawn_scale, drawn_scale
+
+
+@needs_ludb
+@pytest.mark.parametrize("checked", [False, True])
+def test_calipers_stay_in_the_tool_bar_of_a_1024x768_window_with_the_folder_dock_open(qtbot, checked):
+    """In the window fit_to_screen makes of a 1024x768 screen (1008x740), with the folder dock open,
+    the first trace tool bar row asked 503 px of 494: Calipers went into its ">>" overflow menu (real X
+    screenshot), though the existing check at 1024x700 passed. "True scale", "Fit page" and "Calipers"
+    took the style's 80 px least for a push button; now each is as wide as its word. Truth: the bar's
+    overflow button, each button's rectangle inside the bar, and its word's own pixel width inside the
+    room its style leaves for it, calipers off and on (on, the style sheet's padding: "Caliper" cut at
+    first in the real window)."""
+    window = shown_window(qtbot, size=(1008, 740))
+    _open_first(qtbot, window)
+    assert window.browser_dock.isVisible()
+    viewer = window.viewer
+    viewer.caliper_btn.setChecked(checked)
+    qtbot.wait(50)
+    bar = viewer.toolbars[0]
+    ext = [c for c in bar.children() if c.objectName() == "qt_toolbar_ext_button"]
+    assert not any(e.isVisible() for e in ext)
+    for action in bar.actions():
+        w = bar.widgetForAction(action)
+        assert w.isVisible() and w.geometry().right() < bar.width(), (getattr(w, "text", lambda: "")(), w.geometry())
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+    for button in (viewer.reset_btn, viewer.fit_btn, viewer.caliper_btn):      # each word whole in its style's room
+        opt = QStyleOptionButton()
+        button.initStyleOption(opt)
+        room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, button).width()
+        assert room >= button.fontMetrics().horizontalAdvance(button.text()), (button.text(), room)
+    assert viewer.caliper_btn.isChecked() == checked

@@ -7,7 +7,8 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolBar, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QStyle, QStyleOptionButton, QToolBar,
+    QVBoxLayout, QWidget,
 )
 
 from app.views.ecg_plot import NO_RECORD, EcgPlot
@@ -17,6 +18,26 @@ from app.views.plot_overlays import fiducial_legend_html
 from mirage_model.render import PAGE_S
 
 EXPLAINED_ROLE = Qt.ItemDataRole.UserRole + 1    # a page box entry's "added" / "marked" explained page
+
+
+class BarButton(QPushButton):
+    """A framed tool bar button as wide as its word needs. The style gives every push button with a
+    text 80 px at least (Fusion): "Fit page", "True scale" and "Calipers" at 80 px each made the first
+    row ask 503 px of the 494 px a 1024x768 screen's window leaves the traces with the folder dock
+    open, and Calipers went into the row's overflow menu."""
+
+    def sizeHint(self) -> QSize:                    # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        opt.text = ""           # the style's frame and margins around the text, without its least width
+        fm = self.fontMetrics()
+        need = self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, opt,
+                                             QSize(fm.horizontalAdvance(self.text()), fm.height()), self)
+        return QSize(min(hint.width(), need.width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:             # noqa: N802
+        return self.sizeHint()
 
 
 class EcgViewer(QWidget):
@@ -57,11 +78,12 @@ class EcgViewer(QWidget):
         # a push button, not a QToolButton: a tool bar makes its tool buttons flat (auto-raise), and
         # off, that one read as a plain word beside the check boxes. Framed, it looks like a button
         # when off and pressed in when on, as "True scale" and "Fit page" do.
-        self.caliper_btn = QPushButton("Calipers")
+        self.caliper_btn = BarButton("Calipers")
         self.caliper_btn.setCheckable(True)
-        # on: the calipers' own blue, plainly pressed (the style's checked shade is a faint grey)
+        # on: the calipers' own blue, plainly pressed (the style's checked shade is a faint grey); its
+        # padding the style's own margins, so that the word fits the button's width off and on alike
         self.caliper_btn.setStyleSheet("QPushButton:checked { background: #cfe0f7; color: #0a3d8f;"
-                                       " border: 1px solid #0058c8; border-radius: 3px; padding: 3px 10px; }")
+                                       " border: 1px solid #0058c8; border-radius: 3px; padding: 3px 6px; }")
         self.caliper_btn.setToolTip("Calipers: two markers that read interval, rate and amplitude (Ctrl+K)")
         # what is drawn over the traces, one menu button: three check boxes in a row pushed Saliency
         # and Fiducials into the tool bar's overflow menu on a 1024 px window; the same switches are
@@ -97,9 +119,9 @@ class EcgViewer(QWidget):
         menu.addSeparator()
         menu.addAction(self.explained_action)
         self.overlay_btn.setMenu(menu)
-        self.reset_btn = QPushButton("True scale")
+        self.reset_btn = BarButton("True scale")
         self.reset_btn.setToolTip("reset to true scale (1 mm of paper = 1 mm on screen) (Ctrl+0)")
-        self.fit_btn = QPushButton("Fit page")
+        self.fit_btn = BarButton("Fit page")
         self.fit_btn.setToolTip("zoom so that the whole page fits (Ctrl+9)")
         # two short rows, the scale buttons first: at 1024 px nothing goes into an overflow menu. The
         # page box ends the second row, which leaves it the room of a long record's explained window
