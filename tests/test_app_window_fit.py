@@ -480,3 +480,28 @@ def test_calipers_stay_in_the_tool_bar_of_a_1024x768_window_with_the_folder_dock
         room = button.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, button).width()
         assert room >= button.fontMetrics().horizontalAdvance(button.text()), (button.text(), room)
     assert viewer.caliper_btn.isChecked() == checked
+
+
+@needs_ludb
+def test_the_lab_forms_reference_header_is_whole_in_a_1280x800_window(qtbot):
+    """In the window fit_to_screen makes of a 1280x800 screen (1264x784), with the folder dock open,
+    the lab form's header read "Referen..." (real X screenshot) while its value fields were 121 px
+    wide, for values of six digits: a line edit asks for 17 characters and squeezed the header. Now
+    the value field asks for the room a value needs and the header is whole. Truth: the header's own
+    text's pixel width in its font against the label's width, and the value field still holding
+    "1250.5" whole (its least, kept)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = shown_window(qtbot, size=(1264, 784))
+    _open_first(qtbot, window)
+    window.tabs.setCurrentWidget(window.lab_form)
+    qtbot.wait(50)
+    assert window.browser_dock.isVisible()
+    form = window.lab_form
+    head = form._heads[3]
+    assert head.text() == "Reference"
+    assert head.width() >= head.fontMetrics().horizontalAdvance("Reference"), head.width()
+    assert QLabel.text(head) == "Reference"            # drawn whole, not cut with "..."
+    assert not head.toolTip().startswith("Reference\n")
+    edit = form.editor("age")
+    assert edit.width() >= edit.fontMetrics().horizontalAdvance("1250.5") + 30, edit.width()

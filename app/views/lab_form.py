@@ -53,7 +53,7 @@ class _Row:
             self.editor.addItems(["", "M", "F"])
             self.unit = None
         else:
-            self.editor = QLineEdit()
+            self.editor = ValueEdit()
             self.editor.setPlaceholderText("not given")
             self.editor.setClearButtonEnabled(True)
             # a typed value stays readable beside its clear button however narrow the form
@@ -89,6 +89,15 @@ class _Row:
         whole = self.feature.reference_text()
         own = self.unit is None or self.unit.currentText() in ("", self.feature.unit)
         self.reference.setText(self.reference_short if own else whole)
+
+
+class ValueEdit(QLineEdit):
+    """A row's value field. It asks for the width a typed value needs (its minimum), not a line
+    edit's 17 characters, and grows (Expanding) into the room left: asking for 125 px, it squeezed
+    the Reference header to "Referen..." in a 1280x800 window, where the form had room for both."""
+
+    def sizeHint(self) -> QSize:                    # noqa: N802 (Qt's name)
+        return QSize(self.minimumWidth(), super().sizeHint().height())
 
 
 class UnitBox(QComboBox):
