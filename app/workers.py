@@ -126,12 +126,14 @@ def while_alive(owner: QObject, fn: Callable[..., Any]) -> Callable[..., Any]:
 class Worker(QRunnable):
     """Run ``fn(ctx, *args, **kwargs)`` on the global thread pool.
 
-    ``fn`` gets a :class:`JobContext` first. Its return value is emitted by ``signals.result``;
-    an exception becomes ``signals.error`` with a user-facing message (the traceback is logged);
-    :class:`Cancelled` emits neither. ``finished`` always comes last.
+    ``fn`` gets a :class:`JobContext` first. Its return value is emitted by ``signals.result``
+    (after a cancel only with ``keep_result``); an exception becomes ``signals.error`` with a
+    user-facing message (the traceback is logged); :class:`Cancelled` emits neither. ``finished``
+    always comes last.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args, name: str = "", disposable: bool = False, **kwargs):
+    def __init__(self, fn: Callable[..., Any], *args, name: str = "", disposable: bool = False,
+                 keep_result: bool = False, **kwargs):
         super().__init__()
         self.setAutoDelete(False)
         self.fn = fn
@@ -142,6 +144,9 @@ class Worker(QRunnable):
         # listing, a filtered trace) and is made again when the record is opened again, so the app
         # ends without waiting for it (``stop_for_exit``); False: it writes files (a PDF, a batch)
         self.disposable = bool(disposable)
+        # True: a job that stops early on its cancel flag returns what it did (a batch's summary of the
+        # rows it wrote), emitted as its result; False: a cancelled job's value is dropped
+        self.keep_result = bool(keep_result)
         self.signals = WorkerSignals()
         self._cancel = threading.Event()
         self.elapsed_s: float | None = None
@@ -159,7 +164,7 @@ class Worker(QRunnable):
             _emit(self.signals.started)
             ctx = JobContext(self.signals, self._cancel)
             value = self.fn(ctx, *self.args, **self.kwargs)
-            if not self._cancel.is_set():
+            if self.keep_result or not self._cancel.is_set():
                 _emit(self.signals.result, value)
         except Cancelled:
             log.debug("job %s cancelled", self.name)

@@ -40,3 +40,37 @@ def test_the_end_text_counts_the_files_not_read(qtbot, tiny_model, tmp_path):
     assert "1 scored" in text and "2 files not read: 1 .pdf, 1 .txt (no ECG records)." in text, text
     tip = dlg.status.toolTip()
     assert "referral.pdf" in tip and "notes/ward.txt" in tip and "labs.csv" not in tip, tip
+
+
+@pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
+def test_a_cancel_that_came_after_the_last_record_says_what_was_done(qtbot, tiny_model, tmp_path):
+    """Cancel pressed at 4 of 13 records (a real window): the run went on to the end (the batch checks
+    its flag between chunks of records scored together) and the dialog then said "Cancelled after 13
+    records", its summary dropped: no count of the failed record (a .hea without its .dat among them),
+    no word that nothing was left out. Now the summary is shown whatever the cancel: here every record
+    was handled, so "Done", with the failed one counted. Truth: the output CSV's rows, read with csv."""
+    import csv
+
+    from app.dialogs.batch import BatchDialog
+    from mirage_model.inference import Predictor
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in LUDB.glob("1.*"):
+        shutil.copy(f, folder / f.name)
+    (folder / "1b.hea").write_text((LUDB / "1.hea").read_text().replace("1.dat", "1b.dat")
+                                   .replace("1 12", "1b 12", 1))        # its signal file missing
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    out = tmp_path / "scores.csv"
+    dlg.output.setText(str(out))
+    worker = dlg.start()
+    assert worker is not None
+    worker.signals.progress.connect(lambda done, total, row: isinstance(row, dict) and dlg.cancel())
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert worker.is_cancelled
+    with open(out, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["status"] for r in rows) == ["error", "ok"], rows
+    text = dlg.status.text()
+    assert text.startswith("Done: 1 scored, 1 failed") and "Cancelled" not in text, text

@@ -38,6 +38,9 @@ from mirage_model.records.folder import unreadable_line
 # siteB/ecg.hea), and the path is what tells them apart
 PREFERRED = ("record_id", "record_path", "status", "error", "positive")
 HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
+# the batch checks its cancel flag between its chunks of records scored together (``score_folder``'s
+# chunk_size, 32): "after the current record" was said while up to 32 more were scored and written
+CANCELLING = "Cancelling: the records being scored now (up to 32) are finished and written first"
 
 
 def _fmt(value) -> str:
@@ -300,7 +303,8 @@ class BatchDialog(QDialog):
 
     def _start_batch(self, folder: str, out: str, kwargs: dict) -> workers.Worker:
         self.worker = workers.Worker(batch_with_model_job, folder, self.model_path, self.device.currentText(),
-                                     self.predictor, out, self.statements, name="batch", **kwargs)
+                                     self.predictor, out, self.statements, name="batch", keep_result=True,
+                                     **kwargs)
         sig = self.worker.signals
         sig.progress.connect(self._progress)
         sig.result.connect(self._done)
@@ -316,7 +320,7 @@ class BatchDialog(QDialog):
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.cancel()
-            self.status.setText("Cancelling after the current record...")
+            self.status.setText(CANCELLING)
 
     def _progress(self, done: int, total: int, row) -> None:
         if isinstance(row, LabsMatched):
@@ -330,7 +334,9 @@ class BatchDialog(QDialog):
             return
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
-        self.status.setText(f"{done} / {total} records")
+        self.status.setText(f"{done} / {total} records" + (f"; {CANCELLING[0].lower()}{CANCELLING[1:]}"
+                                                           if self.worker is not None and self.worker.is_cancelled
+                                                           else ""))
         if isinstance(row, dict):
             self._add_row(row)
 
