@@ -455,8 +455,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference and folder listing (their results are dropped)."""
-        self.cancel_all()
+        """Esc: stop loading, inference and folder listing (their results are dropped). A batch run
+        goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
+        measurement, stopped a batch scoring a folder in the window beside it)."""
+        self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
         self.results.bars.set_stale(False)
         self.browser.progress.setVisible(False)
@@ -471,10 +473,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
         self.show_status("Cancelled.")
 
-    def cancel_all(self) -> None:
-        """Set the cancel flag of every job this window started."""
+    def cancel_all(self, batch: bool = True) -> None:
+        """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
         for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker,
-                  self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None)):
+                  self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None) if batch else None):
             if w is not None:
                 w.cancel()
 

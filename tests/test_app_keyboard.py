@@ -400,3 +400,46 @@ def test_on_a_short_screen_the_result_shows_before_the_models_provenance(qtbot, 
     bars = window.results.bars
     assert bars.isVisible() and top(bars) + 20 < view.height()        # the probabilities are in view
     assert top(window.results.interpretation) < top(bars) < top(window.results.model_label)
+
+
+def test_esc_in_the_main_window_leaves_a_batch_run_going(qtbot, tmp_path, monkeypatch):
+    """Esc in the main window (a measurement selected, a real X window) stopped the batch scoring a
+    folder in the window beside it: "Cancelled after 11 records" of 13. Esc cancels the window's own
+    work (loading, inference, listing); the batch has its own Cancel, and closing the window still
+    stops it. Truth: the rows the stand-in batch handed on, and whether it saw its cancel flag."""
+    import threading
+
+    from mirage_model.review import batch
+
+    pressed, seen = threading.Event(), {}
+
+    def fake_score_folder(folder, predictor, out_path, progress=None, cancel=None, **kwargs):
+        for i in range(3):
+            if i == 1:
+                pressed.wait(WAIT_MS / 1000)        # the second record once Esc was pressed
+            if cancel():
+                seen["cancelled_at"] = i
+                break
+            progress(i + 1, 3, {"record_id": f"r{i}", "record_path": f"r{i}.hea", "status": "ok"})
+        return {"n_scored": i + 1}
+
+    monkeypatch.setattr(batch, "score_folder", fake_score_folder, raising=False)
+    window = shown_window(qtbot)
+    dlg = window.batch_dialog_open()
+    dlg.predictor = object()
+    dlg.folder.setText(str(tmp_path))
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    worker = dlg.start()
+    assert worker is not None
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=WAIT_MS)
+    try:
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+        window.measure_panel.table.setFocus()
+        qtbot.keyClick(window.measure_panel.table, Qt.Key.Key_Escape)
+        assert window.status_label.text() == "Cancelled."       # Esc reached the window's Cancel running work
+    finally:
+        pressed.set()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    assert not worker.is_cancelled and "cancelled_at" not in seen
+    assert dlg.table.rowCount() == 3
