@@ -29,6 +29,10 @@ from mirage_model.review.median_beats import (
     unavailable_reason,
 )
 
+# a mark's dashed line in the legend: non-breaking hyphens (Qt broke "- - -" after a hyphen-minus), and
+# short: two marks ("P onset -136 ms", "P offset -26 ms") fit one line of the tab at 1280x800
+DASHES = "\u2011\u2011\u2011"
+
 
 def _rgb(rgb: tuple[float, float, float]) -> QColor:
     return QColor.fromRgbF(*rgb)
@@ -217,10 +221,13 @@ class MedianBeatsView(FollowsSession, QWidget):
         for key, label, rgb in FIDUCIAL_MARKS:
             if key in found:
                 when = f"{found[key]:+.0f} ms" if round(found[key]) else "0 ms"
-                parts.append(f'<span style="color:{_rgb(rgb).name()}"><b>- - -</b></span> '
-                             f"{html.escape(label)} {when}")
+                part = (f'<span style="color:{_rgb(rgb).name()}"><b>{DASHES}</b></span> '
+                        f"{html.escape(label)} {when}")
             else:
-                parts.append(f'<span style="color:#888">{html.escape(label)}: not found</span>')
+                part = f'<span style="color:#888">{html.escape(label)}: not found</span>'
+            # lines break between the marks only: "P offset -26" above "ms" read as two values, and
+            # a line that ended in "- -" left the mark's last dash, in its colour, to the next
+            parts.append(f'<span style="white-space:nowrap">{part}</span>')
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
         self.refresh_note()
 
