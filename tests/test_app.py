@@ -1435,6 +1435,28 @@ def test_lab_form_without_model_records_everything(qtbot):
     assert "potassium" not in form.values() and "potassium" in form.errors()
 
 
+
+def test_lab_form_stars_only_what_a_loaded_model_does_not_read(qtbot):
+    """While the model loaded (a real 1024x768 window, the first seconds) every row read "Age *",
+    "Sex *", "Weight *": "* = not used by this model", for the values the model was about to read,
+    under a caption saying they are "used once it is loaded". A star now needs a model: none while
+    one loads or none is loaded; once a model's schema is known, exactly the features outside it.
+    Truth: the schema's own feature names."""
+    from app.views.lab_form import LabForm
+    from mirage_model.clinical import default_schema
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.set_loading_model(True)
+    starred = [n for n in form.features() if form._rows[n].name_label.text().endswith(" *")]
+    assert starred == [] and "*" not in form.caption.text()
+    form.set_loading_model(False)
+    assert [n for n in form.features() if form._rows[n].name_label.text().endswith(" *")] == []
+    form.set_schema(default_schema().subset(["age", "sex"]))
+    starred = {n for n in form.features() if form._rows[n].name_label.text().endswith(" *")}
+    assert starred == set(default_schema().names) - {"age", "sex"}
+    assert "* = not used by this model" in form.caption.text()
+
 # ---------------------------------------------------------------------------------------------
 # paper, heatmaps, report edits, torch threads
 

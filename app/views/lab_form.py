@@ -35,11 +35,14 @@ FLAG_STYLE = "QLineEdit { border: 2px solid #d68910; background: #fef5e7; }"
 
 
 class _Row:
-    def __init__(self, feature, used: bool):
+    def __init__(self, feature, used: bool, model_known: bool = True):
+        """``model_known``: a model is loaded, so a feature it does not read is starred ("not used by
+        this model"); with none loaded, or one loading, nothing is starred (the caption says so)."""
         self.feature = feature
         self.used = used
-        self.name_label = QLabel(feature.label + ("" if used else " *"))
-        if not used:
+        starred = model_known and not used
+        self.name_label = QLabel(feature.label + (" *" if starred else ""))
+        if starred:
             self.name_label.setToolTip("not used by this model; recorded for the report")
             self.name_label.setStyleSheet("color: #777")
         # these give way on a narrow form (hidden, told in the value's tooltip); the value and unit never do
@@ -253,7 +256,7 @@ class LabForm(QWidget):
         self._rows = {}
         r = 1
         for f in features:
-            row = _Row(f, f.name in used_names)
+            row = _Row(f, f.name in used_names, model_schema is not None)
             self._rows[f.name] = row
             grid.addWidget(row.name_label, r, 0)
             grid.addWidget(row.editor, r, 1)
