@@ -82,8 +82,9 @@ class Prediction:
         withheld: why ``positive`` is empty although ``model_positive`` is not: the quality gate's
             reason (poor signal, or a record the model was not trained for: paced rhythm, a lead
             missing, electrode reversal); "" when the calls stand. The probabilities are kept.
-        clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name]}: which
-            given values the model read, which it does not use, and which of its features were absent.
+        clinical_used: {"used": {name: value}, "ignored": {name: value}, "missing": [name], "held": {name:
+            words}}: which given values the model read, which it does not use, which of its features were
+            absent, and which values lay outside its training data's range and were read at its edge.
         measured_labels: the labels whose probability the checkpoint's measured-rhythm stage set from
             the model's probability and the record's measured rhythm (``stacking``; the window
             probabilities stay the model's); () without a stage or when the rhythm could not be
@@ -386,7 +387,10 @@ class Predictor:
         # the schema's mask is the one definition of "present" (None, NaN, "", "n/a" ... are missing)
         used = {n: clinical[n] for n, m in zip(names, mask) if m > 0 and n in used_names}
         missing = [n for n, m in zip(names, mask) if m == 0 and n in used_names]
-        return x, mask, {"used": used, "ignored": ignored, "missing": missing}
+        # values outside the training data's range, held within it (ClinicalFeature.normalise): name -> words
+        canonical = self.schema.canonical({k: v for k, v in clinical.items() if k in used})
+        held = {n: note for n in used if (note := self.schema[n].training_note(canonical.get(n)))}
+        return x, mask, {"used": used, "ignored": ignored, "missing": missing, "held": held}
 
     @property
     def prepare_key(self) -> tuple:

@@ -149,6 +149,9 @@ def test_dict_round_trip_is_json(schema):
     {"features": [{"name": "age", "label": "Age", "unit": "y", "std": 0}]},
     {"features": [{"name": "age", "label": "Age", "unit": "y", "colour": 1}]},
     {"version": 99, "features": []},
+    {"features": [{"name": "age", "label": "Age", "unit": "y", "trained": [90, 2]}]},
+    {"features": [{"name": "age", "label": "Age", "unit": "y", "trained": [2, None]}]},
+    {"features": [{"name": "age", "label": "Age", "unit": "y", "trained": [2]}]},
 ])
 def test_from_dict_rejects_malformed(bad):
     with pytest.raises(ClinicalError):
@@ -507,3 +510,26 @@ def test_a_sex_written_as_a_number_is_read_as_the_models_code_and_said_so(tmp_pa
         quiet: list[str] = []
         read_labs_table(tmp_path / "q.csv", warnings=quiet)
         assert quiet == []
+
+
+def test_a_value_beyond_the_training_data_is_read_at_its_edge(schema):
+    """``fit`` keeps the training values' smallest and largest; a value beyond them reaches the model
+    as the edge (a weight of 450 kg, possible but never seen, is read as the heaviest seen), with
+    words saying so; inside, or with no range (a schema saved before), it is read as given."""
+    s = schema.subset(["weight", "sex", "troponin_t"])
+    fitted = s.fit([{"weight": 52, "sex": "F", "troponin_t": 3}, {"weight": 140, "sex": "M", "troponin_t": 900},
+                    {"weight": (154.32, "lb")}])
+    assert fitted["weight"].trained == (52.0, 140.0) and fitted["troponin_t"].trained == (3.0, 900.0)
+    assert fitted["sex"].trained is None and s["weight"].trained is None
+    back = ClinicalSchema.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert back == fitted
+    edge = fitted.encode({"weight": 140})[0][0]
+    assert fitted.encode({"weight": 450})[0][0] == edge != fitted.encode({"weight": 139})[0][0]
+    assert fitted.encode({"weight": (30, "kg")})[0][0] == fitted.encode({"weight": 52})[0][0]
+    assert fitted.encode({"troponin_t": 5000})[0][2] == fitted.encode({"troponin_t": 900})[0][2]
+    assert fitted["weight"].training_note(450.0) == ("above the range of the model's training data (52-140 kg): "
+                                                     "used as 140 kg")
+    assert fitted["weight"].training_note(30.0).startswith("below the range") and "used as 52 kg" in \
+        fitted["weight"].training_note(30.0)
+    assert fitted["weight"].training_note(100.0) == "" == s["weight"].training_note(450.0)
+    assert s.encode({"weight": 450})[0][0] == pytest.approx((450 - s["weight"].mean) / s["weight"].std)

@@ -4,7 +4,7 @@ Every known feature (``default_schema()``) gets a row: value, unit (from the fea
 units), reference range, source (file / table / user), a flag for out-of-range values, a refusal with a
 message at the field for impossible values, and the value's contribution to the model's result.
 The form holds no values and no rules of its own: an edit goes to the session
-(``ReviewSession.set_value``), which decides (``clinical.parse_entry``); the form shows what the
+(``ReviewSession.set_value``), which decides (``clinical.entry_status``); the form shows what the
 session then holds. Opening another record binds the form to a new session, so nothing typed for
 one patient can reach the next. Features the model does not use are still recorded (they go into
 the report) and marked "not used by this model".
@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.elided_label import ElidedLabel
-from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, parse_entry
-from mirage_model.clinical.features import AGE_OVER_89_NOTE, is_age_over_89
+from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.review.session import ReviewSession
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
@@ -492,20 +491,14 @@ class LabForm(QWidget):
         row.message.setVisible(bool(message))
 
     def _validate(self, name: str) -> str:
-        """Live feedback while typing (``clinical.parse_entry`` decides, as the session will)."""
+        """Live feedback while typing (``clinical.entry_status`` decides, as the session will)."""
         row = self._rows[name]
         text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
         unit = row.unit.currentText() if row.unit is not None else None
         message, status = "", "empty"
         if text.strip():
             try:
-                canonical = parse_entry(row.feature, text.strip(), unit)
-                flag = row.feature.flag(canonical) if canonical is not None else None
-                status = flag or "ok"
-                if flag:
-                    message = f"{flag} (reference {row.feature.reference_text()})"
-                elif is_age_over_89(row.feature, text.strip(), unit):
-                    message = AGE_OVER_89_NOTE       # 300: read as 90, and said so
+                _canonical, status, message = entry_status(row.feature, text.strip(), unit)
             except ClinicalError as err:
                 status = "error"
                 message = str(err).split(": ", 1)[-1]

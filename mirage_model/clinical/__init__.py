@@ -23,10 +23,11 @@ from mirage_model.clinical.labs import (LabsMatch, labs_record_id, match_labs_ro
                                         read_table_text, separator_line)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 from mirage_model.clinical.values import (LABS_HEADER_NOTE, RECORD_FEATURES, header_disagreement,
-                                          header_disagreements, labs_header_note, parse_entry, record_values)
+                                          entry_status, header_disagreements, labs_header_note, parse_entry,
+                                          record_values)
 
 __all__ = ["KNOWN_FEATURES", "LABS_HEADER_NOTE", "RECORD_FEATURES", "SCHEMA_VERSION", "SEX_CODE",
            "ClinicalError", "ClinicalFeature", "ClinicalSchema", "LabsMatch", "LabsTableError",
-           "default_schema", "header_disagreement", "header_disagreements", "labs_header_note",
+           "default_schema", "entry_status", "header_disagreement", "header_disagreements", "labs_header_note",
            "labs_record_id", "match_labs_rows", "parse_entry", "parse_sex", "read_labs_table",
            "read_table_text", "record_values", "separator_line"]

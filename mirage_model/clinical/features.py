@@ -165,6 +165,9 @@ class ClinicalFeature:
     kind: str = "continuous"        # "continuous" or "binary" (sex: M=1, F=0)
     log: bool = False               # normalise log1p(value) (skewed labs such as troponin, NT-proBNP)
     aliases: tuple[str, ...] = ()   # other column names accepted in labs tables ("hs_tnt", "gender")
+    # the smallest and largest value of the training data (canonical unit; ``ClinicalSchema.fit``): the
+    # model's input is held within it (``normalise``). None: not known (schemas saved before 2026-12-05)
+    trained: tuple[float, float] | None = None
 
     def factor(self, unit: str | None) -> float:
         """Multiplier from ``unit`` to the canonical unit (None or "" = canonical).
@@ -241,9 +244,32 @@ class ClinicalFeature:
         return canonical
 
     def normalise(self, canonical: float) -> float:
-        """Canonical value -> model input ``(t(v) - mean) / std``."""
-        v = math.log1p(max(canonical, 0.0)) if self.log else canonical
+        """Canonical value -> model input ``(t(v) - mean) / std``, the value first held within the
+        training data's range (``held``): a weight of 450 kg, possible but 24 SD above PTB-XL's mean,
+        took the default model's NORM for LUDB 1 from 45 % to 2.9 %, an extrapolation of its FiLM."""
+        v = self.held(canonical)
+        v = math.log1p(max(v, 0.0)) if self.log else v
         return (v - self.mean) / self.std
+
+    def held(self, canonical: float) -> float:
+        """``canonical`` held within ``trained`` (itself when inside, or no range is known)."""
+        if self.trained is None or self.kind != "continuous":
+            return canonical
+        lo, hi = self.trained
+        return min(max(canonical, lo), hi)
+
+    def training_note(self, canonical: float | None) -> str:
+        """Words for a value outside the training data's range, as the model uses it ("above the range
+        of the model's training data (5-210 kg): used as 210 kg"); "" inside it, or no range known."""
+        if canonical is None or self.trained is None or self.kind != "continuous":
+            return ""
+        used = self.held(canonical)
+        if used == canonical:
+            return ""
+        lo, hi = self.trained
+        side = "above" if canonical > hi else "below"
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{side} the range of the model's training data ({lo:g}-{hi:g}{unit}): used as {used:g}{unit}"
 
     def flag(self, value, unit: str | None = None) -> str | None:
         """"low" / "high" against the reference range, None when normal, missing or no range."""

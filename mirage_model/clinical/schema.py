@@ -101,6 +101,7 @@ class ClinicalSchema:
             d["valid"] = [None if not math.isfinite(v) else v for v in f.valid]
             d["reference"] = None if f.reference is None else list(f.reference)
             d["aliases"] = list(f.aliases)
+            d["trained"] = None if f.trained is None else list(f.trained)
             out.append(d)
         return {"version": SCHEMA_VERSION, "features": out}
 
@@ -130,7 +131,12 @@ class ClinicalSchema:
                 fd["aliases"] = tuple(fd.get("aliases") or ())
                 fd["mean"] = float(fd.get("mean", 0.0))
                 fd["std"] = float(fd.get("std", 1.0))
-            except (TypeError, ValueError) as err:
+                seen = fd.get("trained")
+                fd["trained"] = None if seen is None else (float(seen[0]), float(seen[1]))
+                if fd["trained"] is not None and not (math.isfinite(fd["trained"][0]) and
+                                                      fd["trained"][0] <= fd["trained"][1] < math.inf):
+                    raise ValueError(f"trained range {seen!r} is not two finite numbers, the smaller first")
+            except (TypeError, ValueError, IndexError) as err:
                 raise ClinicalError(str(name), f"malformed schema entry ({err})", "schema") from None
             if not (math.isfinite(fd["std"]) and fd["std"] > 0 and math.isfinite(fd["mean"])):
                 raise ClinicalError(str(name), "normalisation statistics must be finite with std > 0", "schema")
@@ -143,7 +149,8 @@ class ClinicalSchema:
         return cls(feats)
 
     def fit(self, rows: list[Mapping[str, object]], errors: str = "raise") -> "ClinicalSchema":
-        """New schema with mean/std fitted on the present values of rows (training split only).
+        """New schema with mean/std fitted on the present values of rows (training split only), and
+        each continuous feature's ``trained`` range (their smallest and largest; None with none).
 
         A feature with fewer than two present values (or no spread) keeps its prior statistics.
         ``errors`` as in ``canonical``.
@@ -152,6 +159,7 @@ class ClinicalSchema:
         canon = [self.canonical(r, errors) for r in rows]
         for f in new.features:
             vals = np.array([c[f.name] for c in canon if c[f.name] is not None], dtype=np.float64)
+            f.trained = (float(vals.min()), float(vals.max())) if vals.size and f.kind == "continuous" else None
             if f.log:
                 vals = np.log1p(np.maximum(vals, 0.0))
             if vals.size >= 2 and float(vals.std()) > 1e-8:

@@ -10,7 +10,7 @@ from typing import Mapping
 
 import numpy as np
 
-from mirage_model.clinical.features import (AGE_OVER_89_YEARS, SEX_CODE, ClinicalError, ClinicalFeature,
+from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError, ClinicalFeature,
                                             _known_features, is_age_over_89, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
@@ -87,6 +87,31 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     if is_age_over_89(feature, text, unit):
         return AGE_OVER_89_YEARS     # PTB-XL's 300, read as training reads it
     return feature.to_canonical(text, unit)
+
+
+def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tuple[float | None, str, str]:
+    """A value as a person types it -> (canonical, status, message), as the lab form shows it while
+    typing and the review session stores it: status "ok", "low" or "high" (against the reference
+    range, the message naming it); the message also says PTB-XL's 300 read as 90, and a value beyond
+    the model's training data read at its edge (``ClinicalFeature.training_note``). (None, "empty",
+    "") for an empty entry.
+
+    Raises:
+        ClinicalError: as ``parse_entry``.
+    """
+    canonical = parse_entry(feature, text, unit)
+    if canonical is None:
+        return None, "empty", ""
+    status, parts = "ok", []
+    flag = feature.flag(canonical) if feature.reference is not None else None
+    if flag:
+        status = flag
+        parts.append(f"{flag} (reference {feature.reference_text()})")
+    elif is_age_over_89(feature, text, unit):
+        parts.append(AGE_OVER_89_NOTE)       # 300 typed or from a table: 90, as training reads PTB-XL's 300
+    if held := feature.training_note(canonical):
+        parts.append(held)
+    return canonical, status, "; ".join(parts)
 
 
 # what a labs row and its record's header are compared on: a row that differs from the ECG's own

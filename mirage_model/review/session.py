@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from mirage_model.clinical import (
-    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, labs_header_note, parse_entry,
+    SEX_CODE, ClinicalError, ClinicalFeature, ClinicalSchema, default_schema, entry_status, labs_header_note,
     record_values,
 )
-from mirage_model.clinical.features import AGE_OVER_89_NOTE, is_age_over_89
 from mirage_model.clinical.values import COMPARED_WITH_HEADER
 from mirage_model.records.age import MONTHS_BELOW_Y
 from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
@@ -235,14 +234,7 @@ class ReviewSession:
             # a table's sex code (1.0 / 0.0) is shown as the letter it stands for
             text = next((k for k, v in SEX_CODE.items() if v == value), text)
         try:
-            canonical = parse_entry(feat, value if isinstance(value, str) else value, unit)
-            status, message = "ok", ""
-            if is_age_over_89(feat, value, unit):
-                message = AGE_OVER_89_NOTE       # 300 typed or from a table: 90, as training reads PTB-XL's 300
-            if canonical is not None and feat.reference is not None:
-                flag = feat.flag(canonical)
-                if flag:
-                    status, message = flag, f"{flag} (reference {feat.reference_text()})"
+            canonical, status, message = entry_status(feat, value, unit)
         except ClinicalError as err:
             canonical, status, message = None, "refused", str(err).split(": ", 1)[-1]
         if canonical is None and status != "refused":

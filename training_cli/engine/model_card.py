@@ -83,6 +83,14 @@ def _class_count_lines(prov: dict, labels) -> list[str]:
             + ", ".join(f"{c} " + "/".join(str(counts[s].get(c, 0)) for s in splits) for c in labels)]
 
 
+def _trained_ranges(schema) -> str:
+    """"; a value beyond the training data's range, age 2-90 years, ..., is read at its edge" for the
+    features whose range ``ClinicalSchema.fit`` kept; "" for none."""
+    ranges = [f"{f.name} {f.trained[0]:g}-{f.trained[1]:g} {f.unit}".rstrip()
+              for f in getattr(schema, "features", ()) if getattr(f, "trained", None) is not None]
+    return f"; a value beyond the training data's range, {', '.join(ranges)}, is read at its edge" if ranges else ""
+
+
 def _clinical_source_lines(prov: dict) -> list[str]:
     """Where the clinical values came from and how many training records gave each (the rest were
     masked): a model trained on a labs table for half its records reads otherwise than one trained on
@@ -194,7 +202,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         *_architecture(loaded.model_type, cfg, prov, metrics),
         f"- Parameters: {sum(p.numel() for p in loaded.model.parameters()):,}",
         f"- Task: {prov.get('task', loaded.task)} ({loaded.task}); labels: {', '.join(loaded.labels)}",
-        f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked)",
+        f"- Clinical inputs: {', '.join(loaded.schema.names) or 'none'} (missing values are masked"
+        + _trained_ranges(loaded.schema) + ")",
         *_clinical_source_lines(prov),
         f"- Input: 12 leads, band-pass {loaded.preprocess.low_hz}-{loaded.preprocess.high_hz} Hz at the native rate"
         + (f", mains ({'/'.join(f'{f:g}' for f in loaded.preprocess.mains_hz)} Hz and harmonics) subtracted"

@@ -439,6 +439,7 @@ class Scorer:
         # it), so that a reader can check a row against the table; "" when it has none
         row["labs_used"] = labs_text(self.labs_lookup.values(item.path))
         row["values_not_used"] = ";".join(sorted(ignored)) or None
+        held = (pred.clinical_used or {}).get("held") or {}
         quality = getattr(item.record, "quality", None) or {}
         flagged = []
         for key, flags in quality.items():
@@ -458,6 +459,7 @@ class Scorer:
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)
         notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]
+        notes += [f"{name}={labs_text({name: used.get(name)}).partition('=')[2]}: {why}" for name, why in held.items()]
         notes += reader_notes(item.record, row["warnings"] or "")     # not those its warnings say in full
         row["notes"] = "; ".join(notes) or None
         return row
