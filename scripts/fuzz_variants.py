@@ -416,7 +416,9 @@ def _app_all(made: dict[str, Path]) -> None:
         for _ in range(20):              # late results (measurements, explanations) land
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
         texts = [w.text() for w in window.findChildren(QLabel) if w.isVisible() and w.text()]
-        nan = [t for t in texts if re.search(r"\bnan\b|\binf\b", t, re.I)]
+        # a value shown as NaN or inf ("QT: nan ms"), not the words of a message ("missing or NaN")
+        nan = [t for t in texts if re.search(r"[:=]\s*[-+]?(?:nan|inf)\b|\b(?:nan|inf)\s*(?:ms|bpm|mV|s|%|°)(?!\w)",
+                                             t, re.I)]
         msg = window.message_bar.text() if window.message_bar.isVisible() else ""
         state = window.results.state.text()
         bad = errors or nan or not done
