@@ -170,6 +170,17 @@ def implausible_amplitude(signal: np.ndarray, leads, names=None) -> str | None:
     return None
 
 
+def seconds_short_of(seconds: float, limit: float, fmt: str = ".3g") -> str:
+    """``seconds`` as text in ``fmt``, with as many more digits as it takes for a duration short of
+    ``limit`` not to read as ``limit`` or more: 1.9992 s is "1.999" beside "at least 2 s", not "2"."""
+    text = format(seconds, fmt)
+    digits = 3
+    while seconds < limit and float(text) >= limit and digits < 12:
+        digits += 1
+        text = f"{seconds:.{digits}g}"
+    return text
+
+
 def record_unscorable(record) -> str | None:
     """Why ``record`` is not scored: the reason ``load_record`` kept in its meta ("unscorable"), else
     ``unscorable_reason`` of its samples (a record built in memory); None when it can be scored."""
@@ -190,7 +201,7 @@ def unscorable_reason(record) -> str | None:
         return "no samples"
     duration = T / fs
     if duration < MIN_SCORABLE_S:
-        return (f"too short to score ({T} samples, {duration:.3g} s; at least "
+        return (f"too short to score ({T} samples, {seconds_short_of(duration, MIN_SCORABLE_S)} s; at least "
                 f"{MIN_SCORABLE_S:g} s needed)")
     q = getattr(record, "quality", None) or {}
     n = sig.shape[0]

@@ -1,4 +1,4 @@
-"""Hostile and unusual files of every format (scripts/fuzz_variants.py).
+"""Hostile and unusual files of every format (scripts/fuzz_variants.py) and the faults that sweep found.
 
 Each variant is written here into tmp_path from the project's own sample records; ``load_record``
 must give a record that keeps the EcgRecord contract or a ``RecordError`` naming the file.
@@ -6,12 +6,14 @@ must give a record that keeps the EcgRecord contract or a ``RecordError`` naming
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
 import pytest
 
 from helpers_scripts import load_script
+from mirage_model.limits import MIN_SCORABLE_S, record_unscorable, seconds_short_of
 from mirage_model.records import EcgRecord, RecordError, load_record
 
 pytest.importorskip("wfdb")
@@ -20,6 +22,40 @@ pytest.importorskip("wfdb")
 @pytest.fixture(scope="module")
 def fuzz():
     return load_script("fuzz_variants")
+
+
+def _ludb_at(fuzz, tmp_path, fs: float, n: int):
+    """LUDB record 1 resampled to ``fs`` and cut to ``n`` samples, written as WFDB; its header."""
+    sig, fs0 = fuzz._base()
+    sig = fuzz._resample(sig, fs0, fs)[:, :n]
+    assert sig.shape[1] == n
+    return fuzz.wfdb_write(tmp_path / "rec", "rec", sig, fs, fuzz.STANDARD)
+
+
+def test_a_record_just_short_of_the_scoring_limit_does_not_say_it_has_that_limit(fuzz, tmp_path):
+    """999 samples at 499.7 Hz are 1.9992 s: the reason said 'too short to score (999 samples, 2 s;
+    at least 2 s needed)', a contradiction; it now gives the duration to the digit that shows it short."""
+    rec = load_record(_ludb_at(fuzz, tmp_path, 499.7, 999))
+    why = record_unscorable(rec)
+    assert why is not None and why.startswith("too short to score (999 samples, ")
+    shown = float(re.search(r"999 samples, ([0-9.]+) s", why).group(1))
+    assert shown < MIN_SCORABLE_S, why
+    assert shown == pytest.approx(999 / 499.7, abs=1e-3), why
+    # the limit's own text is unchanged, and a duration that rounds clear of it keeps three digits
+    assert why.endswith(f"at least {MIN_SCORABLE_S:g} s needed)")
+    assert seconds_short_of(0.5, 2.0) == "0.5" and seconds_short_of(1.23456, 2.0) == "1.23"
+    assert seconds_short_of(9.96, 10.0, ".1f") == "9.96" and seconds_short_of(9.84, 10.0, ".1f") == "9.8"
+
+
+def test_measurement_of_a_record_just_short_of_its_limit_does_not_round_up_to_it(fuzz, tmp_path):
+    """Measurement needs 2.5 s: 1249 samples at 500 Hz (2.498 s) said 'record too short (2.5 s)'."""
+    from mirage_model.measure import measure
+
+    rec = load_record(_ludb_at(fuzz, tmp_path, 500.0, 1249))
+    notes = " ".join(measure(rec).notes)
+    m = re.search(r"record too short \(([0-9.]+) s\)", notes)
+    assert m is not None, notes
+    assert float(m.group(1)) == pytest.approx(1249 / 500, abs=1e-3) and float(m.group(1)) < 2.5, notes
 
 
 def _check(rec: EcgRecord) -> None:

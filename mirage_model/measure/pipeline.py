@@ -10,6 +10,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import signal as sps
 
+from mirage_model.limits import seconds_short_of
 from mirage_model.measure.atrial import atrial_activity
 from mirage_model.measure.beats import INDEPENDENT, detect_beats, dominant_beats
 from mirage_model.measure.delineate import (
@@ -117,7 +118,8 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if fs < MIN_FS:
         return empty_measurements(fs, (f"sampling rate {fs:g} Hz is too low for interval measurement",))
     if T < int(2.5 * fs):
-        return empty_measurements(fs, (f"record too short ({T / fs:.1f} s) for measurement",))
+        return empty_measurements(fs, (f"record too short ({seconds_short_of(T / fs, int(2.5 * fs) / fs, '.1f')} s) "
+                                       "for measurement",))
     quality = getattr(record, "quality", {}) or {}
     x = _without_mains(x, fs, cfg.mains_hz)
     stretch = finite_stretch(x, fs)
