@@ -185,7 +185,7 @@ def test_dicom_sampling_frequency_that_is_no_number_is_named(tmp_path, value):
     """A DICOM Sampling Frequency of NaN or inf was refused as "DICOM: cannot decode an element:
     ValueError: cannot convert float NaN to integer": now the message names the field."""
     path = dicom(tmp_path, lambda wf: setattr(wf, "SamplingFrequency", value))
-    msg = refused(path, r"read as DICOM ECG waveform: DICOM multiplex group 0: Sampling Frequency "
+    msg = refused(path, r"read as DICOM ECG waveform: DICOM multiplex group 1: Sampling Frequency "
                         r"\S+ is not a finite number")
     assert "convert float" not in msg and "ValueError" not in msg and "OverflowError" not in msg
 

@@ -89,3 +89,29 @@ def test_every_variant_reads_or_is_refused_naming_its_file(fuzz, tmp_path):
                    "edf_nrec_huge", "dir_like_hea", "dir_like_edf", "zero_dcm", "random_scp", "mat_nan"]
     assert [n for n in must_read if outcome.get(n) != "ok"] == []
     assert [n for n in must_refuse if outcome.get(n) != "error"] == []
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("NumberOfWaveformSamples", 10**9, r"Waveform Data has 240000 bytes, expected 24000000000"),   # ecgdatakit's
+    ("NumberOfWaveformSamples", 100, r"Waveform Data holds 240,000 bytes"),                        # ours
+    ("SamplingFrequency", "NaN", r"Sampling Frequency NaN is not a finite number"),                # ours
+])
+def test_dicom_messages_number_the_rhythm_group_alike(tmp_path, field, value, says):
+    """The sample's rhythm is the first item of its Waveform Sequence (two groups: RHYTHM, MEDIAN BEAT).
+    A fault in it was 'multiplex group 0' in ecgdatakit's messages and in the sampling frequency's,
+    'multiplex group 1' in the others: every message now counts from 1."""
+    pydicom = pytest.importorskip("pydicom")
+    pytest.importorskip("ecgdatakit")
+    from pathlib import Path
+
+    src = Path(__file__).parent / "data" / "formats" / "waveform_ecg.dcm"
+    ds = pydicom.dcmread(src)
+    assert [g.MultiplexGroupLabel for g in ds.WaveformSequence] == ["RHYTHM", "MEDIAN BEAT"]
+    setattr(ds.WaveformSequence[0], field, value)
+    path = tmp_path / "wave.dcm"
+    ds.save_as(path, enforce_file_format=False)
+    with pytest.raises(RecordError) as info:
+        load_record(path)
+    msg = str(info.value)
+    assert msg.startswith(str(path)) and re.search(says, msg), msg
+    assert "DICOM multiplex group 1: " in msg and "group 0" not in msg, msg

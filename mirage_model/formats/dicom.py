@@ -140,7 +140,7 @@ def adapt_parser(parser):
                 except (TypeError, ValueError):
                     continue                          # absent or no number: its own error says so
                 if not math.isfinite(rate):
-                    raise CorruptedFileError(f"DICOM multiplex group {i}: Sampling Frequency "
+                    raise CorruptedFileError(f"DICOM multiplex group {i + 1}: Sampling Frequency "
                                              f"{wf.get('SamplingFrequency')} is not a finite number")
             k = rhythm_group(groups)
             self._number = {id(wf): i for i, wf in enumerate(groups)}
@@ -174,6 +174,13 @@ def adapt_parser(parser):
             self._checking, self._group_number = rhythm, index + 1
             try:
                 group = super()._read_group(wf, index, little_endian)
+            except CorruptedFileError as err:
+                # ecgdatakit counts the groups from 0, every message of ours from 1 (the first item of the
+                # Waveform Sequence): one group must not be "group 0" in one message and "group 1" in another
+                own = f"DICOM multiplex group {index}:"
+                if str(err).startswith(own):
+                    raise CorruptedFileError(f"DICOM multiplex group {index + 1}:{str(err)[len(own):]}") from err
+                raise
             finally:
                 self._checking = False
             if rhythm and group is not None:
