@@ -366,9 +366,10 @@ def _report_all(made: dict[str, Path], out: Path) -> None:
         print(f"{name:34s} {status:6s} rc={rc} {time.perf_counter() - t0:5.1f}s {text[:260]}", flush=True)
 
 
-def _app_all(made: dict[str, Path]) -> None:
+def _app_all(made: dict[str, Path], export: bool = False) -> None:
     """Open each variant in the app's window (offscreen, the default model): ok / error / BAD (an error
-    logged with a traceback, an exception, 'nan' in any visible text, no end of the analysis within 60 s)."""
+    logged with a traceback, an exception, 'nan' in any visible text, no end of the analysis within 60 s); with
+    ``export``, each record that opened is exported as PDF too (the window's Export)."""
     import logging
     import os
     import re
@@ -421,9 +422,25 @@ def _app_all(made: dict[str, Path]) -> None:
                                              t, re.I)]
         msg = window.message_bar.text() if window.message_bar.isVisible() else ""
         state = window.results.state.text()
+        if export and window.session is not None and window.session.record is not None:
+            pdf = Path(tempfile.mkdtemp()) / f"{name}.pdf"
+            outcome: list[str] = []
+            loop = QEventLoop()
+            window.reportWritten.connect(lambda p: (outcome.append("written"), loop.quit()))
+            window.reportFailed.connect(lambda p, m: (outcome.append(f"failed: {m}"), loop.quit()))
+            QTimer.singleShot(60000, loop.quit)
+            window.export_pdf(pdf)
+            if not outcome:
+                loop.exec()
+            window.reportWritten.disconnect()
+            window.reportFailed.disconnect()
+            shown = window.message_bar.text() if window.message_bar.isVisible() else ""
+            state += f" | PDF {outcome[0] if outcome else 'no answer in 60 s'}" + (f" ({shown})" if shown else "")
+            if not outcome or (outcome[0] == "written" and not pdf.is_file()):
+                errors.append("PDF export")
         bad = errors or nan or not done
         status = "BAD" if bad else "error" if msg.startswith("Could not open") else "ok"
-        detail = (f"{'no end ' if not done else ''}{errors[:2]} {nan[:2]} " if bad else "") + (msg or state)
+        detail = (f"{'no end ' if not done else ''}{errors[:2]} {nan[:2]} " if bad else "") + " | ".join(t for t in (msg, state) if t)
         print(f"{name:34s} {status:6s} {time.perf_counter() - t0:5.1f}s {detail[:300]}", flush=True)
     window.close()
 
@@ -434,6 +451,7 @@ def main(argv=None) -> int:
     ap.add_argument("--load", action="store_true", help="load each variant in a child process")
     ap.add_argument("--report", action="store_true", help="write each variant's PDF with mirage report")
     ap.add_argument("--app", action="store_true", help="open each variant in the app's window (offscreen)")
+    ap.add_argument("--export", action="store_true", help="with --app: export each opened record's PDF")
     ap.add_argument("--only", help="variants whose name holds this text")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -450,7 +468,7 @@ def main(argv=None) -> int:
         _report_all(made, args.out)
         return 0
     if args.app:
-        _app_all(made)
+        _app_all(made, export=args.export)
         return 0
     if not args.load:
         for k, v in made.items():
