@@ -126,7 +126,8 @@ def temp_sibling(path: Path) -> Path:
     """
     path = Path(path)
     # keep the name within the 255 bytes most file systems allow (".", 12 hex, ".tmp": 18 more)
-    stem = path.name.encode("utf-8")[:200].decode("utf-8", "ignore")
+    # in the file system's bytes: a name that is no UTF-8 ("out\udcfc.pdf", PEP 383) cannot be encoded as UTF-8
+    stem = os.fsdecode(os.fsencode(path.name)[:200])
     return path.parent / f".{stem}.{uuid.uuid4().hex[:12]}.tmp"
 
 

@@ -115,3 +115,33 @@ def test_dicom_messages_number_the_rhythm_group_alike(tmp_path, field, value, sa
     msg = str(info.value)
     assert msg.startswith(str(path)) and re.search(says, msg), msg
     assert "DICOM multiplex group 1: " in msg and "group 0" not in msg, msg
+
+
+def _undecodable(tmp_path, name: bytes, src):
+    """A copy of ``src`` under a file name whose bytes are not UTF-8 (a Latin-1 system's archive);
+    skipped where the file system refuses such a name (macOS, Windows)."""
+    import os
+    import shutil
+
+    path = tmp_path / os.fsdecode(name)
+    try:
+        shutil.copy(src, path)
+    except (OSError, UnicodeError):
+        pytest.skip("the file system refuses a name that is not UTF-8")
+    return path
+
+
+def test_an_output_whose_name_is_not_utf8_is_written(tmp_path):
+    """Every output goes through paths.atomic_output, whose temporary name encoded the output's name as
+    UTF-8: 'out\\xfc.pdf' (a name typed on a Latin-1 terminal) failed with UnicodeEncodeError."""
+    import os
+
+    from mirage_model.paths import atomic_write_bytes
+
+    target = tmp_path / os.fsdecode(b"out\xfc.csv")
+    try:
+        atomic_write_bytes(target, b"x,y\n")
+    except OSError:
+        pytest.skip("the file system refuses a name that is not UTF-8")
+    assert sorted(os.listdir(os.fsencode(tmp_path))) == [b"out\xfc.csv"]
+    assert target.read_bytes() == b"x,y\n"
