@@ -131,6 +131,29 @@ def _undecodable(tmp_path, name: bytes, src):
     return path
 
 
+def test_a_record_whose_file_name_is_not_utf8_gets_its_pdf_report(fuzz, tmp_path):
+    """'M\\xfcller.edf' (Latin-1 bytes): the record read, but its id held the lone surrogate '\\udcfc' and
+    mirage report (and the window's Export, and mirage score --pdf-dir, which then lost the record's
+    row to 'report PDF not written: UnicodeEncodeError') failed. The id now has the byte as '\\xfc', as
+    the batch CSV writes the name."""
+    pytest.importorskip("edfio")
+    from training_cli.main import main as mirage
+
+    sig, fs = fuzz._base()
+    edf = fuzz.edf_write(tmp_path / "src", "rec", sig, fs, [f"ECG {n}" for n in fuzz.STANDARD])
+    path = _undecodable(tmp_path, b"M\xfcller.edf", edf)
+    rec = load_record(path)
+    assert rec.record_id == "M\\xfcller"
+    out = tmp_path / "report.pdf"
+    assert mirage(["report", str(path), "--out", str(out), "--no-model", "--no-measure"]) == 0
+    from pypdf import PdfReader
+
+    pdf = PdfReader(out)
+    assert pdf.metadata.title == "ECG report M\\xfcller"
+    page = pdf.pages[0].extract_text()
+    assert f"file {tmp_path.name}/M\\xfcller.edf" in page and "\ufffd" not in page
+
+
 def test_an_output_whose_name_is_not_utf8_is_written(tmp_path):
     """Every output goes through paths.atomic_output, whose temporary name encoded the output's name as
     UTF-8: 'out\\xfc.pdf' (a name typed on a Latin-1 terminal) failed with UnicodeEncodeError."""

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mirage_model.csvsafe import encodable
+
 from mirage_model.errors import MirageInputError
 
 STANDARD_LEADS: tuple[str, ...] = (
@@ -89,7 +91,9 @@ class EcgRecord:
             if ``quality["missing"]`` flags that lead; loaders never invent values silently.
         fs: sampling frequency in Hz.
         sig_name: lead names as in STANDARD_LEADS (after mapping from the file's spelling).
-        record_id: the record's name (file stem), e.g. "00001_lr".
+        record_id: the record's name (file stem), e.g. "00001_lr"; a name's bytes that are not UTF-8
+            (PEP 383's lone surrogates) as ``\\xNN`` (``csvsafe.encodable``, as the batch CSV writes
+            it), so that the id can be written anywhere: a PDF, a UTF-8 table, a window title.
         path: path of the header file.
         age: years or None; sex: "M", "F" or None.
         dx: diagnosis codes/labels the file carries (SNOMED-CT codes from ``#Dx``, PTB-XL scp codes, PTB notes).
@@ -108,6 +112,12 @@ class EcgRecord:
     quality: dict[str, np.ndarray] = field(default_factory=dict)
     comments: tuple[str, ...] = ()
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # "M\udcfcller" (a Latin-1 file name on a UTF-8 system) could be held but never written: the
+        # PDF report failed with UnicodeEncodeError, the window dropped the letter
+        if isinstance(self.record_id, str):
+            self.record_id = encodable(self.record_id)
 
     @property
     def duration_s(self) -> float:

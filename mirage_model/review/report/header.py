@@ -14,6 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
+from mirage_model.csvsafe import encodable
 from mirage_model.records.age import age_text
 from mirage_model.review.file_info import file_patient, patient_facts
 from mirage_model.review.report.context import ReportContext
@@ -94,7 +95,7 @@ def source_name(record) -> str:
     if not path:
         return ""
     path = Path(path)
-    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+    return encodable(f"{path.parent.name}/{path.name}" if path.parent.name else path.name)   # PDF text is Unicode
 
 
 def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> None:
