@@ -290,6 +290,19 @@ def make_variants(out: Path, seed: int = 36) -> dict[str, Path]:
         d.mkdir(parents=True)
         (d / f"rec{ext}").write_bytes(rng.randbytes(20000))
         made[d.name] = d / f"rec{ext}"
+    # file names whose bytes are not UTF-8 (a Latin-1 system's archive), where the file system allows them
+    import os
+    for name, src in (("name_latin1_edf", made["edf_base"]), ("name_latin1_dcm", made.get("dicom_ok"))):
+        if src is None:
+            continue
+        d = out / name
+        d.mkdir(parents=True)
+        try:
+            target = d / os.fsdecode(b"M\xfcller" + src.suffix.encode())
+            shutil.copy(src, target)
+            made[name] = target
+        except (OSError, UnicodeError):
+            shutil.rmtree(d, ignore_errors=True)
     d = out / "random_hea_text"
     d.mkdir(parents=True)
     (d / "rec.hea").write_text("rec 12 500 5000\n" + "garbage line\n" * 12)
