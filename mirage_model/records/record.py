@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.csvsafe import encodable
-
 from mirage_model.errors import MirageInputError
 
 STANDARD_LEADS: tuple[str, ...] = (
