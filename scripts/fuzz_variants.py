@@ -290,6 +290,25 @@ def make_variants(out: Path, seed: int = 36) -> dict[str, Path]:
         d.mkdir(parents=True)
         (d / f"rec{ext}").write_bytes(rng.randbytes(20000))
         made[d.name] = d / f"rec{ext}"
+    # just short of the scoring limit at an odd rate: 999 samples at 499.7 Hz (1.9992 s)
+    d = out / "wfdb_rate_499.7_999_samples"
+    made[d.name] = wfdb_write(d, "rec", _resample(sig, fs, 499.7)[:, :999], 499.7, STANDARD)
+    # DICOM fields that disagree with the rhythm's Waveform Data, or are no number
+    if (FORMATS_DATA / CLINICAL["dicom"]).is_file():
+        import warnings
+
+        import pydicom
+        for name, field, value in (("dicom_nsamples_huge", "NumberOfWaveformSamples", 10**9),
+                                   ("dicom_nsamples_small", "NumberOfWaveformSamples", 100),
+                                   ("dicom_rate_nan", "SamplingFrequency", "NaN")):
+            ds = pydicom.dcmread(FORMATS_DATA / CLINICAL["dicom"])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                setattr(ds.WaveformSequence[0], field, value)
+            d = out / name
+            d.mkdir(parents=True)
+            ds.save_as(d / "wave.dcm", enforce_file_format=False)
+            made[name] = d / "wave.dcm"
     # file names whose bytes are not UTF-8 (a Latin-1 system's archive), where the file system allows them
     import os
     for name, src in (("name_latin1_edf", made["edf_base"]), ("name_latin1_dcm", made.get("dicom_ok"))):
