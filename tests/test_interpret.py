@@ -934,8 +934,8 @@ def test_the_cited_folds_1_to_8_counts_are_ptbxls_own(ptbxl_root):
     """The counts the resolved line cites, from ptbxl_database.csv's folds 1-8 (every code, whatever its
     likelihood, as the project's labels: STD_ and STE_, form statements, are always at likelihood 0)."""
     from mirage_model.records.ptbxl import decode_scp_codes, read_database
-    from mirage_model.review.interpret import (ISC_WITH_LOCALISED, ISC_WITH_LVH, LOCALISED_LABELLED,
-                                               NONSPECIFIC_BESIDE_LOCALISED)
+    from mirage_model.review.interpret import (ABQRS_WITH_QWAVE, ISC_WITH_LOCALISED, ISC_WITH_LVH, LOCALISED_LABELLED,
+                                               NONSPECIFIC_BESIDE_LOCALISED, PACE_LABELLED)
 
     rows = [r for r in read_database(ptbxl_root / "ptbxl_database.csv") if 1 <= float(r.strat_fold) <= 8]
     local = [s for s in (set(decode_scp_codes(r.scp_codes)) for r in rows) if s & set(LOCALISED)]
@@ -944,3 +944,68 @@ def test_the_cited_folds_1_to_8_counts_are_ptbxls_own(ptbxl_root):
     isc = [s for s in (set(decode_scp_codes(r.scp_codes)) for r in rows) if "ISC_" in s]
     assert sum("ISC_" in s for s in local) == ISC_WITH_LOCALISED == 1
     assert (sum("LVH" in s for s in isc), len(isc)) == ISC_WITH_LVH == (943, 1019)
+    qwave = [s for s in (set(decode_scp_codes(r.scp_codes)) for r in rows) if "QWAVE" in s]
+    assert (sum("ABQRS" in s for s in qwave), len(qwave)) == ABQRS_WITH_QWAVE == (1, 438)
+    pace = [s for s in (set(decode_scp_codes(r.scp_codes)) for r in rows) if "PACE" in s]
+    assert len(pace) == PACE_LABELLED == 237 and not any(s & {"1AVB", "LPR"} for s in pace)
+
+
+@pytest.mark.parametrize("code", ["1AVB", "LPR"])
+@pytest.mark.parametrize("pace", [{"paced": "9 stimuli before 10 beats"}, {"model": "PACE"}])
+def test_the_models_first_degree_av_block_is_not_said_beside_a_paced_rhythm(code, pace):
+    """In atrial-sensed ventricular pacing the PR is the device's programmed AV delay, so no first degree AV block
+    is read from it, the model's no more than the PR rule's (fold 9 had said it beside a paced rhythm on 2
+    records); PTB-XL's cardiologists label 1AVB or LPR on none of the 237 folds 1-8 PACE records."""
+    pos = ({"PACE": 0.9} if pace.get("model") else {"SR": 0.9}) | {code: 0.6}
+    meas = {"heart_rate_bpm": 70.0, "pr_ms": 240.0, "qrs_ms": 150.0}
+    it = run(pos, meas, paced=pace.get("paced"))
+    assert code not in [s.code for s in it.statements]
+    assert not any(s.text.startswith(("First degree AV block", "Prolonged PR")) for s in it.statements)
+    text = STATEMENTS[code].text
+    assert f"{text[0].lower() + text[1:]} (60%) not stated: in a paced rhythm the PR is the pacemaker's AV delay " \
+           "(PTB-XL's cardiologists label it on none of 237 records with a paced rhythm)" in it.resolved
+    # not paced: the model's statement stands, with the measured PR
+    it = run({"SR": 0.9, code: 0.6}, meas)
+    assert [s.text for s in it.statements if s.code == code] == [f"{STATEMENTS[code].text} (PR 240 ms)"]
+
+
+def test_ludb_8_a_sinus_rhythm_is_not_said_beside_a_paced_rhythm_without_a_p_wave():
+    """LUDB 8 (atrial fibrillation, ventricular pacing; spikes found, no P wave before the QRS) read "Paced rhythm,
+    72 bpm; Sinus rhythm (?)": sinus rhythm needs P waves and a paced ventricle says nothing of the atria."""
+    meas = {"heart_rate_bpm": 72.0, "pr_ms": None, "qrs_ms": 150.0}
+    it = run({"SR": 0.8}, meas, paced="9 stimuli before 10 beats")
+    assert [s.text for s in it.statements if s.group == "rhythm"] == ["Paced rhythm, 72 bpm"]
+    assert "sinus rhythm (80%) not stated: a paced rhythm with no P wave found before the QRS" in it.resolved
+    # a P wave found before the QRS (P-synchronous pacing, LUDB 72): the sinus rhythm stands, unmarked
+    it = run({"SR": 0.8}, meas | {"pr_ms": 160.0}, paced="9 stimuli before 10 beats")
+    assert [(s.text, s.note) for s in it.statements if s.group == "rhythm"] == [("Paced rhythm, 72 bpm", None),
+                                                                                 ("Sinus rhythm", None)]
+    # no QRS delineated, so no P wave sought: it stands marked, as before
+    it = run({"SR": 0.8}, {"heart_rate_bpm": 72.0}, paced="9 stimuli before 10 beats")
+    assert [s.code for s in it.statements if s.group == "rhythm"][1:] == ["SR"]
+    # without a paced rhythm a sinus rhythm without a P wave stays, marked
+    it = run({"SR": 0.8}, meas)
+    assert it.first.code == "SR" and it.first.note == "no P wave found before the QRS"
+
+
+@pytest.mark.parametrize("code, hr", [("SR", 72.0), ("SBRAD", 45.0), ("STACH", 110.0), ("SARRH", 72.0)])
+def test_the_models_paced_rhythm_takes_no_sinus_statement_beside_it_without_a_p_wave(code, hr):
+    """The same beside the model's own paced rhythm (no spikes found): no sinus statement, nor a sinus rate word."""
+    it = run({"PACE": 0.9, code: 0.7}, {"heart_rate_bpm": hr, "pr_ms": None, "qrs_ms": 150.0})
+    assert [s.code for s in it.statements if s.group == "rhythm"] == ["PACE"]
+    assert not any(s.text.startswith("Sinus") for s in it.statements)
+    assert f"{STATEMENTS[code].text.lower()} (70%) not stated: a paced rhythm with no P wave found before the QRS" \
+           in it.resolved
+
+
+@pytest.mark.parametrize("p_abqrs, p_qwave", [(0.7, 0.4), (0.4, 0.7)])
+def test_abnormal_qrs_is_not_said_beside_q_waves(p_abqrs, p_qwave):
+    """Folds 1-8 label ABQRS beside QWAVE on 1 of the 438 QWAVE records; fold 9 had said the two together on 19,
+    ABQRS labelled on 1 of them: Q waves present, which names the abnormality, stands, whichever is more probable."""
+    it = run({"SR": 0.9, "ABQRS": p_abqrs, "QWAVE": p_qwave}, SINUS_70)
+    codes = [s.code for s in it.statements]
+    assert "QWAVE" in codes and "ABQRS" not in codes
+    assert f"abnormal QRS ({p_abqrs:.0%}) not stated: Q waves present ({p_qwave:.0%}) stands, naming the " \
+           "abnormality (PTB-XL's cardiologists label the two together on 1 of 438 records with Q waves)" in it.resolved
+    it = run({"SR": 0.9, "ABQRS": p_abqrs}, SINUS_70)
+    assert "ABQRS" in [s.code for s in it.statements]

@@ -101,8 +101,9 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   that rule, with the stimuli counted. The model's most probable rhythm below its threshold is
   then not said (a guess the spikes refute), nor are the sinus rate words or the AF rule from the
   RR pattern (a paced rhythm's intervals are the pacemaker's), nor the first-degree AV block
-  rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm); rhythms the model states above
-  their thresholds stand after it (atrial fibrillation with ventricular pacing, say).
+  rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm, and nor is the model's
+  own first degree AV block); rhythms the model states above their thresholds stand after it (atrial fibrillation
+  with ventricular pacing, say), a sinus one only where a P wave was found before the QRS.
 * A paced rhythm that the statements model calls (its PACE above its threshold) and the quality check
   did not find (spikes too small, LUDB 90's bipolar pacing, or not looked for below 500 Hz) puts the
   record outside what the models were trained for just the same: ``review.paced`` adds the finding
@@ -192,7 +193,13 @@ nonspecific ST changes are not said beside ischaemic changes in named leads, whi
 with such a statement), while nonspecific ST depression stays beside them (on fold 9, where the model said both, it
 was labelled on 15 of 27 records); nonspecific ischaemic changes and ischaemic changes in named leads are one or the
 other (labelled together on 1 of those 951): beside left ventricular hypertrophy the nonspecific one is said (PTB-XL
-labels LVH on 943 of its 1,019 records), without it the localised one.
+labels LVH on 943 of its 1,019 records), without it the localised one; abnormal QRS is not said beside Q waves
+present, which names the abnormality (``ABQRS_WITH_QWAVE``: labelled together on 1 of the 438 folds 1-8 QWAVE
+records; on fold 9, where the model said both, ABQRS was labelled on 1 of 19). Beside a paced rhythm (the quality
+check's or the model's), the model's first degree AV block or prolonged PR is not said, as the PR rule's is not:
+the "PR" is the pacemaker's AV delay (PTB-XL labels neither on any of its 237 folds 1-8 PACE records); nor is a
+sinus statement when no P wave was found before the QRS (sinus rhythm needs P waves, and a paced ventricle says
+nothing of the atria: LUDB 8, atrial fibrillation, read "Paced rhythm; Sinus rhythm (?)").
 When the record's quality gate says the result is unreliable
 (a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
@@ -433,6 +440,16 @@ LOCALISED_LABELLED = 951        # folds 1-8 records labelled with a localised is
 # is labelled on 17 by LVH, on 13 by the more probable.
 ISC_WITH_LOCALISED = 1          # folds 1-8 records labelled ISC_ and a localised statement (of LOCALISED_LABELLED)
 ISC_WITH_LVH = (943, 1019)      # folds 1-8 records labelled ISC_ and LVH, and labelled ISC_
+# abnormal QRS (ABQRS) is not said beside Q waves present (QWAVE), which names the abnormality: folds 1-8 label the two
+# together on 1 of the 438 QWAVE records. Chosen on fold 9 by the NST_ bar (rule written before, 52366a5): said
+# together on 19 records, ABQRS labelled on 1 of them (QWAVE on 8, never both).
+ABQRS_WITH_QWAVE = (1, 438)     # folds 1-8 records labelled ABQRS and QWAVE, and labelled QWAVE
+# PTB-XL's cardiologists never label a first degree AV block (1AVB, LPR) beside a paced rhythm (folds 1-8: 0 of 237
+# PACE records), and a sinus rhythm beside one on 4 (SR 3, SBRAD 1). Clinical rules (52366a5), counted: on fold 9 the
+# model's 1AVB beside its own paced rhythm went on 1 record (08792_lr, withheld; 1AVB labelled there, PACE not); a
+# sinus rhythm beside a paced rhythm with no P wave on none; on LUDB on 8 (atrial fibrillation) and 34 (sinus rhythm
+# with third degree AV block: the dissociated P waves are not found before the QRS)
+PACE_LABELLED = 237             # folds 1-8 records labelled PACE
 
 
 @dataclass(frozen=True)
@@ -721,6 +738,15 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         f"rhythm, below its threshold) not stated: {why}")
         rhythm_codes.remove(guessed)
         guessed = None
+    paced_rhythm = paced is not None or "PACE" in positive
+    if paced_rhythm and no_p:
+        # a paced ventricle says nothing of the atria, and sinus rhythm needs P waves: with none found before the QRS
+        # a sinus statement beside a paced rhythm is not said (LUDB 8, atrial fibrillation, had read "Paced rhythm;
+        # Sinus rhythm (?)"); with a P wave found (P-synchronous pacing) it stands
+        for c in [c for c in rhythm_codes if c in SINUS]:
+            rhythm_codes.remove(c)
+            resolved.append(f"{_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: a paced rhythm with "
+                            f"{NO_P_NOTE}")
     sinus = not af_rule and not flutter_rule and paced is None and (any(c in SINUS for c in rhythm_codes)
                                                or (not rhythm_codes and not wide_tachy and p.get("SR", 0.0) >= 0.5))
     rate_text = ""
@@ -825,6 +851,22 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     # conduction
     conduction = [c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"]
+    if paced_rhythm:
+        # atrial-sensed (or atrial-paced) ventricular pacing: the interval from the P wave to the paced QRS is the
+        # pacemaker's programmed AV delay, not AV nodal conduction, so no first degree AV block is read from it (as
+        # the PR rule below); PTB-XL's cardiologists never label the two together (folds 1-8: 0 of 237 PACE records)
+        for c in [c for c in ("1AVB", "LPR") if c in conduction]:
+            conduction.remove(c)
+            resolved.append(f"{_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: in a paced rhythm the PR is "
+                            f"the pacemaker's AV delay (PTB-XL's cardiologists label it on none of {PACE_LABELLED} "
+                            "records with a paced rhythm)")
+    if "ABQRS" in conduction and "QWAVE" in positive:
+        # the general statement beside the one that names the abnormality (as NDT beside a localised one)
+        conduction.remove("ABQRS")
+        resolved.append(f"{_in_sentence(STATEMENTS['ABQRS'].text)} ({p['ABQRS']:.0%}) not stated: "
+                        f"{_in_sentence(STATEMENTS['QWAVE'].text)} ({p['QWAVE']:.0%}) stands, naming the abnormality "
+                        f"(PTB-XL's cardiologists label the two together on {ABQRS_WITH_QWAVE[0]} of "
+                        f"{ABQRS_WITH_QWAVE[1]} records with Q waves)")
     if "1AVB" in conduction and "LPR" in conduction:
         # PTB-XL's two names of one finding (PR > 200 ms): said once, as a cart says it
         conduction.remove("LPR")
@@ -875,7 +917,6 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 note = (f"not supported by the measured QRS axis {cite('qrs_axis_deg', axis_deg, lo, hi)} deg "
                         f"({_in_sentence(STATEMENTS[c].text)}: {side} axis deviation, {cited} deg, Surawicz et al. 2009)")
         out.append(model_stmt(c, note, suffix))
-    paced_rhythm = paced is not None or "PACE" in positive
     if pr_flag == "high" and not positive & {"1AVB", "LPR"} and paced_rhythm \
             and not positive & set(ATRIAL_NON_SINUS):
         # a paced rhythm's "PR" is the pacemaker's programmed AV delay, not AV nodal conduction
