@@ -103,7 +103,7 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   RR pattern (a paced rhythm's intervals are the pacemaker's), nor the first-degree AV block
   rule (its "PR" is the pacemaker's AV delay; also when the model states the paced rhythm, and nor is the model's
   own first degree AV block); rhythms the model states above their thresholds stand after it (atrial fibrillation
-  with ventricular pacing, say), a sinus one only where a P wave was found before the QRS.
+  with ventricular pacing, say).
 * A paced rhythm that the statements model calls (its PACE above its threshold) and the quality check
   did not find (spikes too small, LUDB 90's bipolar pacing, or not looked for below 500 Hz) puts the
   record outside what the models were trained for just the same: ``review.paced`` adds the finding
@@ -197,9 +197,9 @@ labels LVH on 943 of its 1,019 records), without it the localised one; abnormal 
 present, which names the abnormality (``ABQRS_WITH_QWAVE``: labelled together on 1 of the 438 folds 1-8 QWAVE
 records; on fold 9, where the model said both, ABQRS was labelled on 1 of 19). Beside a paced rhythm (the quality
 check's or the model's), the model's first degree AV block or prolonged PR is not said, as the PR rule's is not:
-the "PR" is the pacemaker's AV delay (PTB-XL labels neither on any of its 237 folds 1-8 PACE records); nor is a
-sinus statement when no P wave was found before the QRS (sinus rhythm needs P waves, and a paced ventricle says
-nothing of the atria: LUDB 8, atrial fibrillation, read "Paced rhythm; Sinus rhythm (?)").
+the "PR" is the pacemaker's AV delay (PTB-XL labels neither on any of its 237 folds 1-8 PACE records). A sinus
+statement beside a paced rhythm with no P wave found before the QRS stays, marked: the sinus P waves of complete
+AV block with ventricular pacing are not before the QRS (LUDB 34), as those of no atrial fibrillation are (LUDB 8).
 When the record's quality gate says the result is unreliable
 (a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
@@ -445,10 +445,10 @@ ISC_WITH_LVH = (943, 1019)      # folds 1-8 records labelled ISC_ and LVH, and l
 # together on 19 records, ABQRS labelled on 1 of them (QWAVE on 8, never both).
 ABQRS_WITH_QWAVE = (1, 438)     # folds 1-8 records labelled ABQRS and QWAVE, and labelled QWAVE
 # PTB-XL's cardiologists never label a first degree AV block (1AVB, LPR) beside a paced rhythm (folds 1-8: 0 of 237
-# PACE records), and a sinus rhythm beside one on 4 (SR 3, SBRAD 1). Clinical rules (52366a5), counted: on fold 9 the
-# model's 1AVB beside its own paced rhythm went on 1 record (08792_lr, withheld; 1AVB labelled there, PACE not); a
-# sinus rhythm beside a paced rhythm with no P wave on none; on LUDB on 8 (atrial fibrillation) and 34 (sinus rhythm
-# with third degree AV block: the dissociated P waves are not found before the QRS)
+# PACE records). A clinical rule (52366a5), counted: on fold 9 the model's 1AVB beside its own paced rhythm went on 1
+# record (08792_lr, withheld; 1AVB labelled there, PACE not). The rule's third candidate, no sinus statement beside a
+# paced rhythm with no P wave found, was right on LUDB 8 (atrial fibrillation) and wrong on LUDB 34 (sinus rhythm with
+# third degree AV block: its dissociated P waves are not before the QRS): not kept
 PACE_LABELLED = 237             # folds 1-8 records labelled PACE
 
 
@@ -739,14 +739,6 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         rhythm_codes.remove(guessed)
         guessed = None
     paced_rhythm = paced is not None or "PACE" in positive
-    if paced_rhythm and no_p:
-        # a paced ventricle says nothing of the atria, and sinus rhythm needs P waves: with none found before the QRS
-        # a sinus statement beside a paced rhythm is not said (LUDB 8, atrial fibrillation, had read "Paced rhythm;
-        # Sinus rhythm (?)"); with a P wave found (P-synchronous pacing) it stands
-        for c in [c for c in rhythm_codes if c in SINUS]:
-            rhythm_codes.remove(c)
-            resolved.append(f"{_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: a paced rhythm with "
-                            f"{NO_P_NOTE}")
     sinus = not af_rule and not flutter_rule and paced is None and (any(c in SINUS for c in rhythm_codes)
                                                or (not rhythm_codes and not wide_tachy and p.get("SR", 0.0) >= 0.5))
     rate_text = ""
