@@ -512,10 +512,9 @@ def test_the_median_beats_legend_keeps_each_mark_and_its_time_on_one_line(qtbot)
     """The Median beats tab of a 1280x800 window wrapped its legend inside a mark: "P offset -26" at a
     line's end and "ms" on the next, "QRS offset" above "+78 ms" (real X screenshot). Lines now break
     between the marks only. Truth: Qt's own text layout of the legend, in the label's font, at the
-    label's width and at every width from 150 to 600 px, and each mark's time from the measurements."""
+    label's width and at every width from 150 to 600 px, and each mark's time from the median beat's view
+    (``median_beat_view``: the measured PR, QRS and QT where they lie within a sample of the fiducial)."""
     from PySide6.QtGui import QTextDocument
-
-    from mirage_model.review.median_beats import FIDUCIAL_MARKS
 
     window = shown_window(qtbot, size=(1264, 784))
     _open_first(qtbot, window)
@@ -524,7 +523,6 @@ def test_the_median_beats_legend_keeps_each_mark_and_its_time_on_one_line(qtbot)
     qtbot.wait(50)
     legend = window.median_beats.legend
     assert legend.height() >= legend.heightForWidth(legend.width()), legend.height()      # none of it cut off
-    med = window.measurements.median
     doc = QTextDocument()
     doc.setDefaultFont(legend.font())
     doc.setDocumentMargin(0)
@@ -532,9 +530,8 @@ def test_the_median_beats_legend_keeps_each_mark_and_its_time_on_one_line(qtbot)
     block = doc.begin()
     text = block.text()
     marks = []
-    for key, label, _rgb in FIDUCIAL_MARKS:
-        ms = round((med.fiducials[key] - med.fiducials["qrs_on"]) * 1000 / med.fs)
-        words = f"{label} {ms:+d} ms" if ms else f"{label} 0 ms"
+    for _key, label, at_ms, _rgb in window.median_beats.view.marks:
+        words = f"{label} {at_ms:+.0f} ms" if round(at_ms) else f"{label} 0 ms"
         start = text.replace("\N{NO-BREAK SPACE}", " ").find(words)
         assert start >= 0, (words, text)
         marks.append((start - 4, start + len(words) - 1))      # from its dashes to its "ms"
