@@ -43,8 +43,9 @@ def session_clinical_rows(session) -> list[dict]:
             use = "no model"
         else:
             use = "used by model" if name in used else "not used by this model"
-            if name in used and (held := feat.training_note(v.canonical)):    # read at its training data's edge
-                use = f"used by model as {feat.held(v.canonical):g} {feat.unit}: {held.partition(':')[0]}"
+            if name in used and feat.training_note(v.canonical):    # read at its training data's edge
+                lo, hi = feat.trained
+                use = f"used by model as {feat.held(v.canonical):g} {feat.unit} (trained on {lo:g}-{hi:g})"
         flag = {"high": "H", "low": "L", "refused": "refused"}.get(v.status, "")
         rows.append(dict(name=name, label=feat.label, value=str(value), unit=unit or "",
                          reference=feat.reference_text() if feat.kind == "continuous" else "",
