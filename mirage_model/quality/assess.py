@@ -14,9 +14,10 @@ from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
 from mirage_model.quality.gain import gain_finding, scale_ratios
-from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, detect_beats,
-                                          hf_noise, high_band_ratio, mains_amplitude, median_beats, pacing_spikes,
-                                          spectrum, sqi_indices, template_noise)
+from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade,
+                                          detect_beats, energy_agreement, hf_noise, high_band_ratio, lost_ecg,
+                                          mains_amplitude, median_beats, pacing_spikes, spectrum, sqi_indices,
+                                          template_noise)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -245,6 +246,15 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         absent = absent | dead
         usable = ~absent
         raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
+    # a lead that carries the heart's beats in one part and none in the rest (an electrode come off: a held
+    # level and steps, PTB-XL 12251's V5 after 2.1 s) is named for that; its steps had set the beats of every
+    # lead (all 12 "poor"), so the beats are found without it, and the other leads are graded on their own
+    lost = _lost_leads(raw100, x100, beats, usable, cfg)
+    if lost[0].any():
+        findings.append(_lost_finding(*lost, T / fs, cfg))
+        usable = usable & ~lost[0]
+        raw100, x100, beats, segs, med = _beats(x, fs, usable, cfg)
+    lost = lost[0]
     n_beats = len(beats)
     mean_beat = segs.mean(axis=0) if len(segs) else med
     hr = median_rate_bpm(np.diff(beats) / 100.0)         # R peaks at 100 Hz
@@ -352,12 +362,12 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg,
                          tall_said=any(f.code == "amplitude_implausible" for f in findings))
     findings.extend(lies)
-    grade_a[astray] = "poor"
+    grade_a[astray | lost] = "poor"
     grade = [str(g) for g in grade_a]
     astray_note = (f"{', '.join(_names(astray))}: the sharpest deflections out of step with the other leads' QRS "
                    "complexes and matching them at no lag (noise or artefact, not a lead shifted in time)"
                    if astray.any() else "")
-    poor = usable & (grade_a == "poor")
+    poor = (usable | lost) & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
         findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor),
                                 astray_note))
@@ -671,6 +681,42 @@ def _missing(absent: np.ndarray, dead: np.ndarray) -> Finding:
         details.append(f"{', '.join(names)}: median beat below {FLAT_PTP_MV} mV peak-to-peak, no heartbeat in "
                        "the trace (a flat line and noise, a transient)")
     return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | dead), "; ".join(details))
+
+
+def _lost_leads(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.ndarray,
+                cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(L,) bool the usable leads that lose their ECG for part of the record (``indices.lost_ecg`` on
+    ``raw100`` (L, T) mV at 100 Hz, where a held level stays level), and (L,) start and end (s) of that
+    part. The beats it reads are ``beats`` (N,) at 100 Hz or, where some leads' QRS-band energy does not
+    follow the others' (``energy_agreement`` of ``x100``, the same high-passed, under ``lost_agreement``:
+    steps or noise, not the heart's beats, may have set them), the other leads' beats. At least three
+    leads keep their ECG, or none is named."""
+    agree = np.nan_to_num(energy_agreement(x100, usable), nan=1.0)
+    alone = usable & (agree < cfg.lost_agreement)
+    if alone.any() and (usable & ~alone).sum() >= 3:
+        beats = detect_beats(x100, usable & ~alone)
+    start, end = lost_ecg(raw100, beats, usable, min_s=cfg.lost_min_s)
+    lost = np.isfinite(start)
+    if (usable & ~lost).sum() < 3:
+        lost[:] = False
+    return lost, start, end
+
+
+def _lost_finding(lost: np.ndarray, start: np.ndarray, end: np.ndarray, duration: float,
+                  cfg: QualityConfig) -> Finding:
+    """The "lead_lost" finding of the leads ``lost`` (L,) bool, without ECG from ``start`` to ``end`` (L,) s
+    of a record ``duration`` s long: critical where a lead has no ECG for half the record or more (as a lead
+    more than half of whose samples are missing is "lead_missing"), else a warning."""
+    parts = []
+    for n, a, b in zip(_names(lost), start[lost], end[lost]):
+        parts.append(f"lead {n}: no ECG after {a:.1f} s" if b >= duration - 0.05 else
+                     f"lead {n}: no ECG before {b:.1f} s")
+    share = (end[lost] - start[lost]) / max(duration, 1e-9)
+    crit = bool((share >= cfg.lost_critical_share).any())
+    return Finding("lead_lost", f"{'; '.join(parts)} (electrode off?)", "critical" if crit else "warning",
+                   _names(lost), "the lead's QRS complexes are missing, or a held level or a step stands in their "
+                   "place, at the other leads' beats in that part (and present, alike, in the rest)",
+                   span_s=(float(start[lost].min()), float(end[lost].max())))
 
 
 def _names(mask: np.ndarray) -> tuple[str, ...]:

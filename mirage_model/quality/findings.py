@@ -96,6 +96,13 @@ class QualityConfig:
     # times their gain, which "amplitude_high" names). A record beyond it was stored in other units than its header says (microvolts
     # read as tens of microvolts; a gain off by 10): its voltage criteria would read hypertrophy.
     max_beat_ptp_mv: float = 20.0
+    # A lead that carries ECG in part of the record and none in the rest ("lead_lost", ``indices.lost_ecg``):
+    # the part without ECG this long (s) or longer; critical from this share of the record (as "lead_missing"
+    # from half the samples missing). The beats it reads are the other leads' where a lead's QRS-band energy
+    # follows theirs under ``lost_agreement`` (``indices.energy_agreement``)
+    lost_min_s: float = 2.0
+    lost_critical_share: float = 0.5
+    lost_agreement: float = 0.5
     artefact_ratio: float = 3.0           # |signal| above this x the lead's typical beat extreme ...
     artefact_floor_mv: float = 1.0        # ... and above this (mV) ...
     artefact_min_s: float = 0.2           # ... for this long without a break (a QRS, even a PVC's, is shorter)

@@ -248,3 +248,94 @@ def pacing_spikes(x: np.ndarray, fs: float, beats_s: np.ndarray, usable: np.ndar
     stim = times[(delay >= 0.02) & (delay <= 0.35)]
     leads = tuple(int(i) for i in np.nonzero(spiky.any(axis=1))[0])
     return stim, leads
+
+
+def energy_agreement(x100: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """(L,) how well each usable lead's QRS-band energy follows the other leads': the correlation of its
+    5-15 Hz energy (scaled to its own median, as ``detect_beats`` sums it, smoothed over 100 ms, log) with
+    the median over the usable leads of the same. Leads of one heart peak together (0.6 and more); a lead
+    whose energy is steps, a held level's edges or bursts of noise peaks alone. NaN where not usable.
+    x100: (L, T) mV at 100 Hz."""
+    L = x100.shape[0]
+    out = np.full(L, np.nan)
+    if x100.shape[1] < 200 or usable.sum() < 3:
+        return out
+    band = sosfiltfilt(_sos("band", 5.0, 15.0, 100.0), x100[usable], axis=-1)
+    e = (band / (np.median(np.abs(band), axis=1, keepdims=True) + 1e-6)) ** 2
+    e = np.log1p(np.apply_along_axis(lambda r: np.convolve(r, np.ones(10) / 10, mode="same"), 1, e))
+    out[usable] = _corr_rows(e, np.median(e, axis=0)[None])
+    return out
+
+
+def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: float = 2.0, share: float = 0.8,
+             min_beats: int = 3, same: float = 0.8, unlike: float = 0.5, quiet: float = 0.2,
+             min_ptp_mv: float = 0.1, others: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+    """Where a lead that carries ECG in one part of the record carries none in the rest: from some beat to
+    the end (an electrode come off, an amplifier saturated: a held level, steps, a drift) or from the start
+    to some beat (an electrode connected late). A part in the middle is not looked for.
+
+    Each beat's QRS (R - 80 ms to R + 120 ms at ``beats``, found from the other leads) is compared with the
+    median of the lead's beats on the ECG side of a split: a beat shows the lead's ECG when it correlates
+    with that median at ``same`` or more and its peak-to-peak is within half and twice the median's; it
+    shows none, not of the median's shape (under ``same``: a gain changed keeps the shape, and is
+    ``gain_change``'s), when its peak-to-peak is under ``quiet`` of the median's (a held level) or
+    over three times it (a step), when it lies beside a held level (150 ms or more without a change over
+    0.002 mV within R - 300 ms to R + 400 ms), or when, outside half to twice, it correlates under
+    ``unlike`` (a drift, a step's edge). A lead
+    loses its ECG at the split where ``share`` of the beats before show ECG and ``share`` of those after
+    show none, ``min_beats`` or more on each side, the median beat at least ``min_ptp_mv`` tall, the part
+    without ECG ``min_s`` or longer (from the end of the last beat before it), while ``others`` of the
+    present leads or more show their ECG on both sides (a run of ectopic beats, a bundle branch block coming
+    and going, change every lead at once: PTB-XL 04536, 05658); the longest is taken.
+
+    Args:
+        x100: (L, T) mV at 100 Hz, not high-passed (a held level stays level). beats: (N,) R peaks at
+            100 Hz. present: (L,) bool.
+
+    Returns:
+        (L,) start and (L,) end in s of each lead's part without ECG; NaN where it has none.
+    """
+    L, T = x100.shape
+    start, end = np.full(L, np.nan), np.full(L, np.nan)
+    keep = beats[(beats >= 30) & (beats + 40 <= T)]
+    n = len(keep)
+    if n < 2 * min_beats or not present.any():
+        return start, end
+    segs = x100[:, keep[:, None] + np.arange(-8, 12)[None]]                   # (L, N, S)
+    segs = segs - segs.mean(axis=2, keepdims=True)
+    height = np.ptp(segs, axis=2)                                              # (L, N)
+    # a level held (no change over a quantisation step or two) for 150 ms or more within R - 300 ms to
+    # R + 400 ms: a beat beside a held stretch is the fault's, whatever its QRS window holds
+    near = np.abs(np.diff(x100[:, keep[:, None] + np.arange(-30, 40)[None]], axis=2)) <= 0.002     # (L, N, 69)
+    run = np.zeros(near.shape[:2], int)
+    cur = np.zeros(near.shape[:2], int)
+    for k in range(near.shape[2]):
+        cur = np.where(near[:, :, k], cur + 1, 0)
+        run = np.maximum(run, cur)
+    held = run >= 15                                                           # (L, N)
+    best = np.zeros(L)
+    for cut in range(min_beats, n - min_beats + 1):
+        for lost_after in (True, False):
+            ecg = slice(0, cut) if lost_after else slice(cut, n)
+            gone = slice(cut, n) if lost_after else slice(0, cut)
+            med = np.median(segs[:, ecg], axis=1)                              # (L, S)
+            tall = np.ptp(med, axis=1)                                         # (L,)
+            corr = np.stack([_corr_rows(segs[:, j], med) for j in range(n)], axis=1)    # (L, N)
+            ratio = height / np.maximum(tall, 1e-6)[:, None]                  # (L, N)
+            shows = (corr >= same) & (ratio >= 0.5) & (ratio <= 2.0)
+            odd = (ratio < 0.5) | (ratio > 2.0)
+            # a beat of the lead's shape at another height is its gain's change ("gain_change"), not lost ECG
+            none = (corr < same) & ((ratio < quiet) | (ratio > 3.0) | held | ((corr < unlike) & odd))
+            # the heart's own change (a run of ectopic beats, a bundle branch block coming and going) changes
+            # every lead's beats at once; an electrode's fault leaves the other leads' beats as they were
+            keeps = present & (tall >= min_ptp_mv) & (shows[:, gone].mean(axis=1) >= share)
+            if keeps.sum() < others * present.sum():
+                continue
+            ok = (present & (tall >= min_ptp_mv) & (shows[:, ecg].mean(axis=1) >= share)
+                  & (none[:, gone].mean(axis=1) >= share))
+            a, b = ((keep[cut - 1] + 12) / 100.0, T / 100.0) if lost_after else (0.0, (keep[cut] - 8) / 100.0)
+            take = ok & (b - a >= min_s) & (b - a > best)
+            best = np.where(take, b - a, best)
+            start, end = np.where(take, a, start), np.where(take, b, end)
+    return start, end
+

@@ -1,0 +1,107 @@
+"""A lead that carries ECG in one part of the record and none in the rest (an electrode come off: a held
+level and steps, as V5 of PTB-XL 12251 after 2 s) is named for that ("lead_lost"), and the other leads are
+graded on their own: its steps had set the beats of every lead, and all twelve read "poor".
+
+Truth: the faults are made from the two real records shipped with the project (PTB-XL 00417 at 100 Hz,
+LUDB 1 at 500 Hz), so which lead loses its ECG, and when, is known; the unmodified records carry no such
+finding (``test_clean_records_have_no_lost_lead``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@pytest.fixture(scope="module", params=["00417", "ludb"])
+def clean(request):
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    want = request.param
+    return load_record(next(p for p in sample_records() if want in str(p) and (want != "ludb" or p.stem == "1")))
+
+
+def _held_and_stepped(record, lead: str, at_s: float, levels=(0.9, 4.7, 0.4, 0.9, -3.5, 0.9, 0.4)) -> np.ndarray:
+    """(12, T) the record with ``lead`` from ``at_s`` on a held level that steps to each of ``levels`` (mV)
+    in turn, each held for an equal share of the rest, with one sample of 0.001 mV jitter in ten (12251's V5)."""
+    sig = record.signal.astype(np.float64)
+    T = sig.shape[1]
+    a = int(at_s * record.fs)
+    held = np.repeat(np.asarray(levels, float), int(np.ceil((T - a) / len(levels))))[:T - a]
+    jitter = np.where(np.arange(T - a) % 10 == 0, 0.001, 0.0)
+    sig[LEADS.index(lead), a:] = held + jitter
+    return sig
+
+
+def _assess(record, sig):
+    from mirage_model.quality import assess
+
+    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
+    return report, {f.code: f for f in report.findings}
+
+
+def test_clean_records_have_no_lost_lead(clean):
+    report, found = _assess(clean, clean.signal)
+    assert "lead_lost" not in found
+
+
+@pytest.mark.parametrize("lead,at_s", [("V5", 4.5), ("V2", 4.8), ("II", 4.6)])
+def test_a_lead_held_and_stepped_after_a_time_is_named(clean, lead, at_s):
+    """V5 held and stepped from 4.5 s (the 12251 fault; three beats of ECG before it at LUDB 1's 45 bpm, the
+    least that names it): named with the time its ECG ends, critical (no ECG for more than half the record);
+    no other lead poor, and no lead "shifted" or "stepped" for it."""
+    report, found = _assess(clean, _held_and_stepped(clean, lead, at_s))
+    assert "lead_lost" in found, report.summary()
+    f = found["lead_lost"]
+    assert f.leads == (lead,) and f.severity == "critical"
+    assert f"lead {lead}: no ECG after" in f.name and "electrode off" in f.name
+    said = float(f.name.split("after ")[1].split(" s")[0])
+    beat_s = 60.0 / report.heart_rate_bpm
+    assert at_s - beat_s - 0.3 <= said <= at_s + 0.05        # the end of the last beat before the fault
+    poor = [n for n, g in zip(LEADS, report.lead_grade) if g in ("poor", "absent")]
+    assert poor == [lead], poor
+    assert "leads_shifted" not in found and "baseline_step" not in found
+
+
+def test_a_lead_connected_late_is_named(clean):
+    """The same fault at the start: held and stepped until 5.0 s, ECG after: "no ECG before" the first beat
+    it shows (or the next: the first beat after the level's last step can carry its edge)."""
+    sig = clean.signal.astype(np.float64)
+    k = LEADS.index("V4")
+    a = int(5.0 * clean.fs)
+    sig[k, :a] = np.repeat([0.3, -2.0, 1.1], int(np.ceil(a / 3)))[:a]
+    report, found = _assess(clean, sig)
+    assert "lead_lost" in found, report.summary()
+    f = found["lead_lost"]
+    assert f.leads == ("V4",) and "no ECG before" in f.name
+    said = float(f.name.split("before ")[1].split(" s")[0])
+    assert 5.0 - 0.1 <= said <= 5.0 + 2 * 60.0 / report.heart_rate_bpm + 0.1
+    poor = [n for n, g in zip(LEADS, report.lead_grade) if g in ("poor", "absent")]
+    assert poor == ["V4"], poor
+
+
+def test_a_short_lost_part_is_a_warning(clean):
+    """V3 held from 6.2 s: under half the record without ECG: a warning, the calls stand."""
+    report, found = _assess(clean, _held_and_stepped(clean, "V3", 6.2, levels=(0.5, 2.0)))
+    assert "lead_lost" in found, report.summary()
+    assert found["lead_lost"].severity == "warning" and found["lead_lost"].leads == ("V3",)
+
+
+@pytest.mark.slow
+def test_ptbxl_12251_v5_is_named_and_the_other_leads_graded_on_their_own(ptbxl_root):
+    """PTB-XL 12251 (fold 2): V5 carries ECG for its first beats, then held levels and steps (seen by eye);
+    V6 carries the beats 110 ms late (``test_quality_consistency``). All twelve leads read "poor" before."""
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    report = assess(load_record(ptbxl_root / "records100" / "12000" / "12251_lr.hea"))
+    found = {f.code: f for f in report.findings}
+    assert "lead_lost" in found and found["lead_lost"].leads == ("V5",), report.summary()
+    assert found["lead_lost"].severity == "critical"
+    poor = {n for n, g in zip(LEADS, report.lead_grade) if g in ("poor", "absent")}
+    assert "V5" in poor and poor <= {"V5", "V6"}, poor
