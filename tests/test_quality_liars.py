@@ -276,7 +276,9 @@ def test_dead_and_noisy_leads_are_named_so_not_shifted(ptbxl_root):
     2.01, 2.74 s, V6's at 1.40, 2.12, 2.85 s): still named shifted."""
     row, found = _ptbxl_found(ptbxl_root, 8081, "leads_shifted")
     assert row["burst_noise"].strip() == "v5" and found == []
-    assert _ptbxl_found(ptbxl_root, 8081, "lead_noisy")[1] == [("V5",)]
+    # V1 of 08081 jumps 6 mV at 2.3 s, on a beat (an electrode pop, seen by eye; PTB-XL notes its drift):
+    # a poor lead too since the burst check ("noise_burst")
+    assert _ptbxl_found(ptbxl_root, 8081, "lead_noisy")[1] == [("V1", "V5")]
     assert _ptbxl_found(ptbxl_root, 20682, "leads_shifted")[1] == []
     assert _ptbxl_found(ptbxl_root, 20682, "lead_noisy")[1] == [("V1",)]
     row, found = _ptbxl_found(ptbxl_root, 12722, "lead_missing")

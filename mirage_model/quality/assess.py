@@ -14,7 +14,7 @@ from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
                                            verdict_of)
 from mirage_model.quality.gain import gain_finding, scale_ratios
-from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade,
+from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, hf_noise, high_band_ratio, lost_ecg,
                                           mains_amplitude, median_beats, pacing_spikes, spectrum, sqi_indices,
                                           template_noise)
@@ -328,6 +328,22 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
             g = "fair"
         grade.append(g)
     grade_a = np.array(grade)
+    # a burst of noise over a beat or two (an electrode's motion, a muscle's burst) passes the median-based
+    # measures above; the lead is poor, and the burst named with its time
+    swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio)      # (N, L)
+    burst = swamped.any(axis=0)
+    if burst.any():
+        grade_a[burst] = "poor"
+        keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
+                     & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
+        when = keep[swamped.any(axis=1)]
+        where = ", ".join(f"{n} at {keep[swamped[:, i]].min():.1f} s" for n, i in
+                          zip(_names(burst), np.flatnonzero(burst)))
+        findings.append(Finding("noise_burst", f"noise burst or electrode pop over a beat ({where})", "warning",
+                                _names(burst), f"beats whose residual about the lead's median beat reaches "
+                                f"{cfg.burst_mv:g} mV and {cfg.burst_ratio:g} times the other leads'",
+                                span_s=(float(when.min()) + cfg.beat_window_s[0],
+                                        float(when.max()) + cfg.beat_window_s[1])))
 
     noisy = usable & (noise > cfg.noise_warn_mv)
     if noisy.any():
