@@ -8,11 +8,11 @@ at 500 Hz), so the lead and the time are known; the unmodified records carry no 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from scipy.signal import butter, sosfiltfilt
+
+from helpers_quality import assess_signal
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
@@ -39,22 +39,15 @@ def _with_burst(record, lead: str, at_s: float, dur_s: float = 0.8, peak_mv: flo
     return sig
 
 
-def _assess(record, sig):
-    from mirage_model.quality import assess
-
-    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
-    return report, {f.code: f for f in report.findings}
-
-
 def test_clean_records_have_no_burst(clean):
-    report, found = _assess(clean, clean.signal)
+    report, found = assess_signal(clean, clean.signal)
     assert "noise_burst" not in found
     assert "poor" not in report.lead_grade
 
 
 @pytest.mark.parametrize("lead,at_s", [("V3", 4.0), ("V6", 6.5), ("aVL", 2.0)])
 def test_a_burst_in_one_lead_grades_it_poor_and_is_named(clean, lead, at_s):
-    report, found = _assess(clean, _with_burst(clean, lead, at_s))
+    report, found = assess_signal(clean, _with_burst(clean, lead, at_s))
     assert "noise_burst" in found, report.summary()
     f = found["noise_burst"]
     assert f.leads == (lead,) and f.severity == "warning"

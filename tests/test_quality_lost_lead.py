@@ -9,10 +9,10 @@ finding (``test_clean_records_have_no_lost_lead``).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
+
+from helpers_quality import assess_signal
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
@@ -38,15 +38,8 @@ def _held_and_stepped(record, lead: str, at_s: float, levels=(0.9, 4.7, 0.4, 0.9
     return sig
 
 
-def _assess(record, sig):
-    from mirage_model.quality import assess
-
-    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
-    return report, {f.code: f for f in report.findings}
-
-
 def test_clean_records_have_no_lost_lead(clean):
-    report, found = _assess(clean, clean.signal)
+    report, found = assess_signal(clean, clean.signal)
     assert "lead_lost" not in found
 
 
@@ -55,7 +48,7 @@ def test_a_lead_held_and_stepped_after_a_time_is_named(clean, lead, at_s):
     """V5 held and stepped from 4.5 s (the 12251 fault; three beats of ECG before it at LUDB 1's 45 bpm, the
     least that names it): named with the time its ECG ends, critical (no ECG for more than half the record);
     no other lead poor, and no lead "shifted" or "stepped" for it."""
-    report, found = _assess(clean, _held_and_stepped(clean, lead, at_s))
+    report, found = assess_signal(clean, _held_and_stepped(clean, lead, at_s))
     assert "lead_lost" in found, report.summary()
     f = found["lead_lost"]
     assert f.leads == (lead,) and f.severity == "critical"
@@ -75,7 +68,7 @@ def test_a_lead_connected_late_is_named(clean):
     k = LEADS.index("V4")
     a = int(5.0 * clean.fs)
     sig[k, :a] = np.repeat([0.3, -2.0, 1.1], int(np.ceil(a / 3)))[:a]
-    report, found = _assess(clean, sig)
+    report, found = assess_signal(clean, sig)
     assert "lead_lost" in found, report.summary()
     f = found["lead_lost"]
     assert f.leads == ("V4",) and "no ECG before" in f.name
@@ -87,7 +80,7 @@ def test_a_lead_connected_late_is_named(clean):
 
 def test_a_short_lost_part_is_a_warning(clean):
     """V3 held from 6.2 s: under half the record without ECG: a warning, the calls stand."""
-    report, found = _assess(clean, _held_and_stepped(clean, "V3", 6.2, levels=(0.5, 2.0)))
+    report, found = assess_signal(clean, _held_and_stepped(clean, "V3", 6.2, levels=(0.5, 2.0)))
     assert "lead_lost" in found, report.summary()
     assert found["lead_lost"].severity == "warning" and found["lead_lost"].leads == ("V3",)
 

@@ -8,10 +8,10 @@ unmodified records carry no finding of either (``test_quality_liars``).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
+
+from helpers_quality import assess_signal
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
@@ -28,13 +28,6 @@ def clean(request):
     return _load(request.param)
 
 
-def _assess(record, sig):
-    from mirage_model.quality import assess
-
-    report = assess(dataclasses.replace(record, signal=sig.astype(np.float32)))
-    return report, {f.code: f for f in report.findings}
-
-
 def _swapped(record, pair):
     sig = record.signal.astype(np.float64)
     a, b = (LEADS.index(n) for n in pair.split("/"))
@@ -48,7 +41,7 @@ def test_a_chest_lead_of_white_noise_is_noisy_not_reversed(clean):
     lead, a warning, and a warning says the electrodes could not be checked, naming the swap read and the lead."""
     sig = clean.signal.astype(np.float64)
     sig[LEADS.index("V5")] = np.random.default_rng(2).normal(0.0, 0.1, sig.shape[1])
-    report, found = _assess(clean, sig)
+    report, found = assess_signal(clean, sig)
     assert not {"precordial_reversal", "limb_reversal", "neutral_reversal"} & set(found)
     assert found["lead_noisy"].leads == ("V5",)
     unchecked = found["reversal_unchecked"]
@@ -61,7 +54,7 @@ def test_a_chest_lead_of_white_noise_is_noisy_not_reversed(clean):
 def test_a_clean_chest_swap_is_still_named(want, pair):
     """The swaps the detector names in these records, no lead poor, are still named, critical."""
     record = _load(want)
-    report, found = _assess(record, _swapped(record, pair))
+    report, found = assess_signal(record, _swapped(record, pair))
     assert found["precordial_reversal"].leads == tuple(pair.split("/"))
     assert f"({pair})" in found["precordial_reversal"].name and report.gated
     assert "lead_noisy" not in found and "poor_quality" not in found
@@ -73,7 +66,7 @@ def test_a_swap_beside_a_noisy_lead_is_said_unchecked_not_dropped():
     record = _load("00417")
     sig = _swapped(record, "V3/V4")
     sig[LEADS.index("V6")] = np.random.default_rng(5).normal(0.0, 0.1, sig.shape[1])
-    report, found = _assess(record, sig)
+    report, found = assess_signal(record, sig)
     assert "precordial_reversal" not in found and found["lead_noisy"].leads == ("V6",)
     assert "reversal_unchecked" in found, sorted(found)
     assert "lead V6 poor" in found["reversal_unchecked"].name
