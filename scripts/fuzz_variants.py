@@ -472,7 +472,8 @@ def _app_all(made: dict[str, Path], export: bool = False) -> None:
                 errors.append("PDF export")
         bad = errors or nan or not done
         status = "BAD" if bad else "error" if msg.startswith("Could not open") else "ok"
-        detail = (f"{'no end ' if not done else ''}{errors[:2]} {nan[:2]} " if bad else "") + " | ".join(t for t in (msg, state) if t)
+        detail = ((f"{'no end ' if not done else ''}{errors[:2]} {nan[:2]} " if bad else "")
+                  + " | ".join(t for t in (msg, state) if t))
         print(f"{name:34s} {status:6s} {time.perf_counter() - t0:5.1f}s {detail[:300]}", flush=True)
     window.close()
 

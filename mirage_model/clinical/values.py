@@ -10,8 +10,8 @@ from typing import Mapping
 
 import numpy as np
 
-from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError, ClinicalFeature,
-                                            _known_features, is_age_over_89, parse_sex)
+from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
+                                            ClinicalFeature, _known_features, is_age_over_89, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
