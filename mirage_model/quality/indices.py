@@ -320,7 +320,7 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
             gone = slice(cut, n) if lost_after else slice(0, cut)
             med = np.median(segs[:, ecg], axis=1)                              # (L, S)
             tall = np.ptp(med, axis=1)                                         # (L,)
-            corr = np.stack([_corr_rows(segs[:, j], med) for j in range(n)], axis=1)    # (L, N)
+            corr = _corr_rows(segs, med[:, None, :])                           # (L, N)
             ratio = height / np.maximum(tall, 1e-6)[:, None]                  # (L, N)
             shows = (corr >= same) & (ratio >= 0.5) & (ratio <= 2.0)
             odd = (ratio < 0.5) | (ratio > 2.0)
