@@ -15,9 +15,9 @@ from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, Quality
                                            verdict_of)
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
-                                          detect_beats, energy_agreement, hf_noise, high_band_ratio, lost_ecg,
-                                          mains_amplitude, median_beats, pacing_spikes, spectrum, sqi_indices,
-                                          template_noise)
+                                          detect_beats, energy_agreement, high_band_ratio, lost_ecg,
+                                          mains_amplitude, median_beats, noise_index, pacing_spikes, spectrum,
+                                          sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -303,10 +303,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     x40 = sosfiltfilt(_sos("low", 0.0, 40.0, 100.0, 4), x100, axis=-1)
     segs40, med40 = median_beats(x40, beats, cfg.beat_window_s)
     beat_corr = np.median(_corr_rows(segs40, med40[None]), axis=0) if len(segs40) >= 2 else np.full(L, np.nan)
-    noise = hf_noise(x40, beats)
-    if len(segs40) >= cfg.template_noise_min_beats:
-        # a wide QRS or a fast rhythm is not noise: what repeats from beat to beat is the ECG
-        noise = np.fmin(noise, template_noise(segs40, med40))
+    noise = noise_index(x40, beats, segs40, med40, cfg.template_noise_min_beats)
     base = sosfiltfilt(_sos("low", 0.0, 0.7, 100.0), raw100, axis=-1)
     wander = np.percentile(base, 97.5, axis=1) - np.percentile(base, 2.5, axis=1)
     idx.update(beat_corr=beat_corr, noise_mv=noise, wander_mv=wander)
@@ -375,7 +372,7 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
     if art is not None:
         findings.append(art)
-    lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg,
+    lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg, noise,
                          tall_said=any(f.code == "amplitude_implausible" for f in findings))
     findings.extend(lies)
     grade_a[astray | lost] = "poor"
@@ -451,7 +448,7 @@ def _withhold_on_poor(found: list[Finding], findings: list[Finding], poor: tuple
 
 
 def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: np.ndarray, segs40: np.ndarray,
-          med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig,
+          med40: np.ndarray, beats: np.ndarray, cfg: QualityConfig, noise: np.ndarray,
           tall_said: bool = False) -> tuple[list[Finding], np.ndarray]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
@@ -459,9 +456,9 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     QRS energy is out of step with the others' yet matches them at no lag (not shifted: noise or
     artefact, which ``assess`` grades poor). ``x`` (L, T) mV at ``fs``;
     ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
-    ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median.
-    ``tall_said``: a lead's beats already read as impossibly tall ("amplitude_implausible"), which
-    says the same as a record too tall."""
+    ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median,
+    ``noise`` (L,) their ``noise_index``. ``tall_said``: a lead's beats already read as impossibly tall
+    ("amplitude_implausible"), which says the same as a record too tall."""
     out = []
     height = consistency.beat_height(med40, usable)
     if not tall_said and np.isfinite(height) and height >= cfg.beat_height_warn_mv:
@@ -475,7 +472,7 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
             "every lead's shape and Einthoven's law, and reads hypertrophy"))
     elif not tall_said:     # a record too small for that, all of it too tall: not the heart's size
         found = gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
-                                          cfg.template_noise_min_beats), cfg.gain_ratio_warn)
+                                          cfg.template_noise_min_beats, noise=noise), cfg.gain_ratio_warn)
         out.extend([found] if found else [])
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)

@@ -22,7 +22,7 @@ import numpy as np
 
 from mirage_model.quality.consistency import beat_height
 from mirage_model.quality.findings import Finding
-from mirage_model.quality.indices import hf_noise, template_noise
+from mirage_model.quality.indices import noise_index
 
 # medians over PTB-XL folds 1-8 at the stated gain (mV)
 QRS_MV = 0.947       # beat_height: the median beat's peak-to-peak, geometric mean over the leads
@@ -43,20 +43,20 @@ def _gmean(v: np.ndarray) -> float:
 
 
 def scale_ratios(x40: np.ndarray, segs40: np.ndarray, med40: np.ndarray, beats: np.ndarray, usable: np.ndarray,
-                 window_s: tuple[float, float], min_template_beats: int) -> np.ndarray:
+                 window_s: tuple[float, float], min_template_beats: int,
+                 noise: np.ndarray | None = None) -> np.ndarray:
     """The record's QRS, P-wave and noise sizes over their clean medians, (3,): ``beat_height``
     over ``QRS_MV``; the median beat's peak-to-peak in ``PR_WINDOW_S`` (geometric mean over the
-    usable leads) over ``PR_MV``; the noise index of ``assess`` (``hf_noise``, or ``template_noise``
-    where smaller with ``min_template_beats`` beats or more; median over the usable leads) over
-    ``NOISE_MV``. ``window_s`` is the median beat's window around R (``QualityConfig.beat_window_s``);
+    usable leads) over ``PR_MV``; the noise index of ``assess`` (``indices.noise_index``, median over
+    the usable leads; ``noise`` (L,) where ``assess`` has it already) over ``NOISE_MV``. ``window_s``
+    is the median beat's window around R (``QualityConfig.beat_window_s``);
     ``usable`` (L,) bool. NaN where a size cannot be read, and all NaN at a median RR under ``MIN_RR_S``."""
     r = int(round(-window_s[0] * 100))                       # R's sample in the median beat
     a, b = r + int(round(PR_WINDOW_S[0] * 100)), r + int(round(PR_WINDOW_S[1] * 100))
     if not usable.any() or a < 0 or len(beats) < 2 or np.median(np.diff(beats)) / 100.0 < MIN_RR_S:
         return np.full(3, np.nan)
-    noise = hf_noise(x40, beats)
-    if len(segs40) >= min_template_beats:
-        noise = np.fmin(noise, template_noise(segs40, med40))
+    if noise is None:
+        noise = noise_index(x40, beats, segs40, med40, min_template_beats)
     pr = _gmean(np.ptp(med40[usable, a:b], axis=1))
     return np.array([beat_height(med40, usable) / QRS_MV, pr / PR_MV, float(np.median(noise[usable])) / NOISE_MV])
 

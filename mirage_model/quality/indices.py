@@ -107,6 +107,18 @@ def template_noise(segs: np.ndarray, med: np.ndarray) -> np.ndarray:
     return np.median(np.abs(d), axis=(0, 2)) / (0.6745 * np.sqrt(2))
 
 
+def noise_index(x40: np.ndarray, beats: np.ndarray, segs40: np.ndarray, med40: np.ndarray,
+                min_template_beats: int) -> np.ndarray:
+    """The noise index ``assess`` grades leads by, (L,) mV RMS: ``hf_noise`` of ``x40`` (L, T) (the 40 Hz
+    low-passed 100 Hz signal) at ``beats`` (N,), or ``template_noise`` of its beats ``segs40`` (N, L, S)
+    and their median ``med40`` (L, S) where smaller, with ``min_template_beats`` beats or more (a wide
+    QRS or a fast rhythm is not noise: what repeats from beat to beat is the ECG)."""
+    noise = hf_noise(x40, beats)
+    if len(segs40) >= min_template_beats:
+        noise = np.fmin(noise, template_noise(segs40, med40))
+    return noise
+
+
 def _rms(v: np.ndarray, axis=-1) -> np.ndarray:
     return np.sqrt(np.mean(np.square(v), axis=axis))
 
