@@ -1,6 +1,7 @@
 """measure.atrial (the atrial activity between the QRS complexes) against independent truth: synthetic
-flutter waves of a known rate, fibrillatory waves without one, and LUDB's cardiologists' rhythm
-(skipped when absent); and the interpretation's flutter rule on them."""
+flutter waves of a known rate, fibrillatory waves without one, P waves dissociated from paced complexes at
+a known P-P interval, and LUDB's cardiologists' rhythm (skipped when absent); and the interpretation's
+flutter rule and sinus-beside-pacing rule on them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from scipy import signal as sps
 
 from mirage_model.measure import AtrialActivity, measure
 from mirage_model.records import STANDARD_LEADS, EcgRecord
-from mirage_model.review.interpret import flutter_waves, interpret_prediction
+from mirage_model.review.interpret import PACED_ATRIAL_PERIODICITY, flutter_waves, interpret_prediction
 
 FS = 500.0
 # frontal lead directions (degrees, hexaxial) and gains; precordial leads: (atrial, QRS, T) gains
@@ -22,6 +23,10 @@ _PRECORDIAL = {"V1": (0.6, -0.6, -0.2), "V2": (0.3, -0.2, 0.6), "V3": (0.2, 0.4,
                "V5": (0.1, 1.0, 0.7), "V6": (0.1, 0.7, 0.5)}
 LUDB_AF = ("8", "38", "44", "51", "83", "88", "93", "95", "96")      # ludb.csv: "Atrial fibrillation"
 LUDB_FLUTTER = ("35", "52")                                          # ludb.csv: "Atrial flutter, typical"
+# ludb.csv's paced records with no P wave before the QRS: (id, rhythm is sinus). 34 and 90: sinus rhythm, third
+# degree AV block, ventricular pacing; 8, 93, 95: atrial fibrillation, ventricular pacing. Left out: 74 (sinus, third
+# degree block), whose P waves are barely above the noise (periodicity 0.07: a sinus statement there would go)
+LUDB_PACED = (("34", True), ("90", True), ("8", False), ("93", False), ("95", False))
 
 
 def _hump(n: int) -> np.ndarray:
@@ -84,6 +89,26 @@ def fibrillation_record(fs: float = FS, seed: int = 0) -> EcgRecord:
     return _record(0.1 * f / f.std(), qrs, fs, seconds, seed)
 
 
+def paced_record(atrial: str, fs: float = FS, seed: int = 0) -> EcgRecord:
+    """Regular ventricular pacing at 60/min beside ``atrial`` activity: "dissociated", P waves at a P-P interval
+    of 0.8 s (75/min, complete AV block: none conducted); "fibrillation", fibrillatory waves (noise band-limited
+    to 4-9 Hz, each lead its own, as they differ from lead to lead: Bollmann et al. 2006)."""
+    T = int(10.0 * fs)
+    qrs = [int(t * fs) for t in np.arange(0.5, 10.0, 1.0)]
+    if atrial == "dissociated":
+        p, n = np.zeros(T), int(0.1 * fs)
+        for t0 in np.arange(0.3, 10.0 - 0.1, 0.8):
+            i = int(round(t0 * fs))
+            p[i:i + n] -= 0.1 * _hump(n)          # along -90 deg in _record: upright in II, III and aVF
+        return _record(p, qrs, fs, seed=seed)
+    rec = _record(np.zeros(T), qrs, fs, seed=seed)
+    rng = np.random.default_rng(100 + seed)
+    sos = sps.butter(2, [4.0, 9.0], btype="bandpass", fs=fs, output="sos")
+    f = sps.sosfiltfilt(sos, rng.standard_normal((12, T + 2000)), axis=1)[:, 1000:-1000]
+    sig = rec.signal + (0.05 * f / f.std(axis=1, keepdims=True)).astype(np.float32)
+    return EcgRecord(signal=sig, fs=fs, record_id="synthetic paced AF")
+
+
 def at_100hz(rec: EcgRecord) -> EcgRecord:
     """The record as PTB-XL's records100 hold it (anti-aliased, 100 Hz)."""
     sig = sps.resample_poly(rec.signal.astype(np.float64), 1, int(rec.fs // 100), axis=1)
@@ -144,7 +169,7 @@ def _prediction(probs: dict):
     """A statements model's prediction of the flutter-relevant rhythms (threshold 0.3 each)."""
     from types import SimpleNamespace
 
-    labels = ["SR", "AFIB", "AFLT", "STACH", "NORM"]
+    labels = ["SR", "AFIB", "AFLT", "STACH", "PACE", "NORM"]
     return SimpleNamespace(labels=labels, probabilities=np.array([probs.get(c, 0.01) for c in labels]),
                            thresholds=np.full(len(labels), 0.3), withheld="", model_name="test",
                            measured_labels=(), quality=None)
@@ -216,3 +241,69 @@ def test_ludb_typical_flutter_has_one_atrial_rate_in_the_typical_range(ludb_data
     a = measure(load_record(ludb_data / f"{rid}.hea"), fiducials=False).atrial
     assert isinstance(a, AtrialActivity) and a.complete and a.spread_hz <= 0.25
     assert 240.0 <= a.rate_per_min <= 350.0
+
+
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+def test_dissociated_p_waves_repeat_at_their_own_interval(fs):
+    """Complete AV block under ventricular pacing: no P wave before the QRS, and P waves between the complexes
+    at their own P-P interval (0.8 s), not the RR interval (1.0 s)."""
+    rec = paced_record("dissociated")
+    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
+    assert m.pr_ms is None and m.heart_rate_bpm == pytest.approx(60.0, abs=1.0)
+    a = m.atrial
+    assert a.periodicity >= 0.5 and a.period_s == pytest.approx(0.8, abs=0.02)
+    assert a.atrial_rate_per_min == pytest.approx(75.0, abs=2.0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+def test_fibrillatory_waves_beside_paced_complexes_do_not_repeat(seed, fs):
+    rec = paced_record("fibrillation", seed=seed)
+    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
+    assert m.pr_ms is None and m.atrial.periodicity < PACED_ATRIAL_PERIODICITY
+
+
+def test_no_periodicity_is_sought_where_every_lag_is_an_rr_interval():
+    """RR intervals of 0.44 and 1.0 s cover every P-P interval sought (0.4-1.5 s, within 10 % of the RR intervals
+    and of twice them): a residue of the QRS-T could repeat at any of them, so nothing is measured."""
+    from mirage_model.measure.atrial import atrial_periodicity
+
+    beats = np.cumsum([250] + [220, 500] * 6)                    # samples at 500 Hz
+    y = np.random.default_rng(0).standard_normal((4, int(beats[-1]) + 500))
+    on, off = np.full(len(beats), 20.0), np.full(len(beats), 40.0)
+    assert atrial_periodicity(y, FS, beats, on, off) is None
+    assert atrial_periodicity(y, FS, beats[::2], on[::2], off[::2]) is not None     # RR 1.44 s: lags left
+
+
+@pytest.mark.parametrize("atrial, sinus", [("dissociated", True), ("fibrillation", False)])
+def test_a_sinus_statement_beside_a_paced_rhythm_needs_atrial_activity_that_repeats(atrial, sinus):
+    """The model's sinus rhythm beside its paced rhythm, no P wave before the QRS: it stands, marked with the
+    atrial rate, over dissociated P waves (complete AV block); over fibrillatory waves it is not said."""
+    m = measure(paced_record(atrial), fiducials=False)
+    it = interpret_prediction(_prediction({"SR": 0.8, "PACE": 0.9}), m, "F")
+    rhythm = [s for s in it.statements if s.group == "rhythm"]
+    assert rhythm[0].code == "PACE"
+    said = [s for s in rhythm if s.code == "SR"]
+    if sinus:
+        assert len(said) == 1 and said[0].note.startswith("no P wave found before the QRS; regular atrial activity "
+                                                          "at 75/min between the paced complexes")
+    else:
+        assert not said
+        assert any(r.startswith("sinus rhythm (80%) not stated: a paced rhythm with no P wave found before the QRS "
+                                "and no regular atrial activity between the complexes") for r in it.resolved)
+
+
+@pytest.mark.parametrize("rid, sinus", LUDB_PACED)
+def test_ludb_paced_records_keep_a_sinus_statement_only_over_sinus_p_waves(ludb_data, rid, sinus):
+    """LUDB 8 (atrial fibrillation, ventricular pacing) had read "Paced rhythm, 72 bpm; Sinus rhythm (?)", as
+    LUDB 34 (sinus rhythm, third degree AV block) does rightly: a sinus statement beside their paced rhythm stands
+    where ludb.csv gives sinus rhythm and not where it gives atrial fibrillation."""
+    from mirage_model.inference import assess_record
+    from mirage_model.records import load_record
+
+    record = load_record(ludb_data / f"{rid}.hea")
+    m = measure(record, fiducials=False)
+    assert m.pr_ms is None and m.qrs_ms is not None
+    it = interpret_prediction(_prediction({"SR": 0.8, "PACE": 0.9}), m, "F", quality=assess_record(record))
+    assert any(s.code == "SR" for s in it.statements) == sinus
+    assert (m.atrial.periodicity >= PACED_ATRIAL_PERIODICITY) == sinus

@@ -972,11 +972,49 @@ def test_the_models_first_degree_av_block_is_not_said_beside_a_paced_rhythm(code
 def test_a_sinus_rhythm_beside_a_paced_rhythm_without_a_p_wave_stays_marked():
     """LUDB 34 (sinus rhythm, third degree AV block, ventricular pacing): the dissociated sinus P waves are not
     before the QRS, so "no P wave found before the QRS" beside a paced rhythm does not mean no sinus rhythm; the
-    sinus statement stays, marked (a candidate rule that dropped it was right on LUDB 8 and wrong there)."""
+    sinus statement stays, marked (a candidate rule that dropped it was right on LUDB 8 and wrong there), where the
+    atrial activity between the complexes is not measured (its periodicity decides where it is)."""
     meas = {"heart_rate_bpm": 72.0, "pr_ms": None, "qrs_ms": 150.0}
     it = run({"SR": 0.8}, meas, paced="9 stimuli before 10 beats")
     rhythm = [(s.code, s.note) for s in it.statements if s.group == "rhythm"]
     assert rhythm[1:] == [("SR", "no P wave found before the QRS")]
+
+
+def _periodic(value, period_s=0.8):
+    import numpy as np
+
+    from mirage_model.measure import AtrialActivity
+    return AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, np.nan), np.full(4, np.nan), value, period_s)
+
+
+@pytest.mark.parametrize("pace", [{"paced": "9 stimuli before 10 beats"}, {"model": "PACE"}])
+@pytest.mark.parametrize("code", ["SR", "SBRAD"])
+def test_a_sinus_statement_beside_a_paced_rhythm_without_a_p_wave_needs_periodic_atrial_activity(pace, code):
+    """No P wave before the paced QRS: a sinus statement stands, marked with the atrial rate, where the activity
+    between the complexes repeats at a P-P interval of its own (PACED_ATRIAL_PERIODICITY, 0.20, LUDB 34: 0.46),
+    and goes, with the reason, where it does not (LUDB 8, atrial fibrillation: 0.11)."""
+    from mirage_model.review.interpret import PACED_ATRIAL_PERIODICITY
+
+    assert PACED_ATRIAL_PERIODICITY == 0.20
+    pos = {code: 0.8} | ({"PACE": 0.9} if pace.get("model") else {})
+    meas = {"heart_rate_bpm": 45.0, "pr_ms": None, "qrs_ms": 150.0}
+    said = lambda it: [s for s in it.statements if s.text.startswith("Sinus")]  # noqa: E731
+    it = run(pos, meas, paced=pace.get("paced"), atrial_activity=_periodic(0.20, 0.8))
+    assert [s.note for s in said(it)] == ["no P wave found before the QRS; regular atrial activity at 75/min between "
+                                          "the paced complexes (atrial periodicity 0.20)"]
+    it = run(pos, meas, paced=pace.get("paced"), atrial_activity=_periodic(0.199, 0.8))
+    assert said(it) == [] and it.first.text.startswith("Paced rhythm")
+    text = STATEMENTS[code].text
+    assert f"{text[0].lower() + text[1:]} (80%) not stated: a paced rhythm with no P wave found before the QRS and " \
+           "no regular atrial activity between the complexes (atrial periodicity 0.199 < 0.20)" in it.resolved
+    # a P wave before the QRS (atrial-sensed pacing), or no periodicity measured: as before
+    for kw in ({"meas": meas | {"pr_ms": 180.0}, "atrial_activity": _periodic(0.05)},
+               {"meas": meas, "atrial_activity": _periodic(None, None)}):
+        it = run(pos, kw["meas"], paced=pace.get("paced"), atrial_activity=kw["atrial_activity"])
+        assert len(said(it)) == 1
+    # not paced: the rule does not apply
+    it = run({code: 0.8}, meas, atrial_activity=_periodic(0.05))
+    assert len(said(it)) == 1 and said(it)[0].note == "no P wave found before the QRS"
 
 
 @pytest.mark.parametrize("p_abqrs, p_qwave", [(0.7, 0.4), (0.4, 0.7)])

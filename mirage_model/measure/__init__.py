@@ -78,7 +78,9 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
 9. Atrial activity (``atrial``), at the record's own rate: leads II, III, aVF and V1 with every QRS
    blanked, the largest spectral peak at a flutter rate (3.5-6 Hz) and the share of the 3-12 Hz
    power at it and its harmonic (``Measurements.atrial``; flutter waves vs fibrillation, decided by
-   ``review.interpret``).
+   ``review.interpret``); and how well what is left between the complexes once the median QRS-T is
+   subtracted repeats at a P-P interval of its own (``AtrialActivity.periodicity``: P waves of
+   complete AV block, dissociated from the QRS, vs fibrillatory waves or none).
 
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in

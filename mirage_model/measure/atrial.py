@@ -33,10 +33,23 @@ Method, at the record's own sampling rate (100 Hz resolves the 3-12 Hz band):
    second harmonic, as a share of the power in ``TOTAL_BAND_HZ`` (3-12 Hz, the atrial band).
 
 Flutter waves give one sharp peak, at the same frequency in every lead, holding most of the band's
-power; fibrillation a broad spectrum, different from lead to lead. The decision (the thresholds) is
-the interpretation's (``review.interpret``), where the figures on PTB-XL and LUDB are. Tremor at
-4-6 Hz (parkinsonian) mimics flutter waves on the surface ECG, as it does for a reader. Research
-use only, not a diagnosis.
+power; fibrillation a broad spectrum, different from lead to lead.
+
+Atrial periodicity (``atrial_periodicity``): whether organised atrial activity (P waves at an atrial
+rate, conducted or not) repeats between the complexes. In the same four leads (0.5-40 Hz) each beat's
+QRS-T is removed by subtracting the record's median beat at it (average beat subtraction, Slocum et al.
+1992: what is locked to the QRS goes, P waves dissociated from it stay), the QRS set to zero from
+``PERIOD_BLANK_S[0]`` before its onset to ``PERIOD_BLANK_S[1]`` after its offset, the rest band-passed
+``PERIOD_BAND_HZ``; each lead's autocorrelation, normalised by the energy of the overlapping samples, is
+averaged over the leads, and the periodicity is its largest value at a lag of ``PERIOD_LAG_S`` (an
+atrial rate of 40-150/min) away from the record's RR intervals (within ``PERIOD_RR_MARGIN`` of the
+shortest to the longest, and of twice them: a residue of the QRS-T repeats at the RR interval). P waves
+of complete AV block (LUDB 34, 90) repeat at their own interval; fibrillatory waves do not repeat over a
+P-P interval.
+
+The decisions (the thresholds) are the interpretation's (``review.interpret``), where the figures on
+PTB-XL and LUDB are. Tremor at 4-6 Hz (parkinsonian) mimics flutter waves on the surface ECG, as it does
+for a reader. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -58,6 +71,11 @@ PAD_S = 40.0                            # FFT length (zero-padded): a 0.025 Hz g
 FLUTTER_BAND_HZ = (3.5, 6.0)            # the dominant peak is sought here (210-360/min)
 TOTAL_BAND_HZ = (3.0, 12.0)             # the atrial band the concentration is a share of
 PEAK_HALF_WIDTH_HZ = 0.5                # power within this of the peak and of its second harmonic
+PERIOD_BEAT_S = (0.25, 0.75)            # the median beat subtracted: this long before and after the anchor
+PERIOD_BLANK_S = (0.03, 0.04)           # then blanked before the QRS onset and after the QRS offset
+PERIOD_BAND_HZ = (1.0, 15.0)            # the residue's band-pass (P waves)
+PERIOD_LAG_S = (0.4, 1.5)               # P-P intervals sought (atrial rate 40-150/min)
+PERIOD_RR_MARGIN = 0.1                  # lags within this share of the RR intervals (and twice them) left out
 
 
 @dataclass(frozen=True)
@@ -70,10 +88,15 @@ class AtrialActivity:
             unusable or its spectrum has no peak inside that band.
         concentration: (4,) the share of the 3-12 Hz power within 0.5 Hz of the dominant frequency
             and of its second harmonic (0-1); NaN where ``dominant_hz`` is.
+        periodicity: how well the atrial activity between the complexes repeats at a P-P interval of its
+            own (``atrial_periodicity``, 0-1); None where not measured.
+        period_s: that P-P interval (s); None with ``periodicity``.
     """
     leads: tuple[str, ...]
     dominant_hz: np.ndarray
     concentration: np.ndarray
+    periodicity: float | None = None        # atrial_periodicity's value (0-1); None: not measured
+    period_s: float | None = None           # ... at this lag (the P-P interval, s)
 
     @property
     def complete(self) -> bool:
@@ -85,6 +108,11 @@ class AtrialActivity:
         """The atrial rate, 60 x the median dominant frequency over the leads with one (per minute)."""
         hz = self.dominant_hz[np.isfinite(self.dominant_hz)]
         return float(60.0 * np.median(hz)) if hz.size else None
+
+    @property
+    def atrial_rate_per_min(self) -> float | None:
+        """The rate of the periodic atrial activity, 60 / ``period_s`` (per minute); None where not measured."""
+        return 60.0 / self.period_s if self.period_s else None
 
     @property
     def spread_hz(self) -> float | None:
@@ -156,11 +184,72 @@ def atrial_activity(x: np.ndarray, fs: float, beats: np.ndarray, qrs_on: np.ndar
     conc = np.full(len(LEADS), np.nan)
     if not usable.any():
         return None
-    y = bandpass(sig[usable], fs, CONDITION_HZ)
-    y = bandpass(blank_qrs(y, beats, before, after), fs, BAND_HZ)
+    conditioned = bandpass(sig[usable], fs, CONDITION_HZ)
+    y = bandpass(blank_qrs(conditioned, beats, before, after), fs, BAND_HZ)
     n = int(round(SEGMENT_S * fs))
     f, power = sps.welch(y, fs=fs, window="hann", nperseg=n, noverlap=(3 * n) // 4,
                          nfft=max(n, int(round(PAD_S * fs))), axis=-1)        # power: (l, F)
     for j, p in zip(np.flatnonzero(usable), power):
         hz[j], conc[j] = dominant_peak(f, p)
-    return AtrialActivity(LEADS, hz, conc)
+    period = atrial_periodicity(conditioned, fs, beats, on, off)
+    return AtrialActivity(LEADS, hz, conc, *(period if period is not None else (None, None)))
+
+
+def _autocorrelation(y: np.ndarray) -> np.ndarray:
+    """(l, T) -> (l, T): each row's autocorrelation at lags 0..T-1, normalised by the energy of the samples
+    that overlap at each lag (a lag's value is the correlation of the two overlapping stretches)."""
+    T = y.shape[1]
+    n = 1 << int(np.ceil(np.log2(2 * T)))
+    spec = np.fft.rfft(y, n=n, axis=1)
+    ac = np.fft.irfft(spec * np.conj(spec), n=n, axis=1)[:, :T]               # (l, T)
+    e = np.cumsum(y ** 2, axis=1)                                             # (l, T)
+    head = e[:, ::-1]                       # energy of y[:T-k] at lag k
+    tail = e[:, -1:] - np.concatenate([np.zeros((len(y), 1)), e[:, :-1]], axis=1)    # energy of y[k:]
+    den = np.sqrt(head * tail)
+    return np.divide(ac, den, out=np.zeros_like(ac), where=den > 0)
+
+
+def atrial_periodicity(y: np.ndarray, fs: float, beats: np.ndarray, on: np.ndarray,
+                       off: np.ndarray) -> tuple[float, float] | None:
+    """How well the atrial activity between the complexes repeats at a P-P interval of its own (module docstring).
+
+    Args:
+        y: (l, T) mV, the leads to read, band-passed ``CONDITION_HZ``.
+        fs: sampling rate in Hz.
+        beats: (n,) QRS anchors (sample indices), every detected beat.
+        on, off: (n,) each beat's QRS onset before and offset after its anchor (samples, NaN where unknown).
+
+    Returns:
+        (periodicity, P-P interval in s): the leads' mean normalised autocorrelation at its largest between
+        ``PERIOD_LAG_S`` outside the RR intervals' range (``PERIOD_RR_MARGIN``), or None: fewer than 3 beats,
+        no QRS boundary, or no lag left to look at.
+    """
+    l, T = y.shape
+    beats = np.asarray(beats, dtype=np.int64)
+    if len(beats) < 3 or not (np.isfinite(on).any() and np.isfinite(off).any()):
+        return None
+    rr = np.diff(beats).astype(float)
+    pre = int(round(PERIOD_BEAT_S[0] * fs))
+    post = min(int(round(PERIOD_BEAT_S[1] * fs)), int(np.median(rr)) - pre)
+    inside = beats[(beats - pre >= 0) & (beats + post <= T)]
+    if len(inside) < 3 or post <= 0:
+        return None
+    template = np.median(y[:, inside[:, None] + np.arange(-pre, post)[None, :]], axis=1)     # (l, K)
+    res = y.copy()
+    blank = np.ones(T, dtype=bool)
+    before = int(round(np.nanmedian(on) + PERIOD_BLANK_S[0] * fs))
+    after = int(round(np.nanmedian(off) + PERIOD_BLANK_S[1] * fs))
+    for b in beats:
+        s, e = max(0, b - pre), min(T, b + post)
+        res[:, s:e] -= template[:, s - (b - pre):e - (b - pre)]
+        blank[max(0, b - before):min(T, b + after + 1)] = False
+    res = bandpass(res, fs, PERIOD_BAND_HZ) * blank                          # (l, T)
+    mean = _autocorrelation(res).mean(axis=0)                                 # (T,)
+    lag = np.arange(T)
+    look = (lag >= PERIOD_LAG_S[0] * fs) & (lag <= PERIOD_LAG_S[1] * fs)
+    for k in (1, 2):        # the QRS-T's residue repeats at the RR intervals
+        look &= ~((lag >= k * rr.min() * (1 - PERIOD_RR_MARGIN)) & (lag <= k * rr.max() * (1 + PERIOD_RR_MARGIN)))
+    if not look.any():
+        return None
+    k = int(np.flatnonzero(look)[np.argmax(mean[look])])
+    return float(mean[k]), k / fs
