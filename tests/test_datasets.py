@@ -514,3 +514,50 @@ def test_a_labs_row_that_differs_from_its_header_in_age_or_sex_is_named(tmp_path
     assert "ecg002" not in caplog.text.split("differ from their headers")[1]
     age0 = next(it for it in ds.items if it.record_id == "ecg000").clinical["age"]
     assert (age0[0] if isinstance(age0, tuple) else age0) == a0 + 20          # the table's, as before
+
+
+def test_a_folder_of_clinical_formats_trains_as_score_reads_it(tmp_path, test_data, caplog):
+    """A folder of WFDB records, EDF+ exports and a GE MUSE XML: ``mirage score`` and the app read
+    them all, but training looked for .hea headers only, so the EDF and MUSE records' rows were
+    "labelled records with no header" and trained on nothing. Every format ``load_record`` reads is
+    a record of the folder, found as ``mirage score`` finds it, with the age and sex its file states."""
+    from mirage_model.formats.edf import write_edf
+    from mirage_model.records import load_record
+
+    root, _ = make_folder(tmp_path / "f", n_copies=2)                  # ecg000 ... ecg007 (WFDB)
+    (root / "edf").mkdir()
+    for k, sex, out in ((6, "F", root / "edf" / "e6.edf"), (7, "M", root / "e7.edf")):   # two as EDF+ alone
+        rec = load_record(root / f"ecg00{k}.hea")
+        rec.sex = sex
+        write_edf(rec, out)
+        for ext in ("hea", "dat"):
+            (root / f"ecg00{k}.{ext}").unlink()
+    shutil.copy(test_data / "formats" / "muse-sinus.xml", root / "muse-sinus.xml")
+    labels = tmp_path / "own.csv"
+    labels.write_text("record_id,labels\n" + "".join(f"ecg00{k},{'MI' if k % 2 else 'NORM'}\n" for k in range(6))
+                      + "edf/e6,MI\ne7,NORM\nmuse-sinus,NORM\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+    by = {it.record_id: it for it in ds.items}
+    assert sorted(by) == sorted([f"ecg00{k}" for k in range(6)] + ["edf/e6", "e7", "muse-sinus"])
+    assert (by["edf/e6"].path.name, by["e7"].path.name, by["muse-sinus"].path.name) == (
+        "e6.edf", "e7.edf", "muse-sinus.xml")
+    # what each file states: the EDF+ patient field written above, the MUSE XML's
+    # <PatientAge>43</PatientAge> <Gender>MALE</Gender>
+    assert by["edf/e6"].clinical["sex"] == "F" and by["e7"].clinical["sex"] == "M"
+    assert by["muse-sinus"].clinical == {"age": 43.0, "sex": "M"}
+    assert "no header" not in caplog.text and "have no row" not in caplog.text
+
+
+def test_two_files_of_one_name_are_refused_naming_both(tmp_path):
+    """``1.hea`` and ``1.edf`` side by side (a record converted into its own folder) are two records
+    of one id: a row ``1`` had labelled the first found and left the other out, silently."""
+    from mirage_model.formats.edf import write_edf
+    from mirage_model.records import load_record
+
+    root, labels = make_folder(tmp_path / "f", n_copies=1)
+    write_edf(load_record(root / "ecg001.hea"), root / "ecg001.edf")
+    with pytest.raises(D.DatasetError) as err:
+        D.open_dataset(f"folder:{root}", labels=labels)
+    assert "ecg001.hea" in str(err.value) and "ecg001.edf" in str(err.value)
+    assert str(err.value).startswith(f"{labels}, line 3: ")

@@ -26,7 +26,7 @@ class Item:
     Attributes:
         record_id: unique id inside the dataset (PTB-XL: ecg_id as text; others: path stem
             relative to ROOT, e.g. "G12EC/E00009").
-        path: the header (.hea) path or the record stem that ``io.load_record`` accepts.
+        path: the header (.hea) path, the record stem or a clinical-format file that ``io.load_record`` accepts.
         labels: class names this record carries (a subset of ``Dataset.classes``).
         clinical: name -> value for the clinical schema (None = missing); "sex" is "M"/"F".
         split: "train", "val" or "test".

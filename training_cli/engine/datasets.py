@@ -11,9 +11,10 @@ A dataset is named by a spec string ``KIND:ROOT``:
   searched recursively. Codes map to classes through a label map CSV (default: the 2021 scored
   classes with the challenge's equivalent codes merged, ``labelmaps/cinc2021_scored.csv``).
   Splits by seed or a split file.
-- ``folder:ROOT``: any WFDB/Challenge records under ROOT, with ``--labels labels.csv`` and optionally
-  ``--labs labs.csv`` (the way a hospital group brings ECGs plus laboratory results). Splits by a
-  ``split`` column in labels.csv, a split file, or a seed.
+- ``folder:ROOT``: any records under ROOT that ``mirage score`` reads (WFDB, Challenge, clinical
+  formats), with ``--labels labels.csv`` and optionally ``--labs labs.csv`` (the way a hospital
+  group brings ECGs plus laboratory results). Splits by a ``split`` column in labels.csv, a split
+  file, or a seed.
 
 Every dataset resolves to a :class:`Dataset`: an ordered list of :class:`Item` (record path,
 labels, clinical values, split) plus the class list, so the cache, training and evaluation never

@@ -1,4 +1,5 @@
-"""``folder:ROOT``: any WFDB/Challenge records under ROOT with a labels table (``--labels labels.csv``)
+"""``folder:ROOT``: any records under ROOT that ``mirage score`` reads (WFDB, Challenge, EDF+, GE MUSE
+and the other clinical formats) with a labels table (``--labels labels.csv``)
 and optionally a labs table (``--labs labs.csv``), the way a hospital group brings ECGs plus
 laboratory results. Splits by a ``split`` column in the labels table, a split file, or a seed (by
 patient where the labels table names them: ``splits``).
@@ -18,7 +19,7 @@ from pathlib import Path
 from mirage_model.clinical import RECORD_FEATURES, default_schema, header_disagreement, match_labs_rows
 from mirage_model.clinical.labs import folded_column, near_miss_text, respelled_note, respelled_rows, respelled_warning
 from training_cli.engine.dataset import SPLITS, Dataset, DatasetError, Item
-from training_cli.engine.headers import find_headers, header_values, record_id_of
+from training_cli.engine.headers import find_folder_records, header_values, record_id_of
 from training_cli.engine.splits import (BY_RECORD, PATIENT_COLUMNS, SPLIT_METHODS, SPLIT_SPELLINGS, assign_splits,
                                        patient_column)
 from training_cli.engine.tables import id_column, read_label_map, read_labs, read_table, table_record_id, \
@@ -52,14 +53,17 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col, patient_col)
                   and c is not None and c.strip()] if not label_col else []
-    headers = find_headers(root)
+    headers = find_folder_records(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
+    files_of: dict[str, list[Path]] = {}          # a record id -> its files: two where 1.hea and 1.edf lie side by side
     for hea in headers:
         rid = record_id_of(root, hea)
         by_id.setdefault(rid, hea)
         by_id.setdefault(hea.stem, hea)
-        stems.setdefault(hea.stem, []).append(rid)
+        if rid not in files_of:
+            stems.setdefault(hea.stem, []).append(rid)
+        files_of.setdefault(rid, []).append(hea)
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
     patient_by_id: dict[str, str] = {}
@@ -179,6 +183,12 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                                f"({', '.join(stems[rid][:5])}); name each record by its path in the folder "
                                f"(e.g. {stems[rid][0]!r})")
         path_id = record_id_of(root, hea)
+        if len(files_of.get(path_id, ())) > 1:
+            # 1.hea beside 1.edf (a record converted into its own folder): one id, two records; the
+            # row had labelled the first found and left the other out, silently
+            raise DatasetError(f"{labels_path}, line {line_of[rid]}: row {rid!r} fits {len(files_of[path_id])} files "
+                               f"({', '.join(p.name for p in files_of[path_id])}) of one name; give each record a "
+                               "name of its own, or move one of them out of the folder")
         if path_id in labelled:
             # one record named two ways ('siteA/1' and '1'): it had become two items, which could
             # fall into different splits (the same ECG in training and in test)
@@ -219,7 +229,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
                                                   for row, rec in respelled.items() if row in labelled.values()]):
         logger.warning("%s", warning)
     if missing_files:
-        logger.warning("%s: %d labelled records have no header under %s (first: %s)%s", labels_path,
+        logger.warning("%s: %d labelled records have no file under %s (first: %s)%s", labels_path,
                        len(missing_files), root, ", ".join(missing_files[:5]),
                        near_miss_text(missing_files, (record_id_of(root, h) for h in headers)))
     # records in the folder that no row of the table names: they had been left out in silence (a

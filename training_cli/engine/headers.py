@@ -1,4 +1,5 @@
-"""The records of a Challenge or folder dataset: the WFDB headers under its ROOT, the id each record
+"""The records of a Challenge or folder dataset: the WFDB headers under a Challenge ROOT, every record
+under a folder ROOT (WFDB and clinical formats, as ``mirage score`` finds them), the id each record
 is named by (its path in the folder without the extension), and what a header says of the record
 (Challenge ``#Key: value`` comments, the clinical values ``mirage score`` reads from it)."""
 
@@ -8,7 +9,8 @@ import re
 from pathlib import Path
 
 from mirage_model.clinical import labs_record_id, record_values
-from mirage_model.records import RecordError, load_header
+from mirage_model.formats import find_ecg_files
+from mirage_model.records import RecordError, load_header, load_record
 from training_cli.engine.dataset import DatasetError
 
 
@@ -29,11 +31,12 @@ def read_header_comments(header: Path) -> dict[str, str]:
 def header_values(hea: Path) -> dict:
     """The clinical values a record's header carries, read as ``mirage score``, ``mirage report`` and
     the app read them from the loaded record (``clinical.record_values`` of ``records.load_header``:
-    Challenge ``#Age``/``#Sex``, LUDB ``#<age>``/``#<sex>``, PTB-XL's table), so that a model meets
-    the same inputs in training as in use. {} when the header cannot be read (the cache then skips
-    the record, naming why)."""
+    Challenge ``#Age``/``#Sex``, LUDB ``#<age>``/``#<sex>``, PTB-XL's table; of the whole record for a
+    clinical format's file, whose patient fields lie among its samples: an EDF+ patient field, a MUSE
+    XML's ``PatientAge``), so that a model meets the same inputs in training as in use. {} when the
+    file cannot be read (the cache then skips the record, naming why)."""
     try:
-        return record_values(load_header(hea))
+        return record_values(load_header(hea) if hea.suffix.lower() == ".hea" else load_record(hea))
     except RecordError:
         return {}
 
@@ -44,3 +47,13 @@ def record_id_of(root: Path, header: Path) -> str:
 
 def find_headers(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.hea") if p.is_file())
+
+
+def find_folder_records(root: Path) -> list[Path]:
+    """Every record under a folder dataset's ROOT, sorted: WFDB headers and the files of the clinical
+    formats (EDF+, GE MUSE, DICOM ...), found as ``mirage score`` and the app find them
+    (``formats.find_ecg_files``), so that a folder scores and trains as the same records."""
+    try:
+        return find_ecg_files(root)
+    except RecordError as err:
+        raise DatasetError(str(err)) from None
