@@ -712,3 +712,24 @@ def test_a_labs_table_that_is_a_folder_or_a_pipe_is_named_as_such(mixed, checkpo
         assert main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "o.csv"),
                      "--labs", str(labs)]) == 2
         assert f"{labs}: {said}" in capsys.readouterr().err
+
+
+def test_the_labs_count_leaves_out_rows_that_fit_no_record(checkpoint, tmp_path, capsys):
+    """A labs table whose row names no record of the folder: "labs.csv: all 4 values used by this
+    model" counted that row's values too, beside the warning that the same row was not used. Of
+    the two rows, one fits the record: its two values are the ones used."""
+    hea = next((h for h in mm.sample_records() if h.stem == "00417_lr"), None)
+    if hea is None:
+        pytest.skip("bundled PTB-XL sample 00417_lr not present")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in hea.parent.glob(hea.stem + ".*"):
+        shutil.copy(f, folder / f.name)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age,weight [kg]\n00417_lr,61,70\n99999_lr,70,80\n")
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(tmp_path / "r.csv"),
+               "--no-progress", "--labs", str(labs), "--no-measure"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    assert "labs.csv: all 2 values used by this model" in captured.out
+    assert "1 row(s) fit no record" in captured.err and "'99999_lr'" in captured.err

@@ -52,6 +52,7 @@ class BatchSummary:
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     # the labs table (None: none given): how many of its rows were read, how many refused (bad
     # value, id twice: their records get error rows), and its values by feature over the read rows
+    # that fit a record
     labs_rows: int | None = None
     labs_refused: int = 0
     labs_values: dict[str, int] = field(default_factory=dict)
@@ -338,7 +339,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                                not_read=_not_read(found, folder, out_path, lookup, pdf_dir))
         if labs is not None:
             summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
-            for values in labs_d.values():
+            # a row that fits no record gives no value (said below): "all 645 values used" had counted
+            # them beside the warning that their rows were not used
+            unmatched = set(lookup.match.unmatched)
+            for row_id, values in labs_d.items():
+                if row_id in unmatched:
+                    continue
                 for name in values or {}:
                     summary.labs_values[name] = summary.labs_values.get(name, 0) + 1
             summary.labs_unmatched = lookup.match.unmatched
