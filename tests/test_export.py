@@ -116,3 +116,20 @@ def test_card_names_the_model_s_own_classes(tmp_path, labels, sentence):
     assert main(["export", "--model", str(src), "--out", str(tmp_path / "out")]) == 0
     card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
     assert sentence in card and "these 1 classes" not in card
+
+
+def test_a_test_split_that_scored_some_of_the_labels_is_carded_not_a_crash(tmp_path):
+    """`mirage evaluate` scores a model on a task holding some of its labels (the five superclasses
+    on data without STTC) and export takes that metrics.json, but the card's table looked up every
+    label of the model: "error: KeyError: 'STTC'". The labels scored get their rows; the others are
+    named as not scored."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model")           # NORM, MI, STTC, CD, HYP
+    scored = ["NORM", "MI", "CD", "HYP"]
+    row = {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+    metrics = {"n": 4, "split": "test", "labels": scored, "macro": row, "per_class": {c: row for c in scored}}
+    (tmp_path / "m.json").write_text(json.dumps(metrics))
+    assert main(["export", "--model", str(src), "--out", str(tmp_path / "out"),
+                 "--test-metrics", str(tmp_path / "m.json")]) == 0
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text()
+    assert "| MI | 0.900 | 0.800 | 0.700 | 0.750 |" in card and "| STTC |" not in card
+    assert "Not scored on the test split: STTC (not a label of the data evaluated)." in card

@@ -255,10 +255,17 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             f"| **macro** | {_fmt_ci(test, 'auroc')} | {_fmt_ci(test, 'auprc')} | {_fmt_ci(test, 'f1')} "
             f"| {_fmt_ci(test, 'accuracy')} |",
         ]
+        # a model scored on a task that holds some of its labels (evaluate_checkpoint scores those):
+        # the others have no figure, and the table had looked them up ("KeyError: 'STTC'")
+        unscored = [cls for cls in loaded.labels if cls not in test.get("per_class", {})]
         for cls in loaded.labels:
-            lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
-                         f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
+            if cls not in unscored:
+                lines.append(f"| {cls} | {_fmt_ci(test, 'auroc', cls)} | {_fmt_ci(test, 'auprc', cls)} | "
+                             f"{_fmt_ci(test, 'f1', cls)} | {_fmt_ci(test, 'accuracy', cls)} |")
         lines.append("")
+        if unscored:
+            lines += [f"Not scored on the {test.get('split', 'test')} split: {', '.join(unscored)} "
+                      "(not a label of the data evaluated).", ""]
         if undefined_auroc(test):
             lines += [f"The test split's {macro_auroc_text(test)}.", ""]
     if baselines:
