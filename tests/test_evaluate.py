@@ -343,3 +343,27 @@ def test_a_plot_that_fails_leaves_no_earlier_runs_file(tmp_path, monkeypatch, ca
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "could not draw roc.png (the ROC curves): no space left for roc.png" in said, said
     assert "Not drawn: roc.png (the ROC curves): no space left for roc.png." in second["metrics.md"].decode()
+
+
+@pytest.mark.slow
+def test_export_quotes_the_evaluate_command_that_made_its_test_figures(tmp_path):
+    """The card's test figures named the command behind them only when `mirage export` was told it
+    (--evaluate-command, typed by hand: none, or another run's, and the card said so). `mirage evaluate`
+    records its own command line in metrics.json; the card quotes it, paths scrubbed as elsewhere."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    cache = tmp_path / "cache"
+    run = tmp_path / "run"
+    make_tiny_checkpoint(run / "model")
+    out = tmp_path / "eval" / "metrics.json"
+    argv = ["--model", str(run / "model"), "--data", f"folder:{root}", "--labels", str(labels), "--split", "test",
+            "--out", str(out), "--cache-dir", str(cache), "--bootstrap", "0", "--no-progress"]
+    assert main(["evaluate", *argv]) == 0
+    said = ("mirage evaluate --model model --data folder:data --labels labels.csv --split test --out metrics.json "
+            "--cache-dir cache --bootstrap 0 --no-progress")
+    assert main(["export", "--model", str(run / "model"), "--out", str(tmp_path / "shipped"),
+                 "--test-metrics", str(out)]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    assert f"command: `{said}`" in card

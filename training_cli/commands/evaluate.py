@@ -15,6 +15,8 @@ earlier run left there are replaced only with ``--overwrite`` (refused before an
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 from mirage_model.review.report.model_info import macro_auroc_text
@@ -67,9 +69,15 @@ def run(args) -> int:
         set_threads(args.threads)
     m = evaluate_checkpoint(args.model, DataOptions.of(args), args.out, split=args.split, device=device,
                             n_boot=args.bootstrap, progress=not args.no_progress, batch_size=args.batch_size,
-                            seed=args.seed)
+                            seed=args.seed, command=shlex.join(["mirage", "evaluate", *_argv(args)]))
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
     print(f"{args.split}: {macro_auroc_text(m, ci)}, macro AUPRC {fmt(macro['auprc'])}, "
           f"macro F1 {fmt(macro['f1'])} on {m['n']} records")
     return 0
+
+
+def _argv(args) -> list[str]:
+    """The options this command was given (``config.remember_defaults`` keeps them; else sys.argv's)."""
+    argv = getattr(args, "_argv", None)
+    return list(argv) if argv is not None else sys.argv[2:]

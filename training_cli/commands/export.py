@@ -41,7 +41,8 @@ def export_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--baseline-metrics", action="append", default=[],
                    help="NAME=metrics.json of a baseline evaluated on the same split (repeatable)")
     p.add_argument("--evaluate-command", default="",
-                   help="the command that produced --test-metrics, quoted on the card (none given: none quoted)")
+                   help="the command that produced --test-metrics, quoted on the card (default: the command "
+                   "`mirage evaluate` recorded in it; none recorded and none given: none quoted)")
     p.add_argument("--test-looks", type=int, default=None, metavar="N",
                    help="how many times the test split has been scored for this model, 1 or more (default: the "
                    "looks the checkpoint records, e.g. mirage train's own test evaluation, and --test-metrics "
@@ -70,6 +71,16 @@ def scrub_paths(value):
     if isinstance(value, list):
         return [scrub_paths(v) for v in value]
     return value
+
+
+def _evaluate_command(given: str, test: dict | None) -> str:
+    """The command the card quotes beside the test figures: the one given, else the one `mirage
+    evaluate` recorded in the metrics.json; a given one that is not the recorded one is said."""
+    recorded = (test or {}).get("command") or ""
+    if given and recorded and given.split() != recorded.split():
+        log.warning("--evaluate-command %r is not the command that wrote --test-metrics (%r); the card quotes "
+                       "the one given", given, recorded)
+    return given or recorded
 
 
 def _read_text(path, option: str) -> str:
@@ -174,7 +185,8 @@ def run(args) -> int:
     if args.data_name:
         loaded.provenance["data"] = args.data_name
     loaded.metrics = scrub_paths(metrics)
-    card = model_card(loaded, test, baselines, scrub_paths(args.evaluate_command), appendix, args.test_looks)
+    card = model_card(loaded, test, baselines, scrub_paths(_evaluate_command(args.evaluate_command, test)), appendix,
+                      args.test_looks)
     t0 = time.perf_counter()
     out = save_checkpoint(
         args.out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=loaded.labels,

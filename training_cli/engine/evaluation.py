@@ -87,7 +87,8 @@ def _out_paths(out) -> tuple[Path, Path]:
 
 
 def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test", device=None, n_boot: int = 1000,
-                        progress: bool = True, prepared=None, batch_size: int = 64, seed: int = 0) -> dict:
+                        progress: bool = True, prepared=None, batch_size: int = 64, seed: int = 0,
+                        command: str = "") -> dict:
     """Evaluate a checkpoint on one split and write the artefacts.
 
     Args:
@@ -99,6 +100,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         n_boot: bootstrap resamples (0: none).
         prepared: (dataset, cache, skipped) already opened with the checkpoint's preprocessing.
         batch_size: records per forward pass. seed: the bootstrap's seed.
+        command: the command line that asked for this scoring ("mirage evaluate ..."), kept in
+            metrics.json for the model card that quotes these figures; "" for none.
 
     Returns:
         the metrics dict written to metrics.json.
@@ -137,6 +140,7 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         "skipped": len(skipped), "clinical_values_dropped": dropped, "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "duration_s": round(time.time() - t0, 1),
         "look_id": uuid.uuid4().hex,    # this scoring of the split: a model card counts its looks by it
+        **({"command": command} if command else {}),
     })
     json_path, folder = _out_paths(out)
     runlog.write_json(json_path, metrics)
