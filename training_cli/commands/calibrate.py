@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -264,7 +263,7 @@ def run(args) -> int:
                         thresholds=thresholds, metrics=metrics, name=loaded.name,
                         # the card names the command that fitted the calibration, beside the training's
                         provenance={**(loaded.provenance or {}),
-                                    "calibration_command": " ".join(["mirage"] + sys.argv[1:])},
+                                    "calibration_command": runlog.command_line()},
                         extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage,
                         noise_average=average)
     except CheckpointError as err:

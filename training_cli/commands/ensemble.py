@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import time
 
 import numpy as np
@@ -209,7 +208,7 @@ def run(args) -> int:
 
     provs = [dict(m.provenance or {}) for m in members]
     provenance = {
-        "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": runlog.utc_now(),
+        "data": ds.spec, "task": ds.task, "command": runlog.command_line(), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(sum(float(p.get("duration_s") or 0) for p in provs) + time.time() - t0, 1),
         "splits": provs[0].get("splits", ""),

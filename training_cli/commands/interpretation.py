@@ -29,7 +29,7 @@ from training_cli.engine.checkpoints import load_predictor, load_statements_pred
 from training_cli.engine.datasets import open_dataset
 from training_cli.engine.errors import UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
-from training_cli.engine.runlog import write_json
+from training_cli.engine.runlog import command_line, write_json
 from training_cli.options import add_overwrite_arg, add_statements_model_arg, command_parser
 from training_cli.outputs import check_output_folder, refuse_earlier_outputs
 
@@ -128,7 +128,7 @@ def run(args) -> int:
         "contradicting_marked": {f"{c} ({words[c]})": k for c, k in pos.marked.items()},
         "withheld": pos.withheld,
         "model": getattr(predictor, "name", ""), "statements_model": getattr(statements, "name", None),
-        "command": "mirage " + " ".join(sys.argv[1:]),
+        "command": command_line(),
     }
     if args.negatives:
         summary["negatives"] = {"records": neg.n, "scored": neg.ok, "first_statement": neg.first,

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -107,7 +106,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     outputs set aside (``earlier``, with --overwrite: removed once the first epoch has written this
     run's model and resume state)."""
     if dist.main:
-        runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": " ".join(["mirage"] + sys.argv[1:]),
+        runlog.write_json(out / "config.json", {**cfg.to_dict(), "command": runlog.command_line(),
                                                 "world_size": dist.world})
 
     pcfg = PreprocessConfig(denoise_k=cfg.denoise, denoise_floor_mv=cfg.denoise_floor)

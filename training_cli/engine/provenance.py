@@ -5,7 +5,6 @@ and, once the run has scored the test split, that look (``metrics["test_looks"]`
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -61,7 +60,7 @@ def _split_source(cfg: TrainConfig, ds) -> str:
 def save_model(folder, model, model_type, task_type, ds, schema, pcfg, rcfg, thresholds, cfg: TrainConfig, t_start,
                metrics, coverage: dict | None = None, class_counts: dict | None = None):
     provenance = {
-        "data": ds.spec, "task": ds.task, "command": " ".join(["mirage"] + sys.argv[1:]), "date": runlog.utc_now(),
+        "data": ds.spec, "task": ds.task, "command": runlog.command_line(), "date": runlog.utc_now(),
         "code_version": runlog.code_version(), "hardware": runlog.hardware(),
         "duration_s": round(time.time() - t_start, 1), "seed": cfg.seed, "preset": cfg.preset,
         "recipe": {**{k: getattr(cfg, k) for k in ("epochs", "lr", "batch_size", "weight_decay", "warmup")},

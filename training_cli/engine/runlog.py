@@ -7,7 +7,9 @@ import csv
 import json
 import os
 import platform
+import shlex
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -40,6 +42,12 @@ def hardware() -> str:
     if torch.cuda.is_available():
         desc += f", {torch.cuda.device_count()}x {torch.cuda.get_device_name(0)}"
     return desc
+
+
+def command_line() -> str:
+    """This process's ``mirage`` command line as a model card quotes it: shell-quoted, so that it runs
+    again as written (a folder "ECG export" stays one argument)."""
+    return shlex.join(["mirage", *sys.argv[1:]])
 
 
 def utc_now() -> str:
