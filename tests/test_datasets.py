@@ -561,3 +561,25 @@ def test_two_files_of_one_name_are_refused_naming_both(tmp_path):
         D.open_dataset(f"folder:{root}", labels=labels)
     assert "ecg001.hea" in str(err.value) and "ecg001.edf" in str(err.value)
     assert str(err.value).startswith(f"{labels}, line 3: ")
+
+
+def test_a_labelled_file_that_holds_no_ecg_is_skipped_saying_what_it_is(tmp_path, caplog):
+    """``7.edf`` that is no EDF (a renamed text file) was "a labelled record with no file", though
+    the file lies there; ``mirage score`` says what it is. Its row is a record that fails to load:
+    the cache skips it naming why (skipped.csv). An XML of another kind that no row names is no
+    record, and not counted among the records without a row."""
+    from training_cli.engine.cache import build_or_load
+
+    root, _ = make_folder(tmp_path / "f", n_copies=1)                  # ecg000 ... ecg003
+    (root / "ecg9.edf").write_text("exported by hand, not an EDF\n")
+    (root / "notes.xml").write_text("<?xml version='1.0'?><notes>site visit</notes>\n")
+    labels = tmp_path / "own.csv"
+    labels.write_text("record_id,labels\necg000,NORM\necg001,MI\necg002,CD\necg003,HYP\necg9,NORM\n")
+    with caplog.at_level("WARNING"):
+        ds = D.open_dataset(f"folder:{root}", labels=labels)
+        cache = build_or_load(ds, cache_dir=tmp_path / "cache", workers=1, progress=False)
+    item = next(it for it in ds.items if it.record_id == "ecg9")
+    assert item.path == root / "ecg9.edf"
+    assert "no file" not in caplog.text and "have no row" not in caplog.text
+    assert "not an EDF file" in caplog.text and "ecg9" in caplog.text
+    assert list(cache.errors) == ["ecg9"] and "not an EDF file" in cache.errors["ecg9"]

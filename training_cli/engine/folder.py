@@ -53,7 +53,7 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
     # a column without a name is a spreadsheet's trailing empty column ("record_id,AF,,"), not a class
     class_cols = [c for c in rows[0].keys() if c not in (id_col, label_col, split_col, patient_col)
                   and c is not None and c.strip()] if not label_col else []
-    headers = find_folder_records(root)
+    headers, not_ecg = find_folder_records(root)
     by_id: dict[str, Path] = {}
     stems: dict[str, list[str]] = {}
     files_of: dict[str, list[Path]] = {}          # a record id -> its files: two where 1.hea and 1.edf lie side by side
@@ -64,6 +64,11 @@ def open_folder(spec, root, task, labels_path, labs_path, split_file, seed, val_
         if rid not in files_of:
             stems.setdefault(hea.stem, []).append(rid)
         files_of.setdefault(rid, []).append(hea)
+    # a labelled file named as an ECG format that holds none (an .edf that is no EDF) had been "a labelled
+    # record with no header"; as a record, it fails to load and is skipped saying what it is (skipped.csv)
+    for path in not_ecg:
+        by_id.setdefault(record_id_of(root, path), path)
+        by_id.setdefault(path.stem, path)
     labels_by_id: dict[str, tuple[str, ...]] = {}
     split_by_id: dict[str, str] = {}
     patient_by_id: dict[str, str] = {}

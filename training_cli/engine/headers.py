@@ -49,11 +49,14 @@ def find_headers(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.hea") if p.is_file())
 
 
-def find_folder_records(root: Path) -> list[Path]:
+def find_folder_records(root: Path) -> tuple[list[Path], list[Path]]:
     """Every record under a folder dataset's ROOT, sorted: WFDB headers and the files of the clinical
     formats (EDF+, GE MUSE, DICOM ...), found as ``mirage score`` and the app find them
-    (``formats.find_ecg_files``), so that a folder scores and trains as the same records."""
+    (``formats.find_ecg_files``), so that a folder scores and trains as the same records; and the
+    files named as an ECG format that hold none (an .edf that is no EDF), which ``mirage score``
+    gives a row saying what they are: a labels row that names one is a record that fails to load."""
+    passed_over: list[Path] = []
     try:
-        return find_ecg_files(root)
+        return find_ecg_files(root, passed_over), passed_over
     except RecordError as err:
         raise DatasetError(str(err)) from None
