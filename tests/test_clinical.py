@@ -533,3 +533,20 @@ def test_a_value_beyond_the_training_data_is_read_at_its_edge(schema):
         fitted["weight"].training_note(30.0)
     assert fitted["weight"].training_note(100.0) == "" == s["weight"].training_note(450.0)
     assert s.encode({"weight": 450})[0][0] == pytest.approx((450 - s["weight"].mean) / s["weight"].std)
+
+
+def test_a_spreadsheets_not_available_cell_is_a_missing_value(tmp_path):
+    """A labs table merged in a spreadsheet by lookup writes "#N/A" (German Excel "#NV") where the
+    lookup found no result: Excel's "value not available". It had refused the table ("'#N/A' is not a
+    number"); it is a missing value, as "NA" is. A formula's error ("#VALUE!", "#DIV/0!") says the
+    cell's formula is wrong, not that no value exists: still refused, naming the cell."""
+    from mirage_model.clinical import read_labs_table
+
+    path = tmp_path / "labs.csv"
+    path.write_text("id,troponin_t [ng/L],crp [mg/L]\n1,#N/A,3\n2,12,#NV\n3, #n/a ,4\n")
+    assert read_labs_table(path) == {"1": {"crp": (3.0, "mg/L")}, "2": {"troponin_t": (12.0, "ng/L")},
+                                     "3": {"crp": (4.0, "mg/L")}}
+    for error in ("#VALUE!", "#DIV/0!"):
+        path.write_text(f"id,crp [mg/L]\n1,{error}\n")
+        with pytest.raises(ClinicalError, match=f"line 2, column 'crp \\[mg/L\\]': crp: '{error}' is not a number"):
+            read_labs_table(path)

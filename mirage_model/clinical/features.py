@@ -59,7 +59,9 @@ def _unit_key(unit: str) -> str:
 
 
 _RX_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_MISSING_STRINGS = {"", "na", "n/a", "nan", "none", "null", "missing", "-", "?"}
+# "#n/a" ("#nv" in German): the cell a spreadsheet's lookup writes where it found no value; a formula's
+# error ("#value!", "#div/0!") is no missing value but a wrong formula, and stays refused
+_MISSING_STRINGS = {"", "na", "n/a", "nan", "none", "null", "missing", "-", "?", "#n/a", "#nv"}
 # sex as hospital tables and headers write it, in the commonest European languages (PTB-XL's
 # German "w"/"weiblich" among them). Only words and letters that mean one sex in every one of
 # these languages; "m"/"f" keep meaning male/female as before (Spanish "M" for mujer and Hungarian
