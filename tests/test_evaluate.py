@@ -367,3 +367,31 @@ def test_export_quotes_the_evaluate_command_that_made_its_test_figures(tmp_path)
                  "--test-metrics", str(out)]) == 0
     card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
     assert f"command: `{said}`" in card
+
+
+@pytest.mark.slow
+def test_a_test_split_scored_again_in_place_is_counted_on_the_card(tmp_path):
+    """`mirage evaluate --overwrite` into the metrics.json of an earlier scoring of the same model
+    replaced it, and with it the only trace of that look: the card said "evaluated once" of a test
+    split scored twice. The new metrics.json keeps the earlier look; another model's is not kept."""
+    from helpers_models import make_tiny_checkpoint
+    from training_cli.main import main
+
+    root, labels = make_folder(tmp_path / "data", n_copies=3, split_column=True)
+    model = make_tiny_checkpoint(tmp_path / "run" / "model")
+    out = tmp_path / "eval" / "metrics.json"
+    argv = ["evaluate", "--model", str(model), "--data", f"folder:{root}", "--labels", str(labels), "--split", "test",
+            "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--bootstrap", "0", "--no-progress"]
+    assert main(argv) == 0
+    first = json.loads(out.read_text())["look_id"]
+    assert main([*argv, "--overwrite"]) == 0
+    second = json.loads(out.read_text())
+    assert [look["look_id"] for look in second["earlier_looks"]] == [first]
+    assert main(["export", "--model", str(model), "--out", str(tmp_path / "shipped"), "--test-metrics", str(out)]) == 0
+    card = (tmp_path / "shipped" / "MODEL_CARD.md").read_text()
+    assert "n=4, scored 2 times for this model" in card and "evaluated once" not in card
+    # another checkpoint at the same path (retrained: other weights, other thresholds): the earlier
+    # looks were another model's
+    make_tiny_checkpoint(tmp_path / "run" / "model", seed=1, thresholds=[0.3] * 5)
+    assert main([*argv, "--overwrite"]) == 0
+    assert "earlier_looks" not in json.loads(out.read_text())

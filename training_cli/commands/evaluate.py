@@ -15,6 +15,7 @@ earlier run left there are replaced only with ``--overwrite`` (refused before an
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -69,7 +70,8 @@ def run(args) -> int:
         set_threads(args.threads)
     m = evaluate_checkpoint(args.model, DataOptions.of(args), args.out, split=args.split, device=device,
                             n_boot=args.bootstrap, progress=not args.no_progress, batch_size=args.batch_size,
-                            seed=args.seed, command=shlex.join(["mirage", "evaluate", *_argv(args)]))
+                            seed=args.seed, command=shlex.join(["mirage", "evaluate", *_argv(args)]),
+                            replaced=_replaced(files[0]))
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
     print(f"{args.split}: {macro_auroc_text(m, ci)}, macro AUPRC {fmt(macro['auprc'])}, "
@@ -81,3 +83,12 @@ def _argv(args) -> list[str]:
     """The options this command was given (``config.remember_defaults`` keeps them; else sys.argv's)."""
     argv = getattr(args, "_argv", None)
     return list(argv) if argv is not None else sys.argv[2:]
+
+
+def _replaced(path: Path) -> dict | None:
+    """The metrics.json an --overwrite replaces (its looks at the split are kept), None if none or unreadable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None

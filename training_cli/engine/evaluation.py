@@ -88,7 +88,7 @@ def _out_paths(out) -> tuple[Path, Path]:
 
 def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test", device=None, n_boot: int = 1000,
                         progress: bool = True, prepared=None, batch_size: int = 64, seed: int = 0,
-                        command: str = "") -> dict:
+                        command: str = "", replaced: dict | None = None) -> dict:
     """Evaluate a checkpoint on one split and write the artefacts.
 
     Args:
@@ -102,6 +102,9 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         batch_size: records per forward pass. seed: the bootstrap's seed.
         command: the command line that asked for this scoring ("mirage evaluate ..."), kept in
             metrics.json for the model card that quotes these figures; "" for none.
+        replaced: the metrics.json this scoring replaces (``--overwrite``), if any: where it scored
+            this model (type, name, labels and thresholds) on the same split, its looks are kept
+            ("earlier_looks"), so that the model card counts them.
 
     Returns:
         the metrics dict written to metrics.json.
@@ -142,6 +145,8 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
         "look_id": uuid.uuid4().hex,    # this scoring of the split: a model card counts its looks by it
         **({"command": command} if command else {}),
     })
+    if earlier := _earlier_looks(replaced, metrics):
+        metrics["earlier_looks"] = earlier
     json_path, folder = _out_paths(out)
     runlog.write_json(json_path, metrics)
     _write_predictions(folder / "predictions.csv", [ds.items[i].record_id for i in rows], labels, probs, targets,
@@ -183,6 +188,20 @@ def draw_plots(folder: Path, plots) -> list[str]:
         logger.warning("could not draw %s, so there is no %s in %s%s", said, name, folder, left)
         not_drawn.append(said + left)
     return not_drawn
+
+
+def _earlier_looks(replaced: dict | None, metrics: dict) -> list[dict]:
+    """The looks at the split that ``replaced`` (the metrics.json an --overwrite replaces) records,
+    its own and those it kept, where it scored the model ``metrics`` scores on the same split."""
+    if not isinstance(replaced, dict) or not replaced.get("look_id"):
+        return []
+    same = all(replaced.get(k) == metrics.get(k) for k in ("split", "model_type", "model_name", "labels")) \
+        and np.allclose(replaced.get("thresholds") or [], metrics["thresholds"]) \
+        and len(replaced.get("thresholds") or []) == len(metrics["thresholds"])
+    if not same:
+        return []
+    kept = [dict(look) for look in replaced.get("earlier_looks") or []]
+    return kept + [look_record(replaced, "an earlier evaluation")]
 
 
 def look_record(metrics: dict, by: str) -> dict:

@@ -34,6 +34,10 @@ def all_looks(recorded: list[dict], test: dict | None) -> tuple[list[dict], int 
     looks = [dict(look) for look in recorded]
     if test is None:
         return looks, None
+    # earlier scorings of this model that the metrics.json replaced in place (evaluate --overwrite)
+    for earlier in test.get("earlier_looks") or []:
+        if not any(_same_look(look, earlier) for look in looks):
+            looks.append(dict(earlier))
     mine = look_record(test, "--test-metrics")
     for i, look in enumerate(looks):
         if _same_look(look, mine):
