@@ -79,7 +79,7 @@ def _evaluate_command(given: str, test: dict | None) -> str:
     recorded = (test or {}).get("command") or ""
     if given and recorded and given.split() != recorded.split():
         log.warning("--evaluate-command %r is not the command that wrote --test-metrics (%r); the card quotes "
-                       "the one given", given, recorded)
+                    "the one given", given, recorded)
     return given or recorded
 
 

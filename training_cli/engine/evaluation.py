@@ -195,10 +195,13 @@ def _earlier_looks(replaced: dict | None, metrics: dict) -> list[dict]:
     its own and those it kept, where it scored the model ``metrics`` scores on the same split."""
     if not isinstance(replaced, dict) or not replaced.get("look_id"):
         return []
+    thresholds = replaced.get("thresholds")
     same = all(replaced.get(k) == metrics.get(k) for k in ("split", "model_type", "model_name", "labels")) \
-        and np.allclose(replaced.get("thresholds") or [], metrics["thresholds"]) \
-        and len(replaced.get("thresholds") or []) == len(metrics["thresholds"])
-    if not same:
+        and isinstance(thresholds, list) and len(thresholds) == len(metrics["thresholds"])
+    try:
+        if not same or not np.allclose(np.asarray(thresholds, dtype=np.float64), metrics["thresholds"]):
+            return []
+    except (TypeError, ValueError):        # a hand-edited file's thresholds that are no numbers
         return []
     kept = [dict(look) for look in replaced.get("earlier_looks") or []]
     return kept + [look_record(replaced, "an earlier evaluation")]
