@@ -79,6 +79,31 @@ def test_a_labs_tables_age_300_is_90_and_said(tmp_path):
         read_labs_table(labs)
 
 
+# an age written open above (a de-identified export's ">89", "90+") is the youngest the patient can be, 90,
+# as a header's ">89" already read and as PTB-XL's "older than 89" trains; a labs table read it as a censored
+# assay's limit, 89, a year younger than the patient (and the model card's training range then ended at 89)
+OPEN_AGES = [(">89", 90.0), ("> 89", 90.0), ("over 89", 90.0), ("90+", 90.0), (">=90", 90.0), ("≥90", 90.0),
+             (">89 years", 90.0)]
+
+
+@pytest.mark.parametrize("written, years", OPEN_AGES)
+def test_an_age_written_open_above_is_the_youngest_it_can_be_on_every_path(tmp_path, written, years):
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,crp [mg/L]\na,{written},>20\nb,45,3\n", encoding="utf-8")
+    warnings: list[str] = []
+    table = read_labs_table(labs, warnings=warnings)
+    assert table["a"]["age"][0] == years and table["b"]["age"][0] == 45.0
+    assert f"{labs}: 1 age written open above (line 2: {written!r} read as 90): read as the youngest the patient " \
+           "can be, as a record header's age is" in warnings
+    assert table["a"]["crp"][0] == ">20"      # an assay's censored result is still its limit, marked
+    assert load_record(_wfdb_with_age(tmp_path, written)).age == years
+    from mirage_model.review.session import ReviewSession
+
+    v = ReviewSession().set_value("age", written)
+    assert (v.canonical, v.status) == (years, "ok")
+    assert v.message == f"{written.strip()!r} read as 90, the youngest the patient can be"
+
+
 def test_the_lab_forms_typed_300_is_90_and_said():
     from mirage_model.review.session import ReviewSession
 

@@ -322,6 +322,25 @@ AGE_OVER_89_YEARS = 90.0
 AGE_OVER_89_NOTE = "PTB-XL age 300 means older than 89; shown as 90"
 
 
+_RX_OPEN_AGE = re.compile(r"(?:(>=?|≥|over)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*\+)\s*(?:years?|y)?")
+
+
+def open_age(text) -> float | None:
+    """The youngest age an age written open above can be, in years: ">89", "> 89" and "over 89" -> 90
+    (the next year: whole years given), ">=90", "≥90" and "90+" -> 90, as a record header's age is read
+    (``records.metadata``) and as PTB-XL's "older than 89" trains (90); None for any other text. A
+    censored laboratory result is read at its limit instead (``censor_mark``): an age is not an assay's."""
+    if not isinstance(text, str) or len(text) > 20:
+        return None
+    m = _RX_OPEN_AGE.fullmatch(" ".join(text.split()).lower())
+    if not m:
+        return None
+    if m.group(3) is not None:
+        return float(m.group(3))
+    n = float(m.group(2))
+    return n + 1 if m.group(1) in (">", "over") else n
+
+
 def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> bool:
     """Whether ``value`` (a number or its text) of ``feature`` is PTB-XL's age 300 in years."""
     if feature.name != "age":

@@ -10,7 +10,7 @@ import math
 import re
 
 from mirage_model.clinical import parse_sex
-from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, sex_refusal
+from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, open_age, sex_refusal
 from mirage_model.records.age import impossible_age
 from mirage_model.records.record import EcgRecord
 
@@ -27,13 +27,14 @@ def _parse_age(text: str) -> tuple[float | None, str | None, bool]:
     t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
     if len(t) > 40:
         return None, None, False
-    m = re.fullmatch(r"(>|over\s*)?\s*(-?\d+(?:\.\d+)?)\s*(\+|years?|y)?", t)
+    opened = open_age(t)               # ">89", "90+": the youngest the patient can be
+    if opened is not None:
+        return opened, f"age given as {text.strip()!r}", False
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*(years?|y)?", t)
     if not m:
         return None, None, False
-    age = float(m.group(2))
-    if m.group(1) or m.group(3) == "+":
-        return max(age + (1 if m.group(1) else 0), 0), f"age given as {text.strip()!r}", False
-    if age == AGE_OVER_89 and not m.group(3):
+    age = float(m.group(1))
+    if age == AGE_OVER_89 and not m.group(2):
         return AGE_OVER_89_YEARS, f"the header's age {text.strip()!r}: {AGE_OVER_89_NOTE}", False
     why = impossible_age(age)
     if why:
