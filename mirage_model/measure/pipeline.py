@@ -305,8 +305,9 @@ def _measure_at_rate(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict
         global_fiducials={k: rescale(v) for k, v in m.global_fiducials.items()},
         fiducials={ld: LeadFiducials(*(rescale(getattr(f, k)) for k in FIDUCIAL_KEYS))
                    for ld, f in m.fiducials.items()},
+        # words a printed page or a CSV can carry, no repository path (the accuracy is in docs/measurements.md)
         notes=m.notes + (f"sampling rate {fs:g} Hz: resampled to {work_fs:g} Hz for delineation "
-                         "(accuracy at 100 Hz: docs/measurements.md)",),
+                         f"(a sample every {1000.0 / fs:.3g} ms: wave boundaries less exact than at {work_fs:g} Hz)",),
     )
 
 

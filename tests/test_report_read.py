@@ -1,0 +1,51 @@
+"""The PDF report read as a cardiologist and a records officer read it: every word on the page
+means something to a reader who has only the paper (no repository path), the header says what is
+not known, a lab cell reads on its line, a refusal names the record and its problem, the two
+models' disagreement is said in words, and the sheet's caption says what its traces went through.
+
+The text is read back from the written PDF (pypdf), not from the report code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+import mirage_model as mm
+from mirage_model.review.report import build_report
+from mirage_model.review.session import ReviewSession
+
+
+def _sample(stem: str) -> Path:
+    for path in mm.sample_records():
+        if path.stem == stem:
+            return path
+    pytest.skip(f"bundled sample {stem} not present")
+
+
+def _pages(out) -> list[str]:
+    """Each page's text, its whitespace runs made one space."""
+    return [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages]
+
+
+def _report(tmp_path, record, **results) -> list[str]:
+    session = ReviewSession.from_results(record, file_values=False, **results)
+    return _pages(build_report(session, tmp_path / "r.pdf"))
+
+
+def test_no_page_names_a_repository_path(tmp_path):
+    """PTB-XL 00417_lr is sampled at 100 Hz: the measurement note on resampling for delineation
+    named "docs/measurements.md", which no reader of a printed page can open."""
+    from mirage_model.measure import MeasureConfig, measure
+
+    record = mm.load_record(_sample("00417_lr"))
+    measured = measure(record, MeasureConfig(delineator="rules"))     # the rules: no network to load
+    text = " ".join(_report(tmp_path, record, measurements=measured))
+    path = r"\b(?:docs|scripts|tests)/|\.md\b|\.py\b"
+    assert not re.search(path, text), [w for w in text.split() if re.search(path, w)]
+    assert "resampled to 500 Hz for delineation" in text
+    assert "a sample every 10 ms" in text
