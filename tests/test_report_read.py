@@ -49,3 +49,15 @@ def test_no_page_names_a_repository_path(tmp_path):
     assert not re.search(path, text), [w for w in text.split() if re.search(path, w)]
     assert "resampled to 500 Hz for delineation" in text
     assert "a sample every 10 ms" in text
+
+
+@pytest.mark.parametrize("age, shown", [(None, "Age: unknown"), (float("nan"), "Age: unknown"), (43.0, "Age: 43"),
+                                        (0.25, "Age: 3 months")])
+def test_the_header_says_an_age_is_unknown(tmp_path, age, shown):
+    """Page 1's header left an unknown age out while the measurement block under it read "the adult
+    range (age unknown)": the header says it too, and a known age as before."""
+    record = mm.load_record(_sample("00417_lr"))
+    values = None if age is None else {"age": age}
+    page1 = _report(tmp_path, record, values=values)[0]
+    header = page1.split("Measurements")[0]
+    assert shown in header and header.count("Age:") == 1
