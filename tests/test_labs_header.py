@@ -114,11 +114,11 @@ def test_report_warns_and_its_labs_block_says_so(trial, tmp_path, capsys):
     err = capsys.readouterr().err
     assert (f"record 1: labs row differs from the ECG header (sex {other} in the labs table, {sex} in the "
             "header)") in err, err
-    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).split())
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
     assert (f"Warning: labs row differs from the ECG header (sex {other} in the labs table, {sex} in the "
             "header)") in text, text
     assert re.search(r"hs-Troponin T\s+<0\.3\b", text), text
-    assert "CRP 1.2 (= 12" in text            # an uncensored value as before
+    assert "CRP 1.2 mg/dL (= 12 mg/L)" in text            # an uncensored value as before
 
 
 def test_the_pdf_keeps_the_mark_beside_a_converted_value(trial, tmp_path):
@@ -127,7 +127,7 @@ def test_the_pdf_keeps_the_mark_beside_a_converted_value(trial, tmp_path):
     out = tmp_path / "r14.pdf"
     assert main(["report", str(folder / "14.hea"), "--no-model", "--no-measure", "--labs", str(labs),
                  "--out", str(out)]) == 0
-    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).split())
-    assert "<0.3 (= <3 mg/L)" in text, text
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages).replace("\u00a0", " ").split())
+    assert "<0.3 mg/dL (= <3 mg/L)" in text, text
     assert "Censored (below or above what the assay measures): CRP <0.3" in text
     assert "labs row differs" not in text

@@ -666,7 +666,7 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
         score_session(session, predictor, explain=False)
         out = build_report(session, tmp_path / f"{size}.pdf", settings=ReportSettings(page_size=size))
         page = next(p for p in pypdf.PdfReader(str(out)).pages if "Clinical and laboratory values" in p.extract_text())
-        spans = [s[:5] for s in text_spans(page)]                      # (x0, x1, y, text, font)
+        spans = [(*s[:3], s[3].replace("\u00a0", " "), s[4]) for s in text_spans(page)]   # (x0, x1, y, text, font)
         # the page's two frames (12 mm margins, 8 mm apart), each with reportlab's 6 pt padding inside
         col = (page_w - 24 - 8) / 2 * PT_PER_MM
         left_end = 12 * PT_PER_MM + col - 6
@@ -676,13 +676,13 @@ def test_letter_tables_stay_in_their_column(tmp_path, ptbxl_sample, predictor):
                 continue
             end = left_end if x0 < left_end else right_end
             assert x1 <= end + 1.0, (size, text, round((x1 - end) / PT_PER_MM, 1))   # (a wrapped line measures up to 0.8 pt over)
-        unit = next(s for s in spans if s[3] == "mmol/L")
+        unit = next(s for s in spans if s[3] == "5.9 mmol/L")         # the value with its unit, bold
         ref = next(s for s in spans if s[3].startswith("3.5-5") and abs(s[2] - unit[2]) < 1)
         assert unit[1] + 1 * PT_PER_MM <= ref[0], (size, round((ref[0] - unit[1]) / PT_PER_MM, 2))
         # a flagged value (troponin 52 ng/L > 14) is bold, as its unit and flag are; its feature is not
         row = [s for s in spans if abs(s[2] - next(t for t in spans if t[3] == "hs-Troponin T")[2]) < 1]
         fonts = {s[3]: s[4] for s in row}
-        assert all(fonts[t].endswith("Bold") for t in ("52", "ng/L", "H")), fonts
+        assert all(fonts[t].endswith("Bold") for t in ("52 ng/L", "H")), fonts
         assert not fonts["hs-Troponin T"].endswith("Bold"), fonts
 
 

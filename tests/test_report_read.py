@@ -61,3 +61,22 @@ def test_the_header_says_an_age_is_unknown(tmp_path, age, shown):
     page1 = _report(tmp_path, record, values=values)[0]
     header = page1.split("Measurements")[0]
     assert shown in header and header.count("Age:") == 1
+
+
+def test_a_converted_lab_value_reads_on_two_whole_lines(tmp_path):
+    """Creatinine 1.4 mg/dL is 123.8 umol/L (x 88.42, its molar mass 113.12 g/mol): the value cell
+    wrapped "1.4 (= 123.8 umol/L)" over three lines ("1.4 (=" / "123.8" / "umol/L)"). Now the value
+    as entered with its unit on one line, the canonical one on the next, neither broken."""
+    from helpers_pdf import text_spans
+
+    record = mm.load_record(_sample("00417_lr"))
+    session = ReviewSession.from_results(record, values={"creatinine": (1.4, "mg/dL"), "troponin_t": (0.03, "ng/mL")},
+                                         file_values=False)
+    out = build_report(session, tmp_path / "r.pdf")
+    spans = [(y, " ".join(text.replace("\u00a0", " ").split()))
+             for page in pypdf.PdfReader(str(out)).pages for _x0, _x1, y, text, _f, _s in text_spans(page)]
+    for entered, canonical in (("1.4 mg/dL", "(= 123.8 umol/L)"), ("0.03 ng/mL", "(= 30 ng/L)")):
+        first = [y for y, t in spans if t == entered]
+        second = [y for y, t in spans if t == canonical]
+        assert len(first) == 1 and len(second) == 1, [t for _, t in spans if entered.split()[0] in t or "(=" in t]
+        assert 0 < first[0] - second[0] < 12         # the next line of the same cell (9.5 pt leading)

@@ -54,6 +54,18 @@ def session_clinical_rows(session) -> list[dict]:
     return rows
 
 
+def _value_markup(row: dict) -> str:
+    """A table row's value as its cell prints it: the value as entered with its unit, and a converted
+    value's canonical one on the next line ("1.4 mg/dL" / "(= 123.8 umol/L)"), each kept whole (no
+    break inside a number and its unit: "1.4 (= 123.8 umol/L)" broke over three lines)."""
+    entered, _, converted = row["value"].partition(" (= ")
+    nbsp = "\u00a0"
+    lines = [" ".join(w for w in (entered, row["unit"]) if w)]
+    if converted:
+        lines.append(f"(= {converted}")
+    return "<br/>".join(pdf_escape(line).replace(" ", nbsp) for line in lines)
+
+
 def _contribution_text(delta, labels) -> str:
     if delta is None:
         return ""
@@ -75,7 +87,7 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
         out.append(Paragraph("None given." + (" The model ran with its clinical inputs marked "
                                               "missing." if pred is not None else ""), st["body"]))
         return out
-    table = [["Feature", "Value", "Unit", "Reference", "Flag", "From", "Model"]]
+    table = [["Feature", "Value", "Reference", "Flag", "From", "Model"]]
     # a value outside its range (or refused): the value, its unit and the flag bold red, as the
     # interval table marks its values; the feature, source and use stay plain
     red = colors.Color(*FLAG_RED)                 # make_table's highlight colour
@@ -84,17 +96,17 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     for r in rows:
         hot = r["flag"] in ("H", "L", "refused")
         table.append([Paragraph(pdf_escape(r["label"]), st["cell"]),
-                      Paragraph(pdf_escape(r["value"]), flagged_style if hot else st["cell"]),
-                      pdf_text(r["unit"]), Paragraph(pdf_escape(r["reference"]), st["cell"]), pdf_text(r["flag"]),
+                      Paragraph(_value_markup(r), flagged_style if hot else st["cell"]),
+                      Paragraph(pdf_escape(r["reference"]), st["cell"]), pdf_text(r["flag"]),
                       pdf_text(r["source"]), Paragraph(pdf_escape(r["used"]), st["cell"])])
         if hot:
             flagged.append(len(table) - 1)
-    # widths for the longest unit ("mmol/L" bold), flag ("refused" bold), source ("table") and
-    # feature ("hs-Troponin T") whole; "not used by this model" wraps. 119.5 mm: a Letter column.
-    tbl = make_table(table, [22 * MM, 15 * MM, 14 * MM, 19 * MM, 14.5 * MM, 10.5 * MM, 24.5 * MM], padding=3.0)
+    # widths for the value with its unit and its conversion ("= 123.8 umol/L" bold) on one line each, the
+    # flag ("refused" bold), source ("table") and feature ("hs-Troponin T") whole; "not used by this
+    # model" wraps. 119.5 mm: a Letter column.
+    tbl = make_table(table, [22 * MM, 29 * MM, 19 * MM, 14.5 * MM, 10.5 * MM, 24.5 * MM], padding=3.0)
     for r in flagged:
-        tbl.setStyle([("FONT", (2, r), (2, r), FONT_BOLD, 8), ("FONT", (4, r), (4, r), FONT_BOLD, 8),
-                      ("TEXTCOLOR", (2, r), (2, r), red), ("TEXTCOLOR", (4, r), (4, r), red)])
+        tbl.setStyle([("FONT", (3, r), (3, r), FONT_BOLD, 8), ("TEXTCOLOR", (3, r), (3, r), red)])
     out.append(tbl)
     sources = ["file = the record's own header or database", "user = entered by the reviewer or a labs table"]
     if any(r["source"] == "table" for r in rows):
