@@ -80,3 +80,20 @@ def test_a_converted_lab_value_reads_on_two_whole_lines(tmp_path):
         second = [y for y, t in spans if t == canonical]
         assert len(first) == 1 and len(second) == 1, [t for _, t in spans if entered.split()[0] in t or "(=" in t]
         assert 0 < first[0] - second[0] < 12         # the next line of the same cell (9.5 pt leading)
+
+
+def test_a_record_too_short_to_draw_is_named_not_the_pdf(tmp_path, capsys):
+    """A WFDB record of one sample: the refusal read "error: cannot write r.pdf: signal has 12 leads and
+    1 samples; need at least 1 lead and 2 samples", as if the PDF were at fault. It names the record's
+    file and what is wrong with it, and no PDF is written."""
+    from training_cli.main import main
+
+    leads = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+    (tmp_path / "short7.hea").write_text("short7 12 500 1\n" + "".join(f"short7.dat 16 200 16 0 0 0 0 {ld}\n"
+                                                                        for ld in leads))
+    (tmp_path / "short7.dat").write_bytes(bytes(2 * 12))
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(tmp_path / "short7.hea"), "--no-model", "--no-measure", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "short7.hea: 1 sample (0.002 s at 500 Hz): too short to draw an ECG" in err, err
+    assert "r.pdf" not in err and not out.exists()

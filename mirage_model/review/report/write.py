@@ -11,8 +11,11 @@ every page.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from reportlab import rl_config
 from reportlab.platypus import (
@@ -21,6 +24,8 @@ from reportlab.platypus import (
 
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.paths import atomic_output
+from mirage_model.preprocess import PreprocessError
+from mirage_model.records.record import RecordError
 from mirage_model.review.report.clinical_table import clinical_flowables
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.explanations import explanation_flowables
@@ -61,11 +66,29 @@ def build_report(session: ReviewSession, out_path, *, settings: ReportSettings |
 
     Raises:
         ValueError: unusable settings (page size, scale) or measurement edits; OSError: the
-            file cannot be written.
+            file cannot be written; RecordError: a record the sheet cannot be drawn from (fewer than
+            2 samples, no usable sampling rate), its message naming the record's file and why.
     """
     if not isinstance(session, ReviewSession):
         raise TypeError(f"build_report: session must be a ReviewSession, got {type(session).__name__}")
     return _write(session.snapshot(), Path(out_path), settings, model_info)
+
+
+def _drawn_signal(record) -> tuple:
+    """``waveforms.display_signal`` of ``record``, or a RecordError naming the record's file and what
+    keeps it off the sheet (the PDF it was to be written to is not at fault)."""
+    where = getattr(record, "path", None) or f"record {record.record_id}"
+    fs = float(record.fs)
+    T = int(np.shape(record.signal)[-1])
+    if not (math.isfinite(fs) and fs > 0):
+        raise RecordError(where, f"sampling rate {fs:g} Hz is not a usable rate; no report written")
+    if T < 2:
+        raise RecordError(where, f"{T} sample{'' if T == 1 else 's'} ({T / fs:.3g} s at {fs:g} Hz): too short "
+                                 "to draw an ECG (at least 2 samples); no report written")
+    try:
+        return display_signal(record)
+    except PreprocessError as err:     # e.g. a rate too low for the display filter's 0.5 Hz high-pass
+        raise RecordError(where, f"cannot be drawn ({err}); no report written") from None
 
 
 def _write(session, out_path: Path, settings: ReportSettings | None, model_info: dict | None) -> Path:
@@ -73,7 +96,7 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     settings = settings or ReportSettings()
     page_layouts(settings)        # unusable settings fail before any work
     session.measurement_table()   # bad edits fail before any work
-    signal, fs, band = display_signal(record)
+    signal, fs, band = _drawn_signal(record)
     # tall complexes: the sheet at a lower gain, as carts print it (the caption says which)
     gain = sheet_gain(settings, signal[:, :int(round(PAGE_S * fs))], fs)
     lay, geom = page_layouts(replace(settings, gain_mm_mv=gain))
