@@ -64,7 +64,7 @@ def test_the_header_says_an_age_is_unknown(tmp_path, age, shown):
 
 
 def test_a_converted_lab_value_reads_on_two_whole_lines(tmp_path):
-    """Creatinine 1.4 mg/dL is 123.8 umol/L (x 88.42, its molar mass 113.12 g/mol): the value cell
+    """Creatinine 1.4 mg/dL is 123.8 umol/L (x 88.4 umol/L per mg/dL): the value cell
     wrapped "1.4 (= 123.8 umol/L)" over three lines ("1.4 (=" / "123.8" / "umol/L)"). Now the value
     as entered with its unit on one line, the canonical one on the next, neither broken."""
     from helpers_pdf import text_spans
@@ -97,3 +97,62 @@ def test_a_record_too_short_to_draw_is_named_not_the_pdf(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "short7.hea: 1 sample (0.002 s at 500 Hz): too short to draw an ECG" in err, err
     assert "r.pdf" not in err and not out.exists()
+
+
+def _prediction(labels, probs, thresholds, name, withheld=""):
+    from mirage_model.inference import Prediction
+    from mirage_model.outputs import is_called
+
+    return Prediction(labels=tuple(labels), probabilities=np.asarray(probs, np.float32),
+                      thresholds=np.asarray(thresholds, np.float32), model_name=name, withheld=withheld,
+                      positive=() if withheld else tuple(lab for lab, p, t in zip(labels, probs, thresholds)
+                                                         if is_called(p, t)))
+
+
+SUPER = ("NORM", "MI", "STTC", "CD", "HYP")
+STMTS = ("SR", "STACH", "IRBBB", "LAFB", "IMI", "ASMI", "ILMI", "NORM")
+
+
+@pytest.mark.parametrize("mi, infarcts, said", [
+    # CinC 2020 E00009 as the shipped models read it: MI 0.67 (threshold 0.47), no infarct statement called
+    (0.67, (0.05, 0.12, 0.16), "class model calls MI (myocardial infarction) at 67%; statements model states no "
+                               "infarct or injury (highest ILMI, inferolateral infarct, 16%, not called)"),
+    (0.21, (0.45, 0.05, 0.05), "statements model states inferior infarct (IMI 45%); class model does not call MI "
+                               "(myocardial infarction, 21%)"),
+    (0.67, (0.45, 0.05, 0.05), ""),           # both say infarct
+    (0.21, (0.05, 0.12, 0.16), ""),           # neither
+    # IMI at 25%, under its 30% threshold: not called, so not an infarct statement
+    (0.67, (0.25, 0.05, 0.05), "class model calls MI (myocardial infarction) at 67%; statements model states no "
+                               "infarct or injury (highest IMI, inferior infarct, 25%, not called)"),
+])
+def test_the_two_models_disagreement_on_infarction_is_said(mi, infarcts, said):
+    from mirage_model.review.interpret import infarct_disagreement
+
+    cls = _prediction(SUPER, [0.03, mi, 0.43, 0.3, 0.02], [0.41, 0.47, 0.32, 0.35, 0.35], "classes")
+    stm = _prediction(STMTS, [0.1, 0.9, 0.76, 0.67, *infarcts, 0.02], [0.5, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.4],
+                      "statements")
+    assert infarct_disagreement(cls, stm) == (f"Models disagree on infarction: {said}" if said else "")
+    if said:    # page 3 names the two models; withheld calls disagree on nothing
+        named = infarct_disagreement(cls, stm, names=True)
+        assert "the class model (classes)" in named and "the statements model (statements)" in named
+        gated = _prediction(STMTS, stm.probabilities, stm.thresholds, "s", "poor signal")
+        assert infarct_disagreement(cls, gated) == ""
+        assert infarct_disagreement(_prediction(SUPER, cls.probabilities, cls.thresholds, "c", "paced"), stm) == ""
+
+
+def test_the_pdf_says_the_models_disagree_on_infarction(tmp_path):
+    """Page 1 showed "Model ...: positive MI 0.67" under statements with no infarct, the disagreement left
+    to the reader; it now says it on a line of its own, and page 3 names both models."""
+    record = mm.load_record(_sample("00417_lr"))
+    cls = _prediction(SUPER, [0.03, 0.67, 0.43, 0.3, 0.02], [0.41, 0.47, 0.32, 0.35, 0.35], "classes")
+    stm = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.05, 0.12, 0.16, 0.02], [0.5, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.4],
+                      "statements")
+    pages = _report(tmp_path, record, prediction=cls, statements=stm)
+    assert "Models disagree on infarction: class model" in pages[0]
+    assert "statements model no infarct statement (highest ILMI 16%)" in pages[0] or \
+        "statements model states no infarct or injury" in pages[0]
+    assert ("Models disagree on infarction: the class model (classes) calls MI (myocardial infarction) at 67%; the "
+            "statements model (statements) states no infarct or injury") in pages[2]
+    agree = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.45, 0.12, 0.16, 0.02], stm.thresholds, "statements")
+    assert not any("disagree" in p for p in _report(tmp_path, record, prediction=cls, statements=agree))
+

@@ -208,6 +208,12 @@ interval sought) the statement stands, marked, as before.
 When the record's quality gate says the result is unreliable
 (a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
+
+Two models, one disagreement said: the superclass model's MI and the statements model's infarct and injury
+statements (``MI_STATEMENTS``, the MI class of PTB-XL) come from separate networks trained on the same labels.
+Where one calls an infarct and the other does not, ``infarct_disagreement`` says so in one sentence naming which
+model said what ("Models disagree on infarction: class model calls MI (myocardial infarction) at 67%; statements
+model states no infarct or injury (...)"); page 1, page 3 and the app show it, the statements unchanged.
 """
 
 from __future__ import annotations
@@ -1337,6 +1343,81 @@ def no_statement_text(session) -> str:
         reason = (getattr(session, "errors", None) or {}).get("prediction", "") or "none"
         return f"No statement: no measurement rule applies, and there is no model result ({reason})."
     return "No statement: no measurement rule applies and the model states nothing above its threshold."
+
+
+# The PTB-XL statements of the MI diagnostic superclass (scp_statements.csv's diagnostic_class "MI"): the
+# infarcts and the subendocardial injuries; a superclass model's MI is trained on the records labelled with one
+MI_STATEMENTS = ("IMI", "ASMI", "ILMI", "AMI", "ALMI", "INJAS", "LMI", "INJAL", "IPLMI", "IPMI", "INJIN", "INJLA",
+                 "PMI", "INJIL")
+DISAGREE = "Models disagree on infarction: "        # how a disagreement's words start, on page 1, page 3 and in the app
+
+
+def _rows(pred) -> list[tuple[str, float, float]]:
+    return list(zip(pred.labels, np.asarray(pred.probabilities, dtype=float).tolist(),
+                    np.asarray(pred.thresholds, dtype=float).tolist()))
+
+
+def infarct_disagreement(class_pred, statements_pred, names: bool = False, brief: bool = False) -> str:
+    """Where a superclass model's MI and a statements model's infarct statements disagree, one sentence
+    that says which model said what: "" when they agree, when either lacks its side (no MI class, no MI
+    statement among its labels) or when either model's calls were withheld.
+
+    The two models are trained on the same PTB-XL labels, MI being the records with an ``MI_STATEMENTS``
+    statement, but they are separate networks and can disagree (CinC 2020 E00009: MI 0.67, no infarct
+    statement called); the interpretation's statements come from the statements model, so a called MI
+    would otherwise stand on the model line alone with nothing in the statements beside it.
+
+    Args:
+        class_pred, statements_pred: ``inference.Prediction`` (labels, probabilities (K,), thresholds
+            (K,), withheld, model_name); the same prediction twice for a model that carries both.
+        names: the models' names in the sentence (page 3) rather than "class model" / "statements model"
+            (page 1 and the app, whose model line names them).
+        brief: codes without their words, for a line with no room for them ("class model MI 67%;
+            statements model no infarct statement (highest ASMI 12%)").
+
+    Returns:
+        e.g. "Models disagree on infarction: class model calls MI (myocardial infarction) at 67%;
+        statements model states no infarct or injury (highest ASMI, anteroseptal infarct, 12%, not
+        called)", or "Models disagree on infarction: statements model states inferior infarct (IMI 45%);
+        class model does not call MI (myocardial infarction, 21%)".
+    """
+    if class_pred is None or statements_pred is None:
+        return ""
+    if getattr(class_pred, "withheld", "") or getattr(statements_pred, "withheld", ""):
+        return ""
+    mi = next(((p, t) for lab, p, t in _rows(class_pred) if lab == "MI"), None)
+    infarcts = [(lab, p, t) for lab, p, t in _rows(statements_pred) if lab in MI_STATEMENTS]
+    if mi is None or not infarcts:
+        return ""
+    called = [(lab, p) for lab, p, t in infarcts if is_called(p, t)]
+    mi_called = is_called(*mi)
+    if mi_called == bool(called):
+        return ""
+    if names:
+        cls, stm = (f"the {kind} model" + (f" ({pred.model_name})" if getattr(pred, "model_name", "") else "")
+                    for kind, pred in (("class", class_pred), ("statements", statements_pred)))
+    else:
+        cls, stm = "class model", "statements model"
+    if mi_called:
+        lab, p, _t = max(infarcts, key=lambda r: r[1])
+        if brief:
+            return f"{DISAGREE}{cls} MI {mi[0]:.0%}; {stm} no infarct statement (highest {lab} {p:.0%})"
+        return (f"{DISAGREE}{cls} calls MI (myocardial infarction) at {mi[0]:.0%}; {stm} states no infarct or "
+                f"injury (highest {lab}, {STATEMENTS[lab].text.lower()}, {p:.0%}, not called)")
+    called.sort(key=lambda r: -r[1])
+    if brief:
+        return f"{DISAGREE}{stm} {', '.join(f'{lab} {p:.0%}' for lab, p in called)}; {cls} MI {mi[0]:.0%} (not called)"
+    said = ", ".join(f"{_in_sentence(STATEMENTS[lab].text)} ({lab} {p:.0%})" for lab, p in called)
+    return f"{DISAGREE}{stm} states {said}; {cls} does not call MI (myocardial infarction, {mi[0]:.0%})"
+
+
+def session_disagreement(session, names: bool = False, brief: bool = False) -> str:
+    """:func:`infarct_disagreement` of a ``ReviewSession``: its loaded model against the statements model
+    that ran beside it (or its own statements, for a model that carries both). The one sentence the app's
+    interpretation panel, page 1 and page 3 of the PDF show ("" when the models agree)."""
+    pred = getattr(session, "prediction", None)
+    stmt = getattr(session, "statements_prediction", None) or pred
+    return infarct_disagreement(pred, stmt, names=names, brief=brief)
 
 
 def session_interpretation(session) -> Interpretation:

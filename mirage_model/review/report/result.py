@@ -25,7 +25,7 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
     with its whole source and note, what was resolved away, and the model line with both models'
     names (``summary_band.model_line``)."""
-    from mirage_model.review.interpret import no_statement_text, session_interpretation
+    from mirage_model.review.interpret import no_statement_text, session_disagreement, session_interpretation
     from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
     session = ctx.session
@@ -36,6 +36,9 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
                              st["body"]))
     for note in it.notes:        # a child's ECG: no adult criteria, models trained on adults
         out.append(Paragraph(f"<b>{pdf_escape(note)}.</b>", st["body"]))
+    disagree = session_disagreement(session, names=True)
+    if disagree:                 # the superclass model's MI against the statements model's infarcts, said once
+        out.append(Paragraph(f"<b>{pdf_escape(disagree)}.</b>", st["body"]))
     lines = []
     for k, s in enumerate(it.statements, 1):
         line = f"{k}. <b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"

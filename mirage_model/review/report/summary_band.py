@@ -14,7 +14,9 @@ prediction (the shipped statements model, run beside the loaded model; else the 
 own) and reviewed measurements: statements in reading order, each labelled with its source (a measurement
 rule with its threshold, or the model with its probability), then one line with the model's own
 result (a superclass model's positive classes, as the header showed it before) and the name of
-the model the statements come from. When the quality
+the model the statements come from. Where the superclass model's MI and the statements model's infarct
+statements disagree (``interpret.session_disagreement``), a red line before the statements says which
+model said what. When the quality
 gate withheld the model's calls, the interpretation says "withheld" with the reason and its
 statements are printed grey. Research use only, unconfirmed.
 
@@ -36,7 +38,7 @@ from reportlab.lib.utils import simpleSplit
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, GUESSED, doubted_calls, no_statement_text,
-                                           session_interpretation, statement_labels)
+                                           session_disagreement, session_interpretation, statement_labels)
 from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
@@ -496,6 +498,12 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
     top_lines = 1 + bool(kids)
     if kids:
         draw_runs(c, x0, first - LEADING, kids, width, smallest=READABLE)
+    # the two models disagree on an infarct: said on a line of its own, before the statements (page 3 names the models)
+    disagree = [[Run(t + ".", FONT_BOLD, RED)] for t in (session_disagreement(session),
+                                                          session_disagreement(session, brief=True)) if t]
+    if disagree:
+        draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, disagree, width), width, smallest=READABLE)
+        top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
     lines = _statement_lines(c, it, statements, slots, width, session)
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width)
