@@ -156,3 +156,33 @@ def test_the_pdf_says_the_models_disagree_on_infarction(tmp_path):
     agree = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.45, 0.12, 0.16, 0.02], stm.thresholds, "statements")
     assert not any("disagree" in p for p in _report(tmp_path, record, prediction=cls, statements=agree))
 
+
+@pytest.mark.parametrize("fs, words", [
+    (500.0, "filter: 0.5-75 Hz (Butterworth, zero-phase), 50/60 Hz mains and harmonics removed"),
+    (150.0, "filter: 0.5 Hz high-pass, zero-phase, 50/60 Hz mains removed (75 Hz low-pass not applied at 150 Hz)"),
+    (120.0, "filter: 0.5 Hz high-pass, zero-phase, 50 Hz mains removed (75 Hz low-pass not applied at 120 Hz)"),
+])
+def test_the_sheet_says_the_mains_its_traces_lost(tmp_path, fs, words):
+    """The caption under the sheet said "50/60 Hz mains removed" at 500 Hz and nothing of mains at 120-150
+    Hz, where 50 Hz is removed from the traces all the same. A 0.3 mV 50 Hz sinusoid on a flat record is
+    what the traces lose (truth: the signal made here); the caption says so at every rate, and page 3 says
+    that the screen's display filters are not the sheet's."""
+    from mirage_model.review.report.waveforms import display_signal
+
+    t = np.arange(int(10 * fs)) / fs
+    signal = np.tile(0.3 * np.sin(2 * np.pi * 50.0 * t), (12, 1)).astype(np.float32)
+    record = mm.EcgRecord(signal=signal, fs=fs, record_id="mains50")
+    shown, _fs, _band = display_signal(record)
+    assert np.abs(shown[:, int(fs):-int(fs)]).max() < 0.03          # the 50 Hz is gone from what is drawn
+    pages = _report(tmp_path, record)
+    assert words in pages[0] or words in pages[2].replace("; ", " "), pages[0]
+    assert "whatever the app's display filters showed on its screen" in pages[2]
+
+
+def test_at_100_hz_the_sheet_says_no_mains_were_removed(tmp_path):
+    """PTB-XL's 100 Hz records: 50 Hz is the Nyquist frequency, nothing is removed, and the caption says so."""
+    from mirage_model.review.report.waveforms import display_signal
+
+    record = mm.load_record(_sample("00417_lr"))
+    assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains removal not applied "
+                                         "at 100 Hz)")

@@ -68,6 +68,9 @@ def sheet_flowables(ctx: ReportContext, st) -> list:
     repeated = set(reader_notes(ctx.record)) - set(reader_notes(ctx.record, " ".join(quality_lines(ctx.prediction))))
     notes = [n for n in notes if n not in repeated]
     lines = ["<b>ECG sheet (page 1)</b>: " + pdf_escape("; ".join(caption))] + [pdf_escape(n) for n in notes]
+    # a reader holding the PDF beside the app's screen: the sheet's filter is not the screen's
+    lines.append(pdf_escape("The traces of pages 1 and 2 went through the filters their captions name, whatever "
+                            "the app's display filters showed on its screen."))
     return [Paragraph("<br/>".join(lines), st["small"])]
 
 

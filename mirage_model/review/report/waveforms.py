@@ -34,6 +34,12 @@ DISPLAY_S = 12.0
 def display_signal(record) -> tuple[np.ndarray, float, str]:
     """(12, T) mV band-passed for display with the preprocessing filter, its fs, and the band text.
 
+    The text says what the traces went through at this record's rate, no more: the low-pass only
+    where the preprocessing applies it, the mains frequencies it subtracts at this rate
+    (``preprocess.mains_frequencies``: below 0.95 x Nyquist; "50/60 Hz mains removed" had been printed
+    at 500 Hz and left out at 120-150 Hz, where 50 and 60 Hz are removed too). It is the report's own
+    filter: the app's display filters change its screen only.
+
     Only the first ``DISPLAY_S`` seconds (the page shows 10 s): memory does not grow with the
     record's length.
     """
@@ -43,13 +49,18 @@ def display_signal(record) -> tuple[np.ndarray, float, str]:
     shown = preprocess.filter_signal(np.asarray(record.signal[:, :n], dtype=np.float32), fs, cfg)
     # the preprocessing skips the low-pass near Nyquist (see its module docstring)
     frac = getattr(preprocess, "LOWPASS_MAX_NYQUIST_FRACTION", 0.9)
+    removed = preprocess.mains_frequencies(fs, tuple(cfg.mains_hz)) if cfg.mains_hz else ()
+    fundamentals = [f for f in cfg.mains_hz if f in removed]
+    mains = ""
+    if fundamentals:
+        mains = (f"{'/'.join(f'{f:g}' for f in fundamentals)} Hz mains"
+                 + (" and harmonics" if len(removed) > len(fundamentals) else "") + " removed")
     if cfg.high_hz < frac * fs / 2.0:
-        band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)"
-        if cfg.mains_hz:
-            band += f", {'/'.join(f'{f:g}' for f in cfg.mains_hz)} Hz mains removed"
+        band = f"{cfg.low_hz:g}-{cfg.high_hz:g} Hz (Butterworth, zero-phase)" + (f", {mains}" if mains else "")
     else:
-        band = (f"{cfg.low_hz:g} Hz high-pass, zero-phase ({cfg.high_hz:g} Hz low-pass not applied "
-                f"at {fs:g} Hz)")
+        skipped = f"{cfg.high_hz:g} Hz low-pass" + ("" if mains or not cfg.mains_hz else " and mains removal")
+        band = f"{cfg.low_hz:g} Hz high-pass, zero-phase" + (f", {mains}" if mains else "") + \
+            f" ({skipped} not applied at {fs:g} Hz)"
     return np.asarray(shown, dtype=np.float64), fs, band
 
 
