@@ -186,3 +186,13 @@ def test_at_100_hz_the_sheet_says_no_mains_were_removed(tmp_path):
     record = mm.load_record(_sample("00417_lr"))
     assert display_signal(record)[2] == ("0.5 Hz high-pass, zero-phase (75 Hz low-pass and mains removal not applied "
                                          "at 100 Hz)")
+
+
+def test_a_power_of_ten_unit_is_printed_raised(tmp_path):
+    """WBC is given in 10^9/L: the labs table printed the caret ("11.2 10^9/L", "4-11 10^9/L"), a
+    keyboard's spelling, where a laboratory report prints 10 raised to the 9th."""
+    record = mm.load_record(_sample("00417_lr"))
+    text = " ".join(_report(tmp_path, record, values={"wbc": 11.2})).replace("\u00a0", " ")
+    assert "11.2 10\u2079/L" in text and "4-11 10\u2079/L" in text, text
+    assert "^" not in text
+

@@ -4,6 +4,8 @@ model read it, and each value's contribution to the probabilities."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
@@ -54,15 +56,23 @@ def session_clinical_rows(session) -> list[dict]:
     return rows
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b")
+
+
+def unit_print(text: str) -> str:
+    """A unit as a printed page writes it: a power of ten raised ("10^9/L" -> "10\u2079/L"), the rest as it is."""
+    return re.sub(r"10\^(-?\d+)", lambda m: "10" + m.group(1).translate(_SUPERSCRIPT), text)
+
+
 def _value_markup(row: dict) -> str:
     """A table row's value as its cell prints it: the value as entered with its unit, and a converted
     value's canonical one on the next line ("1.4 mg/dL" / "(= 123.8 umol/L)"), each kept whole (no
     break inside a number and its unit: "1.4 (= 123.8 umol/L)" broke over three lines)."""
     entered, _, converted = row["value"].partition(" (= ")
     nbsp = "\u00a0"
-    lines = [" ".join(w for w in (entered, row["unit"]) if w)]
+    lines = [" ".join(w for w in (entered, unit_print(row["unit"])) if w)]
     if converted:
-        lines.append(f"(= {converted}")
+        lines.append(f"(= {unit_print(converted)}")
     return "<br/>".join(pdf_escape(line).replace(" ", nbsp) for line in lines)
 
 
@@ -97,7 +107,7 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
         hot = r["flag"] in ("H", "L", "refused")
         table.append([Paragraph(pdf_escape(r["label"]), st["cell"]),
                       Paragraph(_value_markup(r), flagged_style if hot else st["cell"]),
-                      Paragraph(pdf_escape(r["reference"]), st["cell"]), pdf_text(r["flag"]),
+                      Paragraph(pdf_escape(unit_print(r["reference"])), st["cell"]), pdf_text(r["flag"]),
                       pdf_text(r["source"]), Paragraph(pdf_escape(r["used"]), st["cell"])])
         if hot:
             flagged.append(len(table) - 1)
