@@ -196,3 +196,13 @@ def test_a_power_of_ten_unit_is_printed_raised(tmp_path):
     assert "11.2 10\u2079/L" in text and "4-11 10\u2079/L" in text, text
     assert "^" not in text
 
+
+def test_explanations_left_out_say_they_were_not_asked_for(tmp_path):
+    """mirage report --no-explain read "batch scoring skips them unless asked: ... 'mirage report'",
+    naming the very command that had left them out."""
+    record = mm.load_record(_sample("00417_lr"))
+    cls = _prediction(SUPER, [0.9, 0.05, 0.1, 0.1, 0.02], [0.41, 0.47, 0.32, 0.35, 0.35], "classes")
+    text = " ".join(_report(tmp_path, record, prediction=cls))
+    assert ("Explanations were not computed for this result: they were not asked for ('mirage report --no-explain', "
+            "or 'mirage score' without --explain)") in text
+    assert "batch scoring skips them" not in text

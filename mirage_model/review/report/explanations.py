@@ -119,9 +119,9 @@ def explanation_flowables(ctx: ReportContext, st, model_info: dict | None = None
     out.append(Paragraph("Explanations", st["h1"]))
     if expl is None:
         out.append(Paragraph("No model result." if pred is None else
-                             "Explanations were not computed for this result (batch scoring "
-                             "skips them unless asked: 'mirage score --explain', 'mirage report', "
-                             "or open the record in the app).", st["body"]))
+                             "Explanations were not computed for this result: they were not asked for "
+                             "('mirage report --no-explain', or 'mirage score' without --explain); "
+                             "'mirage report' and the app compute them.", st["body"]))
         return out
     methods = dict(getattr(expl, "methods", None) or {})
     key = "patch_rollout" if expl.patch_rollout is not None else \
