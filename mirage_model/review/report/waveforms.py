@@ -263,7 +263,8 @@ def compact_caption(parts: list[str]) -> list[str]:
     out = []
     for part in parts:
         if part.startswith("filter: ") and "(" in part:
-            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).split()) + " (page 3)"
+            # the harmonics are the mains' own (page 3 names them): the line's room goes to the record's notes
+            part = " ".join(re.sub(r"\s*\([^)]*\)", "", part).replace(" and harmonics", "").split()) + " (page 3)"
         out.append(part.removeprefix("sampling rate ").removeprefix("shown: "))
     return out
 
