@@ -322,7 +322,9 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
 
     def scale_text(self) -> str:
         """E.g. "25 mm/s, 10 mm/mV (true scale)" or "zoom 2.00x: 50 mm/s, 20 mm/mV on screen (page
-        fitted)"."""
+        fitted)"; "" while no record is drawn (no paper: a zoom of a record no longer open is no scale)."""
+        if self.record is None:
+            return ""
         base = f"{self.speed:g} mm/s, {self.gain:g} mm/mV"
         if abs(self.zoom - 1.0) < 0.005:
             return f"{base} (true scale)"
@@ -379,6 +381,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self._display = None
         self.filter_error = ""
         self.filtersChanged.emit()
+        self._emit_scale()        # the previous record's zoom is said of no record
         self.set_placeholder(title, detail)
 
     def set_placeholder(self, title: str = NO_RECORD, detail: str = "") -> None:
