@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
+from mirage_model.csvsafe import encodable
 from mirage_model.limits import record_head, record_unscorable, with_head_note
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.interpret import companion_statements_model
@@ -69,15 +70,17 @@ class JobContext:
 
 
 def user_message(err: BaseException) -> str:
-    """A one-line message for a dialog or status bar; library errors already name file and problem."""
+    """A one-line message for a dialog or status bar; library errors already name file and problem.
+    A file name's bytes that are not UTF-8 (PEP 383's lone surrogates, which Qt drops from a signal's
+    or a widget's text) read ``\\xNN``, as the CLI and the batch CSV write them (``csvsafe.encodable``)."""
     if _expected(err):
-        return str(err)
+        return encodable(str(err))
     if isinstance(err, NotImplementedError):
         return "this feature is not available in this build yet"
     if isinstance(err, MemoryError):
         return "out of memory"
     text = str(err).strip() or type(err).__name__
-    return f"{text} ({type(err).__name__})"
+    return encodable(f"{text} ({type(err).__name__})")
 
 
 def quality_message(err: BaseException) -> str:

@@ -42,3 +42,30 @@ def test_a_failed_open_leaves_no_zoom_of_the_previous_record_in_the_scale_line(q
     assert window.viewer.scale_label.text() == ""
     open_and_wait(qtbot, window, B)                          # drawn again: its scale said again
     assert "mm/s" in window.viewer.scale_label.text()
+
+
+def test_a_name_whose_byte_is_not_utf8_is_shown_as_xnn(qtbot, tmp_path):
+    """"caf<0xE9>.hea" (a Latin-1 name) that cannot be opened: the message, the title, the view and the
+    folder's row said "caf.hea" / "caf" (Qt drops the byte Python keeps as a lone surrogate); they read
+    "caf\\xe9", as the CLI and the batch CSV write it."""
+    import os
+
+    try:
+        with open(os.fsencode(tmp_path) + b"/caf\xe9.hea", "wb") as f:
+            f.write(b"not a header\n")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    bad = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.hea"))
+    window = shown_window(qtbot, size=(1280, 800))
+    open_and_wait(qtbot, window, A)
+    open_and_wait(qtbot, window, bad)
+    shown = "caf\\xe9.hea"
+    assert window.message_bar.text().startswith(f"Could not open {shown}: ")
+    assert window.windowTitle() == f"MIRAGE Review - {shown} could not be opened"
+    assert window.status_label.text().startswith(f"Could not open {shown}")
+    assert f"{shown} could not be opened" in window.viewer.plot.placeholder_text
+    assert f"No result: {shown}" in window.results.state.text()
+    window.open_folder(tmp_path)
+    qtbot.waitUntil(lambda: window.browser.table.rowCount() == 1 and window.browser.table.item(0, 1) is not None,
+                    timeout=WAIT_MS)
+    assert window.browser.table.item(0, 0).text() == "caf\\xe9"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app import workers
 from mirage_model import formats
+from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
 from mirage_model.records.folder import unreadable_line
 
@@ -75,7 +76,7 @@ class FolderBrowser(QWidget):
         """List the folder's records now and load their details in a worker (cancels a previous one)."""
         if self.worker is not None:
             self.worker.cancel()
-        self.folder_label.setText(str(folder))
+        self.folder_label.setText(printable(folder))
         self.folder_label.setToolTip("")
         self.table.setRowCount(0)
         self.table.clearSpans()
@@ -102,7 +103,7 @@ class FolderBrowser(QWidget):
             self.table.setRowCount(len(self.paths))
             for r, path in enumerate(self.paths):
                 item = QTableWidgetItem(self._name(path))
-                item.setToolTip(str(path))
+                item.setToolTip(printable(path))
                 self.table.setItem(r, 0, item)
                 self.table.setItem(r, 5, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
@@ -110,11 +111,11 @@ class FolderBrowser(QWidget):
                 self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
             return
         if kind == "passed_over":     # files with an ECG extension that are no ECG: told, not listed
-            names = [Path(p).name for p in data]
+            names = [printable(Path(p).name) for p in data]
             self.folder_label.setText(
                 f"{self.folder_label.text()} ({len(names)} file(s) here are no ECG MIRAGE reads, not listed: "
                 + ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") + ")")
-            self.folder_label.setToolTip("\n".join(str(p) for p in data))
+            self.folder_label.setToolTip("\n".join(printable(p) for p in data))
             return
         if kind == "unreadable":      # folders the search could not list: told, not a dialog each
             self.folder_label.setText(f"{self.folder_label.text()} ({unreadable_line(data)})")
@@ -144,15 +145,15 @@ class FolderBrowser(QWidget):
         for c, text in enumerate(values):
             item = QTableWidgetItem(text)
             if c == 0 and index < len(self.paths):
-                item.setToolTip(str(self.paths[index]))
+                item.setToolTip(printable(self.paths[index]))
             self.table.setItem(index, c, item)
         if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
             self.fit_columns()
 
     def _name(self, path) -> str:
         """Column 0 of ``path``'s row: its file name when another listed file of the folder has its
-        stem, else the stem (replaced by the record's id once read)."""
-        return Path(path).name if formats.record_key(path) in self._shared else Path(path).stem
+        stem, else the stem (replaced by the record's id once read); a byte that is not UTF-8 as ``\\xNN``."""
+        return printable(Path(path).name if formats.record_key(path) in self._shared else Path(path).stem)
 
     def sizeHint(self) -> QSize:
         """The dock's width as it opens: the record, age, sex, rate and length columns at their

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFileDialog
 from app import workers
 from app.views.patient_line import NO_RECORD
 from mirage_model import formats
+from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
 from mirage_model.review.file_info import device_report_lines, file_patient, reader_notes, record_notes
 from mirage_model.review.session import PENDING, STALE, ReviewSession
@@ -27,11 +28,17 @@ from mirage_model.review.session import PENDING, STALE, ReviewSession
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
 
 
+def shown_name(path: Path) -> str:
+    """``path``'s file name as the window shows it: a byte that is not UTF-8 as ``\\xNN``, as the CLI
+    and the batch CSV write it (Qt drops PEP 383's lone surrogates: "caf\\xe9.hea" read "caf.hea")."""
+    return printable(Path(path).name)
+
+
 def _brief(message: str, path: Path, limit: int = 160) -> str:
     """The first line of an error about ``path``, without the path the view already names, cut to
     ``limit`` characters (the message bar has all of it)."""
     line = next((x.strip() for x in str(message).splitlines() if x.strip()), "")
-    for prefix in (f"{path}: ", f"{path.name}: "):
+    for prefix in (f"{printable(path)}: ", f"{shown_name(path)}: ", f"{path}: ", f"{path.name}: "):
         if line.startswith(prefix) and len(line) > len(prefix):
             line = line[len(prefix):]
             break
@@ -96,14 +103,14 @@ class RecordsMixin:
         self._export_queue = [e for e in self._export_queue if e[0] == session.id]
         self._clear_views()
         if dropped:     # an export waiting for the previous record's analysis: never written, and said so
-            names = ", ".join(p.name for _sid, p, _settings in dropped)
+            names = ", ".join(shown_name(p) for _sid, p, _settings in dropped)
             self.show_message(f"Report not written: {names}. Another record was opened before the previous "
                               "record's analysis had finished; open that record again to export it.")
             for _sid, p, _settings in dropped:
                 self.reportFailed.emit(str(p), "another record was opened before the analysis finished")
         sid = session.id
         self._t_open = time.perf_counter()
-        self.show_status(f"Opening {path.name}...")
+        self.show_status(f"Opening {shown_name(path)}...")
         pcfg = getattr(pred, "preprocess_cfg", None)
         rcfg = getattr(pred, "render_cfg", None)
         # The load job prepares the record as the loaded model does (its configs, and its quality
@@ -133,7 +140,7 @@ class RecordsMixin:
         self._set_message_visible(False)
         self._record_controls(False)      # until the new record is on screen
         self.patient_line.set_session(self.session)     # names the patient once the record is read
-        name = Path(self.session.path).name if self.session is not None and self.session.path else ""
+        name = shown_name(self.session.path) if self.session is not None and self.session.path else ""
         self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
         self.results.device.setText("")
@@ -336,12 +343,13 @@ class RecordsMixin:
     def _load_failed(self, sid: int, path: Path, message: str) -> None:
         if not self._current(sid):
             return
-        self.show_message(f"Could not open {path.name}: {message}")
-        self.viewer.clear_record(NO_RECORD, f"{path.name} could not be opened: {_brief(message, path)}")
+        name = shown_name(path)
+        self.show_message(f"Could not open {name}: {message}")
+        self.viewer.clear_record(NO_RECORD, f"{name} could not be opened: {_brief(message, path)}")
         self.session.cancel_measurements(f"the record could not be read: {message}")
-        self.setWindowTitle(f"MIRAGE Review - {path.name} could not be opened")
+        self.setWindowTitle(f"MIRAGE Review - {name} could not be opened")
         self.measure_panel.refresh()
-        self.results.state.setText(f"No result: {path.name} could not be read.")
+        self.results.state.setText(f"No result: {name} could not be read.")
         self._finished_session = sid
         self.analysisFinished.emit()
 
