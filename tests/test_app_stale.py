@@ -69,3 +69,39 @@ def test_a_name_whose_byte_is_not_utf8_is_shown_as_xnn(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.browser.table.rowCount() == 1 and window.browser.table.item(0, 1) is not None,
                     timeout=WAIT_MS)
     assert window.browser.table.item(0, 0).text() == "caf\\xe9"
+
+
+def ludb_copies(folder: Path, names) -> Path:
+    """``folder`` holding LUDB 14 under each of ``names`` (its header's record and signal file renamed)."""
+    folder.mkdir()
+    lines = B.read_text().splitlines()
+    for name in names:
+        head = [f"{name} " + lines[0].split(" ", 1)[1]]
+        head += [line.replace("14.dat", f"{name}.dat", 1) for line in lines[1:]]
+        (folder / f"{name}.hea").write_text("\n".join(head) + "\n")
+        (folder / f"{name}.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    return folder
+
+
+def test_the_batch_dialog_lists_its_rows_in_the_folder_docks_order(qtbot, tiny_model, tmp_path):
+    """Records 1, 2, 10, 11: the folder dock lists them so (by number); the batch dialog listed its rows
+    1, 10, 11, 2 (the batch's text order). Both now read 1, 2, 10, 11."""
+    from app.dialogs.batch import BatchDialog
+    from app.views.folder_browser import FolderBrowser
+    from mirage_model.inference import Predictor
+
+    names = ["1", "2", "10", "11"]                       # by number; as text: 1, 10, 11, 2
+    folder = ludb_copies(tmp_path / "records", names)
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(folder)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=WAIT_MS)
+    assert [browser.table.item(r, 0).text() for r in range(browser.table.rowCount())] == names
+    dlg = BatchDialog(None, predictor=Predictor(tiny_model, device="cpu"), device="auto", folder=str(folder))
+    qtbot.addWidget(dlg)
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    dlg.start()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    col = dlg.columns.index("record_id")
+    assert [dlg.table.item(r, col).text() for r in range(dlg.table.rowCount())] == names, dlg.status.text()
+    assert [Path(dlg.record_path(r)).stem for r in range(4)] == names      # a double-click opens its row's

@@ -18,6 +18,7 @@ record in the main window, with the labs-table values the batch scored it with
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -30,6 +31,7 @@ from app import workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.settings import DEVICES
+from app.views.folder_browser import natural_key
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.records.folder import unreadable_line
 
@@ -70,6 +72,11 @@ def _typed(row: dict) -> dict:
     return out
 
 
+def _row_key(row: dict) -> tuple:
+    """A result row's place in the table: its record's path in the folder dock's order."""
+    return natural_key(row.get("record_path") or row.get("path") or "")
+
+
 class BatchDialog(QDialog):
     """Non-modal batch scoring. ``openRecord(path, values)`` when a result row is double-clicked:
     ``values`` are the labs-table values the batch scored that record with ({name: (value, unit)};
@@ -86,7 +93,8 @@ class BatchDialog(QDialog):
         self.model_path = model_path
         self.statements = statements or "auto"
         self.worker: workers.Worker | None = None
-        self.rows: list[dict] = []
+        self.rows: list[dict] = []        # as the table shows them
+        self._row_keys: list[tuple] = []  # their places (``_row_key``)
         self.summary = None
         self.labs_lookup = None         # batch.LabsLookup of the run, when it had a labs table
         self.columns: list[str] = []
@@ -211,7 +219,7 @@ class BatchDialog(QDialog):
         if not out:
             self.status.setText("Choose an output CSV file.")
             return None
-        self.rows = []
+        self.rows, self._row_keys = [], []
         self.columns = []
         self.labs_lookup = None
         self.table.setRowCount(0)
@@ -383,17 +391,22 @@ class BatchDialog(QDialog):
         self._set_notes(lines)
 
     def _add_row(self, row: dict) -> None:
+        """Show ``row`` in its place: the records in the folder dock's order (``natural_key``: 1, 2, 10,
+        not the batch's 1, 10, 2), as they arrive and after a resumed run alike."""
         self._note_labs_header(row)
-        self.rows.append(row)
+        key = _row_key(row)
+        r = bisect_right(self._row_keys, key)
+        self._row_keys.insert(r, key)
+        self.rows.insert(r, row)
         new = [k for k in row if k not in self.columns and k not in HIDDEN]
         if new:
             self.columns = [c for c in PREFERRED if c in self.columns or c in row] + \
                 [c for c in self.columns + new if c not in PREFERRED]
             self.table.setColumnCount(len(self.columns))
             self.table.setHorizontalHeaderLabels(self.columns)
-            for r, old in enumerate(self.rows[:-1]):
-                self._fill_row(r, old)
-        r = self.table.rowCount()
+            for i, old in enumerate(self.rows):
+                if i != r:
+                    self._fill_row(i if i < r else i - 1, old)
         self.table.insertRow(r)
         self._fill_row(r, row)
 
@@ -477,7 +490,7 @@ class BatchDialog(QDialog):
 
     def _show_output(self, out: Path) -> None:
         """The table as the output file holds it, after a resumed run: the rows it kept (scored
-        before, not sent as this run's progress) with this run's, in the file's order."""
+        before, not sent as this run's progress) with this run's, in the folder dock's order."""
         from mirage_model.review.batch import BatchError, read_rows   # loaded by the batch that wrote it
 
         try:
@@ -486,7 +499,7 @@ class BatchDialog(QDialog):
             self.status.setToolTip(str(err))
             return
         fresh = {str(r.get("record_path")): r for r in self.rows}
-        self.rows, self.columns = [], []
+        self.rows, self._row_keys, self.columns = [], [], []
         self._labs_header = []            # counted again over the file's rows (kept ones too)
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
