@@ -105,3 +105,31 @@ def test_the_batch_dialog_lists_its_rows_in_the_folder_docks_order(qtbot, tiny_m
     col = dlg.columns.index("record_id")
     assert [dlg.table.item(r, col).text() for r in range(dlg.table.rowCount())] == names, dlg.status.text()
     assert [Path(dlg.record_path(r)).stem for r in range(4)] == names      # a double-click opens its row's
+
+
+def test_a_value_beyond_the_training_data_is_flagged_in_colour_as_one_beyond_its_range(qtbot):
+    """Weight 450 kg for a model trained on 5-210 kg: the form said "used as 210 kg" in words only, its
+    field plain; it is now framed and coloured as troponin T 40 ng/L (reference < 14) is, and a weight
+    inside the training data stays plain."""
+    from app.views.lab_form import LabForm
+    from mirage_model.clinical import default_schema
+    from mirage_model.review.session import ReviewSession
+
+    schema = default_schema(["age", "sex", "weight", "troponin_t"]).fit(     # trained on weights 5-210 kg
+        [{"age": 30, "sex": "F", "weight": 5, "troponin_t": 1},
+         {"age": 80, "sex": "M", "weight": 210, "troponin_t": 900}])
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.set_session(ReviewSession(schema=schema))
+    form.set_value("troponin_t", "40")
+    high = form.editor("troponin_t").styleSheet()
+    assert form.status("troponin_t") == "high" and high
+    form.set_value("weight", "80")
+    assert form.editor("weight").styleSheet() == "" and form.message("weight") == ""
+    form.set_value("weight", "450")
+    assert form.message("weight").endswith("used as 210 kg")
+    assert form.status("weight") == "held"
+    assert form.editor("weight").styleSheet() == high
+    assert form._rows["weight"].message.styleSheet() == form._rows["troponin_t"].message.styleSheet()
+    form.set_value("weight", "992", "lb")                      # 450 kg in pounds: the same
+    assert form.status("weight") == "held" and form.editor("weight").styleSheet() == high

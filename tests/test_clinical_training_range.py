@@ -76,7 +76,7 @@ def test_the_lab_form_the_pdf_table_and_the_csv_say_it(qtbot, tmp_path):
     qtbot.addWidget(form)
     form.set_session(session)
     form.set_value("weight", "450", "kg")
-    assert form.message("weight") == words and form.status("weight") == "ok"
+    assert form.message("weight") == words and form.status("weight") == "held"
     session.accept_prediction(session.ticket(), predictor.predict(record, session.ticket().values, explain=False))
     row = next(r for r in session_clinical_rows(session) if r["name"] == "weight")
     assert row["used"] == "used by model as 210 kg (trained on 5-210)"

@@ -73,7 +73,8 @@ class _Row:
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b")
         self.message.setVisible(False)
-        self.status: str = "empty"          # empty | ok | low | high | error
+        # empty | ok | low | high (its reference range) | held (beyond the model's training data) | error
+        self.status: str = "empty"
 
     def show_tip(self, columns_shown: bool) -> None:
         """The value field's tooltip: its refusal or flag, and, while the From and Contribution
@@ -356,7 +357,8 @@ class LabForm(QWidget):
                                  "* = not used by this model.")
         else:
             self.caption.setText("* = not used by this model (recorded for the report). "
-                                 "Orange: outside the reference range. Red: impossible value, not used. "
+                                 "Orange: outside the reference range or the training data. "
+                                 "Red: impossible value, not used. "
                                  "Contribution: change in probability when the value is masked.")
 
     def refresh(self) -> None:
@@ -397,7 +399,7 @@ class LabForm(QWidget):
         troponin 4x the limit said only "not used")."""
         if row.used or v is None or not v.accepted or self.model_schema is None:
             return
-        flagged = row.status in ("low", "high")
+        flagged = row.status in ("low", "high", "held")
         row.message.setText(f"{row.message.text()}; not used by this model" if flagged
                             else "not used by this model")
         row.message.setStyleSheet("color: #b9770e" if flagged else "color: #777")
@@ -480,7 +482,7 @@ class LabForm(QWidget):
 
     # -------------------------------------------------------------- validation (the library decides)
     def _show_status(self, row: _Row, status: str, message: str) -> None:
-        style = {"error": ERROR_STYLE, "low": FLAG_STYLE, "high": FLAG_STYLE}.get(status, "")
+        style = {"error": ERROR_STYLE, "low": FLAG_STYLE, "high": FLAG_STYLE, "held": FLAG_STYLE}.get(status, "")
         row.status = status
         if isinstance(row.editor, QLineEdit):
             row.editor.setStyleSheet(style)
@@ -498,10 +500,15 @@ class LabForm(QWidget):
         message, status = "", "empty"
         if text.strip():
             try:
-                _canonical, status, message = entry_status(row.feature, text.strip(), unit)
+                canonical, status, message = entry_status(row.feature, text.strip(), unit)
             except ClinicalError as err:
                 status = "error"
                 message = str(err).split(": ", 1)[-1]
+            else:
+                # beyond the model's training data, read at its edge ("used as 210 kg"): flagged in
+                # colour as a value outside its reference range is, not only said in words
+                if status == "ok" and row.feature.training_note(canonical):
+                    status = "held"
         self._show_status(row, status, message)
         return status
 
