@@ -115,20 +115,23 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
     def _tab_order(self) -> None:
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the
-        result column (the result, the measurements), the tabs under the traces and the lab form (its rows
-        follow the form: ``LabForm.set_schema``), then the model image's controls beside them."""
+        result column (the result, the measurements), the tabs under the traces and the open tab's controls
+        (the lab form's rows follow the form: ``LabForm.set_schema``; the lead attention's switches, the
+        median beats' button), then the model image's controls beside them. Qt skips the hidden tabs'."""
         v = self.viewer
         chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
-                 self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.image_view.show_box,
+                 self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.heat_scroll,
+                 *self.heatmaps.boxes, self.median_beats.enlarge_btn, self.image_view.show_box,
                  self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
         self.lab_form.tab_after = self.tabs.tabBar()
-        self.lab_form.chain_tab_order()            # its rows after the tabs, before the model image beside them
-        # stops that lead nowhere: the model image is a picture; and the tab widget, after the lab form
-        # in Qt's chain, handed the focus on to its tab bar (its focus proxy), so Tab from the last lab
-        # field went back to the tabs, round and round the bottom right corner
-        for w in (self.image_view.glw, self.image_view.glw.viewport(), self.tabs):
+        self.lab_form.chain_tab_order()            # its rows after the tabs, before the other tabs' and the image
+        # stops that lead nowhere: the model image, the heatmaps and the median beats are pictures; and the
+        # tab widget, after the lab form in Qt's chain, handed the focus on to its tab bar (its focus proxy),
+        # so Tab from the last lab field went back to the tabs, round and round the bottom right corner
+        for w in (self.image_view.glw, self.image_view.glw.viewport(), self.heatmaps.glw, self.median_beats.plot,
+                  self.tabs):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.setFocusProxy(None)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)   # (the tab widget passed its policy on)
@@ -197,6 +200,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setWidgetResizable(True)
         heat_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         heat_scroll.setWidget(self.heatmaps)
+        self.heat_scroll = heat_scroll
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
         # never narrower than its names ("Median b" behind scroll arrows at 1024x768)

@@ -133,3 +133,40 @@ def test_a_value_beyond_the_training_data_is_flagged_in_colour_as_one_beyond_its
     assert form._rows["weight"].message.styleSheet() == form._rows["troponin_t"].message.styleSheet()
     form.set_value("weight", "992", "lb")                      # 450 kg in pounds: the same
     assert form.status("weight") == "held" and form.editor("weight").styleSheet() == high
+
+
+def test_tab_reaches_the_open_tabs_controls_before_the_model_image_beside_them(qtbot, tiny_model):
+    """With "Lead attention" or "Median beats" open, Tab from the tab bar went to the model image's
+    controls (right of the tabs) first and to the open tab's switches or button after them; the order
+    now follows the screen: the open tab's controls (left), then the model image's (right), then on
+    round the window (no stop on the heatmaps' or the median beats' picture)."""
+    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import Qt
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    image = window.image_view
+    image_controls = [w for w in (image.show_box, image.method, image.opacity) if w.isEnabled()]
+    assert image_controls
+    tabs = window.tabs
+    for index, own in ((1, window.heatmaps.boxes), (2, [window.median_beats.enlarge_btn])):
+        tabs.setCurrentIndex(index)
+        own = [w for w in own if w.isEnabled() and w.isVisible()]
+        assert own, tabs.tabText(index)
+        tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
+        seen = []
+        for _ in range(12):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            w = QApplication.focusWidget()
+            if w is window.viewer.reset_btn or w is window.browser.table:
+                break                                         # round the window again
+            seen.append(w)
+        page = tabs.currentWidget()
+        assert all(page.isAncestorOf(w) or w in image_controls for w in seen), (index, seen)
+        in_page = [i for i, w in enumerate(seen) if page.isAncestorOf(w)]
+        at_image = [seen.index(w) for w in image_controls]
+        assert [w for w in seen if w in own] == own, tabs.tabText(index)
+        assert max(in_page) < min(at_image), (tabs.tabText(index), seen)
+        # the screen's own order: the tab's controls left of the model image's
+        x = [w.mapToGlobal(w.rect().topLeft()).x() for w in seen]
+        assert max(x[i] for i in in_page) < min(x[i] for i in at_image)
