@@ -170,3 +170,47 @@ def test_tab_reaches_the_open_tabs_controls_before_the_model_image_beside_them(q
         # the screen's own order: the tab's controls left of the model image's
         x = [w.mapToGlobal(w.rect().topLeft()).x() for w in seen]
         assert max(x[i] for i in in_page) < min(x[i] for i in at_image)
+
+
+LUDB = resources_dir() / "samples" / "ludb"
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1400, 900)])
+def test_a_range_whose_unit_is_not_the_unit_boxs_reads_whole_with_its_unit(qtbot, size):
+    """At 1024x768 with the folder dock open, hs-troponin T in ug/L showed its range cut, "<= 14 ...",
+    its unit (ng/L) on hover only. Every range whose unit the box no longer shows now reads whole with
+    its unit, every line of it inside the label and the label inside the view (no scroll bar)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = shown_window(qtbot, size=size)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    open_and_wait(qtbot, window, B)
+    window.tabs.setCurrentWidget(window.lab_form)
+    form = window.lab_form
+    assert window.browser_dock.isVisible()
+    changed = []
+    for name in form.features():
+        box, row = form.unit_box(name), form._rows[name]
+        whole = row.feature.reference_text()
+        if box is None or box.count() < 2 or not whole.endswith(" " + row.feature.unit):
+            continue
+        box.setCurrentIndex(1)                        # another unit than the range's
+        changed.append(name)
+    assert "troponin_t" in changed and len(changed) >= 5
+    qtbot.wait(50)
+    view = form._scroll.viewport()
+    assert not form._scroll.horizontalScrollBar().isVisible()
+    for name in changed:
+        row = form._rows[name]
+        label = row.reference
+        shown = QLabel.text(label)
+        assert " ".join(shown.split()) == row.feature.reference_text(), (name, shown)   # numbers and unit
+        fm = label.fontMetrics()
+        assert all(fm.horizontalAdvance(line) <= label.contentsRect().width() for line in shown.split("\n")), \
+            (name, shown, label.width())
+        assert label.height() >= fm.lineSpacing() * shown.count("\n") + fm.height()      # every line in view
+        assert label.mapTo(view, label.rect().topRight()).x() <= view.width()
+    box = form.unit_box("troponin_t")
+    box.setCurrentIndex(0)                               # its own unit again: the numbers beside it
+    assert QLabel.text(form._rows["troponin_t"].reference) == form._rows["troponin_t"].reference_short

@@ -12,8 +12,9 @@ the report) and marked "not used by this model".
 On a narrow window (1024 px with the folder dock open) the value field keeps the width a typed value
 needs and the unit box the width its feature's own unit needs (a wider unit chosen is drawn in a
 smaller font, whole: ``UnitBox``); the reference shows its numbers while the unit box
-shows the range's own unit (the whole range on hover), and the From and Contribution columns give
-way: taken out of the grid, what they say added to the value field's tooltip.
+shows the range's own unit, and its unit too while the box shows another (under the numbers where the
+column is narrow: ``RangeLabel``), and the From and Contribution columns give way: taken out of the
+grid, what they say added to the value field's tooltip.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class _Row:
         # its numbers ("< 14"), beside a unit box that shows its unit; "" without a range
         self.reference_short = whole[:-len(feature.unit) - 1].rstrip() \
             if feature.unit and whole.endswith(" " + feature.unit) else whole
-        self.reference = ElidedLabel(self.reference_short, least=self.reference_short)
+        self.reference = RangeLabel()
+        self.reference.set_range(self.reference_short)
         self.reference.set_tip(f"reference range: {whole}" if whole else "")
         self.reference.setStyleSheet("color: #555")
         self.message = QLabel("")
@@ -88,10 +90,45 @@ class _Row:
         self.editor.setToolTip("\n".join(parts))
 
     def show_reference(self) -> None:
-        """The range's numbers while the unit box shows its unit; with its unit otherwise."""
+        """The range's numbers while the unit box shows its unit; with its unit otherwise, whole (on two
+        lines where the column is narrow: a 1024 px window cut "<= 14 ng/L" to "<= 14 ...")."""
         whole = self.feature.reference_text()
         own = self.unit is None or self.unit.currentText() in ("", self.feature.unit)
-        self.reference.setText(self.reference_short if own else whole)
+        self.reference.set_range(self.reference_short, "" if own or whole == self.reference_short
+                                 else self.feature.unit)
+
+
+class RangeLabel(ElidedLabel):
+    """A row's reference range: its numbers, and its unit when the unit box shows another. On one line
+    where it fits ("<= 14 ng/L"), else the numbers over the unit (a unit of two words over two lines
+    where it must: "mg/L" over "FEU"), each whole: the column is never narrower than the widest of
+    these (``least``), so the range never reads without its unit."""
+
+    parts: tuple[str, str] = ("", "")
+
+    def set_range(self, numbers: str, unit: str = "") -> None:
+        self.parts = (numbers, unit)
+        fm = self.fontMetrics()
+        self.least = max((numbers, *unit.split()), key=fm.horizontalAdvance)
+        self.setText(f"{numbers} {unit}" if numbers and unit else numbers)
+
+    def _elide(self) -> None:
+        numbers, unit = self.parts
+        room = self.contentsRect().width()
+        fm = self.fontMetrics()
+        lines = QLabel.text(self).count("\n")
+        if unit and numbers and room > 0 and fm.horizontalAdvance(self.full_text) > room:
+            rows = [numbers, ""]
+            for word in unit.split():       # the unit's words on as few lines as the room allows
+                if rows[-1] and fm.horizontalAdvance(f"{rows[-1]} {word}") > room:
+                    rows.append("")
+                rows[-1] = f"{rows[-1]} {word}".strip()
+            QLabel.setText(self, "\n".join(rows))
+            self.setToolTip(self.tip)
+        else:
+            super()._elide()
+        if QLabel.text(self).count("\n") != lines:
+            self.updateGeometry()          # a line more or less: the row's height
 
 
 class ValueEdit(QLineEdit):
@@ -239,7 +276,7 @@ class LabForm(QWidget):
         self._heads = []
         for col, (head, tip) in enumerate((
                 ("Feature", ""), ("Value", ""), ("Unit", ""),
-                ("Reference", "reference range, in the unit beside it (whole on hover)"),
+                ("Reference", "reference range, in the unit beside it unless it names its own"),
                 ("From", "where the value came from: the record's file, a labs table, or typed here"),
                 ("Contribution", "change in probability when the value is masked"))):
             if head == "Reference":      # as narrow as its numbers ("45-110"): cut ("Refer..."), whole on hover
