@@ -214,3 +214,67 @@ def test_a_range_whose_unit_is_not_the_unit_boxs_reads_whole_with_its_unit(qtbot
     box = form.unit_box("troponin_t")
     box.setCurrentIndex(0)                               # its own unit again: the numbers beside it
     assert QLabel.text(form._rows["troponin_t"].reference) == form._rows["troponin_t"].reference_short
+
+
+def _result_shown(window) -> dict:
+    """What the window shows of a model result: bars, the calls, the overlays, the contributions."""
+    form = window.lab_form
+    return {"bars": int(window.results.bars.probabilities.size), "calls": window.results.positive.text(),
+            "plot": window.viewer.plot.explanation is not None, "image": window.image_view.explanation is not None,
+            "heatmaps": window.heatmaps.explanation is not None,
+            "contributions": {n: form._rows[n].contribution.text() for n in form.features()
+                              if form._rows[n].contribution.text()}}
+
+
+NOTHING = {"bars": 0, "calls": "", "plot": False, "image": False, "heatmaps": False, "contributions": {}}
+
+
+def test_a_rerun_that_fails_leaves_nothing_of_the_previous_result(qtbot, tiny_model, monkeypatch):
+    """B scored, then age changed and the model run again, which fails: the panel said "Model failed"
+    under the previous run's bars and calls ("Above threshold: ..."), its saliency, heatmaps and the lab
+    form's contributions still drawn, though the session had no result. Now all of them are cleared."""
+    from app import workers
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    shown = _result_shown(window)
+    assert shown["bars"] == 5 and shown["calls"] and shown["plot"] and shown["contributions"], shown
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the device ran out of memory")
+
+    monkeypatch.setattr(workers, "score_job", fails)
+    window.lab_form.set_value("age", "61")
+    qtbot.waitUntil(lambda: window.session.state["prediction"] == "failed", timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert window.prediction is None
+    assert "Model failed" in window.results.state.text()
+    assert _result_shown(window) == NOTHING
+
+
+def test_a_rerun_cancelled_leaves_no_contribution_of_the_previous_result(qtbot, tiny_model, monkeypatch):
+    """As above with Esc while the re-run runs: the bars went, the lab form's contributions stayed."""
+    import threading
+
+    from app import workers
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    assert _result_shown(window)["contributions"]
+    entered, release = threading.Event(), threading.Event()
+    real = workers.score_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "score_job", held)
+    window.run_prediction()
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+    window.cancel_work()
+    release.set()
+    workers.cancel_all_and_wait(30000)
+    qtbot.wait(100)
+    assert window.prediction is None and "cancelled" in window.results.state.text()
+    assert _result_shown(window) == NOTHING

@@ -283,7 +283,10 @@ class ModelMixin:
     def _predict_failed(self, ticket, message: str) -> None:
         if self.session is None or not self.session.fail_prediction(ticket, message):
             return
+        # a re-run's failure: the previous run's bars, calls, overlays and contributions are no result now
         self.results.bars.set_stale(False)
+        self._show_result()
+        self.lab_form.refresh()
         self.results.state.setText(f"Model failed: {message}")
         self.show_message(self.with_reader_notes(f"The model could not score this record: {message}"))
         self._check_finished()
