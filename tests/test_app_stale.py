@@ -278,3 +278,15 @@ def test_a_rerun_cancelled_leaves_no_contribution_of_the_previous_result(qtbot, 
     qtbot.wait(100)
     assert window.prediction is None and "cancelled" in window.results.state.text()
     assert _result_shown(window) == NOTHING
+
+
+def test_a_failed_open_leaves_no_quality_summary_of_the_previous_result(qtbot, tiny_model, tmp_path):
+    """A scored (the calls' tooltip: its quality report, "Signal quality: usable ..."), then a file that
+    cannot be opened: the empty calls line kept A's report on hover. Found comparing every text and
+    tooltip of the window after A then the file with a window that had opened LUDB 1 then the file."""
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, A)
+    assert window.results.positive.toolTip().startswith("Signal quality")
+    (tmp_path / "nodat.hea").write_text(B.read_text())
+    open_and_wait(qtbot, window, tmp_path / "nodat.hea")
+    assert window.results.positive.text() == "" and window.results.positive.toolTip() == ""

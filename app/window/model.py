@@ -229,6 +229,7 @@ class ModelMixin:
         """The session's prediction (or why there is none) in the results panel and overlays."""
         session = self.session
         pred = session.prediction if session is not None else None
+        self.results.positive.setToolTip("")     # the quality summary of this prediction's report, if any
         if pred is None:
             self.results.bars.clear()
             self.results.positive.setText("")

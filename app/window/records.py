@@ -157,6 +157,7 @@ class RecordsMixin:
         self.lab_form.set_session(self.session)
         self.results.bars.clear()
         self.results.positive.setText("")
+        self.results.positive.setToolTip("")      # the previous prediction's quality summary
         self.results.state.setText("")
         self.results.set_quality_error("")
 
