@@ -290,3 +290,28 @@ def test_a_failed_open_leaves_no_quality_summary_of_the_previous_result(qtbot, t
     (tmp_path / "nodat.hea").write_text(B.read_text())
     open_and_wait(qtbot, window, tmp_path / "nodat.hea")
     assert window.results.positive.text() == "" and window.results.positive.toolTip() == ""
+
+
+def test_the_open_batch_dialog_scores_with_the_model_loaded_since(qtbot, tiny_model, tmp_path):
+    """The batch dialog opened with model A, then model B chosen in the window: the dialog's next run
+    loaded A (the model it was opened with) and its CSV named A. It now scores with B."""
+    import csv
+
+    from helpers_models import make_tiny_checkpoint
+
+    other = make_tiny_checkpoint(tmp_path / "other", clinical=("age", "sex"), name="tiny-other")
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    dlg = window.batch_dialog_open()
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        window.use_model(str(other))
+    assert window.predictor.name == "tiny-other"
+    folder = ludb_copies(tmp_path / "records", ["1"])
+    dlg.folder.setText(str(folder))
+    dlg.output.setText(str(tmp_path / "scores.csv"))
+    dlg.start()
+    qtbot.waitUntil(lambda: dlg.worker is None, timeout=WAIT_MS)
+    with open(tmp_path / "scores.csv", encoding="utf-8-sig", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["status"] == "ok", row
+    named = [v for k, v in row.items() if "model" in k]
+    assert any("tiny-other" in v for v in named), named

@@ -101,6 +101,7 @@ class ModelMixin:
         self._sync_model_menu(path)
         self.results.set_model(predictor, loaded.statements, loaded.statements_error)
         self.results.state.setText("")
+        self._batch_follows_model()
         self._session_model_changed()
 
     def _model_failed(self, message: str) -> None:
@@ -110,8 +111,16 @@ class ModelMixin:
         self._sync_model_menu(None)
         self.results.set_no_model(message)
         self.results.state.setText("")
+        self._batch_follows_model()
         self._session_model_changed()
         self.show_message(self.with_reader_notes(f"Could not load the model: {message}"))
+
+    def _batch_follows_model(self) -> None:
+        """The batch dialog, when open, scores its next run with the model now loaded (it had kept the
+        one loaded when it was first opened, whose name its CSV then gave)."""
+        if self.batch_dialog is not None:
+            self.batch_dialog.predictor = self.predictor
+            self.batch_dialog.model_path = self.model_path() or ""
 
     def _model_finished(self) -> None:
         self._model_loading = False
