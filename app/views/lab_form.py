@@ -394,8 +394,7 @@ class LabForm(QWidget):
                                  "* = not used by this model.")
         else:
             self.caption.setText("* = not used by this model (recorded for the report). "
-                                 "Orange: outside the reference range or the training data. "
-                                 "Red: impossible value, not used. "
+                                 "Orange: outside the reference range. Red: impossible value, not used. "
                                  "Contribution: change in probability when the value is masked.")
 
     def refresh(self) -> None:
