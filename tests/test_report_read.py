@@ -115,14 +115,14 @@ STMTS = ("SR", "STACH", "IRBBB", "LAFB", "IMI", "ASMI", "ILMI", "NORM")
 
 @pytest.mark.parametrize("mi, infarcts, said", [
     # CinC 2020 E00009 as the shipped models read it: MI 0.67 (threshold 0.47), no infarct statement called
-    (0.67, (0.05, 0.12, 0.16), "class model calls MI (myocardial infarction) at 67%; statements model states no "
+    (0.67, (0.05, 0.12, 0.16), "superclass model calls MI (myocardial infarction) at 67%; statements model states no "
                                "infarct or injury (highest ILMI, inferolateral infarct, 16%, not called)"),
-    (0.21, (0.45, 0.05, 0.05), "statements model states inferior infarct (IMI 45%); class model does not call MI "
+    (0.21, (0.45, 0.05, 0.05), "statements model states inferior infarct (IMI 45%); superclass model does not call MI "
                                "(myocardial infarction, 21%)"),
     (0.67, (0.45, 0.05, 0.05), ""),           # both say infarct
     (0.21, (0.05, 0.12, 0.16), ""),           # neither
     # IMI at 25%, under its 30% threshold: not called, so not an infarct statement
-    (0.67, (0.25, 0.05, 0.05), "class model calls MI (myocardial infarction) at 67%; statements model states no "
+    (0.67, (0.25, 0.05, 0.05), "superclass model calls MI (myocardial infarction) at 67%; statements model states no "
                                "infarct or injury (highest IMI, inferior infarct, 25%, not called)"),
 ])
 def test_the_two_models_disagreement_on_infarction_is_said(mi, infarcts, said):
@@ -134,7 +134,7 @@ def test_the_two_models_disagreement_on_infarction_is_said(mi, infarcts, said):
     assert infarct_disagreement(cls, stm) == (f"Models disagree on infarction: {said}" if said else "")
     if said:    # page 3 names the two models; withheld calls disagree on nothing
         named = infarct_disagreement(cls, stm, names=True)
-        assert "the class model (classes)" in named and "the statements model (statements)" in named
+        assert "the superclass model (classes)" in named and "the statements model (statements)" in named
         gated = _prediction(STMTS, stm.probabilities, stm.thresholds, "s", "poor signal")
         assert infarct_disagreement(cls, gated) == ""
         assert infarct_disagreement(_prediction(SUPER, cls.probabilities, cls.thresholds, "c", "paced"), stm) == ""
@@ -148,10 +148,10 @@ def test_the_pdf_says_the_models_disagree_on_infarction(tmp_path):
     stm = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.05, 0.12, 0.16, 0.02], [0.5, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.4],
                       "statements")
     pages = _report(tmp_path, record, prediction=cls, statements=stm)
-    assert "Models disagree on infarction: class model" in pages[0]
+    assert "Models disagree on infarction: superclass model" in pages[0]
     assert "statements model no infarct statement (highest ILMI 16%)" in pages[0] or \
         "statements model states no infarct or injury" in pages[0]
-    assert ("Models disagree on infarction: the class model (classes) calls MI (myocardial infarction) at 67%; the "
+    assert ("Models disagree on infarction: the superclass model (classes) calls MI (myocardial infarction) at 67%; the "
             "statements model (statements) states no infarct or injury") in pages[2]
     agree = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.45, 0.12, 0.16, 0.02], stm.thresholds, "statements")
     assert not any("disagree" in p for p in _report(tmp_path, record, prediction=cls, statements=agree))
@@ -206,3 +206,27 @@ def test_explanations_left_out_say_they_were_not_asked_for(tmp_path):
     assert ("Explanations were not computed for this result: they were not asked for ('mirage report --no-explain', "
             "or 'mirage score' without --explain)") in text
     assert "batch scoring skips them" not in text
+
+
+def test_the_app_says_the_models_disagree_on_infarction_as_the_pdf_does():
+    """The app's interpretation panel showed the statements and the model line, the disagreement left to the
+    reader as the PDF had; it now shows page 1's line (red, before the statements); the shipped mi model
+    (MI alone) is named the MI model, not a superclass model."""
+    pytest.importorskip("PySide6")
+    from app.views.interpretation import interpretation_html
+
+    record = mm.load_record(_sample("00417_lr"))
+    cls = _prediction(SUPER, [0.03, 0.67, 0.43, 0.3, 0.02], [0.41, 0.47, 0.32, 0.35, 0.35], "classes")
+    stm = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.05, 0.12, 0.16, 0.02], [0.5, 0.5, 0.5, 0.5, 0.3, 0.2, 0.2, 0.4],
+                      "statements")
+    shown = interpretation_html(ReviewSession.from_results(record, file_values=False, prediction=cls, statements=stm))
+    said = ("Models disagree on infarction: superclass model calls MI (myocardial infarction) at 67%; statements "
+            "model states no infarct or injury (highest ILMI, inferolateral infarct, 16%, not called).")
+    assert said in shown and shown.index(said) < shown.index("<ol")
+    agree = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.45, 0.12, 0.16, 0.02], stm.thresholds, "statements")
+    assert "disagree" not in interpretation_html(
+        ReviewSession.from_results(record, file_values=False, prediction=cls, statements=agree))
+    mi_only = _prediction(("MI",), [0.67], [0.47], "mi")
+    shown = interpretation_html(ReviewSession.from_results(record, file_values=False, prediction=mi_only,
+                                                           statements=stm))
+    assert "Models disagree on infarction: MI model calls MI (myocardial infarction) at 67%" in shown

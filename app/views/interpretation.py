@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
-from mirage_model.review.interpret import no_statement_text, session_interpretation, statement_labels
+from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
+                                           statement_labels)
 
 _GREY = "#666666"
 _RED = "#a00000"
@@ -43,6 +44,9 @@ def interpretation_html(session) -> str:
         parts.append(f"<span style='color:{_GREY}'><i>{why}</i></span>")
     for note in it.notes:        # a child's ECG: no adult criteria applied, the models trained on adults
         parts.append(f"<b style='color:{_RED}'>{html.escape(note)}.</b>")
+    disagree = session_disagreement(session)      # the superclass model's MI against the statements' infarcts
+    if disagree and state not in ("pending", "stale"):
+        parts.append(f"<b style='color:{_RED}'>{html.escape(disagree)}.</b>")
     rows = []
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"

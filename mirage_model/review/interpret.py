@@ -212,7 +212,7 @@ the statements are still computed but the interpretation is marked withheld, wit
 Two models, one disagreement said: the superclass model's MI and the statements model's infarct and injury
 statements (``MI_STATEMENTS``, the MI class of PTB-XL) come from separate networks trained on the same labels.
 Where one calls an infarct and the other does not, ``infarct_disagreement`` says so in one sentence naming which
-model said what ("Models disagree on infarction: class model calls MI (myocardial infarction) at 67%; statements
+model said what ("Models disagree on infarction: superclass model calls MI (myocardial infarction) at 67%; statements
 model states no infarct or injury (...)"); page 1, page 3 and the app show it, the statements unchanged.
 """
 
@@ -1370,16 +1370,17 @@ def infarct_disagreement(class_pred, statements_pred, names: bool = False, brief
     Args:
         class_pred, statements_pred: ``inference.Prediction`` (labels, probabilities (K,), thresholds
             (K,), withheld, model_name); the same prediction twice for a model that carries both.
-        names: the models' names in the sentence (page 3) rather than "class model" / "statements model"
+        names: the models' names in the sentence (page 3) rather than "superclass model" (or "MI model")
+            / "statements model"
             (page 1 and the app, whose model line names them).
-        brief: codes without their words, for a line with no room for them ("class model MI 67%;
+        brief: codes without their words, for a line with no room for them ("superclass model MI 67%;
             statements model no infarct statement (highest ASMI 12%)").
 
     Returns:
-        e.g. "Models disagree on infarction: class model calls MI (myocardial infarction) at 67%;
+        e.g. "Models disagree on infarction: superclass model calls MI (myocardial infarction) at 67%;
         statements model states no infarct or injury (highest ASMI, anteroseptal infarct, 12%, not
         called)", or "Models disagree on infarction: statements model states inferior infarct (IMI 45%);
-        class model does not call MI (myocardial infarction, 21%)".
+        superclass model does not call MI (myocardial infarction, 21%)".
     """
     if class_pred is None or statements_pred is None:
         return ""
@@ -1393,11 +1394,12 @@ def infarct_disagreement(class_pred, statements_pred, names: bool = False, brief
     mi_called = is_called(*mi)
     if mi_called == bool(called):
         return ""
+    kind = "MI" if list(class_pred.labels) == ["MI"] else "superclass"      # the shipped mi model: MI alone
     if names:
         cls, stm = (f"the {kind} model" + (f" ({pred.model_name})" if getattr(pred, "model_name", "") else "")
-                    for kind, pred in (("class", class_pred), ("statements", statements_pred)))
+                    for kind, pred in ((kind, class_pred), ("statements", statements_pred)))
     else:
-        cls, stm = "class model", "statements model"
+        cls, stm = f"{kind} model", "statements model"
     if mi_called:
         lab, p, _t = max(infarcts, key=lambda r: r[1])
         if brief:
