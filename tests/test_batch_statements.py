@@ -245,3 +245,24 @@ def test_interpretation_notes_cannot_start_a_spreadsheet_formula(folder, stateme
     k = raw[0].index("interpretation_notes")
     assert all(r[k] == "'" + formula for r in raw[1:])
     assert all(r["interpretation_notes"] == formula for r in read_rows(out)[1])
+
+
+def test_the_csv_says_where_the_two_models_disagree_on_infarction(folder, tmp_path):
+    """Page 1 and the app say "Models disagree on infarction: ..." where the superclass model calls MI and
+    the statements model states no infarct (CinC E00009); the CSV's interpretation_notes said nothing of it.
+    Here a superclass model whose MI is always called beside a statements model whose IMI never is."""
+    from helpers_models import make_tiny_checkpoint
+
+    sup = make_tiny_checkpoint(tmp_path / "sup", thresholds=(1.01, 0.0, 1.01, 1.01, 1.01), name="tiny-mi-always")
+    stm = make_tiny_checkpoint(tmp_path / "stm", labels=("SR", "IMI"), thresholds=(0.0, 1.01), name="tiny-no-imi")
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, mm.Predictor(sup, device="cpu"), out,
+                           statements_predictor=mm.Predictor(stm, device="cpu"))
+    assert summary.scored == 2
+    rows = [row for row in _rows(out) if not row["withheld_positive"]]   # a gated record's calls disagree on nothing
+    assert rows
+    for row in rows:
+        assert row["positive"] == "MI"
+        assert row["interpretation_notes"].startswith(
+            "Models disagree on infarction: superclass model MI "), row["interpretation_notes"]
+        assert "statements model no infarct statement (highest IMI " in row["interpretation_notes"]

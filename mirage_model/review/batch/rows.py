@@ -21,7 +21,7 @@ from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import reader_notes
-from mirage_model.review.interpret import doubted_calls, interpret_prediction, statement_labels
+from mirage_model.review.interpret import doubted_calls, infarct_disagreement, interpret_prediction, statement_labels
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
@@ -407,7 +407,9 @@ class Scorer:
         # a child's long note is short here ("paediatric: adult limits not applied"), said in full once
         # for the run (BatchSummary.paediatric_line)
         row["interpretation"] = it.text(brief=True) or None
-        row["interpretation_notes"] = it.notes_text() or None        # the app's and the PDF's reasons for each "(?)"
+        # the app's and the PDF's reasons for each "(?)", and page 1's line where the two models disagree on an infarct
+        disagree = infarct_disagreement(pred, said_by, brief=True)
+        row["interpretation_notes"] = "; ".join(t for t in (disagree, it.notes_text()) if t) or None
         row["statements_model"] = it.model_name if statement_labels(said_by.labels) else None
         # a call resting on amplitudes in doubt (a header's gain or units wrong) is marked "(?)" as the
         # interpretation marks its statements, and why in the notes: rows a user can filter on "(?)"
