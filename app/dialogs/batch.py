@@ -40,9 +40,9 @@ from mirage_model.records.folder import unreadable_line
 # siteB/ecg.hea), and the path is what tells them apart
 PREFERRED = ("record_id", "record_path", "status", "error", "positive")
 HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
-# the batch checks its cancel flag between its chunks of records scored together (``score_folder``'s
-# chunk_size, 32): "after the current record" was said while up to 32 more were scored and written
-CANCELLING = "Cancelling: the records being scored now (up to 32) are finished and written first"
+# the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
+# being scored now is finished and written, the rest is left to a resumed run
+CANCELLING = "Cancelling: the record being scored now is finished and written first"
 
 
 def _fmt(value) -> str:

@@ -114,6 +114,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     # error row names the other (a .dat renamed away from its record)
     hints = signal_file_hints(paths, orphan_set)
     pending: deque = deque()    # (row, PDF future or None), in output order
+    dropped: deque = deque()    # rows of pending a cancel left out, with their PDFs (removed at the end)
     try:
         size = min(chunk_size, FIRST_CHUNK)
         while True:
@@ -121,7 +122,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             size = chunk_size
             if not chunk:
                 break
-            for item, pred, clinical, message, stmts in scorer.predict(chunk):
+            for item, pred, clinical, message, stmts in scorer.predict(chunk, cancel):
+                if pred is not None and scorer.pdf_dir is not None and cancel():
+                    break                     # its PDF (and the rows after it) not begun: a resumed run does them
                 if pred is None:
                     row = scorer.error_row(item, message)
                     if Path(item.path) in not_ecg_set and row["status"] == "error":
@@ -143,11 +146,30 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                 yield _finish(*pending.popleft(), scorer.pdf_dir)
             if cancel() or ended:
                 break
+        if cancel():
+            _drop_unstarted(pending, dropped)
         while pending:
             yield _finish(*pending.popleft(), scorer.pdf_dir)
     finally:
         loader.close()         # waits for the PDFs being written
-        _remove_pdfs_without_rows(pending)
+        _remove_pdfs_without_rows(pending + dropped)
+
+
+def _drop_unstarted(pending: deque, dropped: deque) -> None:
+    """On a cancel, the rows of ``pending`` from the first whose PDF a loader process has not begun
+    on, moved to ``dropped`` with their PDFs cancelled: the run ends once the PDFs being written are
+    done (one per loader process), not after every scored row's PDF (up to a chunk, 32). A resumed
+    run scores those records."""
+    for k, (_row, pdf) in enumerate(pending):
+        if pdf is not None and pdf.cancel():
+            break
+    else:
+        return
+    while len(pending) > k:
+        row, pdf = pending.pop()
+        if pdf is not None:
+            pdf.cancel()
+        dropped.appendleft((row, pdf))
 
 
 def _remove_pdfs_without_rows(pending: deque) -> None:

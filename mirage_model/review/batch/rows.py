@@ -209,27 +209,41 @@ def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurem
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
-def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool,
-                 like: list | None = None) -> tuple[list, list, list]:
-    """Each item's record prepared (``predictor.prepare``; with ``like``, the other model's
-    preparation of the same record, reused when both preprocess alike), then
-    ``predictor.predict_batch`` over them in one pass; when one record spoils the chunk, each
-    record alone, to find it. Returns (prediction or None, the exception or None, the preparation
-    or None) per item, in order."""
-    n = len(items)
-    preds: list = [None] * n
-    failures: list = [None] * n
-    preps: list = [None] * n
-    for k, (it, clin) in enumerate(zip(items, clinicals)):
-        try:
-            preps[k] = predictor.prepare(it.record, clin, like[k] if like is not None else None,
-                                         measurements=it.measurements)
-        except Exception as err:
-            log.debug("%s could not prepare %s", getattr(predictor, "name", "the model"), it.path, exc_info=True)
-            failures[k] = err
-    ok = [k for k in range(n) if preps[k] is not None]
+class ScoringCancelled(Exception):
+    """The batch's cancel said stop while a group of records was being scored (``predict_each``,
+    ``Scorer.predict``): the group has no rows; a resumed run scores its records."""
+
+
+def forward_windows_per_call(predictor) -> int:
+    """Windows ``predictor`` scores in one forward call (``Predictor.forward_windows``: ``batch_size``
+    model rows, a window's noisy copies among them when the checkpoint averages over copies): 4 for
+    the shipped model (32 rows, 8 copies). ``Scorer.predict`` scores a chunk in groups of about this
+    many windows, so that a cancel waits for one such call, not a chunk's, and the calls stay those a
+    whole chunk makes."""
+    avg = getattr(predictor, "noise_average", None)
+    copies = max(1, int(getattr(avg, "copies", 1) or 1))
+    return max(1, int(getattr(predictor, "batch_size", 32) or 32) // copies)
+
+
+def prepare_one(predictor, item: LoadedRecord, clinical: dict, like=None) -> tuple[object, Exception | None]:
+    """(``predictor.prepare`` of the item's record, None) or (None, the exception); ``like``: the other
+    model's preparation of the same record, reused when both preprocess alike."""
+    try:
+        return predictor.prepare(item.record, clinical, like, measurements=item.measurements), None
+    except Exception as err:
+        log.debug("%s could not prepare %s", getattr(predictor, "name", "the model"), item.path, exc_info=True)
+        return None, err
+
+
+def predict_prepared(predictor, items: list[LoadedRecord], clinicals: list[dict], preps: list, failures: list,
+                     explain: bool) -> list:
+    """``predictor.predict_batch`` over the prepared items (``preps[k]`` not None) in one pass; when
+    one record spoils the pass, each record alone, to find it (its exception into ``failures[k]``).
+    Returns the prediction or None per item, in order."""
+    preds: list = [None] * len(items)
+    ok = [k for k in range(len(items)) if preps[k] is not None]
     if not ok:
-        return preds, failures, preps
+        return preds
     try:
         got = predictor.predict_batch([items[k].record for k in ok], [clinicals[k] for k in ok], explain=explain,
                                       prepared=[preps[k] for k in ok])
@@ -244,7 +258,30 @@ def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], ex
                 log.debug("%s could not score %s", getattr(predictor, "name", "the model"), items[k].path,
                           exc_info=True)
                 failures[k] = err
-    return preds, failures, preps
+    return preds
+
+
+def predict_each(predictor, items: list[LoadedRecord], clinicals: list[dict], explain: bool,
+                 like: list | None = None, cancel=None) -> tuple[list, list, list]:
+    """Each item's record prepared (``prepare_one``), then ``predict_prepared`` over them in one
+    pass. Returns (prediction or None, the exception or None, the preparation or None) per item, in
+    order.
+
+    Raises:
+        ScoringCancelled: ``cancel()`` said stop before a record's preparation or the pass.
+    """
+    stop = cancel or (lambda: False)
+    preps: list = []
+    failures: list = []
+    for k, (it, clin) in enumerate(zip(items, clinicals)):
+        if stop():
+            raise ScoringCancelled()
+        prep, err = prepare_one(predictor, it, clin, like[k] if like is not None else None)
+        preps.append(prep)
+        failures.append(err)
+    if stop():
+        raise ScoringCancelled()
+    return predict_prepared(predictor, items, clinicals, preps, failures, explain), failures, preps
 
 
 class Scorer:
@@ -328,8 +365,14 @@ class Scorer:
         row["error"] = message
         return row
 
-    def predict(self, items: list[LoadedRecord]) -> list[tuple[LoadedRecord, object, dict, str]]:
-        """(item, prediction or None, clinical values, error message) per loaded item, in order."""
+    def predict(self, items: list[LoadedRecord], cancel=None) -> list[tuple[LoadedRecord, object, dict, str]]:
+        """(item, prediction or None, clinical values, error message) per loaded item, in order.
+
+        The records are scored in groups of about one forward call's windows
+        (``forward_windows_per_call``), ``cancel`` asked before each record's preparation and each
+        pass: when it says stop, the items from the first one not scored on are left out (no rows:
+        a resumed run scores them), so that a cancel waits for one record or one forward call, not
+        the chunk (32 records: 10 s on a busy 2-core machine)."""
         for it in items:
             if it.record is None:
                 continue
@@ -347,30 +390,65 @@ class Scorer:
             if differs:
                 it.note = "; ".join(n for n in (it.note, differs) if n)
         clinicals = [self.clinical_for(it.record) for it in good]
-        preds, failures, preps = predict_each(self.predictor, good, clinicals, self.explain)
+        preds: list = []
+        failures: list = []
+        preps: list = []
+        stmts: list = []
+        step = forward_windows_per_call(self.predictor)
+        stop = cancel or (lambda: False)
+        try:
+            while len(preds) < len(good):
+                # a group: records prepared one by one until their windows fill one forward call
+                start, windows = len(preds), 0
+                while len(preps) < len(good) and windows < step:
+                    if stop():
+                        raise ScoringCancelled()
+                    k = len(preps)
+                    prep, err = prepare_one(self.predictor, good[k], clinicals[k])
+                    preps.append(prep)
+                    failures.append(err)
+                    windows += len(prep.inputs.signal) if prep is not None else 0
+                if stop():
+                    raise ScoringCancelled()
+                group, clin = good[start:len(preps)], clinicals[start:len(preps)]
+                fails = failures[start:]
+                p = predict_prepared(self.predictor, group, clin, preps[start:], fails, self.explain)
+                failures[start:] = fails
+                stmts += self._statements(group, p, clin, preps[start:], cancel)
+                preds += p
+        except ScoringCancelled:
+            pass
+        failures = failures[:len(preds)]
+        scored = good[:len(preds)]
         errors = [error_message(err) if err is not None else "" for err in failures]
-        for it, err in zip(good, failures):
+        for it, err in zip(scored, failures):
             if isinstance(err, UnscorableRecordError):
                 it.unscorable = err.reason
-        stmts = self._statements(good, preds, clinicals, preps)
         # a paced rhythm the statements model calls and the spike check missed: withheld as the app's
         # and the PDF's session withholds it (one rule, review.paced)
         gated = [withhold_paced(p, s) for p, s in zip(preds, stmts)]
         preds, stmts = [p for p, _ in gated], [s for _, s in gated]
-        for it, prep in zip(good, preps):
+        for it, prep in zip(scored, preps):
             it.prepared = prep            # the contributions of the PDF reuse it
-        by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(good, preds, clinicals, errors, stmts)}
+        by_id = {id(it): (p, c, e, sp) for it, p, c, e, sp in zip(scored, preds, clinicals, errors, stmts)}
+        unscored = {id(it) for it in good[len(preds):]}
         out = []
         for it in items:
+            if id(it) in unscored:        # cancelled: this record and those after it have no rows
+                break
             if id(it) not in by_id:
                 out.append((it, None, {}, it.error, None))
             else:
                 out.append((it, *by_id[id(it)]))
         return out
 
-    def _statements(self, good: list[LoadedRecord], preds: list, clinicals: list[dict], preps: list) -> list:
+    def _statements(self, good: list[LoadedRecord], preds: list, clinicals: list[dict], preps: list,
+                    cancel=None) -> list:
         """The statements model's prediction per scored record (None where it has none or failed:
-        that row's interpretation then says so in its notes)."""
+        that row's interpretation then says so in its notes).
+
+        Raises:
+            ScoringCancelled: as ``predict_each``."""
         out: list = [None] * len(good)
         if self.statements_predictor is None:
             return out
@@ -378,7 +456,8 @@ class Scorer:
         if not todo:
             return out
         got, failures, _ = predict_each(self.statements_predictor, [good[k] for k in todo],
-                                        [clinicals[k] for k in todo], explain=False, like=[preps[k] for k in todo])
+                                        [clinicals[k] for k in todo], explain=False, like=[preps[k] for k in todo],
+                                        cancel=cancel)
         for k, p, err in zip(todo, got, failures):
             out[k] = p
             if err is not None:

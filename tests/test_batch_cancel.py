@@ -1,0 +1,117 @@
+"""A batch's cancel takes effect within a record or one forward call, not a chunk: the library checked
+its cancel between chunks (32 records; 10 s on a busy 2-core machine) and scored the chunk it was in
+whole. Truth: what the model was asked to do after the cancel was set, counted at the model itself."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.batch import score_folder
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+
+
+@pytest.fixture()
+def folder(tmp_path) -> Path:
+    """The bundled sample records (7), each with its files."""
+    samples = mm.sample_records()
+    if len(samples) < 5:
+        pytest.skip("bundled sample records not present")
+    root = tmp_path / "records"
+    for k, hea in enumerate(samples):
+        (root / f"r{k}").mkdir(parents=True)
+        for f in hea.parent.glob(hea.stem + ".*"):
+            shutil.copy(f, root / f"r{k}" / f.name)
+    return root
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_a_cancel_during_a_forward_pass_scores_nothing_after_it(folder, predictor, tmp_path, monkeypatch):
+    """The cancel comes while the model scores its first windows; the model is asked for nothing
+    after that call, which held about one forward call's windows (``batch_size`` 2 here), not the
+    chunk's 4 records."""
+    monkeypatch.setattr(predictor, "batch_size", 2)
+    calls: list[int] = []
+    cancel = []
+    real = predictor.forward_windows
+
+    def forward(signal, *args, **kwargs):
+        calls.append(len(signal))
+        cancel.append(True)                   # the user clicks Cancel while this pass runs
+        return real(signal, *args, **kwargs)
+
+    monkeypatch.setattr(predictor, "forward_windows", forward)
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, predictor, out, chunk_size=32, measure=False, cancel=lambda: bool(cancel))
+    assert len(calls) == 1 and calls[0] <= 2, calls           # before: one pass of the first chunk's 4 records
+    rows = _rows(out)
+    assert summary.cancelled and len(rows) == summary.scored == calls[0]
+    assert all(r["status"] == "ok" for r in rows)
+
+
+def test_a_cancel_during_a_records_preparation_stops_before_the_next(folder, predictor, tmp_path, monkeypatch):
+    """The cancel comes while the second record is prepared: no third record is prepared and no
+    forward pass runs; the run's output is a valid CSV without rows, resumable."""
+    prepared: list[str] = []
+    forwarded: list[int] = []
+    cancel = []
+    real_prepare, real_forward = predictor.prepare, predictor.forward_windows
+
+    def prepare(record, *args, **kwargs):
+        prepared.append(str(record.path))
+        if len(prepared) == 2:
+            cancel.append(True)
+        return real_prepare(record, *args, **kwargs)
+
+    def forward(signal, *args, **kwargs):
+        forwarded.append(len(signal))
+        return real_forward(signal, *args, **kwargs)
+
+    monkeypatch.setattr(predictor, "prepare", prepare)
+    monkeypatch.setattr(predictor, "forward_windows", forward)
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, predictor, out, measure=False, cancel=lambda: bool(cancel))
+    assert len(prepared) == 2 and forwarded == [], (prepared, forwarded)     # before: 4 prepared, 1 pass
+    assert summary.cancelled and summary.handled == 0 and _rows(out) == []
+    monkeypatch.undo()
+    again = score_folder(folder, predictor, out, measure=False, resume=True)
+    assert again.scored == len(mm.sample_records()) and len(_rows(out)) == again.scored
+
+
+def test_a_cancel_during_a_pdf_writes_no_more_pdfs(folder, predictor, tmp_path, monkeypatch):
+    """In this process (no loader processes) each scored row's PDF was written before the cancel
+    was looked at again: a chunk's worth of PDFs (a second or more each). Now the cancel stops
+    before the next PDF; the row whose PDF was written is kept, the others are left to a resume."""
+    from mirage_model.review.batch import pipeline
+
+    written: list[str] = []
+
+    def pdf_one(out_path, *args, **kwargs):
+        written.append(out_path)
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_path).write_bytes(b"%PDF-1.4\n")
+        return out_path
+
+    monkeypatch.setattr(pipeline, "pdf_one", pdf_one)
+    out = tmp_path / "out.csv"
+    summary = score_folder(folder, predictor, out, measure=False, pdf_dir=tmp_path / "pdfs",
+                           cancel=lambda: bool(written))
+    assert len(written) == 1, written                        # before: the first chunk's 4
+    rows = _rows(out)
+    assert summary.cancelled and [r["pdf"] for r in rows] == ["r0/A0003.pdf"]
+    assert sorted(p.relative_to(tmp_path / "pdfs").as_posix()
+                  for p in (tmp_path / "pdfs").rglob("*.pdf")) == ["r0/A0003.pdf"]
