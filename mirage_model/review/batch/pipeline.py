@@ -54,7 +54,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
-              labs_lookup=None) -> Iterator[dict]:
+              labs_lookup=None, ids_among: Iterable[Path] = ()) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -87,6 +87,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             so that two records never get the same PDF name (``rows.pdf_names``); default ``paths``.
         labs_lookup: the ``batch.LabsLookup`` of ``labs`` over ``name_pdfs_among`` under ``root``,
             when the caller has built it (``score_folder``); None: built here.
+        ids_among: the run's other records (those a resumed run kept), beside ``paths``,
+            ``orphans``, ``not_ecg`` and ``name_pdfs_among``, among which each ``record_id`` is unique
+            (``rows.record_ids``).
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -102,9 +105,11 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     statements = statement_labels(stmt_labels) if all_statements else []
     cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
     labs_errors = dict(labs_errors or {})
+    among = paths if name_pdfs_among is None else [Path(p) for p in name_pdfs_among]
     scorer = Scorer(predictor, Path(root), labs_dict(labs, labs_errors), measure, pdf_dir, explain,
                     report_settings, cols, labs_errors, statements_predictor,
-                    paths=paths if name_pdfs_among is None else name_pdfs_among, labs_lookup=labs_lookup)
+                    paths=among, labs_lookup=labs_lookup,
+                    ids_among=set(among) | set(all_paths) | {Path(p) for p in ids_among or ()})
     cancel = cancel or (lambda: False)
     chunk_size = max(1, int(chunk_size))
     loader = RecordLoader(all_paths, orphan_set, workers=workers, do_measure=measure,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from mirage_model.clinical import (LABS_HEADER_NOTE, SEX_CODE, ClinicalError, default_schema, labs_header_note,
@@ -64,6 +64,28 @@ def folder_row(cols: list[str], rel: str, reason: str, model: str = "") -> dict:
     row.update(record_path=rel, record_id=Path(rel.rstrip("/")).name or rel, status="error", model=model or None,
                error=f"folder cannot be read ({reason}): the records in it are not in this output")
     return row
+
+
+def record_ids(rels: Iterable[str]) -> dict[str, str]:
+    """{record_path: record_id} of the run's records whose name another record of the run bears too
+    (``siteA/1.hea`` and ``siteB/1.hea``, both "1"): their path under the folder without the
+    extension ("siteA/1", the id a labs table names them by, ``clinical.labs_record_id``), or their
+    whole ``record_path`` when that is shared too (``a.xml`` and ``a.dcm``). A record whose name is its
+    own keeps it ("00417_lr"), as every output had it; so every row's ``record_id`` is unique in
+    the output, and the same for the same folder whichever run (resumed or not) wrote it."""
+    rels = sorted(set(rels))
+    by_name: dict[str, list[str]] = {}
+    for rel in rels:
+        by_name.setdefault(PurePosixPath(rel).stem, []).append(rel)
+    shared = [rel for group in by_name.values() if len(group) > 1 for rel in group]
+    by_path: dict[str, list[str]] = {}
+    for rel in shared:
+        by_path.setdefault(PurePosixPath(rel).with_suffix("").as_posix(), []).append(rel)
+    ids = {}
+    for rel in shared:
+        short = PurePosixPath(rel).with_suffix("").as_posix()
+        ids[rel] = short if len(by_path[short]) == 1 else rel
+    return ids
 
 
 def clean_float(value, digits: int):
@@ -294,7 +316,8 @@ class Scorer:
 
     def __init__(self, predictor, root: Path, labs: dict, measure: bool, pdf_dir, explain: bool,
                  report_settings, cols: list[str], labs_errors: dict | None = None,
-                 statements_predictor=None, paths: Iterable[Path] = (), labs_lookup: LabsLookup | None = None):
+                 statements_predictor=None, paths: Iterable[Path] = (), labs_lookup: LabsLookup | None = None,
+                 ids_among: Iterable[Path] | None = None):
         self.predictor = predictor
         self.statements_predictor = statements_predictor
         self.root = root
@@ -309,6 +332,9 @@ class Scorer:
         self.schema = getattr(predictor, "schema", None)
         self._model_info = None
         self._pdf_names = record_pdf_names(root, paths)
+        # the run's records' record_id where their names are shared (``record_ids``); ``ids_among``:
+        # every record of the run (headers, signal files without one, files that are no ECG)
+        self.record_ids = record_ids(rel_path(Path(p), root) for p in (paths if ids_among is None else ids_among))
         # each record's labs row as training finds it: by its path under the root ("siteA/1"),
         # else by a shorter trailing part ("1") that fits no other record of the run; the app's
         # batch dialog opens a row's record with the same lookup's values (``labs_lookup``: the one
@@ -349,7 +375,9 @@ class Scorer:
         row = {c: None for c in self.cols}
         path = Path(item.path)
         row["record_path"] = rel_path(path, self.root)
-        row["record_id"] = getattr(item.record, "record_id", None) or path.stem
+        # unique in the output: a name another record of the run bears too is told apart by its path
+        row["record_id"] = self.record_ids.get(row["record_path"]) or getattr(item.record, "record_id", None) \
+            or path.stem
         meta = getattr(item.record, "meta", None) or {}
         row["format"] = meta.get("format") or guess_format(path)
         row["device"] = meta.get("device")

@@ -23,7 +23,7 @@ from mirage_model.review.batch.outputs import FORMATS, earlier_output, earlier_o
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
-                                            record_pdf_names, rel_path)
+                                            record_ids, record_pdf_names, rel_path)
 from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning, statement_labels
 
 logger = logging.getLogger(__name__)
@@ -332,6 +332,11 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         total = len(todo_h) + len(todo_o) + len(todo_n)
         skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
+        # record_id unique among the run's records (rows.record_ids); a kept row of an earlier output
+        # (written when two records could both be "1") gets its id as this run names it
+        ids = record_ids(by_rel)
+        for row in kept:
+            row["record_id"] = ids.get(str(row.get("record_path"))) or row.get("record_id")
         rows = list(kept) + folder_rows
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
@@ -374,7 +379,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         last_write, write_s = time.perf_counter(), 0.0
         gen = iter_rows(todo_h, predictor, **scoring, pdf_dir=pdf_dir, workers=workers, explain=explain,
                         chunk_size=chunk_size, report_settings=report_settings, cancel=cancel_check,
-                        orphans=todo_o, not_ecg=todo_n, mp_context=mp_context, name_pdfs_among=headers)
+                        orphans=todo_o, not_ecg=todo_n, mp_context=mp_context, name_pdfs_among=headers,
+                        ids_among=by_rel.values())
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):
