@@ -11,8 +11,12 @@ output) or interrupted, 2 usage or model errors. Research use only, not a diagno
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from tqdm import tqdm
@@ -128,6 +132,50 @@ def refuse_earlier_pdfs(args, headers: list[Path], fmt: str) -> None:
                      "did not finish, or another --pdf-dir")
 
 
+# what else stops a run from outside, as Ctrl-C does: kill's default signal, a closed terminal
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt():
+    """Inside the block, SIGTERM (``kill PID``) and SIGHUP (the terminal closed) stop the run as
+    Ctrl-C does (KeyboardInterrupt): ``score_folder`` then writes the rows done and the user is told
+    how to resume. They ended the process at once before: the output held the last checkpoint's
+    rows (up to a few seconds' work lost) and the terminal said nothing. Yields a list that holds
+    the signal that stopped the run (empty for Ctrl-C). Only in the main thread (Python's rule)."""
+    stopped: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped
+        return
+
+    def stop(signum, _frame):
+        if not stopped:             # a second signal while the rows are written must not cut it short
+            stopped.append(signum)
+            raise KeyboardInterrupt
+
+    before = {}
+    for sig in STOP_SIGNALS:
+        try:
+            before[sig] = signal.signal(sig, stop)
+        except (OSError, ValueError):
+            pass
+    try:
+        yield stopped
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def resume_command(args) -> str:
+    """The command that carries an interrupted run on: this one (as typed, when it is ``mirage score
+    ...``) with ``--resume``; else the folder, the output and ``--resume``, the other options to add."""
+    argv = sys.argv[2:] if sys.argv[1:2] == ["score"] else None
+    if argv is None:
+        return (shlex.join(["mirage", "score", str(args.folder), "--out", str(args.out), "--resume"])
+                + "   (with this run's other options: --model, --labs ...)")
+    return shlex.join(["mirage", "score", *argv, *([] if "--resume" in argv else ["--resume"])])
+
+
 def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
     if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
@@ -184,8 +232,10 @@ def run(args) -> int:
         bar = tqdm(total=len(headers) + len(orphans) + len(not_ecg), unit="rec", desc="scoring", dynamic_ncols=True,
                    file=sys.stderr, smoothing=0)
     failed = {"failed": 0, "not_ecg": 0}
+    handled = [0, 0]        # rows this run handed on, of how many
 
     def progress(done: int, total: int, row: dict) -> None:
+        handled[:] = [done, total]
         if bar is None:
             return
         if bar.total != total:
@@ -206,17 +256,19 @@ def run(args) -> int:
         """A warning when it happens (a stale lock taken over), above the progress bar."""
         tqdm.write(f"warning: {printable(line)}", file=sys.stderr)
 
-    interrupted = False
+    interrupted = None
     summary = None
+    stopped_by: list = []
     try:
-        summary = score_folder(
-            args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
-            workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
-            progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
-            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
-            record_timeout_s=time_limit or None, all_statements=args.all_statements,
-            statements_predictor=statements_predictor, found=found,
-            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
+        with stop_signals_interrupt() as stopped_by:
+            summary = score_folder(
+                args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
+                workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
+                progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
+                explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
+                record_timeout_s=time_limit or None, all_statements=args.all_statements,
+                statements_predictor=statements_predictor, found=found,
+                unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -229,14 +281,18 @@ def run(args) -> int:
         raise UsageError(f"error: {what}; the rows saved before it stay in {args.out}: run again with "
                          "--resume once it can be written")
     except KeyboardInterrupt:
-        interrupted = True
+        interrupted = stopped_by[0] if stopped_by else signal.SIGINT
     finally:
         if bar is not None:
             bar.close()
-    if interrupted:
-        print(f"interrupted: the rows scored so far are in {args.out}; run again with --resume to "
-              "finish", file=sys.stderr)
-        return 130
+    if interrupted is not None:
+        done, total = handled
+        how = "Ctrl-C" if interrupted == signal.SIGINT else signal.Signals(interrupted).name
+        what = "CSV: its header and whole rows" if fmt == "csv" else "JSON lines file"
+        print(f"interrupted ({how}): the rows done so far ({done} of this run's {total} records) are saved in "
+              f"{printable(args.out)}, a valid {what}. To score the other records without scoring those again:"
+              f"\n  {resume_command(args)}", file=sys.stderr)
+        return 128 + int(interrupted)
     for path, message in summary.errors[:50]:
         print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:

@@ -1,0 +1,82 @@
+"""``mirage score`` stopped from outside (``kill PID``: SIGTERM) as Ctrl-C stops it: it ended the
+process at once, so the output held the last checkpoint's rows (seconds of work lost) and the terminal
+said nothing of how to go on. Now the rows done are written, a valid CSV (its header, whole rows), and
+the terminal names the command that resumes. Truth: the file read back with Python's csv module, and a
+resumed run that scores each record once."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM as kill sends it")
+def test_a_killed_run_writes_whole_rows_and_says_how_to_resume(tmp_path):
+    from helpers_models import make_tiny_checkpoint
+
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    folder = tmp_path / "records"
+    n = 150
+    for k in range(n):
+        (folder / f"s{k:03d}").mkdir(parents=True)
+        for ext in (".hea", ".dat"):
+            shutil.copy(ludb / f"1{ext}", folder / f"s{k:03d}" / f"1{ext}")
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "out.csv"
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, "-m", "training_cli", "score", str(folder), "--out", str(out), "--model", str(model),
+           "--no-measure", "--chunk-size", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: proc.stderr.read(1), "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 300
+        # killed once the progress bar has counted a few rows (and before the last)
+        while time.monotonic() < deadline and proc.poll() is None and \
+                not any(int(k) >= 4 for k in re.findall(rf"(\d+)/{n}", "".join(err))):
+            time.sleep(0.05)
+        assert proc.poll() is None, "".join(err)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        reader.join(10)
+        stderr = "".join(err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr           # before: -15, nothing said
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        lines = list(csv.reader(fh))
+    header, rows = lines[0], lines[1:]
+    assert header[:2] == ["record_path", "record_id"]
+    assert all(len(r) == len(header) and r[header.index("status")] == "ok" for r in rows)
+    assert 0 < len(rows) < n
+    assert f"the rows done so far ({len(rows)} of this run's {n} records) are saved in" in stderr, stderr
+    assert "Traceback" not in stderr
+    told = stderr.strip().splitlines()[-1].split()
+    assert told[:2] == ["mirage", "score"] and told[-1] == "--resume", told
+
+    again = subprocess.run([sys.executable, "-m", "training_cli", *told[1:]], capture_output=True, text=True,
+                           env=env, cwd=tmp_path, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(rows)} already done (skipped)" in again.stdout, again.stdout
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        paths = [r["record_path"] for r in csv.DictReader(fh)]
+    assert sorted(paths) == sorted(f"s{k:03d}/1.hea" for k in range(n))
