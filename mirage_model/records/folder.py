@@ -20,29 +20,40 @@ log = logging.getLogger(__name__)
 
 
 def walk_files(root: str | Path, check: Callable[[], None] | None = None,
-               unreadable: list | None = None) -> Iterator[Path]:
+               unreadable: list | None = None, hidden: list | None = None) -> Iterator[Path]:
     """The files under ``root``, recursively (in no particular order), that a folder search may
-    open: regular files and links to them. Hidden files and folders (a leading dot) are skipped.
+    open: regular files and links to them. Hidden files and folders (a leading dot) are skipped,
+    and told to ``hidden``.
 
     Named pipes, sockets and devices are never listed: opening a FIFO blocks until a writer comes,
     so one such file in a folder would hang the search. A link whose target is missing is listed
     (reading it then says so, as a record's error). A linked folder is followed (a share that links
     "2024 -> /mnt/archive/2024" in holds those records too) unless it leads to a folder already
     listed or being listed (a link to a folder above would loop; one to a sibling would list its
-    records twice): every folder is listed once, by the first path that reaches it. A folder that
-    cannot be listed is skipped with a warning naming it, and told to ``unreadable`` so that the
-    search's caller can tell its user.
+    records twice): every folder is listed once, by its own path when it lies under ``root``
+    (linked folders are followed only once every folder reached without a link is listed, so that
+    ``sub/ptbxl_again -> ../ptbxl`` does not take ``ptbxl``'s records as its own, as it did when it
+    happened to be listed first: their ``record_path``, which a resumed run matches rows by, followed
+    the order of a folder's listing), else by the first link that reaches it, in sorted order. A
+    folder that cannot be listed is skipped with a warning naming it, and told to ``unreadable`` so
+    that the search's caller can tell its user.
 
     Args:
         root: the folder.
         check: called once per folder before it is listed (e.g. a cancel flag that raises).
         unreadable: when a list, receives (folder, reason) of each folder that cannot be listed.
+        hidden: when a list, receives the path of each hidden file or folder (a folder's files are
+            not looked at: a ``.git`` holds thousands), so that the caller can say they were passed over.
     """
     stack = [os.fspath(root)]
+    links: list[str] = []                       # linked folders, followed once the others are listed
     seen: set[tuple[int, int]] = set()          # (device, inode) of each folder listed
-    while stack:
+    while stack or links:
         if check is not None:
             check()
+        if not stack:
+            links.sort(reverse=True)            # the first link in sorted order first
+            stack.append(links.pop())
         folder = stack.pop()
         try:
             st = os.stat(folder)
@@ -52,6 +63,8 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.name.startswith("."):
+                        if hidden is not None:
+                            hidden.append(Path(entry.path))
                         continue
                     try:
                         if entry.is_dir(follow_symlinks=False):
@@ -59,7 +72,7 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                         elif entry.is_symlink() and entry.is_dir():
                             target = entry.stat()
                             if (target.st_dev, target.st_ino) not in seen:
-                                stack.append(entry.path)
+                                links.append(entry.path)
                         elif entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path)):
                             yield Path(entry.path)
                     except OSError:      # vanished or unreadable since it was listed: reading it says why

@@ -22,7 +22,8 @@ SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a he
 class FoundInputs(tuple):
     """What :func:`find_inputs` found: unpacked as (headers, orphans, not_ecg), each a sorted list
     of paths, as a 3-tuple; ``not_read`` holds the folder's other files, which no row tells of
-    (a .pdf, a .txt, a WFDB annotation file), sorted, so that a run's summary can count them."""
+    (a .pdf, a .txt, a WFDB annotation file, a hidden file or folder), sorted, so that a run's
+    summary can count them."""
 
     not_read: list
 
@@ -42,7 +43,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
     that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
     records, so that their row says what they are, with the status "not_ecg". Every other file
-    (a .pdf, a .txt, a WFDB annotation file: what no row tells of) is in the result's ``not_read``. ``unreadable``,
+    (a .pdf, a .txt, a WFDB annotation file: what no row tells of) is in the result's ``not_read``, and so is
+    every hidden file and folder (a leading dot: not searched, ``walk_files``). ``unreadable``,
     when a list, receives (folder, reason) of each folder that cannot be listed. The folder is
     walked once.
 
@@ -50,7 +52,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
         BatchError: the folder does not exist or is not a folder.
     """
     passed_over: list[Path] = []
-    files = list(walk_files(folder, unreadable=unreadable)) if Path(folder).is_dir() else []
+    hidden: list[Path] = []
+    files = list(walk_files(folder, unreadable=unreadable, hidden=hidden)) if Path(folder).is_dir() else []
     try:
         headers = find_ecg_files(folder, passed_over, files=files)  # WFDB headers and clinical-format files
     except RecordError as err:
@@ -94,7 +97,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # every file is a record, part of one (a signal file, a segment's header), or has a row of its
     # own: the rest are named in the summary, never passed over in silence
     used = set(headers) | set(heads) | set(passed_over) | {p for group in signals.values() for p in group}
-    return FoundInputs(headers, sorted(orphans), passed_over, sorted(p for p in files if p not in used))
+    # hidden files and folders (".DS_Store", ".git", a record named ".1.hea") are not searched, but named
+    return FoundInputs(headers, sorted(orphans), passed_over, sorted([p for p in files if p not in used] + hidden))
 
 
 def _missing_signal_files(hea: Path) -> list[str]:

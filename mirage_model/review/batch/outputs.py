@@ -211,6 +211,11 @@ def _describe_owner(pid: int | None, host: str) -> str:
     return f"process {pid}" + (f" on {host}" if host and host != socket.gethostname() else "")
 
 
+def lock_file_of(out_path: Path) -> Path:
+    """The lock file of an output: ``.<name>.lock`` beside it."""
+    return Path(out_path).parent / f".{Path(out_path).name[:200]}.lock"
+
+
 def lock_output(out_path: Path) -> OutputLock:
     """Lock ``out_path`` against a second run writing it (two runs rewriting one output would each
     replace the other's rows). Without ``fcntl`` (not POSIX) nothing is locked.
@@ -225,7 +230,7 @@ def lock_output(out_path: Path) -> OutputLock:
         BatchError: another live process holds the lock (naming the lock file and its PID), or the
             lock file cannot be made.
     """
-    lock_path = out_path.parent / f".{out_path.name[:200]}.lock"
+    lock_path = lock_file_of(out_path)
     note = ""
     for _ in range(5):
         try:

@@ -19,7 +19,8 @@ from mirage_model.clinical.labs import respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
-from mirage_model.review.batch.outputs import FORMATS, earlier_output, earlier_output_refusal, lock_output, write_atomic
+from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
+                                               lock_output, write_atomic)
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
@@ -152,15 +153,20 @@ class BatchSummary:
         return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
 
 
+HIDDEN = "hidden (a leading dot: not searched)"
+
+
 def not_read_line(paths) -> str:
     """How many files a batch did not read, by extension, most first: "12 files not read: 7 .pdf,
-    4 .txt, 1 .docx" ("without extension" for a name without one); "" when none."""
+    4 .txt, 1 .docx" ("without extension" for a name without one, ``HIDDEN`` for a hidden file or
+    folder, whatever its extension); "" when none."""
     paths = [Path(p) for p in paths]
     if not paths:
         return ""
     by_ext: dict[str, int] = {}
     for p in paths:
-        ext = p.suffix.lower() or "without extension"
+        # a hidden file or folder ("sub/.DS_Store", ".git/") is never searched: counted as such, not as a .hea
+        ext = HIDDEN if p.name.startswith(".") else (p.suffix.lower() or "without extension")
         by_ext[ext] = by_ext.get(ext, 0) + 1
     kinds = ", ".join(f"{n} {ext}" for ext, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"{len(paths)} file{'s' if len(paths) != 1 else ''} not read: {kinds}"
@@ -176,13 +182,15 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
         return []
     source = getattr(labs, "source", None) if isinstance(labs, LabsLookup) else labs
     given = [Path(p) for p in (out_path, source) if isinstance(p, (str, os.PathLike))]
+    given.append(lock_file_of(out_path))    # a hidden file, left by a killed run
     if pdf_dir is not None:
         # named among the run's records, as score_folder's iter_rows names them (name_pdfs_among)
         given += [Path(pdf_dir) / name for name in record_pdf_names(folder, found[0]).values()]
     own = {os.path.realpath(p) for p in given}
     # realpath only for a file of such a name, as given or as it resolves (20,000 files: 1.2 s -> 0.14 s)
     names = {p.name for p in given} | {os.path.basename(p) for p in own}
-    return [rel_path(p, folder) for p in files
+    # a hidden folder (not searched) as "sub/.git/"
+    return [rel_path(p, folder) + ("/" if Path(p).name.startswith(".") and os.path.isdir(p) else "") for p in files
             if not (Path(p).name in names and os.path.realpath(p) in own)]
 
 

@@ -1,0 +1,156 @@
+"""A large folder of mixed files as research staff have them: records of several formats, broken and
+zero-byte files, a header without its signal file, files without extension, hidden files, a link to
+a folder above (a loop) and one to a sibling folder. Every file is scored, part of a scored record, or
+named in the summary's ``not_read``, nothing twice, and the summary's counts add up. Truth: the folder
+listed independently (``os.walk``, each real folder once, hidden files included)."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.batch import find_inputs, score_folder
+from mirage_model.review.batch.run import not_read_line
+
+TESTS_DATA = Path(__file__).resolve().parent / "data"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+
+
+def _record(folder: Path, stem: str) -> Path:
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (ludb / "1.hea").read_text().replace("1.dat", f"{stem}.dat")
+    (folder / f"{stem}.hea").write_text(f"{stem} " + text.split(" ", 1)[1])
+    shutil.copy(ludb / "1.dat", folder / f"{stem}.dat")
+    return folder / f"{stem}.hea"
+
+
+def _listing(root: Path) -> list[str]:
+    """Every file under ``root`` (links followed, each real folder once), by its path under it."""
+    seen, files = set(), []
+    for d, dirs, names in os.walk(root, followlinks=True):
+        st = os.stat(d)
+        if (st.st_dev, st.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        dirs[:] = [x for x in dirs if not x.startswith(".")]           # a hidden folder: named, not searched
+        files += [os.path.relpath(os.path.join(d, n), root) for n in names]
+        files += [os.path.relpath(os.path.join(d, x), root) + "/" for x in os.listdir(d)
+                  if x.startswith(".") and os.path.isdir(os.path.join(d, x))]
+    return files
+
+
+def test_a_folder_reached_by_its_own_path_and_by_a_link_is_listed_by_its_own_path(tmp_path):
+    """``a/to_b -> b/site`` and ``b/to_a -> a/site``: the search lists one branch first, and there met
+    the link to the other branch's site before that branch, so one site's records were listed under
+    the link (``a/to_b/rb.hea``), which one depending on the order a folder lists its entries in: a
+    row's ``record_path``, which a resumed run matches rows by, followed that order."""
+    root = tmp_path / "root"
+    ra, rb = _record(root / "a" / "site", "ra"), _record(root / "b" / "site", "rb")
+    (root / "a" / "to_b").symlink_to(root / "b" / "site", target_is_directory=True)
+    (root / "b" / "to_a").symlink_to(root / "a" / "site", target_is_directory=True)
+    headers, orphans, _ = find_inputs(root)
+    assert headers == [ra, rb] and orphans == []
+
+
+def test_hidden_files_and_folders_are_named_not_passed_over(tmp_path, predictor):
+    """A hidden record (``.r2.hea``), ``.DS_Store`` and ``.git`` were skipped without a word; they
+    are not searched still, but named in ``not_read`` and counted apart in its line."""
+    root = tmp_path / "root"
+    _record(root, "r1")
+    _record(root / "sub", ".r2")
+    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / ".git" / "objects").mkdir(parents=True)
+    (root / ".git" / "config").write_text("[core]\n")
+    out = tmp_path / "out.csv"
+    summary = score_folder(root, predictor, out, measure=False)
+    assert summary.scored == 1 and summary.failed == 0
+    assert summary.not_read == [".DS_Store", ".git/", "sub/.r2.dat", "sub/.r2.hea"]
+    assert summary.not_read_line() == "4 files not read: 4 hidden (a leading dot: not searched)"
+
+
+@pytest.mark.slow
+def test_a_mixed_folder_has_every_file_scored_or_named_once(tmp_path, predictor):
+    root = tmp_path / "mixed"
+    for src in (mm.resources_dir() / "samples", TESTS_DATA / "ludb", TESTS_DATA / "formats",
+                TESTS_DATA / "cinc2020", TESTS_DATA / "cinc2021", TESTS_DATA / "ptbdb"):
+        if not src.is_dir():
+            pytest.skip(f"{src.name} test data not present")
+        shutil.copytree(src, root / src.name)
+    bad = root / "bad"
+    bad.mkdir()
+    _record(bad, "trunc")
+    (bad / "trunc.dat").write_bytes((bad / "trunc.dat").read_bytes()[:300])
+    (bad / "garbage.hea").write_text("garbage header line\n")
+    for name in ("empty.hea", "empty.dat", "empty.xml", "empty.edf", "emptynoext"):
+        (bad / name).write_bytes(b"")
+    (bad / "random.xml").write_bytes(os.urandom(3000))
+    (bad / "random.dcm").write_bytes(os.urandom(3000))
+    (bad / "lonely.dat").write_bytes(os.urandom(3000))
+    (bad / "README").write_text("no record\n")
+    _record(bad / "deeper", "nodat").with_suffix(".dat").unlink()        # a header without its signal file
+    (bad / "deeper" / "loop").symlink_to(root, target_is_directory=True)   # a folder loop
+    (bad / "samples_again").symlink_to(root / "samples", target_is_directory=True)
+    (bad / "dangling.hea").symlink_to(bad / "missing.hea")
+    (bad / "self.hea").symlink_to(bad / "self.hea")
+    (bad / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    _record(bad, ".hidden")
+    _record(root / "siteA", "1")
+    _record(root / "siteB", "1")
+
+    out = tmp_path / "out.csv"
+    summary = score_folder(root, predictor, out, measure=False)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    paths = [r["record_path"] for r in rows]
+    # nothing twice: not by its path, not by the file it is (samples_again/ links to samples/)
+    assert len(set(paths)) == len(paths) == len(rows)
+    real = collections.Counter(os.path.realpath(root / p) for p in paths)
+    assert max(real.values()) == 1
+    assert not any(p.startswith("bad/samples_again/") or "/loop/" in p for p in paths)
+    assert len({r["record_id"] for r in rows}) == len(rows)
+    # the counts add up
+    status = collections.Counter(r["status"] for r in rows)
+    assert (summary.scored, summary.failed, summary.not_ecg) == \
+        (status["ok"], status["error"] + status["unscorable"], status["not_ecg"])
+    assert summary.handled == len(rows) and summary.skipped == 0
+    # every file (the file it is, by whichever path it was reached): a row, a scored record's signal
+    # file, or named as not read
+    listed = _listing(root)
+
+    def real(p: str) -> str:
+        return os.path.realpath(root / p)
+
+    named = {real(p) for p in paths} | {real(p) for p in summary.not_read}
+    by_stem = {os.path.splitext(real(p))[0] for p in paths}
+    left = [f for f in listed if real(f) not in named and not (f.endswith((".dat", ".mat")) and
+                                                                os.path.splitext(real(f))[0] in by_stem)]
+    assert left == []
+    assert len({real(p) for p in summary.not_read}) == len(summary.not_read)
+    assert {real(p) for p in summary.not_read} <= {real(f) for f in listed}
+    # what was broken says so in its row; the hidden ones are named
+    assert {p: r["status"] for p, r in zip(paths, rows) if p.startswith("bad/")} == {
+        "bad/dangling.hea": "error", "bad/deeper/nodat.hea": "error", "bad/empty.hea": "error",
+        "bad/empty.edf": "not_ecg", "bad/empty.xml": "not_ecg", "bad/garbage.hea": "error",
+        "bad/lonely.dat": "error", "bad/random.dcm": "not_ecg", "bad/random.xml": "not_ecg",
+        "bad/self.hea": "error", "bad/trunc.hea": "error"}
+    assert {"bad/.DS_Store", "bad/.hidden.hea", "bad/.hidden.dat", "bad/README", "bad/emptynoext"} \
+        <= set(summary.not_read)
+    assert "3 hidden (a leading dot: not searched)" in not_read_line(summary.not_read)
