@@ -129,7 +129,8 @@ def test_score_with_labs_table(mixed, checkpoint, tmp_path, capsys):
     assert rc == 1 and sum(r["status"] == "ok" for r in _rows(out)) == len(good)
     # the tiny model reads age, sex, height, weight: troponin is kept, marked and counted as unused
     assert "labs.csv: 1 of 2 values not used by this model (troponin_t 1)" in capsys.readouterr().out
-    row = next(r for r in _rows(out) if r["record_id"] == "00417_lr" and r["status"] == "ok")
+    # bad/00417_lr.hea bears its name too: the two rows' record_id are their paths (rows.record_ids)
+    row = next(r for r in _rows(out) if r["record_id"] == "ptbxl/records100/00000/00417_lr" and r["status"] == "ok")
     assert row["values_not_used"] == "troponin_t"
     assert float(row["age_used"]) == 61.0 and row["sex_used"] == "F"     # the table's age over the file's 75
 
