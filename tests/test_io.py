@@ -4,6 +4,7 @@ the header fields, the PTB-XL metadata table and the Einthoven/Goldberger lead i
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import time
 from pathlib import Path
@@ -691,3 +692,24 @@ def test_a_header_sex_no_word_reads_is_said_not_dropped(tmp_path):
         assert rec.sex == read
         assert notes == ([] if read else ["the header's sex not read: 'v' is ambiguous (Dutch vrouw, female; "
                                           "Spanish varón, male): write M or F"])
+
+
+def test_a_latin1_file_name_opens_the_file_the_header_bytes_name(tmp_path):
+    """A header written in Latin-1 beside its files, all three named with the byte 0xFF ("r\\xff1.hea"
+    naming "r\\xff1.dat", as an older system writes them): the header, not UTF-8, was read as
+    Latin-1, so it named "rÿ1.dat" (bytes C3 BF on a UTF-8 file system), not the file beside it, and
+    the record could not be opened. The file the header's bytes name is opened, and the reading of
+    its name as Latin-1 is said. Truth: wfdb's reading of the original."""
+    folder = os.fsencode(tmp_path)
+    text = PTBXL_SAMPLE.read_bytes().replace(PTBXL_SAMPLE.stem.encode(), b"r\xff1")
+    try:
+        with open(os.path.join(folder, b"r\xff1.hea"), "wb") as f:
+            f.write(text)
+    except OSError:
+        pytest.skip("this file system does not store the byte 0xFF in a file name")
+    with open(os.path.join(folder, b"r\xff1.dat"), "wb") as f:
+        f.write(PTBXL_SAMPLE.with_suffix(".dat").read_bytes())
+    truth, _ = wfdb_truth(PTBXL_SAMPLE)
+    rec = load_record(os.fsdecode(os.path.join(folder, b"r\xff1.hea")))
+    np.testing.assert_allclose(rec.signal, truth, rtol=1e-6, atol=1e-6)
+    assert any("Latin-1" in q and "rÿ1.dat" in q for q in rec.meta.get("header_quirks", ())), rec.meta

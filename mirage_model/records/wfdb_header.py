@@ -102,9 +102,15 @@ class _Header:
     # a multi-segment master header: its segments in order (and no signals); None otherwise
     segments: list[_Segment] | None = None
     n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
+    encoding: str = "utf-8"    # how the header's bytes were read: "utf-8", or "latin-1" when they are not UTF-8
 
 
 def _read_text(hea: Path) -> str:
+    return _decode_header(hea)[0]
+
+
+def _decode_header(hea: Path) -> tuple[str, str]:
+    """The header's text and the encoding it was read in ("utf-8" or "latin-1")."""
     try:
         with open(hea, "rb") as fh:
             raw = fh.read(MAX_HEADER_BYTES + 1)
@@ -120,9 +126,9 @@ def _read_text(hea: Path) -> str:
     try:
         # UTF-8 first: a record named after a patient ("Müller_Änne") or a comment in any script, as
         # systems write text now; read as latin-1 it was "MÃ¼ller" and named no file
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return raw.decode("latin-1")    # older headers: any byte is a character
+        return raw.decode("latin-1"), "latin-1"    # older headers: any byte is a character
 
 
 def _parse_header(hea: Path, layout: bool = False) -> _Header:
@@ -136,7 +142,8 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
     # NFC: a header written on a Mac spells "Müller" decomposed ("u" and a combining diaeresis, which
     # is no word character of a record or file name); the files it names are found in either form
     # (folder.named_file)
-    text = unicodedata.normalize("NFC", _read_text(hea))
+    text, encoding = _decode_header(hea)
+    text = unicodedata.normalize("NFC", text)
     lines, comments = [], []
     for line in text.splitlines():
         line = line.strip()
@@ -151,6 +158,7 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
         raise RecordError(hea, "header cannot be parsed: it has no record line")
     header = _parse_record_line(hea, lines[0])
     header.comments = [c for c in comments if c]
+    header.encoding = encoding
     if header.n_sig == 0:
         raise RecordError(hea, "header declares no signals")
     if header.n_sig > MAX_SIGNALS:

@@ -5,6 +5,7 @@ through wfdb's own reader."""
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,27 @@ def _bytes_needed(fmt: str, n_samples: int) -> int | None:
     return n_samples * _BYTES_PER_SAMPLE[fmt]
 
 
+def _signal_file(hea: Path, header: _Header, fname: str) -> Path:
+    """The file the header names ``fname``, beside ``hea``. A header that is not UTF-8 was read as
+    Latin-1, which may not be how the file system spells the name: the file whose name is the header's
+    own bytes is opened first ("r\\xff1.dat" read as "rÿ1.dat" is not the file "rÿ1.dat" a UTF-8 file
+    system holds), then the file the Latin-1 reading names (a guess, said in the header's quirks)."""
+    if header.encoding != "latin-1" or fname.isascii():
+        return named_file(hea.parent, fname)
+    as_written = hea.parent / os.fsdecode(fname.encode("latin-1"))   # the header's bytes, as the file system has them
+    if os.path.lexists(as_written):
+        note = (f"the header is not UTF-8 and was read as Latin-1: its signal file, shown as {fname}, was "
+                "opened by the header's own bytes")
+        found = as_written
+    else:
+        found = named_file(hea.parent, fname)
+        note = (f"the header is not UTF-8: signal file {fname} is the file of that name when the header is "
+                "read as Latin-1 (a guess; no file has the header's own bytes as its name)")
+    if os.path.lexists(found) and note not in header.quirks:
+        header.quirks.append(note)
+    return found
+
+
 def _read_digital(hea: Path, header: _Header, wanted: list[int],
                   per_frame: int = 1) -> tuple[dict[int, np.ndarray], int]:
     """Digital samples of the ``wanted`` signal indices, each (T * per_frame,) int; also T, the
@@ -60,7 +82,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
         first = header.signals[members[0]]
         if fname.startswith("~"):
             raise RecordError(hea, f"signal {first.name or members[0] + 1} has no signal file")
-        fpath = named_file(hea.parent, fname)
+        fpath = _signal_file(hea, header, fname)
         if not fpath.is_file():
             problem = link_problem(fpath) or not_regular(fpath)
             raise RecordError(fpath, f"signal file {fname} " + (f"is {problem}" if problem else
