@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from mirage_model.words import counted
+
 # ---- records -------------------------------------------------------------------------------
 
 MIN_FS = 50.0              # Hz: below this a 12-lead ECG cannot be resampled to the model's 100 Hz honestly
@@ -201,7 +203,7 @@ def unscorable_reason(record) -> str | None:
         return "no samples"
     duration = T / fs
     if duration < MIN_SCORABLE_S:
-        return (f"too short to score ({T} samples, {seconds_short_of(duration, MIN_SCORABLE_S)} s; at least "
+        return (f"too short to score ({counted(T, 'sample')}, {seconds_short_of(duration, MIN_SCORABLE_S)} s; at least "
                 f"{MIN_SCORABLE_S:g} s needed)")
     q = getattr(record, "quality", None) or {}
     n = sig.shape[0]

@@ -56,6 +56,7 @@ from scipy import signal as sps
 
 from mirage_model.errors import MirageInputError
 from mirage_model.render import RenderConfig, render_ecg
+from mirage_model.words import counted
 
 
 class PreprocessError(MirageInputError, ValueError):
@@ -120,7 +121,7 @@ def _check_signal(signal: np.ndarray, fs: float) -> np.ndarray:
     if x.ndim != 2:
         raise PreprocessError(f"signal must be 2-D (leads, samples), got shape {x.shape}")
     if x.shape[0] < 1 or x.shape[1] < 2:
-        raise PreprocessError(f"signal has {x.shape[0]} leads and {x.shape[1]} samples; "
+        raise PreprocessError(f"signal has {counted(x.shape[0], 'lead')} and {counted(x.shape[1], 'sample')}; "
                               "need at least 1 lead and 2 samples")
     if not np.issubdtype(x.dtype, np.number) or np.iscomplexobj(x):
         raise PreprocessError(f"signal must be real numbers, got dtype {x.dtype}")

@@ -260,8 +260,8 @@ def test_nan_or_inf_digits_in_aecg_are_refused(tmp_path):
     text = AECG.read_text(encoding="utf-8")
     m = re.search(r"<digits>([^<]*)</digits>", text)
     tokens = m.group(1).split()
-    for bad, pattern in (("NaN", r"1 samples are not numbers \(NaN\), and the format has no mark for missing"),
-                         ("inf", r"1 samples are infinite"), ("1e400", r"1 samples are infinite")):
+    for bad, pattern in (("NaN", r"1 sample is not a number \(NaN\), and the format has no mark for missing"),
+                         ("inf", r"1 sample is infinite"), ("1e400", r"1 sample is infinite")):
         tokens2 = tokens[:100] + [bad] + tokens[101:]            # same length: only the value is hostile
         path = tmp_path / f"digits_{bad}.xml"
         path.write_text(text[:m.start(1)] + " ".join(tokens2) + text[m.end(1):], encoding="utf-8")

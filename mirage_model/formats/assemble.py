@@ -24,6 +24,7 @@ from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads)
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.words import counted
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
 # size: a calibration pulse (Philips appends a 1 mV pulse after the 10 s strip), not ECG.
@@ -166,7 +167,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     if short:
         meta["short_leads"] = short
         meta["length_note"] = ("leads differ in length in the file: " + ", ".join(
-            f"{lead} {lengths[lead]:,}" for lead in short) + f" of {T:,} samples; the rest is missing")
+            f"{lead} {lengths[lead]:,}" for lead in short) + f" of {counted(T, 'sample', ',')}; the rest is missing")
     if cal_s:
         meta["calibration_removed_s"] = round(cal_s, 3)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=path.stem, path=path, quality=flags, meta=meta)
@@ -179,14 +180,14 @@ def _bad_samples(values: np.ndarray, nan_is_missing: bool) -> str | None:
     x = np.asarray(values, dtype=np.float64)
     n_inf = int(np.count_nonzero(np.isinf(x)))
     if n_inf:
-        return (f"{n_inf:,} samples are infinite once scaled to mV (a resolution, scale or offset "
-                "field in the file is out of range)")
+        return (f"{counted(n_inf, 'sample is', ',', 'samples are')} infinite once scaled to mV (a resolution, "
+                "scale or offset field in the file is out of range)")
     nan = np.isnan(x)
     if nan.all():
         return None if nan_is_missing else "every sample is not a number (NaN)"
     if nan.any() and not nan_is_missing:
-        return (f"{int(np.count_nonzero(nan)):,} samples are not numbers (NaN), and the format has no "
-                "mark for missing samples")
+        nans = counted(int(np.count_nonzero(nan)), "sample is not a number", ",", "samples are not numbers")
+        return f"{nans} (NaN), and the format has no mark for missing samples"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         peak = float(np.nanmax(np.abs(x)))

@@ -30,6 +30,7 @@ from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import canonical_lead, derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
+from mirage_model.words import counted
 
 # DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
 _ECG_SOP = {
@@ -277,8 +278,9 @@ def _group_problem(wf) -> str | None:
     frame = channels * size
     extra = len(data) - samples * frame
     if extra >= frame:
-        return (f"Waveform Data holds {len(data):,} bytes, {extra // frame:,} samples a channel more than "
-                f"the {samples:,} samples x {channels} channels x {size} bytes its counts state")
+        return (f"Waveform Data holds {len(data):,} bytes, {counted(extra // frame, 'sample', ',')} a channel more "
+                f"than the {counted(samples, 'sample', ',')} x {counted(channels, 'channel')} x {size} bytes its "
+                "counts state")
     return None
 
 

@@ -25,6 +25,7 @@ from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.words import counted
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
 # Header numbers are ASCII (EDF spec 2.1): no other script's digits, no "1_000".
@@ -149,7 +150,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             raise fail(path, fmt, f"lead {labels[i]}: data cannot be read ({err})") from None
         if keep is not None and runs is None:   # the writer's padding of the last data record
             if keep > len(digital):
-                raise fail(path, fmt, f"lead {labels[i]}: {len(digital)} samples, fewer than the {keep} its "
+                raise fail(path, fmt, f"lead {labels[i]}: {counted(len(digital), 'sample')}, fewer than the {keep} its "
                                       "recording field names")
             digital = digital[:keep]
         values = digital.astype(np.float64) * gain + offset
@@ -418,7 +419,7 @@ def _place_records(values: np.ndarray, runs: list[tuple[int, int, int]], length:
                    path: Path, fmt: str, label: str) -> np.ndarray:
     """One lead's samples (R * n,) placed on the time axis of ``runs`` (length,), NaN between."""
     if len(values) != runs[-1][0] * n + runs[-1][1] * n:
-        raise fail(path, fmt, f"lead {label}: {len(values)} samples, not {n} for each data record")
+        raise fail(path, fmt, f"lead {label}: {counted(len(values), 'sample')}, not {n} for each data record")
     out = np.full(length, np.nan)
     for first, count, sample in runs:
         out[sample:sample + count * n] = values[first * n:(first + count) * n]
@@ -488,7 +489,7 @@ def _check_header(path: Path, fmt: str) -> None:
         f.seek(256 + ns * 216)
         raw = f.read(8 * ns)
     if len(raw) < 8 * ns:
-        raise fail(path, fmt, f"the header is cut short (it declares {ns} signals)")
+        raise fail(path, fmt, f"the header is cut short (it declares {counted(ns, 'signal')})")
     per_record = [number(raw[8 * k: 8 * k + 8], f"signal {k + 1}'s samples per data record") for k in range(ns)]
     if header_bytes != 256 * (ns + 1):
         raise fail(path, fmt, f"the header length field says {header_bytes} bytes, but a header of {ns} "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from mirage_model.formats.assemble import fail
 from mirage_model.limits import MAX_SAMPLES
+from mirage_model.words import counted
 
 
 def check_ishne_length(path: Path) -> None:
@@ -101,7 +102,7 @@ def header_checksum_note(path: Path, end: int) -> str:
     else:
         resolution = (f"{nv[0]} nV per count" if len(set(nv)) == 1 else
                       "resolutions " + ", ".join(str(v) for v in nv) + " nV per count") if nv else "no resolution"
-        values = f"{leads} leads (codes {', '.join(str(c) for c in codes)}), {resolution}, {fs} Hz"
+        values = f"{counted(leads, 'lead')} (codes {', '.join(str(c) for c in codes)}), {resolution}, {fs} Hz"
     return (f"{path.name}: the ISHNE header's checksum (CRC) does not match it: the header (bytes 10 to {end}: "
             "patient, dates, leads, amplitude resolution, sampling rate) changed after it was written, so the "
             f"file's identity and the scale and timing of its samples cannot be vouched for; the checksum does "

@@ -51,6 +51,7 @@ import numpy as np
 from mirage_model.formats.assemble import misread_16bit, wraps_16bit
 from mirage_model.limits import MAX_TYPICAL_MV
 from mirage_model.records.age import YEAR_DAYS
+from mirage_model.words import counted
 
 # A lead read with a zero other than the one stated (``_check_sign``) must have its median within this of
 # 0 V (mV): twice the farthest of PTB-XL's (folds 1-9, every 5th record: 47,052 leads, 0.95 mV), in 5 mV
@@ -193,8 +194,9 @@ def check_beat_scale(beats: dict, rhythm: dict) -> str | None:
     if low <= ratio <= high:
         return None
     return (f"Philips: the representative beats (<repbeats>) span {ratio:.2g} times the rhythm's range "
-            f"(the median over {len(ratios)} leads; a median beat spans {low:g} to {high:g} times it): their "
-            "resolution disagrees with the rhythm's, so the device's median beats are left out (the rhythm is read)")
+            f"(the median over {counted(len(ratios), 'lead')}; a median beat spans {low:g} to {high:g} times it): "
+            "their resolution disagrees with the rhythm's, so the device's median beats are left out "
+            "(the rhythm is read)")
 
 
 def _check_whole_leads(parsed, signal_node, labels, sx, error) -> None:

@@ -31,6 +31,7 @@ from mirage_model.formats.registry import FORMATS, read_head, utf16_without_bom,
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.words import counted
 
 log = logging.getLogger(__name__)
 
@@ -397,7 +398,8 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         # a Holter file cut short (a copy interrupted) still decodes, frame by frame, to a shorter record:
         # said, not refused, as ecgdatakit reads it (its writers' counts are exact in the files we know)
         info["meta"]["declared_length_note"] = (f"the file holds {read / fs:.1f} s of the {declared / fs:.1f} s "
-                                                f"its header declares ({read:,} of {declared:,} samples per lead)")
+                                                f"its header declares ({read:,} of "
+                                                f"{counted(declared, 'sample', ',')} per lead)")
     if starts:   # also a reader note, which the quality findings show beside the record
         note = scp.sequential_note([lead for lead in src.leads if id(lead) in keep], starts, fs)
         info["meta"]["sequential_leads_note"] = note

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from mirage_model.models.mirage import MirageOutput
+from mirage_model.words import counted
 
 
 @dataclass
@@ -120,7 +121,7 @@ class ResNet1dWang(nn.Module):
         """signal (B, L, T) -> pooled features (B, 2 * inplanes)."""
         B, L, T = signal.shape
         if L != self.config.n_leads:
-            raise ValueError(f"signal has {L} leads, expected {self.config.n_leads}")
+            raise ValueError(f"signal has {counted(L, 'lead')}, expected {self.config.n_leads}")
         h = self.blocks(self.stem(signal))                                 # (B, D, T')
         return torch.cat([h.amax(dim=-1), h.mean(dim=-1)], dim=-1)          # (B, 2D)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SEGMENTS,
                                  MAX_SIGNALS, MIN_FS, plausible_fs)
 from mirage_model.records.record import RecordError
+from mirage_model.words import counted
 
 # bits per sample of each WFDB format (signal(5))
 _BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12,
@@ -168,7 +169,7 @@ def _parse_header(hea: Path, layout: bool = False) -> _Header:
         _parse_segment_lines(hea, header, lines[1:])
         return header
     if len(lines) - 1 < header.n_sig:
-        raise RecordError(hea, f"header cannot be parsed: it declares {header.n_sig} signals but "
+        raise RecordError(hea, f"header cannot be parsed: it declares {counted(header.n_sig, 'signal')} but "
                                f"describes only {len(lines) - 1}")
     header.signals = [_parse_signal_line(hea, line, i, layout)
                       for i, line in enumerate(lines[1:header.n_sig + 1])]
@@ -200,7 +201,7 @@ def _parse_segment_lines(hea: Path, header: _Header, lines: list[str]) -> None:
     if header.sig_len is None:
         header.sig_len = total
     elif header.sig_len != total:
-        raise RecordError(hea, f"the segments' lengths add up to {total:,} samples, but the record "
+        raise RecordError(hea, f"the segments' lengths add up to {counted(total, 'sample', ',')}, but the record "
                                f"line declares {header.sig_len:,}")
     header.segments = segments
 

@@ -23,6 +23,7 @@ from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, E
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header, _Signal, _parse_header, iso_base_datetime
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
 from mirage_model.records.wfdb_segments import _join_segments, _single_part
+from mirage_model.words import counted
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                 _check_length(hea, sig_len * per_frame, fs)
             signal = np.empty((12, sig_len * per_frame), dtype=np.float32)
         elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
-            raise RecordError(part.hea, f"segment holds {sig_len:,} samples per signal, but {hea.name} "
+            raise RecordError(part.hea, f"segment holds {counted(sig_len, 'sample', ',')} per signal, but {hea.name} "
                                         f"declares {part.sig_len:,} for it")
         start = part.start * per_frame
         _convert(part.hea, part.header, columns, scale, digital,
@@ -331,7 +332,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
                 if int(totals[k]) % 65536 != sig.checksum % 65536:
                     checksum_bad.append(lead)
     if checked and len(checksum_bad) * 2 > checked:
-        raise RecordError(hea, f"checksums of {len(checksum_bad)} of {checked} signals do not match "
-                               f"the samples: the signal file does not fit its header (wrong format "
+        which = ("the checksum of the one signal checked does not" if checked == 1 else
+                 f"checksums of {len(checksum_bad)} of {checked} signals do not")
+        raise RecordError(hea, f"{which} match the samples: the signal file does not fit its header (wrong format "
                                f"{header.signals[columns[checksum_bad[0]][0]].fmt}?)")
     tally.checksum_bad.extend(lead for lead in checksum_bad if lead not in tally.checksum_bad)

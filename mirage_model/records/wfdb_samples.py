@@ -14,6 +14,7 @@ from mirage_model.limits import MAX_SAMPLES
 from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
+from mirage_model.words import counted
 
 # numpy dtype and offset added after reading, for the formats read here without wfdb.
 _SIMPLE_FORMATS = {"16": ("<i2", 0), "61": (">i2", 0), "32": ("<i4", 0),
@@ -103,7 +104,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                 if sig_len is None:
                     sig_len = layout.shape[1]
                 if layout.shape[1] < sig_len:
-                    raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples "
+                    raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} "
                                              f"per lead, found {layout.shape[1]})")
                 out.update({i: layout[j, :sig_len] for j, i in enumerate(members) if i in wanted})
                 header.quirks.append(f"{fname} is a MATLAB 5 file; read with scipy")
@@ -122,11 +123,11 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
         if per_frame > 1:   # the samples returned, before any is read
             _check_length(fpath, sig_len * per_frame, header.fs * per_frame)
         if size == 0:
-            raise RecordError(fpath, f"signal file is empty (expected {sig_len} samples per lead)")
+            raise RecordError(fpath, f"signal file is empty (expected {counted(sig_len, 'sample')} per lead)")
         need = _bytes_needed(fmt, frame * sig_len)
         if need is not None and size < byte_offset + need:
             have = max(size - byte_offset, 0) / (need / sig_len)
-            raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples per lead, "
+            raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {int(have)})")
         simple = fmt in _SIMPLE_FORMATS and all(
             header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
@@ -215,7 +216,7 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np
         import scipy.io  # lazy: 170 ms to import, for the rare MATLAB 5 file only
 
         if fpath.stat().st_size > 8 * n_sig * MAX_SAMPLES + (1 << 20):
-            raise RecordError(fpath, f"MATLAB file too large for {n_sig} signals of at most "
+            raise RecordError(fpath, f"MATLAB file too large for {counted(n_sig, 'signal')} of at most "
                                      f"{MAX_SAMPLES:,} samples")
         try:
             val = np.asarray(scipy.io.loadmat(str(fpath), variable_names=["val"])["val"])
@@ -254,7 +255,7 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np
                                          "(one row per signal); its samples are not stored frame by frame")
             start = int(20 + namelen)
             if sig_len is not None and cols < sig_len:
-                raise RecordError(fpath, f"MATLAB matrix holds {cols} samples per signal, but the header "
+                raise RecordError(fpath, f"MATLAB matrix holds {counted(cols, 'sample')} per signal, but the header "
                                          f"declares {sig_len}")
             if start + 2 * int(rows) * int(cols) > fpath.stat().st_size:
                 raise RecordError(fpath, f"signal file is truncated (its MATLAB matrix declares {cols} "
@@ -290,7 +291,7 @@ def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int],
         spf = sigs[j].spf
         samples = np.asarray(samples)
         if samples.size < sig_len * spf:
-            raise RecordError(fpath, f"signal file is truncated (expected {sig_len} samples per lead, "
+            raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {samples.size // spf})")
         samples = samples[: sig_len * spf]
         if spf > 1 and per_frame == 1:  # several samples per frame: averaged to the frame rate (wfdb smooth_frames)

@@ -22,6 +22,7 @@ from mirage_model.limits import MAX_SEGMENT_HEADERS_BYTES
 from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError
 from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal
+from mirage_model.words import counted
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     if layout == "variable":
         _, layout_header = _segment_header(hea, header, segments[0], layout=True)
         if layout_header.n_sig != header.n_sig:
-            raise RecordError(hea, f"declares {header.n_sig} signals, its layout segment "
+            raise RecordError(hea, f"declares {counted(header.n_sig, 'signal')}, its layout segment "
                                    f"{segments[0].name} lists {layout_header.n_sig}")
         signals = layout_header.signals
         segments = segments[1:]
@@ -107,7 +108,7 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
         declared = seg_header.sig_len
         if declared is not None and declared != seg.sig_len:
             more = "more" if declared > seg.sig_len else "fewer"
-            raise RecordError(seg_hea, f"segment holds {declared:,} samples per signal, {more} than the "
+            raise RecordError(seg_hea, f"segment holds {counted(declared, 'sample', ',')} per signal, {more} than the "
                                        f"{seg.sig_len:,} that {hea.name} declares for it")
         if layout == "variable":
             source = _sources_by_name(signals, seg_header.signals)
@@ -179,7 +180,7 @@ def _check_fixed_layout(hea: Path, header: _Header, seg_hea: Path, seg_header: _
                         signals: list[_Signal], first: str) -> None:
     """Refuse a segment of a fixed-layout record whose signals are not the first segment's."""
     if seg_header.n_sig != header.n_sig:
-        raise RecordError(seg_hea, f"segment has {seg_header.n_sig} signals, but {hea.name} declares "
+        raise RecordError(seg_hea, f"segment has {counted(seg_header.n_sig, 'signal')}, but {hea.name} declares "
                                    f"{header.n_sig} (a fixed-layout record: every segment has them all)")
     names = [s.name for s in seg_header.signals]
     if names != [s.name for s in signals]:

@@ -10,6 +10,7 @@ import torch
 import mirage_model as mm
 from mirage_model.checkpoint import label_summary
 from mirage_model.paths import shipped_models
+from mirage_model.words import counted
 from training_cli.options import command_parser
 
 
@@ -35,7 +36,7 @@ def run(args) -> int:
     for path in samples:
         try:
             rec = mm.load_record(path)
-            print(f"  {rec.record_id}: {rec.signal.shape[0]} leads, {rec.fs:g} Hz, {rec.duration_s:.1f} s")
+            print(f"  {rec.record_id}: {counted(rec.signal.shape[0], 'lead')}, {rec.fs:g} Hz, {rec.duration_s:.1f} s")
         except mm.RecordError as err:
             print(f"  {path.name}: {err.reason}")
     return 0
