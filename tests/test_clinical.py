@@ -550,3 +550,19 @@ def test_a_spreadsheets_not_available_cell_is_a_missing_value(tmp_path):
         path.write_text(f"id,crp [mg/L]\n1,{error}\n")
         with pytest.raises(ClinicalError, match=f"line 2, column 'crp \\[mg/L\\]': crp: '{error}' is not a number"):
             read_labs_table(path)
+
+
+def test_a_decimal_comma_in_a_comma_table_is_refused_saying_how_to_write_it(tmp_path):
+    """A comma-separated table whose potassium is a quoted "4,5" (a spreadsheet of a decimal-comma
+    locale saved as CSV) was refused as "'4,5' is not a number", which it reads as: the refusal stays
+    (the comma table says nothing of a decimal comma), and now says what the cell looks like and how to
+    write it. Truth: the values this test writes."""
+    p = write(tmp_path, 'id,potassium\nr1,"4,5"\n')
+    with pytest.raises(LabsTableError) as info:
+        read_labs_table(p)
+    said = str(info.value)
+    assert "'4,5'" in said and "decimal comma (4.5)" in said and "decimal point (4.5)" in said
+    assert "semicolons" in said and "thousands" not in said
+    p = write(tmp_path, 'id,nt_probnp [pg/mL]\nr1,"12,500"\n')      # twelve and a half, or 12500?
+    with pytest.raises(LabsTableError, match=r"decimal comma \(12\.500\) or a thousands separator \(12500\)"):
+        read_labs_table(p)

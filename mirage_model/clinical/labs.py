@@ -55,6 +55,15 @@ def _parse_number(text: str, decimal_comma: bool, tabs: bool = False) -> float:
                          "the comma, or with a decimal point")
     if decimal_comma and re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
         t = t.replace(",", ".")
+    elif re.fullmatch(r"[+-]?[0-9]+,[0-9]+", t):
+        # a quoted "72,5" in a comma-separated table: its separator says nothing of the decimal mark but
+        # that it is not the comma, and "12,500" may as well be twelve thousand: refused, saying how to write it
+        point = t.replace(",", ".")
+        thousands = (f" or a thousands separator ({t.replace(',', '')})"
+                     if re.fullmatch(r"[+-]?[0-9]{1,3},[0-9]{3}", t) else "")
+        raise ValueError(f"{text!r} is not a number in a comma-separated table: it reads like a decimal comma "
+                         f"({point}){thousands}. Write it with a decimal point ({point}), or separate the table "
+                         "with semicolons, where a decimal comma is read")
     if not _RX_NUMBER.fullmatch(t):
         raise ValueError(f"{text!r} is not a number")
     return float(t)
