@@ -461,3 +461,58 @@ def test_ludb_14_median_beats_stop_before_the_next_beat(shared_datasets):
     for cell in sheet_cells():
         first, last = _drawn_ms(view, cell)
         assert -prev_t <= first and last <= next_p, (cell.lead, first, last)
+
+
+# ------------------------------------------------------------------------------ what the beats went through
+
+def _bundled(*parts):
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    path = resources_dir().joinpath("samples", *parts)
+    if not path.is_file():
+        pytest.skip(f"bundled sample {path.name} not present")
+    return load_record(path)
+
+
+@pytest.mark.slow
+def test_pdf_median_legend_of_a_100_hz_record_says_what_its_beats_hold(tmp_path):
+    """PTB-XL 00417_lr (100 Hz) printed "Filter 0.5-100 Hz; sampled at 500 Hz (resampled from 100 Hz)"
+    under beats that hold nothing above 50 Hz, the Nyquist frequency of 100 Hz, and said nothing of a
+    mains filter (none can be applied: 50 Hz sits on that Nyquist frequency). Truth: fs / 2 of the
+    record's header, and the pipeline's order (resampled to 500 Hz, then band-passed)."""
+    from mirage_model.review.report import build_report
+
+    record = _bundled("ptbxl", "records100", "00000", "00417_lr.hea")
+    assert record.fs == 100.0
+    m = measure(record)
+    s = ReviewSession.from_results(record, measurements=m, file_values=False)
+    text = " ".join(pypdf.PdfReader(str(build_report(s, tmp_path / "lr.pdf"))).pages[1].extract_text().split())
+    assert "Filter 0.5-50 Hz in effect: recorded at 100 Hz (nothing above 50 Hz), resampled to 500 Hz, " \
+           "band-passed 0.5-100 Hz." in text
+    assert "No mains filter: 50/60 Hz cannot be told from a 100 Hz signal." in text
+    assert "Filter 0.5-100 Hz;" not in text and "resampled from" not in text
+
+
+@pytest.mark.slow
+def test_median_legend_names_the_leads_whose_mains_was_subtracted():
+    """LUDB 1 (500 Hz) as recorded carries no mains line, and page 2 said nothing either way; with 0.05 mV
+    of 50 Hz added to I and V2 the measurement subtracts it before the median is taken, and the
+    legend must say so. Truth: the sinusoid this test adds, and the file as recorded."""
+    import dataclasses
+
+    from mirage_model.review.median_beats import conditioning_notes
+
+    record = _bundled("ludb", "1.hea")
+    clean = conditioning_notes(median_beat_view(measure(record)))
+    assert clean == ["Filter 0.5-100 Hz; sampled at 500 Hz.",
+                     "No mains line (50/60 Hz) found in any lead: none subtracted."]
+    x = record.signal.astype(np.float64)
+    hum = 0.05 * np.sin(2 * np.pi * 50.0 * np.arange(x.shape[1]) / record.fs + 0.3)
+    for lead in ("I", "V2"):
+        x[STANDARD_LEADS.index(lead)] += hum
+    m = measure(dataclasses.replace(record, signal=x.astype(np.float32)))
+    assert {"I", "V2"} <= set(m.mains_leads)
+    said = conditioning_notes(median_beat_view(m))[1]
+    assert said.startswith("Mains lines (50/60 Hz and harmonics) subtracted in ")
+    assert said.endswith("every lead.") if len(m.mains_leads) == 12 else ("I, " in said and "V2" in said)

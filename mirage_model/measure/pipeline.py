@@ -126,7 +126,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
         return empty_measurements(fs, (f"record too short ({seconds_short_of(T / fs, int(2.5 * fs) / fs, '.1f')} s) "
                                        "for measurement",))
     quality = getattr(record, "quality", {}) or {}
-    x = _without_mains(x, fs, cfg.mains_hz)
+    x, mains_leads = _without_mains(x, fs, cfg.mains_hz)
     bridged = 0
     if not np.isfinite(x).all():
         x = np.array(x, dtype=np.float64, copy=True)      # never the caller's record
@@ -137,6 +137,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     a, b = stretch if stretch is not None else (0, T)
     xs = x[:, a:b]                                   # the whole record, or its longest stretch without gaps
     m = _missed_beats(_with_atrial(_measure_at_rate(xs, fs, cfg, quality, fiducials), xs, fs), xs, fs, cfg)
+    m = replace(m, mains_leads=mains_leads)
     if note:
         m = replace(m, notes=tuple(m.notes) + note)
     if stretch is None:
@@ -146,19 +147,22 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
                           f"samples (gaps in {', '.join(gaps)})")
 
 
-def _without_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...]) -> np.ndarray:
+def _without_mains(x: np.ndarray, fs: float, mains_hz: tuple[float, ...]) -> tuple[np.ndarray, tuple[str, ...]]:
     """(12, T) mV ``x`` without the mains lines each lead carries (``preprocess.remove_mains`` with
     ``only_present``: a lead without a line is returned as it was, bit for bit). The conditioning
     band-pass keeps 50 and 60 Hz, whose slope the QRS velocity reads: 0.1 mV of 50 Hz had left 54 of
     the 100 LUDB records without a QRS boundary. Missing (NaN) samples are bridged for the fit and
-    missing again after it, so the gaps (``finite_stretch``) and the missing leads stay as they were."""
+    missing again after it, so the gaps (``finite_stretch``) and the missing leads stay as they were.
+    Also the leads it changed (those that carry a line), for the words under the median beats."""
     if not mains_frequencies(fs, tuple(mains_hz)):                      # e.g. 100 Hz: nothing below Nyquist
-        return x
+        return x, ()
     y = x.copy()
     bad = bridge_missing(y)
-    y = remove_mains(y, fs, tuple(mains_hz), only_present=True)
-    y[bad] = np.nan
-    return y
+    fitted = remove_mains(y, fs, tuple(mains_hz), only_present=True)
+    changed = () if fitted is y else tuple(ld for ld, new, old in zip(STANDARD_LEADS, fitted, y)
+                                           if not np.array_equal(new, old))
+    fitted[bad] = np.nan
+    return fitted, changed
 
 
 def _missed_beats(m: Measurements, x: np.ndarray, fs: float, cfg: MeasureConfig) -> Measurements:

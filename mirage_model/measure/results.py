@@ -182,6 +182,7 @@ class Measurements:
     rr_nrmssd: float | None = None                   # RMSSD of successive RR / mean RR of all beats (beat-to-beat)
     median: MedianBeat | None = None                 # the median beat and its fiducials (None: not built)
     atrial: AtrialActivity | None = None             # atrial activity between the QRS complexes (``atrial``)
+    mains_leads: tuple[str, ...] = ()                # leads whose mains lines were subtracted before measuring
     # the QRS was not bounded because the median beat never goes quiet within ``MeasureConfig.qrs_search_s`` of its
     # peak: no isoelectric interval around the complex (a QRS that wide, or a tachycardia whose
     # complexes run into each other), not a flat or noisy record

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mirage_model.measure import MeasureConfig
+from mirage_model.preprocess import mains_frequencies
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import GRID_ROWS, grid_rows
 
@@ -120,6 +121,31 @@ def span_note(view: "MedianBeatView") -> str:
     return f"One beat drawn ({lo:+.0f} to {hi:+.0f} ms), not its neighbours."
 
 
+def conditioning_notes(view: "MedianBeatView") -> list[str]:
+    """What the drawn beats went through before the median was taken, in sentences: the mains lines
+    subtracted (at the record's rate, ``measure.pipeline``), the resampling of a low-rate record and the
+    band-pass. A record resampled from 100 Hz holds nothing above 50 Hz, whatever the band-pass's
+    upper edge at 500 Hz; 50 and 60 Hz cannot be told from a signal sampled at 100 Hz, so none is removed."""
+    lo, hi = view.band_hz
+    record_fs = view.record_fs or view.fs
+    if record_fs < view.fs:
+        nyquist = record_fs / 2.0
+        notes = [f"Filter {lo:g}-{min(hi, nyquist):g} Hz in effect: recorded at {record_fs:g} Hz (nothing above "
+                 f"{nyquist:g} Hz), resampled to {view.fs:g} Hz, band-passed {lo:g}-{hi:g} Hz."]
+    else:
+        notes = [f"Filter {lo:g}-{hi:g} Hz; sampled at {view.fs:g} Hz."]
+    mains = "/".join(f"{f:g}" for f in MeasureConfig.mains_hz)
+    if not mains_frequencies(record_fs, MeasureConfig.mains_hz):
+        notes.append(f"No mains filter: {mains} Hz cannot be told from a {record_fs:g} Hz signal.")
+    elif view.mains_leads:
+        where = ("every lead" if len(view.mains_leads) == len(view.leads)
+                 else ", ".join(view.mains_leads) + "; not in the other leads")
+        notes.append(f"Mains lines ({mains} Hz and harmonics) subtracted in {where}.")
+    else:
+        notes.append(f"No mains line ({mains} Hz) found in any lead: none subtracted.")
+    return notes
+
+
 def _shown(view: "MedianBeatView") -> np.ndarray:
     lo, hi = shown_ms(view)
     return (view.t_ms >= lo) & (view.t_ms <= hi)
@@ -157,6 +183,10 @@ class MedianBeatView:
         span_ms: (first, last) ms of the beat itself (``beat_span``): the median window reaches
             into the previous T wave and the next beat at rates above ~65 bpm; (-inf, inf) when
             the RR is unknown.
+        record_fs: the record's own sampling rate (Hz; 0: ``fs``), below ``fs`` when it was resampled
+            for the measurement.
+        mains_leads: the leads whose mains lines were subtracted before measuring
+            (``Measurements.mains_leads``).
     """
     leads: tuple[str, ...]
     t_ms: np.ndarray
@@ -168,6 +198,8 @@ class MedianBeatView:
     caption: str
     band_hz: tuple[float, float] = MeasureConfig.band_hz
     span_ms: tuple[float, float] = (-np.inf, np.inf)
+    record_fs: float = 0.0
+    mains_leads: tuple[str, ...] = ()
 
     def lead(self, name: str) -> np.ndarray:
         """(K,) mV of one lead by name."""
@@ -201,7 +233,9 @@ def median_beat_view(measurements) -> MedianBeatView | None:
         leads=tuple(STANDARD_LEADS[:L]), t_ms=(np.arange(K) - zero) * 1000.0 / fs, signal=signal,
         usable=np.isfinite(x).any(axis=1), marks=marks, n_beats=n, fs=fs,
         caption=f"Median beats computed by MIRAGE from {n} dominant beat{'s' if n != 1 else ''}",
-        band_hz=(lo, min(hi, 0.4 * fs)), span_ms=beat_span(found, rr_before, rr_after))
+        band_hz=(lo, min(hi, 0.4 * fs)), span_ms=beat_span(found, rr_before, rr_after),
+        record_fs=float(getattr(measurements, "fs", 0.0) or 0.0),
+        mains_leads=tuple(getattr(measurements, "mains_leads", ())))
 
 
 def _mark_ms(measurements, key: str, at_sample_ms: float, fs: float, from_qrs_onset: bool) -> float:

@@ -15,7 +15,8 @@ from dataclasses import replace
 from reportlab.lib.utils import simpleSplit
 
 from mirage_model.review.median_beats import (
-    CAL_MM, FIDUCIAL_MARKS, GAIN_MM_MV, PAGE_ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, fitting_gain,
+    CAL_MM, FIDUCIAL_MARKS, GAIN_MM_MV, PAGE_ROW_MM, SPEED_MM_S, MedianBeatView, cell_segments, conditioning_notes,
+    fitting_gain,
     median_beat_view, sheet_cells, sheet_size, shown_ms, span_note,
     unavailable_reason,
 )
@@ -105,8 +106,7 @@ def _draw_legend(c, x: float, top: float, view: MedianBeatView, ctx: ReportConte
         "Times from the QRS onset; the marks are the global",
         "boundaries the intervals are measured between.",
         f"{SPEED_MM_S:g} mm/s, {gain:g} mm/mV; grid 1 mm / 5 mm",
-        f"Filter {view.band_hz[0]:g}-{view.band_hz[1]:g} Hz; sampled at {view.fs:g} Hz"
-        + (f" (resampled from {float(ctx.record.fs):g} Hz)." if float(ctx.record.fs) != view.fs else "."),
+        *conditioning_notes(view),
         "Baseline: each lead's level 10 ms before the QRS onset.",
     ]
     if span_note(view):
