@@ -45,13 +45,15 @@ def get_args_parser() -> argparse.ArgumentParser:
                     "see why. Research use only, not a diagnosis.")
     parser.add_argument("record", nargs="*", help="record (.hea/.dat/.mat or a clinical format) or folder; default: "
                         "the bundled sample (several records, and every record of a folder: with --export-pdf)")
-    parser.add_argument("--model", help="checkpoint folder or shipped model name (default, mi, statements); default: the Settings choice, else the bundled default")
+    parser.add_argument("--model", help="checkpoint folder or shipped model name (default, mi, statements); "
+                        "default: the Settings choice, else the bundled default")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="inference device for this session")
     parser.add_argument("--statements-model", metavar="MODEL", default="auto",
                         help="the statements model run beside --model for the interpretation: a checkpoint "
                         "folder, 'auto' (default: the shipped 'statements' model unless the model carries "
                         "statements itself) or 'none' (the measurement rules alone)")
-    parser.add_argument("--screenshot", metavar="PNG", help="render the window offscreen after the analysis, save, exit")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="render the window offscreen after the analysis, save, exit")
     parser.add_argument("--size", type=window_size, default="1600x1050", help="window size for --screenshot (WxH)")
     parser.add_argument("--timeout", type=positive_seconds, default=120.0,
                         help="--screenshot: give up waiting after this many s")

@@ -32,7 +32,9 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QLabel, QWidget
 from app import workers
 from app.display_filters import display_filter
 from app.views.calipers import MARKER_PEN, Calipers
-from app.views.paper import CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout
+from app.views.paper import (
+    CAL_MV, CAL_S, LAYOUTS, OUTSIDE, TRACE, PaperGrid, PaperLayout, TracePanel, make_paper_layout,
+)
 from app.views.patient_line import NO_RECORD   # the patient line's words for the same state
 from app.views.plot_overlays import PlotOverlays
 from mirage_model.records import STANDARD_LEADS

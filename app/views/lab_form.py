@@ -553,7 +553,8 @@ class LabForm(QWidget):
         text = row.editor.currentText() if isinstance(row.editor, QComboBox) else row.editor.text()
         unit = row.unit.currentText() if row.unit is not None else None
         current = self.session.values.get(name)
-        if current is not None and current.text == text.strip() and (row.unit is None or (current.unit or row.feature.unit) == unit):
+        same_unit = row.unit is None or (current is not None and (current.unit or row.feature.unit) == unit)
+        if current is not None and current.text == text.strip() and same_unit:
             return          # nothing changed (e.g. focus left a prefilled field)
         self.session.set_value(name, text, unit if row.unit is not None and unit != row.feature.unit else None)
         self._validate(name)

@@ -283,7 +283,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
         try:
             self.set_edit(key, None if text == "" else float(text))
         except ValueError as err:
-            self.note.setText(f"Not accepted: {err}" if "between" in str(err) else f"Not accepted: {text!r} is not a number")
+            self.note.setText(f"Not accepted: {err}" if "between" in str(err)
+                              else f"Not accepted: {text!r} is not a number")
             self._fill()
 
     def report_edits(self) -> dict[str, float]:

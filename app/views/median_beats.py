@@ -5,8 +5,9 @@ It draws ``mirage_model.review.median_beats``: the same sheet as the PDF's media
 cart's 3x4 order, 25 mm/s and 10 mm/mV in paper millimetres, or 5 or 2.5 mm/mV where the tallest beat would leave
 its row, as on that page, so the aspect is true at any size),
 and never the device's own median beats. The sheet is fitted to the tab, so its note says how
-large it is drawn against true size (the screen's physical DPI, as the trace view's label does). It follows the ``ReviewSession`` it is given: filled when
-the session's measurements arrive, emptied when another record opens.
+large it is drawn against true size (the screen's physical DPI, as the trace view's label does). It
+follows the ``ReviewSession`` it is given: filled when the session's measurements arrive, emptied
+when another record opens.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class MedianBeatsView(FollowsSession, QWidget):
         super().__init__(parent)
         self.session = None
         self.view = None                      # review.median_beats.MedianBeatView shown (None: none)
-        self.physical_dpi = None              # callable -> the trace view's DPI (its Settings override); None: the screen's
+        # callable -> the trace view's DPI (its Settings override); None: the screen's
+        self.physical_dpi = None
         self.plot = pg.GraphicsView()
         self.plot.setBackground(OUTSIDE)
         self.plot.setRenderHint(QPainter.RenderHint.Antialiasing, True)

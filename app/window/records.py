@@ -268,7 +268,8 @@ class RecordsMixin:
         heading, lines = device_report_lines(record)
         parts = [f"<small style='color:#555'>{html.escape(n)}</small>" for n in record_notes(record)]
         if lines:
-            parts.append(f"<small><b>{html.escape(heading)}</b><br>{'<br>'.join(html.escape(x) for x in lines)}</small>")
+            said = "<br>".join(html.escape(x) for x in lines)
+            parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
         self.results.device.setText("<br>".join(parts))
         sex = self.session.sex or "-"
         age = age_text(self.session.age) or "-"
