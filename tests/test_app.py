@@ -830,8 +830,8 @@ def test_patient_line_follows_an_age_edit_as_the_pdf_header_does(qtbot):
                           age=window.session.age, sex=window.session.sex)
     assert [f for f in window.patient_line.patient_text.split("   |   ") if not f.startswith("Record: ")] \
         == header_lines(ctx)
-    window.lab_form.set_value("age", "")                      # cleared: left out, never "None"
-    assert "Age" not in window.patient_line.patient_text and "None" not in window.patient_line.patient_text
+    window.lab_form.set_value("age", "")                      # cleared: "unknown" as on page 1, never "None"
+    assert "Age: unknown" in window.patient_line.patient_text and "None" not in window.patient_line.patient_text
 
 
 # ---------------------------------------------------------------------------------------------

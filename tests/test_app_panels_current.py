@@ -1,0 +1,38 @@
+"""The app's panels say what is true now, through the real window (pytest-qt, offscreen): while the
+clinical values change and a re-run is pending, after a cancelled run, when no model could be loaded,
+and for a record that gives no age.
+
+Truth: the record's header as written here, the values typed, what the model reads (its schema)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from mirage_model.paths import resources_dir  # noqa: E402
+
+B = resources_dir() / "samples" / "ludb" / "14.hea"                                  # M, 50
+pytestmark = pytest.mark.skipif(not B.is_file(), reason="bundled samples not present")
+WAIT_MS = 60000
+
+
+def open_and_wait(qtbot, window, path) -> None:
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(path)
+
+
+def test_a_record_that_gives_no_age_reads_age_unknown_on_the_patient_line_as_on_the_pdf(qtbot, tmp_path):
+    """LUDB 14 without its "#<age>: 50" line: page 1 of the PDF says "Age: unknown"; the patient line
+    left the age out. It now says "Age: unknown" too, and "Age: 50" once the reviewer types 50."""
+    lines = B.read_text().splitlines()
+    assert "#<age>: 50" in lines
+    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<age>")) + "\n")
+    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    window = shown_window(qtbot, size=(1280, 800))
+    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    facts = window.patient_line.patient_text.split("   |   ")
+    assert facts[:2] == ["Age: unknown", "Sex: M"], facts
+    window.lab_form.set_value("age", "50")
+    assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: M"]
