@@ -36,3 +36,23 @@ def test_a_record_that_gives_no_age_reads_age_unknown_on_the_patient_line_as_on_
     assert facts[:2] == ["Age: unknown", "Sex: M"], facts
     window.lab_form.set_value("age", "50")
     assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: M"]
+
+
+def test_a_value_the_model_does_not_read_is_named_in_the_results_note_as_it_is_typed(qtbot, tiny_model):
+    """The tiny model reads age, sex, height and weight. Troponin T typed after its run: the result
+    stands (nothing it reads changed) and the results panel's note said nothing of it until the next
+    run; it now names it at once, and an impossible weight as refused, and forgets both once cleared."""
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    assert set(window.predictor.schema.names) == {"age", "sex", "height", "weight"}
+    assert window.results.state.text() == ""
+    window.lab_form.set_value("troponin_t", "40")
+    assert window.session.state["prediction"] == "ready"              # no re-run: the result stands
+    assert window.results.state.text() == "Not used by this model: troponin_t"
+    window.lab_form.set_value("weight", "-3")                          # refused: never given to the model
+    assert window.session.state["prediction"] == "ready"
+    assert window.results.state.text() == ("Not used by this model: troponin_t; "
+                                           "Refused (not given to the model): weight")
+    window.lab_form.set_value("troponin_t", "")
+    window.lab_form.set_value("weight", "")
+    assert window.results.state.text() == ""

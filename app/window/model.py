@@ -184,11 +184,25 @@ class ModelMixin:
     # ------------------------------------------------------------------ prediction
     def _labs_changed(self) -> None:
         session = self.session
-        if self.predictor is not None and session is not None and session.record is not None \
-                and session.state["prediction"] == STALE:
+        if self.predictor is None or session is None or session.record is None:
+            return
+        if session.state["prediction"] == STALE:
             self.results.bars.set_stale(True)
             self.results.state.setText("Clinical values changed: updating...")
             self._debounce.start()
+        elif session.prediction is not None:
+            # a value the model does not read (or one refused): the result stands, its notes change now
+            self.results.state.setText(self._values_notes())
+
+    def _values_notes(self) -> str:
+        """What the result line says of the session's values: those the model does not read, those refused."""
+        session = self.session
+        notes = []
+        if session.unused():
+            notes.append(f"Not used by this model: {', '.join(session.unused())}")
+        if session.refused():
+            notes.append(f"Refused (not given to the model): {', '.join(session.refused())}")
+        return "; ".join(notes)
 
     def run_prediction(self) -> workers.Worker | None:
         """Classify the session's record with the session's values, off the GUI thread.
@@ -273,14 +287,7 @@ class ModelMixin:
                 self.results.positive.setText(self.results.positive.text()
                                               + "<br><small>Signal quality: " + html.escape("; ".join(warn))
                                               + "</small>")
-        unused = session.unused()
-        refused = list(session.refused())
-        notes = []
-        if unused:
-            notes.append(f"Not used by this model: {', '.join(unused)}")
-        if refused:
-            notes.append(f"Refused (not given to the model): {', '.join(refused)}")
-        self.results.state.setText("; ".join(notes))
+        self.results.state.setText(self._values_notes())
         expl = pred.explanation
         self.viewer.plot.set_quality(quality)
         self.viewer.plot.set_explanation(expl)
