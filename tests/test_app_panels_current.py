@@ -56,3 +56,29 @@ def test_a_value_the_model_does_not_read_is_named_in_the_results_note_as_it_is_t
     window.lab_form.set_value("troponin_t", "")
     window.lab_form.set_value("weight", "")
     assert window.results.state.text() == ""
+
+
+def test_the_lab_contributions_fade_with_the_bars_while_a_rerun_is_pending(qtbot, tiny_model):
+    """Weight typed for a model that reads it: the probability bars were greyed until the re-run's result,
+    the contributions beside the values (the earlier run's, age and sex from the file) were not. They now
+    fade too, their tooltip saying why, and come back with the new run's (weight's among them)."""
+    from app.views.lab_form import CONTRIBUTION_STYLE
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    form, rows = window.lab_form, window.lab_form._rows
+    assert "weight" in window.predictor.schema.names
+    assert rows["age"].contribution.text() and rows["weight"].contribution.text() == ""
+    assert rows["age"].contribution.styleSheet() == CONTRIBUTION_STYLE and not window.results.bars.stale
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        form.set_value("weight", "80")
+        assert window.results.bars.stale                                   # the bars: out of date
+        for name in ("age", "sex"):
+            cell = rows[name].contribution
+            assert cell.text() and cell.styleSheet() != CONTRIBUTION_STYLE, name
+            assert cell.toolTip().startswith("out of date (clinical values changed since the model ran): ")
+    assert not window.results.bars.stale
+    for name in ("age", "sex", "weight"):
+        cell = rows[name].contribution
+        assert cell.text() and cell.styleSheet() == CONTRIBUTION_STYLE, name
+        assert cell.toolTip().startswith("change in probability when this value is masked: ")

@@ -28,10 +28,14 @@ from PySide6.QtWidgets import (
 
 from app.views.elided_label import ElidedLabel
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
-from mirage_model.review.session import ReviewSession
+from mirage_model.review.session import READY, STALE, ReviewSession
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
 FLAG_STYLE = "QLineEdit { border: 2px solid #d68910; background: #fef5e7; }"
+CONTRIBUTION_STYLE = "color: #555"
+# a contribution of an earlier run, while the values have changed since or the model runs again: faded,
+# as the probability bars are then
+OUT_OF_DATE_STYLE = "color: #bbb"
 
 
 class _Row:
@@ -49,7 +53,7 @@ class _Row:
         self.source = ElidedLabel("")
         self.source.setStyleSheet("color: #555")
         self.contribution = ElidedLabel("")
-        self.contribution.setStyleSheet("color: #555")
+        self.contribution.setStyleSheet(CONTRIBUTION_STYLE)
         self.message_tip = ""          # the field's refusal or flag, first in its tooltip
         if feature.kind == "binary":
             self.editor = QComboBox()
@@ -399,8 +403,6 @@ class LabForm(QWidget):
 
     def refresh(self) -> None:
         """Show the session's values, sources, refusals and contributions in every row."""
-        contributions = self.session.contributions or {}
-        labels = getattr(self.session.prediction, "labels", ())
         self._show_labs_notes()
         for name, row in self._rows.items():
             v = self.session.values.get(name)
@@ -409,19 +411,32 @@ class LabForm(QWidget):
             else:
                 self._set_raw(name, v.text, v.unit if row.unit is not None else None)
             row.source.setText("" if v is None else v.source)
-            delta = contributions.get(name)
-            if delta is not None and len(labels):
-                k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
-                row.contribution.setText(f"{labels[k]} {float(delta[k]):+.3f}")
-                row.contribution.set_tip("change in probability when this value is masked: " + ", ".join(
-                    f"{lab} {float(d):+.3f}" for lab, d in zip(labels, delta)))
-            else:
-                row.contribution.setText("")
-                row.contribution.set_tip("")
             if v is not None and not v.accepted:
                 self._show_status(row, "error", v.message)
             else:
                 self._mark_unused(row, v)
+        self.show_contributions()     # and each row's tooltip with them
+
+    def show_contributions(self) -> None:
+        """Each row's contribution to the session's result; faded, and said out of date in its tooltip,
+        while the values have changed since that result or the model runs again (as the bars are)."""
+        contributions = self.session.contributions or {}
+        labels = getattr(self.session.prediction, "labels", ())
+        state = self.session.state["contributions"]
+        why = ("" if state == READY else self.session.errors.get("contributions", "") if state == STALE
+               else "the model is running again")
+        for name, row in self._rows.items():
+            delta = contributions.get(name)
+            if delta is not None and len(labels):
+                k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
+                row.contribution.setText(f"{labels[k]} {float(delta[k]):+.3f}")
+                row.contribution.set_tip((f"out of date ({why}): " if why else "")
+                                         + "change in probability when this value is masked: " + ", ".join(
+                                             f"{lab} {float(d):+.3f}" for lab, d in zip(labels, delta)))
+            else:
+                row.contribution.setText("")
+                row.contribution.set_tip("")
+            row.contribution.setStyleSheet(OUT_OF_DATE_STYLE if why else CONTRIBUTION_STYLE)
             row.show_tip(self.columns_shown())
 
     def _show_labs_notes(self) -> None:
@@ -561,7 +576,7 @@ class LabForm(QWidget):
         v = self.session.values.get(name)
         self._mark_unused(row, v)     # no model run follows (it does not read it) to refresh the form
         row.source.setText("" if v is None else v.source)
-        row.show_tip(self.columns_shown())
+        self.show_contributions()     # out of date now, if the model reads it
         self._show_labs_notes()       # a corrected age or sex may leave the labs row's note nothing to say
         if emit:
             self.changed.emit()

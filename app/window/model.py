@@ -230,6 +230,7 @@ class ModelMixin:
         self.predict_worker = w
         self.results.busy.setVisible(True)
         self.results.bars.set_stale(True)
+        self.lab_form.show_contributions()       # the previous run's, faded as its bars are
         self.results.state.setText(f"Running {self.predictor.name} on {self.predictor.device}...")
         return w.start()
 
