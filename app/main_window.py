@@ -473,7 +473,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             running = self.session.state["prediction"] in (PENDING, STALE)
             self.session.cancel_prediction("the model run was cancelled: press Run model to score again")
             if running:      # the bars held the previous result, greyed: it is no result of this record now
-                self._show_result()
+                self._show_result("model run cancelled")
                 self.lab_form.refresh()       # nor are its contributions beside the values
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
         self.show_status("Cancelled.")

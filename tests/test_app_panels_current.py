@@ -82,3 +82,46 @@ def test_the_lab_contributions_fade_with_the_bars_while_a_rerun_is_pending(qtbot
         cell = rows[name].contribution
         assert cell.text() and cell.styleSheet() == CONTRIBUTION_STYLE, name
         assert cell.toolTip().startswith("change in probability when this value is masked: ")
+
+
+def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_yet(qtbot, tiny_model, monkeypatch):
+    """Esc while the model runs: the results panel said "Model run cancelled", the model image and the
+    lead attention tab "No explanation (no model result yet)", as if the run were still to come. They now
+    say it was cancelled; a run that fails, that it failed; the next result draws its explanation again."""
+    import threading
+
+    from app import workers
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    assert window.image_view.explanation is not None
+    entered, release = threading.Event(), threading.Event()
+    real = workers.score_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "score_job", held)
+    window.run_prediction()
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+    window.cancel_work()                                              # Esc
+    release.set()
+    workers.cancel_all_and_wait(30000)
+    qtbot.wait(100)
+    assert window.session.state["prediction"] == "failed" and "cancelled" in window.results.state.text()
+    assert window.image_view.caption.text() == "No explanation (model run cancelled)."
+    assert window.heatmaps.caption.text() == "No explanation (model run cancelled)."
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the device ran out of memory")
+
+    monkeypatch.setattr(workers, "score_job", fails)
+    window.run_prediction()
+    qtbot.waitUntil(lambda: "Model failed" in window.results.state.text(), timeout=WAIT_MS)
+    assert window.image_view.caption.text() == "No explanation (model run failed)."
+    monkeypatch.setattr(workers, "score_job", real)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.run_prediction()
+    assert window.image_view.explanation is not None and "No explanation" not in window.image_view.caption.text()

@@ -21,6 +21,7 @@ from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
 
+NO_RESULT_YET = "no model result yet"    # why no explanation is shown, unless told another reason
 SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}
 
 
@@ -218,6 +219,7 @@ class ModelImageView(QWidget):
         self._arrange(False)
         self.image: np.ndarray | None = None
         self.explanation = None
+        self.missing = NO_RESULT_YET
         self.show_box.toggled.connect(self._update)
         self.method.currentTextChanged.connect(self._method_changed)
         self.opacity.valueChanged.connect(self._update)
@@ -288,8 +290,10 @@ class ModelImageView(QWidget):
             self.vb.setRange(QRectF(0, 0, self.image.shape[1], self.image.shape[0]), padding=0.01)
         self._update()
 
-    def set_explanation(self, explanation) -> None:
+    def set_explanation(self, explanation, missing: str = NO_RESULT_YET) -> None:
+        """``explanation`` (None: none; ``missing`` says why in a few words, "model run cancelled")."""
         self.explanation = explanation
+        self.missing = missing
         self._update()
 
     def saliency_method(self) -> str:
@@ -315,7 +319,7 @@ class ModelImageView(QWidget):
             self.sal_item.setVisible(False)
             self.caption.setToolTip("")
             if self.explanation is None:
-                self.caption.setText("No explanation (no model result yet).")
+                self.caption.setText(f"No explanation ({self.missing}).")
             elif not self.show_box.isChecked():
                 self.caption.setText("Patch saliency off.")
             else:
@@ -359,6 +363,7 @@ class LeadHeatmaps(QWidget):
         self.matrices: list[np.ndarray | None] = [None, None]
         self.methods: list[str] = ["", ""]
         self.explanation = None
+        self.missing = NO_RESULT_YET
         ticks = [[(i + 0.5, name) for i, name in enumerate(STANDARD_LEADS)]]
         switches = QHBoxLayout()
         switches.setContentsMargins(4, 0, 4, 0)
@@ -399,9 +404,11 @@ class LeadHeatmaps(QWidget):
         self.setMinimumHeight(240)
         self.set_explanation(None)
 
-    def set_explanation(self, explanation) -> None:
-        """Show the explanation's (L, L) lead matrices (None: clear, and the switches greyed out)."""
+    def set_explanation(self, explanation, missing: str = NO_RESULT_YET) -> None:
+        """Show the explanation's (L, L) lead matrices (None: clear, and the switches greyed out;
+        ``missing`` says why in a few words, "model run cancelled")."""
         self.explanation = explanation
+        self.missing = missing
         for box in self.boxes:
             box.setEnabled(explanation is not None)
         self._redraw()
@@ -458,7 +465,7 @@ class LeadHeatmaps(QWidget):
             plot.setToolTip(method)
             texts.append(f"{title.lower()}: {method}")
         if e is None:
-            self.caption.setText("No explanation (no model result yet).")
+            self.caption.setText(f"No explanation ({self.missing}).")
         elif not any(mat is not None for mat in self.matrices):
             self.caption.setText("No lead attention for this model.")
         else:

@@ -13,10 +13,11 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app import workers
+from app.views.explain import NO_RESULT_YET
 from mirage_model.paths import default_model_path
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.review.interpret import doubted_calls
-from mirage_model.review.session import STALE
+from mirage_model.review.session import STALE, UNAVAILABLE
 
 
 def folder_key(folder) -> str:
@@ -249,18 +250,22 @@ class ModelMixin:
         self.predictionReady.emit(session.prediction)     # as stored: the paced rule may have withheld calls
         self._check_finished()
 
-    def _show_result(self) -> None:
-        """The session's prediction (or why there is none) in the results panel and overlays."""
+    def _show_result(self, missing: str = "") -> None:
+        """The session's prediction (or why there is none: ``missing``, in a few words, "model run
+        cancelled"; "" for "no model loaded" or "no model result yet") in the results panel and overlays."""
         session = self.session
         pred = session.prediction if session is not None else None
         self.results.positive.setToolTip("")     # the quality summary of this prediction's report, if any
         if pred is None:
+            if not missing:
+                unavailable = session is not None and session.state["prediction"] == UNAVAILABLE
+                missing = "no model loaded" if unavailable else NO_RESULT_YET
             self.results.bars.clear()
             self.results.positive.setText("")
             self.viewer.plot.set_explanation(None)
             self.viewer.plot.set_quality(self.record_quality())    # assessed without a model, or none
-            self.image_view.set_explanation(None)
-            self.heatmaps.set_explanation(None)
+            self.image_view.set_explanation(None, missing)
+            self.heatmaps.set_explanation(None, missing)
             return
         withheld = getattr(pred, "withheld", "")
         doubted = doubted_calls(pred)     # calls read off amplitudes in doubt: kept, marked as the statements are
@@ -303,7 +308,7 @@ class ModelMixin:
             return
         # a re-run's failure: the previous run's bars, calls, overlays and contributions are no result now
         self.results.bars.set_stale(False)
-        self._show_result()
+        self._show_result("model run failed")
         self.lab_form.refresh()
         self.results.state.setText(f"Model failed: {message}")
         self.show_message(self.with_reader_notes(f"The model could not score this record: {message}"))
