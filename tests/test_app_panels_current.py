@@ -125,3 +125,15 @@ def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_y
     with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
         window.run_prediction()
     assert window.image_view.explanation is not None and "No explanation" not in window.image_view.caption.text()
+
+
+def test_with_no_model_the_model_image_says_no_model_is_loaded(qtbot, tmp_path):
+    """A model that cannot be loaded, then a record: the model image said "No explanation (no model
+    result yet)", as if one were coming; it now says none is loaded, as the results panel does."""
+    window = shown_window(qtbot, size=(1280, 800))
+    window.load_model(str(tmp_path / "no-such-model"))
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    open_and_wait(qtbot, window, B)
+    assert window.predictor is None and "No model loaded" in window.results.model_label.text()
+    assert window.image_view.caption.text() == "No explanation (no model loaded)."
+    assert window.heatmaps.caption.text() == "No explanation (no model loaded)."

@@ -250,6 +250,12 @@ class ModelMixin:
         self.predictionReady.emit(session.prediction)     # as stored: the paced rule may have withheld calls
         self._check_finished()
 
+    def no_result_why(self) -> str:
+        """Why the session has no result, in a few words, unless a run was cancelled or failed."""
+        session = self.session
+        unavailable = session is not None and session.state["prediction"] == UNAVAILABLE
+        return "no model loaded" if unavailable else NO_RESULT_YET
+
     def _show_result(self, missing: str = "") -> None:
         """The session's prediction (or why there is none: ``missing``, in a few words, "model run
         cancelled"; "" for "no model loaded" or "no model result yet") in the results panel and overlays."""
@@ -257,9 +263,7 @@ class ModelMixin:
         pred = session.prediction if session is not None else None
         self.results.positive.setToolTip("")     # the quality summary of this prediction's report, if any
         if pred is None:
-            if not missing:
-                unavailable = session is not None and session.state["prediction"] == UNAVAILABLE
-                missing = "no model loaded" if unavailable else NO_RESULT_YET
+            missing = missing or self.no_result_why()
             self.results.bars.clear()
             self.results.positive.setText("")
             self.viewer.plot.set_explanation(None)

@@ -147,8 +147,8 @@ class RecordsMixin:
         self.viewer.plot.set_explanation(None)
         self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
-        self.image_view.set_explanation(None)
-        self.heatmaps.set_explanation(None)
+        self.image_view.set_explanation(None, self.no_result_why())
+        self.heatmaps.set_explanation(None, self.no_result_why())
         self.measure_panel.set_session(self.session)
         self.median_beats.set_session(self.session)      # fills itself when the measurements arrive
         if self.median_window is not None:               # the window of them too: never an earlier patient's
