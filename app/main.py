@@ -477,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mirage-review: {model_note}", file=sys.stderr, flush=True)
     window = MainWindow(settings, model_path=None if problem else args.model, device=args.device)
     window.statements_model_arg = args.statements_model
+    window.model_note = model_note
     window.ask_before_quit = not scripted     # a person closes it: unfinished PDFs and batches are asked about
     window.setWindowIcon(icon("mirage"))
     result = {"rc": 0}
@@ -560,8 +561,7 @@ def main(argv: list[str] | None = None) -> int:
         def say_model_note():
             if not noted["done"]:
                 noted["done"] = True
-                failed = f" (it could not be loaded either: {window.model_error})" if window.model_error else ""
-                window.show_message(model_note + failed)
+                window.show_message(window.model_reason() or model_note)
 
         window.modelFinished.connect(say_model_note)
         if window.model_path() is None:     # no model to load instead: nothing finishes loading

@@ -84,6 +84,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.statements_predictor = None              # the statements model beside it (the interpretation)
         self.statements_model_arg: str | None = None  # --statements-model: auto, none or a folder
         self.model_error = ""
+        self.model_note = ""              # what was said of a --model that could not be used (main's)
         self.model_path_arg = model_path
         self.device_arg = device          # --device: this session only (Settings keep their own)
         self.load_worker: workers.Worker | None = None

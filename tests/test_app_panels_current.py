@@ -137,3 +137,42 @@ def test_with_no_model_the_model_image_says_no_model_is_loaded(qtbot, tmp_path):
     assert window.predictor is None and "No model loaded" in window.results.model_label.text()
     assert window.image_view.caption.text() == "No explanation (no model loaded)."
     assert window.heatmaps.caption.text() == "No explanation (no model loaded)."
+
+
+def test_why_no_model_is_loaded_stays_in_the_results_panel_once_a_record_opens(qtbot, tmp_path, monkeypatch):
+    """Started with a --model that is no model and nothing to load instead (or a fallback that fails):
+    the message bar said why, the first record opened hid it, and the results panel said "No model
+    loaded" with "No trained model ships with this build yet." only, the --model's problem gone. The
+    panel now keeps the whole reason, as the bar said it."""
+    import html
+
+    import app.window.model as window_model
+    import mirage_model.paths as paths
+    from app.main import fallback_model_note, model_problem
+
+    monkeypatch.setattr(paths, "default_model_path", lambda: None)        # a build that ships no model
+    monkeypatch.setattr(window_model, "default_model_path", lambda: None)
+    window = shown_window(qtbot, size=(1280, 800))
+    problem = model_problem(str(tmp_path / "no-such-model"))
+    note = fallback_model_note(problem, window.settings)
+    assert "no-such-model" in note and note.endswith("no model is loaded")
+    window.model_note = note                                   # as main hands it over
+    window.load_model()
+    window.show_message(note)
+    open_and_wait(qtbot, window, B)
+    assert not window.message_bar.isVisible()                  # the record's open hides the bar
+    label = window.results.model_label.text()
+    assert "No model loaded" in label and html.escape(note) in label, label
+
+    broken = tmp_path / "broken"                               # the Settings choice, loaded instead: fails
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    (broken / "model.safetensors").write_bytes(b"")
+    window.settings.model_path = str(broken)
+    window.model_note = note = fallback_model_note(problem, window.settings)
+    assert "loaded instead" in note
+    window.load_model()
+    qtbot.waitUntil(lambda: window.model_worker is None, timeout=WAIT_MS)
+    open_and_wait(qtbot, window, B)
+    label = window.results.model_label.text()
+    assert html.escape(note) in label and "config.json" in label and "JSON" in label, label

@@ -88,7 +88,7 @@ class ResultsPanel(QWidget):
     def set_no_model(self, why: str) -> None:
         self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "
                                  "viewed and measured, but not classified. Choose a checkpoint folder."
-                                 + (f"<br><small>{why}</small>" if why else ""))
+                                 + (f"<br><small>{escape(why)}</small>" if why else ""))
         self.bars.clear()
         self.positive.setText("")
         self.run_btn.setEnabled(False)

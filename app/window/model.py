@@ -59,7 +59,7 @@ class ModelMixin:
             self.statements_predictor = None
             self.model_error = "No trained model ships with this build yet."
             self._sync_model_menu(None)
-            self.results.set_no_model(self.model_error)
+            self.results.set_no_model(self.model_reason())
             self._session_model_changed()
             return None
         self._model_loading = True
@@ -110,11 +110,22 @@ class ModelMixin:
         self.statements_predictor = None
         self.model_error = message
         self._sync_model_menu(None)
-        self.results.set_no_model(message)
+        self.results.set_no_model(self.model_reason())
         self.results.state.setText("")
         self._batch_follows_model()
         self._session_model_changed()
         self.show_message(self.with_reader_notes(f"Could not load the model: {message}"))
+
+    def model_reason(self) -> str:
+        """Why no model is loaded, whole, for the results panel: the message bar that said it goes when a
+        record opens. What was said of a --model that could not be used (``model_note``) comes first."""
+        if not self.model_note:
+            return self.model_error
+        if not self.model_error:
+            return self.model_note
+        if self.model_path() is None:       # nothing to load instead: the note ends "no model is loaded"
+            return f"{self.model_note}. {self.model_error}"
+        return f"{self.model_note} (it could not be loaded either: {self.model_error})"
 
     def _batch_follows_model(self) -> None:
         """The batch dialog, when open, scores its next run with the model now loaded (it had kept the
@@ -180,6 +191,7 @@ class ModelMixin:
         """Load the checkpoint in ``folder`` and remember it as the Settings choice."""
         self.settings.model_path = folder
         self.model_path_arg = None
+        self.model_note = ""           # the --model refused at start is no reason any more
         self.load_model(folder)
 
     # ------------------------------------------------------------------ prediction
