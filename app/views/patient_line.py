@@ -1,8 +1,8 @@
 """The patient line above the traces: whose ECG is on screen (name, ID, age, sex, acquisition,
 record, device), always in view. Its words are those of the PDF's page-1 header
 (``file_info.patient_facts``); age and sex as the session holds them, so a reviewer's edit in the
-lab form shows here at once, as it would on the PDF ("Age: unknown" where none is given). No record open (or a file that failed to open):
-it names no one."""
+lab form shows here at once, as it would on the PDF ("Age: unknown" where none is given). No record
+open (or a file that failed to open): it names no one."""
 
 from __future__ import annotations
 
