@@ -245,7 +245,7 @@ def test_no_cli_module_is_over_500_lines():
 FORMATS_USES = {"mirage_model.records.record", "mirage_model.records.leads", "mirage_model.records.flags",
                 "mirage_model.records.metadata", "mirage_model.records.folder", "mirage_model.records.wfdb_header",
                 "mirage_model.records.age",
-                "mirage_model.limits", "mirage_model.clinical"}
+                "mirage_model.limits", "mirage_model.clinical", "mirage_model.words"}
 
 
 def _formats_imports(root: Path) -> dict[str, list[str]]:

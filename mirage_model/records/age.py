@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+from mirage_model.words import counted
+
 YEAR_DAYS = 365.2425
 MONTH_DAYS = YEAR_DAYS / 12
 # Ages under this many years are said in months (below 1 month: weeks, below 2 weeks: days), as a
@@ -116,12 +118,9 @@ def age_text(years, year_unit: str = "") -> str:
         return f"{math.floor(a)}{year_unit}"
     months = math.floor(a * 12 + _MONTH_SLACK)
     if months >= 1:
-        return _count(months, "month")
+        return counted(months, "month")
     days = int(round(a * YEAR_DAYS))
     if days >= 14:
-        return _count(days // 7, "week")
-    return _count(days, "day")
+        return counted(days // 7, "week")
+    return counted(days, "day")
 
-
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}" + ("" if n == 1 else "s")
