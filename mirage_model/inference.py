@@ -466,6 +466,14 @@ class Predictor:
         cm = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.float32)).to(dev)
         return sig, img, cx, cm
 
+    @property
+    def windows_per_call(self) -> int:
+        """Windows one forward call of ``forward_windows`` scores (with ``mv``): ``batch_size`` model rows, a
+        window's noisy copies among them when the checkpoint averages over copies (4 for the shipped model:
+        32 rows, 8 copies)."""
+        avg = self.noise_average
+        return max(1, self.batch_size // (avg.copies if avg is not None else 1))
+
     @torch.inference_mode()
     def forward_windows(self, signal: np.ndarray, image: np.ndarray, x: np.ndarray,
                         mask: np.ndarray, mv: np.ndarray | None = None) -> np.ndarray:
@@ -485,7 +493,7 @@ class Predictor:
         """
         avg = self.noise_average
         copies = avg.copies if avg is not None and mv is not None else 1
-        step = max(1, self.batch_size // copies)                  # windows per chunk: batch_size model rows
+        step = self.windows_per_call if copies > 1 else max(1, self.batch_size)    # batch_size model rows
         out = []
         for i in range(0, len(signal), step):
             sl = slice(i, i + step)

@@ -236,17 +236,6 @@ class ScoringCancelled(Exception):
     ``Scorer.predict``): the group has no rows; a resumed run scores its records."""
 
 
-def forward_windows_per_call(predictor) -> int:
-    """Windows ``predictor`` scores in one forward call (``Predictor.forward_windows``: ``batch_size``
-    model rows, a window's noisy copies among them when the checkpoint averages over copies): 4 for
-    the shipped model (32 rows, 8 copies). ``Scorer.predict`` scores a chunk in groups of about this
-    many windows, so that a cancel waits for one such call, not a chunk's, and the calls stay those a
-    whole chunk makes."""
-    avg = getattr(predictor, "noise_average", None)
-    copies = max(1, int(getattr(avg, "copies", 1) or 1))
-    return max(1, int(getattr(predictor, "batch_size", 32) or 32) // copies)
-
-
 def prepare_one(predictor, item: LoadedRecord, clinical: dict, like=None) -> tuple[object, Exception | None]:
     """(``predictor.prepare`` of the item's record, None) or (None, the exception); ``like``: the other
     model's preparation of the same record, reused when both preprocess alike."""
@@ -397,7 +386,7 @@ class Scorer:
         """(item, prediction or None, clinical values, error message) per loaded item, in order.
 
         The records are scored in groups of about one forward call's windows
-        (``forward_windows_per_call``), ``cancel`` asked before each record's preparation and each
+        (``Predictor.windows_per_call``), ``cancel`` asked before each record's preparation and each
         pass: when it says stop, the items from the first one not scored on are left out (no rows:
         a resumed run scores them), so that a cancel waits for one record or one forward call, not
         the chunk (32 records: 10 s on a busy 2-core machine)."""
@@ -422,7 +411,7 @@ class Scorer:
         failures: list = []
         preps: list = []
         stmts: list = []
-        step = forward_windows_per_call(self.predictor)
+        step = self.predictor.windows_per_call
         stop = cancel or (lambda: False)
         try:
             while len(preds) < len(good):
