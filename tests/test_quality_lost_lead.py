@@ -78,6 +78,35 @@ def test_a_lead_connected_late_is_named(clean):
     assert poor == ["V4"], poor
 
 
+@pytest.mark.parametrize("at_s", [4.0, 5.5])
+def test_a_lead_whose_qrs_changes_shape_and_size_keeps_its_ecg(clean, at_s):
+    """V1 from ``at_s`` on is its own signal inverted at 0.4 of its size (a QRS that changes shape and size in
+    one lead, as V1 of PTB-XL 02746 where a complete right bundle branch block gives way to an incomplete one):
+    a QRS at every beat of the others, so ECG throughout. Its earlier beats, unlike the later ones (correlation
+    under 0.5) and over twice their height, had read "no ECG" (critical: the calls withheld)."""
+    sig = clean.signal.astype(np.float64)
+    k, a = LEADS.index("V1"), int(at_s * clean.fs)
+    sig[k, a:] = -0.4 * sig[k, a:]
+    report, found = assess_signal(clean, sig)
+    assert "lead_lost" not in found, found["lead_lost"].name
+    assert "V1" not in sum((f.leads for f in report.findings if f.severity == "critical"), ())
+
+
+def test_a_lead_drifting_away_is_lost_from_then(clean):
+    """V3 from 4.5 s: its electrode off, the amplifier drifting 4 mV (exponentially, 2 s) under 0.02 mV of
+    noise. The drift's beats, each a ramp, are alike from beat to beat but no QRS: lost after the last beat
+    before 4.5 s (00417 had read "no ECG before 6.5 s", the ECG side taken for the lost one)."""
+    sig = clean.signal.astype(np.float64)
+    k, a = LEADS.index("V3"), int(4.5 * clean.fs)
+    t = np.arange(sig.shape[1] - a) / clean.fs
+    sig[k, a:] = sig[k, a] - 4.0 * (1 - np.exp(-t / 2.0)) + np.random.default_rng(0).normal(0.0, 0.02, len(t))
+    report, found = assess_signal(clean, sig)
+    f = found["lead_lost"]
+    assert f.leads == ("V3",) and "no ECG after" in f.name, f.name
+    said = float(f.name.split("after ")[1].split(" s")[0])
+    assert 4.5 - 60.0 / report.heart_rate_bpm - 0.3 <= said <= 4.5 + 0.05
+
+
 def test_a_short_lost_part_is_a_warning(clean):
     """V3 held from 6.2 s: under half the record without ECG: a warning, the calls stand."""
     report, found = assess_signal(clean, _held_and_stepped(clean, "V3", 6.2, levels=(0.5, 2.0)))
@@ -98,3 +127,17 @@ def test_ptbxl_12251_v5_is_named_and_the_other_leads_graded_on_their_own(ptbxl_r
     assert found["lead_lost"].severity == "critical"
     poor = {n for n, g in zip(LEADS, report.lead_grade) if g in ("poor", "absent")}
     assert "V5" in poor and poor <= {"V5", "V6"}, poor
+
+
+@pytest.mark.slow
+def test_ptbxl_02746_v1_changing_shape_is_not_lost(ptbxl_root):
+    """PTB-XL 02746 (fold 9): "initially there is complete right bundle branch block, then there is a run of
+    incomplete right bundle branch block" (its report); V1's QRS, a tall R' (1.5 mV peak-to-peak) in its first
+    five beats, is a small rSr' (0.7-0.9 mV) from 5.8 s on (seen by eye; the other leads change little). It had
+    read "lead V1: no ECG before 6.8 s", critical."""
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    report = assess(load_record(ptbxl_root / "records100" / "02000" / "02746_lr.hea"))
+    assert "lead_lost" not in report.codes, report.summary()
+    assert report.verdict == "usable"

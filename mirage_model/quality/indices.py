@@ -298,7 +298,11 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
     show none, ``min_beats`` or more on each side, the median beat at least ``min_ptp_mv`` tall, the part
     without ECG ``min_s`` or longer (from the end of the last beat before it), while ``others`` of the
     present leads or more show their ECG on both sides (a run of ectopic beats, a bundle branch block coming
-    and going, change every lead at once: PTB-XL 04536, 05658); the longest is taken.
+    and going, change every lead at once: PTB-XL 04536, 05658), and while the part without ECG does not repeat
+    a QRS of its own: ``share`` of its beats, each less its straight line (a drift's ramps repeat too), correlate
+    at ``same`` or more with their median, at half to twice its height, itself ``min_ptp_mv`` or taller (a QRS
+    that changes shape or size in one lead, PTB-XL 02746's V1 shrinking as its bundle branch block gives way,
+    is still the heart's); the longest is taken.
 
     Args:
         x100: (L, T) mV at 100 Hz, not high-passed (a held level stays level). beats: (N,) R peaks at
@@ -325,6 +329,10 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
         cur = np.where(near[:, :, k], cur + 1, 0)
         run = np.maximum(run, cur)
     held = run >= 15                                                           # (L, N)
+    # each beat less its straight line: a drift's ramps, alike from beat to beat, are no QRS complexes
+    t = np.arange(segs.shape[2]) - (segs.shape[2] - 1) / 2
+    bent = segs - (segs * t).sum(axis=2, keepdims=True) / (t * t).sum() * t                    # (L, N, S)
+    bent_height = np.ptp(bent, axis=2)                                         # (L, N)
     best = np.zeros(L)
     for cut in range(min_beats, n - min_beats + 1):
         for lost_after in (True, False):
@@ -343,8 +351,15 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
             keeps = present & (tall >= min_ptp_mv) & (shows[:, gone].mean(axis=1) >= share)
             if keeps.sum() < others * present.sum():
                 continue
+            # a lead whose QRS changes shape or size (a bundle branch block giving way in V1 alone: PTB-XL
+            # 02746) still repeats a QRS of its own at the other leads' beats: its ECG changed, not lost
+            own = np.median(bent[:, gone], axis=1)                             # (L, S)
+            own_tall = np.ptp(own, axis=1)                                     # (L,)
+            own_ratio = bent_height / np.maximum(own_tall, 1e-6)[:, None]      # (L, N)
+            again = (_corr_rows(bent, own[:, None, :]) >= same) & (own_ratio >= 0.5) & (own_ratio <= 2.0)
+            changed = (own_tall >= min_ptp_mv) & (again[:, gone].mean(axis=1) >= share)
             ok = (present & (tall >= min_ptp_mv) & (shows[:, ecg].mean(axis=1) >= share)
-                  & (none[:, gone].mean(axis=1) >= share))
+                  & (none[:, gone].mean(axis=1) >= share) & ~changed)
             a, b = ((keep[cut - 1] + 12) / 100.0, T / 100.0) if lost_after else (0.0, (keep[cut] - 8) / 100.0)
             take = ok & (b - a >= min_s) & (b - a > best)
             best = np.where(take, b - a, best)
