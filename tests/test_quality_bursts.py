@@ -55,3 +55,17 @@ def test_a_burst_in_one_lead_grades_it_poor_and_is_named(clean, lead, at_s):
     said = float(f.name.split(f"{lead} at ")[1].split(" s")[0])
     assert at_s - 0.5 <= said <= at_s + 0.8
     assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == [lead]
+    # one finding per cause: the burst, named with its time, and not the lead as noisy besides
+    assert "lead_noisy" not in found and "poor_quality" not in found
+
+
+@pytest.mark.parametrize("lead", ["V3", "aVL"])
+def test_a_noisy_lead_with_a_burst_is_named_noisy_once(clean, lead):
+    """0.25 mV RMS of white noise throughout the lead, over the 0.08 mV that grades a lead poor, and a burst
+    in it: the lead is noisy beyond a burst ("lead_noisy"), the burst one of its noise's, not named again."""
+    sig = _with_burst(clean, lead, 4.0)
+    sig[LEADS.index(lead)] += np.random.default_rng(2).normal(0.0, 0.25, sig.shape[1])
+    report, found = assess_signal(clean, sig)
+    assert found["lead_noisy"].leads == (lead,), report.summary()
+    assert "noise_burst" not in found
+    assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == [lead]

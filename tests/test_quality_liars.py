@@ -277,10 +277,13 @@ def test_dead_and_noisy_leads_are_named_so_not_shifted(ptbxl_root):
     row, found = _ptbxl_found(ptbxl_root, 8081, "leads_shifted")
     assert row["burst_noise"].strip() == "v5" and found == []
     # V1 of 08081 jumps 6 mV at 2.3 s, on a beat (an electrode pop, seen by eye; PTB-XL notes its drift):
-    # a poor lead too since the burst check ("noise_burst")
-    assert _ptbxl_found(ptbxl_root, 8081, "lead_noisy")[1] == [("V1", "V5")]
+    # a poor lead too since the burst check, named by it ("noise_burst"); V5, noisy beyond a burst, "lead_noisy"
+    assert _ptbxl_found(ptbxl_root, 8081, "lead_noisy")[1] == [("V5",)]
+    assert _ptbxl_found(ptbxl_root, 8081, "noise_burst")[1] == [("V1",)]
     assert _ptbxl_found(ptbxl_root, 20682, "leads_shifted")[1] == []
-    assert _ptbxl_found(ptbxl_root, 20682, "lead_noisy")[1] == [("V1",)]
+    # V1 of 20682: the swing is a burst over its first beat, named with its time, the lead poor
+    assert _ptbxl_found(ptbxl_root, 20682, "noise_burst")[1] == [("V1",)]
+    assert _ptbxl_found(ptbxl_root, 20682, "lead_noisy")[1] == []
     row, found = _ptbxl_found(ptbxl_root, 12722, "lead_missing")
     assert found == [("V5", "V6")] and _ptbxl_found(ptbxl_root, 12722, "leads_shifted")[1] == []
     assert _ptbxl_found(ptbxl_root, 12251, "leads_shifted")[1] == [("V6",)]

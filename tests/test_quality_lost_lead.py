@@ -59,6 +59,7 @@ def test_a_lead_held_and_stepped_after_a_time_is_named(clean, lead, at_s):
     poor = [n for n, g in zip(LEADS, report.lead_grade) if g in ("poor", "absent")]
     assert poor == [lead], poor
     assert "leads_shifted" not in found and "baseline_step" not in found
+    assert "lead_noisy" not in found            # one finding per cause: the lost ECG, not a noisy lead besides
 
 
 def test_a_lead_connected_late_is_named(clean):

@@ -325,14 +325,30 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
             g = "fair"
         grade.append(g)
     grade_a = np.array(grade)
+    measured = grade_a == "poor"        # poor by the whole record's beats or noise, not by a burst over a beat
+    # the artefact against two baselines, the larger residual: the 0.7 Hz low-pass follows a slow
+    # drift, a 1.5 s running median does not follow a sub-second excursion
+    slow = raw100 - base
+    level = _running_median(raw100, 1.5)
+    fast = raw100 - level
+    art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
+    if art is not None:
+        findings.append(art)
     # a burst of noise over a beat or two (an electrode's motion, a muscle's burst) passes the median-based
-    # measures above; the lead is poor, and the burst named with its time
+    # measures above; the lead is poor, and the burst named with its time. A lead those measures grade poor
+    # is noisy beyond a burst: "lead_noisy" names it, and the burst, one of its noise's, is not said again
     swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio)      # (N, L)
+    # leads poor for a burst, or a large artefact, that their own finding names
+    said = swamped.any(axis=0) | np.isin(STANDARD_LEADS, art.leads if art is not None else ())
+    grade_a[swamped.any(axis=0)] = "poor"
+    swamped &= ~measured[None]
+    keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
+                 & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
+    if art is not None:     # nor is a beat within a large artefact of its lead, which that finding names
+        inside = (keep + cfg.beat_window_s[1] >= art.span_s[0]) & (keep + cfg.beat_window_s[0] <= art.span_s[1])
+        swamped &= ~(inside[:, None] & np.isin(STANDARD_LEADS, art.leads)[None])
     burst = swamped.any(axis=0)
     if burst.any():
-        grade_a[burst] = "poor"
-        keep = beats[(beats + int(round(cfg.beat_window_s[0] * 100)) >= 0)
-                     & (beats + int(round(cfg.beat_window_s[1] * 100)) <= x40.shape[1])] / 100.0
         when = keep[swamped.any(axis=1)]
         where = ", ".join(f"{n} at {keep[swamped[:, i]].min():.1f} s" for n, i in
                           zip(_names(burst), np.flatnonzero(burst)))
@@ -364,28 +380,30 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(Finding("lowpassed", "high frequencies missing (a device low-pass filter at about 25 Hz "
                                 "or lower?)", "warning", (), f"power 30-45 Hz / 10-25 Hz {np.nanmedian(hb):.4f} "
                                 f"(median over leads; below {cfg.lowpassed_ratio:g})"))
-    # the artefact against two baselines, the larger residual: the 0.7 Hz low-pass follows a slow
-    # drift, a 1.5 s running median does not follow a sub-second excursion
-    slow = raw100 - base
-    level = _running_median(raw100, 1.5)
-    fast = raw100 - level
-    art = _artefact(np.where(np.abs(fast) > np.abs(slow), fast, slow), segs, usable, cfg)
-    if art is not None:
-        findings.append(art)
     lies, astray = _lies(x, fs, usable, level, x40, segs40, med40, beats, cfg, noise,
                          tall_said=any(f.code == "amplitude_implausible" for f in findings))
     findings.extend(lies)
     grade_a[astray | lost] = "poor"
     grade = [str(g) for g in grade_a]
-    astray_note = (f"{', '.join(_names(astray))}: the sharpest deflections out of step with the other leads' QRS "
-                   "complexes and matching them at no lag (noise or artefact, not a lead shifted in time)"
-                   if astray.any() else "")
+
+    def astray_note(leads: np.ndarray) -> str:
+        return (f"{', '.join(_names(leads))}: the sharpest deflections out of step with the other leads' QRS "
+                "complexes and matching them at no lag (noise or artefact, not a lead shifted in time)"
+                if leads.any() else "")
+
     poor = (usable | lost) & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
         findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor),
-                                astray_note))
-    elif poor.any():
-        findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(poor), astray_note))
+                                astray_note(astray)))
+    else:
+        # one finding per cause: a lead poor for a burst over a beat or two or a large artefact (its QRS energy
+        # out of step with the others' for it too, "astray"), or for the part of the record where it lost its
+        # ECG, is named by that finding ("noise_burst", "artefact", "lead_lost": when and what), not also as a
+        # noisy lead
+        noisy = poor & ~lost & (measured | (astray & ~said))
+        if noisy.any():
+            findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(noisy),
+                                    astray_note(astray & noisy)))
 
     # -- Einthoven / Goldberger ----------------------------------------------------------------------
     if usable[:6].all() and not derived[2:6].all():
