@@ -36,11 +36,13 @@ Indices and rules, each from the literature:
   repeats itself to the sample (a simulator), every lead constant for part of the record, beats too
   small or too tall in every lead for a heart (units or gain), or (``gain``) a record whose QRS, P waves
   and noise floor are all several times their usual size (a wrong gain, where a hypertrophy's QRS alone is).
+- A calibration pulse written into the samples (a 1 mV, 200 ms square step in every lead at once, at the
+  start or end): named, and taken off the signal the check reads (not off what the model reads).
 """
 
 from mirage_model.quality.assess import assess, detected_rate_bpm, record_median_beat
-from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, chest_lead_lags, flat_seconds,
-                                              gain_changes, lead_lags, repeat_residual)
+from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, calibration_pulse,
+                                              chest_lead_lags, flat_seconds, gain_changes, lead_lags, repeat_residual)
 from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
                                            AssessmentError, Finding, QualityConfig, QualityError, QualityReport)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
@@ -50,7 +52,7 @@ from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRI
 
 __all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
            "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
-           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "chest_lead_lags",
+           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "calibration_pulse", "chest_lead_lags",
            "default_reversal_path", "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes",
            "hf_noise", "high_band_ratio", "lead_lags", "load_reversal_model", "mains_amplitude", "median_beats",
            "pacing_spikes", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",

@@ -271,3 +271,83 @@ def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float 
     held[1:] |= same
     held[:-1] |= same
     return float(held.sum() * window_s)
+
+
+def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[float, float] = (0.5, 2.0),
+                      dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0,
+                      rel: float = 0.2) -> tuple[float, float, np.ndarray] | None:
+    """A calibration pulse written into the samples, as some carts write it: a square step of about 1 mV and
+    200 ms in every lead at the same samples, flat on top, at the record's start or end.
+
+    An edge is a change of about the same size, ``mv`` mV, in every present lead from one sample to the next,
+    less the mean of the changes either side (the ECG's own slope): of the median's sign and half to 1.5 times
+    it in every lead, within ``rel`` of it (and 0.05 mV) in three leads of four. No heart does that (Einthoven's
+    law: I + III = II cannot hold for a change alike in all three). A pulse is an edge and its opposite
+    ``dur_s`` later, or one edge that far from the record's start or end (the other beyond it), touching the
+    first or last ``edge_s``; the leads' level between the edges (their median) ``mv`` above the level beside
+    them, the top flat (its two halves at one level, within half the pulse) and, beyond a single edge, the
+    level beside it held on (not the top of a pulse whose other edge was missed). ECG beneath it or not; no
+    more than two such edges in the record (a square wave throughout is a test signal, ``repeat_residual``'s).
+
+    Args:
+        x: (L, T) mV at ``fs`` Hz, no NaN. present: (L,) bool, the leads read (three or more).
+
+    Returns:
+        (start s, end s, (L,) each lead's step in mV, 0 where not present), or None without a pulse.
+    """
+    L, T = x.shape
+    if present.sum() < 3 or T < 8:
+        return None
+    xp = x[present]                                                            # (l, T)
+    d = np.diff(xp, axis=1)                                                    # (l, T - 1): x[k + 1] - x[k]
+    # each change less the mean of the changes either side: the ECG's own slope, which a QRS beneath the
+    # edge adds, mostly cancels; a step keeps its size
+    jump = np.zeros_like(d)
+    jump[:, 1:-1] = d[:, 1:-1] - 0.5 * (d[:, :-2] + d[:, 2:])
+    mid = np.median(jump, axis=0)                                              # (T - 1,)
+    # every lead's change of the median's sign and within half to 1.5 times it, three in four within ``rel``
+    # (a QRS beneath the edge bends a few leads)
+    ratio = jump / np.where(mid == 0, np.inf, mid)
+    alike = (((ratio >= 0.5) & (ratio <= 1.5)).all(axis=0)
+             & ((np.abs(jump - mid) <= rel * np.abs(mid) + 0.05).mean(axis=0) >= 0.75))
+    # a step's neighbours read half of it, of the other sign: an edge is the largest within 2 samples
+    peak = np.abs(mid) >= np.max(sliding_window_view(np.pad(np.abs(mid), 2), 5), axis=1)
+    edges = [(int(k) + 1, int(np.sign(mid[k])))               # (first sample after it, +1 up / -1 down)
+             for k in np.flatnonzero(alike & peak & (np.abs(mid) >= mv[0]) & (np.abs(mid) <= mv[1]))]
+    if not edges or len(edges) > 2:      # more: a device's test signal throughout (a square wave), not one pulse
+        return None
+    lo, hi = int(round(dur_s[0] * fs)), int(round(dur_s[1] * fs))
+    spans = []                                                                 # (first, end) samples of the top
+    for i, (s, sign) in enumerate(edges):
+        spans += [(s, e, sign) for e, g in edges[i + 1:] if g == -sign and lo <= e - s <= hi][:1]
+    for s, sign in edges:                                                      # one edge, the other beyond the record
+        spans += [(0, s, -sign)] * (lo <= s <= hi) + [(s, T, sign)] * (lo <= T - s <= hi)
+    near = int(round(edge_s * fs))
+
+    def level(a: int, b: int) -> np.ndarray:
+        return np.median(xp[:, max(0, a):max(0, b)], axis=1) if min(b, T) - max(a, 0) > 0 else np.full(len(xp), np.nan)
+
+    for a, b, sign in spans:
+        if a > near and b < T - near:
+            continue
+        n = b - a
+        out = np.concatenate([xp[:, max(0, a - n):a], xp[:, b:b + n]], axis=1)  # (l, <= 2n) beside it
+        if out.shape[1] < n // 2:
+            continue
+        size = float(np.median(sign * (level(a, b) - np.median(out, axis=1))))
+        if not mv[0] <= size <= mv[1]:
+            continue
+        # flat on top (its two halves at one level), and, beyond one edge, the level beside it held on (not the
+        # top of the pulse itself, whose other edge was missed)
+        halves = [level(a, a + n // 2), level(b - n // 2, b)]
+        beyond = [level(b, b + n), level(b + n, b + 2 * n)] if a == 0 else \
+            [level(a - n, a), level(a - 2 * n, a - n)] if b == T else halves
+        if any(np.nanmedian(np.abs(u - v)) > 0.5 * size for u, v in (halves, beyond)
+               if np.isfinite(u).all() and np.isfinite(v).all()):
+            continue
+        # each lead's step from its edges (less the ECG's slope beneath them), top minus beside
+        steps = ([jump[:, a - 1]] if a > 0 else []) + ([-jump[:, b - 1]] if b < T else [])
+        each = np.zeros(L)
+        each[present] = np.mean(steps, axis=0)
+        return a / fs, b / fs, each
+    return None
