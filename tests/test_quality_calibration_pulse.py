@@ -73,3 +73,19 @@ def test_not_a_pulse(clean, start_s, leads):
     electrode's, which no cart's calibration is): no calibration pulse."""
     report, found = assess_signal(clean, _pulse(clean, start_s, leads=leads))
     assert "calibration_pulse" not in found
+
+
+def test_a_long_record_is_read_at_its_ends(clean):
+    """A Holter's hours are not read, its first and last seconds are: the record tiled to 5 min, a pulse in its
+    last 0.2 s found there, one at 150 s (the middle) not."""
+    from mirage_model.quality import calibration_pulse
+
+    sig = np.tile(clean.signal.astype(np.float64), (1, 30))
+    fs, T = float(clean.fs), sig.shape[1]
+    end = sig.copy()
+    end[:, T - int(0.2 * fs):] += 1.0
+    found = calibration_pulse(end, fs, np.ones(12, bool))
+    assert found is not None and found[:2] == pytest.approx((T / fs - 0.2, T / fs), abs=1.5 / fs)
+    mid = sig.copy()
+    mid[:, int(150 * fs):int(150.2 * fs)] += 1.0
+    assert calibration_pulse(mid, fs, np.ones(12, bool)) is None

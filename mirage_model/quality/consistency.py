@@ -274,8 +274,8 @@ def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float 
 
 
 def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[float, float] = (0.5, 2.0),
-                      dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0,
-                      rel: float = 0.2) -> tuple[float, float, np.ndarray] | None:
+                      dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0, rel: float = 0.2,
+                      ends: tuple[bool, bool] = (True, True)) -> tuple[float, float, np.ndarray] | None:
     """A calibration pulse written into the samples, as some carts write it: a square step of about 1 mV and
     200 ms in every lead at the same samples, flat on top, at the record's start or end.
 
@@ -287,15 +287,26 @@ def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[f
     first or last ``edge_s``; the leads' level between the edges (their median) ``mv`` above the level beside
     them, the top flat (its two halves at one level, within half the pulse) and, beyond a single edge, the
     level beside it held on (not the top of a pulse whose other edge was missed). ECG beneath it or not; no
-    more than two such edges in the record (a square wave throughout is a test signal, ``repeat_residual``'s).
+    more than two such edges in the stretch read (a square wave throughout is a test signal, ``repeat_residual``'s).
+
+    Only the first and last seconds are read (a Holter's day is not): a window of ``edge_s`` and four times
+    the longest pulse at each end.
 
     Args:
         x: (L, T) mV at ``fs`` Hz, no NaN. present: (L,) bool, the leads read (three or more).
+        ends: whether x's first and last samples are the record's (False: a window's edge).
 
     Returns:
         (start s, end s, (L,) each lead's step in mV, 0 where not present), or None without a pulse.
     """
     L, T = x.shape
+    W = int(round((edge_s + 4 * dur_s[1]) * fs))
+    if T > 2 * W and all(ends):
+        head = calibration_pulse(x[:, :W], fs, present, mv, dur_s, edge_s, rel, ends=(True, False))
+        if head is not None:
+            return head
+        tail = calibration_pulse(x[:, T - W:], fs, present, mv, dur_s, edge_s, rel, ends=(False, True))
+        return None if tail is None else (tail[0] + (T - W) / fs, tail[1] + (T - W) / fs, tail[2])
     if present.sum() < 3 or T < 8:
         return None
     xp = x[present]                                                            # (l, T)
@@ -321,14 +332,14 @@ def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[f
     for i, (s, sign) in enumerate(edges):
         spans += [(s, e, sign) for e, g in edges[i + 1:] if g == -sign and lo <= e - s <= hi][:1]
     for s, sign in edges:                                                      # one edge, the other beyond the record
-        spans += [(0, s, -sign)] * (lo <= s <= hi) + [(s, T, sign)] * (lo <= T - s <= hi)
+        spans += [(0, s, -sign)] * (ends[0] and lo <= s <= hi) + [(s, T, sign)] * (ends[1] and lo <= T - s <= hi)
     near = int(round(edge_s * fs))
 
     def level(a: int, b: int) -> np.ndarray:
         return np.median(xp[:, max(0, a):max(0, b)], axis=1) if min(b, T) - max(a, 0) > 0 else np.full(len(xp), np.nan)
 
     for a, b, sign in spans:
-        if a > near and b < T - near:
+        if not ((ends[0] and a <= near) or (ends[1] and b >= T - near)):
             continue
         n = b - a
         out = np.concatenate([xp[:, max(0, a - n):a], xp[:, b:b + n]], axis=1)  # (l, <= 2n) beside it
