@@ -40,11 +40,11 @@ def test_counts_a_folder_and_names_what_fires_newly(tmp_path):
     clean = script.run([folder], None)
     pulsed = script.run([folder], 0.2)
     assert len(clean["records"]) == 2 and not clean["refused"]
-    assert script.counts(clean)[("calibration_pulse", "warning")] == 0
-    assert script.counts(pulsed)[("calibration_pulse", "warning")] == 2
+    assert script.counts(clean)[("calibration_pulse", "info")] == 0
+    assert script.counts(pulsed)[("calibration_pulse", "info")] == 2
     lines = script.compare(clean, pulsed)
     assert any(line.startswith("calibration_pulse") and line.split()[-3:] == ["0", "2", "*"] for line in lines)
-    assert sum(line.startswith("new ") and "calibration_pulse (warning)" in line for line in lines) == 2
+    assert sum(line.startswith("new ") and "calibration_pulse (info)" in line for line in lines) == 2
 
 
 def test_compare_names_a_finding_gone_and_a_severity_changed():

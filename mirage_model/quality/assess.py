@@ -86,27 +86,38 @@ def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarra
     return med if len(segs) >= cfg.min_beats else np.full_like(med, np.nan)
 
 
-def _calibration_pulse(sig: np.ndarray, fs: float) -> tuple[np.ndarray, Finding | None]:
-    """A calibration pulse written into the samples (``consistency.calibration_pulse``): (12, T) mV (NaN:
-    missing) -> the signal with each lead's step taken off the pulse's samples (the ECG beneath it, or the
-    level beside it, left), and its "calibration_pulse" finding; the signal as it is and None without one.
-    A 1 mV step in every lead at once is no heart's: left in, it breaks Einthoven's law in the limb leads'
-    mean beat ("limb_inconsistent", critical, on LUDB 1 with a pulse at 0.2-0.4 s) and reads as beats."""
+def calibration_pulse_step(sig: np.ndarray, fs: float) -> tuple[float, float, np.ndarray] | None:
+    """A calibration pulse written into the samples (``consistency.calibration_pulse``) of (12, T) mV ``sig``
+    (NaN: missing) -> (start s, end s, (12,) each lead's step in mV, 0 where not read), or None without one."""
     x, _, _, absent = _zeroed(sig)
-    found = consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
+    return consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
+
+
+def without_step(sig: np.ndarray, fs: float, found: tuple[float, float, np.ndarray]) -> np.ndarray:
+    """(12, T) mV ``sig`` with a calibration pulse's step (``calibration_pulse_step``) taken off its samples:
+    the ECG beneath it, or the level beside it, left (a copy)."""
+    start, end, step = found
+    out = np.array(sig, dtype=np.float64, copy=True)
+    out[:, int(round(start * fs)):int(round(end * fs))] -= step[:, None]
+    return out
+
+
+def _calibration_pulse(sig: np.ndarray, fs: float) -> tuple[np.ndarray, Finding | None]:
+    """A calibration pulse written into the samples (``calibration_pulse_step``): (12, T) mV (NaN: missing)
+    -> the signal without its step (``without_step``) and its "calibration_pulse" finding; the signal as it
+    is and None without one. A 1 mV step in every lead at once is no heart's: left in, it breaks Einthoven's
+    law in the limb leads' mean beat ("limb_inconsistent", critical, on LUDB 1 with a pulse at 0.2-0.4 s) and
+    reads as beats. The model's inputs are made without it too (``inference.record_inputs``)."""
+    found = calibration_pulse_step(sig, fs)
     if found is None:
         return sig, None
     start, end, step = found
-    a, b = int(round(start * fs)), int(round(end * fs))
-    out = sig.copy()
-    out[:, a:b] -= step[:, None]
     size = float(np.median(step[step != 0]))
-    # a warning: the model still reads it (LUDB 1-30 with a pulse at 0.2-0.4 s: the default model's
-    # probabilities moved by up to 0.21, its positive classes changed in 4 of 30)
-    return out, Finding("calibration_pulse", f"calibration pulse at {start:.1f}-{end:.1f} s", "warning", (),
-                        f"a {size:+.2f} mV, {(end - start) * 1000:.0f} ms square step in every lead at the same "
-                        "samples (a cart's calibration, not the heart's): left out of the quality check, not out of "
-                        "what the model reads", span_s=(start, end))
+    return without_step(sig, fs, found), Finding(
+        "calibration_pulse", f"calibration pulse at {start:.1f}-{end:.1f} s", "info", (),
+        f"a {size:+.2f} mV, {(end - start) * 1000:.0f} ms square step in every lead at the same samples (a cart's "
+        "calibration, not the heart's): taken off before the quality check and the model read the record",
+        span_s=(start, end))
 
 
 def _integrity(meta: dict) -> list[Finding]:
