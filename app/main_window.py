@@ -465,7 +465,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         measurement, stopped a batch scoring a folder in the window beside it)."""
         self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
-        self.results.bars.set_stale(False)
+        self._result_out_of_date(False)
         self.browser.progress.setVisible(False)
         if self.session is not None and self.session.state["measurements"] == PENDING:
             self.session.cancel_measurements("measuring was cancelled: open the record again to measure it")

@@ -315,3 +315,68 @@ def test_the_open_batch_dialog_scores_with_the_model_loaded_since(qtbot, tiny_mo
     assert row["status"] == "ok", row
     named = [v for k, v in row.items() if "model" in k]
     assert any("tiny-other" in v for v in named), named
+
+
+def _explanations_drawn(window) -> dict:
+    """How the explanations of the result are drawn: each overlay's opacity (the importance bands, the
+    saliency strips, the model image's saliency against its opacity slider, this record's lead attention)
+    and what the captions say."""
+    plot = window.viewer.plot
+    image, heatmaps = window.image_view, window.heatmaps
+    shown = [item for item in plot._bands + plot._sal_items if item.isVisible()]
+    return {"plot": sorted({round(item.opacity(), 2) for item in shown}),
+            "image": round(image.sal_item.opacity() / (image.opacity.value() / 100.0), 2),
+            "attention": round(heatmaps.images[1][0].opacity(), 2), "bias": round(heatmaps.images[0][0].opacity(), 2),
+            "said": [window.viewer.overlay_full, image.caption.toolTip(), image.glw.toolTip(), heatmaps.caption.text()],
+            "image caption": image.caption.text()}
+
+
+def test_the_explanations_of_a_result_out_of_date_are_faded_as_its_bars_are(qtbot, tiny_model, monkeypatch):
+    """B scored, then age changed (the re-run pending), then the model run again: the bars and the lab
+    form's contributions faded, the saliency and lead importance on the traces, the model image's saliency
+    and this record's lead attention stayed at full strength, said current. They are now faded and said
+    out of date (the learned lead bias, the model's own, stays), and drawn whole again with the new result."""
+    import threading
+
+    from app import workers
+
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    current = _explanations_drawn(window)
+    assert current["plot"] == [1.0] and current["image"] == 1.0 and current["attention"] == 1.0, current
+    assert not any("out of date" in text.lower() for text in current["said"] + [current["image caption"]]), current
+
+    def faded(why):
+        drawn = _explanations_drawn(window)
+        assert window.results.bars.stale
+        assert drawn["plot"] and max(drawn["plot"]) <= 0.5 and drawn["image"] <= 0.5, drawn
+        assert drawn["attention"] <= 0.5 and drawn["bias"] == 1.0, drawn
+        assert all(f"out of date ({why}" in text.lower() for text in drawn["said"]), drawn
+        assert "out of date" in drawn["image caption"].lower()       # a narrow column: the reason on hover
+
+    window.lab_form.set_value("age", "61")          # the re-run waits for more typing
+    assert window.session.state["prediction"] == "stale"
+    faded("clinical values changed")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        pass
+    drawn = _explanations_drawn(window)
+    assert drawn["plot"] == [1.0] and drawn["image"] == 1.0 and drawn["attention"] == 1.0, drawn
+    assert not any("out of date" in text.lower() for text in drawn["said"] + [drawn["image caption"]]), drawn
+
+    entered, release = threading.Event(), threading.Event()
+    real = workers.score_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "score_job", held)
+    window.run_prediction()                          # run again, the values unchanged
+    qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+    faded("the model is running again")
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        release.set()
+    drawn = _explanations_drawn(window)
+    assert drawn["plot"] == [1.0] and drawn["image"] == 1.0 and drawn["attention"] == 1.0, drawn
+    assert not any("out of date" in text.lower() for text in drawn["said"] + [drawn["image caption"]]), drawn

@@ -162,6 +162,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.measurements = None
         self.show_fiducials = False
         self.explanation = None
+        self.out_of_date = ""     # why the explanation drawn is the previous values' (faded), "" while current
         self.show_importance = True
         self.show_saliency = True
         self.saliency_method = "rollout"    # "rollout" (signal_saliency) or "gradient" (signal_gradient)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.plot_overlays import short_method
+from app.views.plot_overlays import OUT_OF_DATE_OPACITY, short_method
 from mirage_model.outputs import MIN_CALLED_P, is_called
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
@@ -220,6 +220,7 @@ class ModelImageView(QWidget):
         self.image: np.ndarray | None = None
         self.explanation = None
         self.missing = NO_RESULT_YET
+        self.out_of_date = ""     # why the saliency drawn is the previous values' (faded), "" while current
         self.show_box.toggled.connect(self._update)
         self.method.currentTextChanged.connect(self._method_changed)
         self.opacity.valueChanged.connect(self._update)
@@ -291,9 +292,16 @@ class ModelImageView(QWidget):
         self._update()
 
     def set_explanation(self, explanation, missing: str = NO_RESULT_YET) -> None:
-        """``explanation`` (None: none; ``missing`` says why in a few words, "model run cancelled")."""
+        """``explanation`` (None: none; ``missing`` says why in a few words, "model run cancelled"), current."""
         self.explanation = explanation
         self.missing = missing
+        self.out_of_date = ""
+        self._update()
+
+    def set_out_of_date(self, why: str) -> None:
+        """The saliency drawn is that of the previous values (``why``, in a few words; "" once current
+        again): faded, as the probability bars are, and said so in the caption."""
+        self.out_of_date = str(why)
         self._update()
 
     def saliency_method(self) -> str:
@@ -329,13 +337,16 @@ class ModelImageView(QWidget):
         S = self.image.shape[0]
         self.sal_item.setImage(np.clip(sal, 0, 1).astype(np.float32), levels=(0.0, 1.0))
         self.sal_item.setRect(QRectF(0, 0, S, self.image.shape[1]))   # (P, P) patches stretched over the image
-        self.sal_item.setOpacity(self.opacity.value() / 100.0)
+        fade = OUT_OF_DATE_OPACITY if self.out_of_date else 1.0     # the previous values' saliency
+        self.sal_item.setOpacity(fade * self.opacity.value() / 100.0)
         self.sal_item.setVisible(True)
         e = self.explanation
         where = f" (window at {e.window_start_s:g} s)" if getattr(e, "window_start_s", 0) else ""
-        # the column beside the image is narrow: the method in full (its source cited) on hover
-        self.caption.setText(f"Bright = more salient{where}.")
-        self.caption.setToolTip(f"Overlay: {method}{where}. Bright = more salient.")
+        old = f"Out of date ({self.out_of_date}): faded. " if self.out_of_date else ""
+        # the column beside the image is narrow: the method in full (its source cited) on hover, and
+        # why the saliency is out of date
+        self.caption.setText("Out of date: faded." if old else f"Bright = more salient{where}.")
+        self.caption.setToolTip(f"{old}Overlay: {method}{where}. Bright = more salient.")
         self.glw.setToolTip(self.caption.toolTip())
 
 
@@ -364,6 +375,7 @@ class LeadHeatmaps(QWidget):
         self.methods: list[str] = ["", ""]
         self.explanation = None
         self.missing = NO_RESULT_YET
+        self.out_of_date = ""     # why the matrices drawn are the previous values' (faded), "" while current
         ticks = [[(i + 0.5, name) for i, name in enumerate(STANDARD_LEADS)]]
         switches = QHBoxLayout()
         switches.setContentsMargins(4, 0, 4, 0)
@@ -406,11 +418,18 @@ class LeadHeatmaps(QWidget):
 
     def set_explanation(self, explanation, missing: str = NO_RESULT_YET) -> None:
         """Show the explanation's (L, L) lead matrices (None: clear, and the switches greyed out;
-        ``missing`` says why in a few words, "model run cancelled")."""
+        ``missing`` says why in a few words, "model run cancelled"), current."""
         self.explanation = explanation
         self.missing = missing
+        self.out_of_date = ""
         for box in self.boxes:
             box.setEnabled(explanation is not None)
+        self._redraw()
+
+    def set_out_of_date(self, why: str) -> None:
+        """The lead attention drawn is that of the previous values (``why``, in a few words; "" once
+        current again): faded, as the probability bars are, and said so in the caption."""
+        self.out_of_date = str(why)
         self._redraw()
 
     def set_shown(self, key: str, on: bool) -> None:
@@ -443,6 +462,9 @@ class LeadHeatmaps(QWidget):
             shown = m is not None and on
             img.setVisible(shown)
             bar.setVisible(shown)
+            # this record's attention is the previous values'; the learned bias is the model's own, current
+            img.setOpacity(OUT_OF_DATE_OPACITY if self.out_of_date and key == "lead_attention" else 1.0)
+
             if m is None:
                 img.clear()
                 plot.setTitle(title)
@@ -469,4 +491,6 @@ class LeadHeatmaps(QWidget):
         elif not any(mat is not None for mat in self.matrices):
             self.caption.setText("No lead attention for this model.")
         else:
-            self.caption.setText("; ".join(texts))
+            old = ([f"lead attention out of date ({self.out_of_date}): drawn faded"]
+                   if self.out_of_date and self.matrices[1] is not None and self.boxes[1].isChecked() else [])
+            self.caption.setText("; ".join(old + texts))

@@ -37,6 +37,9 @@ def fiducial_legend_html() -> str:
     return "&nbsp;&nbsp;".join(parts)
 
 
+OUT_OF_DATE_OPACITY = 0.3     # an explanation of the previous values: faded, as the bars of its result are
+
+
 def _heat_lut(rgb=(150, 40, 200), max_alpha=120, floor=0.25) -> np.ndarray:
     """(256, 4) uint8 lookup: transparent up to ``floor``, then ``rgb`` rising to ``max_alpha`` at 1."""
     lut = np.zeros((256, 4), np.uint8)
@@ -195,7 +198,15 @@ class PlotOverlays:
 
     # ------------------------------------------------------------------ overlays
     def set_explanation(self, explanation) -> None:
+        """Draw ``explanation`` (None: none) as current: whatever made the previous one out of date is over."""
         self.explanation = explanation
+        self.out_of_date = ""
+        self._draw_overlays()
+
+    def set_out_of_date(self, why: str) -> None:
+        """The explanation drawn is that of the previous values (``why``, in a few words; "" once current
+        again): faded, as the probability bars are, and said so in the caption."""
+        self.out_of_date = str(why)
         self._draw_overlays()
 
     def set_show_importance(self, on: bool) -> None:
@@ -222,6 +233,7 @@ class PlotOverlays:
             "saliency": bool(e is not None and self.show_saliency and any(s.isVisible() for s in self._sal_items)),
             "importance_method": methods.get("lead_importance", "lead importance"),
             "saliency_method": methods.get(self._saliency_key(), self._saliency_key().replace("_", " ")),
+            "out_of_date": self.out_of_date if e is not None else "",
         }
 
     def explained_span(self) -> tuple[float, float] | None:
@@ -270,6 +282,7 @@ class PlotOverlays:
             self._ensure_overlay_items(len(panels))
         top = float(imp.max()) if imp is not None and imp.max() > 0 else 1.0
         top_s = self._saliency_top(sal)
+        fade = OUT_OF_DATE_OPACITY if self.out_of_date else 1.0     # the previous values' explanation
         for i, band in enumerate(self._bands):
             part = parts[i] if i < len(panels) else None
             show_i = imp is not None and self.show_importance and part is not None
@@ -277,6 +290,8 @@ class PlotOverlays:
             self._imp_labels[i].setVisible(bool(show_i))
             show_s = sal is not None and self.show_saliency and part is not None
             self._sal_items[i].setVisible(bool(show_s))
+            for item in (band, self._imp_labels[i], self._sal_items[i]):
+                item.setOpacity(fade)
             if part is None:
                 continue
             p = panels[i]
@@ -339,6 +354,8 @@ class PlotOverlays:
             parts.append(f"lead importance and saliency not drawn: they are of the explained window "
                          f"{span[0]:g}-{span[0] + PAGE_S:g} s, not on this page "
                          "(Ctrl+Shift+E, or \"explained\" in the page box, shows it)")
+        if state["out_of_date"] and (state["importance"] or state["saliency"]):
+            parts.insert(0, f"out of date ({state['out_of_date']}): drawn faded")
         if self.pacer_marks.isVisible():     # first: the caption is elided at its end
             parts.insert(0, PACER_LEGEND)
         self.overlay_text = "; ".join(parts)

@@ -200,12 +200,25 @@ class ModelMixin:
         if self.predictor is None or session is None or session.record is None:
             return
         if session.state["prediction"] == STALE:
-            self.results.bars.set_stale(True)
+            self._result_out_of_date(True)
             self.results.state.setText("Clinical values changed: updating...")
             self._debounce.start()
         elif session.prediction is not None:
             # a value the model does not read (or one refused): the result stands, its notes change now
             self.results.state.setText(self._values_notes())
+
+    def _result_out_of_date(self, stale: bool) -> None:
+        """The result on screen is the previous values' (``stale``; False: no longer shown as such): its
+        bars and the explanations drawn of it are faded, and the explanations say why (as the lab form's
+        contributions do, ``LabForm.show_contributions``). A new result, or none, draws them current."""
+        session = self.session
+        why = ""
+        if stale and session is not None:
+            why = (session.errors.get("prediction", "") if session.state["prediction"] == STALE else "")
+            why = why or "the model is running again"
+        self.results.bars.set_stale(stale)
+        for view in (self.viewer.plot, self.image_view, self.heatmaps):
+            view.set_out_of_date(why)
 
     def _values_notes(self) -> str:
         """What the result line says of the session's values: those the model does not read, those refused."""
@@ -242,7 +255,7 @@ class ModelMixin:
         w.signals.finished.connect(workers.while_alive(self, lambda t=ticket: self._predict_finished(t)))
         self.predict_worker = w
         self.results.busy.setVisible(True)
-        self.results.bars.set_stale(True)
+        self._result_out_of_date(True)
         self.lab_form.show_contributions()       # the previous run's, faded as its bars are
         self.results.state.setText(f"Running {self.predictor.name} on {self.predictor.device}...")
         return w.start()
@@ -323,7 +336,7 @@ class ModelMixin:
         if self.session is None or not self.session.fail_prediction(ticket, message):
             return
         # a re-run's failure: the previous run's bars, calls, overlays and contributions are no result now
-        self.results.bars.set_stale(False)
+        self._result_out_of_date(False)
         self._show_result("model run failed")
         self.lab_form.refresh()
         self.results.state.setText(f"Model failed: {message}")
