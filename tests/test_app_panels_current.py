@@ -38,6 +38,20 @@ def test_a_record_that_gives_no_age_reads_age_unknown_on_the_patient_line_as_on_
     assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: M"]
 
 
+def test_a_record_that_gives_no_age_reads_age_unknown_in_the_status_bar_too(qtbot, tmp_path):
+    """The same record: the status bar said "age -, sex M" where the patient line and page 1 of the PDF
+    say "Age: unknown". It now says "age unknown"; with the age given, "age 50" as before."""
+    lines = B.read_text().splitlines()
+    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<age>")) + "\n")
+    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    window = shown_window(qtbot, size=(1280, 800))
+    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    assert "Age: unknown" in window.patient_line.patient_text
+    assert ", age unknown, sex M" in window.status_label.text(), window.status_label.text()
+    open_and_wait(qtbot, window, B)
+    assert ", age 50, sex M" in window.status_label.text(), window.status_label.text()
+
+
 def test_a_value_the_model_does_not_read_is_named_in_the_results_note_as_it_is_typed(qtbot, tiny_model):
     """The tiny model reads age, sex, height and weight. Troponin T typed after its run: the result
     stands (nothing it reads changed) and the results panel's note said nothing of it until the next

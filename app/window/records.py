@@ -272,7 +272,7 @@ class RecordsMixin:
             parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
         self.results.device.setText("<br>".join(parts))
         sex = self.session.sex or "-"
-        age = age_text(self.session.age) or "-"
+        age = age_text(self.session.age) or "unknown"     # as the patient line and page 1 of the PDF say it
         who = file_patient(record)
         named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
