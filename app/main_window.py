@@ -438,6 +438,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
             self.viewer.plot.set_dpi_override(self.settings.dpi_override)
             self.median_beats.refresh_note()
             if (self.settings.device, self.settings.model_path) != before:
+                if self.settings.model_path != before[1]:
+                    self.model_note = ""       # a model chosen: the --model refused at start is no reason any more
                 self.model_path_arg = None
                 self.device_arg = None
                 self.load_model()

@@ -190,3 +190,34 @@ def test_why_no_model_is_loaded_stays_in_the_results_panel_once_a_record_opens(q
     open_and_wait(qtbot, window, B)
     label = window.results.model_label.text()
     assert html.escape(note) in label and "config.json" in label and "JSON" in label, label
+
+
+def test_a_model_used_instead_of_a_refused_model_says_so_until_a_model_is_chosen(qtbot, tiny_model, tmp_path):
+    """Started with a --model that is no model, the model chosen in Settings loaded instead: the message
+    bar said so, and the first record opened hid it; the results panel named the model loaded, the
+    --model's problem gone. The panel's model line now keeps it (shown and on hover) until the user
+    chooses a model."""
+    import html
+
+    from app.main import fallback_model_note, model_problem
+
+    window = shown_window(qtbot, size=(1280, 800))
+    window.settings.model_path = str(tiny_model)
+    problem = model_problem(str(tmp_path / "no-such-model"))
+    note = fallback_model_note(problem, window.settings)
+    assert "no-such-model" in note and "loaded instead" in note
+    window.model_note = note                                   # as main hands it over
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        window.load_model()
+    assert window.predictor is not None
+    window.show_message(note)
+    open_and_wait(qtbot, window, B)
+    assert not window.message_bar.isVisible()                  # the record's open hides the bar
+    label = window.results.model_label.text()
+    assert window.predictor.name in label and html.escape(note) in label, label
+    assert window.results.model_label.toolTip() == note
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        window.use_model(str(tiny_model))                      # chosen: the --model is no reason any more
+    label = window.results.model_label.text()
+    assert window.predictor.name in label and "no-such-model" not in label, label
+    assert window.results.model_label.toolTip() == ""

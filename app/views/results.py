@@ -89,6 +89,7 @@ class ResultsPanel(QWidget):
         self.model_label.setText("<span style='color:#a04000'><b>No model loaded</b></span>: records can be "
                                  "viewed and measured, but not classified. Choose a checkpoint folder."
                                  + (f"<br><small>{escape(why)}</small>" if why else ""))
+        self.model_label.setToolTip("")
         self.bars.clear()
         self.positive.setText("")
         self.run_btn.setEnabled(False)
@@ -98,13 +99,16 @@ class ResultsPanel(QWidget):
         """A model is loading: say so (never "No model loaded" meanwhile); nothing to run yet."""
         self.model_label.setText(f"<b>Loading model {name}...</b><br><small>The record can be viewed "
                                  "and measured meanwhile; it is scored as soon as the model is ready.</small>")
+        self.model_label.setToolTip("")
         self.busy.setVisible(True)
         self.state.setText("")
         self.run_btn.setEnabled(False)
         self.modelAvailable.emit(False)
 
-    def set_model(self, predictor, statements=None, statements_error: str = "") -> None:
-        """The loaded model (and the statements model run beside it, or why none runs)."""
+    def set_model(self, predictor, statements=None, statements_error: str = "", note: str = "") -> None:
+        """The loaded model (and the statements model run beside it, or why none runs); ``note``: why it
+        is this one, a ``--model`` that could not be used (kept here: the message bar that said it goes
+        when a record opens)."""
         loaded = getattr(predictor, "loaded", None)
         prov = dict(getattr(loaded, "provenance", {}) or {})
         data = prov.get("data") or prov.get("training_data") or "unknown"
@@ -127,8 +131,11 @@ class ResultsPanel(QWidget):
                       f"({len(statements.labels)} PTB-XL statements)</small>")
         elif statements_error:
             extra += f"<br><small style='color:#a04000'>No statements model: {escape(statements_error)}</small>"
+        if note:
+            extra += f"<br><small style='color:#a04000'>{escape(note)}</small>"
         # names and provenance come from the checkpoint's files: shown as text, never as markup
         self.model_label.setText(f"Classes: model <b>{escape(str(predictor.name))}</b> ({device}{metric})<br>"
                                  f"<small>Trained on: {escape(str(data))}</small>{extra}")
+        self.model_label.setToolTip(note)
         self.run_btn.setEnabled(True)
         self.modelAvailable.emit(True)

@@ -100,7 +100,8 @@ class ModelMixin:
         self.statements_predictor = loaded.statements
         self.model_error = ""
         self._sync_model_menu(path)
-        self.results.set_model(predictor, loaded.statements, loaded.statements_error)
+        # a --model that could not be used, this one loaded instead: said until the user chooses a model
+        self.results.set_model(predictor, loaded.statements, loaded.statements_error, note=self.model_note)
         self.results.state.setText("")
         self._batch_follows_model()
         self._session_model_changed()
