@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import hold_scoring, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
 
 B = resources_dir() / "samples" / "ludb" / "14.hea"                                  # M, 50
@@ -102,22 +102,13 @@ def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_y
     """Esc while the model runs: the results panel said "Model run cancelled", the model image and the
     lead attention tab "No explanation (no model result yet)", as if the run were still to come. They now
     say it was cancelled; a run that fails, that it failed; the next result draws its explanation again."""
-    import threading
-
     from app import workers
 
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
     assert window.image_view.explanation is not None
-    entered, release = threading.Event(), threading.Event()
     real = workers.score_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "score_job", held)
+    entered, release = hold_scoring(monkeypatch)
     window.run_prediction()
     qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
     window.cancel_work()                                              # Esc

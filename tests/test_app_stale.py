@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from helpers_app import isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import hold_scoring, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
 
 A = resources_dir() / "samples" / "ptbxl" / "records100" / "00000" / "00417_lr.hea"   # F, 75
@@ -254,22 +254,12 @@ def test_a_rerun_that_fails_leaves_nothing_of_the_previous_result(qtbot, tiny_mo
 
 def test_a_rerun_cancelled_leaves_no_contribution_of_the_previous_result(qtbot, tiny_model, monkeypatch):
     """As above with Esc while the re-run runs: the bars went, the lab form's contributions stayed."""
-    import threading
-
     from app import workers
 
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
     assert _result_shown(window)["contributions"]
-    entered, release = threading.Event(), threading.Event()
-    real = workers.score_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "score_job", held)
+    entered, release = hold_scoring(monkeypatch)
     window.run_prediction()
     qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
     window.cancel_work()
@@ -336,10 +326,6 @@ def test_the_explanations_of_a_result_out_of_date_are_faded_as_its_bars_are(qtbo
     form's contributions faded, the saliency and lead importance on the traces, the model image's saliency
     and this record's lead attention stayed at full strength, said current. They are now faded and said
     out of date (the learned lead bias, the model's own, stays), and drawn whole again with the new result."""
-    import threading
-
-    from app import workers
-
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
     current = _explanations_drawn(window)
@@ -363,15 +349,7 @@ def test_the_explanations_of_a_result_out_of_date_are_faded_as_its_bars_are(qtbo
     assert drawn["plot"] == [1.0] and drawn["image"] == 1.0 and drawn["attention"] == 1.0, drawn
     assert not any("out of date" in text.lower() for text in drawn["said"] + [drawn["image caption"]]), drawn
 
-    entered, release = threading.Event(), threading.Event()
-    real = workers.score_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "score_job", held)
+    entered, release = hold_scoring(monkeypatch)
     window.run_prediction()                          # run again, the values unchanged
     qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
     faded("the model is running again")
