@@ -151,8 +151,8 @@ def test_the_pdf_says_the_models_disagree_on_infarction(tmp_path):
     assert "Models disagree on infarction: superclass model" in pages[0]
     assert "statements model no infarct statement (highest ILMI 16%)" in pages[0] or \
         "statements model states no infarct or injury" in pages[0]
-    assert ("Models disagree on infarction: the superclass model (classes) calls MI (myocardial infarction) at 67%; the "
-            "statements model (statements) states no infarct or injury") in pages[2]
+    assert ("Models disagree on infarction: the superclass model (classes) calls MI (myocardial infarction) at "
+            "67%; the statements model (statements) states no infarct or injury") in pages[2]
     agree = _prediction(STMTS, [0.9, 0.1, 0.1, 0.1, 0.45, 0.12, 0.16, 0.02], stm.thresholds, "statements")
     assert not any("disagree" in p for p in _report(tmp_path, record, prediction=cls, statements=agree))
 
