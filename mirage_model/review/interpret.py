@@ -761,7 +761,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # beside a paced rhythm with no P wave before the QRS, sinus rhythm needs P waves of their own between the
     # complexes (complete AV block: dissociated, LUDB 34); fibrillation (LUDB 8) or no atrial activity repeats at no
     # P-P interval, and the sinus statement is not said
-    periodic = atrial_periodicity(atrial_activity)
+    periodic = _measured_periodicity(atrial_activity)
     paced_atria = paced_rhythm and no_p and periodic is not None
     no_atria = paced_atria and periodic[0] < PACED_ATRIAL_PERIODICITY
     if no_atria:
@@ -1117,7 +1117,7 @@ def paediatric_meaning() -> str:
             f"{PTBXL_RECORDS:,} records under {PAEDIATRIC_BELOW_Y:g} years)")
 
 
-def atrial_periodicity(atrial_activity) -> tuple[float, float] | None:
+def _measured_periodicity(atrial_activity) -> tuple[float, float] | None:
     """(periodicity, P-P interval in s) of a ``measure.AtrialActivity`` (its organised atrial activity between
     the complexes, ``measure.atrial.atrial_periodicity``); None where it was not measured."""
     v = getattr(atrial_activity, "periodicity", None)
