@@ -341,6 +341,17 @@ def open_age(text) -> float | None:
     return n + 1 if m.group(1) in (">", "over") else n
 
 
+def open_age_of(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:
+    """``open_age`` of ``feature``'s ``text`` when the feature is the age and ``unit`` is years (a typed
+    entry, a labs table's cell), else None."""
+    if feature.name != "age" or not isinstance(text, str):
+        return None
+    try:
+        return open_age(text) if feature.factor(unit) == 1.0 else None
+    except (ClinicalError, KeyError):
+        return None
+
+
 def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> bool:
     """Whether ``value`` (a number or its text) of ``feature`` is PTB-XL's age 300 in years."""
     if feature.name != "age":

@@ -11,7 +11,7 @@ from typing import Mapping
 import numpy as np
 
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
-                                            ClinicalFeature, _known_features, is_age_over_89, open_age,
+                                            ClinicalFeature, _known_features, is_age_over_89, open_age_of,
                                             parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
@@ -60,16 +60,6 @@ def record_values(record) -> dict[str, object]:
     return out
 
 
-def _open_age(feature: ClinicalFeature, text, unit: str | None) -> float | None:
-    """An age typed open above (">89", "90+": ``features.open_age``) in years, else None."""
-    if feature.name != "age" or not isinstance(text, str):
-        return None
-    try:
-        return open_age(text) if feature.factor(unit) == 1.0 else None
-    except (ClinicalError, KeyError):
-        return None
-
-
 def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:
     """A value as a person types it -> canonical float (None when empty).
 
@@ -82,8 +72,9 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     Raises:
         ClinicalError: not a number, an ambiguous comma, an unknown unit or an impossible value.
     """
-    if _open_age(feature, text, unit) is not None:
-        return feature.to_canonical(_open_age(feature, text, unit), unit)     # ">89": 90, as a header's age
+    opened = open_age_of(feature, text, unit)
+    if opened is not None:
+        return feature.to_canonical(opened, unit)     # ">89": 90, as a header's age
     if isinstance(text, str) and feature.kind != "binary":
         t = text.strip()
         core = t.lstrip("<>≤≥=").strip()
@@ -122,7 +113,7 @@ def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tup
         parts.append(f"{flag} (reference {feature.reference_text()})")
     elif is_age_over_89(feature, text, unit):
         parts.append(AGE_OVER_89_NOTE)       # 300 typed or from a table: 90, as training reads PTB-XL's 300
-    elif _open_age(feature, text, unit) is not None:
+    elif open_age_of(feature, text, unit) is not None:
         parts.append(f"{text.strip()!r} read as {canonical:g}, the youngest the patient can be")
     if held := feature.training_note(canonical):
         parts.append(held)
