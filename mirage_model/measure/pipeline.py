@@ -27,6 +27,7 @@ from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_ma
 from mirage_model.quality.assess import detected_rr_s, median_rate_bpm
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
+from mirage_model.words import counted
 
 MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a note)
 # Missing samples in runs this short (a dropped packet, a sample the recorder flagged) are bridged
@@ -131,7 +132,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     if not np.isfinite(x).all():
         x = np.array(x, dtype=np.float64, copy=True)      # never the caller's record
         bridged = bridge_short_gaps(x, fs)
-    note = (f"{bridged} gap{'s' if bridged > 1 else ''} of missing samples (at most {BRIDGE_GAP_S * 1000:g} ms) "
+    note = (f"{counted(bridged, 'gap')} of missing samples (at most {BRIDGE_GAP_S * 1000:g} ms) "
             "bridged linearly",) if bridged else ()
     stretch = finite_stretch(x, fs)
     a, b = stretch if stretch is not None else (0, T)
