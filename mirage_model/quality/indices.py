@@ -351,17 +351,20 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
             keeps = present & (tall >= min_ptp_mv) & (shows[:, gone].mean(axis=1) >= share)
             if keeps.sum() < others * present.sum():
                 continue
+            ok = (present & (tall >= min_ptp_mv) & (shows[:, ecg].mean(axis=1) >= share)
+                  & (none[:, gone].mean(axis=1) >= share))
+            a, b = ((keep[cut - 1] + 12) / 100.0, T / 100.0) if lost_after else (0.0, (keep[cut] - 8) / 100.0)
+            take = ok & (b - a >= min_s) & (b - a > best)
+            if not take.any():
+                continue
             # a lead whose QRS changes shape or size (a bundle branch block giving way in V1 alone: PTB-XL
             # 02746) still repeats a QRS of its own at the other leads' beats: its ECG changed, not lost
+            # (asked only of a split that would name a lead: most name none)
             own = np.median(bent[:, gone], axis=1)                             # (L, S)
             own_tall = np.ptp(own, axis=1)                                     # (L,)
             own_ratio = bent_height / np.maximum(own_tall, 1e-6)[:, None]      # (L, N)
             again = (_corr_rows(bent, own[:, None, :]) >= same) & (own_ratio >= 0.5) & (own_ratio <= 2.0)
-            changed = (own_tall >= min_ptp_mv) & (again[:, gone].mean(axis=1) >= share)
-            ok = (present & (tall >= min_ptp_mv) & (shows[:, ecg].mean(axis=1) >= share)
-                  & (none[:, gone].mean(axis=1) >= share) & ~changed)
-            a, b = ((keep[cut - 1] + 12) / 100.0, T / 100.0) if lost_after else (0.0, (keep[cut] - 8) / 100.0)
-            take = ok & (b - a >= min_s) & (b - a > best)
+            take &= ~((own_tall >= min_ptp_mv) & (again[:, gone].mean(axis=1) >= share))
             best = np.where(take, b - a, best)
             start, end = np.where(take, a, start), np.where(take, b, end)
     return start, end
