@@ -41,6 +41,7 @@ from mirage_model.review.report.styles import styles
 from mirage_model.review.report.text import pdf_escape
 from mirage_model.review.report.waveforms import display_signal, draw_ecg_page
 from mirage_model.review.session import ReviewSession
+from mirage_model.words import counted
 
 FRAME_PADDING = 6.0              # pt: reportlab's Frame padding on each side, which the body columns keep
 
@@ -83,7 +84,7 @@ def _drawn_signal(record) -> tuple:
     if not (math.isfinite(fs) and fs > 0):
         raise RecordError(where, f"sampling rate {fs:g} Hz is not a usable rate; no report written")
     if T < 2:
-        raise RecordError(where, f"{T} sample{'' if T == 1 else 's'} ({T / fs:.3g} s at {fs:g} Hz): too short "
+        raise RecordError(where, f"{counted(T, 'sample')} ({T / fs:.3g} s at {fs:g} Hz): too short "
                                  "to draw an ECG (at least 2 samples); no report written")
     try:
         return display_signal(record)
