@@ -389,3 +389,56 @@ def test_an_edf_that_cannot_be_written_fails_that_input_not_the_batch(tmp_path, 
     rec = load_record(out / "muse-sinus.edf")
     span = max(1.0, float(np.abs(load_record(DATA / "muse-sinus.xml").signal).max()) * 1.001)
     np.testing.assert_allclose(rec.signal, load_record(DATA / "muse-sinus.xml").signal, atol=span / 65535 + 1e-6)
+
+
+def test_a_converted_file_keeps_what_its_source_reader_found(tmp_path):
+    """A file whose reader found it damaged stays judged so once converted: an SCP-ECG file with a
+    byte flipped in its rhythm data (section 6 CRC fails; truth: the flip made here) is withheld
+    ("file_checksum", critical) as read, and was "usable" as the WFDB written from it. Its WFDB now
+    carries the source's notes, marked as the source's; MUSE's derived limb leads stay flagged
+    derived (truth: the file stores 8 leads); a WFDB source without an ADC gain stays uncalibrated;
+    an anonymised note loses the source file's name."""
+    pytest.importorskip("ecgdatakit")
+    from mirage_model import quality
+
+    data = bytearray((DATA / "Example.scp").read_bytes())
+    data[len(data) // 2] ^= 0x01                                  # inside Section 6, the rhythm data
+    (tmp_path / "flipped.scp").write_bytes(bytes(data))
+    src = load_record(tmp_path / "flipped.scp")
+    assert quality.assess(src).verdict == "unreliable"
+    for fmt, anonymise in (("wfdb", False), ("wfdb", True), ("edf", False), ("edf", True)):
+        out = formats.write_record(src, tmp_path / f"{fmt}{anonymise}", fmt, anonymise=anonymise)
+        back = load_record(out)
+        q = quality.assess(back)
+        f = next(f for f in q.findings if f.code == "file_checksum")
+        assert f.severity == "critical" and "Section 6" in f.detail and q.verdict == "unreliable"
+        assert all(w.startswith("in the source file: ") for w in back.meta["reader_warnings"])
+        assert not anonymise or b"flipped" not in out.read_bytes()
+        # converted again, the notes are not said twice
+        again = load_record(formats.write_record(back, tmp_path / f"x{fmt}{anonymise}", fmt))
+        assert again.meta["reader_warnings"] == back.meta["reader_warnings"]
+        assert not back.meta.get("dropped_leads")             # the annotations are no lead left out
+
+    muse = load_record(DATA / "muse-sinus.xml")
+    name = muse.meta["patient"]["name"].split()[-1]
+    muse.meta["reader_warnings"] = (f"a note naming {name} and {muse.path.name}",)
+    for fmt in ("wfdb", "edf"):
+        back = load_record(formats.write_record(muse, tmp_path / f"muse{fmt}", fmt))
+        assert back.flagged_leads("derived") == muse.flagged_leads("derived") == ("III", "aVR", "aVL", "aVF")
+        out = formats.write_record(muse, tmp_path / f"anon{fmt}", fmt, anonymise=True)
+        assert name.encode() not in out.read_bytes() and b"muse-sinus" not in out.read_bytes()
+        assert load_record(out).meta["reader_warnings"] == ("in the source file: a note naming X and X",)
+
+    x = (np.sin(np.linspace(0, 60, 5000))[:, None] * np.linspace(0.5, 1.0, 12)).astype(np.float64)
+    import wfdb
+    wfdb.wrsamp("nogain", fs=500, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), d_signal=np.round(x * 200).astype(
+        np.int16), fmt=["16"] * 12, adc_gain=[200] * 12, baseline=[0] * 12, write_dir=str(tmp_path))
+    hea = tmp_path / "nogain.hea"
+    lines = hea.read_text().splitlines()
+    lines[1] = lines[1].replace(" 200(0)/mV ", " 0(0)/mV ", 1)       # lead I: no ADC gain (WFDB: uncalibrated)
+    hea.write_text("\n".join(lines) + "\n")
+    src = load_record(hea)
+    assert src.meta["uncalibrated_leads"] == ("I",)
+    back = load_record(formats.write_record(src, tmp_path / "ng", "wfdb"))
+    assert back.meta["uncalibrated_leads"] == ("I",)
+    assert quality.assess(back).has("uncalibrated")

@@ -24,6 +24,7 @@ from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
+from mirage_model.records.metadata import apply_source_comments
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.words import counted
 
@@ -184,7 +185,17 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
     if reversed_range:
         _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
+    if _MARK in _recording_marks(edf):   # a file MIRAGE wrote: what its source's reader found (write_edf's notes)
+        apply_source_comments(rec, _annotation_texts(edf))
     return rec
+
+
+def _annotation_texts(edf) -> list[str]:
+    """The texts of an EDF+ file's annotations ([] where they cannot be read)."""
+    try:
+        return [str(a.text) for a in edf.annotations]
+    except Exception:   # a damaged annotation signal: the ECG read stands, without the notes
+        return []
 
 
 def _to_rate(values: np.ndarray, k: int, n: int, breaks: list[int]) -> np.ndarray:
@@ -577,7 +588,7 @@ def ascii_letters(text: str) -> str | None:
     return folded if folded.isascii() else None
 
 
-def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> Path:
+def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, notes: list[str] = ()) -> Path:
     """Write ``record`` as EDF+ (16-bit, one "ECG <lead>" signal per standard lead, mV).
 
     The physical range is the record's own (symmetric, at least +-1 mV, 0.1% wider than its peak),
@@ -586,7 +597,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
     recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
     The data records are laid out by :func:`record_layout`; when the last one is padded (with
     missing samples) the recording field gives the true length ("samples=3601"), where
-    :func:`read_edf` cuts it.
+    :func:`read_edf` cuts it. ``notes`` (``formats.write.carried_notes``: what the source's reader
+    found of the file) are written as annotations at 0 s, which :func:`read_edf` reads back.
 
     Returns:
         ``out_path``.
@@ -651,7 +663,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False) -> 
                                 additional=rec_extra)
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,
-                        starttime=acquired.time() if acquired else None, data_record_duration=duration)
+                        starttime=acquired.time() if acquired else None, data_record_duration=duration,
+                        annotations=[edfio.EdfAnnotation(0.0, None, text) for text in notes])
         edf.write(out_path)
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None

@@ -21,7 +21,7 @@ import numpy as np
 from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, WRITTEN_PATIENT,
-                                           WRITTEN_RECORDING)
+                                           WRITTEN_RECORDING, source_comments)
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
@@ -148,7 +148,7 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         raise OutputExistsError(existing)
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
-    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise)
+    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise, notes=carried_notes(record, anonymise))
 
 
 def output_name(record: EcgRecord, fmt: str, *, anonymise: bool = False, name: str | None = None) -> str:
@@ -214,6 +214,27 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
     return safe_name("".join(out))
 
 
+def carried_notes(record: EcgRecord, anonymise: bool) -> list[str]:
+    """What the source's reader found of its integrity and the leads it derived, as the lines
+    (``records.metadata.source_comments``) a WFDB header's comments and an EDF+ file's annotations
+    carry and their readers read back; an anonymised record's without its identity (:func:`scrub_text`)."""
+    return source_comments(record.meta, (lambda text: scrub_text(text, record)) if anonymise else None)
+
+
+def scrub_text(text: str, record: EcgRecord) -> str:
+    """``text`` (a reader's note) in ASCII letters, with the patient's name, ID and birth date parts
+    and the source file's name replaced by "X", as :func:`scrub_identity` treats a file name (whole
+    words of any length, parts of 3 or more characters also inside longer words)."""
+    tokens = _identity_tokens(record)
+    if record.path is not None:
+        tokens |= {_fold(record.path.name).lower(), _fold(record.path.stem).lower()}
+    text = _fold(text)   # in ASCII letters, as the tokens are ("Müller" -> "Muller")
+    for token in sorted((t for t in tokens if t), key=len, reverse=True):
+        pattern = re.escape(token) if len(token) >= 3 else rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])"
+        text = re.sub(pattern, "X", text, flags=re.I)
+    return text
+
+
 def anonymous_names(count: int, out_dir: str | Path) -> list[str]:
     """``count`` file names for anonymised records, "ecg_0001", ..., that owe nothing to the inputs,
     numbered on after those already written in ``out_dir`` (a second run adds, never overwrites)."""
@@ -273,8 +294,7 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
         lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
     for key, value in (report.get("measurements") or {}).items():
         lines.append(f"{DEVICE_MEASUREMENT}: {key} = {value}")
-    if record.meta.get("derived_leads"):
-        lines.append("Derived leads: " + " ".join(record.meta["derived_leads"]))
+    lines.extend(carried_notes(record, anonymise))
     if anonymise:
         lines.append(ANONYMISED_NOTE)
     # one line per comment: newlines inside a value would start a header line

@@ -6,13 +6,16 @@ again keeps them. PTB-XL's table is read by ``records.ptbxl``."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
+
+import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, open_age, sex_refusal
 from mirage_model.records.age import impossible_age
-from mirage_model.records.record import EcgRecord
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord
 
 # A comment "key: value" (Challenge "#Age: 54", LUDB "#<age>: 54", PTB "#Reason for admission: ...").
 # Parsed by _comment_field in linear time; a single regex with a lazy key and optional spaces
@@ -66,6 +69,74 @@ WRITTEN_PATIENT = {"id": "Patient ID", "name": "Patient name", "birth_date": "Bi
 WRITTEN_RECORDING = {"acquired": "Acquired", "device": "Device", "site": "Site"}
 DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
 DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement: NAME (unit) = value"
+
+
+# What the source file's reader recorded of its integrity (the ``meta`` keys ``quality.assess`` judges:
+# leads cut short, checksums, a negative or no ADC gain, a lead named twice, the reader's warnings) and the
+# leads it derived from others: the WFDB writer keeps each as a comment "Source file KEY: JSON", read back
+# here, so that a converted record reopened is judged as its source was (an SCP-ECG file whose CRC failed
+# stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived).
+SOURCE_NOTE = "Source file"
+CARRIED_META = ("short_leads", "length_note", "declared_length_note", "checksum_mismatch", "negative_gain_leads",
+                "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
+                "reader_warnings", "derived_leads")
+_CARRIED_NOTES = ("length_note", "declared_length_note", "negative_gain_note", "uncalibrated_note")
+SOURCE_PREFIX = "in the source file: "   # what a carried note says first, once
+
+
+def source_comments(meta: dict, scrub=None) -> list[str]:
+    """The comment lines ("Source file KEY: JSON", ASCII) that carry ``meta``'s ``CARRIED_META`` entries;
+    ``scrub`` (text -> text), where given, is applied to every text written (an anonymised file's notes
+    lose the patient's name, ID and birth date). A twin lead's samples (``named_twice``' "signal") stay
+    behind: the written file holds the channel that was read as the lead."""
+    lines = []
+    for key in CARRIED_META:
+        value = meta.get(key)
+        if not value:
+            continue
+        if key == "named_twice":
+            value = [{k: v for k, v in dict(t).items() if k in ("lead", "channel", "first_channel")} for t in value]
+        elif isinstance(value, str):
+            value = scrub(value) if scrub else value
+        else:
+            value = [scrub(str(v)) if scrub and isinstance(v, str) else v for v in value]
+        lines.append(f"{SOURCE_NOTE} {key}: {json.dumps(value, ensure_ascii=True)}")
+    return lines
+
+
+def _said_of_source(text: str) -> str:
+    return text if text.startswith(SOURCE_PREFIX) else SOURCE_PREFIX + text
+
+
+def apply_source_comments(rec: EcgRecord, comments: list[str]) -> None:
+    """``source_comments``' lines back into ``rec.meta`` (beside what this file's own reader found:
+    lead lists joined, notes kept both), their texts marked as the source file's
+    (``SOURCE_PREFIX``), and the derived leads flagged in ``rec.quality["derived"]``. A line that
+    does not read as its key's JSON is passed over (a header edited by hand)."""
+    for line in comments:
+        head, sep, text = line.partition(":")
+        key = head.strip()[len(SOURCE_NOTE):].strip()
+        if not sep or not head.strip().startswith(SOURCE_NOTE + " ") or key not in CARRIED_META:
+            continue
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if key in _CARRIED_NOTES and isinstance(value, str):
+            said = _said_of_source(value)
+            old = rec.meta.get(key)
+            rec.meta[key] = said if not old or old == said else f"{old}; {said}"
+        elif key == "named_twice" and isinstance(value, list):
+            rec.meta[key] = (*rec.meta.get(key, ()), *(t for t in value if isinstance(t, dict) and "lead" in t))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            if key == "reader_warnings":
+                value = [_said_of_source(v) for v in value]
+            rec.meta[key] = tuple(dict.fromkeys((*rec.meta.get(key, ()), *value)))
+    derived = [lead for lead in rec.meta.get("derived_leads") or () if lead in STANDARD_LEADS]
+    if derived and rec.quality:
+        flags = rec.quality.setdefault("derived", np.zeros(len(STANDARD_LEADS), bool))
+        for lead in derived:
+            flags[STANDARD_LEADS.index(lead)] = True
 
 
 def _number(text: str):
@@ -165,3 +236,4 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]
     apply_written_fields(rec, fields, comments)
+    apply_source_comments(rec, comments)
