@@ -86,6 +86,11 @@ def test_device_statements_travel_as_labelled_comments(tmp_path):
     stated = [c for c in back.comments if c.startswith("Device statement")]
     assert len(stated) == len(rec.meta["device_report"]["statements"])
     assert all("12SL" in c for c in stated)
+    # EDF+ carries them as annotations (they were dropped): the same statements and measurements back
+    edf = load_record(formats.write_record(rec, tmp_path, "edf"))
+    assert edf.meta["device_report"]["statements"] == rec.meta["device_report"]["statements"]
+    assert edf.meta["device_report"]["measurements"] == rec.meta["device_report"]["measurements"]
+    assert edf.meta["device_report"]["source"] == rec.meta["device_report"]["source"]
 
 
 def test_convert_cli_mixed_folder(tmp_path, capsys):

@@ -24,7 +24,7 @@ from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
-from mirage_model.records.metadata import apply_source_comments
+from mirage_model.records.metadata import apply_source_comments, apply_written_fields
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.words import counted
 
@@ -185,8 +185,10 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
     if reversed_range:
         _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
-    if _MARK in _recording_marks(edf):   # a file MIRAGE wrote: what its source's reader found (write_edf's notes)
-        apply_source_comments(rec, _annotation_texts(edf))
+    if _MARK in _recording_marks(edf):   # a file MIRAGE wrote: the device's analysis, what its source's reader found
+        texts = _annotation_texts(edf)
+        apply_written_fields(rec, {}, texts)
+        apply_source_comments(rec, texts)
     return rec
 
 
@@ -597,8 +599,9 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
     The data records are laid out by :func:`record_layout`; when the last one is padded (with
     missing samples) the recording field gives the true length ("samples=3601"), where
-    :func:`read_edf` cuts it. ``notes`` (``formats.write.carried_notes``: what the source's reader
-    found of the file) are written as annotations at 0 s, which :func:`read_edf` reads back.
+    :func:`read_edf` cuts it. ``notes`` (``formats.write.carried_notes``: the device's statements and
+    measurements, what the source's reader found of the file) are written as annotations in the first
+    data record (in order, 1 ms apart), which :func:`read_edf` reads back.
 
     Returns:
         ``out_path``.
@@ -664,7 +667,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,
                         starttime=acquired.time() if acquired else None, data_record_duration=duration,
-                        annotations=[edfio.EdfAnnotation(0.0, None, text) for text in notes])
+                        # 1 ms apart: readers (edfio) sort annotations by time, then by text
+                        annotations=[edfio.EdfAnnotation(k / 1000, None, text) for k, text in enumerate(notes)])
         edf.write(out_path)
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None

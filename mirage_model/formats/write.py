@@ -215,10 +215,17 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
 
 
 def carried_notes(record: EcgRecord, anonymise: bool) -> list[str]:
-    """What the source's reader found of its integrity and the leads it derived, as the lines
-    (``records.metadata.source_comments``) a WFDB header's comments and an EDF+ file's annotations
-    carry and their readers read back; an anonymised record's without its identity (:func:`scrub_text`)."""
-    return source_comments(record.meta, (lambda text: scrub_text(text, record)) if anonymise else None)
+    """The device's statements and measurements (labelled as the device's), then what the source's
+    reader found of its integrity and the leads it derived (``records.metadata.source_comments``; an
+    anonymised record's without its identity, :func:`scrub_text`): the lines a WFDB header's comments
+    and an EDF+ file's annotations carry, which their readers read back."""
+    lines = []
+    report = record.meta.get("device_report") or {}
+    for statement in report.get("statements", ()):
+        lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
+    for key, value in (report.get("measurements") or {}).items():
+        lines.append(f"{DEVICE_MEASUREMENT}: {key} = {value}")
+    return lines + source_comments(record.meta, (lambda text: scrub_text(text, record)) if anonymise else None)
 
 
 def scrub_text(text: str, record: EcgRecord) -> str:
@@ -289,11 +296,6 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
     if source:
         origin = "" if anonymise else f" ({record.path.name if record.path else record.record_id})"
         lines.append(f"Converted from: {source}{origin}")
-    report = record.meta.get("device_report") or {}
-    for statement in report.get("statements", ()):
-        lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
-    for key, value in (report.get("measurements") or {}).items():
-        lines.append(f"{DEVICE_MEASUREMENT}: {key} = {value}")
     lines.extend(carried_notes(record, anonymise))
     if anonymise:
         lines.append(ANONYMISED_NOTE)
