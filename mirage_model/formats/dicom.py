@@ -1,6 +1,6 @@
-"""DICOM ECG waveforms: the 12-lead, General and Ambulatory ECG IODs (DICOM PS3.3 A.34), whose
-samples are in the Waveform module's multiplex groups (PS3.3 C.10.9), and their storage SOP classes
-(PS3.4 B.5).
+"""DICOM ECG waveforms: the 12-lead, General and Ambulatory ECG IODs (DICOM PS3.3 A.34), and a
+Hemodynamic Waveform (A.36) that holds ECG leads, whose samples are in the Waveform module's multiplex
+groups (PS3.3 C.10.9), and their storage SOP classes (PS3.4 B.5).
 
 ecgdatakit's DICOM parser reads the file; this module checks first that it is an ECG waveform
 (what pydicom says of the file is left to the full read's notes, :mod:`reader_notes`), and adapts
@@ -38,6 +38,9 @@ _ECG_SOP = {
     "1.2.840.10008.5.1.4.1.1.9.1.2": "General ECG",
     "1.2.840.10008.5.1.4.1.1.9.1.3": "Ambulatory ECG",
 }
+# A cath lab's Hemodynamic Waveform (PS3.3 A.36) may hold the 12 ECG leads beside its pressures: a GE
+# Marquette Mac-Lab stores its 12-lead ECG as one (Modality ECG). Read when a group holds ECG leads.
+_HEMODYNAMIC_SOP = "1.2.840.10008.5.1.4.1.1.9.2.1"
 
 _MEDIAN_LABEL_WORDS = ("MEDIAN", "REPRESENTATIVE", "AVERAGE")   # ecgdatakit's, for a median beat's group
 # A multiplex group shorter than this is a beat's length (a median beat is 0.6 to 1.5 s), never
@@ -46,7 +49,8 @@ MIN_RHYTHM_S = 2.0
 
 
 def check_dicom(path: Path) -> None:
-    """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG)."""
+    """A DICOM file must be an ECG waveform (12-lead, General or Ambulatory ECG), or a Hemodynamic
+    Waveform one of whose multiplex groups holds ECG leads."""
     pydicom = require("pydicom", path, "dicom-ecg")
     try:
         # force: a DICOM without its 128-byte preamble, which registry.sniff recognised as one;
@@ -56,7 +60,9 @@ def check_dicom(path: Path) -> None:
             sop = str(getattr(ds, "SOPClassUID", "") or "")
     except Exception as err:
         raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
-    if sop not in _ECG_SOP:
+    if sop == _HEMODYNAMIC_SOP:
+        _check_hemodynamic(path, pydicom)
+    elif sop not in _ECG_SOP:
         if sop and not re.fullmatch(r"[0-9]+(\.[0-9]+)*", sop):   # PS3.5 9.1: digits and dots
             raise fail(path, "dicom-ecg", f"its SOP Class UID '{sop}' is not a valid UID (digits separated "
                                           "by dots): the file is damaged or cut short")
@@ -66,6 +72,30 @@ def check_dicom(path: Path) -> None:
         except Exception:
             name = sop
         raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
+
+
+def _check_hemodynamic(path: Path, pydicom) -> None:
+    """A Hemodynamic Waveform is read when one of its multiplex groups holds an ECG lead; refused
+    otherwise, naming its channels (pressures, say)."""
+    try:
+        with collect_reader_notes():
+            ds = pydicom.dcmread(str(path), force=True)
+            groups = list(ds.get("WaveformSequence") or [])
+            if any(_group_leads(wf) for wf in groups):
+                return
+            channels = [_channel_name(ch) for wf in groups for ch in wf.get("ChannelDefinitionSequence") or []]
+    except Exception as err:
+        raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
+    named = ", ".join(x for x in channels[:6] if x) + (", ..." if len(channels) > 6 else "")
+    raise fail(path, "dicom-ecg", "a Hemodynamic Waveform DICOM without ECG leads (its channels: "
+                                  f"{named or 'none named'}): no ECG to read")
+
+
+def _channel_name(ch) -> str:
+    """A channel's name for a message: its source's code meaning, else its Channel Label."""
+    source = ch.get("ChannelSourceSequence") or []
+    meaning = str(source[0].get("CodeMeaning") or "").strip() if source else ""
+    return meaning or str(ch.get("ChannelLabel") or "").strip()
 
 
 def _labelled_median(label) -> bool:

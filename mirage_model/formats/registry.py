@@ -97,9 +97,10 @@ SCAN_BYTES = 8192   # what folder discovery reads first per candidate file (vend
 # DICOM UID ("1.2.840.10008.") follows within the first bytes (the SOP class or transfer syntax).
 _DICOM_UID_ROOT = b"1.2.840.10008."
 DICOM_PROBE_BYTES = 1024   # holds the preamble and the file meta group (its SOP class UID)
-# The storage SOP classes' UID root, and that of the ECG waveforms (12-lead, General, Ambulatory).
+# The storage SOP classes' UID root, and those of the waveforms that may hold an ECG: the ECG waveforms
+# (12-lead, General, Ambulatory) and the Hemodynamic Waveform (a cath lab's, which may hold the 12 leads).
 DICOM_STORAGE_SOP = b"1.2.840.10008.5.1.4.1.1."
-DICOM_ECG_SOP = b"1.2.840.10008.5.1.4.1.1.9.1."
+DICOM_ECG_SOP = (b"1.2.840.10008.5.1.4.1.1.9.1.", b"1.2.840.10008.5.1.4.1.1.9.2.1")
 
 
 def sniff(head: bytes, suffix: str = "") -> str | None:
@@ -281,7 +282,7 @@ def dicom_ecg_head(head: bytes) -> bool:
     if sniff(head) != "dicom-ecg":
         return False
     window = head[:DICOM_PROBE_BYTES]
-    return DICOM_ECG_SOP in window or DICOM_STORAGE_SOP not in window
+    return any(sop in window for sop in DICOM_ECG_SOP) or DICOM_STORAGE_SOP not in window
 
 
 def xml_root(head: bytes) -> str:
