@@ -59,3 +59,38 @@ def test_hemodynamic_waveform_without_ecg_leads_is_refused_naming_its_channels(t
     with pytest.raises(RecordError, match=r"maclab\.dcm: read as DICOM ECG waveform: a Hemodynamic Waveform DICOM "
                                           r"without ECG leads \(its channels: Aortic pressure, Left ventricular"):
         load_record(path)
+
+
+def test_philips_every_lead_inoperative_is_refused():
+    """A HeartStart MRx ECG taken with the leads off (sierra-ecg-tools' B9M6OHRG-129ECQRG.TGZ,
+    129ECORG.XML): every lead's <inops> spans 0-10560 ms and the cart's statement is 'All 12 leads are
+    missing'. Its strip holds mains hum and spikes of +-16 mV every 0.9 s; it was read as an ECG
+    (scored: 'Paced rhythm, 67 bpm', withheld only for V1 = ... = V6)."""
+    text = (DATA / "129ECORG.XML").read_text(encoding="utf-8")
+    assert text.count('<inop starttime="0" duration="10560"/>') == 12
+    assert "All 12 leads are missing" in text
+    with pytest.raises(RecordError, match=r"129ECORG\.XML: read as Philips .*every lead inoperative \(leads off: "
+                                          r"<inops> I 0-10\.56 s; II 0-10\.56 s; .*no ECG to read"):
+        load_record(DATA / "129ECORG.XML")
+
+
+def test_philips_lead_inoperative_for_part_of_the_strip_is_missing_there(tmp_path):
+    """A lead whose <inops> cover part of the strip (the shipped 1.03 file with V1 off for its first
+    3 s, written into its own empty <inops>) is NaN there and flagged missing, with a reader note;
+    the rest of V1 and the other leads read as before."""
+    text = (DATA / "129DYPRG.XML").read_text(encoding="utf-8")
+    start = text.index('<leadmeasurement leadname="V1"')
+    at = text.index("<inops></inops>", start)
+    assert at < text.index("</leadmeasurement>", start)
+    (tmp_path / "v1_off.xml").write_text(text[:at] + '<inops><inop starttime="0" duration="3000"/></inops>'
+                                         + text[at + len("<inops></inops>"):], encoding="utf-8")
+    before = load_record(DATA / "129DYPRG.XML")
+    rec = load_record(tmp_path / "v1_off.xml")
+    v1 = rec.sig_name.index("V1")
+    assert rec.signal.shape == before.signal.shape
+    assert np.isnan(rec.signal[v1, :1500]).all() and not np.isnan(rec.signal[v1, 1500:]).any()
+    np.testing.assert_array_equal(rec.signal[v1, 1500:], before.signal[v1, 1500:])
+    others = [k for k in range(12) if k != v1]
+    np.testing.assert_array_equal(rec.signal[others], before.signal[others])
+    assert rec.quality["missing"].tolist() == [k == v1 for k in range(12)]
+    assert any("1 lead inoperative (leads off, <inops>): V1 0-3 s" in w for w in rec.meta["reader_warnings"])

@@ -28,6 +28,9 @@ deltas decode to signed counts whatever the flag says.
 XLI leads that hold more samples than ``durationperchannel`` at the stated rate are cut there, as
 the parser does, with a reader note (the rate or the duration may be wrong).
 
+A lead's inoperative spans (``<leadqualitystates><inops>``: the cart found the lead off) are missing
+samples, with a reader note; a file in which they leave no lead ``MIN_SCORABLE_S`` of ECG is refused.
+
 The representative beats (``<repbeats>``, the device's median beats) end where a lead's fill of the
 16-bit range's ends begins (``_check_beat_counts``), are read as unsigned around 32768 when that is
 what every lead shows, and are left out, with a reader note, when they read like no ECG or their
@@ -49,7 +52,7 @@ import warnings
 import numpy as np
 
 from mirage_model.formats.assemble import misread_16bit, wraps_16bit
-from mirage_model.limits import MAX_TYPICAL_MV
+from mirage_model.limits import MAX_TYPICAL_MV, MIN_SCORABLE_S
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.words import counted
 
@@ -86,6 +89,14 @@ def adapt_parser(parser):
     from ecgdatakit.parsing.parsers import sierra_xml as sx
 
     class CheckedLeads(type(parser)):
+        _inops: dict = {}
+
+        def _read_recording(self, acquisition, parsed, doc):
+            # the first step of parse() that sees the whole document: each lead's <inops>, which
+            # _read_leads (given the waveforms only) acts on
+            self._inops = _lead_inops(sx._get(doc, "restingecgdata"), sx)
+            return super()._read_recording(acquisition, parsed, doc)
+
         def _read_representative_beats(self, repbeats, rhythm_rate, rhythm_resolution, raw):
             beats = super()._read_representative_beats(repbeats, rhythm_rate, rhythm_resolution, raw)
             return _check_beat_counts(beats)
@@ -120,6 +131,7 @@ def adapt_parser(parser):
             _check_sign(parsed, signal_node, leads, sx, CorruptedFileError)
             if leads and sx._compression(parsed).upper() == "XLI":
                 _note_unread_xli(parsed, leads, sx)
+            _apply_inops(leads, self._inops, CorruptedFileError)
             return leads
 
         def _read_patient(self, root, record):
@@ -138,6 +150,46 @@ def adapt_parser(parser):
             return info
 
     return CheckedLeads()
+
+
+def _lead_inops(root, sx) -> dict[str, list[tuple[float, float]]]:
+    """Each lead's inoperative spans (``<leadmeasurement leadname=...><leadqualitystates><inops>
+    <inop starttime duration>``, in ms): where the cart found the lead off. {} when none."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for node in sx._as_list(sx._get(root, "measurements", "leadmeasurements", "leadmeasurement")):
+        lead = sx._attr(node, "leadname")
+        for inop in sx._as_list(sx._get(node, "leadqualitystates", "inops", "inop")):
+            start, length = sx._to_float(sx._attr(inop, "starttime")), sx._to_float(sx._attr(inop, "duration"))
+            if lead and start is not None and length is not None and start >= 0 and length > 0:
+                spans.setdefault(lead, []).append((start, length))
+    return spans
+
+
+def _apply_inops(leads: list, inops: dict, error) -> None:
+    """Make a lead's samples within its inoperative spans (``_lead_inops``, ms from the start of the
+    stored waveform) missing (NaN, as DICOM's DISCONNECTED channels), with a reader note: the cart
+    says the lead was off there, so they are no ECG (a HeartStart MRx's leads-off strip holds mains
+    hum and pacing-like spikes that read as a paced ECG). When no lead is left with MIN_SCORABLE_S
+    outside its spans, the file holds no ECG: refused."""
+    said = []
+    for lead in leads:
+        spans = inops.get(lead.label)
+        if not spans:
+            continue
+        samples = np.asarray(lead.samples, dtype=np.float64).copy()
+        for start, length in spans:
+            samples[int(round(start * lead.sampling_rate / 1000)):
+                    int(math.ceil((start + length) * lead.sampling_rate / 1000))] = np.nan
+        lead.samples = samples
+        said.append(f"{lead.label} " + ", ".join(f"{s / 1000:g}-{(s + d) / 1000:g} s" for s, d in spans))
+    if not said:
+        return
+    if all(np.count_nonzero(~np.isnan(lead.samples)) < MIN_SCORABLE_S * lead.sampling_rate for lead in leads):
+        raise error(f"Philips: the cart marks every lead inoperative (leads off: <inops> {'; '.join(said[:3])}"
+                    f"{'; ...' if len(said) > 3 else ''}), leaving no lead {MIN_SCORABLE_S:g} s of ECG: "
+                    "no ECG to read")
+    warnings.warn(f"Philips: the cart marks {counted(len(said), 'lead')} inoperative (leads off, <inops>): "
+                  f"{'; '.join(said)}; those samples are left out (missing)")
 
 
 def _check_beat_counts(beats: list) -> list:

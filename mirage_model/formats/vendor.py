@@ -51,8 +51,8 @@ _ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_pars
                  "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser}
 _DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
-# short of its frame): ecgdatakit makes those samples NaN, and they flag their leads "missing".
-_MARKS_MISSING = ("dicom-ecg", "mfer")
+# short of its frame, Philips' inoperative spans): those samples are NaN, and they flag their leads "missing".
+_MARKS_MISSING = ("dicom-ecg", "mfer", "philips-xml")
 # An XML ECG larger than this is refused before it is parsed: a 10 s ECG is under 1 MB, and
 # parsing costs about ten times the file's size in memory (text digits become Python strings).
 MAX_XML_BYTES = 64 << 20
