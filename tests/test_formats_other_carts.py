@@ -8,6 +8,8 @@ files state of themselves (a Philips lead's <inops>, a representative beat's fil
 
 from __future__ import annotations
 
+import binascii
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -94,3 +96,30 @@ def test_philips_lead_inoperative_for_part_of_the_strip_is_missing_there(tmp_pat
     np.testing.assert_array_equal(rec.signal[others], before.signal[others])
     assert rec.quality["missing"].tolist() == [k == v1 for k in range(12)]
     assert any("1 lead inoperative (leads off, <inops>): V1 0-3 s" in w for w in rec.meta["reader_warnings"])
+
+
+def test_scp_lead_whose_first_sample_is_numbered_0_is_read_from_sample_1(tmp_path):
+    """ECG Viewer's demo.scp (SCP-ECG 1.3, 8 leads, 1000 Hz, uncompressed, 183 nV) states every lead
+    as samples 0-10000 and holds 10,000 in Section 6: refused ('invalid sample range 0-10000'). The
+    shipped Example.scp with its leads' first sample written 0 (1-5000 -> 0-5000, CRCs written
+    again) reads as the file itself does, with a reader note."""
+    data = bytearray((DATA / "Example.scp").read_bytes())
+    end = 6 + struct.unpack_from("<I", data, 10)[0]
+    sections = {}
+    for pos in range(6 + 16, end - 9, 10):
+        sid, length, index = struct.unpack_from("<HII", data, pos)
+        sections.setdefault(sid, (index - 1, length))
+    start, length = sections[3]
+    count = data[start + 16]
+    assert {struct.unpack_from("<II", data, start + 18 + 9 * k) for k in range(count)} == {(1, 5000)}
+    for k in range(count):
+        struct.pack_into("<I", data, start + 18 + 9 * k, 0)
+    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2: start + length]), 0xFFFF))
+    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+    (tmp_path / "zero.scp").write_bytes(bytes(data))
+    before = load_record(DATA / "Example.scp")
+    rec = load_record(tmp_path / "zero.scp")
+    np.testing.assert_array_equal(rec.signal, before.signal)
+    assert rec.fs == before.fs == 500
+    assert any("numbers the first sample of every lead 0 (EN 1064 numbers samples from 1): read as samples 1 to "
+               "5,000" in w for w in rec.meta["reader_warnings"])

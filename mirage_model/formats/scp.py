@@ -5,12 +5,14 @@ ecgdatakit's parser.
 This module refuses a file whose leads declare more samples than are read before the decoder
 allocates them, and places leads recorded one group after another (a cart recording three leads at
 a time) at their own time in the record. It reads Section 1's age in months, weeks, days or hours
-as a fraction of a year.
+as a fraction of a year, and a lead whose first sample Section 3 numbers 0 (EN 1064 numbers them
+from 1; ECG Viewer's files state 0-10000 for 10,000 samples) as starting at sample 1, with a reader note.
 """
 
 from __future__ import annotations
 
 import struct
+import warnings
 from pathlib import Path
 
 from mirage_model.formats.assemble import fail
@@ -20,6 +22,34 @@ from mirage_model.records.age import YEAR_DAYS
 
 # Section 1 tag 4's age units (EN 1064 Table 6: 1 years, 2 months, 3 weeks, 4 days, 5 hours) per year
 _AGE_UNITS = {1: 1.0, 2: 12.0, 3: YEAR_DAYS / 7, 4: YEAR_DAYS, 5: YEAR_DAYS * 24}
+
+
+def adapt_parser(parser):
+    """ecgdatakit's SCP-ECG parser, made to read a lead whose first sample Section 3 states as 0 (the
+    parser refused it: 'invalid sample range 0-10000') as samples 1 to its stated last: the count the
+    lead's uncompressed data holds in the one real file seen (ECG Viewer's demo.scp, SCP-ECG 1.3, 8
+    leads of 20,000 bytes in Section 6 for 0-10000); the parser still checks that count against the
+    data. A reader note says so."""
+
+    class FirstSampleZero(type(parser)):
+        def _parse_section3(self, ctx):
+            section = ctx.sections[3]
+            body = section.body(ctx.data)
+            count = body[0] if len(body) >= 2 else 0
+            ranges = [struct.unpack_from("<II", body, 2 + 9 * k) for k in range(count) if 2 + 9 * k + 9 <= len(body)]
+            zero = [k for k, (first, last) in enumerate(ranges) if first == 0 and last >= 1]
+            if zero:
+                data = bytearray(ctx.data)       # (the CRCs were checked on the file as it is)
+                for k in zero:
+                    struct.pack_into("<I", data, section.offset + 16 + 2 + 9 * k, 1)
+                ctx.data = bytes(data)
+                last = sorted({ranges[k][1] for k in zero})
+                which = "every lead" if len(zero) == count else "lead " + ", ".join(str(k + 1) for k in zero)
+                warnings.warn(f"SCP-ECG: Section 3 numbers the first sample of {which} 0 (EN 1064 numbers "
+                              f"samples from 1): read as samples 1 to {', '.join(f'{n:,}' for n in last)}")
+            super()._parse_section3(ctx)
+
+    return FirstSampleZero()
 
 
 def _section_pointers(data: bytes) -> dict[int, tuple[int, int]]:

@@ -48,7 +48,8 @@ _PARSERS = {
 _XML = ("ge-muse-xml", "philips-xml", "hl7-aecg")
 # the format's own adaptation of ecgdatakit's parser
 _ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser,
-                 "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser}
+                 "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser,
+                 "scp-ecg": scp.adapt_parser}
 _DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
 # short of its frame, Philips' inoperative spans): those samples are NaN, and they flag their leads "missing".
