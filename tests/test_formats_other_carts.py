@@ -123,3 +123,22 @@ def test_scp_lead_whose_first_sample_is_numbered_0_is_read_from_sample_1(tmp_pat
     assert rec.fs == before.fs == 500
     assert any("numbers the first sample of every lead 0 (EN 1064 numbers samples from 1): read as samples 1 to "
                "5,000" in w for w in rec.meta["reader_warnings"])
+
+
+def test_aecg_median_beat_keeps_no_16bit_fill(tmp_path):
+    """sierra-ecg-tools' aECG converted from a PageWriter Touch XML (ad4d3d80-d165_1-04_converted.xml)
+    keeps the cart's representative-beat fill as digits: 600 samples of beat, then 600 of 32767 per
+    lead, read as beats ending in a step to 81.9 mV (the Philips original's beats end where the fill
+    begins). The shipped aECG's median beat with 40 digits of 32767 appended to each lead reads as
+    the file itself does."""
+    text = (DATA / "aecg_subject1_0.xml").read_text(encoding="utf-8")
+    beat = text.index("<derivation>")
+    head, tail = text[:beat], text[beat:]
+    assert tail.count("</digits>") == 12
+    (tmp_path / "filled.xml").write_text(head + tail.replace("</digits>", " 32767" * 40 + "</digits>"),
+                                         encoding="utf-8")
+    before = load_record(DATA / "aecg_subject1_0.xml").meta["device_median_beats"]
+    after = load_record(tmp_path / "filled.xml").meta["device_median_beats"]
+    assert after["fs"] == before["fs"] and set(after["leads"]) == set(before["leads"])
+    for lead, values in before["leads"].items():
+        np.testing.assert_array_equal(after["leads"][lead], values)

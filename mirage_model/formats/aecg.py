@@ -3,14 +3,16 @@ series hold sequence sets of sequences (one per lead, and a TIME_ sequence givin
 axis), read by ecgdatakit's parser.
 
 This module adapts the parser to read a series whose leads are split over several sequence sets
-recorded together, and to refuse sets recorded one after another as no simultaneous 12-lead ECG, and
-to read a reported age in months, weeks, days or hours as a fraction of a year.
+recorded together, and to refuse sets recorded one after another as no simultaneous 12-lead ECG, to
+read a reported age in months, weeks, days or hours as a fraction of a year, and to cut a median beat's
+trailing fill of the 16-bit range's ends (``assemble.cut_beat_fill``).
 """
 
 from __future__ import annotations
 
 import math
 
+from mirage_model.formats.assemble import cut_beat_fill
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import derivable_leads, standard_leads_named
 from mirage_model.records.record import STANDARD_LEADS
@@ -88,6 +90,8 @@ def adapt_parser(parser):
         def parse(self, file_path):
             self._stated_age = None
             record = super().parse(file_path)
+            # a median beat converted from a Philips XML (sierra-ecg-tools) keeps the cart's fill as digits
+            cut_beat_fill(record.median_beats or [])
             # the reported age alone: the parser's whole years from the dates, where none is reported,
             # would pass for one (and keep 123 from a placeholder birth date 1900-01-01)
             record.patient.age = self._stated_age

@@ -65,6 +65,22 @@ def misread_16bit(counts: np.ndarray, base: float = 0.0) -> float | None:
     return None
 
 
+# A trailing run of at least this many samples at the 16-bit range's ends is a median beat's fill
+_FILL_MIN = 2
+
+
+def cut_beat_fill(beats: list) -> None:
+    """Cut each median beat's (ecgdatakit Leads of counts) trailing fill of the 16-bit range's ends,
+    in place: a PageWriter Touch fills its 2400 ms representative beats after the beat's 1200 ms with
+    32767 (a step of 82 mV at 2.5 uV), and an aECG converted from its XML keeps that fill as digits."""
+    for beat in beats:
+        c = np.asarray(beat.samples, dtype=np.float64)
+        filled = np.isin(c, (32767, -32768))
+        end = len(c) - int(np.argmin(filled[::-1])) if not filled.all() else 0
+        if len(c) - end >= _FILL_MIN:
+            beat.samples = c[:end]
+
+
 def fail(path, fmt: str, reason: str) -> RecordError:
     """A RecordError that names the format the file was taken for."""
     name = FORMATS[fmt].name if fmt in FORMATS else fmt

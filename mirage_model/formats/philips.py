@@ -51,7 +51,7 @@ import warnings
 
 import numpy as np
 
-from mirage_model.formats.assemble import misread_16bit, wraps_16bit
+from mirage_model.formats.assemble import cut_beat_fill, misread_16bit, wraps_16bit
 from mirage_model.limits import MAX_TYPICAL_MV, MIN_SCORABLE_S
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.words import counted
@@ -60,8 +60,6 @@ from mirage_model.words import counted
 # 0 V (mV): twice the farthest of PTB-XL's (folds 1-9, every 5th record: 47,052 leads, 0.95 mV), in 5 mV
 # steps. A wrong zero puts it 164 mV off at 5 uV per count; noise spread over the 16-bit range fails the spread.
 CENTRE_NEAR_MV = 5.0
-# A trailing run of at least this many samples at the 16-bit range's ends is a representative beat's fill
-_FILL_MIN = 2
 # The device's representative beats agree in scale with the rhythm when the median over the leads of
 # their peak-to-peak over the rhythm's lies within these. Chosen before the figure: the low end is the
 # 0.1st percentile of median beats made from PTB-XL's rhythms (folds 1-9, every 10th record), in 0.05
@@ -199,12 +197,7 @@ def _check_beat_counts(beats: list) -> list:
     as a step of 82 mV at 2.5 uV). Beats that then wrap, or sit 16384 counts from 0 V
     (``assemble.misread_16bit``), are read as unsigned with 32768 as 0 V when every lead fits that
     (``_ecg_like``), else left out; either with a reader note. The rhythm is not affected."""
-    for beat in beats:
-        c = np.asarray(beat.samples, dtype=np.float64)
-        filled = np.isin(c, (32767, -32768))
-        end = len(c) - int(np.argmin(filled[::-1])) if not filled.all() else 0
-        if len(c) - end >= _FILL_MIN:
-            beat.samples = c[:end]
+    cut_beat_fill(beats)
     counts = [(beat.label, np.asarray(beat.samples, dtype=np.float64)) for beat in beats]
     odd = _odd_lead(counts)
     if odd is None:
