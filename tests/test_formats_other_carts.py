@@ -142,3 +142,19 @@ def test_aecg_median_beat_keeps_no_16bit_fill(tmp_path):
     assert after["fs"] == before["fs"] and set(after["leads"]) == set(before["leads"])
     for lead, values in before["leads"].items():
         np.testing.assert_array_equal(after["leads"][lead], values)
+
+
+def test_edf_whose_only_ecg_channel_names_no_lead_says_so(tmp_path):
+    """wfdb-python's sample-data/test_generator_2.edf (EDF+, 11 channels, one of them labelled 'ECG')
+    was refused as 'no ECG leads among its 11 channels (..., ECG, ...)', which its 'ECG' channel seems
+    to contradict: the refusal now says that the label names none of the 12 leads."""
+    edfio = pytest.importorskip("edfio")
+    t = np.arange(2000) / 200.0
+    edf = edfio.Edf([edfio.EdfSignal(np.sin(2 * np.pi * t), sampling_frequency=200, label="sine 1 Hz",
+                                     physical_range=(-2, 2)),
+                     edfio.EdfSignal(np.sin(2 * np.pi * 1.2 * t), sampling_frequency=200, label="ECG",
+                                     physical_dimension="mV", physical_range=(-2, 2))])
+    edf.write(tmp_path / "generator.edf")
+    with pytest.raises(RecordError, match=r"generator\.edf: read as EDF/EDF\+: no ECG leads among its 2 channels "
+                                          r"\(sine 1 Hz, ECG\): 'ECG' names no lead of the 12"):
+        load_record(tmp_path / "generator.edf")
