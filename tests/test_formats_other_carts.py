@@ -158,3 +158,25 @@ def test_edf_whose_only_ecg_channel_names_no_lead_says_so(tmp_path):
     with pytest.raises(RecordError, match=r"generator\.edf: read as EDF/EDF\+: no ECG leads among its 2 channels "
                                           r"\(sine 1 Hz, ECG\): 'ECG' names no lead of the 12"):
         load_record(tmp_path / "generator.edf")
+
+
+def test_scp_device_name_of_control_characters_is_no_name(tmp_path):
+    """ECG Viewer's demo.scp writes Section 1 tag 14's strings with length bytes the parser takes for
+    strings: its manufacturer read as '\x01', and page 1 printed 'Device: ' with nothing after it.
+    The shipped Example.scp (tag 14: model ELI250, manufacturer ECGConversion) with its manufacturer
+    string written '\x01' (the same length, CRCs written again) names its device ELI250."""
+    data = bytearray((DATA / "Example.scp").read_bytes())
+    end = 6 + struct.unpack_from("<I", data, 10)[0]
+    sections = {}
+    for pos in range(6 + 16, end - 9, 10):
+        sid, length, index = struct.unpack_from("<HII", data, pos)
+        sections.setdefault(sid, (index - 1, length))
+    start, length = sections[1]
+    old = b"unknown\x00ECGConversion\x00ECGConversion\x00"
+    at = data.index(old, start, start + length)
+    data[at: at + len(old)] = b"unknown\x00ECGConversion\x00\x01" + b"\x00" * 13
+    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2: start + length]), 0xFFFF))
+    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+    (tmp_path / "viewer.scp").write_bytes(bytes(data))
+    assert load_record(DATA / "Example.scp").meta["device"] == "ECGConversion ELI250"
+    assert load_record(tmp_path / "viewer.scp").meta["device"] == "ELI250"

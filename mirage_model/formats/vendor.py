@@ -18,6 +18,7 @@ import logging
 import math
 import re
 import tempfile
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -377,14 +378,14 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
             beats, notes = None, (*notes, disagree)
     p, r = src.patient, src.recording
     dev = r.device
-    device = " ".join(x for x in (dev.manufacturer, dev.model) if x).strip()
+    device = " ".join(x for x in (_text(dev.manufacturer), _text(dev.model)) if x)
     name = person_name(p.first_name, p.last_name)
     # ISHNE has no age field: the parser's whole years from the birth date would pass for a stated age
     info = {
         "patient_id": p.patient_id, "patient_name": name, "birth_date": p.birth_date,
         "age": None if fmt == "ishne" else p.age, "sex": p.sex, "acquired": r.date, "acquired_on": _acquired_on(src),
         "device": device,
-        "site": dev.institution or r.location,
+        "site": _text(dev.institution) or _text(r.location),
         "device_report": _device_report(fmt, src, device),
         "device_median_beats": beats,
         "meta": {"reader": "ecgdatakit"},
@@ -487,6 +488,12 @@ def _device_report(fmt: str, src, device: str) -> dict | None:
     return {"source": source, "statements": tuple(statements), "measurements": measurements,
             "statement_origin": who,
             "note": "the acquiring device's own analysis, as stored in the file; not MIRAGE's"}
+
+
+def _text(value) -> str:
+    """A device's or site's name as text: its control characters left out (an SCP-ECG writer's
+    length bytes that the parser takes for a string: ECG Viewer's manufacturer '\x01'), stripped."""
+    return "".join(ch for ch in str(value or "") if unicodedata.category(ch) != "Cc").strip()
 
 
 def _median_beats(path: Path, fmt: str, src) -> dict | None:
