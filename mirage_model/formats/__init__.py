@@ -222,8 +222,10 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
     if not root.is_dir():
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
     others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
+    # a WFDB signal or annotation file is never a record of its own: not listed at all
+    signal_files = tuple(e for e in _WFDB_SUFFIXES if e != ".hea" and e not in others)
     found, other = [], []
-    for p in walk_files(root, check, unreadable) if files is None else files:
+    for p in walk_files(root, check, unreadable, skip_suffixes=signal_files) if files is None else files:
         low = p.name.lower()
         if low.endswith(".hea"):
             found.append(p)
@@ -252,5 +254,7 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
                 by_key.setdefault(record_key(p), []).append(p)
         # a header is parsed only when a file of its stem is in question: rare, and cheap then
         passed_over.extend(sorted(p for p in other if not header_names(p, by_key.get(record_key(p), ()))))
-    parts = segment_headers(p for p in found if p.suffix.lower() == ".hea")   # a multi-segment record's
-    return sorted(p for p in found if p not in parts)                           # segments: listed by its master
+    parts = segment_headers(p for p in found if p.name.lower().endswith(".hea"))   # a multi-segment record's
+    # segments: listed by its master. Sorted as paths sort (by their parts), with the parts as the key:
+    # a third of the time of comparing Path objects pair by pair
+    return sorted((p for p in found if p not in parts), key=lambda p: p.parts)
