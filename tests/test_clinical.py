@@ -246,13 +246,15 @@ def test_labs_subset_schema(tmp_path):
     p = write(tmp_path, "id,age\nr1,50\n")
     assert read_labs_table(p, default_schema(["age"])) == {"r1": {"age": (50.0, None)}}
     p = write(tmp_path, "id,age,crp\nr1,50,3\n")
-    with pytest.raises(LabsTableError, match="known: age"):
-        read_labs_table(p, default_schema(["age"]))
+    warnings = []                                   # a model that reads no CRP: the column is not used
+    assert read_labs_table(p, default_schema(["age"]), warnings=warnings) == {"r1": {"age": (50.0, None)}}
+    assert warnings == [f"{p}: not used: 'crp' (a column of no feature the model reads, nor a patient column; "
+                        "known: age); the other columns are read"]
 
 
 @pytest.mark.parametrize("text,line,column,message", [
     ("id,troponin_t\nr1,abc\n", 2, "troponin_t", "not a number"),
-    ("id,troponin_t,bmi\nr1,3,22\n", 1, "bmi", "unknown feature column"),
+    ("id,troponin_t,troponine\nr1,3,22\n", 1, "troponine", "unknown feature column"),
     ("id,troponin_t [mmol/L]\nr1,3\n", 1, "troponin_t [mmol/L]", "unknown unit"),
     ("id,potassium\nr1,4\nr2,45\n", 3, "potassium", "not a possible"),
     ("id,age\nr1,40\nr1,41\n", 3, "id", "twice"),
@@ -349,11 +351,11 @@ def test_labs_header_hint_only_where_one_fits(tmp_path):
         with pytest.raises(LabsTableError) as info:
             read_labs_table(write(tmp_path, f"id,{cell}\nr1,1\n"))
         assert str(info.value).endswith("creatinine, potassium)"), str(info.value)
-    with pytest.raises(LabsTableError) as info:                 # no feature's name: a column of its own
+    # no feature's name: a column of its own, not used (the rest read); alone, no feature at all
+    assert read_labs_table(write(tmp_path, "id,comment,age\nr1,1,50\n")) == {"r1": {"age": (50.0, None)}}
+    with pytest.raises(LabsTableError) as info:
         read_labs_table(write(tmp_path, "id,comment\nr1,1\n"))
-    assert str(info.value).endswith("creatinine, potassium); a labs table holds the record id, the features and a "
-                                    "patient column (patient_id, MRN, subject ...) only: leave other columns (a date, "
-                                    "a comment) out"), str(info.value)
+    assert "line 1: no feature column: 1 unknown feature column ('comment'; known: age," in str(info.value)
 
 
 def test_labs_decimal_comma_in_a_comma_separated_table_is_explained(tmp_path):

@@ -56,21 +56,23 @@ def test_a_labs_table_may_carry_patient_columns_that_are_no_features(tmp_path):
     assert read_labs_table(path) == table                              # score, report and the app read it alike
     # a column --group-by names, under a name of its own
     path.write_text("ECG,Kennung,age\n1,K1,64\n")
-    with pytest.raises(LabsTableError, match="unknown feature column"):
-        read_labs_table(path)
+    warnings = []                                  # without --group-by it is a column of its own: not used
+    assert read_labs_table(path, warnings=warnings) == {"1": {"age": (64.0, None)}}
+    assert warnings[0].startswith(f"{path}: not used: 'Kennung' (a column of no feature")
     patients = {}
     assert read_labs_table(path, patients=patients, patient_columns=("kennung",)) == {"1": {"age": (64.0, None)}}
     assert patients == {"1": {"Kennung": "K1"}}
 
 
-def test_other_columns_are_still_refused_naming_what_a_labs_table_holds(tmp_path):
-    # a mistyped feature (or a date beside the labs) left out in silence would train without it
+def test_a_mistyped_feature_is_still_refused_naming_the_feature(tmp_path):
+    # a mistyped feature left out (as a column of its own is, with a warning) would train without it
     path = tmp_path / "labs.csv"
     path.write_text("record_id,patient_id,troponine,age\n1,P1,12,64\n")
     with pytest.raises(LabsTableError) as info:
         read_labs_table(path)
     assert "column 'troponine': unknown feature column" in str(info.value)
-    assert "the record id, the features and a patient column (patient_id, MRN, subject ...) only" in str(info.value)
+    assert str(info.value).endswith("; did you mean troponin_t? Write a feature's name as listed, or leave the "
+                                    "column out")
 
 
 def test_the_labs_table_s_patient_column_splits_by_patient(tmp_path, caplog):

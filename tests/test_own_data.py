@@ -159,16 +159,22 @@ def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
     assert read_labs_table(labs) == {"a": {"sex": (1.0, None)}, "b": {"sex": (0.0, None)}}
 
 
-def test_a_spreadsheet_s_own_column_in_a_labs_table_is_explained(tmp_path):
+def test_a_spreadsheet_s_own_columns_in_a_labs_table_are_named_as_not_used(tmp_path):
+    """A column no model reads ('Smoker', the date of the draw) had refused the whole table, even
+    under --clinical, until deleted by hand: it is now named in a warning, and the rest read. What
+    is truly ambiguous stays refused: two columns of one feature."""
     from mirage_model.clinical import LabsTableError, read_labs_table
 
     labs = tmp_path / "labs.csv"
-    labs.write_text("Patient ID;Date of draw;CRP [mg/dL]\nludb/1;44927;0,5\n")
-    with pytest.raises(LabsTableError) as err:
+    labs.write_text("Patient ID;Date of draw;CRP [mg/dL];Smoker\nludb/1;44927;0,5;yes\n")
+    warnings = []
+    assert read_labs_table(labs, warnings=warnings) == {"ludb/1": {"crp": (0.5, "mg/dL")}}
+    assert warnings == [f"{labs}: not used: 'Date of draw', 'Smoker' (columns of no feature the model reads, nor a "
+                        "patient column; known: age, sex, height, weight, troponin_t, troponin_i, d_dimer, ck_mb, "
+                        "nt_probnp, wbc, crp, creatinine, potassium); the other columns are read"]
+    labs.write_text("Patient ID;Smoker;CRP [mg/dL];hs-CRP [mg/L]\nludb/1;yes;0,5;5\n")
+    with pytest.raises(LabsTableError, match="line 1, column 'hs-CRP \\[mg/L\\]': crp appears twice"):
         read_labs_table(labs)
-    assert str(err.value).startswith(f"{labs}, line 1, column 'Date of draw': unknown feature column (known: age,")
-    assert str(err.value).endswith("; a labs table holds the record id, the features and a patient column "
-                                   "(patient_id, MRN, subject ...) only: leave other columns (a date, a comment) out")
 
 
 def test_ids_written_on_windows_and_splits_spelled_out(tmp_path, caplog):
@@ -233,13 +239,17 @@ def test_clinical_features_are_checked_before_any_work(tmp_path, caplog):
         resolve(TrainConfig(data="folder:x", out=str(tmp_path / "o"), clinical="crp,crp"))
     root, labels = make_folder(tmp_path / "f", n_copies=3)
     labs = tmp_path / "labs.csv"
-    labs.write_text("record_id,crp [mg/L]\necg000,5\necg001,7\n")
+    # a column of its own (Smoker) had refused the table even under --clinical: named as not used, as is
+    # a feature the table gives that --clinical leaves out
+    labs.write_text("record_id,crp [mg/L],Smoker,troponin_t\necg000,5,yes,12\necg001,7,no,\n")
     out = tmp_path / "run"
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         assert main(["train", *train_argv(f"folder:{root}", out, tmp_path / "cache", "--epochs", "1", "--no-test",
                                           "--clinical", "crp,d_dimer", labels=labels), "--labs", str(labs)]) == 0
     assert "--clinical d_dimer: no record of the training split gives d_dimer" in caplog.text
-    assert "--clinical crp" not in caplog.text
+    assert "--clinical crp:" not in caplog.text
+    assert f"{labs}: not used: 'Smoker' (a column of no feature the model reads" in caplog.text
+    assert "troponin_t (given by the data, not named by --clinical crp,d_dimer)" in caplog.text
 
 
 def test_scoring_a_labs_model_without_labs_says_so():

@@ -5,6 +5,7 @@ from the header ("troponin_t [ng/L]") or a unit column, decimal commas, every pr
 from __future__ import annotations
 
 import csv
+import difflib
 import logging
 import re
 from collections import Counter
@@ -15,6 +16,7 @@ from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_
                                             ClinicalError, ClinicalFeature, is_age_over_89, open_age_of,
                                             LabsTableError, _is_missing, _unit_key, censor_mark, column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
+from mirage_model.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +125,12 @@ def is_patient_column(name: str, also=()) -> bool:
     return folded_column(name) in {folded_column(n) for n in (*PATIENT_COLUMNS, *also)}
 
 
-def _column_hint(name: str, schema: ClinicalSchema) -> str:
-    """What an unknown header cell most likely meant: a record id column that is not the first, or
-    a feature with its unit run into its name ("weight_kg", "CRP mg/dL"): "" when neither."""
+def _column_hint(name: str, schema: ClinicalSchema) -> str | None:
+    """Why an unknown header cell is refused, as a hint of what it most likely meant: a record id
+    column that is not the first, a column of units, a feature with its unit run into its name
+    ("weight_kg", "CRP mg/dL", "" when no unit fits: "troponin_t_xyz"), a feature's name mistyped
+    ("troponine"). None for a column of its own (a smoker flag, the date of the draw, a comment):
+    the table's other columns are read without it (``read_labs_table`` names it as not used)."""
     if name.strip().lower() in _ID_COLUMNS:
         return "; the record id must be the first column"
     if re.search(r"(?:^|[\s_-])(units?|einheit(en)?|unité|unidad(es)?)(?:$|[\s_-])", name.strip().lower()):
@@ -146,9 +151,15 @@ def _column_hint(name: str, schema: ClinicalSchema) -> str:
                 continue
             return f"; write the unit in brackets: '{head} [{unit}]'"
         return ""
-    # a spreadsheet's own columns (the date of the draw, a comment) beside the labs
-    return ("; a labs table holds the record id, the features and a patient column (patient_id, MRN, subject ...) "
-            "only: leave other columns (a date, a comment) out")
+    # a feature's name mistyped ("troponine", "Kreatinin") would be left out, and the model trained
+    # without it: refused, naming the feature. Short names (k, dd, tnt) are too near too much to tell.
+    names = {column_key(n): f.name for f in schema.features for n in (f.name, f.label, *f.aliases)
+             if len(column_key(n)) >= 4}
+    key = column_key(text)
+    near = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8) if len(key) >= 4 else []
+    if near:
+        return f"; did you mean {names[near[0]]}? Write a feature's name as listed, or leave the column out"
+    return None
 
 
 def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict | None = None,
@@ -168,8 +179,10 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     Every other value is a float. Sex cells ("M"/"F") become 1.0/0.0. Every value is checked with
     its unit. A column that is no feature but names the patient (``PATIENT_COLUMNS``: "patient_id",
     "MRN", "Subject" ..., or one of ``patient_columns``) is no feature: it is read only into
-    ``patients``. Any other column is refused: a feature's name mistyped ("troponine") would
-    otherwise be left out in silence, and the model trained without it.
+    ``patients``. A feature's name mistyped ("troponine"), a unit run into one ("weight_kg"), a column
+    of units or a record id column that is not the first is refused (``_column_hint``): left out, the
+    model would be trained without the lab meant. Any other column ("Smoker", a date) is no feature
+    any model reads: it is named in a warning as not used, and the other columns are read.
 
     ``patients``: when a dict is given, ``{record_id: {column: cell}}`` of each row read, for
     the patient columns whose cell is not empty (``mirage train`` splits by patient with it).
@@ -184,7 +197,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
 
     Raises:
         LabsTableError: (a ``ClinicalError``) naming the file, line and column: unreadable file,
-            unknown column (listing the known names), unknown unit, non-numeric or impossible
+            a mistyped feature column (listing the known names), no feature column at all, unknown unit, non-numeric or impossible
             value, duplicate record ids or columns.
     """
     path = Path(path)
@@ -209,6 +222,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     at: list[int] = []                            # each feature column's index in a row
     patient_at: dict[str, int] = {}               # patient column -> its index in a row
     seen: dict[str, str] = {}
+    unused: list[str] = []                        # columns of their own ("Smoker"): named, not read
     for k, cell in enumerate(header[1:], start=1):
         name, unit = _header_unit(cell)
         feat = next((f for f in schema.features if f.matches(name)), None)
@@ -216,14 +230,29 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             patient_at[cell] = k
             continue
         if feat is None:
-            raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)})"
-                                 f"{_column_hint(name, schema)}", line=top + 1, column=cell)
+            hint = _column_hint(name, schema)
+            if hint is None:
+                # a spreadsheet's own column (a smoker flag, the date of the draw): no model reads it,
+                # and deleting it by hand is all a refusal asked; named in a warning, as not used
+                unused.append(cell)
+                continue
+            raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)}){hint}",
+                                 line=top + 1, column=cell)
         if feat.name in seen:
             raise LabsTableError(path, f"{feat.name} appears twice (also as {seen[feat.name]!r})",
                                  line=top + 1, column=cell)
         seen[feat.name] = cell
         columns.append((feat, unit.strip() if unit and unit.strip() else None))
         at.append(k)
+
+    if unused:
+        shown = ", ".join(repr(c) for c in unused[:10]) + (" ..." if len(unused) > 10 else "")
+        if not columns and not patient_at:
+            raise LabsTableError(path, f"no feature column: {counted(len(unused), 'unknown feature column')} "
+                                 f"({shown}; known: {', '.join(schema.names)})", line=top + 1)
+        _warn(warnings, "%s: not used: %s (%s of no feature the model reads, nor a patient column; known: %s); "
+              "the other columns are read", path, shown, "a column" if len(unused) == 1 else "columns",
+              ", ".join(schema.names))
 
     first_data = top + 1
     units_row = rows[top + 1] if len(rows) > top + 1 else []

@@ -401,6 +401,10 @@ def _clinical(cfg: TrainConfig, ds, ok, dist: Dist):
     """The clinical schema (the dataset's features or --clinical, normalisation fitted on the training
     records that loaded) and the encoded matrix of every record: (schema, x (N, C), mask (N, C))."""
     names = [n.strip() for n in cfg.clinical.split(",")] if cfg.clinical else list(ds.clinical_names)
+    left = [n for n in ds.clinical_names if n not in names]
+    if left and dist.main:
+        # the data gives them, --clinical leaves them out: said, as the labs table's own columns are
+        logger.info("not used: %s (given by the data, not named by --clinical %s)", ", ".join(left), cfg.clinical)
     schema = default_schema(names)
     rows_all = [it.clinical for it in ds.items]
     train_rows = ds.split_indices("train")
