@@ -147,7 +147,7 @@ def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
     assert (err.value.line, err.value.column) == (2, "Sex")
     assert str(err.value) == (
         f"{labs}, line 2, column 'Sex': sex: 'v' is ambiguous (Dutch vrouw, female; Spanish varón, male): "
-        "write M or F; 2 more cells refused: "
+        "write M or F; 2 more problems: "
         "line 4, column 'Sex': sex: 'V.' is ambiguous (Dutch vrouw, female; Spanish varón, male): write M or F; "
         "line 4, column 'CRP [mg/dL]': crp: 'pos' is not a number")
     labs.write_text("record_id,sex\na,M\nb,x\n")                          # one bad cell: as before
@@ -157,6 +157,42 @@ def test_every_bad_cell_of_a_labs_table_is_named_at_once(tmp_path):
                               "(or a word such as male, weiblich, femme, hombre)")
     labs.write_text("record_id,sex\na,M\nb,F\n")
     assert read_labs_table(labs) == {"a": {"sex": (1.0, None)}, "b": {"sex": (0.0, None)}}
+
+
+def test_every_problem_of_a_labs_table_is_named_at_once_whatever_its_kind(tmp_path):
+    """Only bad cells had been gathered: a mistyped column, a feature twice, a units row that
+    contradicts the header, a row of too many cells, an empty id and an id twice each stopped the
+    read at once, so a table took a run per kind. Every problem now comes in the one error, in the
+    table's order, each with its line (and column); a 10,000-row table wrong throughout is told by
+    column past the first ten named, not in 10,000 clauses."""
+    from mirage_model.clinical import LabsTableError, read_labs_table
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text("ECG;Sex;troponine;CRP [mg/dL];hs-CRP;potassium [mmol/L]\nunit;;;mg/L;;\nsiteA/1;w;1;0,5;3;4\n"
+                    "siteA/2;v;1;pos;3;4;9\n;M;1;1;1;4\nsiteA/1;F;2;1;1;45\nsiteA/3;X;1;1;1;4\n")
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(labs)
+    assert (err.value.line, err.value.column) == (1, "troponine")
+    text = str(err.value)
+    assert text.startswith(f"{labs}, line 1, column 'troponine': unknown feature column (known: age,")
+    assert text.split("; did you mean troponin_t? Write a feature's name as listed, or leave the column out")[1] == (
+        "; 7 more problems: line 1, column 'hs-CRP': crp appears twice (also as 'CRP [mg/dL]'); "
+        "line 2, column 'CRP [mg/dL]': unit 'mg/L' contradicts the header's 'mg/dL'; "
+        "line 4: 7 cells but the header has 6 columns; line 5, column 'ECG': empty record id; "
+        "line 6, column 'ECG': record id 'siteA/1' appears twice (also on line 3); "
+        "line 6, column 'potassium [mmol/L]': potassium: 45 mmol/L is not a possible Potassium (possible range "
+        "1-12 mmol/L); line 7, column 'Sex': sex: 'X' is not a sex we read: write M or F (or a word such as male, "
+        "weiblich, femme, hombre)")
+    # a table of 10,000 rows, every CRP written 'pos' and every 1000th sex 'X': bounded, counted by column
+    rows = "".join(f"r{i};{'X' if i % 1000 == 0 else 'M'};pos\n" for i in range(10_000))
+    labs.write_text("ECG;Sex;CRP [mg/L]\n" + rows)
+    with pytest.raises(LabsTableError) as err:
+        read_labs_table(labs)
+    text = str(err.value)
+    assert text.startswith(f"{labs}, line 2, column 'Sex': sex: 'X' is not a sex we read")
+    assert "; 10,009 more problems: line 2, column 'CRP [mg/L]': crp: 'pos' is not a number; line 3, column" in text
+    assert text.endswith(" ... and 9,999 not named here ('CRP [mg/L]' 9,990, 'Sex' 9)")
+    assert text.count("line ") == 11 and len(text) < 2000
 
 
 def test_a_spreadsheet_s_own_columns_in_a_labs_table_are_named_as_not_used(tmp_path):

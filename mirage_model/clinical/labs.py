@@ -223,6 +223,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
     patient_at: dict[str, int] = {}               # patient column -> its index in a row
     seen: dict[str, str] = {}
     unused: list[str] = []                        # columns of their own ("Smoker"): named, not read
+    # every problem of the table (line, column, why), named in one error at the end: a header's, a units
+    # row's and each row's had come one kind per run (fix one, run again, meet the next)
+    problems: list[tuple[int | None, str | None, str]] = []
     for k, cell in enumerate(header[1:], start=1):
         name, unit = _header_unit(cell)
         feat = next((f for f in schema.features if f.matches(name)), None)
@@ -236,18 +239,18 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                 # and deleting it by hand is all a refusal asked; named in a warning, as not used
                 unused.append(cell)
                 continue
-            raise LabsTableError(path, f"unknown feature column (known: {', '.join(schema.names)}){hint}",
-                                 line=top + 1, column=cell)
+            problems.append((top + 1, cell, f"unknown feature column (known: {', '.join(schema.names)}){hint}"))
+            continue
         if feat.name in seen:
-            raise LabsTableError(path, f"{feat.name} appears twice (also as {seen[feat.name]!r})",
-                                 line=top + 1, column=cell)
+            problems.append((top + 1, cell, f"{feat.name} appears twice (also as {seen[feat.name]!r})"))
+            continue
         seen[feat.name] = cell
         columns.append((feat, unit.strip() if unit and unit.strip() else None))
         at.append(k)
 
     if unused:
         shown = ", ".join(repr(c) for c in unused[:10]) + (" ..." if len(unused) > 10 else "")
-        if not columns and not patient_at:
+        if not columns and not patient_at and not problems:
             raise LabsTableError(path, f"no feature column: {counted(len(unused), 'unknown feature column')} "
                                  f"({shown}; known: {', '.join(schema.names)})", line=top + 1)
         _warn(warnings, "%s: not used: %s (%s of no feature the model reads, nor a patient column; known: %s); "
@@ -255,6 +258,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               ", ".join(schema.names))
 
     first_data = top + 1
+    bad_units: set[int] = set()                   # columns whose unit is refused: their cells are not read
     units_row = rows[top + 1] if len(rows) > top + 1 else []
     if units_row and units_row[0].strip().lower() in ("unit", "units"):
         first_data = top + 2
@@ -262,18 +266,20 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             cell = units_row[at[j]].strip() if at[j] < len(units_row) else ""
             if cell:
                 if unit is not None and _unit_key(unit) != _unit_key(cell):
-                    raise LabsTableError(path, f"unit {cell!r} contradicts the header's {unit!r}",
-                                         line=top + 2, column=header[at[j]])
+                    problems.append((top + 2, header[at[j]], f"unit {cell!r} contradicts the header's {unit!r}"))
+                    bad_units.add(j)
+                    continue
                 columns[j] = (feat, cell)
     for j, (feat, unit) in enumerate(columns):
+        if j in bad_units:
+            continue
         try:
             feat.factor(unit)
         except ClinicalError as err:
-            raise LabsTableError(path, str(err), line=first_data,
-                                 column=header[at[j]]) from None
+            problems.append((first_data, header[at[j]], str(err)))
+            bad_units.add(j)
 
     out: dict[str, dict[str, tuple[float, str | None]]] = {}
-    refused: list[tuple[int, str, str]] = []      # bad cells (line, column, why), named at once
     censored: list[str] = []                      # "line 3, crp [mg/dL]: '<0,3' read as 0.3"
     coded_sex: list[int] = []                     # lines whose sex is a bare 0 or 1
     # the sex column, unless its name says which number is which (sex_m: 1 = male)
@@ -294,29 +300,30 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                 # "12,5" in a comma-separated file: the decimal comma split the value in two
                 hint = ("; a decimal comma splits a value in two in a comma-separated file: write a decimal "
                         "point (12.5), or separate the columns with ';'")
-            raise LabsTableError(path, f"{len(row)} cells but the header has {len(header)} columns{hint}",
-                                 line=line)
+            problems.append((line, None, f"{len(row)} cells but the header has {len(header)} columns{hint}"))
+            continue
         # a table written on Windows names siteA/1 as "siteA\\1": no record's id holds a backslash
         rid = row[0].strip().replace("\\", "/")
         if not rid:
-            raise LabsTableError(path, "empty record id", line=line, column=header[0])
+            problems.append((line, header[0], "empty record id"))
+            continue
         if rid in first_line:
             # two rows for one record (a repeated draw): which holds its values is not ours to guess.
             # In a batch the record alone is refused, as for a bad value; the other records go on
-            bad = LabsTableError(path, f"record id {rid!r} appears twice (also on line {first_line[rid]})",
-                                 line=line, column=header[0])
+            why = f"record id {rid!r} appears twice (also on line {first_line[rid]})"
             if row_errors is None:
-                raise bad
-            row_errors[rid] = str(bad)
-            out.pop(rid, None)
-            if patients is not None:
-                patients.pop(rid, None)
-            continue
-        first_line[rid] = line
+                problems.append((line, header[0], why))       # its cells are checked all the same
+            else:
+                row_errors[rid] = str(LabsTableError(path, why, line=line, column=header[0]))
+                out.pop(rid, None)
+                if patients is not None:
+                    patients.pop(rid, None)
+                continue
+        first_line.setdefault(rid, line)
         values: dict[str, tuple[float, str | None]] = {}
         for j, (feat, unit) in enumerate(columns):
             cell = row[at[j]].strip() if at[j] < len(row) else ""
-            if _is_missing(cell):
+            if j in bad_units or _is_missing(cell):
                 continue
             try:
                 if feat.kind == "binary":
@@ -348,7 +355,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                 if row_errors is None:
                     # every bad cell of the table is named in one error, not one per run: a
                     # spreadsheet of 60 rows with a few 'w' for female had taken a run per cell
-                    refused.append((line, header[at[j]], str(err)))
+                    problems.append((line, header[at[j]], str(err)))
                     continue
                 bad = LabsTableError(path, str(err), line=line, column=header[at[j]])
                 row_errors[rid] = str(bad)
@@ -356,20 +363,15 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
             values[feat.name] = (number if isinstance(number, str) else float(number),
                                  unit if feat.kind != "binary" else None)
         else:
-            if not refused:
+            if not problems:
                 out[rid] = values
                 if patients is not None:
                     ids = {c: " ".join(row[k].split()) for c, k in patient_at.items()
                            if k < len(row) and row[k].strip()}
                     if ids:
                         patients[rid] = ids
-    if refused:
-        (line, column, message), rest = refused[0], refused[1:]
-        if rest:
-            message += (f"; {len(rest)} more cell{'s' * (len(rest) > 1)} refused: "
-                        + "; ".join(f"line {n}, column {c!r}: {m}" for n, c, m in rest[:5])
-                        + (" ..." if len(rest) > 5 else ""))
-        raise LabsTableError(path, message, line=line, column=column)
+    if problems:
+        raise _problems_error(path, problems)
     unitless = [feat for feat, unit in columns
                 if unit is None and feat.kind != "binary" and feat.name != "age"
                 and len(set(feat.units.values())) > 1
@@ -407,6 +409,28 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               "s" * (len(coded_sex) != 1), "lines" if len(coded_sex) != 1 else "line",
               ", ".join(map(str, coded_sex[:3])), " ..." if len(coded_sex) > 3 else "")
     return out
+
+
+# the problems of a table named in its one error beside the first: a 10,000-row table wrong in a
+# column throughout is told by column, not in 10,000 clauses
+NAMED_PROBLEMS = 10
+
+
+def _problems_error(path: Path, problems: list[tuple[int | None, str | None, str]]) -> LabsTableError:
+    """One ``LabsTableError`` for every problem of a table, in the table's order: the first where it
+    is (its line and column), then "; 2 more problems: line 4, column 'crp': ...; line 9: ...", the
+    first ``NAMED_PROBLEMS`` of them named, the others counted by column."""
+    (line, column, message), rest = problems[0], problems[1:]
+    if rest:
+        def where(n, c):
+            return f"line {n}" + (f", column {c!r}" if c is not None else "")
+        message += f"; {counted(len(rest), 'more problem', ',')}: " + "; ".join(
+            f"{where(n, c)}: {m}" for n, c, m in rest[:NAMED_PROBLEMS])
+        if len(rest) > NAMED_PROBLEMS:
+            by_column = Counter("no column" if c is None else repr(c) for _, c, _ in rest[NAMED_PROBLEMS:])
+            message += (f" ... and {len(rest) - NAMED_PROBLEMS:,} not named here ("
+                        + ", ".join(f"{c} {n:,}" for c, n in by_column.most_common()) + ")")
+    return LabsTableError(path, message, line=line, column=column)
 
 
 def _warn(warnings: list | None, message: str, *args) -> None:
