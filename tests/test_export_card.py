@@ -166,7 +166,24 @@ def test_card_of_a_split_without_any_auroc(tmp_path):
     (src / "config.json").write_text(json.dumps(doc))
     card = export_card(src, tmp_path / "shipped")
     assert "macro AUROC undefined (no class has both positive and negative records in the split)" in card
-    assert "A 0.500, B 0.500 (a fallback, not measured: no validation positives)" in card
+    assert ("A 0.500 (a fallback, not measured: no validation negatives), "
+            "B 0.500 (a fallback, not measured: no validation positives)") in card
+
+
+def test_card_marks_a_threshold_chosen_on_no_negative_as_a_fallback(tmp_path):
+    """A validation split whose every record is positive for a label (a researcher's 'SINUS' on 4
+    records) had its threshold chosen by F1 below the lowest score, one that calls every record
+    positive, and the card gave it as measured; it is the 0.5 fallback, and the card says why."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("AF", "SINUS"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["metrics"] = {"val": {"n": 4, "macro": {"auroc": 0.75},
+                              "per_class": {"AF": {"auroc": 0.75, "positives": 2},
+                                            "SINUS": {"auroc": None, "positives": 4}}}}
+    doc["thresholds"] = [0.41, 0.5]
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped")
+    assert "- Thresholds (max F1 on the validation split): AF 0.410, SINUS 0.500 (a fallback, not measured: " \
+           "no validation negatives)" in card
 
 
 def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):

@@ -295,7 +295,7 @@ def method_lines(cal, y: np.ndarray, labels: list[str], thresholds, multiclass: 
             if y[:, k].min() == y[:, k].max():
                 none = "positive" if y[:, k].max() == 0 else "negative"
                 lines.append(f"{c:>8}: {'identity':<11} not calibrated (no {none} record in the validation "
-                             f"split); threshold {thresholds[k]:.3f}")
+                             f"split); threshold {thresholds[k]:.3f} ({M.fallback_words(none + 's')})")
             else:
                 tried = ", ".join(f"{m} {e:.3f}" for m, e in by_method[k].items())
                 lines.append(f"{c:>8}: {'identity':<11} ECE {before[k]:.3f} kept: the model's own probabilities, "

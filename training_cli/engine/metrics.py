@@ -90,16 +90,36 @@ def macro_auroc(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(vals)) if vals else float("nan")
 
 
+def fallback_words(why: str) -> str:
+    """What the card and the CLI say beside a fallback threshold: "a fallback, not measured: no
+    validation negatives" (``why``: "positives" or "negatives", as ``threshold_fallbacks`` gives it)."""
+    return f"a fallback, not measured: no validation {why}"
+
+
+def threshold_fallbacks(positives, n: int, classes) -> dict[str, str]:
+    """{class: "positives" or "negatives"} for the classes whose threshold is ``best_f1_thresholds``'s
+    0.5 fallback: no positive, or no negative, record among the ``n`` it was chosen on (``positives``:
+    (K,) counts, as ``compute_metrics``'s per_class gives them)."""
+    out = {}
+    for c, pos in zip(classes, positives):
+        if pos is not None and (pos == 0 or pos == n):
+            out[c] = "positives" if pos == 0 else "negatives"
+    return out
+
+
 def warn_no_positives(y: np.ndarray, classes, where: str, thresholds: bool = True) -> list[str]:
-    """Warn about the classes without a positive record in ``y`` (N, K): their AUROC is undefined and
-    (``thresholds``) their threshold is ``best_f1_thresholds``'s 0.5 fallback, not a measured one.
-    Returns those classes' names."""
-    missing = [c for c, n in zip(classes, np.asarray(y).sum(0)) if n == 0]
-    if missing:
-        logger.warning("%s: no positive record of %s (%d of %d classes): AUROC undefined%s", where,
-                       ", ".join(missing), len(missing), len(classes),
-                       "; threshold 0.5 is a fallback, not chosen on data" if thresholds else "")
-    return missing
+    """Warn about the classes without a positive record in ``y`` (N, K), and those without a negative
+    one: their AUROC is undefined and (``thresholds``) their threshold is ``best_f1_thresholds``'s 0.5
+    fallback, not a measured one. Returns the classes without a positive record's names."""
+    y = np.asarray(y)
+    fallbacks = threshold_fallbacks(y.sum(0), len(y), classes)
+    for none in ("positive", "negative"):
+        missing = [c for c, why in fallbacks.items() if why == none + "s"]
+        if missing:
+            logger.warning("%s: no %s record of %s (%d of %d classes): AUROC undefined%s", where, none,
+                           ", ".join(missing), len(missing), len(classes),
+                           f"; threshold 0.5 is {fallback_words(none + 's')}" if thresholds else "")
+    return [c for c, why in fallbacks.items() if why == "positives"]
 
 
 def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -107,13 +127,14 @@ def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
     Candidates are the distinct scores; the chosen threshold is the midpoint between the best
     score and the next lower one (so it generalises rather than sitting on a training point).
-    Classes without positives get 0.5.
+    Classes without positives, or without negatives, get 0.5 (``threshold_fallbacks``): with every
+    record positive, F1 is highest below the lowest score, a threshold that calls every record positive.
     """
     K = y.shape[1]
     out = np.full(K, 0.5, dtype=np.float64)
     for k in range(K):
         yk = y[:, k].astype(bool)
-        if yk.sum() == 0:
+        if yk.sum() == 0 or yk.all():
             continue
         order = np.argsort(-p[:, k], kind="mergesort")
         ps, ys = p[order, k], yk[order]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.looks import looks_of, looks_text
+from training_cli.engine.metrics import fallback_words, threshold_fallbacks
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
@@ -149,11 +150,13 @@ def _stage_lines(loaded) -> list[str]:
 
 
 def _threshold_line(loaded, val: dict) -> str:
-    """The card's thresholds, each one chosen on no positive record marked as the 0.5 fallback it is."""
+    """The card's thresholds, each one chosen on no positive, or no negative, record marked as the 0.5
+    fallback it is (``metrics.threshold_fallbacks``)."""
     per = val.get("per_class") or {}
-    fallback = [lab for lab in loaded.labels if (per.get(lab) or {}).get("positives") == 0]
+    fallback = threshold_fallbacks([(per.get(lab) or {}).get("positives") for lab in loaded.labels],
+                                   val.get("n"), loaded.labels)
     return "- Thresholds (max F1 on the validation split): " + ", ".join(
-        f"{lab} {t:.3f}" + (" (a fallback, not measured: no validation positives)" if lab in fallback else "")
+        f"{lab} {t:.3f}" + (f" ({fallback_words(fallback[lab])})" if lab in fallback else "")
         for lab, t in zip(loaded.labels, loaded.thresholds))
 
 
