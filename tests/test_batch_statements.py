@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import dataclasses
 import shutil
 from pathlib import Path
@@ -266,3 +267,46 @@ def test_the_csv_says_where_the_two_models_disagree_on_infarction(folder, tmp_pa
         assert row["interpretation_notes"].startswith(
             "Models disagree on infarction: superclass model MI "), row["interpretation_notes"]
         assert "statements model no infarct statement (highest IMI " in row["interpretation_notes"]
+
+
+@pytest.fixture(scope="module")
+def own_labels_ckpt(tmp_path_factory) -> Path:
+    """A researcher's model of its own labels (no PTB-XL statement): AF always above its threshold, SINUS never."""
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "own", labels=("AF", "SINUS"),
+                                thresholds=(0.0, 1.01), name="own-af")
+
+
+def test_a_model_s_own_labels_are_said_and_the_rhythm_line_points_to_them(folder, own_labels_ckpt, statements_ckpt,
+                                                                           tmp_path):
+    """A model of a researcher's labels ('AF', 'SINUS') called AF while the interpretation said 'Rhythm
+    not classified' (its labels are no PTB-XL codes, and were dropped), in the CSV, the app and the PDF
+    alike. The one interpretation path now says the model's own labels above threshold as its
+    statements, and the rhythm line points to them; beside a statements model its rhythm stands and the
+    own label is said after it. A label below its threshold (SINUS) is not said."""
+    from mirage_model.review.interpret import session_interpretation
+    from mirage_model.review.session import ReviewSession
+
+    own = mm.Predictor(own_labels_ckpt, device="cpu")
+    stm = mm.Predictor(statements_ckpt, device="cpu")
+    alone, beside = tmp_path / "alone.csv", tmp_path / "beside.csv"
+    assert score_folder(folder, own, alone).scored == 2
+    assert score_folder(folder, own, beside, statements_predictor=stm).scored == 2
+    for row, both in zip(_rows(alone), _rows(beside)):
+        assert row["positive"] in ("AF", "") and "SINUS" not in row["interpretation"]
+        text = row["interpretation"].split("): ", 1)[-1]                    # past a WITHHELD (why)
+        assert re.fullmatch(r"Rhythm not classified by PTB-XL statements, \d+ bpm(, irregular)? \(see the "
+                            r"model's own label AF\); AF \(the model's own label\)", text), text
+        said = both["interpretation"].split("): ", 1)[-1]
+        assert said.startswith("Sinus") and said.endswith("; AF (the model's own label)"), said
+        assert "not classified" not in said
+    # the app's panel and the PDF's page 1 build it from the session, the statements model's beside the model's
+    record = mm.load_record(next(folder.rglob("00417_lr.hea")))
+    values = record_values(record)
+    session = ReviewSession.from_results(record, values=values, prediction=own.predict(record, values, explain=False),
+                                         statements=stm.predict(record, values, explain=False))
+    it = session_interpretation(session)
+    af = next(s for s in it.statements if s.code == "AF")
+    assert (af.text, af.source, af.group) == ("AF (the model's own label)", "model", "other")
+    assert it.statements[0].text.startswith("Sinus") and it.statements[1] is af

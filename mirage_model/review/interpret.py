@@ -1239,7 +1239,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                          irregular: bool | None = None, rr_nrmssd: float | None = None,
                          quality=None, atrial_activity=None, qrs_unbounded: bool | None = None,
                          not_assessed: str = "", p_correlation: float | None = None,
-                         age=FROM_PREDICTION) -> Interpretation:
+                         age=FROM_PREDICTION, own=None) -> Interpretation:
     """:func:`interpret` of a model's ``Prediction`` with the record's measurements: the one way the
     PDF's page 1 and ``mirage score``'s interpretation column build it.
 
@@ -1267,6 +1267,8 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             not assessed: ..."): with no report to gate them, the statements are withheld with it.
         age: the patient's age in years (None: unknown); by default the age the prediction was given
             (``prediction_age``), as ``mirage score`` scored the record with it.
+        own: the loaded model's ``Prediction`` when ``prediction`` is a statements model's run beside
+            it: its own labels above threshold are said too (``own_label_statements``).
     """
     if age is FROM_PREDICTION:
         age = prediction_age(prediction)
@@ -1319,6 +1321,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    limb_leads=limb_evidence(quality), amplitudes=gain_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age)
+    it = own_label_statements(it, [prediction, own], is_paediatric(age))
     if it.withheld and it.first is not None and it.first.text.startswith(WIDE_TACHY):
         critical = [f for f in getattr(quality, "findings", ()) or () if f.severity == "critical"]
         if critical and all(f.code in LEARNED_REVERSAL for f in critical):
@@ -1326,6 +1329,49 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
             # JS45545 "RA>LA>LL", JS45546 "V3/V4"): PTB-XL, its training data, has no ventricular tachycardia
             it = replace(it, withheld=f"{it.withheld}; {REVERSAL_IN_WIDE_TACHY}")
     return replace(it, resolved=it.resolved + resolved) if resolved else it
+
+
+# what a model's own label (a researcher's "AF", "SINUS": no PTB-XL statement, no superclass) is called
+OWN_LABEL = "the model's own label"
+NOT_CLASSIFIED = "Rhythm not classified"
+
+
+def own_labels(predictions) -> list[tuple[str, float]]:
+    """(label, probability) of each label above its threshold, of the ``predictions`` given (None
+    skipped, one prediction once), that is neither a PTB-XL statement nor a superclass
+    (``LABEL_NAMES``): a model trained on a researcher's own labels ("AF", "SINUS")."""
+    out, seen = [], []
+    for pred in predictions:
+        if pred is None or any(pred is other for other in seen):
+            continue
+        seen.append(pred)
+        for lab, p, t in _rows(pred):
+            if lab not in STATEMENTS and lab not in LABEL_NAMES and is_called(p, t) and lab not in dict(out):
+                out.append((lab, p))
+    return out
+
+
+def own_label_statements(it: Interpretation, predictions, adult_trained: bool = False) -> Interpretation:
+    """``it`` with the model's own labels above threshold (``own_labels``) said as model statements,
+    after the rhythm, "AF (the model's own label)"; its "Rhythm not classified" (no PTB-XL rhythm
+    statement above threshold) then points to them, "Rhythm not classified by PTB-XL statements, 72
+    bpm (see the model's own label AF)": it had stood beside the model's AF, contradicting it, in the CSV, the app and the PDF alike. What the labels mean is the training labels' (the
+    interpretation cannot tell a rhythm from a finding), so they are said as the model's, not read."""
+    called = own_labels(predictions)
+    if not called:
+        return it
+    names = ", ".join(lab for lab, _ in called)
+    said = [Statement("other", f"{lab} ({OWN_LABEL})", "model", lab, p, confidence_word(p), adult_trained=adult_trained)
+            for lab, p in called]
+    see = f"see the model's own label{'s' if len(called) > 1 else ''} {names}"
+    statements = [replace(s, text=s.text.replace(NOT_CLASSIFIED, f"{NOT_CLASSIFIED} by PTB-XL statements", 1)
+                          + f" ({see})",
+                          rule=f"no PTB-XL rhythm statement above its threshold (the model's own labels above "
+                               f"theirs, {names}, are none); measured rate only")
+                  if s.source == "measurement" and s.group == "rhythm" and s.text.startswith(NOT_CLASSIFIED) else s
+                  for s in it.statements]
+    at = sum(1 for s in statements if s.group == "rhythm")      # rhythm first, as ``interpret`` orders it
+    return replace(it, statements=tuple(statements[:at] + said + statements[at:]))
 
 
 def no_statement_text(session) -> str:
@@ -1440,6 +1486,7 @@ def session_interpretation(session) -> Interpretation:
     state = (getattr(session, "state", None) or {}).get("quality")
     not_assessed = (getattr(session, "errors", None) or {}).get("quality", "") if state == FAILED else ""
     return interpret_prediction(pred, table, session.sex, irregular=irregular, rr_nrmssd=rr_nrmssd,
+                                own=session.prediction,
                                 quality=quality, atrial_activity=getattr(session.measurements, "atrial", None),
                                 qrs_unbounded=bool(getattr(session.measurements, "qrs_unbounded", False)),
                                 not_assessed=not_assessed,

@@ -499,7 +499,7 @@ class Scorer:
         sex = sex_letter((clinical or {}).get("sex"))
         said_by = statements or pred
         it = interpret_prediction(said_by, item.measurements if self.measure else None, sex,
-                                  quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None))
+                                  quality=getattr(said_by, "quality", None) or getattr(pred, "quality", None), own=pred)
         # a child's long note is short here ("paediatric: adult limits not applied"), said in full once
         # for the run (BatchSummary.paediatric_line)
         row["interpretation"] = it.text(brief=True) or None
