@@ -147,3 +147,18 @@ def test_a_search_lists_no_signal_file_and_still_finds_every_format(tmp_path, mo
     monkeypatch.setattr(formats, "walk_files", spy)
     assert formats.find_ecg_files(tmp_path) == [hea, inside, scp]
     assert not [p for p in walked if p.suffix in (".dat", ".atr")]
+
+
+def test_a_search_with_nothing_passed_over_makes_no_header_key(tmp_path, monkeypatch):
+    """``passed_over`` had made every header's record key (a Path parsed again: 0.7 s of PTB-XL's
+    listing) when no file was passed over, which alone needs them; with one passed over they are made,
+    and a .xml beside a header that does not name it is still told."""
+    hea = _record(tmp_path / "a")
+    asked = []
+    real = formats.record_key
+    monkeypatch.setattr(formats, "record_key", lambda p: asked.append(p) or real(p))
+    passed: list = []
+    assert formats.find_ecg_files(tmp_path, passed) == [hea] and passed == [] and asked == []
+    (tmp_path / "a" / "r1.xml").write_text("<notes/>")
+    assert formats.find_ecg_files(tmp_path, passed) == [hea] and passed == [tmp_path / "a" / "r1.xml"]
+    assert asked
