@@ -197,8 +197,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
 
     Raises:
         LabsTableError: (a ``ClinicalError``) naming the file, line and column: unreadable file,
-            a mistyped feature column (listing the known names), no feature column at all, unknown unit, non-numeric or impossible
-            value, duplicate record ids or columns.
+            a mistyped feature column (listing the known names), no feature column at all, unknown
+            unit, non-numeric or impossible value, duplicate record ids or columns; every problem of
+            the table in the one error (``_problems_error``).
     """
     path = Path(path)
     schema = schema if schema is not None else default_schema()

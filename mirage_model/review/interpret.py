@@ -1355,8 +1355,9 @@ def own_label_statements(it: Interpretation, predictions, adult_trained: bool = 
     """``it`` with the model's own labels above threshold (``own_labels``) said as model statements,
     after the rhythm, "AF (the model's own label)"; its "Rhythm not classified" (no PTB-XL rhythm
     statement above threshold) then points to them, "Rhythm not classified by PTB-XL statements, 72
-    bpm (see the model's own label AF)": it had stood beside the model's AF, contradicting it, in the CSV, the app and the PDF alike. What the labels mean is the training labels' (the
-    interpretation cannot tell a rhythm from a finding), so they are said as the model's, not read."""
+    bpm (see the model's own label AF)": it had stood beside the model's AF, contradicting it, in the
+    CSV, the app and the PDF alike. What the labels mean is the training labels' (the interpretation
+    cannot tell a rhythm from a finding), so they are said as the model's, not read."""
     called = own_labels(predictions)
     if not called:
         return it
