@@ -93,8 +93,8 @@ def test_an_age_written_open_above_is_the_youngest_it_can_be_on_every_path(tmp_p
     warnings: list[str] = []
     table = read_labs_table(labs, warnings=warnings)
     assert table["a"]["age"][0] == years and table["b"]["age"][0] == 45.0
-    assert f"{labs}: 1 age written open above (line 2: {written!r} read as 90): read as the youngest the patient " \
-           "can be, as a record header's age is" in warnings
+    assert f"{labs}: 1 age written open (line 2: {written!r} read as 90, the youngest the patient can be), as a " \
+           "record header's age is read" in warnings
     assert table["a"]["crp"][0] == ">20"      # an assay's censored result is still its limit, marked
     assert load_record(_wfdb_with_age(tmp_path, written)).age == years
     from mirage_model.review.session import ReviewSession
@@ -102,6 +102,45 @@ def test_an_age_written_open_above_is_the_youngest_it_can_be_on_every_path(tmp_p
     v = ReviewSession().set_value("age", written)
     assert (v.canonical, v.status) == (years, "ok")
     assert v.message == f"{written.strip()!r} read as 90, the youngest the patient can be"
+
+
+# an infant's age written "<1" is under one year (months not given): 0, as a whole-year age of 0 is shown
+# ("under 1 year") and judged (any age of 0-11 months); it read as an assay's censored limit, 1 (a child of a
+# year and more), and a header's "<1" was no age at all
+UNDER_ONE = ["<1", "< 1", "<1 year", "under 1"]
+
+
+@pytest.mark.parametrize("written", UNDER_ONE)
+def test_an_infants_age_under_one_is_under_one_year_on_every_path(tmp_path, written):
+    from mirage_model.records.age import age_text
+    from mirage_model.review.session import ReviewSession
+
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,crp [mg/L]\na,{written},<1\nb,45,3\n", encoding="utf-8")
+    warnings: list[str] = []
+    table = read_labs_table(labs, warnings=warnings)
+    assert table["a"]["age"][0] == 0.0 and table["b"]["age"][0] == 45.0
+    assert f"{labs}: 1 age written open (line 2: {written!r} read as under 1 year (months not given)), as a " \
+           "record header's age is read" in warnings
+    assert table["a"]["crp"][0] == "<1"       # an assay's "<1" is still its limit, marked
+    record = load_record(_wfdb_with_age(tmp_path, written))
+    assert record.age == 0.0 and age_text(record.age) == "under 1 year"
+    v = ReviewSession().set_value("age", written)
+    assert (v.canonical, v.status) == (0.0, "ok")
+    assert v.message == f"{written!r} read as under 1 year (months not given)"
+
+
+def test_the_app_lab_form_reads_under_one_as_an_infant(qtbot):
+    pytest.importorskip("pytestqt")
+    from app.views.lab_form import LabForm
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.set_value("age", "<1")
+    assert form.status("age") == "ok" and form.values()["age"][0] == 0.0
+    assert form.message("age") == "'<1' read as under 1 year (months not given)"
+    form.set_value("age", "1")          # a year-old child: as typed
+    assert form.values()["age"][0] == 1.0 and form.message("age") == ""
 
 
 def test_the_lab_forms_typed_300_is_90_and_said():

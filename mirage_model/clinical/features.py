@@ -323,16 +323,25 @@ AGE_OVER_89_NOTE = "PTB-XL age 300 means older than 89; shown as 90"
 
 
 _RX_OPEN_AGE = re.compile(r"(?:(>=?|≥|over)\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*\+)\s*(?:years?|y)?")
+# an infant's age written "<1" (under one year, months not given): 0, as a whole-year age of 0 is read
+# (``records.age.age_text``: "under 1 year", any age of 0-11 months), not the censored limit 1 an
+# assay's "<1" is (a year-old child's normal limits are not a newborn's)
+_RX_UNDER_ONE = re.compile(r"(?:<|under|less than)\s*1\s*(?:years?|y)?")
+AGE_UNDER_ONE = 0.0
 
 
 def open_age(text) -> float | None:
     """The youngest age an age written open above can be, in years: ">89", "> 89" and "over 89" -> 90
     (the next year: whole years given), ">=90", "≥90" and "90+" -> 90, as a record header's age is read
-    (``records.metadata``) and as PTB-XL's "older than 89" trains (90); None for any other text. A
-    censored laboratory result is read at its limit instead (``censor_mark``): an age is not an assay's."""
+    (``records.metadata``) and as PTB-XL's "older than 89" trains (90); an infant's "<1", "< 1 year"
+    and "under 1" -> 0 (``AGE_UNDER_ONE``: under one year, months not given); None for any other text.
+    A censored laboratory result is read at its limit instead (``censor_mark``): an age is not an assay's."""
     if not isinstance(text, str) or len(text) > 20:
         return None
-    m = _RX_OPEN_AGE.fullmatch(" ".join(text.split()).lower())
+    t = " ".join(text.split()).lower()
+    if _RX_UNDER_ONE.fullmatch(t):
+        return AGE_UNDER_ONE
+    m = _RX_OPEN_AGE.fullmatch(t)
     if not m:
         return None
     if m.group(3) is not None:
@@ -350,6 +359,14 @@ def open_age_of(feature: ClinicalFeature, text, unit: str | None = None) -> floa
         return open_age(text) if feature.factor(unit) == 1.0 else None
     except (ClinicalError, KeyError):
         return None
+
+
+def open_age_reading(text, years: float) -> str:
+    """What an age written open (``open_age``) was read as, for a note: "'>89' read as 90, the youngest
+    the patient can be"; "'<1' read as under 1 year (months not given)"."""
+    if years == AGE_UNDER_ONE:
+        return f"{text.strip()!r} read as under 1 year (months not given)"
+    return f"{text.strip()!r} read as {years:g}, the youngest the patient can be"
 
 
 def is_age_over_89(feature: ClinicalFeature, value, unit: str | None = None) -> bool:

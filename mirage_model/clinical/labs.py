@@ -14,7 +14,8 @@ from pathlib import Path
 
 from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS,
                                             ClinicalError, ClinicalFeature, is_age_over_89, open_age_of,
-                                            LabsTableError, _is_missing, _unit_key, censor_mark, column_key)
+                                            open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
+                                            column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
 from mirage_model.words import counted
 
@@ -288,7 +289,7 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                              and column_key(_header_unit(header[at[j]])[0]) != column_key("sex_m")), None)
     first_line: dict[str, int] = {}
     over_89: list[int] = []
-    open_ages: list[str] = []                     # "line 4: '>89' read as 90"
+    open_ages: list[str] = []                     # "line 4: '>89' read as 90, the youngest ..."
     decimal_comma = delimiter != ","
     for i in range(first_data, len(rows)):
         row, line = rows[i], i + 1
@@ -332,11 +333,11 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     if j == coded_sex_column and cell in _BINARY_CODES:
                         coded_sex.append(line)
                 elif (opened := open_age_of(feat, cell, unit)) is not None:
-                    # ">89", "90+": the youngest the patient can be, as a header's age is read, not the
-                    # censored limit an assay's ">35000" is (89 would be a year younger than they are)
+                    # ">89", "90+": the youngest the patient can be, "<1": under one year (0), as a header's
+                    # age is read, not the censored limit an assay's ">35000" is (89 would be a year younger)
                     number = opened
                     feat.to_canonical(number, unit)
-                    open_ages.append(f"line {line}: {cell.strip()!r} read as {number:g}")
+                    open_ages.append(f"line {line}: {open_age_reading(cell, number)}")
                 else:
                     try:
                         number = _parse_number(cell, decimal_comma, delimiter == "\t")
@@ -398,9 +399,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
               len(over_89), "s" * (len(over_89) != 1), "lines" if len(over_89) != 1 else "line",
               ", ".join(map(str, over_89[:3])), " ..." if len(over_89) > 3 else "", AGE_OVER_89_NOTE)
     if open_ages:
-        _warn(warnings, "%s: %d age%s written open above (%s%s): read as the youngest the patient can be, as "
-              "a record header's age is", path, len(open_ages), "s" * (len(open_ages) != 1),
-              "; ".join(open_ages[:3]), " ..." if len(open_ages) > 3 else "")
+        _warn(warnings, "%s: %d age%s written open (%s%s), as a record header's age is read", path,
+              len(open_ages), "s" * (len(open_ages) != 1), "; ".join(open_ages[:3]),
+              " ..." if len(open_ages) > 3 else "")
     if coded_sex:
         # 0/1 mean different sexes in different tables (PTB-XL's ptbxl_database.csv: 0 male, 1 female;
         # the model, and most others: 1 male); read as the model's, said so that a reversed table is seen

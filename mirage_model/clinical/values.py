@@ -12,7 +12,7 @@ import numpy as np
 
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
                                             ClinicalFeature, _known_features, is_age_over_89, open_age_of,
-                                            parse_sex)
+                                            open_age_reading, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
 
@@ -74,7 +74,7 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     """
     opened = open_age_of(feature, text, unit)
     if opened is not None:
-        return feature.to_canonical(opened, unit)     # ">89": 90, as a header's age
+        return feature.to_canonical(opened, unit)     # ">89": 90, "<1": 0, as a header's age
     if isinstance(text, str) and feature.kind != "binary":
         t = text.strip()
         core = t.lstrip("<>≤≥=").strip()
@@ -114,7 +114,7 @@ def entry_status(feature: ClinicalFeature, text, unit: str | None = None) -> tup
     elif is_age_over_89(feature, text, unit):
         parts.append(AGE_OVER_89_NOTE)       # 300 typed or from a table: 90, as training reads PTB-XL's 300
     elif open_age_of(feature, text, unit) is not None:
-        parts.append(f"{text.strip()!r} read as {canonical:g}, the youngest the patient can be")
+        parts.append(open_age_reading(text, canonical))
     if held := feature.training_note(canonical):
         parts.append(held)
     return canonical, status, "; ".join(parts)
