@@ -77,6 +77,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.setWindowTitle("MIRAGE Review")
         self.setAcceptDrops(True)
         self.session: ReviewSession | None = None     # the one patient on screen (a new one per record)
+        self.record_status = ""      # the status bar's line for the open record ("" until it is drawn)
         self._finished_session = 0                    # id of the last session analysisFinished was sent for
         self._export_queue: list = []                 # exports waiting for the session's pending work
         self.fit_page_on_open = False                 # small screens: records open fitted to the page

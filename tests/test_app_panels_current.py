@@ -52,6 +52,38 @@ def test_a_record_that_gives_no_age_reads_age_unknown_in_the_status_bar_too(qtbo
     assert ", age 50, sex M" in window.status_label.text(), window.status_label.text()
 
 
+def test_the_status_bar_says_sex_unknown_and_follows_the_lab_form(qtbot, tmp_path):
+    """LUDB 14 (M, 50) without its sex line: the status bar said "sex -" where "age unknown" sits beside
+    it; it now says "sex unknown". And it was the opening's snapshot: an age or sex typed in the lab form
+    changed the patient line but not the status bar. It now follows, as the patient line does."""
+    lines = B.read_text().splitlines()
+    assert "#<sex>: M" in lines and "#<age>: 50" in lines
+    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<sex>")) + "\n")
+    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    window = shown_window(qtbot, size=(1280, 800))
+    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    assert window.status_label.text().startswith("14: 500 Hz, 10.0 s, age 50, sex unknown"), \
+        window.status_label.text()
+    window.lab_form.set_value("sex", "F")
+    window.lab_form.set_value("age", "<1")
+    assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: under 1 year", "Sex: F"]
+    assert window.status_label.text().startswith("14: 500 Hz, 10.0 s, age under 1 year, sex F"), \
+        window.status_label.text()
+    window.lab_form.set_value("sex", "")
+    assert ", age under 1 year, sex unknown" in window.status_label.text(), window.status_label.text()
+
+
+def test_the_status_bar_keeps_the_records_line_with_the_models_result(qtbot, tiny_model):
+    """With a model, "14: model result ready" replaced the record's line (its age and sex) at once; the
+    line stays, the result's word after it, and follows an age typed afterwards."""
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_and_wait(qtbot, window, B)
+    assert window.status_label.text() == "14: 500 Hz, 10.0 s, age 50, sex M; model result ready"
+    window.lab_form.set_value("age", "51")      # the model reads age: a re-run follows
+    qtbot.waitUntil(lambda: window.status_label.text().endswith("model result ready"), timeout=WAIT_MS)
+    assert window.status_label.text() == "14: 500 Hz, 10.0 s, age 51, sex M; model result ready"
+
+
 def test_a_value_the_model_does_not_read_is_named_in_the_results_note_as_it_is_typed(qtbot, tiny_model):
     """The tiny model reads age, sex, height and weight. Troponin T typed after its run: the result
     stands (nothing it reads changed) and the results panel's note said nothing of it until the next

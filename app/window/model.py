@@ -272,7 +272,9 @@ class ModelMixin:
             return      # an earlier session's (or earlier values') result: dropped
         self._show_result()
         self.lab_form.refresh()
-        self.show_status(f"{session.record_id}: model result ready")
+        # after the record's line (its age and sex, which follow the lab form), not in its place
+        self.show_status(f"{self.record_status}; model result ready" if self.record_status
+                         else f"{session.record_id}: model result ready")
         self.predictionReady.emit(session.prediction)     # as stored: the paced rule may have withheld calls
         self._check_finished()
 

@@ -97,6 +97,8 @@ class RecordsMixin:
         if pred is None and not self._model_loading:
             session.no_model(self.model_error or "no model loaded")
         self.session = session
+        session.events.connect(self._status_follows_values)    # an age or sex typed later: the status bar too
+        self.record_status = ""
         self._table_values = (session.id, dict(values or {}))
         self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e[0] != session.id]
@@ -271,14 +273,11 @@ class RecordsMixin:
             said = "<br>".join(html.escape(x) for x in lines)
             parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
         self.results.device.setText("<br>".join(parts))
-        sex = self.session.sex or "-"
-        age = age_text(self.session.age) or "unknown"     # as the patient line and page 1 of the PDF say it
         who = file_patient(record)
         named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
-        self.show_status(f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, age {age}, sex {sex}"
-                         + (f"; {named}" if named else "")
-                         + (f"; {who['device']}" if who.get("device") else ""))
+        self.record_status = self._record_status_text()
+        self.show_status(self.record_status)
         flagged = record.flag_texts(("flat", "saturated", "missing")) if hasattr(record, "flag_texts") else []
         said = (["lead quality: " + "; ".join(flagged)] if flagged else []) + ([labs_note] if labs_note else [])
         said += reader_notes(record)      # with a model or without, before it has run
@@ -288,6 +287,31 @@ class RecordsMixin:
         self.recordLoaded.emit(record)
         if self.predictor is not None:
             self.run_prediction()      # reusing the load job's preparation (``record_preparation``)
+
+    def _record_status_text(self) -> str:
+        """The status bar's line for the open record: "1: 500 Hz, 10.0 s, age 51, sex F", then the
+        patient's name and ID and the device when the file gives them; age and sex as the session holds
+        them (the file's, or the reviewer's edit in the lab form), "unknown" where not given, as the
+        patient line and page 1 of the PDF say "Age: unknown"."""
+        s = self.session
+        record = s.record
+        who = file_patient(record)
+        named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
+        return (f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, "
+                f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
+                + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))
+
+    def _status_follows_values(self, name: str, info: dict) -> None:
+        """An age or sex typed (or a labs row) after opening: the record's line in the status bar says
+        it at once, as the patient line does, wherever the status bar still shows that line (a later
+        message, "model result ready", follows it)."""
+        if name != "values" or not self.record_status or self.session is None or self.session.record is None:
+            return
+        old, new = self.record_status, self._record_status_text()
+        self.record_status = new
+        text = self.status_label.text()
+        if new != old and text.startswith(old):
+            self.show_status(new + text[len(old):])
 
     def _show_inputs(self, out) -> None:
         if out.inputs is not None:
