@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QThread, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
+    QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QStyle, QTabWidget,
     QToolButton, QVBoxLayout, QWidget,
 )
 
@@ -431,19 +431,26 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.batch_dialog.raise_()
         return self.batch_dialog
 
-    def settings_dialog(self) -> None:
+    def settings_dialog(self) -> SettingsDialog:
+        """Edit > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
+        the values (``_settings_accepted``)."""
         dlg = SettingsDialog(self.settings, self)
         before = (self.settings.device, self.settings.model_path)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            dlg.apply()
-            self.viewer.plot.set_dpi_override(self.settings.dpi_override)
-            self.median_beats.refresh_note()
-            if (self.settings.device, self.settings.model_path) != before:
-                if self.settings.model_path != before[1]:
-                    self.model_note = ""       # a model chosen: the --model refused at start is no reason any more
-                self.model_path_arg = None
-                self.device_arg = None
-                self.load_model()
+        dlg.accepted.connect(lambda: self._settings_accepted(dlg, before))
+        dlg.finished.connect(dlg.deleteLater)
+        dlg.open()
+        return dlg
+
+    def _settings_accepted(self, dlg: SettingsDialog, before: tuple[str, str]) -> None:
+        dlg.apply()
+        self.viewer.plot.set_dpi_override(self.settings.dpi_override)
+        self.median_beats.refresh_note()
+        if (self.settings.device, self.settings.model_path) != before:
+            if self.settings.model_path != before[1]:
+                self.model_note = ""       # a model chosen: the --model refused at start is no reason any more
+            self.model_path_arg = None
+            self.device_arg = None
+            self.load_model()
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.menuBar(), self).exec()

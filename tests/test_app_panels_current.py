@@ -244,3 +244,57 @@ def test_a_model_used_instead_of_a_refused_model_says_so_until_a_model_is_chosen
     label = window.results.model_label.text()
     assert window.predictor.name in label and "no-such-model" not in label, label
     assert window.results.model_label.toolTip() == ""
+
+
+def test_a_model_chosen_in_the_settings_dialog_ends_the_refused_models_note(qtbot, tiny_model, tmp_path):
+    """The same start (a --model that is no model, the Settings choice loaded instead, the panel saying
+    so): the Settings dialog, driven as a person does (its fields, then OK), clears the note only when
+    the model it names changes; OK with the model unchanged (the device, the page size changed) keeps it,
+    Cancel changes nothing. The dialog opens without a nested event loop (``open``), so it can be driven."""
+    import html
+    import shutil
+
+    from app.main import fallback_model_note, model_problem
+
+    window = shown_window(qtbot, size=(1280, 800))
+    window.settings.model_path = str(tiny_model)
+    note = fallback_model_note(model_problem(str(tmp_path / "no-such-model")), window.settings)
+    window.model_note = note                                   # as main hands it over
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        window.load_model()
+    assert window.results.model_label.toolTip() == note
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def close_a_nested_loop():        # a dialog run by exec() would hold the test here: closed, it fails below
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal.isVisible() and dlg_holder == []:
+            modal.reject()
+
+    dlg_holder: list = []
+    QTimer.singleShot(3000, close_a_nested_loop)
+    dlg = window.settings_dialog()
+    dlg_holder.append(dlg)
+    assert dlg is not None and dlg.isVisible() and dlg.isModal()     # returned at once: open, not exec
+    dlg.page_size.setCurrentIndex(1 - dlg.page_size.currentIndex())
+    dlg.accept()                                              # OK, the model unchanged: still the fallback
+    assert window.model_note == note and window.results.model_label.toolTip() == note
+    assert html.escape(note) in window.results.model_label.text()
+
+    other = tmp_path / "chosen"                               # the same weights in another folder: chosen
+    shutil.copytree(tiny_model, other)
+    dlg = window.settings_dialog()
+    dlg.model_path.setText(str(other))
+    dlg.reject()                                              # Cancel: nothing applied
+    assert window.settings.model_path == str(tiny_model) and window.model_note == note
+
+    dlg = window.settings_dialog()
+    dlg.model_path.setText(str(other))
+    with qtbot.waitSignal(window.modelFinished, timeout=WAIT_MS):
+        dlg.accept()
+    assert window.settings.model_path == str(other) and window.model_note == ""
+    label = window.results.model_label.text()
+    assert window.predictor.name in label and "no-such-model" not in label, label
+    assert window.results.model_label.toolTip() == ""
+
