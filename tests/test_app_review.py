@@ -111,6 +111,27 @@ def test_a_caliper_snaps_to_a_drawn_fiducial_within_3_mm_of_glass(qtbot, tmp_pat
     assert plot.caliper_b.pos().x() == pytest.approx(mark + 1.0)
 
 
+def test_a_caliper_let_go_between_samples_reads_the_time_of_the_sample_it_reads(qtbot, tmp_path):
+    """A marker dropped by the mouse took the height of the nearest sample but kept the time where it
+    was let go: on LUDB 1 (checked on an X display) a QRS read "100 ms  601 bpm", a time no two samples
+    are apart at 500 Hz and a rate that is not 60000 / 100. Both markers now stand on their samples:
+    here 1.5011 s and 1.6009 s are samples 751 and 800, 98 ms apart, at the file's values there."""
+    window = shown_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    plot = window.viewer.plot
+    window.viewer.caliper_btn.setChecked(True)
+    assert not plot.show_fiducials            # no mark to snap to: the trace alone
+    panel = next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == "II" and not p.rhythm)
+    let_go(plot, plot.caliper_a, float(panel.x_of(1.5011, plot.speed)), panel.baseline + 2.0)
+    let_go(plot, plot.caliper_b, float(panel.x_of(1.6009, plot.speed)), panel.baseline)
+    reading = plot.caliper_reading()
+    truth = known_signal(np.array([751, 800]) / FS)[1]
+    assert reading["dt_ms"] == pytest.approx(98.0, abs=1e-6)
+    assert reading["rate_bpm"] == pytest.approx(60000 / 98)
+    assert reading["dmv"] == pytest.approx(truth[1] - truth[0], abs=2e-3)      # 1 uV file
+    assert "98 ms  612 bpm" in plot.caliper_text.textItem.toPlainText()
+
+
 def press(qtbot, window: MainWindow, key, modifier=Qt.KeyboardModifier.ControlModifier) -> None:
     """A key as a user presses it: a window shortcut needs the active window (on xcb without a
     window manager nothing else activates it)."""

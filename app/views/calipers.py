@@ -218,7 +218,9 @@ class Calipers:
 
     def snap_point(self, x: float, y: float) -> tuple[float, float]:
         """Snap x to the nearest fiducial mark within SNAP_SCREEN_MM of glass in the same panel, then
-        y onto the trace there.
+        onto the trace there: the nearest sample, its time and its value, so that the interval read
+        is one of whole samples and the mV read are those of the times read (a marker let go between
+        two samples read the height of one at the time of neither: "100 ms  601 bpm").
 
         Only marks the reader sees pull a marker: none while the fiducials are hidden (a marker let
         go 60 ms after the J point, to read the ST level there, stayed at the hidden J point), and
@@ -240,7 +242,7 @@ class Calipers:
         s = int(np.clip(round(t * self.record.fs), 0, self._display.shape[1] - 1))
         v = self._display[panel.lead, s]
         if np.isfinite(v):
-            y = float(panel.y_of(v, self.gain))
+            x, y = float(panel.x_of(s / self.record.fs, self.speed)), float(panel.y_of(v, self.gain))
         return x, y
 
     def _caliper_snap(self, item) -> None:
