@@ -432,7 +432,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         return self.batch_dialog
 
     def settings_dialog(self) -> SettingsDialog:
-        """Edit > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
+        """File > Settings: a window-modal dialog (``open``, not a nested ``exec`` loop); its OK applies
         the values (``_settings_accepted``)."""
         dlg = SettingsDialog(self.settings, self)
         before = (self.settings.device, self.settings.model_path)

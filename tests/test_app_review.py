@@ -389,3 +389,24 @@ def test_median_beats_open_in_a_window_of_their_own_that_follows_the_record(qtbo
     open_measured(qtbot, window, tmp_path / "half.hea")
     tab.enlarge_btn.click()
     assert window.median_window is pop and pop.isVisible() and "half" in pop.windowTitle()
+
+
+def test_the_median_beats_window_closes_from_the_keyboard(qtbot, tmp_path):
+    """The median beats window (Ctrl+Shift+M) had no key to close it: Esc did nothing there (checked on
+    an X display), and a reader without a mouse had it over the main window. Esc and Ctrl+W close it,
+    as Help > Keyboard shortcuts says; Ctrl+Shift+M opens it again."""
+    from app.dialogs.shortcuts import shortcuts_html
+
+    window = shown_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    mods = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    for key, modifier in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                          (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+        press(qtbot, window, Qt.Key.Key_M, mods)
+        pop = window.median_window
+        assert pop is not None and pop.isVisible()
+        pop.activateWindow()
+        qtbot.waitUntil(pop.isActiveWindow, timeout=WAIT_MS)
+        qtbot.keyClick(pop.beats, key, modifier)
+        assert not pop.isVisible(), f"{key} left the median beats window open"
+    assert "close the median beats window" in shortcuts_html(window.menuBar())

@@ -19,6 +19,7 @@ CONTROL_KEYS = (
     ("Ctrl+Tab / Ctrl+Shift+Tab", "next / previous tab (Labs & clinical, Lead attention, Median beats) "
                                   "when the tabs have the focus"),
     ("Alt+letter", "open a menu by its underlined letter (Alt+F: File, Alt+V: View ...)"),
+    ("Esc, Ctrl+W", "close the median beats window (View > Median beats in a window) or a dialog"),
 )
 
 

@@ -17,7 +17,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.views.ecg_plot import screen_dpi
@@ -261,6 +261,10 @@ class MedianBeatsWindow(FollowsSession, QWidget):
         lay.addWidget(self.beats, 1)
         lay.addWidget(notice)
         self.resize(900, 720)
+        # closed from the keyboard as the dialogs are (Esc) and as a document window is (Ctrl+W): it had
+        # no key of its own, and a reader without a mouse had it over the main window for good
+        for keys in (QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")):
+            QShortcut(keys, self, self.close, context=Qt.ShortcutContext.WindowShortcut)
         self.refresh()
 
     def set_session(self, session) -> None:
