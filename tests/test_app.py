@@ -1678,7 +1678,7 @@ def test_fiducial_legend_follows_the_checkbox(qtbot):
     viewer.fid_box.setChecked(True)
     assert viewer.fid_legend.isVisible()
     html = viewer.fid_legend.text()
-    for name in ("P on/off", "QRS on/off", "R peak", "T end"):
+    for name in ("P on/off", "QRS on/off", "QRS peak", "T end"):
         assert name in html
     r, g, b = FIDUCIAL_STYLE["r_peak"][1]
     assert f"rgb({r},{g},{b})" in html

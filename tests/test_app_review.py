@@ -410,3 +410,22 @@ def test_the_median_beats_window_closes_from_the_keyboard(qtbot, tmp_path):
         qtbot.keyClick(pop.beats, key, modifier)
         assert not pop.isVisible(), f"{key} left the median beats window open"
     assert "close the median beats window" in shortcuts_html(window.menuBar())
+
+
+def test_the_fiducial_dot_is_named_for_what_it_marks_in_a_negative_qrs(qtbot, tmp_path):
+    """The orange dot is each lead's largest QRS deflection: in aVR of the written record (-(I + II) / 2
+    of an upright R) that is the negative nadir, and on LUDB 1 it sat under V1-V3's rS complexes (checked
+    on an X display), where the legend called it "R peak". It is named "QRS peak", its tooltip says so."""
+    window = shown_window(qtbot)
+    open_measured(qtbot, window, write_known_record(tmp_path))
+    plot, viewer = window.viewer.plot, window.viewer
+    viewer.fid_box.setChecked(True)
+    avr = next(p for p in plot.panels() if STANDARD_LEADS[p.lead] == "aVR" and not p.rhythm)
+    dots = [(x, y) for x, y, kind in plot.fiducial_points() if kind == "r_peak" and avr.contains(x, y, plot.speed)]
+    assert dots
+    truth = -(LIMB["I"] + LIMB["II"]) / 2                  # aVR's R-time value, mV: the record's formula
+    for x, y in dots:
+        assert float(avr.mv_of(y, plot.gain)) == pytest.approx(truth, abs=0.02)   # below the baseline
+    legend = viewer.fid_legend.text()
+    assert "QRS peak" in legend and "R peak" not in legend
+    assert "largest QRS deflection" in viewer.fid_legend.toolTip()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from app.views.ecg_plot import NO_RECORD, EcgPlot
 from app.views.elided_label import ElidedLabel
 from app.views.paper import GAINS, LAYOUTS, SPEEDS, paged
-from app.views.plot_overlays import fiducial_legend_html
+from app.views.plot_overlays import FIDUCIAL_TIP, fiducial_legend_html
 from mirage_model.render import PAGE_S
 
 EXPLAINED_ROLE = Qt.ItemDataRole.UserRole + 1    # a page box entry's "added" / "marked" explained page
@@ -136,7 +136,7 @@ class EcgViewer(QWidget):
         # the marks' legend, a line of its own under the traces while they are drawn (in the tool
         # bar it took 260 px and went into the overflow menu)
         self.fid_legend = QLabel(fiducial_legend_html())
-        self.fid_legend.setToolTip("fiducial marks of the measurements (median beat mapped onto each beat)")
+        self.fid_legend.setToolTip(FIDUCIAL_TIP)
         self.fid_legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.fid_legend.setVisible(False)
         self._overlay_tip()

@@ -23,9 +23,13 @@ FIDUCIAL_STYLE = {                   # name -> (symbol, colour)
 }
 
 
-# pyqtgraph symbols: "t1" a triangle pointing up, "t" one pointing down, "o" a dot
+# pyqtgraph symbols: "t1" a triangle pointing up, "t" one pointing down, "o" a dot. The dot is each
+# lead's largest QRS deflection (``measure``, step 8): the R wave, or the S where the QRS is negative
+# (aVR, an rS V1): "R peak" named an S nadir in V1-V3 an R.
 FIDUCIAL_NAMES = (("p_on", "P on/off", "\u25b2"), ("qrs_on", "QRS on/off", "\u25bc"),
-                  ("r_peak", "R peak", "\u25cf"), ("t_off", "T end", "\u25b2"))
+                  ("r_peak", "QRS peak", "\u25cf"), ("t_off", "T end", "\u25b2"))
+FIDUCIAL_TIP = ("fiducial marks of the measurements (median beat mapped onto each beat); QRS peak: the lead's "
+                "largest QRS deflection, the R wave, or the S in a lead whose QRS is negative (aVR, an rS or QS V1)")
 
 
 def fiducial_legend_html() -> str:
