@@ -447,3 +447,26 @@ def test_a_converted_file_keeps_what_its_source_reader_found(tmp_path):
     back = load_record(formats.write_record(src, tmp_path / "ng", "wfdb"))
     assert back.meta["uncalibrated_leads"] == ("I",)
     assert quality.assess(back).has("uncalibrated")
+
+
+def test_a_converted_record_keeps_its_diagnoses(tmp_path):
+    """LUDB's cardiologists' diagnoses, PTB-XL's SCP codes and a Challenge header's SNOMED-CT codes
+    (truth: the source files' own lines) are read back from the WFDB and EDF+ files written from them,
+    with their system; before, only SNOMED-CT codes reached a WFDB header and EDF+ kept none."""
+    samples = Path(__file__).resolve().parent.parent / "resources" / "samples"
+    ludb = samples / "ludb" / "1.hea"
+    told = [line.lstrip("#").strip().rstrip(" .") for line in ludb.read_text().splitlines()]
+    told = told[told.index("<diagnoses>:") + 1:]
+    ptbxl = next((samples / "ptbxl" / "records100").rglob("*.hea"))
+    for src, system in ((ludb, "LUDB"), (ptbxl, "PTB-XL SCP"), (samples / "cinc2021" / "A0003.hea", "SNOMED-CT")):
+        rec = load_record(src)
+        assert rec.meta["dx_system"] == system and rec.dx
+        if system == "LUDB":
+            assert list(rec.dx) == [t for t in told if t]
+        for fmt in ("wfdb", "edf"):
+            for anonymise in (False, True):
+                back = load_record(formats.write_record(rec, tmp_path / f"{src.stem}{fmt}{anonymise}", fmt,
+                                                        anonymise=anonymise))
+                assert back.dx == rec.dx and back.meta["dx_system"] == system, (src.name, fmt)
+    hea = formats.write_record(load_record(samples / "cinc2021" / "A0003.hea"), tmp_path / "once", "wfdb")
+    assert sum("Dx" in line or "Diagnoses" in line for line in hea.read_text().splitlines()) == 1

@@ -11,6 +11,7 @@ replaced by "X" (:func:`scrub_identity`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -20,7 +21,7 @@ import numpy as np
 
 from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, WRITTEN_PATIENT,
+from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, WRITTEN_PATIENT,
                                            WRITTEN_RECORDING, source_comments)
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -214,12 +215,17 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
     return safe_name("".join(out))
 
 
-def carried_notes(record: EcgRecord, anonymise: bool) -> list[str]:
-    """The device's statements and measurements (labelled as the device's), then what the source's
-    reader found of its integrity and the leads it derived (``records.metadata.source_comments``; an
-    anonymised record's without its identity, :func:`scrub_text`): the lines a WFDB header's comments
-    and an EDF+ file's annotations carry, which their readers read back."""
+def carried_notes(record: EcgRecord, anonymise: bool, dx: bool = True) -> list[str]:
+    """The record's diagnoses with their system (``dx``; LUDB's, PTB's, PTB-XL's codes: a converted
+    record keeps its labels), the device's statements and measurements (labelled as the device's),
+    then what the source's reader found of its integrity and the leads it derived
+    (``records.metadata.source_comments``; an anonymised record's without its identity,
+    :func:`scrub_text`): the lines a WFDB header's comments and an EDF+ file's annotations carry,
+    which their readers read back."""
     lines = []
+    if dx and record.dx:
+        system = record.meta.get("dx_system") or "file"
+        lines.append(f"{DIAGNOSES} ({system}): {json.dumps(list(record.dx), ensure_ascii=True)}")
     report = record.meta.get("device_report") or {}
     for statement in report.get("statements", ()):
         lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
@@ -296,7 +302,8 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
     if source:
         origin = "" if anonymise else f" ({record.path.name if record.path else record.record_id})"
         lines.append(f"Converted from: {source}{origin}")
-    lines.extend(carried_notes(record, anonymise))
+    # a Challenge header's SNOMED-CT codes are its "Dx:" line above
+    lines.extend(carried_notes(record, anonymise, dx=record.meta.get("dx_system") != "SNOMED-CT"))
     if anonymise:
         lines.append(ANONYMISED_NOTE)
     # one line per comment: newlines inside a value would start a header line

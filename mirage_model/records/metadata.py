@@ -69,6 +69,7 @@ WRITTEN_PATIENT = {"id": "Patient ID", "name": "Patient name", "birth_date": "Bi
 WRITTEN_RECORDING = {"acquired": "Acquired", "device": "Device", "site": "Site"}
 DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
 DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement: NAME (unit) = value"
+DIAGNOSES = "Diagnoses"                     # 'Diagnoses (LUDB): ["Sinus rhythm.", ...]': the file's labels
 
 
 # What the source file's reader recorded of its integrity (the ``meta`` keys ``quality.assess`` judges:
@@ -153,7 +154,8 @@ def _number(text: str):
 def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[str]) -> None:
     """The patient, recording and device-report fields of a header MIRAGE's writer wrote
     (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``, device statements and measurements) into
-    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``)."""
+    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``), and its
+    diagnoses (``DIAGNOSES``: LUDB's, PTB's, PTB-XL's codes) where the record has none of its own."""
     patient = {key: fields[label.lower()] for key, label in WRITTEN_PATIENT.items() if fields.get(label.lower())}
     if patient:
         rec.meta["patient"] = {**(rec.meta.get("patient") or {}), **patient}
@@ -165,6 +167,14 @@ def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[
         head, sep, value = line.partition(":")
         head, value = head.strip(), value.strip()
         if not sep or not value:
+            continue
+        if head.startswith(DIAGNOSES + " (") and head.endswith(")") and not rec.dx:
+            try:
+                dx = json.loads(value)
+            except ValueError:     # a header edited by hand: passed over
+                continue
+            if isinstance(dx, list) and dx and all(isinstance(d, str) for d in dx):
+                rec.dx, rec.meta["dx_system"] = tuple(dx), head[len(DIAGNOSES) + 2:-1]
             continue
         if head.startswith(DEVICE_STATEMENT) and head[len(DEVICE_STATEMENT):].strip()[:1] in ("", "("):
             statements.append(value)
