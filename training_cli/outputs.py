@@ -6,8 +6,10 @@ an error about a hidden temporary file; and the outputs an earlier run left ther
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from mirage_model.formats import guess_format
 from mirage_model.paths import OutputFolderError, make_output_folder
 from training_cli.engine.errors import TrainingError, UsageError
 
@@ -75,8 +77,42 @@ def check_output_place(path, option: str = "--out", *, folder: bool = True) -> P
     return path
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _input_hit(path: Path, inputs, records) -> str | None:
+    """What ``path`` (an existing file) is among the command's inputs, in words; None when it is none.
+
+    Args:
+        inputs: files the command reads (a predictions table, a labs table): ``path`` is one when it is
+            the same file.
+        records: record files or folders of records: ``path`` is one of a record's files when it is a
+            record or signal file (``formats.guess_format``, ``.dat``, ``.mat``) of the record file's name
+            beside it (``1.dat`` beside ``1.hea``), or under such a folder.
+    """
+    for given in inputs:
+        if given is not None and _same(path, Path(given).expanduser()):
+            return "that is an input of this command"
+    for given in records:
+        src = Path(given).expanduser()
+        if _same(path, src):
+            return "that is the record being read"
+        if not (path.suffix.lower() in (".dat", ".mat") or guess_format(path) is not None):
+            continue       # a report or table beside the records is no record
+        if src.is_dir() and any(_same(parent, src) for parent in path.parents):
+            return f"that is a file of the records under {given}"
+        if path.stem == src.stem and _same(path.parent, src.parent):
+            return f"that is a file of the record {given}"
+    return None
+
+
 def refuse_earlier_outputs(command: str, given, paths, overwrite: bool, *, what: str | None = None,
-                           option: str = "--out", error: type[TrainingError] = UsageError) -> None:
+                           option: str = "--out", error: type[TrainingError] = UsageError,
+                           inputs=(), records=()) -> None:
     """Refuse, before any work, an ``option`` whose files an earlier run left unless ``overwrite``
     (the commands' ``--overwrite``): a run had replaced them at its end, without a word.
 
@@ -87,15 +123,23 @@ def refuse_earlier_outputs(command: str, given, paths, overwrite: bool, *, what:
         what: what ``paths`` hold, when the file names do not say it ("a model already (...)");
             default: "an earlier run's" and the names of those found.
         error: the command's error type (its exit status).
+        inputs, records: what the command reads (``_input_hit``): one of ``paths`` that is one of them is
+            refused, ``overwrite`` or not (``mirage report REC.hea --out REC.hea --overwrite`` had written
+            the PDF over the recording).
 
     Raises:
         ``error``: some of ``paths`` exist and ``overwrite`` is False; it names the folder, the files
-            and --overwrite.
+            and --overwrite. Or one of ``paths`` is an input.
     """
     found = [Path(p) for p in paths if Path(p).exists()]
+    given = Path(given).expanduser()
+    for path in found:
+        source = _input_hit(path, inputs, records)
+        if source is not None:
+            raise error(f"error: {command} {option} {given}: {source}; it is never replaced, --overwrite or "
+                        f"not: give another {option}")
     if overwrite or not found:
         return
-    given = Path(given).expanduser()
     folder = found[0].parent
     where = "" if folder == given else f"its folder {folder.resolve()} "
     what = what or "an earlier run's " + ", ".join(p.name for p in found)

@@ -99,7 +99,8 @@ def run(args) -> int:
         if value < least:
             raise UsageError(f"mirage bench: {flag} must be at least {least} (got {value})")
     check_output_file(args.out, "--out")
-    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], args.overwrite)
+    refuse_earlier_outputs("mirage bench", args.out, [args.out.expanduser()], args.overwrite,
+                           records=() if args.records is None else (args.records,))
     settings = BenchSettings(n=args.n, warmup=args.warmup, batch_size=args.batch_size, batches=args.batches,
                              train_steps=args.train_steps)
     try:

@@ -192,7 +192,8 @@ def run(args) -> int:
                          "(the difference's interval is read from them)")
     if args.out:
         check_output_file(args.out, "--out")
-        refuse_earlier_outputs("mirage compare", args.out, [Path(args.out).expanduser()], args.overwrite)
+        refuse_earlier_outputs("mirage compare", args.out, [Path(args.out).expanduser()], args.overwrite,
+                               inputs=(args.a, args.b))
     try:
         result = compare_files(args.a, args.b, args.bootstrap, args.seed)
     except PredictionsError as err:

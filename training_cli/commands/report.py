@@ -31,7 +31,7 @@ from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
                                   command_parser, settings_from_args)
-from training_cli.outputs import refuse_earlier_outputs
+from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,9 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite)
+    check_output_place(args.out, "--out", folder=False)
+    refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite,
+                           inputs=(args.labs,), records=(args.record,))
     try:
         record = load_record(args.record)
     except RecordError as err:

@@ -308,7 +308,7 @@ def run(args) -> int:
         raise UsageError(f"error: --rate {args.rate:g}: give a rate in Hz between 0 and 10000")
     for path in (md_path, csv_path):
         check_output_file(path, "--out")
-    refuse_earlier_outputs("mirage robustness", args.out, (md_path, csv_path), args.overwrite)
+    refuse_earlier_outputs("mirage robustness", args.out, (md_path, csv_path), args.overwrite, records=args.data)
     records, failed = load_records(args.data, args.fold, args.limit)
     if args.rate is not None:
         records = [at_rate(r, args.rate) for r in records]
