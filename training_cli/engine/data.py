@@ -54,6 +54,9 @@ class DataOptions:
             if value is not None and value < 0:
                 flag = "--" + name.replace("_", "-")
                 raise ConfigError(f"error: {flag} must be at least 1, or 0 for all records (got {value})")
+        # a negative count of processes had reached torch's DataLoader after train wrote its config.json
+        if self.workers is not None and self.workers < 0:
+            raise ConfigError(f"error: --workers must be at least 1, or 0 for all cores (got {self.workers})")
 
     @classmethod
     def of(cls, options) -> "DataOptions":
