@@ -193,3 +193,25 @@ def test_score_output_that_cannot_be_written_midway(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert rc == 2 and err.count("cannot write") == 1 and f"cannot write {out}: No space left" in err
     assert "--resume" in err
+
+
+def test_calibrate_and_ensemble_refuse_their_options_before_reading_the_model(tmp_path, capsys):
+    """calibrate had read the model and scored the validation split before refusing --tree-faults without
+    --measured-stage, or an --out that is a file; without --data it ended on "AttributeError: 'NoneType'
+    object has no attribute 'partition'"."""
+    afile = tmp_path / "afile"
+    afile.write_text("hello")
+    model, data = str(tmp_path / "no_model"), f"ptbxl:{SAMPLES / 'ptbxl'}"
+    cases = [
+        (["calibrate", "--model", model, "--out", str(tmp_path / "c")], 1, "mirage calibrate: --data is required"),
+        (["calibrate", "--model", model, "--data", data, "--out", str(tmp_path / "c"), "--tree-faults"], 1,
+         "error: --tree-faults goes with --measured-stage"),
+        (["calibrate", "--model", model, "--data", data, "--out", str(afile)], 2,
+         f"error: --out {afile} is a file, not a folder"),
+        (["ensemble", model, model, "--data", data, "--out", str(afile)], 2,
+         f"error: --out {afile} is a file, not a folder"),
+    ]
+    for argv, rc, wanted in cases:
+        assert main(argv) == rc, argv
+        assert _one_clean_line(capsys.readouterr().err).startswith(wanted), argv
+    assert afile.read_text() == "hello" and not (tmp_path / "c").exists()

@@ -183,6 +183,18 @@ def _report_stage(stage, name: str, none_said: str):
 
 
 def run(args) -> int:
+    if not args.data:
+        raise ConfigError("mirage calibrate: --data is required (its validation split fits the calibration)")
+    # the options that go together, refused before the model is read and the validation split scored
+    if args.tree_faults and not args.measured_stage:
+        raise ConfigError("error: --tree-faults goes with --measured-stage")
+    if args.measured_rhythm and args.measured_stage:
+        raise ConfigError("error: choose one of --measured-rhythm and --measured-stage")
+    if args.tree_features != "basic" and not args.measured_stage:
+        raise ConfigError("error: --tree-features goes with --measured-stage")
+    context = tuple(c.strip() for c in args.stage_context.split(",") if c.strip())
+    if context != ("AFIB",) and not args.measured_stage:
+        raise ConfigError("error: --stage-context goes with --measured-stage")
     refuse_earlier_checkpoint(args.out, args.overwrite, "mirage calibrate")
     if args.threads:
         set_threads(args.threads)
@@ -201,16 +213,7 @@ def run(args) -> int:
     probs = cal.apply(raw)
     y = M.as_multilabel(targets, K)
     stage = None
-    if args.tree_faults and not args.measured_stage:
-        raise ConfigError("error: --tree-faults goes with --measured-stage")
-    if args.measured_rhythm and args.measured_stage:
-        raise ConfigError("error: choose one of --measured-rhythm and --measured-stage")
     kind = "trees2" if args.tree_features == "shape" else "trees"
-    if args.tree_features != "basic" and not args.measured_stage:
-        raise ConfigError("error: --tree-features goes with --measured-stage")
-    context = tuple(c.strip() for c in args.stage_context.split(",") if c.strip())
-    if context != ("AFIB",) and not args.measured_stage:
-        raise ConfigError("error: --stage-context goes with --measured-stage")
     if args.measured_stage:
         if multiclass:
             raise ConfigError("error: --measured-stage needs a multi-label model")

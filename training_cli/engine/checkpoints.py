@@ -10,7 +10,7 @@ from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from training_cli.engine.errors import ConfigError, ModelLoadError
-from training_cli.outputs import refuse_earlier_outputs
+from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
 
 def model_path(spec):
@@ -33,8 +33,9 @@ def refuse_earlier_checkpoint(out, overwrite: bool, command: str) -> None:
 
     Raises:
         ConfigError: ``out`` holds a MIRAGE checkpoint (its config.json) and ``overwrite`` is False.
+        UsageError: ``out`` is a file, or lies under one (``outputs.check_output_place``).
     """
-    folder = Path(out).expanduser()
+    folder = check_output_place(out, "--out")     # a file there: refused before the model is read
     refuse_earlier_outputs(command, folder, [folder / CONFIG_NAME], overwrite, error=ConfigError,
                            what="a model already (an earlier run's, or the model being read)")
 

@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 def parse_spec(spec: str) -> tuple[str, Path]:
     """"KIND:ROOT" -> (kind, root). Raises DatasetError with the accepted forms."""
+    if not spec:
+        raise DatasetError("no --data given: expected ptbxl:ROOT, challenge:ROOT or folder:ROOT")
     kind, sep, root = spec.partition(":")
     kind = kind.strip().lower()
     if not sep or kind not in ("ptbxl", "challenge", "folder") or not root:
