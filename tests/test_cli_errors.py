@@ -215,3 +215,29 @@ def test_calibrate_and_ensemble_refuse_their_options_before_reading_the_model(tm
         assert main(argv) == rc, argv
         assert _one_clean_line(capsys.readouterr().err).startswith(wanted), argv
     assert afile.read_text() == "hello" and not (tmp_path / "c").exists()
+
+
+def test_a_data_spec_that_cannot_be_opened_leaves_no_output_folder(tmp_path, capsys):
+    """ablate wrote OUT/config.json and interpretation created OUT before opening --data; ablate said
+    "error: AFILE: File exists" of an --out that is a file, interpretation printed the data error without
+    its "error:"."""
+    afile = tmp_path / "afile"
+    afile.write_text("hello")
+    missing = tmp_path / "nonexistent"
+    out = tmp_path / "out"
+    cases = [
+        (["ablate", "--data", "ptbxl:", "--out", str(out)], 1, "error: dataset 'ptbxl:': expected ptbxl:ROOT"),
+        (["ablate", "--data", f"ptbxl:{missing}", "--out", str(out)], 1,
+         f"error: {missing}: dataset folder does not exist"),
+        (["ablate", "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--out", str(afile)], 2,
+         f"error: --out {afile} is a file, not a folder"),
+        (["interpretation", "--data", f"ptbxl:{missing}", "--label", "AFIB", "--out", str(out)], 1,
+         f"error: {missing}: dataset folder does not exist"),
+        (["interpretation", "--data", f"folder:{tmp_path}", "--label", "AFIB", "--out", str(out)], 1,
+         f"error: folder:{tmp_path}: a folder dataset needs --labels labels.csv"),
+    ]
+    for argv, rc, wanted in cases:
+        assert main(argv) == rc, argv
+        assert _one_clean_line(capsys.readouterr().err).startswith(wanted), argv
+        assert not out.exists(), argv
+    assert afile.read_text() == "hello"

@@ -33,10 +33,12 @@ from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine import runlog
-from training_cli.engine.errors import ConfigError
+from training_cli.engine.datasets import DatasetError, parse_spec
+from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.loop import train
 from training_cli.engine.recipes import PRESETS, TrainConfig, resolve
 from training_cli.options import add_data_args, command_parser
+from training_cli.outputs import check_output_place
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ def run(args) -> int:
         apply_config(args._parser, args)
     if not args.data or not args.out:
         raise ConfigError("mirage ablate: --data and --out are required")
-    out = Path(args.out).expanduser()
+    out = check_output_place(args.out, "--out")     # a file there: refused before any work
     runs = plan(args)
     configs = [variant_config(args, out / folder, switches) for folder, _, switches in runs]   # checked first
     differences = {}      # folder -> what differs from its earlier run's recipe ([]: nothing), for each run there
@@ -152,6 +154,10 @@ def run(args) -> int:
                 differences[folder] = recipe_differences(out / folder, cfg)
         refuse_other_recipes(out, {f: (f in finished, d) for f, d in differences.items() if d},
                              bool(getattr(args, "overwrite", False)))
+    try:      # a --data no variant could open: refused before OUT/config.json is written
+        parse_spec(args.data)
+    except DatasetError as err:
+        raise DataError(f"error: {err}") from None
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     t0 = time.time()

@@ -26,12 +26,12 @@ from mirage_model.review.batch.outputs import write_atomic
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.interpret import STATEMENTS
 from training_cli.engine.checkpoints import load_predictor, load_statements_predictor
-from training_cli.engine.datasets import open_dataset
-from training_cli.engine.errors import UsageError
+from training_cli.engine.datasets import DatasetError, open_dataset
+from training_cli.engine.errors import DataError, UsageError
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 from training_cli.engine.runlog import command_line, write_json
 from training_cli.options import add_overwrite_arg, add_statements_model_arg, command_parser
-from training_cli.outputs import check_output_folder, refuse_earlier_outputs
+from training_cli.outputs import check_output_folder, check_output_place, refuse_earlier_outputs
 
 OUTPUT_NAMES = ("rows.csv", "summary.json")     # what a run writes in --out
 
@@ -81,11 +81,14 @@ def run(args) -> int:
     for c in contradicts:
         if c not in STATEMENTS:
             raise UsageError(f"error: --contradicts {c!r} is not a PTB-XL statement code")
-    check_output_folder(args.out, "--out")
+    check_output_place(args.out, "--out")       # created once the data and the models are read
     refuse_earlier_outputs("mirage interpretation", args.out, [args.out / name for name in OUTPUT_NAMES],
                            args.overwrite)
     task = args.task or ("all" if str(args.data).startswith("ptbxl:") else None)
-    ds = open_dataset(args.data, task, labels=args.labels)
+    try:
+        ds = open_dataset(args.data, task, labels=args.labels)
+    except DatasetError as err:
+        raise DataError(f"error: {err}") from None
     if code not in ds.classes:
         shown = ", ".join(ds.classes[:12]) + (" ..." if len(ds.classes) > 12 else "")
         raise UsageError(f"error: --label {code} is not a label of {args.data}'s task {ds.task} (its labels: "
@@ -99,6 +102,7 @@ def run(args) -> int:
         raise UsageError(f"error: no {args.split} record of {args.data} carries {code}")
     predictor = load_predictor(args.model, args.device)
     statements = load_statements_predictor(predictor, args.statements_model, args.device)
+    check_output_folder(args.out, "--out")
     text = STATEMENTS[code].text
     words = {c: STATEMENTS[c].text for c in contradicts}
     positive = set(rows_idx)
