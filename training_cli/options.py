@@ -19,6 +19,24 @@ RECORD_KINDS = ("WFDB and PhysioNet Challenge records (.hea with .dat/.mat) and 
                 "Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
 
 
+def count(least: int):
+    """An argparse ``type`` for a count typed on the command line (--threads, --batch-size, --epochs): a
+    whole number of at least ``least``, else the usage error, naming the option (exit 2), that a
+    non-number gets. A negative --threads had been run on one thread without a word, and a negative
+    --workers reached torch's DataLoader."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value}: give {least} or more")
+        return value
+
+    parse.__name__ = "count"
+    return parse
+
+
 def command_parser(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``mirage NAME``: a subcommand of ``mirage`` when ``subparsers`` is given (accelerate's
     ``xxx_command_parser(subparsers=None)``), with its one-line help from ``commands.COMMANDS``, else a
@@ -75,7 +93,7 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--train-limit", type=int, default=0,
                    help="budget runs: a seeded random subset of N training records (val and test stay whole; "
                         "0, the default: all)")
-    g.add_argument("--workers", type=int, default=0,
+    g.add_argument("--workers", type=count(0), default=0,
                    help="processes for preprocessing and data loading (0: all cores for preprocessing, "
                         "in-process loading)")
 

@@ -37,7 +37,7 @@ from training_cli.engine.datasets import DatasetError, parse_spec
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.loop import train
 from training_cli.engine.recipes import PRESETS, TrainConfig, resolve
-from training_cli.options import add_data_args, command_parser
+from training_cli.options import add_data_args, command_parser, count
 from training_cli.outputs import check_output_place
 
 logger = logging.getLogger(__name__)
@@ -69,13 +69,13 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="sensitivity sweep of tau or lambda_con (repeatable)")
     p.add_argument("--preset", default="base", choices=PRESETS)
-    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--epochs", type=count(1), default=None)
     p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--batch-size", type=count(1), default=None)
     p.add_argument("--weight-decay", type=float, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=count(0), default=0)
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of each test evaluation")
     p.add_argument("--clinical", default=None)
     p.add_argument("--augment", action="store_true", help="train every variant with --augment")

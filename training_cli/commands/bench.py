@@ -18,7 +18,7 @@ from mirage_model.runtime import resolve_device, set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine import benchmark
 from training_cli.engine.benchmark import BenchSettings
-from training_cli.options import add_overwrite_arg, command_parser
+from training_cli.options import add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def bench_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32, help="batch for throughput and training (32)")
     p.add_argument("--batches", type=int, default=3, help="timed batches for batch throughput (3)")
     p.add_argument("--train-steps", type=int, default=5, help="timed training steps (5)")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--threads", type=count(1), default=None,
                    help="torch intra-op threads (default: MIRAGE_THREADS or the inference default, "
                         "see mirage_model.runtime.default_threads)")
     p.add_argument("--no-baseline", action="store_true", help="skip the resnet1d_wang baseline")
@@ -112,7 +112,7 @@ def run(args) -> int:
     # records
     if args.records is not None:
         if not args.records.is_dir():
-            raise UsageError(f"mirage bench: {args.records}: not a folder")
+            raise UsageError(f"mirage bench: --records {args.records}: not a folder")
         paths = find_records(args.records)
         source = str(args.records)
         if not paths:

@@ -64,7 +64,7 @@ from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import multilabel_targets, plot_reliability, split_predictions, usable_rows
 from training_cli.engine.measured import split_features
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, add_overwrite_arg, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 
 logger = logging.getLogger(__name__)
 
@@ -101,8 +101,8 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="RMS of the copies' in-band noise per lead, in mV (needed with --noise-average N > 0)")
     p.add_argument("--noise-average-seed", type=int, default=0, help="seed of the fixed noise (default 0)")
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--batch-size", type=count(1), default=64)
+    p.add_argument("--threads", type=count(0), default=0)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
     return p

@@ -40,7 +40,7 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import split_predictions
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, add_overwrite_arg, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,8 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
                         "(repeatable); the others come from the other members")
     p.add_argument("--name", default="", help="model name (default: ensemble-<kind>-<task>)")
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
+    p.add_argument("--batch-size", type=count(1), default=64)
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--seed", type=int, default=0, help="seed of random splits (folder datasets)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)

@@ -27,7 +27,7 @@ from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import evaluate_checkpoint, fmt, output_files
 from training_cli.engine.runtime import resolve_device
-from training_cli.options import add_data_args, add_overwrite_arg, command_parser
+from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
 
@@ -41,8 +41,8 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed; also the seed of random splits")
     p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
+    p.add_argument("--batch-size", type=count(1), default=64)
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--no-progress", action="store_true")
 
 

@@ -35,7 +35,7 @@ from mirage_model.quality import assess
 from mirage_model.runtime import set_threads
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import load_predictor
-from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser
+from training_cli.options import MODEL_HELP, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
 
 log = logging.getLogger(__name__)
@@ -76,8 +76,8 @@ def robustness_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    ".csv names the CSV, and the table gets .md)")
     add_overwrite_arg(p, "the table and CSV")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
-    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    p.add_argument("--chunk-size", type=int, default=16, help="records per batched forward pass")
+    p.add_argument("--threads", type=count(1), default=1, help="torch threads (default 1)")
+    p.add_argument("--chunk-size", type=count(1), default=16, help="records per batched forward pass")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     p.set_defaults(func=run)
     return p

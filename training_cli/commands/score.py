@@ -35,7 +35,7 @@ from mirage_model.review.interpret import statement_labels
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, RECORD_KINDS, add_report_args, add_statements_model_arg,
-                                  command_parser, settings_from_args)
+                                  command_parser, count, settings_from_args)
 from training_cli.outputs import check_output_file, check_output_folder
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "finished row of count: that run's own are skipped with their records). A file that is "
                    "no output of mirage score is never replaced")
     p.add_argument("--explain", action="store_true", help="include explanations in the PDFs (slower)")
-    p.add_argument("--workers", type=int, default=1,
+    p.add_argument("--workers", type=count(1), default=1,
                    help="loader processes that read and measure records ahead of the model (default 1: none)")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--format", dest="fmt", choices=("csv", "jsonl"), default=None,
@@ -73,8 +73,8 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "the file untouched, when its rows were scored with another model or other labs values)")
     p.add_argument("--no-measure", dest="measure", action="store_false",
                    help="skip the interval measurement columns (faster)")
-    p.add_argument("--chunk-size", type=int, default=32, help="records per batched forward pass")
-    p.add_argument("--threads", type=int, default=1,
+    p.add_argument("--chunk-size", type=count(1), default=32, help="records per batched forward pass")
+    p.add_argument("--threads", type=count(1), default=1,
                    help="torch threads for the model (default 1: each chunk is already a batch, and "
                    "on a busy CPU more threads wait on each other; use --workers for parallelism)")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",

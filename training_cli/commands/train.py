@@ -28,7 +28,7 @@ from training_cli.engine.loop import train
 from training_cli.engine.recipes import CONSISTENCY_FAULTS, MODELS, PRESETS, TrainConfig, resolve
 from mirage_model.clinical import KNOWN_FEATURES
 from mirage_model.models.config import LEAD_ENCODERS
-from training_cli.options import add_data_args, command_parser
+from training_cli.options import add_data_args, command_parser, count
 
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
@@ -54,9 +54,9 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         f"{', '.join(KNOWN_FEATURES)}, which the columns of a --labs table are matched to "
                         "(by name, label or alias, e.g. 'hs-TnT [ng/L]' for troponin_t)")
     g = p.add_argument_group("optimisation")
-    g.add_argument("--epochs", type=int, default=None)
+    g.add_argument("--epochs", type=count(1), default=None)
     g.add_argument("--lr", type=float, default=None)
-    g.add_argument("--batch-size", type=int, default=None, help="per process")
+    g.add_argument("--batch-size", type=count(1), default=None, help="per process")
     g.add_argument("--weight-decay", type=float, default=None)
     g.add_argument("--warmup", type=float, default=None, help="fraction of steps of linear warm-up (0.13)")
     g.add_argument("--no-class-weights", action="store_true", help="unweighted loss")
@@ -95,7 +95,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("run")
     g.add_argument("--seed", type=int, default=0, help="seeds weights, data order and random splits")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    g.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
+    g.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
     g.add_argument("--resume", action="store_true", help="continue from OUT/last")
     g.add_argument("--overwrite", action="store_true",
                    help="train anew in an OUT whose model/ holds an earlier run's checkpoint, replacing it and "
