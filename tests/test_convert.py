@@ -470,3 +470,18 @@ def test_a_converted_record_keeps_its_diagnoses(tmp_path):
                 assert back.dx == rec.dx and back.meta["dx_system"] == system, (src.name, fmt)
     hea = formats.write_record(load_record(samples / "cinc2021" / "A0003.hea"), tmp_path / "once", "wfdb")
     assert sum("Dx" in line or "Diagnoses" in line for line in hea.read_text().splitlines()) == 1
+
+
+def test_a_run_that_converts_nothing_leaves_no_output_folder(tmp_path, capsys):
+    """'mirage convert MISSING.hea --to wfdb OUT/sub' had left OUT/sub behind, empty; a folder that was
+    there before stays."""
+    from training_cli.main import main
+
+    out = tmp_path / "out" / "sub"
+    assert main(["convert", str(tmp_path / "missing.hea"), "--to", "wfdb", str(out)]) == 1
+    assert "header file not found" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main(["convert", str(tmp_path / "missing.hea"), "--to", "edf", str(kept)]) == 1
+    assert kept.is_dir()

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"error: {err}")
     if not paths:
         raise UsageError("error: no ECG records found in the inputs")
+    # the folders this run makes: taken away again if no record is written (nothing half-made left behind)
+    made = [p for p in (args.out_dir, *args.out_dir.parents) if not p.exists()]
     check_output_folder(args.out_dir, "OUT_DIR")
     failed, skipped, used = 0, 0, set()
     numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
@@ -127,4 +129,9 @@ def run(args: argparse.Namespace) -> int:
               f"{printable(args.out_dir)} (--overwrite replaces them)", file=sys.stderr)
     if failed:
         print(f"{failed} of {len(paths)} inputs not converted", file=sys.stderr)
+    for folder in made:      # the deepest first
+        try:
+            folder.rmdir()   # only an empty one
+        except OSError:
+            break
     return 1 if failed else 0
