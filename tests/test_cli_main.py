@@ -226,3 +226,18 @@ def test_cache_dir_help_names_the_folder_used(tmp_path, monkeypatch, capsys):
     assert default_cache_dir() == tmp_path / "c"
     monkeypatch.delenv("MIRAGE_CACHE")
     assert default_cache_dir().parts[-2:] == (".cache", "mirage")
+
+
+def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
+    """Ctrl-C in the first seconds of a command (torch being imported, the line parsed) had ended in a
+    traceback into importlib and a death by SIGINT; it is "interrupted" and exit status 130, as during
+    the command's run."""
+    from training_cli import main as cli
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.importlib, "import_module", interrupted)
+    assert main(["score", "somewhere", "--out", "x.csv"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "interrupted"

@@ -60,6 +60,16 @@ def get_args_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C also while the command's modules (torch) are imported and its line parsed, not only in
+        # its run: a traceback into importlib had been all a user saw
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = get_args_parser(argv)
     args, extra = parser.parse_known_args(argv)
@@ -81,9 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=RuntimeWarning)
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (``mirage info | head``): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
