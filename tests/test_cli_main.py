@@ -241,3 +241,16 @@ def test_ctrl_c_while_the_command_is_imported_is_one_line(monkeypatch, capsys):
     assert main(["score", "somewhere", "--out", "x.csv"]) == 130
     err = capsys.readouterr().err
     assert err.strip() == "interrupted"
+
+
+def test_every_option_of_every_command_says_what_it_takes():
+    """`mirage COMMAND --help` had listed --epochs, --lr, --batch-size, --threads, --device, --split ... of
+    train, evaluate, calibrate, ensemble, ablate, compare and interpretation with no word on them."""
+    import argparse
+
+    from training_cli.main import get_args_parser
+
+    sub = next(a for a in get_args_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    silent = {name: [a.option_strings[0] if a.option_strings else a.dest for a in parser._actions if not a.help]
+              for name, parser in sub.choices.items()}
+    assert {name: opts for name, opts in silent.items() if opts} == {}

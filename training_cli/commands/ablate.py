@@ -68,16 +68,16 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
                    help=f"comma-separated subset of {','.join(VARIANTS)} (default: all; none with --sweep)")
     p.add_argument("--sweep", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="sensitivity sweep of tau or lambda_con (repeatable)")
-    p.add_argument("--preset", default="base", choices=PRESETS)
-    p.add_argument("--epochs", type=count(1), default=None)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--batch-size", type=count(1), default=None)
-    p.add_argument("--weight-decay", type=float, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--threads", type=count(0), default=0)
+    p.add_argument("--preset", default="base", choices=PRESETS, help="MIRAGE size and recipe (default base)")
+    p.add_argument("--epochs", type=count(1), default=None, help="as mirage train (default: the preset's)")
+    p.add_argument("--lr", type=float, default=None, help="as mirage train")
+    p.add_argument("--batch-size", type=count(1), default=None, help="as mirage train")
+    p.add_argument("--weight-decay", type=float, default=None, help="as mirage train")
+    p.add_argument("--seed", type=int, default=0, help="as mirage train")
+    p.add_argument("--device", default="auto", help="as mirage train")
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of each test evaluation")
-    p.add_argument("--clinical", default=None)
+    p.add_argument("--clinical", default=None, help="as mirage train")
     p.add_argument("--augment", action="store_true", help="train every variant with --augment")
     p.add_argument("--ema", type=float, default=0.0, metavar="DECAY", help="train every variant with --ema DECAY")
     p.add_argument("--force", action="store_true",
@@ -85,7 +85,7 @@ def add_ablate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true",
                    help="retrain a variant trained with another recipe (finished or stopped before its end), "
                         "replacing its results (without it such an OUT is refused before any training)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def ablate_command_parser(subparsers=None) -> argparse.ArgumentParser:

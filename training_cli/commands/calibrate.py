@@ -100,10 +100,10 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--noise-average-sd", type=float, default=None, metavar="MV",
                    help="RMS of the copies' in-band noise per lead, in mV (needed with --noise-average N > 0)")
     p.add_argument("--noise-average-seed", type=int, default=0, help="seed of the fixed noise (default 0)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=count(1), default=64)
-    p.add_argument("--threads", type=count(0), default=0)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--batch-size", type=count(1), default=64, help="records per forward pass (default 64)")
+    p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
     return p
 

@@ -35,7 +35,7 @@ def compare_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="names for the table (default: what tells the two paths apart, e.g. own_test and base_test "
                         "for runs/own_test/predictions.csv and runs/base_test/predictions.csv)")
     p.add_argument("--bootstrap", type=int, default=1000, help="paired resamples (default 1000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--out", help="write the result as JSON here")
     add_overwrite_arg(p, "the JSON")
     p.set_defaults(func=run)

@@ -59,11 +59,11 @@ def ensemble_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    help="member N (0-based, in the order listed) contributes only these of its labels "
                         "(repeatable); the others come from the other members")
     p.add_argument("--name", default="", help="model name (default: ensemble-<kind>-<task>)")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=count(1), default=64)
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--batch-size", type=count(1), default=64, help="records per forward pass (default 64)")
     p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
     p.add_argument("--seed", type=int, default=0, help="seed of random splits (folder datasets)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
     return p
 

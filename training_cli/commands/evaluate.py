@@ -35,15 +35,15 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=None, help="JSON file of option defaults")
     p.add_argument("--model", required=False, default=None, help="checkpoint folder (from mirage train: OUT/model)")
     add_data_args(p)
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--split", default="test", choices=("train", "val", "test"), help="the split to read (default test)")
     p.add_argument("--out", default=None, help="metrics.json path or a folder")
     add_overwrite_arg(p, "the metrics, predictions and plots")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed; also the seed of random splits")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--batch-size", type=count(1), default=64)
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
+    p.add_argument("--batch-size", type=count(1), default=64, help="records per forward pass (default 64)")
     p.add_argument("--threads", type=count(0), default=0, help="torch CPU threads (0: torch default)")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def evaluate_command_parser(subparsers=None) -> argparse.ArgumentParser:

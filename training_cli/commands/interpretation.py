@@ -48,7 +48,7 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "labels, so for PTB-XL a task of statement codes: all (default), diagnostic, form or rhythm "
                    "(superdiagnostic's MI, STTC, CD, HYP are classes of statements, not statements)")
     p.add_argument("--labels", default=None, help="folder datasets: labels CSV (record id, labels[, split])")
-    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--split", default="test", choices=("train", "val", "test"), help="the split to read (default test)")
     p.add_argument("--label", required=True,
                    help="the records' label, a PTB-XL statement code (e.g. AFIB, IMI, NORM): the interpretation "
                    "says statements, so a superclass (MI) is not one")
@@ -60,7 +60,7 @@ def interpretation_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=0, help="at most N records (0: all)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     add_overwrite_arg(p, "the rows.csv and summary.json")
-    p.add_argument("--device", default="auto")
+    p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress bar (on stderr; a fold of PTB-XL takes minutes)")
     p.set_defaults(func=run)

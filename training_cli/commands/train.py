@@ -36,7 +36,7 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     add_data_args(p)
     p.add_argument("--out", default=None, help="output folder")
     g = p.add_argument_group("model")
-    g.add_argument("--model", default="mirage", choices=MODELS)
+    g.add_argument("--model", default="mirage", choices=MODELS, help="the architecture: MIRAGE (default) or a baseline")
     g.add_argument("--preset", default="paper", choices=PRESETS, help="MIRAGE size and recipe")
     g.add_argument("--lead-encoder", default=None, choices=LEAD_ENCODERS,
                    help="MIRAGE: how each lead becomes a token (default: the preset's; paper: linear)")
@@ -54,10 +54,10 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
                         f"{', '.join(KNOWN_FEATURES)}, which the columns of a --labs table are matched to "
                         "(by name, label or alias, e.g. 'hs-TnT [ng/L]' for troponin_t)")
     g = p.add_argument_group("optimisation")
-    g.add_argument("--epochs", type=count(1), default=None)
-    g.add_argument("--lr", type=float, default=None)
+    g.add_argument("--epochs", type=count(1), default=None, help="training epochs (default: the preset's)")
+    g.add_argument("--lr", type=float, default=None, help="peak learning rate of AdamW (default: the preset's)")
     g.add_argument("--batch-size", type=count(1), default=None, help="per process")
-    g.add_argument("--weight-decay", type=float, default=None)
+    g.add_argument("--weight-decay", type=float, default=None, help="AdamW weight decay (default: the preset's)")
     g.add_argument("--warmup", type=float, default=None, help="fraction of steps of linear warm-up (0.13)")
     g.add_argument("--no-class-weights", action="store_true", help="unweighted loss")
     g.add_argument("--amp", default="auto", choices=("auto", "bf16", "fp16", "off"),
