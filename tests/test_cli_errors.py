@@ -241,3 +241,26 @@ def test_a_data_spec_that_cannot_be_opened_leaves_no_output_folder(tmp_path, cap
         assert _one_clean_line(capsys.readouterr().err).startswith(wanted), argv
         assert not out.exists(), argv
     assert afile.read_text() == "hello"
+
+
+def test_train_refuses_a_resume_without_state_and_a_cache_dir_that_is_a_file_before_writing(tmp_path, capsys):
+    """Both had come after train wrote OUT/config.json: "--resume: no resume state in OUT/last" (no
+    "error:") and "error: AFILE: File exists" (no --cache-dir), each leaving OUT behind."""
+    from helpers_training import make_folder
+
+    root, labels = make_folder(tmp_path / "data", n_copies=2)
+    afile = tmp_path / "afile"
+    afile.write_text("hello")
+    out = tmp_path / "run"
+    base = ["train", "--data", f"folder:{root}", "--labels", str(labels), "--preset", "tiny", "--epochs", "1",
+            "--out", str(out), "--no-progress"]
+    cases = [(["--resume", "--cache-dir", str(tmp_path / "cache")], 1,
+              f"error: --resume: no resume state in {out / 'last'}"),
+             (["--cache-dir", str(afile)], 2, f"error: --cache-dir {afile} is a file, not a folder"),
+             (["--cache-dir", str(afile / "sub")], 2,
+              f"error: cannot write --cache-dir {afile / 'sub'}: {afile} is a file")]
+    for extra, rc, wanted in cases:
+        assert main(base + extra) == rc, extra
+        assert _one_clean_line(capsys.readouterr().err).startswith(wanted), extra
+        assert not out.exists(), extra
+    assert afile.read_text() == "hello"

@@ -25,6 +25,7 @@ from training_cli.engine.datasets import DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.splits import BY_RECORD
+from training_cli.outputs import check_output_place
 
 logger = logging.getLogger(__name__)
 
@@ -395,7 +396,11 @@ def open_index(options: DataOptions, model_labels=None, models=()):
 
     Raises:
         DataError, ConfigError: as ``open_data``.
+        UsageError: ``--cache-dir`` is a file or lies under one.
     """
+    if options.cache_dir:    # a file there had been "error: FILE: File exists", after train wrote its config.json
+        check_output_place(options.cache_dir, "--cache-dir")
+
     def opened(options):
         try:
             return open_dataset(options.data, options.task, labels=options.labels, labs=options.labs,

@@ -73,6 +73,9 @@ def train(cfg: TrainConfig) -> int:
     _check_outputs(out, cfg.resume or cfg.overwrite)
     progress = dist.main and not cfg.no_progress
     if cfg.resume:
+        if not (out / "last" / "state.json").is_file():    # before OUT/config.json is written
+            raise ConfigError(f"error: --resume: no resume state in {out / 'last'} (a run writes it at each "
+                              "epoch's end); train without --resume")
         cfg = _split_as_stopped(cfg, out / "last")
     # the records and their splits first: an empty training or validation split is refused before
     # the cache is built or anything is written
@@ -382,7 +385,7 @@ def _resume(last: Path, model, opt, sched, scaler, ema, total_steps: int, best: 
         ConfigError: no resume state, or one of a run with another number of steps.
     """
     if not (last / "state.json").is_file():
-        raise ConfigError(f"--resume: no resume state in {last}")
+        raise ConfigError(f"error: --resume: no resume state in {last}")
     state = load_resume_state(last, model, opt, sched, scaler, ema)
     start_epoch = state["epoch"]
     history = state.get("history", [])
