@@ -33,8 +33,8 @@ from pathlib import Path
 
 from training_cli.config import apply_config, remember_defaults
 from training_cli.engine import runlog
-from training_cli.engine.datasets import DatasetError, parse_spec
-from training_cli.engine.errors import ConfigError, DataError
+from training_cli.engine.data import open_index
+from training_cli.engine.errors import ConfigError
 from training_cli.engine.loop import train
 from training_cli.engine.recipes import PRESETS, TrainConfig, resolve
 from training_cli.options import add_data_args, command_parser, count
@@ -154,10 +154,8 @@ def run(args) -> int:
                 differences[folder] = recipe_differences(out / folder, cfg)
         refuse_other_recipes(out, {f: (f in finished, d) for f, d in differences.items() if d},
                              bool(getattr(args, "overwrite", False)))
-    try:      # a --data no variant could open: refused before OUT/config.json is written
-        parse_spec(args.data)
-    except DatasetError as err:
-        raise DataError(f"error: {err}") from None
+    # a --data no variant could open (its spec, labels table, task): refused before OUT/config.json is written
+    open_index(configs[0].data_options())
     out.mkdir(parents=True, exist_ok=True)
     runlog.write_json(out / "config.json", {k: v for k, v in vars(args).items() if not k.startswith("_") and k != "func"})
     t0 = time.time()
