@@ -268,3 +268,18 @@ def test_train_refuses_a_resume_without_state_and_a_cache_dir_that_is_a_file_bef
         assert _one_clean_line(capsys.readouterr().err).startswith(wanted), extra
         assert not out.exists(), extra
     assert afile.read_text() == "hello"
+
+
+def test_a_device_that_cannot_be_used_is_named_as_the_option(tmp_path, capsys):
+    """score, report, robustness and interpretation had said "cannot load the default model: device 'gpu':
+    unknown device", as if the model were at fault."""
+    record = SAMPLES / "ludb" / "1.hea"
+    cases = [(["score", str(SAMPLES / "ludb"), "--out", str(tmp_path / "s.csv"), "--device", "gpu"], 2),
+             (["report", str(record), "--out", str(tmp_path / "r.pdf"), "--device", "gpu"], 2),
+             (["evaluate", "--model", "default", "--data", f"ptbxl:{SAMPLES / 'ptbxl'}", "--out", str(tmp_path / "e"),
+               "--device", "gpu"], 1)]
+    for argv, rc in cases:
+        assert main(argv) == rc, argv
+        assert _one_clean_line(capsys.readouterr().err) == \
+            "error: --device 'gpu': unknown device; use 'auto', 'cpu' or 'cuda'", argv
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ from mirage_model.checkpoint import CONFIG_NAME, CheckpointError, load_checkpoin
 from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
+from mirage_model.runtime import DeviceError
 from training_cli.engine.errors import ConfigError, ModelLoadError
 from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
@@ -127,6 +128,8 @@ def load_predictor(model, device: str, quality: bool = True) -> Predictor:
     """
     try:
         return Predictor(model, device=device, quality=quality)
+    except DeviceError as err:      # the option, not the model: "cannot load the default model: device 'gpu'" had misled
+        raise ModelLoadError(f"error: --{err}") from None
     except (CheckpointError, ValueError, OSError) as err:
         where = "the default model" if model is None else str(model)
         raise ModelLoadError(f"error: cannot load {where}: {err}") from None

@@ -30,7 +30,7 @@ def resolve_device(name: str = "auto") -> torch.device:
     try:
         return runtime.resolve_device(name)
     except runtime.DeviceError as err:
-        raise ConfigError(f"error: {err}") from None
+        raise ConfigError(f"error: --{err}") from None      # "--device 'gpu': unknown device; ..."
 
 
 def amp_settings(device, mode: str):
