@@ -115,3 +115,69 @@ def test_a_cancel_during_a_pdf_writes_no_more_pdfs(folder, predictor, tmp_path, 
     assert summary.cancelled and [r["pdf"] for r in rows] == ["r0/A0003.pdf"]
     assert sorted(p.relative_to(tmp_path / "pdfs").as_posix()
                   for p in (tmp_path / "pdfs").rglob("*.pdf")) == ["r0/A0003.pdf"]
+
+
+# where ``_slow_pdf`` marks the PDFs it begins, and how long each takes (set before the pool forks: the
+# loader processes inherit them)
+_BEGUN: Path | None = None
+_PDF_S = 0.0
+
+
+def _slow_pdf(out_path, *args, **kwargs):
+    """A PDF that takes ``_PDF_S`` seconds, marking (in a loader process) the moment it begins.
+    Module level: the pool pickles it by name."""
+    import time
+
+    (_BEGUN / Path(out_path).name).write_text(repr(time.monotonic()))
+    time.sleep(_PDF_S)
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_path).write_bytes(b"%PDF-1.4\n")
+    return out_path
+
+
+def test_a_cancel_drops_the_pdfs_the_loader_pool_has_not_begun(folder, predictor, tmp_path, monkeypatch):
+    """With loader processes the PDFs are written in the pool. The cancel comes once both processes
+    have begun a PDF and the first chunk's four are handed to the pool: no PDF begins after the run
+    has seen it (the pool's queue had marked the next ones running, so they could not be cancelled
+    and were written all the same), every PDF written has its row and every ok row its PDF, and a
+    resumed run scores the rest. Truth: the moments the PDFs began, marked by the processes
+    themselves (fork: the patched writer reaches them)."""
+    import time
+
+    from mirage_model.review.batch import loading, pipeline
+
+    module = __import__(__name__)
+    begun = tmp_path / "begun"
+    begun.mkdir()
+    monkeypatch.setattr(module, "_BEGUN", begun)
+    monkeypatch.setattr(module, "_PDF_S", 1.0)
+    monkeypatch.setattr(pipeline, "pdf_one", _slow_pdf)
+    handed: list = []
+    real_run = loading.RecordLoader.run
+
+    def run(self, fn, *args):
+        handed.append(fn)
+        return real_run(self, fn, *args)
+
+    monkeypatch.setattr(loading.RecordLoader, "run", run)
+    seen: list[float] = []
+
+    def cancel() -> bool:
+        if not seen and len(handed) >= 4 and len(list(begun.iterdir())) >= 2:
+            seen.append(time.monotonic())
+        return bool(seen)
+
+    out, pdfs = tmp_path / "out.csv", tmp_path / "pdfs"
+    summary = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, workers=2, chunk_size=32,
+                           mp_context="fork", cancel=cancel)
+    assert summary.cancelled and seen
+    late = sorted(p.name for p in begun.iterdir() if float(p.read_text()) > seen[0])
+    assert late == [], late                       # before: the two PDFs queued behind the two being written
+    rows = _rows(out)
+    written = sorted(p.relative_to(pdfs).as_posix() for p in pdfs.rglob("*.pdf"))
+    assert sorted(r["pdf"] for r in rows) == written and all(r["status"] == "ok" for r in rows)
+    assert len(rows) == 2                         # the two PDFs begun before the cancel
+    monkeypatch.setattr(module, "_PDF_S", 0.0)
+    again = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, resume=True)
+    assert again.scored + len(rows) == len(mm.sample_records()) == len(_rows(out))
+    assert len(list(pdfs.rglob("*.pdf"))) == len(mm.sample_records())

@@ -52,11 +52,27 @@ class LoadedRecord:
 
 # in a loader process: where it tells the batch that it starts a record (``_load_started``)
 _STARTED = None
+# in a loader process: set once the batch is cancelled (``RecordLoader.stop``): a job not begun is not begun
+_STOP = None
 
 
-def _worker_init(batch_pid: int | None = None, started=None, warm: bool = False) -> None:
-    global _STARTED
-    _STARTED = started
+class NotBegun(Exception):
+    """A job the pool had not begun when the batch was cancelled (``RecordLoader.stop``): it did nothing."""
+
+
+def _unless_stopped(fn: Callable, *args):
+    """``fn(*args)`` in a loader process, unless the batch was cancelled before the process came to
+    it. A job the pool has handed to its queue is marked running and can no longer be cancelled
+    (``Future.cancel``), though no process has begun it: a cancelled batch waited for the next PDFs
+    (a second or more each) and kept them."""
+    if _STOP is not None and _STOP.is_set():
+        raise NotBegun()
+    return fn(*args)
+
+
+def _worker_init(batch_pid: int | None = None, started=None, warm: bool = False, stop=None) -> None:
+    global _STARTED, _STOP
+    _STARTED, _STOP = started, stop
     # Ctrl-C is handled by the parent, which then shuts the pool down; workers must not die first
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if batch_pid is not None:
@@ -229,17 +245,21 @@ class RecordLoader:
         self._start_times: dict[int, float] = {}
         self._started = None
         self.pools: list[ProcessPoolExecutor] = []
+        self._stops: list = []              # each pool's stop event (``stop``)
         self.pool = self._new_pool() if workers > 1 and len(paths) > 1 else None
 
     def _new_pool(self) -> ProcessPoolExecutor:
         ctx = _pool_context(self.mp_context)
         self._started = ctx.SimpleQueue()     # (token, monotonic time) of each record a loader starts
         self._start_times.clear()
+        stop = ctx.Event()                    # ``stop``: the jobs not begun are not begun
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                    # the warm-up only matters to a time limit (it is not charged the process's start)
                                    initializer=_worker_init,
-                                   initargs=(os.getpid(), self._started, self.do_measure and bool(self.timeout_s)))
+                                   initargs=(os.getpid(), self._started, self.do_measure and bool(self.timeout_s),
+                                             stop))
         self.pools.append(pool)
+        self._stops.append(stop)
         return pool
 
     def _started_at(self, token: int) -> float | None:
@@ -342,10 +362,11 @@ class RecordLoader:
             return LoadedRecord(path=str(p), error=f"loader process failed ({type(err).__name__}: {err})")
 
     def run(self, fn: Callable, *args) -> Future:
-        """``fn(*args)`` in the pool when there is one (a PDF), else here; its result as a Future."""
+        """``fn(*args)`` in the pool when there is one (a PDF), else here; its result as a Future.
+        One a process has not begun when :meth:`stop` is called raises ``NotBegun``."""
         if self.pool is not None:
             try:
-                return self.pool.submit(fn, *args)
+                return self.pool.submit(_unless_stopped, fn, *args)
             except (BrokenProcessPool, RuntimeError):
                 pass
         fut = Future()
@@ -354,6 +375,12 @@ class RecordLoader:
         except Exception as err:
             fut.set_exception(err)
         return fut
+
+    def stop(self) -> None:
+        """The batch was cancelled: the jobs of :meth:`run` that no loader process has begun yet end
+        with ``NotBegun`` without doing anything (those begun finish)."""
+        for event in self._stops:
+            event.set()
 
     def close(self) -> None:
         """Cancel the loads in flight and shut every pool down."""

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_file_hints
-from mirage_model.review.batch.loading import LoadedRecord, RecordLoader
+from mirage_model.review.batch.loading import LoadedRecord, NotBegun, RecordLoader
 from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
 from mirage_model.review.interpret import statement_labels
 
@@ -152,7 +152,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
             if cancel() or ended:
                 break
         if cancel():
-            _drop_unstarted(pending, dropped)
+            _drop_unstarted(pending, dropped, loader)
         while pending:
             yield _finish(*pending.popleft(), scorer.pdf_dir)
     finally:
@@ -160,21 +160,31 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         _remove_pdfs_without_rows(pending + dropped)
 
 
-def _drop_unstarted(pending: deque, dropped: deque) -> None:
-    """On a cancel, the rows of ``pending`` from the first whose PDF a loader process has not begun
-    on, moved to ``dropped`` with their PDFs cancelled: the run ends once the PDFs being written are
-    done (one per loader process), not after every scored row's PDF (up to a chunk, 32). A resumed
-    run scores those records."""
+def _not_begun(pdf: Future | None) -> bool:
+    """Whether the PDF ``pdf`` was dropped by a cancel before any process began it (cancelled while
+    queued, or ``loading.NotBegun``); waits for one being written."""
+    if pdf is None:
+        return False
+    return pdf.cancelled() or isinstance(pdf.exception(), NotBegun)
+
+
+def _drop_unstarted(pending: deque, dropped: deque, loader: RecordLoader) -> None:
+    """On a cancel, the PDFs of ``pending`` that no loader process has begun are not begun
+    (``RecordLoader.stop``, ``Future.cancel``), and the rows from the first such one on are moved to
+    ``dropped``: the run ends once the PDFs being written are done (one per loader process), not
+    after every scored row's PDF (up to a chunk, 32). A resumed run scores those records. Waits for
+    the PDFs being written."""
+    loader.stop()
+    for _row, pdf in pending:
+        if pdf is not None:
+            pdf.cancel()
     for k, (_row, pdf) in enumerate(pending):
-        if pdf is not None and pdf.cancel():
+        if _not_begun(pdf):
             break
     else:
         return
     while len(pending) > k:
-        row, pdf = pending.pop()
-        if pdf is not None:
-            pdf.cancel()
-        dropped.appendleft((row, pdf))
+        dropped.appendleft(pending.pop())
 
 
 def _remove_pdfs_without_rows(pending: deque) -> None:
