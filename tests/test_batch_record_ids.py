@@ -77,3 +77,71 @@ def test_a_resumed_output_of_an_earlier_run_gets_the_same_ids(sites, predictor, 
 def test_record_ids_of_files_whose_paths_without_extension_are_shared_too():
     assert record_ids(["a.xml", "a.dcm", "b.hea", "x/b.hea", "c.hea"]) == {
         "a.xml": "a.xml", "a.dcm": "a.dcm", "b.hea": "b", "x/b.hea": "x/b"}
+
+
+def _ok_row(record_path: str, model: str) -> dict:
+    return {"record_path": record_path, "record_id": Path(record_path).stem, "status": "ok", "model": model}
+
+
+def test_a_kept_row_of_a_record_gone_from_the_folder_shares_no_id_with_a_new_record(sites, predictor, tmp_path):
+    """An output holds siteA/1's row ("1": its name was its own then); siteA/1 has gone from the folder
+    (its row stays), siteB/1 is new: both rows were "1". Each is now named by its path, as one run
+    over both would name them; the kept row of the record gone keeps its place at the end."""
+    out = tmp_path / "out.csv"
+    score_folder(sites, predictor, out, measure=False)
+    shutil.rmtree(sites / "siteB")                       # siteA/1 alone: the run names it "1"
+    score_folder(sites, predictor, out, measure=False, overwrite=True)
+    assert {r["record_path"]: r["record_id"] for r in _rows(out)}["siteA/1.hea"] == "1"
+    shutil.move(sites / "siteA", sites / "siteB")        # siteA/1 gone, siteB/1 new
+    again = score_folder(sites, predictor, out, measure=False, resume=True)
+    rows = _rows(out)
+    ids = {r["record_path"]: r["record_id"] for r in rows}
+    assert ids == {"siteA/1.hea": "siteA/1", "siteB/1.hea": "siteB/1", "14.hea": "14", "siteC/14.dat": "siteC/14"}
+    assert len({r["record_id"] for r in rows}) == len(rows)                  # before: "1" twice
+    assert again.scored == 1 and rows[-1]["record_path"] == "siteA/1.hea"
+
+
+def test_a_resumed_row_gets_its_own_name_back_once_the_name_is_its_own(sites, predictor, tmp_path):
+    """A run named siteA/1 by its path (siteB/1 shared its name, and failed); siteB/1 has gone, and
+    its error row with it: the resumed output names siteA/1 "1", as one run over the folder now does
+    (before: "siteA/1", kept from the earlier output)."""
+    out = tmp_path / "out.csv"
+    score_folder(sites, predictor, out, measure=False)
+    cols, rows = list(_rows(out)[0]), _rows(out)
+    for r in rows:
+        if r["record_path"] == "siteB/1.hea":
+            r.update(status="error", error="cannot read")
+    with out.open("w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    shutil.rmtree(sites / "siteB")
+    score_folder(sites, predictor, out, measure=False, resume=True)
+    fresh = tmp_path / "fresh.csv"
+    score_folder(sites, predictor, fresh, measure=False)
+    resumed = {r["record_path"]: r["record_id"] for r in _rows(out)}
+    assert resumed == {r["record_path"]: r["record_id"] for r in _rows(fresh)}
+    assert resumed == {"siteA/1.hea": "1", "14.hea": "14", "siteC/14.dat": "siteC/14"}
+
+
+def test_an_unreadable_folders_row_shares_no_id_with_a_record_of_its_name(sites, predictor, tmp_path,
+                                                                          locked_folders):
+    """A folder "locked/" that cannot be listed has a row; a record locked.hea beside it was also
+    "locked". Both are named by their whole record_path."""
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    for ext in (".hea", ".dat"):
+        text = (ludb / f"14{ext}").read_bytes()
+        (sites / f"locked{ext}").write_bytes(text.replace(b"14.dat", b"locked.dat").replace(b"14 ", b"locked ", 1) if ext == ".hea" else text)
+    (sites / "locked").mkdir()
+    out = tmp_path / "out.csv"
+    score_folder(sites, predictor, out, measure=False)
+    rows = _rows(out)
+    ids = {r["record_path"]: r["record_id"] for r in rows}
+    assert ids["locked/"] == "locked/" and ids["locked.hea"] == "locked.hea", ids     # before: "locked" twice
+    assert len(set(ids.values())) == len(rows)
+    assert {r["record_path"]: r["status"] for r in rows}["locked.hea"] == "ok"
+
+
+def test_record_ids_of_folders_and_records():
+    assert record_ids(["sub/", "sub.hea", "x/a.b/", "a.hea"]) == {"sub/": "sub/", "sub.hea": "sub.hea"}
+    assert record_ids(["x/sub/", "sub.hea"]) == {"x/sub/": "x/sub", "sub.hea": "sub"}

@@ -67,25 +67,32 @@ def folder_row(cols: list[str], rel: str, reason: str, model: str = "") -> dict:
 
 
 def record_ids(rels: Iterable[str]) -> dict[str, str]:
-    """{record_path: record_id} of the run's records whose name another record of the run bears too
-    (``siteA/1.hea`` and ``siteB/1.hea``, both "1"): their path under the folder without the
-    extension ("siteA/1", the id a labs table names them by, ``clinical.labs_record_id``), or their
-    whole ``record_path`` when that is shared too (``a.xml`` and ``a.dcm``). A record whose name is its
-    own keeps it ("00417_lr"), as every output had it; so every row's ``record_id`` is unique in
-    the output, and the same for the same folder whichever run (resumed or not) wrote it."""
+    """{record_path: record_id} of the rows of one output whose name another row of it bears too
+    (``siteA/1.hea`` and ``siteB/1.hea``, both "1"; a folder that could not be listed, ``sub/``, and a
+    record ``sub.hea``): their path under the folder without the extension ("siteA/1", the id a labs
+    table names them by, ``clinical.labs_record_id``; a folder's without its "/"), or their whole
+    ``record_path`` when that is shared too (``a.xml`` and ``a.dcm``; ``sub/`` and ``sub.hea``). A row
+    whose name is its own keeps it ("00417_lr"; a folder's: its last part), as every output had it.
+    ``rels``: the ``record_path`` of every row of the output (a folder's ends in "/"): the run's
+    records, its folders that could not be listed and the rows a resumed run keeps of records no
+    longer in the folder. So every ``record_id`` is unique in the output, and the same for the same
+    rows whichever run (resumed or not) wrote them."""
     rels = sorted(set(rels))
+
+    def name(rel: str) -> str:
+        return rel.rstrip("/").rpartition("/")[2] if rel.endswith("/") else PurePosixPath(rel).stem
+
+    def short(rel: str) -> str:
+        return rel.rstrip("/") if rel.endswith("/") else PurePosixPath(rel).with_suffix("").as_posix()
+
     by_name: dict[str, list[str]] = {}
     for rel in rels:
-        by_name.setdefault(PurePosixPath(rel).stem, []).append(rel)
+        by_name.setdefault(name(rel), []).append(rel)
     shared = [rel for group in by_name.values() if len(group) > 1 for rel in group]
     by_path: dict[str, list[str]] = {}
     for rel in shared:
-        by_path.setdefault(PurePosixPath(rel).with_suffix("").as_posix(), []).append(rel)
-    ids = {}
-    for rel in shared:
-        short = PurePosixPath(rel).with_suffix("").as_posix()
-        ids[rel] = short if len(by_path[short]) == 1 else rel
-    return ids
+        by_path.setdefault(short(rel), []).append(rel)
+    return {rel: short(rel) if len(by_path[short(rel)]) == 1 else rel for rel in shared}
 
 
 def clean_float(value, digits: int):

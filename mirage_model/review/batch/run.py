@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from mirage_model.clinical.labs import respelled_warning
@@ -340,12 +340,19 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         total = len(todo_h) + len(todo_o) + len(todo_n)
         skipped = len(headers) + len(orphans) + len(not_ecg) - total
 
-        # record_id unique among the run's records (rows.record_ids); a kept row of an earlier output
-        # (written when two records could both be "1") gets its id as this run names it
-        ids = record_ids(by_rel)
-        for row in kept:
-            row["record_id"] = ids.get(str(row.get("record_path"))) or row.get("record_id")
-        rows = list(kept) + folder_rows
+        # record_id unique among the output's rows (rows.record_ids): the run's records, its folders
+        # that could not be listed, and the kept rows of records no longer in the folder; a kept row
+        # of an earlier output (written when two records could both be "1", or when a record that
+        # has gone shared its name) gets its id as this run names it
+        ids = record_ids([*by_rel, *(row["record_path"] for row in folder_rows),
+                          *(str(row.get("record_path")) for row in kept)])
+
+        def named(row: dict) -> dict:
+            path = str(row.get("record_path"))
+            row["record_id"] = ids.get(path) or _own_name(path)
+            return row
+
+        rows = [named(row) for row in list(kept) + folder_rows]
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
                                lock_note=lock.stale_note,
@@ -393,7 +400,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen):
                 for row in gen:
-                    rows.append(row)
+                    rows.append(named(row))
                     summary.count(row)
                     if progress is not None:
                         progress(summary.handled, total, row)
@@ -411,6 +418,14 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         return summary
     finally:
         lock.close()
+
+
+def _own_name(rel: str) -> str:
+    """The ``record_id`` of a row whose name no other row of the output bears: a record's file stem
+    (as its reader names it, ``EcgRecord.record_id``), a folder's last part."""
+    if rel.endswith("/"):
+        return rel.rstrip("/").rpartition("/")[2] or rel
+    return PurePosixPath(rel).stem
 
 
 def _folder_rel(path: Path, root: Path) -> str:
