@@ -131,7 +131,9 @@ def test_an_unreadable_folders_row_shares_no_id_with_a_record_of_its_name(sites,
     ludb = mm.resources_dir() / "samples" / "ludb"
     for ext in (".hea", ".dat"):
         text = (ludb / f"14{ext}").read_bytes()
-        (sites / f"locked{ext}").write_bytes(text.replace(b"14.dat", b"locked.dat").replace(b"14 ", b"locked ", 1) if ext == ".hea" else text)
+        if ext == ".hea":
+            text = text.replace(b"14.dat", b"locked.dat").replace(b"14 ", b"locked ", 1)
+        (sites / f"locked{ext}").write_bytes(text)
     (sites / "locked").mkdir()
     out = tmp_path / "out.csv"
     score_folder(sites, predictor, out, measure=False)
