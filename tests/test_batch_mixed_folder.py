@@ -83,7 +83,8 @@ def test_hidden_files_and_folders_are_named_not_passed_over(tmp_path, predictor)
     summary = score_folder(root, predictor, out, measure=False)
     assert summary.scored == 1 and summary.failed == 0
     assert summary.not_read == [".DS_Store", ".git/", "sub/.r2.dat", "sub/.r2.hea"]
-    assert summary.not_read_line() == "4 files not read: 4 hidden (a leading dot: not searched)"
+    # .git/ a folder, not a file (its files are not looked at)
+    assert summary.not_read_line() == "3 hidden files and 1 hidden folder not searched (a leading dot)"
 
 
 @pytest.mark.slow
@@ -153,4 +154,69 @@ def test_a_mixed_folder_has_every_file_scored_or_named_once(tmp_path, predictor)
         "bad/self.hea": "error", "bad/trunc.hea": "error"}
     assert {"bad/.DS_Store", "bad/.hidden.hea", "bad/.hidden.dat", "bad/README", "bad/emptynoext"} \
         <= set(summary.not_read)
-    assert "3 hidden (a leading dot: not searched)" in not_read_line(summary.not_read)
+    assert "3 hidden files not searched (a leading dot)" in not_read_line(summary.not_read)
+
+
+def _summary_lines(root: Path, checkpoint: Path, out: Path, *extra: str) -> tuple[int, list[str], list[str]]:
+    """``mirage score``'s exit code, stdout and stderr lines."""
+    import contextlib
+    import io
+
+    from training_cli.main import main
+
+    so, se = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(so), contextlib.redirect_stderr(se):
+        code = main(["score", str(root), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+                     "--no-measure", *extra])
+    return code, so.getvalue().splitlines(), se.getvalue().splitlines()
+
+
+def test_hidden_files_and_folders_are_counted_as_what_they_are(tmp_path):
+    """A folder holding hidden files (``.DS_Store``, a hidden record ``sub/.r2.hea`` + ``.dat``, a
+    zero-byte ``.empty``), hidden folders (``.git/`` of 3 files, ``sub/.cache/`` holding a record),
+    links (to a .pdf, to nothing, a hidden one to a folder) and zero-byte files (``empty.txt``, ``empty.hea``).
+    The summary had counted each hidden folder as one file and said of them all "(no ECG records)",
+    ``sub/.r2.hea`` a record among them: now the files not read are the files that are not hidden,
+    and the hidden files and folders are counted apart as what they are, not searched. Truth: the
+    folder this test made."""
+    from helpers_models import make_tiny_checkpoint
+
+    root = tmp_path / "root"
+    _record(root, "r1")
+    _record(root / "sub", ".r2")
+    _record(root / "sub" / ".cache", "r3")
+    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (root / ".empty").write_bytes(b"")
+    for name in ("config", "HEAD", "objects/pack.idx"):
+        (root / ".git" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / ".git" / name).write_text("x\n")
+    (root / "a.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "empty.txt").write_bytes(b"")
+    (root / "empty.hea").write_bytes(b"")
+    (root / "link.pdf").symlink_to(root / "a.pdf")
+    (root / "gone.txt").symlink_to(root / "missing.txt")
+    (root / ".site").symlink_to(root / "sub", target_is_directory=True)
+    checkpoint = make_tiny_checkpoint(tmp_path / "tiny")
+    code, out, err = _summary_lines(root, checkpoint, tmp_path / "out.csv", "--list-not-read")
+    assert code == 1                                     # empty.hea: an error row
+    line = next(ln for ln in out if "not read" in ln or "not searched" in ln)
+    # before: "11 files not read: 7 hidden (a leading dot: not searched), 2 .pdf, 2 .txt (no ECG records; ...)"
+    assert line == ("4 files not read: 2 .pdf, 2 .txt (no ECG records; named above); 4 hidden files and "
+                    "3 hidden folders not searched (a leading dot)"), line
+    named = sorted(ln.split(": ", 1)[1] for ln in err if ln.startswith("not read: "))
+    assert named == ["a.pdf", "empty.txt", "gone.txt", "link.pdf"]
+    hidden = sorted(ln.split(": ", 1)[1] for ln in err if ln.startswith("not searched: "))
+    assert hidden == [".DS_Store", ".empty", ".git/", ".site/", "sub/.cache/", "sub/.r2.dat", "sub/.r2.hea"]
+    # only hidden ones: no "(no ECG records)" of a hidden record
+    for name in ("a.pdf", "empty.txt", "link.pdf", "gone.txt", "empty.hea"):
+        (root / name).unlink()
+    code, out, _ = _summary_lines(root, checkpoint, tmp_path / "out2.csv")
+    assert code == 0
+    assert next(ln for ln in out if "not searched" in ln) == \
+        "4 hidden files and 3 hidden folders not searched (a leading dot; --list-not-read names them)"
+
+
+def test_not_read_line_counts_hidden_files_and_folders_apart():
+    assert not_read_line([".git/"]) == "1 hidden folder not searched (a leading dot)"
+    assert not_read_line(["a.pdf", "x/.DS_Store", ".git/", "x/.r.hea"], why="no ECG records") == \
+        "1 file not read: 1 .pdf (no ECG records); 2 hidden files and 1 hidden folder not searched (a leading dot)"

@@ -445,7 +445,7 @@ class BatchDialog(QDialog):
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
         not_read = list(getattr(summary, "not_read", None) or ())
         if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
-            text += f" {summary.not_read_line()} (no ECG records)."
+            text += f" {summary.not_read_line('no ECG records')}."
             tips.append("Files not read:\n" + "\n".join(not_read[:200])
                         + (f"\n... and {len(not_read) - 200} more" if len(not_read) > 200 else ""))
         self.status.setToolTip("\n\n".join(tips))

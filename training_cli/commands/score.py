@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
-from mirage_model.review.batch.run import not_read_line
+from mirage_model.review.batch.run import is_hidden, not_read_entry, not_read_line
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
@@ -211,7 +211,7 @@ def run(args) -> int:
         seen = (f"; {len(not_ecg)} file(s) with an ECG extension are no ECG MIRAGE reads: "
                 + ", ".join(printable(p.name) for p in not_ecg[:5]) + (" ..." if len(not_ecg) > 5 else "")) if not_ecg else ""
         if found.not_read:
-            seen += f"; {not_read_line(found.not_read)}"
+            seen += f"; {not_read_line([not_read_entry(p, args.folder) for p in found.not_read], 'no ECG records')}"
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
@@ -316,10 +316,10 @@ def run(args) -> int:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
     if summary.not_read:
         if args.list_not_read:
-            for path in summary.not_read:
-                print(f"not read: {printable(path)}", file=sys.stderr)
-        print(f"{summary.not_read_line()} (no ECG records; "
-              f"{'named above' if args.list_not_read else '--list-not-read names them'})")
+            for path in summary.not_read:      # a hidden file or folder was not looked at: not "read"
+                print(f"{'not searched' if is_hidden(path) else 'not read'}: {printable(path)}", file=sys.stderr)
+        print(summary.not_read_line("no ECG records", "named above" if args.list_not_read
+                                    else "--list-not-read names them"))
     if args.labs is not None:
         used = getattr(getattr(predictor, "schema", None), "names", []) or []
         print(summary.labs_line(Path(args.labs).name, used))

@@ -26,6 +26,7 @@ from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
                                             record_ids, record_pdf_names, rel_path)
 from mirage_model.review.interpret import PAEDIATRIC_SHORT, paediatric_meaning, statement_labels
+from mirage_model.words import counted
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +71,9 @@ class BatchSummary:
     # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
     paediatric: int = 0
 
-    def not_read_line(self) -> str:
+    def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
-        return not_read_line(self.not_read)
+        return not_read_line(self.not_read, why, names)
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -153,23 +154,38 @@ class BatchSummary:
         return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
 
 
-HIDDEN = "hidden (a leading dot: not searched)"
+def is_hidden(path) -> bool:
+    """Whether an entry of ``BatchSummary.not_read`` is a hidden file or folder (a leading dot: not
+    searched, ``records.folder.walk_files``), not a file that was looked at and is no record."""
+    return Path(path).name.startswith(".")
 
 
-def not_read_line(paths) -> str:
-    """How many files a batch did not read, by extension, most first: "12 files not read: 7 .pdf,
-    4 .txt, 1 .docx" ("without extension" for a name without one, ``HIDDEN`` for a hidden file or
-    folder, whatever its extension); "" when none."""
-    paths = [Path(p) for p in paths]
-    if not paths:
-        return ""
-    by_ext: dict[str, int] = {}
-    for p in paths:
-        # a hidden file or folder ("sub/.DS_Store", ".git/") is never searched: counted as such, not as a .hea
-        ext = HIDDEN if p.name.startswith(".") else (p.suffix.lower() or "without extension")
-        by_ext[ext] = by_ext.get(ext, 0) + 1
-    kinds = ", ".join(f"{n} {ext}" for ext, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
-    return f"{len(paths)} file{'s' if len(paths) != 1 else ''} not read: {kinds}"
+def not_read_line(paths, why: str = "", names: str = "") -> str:
+    """What a batch did not read (``BatchSummary.not_read``), in one line: the files, by extension,
+    most first, then the hidden files and folders, which were not searched (a hidden folder's files
+    are not looked at, so it counts as a folder, and a hidden file may be a record): "12 files not
+    read: 7 .pdf, 4 .txt, 1 .docx; 2 hidden files and 1 hidden folder not searched (a leading dot)"
+    ("without extension" for a name without one); "" when none. ``why`` is said of the files (``no
+    ECG records``), ``names`` of the first part (where they are named)."""
+    paths = [os.fspath(p) for p in paths]
+    files = [Path(p) for p in paths if not is_hidden(p)]
+    hidden = [p for p in paths if is_hidden(p)]
+    parts: list[tuple[str, list[str]]] = []
+    if files:
+        by_ext: dict[str, int] = {}
+        for p in files:
+            ext = p.suffix.lower() or "without extension"
+            by_ext[ext] = by_ext.get(ext, 0) + 1
+        kinds = ", ".join(f"{n} {ext}" for ext, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
+        parts.append((f"{counted(len(files), 'file')} not read: {kinds}", [why] if why else []))
+    if hidden:
+        folders = sum(p.endswith("/") for p in hidden)          # "sub/.git/" (``_not_read`` marks them)
+        kinds = " and ".join(counted(n, f"hidden {noun}") for n, noun in
+                             ((len(hidden) - folders, "file"), (folders, "folder")) if n)
+        parts.append((f"{kinds} not searched", ["a leading dot"]))
+    if parts and names:
+        parts[0][1].append(names)
+    return "; ".join(text + (f" ({'; '.join(notes)})" if notes else "") for text, notes in parts)
 
 
 def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
@@ -189,9 +205,14 @@ def _not_read(found, folder: Path, out_path: Path, labs, pdf_dir) -> list[str]:
     own = {os.path.realpath(p) for p in given}
     # realpath only for a file of such a name, as given or as it resolves (20,000 files: 1.2 s -> 0.14 s)
     names = {p.name for p in given} | {os.path.basename(p) for p in own}
-    # a hidden folder (not searched) as "sub/.git/"
-    return [rel_path(p, folder) + ("/" if Path(p).name.startswith(".") and os.path.isdir(p) else "") for p in files
-            if not (Path(p).name in names and os.path.realpath(p) in own)]
+    return [not_read_entry(p, folder) for p in files if not (Path(p).name in names and os.path.realpath(p) in own)]
+
+
+def not_read_entry(path, folder) -> str:
+    """A file of ``FoundInputs.not_read`` as ``BatchSummary.not_read`` names it: its path under
+    ``folder``; a hidden folder's (not searched: its files are not looked at) with a trailing "/"
+    ("sub/.git/")."""
+    return rel_path(Path(path), Path(folder)) + ("/" if is_hidden(path) and os.path.isdir(path) else "")
 
 
 def labs_header_line(table: str, records, limit: int = 3) -> str:
