@@ -31,9 +31,8 @@ from app import workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
 from app.settings import DEVICES
-from app.views.folder_browser import natural_key
 from mirage_model.clinical.labs import unmatched_rows_text
-from mirage_model.records.folder import unreadable_line
+from mirage_model.records.folder import natural_key, unreadable_line
 
 # Columns shown first when a row has them; the rest follow in the row's own order.
 # record_path beside the id: an export names records alike in different sub-folders (siteA/ecg.hea,

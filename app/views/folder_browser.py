@@ -4,7 +4,6 @@ and filled in by a worker."""
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from app import workers
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
-from mirage_model.records.folder import unreadable_line
+from mirage_model.records.folder import natural_key, unreadable_line
 
 
 class FolderBrowser(QWidget):
@@ -229,12 +228,6 @@ class FolderBrowser(QWidget):
         except (OSError, ValueError):
             return -1
         return self._rows.get(str(self.folder / rel), -1)
-
-
-def natural_key(path) -> tuple:
-    """Sort key that orders numbers by value: 1, 2, 10, 11, 100 (not 1, 10, 100, 11, 2)."""
-    parts = re.split(r"(\d+)", str(path).lower())
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in parts)
 
 
 def _folder_job(ctx, folder):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import re
 import stat
 import unicodedata
 from functools import lru_cache
@@ -87,6 +88,16 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             log.warning("cannot list folder %s (%s): its records are not included", folder, reason)
             if unreadable is not None:
                 unreadable.append((folder, reason))
+
+
+def natural_key(path) -> tuple:
+    """Sort key of a path that orders numbers by value: 1, 2, 10, 11, 100 (not 1, 10, 100, 11, 2),
+    letter case aside; paths alike but for case or a number's leading zeros ("a01", "a1") in text
+    order, so that the order is total. The one order of records: the app's folder dock, a batch's
+    rows (its output, its progress, the batch dialog's table) and its PDFs' names."""
+    text = str(path)
+    parts = re.split(r"(\d+)", text.lower())
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in parts), text
 
 
 def unreadable_line(unreadable: list[tuple[str, str]], limit: int = 3) -> str:

@@ -12,7 +12,7 @@ from mirage_model.clinical import ClinicalError, LabsMatch, labs_record_id, matc
 from mirage_model.clinical.labs import near_miss_text
 from mirage_model.formats import find_ecg_files, name_key, named_files, record_key, signal_names
 from mirage_model.records import RecordError
-from mirage_model.records.folder import walk_files
+from mirage_model.records.folder import natural_key, walk_files
 from mirage_model.records.wfdb_header import segment_headers
 from mirage_model.review.batch.errors import BatchError
 
@@ -20,10 +20,10 @@ SIGNAL_SUFFIXES = (".dat", ".mat")       # signal files that must come with a he
 
 
 class FoundInputs(tuple):
-    """What :func:`find_inputs` found: unpacked as (headers, orphans, not_ecg), each a sorted list
-    of paths, as a 3-tuple; ``not_read`` holds the folder's other files, which no row tells of
-    (a .pdf, a .txt, a WFDB annotation file, a hidden file or folder), sorted, so that a run's
-    summary can count them."""
+    """What :func:`find_inputs` found: unpacked as (headers, orphans, not_ecg), each a list of paths
+    in natural order (``records.folder.natural_key``: 1, 2, 10), as a 3-tuple; ``not_read`` holds the
+    folder's other files, which no row tells of (a .pdf, a .txt, a WFDB annotation file, a hidden
+    file or folder), in that order too, so that a run's summary can count them."""
 
     not_read: list
 
@@ -38,7 +38,7 @@ class FoundInputs(tuple):
 
 def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     """(record headers, signal files without a header, files with an ECG format's extension that
-    are no ECG MIRAGE reads) under ``folder``, recursively, each sorted. A signal file (.dat, .mat)
+    are no ECG MIRAGE reads) under ``folder``, recursively, each in natural order. A signal file (.dat, .mat)
     is "without a header" when no header in its folder names it (``formats.signal_names``): ``1.mat``
     beside ``1.hea`` naming ``1.dat``, ``zero.dat`` beside a ``zero.hea`` naming ``other.dat``; one
     that a header of another stem names (``x.hea`` naming ``signals.dat``) is that record's. The last are read like
@@ -98,7 +98,9 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     # own: the rest are named in the summary, never passed over in silence
     used = set(headers) | set(heads) | set(passed_over) | {p for group in signals.values() for p in group}
     # hidden files and folders (".DS_Store", ".git", a record named ".1.hea") are not searched, but named
-    return FoundInputs(headers, sorted(orphans), passed_over, sorted([p for p in files if p not in used] + hidden))
+    return FoundInputs(sorted(headers, key=natural_key), sorted(orphans, key=natural_key),
+                       sorted(passed_over, key=natural_key),
+                       sorted([p for p in files if p not in used] + hidden, key=natural_key))
 
 
 def _missing_signal_files(hea: Path) -> list[str]:

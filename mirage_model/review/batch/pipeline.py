@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.inputs import labs_dict, own_name_hint, signal_file_hints
 from mirage_model.review.batch.loading import LoadedRecord, NotBegun, RecordLoader
 from mirage_model.review.batch.rows import NOT_ECG, Scorer, columns, error_message, pdf_one, rel_path
@@ -97,7 +98,7 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
     paths = [Path(p) for p in paths]
     orphan_set = {Path(p) for p in orphans}
     not_ecg_set = {Path(p) for p in not_ecg}
-    all_paths = sorted(set(paths) | orphan_set | not_ecg_set)
+    all_paths = sorted(set(paths) | orphan_set | not_ecg_set, key=natural_key)     # 1, 2, 10: one order
     if root is None:
         root = Path(os.path.commonpath([str(p.parent) for p in all_paths])) if all_paths else Path(".")
     labels = list(getattr(predictor, "labels", ()))

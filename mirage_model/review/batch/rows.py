@@ -16,6 +16,7 @@ from mirage_model.formats import guess_format
 from mirage_model.limits import with_head_note
 from mirage_model.preprocess import prediction_coverage
 from mirage_model.records import STANDARD_LEADS, RecordError, UnscorableRecordError
+from mirage_model.records.folder import natural_key
 from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
@@ -150,9 +151,9 @@ def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ())
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
     """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
     another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
-    gets ``_2``, ``_3`` ... in sorted order. Names compare case-insensitively (a PDF folder may sit
+    gets ``_2``, ``_3`` ... in the records' order (``records.folder.natural_key``). Names compare case-insensitively (a PDF folder may sit
     on a case-insensitive disk). Deterministic for a given set of paths, so ``--resume`` finds them."""
-    rels = sorted(set(rels), key=str)
+    rels = sorted(set(rels), key=natural_key)
     plain: dict[str, int] = {}
     for r in rels:
         key = str(pdf_name(r)).lower()

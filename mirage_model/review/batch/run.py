@@ -17,6 +17,7 @@ from typing import Callable
 
 from mirage_model.clinical.labs import respelled_warning
 from mirage_model.limits import RECORD_TIMEOUT_S
+from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
@@ -341,14 +342,16 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             raise BatchError(earlier_output_refusal(out_path))
         kept = kept_rows(out_path, fmt, cols) if resume else []
         # every record of the folder by its row's record_path, in the order a run writes them
-        by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg))}
+        by_rel = {rel_path(p, folder): p for p in sorted(set(headers) | set(orphans) | set(not_ecg), key=natural_key)}
         # a folder that could not be listed has a row too, where its records would be ("sub/": status error)
         unlisted = {Path(f): reason for f, reason in unreadable_folders or ()}
         folder_rows = [folder_row(cols, _folder_rel(f, folder), reason, str(getattr(predictor, "name", "") or ""))
                        for f, reason in unlisted.items()]
+        # natural order (1, 2, 10: ``natural_key``), as the rows arrive and the batch dialog shows them; an
+        # output written in text order (1, 10, 2) by an earlier version is rewritten in it when resumed
         order = {rel: k for k, rel in enumerate(
             r for _, r in sorted([(p, rel) for rel, p in by_rel.items()] +
-                                 [(f, _folder_rel(f, folder)) for f in unlisted]))}
+                                 [(f, _folder_rel(f, folder)) for f in unlisted], key=lambda pr: natural_key(pr[0])))}
         # how every record of this run is scored: the run below, and the resume check's re-scoring
         scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
                        all_statements=all_statements, statements_predictor=statements_predictor,
