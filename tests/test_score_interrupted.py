@@ -80,3 +80,59 @@ def test_a_killed_run_writes_whole_rows_and_says_how_to_resume(tmp_path):
     with out.open(newline="", encoding="utf-8-sig") as fh:
         paths = [r["record_path"] for r in csv.DictReader(fh)]
     assert sorted(paths) == sorted(f"s{k:03d}/1.hea" for k in range(n))
+
+
+# ``mirage score`` with its model load held (a large model on a slow disk), saying when it begins
+_HELD_LOAD = """
+import sys, time
+import training_cli.commands.score as score
+real = score.load_predictor
+def held(*args, **kwargs):
+    print("loading the model", file=sys.stderr, flush=True)
+    time.sleep(60)
+    return real(*args, **kwargs)
+score.load_predictor = held
+from training_cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM as kill sends it")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_run_stopped_while_its_model_loads_says_so(tmp_path, sig):
+    """``kill PID`` while the model loads ended the process at once (exit -15, nothing said: the
+    stop signals were caught only while records were scored); now it says, in one line, that nothing
+    was scored or written, and ends with 128 + the signal. Ctrl-C says the same. Truth: the exit
+    status and stderr of the process, and the output file that is not there."""
+    from helpers_models import make_tiny_checkpoint
+
+    ludb = mm.resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file():
+        pytest.skip("bundled LUDB sample not present")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for ext in (".hea", ".dat"):
+        shutil.copy(ludb / f"1{ext}", folder / f"1{ext}")
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    out = tmp_path / "out.csv"
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen([sys.executable, "-c", _HELD_LOAD, "score", str(folder), "--out", str(out),
+                             "--model", str(model), "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        line = proc.stderr.readline()
+        assert line.strip() == "loading the model", line
+        proc.send_signal(getattr(signal, sig))
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    signum = getattr(signal, sig)
+    assert proc.returncode == 128 + signum, (proc.returncode, stderr)       # before (SIGTERM): -15
+    how = "Ctrl-C" if sig == "SIGINT" else sig
+    assert stderr.strip() == (f"interrupted ({how}) while loading the model: no record was scored and "
+                              f"nothing was written to {out}"), stderr
+    assert not out.exists() and stdout == ""

@@ -202,6 +202,37 @@ def run(args) -> int:
     if args.pdf_dir is not None:     # before any record is scored: a bad folder would fail every row's PDF
         check_output_folder(args.pdf_dir, "--pdf-dir")
 
+    # kill (SIGTERM) and a closed terminal (SIGHUP) stop the run as Ctrl-C does from here on: while the
+    # folder is listed and the model loads too (seconds to minutes), where they had ended it at once,
+    # without a word (exit -15)
+    stage = ["listing the folder"]
+    with stop_signals_interrupt() as stopped_by:
+        try:
+            done = _score(args, fmt, time_limit, stage, stopped_by)
+        except KeyboardInterrupt:
+            sig = stopped_by[0] if stopped_by else signal.SIGINT
+            print(f"interrupted ({_signal_words(sig)}) while {stage[0]}: no record was scored and nothing was "
+                  f"written to {printable(args.out)}", file=sys.stderr)
+            return 128 + int(sig)
+    if isinstance(done, int):
+        return done
+    summary, predictor = done
+    return _report(args, summary, predictor)
+
+
+def _signal_words(sig) -> str:
+    """How the user stopped a run: "Ctrl-C", "SIGTERM", "SIGHUP"."""
+    return "Ctrl-C" if sig == signal.SIGINT else signal.Signals(sig).name
+
+
+def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
+    """List the folder, load the models and score the records (``run``'s work under the stop signals,
+    ``stage[0]`` saying which part is under way). Returns (summary, predictor), or the exit status of a
+    run stopped while scoring (the rows done saved, the command that resumes said).
+
+    Raises:
+        KeyboardInterrupt: the run was stopped before any record was scored.
+    """
     unreadable: list[tuple[str, str]] = []
     found = find_inputs(args.folder, unreadable)     # searched once: passed on
     headers, orphans, not_ecg = found
@@ -215,6 +246,7 @@ def run(args) -> int:
         raise UsageError(f"error: no ECG records (.hea headers or clinical ECG files) found under {args.folder}{seen}")
     if args.pdf_dir is not None:
         refuse_earlier_pdfs(args, headers, fmt)
+    stage[0] = "loading the model"
     predictor = load_predictor(args.model, args.device)
     statements_predictor = load_statements_predictor(predictor, args.statements_model, args.device)
     source = statements_predictor or predictor
@@ -225,6 +257,7 @@ def run(args) -> int:
         print(f"--all-statements: model {getattr(source, 'name', '')} carries no PTB-XL statement labels "
               f"(its labels: {labels}); no stmt_ columns are written", file=sys.stderr)
 
+    stage[0] = "starting to score"
     bar = None
     if args.progress:
         # the total is known before the first record (the bar never sits at "0/?"); smoothing=0:
@@ -258,17 +291,15 @@ def run(args) -> int:
 
     interrupted = None
     summary = None
-    stopped_by: list = []
     try:
-        with stop_signals_interrupt() as stopped_by:
-            summary = score_folder(
-                args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
-                workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
-                progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
-                explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
-                record_timeout_s=time_limit or None, all_statements=args.all_statements,
-                statements_predictor=statements_predictor, found=found,
-                unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
+        summary = score_folder(
+            args.folder, predictor, args.out, labs=args.labs, pdf_dir=args.pdf_dir,
+            workers=args.workers, resume=args.resume, fmt=fmt, measure=args.measure,
+            progress=progress, report_settings=settings_from_args(args) if args.pdf_dir else None,
+            explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
+            record_timeout_s=time_limit or None, all_statements=args.all_statements,
+            statements_predictor=statements_predictor, found=found,
+            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -287,12 +318,18 @@ def run(args) -> int:
             bar.close()
     if interrupted is not None:
         done, total = handled
-        how = "Ctrl-C" if interrupted == signal.SIGINT else signal.Signals(interrupted).name
+        how = _signal_words(interrupted)
         what = "CSV: its header and whole rows" if fmt == "csv" else "JSON lines file"
         print(f"interrupted ({how}): the rows done so far ({done} of this run's {total} records) are saved in "
               f"{printable(args.out)}, a valid {what}. To score the other records without scoring those again:"
               f"\n  {resume_command(args)}", file=sys.stderr)
         return 128 + int(interrupted)
+    return summary, predictor
+
+
+def _report(args, summary, predictor) -> int:
+    """What ``mirage score`` says at the end of a run (stdout; failures and warnings on stderr), and
+    its exit status."""
     for path, message in summary.errors[:50]:
         print(f"failed: {printable(path)}: {printable(message)}", file=sys.stderr)
     if len(summary.errors) > 50:
