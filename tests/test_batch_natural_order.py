@@ -100,3 +100,24 @@ def test_pdf_names_are_numbered_in_the_same_order():
     assert {str(k): str(v) for k, v in got.items()} == {
         "x/R9.hea": "x/R9_hea.pdf", "x/r9.hea": "x/r9_hea_2.pdf",
         "x/R10.hea": "x/R10_hea.pdf", "x/r10.hea": "x/r10_hea_2.pdf"}
+
+
+def test_a_folder_that_cannot_be_read_has_its_place_in_the_same_order(folder, predictor, tmp_path, qtbot,
+                                                                     locked_folders):
+    """A folder "sub2/locked/" that cannot be listed (its row ends in "/") and a record "sub2/locked.hea":
+    the output and the dialog put them alike (the output sorted the folder by its path without "/")."""
+    from app.dialogs.batch import BatchDialog
+
+    text = (LUDB / "1.hea").read_text()
+    (folder / "sub2" / "locked.hea").write_text("locked " + text.split(" ", 1)[1].replace("1.dat", "locked.dat"))
+    shutil.copy(LUDB / "1.dat", folder / "sub2" / "locked.dat")
+    (folder / "sub2" / "locked").mkdir()
+    out = tmp_path / "out.csv"
+    score_folder(folder, predictor, out, measure=False)
+    written = [r["record_path"] for r in _rows(out)]
+    assert written.index("sub2/locked.hea") + 1 == written.index("sub2/locked/"), written
+    dlg = BatchDialog(None)
+    qtbot.addWidget(dlg)
+    for row in reversed(_rows(out)):
+        dlg._add_row(row)
+    assert [r["record_path"] for r in dlg.rows] == written

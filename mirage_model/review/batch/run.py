@@ -349,9 +349,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                        for f, reason in unlisted.items()]
         # natural order (1, 2, 10: ``natural_key``), as the rows arrive and the batch dialog shows them; an
         # output written in text order (1, 10, 2) by an earlier version is rewritten in it when resumed
+        # (by record_path, as the dialog sorts them: a folder "sub/" after a record "sub.hea")
         order = {rel: k for k, rel in enumerate(
-            r for _, r in sorted([(p, rel) for rel, p in by_rel.items()] +
-                                 [(f, _folder_rel(f, folder)) for f in unlisted], key=lambda pr: natural_key(pr[0])))}
+            sorted([*by_rel, *(_folder_rel(f, folder) for f in unlisted)], key=natural_key))}
         # how every record of this run is scored: the run below, and the resume check's re-scoring
         scoring = dict(root=folder, labs=labs_d, measure=measure, labs_errors=labs_errors,
                        all_statements=all_statements, statements_predictor=statements_predictor,
