@@ -1028,3 +1028,25 @@ def test_abnormal_qrs_is_not_said_beside_q_waves(p_abqrs, p_qwave):
            "abnormality (PTB-XL's cardiologists label the two together on 1 of 438 records with Q waves)" in it.resolved
     it = run({"SR": 0.9, "ABQRS": p_abqrs}, SINUS_70)
     assert "ABQRS" in [s.code for s in it.statements]
+
+
+@pytest.mark.parametrize("irregular, nrmssd, paced, marked", [(False, 0.04, None, True), (False, 0.10, None, True),
+                                                              (True, 0.04, None, False), (False, 0.12, None, False),
+                                                              (None, 0.04, None, False), (False, None, None, False),
+                                                              (False, 0.04, "9 stimuli before 10 beats", False)])
+def test_atrial_fibrillation_in_a_regular_rhythm_is_marked(irregular, nrmssd, paced, marked):
+    """Atrial fibrillation is irregularly irregular (Hindricks et al. 2021). CinC 2021 JS00005 (labelled atrial
+    flutter, RR coefficient of variation 0.015) had read "Atrial fibrillation, 162 bpm, most probable rhythm (below its
+    threshold)" unmarked. Regular by both of the AF rule's measures (RR coefficient of variation <= 0.15, beat-to-beat
+    RMSSD / mean RR <= 0.10), the model's AF is marked; not where either says irregular, nor in a paced rhythm (the
+    pacemaker makes it regular), nor where the regularity is not measured."""
+    it = run({"AFIB": 0.9, "NORM": 0.6}, {"heart_rate_bpm": 132.0, "qrs_ms": 90.0}, irregular=irregular,
+             rr_nrmssd=nrmssd, paced=paced)
+    af = next(s for s in it.statements if s.code == "AFIB")
+    if marked:
+        assert af.note == (f"a regular rhythm (RR coefficient of variation <= 0.15, RMSSD / mean RR {nrmssd:.2f} <= "
+                           "0.10): atrial fibrillation is irregularly irregular (Hindricks et al. 2021); atrial "
+                           "flutter or tachycardia?")
+    else:
+        assert af.note is None
+    assert all(s.code != "NORM" for s in it.statements)

@@ -154,6 +154,14 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   ``AF_P_CORR``, 0.60; a P wave and a PR need 0.75): AF has no distinct P waves, and frequent premature
   atrial beats give such candidates and an irregular rhythm. Chosen on PTB-XL fold 9 and checked on
   folds 1-8 (the figures at ``AF_P_CORR``); a mark, not a refutation.
+* Atrial fibrillation, the model's (above its threshold or its most probable rhythm), is marked where the measured
+  rhythm is regular by both of the AF rule's measures (RR coefficient of variation at most ``RR_CV_IRREGULAR`` and
+  RMSSD / mean RR at most ``AF_NRMSSD``), not paced: AF is irregularly irregular (Hindricks et al. 2021), and a
+  regular rhythm without P waves is atrial flutter or a tachycardia with fixed conduction. No threshold of its own.
+  CinC 2021 JS00005 (labelled atrial flutter, RR coefficient of variation 0.015) had read "Atrial fibrillation,
+  162 bpm, most probable rhythm (below its threshold)" unmarked. PTB-XL fold 9 (its 161 records labelled AFIB, AFLT,
+  SVTAC or PSVT): marked on 1 of the 140 AFIB records whose interpretation states AF, and on 2 of the 4 others that
+  state it (labelled paroxysmal supraventricular tachycardia, at 152 and 199 bpm).
 
 Children: the thresholds above are adults'. Below ``measurements.PAEDIATRIC_BELOW_Y`` (16) years, the age the
 paediatric normal limits cover (Rijnbeek et al. Eur Heart J 2001;22:702-11; Davignon et al. Pediatr Cardiol
@@ -412,6 +420,12 @@ AF_P_CORR = 0.60
 AF_P_MARK = "P-like waves before the QRS"
 AF_P_NOTE = AF_P_MARK + ", alike beat to beat at correlation {:.2f}: check for P waves (premature atrial beats can read as AF)"
 AF_PAC_NOTE = "atrial premature complexes called too: check for P waves before the beats"
+# atrial fibrillation is irregularly irregular (Hindricks et al. 2021): the model's AF where the measured rhythm is
+# regular by both of the AF rule's measures (RR coefficient of variation and beat-to-beat RMSSD at or below their
+# limits) is marked; a regular ventricular rhythm under atrial activity without P waves is atrial flutter or an
+# atrial tachycardia with fixed conduction, or not atrial at all. Not in a paced rhythm, which the pacemaker makes
+# regular
+AF_REGULAR_MARK = "a regular rhythm"
 PAC_AF_NOTE = "called beside atrial fibrillation, which has no organised atrial activity to come early to"
 # a fascicular block's frontal QRS axis (Surawicz et al. 2009, part III: left anterior -45 to -90 deg, left
 # posterior +90 to +180 deg in adults): its model statement is marked when the measured axis is not that side's
@@ -870,6 +884,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if any(s.code == "AFIB" for s in out) and any(s.code == "PAC" for s in out):
         out = [replace(s, note=AF_PAC_NOTE) if s.code == "AFIB" and s.note is None
                else replace(s, note=PAC_AF_NOTE) if s.code == "PAC" and s.note is None else s for s in out]
+    regular = (irregular is False and rr_nrmssd is not None and np.isfinite(rr_nrmssd) and rr_nrmssd <= AF_NRMSSD
+               and not paced_rhythm)
+    if regular:
+        # CinC 2021 JS00005 (labelled atrial flutter; RR coefficient of variation 0.015) had read "Atrial
+        # fibrillation, 162 bpm, most probable rhythm (below its threshold)", unmarked
+        regular_note = (f"{AF_REGULAR_MARK} (RR coefficient of variation <= {RR_CV_IRREGULAR:.2f}, RMSSD / mean RR "
+                        f"{shown(rr_nrmssd, AF_NRMSSD, decimals=2)} <= {AF_NRMSSD:.2f}): atrial fibrillation is "
+                        "irregularly irregular (Hindricks et al. 2021); atrial flutter or tachycardia?")
+        out = [replace(s, note=regular_note) if s.code == "AFIB" and s.source == "model" and s.note is None else s
+               for s in out]
     if p_correlation is not None and np.isfinite(p_correlation) and p_correlation >= AF_P_CORR:
         out = [replace(s, note=AF_P_NOTE.format(p_correlation)) if s.code == "AFIB" and s.note is None else s
                for s in out]
@@ -1071,7 +1095,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
-                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE)     # marked, yet they keep "normal ECG" away
+                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
