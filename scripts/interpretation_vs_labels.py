@@ -81,7 +81,8 @@ LUDB = {
     "i degree av block": ("first degree AV block",), "iii degree av-block": ("second/third degree AV block",),
     "complete right bundle branch block": ("complete RBBB",),
     "incomplete right bundle branch block": ("incomplete RBBB",),
-    "complete left bundle branch block": ("complete LBBB",), "incomplete left bundle branch block": ("incomplete LBBB",),
+    "complete left bundle branch block": ("complete LBBB",),
+    "incomplete left bundle branch block": ("incomplete LBBB",),
     "left anterior hemiblock": ("left anterior fascicular block",),
     "non-specific intravintricular conduction delay": ("nonspecific IV conduction delay",),
     "left axis deviation": ("left axis deviation",), "right axis deviation": ("right axis deviation",),
@@ -138,6 +139,7 @@ class Row(NamedTuple):
     labels: frozenset          # findings labelled
     judged: frozenset          # findings the dataset labels at all (the others are not counted)
     stated: frozenset          # findings the interpretation states
+    marked: frozenset          # of them, those stated marked "(?)" only
     interpretation: str
 
 
@@ -178,16 +180,25 @@ def ptbdb_labels(comments: list[str]) -> set[str]:
     return out
 
 
-def stated_findings(interpretation: str) -> set[str]:
+def stated_findings(interpretation: str, marked: bool = False) -> set[str]:
     """The findings an interpretation states; a withheld one ("WITHHELD (reason): ...") counts as stated (its
-    statements are what the record read as, marked withheld)."""
-    out = set()
-    interpretation = re.sub(r"^WITHHELD \(.*?\): ", "", interpretation)
+    statements are what the record read as, marked withheld). ``marked``: only those said marked "(?)" (a
+    measurement or a check doubts them; every statement of the finding marked)."""
+    out, unmarked = set(), set()
+    if interpretation.startswith("WITHHELD ("):          # its reason in (nested) parentheses, then ": "
+        depth = 0
+        for i, ch in enumerate(interpretation):
+            depth += (ch == "(") - (ch == ")")
+            if ch == ")" and depth == 0:
+                interpretation = interpretation[i + 1:].removeprefix(": ")
+                break
     for s in (x.strip() for x in interpretation.split(";")):
         for finding, (_, words) in FINDINGS.items():
             if any(s.startswith(w) for w in words):
                 out.add(finding)
-    return out
+                if not s.endswith("(?)"):
+                    unmarked.add(finding)
+    return out - unmarked if marked else out
 
 
 def read_rows(dataset: str, folder: Path, scores: Path) -> list[Row]:
@@ -217,7 +228,8 @@ def read_rows(dataset: str, folder: Path, scores: Path) -> list[Row]:
                     judged = set(FINDINGS) - CPSC_EXTRA_UNLABELLED
             interp = r.get("interpretation", "")
             rows.append(Row(dataset, r.get("record_id") or hea.stem, frozenset(labels), frozenset(judged),
-                            frozenset(stated_findings(interp)), interp))
+                            frozenset(stated_findings(interp)), frozenset(stated_findings(interp, marked=True)),
+                            interp))
     return rows
 
 
@@ -229,21 +241,23 @@ def table(rows: list[Row]) -> list[dict]:
         hit = [r for r in pos if finding in r.stated]
         miss = [r for r in pos if finding not in r.stated]
         false = [r for r in judged if finding in r.stated and finding not in r.labels]
+        # a statement marked "(?)" is named with the mark: the reader was told it is doubted
+        name = lambda r: f"{r.dataset} {r.record}" + (" (?)" if finding in r.marked else "")     # noqa: E731
         out.append(dict(family=family, finding=finding, judged=len(judged), labelled=len(pos), stated_labelled=len(hit),
-                        missed=[f"{r.dataset} {r.record}" for r in miss],
-                        false=[f"{r.dataset} {r.record}" for r in false]))
+                        hit_marked=sum(finding in r.marked for r in hit), missed=[name(r) for r in miss],
+                        false=[name(r) for r in false], false_marked=sum(finding in r.marked for r in false)))
     return out
 
 
 def markdown(tab: list[dict]) -> str:
-    lines = ["| family | finding | records judged | labelled | stated when labelled (sensitivity) | false statements "
-             "| missed (labelled, not stated) | stated, not labelled |",
+    lines = ["| family | finding | records judged | labelled | stated when labelled (sensitivity; marked (?)) "
+             "| false statements (marked (?)) | missed (labelled, not stated) | stated, not labelled |",
              "|---|---|---|---|---|---|---|---|"]
     for t in tab:
-        sens = f"{t['stated_labelled']}/{t['labelled']}" + (f" ({t['stated_labelled'] / t['labelled']:.0%})"
-                                                            if t['labelled'] else "")
-        lines.append(f"| {t['family']} | {t['finding']} | {t['judged']} | {t['labelled']} | {sens} | {len(t['false'])} "
-                     f"| {', '.join(t['missed'])} | {', '.join(t['false'])} |")
+        sens = f"{t['stated_labelled']}/{t['labelled']}" + (f" ({t['stated_labelled'] / t['labelled']:.0%}; "
+                                                            f"{t['hit_marked']})" if t['labelled'] else "")
+        lines.append(f"| {t['family']} | {t['finding']} | {t['judged']} | {t['labelled']} | {sens} "
+                     f"| {len(t['false'])} ({t['false_marked']}) | {', '.join(t['missed'])} | {', '.join(t['false'])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -28,3 +28,8 @@ def test_interpretation_vs_labels_reads_each_datasets_labels_and_the_statements_
     assert said == {"paced rhythm", "sinus rhythm (any)", "incomplete RBBB", "left axis deviation"}
     assert m.stated_findings("Sinus bradycardia, 49.8 bpm; Right bundle branch block (QRS 135 ms)") == {
         "sinus rhythm (any)", "sinus bradycardia", "complete RBBB"}
+    said = m.stated_findings("WITHHELD (beats smaller than any heart gives in every lead (largest 0.28 mV): units or "
+                             "gain wrong?): Sinus rhythm, 50 bpm (?); Left axis deviation (-40 deg)")
+    assert said == {"sinus rhythm (any)", "left axis deviation"}
+    assert m.stated_findings("Atrial fibrillation, 162 bpm (?); Right bundle branch block (?); Right bundle branch "
+                             "block (QRS 130 ms)", marked=True) == {"atrial fibrillation"}
