@@ -111,7 +111,8 @@ def each_channel(attr: str, value):
 
 @pytest.fixture(scope="module")
 def edf_file(tmp_path_factory) -> Path:
-    """LUDB record 1 as EDF+ (MIRAGE's writer: 12 signals "ECG <lead>" in mV, 10 records of 1 s)."""
+    """LUDB record 1 as EDF+ (MIRAGE's writer: 12 signals "ECG <lead>" in mV, 10 records of 1 s, and the
+    annotation signal that carries LUDB's diagnoses)."""
     pytest.importorskip("edfio")
     rec = load_record(LUDB.with_suffix(".hea"))
     return formats.write_record(rec, tmp_path_factory.mktemp("edf"), "edf")
@@ -369,8 +370,8 @@ EDF_CASES = {
     "pmin nan": ("pmin", "nan", "first", r"physical range nan to .* cannot scale"),
     "pmin 1e308": ("pmin", "1e308", "first", r"mV per count .* is implausible for an ECG"),
     "units V for mV data": ("dim", "V", "all", r"not an ECG's in mV"),
-    "header length 256": ("hbytes", "256", "first", r"header length field says 256 bytes, but a header of 12 "
-                                                    r"signals has 3328"),
+    "header length 256": ("hbytes", "256", "first", r"header length field says 256 bytes, but a header of {ns} "
+                                                    r"signals has {bytes}"),
     "header length -1": ("hbytes", "-1", "first", r"header length field says -1 bytes"),
     "1 record declared, 10 held": ("nrec", "1", "first", r"holds 10 data records, but its header declares 1"),
     "0 records": ("nrec", "0", "first", r"declares 0 data records"),
@@ -391,7 +392,9 @@ def test_edf_header_faults_are_refused_naming_the_field(tmp_path, edf_file, case
     for k in range(ns if signals == "all" else 1):
         data[off + k * width: off + (k + 1) * width] = value.encode("utf-8").ljust(width)[:width]
     path.write_bytes(bytes(data))
-    refused(path, r"read as EDF/EDF\+: (.* )?" + pattern)
+    # the file's own signal count (12 leads, and the annotation signal where the writer carried notes)
+    signals_in = int(data[252:256].decode())
+    refused(path, r"read as EDF/EDF\+: (.* )?" + pattern.format(ns=signals_in, bytes=256 * (signals_in + 1)))
 
 
 def test_edf_physical_min_equal_max_is_refused_not_read_as_counts(tmp_path, edf_file):
