@@ -62,10 +62,11 @@ def test_a_burst_in_one_lead_grades_it_poor_and_is_named(clean, lead, at_s):
 @pytest.mark.parametrize("lead", ["V3", "aVL"])
 def test_a_noisy_lead_with_a_burst_is_named_noisy_once(clean, lead):
     """0.25 mV RMS of white noise throughout the lead, over the 0.08 mV that grades a lead poor, and a burst
-    in it: the lead is noisy beyond a burst ("lead_noisy"), the burst one of its noise's, not named again."""
+    in it: the lead is noisy beyond a burst ("noise", high-frequency noise, which says it is graded poor), the
+    burst one of its noise's, not named again, nor the lead as "poor signal quality" ("lead_noisy")."""
     sig = _with_burst(clean, lead, 4.0)
     sig[LEADS.index(lead)] += np.random.default_rng(2).normal(0.0, 0.25, sig.shape[1])
     report, found = assess_signal(clean, sig)
-    assert found["lead_noisy"].leads == (lead,), report.summary()
-    assert "noise_burst" not in found
+    assert found["noise"].leads == (lead,) and f"graded poor: {lead} " in found["noise"].detail, report.summary()
+    assert "noise_burst" not in found and "lead_noisy" not in found
     assert [n for n, g in zip(LEADS, report.lead_grade) if g == "poor"] == [lead]

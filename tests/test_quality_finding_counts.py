@@ -62,3 +62,19 @@ def test_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     script = load_script("quality_finding_counts")
     assert script.main([str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_noise_goes_into_one_lead_and_grades_are_compared(tmp_path):
+    """--noise adds white noise of the RMS asked to one lead only; --compare counts the records whose lead grades
+    changed (two runs made by hand)."""
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    script = load_script("quality_finding_counts")
+    record = load_record(next(p for p in sample_records() if p.name == "00417_lr.hea"))
+    diff = script.with_noise(record, 0.1, lead=4, seed=0).signal.astype(np.float64) - record.signal
+    assert np.count_nonzero(np.abs(diff).max(axis=1) > 0) == 1 and 0.09 < diff[4].std() < 0.11
+    before = {"records": {"a": {"verdict": "usable", "grade": ["good"] * 12, "findings": []}}}
+    after = {"records": {"a": {"verdict": "usable", "grade": ["poor"] + ["good"] * 11, "findings": []}}}
+    assert "lead grades changed in 1 of 1 records" in script.compare(before, after)
+    assert "lead grades changed in 0 of 1 records" in script.compare(before, before)

@@ -43,7 +43,7 @@ def test_a_chest_lead_of_white_noise_is_noisy_not_reversed(clean):
     sig[LEADS.index("V5")] = np.random.default_rng(2).normal(0.0, 0.1, sig.shape[1])
     report, found = assess_signal(clean, sig)
     assert not {"precordial_reversal", "limb_reversal", "neutral_reversal"} & set(found)
-    assert found["lead_noisy"].leads == ("V5",)
+    assert found["noise"].leads == ("V5",) and "lead_noisy" not in found      # one finding per cause
     unchecked = found["reversal_unchecked"]
     assert unchecked.severity == "warning" and "lead V5 poor" in unchecked.name and "V4/V5" in unchecked.name
     assert not report.gated
@@ -67,7 +67,7 @@ def test_a_swap_beside_a_noisy_lead_is_said_unchecked_not_dropped():
     sig = _swapped(record, "V3/V4")
     sig[LEADS.index("V6")] = np.random.default_rng(5).normal(0.0, 0.1, sig.shape[1])
     report, found = assess_signal(record, sig)
-    assert "precordial_reversal" not in found and found["lead_noisy"].leads == ("V6",)
+    assert "precordial_reversal" not in found and found["noise"].leads == ("V6",) and "lead_noisy" not in found
     assert "reversal_unchecked" in found, sorted(found)
     assert "lead V6 poor" in found["reversal_unchecked"].name
     assert "check the electrodes" in found["reversal_unchecked"].name

@@ -395,10 +395,8 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
                                 span_s=(float(when.min()) + cfg.beat_window_s[0],
                                         float(when.max()) + cfg.beat_window_s[1])))
 
-    noisy = usable & (noise > cfg.noise_warn_mv)
-    if noisy.any():
-        findings.append(Finding("noise", "high-frequency (muscle) noise", "warning", _names(noisy),
-                                f"up to {np.nanmax(noise[noisy]):.3f} mV RMS"))
+    hf = usable & (noise > cfg.noise_warn_mv)
+    hf_at = len(findings)           # its finding goes here once the grades are known (it names the poor ones)
     wandering = usable & (wander > cfg.wander_mv)
     if wandering.any():
         findings.append(Finding("baseline_wander", "baseline wander", "warning", _names(wandering),
@@ -436,11 +434,19 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         # one finding per cause: a lead poor for a burst over a beat or two or a large artefact (its QRS energy
         # out of step with the others' for it too, "astray"), or for the part of the record where it lost its
         # ECG, is named by that finding ("noise_burst", "artefact", "lead_lost": when and what), not also as a
-        # noisy lead
-        noisy = poor & ~lost & (measured | (astray & ~said))
+        # noisy lead; nor is a lead with high-frequency noise ("noise"): its beats' disagreement (a small lead's
+        # under 0.03-0.08 mV of noise) or its QRS energy astray is the noise's too
+        noisy = poor & ~lost & ~hf & (measured | (astray & ~said))
         if noisy.any():
             findings.append(Finding("lead_noisy", "poor signal quality", "warning", _names(noisy),
                                     astray_note(astray & noisy)))
+    if hf.any():
+        worst = hf & poor
+        findings.insert(hf_at, Finding(
+            "noise", "high-frequency (muscle) noise", "warning", _names(hf),
+            f"up to {np.nanmax(noise[hf]):.3f} mV RMS" + (
+                f"; graded poor: {', '.join(_names(worst))} (the noise over {cfg.noise_poor_mv:g} mV, or the "
+                "beats unlike each other under it)" if worst.any() else "")))
 
     # -- Einthoven / Goldberger ----------------------------------------------------------------------
     if usable[:6].all() and not derived[2:6].all():
