@@ -112,3 +112,67 @@ def test_the_model_reads_the_record_without_its_pulse(clean, start_s):
     assert np.abs(read_in.signal - ref.signal).mean() > 0.2
     assert np.abs(got.signal - ref.signal).max() < 0.25 and np.abs(got.signal - ref.signal).mean() < 0.005
     assert np.mean(read_in.image != ref.image) > 0.005 and np.mean(got.image != ref.image) < 0.001
+
+
+def _tiled(record, seconds: float):
+    """``record`` repeated end to end to ``seconds`` or more (a record longer than the first minute)."""
+    import dataclasses
+
+    n = int(np.ceil(seconds * record.fs / record.signal.shape[1]))
+    return dataclasses.replace(record, signal=np.tile(record.signal, (1, n)))
+
+
+def test_a_pulse_at_the_end_of_a_long_record_is_taken_off_and_found_once(clean, monkeypatch):
+    """A cart writes its pulse at either end. The record tiled past a minute (70 s) with a pulse in its last
+    0.2 s: it had been looked for in the first minute only (whose last seconds are no end of the record), so
+    the model read the step as the heart's; now the model's last window is the clean record's, the quality
+    check of that window names the pulse, and the record is searched once (it was searched twice, by the
+    model's inputs and by the check, and once more per window past the first minute)."""
+    import dataclasses
+    import importlib
+
+    from mirage_model import inference
+
+    assess_module = importlib.import_module("mirage_model.quality.assess")     # the package's "assess" is the function
+
+    long = _tiled(clean, 70.0)
+    T, fs = long.signal.shape[1], float(long.fs)
+    sig = long.signal.astype(np.float64)
+    sig[:, T - int(round(0.2 * fs)):] += 1.0
+    pulsed = dataclasses.replace(long, signal=sig.astype(np.float32))
+    calls = []
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    real = assess_module.calibration_pulse_step
+    monkeypatch.setattr(assess_module, "calibration_pulse_step", counted)
+    monkeypatch.setattr(inference, "calibration_pulse_step", counted)
+    made = inference.record_inputs(pulsed, quality=True)
+    assert len(calls) == 1
+    assert made.pulse is not None and made.pulse[:2] == pytest.approx((T / fs - 0.2, T / fs), abs=1.5 / fs)
+    ref = inference.record_inputs(long, quality=False).inputs
+    # the last window: with the step read as the heart's (before) 5.7-5.9 from the clean record's at most, 0.23-0.32
+    # on average; now 0.02-0.30 at most (the step estimated at 100 Hz, at the band-pass's edge), 0.005 on average
+    last = np.abs(made.inputs.signal[-1] - ref.signal[-1])
+    assert last.max() < 0.35 and last.mean() < 0.01
+    assert np.mean(made.inputs.image[-1] != ref.image[-1]) < 0.001
+    late = [q for q in made.window_quality if q is not None]
+    assert late and late[-1].has("calibration_pulse")
+    # the first minute's report says where the pulse was, in the record's seconds, and what was done with it
+    f = next(f for f in made.quality.findings if f.code == "calibration_pulse")
+    assert f.span_s == pytest.approx((T / fs - 0.2, T / fs), abs=1.5 / fs) and f.severity == "info"
+
+
+def test_long_records_without_a_pulse_are_read_as_before(clean):
+    """No pulse, no change: the model's inputs of the record tiled to 70 s are those of its samples as they are
+    (``model_inputs``, the one preprocessing path), to the byte."""
+    from mirage_model.inference import record_inputs
+    from mirage_model.preprocess import model_inputs
+
+    long = _tiled(clean, 70.0)
+    made = record_inputs(long, quality=False)
+    ref = model_inputs(long.signal, long.fs)
+    assert made.pulse is None
+    assert np.array_equal(made.inputs.signal, ref.signal) and np.array_equal(made.inputs.image, ref.image)

@@ -37,11 +37,11 @@ Indices and rules, each from the literature:
   small or too tall in every lead for a heart (units or gain), or (``gain``) a record whose QRS, P waves
   and noise floor are all several times their usual size (a wrong gain, where a hypertrophy's QRS alone is).
 - A calibration pulse written into the samples (a 1 mV, 200 ms square step in every lead at once, at the
-  start or end): named, and taken off the signal the check reads (not off what the model reads).
+  start or end): named, and taken off the signal the check and the model read (found once per record).
 """
 
-from mirage_model.quality.assess import (assess, calibration_pulse_step, detected_rate_bpm, record_median_beat,
-                                        without_step)
+from mirage_model.quality.assess import (assess, calibration_pulse_finding, calibration_pulse_step, detected_rate_bpm,
+                                        pulse_in, record_median_beat, without_step)
 from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, calibration_pulse,
                                               chest_lead_lags, flat_seconds, gain_changes, lead_lags, repeat_residual)
 from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
@@ -54,8 +54,8 @@ from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRI
 __all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
            "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
            "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "calibration_pulse",
-           "calibration_pulse_step", "chest_lead_lags",
+           "calibration_pulse_finding", "calibration_pulse_step", "chest_lead_lags",
            "default_reversal_path", "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes",
            "hf_noise", "high_band_ratio", "lead_lags", "load_reversal_model", "mains_amplitude", "median_beats",
-           "pacing_spikes", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",
+           "pacing_spikes", "pulse_in", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",
            "sqi_indices", "template_noise", "without_step"]

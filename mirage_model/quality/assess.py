@@ -86,11 +86,31 @@ def record_median_beat(record, config: QualityConfig | None = None) -> np.ndarra
     return med if len(segs) >= cfg.min_beats else np.full_like(med, np.nan)
 
 
+# a record longer than this (s) is read for a calibration pulse at its first and last minute, each judged on its
+# own (which leads are present): a Holter's hours are not read (the first minute, ``limits.HEAD_S``, is what
+# the check and the measurements read of it)
+PULSE_LONG_S = 60.0
+
+
 def calibration_pulse_step(sig: np.ndarray, fs: float) -> tuple[float, float, np.ndarray] | None:
     """A calibration pulse written into the samples (``consistency.calibration_pulse``) of (12, T) mV ``sig``
-    (NaN: missing) -> (start s, end s, (12,) each lead's step in mV, 0 where not read), or None without one."""
-    x, _, _, absent = _zeroed(sig)
-    return consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
+    (NaN: missing), at its start or its end -> (start s, end s, (12,) each lead's step in mV, 0 where not read),
+    or None without one. A record longer than ``PULSE_LONG_S`` is read at its first minute's start and its last
+    minute's end, the leads present judged in that minute."""
+    T = sig.shape[1]
+    n = int(PULSE_LONG_S * fs)
+    if T <= n:
+        x, _, _, absent = _zeroed(sig)
+        return consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
+    W = consistency.pulse_read_samples(fs)
+    for part, ends, at in ((sig[:, :n], (True, False), 0), (sig[:, T - n:], (False, True), T - n)):
+        x, _, _, absent = _zeroed(part)
+        read = slice(0, W) if ends[0] else slice(n - W, n)
+        found = consistency.calibration_pulse(x[:, read], fs, ~absent & ~np.isnan(part).any(axis=1), ends=ends)
+        if found is not None:
+            shift = (at + read.start) / fs
+            return found[0] + shift, found[1] + shift, found[2]
+    return None
 
 
 def without_step(sig: np.ndarray, fs: float, found: tuple[float, float, np.ndarray]) -> np.ndarray:
@@ -102,22 +122,39 @@ def without_step(sig: np.ndarray, fs: float, found: tuple[float, float, np.ndarr
     return out
 
 
-def _calibration_pulse(sig: np.ndarray, fs: float) -> tuple[np.ndarray, Finding | None]:
-    """A calibration pulse written into the samples (``calibration_pulse_step``): (12, T) mV (NaN: missing)
-    -> the signal without its step (``without_step``) and its "calibration_pulse" finding; the signal as it
-    is and None without one. A 1 mV step in every lead at once is no heart's: left in, it breaks Einthoven's
-    law in the limb leads' mean beat ("limb_inconsistent", critical, on LUDB 1 with a pulse at 0.2-0.4 s) and
-    reads as beats. The model's inputs are made without it too (``inference.record_inputs``)."""
-    found = calibration_pulse_step(sig, fs)
+def pulse_in(found: tuple[float, float, np.ndarray] | None, start_s: float,
+             end_s: float) -> tuple[float, float, np.ndarray] | None:
+    """The part of a record's calibration pulse ``found`` (``calibration_pulse_step``) within its stretch from
+    ``start_s`` to ``end_s``, in seconds from that stretch's start; None where none of it falls there."""
     if found is None:
-        return sig, None
+        return None
+    a, b = max(found[0], start_s), min(found[1], end_s)
+    return (a - start_s, b - start_s, found[2]) if b > a else None
+
+
+def calibration_pulse_finding(found: tuple[float, float, np.ndarray]) -> Finding:
+    """The "calibration_pulse" finding (info) of a pulse ``found`` (``calibration_pulse_step``)."""
     start, end, step = found
     size = float(np.median(step[step != 0]))
-    return without_step(sig, fs, found), Finding(
+    return Finding(
         "calibration_pulse", f"calibration pulse at {start:.1f}-{end:.1f} s", "info", (),
         f"a {size:+.2f} mV, {(end - start) * 1000:.0f} ms square step in every lead at the same samples (a cart's "
         "calibration, not the heart's): taken off before the quality check and the model read the record",
         span_s=(start, end))
+
+
+def _calibration_pulse(sig: np.ndarray, fs: float, found="search") -> tuple[np.ndarray, Finding | None]:
+    """A calibration pulse written into the samples (``calibration_pulse_step``; ``found``: the one found
+    already, or None for none, or "search"): (12, T) mV (NaN: missing) -> the signal without its step
+    (``without_step``) and its "calibration_pulse" finding; the signal as it is and None without one. A 1 mV
+    step in every lead at once is no heart's: left in, it breaks Einthoven's law in the limb leads' mean beat
+    ("limb_inconsistent", critical, on LUDB 1 with a pulse at 0.2-0.4 s) and reads as beats. The model's inputs
+    are made without it too (``inference.record_inputs``, which finds it once for both)."""
+    if isinstance(found, str):
+        found = calibration_pulse_step(sig, fs)
+    if found is None:
+        return sig, None
+    return without_step(sig, fs, found), calibration_pulse_finding(found)
 
 
 def _integrity(meta: dict) -> list[Finding]:
@@ -186,12 +223,14 @@ def _integrity(meta: dict) -> list[Finding]:
     return out
 
 
-def assess(record, config: QualityConfig | None = None) -> QualityReport:
+def assess(record, config: QualityConfig | None = None, pulse="search") -> QualityReport:
     """Assess one record's signal quality and lead set.
 
     Args:
         record: an ``EcgRecord`` (signal (12, T) mV at its native ``fs``, STANDARD_LEADS order).
         config: thresholds (None: ``QualityConfig()``).
+        pulse: the record's calibration pulse found already (``calibration_pulse_step``, or ``pulse_in`` of a
+            stretch of a record: (start s, end s, (12,) step mV)) or None for none; "search": looked for here.
 
     Returns:
         QualityReport: verdict "unscorable" (too short, no usable lead, no beats), "unreliable"
@@ -210,9 +249,9 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
     L, T = sig.shape
     findings: list[Finding] = []
     qflags = getattr(record, "quality", {}) or {}
-    sig, pulse = _calibration_pulse(sig, fs)
-    if pulse is not None:
-        findings.append(pulse)
+    sig, pulse_said = _calibration_pulse(sig, fs, pulse)
+    if pulse_said is not None:
+        findings.append(pulse_said)
 
     # -- missing / flat / saturated / derived -----------------------------------------------------
     x, nan_share, ptp, absent = _zeroed(sig)
@@ -373,7 +412,8 @@ def assess(record, config: QualityConfig | None = None) -> QualityReport:
         findings.append(art)
     # a burst of noise over a beat or two (an electrode's motion, a muscle's burst) passes the median-based
     # measures above; the lead is poor, and the burst named with its time. A lead those measures grade poor
-    # is noisy beyond a burst: "lead_noisy" names it, and the burst, one of its noise's, is not said again
+    # is noisy beyond a burst: "lead_noisy" ("noise" with high-frequency noise) names it, and the burst, one of
+    # its noise's, is not said again
     swamped = burst_beats(segs40, med40, usable, cfg.burst_mv, cfg.burst_rel, cfg.burst_ratio)      # (N, L)
     # leads poor for a burst, or a large artefact, that their own finding names
     said = swamped.any(axis=0) | np.isin(STANDARD_LEADS, art.leads if art is not None else ())

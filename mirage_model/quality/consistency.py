@@ -273,6 +273,12 @@ def flat_seconds(x: np.ndarray, fs: float, present: np.ndarray, window_s: float 
     return float(held.sum() * window_s)
 
 
+def pulse_read_samples(fs: float, dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0) -> int:
+    """How many samples ``calibration_pulse`` reads at each end of a record: ``edge_s`` and four times the
+    longest pulse."""
+    return int(round((edge_s + 4 * dur_s[1]) * fs))
+
+
 def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[float, float] = (0.5, 2.0),
                       dur_s: tuple[float, float] = (0.1, 0.5), edge_s: float = 1.0, rel: float = 0.2,
                       ends: tuple[bool, bool] = (True, True)) -> tuple[float, float, np.ndarray] | None:
@@ -300,7 +306,7 @@ def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[f
         (start s, end s, (L,) each lead's step in mV, 0 where not present), or None without a pulse.
     """
     L, T = x.shape
-    W = int(round((edge_s + 4 * dur_s[1]) * fs))
+    W = pulse_read_samples(fs, dur_s, edge_s)
     if T > 2 * W and all(ends):
         head = calibration_pulse(x[:, :W], fs, present, mv, dur_s, edge_s, rel, ends=(True, False))
         if head is not None:
