@@ -142,3 +142,40 @@ def test_ptbxl_02746_v1_changing_shape_is_not_lost(ptbxl_root):
     report = assess(load_record(ptbxl_root / "records100" / "02000" / "02746_lr.hea"))
     assert "lead_lost" not in report.codes, report.summary()
     assert report.verdict == "usable"
+
+
+def test_a_part_of_a_lead_recorded_at_another_time_is_said_so():
+    """00417's aVL from 6.0 s is its own signal 120 ms later, 0.4 mV up (a step where the part recorded at another
+    time begins, as PTB-XL 09898's V6): its ECG is there, late. It had read "lead aVL: no ECG after 5.7 s
+    (electrode off?)"; now the lag and the first late beat (the other leads' R peak at 6.6 s, from lead II here),
+    and critical, as a lead shifted in time throughout ("leads_shifted")."""
+    from scipy.signal import find_peaks
+
+    from mirage_model.paths import sample_records
+    from mirage_model.records import load_record
+
+    record = load_record(next(p for p in sample_records() if "00417" in str(p)))
+    sig = record.signal.astype(np.float64)
+    k, a = LEADS.index("aVL"), int(6.0 * record.fs)
+    sig[k, a:] = np.roll(sig[k], int(round(0.12 * record.fs)))[a:] + 0.4
+    ii = np.abs(sig[1] - np.median(sig[1]))
+    first = find_peaks(ii, height=0.6 * ii.max(), distance=int(0.3 * record.fs))[0] / record.fs
+    first = first[first >= 6.0][0]
+    report, found = assess_signal(record, sig)
+    f = found["lead_lost"]
+    assert f.leads == ("aVL",) and "no ECG" not in f.name and f.severity == "critical", f.name
+    assert f"lead aVL: QRS complexes 120 ms later than the other leads' from {first:.1f} s" in f.name
+    assert "recorded at another time" in f.name and f.span_s[0] == pytest.approx(first, abs=0.03)
+
+
+@pytest.mark.slow
+def test_ptbxl_09898_v6_late_from_a_step_is_said_late_not_lost(ptbxl_root):
+    """PTB-XL 09898 (fold 1): V6 carries its ECG throughout (seen by eye); from a 0.4 mV step at 6.0 s its QRS
+    complexes come 120 ms after the other leads'. It had read "lead V6: no ECG after 4.2 s (electrode off?)"."""
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    report = assess(load_record(ptbxl_root / "records100" / "09000" / "09898_lr.hea"))
+    f = {f.code: f for f in report.findings}["lead_lost"]
+    assert f.leads == ("V6",) and f.severity == "critical"
+    assert f.name == "lead V6: QRS complexes 120 ms later than the other leads' from 6.0 s (recorded at another time?)"

@@ -16,8 +16,8 @@ from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, Quality
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, high_band_ratio, lost_ecg,
-                                          mains_amplitude, median_beats, noise_index, pacing_spikes, spectrum,
-                                          sqi_indices)
+                                          mains_amplitude, median_beats, noise_index, pacing_spikes,
+                                          shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 
@@ -325,7 +325,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     # a lead that carries the heart's beats in one part and none in the rest (an electrode come off: a held
     # level and steps, PTB-XL 12251's V5 after 2.1 s) is named for that; its steps had set the beats of every
     # lead (all 12 "poor"), so the beats are found without it, and the other leads are graded on their own
-    lost = _lost_leads(raw100, x100, beats, usable, cfg)
+    lost = _lost_leads(raw100, x100, beats, usable, cfg)    # (leads, start s, end s, lag s)
     if lost[0].any():
         findings.append(_lost_finding(*lost, T / fs, cfg))
         usable = usable & ~lost[0]
@@ -798,13 +798,15 @@ def _missing(absent: np.ndarray, dead: np.ndarray) -> Finding:
 
 
 def _lost_leads(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable: np.ndarray,
-                cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(L,) bool the usable leads that lose their ECG for part of the record (``indices.lost_ecg`` on
-    ``raw100`` (L, T) mV at 100 Hz, where a held level stays level), and (L,) start and end (s) of that
-    part. The beats it reads are ``beats`` (N,) at 100 Hz or, where some leads' QRS-band energy does not
-    follow the others' (``energy_agreement`` of ``x100``, the same high-passed, under ``lost_agreement``:
-    steps or noise, not the heart's beats, may have set them), the other leads' beats. At least three
-    leads keep their ECG, or none is named."""
+    ``raw100`` (L, T) mV at 100 Hz, where a held level stays level), (L,) start and end (s) of that
+    part, and (L,) the lag (s) at which that part holds the lead's own QRS complexes after all
+    (``indices.shifted_part``: recorded at another time, not lost; the part then from the first such beat),
+    NaN where it does not. The beats it reads are ``beats`` (N,) at 100 Hz or, where some leads' QRS-band
+    energy does not follow the others' (``energy_agreement`` of ``x100``, the same high-passed, under
+    ``lost_agreement``: steps or noise, not the heart's beats, may have set them), the other leads' beats. At
+    least three leads keep their ECG, or none is named."""
     agree = np.nan_to_num(energy_agreement(x100, usable), nan=1.0)
     alone = usable & (agree < cfg.lost_agreement)
     if alone.any() and (usable & ~alone).sum() >= 3:
@@ -813,23 +815,42 @@ def _lost_leads(raw100: np.ndarray, x100: np.ndarray, beats: np.ndarray, usable:
     lost = np.isfinite(start)
     if (usable & ~lost).sum() < 3:
         lost[:] = False
-    return lost, start, end
+    lag = np.full(len(lost), np.nan)
+    for i in np.flatnonzero(lost):
+        found = shifted_part(raw100[i], beats, start[i], end[i], min_lag_s=cfg.lead_lag_s)
+        if found is not None:
+            at_end = end[i] >= raw100.shape[1] / 100.0 - 0.05
+            lag[i] = found[0]
+            start[i], end[i] = (found[1], end[i]) if at_end else (start[i], found[2])
+    return lost, start, end, lag
 
 
-def _lost_finding(lost: np.ndarray, start: np.ndarray, end: np.ndarray, duration: float,
+def _lost_finding(lost: np.ndarray, start: np.ndarray, end: np.ndarray, lag: np.ndarray, duration: float,
                   cfg: QualityConfig) -> Finding:
     """The "lead_lost" finding of the leads ``lost`` (L,) bool, without ECG from ``start`` to ``end`` (L,) s
-    of a record ``duration`` s long: critical where a lead has no ECG for half the record or more (as a lead
-    more than half of whose samples are missing is "lead_missing"), else a warning."""
-    parts = []
-    for n, a, b in zip(_names(lost), start[lost], end[lost]):
-        parts.append(f"lead {n}: no ECG after {a:.1f} s" if b >= duration - 0.05 else
-                     f"lead {n}: no ECG before {b:.1f} s")
+    of a record ``duration`` s long, or with it at ``lag`` (L,) s from the other leads' there (NaN: none):
+    critical where a lead has no ECG for half the record or more (as a lead more than half of whose samples are
+    missing is "lead_missing"), or has the other leads' beats at a lag (as a lead shifted in time throughout,
+    "leads_shifted"), else a warning."""
+    gone, moved, why = [], [], []
+    for n, a, b, d in zip(_names(lost), start[lost], end[lost], lag[lost]):
+        when = f"after {a:.1f} s" if b >= duration - 0.05 else f"before {b:.1f} s"
+        if np.isfinite(d):
+            moved.append(f"lead {n}: QRS complexes {abs(d) * 1000:.0f} ms {'later' if d > 0 else 'earlier'} than "
+                         f"the other leads' {'from ' + format(a, '.1f') + ' s' if when[0] == 'a' else when}")
+        else:
+            gone.append(f"lead {n}: no ECG {when}")
+    if gone:
+        why.append("the lead's QRS complexes are missing, or a held level or a step stands in their place, at the "
+                   "other leads' beats in that part (and present, alike, in the rest)")
+    if moved:
+        why.append("in that part the lead's own QRS complexes come at one lag from the other leads' beats, as in "
+                   "the rest at none: that part of the lead recorded at another time")
+    name = "; ".join(([f"{'; '.join(gone)} (electrode off?)"] if gone else [])
+                     + ([f"{'; '.join(moved)} (recorded at another time?)"] if moved else []))
     share = (end[lost] - start[lost]) / max(duration, 1e-9)
-    crit = bool((share >= cfg.lost_critical_share).any())
-    return Finding("lead_lost", f"{'; '.join(parts)} (electrode off?)", "critical" if crit else "warning",
-                   _names(lost), "the lead's QRS complexes are missing, or a held level or a step stands in their "
-                   "place, at the other leads' beats in that part (and present, alike, in the rest)",
+    crit = bool((share >= cfg.lost_critical_share).any()) or bool(moved)
+    return Finding("lead_lost", name, "critical" if crit else "warning", _names(lost), "; ".join(why),
                    span_s=(float(start[lost].min()), float(end[lost].max())))
 
 

@@ -370,6 +370,61 @@ def lost_ecg(x100: np.ndarray, beats: np.ndarray, present: np.ndarray, min_s: fl
     return start, end
 
 
+def shifted_part(y100: np.ndarray, beats: np.ndarray, start_s: float, end_s: float, same: float = 0.8,
+                 unlike: float = 0.5, min_beats: int = 3, share: float = 0.8, max_lag_s: float = 0.25,
+                 min_lag_s: float = 0.04) -> tuple[float, float, float] | None:
+    """Whether a lead's part "without ECG" (``lost_ecg``: from ``start_s`` to ``end_s``, at one end of the
+    record) holds the lead's own QRS complexes at one lag from the other leads' beats: a part recorded at
+    another time (PTB-XL 09898's V6, 120 ms late from a step at 6.0 s), not an electrode off.
+
+    Each beat of the part (R - 80 ms to R + 120 ms at ``beats`` (N,), 100 Hz samples, of ``y100`` (T,) mV at
+    100 Hz, not high-passed) is matched against the median of the lead's beats in the rest, at every lag up to
+    ``max_lag_s``: the lag is the median of the best lags of the beats that match at ``same`` or more (at half to
+    twice its height), ``min_beats`` of them or more and ``min_lag_s`` or more away. A beat is late (or early)
+    when it matches at that lag (within 20 ms) at ``unlike`` or more; the late beats run from the first of them
+    to the part's end (or from its start to the last), ``share`` of the beats there.
+
+    Returns:
+        (lag s, from s, to s): the lag and the other leads' first and last beat of that run, or None.
+    """
+    T = y100.shape[0]
+    w = int(round(max_lag_s * 100))
+    keep = beats[(beats - 8 - w >= 0) & (beats + 12 + w <= T)]
+    inside = (keep / 100.0 >= start_s) & (keep / 100.0 <= end_s)
+    rest, part = keep[~inside], keep[inside]
+    if len(rest) < min_beats or len(part) < min_beats:
+        return None
+    idx = np.arange(-8, 12)
+
+    def seg(at):                                                       # (n, 20) mean removed
+        out = y100[np.asarray(at)[:, None] + idx[None]]
+        return out - out.mean(axis=1, keepdims=True)
+
+    med = np.median(seg(rest), axis=0)                                 # (20,)
+    tall = max(float(np.ptp(med)), 1e-6)
+    lags = np.arange(-w, w + 1)
+    cand = seg((part[:, None] + lags[None]).ravel()).reshape(len(part), len(lags), -1)     # (n, lags, 20)
+    corr = _corr_rows(cand, med[None, None])                           # (n, lags)
+    ratio = np.ptp(cand, axis=2) / tall                                # (n, lags)
+    corr = np.where((ratio >= 0.5) & (ratio <= 2.0), np.nan_to_num(corr, nan=-1.0), -1.0)
+    best = np.argmax(corr, axis=1)
+    good = corr[np.arange(len(part)), best] >= same
+    if good.sum() < min_beats:
+        return None
+    lag = int(np.median(lags[best[good]]))
+    if abs(lag) < int(round(min_lag_s * 100)):
+        return None
+    near = np.abs(lags - lag) <= 2                                     # within 20 ms of the lag
+    late = corr[:, near].max(axis=1) >= unlike                         # (n,)
+    if not late.any():
+        return None
+    at_end = end_s >= T / 100.0 - 0.05
+    run = slice(int(np.argmax(late)), len(part)) if at_end else slice(0, len(part) - int(np.argmax(late[::-1])))
+    if late[run].mean() < share or good[run].sum() < min_beats:
+        return None
+    return lag / 100.0, float(part[run][0]) / 100.0, float(part[run][-1]) / 100.0
+
+
 def burst_beats(segs: np.ndarray, med: np.ndarray, usable: np.ndarray, min_mv: float = 0.15, min_rel: float = 0.3,
                 ratio: float = 3.0) -> np.ndarray:
     """(N, L) bool the beats of each lead that a burst of noise swamps: ``segs`` (N, L, S) beats and ``med``
