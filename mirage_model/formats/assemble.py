@@ -22,7 +22,7 @@ from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impos
                                      years_between)
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
-                                       match_leads)
+                                       match_leads, too_few_leads)
 from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
 from mirage_model.words import counted
 
@@ -124,9 +124,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     chosen = match.chosen
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
     if missing:
-        names = ", ".join(n or "?" for n, _ in channels) or "none"
-        raise fail(path, fmt, f"not enough ECG leads: has {len(chosen)} of the 12 standard leads "
-                              f"({names}); missing {', '.join(missing)}")
+        raise fail(path, fmt, too_few_leads([name for name, _ in channels], match, missing))
     lengths = {lead: len(channels[i][1]) for lead, (i, _) in chosen.items()}
     T = max(lengths.values())
     if T == 0:

@@ -95,8 +95,8 @@ def signal_label(s) -> str:
     return _field_text(raw).strip() if isinstance(raw, bytes) else s.label
 
 
-# A channel label that says "ECG" and no lead: "ECG", "EKG", "ECG1", "ECG 2", "ECG-A"
-_UNNAMED_ECG = re.compile(r"(?i)(ECG|EKG)[ _-]?([0-9]{0,2}|[A-C])")
+# A channel label that says "ECG" and no lead: "ECG", "EKG", "ECG1", "ECG 2", "ECG-A", a sleep study's "ECG L"
+_UNNAMED_ECG = re.compile(r"(?i)(ECG|EKG)[ _-]?([0-9]{0,2}|[A-C]|[LR])")
 
 
 def read_edf(path: Path, fmt: str) -> EcgRecord:
@@ -178,9 +178,9 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     if not ecg:
         # a channel named only "ECG" (EKG, ECG1 ...) holds an ECG but names none of the 12 leads
         unnamed = [label for label in labels if _UNNAMED_ECG.fullmatch(label.strip())]
-        why = (f": {', '.join(repr(x) for x in unnamed)} names no lead of the 12 (a one-channel or monitoring ECG; "
-               "MIRAGE reads leads it can name)" if unnamed else "")
-        raise fail(path, fmt, f"no ECG leads among its {len(signals)} channels "
+        why = (f": {', '.join(repr(x) for x in unnamed)} {'names' if len(unnamed) == 1 else 'name'} no lead of the "
+               "12 (a one-channel or monitoring ECG; MIRAGE reads leads it can name)" if unnamed else "")
+        raise fail(path, fmt, f"no ECG leads among its {counted(len(signals), 'channel')} "
                               f"({', '.join(labels) or 'none'}){why}")
     info = _edf_info(edf)
     if slower:

@@ -158,6 +158,30 @@ def match_leads(names: Sequence[str], mapper: Callable[[str], tuple[str, int] | 
     return LeadMatch(chosen, tuple(dropped), tuple(duplicates), tuple(renamed), tuple(matched), tuple(twins))
 
 
+# Channels of a sleep study or a bedside monitor (AASM's montage: EEG, EOG, chin and leg EMG, airflow,
+# effort, oximetry, position): beside one to three ECG channels they show a recording that is no 12-lead ECG.
+_NOT_ECG_KINDS = re.compile(r"(?i)^(?:eeg|eog|emg|spo2|sao2|pleth|resp|flow|thor|abd|snore|leg|position|"
+                            r"body|pulse|hr\b|light|nasal|oral|therm|pap|cpap|effort|[cfopt]z?\d*[-_ ]?(?:m|a)[12]\b)")
+
+
+def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str]) -> str:
+    """Why a file's channels are not a 12-lead ECG, in words: the standard leads they name (with the
+    file's name where it differs: "II as 'ECG II'"), those missing, the other channels, and, when
+    these are a sleep study's or a monitor's (EEG, EOG, EMG, SpO2 ...), that the file is such a
+    recording. For the refusal of every reader (WFDB, EDF, vendor formats)."""
+    chosen = [(lead, names[match.chosen[lead][0]] or "") for lead in STANDARD_LEADS if lead in match.chosen]
+    have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
+    text = (f"not enough ECG leads: has {len(chosen)} of the 12 standard leads ({have or 'none'}); "
+            f"missing {', '.join(missing)}")
+    used = {match.chosen[lead][0] for lead, _ in chosen}
+    others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
+    if others:
+        text += f"; other channels: {', '.join(others)}"
+        if chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
+            text += " (a sleep study or monitoring recording, not a 12-lead ECG)"
+    return text
+
+
 UNIT_SCALE = {  # factor to mV
     "mv": 1.0, "millivolt": 1.0, "millivolts": 1.0,
     "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "microvolt": 1e-3, "microvolts": 1e-3,

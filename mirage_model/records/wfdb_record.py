@@ -17,7 +17,7 @@ from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit, pl
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
-                                       unit_scale)
+                                       too_few_leads, unit_scale)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header, _Signal, _parse_header, iso_base_datetime
@@ -58,10 +58,7 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
     derivable = derivable_leads(set(chosen))
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable]
     if missing:
-        present = [lead for lead in STANDARD_LEADS if lead in chosen]
-        names = ", ".join(s.name or "?" for s in signals)
-        raise RecordError(hea, f"not enough ECG leads: has {len(present)} of the 12 standard leads "
-                               f"({names or 'none'}); missing {', '.join(missing)}")
+        raise RecordError(hea, too_few_leads([sig.name for sig in signals], match, missing))
 
     # Samples per frame of each lead (the most any segment stores it at): the leads are read at the
     # highest (WFDB "212x2": the record's rate is fs * 2, which averaging to the frame rate halved)
