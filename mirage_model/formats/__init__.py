@@ -20,8 +20,8 @@ from typing import Callable
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
-                                           Format, dicom_ecg_head, edf_problem, mfer_problem, read_head, save_choice,
-                                           scp_problem, sniff, sniff_file, sniff_unnamed)
+                                           SCAN_BYTES, Format, dicom_ecg_head, edf_problem, mfer_problem, read_head,
+                                           save_choice, scp_problem, sniff, sniff_file, sniff_unnamed, unread_xml_ecg)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputExistsError, anonymous_names,
                                         write_record)
@@ -205,7 +205,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
     are passed by in silence. Hidden files and folders are skipped, and so
     are the segment and layout headers of a multi-segment WFDB record (listed once, by its master).
     ``passed_over``, when a list, receives (sorted) the files with an ECG format's extension whose
-    content none of the readers recognises (an XML of another kind, a .dcm that is no DICOM ECG, a
+    content none of the readers recognises (an XML of another kind, though not another vendor's XML ECG,
+    which is listed, to fail saying what it is (``registry.unread_xml_ecg``), a .dcm that is no DICOM ECG, a
     .scp that holds no SCP-ECG, an .edf that holds no EDF), so
     that a batch can say what it left out; such a file beside a header of its own stem is passed
     over too (``zero.xml`` beside ``zero.hea``: the header's record is one file, the .xml another),
@@ -237,6 +238,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
             except OSError:
                 found.append(p)       # unreadable: reading it says why, as a record's error
                 continue
+            if fmt == "xml" and unread_xml_ecg(read_head(p, SCAN_BYTES)):
+                fmt = "unread"        # an ECG of a format MIRAGE does not read: a record that fails, saying so
             (found if fmt not in (None, "xml") else other).append(p)
         elif not low.endswith(_WFDB_SUFFIXES):
             # any other file: only its first bytes, and only an ECG whose signature its header

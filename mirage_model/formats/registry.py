@@ -285,6 +285,30 @@ def dicom_ecg_head(head: bytes) -> bool:
     return any(sop in window for sop in DICOM_ECG_SOP) or DICOM_STORAGE_SOP not in window
 
 
+# XML ECGs of formats MIRAGE does not read, by root element (lower case): recognised so that a refusal
+# names what the file is and a folder's batch counts it among the ECGs it failed to read, not among the
+# files that are no ECG. GE CardioSoft's <CardiologyXML>; Schiller's SEMA export, whose root is the Java
+# class it was serialised from; Mortara's ELI XML, whose root <ECG> is told by its ACQUISITION_TIME.
+_UNREAD_XML_ECG = {"cardiologyxml": "GE CardioSoft XML",
+                   "com.xiriuz.sema.xml.schilleredi.schilleredi": "Schiller SEMA XML"}
+_MORTARA_MARK = re.compile(r"<ECG\b[^>]*\bACQUISITION_TIME")
+
+
+def unread_xml_ecg(head: bytes) -> str | None:
+    """The name of the XML ECG format MIRAGE does not read that ``head`` (a file's first bytes) is
+    ("GE CardioSoft XML"), or None."""
+    if not _xml_like(head):
+        return None
+    text = xml_head_text(head)
+    root = _root_element(text)
+    if root is None:
+        return None
+    key = root.rsplit(":", 1)[-1].lower()
+    if key == "ecg" and _MORTARA_MARK.search(_RX_COMMENT.sub("", text)):
+        return "Mortara ELI XML"
+    return _UNREAD_XML_ECG.get(key)
+
+
 def xml_root(head: bytes) -> str:
     """The root element's name in ``head`` (for messages), or "?"."""
     return _root_element(xml_head_text(head)) or "?"

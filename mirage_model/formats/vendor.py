@@ -28,7 +28,7 @@ from mirage_model.formats import aecg, dicom, ishne, mfer, muse, philips, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
-from mirage_model.formats.registry import FORMATS, read_head, utf16_without_bom, xml_root
+from mirage_model.formats.registry import FORMATS, read_head, unread_xml_ecg, utf16_without_bom, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError
@@ -234,8 +234,14 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
             'formats' extra is not installed).
     """
     if fmt == "xml":
+        head = read_head(path)
+        vendor = unread_xml_ecg(head)
+        if vendor:
+            raise RecordError(path, f"a {vendor} ECG (root element <{xml_root(head)}>), a format MIRAGE does not "
+                                    "read (it reads GE MUSE <RestingECG>, Philips <restingecgdata> and HL7 aECG "
+                                    "<AnnotatedECG>)")
         raise RecordError(path, f"an XML file, but not an ECG MIRAGE reads (root element "
-                                f"<{xml_root(read_head(path))}>; expected GE MUSE <RestingECG>, "
+                                f"<{xml_root(head)}>; expected GE MUSE <RestingECG>, "
                                 "Philips <restingecgdata> or HL7 aECG <AnnotatedECG>)")
     require("ecgdatakit", path, fmt)
     encoding_note = None
