@@ -55,3 +55,33 @@ def test_folder_lists_another_vendors_xml_ecg_as_a_record_and_passes_over_other_
     found = formats.find_ecg_files(tmp_path, passed_over)
     assert [p.name for p in found] == ["exam.xml"]
     assert [p.name for p in passed_over] == ["notes.xml"]
+
+
+def _contec_ecg90a(path, case=b"0000053", when=b"2020-11-24 07:19:13", samples=100):
+    """A Contec ECG90A .ECG as its device writes it (RigacciOrg/ecg-contec's reader: a 43-byte header,
+    case number, 2 bytes, time, 2 bytes, patient name, sex, age, weight; 8 series of 16-bit samples;
+    a 37-byte footer). The header's bytes are those of the repository's 0000053.ECG."""
+    header = case.ljust(8, b"\x00") + b"\x00\x00" + when + b"\x00" + b"\x00\x00" + b"Niccolo\x00" + b"\x01\x36\x49"
+    header = header.ljust(43, b"\x00")
+    path.write_bytes(header + b"\xde\x07" * 8 * samples + b"\x00" * 37)
+    return path
+
+
+def test_contec_ecg90a_recording_is_refused_naming_it(tmp_path):
+    """Contec ECG90A's own .ECG files (ecg-contec's 0000053.ECG and 0000037.ECG) share ISHNE's
+    extension: they were 'not an ECG file MIRAGE recognises (its content matches none of: ...)'."""
+    path = _contec_ecg90a(tmp_path / "0000053.ECG")
+    with pytest.raises(RecordError) as err:
+        load_record(path)
+    assert err.value.reason == ("not an ISHNE Holter file, though named as one (.ECG): it is a Contec ECG90A "
+                                "recording (case 0000053, recorded 2020-11-24 07:19:13), a format MIRAGE does not read")
+    passed_over: list = []
+    assert [p.name for p in formats.find_ecg_files(tmp_path, passed_over)] == ["0000053.ECG"] and not passed_over
+
+
+def test_other_file_named_ecg_says_it_has_no_ishne_magic(tmp_path):
+    path = tmp_path / "notes.ecg"
+    path.write_bytes(b"patient notes, not a recording\n")
+    with pytest.raises(RecordError, match=r"not an ISHNE Holter file, though named as one \(\.ecg\): its first 8 "
+                                          r"bytes read b'patient ', not ISHNE's magic 'ISHNE1.0'"):
+        load_record(path)

@@ -309,6 +309,29 @@ def unread_xml_ecg(head: bytes) -> str | None:
     return _UNREAD_XML_ECG.get(key)
 
 
+# Contec ECG90A's own recordings (.ECG), as RigacciOrg/ecg-contec reads them: a 43-byte header that opens
+# with the case number (NUL-terminated in 8 bytes), 2 bytes, then the time "YYYY-MM-DD hh:mm:ss" (bytes 10-28).
+_CONTEC_CASE = re.compile(rb"(\d{1,7})\x00+")
+_CONTEC_TIME = re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+
+
+def contec_ecg90a(head: bytes) -> str | None:
+    """"case N, recorded T" when ``head`` (a file's first bytes) opens as a Contec ECG90A
+    recording's header, else None."""
+    case = _CONTEC_CASE.fullmatch(head[:8])
+    if case is None or not _CONTEC_TIME.fullmatch(head[10:29]):
+        return None
+    return f"case {case.group(1).decode()}, recorded {head[10:29].decode()}"
+
+
+def ishne_problem(head: bytes) -> str:
+    """Why ``head`` (a file's first bytes, not ISHNE's) is no ISHNE Holter file, in words."""
+    contec = contec_ecg90a(head)
+    if contec:
+        return f"it is a Contec ECG90A recording ({contec}), a format MIRAGE does not read"
+    return f"its first 8 bytes read {head[:8]!r}, not ISHNE's magic 'ISHNE1.0'"
+
+
 def xml_root(head: bytes) -> str:
     """The root element's name in ``head`` (for messages), or "?"."""
     return _root_element(xml_head_text(head)) or "?"
