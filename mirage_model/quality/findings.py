@@ -76,6 +76,12 @@ class QualityConfig:
     # part of the noise, so the residual around it reads low
     template_noise_min_beats: int = 8
     wander_mv: float = 0.80               # baseline (< 0.7 Hz) 95 % peak-to-peak spread above this: warning
+    # A lead whose level (1.5 s running median) lies this far from 0 V: an ECG amplifier's output stays near
+    # 0 V, and one this far off was overloaded or lead-off moments before (an electrode settling). Rule set
+    # before the figures: the smallest of 3, 5, 10 mV naming no LUDB record and at most 0.1 % of PTB-XL folds
+    # 1-9; LUDB's largest is 0.80 mV; PTB-XL's 288, 52, 3 of 19,601 beyond 3, 5, 10 mV (the 3: baseline drift
+    # or electrode problems annotated in each); a Philips PageWriter file's V3 reads 15.6 mV
+    offset_warn_mv: float = 10.0
     mains_mv: float = 0.02                # 50/60 Hz amplitude above this (and 4x the floor next to it)
     pace_min_fs: float = 500.0            # pacing spikes only where they can be resolved
     pace_min_events: int = 3              # repeating spikes before "paced rhythm" is said
