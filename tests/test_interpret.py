@@ -1050,3 +1050,18 @@ def test_atrial_fibrillation_in_a_regular_rhythm_is_marked(irregular, nrmssd, pa
     else:
         assert af.note is None
     assert all(s.code != "NORM" for s in it.statements)
+
+
+@pytest.mark.parametrize("p, t, pos, inverted", [
+    (-126.0, -127.0, {"SR": 0.9}, True),      # ECG Viewer's demo.scp: P -126, QRS -127, T -127 deg
+    (60.0, -127.0, {"SR": 0.9}, False),       # a P wave of the sinus node's direction: the QRS's own axis
+    (-126.0, 40.0, {"SR": 0.9}, False),
+    (-126.0, -127.0, {"PACE": 0.9}, False),   # PTB-XL 21522, paced: its "P" a pacing artefact
+])
+def test_extreme_axis_with_p_and_t_axes_beside_it_asks_whether_every_lead_is_inverted(p, t, pos, inverted):
+    """A record upside down (each lead negated) moves its P, QRS and T axes by 180 deg: a normal 53 deg
+    reads -127 deg in all three, which no sinus rhythm gives; the extreme axis statement asks."""
+    it = run(pos, {"heart_rate_bpm": 60.0, "qrs_axis_deg": -127.0, "p_axis_deg": p, "t_axis_deg": t})
+    axis = next(s for s in it.statements if s.group == "axis")
+    assert axis.text.startswith("Extreme axis deviation")
+    assert ("every lead inverted?" in (axis.note or "")) == inverted
