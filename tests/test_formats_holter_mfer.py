@@ -95,11 +95,12 @@ def _scaled(unit: int, exponent: int, mantissa: int) -> bytes:
     return bytes([unit, exponent & 0xFF]) + mantissa.to_bytes(2, "little")
 
 
-def write_mfer(path: Path, channels: list[tuple[int, int, np.ndarray]], block_s: float = 2.0) -> None:
+def write_mfer(path: Path, channels: list[tuple[int, int, np.ndarray]], block_s: float = 2.0,
+               preamble: bytes = b"MFR Standard 12 leads ECG") -> None:
     """An MFER file: channels of (MFER lead code, fs, int16 counts at 1 uV), little endian,
     blocks of ``block_s`` seconds, the channels of one block one after the other."""
     n_seq = int(len(channels[0][2]) / (channels[0][1] * block_s))
-    head = _tlv(0x40, b"MFR Standard 12 leads ECG".ljust(32, b"\0")) + _tlv(0x01, b"\x01")
+    head = _tlv(0x40, preamble.ljust(32, b"\0")) + _tlv(0x01, b"\x01")
     head += _tlv(0x17, b"TEST^CART^1.0\0") + _tlv(0x08, b"\x01")
     head += _tlv(0x85, struct.pack("<HBBBBBHH", 2021, 3, 4, 10, 20, 30, 0, 0))
     head += _tlv(0x82, b"MF-0001") + _tlv(0x81, b"Doe^Jane") + _tlv(0x84, b"\x02")
@@ -153,6 +154,19 @@ def test_mfer_monitor_file_with_two_ecg_leads_is_refused_by_name(tmp_path):
     path = tmp_path / "monitor.mwf"
     write_mfer(path, ecg + art)
     with pytest.raises(RecordError, match=r"monitor\.mwf.*MFER.*not enough ECG leads: has 2 of the 12"):
+        load_record(path)
+
+
+def test_mfer_whose_preamble_says_monitoring_waveform_is_refused_as_a_monitors_recording(tmp_path):
+    """Nihon Kohden's CNS-6000 central monitor writes 'MFR Monitoring Waveform' (MONK-system/library's
+    test-file.MWF: II and V5 at 250 Hz, three channels at 125 Hz): the refusal now says so."""
+    t = np.arange(2500)
+    ecg = [(2, 250.0, (300 * np.sin(t / 40)).astype(np.int16)), (7, 250.0, (200 * np.cos(t / 40)).astype(np.int16))]
+    path = tmp_path / "monitor.mwf"
+    write_mfer(path, ecg + [(0xC00A, 125.0, np.full(1250, 800, np.int16))], preamble=b"MFR Monitoring Waveform")
+    with pytest.raises(RecordError, match=r"has 2 of the 12 standard leads \(II, V5\); missing I, III, .*"
+                                          r"\(an MFER 'MFR Monitoring Waveform', a monitor's recording, not a "
+                                          r"12-lead ECG\)$"):
         load_record(path)
 
 

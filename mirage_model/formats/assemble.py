@@ -89,7 +89,7 @@ def fail(path, fmt: str, reason: str) -> RecordError:
 
 def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], fs: float, *,
                  at_limit: dict[str, bool] | None = None, info: dict | None = None,
-                 nan_is_missing: bool = False) -> EcgRecord:
+                 nan_is_missing: bool = False, kind: str | None = None) -> EcgRecord:
     """Assemble an EcgRecord from named channels in mV.
 
     What a reader returns is checked here, whatever the format: a plausible sampling frequency
@@ -106,6 +106,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         info: patient/recording fields (see :func:`apply_info`) and extra ``meta`` entries.
         nan_is_missing: the format marks samples missing and the reader made them NaN (DICOM's
             padding value, MFER's null value); otherwise a NaN sample is an error, not a gap.
+        kind: what the file says it is, for a refusal of too few leads ("an MFER 'Monitoring Waveform'").
 
     Returns:
         The record; ``signal`` float32 (12, T) in mV, STANDARD_LEADS order (``records.load_record``
@@ -124,7 +125,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     chosen = match.chosen
     missing = [lead for lead in STANDARD_LEADS if lead not in chosen and lead not in derivable_leads(set(chosen))]
     if missing:
-        raise fail(path, fmt, too_few_leads([name for name, _ in channels], match, missing))
+        raise fail(path, fmt, too_few_leads([name for name, _ in channels], match, missing, kind))
     lengths = {lead: len(channels[i][1]) for lead, (i, _) in chosen.items()}
     T = max(lengths.values())
     if T == 0:

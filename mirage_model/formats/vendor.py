@@ -412,7 +412,15 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         note = scp.sequential_note([lead for lead in src.leads if id(lead) in keep], starts, fs)
         info["meta"]["sequential_leads_note"] = note
         info["meta"]["reader_warnings"] = (*info["meta"].get("reader_warnings", ()), note)
-    return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING or bool(starts))
+    return build_record(path, fmt, channels, fs, info=info, nan_is_missing=fmt in _MARKS_MISSING or bool(starts),
+                        kind=_monitor_kind(fmt, src))
+
+
+def _monitor_kind(fmt: str, src) -> str | None:
+    """What an MFER file's preamble (free text, ISO 22077-1) says it is when it says a monitor's
+    waveform (Nihon Kohden's CNS-6000 central monitor writes "MFR Monitoring Waveform"), else None."""
+    preamble = _text((getattr(src, "raw_metadata", None) or {}).get("preamble")) if fmt == "mfer" else ""
+    return f"an MFER {preamble!r}, a monitor's recording" if "monitor" in preamble.lower() else None
 
 
 def _acquired_on(src) -> date | None:

@@ -164,11 +164,13 @@ _NOT_ECG_KINDS = re.compile(r"(?i)^(?:eeg|eog|emg|spo2|sao2|pleth|resp|flow|thor
                             r"body|pulse|hr\b|light|nasal|oral|therm|pap|cpap|effort|[cfopt]z?\d*[-_ ]?(?:m|a)[12]\b)")
 
 
-def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str]) -> str:
+def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequence[str],
+                  kind: str | None = None) -> str:
     """Why a file's channels are not a 12-lead ECG, in words: the standard leads they name (with the
-    file's name where it differs: "II as 'ECG II'"), those missing, the other channels, and, when
-    these are a sleep study's or a monitor's (EEG, EOG, EMG, SpO2 ...), that the file is such a
-    recording. For the refusal of every reader (WFDB, EDF, vendor formats)."""
+    file's name where it differs: "II as 'ECG II'"), those missing, the other channels, and what the
+    file is: ``kind`` where its reader knows it from the file ("an MFER 'Monitoring Waveform'"), else a
+    sleep study's or a monitor's recording when the other channels are of theirs (EEG, EOG, EMG,
+    SpO2 ...). For the refusal of every reader (WFDB, EDF, vendor formats)."""
     chosen = [(lead, names[match.chosen[lead][0]] or "") for lead in STANDARD_LEADS if lead in match.chosen]
     have = ", ".join(lead if name.strip() == lead else f"{lead} as {name.strip()!r}" for lead, name in chosen)
     text = (f"not enough ECG leads: has {len(chosen)} of the 12 standard leads ({have or 'none'}); "
@@ -177,9 +179,9 @@ def too_few_leads(names: Sequence[str | None], match: LeadMatch, missing: Sequen
     others = [name or f"channel {i + 1}" for i, name in enumerate(names) if i not in used]
     if others:
         text += f"; other channels: {', '.join(others)}"
-        if chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
-            text += " (a sleep study or monitoring recording, not a 12-lead ECG)"
-    return text
+        if kind is None and chosen and any(_NOT_ECG_KINDS.match((name or "").strip()) for name in others):
+            kind = "a sleep study or monitoring recording"
+    return text + (f" ({kind}, not a 12-lead ECG)" if kind else "")
 
 
 UNIT_SCALE = {  # factor to mV
