@@ -20,9 +20,9 @@ from typing import Callable
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
-                                           SCAN_BYTES, Format, contec_ecg90a, dicom_ecg_head, edf_problem, ishne_problem,
-                                           mfer_problem, read_head, save_choice, scp_problem, sniff, sniff_file,
-                                           sniff_unnamed, unread_xml_ecg)
+                                           SCAN_BYTES, Format, contec_ecg90a, dicom_ecg_head, edf_problem,
+                                           ishne_problem, mfer_problem, read_head, save_choice, scp_problem, sniff,
+                                           sniff_file, sniff_unnamed, unread_xml_ecg)
 from mirage_model.formats.vendor import read_vendor
 from mirage_model.formats.write import (ANONYMISED_NOTE, WRITE_FORMATS, OutputExistsError, anonymous_names,
                                         write_record)

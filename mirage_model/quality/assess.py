@@ -723,7 +723,8 @@ def _far_off(level: np.ndarray, usable: np.ndarray, limit_mv: float) -> Finding 
     where = []
     for i in np.flatnonzero(hit):
         at = int(np.nanargmax(np.abs(level[i])))
-        where.append(f"{STANDARD_LEADS[i]} {level[i, at]:+.1f} mV at {at / 100:.1f} s, {level[i, -1]:+.1f} mV at the end")
+        where.append(f"{STANDARD_LEADS[i]} {level[i, at]:+.1f} mV at {at / 100:.1f} s, "
+                     f"{level[i, -1]:+.1f} mV at the end")
     return Finding("lead_offset", f"lead level far from 0 V ({'; '.join(where)}): an electrode settling, or the "
                    "amplifier recovering from overload", "warning", _names(hit),
                    f"the lead's 1.5 s running median reaches {limit_mv:g} mV from 0 V; an ECG amplifier's output "
