@@ -167,6 +167,10 @@ def scp_problem(head: bytes) -> str | None:
     if record < 6 + length:
         return f"{not_scp} (its record length {record} cannot hold section 0's {length} bytes)"
     pointed, _, index = struct.unpack_from("<HII", head, 6 + _SCP_SECTION_HEADER)
+    if pointed == 0 and index == 6:
+        return (f"{not_scp} (section 0's first pointer is to itself at byte 6, not 7: its pointers count bytes "
+                "from 0, where EN 1064 counts from 1; an SCP-ECG variant off the standard, as Healforce's "
+                "handheld recorders write, which MIRAGE does not read)")
     if pointed != 0 or index != 7:
         return f"{not_scp} (section 0's first pointer is to section {pointed} at byte {index}, not to itself at byte 7)"
     if head[16:22] == b"SCPECG":
