@@ -73,6 +73,22 @@ def test_the_status_bar_says_sex_unknown_and_follows_the_lab_form(qtbot, tmp_pat
     assert ", age under 1 year, sex unknown" in window.status_label.text(), window.status_label.text()
 
 
+def test_a_record_that_gives_no_sex_reads_sex_unknown_on_the_patient_line_as_in_the_status_bar(qtbot, tmp_path):
+    """LUDB 14 (M, 50) without its sex line: the status bar said "sex unknown" while the patient line
+    (and page 1 of the PDF, the same words) left the sex out. It now says "Sex: unknown", and "Sex: F"
+    once the reviewer picks F."""
+    lines = B.read_text().splitlines()
+    assert "#<sex>: M" in lines
+    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<sex>")) + "\n")
+    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    window = shown_window(qtbot, size=(1280, 800))
+    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: unknown"]
+    assert ", age 50, sex unknown" in window.status_label.text(), window.status_label.text()
+    window.lab_form.set_value("sex", "F")
+    assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: F"]
+
+
 def test_the_status_bar_keeps_the_records_line_with_the_models_result(qtbot, tiny_model):
     """With a model, "14: model result ready" replaced the record's line (its age and sex) at once; the
     line stays, the result's word after it, and follows an age typed afterwards."""

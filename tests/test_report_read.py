@@ -63,6 +63,17 @@ def test_the_header_says_an_age_is_unknown(tmp_path, age, shown):
     assert shown in header and header.count("Age:") == 1
 
 
+@pytest.mark.parametrize("sex, shown", [(None, "Sex: unknown"), ("F", "Sex: F"), ("M", "Sex: M")])
+def test_the_header_says_a_sex_is_unknown(tmp_path, sex, shown):
+    """Page 1's header left a sex not given out while it said "Age: unknown" and the app's status bar
+    "sex unknown": the header says "Sex: unknown", in the words of the app's patient line."""
+    record = mm.load_record(_sample("00417_lr"))
+    values = None if sex is None else {"sex": sex}
+    page1 = _report(tmp_path, record, values=values)[0]
+    header = page1.split("Measurements")[0]
+    assert shown in header and header.count("Sex:") == 1
+
+
 def test_a_converted_lab_value_reads_on_two_whole_lines(tmp_path):
     """Creatinine 1.4 mg/dL is 123.8 umol/L (x 88.4 umol/L per mg/dL): the value cell
     wrapped "1.4 (= 123.8 umol/L)" over three lines ("1.4 (=" / "123.8" / "umol/L)"). Now the value

@@ -1,7 +1,7 @@
 """The patient line above the traces: whose ECG is on screen (name, ID, age, sex, acquisition,
 record, device), always in view. Its words are those of the PDF's page-1 header
 (``file_info.patient_facts``); age and sex as the session holds them, so a reviewer's edit in the
-lab form shows here at once, as it would on the PDF ("Age: unknown" where none is given). No record
+lab form shows here at once, as it would on the PDF ("Age: unknown", "Sex: unknown" where none is given). No record
 open (or a file that failed to open): it names no one."""
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class PatientLine(FollowsSession, QLabel):
         if s is None or s.record is None:
             facts = []
         else:
-            # "Age: unknown" where none is given, as page 1 says it (its ranges are then the adult ones)
-            facts = patient_facts(s.record, s.age, s.sex, with_record=True, unknown_age=True)
+            # "Age: unknown", "Sex: unknown" where none is given, as page 1 and the status bar say it
+            facts = patient_facts(s.record, s.age, s.sex, with_record=True, say_unknown=True)
         self.patient_text = SEPARATOR.join(facts)
         self.setToolTip(self.patient_text)
         if self._named != bool(facts):

@@ -292,7 +292,7 @@ class RecordsMixin:
         """The status bar's line for the open record: "1: 500 Hz, 10.0 s, age 51, sex F", then the
         patient's name and ID and the device when the file gives them; age and sex as the session holds
         them (the file's, or the reviewer's edit in the lab form), "unknown" where not given, as the
-        patient line and page 1 of the PDF say "Age: unknown"."""
+        patient line and page 1 of the PDF say "Age: unknown", "Sex: unknown"."""
         s = self.session
         record = s.record
         who = file_patient(record)

@@ -66,7 +66,7 @@ def record_date(record) -> str:
 
 
 def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str = "",
-                  with_record: bool = False, unknown_age: bool = False) -> list[str]:
+                  with_record: bool = False, say_unknown: bool = False) -> list[str]:
     """Whose ECG this is, one fact each, as page 1's header of the PDF prints them and the app's
     patient line shows them (the one place their words are made, so that both say the same).
 
@@ -77,14 +77,15 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
         name, patient_id: what the user typed for the report; they win over the file's.
         with_record: the record's id too ("Record: muse-sinus", before the device: a line cut short
             for room keeps it); page 1 prints it in its title instead.
-        unknown_age: "Age: unknown" where no age is given (page 1 of the PDF: its measurements are
-            then read against the adult ranges, and the header says why).
+        say_unknown: "Age: unknown" and "Sex: unknown" where none is given (page 1 of the PDF: its
+            measurements are then read against the adult ranges, and the header says why; the status
+            bar's "age unknown, sex unknown" in the same words).
 
     Returns:
         e.g. ["Patient: JOHN DOE", "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
         ``records.age.age_text``), "Sex: M",
         "Acquired: 2023-04-29 22:41:16", "Device: MV360, UNIVERSITY OF HOSPITAL"]; a fact that is
-        not known is left out (the age too, unless ``unknown_age``), never written as "None".
+        not known is left out (age and sex too, unless ``say_unknown``), never written as "None".
     """
     if record is None:
         return []
@@ -99,10 +100,12 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     shown = age_text(age) if age is not None else ""   # "" for no age, NaN or a negative one
     if shown:
         facts.append(f"Age: {shown}")      # 43; an infant's in months, weeks or days: 3 months
-    elif unknown_age:
+    elif say_unknown:
         facts.append("Age: unknown")
     if sex:
         facts.append(f"Sex: {sex}")
+    elif say_unknown:
+        facts.append("Sex: unknown")
     date = record_date(record)
     if date:
         facts.append(f"Acquired: {date}")

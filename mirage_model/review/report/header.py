@@ -172,10 +172,11 @@ def script_note(lines: list[str], ctx: ReportContext) -> str:
 def header_lines(ctx: ReportContext) -> list[str]:
     """Page 1's patient line, fact by fact: the words the app's patient line shows too
     (``file_info.patient_facts``); the name and ID typed for the report win over the file's. An age
-    not given reads "Age: unknown", as the measurement block's "adult range (age unknown)" does."""
+    not given reads "Age: unknown", as the measurement block's "adult range (age unknown)" does, and a
+    sex not given "Sex: unknown", as the app's patient line and status bar say it."""
     s = ctx.settings
     return patient_facts(ctx.record, ctx.age, ctx.sex, name=s.patient_name, patient_id=s.patient_id,
-                         unknown_age=True)
+                         say_unknown=True)
 
 
 def place_institution(title_w: float, generated_w: float, patient_w: float, institution_w: float,
