@@ -759,6 +759,21 @@ def test_patient_line_names_the_muse_patient_as_its_file_does(qtbot):
     assert line.isVisible() and line.mapTo(window, QPoint(0, 0)).y() < window.viewer.mapTo(window, QPoint(0, 0)).y()
 
 
+def test_patient_line_and_status_bar_say_an_anonymised_record_is(qtbot, tmp_path):
+    """The MUSE record saved anonymised (File > Save record as, WFDB) and opened again: the patient line
+    began at the age, as for a file whose name nobody typed. It now begins "Patient: anonymised", as the
+    PDF's header does, and the status bar says "anonymised" where it gives the name and ID."""
+    pytest.importorskip("ecgdatakit")
+    window = make_window(qtbot, load_model=False)
+    open_and_wait(qtbot, window, MUSE)
+    out = window.save_record_as(tmp_path / "anon.hea", "wfdb", anonymise=True)
+    assert "anonymised: " in out.read_text()                  # what the written header says
+    open_and_wait(qtbot, window, out)
+    facts = window.patient_line.patient_text.split("   |   ")
+    assert facts[0] == "Patient: anonymised" and "JOHN" not in window.patient_line.patient_text, facts
+    assert "; anonymised" in window.status_label.text(), window.status_label.text()
+
+
 def test_a_cyrillic_name_from_a_record_in_a_non_ascii_folder_is_in_the_title_and_patient_line(qtbot, tmp_path):
     """A MUSE XML in UTF-8 naming "Сергей Иванов", in "Ärztin/ЭКГ 1/": the window title and the
     patient line show the name and the record (the file's stem) as written. Truth: the names written here."""

@@ -80,6 +80,33 @@ def test_anonymise_drops_identity_keeps_age_and_sex(tmp_path):
     assert p["id"] in out.read_text()
 
 
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_an_anonymised_record_reopened_says_so_where_the_name_was(tmp_path, fmt):
+    """An anonymised WFDB record reopened did not know it was (its reader passed over the header's
+    "anonymised: ..." comment; EDF+ set meta["anonymised"]), and neither the patient line nor page 1
+    of the PDF said so: no name, as if none had been typed. Both now read "Patient: anonymised"
+    where the name was. Truth: the written file's own words, and the source's name (JOHN DOE)."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.review.file_info import patient_facts
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    rec = load_record(DATA / "muse-sinus.xml")
+    assert rec.meta["patient"]["name"] == "JOHN DOE"
+    out = formats.write_record(rec, tmp_path / fmt, fmt, anonymise=True)
+    said = out.read_bytes()[:4096]
+    assert (formats.ANONYMISED_NOTE.encode() if fmt == "wfdb" else b"anonymised") in said
+    back = load_record(out)
+    assert back.meta.get("anonymised")
+    assert patient_facts(back, back.age, back.sex)[0] == "Patient: anonymised"
+    pdf = build_report(ReviewSession.from_results(back), tmp_path / "r.pdf")
+    header = " ".join(pypdf.PdfReader(str(pdf)).pages[0].extract_text().split()).split("Measurements")[0]
+    assert "Patient: anonymised" in header and "JOHN" not in header
+    # a record saved as it was names its patient, never "anonymised"
+    named = load_record(formats.write_record(rec, tmp_path / "named", fmt))
+    assert not named.meta.get("anonymised") and patient_facts(named)[0] == "Patient: JOHN DOE"
+
+
 def test_device_statements_travel_as_labelled_comments(tmp_path):
     rec = load_record(DATA / "muse-sinus.xml")
     back = load_record(formats.write_record(rec, tmp_path, "wfdb"))

@@ -22,7 +22,7 @@ from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import device_report_lines, file_patient, reader_notes, record_notes
+from mirage_model.review.file_info import anonymised, device_report_lines, file_patient, reader_notes, record_notes
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -290,13 +290,16 @@ class RecordsMixin:
 
     def _record_status_text(self) -> str:
         """The status bar's line for the open record: "1: 500 Hz, 10.0 s, age 51, sex F", then the
-        patient's name and ID and the device when the file gives them; age and sex as the session holds
-        them (the file's, or the reviewer's edit in the lab form), "unknown" where not given, as the
-        patient line and page 1 of the PDF say "Age: unknown", "Sex: unknown"."""
+        patient's name and ID ("anonymised" where the file says it was) and the device when the file
+        gives them; age and sex as the session holds them (the file's, or the reviewer's edit in the lab
+        form), "unknown" where not given, as the patient line and page 1 of the PDF say "Age: unknown",
+        "Sex: unknown"."""
         s = self.session
         record = s.record
         who = file_patient(record)
         named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
+        if not who.get("name") and anonymised(record):
+            named = ", ".join(x for x in ("anonymised", named) if x)      # the patient line's "Patient: anonymised"
         return (f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, "
                 f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
                 + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))

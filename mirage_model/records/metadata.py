@@ -70,6 +70,7 @@ WRITTEN_RECORDING = {"acquired": "Acquired", "device": "Device", "site": "Site"}
 DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
 DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement: NAME (unit) = value"
 DIAGNOSES = "Diagnoses"                     # 'Diagnoses (LUDB): ["Sinus rhythm.", ...]': the file's labels
+ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and birth date removed; ..." (write.py)
 
 
 # What the source file's reader recorded of its integrity (the ``meta`` keys ``quality.assess`` judges:
@@ -154,14 +155,18 @@ def _number(text: str):
 def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[str]) -> None:
     """The patient, recording and device-report fields of a header MIRAGE's writer wrote
     (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``, device statements and measurements) into
-    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``), and its
-    diagnoses (``DIAGNOSES``: LUDB's, PTB's, PTB-XL's codes) where the record has none of its own."""
+    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``), its
+    diagnoses (``DIAGNOSES``: LUDB's, PTB's, PTB-XL's codes) where the record has none of its own,
+    and its note that it was anonymised (``meta["anonymised"]``, as the EDF+ reader sets it from its
+    patient field), so that the faces say so where the patient's name would be."""
     patient = {key: fields[label.lower()] for key, label in WRITTEN_PATIENT.items() if fields.get(label.lower())}
     if patient:
         rec.meta["patient"] = {**(rec.meta.get("patient") or {}), **patient}
     for key, label in WRITTEN_RECORDING.items():
         if fields.get(label.lower()):
             rec.meta[key] = fields[label.lower()]
+    if fields.get(ANONYMISED):
+        rec.meta["anonymised"] = f"the file says it was anonymised: {fields[ANONYMISED]}"
     statements, measurements, source = [], {}, None
     for line in comments:
         head, sep, value = line.partition(":")

@@ -47,6 +47,12 @@ def file_patient(record) -> dict:
     return out
 
 
+def anonymised(record) -> bool:
+    """Whether the file says it was anonymised (``mirage convert --anonymise``, File > Save record as,
+    anonymised: an EDF+ patient field's "anonymised" or a WFDB header's "anonymised: ..." comment)."""
+    return bool((getattr(record, "meta", None) or {}).get("anonymised"))
+
+
 def record_date(record) -> str:
     """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
     date, a WFDB header's base date and time (DD/MM/YYYY, "03/04/2020", or a month name, "12-May-2020":
@@ -82,7 +88,8 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
             bar's "age unknown, sex unknown" in the same words).
 
     Returns:
-        e.g. ["Patient: JOHN DOE", "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
+        e.g. ["Patient: JOHN DOE" (a file that says it was anonymised, and no name typed:
+        "Patient: anonymised"), "ID: 081486213", "Age: 43" (under 2 years "Age: 7 months",
         ``records.age.age_text``), "Sex: M",
         "Acquired: 2023-04-29 22:41:16", "Device: MV360, UNIVERSITY OF HOSPITAL"]; a fact that is
         not known is left out (age and sex too, unless ``say_unknown``), never written as "None".
@@ -95,6 +102,8 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
     pid = patient_id or from_file.get("id")
     if name:
         facts.append(f"Patient: {name}")
+    elif anonymised(record):
+        facts.append("Patient: anonymised")     # where the name would be: no one forgot to type it
     if pid:
         facts.append(f"ID: {pid}")
     shown = age_text(age) if age is not None else ""   # "" for no age, NaN or a negative one
