@@ -32,6 +32,8 @@ class FolderBrowser(QWidget):
     NARROW = (1, 2, 3, 4)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
     RECORD_MIN_PX = 60           # the record name is elided to no less than this
+    DX = 5                       # the diagnoses: one line, elided, all of them on hover
+    DX_CHARS = 40                # the Dx column is as wide as its text up to this many characters (it scrolls)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,6 +48,10 @@ class FolderBrowser(QWidget):
         for c in self.NARROW:
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # one line a row: a wrapped cell showed "Rhyth" over "brady" in a 260 px dock; now elided
+        # ("Rhythm: Sinus brady..."), the whole on hover
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollMode(QTableWidget.ScrollMode.ScrollPerPixel)
         self.table.viewport().installEventFilter(self)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -145,6 +151,8 @@ class FolderBrowser(QWidget):
             item = QTableWidgetItem(text)
             if c == 0 and index < len(self.paths):
                 item.setToolTip(printable(self.paths[index]))
+            if c == self.DX and info.get("dx"):
+                item.setToolTip("\n".join(map(str, info["dx"])))      # every diagnosis, the cell shows four
             self.table.setItem(index, c, item)
         if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
             self.fit_columns()
@@ -178,6 +186,13 @@ class FolderBrowser(QWidget):
         want = max(self.table.sizeHintForColumn(0), header.sectionSizeHint(0))
         room = self.table.viewport().width() - sum(header.sectionSize(c) for c in self.PATIENT)
         self.table.setColumnWidth(0, max(self.RECORD_MIN_PX, min(want, room)))
+        # the Dx column is as wide as its text (up to DX_CHARS), reached by scrolling in a narrow dock:
+        # stretched into what was left of the view it read "Rhyth"
+        dx = min(self.table.sizeHintForColumn(self.DX), self.table.fontMetrics().horizontalAdvance("x" * self.DX_CHARS))
+        left = self.table.viewport().width() - sum(header.sectionSize(c) for c in range(self.DX))
+        header.setStretchLastSection(dx <= left)        # a wide dock: the column takes the rest
+        if dx > left:
+            self.table.setColumnWidth(self.DX, max(dx, header.sectionSizeHint(self.DX)))
 
     def _error(self, message: str) -> None:
         self.folder_label.setText(f"{self.folder_label.text()}: {message}")
