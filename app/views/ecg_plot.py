@@ -43,6 +43,9 @@ from mirage_model.review.paced import PACER_RGB
 OPEN_HINT = "File > Open record (Ctrl+O), or drop a record here."
 TWIN_TRACE = (0, 90, 200)       # blue: a second channel of the same lead name
 TWIN_WORD = "blue"
+LABEL_MIN_PT = 6.5      # a lead name shrinks with the paper below true scale, to no less than this
+LABEL_GAP_PX = 3.0      # screen pixels at least between a row's calibration pulse and its lead name
+LABEL_MARGIN_PX = 1.0   # around a name's text (Qt's 4 px put a name at 0.30x a row's half lower than its place)
 # leads x samples filtered on the GUI thread (about 30 ms: 30 s of 12 leads at 1 kHz); a longer
 # record is filtered in a worker (1 h of 12 leads at 500 Hz held the GUI 1.8 s)
 SYNC_FILTER_VALUES = 360_000
@@ -138,6 +141,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         self.curves: list[pg.PlotDataItem] = []   # one per panel, reused across records
         self.labels: list[pg.TextItem] = []
         self.flag_labels: list[pg.TextItem] = []   # a column's lead flags, at the panel's foot
+        self._label_pt = 0.0          # the names' font size at true scale (the widget's), set on first use
         # a second channel the file gives one lead's name (meta["named_twice"]), drawn in its lead's
         # panel in TWIN_TRACE: which of the two is the lead is unknown, so both are shown
         self.twin_curves: list[pg.PlotDataItem] = []
@@ -337,8 +341,32 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
         return (f"zoom {self.zoom:.2f}x: {self.speed * self.zoom:.3g} mm/s, "
                 f"{self.gain * self.zoom:.3g} mm/mV on screen{' (page fitted)' if self.fitted else ''}")
 
+    def _fit_labels(self) -> None:
+        """The lead names (and their flags and importance figures) at the app's font from true scale
+        up, smaller below it, in step with the paper, down to LABEL_MIN_PT; each name LABEL_GAP_PX
+        clear of its row's calibration pulse. At 0.30x in 12x1 a name at full size was as tall as half
+        a row (12 mm of paper): it sat on the trace against the pulse, its importance figure on the next
+        row's name. Run on every zoom (``_emit_scale`` -> ``_place_importance_labels``), before the figures
+        are placed under the names."""
+        if self._label_pt <= 0:
+            self._label_pt = self.font().pointSizeF()
+        pt = max(LABEL_MIN_PT, self._label_pt * min(1.0, self.zoom))
+        ppm = self.px_per_paper_mm()
+        gap = max(1.0, LABEL_GAP_PX / ppm) if ppm > 0 else 1.0
+        for item in (*self.labels, *self.flag_labels, *getattr(self, "_imp_labels", ())):
+            if item.textItem.document().documentMargin() != LABEL_MARGIN_PX:
+                item.textItem.document().setDocumentMargin(LABEL_MARGIN_PX)
+            font = item.textItem.font()
+            if abs(font.pointSizeF() - pt) > 0.01:
+                font.setPointSizeF(pt)
+                item.setFont(font)
+        for label in self.labels:
+            at = getattr(label, "panel_top_left", None)
+            if at is not None:
+                label.setPos(at[0] + gap, at[1])
+
     def _emit_scale(self) -> None:
-        self._place_importance_labels()     # their distance under the lead names is in screen pixels
+        self._place_importance_labels()     # the names fitted to the zoom, then the figures under them
         self.scaleChanged.emit(self.scale_text())
 
     # ------------------------------------------------------------------ data
@@ -641,6 +669,7 @@ class EcgPlot(PlotOverlays, Calipers, pg.GraphicsView):
             else:
                 label.setText(name + (f"  [{', '.join(flags)}]" if flags else ""))
             foot.setVisible(bool(flags and column))
+            label.panel_top_left = (p.x0, p.baseline + p.height / 2 - 0.5)    # (x, y) mm; _fit_labels places it
             label.setPos(p.x0 + 1.0, p.baseline + p.height / 2 - 0.5)
             label.setVisible(True)
         self._draw_twins(panels)

@@ -329,6 +329,7 @@ class PlotOverlays:
         """Each lead-importance figure under its lead's name: 4.5 mm under the panel's top, or lower
         where the name's line of text is taller than that on screen (a fitted 6x2 or 12x1 page: at
         0.42x the figure sat on the name). Run again on every zoom (``EcgPlot._emit_scale``)."""
+        self._fit_labels()      # the names' size and place at this zoom first
         ppm = self.px_per_paper_mm() if self.paper is not None else 0.0
         for label in getattr(self, "_imp_labels", ()):
             where = getattr(label, "under_name_at", None)

@@ -1,0 +1,66 @@
+"""The lead names on the paper at any zoom (pytest-qt, offscreen): at 0.30x in 12x1 the names sat on the
+traces against the calibration pulses. Truth: the drawn items' own places on screen, and the paper's rows
+(25 mm a row in 12x1 at 10 mm/mV: room for 2.5 mV), the pulse and the baseline each row is drawn about."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+pytest.importorskip("pytestqt")
+
+from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
+from mirage_model.paths import resources_dir  # noqa: E402
+
+LUDB1 = resources_dir() / "samples" / "ludb" / "1.hea"
+pytestmark = pytest.mark.skipif(not LUDB1.is_file(), reason="bundled samples not present")
+
+
+def _viewer(qtbot):
+    from app.views.ecg_viewer import EcgViewer
+    from mirage_model import load_record
+
+    viewer = EcgViewer()
+    viewer.resize(1200, 700)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    viewer.set_record(load_record(LUDB1))
+    viewer.plot.set_layout("12x1")
+    return viewer
+
+
+def _explanation(record):
+    from mirage_model.explain import Explanation
+
+    imp = np.linspace(1.0, 2.0, 12)
+    return Explanation(lead_bias=None, lead_attention=None, lead_importance=(imp / imp.sum()).astype(np.float32),
+                       patch_rollout=None, patch_gradient=None, signal_saliency=None,
+                       methods={"lead_importance": "gradient x input"}, window=0, window_start_s=0.0,
+                       signal_start=0)
+
+
+def test_at_a_small_zoom_the_lead_names_stay_off_the_calibration_pulses_and_above_the_traces(qtbot):
+    viewer = _viewer(qtbot)
+    plot = viewer.plot
+    plot.set_explanation(_explanation(plot.record))
+    assert plot.paper.row_baselines[0] - plot.paper.row_baselines[1] == pytest.approx(25.0)   # 12x1 rows
+    for zoom in (0.30, 1.0):
+        plot.set_zoom(zoom)
+        qtbot.wait(20)
+        names = [lab for lab in plot.labels if lab.isVisible()]
+        assert len(names) == 12
+        for r, (name, pulse, figure) in enumerate(zip(names, plot.cal_items, plot._imp_labels)):
+            box, cal = name.sceneBoundingRect(), pulse.sceneBoundingRect()
+            assert box.height() > 0 and cal.width() > 0
+            assert box.left() >= cal.right() + 2, (zoom, name.toPlainText(), box, cal)      # clear of the pulse
+            baseline_y = plot.vb.mapViewToScene(QPointF(0.0, plot.paper.row_baselines[r])).y()
+            assert abs(cal.bottom() - baseline_y) < 1.5          # the pulse stands on the row's baseline
+            assert box.bottom() < baseline_y, (zoom, name.toPlainText(), box.bottom(), baseline_y)   # above the trace
+            # the importance figure under its name, inside its own row (not on the next row's name)
+            fig = figure.sceneBoundingRect()
+            assert fig.top() >= box.bottom() - 1 and not fig.intersects(box)
+            if r + 1 < len(names):
+                assert not fig.intersects(names[r + 1].sceneBoundingRect()), (zoom, r)
+            assert name.textItem.font().pointSizeF() >= 6.5                          # still a readable name
+
