@@ -1,5 +1,6 @@
-"""The lead names on the paper at any zoom (pytest-qt, offscreen): at 0.30x in 12x1 the names sat on the
-traces against the calibration pulses. Truth: the drawn items' own places on screen, and the paper's rows
+"""The lead names and the lead-importance bars on the paper at any zoom (pytest-qt, offscreen): at 0.30x in
+12x1 the names sat on the traces against the calibration pulses; zoomed in, a column's bars showed a gap
+between rows. Truth: the drawn items' own places on screen, and the paper's rows
 (25 mm a row in 12x1 at 10 mm/mV: room for 2.5 mV), the pulse and the baseline each row is drawn about."""
 
 from __future__ import annotations
@@ -64,3 +65,16 @@ def test_at_a_small_zoom_the_lead_names_stay_off_the_calibration_pulses_and_abov
                 assert not fig.intersects(names[r + 1].sceneBoundingRect()), (zoom, r)
             assert name.textItem.font().pointSizeF() >= 6.5                          # still a readable name
 
+def test_zoomed_in_a_columns_importance_bars_meet_without_a_gap(qtbot):
+    viewer = _viewer(qtbot)
+    plot = viewer.plot
+    plot.set_explanation(_explanation(plot.record))
+    plot.set_zoom(4.0)
+    qtbot.wait(20)
+    bars = sorted((b.sceneBoundingRect() for b in plot._bands if b.isVisible()), key=lambda r: r.top())
+    assert len(bars) == 12
+    px_per_mm = plot.px_per_paper_mm()
+    for upper, lower in zip(bars, bars[1:]):
+        assert abs(lower.top() - upper.bottom()) < 0.5, (upper, lower)          # no gap, no overlap
+    # each bar is its whole row: 25 mm of paper
+    assert all(b.height() == pytest.approx(25.0 * px_per_mm, rel=0.01) for b in bars)
