@@ -276,7 +276,9 @@ def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
     assert not any(t.startswith(("Sinus", "Atrial fibrillation", "Normal ECG")) for t in texts), texts
     assert any(r.startswith("sinus rhythm (25%, the model's most probable rhythm, below its threshold) not stated: "
                             "pacemaker spikes") for r in it.resolved), it.resolved
-    assert "Wide QRS (150 ms)" in texts
+    # the 150 ms QRS is the pacemaker's (ventricular pacing): "Wide QRS" goes to Resolved, with the reason
+    assert "Wide QRS (150 ms)" not in texts
+    assert any(r.startswith("wide QRS (150 ms) not stated: a ventricular-paced QRS") for r in it.resolved), it.resolved
     # without the evidence the same record reads as before: the AF rule, no paced rhythm
     plain = run({"SR": 0.25, "AFIB": 0.16, "NORM": 0.8}, meas, irregular=True)
     assert plain.first.text.startswith("Atrial fibrillation") and "Paced" not in " ".join(s.text for s in plain.statements)
@@ -1065,3 +1067,76 @@ def test_extreme_axis_with_p_and_t_axes_beside_it_asks_whether_every_lead_is_inv
     axis = next(s for s in it.statements if s.group == "axis")
     assert axis.text.startswith("Extreme axis deviation")
     assert ("every lead inverted?" in (axis.note or "")) == inverted
+
+
+# -- a ventricular-paced QRS is the pacemaker's (rule 39cf4d9) -----------------------------------------------------
+
+# read off the QRS (rule 39cf4d9's list), and what stands beside ventricular pacing: ST-T, atrial enlargement, AV block
+_PACED_QRS = {"CLBBB": 0.8, "LAFB": 0.7, "WPW": 0.6, "LVH": 0.75, "IMI": 0.65, "QWAVE": 0.5}
+_BESIDE_PACING = {"STD_": 0.6, "LAO/LAE": 0.55, "3AVB": 0.7}
+_PACED_MEAS = {"heart_rate_bpm": 60.0, "pr_ms": None, "qrs_ms": 164.0, "qrs_axis_deg": -75.0}
+
+
+@pytest.mark.parametrize("pace", [{"paced": "9 stimuli before 10 beats"}, {"model": "PACE"}])
+def test_nothing_is_read_off_a_ventricular_paced_qrs(pace):
+    """Ventricular pacing (a paced rhythm said, from the spikes or the model's PACE, and a QRS of 120 ms or more):
+    conduction, axis, hypertrophy and infarct statements are not made from the pacemaker's QRS (Surawicz et al. 2009;
+    Mason et al. 2007; LUDB's cardiologists give an electric axis on none of its 8 paced records and on each of the
+    92 others; PTB-XL's label one of these statements beside PACE on 7 of 237 folds 1-8 records). They go to Resolved,
+    named, with the reason; ST-T, atrial enlargement and third degree AV block stand."""
+    pos = _PACED_QRS | _BESIDE_PACING | ({"PACE": 0.9} if pace.get("model") else {})
+    it = run(pos, _PACED_MEAS, "M", paced=pace.get("paced"))
+    codes = [s.code for s in it.statements]
+    assert it.first.text.startswith("Paced rhythm")
+    assert not set(codes) & set(_PACED_QRS), codes
+    assert not any(s.group == "axis" or s.text.startswith("Wide QRS") for s in it.statements)
+    assert set(_BESIDE_PACING) <= set(codes)
+    line = next(r for r in it.resolved if "ventricular-paced QRS" in r)
+    # in reading order: conduction (the model's by probability, then the rule's), axis, hypertrophy, infarction
+    assert line.startswith("left bundle branch block (80%), left anterior fascicular block (70%), "
+                           "Wolff-Parkinson-White pattern (60%), wide QRS (164 ms), left axis deviation (-75 deg), "
+                           "left ventricular hypertrophy (75%), ")
+    for words in ("inferior infarct (65%)", "Q waves present (50%)", "QRS 164 ms >= 120 ms",
+                  "pre-excitation needs a short PR and a delta wave"):
+        assert words in line, line
+
+
+def test_a_paced_rhythm_with_a_narrow_qrs_keeps_its_qrs_statements():
+    """A narrow QRS beside a paced rhythm is the heart's own (atrial pacing with conduction; LUDB 72, P-synchronous,
+    QRS under 120 ms, is labelled incomplete right bundle branch block): its statements stand, unmarked."""
+    pos = {"LAFB": 0.7, "LVH": 0.75, "IRBBB": 0.6}
+    meas = _PACED_MEAS | {"qrs_ms": 104.0, "pr_ms": 180.0}
+    it = run(pos, meas, paced="9 stimuli before 10 beats")
+    said = {s.code: s.note for s in it.statements if s.code in pos}
+    assert said == {"LAFB": None, "LVH": None, "IRBBB": None}
+    assert [s.text for s in it.statements if s.group == "axis"] == ["Left axis deviation (-75 deg)"]
+    assert not any("ventricular-paced" in r for r in it.resolved)
+
+
+def test_qrs_statements_beside_a_paced_rhythm_whose_qrs_was_not_measured_stand_marked():
+    """No QRS measured: its width, so the kind of pacing, is unknown; the statements stand, marked, and keep "normal
+    ECG" away."""
+    it = run({"PACE": 0.9, "LVH": 0.75, "CRBBB": 0.6, "NORM": 0.6}, {"heart_rate_bpm": 70.0})
+    notes = {s.code: s.note for s in it.statements if s.code in ("LVH", "CRBBB")}
+    assert notes == {c: "beside a paced rhythm, QRS not measured: the QRS may be the pacemaker's"
+                     for c in ("LVH", "CRBBB")}
+    assert "NORM" not in [s.code for s in it.statements]
+
+
+def test_wpw_beside_the_models_paced_rhythm_guess_is_marked():
+    """CinC 2020 Q0398 (labelled pacing rhythm, SNOMED-CT 10370003; spikes not found: low-passed at 25 Hz) read
+    "Paced rhythm ..., most probable rhythm (below its threshold); Wolff-Parkinson-White pattern; Left axis deviation
+    (-78 deg)" unmarked. The paced rhythm is a guess there, so nothing goes; what is read off the 147 ms QRS is
+    marked, WPW with why (pre-excitation needs a short PR and a delta wave)."""
+    pos = {"PACE": 0.25, "SR": 0.05, "WPW": 0.5}
+    meas = {"heart_rate_bpm": 54.7, "pr_ms": None, "qrs_ms": 146.8, "qrs_axis_deg": -78.1}
+    it = run(pos, meas, "M")
+    assert it.first.text.startswith("Paced rhythm") and "most probable rhythm" in it.first.text
+    mark = "beside a paced rhythm (the model's most probable rhythm, below its threshold) and a QRS of 147 ms: " \
+           "the QRS may be the pacemaker's"
+    said = {s.text.split(" (")[0]: s.note for s in it.statements[1:]}
+    assert said == {"Wolff-Parkinson-White pattern": mark + "; pre-excitation needs a short PR and a delta wave, "
+                    "which pacing does not give", "Left axis deviation": mark}
+    # not paced at all (another rhythm guessed): as before, unmarked
+    it = run({"PACE": 0.05, "SR": 0.25, "WPW": 0.5}, meas, "M")
+    assert [s.note for s in it.statements if s.code == "WPW" or s.group == "axis"] == [None, None]

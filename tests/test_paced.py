@@ -165,3 +165,41 @@ def test_ludb_90_paced_without_detected_spikes_is_withheld_in_the_session_and_th
     assert "paced_rhythm_model" in rows["90"]["quality_codes"]
     assert rows["44"]["stmt_PACE"] < 0.5 and not rows["44"]["withheld_positive"]
     assert "paced_rhythm_model" not in (rows["44"]["quality_codes"] or "")
+
+
+@pytest.mark.slow
+def test_ludb_gives_no_axis_on_its_paced_records_and_nor_does_the_interpretation(shared_datasets):
+    """Truth: LUDB's cardiologists (ludb.csv) give an electric axis on every record but the 8 paced ones, whose
+    QRS is the pacemaker's. The rules alone (no model) on the paced records whose spikes the quality check finds and
+    whose QRS is 120 ms or more: no axis deviation and no "Wide QRS" stated (LUDB 8 had read "Wide QRS (158 ms); Left
+    axis deviation (-75 deg)"), each named in the resolved list; a record with an axis given keeps its rule."""
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess
+    from mirage_model.records import load_record
+
+    ludb = shared_datasets / "ludb"
+    if not (ludb / "ludb.csv").is_file():
+        pytest.skip("LUDB absent")
+    with open(ludb / "ludb.csv", newline="", encoding="utf-8") as fh:
+        axis = {row["ID"]: row["Electric axis of the heart"].strip() for row in csv.DictReader(fh)}
+    pacing = _ludb_pacing(ludb)
+    paced = sorted((i for i, v in pacing.items() if v), key=int)
+    assert paced == ["8", "34", "45", "72", "74", "90", "93", "95"]
+    assert not any(axis[i] for i in paced) and all(axis[i] for i in axis if i not in paced)
+    read = []
+    for rid in paced:
+        record = load_record(ludb / "data" / f"{rid}.hea")
+        m = measure(record, fiducials=False)
+        it = interpret_prediction(None, m, quality=assess(record))
+        if not it.first.text.startswith("Paced rhythm") or m.qrs_ms is None or m.qrs_ms < 120:
+            continue
+        read.append(rid)
+        said = [s.text for s in it.statements if s.group == "axis" or s.text.startswith("Wide QRS")]
+        assert said == [], (rid, said)
+        assert any("ventricular-paced QRS" in r for r in it.resolved), (rid, it.resolved)
+    assert read == ["8", "34", "45", "74", "93", "95"]      # 72: QRS under 120 ms; 90: its spikes are not found
+    # LUDB 10, left axis deviation by its cardiologists, no pacing: the axis rule stands
+    assert axis["10"].endswith("left axis deviation")
+    record = load_record(ludb / "data" / "10.hea")
+    it = interpret_prediction(None, measure(record, fiducials=False), quality=assess(record))
+    assert [s.text.split(" (")[0] for s in it.statements if s.group == "axis"] == ["Left axis deviation"]

@@ -212,7 +212,13 @@ between the complexes repeats at a P-P interval of its own (``measure.atrial.atr
 the sinus P waves are not before the QRS but march through at their own rate (LUDB 34: 0.46, 72/min); atrial
 fibrillation with pacing (LUDB 8: 0.11) reads the same otherwise, and there the sinus statement is not said, with the
 reason. Where the periodicity is not measured (under 4 s, fewer than 3 beats, RR intervals covering every P-P
-interval sought) the statement stands, marked, as before.
+interval sought) the statement stands, marked, as before. Beside a ventricular-paced QRS (a paced rhythm said, from
+the spikes or the model's PACE above its threshold, with a QRS of 120 ms or more) nothing read off the QRS is said:
+a paced QRS is the pacemaker's (Surawicz et al. 2009; Mason et al. 2007), so the model's bundle branch and
+fascicular blocks, IVCD, abnormal QRS, WPW (pacing gives no short PR and no delta wave), ventricular hypertrophy and
+voltage, Q waves and infarcts (``PACED_QRS_CODES``), and the wide QRS and axis rules, go to the resolved list in one
+line; ST-T statements, atrial enlargement and AV block stand. With a narrow QRS (atrial pacing) they stand; with no
+QRS measured, or beside the model's paced rhythm guessed below its threshold, they stand marked (``PACED_QRS_MARK``).
 When the record's quality gate says the result is unreliable
 (a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
@@ -489,6 +495,22 @@ PACE_LABELLED = 237             # folds 1-8 records labelled PACE
 # 90 0.43 (74 0.07: its P waves barely show); atrial fibrillation 8 0.11, 93 0.07, 95 0.16. Fold 9 (checked once, 25
 # records read as paced): nothing changes. Fibrillatory waves alike in all four leads (synthetic) reach 0.09-0.27
 PACED_ATRIAL_PERIODICITY = 0.20
+# a ventricular-paced QRS is the pacemaker's: conduction, axis, hypertrophy and infarct statements are not made from it
+# (Surawicz et al. 2009, part III; Mason et al. 2007, part II: "ventricular paced rhythm" stands for the QRS; GE 12SL,
+# Philips DXL alike). Ventricular pacing: a paced rhythm said (the spikes, or the model's PACE above its threshold)
+# with a QRS of QRS_WIDE_MS or more. These model statements then go to "Resolved", as do the "Wide QRS" and axis
+# rules; ST-T statements (Sgarbossa-type ischaemia is read beside pacing), atrial enlargement (the P wave) and second
+# and third degree AV block stand. Rule written first (39cf4d9); figures in docs/models.md
+PACED_QRS_CODES = frozenset({"CLBBB", "CRBBB", "ILBBB", "IRBBB", "LAFB", "LPFB", "IVCD", "ABQRS", "WPW",
+                             "LVH", "RVH", "SEHYP", "VCLVH", "HVOLT", "QWAVE", *INFARCT_WALLS})
+PACED_QRS_REASON = ("not stated: a ventricular-paced QRS (paced rhythm, QRS {} ms >= {:g} ms) is the pacemaker's; "
+                    "conduction, axis, hypertrophy and infarction are not read from it (Surawicz et al. 2009; Mason "
+                    "et al. 2007)")
+PACED_WPW = "; pre-excitation needs a short PR and a delta wave, which pacing does not give"
+# where the paced rhythm is only the model's most probable rhythm below its threshold, or no QRS was measured, those
+# statements stand, marked (a guess, or a QRS of unknown width: CinC Q0398 read "Paced rhythm ..., most probable
+# rhythm (below its threshold); Wolff-Parkinson-White pattern; Left axis deviation (-78 deg)")
+PACED_QRS_MARK = "beside a paced rhythm"
 
 
 @dataclass(frozen=True)
@@ -909,6 +931,23 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              rule="no rhythm statement of the model is above its threshold" if carries
                              else "no model here states rhythm; measured rate only"))
 
+    # a ventricular-paced QRS (a paced rhythm said, QRS >= 120 ms at any age) is the pacemaker's: what is read off the
+    # QRS goes to "Resolved" (``PACED_QRS_CODES``, the wide QRS and axis rules); beside the model's paced rhythm guessed
+    # below its threshold, or with no QRS measured, it stands marked
+    ventricular_paced = paced_rhythm and qrs is not None and qrs >= QRS_WIDE_MS
+    paced_mark = None
+    if paced_rhythm and qrs is None:
+        paced_mark = f"{PACED_QRS_MARK}, QRS not measured: the QRS may be the pacemaker's"
+    elif guessed == "PACE" and not paced_rhythm and qrs is not None and qrs >= QRS_WIDE_MS:
+        paced_mark = (f"{PACED_QRS_MARK} (the model's most probable rhythm, below its threshold) and a QRS of {qrs_s} "
+                      "ms: the QRS may be the pacemaker's")
+    paced_items: list[tuple[int, float, str]] = []      # (reading order, -probability, words) of what goes
+    if ventricular_paced:
+        for c in (c for c in positive if c in PACED_QRS_CODES):
+            words = STATEMENTS[c].text if c == "WPW" else _in_sentence(STATEMENTS[c].text)     # a name stays
+            paced_items.append((GROUPS.index(STATEMENTS[c].group), -p[c], f"{words} ({p[c]:.0%})"))
+        positive = positive - PACED_QRS_CODES
+
     # conduction
     conduction = [c for c in positive if STATEMENTS.get(c) and STATEMENTS[c].group == "conduction"]
     if paced_rhythm:
@@ -992,7 +1031,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         # the model's WPW statement, which then carries it)
         out.append(Statement("conduction", f"Short PR interval (PR {pr_s} ms)", "measurement",
                              rule=f"PR {pr_s} ms < {PR_SHORT_MS:g} ms (Surawicz et al. 2009)"))
-    if qrs_flag == "high" and not wide_tachy and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
+    if qrs_flag == "high" and ventricular_paced:
+        paced_items.append((GROUPS.index("conduction"), 0.0, f"wide QRS ({qrs_s} ms)"))
+    elif qrs_flag == "high" and not wide_tachy and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
                              rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)" + child_limit))
 
@@ -1002,22 +1043,32 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         a_s = cite("qrs_axis_deg", a, -90.0, -180.0)      # and the extreme axis' limits
         # the frontal axis is read off the limb leads: where they break Einthoven's law it is no one vector's
         axis_note = f"{AXIS_UNRELIABLE_NOTE} ({limb_leads})" if limb_leads else None
+        axis_said = None
         if -180.0 <= a < -90.0:
             p_axis, t_axis = _num(measurements, "p_axis_deg"), _num(measurements, "t_axis_deg")
             if not paced_rhythm and all(v is not None and -180.0 <= v < -90.0 for v in (p_axis, t_axis)):
                 inverted = INVERTED_NOTE.format(p=f"{p_axis:.0f}", t=f"{t_axis:.0f}")
                 axis_note = f"{axis_note}; {inverted}" if axis_note else inverted
-            out.append(Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)",
-                                 note=axis_note))
+            axis_said = Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
+                                  rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)",
+                                  note=axis_note)
         elif flag("qrs_axis_deg", a) == "low":
-            out.append(Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)",
-                                 note=axis_note))
+            axis_said = Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
+                                  rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)",
+                                  note=axis_note)
         elif flag("qrs_axis_deg", a) == "high":
-            out.append(Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
-                                 rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)",
-                                 note=axis_note))
+            axis_said = Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
+                                  rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)",
+                                  note=axis_note)
+        if axis_said is not None and ventricular_paced:
+            paced_items.append((GROUPS.index("axis"), 0.0, _in_sentence(axis_said.text)))
+        elif axis_said is not None:
+            out.append(axis_said)
+    if paced_items:
+        words = [w for *_, w in sorted(paced_items)]
+        wpw = PACED_WPW if "WPW" in p and is_called(p["WPW"], th["WPW"]) else ""
+        resolved.append(f"{', '.join(words[:-1])}{' and ' if len(words) > 1 else ''}{words[-1]} "
+                        + PACED_QRS_REASON.format(qrs_s, QRS_WIDE_MS) + wpw)
 
     # hypertrophy, ischaemia/infarction, repolarisation, other (model)
     qtc, formula, why_formula = _num(measurements, "qtc_bazett_ms"), "Bazett", ""
@@ -1099,13 +1150,18 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
                                      note=shaky))
 
+    if paced_mark:
+        out = [replace(s, note=paced_mark + (PACED_WPW if s.code == "WPW" else "")) if s.note is None
+               and (s.code in PACED_QRS_CODES or s.group == "axis" or s.text.startswith("Wide QRS (")) else s
+               for s in out]
     if amplitudes:
         out = [replace(s, note=amplitude_note(amplitudes))
                if s.code in AMPLITUDE_CODES and s.note is None else s for s in out]
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
-                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK)    # marked, they keep "normal ECG" away
+                      AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
+                      PACED_QRS_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
