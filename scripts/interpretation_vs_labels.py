@@ -257,7 +257,8 @@ def markdown(tab: list[dict]) -> str:
         sens = f"{t['stated_labelled']}/{t['labelled']}" + (f" ({t['stated_labelled'] / t['labelled']:.0%}; "
                                                             f"{t['hit_marked']})" if t['labelled'] else "")
         lines.append(f"| {t['family']} | {t['finding']} | {t['judged']} | {t['labelled']} | {sens} "
-                     f"| {len(t['false'])} ({t['false_marked']}) | {', '.join(t['missed'])} | {', '.join(t['false'])} |")
+                     f"| {len(t['false'])} ({t['false_marked']}) | {', '.join(t['missed'])} "
+                     f"| {', '.join(t['false'])} |")
     return "\n".join(lines) + "\n"
 
 

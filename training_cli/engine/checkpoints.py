@@ -128,7 +128,8 @@ def load_predictor(model, device: str, quality: bool = True) -> Predictor:
     """
     try:
         return Predictor(model, device=device, quality=quality)
-    except DeviceError as err:      # the option, not the model: "cannot load the default model: device 'gpu'" had misled
+    except DeviceError as err:
+        # the option, not the model: "cannot load the default model: device 'gpu'" had misled
         raise ModelLoadError(f"error: --{err}") from None
     except (CheckpointError, ValueError, OSError) as err:
         where = "the default model" if model is None else str(model)

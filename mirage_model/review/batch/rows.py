@@ -151,8 +151,9 @@ def earlier_pdfs(pdf_dir, root, paths: Iterable[Path], done: Iterable[str] = ())
 def pdf_names(rels: Iterable[Path]) -> dict[Path, Path]:
     """One PDF name per record path (relative), none shared: a record whose plain name (``a.pdf``)
     another record would also get keeps its suffix (``a_xml.pdf``); a name still taken after that
-    gets ``_2``, ``_3`` ... in the records' order (``records.folder.natural_key``). Names compare case-insensitively (a PDF folder may sit
-    on a case-insensitive disk). Deterministic for a given set of paths, so ``--resume`` finds them."""
+    gets ``_2``, ``_3`` ... in the records' order (``records.folder.natural_key``). Names compare
+    case-insensitively (a PDF folder may sit on a case-insensitive disk). Deterministic for a given set of
+    paths, so ``--resume`` finds them."""
     rels = sorted(set(rels), key=natural_key)
     plain: dict[str, int] = {}
     for r in rels:
