@@ -118,9 +118,12 @@ def test_a_run_stopped_while_its_model_loads_says_so(tmp_path, sig):
     out = tmp_path / "out.csv"
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    # SIGINT as a terminal's foreground process has it: a suite run as a background job (``cmd &``) starts its
+    # children with SIGINT ignored, where Python installs no KeyboardInterrupt and Ctrl-C could not reach it
     proc = subprocess.Popen([sys.executable, "-c", _HELD_LOAD, "score", str(folder), "--out", str(out),
                              "--model", str(model), "--no-progress"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stderr.readline()
         assert line.strip() == "loading the model", line
