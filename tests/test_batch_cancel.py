@@ -181,3 +181,69 @@ def test_a_cancel_drops_the_pdfs_the_loader_pool_has_not_begun(folder, predictor
     again = score_folder(folder, predictor, out, measure=False, pdf_dir=pdfs, resume=True)
     assert again.scored + len(rows) == len(mm.sample_records()) == len(_rows(out))
     assert len(list(pdfs.rglob("*.pdf"))) == len(mm.sample_records())
+
+
+# where ``_slow_load`` marks the loads it begins, and how long each takes (set before the pool forks)
+_LOAD_S = 0.0
+_REAL_LOAD = None
+
+
+def _slow_load(path, *args, **kwargs):
+    """A record load that takes ``_LOAD_S`` seconds more, marking (in a loader process) the moment it
+    begins. Module level: the loader processes reach it through the patched ``loading._load_one``."""
+    import time
+
+    (_BEGUN / Path(path).name).write_text(repr(time.monotonic()))
+    time.sleep(_LOAD_S)
+    return _REAL_LOAD(path, *args, **kwargs)
+
+
+def test_a_cancel_begins_none_of_the_loads_the_loader_pool_has_queued(folder, predictor, tmp_path, monkeypatch):
+    """With loader processes the records are read ahead in the pool, and the pool's queue marks the
+    next loads running (up to ``workers + 1``; ``Future.cancel`` fails on them): a cancelled batch
+    read them all the same, a record's time each, before it returned. The cancel comes once the first
+    record is handed on and both processes have begun their second: no load begins after the run has
+    seen it, and the run returns within about one load's time, not three. Truth: the moments the
+    loads began, marked by the processes themselves (fork: the patched loader reaches them)."""
+    import time
+
+    from mirage_model.review.batch import loading
+
+    module = __import__(__name__)
+    begun = tmp_path / "begun"
+    begun.mkdir()
+    load_s = 1.0
+    monkeypatch.setattr(module, "_BEGUN", begun)
+    monkeypatch.setattr(module, "_LOAD_S", load_s)
+    monkeypatch.setattr(module, "_REAL_LOAD", loading._load_one)
+    monkeypatch.setattr(loading, "_load_one", _slow_load)
+    handed: list = []
+    real_next = loading.RecordLoader.next_item
+
+    def next_item(self):
+        item = real_next(self)
+        handed.append(item)
+        return item
+
+    monkeypatch.setattr(loading.RecordLoader, "next_item", next_item)
+    seen: list[float] = []
+
+    def cancel() -> bool:
+        if not seen and handed:
+            # the two processes begin their second loads as they hand on their first: wait for both
+            until = time.monotonic() + 20
+            while len(list(begun.iterdir())) < 4 and time.monotonic() < until:
+                time.sleep(0.02)
+            seen.append(time.monotonic())
+        return bool(seen)
+
+    summary = score_folder(folder, predictor, tmp_path / "out.csv", measure=False, workers=2, chunk_size=32,
+                           mp_context="fork", cancel=cancel)
+    took = time.monotonic() - seen[0]
+    assert summary.cancelled and len(list(begun.iterdir())) >= 4
+    late = sorted(p.name for p in begun.iterdir() if float(p.read_text()) > seen[0])
+    assert late == [], late             # before: the three loads queued behind the two being read
+    assert took < 2 * load_s, took      # before: 3 s (the two begun, then the three queued, two at a time)
+    monkeypatch.undo()
+    again = score_folder(folder, predictor, tmp_path / "out.csv", measure=False, resume=True)
+    assert again.scored + summary.scored == len(mm.sample_records()) == len(_rows(tmp_path / "out.csv"))

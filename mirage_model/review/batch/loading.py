@@ -168,7 +168,12 @@ def _load_one(path: str, do_measure: bool, orphan: bool = False) -> LoadedRecord
 
 def _load_started(token: int, path: str, do_measure: bool, orphan: bool) -> LoadedRecord:
     """``_load_one`` in a loader process, first telling the batch (``token``, the monotonic clock)
-    that the record starts now: its time limit counts from here, not from when it was queued."""
+    that the record starts now: its time limit counts from here, not from when it was queued.
+    Raises ``NotBegun`` once the batch is cancelled (``RecordLoader.stop``): the loads the pool had
+    queued (up to ``workers + 1``, marked running, so ``Future.cancel`` failed on them) were read and
+    measured all the same, half a second or more each, before a cancelled batch could stop."""
+    if _STOP is not None and _STOP.is_set():
+        raise NotBegun()
     if _STARTED is not None:
         try:
             _STARTED.put((token, time.monotonic()))
@@ -377,13 +382,15 @@ class RecordLoader:
         return fut
 
     def stop(self) -> None:
-        """The batch was cancelled: the jobs of :meth:`run` that no loader process has begun yet end
-        with ``NotBegun`` without doing anything (those begun finish)."""
+        """The batch was cancelled: the loads and the jobs of :meth:`run` that no loader process has
+        begun yet end with ``NotBegun`` without doing anything (those begun finish)."""
         for event in self._stops:
             event.set()
 
     def close(self) -> None:
-        """Cancel the loads in flight and shut every pool down."""
+        """Cancel the loads in flight and shut every pool down, once the loads and jobs being run
+        are done (none is begun after this: :meth:`stop`)."""
+        self.stop()
         for _p, (_token, fut) in self._in_flight:
             fut.cancel()
         for pool in self.pools:
