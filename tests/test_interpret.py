@@ -1140,3 +1140,57 @@ def test_wpw_beside_the_models_paced_rhythm_guess_is_marked():
     # not paced at all (another rhythm guessed): as before, unmarked
     it = run({"PACE": 0.05, "SR": 0.25, "WPW": 0.5}, meas, "M")
     assert [s.note for s in it.statements if s.code == "WPW" or s.group == "axis"] == [None, None]
+
+
+# QT, QRS, RR (ms), sex, the Bazett QTc as measured (QT / sqrt(RR s)), and what is said: the QRS-adjusted QTc
+# (QT - 0.5 x QRS) / sqrt(RR s) worked by hand (Bogossian et al. 2014), None where it is within the limit
+@pytest.mark.parametrize("qt, qrs, rr, sex, bazett, said", [
+    (480.0, 160.0, 1000.0, "M", 480.0, None),                        # (480 - 80) / 1 = 400 < 450
+    (560.0, 140.0, 1000.0, "M", 560.0, "Prolonged QTc (QRS-adjusted 490 ms, Bazett; QTc 560 ms, QRS 140 ms)"),
+    (500.0, 120.0, 1000.0, "F", 500.0, None),                        # (500 - 60) / 1 = 440 < 460
+    (520.0, 130.0, 810.0, "M", 577.8, "Prolonged QTc (QRS-adjusted 506 ms, Bazett; QTc 578 ms, QRS 130 ms)"),
+    (480.0, 118.0, 1000.0, "M", 480.0, "Prolonged QTc (480 ms, Bazett)"),   # QRS < 120 ms: not adjusted
+])
+def test_beside_a_wide_qrs_the_prolonged_qtc_rule_judges_the_qrs_adjusted_qtc(qt, qrs, rr, sex, bazett, said):
+    """PTB-XL records labelled left bundle branch block or paced had read "Prolonged QTc (552 ms, Bazett)": a wide
+    QRS lengthens the QT (Rautaharju et al. 2009: adjust the QT for the QRS at 120 ms or more). With QRS >= 120 ms
+    the rule judges (QT - 0.5 x QRS) corrected as the QTc is; within the limit the QTc goes to Resolved, saying why."""
+    meas = {"heart_rate_bpm": 60000.0 / rr, "rr_ms": rr, "qrs_ms": qrs, "qt_ms": qt, "qtc_bazett_ms": bazett}
+    it = run({"SR": 0.9}, meas, sex)
+    q = [s for s in it.statements if "QTc" in s.text]
+    if said is None:
+        assert q == []
+        why = next(r for r in it.resolved if r.startswith(f"prolonged QTc ({bazett:.0f} ms, Bazett) not stated"))
+        assert "QT lengthened by the wide QRS" in why and f"QRS {qrs:.0f} ms >= 120 ms" in why
+        assert f"QRS-adjusted QTc {qt - qrs / 2:.0f} ms < {450 if sex == 'M' else 460} ms" in why
+        assert "Bogossian et al. 2014" in why
+    else:
+        assert [s.text for s in q] == [said]
+        assert ("Bogossian et al. 2014" in q[0].rule) == (qrs >= 120.0)
+        assert not any("QT lengthened" in r for r in it.resolved)
+
+
+def test_above_120_bpm_a_wide_qrs_qt_is_adjusted_and_corrected_by_fridericia():
+    """QT 380 ms, RR 400 ms (150 bpm), QRS 140 ms: Fridericia 380 / 0.4^(1/3) = 515.7 ms, past 450; the QRS-adjusted
+    (380 - 70) / 0.4^(1/3) = 420.7 ms within it (worked by hand)."""
+    meas = {"heart_rate_bpm": 150.0, "rr_ms": 400.0, "qrs_ms": 140.0, "qt_ms": 380.0, "qtc_bazett_ms": 600.8,
+            "qtc_fridericia_ms": 515.7}
+    it = run({"SR": 0.9}, meas, "M")
+    assert not any("QTc" in s.text for s in it.statements)
+    why = next(r for r in it.resolved if r.startswith("prolonged QTc (516 ms, Fridericia) not stated"))
+    assert "QRS-adjusted QTc 421 ms < 450 ms" in why and "Bazett over-corrects above 120 bpm" in why
+
+
+def test_a_wide_qrs_qtc_without_its_qt_stands_marked_and_the_models_long_qt_is_judged_adjusted():
+    # no QT given: the QTc cannot be adjusted; it stands, marked, and keeps "normal ECG" away
+    it = run({"SR": 0.9}, {"heart_rate_bpm": 60.0, "qrs_ms": 160.0, "qtc_bazett_ms": 500.0}, "M")
+    q = next(s for s in it.statements if s.text.startswith("Prolonged QTc"))
+    assert q.text == "Prolonged QTc (500 ms, Bazett)"
+    assert q.note == "QT lengthened by the wide QRS (QRS 160 ms >= 120 ms): not adjusted, no QT measured"
+    # the model's long QT beside QRS 160 ms, QT 480 ms at 60 bpm: adjusted 400 ms does not support it
+    meas = {"heart_rate_bpm": 60.0, "rr_ms": 1000.0, "qrs_ms": 160.0, "qt_ms": 480.0, "qtc_bazett_ms": 480.0}
+    lngqt = next(s for s in run({"SR": 0.9, "LNGQT": 0.9}, meas, "M").statements if s.code == "LNGQT")
+    assert lngqt.note.startswith("not supported by the QRS-adjusted QTc 400 ms (Bazett; QTc 480 ms, QRS 160 ms")
+    lngqt = next(s for s in run({"SR": 0.9, "LNGQT": 0.9}, {**meas, "qt_ms": 560.0, "qtc_bazett_ms": 560.0},
+                                "M").statements if s.code == "LNGQT")
+    assert lngqt.note is None                                        # (560 - 80) / 1 = 480 >= 450

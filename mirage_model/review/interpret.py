@@ -27,7 +27,12 @@ Measurement rules (adult thresholds; none below 16 years, see "Children" below):
   management of patients with ventricular arrhythmias. Eur Heart J 2015;36:2793-867: short QT
   syndrome is diagnosed at QTc <= 340 ms; part IV's "<= 390 ms" is met by about one normal ECG in
   eight). QTc by Bazett unless the measurements carry only Fridericia, or the rate is above 120 bpm,
-  where Bazett over-corrects (Rautaharju et al. 2009) and Fridericia is judged when measured. The limits are
+  where Bazett over-corrects (Rautaharju et al. 2009) and Fridericia is judged when measured. With a QRS of 120 ms
+  or more the QT holds the lengthened depolarisation (part IV: adjust the QT for the QRS duration): the prolonged-QTc
+  rule judges the QRS-adjusted QTc, (QT - 0.5 x QRS) by the same formula (Bogossian H, Frommeyer G, Ninios I, et al.
+  New formula for evaluation of the QT interval in patients with left bundle branch block. Heart Rhythm
+  2014;11:2273-7), and a QTc past the limit only unadjusted goes to Resolved ("QT lengthened by the wide QRS");
+  without a QT measured the QTc stands, marked. The table's QTc rows stay the measured ones. The limits are
   ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
   rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
   stated beside a value the table flags (a short PR, a Fridericia QTc past its limit).
@@ -356,6 +361,11 @@ AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
+# with a QRS of QRS_WIDE_MS or more the QT holds the lengthened depolarisation: the prolonged-QTc rule judges the
+# QT less this fraction of the QRS, corrected as the QTc is (Bogossian et al. 2014: QT - 0.485 x QRS, rounded)
+QT_QRS_FRACTION = 0.5
+QT_WIDE_MARK = "QT lengthened by the wide QRS"
+BOGOSSIAN = f"QT - {QT_QRS_FRACTION:g} x QRS, Bogossian et al. 2014"
 # atrial fibrillation from the measurements: RR irregular (rr_cv > RR_CV_IRREGULAR) with no P wave
 # found, when the model gives AF at least this probability (chosen on PTB-XL fold 9, see docs/models.md)
 AF_RULE_MIN_P = 0.15
@@ -1084,6 +1094,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)
     qtc_flag = flag(f"qtc_{formula.lower()}_ms", qtc, sex, age)
+    # a wide QRS lengthens the QT (Rautaharju et al. 2009: adjust the QT for the QRS at 120 ms or more): the rule
+    # judges the QRS-adjusted QTc, (QT - 0.5 x QRS) by the same formula; Bazett and Fridericia both scale the QT,
+    # so it is QTc x (QT - 0.5 x QRS) / QT
+    qt = _num(measurements, "qt_ms")
+    adj = adj_s = adj_flag = wide_mark = None
+    if qtc is not None and qrs is not None and qrs >= QRS_WIDE_MS:
+        if qt is not None and qt > QT_QRS_FRACTION * qrs:
+            adj = qtc * (qt - QT_QRS_FRACTION * qrs) / qt
+            adj_s = cite(f"qtc_{formula.lower()}_ms", adj)
+            adj_flag = flag(f"qtc_{formula.lower()}_ms", adj, sex, age)
+        else:
+            wide_mark = f"{QT_WIDE_MARK} (QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms): not adjusted, no QT measured"
+    long_flag = qtc_flag if adj is None else adj_flag      # what the prolonged-QTc rule and LNGQT's note judge
     # nonspecific ischaemic changes or ischaemic changes in named leads, not both: ISC_ beside a said LVH
     not_said: set[str] = set()
     named = sorted((c for c in positive if c in LOCALISED_ISCHAEMIA), key=lambda c: -p[c])
@@ -1126,8 +1149,10 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             if c in INFARCT_WALLS:
                 said_infarcts.append(c)
             note = None
-            if c == "LNGQT" and qtc is not None and qtc_flag != "high" and not child:
-                note = f"not supported by the measured QTc {qtc_s} ms ({formula})"
+            if c == "LNGQT" and qtc is not None and long_flag != "high" and not child:
+                note = (f"not supported by the measured QTc {qtc_s} ms ({formula})" if adj is None else
+                        f"not supported by the QRS-adjusted QTc {adj_s} ms ({formula}; QTc {qtc_s} ms, QRS {qrs_s} "
+                        f"ms; {BOGOSSIAN})")
             out.append(model_stmt(c, note))
         if group == "repolarisation" and qtc is not None:
             who = {"M": "men", "F": "women"}.get(sex, "men; sex unknown")
@@ -1137,14 +1162,25 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                      and hr > QTC_BAZETT_HR_MAX else
                      f"unreliable: rate below {QTC_HR_MIN:g} bpm" if hr is not None and hr < QTC_HR_MIN else None)
             if qtc_flag == "high" and "LNGQT" not in positive:
+                name, v_s = ("QTc", qtc_s) if adj is None else ("QRS-adjusted QTc", adj_s)
+                wide = f", QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms" if adj is not None else ""
+                ref = reference_range(f"qtc_{formula.lower()}_ms", sex, age)
                 if child:     # the adult limit, or under 6 months the infant's (``measurements.QTC_INFANT``)
-                    ref = reference_range(f"qtc_{formula.lower()}_ms", sex, age)
-                    why = (f"QTc {qtc_s} ms {'>=' if ref.high_at else '>'} {ref.high:g} ms at age "
-                           f"{age_text(age)}: {ref.text}")
+                    past, within = (f"{w} {ref.high:g} ms at age {age_text(age)}{wide}: {ref.text}"
+                                    + (f"; {BOGOSSIAN}" if adj is not None else "")
+                                    for w in ((">=", "<") if ref.high_at else (">", "<=")))
                 else:
-                    why = f"QTc {qtc_s} ms >= {limit:g} ms for {who} (Rautaharju et al. 2009)"
-                out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
-                                     rule=why + why_formula, note=shaky))
+                    cited = "Rautaharju et al. 2009" if adj is None else f"{BOGOSSIAN}; Rautaharju et al. 2009"
+                    past, within = (f"{w} {limit:g} ms for {who}{wide} ({cited})" for w in (">=", "<"))
+                if long_flag == "high":
+                    text = (f"Prolonged QTc ({qtc_s} ms, {formula})" if adj is None else
+                            f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}; QTc {qtc_s} ms, QRS {qrs_s} ms)")
+                    out.append(Statement("repolarisation", text, "measurement",
+                                         rule=f"{name} {v_s} ms {past}{why_formula}",
+                                         note="; ".join(n for n in (wide_mark, shaky) if n) or None))
+                else:
+                    resolved.append(f"prolonged QTc ({qtc_s} ms, {formula}) not stated: {QT_WIDE_MARK}: "
+                                    f"{name} {v_s} ms {within}{why_formula}")
             elif qtc_flag == "low":
                 out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
@@ -1161,7 +1197,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
                       AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
-                      PACED_QRS_MARK)    # marked, they keep "normal ECG" away
+                      PACED_QRS_MARK, QT_WIDE_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
