@@ -32,7 +32,8 @@ Measurement rules (adult thresholds; none below 16 years, see "Children" below):
   rule judges the QRS-adjusted QTc, (QT - 0.5 x QRS) by the same formula (Bogossian H, Frommeyer G, Ninios I, et al.
   New formula for evaluation of the QT interval in patients with left bundle branch block. Heart Rhythm
   2014;11:2273-7); a QTc past the limit only unadjusted stands marked ("QT lengthened by the wide QRS: QRS-adjusted
-  QTc 400 ms < 450 ms ..."; the adjustment may over-correct, so it is not taken away), as it does without a QT. The table's QTc rows stay the measured ones. The limits are
+  QTc 400 ms < 450 ms ..."; the adjustment may over-correct, so it is not taken away), as it does without a QT.
+  The table's QTc rows stay the measured ones. The limits are
   ``review.measurements``'s and every rule decides by its ``flag`` (the value as measured, not a
   rounded one), so the table flags a value exactly when a rule states it; "normal ECG" is not
   stated beside a value the table flags (a short PR, a Fridericia QTc past its limit).
