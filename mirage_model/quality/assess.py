@@ -32,17 +32,18 @@ def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
     return raw100, x100, beats, segs, med
 
 
-def _zeroed(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _zeroed(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(L, T) mV with NaN for missing samples -> the signal with those samples 0 and each lead's median
     removed (L, T), each lead's share of missing samples (L,), its robust peak-to-peak in mV (L,: 0.5th
-    to 99.5th percentile), and the leads missing or flat (L,) bool."""
+    to 99.5th percentile), the leads missing or flat (L,) bool, and the medians removed (L, 1) mV."""
     L, T = sig.shape
     nan = np.isnan(sig)
     nan_share = nan.mean(axis=1) if T else np.ones(L)
     x = np.where(nan, 0.0, sig)
-    x = x - np.median(x, axis=1, keepdims=True)
+    centre = np.median(x, axis=1, keepdims=True)
+    x = x - centre
     ptp = (np.percentile(x, 99.5, axis=1) - np.percentile(x, 0.5, axis=1)) if T else np.zeros(L)
-    return x, nan_share, ptp, (nan_share > 0.5) | (ptp < FLAT_PTP_MV)
+    return x, nan_share, ptp, (nan_share > 0.5) | (ptp < FLAT_PTP_MV), centre
 
 
 def median_rate_bpm(rr_s: np.ndarray) -> float | None:
@@ -57,7 +58,7 @@ def detected_rr_s(signal: np.ndarray, fs: float, config: QualityConfig | None = 
     ``detected_rate_bpm`` takes the median of. signal: (12, T) mV (NaN: missing), fs in Hz. None as there."""
     cfg = config or QualityConfig()
     sig = np.asarray(signal, dtype=np.float64)
-    x, _, _, absent = _zeroed(sig)
+    x, _, _, absent, _ = _zeroed(sig)
     if sig.shape[1] < cfg.min_duration_s * fs or absent.all():
         return None
     beats = _beats(x, float(fs), ~absent, cfg)[2]
@@ -100,11 +101,11 @@ def calibration_pulse_step(sig: np.ndarray, fs: float) -> tuple[float, float, np
     T = sig.shape[1]
     n = int(PULSE_LONG_S * fs)
     if T <= n:
-        x, _, _, absent = _zeroed(sig)
+        x, _, _, absent, _ = _zeroed(sig)
         return consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
     W = consistency.pulse_read_samples(fs)
     for part, ends, at in ((sig[:, :n], (True, False), 0), (sig[:, T - n:], (False, True), T - n)):
-        x, _, _, absent = _zeroed(part)
+        x, _, _, absent, _ = _zeroed(part)
         read = slice(0, W) if ends[0] else slice(n - W, n)
         found = consistency.calibration_pulse(x[:, read], fs, ~absent & ~np.isnan(part).any(axis=1), ends=ends)
         if found is not None:
@@ -254,7 +255,7 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         findings.append(pulse_said)
 
     # -- missing / flat / saturated / derived -----------------------------------------------------
-    x, nan_share, ptp, absent = _zeroed(sig)
+    x, nan_share, ptp, absent, centre = _zeroed(sig)
     if absent.any():
         findings.append(_missing(absent, np.zeros(L, bool)))
     part = (nan_share > 0) & ~absent
@@ -441,8 +442,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
     if wandering.any():
         findings.append(Finding("baseline_wander", "baseline wander", "warning", _names(wandering),
                                 f"baseline spread up to {np.nanmax(wander[wandering]):.2f} mV"))
-    # the level about 0 V: _zeroed took each lead's median away
-    far = _far_off(level + np.median(np.nan_to_num(sig), axis=1, keepdims=True), usable, cfg.offset_warn_mv)
+    # the level about 0 V: _zeroed took each lead's median (centre) away
+    far = _far_off(level + centre, usable, cfg.offset_warn_mv)
     if far is not None:
         findings.append(far)
     for f0 in (50.0, 60.0):
