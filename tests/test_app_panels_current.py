@@ -23,15 +23,20 @@ def open_and_wait(qtbot, window, path) -> None:
         window.open_record(path)
 
 
+def ludb14_without(tmp_path, field: str):
+    """LUDB 14 (M, 50) written to ``tmp_path`` without its header's ``#<field>:`` line -> its header's path."""
+    lines = B.read_text().splitlines()
+    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith(f"#<{field}>")) + "\n")
+    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    return tmp_path / "14.hea"
+
+
 def test_a_record_that_gives_no_age_reads_age_unknown_on_the_patient_line_as_on_the_pdf(qtbot, tmp_path):
     """LUDB 14 without its "#<age>: 50" line: page 1 of the PDF says "Age: unknown"; the patient line
     left the age out. It now says "Age: unknown" too, and "Age: 50" once the reviewer types 50."""
-    lines = B.read_text().splitlines()
-    assert "#<age>: 50" in lines
-    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<age>")) + "\n")
-    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    assert "#<age>: 50" in B.read_text().splitlines()
     window = shown_window(qtbot, size=(1280, 800))
-    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    open_and_wait(qtbot, window, ludb14_without(tmp_path, "age"))
     facts = window.patient_line.patient_text.split("   |   ")
     assert facts[:2] == ["Age: unknown", "Sex: M"], facts
     window.lab_form.set_value("age", "50")
@@ -41,11 +46,8 @@ def test_a_record_that_gives_no_age_reads_age_unknown_on_the_patient_line_as_on_
 def test_a_record_that_gives_no_age_reads_age_unknown_in_the_status_bar_too(qtbot, tmp_path):
     """The same record: the status bar said "age -, sex M" where the patient line and page 1 of the PDF
     say "Age: unknown". It now says "age unknown"; with the age given, "age 50" as before."""
-    lines = B.read_text().splitlines()
-    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<age>")) + "\n")
-    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
     window = shown_window(qtbot, size=(1280, 800))
-    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    open_and_wait(qtbot, window, ludb14_without(tmp_path, "age"))
     assert "Age: unknown" in window.patient_line.patient_text
     assert ", age unknown, sex M" in window.status_label.text(), window.status_label.text()
     open_and_wait(qtbot, window, B)
@@ -58,10 +60,8 @@ def test_the_status_bar_says_sex_unknown_and_follows_the_lab_form(qtbot, tmp_pat
     changed the patient line but not the status bar. It now follows, as the patient line does."""
     lines = B.read_text().splitlines()
     assert "#<sex>: M" in lines and "#<age>: 50" in lines
-    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<sex>")) + "\n")
-    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
     window = shown_window(qtbot, size=(1280, 800))
-    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    open_and_wait(qtbot, window, ludb14_without(tmp_path, "sex"))
     assert window.status_label.text().startswith("14: 500 Hz, 10.0 s, age 50, sex unknown"), \
         window.status_label.text()
     window.lab_form.set_value("sex", "F")
@@ -77,12 +77,9 @@ def test_a_record_that_gives_no_sex_reads_sex_unknown_on_the_patient_line_as_in_
     """LUDB 14 (M, 50) without its sex line: the status bar said "sex unknown" while the patient line
     (and page 1 of the PDF, the same words) left the sex out. It now says "Sex: unknown", and "Sex: F"
     once the reviewer picks F."""
-    lines = B.read_text().splitlines()
-    assert "#<sex>: M" in lines
-    (tmp_path / "14.hea").write_text("\n".join(x for x in lines if not x.startswith("#<sex>")) + "\n")
-    (tmp_path / "14.dat").write_bytes(B.with_suffix(".dat").read_bytes())
+    assert "#<sex>: M" in B.read_text().splitlines()
     window = shown_window(qtbot, size=(1280, 800))
-    open_and_wait(qtbot, window, tmp_path / "14.hea")
+    open_and_wait(qtbot, window, ludb14_without(tmp_path, "sex"))
     assert window.patient_line.patient_text.split("   |   ")[:2] == ["Age: 50", "Sex: unknown"]
     assert ", age 50, sex unknown" in window.status_label.text(), window.status_label.text()
     window.lab_form.set_value("sex", "F")

@@ -98,24 +98,35 @@ def test_philips_lead_inoperative_for_part_of_the_strip_is_missing_there(tmp_pat
     assert any("1 lead inoperative (leads off, <inops>): V1 0-3 s" in w for w in rec.meta["reader_warnings"])
 
 
+def _scp_section(data: bytearray, sid: int) -> tuple[int, int]:
+    """(offset of its 16-byte header, length) of SCP-ECG section ``sid``, from section 0's pointers (EN 1064:
+    10 bytes each, id, length, 1-based index, after section 0's own 16-byte header at byte 6)."""
+    end = 6 + struct.unpack_from("<I", data, 10)[0]
+    sections = {}
+    for pos in range(6 + 16, end - 9, 10):
+        found, length, index = struct.unpack_from("<HII", data, pos)
+        sections.setdefault(found, (index - 1, length))
+    return sections[sid]
+
+
+def _scp_crcs_again(data: bytearray, start: int, length: int) -> None:
+    """The CRC-CCITT of the section at ``start`` (``length`` bytes) and of the whole record, written again."""
+    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2: start + length]), 0xFFFF))
+    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+
+
 def test_scp_lead_whose_first_sample_is_numbered_0_is_read_from_sample_1(tmp_path):
     """ECG Viewer's demo.scp (SCP-ECG 1.3, 8 leads, 1000 Hz, uncompressed, 183 nV) states every lead
     as samples 0-10000 and holds 10,000 in Section 6: refused ('invalid sample range 0-10000'). The
     shipped Example.scp with its leads' first sample written 0 (1-5000 -> 0-5000, CRCs written
     again) reads as the file itself does, with a reader note."""
     data = bytearray((DATA / "Example.scp").read_bytes())
-    end = 6 + struct.unpack_from("<I", data, 10)[0]
-    sections = {}
-    for pos in range(6 + 16, end - 9, 10):
-        sid, length, index = struct.unpack_from("<HII", data, pos)
-        sections.setdefault(sid, (index - 1, length))
-    start, length = sections[3]
+    start, length = _scp_section(data, 3)
     count = data[start + 16]
     assert {struct.unpack_from("<II", data, start + 18 + 9 * k) for k in range(count)} == {(1, 5000)}
     for k in range(count):
         struct.pack_into("<I", data, start + 18 + 9 * k, 0)
-    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2: start + length]), 0xFFFF))
-    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+    _scp_crcs_again(data, start, length)
     (tmp_path / "zero.scp").write_bytes(bytes(data))
     before = load_record(DATA / "Example.scp")
     rec = load_record(tmp_path / "zero.scp")
@@ -166,17 +177,11 @@ def test_scp_device_name_of_control_characters_is_no_name(tmp_path):
     The shipped Example.scp (tag 14: model ELI250, manufacturer ECGConversion) with its manufacturer
     string written '\x01' (the same length, CRCs written again) names its device ELI250."""
     data = bytearray((DATA / "Example.scp").read_bytes())
-    end = 6 + struct.unpack_from("<I", data, 10)[0]
-    sections = {}
-    for pos in range(6 + 16, end - 9, 10):
-        sid, length, index = struct.unpack_from("<HII", data, pos)
-        sections.setdefault(sid, (index - 1, length))
-    start, length = sections[1]
+    start, length = _scp_section(data, 1)
     old = b"unknown\x00ECGConversion\x00ECGConversion\x00"
     at = data.index(old, start, start + length)
     data[at: at + len(old)] = b"unknown\x00ECGConversion\x00\x01" + b"\x00" * 13
-    struct.pack_into("<H", data, start, binascii.crc_hqx(bytes(data[start + 2: start + length]), 0xFFFF))
-    struct.pack_into("<H", data, 0, binascii.crc_hqx(bytes(data[2:]), 0xFFFF))
+    _scp_crcs_again(data, start, length)
     (tmp_path / "viewer.scp").write_bytes(bytes(data))
     assert load_record(DATA / "Example.scp").meta["device"] == "ECGConversion ELI250"
     assert load_record(tmp_path / "viewer.scp").meta["device"] == "ELI250"
