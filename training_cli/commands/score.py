@@ -178,8 +178,6 @@ def resume_command(args) -> str:
 
 def run(args) -> int:
     fmt = args.fmt or ("jsonl" if args.out.suffix.lower() in (".jsonl", ".ndjson") else "csv")
-    if args.workers < 1 or args.threads < 1 or args.chunk_size < 1:
-        raise UsageError("error: --workers, --threads and --chunk-size must be at least 1")
 
     time_limit = RECORD_TIMEOUT_S if args.time_limit is None else args.time_limit
     if not (time_limit >= 0 and time_limit < float("inf")):
