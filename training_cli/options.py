@@ -16,7 +16,7 @@ _PATIENT_NAMES = f"{', '.join(PATIENT_COLUMNS[:-1])} or {PATIENT_COLUMNS[-1]}"
 SHIPPED_NAMES = "default, mi, statements"       # resources/models (``paths.shipped_models``)
 MODEL_HELP = f"checkpoint folder, or a shipped model by name: {SHIPPED_NAMES} (default: default)"
 RECORD_KINDS = ("WFDB and PhysioNet Challenge records (.hea with .dat/.mat) and clinical files (GE MUSE, "
-                "Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
+                "GE CardioSoft, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
 
 
 def count(least: int):

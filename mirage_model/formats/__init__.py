@@ -2,7 +2,8 @@
 
 ``io.load_record`` hands every file that is not WFDB to :func:`read`; the format is recognised
 from the file's content (:func:`detect`). Readers: ecgdatakit for GE MUSE XML, Philips Sierra
-XML, HL7 aECG, DICOM ECG, SCP-ECG, ISHNE and MFER; edfio for EDF/EDF+/BDF. They come with the
+XML, HL7 aECG, DICOM ECG, SCP-ECG, ISHNE and MFER; ``cardiosoft`` (into ecgdatakit's record) for GE
+CardioSoft XML; edfio for EDF/EDF+/BDF. They come with the
 optional ``formats`` extra (``pip install 'mirage-review[formats]'``); without it, a file of one of
 these formats is still recognised and the error names the extra to install.
 
@@ -201,7 +202,7 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
                    files: list[Path] | None = None) -> list[Path]:
     """Every record under ``folder``, recursively, sorted: WFDB headers (.hea) and files of the
     other formats (by extension, confirmed by content, as ``detect`` reads them), and DICOM ECG,
-    vendor XML ECG (GE MUSE, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
+    vendor XML ECG (GE MUSE, GE CardioSoft, Philips, HL7 aECG), SCP-ECG, EDF/BDF, ISHNE and MFER (with its
     preamble) files under any other name (PACS exports write "IM000001" or the instance's UID, ECG
     systems and Holter software often no extension at all), recognised from their first bytes
     (``registry.sniff_unnamed``); other files under such names, an XML of another kind included,

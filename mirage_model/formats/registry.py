@@ -7,9 +7,9 @@ header with its start date and time, SCP-ECG's
 "SCPECG" reserved field in section 0 (EN 1064 5.3; in a file without it, section 0's structure
 and CRC), ISHNE's "ISHNE1.0" magic, MFER's preamble
 tag (or, in a .mwf/.mfer file without that optional preamble, a chain of MFER definitions,
-ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, Philips ``restingecgdata``, HL7 aECG
-``AnnotatedECG``; in UTF-16 with or without a byte-order mark, XML 1.0 Appendix F). The extension
-only breaks ties; a path alone is enough.
+ISO 22077-1), and for XML the root element (GE MUSE ``RestingECG``, GE CardioSoft ``CardiologyXML``,
+Philips ``restingecgdata``, HL7 aECG ``AnnotatedECG``; in UTF-16 with or without a byte-order mark, XML 1.0
+Appendix F). The extension only breaks ties; a path alone is enough.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ FORMATS: dict[str, Format] = {f.id: f for f in (
     Format("wfdb", "WFDB", (".hea",)),
     Format("challenge-mat", "PhysioNet Challenge .mat", (".hea",)),
     Format("ge-muse-xml", "GE MUSE XML", (".xml",), "formats"),
+    Format("ge-cardiosoft-xml", "GE CardioSoft XML", (".xml",), "formats"),
     Format("philips-xml", "Philips PageWriter/TraceMaster XML", (".xml",), "formats"),
     Format("hl7-aecg", "HL7 aECG", (".xml",), "formats"),
     Format("dicom-ecg", "DICOM ECG waveform", (".dcm", ".dicom"), "formats"),
@@ -61,7 +62,7 @@ OPEN_FILTER = ";;".join([
     "ECG records (" + " ".join(f"*{e}" for e in (".hea", ".dat", ".mat") + tuple(
         e for e in ECG_EXTENSIONS if e != ".hea")) + ")",
     "WFDB / PhysioNet (*.hea *.dat *.mat)",
-    "Vendor XML: GE MUSE, Philips, HL7 aECG (*.xml)",
+    "Vendor XML: GE MUSE, GE CardioSoft, Philips, HL7 aECG (*.xml)",
     "DICOM ECG (*.dcm *.dicom)",
     "SCP-ECG (*.scp)",
     "EDF / EDF+ / BDF (*.edf *.bdf)",
@@ -86,7 +87,8 @@ def save_choice(selected_filter: str, path: str) -> tuple[str, bool]:
         return SAVE_CHOICES[selected_filter]
     return ("edf" if str(path).lower().endswith(".edf") else "wfdb"), False
 
-_XML_ROOTS = {"restingecg": "ge-muse-xml", "restingecgdata": "philips-xml", "annotatedecg": "hl7-aecg"}
+_XML_ROOTS = {"restingecg": "ge-muse-xml", "cardiologyxml": "ge-cardiosoft-xml", "restingecgdata": "philips-xml",
+              "annotatedecg": "hl7-aecg"}
 _RX_TAG = re.compile(r"<([!?/]?)([A-Za-z_][\w.:-]*)")
 # An XML comment, also one that runs past the bytes read (its text is no element).
 _RX_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -291,16 +293,16 @@ def dicom_ecg_head(head: bytes) -> bool:
 
 # XML ECGs of formats MIRAGE does not read, by root element (lower case): recognised so that a refusal
 # names what the file is and a folder's batch counts it among the ECGs it failed to read, not among the
-# files that are no ECG. GE CardioSoft's <CardiologyXML>; Schiller's SEMA export, whose root is the Java
-# class it was serialised from; Mortara's ELI XML, whose root <ECG> is told by its ACQUISITION_TIME.
-_UNREAD_XML_ECG = {"cardiologyxml": "GE CardioSoft XML",
-                   "com.xiriuz.sema.xml.schilleredi.schilleredi": "Schiller SEMA XML"}
+# files that are no ECG. Schiller's SEMA export, whose root is the Java class it was serialised from;
+# Mortara's ELI XML, whose root <ECG> is told by its ACQUISITION_TIME. Neither is read: no public file of
+# either exists to check a reader against (README, "Clinical ECG formats").
+_UNREAD_XML_ECG = {"com.xiriuz.sema.xml.schilleredi.schilleredi": "Schiller SEMA XML"}
 _MORTARA_MARK = re.compile(r"<ECG\b[^>]*\bACQUISITION_TIME")
 
 
 def unread_xml_ecg(head: bytes) -> str | None:
     """The name of the XML ECG format MIRAGE does not read that ``head`` (a file's first bytes) is
-    ("GE CardioSoft XML"), or None."""
+    ("Mortara ELI XML"), or None."""
     if not _xml_like(head):
         return None
     text = xml_head_text(head)

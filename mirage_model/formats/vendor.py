@@ -1,5 +1,6 @@
 """Clinical ECG formats through ecgdatakit: GE MUSE XML, Philips Sierra XML (XLI and plain), HL7
-aECG, DICOM 12-lead / General ECG waveform (PS3.3 A.34), SCP-ECG (EN 1064), ISHNE and MFER.
+aECG, DICOM 12-lead / General ECG waveform (PS3.3 A.34), SCP-ECG (EN 1064), ISHNE and MFER; and GE
+CardioSoft XML, for which ecgdatakit has no parser, through :mod:`cardiosoft`'s, into ecgdatakit's record.
 
 ecgdatakit (Apache-2.0, UMMISCO/IRD) parses each format into its ``ECGRecord``; this module is the
 path every one of them takes: it picks the parser for the format that :mod:`registry` recognised
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats import aecg, dicom, ishne, mfer, muse, philips, scp
+from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, scp
 from mirage_model.formats.assemble import build_record, fail, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
@@ -46,12 +47,14 @@ _PARSERS = {
     "ishne": ("ishne_holter", "ISHNEHolterParser"),
     "mfer": ("mfer", "MFERParser"),
 }
-_XML = ("ge-muse-xml", "philips-xml", "hl7-aecg")
+# formats ecgdatakit has no parser for: MIRAGE's own, which give ecgdatakit's ECGRecord as its parsers do
+_OWN_PARSERS = {"ge-cardiosoft-xml": cardiosoft.CardioSoftParser}
+_XML = ("ge-muse-xml", "ge-cardiosoft-xml", "philips-xml", "hl7-aecg")
 # the format's own adaptation of ecgdatakit's parser
 _ADAPT_PARSER = {"dicom-ecg": dicom.adapt_parser, "ge-muse-xml": muse.adapt_parser, "hl7-aecg": aecg.adapt_parser,
                  "ishne": ishne.adapt_parser, "mfer": mfer.adapt_parser, "philips-xml": philips.adapt_parser,
                  "scp-ecg": scp.adapt_parser}
-_DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}
+_DEVICE_ANALYSIS = {"ge-muse-xml": "GE 12SL", "philips-xml": "Philips DXL"}   # else the file's (raw_metadata)
 # Formats that mark samples missing (DICOM's Waveform Padding Value, MFER's null value and data
 # short of its frame, Philips' inoperative spans): those samples are NaN, and they flag their leads "missing".
 _MARKS_MISSING = ("dicom-ecg", "mfer", "philips-xml")
@@ -238,10 +241,10 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         vendor = unread_xml_ecg(head)
         if vendor:
             raise RecordError(path, f"a {vendor} ECG (root element <{xml_root(head)}>), a format MIRAGE does not "
-                                    "read (it reads GE MUSE <RestingECG>, Philips <restingecgdata> and HL7 aECG "
-                                    "<AnnotatedECG>)")
+                                    "read (it reads GE MUSE <RestingECG>, GE CardioSoft <CardiologyXML>, Philips "
+                                    "<restingecgdata> and HL7 aECG <AnnotatedECG>)")
         raise RecordError(path, f"an XML file, but not an ECG MIRAGE reads (root element "
-                                f"<{xml_root(head)}>; expected GE MUSE <RestingECG>, "
+                                f"<{xml_root(head)}>; expected GE MUSE <RestingECG>, GE CardioSoft <CardiologyXML>, "
                                 "Philips <restingecgdata> or HL7 aECG <AnnotatedECG>)")
     require("ecgdatakit", path, fmt)
     encoding_note = None
@@ -259,8 +262,11 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         scp.check_scp_lengths(path)
     if fmt == "ishne":
         ishne.check_ishne_length(path)
-    module, cls = _PARSERS[fmt]
-    parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
+    if fmt in _OWN_PARSERS:
+        parser = _OWN_PARSERS[fmt]()
+    else:
+        module, cls = _PARSERS[fmt]
+        parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     if fmt in _ADAPT_PARSER:
         parser = _ADAPT_PARSER[fmt](parser)
     # a UTF-16 file whose prolog declares another encoding is parsed from a UTF-8 copy (check_xml noted it)
@@ -333,6 +339,7 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
 
 # Where each format states a lead's amplitude scale, for messages.
 _SCALE_FIELD = {"dicom-ecg": "Channel Sensitivity", "hl7-aecg": "<scale>", "ge-muse-xml": "LeadAmplitudeUnitsPerBit",
+                "ge-cardiosoft-xml": "<Resolution>",
                 "philips-xml": "resolution", "scp-ecg": "AVM", "ishne": "amplitude resolution", "mfer": "MWF_SEN"}
 
 
@@ -394,7 +401,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         "site": _text(dev.institution) or _text(r.location),
         "device_report": _device_report(fmt, src, device),
         "device_median_beats": beats,
-        "meta": {"reader": "ecgdatakit"},
+        "meta": {"reader": "mirage" if fmt in _OWN_PARSERS else "ecgdatakit"},
     }
     if fmt == "scp-ecg":     # tag 4 alone: the parser's int() made an infant's 3 months 0 years, and
         info["age"] = scp.stated_age(path)   # its whole years from the dates would pass for a stated age
@@ -460,7 +467,7 @@ def _stated_rate(fmt: str, src, rate: int) -> float:
 
 # the annotation in which ecgdatakit keeps a cart's headline QTc when the file names no formula for
 # it: GE MUSE's QTCorrected ("491"), Philips 1.03's meanqtc ("393 ms (formula not stated)")
-_UNNAMED_QTC = {"ge-muse-xml": "QTCorrected", "philips-xml": "qtc"}
+_UNNAMED_QTC = {"ge-muse-xml": "QTCorrected", "philips-xml": "qtc", "ge-cardiosoft-xml": cardiosoft.QTC_FIELD}
 
 
 def _unnamed_qtc(fmt: str, src) -> int | float | None:
@@ -496,7 +503,7 @@ def _device_report(fmt: str, src, device: str) -> dict | None:
     measurements = {f"{label} ({unit})": values[key] for key, label, unit in fields if values[key] is not None}
     if not statements and not measurements:
         return None
-    analysis = _DEVICE_ANALYSIS.get(fmt, "")
+    analysis = _DEVICE_ANALYSIS.get(fmt) or _text((src.raw_metadata or {}).get("device_analysis"))
     source = " ".join(x for x in (device or FORMATS[fmt].name, f"({analysis})" if analysis else "") if x)
     who = src.interpretation.source or "machine"
     return {"source": source, "statements": tuple(statements), "measurements": measurements,

@@ -17,7 +17,7 @@ from mirage_model.records.wfdb_record import _build_record
 
 def load_record(path: str | Path) -> EcgRecord:
     """Read one record. ``path`` may name the .hea, the .dat/.mat or the record stem, or a clinical
-    ECG file (GE MUSE, Philips or HL7 aECG XML, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER), whose
+    ECG file (GE MUSE, GE CardioSoft, Philips or HL7 aECG XML, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER), whose
     format is recognised from its content and read by :mod:`mirage_model.formats`.
 
     A multi-segment WFDB record (master header ``NAME/NSEG``, fixed or variable layout) is read as

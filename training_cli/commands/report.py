@@ -87,7 +87,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
         "Research use only, not a diagnosis.")
     p.add_argument("record", type=Path,
                    help="the record: a WFDB or Challenge .hea (.dat/.mat or the record stem), or a clinical "
-                        "file (GE MUSE, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
+                        "file (GE MUSE, GE CardioSoft, Philips, HL7 aECG, DICOM, SCP-ECG, EDF/BDF, ISHNE, MFER)")
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
     add_overwrite_arg(p, "the PDF")
     p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
