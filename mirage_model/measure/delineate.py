@@ -124,6 +124,10 @@ def pacing_spikes(med: np.ndarray, fs: float, c: int, cfg: MeasureConfig) -> lis
     A spike is far steeper than any QRS slope (its raw spatial slope is ``spike_ratio`` times the
     largest 40 Hz-smoothed QRS slope) and narrow (under ``spike_max_s`` above a quarter of its
     peak). Searched from 300 ms before the anchor to 60 ms after it (atrial and ventricular spikes).
+
+    Not the raw signal's stimulus detector (``quality.indices.pacing_spikes``): this reads one median beat
+    around its anchor, with no whole lead to weigh a sample against and no following beat to ask for, and
+    returns the spans the delineation bridges on that beat.
     """
     d = np.sqrt(np.sum(np.diff(med, axis=1) ** 2, axis=0)) * fs            # (K-1,) mV/s, raw
     a0, b0 = max(1, c - int(0.3 * fs)), min(len(d) - 1, c + int(0.06 * fs))

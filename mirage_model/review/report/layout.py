@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from mirage_model.quality.findings import QualityConfig
 from mirage_model.render import LEAD_NAMES, PAGE_S, RenderConfig, make_layout
 
 MM = 72.0 / 25.4                 # PDF points per millimetre (1 mm = 2.8346 pt)
@@ -172,7 +173,7 @@ REDUCED_GAINS_MM_MV = (5.0, 2.5)      # what a cart steps down to from the stand
 # 7-10 ms (one sample), so spikes are only told from waves where pacing itself can be resolved.
 SPIKE_MAX_MS = 10.0                   # excursions narrower than this at half height are spikes, not waves
 SPIKE_MIN_MV = 0.5                    # ... and only those of at least this prominence matter to the sheet
-SPIKE_MIN_FS = 500.0                  # as QualityConfig.pace_min_fs: below it no excursion is a spike
+SPIKE_MIN_FS = QualityConfig.pace_min_fs   # the quality check's rate: below it no excursion is a spike
 
 
 def _spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +181,12 @@ def _spikes(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     excursion (either sign, prominence >= ``SPIKE_MIN_MV``) narrower than ``SPIKE_MAX_MS`` at half
     its prominence; it is cut at the straight line between the signal half a width before and
     after its half-height points, so a wider wave next to it (the paced QRS 20 ms later, the deep S
-    after a narrow r) keeps its height."""
+    after a narrow r) keeps its height.
+
+    Not the quality check's stimulus detector (``quality.indices.pacing_spikes``) nor the mains fit's
+    (``preprocess._spike_mask``): both read the raw signal, where a stimulus is 0.1-2 ms; this one reads
+    the drawn trace, which the display filter has widened to 5-9 ms, and needs each spike's width and
+    base to cut it at, whether or not a beat follows (an artefact that would halve the sheet too)."""
     from scipy.signal import find_peaks
 
     x = np.array(x, dtype=float)
