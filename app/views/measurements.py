@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from app.views.elided_label import ElidedLabel
 from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
+from mirage_model.review.file_info import device_values
 from mirage_model.review.measurements import age_note, is_paediatric, measurement_rows, why_unmeasured
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
@@ -30,6 +31,7 @@ EDIT_NOTE = ("Double-click a value (or select it and press F2) to correct it; cl
 # screen): as tall as the room lets every row be, between these margins over the font's height
 ROW_PAD_MIN, ROW_PAD_MAX = 1, 6
 FLAG_COLOUR = "#a01010"
+DEVICE_COLUMN = 3                              # the device's own value (hidden when the file has none)
 
 class MeasurementsPanel(FollowsSession, QWidget):
     """Table of measurements; the Value column is editable. ``edited`` fires after a correction."""
@@ -39,8 +41,10 @@ class MeasurementsPanel(FollowsSession, QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = None                    # the ReviewSession shown (None: no record)
-        self.table = QTableWidget(len(ROWS), 3)
-        self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source"])
+        self.table = QTableWidget(len(ROWS), 4)
+        # the acquiring device's own values (a cart's 12SL or DXL analysis) beside MIRAGE's, when its file has them
+        self.table.setHorizontalHeaderLabels(["Measurement", "Value", "Source", "Device"])
+        self.table.setColumnHidden(DEVICE_COLUMN, True)
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)     # arrows move between values, Tab on to the next control
         header = self.table.horizontalHeader()
@@ -173,6 +177,10 @@ class MeasurementsPanel(FollowsSession, QWidget):
         # once a fill (value and source of every row come from it; per row it was 23 tables a fill)
         rows = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age)}
         table = rows if ready else {}
+        device, theirs = device_values(getattr(self.session, "record", None))
+        whose = f"{device}: the device's own measurement, as stored in the file; not MIRAGE's"
+        self.table.setColumnHidden(DEVICE_COLUMN, not theirs)
+        self.table.horizontalHeaderItem(DEVICE_COLUMN).setToolTip(whose if theirs else "")
         try:
             for r, (key, label, unit) in enumerate(ROWS):
                 name = QTableWidgetItem(f"{label} ({unit})")
@@ -212,7 +220,12 @@ class MeasurementsPanel(FollowsSession, QWidget):
                 if flag:
                     source.setToolTip(flag)
                 source.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                for c, it in enumerate((name, item, source)):
+                dv = theirs.get(key)
+                cart = QTableWidgetItem("" if dv is None else f"{dv:.0f}")
+                cart.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                if dv is not None:
+                    cart.setToolTip(whose)
+                for c, it in enumerate((name, item, source, cart)):
                     self.table.setItem(r, c, it)
         finally:
             self._filling = False
@@ -220,16 +233,17 @@ class MeasurementsPanel(FollowsSession, QWidget):
         self._fit_rows()
 
     def _keep_values_in_view(self) -> None:
-        """The table is never narrower than its three columns, so that a narrow window (1024 px
-        with the folder dock open) gives them their room rather than hiding the values, or
-        where they come from and their high/low flag, behind a scroll bar."""
+        """The table is never narrower than its columns in view (three; four with the device's own
+        values), so that a narrow window (1024 px with the folder dock open) gives them their room
+        rather than hiding the values, or where they come from and their high/low flag, behind a
+        scroll bar."""
         header, model = self.table.horizontalHeader(), self.table.model()
         grid = 1 if self.table.showGrid() else 0
         # every row's cell, not only those in view (``sizeHintForColumn``): at 600 px high a
         # "not measurable" below the fold widened the Source column past the table's minimum
         need = sum(max([header.sectionSizeHint(c)] + [self.table.sizeHintForIndex(model.index(r, c)).width() + grid
                                                       for r in range(self.table.rowCount())])
-                   for c in range(self.table.columnCount()))
+                   for c in range(self.table.columnCount()) if not self.table.isColumnHidden(c))
         need += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
         self.table.setMinimumWidth(need)
 

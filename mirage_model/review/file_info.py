@@ -6,6 +6,8 @@ that is not shown) and what the file's reader noticed while reading it (``reader
 
 from __future__ import annotations
 
+import math
+
 from mirage_model.records.age import age_text
 from mirage_model.records.wfdb_header import date_text
 
@@ -26,6 +28,28 @@ def device_report_lines(record) -> tuple[str, list[str]]:
         return "", []
     heading = f"{report.get('source') or 'acquiring device'}: the device's own analysis, not MIRAGE's"
     return heading, statements + measurements
+
+
+# the device's measurements as ``formats.vendor`` labels them -> the measurement table's keys
+# (``measure.SCALAR_FIELDS``). A QTc of no stated formula ("QTc, formula not stated (ms)": a GE 12SL or
+# Philips headline QTc) has no row of its own: shown in the device's lines only, never as Bazett's.
+DEVICE_KEYS = {"Heart rate (bpm)": "heart_rate_bpm", "RR interval (ms)": "rr_ms", "PR interval (ms)": "pr_ms",
+               "QRS duration (ms)": "qrs_ms", "QT interval (ms)": "qt_ms", "QTc (Bazett) (ms)": "qtc_bazett_ms",
+               "QTc (Fridericia) (ms)": "qtc_fridericia_ms", "P axis (deg)": "p_axis_deg",
+               "QRS axis (deg)": "qrs_axis_deg", "T axis (deg)": "t_axis_deg"}
+
+
+def device_values(record) -> tuple[str, dict[str, float]]:
+    """The acquiring device's own global measurements, keyed as MIRAGE's table (``DEVICE_KEYS``), to
+    show beside MIRAGE's: (the device's name as its report says it, {key: value}); ("", {}) when
+    the file carries none. A value that is not a finite number is left out."""
+    report = (getattr(record, "meta", None) or {}).get("device_report") or {}
+    values = {}
+    for label, v in (report.get("measurements") or {}).items():
+        key = DEVICE_KEYS.get(label)
+        if key is not None and isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            values[key] = float(v)
+    return (str(report.get("source") or "acquiring device") if values else ""), values
 
 
 def file_patient(record) -> dict:

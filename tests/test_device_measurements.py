@@ -1,0 +1,62 @@
+"""The acquiring device's own measurements beside MIRAGE's: read from real vendor files
+(tests/data/formats, see ATTRIBUTION.md) and shown in the measurement panel's Device column.
+
+Truth is each file's own text: the values typed here were read off the XML by eye
+(cardiosoft-example1.xml's <RestingECGMeasurements>, 129DYPRG.XML's <globalmeasurements>)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FORMATS = Path(__file__).parent / "data" / "formats"
+CARDIOSOFT = FORMATS / "cardiosoft-example1.xml"
+PHILIPS = FORMATS / "129DYPRG.XML"
+
+
+def test_device_values_are_the_files_own():
+    from mirage_model.records.load import load_record
+    from mirage_model.review.file_info import device_values
+
+    name, values = device_values(load_record(CARDIOSOFT))
+    # <VentricularRate>42, <RRInterval>1440, <PQInterval>250, <QRSDuration>106, <QTInterval>462, axes 31/83/58
+    assert values == {"heart_rate_bpm": 42, "rr_ms": 1440, "pr_ms": 250, "qrs_ms": 106, "qt_ms": 462,
+                      "p_axis_deg": 31, "qrs_axis_deg": 83, "t_axis_deg": 58}
+    assert "12SL" in name
+    # <QTCInterval>385 states no formula: it is not put on the Bazett row
+    name, values = device_values(load_record(PHILIPS))
+    assert values["qrs_ms"] == 135 and values["qt_ms"] == 476 and values["pr_ms"] == 151
+    assert "qtc_bazett_ms" not in values and "qtc_fridericia_ms" not in values
+
+
+def test_device_values_none_without_a_report():
+    from helpers_models import synthetic_record
+    from mirage_model.review.file_info import device_values
+
+    assert device_values(synthetic_record()) == ("", {})
+    assert device_values(None) == ("", {})
+
+
+def test_panel_shows_the_devices_values_beside_mirages(qtbot):
+    pytest.importorskip("pytestqt")
+    from app.views.measurements import DEVICE_COLUMN, ROWS, MeasurementsPanel
+    from helpers_models import synthetic_record
+    from mirage_model.records.load import load_record
+    from mirage_model.review.session import ReviewSession
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.set_session(ReviewSession(load_record(CARDIOSOFT)))
+    panel.refresh()
+    table = panel.table
+    assert not table.isColumnHidden(DEVICE_COLUMN)
+    assert table.horizontalHeaderItem(DEVICE_COLUMN).text() == "Device"
+    cells = {key: table.item(r, DEVICE_COLUMN).text() for r, (key, *_) in enumerate(ROWS)}
+    assert cells["pr_ms"] == "250" and cells["qrs_ms"] == "106" and cells["qt_ms"] == "462"
+    assert cells["qtc_bazett_ms"] == "" and cells["qtc_framingham_ms"] == ""
+    assert "not MIRAGE's" in table.item([k for k, *_ in ROWS].index("pr_ms"), DEVICE_COLUMN).toolTip()
+    # a record without the device's values: no Device column
+    panel.set_session(ReviewSession(synthetic_record()))
+    panel.refresh()
+    assert table.isColumnHidden(DEVICE_COLUMN)
