@@ -60,3 +60,29 @@ def test_panel_shows_the_devices_values_beside_mirages(qtbot):
     panel.set_session(ReviewSession(synthetic_record()))
     panel.refresh()
     assert table.isColumnHidden(DEVICE_COLUMN)
+
+
+def test_cart_agreement_axes_wrap():
+    from helpers_scripts import load_script
+
+    ca = load_script("cart_agreement")
+    assert ca._difference("qrs_axis_deg", 179.0, -179.0) == -2.0     # 2 degrees apart, not 358
+    assert ca._difference("qrs_ms", 93.0, 106.0) == -13.0
+
+
+@pytest.mark.slow
+def test_cart_agreement_reads_the_carts_values(capsys, tmp_path):
+    """The script's table holds each cart's values as its file states them, and a file whose signal is
+    another's (the same Philips ECG in 129DYPRG.XML, copied) counts once."""
+    import shutil
+
+    from helpers_scripts import load_script
+
+    ca = load_script("cart_agreement")
+    copy = shutil.copy(PHILIPS, tmp_path / "copy.xml")
+    assert ca.main([str(CARDIOSOFT), str(PHILIPS), str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "copy.xml: the same signal as 129DYPRG.XML, counted once" in out
+    row = next(line for line in out.splitlines() if line.startswith("| cardiosoft-example1.xml"))
+    assert "/ 250 (" in row and "/ 106 (" in row and "/ 462 (" in row      # <PQInterval> <QRSDuration> <QTInterval>
+    assert "over 2 ECGs" in out
