@@ -6,6 +6,7 @@ Truth is each file's own text: the values typed here were read off the XML by ey
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,30 @@ def test_cart_agreement_reads_the_carts_values(capsys, tmp_path):
     row = next(line for line in out.splitlines() if line.startswith("| cardiosoft-example1.xml"))
     assert "/ 250 (" in row and "/ 106 (" in row and "/ 462 (" in row      # <PQInterval> <QRSDuration> <QTInterval>
     assert "over 2 ECGs" in out
+
+
+def test_pdf_interval_table_has_the_devices_column(tmp_path):
+    """Page 3's interval table: the cart's value in a Device column beside MIRAGE's, named under it;
+    a record without the device's values has no such column."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import synthetic_record
+    from mirage_model.measure import Measurements
+    from mirage_model.records.load import load_record
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    ours = Measurements(heart_rate_bpm=41.6, rr_ms=1442.0, pr_ms=212.0, qrs_ms=92.8, qt_ms=450.0,
+                        qtc_bazett_ms=374.9, qtc_fridericia_ms=399.0, p_axis_deg=24.5, qrs_axis_deg=80.2,
+                        t_axis_deg=51.6)
+    texts = {}
+    for name, record in (("cart", load_record(CARDIOSOFT)), ("none", synthetic_record())):
+        session = ReviewSession.from_results(record, measurements=ours, file_values=False)
+        out = build_report(session, tmp_path / f"{name}.pdf")
+        texts[name] = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages).split())
+    text = texts["cart"]
+    assert "Measurement Value Unit Reference Device" in text, text
+    # MIRAGE's PR 212 beside the cart's <PQInterval> 250, QRS 93 beside <QRSDuration> 106
+    assert re.search(r"PR interval 212 ↑ high ms 120-200 250", text), text
+    assert re.search(r"QRS duration 93 ms < 120 106", text), text
+    assert "12SL V21)'s own measurement, as stored in the file; not MIRAGE's" in text
+    assert "Reference Device" not in texts["none"] and "own measurement" not in texts["none"]

@@ -1,16 +1,20 @@
 """The interval measurements as the report prints them: the session's one measurement table
 (``review.measurements.measurement_rows``: reviewer edits, recomputed values, flags outside the
-cited adult ranges, none for a child) with the automatic value beside an edited one."""
+cited adult ranges, none for a child) with the automatic value beside an edited one, and the acquiring
+device's own value beside MIRAGE's where the file stores one (``review.file_info.device_values``)."""
 
 from __future__ import annotations
 
 from reportlab.lib import colors
 from reportlab.platypus import Paragraph
 
+from mirage_model.review.file_info import device_values
 from mirage_model.review.measurements import age_note, is_paediatric, why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
+
+DEVICE_W = 15 * MM
 
 
 def measurement_flowables(session, st) -> list:
@@ -29,7 +33,9 @@ def measurement_flowables(session, st) -> list:
         return out
     rows = session.measurement_table()
     changed = any(r["status"] for r in rows)
-    table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])]
+    device, theirs = device_values(getattr(session, "record", None))
+    table = [["Measurement", "Value", "Unit", "Reference"] + (["Automatic"] if changed else [])
+             + (["Device"] if theirs else [])]
     highlight = []
     blue = colors.Color(*EDITED_BLUE).hexval().replace("0x", "#")   # an edited row, as make_table highlights it
     for r in rows:
@@ -62,6 +68,10 @@ def measurement_flowables(session, st) -> list:
             auto = "not measured" if measurements is None else \
                 ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
             line.append(cell(auto if r["status"] else ""))
+        if theirs:
+            # the device's value, never styled as the reviewer's edit of MIRAGE's beside it
+            dv = theirs.get(r["key"])
+            line.append(Paragraph("" if dv is None else f"{dv:.0f}", st["cell"]))
         if edited:
             highlight.append(len(table))
         table.append(line)
@@ -69,6 +79,8 @@ def measurement_flowables(session, st) -> list:
     # "> 340, < 450" bold whole without the Automatic column (113.5 mm: within a Letter column)
     widths = ([57 * MM, 25 * MM, 9 * MM, 22.5 * MM] if not changed
               else [49 * MM, 28 * MM, 9 * MM, 22 * MM, 21.5 * MM])     # 129.5 mm: shrunk to the column
+    if theirs:     # the device's column (a value of at most 4 digits) takes its room from the labels, which wrap
+        widths = [widths[0] - DEVICE_W] + widths[1:] + [DEVICE_W]
     tbl = make_table(table, widths, highlight_rows=highlight, highlight_color=EDITED_BLUE, padding=3.0)
     out.append(tbl)
     ranges = [r["range"] for r in rows if r.get("range")]
@@ -97,6 +109,8 @@ def measurement_flowables(session, st) -> list:
         text += (" Edited: corrected by the reviewer; the automatic value is beside it. "
                  "Recomputed: follows from the reviewed values (RR = 60000 / heart rate; QTc "
                  "from the reviewed QT and RR with the same formula).")
+    if theirs:
+        text += f" Device: {device}'s own measurement, as stored in the file; not MIRAGE's."
     if notes:
         text += " Notes: " + "; ".join(str(n) for n in notes)
     if text:
