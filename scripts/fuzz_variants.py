@@ -11,6 +11,8 @@ OUT scores one row per variant.
     python scripts/fuzz_variants.py OUT            # write the variants, list them
     python scripts/fuzz_variants.py OUT --load     # and load each with load_record in a child process
                                                      (30 s, 2 GB), printing ok / error / BAD per variant
+    python scripts/fuzz_variants.py OUT --messages # the damaged real samples alone, loaded here: a table
+                                                     of format, damage and what load_record says
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -32,7 +35,8 @@ FORMATS_DATA = ROOT / "tests" / "data" / "formats"
 LUDB1 = SAMPLES / "ludb" / "1.hea"
 STANDARD = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 CLINICAL = {"muse": "muse-sinus.xml", "philips": "129DYPRG.XML", "aecg": "aecg_subject1_0.xml",
-            "dicom": "waveform_ecg.dcm", "scp": "Example.scp", "ishne": "ECG_P28.01.ecg"}
+            "dicom": "waveform_ecg.dcm", "scp": "Example.scp", "ishne": "ECG_P28.01.ecg",
+            "cardiosoft": "cardiosoft-example1.xml"}
 
 
 def _base() -> tuple[np.ndarray, float]:
@@ -160,6 +164,157 @@ def _bytes_variants(src: list[Path], folder: Path, rng: random.Random, tag: str)
     return out
 
 
+def _sub(pattern: bytes, repl: bytes, count: int = 0, last: bool = False):
+    """An edit of a file's bytes: ``pattern`` replaced (every match, the first ``count``, or the last
+    alone); a pattern that no longer matches the sample is a fault of this script, said so."""
+    def edit(data: bytes) -> bytes:
+        matches = list(re.finditer(pattern, data, flags=re.S))
+        if not matches:
+            raise ValueError(f"no {pattern!r} in the sample")
+        if last:
+            m = matches[-1]
+            return data[: m.start()] + m.expand(repl) + data[m.end():]
+        return re.sub(pattern, repl, data, count=count, flags=re.S)
+    return edit
+
+
+def _flip(where: float | int):
+    """An edit that inverts one byte: at offset ``where`` (int) or that fraction of the file (float)."""
+    def edit(data: bytes) -> bytes:
+        k = where if isinstance(where, int) else int(len(data) * where)
+        return data[:k] + bytes([data[k] ^ 0xFF]) + data[k + 1:]
+    return edit
+
+
+def _not_well_formed(data: bytes) -> bytes:
+    """The first end tag after the middle of the file left without its name (``</a>`` -> ``</>``)."""
+    m = re.compile(rb"</[A-Za-z][^>]*>").search(data, len(data) // 2)
+    return data[: m.start()] + b"</>" + data[m.end():]
+
+
+# (format tag, the sample, damage -> (what was done, in words; the edit of its bytes)); the edits of the
+# XML exports damage the rhythm (the last block of a CardioSoft file, the first of a MUSE one)
+DAMAGE = {
+    "muse": ("muse-sinus.xml", {
+        "not_well_formed": ("an end tag's name removed", _not_well_formed),
+        "rate_emptied": ("<SampleBase> emptied", _sub(rb"<SampleBase>\d+<", b"<SampleBase><")),
+        "scale_emptied": ("<LeadAmplitudeUnitsPerBit> emptied",
+                          _sub(rb"<LeadAmplitudeUnitsPerBit>[^<]*<", b"<LeadAmplitudeUnitsPerBit><")),
+        "units_wrong": ("<LeadAmplitudeUnits> FURLONGS", _sub(rb"MICROVOLTS", b"FURLONGS")),
+        "data_damaged": ("'!' in the rhythm's lead I base64 <WaveFormData>",
+                         lambda d: d[: d.index(b">Rhythm<")] + re.sub(rb"(<WaveFormData>\s*.{40})", rb"\1!",
+                                                                      d[d.index(b">Rhythm<"):], count=1)),
+        "count_wrong": ("<LeadSampleCountTotal> 4000", _sub(rb"<LeadSampleCountTotal>5000<",
+                                                            b"<LeadSampleCountTotal>4000<")),
+    }),
+    "cardiosoft": ("cardiosoft-example1.xml", {
+        "not_well_formed": ("an end tag's name removed", _not_well_formed),
+        "rate_emptied": ("<StripData>'s <SampleRate> emptied",
+                         _sub(rb'<SampleRate units="Hz">\d+<', b'<SampleRate units="Hz"><', last=True)),
+        "scale_emptied": ("<StripData>'s <Resolution> emptied",
+                          _sub(rb'<Resolution units="uVperLsb">[^<]*<', b'<Resolution units="uVperLsb"><',
+                               last=True)),
+        "units_wrong": ("<StripData>'s <Resolution units=\"mVperLsb\">",
+                        _sub(rb'units="uVperLsb"', b'units="mVperLsb"', last=True)),
+        "data_damaged": ("'x' for a sample of lead I in <StripData>",
+                         _sub(rb'(<WaveformData lead="I">[^,]*),', rb"\1,x", last=True)),
+        "count_wrong": ("<StripData>'s <ChannelSampleCountTotal> 4000",
+                        _sub(rb"<ChannelSampleCountTotal>\d+<", b"<ChannelSampleCountTotal>4000<", last=True)),
+        "leads_emptied": ("every <WaveformData> of <StripData> emptied",
+                          lambda d: d[: d.rindex(b"<StripData>")] + re.sub(
+                              rb"(<WaveformData[^>]*>)[^<]*<", rb"\1<", d[d.rindex(b"<StripData>"):])),
+    }),
+    "philips": ("129DYPRG.XML", {
+        "not_well_formed": ("an end tag's name removed", _not_well_formed),
+        "rate_emptied": ("<samplingrate> emptied", _sub(rb"<samplingrate>\d+<", b"<samplingrate><")),
+        "scale_emptied": ("<signalresolution> emptied", _sub(rb"<signalresolution>[^<]*<", b"<signalresolution><")),
+        "data_damaged": ("'!' in the base64 <parsedwaveforms>",
+                         _sub(rb"(<parsedwaveforms[^>]*>)(.{40})", rb"\1!!!!\2", count=1)),
+    }),
+    "aecg": ("aecg_subject1_0.xml", {
+        "not_well_formed": ("an end tag's name removed", _not_well_formed),
+        "rate_emptied": ("<increment value=\"\">", _sub(rb'<increment value="[^"]*"', b'<increment value=""')),
+        "scale_emptied": ("<scale value=\"\">", _sub(rb'<scale value="[^"]*"', b'<scale value=""')),
+        "units_wrong": ("<scale unit=\"s\">",
+                        _sub(rb'<scale value="([^"]*)" unit="uV"', rb'<scale value="\1" unit="s"')),
+        "data_damaged": ("'x' among the <digits>", _sub(rb"(<digits>\s*-?\d+) ", rb"\1 x ", count=1)),
+    }),
+    "dicom": ("waveform_ecg.dcm", {
+        "header_flip": ("a byte of the header inverted (offset 200)", _flip(200)),
+        "data_flip": ("a byte of the data inverted (half way)", _flip(0.5)),
+        "trunc_header": ("cut after 400 bytes", lambda d: d[:400]),
+    }),
+    "scp": ("Example.scp", {
+        "header_flip": ("a byte of section 0 inverted (offset 30)", _flip(30)),
+        "crc_flip": ("the file's CRC inverted (offset 0)", _flip(0)),
+        "data_flip": ("a byte of the data inverted (half way)", _flip(0.5)),
+    }),
+    "ishne": ("ECG_P28.01.ecg", {
+        "header_flip": ("a byte of the header inverted (offset 100)", _flip(100)),
+        "magic_flip": ("the magic number's first byte inverted", _flip(0)),
+        "data_flip": ("a byte of the data inverted (half way)", _flip(0.5)),
+    }),
+}
+# WFDB headers of resources/samples: the same damage in the text of a header
+WFDB_DAMAGE = {
+    "rate_emptied": ("the sampling frequency emptied", lambda t: re.sub(r"^(\S+ \d+) \d+", r"\1 ", t, count=1)),
+    "units_wrong": ("the first signal's units 'furlong'", lambda t: t.replace("/mV", "/furlong", 1)),
+    "gain_not_number": ("the first signal's gain 'x'", lambda t: re.sub(r"(\n\S+ \S+ )[\d.]+", r"\1x", t, count=1)),
+}
+
+
+def damage_variants(out: Path) -> dict[str, tuple[Path, str, str]]:
+    """Damaged copies of each real sample (tests/data/formats, resources/samples), each in its folder
+    under ``out``: {variant: (the path to open, the format's tag, the damage in words)}."""
+    made = {}
+    for tag, (fname, damages) in DAMAGE.items():
+        src = FORMATS_DATA / fname
+        if not src.is_file():
+            continue
+        data = src.read_bytes()
+        for damage, (words, edit) in damages.items():
+            d = out / f"{tag}_{damage}"
+            d.mkdir(parents=True)
+            (d / fname).write_bytes(edit(data))
+            made[d.name] = (d / fname, tag, words)
+        d = out / f"{tag}_trunc_half"
+        d.mkdir(parents=True)
+        (d / fname).write_bytes(data[: len(data) // 2])
+        made[d.name] = (d / fname, tag, "cut to half its length")
+    for tag, hea in (("ludb", SAMPLES / "ludb" / "1.hea"), ("cinc", SAMPLES / "cinc2021" / "A0003.hea"),
+                     ("ptbxl", next(iter(sorted((SAMPLES / "ptbxl" / "records100").glob("*/*.hea"))), None))):
+        if hea is None or not hea.is_file():
+            continue
+        signal_file = next(p for p in hea.parent.glob(hea.stem + ".*") if p.suffix != ".hea")
+        for damage, (words, edit) in {**WFDB_DAMAGE, "trunc_signal": ("signal file cut to half", None)}.items():
+            d = out / f"{tag}_{damage}"
+            d.mkdir(parents=True)
+            shutil.copy(signal_file, d / signal_file.name)
+            text = hea.read_text(encoding="latin-1")
+            (d / hea.name).write_text(text if edit is None else edit(text), encoding="latin-1")
+            if edit is None:
+                sig = signal_file.read_bytes()
+                (d / signal_file.name).write_bytes(sig[: len(sig) // 2])
+            made[d.name] = (d / hea.name, tag, words)
+    return made
+
+
+def _messages(made: dict[str, tuple[Path, str, str]]) -> None:
+    """Load each damaged variant here and print a markdown table: variant, damage, what load_record says."""
+    from mirage_model.records import RecordError, load_record
+
+    print("| variant | damage | outcome |\n|---|---|---|")
+    for name, (path, _, words) in made.items():
+        try:
+            rec = load_record(path)
+            said = f"reads ({rec.signal.shape[1]} samples at {rec.fs:g} Hz)"
+        except RecordError as err:
+            said = str(err).replace(str(path.parent) + "/", "")
+        except Exception as err:   # noqa: BLE001 -- a traceback is what the table is there to find
+            said = f"BAD {type(err).__name__}: {err}"
+        print(f"| {name} | {words} | {said.replace('|', '/')} |", flush=True)
+
+
 def make_variants(out: Path, seed: int = 36) -> dict[str, Path]:
     """Write every variant under ``out``; returns {variant name: the path to open}."""
     rng = random.Random(seed)
@@ -260,7 +415,6 @@ def make_variants(out: Path, seed: int = 36) -> dict[str, Path]:
         made.update(_bytes_variants([src], out, rng, tag))
     if (FORMATS_DATA / CLINICAL["muse"]).is_file():
         text = (FORMATS_DATA / CLINICAL["muse"]).read_text(encoding="latin-1")
-        import re
         for name, edit in (
                 ("muse_non_ascii_name", lambda t: re.sub(r"<PatientLastName>[^<]*<",
                                                          "<PatientLastName>M&#252;ller &#26446;&#23567;<", t)),
@@ -326,6 +480,7 @@ def make_variants(out: Path, seed: int = 36) -> dict[str, Path]:
     d.mkdir(parents=True)
     (d / "rec.hea").write_text("rec 12 500 5000\n" + "garbage line\n" * 12)
     made[d.name] = d / "rec.hea"
+    made.update({f"damaged_{k}": v[0] for k, v in damage_variants(out / "damaged").items()})
     return made
 
 
@@ -485,6 +640,8 @@ def main(argv=None) -> int:
     ap.add_argument("--report", action="store_true", help="write each variant's PDF with mirage report")
     ap.add_argument("--app", action="store_true", help="open each variant in the app's window (offscreen)")
     ap.add_argument("--export", action="store_true", help="with --app: export each opened record's PDF")
+    ap.add_argument("--messages", action="store_true",
+                    help="the damaged real samples alone: a table of what load_record says of each")
     ap.add_argument("--only", help="variants whose name holds this text")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -493,6 +650,10 @@ def main(argv=None) -> int:
         return 0
     if args.out.exists():
         shutil.rmtree(args.out)
+    if args.messages:
+        damaged = damage_variants(args.out)
+        _messages({k: v for k, v in damaged.items() if not args.only or args.only in k})
+        return 0
     made = make_variants(args.out)
     (args.out / "variants.json").write_text(json.dumps({k: str(v) for k, v in made.items()}, indent=1))
     if args.only:
