@@ -114,7 +114,7 @@ def test_dicom_messages_number_the_rhythm_group_alike(tmp_path, field, value, sa
         load_record(path)
     msg = str(info.value)
     assert msg.startswith(str(path)) and re.search(says, msg), msg
-    assert "DICOM multiplex group 1: " in msg and "group 0" not in msg, msg
+    assert "read as DICOM ECG waveform: multiplex group 1: " in msg and "group 0" not in msg, msg
 
 
 def _undecodable(tmp_path, name: bytes, src):

@@ -9,6 +9,7 @@ quality checks (not copies of them).
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from datetime import date, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impos
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads, too_few_leads)
-from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first
 from mirage_model.words import counted
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -82,9 +83,25 @@ def cut_beat_fill(beats: list) -> None:
 
 
 def fail(path, fmt: str, reason: str) -> RecordError:
-    """A RecordError that names the format the file was taken for."""
+    """A RecordError that names the format the file was taken for, once: a reader's own tag for the
+    format at the start of ``reason`` ("GE CardioSoft: ", "DICOM multiplex group 1", "SCP-ECG record
+    declares ...") is left out, and a reader's sentence-case capital ("Missing or invalid sampling rate")."""
     name = FORMATS[fmt].name if fmt in FORMATS else fmt
-    return RecordError(path, f"read as {name}: {reason}")
+    return RecordError(path, f"read as {name}: {said_once(reason, name)}")
+
+
+# a reason's first words that may be a reader's tag for its format: "GE MUSE: ", "DICOM multiplex", "SCP-ECG record"
+_FORMAT_TAG = re.compile(r"([A-Z][\w/-]*(?: [A-Z][\w/-]*)*)(?::\s+|\s+(?=(?:multiplex|record)\b))")
+
+
+def said_once(reason: str, name: str) -> str:
+    """``reason`` without a leading tag that repeats the format's ``name`` (see ``fail``)."""
+    tag = _FORMAT_TAG.match(reason)
+    if tag is not None and tag[1].lower() in name.lower():
+        reason = reason[tag.end():]
+        if reason.startswith("record "):
+            reason = "the " + reason
+    return lower_first(reason)
 
 
 def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], fs: float, *,

@@ -29,7 +29,7 @@ from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import canonical_lead, derivable_leads, standard_leads_named
-from mirage_model.records.record import STANDARD_LEADS
+from mirage_model.records.record import STANDARD_LEADS, fault_words
 from mirage_model.words import counted
 
 # DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
@@ -59,7 +59,8 @@ def check_dicom(path: Path) -> None:
             ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
             sop = str(getattr(ds, "SOPClassUID", "") or "")
     except Exception as err:
-        raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
+        raise fail(path, "dicom-ecg", f"the file cannot be parsed ({fault_words(err, path)}): it is damaged "
+                                      "or cut short") from None
     if sop == _HEMODYNAMIC_SOP:
         _check_hemodynamic(path, pydicom)
     elif sop not in _ECG_SOP:
@@ -71,7 +72,7 @@ def check_dicom(path: Path) -> None:
                 name = pydicom.uid.UID(sop).name if sop else "none"
         except Exception:
             name = sop
-        raise fail(path, "dicom-ecg", f"a DICOM file, but not an ECG waveform (SOP class: {name})")
+        raise fail(path, "dicom-ecg", f"the file holds no ECG waveform (its SOP class: {name})")
 
 
 def _check_hemodynamic(path: Path, pydicom) -> None:
@@ -85,7 +86,8 @@ def _check_hemodynamic(path: Path, pydicom) -> None:
                 return
             channels = [_channel_name(ch) for wf in groups for ch in wf.get("ChannelDefinitionSequence") or []]
     except Exception as err:
-        raise fail(path, "dicom-ecg", f"the DICOM file cannot be parsed ({err})") from None
+        raise fail(path, "dicom-ecg", f"the file cannot be parsed ({fault_words(err, path)}): it is damaged "
+                                      "or cut short") from None
     named = ", ".join(x for x in channels[:6] if x) + (", ..." if len(channels) > 6 else "")
     raise fail(path, "dicom-ecg", "a Hemodynamic Waveform DICOM without ECG leads (its channels: "
                                   f"{named or 'none named'}): no ECG to read")
@@ -188,7 +190,7 @@ def adapt_parser(parser):
                 # as ecgdatakit's parse(): its own errors and warnings pass, others name the element
                 if isinstance(err, (ECGDataKitError, Warning)):
                     raise
-                raise CorruptedFileError(f"DICOM: cannot decode an element: {type(err).__name__}: {err}") from err
+                raise CorruptedFileError(f"DICOM: cannot decode an element: {fault_words(err)}") from err
 
         def _read_group(self, wf, index, little_endian):
             index = getattr(self, "_number", {}).get(id(wf), index)

@@ -25,7 +25,7 @@ from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.metadata import apply_source_comments, apply_written_fields
-from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
+from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words
 from mirage_model.words import counted
 
 _RX_AGE = re.compile(r"^age[_:=]?(\d+(?:\.\d+)?)$", re.I)
@@ -121,7 +121,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
                    else edfio.read_edf(path, header_encoding=encoding))
             signals = list(edf.signals)
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
-        raise fail(path, fmt, f"the header or data is damaged ({type(err).__name__}: {err})") from None
+        raise fail(path, fmt, f"the header or data is damaged ({fault_words(err, path)})") from None
 
     labels = [signal_label(s) for s in signals]
     is_ecg = set(match_leads(labels).matched)

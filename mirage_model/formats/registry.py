@@ -157,7 +157,7 @@ def scp_problem(head: bytes) -> str | None:
     ecgdatakit's parser reads); and then section 0's "SCPECG" mark or, where a writer left it
     out, a section 0 CRC (CRC-CCITT) that fits. A file whose record CRC fails is still SCP-ECG:
     reading it warns (``quality``'s file_checksum finding)."""
-    not_scp = "its first bytes are no SCP-ECG record"
+    not_scp = "its first bytes are not the format's record header"
     need = 6 + _SCP_SECTION_HEADER + _SCP_POINTER
     if len(head) < need:
         return f"{not_scp} (it holds {len(head)} bytes, fewer than the {need} of a record header and section 0)"
@@ -335,7 +335,8 @@ def ishne_problem(head: bytes) -> str:
     contec = contec_ecg90a(head)
     if contec:
         return f"it is a Contec ECG90A recording ({contec}), a format MIRAGE does not read"
-    return f"its first 8 bytes read {head[:8]!r}, not ISHNE's magic 'ISHNE1.0'"
+    said = head[:8].decode("latin-1").encode("ascii", "backslashreplace").decode("ascii")
+    return f"its first 8 bytes read '{said}', not the format's magic 'ISHNE1.0'"
 
 
 def xml_root(head: bytes) -> str:

@@ -32,7 +32,7 @@ from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.formats.registry import FORMATS, read_head, unread_xml_ecg, utf16_without_bom, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
-from mirage_model.records.record import EcgRecord, RecordError
+from mirage_model.records.record import EcgRecord, RecordError, fault_words
 from mirage_model.words import counted
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,8 @@ def check_xml(path: Path, fmt: str) -> str | None:
     try:
         defused.parse(str(path), forbid_dtd=False, forbid_entities=True, forbid_external=True)
         return _utf8_declared_as_latin1(path)
-    except DefusedXmlException as err:
-        raise fail(path, fmt, f"the XML declares entities or external references, which are "
-                              f"refused for safety ({type(err).__name__})") from None
+    except DefusedXmlException:
+        raise fail(path, fmt, _UNSAFE_XML) from None
     except Exception as err:  # xml.etree.ElementTree.ParseError, UnicodeDecodeError, OSError
         problem = str(err)
     misread = _misdeclared_encoding(path)
@@ -92,9 +91,8 @@ def check_xml(path: Path, fmt: str) -> str | None:
         declared, used, text = misread
         try:
             defused.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        except DefusedXmlException as err:
-            raise fail(path, fmt, f"the XML declares entities or external references, which are "
-                                  f"refused for safety ({type(err).__name__})") from None
+        except DefusedXmlException:
+            raise fail(path, fmt, _UNSAFE_XML) from None
         except Exception:  # not well formed either way: the first error is the one to name
             pass
         else:
@@ -110,9 +108,8 @@ def check_xml(path: Path, fmt: str) -> str | None:
             declared, text = misdeclared
             try:
                 defused.fromstring(text, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-            except DefusedXmlException as err:
-                raise fail(path, fmt, f"the XML declares entities or external references, which are "
-                                      f"refused for safety ({type(err).__name__})") from None
+            except DefusedXmlException:
+                raise fail(path, fmt, _UNSAFE_XML) from None
             except Exception as err:  # not well formed as UTF-16 either: said below, with this error
                 problem = str(err)
             else:
@@ -121,7 +118,27 @@ def check_xml(path: Path, fmt: str) -> str | None:
                         "as UTF-16")
         raise fail(path, fmt, f"UTF-16 text without a byte-order mark ({order} endian) that cannot be read as "
                               f"XML ({problem}); export it again as UTF-8, or as UTF-16 with its byte-order mark")
-    raise fail(path, fmt, f"the XML is not well formed ({problem}); the file may be cut short")
+    raise fail(path, fmt, xml_problem(problem))
+
+
+_UNSAFE_XML = "the XML declares entities or refers to external ones, which are refused for safety"
+
+
+def xml_problem(problem: str) -> str:
+    """What an XML parser's error (expat's "no element found: line 3, column 0") says of the file, in words."""
+    where = re.search(r"line (\d+), column (\d+)", problem)
+    at = f"line {where[1]}, column {where[2]}" if where else ""
+    if problem.startswith("no element found"):
+        return f"the XML ends before its elements are closed ({at}): the file is cut short"
+    said = {"not well-formed (invalid token)": "a character XML does not allow there",
+            "mismatched tag": "an end tag that does not match its start tag",
+            "unclosed token": "a tag left open at the end",
+            "junk after document element": "text after the document's last element",
+            "syntax error": "text that is no XML"}
+    what = next((words for key, words in said.items() if problem.startswith(key)), None)
+    if what is None:
+        return f"the XML is not well formed ({fault_words(ValueError(problem))}): the file is damaged or cut short"
+    return f"the XML is not well formed: {what} at {at or 'its start'}; the file is damaged or cut short"
 
 
 def utf16_declared_otherwise(path: Path) -> tuple[str, str] | None:
@@ -286,23 +303,21 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
 
 
 def _reason(err: Exception, path: Path | None = None) -> str:
-    """A reader's exception in words; the file's path, which the RecordError names already, left out."""
-    text = str(err).strip() or type(err).__name__
-    if path is not None:
-        text = text.replace(f" in {path}", "").replace(str(path), Path(path).name)
+    """A reader's exception in words (``records.fault_words``: no class name, the file's path and name,
+    which the RecordError names already, left out), with what a damaged base64 waveform, a file nested
+    too deeply or one that declares too much data means."""
+    text = fault_words(err, path)
     name = type(err).__name__
     if name in ("Error", "binascii.Error") or "base64" in text.lower() or "padding" in text.lower():
         return f"a waveform's base64 data is corrupt ({text})"
-    if isinstance(err, (EOFError, IndexError)) or name in ("error", "struct.error") or "unpack" in text:
-        return f"the file ends early or its data is damaged ({name}: {text})"
     if isinstance(err, RecursionError):
-        return "the file is nested too deeply to be an ECG (RecursionError)"
+        return "the file is nested too deeply to be an ECG"
     if isinstance(err, MemoryError):
-        return "the file declares more data than can be held in memory (MemoryError)"
-    if isinstance(err, (OverflowError, ZeroDivisionError)) or (
-            isinstance(err, ValueError) and ("nan" in text.lower() or "infinity" in text.lower())):
-        return f"a number in the file is out of range or not a number ({name}: {text})"
-    return f"{text} ({name})" if name not in text else text
+        return "the file declares more data than can be held in memory"
+    if isinstance(err, ValueError) and ("nan" in str(err).lower() or "infinity" in str(err).lower()) \
+            and not text.startswith("a number in the file"):
+        return f"a number in the file is out of range or not a number ({text})"
+    return text
 
 
 def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:

@@ -3,6 +3,8 @@ lead order, the per-lead quality flags and the errors of reading."""
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,8 @@ SATURATION_RUN_S = 0.08
 CLIP_RUN_S = 0.01
 CLIP_MIN_SAMPLES = 4
 CLIP_MIN_RUNS = 2
+log = logging.getLogger(__name__)
+
 # Samples per lead converted at a time by the readers (bounds the float64 temporaries).
 _CHUNK = 1 << 18
 
@@ -73,7 +77,63 @@ def read_guarded(read, refuse, noun: str = "record"):
         what = Path(err.filename).name if err.filename else ""
         raise refuse(f"cannot read {what or 'the file'} ({err.strerror or err})") from None
     except Exception as err:  # any other failure on a malformed file is still the file's error
-        raise refuse(f"cannot be read ({type(err).__name__}: {err})") from None
+        raise refuse(f"cannot be read ({fault_words(err)})") from None
+
+
+# Python's own wording of a value that is no number, and what it says to a reader of ECG files
+_PY_NUMBER = ((re.compile(r"could not convert string to float: (.*)", re.S), r"\1 is not a number"),
+              (re.compile(r"invalid literal for int\(\) with base \d+: (.*)", re.S), r"\1 is not a whole number"),
+              (re.compile(r"cannot convert float (?:NaN|infinity) to integer"), "a number in the file is not finite"))
+# exceptions whose text is Python's, not the file's: what they mean for a file being read
+_PY_FAULTS = ((EOFError, "the file ends early or its data is damaged"),
+              (IndexError, "the file ends early or its data is damaged"),
+              (UnicodeError, "text in the file is not in the encoding it declares"),
+              (KeyError, "a field the format requires is missing"),
+              (AttributeError, "a part the format requires is missing or damaged"),
+              (TypeError, "a part the format requires is missing or damaged"),
+              (OverflowError, "a number in the file is out of range"),
+              (ZeroDivisionError, "a number in the file is zero where the format needs another"))
+# a Python class name left in a message: "(CorruptedFileError)", "ValueError: "
+_CLASS_NAME = re.compile(r"\s*\((?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception|Warning)\)"
+                         r"|\b(?:[\w.]+\.)?[A-Z]\w*(?:Error|Exception)\b:?\s*")
+
+
+def fault_words(err: BaseException, path: str | Path | None = None) -> str:
+    """A reader's exception on a damaged file, in words for the person who opened it: the reader's own
+    text when it has one (ecgdatakit's, wfdb's: "rhythm waveform has no valid SampleBase"), Python's
+    phrasing of a value that is no number put in words ("'x' is not a number"), and an exception whose
+    text is Python's alone (an index out of range, an unpack short of bytes) said by what it means for
+    the file; never the exception's class name (logged, for whoever debugs the reader), and without the
+    file's path or name, which the RecordError names once already."""
+    log.debug("reader fault: %s: %s", type(err).__name__, err)
+    text = str(err.args[0] if isinstance(err, KeyError) and err.args else err).strip()
+    if path is not None:
+        name = Path(path).name
+        for said in (str(path), name):
+            text = re.sub(rf"\s*(?:\bof|\bin|\bfor|\bfrom)?\s*'?{re.escape(said)}'?", "", text)
+        text = text.strip(" :")
+    if isinstance(err, KeyError) and text:
+        return f"a field the format requires is missing ({text!r})"
+    for pattern, words in _PY_NUMBER:
+        if pattern.search(text):
+            return pattern.sub(words, text)
+    meaning = next((words for kind, words in _PY_FAULTS if isinstance(err, kind)), None)
+    if meaning is None and (type(err).__name__ == "error" or text.startswith("unpack requires")):
+        meaning = "the file ends early or its data is damaged"    # struct.error
+    if meaning is not None:
+        return meaning
+    text = re.sub(r"\s{2,}", " ", _CLASS_NAME.sub(" ", text)).strip(" :")
+    return lower_first(text) or "the file is damaged"
+
+
+def lower_first(text: str) -> str:
+    """``text`` with a reader's sentence-case capital left out ("Missing or invalid sampling rate" ->
+    "missing ..."), for a reason that follows "name: read as ...:"; a name's capitals ("SampleBase",
+    "MUSE", "I") are kept."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].isalpha() and first[1:].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 class UnscorableRecordError(RecordError):

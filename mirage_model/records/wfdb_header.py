@@ -351,6 +351,9 @@ def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -
     odd_gain = _RX_ODD_GAIN.match(g["units"])
     if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
         raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
+    no_number = re.match(r"([^(/\s]+)[(/]", g["units"])
+    if not g["adc_gain"] and no_number:  # "x(6)/mV": the number pattern matched nothing, the rest passed for units
+        raise RecordError(hea, f"signal {name}: ADC gain {no_number.group(1)!r} is not a number")
     if not math.isfinite(gain):
         raise RecordError(hea, f"signal {name}: ADC gain {g['adc_gain']!r} is not a finite number")
     if spf > MAX_SAMPLES_PER_FRAME:
