@@ -1,7 +1,8 @@
 """A damaged file's refusal, in words: the damaged variants of every real sample (scripts/fuzz_variants.py's
 ``damage_variants``: a field emptied, wrong units, damaged data, a byte flipped, XML made not well formed,
 truncations) are refused naming the file once, the format once, and the field and value at fault; never a
-Python class name ("(CorruptedFileError)"), a traceback's text or a NaN."""
+Python class name ("(CorruptedFileError)"), a traceback's text or a NaN. And a patient name that stands in
+for one ("JOHN DOE", "Anonymous") is a name: kept as the file states it."""
 
 from __future__ import annotations
 
@@ -130,3 +131,26 @@ def test_a_readers_exception_is_put_in_words_without_its_class_name(tmp_path):
     said = fault_words(CorruptedFileError(f"Bad header in {path}"), path)
     assert said == "bad header"
     assert fault_words(KeyError("SamplingFrequency")) == "a field the format requires is missing ('SamplingFrequency')"
+
+
+@pytest.mark.parametrize("fname, name", [("muse-sinus.xml", "JOHN DOE"), ("waveform_ecg.dcm", "Anonymous"),
+                                         ("cardiosoft-example1.xml", "Name Surname")])
+def test_a_stand_in_name_is_shown_as_the_file_states_it(fname, name):
+    """The vendors' demo names are names: kept as stated (the cart printed them; an unidentified patient's
+    record goes by "Doe, John"), with no reader note (it would be a signal-quality finding about a name); the
+    independent truth is the file's own text."""
+    rec = load_record(DATA / fname)
+    assert rec.meta["patient"]["name"] == name
+    raw = (DATA / fname).read_bytes()
+    assert all(part.encode() in raw for part in name.split())
+    assert not any(name in note for note in rec.meta.get("reader_warnings") or ())
+
+
+def test_a_name_field_left_empty_with_a_filler_is_no_name(tmp_path):
+    """What a cart writes into an empty name field ("none none", "unknown") is no name, unlike a stand-in."""
+    text = (DATA / "muse-sinus.xml").read_text(encoding="latin-1")
+    for filler in ("NONE", "UNKNOWN"):
+        path = tmp_path / f"{filler}.xml"
+        path.write_text(text.replace("<PatientLastName>DOE<", f"<PatientLastName>{filler}<")
+                        .replace("<PatientFirstName>JOHN<", f"<PatientFirstName>{filler}<"), encoding="latin-1")
+        assert "name" not in load_record(path).meta.get("patient", {})

@@ -244,7 +244,11 @@ def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float
     return len(tail) / fs
 
 
-# What carts and Holter software write into a name field left empty ("none none" in ISHNE files).
+# What carts and Holter software write into a name field left empty ("none none" in ISHNE files). A name
+# that stands in for a patient's ("JOHN DOE", "Name Surname", "Anonymous", "XXX") is a name, kept as the file
+# states it, without a note: it is what the cart printed and the hospital's record holds (an unidentified
+# patient is registered as "Doe, John"), an identifier is matched as it is written, and no age, rule or model
+# input comes from it (a placeholder birth date, which would give an age, is noted: ``_age``).
 _PLACEHOLDERS = frozenset({"none", "unknown", "n/a", "na", "null", "-", "--", "?"})
 
 
