@@ -28,8 +28,9 @@ Indices and rules, each from the literature:
   or III they leave while I = -III or I = II holds.
 - Pacing spikes (where fs >= 500 Hz): narrow (< 2 ms) deflections seen at the same instant in
   several leads, repeating, each followed by a QRS complex.
-- Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise, flat,
-  missing and saturated leads.
+- Mains interference (50/60 Hz, also at exactly Nyquist), high-frequency (muscle) noise (and, from the root sum
+  of squares of the noisy leads' noise at which added noise changed the default model's calls on PTB-XL folds 1-8,
+  that the calls may change with it, or are withheld), flat, missing and saturated leads.
 - Records that lie about themselves (``consistency``): a lead's level that jumps and stays, a lead's
   gain switched mid-record, leads shifted in time against each other (sequential acquisition shown
   as simultaneous; a chest lead from 20 ms, by how the other leads predict it), a signal that
