@@ -772,6 +772,8 @@ def test_patient_line_and_status_bar_say_an_anonymised_record_is(qtbot, tmp_path
     facts = window.patient_line.patient_text.split("   |   ")
     assert facts[0] == "Patient: anonymised" and "JOHN" not in window.patient_line.patient_text, facts
     assert "; anonymised" in window.status_label.text(), window.status_label.text()
+    # the window title names the patient as the status bar does (it named no one: "MIRAGE Review - anon")
+    assert window.windowTitle() == "MIRAGE Review - anon - anonymised", window.windowTitle()
 
 
 def test_a_cyrillic_name_from_a_record_in_a_non_ascii_folder_is_in_the_title_and_patient_line(qtbot, tmp_path):

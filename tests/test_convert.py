@@ -102,6 +102,11 @@ def test_an_anonymised_record_reopened_says_so_where_the_name_was(tmp_path, fmt)
     pdf = build_report(ReviewSession.from_results(back), tmp_path / "r.pdf")
     header = " ".join(pypdf.PdfReader(str(pdf)).pages[0].extract_text().split()).split("Measurements")[0]
     assert "Patient: anonymised" in header and "JOHN" not in header
+    # every page's footer names the patient as page 1 does: "record ecg (anonymised, M, 43 y)" (it gave
+    # "(M, 43 y)", as for a record whose patient nobody named)
+    for page in pypdf.PdfReader(str(pdf)).pages:
+        footer = " ".join(page.extract_text().split())
+        assert f"record {back.record_id} (anonymised, M, 43 y)" in footer, footer[-300:]
     # a record saved as it was names its patient, never "anonymised"
     named = load_record(formats.write_record(rec, tmp_path / "named", fmt))
     assert not named.meta.get("anonymised") and patient_facts(named)[0] == "Patient: JOHN DOE"

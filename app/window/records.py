@@ -22,7 +22,8 @@ from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import anonymised, device_report_lines, file_patient, reader_notes, record_notes
+from mirage_model.review.file_info import (device_report_lines, file_patient, patient_named, reader_notes,
+                                           record_notes)
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -273,8 +274,7 @@ class RecordsMixin:
             said = "<br>".join(html.escape(x) for x in lines)
             parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
         self.results.device.setText("<br>".join(parts))
-        who = file_patient(record)
-        named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
+        named = patient_named(record)       # "JOHN DOE, ID 081486213", "anonymised", as the status bar
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
         self.record_status = self._record_status_text()
         self.show_status(self.record_status)
@@ -297,9 +297,7 @@ class RecordsMixin:
         s = self.session
         record = s.record
         who = file_patient(record)
-        named = ", ".join(x for x in (who.get("name"), f"ID {who['id']}" if who.get("id") else "") if x)
-        if not who.get("name") and anonymised(record):
-            named = ", ".join(x for x in ("anonymised", named) if x)      # the patient line's "Patient: anonymised"
+        named = patient_named(record)       # "anonymised" where the patient line says "Patient: anonymised"
         return (f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, "
                 f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
                 + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))

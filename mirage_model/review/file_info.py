@@ -77,6 +77,32 @@ def anonymised(record) -> bool:
     return bool((getattr(record, "meta", None) or {}).get("anonymised"))
 
 
+ANONYMISED_NAME = "anonymised"      # where the name was, in every place that names the patient
+
+
+def patient_names(record, name: str = "", patient_id: str = "") -> tuple[str, str]:
+    """Who the patient is, as every place that names them says it (the patient line and page 1 of
+    the PDF, ``patient_facts``; the window title and the status bar, ``patient_named``; every PDF
+    page's footer): the name and ID typed for the report, else the file's.
+
+    Returns:
+        (name, ID): ("JOHN DOE", "081486213"); the name "anonymised" (``ANONYMISED_NAME``) where the
+        file says it was anonymised and no name is typed; "" for what is not known.
+    """
+    if record is None:
+        return "", ""
+    from_file = file_patient(record)
+    name = name or from_file.get("name") or (ANONYMISED_NAME if anonymised(record) else "")
+    return name, patient_id or from_file.get("id") or ""
+
+
+def patient_named(record, name: str = "", patient_id: str = "") -> str:
+    """``patient_names`` in one phrase, as the window title and the status bar name the patient:
+    "JOHN DOE, ID 081486213", "anonymised", "ID 081486213"; "" when neither is known."""
+    name, pid = patient_names(record, name, patient_id)
+    return ", ".join(x for x in (name, f"ID {pid}" if pid else "") if x)
+
+
 def record_date(record) -> str:
     """When the ECG was taken, as the file says: a format's acquisition time, PTB-XL's recording
     date, a WFDB header's base date and time (DD/MM/YYYY, "03/04/2020", or a month name, "12-May-2020":
@@ -122,12 +148,9 @@ def patient_facts(record, age=None, sex=None, *, name: str = "", patient_id: str
         return []
     facts = []
     from_file = file_patient(record)
-    name = name or from_file.get("name")
-    pid = patient_id or from_file.get("id")
+    name, pid = patient_names(record, name, patient_id)     # "anonymised" where the name was: no one forgot it
     if name:
         facts.append(f"Patient: {name}")
-    elif anonymised(record):
-        facts.append("Patient: anonymised")     # where the name would be: no one forgot to type it
     if pid:
         facts.append(f"ID: {pid}")
     shown = age_text(age) if age is not None else ""   # "" for no age, NaN or a negative one

@@ -16,7 +16,7 @@ from reportlab.platypus import Paragraph
 from mirage_model import RESEARCH_USE_NOTICE, __version__
 from mirage_model.csvsafe import encodable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import file_patient, patient_facts
+from mirage_model.review.file_info import ANONYMISED_NAME, patient_facts, patient_names
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.text import (
@@ -30,11 +30,12 @@ SEP = "   "                            # between the facts of the patient line
 def _patient_tag(ctx) -> str:
     """The patient this page belongs to, as printed in every page's footer ("ID 081486213, F, 75 y"):
     the ID the user gave, else the file's (as page 1's header has it), so that a page parted from
-    page 1 still names its patient."""
+    page 1 still names its patient; "anonymised" first where page 1's header says "Patient:
+    anonymised" (``file_info.patient_names``: "anonymised, M, 43 y"). The name itself is page 1's only."""
     if ctx is None:
         return ""
-    bits = []
-    pid = ctx.settings.patient_id or file_patient(ctx.record).get("id")
+    name, pid = patient_names(ctx.record, ctx.settings.patient_name, ctx.settings.patient_id)
+    bits = [name] if name == ANONYMISED_NAME else []
     if pid:
         bits.append(f"ID {pid}")
     if ctx.sex:
@@ -42,6 +43,14 @@ def _patient_tag(ctx) -> str:
     if ctx.age is not None:
         bits.append(age_text(ctx.age, " y"))     # "75 y", an infant's "3 months"
     return ", ".join(bits)
+
+
+def _who_alone(tag: str) -> str:
+    """The footer's patient tag cut to what names the patient ("ID 081486213", "anonymised, ID 7"),
+    sex and age left out: what stays when the footer is short of room."""
+    bits = tag.split(", ")
+    keep = 1 + (len(bits) > 1 and bits[0] == ANONYMISED_NAME and bits[1].startswith("ID "))
+    return ", ".join(bits[:keep])
 
 
 def draw_notice(c, page_w: float, record_id: str, ctx=None) -> None:
@@ -106,8 +115,8 @@ def _draw_notice(c, page_w: float, record_id: str, ctx, total: int | None) -> No
     c.setFillColorRGB(0.3, 0.3, 0.3)
     tag = _patient_tag(ctx)
     whos = [f"record {record_id}" + (f" ({tag})" if tag else "")]
-    if "," in tag:                  # the ID alone, before any of it is cut
-        whos.append(f"record {record_id} ({tag.split(',')[0]})")
+    if _who_alone(tag) != tag:      # the ID alone, before any of it is cut
+        whos.append(f"record {record_id} ({_who_alone(tag)})")
     source = source_name(ctx.record) if ctx is not None else ""
     files = [f"  |  file {source}"] if source else [""]
     if "/" in source:               # the folder gives way before the patient's sex and age
@@ -158,7 +167,7 @@ def script_note(lines: list[str], ctx: ReportContext) -> str:
     Asian fonts (``text.font_runs``; a reader without them shows boxes). It names the ID and the
     record, which the patient can be identified by. "" when there is nothing to say."""
     text = " ".join(lines)
-    who = _patient_tag(ctx).split(",")[0] or f"record {ctx.record.record_id}"
+    who = _who_alone(_patient_tag(ctx)) or f"record {ctx.record.record_id}"
     if unprintable(text):
         return f"{MISSING} = a character of the name this report cannot print: identify the patient by {who}"
     if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
