@@ -230,7 +230,7 @@ def test_the_pdf_footer_names_an_infants_age_in_months():
     from mirage_model.review.report.header import _patient_tag
 
     class Settings:
-        patient_id = "B-1"
+        patient_id, patient_name = "B-1", ""
 
     class Ctx:
         settings, record, sex, age = Settings(), None, "M", 0.25

@@ -89,8 +89,6 @@ def patient_names(record, name: str = "", patient_id: str = "") -> tuple[str, st
         (name, ID): ("JOHN DOE", "081486213"); the name "anonymised" (``ANONYMISED_NAME``) where the
         file says it was anonymised and no name is typed; "" for what is not known.
     """
-    if record is None:
-        return "", ""
     from_file = file_patient(record)
     name = name or from_file.get("name") or (ANONYMISED_NAME if anonymised(record) else "")
     return name, patient_id or from_file.get("id") or ""
