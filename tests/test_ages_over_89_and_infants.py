@@ -130,6 +130,57 @@ def test_an_infants_age_under_one_is_under_one_year_on_every_path(tmp_path, writ
     assert v.message == f"{written!r} read as under 1 year (months not given)"
 
 
+# an age written open below anything but one year is no one age: "<2" is 0-23 months, "<18" a child of any age.
+# It read as its limit, an age older than the patient (the lab form's 2, in silence; a labs table's 2 as an
+# assay's censored limit), and a header's "<2" was no age without a word. Now unknown, and said, on every path.
+UNDER_N = [("<2", "under 2 years"), ("< 2 years", "under 2 years"), ("under 2", "under 2 years"),
+           ("<18", "under 18 years"), ("<=1", "up to 1 year"), ("≤1", "up to 1 year"), ("<0.5", "under 0.5 years")]
+
+
+@pytest.mark.parametrize("written, meaning", UNDER_N)
+def test_an_age_written_under_n_is_unknown_and_said_on_every_path(tmp_path, written, meaning):
+    from mirage_model.review.file_info import reader_notes
+    from mirage_model.review.session import ReviewSession
+
+    said = f"{written!r} is an age {meaning}, not one age"
+    labs = tmp_path / "labs.csv"
+    labs.write_text(f"record_id,age,crp [mg/L]\na,{written},<2\nb,45,3\n", encoding="utf-8")
+    warnings: list[str] = []
+    table = read_labs_table(labs, warnings=warnings)
+    assert "age" not in table["a"] and table["b"]["age"][0] == 45.0
+    assert f"{labs}: 1 age written open (line 2: {said}: read as unknown), as a record header's age is read" \
+        in warnings, warnings
+    assert table["a"]["crp"][0] == "<2"       # an assay's "<2" is still its limit, marked
+    record = load_record(_wfdb_with_age(tmp_path, written))
+    assert record.age is None and record.meta["age_note"] == f"the header's age {said}: age unknown"
+    assert f"the file reader noted: the header's age {said}: age unknown" in reader_notes(record)
+    session = ReviewSession()
+    v = session.set_value("age", written)
+    assert v.status == "refused" and session.age is None
+    assert v.message.startswith(f"{said}: type the age itself"), v.message
+
+
+def test_an_age_under_n_months_in_a_months_column_says_months(tmp_path):
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age [months],sex\na,<6,M\nb,<1,F\n", encoding="utf-8")
+    warnings: list[str] = []
+    table = read_labs_table(labs, warnings=warnings)
+    assert "age" not in table["a"] and "age" not in table["b"]
+    assert "line 2: '<6' is an age under 6 months, not one age: read as unknown" in warnings[0], warnings
+    assert "line 3: '<1' is an age under 1 month, not one age: read as unknown" in warnings[0], warnings
+
+
+def test_the_app_lab_form_refuses_an_age_under_two(qtbot):
+    pytest.importorskip("pytestqt")
+    from app.views.lab_form import LabForm
+
+    form = LabForm()
+    qtbot.addWidget(form)
+    form.set_value("age", "<2")
+    assert "age" not in form.values(), form.values()
+    assert "'<2' is an age under 2 years, not one age" in form.message("age"), form.message("age")
+
+
 def test_the_app_lab_form_reads_under_one_as_an_infant(qtbot):
     pytest.importorskip("pytestqt")
     from app.views.lab_form import LabForm

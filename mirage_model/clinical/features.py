@@ -350,6 +350,31 @@ def open_age(text) -> float | None:
     return n + 1 if m.group(1) in (">", "over") else n
 
 
+# an age written open below anything but one year ("<2", "<= 1", "under 18", "<6" months): no one age. Not
+# its limit N (older than the patient is: a toddler's limits for a newborn), nor N - 1 (">89" reads its
+# bound, 90, because the adult limits no longer change with age; below 2 years the children's rules tell
+# months apart, the infant's QTc limit under 6 months): read as unknown, said, on every path
+_RX_AGE_BELOW = re.compile(r"(<=|<|≤|under|less than|below|up to)\s*(\d+(?:\.\d+)?)\s*(years?|y|months?|mo)?")
+
+
+def age_below(text, unit: str | None = None) -> str:
+    """What an age written open below says, where it is not an infant's "<1" (``open_age``): "'<2' is
+    an age under 2 years, not one age" ("'<=1' ... up to 1 year", "'<6' ... under 6 months" with ``unit``
+    months); each path ends it with what it does (the header's and a labs table's "read as unknown",
+    the lab form's refusal). "" for any other text."""
+    if not isinstance(text, str) or len(text) > 20:
+        return ""
+    t = " ".join(text.split()).lower()
+    m = _RX_AGE_BELOW.fullmatch(t)
+    if not m or (_RX_UNDER_ONE.fullmatch(t) and str(unit or "years").lower() in ("years", "year", "y", "yr", "yrs")):
+        return ""
+    n = float(m.group(2))
+    months = (m.group(3) or str(unit or "")).lower().startswith("mo")
+    word = ("month" if months else "year") + "s" * (n != 1)
+    bound = "up to" if m.group(1) in ("<=", "≤", "up to") else "under"
+    return f"{text.strip()!r} is an age {bound} {n:g} {word}, not one age"
+
+
 def open_age_of(feature: ClinicalFeature, text, unit: str | None = None) -> float | None:
     """``open_age`` of ``feature``'s ``text`` when the feature is the age and ``unit`` is years (a typed
     entry, a labs table's cell), else None."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mirage_model.clinical.features import (_BINARY_CODES, _RX_NUMBER, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS,
-                                            ClinicalError, ClinicalFeature, is_age_over_89, open_age_of,
+                                            ClinicalError, ClinicalFeature, age_below, is_age_over_89, open_age_of,
                                             open_age_reading, LabsTableError, _is_missing, _unit_key, censor_mark,
                                             column_key)
 from mirage_model.clinical.schema import ClinicalSchema, default_schema
@@ -332,6 +332,9 @@ def read_labs_table(path, schema: ClinicalSchema | None = None, row_errors: dict
                     number = feat.to_canonical(cell)
                     if j == coded_sex_column and cell in _BINARY_CODES:
                         coded_sex.append(line)
+                elif feat.name == "age" and (below := age_below(cell, unit)):
+                    open_ages.append(f"line {line}: {below}: read as unknown")    # "<2": no one age, left out
+                    continue
                 elif (opened := open_age_of(feat, cell, unit)) is not None:
                     # ">89", "90+": the youngest the patient can be, "<1": under one year (0), as a header's
                     # age is read, not the censored limit an assay's ">35000" is (89 would be a year younger)

@@ -11,7 +11,8 @@ from typing import Mapping
 import numpy as np
 
 from mirage_model.clinical.features import (AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, SEX_CODE, ClinicalError,
-                                            ClinicalFeature, _known_features, is_age_over_89, open_age_of,
+                                            ClinicalFeature, _known_features, age_below, is_age_over_89,
+                                            open_age_of,
                                             open_age_reading, parse_sex)
 
 RECORD_FEATURES: tuple[str, ...] = ("age", "sex", "height", "weight")
@@ -72,6 +73,10 @@ def parse_entry(feature: ClinicalFeature, text, unit: str | None = None) -> floa
     Raises:
         ClinicalError: not a number, an ambiguous comma, an unknown unit or an impossible value.
     """
+    below = age_below(text, unit) if feature.name == "age" else ""
+    if below:          # "<2": no one age (``features.age_below``); its limit would be older than the patient
+        raise ClinicalError(feature.name, f"{below}: type the age itself (a child under 2 in months: 18 "
+                                          "months), or leave it empty (age unknown)")
     opened = open_age_of(feature, text, unit)
     if opened is not None:
         return feature.to_canonical(opened, unit)     # ">89": 90, "<1": 0, as a header's age

@@ -13,7 +13,8 @@ import re
 import numpy as np
 
 from mirage_model.clinical import parse_sex
-from mirage_model.clinical.features import AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, open_age, sex_refusal
+from mirage_model.clinical.features import (AGE_OVER_89, AGE_OVER_89_NOTE, AGE_OVER_89_YEARS, age_below, open_age,
+                                            sex_refusal)
 from mirage_model.records.age import impossible_age
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord
 
@@ -30,6 +31,9 @@ def _parse_age(text: str) -> tuple[float | None, str | None, bool]:
     t = " ".join(text.split()).lower()   # one blank between words: the pattern below stays linear
     if len(t) > 40:
         return None, None, False
+    below = age_below(text)            # "<2": no one age, as a labs table's and the lab form's
+    if below:
+        return None, f"the header's age {below}: age unknown", False
     opened = open_age(t)               # ">89", "90+": the youngest the patient can be
     if opened is not None:
         return opened, f"age given as {text.strip()!r}", False
