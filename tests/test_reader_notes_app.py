@@ -35,3 +35,17 @@ def test_a_model_that_fails_to_load_does_not_hide_the_notes(qtbot, files, tmp_pa
         window.load_model(str(bad))
     assert said.args[0].startswith("Could not load the model") and window.predictor is None
     assert _said(window.message_bar.text(), OVER_89) == 1 and window.message_bar.isVisible()
+
+
+def test_the_app_says_a_converted_files_note_from_its_source_once(qtbot, files, tmp_path):
+    """The MUSE file saved as WFDB (File > Save record as) and opened again: the message bar read "the file
+    reader noted: in the source file: birth date ..."; now "the source file's reader noted: birth date ..."."""
+    window = shown_window(qtbot, size=None)
+    with qtbot.waitSignal(window.recordLoaded, timeout=60000):
+        window.open_record(files["muse"])
+    out = window.save_record_as(tmp_path / "saved.hea", "wfdb")
+    with qtbot.waitSignal(window.recordLoaded, timeout=60000):
+        window.open_record(out)
+    text = window.message_bar.text()
+    assert _said(text, f"the source file's reader noted: {PLACEHOLDER}") == 1, text
+    assert "noted: in the source file" not in text

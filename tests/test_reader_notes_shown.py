@@ -146,3 +146,33 @@ def test_convert_prints_the_notes(files, tmp_path, capsys):
     assert main(["convert", str(files["muse"]), str(files["over89"]), "--to", "wfdb", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert _said(printed, PLACEHOLDER) == 1 and _said(printed, OVER_89) == 1
+
+
+def test_a_converted_files_note_from_its_source_reads_once(files, tmp_path):
+    """The MUSE file's placeholder note carried by its WFDB and then EDF+ conversions (``CARRIED_META``)
+    read "the file reader noted: in the source file: birth date ..." in the PDF, the CSV's notes and the
+    app (test_reader_notes_app.py): who noticed it, said twice over. Now "the source file's reader noted:
+    birth date ...", once. Truth: the MUSE reader's own words."""
+    pypdf = pytest.importorskip("pypdf")
+    from helpers_models import make_tiny_checkpoint
+    from mirage_model import formats
+    from training_cli.main import main
+
+    plain = f"the source file's reader noted: {PLACEHOLDER}"
+    wfdb_back = load_record(formats.write_record(load_record(files["muse"]), tmp_path / "w", "wfdb"))
+    assert reader_notes(wfdb_back) == [plain]
+    # converted twice, to EDF+, whose reader finds the placeholder birth date again itself: once, its own
+    edf = formats.write_record(wfdb_back, tmp_path / "e", "edf")
+    assert reader_notes(load_record(edf)) == [f"the file reader noted: {PLACEHOLDER}"]
+    pdf = tmp_path / "conv.pdf"
+    assert main(["report", str(wfdb_back.path), "--no-model", "--no-measure", "--no-explain", "--out", str(pdf)]) == 0
+    text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(pdf)).pages).split())
+    assert plain in text and "noted: in the source file" not in text
+    out = tmp_path / "scores.csv"
+    assert main(["score", str(wfdb_back.path.parent), "--model", str(make_tiny_checkpoint(tmp_path / "tiny")), "--out", str(out),
+                 "--no-progress", "--no-measure"]) == 0
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        row = next(csv.DictReader(fh))
+    said = row["warnings"] + " | " + row["notes"]
+    assert _said(said, PLACEHOLDER) == 1 and "noted: in the source file" not in said, said
+    assert plain in row["notes"] or "reader reported a problem: in the source file" in row["warnings"], said

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from mirage_model.records.age import age_text
+from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.wfdb_header import date_text
 
 
@@ -188,6 +189,7 @@ def record_notes(record) -> list[str]:
 
 
 READER_NOTED = "the file reader noted: "
+SOURCE_NOTED = "the source file's reader noted: "      # a converted file's carried notes (CARRIED_META)
 
 
 def reader_notes(record, shown: str = "") -> list[str]:
@@ -206,11 +208,24 @@ def reader_notes(record, shown: str = "") -> list[str]:
 
     Returns:
         e.g. ["the file reader noted: birth date 1900-01-01 looks like a placeholder (1900-01-01 or
-        earlier, what exports write for none): age unknown"]; [] when the reader noticed nothing.
+        earlier, what exports write for none): age unknown"] (a converted file's note from its source:
+        "the source file's reader noted: birth date ..."); [] when the reader noticed nothing.
     """
     meta = getattr(record, "meta", None) or {}
     said = [str(w) for w in meta.get("reader_warnings") or ()]
     if meta.get("age_note"):
         said.append(str(meta["age_note"]))
-    return [READER_NOTED + note for note in dict.fromkeys(n.strip() for n in said)
-            if note and note not in shown]
+    # a note this file's reader made again (a converted file's placeholder birth date) is its source's too: once
+    notes = {}
+    for note in (n.strip() for n in said):
+        notes.setdefault(note.removeprefix(SOURCE_PREFIX), note)
+    return [_noted(note) for note in notes.values() if note and note not in shown]
+
+
+def _noted(note: str) -> str:
+    """A reader's note as said: "the file reader noted: ...", or where a converted file carries its
+    source's (``records.metadata.SOURCE_PREFIX``, "in the source file: ...") "the source file's reader
+    noted: ...", the source said once (it read "the file reader noted: in the source file: ...")."""
+    if note.startswith(SOURCE_PREFIX):
+        return SOURCE_NOTED + note[len(SOURCE_PREFIX):]
+    return READER_NOTED + note
