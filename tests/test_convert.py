@@ -112,6 +112,23 @@ def test_an_anonymised_record_reopened_says_so_where_the_name_was(tmp_path, fmt)
     assert not named.meta.get("anonymised") and patient_facts(named)[0] == "Patient: JOHN DOE"
 
 
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_an_anonymised_note_keeps_its_non_ascii_but_not_the_patient(tmp_path, fmt):
+    """scrub_text folded an anonymised record's carried note to ASCII: "5 µV" lost its µ (read "5 V", a
+    thousand-fold reading) and "°" went. Now what shows is kept as written, and the identity goes however
+    it is written: as the file gives it, in ASCII letters, in another script, or split by a zero-width
+    space. Truth: the notes and names written here."""
+    rec = load_record(DATA / "muse-sinus.xml")
+    rec.meta["patient"] = {"name": "Jürgen Müller-Иванов", "id": "081486213"}
+    rec.meta["reader_warnings"] = ("offset 5 µV at 25 °C, naïve gain",
+                                   "named Müller, MULLER, Mül\u200bler, ИВАНОВ and Jurgen (ID 081486213)")
+    back = load_record(formats.write_record(rec, tmp_path / fmt, fmt, anonymise=True))
+    assert back.meta["reader_warnings"] == ("in the source file: offset 5 µV at 25 °C, naïve gain",
+                                            "in the source file: named X, X, X, X and X (ID X)")
+    plain = load_record(formats.write_record(rec, tmp_path / f"plain{fmt}", fmt))   # not anonymised: as written
+    assert plain.meta["reader_warnings"][1] == "in the source file: " + rec.meta["reader_warnings"][1]
+
+
 def test_device_statements_travel_as_labelled_comments(tmp_path):
     rec = load_record(DATA / "muse-sinus.xml")
     back = load_record(formats.write_record(rec, tmp_path, "wfdb"))

@@ -184,6 +184,11 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+# what shows nothing in a note: controls, format characters (zero-width, direction marks), private use,
+# surrogates, unassigned; a scrubbed note keeps every other character as written
+_HIDDEN = ("Cc", "Cf", "Co", "Cs", "Cn")
+
+
 def _identity_tokens(record: EcgRecord) -> set[str]:
     """Lower-case ASCII parts of the patient's name, ID and birth date, of any length ("li", "yu"),
     each as a file name would spell it (accents dropped), the birth date also as its digits."""
@@ -235,17 +240,42 @@ def carried_notes(record: EcgRecord, anonymise: bool, dx: bool = True) -> list[s
 
 
 def scrub_text(text: str, record: EcgRecord) -> str:
-    """``text`` (a reader's note) in ASCII letters, with the patient's name, ID and birth date parts
-    and the source file's name replaced by "X", as :func:`scrub_identity` treats a file name (whole
-    words of any length, parts of 3 or more characters also inside longer words)."""
-    tokens = _identity_tokens(record)
+    """``text`` (a reader's note) with the patient's name, ID and birth date parts and the source file's
+    name replaced by "X", as :func:`scrub_identity` treats a file name (whole words of any length, parts
+    of 3 or more characters also inside longer words), matched both as written ("Иванов", "Müller") and
+    in ASCII letters ("Muller" for "Müller"). The rest is kept as written ("µV", "°", "é"), but for
+    the characters that show nothing (controls, zero-width and direction marks, private-use and
+    unassigned code points): dropped first, so that none hides a name ("Mül\u200bler")."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    patient = record.meta.get("patient") or {}
+    written = {t.casefold() for key in ("name", "id", "birth_date")
+               for t in re.split(r"[\W_]+", str(patient.get(key) or "")) if t} - {"x"}
+    folded_tokens = _identity_tokens(record)
     if record.path is not None:
-        tokens |= {_fold(record.path.name).lower(), _fold(record.path.stem).lower()}
-    text = _fold(text)   # in ASCII letters, as the tokens are ("Müller" -> "Muller")
-    for token in sorted((t for t in tokens if t), key=len, reverse=True):
-        pattern = re.escape(token) if len(token) >= 3 else rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])"
-        text = re.sub(pattern, "X", text, flags=re.I)
-    return text
+        written |= {record.path.name.casefold(), record.path.stem.casefold()}
+        # in ASCII letters where it has them all ("Müller.xml"; not "Иванов.xml", whose ".xml" is any file's)
+        folded_tokens |= {_fold(n).lower() for n in (record.path.name, record.path.stem) if len(_fold(n)) == len(n)}
+    # each character's ASCII letters ("ü" -> "u", "µ" -> ""), and which character each came from
+    folded, owner = [], []
+    for i, ch in enumerate(text):
+        f = _fold(ch)
+        folded.append(f)
+        owner.extend([i] * len(f))
+    folded = "".join(folded)
+    cut = [False] * len(text)
+    for view, tokens, at in ((text, written, None), (folded, folded_tokens, owner)):
+        for token in (t for t in tokens if t):
+            word = re.escape(token) if len(token) >= 3 else rf"(?<!\w){re.escape(token)}(?!\w)"
+            for m in re.finditer(word, view, flags=re.I):
+                start, end = (m.start(), m.end()) if at is None else (at[m.start()], at[m.end() - 1] + 1)
+                cut[start:end] = [True] * (end - start)
+    out = []
+    for i, ch in enumerate(text):
+        if not cut[i]:
+            out.append(ch)
+        elif i == 0 or not cut[i - 1]:
+            out.append("X")             # a run of the identity: one "X"
+    return "".join(out)
 
 
 def anonymous_names(count: int, out_dir: str | Path) -> list[str]:
