@@ -16,6 +16,9 @@ from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import PAGE_S
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, pacer_level, pacer_times
 
+BAR_LEFT_MM, BAR_MM = 0.2, 2.2  # a lead-importance bar: from 0.2 mm before its part's start, 2.2 mm wide (paper)
+FIGURE_GAP_PX = 3.0             # screen pixels between a bar and its importance figure (as a name from its pulse)
+
 FIDUCIAL_STYLE = {                   # name -> (symbol, colour)
     "p_on": ("t1", (40, 120, 220)), "p_off": ("t1", (40, 120, 220)),
     "qrs_on": ("t", (20, 150, 60)), "qrs_off": ("t", (20, 150, 60)),
@@ -304,11 +307,13 @@ class PlotOverlays:
                 alpha = int(30 + 170 * max(0.0, imp[p.lead]) / top)
                 # the whole row: a column's bars meet, their shades telling the leads apart (a 0.5 mm
                 # inset each side left a 1 mm gap between rows, which read as a fault once zoomed)
-                band.setRect(QRectF(x_a - 0.2, p.baseline - p.height / 2, 2.2, p.height))
+                band.setRect(QRectF(x_a - BAR_LEFT_MM, p.baseline - p.height / 2, BAR_MM, p.height))
                 band.setBrush(QBrush(QColor(235, 110, 0, alpha)))
                 label = self._imp_labels[i]
                 label.setText(f"{100 * imp[p.lead]:.0f}%")
-                label.under_name_at = (x_a + 1.0, p.baseline + p.height / 2)    # (x, panel top) mm
+                # (the bar's right edge, the panel's top) mm: the figure stands clear of the bar, whose
+                # orange it is written in (at x_a + 1 mm its first digit was on the bar at every zoom)
+                label.under_name_at = (x_a - BAR_LEFT_MM + BAR_MM, p.baseline + p.height / 2)
             if show_s:
                 # the explained part's record samples; e.signal_map gives 0 past the map's ends
                 a = int(round(part[0] * self.record.fs))
@@ -339,7 +344,7 @@ class PlotOverlays:
                 continue
             line_px = label.textItem.boundingRect().height()      # the name's line, in the same font
             drop = max(4.5, 0.5 + (line_px + 1.0) / ppm) if ppm > 0 else 4.5
-            label.setPos(where[0], where[1] - drop)
+            label.setPos(where[0] + (FIGURE_GAP_PX / ppm if ppm > 0 else 0.5), where[1] - drop)
 
     def _update_caption(self) -> None:
         state = self.overlay_state()
