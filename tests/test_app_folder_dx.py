@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 pytest.importorskip("pytestqt")
 
@@ -44,3 +45,31 @@ def test_the_dx_column_is_one_readable_line_with_every_diagnosis_on_hover(qtbot)
     # the patient's columns stay in view (the Dx column scrolls)
     sex = browser.COLUMNS.index("Sex")
     assert table.columnViewportPosition(sex) + table.columnWidth(sex) <= table.viewport().width()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 768)])
+def test_the_dx_column_starts_in_view_in_the_dock_as_it_opens(qtbot, size):
+    """At the default window size (1280x800) and at 1024x768 the folder dock opened with the Dx / status
+    column after the rate and length, starting at the dock's right edge (offscreen: at x 183 px of a 219 px
+    view, its header centred past the edge): the diagnoses only by scrolling. Now it follows the patient's
+    columns, its header and the start of its text in view ("Rhythm: Sinus ..."). Truth: the LUDB
+    headers' own first diagnosis."""
+    from helpers_app import shown_window
+
+    window = shown_window(qtbot, size=size)
+    window.open_folder(LUDB)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=20000)
+    qtbot.wait(50)
+    browser = window.browser
+    table, dx = browser.table, browser.COLUMNS.index("Dx / status")
+    assert window.browser_dock.isVisible() and table.horizontalScrollBar().value() == 0
+    fm = table.fontMetrics()
+    start = table.columnViewportPosition(dx)
+    first = header_diagnoses(LUDB / "1.hea")[0]           # "Rhythm: Sinus bradycardia"
+    shown_px = table.viewport().width() - start
+    assert shown_px >= fm.horizontalAdvance(first[:13]), (size, start, table.viewport().width())   # "Rhythm: Sinus"
+    head = browser.table.horizontalHeaderItem(dx)
+    assert head.textAlignment() & Qt.AlignmentFlag.AlignLeft                   # its name at its start, in view
+    assert fm.horizontalAdvance(head.text()) + 8 <= shown_px
+    sex = browser.COLUMNS.index("Sex")          # the patient's columns still whole in view, before it
+    assert table.columnViewportPosition(sex) + table.columnWidth(sex) <= start

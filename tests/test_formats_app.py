@@ -147,7 +147,8 @@ def test_folder_browser_says_why_a_record_is_unreadable_where_it_is_seen(qtbot, 
     assert table.columnWidth(1) < table.fontMetrics().horizontalAdvance("unreadable: ")
     # the good record keeps its own columns
     good = ids.index("Example")
-    assert table.columnSpan(good, 1) == 1 and table.item(good, 3).text() == f"{load_record(DATA / 'Example.scp').fs:g}"
+    hz = window.browser.COLUMNS.index("Hz")
+    assert table.columnSpan(good, 1) == 1 and table.item(good, hz).text() == f"{load_record(DATA / 'Example.scp').fs:g}"
 
 
 def test_folder_browser_lists_files_sharing_a_wfdb_records_stem(qtbot, tmp_path):
@@ -170,7 +171,8 @@ def test_folder_browser_lists_files_sharing_a_wfdb_records_stem(qtbot, tmp_path)
     qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
     table = window.browser.table
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["3.dcm", "3.hea", "3.xml", "zero"]
-    assert all(table.item(r, 3) is not None and float(table.item(r, 3).text()) > 0    # read: its rate shown
+    hz = window.browser.COLUMNS.index("Hz")
+    assert all(table.item(r, hz) is not None and float(table.item(r, hz).text()) > 0    # read: its rate shown
                for r in range(table.rowCount()))
     label = window.browser.folder_label.text()
     assert "2 file(s) here are no ECG MIRAGE reads" in label and "3.scp" in label and "zero.xml" in label

@@ -25,14 +25,16 @@ class FolderBrowser(QWidget):
     openRecord = Signal(str)
 
     # short headers (the full name on hover): the dock is ~260 px wide in a 1024 px window, and
-    # the patient's age and sex must be readable there without scrolling
-    COLUMNS = ("Record", "Age", "Sex", "Hz", "s", "Dx / status")
-    TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex", "Sampling rate (Hz)",
-            "Length (s)", "Diagnosis codes in the file, or why it could not be read")
-    NARROW = (1, 2, 3, 4)        # columns as wide as their contents
+    # the patient's age and sex must be readable there without scrolling; the diagnoses follow them,
+    # starting in view (after the rate and length they began at the dock's right edge, 1280 and 1024 px
+    # windows alike: seen only by scrolling), the rate and length, alike in most folders, last
+    COLUMNS = ("Record", "Age", "Sex", "Dx / status", "Hz", "s")
+    TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex",
+            "Diagnosis codes in the file, or why it could not be read", "Sampling rate (Hz)", "Length (s)")
+    NARROW = (1, 2, 4, 5)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
     RECORD_MIN_PX = 60           # the record name is elided to no less than this
-    DX = 5                       # the diagnoses: one line, elided, all of them on hover
+    DX = 3                       # the diagnoses: one line, elided, all of them on hover
     DX_CHARS = 40                # the Dx column is as wide as its text up to this many characters (it scrolls)
 
     def __init__(self, parent: QWidget | None = None):
@@ -43,6 +45,8 @@ class FolderBrowser(QWidget):
         for c, (name, tip) in enumerate(zip(self.COLUMNS, self.TIPS)):
             head = QTableWidgetItem(name)
             head.setToolTip(tip)
+            if c == self.DX:      # at its start, in view: centred in its 40 characters it was past the dock's edge
+                head.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             self.table.setHorizontalHeaderItem(c, head)
         header = self.table.horizontalHeader()
         for c in self.NARROW:
@@ -110,7 +114,7 @@ class FolderBrowser(QWidget):
                 item = QTableWidgetItem(self._name(path))
                 item.setToolTip(printable(path))
                 self.table.setItem(r, 0, item)
-                self.table.setItem(r, 5, QTableWidgetItem("loading..."))
+                self.table.setItem(r, self.DX, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
             if not self.paths:
                 self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
@@ -144,7 +148,7 @@ class FolderBrowser(QWidget):
             return
         age = info.get("age")
         values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
-                  f"{info['fs']:g}", f"{info['duration_s']:.1f}", ", ".join(list(map(str, info.get("dx") or ()))[:4]))
+                  ", ".join(list(map(str, info.get("dx") or ()))[:4]), f"{info['fs']:g}", f"{info['duration_s']:.1f}")
         if index < len(self.paths) and formats.record_key(self.paths[index]) in self._shared:
             values = (self._name(self.paths[index]),) + values[1:]
         for c, text in enumerate(values):
@@ -163,11 +167,13 @@ class FolderBrowser(QWidget):
         return printable(Path(path).name if formats.record_key(path) in self._shared else Path(path).stem)
 
     def sizeHint(self) -> QSize:
-        """The dock's width as it opens: the record, age, sex, rate and length columns at their
-        usual widths (the Dx column scrolls), not Qt's default 100 px a column: in a 1024 px
-        window the measurement and result panels need the rest."""
+        """The dock's width as it opens: the record, age and sex columns at their usual widths and the
+        start of the Dx column (the rest of it, the rate and the length scroll), not Qt's default 100 px
+        a column: in a 1024 px window the measurement and result panels need the rest."""
         hint = super().sizeHint()
         fm = self.table.fontMetrics()
+        # the Dx column's start in the room the rate and length took before it (the dock's width unchanged:
+        # the 1024 px window's panels keep theirs)
         columns = sum(fm.horizontalAdvance(t) + 10 for t in ("00000_lr", "Age", "Sex", "1000", "10.0"))
         scroll = self.table.verticalScrollBar().sizeHint().width()
         return QSize(columns + scroll + 2 * self.table.frameWidth() + 4, hint.height())
@@ -180,19 +186,16 @@ class FolderBrowser(QWidget):
     def fit_columns(self) -> None:
         """The record name as wide as its longest name in view, but never so wide that age and
         sex leave the view: the record column gives way (its names elided, the full name on
-        hover) before they do. The rate, length and Dx / status follow and scroll when the
-        dock is narrow; the last column takes what is left when it is wide."""
+        hover) before they do. The Dx / status column follows, starting in view, as wide as its text
+        (up to DX_CHARS) and scrolled to for the rest in a narrow dock; then the rate and length,
+        the last column taking what is left when the dock is wide."""
         header = self.table.horizontalHeader()
         want = max(self.table.sizeHintForColumn(0), header.sectionSizeHint(0))
         room = self.table.viewport().width() - sum(header.sectionSize(c) for c in self.PATIENT)
         self.table.setColumnWidth(0, max(self.RECORD_MIN_PX, min(want, room)))
-        # the Dx column is as wide as its text (up to DX_CHARS), reached by scrolling in a narrow dock:
-        # stretched into what was left of the view it read "Rhyth"
+        # stretched into what was left of the view it read "Rhyth"; as wide as its text it is one line
         dx = min(self.table.sizeHintForColumn(self.DX), self.table.fontMetrics().horizontalAdvance("x" * self.DX_CHARS))
-        left = self.table.viewport().width() - sum(header.sectionSize(c) for c in range(self.DX))
-        header.setStretchLastSection(dx <= left)        # a wide dock: the column takes the rest
-        if dx > left:
-            self.table.setColumnWidth(self.DX, max(dx, header.sectionSizeHint(self.DX)))
+        self.table.setColumnWidth(self.DX, max(dx, header.sectionSizeHint(self.DX)))
 
     def _error(self, message: str) -> None:
         self.folder_label.setText(f"{self.folder_label.text()}: {message}")
