@@ -167,7 +167,7 @@ def test_a_converted_files_note_from_its_source_reads_once(files, tmp_path):
     pdf = tmp_path / "conv.pdf"
     assert main(["report", str(wfdb_back.path), "--no-model", "--no-measure", "--no-explain", "--out", str(pdf)]) == 0
     text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(pdf)).pages).split())
-    assert plain in text and "noted: in the source file" not in text
+    assert plain in text and "in the source file" not in text
     out = tmp_path / "scores.csv"
     assert main(["score", str(wfdb_back.path.parent), "--model", str(make_tiny_checkpoint(tmp_path / "tiny")), "--out", str(out),
                  "--no-progress", "--no-measure"]) == 0
@@ -175,4 +175,26 @@ def test_a_converted_files_note_from_its_source_reads_once(files, tmp_path):
         row = next(csv.DictReader(fh))
     said = row["warnings"] + " | " + row["notes"]
     assert _said(said, PLACEHOLDER) == 1 and "noted: in the source file" not in said, said
-    assert plain in row["notes"] or "reader reported a problem: in the source file" in row["warnings"], said
+    # the quality check's finding says it as plainly ("the file reader reported a problem: in the source file: ...")
+    assert "the source file's reader reported a problem: birth date 1900-01-01" in row["warnings"], said
+    assert "in the source file" not in said, said
+
+
+def test_a_converted_files_note_reads_once_beside_the_quality_lines(files, tmp_path, monkeypatch):
+    """Page 3 with a model, for the MUSE file converted to WFDB: the quality check's line read "the file
+    reader reported a problem: in the source file: birth date ..."; now "the source file's reader reported
+    a problem: birth date ...", and the sheet's notes do not say it again."""
+    from reportlab.lib.styles import getSampleStyleSheet
+
+    from mirage_model import formats
+    from mirage_model.quality import assess
+    from mirage_model.review.report import result, waveforms
+
+    rec = load_record(formats.write_record(load_record(files["muse"]), tmp_path / "w", "wfdb"))
+    ctx = types.SimpleNamespace(record=rec, prediction=types.SimpleNamespace(quality=assess(rec)))
+    lines = result.quality_lines(ctx.prediction)
+    assert f"Signal quality (warning): the source file's reader reported a problem: {PLACEHOLDER}" in lines, lines
+    monkeypatch.setattr(waveforms, "caption_parts", lambda c: (["25 mm/s, 10 mm/mV"], reader_notes(c.record)))
+    st = {"small": getSampleStyleSheet()["Normal"]}
+    page = " ".join(lines + [p.text for p in result.sheet_flowables(ctx, st)])
+    assert _said(page, PLACEHOLDER) == 1 and "in the source file" not in page, page

@@ -20,6 +20,7 @@ from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, 
                                           shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
+from mirage_model.records.metadata import SOURCE_PREFIX
 
 
 def _beats(x: np.ndarray, fs: float, usable: np.ndarray, cfg: QualityConfig):
@@ -217,9 +218,14 @@ def _integrity(meta: dict) -> list[Finding]:
     if other:
         # what the format's reader noticed but read past (a malformed identifier, a field out of range):
         # said beside the record, as a warning; the signal read is the file's, the calls stand
+        # a converted file's notes, all its source's (records.metadata.SOURCE_PREFIX): said so once, in front
+        # ("the file reader reported a problem: in the source file: ..." said who twice over)
+        source = all(w.startswith(SOURCE_PREFIX) for w in other)
+        other = [w[len(SOURCE_PREFIX):] for w in other] if source else other
         first = other[0] if len(other[0]) <= 120 else other[0][:117] + "..."
         more = f" (and {len(other) - 1} more)" if len(other) > 1 else ""
-        out.append(Finding("reader_notes", f"the file reader reported a problem: {first}{more}", "warning", (),
+        who = "the source file's reader" if source else "the file reader"
+        out.append(Finding("reader_notes", f"{who} reported a problem: {first}{more}", "warning", (),
                            "; ".join(other)))
     return out
 

@@ -219,7 +219,7 @@ def reader_notes(record, shown: str = "") -> list[str]:
     notes = {}
     for note in (n.strip() for n in said):
         notes.setdefault(note.removeprefix(SOURCE_PREFIX), note)
-    return [_noted(note) for note in notes.values() if note and note not in shown]
+    return [_noted(note) for note in notes.values() if note and note.removeprefix(SOURCE_PREFIX) not in shown]
 
 
 def _noted(note: str) -> str:
