@@ -169,7 +169,8 @@ def test_a_converted_files_note_from_its_source_reads_once(files, tmp_path):
     text = " ".join(" ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(pdf)).pages).split())
     assert plain in text and "in the source file" not in text
     out = tmp_path / "scores.csv"
-    assert main(["score", str(wfdb_back.path.parent), "--model", str(make_tiny_checkpoint(tmp_path / "tiny")), "--out", str(out),
+    checkpoint = make_tiny_checkpoint(tmp_path / "tiny")
+    assert main(["score", str(wfdb_back.path.parent), "--model", str(checkpoint), "--out", str(out),
                  "--no-progress", "--no-measure"]) == 0
     with out.open(newline="", encoding="utf-8-sig") as fh:
         row = next(csv.DictReader(fh))
