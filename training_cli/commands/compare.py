@@ -4,7 +4,10 @@ Reads two ``predictions.csv`` files written by ``mirage train`` / ``mirage evalu
 ``record_id``, ``p_<class>``, ``y_<class>``), checks that they score the same records with the same
 labels, and gives the difference in macro and per-class AUROC with a **paired** percentile
 bootstrap: each resample draws one set of records and scores both models on it, so the interval
-is of the difference itself (narrower and more honest than comparing two separate intervals).
+is of the difference itself (narrower and more honest than comparing two separate intervals). The
+resamples are drawn as ``mirage evaluate``'s (``metrics.bootstrap_resamples``: each holds a positive and a
+negative record of every class that has both), and a class with fewer than ``MIN_INTERVAL_RECORDS`` positive
+or negative records gets no interval of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from training_cli.engine.errors import UsageError
-from training_cli.engine.metrics import auroc, macro_auroc
+from training_cli.engine.metrics import (MIN_INTERVAL_RECORDS, auroc, bootstrap_resamples, enough_words,
+                                        interval_classes, macro_auroc, no_interval_words, percentile_interval,
+                                        resampling_words)
 from training_cli.engine.runlog import write_json
 from training_cli.options import add_overwrite_arg, command_parser
 from training_cli.outputs import check_output_file, refuse_earlier_outputs
@@ -82,37 +87,54 @@ def paired_bootstrap(y: np.ndarray, pa: np.ndarray, pb: np.ndarray, n_boot: int 
                      alpha: float = 0.05) -> dict:
     """AUROC of A, of B and of A - B, macro and per class, with paired percentile intervals.
 
+    Resamples as ``metrics.bootstrap_ci``'s: intervals only for the classes with at least
+    ``MIN_INTERVAL_RECORDS`` positive and negative records, and for the macro over those.
+
     Args:
         y: (N, K) {0,1} targets; pa, pb: (N, K) scores of the two models on the same records.
     Returns:
-        {"macro": {"a", "b", "diff", "diff_ci": [lo, hi], "p_a_not_better"}, "per_class": [...]}
-        where p_a_not_better is the share of resamples in which A's AUROC is not above B's.
+        {"macro": {"a", "b", "diff", "diff_ci": [lo, hi], "p_a_not_better"}, "per_class": [...], "n_boot",
+        "resamples", "draws", "min_records", "no_interval": [class indices]} where p_a_not_better is the
+        share of resamples in which A's AUROC is not above B's. A class in "no_interval" has its "a", "b" and
+        "diff" but "diff_ci" and "p_a_not_better" None; where there is one, so has "macro", and
+        "macro_enough" (with "classes": [indices]) is the macro over the other classes, with its interval.
     """
     N, K = y.shape
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1 (got {n_boot})")
     rng = np.random.default_rng(seed)
-    diffs = np.full((n_boot, K + 1), np.nan)          # per class, then macro
-    for b in range(n_boot):
-        idx = rng.integers(0, N, N)
+    shown = interval_classes(y)
+    diffs = np.full((n_boot, K + 1), np.nan)          # per class, then the macro over the shown classes
+    counts: dict = {}
+    for b, idx in enumerate(bootstrap_resamples(y, n_boot, rng, counts)):
         yb = y[idx]
-        for k in range(K):
+        for k in np.flatnonzero(shown):
             diffs[b, k] = auroc(yb[:, k], pa[idx, k]) - auroc(yb[:, k], pb[idx, k])
-        diffs[b, K] = macro_auroc(yb, pa[idx]) - macro_auroc(yb, pb[idx])
-    lo, hi = 100 * alpha / 2, 100 * (1 - alpha / 2)
+        if shown.any():
+            diffs[b, K] = diffs[b, :K][shown].mean()
 
-    def summary(a_val, b_val, d):
+    def summary(a_val, b_val, d, with_ci=True):
         d = d[~np.isnan(d)]
-        if np.isnan(a_val) or np.isnan(b_val) or not len(d):
+        if np.isnan(a_val) or np.isnan(b_val):
             # no positive or no negative record of the class: no AUROC, no difference (null in the JSON)
             return {"a": None, "b": None, "diff": None, "diff_ci": None, "p_a_not_better": None}
+        with_ci = with_ci and len(d) > 0
         return {"a": round(a_val, 6), "b": round(b_val, 6), "diff": round(a_val - b_val, 6),
-                "diff_ci": [round(float(np.percentile(d, lo)), 6), round(float(np.percentile(d, hi)), 6)],
-                "p_a_not_better": round(float(np.mean(d <= 0)), 4)}
+                "diff_ci": percentile_interval(d, alpha) if with_ci else None,
+                "p_a_not_better": round(float(np.mean(d <= 0)), 4) if with_ci else None}
 
-    per_class = [summary(auroc(y[:, k], pa[:, k]), auroc(y[:, k], pb[:, k]), diffs[:, k]) for k in range(K)]
-    return {"n": N, "n_boot": n_boot, "seed": seed, "level": 1 - alpha,
-            "macro": summary(macro_auroc(y, pa), macro_auroc(y, pb), diffs[:, K]), "per_class": per_class}
+    a_k = np.array([auroc(y[:, k], pa[:, k]) for k in range(K)])
+    b_k = np.array([auroc(y[:, k], pb[:, k]) for k in range(K)])
+    per_class = [summary(a_k[k], b_k[k], diffs[:, k], shown[k]) for k in range(K)]
+    out = {"n": N, "n_boot": n_boot, "resamples": counts["resamples"], "draws": counts["draws"], "seed": seed,
+           "level": 1 - alpha, "min_records": MIN_INTERVAL_RECORDS,
+           "no_interval": [k for k in range(K) if not shown[k] and per_class[k]["a"] is not None],
+           "macro": summary(macro_auroc(y, pa), macro_auroc(y, pb), diffs[:, K], shown.all()),
+           "per_class": per_class}
+    if not shown.all() and shown.any():
+        out["macro_enough"] = {"classes": [int(k) for k in np.flatnonzero(shown)],
+                               **summary(float(a_k[shown].mean()), float(b_k[shown].mean()), diffs[:, K])}
+    return out
 
 
 def compare_files(path_a, path_b, n_boot: int = 1000, seed: int = 0) -> dict:
@@ -133,6 +155,9 @@ def compare_files(path_a, path_b, n_boot: int = 1000, seed: int = 0) -> dict:
         raise PredictionsError(f"{path_a} and {path_b} give different labels for {bad} records")
     out = paired_bootstrap(ya, pa, pb, n_boot, seed)
     out["classes"] = cls_a
+    out["no_interval"] = [cls_a[k] for k in out["no_interval"]]
+    if "macro_enough" in out:
+        out["macro_enough"]["classes"] = [cls_a[k] for k in out["macro_enough"]["classes"]]
     return out
 
 
@@ -173,9 +198,16 @@ def markdown(result: dict, name_a: str, name_b: str) -> str:
     classes = list(zip(result["classes"], result["per_class"]))
     gone = [name for name, r in classes if r["a"] is None]
     macro = "macro" if not gone else f"macro over {len(classes) - len(gone)} of {len(classes)} classes"
-    for name, r in [(macro, result["macro"])] + classes:
+    enough = result.get("macro_enough")
+    rows = [(macro, result["macro"])]
+    if enough:
+        rows.append((enough_words(len(enough["classes"]), len(classes) - len(gone)), enough))
+    for name, r in rows + classes:
         if r["a"] is None:
             lines.append(f"| {name} | undefined | undefined | - | - |")
+            continue
+        if r["diff_ci"] is None:
+            lines.append(f"| {name} | {r['a']:.3f} | {r['b']:.3f} | {r['diff']:+.3f} (no interval) | - |")
             continue
         lo, hi = r["diff_ci"]
         lines.append(f"| {name} | {r['a']:.3f} | {r['b']:.3f} | {r['diff']:+.3f} ({lo:+.3f} to {hi:+.3f}) | "
@@ -183,6 +215,11 @@ def markdown(result: dict, name_a: str, name_b: str) -> str:
     if gone:
         lines += ["", f"AUROC undefined for {', '.join(gone)}: these records hold no positive or no negative "
                       "of them; the macro row is the mean over the other classes."]
+    lines += ["", f"Intervals: {resampling_words(result)}."]
+    if result.get("no_interval"):
+        words = no_interval_words(result["no_interval"], len(classes) - len(gone))
+        lines += [f"{words[0].upper()}{words[1:]}: with so few, the bootstrap cannot tell how far their AUROC "
+                  "would move on other records, and a macro holding them has none either."]
     return "\n".join(lines)
 
 

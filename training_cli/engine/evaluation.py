@@ -447,7 +447,11 @@ def markdown_summary(m: dict, not_drawn=()) -> str:
         f"- date {m.get('date')}, code {m.get('code_version')}",
     ]
     if boot:
-        lines.append(f"- 95% intervals: percentile bootstrap over records, {boot['n_boot']} resamples, seed {boot['seed']}")
+        lines.append(f"- 95% intervals: percentile bootstrap over records, {M.resampling_words(boot)}")
+        if boot.get("no_interval"):
+            lines.append(f"- {M.no_interval_words(boot['no_interval'], len(m['per_class']))}: with so few, the "
+                         "bootstrap cannot tell how far their figures would move on other records, so the macro "
+                         "row has none either; the row below it is the macro of the other classes")
     lines += [
         "",
         "| | AUROC | AUPRC | F1 | accuracy |",
@@ -455,6 +459,10 @@ def markdown_summary(m: dict, not_drawn=()) -> str:
         f"| **macro** | {fmt(m['macro']['auroc'], bm.get('auroc'))} | {fmt(m['macro']['auprc'], bm.get('auprc'))} "
         f"| {fmt(m['macro']['f1'], bm.get('f1'))} | {fmt(m['macro']['accuracy'], bm.get('accuracy'))} |",
     ]
+    if enough := boot.get("macro_enough"):
+        pt, ci = enough["point"], enough["ci"]
+        lines.append(f"| {M.enough_words(len(enough['classes']), len(m['per_class']))} | "
+                     + " | ".join(fmt(pt[k], ci[k]) for k in ("auroc", "auprc", "f1", "accuracy")) + " |")
     for c, v in m["per_class"].items():
         b = boot.get("per_class", {}).get(c, {})
         lines.append(f"| {c} (n+={v['positives']}) | {fmt(v['auroc'], b.get('auroc'))} | "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.looks import looks_of, looks_text
-from training_cli.engine.metrics import fallback_words, threshold_fallbacks
+from training_cli.engine.metrics import enough_words, fallback_words, no_interval_words, threshold_fallbacks
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
@@ -258,6 +258,11 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             f"| **macro** | {_fmt_ci(test, 'auroc')} | {_fmt_ci(test, 'auprc')} | {_fmt_ci(test, 'f1')} "
             f"| {_fmt_ci(test, 'accuracy')} |",
         ]
+        if enough := test.get("bootstrap", {}).get("macro_enough"):
+            pt, ci = enough["point"], enough["ci"]
+            lines.append(f"| {enough_words(len(enough['classes']), len(test.get('per_class', {})))} | "
+                         + " | ".join(f"{pt[k]:.3f} ({ci[k][0]:.3f}-{ci[k][1]:.3f})" if ci.get(k) else f"{pt[k]:.3f}"
+                                      for k in ("auroc", "auprc", "f1", "accuracy")) + " |")
         # a model scored on a task that holds some of its labels (evaluate_checkpoint scores those):
         # the others have no figure, and the table had looked them up ("KeyError: 'STTC'")
         unscored = [cls for cls in loaded.labels if cls not in test.get("per_class", {})]
@@ -271,6 +276,11 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
                       "(not a label of the data evaluated).", ""]
         if undefined_auroc(test):
             lines += [f"The test split's {macro_auroc_text(test)}.", ""]
+        no_interval = test.get("bootstrap", {}).get("no_interval")
+        if no_interval:
+            words = no_interval_words(no_interval, len(test.get("per_class", {})))
+            lines += [f"{words[0].upper()}{words[1:]}: with so few, the bootstrap cannot tell how far their "
+                      "figures would move on other records, so the macro row has none either.", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:
