@@ -105,6 +105,7 @@ class _Header:
     segments: list[_Segment] | None = None
     n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
     encoding: str = "utf-8"    # how the header's bytes were read: "utf-8", or "latin-1" when they are not UTF-8
+    record_line: str = ""      # the record line as written (messages about a field it lost)
 
 
 def _read_text(hea: Path) -> str:
@@ -255,10 +256,21 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
     # frames is 250 Hz): checked once the signal lines are read (_parse_header) and the record's
     # rate is known (wfdb_record)
     if implausible and not (n_seg is None and fs < MIN_FS):
+        if len(tokens) == 3 and _RX_UINT.fullmatch(tokens[2]):
+            # "s0010_re 15 38400" (its rate lost) read 38400 as the rate; which field is lost is not guessed
+            implausible += (f"; the record line {line[:60]!r} holds three of the fields NAME NSIG FS NSAMP: "
+                            "if it has lost one, the others moved into its place")
         raise RecordError(hea, implausible)
     sig_len = None
     if len(tokens) > 3:
         if not _RX_UINT.fullmatch(tokens[3]):
+            if _day_month_year(tokens[3]) or re.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?", tokens[3]):
+                # "A0001 12 7500 12-May-2020 12:33:59" (a Challenge header, its rate lost): a date where the
+                # length belongs means a field before it is missing, not a length that is no number
+                raise RecordError(hea, f"header cannot be parsed: its record line {line[:60]!r} has a "
+                                       f"{'date' if _day_month_year(tokens[3]) else 'time'} ({tokens[3]}) where "
+                                       "the signal length belongs: a field before it is missing (the line "
+                                       "reads NAME NSIG FS NSAMP, then the time and date)")
             raise RecordError(hea, f"header cannot be parsed: signal length {tokens[3]!r} is not a "
                                    "whole number")
         sig_len = int(tokens[3])
@@ -269,7 +281,7 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
             base_time = token
         elif base_date is None:
             base_date = token
-    return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks, n_seg=n_seg)
+    return _Header(name, n_sig, fs, sig_len, [], [], base_time, base_date, quirks, n_seg=n_seg, record_line=line)
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -348,6 +360,7 @@ def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -
     except ValueError:
         raise RecordError(hea, bad) from None
     name = g["sig_name"].strip() or f"signal {index + 1}"
+    _check_lost_numbers(hea, g, index, line)
     odd_gain = _RX_ODD_GAIN.match(g["units"])
     if not g["adc_gain"] and odd_gain:   # "NaN(0)/mV": the number pattern stops at "NaN"
         raise RecordError(hea, f"signal {name}: ADC gain {odd_gain.group(0)!r} is not a finite number")
@@ -383,6 +396,28 @@ def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -
         )
     except ValueError:
         raise RecordError(hea, bad) from None
+
+
+# the numeric fields after the gain, in order, and their names in header(5)
+_NUMERIC_FIELDS = (("adc_res", "ADC resolution"), ("adc_zero", "ADC zero"), ("init_value", "initial value"),
+                   ("checksum", "checksum"), ("block_size", "block size"))
+_RX_INT = re.compile(r"-?[0-9]+")
+
+
+def _check_lost_numbers(hea: Path, g: dict, index: int, line: str) -> None:
+    """Refuse a signal line whose numeric fields stop at a word that numbers follow: "1.dat 16 1716(6)/mV x
+    0 -120 -32198 0 i" is an ADC resolution that is no number, and the regex took it and the fields after
+    it for the description (the lead's name): the lead was lost and derived from the others, unsaid. A
+    line that ends its fields early and then names its signal ("1.dat 16 200 II") has no number after
+    the name's first word, and reads."""
+    missing = [(key, label) for key, label in _NUMERIC_FIELDS if g[key] in ("", "-")]
+    if not missing:
+        return
+    words = g["sig_name"].split()
+    after = words[1:len(missing)]
+    if words and not _RX_INT.fullmatch(words[0]) and after and all(_RX_INT.fullmatch(w) for w in after):
+        raise RecordError(hea, f"header cannot be parsed: signal line {index + 1} ({line[:60]!r}): its "
+                               f"{missing[0][1]} {words[0]!r} is not a whole number")
 
 
 def segment_headers(headers) -> set[Path]:

@@ -118,6 +118,7 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                 raise RecordError(hea, "header gives no signal length and the signal file is compressed")
             sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
             _check_length(fpath, sig_len, header.fs)
+            _check_lost_rate(hea, header, fpath, sig_len)
         if sig_len == 0:
             raise RecordError(hea, "signal has zero length (no samples)")
         if per_frame > 1:   # the samples returned, before any is read
@@ -146,6 +147,19 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
                 samples = out[i].read(0, sig_len) if isinstance(out[i], _FileColumn) else out[i]
                 out[i] = _to_rate(samples, spf, per_frame, _INVALID.get(header.signals[i].fmt))
     return out, int(sig_len)
+
+
+def _check_lost_rate(hea: Path, header: _Header, fpath: Path, sig_len: int) -> None:
+    """Refuse a record line that gives a rate but no length ("1 12 5000") whose signal file holds exactly
+    that many samples per signal: header(5) lets the line end after the rate, so it parses, but it is
+    "1 12 500 5000" with the rate lost, which read as written is a 1-second ECG at 5000 Hz. The rate
+    it lost is not guessed."""
+    tokens = header.record_line.split()
+    if len(tokens) == 3 and header.segments is None and sig_len == header.fs:
+        raise RecordError(hea, f"its record line {header.record_line[:60]!r} gives "
+                               f"{header.fs:g} as the sampling frequency and no length, and {fpath.name} holds "
+                               f"exactly {counted(sig_len, 'sample', ',')} per signal: {tokens[2]} is the length, "
+                               "and the sampling frequency before it is missing (the line reads NAME NSIG FS NSAMP)")
 
 
 def _to_rate(samples: np.ndarray, spf: int, per_frame: int, invalid: int | None) -> np.ndarray:
