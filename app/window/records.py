@@ -9,6 +9,7 @@ session and the signals.
 from __future__ import annotations
 
 import html
+import os
 import time
 from pathlib import Path
 from typing import Mapping
@@ -35,14 +36,24 @@ def shown_name(path: Path) -> str:
     return printable(Path(path).name)
 
 
+def _reason(message: str, path: Path) -> str:
+    """An error about ``path`` without the path that the words before it name already ("Could not
+    open 1.hea: ..."): a ``RecordError`` starts with its file's full path. One about another file of
+    the record (its signal file) keeps that file's name, not its folder."""
+    text = str(message).strip()
+    for prefix in (f"{printable(path)}: ", f"{shown_name(path)}: ", f"{path}: ", f"{path.name}: "):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix):]
+    for folder in {str(path.parent), printable(path.parent)}:
+        if text.startswith(folder + os.sep) and ": " in text:
+            return text[len(folder) + 1:]
+    return text
+
+
 def _brief(message: str, path: Path, limit: int = 160) -> str:
     """The first line of an error about ``path``, without the path the view already names, cut to
     ``limit`` characters (the message bar has all of it)."""
-    line = next((x.strip() for x in str(message).splitlines() if x.strip()), "")
-    for prefix in (f"{printable(path)}: ", f"{shown_name(path)}: ", f"{path}: ", f"{path.name}: "):
-        if line.startswith(prefix) and len(line) > len(prefix):
-            line = line[len(prefix):]
-            break
+    line = next((x.strip() for x in _reason(message, path).splitlines() if x.strip()), "")
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
@@ -371,9 +382,10 @@ class RecordsMixin:
         if not self._current(sid):
             return
         name = shown_name(path)
-        self.show_message(f"Could not open {name}: {message}")
+        reason = _reason(message, path)       # the file named once, by its name: not again by its full path
+        self.show_message(f"Could not open {name}: {reason}")
         self.viewer.clear_record(NO_RECORD, f"{name} could not be opened: {_brief(message, path)}")
-        self.session.cancel_measurements(f"the record could not be read: {message}")
+        self.session.cancel_measurements(f"the record could not be read: {reason}")
         self.setWindowTitle(f"MIRAGE Review - {name} could not be opened")
         self.measure_panel.refresh()
         self.results.state.setText(f"No result: {name} could not be read.")
