@@ -92,3 +92,42 @@ def test_signal_line_that_ends_early_then_names_its_lead_still_reads(tmp_path):
     gain, baseline = ref.adc_gain[0], ref.baseline[0]
     assert np.allclose(rec.signal[0], (ref.d_signal[:, 0] - baseline) / gain, atol=1e-6)
     assert not rec.quality["derived"][0]
+
+
+def test_initial_value_that_is_not_the_first_sample_is_a_reader_note(tmp_path):
+    """WFDB writes each signal's first sample as its initial value: a header that says another one was
+    damaged or written for other samples. The samples read are the file's (its checksum fits), said
+    beside the record."""
+    from mirage_model.review.file_info import reader_notes
+
+    ref = wfdb.rdrecord(str(LUDB.with_suffix("")), physical=False)
+    first = int(ref.d_signal[0, 0])
+    hea = _damaged(tmp_path, LUDB, 1, lambda t: t[:5] + [str(first + 1000)] + t[6:])
+    rec = load_record(hea)
+    notes = rec.meta["reader_warnings"]
+    assert len(notes) == 1 and f"I ({first + 1000} in the header, {first} in the file)" in notes[0]
+    assert any(f"{first + 1000} in the header" in n for n in reader_notes(rec))
+    assert "checksum_mismatch" not in rec.meta            # the samples are as written
+    assert "reader_warnings" not in load_record(LUDB).meta     # the undamaged header says nothing
+
+
+def test_declared_length_shorter_than_the_file_without_checksums_is_a_reader_note(tmp_path):
+    """A header without checksums whose length was halved read the record's first half as all of it,
+    unsaid: the signal file's size is the one witness left."""
+    ref = wfdb.rdheader(str(LUDB.with_suffix("")))
+    hea = _damaged(tmp_path, LUDB, 0, lambda t: t[:3] + [str(ref.sig_len // 2)])
+    lines = hea.read_text().split("\n")
+    for k in range(1, ref.n_sig + 1):                  # "1.dat 16 1716(6)/mV 0 0 -120 i": no checksum, no block size
+        t = lines[k].split()
+        lines[k] = " ".join(t[:6] + t[8:])
+    hea.write_text("\n".join(lines))
+    held = (tmp_path / "1.dat").stat().st_size // (2 * ref.n_sig)
+    assert held == ref.sig_len
+    rec = load_record(hea)
+    assert rec.signal.shape[1] == ref.sig_len // 2
+    assert any(f"holds {held:,} samples per signal, but the header declares {ref.sig_len // 2:,}" in n
+               for n in rec.meta["reader_warnings"]), rec.meta.get("reader_warnings")
+    from mirage_model.quality.assess import assess
+
+    codes = {f.code for f in assess(rec).findings}      # said as the reader's note, not as a failed CRC
+    assert "reader_notes" in codes and "file_checksum" not in codes

@@ -79,6 +79,7 @@ class _Signal:
     checksum: int | None
     name: str
     uncalibrated: bool = False   # the header's ADC gain is 0 or absent: WFDB's 200 units per mV assumed
+    init_stated: bool = False    # the header gives an initial value (the signal's first sample), not WFDB's default
 
 
 @dataclass
@@ -101,6 +102,8 @@ class _Header:
     base_time: str | None = None
     base_date: str | None = None
     quirks: list[str] = field(default_factory=list)
+    # what reading found that the header and its signal file disagree on, for the record's reader notes
+    notes: list[str] = field(default_factory=list)
     # a multi-segment master header: its segments in order (and no signals); None otherwise
     segments: list[_Segment] | None = None
     n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
@@ -393,6 +396,7 @@ def _parse_signal_line(hea: Path, line: str, index: int, layout: bool = False) -
             checksum=as_int("checksum", None),
             name=g["sig_name"].strip(),
             uncalibrated=gain == 0,
+            init_stated=g["init_value"] not in ("", "-"),
         )
     except ValueError:
         raise RecordError(hea, bad) from None

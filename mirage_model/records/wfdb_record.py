@@ -45,6 +45,7 @@ class _Tally:
     checksum_bad: list[str] = field(default_factory=list)
     read: dict[str, _Signal] = field(default_factory=dict)
     negative_gain: dict[str, str] = field(default_factory=dict)
+    first_sample: dict[str, tuple[int, int]] = field(default_factory=dict)   # lead -> (header's initial value, file's)
 
 
 def _build_record(hea: Path, header: _Header) -> EcgRecord:
@@ -178,6 +179,17 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     if per_frame > 1:
         meta["samples_per_frame"] = per_frame
+    disagree = [*header.notes, *(n for p in parts if p.header is not None and p.header is not header
+                                 for n in p.header.notes)]
+    if tally.first_sample:
+        # WFDB writes each signal's first sample as its initial value: another one means the header was
+        # damaged or written for other samples (the word "checksum" is not used: the findings read it as a CRC)
+        disagree.append("the header's initial value is not the first sample read for "
+                        + ", ".join(f"{lead} ({init} in the header, {first} in the file)"
+                                    for lead, (init, first) in tally.first_sample.items())
+                        + ": the header may be damaged or not this file's")
+    if disagree:
+        meta["reader_warnings"] = (*meta.get("reader_warnings", ()), *dict.fromkeys(disagree))
     if rate_note:   # said beside the record (the quality findings' reader notes)
         meta["reader_warnings"] = (*meta.get("reader_warnings", ()), rate_note)
     rec = EcgRecord(signal=signal, fs=float(fs), record_id=hea.stem, path=hea,
@@ -316,6 +328,9 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
                                        f"range ({MAX_ABS_MV:g} mV): a gain, baseline or units field in the "
                                        "header is wrong, or the signal file is corrupt")
             out[k, a:b] = phys
+            if a == 0 and len(d) and sig.init_stated and sig.fmt != "8" and sig.spf == per_frame \
+                    and int(d[0]) != sig.init_value:      # format 8 stores differences from the initial value
+                tally.first_sample.setdefault(lead, (sig.init_value, int(d[0])))
     checksum_bad, checked = [], 0
     for k, lead in enumerate(STANDARD_LEADS):
         if lead in columns:

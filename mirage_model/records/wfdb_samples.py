@@ -130,6 +130,15 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
             have = max(size - byte_offset, 0) / (need / sig_len)
             raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {int(have)})")
+        if (need is not None and header.sig_len is not None and fmt in _BYTES_PER_SAMPLE
+                and all(header.signals[i].checksum is None for i in members)):
+            # a length that is too short reads the record's start as all of it; with no checksum to tell,
+            # the file's size is the one witness (a wrong length with checksums fails them: _convert)
+            held = int((size - byte_offset) / (_BYTES_PER_SAMPLE[fmt] * frame))
+            if held > sig_len:
+                header.notes.append(f"{fname} holds {counted(held, 'sample', ',')} per signal, but the header "
+                                    f"declares {sig_len:,}, and nothing in it to check the samples against: only "
+                                    f"the first {sig_len:,} were read")
         simple = fmt in _SIMPLE_FORMATS and all(
             header.signals[i].spf == 1 and header.signals[i].skew == 0 for i in members)
         if simple:
