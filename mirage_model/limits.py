@@ -71,6 +71,19 @@ RECORD_TIMEOUT_S = 120.0    # default per-record time limit in batch scoring (lo
 WINDOWED_MIN_SAMPLES = 600_000
 
 
+def too_long_advice(fs: float | None) -> str:
+    """What a message refusing a record longer than MAX_SAMPLES samples a lead at ``fs`` Hz ends with: what
+    to do (docs/long_records.md), e.g. ": export the stretch to review as a file of its own (at most 5.00 h
+    at 500 Hz), or the recording at 100 Hz (up to 25.0 h)"; "at most 9,000,000 samples a lead" without a
+    usable ``fs``."""
+    most = f"{MAX_SAMPLES:,} samples a lead"
+    if isinstance(fs, (int, float)) and math.isfinite(fs) and fs > 0:
+        most = (f"{MAX_SAMPLES / fs / 3600:.2f} h" if MAX_SAMPLES / fs >= 3600 else
+                f"{MAX_SAMPLES / fs / 60:.1f} min") + f" at {fs:g} Hz"
+    return (f": export the stretch to review as a file of its own (at most {most}), or the recording at "
+            f"100 Hz (up to {MAX_SAMPLES / 100 / 3600:.1f} h)")
+
+
 def json_depth(text: str) -> int:
     """Deepest nesting of ``[``/``{`` in JSON ``text``, counted outside strings, in linear time.
 

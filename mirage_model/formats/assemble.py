@@ -18,7 +18,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.formats.registry import FORMATS
-from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs
+from mirage_model.limits import MAX_ABS_MV, MAX_SAMPLES, implausible_amplitude, plausible_fs, too_long_advice
 from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impossible_age, placeholder_birth,
                                      years_between)
 from mirage_model.records.flags import set_flags
@@ -149,7 +149,7 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
         raise fail(path, fmt, "the leads hold no samples")
     if T > MAX_SAMPLES:
         raise fail(path, fmt, f"the leads hold {T:,} samples each; at most {MAX_SAMPLES:,} are read "
-                              f"({MAX_SAMPLES / fs / 3600:.3g} h at {fs:g} Hz)")
+                              f"({MAX_SAMPLES / fs / 3600:.3g} h at {fs:g} Hz){too_long_advice(fs)}")
     for i, _ in chosen.values():
         problem = _bad_samples(channels[i][1], nan_is_missing) if len(channels[i][1]) else None
         if problem:

@@ -21,7 +21,7 @@ import numpy as np
 from mirage_model.formats.assemble import build_record, fail
 from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, too_long_advice
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.metadata import apply_source_comments, apply_written_fields
@@ -540,7 +540,9 @@ def _check_header(path: Path, fmt: str) -> None:
     # bounded before edfio reads: a BDF is read whole into memory, at about 12 bytes a sample
     longest, total = max(per_record) * n_records, sum(per_record) * n_records
     if longest > MAX_SAMPLES:
-        raise fail(path, fmt, f"the file holds {longest:,} samples a signal; at most {MAX_SAMPLES:,} are read")
+        fs = max(per_record) / duration
+        raise fail(path, fmt, f"the file holds {longest:,} samples a signal ({longest / fs / 3600:.3g} h at "
+                              f"{fs:g} Hz); at most {MAX_SAMPLES:,} are read{too_long_advice(fs)}")
     if total > 12 * MAX_SAMPLES:
         raise fail(path, fmt, f"the file holds {total:,} samples in all; at most {12 * MAX_SAMPLES:,} are read")
 

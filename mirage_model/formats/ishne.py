@@ -2,8 +2,9 @@
 Ann Noninvasive Electrocardiol 1998;3:263-266): a 512-byte header, then the leads' 16-bit samples
 interleaved. Read by ecgdatakit's parser.
 
-This module refuses a file holding more samples a lead than are read before the decoder loads it
-whole, and gives the samples a lead the header declares, so that a file cut short is said to be.
+This module reads only the first ``limits.MAX_SAMPLES`` samples a lead of a longer file (a 24 h Holter
+at 1000 Hz), and says so, and gives the samples a lead the header declares, so that a file cut short is
+said to be.
 
 The checksum (CRC-CCITT, bytes 8-9) covers the header only, from byte 10 to the end of the
 variable-length block: the patient, the dates, the number of leads and their names, each lead's
@@ -22,18 +23,26 @@ import struct
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from mirage_model.formats.assemble import fail
 from mirage_model.limits import MAX_SAMPLES
 from mirage_model.words import counted
 
 
-def check_ishne_length(path: Path) -> None:
-    """An ISHNE Holter file must not hold more than MAX_SAMPLES samples a lead: the decoder reads
-    the whole ECG block into memory (as float64, several copies) before any limit is applied, so a
-    24 h 12-lead recording at 1000 Hz (2 GB of int16) took minutes and tens of GB, or ended in
-    MemoryError. The samples a lead holds follow from the header (ISHNE 1.0: the ECG size in
-    samples a lead at byte 14, the ECG block's offset at 22, the number of leads at 156, the
-    sampling rate at 272) and the file's size; a header that cannot say is left to the parser."""
+def samples_to_read(path: Path) -> tuple[int, int, float] | None:
+    """How much of an ISHNE Holter file is read: None when all of it, else (samples a lead read, samples
+    a lead the file holds, sampling rate in Hz) for a file holding more than MAX_SAMPLES samples a lead.
+
+    The decoder read the whole ECG block into memory (as float64, several copies) before any limit
+    applied, so a 24 h 12-lead recording at 1000 Hz (2 GB of int16) took minutes and tens of GB, or ended
+    in MemoryError; it was then refused before decoding. Its first MAX_SAMPLES samples a lead are now read
+    (``adapt_parser``'s ``keep_samples``), nothing after them, and the record says so (``read_part_note``):
+    the samples lie at fixed places (one frame of 16-bit samples per instant), so the part read costs what
+    a file of that length costs (docs/long_records.md). The samples a lead the file holds follow from the
+    header (ISHNE 1.0: the ECG size in samples a lead at byte 14, the ECG block's offset at 22, the number
+    of leads at 156, the sampling rate at 272) and the file's size; a header that cannot say is left to the
+    parser."""
     with open(path, "rb") as f:
         head = f.read(512)
     try:
@@ -41,17 +50,33 @@ def check_ishne_length(path: Path) -> None:
         (leads,) = struct.unpack_from("<h", head, 156)
         (fs,) = struct.unpack_from("<h", head, 272)
     except struct.error:
-        return
+        return None
     size = path.stat().st_size
     if leads <= 0 or not 0 < ecg_offset < size:
-        return
+        return None
     held = (size - ecg_offset) // (2 * leads)
     n = min(held, ecg_size) if ecg_size > 0 else held
-    if n > MAX_SAMPLES:
-        rate = f" ({n / fs / 3600:.3g} h at {fs} Hz)" if fs > 0 else ""
-        raise fail(path, "ishne", f"the file holds {n:,} samples a lead{rate}; at most {MAX_SAMPLES:,} are "
-                                  f"read ({MAX_SAMPLES / 1000 / 3600:.3g} h at 1000 Hz, {MAX_SAMPLES / 100 / 3600:.3g} h "
-                                  "at 100 Hz)")
+    if n <= MAX_SAMPLES:
+        return None
+    if fs <= 0:
+        raise fail(path, "ishne", f"the file holds {n:,} samples a lead at a sampling rate of {fs} Hz; at most "
+                                  f"{MAX_SAMPLES:,} are read")
+    return MAX_SAMPLES, n, float(fs)
+
+
+def read_part_note(read: int, held: int, fs: float) -> str:
+    """What a record read in part (``samples_to_read``) says of it: "only the first 2.50 h of the 24.0 h
+    recording read (9,000,000 of 86,400,000 samples a lead at 1000 Hz; at most 9,000,000 are read)"."""
+    return (f"only the first {_hours(read / fs)} of the {_hours(held / fs, 1)} recording read ({read:,} of "
+            f"{held:,} samples a lead at {fs:g} Hz; at most {MAX_SAMPLES:,} are read): what is shown and scored "
+            "is that part; export a later stretch as a file of its own to review it")
+
+
+def _hours(seconds: float, digits: int = 2) -> str:
+    """A length in hours with ``digits`` decimals ("2.50 h"), in minutes under an hour ("4.7 min"), in
+    seconds under two minutes ("30 s")."""
+    return (f"{seconds / 3600:.{digits}f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 120
+            else f"{seconds:.0f} s")
 
 
 def declared_samples(src) -> int | None:
@@ -66,12 +91,22 @@ def declared_samples(src) -> int | None:
 
 
 def adapt_parser(parser):
-    """ecgdatakit's ISHNE parser, its checksum warning replaced by a reader note that names the file
+    """ecgdatakit's ISHNE parser, reading the first ``keep_samples`` samples a lead alone when that is set
+    (``samples_to_read``), its checksum warning replaced by a reader note that names the file
     and says what the checksum covers (the header only) and which of the values read it can no longer
     vouch for (``header_checksum_note``)."""
     from ecgdatakit.exceptions import ChecksumWarning
 
     class CheckedHeader(type(parser)):
+        keep_samples: int | None = None   # samples a lead read from the start (``samples_to_read``); None: all
+
+        def _read_signal(self, filename, layout, nleads):
+            if self.keep_samples is None:
+                return super()._read_signal(filename, layout, nleads)
+            # the first keep_samples frames alone: the rest of a 2 GB Holter is never read
+            raw = np.fromfile(filename, dtype="<i2", count=self.keep_samples * nleads, offset=layout.data_offset)
+            return np.reshape(raw, (nleads, raw.size // nleads), order="F")
+
         def _verify_checksum(self, filename, layout):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

@@ -277,8 +277,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         dicom.check_dicom(path)
     if fmt == "scp-ecg":
         scp.check_scp_lengths(path)
-    if fmt == "ishne":
-        ishne.check_ishne_length(path)
+    part = ishne.samples_to_read(path) if fmt == "ishne" else None   # (read, held, fs) of a Holter read in part
     if fmt in _OWN_PARSERS:
         parser = _OWN_PARSERS[fmt]()
     else:
@@ -286,6 +285,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         parser = getattr(importlib.import_module(f"ecgdatakit.parsing.parsers.{module}"), cls)()
     if fmt in _ADAPT_PARSER:
         parser = _ADAPT_PARSER[fmt](parser)
+    if part:
+        parser.keep_samples = part[0]
     # a UTF-16 file whose prolog declares another encoding is parsed from a UTF-8 copy (check_xml noted it)
     utf16 = utf16_declared_otherwise(path) if encoding_note and fmt in _XML else None
     read = path
@@ -299,7 +300,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
         raise fail(path, fmt, _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
-    return _to_record(path, fmt, src, notes)
+    return _to_record(path, fmt, src, notes, part)
 
 
 def _reason(err: Exception, path: Path | None = None) -> str:
@@ -370,7 +371,7 @@ def _no_scale(lead, fmt: str) -> str:
     return f"the file gives no {field} (with its units) for it"
 
 
-def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
+def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | None = None) -> EcgRecord:
     if not src.leads:
         raise fail(path, fmt, "the file holds no waveform leads")
     # Monitors and Holters store other channels beside the ECG (blood pressure, respiration,
@@ -424,7 +425,9 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...]) -> EcgRecord:
         info["meta"]["reader_warnings"] = notes
     declared = ishne.declared_samples(src) if fmt == "ishne" else None
     read = max((len(x) for _, x in channels), default=0)
-    if declared is not None and read < declared:
+    if part:   # an ISHNE Holter longer than limits.MAX_SAMPLES, read in part (ishne.samples_to_read)
+        info["meta"]["read_part_note"] = ishne.read_part_note(*part)
+    elif declared is not None and read < declared:
         # a Holter file cut short (a copy interrupted) still decodes, frame by frame, to a shorter record:
         # said, not refused, as ecgdatakit reads it (its writers' counts are exact in the files we know)
         info["meta"]["declared_length_note"] = (f"the file holds {read / fs:.1f} s of the {declared / fs:.1f} s "

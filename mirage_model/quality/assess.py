@@ -165,7 +165,8 @@ def _integrity(meta: dict) -> list[Finding]:
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
     to a plausible-looking but wrong signal), leads that end early in a clinical file
     (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), a file that
-    holds fewer samples than its header declares (an ISHNE Holter cut short), and leads
+    holds fewer samples than its header declares (an ISHNE Holter cut short), a file read in part (an
+    ISHNE Holter longer than ``limits.MAX_SAMPLES`` samples a lead), and leads
     that the header's negative gain turns upside down (a WFDB ADC gain, an EDF/BDF physical range
     from high to low: read so, as the format says), and WFDB leads without an ADC gain (uncalibrated:
     their amplitudes are a guess, so the calls are withheld)."""
@@ -179,6 +180,9 @@ def _integrity(meta: dict) -> list[Finding]:
     if cut:
         out.append(Finding("file_truncated", "file shorter than its header declares (truncated?)", "warning", (),
                            str(cut)))
+    part = meta.get("read_part_note")
+    if part:   # a Holter longer than limits.MAX_SAMPLES: its first part alone was read, shown and scored
+        out.append(Finding("read_in_part", str(part).split(" (", 1)[0], "warning", (), str(part)))
     bad = tuple(meta.get("checksum_mismatch") or ())
     if bad:
         out.append(Finding("file_checksum", "file checksum mismatch: these leads' samples may be damaged",

@@ -83,10 +83,11 @@ ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and 
 # here, so that a converted record reopened is judged as its source was (an SCP-ECG file whose CRC failed
 # stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived).
 SOURCE_NOTE = "Source file"
-CARRIED_META = ("short_leads", "length_note", "declared_length_note", "checksum_mismatch", "negative_gain_leads",
+CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "checksum_mismatch",
+                "negative_gain_leads",
                 "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
                 "reader_warnings", "derived_leads")
-_CARRIED_NOTES = ("length_note", "declared_length_note", "negative_gain_note", "uncalibrated_note")
+_CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note")
 SOURCE_PREFIX = "in the source file: "   # what a carried note says first, once
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SEGMENTS,
-                                 MAX_SIGNALS, MIN_FS, plausible_fs)
+                                 MAX_SIGNALS, MIN_FS, plausible_fs, too_long_advice)
 from mirage_model.records.record import RecordError
 from mirage_model.words import counted
 
@@ -58,7 +58,7 @@ def _check_length(where: Path, sig_len: int, fs: float) -> None:
     if sig_len > MAX_SAMPLES:
         raise RecordError(where, f"record too long: {sig_len:,} samples per lead "
                                  f"({sig_len / fs / 3600:.3g} h at {fs:g} Hz); at most "
-                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz)")
+                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz){too_long_advice(fs)}")
 
 
 @dataclass
