@@ -71,15 +71,21 @@ RECORD_TIMEOUT_S = 120.0    # default per-record time limit in batch scoring (lo
 WINDOWED_MIN_SAMPLES = 600_000
 
 
-def too_long_advice(fs: float | None) -> str:
+def length_words(seconds: float) -> str:
+    """A recording's length in words: "2.50 h" from an hour, "4.7 min" from two minutes, else "30 s"."""
+    return (f"{seconds / 3600:.2f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min" if seconds >= 120
+            else f"{seconds:.0f} s")
+
+
+def too_long_advice(fs: float | None, limit: int | None = None) -> str:
     """What a message refusing a record longer than MAX_SAMPLES samples a lead at ``fs`` Hz ends with: what
     to do (docs/long_records.md), e.g. ": export the stretch to review as a file of its own (at most 5.00 h
     at 500 Hz), or the recording at 100 Hz (up to 25.0 h)"; "at most 9,000,000 samples a lead" without a
-    usable ``fs``."""
-    most = f"{MAX_SAMPLES:,} samples a lead"
+    usable ``fs``. ``limit``: the samples a lead the reader reads (MAX_SAMPLES when None)."""
+    limit = MAX_SAMPLES if limit is None else limit
+    most = f"{limit:,} samples a lead"
     if isinstance(fs, (int, float)) and math.isfinite(fs) and fs > 0:
-        most = (f"{MAX_SAMPLES / fs / 3600:.2f} h" if MAX_SAMPLES / fs >= 3600 else
-                f"{MAX_SAMPLES / fs / 60:.1f} min") + f" at {fs:g} Hz"
+        most = f"{length_words(limit / fs)} at {fs:g} Hz"
     return (f": export the stretch to review as a file of its own (at most {most}), or the recording at "
             f"100 Hz (up to {MAX_SAMPLES / 100 / 3600:.1f} h)")
 

@@ -127,3 +127,19 @@ def test_an_edf_file_longer_than_the_limit_is_refused_naming_its_length_and_what
     assert msg.endswith("the file holds 10,800,000 samples a signal (6 h at 500 Hz); at most 9,000,000 are read: "
                         "export the stretch to review as a file of its own (at most 5.00 h at 500 Hz), or the "
                         "recording at 100 Hz (up to 25.0 h)"), msg
+
+
+def test_a_dicom_waveform_longer_than_the_limit_is_refused_before_its_samples_are_decoded(monkeypatch):
+    """A DICOM ECG whose rhythm group declares more than MAX_SAMPLES samples a channel was decoded whole,
+    then refused (a 221 MB file of 2.6 h at 1000 Hz: 7.1 s and 1.9 GB); its declared count is now read with
+    the samples left on disk and the file refused first, naming its length and what to do. The limit is
+    lowered below the shipped file's 10,000 samples; the decoder must not be reached."""
+    from mirage_model.formats import dicom, vendor
+
+    monkeypatch.setattr(dicom, "MAX_SAMPLES", 5_000)
+    monkeypatch.setitem(vendor._ADAPT_PARSER, "dicom-ecg", lambda parser: pytest.fail("the file went to its parser"))
+    path = Path(__file__).parent / "data" / "formats" / "waveform_ecg.dcm"     # 12 leads, 10 s at 1000 Hz
+    msg = _refused(path)
+    assert msg.endswith("read as DICOM ECG waveform: its RHYTHM group holds 10,000 samples a channel (10 s at 1000 Hz); "
+                        "at most 5,000 are read: export the stretch to review as a file of its own (at most 5 s at "
+                        "1000 Hz), or the recording at 100 Hz (up to 25.0 h)"), msg

@@ -148,8 +148,8 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     if T == 0:
         raise fail(path, fmt, "the leads hold no samples")
     if T > MAX_SAMPLES:
-        raise fail(path, fmt, f"the leads hold {T:,} samples each; at most {MAX_SAMPLES:,} are read "
-                              f"({MAX_SAMPLES / fs / 3600:.3g} h at {fs:g} Hz){too_long_advice(fs)}")
+        raise fail(path, fmt, f"the leads hold {T:,} samples each ({T / fs / 3600:.3g} h at {fs:g} Hz); at most "
+                              f"{MAX_SAMPLES:,} are read{too_long_advice(fs)}")
     for i, _ in chosen.values():
         problem = _bad_samples(channels[i][1], nan_is_missing) if len(channels[i][1]) else None
         if problem:

@@ -269,7 +269,8 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
         size = path.stat().st_size
         if size > MAX_XML_BYTES:
             raise fail(path, fmt, f"the XML file is {size / 2**20:.0f} MB; ECG XML files up to "
-                                  f"{MAX_XML_BYTES >> 20} MB are read (a 10 s ECG is under 1 MB)")
+                                  f"{MAX_XML_BYTES >> 20} MB are read (a 10 s ECG is under 1 MB, an hour at 500 Hz "
+                                  "about 40 MB): export the stretch to review as a file of its own")
         encoding_note = check_xml(path, fmt)
     if fmt in ("dicom-ecg", "mfer"):
         check_waveform_file_size(path, fmt)
