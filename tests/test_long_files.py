@@ -143,3 +143,17 @@ def test_a_dicom_waveform_longer_than_the_limit_is_refused_before_its_samples_ar
     assert msg.endswith("read as DICOM ECG waveform: its RHYTHM group holds 10,000 samples a channel (10 s at 1000 Hz); "
                         "at most 5,000 are read: export the stretch to review as a file of its own (at most 5 s at "
                         "1000 Hz), or the recording at 100 Hz (up to 25.0 h)"), msg
+
+
+def test_a_holter_read_in_part_and_saved_as_wfdb_still_says_so(tmp_path, monkeypatch):
+    """The WFDB file written of a Holter read in part holds that part alone: reopened, it must say that
+    it is the first part of a longer recording, as its source did (``metadata.CARRIED_META``)."""
+    from mirage_model.formats import ishne
+    from mirage_model.formats.write import write_record
+    from mirage_model.quality import assess
+
+    monkeypatch.setattr(ishne, "MAX_SAMPLES", 30_000)
+    again = load_record(write_record(load_record(ISHNE), tmp_path, "wfdb", name="part"))
+    assert again.signal.shape == (12, 30_000)
+    assert "only the first 30 s of the 96 s recording read" in again.meta["read_part_note"]
+    assert "read_in_part" in {f.code for f in assess(again).findings}
