@@ -2,6 +2,10 @@
 
 import sys
 
-from training_cli.main import main
+try:
+    from training_cli.main import main
+except KeyboardInterrupt:     # Ctrl-C before main() runs: as main() says it (exit status 130, not -2)
+    print("interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

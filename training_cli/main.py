@@ -22,16 +22,25 @@ Numerical warnings (numpy's RuntimeWarning on odd input) are shown only under ``
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import logging
-import os
 import sys
-import warnings
 
-from mirage_model.errors import MirageInputError
-from training_cli.commands import COMMANDS
-from training_cli.engine.errors import TrainingError
+try:
+    import argparse
+    import importlib
+    import logging
+    import os
+    import warnings
+
+    from mirage_model.errors import MirageInputError
+    from training_cli.commands import COMMANDS
+    from training_cli.engine.errors import TrainingError
+except KeyboardInterrupt:
+    # Ctrl-C while this module's imports load (the first tenth of a second of ``python -m training_cli``
+    # or the ``mirage`` script, before main() could catch it) had ended the process with a traceback and a
+    # death by SIGINT (exit status -2); main() says "interrupted" and returns 130, as it does later
+    _IMPORT_INTERRUPTED = True
+else:
+    _IMPORT_INTERRUPTED = False
 
 
 def _chosen(argv: list[str]) -> str | None:
@@ -61,6 +70,8 @@ def get_args_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        if _IMPORT_INTERRUPTED:
+            raise KeyboardInterrupt
         return _main(argv)
     except KeyboardInterrupt:
         # Ctrl-C also while the command's modules (torch) are imported and its line parsed, not only in
