@@ -16,7 +16,7 @@ import glob
 import unicodedata
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from mirage_model.formats.assemble import fail
 from mirage_model.formats.edf import read_edf
@@ -32,12 +32,24 @@ from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, _read_text, segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "header_keys", "header_names", "named_files",
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "listed_files", "header_keys", "header_names", "named_files",
            "record_key", "name_key", "signal_names", "same_name_records",
            "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 
 # Suffixes that belong to a WFDB record (header or signal file): left to the WFDB reader.
 _WFDB_SUFFIXES = (".hea", ".dat", ".mat", ".atr", ".qrs")
+# a WFDB signal or annotation file is never a record of its own: no record search lists it
+_SIGNAL_FILES = tuple(e for e in _WFDB_SUFFIXES if e != ".hea" and e not in ECG_EXTENSIONS)
+
+
+def listed_files(folder: str | Path, check: Callable[[], None] | None = None,
+                 unreadable: list | None = None) -> Iterator[Path]:
+    """The files under ``folder`` that a search for its records looks at: ``records.folder.walk_files``
+    (``check``, ``unreadable`` as there) less the WFDB signal and annotation files (.dat, .mat, .atr,
+    .qrs), which are no record of their own. The one listing of ``find_ecg_files`` (the folder browser,
+    ``mirage score``, training's folder datasets) and ``records.find_records`` (``mirage bench``,
+    ``mirage robustness``): PTB-XL's 21,799 .dat files had each been made a Path, half of a listing."""
+    return walk_files(folder, check, unreadable, skip_suffixes=_SIGNAL_FILES)
 
 
 def detect(path: str | Path) -> str | None:
@@ -227,10 +239,8 @@ def find_ecg_files(folder: str | Path, passed_over: list | None = None,
     if not root.is_dir():
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
     others = tuple(e for e in ECG_EXTENSIONS if e != ".hea")
-    # a WFDB signal or annotation file is never a record of its own: not listed at all
-    signal_files = tuple(e for e in _WFDB_SUFFIXES if e != ".hea" and e not in others)
     found, other = [], []
-    for p in walk_files(root, check, unreadable, skip_suffixes=signal_files) if files is None else files:
+    for p in listed_files(root, check, unreadable) if files is None else files:
         low = p.name.lower()
         if low.endswith(".hea"):
             found.append(p)

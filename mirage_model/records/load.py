@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mirage_model import formats
 from mirage_model.limits import implausible_amplitude, unscorable_reason
-from mirage_model.records.folder import link_problem, walk_files
+from mirage_model.records.folder import link_problem
 from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, segment_headers
 from mirage_model.records.wfdb_record import _build_record
@@ -92,8 +92,9 @@ def load_record(path: str | Path) -> EcgRecord:
 def find_records(folder: str | Path) -> list[Path]:
     """All records' header files (.hea) under ``folder``, recursively, sorted. Files that are not
     headers are ignored, and so are the segment headers (and layout header) of a multi-segment
-    record: the record is listed once, by its master header. The folder is walked by
-    ``folder.walk_files`` (regular files only, hidden ones skipped).
+    record: the record is listed once, by its master header. The folder is listed as every record
+    search lists it (``formats.listed_files``: regular files only, hidden ones skipped, no WFDB
+    signal file looked at).
 
     Raises:
         RecordError: ``folder`` does not exist or is not a folder.
@@ -101,9 +102,10 @@ def find_records(folder: str | Path) -> list[Path]:
     root = Path(folder)
     if not root.is_dir():
         raise RecordError(root, "not a folder" if root.exists() else "folder not found")
-    found = [p for p in walk_files(root) if p.name.lower().endswith(".hea")]
+    found = [p for p in formats.listed_files(root) if p.name.lower().endswith(".hea")]
     parts = segment_headers(found)
-    return sorted(hea for hea in found if hea not in parts)
+    # sorted as paths sort (by their parts), with the parts as the key: faster than comparing Paths
+    return sorted((hea for hea in found if hea not in parts), key=lambda p: p.parts)
 
 
 # --------------------------------------------------------------------------------------------
