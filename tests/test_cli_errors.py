@@ -207,9 +207,9 @@ def test_calibrate_and_ensemble_refuse_their_options_before_reading_the_model(tm
         (["calibrate", "--model", model, "--data", data, "--out", str(tmp_path / "c"), "--tree-faults"], 1,
          "error: --tree-faults goes with --measured-stage"),
         (["calibrate", "--model", model, "--data", data, "--out", str(afile)], 2,
-         f"error: --out {afile} is a file, not a folder"),
+         f"error: mirage calibrate --out {afile}: a file, not a folder; the model is written as a folder"),
         (["ensemble", model, model, "--data", data, "--out", str(afile)], 2,
-         f"error: --out {afile} is a file, not a folder"),
+         f"error: mirage ensemble --out {afile}: a file, not a folder; the model is written as a folder"),
     ]
     for argv, rc, wanted in cases:
         assert main(argv) == rc, argv

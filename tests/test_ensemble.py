@@ -180,7 +180,7 @@ def test_mirage_ensemble_refuses_mismatched_members(tmp_path, capsys):
     before = (paths[0] / "model.safetensors").read_bytes()
     assert cli.main(["ensemble", *map(str, paths), "--out", str(paths[0]), "--data", "folder:nowhere"]) == 1
     err = capsys.readouterr().err
-    assert f"--out {paths[0]}: holds a model already" in err and "--overwrite" in err
+    assert f"--out {paths[0]}: that is the model being read ({paths[0]}); it is never replaced" in err, err
     assert (paths[0] / "model.safetensors").read_bytes() == before
 
 

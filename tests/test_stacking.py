@@ -280,8 +280,8 @@ def test_calibrate_refuses_to_write_over_the_model_it_reads(tmp_path, capsys):
                  "--cache-dir", str(tmp_path / "cache"), "--workers", "1", "--out", str(model),
                  "--no-progress"]) != 0
     err = capsys.readouterr().err
-    assert f"--out {model}: holds a model already" in err and "--overwrite" in err and "Traceback" not in err
-    assert (model / "model.safetensors").read_bytes() == before
+    assert f"--out {model}: that is the model being read (--model {model}); it is never replaced" in err, err
+    assert "Traceback" not in err and (model / "model.safetensors").read_bytes() == before
     assert not (tmp_path / "cache").exists()                   # refused before any work
 
 

@@ -195,7 +195,7 @@ def run(args) -> int:
     context = tuple(c.strip() for c in args.stage_context.split(",") if c.strip())
     if context != ("AFIB",) and not args.measured_stage:
         raise ConfigError("error: --stage-context goes with --measured-stage")
-    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage calibrate")
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage calibrate", reads=[("--model", args.model)])
     if args.threads:
         set_threads(args.threads)
     device = resolve_device(args.device)

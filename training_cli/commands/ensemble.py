@@ -153,7 +153,7 @@ def run(args) -> int:
     t0 = time.time()
     if args.threads:
         set_threads(args.threads)
-    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage ensemble")
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage ensemble", reads=[("", m) for m in args.members])
     if not args.data:
         raise ConfigError("mirage ensemble: --data is required (its validation split sets the thresholds)")
     device = resolve_device(args.device)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from mirage_model.checkpoint import load_checkpoint, save_checkpoint
-from training_cli.engine.checkpoints import model_path, refuse_earlier_checkpoint
+from training_cli.engine.checkpoints import read_model_path, refuse_earlier_checkpoint
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.looks import all_looks, recorded_looks
 from training_cli.engine.model_card import model_card
@@ -150,7 +150,7 @@ def check_test_metrics(loaded, test: dict, path) -> None:
 
 
 def run(args) -> int:
-    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage export")
+    refuse_earlier_checkpoint(args.out, args.overwrite, "mirage export", reads=[("--model", args.model)])
     if args.test_looks is not None and args.test_looks < 1:
         raise ConfigError(f"mirage export: --test-looks {args.test_looks}: give how many times the test split "
                           "was scored for this model (1 or more)")
@@ -165,7 +165,7 @@ def run(args) -> int:
     baselines = {name: read_metrics(path, f"--baseline-metrics {name}=")
                  for name, path in baseline_paths.items()}
     appendix = [_read_text(p, "--card-append") for p in args.card_append]
-    folder = Path(model_path(args.model))
+    folder = read_model_path(args.model, "mirage export")
     loaded = load_checkpoint(folder)      # a CheckpointError reaches main(): exit 2
     if test:
         check_test_metrics(loaded, test, args.test_metrics)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
-from mirage_model.checkpoint import CONFIG_NAME, CheckpointError, load_checkpoint
+from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, load_checkpoint
 from mirage_model.clinical import RECORD_FEATURES
 from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_path
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.runtime import DeviceError
-from training_cli.engine.errors import ConfigError, ModelLoadError
+from training_cli.engine.errors import ConfigError, ModelLoadError, UsageError
 from training_cli.outputs import check_output_place, refuse_earlier_outputs
 
 
@@ -26,19 +27,61 @@ def model_path(spec):
         raise ConfigError(f"error: {err}") from None
 
 
-def refuse_earlier_checkpoint(out, overwrite: bool, command: str) -> None:
-    """Refuse, before any work, an ``--out`` folder that holds a checkpoint unless ``overwrite``.
+def refuse_earlier_checkpoint(out, overwrite: bool, command: str, reads=()) -> None:
+    """Refuse, before any work, an ``--out`` folder that holds a checkpoint unless ``overwrite``, and
+    one that is a model the command reads, ``overwrite`` or not: an --out is never an input (as
+    ``outputs.refuse_earlier_outputs`` has it for the other commands). ``mirage calibrate --model X
+    --out X --overwrite`` had replaced the model it read, warned only without --overwrite.
 
     ``mirage calibrate`` and ``mirage ensemble`` wrote their checkpoint over any earlier one at the
     end of their run, without a word (``mirage train`` refuses the same, see its ``--overwrite``).
 
+    Args:
+        reads: (its option, spec) of each model the command reads: ("--model", "RUN/model"), ("", "a#1")
+            (an ensemble's member, named by its place on the line; ``CHECKPOINT#MEMBER`` is the checkpoint's).
+
     Raises:
-        ConfigError: ``out`` holds a MIRAGE checkpoint (its config.json) and ``overwrite`` is False.
+        ConfigError: ``out`` holds a MIRAGE checkpoint (its config.json) and ``overwrite`` is False;
+            ``out`` is one of ``reads``; one of ``reads`` names no model (``read_model_path``).
         UsageError: ``out`` is a file, or lies under one (``outputs.check_output_place``).
     """
+    if Path(out).expanduser().is_file():     # "error: --out X is a file, not a folder" had said neither whose nor what to give
+        raise UsageError(f"error: {command} --out {out}: a file, not a folder; the model is written as a folder "
+                         f"({CONFIG_NAME}, {WEIGHTS_NAME}): give a folder's name")
     folder = check_output_place(out, "--out")     # a file there: refused before the model is read
+    for option, spec in reads:
+        source = read_model_path(spec, command, option)
+        if _same_folder(folder, source):
+            named = f"{option} {spec}".strip()
+            raise ConfigError(f"error: {command} --out {out}: that is the model being read ({named}); "
+                              "it is never replaced, --overwrite or not: give another --out")
     refuse_earlier_outputs(command, folder, [folder / CONFIG_NAME], overwrite, error=ConfigError,
-                           what="a model already (an earlier run's, or the model being read)")
+                           what="a model already (an earlier run's)")
+
+
+def read_model_path(spec, command: str, option: str = "--model") -> Path:
+    """``model_path`` of ``spec`` (``CHECKPOINT[#MEMBER]``: the checkpoint's), refused in the words of the
+    command's other refusals: "error: mirage export --model RUN/modle: no such checkpoint (expected ...)".
+
+    Raises:
+        ConfigError: ``spec`` names no folder and no shipped model.
+    """
+    path = str(spec).partition("#")[0]
+    try:
+        return Path(resolve_model_path(path))
+    except ModelNotFoundError as err:
+        reason, said = str(err), f"{Path(path)}: "
+        reason = reason[len(said):] if reason.startswith(said) else reason
+        named = " ".join(part for part in (command, option, str(spec)) if part)
+        raise ConfigError(f"error: {named}: {reason}") from None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one folder (through links, ``..``); False when either is missing."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def load_model(spec, device: str = "cpu"):

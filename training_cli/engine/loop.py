@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -36,7 +37,8 @@ from training_cli.engine.data import CachedSplit, class_weights, clean_rows, enc
     make_loader, open_data, open_index, unlearnable_classes
 from training_cli.engine.distributed import Dist, init_distributed
 from training_cli.engine.errors import ConfigError, DataError
-from training_cli.engine.earlier_run import ASIDE, EarlierRun
+from training_cli.engine.checkpoints import read_model_path
+from training_cli.engine.earlier_run import ASIDE, RUN_FOLDERS, EarlierRun
 from training_cli.engine.epoch import TrainStep, train_epoch
 from training_cli.engine.evaluation import evaluate_checkpoint, predict
 from training_cli.engine.provenance import record_test_look, save_model
@@ -71,6 +73,8 @@ def train(cfg: TrainConfig) -> int:
     set_seed(cfg.seed)
     out = Path(cfg.out).expanduser()
     _check_outputs(out, cfg.resume or cfg.overwrite)
+    if cfg.init_from and cfg.overwrite and not cfg.resume:
+        _refuse_init_from_out(cfg.init_from, out)
     progress = dist.main and not cfg.no_progress
     if cfg.resume:
         if not (out / "last" / "state.json").is_file():    # before OUT/config.json is written
@@ -320,6 +324,29 @@ def _check_outputs(out: Path, replace_model: bool = False) -> None:
         raise ConfigError(f"error: --out {out}: {out / 'model'} holds the model of an earlier run; give "
                           "--resume to continue that run, --overwrite to train a new model in its place, "
                           "or another --out")
+
+
+def _refuse_init_from_out(spec: str, out: Path) -> None:
+    """Refuse an --init-from that is the model (or resume state) of the --out an --overwrite run replaces:
+    an --out is never an input. The run set OUT/model aside before reading it, then said "no such
+    checkpoint" of the model the user had named (and had it been read, replaced it).
+
+    Raises:
+        ConfigError: naming --init-from and --out; or --init-from names no model (``read_model_path``).
+    """
+    source = read_model_path(spec, "mirage train", "--init-from")
+    for name in RUN_FOLDERS:
+        if any(_same_place(place, out / name) for place in (source, *source.parents)):
+            raise ConfigError(f"error: mirage train --out {out}: {out / name} is the model being read "
+                              f"(--init-from {spec}); it is never replaced, --overwrite or not: give another "
+                              "--out, or copy the model elsewhere first")
+
+
+def _same_place(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def split_state(ds) -> dict:
