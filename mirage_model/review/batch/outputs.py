@@ -115,11 +115,15 @@ def earlier_output(out_path, fmt: str) -> bool:
         BatchError: the file exists and is no output of a batch (its first line is not a header
             whose first column is ``record_path``, or a JSON object with that key): an ECG's
             signal file, the labs table, another program's CSV. It is never replaced, whatever the
-            options, naming the file and what its first line is.
+            options, naming the file and what its first line is. Or it is read-only (``read_only``).
     """
     path = Path(out_path)
     if not path.exists():
         return False
+    protected = read_only(path)
+    if protected:
+        raise BatchError(f"{path}: {protected}; it is left as it is: make it writable to resume or replace it, "
+                         "or choose another output file")
     try:
         with open(path, "rb") as fh:
             head = fh.read(PROBE_BYTES)
@@ -145,6 +149,22 @@ def earlier_output(out_path, fmt: str) -> bool:
         raise BatchError(f"{path}: exists and is no output of mirage score ({what}); it is left as it is: "
                          "choose another output file")
     return len(lines) > (1 if fmt == "csv" else 0)
+
+
+def read_only(path) -> str:
+    """Why the existing file ``path`` must not be replaced though a run could (its folder is writable: a
+    rename replaces a file whatever its mode), in words: "read-only (no one may write it)", "read-only to
+    this user"; "" when it is writable or cannot be looked at. A resumed or overwriting run had replaced a
+    results file its owner had made read-only to keep it (``chmod a-w``), and left it writable."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if not mode & 0o222:
+        return "read-only (no one may write it)"
+    if not os.access(path, os.W_OK):
+        return "read-only to this user"
+    return ""
 
 
 def earlier_output_refusal(out_path) -> str:
