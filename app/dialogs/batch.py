@@ -442,6 +442,8 @@ class BatchDialog(QDialog):
         if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)
             text += f" {unreadable_line(unreadable)}; the records in them are not in {out}."
             tips.append(unreadable_line(unreadable, limit=len(unreadable)))
+        if getattr(summary, "same_file", None):     # one recording under two names: scored once, said
+            text += f" {summary.same_file_line()}."
         not_read = list(getattr(summary, "not_read", None) or ())
         if not_read:        # the folder's other files (a .pdf, a .txt): counted here, named in the tooltip
             text += f" {summary.not_read_line('no ECG records')}."

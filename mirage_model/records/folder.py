@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                unreadable: list | None = None, hidden: list | None = None,
-               skip_suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+               skip_suffixes: tuple[str, ...] = (), file_links: list | None = None) -> Iterator[Path]:
     """The files under ``root``, recursively (in no particular order), that a folder search may
     open: regular files and links to them. Hidden files and folders (a leading dot) are skipped,
     and told to ``hidden``.
@@ -48,6 +48,8 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             not looked at: a ``.git`` holds thousands), so that the caller can say they were passed over.
         skip_suffixes: lower-case endings of file names not to list (a search that never opens a
             WFDB signal file: PTB-XL's 21,799 .dat files had each been made a Path, a quarter of its listing).
+        file_links: when a list, receives each file listed that is a symbolic link (the listing knows it
+            without a look at the file), so that a caller can tell one file listed under two names.
     """
     stack = [os.fspath(root)]
     links: list[str] = []                       # linked folders, followed once the others are listed
@@ -80,7 +82,10 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                         elif skip_suffixes and entry.name.lower().endswith(skip_suffixes):
                             continue
                         elif entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path)):
-                            yield Path(entry.path)
+                            path = Path(entry.path)
+                            if file_links is not None and entry.is_symlink():
+                                file_links.append(path)
+                            yield path
                     except OSError:      # vanished or unreadable since it was listed: reading it says why
                         yield Path(entry.path)
         except OSError as err:

@@ -349,6 +349,8 @@ def _report(args, summary, predictor) -> int:
         print(summary.paediatric_line())
     if summary.unreadable_folders:
         print(f"{unreadable_line(summary.unreadable_folders)}; the records in them are not in {args.out}")
+    if summary.same_file:
+        print(summary.same_file_line())
     if summary.not_read:
         if args.list_not_read:
             for path in summary.not_read:      # a hidden file or folder was not looked at: not "read"

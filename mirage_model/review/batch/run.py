@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from mirage_model.clinical.labs import respelled_warning
+from mirage_model.csvsafe import printable
 from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.errors import BatchError
@@ -69,12 +70,26 @@ class BatchSummary:
     # the folder's files that are no record, no part of one and have no row (a .pdf, a .txt), by
     # their path under the folder; the labs table and this run's outputs are not among them
     not_read: list[str] = field(default_factory=list)
+    # (path, the record's path) under the folder of each record file left out as another name of a record
+    # scored under its own (``inputs.same_files``: a link): scored once, in that record's row
+    same_file: list[tuple[str, str]] = field(default_factory=list)
     # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
     paediatric: int = 0
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
         return not_read_line(self.not_read, why, names)
+
+    def same_file_line(self, limit: int = 3) -> str:
+        """The records scored once though the folder holds them under several names, in one line: "1 record
+        file is another name of a record of the folder (a link), scored once, in that record's row: copy.hea
+        = 1.hea"; "" when none."""
+        if not self.same_file:
+            return ""
+        n = len(self.same_file)
+        named = ", ".join(f"{printable(a)} = {printable(b)}" for a, b in self.same_file[:limit])
+        return (f"{counted(n, 'record file')} {'is' if n == 1 else 'are'} another name of a record of the folder "
+                f"(a link), scored once, in that record's row: {named}{' ...' if n > limit else ''}")
 
     def count(self, row: dict) -> None:
         """Count one output row of this run."""
@@ -380,7 +395,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         summary = BatchSummary(scored=0, skipped=skipped, seconds=0.0, records_per_s=0.0,
                                out_path=out_path, unreadable_folders=list(unreadable_folders or ()),
                                lock_note=lock.stale_note,
-                               not_read=_not_read(found, folder, out_path, lookup, pdf_dir))
+                               not_read=_not_read(found, folder, out_path, lookup, pdf_dir),
+                               same_file=[(rel_path(Path(a), folder), rel_path(Path(b), folder))
+                                          for a, b in getattr(found, "same_file", ())])
         if labs is not None:
             summary.labs_rows, summary.labs_refused = len(labs_d), len(labs_errors)
             # a row that fits no record gives no value (said below): "all 645 values used" had counted

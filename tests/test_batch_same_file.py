@@ -1,0 +1,59 @@
+"""One recording under several names in a scored folder (``copy.hea -> 1.hea`` beside it, a linked copy
+of the folder's records in a subfolder) is scored once: a batch had given it a row per name, so that a
+results table counted one ECG two or three times. The names left out are said, in the summary of
+``mirage score`` and of the app's batch dialog. Truth: the links made here, and the rows read back with
+Python's csv module."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.review.batch import find_inputs
+from training_cli.main import main
+
+LUDB = mm.resources_dir() / "samples" / "ludb"
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "symlink") or os.name != "posix", reason="symbolic links")
+
+
+@pytest.fixture
+def folder(tmp_path):
+    records = tmp_path / "records"
+    (records / "sub").mkdir(parents=True)
+    for f in LUDB.glob("1.*"):
+        shutil.copy(f, records / f.name)
+    os.symlink("1.hea", records / "copy.hea")                 # the same header beside it
+    for ext in (".hea", ".dat"):                              # a linked copy of the record in a subfolder
+        os.symlink(f"../1{ext}", records / "sub" / f"1{ext}")
+    outside = tmp_path / "elsewhere"                          # a link to a record of its own (LUDB 14): no duplicate
+    outside.mkdir()
+    for ext in (".hea", ".dat"):
+        shutil.copy(LUDB / f"14{ext}", outside / f"14{ext}")
+        os.symlink(outside / f"14{ext}", records / f"14{ext}")
+    return records
+
+
+def test_a_record_under_several_names_is_listed_once(folder):
+    found = find_inputs(folder)
+    assert found[0] == [folder / "1.hea", folder / "14.hea"]           # the name that is no link is kept
+    assert found.same_file == [(folder / "copy.hea", folder / "1.hea"), (folder / "sub" / "1.hea", folder / "1.hea")]
+    assert found[1] == [] and found.not_read == []                  # sub/1.dat is sub/1.hea's: no orphan row
+
+
+@pytest.mark.slow
+def test_mirage_score_scores_it_once_and_says_so(tmp_path, folder, capsys):
+    from helpers_models import make_tiny_checkpoint
+
+    out = tmp_path / "out.csv"
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    assert main(["score", str(folder), "--out", str(out), "--model", str(model), "--no-measure", "--no-progress"]) == 0
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        assert [row["record_path"] for row in csv.DictReader(fh)] == ["1.hea", "14.hea"]     # before: 1, 14, copy, sub/1
+    said = capsys.readouterr().out
+    assert ("2 record files are another name of a record of the folder (a link), scored once, in that record's "
+            "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said
