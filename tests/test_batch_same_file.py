@@ -53,7 +53,8 @@ def test_mirage_score_scores_it_once_and_says_so(tmp_path, folder, capsys):
     model = make_tiny_checkpoint(tmp_path / "tiny")
     assert main(["score", str(folder), "--out", str(out), "--model", str(model), "--no-measure", "--no-progress"]) == 0
     with out.open(newline="", encoding="utf-8-sig") as fh:
-        assert [row["record_path"] for row in csv.DictReader(fh)] == ["1.hea", "14.hea"]     # before: 1, 14, copy, sub/1
+        # before: 1, 14, copy, sub/1
+        assert [row["record_path"] for row in csv.DictReader(fh)] == ["1.hea", "14.hea"]
     said = capsys.readouterr().out
     assert ("2 record files are another name of a record of the folder (a link), scored once, in that record's "
             "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said

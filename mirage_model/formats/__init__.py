@@ -32,7 +32,8 @@ from mirage_model.records.record import EcgRecord, RecordError, read_guarded
 from mirage_model.records.wfdb_header import _parse_header, _read_text, segment_headers
 
 __all__ = ["ECG_EXTENSIONS", "FORMATS", "OPEN_FILTER", "SAVE_FILTER", "WRITE_FORMATS", "ANONYMISED_NOTE",
-           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "listed_files", "header_keys", "header_names", "named_files",
+           "Format", "save_choice", "detect", "guess_format", "read", "find_ecg_files", "listed_files", "header_keys",
+           "header_names", "named_files",
            "record_key", "name_key", "signal_names", "same_name_records",
            "write_record", "OutputExistsError", "anonymous_names", "format_of"]
 

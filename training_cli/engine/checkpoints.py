@@ -45,7 +45,8 @@ def refuse_earlier_checkpoint(out, overwrite: bool, command: str, reads=()) -> N
             ``out`` is one of ``reads``; one of ``reads`` names no model (``read_model_path``).
         UsageError: ``out`` is a file, or lies under one (``outputs.check_output_place``).
     """
-    if Path(out).expanduser().is_file():     # "error: --out X is a file, not a folder" had said neither whose nor what to give
+    # "error: --out X is a file, not a folder" had said neither whose --out nor what to give
+    if Path(out).expanduser().is_file():
         raise UsageError(f"error: {command} --out {out}: a file, not a folder; the model is written as a folder "
                          f"({CONFIG_NAME}, {WEIGHTS_NAME}): give a folder's name")
     folder = check_output_place(out, "--out")     # a file there: refused before the model is read

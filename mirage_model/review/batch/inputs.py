@@ -84,7 +84,8 @@ def find_inputs(folder, unreadable: list | None = None) -> FoundInputs:
     passed_over: list[Path] = []
     hidden: list[Path] = []
     links: list[Path] = []
-    files = list(walk_files(folder, unreadable=unreadable, hidden=hidden, file_links=links)) if Path(folder).is_dir() else []
+    files = list(walk_files(folder, unreadable=unreadable, hidden=hidden, file_links=links)) \
+        if Path(folder).is_dir() else []
     try:
         headers = find_ecg_files(folder, passed_over, files=files)  # WFDB headers and clinical-format files
     except RecordError as err:
