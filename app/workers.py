@@ -476,7 +476,7 @@ def header_job(ctx: JobContext, paths: list) -> int:
         try:
             rec = load_record(path)
             info = {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
-                    "duration_s": rec.duration_s, "dx": rec.dx}
+                    "duration_s": rec.duration_s, "dx": rec.dx, "recording_s": (rec.meta or {}).get("recording_s")}
         except Exception as err:  # noqa: BLE001 (one bad file must not stop the listing)
             info = user_message(err)
         ctx.progress(i + 1, len(paths), (i, info))

@@ -17,6 +17,7 @@ from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
 from mirage_model.records.folder import natural_key, unreadable_line
+from mirage_model.review.file_info import length_read
 
 
 class FolderBrowser(QWidget):
@@ -149,6 +150,8 @@ class FolderBrowser(QWidget):
         age = info.get("age")
         values = (info["record_id"], age_text(age), info.get("sex") or "",       # "43", an infant's "3 months"
                   ", ".join(list(map(str, info.get("dx") or ()))[:4]), f"{info['fs']:g}", f"{info['duration_s']:.1f}")
+        if info.get("recording_s"):      # the first part of a longer recording (a Holter read in part): said so
+            values = values[:-1] + (length_read(info["duration_s"], info["recording_s"]),)
         if index < len(self.paths) and formats.record_key(self.paths[index]) in self._shared:
             values = (self._name(self.paths[index]),) + values[1:]
         for c, text in enumerate(values):

@@ -23,8 +23,8 @@ from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import (device_report_lines, file_patient, patient_named, reader_notes,
-                                           record_notes)
+from mirage_model.review.file_info import (device_report_lines, file_patient, length_read, patient_named,
+                                           reader_notes, record_notes)
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -309,7 +309,8 @@ class RecordsMixin:
         record = s.record
         who = file_patient(record)
         named = patient_named(record)       # "anonymised" where the patient line says "Patient: anonymised"
-        return (f"{record.record_id}: {record.fs:g} Hz, {record.duration_s:.1f} s, "
+        length = length_read(record.duration_s, (record.meta or {}).get("recording_s"))  # "9000.0 s of 24.0 h read"
+        return (f"{record.record_id}: {record.fs:g} Hz, {length}, "
                 f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
                 + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))
 

@@ -428,6 +428,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     read = max((len(x) for _, x in channels), default=0)
     if part:   # an ISHNE Holter longer than limits.MAX_SAMPLES, read in part (ishne.samples_to_read)
         info["meta"]["read_part_note"] = ishne.read_part_note(*part)
+        info["meta"]["recording_s"] = part[1] / part[2]    # the whole recording's length, of which this is the start
     elif declared is not None and read < declared:
         # a Holter file cut short (a copy interrupted) still decodes, frame by frame, to a shorter record:
         # said, not refused, as ecgdatakit reads it (its writers' counts are exact in the files we know)

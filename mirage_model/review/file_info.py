@@ -188,6 +188,17 @@ def record_notes(record) -> list[str]:
     return [f"not shown: {', '.join(dropped)} (not among the 12 standard leads)"]
 
 
+def length_read(duration_s: float, recording_s: float | None = None) -> str:
+    """The record's length as the app's status bar and folder panel say it: "10.0 s"; for a record that
+    is the first part of a longer recording (an ISHNE Holter read in part: ``meta["recording_s"]``, the
+    whole recording's length in seconds), what was read of how much: "9000.0 s of 24.0 h read"."""
+    read = f"{duration_s:.1f} s"
+    if not isinstance(recording_s, (int, float)) or not math.isfinite(recording_s) or recording_s <= duration_s:
+        return read
+    whole = f"{recording_s / 3600:.1f} h" if recording_s >= 3600 else f"{recording_s:.1f} s"
+    return f"{read} of {whole} read"
+
+
 READER_NOTED = "the file reader noted: "
 SOURCE_NOTED = "the source file's reader noted: "      # a converted file's carried notes (CARRIED_META)
 
