@@ -80,6 +80,7 @@ class FolderBrowser(QWidget):
         self.folder: Path | None = None
         self._rows: dict[str, int] | None = None    # path -> row, built on the first step
         self._shared: set[str] = set()              # ``record_key`` of stems two listed files share
+        self._also: dict[Path, list[Path]] = {}     # a listed record's other names in the folder (links to it)
         self.worker: workers.Worker | None = None
 
     def set_folder(self, folder: str | Path) -> workers.Worker:
@@ -91,6 +92,7 @@ class FolderBrowser(QWidget):
         self.table.setRowCount(0)
         self.table.clearSpans()
         self.paths = []
+        self._also = {}
         self.folder = Path(folder)
         self._rows = None
         self.progress.setVisible(True)
@@ -113,12 +115,20 @@ class FolderBrowser(QWidget):
             self.table.setRowCount(len(self.paths))
             for r, path in enumerate(self.paths):
                 item = QTableWidgetItem(self._name(path))
-                item.setToolTip(printable(path))
+                item.setToolTip(self._tip(path))
                 self.table.setItem(r, 0, item)
                 self.table.setItem(r, self.DX, QTableWidgetItem("loading..."))
             self.progress.setRange(0, max(1, len(self.paths)))
             if not self.paths:
                 self.folder_label.setText(f"{self.folder_label.text()}: no ECG records found")
+            return
+        if kind == "same_file":       # one file under several names (a link beside it): one row, the names on hover
+            self._also = {}
+            for other, kept in data:
+                self._also.setdefault(Path(kept), []).append(Path(other))
+            for r, path in enumerate(self.paths):
+                if path in self._also and self.table.item(r, 0) is not None:
+                    self.table.item(r, 0).setToolTip(self._tip(path))
             return
         if kind == "passed_over":     # files with an ECG extension that are no ECG: told, not listed
             names = [printable(Path(p).name) for p in data]
@@ -157,12 +167,22 @@ class FolderBrowser(QWidget):
         for c, text in enumerate(values):
             item = QTableWidgetItem(text)
             if c == 0 and index < len(self.paths):
-                item.setToolTip(printable(self.paths[index]))
+                item.setToolTip(self._tip(self.paths[index]))
             if c == self.DX and info.get("dx"):
                 item.setToolTip("\n".join(map(str, info["dx"])))      # every diagnosis, the cell shows four
             self.table.setItem(index, c, item)
         if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
             self.fit_columns()
+
+    def _tip(self, path) -> str:
+        """Column 0's tooltip: ``path``, then the other names the folder holds it under, listed once
+        (``inputs.same_files``, as a batch scores it once)."""
+        also = self._also.get(Path(path))
+        if not also:
+            return printable(path)
+        base = self.folder if self.folder is not None else Path(path).parent
+        names = [printable(os.path.relpath(p, base)) for p in also]
+        return f"{printable(path)}\nalso in this folder as (the same file, listed once): {', '.join(names)}"
 
     def _name(self, path) -> str:
         """Column 0 of ``path``'s row: its file name when another listed file of the folder has its
@@ -255,11 +275,20 @@ def _folder_job(ctx, folder):
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder")
+    from mirage_model.review.batch.inputs import same_files
+
     passed_over: list[Path] = []
     unreadable: list[tuple[str, str]] = []
-    paths = sorted(formats.find_ecg_files(folder, passed_over, check=ctx.check, unreadable=unreadable),
-                   key=natural_key)   # cancellable
+    links: list[Path] = []
+    files = list(formats.listed_files(folder, ctx.check, unreadable, file_links=links))    # cancellable
+    paths = sorted(formats.find_ecg_files(folder, passed_over, files=files), key=natural_key)
+    # one file under several names (copy.hea -> 1.hea, a linked copy of the records): one row, as a batch
+    # scores it once; the other names are told on hover
+    same = same_files(paths, links)
+    paths = [p for p in paths if p not in same]
     ctx.progress(0, len(paths), ("paths", paths))
+    if same:
+        ctx.progress(0, len(paths), ("same_file", sorted(same.items(), key=lambda pair: natural_key(pair[0]))))
     if passed_over:
         ctx.progress(0, len(paths), ("passed_over", sorted(passed_over, key=natural_key)))
     if unreadable:

@@ -44,13 +44,13 @@ _SIGNAL_FILES = tuple(e for e in _WFDB_SUFFIXES if e != ".hea" and e not in ECG_
 
 
 def listed_files(folder: str | Path, check: Callable[[], None] | None = None,
-                 unreadable: list | None = None) -> Iterator[Path]:
+                 unreadable: list | None = None, file_links: list | None = None) -> Iterator[Path]:
     """The files under ``folder`` that a search for its records looks at: ``records.folder.walk_files``
-    (``check``, ``unreadable`` as there) less the WFDB signal and annotation files (.dat, .mat, .atr,
+    (``check``, ``unreadable``, ``file_links`` as there) less the WFDB signal and annotation files (.dat, .mat, .atr,
     .qrs), which are no record of their own. The one listing of ``find_ecg_files`` (the folder browser,
     ``mirage score``, training's folder datasets) and ``records.find_records`` (``mirage bench``,
     ``mirage robustness``): PTB-XL's 21,799 .dat files had each been made a Path, half of a listing."""
-    return walk_files(folder, check, unreadable, skip_suffixes=_SIGNAL_FILES)
+    return walk_files(folder, check, unreadable, skip_suffixes=_SIGNAL_FILES, file_links=file_links)
 
 
 def detect(path: str | Path) -> str | None:
