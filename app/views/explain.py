@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QBoxLayout, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout,
     QWidget,
@@ -104,7 +104,8 @@ class ProbabilityBars(QWidget):
             shown = p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, name_w - 6)
             p.drawText(QRectF(0, y, name_w - 6, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown)
             p.fillRect(QRectF(x0, y + 2, x1 - x0, 14), QColor(232, 232, 232))
-            p.fillRect(QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), self.colour(lab, prob, th))
+            self.fill(p, QRectF(x0, y + 2, (x1 - x0) * float(np.clip(prob, 0, 1)), 14), self.colour(lab, prob, th),
+                      self.pattern(prob, th))
             tx = x0 + (x1 - x0) * float(np.clip(th, 0, 1))
             p.setPen(QPen(QColor(0, 0, 0), 2))
             p.drawLine(int(tx), y, int(tx), y + 18)
@@ -123,25 +124,54 @@ class ProbabilityBars(QWidget):
         p.drawText(QRectF(x + 5, y, max(10.0, self.width() - x - 5), 16), Qt.AlignmentFlag.AlignVCenter,
                    self.legend_text()[0])
         self.setToolTip("Bars: probability per class. Tick: the class's decision threshold stored with "
-                        "the model. Red: a finding called (at or above its threshold and at least "
-                        f"{MIN_CALLED_P:.0%}); green: the normal class called; blue: not called."
+                        "the model. Orange, solid: a finding called (at or above its threshold and at least "
+                        f"{MIN_CALLED_P:.0%}); green, solid: the normal class called; blue, hatched: not called."
                         + "".join(f"\n{lab} (?): {why}" for lab, why in self.doubted.items())
                         + ("".join(f"\n{lab}: {label_name(lab)}" for lab in self.labels if label_name(lab) != lab)
                            if self.short_names else ""))
         y += 16
-        for text, col in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW)):
-            p.fillRect(QRectF(x, y + 4, 10, 9), col)
+        solid, hatched = Qt.BrushStyle.SolidPattern, self.HATCH
+        for text, col, style in zip(self.legend_text()[1:], (self.FINDING, self.NORMAL, self.BELOW),
+                                    (solid, solid, hatched)):
+            self.fill(p, QRectF(x, y + 3, 11, 11), col, style)
             p.drawText(QRectF(x + 13, y, 200, 16), Qt.AlignmentFlag.AlignVCenter, text)
             x += 13 + p.fontMetrics().horizontalAdvance(text) + 12
         p.end()
 
-    FINDING = QColor(200, 70, 40)     # a positive finding
-    NORMAL = QColor(60, 150, 80)      # a positive normal class: reassuring, not an alarm
-    BELOW = QColor(70, 120, 190)      # below its threshold
+    # Okabe-Ito colours (Okabe & Ito 2008, "Color Universal Design"): the red and green these replaced
+    # read as one olive brown to a deuteranope or protanope (CIELAB distance 23 and 17 under Machado et
+    # al. 2009's simulation, against 53 and 37 now). The colours are not the only cue: a class not
+    # called is hatched, a called one solid and named in bold.
+    FINDING = QColor(213, 94, 0)      # a positive finding (vermillion)
+    NORMAL = QColor(0, 158, 115)      # a positive normal class: reassuring, not an alarm (bluish green)
+    BELOW = QColor(0, 114, 178)       # below its threshold (blue), hatched
     WITHHELD = QColor(150, 150, 150)  # calls withheld by the quality gate: no colour says "finding"
+    HATCH = Qt.BrushStyle.BDiagPattern
+
+    def pattern(self, prob: float, threshold: float) -> Qt.BrushStyle:
+        """A called class's bar is solid, one below its threshold hatched (so is every bar while the calls
+        are withheld: none is called)."""
+        return Qt.BrushStyle.SolidPattern if is_called(prob, threshold) and not self.withheld else self.HATCH
+
+    @staticmethod
+    def fill(p: QPainter, rect: QRectF, colour: QColor, style: Qt.BrushStyle) -> None:
+        """Fill ``rect`` with ``colour``: solid, or hatched over a pale tint of it (its outline drawn, so
+        that a short bar still shows its end)."""
+        if style == Qt.BrushStyle.SolidPattern:
+            p.fillRect(rect, colour)
+            return
+        tint = QColor(colour)
+        tint.setAlpha(colour.alpha() * 70 // 255)
+        p.fillRect(rect, tint)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.fillRect(rect, QBrush(colour, style))
+        p.setPen(QPen(colour, 1))
+        p.drawRect(rect.adjusted(0, 0, -1, -1))
+        p.restore()
 
     def colour(self, label: str, prob: float, threshold: float) -> QColor:
-        """Bar colour: red for a finding called (``outputs.is_called``: at or above its threshold and
+        """Bar colour: orange for a finding called (``outputs.is_called``: at or above its threshold and
         at least 20 %), green for a called normal class, blue otherwise (faded while the result is out
         of date)."""
         if self.withheld:

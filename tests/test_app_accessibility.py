@@ -1,0 +1,125 @@
+"""MIRAGE Review for every reader: colour vision (EN 301 549 / WCAG 2.1 1.4.1, use of colour), text
+contrast (1.4.3, 4.5:1), names for screen readers (4.1.2) and the keyboard (2.1.1).
+
+Truth comes from outside the app: the colour-vision deficiencies are simulated with Machado, Oliveira and
+Fernandes (2009)'s matrices for full deuteranopia and protanopia, colour differences are CIELAB distances,
+contrast is WCAG 2.1's relative-luminance ratio, all computed here in numpy on the widgets' grabbed pixels
+or on the colours their style sheets name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtWidgets import QLabel  # noqa: E402
+
+from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
+
+# Machado et al. 2009, severity 1.0, applied to linear RGB
+DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968],
+                         [0.280085, 0.672501, 0.047413],
+                         [-0.011820, 0.042940, 0.968881]])
+PROTANOPIA = np.array([[0.152286, 1.052583, -0.204868],
+                       [0.114503, 0.786281, 0.099216],
+                       [-0.003882, -0.048116, 1.051998]])
+TOLD_APART = 30.0      # CIELAB distance (1976) two bar colours keep for a dichromat: plainly two colours
+
+
+def _linear(rgb):
+    c = np.asarray(rgb, dtype=float) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _srgb(lin):
+    lin = np.clip(lin, 0.0, 1.0)
+    return 255.0 * np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+
+
+def simulate(rgb, matrix):
+    """(..., 3) sRGB 0..255 as a dichromat sees it."""
+    return _srgb(_linear(rgb) @ matrix.T)
+
+
+def cielab(rgb):
+    xyz = _linear(rgb) @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                                   [0.0193, 0.1192, 0.9505]]).T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def delta_e(a, b) -> float:
+    return float(np.linalg.norm(cielab(a) - cielab(b)))
+
+
+def image_rgb(widget) -> np.ndarray:
+    """(H, W, 3) uint8 of the widget's grab."""
+    from PySide6.QtGui import QImage
+
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    return np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, :3 * w].reshape(h, w, 3)
+
+
+def _bar_pixels(rgb: np.ndarray, y: int) -> np.ndarray:
+    """The coloured pixels of the bar row through ``y`` (greys: the track, the tick, the text, left out)."""
+    row = rgb[y].astype(int)
+    coloured = row.max(1) - row.min(1) > 24
+    return row[coloured]
+
+
+def test_probability_bars_are_told_apart_without_colour_vision_and_without_colour(qtbot):
+    """The bars' red "finding" and green "normal" were (200, 70, 40) and (60, 150, 80): to a deuteranope
+    both an olive brown 23 CIELAB units apart (17 to a protanope), and all three meanings were carried by
+    the colour alone. Read off the drawn pixels: every two meanings stay at least 30 apart under both
+    simulations, and a class not called is hatched (two colours along its bar), a called one solid."""
+    from app.views.explain import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_prediction(("NORM", "MI", "STTC"), [0.9, 0.85, 0.45], [0.5, 0.5, 0.5])
+    bars.resize(420, bars.sizeHint().height())
+    rgb = image_rgb(bars)
+    rows = [_bar_pixels(rgb, 4 + 22 * i + 9) for i in range(3)]
+    assert all(len(r) > 40 for r in rows)
+    drawn = []
+    for r in rows:
+        colours, counts = np.unique(r, axis=0, return_counts=True)
+        drawn.append((colours[counts.argmax()], counts.max() / len(r), len(colours)))
+    normal, finding, below = drawn
+    assert normal[1] > 0.95 and finding[1] > 0.95, "a called class's bar is one solid colour"
+    assert below[2] >= 2 and below[1] < 0.9, "a class not called is hatched"
+    for matrix in (DEUTERANOPIA, PROTANOPIA):
+        seen = [simulate(c[0], matrix) for c in drawn]
+        for a, b in itertools.combinations(seen, 2):
+            assert delta_e(a, b) >= TOLD_APART, (a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# text contrast
+
+def luminance(rgb) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour 0..255."""
+    c = np.asarray(rgb, dtype=float) / 255.0
+    lin = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(fg, bg) -> float:
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _hex(text: str):
+    h = text.lstrip("#")
+    h = "".join(c * 2 for c in h) if len(h) == 3 else h
+    return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def test_contrast_formula_matches_wcag_examples():
+    assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
+    assert contrast(_hex("#767676"), _hex("#ffffff")) == pytest.approx(4.54, abs=0.01)   # WCAG's least grey
