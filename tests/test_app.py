@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPointF, QSettings, Qt  # noqa: E402
-from PySide6.QtGui import QColor, QImage  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 from app import workers  # noqa: E402
 from helpers_app import isolated_settings, tiny_model, two_record_folder  # noqa: E402,F401 - fixtures
@@ -939,6 +939,7 @@ def test_recent_files_persist_in_isolated_settings(qtbot):
 
 def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     """The dialog's plumbing with a stand-in score_folder (the real one is tested in test_batch.py)."""
+    from app.dialogs import batch as batch_dialog
     from app.dialogs.batch import BatchDialog
     from mirage_model.review import batch
 
@@ -965,8 +966,8 @@ def test_batch_dialog_table_progress_and_open(qtbot, tmp_path, monkeypatch):
     assert dlg.table.rowCount() == 3 and dlg.progress.value() == 3
     assert dlg.columns[0] == "record_id"
     err = dlg.columns.index("error")        # a failure in red; a file that is no ECG told in grey
-    assert dlg.table.item(1, err).foreground().color() == QColor(Qt.GlobalColor.red)
-    assert dlg.table.item(2, err).foreground().color() == QColor(Qt.GlobalColor.darkGray)
+    assert dlg.table.item(1, err).foreground().color() == batch_dialog.FAILED_COLOUR
+    assert dlg.table.item(2, err).foreground().color() == batch_dialog.NOT_ECG_COLOUR
     assert calls["kwargs"]["pdf_dir"] == str(tmp_path / "pdf")
     assert "Done" in dlg.status.text()
     with qtbot.waitSignal(dlg.openRecord) as opened:
@@ -994,6 +995,7 @@ def test_batch_dialog_tells_records_of_one_name_apart(qtbot, tmp_path, monkeypat
     """An export with a file name in two sub-folders (siteA/ecg.hea, siteB/ecg.hea: two patients)
     showed two rows reading 'ecg' and nothing else to tell them apart: the record's path was hidden.
     Truth: each row's record_path, which must be on screen in its row."""
+    from app.dialogs import batch as batch_dialog
     from app.dialogs.batch import BatchDialog
     from mirage_model.review import batch
 

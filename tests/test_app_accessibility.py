@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,3 +124,62 @@ def _hex(text: str):
 def test_contrast_formula_matches_wcag_examples():
     assert contrast((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
     assert contrast(_hex("#767676"), _hex("#ffffff")) == pytest.approx(4.54, abs=0.01)   # WCAG's least grey
+
+
+WINDOW_GREY = (0xEF, 0xEF, 0xEF)      # the Fusion style's window colour, under every label
+_HEX = r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b"
+
+
+def _text_colours():
+    """(file:line, text colour, background) of every text colour a style sheet or rich text in app/ names:
+    the background the same string names, else the window's grey."""
+    import app
+
+    out = []
+    for path in sorted(Path(app.__file__).parent.rglob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for m in re.finditer(rf"(?<![-\w])color\s*:\s*({_HEX})", line):
+                bg = re.search(rf"background\s*:\s*({_HEX})", line)
+                out.append((f"{path.name}:{n}", _hex(m.group(1)), _hex(bg.group(1)) if bg else WINDOW_GREY))
+            for m in re.finditer(rf'^\s*_?[A-Z][A-Z_]*\s*=\s*"({_HEX})"', line):    # _GREY = "#666666"
+                out.append((f"{path.name}:{n}", _hex(m.group(1)), WINDOW_GREY))
+    return out
+
+
+def test_every_text_colour_in_the_app_reads_at_4_5_to_1():
+    """The grey hints (#777, #888, #bbb), the lab form's amber flag (#b9770e) ... were 1.7 to 3.9:1 on the
+    window's grey: every text colour the app's style sheets and rich text name is at least 4.5:1 against
+    the background it is drawn on."""
+    found = _text_colours()
+    assert len(found) > 30          # the walk found the app's colours
+    low = [(where, fg, round(contrast(fg, bg), 2)) for where, fg, bg in found if contrast(fg, bg) < 4.5]
+    assert low == []
+
+
+def test_batch_table_colours_read_on_white():
+    from PySide6.QtGui import QColor
+
+    from app.dialogs import batch
+
+    for colour in (batch.FAILED_COLOUR, batch.NOT_ECG_COLOUR, batch.LABS_DIFFER_COLOUR):
+        assert isinstance(colour, QColor)
+        assert contrast(colour.getRgb()[:3], (255, 255, 255)) >= 4.5, colour.name()
+
+
+def _drawn_contrast(widget) -> float:
+    """Contrast of the text's colour against the background, read off the widget's grab: the commonest
+    colour is the background, the next the glyphs' fully covered pixels (their edges are blends); the
+    top and bottom 2 px, where a border runs, are left out."""
+    rgb = image_rgb(widget)[2:-2].reshape(-1, 3)
+    colours, counts = np.unique(rgb, axis=0, return_counts=True)
+    bg, fg = colours[np.argsort(counts)[::-1][:2]]
+    return contrast(fg, bg)
+
+
+def test_research_use_banner_reads_at_4_5_to_1(qtbot):
+    """The yellow research-use banner above the traces (#7a4b00 bold on #fff3cd), read off its pixels."""
+    from helpers_app import shown_window
+
+    window = shown_window(qtbot)
+    assert window.notice.isVisible() and "Research use" in window.notice.text()
+    assert _drawn_contrast(window.notice) >= 4.5

@@ -22,6 +22,7 @@ from mirage_model.records import STANDARD_LEADS
 from mirage_model.review.labels import is_normal, label_name
 
 NO_RESULT_YET = "no model result yet"    # why no explanation is shown, unless told another reason
+NO_RESULT_COLOUR = "#5a5a5a"    # the bars' "no result": 6:1 on the window's grey (110 grey was 4.4:1)
 SALIENCY_METHODS = {"rollout": ("patch_rollout", "signal_saliency"), "gradient": ("patch_gradient", "signal_gradient")}
 
 
@@ -91,7 +92,7 @@ class ProbabilityBars(QWidget):
         pct_w = fm.horizontalAdvance("100.0%") + 8
         x0, x1 = name_w, max(name_w + 40, self.width() - pct_w)
         if not self.labels:
-            p.setPen(QColor(110, 110, 110))
+            p.setPen(QColor(NO_RESULT_COLOUR))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "no result")
             return
         for i, (lab, name, prob, th) in enumerate(zip(self.labels, names, self.probabilities, self.thresholds)):

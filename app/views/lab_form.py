@@ -33,9 +33,12 @@ from mirage_model.review.session import READY, STALE, ReviewSession
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
 FLAG_STYLE = "QLineEdit { border: 2px solid #d68910; background: #fef5e7; }"
 CONTRIBUTION_STYLE = "color: #555"
-# a contribution of an earlier run, while the values have changed since or the model runs again: faded,
-# as the probability bars are then
-OUT_OF_DATE_STYLE = "color: #bbb"
+# a contribution of an earlier run, while the values have changed since or the model runs again: grey and
+# in italics, as the probability bars are faded then (the light grey it was, 1.7:1 on the window, could not
+# be read: WCAG 2.1 asks 4.5:1 of text)
+OUT_OF_DATE_STYLE = "color: #666; font-style: italic"
+NOT_USED_COLOUR = "#666"        # a feature this model does not read (light grey #777 was 3.9:1 on the window)
+FLAG_COLOUR = "#8a5a00"         # a value outside its reference range (amber #b9770e was 3.2:1): dark amber
 
 
 class _Row:
@@ -48,7 +51,7 @@ class _Row:
         self.name_label = QLabel(feature.label + (" *" if starred else ""))
         if starred:
             self.name_label.setToolTip("not used by this model; recorded for the report")
-            self.name_label.setStyleSheet("color: #777")
+            self.name_label.setStyleSheet(f"color: {NOT_USED_COLOUR}")
         # these give way on a narrow form (hidden, told in the value's tooltip); the value and unit never do
         self.source = ElidedLabel("")
         self.source.setStyleSheet("color: #555")
@@ -453,7 +456,7 @@ class LabForm(QWidget):
         flagged = row.status in ("low", "high", "held")
         row.message.setText(f"{row.message.text()}; not used by this model" if flagged
                             else "not used by this model")
-        row.message.setStyleSheet("color: #b9770e" if flagged else "color: #777")
+        row.message.setStyleSheet(f"color: {FLAG_COLOUR if flagged else NOT_USED_COLOUR}")
         row.message.setVisible(True)
 
     # -------------------------------------------------------------- values
@@ -540,7 +543,7 @@ class LabForm(QWidget):
             row.message_tip = message
             row.show_tip(self.columns_shown())
         row.message.setText(message)
-        row.message.setStyleSheet("color: #c0392b" if status == "error" else "color: #b9770e")
+        row.message.setStyleSheet("color: #c0392b" if status == "error" else f"color: {FLAG_COLOUR}")
         row.message.setVisible(bool(message))
 
     def _validate(self, name: str) -> str:

@@ -226,7 +226,7 @@ class MedianBeatsView(FollowsSession, QWidget):
                 part = (f'<span style="color:{_rgb(rgb).name()}"><b>{DASHES}</b></span> '
                         f"{html.escape(label)} {when}")
             else:
-                part = f'<span style="color:#888">{html.escape(label)}: not found</span>'
+                part = f'<span style="color:#666">{html.escape(label)}: not found</span>'
             # lines break between the marks only: "P offset -26" above "ms" read as two values, and
             # a line that ended in "- -" left the mark's last dash, in its colour, to the next
             parts.append(f'<span style="white-space:nowrap">{part}</span>')
