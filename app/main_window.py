@@ -176,6 +176,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
         self.notice = QLabel(f"{RESEARCH_USE_NOTICE}")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setAccessibleDescription("Research-use notice")
         self.notice.setStyleSheet("background: #fff3cd; color: #7a4b00; font-weight: bold; padding: 3px;"
                                   "border-bottom: 1px solid #e0c070")
         self.message_bar = QLabel("")
@@ -195,6 +196,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         msg_row.addWidget(close_msg)
 
         self.tabs = QTabWidget()
+        self.tabs.tabBar().setAccessibleName("Panels")
         self.tabs.addTab(self.lab_form, "Labs && clinical")
         # the two heatmaps side by side need 410 px: they scroll rather than holding the whole row
         # of panels that wide (a 1024 px window with the folder dock then hid the measured values)
@@ -203,6 +205,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         heat_scroll.setWidget(self.heatmaps)
         self.heat_scroll = heat_scroll
+        heat_scroll.setAccessibleName("Lead attention")
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
         # never narrower than its names ("Median b" behind scroll arrows at 1024x768)
@@ -238,6 +241,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         results_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         results_scroll.setWidget(self.results)
         self.results_scroll = results_scroll
+        results_scroll.setAccessibleName("Model result")
         column = QSplitter(Qt.Orientation.Vertical)
         column.addWidget(results_scroll)
         column.addWidget(self.measure_panel)

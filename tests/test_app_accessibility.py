@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtWidgets import QLabel  # noqa: E402
 
-from helpers_app import isolated_settings  # noqa: E402,F401 - fixtures
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 
 # Machado et al. 2009, severity 1.0, applied to linear RGB
 DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968],
@@ -183,3 +183,75 @@ def test_research_use_banner_reads_at_4_5_to_1(qtbot):
     window = shown_window(qtbot)
     assert window.notice.isVisible() and "Research use" in window.notice.text()
     assert _drawn_contrast(window.notice) >= 4.5
+
+
+# ---------------------------------------------------------------------------------------------
+# screen readers
+
+def _unnamed(window) -> list[str]:
+    """The window's shown controls a screen reader could only read by their contents ("F, combo box",
+    "years, combo box") or not at all: no accessible name, and no text of their own (a button's)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import (
+        QAbstractButton, QAbstractItemView, QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox, QComboBox,
+        QHeaderView, QLineEdit, QScrollBar, QTabBar, QWidget,
+    )
+
+    controls = (QAbstractButton, QComboBox, QLineEdit, QAbstractSlider, QAbstractSpinBox, QAbstractItemView,
+                QTabBar, QAbstractScrollArea)
+    out = []
+    for w in window.findChildren(QWidget):
+        if not w.isVisibleTo(window) or isinstance(w, (QScrollBar, QHeaderView)):
+            continue                                   # a scroll area's bars, a table's headers: its own parts
+        parent = w.parent()
+        if isinstance(parent, QComboBox) or (isinstance(parent, QAbstractScrollArea) and parent.viewport() is w):
+            continue
+        tab_stop = (w.focusPolicy() & Qt.FocusPolicy.TabFocus) == Qt.FocusPolicy.TabFocus
+        if not (isinstance(w, controls) or tab_stop):
+            continue
+        if isinstance(w, QAbstractScrollArea) and not tab_stop:
+            continue                                   # a frame around named things, not a stop of its own
+        text = w.text().replace("&", "").strip() if isinstance(w, QAbstractButton) else ""
+        if not (w.accessibleName().strip() or text):
+            out.append(f"{type(w).__name__} in {type(parent).__name__} ({w.toolTip()[:40]!r})")
+    return out
+
+
+def test_every_control_of_the_main_window_has_a_name(qtbot, tiny_model):
+    """The lab form's fields and unit boxes, the notch box, the saliency method and opacity, the traces,
+    the result column and the tabs had no accessible name: a screen reader said "F, combo box" for the
+    patient's sex. Walked over the whole window with a record open and each tab shown in turn (so a
+    control added later is checked too)."""
+    from helpers_app import PTBXL_PAIR, WAIT_MS, shown_window
+
+    window = shown_window(qtbot, tiny_model)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(PTBXL_PAIR[1])
+    unnamed = []
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        qtbot.wait(50)
+        unnamed += _unnamed(window)
+    assert len(window.lab_form.findChildren(QLabel)) > 10     # the walk saw the lab form
+    assert sorted(set(unnamed)) == []
+    rows = window.lab_form._rows
+    assert rows["sex"].editor.accessibleName() == rows["sex"].feature.label
+    assert rows["height"].unit.accessibleName() == f"{rows['height'].feature.label} unit"
+
+
+def test_probability_bars_are_told_in_words(qtbot):
+    """The bars are painted: a screen reader got nothing of them. Their accessible name and description
+    say every class, its probability, its threshold and its call, as set."""
+    from app.views.explain import ProbabilityBars
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.set_prediction(("NORM", "MI", "STTC"), [0.9, 0.85, 0.45], [0.5, 0.4, 0.5])
+    assert bars.accessibleName() == "Class probabilities"
+    said = bars.accessibleDescription()
+    assert "NORM" in said and "90.0 %, threshold 50.0 %, called: normal" in said
+    assert "MI" in said and "85.0 %, threshold 40.0 %, called: finding" in said
+    assert "STTC" in said and "45.0 %, threshold 50.0 %, not called" in said
+    bars.set_prediction(("MI",), [0.85], [0.4], withheld="too noisy")
+    assert "not called: calls withheld" in bars.accessibleDescription()
+    assert "too noisy" in bars.accessibleDescription()

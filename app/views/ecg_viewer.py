@@ -47,6 +47,7 @@ class EcgViewer(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.plot = EcgPlot(self)
+        self.plot.setAccessibleName("ECG traces")
         bar = QToolBar()   # overflows into a ">>" menu when the window is narrow
         bar.setIconSize(QSize(16, 16))
 
@@ -75,6 +76,7 @@ class EcgViewer(QWidget):
         self.highpass.setToolTip("display-only high-pass for baseline wander; the model never sees it")
         self.notch = combo(["No notch", "50 Hz notch", "60 Hz notch"], "No notch",
                            "display-only mains notch; the model never sees it")
+        self.notch.setAccessibleName("Mains notch filter")
         # a push button, not a QToolButton: a tool bar makes its tool buttons flat (auto-raise), and
         # off, that one read as a plain word beside the check boxes. Framed, it looks like a button
         # when off and pressed in when on, as "True scale" and "Fit page" do.

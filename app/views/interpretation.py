@@ -82,6 +82,8 @@ class InterpretationView(FollowsSession, QWidget):
         self.session = None
         self.title = QLabel("<b>Interpretation</b>")
         self.text = QLabel("")
+        self.setAccessibleName("Interpretation")
+        self.text.setAccessibleDescription("Interpretation")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

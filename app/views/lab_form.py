@@ -70,6 +70,9 @@ class _Row:
             self.editor.setMinimumWidth(self.editor.fontMetrics().horizontalAdvance(VALUE_ROOM) + VALUE_CHROME_PX)
             units = [feature.unit] + [u for u in feature.units if u != feature.unit]
             self.unit = UnitBox([u for u in units if u])
+            self.unit.setAccessibleName(f"{feature.label} unit")
+        # a screen reader read the fields by their contents alone ("F, combo box", "years, combo box")
+        self.editor.setAccessibleName(feature.label)
         whole = feature.reference_text()
         # its numbers ("< 14"), beside a unit box that shows its unit; "" without a range
         self.reference_short = whole[:-len(feature.unit) - 1].rstrip() \

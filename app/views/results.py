@@ -38,6 +38,7 @@ class ResultsPanel(QWidget):
         # why the record has no quality verdict, when its assessment failed (the gate then passes
         # nothing: the model's calls are never shown); at the top, above the fold at 1024x768
         self.quality = QLabel("")
+        self.quality.setAccessibleDescription("Signal quality")
         self.quality.setWordWrap(True)
         self.quality.setTextFormat(Qt.TextFormat.RichText)
         self.quality.setVisible(False)
