@@ -26,6 +26,7 @@ from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.ecg_viewer import EcgViewer
 from app.views.explain import LeadHeatmaps, ModelImageView
+from app.views.focus_ring import FocusRing
 from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
@@ -114,6 +115,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.lab_form.changed.connect(self._labs_changed)
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
         self._tab_order()
+        self.focus_ring = FocusRing(self)       # the focused control outlined plainly (Fusion's mark is faint)
 
     def _tab_order(self) -> None:
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the

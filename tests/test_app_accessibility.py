@@ -255,3 +255,96 @@ def test_probability_bars_are_told_in_words(qtbot):
     bars.set_prediction(("MI",), [0.85], [0.4], withheld="too noisy")
     assert "not called: calls withheld" in bars.accessibleDescription()
     assert "too noisy" in bars.accessibleDescription()
+
+
+# ---------------------------------------------------------------------------------------------
+# keyboard: the focus is seen
+
+def test_the_focused_control_is_outlined_at_every_tab_stop(qtbot, tiny_model):
+    """Fusion marked a focused button, box, check box or slider with 4 to 20 changed pixels and the traces,
+    the result column and "Choose model" with none: after a Tab the focus was lost to the eye. Tab (QTest
+    key events) from "True scale" round the window; at every stop in view, the window's pixels around the
+    control change on at least its perimeter's worth (a whole outline) between focused and not."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from helpers_app import PTBXL_PAIR, WAIT_MS, shown_window
+
+    window = shown_window(qtbot, tiny_model)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(PTBXL_PAIR[1])
+    start = window.viewer.reset_btn
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    stops = []
+    for _ in range(80):
+        w = QApplication.focusWidget()
+        if w in stops:
+            break
+        stops.append(w)
+        qtbot.keyClick(w, Qt.Key.Key_Tab)
+    assert len(stops) > 15 and window.viewer.plot in stops and window.results_scroll in stops
+
+    class Region:                       # the window's pixels around a control, for image_rgb
+        def __init__(self, rect):
+            self.rect = rect
+
+        def grab(self):
+            return window.grab(self.rect)
+
+    faint = []
+    checked = 0
+    for w in stops:
+        w.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.wait(20)
+        rect = QRect(w.mapTo(window, w.rect().topLeft()), w.size())
+        if w.visibleRegion().boundingRect() != w.rect():
+            continue                    # scrolled partly out of view (the lab form's lower rows)
+        region = Region(rect.adjusted(-3, -3, 3, 3))
+        focused = image_rgb(region).astype(int)
+        w.clearFocus()
+        qtbot.wait(20)
+        plain = image_rgb(region).astype(int)
+        changed = int((np.abs(focused - plain).sum(2) > 60).sum())
+        checked += 1
+        if changed < 2 * (rect.width() + rect.height()):
+            faint.append(f"{type(w).__name__} {w.accessibleName() or getattr(w, 'text', str)()!r}: {changed} px")
+    assert checked > 15
+    assert faint == []
+
+
+# ---------------------------------------------------------------------------------------------
+# display scaling
+
+SCALE_PROBE = """
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from app.main_window import MainWindow
+from app.settings import Settings
+s = Settings(); s.model_path = ""
+w = MainWindow(s); w.show(); app.processEvents()
+p, sc = w.viewer.plot, w.screen()
+print(p.px_per_mm() * p.devicePixelRatioF(),
+      sc.geometry().width() * sc.devicePixelRatio() / sc.physicalSize().width())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("env", [{"QT_SCALE_FACTOR": "1.5"}, {"QT_SCALE_FACTOR": "2"}, {"QT_FONT_DPI": "144"}])
+def test_true_scale_stays_true_under_display_scaling(env, tmp_path):
+    """Under a scale factor the screen's logical pixels grow: the traces' pixels per mm of glass, in device
+    pixels, still equal the screen's own (its device pixels over its physical width), so 10 mm/mV and 25 mm/s
+    stay true. (QScreen.physicalDotsPerInch is per logical pixel; a logical DPI would have drawn 1.5 and 2 times
+    too large.)"""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    run_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root),
+               "XDG_CONFIG_HOME": str(tmp_path), **env}
+    out = subprocess.run([sys.executable, "-c", SCALE_PROBE], env=run_env, capture_output=True, text=True,
+                         timeout=120, cwd=root)
+    assert out.returncode == 0, out.stderr[-2000:]
+    drawn, screen = map(float, out.stdout.split()[-2:])
+    assert drawn == pytest.approx(screen, rel=2e-3)
