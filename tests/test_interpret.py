@@ -1142,6 +1142,27 @@ def test_wpw_beside_the_models_paced_rhythm_guess_is_marked():
     assert [s.note for s in it.statements if s.code == "WPW" or s.group == "axis"] == [None, None]
 
 
+def test_qrs_statements_beside_a_guessed_paced_rhythm_whose_qrs_was_not_measured_stand_marked():
+    """The model's paced rhythm only guessed (its most probable rhythm, below its threshold) and no QRS measured: the
+    QRS may be the pacemaker's as beside a said paced rhythm without a QRS, so what is read off it (the model's bundle
+    branch block and hypertrophy, the axis rule) stands marked and keeps "normal ECG" away. Before, they stood
+    unmarked, and "Normal ECG" beside them where nothing else stood."""
+    meas = {"heart_rate_bpm": 70.0, "pr_ms": None, "qrs_ms": None, "qrs_axis_deg": -60.0}
+    it = run({"PACE": 0.25, "SR": 0.05, "LVH": 0.75, "CLBBB": 0.6, "STD_": 0.5, "NORM": 0.6}, meas, "M")
+    assert it.first.text.startswith("Paced rhythm") and "most probable rhythm" in it.first.text
+    mark = ("beside a paced rhythm (the model's most probable rhythm, below its threshold), QRS not measured: the QRS "
+            "may be the pacemaker's")
+    notes = {s.text.split(" (")[0]: s.note for s in it.statements[1:]}
+    assert notes == {"Left bundle branch block": mark, "Left axis deviation": mark,
+                     "Left ventricular hypertrophy": mark, "Nonspecific ST depression": None}
+    # the QRS statements alone, marked: still no normal ECG
+    it = run({"PACE": 0.25, "SR": 0.05, "LVH": 0.75, "NORM": 0.6}, dict(meas, qrs_axis_deg=40.0), "M")
+    assert [(s.code, s.note) for s in it.statements[1:]] == [("LVH", mark)]
+    # another rhythm guessed: not paced, unmarked, as before
+    it = run({"PACE": 0.05, "SR": 0.25, "LVH": 0.75}, meas, "M")
+    assert [s.note for s in it.statements if s.code == "LVH" or s.group == "axis"] == [None, None]
+
+
 # QT, QRS, RR (ms), sex, the Bazett QTc as measured (QT / sqrt(RR s)), and what is said: the QRS-adjusted QTc
 # (QT - 0.5 x QRS) / sqrt(RR s) worked by hand (Bogossian et al. 2014), None where it is within the limit
 @pytest.mark.parametrize("qt, qrs, rr, sex, bazett, said", [

@@ -224,7 +224,8 @@ a paced QRS is the pacemaker's (Surawicz et al. 2009; Mason et al. 2007), so the
 fascicular blocks, IVCD, abnormal QRS, WPW (pacing gives no short PR and no delta wave), ventricular hypertrophy and
 voltage, Q waves and infarcts (``PACED_QRS_CODES``), and the wide QRS and axis rules, go to the resolved list in one
 line; ST-T statements, atrial enlargement and AV block stand. With a narrow QRS (atrial pacing) they stand; with no
-QRS measured, or beside the model's paced rhythm guessed below its threshold, they stand marked (``PACED_QRS_MARK``).
+QRS measured, or beside the model's paced rhythm guessed below its threshold (with a wide QRS or none measured), they
+stand marked (``PACED_QRS_MARK``).
 When the record's quality gate says the result is unreliable
 (a paced rhythm included, from the spikes or from the statements model's call),
 the statements are still computed but the interpretation is marked withheld, with the reason.
@@ -949,7 +950,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     paced_mark = None
     if paced_rhythm and qrs is None:
         paced_mark = f"{PACED_QRS_MARK}, QRS not measured: the QRS may be the pacemaker's"
-    elif guessed == "PACE" and not paced_rhythm and qrs is not None and qrs >= QRS_WIDE_MS:
+    elif guessed == "PACE" and not paced_rhythm and qrs is None:
+        # a guess and a QRS of unknown width: the statements read off the QRS claim more than was measured
+        paced_mark = (f"{PACED_QRS_MARK} (the model's most probable rhythm, below its threshold), QRS not measured: "
+                      "the QRS may be the pacemaker's")
+    elif guessed == "PACE" and not paced_rhythm and qrs >= QRS_WIDE_MS:
         paced_mark = (f"{PACED_QRS_MARK} (the model's most probable rhythm, below its threshold) and a QRS of {qrs_s} "
                       "ms: the QRS may be the pacemaker's")
     paced_items: list[tuple[int, float, str]] = []      # (reading order, -probability, words) of what goes
