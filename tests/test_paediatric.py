@@ -28,6 +28,7 @@ import csv
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from mirage_model.measure import SCALAR_KEYS, Measurements
@@ -339,3 +340,62 @@ def test_mirage_score_says_paediatric_in_its_interpretation_column(tmp_path, rec
             assert said[0].startswith('1 record of children: its interpretation\'s "[paediatric: adult limits '
                                       'not applied]" means: adult rate, axis and lower limits not applied')
             assert "Wenning" in said[0] and "trained on adults" in said[0]
+
+
+# ------------------------------------------------------------------------------- rate-dependent rules (0ceba3c)
+
+def _at(hr: float, qt: float) -> dict:
+    """Measurements at ``hr`` bpm with QT ``qt`` ms, the QTc worked by their formulas (Bazett QT / sqrt(RR s),
+    Fridericia QT / cbrt(RR s)); a sinus rhythm's PR and a narrow QRS."""
+    rr = 60.0 / hr
+    return dict(heart_rate_bpm=hr, rr_ms=1000.0 * rr, pr_ms=110.0, qrs_ms=70.0, qt_ms=qt,
+                qtc_bazett_ms=qt / rr ** 0.5, qtc_fridericia_ms=qt / rr ** (1 / 3), qrs_axis_deg=60.0)
+
+
+# age, rate, QT and the Bazett and Fridericia QTc worked by hand (RR 0.375 s: sqrt 0.6124, cbrt 0.7211; RR 0.4615 s:
+# sqrt 0.6794, cbrt 0.7728)
+@pytest.mark.parametrize("age, hr, qt, bazett, fridericia", [(1.0, 160.0, 300.0, 489.9, 416.0),
+                                                             (6.0, 130.0, 330.0, 485.7, 427.0)])
+def test_a_childs_qtc_is_bazetts_at_any_rate(age, hr, qt, bazett, fridericia):
+    """An infant's normal rate is above 120 bpm (Fleming et al. 2011: median 145 bpm at one month), the child's QTc
+    limits are Bazett's (Wenning), and in children Bazett's QTc is the least rate-dependent (Phan et al. 2015). Above
+    120 bpm the adults' Fridericia hid the long QT: a 1-year-old at 160 bpm with a QTc of 490 ms by Bazett (416 ms by
+    Fridericia) read no prolonged QTc at all. Now Bazett's, unmarked (no "Bazett above 120 bpm" doubt), the formula's
+    reason in the rule; an adult's at those rates stays Fridericia's."""
+    m = _at(hr, qt)
+    assert abs(m["qtc_bazett_ms"] - bazett) < 0.1 and abs(m["qtc_fridericia_ms"] - fridericia) < 0.1
+    child = interpret(["SR"], [0.9], [0.5], m, "M", age=age)
+    q = [s for s in child.statements if s.text.startswith("Prolonged QTc")]
+    assert [(s.text, s.note) for s in q] == [(f"Prolonged QTc ({bazett:.0f} ms, Bazett)", None)]
+    assert "Bazett at any rate below 16 years (Phan et al. 2015" in q[0].rule
+    adult = interpret(["SR"], [0.9], [0.5], m, "M", age=40)
+    assert not any(s.text.startswith("Prolonged QTc") for s in adult.statements)      # Fridericia < 450 ms
+    # a child's QTc within the limits by Bazett: nothing said
+    calm = interpret(["SR"], [0.9], [0.5], _at(hr, qt - 40.0), "M", age=age)
+    assert not any("QTc" in s.text for s in calm.statements)
+
+
+def _flutter_at(per_min: float):
+    from mirage_model.measure.atrial import AtrialActivity
+
+    return AtrialActivity(("II", "III", "aVF", "V1"), np.full(4, per_min / 60.0), np.full(4, 0.85))
+
+
+def test_a_childs_flutter_needs_more_than_twice_the_rate():
+    """A child's normal rate puts the second harmonic of its P and T waves in the flutter band (a 1-year-old at
+    160 bpm: 320/min): the flutter rule replaced the model's atrial fibrillation with "Atrial flutter, atrial rate
+    320/min, ventricular rate 160 bpm". Below 16 years it needs the atrial rate at least 2.5 times the ventricular
+    (3:1, 4:1); at 2:1 the rhythm said stands, with the reason in the resolved list. An adult's, and a child's at 3:1,
+    as before."""
+    af = dict(irregular=True, rr_nrmssd=0.2)
+    child = interpret(["AFIB"], [0.9], [0.5], _at(160.0, 250.0) | {"pr_ms": None}, "M", age=1.0,
+                      atrial_activity=_flutter_at(320.0), **af)
+    assert child.statements[0].text.startswith("Atrial fibrillation, 160 bpm")
+    assert any(r.startswith("atrial flutter from the atrial activity not stated: regular atrial activity at 320/min "
+                            "is 2.0 times the ventricular rate 160 bpm") for r in child.resolved)
+    adult = interpret(["AFIB"], [0.9], [0.5], _at(160.0, 250.0) | {"pr_ms": None}, "M", age=40.0,
+                      atrial_activity=_flutter_at(320.0), **af)
+    assert adult.statements[0].text.startswith("Atrial flutter, atrial rate 320/min")
+    three = interpret(["AFIB"], [0.9], [0.5], _at(100.0, 330.0) | {"pr_ms": None}, "M", age=8.0,
+                      atrial_activity=_flutter_at(300.0), **af)
+    assert three.statements[0].text.startswith("Atrial flutter, atrial rate 300/min, ventricular rate 100 bpm")

@@ -182,7 +182,20 @@ of 170 ms or a QTc of 445 ms may be long at 4 years and is not; under 6 months t
 interpretation says so once, first (``Interpretation.notes``: "Paediatric ECG (age 4): adult rate, axis and
 lower limits not applied ..."), with the count of children in the models' training data (PTB-XL: 64 of 21,799
 records under 16 years, ``ptbxl_database.csv``), and each model statement's source says "trained on adults".
-With no age given the adult rules apply.
+With no age given the adult rules apply. The rules that depend on the rate, with the limits used below 16 years:
+the QTc is Bazett's at any rate (not Fridericia's above 120 bpm, nor doubted there): a child's limits are Bazett's,
+an infant's normal rate lies above 120 bpm (Fleming S, Thompson M, Stevens R, et al. Normal ranges of heart rate and
+respiratory rate in children from birth to 18 years of age. Lancet 2011;377:1011-8: median 127 bpm at birth, 145 at
+one month, 113 at 2 years), and in children Bazett's QTc is the least rate-dependent (Phan DQ, Silka MJ, Lan YT,
+Chang RK. Comparison of formulas for calculation of the corrected QT interval in infants and young children. J
+Pediatr 2015;166:960-4: 702 children, 81 % under 2 years, 122 +/- 20 bpm; Fridericia's QTc fell with the rate, and
+would have hidden a 1-year-old's 490 ms at 160 bpm as 416 ms). The flutter rule states flutter only where the atrial
+rate is at least ``FLUTTER_MIN_CONDUCTION`` (2.5) times the ventricular, whatever rhythm was said: twice a child's
+normal rate (290/min at one month) lies in the flutter band, where its sinus P and T waves repeat; at 2:1 the rhythm
+said stands, the reason in the resolved list. The sinus rate words and the wide QRS tachycardia rule stay off: no
+age-banded rate table could be checked here (the APLS ranges, the one table seen whole, in Fleming et al.'s appendix,
+cross their centiles). The AF rule has no rate in it. PTB-XL's 61 children of folds 1-9 (2-15 years): none above
+120 bpm or with flutter waves, none said AF; nothing of theirs changed.
 
 Contradictions are resolved, not printed side by side: atrial fibrillation or flutter removes
 every sinus statement; atrial fibrillation said beside atrial premature complexes keeps both, each
@@ -362,6 +375,9 @@ QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
+# a child's QTc is judged by Bazett at every rate (rule 0ceba3c): its limits (Wenning) are Bazett's, and in 702 children
+# (81 % under 2 years, 122 +/- 20 bpm) Bazett's QTc was the least rate-dependent, Fridericia's falling with the rate
+PHAN = "Phan et al. 2015: Bazett's QTc the least rate-dependent in children"
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # with a QRS of QRS_WIDE_MS or more the QT holds the lengthened depolarisation: the prolonged-QTc rule judges the
 # QT less this fraction of the QRS, corrected as the QTc is (Bogossian et al. 2014: QT - 0.485 x QRS, rounded)
@@ -757,6 +773,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     and "AFIB" not in rhythm_codes and not af_rule)
     flutter_rule = (flutter is not None and ("AFIB" in rhythm_codes or af_rule or "AFLT" in positive or flutter_no_p)
                     and "PACE" not in positive and paced is None)
+    if flutter_rule and child and (ratio is None or ratio < FLUTTER_MIN_CONDUCTION):
+        # a child's normal rate puts the second harmonic of its P and T waves in the flutter band (an infant's median
+        # 145 bpm at one month, Fleming et al. 2011: 290/min): at 2:1 the peak is no flutter wave the rule can tell
+        # apart, and the rhythm said stands as it was
+        said = (f"{ratio:.1f} times the ventricular rate {hr_s} bpm" if ratio is not None
+                else "no ventricular rate measured")
+        resolved.append(f"atrial flutter from the atrial activity not stated: regular atrial activity at "
+                        f"{flutter[0]:.0f}/min is {said}, below {FLUTTER_MIN_CONDUCTION:g} times, where a child's "
+                        f"sinus P and T waves repeat at twice its rate (age {age_text(age)})")
+        flutter_rule = False
     if flutter_rule:
         why = f"regular atrial activity at {flutter[0]:.0f}/min (flutter waves)"
         if flutter_no_p and "AFLT" not in positive:
@@ -1091,11 +1117,15 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     fridericia = _num(measurements, "qtc_fridericia_ms")
     if qtc is None:
         qtc, formula = fridericia, "Fridericia"
-    elif fridericia is not None and hr is not None and hr > QTC_BAZETT_HR_MAX:
+    elif fridericia is not None and hr is not None and hr > QTC_BAZETT_HR_MAX and not child:
         # Bazett over-corrects at high rates (Rautaharju et al. 2009): above 120 bpm it called the QTc prolonged on 23
-        # of PTB-XL fold 9's 41 records there, Fridericia on 3 (two of them 690 ms and more, mis-measured)
+        # of PTB-XL fold 9's 41 records there, Fridericia on 3 (two of them 690 ms and more, mis-measured). Not in a
+        # child: an infant's normal rate is above 120 bpm, a child's limits are Bazett's, and in children Bazett's QTc
+        # is the least rate-dependent (Phan et al. 2015), where Fridericia's would hide a long QT
         qtc, formula = fridericia, "Fridericia"
         why_formula = f"; Fridericia, as Bazett over-corrects above {QTC_BAZETT_HR_MAX:g} bpm"
+    elif child and formula == "Bazett" and hr is not None and hr > QTC_BAZETT_HR_MAX:
+        why_formula = f"; Bazett at any rate below {PAEDIATRIC_BELOW_Y:g} years ({PHAN})"
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)
@@ -1165,7 +1195,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             # as the measurements say: a QTc of an irregular rhythm, Bazett's above 120 bpm, any below 50 bpm, is unreliable
             shaky = ("unreliable: irregular rhythm" if irregular else
                      f"unreliable: Bazett above {QTC_BAZETT_HR_MAX:g} bpm" if formula == "Bazett" and hr is not None
-                     and hr > QTC_BAZETT_HR_MAX else
+                     and hr > QTC_BAZETT_HR_MAX and not child else
                      f"unreliable: rate below {QTC_HR_MIN:g} bpm" if hr is not None and hr < QTC_HR_MIN else None)
             if qtc_flag == "high" and "LNGQT" not in positive:
                 name, v_s = ("QTc", qtc_s) if adj is None else ("QRS-adjusted QTc", adj_s)
