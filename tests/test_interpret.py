@@ -698,8 +698,50 @@ def test_above_120_bpm_the_qtc_rules_judge_fridericia(fridericia, prolonged):
         assert "Bazett over-corrects above 120 bpm" in q[0].rule and q[0].note == "unreliable: irregular rhythm"
     else:
         assert q == []
-    slower = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 110.0}, "F")
+    slower = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 95.0}, "F")
     assert [s.text for s in slower.statements if s.text.startswith("Prolonged QTc")] == ["Prolonged QTc (517 ms, Bazett)"]
+    # 100-120 bpm: Bazett judged, Fridericia beside it (test_from_100_bpm_a_bazett_qtc_needs_fridericias_too)
+    faster = run({"SR": 0.9}, {**meas, "heart_rate_bpm": 110.0}, "F")
+    q = [s for s in faster.statements if s.text.startswith("Prolonged QTc")]
+    assert [(s.text, s.note is None) for s in q] == [(f"Prolonged QTc (517 ms, Bazett; Fridericia {fridericia:.0f} ms)",
+                                                      prolonged)]
+
+
+# QT (ms), rate (bpm), sex; Bazett QT / sqrt(RR s) and Fridericia QT / cbrt(RR s) worked by hand; and whether the
+# Bazett QTc's "Prolonged QTc" is marked (None: not said at all)
+@pytest.mark.parametrize("qt, hr, sex, bazett, fridericia, marked", [
+    (345.0, 110.0, "M", 467.1, 422.2, True),      # RR 0.5455 s: 345 / 0.7385, 345 / 0.8171; Fridericia < 450
+    (365.0, 110.0, "M", 494.2, 446.7, True),      # 365 / 0.7385, 365 / 0.8171: Fridericia 447 < 450
+    (375.0, 110.0, "M", 507.8, 459.0, False),     # Fridericia 459 >= 450: past by both, said with both
+    (375.0, 110.0, "F", 507.8, 459.0, True),      # ... < 460 for women
+    (355.0, 104.0, "M", 467.4, 426.4, True),      # RR 0.5769 s: 355 / 0.7596, 355 / 0.8325
+    (375.0, 100.0, "M", 484.1, 444.6, None),      # at 100 bpm (RR 0.6 s): Bazett alone, as before, unmarked
+])
+def test_from_100_bpm_a_bazett_qtc_needs_fridericias_too(qt, hr, sex, bazett, fridericia, marked):
+    """Bazett over-corrects at fast rates (Rautaharju et al. 2009, AHA part IV) and the QTc limits are those of ECGs
+    at normal rates (50-100 bpm, Mason et al. 2007): above 100 bpm and up to 120 (above it Fridericia is judged), a
+    QTc past its limit by Bazett is stated unmarked only where Fridericia's is past it too, and says both values;
+    else it stands marked with Fridericia's value. Before, "Prolonged QTc (467 ms, Bazett)" stood unmarked at 110 bpm
+    with Fridericia at 422 ms (PTB-XL folds 1-8: 3 unlabelled such statements at 104-117 bpm)."""
+    rr = 60.0 / hr
+    assert abs(qt / rr ** 0.5 - bazett) < 0.1 and abs(qt / rr ** (1 / 3) - fridericia) < 0.1
+    meas = {"heart_rate_bpm": hr, "rr_ms": 1000 * rr, "pr_ms": 150.0, "qrs_ms": 90.0, "qt_ms": qt,
+            "qtc_bazett_ms": qt / rr ** 0.5, "qtc_fridericia_ms": qt / rr ** (1 / 3)}
+    it = run({"SR": 0.9, "NORM": 0.8}, meas, sex)
+    q = [s for s in it.statements if s.text.startswith("Prolonged QTc")]
+    limit = {"M": 450, "F": 460}[sex]
+    if marked is None:
+        assert [(s.text, s.note) for s in q] == [(f"Prolonged QTc ({bazett:.0f} ms, Bazett)", None)]
+        return
+    assert [s.text for s in q] == [f"Prolonged QTc ({bazett:.0f} ms, Bazett; Fridericia {fridericia:.0f} ms)"]
+    who = {"M": "men", "F": "women"}[sex]
+    if marked:
+        assert q[0].note == (f"Bazett over-corrects above 100 bpm: Fridericia QTc {fridericia:.0f} ms < {limit} ms "
+                             f"for {who} (Rautaharju et al. 2009)")
+    else:
+        assert q[0].note is None and f"Fridericia {fridericia:.0f} ms >= {limit} ms for {who}" in q[0].rule
+    # the table flags Bazett's value either way: no normal ECG beside it
+    assert "NORM" not in [s.code for s in it.statements]
 
 
 @pytest.mark.parametrize("af", ["model", "rule"])

@@ -27,10 +27,14 @@ Measurement rules (adult thresholds; none below 16 years, see "Children" below):
   management of patients with ventricular arrhythmias. Eur Heart J 2015;36:2793-867: short QT
   syndrome is diagnosed at QTc <= 340 ms; part IV's "<= 390 ms" is met by about one normal ECG in
   eight). QTc by Bazett unless the measurements carry only Fridericia, or the rate is above 120 bpm,
-  where Bazett over-corrects (Rautaharju et al. 2009) and Fridericia is judged when measured. With a QRS of 120 ms
-  or more the QT holds the lengthened depolarisation (part IV: adjust the QT for the QRS duration): the prolonged-QTc
-  rule judges the QRS-adjusted QTc, (QT - 0.5 x QRS) by the same formula (Bogossian H, Frommeyer G, Ninios I, et al.
-  New formula for evaluation of the QT interval in patients with left bundle branch block. Heart Rhythm
+  where Bazett over-corrects (Rautaharju et al. 2009) and Fridericia is judged when measured. Above 100 bpm (the
+  adult upper normal rate, Mason et al. 2007: the limits are those of ECGs at normal rates) and up to 120, a QTc past
+  its limit by Bazett is said with Fridericia's beside it ("Prolonged QTc (480 ms, Bazett; Fridericia 462 ms)") and
+  stands unmarked only where Fridericia's is past the limit too, else marked ("Bazett over-corrects above 100 bpm:
+  Fridericia QTc 440 ms < 450 ms for men"; the table flags Bazett's value, so "normal ECG" stays away). With a QRS of
+  120 ms or more the QT holds the lengthened depolarisation (part IV: adjust the QT for the QRS duration): the
+  prolonged-QTc rule judges the QRS-adjusted QTc, (QT - 0.5 x QRS) by the same formula (Bogossian H, Frommeyer G,
+  Ninios I, et al. New formula for evaluation of the QT interval in patients with left bundle branch block. Heart Rhythm
   2014;11:2273-7); a QTc past the limit only unadjusted stands marked ("QT lengthened by the wide QRS: QRS-adjusted
   QTc 400 ms < 450 ms ..."; the adjustment may over-correct, so it is not taken away), as it does without a QT.
   The table's QTc rows stay the measured ones. The limits are
@@ -375,9 +379,14 @@ QRS_WIDE_MS = REFERENCE_RANGES["qrs_ms"].high
 AXIS_LEFT_DEG, AXIS_RIGHT_DEG = REFERENCE_RANGES["qrs_axis_deg"].limits
 # QTc limits: review.measurements' QTC_LIMITS (prolonged, by sex) and QTC_SHORT, so the table agrees
 QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
+# above the adult upper normal rate (Mason et al. 2007) and up to QTC_BAZETT_HR_MAX, where Bazett is still the formula
+# judged, it over-corrects (Rautaharju et al. 2009): a Bazett QTc past its limit is stated unmarked only where
+# Fridericia's is past it too, both values said (rule 0ceba3c)
+QTC_BOTH_ABOVE_BPM = TACHY_BPM
 # a child's QTc is judged by Bazett at every rate (rule 0ceba3c): its limits (Wenning) are Bazett's, and in 702 children
 # (81 % under 2 years, 122 +/- 20 bpm) Bazett's QTc was the least rate-dependent, Fridericia's falling with the rate
 PHAN = "Phan et al. 2015: Bazett's QTc the least rate-dependent in children"
+BAZETT_FAST_MARK = f"Bazett over-corrects above {QTC_BOTH_ABOVE_BPM:g} bpm"
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # with a QRS of QRS_WIDE_MS or more the QT holds the lengthened depolarisation: the prolonged-QTc rule judges the
 # QT less this fraction of the QRS, corrected as the QTc is (Bogossian et al. 2014: QT - 0.485 x QRS, rounded)
@@ -1143,6 +1152,12 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         else:
             wide_mark = f"{QT_WIDE_MARK} (QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms): not adjusted, no QT measured"
     long_flag = qtc_flag if adj is None else adj_flag      # what the prolonged-QTc rule and LNGQT's note judge
+    # above 100 bpm Bazett over-corrects: its prolonged QTc needs Fridericia's past the same limit (QRS-adjusted alike)
+    fast_check = None
+    if (formula == "Bazett" and fridericia is not None and hr is not None and not child
+            and QTC_BOTH_ABOVE_BPM < hr <= QTC_BAZETT_HR_MAX):
+        fr = fridericia if adj is None else fridericia * (qt - QT_QRS_FRACTION * qrs) / qt
+        fast_check = (cite("qtc_fridericia_ms", fr), flag("qtc_fridericia_ms", fr, sex, age))
     # nonspecific ischaemic changes or ischaemic changes in named leads, not both: ISC_ beside a said LVH
     not_said: set[str] = set()
     named = sorted((c for c in positive if c in LOCALISED_ISCHAEMIA), key=lambda c: -p[c])
@@ -1211,9 +1226,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 if long_flag == "high":
                     text = (f"Prolonged QTc ({qtc_s} ms, {formula})" if adj is None else
                             f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}; QTc {qtc_s} ms, QRS {qrs_s} ms)")
-                    out.append(Statement("repolarisation", text, "measurement",
-                                         rule=f"{name} {v_s} ms {past}{why_formula}",
-                                         note="; ".join(n for n in (wide_mark, shaky) if n) or None))
+                    rule, fast_note = f"{name} {v_s} ms {past}{why_formula}", None
+                    if fast_check is not None:     # 100-120 bpm: Fridericia's value beside Bazett's, and judged
+                        fr_s, fr_flag = fast_check
+                        fr_name = "Fridericia" if adj is None else "Fridericia QRS-adjusted"
+                        text = f"{text[:-1]}; {fr_name} {fr_s} ms)"
+                        past_fr, within_fr = (f"{w} {limit:g} ms for {who} (Rautaharju et al. 2009)"
+                                              for w in (">=", "<"))
+                        if fr_flag == "high":
+                            rule += f"; {fr_name} {fr_s} ms {past_fr} too, as {BAZETT_FAST_MARK}"
+                        else:
+                            fast_note = f"{BAZETT_FAST_MARK}: {fr_name} QTc {fr_s} ms {within_fr}"
+                    out.append(Statement("repolarisation", text, "measurement", rule=rule,
+                                         note="; ".join(n for n in (fast_note, wide_mark, shaky) if n) or None))
                 else:
                     # marked, not taken away: the adjustment was made for bundle branch block and may over-correct
                     # (PTB-XL folds 1-8, QRS >= 120 ms: adjusted Bazett QTc median 367 ms, against 428 ms at QRS
