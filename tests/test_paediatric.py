@@ -68,7 +68,7 @@ def test_rules_state_nothing_from_adult_limits_for_a_child():
     # age unknown: the adult rules, as before (Mason 2007: > 100 bpm; Surawicz 2009: > +90 deg, > 200 ms)
     assert "Sinus tachycardia, 115 bpm" in said and "Right axis deviation (100 deg)" in said
     # (at 115 bpm an adult's Bazett QTc is said with Fridericia's beside it, marked where that one is within)
-    assert "First degree AV block (PR 210 ms)" in said and "Prolonged QTc (470 ms, Bazett; Fridericia 440 ms)" in said
+    assert "First degree AV block (PR 210 ms)" in said and "Prolonged QTc (470 ms, Bazett, Fridericia 440 ms)" in said
     assert not adult.notes
     for age in (16, 17, 40):      # 16-17: adult criteria (the sources stop at 16)
         it = interpret(labels, probs, thr, VALUES, "M", age=age)

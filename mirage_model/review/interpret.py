@@ -29,7 +29,7 @@ Measurement rules (adult thresholds; none below 16 years, see "Children" below):
   eight). QTc by Bazett unless the measurements carry only Fridericia, or the rate is above 120 bpm,
   where Bazett over-corrects (Rautaharju et al. 2009) and Fridericia is judged when measured. Above 100 bpm (the
   adult upper normal rate, Mason et al. 2007: the limits are those of ECGs at normal rates) and up to 120, a QTc past
-  its limit by Bazett is said with Fridericia's beside it ("Prolonged QTc (480 ms, Bazett; Fridericia 462 ms)") and
+  its limit by Bazett is said with Fridericia's beside it ("Prolonged QTc (480 ms, Bazett, Fridericia 462 ms)") and
   stands unmarked only where Fridericia's is past the limit too, else marked ("Bazett over-corrects above 100 bpm:
   Fridericia QTc 440 ms < 450 ms for men"; the table flags Bazett's value, so "normal ECG" stays away). With a QRS of
   120 ms or more the QT holds the lengthened depolarisation (part IV: adjust the QT for the QRS duration): the
@@ -1230,7 +1230,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     if fast_check is not None:     # 100-120 bpm: Fridericia's value beside Bazett's, and judged
                         fr_s, fr_flag = fast_check
                         fr_name = "Fridericia" if adj is None else "Fridericia QRS-adjusted"
-                        text = f"{text[:-1]}; {fr_name} {fr_s} ms)"
+                        text = f"{text[:-1]}, {fr_name} {fr_s} ms)"     # no "; ": the CSV cell's separator
                         past_fr, within_fr = (f"{w} {limit:g} ms for {who} (Rautaharju et al. 2009)"
                                               for w in (">=", "<"))
                         if fr_flag == "high":
