@@ -1227,7 +1227,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     past, within = (f"{w} {limit:g} ms for {who}{wide} ({cited})" for w in (">=", "<"))
                 if long_flag == "high":
                     text = (f"Prolonged QTc ({qtc_s} ms, {formula})" if adj is None else
-                            f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}; QTc {qtc_s} ms, QRS {qrs_s} ms)")
+                            f"Prolonged QTc (QRS-adjusted {adj_s} ms, {formula}, QTc {qtc_s} ms, QRS {qrs_s} ms)")
                     rule, fast_note = f"{name} {v_s} ms {past}{why_formula}", None
                     if fast_check is not None:     # 100-120 bpm: Fridericia's value beside Bazett's, and judged
                         fr_s, fr_flag = fast_check
