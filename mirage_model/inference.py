@@ -250,7 +250,7 @@ def calibration_pulse_of(record) -> tuple[float, float, np.ndarray] | None:
     start or end: ``quality.calibration_pulse_step``, which reads a long record's first and last minute) ->
     (start s, end s, (12,) each lead's step in mV), or None without one. ``record_inputs`` finds it once per
     record, for the model's inputs and the quality check (``RecordInputs.pulse``)."""
-    return calibration_pulse_step(np.asarray(record.signal, dtype=np.float64), float(record.fs))
+    return calibration_pulse_step(record.signal, float(record.fs))   # it reads a long record's ends as float64
 
 
 def without_calibration_pulse(record, pulse="search") -> np.ndarray:

@@ -157,3 +157,36 @@ def test_a_holter_read_in_part_and_saved_as_wfdb_still_says_so(tmp_path, monkeyp
     assert again.signal.shape == (12, 30_000)
     assert "only the first 30 s of the 96 s recording read" in again.meta["read_part_note"]
     assert "read_in_part" in {f.code for f in assess(again).findings}
+
+
+def test_a_long_ishne_file_is_read_within_a_bounded_memory(tmp_path):
+    """Reading cost about 38 bytes a sample (ecgdatakit's float64 leads, their float64 copies in mV, a float64
+    row and three copies of the record in the calibration check, beside the float32 record): a 2.5 h 12-lead
+    Holter at 1000 Hz, 216 MB of int16, peaked at 3.4 GB. The counts are now scaled lead by lead and the record
+    checked in stretches: under 10 times the samples' 2 bytes (and a fixed 64 MB), the same values (the
+    standard's own decoding)."""
+    import tracemalloc
+
+    data = bytearray(ISHNE.read_bytes())
+    (offset,) = struct.unpack_from("<i", data, 22)
+    (leads,) = struct.unpack_from("<h", data, 156)
+    frames = np.frombuffer(bytes(data[offset:]), dtype="<i2")
+    frames = frames[: frames.size // leads * leads]
+    n = 6 * (frames.size // leads)                              # the shipped 95.6 s six times: 9.6 min
+    struct.pack_into("<i", data, 14, n)
+    struct.pack_into("<H", data, 8, binascii.crc_hqx(bytes(data[10:offset]), 0xFFFF))
+    path = tmp_path / "long.ecg"
+    path.write_bytes(bytes(data[:offset]) + np.tile(frames, 6).tobytes())
+    raw_bytes = n * leads * 2
+
+    tracemalloc.start()
+    try:
+        rec = load_record(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rec.signal.shape == (12, n)
+    np.testing.assert_array_equal(rec.signal, _decoded_mv(path, n).astype(np.float32))
+    # 10 times the file's samples (their int16, the float64 mV each lead is scaled to, the float32 record), and
+    # the amplitude check's float64 sample of ~200,000 samples a lead, whatever the length (limits.lead_deviations_mv)
+    assert peak < 10 * raw_bytes + (64 << 20), f"peak {peak / 2**20:.0f} MB for {raw_bytes / 2**20:.0f} MB of samples"

@@ -164,11 +164,12 @@ def build_record(path: Path, fmt: str, channels: list[tuple[str, np.ndarray]], f
     for k, lead in enumerate(STANDARD_LEADS):
         if lead in chosen:
             i, sign = chosen[lead]
-            values = np.full(T, np.nan)
             stored_values = np.asarray(channels[i][1], dtype=np.float64)
-            values[: len(stored_values)] = stored_values * sign
-            signal[k] = values
-            if np.isnan(values).any():
+            n = len(stored_values)
+            # scaled in float64 and rounded once to float32, as a whole (T,) float64 copy did, without it
+            np.multiply(stored_values, sign, out=signal[k, :n], casting="same_kind")
+            signal[k, n:] = np.nan
+            if n < T or np.isnan(signal[k, :n]).any():
                 flags["missing"][k] = True
             limit[k] = bool((at_limit or {}).get(channels[i][0], False))
     stored = [STANDARD_LEADS.index(lead) for lead in chosen]
@@ -229,16 +230,22 @@ def _bad_samples(values: np.ndarray, nan_is_missing: bool) -> str | None:
     return None
 
 
+_CAL_CHUNK = 1 << 18   # samples a lead compared at a time by _trim_calibration
+
+
 def _trim_calibration(signal: np.ndarray, stored: list[int], fs: float) -> float:
     """Seconds of trailing calibration pulse in ``signal`` (12, T) (0 when there is none)."""
-    x = signal[stored]
-    if x.shape[0] < 2:
+    if len(stored) < 2:
         return 0.0
-    same = np.all(np.abs(x - x[0]) <= CAL_SAME_MV, axis=0)  # (T,)
+    T = signal.shape[1]
+    same = np.empty(T, dtype=bool)  # (T,)
+    for a in range(0, T, _CAL_CHUNK):   # in stretches: the stored leads' whole copies cost 3 times the record
+        x = signal[stored, a:a + _CAL_CHUNK]
+        same[a:a + _CAL_CHUNK] = np.all(np.abs(x - x[0]) <= CAL_SAME_MV, axis=0)
     if not same[-1]:
         return 0.0
     start = len(same) - int(np.argmin(same[::-1])) if not same.all() else 0
-    tail = x[0, start:]
+    tail = signal[stored[0], start:]
     if len(tail) < CAL_TAIL_MIN_S * fs or np.ptp(tail) < CAL_PULSE_MIN_MV or start == 0:
         return 0.0
     return len(tail) / fs

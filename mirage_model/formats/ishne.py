@@ -101,6 +101,15 @@ def adapt_parser(parser):
             raw = np.fromfile(filename, dtype="<i2", count=self.keep_samples * nleads, offset=layout.data_offset)
             return np.reshape(raw, (nleads, raw.size // nleads), order="F")
 
+        def _build_leads(self, signal, meta):
+            # each lead keeps its int16 counts (a view of the frames read), not ecgdatakit's float64 copy:
+            # to_physical scales them to the same float64 values (int16 to float64 is exact), one lead at a
+            # time, where the copies of all leads cost 8 bytes a sample beside the 2 the file holds
+            leads = super()._build_leads(signal[:, :0], meta)
+            for lead, counts in zip(leads, signal):
+                lead.samples = counts
+            return leads
+
         def _verify_checksum(self, filename, layout):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")

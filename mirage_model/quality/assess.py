@@ -96,16 +96,19 @@ PULSE_LONG_S = 60.0
 
 def calibration_pulse_step(sig: np.ndarray, fs: float) -> tuple[float, float, np.ndarray] | None:
     """A calibration pulse written into the samples (``consistency.calibration_pulse``) of (12, T) mV ``sig``
-    (NaN: missing), at its start or its end -> (start s, end s, (12,) each lead's step in mV, 0 where not read),
+    (float32 or float64; NaN: missing),
+    at its start or its end -> (start s, end s, (12,) each lead's step in mV, 0 where not read),
     or None without one. A record longer than ``PULSE_LONG_S`` is read at its first minute's start and its last
     minute's end, the leads present judged in that minute."""
     T = sig.shape[1]
     n = int(PULSE_LONG_S * fs)
     if T <= n:
+        sig = np.asarray(sig, dtype=np.float64)
         x, _, _, absent, _ = _zeroed(sig)
         return consistency.calibration_pulse(x, fs, ~absent & ~np.isnan(sig).any(axis=1))
     W = consistency.pulse_read_samples(fs)
     for part, ends, at in ((sig[:, :n], (True, False), 0), (sig[:, T - n:], (False, True), T - n)):
+        part = np.asarray(part, dtype=np.float64)   # the minute read, not the whole record, as float64
         x, _, _, absent, _ = _zeroed(part)
         read = slice(0, W) if ends[0] else slice(n - W, n)
         found = consistency.calibration_pulse(x[:, read], fs, ~absent & ~np.isnan(part).any(axis=1), ends=ends)
