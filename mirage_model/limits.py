@@ -6,8 +6,9 @@ readers check the values declared here *before* allocating or computing anything
 input costs bounded time and memory and fails as a typed error naming the file.
 
 The bounds are wide enough for every real ECG the project knows (PTB-XL, PTB Diagnostic, LUDB,
-the PhysioNet Challenge sets, 24 h Holter recordings at 100 Hz) and narrow enough that nothing
-within them can exhaust a 2 GB machine. Long records are scored window by window
+the PhysioNet Challenge sets, 24 h Holter recordings at 100 Hz) and narrow enough that a record
+within them is read in under 2 GB and scored in about 2 GB (docs/long_records.md: 2.1 GB peak to score
+24 h of 12 leads at 100 Hz). Long records are scored window by window
 (``preprocess.windowed_model_inputs``): memory then grows with the file itself, not with float64 copies
 of the whole recording.
 """
