@@ -51,7 +51,8 @@ def ptbxl_records(root: Path, n: int, folds: tuple[int, ...], seed: int = 0) -> 
     db = pd.read_csv(root / "ptbxl_database.csv", usecols=["ecg_id", "patient_id", "strat_fold", "filename_lr"])
     db = db[db.strat_fold.isin(folds)]
     pick = np.sort(np.random.default_rng(seed).choice(len(db), size=min(n, len(db)), replace=False))
-    return [(root / f"{f}.hea", int(p)) for f, p in zip(db.filename_lr.to_numpy()[pick], db.patient_id.to_numpy()[pick])]
+    names, pids = db.filename_lr.to_numpy()[pick], db.patient_id.to_numpy()[pick]
+    return [(root / f"{f}.hea", int(p)) for f, p in zip(names, pids)]
 
 
 def sizes_of(record, cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -659,6 +659,11 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
             & (np.nan_to_num(cgain) >= cfg.chest_lag_gain))
     lag = np.where(shifted, lag, clag)
     shifted = shifted | late
+    # a lead shifted in part of the record only (a splice of two acquisitions): the whole record's lag is its
+    # in-time part's, or a mix that no bar reaches
+    plag, pfrom, pto = (_shifted_parts(x40, usable & ~shifted & (step < cfg.step_warn_mv), cfg) if cfg.part_shift
+                        else (np.full(len(usable), np.nan),) * 3)
+    moved = np.isfinite(plag)
     blag, bzero = consistency.block_lag(x40, usable)
     block = bool(np.isfinite(blag) and abs(blag) >= cfg.block_lag_s and bzero < cfg.block_lag_match)
     if block and not shifted[:6].any():
@@ -667,14 +672,21 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
                            STANDARD_LEADS[6:], f"QRS complexes of V1-V6 {abs(blag) * 1000:.0f} ms "
                            f"{'later' if blag > 0 else 'earlier'} than the limb leads'; simultaneous leads match best "
                            f"at no lag (here {bzero:.2f} of the best match)"))
-    elif shifted.any():
-        where = ", ".join(f"{n} {v * 1000:+.0f} ms" for n, v in zip(_names(shifted), lag[shifted]))
-        out.append(Finding("leads_shifted", "leads shifted in time against the others (recorded at another time, "
-                           f"shown as simultaneous?): {where}", "critical", _names(shifted),
+    elif shifted.any() or moved.any():
+        where = ", ".join([f"{n} {v * 1000:+.0f} ms" for n, v in zip(_names(shifted), lag[shifted])]
+                          + [f"{n} {v * 1000:+.0f} ms from {a:.1f} to {b:.1f} s" for n, v, a, b in
+                             zip(_names(moved), plag[moved], pfrom[moved], pto[moved])])
+        why = ("in part of the record (two recordings joined?)" if moved.any() and not shifted.any()
+               else "(recorded at another time, shown as simultaneous?)")
+        out.append(Finding("leads_shifted", f"leads shifted in time against the others {why}: {where}", "critical",
+                           _names(shifted | moved),
                            f"QRS complexes {cfg.lead_lag_s * 1000:.0f} ms or more away from the other leads', "
                            f"or a chest lead that I, II and the other chest leads predict {cfg.chest_lag_gain:g} "
                            f"times better {cfg.chest_lag_s * 1000:.0f} ms or more away than at no lag; simultaneous "
-                           "leads match best at no lag"))
+                           "leads match best at no lag" + ("; a lead so in one half (or third) of the record and in "
+                                                           "time in the other" if moved.any() else ""),
+                           span_s=((float(pfrom[moved].min()), float(pto[moved].max()))
+                                   if moved.any() and not shifted.any() else None)))
     rep = consistency.repeat_residual(np.where(usable[:, None], x, 0.0), fs)
     if np.isfinite(rep) and rep < cfg.repeat_max:
         out.append(Finding("signal_repeats", "the signal repeats itself to the sample (a simulator or a device's test "
@@ -682,6 +694,40 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
                            f"at one shift of 0.25-2 s the record differs from itself by {rep:.1%} of its RMS; "
                            "real records differ by 15 % or more"))
     return out, astray
+
+
+def _shifted_parts(x40: np.ndarray, usable: np.ndarray,
+                   cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The leads shifted in time in part of the record only: ``x40`` (L, T100) the 40 Hz low-passed 100 Hz
+    signal, ``usable`` (L,) bool the leads to read. The whole record's measures (``lead_lags`` with
+    ``lag_match``, ``chest_lead_lags``) and bars over its two halves, and over its first and last thirds; a
+    lead shifted in one of a pair and in time in the other (``QualityConfig.part_shift``). Returns (L,) the lag
+    (s), and (L,) the start and end (s) of the window it holds, NaN for leads not so."""
+    L, T = x40.shape
+    lag, start, end = np.full(L, np.nan), np.full(L, np.nan), np.full(L, np.nan)
+    if usable.sum() < 4:
+        return lag, start, end
+    pairs = (((0, T // 2), (T // 2, T)), ((0, T // 3), (T - T // 3, T)))
+    for pair in pairs:
+        read = []
+        for a, b in pair:
+            w = x40[:, a:b]
+            d, zero = consistency.lead_lags(w, usable)
+            spread = np.percentile(w, 99, axis=1) - np.percentile(w, 1, axis=1)
+            small = spread < cfg.lead_lag_small_share * np.median(spread[usable])
+            match = consistency.lag_match(w, usable, d)
+            far = (usable & ~small & (np.abs(np.nan_to_num(d)) >= cfg.lead_lag_s)
+                   & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match)
+                   & (np.nan_to_num(match) >= cfg.lead_lag_min_match))
+            cd, cg = consistency.chest_lead_lags(w, usable, min_lag_s=cfg.chest_lag_s, bar=cfg.chest_lag_gain)
+            late = (usable & (np.abs(np.nan_to_num(cd)) >= cfg.chest_lag_s - 1e-9)
+                    & (np.nan_to_num(cg) >= cfg.chest_lag_gain))
+            in_time = usable & (np.abs(np.nan_to_num(d, nan=1.0)) < cfg.chest_lag_s) & ~late
+            read.append((far | late, np.where(far, d, cd), in_time))
+        for (one, d, _), (_, _, other), (a, b) in ((read[0], read[1], pair[0]), (read[1], read[0], pair[1])):
+            hit = one & other & ~np.isfinite(lag)
+            lag[hit], start[hit], end[hit] = d[hit], a / 100.0, b / 100.0
+    return lag, start, end
 
 
 def _einthoven(med: np.ndarray, cfg: QualityConfig) -> list[Finding]:
