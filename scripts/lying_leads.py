@@ -16,9 +16,15 @@ The faults are simulated on the sizes (the median beat and the noise index scale
 
 ``shift``: one lead (seeded) with its second half shifted 40-160 ms later (a splice of two acquisitions).
 ``splice``: the first half of one patient's record joined to the second half of another's, all leads.
-Each reports what ``quality.assess`` names on the faults and on the clean records.
+Each reports what ``quality.assess`` names on the faults and on the clean records. ``splice-score``: the
+measure ``consistency.splice_score`` (the median over the leads of how unlike their median beats are before and
+after a point, the largest over the points) on clean and spliced records. Rule, written before the figures: its
+bar is 1.25 times the largest of the clean records (PTB-XL folds 1-8, seed 0, and LUDB); the check is applied
+(critical: the calls rest on two records) only if it finds half of the spliced records or more at that bar.
 
-    python scripts/lying_leads.py gain|shift|splice --ptbxl ROOT [--ludb DIR] [-n 400] [--folds 1-8] [--assess N]
+    python scripts/lying_leads.py gain|shift|splice|splice-score --ptbxl ROOT [--ludb DIR] [-n 400] [--folds 1-8]
+        [--assess N]
+        [--clean-only]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from scipy.signal import sosfiltfilt
 
 from mirage_model.quality import QualityConfig, assess
 from mirage_model.quality.assess import _beats, _zeroed
+from mirage_model.quality.consistency import splice_score
 from mirage_model.quality.gain import CHEST_PARTS_S, chest_scale, chest_sizes
 from mirage_model.quality.indices import _sos, median_beats, noise_index
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
@@ -160,7 +167,7 @@ def shift(args, paths, ludb):
         fs, T = float(rec.fs), sig.shape[1]
         clean_said.update(named(assess(rec)) or ["nothing"])
         lead = int(np.random.default_rng(i).integers(12))
-        for ms in (40, 80, 120, 160):
+        for ms in () if args.clean_only else (40, 80, 120, 160):
             d, h = int(round(ms / 1000 * fs)), T // 2
             s2 = sig.copy()
             s2[lead, h:] = sig[lead, h - d:T - d]
@@ -186,6 +193,39 @@ def splice(args, paths, ludb):
     report(n, said, clean_said)
 
 
+def splice_measure(args, paths, ludb):
+    cfg = QualityConfig()
+
+    def score(rec):
+        x, _, _, absent, _ = _zeroed(np.asarray(rec.signal, np.float64))
+        raw100, x100, beats, segs, med = _beats(x, float(rec.fs), ~absent, cfg)
+        x40 = sosfiltfilt(_sos("low", 0.0, 40.0, 100.0, 4), x100, axis=-1)
+        segs40, _ = median_beats(x40, beats, cfg.beat_window_s)
+        return splice_score(segs40[:, ~absent])[0]
+
+    recs = list(load(paths))
+    pid = {p: q for p, q in args.patients}
+    clean = np.array([score(r) for _, r in recs])
+    lud = np.array([score(r) for _, r in load(ludb)])
+    spliced = []
+    for (pa, a), (pb, b) in zip(recs, recs[1:] + recs[:1]):
+        if pid.get(pa) == pid.get(pb) or a.signal.shape != b.signal.shape:
+            continue
+        h = a.signal.shape[1] // 2
+        spliced.append(score(dataclasses.replace(a, signal=np.concatenate([a.signal[:, :h], b.signal[:, h:]], 1))))
+    spliced = np.array(spliced)
+    worst = np.nanmax(np.concatenate([clean, lud]))
+    bar = 1.25 * worst
+    print(f"clean PTB-XL {len(clean)}: median {np.nanmedian(clean):.3f}, 99th pct {np.nanpercentile(clean, 99):.3f}, "
+          f"max {np.nanmax(clean):.3f} ({recs[int(np.nanargmax(clean))][0].name}); LUDB {len(lud)}: max "
+          f"{np.nanmax(lud) if len(lud) else float('nan'):.3f}")
+    print(f"spliced {len(spliced)}: median {np.nanmedian(spliced):.3f}; bar {bar:.3f}: found "
+          f"{np.mean(spliced >= bar):.1%}; at bar 1.0x the clean max: {np.mean(spliced > worst):.1%}")
+    for q in (0.5, 0.6, 0.7, 0.8, 1.0):
+        print(f"  at {q:.2f}: clean PTB-XL {np.mean(clean >= q):.1%}, LUDB {np.mean(lud >= q) if len(lud) else 0:.1%}, "
+              f"spliced {np.mean(spliced >= q):.1%}")
+
+
 def report(n, said, clean_said):
     print(f"{n} records; clean, findings (warning or critical) per record:")
     for c, v in clean_said.most_common():
@@ -198,11 +238,12 @@ def report(n, said, clean_said):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("fault", choices=("gain", "shift", "splice"))
+    ap.add_argument("fault", choices=("gain", "shift", "splice", "splice-score"))
     ap.add_argument("--ptbxl", type=Path, required=True)
     ap.add_argument("--ludb", type=Path, default=None)
     ap.add_argument("-n", type=int, default=400)
     ap.add_argument("--folds", default="1-8", help="1-8, or 9 for the one check (fold 10 is never read)")
+    ap.add_argument("--clean-only", action="store_true", help="shift: the clean records alone")
     ap.add_argument("--assess", type=int, default=0, help="gain: run assess over this many records' faults")
     args = ap.parse_args(argv)
     a, _, b = args.folds.partition("-")
@@ -211,7 +252,7 @@ def main(argv=None) -> int:
     args.patients = picked
     paths = [p for p, _ in picked]
     ludb = sorted(args.ludb.glob("*.hea")) if args.ludb else []
-    {"gain": gain, "shift": shift, "splice": splice}[args.fault](args, paths, ludb)
+    {"gain": gain, "shift": shift, "splice": splice, "splice-score": splice_measure}[args.fault](args, paths, ludb)
     return 0
 
 
