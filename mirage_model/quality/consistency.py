@@ -369,20 +369,3 @@ def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[f
         return a / fs, b / fs, each
     return None
 
-
-def splice_score(segs40: np.ndarray, min_beats: int = 4) -> tuple[float, int]:
-    """How unlike the beats before and after one point of the record are, in every lead at once (two recordings
-    joined: another patient's or another time's beats from that point). ``segs40`` (N, L, S) the beats of the 40
-    Hz low-passed 100 Hz signal (``median_beats``). For each split with ``min_beats`` beats or more either side,
-    each lead's median beats before and after differ by the RMS of their difference over the larger one's RMS;
-    the score is the median of that over the leads, the record's the largest over the splits. Returns (score,
-    the index of the first beat after the split), (NaN, -1) with too few beats."""
-    N = len(segs40)
-    best, at = float("nan"), -1
-    for k in range(min_beats, N - min_beats + 1):
-        a, b = np.median(segs40[:k], axis=0), np.median(segs40[k:], axis=0)          # (L, S) each
-        scale = np.maximum(np.maximum(np.sqrt((a ** 2).mean(axis=1)), np.sqrt((b ** 2).mean(axis=1))), 1e-6)
-        s = float(np.median(np.sqrt(((a - b) ** 2).mean(axis=1)) / scale))
-        if not s <= best:
-            best, at = s, k
-    return best, at

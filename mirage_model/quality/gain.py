@@ -76,31 +76,3 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
         f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
         "three alike, a hypertrophy the QRS alone")
 
-
-# One chest lead at another gain than its neighbours (a cart's per-lead gain set wrong, a header's gain typo):
-# its QRS, T wave and noise floor all move by the gain against V(k-1) and V(k+1), a heart's progression moves
-# them unlike. The windows of the median beat (s from R) read for each part
-CHEST_PARTS_S = {"qrs": (-0.06, 0.10), "t": (0.16, 0.44), "p": PR_WINDOW_S}
-
-
-def chest_sizes(med40: np.ndarray, noise: np.ndarray, window_s: tuple[float, float]) -> np.ndarray:
-    """Each chest lead's sizes (6, 4) mV: the median beat's peak-to-peak in ``CHEST_PARTS_S``'s QRS, T and P
-    windows and its noise index, from ``med40`` (L, S) (R at ``-window_s[0]`` s) and ``noise`` (L,)."""
-    r = int(round(-window_s[0] * 100))
-    cols = [np.ptp(med40[6:, max(0, r + int(round(a * 100))):r + int(round(b * 100))], axis=1)
-            for a, b in CHEST_PARTS_S.values()]
-    return np.stack(cols + [np.asarray(noise, np.float64)[6:]], axis=1)
-
-
-def chest_scale(sizes: np.ndarray, usable: np.ndarray) -> np.ndarray:
-    """log2 of each chest lead's sizes (6, C) over the geometric mean of its usable neighbours' (V1: V2 and V3,
-    V6: V5 and V4, else V(k-1) and V(k+1)); NaN where a lead or both neighbours are not usable. A lead at twice
-    its gain reads +1 in every column, at half -1. ``usable`` (L,) or (6,) bool."""
-    ok = np.asarray(usable, bool)[-6:]
-    logs = np.log2(np.maximum(sizes, 1e-4))
-    out = np.full(sizes.shape, np.nan)
-    for k in range(6):
-        near = [j for j in ((1, 2) if k == 0 else (4, 3) if k == 5 else (k - 1, k + 1)) if ok[j]]
-        if ok[k] and near:
-            out[k] = logs[k] - logs[near].mean(axis=0)
-    return out
