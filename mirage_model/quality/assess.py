@@ -660,9 +660,9 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
     lag = np.where(shifted, lag, clag)
     shifted = shifted | late
     # a lead shifted in part of the record only (a splice of two acquisitions): the whole record's lag is its
-    # in-time part's, or a mix that no bar reaches
-    plag, pfrom, pto = (_shifted_parts(x40, usable & ~shifted & (step < cfg.step_warn_mv), cfg) if cfg.part_shift
-                        else (np.full(len(usable), np.nan),) * 3)
+    # in-time part's, or a mix that no bar reaches. Not a lead whose QRS energy is astray (a transient's, noise's)
+    plag, pfrom, pto = (_shifted_parts(x40, usable & ~shifted & ~astray & (step < cfg.step_warn_mv), cfg)
+                        if cfg.part_shift else (np.full(len(usable), np.nan),) * 3)
     moved = np.isfinite(plag)
     blag, bzero = consistency.block_lag(x40, usable)
     block = bool(np.isfinite(blag) and abs(blag) >= cfg.block_lag_s and bzero < cfg.block_lag_match)
@@ -700,7 +700,8 @@ def _shifted_parts(x40: np.ndarray, usable: np.ndarray,
                    cfg: QualityConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The leads shifted in time in part of the record only: ``x40`` (L, T100) the 40 Hz low-passed 100 Hz
     signal, ``usable`` (L,) bool the leads to read. The whole record's measures (``lead_lags`` with
-    ``lag_match``, ``chest_lead_lags``) and bars over its two halves, and over its first and last thirds; a
+    ``lag_match``, ``chest_lead_lags``) and bars over its two halves, and over its first and last thirds (lags
+    up to 250 ms: a part further away reads without the lead's ECG, ``lost_ecg``, and "lead_lost" says it late); a
     lead shifted in one of a pair and in time in the other (``QualityConfig.part_shift``). Returns (L,) the lag
     (s), and (L,) the start and end (s) of the window it holds, NaN for leads not so."""
     L, T = x40.shape
@@ -712,7 +713,7 @@ def _shifted_parts(x40: np.ndarray, usable: np.ndarray,
         read = []
         for a, b in pair:
             w = x40[:, a:b]
-            d, zero = consistency.lead_lags(w, usable)
+            d, zero = consistency.lead_lags(w, usable, max_lag_s=0.25)   # a longer lag: the part reads "lead_lost"
             spread = np.percentile(w, 99, axis=1) - np.percentile(w, 1, axis=1)
             small = spread < cfg.lead_lag_small_share * np.median(spread[usable])
             match = consistency.lag_match(w, usable, d)
