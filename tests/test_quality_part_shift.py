@@ -28,10 +28,10 @@ def clean(request, test_data):
 
 
 def _shifted_found(record, signal=None):
-    from mirage_model.quality import assess
+    from mirage_model.quality import QualityConfig, assess
 
     rec = record if signal is None else dataclasses.replace(record, signal=np.asarray(signal, np.float32))
-    report = assess(rec)
+    report = assess(rec, QualityConfig(part_shift=True))
     return report, [f for f in report.findings if f.code == "leads_shifted"]
 
 
@@ -58,8 +58,8 @@ def test_a_lead_late_in_the_second_half_is_named_with_its_part(clean, lead, ms):
     assert found[0].span_s[0] >= half - 0.5 and found[0].span_s[1] >= 2 * half - 0.5
 
 
-def test_the_check_can_be_turned_off(clean):
-    from mirage_model.quality import QualityConfig, assess
+def test_the_check_is_off_by_default(clean):
+    from mirage_model.quality import assess
 
-    rec = dataclasses.replace(clean, signal=np.asarray(_late_second_half(clean, "V3", 120), np.float32))
-    assert "leads_shifted" not in assess(rec, QualityConfig(part_shift=False)).codes
+    rec = dataclasses.replace(clean, signal=np.asarray(_late_second_half(clean, "V3", 100), np.float32))
+    assert "leads_shifted" not in assess(rec).codes
