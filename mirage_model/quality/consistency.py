@@ -368,4 +368,3 @@ def calibration_pulse(x: np.ndarray, fs: float, present: np.ndarray, mv: tuple[f
         each[present] = np.mean(steps, axis=0)
         return a / fs, b / fs, each
     return None
-

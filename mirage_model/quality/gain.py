@@ -75,4 +75,3 @@ def gain_finding(ratios: np.ndarray, bar: float) -> Finding | None:
         f"{noise * NOISE_MV:.4f} mV RMS (x{noise:.1f}) against the medians of 17,418 PTB-XL records (folds 1-8); "
         f"all {bar:g} times or more, which none of them reaches (2.3 at most). A header's wrong gain scales all "
         "three alike, a hypertrophy the QRS alone")
-
