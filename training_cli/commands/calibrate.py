@@ -201,8 +201,10 @@ def run(args) -> int:
     device = resolve_device(args.device)
     loaded = load_model(args.model, device=str(device))
     average = _averaging(args, loaded)
+    # the validation split, and the training split whose records the measured stage's trees learn from
     prepared = open_data(DataOptions.of(args), loaded.preprocess, loaded.render, Dist(), not args.no_progress,
-                         model_labels=loaded.labels, models=[(str(args.model), loaded.provenance)])
+                         model_labels=loaded.labels, models=[(str(args.model), loaded.provenance)],
+                         splits=("train", "val") if args.measured_stage else ("val",))
     ds = prepared[0]
     labels, K = list(loaded.labels), len(loaded.labels)
     rows, raw, targets, _ = split_predictions(loaded, prepared, "val", device, args.batch_size,

@@ -165,7 +165,8 @@ def run(args) -> int:
     ref = members[0]
     progress = not args.no_progress
     prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress, model_labels=ref.labels,
-                         models=[(m.name or f"member {i}", m.provenance) for i, m in enumerate(members)])
+                         models=[(m.name or f"member {i}", m.provenance) for i, m in enumerate(members)],
+                         splits=("val",))
     ds = prepared[0]
     labels, task = list(ref.labels), ref.task
 

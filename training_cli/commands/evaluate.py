@@ -1,9 +1,12 @@
 """``mirage evaluate``: metrics of a checkpoint on one split of a dataset, with bootstrap intervals.
 
 Macro and per-class AUROC and AUPRC, F1 and accuracy at the checkpoint's validation thresholds
-(chosen on the validation split by ``mirage train``), each with a percentile bootstrap 95%
-interval over records (1000 seeded resamples by default); ROC and PR curves as PNG; a Markdown
-summary. The model runs directly on the cached model inputs (the one preprocessing path).
+(chosen on the validation split by ``mirage train``), with a percentile bootstrap 95% interval over
+records (1000 seeded resamples by default) for each class with at least 20 positive and 20 negative
+records and for the macro of those classes; a class with fewer, and the macro of all classes when it
+holds one, get none (the printed line and metrics.md name them); ROC and PR curves as PNG; a Markdown
+summary. Only the records of --split are read; the model runs directly on their cached model inputs
+(the one preprocessing path).
 
     mirage evaluate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --split test --out metrics.json
 
@@ -26,6 +29,7 @@ from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import evaluate_checkpoint, fmt, output_files
+from training_cli.engine.metrics import enough_words, no_interval_words
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_place, refuse_earlier_outputs
@@ -38,7 +42,9 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", default="test", choices=("train", "val", "test"), help="the split to read (default test)")
     p.add_argument("--out", default=None, help="metrics.json path or a folder")
     add_overwrite_arg(p, "the metrics, predictions and plots")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    p.add_argument("--bootstrap", type=int, default=1000,
+                   help="bootstrap resamples (0: none); a class with fewer than 20 positive or negative records "
+                        "gets no interval")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed; also the seed of random splits")
     p.add_argument("--device", default="auto", help="auto (GPU when present), cpu or cuda")
     p.add_argument("--batch-size", type=count(1), default=64, help="records per forward pass (default 64)")
@@ -75,8 +81,21 @@ def run(args) -> int:
     macro = m["macro"]
     ci = m.get("bootstrap", {}).get("macro", {}).get("auroc")
     print(f"{args.split}: {macro_auroc_text(m, ci)}, macro AUPRC {fmt(macro['auprc'])}, "
-          f"macro F1 {fmt(macro['f1'])} on {m['n']} records")
+          f"macro F1 {fmt(macro['f1'])} on {m['n']} records{_no_interval(m)}")
     return 0
+
+
+def _no_interval(m: dict) -> str:
+    """What the printed line adds where some classes have no bootstrap interval (as metrics.md says it):
+    which classes, and the macro of the others with its interval; "" when every class has one."""
+    boot = m.get("bootstrap") or {}
+    if not boot.get("no_interval"):
+        return ""
+    said = f"; {no_interval_words(boot['no_interval'], len(m['per_class']))}, nor has the macro of all classes"
+    if enough := boot.get("macro_enough"):
+        said += (f"; {enough_words(len(enough['classes']), len(m['per_class']))}: AUROC "
+                 f"{fmt(enough['point']['auroc'], enough['ci']['auroc'])}")
+    return said
 
 
 def _argv(args) -> list[str]:

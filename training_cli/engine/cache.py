@@ -14,6 +14,10 @@ identity, the ordered record list and a behavioural fingerprint of the transform
 io + preprocess + render on fixed probes, ``transform_version``), so a change to any of them
 builds a new cache and an unchanged run starts in seconds. A record that
 fails to load or preprocess is reported once (file and reason) and marked as failed.
+
+Commands build one such cache per split (``build_or_load_by_split``) and read only the splits they
+use: ``mirage evaluate --split val`` opens the validation records alone, never the test split's,
+and reuses the validation cache ``mirage train`` built.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from mirage_model.records import RecordError, load_record
 from mirage_model.paths import atomic_folder, sample_records
 from mirage_model.preprocess import PreprocessConfig, model_inputs
 from mirage_model.render import RenderConfig
+from training_cli.engine.dataset import SPLITS
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +194,76 @@ def build_or_load(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str 
         return _build(dataset, pcfg, rcfg, folder, workers, progress)
     finally:
         lock.unlink(missing_ok=True)
+
+
+class RowStack:
+    """Rows of several cached arrays read as one: row i of the stack is row ``local[i]`` of
+    ``parts[part[i]]``. Indexed by an int or an array of rows, like the memmaps it stacks."""
+
+    def __init__(self, parts: list, part: np.ndarray, local: np.ndarray):
+        self.parts, self.part, self.local = parts, part, local
+        self.dtype = parts[0].dtype
+        self.shape = (len(part), *parts[0].shape[1:])
+
+    def __len__(self) -> int:
+        return len(self.part)
+
+    def __getitem__(self, rows):
+        if np.ndim(rows) == 0:
+            i = int(rows)
+            return self.parts[self.part[i]][self.local[i]]
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.empty((len(rows), *self.shape[1:]), dtype=self.dtype)
+        which = self.part[rows]
+        for k in np.unique(which):
+            sel = which == k
+            out[sel] = self.parts[k][self.local[rows[sel]]]
+        return out
+
+
+def build_or_load_by_split(dataset, preprocess_cfg=None, render_cfg=None, cache_dir: str | Path | None = None,
+                           workers: int = 0, progress: bool = True) -> CachedInputs:
+    """The inputs of ``dataset`` from one cache per split (``build_or_load`` of each split's records).
+
+    A command that reads some splits opens (or builds) their caches alone; the caches are shared: the
+    validation cache that ``mirage train`` built serves ``mirage evaluate --split val`` unchanged.
+
+    Args:
+        dataset: a ``datasets.Dataset`` (``Dataset.only`` cuts it to the splits a command reads).
+        preprocess_cfg / render_cfg / cache_dir / workers / progress: as ``build_or_load``.
+
+    Returns:
+        CachedInputs whose row i is ``dataset.items[i]``; its arrays are ``RowStack`` views over the
+        splits' memmaps, ``path`` the first split's cache folder (its parent is the cache folder).
+    """
+    N = len(dataset.items)
+    part, local = np.zeros(N, np.int64), np.zeros(N, np.int64)
+    caches = []
+    for split in SPLITS:
+        rows = np.array([i for i, it in enumerate(dataset.items) if it.split == split], dtype=np.int64)
+        if not len(rows):
+            continue
+        cache = build_or_load(dataset.only((split,)), preprocess_cfg, render_cfg, cache_dir, workers, progress)
+        part[rows], local[rows] = len(caches), np.arange(len(rows))
+        caches.append(cache)
+    if not caches:       # no record in these splits: the command says which split is empty
+        pcfg = preprocess_cfg or PreprocessConfig()
+        rcfg = render_cfg or RenderConfig(width=224, height=224)
+        T = pcfg.n_samples
+        folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+        return CachedInputs(np.zeros((0, 12, T), np.float32), np.zeros((0, rcfg.height, rcfg.width), np.uint8),
+                            np.zeros(0, bool), [], {}, folder / "none", mv=np.zeros((0, 12, T), np.float16))
+    if len(caches) == 1:
+        return caches[0]
+
+    def stack(name):
+        arrays = [getattr(c, name) for c in caches]
+        return None if any(a is None for a in arrays) else RowStack(arrays, part, local)
+
+    ok = np.array([caches[k].ok[j] for k, j in zip(part, local)], dtype=bool)
+    return CachedInputs(stack("signal"), stack("image"), ok, [it.record_id for it in dataset.items],
+                        {rid: why for c in caches for rid, why in c.errors.items()}, caches[0].path,
+                        float(sum(c.build_s for c in caches)), all(c.reused for c in caches), stack("mv"))
 
 
 def _acquire(lock: Path) -> bool:

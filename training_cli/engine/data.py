@@ -21,7 +21,7 @@ from mirage_model.clinical import ClinicalError
 from mirage_model.preprocess import PreprocessConfig
 from training_cli.engine import cache as cache_mod
 from training_cli.engine.augment import muscle_noise_inputs, noisy_inputs
-from training_cli.engine.datasets import DatasetError, open_dataset
+from training_cli.engine.datasets import SPLITS, DatasetError, open_dataset
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError, DataError
 from training_cli.engine.splits import BY_RECORD
@@ -455,8 +455,10 @@ def check_splits(ds, options: DataOptions, needed=("train", "val")) -> None:
 
 
 def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: Dist = Dist(),
-              progress: bool = True, model_labels=None, models=(), dataset=None):
-    """Open the dataset named by ``options``, build or load its cache, drop records that failed.
+              progress: bool = True, model_labels=None, models=(), dataset=None, splits=SPLITS):
+    """Open the dataset named by ``options``, build or load the cache of its ``splits``, drop records
+    that failed. Only the records of ``splits`` are read (``evaluate --split val`` never opens a test
+    record); each split has its own cache, shared by the commands that read it.
 
     ``model_labels``: the labels of the model the data is opened for (``evaluate``, ``calibrate``,
     ``ensemble``): checked against the task's (``check_model_labels``) before the cache is built.
@@ -465,7 +467,7 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
 
     ``dataset``: the dataset as ``open_index`` opened it with the same ``options`` (not opened again).
 
-    Returns (dataset, cache, skipped) with ``dataset`` restricted to the records that loaded.
+    Returns (dataset, cache, skipped) with ``dataset`` cut to ``splits`` (``cache`` row i is its item i).
 
     Raises:
         DataError: the dataset cannot be opened (the message names the file).
@@ -473,12 +475,13 @@ def open_data(options: DataOptions, preprocess_cfg=None, render_cfg=None, dist: 
             another seed than the one it was trained with.
     """
     ds = dataset if dataset is not None else open_index(options, model_labels, models)
+    ds = ds.only(splits)
     kwargs = dict(cache_dir=options.cache_dir, workers=options.workers, progress=progress)
     if dist.main:
-        cache = cache_mod.build_or_load(ds, preprocess_cfg, render_cfg, **kwargs)
+        cache = cache_mod.build_or_load_by_split(ds, preprocess_cfg, render_cfg, **kwargs)
     dist.barrier()
     if not dist.main:
-        cache = cache_mod.build_or_load(ds, preprocess_cfg, render_cfg, **{**kwargs, "progress": False})
+        cache = cache_mod.build_or_load_by_split(ds, preprocess_cfg, render_cfg, **{**kwargs, "progress": False})
     skipped = dict(cache.errors)
     if skipped:
         logger.warning("%d of %d records failed to load and are skipped (see skipped.csv)", len(skipped),

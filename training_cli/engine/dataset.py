@@ -97,6 +97,16 @@ class Dataset:
         return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
                        kept, list(self.clinical_names), dict(self.identity, limit=n), self.split_info)
 
+    def only(self, splits) -> "Dataset":
+        """A copy holding the records of ``splits`` alone, in the same order (what a command reads:
+        ``evaluate --split val`` never opens a test record)."""
+        splits = tuple(splits)
+        if all(it.split in splits for it in self.items):
+            return self
+        kept = [it for it in self.items if it.split in splits]
+        return Dataset(self.spec, self.kind, self.root, self.task, self.task_type, list(self.classes),
+                       kept, list(self.clinical_names), dict(self.identity), self.split_info)
+
     def drop(self, record_ids: set[str]) -> "Dataset":
         """A copy without the given records (those that failed to load)."""
         if not record_ids:

@@ -116,7 +116,7 @@ def evaluate_checkpoint(model_path, data: DataOptions, out, split: str = "test",
     loaded = load_model(model_path, device=str(device))
     if prepared is None:
         prepared = open_data(data, loaded.preprocess, loaded.render, Dist(), progress, model_labels=loaded.labels,
-                             models=[(str(model_path), loaded.provenance)])
+                             models=[(str(model_path), loaded.provenance)], splits=(split,))
     ds, cache, skipped = prepared
     labels = list(loaded.labels)
     K = len(labels)

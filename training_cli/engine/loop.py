@@ -118,7 +118,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
 
     pcfg = PreprocessConfig(denoise_k=cfg.denoise, denoise_floor_mv=cfg.denoise_floor)
     rcfg = RenderConfig()
-    ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress, dataset=index)
+    # the test split is read only when the run scores it (not with --no-test)
+    ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress, dataset=index,
+                                   splits=("train", "val") if cfg.no_test else ("train", "val", "test"))
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
     K, task_type = len(ds.classes), ds.task_type
