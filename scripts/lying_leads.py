@@ -16,7 +16,8 @@ clean PTB-XL records, QRS+noise (raw) finds 52 % of the faults but names 4 % of 
 3 %); the one within 1 % of LUDB, QRS+T standardised (bar 4.35), finds 16 % (V5 75-78 %, V1, V2, V6 0-1 %). A
 heart's precordial progression varies between neighbours as much as a gain of two does (the clean robust spread,
 IQR / 1.349, of V1's QRS against V2-V3 is 0.65 log2 units, V6's T 0.46); a lead at another gain still lies in the
-others' linear span, so the dipole fit the shift check uses cannot tell it either (reasoned, not measured). What assess names now on 480 such faults (40 records): nothing 88.5 %,
+others' linear span, so the dipole fit the shift check uses cannot tell it either (reasoned, not measured).
+What assess names now on 480 such faults (40 records): nothing 88.5 %,
 baseline_wander (the doubled lead's wander) 11 %, precordial_reversal 0.8 %.
 The faults are simulated on the sizes (the median beat and the noise index scale with the lead's gain);
 ``--assess N`` also runs ``quality.assess`` over N records' faults to say what is named now.

@@ -140,9 +140,9 @@ def test_a_dicom_waveform_longer_than_the_limit_is_refused_before_its_samples_ar
     monkeypatch.setitem(vendor._ADAPT_PARSER, "dicom-ecg", lambda parser: pytest.fail("the file went to its parser"))
     path = Path(__file__).parent / "data" / "formats" / "waveform_ecg.dcm"     # 12 leads, 10 s at 1000 Hz
     msg = _refused(path)
-    assert msg.endswith("read as DICOM ECG waveform: its RHYTHM group holds 10,000 samples a channel (10 s at 1000 Hz); "
-                        "at most 5,000 are read: export the stretch to review as a file of its own (at most 5 s at "
-                        "1000 Hz), or the recording at 100 Hz (up to 25.0 h)"), msg
+    assert msg.endswith("read as DICOM ECG waveform: its RHYTHM group holds 10,000 samples a channel (10 s at "
+                        "1000 Hz); at most 5,000 are read: export the stretch to review as a file of its own "
+                        "(at most 5 s at 1000 Hz), or the recording at 100 Hz (up to 25.0 h)"), msg
 
 
 def test_a_holter_read_in_part_and_saved_as_wfdb_still_says_so(tmp_path, monkeypatch):
