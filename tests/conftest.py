@@ -26,6 +26,29 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture(scope="session")
+def ludb_data(shared_datasets) -> Path:
+    """LUDB's records folder in the shared datasets (the test skipped where it is absent)."""
+    data = shared_datasets / "ludb" / "data"
+    if not (data / "1.hea").is_file():
+        pytest.skip("LUDB not present")
+    return data
+
+
+@pytest.fixture
+def ludb1_copy(tmp_path) -> Path:
+    """A folder of its own (tmp_path/records) holding a copy of the bundled LUDB record 1 (.hea, .dat)."""
+    import shutil
+
+    from mirage_model.paths import resources_dir
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for f in (resources_dir() / "samples" / "ludb").glob("1.*"):
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def ptbxl_root() -> Path:
     if not (PTBXL_ROOT / "records100").is_dir():
         pytest.skip("full PTB-XL records not installed (see README: Data)")

@@ -213,14 +213,6 @@ def test_the_model_s_flutter_stands_on_fibrillatory_waves():
     assert "atrial rate" not in it.first.text
 
 
-@pytest.fixture(scope="module")
-def ludb_data(shared_datasets):
-    data = shared_datasets / "ludb" / "data"
-    if not (data / "1.hea").is_file():
-        pytest.skip("LUDB not present")
-    return data
-
-
 @pytest.mark.parametrize("rid", LUDB_AF)
 def test_ludb_atrial_fibrillation_is_not_flutter(ludb_data, rid):
     from mirage_model.records import load_record

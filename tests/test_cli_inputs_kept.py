@@ -4,8 +4,6 @@ REC.hea --out REC.hea --overwrite`` had written the PDF over the recording, and 
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from mirage_model.paths import resources_dir
@@ -15,28 +13,19 @@ from training_cli.main import main
 LUDB = resources_dir() / "samples" / "ludb"
 
 
-@pytest.fixture
-def records(tmp_path):
-    folder = tmp_path / "records"
-    folder.mkdir()
-    for f in LUDB.glob("1.*"):
-        shutil.copy(f, folder / f.name)
-    return folder
-
-
 @pytest.mark.parametrize("name, why", [("1.hea", "that is the record being read"),
                                        ("1.dat", "that is a file of the record")])
-def test_report_keeps_the_record_it_reads(records, capsys, name, why):
-    out = records / name
-    assert main(["report", str(records / "1.hea"), "--out", str(out), "--overwrite", "--no-model"]) == 2
+def test_report_keeps_the_record_it_reads(ludb1_copy, capsys, name, why):
+    out = ludb1_copy / name
+    assert main(["report", str(ludb1_copy / "1.hea"), "--out", str(out), "--overwrite", "--no-model"]) == 2
     line = _one_clean_line(capsys.readouterr().err)
     assert f"--out {out}: {why}" in line and "give another --out" in line, line
     assert out.read_bytes() == (LUDB / name).read_bytes()
 
 
-def test_report_refuses_a_folder_as_its_pdf(records, capsys):
-    assert main(["report", str(records / "1.hea"), "--out", str(records), "--no-model"]) == 2
-    assert _one_clean_line(capsys.readouterr().err) == f"error: --out {records} is a folder; give a file name"
+def test_report_refuses_a_folder_as_its_pdf(ludb1_copy, capsys):
+    assert main(["report", str(ludb1_copy / "1.hea"), "--out", str(ludb1_copy), "--no-model"]) == 2
+    assert _one_clean_line(capsys.readouterr().err) == f"error: --out {ludb1_copy} is a folder; give a file name"
 
 
 def test_compare_keeps_the_predictions_it_reads(tmp_path, capsys):
@@ -48,10 +37,10 @@ def test_compare_keeps_the_predictions_it_reads(tmp_path, capsys):
     assert a.read_bytes() == before
 
 
-def test_robustness_keeps_the_records_it_reads(records, capsys):
-    out = records / "1.hea"
-    assert main(["robustness", "--data", str(records), "--out", str(out), "--overwrite"]) == 2
-    assert f"that is a file of the records under {records}" in _one_clean_line(capsys.readouterr().err)
+def test_robustness_keeps_the_records_it_reads(ludb1_copy, capsys):
+    out = ludb1_copy / "1.hea"
+    assert main(["robustness", "--data", str(ludb1_copy), "--out", str(out), "--overwrite"]) == 2
+    assert f"that is a file of the records under {ludb1_copy}" in _one_clean_line(capsys.readouterr().err)
     assert out.read_bytes() == (LUDB / "1.hea").read_bytes()
 
 

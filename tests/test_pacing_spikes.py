@@ -149,29 +149,21 @@ def test_known_stimuli_on_the_shipped_ludb_record(fs):
     _check_sheet(x, fs, peaks)
 
 
-@pytest.fixture(scope="module")
-def ludb(shared_datasets) -> Path:
-    data = shared_datasets / "ludb" / "data"
-    if not (data / "1.hea").is_file():
-        pytest.skip("LUDB not present")
-    return data
-
-
 @pytest.mark.parametrize("rid", LUDB_UNPACED)
-def test_known_stimuli_on_ludb_records(ludb, rid):
-    x, peaks = _ludb(ludb / str(rid), 500.0)
+def test_known_stimuli_on_ludb_records(ludb_data, rid):
+    x, peaks = _ludb(ludb_data / str(rid), 500.0)
     _check_detectors(x, 500.0, peaks)
     _check_sheet(x, 500.0, peaks)
 
 
 @pytest.mark.parametrize("rid, found", [(34, 8), (74, 9), (8, 6)])
-def test_ludb_paced_stimuli_precede_the_annotated_qrs_onsets(ludb, rid, found):
+def test_ludb_paced_stimuli_precede_the_annotated_qrs_onsets(ludb_data, rid, found):
     """LUDB marks no spikes, but its QRS onsets: each stimulus found lies 0-60 ms before one (the paced QRS
     starts after its stimulus; 6-38 ms in these records). In 34 and 74 every annotated complex has one; of
     record 8's 10, two have no stimulus (no sample 0.05 mV out of its neighbours' mean from 80 ms before
     their onset to 20 ms after) and two stimuli stand 0.23 and 0.14 mV out, under ``PACE_MIN_MV``."""
-    x, peaks = _ludb(ludb / str(rid), 500.0)
-    onsets = _qrs(ludb / str(rid), "onset") / 500.0
+    x, peaks = _ludb(ludb_data / str(rid), 500.0)
+    onsets = _qrs(ludb_data / str(rid), "onset") / 500.0
     stim, _ = pacing_spikes(x, 500.0, peaks / 500.0, np.ones(12, bool))
     lead = np.array([onsets[onsets >= s].min(initial=np.inf) - s for s in stim])
     assert len(stim) == found and (lead <= 0.06).all(), (stim, onsets)
