@@ -534,3 +534,22 @@ def test_a_run_that_converts_nothing_leaves_no_output_folder(tmp_path, capsys):
     kept.mkdir()
     assert main(["convert", str(tmp_path / "missing.hea"), "--to", "edf", str(kept)]) == 1
     assert kept.is_dir()
+
+
+def test_convert_anonymise_numbers_every_output_even_where_a_number_holds_the_identity(tmp_path, capsys):
+    """A GE CardioSoft export whose patient ID is "001" and birth date 0001-01-01 (the shipped sample) was
+    written "ecg_X.edf": the generated "ecg_0001" holds "001", and the name safety net blanked it, number and
+    all. A generated name that holds a record's identity by chance is skipped instead: every output keeps
+    its own number, and none holds the ID."""
+    import re
+    import shutil
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for k in (1, 2):
+        shutil.copy(Path(__file__).parent / "data" / "formats" / "cardiosoft-example1.xml", src / f"cs{k}.xml")
+    out = tmp_path / "out"
+    assert main(["convert", str(src), "--to", "edf", str(out), "--anonymise"]) == 0
+    written = sorted(p.name for p in out.glob("*.edf"))
+    assert len(written) == 2 and all(re.fullmatch(r"ecg_\d{4}\.edf", n) for n in written), written
+    assert not any("001" in n for n in written), written

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -278,18 +279,26 @@ def scrub_text(text: str, record: EcgRecord) -> str:
     return "".join(out)
 
 
-def anonymous_names(count: int, out_dir: str | Path) -> list[str]:
-    """``count`` file names for anonymised records, "ecg_0001", ..., that owe nothing to the inputs,
-    numbered on after those already written in ``out_dir`` (a second run adds, never overwrites)."""
+def anonymous_names(count: int, out_dir: str | Path) -> Iterator[str]:
+    """File names for anonymised records, "ecg_0001", ..., that owe nothing to the inputs, numbered
+    on after those already written in ``out_dir`` (a second run adds, never overwrites), as many as
+    asked for: ``count`` (the inputs) sets the digits; a caller skips a name that holds a record's
+    identity by chance (:func:`anonymous_name_for`)."""
     out_dir = Path(out_dir)
     width = max(4, len(str(count)))
-    names, k = [], 0
-    while len(names) < count:
+    k = 0
+    while True:
         k += 1
         name = f"{ANONYMOUS_STEM}_{k:0{width}d}"
         if not any((out_dir / f"{name}{ext}").exists() for ext in (".hea", ".dat", ".edf")):
-            names.append(name)
-    return names
+            yield name
+
+
+def anonymous_name_for(record: EcgRecord, names: Iterator[str]) -> str:
+    """The next of ``names`` (:func:`anonymous_names`) that holds no part of ``record``'s identity
+    (:func:`scrub_identity` leaves it whole): "ecg_0001" of a patient whose ID is "001" would have
+    been written "ecg_X", its number lost, and any number may hold an ID's digits by chance."""
+    return next(name for name in names if scrub_identity(name, record) == name)
 
 
 def write_wfdb(record: EcgRecord, out_dir: Path, name: str, *, anonymise: bool = False) -> Path:

@@ -29,7 +29,7 @@ import numpy as np
 from mirage_model.csvsafe import printable
 from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
-from mirage_model.formats.write import output_name
+from mirage_model.formats.write import anonymous_name_for, output_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from mirage_model.review.file_info import reader_notes
 from training_cli.engine.errors import UsageError
@@ -93,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
     made = [p for p in (args.out_dir, *args.out_dir.parents) if not p.exists()]
     check_output_folder(args.out_dir, "OUT_DIR")
     failed, skipped, used = 0, 0, set()
-    numbered = iter(anonymous_names(len(paths), args.out_dir)) if args.anonymise else None
+    numbered = anonymous_names(len(paths), args.out_dir) if args.anonymise else None
     for path in paths:
         try:
             record = load_record(path)
             if numbered is not None:  # never the input's name: it is often the patient's
-                name = next(numbered)
+                name = anonymous_name_for(record, numbered)
             else:
                 # the name as written (a WFDB name in ASCII): two inputs whose stems write alike
                 # (a.xml, a.dcm; "Müller Ωmega", "Muller_Omega") must not land in one file
