@@ -126,8 +126,9 @@ def test_the_card_names_the_labs_table_its_coverage_and_the_calibration(tmp_path
     assert ("- Clinical values: the labs table labs_2026.csv (a record's own row), age and sex from the "
             "record's header where the table gives none; given for, of the 8 training records: ") in card
     assert "troponin_t 4" in card and "crp 1" in card
-    # copies 0 and 3 train, 1 val, 2 test; each copy one record per class, copy 0's HYP record NORM too
-    assert "- Records per class (train/val/test): CD 2/1/1, HYP 2/1/1, MI 2/1/1, NORM 3/1/1" in card
+    # copies 0 and 3 train, 1 val, 2 test; each copy one record per class, copy 0's HYP record NORM too; the
+    # test split not counted: --no-test never opens its records
+    assert "- Records per class (train/val): CD 2/1, HYP 2/1, MI 2/1, NORM 3/1" in card
     line = next(x for x in card.splitlines() if x.startswith("- Probabilities: calibrated"))
     assert "`mirage calibrate --model model --data folder:f --labels labels.csv --labs labs_2026.csv" in line
     assert str(tmp_path) not in card                                   # no path of this machine

@@ -131,8 +131,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     # how many training records gave each clinical value (the rest masked): the model card says it
     # records of each class in each split (of those that loaded): on a small own dataset the card
     # shows which classes the validation and test figures rest on
+    # (not the test split's where the run does not read it, --no-test: its records were never opened)
     class_counts = {name: {c: int(n) for c, n in zip(ds.classes, _positives(all_targets[rows], task_type, K))}
-                    for name, rows in splits.items()}
+                    for name, rows in splits.items() if not (name == "test" and cfg.no_test)}
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
