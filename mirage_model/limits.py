@@ -78,6 +78,11 @@ def length_words(seconds: float) -> str:
             else f"{seconds:.0f} s")
 
 
+def recording_words(seconds: float) -> str:
+    """A whole recording's length, of which a part was read: "24.0 h" from an hour, else ``length_words``."""
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else length_words(seconds)
+
+
 def too_long_advice(fs: float | None, limit: int | None = None) -> str:
     """What a message refusing a record longer than MAX_SAMPLES samples a lead at ``fs`` Hz ends with: what
     to do (docs/long_records.md), e.g. ": export the stretch to review as a file of its own (at most 5.00 h

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats.assemble import fail
-from mirage_model.limits import MAX_SAMPLES, length_words
+from mirage_model.limits import MAX_SAMPLES, length_words, recording_words
 from mirage_model.words import counted
 
 
@@ -67,8 +67,7 @@ def samples_to_read(path: Path) -> tuple[int, int, float] | None:
 def read_part_note(read: int, held: int, fs: float) -> str:
     """What a record read in part (``samples_to_read``) says of it: "only the first 2.50 h of the 24.0 h
     recording read (9,000,000 of 86,400,000 samples a lead at 1000 Hz; at most 9,000,000 are read)"."""
-    whole = f"{held / fs / 3600:.1f} h" if held >= 3600 * fs else length_words(held / fs)
-    return (f"only the first {length_words(read / fs)} of the {whole} recording read ({read:,} of "
+    return (f"only the first {length_words(read / fs)} of the {recording_words(held / fs)} recording read ({read:,} of "
             f"{held:,} samples a lead at {fs:g} Hz; at most {MAX_SAMPLES:,} are read): what is shown and scored "
             "is that part; export a later stretch as a file of its own to review it")
 

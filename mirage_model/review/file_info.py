@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from mirage_model.limits import recording_words
 from mirage_model.records.age import age_text
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.wfdb_header import date_text
@@ -195,8 +196,7 @@ def length_read(duration_s: float, recording_s: float | None = None) -> str:
     read = f"{duration_s:.1f} s"
     if not isinstance(recording_s, (int, float)) or not math.isfinite(recording_s) or recording_s <= duration_s:
         return read
-    whole = f"{recording_s / 3600:.1f} h" if recording_s >= 3600 else f"{recording_s:.1f} s"
-    return f"{read} of {whole} read"
+    return f"{read} of {recording_words(recording_s)} read"     # as the record's read_in_part warning words it
 
 
 READER_NOTED = "the file reader noted: "
