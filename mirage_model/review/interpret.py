@@ -1146,9 +1146,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # so it is QTc x (QT - 0.5 x QRS) / QT
     qt = _num(measurements, "qt_ms")
     adj = adj_s = adj_flag = wide_mark = None
+    kept = None       # the share of the QT left once the wide QRS's lengthening is taken off, (QT - 0.5 x QRS) / QT
     if qtc is not None and qrs is not None and qrs >= QRS_WIDE_MS:
         if qt is not None and qt > QT_QRS_FRACTION * qrs:
-            adj = qtc * (qt - QT_QRS_FRACTION * qrs) / qt
+            kept = (qt - QT_QRS_FRACTION * qrs) / qt
+            adj = qtc * kept
             adj_s = cite(f"qtc_{formula.lower()}_ms", adj)
             adj_flag = flag(f"qtc_{formula.lower()}_ms", adj, sex, age)
         else:
@@ -1158,7 +1160,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     fast_check = None
     if (formula == "Bazett" and fridericia is not None and hr is not None and not child
             and QTC_BOTH_ABOVE_BPM < hr <= QTC_BAZETT_HR_MAX):
-        fr = fridericia if adj is None else fridericia * (qt - QT_QRS_FRACTION * qrs) / qt
+        fr = fridericia if kept is None else fridericia * kept
         fast_check = (cite("qtc_fridericia_ms", fr), flag("qtc_fridericia_ms", fr, sex, age))
     # nonspecific ischaemic changes or ischaemic changes in named leads, not both: ISC_ beside a said LVH
     not_said: set[str] = set()
