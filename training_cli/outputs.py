@@ -77,7 +77,8 @@ def check_output_place(path, option: str = "--out", *, folder: bool = True) -> P
     return path
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file or folder (through links, ``..``); False when either is missing."""
     try:
         return os.path.samefile(a, b)
     except OSError:
@@ -95,17 +96,17 @@ def _input_hit(path: Path, inputs, records) -> str | None:
             beside it (``1.dat`` beside ``1.hea``), or under such a folder.
     """
     for given in inputs:
-        if given is not None and _same(path, Path(given).expanduser()):
+        if given is not None and same_path(path, Path(given).expanduser()):
             return "that is an input of this command"
     for given in records:
         src = Path(given).expanduser()
-        if _same(path, src):
+        if same_path(path, src):
             return "that is the record being read"
         if not (path.suffix.lower() in (".dat", ".mat") or guess_format(path) is not None):
             continue       # a report or table beside the records is no record
-        if src.is_dir() and any(_same(parent, src) for parent in path.parents):
+        if src.is_dir() and any(same_path(parent, src) for parent in path.parents):
             return f"that is a file of the records under {given}"
-        if path.stem == src.stem and _same(path.parent, src.parent):
+        if path.stem == src.stem and same_path(path.parent, src.parent):
             return f"that is a file of the record {given}"
     return None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
 from mirage_model.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, load_checkpoint
@@ -12,7 +11,7 @@ from mirage_model.inference import ModelNotFoundError, Predictor, resolve_model_
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.runtime import DeviceError
 from training_cli.engine.errors import ConfigError, ModelLoadError, UsageError
-from training_cli.outputs import check_output_place, refuse_earlier_outputs
+from training_cli.outputs import check_output_place, refuse_earlier_outputs, same_path
 
 
 def model_path(spec):
@@ -52,7 +51,7 @@ def refuse_earlier_checkpoint(out, overwrite: bool, command: str, reads=()) -> N
     folder = check_output_place(out, "--out")     # a file there: refused before the model is read
     for option, spec in reads:
         source = read_model_path(spec, command, option)
-        if _same_folder(folder, source):
+        if same_path(folder, source):
             named = f"{option} {spec}".strip()
             raise ConfigError(f"error: {command} --out {out}: that is the model being read ({named}); "
                               "it is never replaced, --overwrite or not: give another --out")
@@ -75,14 +74,6 @@ def read_model_path(spec, command: str, option: str = "--model") -> Path:
         reason = reason[len(said):] if reason.startswith(said) else reason
         named = " ".join(part for part in (command, option, str(spec)) if part)
         raise ConfigError(f"error: {named}: {reason}") from None
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` are one folder (through links, ``..``); False when either is missing."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def load_model(spec, device: str = "cpu"):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -47,6 +46,7 @@ from training_cli.engine.recipes import ABLATIONS, CONSISTENCY_FAULTS, LossConfi
 from training_cli.engine.resume import load_resume_state, save_resume_state
 from training_cli.engine.runtime import amp_settings, resolve_device, set_seed
 from training_cli.engine.splits import BY_RECORD, split_digest
+from training_cli.outputs import same_path
 
 logger = logging.getLogger(__name__)
 
@@ -339,17 +339,10 @@ def _refuse_init_from_out(spec: str, out: Path) -> None:
     """
     source = read_model_path(spec, "mirage train", "--init-from")
     for name in RUN_FOLDERS:
-        if any(_same_place(place, out / name) for place in (source, *source.parents)):
+        if any(same_path(place, out / name) for place in (source, *source.parents)):
             raise ConfigError(f"error: mirage train --out {out}: {out / name} is the model being read "
                               f"(--init-from {spec}); it is never replaced, --overwrite or not: give another "
                               "--out, or copy the model elsewhere first")
-
-
-def _same_place(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def split_state(ds) -> dict:
