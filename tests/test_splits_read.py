@@ -113,3 +113,21 @@ def test_train_without_test_opens_no_test_record_and_shares_its_caches(tmp_path,
                "--cache-dir", str(cache), "--bootstrap", "0", "--no-progress", "--out", str(tmp_path / "t")])
     assert rc != 0 and set(opened) == test
     assert "the test split has no records that loaded" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_run_stopped_early_opens_no_test_record(tmp_path, opened):
+    """--stop-after never evaluates the test split (the run is cut short): it reads it no more than
+    --no-test does. Before, its 4 test records were opened (and, missing here, skipped)."""
+    import json
+
+    from training_cli.commands.train import config_from_args, train_command_parser
+    from training_cli.engine.loop import train
+
+    root, val, test = _ptbxl_with_missing_test_records(tmp_path / "ptbxl")
+    run = tmp_path / "run"
+    args = train_command_parser().parse_args(train_argv(f"ptbxl:{root}", run, tmp_path / "cache", "--stop-after", "1"))
+    train(config_from_args(args))
+    assert len(opened) == 12 and not set(opened) & test          # folds 1, 5 and 9: 4 records each
+    assert not (run / "test").exists()
+    assert "test_macro_auroc" not in json.loads((run / "summary.json").read_text())

@@ -118,9 +118,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
 
     pcfg = PreprocessConfig(denoise_k=cfg.denoise, denoise_floor_mv=cfg.denoise_floor)
     rcfg = RenderConfig()
-    # the test split is read only when the run scores it (not with --no-test)
+    # the test split is read only when the run scores it (not with --no-test or --stop-after)
     ds, cache, skipped = open_data(cfg.data_options(), pcfg, rcfg, dist, progress, dataset=index,
-                                   splits=("train", "val") if cfg.no_test else ("train", "val", "test"))
+                                   splits=("train", "val", "test") if cfg.scores_test else ("train", "val"))
     if dist.main:
         runlog.write_skipped(out / "skipped.csv", ds, skipped)
     K, task_type = len(ds.classes), ds.task_type
@@ -131,9 +131,9 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
     # how many training records gave each clinical value (the rest masked): the model card says it
     # records of each class in each split (of those that loaded): on a small own dataset the card
     # shows which classes the validation and test figures rest on
-    # (not the test split's where the run does not read it, --no-test: its records were never opened)
+    # (not the test split's where the run does not read it, --no-test or --stop-after: its records were never opened)
     class_counts = {name: {c: int(n) for c, n in zip(ds.classes, _positives(all_targets[rows], task_type, K))}
-                    for name, rows in splits.items() if not (name == "test" and cfg.no_test)}
+                    for name, rows in splits.items() if name != "test" or cfg.scores_test}
     clinical_coverage = {"train_records": int(len(splits["train"])),
                          "present": {n: int(c) for n, c in zip(schema.names, cmask[splits["train"]].sum(0))}}
     absent = [n for n, c in clinical_coverage["present"].items() if not c and n not in ds.clinical_names]
@@ -280,8 +280,7 @@ def _train(cfg: TrainConfig, out: Path, dist: Dist, device: torch.device, index,
                    "epochs_run": len(history), **run_meta}
         if history:
             summary["mean_epoch_s"] = round(float(np.mean([h["epoch_s"] for h in history])), 1)
-        if not cfg.no_test and len(splits["test"]) and (out / "model" / "config.json").is_file() \
-                and not cfg.stop_after:
+        if cfg.scores_test and len(splits["test"]) and (out / "model" / "config.json").is_file():
             test = evaluate_checkpoint(out / "model", cfg.data_options(), out / "test", split="test", device=device,
                                        n_boot=cfg.bootstrap, progress=progress, prepared=(ds, cache, skipped),
                                        batch_size=cfg.batch_size, seed=cfg.seed)

@@ -128,6 +128,12 @@ class TrainConfig:
     def data_options(self) -> DataOptions:
         return DataOptions.of(self)
 
+    @property
+    def scores_test(self) -> bool:
+        """Whether the run evaluates its selected model on the test split, and so reads it: not with
+        --no-test, nor with --stop-after (a test's short run, which never evaluates it)."""
+        return not (self.no_test or self.stop_after)
+
     def to_dict(self) -> dict:
         """The resolved configuration as written to OUT/config.json and the resume state."""
         return asdict(self)
