@@ -88,6 +88,11 @@ def test_evaluate_on_val_opens_no_test_record_and_reuses_the_val_cache(tmp_path,
     assert "classes with fewer than 20 positive or negative records: no interval (4 of 4: " in out
     for c in ("NORM", "MI", "CD", "HYP"):
         assert c in out.split("no interval", 1)[1]
+    # which and why, once, in the model card's words (before: "..., nor has the macro of all classes", no why)
+    line = next(t for t in out.splitlines() if t.startswith("val: "))
+    assert line.count("no interval") == 1 and line.count("20 positive") == 1, line
+    assert line.endswith("no interval (4 of 4: NORM, MI, CD, HYP): with so few, the bootstrap cannot tell how far "
+                         "their figures would move on other records, so the macro of all classes has none either"), line
     opened.clear()
     assert main([*argv, "--out", str(tmp_path / "e2")]) == 0
     assert opened == []                                          # the validation cache is reused

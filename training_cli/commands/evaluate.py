@@ -29,7 +29,7 @@ from training_cli.config import apply_config, remember_defaults
 from training_cli.engine.data import DataOptions
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import evaluate_checkpoint, fmt, output_files
-from training_cli.engine.metrics import enough_words, no_interval_words
+from training_cli.engine.metrics import enough_words, no_interval_why
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 from training_cli.outputs import check_output_place, refuse_earlier_outputs
@@ -86,12 +86,13 @@ def run(args) -> int:
 
 
 def _no_interval(m: dict) -> str:
-    """What the printed line adds where some classes have no bootstrap interval (as metrics.md says it):
-    which classes, and the macro of the others with its interval; "" when every class has one."""
+    """What the printed line adds where some classes have no bootstrap interval: which classes and why,
+    once, in the model card's and metrics.md's words, and the macro of the others with its interval; ""
+    when every class has one."""
     boot = m.get("bootstrap") or {}
     if not boot.get("no_interval"):
         return ""
-    said = f"; {no_interval_words(boot['no_interval'], len(m['per_class']))}, nor has the macro of all classes"
+    said = f"; {no_interval_why(boot['no_interval'], len(m['per_class']), 'the macro of all classes')}"
     if enough := boot.get("macro_enough"):
         said += (f"; {enough_words(len(enough['classes']), len(m['per_class']))}: AUROC "
                  f"{fmt(enough['point']['auroc'], enough['ci']['auroc'])}")

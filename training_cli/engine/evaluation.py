@@ -449,9 +449,8 @@ def markdown_summary(m: dict, not_drawn=()) -> str:
     if boot:
         lines.append(f"- 95% intervals: percentile bootstrap over records, {M.resampling_words(boot)}")
         if boot.get("no_interval"):
-            lines.append(f"- {M.no_interval_words(boot['no_interval'], len(m['per_class']))}: with so few, the "
-                         "bootstrap cannot tell how far their figures would move on other records, so the macro "
-                         "row has none either; the row below it is the macro of the other classes")
+            lines.append(f"- {M.no_interval_why(boot['no_interval'], len(m['per_class']))}; the row below it is "
+                         "the macro of the other classes")
     lines += [
         "",
         "| | AUROC | AUPRC | F1 | accuracy |",

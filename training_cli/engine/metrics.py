@@ -249,6 +249,13 @@ def no_interval_words(names, K: int) -> str:
             f"({len(names)} of {K}: {', '.join(names)})")
 
 
+def no_interval_why(names, K: int, macro: str = "the macro row") -> str:
+    """Which classes have no interval and why, in the words of the model card, metrics.md and ``mirage
+    evaluate``'s printed line alike; ``macro`` names the macro figure that has none either."""
+    return (f"{no_interval_words(names, K)}: with so few, the bootstrap cannot tell how far their figures would "
+            f"move on other records, so {macro} has none either")
+
+
 def resampling_words(boot: dict) -> str:
     """How ``bootstrap_ci``'s or ``paired_bootstrap``'s resamples were drawn, for a report line."""
     kept, drawn = boot.get("resamples", boot["n_boot"]), boot.get("draws")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.looks import looks_of, looks_text
-from training_cli.engine.metrics import enough_words, fallback_words, no_interval_words, threshold_fallbacks
+from training_cli.engine.metrics import enough_words, fallback_words, no_interval_why, threshold_fallbacks
 from training_cli.engine.ptbxl import PTBXL_SUPERCLASSES
 
 
@@ -278,9 +278,8 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
             lines += [f"The test split's {macro_auroc_text(test)}.", ""]
         no_interval = test.get("bootstrap", {}).get("no_interval")
         if no_interval:
-            words = no_interval_words(no_interval, len(test.get("per_class", {})))
-            lines += [f"{words[0].upper()}{words[1:]}: with so few, the bootstrap cannot tell how far their "
-                      "figures would move on other records, so the macro row has none either.", ""]
+            words = no_interval_why(no_interval, len(test.get("per_class", {})))
+            lines += [f"{words[0].upper()}{words[1:]}.", ""]
     if baselines:
         lines += ["Baselines on the same split:", "", "| model | macro AUROC |", "|---|---|"]
         if test:
