@@ -25,13 +25,13 @@ GE MUSE's is (:mod:`muse`). Dates of year 1 (an anonymised export writes 1/1/1 0
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from mirage_model.formats.xml_numbers import WHOLE, whole_count
 from mirage_model.records.age import YEAR_DAYS
 
 # <Age units=...> and how many of each make a year
@@ -45,7 +45,6 @@ _MEASUREMENTS = {"VentricularRate": ("heart_rate", "bpm"), "RRInterval": ("rr_in
 QTC_FIELD = "QTCInterval"
 # a date before this year is an export's placeholder (year 1), not a date
 _FIRST_YEAR = 1901
-_INT = re.compile(r"[+-]?\d+")
 
 
 class CardioSoftParser:
@@ -93,8 +92,8 @@ def _block_leads(block, where: str, error) -> list:
     if abs(rate - round(rate)) > 1e-6 * rate:
         raise error(f"GE CardioSoft: <{where}>'s <SampleRate> reads {rate:g} Hz, not a whole number of Hz")
     resolution = _stated(block, "Resolution", where, "uvperlsb", error)
-    count = _whole(block.findtext("ChannelSampleCountTotal"))
-    stated_leads = _whole(block.findtext("NumberOfLeads"))
+    count = whole_count(block.findtext("ChannelSampleCountTotal"))
+    stated_leads = whole_count(block.findtext("NumberOfLeads"))
     waves = block.findall("WaveformData")
     if stated_leads is not None and stated_leads != len(waves):
         raise error(f"GE CardioSoft: <{where}> states <NumberOfLeads> {stated_leads} but holds "
@@ -142,17 +141,11 @@ def _counts(text: str, where: str, error) -> np.ndarray:
     if parts and not parts[-1].strip():
         parts = parts[:-1]             # a trailing comma
     for i, part in enumerate(parts):
-        if not _INT.fullmatch(part.strip()):
+        if not WHOLE.fullmatch(part.strip()):
             raise error(f"GE CardioSoft: {where} holds {part.strip()[:20]!r} at sample {i + 1}, not a whole number")
     if not parts:
         raise error(f"GE CardioSoft: {where} is empty")
     return np.array([int(p) for p in parts], dtype=np.float64)
-
-
-def _whole(text: str | None) -> int | None:
-    """A count field as an int (None when absent or no whole number)."""
-    text = (text or "").strip()
-    return int(text) if _INT.fullmatch(text) else None
 
 
 def _number(element) -> float | None:
@@ -236,7 +229,7 @@ def _date_fields(element, with_time: bool = False) -> datetime | None:
     if element is None:
         return None
     names = ("Year", "Month", "Day") + (("Hour", "Minute", "Second") if with_time else ())
-    values = [_whole(element.findtext(name)) for name in names]
+    values = [whole_count(element.findtext(name)) for name in names]
     if any(v is None for v in values):
         return None
     try:

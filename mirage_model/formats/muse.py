@@ -17,6 +17,7 @@ import binascii
 import math
 import warnings
 
+from mirage_model.formats.xml_numbers import whole_count
 from mirage_model.records.age import YEAR_DAYS
 
 
@@ -134,20 +135,11 @@ def _median_problem(wave) -> str | None:
             payload = base64.b64decode("".join((lead.findtext("WaveFormData") or "").split()), validate=True)
         except (binascii.Error, ValueError):
             return f"lead {name}'s WaveFormData is not valid base64"
-        size = _whole(lead.findtext("LeadSampleSize")) or 2
+        size = whole_count(lead.findtext("LeadSampleSize"), decimals=True) or 2
         if not payload or size not in (1, 2, 4) or len(payload) % size:
             return f"lead {name} holds {len(payload)} bytes, not a whole number of {size}-byte samples"
         for tag, held in (("LeadByteCountTotal", len(payload)), ("LeadSampleCountTotal", len(payload) // size)):
-            stated = _whole(lead.findtext(tag))
+            stated = whole_count(lead.findtext(tag), decimals=True)
             if stated is not None and stated != held:
                 return f"lead {name}'s {tag} is {stated} but its WaveFormData holds {held}"
     return None
-
-
-def _whole(text: str | None) -> int | None:
-    """A count field as an int (None when absent or no number)."""
-    try:
-        value = float((text or "").strip().replace(",", "."))
-    except ValueError:
-        return None
-    return int(value) if math.isfinite(value) else None
