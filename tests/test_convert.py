@@ -553,3 +553,48 @@ def test_convert_anonymise_numbers_every_output_even_where_a_number_holds_the_id
     written = sorted(p.name for p in out.glob("*.edf"))
     assert len(written) == 2 and all(re.fullmatch(r"ecg_\d{4}\.edf", n) for n in written), written
     assert not any("001" in n for n in written), written
+
+
+def test_an_anonymised_note_on_a_placeholder_birth_date_drops_the_date_cleanly(tmp_path):
+    """A note that explains a placeholder birth date holds no identity (a placeholder is no one's birth
+    date): the anonymiser drops the date from it and keeps the rule's words, where it had blanked both:
+    "birth date X-X-X looks like a placeholder (1900-X-X or earlier, ...)". Truth: the shipped CardioSoft
+    sample's birth date, 0001-01-01 (its <DateOfBirth>), and the rule's words as age.py states them."""
+    rec = load_record(DATA / "cardiosoft-example1.xml")
+    raw = "".join((DATA / "cardiosoft-example1.xml").read_text(encoding="latin-1").split())
+    assert "<BirthDateTime><Day>1</Day><Month>1</Month><Year>1</Year></BirthDateTime>" in raw
+    back = load_record(formats.write_record(rec, tmp_path, "wfdb", anonymise=True))
+    said = [n for n in back.meta.get("reader_warnings") or () if "placeholder" in n and "birth" in n]
+    assert said == ["in the source file: the birth date looks like a placeholder (1900-01-01 or earlier, what "
+                    "exports write for none): the stated age is used"], said
+
+
+@pytest.mark.parametrize("birth, note, said", [
+    # a placeholder's note: the date dropped, whatever it is (on the day of the ECG, a newborn's may be real)
+    ("1900-01-01", "birth date 1900-01-01 looks like a placeholder (1900-01-01 or earlier, what exports write for "
+     "none): age unknown", "the birth date looks like a placeholder (1900-01-01 or earlier, what exports write for "
+     "none): age unknown"),
+    ("2024-05-06", "birth date 2024-05-06 looks like a placeholder (the day of the ECG: a newborn's, or filled in "
+     "for none): age unknown", "the birth date looks like a placeholder (the day of the ECG: a newborn's, or filled "
+     "in for none): age unknown"),
+    # a real birth date in any other note is blanked, as before
+    ("1980-01-15", "the file states an age of 50 y, but its birth date 1980-01-15 and acquisition date 2020-03-04 "
+     "give 40 y (40.13 y); the stated age is used", "the file states an age of 50 y, but its birth date X-X-X and "
+     "acquisition date 2020-03-04 give 40 y (40.13 y); the stated age is used"),
+    ("1980-01-15", "the file's birth date 1980-01-15 is after its acquisition date 1970-02-02; no age is taken "
+     "from them", "the file's birth date X-X-X is after its acquisition date 1970-02-02; no age is taken from them"),
+    # the rule's words with a real date's parts around them: only the words are kept whole
+    ("1955-01-01", "birth date 1955-01-01 looks like a placeholder (1900-01-01 or earlier, what exports write for "
+     "none), born 1955-01-01", "the birth date looks like a placeholder (1900-01-01 or earlier, what exports write "
+     "for none), born X-X-X"),
+])
+def test_scrub_text_drops_a_placeholder_birth_date_and_never_lets_a_real_one_through(birth, note, said):
+    from mirage_model.formats.write import scrub_text
+    from mirage_model.records import EcgRecord
+
+    rec = EcgRecord(signal=np.zeros((12, 10), dtype=np.float32), fs=500.0, record_id="r",
+                    meta={"patient": {"birth_date": birth, "id": "77"}})
+    out = scrub_text(note, rec)
+    assert out == said
+    if birth != "1900-01-01":
+        assert birth not in out and birth.replace("-", "") not in out

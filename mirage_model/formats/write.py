@@ -24,6 +24,7 @@ from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, WRITTEN_PATIENT,
                                            WRITTEN_RECORDING, source_comments)
+from mirage_model.records.age import PLACEHOLDER_BIRTH_RULE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
 WRITE_FORMATS = ("wfdb", "edf")
@@ -248,6 +249,7 @@ def scrub_text(text: str, record: EcgRecord) -> str:
     the characters that show nothing (controls, zero-width and direction marks, private-use and
     unassigned code points): dropped first, so that none hides a name ("Mül\u200bler")."""
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _HIDDEN)
+    text, kept = _placeholder_birth_note(text)
     patient = record.meta.get("patient") or {}
     written = {t.casefold() for key in ("name", "id", "birth_date")
                for t in re.split(r"[\W_]+", str(patient.get(key) or "")) if t} - {"x"}
@@ -270,6 +272,7 @@ def scrub_text(text: str, record: EcgRecord) -> str:
             for m in re.finditer(word, view, flags=re.I):
                 start, end = (m.start(), m.end()) if at is None else (at[m.start()], at[m.end() - 1] + 1)
                 cut[start:end] = [True] * (end - start)
+    cut[kept[0]:kept[1]] = [False] * (kept[1] - kept[0])
     out = []
     for i, ch in enumerate(text):
         if not cut[i]:
@@ -277,6 +280,28 @@ def scrub_text(text: str, record: EcgRecord) -> str:
         elif i == 0 or not cut[i - 1]:
             out.append("X")             # a run of the identity: one "X"
     return "".join(out)
+
+
+# a reader's note on a placeholder birth date (formats.assemble's: "birth date 1900-01-01 looks like a placeholder
+# (1900-01-01 or earlier, what exports write for none)"), and the rule's own words in it
+_PLACEHOLDER_NOTE = re.compile(r"\bbirth date \S+ (looks like a placeholder \()(" + re.escape(PLACEHOLDER_BIRTH_RULE)
+                               + r"\))?")
+
+
+def _placeholder_birth_note(text: str) -> tuple[str, tuple[int, int]]:
+    """``text`` with the date of a note on a placeholder birth date dropped ("the birth date looks like a
+    placeholder (...)"): a placeholder is no one's birth date, and the note reads as well without it,
+    whatever date it held (a newborn's, on the day of the ECG, is gone with it); and the span of the rule's
+    own words in it ("1900-01-01 or earlier, ..."), which hold no identity and are kept whole where a birth
+    date's parts ("1900", "01") would blank them; (0, 0) where ``text`` is no such note."""
+    m = _PLACEHOLDER_NOTE.search(text)
+    if m is None:
+        return text, (0, 0)
+    text = f"{text[:m.start()]}the birth date {m[1]}{text[m.end(1):]}"
+    if m[2] is None:
+        return text, (0, 0)
+    start = m.start() + len(f"the birth date {m[1]}")
+    return text, (start, start + len(PLACEHOLDER_BIRTH_RULE))
 
 
 def anonymous_names(count: int, out_dir: str | Path) -> Iterator[str]:

@@ -34,6 +34,8 @@ MAX_AGE_Y = 122.5
 # systems), 1899-12-30 (day 0 of OLE Automation and Excel dates), 1800-01-01, 0001-01-01 (.NET's
 # DateTime.MinValue). A birth date on or before this day is taken for one of them.
 LAST_PLACEHOLDER_BIRTH = date(1900, 1, 1)
+# ``placeholder_birth``'s words for a birth date on or before it
+PLACEHOLDER_BIRTH_RULE = f"{LAST_PLACEHOLDER_BIRTH.isoformat()} or earlier, what exports write for none"
 
 
 def years_between(birth, on) -> float | None:
@@ -86,7 +88,7 @@ def placeholder_birth(birth, on=None, stated=None) -> str | None:
     if not isinstance(birth, date):
         return None
     if birth <= LAST_PLACEHOLDER_BIRTH:
-        return f"{LAST_PLACEHOLDER_BIRTH.isoformat()} or earlier, what exports write for none"
+        return PLACEHOLDER_BIRTH_RULE
     if isinstance(on, date) and birth == on:
         if stated is None:
             return "the day of the ECG: a newborn's, or filled in for none"
