@@ -174,6 +174,9 @@ class Worker(QRunnable):
         except BaseException as err:  # noqa: BLE001 (a worker must never take the app down)
             if _expected(err):
                 log.warning("job %s: %s", self.name, err)
+                if getattr(err, "fault", None) is not None:   # a reader's bug (ReaderFaultError): its
+                    # traceback for the report the message asks for, in the log file (INFO), not the terminal
+                    log.info("job %s: the reader's traceback", self.name, exc_info=err.fault)
             else:
                 log.error("job %s failed:\n%s", self.name, traceback.format_exc())
             if not self._cancel.is_set():

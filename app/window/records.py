@@ -39,8 +39,9 @@ def shown_name(path: Path) -> str:
 def _reason(message: str, path: Path) -> str:
     """An error about ``path`` without the path that the words before it name already ("Could not
     open 1.hea: ..."): a ``RecordError`` starts with its file's full path. One about another file of
-    the record (its signal file) keeps that file's name, not its folder."""
-    text = str(message).strip()
+    the record (its signal file) keeps that file's name, not its folder. A reader's bug ("MIRAGE could
+    not read FILE: an error in MIRAGE's ... reader ...") is said after those words as any error is."""
+    text = str(message).strip().removeprefix("MIRAGE could not read ")
     for prefix in (f"{printable(path)}: ", f"{shown_name(path)}: ", f"{path}: ", f"{path.name}: "):
         if text.startswith(prefix) and len(text) > len(prefix):
             return text[len(prefix):]

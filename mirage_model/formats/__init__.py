@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterator
 
-from mirage_model.formats.assemble import fail
+from mirage_model.formats.assemble import fail, format_name
 from mirage_model.formats.edf import read_edf
 from mirage_model.formats.registry import (DICOM_PROBE_BYTES, ECG_EXTENSIONS, FORMATS, OPEN_FILTER, SAVE_FILTER,
                                            SCAN_BYTES, Format, contec_ecg90a, dicom_ecg_head, edf_problem,
@@ -137,7 +137,8 @@ def read(path: str | Path, fmt: str | None = None) -> EcgRecord:
     if fmt is None:
         raise RecordError(path, "not a clinical ECG format (a WFDB record?)")
     reader = read_edf if fmt in ("edf", "bdf") else read_vendor
-    return read_guarded(lambda: reader(path, fmt), lambda reason: fail(path, fmt, reason), noun="file")
+    return read_guarded(lambda: reader(path, fmt), lambda reason: fail(path, fmt, reason), "file", path,
+                        format_name(fmt))
 
 
 def guess_format(path: str | Path) -> str | None:

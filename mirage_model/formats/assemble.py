@@ -24,7 +24,8 @@ from mirage_model.records.age import (MONTHS_BELOW_Y, YEAR_DAYS, age_text, impos
 from mirage_model.records.flags import set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta,
                                        match_leads, too_few_leads)
-from mirage_model.records.record import QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first
+from mirage_model.records.record import (QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, lower_first,
+                                         raise_own_fault)
 from mirage_model.words import counted
 
 # Trailing stretch where every stored lead carries the same values and a step of at least this
@@ -82,12 +83,24 @@ def cut_beat_fill(beats: list) -> None:
             beat.samples = c[:end]
 
 
+def format_name(fmt: str) -> str:
+    """The name of format ``fmt`` for messages ("GE CardioSoft XML"); the id itself when unknown."""
+    return FORMATS[fmt].name if fmt in FORMATS else fmt
+
+
 def fail(path, fmt: str, reason: str) -> RecordError:
     """A RecordError that names the format the file was taken for, once: a reader's own tag for the
     format at the start of ``reason`` ("GE CardioSoft: ", "DICOM multiplex group 1", "SCP-ECG record
     declares ...") is left out, and a reader's sentence-case capital ("Missing or invalid sampling rate")."""
-    name = FORMATS[fmt].name if fmt in FORMATS else fmt
+    name = format_name(fmt)
     return RecordError(path, f"read as {name}: {said_once(reason, name)}")
+
+
+def fail_unless_ours(path, fmt: str, err: BaseException, reason: str) -> RecordError:
+    """``fail(path, fmt, reason)`` for a damaged file's exception ``err``; raises ``records.ReaderFaultError``
+    instead when ``err`` is a bug of MIRAGE's own reader (``records.record.raise_own_fault``)."""
+    raise_own_fault(err, path, format_name(fmt))
+    return fail(path, fmt, reason)
 
 
 # a reason's first words that may be a reader's tag for its format: "GE MUSE: ", "DICOM multiplex", "SCP-ECG record"

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import fail, misread_16bit, person_name
+from mirage_model.formats.assemble import fail, fail_unless_ours, misread_16bit, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.limits import MAX_SAMPLES, length_words, too_long_advice
 from mirage_model.records.age import YEAR_DAYS
 from mirage_model.records.leads import canonical_lead, derivable_leads, standard_leads_named
-from mirage_model.records.record import STANDARD_LEADS, fault_words
+from mirage_model.records.record import STANDARD_LEADS, fault_words, own_fault
 from mirage_model.words import counted
 
 # DICOM waveform storage SOP classes that hold an ECG (PS3.4 B.5).
@@ -60,8 +60,8 @@ def check_dicom(path: Path) -> None:
             ds = pydicom.dcmread(str(path), stop_before_pixels=True, specific_tags=[(0x0008, 0x0016)], force=True)
             sop = str(getattr(ds, "SOPClassUID", "") or "")
     except Exception as err:
-        raise fail(path, "dicom-ecg", f"the file cannot be parsed ({fault_words(err, path)}): it is damaged "
-                                      "or cut short") from None
+        raise fail_unless_ours(path, "dicom-ecg", err, f"the file cannot be parsed ({fault_words(err, path)}): "
+                                                       "it is damaged or cut short") from None
     if sop == _HEMODYNAMIC_SOP:
         _check_hemodynamic(path, pydicom)
     elif sop in _ECG_SOP:
@@ -113,8 +113,8 @@ def _check_hemodynamic(path: Path, pydicom) -> None:
                 return
             channels = [_channel_name(ch) for wf in groups for ch in wf.get("ChannelDefinitionSequence") or []]
     except Exception as err:
-        raise fail(path, "dicom-ecg", f"the file cannot be parsed ({fault_words(err, path)}): it is damaged "
-                                      "or cut short") from None
+        raise fail_unless_ours(path, "dicom-ecg", err, f"the file cannot be parsed ({fault_words(err, path)}): "
+                                                       "it is damaged or cut short") from None
     named = ", ".join(x for x in channels[:6] if x) + (", ..." if len(channels) > 6 else "")
     raise fail(path, "dicom-ecg", "a Hemodynamic Waveform DICOM without ECG leads (its channels: "
                                   f"{named or 'none named'}): no ECG to read")
@@ -214,8 +214,9 @@ def adapt_parser(parser):
             try:
                 return self._parse_dataset(ds, file_path)
             except Exception as err:
-                # as ecgdatakit's parse(): its own errors and warnings pass, others name the element
-                if isinstance(err, (ECGDataKitError, Warning)):
+                # as ecgdatakit's parse(): its own errors and warnings pass, others name the element; a
+                # bug of MIRAGE's own (here or in the methods it adapts) passes too, to be said as one
+                if isinstance(err, (ECGDataKitError, Warning)) or own_fault(err) is not None:
                     raise
                 raise CorruptedFileError(f"DICOM: cannot decode an element: {fault_words(err)}") from err
 

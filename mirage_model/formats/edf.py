@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.formats.assemble import build_record, fail
+from mirage_model.formats.assemble import build_record, fail, fail_unless_ours
 from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, too_long_advice
@@ -121,7 +121,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
                    else edfio.read_edf(path, header_encoding=encoding))
             signals = list(edf.signals)
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
-        raise fail(path, fmt, f"the header or data is damaged ({fault_words(err, path)})") from None
+        raise fail_unless_ours(path, fmt, err, f"the header or data is damaged ({fault_words(err, path)})") from None
 
     labels = [signal_label(s) for s in signals]
     is_ecg = set(match_leads(labels).matched)
@@ -152,7 +152,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         try:
             digital = s.digital
         except Exception as err:
-            raise fail(path, fmt, f"lead {labels[i]}: data cannot be read ({err})") from None
+            raise fail_unless_ours(path, fmt, err, f"lead {labels[i]}: data cannot be read ({err})") from None
         if keep is not None and runs is None:   # the writer's padding of the last data record
             if keep > len(digital):
                 raise fail(path, fmt, f"lead {labels[i]}: {counted(len(digital), 'sample')}, fewer than the {keep} its "

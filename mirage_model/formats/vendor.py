@@ -26,13 +26,13 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats import aecg, cardiosoft, dicom, ishne, mfer, muse, philips, scp
-from mirage_model.formats.assemble import build_record, fail, person_name
+from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, format_name, person_name
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.formats.registry import FORMATS, read_head, unread_xml_ecg, utf16_without_bom, xml_root
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
 from mirage_model.records.leads import canonical_lead, unit_scale
-from mirage_model.records.record import EcgRecord, RecordError, fault_words
+from mirage_model.records.record import EcgRecord, RecordError, fault_words, raise_own_fault
 from mirage_model.words import counted
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def check_xml(path: Path, fmt: str) -> str | None:
     except DefusedXmlException:
         raise fail(path, fmt, _UNSAFE_XML) from None
     except Exception as err:  # xml.etree.ElementTree.ParseError, UnicodeDecodeError, OSError
+        raise_own_fault(err, path, format_name(fmt))
         problem = str(err)
     misread = _misdeclared_encoding(path)
     if misread is not None:
@@ -299,7 +300,7 @@ def read_vendor(path: Path, fmt: str) -> EcgRecord:
     except RecordError:
         raise
     except Exception as err:  # ecgdatakit raises its own errors and, on damaged input, others
-        raise fail(path, fmt, _reason(err, read)) from None
+        raise fail_unless_ours(path, fmt, err, _reason(err, read)) from None
     notes = tuple(dict.fromkeys([*caught, *([encoding_note] if encoding_note else [])]))
     return _to_record(path, fmt, src, notes, part)
 
@@ -350,7 +351,7 @@ def _physical_mv(lead, path: Path, fmt: str) -> np.ndarray:
         if phys.units.lower() not in ("mv", ""):
             phys = phys.convert_units("mV")
     except Exception as err:
-        raise fail(path, fmt, f"lead {lead.label}: amplitudes cannot be put in mV ({err})") from None
+        raise fail_unless_ours(path, fmt, err, f"lead {lead.label}: amplitudes cannot be put in mV ({err})") from None
     return np.asarray(phys.samples, dtype=np.float64)
 
 

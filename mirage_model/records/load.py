@@ -79,7 +79,8 @@ def load_record(path: str | Path) -> EcgRecord:
         record = formats.read(Path(path).expanduser(), fmt)   # amplitudes checked by formats.build_record
     else:
         hea = _header_path(Path(path).expanduser())
-        record = read_guarded(lambda: _build_record(hea, _parse_header(hea)), lambda reason: RecordError(hea, reason))
+        record = read_guarded(lambda: _build_record(hea, _parse_header(hea)), lambda reason: RecordError(hea, reason),
+                              path=hea)
         implausible = implausible_amplitude(record.signal, range(record.signal.shape[0]), record.sig_name)
         if implausible:
             raise RecordError(hea, implausible)

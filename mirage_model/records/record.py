@@ -60,10 +60,85 @@ class RecordError(MirageInputError):
         super().__init__(f"{self.path}: {reason}")
 
 
-def read_guarded(read, refuse, noun: str = "record"):
+class ReaderFaultError(RecordError):
+    """A reader of MIRAGE's own that failed by its own fault (a bug of ours, not a damaged file):
+    ``str(err)`` is "MIRAGE could not read FILE: an error in MIRAGE's FORMAT reader (please report it,
+    with the file if you can): WHAT (where)". The traceback goes to the log (``raise_own_fault``).
+
+    Attributes:
+        path, reason: as RecordError's; reason is the text after "FILE: ".
+        reader: the format's name ("GE CardioSoft XML", "WFDB").
+        fault: the reader's exception, with its traceback (for a log).
+    """
+
+    def __init__(self, path: str | Path, reader: str, err: BaseException):
+        self.reader = reader
+        self.fault = err
+        super().__init__(path, f"an error in MIRAGE's {reader} reader (please report it, with the file if you "
+                               f"can): {_fault_place(err)}")
+
+    def __str__(self) -> str:
+        return f"MIRAGE could not read {self.path}: {self.reason}"
+
+
+# Exceptions a damaged file cannot cause in a frame of MIRAGE's own code that checks what it parses:
+# raised there, they are a fault of the reader (a name misspelt, an attribute of None unchecked, a call
+# with the wrong arguments), not the file's. The same raised in a library's frame (ecgdatakit, pydicom,
+# edfio, wfdb on a damaged file) are still the file's damage, said by ``fault_words``.
+_OWN_FAULTS = (AttributeError, TypeError, NameError)
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _innermost(err: BaseException):
+    """The innermost traceback entry of ``err`` (None when it has none)."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb
+
+
+def own_fault(err: BaseException) -> BaseException | None:
+    """The bug of MIRAGE's reader behind ``err``, if it is one rather than a damaged file's: ``err`` or
+    the exception it was raised from (a parser that wraps what it calls in its own error: ecgdatakit's
+    DICOM "cannot decode an element") when that is an AttributeError, TypeError or NameError raised in
+    a frame of mirage_model's own code; None otherwise."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        tb = _innermost(err)
+        if isinstance(err, _OWN_FAULTS) and tb is not None \
+                and Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(_PACKAGE):
+            return err
+        err = err.__cause__
+    return None
+
+
+def _fault_place(err: BaseException) -> str:
+    """``err``'s text and where it was raised, shortly: "'NoneType' object has no attribute 'text'
+    (cardiosoft.py, line 88)"."""
+    text = re.sub(r"\s+", " ", str(err)).strip()
+    text = text if len(text) <= 160 else text[:157] + "..."
+    tb = _innermost(err)
+    where = f" ({Path(tb.tb_frame.f_code.co_filename).name}, line {tb.tb_lineno})" if tb is not None else ""
+    return (text or type(err).__name__) + where
+
+
+def raise_own_fault(err: BaseException, path: str | Path, reader: str) -> None:
+    """Raise ReaderFaultError for ``err`` when it is MIRAGE's reader's own fault (``own_fault``), its
+    traceback logged (for the report it asks for; on screen only with -v); return otherwise, for the
+    caller to say what the damaged file's exception means."""
+    fault = own_fault(err)
+    if fault is not None:
+        log.debug("MIRAGE's %s reader failed on %s", reader, path, exc_info=err)
+        raise ReaderFaultError(path, reader, fault) from None
+
+
+def read_guarded(read, refuse, noun: str = "record", path: str | Path | None = None, reader: str = "WFDB"):
     """``read()`` with numpy's warnings silenced, any failure but a RecordError turned into
     ``refuse(reason)`` (a RecordError naming the file): a reader's fault on a malformed file is
-    still that file's error, never another exception. ``noun`` names what ran out of memory."""
+    still that file's error, never another exception. ``noun`` names what ran out of memory. With
+    ``path``, a fault of MIRAGE's own code is said as one (``raise_own_fault``, ``reader`` the format's
+    name), not blamed on the file."""
     try:
         with np.errstate(all="ignore"):   # numpy warnings are not messages for a user
             return read()
@@ -77,6 +152,8 @@ def read_guarded(read, refuse, noun: str = "record"):
         what = Path(err.filename).name if err.filename else ""
         raise refuse(f"cannot read {what or 'the file'} ({err.strerror or err})") from None
     except Exception as err:  # any other failure on a malformed file is still the file's error
+        if path is not None:
+            raise_own_fault(err, path, reader)
         raise refuse(f"cannot be read ({fault_words(err)})") from None
 
 

@@ -215,7 +215,7 @@ def load_header(path: str | Path) -> EcgRecord:
         RecordError: the header cannot be read or parsed.
     """
     hea = Path(path)
-    header = read_guarded(lambda: _parse_header(hea), lambda reason: RecordError(hea, reason), "header")
+    header = read_guarded(lambda: _parse_header(hea), lambda reason: RecordError(hea, reason), "header", hea)
     rec = EcgRecord(signal=np.zeros((12, 0), dtype=np.float32), fs=float(header.fs), record_id=hea.stem, path=hea,
                     comments=tuple(header.comments))
     _apply_header_fields(rec, hea, header.comments)

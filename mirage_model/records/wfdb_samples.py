@@ -12,7 +12,7 @@ import numpy as np
 
 from mirage_model.limits import MAX_SAMPLES
 from mirage_model.records.folder import link_problem, named_file, not_regular
-from mirage_model.records.record import RecordError, fault_words
+from mirage_model.records.record import RecordError, fault_words, raise_own_fault
 from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
 from mirage_model.words import counted
 
@@ -246,6 +246,7 @@ def _mat_layout(fpath: Path, n_sig: int, sig_len: int | None = None) -> int | np
         except KeyError:
             raise RecordError(fpath, "MATLAB file holds no variable 'val'") from None
         except Exception as err:
+            raise_own_fault(err, fpath, "WFDB")
             raise RecordError(fpath, f"MATLAB file cannot be read ({fault_words(err, fpath)})") from None
         if val.ndim != 2 or n_sig not in val.shape:
             raise RecordError(fpath, f"MATLAB variable 'val' has shape {val.shape}, expected "
@@ -308,6 +309,7 @@ def _read_with_wfdb(hea: Path, fpath: Path, header: _Header, members: list[int],
         raise RecordError(fpath, f"reading format {sigs[0].fmt} needs the Python package "
                                  f"'{err.name}', which is not installed") from None
     except Exception as err:  # wfdb raises bare exceptions for corrupt files
+        raise_own_fault(err, fpath, "WFDB")
         raise RecordError(fpath, f"signal file cannot be read ({fault_words(err, fpath)})") from None
     out = {}
     for j, samples in zip(channels, read):
