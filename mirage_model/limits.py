@@ -83,6 +83,16 @@ def recording_words(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 3600 else length_words(seconds)
 
 
+def read_part_note(read: int, held: int, fs: float, limit: int | None = None) -> str:
+    """What a record read in part says of it (ISHNE, EDF/BDF and WFDB files longer than ``limit``, MAX_SAMPLES
+    when None, samples a lead): "only the first 2.50 h of the 24.0 h recording read (9,000,000 of 86,400,000
+    samples a lead at 1000 Hz; at most 9,000,000 are read): ..." (docs/long_records.md)."""
+    limit = MAX_SAMPLES if limit is None else limit
+    return (f"only the first {length_words(read / fs)} of the {recording_words(held / fs)} recording read ({read:,} of "
+            f"{held:,} samples a lead at {fs:g} Hz; at most {limit:,} are read): what is shown and scored "
+            "is that part; export a later stretch as a file of its own to review it")
+
+
 def too_long_advice(fs: float | None, limit: int | None = None) -> str:
     """What a message refusing a record longer than MAX_SAMPLES samples a lead at ``fs`` Hz ends with: what
     to do (docs/long_records.md), e.g. ": export the stretch to review as a file of its own (at most 5.00 h

@@ -296,3 +296,20 @@ def test_one_edf_signal_in_volts_among_millivolts_is_refused_by_lead(tmp_path):
     with pytest.raises(RecordError, match=r"lead I \(\d+(\.\d+)? mV\) are not an ECG's in mV") as err:
         load_record(path)
     assert "one_in_volts.edf" in str(err.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_discontinuous_file_longer_than_the_limit_is_read_in_part_with_its_gaps(tmp_path, kind, monkeypatch):
+    """An EDF+D (BDF+D) file longer than the limit (lowered to 4 records' 1,000 samples a signal) is read in
+    part, as an EDF+C one: the data records that lie, with their gaps, within the limit's time. Onsets 0, 1, 3,
+    4, ..., 8: the records at 0, 1 and 3 s (4 s with the gap, NaN between), not the one at 4 s beyond it; the
+    recording spans 9 s (its last record, at 8 s, is 1 s long)."""
+    from mirage_model.formats import edf
+
+    monkeypatch.setattr(edf, "MAX_SAMPLES", 4 * N)
+    x = digital_samples()
+    rec = load_record(write_edf_plus(tmp_path / f"long.{kind}", x, [0, 1, 3, 4, 5, 6, 7, 8]))
+    expected = np.concatenate([x[:, :2 * N], np.full((12, N), np.nan), x[:, 2 * N:3 * N]], axis=1) / 1000
+    np.testing.assert_allclose(rec.signal, expected, atol=1e-6)      # NaN where NaN
+    assert rec.meta["read_part_note"].startswith(f"only the first 4 s of the 9 s recording read ({4 * N:,} of "
+                                                 f"{9 * N:,} samples a lead")

@@ -206,27 +206,42 @@ def test_signal_line_of_digits_is_refused_fast(tmp_path):
 # 3./4. huge declared sizes and absurd values: RecordError before any work
 
 @pytest.mark.parametrize("length", ["10000000000", "43200000", "99999999999999999999"])
-def test_huge_declared_length_is_refused_fast(tmp_path, length):
+def test_huge_declared_length_is_read_in_part_fast(tmp_path, monkeypatch, length):
+    """A header declaring 10^10 samples in a sparse file of that size was refused ("too long"); it is now read
+    in part (docs/long_records.md), its first ``MAX_SAMPLES`` frames alone (lowered here to the record's
+    1000): the cost of a record of that length, whatever it declares, and said so."""
+    from mirage_model.records import wfdb_header
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 1000)
     hea = copy_record(tmp_path)
     edit_header(hea, 0, 3, length)
     dat = hea.with_suffix(".dat")
     with open(dat, "r+b") as fh:         # sparse: the size matches the claim, nothing is written
         fh.truncate(min(int(length) * 24, 1 << 40))
-    with Bounded() as b, pytest.raises(RecordError, match="too long|not a whole number"):
-        load_record(hea)
+    with Bounded() as b:
+        rec = load_record(hea)
     assert b.seconds < 2 and b.grew_mb < 100
+    assert rec.signal.shape == (12, 1000)
+    held = min(int(length), (1 << 40) // 24)      # what the file holds, where it holds fewer than declared
+    assert f"(1,000 of {held:,} samples a lead at 100 Hz" in rec.meta["read_part_note"]
 
 
-def test_sparse_file_without_length_is_refused_fast(tmp_path):
+def test_sparse_file_without_length_is_read_in_part_fast(tmp_path, monkeypatch):
+    """No length in the header, a sparse signal file of 10^10 frames: its first frames alone are read."""
+    from mirage_model.records import wfdb_header
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 1000)
     hea = copy_record(tmp_path)
     lines = hea.read_text().splitlines()
     lines[0] = f"{SAMPLE} 12 100"
     hea.write_text("\n".join(lines) + "\n")
     with open(hea.with_suffix(".dat"), "r+b") as fh:
         fh.truncate(24 * 10_000_000_000)
-    with Bounded() as b, pytest.raises(RecordError, match="too long"):
-        load_record(hea)
+    with Bounded() as b:
+        rec = load_record(hea)
     assert b.seconds < 2 and b.grew_mb < 100
+    assert rec.signal.shape == (12, 1000)
+    assert "(1,000 of 10,000,000,000 samples a lead at 100 Hz" in rec.meta["read_part_note"]
 
 
 @pytest.mark.parametrize("fs", ["1e9", "1e308", "1e-9", "0.12", "1e400", "nan"])

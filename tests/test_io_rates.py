@@ -191,18 +191,26 @@ def test_multi_segment_record_at_four_samples_per_frame(tmp_path):
 
 def test_length_at_the_leads_rate_checked_before_reading(tmp_path, monkeypatch):
     """A header without a length: the frames its file holds times the samples per frame are held
-    to the record-length limit before a sample is read (here a limit of 1,000 samples a lead)."""
+    to the record-length limit before a sample is read (here a limit of 1,000 samples a lead). Longer, the
+    record is read in part (docs/long_records.md): its first 250 frames of 4 samples alone reach the reader."""
     from mirage_model.records import wfdb_header, wfdb_samples
 
-    hea = _write(tmp_path, "long", 250, [4] * 12, _signals(400, [4] * 12, seed=10))
+    samples = _signals(400, [4] * 12, seed=10)
+    hea = _write(tmp_path, "long", 250, [4] * 12, samples)
     lines = hea.read_text().splitlines()
     lines[0] = " ".join(lines[0].split()[:3])               # "long 12 250": no length
     hea.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 1000)
+    asked = []
+    read = wfdb_samples._read_with_wfdb
 
-    def unread(*args, **kwargs):
-        raise AssertionError("samples read before the length was checked")
+    def counted_read(hea, fpath, header, members, wanted, sig_len, *args, **kwargs):
+        asked.append(sig_len)
+        return read(hea, fpath, header, members, wanted, sig_len, *args, **kwargs)
 
-    monkeypatch.setattr(wfdb_samples, "_read_with_wfdb", unread)
-    with pytest.raises(RecordError, match=r"record too long: 1,600 samples per lead"):
-        load_record(hea)
+    monkeypatch.setattr(wfdb_samples, "_read_with_wfdb", counted_read)
+    rec = load_record(hea)
+    assert asked == [250] and rec.signal.shape == (12, 1000) and rec.fs == 1000
+    np.testing.assert_allclose(rec.signal, np.stack([x[:1000] for x in samples]) / 200, atol=1e-6)   # as stored
+    assert rec.meta["read_part_note"].startswith("only the first 1 s of the 2 s recording read (1,000 of 1,600 "
+                                                 "samples a lead at 1000 Hz")

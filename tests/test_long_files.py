@@ -1,7 +1,8 @@
-"""Very long recordings (docs/long_records.md): an ISHNE Holter holding more than ``limits.MAX_SAMPLES``
-samples a lead is read in part, its first MAX_SAMPLES samples and nothing after them, and says so; a
-record of another format that long is refused, the message naming the file, its length and what to do.
-The limit is lowered here (``ishne.MAX_SAMPLES``) so that a file of a few MB stands for a 24 h Holter."""
+"""Very long recordings (docs/long_records.md): an ISHNE, EDF/EDF+ or WFDB Holter holding more than
+``limits.MAX_SAMPLES`` samples a lead is read in part, its first MAX_SAMPLES samples and nothing after them,
+and says so; a record of another format that long is refused, the message naming the file, its length and
+what to do. The limit is lowered here (``ishne.MAX_SAMPLES``, ``edf.MAX_SAMPLES``, ``wfdb_header.MAX_SAMPLES``)
+so that a file of a few MB stands for a 24 h Holter."""
 
 from __future__ import annotations
 
@@ -85,48 +86,182 @@ def test_a_24_hour_holter_is_read_without_reading_the_rest(tmp_path, monkeypatch
         "only the first 60 s of the 24.0 h recording read (60,000 of 86,400,000 samples a lead at 1000 Hz")
 
 
-def _refused(path: Path) -> str:
+def _refused(path: Path, opened: Path | None = None) -> str:
+    """The message of the RecordError that opening ``opened`` (``path`` when None) raises, naming ``path``."""
     with pytest.raises(RecordError) as info:
-        load_record(path)
+        load_record(opened or path)
     msg = str(info.value)
     assert msg.startswith(str(path)), msg
     return msg
 
 
-def test_a_wfdb_record_longer_than_the_limit_is_refused_saying_what_to_do(tmp_path):
-    """6 h at 500 Hz (10.8 million samples a lead; at most 9 million are read): refused before a sample
-    is read, as before, and now with what to do."""
-    lines = ["long 12 500 10800000"] + [f"long.dat 16 1000(0)/mV 16 0 0 0 0 {lead}" for lead in
-                                        ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")]
+LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+def _wfdb_holter(tmp_path: Path, declared: int, held: int, first: int = 60_000, seed: int = 3,
+                 whole: bool = False) -> tuple[Path, np.ndarray]:
+    """A 12-lead format-16 WFDB record whose header declares ``declared`` samples a lead (1000 units a mV), its
+    signal file holding ``held`` frames: ``first`` frames of a sine and noise, then zeros (a sparse file: a 24 h
+    Holter costs no disk). Each signal's checksum is that of its first 1000 samples plus one: a part read
+    whose checksums were checked against the samples read would be refused (``whole``: the checksums of all
+    ``first`` frames, a file read whole). Returns the header and the first
+    ``first`` frames' values in mV, (12, first), from the digital samples written (the truth). 500 Hz."""
+    rng, fs = np.random.default_rng(seed), 500
+    t = np.arange(first)[:, None] / fs
+    digital = np.round(800 * np.sin(2 * np.pi * 1.1 * t + np.arange(12)) + rng.normal(0, 30, (first, 12)))
+    digital = digital.astype("<i2")
+    sums = digital.astype(np.int64).sum(axis=0) if whole else digital[:1000].astype(np.int64).sum(axis=0) + 1
+    checks = sums % 65536
+    lines = [f"holter 12 {fs} {declared}"] + [f"holter.dat 16 1000(0)/mV 16 0 {digital[0, k]} {checks[k]} 0 {lead}"
+                                             for k, lead in enumerate(LEADS)]
+    (tmp_path / "holter.hea").write_text("\n".join(lines) + "\n")
+    with open(tmp_path / "holter.dat", "wb") as f:
+        f.write(digital.tobytes())
+        f.truncate(held * 12 * 2)
+    return tmp_path / "holter.hea", digital.T.astype(np.float64) / 1000
+
+
+def test_a_24_hour_wfdb_holter_is_read_in_part_as_an_ishne_one(tmp_path, monkeypatch):
+    """A 24 h 12-lead WFDB Holter at 500 Hz (43.2 million samples a lead, 1 GB, here a sparse file) was refused
+    ("record too long"): nothing of it could be seen. Its first MAX_SAMPLES samples a lead are now read, nothing
+    after them, in the time and memory of a file of that length, and it says so in ISHNE's words. Its checksums
+    are of all its samples: not checked against a part (they would fail)."""
+    from mirage_model.quality import assess
+    from mirage_model.records import wfdb_header
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 30_000)                   # 60 s of 24 h
+    hea, truth = _wfdb_holter(tmp_path, 43_200_000, 43_200_000)
+    rss0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter()
+    rec = load_record(hea)
+    assert time.perf_counter() - t0 < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - rss0 < 200
+    assert rec.signal.shape == (12, 30_000) and rec.fs == 500
+    np.testing.assert_allclose(rec.signal, truth[:, :30_000], atol=1e-6)
+    assert rec.meta["read_part_note"].startswith(
+        "only the first 60 s of the 24.0 h recording read (30,000 of 43,200,000 samples a lead at 500 Hz; at most "
+        "30,000 are read)")
+    assert rec.meta["recording_s"] == 86_400
+    codes = {f.code for f in assess(rec).findings}
+    assert "read_in_part" in codes and "file_checksum" not in codes and "file_truncated" not in codes
+
+
+def test_a_wfdb_holter_damaged_within_or_after_the_part_read_is_said_plainly(tmp_path, monkeypatch):
+    """A signal file cut short within the part read is refused, naming both lengths; one cut short after it
+    (20 h of the 24 h its header declares) is read in part, as what it holds, and says it is cut short."""
+    from mirage_model.quality import assess
+    from mirage_model.records import wfdb_header
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 30_000)
+    hea, _ = _wfdb_holter(tmp_path, 43_200_000, 10_000, first=10_000)
+    msg = _refused(hea.with_suffix(".dat"), hea)
+    assert msg.endswith("signal file is truncated (expected 43,200,000 samples per lead, found 10,000; the first "
+                        "30,000 are read of a record this long, and the file ends within them)"), msg
+
+    hea, truth = _wfdb_holter(tmp_path, 43_200_000, 36_000_000)
+    rec = load_record(hea)
+    np.testing.assert_allclose(rec.signal, truth[:, :30_000], atol=1e-6)
+    assert rec.meta["read_part_note"].startswith("only the first 60 s of the 20.0 h recording read (30,000 of "
+                                                 "36,000,000 samples a lead")
+    assert rec.meta["declared_length_note"].startswith("the signal file holds 20.00 h of the 24.00 h its header "
+                                                       "declares (36,000,000 of 43,200,000 samples a lead)")
+    assert rec.meta["recording_s"] == 72_000
+    assert {"read_in_part", "file_truncated"} <= {f.code for f in assess(rec).findings}
+
+
+def test_a_long_multi_segment_wfdb_record_is_read_to_the_limit_and_no_further(tmp_path, monkeypatch):
+    """A multi-segment record (MIMIC's long recordings) of three 40 s segments, the limit within the second: the
+    first segment whole and the second's start are read; the third's header is missing (damaged after the part)
+    and is not opened."""
+    from mirage_model.records import wfdb_header
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 30_000)
+    truths = []
+    for k in (1, 2):
+        folder = tmp_path / f"s{k}"
+        folder.mkdir()
+        hea, truth = _wfdb_holter(folder, 20_000, 20_000, first=20_000, seed=k, whole=True)
+        for suffix in (".hea", ".dat"):
+            data = hea.with_suffix(suffix).read_bytes()
+            if suffix == ".hea":
+                data = data.replace(b"holter", f"seg{k}".encode())
+            (tmp_path / f"seg{k}{suffix}").write_bytes(data)
+        truths.append(truth)
+    lines = ["long/3 12 500 60000", "seg1 20000", "seg2 20000", "seg3 20000"]
     (tmp_path / "long.hea").write_text("\n".join(lines) + "\n")
-    msg = _refused(tmp_path / "long.hea")
-    assert re.search(r"record too long: 10,800,000 samples per lead \(6 h at 500 Hz\); at most 9,000,000 are read "
-                     r".*: export the stretch to review as a file of its own \(at most 5\.00 h at 500 Hz\), or the "
-                     r"recording at 100 Hz \(up to 25\.0 h\)$", msg), msg
+    rec = load_record(tmp_path / "long.hea")
+    assert rec.signal.shape == (12, 30_000)
+    np.testing.assert_allclose(rec.signal[:, :20_000], truths[0], atol=1e-6)
+    np.testing.assert_allclose(rec.signal[:, 20_000:], truths[1][:, :10_000], atol=1e-6)
+    assert rec.meta["read_part_note"].startswith("only the first 60 s of the 2.0 min recording read (30,000 of 60,000")
 
 
-def test_an_edf_file_longer_than_the_limit_is_refused_naming_its_length_and_what_to_do(tmp_path):
-    """An EDF+ file of 6 h at 500 Hz: the message gave the samples alone ("holds 10,800,000 samples a
-    signal"), not the length a user knows, nor what to do."""
+def _edf_holter(tmp_path: Path, declared: int, held: int, first: int = 60) -> tuple[Path, np.ndarray]:
+    """An EDF+ file of 12 leads at 500 Hz whose header declares ``declared`` data records of 1 s, holding
+    ``held``: MIRAGE's writer's 10 s of a sine, its data records repeated to ``first`` of them, then zeros (a
+    sparse file). Returns the file and the first ``first`` seconds' values in mV (12, first * 500): the written
+    record's own samples, repeated."""
     from mirage_model.formats.write import write_record
     from mirage_model.records import EcgRecord
 
-    rec = EcgRecord(signal=np.zeros((12, 5000), np.float32) + np.sin(np.arange(5000) / 50, dtype=np.float32),
-                    fs=500.0, record_id="long")
-    path = write_record(rec, tmp_path, "edf")
+    t = np.arange(5000) / 500
+    signal = (np.sin(2 * np.pi * 1.1 * t + np.arange(12)[:, None]) * 0.8).astype(np.float32)
+    path = write_record(EcgRecord(signal=signal, fs=500.0, record_id="holter"), tmp_path, "edf")
     data = bytearray(path.read_bytes())
     header = int(data[184:192].decode().strip())
-    per_record = (len(data) - header) // int(data[236:244].decode().strip())
-    duration = float(data[244:252].decode().strip())
-    n_records = round(6 * 3600 / duration)
-    data[236:244] = str(n_records).ljust(8).encode()
+    records = int(data[236:244].decode().strip())
+    assert records == 10 and float(data[244:252].decode().strip()) == 1.0
+    data[236:244] = str(declared).ljust(8).encode()
     with open(path, "wb") as f:
-        f.write(bytes(data))
-        f.truncate(header + per_record * n_records)
+        f.write(bytes(data[:header]) + bytes(data[header:]) * (first // 10))
+        f.truncate(header + (len(data) - header) // records * held)
+    return path, np.tile(signal.astype(np.float64), first // 10)
+
+
+def test_a_24_hour_edf_holter_is_read_in_part_as_an_ishne_one(tmp_path, monkeypatch):
+    """A 24 h 12-lead EDF+ Holter at 500 Hz (86,400 data records of 1 s, 1 GB, a sparse file) was refused ("the
+    file holds 43,200,000 samples a signal"); its first data records up to MAX_SAMPLES samples a signal are now
+    read, nothing after them (edfio is given those bytes alone), and it says so in ISHNE's words."""
+    from mirage_model.formats import edf
+    from mirage_model.quality import assess
+
+    monkeypatch.setattr(edf, "MAX_SAMPLES", 30_000)
+    path, truth = _edf_holter(tmp_path, 86_400, 86_400)
+    rss0, t0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter()
+    rec = load_record(path)
+    assert time.perf_counter() - t0 < 5
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - rss0 < 200
+    assert rec.signal.shape == (12, 30_000)
+    np.testing.assert_allclose(rec.signal, truth, atol=2 * 0.8 * 1.001 * 2 / 65535)     # one step of 16 bits
+    assert rec.meta["read_part_note"].startswith(
+        "only the first 60 s of the 24.0 h recording read (30,000 of 43,200,000 samples a lead at 500 Hz; at most "
+        "30,000 are read)")
+    assert rec.meta["recording_s"] == 86_400
+    codes = {f.code for f in assess(rec).findings}
+    assert "read_in_part" in codes and "file_truncated" not in codes
+
+
+def test_an_edf_holter_damaged_within_or_after_the_part_read_is_said_plainly(tmp_path, monkeypatch):
+    """EDF data records are fixed in size: a file holding fewer than its header declares was refused whole.
+    Cut short within the part read, it still is, saying so; cut short after it (20 h of 24 h), its part is read
+    and it says that the file is cut short."""
+    from mirage_model.formats import edf
+    from mirage_model.quality import assess
+
+    monkeypatch.setattr(edf, "MAX_SAMPLES", 30_000)
+    path, _ = _edf_holter(tmp_path, 86_400, 30, first=30)
     msg = _refused(path)
-    assert msg.endswith("the file holds 10,800,000 samples a signal (6 h at 500 Hz); at most 9,000,000 are read: "
-                        "export the stretch to review as a file of its own (at most 5.00 h at 500 Hz), or the "
-                        "recording at 100 Hz (up to 25.0 h)"), msg
+    assert re.search(r"the file is cut short \(\d+ bytes; its header describes 86400 data records, \d+ bytes; it "
+                     r"holds 30, fewer than the first 60 read of a file this long\)$", msg), msg
+
+    (tmp_path / "after").mkdir()
+    path, truth = _edf_holter(tmp_path / "after", 86_400, 72_000)
+    rec = load_record(path)
+    np.testing.assert_allclose(rec.signal, truth, atol=2 * 0.8 * 1.001 * 2 / 65535)
+    assert rec.meta["read_part_note"].startswith("only the first 60 s of the 20.0 h recording read (30,000 of "
+                                                 "36,000,000 samples a lead")
+    assert rec.meta["declared_length_note"].startswith("the file holds 20.00 h of the 24.00 h its header declares "
+                                                       "(72,000 of 86,400 data records)")
+    assert {"read_in_part", "file_truncated"} <= {f.code for f in assess(rec).findings}
 
 
 def test_a_dicom_waveform_longer_than_the_limit_is_refused_before_its_samples_are_decoded(monkeypatch):
@@ -157,6 +292,37 @@ def test_a_holter_read_in_part_and_saved_as_wfdb_still_says_so(tmp_path, monkeyp
     assert again.signal.shape == (12, 30_000)
     assert "only the first 30 s of the 96 s recording read" in again.meta["read_part_note"]
     assert "read_in_part" in {f.code for f in assess(again).findings}
+
+
+@pytest.mark.parametrize("fmt", ["wfdb", "edf"])
+def test_a_part_read_holter_converted_keeps_its_whole_length(tmp_path, monkeypatch, fmt):
+    """``mirage convert`` of a Holter read in part wrote its part, and its note, but not the whole recording's
+    length (``meta["recording_s"]``: the carried meta held strings only): reopened, the status bar said "30.0 s",
+    the PDF "of 30.0 s", as if that were the recording. The number is carried now, and both say "of 96 s read".
+    Truth: the shipped file's samples a lead (its size past the header's ECG offset, 12 leads of 16 bits) at
+    the header's 1000 Hz."""
+    pypdf = pytest.importorskip("pypdf")
+    from mirage_model.formats import ishne
+    from mirage_model.review.file_info import length_read
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+    from training_cli.main import main
+
+    monkeypatch.setattr(ishne, "MAX_SAMPLES", 30_000)
+    head = ISHNE.read_bytes()[:512]
+    (offset,) = struct.unpack_from("<i", head, 22)
+    whole_s = (ISHNE.stat().st_size - offset) // (12 * 2) / 1000                  # 95.573 s
+    out = tmp_path / "out"
+    assert main(["convert", str(ISHNE), "--to", fmt, str(out)]) == 0
+    (written,) = [p for p in out.iterdir() if p.suffix in (".hea", ".edf")]
+    again = load_record(written)
+    assert again.signal.shape == (12, 30_000)
+    assert again.meta["recording_s"] == pytest.approx(whole_s, abs=1e-9)
+    assert length_read(again.duration_s, again.meta["recording_s"]) == "30.0 s of 96 s read"    # the status bar
+    assert "only the first 30 s of the 96 s recording read" in again.meta["read_part_note"]
+    pdf = build_report(ReviewSession.from_results(again, file_values=False), tmp_path / "r.pdf")
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(str(pdf)).pages)
+    assert "shown: first 10.0 s of 30.0 s of 96 s read" in text, text
 
 
 def test_a_long_ishne_file_is_read_within_a_bounded_memory(tmp_path):

@@ -290,9 +290,10 @@ def test_fixed_layout_segment_with_other_signals_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("lines, match", [
-    # a master that would make the reader allocate (12, 10^10) floats: refused from its text alone
-    ([f"huge/2 12 500 {10**10}", "~ 5000000000", "~ 5000000000"], "too long"),
-    (["huge/2 12 500", f"~ {MAX_SAMPLES}", "~ 1"], "too long"),
+    # a master that would make the reader allocate (12, 10^10) floats: read in part (its first MAX_SAMPLES
+    # samples a lead, trim_parts), here a gap of them, refused from its text alone
+    ([f"huge/2 12 500 {10**10}", "~ 5000000000", "~ 5000000000"], "every segment is a gap"),
+    (["huge/2 12 500", f"~ {MAX_SAMPLES}", "~ 1"], "every segment is a gap"),
     (["huge/2 12 500 2000", "../fx_0001 1000", "~ 1000"], "not 'NAME LENGTH'"),
     (["huge/3 12 500 2000", "~ 1000", "~ 1000"], "declares 3 segments but lists only 2"),
     (["huge/0 12 500 0"], "no segments"),

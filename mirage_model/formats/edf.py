@@ -9,6 +9,7 @@ variant.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -21,7 +22,7 @@ import numpy as np
 from mirage_model.formats.assemble import build_record, fail, fail_unless_ours
 from mirage_model.formats.extra import require
 from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, too_long_advice
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
 from mirage_model.records.metadata import apply_source_comments, apply_written_fields
@@ -107,18 +108,33 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     its fastest ECG lead's; a lead with fewer samples per data record is interpolated to it at
     its true sample times (``meta["resampled_leads"]``, and a reader warning).
 
+    A file longer than ``limits.MAX_SAMPLES`` samples a signal (a 24 h Holter) is read in part: its first
+    data records up to that many (``_Part``), nothing after them, and the record says so
+    (``meta["read_part_note"]``, ``meta["recording_s"]``), as an ISHNE Holter is (docs/long_records.md).
+
     Raises:
-        RecordError: a damaged or cut header, data shorter (or longer) than the header says, too
-            few ECG leads, unknown units, a physical or digital range that cannot scale a lead.
+        RecordError: a damaged or cut header, data shorter (or longer) than the header says (within the
+            part read, for a file read in part), too few ECG leads, unknown units, a physical or digital
+            range that cannot scale a lead.
     """
     edfio = require("edfio", path, fmt)
-    _check_header(path, fmt)
+    part = _check_header(path, fmt)
+    onsets = _record_onsets(path, fmt, None if part is None else part.records)
+    if part is not None and onsets is not None:
+        # EDF+D read in part: the data records that lie, with their gaps, within as many records' time
+        beyond = np.flatnonzero((onsets - onsets[0]) / part.duration + 1 > part.records + 1e-6)
+        within = int(beyond[0]) if beyond.size else len(onsets)
+        part = dataclasses.replace(part, records=max(1, within))
+        onsets = onsets[:part.records]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # edfio warns about odd but readable headers
             encoding = _header_encoding(path)
-            edf = (edfio.read_bdf(path, header_encoding=encoding) if fmt == "bdf"
-                   else edfio.read_edf(path, header_encoding=encoding))
+            # a file read in part: its header and first data records alone go to edfio (which reads a BDF
+            # whole, and says the header's count of data records is not what it was given: ignored above)
+            source = path if part is None else _first_bytes(path, part)
+            edf = (edfio.read_bdf(source, header_encoding=encoding) if fmt == "bdf"
+                   else edfio.read_edf(source, header_encoding=encoding))
             signals = list(edf.signals)
     except Exception as err:  # edfio raises ValueError and others on damaged headers or data
         raise fail_unless_ours(path, fmt, err, f"the header or data is damaged ({fault_words(err, path)})") from None
@@ -135,7 +151,6 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
     slower = [i for i, k in per_record.items() if k != n]
     # EDF+D: records placed at their onsets, NaN (missing) between (runs None: they follow each other)
     runs, length, discontinuous = None, 0, None
-    onsets = _record_onsets(path, fmt)
     if onsets is not None and ecg:
         runs, length = _record_runs(path, fmt, onsets, n, fs)
         discontinuous = {"records": len(onsets), "gaps": len(runs) - 1 if runs else 0,
@@ -153,7 +168,7 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             digital = s.digital
         except Exception as err:
             raise fail_unless_ours(path, fmt, err, f"lead {labels[i]}: data cannot be read ({err})") from None
-        if keep is not None and runs is None:   # the writer's padding of the last data record
+        if keep is not None and runs is None and part is None:   # the writer's padding of the last data record
             if keep > len(digital):
                 raise fail(path, fmt, f"lead {labels[i]}: {counted(len(digital), 'sample')}, fewer than the {keep} its "
                                       "recording field names")
@@ -190,6 +205,9 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
             f"sampled slower than the other ECG leads: interpolated to {fs:g} Hz",)
     if discontinuous is not None:
         info["meta"]["edf_discontinuous"] = discontinuous
+    if part is not None:
+        _note_part(info["meta"], part, n, fs, length if runs else part.records * n,
+                   _span(path, fmt, part, onsets, n, fs) if onsets is not None else part.held * n)
     rec = build_record(path, fmt, channels, fs, at_limit=at_limit, info=info, nan_is_missing=bool(runs) or gaps)
     if reversed_range:
         _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
@@ -347,12 +365,13 @@ def _mark_number(edf, pattern) -> int | None:
     return None
 
 
-def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
+def _record_onsets(path: Path, fmt: str, records: int | None = None, first: int = 0) -> np.ndarray | None:
     """Onset in seconds of each data record (n,) of an EDF+D or BDF+D file, from the first TAL of
     its first annotation signal (EDF+ spec 2.2.4); None for any other file (EDF+C, plain EDF/BDF).
 
-    Reads only the first ``_ONSET_BYTES`` of each record's annotations; the header's fields were
-    checked by :func:`_check_header`.
+    Reads only the first ``_ONSET_BYTES`` of each record's annotations, of ``records`` data records from
+    data record ``first`` (0: the first) where given (a file read in part); the header's fields were checked
+    by :func:`_check_header`.
 
     Raises:
         RecordError: no annotation signal, or a record whose annotations do not open with an onset.
@@ -371,12 +390,16 @@ def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
         raise fail(path, fmt, f"the file is {head[192:197].decode()} (discontinuous) but has no "
                               "annotation signal to say when its data records start")
     record_bytes = sum(per_record) * width
-    n_records = (path.stat().st_size - header_bytes) // record_bytes
+    total = (path.stat().st_size - header_bytes) // record_bytes
+    n_records = max(0, total - first)
+    if records is not None:
+        n_records = min(n_records, records)
     if n_records < 1:
         return None
     start = sum(per_record[:ann]) * width
     take = min(per_record[ann] * width, _ONSET_BYTES)
-    data = np.memmap(path, dtype=np.uint8, mode="r", offset=header_bytes, shape=(n_records, record_bytes))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=header_bytes + first * record_bytes,
+                     shape=(n_records, record_bytes))
     try:
         heads = np.array(data[:, start:start + take])   # (n, take): bounded copy
     finally:
@@ -386,7 +409,7 @@ def _record_onsets(path: Path, fmt: str) -> np.ndarray | None:
         m = _RX_ONSET.match(row.tobytes())
         if m is None:
             text = row.tobytes()[:24].decode("latin-1").replace("\x00", "")
-            raise fail(path, fmt, f"data record {i + 1} of {n_records} has no readable onset (its "
+            raise fail(path, fmt, f"data record {first + i + 1} of {total} has no readable onset (its "
                                   f"annotations open with {text!r}, not '+seconds'), so where it "
                                   "belongs in time is unknown")
         onsets[i] = float(m.group(1))
@@ -484,11 +507,78 @@ def _calibration(s, label: str, path: Path, fmt: str) -> tuple[float, float, tup
     return gain, pmin * to_mv - gain * dmin, (dmin, dmax), scale
 
 
-def _check_header(path: Path, fmt: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """The first data records of a file longer than the limits, the part of it that is read.
+
+    Attributes:
+        records: data records read from the start.
+        held: whole data records the file holds.
+        declared: data records its header declares (``held`` where it says -1, not known).
+        header_bytes: bytes of its header.
+        record_bytes: bytes of one data record.
+        duration: seconds of one data record.
+    """
+
+    records: int
+    held: int
+    declared: int
+    header_bytes: int
+    record_bytes: int
+    duration: float
+
+
+def _first_bytes(path: Path, part: _Part) -> bytes:
+    """The header and the first ``part.records`` data records of ``path``: the file edfio reads."""
+    with open(path, "rb") as f:
+        return f.read(part.header_bytes + part.records * part.record_bytes)
+
+
+def _span(path: Path, fmt: str, part: _Part, onsets: np.ndarray, n: int, fs: float) -> int:
+    """Samples a lead that the data records an EDF+D file holds span with their gaps, from its first
+    record's onset to its last record's end (that record's onset alone read); where the last record's onset
+    cannot be read, the samples its records hold."""
+    try:
+        last = _record_onsets(path, fmt, 1, part.held - 1)
+    except RecordError:
+        last = None
+    if last is None or not last[0] >= onsets[0]:
+        return part.held * n
+    return max(part.held * n, int(round((last[0] - onsets[0]) * fs)) + n)
+
+
+def _note_part(meta: dict, part: _Part, n: int, fs: float, read: int, held: int) -> None:
+    """What a record read in part says of it (``limits.read_part_note``, as an ISHNE Holter's), its whole
+    length (``meta["recording_s"]``: what the file holds) and, when the file holds fewer data records than
+    its header declares (cut short after the part read), that too (``declared_length_note``).
+
+    Args:
+        meta: the record's meta, updated.
+        part: what was read of the file.
+        n: ECG samples a lead in one data record; ``fs``: their rate in Hz.
+        read: samples a lead read (an EDF+D file's with its gaps); ``held``: the samples a lead the file holds
+            (with its gaps).
+    """
+    meta["read_part_note"] = read_part_note(read, held, fs, MAX_SAMPLES)
+    meta["recording_s"] = held / fs
+    if part.held < part.declared:
+        meta["declared_length_note"] = (
+            f"the file holds {length_words(held / fs)} of the {length_words(part.declared * n / fs)} its header "
+            f"declares ({part.held:,} of {part.declared:,} data records): it is cut short after the part read, "
+            "which is whole")
+
+
+def _check_header(path: Path, fmt: str) -> _Part | None:
     """The fixed header must hold whole numbers in range that agree with each other and with the
     file's size (EDF spec 2.1), checked before edfio reads: edfio takes the data's offset from the
     header-length field and the number of data records from the file's size, so a wrong field
-    there would shift or stretch the signal without a word."""
+    there would shift or stretch the signal without a word.
+
+    Returns:
+        None when the file is read whole; the part read of a file longer than ``limits.MAX_SAMPLES``
+        samples a signal (or 12 times that in all): its first data records up to that many, which must
+        all be in the file (one cut short after them is read, and says so).
+    """
     def number(raw: bytes, what: str, kind=int):
         text = raw.decode("latin-1").strip()
         if not (_RX_INT if kind is int else _RX_FLOAT).fullmatch(text):
@@ -530,21 +620,28 @@ def _check_header(path: Path, fmt: str) -> None:
     record_bytes = sum(per_record) * (3 if fmt == "bdf" else 2)
     size = path.stat().st_size
     held = max(size - header_bytes, 0) // record_bytes
-    if n_records == -1:   # EDF+: "not known" (the recording was not closed); the file's size says
+    # bounded before edfio reads (a BDF is read whole into memory, at about 12 bytes a sample): a longer
+    # file is read in part, its first data records up to MAX_SAMPLES samples a signal, and 12 times that
+    # in all but for the annotations' (a few bytes a data record, never decoded as samples)
+    signal_samples = sum(k for j, k in enumerate(per_record)
+                         if labels[16 * j:16 * j + 16].decode("latin-1").strip() not in _ANNOTATION_LABELS)
+    most = min(MAX_SAMPLES // max(per_record), 12 * MAX_SAMPLES // max(signal_samples, 1))
+    if most < 1:
+        raise fail(path, fmt, f"a data record holds {max(per_record):,} samples of one signal; at most "
+                              f"{MAX_SAMPLES:,} are read")
+    declared = held if n_records == -1 else n_records   # EDF+ -1: "not known" (the recording was not closed)
+    if n_records == -1:
         n_records = held
-    elif size < header_bytes + record_bytes * n_records:
-        raise fail(path, fmt, f"the file is cut short ({size} bytes; its header describes "
-                              f"{n_records} data records, {header_bytes + record_bytes * n_records} bytes)")
     elif held > n_records:
         raise fail(path, fmt, f"the file holds {held} data records, but its header declares {n_records}")
-    # bounded before edfio reads: a BDF is read whole into memory, at about 12 bytes a sample
-    longest, total = max(per_record) * n_records, sum(per_record) * n_records
-    if longest > MAX_SAMPLES:
-        fs = max(per_record) / duration
-        raise fail(path, fmt, f"the file holds {longest:,} samples a signal ({longest / fs / 3600:.3g} h at "
-                              f"{fs:g} Hz); at most {MAX_SAMPLES:,} are read{too_long_advice(fs)}")
-    if total > 12 * MAX_SAMPLES:
-        raise fail(path, fmt, f"the file holds {total:,} samples in all; at most {12 * MAX_SAMPLES:,} are read")
+    elif size < header_bytes + record_bytes * min(n_records, most):   # cut short within what is read
+        within = (f"; it holds {held:,}, fewer than the first {most:,} read of a file this long"
+                  if n_records > most else "")
+        raise fail(path, fmt, f"the file is cut short ({size} bytes; its header describes "
+                              f"{n_records} data records, {header_bytes + record_bytes * n_records} bytes{within})")
+    if n_records <= most:
+        return None
+    return _Part(most, min(held, n_records), declared, header_bytes, record_bytes, duration)
 
 
 def _edf_info(edf) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mirage_model.formats.assemble import fail
-from mirage_model.limits import MAX_SAMPLES, length_words, recording_words
+from mirage_model.limits import MAX_SAMPLES
 from mirage_model.words import counted
 
 
@@ -37,7 +37,7 @@ def samples_to_read(path: Path) -> tuple[int, int, float] | None:
     The decoder read the whole ECG block into memory (as float64, several copies) before any limit
     applied, so a 24 h 12-lead recording at 1000 Hz (2 GB of int16) took minutes and tens of GB, or ended
     in MemoryError; it was then refused before decoding. Its first MAX_SAMPLES samples a lead are now read
-    (``adapt_parser``'s ``keep_samples``), nothing after them, and the record says so (``read_part_note``):
+    (``adapt_parser``'s ``keep_samples``), nothing after them, and the record says so (``limits.read_part_note``):
     the samples lie at fixed places (one frame of 16-bit samples per instant), so the part read costs what
     a file of that length costs (docs/long_records.md). The samples a lead the file holds follow from the
     header (ISHNE 1.0: the ECG size in samples a lead at byte 14, the ECG block's offset at 22, the number
@@ -62,14 +62,6 @@ def samples_to_read(path: Path) -> tuple[int, int, float] | None:
         raise fail(path, "ishne", f"the file holds {n:,} samples a lead at a sampling rate of {fs} Hz; at most "
                                   f"{MAX_SAMPLES:,} are read")
     return MAX_SAMPLES, n, float(fs)
-
-
-def read_part_note(read: int, held: int, fs: float) -> str:
-    """What a record read in part (``samples_to_read``) says of it: "only the first 2.50 h of the 24.0 h
-    recording read (9,000,000 of 86,400,000 samples a lead at 1000 Hz; at most 9,000,000 are read)"."""
-    return (f"only the first {length_words(read / fs)} of the {recording_words(held / fs)} recording read ({read:,} of "
-            f"{held:,} samples a lead at {fs:g} Hz; at most {MAX_SAMPLES:,} are read): what is shown and scored "
-            "is that part; export a later stretch as a file of its own to review it")
 
 
 def declared_samples(src) -> int | None:

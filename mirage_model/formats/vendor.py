@@ -30,7 +30,7 @@ from mirage_model.formats.assemble import build_record, fail, fail_unless_ours, 
 from mirage_model.formats.extra import require
 from mirage_model.formats.reader_notes import collect_reader_notes
 from mirage_model.formats.registry import FORMATS, read_head, unread_xml_ecg, utf16_without_bom, xml_root
-from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT
+from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_WAVEFORM_FILE_BYTES, MIN_MV_PER_UNIT, read_part_note
 from mirage_model.records.leads import canonical_lead, unit_scale
 from mirage_model.records.record import EcgRecord, RecordError, fault_words, raise_own_fault
 from mirage_model.words import counted
@@ -428,7 +428,7 @@ def _to_record(path: Path, fmt: str, src, notes: tuple[str, ...], part: tuple | 
     declared = ishne.declared_samples(src) if fmt == "ishne" else None
     read = max((len(x) for _, x in channels), default=0)
     if part:   # an ISHNE Holter longer than limits.MAX_SAMPLES, read in part (ishne.samples_to_read)
-        info["meta"]["read_part_note"] = ishne.read_part_note(*part)
+        info["meta"]["read_part_note"] = read_part_note(*part, limit=ishne.MAX_SAMPLES)
         info["meta"]["recording_s"] = part[1] / part[2]    # the whole recording's length, of which this is the start
     elif declared is not None and read < declared:
         # a Holter file cut short (a copy interrupted) still decodes, frame by frame, to a shorter record:

@@ -81,10 +81,12 @@ ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and 
 # leads cut short, checksums, a negative or no ADC gain, a lead named twice, the reader's warnings) and the
 # leads it derived from others: the WFDB writer keeps each as a comment "Source file KEY: JSON", read back
 # here, so that a converted record reopened is judged as its source was (an SCP-ECG file whose CRC failed
-# stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived).
+# stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived). A record read in
+# part keeps the whole recording's length in seconds ("recording_s", the one number among them), so that the
+# file written of its part still says "9000.0 s of 24.0 h read".
 SOURCE_NOTE = "Source file"
-CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "checksum_mismatch",
-                "negative_gain_leads",
+CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "recording_s",
+                "checksum_mismatch", "negative_gain_leads",
                 "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
                 "reader_warnings", "derived_leads")
 _CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note")
@@ -103,12 +105,21 @@ def source_comments(meta: dict, scrub=None) -> list[str]:
             continue
         if key == "named_twice":
             value = [{k: v for k, v in dict(t).items() if k in ("lead", "channel", "first_channel")} for t in value]
+        elif key == "recording_s":
+            if not _seconds(value):
+                continue
+            value = float(value)
         elif isinstance(value, str):
             value = scrub(value) if scrub else value
         else:
             value = [scrub(str(v)) if scrub and isinstance(v, str) else v for v in value]
         lines.append(f"{SOURCE_NOTE} {key}: {json.dumps(value, ensure_ascii=True)}")
     return lines
+
+
+def _seconds(value) -> bool:
+    """``value`` is a length in seconds (a finite positive number, not a flag)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 def _said_of_source(text: str) -> str:
@@ -129,7 +140,10 @@ def apply_source_comments(rec: EcgRecord, comments: list[str]) -> None:
             value = json.loads(text)
         except ValueError:
             continue
-        if key in _CARRIED_NOTES and isinstance(value, str):
+        if key == "recording_s":
+            if _seconds(value) and not rec.meta.get(key):   # the source's whole recording, unless this file's own
+                rec.meta[key] = float(value)
+        elif key in _CARRIED_NOTES and isinstance(value, str):
             said = _said_of_source(value)
             old = rec.meta.get(key)
             rec.meta[key] = said if not old or old == said else f"{old}; {said}"

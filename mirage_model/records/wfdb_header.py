@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mirage_model.limits import (MAX_HEADER_BYTES, MAX_LINE_CHARS, MAX_SAMPLES, MAX_SAMPLES_PER_FRAME, MAX_SEGMENTS,
-                                 MAX_SIGNALS, MIN_FS, plausible_fs, too_long_advice)
+                                 MAX_SIGNALS, MIN_FS, plausible_fs)
 from mirage_model.records.record import RecordError
 from mirage_model.words import counted
 
@@ -53,12 +53,11 @@ _RX_UINT = re.compile(r"[0-9]{1,20}")     # ASCII digits only: "١٢" and "1_000
 _RX_NAME = re.compile(r"[-\w]+")
 
 
-def _check_length(where: Path, sig_len: int, fs: float) -> None:
-    """Refuse a record longer than MAX_SAMPLES per lead before anything is read."""
-    if sig_len > MAX_SAMPLES:
-        raise RecordError(where, f"record too long: {sig_len:,} samples per lead "
-                                 f"({sig_len / fs / 3600:.3g} h at {fs:g} Hz); at most "
-                                 f"{MAX_SAMPLES:,} are read (25 h at 100 Hz){too_long_advice(fs)}")
+def frames_read(per_frame: int = 1) -> int:
+    """Frames of a record that are read at most: MAX_SAMPLES samples a lead at ``per_frame`` samples a frame.
+    A longer record is read in part, its first frames up to that many and nothing after them, and says so
+    (``_Header.held``; docs/long_records.md), as an ISHNE Holter is."""
+    return MAX_SAMPLES // per_frame
 
 
 @dataclass
@@ -109,6 +108,12 @@ class _Header:
     n_seg: int | None = None   # segments the record line declares (RECORD/NSEG)
     encoding: str = "utf-8"    # how the header's bytes were read: "utf-8", or "latin-1" when they are not UTF-8
     record_line: str = ""      # the record line as written (messages about a field it lost)
+    # a record read in part (longer than ``frames_read``): the frames it holds (its header's length, or its
+    # file's), of which the first ``frames_read`` alone are read, and its checksums (of all its samples) not
+    # checked; None when it is read whole
+    held: int | None = None
+    # the frames its signal file holds where that is fewer than ``held`` (cut short after the part read)
+    file_frames: int | None = None
 
 
 def _read_text(hea: Path) -> str:
@@ -200,7 +205,6 @@ def _parse_segment_lines(hea: Path, header: _Header, lines: list[str]) -> None:
                                    "not 'NAME LENGTH'")
         segments.append(_Segment(tokens[0], int(tokens[1])))
     total = sum(seg.sig_len for seg in segments)
-    _check_length(hea, total, header.fs)
     if total == 0:
         raise RecordError(hea, "signal has zero length (no samples): the segments' lengths add up to 0")
     if header.sig_len is None:
@@ -276,8 +280,7 @@ def _parse_record_line(hea: Path, line: str) -> _Header:
                                        "reads NAME NSIG FS NSAMP, then the time and date)")
             raise RecordError(hea, f"header cannot be parsed: signal length {tokens[3]!r} is not a "
                                    "whole number")
-        sig_len = int(tokens[3])
-        _check_length(hea, sig_len, fs)
+        sig_len = int(tokens[3])     # longer than frames_read: read in part (wfdb_record)
     base_time = base_date = None
     for token in tokens[4:6]:  # WFDB puts the time first; Challenge headers put the date first
         if ":" in token and base_time is None:

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, min_mv_per_unit, plausible_fs
+from mirage_model.limits import MAX_ABS_MV, MAX_MV_PER_UNIT, length_words, min_mv_per_unit, plausible_fs, read_part_note
 from mirage_model.records import ptbxl
 from mirage_model.records.flags import RunLength, clip_samples, clipped, set_flags
 from mirage_model.records.leads import (add_twin_signals, derivable_leads, derive_leads, lead_mapping_meta, match_leads,
                                        too_few_leads, unit_scale)
 from mirage_model.records.metadata import apply_comments
 from mirage_model.records.record import _CHUNK, QUALITY_FLAGS, STANDARD_LEADS, EcgRecord, RecordError, read_guarded
-from mirage_model.records.wfdb_header import _BITS, _check_length, _Header, _Signal, _parse_header, iso_base_datetime
+from mirage_model.records.wfdb_header import _BITS, _Header, _Signal, _parse_header, frames_read, iso_base_datetime
 from mirage_model.records.wfdb_samples import _INVALID, _FileColumn, _read_digital
-from mirage_model.records.wfdb_segments import _join_segments, _single_part
+from mirage_model.records.wfdb_segments import _join_segments, _single_part, trim_parts
 from mirage_model.words import counted
 
 
@@ -74,9 +74,10 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                                f"{header.fs:g} frames a second")
     slower = [lead for lead in chosen if min(stored[lead]) != per_frame]
     rate_note = None
+    if joined and per_frame > 1:   # read in part to MAX_SAMPLES samples a lead, not frames
+        trim_parts(header, joined, frames_read(per_frame))
+        parts = joined.parts
     if per_frame > 1:
-        if header.sig_len is not None:
-            _check_length(hea, header.sig_len * per_frame, fs)
         header.quirks.append(f"{per_frame} samples per frame: read at {fs:g} Hz (the frame rate is "
                              f"{header.fs:g} Hz)")
         if slower:
@@ -98,8 +99,6 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
         scale = _lead_scales(part.hea, part.header, columns)
         digital, sig_len = _read_digital(part.hea, part.header, sorted(j for j, _ in columns.values()), per_frame)
         if joined is None:
-            if per_frame > 1:
-                _check_length(hea, sig_len * per_frame, fs)
             signal = np.empty((12, sig_len * per_frame), dtype=np.float32)
         elif sig_len != part.sig_len:   # a segment header without a length: its file gave another
             raise RecordError(part.hea, f"segment holds {counted(sig_len, 'sample', ',')} per signal, but {hea.name} "
@@ -179,6 +178,8 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
 
     if per_frame > 1:
         meta["samples_per_frame"] = per_frame
+    if header.held is not None:
+        _note_part(meta, header, signal.shape[1], per_frame, fs)
     disagree = [*header.notes, *(n for p in parts if p.header is not None and p.header is not header
                                  for n in p.header.notes)]
     if tally.first_sample:
@@ -196,6 +197,21 @@ def _build_record(hea: Path, header: _Header) -> EcgRecord:
                     quality=flags, comments=tuple(header.comments), meta=meta)
     _apply_header_fields(rec, hea, header.comments)
     return rec
+
+
+def _note_part(meta: dict, header: _Header, read: int, per_frame: int, fs: float) -> None:
+    """What a record read in part (``header.held``) says of it, as an ISHNE Holter does
+    (``limits.read_part_note``), its whole length (``meta["recording_s"]``: what its signal file holds) and,
+    when the signal file holds fewer frames than the header declares (cut short after the part read), that
+    too (``declared_length_note``). ``read``: the samples a lead read, at ``fs`` Hz."""
+    held = header.file_frames or header.held
+    meta["read_part_note"] = read_part_note(read, held * per_frame, fs, frames_read())
+    meta["recording_s"] = held * per_frame / fs
+    if header.file_frames:
+        meta["declared_length_note"] = (
+            f"the signal file holds {length_words(held * per_frame / fs)} of the "
+            f"{length_words(header.held * per_frame / fs)} its header declares ({held * per_frame:,} of "
+            f"{header.held * per_frame:,} samples a lead): it is cut short after the part read, which is whole")
 
 
 def _apply_header_fields(rec: EcgRecord, hea: Path, comments: list[str]) -> None:
@@ -339,7 +355,8 @@ def _convert(hea: Path, header: _Header, columns: dict, scale: dict, digital: di
             tally.read.setdefault(lead, sig)
             if sig.adc_gain < 0:
                 tally.negative_gain.setdefault(lead, f"{sig.adc_gain:g}/{sig.units}")
-            if sig.checksum is not None and sig.spf == per_frame:   # the samples as stored: all of them
+            # the samples as stored, all of them (a record read in part: not all of them)
+            if sig.checksum is not None and sig.spf == per_frame and header.held is None:
                 checked += 1
                 if int(totals[k]) % 65536 != sig.checksum % 65536:
                     checksum_bad.append(lead)

@@ -13,7 +13,7 @@ import numpy as np
 from mirage_model.limits import MAX_SAMPLES
 from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError, fault_words, raise_own_fault
-from mirage_model.records.wfdb_header import _BITS, _check_length, _Header
+from mirage_model.records.wfdb_header import _BITS, _Header, frames_read
 from mirage_model.words import counted
 
 # numpy dtype and offset added after reading, for the formats read here without wfdb.
@@ -64,7 +64,9 @@ def _signal_file(hea: Path, header: _Header, fname: str) -> Path:
 def _read_digital(hea: Path, header: _Header, wanted: list[int],
                   per_frame: int = 1) -> tuple[dict[int, np.ndarray], int]:
     """Digital samples of the ``wanted`` signal indices, each (T * per_frame,) int; also T, the
-    record's length in frames.
+    record's length in frames: at most ``frames_read(per_frame)``, the first of a longer record, whose
+    length is then kept in ``header.held`` (and the frames its file holds, when fewer, in
+    ``header.file_frames``); nothing after them is read.
 
     Args:
         per_frame: samples per frame to return for every wanted signal. A signal stored at that
@@ -117,20 +119,29 @@ def _read_digital(hea: Path, header: _Header, wanted: list[int],
             if fmt in _COMPRESSED:
                 raise RecordError(hea, "header gives no signal length and the signal file is compressed")
             sig_len = int(max(size - byte_offset, 0) / (_BYTES_PER_SAMPLE[fmt] * frame))
-            _check_length(fpath, sig_len, header.fs)
             _check_lost_rate(hea, header, fpath, sig_len)
         if sig_len == 0:
             raise RecordError(hea, "signal has zero length (no samples)")
-        if per_frame > 1:   # the samples returned, before any is read
-            _check_length(fpath, sig_len * per_frame, header.fs * per_frame)
+        if sig_len > frames_read(per_frame):   # read in part: the first frames, before any is read
+            if header.held is None:
+                header.held = sig_len
+            sig_len = frames_read(per_frame)
         if size == 0:
             raise RecordError(fpath, f"signal file is empty (expected {counted(sig_len, 'sample')} per lead)")
         need = _bytes_needed(fmt, frame * sig_len)
         if need is not None and size < byte_offset + need:
             have = max(size - byte_offset, 0) / (need / sig_len)
+            if header.held is not None:   # within the part read
+                raise RecordError(fpath, f"signal file is truncated (expected {counted(header.held, 'sample', ',')} "
+                                         f"per lead, found {int(have):,}; the first {sig_len:,} are read of a "
+                                         "record this long, and the file ends within them)")
             raise RecordError(fpath, f"signal file is truncated (expected {counted(sig_len, 'sample')} per lead, "
                                      f"found {int(have)})")
-        if (need is not None and header.sig_len is not None and fmt in _BYTES_PER_SAMPLE
+        if need is not None and header.held is not None and fmt in _BYTES_PER_SAMPLE:
+            in_file = int((size - byte_offset) / (_BYTES_PER_SAMPLE[fmt] * frame))   # cut short after the part?
+            if in_file < header.held:
+                header.file_frames = min(in_file, header.file_frames or in_file)
+        if (need is not None and header.sig_len is not None and header.held is None and fmt in _BYTES_PER_SAMPLE
                 and all(header.signals[i].checksum is None for i in members)):
             # a length that is too short reads the record's start as all of it; with no checksum to tell,
             # the file's size is the one witness (a wrong length with checksums fails them: _convert)

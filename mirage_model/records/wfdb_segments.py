@@ -14,6 +14,7 @@ single-segment path in ``wfdb_record``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 from mirage_model.limits import MAX_SEGMENT_HEADERS_BYTES
 from mirage_model.records.folder import link_problem, named_file, not_regular
 from mirage_model.records.record import RecordError
-from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal
+from mirage_model.records.wfdb_header import _Header, _parse_header, _Segment, _Signal, frames_read
 from mirage_model.words import counted
 
 
@@ -69,7 +70,9 @@ def _single_part(hea: Path, header: _Header) -> _Part:
 def _join_segments(hea: Path, header: _Header) -> _Joined:
     """Open and check the segment headers of the master header ``header`` (read from ``hea``).
 
-    Each distinct segment header is parsed once, however often the master names it.
+    Each distinct segment header is parsed once, however often the master names it. A record longer
+    than ``frames_read()`` is read in part (``trim_parts``): the segments after its first frames are not
+    opened.
 
     Raises:
         RecordError: a segment header missing or unreadable, nested multi-segment, sampled at
@@ -96,6 +99,8 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     parsed: dict[str, tuple[Path, _Header]] = {}
     parts, start, first = [], 0, None
     for seg in segments:
+        if start >= frames_read():   # after the part read
+            break
         if seg.sig_len == 0:   # holds no sample: nothing to read or join
             continue
         if seg.name == "~":
@@ -122,7 +127,32 @@ def _join_segments(hea: Path, header: _Header) -> _Joined:
     if signals is None:
         raise RecordError(hea, "every segment is a gap (~) and no layout segment names the signals: "
                                "the record holds no samples")
-    return _Joined(signals, parts, layout)
+    joined = _Joined(signals, parts, layout)
+    trim_parts(header, joined, frames_read())
+    return joined
+
+
+def trim_parts(header: _Header, joined: _Joined, frames: int) -> None:
+    """A multi-segment record longer than ``frames`` cut to its first ``frames``: the master ``header``
+    keeps its length in ``held`` and declares ``frames``; ``joined``'s parts after them are left out, and
+    the one they end within is read to there alone (a copy of its header declaring that much, holding its
+    own length in ``held``: its checksums, of all its samples, are not checked)."""
+    if header.sig_len is None or header.sig_len <= frames:
+        return
+    if header.held is None:
+        header.held = header.sig_len
+    header.sig_len = frames
+    kept = []
+    for part in joined.parts:
+        if part.start >= frames:
+            break
+        if part.start + part.sig_len > frames:
+            cut = frames - part.start
+            seg_header = None if part.header is None else dataclasses.replace(
+                part.header, sig_len=cut, held=part.header.held or part.sig_len)
+            part = dataclasses.replace(part, header=seg_header, sig_len=cut)
+        kept.append(part)
+    joined.parts = kept
 
 
 def _sources_by_name(signals: list[_Signal], carried: list[_Signal]) -> tuple[int | None, ...]:

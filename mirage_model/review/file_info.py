@@ -191,8 +191,9 @@ def record_notes(record) -> list[str]:
 
 def length_read(duration_s: float, recording_s: float | None = None) -> str:
     """The record's length as the app's status bar and folder panel say it: "10.0 s"; for a record that
-    is the first part of a longer recording (an ISHNE Holter read in part: ``meta["recording_s"]``, the
-    whole recording's length in seconds), what was read of how much: "9000.0 s of 24.0 h read"."""
+    is the first part of a longer recording (a Holter read in part, or a file written of one:
+    ``meta["recording_s"]``, the whole recording's length in seconds), what was read of how much: "9000.0 s of
+    24.0 h read" (the PDF's caption too: "shown: first 10.0 s of 9000.0 s of 24.0 h read")."""
     read = f"{duration_s:.1f} s"
     if not isinstance(recording_s, (int, float)) or not math.isfinite(recording_s) or recording_s <= duration_s:
         return read
