@@ -30,7 +30,8 @@ MAX_FS = 32_000.0          # Hz: high-resolution ECG research recorders go up to
 MAX_SIGNALS = 256          # channels declared in one header
 MAX_SAMPLES_PER_FRAME = 64  # WFDB samples per frame of one signal
 # Samples per lead a record may hold: 25 h at 100 Hz (24 h Holter at 100 Hz fits; the float32
-# (12, T) signal is then at most 432 MB). Longer records are refused before anything is read.
+# (12, T) signal is then at most 432 MB). Longer ISHNE, EDF/BDF and WFDB records are read in part (their first
+# MAX_SAMPLES samples a lead, read_part_note), others refused, before anything is read (docs/long_records.md).
 MAX_SAMPLES = 9_000_000
 MAX_HEADER_BYTES = 1 << 20  # a WFDB header is text of a few KB; 1 MiB is generous
 # Binary ECG files read whole by their decoder (DICOM, MFER) larger than this are refused before

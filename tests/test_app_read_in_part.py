@@ -55,3 +55,22 @@ def test_the_folder_panel_says_it_too(qtbot, holter):
     assert table.rowCount() == 1
     assert table.item(0, length).text() == "10.0 s of 24.0 h read"            # before: "10.0"
 
+
+
+def test_the_folder_panel_says_it_of_a_wfdb_holter_too(qtbot, tmp_path, monkeypatch):
+    """A 24 h WFDB Holter at 500 Hz was refused ("record too long"): the panel showed no length. Read in part
+    (its first 10,000 samples a lead here), it says so as an ISHNE Holter does. Truth: the header's 43,200,000
+    samples a lead at 500 Hz and the limit set here."""
+    from app.views.folder_browser import FolderBrowser
+    from mirage_model.records import wfdb_header
+    from test_long_files import _wfdb_holter
+
+    monkeypatch.setattr(wfdb_header, "MAX_SAMPLES", 10_000)
+    hea, _ = _wfdb_holter(tmp_path, 43_200_000, 43_200_000, first=10_000)
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(hea.parent)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
+    table, length = browser.table, browser.COLUMNS.index("s")
+    assert table.rowCount() == 1
+    assert table.item(0, length).text() == f"{10_000 / 500:.1f} s of {43_200_000 / 500 / 3600:.1f} h read"

@@ -264,6 +264,20 @@ def test_an_edf_holter_damaged_within_or_after_the_part_read_is_said_plainly(tmp
     assert {"read_in_part", "file_truncated"} <= {f.code for f in assess(rec).findings}
 
 
+def test_an_edf_plus_file_at_the_limit_is_read_whole_its_annotations_not_counted_as_samples(tmp_path, monkeypatch):
+    """An EDF+ file of 12 leads holding exactly MAX_SAMPLES samples a lead (5 h at 500 Hz as MIRAGE writes it)
+    was refused: its annotation signal's bytes counted as samples beyond 12 times the limit ("the file holds
+    110,070,000 samples in all; at most 108,000,000 are read"). The annotations are not decoded as samples:
+    it is read whole (the limit lowered to the 5,000 samples a lead of the 10 s written here)."""
+    from mirage_model.formats import edf
+
+    path, truth = _edf_holter(tmp_path, 10, 10, first=10)
+    monkeypatch.setattr(edf, "MAX_SAMPLES", 5_000)
+    rec = load_record(path)
+    assert rec.signal.shape == (12, 5_000) and "read_part_note" not in rec.meta
+    np.testing.assert_allclose(rec.signal, truth, atol=2 * 0.8 * 1.001 * 2 / 65535)
+
+
 def test_a_dicom_waveform_longer_than_the_limit_is_refused_before_its_samples_are_decoded(monkeypatch):
     """A DICOM ECG whose rhythm group declares more than MAX_SAMPLES samples a channel was decoded whole,
     then refused (a 221 MB file of 2.6 h at 1000 Hz: 7.1 s and 1.9 GB); its declared count is now read with

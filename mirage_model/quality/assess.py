@@ -168,8 +168,9 @@ def _integrity(meta: dict) -> list[Finding]:
     file whose CRC fails (the reader warns and decodes anyway: a damaged compressed stream decodes
     to a plausible-looking but wrong signal), leads that end early in a clinical file
     (``formats.assemble.build_record`` keeps the longest lead's length, the rest NaN), a file that
-    holds fewer samples than its header declares (an ISHNE Holter cut short), a file read in part (an
-    ISHNE Holter longer than ``limits.MAX_SAMPLES`` samples a lead), and leads
+    holds fewer samples than its header declares (an ISHNE Holter cut short, a Holter read in part cut short
+    after the part), a file read in part (an ISHNE, EDF/BDF or WFDB Holter longer than ``limits.MAX_SAMPLES``
+    samples a lead), and leads
     that the header's negative gain turns upside down (a WFDB ADC gain, an EDF/BDF physical range
     from high to low: read so, as the format says), and WFDB leads without an ADC gain (uncalibrated:
     their amplitudes are a guess, so the calls are withheld)."""
