@@ -164,6 +164,7 @@ class ReviewSession:
         self.result: PredictionResult | None = None
         self.quality = None                     # the signal-quality verdict (mirage_model.quality), when wired
         self.state["quality"] = UNAVAILABLE
+        self._prior: ReviewSession | None = None   # the same patient's prior ECG, for the serial comparison
         self._version = 0
         if schema is None and model_name is None:
             self.state["prediction"] = PENDING
@@ -465,6 +466,28 @@ class ReviewSession:
         """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""
         self.quality = verdict
         self._set_state("quality", READY if verdict is not None else FAILED, error)
+
+    # ------------------------------------------------------------------ the prior ECG (serial comparison)
+    def set_prior(self, prior: "ReviewSession") -> None:
+        """The same patient's prior ECG, measured and scored like this one (``review.serial.compare``
+        compares them). A snapshot is kept: later edits of the prior's session do not reach it, and a
+        prior of the prior is not kept. Emits "prior"."""
+        if prior is self:
+            raise ValueError("a record cannot be its own prior ECG")
+        snap = prior.snapshot()
+        snap._prior = None
+        self._prior = snap
+        self.events.emit("prior")
+
+    def clear_prior(self) -> None:
+        """No prior ECG any more. Emits "prior"."""
+        self._prior = None
+        self.events.emit("prior")
+
+    @property
+    def prior(self) -> "ReviewSession | None":
+        """The prior ECG's session (a snapshot), or None."""
+        return self._prior
 
     # ------------------------------------------------------------------ states
     def _set_state(self, part: str, state: str, reason: str = "") -> None:

@@ -1,0 +1,369 @@
+"""Serial comparison: this ECG against the same patient's prior one, as GE MUSE and Philips print it
+("Compared with the ECG of 2024-03-01: new atrial fibrillation, QRS now 132 ms").
+
+Both sessions are read the one way the app and the PDF read a session: the measurement table with the
+reviewer's edits in force (``ReviewSession.measurement_table``), the interpretation's statements
+(``interpret.session_interpretation``) and what the files say about the patient (``file_info``).
+
+Rule for a measurement change (written before any figure was looked at): a change is said when it
+exceeds what repeat recordings of a stable patient show. From PTB-XL folds 1-9 (never fold 10): the pairs
+of records of one patient_id taken on the same day (recording_date) whose scp_codes are identical, each
+measured with the project's measurement path (``measure.measure``); the threshold per measurement is the
+95th percentile of |difference| over those pairs, rounded up to 5 ms / 5 bpm / 5 deg. Where a published
+clinical limit exists the larger of the two is used: a QTc increase of more than 60 ms (ICH E14, The
+clinical evaluation of QT/QTc interval prolongation and proarrhythmic potential for non-antiarrhythmic
+drugs, 2005). ``scripts/serial_thresholds.py`` computes the figures (``THRESHOLDS`` below).
+
+Statements: new and gone compare the codes of the statements each interpretation says (a rule's
+statement, which has no code, by its words without its values: "First degree AV block"). A statement is
+said "possibly new" / "possibly gone" rather than plainly when either side is uncertain about it: said
+there at low confidence (the interpretation's word for a call below 50 %, ``interpret.confidence_word``),
+marked "(?)", or the rhythm guessed below its threshold; or not said there while its probability lies
+within ``NEAR_THRESHOLD`` (0.10) below its threshold. The rhythm (each side's first rhythm statement) is
+compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation").
+
+Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
+different IDs give ``same_patient`` False and a prominent warning; anonymised files and files without
+identity give None and a warning. The comparison is computed either way: the reviewer decides.
+Research use only, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from mirage_model.outputs import is_called
+from mirage_model.review.file_info import anonymised, file_patient, record_date
+
+# the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
+COMPARED_KEYS = ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
+                 "p_axis_deg", "qrs_axis_deg", "t_axis_deg")
+# a QTc increase beyond this is a published concern (ICH E14, 2005: "> 60 ms" over baseline)
+ICH_E14_QTC_MS = 60.0
+# The change beyond which a measurement's change is said: the rule in the module docstring. Figures from
+# scripts/serial_thresholds.py (PTB-XL folds 1-9, same-day pairs with identical scp_codes); the QTc the
+# larger of that and ICH_E14_QTC_MS.
+THRESHOLDS: dict[str, float] = {
+    "heart_rate_bpm": 15.0, "pr_ms": 30.0, "qrs_ms": 20.0, "qt_ms": 40.0,
+    "qtc_bazett_ms": ICH_E14_QTC_MS, "qtc_fridericia_ms": ICH_E14_QTC_MS,
+    "p_axis_deg": 45.0, "qrs_axis_deg": 30.0, "t_axis_deg": 45.0,
+}
+# short names for the words ("QRS widened 98 -> 132 ms") and the verbs for a rise and a fall
+_WORDS = {"heart_rate_bpm": ("Heart rate", "rose", "fell"), "pr_ms": ("PR", "lengthened", "shortened"),
+          "qrs_ms": ("QRS", "widened", "narrowed"), "qt_ms": ("QT", "lengthened", "shortened"),
+          "qtc_bazett_ms": ("QTc (Bazett)", "lengthened", "shortened"),
+          "qtc_fridericia_ms": ("QTc (Fridericia)", "lengthened", "shortened"),
+          "p_axis_deg": ("P axis", "shifted", "shifted"), "qrs_axis_deg": ("QRS axis", "shifted", "shifted"),
+          "t_axis_deg": ("T axis", "shifted", "shifted")}
+# a statement not said on one side while its probability there lies this close below its threshold is uncertain
+NEAR_THRESHOLD = 0.10
+
+DIFFERENT_PATIENTS = ("The two files name different patients ({what} differ): make sure the prior ECG is this "
+                      "patient's before reading the comparison.")
+NEITHER_IDENTIFIES = "Neither file identifies the patient: make sure both are the same person's."
+ONE_IDENTIFIES = "The {which} file does not identify the patient{why}: make sure both are the same person's."
+PRIOR_LATER = "The prior ECG ({prior}) is dated after this one ({current}): check which is the earlier."
+
+
+@dataclass(frozen=True)
+class MeasurementChange:
+    """One measurement, prior against current.
+
+    Attributes:
+        key: ``Measurements.as_dict()`` key (heart_rate_bpm, pr_ms, qrs_ms, ...).
+        label: the table's label ("QRS duration").
+        unit: "ms", "bpm" or "deg".
+        prior, current: the values as each session's table holds them (reviewer's edits in force); None: not measured.
+        change: current - prior (axes: the signed shortest angle, -180..180); None when either is missing.
+        threshold: the change beyond which it is said (``THRESHOLDS``).
+        significant: abs(change) >= threshold (False when either value is missing).
+        words: "QRS widened 98 -> 132 ms"; "" when not significant.
+    """
+    key: str
+    label: str
+    unit: str
+    prior: float | None
+    current: float | None
+    change: float | None
+    threshold: float
+    significant: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class SerialComparison:
+    """The current ECG compared with the prior one. See the module docstring for the rules.
+
+    Attributes:
+        prior_label, current_label: what identifies each ECG to a reader: its date and time if the file
+            has one, else its file name.
+        same_patient: True (the IDs, or name and birth date, match), False (they differ), None (the files do not say).
+        patient_words: "" when True; else a plain warning.
+        measurements: one ``MeasurementChange`` per ``COMPARED_KEYS``.
+        new_statements: statements' plain words said now and not in the prior (certain on both sides).
+        gone_statements: said in the prior, not now (certain on both sides).
+        unchanged_statements: said in both.
+        rhythm_words: "Rhythm changed: sinus rhythm -> atrial fibrillation" or "".
+        summary: one paragraph for the PDF and the app.
+        notes: what a reader must know (a side's calls withheld, a measurement missing, another model).
+        possibly_new, possibly_gone: as new and gone, where either side is uncertain about the statement.
+        date_words: a warning when the prior is dated after the current; "".
+    """
+    prior_label: str
+    current_label: str
+    same_patient: bool | None
+    patient_words: str
+    measurements: tuple[MeasurementChange, ...]
+    new_statements: tuple[str, ...]
+    gone_statements: tuple[str, ...]
+    unchanged_statements: tuple[str, ...]
+    rhythm_words: str
+    summary: str
+    notes: tuple[str, ...]
+    possibly_new: tuple[str, ...] = ()
+    possibly_gone: tuple[str, ...] = ()
+    date_words: str = ""
+
+    @property
+    def significant(self) -> tuple[MeasurementChange, ...]:
+        return tuple(m for m in self.measurements if m.significant)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings a reader must see first (the patient's, the dates'), in the warning style."""
+        return tuple(w for w in (self.patient_words, self.date_words) if w)
+
+
+# ---------------------------------------------------------------------- labels and identity
+def ecg_label(session) -> str:
+    """What identifies a session's ECG to a reader: "the ECG of 2024-03-01 09:12" from the file's date,
+    else its file name ("the ECG in prior.edf"), else its record id."""
+    record = getattr(session, "record", None)
+    date = record_date(record) if record is not None else ""
+    if date:
+        return f"the ECG of {date}"
+    path = getattr(session, "path", None) or getattr(record, "path", None)
+    if path:
+        return f"the ECG in {Path(str(path)).name}"
+    rid = str(getattr(record, "record_id", "") or "")
+    return f"the ECG {rid}" if rid else "the prior ECG"
+
+
+def _when(record) -> datetime | None:
+    text = record_date(record) if record is not None else ""
+    m = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", text)
+    if not m:
+        return None
+    try:
+        return datetime.fromisoformat(m.group(1) + (" " + m.group(2) if m.group(2) else ""))
+    except ValueError:
+        return None
+
+
+def _identity(record) -> tuple[str, str, str]:
+    """(ID, name, birth date) as the file says them, folded for comparison; "" where not said."""
+    if record is None or anonymised(record):
+        return "", "", ""
+    facts = file_patient(record)
+    patient = (getattr(record, "meta", None) or {}).get("patient") or {}
+
+    def fold(x) -> str:
+        return " ".join(str(x or "").split()).casefold()
+    return fold(facts.get("id")), fold(facts.get("name")), fold(patient.get("birth_date"))[:10]
+
+
+def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
+    """Whether the two files name the same patient, and the warning ("" when they do).
+
+    The patient IDs decide where both files carry one; else name and birth date where both carry both;
+    else None (an anonymised file carries no identity)."""
+    p_id, p_name, p_birth = _identity(prior_record)
+    c_id, c_name, c_birth = _identity(current_record)
+    if p_id and c_id:
+        return (True, "") if p_id == c_id else (False, DIFFERENT_PATIENTS.format(what="patient IDs"))
+    if p_name and p_birth and c_name and c_birth:
+        if (p_name, p_birth) == (c_name, c_birth):
+            return True, ""
+        return False, DIFFERENT_PATIENTS.format(what="names or birth dates")
+    p_known, c_known = bool(p_id or (p_name and p_birth)), bool(c_id or (c_name and c_birth))
+    if p_known == c_known:     # neither identifies (or each by another field: nothing to compare)
+        return None, NEITHER_IDENTIFIES if not p_known else ONE_IDENTIFIES.format(
+            which="prior", why=" in the way the current one does")
+    which, record = ("prior", prior_record) if c_known else ("current", current_record)
+    why = " (it is anonymised)" if record is not None and anonymised(record) else ""
+    return None, ONE_IDENTIFIES.format(which=which, why=why)
+
+
+# ---------------------------------------------------------------------- measurements
+def _table(session) -> dict[str, float | None]:
+    if getattr(session, "measurements", None) is None and not getattr(session, "measurement_edits", None):
+        return {}
+    out = {}
+    for row in session.measurement_table():
+        v = row["value"]
+        out[row["key"]] = float(v) if v is not None and math.isfinite(float(v)) else None
+    return out
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.0f}"
+
+
+def measurement_change(key: str, prior: float | None, current: float | None,
+                       threshold: float | None = None) -> MeasurementChange:
+    """One measurement's change with its words (``THRESHOLDS[key]`` unless ``threshold``)."""
+    from mirage_model.measure import SCALAR_FIELDS
+
+    fld = next(f for f in SCALAR_FIELDS if f.key == key)
+    thr = float(THRESHOLDS[key] if threshold is None else threshold)
+    change = None
+    if prior is not None and current is not None:
+        change = current - prior
+        if fld.unit == "deg":
+            change = (change + 180.0) % 360.0 - 180.0
+            if change == -180.0 and current > prior:
+                change = 180.0
+    significant = change is not None and abs(change) >= thr
+    words = ""
+    if significant:
+        name, up, down = _WORDS.get(key, (fld.label, "rose", "fell"))
+        words = f"{name} {up if change > 0 else down} {_fmt(prior)} -> {_fmt(current)} {fld.unit}"
+    return MeasurementChange(key, fld.label, fld.unit, prior, current, change, thr, significant, words)
+
+
+# ---------------------------------------------------------------------- statements
+def statement_key(s) -> str:
+    """What a statement is compared by: its code (a model's), else its words without their values
+    ("First degree AV block (PR 224 ms)" -> "first degree av block")."""
+    return s.code if s.code else plain_words(s.text).casefold()
+
+
+def plain_words(text: str) -> str:
+    """A statement's words without its values and marks: "Sinus rhythm, 72 bpm, most probable rhythm
+    (below its threshold)" -> "Sinus rhythm"; "First degree AV block (PR 224 ms)" -> "First degree AV block"."""
+    return re.split(r",| \(", text, maxsplit=1)[0].strip()
+
+
+def _probabilities(session) -> dict[str, tuple[float, float]]:
+    """code -> (probability, threshold) of the prediction the interpretation reads."""
+    pred = getattr(session, "statements_prediction", None) or getattr(session, "prediction", None)
+    if pred is None:
+        return {}
+    return {str(lab): (float(p), float(t)) for lab, p, t in zip(pred.labels, pred.probabilities, pred.thresholds)}
+
+
+def _uncertain_said(s) -> bool:
+    from mirage_model.review.interpret import GUESSED
+
+    return bool(s.note) or s.confidence == "low" or GUESSED in s.text
+
+
+def _near_unsaid(code: str | None, probs: dict[str, tuple[float, float]]) -> bool:
+    if not code or code not in probs:
+        return False
+    p, t = probs[code]
+    return t - NEAR_THRESHOLD <= p < t or (p >= t and not is_called(p, t))   # under 20 %: not called, yet close
+
+
+def _said(interpretation) -> dict[str, object]:
+    out = {}
+    for s in interpretation.statements:
+        out.setdefault(statement_key(s), s)
+    return out
+
+
+def _sentence(text: str) -> str:
+    from mirage_model.review.interpret import _in_sentence
+
+    return _in_sentence(text)
+
+
+def _first_rhythm(interpretation):
+    return next((s for s in interpretation.statements if s.group == "rhythm"), None)
+
+
+# ---------------------------------------------------------------------- the comparison
+def compare(prior, current) -> SerialComparison:
+    """The current session's ECG compared with the prior session's (both ``ReviewSession``).
+
+    Args:
+        prior: the prior ECG's session (measured and scored like the current, same model).
+        current: this ECG's session.
+
+    Returns:
+        ``SerialComparison``; computed whatever the files say about the patient (``same_patient``
+        and ``patient_words`` say it).
+    """
+    from mirage_model.review.interpret import session_interpretation
+
+    prior_label, current_label = ecg_label(prior), ecg_label(current)
+    same, patient_words = same_patient(getattr(prior, "record", None), getattr(current, "record", None))
+    date_words = ""
+    t_prior, t_current = _when(getattr(prior, "record", None)), _when(getattr(current, "record", None))
+    if t_prior is not None and t_current is not None and t_prior > t_current:
+        date_words = PRIOR_LATER.format(prior=record_date(prior.record), current=record_date(current.record))
+    notes: list[str] = []
+
+    # measurements
+    p_table, c_table = _table(prior), _table(current)
+    for who, table in (("prior", p_table), ("current", c_table)):
+        if not table:
+            notes.append(f"The {who} ECG has no measurements: no measurement is compared.")
+    changes = tuple(measurement_change(k, p_table.get(k), c_table.get(k)) for k in COMPARED_KEYS)
+    if p_table and c_table:
+        missing = [c.label for c in changes if (c.prior is None) != (c.current is None)]
+        if missing:
+            notes.append("Measured on one ECG only: " + ", ".join(missing) + ".")
+
+    # statements
+    it_prior, it_current = session_interpretation(prior), session_interpretation(current)
+    for who, it in (("prior", it_prior), ("current", it_current)):
+        if it.withheld:
+            notes.append(f"The {who} ECG's interpretation was withheld ({it.withheld}): its statements are unreliable, "
+                         "and so are the statement changes.")
+    p_model, c_model = (getattr(prior, "model_name", None) or ""), (getattr(current, "model_name", None) or "")
+    if p_model != c_model:
+        notes.append(f"The two ECGs were interpreted by different models ({p_model or 'none'} and "
+                     f"{c_model or 'none'}): a statement may change with the model.")
+    p_said, c_said = _said(it_prior), _said(it_current)
+    p_probs, c_probs = _probabilities(prior), _probabilities(current)
+    p_rhythm, c_rhythm = _first_rhythm(it_prior), _first_rhythm(it_current)
+    rhythm_keys = {statement_key(s) for s in (p_rhythm, c_rhythm) if s is not None}
+    new, possibly_new, gone, possibly_gone, unchanged = [], [], [], [], []
+    for key, s in c_said.items():
+        if key in p_said:
+            unchanged.append(plain_words(s.text))
+        elif key not in rhythm_keys:
+            (possibly_new if _uncertain_said(s) or _near_unsaid(s.code, p_probs) else new).append(plain_words(s.text))
+    for key, s in p_said.items():
+        if key not in c_said and key not in rhythm_keys:
+            (possibly_gone if _uncertain_said(s) or _near_unsaid(s.code, c_probs) else gone).append(plain_words(s.text))
+    rhythm_words, rhythm_part = "", ""
+    if p_rhythm is not None and c_rhythm is not None and statement_key(p_rhythm) != statement_key(c_rhythm):
+        unsure = (_uncertain_said(p_rhythm) or _uncertain_said(c_rhythm)
+                  or _near_unsaid(c_rhythm.code, p_probs) or _near_unsaid(p_rhythm.code, c_probs))
+        before, after = _sentence(plain_words(p_rhythm.text)), _sentence(plain_words(c_rhythm.text))
+        rhythm_words = f"Rhythm {'possibly ' if unsure else ''}changed: {before} -> {after}"
+        rhythm_part = f"{'possibly ' if unsure else ''}new {after} (was {before})"
+
+    # the summary
+    parts = [rhythm_part] if rhythm_part else []
+    parts += [f"new {_sentence(w)}" for w in new]
+    parts += [f"possibly new {_sentence(w)}" for w in possibly_new]
+    parts += [f"{_sentence(w)} no longer present" for w in gone]
+    parts += [f"{_sentence(w)} possibly no longer present" for w in possibly_gone]
+    parts += [c.words for c in changes if c.significant]
+    head = f"Compared with {prior_label}"
+    if not p_table and not c_table and not p_said and not c_said:
+        summary = f"{head}: nothing to compare."
+    elif parts:
+        summary = f"{head}: " + "; ".join(parts) + ". No other significant change."
+    else:
+        summary = f"{head}: no significant change."
+    return SerialComparison(prior_label, current_label, same, patient_words, changes, tuple(new), tuple(gone),
+                            tuple(unchanged), rhythm_words, summary, tuple(notes), tuple(possibly_new),
+                            tuple(possibly_gone), date_words)
