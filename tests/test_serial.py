@@ -123,3 +123,27 @@ def test_set_prior_keeps_a_snapshot_and_emits():
         current.set_prior(current)
     current.clear_prior()
     assert current.prior is None and seen == ["prior", "prior"]
+
+
+def test_threshold_script_pairs_same_day_identical_codes_and_never_fold_10():
+    import pandas as pd
+
+    from helpers_scripts import load_script
+
+    script = load_script("serial_thresholds")
+    table = pd.DataFrame({
+        "patient_id": [1, 1, 1, 2, 2, 3, 3, 4, 4],
+        "recording_date": ["2000-01-01 08:00:00", "2000-01-01 09:00:00", "2000-01-02 08:00:00",   # a day apart
+                           "2001-05-05 10:00:00", "2001-05-05 10:30:00",                          # codes differ
+                           "2002-01-01 07:00:00", "2002-01-01 07:05:00",                          # fold 10
+                           "2003-03-03 03:00:00", "2003-03-03 04:00:00"],
+        "scp_codes": ["{'NORM': 100.0, 'SR': 0.0}", "{'SR': 0.0, 'NORM': 100.0}", "{'NORM': 100.0, 'SR': 0.0}",
+                      "{'NORM': 100.0}", "{'NORM': 80.0}", "{'AFIB': 100.0}", "{'AFIB': 100.0}",
+                      "{'LVH': 50.0}", "{'LVH': 50.0}"],
+        "strat_fold": [1, 1, 1, 2, 2, 10, 10, 9, 9],
+        "filename_lr": [f"r{i}" for i in range(9)]})
+    assert sorted(script.stable_pairs(table)) == [("r0", "r1"), ("r7", "r8")]
+    assert script.difference("qrs_axis_deg", 175.0, -175.0) == pytest.approx(10.0)
+    assert script.difference("qrs_ms", 90.0, None) is None
+    # the 95th percentile of 0..100 is 95: at a step already; of 0..20 it is 19, rounded up to 20
+    assert script.threshold(range(101)) == 95.0 and script.threshold(range(21)) == 20.0
