@@ -147,3 +147,152 @@ def test_threshold_script_pairs_same_day_identical_codes_and_never_fold_10():
     assert script.difference("qrs_ms", 90.0, None) is None
     # the 95th percentile of 0..100 is 95: at a step already; of 0..20 it is 19, rounded up to 20
     assert script.threshold(range(101)) == 95.0 and script.threshold(range(21)) == 20.0
+
+
+# ---------------------------------------------------------------------- a real record with known changes
+LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+
+
+def _ludb_waves(stem) -> dict:
+    """LUDB's wave annotations: lead -> {"p" | "N" | "t": [(onset, offset) sample]}."""
+    wfdb = pytest.importorskip("wfdb")
+    out = {}
+    for lead in LUDB_LEADS:
+        ann = wfdb.rdann(str(stem), lead)
+        sym, smp = list(ann.symbol), list(ann.sample)
+        w = {"p": [], "N": [], "t": []}
+        for i, s in enumerate(sym):
+            if s in w and 0 < i < len(sym) - 1 and sym[i - 1] == "(" and sym[i + 1] == ")":
+                w[s].append((int(smp[i - 1]), int(smp[i + 1])))
+        out[lead] = w
+    return out
+
+
+def _stretch(x: np.ndarray, segments, factor: float) -> np.ndarray:
+    """(L, T) with each (start, end, gap_start, gap_end)'s [start, end) resampled ``factor`` times longer and
+    its gap (the TP segment after the beat) as many samples shorter: the beats stay where they were."""
+    L, T = x.shape
+    t = np.arange(T)
+
+    def resampled(a, b, n):
+        return np.stack([np.interp(np.linspace(a, b, n, endpoint=False), t, x[i]) for i in range(L)])
+    pieces, at = [], 0
+    for s, e, g0, g1 in segments:
+        d = int(round((e - s) * (factor - 1)))
+        pieces += [x[:, at:s], resampled(s, e, e - s + d), x[:, e:g0], resampled(g0, g1, g1 - g0 - d)]
+        at = g1
+    y = np.concatenate(pieces + [x[:, at:]], axis=1)
+    assert y.shape == x.shape
+    return y
+
+
+STRETCH = 1.5
+
+
+@pytest.fixture(scope="module")
+def ludb1_pair(test_data):
+    return stretched_ludb1(test_data)
+
+
+def stretched_ludb1(test_data):
+    """LUDB record 1 (bundled) and a copy of it whose every beat from its P onset to its QRS offset is
+    stretched 1.5 times (each TP segment shortened as much): by LUDB's own annotations the PR grows by 0.5 x
+    its annotated 142 ms, the QRS by 0.5 x its annotated 81.5 ms (medians over the leads' medians), the rate
+    not at all. Returns (prior record, current record, {"qrs_ms": +40.75, "pr_ms": +71.0})."""
+    import dataclasses
+
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1")
+    w = _ludb_waves(test_data / "ludb" / "1")
+    T = rec.signal.shape[1]
+    n_qrs, n_p = len(w["ii"]["N"]), len(w["ii"]["p"])      # 6 beats; P annotated before beats 2-6, T after 1-5
+    on = [min(w[lead]["N"][k][0] for lead in LUDB_LEADS) for k in range(n_qrs)]
+    off = [max(w[lead]["N"][k][1] for lead in LUDB_LEADS) for k in range(n_qrs)]
+    p_on = [min(w[lead]["p"][k][0] for lead in LUDB_LEADS) for k in range(n_p)]
+    t_off = [max(w[lead]["t"][k][1] for lead in LUDB_LEADS) for k in range(n_p)]
+    assert (n_qrs, n_p) == (6, 5) and all(on[k + 1] > p_on[k] > t_off[k] for k in range(n_p))
+    pr = int(round(np.median([on[k + 1] - p_on[k] for k in range(n_p)])))
+    starts = [on[0] - pr] + p_on                          # the first beat's P lies before the annotations begin
+    gaps = [(t_off[k] + 10, p_on[k] - 10) for k in range(n_p)] + [(on[-1] + int(0.55 * rec.fs), T - 10)]
+    x = _stretch(rec.signal.astype(np.float64), [(starts[k], off[k], *gaps[k]) for k in range(n_qrs)], STRETCH)
+    ms = 1000.0 / rec.fs
+    qrs = np.median([np.median([b - a for a, b in w[lead]["N"]]) for lead in LUDB_LEADS]) * ms
+    pr_ann = np.median([np.median([w[lead]["N"][k + 1][0] - w[lead]["p"][k][0] for k in range(n_p)])
+                        for lead in LUDB_LEADS]) * ms
+    current = dataclasses.replace(rec, signal=x.astype(np.float32), record_id="1_stretched")
+    return rec, current, {"qrs_ms": (STRETCH - 1) * qrs, "pr_ms": (STRETCH - 1) * pr_ann}
+
+
+@pytest.mark.slow
+def test_a_real_record_stretched_reads_wider_qrs_and_longer_pr_and_the_same_rate(ludb1_pair):
+    from mirage_model.measure import measure
+
+    prior_rec, current_rec, truth = ludb1_pair
+    assert truth["qrs_ms"] == pytest.approx(40.75) and truth["pr_ms"] == pytest.approx(71.0)
+    prior = ReviewSession.from_results(prior_rec, measurements=measure(prior_rec))
+    current = ReviewSession.from_results(current_rec, measurements=measure(current_rec))
+    x = compare(prior, current)
+    by = {m.key: m for m in x.measurements}
+    for key, verb in (("qrs_ms", "QRS widened"), ("pr_ms", "PR lengthened")):
+        # said, and of the annotated size: the measurement reads a stretched QRS short of the full stretch
+        # (+26 ms of +41 here), so half to 1.25 times it
+        assert by[key].significant and by[key].words.startswith(verb), by[key]
+        assert 0.5 * truth[key] <= by[key].change <= 1.25 * truth[key], (key, by[key].change, truth[key])
+    # the rate and the QRS axis did not change (the beats stayed in place, the complexes' shapes too): not said
+    assert abs(by["heart_rate_bpm"].change) < 2 and not by["heart_rate_bpm"].significant
+    assert not by["qrs_axis_deg"].significant
+    assert "QRS widened" in x.summary and "heart rate" not in x.summary.lower()
+
+
+def _pdf_pages(path) -> list[str]:
+    import pypdf
+
+    return [" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(path)).pages]
+
+
+@pytest.mark.slow
+def test_cli_report_with_a_prior_of_another_patient(ludb1_pair, tmp_path, capsys):
+    """The prior written as EDF+, the current as WFDB (the project's writers), naming different patients:
+    the report warns on page 1 and on its last page, "Serial comparison", and says the changes; the prior's
+    name, ID and age appear nowhere in it."""
+    import dataclasses
+
+    from mirage_model.formats.write import write_record
+    from training_cli.main import main
+
+    prior_rec, current_rec, _ = ludb1_pair
+    prior_rec = dataclasses.replace(prior_rec, age=71.0, sex="F", meta={
+        **prior_rec.meta, "patient": {"id": "PRIOR-4711", "name": "Zebedee Priorman"}, "acquired": "2020-01-02 10:00:00"})
+    current_rec = dataclasses.replace(current_rec, age=52.0, sex="M", meta={
+        **current_rec.meta, "patient": {"id": "CURR-0815", "name": "Ann Current"}, "acquired": "2021-03-04 11:00:00"})
+    prior = write_record(prior_rec, tmp_path / "in", "edf", name="prior")
+    current = write_record(current_rec, tmp_path / "in", "wfdb", name="current")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(current), "--prior", str(prior), "--no-model", "--out", str(out)]) == 0
+    pages = _pdf_pages(out)
+    assert "Compared with the ECG of 2020-01-02 10:00:00" in pages[0]
+    assert "The two files name different patients" in pages[0]
+    assert pages[-1].startswith("Serial comparison") and "QRS widened" in pages[-1] and "PR lengthened" in pages[-1]
+    assert "The two files name different patients" in pages[-1]
+    text = " ".join(pages)
+    for prior_only in ("Zebedee", "Priorman", "PRIOR-4711", "71 y", "Age: 71"):
+        assert prior_only not in text, prior_only
+    assert "Ann Current" in pages[0] and "CURR-0815" in pages[0]
+
+
+def test_cli_report_with_an_unreadable_prior_is_written_without_the_comparison(ludb1_pair, tmp_path, capsys):
+    from mirage_model.formats.write import write_record
+    from training_cli.main import main
+
+    current = write_record(ludb1_pair[1], tmp_path / "in", "wfdb", name="current")
+    bad = tmp_path / "in" / "old.hea"
+    bad.write_text("this is no header\n", encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(current), "--prior", str(bad), "--no-model", "--no-explain", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "error: --prior" in err and "old.hea" in err and "Traceback" not in err
+    pages = _pdf_pages(out)
+    assert "Not compared with a prior ECG: old.hea" in pages[0]
+    assert not any(p.startswith("Serial comparison") for p in pages) and str(tmp_path) not in " ".join(pages)

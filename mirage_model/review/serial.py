@@ -357,7 +357,7 @@ def compare(prior, current) -> SerialComparison:
     parts += [f"possibly new {_sentence(w)}" for w in possibly_new]
     parts += [f"{_sentence(w)} no longer present" for w in gone]
     parts += [f"{_sentence(w)} possibly no longer present" for w in possibly_gone]
-    parts += [c.words for c in changes if c.significant]
+    parts += [_sentence(c.words) for c in changes if c.significant]
     head = f"Compared with {prior_label}"
     if not p_table and not c_table and not p_said and not c_said:
         summary = f"{head}: nothing to compare."

@@ -165,6 +165,7 @@ class ReviewSession:
         self.quality = None                     # the signal-quality verdict (mirage_model.quality), when wired
         self.state["quality"] = UNAVAILABLE
         self._prior: ReviewSession | None = None   # the same patient's prior ECG, for the serial comparison
+        self.prior_note = ""                        # why a prior ECG asked for is not compared (it could not be read)
         self._version = 0
         if schema is None and model_name is None:
             self.state["prediction"] = PENDING
@@ -477,11 +478,14 @@ class ReviewSession:
         snap = prior.snapshot()
         snap._prior = None
         self._prior = snap
+        self.prior_note = ""
         self.events.emit("prior")
 
-    def clear_prior(self) -> None:
-        """No prior ECG any more. Emits "prior"."""
+    def clear_prior(self, why: str = "") -> None:
+        """No prior ECG any more; ``why``: the reason a prior asked for is not compared ("prior.edf cannot
+        be read: ..."), which the report says in its place (``prior_note``). Emits "prior"."""
         self._prior = None
+        self.prior_note = why
         self.events.emit("prior")
 
     @property

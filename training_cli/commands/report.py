@@ -1,7 +1,12 @@
 """``mirage report``: the PDF report of one record (ECG at true scale, model result, labs,
 measurements, explanations). A thin face over :func:`mirage_model.review.report.build_report`.
 
-Exit code: 0 written, 2 usage, record, labs or model errors. Research use only, not a diagnosis.
+``--prior PRIOR``: the same patient's prior ECG, read, measured and scored like this one (the same model),
+compared with it (``review.serial``): page 1 says the changes under the interpretation and the last page
+holds the comparison. Nothing else of the prior reaches the report (its patient fields, its values).
+
+Exit code: 0 written, 1 written without the comparison (the prior could not be read or measured), 2 usage,
+record, labs or model errors. Research use only, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -102,6 +107,11 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
     p.add_argument("--patient-name", default="", help="patient name printed in the header")
     p.add_argument("--patient-id", default="", help="patient id printed in the header")
     p.add_argument("--no-measure", dest="measure", action="store_false", help="leave out interval measurements")
+    p.add_argument("--prior", type=Path, default=None, metavar="PRIOR",
+                   help="the same patient's prior ECG (any format the record may be in): measured and scored "
+                   "like the record, with the same model, and compared with it on page 1 and a last page "
+                   "'Serial comparison'. One that cannot be read: an error naming it, and the report is written "
+                   "without the comparison, saying so (exit status 1)")
     p.add_argument("--edit", action="append", default=[], metavar="KEY=VALUE",
                    help="a reviewer-corrected measurement, e.g. --edit qt_ms=420 --edit pr_ms=180 "
                    "(keys as the measurement columns of 'mirage score'; printed as edited next to "
@@ -116,7 +126,7 @@ def report_command_parser(subparsers=None) -> argparse.ArgumentParser:
 def run(args) -> int:
     check_output_place(args.out, "--out", folder=False)
     refuse_earlier_outputs("mirage report", args.out, [args.out.expanduser()], args.overwrite,
-                           inputs=(args.labs,), records=(args.record,))
+                           inputs=(args.labs,), records=(args.record, args.prior))
     try:
         record = load_record(args.record)
     except RecordError as err:
@@ -228,6 +238,19 @@ def run(args) -> int:
             raise UsageError(f"error: {args.record}: cannot be scored ({type(err).__name__}: {err})")
     prediction = session.prediction
 
+    prior_failed = False
+    if args.prior is not None:
+        if not args.measure:
+            print("note: --prior with --no-measure: the prior is not measured either; only the statements are "
+                  "compared", file=sys.stderr)
+        why = add_prior(session, args.prior, predictor, statements_predictor, args.measure)
+        if why:
+            prior_failed = True
+            print(f"error: --prior: {printable(why)}; the report is written without the comparison", file=sys.stderr)
+            # the PDF names the file, not where it lies on this machine
+            session.clear_prior(why.replace(str(args.prior.parent) + os.sep, "") if str(args.prior.parent) != "."
+                                else why)
+
     settings = settings_from_args(args, patient_name=args.patient_name, patient_id=args.patient_id)
     try:
         out = build_report(session, args.out, settings=settings,
@@ -238,4 +261,38 @@ def run(args) -> int:
         "positive: " + (", ".join(prediction.positive) or "none") + "; probabilities "
         + ", ".join(f"{lab} {p:.3f}" for lab, p in zip(prediction.labels, prediction.probabilities)))
     print(f"wrote {printable(out)} ({printable(record.record_id)}; {summary})")
-    return 0
+    return 1 if prior_failed else 0
+
+
+def add_prior(session: ReviewSession, path: Path, predictor, statements_predictor, measured: bool = True) -> str:
+    """Read, measure and score the prior ECG at ``path`` as this record was (its own file's values only:
+    no labs, no --lab, no edits) and set it as ``session``'s prior. Returns why it could not be, naming the
+    file ("" when set): a prior that cannot be read is no comparison, and the report goes out without it.
+    A prior that cannot be measured or scored is still compared by what it has (the comparison's notes
+    say what it lacks)."""
+    try:
+        record = load_record(path)
+    except RecordError as err:
+        return str(err)                      # names the file at fault (the prior, or its signal file)
+    except Exception as err:     # a malformed file: said, never a traceback
+        return f"{path}: cannot be read ({type(err).__name__}: {err})"
+    measurements, measure_error = None, ""
+    if measured:
+        try:
+            measurements = with_head_note(measure(record_head(record)), record)
+        except Exception as err:   # compared without measurements: the comparison's notes say so
+            measure_error = f"{type(err).__name__}: {err}"
+            print(f"warning: --prior {printable(path)}: measurements failed: {printable(err)}", file=sys.stderr)
+    prior = ReviewSession.from_results(record, measurements=measurements, measure_error=measure_error,
+                                       measured=measured, path=path)
+    if predictor is not None:
+        try:
+            score_session(prior, predictor, explain=False, contributions=False,
+                          statements_predictor=statements_predictor)
+        except (ClinicalError, RecordError, AssessmentError) as err:
+            prior.fail_prediction(prior.ticket(), f"not scored: {getattr(err, 'reason', '') or err}")
+        except Exception as err:
+            log.debug("scoring the prior %s failed", path, exc_info=True)
+            prior.fail_prediction(prior.ticket(), f"not scored: {type(err).__name__}: {err}")
+    session.set_prior(prior)
+    return ""

@@ -23,6 +23,7 @@ class ReportContext:
     generated: str = ""              # when the report was written (UTC, to the minute)
     wide_width: float = 0.0          # pt across the wide (explanations) page's frame
     column_width: float = 0.0        # pt of text across one of pages 3-4's two columns (frame padding off)
+    serial: object = None            # review.serial.SerialComparison with the session's prior ECG (None: none)
 
     @property
     def record(self):

@@ -45,6 +45,7 @@ from mirage_model.review.report.band_text import (
 )
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
+from mirage_model.review.report.serial_page import band_lines
 from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
 # the block's three columns of measurements (key), as carts group them
@@ -505,11 +506,23 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
         draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, disagree, width), width, smallest=READABLE)
         top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
+    # the serial comparison (``serial_page``): its lines right under the statements, one (two with a warning)
+    # taken from theirs; the statements it leaves no room for continue on page 3 as others do
+    serial, prior_note = ctx.serial, getattr(session, "prior_note", "")
+    serial_rows = 0
+    if serial is not None or prior_note:
+        serial_rows = min(1 + bool(serial is not None and serial.warnings), max(slots - 1, 1))
+        slots -= serial_rows
     lines = _statement_lines(c, it, statements, slots, width, session)
     rows = model_line_rows(c, text, width, free_line=len(lines) < slots, short=short, last_width=last_width)
     if len(rows) > 1 + slots - len(lines):                        # the model line wrapped: it takes lines
-        slots = n_lines - top_lines - len(rows)
+        slots = n_lines - top_lines - len(rows) - serial_rows
         lines = _statement_lines(c, it, statements, slots, width, session)
+    if serial_rows:
+        room = max(n_lines - len(rows) - top_lines - len(lines), 1)   # what the statements and model line leave
+        for k, (dx, runs) in enumerate(band_lines(c, serial, width, room, prior_note)):
+            y = first - (top_lines + len(lines) + k) * LEADING
+            draw_runs(c, x0 + dx, y, runs, width - dx, smallest=READABLE)
     for j, line in enumerate(lines):
         y = first - (j + top_lines) * LEADING
         for dx, w, runs in line:

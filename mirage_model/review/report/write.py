@@ -4,7 +4,8 @@ median beats, two columns of results, a wide explanations page) and the atomic w
 Page 1 is the header, the band of measurements and interpretation (``summary_band``) and the ECG
 sheet (``waveforms``), page 2 the median beats (``median_beats``); the
 following pages hold the model result, the clinical and laboratory values, the interval
-measurements and the explanations. Research use only, not a diagnosis: the notice is printed on
+measurements and the explanations; with a prior ECG (``ReviewSession.prior``) the last page is the serial
+comparison (``serial_page``). Research use only, not a diagnosis: the notice is printed on
 every page.
 """
 
@@ -34,6 +35,7 @@ from mirage_model.render import PAGE_S
 from mirage_model.review.report.layout import MM, ReportSettings, clip_spikes, page_layouts, sheet_gain
 from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
+from mirage_model.review.report.serial_page import draw_serial_page, report_comparison
 from mirage_model.review.report.result import (
     device_flowables, interpretation_flowables, missing_flowables, result_flowables, review_flowables,
 )
@@ -108,7 +110,8 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     col_w = (lay.page_width - 2 * margin - gap) / 2.0
     ctx = ReportContext(session=session, settings=settings, layout=lay, geom=geom, signal=signal, fs=fs,
                         band=band, spikes_clipped=tuple(spikes_clipped), generated=now.strftime("%Y-%m-%d %H:%M UTC"),
-                        wide_width=lay.page_width - 2 * margin, column_width=col_w - 2 * FRAME_PADDING)
+                        wide_width=lay.page_width - 2 * margin, column_width=col_w - 2 * FRAME_PADDING,
+                        serial=report_comparison(session))
     st = styles()
 
     # page 1 the ECG sheet, page 2 the median beats (both drawn whole by their templates)
@@ -127,6 +130,8 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     story.append(KeepTogether(measurement_flowables(session, st)))
     story.append(KeepTogether(review_flowables(ctx, st)))
     story.extend(explanation_flowables(ctx, st, model_info))
+    if ctx.serial is not None:      # the last page: after the pages that page 1 points to by their numbers
+        story += [NextPageTemplate("serial"), PageBreak(), Spacer(1, 1)]
 
     page = (lay.page_width, lay.page_height)
     rid = record.record_id
@@ -147,6 +152,8 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
                          onPage=lambda c, d: draw_ecg_page(c, d, ctx)),
             PageTemplate(id="median", frames=[ecg_frame], pagesize=page,
                          onPage=lambda c, d: draw_median_page(c, d, ctx)),
+            PageTemplate(id="serial", frames=[ecg_frame], pagesize=page,
+                         onPage=lambda c, d: draw_serial_page(c, d, ctx)),
             PageTemplate(id="body", frames=body_frames, pagesize=page,
                          onPage=lambda c, d: draw_notice(c, page[0], rid, ctx)),
             PageTemplate(id="wide", frames=[wide_frame], pagesize=page,
