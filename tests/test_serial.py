@@ -296,3 +296,23 @@ def test_cli_report_with_an_unreadable_prior_is_written_without_the_comparison(l
     pages = _pdf_pages(out)
     assert "Not compared with a prior ECG: old.hea" in pages[0]
     assert not any(p.startswith("Serial comparison") for p in pages) and str(tmp_path) not in " ".join(pages)
+
+
+def test_pairs_script_takes_each_patients_first_af_onset_and_never_fold_10():
+    import pandas as pd
+
+    from helpers_scripts import load_script
+
+    script = load_script("serial_pairs")
+    table = pd.DataFrame({
+        "patient_id": [1, 1, 1, 2, 2, 3, 3, 4, 4],
+        "recording_date": ["2000-01-01 08:00:00", "2000-01-01 09:00:00", "2000-02-01 08:00:00",
+                           "2001-05-05 10:00:00", "2001-06-05 10:30:00", "2002-01-01 07:00:00", "2002-03-01 07:05:00",
+                           "2003-03-03 03:00:00", "2003-03-03 04:00:00"],
+        "scp_codes": ["{'SR': 0.0}", "{'SR': 0.0}", "{'AFIB': 100.0}", "{'AFIB': 100.0}", "{'SR': 0.0}",
+                      "{'SR': 0.0}", "{'AFIB': 100.0}", "{'SR': 0.0}", "{'AFIB': 100.0}"],
+        "strat_fold": [1, 1, 1, 2, 2, 10, 10, 3, 3],
+        "filename_lr": [f"r{i}" for i in range(9)]})
+    # patient 1: the first record without AF, then AF a month later; 2: AF gone, not an onset; 3: fold 10;
+    # 4: AF the same day (not a later day)
+    assert script.af_onset_pairs(table, 10) == [("r0", "r2")]
