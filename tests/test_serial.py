@@ -264,7 +264,8 @@ def test_cli_report_with_a_prior_of_another_patient(ludb1_pair, tmp_path, capsys
 
     prior_rec, current_rec, _ = ludb1_pair
     prior_rec = dataclasses.replace(prior_rec, age=71.0, sex="F", meta={
-        **prior_rec.meta, "patient": {"id": "PRIOR-4711", "name": "Zebedee Priorman"}, "acquired": "2020-01-02 10:00:00"})
+        **prior_rec.meta, "patient": {"id": "PRIOR-4711", "name": "Zebedee Priorman"},
+        "acquired": "2020-01-02 10:00:00"})
     current_rec = dataclasses.replace(current_rec, age=52.0, sex="M", meta={
         **current_rec.meta, "patient": {"id": "CURR-0815", "name": "Ann Current"}, "acquired": "2021-03-04 11:00:00"})
     prior = write_record(prior_rec, tmp_path / "in", "edf", name="prior")

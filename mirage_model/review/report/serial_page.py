@@ -67,10 +67,10 @@ def _cut(c, runs: list[Run], width: float, rows: int) -> list[tuple[float, list[
 
 def band_lines(c, comparison: SerialComparison | None, width: float, rows: int,
                note: str = "") -> list[tuple[float, list[Run]]]:
-    """Page 1's lines under the interpretation as (indent, runs), at most ``rows`` (1 at the least): the warnings (different
-    patients, the dates' order) in red on a line of their own, then "Compared with ...: ..." (``summary``),
-    cut where the band has no room (the last page has it all). ``note``: why a prior asked for was not
-    compared (``ReviewSession.prior_note``), said instead."""
+    """Page 1's lines under the interpretation as (indent, runs), at most ``rows`` (1 at the least): the
+    warnings (different patients, the dates' order) in red on a line of their own, then "Compared with ...:
+    ..." (``summary``), cut where the band has no room (the last page has it all). ``note``: why a prior
+    asked for was not compared (``ReviewSession.prior_note``), said instead."""
     rows = max(rows, 1)
     if comparison is None:
         if not note:
