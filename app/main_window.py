@@ -24,6 +24,7 @@ from app.dialogs.about import about_text
 from app.dialogs.batch import BatchDialog
 from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
+from app.views.comparison import ComparisonView
 from app.views.ecg_viewer import EcgViewer
 from app.views.explain import LeadHeatmaps, ModelImageView
 from app.views.focus_ring import FocusRing
@@ -36,6 +37,7 @@ from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
 from app.window.model import ModelMixin, folder_key as _folder_key
+from app.window.prior import PriorMixin
 from app.window.records import RecordsMixin
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.checkpoint import label_summary
@@ -52,6 +54,7 @@ SHORT_SCREEN_BOTTOM_PX = 210   # short screens: the row under the traces gets th
 # 3x4 page of a 1600 px window their width
 RESULT_COLUMN_PX = (262, 330)
 BESIDE_RESULT_COLUMN_PX = 760
+COMPARE_KEYS = "Ctrl+Shift+P"      # File > Compare with prior ECG...
 ICON_DIR = Path(__file__).resolve().parent / "resources" / "icons"
 
 
@@ -60,7 +63,7 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
+class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
@@ -71,6 +74,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
     reportWritten = Signal(str)          # a PDF export finished (its path)
     modelFinished = Signal()             # a model load ended (loaded or failed)
     reportFailed = Signal(str, str)      # a PDF export failed (path, message)
+    priorReady = Signal(object)          # a prior ECG set beside the open record (its ReviewSession)
+    priorFailed = Signal(str, str)       # a prior ECG could not be read (path, message)
 
     def __init__(self, settings: Settings | None = None, model_path: str | None = None, device: str | None = None):
         super().__init__()
@@ -92,6 +97,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.load_worker: workers.Worker | None = None
         self.predict_worker: workers.Worker | None = None
         self.model_worker: workers.Worker | None = None
+        self.prior_worker: workers.Worker | None = None   # reading a prior ECG to compare with
         self.loaded_model_path: str | None = None   # the folder the loaded model came from (None: none loaded)
         self.export_worker: workers.Worker | None = None
         self.export_path: Path | None = None          # the PDF export_worker writes
@@ -210,9 +216,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         heat_scroll.setAccessibleName("Lead attention")
         self.tabs.addTab(heat_scroll, "Lead attention")
         self.tabs.addTab(self.median_beats, "Median beats")
-        # never narrower than its names ("Median b" behind scroll arrows at 1024x768)
-        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
-            QStyle.PixelMetric.PM_DefaultFrameWidth))
+        # the comparison with a prior ECG: a tab of its own while the record on screen has a prior (it
+        # would take its width from the folder dock at 1024x768 for every record)
+        self.comparison_view = ComparisonView(keys=COMPARE_KEYS)
+        self.comparison_view.priorShown.connect(self._comparison_tab)
+        self._tabs_least_width()
 
         # what the model sees, in view beside the tabs without a click: the 12 leads beside the image
         # the model got (as a tab of its own it was hidden behind the lab form)
@@ -308,6 +316,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self._refresh_recent()
         self.next_action = act("&Next record in folder", lambda: self.step_record(1), "Ctrl+PgDown")
         self.prev_action = act("&Previous record in folder", lambda: self.step_record(-1), "Ctrl+PgUp")
+        self.compare_action = act("&Compare with prior ECG...", self.compare_dialog, COMPARE_KEYS, "compare")
+        self.compare_action.setToolTip("Read an earlier ECG of this patient and compare this record with it "
+                                       f"({COMPARE_KEYS})")
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
@@ -352,8 +363,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         self.viewer.layout_box.currentTextChanged.connect(
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
         # the commands that act on the record on screen (greyed out while none is: _record_controls)
-        self.record_actions = (self.export_action, self.save_as_action, true_scale, fit, zoom_in, zoom_out,
-                               self.calipers_action, self.median_window_action, *self.layout_actions.values())
+        self.record_actions = (self.export_action, self.save_as_action, self.compare_action, true_scale, fit, zoom_in,
+                               zoom_out, self.calipers_action, self.median_window_action,
+                               *self.layout_actions.values())
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
@@ -389,9 +401,26 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
         tb.setObjectName("main_toolbar")
         tb.setIconSize(QSize(20, 20))
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for a in (self.open_action, self.folder_action, self.run_action, self.export_action, self.batch_action):
+        for a in (self.open_action, self.folder_action, self.compare_action, self.run_action, self.export_action,
+                  self.batch_action):
             tb.addAction(a)
         self._record_controls(False)
+
+    def _tabs_least_width(self) -> None:
+        """The tabs never narrower than their names ("Median b" behind scroll arrows at 1024x768)."""
+        self.tabs.setMinimumWidth(self.tabs.tabBar().sizeHint().width() + 2 * self.tabs.style().pixelMetric(
+            QStyle.PixelMetric.PM_DefaultFrameWidth))
+
+    def _comparison_tab(self, on: bool) -> None:
+        """The "Prior ECG" tab, after the others, while the session has a prior (``on``); gone with it."""
+        index = self.tabs.indexOf(self.comparison_view)
+        if on and index < 0:
+            self.tabs.addTab(self.comparison_view, "Prior ECG")
+        elif not on and index >= 0:
+            self.tabs.removeTab(index)
+        else:
+            return
+        self._tabs_least_width()
 
     def _model_availability(self, on: bool) -> None:
         self._model_available = bool(on)
@@ -497,7 +526,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, QMainWindow):
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
-        for w in (self.load_worker, self.predict_worker, self.model_worker, self.browser.worker,
+        for w in (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
                   self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None) if batch else None):
             if w is not None:
                 w.cancel()

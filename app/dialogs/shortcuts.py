@@ -16,8 +16,8 @@ CONTROL_KEYS = (
     ("Tab / Shift+Tab", "move between the controls (toolbars, trace view, results, measurements, tabs, lab form)"),
     ("Space", "press the focused button or tick the focused box (Calipers, Fiducials, ...)"),
     ("Up / Down, Alt+Down", "choose in the focused list (speed, gain, layout, page, units); open it"),
-    ("Ctrl+Tab / Ctrl+Shift+Tab", "next / previous tab (Labs & clinical, Lead attention, Median beats) "
-                                  "when the tabs have the focus"),
+    ("Ctrl+Tab / Ctrl+Shift+Tab", "next / previous tab (Labs & clinical, Lead attention, Median beats, Prior ECG "
+                                  "when one is compared) when the tabs have the focus"),
     ("Alt+letter", "open a menu by its underlined letter (Alt+F: File, Alt+V: View ...)"),
     ("Esc, Ctrl+W", "close the median beats window (View > Median beats in a window) or a dialog"),
 )

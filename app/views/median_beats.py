@@ -30,6 +30,21 @@ from mirage_model.review.median_beats import (
     unavailable_reason,
 )
 
+PRIOR_TRACE = (115, 115, 115)     # a prior ECG's beats, under the record's own (``ReviewSession.prior``)
+PRIOR_LINE = "\u2014\u2014"       # its line in the legend
+
+
+def prior_label(session) -> str:
+    """What names ``session``'s prior ECG to a reader ("the ECG of 2024-03-01 09:12", else "the ECG in
+    prior.edf"), as the comparison says it (``serial.ecg_label``); "" without a prior."""
+    prior = getattr(session, "prior", None)
+    if prior is None:
+        return ""
+    from mirage_model.review.serial import ecg_label
+
+    return ecg_label(prior)
+
+
 # a mark's dashed line in the legend: non-breaking hyphens (Qt broke "- - -" after a hyphen-minus), and
 # short: two marks ("P onset -136 ms", "P offset -26 ms") fit one line of the tab at 1280x800
 DASHES = "\u2011\u2011\u2011"
@@ -75,6 +90,14 @@ class MedianBeatsView(FollowsSession, QWidget):
             label.setZValue(20)
             self.vb.addItem(label)
             self.labels[lead] = label
+        # the prior ECG's beats in grey under these (none without a prior), at the same gain and QRS onset
+        self.prior_curves: dict[str, pg.PlotCurveItem] = {}
+        for lead in self.curves:
+            curve = pg.PlotCurveItem(pen=pg.mkPen(PRIOR_TRACE, width=1.2), connect="finite")
+            curve.setZValue(8)
+            self.vb.addItem(curve)
+            self.prior_curves[lead] = curve
+        self.prior_view = None                # review.median_beats.MedianBeatView of the prior (None: none)
         self.marks: dict[str, pg.PlotCurveItem] = {}
         for key, _label, rgb in FIDUCIAL_MARKS:
             item = pg.PlotCurveItem(pen=pg.mkPen(_rgb(rgb), width=1.3, style=Qt.PenStyle.DashLine),
@@ -121,7 +144,7 @@ class MedianBeatsView(FollowsSession, QWidget):
 
     # the view follows one ReviewSession (FollowsSession): its measurements arrive (or fail) through its events
     def redraws_on(self, name: str, info: dict) -> bool:
-        return name == "measurements" or (name == "state" and info.get("part") == "measurements")
+        return name in ("measurements", "prior") or (name == "state" and info.get("part") == "measurements")
 
     def _choose_layout(self):
         """The sheet layout that is drawn largest in the plot's current shape."""
@@ -189,7 +212,11 @@ class MedianBeatsView(FollowsSession, QWidget):
         s = self.session
         self.view = median_beat_view(s.measurements) if s is not None else None
         v = self.view
-        self.gain = fitting_gain(v) if v is not None else GAIN_MM_MV
+        prior = getattr(s, "prior", None) if s is not None and v is not None else None
+        pv = self.prior_view = median_beat_view(prior.measurements) if prior is not None else None
+        # one gain for both, the one at which the taller of the two stays in its row
+        self.gain = min(fitting_gain(v), fitting_gain(pv) if pv is not None else GAIN_MM_MV) if v is not None \
+            else GAIN_MM_MV
         self._place()
         for cell in self.cells:
             segs = cell_segments(v, cell, self.gain) if v is not None else []
@@ -199,6 +226,13 @@ class MedianBeatsView(FollowsSession, QWidget):
                 self.curves[cell.lead].setData(x, y, connect="finite", skipFiniteCheck=True)
             else:
                 self.curves[cell.lead].setData([], [])
+            psegs = cell_segments(pv, cell, self.gain) if pv is not None else []
+            if psegs:
+                x = np.concatenate([np.append(a, np.nan) for a, _ in psegs])
+                y = np.concatenate([np.append(b, np.nan) for _, b in psegs])
+                self.prior_curves[cell.lead].setData(x, y, connect="finite", skipFiniteCheck=True)
+            else:
+                self.prior_curves[cell.lead].setData([], [])
             usable = v is not None and bool(v.usable[v.leads.index(cell.lead)])
             self.labels[cell.lead].setText(cell.lead if usable or v is None else f"{cell.lead} (unusable)")
         found = {key: ms for key, _l, ms, _c in v.marks} if v is not None else {}
@@ -230,6 +264,12 @@ class MedianBeatsView(FollowsSession, QWidget):
             # lines break between the marks only: "P offset -26" above "ms" read as two values, and
             # a line that ended in "- -" left the mark's last dash, in its colour, to the next
             parts.append(f'<span style="white-space:nowrap">{part}</span>')
+        if prior is not None:
+            # named in words beside its grey line (not by its colour alone); no beats: said so
+            label = html.escape(prior_label(s))
+            part = (f'<span style="color:{QColor(*PRIOR_TRACE).name()}"><b>{PRIOR_LINE}</b></span> prior: {label}'
+                    if pv is not None else f'<span style="color:#666">prior: {label}: no median beats</span>')
+            parts.insert(0, f'<span style="white-space:nowrap">{part}</span>')
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
         self.refresh_note()
 

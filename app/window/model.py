@@ -159,6 +159,7 @@ class ModelMixin:
         self._show_result()
         if self.predictor is not None and session.record is not None:
             self.inputs_for_model()       # then scores the record, prepared once for this model
+        self.prior_follows_model()        # a prior compared with it is scored with this model too
         self._check_finished()
 
     def statements_reads(self) -> tuple[str, ...]:

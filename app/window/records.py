@@ -97,10 +97,11 @@ class RecordsMixin:
         dropped (their session id no longer matches) and no widget keeps any of its values.
         """
         path = Path(path)
-        for w in (self.load_worker, self.predict_worker):
+        for w in (self.load_worker, self.predict_worker, self.prior_worker):
             if w is not None:
                 w.cancel()
         self.predict_worker = None
+        self.prior_worker = None      # a prior asked for the previous record: dropped (its session is gone)
         self._debounce.stop()
         if self.session is not None:
             self.session.events.disconnect()
@@ -166,6 +167,7 @@ class RecordsMixin:
         self.heatmaps.set_explanation(None, self.no_result_why())
         self.measure_panel.set_session(self.session)
         self.median_beats.set_session(self.session)      # fills itself when the measurements arrive
+        self.comparison_view.set_session(self.session)   # a new session has no prior: "No prior ECG"
         if self.median_window is not None:               # the window of them too: never an earlier patient's
             self.median_window.set_session(self.session)
         self.results.interpretation.set_session(self.session)
