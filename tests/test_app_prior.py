@@ -189,13 +189,16 @@ def test_a_prior_arriving_after_another_record_opened_is_dropped(qtbot, tiny_mod
 
 
 def test_a_prior_that_cannot_be_read_is_said_and_the_review_stays(qtbot, tiny_model, tmp_path):
-    """A prior that is not an ECG: the message names the file and the problem; the record on screen, its
-    result and a prior set before are as they were."""
+    """A prior that is not an ECG: the message names the file and the problem (and so does the PDF's note
+    while no prior is compared); the record on screen, its result and a prior set before are as they were."""
     bad = tmp_path / "old_ecg.hea"
     bad.write_text("this is not a WFDB header\n")
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
     session, prediction = window.session, window.session.prediction
+    with qtbot.waitSignal(window.priorFailed, timeout=WAIT_MS):
+        window.open_prior(bad)
+    assert window.session.prior is None and window.session.prior_note.startswith("old_ecg.hea could not be read: ")
     prior = set_prior(qtbot, window, PRIOR)
     with qtbot.waitSignal(window.priorFailed, timeout=WAIT_MS) as failed:
         window.open_prior(bad)

@@ -77,11 +77,14 @@ class PriorMixin:
 
     def _prior_failed(self, sid: int, path: Path, message: str) -> None:
         """The prior could not be read: said, naming its file; the open record's review stays as it was
-        (a prior set before stays too)."""
+        (a prior set before stays too; without one the PDF says why none is compared, ``prior_note``)."""
         if not self._current(sid):
             return
-        text = f"Could not open the prior ECG {shown_name(path)}: {_reason(message, path)}"
+        reason = _reason(message, path)
+        text = f"Could not open the prior ECG {shown_name(path)}: {reason}"
         self.show_message(text)
+        if self.session.prior is None:
+            self.session.clear_prior(f"{shown_name(path)} could not be read: {reason}")
         self.priorFailed.emit(str(path), text)
 
     def _prior_finished(self, sid: int, worker) -> None:
