@@ -336,7 +336,7 @@ def test_a_part_read_holter_converted_keeps_its_whole_length(tmp_path, monkeypat
     assert "only the first 30 s of the 96 s recording read" in again.meta["read_part_note"]
     pdf = build_report(ReviewSession.from_results(again, file_values=False), tmp_path / "r.pdf")
     text = " ".join(" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(str(pdf)).pages)
-    assert "shown: first 10.0 s of 30.0 s of 96 s read" in text, text
+    assert "shown: first 10.0 s (30.0 s of 96 s read)" in text, text
 
 
 def test_a_long_ishne_file_is_read_within_a_bounded_memory(tmp_path):
@@ -370,3 +370,17 @@ def test_a_long_ishne_file_is_read_within_a_bounded_memory(tmp_path):
     # 10 times the file's samples (their int16, the float64 mV each lead is scaled to, the float32 record), and
     # the amplitude check's float64 sample of ~200,000 samples a lead, whatever the length (limits.lead_deviations_mv)
     assert peak < 10 * raw_bytes + (64 << 20), f"peak {peak / 2**20:.0f} MB for {raw_bytes / 2**20:.0f} MB of samples"
+
+
+def test_a_part_read_in_hours_is_said_in_hours():
+    """The status bar, folder panel and PDF caption said a 2.5 h part as "9000.0 s of 24.0 h read" (and the caption
+    "shown: first 10.0 s of 9000.0 s of 24.0 h read"), where the record's read_in_part warning says "the first 2.50 h
+    of the 24.0 h recording": the part is now worded as the warning words it. A whole record keeps its seconds."""
+    from mirage_model.review.file_info import length_read, part_read
+
+    assert length_read(9000.0, 24 * 3600.0) == "2.50 h of 24.0 h read"
+    assert length_read(18000.0, 24 * 3600.0) == "5.00 h of 24.0 h read"
+    assert length_read(10.0, 24 * 3600.0) == "10.0 s of 24.0 h read"
+    assert length_read(600.0, 3000.0) == "10.0 min of 50.0 min read"
+    assert length_read(9000.0) == "9000.0 s" and length_read(9000.0, 9000.0) == "9000.0 s"
+    assert part_read(10.0, 96.0) and not part_read(10.0, None) and not part_read(10.0, float("nan"))

@@ -312,7 +312,7 @@ class RecordsMixin:
         record = s.record
         who = file_patient(record)
         named = patient_named(record)       # "anonymised" where the patient line says "Patient: anonymised"
-        length = length_read(record.duration_s, (record.meta or {}).get("recording_s"))  # "9000.0 s of 24.0 h read"
+        length = length_read(record.duration_s, (record.meta or {}).get("recording_s"))  # "2.50 h of 24.0 h read"
         return (f"{record.record_id}: {record.fs:g} Hz, {length}, "
                 f"age {age_text(s.age) or 'unknown'}, sex {s.sex or 'unknown'}"
                 + (f"; {named}" if named else "") + (f"; {who['device']}" if who.get("device") else ""))

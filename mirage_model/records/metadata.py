@@ -83,7 +83,7 @@ ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and 
 # here, so that a converted record reopened is judged as its source was (an SCP-ECG file whose CRC failed
 # stays withheld once saved as WFDB; limb leads derived from I and II stay marked derived). A record read in
 # part keeps the whole recording's length in seconds ("recording_s", the one number among them), so that the
-# file written of its part still says "9000.0 s of 24.0 h read".
+# file written of its part still says "2.50 h of 24.0 h read".
 SOURCE_NOTE = "Source file"
 CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "recording_s",
                 "checksum_mismatch", "negative_gain_leads",

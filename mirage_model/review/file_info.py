@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from mirage_model.limits import recording_words
+from mirage_model.limits import length_words, recording_words
 from mirage_model.records.age import age_text
 from mirage_model.records.metadata import SOURCE_PREFIX
 from mirage_model.records.wfdb_header import date_text
@@ -189,15 +189,22 @@ def record_notes(record) -> list[str]:
     return [f"not shown: {', '.join(dropped)} (not among the 12 standard leads)"]
 
 
+def part_read(duration_s: float, recording_s: float | None) -> bool:
+    """Whether a record of ``duration_s`` seconds is the first part of a longer recording of ``recording_s``
+    seconds (``meta["recording_s"]``: a Holter read in part, or a file written of one)."""
+    return isinstance(recording_s, (int, float)) and math.isfinite(recording_s) and recording_s > duration_s
+
+
 def length_read(duration_s: float, recording_s: float | None = None) -> str:
     """The record's length as the app's status bar and folder panel say it: "10.0 s"; for a record that
     is the first part of a longer recording (a Holter read in part, or a file written of one:
-    ``meta["recording_s"]``, the whole recording's length in seconds), what was read of how much: "9000.0 s of
-    24.0 h read" (the PDF's caption too: "shown: first 10.0 s of 9000.0 s of 24.0 h read")."""
+    ``meta["recording_s"]``, the whole recording's length in seconds), what was read of how much, the part in
+    the words of the record's read_in_part warning: "2.50 h of 24.0 h read", "10.0 s of 24.0 h read"."""
     read = f"{duration_s:.1f} s"
-    if not isinstance(recording_s, (int, float)) or not math.isfinite(recording_s) or recording_s <= duration_s:
+    if not part_read(duration_s, recording_s):
         return read
-    return f"{read} of {recording_words(recording_s)} read"     # as the record's read_in_part warning words it
+    part = read if duration_s < 120 else length_words(duration_s)    # "9000.0 s" read as "2.50 h"
+    return f"{part} of {recording_words(recording_s)} read"
 
 
 READER_NOTED = "the file reader noted: "

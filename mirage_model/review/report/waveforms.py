@@ -17,7 +17,7 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
-from mirage_model.review.file_info import length_read, reader_notes, record_notes
+from mirage_model.review.file_info import length_read, part_read, reader_notes, record_notes
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
@@ -223,10 +223,12 @@ def caption_parts(ctx: ReportContext) -> tuple[list[str], list[str]]:
     rec = ctx.record
     duration = rec.signal.shape[1] / float(rec.fs)
     shown = min(duration, 10.0)
-    # "of 9000.0 s of 24.0 h read": the first part of a longer recording (a Holter read in part) says so
-    length = length_read(duration, (getattr(rec, "meta", None) or {}).get("recording_s"))
+    # the first part of a longer recording (a Holter read in part) says so: "shown: first 10.0 s (2.50 h of 24.0 h
+    # read)", else "shown: first 10.0 s of 12.0 s"
+    whole = (getattr(rec, "meta", None) or {}).get("recording_s")
+    length = f"({length_read(duration, whole)})" if part_read(duration, whole) else f"of {length_read(duration)}"
     caption = [f"{lay.speed_mm_s:g} mm/s, {lay.gain_mm_mv:g} mm/mV", f"filter: {ctx.band}",
-               f"sampling rate {ctx.fs:g} Hz", f"shown: first {shown:.1f} s of {length}",
+               f"sampling rate {ctx.fs:g} Hz", f"shown: first {shown:.1f} s {length}",
                "calibration 1 mV / 200 ms", "grid 1 mm / 5 mm"]
     notes = []
     if len(_pacer_times(ctx)):                       # first: the marks on the sheet need their key
