@@ -130,6 +130,14 @@ WINDOW_GREY = (0xEF, 0xEF, 0xEF)      # the Fusion style's window colour, under 
 _HEX = r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b"
 
 
+def _global_colour(name: str):
+    """(r, g, b) of one of Qt's named colours (``Qt.GlobalColor.red``: (255, 0, 0))."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+
+    return QColor(getattr(Qt.GlobalColor, name)).getRgb()[:3]
+
+
 def _text_colours():
     """(file:line, text colour, background) of every text colour a style sheet or rich text in app/ names:
     the background the same string names, else the window's grey."""
@@ -141,8 +149,11 @@ def _text_colours():
             for m in re.finditer(rf"(?<![-\w])color\s*:\s*({_HEX})", line):
                 bg = re.search(rf"background\s*:\s*({_HEX})", line)
                 out.append((f"{path.name}:{n}", _hex(m.group(1)), _hex(bg.group(1)) if bg else WINDOW_GREY))
-            for m in re.finditer(rf'^\s*_?[A-Z][A-Z_]*\s*=\s*"({_HEX})"', line):    # _GREY = "#666666"
+            # _GREY = "#666666", FAILED_COLOUR = QColor("#b00000")
+            for m in re.finditer(rf'^\s*_?[A-Z][A-Z_]*\s*=\s*(?:QColor\()?"({_HEX})"', line):
                 out.append((f"{path.name}:{n}", _hex(m.group(1)), WINDOW_GREY))
+            for m in re.finditer(r"setForeground\(\s*(?:QColor\()?Qt\.GlobalColor\.(\w+)", line):   # Qt's red: 4.0:1
+                out.append((f"{path.name}:{n}", _global_colour(m.group(1)), WINDOW_GREY))
     return out
 
 
@@ -164,6 +175,42 @@ def test_batch_table_colours_read_on_white():
     for colour in (batch.FAILED_COLOUR, batch.NOT_ECG_COLOUR, batch.LABS_DIFFER_COLOUR):
         assert isinstance(colour, QColor)
         assert contrast(colour.getRgb()[:3], (255, 255, 255)) >= 4.5, colour.name()
+
+
+def test_folder_panel_status_colours_read_on_white(qtbot, tmp_path):
+    """A row of the folder panel whose file cannot be read ("unreadable: ...") was Qt's red, 4.0:1 on the
+    table's white. Read off the drawn row, not selected: at least 4.5:1; and every status colour the panel
+    and the batch table name is too."""
+    from PySide6.QtCore import Qt
+
+    from app.dialogs import batch
+    from app.views import folder_browser
+    from app.views.folder_browser import FolderBrowser
+
+    (tmp_path / "1.hea").write_text("this is no header\n", encoding="utf-8")
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.resize(700, 200)
+    browser.show()
+    browser.set_folder(tmp_path)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
+    table = browser.table
+    item = table.item(0, 1)
+    assert item is not None and item.text().startswith("unreadable: ")
+    table.clearSelection()
+    table.setCurrentItem(None)
+    qtbot.wait(20)
+
+    class Cell:                         # the drawn cell, for _drawn_contrast
+        def grab(self):
+            return table.viewport().grab(table.visualItemRect(item))
+
+    assert _drawn_contrast(Cell()) >= 4.5
+    white = table.palette().base().color().getRgb()[:3]
+    for colour in (folder_browser.UNREADABLE_COLOUR, batch.FAILED_COLOUR, batch.NOT_ECG_COLOUR,
+                   batch.LABS_DIFFER_COLOUR):
+        assert contrast(colour.getRgb()[:3], white) >= 4.5, colour.name()
+    assert item.foreground().color() == folder_browser.UNREADABLE_COLOUR
 
 
 def _drawn_contrast(widget) -> float:
