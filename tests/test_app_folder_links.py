@@ -50,3 +50,27 @@ def test_a_record_under_several_names_is_one_row_its_other_names_on_hover(qtbot,
     # opened by another of its names, its row is the one shown
     browser.show_open(records / "copy.hea")
     assert table.selectionModel().selectedRows()[0].row() == 0
+
+
+def test_hard_links_alone_are_one_row(qtbot, tmp_path):
+    """No symbolic link in the folder, 1.hea under two more names by hard links: the panel had listed
+    three rows of one recording (hard links were looked for only beside a symbolic link)."""
+    from app.views.folder_browser import FolderBrowser
+
+    records = tmp_path / "records"
+    (records / "sub").mkdir(parents=True)
+    for rid in ("1", "14"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(LUDB / f"{rid}{ext}", records / f"{rid}{ext}")
+    os.link(records / "1.hea", records / "copy.hea")
+    for ext in (".hea", ".dat"):
+        os.link(records / f"1{ext}", records / "sub" / f"1{ext}")
+
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(records)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
+    # before: 1, 14, copy, sub/1
+    assert browser.paths == [records / "1.hea", records / "14.hea"]
+    tip = browser.table.item(0, 0).toolTip().splitlines()
+    assert tip == [str(records / "1.hea"), "also in this folder as (the same file, listed once): copy.hea, sub/1.hea"]

@@ -58,3 +58,54 @@ def test_mirage_score_scores_it_once_and_says_so(tmp_path, folder, capsys):
     said = capsys.readouterr().out
     assert ("2 record files are another name of a record of the folder (a link), scored once, in that record's "
             "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said
+
+
+@pytest.fixture
+def hard_linked(tmp_path):
+    """1.hea under two more names by hard links only (no symbolic link in the folder): copy.hea beside it,
+    and sub/1.hea with its sub/1.dat; LUDB 14 a record of its own."""
+    records = tmp_path / "hard"
+    (records / "sub").mkdir(parents=True)
+    for rid in ("1", "14"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(LUDB / f"{rid}{ext}", records / f"{rid}{ext}")
+    os.link(records / "1.hea", records / "copy.hea")
+    for ext in (".hea", ".dat"):
+        os.link(records / f"1{ext}", records / "sub" / f"1{ext}")
+    assert not any(p.is_symlink() for p in records.rglob("*"))
+    return records
+
+
+def test_hard_links_alone_are_one_record(hard_linked):
+    """Hard links had been found only beside a symbolic link (the listing's links were the only reason to
+    look): here, none, and copy.hea and sub/1.hea were two more records."""
+    found = find_inputs(hard_linked)
+    assert found[0] == [hard_linked / "1.hea", hard_linked / "14.hea"]       # the first name in natural order
+    assert found.same_file == [(hard_linked / "copy.hea", hard_linked / "1.hea"),
+                               (hard_linked / "sub" / "1.hea", hard_linked / "1.hea")]
+    assert found[1] == [] and found.not_read == []
+
+
+def test_files_alike_but_not_linked_are_two_records(tmp_path):
+    """Two copies (same bytes, two inodes) are two files: both listed, nothing said."""
+    for name in ("1", "2"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(LUDB / f"1{ext}", tmp_path / f"{name}{ext}")
+    found = find_inputs(tmp_path)
+    assert found[0] == [tmp_path / "1.hea", tmp_path / "2.hea"] and found.same_file == []
+
+
+@pytest.mark.slow
+def test_mirage_score_scores_a_hard_linked_record_once(tmp_path, hard_linked, capsys):
+    from helpers_models import make_tiny_checkpoint
+
+    out = tmp_path / "out.csv"
+    model = make_tiny_checkpoint(tmp_path / "tiny")
+    assert main(["score", str(hard_linked), "--out", str(out), "--model", str(model), "--no-measure",
+                 "--no-progress"]) == 0
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        # before: 1, 14, copy, sub/1
+        assert [row["record_path"] for row in csv.DictReader(fh)] == ["1.hea", "14.hea"]
+    said = capsys.readouterr().out
+    assert ("2 record files are another name of a record of the folder (a link), scored once, in that record's "
+            "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said

@@ -48,10 +48,15 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             not looked at: a ``.git`` holds thousands), so that the caller can say they were passed over.
         skip_suffixes: lower-case endings of file names not to list (a search that never opens a
             WFDB signal file: PTB-XL's 21,799 .dat files had each been made a Path, a quarter of its listing).
-        file_links: when a list, receives each file listed that is a symbolic link (the listing knows it
-            without a look at the file), so that a caller can tell one file listed under two names.
+        file_links: when a list, receives each file listed that is a symbolic link, and each that may be a
+            hard link: one whose inode number another file listed shares (the listing knows both without a
+            look at the file, POSIX's ``d_ino``; not looked for elsewhere; on another device a number may recur, so
+            a caller tells them apart by ``os.stat``'s device and inode), so that a caller can tell one file
+            listed under two names.
     """
     stack = [os.fspath(root)]
+    inodes: dict[int, Path | None] = {}         # inode number -> the first file of it (None: told already)
+    posix = os.name == "posix"                  # the inode number free there (d_ino); on Windows a call per file
     links: list[str] = []                       # linked folders, followed once the others are listed
     seen: set[tuple[int, int]] = set()          # (device, inode) of each folder listed
     while stack or links:
@@ -83,8 +88,11 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
                             continue
                         elif entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path)):
                             path = Path(entry.path)
-                            if file_links is not None and entry.is_symlink():
-                                file_links.append(path)
+                            if file_links is not None:
+                                if entry.is_symlink():
+                                    file_links.append(path)
+                                elif posix and inodes.setdefault(entry.inode(), path) is not path:
+                                    _same_inode(entry.inode(), path, inodes, file_links)    # a hard link?
                             yield path
                     except OSError:      # vanished or unreadable since it was listed: reading it says why
                         yield Path(entry.path)
@@ -93,6 +101,16 @@ def walk_files(root: str | Path, check: Callable[[], None] | None = None,
             log.warning("cannot list folder %s (%s): its records are not included", folder, reason)
             if unreadable is not None:
                 unreadable.append((folder, reason))
+
+
+def _same_inode(ino: int, path: Path, inodes: dict, file_links: list) -> None:
+    """Tell ``path``, whose inode number ``ino`` a file listed before has, to ``file_links``, and that
+    file too the first time (a hard link's two names: a batch had scored them as two records)."""
+    first = inodes[ino]
+    if first is not None:
+        file_links.append(first)
+        inodes[ino] = None
+    file_links.append(path)
 
 
 def natural_key(path) -> tuple:

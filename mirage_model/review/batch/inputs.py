@@ -46,8 +46,9 @@ def same_files(paths, links=None) -> dict[Path, Path]:
     name that is no link when it has one, else its first in natural order. A batch had scored such a
     file once per name, so a results table counted one recording two or three times. A path that
     cannot be looked at is kept (reading it says why). ``links``: the files of the listing that are
-    symbolic links (``walk_files``), when known: none among ``paths``, nothing is looked at (PTB-XL's
-    21,799 headers: 0.25 s of stat calls), and hard links are not looked for."""
+    symbolic links or share an inode number with another (``walk_files``' ``file_links``: hard links
+    are found there, beside a symbolic link or not), when known: none among ``paths``, nothing is looked
+    at (PTB-XL's 21,799 headers: 0.25 s of stat calls)."""
     paths = list(paths)
     if links is not None and not set(map(Path, links)).intersection(paths):
         return {}
