@@ -432,8 +432,8 @@ class BatchDialog(QDialog):
     def _done(self, summary) -> None:
         self.summary = summary
         out = getattr(summary, "out_path", None) or self.output.text()
-        if getattr(summary, "skipped", 0):
-            self._show_output(Path(out))
+        if getattr(summary, "skipped", 0):      # from where the rows are (a spare file: the output unwritable)
+            self._show_output(Path(getattr(summary, "saved_in", None) or out))
         scored = getattr(summary, "scored", len(self.rows))
         parts = [f"{scored} scored"]
         for name, words in (("failed", "failed"), ("skipped", "skipped"), ("not_ecg", "not ECG files")):
@@ -443,6 +443,14 @@ class BatchDialog(QDialog):
         speed = f" ({rate:.1f} records/s)" if rate else ""
         verb = "Cancelled" if getattr(summary, "cancelled", False) else "Done"
         text = f"{verb}: {', '.join(parts)}{speed}. Results in {out}."
+        unsaved = getattr(summary, "unsaved", "")
+        spare = getattr(summary, "saved_in", None)
+        if unsaved:         # the output could not be written at the end: where the rows are, and what to do
+            text = f"{verb}: {', '.join(parts)}{speed}, but {unsaved}."
+            if spare is not None and Path(spare) != Path(out):
+                text += (f" Once {out} can be written again (the program holding it closed, or made writable), "
+                         f"replace it with {Path(spare).name}; or choose {Path(spare).name} as the output and tick "
+                         "Resume to score any records left.")
         tips = []
         unreadable = getattr(summary, "unreadable_folders", None)
         if unreadable:      # the output is incomplete: said here, as mirage score says it (no dialog per folder)

@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from mirage_model.review.batch import BatchError, earlier_pdfs, find_inputs, score_folder
-from mirage_model.review.batch.run import is_hidden, not_read_entry, not_read_line
+from mirage_model.review.batch.run import interrupted_saves, is_hidden, not_read_entry, not_read_line
 from mirage_model.review.batch.outputs import earlier_output, earlier_output_refusal
 from mirage_model.review.batch.resume import finished_records
 from mirage_model.review.batch.rows import NOT_ECG
@@ -166,14 +166,29 @@ def stop_signals_interrupt():
             signal.signal(sig, handler)
 
 
-def resume_command(args) -> str:
+def resume_command(args, out=None) -> str:
     """The command that carries an interrupted run on: this one (as typed, when it is ``mirage score
-    ...``) with ``--resume``; else the folder, the output and ``--resume``, the other options to add."""
+    ...``) with ``--resume``; else the folder, the output and ``--resume``, the other options to add.
+    ``out``: the output to carry on from, when not ``--out``'s (the spare file a run's rows went to)."""
     argv = sys.argv[2:] if sys.argv[1:2] == ["score"] else None
+    out = args.out if out is None else out
     if argv is None:
-        return (shlex.join(["mirage", "score", str(args.folder), "--out", str(args.out), "--resume"])
+        return (shlex.join(["mirage", "score", str(args.folder), "--out", str(out), "--resume"])
                 + "   (with this run's other options: --model, --labs ...)")
+    if out != args.out:
+        argv = _with_out(argv, str(out))
     return shlex.join(["mirage", "score", *argv, *([] if "--resume" in argv else ["--resume"])])
+
+
+def _with_out(argv: list[str], out: str) -> list[str]:
+    """``argv`` with its ``--out`` value (``--out X``, ``--out=X``) replaced by ``out``."""
+    argv = list(argv)
+    for i, a in enumerate(argv):
+        if a == "--out" and i + 1 < len(argv):
+            argv[i + 1] = out
+        elif a.startswith("--out="):
+            argv[i] = f"--out={out}"
+    return argv
 
 
 def run(args) -> int:
@@ -288,6 +303,7 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         tqdm.write(f"warning: {printable(line)}", file=sys.stderr)
 
     interrupted = None
+    saved_in, unsaved = None, ""
     summary = None
     try:
         summary = score_folder(
@@ -309,8 +325,9 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         what = str(err) if isinstance(err, OutputError) else f"cannot write {err.filename or args.out}: {err.strerror or err}"
         raise UsageError(f"error: {what}; the rows saved before it stay in {args.out}: run again with "
                          "--resume once it can be written")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         interrupted = stopped_by[0] if stopped_by else signal.SIGINT
+        saved_in, unsaved = interrupted_saves(stop)
     finally:
         if bar is not None:
             bar.close()
@@ -318,9 +335,12 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
         done, total = handled
         how = _signal_words(interrupted)
         what = "CSV: its header and whole rows" if fmt == "csv" else "JSON lines file"
+        if unsaved:         # the output could not be written: where the rows are, said first
+            print(f"error: {printable(unsaved)}", file=sys.stderr)
+        saved_in = saved_in or args.out
         print(f"interrupted ({how}): the rows done so far ({done} of this run's {total} records) are saved in "
-              f"{printable(args.out)}, a valid {what}. To score the other records without scoring those again:"
-              f"\n  {resume_command(args)}", file=sys.stderr)
+              f"{printable(saved_in)}, a valid {what}. To score the other records without scoring those again:"
+              f"\n  {resume_command(args, saved_in)}", file=sys.stderr)
         return 128 + int(interrupted)
     return summary, predictor
 
@@ -344,7 +364,7 @@ def _report(args, summary, predictor) -> int:
     if summary.not_ecg:
         skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
-          f"({summary.records_per_s:.1f} records/s) -> {summary.out_path}{extra}")
+          f"({summary.records_per_s:.1f} records/s) -> {_rows_in(summary)}{extra}")
     if summary.paediatric:        # said once, not in every child's row
         print(summary.paediatric_line())
     if summary.unreadable_folders:
@@ -366,5 +386,27 @@ def _report(args, summary, predictor) -> int:
             ids = summary.labs_unmatched
             print(f"warning: {args.labs}: {len(ids)} row(s) fit no record under {args.folder} and were not used "
                   f"{unmatched_rows_text(ids, summary.labs_unmatched_hint)}", file=sys.stderr)
+    if summary.unsaved:     # said last: the rows are not where --out says
+        print(f"error: {_unsaved_words(args, summary)}", file=sys.stderr)
     return summary.exit_code
+
+
+def _rows_in(summary) -> str:
+    """The file the run's rows are in: its output, or the spare file they went to (said at the end)."""
+    if summary.unsaved and summary.saved_in is not None and summary.saved_in != summary.out_path:
+        return f"{summary.saved_in} (not {summary.out_path}: see below)"
+    return str(summary.out_path)
+
+
+def _unsaved_words(args, summary) -> str:
+    """``BatchSummary.unsaved`` and what to do: move the spare file over the output once it can be
+    written; a run that stopped early carries on from the spare."""
+    spare = summary.saved_in
+    if spare is None or spare == summary.out_path:
+        return f"{printable(summary.unsaved)}; to score the rest once it can be written:\n  {resume_command(args)}"
+    words = (f"{printable(summary.unsaved)}. Once {printable(args.out)} can be written again (the program holding "
+             f"it closed, or made writable), replace it with {printable(spare.name)}")
+    if summary.cancelled:
+        words += f"; to score the other records without scoring those again:\n  {resume_command(args, spare)}"
+    return words
 

@@ -167,6 +167,20 @@ def read_only(path) -> str:
     return ""
 
 
+def spare_output(out_path) -> Path:
+    """Where a run's rows go when its output cannot be written in the middle of the run (another program
+    holds it, it was made read-only): ``results.unsaved.csv`` beside ``results.csv`` (the same format,
+    so that ``--resume`` carries on from it), ``results.unsaved-2.csv`` ... when that name is taken."""
+    path = Path(out_path)
+    stem, suffix = path.stem, path.suffix
+    spare = path.with_name(f"{stem}.unsaved{suffix}")
+    n = 2
+    while spare.exists() or spare.is_symlink():
+        spare = path.with_name(f"{stem}.unsaved-{n}{suffix}")
+        n += 1
+    return spare
+
+
 def earlier_output_refusal(out_path) -> str:
     """Why a run neither resumed nor told to overwrite does not start on ``out_path``, which holds
     an earlier run's rows (``earlier_output``), with what to do instead."""

@@ -1,7 +1,8 @@
 """``score_folder``: every record under a folder scored into one output file, with a summary.
 
 The output is rewritten (atomically, ``outputs``) at checkpoints every few seconds, at the end,
-on cancel and on Ctrl-C; ``resume=True`` carries on from it. A second run writing the same
+on cancel and on Ctrl-C; ``resume=True`` carries on from it. When it cannot be written in the middle
+of a run, the rows go to a spare file beside it (``RowSaver``) and the summary says so. A second run writing the same
 output is refused (a lock file ``.<name>.lock`` next to it).
 """
 
@@ -21,8 +22,9 @@ from mirage_model.limits import RECORD_TIMEOUT_S
 from mirage_model.records.folder import natural_key
 from mirage_model.review.batch.errors import BatchError
 from mirage_model.review.batch.inputs import LabsLookup, find_inputs, labs_dict
+from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
-                                               lock_output, write_atomic)
+                                               lock_output, read_only, spare_output, write_atomic)
 from mirage_model.review.batch.pipeline import iter_rows
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
@@ -75,6 +77,10 @@ class BatchSummary:
     same_file: list[tuple[str, str]] = field(default_factory=list)
     # scored records of children, whose interpretation says PAEDIATRIC_SHORT (paediatric_line: its meaning)
     paediatric: int = 0
+    # "" or why ``out_path`` could not be written at the end of the run and where its rows are instead
+    # (``RowSaver.unsaved_line``); ``saved_in``: the file holding the run's rows (``out_path`` or that one)
+    unsaved: str = ""
+    saved_in: Path | None = None
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
@@ -167,7 +173,7 @@ class BatchSummary:
     def exit_code(self) -> int:
         """0 all ok, 1 some failed, a folder could not be read (its records are not in the
         output) or cancelled before the end."""
-        return 1 if (self.failed or self.cancelled or self.unreadable_folders) else 0
+        return 1 if (self.failed or self.cancelled or self.unreadable_folders or self.unsaved) else 0
 
 
 def is_hidden(path) -> bool:
@@ -314,7 +320,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors,
-        not_read: the folder's files that are no record and have no row).
+        not_read: the folder's files that are no record and have no row; unsaved and saved_in: the
+        output could not be written at the end, and the spare file that holds its rows).
 
     Raises:
         BatchError: missing folder, bad labs table, unknown format, an output to resume that
@@ -424,14 +431,17 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 cancelled = True
             return cancelled
 
+        saver = RowSaver(out_path, cols, fmt, notice)
+
         def write() -> None:
             # in the folder's order, as an uninterrupted run writes them: a resumed run's retried
             # records (failed before) go back to their places; rows of records no longer in the
             # folder stay, at the end
             rows.sort(key=lambda row: order.get(str(row.get("record_path")), len(order)))
-            write_atomic(out_path, cols, rows, fmt)
+            saver.write(rows)
 
-        write()    # a valid (possibly empty) file from the start
+        # a valid (possibly empty) file from the start; one that cannot be written stops the run here
+        write_atomic(out_path, cols, rows, fmt)
         last_write, write_s = time.perf_counter(), 0.0
         gen = iter_rows(todo_h, predictor, **scoring, pdf_dir=pdf_dir, workers=workers, explain=explain,
                         chunk_size=chunk_size, report_settings=report_settings, cancel=cancel_check,
@@ -439,7 +449,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         ids_among=by_rel.values())
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
-            with _torch_threads(torch_threads), contextlib.closing(gen):
+            with _torch_threads(torch_threads), contextlib.closing(gen), saver.told_on_interrupt():
                 for row in gen:
                     rows.append(named(row))
                     summary.count(row)
@@ -452,6 +462,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         write_s = last_write - started
         finally:
             write()
+            summary.unsaved, summary.saved_in = saver.unsaved_line(), saver.saved_in
             summary.seconds = time.perf_counter() - t0
             n = summary.handled
             summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
@@ -459,6 +470,102 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         return summary
     finally:
         lock.close()
+
+
+class RowSaver:
+    """Writes a run's rows to its output, atomically (``outputs.write_atomic``), and keeps them when the
+    output cannot be written in the middle of the run: another program holds it (Windows refuses to
+    replace a file open in Excel), it was made read-only (``outputs.read_only``: never replaced, as at the
+    start), the disk is full. The rows then go to a spare file beside it (``outputs.spare_output``), and
+    the output is tried again at each later write; when the last write reaches it, the spare is removed.
+    A batch had ended on the first such error, its rows since the last checkpoint lost.
+
+    Attributes:
+        saved_in: the file the last write that succeeded went to (None: none yet).
+        spare: the spare file, once one was needed.
+        why: why the output was not written at the last write ("" when it was).
+        failed: why the spare could not be written either at the last write ("" when it was, or not tried).
+    """
+
+    def __init__(self, out_path: Path, cols: list[str], fmt: str, notice: Callable[[str], None] | None = None):
+        self.out_path, self.cols, self.fmt, self.notice = Path(out_path), cols, fmt, notice
+        self.saved_in: Path | None = None
+        self.saved_rows = 0
+        self.spare: Path | None = None
+        self.why = ""
+        self.failed = ""
+
+    def write(self, rows: list[dict]) -> None:
+        """``rows`` to the output, else to the spare; never raises an ``OSError`` (what went wrong is kept)."""
+        self.why = _not_writable(self.out_path) or self._try(self.out_path, rows)
+        if not self.why:
+            self.failed = ""
+            if self.spare is not None and self.spare.exists():
+                with contextlib.suppress(OSError):
+                    os.remove(self.spare)        # its rows are all in the output now
+            return
+        first = self.spare is None
+        if first:
+            self.spare = spare_output(self.out_path)
+        self.failed = self._try(self.spare, rows)
+        if first and self.notice is not None:
+            self.notice(self.unsaved_line(ending=False) + f"; {self.out_path} is tried again at each save")
+
+    def _try(self, path: Path, rows: list[dict]) -> str:
+        try:
+            write_atomic(path, self.cols, rows, self.fmt)
+        except OSError as err:
+            return _reason(err)
+        self.saved_in, self.saved_rows = path, len(rows)
+        return ""
+
+    def unsaved_line(self, ending: bool = True) -> str:
+        """What became of the rows when the output could not be written ("" when it was, last time):
+        "cannot write results.csv: Permission denied; its rows (120 rows) are in results.unsaved.csv
+        instead, none lost"."""
+        if not self.why:
+            return ""
+        line = f"cannot write {self.out_path}: {self.why}"
+        if not self.failed:
+            return line + (f"; its rows ({counted(self.saved_rows, 'row')}) are in {self.spare} instead, none lost"
+                           if ending else f"; its rows are saved in {self.spare} meanwhile")
+        line += f", nor the spare file {self.spare}: {self.failed}"
+        if self.saved_in is None:
+            return line + "; no row of this run could be saved"
+        return line + f"; {self.saved_in} holds the {self.saved_rows} rows saved last, the rows since are lost"
+
+    @contextlib.contextmanager
+    def told_on_interrupt(self):
+        """A ``KeyboardInterrupt`` out of the block carries ``saved_in`` (the file holding the rows, once
+        the last write is made by the caller's ``finally``) and ``unsaved`` (``unsaved_line``)."""
+        try:
+            yield
+        except KeyboardInterrupt as stop:
+            stop.saver = self           # read after the final write: see ``interrupted_saves``
+            raise
+
+
+def interrupted_saves(stop: BaseException) -> tuple[Path | None, str]:
+    """(the file holding an interrupted run's rows, ``RowSaver.unsaved_line``) of the ``KeyboardInterrupt``
+    a ``score_folder`` ended with; (None, "") when it carries none (stopped before scoring began)."""
+    saver = getattr(stop, "saver", None)
+    if saver is None:
+        return None, ""
+    return saver.saved_in, saver.unsaved_line()
+
+
+def _not_writable(path: Path) -> str:
+    """Why the output must not be replaced now, though it was at the start: it was made read-only
+    during the run (``outputs.read_only``); "" otherwise."""
+    protected = read_only(path)
+    return f"made {protected} during the run, so left as it is" if protected else ""
+
+
+def _reason(err: OSError) -> str:
+    """The system's words for a write that failed ("Permission denied"), without the path
+    (``paths.OutputError`` names it: "cannot write OUT: Permission denied")."""
+    cause = err.__cause__ if isinstance(err, OutputError) and isinstance(err.__cause__, OSError) else err
+    return str(cause.strerror or cause)
 
 
 def _own_name(rel: str) -> str:
