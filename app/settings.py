@@ -15,6 +15,10 @@ from PySide6.QtWidgets import (
     QLineEdit, QPushButton, QWidget,
 )
 
+from app.dialogs.form_rows import add_row
+from app.views.placeholder import set_placeholder
+from app.views.focus_ring import FocusRing
+
 ORGANIZATION = "MIRAGE"
 APPLICATION = "MIRAGE Review"
 MAX_RECENT = 10
@@ -160,32 +164,34 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
+        self.focus_ring = FocusRing(self)         # the focused control outlined, as in the main window
         form = QFormLayout(self)
 
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.setCurrentText(settings.device)
         self.device.setToolTip("auto: the GPU when one is present, otherwise the CPU")
-        form.addRow("Device", self.device)
+        add_row(form, "De&vice", self.device)
 
         self.model_path = QLineEdit(settings.model_path)
-        self.model_path.setPlaceholderText("bundled default model")
+        set_placeholder(self.model_path, "bundled default model")
         # a path has room to be read: sized by its text, the field showed "bundled default ..." (1024x768)
         self.model_path.setMinimumWidth(self.model_path.fontMetrics().horizontalAdvance("x" * 36) + 16)
-        browse = QPushButton("Browse...")
+        browse = QPushButton("B&rowse...")
+        browse.setAccessibleName("Browse for the model folder")
         browse.clicked.connect(self._browse_model)
         row = QHBoxLayout()
         row.addWidget(self.model_path, 1)
         row.addWidget(browse)
-        form.addRow("Model (checkpoint folder)", row)
+        add_row(form, "&Model (checkpoint folder)", row, self.model_path)
 
         self.page_size = QComboBox()
         self.page_size.addItems(PAGE_SIZES)
         self.page_size.setCurrentText(settings.page_size)
-        form.addRow("Report page size", self.page_size)
+        add_row(form, "Report &page size", self.page_size)
 
         self.institution = QLineEdit(settings.institution)
-        form.addRow("Institution", self.institution)
+        add_row(form, "&Institution", self.institution)
 
         self.dpi = QDoubleSpinBox()
         self.dpi.setRange(0.0, 1000.0)
@@ -194,7 +200,7 @@ class SettingsDialog(QDialog):
         self.dpi.setValue(settings.dpi_override)
         self.dpi.setToolTip("Physical dots per inch of this screen, if it reports a wrong size: measure "
                             "the 10 mm calibration pulse with a ruler to check true scale")
-        form.addRow("Screen DPI", self.dpi)
+        add_row(form, "Screen &DPI", self.dpi)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

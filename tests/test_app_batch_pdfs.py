@@ -48,7 +48,7 @@ def answer(monkeypatch):
 
     def exec_(box):
         state.asked.append(f"{box.text()}\n{box.informativeText()}")
-        [button] = [b for b in box.buttons() if b.text() == state.button]
+        [button] = [b for b in box.buttons() if b.text().replace("&", "") == state.button]   # "&Replace"
         button.click()
         return 0
 

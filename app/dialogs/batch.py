@@ -21,8 +21,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -31,7 +31,10 @@ from PySide6.QtWidgets import (
 from app import workers
 from app.dialogs.batch_jobs import LabsMatched, ListedFolder, batch_with_model_job, list_folder_job
 from app.dialogs.batch_questions import ask_replace_output, ask_replace_pdfs
+from app.dialogs.form_rows import add_row
+from app.views.placeholder import set_placeholder
 from app.settings import DEVICES
+from app.views.focus_ring import FocusRing
 from mirage_model.clinical.labs import unmatched_rows_text
 from mirage_model.records.folder import natural_key, unreadable_line
 
@@ -93,7 +96,12 @@ class BatchDialog(QDialog):
                  folder: str = "", statements: str = "auto"):
         super().__init__(parent)
         self.setWindowTitle("Batch score folder")
-        self.resize(900, 560)
+        self.focus_ring = FocusRing(self)         # the focused control outlined, as in the main window
+        # 900 x 560, within the screen's free area: at 1280x800 under a 1.5 scale factor (853 x 533 logical
+        # px) it had opened wider and taller than the screen, its Browse and Close buttons past its edge
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() * 0.95 if screen is not None else QSize(900, 560)
+        self.resize(QSize(900, 560).boundedTo(room))
         self.predictor = predictor
         self.model_path = model_path
         self.statements = statements or "auto"
@@ -117,22 +125,28 @@ class BatchDialog(QDialog):
         self.folder.textChanged.connect(self._folder_changed)
         self.output.textEdited.connect(self._output_chosen)
         self.pdf_dir = QLineEdit()
-        self.pdf_dir.setPlaceholderText("optional: write one PDF report per record")
+        set_placeholder(self.pdf_dir, "optional: write one PDF report per record")
         self.labs = QLineEdit()
-        self.labs.setPlaceholderText("optional: CSV of clinical values per record_id")
+        set_placeholder(self.labs, "optional: CSV of clinical values per record_id")
         self.device = QComboBox()
         self.device.addItems(DEVICES)
         self.device.setCurrentText(device)
-        self.resume = QCheckBox("Resume: keep the rows already in the output and skip those records")
+        self.resume = QCheckBox("&Resume: keep the rows already in the output and skip those records")
         form = QFormLayout()
-        form.addRow("Folder", self._with_browse(self.folder, self._browse_folder))
-        form.addRow("Output CSV", self._with_browse(self.output, self._browse_output))
-        form.addRow("PDF folder", self._with_browse(self.pdf_dir, self._browse_pdf))
-        form.addRow("Labs table", self._with_browse(self.labs, self._browse_labs))
-        form.addRow("Device", self.device)
+        # a letter each (Alt+F ...), and each field and Browse button named: a screen reader had said
+        # "edit" of the four fields and "Browse..." of the four buttons
+        add_row(form, "&Folder", self._with_browse(self.folder, self._browse_folder, "the folder of records"),
+                self.folder)
+        add_row(form, "&Output CSV", self._with_browse(self.output, self._browse_output, "the output CSV"),
+                self.output)
+        add_row(form, "&PDF folder", self._with_browse(self.pdf_dir, self._browse_pdf, "the PDF folder"),
+                self.pdf_dir)
+        add_row(form, "&Labs table", self._with_browse(self.labs, self._browse_labs, "the labs table"), self.labs)
+        add_row(form, "De&vice", self.device)
         form.addRow("", self.resume)
 
         self.progress = QProgressBar()
+        self.progress.setAccessibleName("Batch progress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status = QLabel("")
@@ -143,8 +157,8 @@ class BatchDialog(QDialog):
         self.notes.setTextFormat(Qt.TextFormat.PlainText)     # ids and paths are the table's and the disk's
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notes.setVisible(False)
-        self.start_btn = QPushButton("Start")
-        self.cancel_btn = QPushButton("Cancel")
+        self.start_btn = QPushButton("&Start")
+        self.cancel_btn = QPushButton("&Cancel")
         self.cancel_btn.setEnabled(False)
         self.close_btn = QPushButton("Close")
         self.start_btn.clicked.connect(self.start)
@@ -157,6 +171,7 @@ class BatchDialog(QDialog):
         buttons.addWidget(self.close_btn)
 
         self.table = QTableWidget(0, 0)
+        self.table.setAccessibleName("Batch results")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)     # Up/Down choose a row, Enter opens it, Tab leaves the table
@@ -176,10 +191,11 @@ class BatchDialog(QDialog):
             button.setAutoDefault(False)
             button.setDefault(False)
 
-    def _with_browse(self, edit: QLineEdit, slot) -> QHBoxLayout:
+    def _with_browse(self, edit: QLineEdit, slot, what: str) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(edit, 1)
         button = QPushButton("Browse...")
+        button.setAccessibleName(f"Browse for {what}")
         button.clicked.connect(slot)
         row.addWidget(button)
         return row
@@ -559,6 +575,14 @@ class BatchDialog(QDialog):
         path = self.record_path(r)
         if path is not None:
             self.openRecord.emit(str(path), self.record_values(r))
+
+    def keyPressEvent(self, event) -> None:
+        # Esc as the Close button: QDialog's Esc hid the dialog without a close, so a run went on unseen and
+        # unasked (closed, it is asked about and stopped)
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:
         running = self.worker is not None and not self.worker.is_cancelled

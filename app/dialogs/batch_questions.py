@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.views.focus_ring import FocusRing
+
 
 def _warning(parent: QWidget | None, title: str) -> QMessageBox:
     """A warning box titled ``title`` whose text is shown as written (paths are the disk's)."""
@@ -16,12 +18,13 @@ def _warning(parent: QWidget | None, title: str) -> QMessageBox:
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title)
     box.setTextFormat(Qt.TextFormat.PlainText)
+    box.focus_ring = FocusRing(box)          # the focused button outlined, as in the main window
     return box
 
 
 def _replace_or_cancel(box: QMessageBox) -> bool:
     """Ask ``box`` with Replace and Cancel (Cancel the default and the Escape key); True: Replace."""
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    replace = box.addButton("&Replace", QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenuBar, QTextBrowser, QVBoxLayout, QWidget
 
 from app.views.calipers import CALIPER_KEYS
+from app.views.focus_ring import FocusRing
 
 # keys that belong to Qt's widgets rather than to a menu command
 CONTROL_KEYS = (
@@ -62,7 +63,9 @@ class ShortcutsDialog(QDialog):
     def __init__(self, menubar: QMenuBar, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
+        self.focus_ring = FocusRing(self)         # the focused control outlined, as in the main window
         self.text = QTextBrowser()
+        self.text.setAccessibleName("Keyboard shortcuts")     # a screen reader said nothing of the list
         self.text.setHtml(shortcuts_html(menubar))
         self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -8,6 +8,8 @@ is clipped with it) that lets every mouse event through.
 
 from __future__ import annotations
 
+import weakref
+
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -29,7 +31,18 @@ class FocusRing(QObject):
         self.watched: list[QWidget] = []        # the target and its ancestors up to the window
         self.ring = _Ring(window)
         self.ring.hide()
-        QApplication.instance().focusChanged.connect(self._focus_changed)
+        # through a weak reference, not a bound method: a dialog deleted with the focus inside it (an export
+        # dialog once closed) moves the focus as it goes, when this object is half gone ("Slot not found")
+        ref = weakref.ref(self)
+
+        def changed(old, new) -> None:
+            ring = ref()
+            if ring is not None and shiboken6.isValid(ring):
+                ring._focus_changed(old, new)
+
+        app = QApplication.instance()
+        app.focusChanged.connect(changed)
+        self.destroyed.connect(lambda *_: _disconnect(app.focusChanged, changed))
 
     @property
     def target(self) -> QWidget | None:
@@ -75,9 +88,16 @@ class FocusRing(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide) \
-                and obj in self.watched:
+                and obj in getattr(self, "watched", ()):      # none once this object is being deleted
             self.follow()
         return False
+
+
+def _disconnect(signal, slot) -> None:
+    try:
+        signal.disconnect(slot)
+    except (RuntimeError, TypeError):       # gone already (the application quitting)
+        pass
 
 
 class _Ring(QWidget):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.elided_label import ElidedLabel
+from app.views.placeholder import set_placeholder
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.review.session import READY, STALE, ReviewSession
 
@@ -64,7 +65,7 @@ class _Row:
             self.unit = None
         else:
             self.editor = ValueEdit()
-            self.editor.setPlaceholderText("not given")
+            set_placeholder(self.editor, "not given")
             self.editor.setClearButtonEnabled(True)
             # a typed value stays readable beside its clear button however narrow the form
             self.editor.setMinimumWidth(self.editor.fontMetrics().horizontalAdvance(VALUE_ROOM) + VALUE_CHROME_PX)
