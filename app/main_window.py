@@ -27,7 +27,7 @@ from app.settings import Settings, SettingsDialog
 from app.views.comparison import ComparisonView
 from app.views.ecg_viewer import EcgViewer
 from app.views.explain import LeadHeatmaps, ModelImageView
-from app.views.focus_ring import FocusRing
+from app.views.focus_ring import FocusRing, ring_every_dialog
 from app.views.folder_browser import FolderBrowser
 from app.views.lab_form import LabForm
 from app.views.measurements import MeasurementsPanel
@@ -122,6 +122,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         self.viewer.plot.set_dpi_override(self.settings.dpi_override)
         self._tab_order()
         self.focus_ring = FocusRing(self)       # the focused control outlined plainly (Fusion's mark is faint)
+        ring_every_dialog(self)                 # and in the message boxes Qt makes (About, questions)
 
     def _tab_order(self) -> None:
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the

@@ -246,3 +246,33 @@ def test_placeholders_read_at_4_5_to_1(qtbot, tmp_path):
     for edit in fields:
         assert edit.placeholderText() and not edit.text(), edit.placeholderText()
         assert _placeholder_contrast(edit) >= 4.5, edit.placeholderText()
+
+
+def test_the_message_boxes_qt_makes_are_outlined_too(qtbot):
+    """Help > About (``QMessageBox.about``, made inside Qt) had no ring: Fusion's faint mark on its OK.
+    With the main window's ``ring_every_dialog``, the box the focus enters gets one, around its button."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.views.focus_ring import FocusRing
+    from helpers_app import shown_window
+
+    window = shown_window(qtbot)
+    seen = {}
+
+    def look():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, look)
+            return
+        qtbot.wait(50)
+        rings = box.findChildren(FocusRing)
+        focused = QApplication.focusWidget()
+        seen["ring"] = bool(rings) and rings[0].target is focused and rings[0].ring.isVisible()
+        seen["around"] = rings[0].ring.geometry().contains(
+            QRect(focused.mapTo(box, focused.rect().topLeft()), focused.size())) if rings else False
+        qtbot.keyClick(focused, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, look)
+    window.about()
+    assert seen == {"ring": True, "around": True}

@@ -93,6 +93,31 @@ class FocusRing(QObject):
         return False
 
 
+_kept: set = set()          # the rings ring_every_dialog made, until their dialogs go
+
+
+def ring_every_dialog(owner: QObject) -> None:
+    """A FocusRing for each dialog the focus enters that has none: the message boxes of
+    ``QMessageBox.about`` and ``QMessageBox.question`` ("About", "Work in progress", "Stop batch scoring
+    now?"), made inside Qt. Follows the focus only (no event filter on the application); ends with
+    ``owner``."""
+    from PySide6.QtWidgets import QDialog
+
+    def changed(old, new) -> None:
+        if not isinstance(new, QWidget) or not shiboken6.isValid(new):
+            return
+        window = new.window()
+        if isinstance(window, QDialog) and not window.findChildren(FocusRing):
+            ring = FocusRing(window)
+            _kept.add(ring)                 # its Python side kept while its dialog lives (it follows by a weak one)
+            window.destroyed.connect(lambda *_: _kept.discard(ring))
+            ring._focus_changed(old, new)   # this change too: it was made while it is said
+
+    app = QApplication.instance()
+    app.focusChanged.connect(changed)
+    owner.destroyed.connect(lambda *_: _disconnect(app.focusChanged, changed))
+
+
 def _disconnect(signal, slot) -> None:
     try:
         signal.disconnect(slot)
