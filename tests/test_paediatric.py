@@ -400,3 +400,41 @@ def test_a_childs_flutter_needs_more_than_twice_the_rate():
     three = interpret(["AFIB"], [0.9], [0.5], _at(100.0, 330.0) | {"pr_ms": None}, "M", age=8.0,
                       atrial_activity=_flutter_at(300.0), **af)
     assert three.statements[0].text.startswith("Atrial flutter, atrial rate 300/min, ventricular rate 100 bpm")
+
+
+def test_a_childs_measurement_notes_say_bazetts_qtc_at_any_rate_as_the_rule_does(tmp_path, qtbot):
+    """A regular rhythm at 133 bpm (RR 450 ms, synthetic) carries the measurement's note "QTc Bazett unreliable:
+    heart rate 133 bpm > 120": an adult's QTc there is Fridericia's (Rautaharju et al. 2009), and that note stands.
+    A child's QTc is Bazett's at any rate (the rule, Phan et al. 2015: ``test_a_childs_qtc_is_bazetts_at_any_rate``),
+    so the app's measurement panel, the PDF's measurement table and the rule say the same words and nothing calls
+    that QTc unreliable."""
+    pytest.importorskip("pytestqt")
+    pypdf = pytest.importorskip("pypdf")
+    from test_measure import synthetic_record
+
+    from app.views.measurements import MeasurementsPanel
+    from mirage_model.measure import measure
+    from mirage_model.review.report import build_report
+    from mirage_model.review.session import ReviewSession
+
+    rec, _ = synthetic_record(rr_ms=450, pr_ms=120, qt_ms=280)          # 133 bpm, as the rhythm was built
+    m = measure(rec)
+    assert m.heart_rate_bpm == pytest.approx(133.3, abs=1) and any("Bazett unreliable" in n for n in m.notes)
+    rule = interpret(["SR"], [0.9], [0.5], m.as_dict() | {"qtc_bazett_ms": 470.0}, "M", age=1.0)
+    words = "Bazett at any rate below 16 years (Phan et al. 2015: Bazett's QTc the least rate-dependent in children)"
+    assert any(words in (s.rule or "") for s in rule.statements if s.text.startswith("Prolonged QTc"))
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    for age, child in ((None, False), (40, False), (1, True)):
+        s = ReviewSession(rec)
+        s.set_value("age", "" if age is None else str(age))
+        s.accept_measurements(s.id, m)
+        panel.set_session(s)
+        pdf = build_report(s, tmp_path / f"r{age}.pdf")
+        text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(str(pdf)).pages)
+        for said in (panel.note.text(), text):
+            assert ("QTc Bazett unreliable: heart rate" in said) is not child, said
+            assert (f"QTc {words}: heart rate {m.heart_rate_bpm:g} bpm" in said) is child, said
+        # the other notes as measured
+        assert [n for n in rm.measurement_notes(m, age) if "Bazett" not in n] == [n for n in m.notes if "Bazett" not in n]
+    panel.set_session(None)

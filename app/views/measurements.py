@@ -19,7 +19,8 @@ from app.views.elided_label import ElidedLabel
 from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.file_info import device_values
-from mirage_model.review.measurements import age_note, is_paediatric, measurement_rows, why_unmeasured
+from mirage_model.review.measurements import (age_note, is_paediatric, measurement_notes, measurement_rows,
+                                              why_unmeasured)
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 EDITED = QColor(255, 236, 179)
@@ -105,8 +106,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
         elif why := why_unmeasured(self.automatic, self.edits, error):
             # no value in the table: why, as the PDF's page 1 says it
             self.note.setText(f"{why[:1].upper()}{why[1:]}. Double-click a value to enter it.")
-        elif self.automatic is not None and getattr(self.automatic, "notes", ()):
-            self.note.setText("Notes: " + "; ".join(self.automatic.notes))
+        elif notes := measurement_notes(self.automatic, s.age):
+            self.note.setText("Notes: " + "; ".join(notes))
         else:
             self.note.setText(EDIT_NOTE)
         if s is not None and is_paediatric(s.age) and state not in ("pending", "failed"):

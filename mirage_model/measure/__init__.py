@@ -91,14 +91,14 @@ from mirage_model.measure.atrial import AtrialActivity, atrial_activity
 from mirage_model.measure.formulas import (
     frontal_axis_deg, qtc_bazett, qtc_framingham, qtc_fridericia, rr_successive_variation, rr_variation,
 )
-from mirage_model.measure.pipeline import measure
+from mirage_model.measure.pipeline import BAZETT_FAST_NOTE, measure
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
     Measurements, MedianBeat, ScalarField, empty_measurements,
 )
 
 __all__ = [
-    "AtrialActivity", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
+    "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
     "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
     "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "rr_successive_variation", "rr_variation",

@@ -35,6 +35,8 @@ MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a n
 # without a gap, and no value was measured (hostile-file sweep, 2026-12-05). A 10 ms line lies within
 # one 100 Hz sample and shorter than any wave; a longer gap is measured around (``finite_stretch``).
 BRIDGE_GAP_S = 0.01
+# how the note on Bazett's QTc at a fast rate begins (``review.measurements.measurement_notes`` says a child's instead)
+BAZETT_FAST_NOTE = "QTc Bazett unreliable: heart rate"
 
 
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
@@ -46,7 +48,7 @@ def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
                    f"{cfg.qtc_rr_cv_max:g}; e.g. atrial fibrillation): QT and the mean RR do not belong "
                    "to the same cycle")
     if hr > cfg.qtc_bazett_hr_max:
-        out.append(f"QTc Bazett unreliable: heart rate {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
+        out.append(f"{BAZETT_FAST_NOTE} {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
                    "(Bazett over-corrects at high rates; Fridericia is less affected)")
     if hr < cfg.qtc_hr_min:
         out.append(f"QTc unreliable: heart rate {hr:g} bpm < {cfg.qtc_hr_min:g} (the corrections extrapolate "

@@ -266,8 +266,9 @@ from mirage_model.measure import MeasureConfig
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import (PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES, WENNING,
-                                              clean_age, flag, is_paediatric, outside_range, reference_range, shown)
+from mirage_model.review.measurements import (CHILD_BAZETT, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES,
+                                              WENNING, clean_age, flag, is_paediatric, outside_range, reference_range,
+                                              shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -385,9 +386,6 @@ QTC_BAZETT_HR_MAX = 120.0      # as measure's MeasureConfig.qtc_bazett_hr_max
 # (unmarked / marked): 888 records not labelled long QT 101 / 140 -> 7 / 234; the 6 labelled 4 / 0 -> 0 / 4 (still
 # said, both values: Fridericia 432-451 ms); other bands unchanged. Fold 9: 127 not labelled 23 / 11 -> 2 / 32
 QTC_BOTH_ABOVE_BPM = TACHY_BPM
-# a child's QTc is judged by Bazett at every rate (rule 0ceba3c): its limits (Wenning) are Bazett's, and in 702 children
-# (81 % under 2 years, 122 +/- 20 bpm) Bazett's QTc was the least rate-dependent, Fridericia's falling with the rate
-PHAN = "Phan et al. 2015: Bazett's QTc the least rate-dependent in children"
 BAZETT_FAST_MARK = f"Bazett over-corrects above {QTC_BOTH_ABOVE_BPM:g} bpm"
 QTC_HR_MIN = 50.0              # as measure's MeasureConfig.qtc_hr_min (every formula)
 # with a QRS of QRS_WIDE_MS or more the QT holds the lengthened depolarisation: the prolonged-QTc rule judges the
@@ -1136,7 +1134,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         qtc, formula = fridericia, "Fridericia"
         why_formula = f"; Fridericia, as Bazett over-corrects above {QTC_BAZETT_HR_MAX:g} bpm"
     elif child and formula == "Bazett" and hr is not None and hr > QTC_BAZETT_HR_MAX:
-        why_formula = f"; Bazett at any rate below {PAEDIATRIC_BELOW_Y:g} years ({PHAN})"
+        why_formula = f"; {CHILD_BAZETT}"
     sex = parse_sex(sex)
     limit = QTC_LIMITS.get(sex, QTC_LIMITS["M"])
     qtc_s = cite(f"qtc_{formula.lower()}_ms", qtc)

@@ -107,6 +107,11 @@ PAEDIATRIC_BELOW_Y = 16.0
 # from an age above 0 and below INFANT_BELOW_Y: an age of 0 may be a whole-year age of 0-11 months)
 QTC_CHILD, QTC_INFANT, INFANT_BELOW_Y = 440.0, 490.0, 0.5
 WENNING = "Wenning, Atlas of Pediatric Emergency Medicine"
+# a child's QTc is Bazett's at every rate (``interpret``'s rule 0ceba3c): its limits (Wenning) are Bazett's, and in 702
+# children (81 % under 2 years, 122 +/- 20 bpm) Bazett's QTc was the least rate-dependent, Fridericia's falling with the
+# rate (Phan DQ, Silka MJ, Lan YT, Chang RK. J Pediatr 2015;166:960-4)
+PHAN = "Phan et al. 2015: Bazett's QTc the least rate-dependent in children"
+CHILD_BAZETT = f"Bazett at any rate below {PAEDIATRIC_BELOW_Y:g} years ({PHAN})"     # the rule's words and the table's
 # the measurements whose adult upper limit is above a child's, so that it is applied below 16 years
 ADULT_UPPER_KEPT = ("pr_ms", "qrs_ms")
 # The limits compare the value as measured, not a rounded one: QRS 119.6 ms is not wide, and the
@@ -209,6 +214,20 @@ def age_note(age) -> str:
     if a < PAEDIATRIC_BELOW_Y:
         return f"age {age_text(a)}: paediatric ECG, adult rate, axis and lower limits not applied"
     return ""
+
+
+def measurement_notes(measurements, age=None) -> list[str]:
+    """The automatic measurements' notes as the table says them (the app's panel, the PDF, ``mirage score``'s notes
+    column) for a patient of ``age``: below ``PAEDIATRIC_BELOW_Y`` years the QTc is Bazett's at any rate, as the
+    interpretation's rule judges it (``PHAN``), so the adults' "QTc Bazett unreliable: heart rate 130 bpm > 120"
+    says that instead; [] for no measurements."""
+    notes = [str(n) for n in (getattr(measurements, "notes", ()) or ())] if measurements is not None else []
+    if not is_paediatric(age) or not notes:
+        return notes
+    fast = _measure().BAZETT_FAST_NOTE
+    hr = getattr(measurements, "heart_rate_bpm", None)
+    said = f"QTc {CHILD_BAZETT}" + (f": heart rate {hr:g} bpm" if hr is not None else "")
+    return [said if n.startswith(fast) else n for n in notes]
 
 
 def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRange | None:

@@ -22,7 +22,9 @@ from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import reader_notes
-from mirage_model.review.interpret import doubted_calls, infarct_disagreement, interpret_prediction, statement_labels
+from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, prediction_age,
+                                           statement_labels)
+from mirage_model.review.measurements import measurement_notes
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
 from mirage_model.review.session import ReviewSession
@@ -561,8 +563,7 @@ class Scorer:
         coverage = prediction_coverage(pred, item.record, self.predictor)
         if coverage:    # a long record's probabilities rest on a sample of it; say which
             notes.insert(0, f"model scored {coverage}")
-        if item.measurements is not None:
-            notes += [str(n) for n in (getattr(item.measurements, "notes", ()) or ())]
+        notes += measurement_notes(item.measurements, prediction_age(said_by))      # a child's as the rules read it
         if getattr(said_by, "measured_note", ""):    # a measured-rhythm stage left out (e.g. too few beats)
             notes.append(said_by.measured_note)
         notes += [f"{lab} (?): {why}" for lab, why in doubted.items()]

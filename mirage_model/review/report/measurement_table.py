@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.file_info import device_values
-from mirage_model.review.measurements import age_note, is_paediatric, why_unmeasured
+from mirage_model.review.measurements import age_note, is_paediatric, measurement_notes, why_unmeasured
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import EDITED_BLUE, make_table
 from mirage_model.review.report.text import READABLE, pdf_escape
@@ -103,7 +103,7 @@ def measurement_flowables(session, st) -> list:
         out.append(Paragraph(pdf_escape(f"{head}: " + "; ".join(seen) + ". Bold with an arrow "
                                         "(high / low): outside the range."), st["small"]))
     method = getattr(measurements, "method", "") if measurements is not None else ""
-    notes = list(getattr(measurements, "notes", ()) or ()) if measurements is not None else []
+    notes = measurement_notes(measurements, session.age)        # a child's QTc: Bazett's at any rate
     text = f"Method: {method}." if method else ""
     if changed:
         text += (" Edited: corrected by the reviewer; the automatic value is beside it. "
