@@ -98,8 +98,8 @@ from mirage_model.measure.results import (
 )
 
 __all__ = [
-    "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS", "LeadFiducials",
-    "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
+    "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS",
+    "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
     "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
     "qtc_fridericia", "rr_successive_variation", "rr_variation",
 ]
