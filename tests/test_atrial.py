@@ -89,6 +89,21 @@ def fibrillation_record(fs: float = FS, seed: int = 0) -> EcgRecord:
     return _record(0.1 * f / f.std(), qrs, fs, seconds, seed)
 
 
+def fibrillation_at_record(f_hz: float, bpm: float, seed: int = 0) -> EcgRecord:
+    """Fibrillatory waves organised about one frequency: noise band-limited to ``f_hz`` +/- 0.25 Hz (nothing at
+    half of it), QRS complexes at ``bpm`` with each RR interval drawn within +/- 3 % (a controlled ventricular
+    rate, nearly regular)."""
+    rng = np.random.default_rng(seed)
+    seconds, T = 10.0, int(10.0 * FS)
+    sos = sps.butter(2, [f_hz - 0.25, f_hz + 0.25], btype="bandpass", fs=FS, output="sos")
+    f = sps.sosfiltfilt(sos, rng.standard_normal(T + 2000))[1000:-1000]
+    qrs, at = [], 0.2
+    while at < seconds:
+        qrs.append(int(at * FS))
+        at += 60.0 / bpm * rng.uniform(0.97, 1.03)
+    return _record(0.1 * f / f.std(), qrs, FS, seconds, seed)
+
+
 def paced_record(atrial: str, fs: float = FS, seed: int = 0) -> EcgRecord:
     """Regular ventricular pacing at 60/min beside ``atrial`` activity: "dissociated", P waves at a P-P interval
     of 0.8 s (75/min, complete AV block: none conducted); "fibrillation", fibrillatory waves (noise band-limited
@@ -147,6 +162,35 @@ def test_fibrillatory_waves_are_not_flutter(seed, fs):
     assert m.rhythm_irregular or m.rr_nrmssd > 0.1
     assert m.atrial is not None and flutter_waves(m.atrial) is None
     assert np.nanmax(m.atrial.concentration) < 0.5
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+def test_fibrillatory_waves_at_twice_a_peak_of_the_t_waves_are_not_flutter(seed, fs):
+    """Fibrillatory waves at 7.3 Hz (438/min, outside the flutter band) at a nearly regular 110 bpm: the T wave's
+    residue repeats at twice the rate, 3.67 Hz, the band's largest peak, and the concentration counts the peak and
+    its second harmonic, so the waves at 7.3 Hz made it flutter waves: "Atrial flutter, atrial rate 220/min" over the
+    model's atrial fibrillation. A flutter peak is the fundamental (a sawtooth's harmonics are weaker); here the
+    second harmonic holds more power than the peak."""
+    rec = fibrillation_at_record(7.3, 110.0, seed)
+    rec = at_100hz(rec) if fs == 100.0 else rec
+    m = measure(rec, fiducials=False)
+    a = m.atrial
+    assert m.heart_rate_bpm == pytest.approx(110.0, abs=3.0)
+    assert a is not None and a.complete and np.all(np.abs(a.dominant_hz - 2 * 110.0 / 60.0) <= 0.15)
+    assert a.max_harmonic_ratio > 1.0 and flutter_waves(a) is None
+    it = interpret_prediction(_prediction({"AFIB": 0.9}), m, "M")
+    assert it.first.text.startswith("Atrial fibrillation, ") and it.first.source == "model", it.lines()
+    assert not any(s.text.startswith("Atrial flutter") for s in it.statements)
+
+
+def test_flutter_peaks_are_their_fundamentals():
+    """A sawtooth's second harmonic holds a quarter of its fundamental's power (amplitude 1/2): every flutter
+    record of ``test_flutter_waves_give_their_rate`` keeps its peaks' harmonic ratio below 1 (the flutter rule's
+    limit), in 2:1, 4:1 and variable conduction."""
+    for f_hz, conduction in ((4.0, (2,)), (4.5, (4,)), (5.0, (2,)), (4.5, (2, 4)), (5.5, (3, 2, 4))):
+        for rec in (flutter_record(f_hz, conduction), at_100hz(flutter_record(f_hz, conduction))):
+            assert measure(rec, fiducials=False).atrial.max_harmonic_ratio < 1.0
 
 
 def test_no_atrial_activity_from_a_record_too_short_for_its_spectrum():

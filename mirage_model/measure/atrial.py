@@ -31,6 +31,11 @@ Method, at the record's own sampling rate (100 Hz resolves the 3-12 Hz band):
    else the spectrum still rises outside the band, as it does towards the T wave's power: NaN).
 5. Concentration: the power within ``PEAK_HALF_WIDTH_HZ`` of the dominant frequency and of its
    second harmonic, as a share of the power in ``TOTAL_BAND_HZ`` (3-12 Hz, the atrial band).
+6. Harmonic ratio: the power within ``PEAK_HALF_WIDTH_HZ`` of the second harmonic over that of the
+   dominant frequency. A sawtooth's fundamental holds more power than any harmonic (the n-th's amplitude
+   is 1/n of it); where the second harmonic holds more, the concentration is the power of waves at twice
+   the peak's frequency (fibrillatory waves at 7-8 Hz beside the T wave's residue at twice a near-regular
+   ventricular rate).
 
 Flutter waves give one sharp peak, at the same frequency in every lead, holding most of the band's
 power; fibrillation a broad spectrum, different from lead to lead.
@@ -88,6 +93,8 @@ class AtrialActivity:
             unusable or its spectrum has no peak inside that band.
         concentration: (4,) the share of the 3-12 Hz power within 0.5 Hz of the dominant frequency
             and of its second harmonic (0-1); NaN where ``dominant_hz`` is.
+        harmonic_ratio: (4,) the power within 0.5 Hz of the second harmonic over that within 0.5 Hz of the
+            dominant frequency; NaN where ``dominant_hz`` is; None: not measured (an activity built by hand).
         periodicity: how well the atrial activity between the complexes repeats at a P-P interval of its
             own (``atrial_periodicity``, 0-1); None where not measured.
         period_s: that P-P interval (s); None with ``periodicity``.
@@ -97,6 +104,7 @@ class AtrialActivity:
     concentration: np.ndarray
     periodicity: float | None = None        # atrial_periodicity's value (0-1); None: not measured
     period_s: float | None = None           # ... at this lag (the P-P interval, s)
+    harmonic_ratio: np.ndarray | None = None    # (4,) power at the second harmonic / at the peak; None: not measured
 
     @property
     def complete(self) -> bool:
@@ -124,19 +132,27 @@ class AtrialActivity:
         """The smallest concentration over the leads; None unless complete."""
         return float(np.min(self.concentration)) if self.complete else None
 
+    @property
+    def max_harmonic_ratio(self) -> float | None:
+        """The largest harmonic ratio over the leads; None unless complete and measured."""
+        return float(np.max(self.harmonic_ratio)) if self.complete and self.harmonic_ratio is not None else None
 
-def dominant_peak(f: np.ndarray, power: np.ndarray) -> tuple[float, float]:
-    """(dominant frequency Hz, concentration) of one power spectrum (f (F,) Hz, power (F,)); (NaN, NaN)
-    when its largest value in ``FLUTTER_BAND_HZ`` is no peak (at the band's edge, or a neighbour larger)."""
+
+def dominant_peak(f: np.ndarray, power: np.ndarray) -> tuple[float, float, float]:
+    """(dominant frequency Hz, concentration, harmonic ratio) of one power spectrum (f (F,) Hz, power (F,));
+    NaN each when its largest value in ``FLUTTER_BAND_HZ`` is no peak (at the band's edge, or a neighbour
+    larger)."""
+    nan = (float("nan"),) * 3
     idx = np.flatnonzero((f >= FLUTTER_BAND_HZ[0]) & (f <= FLUTTER_BAND_HZ[1]))
     k = int(idx[np.argmax(power[idx])])
     if k in (idx[0], idx[-1]) or power[k - 1] > power[k] or power[k + 1] > power[k]:
-        return float("nan"), float("nan")
+        return nan
     total = power[(f >= TOTAL_BAND_HZ[0]) & (f <= TOTAL_BAND_HZ[1])].sum()
     if not total > 0:
-        return float("nan"), float("nan")
-    at = (np.abs(f - f[k]) <= PEAK_HALF_WIDTH_HZ) | (np.abs(f - 2.0 * f[k]) <= PEAK_HALF_WIDTH_HZ)
-    return float(f[k]), float(power[at].sum() / total)
+        return nan
+    first = np.abs(f - f[k]) <= PEAK_HALF_WIDTH_HZ
+    second = np.abs(f - 2.0 * f[k]) <= PEAK_HALF_WIDTH_HZ
+    return float(f[k]), float(power[first | second].sum() / total), float(power[second].sum() / power[first].sum())
 
 
 def blank_qrs(x: np.ndarray, beats: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -180,8 +196,7 @@ def atrial_activity(x: np.ndarray, fs: float, beats: np.ndarray, qrs_on: np.ndar
     sig = np.asarray(x[rows], dtype=np.float64)
     usable = np.isfinite(sig).all(axis=1)
     usable[usable] = np.ptp(sig[usable], axis=1) > FLAT_PTP_MV     # flat, as the measurements' and the quality check's
-    hz = np.full(len(LEADS), np.nan)
-    conc = np.full(len(LEADS), np.nan)
+    hz, conc, ratio = (np.full(len(LEADS), np.nan) for _ in range(3))
     if not usable.any():
         return None
     conditioned = bandpass(sig[usable], fs, CONDITION_HZ)
@@ -190,9 +205,9 @@ def atrial_activity(x: np.ndarray, fs: float, beats: np.ndarray, qrs_on: np.ndar
     f, power = sps.welch(y, fs=fs, window="hann", nperseg=n, noverlap=(3 * n) // 4,
                          nfft=max(n, int(round(PAD_S * fs))), axis=-1)        # power: (l, F)
     for j, p in zip(np.flatnonzero(usable), power):
-        hz[j], conc[j] = dominant_peak(f, p)
+        hz[j], conc[j], ratio[j] = dominant_peak(f, p)
     period = atrial_periodicity(conditioned, fs, beats, on, off)
-    return AtrialActivity(LEADS, hz, conc, *(period if period is not None else (None, None)))
+    return AtrialActivity(LEADS, hz, conc, *(period if period is not None else (None, None)), harmonic_ratio=ratio)
 
 
 def _autocorrelation(y: np.ndarray) -> np.ndarray:

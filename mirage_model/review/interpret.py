@@ -104,6 +104,15 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   (138 before; one reads flutter at 256/min), no other record reads flutter. LUDB: its 9 AF records
   are not called flutter; its 2 typical-flutter records have one peak at 269 and 289/min in all four
   leads but hold 69 % and 52 % of the power in their weakest lead, and still read atrial fibrillation.
+  Each lead's peak must be the fundamental, its second harmonic holding at most ``FLUTTER_MAX_HARMONIC_RATIO``
+  (1) times its power (a sawtooth's harmonics are weaker than its fundamental): the concentration counts the
+  peak and its harmonic, and fibrillatory waves at 7.3 Hz beside the T wave's residue at twice a nearly
+  regular 110 bpm had read "Atrial flutter, atrial rate 220/min" (synthetic, tests/test_atrial.py). Written
+  before the figures: on PTB-XL folds 1-8 (1,198 AFIB, 59 AFLT, 400 others) and fold 9 (149 AFIB, 7 AFLT)
+  every interpretation is the same word for word (no record with flutter waves there had a harmonic
+  stronger than its peak: at most 0.91 times); flutter first on 26 of 59 and 5 of 7 AFLT records, on 1 of
+  1,198 and 1 of 149 AFIB records (21515, 225/min, and 12490, 256/min, both AFIB at likelihood 0, their
+  peaks clean fundamentals: harmonic at most 0.45 times).
 * Paced rhythm from the quality check: when ``quality.assess`` found pacemaker spikes before most
   beats (its "paced_rhythm" finding: at least ``QualityConfig.pace_min_share`` of the beats, at
   sampling rates from ``pace_min_fs``; on LUDB all 7 paced records and none of the 93 others) and
@@ -407,6 +416,11 @@ RR_CV_IRREGULAR = 0.15
 FLUTTER_SPREAD_HZ = 0.25
 # ... holding at least this share of each lead's 3-12 Hz power (chosen on PTB-XL folds 1-8, see the module docstring)
 FLUTTER_MIN_CONCENTRATION = 0.75
+# ... each peak the fundamental: the power at its second harmonic at most this many times its own. A sawtooth's
+# fundamental holds the most power (the n-th harmonic's amplitude 1/n of it); the concentration counts the peak and
+# its second harmonic, so fibrillatory waves at 7.3 Hz beside the T wave's residue at twice a near-regular 110 bpm
+# read "Atrial flutter, atrial rate 220/min" (synthetic, test_atrial). Written before the figures (rule of 2026-12-05)
+FLUTTER_MAX_HARMONIC_RATIO = 1.0
 # ... and over a rhythm said sinus without a P wave: flutter waves at least this many times as fast as the QRS
 # complexes (3:1, 4:1 conduction); at 2:1 a sinus tachycardia's P and T waves give the same peak
 FLUTTER_MIN_CONDUCTION = 2.5
@@ -1325,9 +1339,12 @@ def flutter_waves(atrial_activity) -> tuple[float, float] | None:
     """(atrial rate per minute, lowest concentration) when a ``measure.AtrialActivity`` shows flutter
     waves: a dominant peak in the flutter band in every one of II, III, aVF and V1, within
     ``FLUTTER_SPREAD_HZ`` of their median, each holding at least ``FLUTTER_MIN_CONCENTRATION`` of its
-    lead's 3-12 Hz power. None otherwise (or when not measured)."""
+    lead's 3-12 Hz power, and each the fundamental: its second harmonic holding at most
+    ``FLUTTER_MAX_HARMONIC_RATIO`` times its power (where measured). None otherwise (or when not measured)."""
     a = atrial_activity
     if a is None or not a.complete or a.spread_hz > FLUTTER_SPREAD_HZ:
+        return None
+    if getattr(a, "max_harmonic_ratio", None) is not None and a.max_harmonic_ratio > FLUTTER_MAX_HARMONIC_RATIO:
         return None
     lowest = a.min_concentration
     return (a.rate_per_min, lowest) if lowest >= FLUTTER_MIN_CONCENTRATION else None
