@@ -165,3 +165,18 @@ def test_ptbxl_records_whose_v6_is_late_are_named(ptbxl_root):
         report = assess(load_record(ptbxl_root / f"{db.loc[ecg_id, 'filename_lr']}.hea"))
         found = [f for f in report.findings if f.code == "leads_shifted"]
         assert report.gated and len(found) == 1 and found[0].leads == ("V6",) and "V6 +50 ms" in found[0].name
+
+
+@pytest.mark.parametrize("shift", [-23, 0, 7, 25])
+def test_the_lag_match_is_the_mean_product_over_the_samples_both_signals_hold(shift):
+    """``lead_lags``' match of two energies at each lag, by its definition: the mean over the samples both hold
+    of a[t + d] * b[t]; its best lag and the share of that best at no lag."""
+    from mirage_model.quality.consistency import FS, _match
+
+    rng = np.random.default_rng(abs(shift))
+    a = rng.standard_normal(333)
+    b = np.roll(a, -shift) + 0.3 * rng.standard_normal(333)     # b[t] ~ a[t + shift]
+    n, k = len(a), 25
+    c = [sum(a[t + d] * b[t] for t in range(max(0, -d), n - max(0, d))) / (n - abs(d)) for d in range(-k, k + 1)]
+    lag, zero = _match(a, b, k)
+    assert lag == shift / FS and zero == pytest.approx(c[k] / max(c), rel=1e-9)

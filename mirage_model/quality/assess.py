@@ -714,10 +714,9 @@ def _shifted_parts(x40: np.ndarray, usable: np.ndarray,
         read = []
         for a, b in pair:
             w = x40[:, a:b]
-            d, zero = consistency.lead_lags(w, usable, max_lag_s=0.25)   # a longer lag: the part reads "lead_lost"
+            d, zero, match = consistency.matched_lags(w, usable, max_lag_s=0.25)   # longer: "lead_lost" says it
             spread = np.percentile(w, 99, axis=1) - np.percentile(w, 1, axis=1)
             small = spread < cfg.lead_lag_small_share * np.median(spread[usable])
-            match = consistency.lag_match(w, usable, d)
             far = (usable & ~small & (np.abs(np.nan_to_num(d)) >= cfg.lead_lag_s)
                    & (np.nan_to_num(zero, nan=1.0) < cfg.lead_lag_match)
                    & (np.nan_to_num(match) >= cfg.lead_lag_min_match))

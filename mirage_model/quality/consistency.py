@@ -106,7 +106,7 @@ def _qrs_energy(x40: np.ndarray) -> np.ndarray:
     50 ms, mean removed: where its QRS complexes are."""
     e = np.abs(np.diff(x40, axis=1))
     e = e / np.maximum(np.percentile(e, 99, axis=1, keepdims=True), 1e-6)
-    e = np.apply_along_axis(lambda r: np.convolve(r, np.ones(5) / 5, mode="same"), 1, e)
+    e = np.array([np.convolve(r, np.ones(5) / 5, mode="same") for r in e]).reshape(e.shape)
     return e - e.mean(axis=1, keepdims=True)
 
 
@@ -115,8 +115,10 @@ def _match(a: np.ndarray, b: np.ndarray, k: int) -> tuple[float, float]:
     as a share of that best match)."""
     n = len(a)
     lags = np.arange(-k, k + 1)
-    # lag d: a delayed by d against b, a[t + d] ~ b[t]
-    c = np.array([np.dot(a[max(0, d):n + min(0, d)], b[max(0, -d):n - max(0, d)]) / (n - abs(d)) for d in lags])
+    # lag d: a delayed by d against b, a[t + d] ~ b[t], summed over the t both hold: row j of the view is b
+    # moved j - k samples later, zeros where it has none
+    moved = sliding_window_view(np.concatenate([np.zeros(k), b, np.zeros(k)]), n)[::-1]     # (2k + 1, n)
+    c = moved @ a / (n - np.abs(lags))
     best = int(np.argmax(c))
     return lags[best] / FS, (float(c[k] / c[best]) if c[best] > 0 else float("nan"))
 
@@ -130,14 +132,31 @@ def lead_lags(x40: np.ndarray, usable: np.ndarray, max_lag_s: float = 0.6) -> tu
     after the others (sequential acquisition) is shifted by its delay and matches poorly at no lag.
     NaN for leads not usable."""
     L, T = x40.shape
-    out, zero = np.full(L, np.nan), np.full(L, np.nan)
     if usable.sum() < 3 or T < 2 * FS:
-        return out, zero
-    e = _qrs_energy(x40)
+        return np.full(L, np.nan), np.full(L, np.nan)
+    return _lead_lags(_qrs_energy(x40), usable, max_lag_s)
+
+
+def _lead_lags(e: np.ndarray, usable: np.ndarray, max_lag_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``lead_lags`` of the leads' QRS energies ``e`` (L, T100 - 1), a record long enough with 3 usable leads."""
+    out, zero = np.full(len(e), np.nan), np.full(len(e), np.nan)
     total = e[usable].sum(axis=0)
     for i in np.flatnonzero(usable):
         out[i], zero[i] = _match(e[i], total - e[i], int(round(max_lag_s * FS)))
     return out, zero
+
+
+def matched_lags(x40: np.ndarray, usable: np.ndarray,
+                 max_lag_s: float = 0.6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``lead_lags`` and ``lag_match`` at those lags of (L, T) mV at 100 Hz, low-passed at 40 Hz, the QRS
+    energies found once: (L,) the lag (s), (L,) the match at no lag as a share of the best, (L,) the correlation
+    at the lag."""
+    L, T = x40.shape
+    if usable.sum() < 3 or T < 2 * FS:
+        return np.full(L, np.nan), np.full(L, np.nan), np.full(L, np.nan)
+    e = _qrs_energy(x40)
+    lag, zero = _lead_lags(e, usable, max_lag_s)
+    return lag, zero, _lag_match(e, usable, lag)
 
 
 def lag_match(x40: np.ndarray, usable: np.ndarray, lag: np.ndarray) -> np.ndarray:
@@ -147,17 +166,23 @@ def lag_match(x40: np.ndarray, usable: np.ndarray, lag: np.ndarray) -> np.ndarra
     delay as well as a simultaneous lead at none (0.98 or more in the shipped records); a lead of noise
     (near-isoelectric, its energy scaled to its own size) matches nowhere, its best lag is chance (PTB-XL
     09948, 15164, 17626: 0.13-0.19). NaN for leads not usable."""
-    out = np.full(x40.shape[0], np.nan)
+    return _lag_match(_qrs_energy(x40), usable, lag)
+
+
+def _lag_match(e: np.ndarray, usable: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """``lag_match`` of the leads' QRS energies ``e`` (L, T100 - 1)."""
+    out = np.full(e.shape[0], np.nan)
     if usable.sum() < 2:
         return out
-    e = _qrs_energy(x40)
     total = e[usable].sum(axis=0)
     n = e.shape[1]
     for i in np.flatnonzero(usable & np.isfinite(lag)):
         d = int(round(lag[i] * FS))
         a, b = e[i, max(0, d):n + min(0, d)], (total - e[i])[max(0, -d):n - max(0, d)]
-        if a.std() > 0 and b.std() > 0:
-            out[i] = float(np.corrcoef(a, b)[0, 1])
+        a, b = a - a.mean(), b - b.mean()
+        aa, bb = float(a @ a), float(b @ b)
+        if aa > 0 and bb > 0:        # Pearson's correlation (np.corrcoef's, without its 2 x 2 covariance)
+            out[i] = min(max(float(a @ b) / np.sqrt(aa * bb), -1.0), 1.0)
     return out
 
 
