@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import numpy as np
 import pytest
 
@@ -64,6 +67,34 @@ def test_same_patient_from_ids_then_name_and_birth_date():
     assert same is None and "anonymised" in words
     # PTB-XL's patient_id ties its records together
     assert same_patient(_record(ptbxl={"patient_id": 15709.0}), _record(ptbxl={"patient_id": 15709.0}))[0] is True
+
+
+def test_two_headers_of_different_sexes_name_different_patients():
+    """LUDB's records 1 and 14 (bundled) carry no patient ID or name: their headers' sex lines, read here as
+    text, say F and M; one person has one sex, so the comparison warns that they are different patients (it had
+    said only "Neither file identifies the patient"). Same sex, or a sex not given: nothing decides."""
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    ludb = resources_dir() / "samples" / "ludb"
+    if not (ludb / "1.hea").is_file() or not (ludb / "14.hea").is_file():
+        pytest.skip("bundled LUDB samples not present")
+    sexes = [re.search(r"^#<sex>:\s*([MF])", (ludb / f"{r}.hea").read_text(), re.M).group(1) for r in (1, 14)]
+    assert sexes == ["F", "M"]
+    same, words = same_patient(load_record(ludb / "1.hea"), load_record(ludb / "14.hea"))
+    assert same is False
+    assert "different sexes (F in the prior, M in this one)" in words
+    x = compare(_session(load_record(ludb / "1.hea"), {}), _session(load_record(ludb / "14.hea"), {}))
+    assert x.same_patient is False and x.warnings[0] == words
+    # an anonymised file keeps its sex, and the sexes still differ
+    assert same_patient(dataclasses.replace(_record(anonymised=True), sex="F"),
+                        dataclasses.replace(_record(), sex="M"))[0] is False
+    assert same_patient(dataclasses.replace(_record(), sex="F"), dataclasses.replace(_record(), sex="F")) == (
+        None, NEITHER_IDENTIFIES)
+    assert same_patient(dataclasses.replace(_record(), sex="F"), _record()) == (None, NEITHER_IDENTIFIES)
+    # IDs decide before the sexes (a record's sex miskeyed does not split one patient in two)
+    a, b = _record(patient={"id": "081486213"}), _record(patient={"id": "081486213"})
+    assert same_patient(dataclasses.replace(a, sex="F"), dataclasses.replace(b, sex="M")) == (True, "")
 
 
 def test_compare_says_the_changes_beyond_their_thresholds_with_the_reviewed_values():

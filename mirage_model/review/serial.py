@@ -23,8 +23,9 @@ within ``NEAR_THRESHOLD`` (0.10) below its threshold. The rhythm (each side's fi
 compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation").
 
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
-different IDs give ``same_patient`` False and a prominent warning; anonymised files and files without
-identity give None and a warning. The comparison is computed either way: the reviewer decides.
+different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
+warning; anonymised files and files without identity give None and a warning. The comparison is computed
+either way: the reviewer decides.
 Research use only, not a diagnosis.
 """
 
@@ -67,6 +68,8 @@ DIFFERENT_PATIENTS = ("The two files name different patients ({what} differ): ma
                       "patient's before reading the comparison.")
 NEITHER_IDENTIFIES = "Neither file identifies the patient: make sure both are the same person's."
 ONE_IDENTIFIES = "The {which} file does not identify the patient{why}: make sure both are the same person's."
+DIFFERENT_SEX = ("The two files give different sexes ({prior} in the prior, {current} in this one): make sure the "
+                 "prior ECG is this patient's before reading the comparison.")
 PRIOR_LATER = "The prior ECG ({prior}) is dated after this one ({current}): check which is the earlier."
 
 
@@ -177,10 +180,17 @@ def _identity(record) -> tuple[str, str, str]:
     return fold(facts.get("id")), fold(facts.get("name")), fold(patient.get("birth_date"))[:10]
 
 
+def _sex(record) -> str:
+    """"M" or "F" as the file's header says it (kept by an anonymised file too); "" where not said."""
+    sex = str(getattr(record, "sex", None) or "").strip().upper()
+    return sex if sex in ("M", "F") else ""
+
+
 def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
     """Whether the two files name the same patient, and the warning ("" when they do).
 
     The patient IDs decide where both files carry one; else name and birth date where both carry both;
+    else False where the two headers give different sexes (LUDB's records 1, F, and 14, M, carry no ID);
     else None (an anonymised file carries no identity)."""
     p_id, p_name, p_birth = _identity(prior_record)
     c_id, c_name, c_birth = _identity(current_record)
@@ -190,6 +200,9 @@ def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
         if (p_name, p_birth) == (c_name, c_birth):
             return True, ""
         return False, DIFFERENT_PATIENTS.format(what="names or birth dates")
+    p_sex, c_sex = _sex(prior_record), _sex(current_record)
+    if p_sex and c_sex and p_sex != c_sex:     # nothing identifies either, but one person has one sex
+        return False, DIFFERENT_SEX.format(prior=p_sex, current=c_sex)
     p_known, c_known = bool(p_id or (p_name and p_birth)), bool(c_id or (c_name and c_birth))
     if p_known == c_known:     # neither identifies (or each by another field: nothing to compare)
         return None, NEITHER_IDENTIFIES if not p_known else ONE_IDENTIFIES.format(
