@@ -265,3 +265,35 @@ def test_the_same_patients_ecg_raises_no_warning(qtbot, tiny_model, tmp_path):
     assert view.significant_rows() == []
     assert all(view.table.item(r, 3).text() in ("0 ms", "0 bpm", "0 deg") for r in range(view.table.rowCount())
                if view.table.item(r, 1).text() != "-")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1008, 740)])
+def test_the_prior_tab_shows_each_value_and_change_whole(qtbot, tiny_model, size):
+    """In the Prior ECG tab at the window's size, every prior, current and change cell of the measurement table
+    is whole in the tab's width (at 1280x800 "QTc (Fridericia: QT / cbrt(RR in s))" had pushed the change
+    column past the tab's edge: "+38 bpm" read "+38 bpn"), and every label is whole in its row, wrapped.
+    Truth: each cell's text measured with its own font (QFontMetrics), against the column's width and the
+    table's viewport."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFontMetrics
+
+    window = shown_window(qtbot, tiny_model, size=size)
+    window.open_folder(LUDB_14.parent)
+    qtbot.waitUntil(lambda: window.browser.worker is None, timeout=WAIT_MS)
+    open_scored(qtbot, window, CURRENT)
+    set_prior(qtbot, window, PRIOR)
+    window.tabs.setCurrentWidget(window.comparison_view)
+    qtbot.wait(100)
+    t = window.comparison_view.table
+    assert t.rowCount() == 9 and t.isVisible()
+    right = t.columnViewportPosition(3) + t.columnWidth(3)
+    assert right <= t.viewport().width(), (right, t.viewport().width())
+    for r in range(t.rowCount()):
+        for j in range(1, 4):
+            item = t.item(r, j)
+            need = QFontMetrics(item.font()).horizontalAdvance(item.text())
+            assert need + 4 <= t.columnWidth(j), (item.text(), need, t.columnWidth(j))
+        label = t.item(r, 0)
+        box = QFontMetrics(label.font()).boundingRect(QRect(0, 0, t.columnWidth(0) - 8, 10_000),
+                                                     int(Qt.TextFlag.TextWordWrap), label.text())
+        assert box.height() <= t.rowHeight(r) and box.width() <= t.columnWidth(0), (label.text(), box, t.rowHeight(r))

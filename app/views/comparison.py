@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHeaderView, QLabel, QScrollArea, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -75,11 +75,17 @@ class ComparisonView(FollowsSession, QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Measurements, prior and current")
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the label column gives way (its words wrap) so that the values and their change stay whole in the
+        # tab's width: at 1280x800 "QTc (Fridericia: QT / cbrt(RR in s))" had pushed the change out of view
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         header.setStretchLastSection(False)       # the change beside the values, not at the tab's far edge
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.table.viewport().installEventFilter(self)     # its width known once the table has laid it out
         self.key_note = QLabel("")
         self.key_note.setWordWrap(True)
         self.key_note.setStyleSheet("color: #444")
@@ -194,10 +200,28 @@ class ComparisonView(FollowsSession, QWidget):
                 elif m.change is not None:
                     item.setToolTip(f"within {m.threshold:g} {m.unit}: not a significant change")
                 self.table.setItem(i, j, item)
-        self.table.resizeRowsToContents()
+        self._fit_columns()
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+        return super().eventFilter(obj, event)
+
+    def _fit_columns(self) -> None:
+        """The label column as wide as its longest label where the tab has room, else what the values leave
+        it (its labels wrapped, no narrower than its header); the rows as tall as their wrapped labels."""
+        t, header = self.table, self.table.horizontalHeader()
+
+        def whole(j: int) -> int:       # what ResizeToContents gives a column (it applies it later, on layout)
+            return max(t.sizeHintForColumn(j), header.sectionSizeHint(j))
+        room = t.viewport().width() - sum(whole(j) for j in range(1, t.columnCount()))
+        width = max(header.sectionSizeHint(0), min(whole(0), room))
+        if t.columnWidth(0) != width:
+            t.setColumnWidth(0, width)
+        t.resizeRowsToContents()
         # as tall as its rows: the tab scrolls as one page, not a table scrolling inside it
-        h = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(len(rows)))
-        self.table.setFixedHeight(h + 2 * self.table.frameWidth() + 2)
+        h = t.horizontalHeader().height() + sum(t.rowHeight(r) for r in range(t.rowCount()))
+        t.setFixedHeight(h + 2 * t.frameWidth() + 2)
 
     def significant_rows(self) -> list[str]:
         """The measurement labels drawn as significant changes (what tests read back)."""
