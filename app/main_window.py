@@ -128,11 +128,12 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         """Tab walks the window as it reads: the folder's records, the trace controls, the traces, the
         result column (the result, the measurements), the tabs under the traces and the open tab's controls
         (the lab form's rows follow the form: ``LabForm.set_schema``; the lead attention's switches, the
-        median beats' button), then the model image's controls beside them. Qt skips the hidden tabs'."""
+        median beats' words, scrolled by the keys, and button), then the model image's controls beside them.
+        Qt skips the hidden tabs'."""
         v = self.viewer
         chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
                  self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.heat_scroll,
-                 *self.heatmaps.boxes, self.median_beats.enlarge_btn, self.image_view.show_box,
+                 *self.heatmaps.boxes, self.median_beats.words, self.median_beats.enlarge_btn, self.image_view.show_box,
                  self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)

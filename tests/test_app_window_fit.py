@@ -543,3 +543,27 @@ def test_the_median_beats_legend_keeps_each_mark_and_its_time_on_one_line(qtbot)
         for first, last in marks:
             assert lines.lineForTextPosition(first).lineNumber() == lines.lineForTextPosition(last).lineNumber(), \
                 (width, text[first:last + 1])
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", [(1008, 740), (1264, 784)])
+def test_the_median_beats_tab_cuts_none_of_its_note(qtbot, size):
+    """The Median beats tab at 1024x768 (a real X screenshot, the folder dock open) cut its note mid-line at
+    the tab's foot ("... 200 ms / 0.5 mV). One beat" and nothing under it): the legend and the note asked for
+    more height than the row under the traces has. Now the words under the sheet scroll, the sheet keeps its
+    share. Truth: Qt's own layout of each label's text at its width (``heightForWidth``) against the height
+    the label shows of it (its scroll area's viewport where it scrolls)."""
+    window = shown_window(qtbot, size=size)
+    _open_first(qtbot, window)
+    view = window.median_beats
+    qtbot.waitUntil(lambda: view.view is not None, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(view)
+    qtbot.wait(100)
+    for label in (view.legend, view.note):
+        assert label.text() and label.height() >= label.heightForWidth(label.width()), (label.text(), label.height())
+    # what a label shows of its height: all of it, or the rest by scrolling (the scroll bar shown)
+    words = view.words
+    shown = words.viewport().height()
+    assert shown >= words.widget().height() or words.verticalScrollBar().isVisible()
+    assert words.widget().width() <= words.viewport().width()        # no line runs past the tab's edge
+    assert view.plot.height() >= 60, view.plot.height()               # the sheet is not squeezed to a strip

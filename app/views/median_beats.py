@@ -18,7 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from app.views.ecg_plot import screen_dpi
 from app.views.following import FollowsSession
@@ -132,11 +132,26 @@ class MedianBeatsView(FollowsSession, QWidget):
         legend_row.setContentsMargins(0, 0, 0, 0)
         legend_row.addWidget(self.legend, 1)
         legend_row.addWidget(self.enlarge_btn, 0, Qt.AlignmentFlag.AlignTop)
+        # the words under the sheet scroll: in the row under the traces of a 1024x768 window the legend and
+        # the note asked for more height than the tab has, and Qt cut both (the legend's "T end", the note's
+        # last lines)
+        words = QWidget()
+        words_lay = QVBoxLayout(words)
+        words_lay.setContentsMargins(0, 0, 0, 0)
+        words_lay.addLayout(legend_row)
+        words_lay.addWidget(self.note)
+        self.words = QScrollArea()
+        self.words.setWidget(words)
+        self.words.setWidgetResizable(True)
+        self.words.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.words.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.words.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.words.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        self.words.setAccessibleName("Median beats legend and note")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plot, 1)
-        lay.addLayout(legend_row)
-        lay.addWidget(self.note)
+        lay.addWidget(self.words)
         # it fits itself to the tab (its note says at what size): it must not hold the row below the
         # traces taller than a short screen can give it
         self.setMinimumHeight(150)
