@@ -160,6 +160,35 @@ def test_the_pdf_has_the_comparison_while_the_prior_is_set(qtbot, tiny_model, tm
     assert "Serial comparison" not in text and "Compared with" not in text and "2002-11-22" not in text
 
 
+def test_a_pdf_asked_for_while_the_prior_is_read_waits_for_it(qtbot, tiny_model, monkeypatch, tmp_path):
+    """The export asked for while the prior ECG is still being read is queued like one asked for during the
+    analysis, and written with the comparison once the prior is set (not without it, as if none were asked)."""
+    gate, entered = threading.Event(), threading.Event()
+    real = workers.prior_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        assert gate.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "prior_job", held)
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_scored(qtbot, window, CURRENT)
+    window.open_prior(PRIOR)
+    assert entered.wait(30)
+    path = tmp_path / "asked_while_reading.pdf"
+    assert window.export_pdf(path) is True                     # queued, not written now
+    assert "waiting for: the prior ECG" in window.status_label.text()
+    qtbot.wait(200)
+    assert not path.exists() and window.export_worker is None
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        gate.set()
+    assert window.session.prior is not None and window.session.prior.path == PRIOR
+    pypdf = pytest.importorskip("pypdf")
+    text = "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(str(path)).pages)
+    assert "Serial comparison" in text and "Compared with the ECG of 2002-11-22" in text
+
+
 def test_a_prior_arriving_after_another_record_opened_is_dropped(qtbot, tiny_model, monkeypatch):
     """A prior still being read when the reader opens another record never reaches the new record."""
     gate, entered = threading.Event(), threading.Event()

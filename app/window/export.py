@@ -77,9 +77,9 @@ class ExportMixin:
                    patient_id: str = "", wait: bool = True) -> workers.Worker | bool | None:
         """Write the PDF report of the current session (``report.build_report``) in a worker.
 
-        With ``wait`` (the Export button's way) an export asked for while measurements or the model
-        are still running starts when they are done (returns True: queued); without it the PDF is
-        written now and names on its page what is missing and why.
+        With ``wait`` (the Export button's way) an export asked for while measurements, the model or
+        the prior ECG being read for the comparison are still running starts when they are done (returns
+        True: queued); without it the PDF is written now and names on its page what is missing and why.
         """
         session = self.session
         if session is None or session.record is None:
@@ -90,14 +90,28 @@ class ExportMixin:
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
                                          reviewer=reviewer, comment=comment, patient_name=patient_name,
                                          patient_id=patient_id)
-        if wait and (session.pending() or self._finished_session != session.id):
+        waiting = self._export_waits_for(session)
+        if wait and waiting:
             self._export_queue.append((session.id, Path(path), settings))
             self.show_status(f"{Path(path).name} will be written when the analysis is done "
-                             f"(waiting for: {', '.join(session.pending()) or 'the model'})...")
+                             f"(waiting for: {', '.join(waiting)})...")
             return True
         return self._start_export(session, Path(path), settings)
 
+    def _export_waits_for(self, session) -> list[str]:
+        """What a queued export of ``session`` still waits for, in words; [] when it can be written."""
+        waiting = list(session.pending())
+        if not waiting and self._finished_session != session.id:
+            waiting.append("the model")
+        asked = getattr(self, "_prior_model", None)
+        if self.prior_worker is not None and asked is not None and asked[0] == session.id:
+            waiting.append("the prior ECG")     # the PDF would say no comparison while the prior is being read
+        return waiting
+
     def _run_queued_exports(self) -> None:
+        """Start the exports queued for the session on screen, once nothing they wait for is running."""
+        if self.session is not None and self._export_queue and self._export_waits_for(self.session):
+            return
         queued, self._export_queue = self._export_queue, []
         for sid, path, settings in queued:
             if self._current(sid):

@@ -88,8 +88,11 @@ class PriorMixin:
         self.priorFailed.emit(str(path), text)
 
     def _prior_finished(self, sid: int, worker) -> None:
+        """The read is over (set, failed or cancelled): a PDF export asked for meanwhile is written now."""
         if self.prior_worker is worker:
             self.prior_worker = None
+            if self._current(sid) and self._finished_session == sid:
+                self._run_queued_exports()
 
     def prior_follows_model(self) -> None:
         """The model changed (or arrived late, or failed): the prior set beside the open record, or being
