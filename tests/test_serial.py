@@ -141,6 +141,27 @@ def test_statements_new_gone_and_possibly():
     assert "new atrial fibrillation (was sinus rhythm)" in x.summary
 
 
+def test_af_onset_after_an_uncertain_sinus_rhythm_is_new_and_after_a_guessed_af_possibly_new():
+    """The AF onsets of PTB-XL folds 1-9 (scripts/serial_pairs.py) the rules hid: AF said certainly now is new
+    although the prior's sinus rhythm was said at low confidence (its AF at 2 %); AF that the prior only
+    guessed (46 % against its 50 %, said "below its threshold") and that is said certainly now is possibly new,
+    not unchanged."""
+    edits = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390, "pr_ms": 160}
+    af_now = {k: v for k, v in edits.items() if k != "pr_ms"}
+    sinus_low = _session(_record("p"), edits, _pred({"SR": 0.45, "AFIB": 0.02}))
+    current = _session(_record("c"), af_now, _pred({"SR": 0.03, "AFIB": 0.97}))
+    x = compare(sinus_low, current)
+    assert x.rhythm_words == "Rhythm changed: sinus rhythm (uncertain) -> atrial fibrillation"
+    assert "new atrial fibrillation (was sinus rhythm (uncertain))" in x.summary and "possibly new" not in x.summary
+    af_guessed = _session(_record("p"), af_now, _pred({"SR": 0.05, "AFIB": 0.46}))
+    x = compare(af_guessed, current)
+    assert x.rhythm_words.startswith("Rhythm possibly changed: atrial fibrillation (uncertain) -> atrial fib")
+    assert "possibly new atrial fibrillation" in x.summary
+    # the same AF said certainly on both: nothing said of the rhythm
+    x = compare(_session(_record("p"), af_now, _pred({"SR": 0.05, "AFIB": 0.9})), current)
+    assert x.rhythm_words == "" and "atrial fibrillation" not in x.summary
+
+
 def test_set_prior_keeps_a_snapshot_and_emits():
     prior = _session(_record("p"), {"qrs_ms": 90})
     current = _session(_record("c"), {"qrs_ms": 91})

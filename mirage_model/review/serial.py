@@ -20,7 +20,11 @@ said "possibly new" / "possibly gone" rather than plainly when either side is un
 there at low confidence (the interpretation's word for a call below 50 %, ``interpret.confidence_word``),
 marked "(?)", or the rhythm guessed below its threshold; or not said there while its probability lies
 within ``NEAR_THRESHOLD`` (0.10) below its threshold. The rhythm (each side's first rhythm statement) is
-compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation").
+compared on its own ("Rhythm changed: sinus rhythm -> atrial fibrillation"): a change is "possibly" one when
+the rhythm said now is uncertain (said so, or close below its threshold on the prior) or the prior's rhythm is
+close below its threshold now; the prior's rhythm said uncertainly is named so ("was sinus rhythm
+(uncertain)"), the change not doubted for it. The same rhythm said certainly now and uncertainly on the prior
+(or there within ``NEAR_THRESHOLD`` of its threshold, either side) is "possibly new".
 
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
@@ -283,6 +287,14 @@ def _near_unsaid(code: str | None, probs: dict[str, tuple[float, float]]) -> boo
     return t - NEAR_THRESHOLD <= p < t or (p >= t and not is_called(p, t))   # under 20 %: not called, yet close
 
 
+def _near_threshold(code: str | None, probs: dict[str, tuple[float, float]]) -> bool:
+    """The probability lies within ``NEAR_THRESHOLD`` of its threshold, below or above."""
+    if not code or code not in probs:
+        return False
+    p, t = probs[code]
+    return abs(p - t) < NEAR_THRESHOLD
+
+
 def _said(interpretation) -> dict[str, object]:
     out = {}
     for s in interpretation.statements:
@@ -358,11 +370,20 @@ def compare(prior, current) -> SerialComparison:
             (possibly_gone if _uncertain_said(s) or _near_unsaid(s.code, c_probs) else gone).append(plain_words(s.text))
     rhythm_words, rhythm_part = "", ""
     if p_rhythm is not None and c_rhythm is not None and statement_key(p_rhythm) != statement_key(c_rhythm):
-        unsure = (_uncertain_said(p_rhythm) or _uncertain_said(c_rhythm)
-                  or _near_unsaid(c_rhythm.code, p_probs) or _near_unsaid(p_rhythm.code, c_probs))
+        # whether the rhythm now said is new: said certainly now, not close to said before, and the prior's
+        # rhythm not close to said now; the prior's rhythm said uncertainly makes its name uncertain, not the change
+        unsure = (_uncertain_said(c_rhythm) or _near_unsaid(c_rhythm.code, p_probs)
+                  or _near_unsaid(p_rhythm.code, c_probs))
         before, after = _sentence(plain_words(p_rhythm.text)), _sentence(plain_words(c_rhythm.text))
+        before += " (uncertain)" if _uncertain_said(p_rhythm) else ""
         rhythm_words = f"Rhythm {'possibly ' if unsure else ''}changed: {before} -> {after}"
         rhythm_part = f"{'possibly ' if unsure else ''}new {after} (was {before})"
+    elif (p_rhythm is not None and c_rhythm is not None and not _uncertain_said(c_rhythm)
+          and (_uncertain_said(p_rhythm) or _near_threshold(p_rhythm.code, p_probs))):
+        # the same rhythm, said certainly now and only uncertainly (or close to its threshold) before: possibly new
+        after = _sentence(plain_words(c_rhythm.text))
+        rhythm_words = f"Rhythm possibly changed: {after} (uncertain) -> {after}"
+        rhythm_part = f"possibly new {after} (uncertain on {prior_label})"
 
     # the summary
     parts = [rhythm_part] if rhythm_part else []
