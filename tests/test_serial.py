@@ -351,6 +351,38 @@ def test_cli_report_with_an_unreadable_prior_is_written_without_the_comparison(l
     assert not any(p.startswith("Serial comparison") for p in pages) and str(tmp_path) not in " ".join(pages)
 
 
+def test_cli_report_with_the_record_itself_or_its_edf_copy_as_the_prior_warns(tmp_path, capsys):
+    """The prior is the record's own file, or its copy written by ``mirage convert --to edf``: the words must
+    not read as a real comparison ("no significant change"), page 1 warns that it is the same recording."""
+    import dataclasses
+    import shutil
+
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+    from training_cli.main import main
+
+    src = resources_dir() / "samples" / "ludb"
+    for ext in (".hea", ".dat"):
+        shutil.copy(src / f"1{ext}", tmp_path / f"1{ext}")
+    record = tmp_path / "1.hea"
+    assert main(["convert", str(record), "--to", "edf", str(tmp_path / "edf")]) == 0
+    edf = next((tmp_path / "edf").glob("*.edf"))
+    for prior, why in ((record, "the same file"), (edf, f"the same signal, in {edf.name}")):
+        out = tmp_path / f"{prior.suffix[1:]}.pdf"
+        assert main(["report", str(record), "--prior", str(prior), "--no-model", "--no-explain",
+                     "--out", str(out)]) == 0
+        pages = _pdf_pages(out)
+        assert f"The prior ECG is this same recording ({why})" in pages[0], pages[0]
+        assert f"The prior ECG is this same recording ({why})" in pages[-1]
+    # another recording (the same record a sample shifted) is no copy: no such warning
+    from mirage_model.review.serial import same_recording
+
+    rec = load_record(record)
+    other = ReviewSession.from_results(dataclasses.replace(rec, signal=np.roll(rec.signal, 1, axis=1), path=None))
+    assert same_recording(other, ReviewSession.from_results(rec)) == ""
+    assert same_recording(ReviewSession.from_results(rec), ReviewSession.from_results(rec)) == "the same file"
+
+
 def test_pairs_script_takes_each_patients_first_af_onset_and_never_fold_10():
     import pandas as pd
 

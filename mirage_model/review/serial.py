@@ -28,8 +28,9 @@ close below its threshold now; the prior's rhythm said uncertainly is named so (
 
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
-warning; anonymised files and files without identity give None and a warning. The comparison is computed
-either way: the reviewer decides.
+warning; anonymised files and files without identity give None and a warning. A prior that is the current
+recording itself (its file, or its signal copied into another format, every sample within ``SAME_SIGNAL_MV``)
+gets a warning too. The comparison is computed either way: the reviewer decides.
 Research use only, not a diagnosis.
 """
 
@@ -40,6 +41,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+import numpy as np
 
 from mirage_model.outputs import is_called
 from mirage_model.review.file_info import anonymised, file_patient, record_date
@@ -75,6 +78,11 @@ ONE_IDENTIFIES = "The {which} file does not identify the patient{why}: make sure
 DIFFERENT_SEX = ("The two files give different sexes ({prior} in the prior, {current} in this one): make sure the "
                  "prior ECG is this patient's before reading the comparison.")
 PRIOR_LATER = "The prior ECG ({prior}) is dated after this one ({current}): check which is the earlier."
+SAME_RECORDING = ("The prior ECG is this same recording ({why}): compared with itself it shows no change; "
+                  "choose the patient's earlier ECG.")
+# two recordings whose every sample agrees within this (mV) are one (a copy in another format: EDF+ keeps
+# about 1 uV at 16 bits over +-32 mV; two real recordings never agree so over 12 leads)
+SAME_SIGNAL_MV = 0.01
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,8 @@ class SerialComparison:
         notes: what a reader must know (a side's calls withheld, a measurement missing, another model).
         possibly_new, possibly_gone: as new and gone, where either side is uncertain about the statement.
         date_words: a warning when the prior is dated after the current; "".
+        same_words: a warning when the prior is the current recording itself (its file, or a copy of its
+            signal in another format); "".
     """
     prior_label: str
     current_label: str
@@ -135,6 +145,7 @@ class SerialComparison:
     possibly_new: tuple[str, ...] = ()
     possibly_gone: tuple[str, ...] = ()
     date_words: str = ""
+    same_words: str = ""
 
     @property
     def significant(self) -> tuple[MeasurementChange, ...]:
@@ -143,7 +154,7 @@ class SerialComparison:
     @property
     def warnings(self) -> tuple[str, ...]:
         """The warnings a reader must see first (the patient's, the dates'), in the warning style."""
-        return tuple(w for w in (self.patient_words, self.date_words) if w)
+        return tuple(w for w in (self.same_words, self.patient_words, self.date_words) if w)
 
 
 # ---------------------------------------------------------------------- labels and identity
@@ -214,6 +225,28 @@ def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
     which, record = ("prior", prior_record) if c_known else ("current", current_record)
     why = " (it is anonymised)" if record is not None and anonymised(record) else ""
     return None, ONE_IDENTIFIES.format(which=which, why=why)
+
+
+def same_recording(prior_session, current_session) -> str:
+    """Why the prior is the current recording itself ("the same file", "the same signal": a copy in another
+    format), or "" when it is another."""
+    paths = [getattr(s, "path", None) or getattr(getattr(s, "record", None), "path", None)
+             for s in (prior_session, current_session)]
+    if all(paths):
+        try:
+            if Path(str(paths[0])).resolve() == Path(str(paths[1])).resolve():
+                return "the same file"
+        except OSError:
+            pass
+    a, b = getattr(prior_session, "record", None), getattr(current_session, "record", None)
+    if a is None or b is None or a.fs != b.fs or a.signal.shape != b.signal.shape:
+        return ""
+    both = np.isfinite(a.signal) & np.isfinite(b.signal)
+    if (both.any() and np.array_equal(np.isfinite(a.signal), np.isfinite(b.signal))
+            and float(np.max(np.abs(a.signal[both]))) > 10 * SAME_SIGNAL_MV       # a flat line is no recording
+            and float(np.max(np.abs(a.signal[both] - b.signal[both]))) <= SAME_SIGNAL_MV):
+        return "the same signal, " + (f"in {Path(str(paths[0])).name}" if paths[0] else "another copy")
+    return ""
 
 
 # ---------------------------------------------------------------------- measurements
@@ -332,6 +365,8 @@ def compare(prior, current) -> SerialComparison:
     t_prior, t_current = _when(getattr(prior, "record", None)), _when(getattr(current, "record", None))
     if t_prior is not None and t_current is not None and t_prior > t_current:
         date_words = PRIOR_LATER.format(prior=record_date(prior.record), current=record_date(current.record))
+    why_same = same_recording(prior, current)
+    same_words = SAME_RECORDING.format(why=why_same) if why_same else ""
     notes: list[str] = []
 
     # measurements
@@ -401,4 +436,4 @@ def compare(prior, current) -> SerialComparison:
         summary = f"{head}: no significant change."
     return SerialComparison(prior_label, current_label, same, patient_words, changes, tuple(new), tuple(gone),
                             tuple(unchanged), rhythm_words, summary, tuple(notes), tuple(possibly_new),
-                            tuple(possibly_gone), date_words)
+                            tuple(possibly_gone), date_words, same_words)
