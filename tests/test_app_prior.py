@@ -279,7 +279,8 @@ def test_the_prior_tab_keeps_every_tab_name_whole_at_1024x768(qtbot, tiny_model)
 
 def test_the_same_patients_ecg_raises_no_warning(qtbot, tiny_model, tmp_path):
     """A prior of the same patient (here the same ECG, copied under another name: the same patient ID and
-    date in its bytes): no warning in the tab or the message bar, every change 0 and none significant."""
+    date in its bytes): no patient warning, every change 0 and none significant; the one warning, in the tab
+    and the message bar, that it is this same recording (its signal, in another file)."""
     earlier = tmp_path / "earlier.xml"
     shutil.copyfile(CURRENT, earlier)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
@@ -287,8 +288,10 @@ def test_the_same_patients_ecg_raises_no_warning(qtbot, tiny_model, tmp_path):
     set_prior(qtbot, window, earlier)
     view = window.comparison_view
     c = view.comparison
-    assert c.same_patient is True and c.warnings == () and not view.warning.isVisible()
-    assert not window.message_bar.isVisible()
+    assert c.same_patient is True and c.patient_words == "" and c.date_words == ""
+    assert c.warnings == (c.same_words,) and "this same recording (the same signal, in earlier.xml)" in c.same_words
+    assert view.warning.isVisible() and window.message_bar.isVisible()
+    assert "this same recording" in window.message_bar.text()
     measured = [m for m in c.measurements if m.change is not None]
     assert len(measured) >= 4 and all(m.change == 0 and not m.significant for m in measured)
     assert view.significant_rows() == []
