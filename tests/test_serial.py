@@ -194,11 +194,45 @@ def test_threshold_script_pairs_same_day_identical_codes_and_never_fold_10():
                       "{'LVH': 50.0}", "{'LVH': 50.0}"],
         "strat_fold": [1, 1, 1, 2, 2, 10, 10, 9, 9],
         "filename_lr": [f"r{i}" for i in range(9)]})
-    assert sorted(script.stable_pairs(table)) == [("r0", "r1"), ("r7", "r8")]
+    assert sorted(script.stable_pairs(table, days=0, folds=range(1, 10))) == [("r0", "r1"), ("r7", "r8")]
+    # the rule's pairs: 30 days apart at most, folds 1-8 to choose (a day apart now counts), fold 9 to report
+    assert sorted(script.stable_pairs(table)) == [("r0", "r1"), ("r0", "r2"), ("r1", "r2")]
+    assert script.stable_pairs(table, folds=[9]) == [("r7", "r8")]
+    assert script.stable_pairs(table.assign(recording_date=table["recording_date"].str.replace("01-02", "02-02")),
+                               folds=[1]) == [("r0", "r1")]                    # 32 days apart: not stable
     assert script.difference("qrs_axis_deg", 175.0, -175.0) == pytest.approx(10.0)
     assert script.difference("qrs_ms", 90.0, None) is None
     # the 95th percentile of 0..100 is 95: at a step already; of 0..20 it is 19, rounded up to 20
     assert script.threshold(range(101)) == 95.0 and script.threshold(range(21)) == 20.0
+    assert script.threshold(range(101), 99.0) == 100.0
+
+
+def test_threshold_script_raises_every_percentile_together_until_few_stable_pairs_get_a_change():
+    """The record-level rule on 20 stable pairs: QRS, PR and QT differ by 0..19 ms, except two pairs each (a
+    different two per measurement) at 33 and 47 ms. At the 95th percentile (33.7 ms: 35) each says its 47:
+    3 pairs of 20 (15 %) get a change said, over 10 %; at 96-99 (36.4-44.3 ms: 40-45) still; at 99.5 (45.7:
+    50) none. A gained statement is counted by its direction (a QRS that narrowed is no widening)."""
+    from helpers_scripts import load_script
+
+    script = load_script("serial_thresholds")
+    base = {"heart_rate_bpm": 70.0, "pr_ms": 160.0, "qrs_ms": 90.0, "qt_ms": 400.0, "qtc_bazett_ms": 420.0,
+            "qtc_fridericia_ms": 410.0, "p_axis_deg": 50.0, "qrs_axis_deg": 30.0, "t_axis_deg": 40.0}
+    values, pairs = {}, []
+    for i in range(20):
+        d = {key: float({top: 33, top + 1: 47}.get(i, i))
+             for key, top in (("qrs_ms", 18), ("pr_ms", 16), ("qt_ms", 14))}
+        values[f"a{i}"], values[f"b{i}"] = dict(base), {k: v + d.get(k, 0.0) for k, v in base.items()}
+        pairs.append((f"a{i}", f"b{i}"))
+    thr95 = script.thresholds_at(values, pairs, 95.0)
+    assert (thr95["qrs_ms"], thr95["pr_ms"], thr95["qt_ms"]) == (35.0, 35.0, 35.0)
+    assert thr95["qtc_bazett_ms"] == 60.0 and thr95["heart_rate_bpm"] == 5.0     # ICH E14; no change: one step
+    share, per = script.share_said(values, pairs, thr95)
+    assert share == pytest.approx(3 / 20) and per == dict.fromkeys(thr95, 0) | {"qrs_ms": 1, "pr_ms": 1, "qt_ms": 1}
+    q, thr = script.choose(values, pairs)
+    assert q == 99.5 and thr["qrs_ms"] == 50.0 and script.share_said(values, pairs, thr)[0] == 0.0
+    gained = [("CLBBB", "a19", "b19"), ("CRBBB", "b19", "a19"), ("1AVB", "a17", "b17")]
+    assert script.detected(values, gained, thr95) == {"CLBBB": (1, 1), "CRBBB": (0, 1), "1AVB": (1, 1)}
+    assert script.detected(values, gained, thr) == {"CLBBB": (0, 1), "CRBBB": (0, 1), "1AVB": (0, 1)}
 
 
 # ---------------------------------------------------------------------- a real record with known changes
