@@ -435,3 +435,15 @@ def test_pairs_script_takes_each_patients_first_af_onset_and_never_fold_10():
     # patient 1: the first record without AF, then AF a month later; 2: AF gone, not an onset; 3: fold 10;
     # 4: AF the same day (not a later day)
     assert script.af_onset_pairs(table, 10) == [("r0", "r2")]
+
+
+def test_an_undated_ecg_is_named_by_its_file():
+    """A prior without a date is named by its file: LUDB's record "1" read "Compared with the ECG in 1" (a place?);
+    now "the ECG in file 1", and a dated one by its date."""
+    from types import SimpleNamespace
+
+    from mirage_model.review.serial import ecg_label
+
+    assert ecg_label(SimpleNamespace(record=None, path="ludb/1")) == "the ECG in file 1"
+    assert ecg_label(SimpleNamespace(record=None, path="x/prior.edf")) == "the ECG in file prior.edf"
+    assert ecg_label(SimpleNamespace(record=None, path=None)) == "the prior ECG"

@@ -165,14 +165,15 @@ class SerialComparison:
 # ---------------------------------------------------------------------- labels and identity
 def ecg_label(session) -> str:
     """What identifies a session's ECG to a reader: "the ECG of 2024-03-01 09:12" from the file's date,
-    else its file name ("the ECG in prior.edf"), else its record id."""
+    else its file's name ("the ECG in file prior.edf"; a WFDB record named without its .hea: "the ECG in file 1",
+    where "the ECG in 1" read as a place), else its record id."""
     record = getattr(session, "record", None)
     date = record_date(record) if record is not None else ""
     if date:
         return f"the ECG of {date}"
     path = getattr(session, "path", None) or getattr(record, "path", None)
     if path:
-        return f"the ECG in {Path(str(path)).name}"
+        return f"the ECG in file {Path(str(path)).name}"
     rid = str(getattr(record, "record_id", "") or "")
     return f"the ECG {rid}" if rid else "the prior ECG"
 
