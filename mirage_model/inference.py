@@ -91,6 +91,10 @@ class Prediction:
             probabilities stay the model's); () without a stage or when the rhythm could not be
             measured (then ``measured_note`` says so).
         measured_note: why a checkpoint with a measured-rhythm stage left it out for this record, or "".
+        noise_doubted: the labels, called or not, whose probability lies within the checkpoint's spread under
+            noise of its threshold (``noise_spread.NoiseSpread.marked``) at the record's noise load, where that
+            load is at the warning level (``QualityConfig.noise_calls_mv`` to ``noise_withhold_mv``: the calls
+            stand, "may change"); () below it, at or above it (withheld), or without a ``noise_spread.json``.
     """
 
     labels: tuple[str, ...]
@@ -111,6 +115,7 @@ class Prediction:
     windows_left_out_why: str = ""                  # why, e.g. "overlapping a large artefact"
     measured_labels: tuple[str, ...] = ()           # set by the measured-rhythm stage (stacking)
     measured_note: str = ""
+    noise_doubted: tuple[str, ...] = ()             # within the noise's spread of their threshold (noise_spread)
 
     @property
     def gated(self) -> bool:
@@ -613,8 +618,19 @@ class Predictor:
             record_id=str(getattr(prep.record, "record_id", "")),
             quality=quality, model_positive=model_positive, withheld=withheld,
             windows_left_out=tuple(int(k) for k in np.flatnonzero(~used)), windows_left_out_why=why,
-            measured_labels=measured, measured_note=note,
+            measured_labels=measured, measured_note=note, noise_doubted=self._noise_doubted(probs, quality),
         )
+
+    def _noise_doubted(self, probs: np.ndarray, quality) -> tuple[str, ...]:
+        """``Prediction.noise_doubted`` of the (K,) calibrated ``probs`` of a record with ``quality``: data read
+        with the checkpoint, no model run."""
+        spread = getattr(self.loaded, "noise_spread", None)
+        if spread is None or quality is None or quality.gated:
+            return ()
+        load, cfg = quality.noise_load, QualityConfig()
+        if not cfg.noise_calls_mv <= load < cfg.noise_withhold_mv:
+            return ()
+        return tuple(lab for lab, near in zip(self.labels, spread.marked(probs, self.thresholds, load)) if near)
 
     def _windows_used(self, prep: _Prepared):
         """(used (W,) bool, quality report, why): which windows make the prediction, ``prep.quality``

@@ -45,3 +45,4 @@ class LoadedModel:
     calibration: object = None        # calibration.Calibration applied to the probabilities, or None
     measured_stack: object = None     # stacking.MeasuredStack applied after calibration, or None
     noise_average: object = None      # averaging.NoiseAverage: scores averaged over noisy copies, or None
+    noise_spread: object = None       # noise_spread.NoiseSpread: its logits' spread under noise, or None

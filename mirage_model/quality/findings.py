@@ -324,6 +324,17 @@ class QualityReport:
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.findings)
 
+    @property
+    def noise_load(self) -> float:
+        """The record's noise load, mV: the root sum of squares of the noise index (``indices["noise_mv"]``)
+        over the leads the "noise" finding names (0.0 without one), the load its rule reads."""
+        f = next((f for f in self.findings if f.code == "noise"), None)
+        noise = np.asarray(self.indices.get("noise_mv", ()), dtype=np.float64)
+        if f is None or noise.shape != (len(STANDARD_LEADS),):
+            return 0.0
+        v = noise[[STANDARD_LEADS.index(lead) for lead in f.leads if lead in STANDARD_LEADS]]
+        return float(np.sqrt(np.sum(np.nan_to_num(v) ** 2)))
+
     def with_artefact_left_out(self, note: str) -> "QualityReport":
         """This report after the prediction left the time of its large artefacts out: each critical
         "artefact" finding becomes a warning whose name says so (``note``), and the verdict and

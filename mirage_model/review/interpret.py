@@ -462,6 +462,13 @@ AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # a record is made against the error, and HYP's mark is the one a wrong gain needs. A gain too low (low voltage) is
 # no "amplitude_high": the quality check's "amplitude_low" is critical and withholds every call.
 AMPLITUDE_CLASSES = AMPLITUDE_CODES | {"HYP"}
+# at the noise warning level (the "noise" finding's load from QualityConfig.noise_calls_mv: "may change the model's
+# calls"), the calls the noise can move: those whose logit lies within the model's spread under noise of that load
+# of their threshold's (``noise_spread``, ``Prediction.noise_doubted``; PTB-XL folds 1-8 with noise added), kept and
+# marked, the statements and the class models' calls alike (``doubted_calls``). Noise moves a call near its threshold
+# and leaves one far from it; the quality line still says the record's calls may change
+NOISE_MARK = "noise in"
+NOISE_NOTE = NOISE_MARK + " {leads} may change this call"
 # atrial fibrillation and atrial premature complexes said together: in AF the atria have no organised activity
 # for a beat to come early to (Hindricks et al. 2021), and frequent premature atrial beats make an irregular
 # rhythm that reads as AF. Both model statements are kept, each marked (a reader looks for P waves)
@@ -684,7 +691,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
               rr_nrmssd: float | None = None, measured: Sequence[str] = (),
               paced: str | None = None, atrial_activity=None, limb_leads: str | None = None,
               qrs_unbounded: bool = False, p_correlation: float | None = None, age=None,
-              amplitudes: str | None = None) -> Interpretation:
+              amplitudes: str | None = None, noise_calls: Sequence[str] = (),
+              noise_leads: str | None = None) -> Interpretation:
     """Build the interpretation of one record.
 
     Args:
@@ -718,6 +726,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         amplitudes: the quality check's finding when every lead is taller than a heart gives (its
             "amplitude_high" finding's words: a gain or units wrong); the statements read off amplitudes
             (``AMPLITUDE_CODES``) are then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
+        noise_calls: the labels the record's noise may move across their threshold (``Prediction.noise_doubted``);
+            those said, and not marked for another reason, are marked (``NOISE_NOTE``) with ``noise_leads``, the
+            leads the "noise" finding names ("V1, V2, V3, V4"; ``noise_evidence``). None or (): no mark.
 
     Returns:
         Interpretation with statements in reading order.
@@ -1275,11 +1286,15 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     if amplitudes:
         out = [replace(s, note=amplitude_note(amplitudes))
                if s.code in AMPLITUDE_CODES and s.note is None else s for s in out]
+    noisy = set(noise_calls) & positive if noise_leads else set()
+    noise_mark = NOISE_NOTE.format(leads=noise_leads) if noisy else None
+    out = [replace(s, note=noise_mark) if s.source == "model" and s.code in noisy and s.note is None else s
+           for s in out]
     # normal ECG: only when nothing abnormal stands
     sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
                       AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
-                      PACED_QRS_MARK, QT_WIDE_MARK)    # marked, they keep "normal ECG" away
+                      PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK)    # marked, they keep "normal ECG" away
     abnormal = [s for s in out if (s.note is None or s.note.startswith(still_abnormal))
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
@@ -1302,7 +1317,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {UNDELINEATED_NOTE}, sinus rhythm and "
                             "intervals not confirmed")
         else:
-            out.append(model_stmt("NORM"))
+            out.append(model_stmt("NORM", note=noise_mark if "NORM" in noisy else None))
     order = {g: i for i, g in enumerate(GROUPS)}
     out.sort(key=lambda s: order.get(s.group, len(GROUPS)))      # stable: keeps the order within a group
     measured = set(measured)
@@ -1406,19 +1421,31 @@ def amplitude_note(why: str) -> str:
     return f"{AMPLITUDE_UNRELIABLE_NOTE} ({why})"
 
 
+def noise_evidence(quality) -> str | None:
+    """The leads the "noise" finding names ("V1, V2, V3, V4"), or None: no such finding (or no report)."""
+    f = _finding(quality, "noise")
+    return None if f is None or not f.leads else ", ".join(f.leads)
+
+
 def doubted_calls(prediction) -> dict[str, str]:
     """The calls of ``prediction`` (its ``positive``: none while the gate withholds them) that rest on
-    amplitudes in doubt, label -> why (``amplitude_note``), in label order; {} without the
-    "amplitude_high" finding in its quality report (or without a report).
+    amplitudes in doubt, label -> why (``amplitude_note``), or that the record's noise may change
+    (``Prediction.noise_doubted``: ``NOISE_NOTE``), in label order; {} where neither applies.
 
     The statements of ``AMPLITUDE_CODES`` (a statements model loaded as the model) and the superclass
-    model's HYP (``AMPLITUDE_CLASSES``): kept and marked, as the interpretation keeps and marks its
-    statements; the gate's ``Prediction.withheld`` is for a record on which no call stands."""
-    why = gain_evidence(getattr(prediction, "quality", None))
-    if why is None:
-        return {}
-    return {lab: amplitude_note(why) for lab in getattr(prediction, "positive", ()) or ()
-            if lab in AMPLITUDE_CLASSES}
+    model's HYP (``AMPLITUDE_CLASSES``), and the calls within the noise's spread of their threshold: kept
+    and marked, as the interpretation keeps and marks its statements; the gate's ``Prediction.withheld``
+    is for a record on which no call stands."""
+    quality = getattr(prediction, "quality", None)
+    why, leads = gain_evidence(quality), noise_evidence(quality)
+    noisy = set(getattr(prediction, "noise_doubted", ()) or ()) if leads else set()
+    out = {}
+    for lab in getattr(prediction, "positive", ()) or ():
+        if why is not None and lab in AMPLITUDE_CLASSES:
+            out[lab] = amplitude_note(why)
+        elif lab in noisy:
+            out[lab] = NOISE_NOTE.format(leads=leads)
+    return out
 
 
 def paced_evidence(quality) -> str | None:
@@ -1530,6 +1557,7 @@ def interpret_prediction(prediction, measurements=None, sex: str | None = None, 
                    irregular=irregular, rr_nrmssd=rr_nrmssd,
                    measured=getattr(prediction, "measured_labels", ()), paced=paced_evidence(quality),
                    limb_leads=limb_evidence(quality), amplitudes=gain_evidence(quality),
+                   noise_calls=getattr(prediction, "noise_doubted", ()) or (), noise_leads=noise_evidence(quality),
                    atrial_activity=atrial_activity, qrs_unbounded=qrs_unbounded, p_correlation=p_correlation,
                    age=age)
     it = own_label_statements(it, [prediction, own], is_paediatric(age))

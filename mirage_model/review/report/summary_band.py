@@ -204,7 +204,8 @@ COMPACT = ((STATEMENTS_PART + "model ", STATEMENTS_PART), (" of its ", " of "), 
 # a doubted class's mark with its words (``interpret.doubted_calls``), and in the last wording that fits: the mark
 # alone, as a compact statement has it (the words with the statements on page 1, the reason on page 3)
 DOUBTED = f" (?) {AMPLITUDE_UNRELIABLE_NOTE}"
-TERSE = COMPACT + ((DOUBTED, " (?)"),)
+NOISE_DOUBTED = " (?) noise may change it"       # a call the record's noise may change (its leads on page 3)
+TERSE = COMPACT + ((DOUBTED, " (?)"), (NOISE_DOUBTED, " (?)"))
 
 
 def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, names: bool = True,
@@ -229,7 +230,8 @@ def model_line(pred, why: str = "", stmt_pred=None, stated: int | None = None, n
     # a class called off amplitudes in doubt (HYP on a record at the wrong gain) is marked as the interpretation
     # marks its statements; the finding's own words are the signal quality's, on page 3 with the call
     doubted = doubted_calls(pred)
-    calls = ", ".join(f"{lab} {p:.2f}" + (DOUBTED if lab in doubted else "")
+    calls = ", ".join(f"{lab} {p:.2f}" + ("" if lab not in doubted else DOUBTED
+                                          if doubted[lab].startswith(AMPLITUDE_UNRELIABLE_NOTE) else NOISE_DOUBTED)
                       for lab, p in own)
     text = f"Model{name}: "
     if statements:

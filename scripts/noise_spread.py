@@ -1,0 +1,200 @@
+"""How far muscle or white noise moves each statement's (and each class's) calibrated probability, the spread the
+interpretation marks a call by at the noise warning level (``noise_spread``; the "noise" finding's rule:
+``QualityConfig.noise_calls_mv``, scripts/noise_calls.py).
+
+``measure``: PTB-XL records (folds asked, never 10, a random sample), each as recorded and with the noise of
+scripts/noise_calls.py (``noise_calls.with_noise``: white or muscle-band Gaussian noise throughout 1, 4 or 12 random
+leads) at one level per condition, drawn log-uniformly from ``--range`` divided by the square root of the lead count
+(so the record's noise load, ``QualityReport.noise_load``, lands around the warning band whatever the lead count);
+each scored by the shipped models (default superclass, statements, MI: ``Prediction.probabilities``, calibrated, the
+statements model's measured stage applied). Written to ``--out`` (JSON): per record and condition the noise load and
+every model's probabilities.
+
+``fit``: per model, label and band of ``noise_spread.BANDS``, the 90th percentile of |delta logit| between a noisy
+condition and its record as recorded (``noise_spread.logit``: probabilities clipped to 1e-4..1-1e-4, the
+calibration's own ends), over the noisy conditions whose load lies in the band; written as
+resources/models/<model>/noise_spread.json (``--write``) or printed.
+
+``check``: the marking rule (``noise_spread.NoiseSpread.marked``) on a measured JSON, against the calls the noise
+flipped: of the calls of a noisy condition in the warning band (its load ``noise_calls_mv`` to ``noise_withhold_mv``),
+those that differ from the record as recorded (flipped), the share marked (recall); of those marked, the share flipped
+(precision); the share of calls marked. Today every call of such a record "may change" (the quality line alone).
+
+    python scripts/noise_spread.py measure --ptbxl ROOT --folds 1-8 --n 400 [--seed 0] --out spread_1_8.json
+    python scripts/noise_spread.py fit spread_1_8.json [--write]
+    python scripts/noise_spread.py check spread_9.json
+
+Single-threaded (torch: one thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from noise_calls import KINDS, ptbxl_headers, with_noise  # noqa: E402
+
+from mirage_model.outputs import is_called  # noqa: E402
+from mirage_model.quality import QualityConfig  # noqa: E402
+from mirage_model.noise_spread import BANDS, SPREAD_FILE, SPREAD_QUANTILE, NoiseSpread, logit  # noqa: E402
+
+MODELS = ("default", "statements", "mi")
+
+
+def measure(headers: list[Path], span, lead_counts, kinds, seed: int) -> dict:
+    """{"records": {path: {"clean"|"KIND N": {"load": mV, "mv": level, "leads": [...], MODEL: [(K,) probabilities]}}},
+    "labels": {MODEL: labels}, "thresholds": {MODEL: thresholds}, "refused": {path: why}}."""
+    import torch
+
+    from mirage_model.inference import Predictor
+    from mirage_model.paths import shipped_models
+    from mirage_model.records import RecordError, load_record
+
+    torch.set_num_threads(1)
+    paths = shipped_models()
+    preds = {m: Predictor(paths[m], threads=1) for m in MODELS}
+    out, refused = {}, {}
+    for k, hea in enumerate(headers):
+        try:
+            record = load_record(hea)
+            fs = float(record.fs)
+
+            def score(sig):
+                r = dataclasses.replace(record, signal=np.asarray(sig, np.float32))
+                prep = preds["default"].prepare(r)
+                got = {m: p.predict(r, explain=False, prepared=prep if m == "default" else p.prepare(r, like=prep))
+                       for m, p in preds.items()}
+                q = got["default"].quality
+                return {"load": round(q.noise_load, 5), "gated": bool(q.gated),
+                        **{m: [round(float(v), 6) for v in g.probabilities] for m, g in got.items()}}
+
+            states = {"clean": score(record.signal)}
+        except RecordError as err:
+            refused[str(hea)] = str(err)
+            continue
+        for kind in kinds:
+            for n in lead_counts:
+                rng = np.random.default_rng([seed, k, n, KINDS.index(kind)])
+                leads = np.sort(rng.choice(12, size=n, replace=False))
+                mv = float(np.exp(rng.uniform(np.log(span[0]), np.log(span[1])))) / np.sqrt(n)
+                sig = with_noise(record.signal, fs, kind, mv, leads, rng)
+                states[f"{kind} {n}"] = dict(score(sig), leads=[int(i) for i in leads], mv=round(mv, 5))
+        out[str(hea)] = states
+        print(f"{k + 1}/{len(headers)} {hea.stem}", file=sys.stderr, flush=True)
+    return {"records": out, "refused": refused, "labels": {m: list(p.labels) for m, p in preds.items()},
+            "thresholds": {m: [float(t) for t in p.thresholds] for m, p in preds.items()},
+            "range": list(span), "leads": list(lead_counts), "kinds": list(kinds), "seed": seed}
+
+
+def pairs(result: dict, model: str):
+    """(load (M,), clean (M, K), noisy (M, K) probabilities) over every noisy condition of ``result``, M of them."""
+    loads, clean, noisy = [], [], []
+    for states in result["records"].values():
+        for cond, s in states.items():
+            if cond != "clean":
+                loads.append(s["load"])
+                clean.append(states["clean"][model])
+                noisy.append(s[model])
+    return np.array(loads), np.array(clean, dtype=np.float64), np.array(noisy, dtype=np.float64)
+
+
+def fit(result: dict, model: str) -> dict:
+    """The ``noise_spread.json`` document of ``model``: per band of ``BANDS`` and label, the ``SPREAD_QUANTILE``
+    of |delta logit| over the noisy conditions whose load lies in the band (null where none does)."""
+    load, clean, noisy = pairs(result, model)
+    delta = np.abs(logit(noisy) - logit(clean))                            # (M, K)
+    spread, counts = [], []
+    for lo, hi in zip(BANDS[:-1], BANDS[1:]):
+        inside = (load >= lo) & (load < hi)
+        counts.append(int(inside.sum()))
+        spread.append([round(float(v), 3) for v in np.quantile(delta[inside], SPREAD_QUANTILE, axis=0)]
+                      if inside.any() else None)
+    return {"version": 1, "labels": result["labels"][model], "bands_mv": list(BANDS), "quantile": SPREAD_QUANTILE,
+            "spread_logit": spread, "conditions": counts,
+            "fitted_on": (f"PTB-XL 100 Hz, {len(result['records'])} records of the folds measured, white and muscle "
+                          f"(20-45 Hz) noise in {'/'.join(map(str, result['leads']))} random leads "
+                          f"(scripts/noise_spread.py, seed {result['seed']})")}
+
+
+def check(result: dict, spreads: dict[str, NoiseSpread], cfg: QualityConfig = QualityConfig()) -> list[str]:
+    """Per model: of the noisy conditions in the warning band, calls (called on the noisy record, as a reader sees
+    them) and the labels not called, flipped against the record as recorded, marked, and the rule's recall and
+    precision on the calls; then the records as recorded in the band."""
+    lines = [f"{'model':<11} {'conds':>5} {'calls':>6} {'flipped':>8} {'marked':>7} {'recall':>7} {'precis':>7} "
+             f"{'share':>6} | {'lost':>5} {'lost marked':>11}"]
+    for model in MODELS:
+        load, clean, noisy = pairs(result, model)
+        th = np.array(result["thresholds"][model])
+        band = (load >= cfg.noise_calls_mv) & (load < cfg.noise_withhold_mv)
+        c_clean = np.vectorize(is_called)(clean[band], th)
+        c_noisy = np.vectorize(is_called)(noisy[band], th)
+        marked = np.array([spreads[model].marked(p, th, ld) for p, ld in zip(noisy[band], load[band])], dtype=bool)
+        calls, flipped = c_noisy, c_noisy != c_clean
+        n, f, m = calls.sum(), (calls & flipped).sum(), (calls & marked).sum()
+        fm = (calls & flipped & marked).sum()
+        lost = ~c_noisy & c_clean
+        lines.append(f"{model:<11} {band.sum():>5} {n:>6} {f:>8} {m:>7} {fm / max(f, 1):>7.1%} {fm / max(m, 1):>7.1%} "
+                     f"{m / max(n, 1):>6.1%} | {lost.sum():>5} {(lost & marked).sum():>11}")
+    loads = np.array([r["clean"]["load"] for r in result["records"].values()])
+    inside = int(((loads >= cfg.noise_calls_mv) & (loads < cfg.noise_withhold_mv)).sum())
+    lines.append(f"records as recorded with a load in the warning band: {inside} of {len(loads)}")
+    return lines
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--ptbxl", type=Path, required=True)
+    m.add_argument("--folds", default="1-8", help="PTB-XL folds to sample, e.g. 1-8 or 9 (10 is refused)")
+    m.add_argument("--n", type=int, default=400)
+    m.add_argument("--range", type=float, nargs=2, default=[0.05, 0.25], metavar=("LOW", "HIGH"),
+                   help="noise levels times the square root of the lead count, mV RMS (default 0.05 0.25)")
+    m.add_argument("--leads", type=int, nargs="+", default=[1, 4, 12])
+    m.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--out", type=Path, required=True)
+    f = sub.add_parser("fit")
+    f.add_argument("measured", type=Path)
+    f.add_argument("--write", action="store_true", help="write resources/models/<model>/" + SPREAD_FILE)
+    c = sub.add_parser("check")
+    c.add_argument("measured", type=Path)
+    args = ap.parse_args(argv)
+    if args.what == "measure":
+        lo, _, hi = args.folds.partition("-")
+        folds = range(int(lo), int(hi or lo) + 1)
+        if 10 in folds:
+            print("fold 10 is the test fold: not read", file=sys.stderr)
+            return 2
+        result = measure(ptbxl_headers(args.ptbxl, folds, args.n, args.seed), args.range, args.leads, args.kinds,
+                         args.seed)
+        args.out.write_text(json.dumps(result))
+        return 0
+    try:
+        result = json.loads(args.measured.read_text())
+    except (OSError, ValueError) as err:
+        print(f"cannot read {args.measured}: {err}", file=sys.stderr)
+        return 2
+    from mirage_model.paths import shipped_models
+
+    if args.what == "fit":
+        for model in MODELS:
+            doc = fit(result, model)
+            if args.write:
+                (shipped_models()[model] / SPREAD_FILE).write_text(json.dumps(doc, indent=1) + "\n")
+            print(model, doc["conditions"], json.dumps(doc["spread_logit"])[:400])
+        return 0
+    spreads = {m: NoiseSpread.read(shipped_models()[m]) for m in MODELS}
+    for line in check(result, spreads):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
