@@ -145,3 +145,38 @@ def test_score_marks_the_calls_in_the_csv(tmp_path, model):
     assert rows["noisy"]["positive"].split(";") == [f"{lab} (?)" if lab in marked else lab for lab in got.positive]
     assert all(f"{lab} (?): {NOTE}" in rows["noisy"]["notes"] for lab in marked)
     assert "(?)" not in rows["clean"]["positive"]
+
+
+@pytest.mark.slow
+def test_shipped_models_mark_the_calls_nearest_their_thresholds():
+    """The shipped models' spreads on a bundled record with white noise of 0.07 mV in V1-V4 (a load of about
+    0.10 mV): the labels marked are those whose logit lies within the shipped spread of their threshold's, worked
+    here from the probabilities and the JSON; the statements said among them carry the note, the others none; as
+    recorded nothing is marked."""
+    from mirage_model.inference import Predictor
+    from mirage_model.paths import shipped_models
+    from mirage_model.records import load_record
+    from mirage_model.review.interpret import interpret_prediction
+
+    folders = {m: shipped_models().get(m) for m in ("default", "statements", "mi")}
+    if any(f is None or not (f / SPREAD_FILE).is_file() for f in folders.values()):
+        pytest.skip("shipped models or their noise spreads not present")
+    rec = load_record(PTBXL[0])
+    for name, folder in folders.items():
+        doc = json.loads((folder / SPREAD_FILE).read_text())
+        pred = Predictor(folder, threads=1)
+        got = pred.predict(noisy(rec, V1_V4, 0.07), explain=False)
+        load = got.quality.noise_load
+        band = next(k for k, (lo, hi) in enumerate(zip(doc["bands_mv"], doc["bands_mv"][1:])) if lo <= load < hi)
+        dist = {lab: abs(lg(min(max(float(p), 1e-4), 1 - 1e-4)) - lg(max(float(t), 0.2)))
+                for lab, p, t in zip(got.labels, got.probabilities, got.thresholds)}
+        spread = dict(zip(doc["labels"], doc["spread_logit"][band]))
+        assert got.noise_doubted == tuple(lab for lab in got.labels if dist[lab] <= spread[lab]), name
+        assert pred.predict(rec, explain=False).noise_doubted == ()
+        if name == "statements":
+            it = interpret_prediction(got)
+            for s in it.statements:
+                if s.source == "model" and s.code in got.positive:
+                    assert (s.note == NOTE) == (s.code in got.noise_doubted) or s.note not in (None, NOTE), s
+        else:
+            assert set(doubted_calls(got)) == set(got.positive) & set(got.noise_doubted)
