@@ -44,7 +44,8 @@ class ProbabilityBars(QWidget):
     def set_prediction(self, labels, probabilities, thresholds, withheld: str = "", doubted=None) -> None:
         """Show the probabilities; ``withheld`` (the quality gate's reason) draws every bar grey and
         none as a finding: the calls are unreliable, the probabilities stay visible. ``doubted``: label
-        -> why, the calls kept but marked "(?)" (``interpret.doubted_calls``: read off amplitudes in doubt)."""
+        -> why, the calls kept but marked "(?)" (``interpret.doubted_calls``: read off amplitudes in doubt, or
+        within reach of the record's noise)."""
         self.withheld = withheld
         self.doubted = dict(doubted or {})
         self.labels = tuple(labels)
