@@ -94,7 +94,8 @@ class Prediction:
         noise_doubted: the labels, called or not, whose probability lies within the checkpoint's spread under
             noise of its threshold (``noise_spread.NoiseSpread.marked``) at the record's noise load, where that
             load is at the warning level (``QualityConfig.noise_calls_mv`` to ``noise_withhold_mv``: the calls
-            stand, "may change"); () below it, at or above it (withheld), or without a ``noise_spread.json``.
+            stand, "may change"); () below it, at or above it (withheld), or where the checkpoint has no noise
+            spread.
     """
 
     labels: tuple[str, ...]

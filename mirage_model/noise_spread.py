@@ -3,31 +3,31 @@ and which calls lie within it of their threshold.
 
 At the noise warning level (the "noise" finding's noise load from ``QualityConfig.noise_calls_mv`` to
 ``noise_withhold_mv``) the quality line says the calls may change; the noise moves some calls and not others. A
-checkpoint folder may carry ``noise_spread.json`` (``SPREAD_FILE``): per band of noise load (``BANDS``, mV) and
-label, the 90th percentile of |logit(p noisy) - logit(p as recorded)| over PTB-XL folds 1-8 records with white or
-muscle noise added (scripts/noise_spread.py). A call whose logit lies within that spread of its threshold's
-(``outputs.is_called``: the threshold, at least ``MIN_CALLED_P``) is marked: the noise may change it. Data read
-beside the model, nothing run: scoring costs no extra model pass.
+checkpoint may carry its spread (config.json key "noise_spread", ``NoiseSpread.to_dict``): per band of noise load
+(``BANDS``, mV) and label, the 90th percentile of |logit(p noisy) - logit(p as recorded)| over PTB-XL folds 1-8
+records with white or muscle noise added (scripts/noise_spread.py). A call whose logit lies within that spread of its
+threshold's (``outputs.is_called``: the threshold, at least ``MIN_CALLED_P``) is marked: the noise may change it.
+Data read with the model, nothing run: scoring costs no extra model pass. The spread belongs to the logits it was
+measured on: a new calibration or an averaged model leaves it behind (``mirage calibrate``, ``mirage ensemble``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from mirage_model.outputs import MIN_CALLED_P
 
-SPREAD_FILE = "noise_spread.json"
+CONFIG_KEY = "noise_spread"             # its key in the checkpoint's config.json
 BANDS = (0.08, 0.10, 0.12, 0.15)        # mV of noise load: the warning band's edges (QualityConfig), split in three
 SPREAD_QUANTILE = 0.9
 P_CLIP = 1e-4                           # the calibration's own ends (isotonic maps clip there): logits +-9.2
 
 
 class NoiseSpreadError(ValueError):
-    """A ``noise_spread.json`` that cannot be read: the message names the file."""
+    """A noise spread that cannot be read: the message says what is wrong (the checkpoint's loader names the
+    file)."""
 
 
 def logit(p) -> np.ndarray:
@@ -44,34 +44,56 @@ class NoiseSpread:
         labels: the K labels, the model's order.
         bands_mv: (B + 1,) edges of the noise-load bands, mV.
         spread_logit: (B, K) |delta logit| per band and label (NaN: not measured).
+        quantile: the quantile of |delta logit| the spread is.
+        conditions: (B,) noisy conditions measured per band.
+        fitted_on: what it was measured on, in words.
     """
 
     labels: tuple[str, ...]
     bands_mv: np.ndarray
     spread_logit: np.ndarray
+    quantile: float = SPREAD_QUANTILE
+    conditions: tuple[int, ...] = ()
+    fitted_on: str = ""
 
     @classmethod
-    def read(cls, folder) -> "NoiseSpread | None":
-        """The ``SPREAD_FILE`` of checkpoint ``folder``, or None where it has none.
+    def from_dict(cls, doc, labels=None) -> "NoiseSpread":
+        """The spread of a checkpoint's "noise_spread" ``doc`` (``to_dict``); ``labels``: the model's, which
+        its labels must be (None: not checked).
 
         Raises:
-            NoiseSpreadError: the file is there but unreadable or malformed (the message names it).
+            NoiseSpreadError: malformed, or measured for other labels.
         """
-        path = Path(folder) / SPREAD_FILE
-        if not path.is_file():
-            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("labels"), list) \
+                or not isinstance(doc.get("spread_logit"), list):
+            raise NoiseSpreadError("noise_spread must be a JSON object with lists labels and spread_logit")
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            labels = tuple(str(lab) for lab in doc["labels"])
+            own = tuple(str(lab) for lab in doc["labels"])
             bands = np.asarray(doc["bands_mv"], dtype=np.float64)
-            spread = np.array([[np.nan] * len(labels) if row is None else row for row in doc["spread_logit"]],
-                              dtype=np.float64)
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise NoiseSpreadError(f"{path}: cannot read the noise spread ({err})") from None
-        if bands.ndim != 1 or spread.shape != (len(bands) - 1, len(labels)) or np.any(np.diff(bands) <= 0):
-            raise NoiseSpreadError(f"{path}: {spread.shape} spreads for {len(bands) - 1} bands of {len(labels)} "
+            rows = doc["spread_logit"]
+            spread = np.array([[np.nan] * len(own) if row is None else row for row in rows], dtype=np.float64)
+            quantile = float(doc.get("quantile", SPREAD_QUANTILE))
+            conditions = tuple(int(n) for n in doc.get("conditions") or ())
+            fitted_on = str(doc.get("fitted_on") or "")
+        except (ValueError, KeyError, TypeError) as err:
+            raise NoiseSpreadError(f"noise_spread: cannot read it ({type(err).__name__}: {err})") from None
+        if bands.ndim != 1 or len(bands) < 2 or spread.shape != (len(bands) - 1, len(own)) \
+                or not np.all(np.isfinite(bands)) or np.any(np.diff(bands) <= 0):
+            raise NoiseSpreadError(f"noise_spread: {spread.shape} spreads for {len(bands) - 1} bands of {len(own)} "
                                    "labels (bands increasing)")
-        return cls(labels, bands, spread)
+        if np.any(spread[~np.isnan(spread)] < 0) or np.any(np.isinf(spread)):
+            raise NoiseSpreadError("noise_spread: spreads must be finite and not negative (null: not measured)")
+        if labels is not None and list(own) != [str(lab) for lab in labels]:
+            raise NoiseSpreadError("noise_spread: its labels are not the model's")
+        return cls(own, bands, spread, quantile, conditions, fitted_on)
+
+    def to_dict(self) -> dict:
+        """The JSON document of config.json's "noise_spread" (a band measured for no label: null)."""
+        rows = [None if np.all(np.isnan(row)) else [None if np.isnan(v) else float(v) for v in row]
+                for row in self.spread_logit]
+        return {"version": 1, "labels": list(self.labels), "bands_mv": [float(b) for b in self.bands_mv],
+                "quantile": float(self.quantile), "spread_logit": rows, "conditions": list(self.conditions),
+                "fitted_on": self.fitted_on}
 
     def at(self, load: float) -> np.ndarray | None:
         """(K,) the spread of the band holding noise load ``load`` (mV), or None outside the bands."""

@@ -12,8 +12,9 @@ every model's probabilities.
 
 ``fit``: per model, label and band of ``noise_spread.BANDS``, the 90th percentile of |delta logit| between a noisy
 condition and its record as recorded (``noise_spread.logit``: probabilities clipped to 1e-4..1-1e-4, the
-calibration's own ends), over the noisy conditions whose load lies in the band; written as
-resources/models/<model>/noise_spread.json (``--write``) or printed.
+calibration's own ends), over the noisy conditions whose load lies in the band; written into the shipped model's
+config.json as its key "noise_spread" (``--write``: that key alone added or replaced, the rest of the file as it
+was, weights untouched) or printed.
 
 ``check``: the marking rule (``noise_spread.NoiseSpread.marked``) on a measured JSON, against the calls the noise
 flipped: of the calls of a noisy condition in the warning band (its load ``noise_calls_mv`` to ``noise_withhold_mv``),
@@ -46,7 +47,7 @@ from noise_calls import KINDS, ptbxl_headers, with_noise  # noqa: E402
 
 from mirage_model.outputs import is_called  # noqa: E402
 from mirage_model.quality import QualityConfig  # noqa: E402
-from mirage_model.noise_spread import BANDS, SPREAD_FILE, SPREAD_QUANTILE, NoiseSpread, logit  # noqa: E402
+from mirage_model.noise_spread import BANDS, CONFIG_KEY, SPREAD_QUANTILE, NoiseSpread, logit  # noqa: E402
 
 MODELS = ("default", "statements", "mi")
 
@@ -109,7 +110,7 @@ def pairs(result: dict, model: str):
 
 
 def fit(result: dict, model: str) -> dict:
-    """The ``noise_spread.json`` document of ``model``: per band of ``BANDS`` and label, the ``SPREAD_QUANTILE``
+    """The "noise_spread" document of ``model``: per band of ``BANDS`` and label, the ``SPREAD_QUANTILE``
     of |delta logit| over the noisy conditions whose load lies in the band (null where none does)."""
     load, clean, noisy = pairs(result, model)
     delta = np.abs(logit(noisy) - logit(clean))                            # (M, K)
@@ -152,6 +153,30 @@ def check(result: dict, spreads: dict[str, NoiseSpread], cfg: QualityConfig = Qu
     lines.append("today: every call of a noisy condition in the band 'may change' (recall 100 %, share 100 %, "
                  "precision = flipped / calls)")
     return lines
+
+
+def write_spread(folder: Path, doc: dict) -> None:
+    """Set config.json's "noise_spread" of the checkpoint ``folder`` to ``doc`` (checked against its labels), the
+    other keys and their order as they were (the file is written as ``save_checkpoint`` writes it); the weights
+    and the model card are not touched. Atomic."""
+    from mirage_model.checkpoint import CONFIG_NAME
+    from mirage_model.paths import atomic_output
+
+    path = Path(folder) / CONFIG_NAME
+    config = json.loads(path.read_text(encoding="utf-8"))
+    config[CONFIG_KEY] = NoiseSpread.from_dict(doc, config["labels"]).to_dict()
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(config, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def read_spread(folder: Path) -> NoiseSpread:
+    """The noise spread stored in the checkpoint ``folder`` (``load_checkpoint`` validates it the same way)."""
+    from mirage_model.checkpoint import read_checkpoint_config
+
+    config = read_checkpoint_config(folder)
+    if config.get(CONFIG_KEY) is None:
+        raise SystemExit(f"{folder}: its config.json holds no {CONFIG_KEY}; fit --write first")
+    return NoiseSpread.from_dict(config[CONFIG_KEY], config["labels"])
 
 
 def clean(headers: list[Path], cfg: QualityConfig = QualityConfig()) -> list[str]:
@@ -201,7 +226,8 @@ def main(argv=None) -> int:
     m.add_argument("--out", type=Path, required=True)
     f = sub.add_parser("fit")
     f.add_argument("measured", type=Path)
-    f.add_argument("--write", action="store_true", help="write resources/models/<model>/" + SPREAD_FILE)
+    f.add_argument("--write", action="store_true",
+                   help=f"store it in resources/models/<model>/config.json (key {CONFIG_KEY!r})")
     c = sub.add_parser("check")
     c.add_argument("measured", type=Path)
     k = sub.add_parser("clean")
@@ -243,10 +269,10 @@ def main(argv=None) -> int:
         for model in MODELS:
             doc = fit(result, model)
             if args.write:
-                (shipped_models()[model] / SPREAD_FILE).write_text(json.dumps(doc, indent=1) + "\n")
+                write_spread(shipped_models()[model], doc)
             print(model, doc["conditions"], json.dumps(doc["spread_logit"])[:400])
         return 0
-    spreads = {m: NoiseSpread.read(shipped_models()[m]) for m in MODELS}
+    spreads = {m: read_spread(shipped_models()[m]) for m in MODELS}
     for line in check(result, spreads):
         print(line)
     return 0

@@ -3,7 +3,9 @@
 config.json holds: format_version, model_type ("mirage" | "resnet1d_wang" | "patchtst"),
 model_config (asdict), task, labels, clinical schema (to_dict), preprocess (asdict
 PreprocessConfig), render (asdict RenderConfig), thresholds (K,), provenance {data, command, date,
-code_version, hardware, duration_s}, metrics {...}, name, extra. A single ``.safetensors`` file
+code_version, hardware, duration_s}, metrics {...}, name, extra; where the model has them, calibration,
+measured_stack, noise_average and noise_spread (each its object's ``to_dict()``: the probabilities' calibration,
+measured stage, noise averaging and spread under noise travel with the weights). A single ``.safetensors`` file
 whose metadata holds the same JSON (key ``mirage_config``; a model card under ``model_card``) is
 accepted too. Loading never unpickles anything (safetensors + json only, never torch.load), and
 every problem becomes a ``CheckpointError`` naming the file. Saving is atomic (temp + os.replace).

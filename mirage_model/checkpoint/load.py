@@ -17,7 +17,7 @@ from mirage_model.checkpoint.validate import _check_inputs, _short, _validate_do
 from mirage_model.clinical import ClinicalSchema
 from mirage_model.limits import MAX_JSON_BYTES, MAX_PARAMETERS
 from mirage_model.models import MODEL_TYPES, build_model
-from mirage_model.noise_spread import SPREAD_FILE, NoiseSpread, NoiseSpreadError
+from mirage_model.noise_spread import NoiseSpread, NoiseSpreadError
 from mirage_model.preprocess import PreprocessConfig
 from mirage_model.render import RenderConfig
 from mirage_model.runtime import resolve_device
@@ -106,6 +106,13 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
             raise CheckpointError(f"{where}: bad noise_average ({err})") from None
         noise_average = noise_average if noise_average.on else None
 
+    noise_spread = None
+    if doc.get("noise_spread") is not None:
+        try:
+            noise_spread = NoiseSpread.from_dict(doc["noise_spread"], labels)
+        except NoiseSpreadError as err:
+            raise CheckpointError(f"{where}: bad noise_spread ({err})") from None
+
     tensors = _read_tensors(weights)
     stage_tensors = {k: tensors.pop(k) for k in [k for k in tensors if k.startswith(TREES_PREFIX)]}
     measured_stack = None
@@ -148,14 +155,6 @@ def load_checkpoint(path, device: str = "cpu") -> LoadedModel:
             card = fh.read(MAX_JSON_BYTES)
     elif cfg_file is None:
         card = _safetensors_metadata(weights).get(CARD_KEY)
-    noise_spread = None
-    if cfg_file is not None:
-        try:
-            noise_spread = NoiseSpread.read(folder)
-        except NoiseSpreadError as err:
-            raise CheckpointError(str(err)) from None
-        if noise_spread is not None and list(noise_spread.labels) != list(labels):
-            raise CheckpointError(f"{folder / SPREAD_FILE}: its labels are not the model's")
     return LoadedModel(
         model=model, model_type=model_type, task=task, labels=list(labels), schema=schema,
         preprocess=preprocess, render=render, thresholds=[float(t) for t in thresholds],

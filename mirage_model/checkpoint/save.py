@@ -22,6 +22,7 @@ from mirage_model.checkpoint.format import (CARD_KEY, CARD_NAME, CONFIG_NAME, FO
                                             WEIGHTS_NAME, CheckpointError)
 from mirage_model.clinical import ClinicalSchema
 from mirage_model.models import MODEL_TYPES, config_dict
+from mirage_model.noise_spread import NoiseSpread, NoiseSpreadError
 from mirage_model.paths import atomic_folder, atomic_output
 from mirage_model.stacking import TREE_KINDS
 
@@ -83,14 +84,17 @@ def _default_mode(path: Path) -> None:
 def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, labels, schema, preprocess,
                     render, thresholds=None, provenance=None, metrics=None, name: str = "",
                     half: bool = False, extra: dict | None = None, model_card: str | None = None,
-                    calibration=None, measured_stack=None, noise_average=None) -> Path:
+                    calibration=None, measured_stack=None, noise_average=None,
+                    noise_spread=None) -> Path:
     """Write atomically (temp folder + os.replace). half=True stores fp16 weights. Returns the folder.
 
     ``path`` ending in ``.safetensors`` writes the single-file form instead (returns that file).
     ``model_card``: Markdown text written as MODEL_CARD.md. ``calibration``: a
     ``calibration.Calibration`` (or its ``to_dict()``) stored under the key "calibration";
     ``measured_stack``: a ``stacking.MeasuredStack`` (or its ``to_dict()``), under "measured_stack";
-    ``noise_average``: an ``averaging.NoiseAverage`` that is on (or its ``to_dict()``), under "noise_average".
+    ``noise_average``: an ``averaging.NoiseAverage`` that is on (or its ``to_dict()``), under "noise_average";
+    ``noise_spread``: a ``noise_spread.NoiseSpread`` measured for these labels and this calibration (or its
+    ``to_dict()``), under "noise_spread".
     An existing checkpoint at ``path`` is
     replaced; any other existing file or non-empty folder there is an error (never deleted).
 
@@ -119,6 +123,12 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
     if cfg.get("n_clinical", len(schema.features)) != len(schema.features):
         raise CheckpointError(f"{path}: clinical schema has {len(schema.features)} features "
                               f"but the model expects n_clinical={cfg['n_clinical']}")
+    if noise_spread is not None:
+        try:
+            noise_spread = NoiseSpread.from_dict(
+                noise_spread if isinstance(noise_spread, dict) else noise_spread.to_dict(), labels)
+        except NoiseSpreadError as err:
+            raise CheckpointError(f"{path}: {err}") from None
     doc = _jsonable({
         "format_version": FORMAT_VERSION, "model_type": model_type, "model_config": cfg, "task": task,
         "labels": labels, "clinical": schema.to_dict(), "preprocess": preprocess, "render": render,
@@ -130,6 +140,7 @@ def save_checkpoint(path, model: nn.Module, *, model_type: str, task: str, label
            if measured_stack is not None else {}),
         **({"noise_average": noise_average if isinstance(noise_average, dict) else noise_average.to_dict()}
            if noise_average is not None and (isinstance(noise_average, dict) or noise_average.on) else {}),
+        **({"noise_spread": noise_spread.to_dict()} if noise_spread is not None else {}),
     })
     text = json.dumps(doc, indent=2, allow_nan=False)
     tensors = _weights(model, half, path)

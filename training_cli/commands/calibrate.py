@@ -37,6 +37,10 @@ mean over N copies carrying a fixed in-band noise of MV mV (``mirage_model.avera
 calibration and thresholds are fitted on those averaged probabilities. ``--noise-average 0`` turns
 a checkpoint's averaging off; without the option the checkpoint's own setting is kept.
 
+A noise spread the checkpoint carries (``mirage_model.noise_spread``: the calls noise may change, marked) is left
+behind: it was measured for the old calibration's logits. The command says so, and so does the model card it
+carries (its "Noise marks").
+
     mirage calibrate --model default --data ptbxl:ROOT --task superdiagnostic --noise-average 8 --noise-average-sd 0.05 --out RUN/averaged
 """
 
@@ -63,6 +67,7 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import multilabel_targets, plot_reliability, split_predictions, usable_rows
 from training_cli.engine.measured import split_features
+from training_cli.engine.model_card import drop_noise_marks
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 
@@ -108,6 +113,8 @@ def calibrate_command_parser(subparsers=None) -> argparse.ArgumentParser:
     return p
 
 
+NOISE_SPREAD_LEFT = ("the noise spread of the checkpoint read was measured for its own calibration's logits and is "
+                     "not carried; measure this one's (python scripts/noise_spread.py measure, fit)")
 SIDE_FILES = ("calibration.json", "reliability_val.png", "val_out_of_fold.npz")   # written beside the checkpoint
 
 
@@ -262,6 +269,9 @@ def run(args) -> int:
     metrics = {**loaded.metrics, "val_calibrated": val}
     out = Path(args.out).expanduser()
     _clear_own_outputs(out)
+    card = loaded.model_card
+    if loaded.noise_spread is not None:    # measured for the old calibration's logits: not this one's
+        card = drop_noise_marks(card, NOISE_SPREAD_LEFT)
     try:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
@@ -269,7 +279,7 @@ def run(args) -> int:
                         # the card names the command that fitted the calibration, beside the training's
                         provenance={**(loaded.provenance or {}),
                                     "calibration_command": runlog.command_line()},
-                        extra=loaded.extra, calibration=cal, model_card=loaded.model_card, measured_stack=stage,
+                        extra=loaded.extra, calibration=cal, model_card=card, measured_stack=stage,
                         noise_average=average)
     except CheckpointError as err:
         raise ConfigError(f"error: {err}") from None
@@ -282,6 +292,8 @@ def run(args) -> int:
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")
     for line in method_lines(cal, y, labels, thresholds, multiclass):
         print(line)
+    if loaded.noise_spread is not None:
+        print(f"noise marks: none; {NOISE_SPREAD_LEFT}")
     print(f"wrote {out}: val {macro_auroc_text(val)}")
     return 0
 

@@ -4,7 +4,8 @@
 
 A model named may itself be an ensemble (a folder, or a shipped name such as ``default``): its
 members join one by one, or only member N with ``NAME#N`` (``default#1``); the ensemble's own
-calibration and thresholds are left behind (calibrate the new one: ``mirage calibrate``).
+calibration and thresholds are left behind (calibrate the new one: ``mirage calibrate``), and so is a noise
+spread (``mirage_model.noise_spread``, measured for that model's own probabilities: said on stdout).
 The members must predict for the same task from the same inputs: the same clinical features,
 preprocessing and rendering (a member whose feature normalisation was fitted on other training
 records gets its own back inside the ensemble, exactly). The
@@ -27,14 +28,14 @@ import time
 
 import numpy as np
 
-from mirage_model.checkpoint import CheckpointError, save_checkpoint
+from mirage_model.checkpoint import CheckpointError, read_checkpoint_config, save_checkpoint
 from mirage_model.models import build_model
 from mirage_model.models.ensemble import EnsembleConfig
 from mirage_model.review.report.model_info import macro_auroc_text
 from mirage_model.runtime import set_threads
 from training_cli.engine import metrics as M
 from training_cli.engine import runlog
-from training_cli.engine.checkpoints import clinical_rescale, load_members, refuse_earlier_checkpoint
+from training_cli.engine.checkpoints import clinical_rescale, load_members, read_model_path, refuse_earlier_checkpoint
 from training_cli.engine.data import DataOptions, open_data
 from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
@@ -127,6 +128,13 @@ def parse_member_labels(specs: list[str], members: list) -> list[list[str]]:
     return used
 
 
+def spread_left(specs) -> list[str]:
+    """The models named (``CHECKPOINT[#MEMBER]``) whose checkpoint carries a noise spread, which the ensemble
+    leaves behind (an ensemble's members are loaded without it, as without its calibration)."""
+    return [spec for spec in specs
+            if read_checkpoint_config(read_model_path(spec, "mirage ensemble", "")).get("noise_spread") is not None]
+
+
 def build_ensemble(members: list, used: list[list[str]] | None = None):
     """Loaded member checkpoints -> an ``Ensemble`` holding their weights (eval mode, on CPU);
     ``used``: the labels each member contributes (``parse_member_labels``; None: all its own)."""
@@ -162,6 +170,9 @@ def run(args) -> int:
         raise ConfigError("mirage ensemble: name at least two models (checkpoints or an ensemble's members)")
     check_compatible(members)
     used = parse_member_labels(args.member_labels, members)
+    for spec in spread_left(args.members):
+        print(f"{spec}: its noise spread is not carried into the ensemble (measured for its own probabilities, "
+              "not their mean); measure the ensemble's (python scripts/noise_spread.py measure, fit)")
     ref = members[0]
     progress = not args.no_progress
     prepared = open_data(DataOptions.of(args), ref.preprocess, ref.render, Dist(), progress, model_labels=ref.labels,

@@ -5,7 +5,8 @@ merges the test-split metrics from ``mirage evaluate`` into the checkpoint's met
 machine paths from the provenance (a shipped file names no path of the machine that trained it)
 and writes MODEL_CARD.md: training data, task, labels, clinical inputs, metrics with the commands
 that produced them, hardware and time, intended use and the research-use notice. An --out that
-holds a model already (a shipped model's folder) is replaced only with ``--overwrite``.
+holds a model already (a shipped model's folder) is replaced only with ``--overwrite``. The calibration,
+measured stage, noise averaging and noise spread go with it as they are (the same probabilities).
 
 The card's text is ``engine.model_card``; the test split's looks it counts, ``engine.looks``.
 """
@@ -193,7 +194,7 @@ def run(args) -> int:
         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
         thresholds=loaded.thresholds, provenance=loaded.provenance, metrics=loaded.metrics,
         name=loaded.name, half=args.half, extra=loaded.extra, model_card=card, calibration=loaded.calibration,
-        measured_stack=loaded.measured_stack, noise_average=loaded.noise_average)
+        measured_stack=loaded.measured_stack, noise_average=loaded.noise_average, noise_spread=loaded.noise_spread)
     size = sum(f.stat().st_size for f in Path(out).rglob("*") if f.is_file())
     print(f"exported {loaded.name} to {out} ({size / 1e6:.2f} MB, {'fp16' if args.half else 'fp32'}) "
           f"in {time.perf_counter() - t0:.2f} s")

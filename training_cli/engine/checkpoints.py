@@ -93,7 +93,7 @@ def load_members(spec: str, device: str = "cpu") -> list:
 
     A single model is itself; an ensemble (a folder or a shipped name such as "default") is its
     members, or only member MEMBER with ``#MEMBER`` ("default#1"). A member comes without the
-    ensemble's calibration, measured-rhythm stage and thresholds (they were fitted on the mean); its
+    ensemble's calibration, measured-rhythm stage, noise spread and thresholds (they were fitted on the mean); its
     provenance is the ensemble's record of it, beside the ensemble's data and splits.
 
     Raises:
@@ -131,7 +131,8 @@ def load_members(spec: str, device: str = "cpu") -> list:
         loaded, model=loaded.model.members[i], model_type=configs[i]["model_type"], labels=labels_of(i),
         schema=schema_of(i),
         model_config=dict(configs[i]["config"]), thresholds=[], calibration=None, measured_stack=None,
-        provenance={**shared, **(recorded[i] if i < len(recorded) else {})}, metrics={}, model_card=None,
+        noise_spread=None, provenance={**shared, **(recorded[i] if i < len(recorded) else {})}, metrics={},
+        model_card=None,
         name=f"{loaded.name or path}#{i}", path=Path(f"{loaded.path}#{i}")) for i in picks]
 
 

@@ -149,6 +149,46 @@ def _stage_lines(loaded) -> list[str]:
             "probabilities"]
 
 
+NOISE_MARKS = "Noise marks"      # the card's words for a checkpoint's noise spread (``mirage_model.noise_spread``)
+
+
+def _noise_mark_lines(loaded) -> list[str]:
+    """The card's line on the checkpoint's noise spread, if it has one."""
+    spread = getattr(loaded, "noise_spread", None)
+    if spread is None:
+        return []
+    bands = spread.bands_mv
+    return [f"- {NOISE_MARKS}: at a noise load of {bands[0]:g}-{bands[-1]:g} mV a call whose logit lies within the "
+            f"model's spread under noise of its threshold's is marked \"(?) noise in LEADS may change this call\"; "
+            f"the spread (the {spread.quantile * 100:g}th percentile of |delta logit| per label and band) measured on "
+            f"{spread.fitted_on or 'records with noise added'} (`python scripts/noise_spread.py measure`, `fit`) for "
+            "these probabilities: a new calibration leaves it behind"]
+
+
+def drop_noise_marks(card: str | None, why: str) -> str | None:
+    """The model card of a checkpoint written without the noise spread its source had (``why``: in a few words):
+    its "## Noise marks" section and "- Noise marks:" line give way to "- Noise marks: none; WHY", put after its
+    "- Probabilities:" line (the calibration's), else where the first of them stood; a card that says none of
+    them is returned as it is, None as None."""
+    if not card:
+        return card
+    lines, kept, at, section = card.split("\n"), [], None, False
+    for line in lines:
+        if line.startswith("## "):
+            section = line.strip() == f"## {NOISE_MARKS}"
+        if section or line.startswith(f"- {NOISE_MARKS}:"):
+            at = len(kept) if at is None else at
+            continue
+        kept.append(line)
+    said = f"- {NOISE_MARKS}: none; {why}"
+    calibration = next((k + 1 for k, line in enumerate(kept) if line.startswith("- Probabilities:")), None)
+    where = calibration if calibration is not None else at
+    if where is None:
+        return card
+    return "\n".join(kept[:where] + [said] + ([""] if calibration is None and kept[where:where + 1] != [""] else [])
+                     + kept[where:])
+
+
 def _threshold_line(loaded, val: dict) -> str:
     """The card's thresholds, each one chosen on no positive, or no negative, record marked as the 0.5
     fallback it is (``metrics.threshold_fallbacks``)."""
@@ -221,6 +261,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
           if getattr(loaded, "noise_average", None) is not None else []),
         *_calibration_lines(loaded, test),
         *_stage_lines(loaded),
+        *_noise_mark_lines(loaded),
         _threshold_line(loaded, metrics.get("val_calibrated") or val),
         "",
         "## Training",
