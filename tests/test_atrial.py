@@ -257,6 +257,70 @@ def test_the_model_s_flutter_stands_on_fibrillatory_waves():
     assert "atrial rate" not in it.first.text
 
 
+def sinus_record(bpm: float, fs: float = FS, seed: int = 0) -> EcgRecord:
+    """Sinus tachycardia: an upright P wave (90 ms, 0.13 mV in II) 140 ms before each QRS, at ``bpm``; at 150 bpm
+    it sits on the end of the T wave."""
+    seconds, rr = 10.0, 60.0 / bpm
+    qrs = [int(round((0.3 + k * rr) * fs)) for k in range(int(seconds / rr) + 1)]
+    atrial, n = np.zeros(int((seconds + 1.0) * fs)), int(round(0.09 * fs))
+    for q in qrs:
+        start = q - int(round(0.14 * fs))
+        if start >= 0 and start + n < len(atrial):
+            atrial[start:start + n] -= 0.15 * _hump(n)       # along -90 deg: upright in II, III, aVF
+    return _record(atrial, qrs, fs, seconds, seed)
+
+
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+def test_2_to_1_flutter_guessed_as_sinus_tachycardia_reads_possible_2_to_1_flutter(fs):
+    """A sawtooth at 300/min conducted 2:1 (QRS at 150 bpm, regular) is the classic misreading as sinus
+    tachycardia: PTB-XL 03505, 10065, 10752, 15106 (folds 1-8, labelled atrial flutter) read "Sinus tachycardia,
+    150 bpm, most probable rhythm (below its threshold)". With sinus only the model's guess below its threshold, the
+    flutter waves at twice the regular ventricular rate read possible 2:1 flutter, at the rates drawn."""
+    rec = flutter_record(5.0, (2,))
+    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
+    assert m.heart_rate_bpm == pytest.approx(150.0, abs=2.0)
+    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M")
+    first = it.first
+    assert first.text.startswith("Atrial flutter with 2:1 conduction (possible), atrial rate 300/min, ventricular "
+                                 "rate 150 bpm"), it.lines()
+    assert first.source == "measurement" and first.code == "AFLT" and "2:1 conduction" in first.rule
+    assert "Goldberger" in first.rule and "Saoudi" in first.rule
+    assert not any(s.text.startswith("Sinus") for s in it.statements)
+    assert any(r.startswith("sinus tachycardia (20%, the model's most probable rhythm, below its threshold) not "
+                            "stated: regular atrial activity at 300/min") for r in it.resolved), it.resolved
+    # the model's sinus tachycardia above its threshold stands: a sinus rhythm's P and T waves repeat at twice its rate
+    called = interpret_prediction(_prediction({"STACH": 0.9}), m, "M")
+    assert called.first.text.startswith("Sinus tachycardia, 150 bpm") and not any(
+        "flutter" in s.text for s in called.statements)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+@pytest.mark.parametrize("bpm", [130.0, 150.0, 165.0])
+def test_sinus_tachycardia_with_p_waves_is_not_2_to_1_flutter(bpm, fs, seed):
+    """Sinus tachycardia with a P wave before each QRS, sinus only the model's guess below its threshold: its P and
+    T waves repeat at twice its rate, but hold less of the power there than flutter waves do; it stays sinus."""
+    rec = sinus_record(bpm, seed=seed)
+    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
+    assert m.heart_rate_bpm == pytest.approx(bpm, abs=2.0)
+    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M")
+    assert it.first.text.startswith(f"Sinus tachycardia, {bpm:.0f} bpm"), it.lines()
+    assert not any("flutter" in s.text for s in it.statements)
+
+
+@pytest.mark.parametrize("age", [1.0, 15.0])
+def test_2_to_1_flutter_is_not_said_over_a_child_s_sinus_guess(age):
+    """Below 16 years a child's normal rate puts its P and T waves' second harmonic in the flutter band (145 bpm at
+    one month: 290/min): the children's rule keeps flutter at twice the ventricular rate off, with its reason."""
+    m = measure(flutter_record(5.0, (2,)), fiducials=False)
+    it = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M", age=age)
+    assert not any("flutter" in s.text for s in it.statements), it.lines()
+    assert any(r.startswith("atrial flutter from the atrial activity not stated: regular atrial activity at 300/min "
+                            "is 2.0 times the ventricular rate 150 bpm") for r in it.resolved), it.resolved
+    adult = interpret_prediction(_prediction({"STACH": 0.2, "SR": 0.05}), m, "M", age=16.0)
+    assert adult.first.text.startswith("Atrial flutter with 2:1 conduction (possible)"), adult.lines()
+
+
 @pytest.mark.parametrize("rid", LUDB_AF)
 def test_ludb_atrial_fibrillation_is_not_flutter(ludb_data, rid):
     from mirage_model.records import load_record

@@ -487,8 +487,8 @@ def test_atrial_fibrillation_stands_without_clear_flutter_waves(atrial):
                                         ({"AFIB": 0.9, "PACE": 0.9}, None), ({"AFIB": 0.9}, "9 stimuli before 10 beats")])
 def test_the_flutter_rule_only_replaces_a_said_atrial_rhythm(pos, paced):
     """A regular rhythm's P and T waves repeat at harmonics of its rate: the measurement alone does not tell
-    2:1 flutter from sinus tachycardia, so at twice the ventricular rate it never overrides a sinus rhythm,
-    even without a P wave; nor a paced one."""
+    2:1 flutter from sinus tachycardia, so at twice the ventricular rate it never overrides a sinus rhythm the
+    model calls, even without a P wave; nor a paced one."""
     it = run(pos, {"heart_rate_bpm": 150.0, "qrs_ms": 90.0}, paced=paced, atrial_activity=_atrial(hz=(5.0,) * 4))
     assert not any(s.text.startswith("Atrial flutter") for s in it.statements)
 
