@@ -37,6 +37,7 @@ from app.views.patient_line import PatientLine
 from app.views.results import ResultsPanel
 from app.window.export import ExportMixin
 from app.window.model import ModelMixin, folder_key as _folder_key
+from app.window.printing import PrintMixin
 from app.window.prior import PriorMixin
 from app.window.records import RecordsMixin
 from mirage_model import RESEARCH_USE_NOTICE
@@ -63,7 +64,7 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.is_file() else QIcon()
 
 
-class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow):
+class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, QMainWindow):
     """MIRAGE Review's window. Public methods are what menus call and what tests drive; the
     work of each menu lives in its mixin (``app.window``)."""
 
@@ -101,6 +102,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         self.loaded_model_path: str | None = None   # the folder the loaded model came from (None: none loaded)
         self.export_worker: workers.Worker | None = None
         self.export_path: Path | None = None          # the PDF export_worker writes
+        self.print_worker: workers.Worker | None = None   # File > Print's job
+        self.printer = None                           # the QPrinter print_worker paints on
         self.batch_dialog: BatchDialog | None = None
         # closing while a PDF is being written or a batch is scoring asks first (an interactive
         # session: app.main sets it; scripted runs and tests close without a question)
@@ -323,6 +326,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
                                        f"({COMPARE_KEYS})")
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
+        self.print_action = act("&Print report...", self.print_dialog, QKeySequence.StandardKey.Print)
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         file_menu.addSeparator()
@@ -365,8 +369,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         self.viewer.layout_box.currentTextChanged.connect(
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
         # the commands that act on the record on screen (greyed out while none is: _record_controls)
-        self.record_actions = (self.export_action, self.save_as_action, self.compare_action, true_scale, fit, zoom_in,
-                               zoom_out, self.calipers_action, self.median_window_action,
+        self.record_actions = (self.export_action, self.print_action, self.save_as_action, self.compare_action,
+                               true_scale, fit, zoom_in, zoom_out, self.calipers_action, self.median_window_action,
                                *self.layout_actions.values())
 
         model_menu = menu.addMenu("&Model")
@@ -507,7 +511,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference and folder listing (their results are dropped). A batch run
+        """Esc: stop loading, inference, folder listing and a print (their results are dropped). A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
         measurement, stopped a batch scoring a folder in the window beside it)."""
         self.cancel_all(batch=False)
@@ -529,6 +533,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
         for w in (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
+                  self.print_worker,
                   self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None) if batch else None):
             if w is not None:
                 w.cancel()
@@ -615,6 +620,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PriorMixin, QMainWindow)
         if self.export_worker is not None:
             name = self.export_path.name if self.export_path is not None else "a PDF report"
             out.append(f"{name} is being written (it would not be)")
+        if self.print_worker is not None:
+            out.append("a report is being printed (the rest of it would not be)")
         if self._export_queue:
             n = len(self._export_queue)
             out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")

@@ -99,7 +99,7 @@ def _expected(err: BaseException) -> bool:
 
     return isinstance(err, (RecordError, ClinicalError, CheckpointError, DeviceError, FileNotFoundError,
                             PermissionError)) \
-        or type(err).__name__ in ("BatchError", "PreprocessError")
+        or type(err).__name__ in ("BatchError", "PreprocessError", "PrintError")
 
 
 # Python owns the runnables it starts; keep them alive until they finish.
@@ -494,6 +494,22 @@ def report_job(ctx: JobContext, session, out_path, settings=None, model_info=Non
     ctx.check()
     result = report.build_report(session, out_path, settings=settings, model_info=model_info)
     return result if result is not None else out_path
+
+
+def print_job(ctx: JobContext, session, printer, settings=None, model_info=None):
+    """``report.build_report`` into a temporary folder, then its pages painted on ``printer`` at 100 %
+    (``report_printer.print_pdf``); returns each page's painted size in device pixels. ``session``
+    is a snapshot, as for ``report_job``; the cancel flag stops it between strips of a page."""
+    import tempfile
+
+    from app.report_printer import print_pdf
+    from mirage_model.review import report   # reportlab: about a second, only when a PDF is written
+
+    ctx.check()
+    with tempfile.TemporaryDirectory(prefix="mirage-print-") as tmp:
+        pdf = report.build_report(session, Path(tmp) / "report.pdf", settings=settings, model_info=model_info)
+        ctx.check()
+        return print_pdf(printer, pdf, check=ctx.check, progress=lambda done, total: ctx.progress(done, total))
 
 
 def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, statements_predictor=None,

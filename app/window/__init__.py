@@ -1,3 +1,4 @@
 """The main window's jobs, one module each, composed by ``app.main_window.MainWindow``:
 ``records`` (open, draw, measure, the folder, recent files, drag and drop), ``model`` (load the
-model, score, show the result and its explanations), ``export`` (save as, PDF report)."""
+model, score, show the result and its explanations), ``export`` (save as, PDF report), ``printing``
+(File > Print: that report on paper)."""
