@@ -34,6 +34,18 @@ def _sheet_origin(ctx: ReportContext) -> tuple[float, float]:
     return 10 * MM, round(ctx.layout.page_height / MM - TOP_MM - sheet_size(row_mm=PAGE_ROW_MM)[1]) * MM
 
 
+def draw_cell_trace(c, x0: float, y0: float, view: MedianBeatView, cell, gain: float) -> None:
+    """Stroke one lead's median beat in its sheet ``cell`` (``median_beats.cell_segments``: mm from the sheet's
+    origin at ``x0, y0`` points) at ``gain`` mm/mV, in the canvas's current colour and width: the median-beat page
+    and the serial comparison's overlay draw beats alike."""
+    for xs, ys in cell_segments(view, cell, gain):
+        path = c.beginPath()
+        path.moveTo(x0 + float(xs[0]) * MM, y0 + float(ys[0]) * MM)
+        for px, py in zip((x0 + xs[1:] * MM).tolist(), (y0 + ys[1:] * MM).tolist()):
+            path.lineTo(px, py)
+        c.drawPath(path, stroke=1, fill=0)
+
+
 def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> None:
     """The 12 beats with the fiducial marks, labels and calibration pulses at ``gain`` mm/mV; sheet
     origin (x0, y0) pt."""
@@ -55,12 +67,7 @@ def _draw_beats(c, x0: float, y0: float, view: MedianBeatView, gain: float) -> N
         c.setLineWidth(0.7)
         c.setLineJoin(1)
         c.setLineCap(1)
-        for xs, ys in cell_segments(view, cell, gain):
-            path = c.beginPath()
-            path.moveTo(x0 + float(xs[0]) * MM, y0 + float(ys[0]) * MM)
-            for px, py in zip((x0 + xs[1:] * MM).tolist(), (y0 + ys[1:] * MM).tolist()):
-                path.lineTo(px, py)
-            c.drawPath(path, stroke=1, fill=0)
+        draw_cell_trace(c, x0, y0, view, cell, gain)
         label = cell.lead if view.usable[view.leads.index(cell.lead)] else f"{cell.lead} (unusable)"
         c.setFont(FONT_BOLD, 8)
         c.setFillColorRGB(0, 0, 0)

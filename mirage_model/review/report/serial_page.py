@@ -17,7 +17,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import Paragraph
 
 from mirage_model.review.median_beats import (
-    GAIN_MM_MV, ROW_MM, SPEED_MM_S, cell_segments, fitting_gain, median_beat_view, sheet_cells, sheet_size,
+    GAIN_MM_MV, ROW_MM, SPEED_MM_S, fitting_gain, median_beat_view, sheet_cells, sheet_size,
 )
 from mirage_model.review.report.band_text import GREY, INDENT, READABLE, RED, Run, fits, wrap_runs
 from mirage_model.review.report.context import ReportContext
@@ -161,6 +161,7 @@ def _draw_column(c, x: float, top: float, width: float, bottom: float, flowables
 
 def _draw_beats(c, x0: float, y0: float, views, gain: float) -> None:
     """Each lead's beats overlaid in its cell: the prior's first, grey, then the current's, black."""
+    from mirage_model.review.report.median_beats import draw_cell_trace     # here: that module imports this one
     from mirage_model.review.report.waveforms import draw_calibration_pulse
     half = (ROW_MM / 2.0 - 1.0) * MM
     cells = sheet_cells(row_mm=ROW_MM)
@@ -172,12 +173,7 @@ def _draw_beats(c, x0: float, y0: float, views, gain: float) -> None:
         c.setLineJoin(1)
         c.setLineCap(1)
         for cell in cells:
-            for xs, ys in cell_segments(view, cell, gain):
-                path = c.beginPath()
-                path.moveTo(x0 + float(xs[0]) * MM, y0 + float(ys[0]) * MM)
-                for px, py in zip((x0 + xs[1:] * MM).tolist(), (y0 + ys[1:] * MM).tolist()):
-                    path.lineTo(px, py)
-                c.drawPath(path, stroke=1, fill=0)
+            draw_cell_trace(c, x0, y0, view, cell, gain)
     c.setFillColorRGB(0, 0, 0)
     c.setFont(FONT_BOLD, 8)
     for cell in cells:
