@@ -99,6 +99,8 @@ def _input_hit(path: Path, inputs, records) -> str | None:
         if given is not None and same_path(path, Path(given).expanduser()):
             return "that is an input of this command"
     for given in records:
+        if given is None:                   # an optional record not given (report's --prior)
+            continue
         src = Path(given).expanduser()
         if same_path(path, src):
             return "that is the record being read"
