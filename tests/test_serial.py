@@ -127,6 +127,34 @@ def test_no_change_and_prior_dated_after_the_current():
     assert x.same_patient is None and x.patient_words == NEITHER_IDENTIFIES
 
 
+def test_undated_ages_running_backwards_are_warned_as_a_later_prior_is():
+    # the walk's pair: two files without dates, the prior 51 years old, this ECG 50
+    edits = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390}
+
+    def aged(rid, age, **meta):
+        return EcgRecord(np.zeros((12, 5000), np.float32), 500.0, rid, age=age, meta=dict(meta))
+    prior, current = _session(aged("p", 51.0), edits), _session(aged("c", 50.0), edits)
+    x = compare(prior, current)
+    assert x.date_words == ("The prior ECG gives an age of 51, this one 50: check which is the earlier, "
+                            "or whether both are this patient's.")
+    assert x.date_words in x.warnings
+    # the reviewer's age is the one compared: corrected to 52, the ages run forwards
+    current.set_value("age", 52)
+    assert compare(prior, current).date_words == ""
+    # less than a year apart may be one age said two ways (50.9 from a birth date, 50 typed): no question
+    assert compare(_session(aged("p", 50.9), edits), _session(aged("c", 50.0), edits)).date_words == ""
+    # an age missing on either side decides nothing; typed by the reviewer, it does
+    unknown = _session(aged("c", None), edits)
+    assert compare(prior, unknown).date_words == ""
+    unknown.set_value("age", 50)
+    assert "an age of 51, this one 50" in compare(prior, unknown).date_words
+    # one date only: the dates do not decide, the ages do; both dates in order decide (no age question)
+    dated = _session(aged("c", 50.0, acquired="2024-06-01 08:00:00"), edits)
+    assert "an age of 51, this one 50" in compare(prior, dated).date_words
+    earlier = _session(aged("p", 51.0, acquired="2023-06-01 08:00:00"), edits)
+    assert compare(earlier, dated).date_words == ""
+
+
 def test_statements_new_gone_and_possibly():
     edits = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390, "pr_ms": 160}
     prior = _session(_record("p"), edits, _pred({"SR": 0.95, "AFIB": 0.02, "LAFB": 0.9, "IRBBB": 0.05, "LVH": 0.45}))

@@ -33,7 +33,9 @@ Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else na
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
 warning; anonymised files and files without identity give None and a warning. A prior that is the current
 recording itself (its file, or its signal copied into another format, every sample within ``SAME_SIGNAL_MV``)
-gets a warning too. The comparison is computed either way: the reviewer decides.
+gets a warning too, and so does a prior dated after the current or, where the dates do not decide, a prior
+whose age (the file's or the reviewer's) is the current's or more by a year. The comparison is computed either
+way: the reviewer decides.
 Research use only, not a diagnosis.
 """
 
@@ -83,6 +85,11 @@ ONE_IDENTIFIES = "The {which} file does not identify the patient{why}: make sure
 DIFFERENT_SEX = ("The two files give different sexes ({prior} in the prior, {current} in this one): make sure the "
                  "prior ECG is this patient's before reading the comparison.")
 PRIOR_LATER = "The prior ECG ({prior}) is dated after this one ({current}): check which is the earlier."
+PRIOR_OLDER = ("The prior ECG gives an age of {prior}, this one {current}: check which is the earlier, or whether "
+               "both are this patient's.")
+# a prior's age above the current's by this much (years) or more runs backwards; less may be one age said two
+# ways (50.9 from a birth date, 50 typed in whole years) and raises no question
+AGE_BACKWARDS_Y = 1.0
 SAME_RECORDING = ("The prior ECG is this same recording ({why}): compared with itself it shows no change; "
                   "choose the patient's earlier ECG.")
 # two recordings whose every sample agrees within this (mV) are one (a copy in another format: EDF+ keeps
@@ -132,7 +139,8 @@ class SerialComparison:
         summary: one paragraph for the PDF and the app.
         notes: what a reader must know (a side's calls withheld, a measurement missing, another model).
         possibly_new, possibly_gone: as new and gone, where either side is uncertain about the statement.
-        date_words: a warning when the prior is dated after the current; "".
+        date_words: a warning when the prior is dated after the current, or, where the dates do not decide
+            (either is missing), when the prior's age is the current's or more by ``AGE_BACKWARDS_Y``; "".
         same_words: a warning when the prior is the current recording itself (its file, or a copy of its
             signal in another format); "".
     """
@@ -187,6 +195,21 @@ def _when(record) -> datetime | None:
         return datetime.fromisoformat(m.group(1) + (" " + m.group(2) if m.group(2) else ""))
     except ValueError:
         return None
+
+
+def _ages_backwards(prior, current) -> str:
+    """``PRIOR_OLDER`` when both sessions know the patient's age (the file's or the reviewer's) and the prior's
+    is the current's or more by ``AGE_BACKWARDS_Y``; else "" (an age missing on either side decides nothing)."""
+    from mirage_model.records.age import age_text
+
+    ages = [getattr(s, "age", None) for s in (prior, current)]
+    try:
+        a_prior, a_current = (float(a) for a in ages)
+    except (TypeError, ValueError):
+        return ""
+    if not (math.isfinite(a_prior) and math.isfinite(a_current)) or a_prior - a_current < AGE_BACKWARDS_Y:
+        return ""
+    return PRIOR_OLDER.format(prior=age_text(a_prior), current=age_text(a_current))
 
 
 def _identity(record) -> tuple[str, str, str]:
@@ -369,8 +392,11 @@ def compare(prior, current) -> SerialComparison:
     same, patient_words = same_patient(getattr(prior, "record", None), getattr(current, "record", None))
     date_words = ""
     t_prior, t_current = _when(getattr(prior, "record", None)), _when(getattr(current, "record", None))
-    if t_prior is not None and t_current is not None and t_prior > t_current:
-        date_words = PRIOR_LATER.format(prior=record_date(prior.record), current=record_date(current.record))
+    if t_prior is not None and t_current is not None:
+        if t_prior > t_current:
+            date_words = PRIOR_LATER.format(prior=record_date(prior.record), current=record_date(current.record))
+    else:
+        date_words = _ages_backwards(prior, current)
     why_same = same_recording(prior, current)
     same_words = SAME_RECORDING.format(why=why_same) if why_same else ""
     notes: list[str] = []
