@@ -6,7 +6,9 @@ when it happens; the labs-table rows that fit no record, what reading the table 
 assumed, censored values read as their limit) and its refused rows, when the run starts; the
 records whose labs row differs from their ECG header in age or sex, as their rows arrive) stays in
 lines of notes under the progress, each with its details in the notes' tooltip; such a record's
-id is orange, its note in the id's tooltip. A run that would replace the rows an earlier run wrote in its
+id is orange, its note in the id's tooltip. A failed file's message is read without hovering: the error column
+widens to it (up to half the table, the row as tall as its wrapped words, up to ``ERROR_LINES`` lines), and the
+selected row's whole message shows under the table. A run that would replace the rows an earlier run wrote in its
 output CSV, or the PDFs it wrote in its PDF folder, asks first (Replace / Cancel,
 ``batch_questions``), as ``mirage score`` refuses one without --overwrite; an output that is no
 batch output (a record's signal file, the labs table) is never written; a resumed run
@@ -51,6 +53,8 @@ LABS_DIFFER_COLOUR = QColor("#6b6b00")    # its labs row may be another patient'
 # the batch checks its cancel flag before each record and each forward pass (``Scorer.predict``): what is
 # being scored now is finished and written, the rest is left to a resumed run
 CANCELLING = "Cancelling: the record being scored now is finished and written first"
+# a failed row is as tall as its message's wrapped lines up to this many; the rest is under the table when selected
+ERROR_LINES = 4
 
 
 def _fmt(value) -> str:
@@ -178,6 +182,15 @@ class BatchDialog(QDialog):
         self.table.cellDoubleClicked.connect(self._double_clicked)
         self.table.cellActivated.connect(self._double_clicked)
         self.table.setToolTip("double-click a row (or Enter) to open the record")
+        self.table.currentCellChanged.connect(lambda r, *_: self._show_message(r))
+        self._error_width = 0             # the widest error message's width in the table's font (px)
+        # the selected row's whole message (the error column cut it to "bad.dat: signal file is ..." at 100 px)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAccessibleName("Message of the selected row")
+        self.message.setVisible(False)
 
         lay = QVBoxLayout(self)
         lay.addLayout(form)
@@ -185,6 +198,7 @@ class BatchDialog(QDialog):
         lay.addWidget(self.status)
         lay.addWidget(self.notes)
         lay.addWidget(self.table, 1)
+        lay.addWidget(self.message)
         # Enter presses no button: a dialog's Enter went to its first button, Browse, so Enter on a
         # result row opened the record and a folder chooser over it (and Enter in a field did too)
         for button in self.findChildren(QPushButton):
@@ -245,6 +259,8 @@ class BatchDialog(QDialog):
         self.labs_lookup = None
         self.table.setRowCount(0)
         self.table.setColumnCount(0)
+        self._error_width = 0
+        self._show_message(-1)
         self.summary = None
         self.status.setToolTip("")
         self._set_notes([])
@@ -430,6 +446,44 @@ class BatchDialog(QDialog):
                     self._fill_row(i if i < r else i - 1, old)
         self.table.insertRow(r)
         self._fill_row(r, row)
+        if row.get("error"):
+            self._fit_error(r, str(row.get("error")))
+        self._show_message(self.table.currentRow())
+
+    def _fit_error(self, r: int, message: str) -> None:
+        """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
+        signal file is truncated (...)" to "bad.dat: signal file is ..."), and row ``r`` as tall as its wrapped
+        message, up to ``ERROR_LINES`` lines."""
+        c = self.columns.index("error")
+        fm = self.table.fontMetrics()
+        widest = fm.horizontalAdvance(message) + 2 * fm.averageCharWidth()     # the cell's margins
+        if widest > self._error_width:
+            self._error_width = widest
+            room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
+            if min(widest, room) > self.table.columnWidth(c):
+                self.table.setColumnWidth(c, min(widest, room))
+                for i, other in enumerate(self.rows):      # their wrapped lines change with the width
+                    if other.get("error") and i != r:
+                        self._fit_row(i)
+        self._fit_row(r)
+
+    def _fit_row(self, r: int) -> None:
+        self.table.resizeRowToContents(r)
+        most = self.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
+        if self.table.rowHeight(r) > most:
+            self.table.setRowHeight(r, most)
+
+    def _show_message(self, r: int) -> None:
+        """Under the table, the whole message of result row ``r`` (none: hidden), coloured as its error cell."""
+        row = self.rows[r] if 0 <= r < len(self.rows) else {}
+        message = str(row.get("error") or "")
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        if message:
+            from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row
+
+            colour = NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR
+            self.message.setStyleSheet(f"color: {colour.name()}")
 
     def _fill_row(self, r: int, row: dict) -> None:
         from mirage_model.review.batch.rows import NOT_ECG   # loaded by the batch that made the row

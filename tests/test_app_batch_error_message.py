@@ -1,0 +1,92 @@
+"""The batch dialog's failed rows say their whole message without hovering: the error column was 100 px,
+so a truncated file's row read "bad.dat: signal file is ..." and the rest only in its tooltip. Now the
+column widens to the message (up to half the table) and the row is as tall as its wrapped words, and the
+selected row's whole message shows under the table, at the dialog's size on a 1280x800 and a 1024x768
+screen (900 x 560) and on 1280x800 under QT_SCALE_FACTOR=1.5 (853 x 533 logical px: 810 x 506).
+
+Truth: the reader's own words for a WFDB record whose signal file this test cut short, and the font's
+metrics of them (Qt's ``QFontMetrics``, not the dialog's arithmetic)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QRect, Qt  # noqa: E402
+
+from mirage_model.paths import resources_dir  # noqa: E402
+
+LUDB = resources_dir() / "samples" / "ludb"
+pytestmark = pytest.mark.skipif(not (LUDB / "1.hea").is_file(), reason="bundled LUDB samples not present")
+
+
+@pytest.fixture
+def truncated(tmp_path) -> str:
+    """The reader's words for LUDB record 1 copied as bad.hea with its signal file cut to 5000 bytes, as a
+    batch row names them ("bad.dat: signal file is truncated (expected 5000 samples per lead, found 208)")."""
+    from mirage_model.records import load_record
+    from mirage_model.records.record import RecordError
+
+    (tmp_path / "bad.hea").write_text((LUDB / "1.hea").read_text().replace("1.dat", "bad.dat")
+                                      .replace("1 12", "bad 12", 1))
+    (tmp_path / "bad.dat").write_bytes((LUDB / "1.dat").read_bytes()[:5000])
+    shutil.copy(LUDB / "1.hea", tmp_path / "1.hea")
+    with pytest.raises(RecordError) as err:
+        load_record(tmp_path / "bad.hea")
+    return f"bad.dat: {err.value.reason}"
+
+
+def _rows(message: str) -> list[dict]:
+    return [{"record_id": "1", "record_path": "1.hea", "status": "ok", "error": None, "positive": "NORM",
+             **{f"prob_{k}": 0.5 for k in ("NORM", "MI", "STTC", "CD", "HYP")}},
+            {"record_id": "bad", "record_path": "bad.hea", "status": "error", "error": message}]
+
+
+@pytest.mark.parametrize("size", [(900, 560), (810, 506)])
+def test_a_failed_rows_whole_message_is_read_without_hovering(qtbot, truncated, size):
+    from app.dialogs.batch import BatchDialog
+
+    assert "signal file is truncated" in truncated and len(truncated) > 60
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(*size)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for row in _rows(truncated):
+        dlg._progress(len(dlg.rows) + 1, 2, row)
+    table = dlg.table
+    c, r = dlg.columns.index("error"), dlg.rows.index(_rows(truncated)[1])
+    assert table.item(r, c).text() == truncated
+    # the cell holds the message's wrapped lines (4 px margins each side) and lies in view
+    fm = table.fontMetrics()
+    width, height = table.columnWidth(c), table.rowHeight(r)
+    wrapped = fm.boundingRect(QRect(0, 0, width - 8, 10_000), Qt.TextFlag.TextWordWrap, truncated)
+    assert wrapped.height() <= height - 1, (width, height, wrapped)     # 1 px: the grid line
+    assert table.columnViewportPosition(c) + width <= table.viewport().width()
+    # selected, its whole message shows under the table, in the dialog; the scored row has none
+    assert not dlg.message.isVisible()
+    table.selectRow(r)
+    assert dlg.message.text() == truncated and dlg.message.isVisible()
+    qtbot.waitUntil(lambda: dlg.message.height() >= dlg.message.heightForWidth(dlg.message.width()))
+    assert dlg.rect().contains(dlg.message.geometry())
+    table.selectRow(1 - r)
+    assert not dlg.message.isVisible()
+
+
+def test_a_message_longer_than_its_cell_is_whole_under_the_table(qtbot, truncated):
+    from app.dialogs.batch import ERROR_LINES, BatchDialog
+
+    long = "; ".join([truncated] * 6)        # many lines at half the table's width
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(900, 560)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for row in _rows(long):
+        dlg._progress(len(dlg.rows) + 1, 2, row)
+    r = dlg.rows.index(_rows(long)[1])
+    assert dlg.table.rowHeight(r) <= dlg.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
+    dlg.table.selectRow(r)
+    assert dlg.message.text() == long and dlg.message.isVisible()
