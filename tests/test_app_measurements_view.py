@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QAbstractItemView, QApplication  # noqa: E402
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel  # noqa: E402
 
 from helpers_app import WAIT_MS, isolated_settings  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
@@ -87,6 +87,69 @@ def test_every_measurement_row_is_in_view_without_scrolling(qtbot, size, short):
     assert min(table.rowHeight(r) for r in range(table.rowCount())) > table.fontMetrics().height()
     # the flagged axis is in view: nothing to point at
     assert not window.measure_panel.flagged.isVisible()
+
+
+LUDB_1 = resources_dir() / "samples" / "ludb" / "1.hea"
+
+
+def _shown_words(label) -> str:
+    """What a cut note shows, its lines joined and its "..." dropped."""
+    return " ".join(QLabel.text(label).replace("\u2026", " ").split())
+
+
+@pytest.mark.skipif(not LUDB_1.is_file(), reason="bundled LUDB samples not present")
+def test_a_long_note_leaves_every_row_in_view_at_1280x800(qtbot):
+    """LUDB record 1 (45 bpm) has a note of three lines at 1280x800 ("Notes: QTc unreliable: heart rate
+    45.4 bpm < 50 (...)"): it took the room of the last row, "T axis -53", which was behind a scroll
+    bar. Now the note has the lines the rows leave it, cut with "..." and whole on its hover."""
+    window = _window(qtbot, (1264, 784), True)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(LUDB_1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    QApplication.processEvents()
+    panel = window.measure_panel
+    table = panel.table
+    last = table.rowCount() - 1
+    assert table.item(last, 0).text() == "T axis (deg)" and table.item(last, 1).text()
+    assert _rows_in_view(table) == list(range(table.rowCount())), (table.viewport().rect(), table.rowHeight(0))
+    assert not table.verticalScrollBar().isVisible()
+    note = panel.note.text()
+    assert note.startswith("Notes: QTc unreliable: heart rate 45") and "Bazett under-corrects" in note
+    if panel.note.toolTip():          # cut: what it shows is the note's start, the whole on hover
+        assert panel.note.toolTip() == note and "\u2026" in QLabel.text(panel.note)
+        assert note.startswith(_shown_words(panel.note))
+    assert note in table.accessibleDescription()
+
+
+def test_the_note_has_the_lines_the_rows_leave_it(qtbot):
+    """A note longer than the room over the rows is cut to the lines left (one at least), every row in
+    view; a panel with room for it shows it whole, with no tooltip of its own."""
+    from app.views.measurements import MeasurementsPanel
+    from helpers_models import synthetic_record
+    from mirage_model.review.session import ReviewSession
+
+    panel = MeasurementsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(330, 238)             # the panel's size in the 1280x800 window
+    panel.show()
+    session = ReviewSession(synthetic_record())
+    panel.set_session(session)
+    _measured_flagged(session)
+    panel.refresh()
+    long = "Notes: " + "; ".join(f"note number {i} says something about the measurements" for i in range(8))
+    panel.note.setText(long)
+    panel._fit_note()
+    QApplication.processEvents()
+    table = panel.table
+    assert _rows_in_view(table) == list(range(table.rowCount()))
+    assert panel.note.text() == long and panel.note.toolTip() == long
+    assert long.startswith(_shown_words(panel.note)) and QLabel.text(panel.note).endswith("\u2026")
+    fm = panel.note.fontMetrics()
+    assert panel.note.height() < fm.lineSpacing() * panel.note.lines_needed()
+    panel.resize(330, 600)
+    QApplication.processEvents()
+    assert QLabel.text(panel.note) == long and panel.note.toolTip() == ""
+    assert _rows_in_view(table) == list(range(table.rowCount()))
 
 
 def test_a_flagged_value_out_of_view_is_named_above_the_table(qtbot):

@@ -1,8 +1,10 @@
-"""A one-line label whose text never sets the window's minimum width."""
+"""A one-line label whose text never sets the window's minimum width, and a wrapped one of at most so many
+lines."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QTextLayout, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
@@ -60,3 +62,73 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event) -> None:           # noqa: N802
         super().resizeEvent(event)
         self._elide()
+
+
+class ElidedLines(QLabel):
+    """A plain-text label wrapped to at most ``max_lines`` lines (``set_max_lines``), its last line cut with
+    "..." where the whole does not fit (the whole text in the tooltip then). ``text()`` is the whole text.
+
+    A wrapped note whose lines the panel below it needs: the measurement block's note of three lines took
+    the room of its last row at 1280x800 ("T axis -53" behind a scroll bar).
+    """
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.full_text = ""
+        self.max_lines = 0     # 0: as many as the text needs
+        self.setText(text)
+
+    def set_max_lines(self, lines: int) -> None:
+        if lines != self.max_lines:
+            self.max_lines = lines
+            self._elide()
+
+    def setText(self, text: str) -> None:          # noqa: N802 (Qt's name)
+        self.full_text = text
+        self._elide()
+
+    def text(self) -> str:                          # the whole text, not what fits
+        return self.full_text
+
+    def lines_needed(self, width: int | None = None) -> int:
+        """How many lines the whole text wraps to at ``width`` px (None: the label's own)."""
+        return len(self._line_starts(self.contentsRect().width() if width is None else width))
+
+    def _line_starts(self, width: int) -> list[int]:
+        """Where each line of the whole text begins, wrapped at ``width`` px as the label wraps it (word by
+        word, "\n" kept)."""
+        starts: list[int] = []
+        offset = 0
+        for paragraph in self.full_text.split("\n"):
+            layout = QTextLayout(paragraph, self.font())
+            option = QTextOption()
+            option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+            layout.setTextOption(option)
+            layout.beginLayout()
+            while (line := layout.createLine()).isValid():
+                line.setLineWidth(width)
+                starts.append(offset + line.textStart())
+            layout.endLayout()
+            offset += len(paragraph) + 1
+        return starts
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        shown = self.full_text
+        if self.max_lines > 0 and width > 0:
+            starts = self._line_starts(width)
+            if len(starts) > self.max_lines:
+                last = starts[self.max_lines - 1]
+                head = self.full_text[:last].rstrip(" \n")
+                rest = " ".join(self.full_text[last:].split())
+                shown = (head + "\n" if head else "") + self.fontMetrics().elidedText(
+                    rest, Qt.TextElideMode.ElideRight, width)
+        super().setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
+
+    def resizeEvent(self, event) -> None:           # noqa: N802
+        super().resizeEvent(event)
+        if self.max_lines > 0:
+            self._elide()

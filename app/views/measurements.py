@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.views.elided_label import ElidedLabel
+from app.views.elided_label import ElidedLabel, ElidedLines
 from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.file_info import device_values
@@ -60,16 +60,16 @@ class MeasurementsPanel(FollowsSession, QWidget):
         self.table.setAccessibleName("Measurements")
         # the title and a flagged value out of view on one line; the note under it, wrapped: cut to the
         # title line's rest it read "Notes: measured on the first..." (the panel sits in the window's
-        # result column, which gives it the height of the row it had under the traces and two lines)
+        # result column, which gives it the height of the row it had under the traces and two lines).
+        # Its lines are those the rows leave it (``_fit_note``): LUDB record 1's note of three lines at
+        # 1280x800 put "T axis -53" behind a scroll bar; the whole note is on its hover then
         self.title = QLabel("<b>Measurements</b>")
         self.flagged = ElidedLabel("")          # flagged values scrolled out of view, and where they are
         self.flagged.setStyleSheet(f"color: {FLAG_COLOUR}; font-weight: bold")
         self.flagged.setVisible(False)
-        self.note = QLabel(EDIT_NOTE)
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
-        self.note.setWordWrap(True)
+        self.note = ElidedLines(EDIT_NOTE)
         self.note.setStyleSheet("color: #555")
-        line = QHBoxLayout()
+        line = self._title_line = QHBoxLayout()
         line.setContentsMargins(0, 0, 0, 0)
         line.setSpacing(8)
         line.addWidget(self.title)
@@ -114,6 +114,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
             # a child's table flags only PR, QRS and QTc: said where the flags would be, not left for the hover alone
             self.note.setText(f"{age_note(s.age)[:1].upper()}{age_note(s.age)[1:]}; PR, QRS and QTc by a child's "
                               f"upper limit. {self.note.text()}")
+        self._fit_note()
         self._describe()
 
     @property
@@ -248,6 +249,22 @@ class MeasurementsPanel(FollowsSession, QWidget):
         need += self.table.verticalScrollBar().sizeHint().width() + 2 * self.table.frameWidth()
         self.table.setMinimumWidth(need)
 
+    def resizeEvent(self, event) -> None:           # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_note()
+
+    def _fit_note(self) -> None:
+        """The note's lines: those the panel's height leaves it over the title line and every row at
+        its least height (``ROW_PAD_MIN``), one at least; a longer note is cut with "..." there, whole
+        on its hover (and in the table's accessible description)."""
+        n = self.table.rowCount()
+        rows = n * (self.table.fontMetrics().height() + ROW_PAD_MIN)
+        table = rows + self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
+        spacing = 2 * max(0, self.layout().spacing())
+        room = self.height() - self._title_line.sizeHint().height() - spacing - table
+        fm = self.note.fontMetrics()
+        self.note.set_max_lines(max(1, 1 + (room - fm.height()) // fm.lineSpacing()))
+
     def eventFilter(self, watched, event) -> bool:     # noqa: N802 (Qt's name)
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_rows()
@@ -300,6 +317,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         except ValueError as err:
             self.note.setText(f"Not accepted: {err}" if "between" in str(err)
                               else f"Not accepted: {text!r} is not a number")
+            self._fit_note()
             self._fill()
 
     def report_edits(self) -> dict[str, float]:
