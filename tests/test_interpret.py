@@ -561,6 +561,35 @@ def test_a_flutter_guess_stands_where_a_flutter_wave_was_measured_as_a_p_wave():
     assert not any("P waves before the QRS" in r for r in it.resolved), it.resolved
 
 
+@pytest.mark.parametrize("pos, pr, head", [
+    ({"STACH": 0.2, "SR": 0.05}, 103.0, "atrial flutter with 2:1 conduction (possible)"),  # the 2:1 rule (10752_lr)
+    ({"AFLT": 0.25, "PSVT": 0.2}, 95.0, "atrial flutter"),          # the model's flutter guess (04874_lr)
+    ({"AFLT": 0.25, "PSVT": 0.2}, 230.0, "atrial flutter"),
+    ({"AFIB": 0.9}, 230.0, "atrial fibrillation"),                  # the model's atrial fibrillation
+    ({"SR": 0.9}, 230.0, None), ({"SR": 0.9}, 103.0, None)])
+def test_the_pr_rules_are_not_said_beside_atrial_fibrillation_or_flutter_whoever_says_it(pos, pr, head):
+    """A PR is the interval from a P wave conducted from a sinus or atrial focus to the QRS; atrial fibrillation has
+    no P waves (Hindricks et al. 2021) and at 2:1 or 3:1 a flutter wave before each QRS is measured as one. The PR
+    rules were left out beside the model's atrial fibrillation or flutter above its threshold only: PTB-XL 10752_lr
+    (folds 1-8, labelled atrial flutter) read "Atrial flutter with 2:1 conduction (possible), ...; Short PR interval
+    (PR 103 ms)". Beside the rhythm finally said, whoever said it, they are not said, with the reason; in sinus
+    rhythm they stand."""
+    meas = {"heart_rate_bpm": 150.0, "qrs_ms": 90.0, "pr_ms": pr}
+    atrial = None if "AFIB" in pos else _atrial(hz=(5.0,) * 4)      # flutter waves at 300/min, twice the QRS rate
+    it = run(pos, meas, irregular=False, rr_nrmssd=0.01, atrial_activity=atrial)
+    word = "First degree AV block" if pr > 200 else "Short PR interval"
+    pr_said = [s.text for s in it.statements if "PR" in s.text]
+    why = [r for r in it.resolved if "PR" in r]
+    if head is None:
+        assert it.first.text.startswith("Sinus") and pr_said == [f"{word} (PR {pr:.0f} ms)"] and not why, it.lines()
+        return
+    assert it.first.text.lower().startswith(head) and pr_said == [], it.lines()
+    wave = ("no P wave (atrial fibrillation has none: Hindricks et al. 2021)" if "AFIB" in pos
+            else "a flutter wave (Saoudi et al. 2001)")
+    assert why == [f"{word[0].lower()}{word[1:]} (PR {pr:.0f} ms) not stated: beside {head} the wave measured as a "
+                   f"P wave is {wave}, and a PR needs a P wave conducted from a sinus or atrial focus"], it.resolved
+
+
 @pytest.mark.parametrize("code, qrs, supported", [("IRBBB", 130.0, False), ("ILBBB", 120.0, False),
                                                   ("IRBBB", 119.9, True), ("ILBBB", 112.0, True)])
 def test_an_incomplete_bundle_branch_block_is_marked_beside_a_wide_qrs(code, qrs, supported):
