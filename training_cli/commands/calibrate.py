@@ -41,6 +41,10 @@ A noise spread the checkpoint carries (``mirage_model.noise_spread``: the calls 
 behind: it was measured for the old calibration's logits. The command says so, and so does the model card it
 carries (its "Noise marks").
 
+The calibrated checkpoint carries its source's model card with this calibration in place of the old one's
+(``engine.model_card.recalibrated_card``): the maps, thresholds and validation figures printed here, the command and
+its date; what the card says elsewhere of the old calibration is marked superseded.
+
     mirage calibrate --model default --data ptbxl:ROOT --task superdiagnostic --noise-average 8 --noise-average-sd 0.05 --out RUN/averaged
 """
 
@@ -48,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +72,7 @@ from training_cli.engine.distributed import Dist
 from training_cli.engine.errors import ConfigError
 from training_cli.engine.evaluation import multilabel_targets, plot_reliability, split_predictions, usable_rows
 from training_cli.engine.measured import split_features
-from training_cli.engine.model_card import drop_noise_marks
+from training_cli.engine.model_card import drop_noise_marks, recalibrated_card
 from training_cli.engine.runtime import resolve_device
 from training_cli.options import add_data_args, add_overwrite_arg, command_parser, count
 
@@ -269,16 +274,20 @@ def run(args) -> int:
     metrics = {**loaded.metrics, "val_calibrated": val}
     out = Path(args.out).expanduser()
     _clear_own_outputs(out)
+    printed = [*method_lines(cal, y, labels, thresholds, multiclass), f"val {macro_auroc_text(val)}"]
+    # the card names the command that fitted the calibration, and when, beside the training's
+    provenance = {**(loaded.provenance or {}), "calibration_command": runlog.command_line(),
+                  "calibration_date": runlog.utc_now()}
     card = loaded.model_card
     if loaded.noise_spread is not None:    # measured for the old calibration's logits: not this one's
         card = drop_noise_marks(card, NOISE_SPREAD_LEFT)
+    card = recalibrated_card(card, replace(loaded, thresholds=[float(t) for t in thresholds], metrics=metrics,
+                                           provenance=provenance, calibration=cal, measured_stack=stage,
+                                           noise_average=average), printed)
     try:
         save_checkpoint(out, loaded.model, model_type=loaded.model_type, task=loaded.task, labels=labels,
                         schema=loaded.schema, preprocess=loaded.preprocess, render=loaded.render,
-                        thresholds=thresholds, metrics=metrics, name=loaded.name,
-                        # the card names the command that fitted the calibration, beside the training's
-                        provenance={**(loaded.provenance or {}),
-                                    "calibration_command": runlog.command_line()},
+                        thresholds=thresholds, metrics=metrics, name=loaded.name, provenance=provenance,
                         extra=loaded.extra, calibration=cal, model_card=card, measured_stack=stage,
                         noise_average=average)
     except CheckpointError as err:
@@ -290,11 +299,11 @@ def run(args) -> int:
     runlog.write_json(out / "calibration.json", {"labels": labels, **cal.to_dict(), "thresholds": thresholds,
                                                  **({"measured_stack": stage.to_dict()} if stage else {})})
     plot_reliability(out / "reliability_val.png", y, probs, labels, f"{loaded.name}: validation, calibrated (in-sample)")
-    for line in method_lines(cal, y, labels, thresholds, multiclass):
+    for line in printed[:-1]:
         print(line)
     if loaded.noise_spread is not None:
         print(f"noise marks: none; {NOISE_SPREAD_LEFT}")
-    print(f"wrote {out}: val {macro_auroc_text(val)}")
+    print(f"wrote {out}: {printed[-1]}")
     return 0
 
 

@@ -114,10 +114,12 @@ def _calibration_lines(loaded, test: dict | None) -> list[str]:
     cal = getattr(loaded, "calibration", None)
     if cal is None:
         return ["- Probabilities: not calibrated (the model's sigmoid/softmax outputs as they are)"]
-    command = (loaded.provenance or {}).get("calibration_command")
+    prov = loaded.provenance or {}
+    command = prov.get("calibration_command")
+    date = f", {prov['calibration_date']}" if prov.get("calibration_date") else ""
     lines = [f"- Probabilities: calibrated on the {cal.fitted_on or 'validation split'} "
              f"({', '.join(f'{lab} {m}' for lab, m in zip(loaded.labels, cal.methods))}; "
-             f"`{command or 'mirage calibrate'}`); thresholds chosen after calibration"]
+             f"`{command or 'mirage calibrate'}`{date}); thresholds chosen after calibration"]
     ece = (test or {}).get("calibration", {}).get("ece")
     chance = (test or {}).get("calibration", {}).get("chance") or {}
     if ece:
@@ -187,6 +189,88 @@ def drop_noise_marks(card: str | None, why: str) -> str | None:
         return card
     return "\n".join(kept[:where] + [said] + ([""] if calibration is None and kept[where:where + 1] != [""] else [])
                      + kept[where:])
+
+
+CALIBRATION_SECTION = "Calibration of this checkpoint"     # the section ``recalibrated_card`` writes
+CALIBRATION_AT_TOP = f"{CALIBRATION_SECTION} (replaces what the card says below)"
+SUPERSEDED = "> Superseded for this checkpoint:"          # the line it puts under the sections it supersedes
+# the "## Model" lines of an exported card (``model_card``) that say its calibration, and the one of its thresholds
+_CALIBRATION_LINES = ("- Scoring:", "- Probabilities:", "- Expected calibration error on the test split",
+                      "- The same records scored by a perfectly calibrated model", "- Measured stage (")
+_THRESHOLDS_LINE = "- Thresholds ("
+_SAYS_CALIBRATION = ("calibrat", "threshold", "test split (")     # what a section that needs the line says
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    """The card's lines cut before each "## " heading: the text above the first heading, then one block per
+    section (its heading first); an earlier re-calibration's section and lines are left out."""
+    blocks, skip, after_note = [[]], False, False
+    for line in lines:
+        if line.startswith("## "):
+            skip = line.startswith(f"## {CALIBRATION_SECTION}")
+            if not skip:
+                blocks.append([])
+        if skip or line.startswith(SUPERSEDED) or (after_note and line == ""):
+            after_note = line.startswith(SUPERSEDED)
+            continue
+        after_note = False
+        blocks[-1].append(line)
+    return blocks
+
+
+def recalibrated_card(card: str | None, loaded, printed: list[str]) -> str | None:
+    """The model card of a checkpoint that ``mirage calibrate`` re-calibrated: ``card`` is its source's, ``loaded``
+    the new checkpoint (its calibration, thresholds, metrics, measured stage, averaging and provenance, with the
+    calibration's command and date), ``printed`` the lines the command printed of each label's map, expected
+    calibration error before and after it and threshold on the validation split.
+
+    An exported card's "## Model" lines on the calibration and thresholds (``model_card``'s: "- Probabilities:",
+    "- Thresholds (...):" and those beside them) are replaced by the new ones, and a section "## Calibration of this
+    checkpoint" with the printed figures follows that section; a card without them gets that section, headed
+    "(replaces what the card says below)" and holding those lines, at its top. Either way every other section
+    that speaks of calibration, thresholds or the test split's figures gets a line saying it is superseded. An
+    earlier re-calibration's section and lines give way. None (no card) stays None."""
+    if not card:
+        return card
+    prov = loaded.provenance or {}
+    command, date = prov.get("calibration_command") or "mirage calibrate", prov.get("calibration_date") or "?"
+    val = (loaded.metrics or {}).get("val_calibrated") or (loaded.metrics or {}).get("val") or {}
+    head = [*([f"- Scoring: each window's probability is the {loaded.noise_average.describe()} "
+               "(noise-averaged scoring, `mirage_model.averaging`; calibration and thresholds fitted on it)"]
+              if getattr(loaded, "noise_average", None) is not None else []),
+            *_calibration_lines(loaded, None), *_stage_lines(loaded)]
+    thresholds = _threshold_line(loaded, val)
+    figures = [f"Re-calibrated by `{command}` on {date}. Per label, as the command printed them: the map chosen on "
+               f"the {loaded.calibration.fitted_on or 'validation split'} (`mirage_model.calibration`; identity: the "
+               "model's own probabilities kept), the expected calibration error there before and after it, and the "
+               "threshold chosen after it. The test split was not read: `mirage evaluate` scores this checkpoint.",
+               "", "```", *printed, "```", ""]
+    blocks = _blocks(card.rstrip("\n").split("\n"))
+    model = next((k for k, b in enumerate(blocks) if k and b[0].strip() == "## Model"), None)
+    found = model is not None and all(any(line.startswith(start) for line in blocks[model])
+                                      for start in ("- Probabilities:", _THRESHOLDS_LINE))
+    if found:
+        said, placed = [], False
+        for line in blocks[model]:
+            if line.startswith(_CALIBRATION_LINES):
+                said += [] if placed else head
+                placed = True
+            else:
+                said.append(thresholds if line.startswith(_THRESHOLDS_LINE) else line)
+        blocks[model] = said + ([""] if said[-1] != "" else [])
+        at, section = model + 1, [f"## {CALIBRATION_SECTION}", *figures]
+    else:
+        at, section = 1, [f"## {CALIBRATION_AT_TOP}", *head, thresholds, "", *figures]
+        if blocks[0] and blocks[0][-1] != "":
+            blocks[0].append("")
+    note = (f"{SUPERSEDED} it was re-calibrated (`{command}`, {date}); what this section says of the calibration, "
+            "the thresholds and the figures that depend on them is the checkpoint's it was re-calibrated from. "
+            f'This one\'s: "{CALIBRATION_SECTION}" above.')
+    for k, block in enumerate(blocks):
+        if k and not (found and k == model) and any(w in "\n".join(block[1:]).lower() for w in _SAYS_CALIBRATION):
+            blocks[k] = [block[0], note, "", *block[1:]]
+    blocks.insert(at, section)
+    return "\n".join(line for block in blocks for line in block).rstrip("\n") + "\n"
 
 
 def _threshold_line(loaded, val: dict) -> str:
