@@ -199,8 +199,9 @@ class QualityConfig:
     # and it finds half or more of one lead (any of the 12) made 40 and 60 ms late from a point. No false alarm:
     # every record it names of 2,195 (PTB-XL folds 1-8, LUDB, CinC: 5) and of fold 9 (16 of 2,183) carries the
     # fault when looked at (a chest lead's whole beat 20-120 ms late from one beat on, its neighbours unmoved; all
-    # AT-6 C recordings; fold 9's 00544 has V3 late all through, named as a part). But it finds 38 / 42 / 75 % at 20 / 40 / 60 ms: chest leads 74 / 82 / 88 %, limb leads
-    # 0 / 0 / 61 % (their bar is ``lead_lag_s``; "limb_inconsistent" names 89-92 % of those under 60 ms)
+    # AT-6 C recordings; fold 9's 00544 has V3 late all through, named as a part). But it finds 38 / 42 / 75 % at
+    # 20 / 40 / 60 ms: chest leads 74 / 82 / 88 %, limb leads 0 / 0 / 61 % (their bar is ``lead_lag_s``;
+    # "limb_inconsistent" names 89-92 % of those under 60 ms)
     part_shift: bool = False
     # A record that repeats itself to within this share of its RMS at one shift of 0.25-2 s (every
     # beat identical to the sample): a simulator's or test mode's signal. Clean records: 0.13 or more

@@ -102,9 +102,9 @@ a flutter wave before each QRS is measured as a P wave with a PR.
   measurement alone does not tell 2:1 flutter from sinus tachycardia: the rule replaces an
   atrial rhythm already said, and a sinus rhythm said only where no P wave was found before the QRS and
   the flutter waves come at least ``FLUTTER_MIN_CONDUCTION`` (2.5) times as fast as the QRS complexes
-  (3:1, 4:1 conduction; 2:1 only over a sinus guess, below): sinus rhythm needs a P wave before each QRS (Mason et
-  al. 2007), and flutter waves are what an atrial rhythm without one shows. CPSC-Extra Q0096 (labelled flutter, four sawtooth
-  waves per QRS) had read "Sinus rhythm, 72 bpm (?)"; it reads flutter at 290/min. On LUDB and the
+  (3:1, 4:1 conduction; 2:1 only over a sinus guess, below): sinus rhythm needs a P wave before each QRS
+  (Mason et al. 2007), and flutter waves are what an atrial rhythm without one shows. CPSC-Extra Q0096
+  (labelled flutter, four sawtooth waves per QRS) had read "Sinus rhythm, 72 bpm (?)"; it reads flutter at 290/min. On LUDB and the
   Challenge samples it is the one record this changes. The 75 % was chosen on PTB-XL folds 1-8 (0.60-0.85 scanned on the
   records whose rhythm said was AF or the model's flutter: 46 labelled AFLT, 1175 AFIB; 0.70 turned
   26 and 3 of them to flutter, 0.75 22 and 1). Folds 1-8 (59 AFLT, 1198 AFIB, 400 others at
