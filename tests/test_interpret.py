@@ -592,7 +592,7 @@ def test_the_pr_rules_are_not_said_beside_atrial_fibrillation_or_flutter_whoever
 
 @pytest.mark.parametrize("pos, irregular, mark", [
     ({"AFIB": 0.9, "1AVB": 0.8}, True, "first degree AV block (80%)"),          # the model's AF (PTB-XL 07742_lr)
-    ({"AFIB": 0.2, "SR": 0.1, "LPR": 0.7}, True, "prolonged PR interval (70%)"),  # the AF rule's (15973_lr)
+    ({"AFIB": 0.2, "SR": 0.1, "LPR": 0.7}, True, "prolonged PR interval (70%)"),  # its guess (15973_lr)
     ({"AFIB": 0.25, "SR": 0.2, "1AVB": 0.8}, None, "first degree AV block (80%)"),    # its guess (18899_lr)
     ({"AFLT": 0.9, "1AVB": 0.6, "LPR": 0.5}, False, "first degree AV block (60%)"),
     ({"SR": 0.9, "1AVB": 0.8}, False, None), ({"AFIB": 0.9}, True, None),
@@ -620,7 +620,7 @@ def test_the_model_s_first_degree_av_block_beside_atrial_fibrillation_or_flutter
                                   f"{atrial} has "), it.lines()
     assert blocks == [{"f": "First degree AV block", "p": "Prolonged PR interval"}[mark[0]]], it.lines()
     assert not any("not stated" in r and ("AV block" in r or "PR interval" in r) and "same finding" not in r
-                   for r in it.resolved), it.resolved
+                   and not r.startswith("atrial fibrillation from the irregular RR") for r in it.resolved), it.resolved
 
 
 @pytest.mark.parametrize("code, qrs, supported", [("IRBBB", 130.0, False), ("ILBBB", 120.0, False),
@@ -1324,3 +1324,26 @@ def test_a_wide_qrs_qtc_without_its_qt_stands_marked_and_the_models_long_qt_is_j
     lngqt = next(s for s in run({"SR": 0.9, "LNGQT": 0.9}, {**meas, "qt_ms": 560.0, "qtc_bazett_ms": 560.0},
                                 "M").statements if s.code == "LNGQT")
     assert lngqt.note is None                                        # (560 - 80) / 1 = 480 >= 450
+
+
+@pytest.mark.parametrize("pos, sinus", [
+    ({"AFIB": 0.2, "SR": 0.25, "1AVB": 0.8, "PVC": 0.7}, "Sinus rhythm, 80 bpm, irregular, most probable rhythm"),
+    ({"AFIB": 0.2, "SR": 0.6, "LPR": 0.7, "PVC": 0.7}, "Sinus rhythm, 80 bpm, irregular"),   # 07658_lr-like
+    ({"AFIB": 0.2, "SR": 0.25, "PVC": 0.7}, None)])                 # no block: the AF rule's AF stands
+def test_the_af_rule_is_not_said_beside_the_model_s_first_degree_av_block(pos, sinus):
+    """A sinus rhythm with a long PR and ventricular premature complexes: the premature beats make the RR irregular,
+    and the long PR's P wave hides in the T wave, so no P wave is found. The AF rule had said atrial fibrillation
+    there: on PTB-XL folds 1-8 beside the model's 1AVB/LPR on 15 records, all labelled 1AVB or LPR, none AF. The
+    model's block reads a P wave conducted before each QRS, so the rule is not said beside it; without the block an
+    irregular rhythm with no P wave is still the AF rule's atrial fibrillation."""
+    meas = {"heart_rate_bpm": 80.0, "qrs_ms": 96.0, "qrs_axis_deg": 30.0}           # no PR: no P wave found
+    it = run(pos, meas, irregular=True, rr_nrmssd=0.25)
+    af = [s for s in it.statements if s.code == "AFIB"]
+    if sinus is None:
+        assert it.first.code == "AFIB" and it.first.source == "measurement", it.lines()
+        return
+    assert af == [] and it.first.text.startswith(sinus), it.lines()
+    block = "first degree AV block (80%)" if "1AVB" in pos else "prolonged PR interval (70%)"
+    assert (f"atrial fibrillation from the irregular RR intervals not stated: the model's {block} reads a P wave "
+            "conducted before each QRS (a long PR's can hide in the T wave)") in it.resolved, it.resolved
+    assert any(s.code == "PVC" for s in it.statements) and any(s.code in ("1AVB", "LPR") for s in it.statements)
