@@ -64,6 +64,12 @@ What a fix would be (not made here: the PR feeds the statements model's measured
   * meanwhile, in pipeline.py, keep a lead's learned P onset only where it lies near the rules' spatial P
     (as the rules' own per-lead search does: within 40 ms of it), else take that lead's rule-based onset; and
     ``learned.boundaries`` could prefer a P run with amplitude over an empty one nearer the QRS.
+    Tried, not committed (a what-if: ``pipeline._measure_signal`` with the U-Net's per-lead P onset and offset
+    replaced by the rules' where the U-Net has none or its onset lies > 40 ms from the rules' one; biases as
+    they are): LUDB 200-240 -0.2 / SD 2.8 (none < 200; at 100 Hz -0.5 / 5.9), < 160 +2.3 / 4.5, 160-200
+    -1.4 / 4.5; PTB-XL 1AVB percentiles 5/25/50/75/95 185/210/222/239/287 ms, < 200 ms 59 of 495 (12 %, from
+    146, 29 %); normal > 200 ms 7 of 288 (from 4), median 154 (from 155). The lead engineer decides (the PR is a
+    model input).
   * the synthetic finding (220 -> 210, 280 -> 171-181 ms) matches the U-Net's behaviour seen here.
 """
 
