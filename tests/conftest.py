@@ -48,6 +48,27 @@ def ludb1_copy(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture
+def hard_linked(tmp_path) -> Path:
+    """A folder (tmp_path/hard) of the bundled LUDB records 1 and 14 where 1.hea has two more names by hard links
+    only (no symbolic link): copy.hea beside it, and sub/1.hea with its sub/1.dat."""
+    import shutil
+
+    from mirage_model.paths import resources_dir
+
+    ludb = resources_dir() / "samples" / "ludb"
+    records = tmp_path / "hard"
+    (records / "sub").mkdir(parents=True)
+    for rid in ("1", "14"):
+        for ext in (".hea", ".dat"):
+            shutil.copy(ludb / f"{rid}{ext}", records / f"{rid}{ext}")
+    os.link(records / "1.hea", records / "copy.hea")
+    for ext in (".hea", ".dat"):
+        os.link(records / f"1{ext}", records / "sub" / f"1{ext}")
+    assert not any(p.is_symlink() for p in records.rglob("*"))
+    return records
+
+
 @pytest.fixture(scope="session")
 def ptbxl_root() -> Path:
     if not (PTBXL_ROOT / "records100").is_dir():

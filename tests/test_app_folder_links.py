@@ -52,19 +52,12 @@ def test_a_record_under_several_names_is_one_row_its_other_names_on_hover(qtbot,
     assert table.selectionModel().selectedRows()[0].row() == 0
 
 
-def test_hard_links_alone_are_one_row(qtbot, tmp_path):
+def test_hard_links_alone_are_one_row(qtbot, hard_linked):
     """No symbolic link in the folder, 1.hea under two more names by hard links: the panel had listed
     three rows of one recording (hard links were looked for only beside a symbolic link)."""
     from app.views.folder_browser import FolderBrowser
 
-    records = tmp_path / "records"
-    (records / "sub").mkdir(parents=True)
-    for rid in ("1", "14"):
-        for ext in (".hea", ".dat"):
-            shutil.copy(LUDB / f"{rid}{ext}", records / f"{rid}{ext}")
-    os.link(records / "1.hea", records / "copy.hea")
-    for ext in (".hea", ".dat"):
-        os.link(records / f"1{ext}", records / "sub" / f"1{ext}")
+    records = hard_linked
 
     browser = FolderBrowser()
     qtbot.addWidget(browser)

@@ -60,22 +60,6 @@ def test_mirage_score_scores_it_once_and_says_so(tmp_path, folder, capsys):
             "row: copy.hea = 1.hea, sub/1.hea = 1.hea") in said, said
 
 
-@pytest.fixture
-def hard_linked(tmp_path):
-    """1.hea under two more names by hard links only (no symbolic link in the folder): copy.hea beside it,
-    and sub/1.hea with its sub/1.dat; LUDB 14 a record of its own."""
-    records = tmp_path / "hard"
-    (records / "sub").mkdir(parents=True)
-    for rid in ("1", "14"):
-        for ext in (".hea", ".dat"):
-            shutil.copy(LUDB / f"{rid}{ext}", records / f"{rid}{ext}")
-    os.link(records / "1.hea", records / "copy.hea")
-    for ext in (".hea", ".dat"):
-        os.link(records / f"1{ext}", records / "sub" / f"1{ext}")
-    assert not any(p.is_symlink() for p in records.rglob("*"))
-    return records
-
-
 def test_hard_links_alone_are_one_record(hard_linked):
     """Hard links had been found only beside a symbolic link (the listing's links were the only reason to
     look): here, none, and copy.hea and sub/1.hea were two more records."""
