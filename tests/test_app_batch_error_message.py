@@ -90,3 +90,37 @@ def test_a_message_longer_than_its_cell_is_whole_under_the_table(qtbot, truncate
     assert dlg.table.rowHeight(r) <= dlg.table.fontMetrics().lineSpacing() * ERROR_LINES + 8
     dlg.table.selectRow(r)
     assert dlg.message.text() == long and dlg.message.isVisible()
+
+
+def test_the_error_column_fits_again_when_the_dialog_is_resized(qtbot, truncated):
+    """Sized only as rows arrived, the column kept its width: rows that came at 600 px wide left the message cut
+    short in the dialog then made 1200 px wide, and the column widened stayed so when made 600 px again.
+    Truth: the font's metrics of the message and the table's viewport."""
+    from app.dialogs.batch import BatchDialog
+
+    dlg = BatchDialog(None, folder="")
+    qtbot.addWidget(dlg)
+    dlg.resize(600, 500)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    for row in _rows(truncated):
+        dlg._progress(len(dlg.rows) + 1, 2, row)
+    table, c = dlg.table, dlg.columns.index("error")
+    r = dlg.rows.index(_rows(truncated)[1])
+    fm = table.fontMetrics()
+    one_line = fm.horizontalAdvance(truncated) + 8       # the message on one line, 4 px margins each side
+    assert table.columnWidth(c) < one_line               # at 600 px, half the table is less than the message
+
+    def wrapped_fits() -> bool:
+        box = fm.boundingRect(QRect(0, 0, table.columnWidth(c) - 8, 10_000), Qt.TextFlag.TextWordWrap, truncated)
+        return box.height() <= table.rowHeight(r) - 1
+
+    dlg.resize(1200, 500)
+    qtbot.waitUntil(lambda: table.viewport().width() // 2 > one_line)
+    qtbot.waitUntil(lambda: table.columnWidth(c) >= one_line, timeout=2000)
+    assert table.columnWidth(c) <= table.viewport().width() // 2 + 1 and wrapped_fits()
+    # narrower again, the column is back within half the table and the row as tall as the message wraps
+    dlg.resize(600, 500)
+    qtbot.waitUntil(lambda: table.viewport().width() < 600)
+    qtbot.waitUntil(lambda: table.columnWidth(c) <= table.viewport().width() // 2, timeout=2000)
+    assert table.columnWidth(c) < one_line and wrapped_fits()

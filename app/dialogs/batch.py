@@ -7,10 +7,10 @@ assumed, censored values read as their limit) and its refused rows, when the run
 records whose labs row differs from their ECG header in age or sex, as their rows arrive) stays in
 lines of notes under the progress, each with its details in the notes' tooltip; such a record's
 id is orange, its note in the id's tooltip. A failed file's message is read without hovering: the error column
-widens to it (up to half the table, the row as tall as its wrapped words, up to ``ERROR_LINES`` lines), and the
-selected row's whole message shows under the table. A run that would replace the rows an earlier run wrote in its
-output CSV, or the PDFs it wrote in its PDF folder, asks first (Replace / Cancel,
-``batch_questions``), as ``mirage score`` refuses one without --overwrite; an output that is no
+widens to it (up to half the table, fitted again when the dialog is resized; the row as tall as its wrapped words,
+up to ``ERROR_LINES`` lines), and the selected row's whole message shows under the table. A run that would
+replace the rows an earlier run wrote in its output CSV, or the PDFs it wrote in its PDF folder, asks first
+(Replace / Cancel, ``batch_questions``), as ``mirage score`` refuses one without --overwrite; an output that is no
 batch output (a record's signal file, the labs table) is never written; a resumed run
 skips its finished records and their PDFs, and is asked only about PDFs of the records its output
 has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
@@ -184,6 +184,10 @@ class BatchDialog(QDialog):
         self.table.setToolTip("double-click a row (or Enter) to open the record")
         self.table.currentCellChanged.connect(lambda r, *_: self._show_message(r))
         self._error_width = 0             # the widest error message's width in the table's font (px)
+        # the error column's room is half the table: a resized dialog fits it again (sized only as rows came,
+        # a dialog made wider kept the message cut short, and one made narrower pushed it out of view)
+        self._viewport = self.table.viewport()
+        self._viewport.installEventFilter(self)
         # the selected row's whole message (the error column cut it to "bad.dat: signal file is ..." at 100 px)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -454,18 +458,31 @@ class BatchDialog(QDialog):
         """The error column as wide as its widest message, up to half the table's width (100 px cut "bad.dat:
         signal file is truncated (...)" to "bad.dat: signal file is ..."), and row ``r`` as tall as its wrapped
         message, up to ``ERROR_LINES`` lines."""
-        c = self.columns.index("error")
         fm = self.table.fontMetrics()
         widest = fm.horizontalAdvance(message) + 2 * fm.averageCharWidth()     # the cell's margins
         if widest > self._error_width:
             self._error_width = widest
-            room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
-            if min(widest, room) > self.table.columnWidth(c):
-                self.table.setColumnWidth(c, min(widest, room))
-                for i, other in enumerate(self.rows):      # their wrapped lines change with the width
-                    if other.get("error") and i != r:
-                        self._fit_row(i)
+            self._fit_error_column(skip=r)
         self._fit_row(r)
+
+    def _fit_error_column(self, skip: int = -1) -> None:
+        """The error column ``min(widest message, half the table)`` wide (the header's default at least), and
+        the failed rows but ``skip`` as tall as their messages wrap at that width."""
+        if not self._error_width or "error" not in self.columns:
+            return
+        c = self.columns.index("error")
+        room = max(self.table.horizontalHeader().defaultSectionSize(), self.table.viewport().width() // 2)
+        width = max(self.table.horizontalHeader().defaultSectionSize(), min(self._error_width, room))
+        if width != self.table.columnWidth(c):
+            self.table.setColumnWidth(c, width)
+            for i, other in enumerate(self.rows):      # their wrapped lines change with the width
+                if other.get("error") and i != skip:
+                    self._fit_row(i)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self._viewport:
+            self._fit_error_column()
+        return super().eventFilter(watched, event)
 
     def _fit_row(self, r: int) -> None:
         self.table.resizeRowToContents(r)
