@@ -189,6 +189,34 @@ def test_a_pdf_asked_for_while_the_prior_is_read_waits_for_it(qtbot, tiny_model,
     assert "Serial comparison" in text and "Compared with the ECG of 2002-11-22" in text
 
 
+def test_no_print_while_the_prior_is_read(qtbot, tiny_model, monkeypatch, tmp_path):
+    """Printing asks what an export waits for: while the prior ECG is being read the report is not printed
+    (it would have gone out without the comparison, as the export did before it waited for the prior)."""
+    pytest.importorskip("pypdfium2")
+    from PySide6.QtPrintSupport import QPrinter
+
+    gate, entered = threading.Event(), threading.Event()
+    real = workers.prior_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        assert gate.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "prior_job", held)
+    window = shown_window(qtbot, tiny_model, size=(1280, 800))
+    open_scored(qtbot, window, CURRENT)
+    window.open_prior(PRIOR)
+    assert entered.wait(30)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "early.pdf"))
+    assert window.print_report(printer) is None
+    assert "waiting for: the prior ECG" in window.message_bar.text()
+    with qtbot.waitSignal(window.priorReady, timeout=WAIT_MS):
+        gate.set()
+
+
 def test_a_prior_arriving_after_another_record_opened_is_dropped(qtbot, tiny_model, monkeypatch):
     """A prior still being read when the reader opens another record never reaches the new record."""
     gate, entered = threading.Event(), threading.Event()

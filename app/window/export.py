@@ -99,7 +99,8 @@ class ExportMixin:
         return self._start_export(session, Path(path), settings)
 
     def _export_waits_for(self, session) -> list[str]:
-        """What a queued export of ``session`` still waits for, in words; [] when it can be written."""
+        """What a queued export of ``session`` still waits for, in words; [] when it can be written. Printing
+        (``PrintMixin``) asks the same: a report is printed when it could be exported."""
         waiting = list(session.pending())
         if not waiting and self._finished_session != session.id:
             waiting.append("the model")

@@ -27,9 +27,10 @@ class PrintMixin:
             return "Open a record before printing its report."
         if self.print_worker is not None:
             return "A report is being printed: wait for it, or press Esc to cancel it."
-        if session.pending() or self._finished_session != session.id:
+        waiting = self._export_waits_for(session)     # what an export waits for, the prior ECG being read too
+        if waiting:
             return (f"Not printed: the analysis of record {session.record.record_id} is still running "
-                    f"(waiting for: {', '.join(session.pending()) or 'the model'}); print when it is done.")
+                    f"(waiting for: {', '.join(waiting)}); print when it is done.")
         return ""
 
     def new_printer(self) -> QPrinter:
