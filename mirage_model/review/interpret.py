@@ -452,8 +452,10 @@ AF_NRMSSD = 0.10
 # what the measurements' ``rhythm_irregular`` means, as the AF rule's text says it: the RR coefficient
 # of variation above ``measure.MeasureConfig.qtc_rr_cv_max`` (a test keeps the two equal)
 RR_CV_IRREGULAR = 0.15
+# PTB-XL's two names of first degree AV block (1AVB diagnostic, LPR "prolonged PR interval" form): one finding
+FIRST_DEGREE_AVB = ("1AVB", "LPR")
 # the model's statements that stop the AF rule: a P wave conducted before each QRS (see the module docstring)
-AF_RULE_CONDUCTED = ("1AVB", "LPR")
+AF_RULE_CONDUCTED = FIRST_DEGREE_AVB
 # atrial flutter from the measured atrial activity (``measure.atrial``): one spectral peak in every one of
 # II, III, aVF and V1, within this of their median (Hz) ...
 FLUTTER_SPREAD_HZ = 0.25
@@ -1119,7 +1121,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         # atrial-sensed (or atrial-paced) ventricular pacing: the interval from the P wave to the paced QRS is the
         # pacemaker's programmed AV delay, not AV nodal conduction, so no first degree AV block is read from it (as
         # the PR rule below); PTB-XL's cardiologists never label the two together (folds 1-8: 0 of 237 PACE records)
-        for c in [c for c in ("1AVB", "LPR") if c in conduction]:
+        for c in [c for c in FIRST_DEGREE_AVB if c in conduction]:
             conduction.remove(c)
             resolved.append(f"{_in_sentence(STATEMENTS[c].text)} ({p[c]:.0%}) not stated: in a paced rhythm the PR is "
                             f"the pacemaker's AV delay (PTB-XL's cardiologists label it on none of {PACE_LABELLED} "
@@ -1136,7 +1138,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         conduction.remove("LPR")
         resolved.append(f"prolonged PR interval ({p['LPR']:.0%}) not stated: first degree AV block "
                         "stands (the same finding)")
-    avb = next((c for c in ("1AVB", "LPR") if c in conduction), None)
+    avb = next((c for c in FIRST_DEGREE_AVB if c in conduction), None)
     if avb is not None:
         # a said atrial fibrillation or flutter and the model's first degree AV block: both stand, the rhythm is
         # marked (PTB-XL folds 1-8: the block was labelled on 22 of 24 such records, AF on 6; ``AVB_ATRIAL_NOTE``)
@@ -1167,7 +1169,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         "without a bundle branch block's criteria)")
     for c in sorted(conduction, key=lambda c: -p[c]):
         note, suffix = None, ""
-        if c in ("1AVB", "LPR") and pr is not None:
+        if c in FIRST_DEGREE_AVB and pr is not None:
             if pr_flag == "high":
                 suffix = f" (PR {pr_s} ms)"
             elif not child:      # a child's PR limit lies below the adults' 200 ms: a shorter PR may be long
@@ -1193,7 +1195,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # before the QRS is a flutter wave or none (PTB-XL 10752_lr, AFLT: "Atrial flutter with 2:1 conduction (possible)
     # ...; Short PR interval (PR 103 ms)")
     atrial_said = next((st for st in out if st.group == "rhythm" and st.code in ATRIAL_NON_SINUS), None)
-    pr_rule = ("first degree AV block" if pr_flag == "high" and not positive & {"1AVB", "LPR"}
+    pr_rule = ("first degree AV block" if pr_flag == "high" and not positive & set(FIRST_DEGREE_AVB)
                else "short PR interval" if pr_flag == "low" and not positive & {"WPW"} else None)
     if pr_rule and atrial_said is not None:
         resolved.append(f"{pr_rule} (PR {pr_s} ms) not stated: beside {_in_sentence(atrial_said.text.split(',')[0])} "
