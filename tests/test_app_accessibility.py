@@ -66,6 +66,29 @@ def image_rgb(widget) -> np.ndarray:
     return np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, :3 * w].reshape(h, w, 3)
 
 
+def focus_ring_pixels(qtbot, top, w) -> tuple[int, "QRect"]:
+    """How many of ``top``'s pixels around control ``w`` (its rect, 3 px more each side) change when ``w`` takes
+    the keyboard focus (Tab) and loses it again, and ``w``'s rect in ``top``'s coordinates."""
+    from PySide6.QtCore import QRect, Qt
+
+    class Region:                       # top's pixels around the control, for image_rgb
+        def __init__(self, rect):
+            self.rect = rect
+
+        def grab(self):
+            return top.grab(self.rect)
+
+    w.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(20)
+    rect = QRect(w.mapTo(top, w.rect().topLeft()), w.size())
+    region = Region(rect.adjusted(-3, -3, 3, 3))
+    focused = image_rgb(region).astype(int)
+    w.clearFocus()
+    qtbot.wait(20)
+    plain = image_rgb(region).astype(int)
+    return int((np.abs(focused - plain).sum(2) > 60).sum()), rect
+
+
 def _bar_pixels(rgb: np.ndarray, y: int) -> np.ndarray:
     """The coloured pixels of the bar row through ``y`` (greys: the track, the tick, the text, left out)."""
     row = rgb[y].astype(int)
@@ -312,7 +335,7 @@ def test_the_focused_control_is_outlined_at_every_tab_stop(qtbot, tiny_model):
     the result column and "Choose model" with none: after a Tab the focus was lost to the eye. Tab (QTest
     key events) from "True scale" round the window; at every stop in view, the window's pixels around the
     control change on at least its perimeter's worth (a whole outline) between focused and not."""
-    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from helpers_app import PTBXL_PAIR, WAIT_MS, shown_window
@@ -331,27 +354,14 @@ def test_the_focused_control_is_outlined_at_every_tab_stop(qtbot, tiny_model):
         qtbot.keyClick(w, Qt.Key.Key_Tab)
     assert len(stops) > 15 and window.viewer.plot in stops and window.results_scroll in stops
 
-    class Region:                       # the window's pixels around a control, for image_rgb
-        def __init__(self, rect):
-            self.rect = rect
-
-        def grab(self):
-            return window.grab(self.rect)
-
     faint = []
     checked = 0
     for w in stops:
         w.setFocus(Qt.FocusReason.TabFocusReason)
         qtbot.wait(20)
-        rect = QRect(w.mapTo(window, w.rect().topLeft()), w.size())
         if w.visibleRegion().boundingRect() != w.rect():
             continue                    # scrolled partly out of view (the lab form's lower rows)
-        region = Region(rect.adjusted(-3, -3, 3, 3))
-        focused = image_rgb(region).astype(int)
-        w.clearFocus()
-        qtbot.wait(20)
-        plain = image_rgb(region).astype(int)
-        changed = int((np.abs(focused - plain).sum(2) > 60).sum())
+        changed, rect = focus_ring_pixels(qtbot, window, w)
         checked += 1
         if changed < 2 * (rect.width() + rect.height()):
             faint.append(f"{type(w).__name__} {w.accessibleName() or getattr(w, 'text', str)()!r}: {changed} px")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from helpers_app import isolated_settings  # noqa: E402,F401 - fixture
-from test_app_accessibility import image_rgb  # noqa: E402
+from test_app_accessibility import focus_ring_pixels, image_rgb  # noqa: E402
 
 
 def _dialogs(qtbot, tmp_path) -> dict:
@@ -138,24 +138,8 @@ def test_the_focused_control_of_every_dialog_is_outlined(qtbot, tmp_path):
     for name, dlg in _dialogs(qtbot, tmp_path).items():
         dlg.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is dlg, timeout=2000)
-
-        class Region:
-            def __init__(self, rect):
-                self.rect = rect
-
-            def grab(self):
-                return dlg.grab(self.rect)
-
         for w in tab_stops(dlg):
-            w.setFocus(Qt.FocusReason.TabFocusReason)
-            qtbot.wait(20)
-            rect = QRect(w.mapTo(dlg, w.rect().topLeft()), w.size())
-            region = Region(rect.adjusted(-3, -3, 3, 3))
-            focused = image_rgb(region).astype(int)
-            w.clearFocus()
-            qtbot.wait(20)
-            plain = image_rgb(region).astype(int)
-            changed = int((np.abs(focused - plain).sum(2) > 60).sum())
+            changed, rect = focus_ring_pixels(qtbot, dlg, w)
             checked += 1
             if changed < 2 * (rect.width() + rect.height()):
                 faint.append(f"{name}: {type(w).__name__} {said_as(w)!r}: {changed} px")
