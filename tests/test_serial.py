@@ -475,3 +475,205 @@ def test_an_undated_ecg_is_named_by_its_file():
     assert ecg_label(SimpleNamespace(record=None, path="ludb/1")) == "the ECG in file 1"
     assert ecg_label(SimpleNamespace(record=None, path="x/prior.edf")) == "the ECG in file prior.edf"
     assert ecg_label(SimpleNamespace(record=None, path=None)) == "the prior ECG"
+
+
+# ---------------------------------------------------------------------- sides that cannot carry a finding
+def _gated(*findings):
+    from mirage_model.quality.findings import QualityReport
+
+    return QualityReport("unreliable", "; ".join(f.name for f in findings if f.severity == "critical"), findings)
+
+
+def _finding(code, name, leads=()):
+    from mirage_model.quality.findings import Finding
+
+    return Finding(code, name, "critical", tuple(leads))
+
+
+EDITS = {"heart_rate_bpm": 70, "qrs_ms": 90, "qt_ms": 390, "pr_ms": 160, "qrs_axis_deg": 40, "t_axis_deg": 40}
+
+
+def test_a_side_whose_calls_were_withheld_is_not_compared_as_new_or_gone():
+    """The prior's calls withheld by the quality gate (noise): its statements, the rhythm too, are neither new
+    nor gone now (sinus rhythm -> atrial fibrillation, LAFB gone, IRBBB new had been said), and the summary says
+    why; the measurements are still compared. The same with the current withheld."""
+    probs_p = {"SR": 0.95, "AFIB": 0.02, "LAFB": 0.9, "IRBBB": 0.05}
+    probs_c = {"SR": 0.03, "AFIB": 0.97, "LAFB": 0.1, "IRBBB": 0.92}
+    noise = "high-frequency (muscle) noise in leads V1, V2: too much for the model's calls"
+    withheld = dataclasses.replace(_pred(probs_p), withheld=noise)
+    clean_p, clean_c = _session(_record("p"), EDITS, _pred(probs_p)), _session(_record("c"), EDITS, _pred(probs_c))
+    assert compare(clean_p, clean_c).rhythm_words           # both clean: compared as before
+    x = compare(_session(_record("p"), EDITS, withheld), clean_c)
+    assert (x.new_statements, x.gone_statements, x.possibly_new, x.possibly_gone, x.rhythm_words) == ((),) * 4 + ("",)
+    assert x.summary == ("Compared with the ECG p: no significant change in what was compared. Not compared: "
+                         f"statements (the prior ECG's calls were withheld: {noise}).")
+    y = compare(clean_p, _session(_record("c"), EDITS, dataclasses.replace(_pred(probs_c), withheld=noise)))
+    assert not (y.new_statements or y.gone_statements or y.rhythm_words)
+    assert f"statements (this ECG's calls were withheld: {noise})" in y.not_compared
+
+
+def test_a_prior_the_model_did_not_score_has_its_models_statements_left_out_and_its_rules_compared():
+    """The prior's scoring failed (its rules alone were said): the current's model statements are not "new"
+    (had been: Left anterior fascicular block, the rhythm), the rules' statements said from measurements both
+    sides have still are (Wide QRS)."""
+    prior = _session(_record("p"), EDITS)
+    prior.fail_prediction(prior.ticket(), "not scored: no usable signal: every lead is flat")
+    current = _session(_record("c"), dict(EDITS, qrs_ms=140), _pred({"SR": 0.03, "AFIB": 0.97, "LAFB": 0.9}))
+    x = compare(prior, current)
+    assert x.new_statements == ("Wide QRS",) and x.rhythm_words == ""
+    assert ("the model's statements and the rhythm (the prior ECG was not scored (no usable signal: every lead is "
+            "flat))") in x.not_compared
+    assert "QRS widened 90 -> 140 ms" in x.summary and "fascicular" not in x.summary
+
+
+def test_a_rules_statement_is_not_new_where_the_prior_lacks_its_measurement():
+    prior = _session(_record("p"), {k: v for k, v in EDITS.items() if k != "pr_ms"})
+    current = _session(_record("c"), dict(EDITS, pr_ms=240))
+    x = compare(prior, current)
+    assert "First degree AV block" not in x.new_statements
+    assert "First degree AV block (no PR on the prior ECG)" in x.not_compared
+    assert x.summary.endswith("Not compared: First degree AV block (no PR on the prior ECG).")
+    # the prior's measuring failed: nothing of the current's rules is new ("Wide QRS" had been)
+    failed = ReviewSession.from_results(_record("p"), measure_error="ValueError: no beats")
+    x = compare(failed, _session(_record("c"), dict(EDITS, qrs_ms=140, pr_ms=240)))
+    assert x.new_statements == () and x.possibly_new == ()
+    assert x.summary.endswith("Not compared: measurements (the prior ECG has none: ValueError: no beats); First "
+                              "degree AV block (no PR on the prior ECG); Wide QRS (no QRS on the prior ECG).")
+
+
+def test_a_limb_lead_reversal_leaves_the_axes_out():
+    """LA/RA swapped on the current: the QRS and T axes read 150 deg from 40 (had been said "QRS axis shifted
+    40 -> 150 deg"); not compared, and said; the intervals stay compared."""
+    current = _session(_record("c"), dict(EDITS, qrs_axis_deg=150, t_axis_deg=170, qrs_ms=130))
+    current.set_quality(_gated(_finding("limb_reversal", "limb lead reversal suspected (LA/RA)", ("I", "II"))))
+    x = compare(_session(_record("p"), EDITS), current)
+    by = {m.key: m for m in x.measurements}
+    assert not by["qrs_axis_deg"].significant and by["qrs_axis_deg"].change is None
+    assert by["qrs_axis_deg"].why_not.startswith("limb lead reversal suspected on this ECG")
+    assert by["qrs_ms"].significant and "axis" not in " ".join(m.words for m in x.significant)
+    assert "QRS axis and T axis (limb lead reversal suspected on this ECG" in x.summary
+    assert "Right axis deviation" not in x.new_statements      # the reversal's statement is not new
+
+
+def test_leads_missing_on_one_side_leave_the_intervals_out():
+    prior = _session(_record("p"), EDITS)
+    prior.set_quality(_gated(_finding("lead_missing", "leads missing or flat (V1, V2, V3, V4, V5, V6)",
+                                      ("V1", "V2", "V3", "V4", "V5", "V6"))))
+    x = compare(prior, _session(_record("c"), dict(EDITS, qrs_ms=130, heart_rate_bpm=120)))
+    by = {m.key: m for m in x.measurements}
+    assert by["qrs_ms"].change is None and not by["qrs_ms"].significant
+    assert by["qrs_axis_deg"].change == 0                   # the limb leads are there on both: the axes compared
+    assert by["heart_rate_bpm"].significant
+    assert ("PR, QRS, QT and QTc (the prior ECG lacks V1, V2, V3, V4, V5 and V6 (missing or flat): measured over "
+            "other leads)") in x.not_compared
+    # the same leads missing on both: compared
+    current = _session(_record("c"), dict(EDITS, qrs_ms=130))
+    current.set_quality(prior.quality)
+    assert {m.key for m in compare(prior, current).significant} == {"qrs_ms"}
+
+
+def test_a_paced_prior_says_the_pacing_change_first_and_no_intrinsic_qrs_change():
+    """Paced before (spikes found), not now: "QRS narrowed 150 -> 90 ms", "QRS axis shifted -70 -> 40 deg" had
+    been said as if the heart's own conduction had changed."""
+    prior = _session(_record("p"), dict(EDITS, qrs_ms=150, qrs_axis_deg=-70, qt_ms=460))
+    prior.set_quality(_gated(_finding("paced_rhythm", "paced rhythm (pacemaker spikes)", ("II",))))
+    x = compare(prior, _session(_record("c"), EDITS))
+    assert x.summary.startswith("Compared with the ECG p: paced rhythm no longer present (this ECG is not paced).")
+    assert x.pacing_words == "Pacing changed: paced on the ECG p, not on this ECG"
+    assert not x.significant
+    assert "QRS, QT, QTc, QRS axis and T axis (the prior ECG is paced: a paced QRS" in x.summary
+    assert "narrowed" not in x.summary and "shifted" not in x.summary
+
+
+def test_the_serial_page_says_the_pacing_change_and_marks_what_was_not_compared():
+    from mirage_model.review.report.serial_page import measurement_rows, statement_paragraphs
+
+    prior = _session(_record("p"), dict(EDITS, qrs_ms=150, qrs_axis_deg=-70))
+    prior.set_quality(_gated(_finding("paced_rhythm", "paced rhythm (pacemaker spikes)", ("II",))))
+    x = compare(prior, _session(_record("c"), EDITS))
+    assert statement_paragraphs(x)[0] == ("Pacing changed", "Paced on the ECG p, not on this ECG")
+    rows = {r[0]: r for r in measurement_rows(x)[0]}
+    assert rows["QRS (ms)"][1:4] == ["150", "90", "n/c"] and rows["Heart rate (bpm)"][3] == "+0"
+
+
+def _ludb1():
+    from mirage_model.paths import resources_dir
+    from mirage_model.records import load_record
+
+    path = resources_dir() / "samples" / "ludb" / "1.hea"
+    if not path.is_file():
+        pytest.skip("bundled LUDB samples not present")
+    return load_record(path)
+
+
+@pytest.mark.slow
+def test_cli_report_with_a_noisy_prior_says_its_calls_were_not_compared(tmp_path, capsys):
+    """Bundled LUDB 1 with 0.2 mV of white noise as the prior (the quality gate withholds its calls, and its
+    measurements) against LUDB 1 itself: the report had said "new sinus bradycardia (was sinus bradycardia
+    (uncertain))", a finding from the noise; now that nothing was compared, and why."""
+    import dataclasses
+
+    from mirage_model.formats.write import write_record
+    from mirage_model.paths import default_model_path
+    from training_cli.main import main
+
+    if default_model_path() is None:
+        pytest.skip("no shipped model")
+    rec = _ludb1()
+    noisy = rec.signal + np.random.default_rng(0).normal(0.0, 0.2, rec.signal.shape).astype(np.float32)
+    prior = write_record(dataclasses.replace(rec, signal=noisy, record_id="noisy"), tmp_path / "in", "wfdb",
+                         name="noisy")
+    current = write_record(rec, tmp_path / "in", "wfdb", name="current")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(current), "--prior", str(prior), "--no-explain", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    pages = _pdf_pages(out)
+    assert "Compared with the ECG in file noisy.hea: not compared:" in pages[0]
+    assert "statements (the prior ECG's calls were withheld: high-frequency (muscle) noise" in pages[-1]
+    assert "new sinus" not in " ".join(pages).lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fs", [250, 1000])
+def test_a_record_against_itself_at_another_sampling_rate_says_no_change(fs):
+    """Each side is measured at its own rate, in ms: LUDB 1 (500 Hz) against itself resampled (scipy's
+    polyphase filter) to 250 and 1000 Hz says no change (measured: every interval within 2 ms, the axes within
+    9 deg)."""
+    import dataclasses
+
+    from scipy.signal import resample_poly
+
+    from mirage_model.measure import measure
+
+    rec = _ludb1()
+    other = dataclasses.replace(rec, signal=resample_poly(rec.signal, fs, 500, axis=1).astype(np.float32),
+                                fs=float(fs), record_id=f"1_{fs}", path=None)
+    x = compare(ReviewSession.from_results(other, measurements=measure(other)),
+                ReviewSession.from_results(rec, measurements=measure(rec)))
+    assert x.summary.endswith(": no significant change."), x.summary
+    by = {m.key: m.change for m in x.measurements}
+    assert all(abs(by[k]) <= 5 for k in ("heart_rate_bpm", "pr_ms", "qrs_ms", "qt_ms")), by
+
+
+@pytest.mark.slow
+def test_cli_report_with_a_paced_prior_says_the_pacing_change_first(ludb_data, tmp_path, capsys):
+    """LUDB 8 (ventricular pacing, spikes found by the quality check) as the prior of bundled LUDB 1 (sinus):
+    the report had said "QRS narrowed 129 -> 79 ms; ... QRS axis shifted -75 -> 27 deg" as if the conduction had
+    changed; now the pacing change first, and the QRS, QT and axes not compared, and why."""
+    import shutil
+
+    from mirage_model.paths import default_model_path
+    from training_cli.main import main
+
+    if default_model_path() is None or not (ludb_data / "8.hea").is_file():
+        pytest.skip("no shipped model, or LUDB 8 not present")
+    rec = _ludb1()
+    for ext in (".hea", ".dat"):
+        shutil.copy(ludb_data / f"8{ext}", tmp_path / f"8{ext}")
+    out = tmp_path / "r.pdf"
+    assert main(["report", str(rec.path), "--prior", str(tmp_path / "8.hea"), "--no-explain", "--device", "cpu",
+                 "--out", str(out)]) == 0
+    last = _pdf_pages(out)[-1]
+    assert "Compared with the ECG in file 8.hea: paced rhythm no longer present (this ECG is not paced)." in last
+    assert "QRS, QT, QTc, QRS axis and T axis (the prior ECG is paced" in last
+    assert "QRS narrowed" not in last and "axis shifted" not in last

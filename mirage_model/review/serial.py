@@ -29,6 +29,18 @@ close below its threshold now; the prior's rhythm said uncertainly is named so (
 (uncertain)"), the change not doubted for it. The same rhythm said certainly now and uncertainly on the prior
 (or there within ``NEAR_THRESHOLD`` of its threshold, either side) is "possibly new".
 
+What cannot carry a finding is not compared, and the summary says so ("Not compared: statements (the
+prior ECG's calls were withheld: noise in leads ...)"), never as new or gone: a side whose interpretation was
+withheld (the quality gate: noise, a lead missing, an electrode reversal, pacing) has its statements, the
+rhythm included, left out; a side without the model's calls (not scored, or failed) has the model's statements
+left out, the rules' compared; a rule's statement is compared only where both sides have its measurement.
+Measurements: a limb lead reversal suspected on either side leaves the frontal axes out (the reversal moves
+them); leads missing on one side only leave the intervals out (measured over other leads) and, for a limb
+lead, the axes; a pair of which one is paced and the other not says the pacing change first and leaves out
+the PR, QRS, QT, QTc and the QRS and T axes (a paced QRS and its repolarisation are the pacemaker's, not the
+heart's own conduction). Two sampling rates need nothing here: each side is measured at its own rate in
+milliseconds (LUDB 1 against itself resampled to 250 and 1000 Hz: no change said, every interval within 2 ms).
+
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
 warning; anonymised files and files without identity give None and a warning. A prior that is the current
@@ -43,7 +55,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -110,6 +122,8 @@ class MeasurementChange:
         threshold: the change beyond which it is said (``THRESHOLDS``).
         significant: abs(change) >= threshold (False when either value is missing).
         words: "QRS widened 98 -> 132 ms"; "" when not significant.
+        why_not: why it is not compared although measured ("limb lead reversal suspected on the prior ECG");
+            then ``change`` is None. "" when compared (or simply not measured).
     """
     key: str
     label: str
@@ -120,6 +134,7 @@ class MeasurementChange:
     threshold: float
     significant: bool
     words: str
+    why_not: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,9 @@ class SerialComparison:
             (either is missing), when the prior's age is the current's or more by ``AGE_BACKWARDS_Y``; "".
         same_words: a warning when the prior is the current recording itself (its file, or a copy of its
             signal in another format); "".
+        not_compared: what was left out of the comparison and why, one phrase each ("statements (the prior
+            ECG's calls were withheld: ...)"); the summary says them.
+        pacing_words: "Pacing changed: paced on the prior ECG, not on this one" or ""; said first.
     """
     prior_label: str
     current_label: str
@@ -159,6 +177,8 @@ class SerialComparison:
     possibly_gone: tuple[str, ...] = ()
     date_words: str = ""
     same_words: str = ""
+    not_compared: tuple[str, ...] = ()
+    pacing_words: str = ""
 
     @property
     def significant(self) -> tuple[MeasurementChange, ...]:
@@ -374,6 +394,90 @@ def _first_rhythm(interpretation):
     return next((s for s in interpretation.statements if s.group == "rhythm"), None)
 
 
+# ---------------------------------------------------------------------- what a side cannot carry
+# the quality findings (``quality.findings``) of a limb electrode reversal: the frontal axes move with it
+LIMB_REVERSAL = ("limb_reversal", "neutral_reversal")
+# the quality findings of a paced rhythm (pacemaker spikes; the statements model's PACE call, ``review.paced``)
+PACED = ("paced_rhythm", "paced_rhythm_model")
+INTERVAL_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms")
+AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
+# a paced QRS and its repolarisation are the pacemaker's (Sgarbossa et al., Am J Cardiol 1996;77:423-4): its
+# width, QT and axes are no change of the heart's own conduction; the PR of an AV-sequential pacemaker is its
+# programmed delay. The rate and the P axis stay compared.
+PACED_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qrs_axis_deg", "t_axis_deg")
+LIMB_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF")
+# a rule's statement (no code), by the start of its words, and the measurements it is said from
+_RULE_KEYS = (("first degree av block", ("pr_ms",)), ("short pr interval", ("pr_ms",)), ("wide qrs", ("qrs_ms",)),
+              ("extreme axis deviation", ("qrs_axis_deg",)), ("left axis deviation", ("qrs_axis_deg",)),
+              ("right axis deviation", ("qrs_axis_deg",)), ("prolonged qtc", ("qtc_bazett_ms", "qtc_fridericia_ms")),
+              ("short qtc", ("qtc_bazett_ms", "qtc_fridericia_ms")))
+
+
+def _quality(session):
+    """The quality report the interpretation reads (``interpret.session_interpretation``), or None."""
+    pred = getattr(session, "statements_prediction", None) or getattr(session, "prediction", None)
+    return (getattr(pred, "quality", None) or getattr(getattr(session, "prediction", None), "quality", None)
+            or getattr(session, "quality", None))
+
+
+def _findings(session, codes) -> list:
+    return [f for f in getattr(_quality(session), "findings", ()) or () if f.code in codes]
+
+
+def _missing_leads(session) -> tuple[str, ...]:
+    """The standard leads missing or flat on ``session``'s record, in the standard order: the quality check's
+    "lead_missing" finding's, and the loader's per-lead "missing" and "flat" flags."""
+    from mirage_model.records.record import STANDARD_LEADS
+
+    out = {lead for f in _findings(session, ("lead_missing",)) for lead in f.leads}
+    flags = getattr(getattr(session, "record", None), "quality", None) or {}
+    for name in ("missing", "flat"):
+        mask = np.asarray(flags.get(name, np.zeros(0, bool)), bool)
+        out |= {lead for lead, bad in zip(STANDARD_LEADS, mask) if bad}
+    return tuple(lead for lead in STANDARD_LEADS if lead in out)
+
+
+def _paced(session, interpretation) -> bool:
+    """Paced: the quality check found pacemaker spikes (or the statements model's paced call), or the
+    interpretation says a paced rhythm."""
+    return bool(_findings(session, PACED)) or any(
+        s.code == "PACE" or plain_words(s.text).casefold().startswith("paced rhythm")
+        for s in interpretation.statements)
+
+
+def _calls_missing(session, interpretation) -> tuple[str, str]:
+    """Why none of a side's statements can be compared (its interpretation withheld), and why its model's
+    statements cannot (the model did not score it); "" each where they can."""
+    if interpretation.withheld:
+        return f"calls were withheld: {interpretation.withheld}", ""
+    if getattr(session, "prediction", None) is None:
+        state = (getattr(session, "state", None) or {}).get("prediction")
+        why = (getattr(session, "errors", None) or {}).get("prediction", "") or "no model result"
+        why = why.removeprefix("not scored: ")
+        return "", f"was not scored ({why})" if state == "failed" else f"has no model result ({why})"
+    return "", ""
+
+
+def _rule_keys(s) -> tuple[str, ...]:
+    """The measurements a rule's statement is said from (none for a model's statement)."""
+    if s.code:
+        return ()
+    words = plain_words(s.text).casefold()
+    return next((keys for start, keys in _RULE_KEYS if words.startswith(start)), ())
+
+
+def _names(keys) -> str:
+    """"PR, QRS, QT and QTc" / "QRS and T axes" for measurement keys, in the table's order."""
+    short = {"heart_rate_bpm": "heart rate", "pr_ms": "PR", "qrs_ms": "QRS", "qt_ms": "QT", "qtc_bazett_ms": "QTc",
+             "qtc_fridericia_ms": "QTc", "p_axis_deg": "P axis", "qrs_axis_deg": "QRS axis", "t_axis_deg": "T axis"}
+    names = list(dict.fromkeys(short[k] for k in COMPARED_KEYS if k in keys))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _leads_text(leads) -> str:
+    return leads[0] if len(leads) == 1 else ", ".join(leads[:-1]) + " and " + leads[-1]
+
+
 # ---------------------------------------------------------------------- the comparison
 def compare(prior, current) -> SerialComparison:
     """The current session's ECG compared with the prior session's (both ``ReviewSession``).
@@ -400,43 +504,115 @@ def compare(prior, current) -> SerialComparison:
     why_same = same_recording(prior, current)
     same_words = SAME_RECORDING.format(why=why_same) if why_same else ""
     notes: list[str] = []
+    not_compared: list[str] = []       # "what (why)", said in the summary
+    it_prior, it_current = session_interpretation(prior), session_interpretation(current)
 
-    # measurements
+    def whose(on: tuple[bool, bool]) -> str:
+        return "both ECGs" if all(on) else ("the prior ECG" if on[0] else "this ECG")
+
+    # measurements, and what a side's signal cannot carry
     p_table, c_table = _table(prior), _table(current)
-    for who, table in (("prior", p_table), ("current", c_table)):
-        if not table:
-            notes.append(f"The {who} ECG has no measurements: no measurement is compared.")
-    changes = tuple(measurement_change(k, p_table.get(k), c_table.get(k)) for k in COMPARED_KEYS)
-    if p_table and c_table:
+    for who, table, session in (("prior", p_table, prior), ("current", c_table, current)):
+        if not any(v is not None for v in table.values()):
+            why = ((getattr(session, "errors", None) or {}).get("measurements", "")
+                   or next(iter(getattr(getattr(session, "measurements", None), "notes", ()) or ()), ""))
+            notes.append(f"The {who} ECG has no measurements{f' ({why})' if why else ''}: no measurement is compared.")
+            not_compared.append(f"measurements ({'the prior ECG' if who == 'prior' else 'this ECG'} has none"
+                                 f"{f': {why}' if why else ''})")
+    excluded: dict[str, str] = {}      # key -> why it is not compared
+    paced = (_paced(prior, it_prior), _paced(current, it_current))
+    pacing_words, pacing_part = "", ""
+    if paced[0] != paced[1]:
+        pacing_words = (f"Pacing changed: paced on {prior_label}, not on this ECG" if paced[0]
+                        else f"Pacing changed: paced now, not on {prior_label}")
+        pacing_part = ("paced rhythm no longer present (this ECG is not paced)" if paced[0]
+                       else f"new paced rhythm (not paced on {prior_label})")
+        for k in PACED_KEYS:
+            excluded.setdefault(k, f"{whose(paced)} is paced: a paced QRS and its repolarisation are the "
+                                   "pacemaker's, not the heart's own conduction")
+    reversal = (bool(_findings(prior, LIMB_REVERSAL)), bool(_findings(current, LIMB_REVERSAL)))
+    if any(reversal):
+        for k in AXIS_KEYS:
+            excluded.setdefault(k, f"limb lead reversal suspected on {whose(reversal)}: a reversal moves the frontal "
+                                   "axes")
+    p_missing, c_missing = _missing_leads(prior), _missing_leads(current)
+    lacks = [(who, [lead for lead in mine if lead not in theirs]) for who, mine, theirs in
+             (("the prior ECG", p_missing, c_missing), ("this ECG", c_missing, p_missing))]
+    lacks = [(who, leads) for who, leads in lacks if leads]
+    if lacks:
+        why = "; ".join(f"{who} lacks {_leads_text(leads)}" for who, leads in lacks) + (
+            " (missing or flat): measured over other leads")
+        limb = any(lead in LIMB_LEADS for _, leads in lacks for lead in leads)
+        for k in INTERVAL_KEYS + (AXIS_KEYS if limb else ()):
+            excluded.setdefault(k, why)
+    changes = []
+    for k in COMPARED_KEYS:
+        m = measurement_change(k, p_table.get(k), c_table.get(k))
+        if k in excluded and m.change is not None:
+            m = replace(m, change=None, significant=False, words="", why_not=excluded[k])
+        changes.append(m)
+    changes = tuple(changes)
+    for why in dict.fromkeys(m.why_not for m in changes if m.why_not):
+        not_compared.append(f"{_names([m.key for m in changes if m.why_not == why])} ({why})")
+    if any(v is not None for v in p_table.values()) and any(v is not None for v in c_table.values()):
         missing = [c.label for c in changes if (c.prior is None) != (c.current is None)]
         if missing:
             notes.append("Measured on one ECG only: " + ", ".join(missing) + ".")
 
-    # statements
-    it_prior, it_current = session_interpretation(prior), session_interpretation(current)
-    for who, it in (("prior", it_prior), ("current", it_current)):
-        if it.withheld:
-            notes.append(f"The {who} ECG's interpretation was withheld ({it.withheld}): its statements are unreliable, "
-                         "and so are the statement changes.")
+    # statements: none of a side whose calls were withheld, no model's of a side the model did not score
+    p_withheld, p_unscored = _calls_missing(prior, it_prior)
+    c_withheld, c_unscored = _calls_missing(current, it_current)
+    withheld = bool(p_withheld or c_withheld)
+    for who, why in (("the prior ECG's", p_withheld), ("this ECG's", c_withheld)):
+        if why:
+            not_compared.append(f"statements ({who} {why})")
+    model_one_side = not withheld and bool(p_unscored) != bool(c_unscored)
+    if model_one_side:
+        who, why = ("the prior ECG", p_unscored) if p_unscored else ("this ECG", c_unscored)
+        not_compared.append(f"the model's statements and the rhythm ({who} {why})")
     p_model, c_model = (getattr(prior, "model_name", None) or ""), (getattr(current, "model_name", None) or "")
-    if p_model != c_model:
+    if p_model != c_model and not model_one_side:
         notes.append(f"The two ECGs were interpreted by different models ({p_model or 'none'} and "
                      f"{c_model or 'none'}): a statement may change with the model.")
     p_said, c_said = _said(it_prior), _said(it_current)
     p_probs, c_probs = _probabilities(prior), _probabilities(current)
     p_rhythm, c_rhythm = _first_rhythm(it_prior), _first_rhythm(it_current)
     rhythm_keys = {statement_key(s) for s in (p_rhythm, c_rhythm) if s is not None}
+    tables = {"prior": p_table, "current": c_table}
+    skipped: dict[str, list[str]] = {}     # why -> the statements not compared for it
+
+    def comparable(s, other: str) -> bool:
+        """Whether ``s``, said on one side and not on ``other``, can be said new or gone."""
+        if withheld or (model_one_side and (s.source == "model" or s.code)):
+            return False
+        for k in _rule_keys(s):
+            why = excluded.get(k) or ("" if tables[other].get(k) is not None else
+                                      f"no {_names([k])} on {'the prior ECG' if other == 'prior' else 'this ECG'}")
+            if why:
+                skipped.setdefault(why, []).append(plain_words(s.text))
+                return False
+        return True
+
     new, possibly_new, gone, possibly_gone, unchanged = [], [], [], [], []
+    decided = 0
     for key, s in c_said.items():
         if key in p_said:
-            unchanged.append(plain_words(s.text))
-        elif key not in rhythm_keys:
+            if not withheld:
+                unchanged.append(plain_words(s.text))
+                decided += 1
+        elif key not in rhythm_keys and comparable(s, "prior"):
             (possibly_new if _uncertain_said(s) or _near_unsaid(s.code, p_probs) else new).append(plain_words(s.text))
+            decided += 1
     for key, s in p_said.items():
-        if key not in c_said and key not in rhythm_keys:
+        if key not in c_said and key not in rhythm_keys and comparable(s, "current"):
             (possibly_gone if _uncertain_said(s) or _near_unsaid(s.code, c_probs) else gone).append(plain_words(s.text))
+            decided += 1
+    for why, words in skipped.items():
+        not_compared.append(f"{'; '.join(dict.fromkeys(words))} ({why})")
     rhythm_words, rhythm_part = "", ""
-    if p_rhythm is not None and c_rhythm is not None and statement_key(p_rhythm) != statement_key(c_rhythm):
+    rhythm_compared = not withheld and not model_one_side and not pacing_words
+    if (rhythm_compared and p_rhythm is not None and c_rhythm is not None
+            and statement_key(p_rhythm) != statement_key(c_rhythm)):
         # whether the rhythm now said is new: said certainly now, not close to said before, and the prior's
         # rhythm not close to said now; the prior's rhythm said uncertainly makes its name uncertain, not the change
         unsure = (_uncertain_said(c_rhythm) or _near_unsaid(c_rhythm.code, p_probs)
@@ -445,27 +621,34 @@ def compare(prior, current) -> SerialComparison:
         before += " (uncertain)" if _uncertain_said(p_rhythm) else ""
         rhythm_words = f"Rhythm {'possibly ' if unsure else ''}changed: {before} -> {after}"
         rhythm_part = f"{'possibly ' if unsure else ''}new {after} (was {before})"
-    elif (p_rhythm is not None and c_rhythm is not None and not _uncertain_said(c_rhythm)
+    elif (rhythm_compared and p_rhythm is not None and c_rhythm is not None and not _uncertain_said(c_rhythm)
           and (_uncertain_said(p_rhythm) or _near_threshold(p_rhythm.code, p_probs))):
         # the same rhythm, said certainly now and only uncertainly (or close to its threshold) before: possibly new
         after = _sentence(plain_words(c_rhythm.text))
         rhythm_words = f"Rhythm possibly changed: {after} (uncertain) -> {after}"
         rhythm_part = f"possibly new {after} (uncertain on {prior_label})"
 
-    # the summary
-    parts = [rhythm_part] if rhythm_part else []
+    # the summary: the pacing change first; what was left out said after what was compared
+    parts = [p for p in (pacing_part, rhythm_part) if p]
     parts += [f"new {_sentence(w)}" for w in new]
     parts += [f"possibly new {_sentence(w)}" for w in possibly_new]
     parts += [f"{_sentence(w)} no longer present" for w in gone]
     parts += [f"{_sentence(w)} possibly no longer present" for w in possibly_gone]
     parts += [_sentence(c.words) for c in changes if c.significant]
     head = f"Compared with {prior_label}"
+    left_out = ("Not compared: " + "; ".join(not_compared) + ".") if not_compared else ""
+    compared_any = (any(m.change is not None for m in changes)
+                    or (not withheld and (decided or rhythm_words or (not model_one_side and (p_said or c_said)))))
     if not p_table and not c_table and not p_said and not c_said:
         summary = f"{head}: nothing to compare."
     elif parts:
-        summary = f"{head}: " + "; ".join(parts) + ". No other significant change."
+        summary = f"{head}: " + "; ".join(parts) + "." + (
+            f" No other significant change in what was compared. {left_out}" if left_out
+            else " No other significant change.")
+    elif not compared_any and not_compared:
+        summary = f"{head}: not compared: " + "; ".join(not_compared) + "."
     else:
-        summary = f"{head}: no significant change."
+        summary = f"{head}: no significant change" + (f" in what was compared. {left_out}" if left_out else ".")
     return SerialComparison(prior_label, current_label, same, patient_words, changes, tuple(new), tuple(gone),
                             tuple(unchanged), rhythm_words, summary, tuple(notes), tuple(possibly_new),
-                            tuple(possibly_gone), date_words, same_words)
+                            tuple(possibly_gone), date_words, same_words, tuple(not_compared), pacing_words)

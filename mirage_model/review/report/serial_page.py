@@ -94,8 +94,9 @@ def band_lines(c, comparison: SerialComparison | None, width: float, rows: int,
 # ---------------------------------------------------------------------- the page
 def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], list[int]]:
     """The page's table: header, then one row per measurement (label and unit, prior, current, change,
-    the change it is said at; "-" where not measured); and the rows (1-based, after the header) whose change
-    is significant, marked "*" and highlighted."""
+    the change it is said at; "-" where not measured, "n/c" where measured on both and not compared: the
+    summary says why); and the rows (1-based, after the header) whose change is significant, marked "*" and
+    highlighted."""
     from mirage_model.measure import SCALAR_FIELDS
 
     short = {f.key: f.short for f in SCALAR_FIELDS}
@@ -106,7 +107,8 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
     marked = []
     for i, m in enumerate(comparison.measurements, start=1):
         rows.append([f"{short.get(m.key, m.label)} ({m.unit})", num(m.prior), num(m.current),
-                     num(m.change, sign=True) + (" *" if m.significant else ""), f"\u00b1{m.threshold:g}"])
+                     "n/c" if m.why_not else num(m.change, sign=True) + (" *" if m.significant else ""),
+                     f"\u00b1{m.threshold:g}"])
         if m.significant:
             marked.append(i)
     return rows, marked
@@ -114,7 +116,9 @@ def measurement_rows(comparison: SerialComparison) -> tuple[list[list[str]], lis
 
 def statement_paragraphs(comparison: SerialComparison) -> list[tuple[str, str]]:
     """(heading, words) of the statement changes that are there, in reading order."""
-    parts = [("Rhythm", comparison.rhythm_words.removeprefix("Rhythm ").capitalize()
+    pacing = comparison.pacing_words.removeprefix("Pacing changed: ")     # "paced on the ECG of ...": its case kept
+    parts = [("Pacing changed", pacing[:1].upper() + pacing[1:]),
+             ("Rhythm", comparison.rhythm_words.removeprefix("Rhythm ").capitalize()
               if comparison.rhythm_words else ""),
              ("New", "; ".join(comparison.new_statements)),
              ("Possibly new", "; ".join(comparison.possibly_new)),
@@ -127,7 +131,8 @@ def statement_paragraphs(comparison: SerialComparison) -> list[tuple[str, str]]:
 RULE_WORDS = ("*: a change at or beyond its threshold ('Said at'): the 95th percentile of the differences between "
               "same-day repeat ECGs of stable patients (PTB-XL, same statements), rounded up to 5; a QTc change of "
               "60 ms at the least (ICH E14, 2005). 'Possibly': the statement is uncertain on one of the two ECGs "
-              "(low confidence, marked (?), or near its threshold).")
+              "(low confidence, marked (?), or near its threshold). n/c: measured on both, not compared (the summary "
+              "says why).")
 
 
 def _flowables(comparison: SerialComparison, st) -> list:
