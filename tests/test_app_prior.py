@@ -357,3 +357,30 @@ def test_the_prior_tab_shows_each_value_and_change_whole(qtbot, tiny_model, size
         box = QFontMetrics(label.font()).boundingRect(QRect(0, 0, t.columnWidth(0) - 8, 10_000),
                                                      int(Qt.TextFlag.TextWordWrap), label.text())
         assert box.height() <= t.rowHeight(r) and box.width() <= t.columnWidth(0), (label.text(), box, t.rowHeight(r))
+
+
+def test_the_prior_tab_says_what_it_did_not_compare(qtbot):
+    """A paced prior against a record not paced: the tab says the pacing change first, its table says "not
+    compared" (the reason on hover) where it had shown "-60 ms *" for the QRS, as if the conduction had changed."""
+    from app.views.comparison import ComparisonView
+    from mirage_model.quality.findings import Finding, QualityReport
+    from mirage_model.records.record import EcgRecord
+    from mirage_model.review.session import ReviewSession
+
+    def session(rid, **edits):
+        record = EcgRecord(np.zeros((12, 5000), np.float32), 500.0, rid)
+        return ReviewSession.from_results(record, measurement_edits={"heart_rate_bpm": 70, "qt_ms": 390, **edits})
+    prior = session("p", qrs_ms=150)
+    spikes = Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical", ("II",))
+    prior.set_quality(QualityReport("unreliable", spikes.name, (spikes,)))
+    current = session("c", qrs_ms=90)
+    current.set_prior(prior)
+    view = ComparisonView()
+    qtbot.addWidget(view)
+    view.set_session(current)
+    row = next(r for r in range(view.table.rowCount()) if view.table.item(r, 0).text() == "QRS duration")
+    assert view.table.item(row, 3).text() == "not compared"
+    assert "the prior ECG is paced" in view.table.item(row, 3).toolTip()
+    assert view.significant_rows() == []
+    assert view.statements.text().startswith("<b>Pacing changed: paced on the ECG p, not on this ECG</b>")
+    assert "Not compared:" in view.statements.text()

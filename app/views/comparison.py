@@ -5,7 +5,8 @@ It draws ``mirage_model.review.serial.compare(session.prior, session)`` (the sam
 prints): first, and prominent, the warning when the two files may not be the same patient's; the
 summary; the measurements side by side (prior, current, change), a significant change bold and
 marked with an asterisk and said in words to a screen reader (not by colour alone); then the
-statements new and gone. It follows the ``ReviewSession`` it is given: redrawn when its prior, its
+statements new and gone, and what was not compared and why (a side's calls withheld, a pacing change).
+It follows the ``ReviewSession`` it is given: redrawn when its prior, its
 measurements or its model result arrive, emptied when another record opens (a new session has no
 prior).
 """
@@ -163,6 +164,8 @@ class ComparisonView(FollowsSession, QWidget):
         self.key_note.setText(f"{SIGNIFICANT_MARK} bold: a significant change (beyond the rule's threshold; "
                               "hover a change for it)." if marked else "No measurement changed significantly.")
         parts = []
+        if c.pacing_words:      # first: the measurements it leaves out are not the heart's own changes
+            parts.append(f"<b>{html.escape(c.pacing_words)}</b>")
         if c.rhythm_words:
             parts.append(f"<b>{html.escape(c.rhythm_words)}</b>")
         if c.new_statements:
@@ -175,6 +178,8 @@ class ComparisonView(FollowsSession, QWidget):
             parts.append("<b>Possibly no longer present:</b> " + html.escape("; ".join(c.possibly_gone)))
         if c.unchanged_statements:
             parts.append("Unchanged: " + html.escape("; ".join(c.unchanged_statements)))
+        if c.not_compared:
+            parts.append("<b>Not compared:</b> " + html.escape("; ".join(c.not_compared)))
         self.statements.setText("<br>".join(parts) if parts else "No statements called on either ECG.")
         self.notes.setText("Notes: " + "; ".join(c.notes) if c.notes else "")
         self.notes.setVisible(bool(c.notes))
@@ -184,7 +189,7 @@ class ComparisonView(FollowsSession, QWidget):
         bold = QFont(self.table.font())
         bold.setBold(True)
         for i, m in enumerate(rows):
-            change = _number(m.change, m.unit, signed=True)
+            change = "not compared" if m.why_not else _number(m.change, m.unit, signed=True)
             if m.significant:
                 change = f"{change} {SIGNIFICANT_MARK}"
             cells = (m.label, _number(m.prior, m.unit), _number(m.current, m.unit), change)
@@ -197,6 +202,8 @@ class ComparisonView(FollowsSession, QWidget):
                     item.setToolTip(m.words or f"changed beyond {m.threshold:g} {m.unit}")
                     # a screen reader hears it said, not a bold face or an asterisk
                     item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{text}, significant change")
+                elif m.why_not:
+                    item.setToolTip(f"not compared: {m.why_not}")
                 elif m.change is not None:
                     item.setToolTip(f"within {m.threshold:g} {m.unit}: not a significant change")
                 self.table.setItem(i, j, item)
