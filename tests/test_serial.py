@@ -235,6 +235,21 @@ def test_threshold_script_pairs_same_day_identical_codes_and_never_fold_10():
     assert script.threshold(range(101), 99.0) == 100.0
 
 
+def test_the_serial_pages_legend_states_the_rule_the_thresholds_came_from():
+    """The PDF page's legend had kept the first rule's words (95th percentile, same-day repeats) after the
+    thresholds were chosen by the record-level rule: the script's stable pairs (at most its default days apart)
+    and the 98th percentile it chose (serial.THRESHOLDS' comment)."""
+    import inspect
+
+    from helpers_scripts import load_script
+
+    from mirage_model.review.report.serial_page import RULE_WORDS
+
+    days = inspect.signature(load_script("serial_thresholds").stable_pairs).parameters["days"].default
+    assert f"at most {days} days apart" in RULE_WORDS
+    assert "98th percentile" in RULE_WORDS and "same-day" not in RULE_WORDS and "95th" not in RULE_WORDS
+
+
 def test_threshold_script_raises_every_percentile_together_until_few_stable_pairs_get_a_change():
     """The record-level rule on 20 stable pairs: QRS, PR and QT differ by 0..19 ms, except two pairs each (a
     different two per measurement) at 33 and 47 ms. At the 95th percentile (33.7 ms: 35) each says its 47:

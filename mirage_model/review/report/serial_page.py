@@ -128,11 +128,11 @@ def statement_paragraphs(comparison: SerialComparison) -> list[tuple[str, str]]:
     return [(h, w) for h, w in parts if w]
 
 
-RULE_WORDS = ("*: a change at or beyond its threshold ('Said at'): the 95th percentile of the differences between "
-              "same-day repeat ECGs of stable patients (PTB-XL, same statements), rounded up to 5; a QTc change of "
-              "60 ms at the least (ICH E14, 2005). 'Possibly': the statement is uncertain on one of the two ECGs "
-              "(low confidence, marked (?), or near its threshold). n/c: measured on both, not compared (the summary "
-              "says why).")
+RULE_WORDS = ("*: a change at or beyond its threshold ('Said at'): the 98th percentile of the differences between "
+              "repeat ECGs of stable patients (PTB-XL: one patient, at most 30 days apart, the same statements), "
+              "rounded up to 5; a QTc change of 60 ms at the least (ICH E14, 2005). 'Possibly': the statement is "
+              "uncertain on one of the two ECGs (low confidence, marked (?), or near its threshold). n/c: measured "
+              "on both, not compared (the summary says why).")
 
 
 def _flowables(comparison: SerialComparison, st) -> list:
