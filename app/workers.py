@@ -23,7 +23,9 @@ from mirage_model.csvsafe import encodable
 from mirage_model.limits import record_head, record_unscorable, with_head_note
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.interpret import companion_statements_model
+from mirage_model.review.opening import session_from_file
 from mirage_model.review.scoring import compute
+from mirage_model.review.session import FAILED
 
 log = logging.getLogger(__name__)
 
@@ -531,28 +533,11 @@ def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, 
                        check=ctx.check, inputs=inputs)
 
 
-class _DrawnAtOnce:
-    """A ``JobContext`` for a record no window draws (a prior ECG): ``load_record_job`` waits for the
-    traces to be drawn before its heavy steps; nobody draws these, so they count as drawn at once."""
-
-    def __init__(self, ctx: JobContext):
-        self._ctx = ctx
-
-    def progress(self, done: int, total: int, payload: Any = None) -> None:
-        if isinstance(payload, LoadedRecord):
-            payload.drawn.set()
-
-    def cancelled(self) -> bool:
-        return self._ctx.cancelled()
-
-    def check(self) -> None:
-        self._ctx.check()
-
-
-def prior_job(ctx: JobContext, path, predictor=None, statements_predictor=None, with_quality: bool = True):
+def prior_job(ctx: JobContext, path, predictor=None, statements_predictor=None):
     """A prior ECG for the open record to be compared with (``ReviewSession.set_prior``): a review
-    session of its own, read, prepared, measured and scored as the open record is
-    (``load_record_job``, then ``score_job``'s ``compute`` with the same model and statements model).
+    session of its own, read, prepared and assessed, measured and scored with the same model and
+    statements model (``review.opening.session_from_file``, as ``mirage report --prior`` reads it),
+    the cancel flag checked between the steps and the model run under the model lock.
 
     The prior's model result failing leaves its session without one (said in its errors; the
     comparison then has its measurements alone); a file that cannot be read raises (the job's error).
@@ -560,37 +545,12 @@ def prior_job(ctx: JobContext, path, predictor=None, statements_predictor=None, 
     Returns:
         ReviewSession: the prior's finished session, not yet bound to anything.
     """
-    from mirage_model.review.session import ReviewSession
-
-    pcfg = getattr(predictor, "preprocess_cfg", None)
-    rcfg = getattr(predictor, "render_cfg", None)
-    assess = bool(getattr(predictor, "assess_quality", False)) if predictor is not None else with_quality
-    out = load_record_job(_DrawnAtOnce(ctx), path, pcfg, rcfg, with_quality=assess)
-    reads = tuple(statements_predictor.schema.names) if getattr(statements_predictor, "schema", None) else ()
-    session = ReviewSession(path=Path(path), schema=getattr(predictor, "schema", None),
-                            model_name=getattr(predictor, "name", None), also_read=reads)
-    session.set_record(out.record, Path(path))
-    session.accept_inputs(session.id, out.inputs, out.errors.get("inputs", ""), prepared=out.prepared)
-    if out.quality is not None or "quality" in out.errors:
-        session.set_quality(out.quality, out.errors.get("quality", ""))
-    session.accept_measurements(session.id, out.measurements, out.errors.get("measure", ""))
-    if predictor is None:
-        session.no_model("no model loaded")
-        return session
-    ctx.check()
-    ticket = session.ticket()
-    try:
-        # no explanations: nothing draws them for a prior (its calls and measurements are compared)
-        result = score_job(ctx, predictor, out.record, ticket, explain=False, statements_predictor=statements_predictor,
-                           inputs=session.prepared)
-    except Cancelled:
-        raise
-    except Exception as err:  # noqa: BLE001 - the prior's measurements still compare
-        log.warning("scoring the prior %s failed: %s", path, traceback.format_exc())
-        session.fail_prediction(ticket, user_message(err))
-        return session
-    session.accept_prediction(ticket, *result)
-    return session
+    if predictor is not None and getattr(predictor, "device", "cpu") == "cpu":
+        inference_threads()
+    prior = session_from_file(path, predictor, statements_predictor, check=ctx.check, lock=_PREDICT_LOCK)
+    if prior.state["prediction"] == FAILED:     # compared by its measurements alone; the log says why
+        log.warning("the prior %s was not scored: %s", path, prior.errors.get("prediction", ""))
+    return prior
 
 
 class BatchNotice(str):

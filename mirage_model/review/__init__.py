@@ -1,6 +1,7 @@
 """The product layer, still Qt-free: what a reviewer reads and keeps, built on the core.
 
-``session.ReviewSession`` holds one patient's review; ``measurements`` the one measurement table
+``session.ReviewSession`` holds one patient's review (``opening`` reads a file into a finished one, as a
+prior ECG is read); ``measurements`` the one measurement table
 (reviewer edits, reference ranges); ``scoring`` runs the model on a session; ``interpret`` words
 the result as statements in reading order; ``paced`` withholds the calls on a paced rhythm that the
 statements model calls and the spike check missed; ``labels`` names the classes; ``file_info`` is what the

@@ -444,6 +444,10 @@ class ReviewSession:
                         error or ("" if measurements is not None else "measuring failed"))
         return True
 
+    def no_measurements(self, why: str = "not measured") -> None:
+        """The record is not measured (measurements switched off): none to wait for, ``why`` says so."""
+        self._set_state("measurements", UNAVAILABLE, why)
+
     def cancel_measurements(self, why: str = "measuring was cancelled") -> None:
         if self.state["measurements"] == PENDING:
             self._set_state("measurements", FAILED, why)

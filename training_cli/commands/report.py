@@ -29,9 +29,10 @@ from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
 from mirage_model.quality import AssessmentError
 from mirage_model.review.measurements import measurement_rows
+from mirage_model.review.opening import session_from_file
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
-from mirage_model.review.session import ReviewSession
+from mirage_model.review.session import FAILED, ReviewSession
 from training_cli.engine.errors import UsageError
 from training_cli.engine.checkpoints import labs_not_given_note, load_predictor, load_statements_predictor
 from training_cli.options import (MODEL_HELP, add_overwrite_arg, add_report_args, add_statements_model_arg,
@@ -265,34 +266,17 @@ def run(args) -> int:
 
 
 def add_prior(session: ReviewSession, path: Path, predictor, statements_predictor, measured: bool = True) -> str:
-    """Read, measure and score the prior ECG at ``path`` as this record was (its own file's values only:
-    no labs, no --lab, no edits) and set it as ``session``'s prior. Returns why it could not be, naming the
-    file ("" when set): a prior that cannot be read is no comparison, and the report goes out without it.
-    A prior that cannot be measured or scored is still compared by what it has (the comparison's notes
-    say what it lacks)."""
+    """Read, assess, measure and score the prior ECG at ``path`` as the app reads one
+    (``review.opening.session_from_file``: its own file's values only, no labs, no --lab, no edits) and set it
+    as ``session``'s prior. Returns why it could not be, naming the file ("" when set): a prior that cannot be
+    read is no comparison, and the report goes out without it. A prior that cannot be measured or scored is
+    still compared by what it has (the comparison's notes say what it lacks)."""
     try:
-        record = load_record(path)
+        prior = session_from_file(path, predictor, statements_predictor, measured=measured)
     except RecordError as err:
         return str(err)                      # names the file at fault (the prior, or its signal file)
-    except Exception as err:     # a malformed file: said, never a traceback
-        return f"{path}: cannot be read ({type(err).__name__}: {err})"
-    measurements, measure_error = None, ""
-    if measured:
-        try:
-            measurements = with_head_note(measure(record_head(record)), record)
-        except Exception as err:   # compared without measurements: the comparison's notes say so
-            measure_error = f"{type(err).__name__}: {err}"
-            print(f"warning: --prior {printable(path)}: measurements failed: {printable(err)}", file=sys.stderr)
-    prior = ReviewSession.from_results(record, measurements=measurements, measure_error=measure_error,
-                                       measured=measured, path=path)
-    if predictor is not None:
-        try:
-            score_session(prior, predictor, explain=False, contributions=False,
-                          statements_predictor=statements_predictor)
-        except (ClinicalError, RecordError, AssessmentError) as err:
-            prior.fail_prediction(prior.ticket(), f"not scored: {getattr(err, 'reason', '') or err}")
-        except Exception as err:
-            log.debug("scoring the prior %s failed", path, exc_info=True)
-            prior.fail_prediction(prior.ticket(), f"not scored: {type(err).__name__}: {err}")
+    if prior.state["measurements"] == FAILED:     # compared without measurements: the comparison's notes say so
+        print(f"warning: --prior {printable(path)}: measurements failed: "
+              f"{printable(prior.errors.get('measurements', ''))}", file=sys.stderr)
     session.set_prior(prior)
     return ""
