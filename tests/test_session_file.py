@@ -84,7 +84,7 @@ def _said(c) -> tuple:
     """What a comparison says: its summary and notes, the table, the statements and the rhythm."""
     table = tuple((m.key, m.prior, m.current, m.change, m.significant, m.words) for m in c.measurements)
     return (c.summary, c.notes, table, c.new_statements, c.gone_statements, c.unchanged_statements,
-            c.possibly_new, c.possibly_gone, c.rhythm_words, c.warnings)
+            c.possibly_new, c.possibly_gone, c.rhythm_words, c.warnings, c.not_compared)
 
 
 @pytest.mark.parametrize("model", ["none", "tiny"])
@@ -104,8 +104,8 @@ def test_the_app_and_the_cli_compare_a_prior_alike(priors, predictors, model):
             assert add_prior(cli_current, Path(path), predictor, None) == ""
         app, cli = compare(app_prior, current), compare(cli_current.prior, current)
         assert _said(app) == _said(cli), (model, name)
-        withheld = [n for n in cli.notes if n.startswith("The prior ECG's interpretation was withheld")]
-        assert bool(withheld) == (name != "ludb14"), (model, name, cli.notes)
+        withheld = [n for n in cli.not_compared if n.startswith("statements (the prior ECG's calls were withheld")]
+        assert bool(withheld) == (name != "ludb14"), (model, name, cli.not_compared)
         if name == "blank":
             assert "flat" in withheld[0]
             assert all(m.prior is None for m in cli.measurements)     # nothing to measure on a zero signal
