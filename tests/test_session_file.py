@@ -206,3 +206,29 @@ def test_the_models_run_under_the_lock_given(predictors, monkeypatch):
     monkeypatch.setattr(opening, "compute", spy)
     s = opening.session_from_file(LUDB / "14.hea", predictors["tiny"], lock=lock)
     assert held == [True] and not lock.locked() and s.prediction is not None
+
+
+def test_mirage_report_without_a_model_gates_its_rules_as_the_app_does(tmp_path, capsys):
+    """``mirage report REC --no-model`` never assessed the record (the app assesses every record it opens): with
+    LUDB 1's LA and RA electrodes swapped (I negated, II and III exchanged, aVR and aVL exchanged: the truth
+    of the swap) its rule "Right axis deviation (153 deg)" stood on page 1 unmarked; now the interpretation is
+    withheld for the limb lead reversal, as in the app."""
+    import pypdf
+
+    from mirage_model.formats.write import write_record
+    from mirage_model.records import load_record
+    from mirage_model.records.record import STANDARD_LEADS
+    from training_cli.main import main
+
+    record = load_record(LUDB / "1")
+    s = record.signal.copy()                     # (12, n) mV
+    at = {lead: i for i, lead in enumerate(STANDARD_LEADS)}
+    s[at["I"]] = -record.signal[at["I"]]
+    for a, b in (("II", "III"), ("aVR", "aVL")):
+        s[at[a]], s[at[b]] = record.signal[at[b]], record.signal[at[a]]
+    path = write_record(dataclasses.replace(record, signal=s), tmp_path, "wfdb", name="swapped")
+    out = tmp_path / "swapped.pdf"
+    assert main(["report", str(path), "--out", str(out), "--no-model"]) == 0
+    page1 = pypdf.PdfReader(str(out)).pages[0].extract_text()
+    assert "Right axis deviation" in page1                              # the rule is still shown, marked
+    assert "WITHHELD: limb lead reversal suspected" in " ".join(page1.split())

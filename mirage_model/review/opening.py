@@ -77,7 +77,7 @@ def session_from_file(path, predictor=None, statements_predictor=None, *, measur
     session = ReviewSession(path=path, schema=getattr(predictor, "schema", None),
                             model_name=getattr(predictor, "name", None), also_read=reads)
     session.set_record(record, path)
-    _prepare(session, predictor)
+    prepare(session, predictor)
     check()
     _measure(session, measured)
     check()
@@ -99,8 +99,9 @@ def session_from_file(path, predictor=None, statements_predictor=None, *, measur
     return session
 
 
-def _prepare(session: ReviewSession, predictor) -> None:
-    """The record's model inputs and quality report into ``session`` (step 2 of ``session_from_file``)."""
+def prepare(session: ReviewSession, predictor) -> None:
+    """The record's model inputs and quality report into ``session`` (step 2 of ``session_from_file``; also
+    ``mirage report``'s record without a model, so that its rules are gated as the app's are)."""
     # torch: imported before the scipy work below (scipy looks up a half-imported torch in another thread)
     from mirage_model import inference
     from mirage_model.preprocess import PreprocessConfig

@@ -29,7 +29,7 @@ from mirage_model.measure import measure
 from mirage_model.paths import default_model_path
 from mirage_model.quality import AssessmentError
 from mirage_model.review.measurements import measurement_rows
-from mirage_model.review.opening import session_from_file
+from mirage_model.review.opening import prepare, session_from_file
 from mirage_model.review.report import build_report, model_info_from
 from mirage_model.review.scoring import score_session
 from mirage_model.review.session import FAILED, ReviewSession
@@ -219,7 +219,9 @@ def run(args) -> int:
     if refused:
         for name, v in refused.items():
             print(f"warning: {name} {v.text}: {v.message}; not given to the model", file=sys.stderr)
-    if predictor is not None:
+    if predictor is None:      # assessed as the app assesses a record it opens without a model: the rules are gated
+        prepare(session, None)
+    else:
         try:
             score_session(session, predictor, explain=args.explain, contributions=True,
                           statements_predictor=statements_predictor)
