@@ -104,6 +104,8 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.export_path: Path | None = None          # the PDF export_worker writes
         self.print_worker: workers.Worker | None = None   # File > Print's job
         self.printer = None                           # the QPrinter print_worker paints on
+        self.preview_worker: workers.Worker | None = None  # File > Print preview's job (the pages it shows)
+        self.preview_dialog = None                    # the print preview on screen
         self.batch_dialog: BatchDialog | None = None
         # closing while a PDF is being written or a batch is scoring asks first (an interactive
         # session: app.main sets it; scripted runs and tests close without a question)
@@ -327,6 +329,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         file_menu.addSeparator()
         self.export_action = act("&Export PDF report...", self.export_dialog, "Ctrl+E", "pdf")
         self.print_action = act("&Print report...", self.print_dialog, QKeySequence.StandardKey.Print)
+        self.preview_action = act("Print pre&view...", self.print_preview)
         self.save_as_action = act("Save record &as WFDB/EDF+...", self.save_as_dialog, "Ctrl+Shift+S")
         self.batch_action = act("&Batch score folder...", self.batch_dialog_open, "Ctrl+B", "batch")
         file_menu.addSeparator()
@@ -369,9 +372,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.viewer.layout_box.currentTextChanged.connect(
             lambda n: n in self.layout_actions and self.layout_actions[n].setChecked(True))
         # the commands that act on the record on screen (greyed out while none is: _record_controls)
-        self.record_actions = (self.export_action, self.print_action, self.save_as_action, self.compare_action,
-                               true_scale, fit, zoom_in, zoom_out, self.calipers_action, self.median_window_action,
-                               *self.layout_actions.values())
+        self.record_actions = (self.export_action, self.print_action, self.preview_action, self.save_as_action,
+                               self.compare_action, true_scale, fit, zoom_in, zoom_out, self.calipers_action,
+                               self.median_window_action, *self.layout_actions.values())
 
         model_menu = menu.addMenu("&Model")
         self.run_action = act("&Run model", self.run_prediction, "F5", "run", model_menu)
@@ -511,9 +514,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference, folder listing and a print (their results are dropped). A batch run
+        """Esc: stop loading, inference, folder listing and a print (their results are dropped), and drop a print
+        or a print preview waiting for the analysis. A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
         measurement, stopped a batch scoring a folder in the window beside it)."""
+        unprinted = self.drop_waiting_prints()    # first: the analysis cancelled below would start them
         self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
         self._result_out_of_date(False)
@@ -528,12 +533,12 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
                 self._show_result("model run cancelled")
                 self.lab_form.refresh()       # nor are its contributions beside the values
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
-        self.show_status("Cancelled.")
+        self.show_status(f"Cancelled.{unprinted}")
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""
         for w in (self.load_worker, self.predict_worker, self.model_worker, self.prior_worker, self.browser.worker,
-                  self.print_worker,
+                  self.print_worker, self.preview_worker,
                   self.viewer.plot.filter_worker, getattr(self.batch_dialog, "worker", None) if batch else None):
             if w is not None:
                 w.cancel()
@@ -622,8 +627,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
             out.append(f"{name} is being written (it would not be)")
         if self.print_worker is not None:
             out.append("a report is being printed (the rest of it would not be)")
-        if self._export_queue:
-            n = len(self._export_queue)
+        if self._waiting_prints():
+            out.append("a report waiting for the analysis to be printed (it would not be)")
+        exports = [job for job in self._export_queue if job.kind == "export"]
+        if exports:
+            n = len(exports)
             out.append(f"{n} PDF report{'s' if n > 1 else ''} waiting for the analysis (not written)")
         batch = self.batch_dialog
         if batch is not None and batch.worker is not None and not batch.worker.is_cancelled:

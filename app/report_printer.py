@@ -2,13 +2,16 @@
 wrote is rasterised by PDFium (``pypdfium2``) at the printer's own resolution and painted at 100 % of
 its physical size, never fitted to the paper, so 25 mm/s and 10 mm/mV stay true on paper.
 
-One renderer: the printout is the exported PDF, page for page. Qt's own PDF module (QtPdf) is in
-PySide6-Addons, which the project does not install; pypdfium2 is a 3 MB wheel. Painting on a
+One renderer: the printout is the exported PDF, page for page, and File > Print preview shows the same
+pages rasterised by the same PDFium (``render_pages``), placed on the paper as the printout places them.
+Qt's own PDF module (QtPdf) is in PySide6-Addons, which the project does not install; pypdfium2 is a 3 MB
+wheel. Painting on a
 ``QPrinter`` from a worker thread is allowed (QPainter on QPrinter, QImage and QPicture).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,6 +24,10 @@ from mirage_model.review.report.layout import PAGE_SIZES_MM
 
 STRIP_PX = 512                  # rows rasterised at a time: an A4 page at 1200 dpi whole is 500 MB of RGB
 PAPER_TOLERANCE_MM = 1.0        # a paper this close to A4 or Letter is that paper
+PREVIEW_DPI = 150               # the print preview's pages: sharp at twice a screen's size, 7 MB of RGB an A4 page
+
+# PDFium is not thread-safe: a print and a preview being made at once take their turns
+_PDFIUM_LOCK = threading.Lock()
 
 
 class PrintError(Exception):
@@ -64,9 +71,9 @@ def choose_page_size(printer: QPrinter, setting: str) -> PaperChoice:
                              "10 mm/mV untrue; choose A4 or Letter paper in the print dialog")
 
 
-def print_pdf(printer: QPrinter, pdf: str | Path, check: Callable[[], None] | None = None,
+def print_pdf(printer: QPrinter, pdf: str | Path | bytes, check: Callable[[], None] | None = None,
               progress: Callable[[int, int], None] | None = None) -> list[tuple[int, int]]:
-    """Paint the pages of ``pdf`` on ``printer``, each at 100 % from the paper's corner.
+    """Paint the pages of ``pdf`` (a file, or its bytes) on ``printer``, each at 100 % from the paper's corner.
 
     Honours the printer's page range (``fromPage``/``toPage``, 1-based, 0: all) and makes the
     copies itself where the printer cannot. ``check`` is called between strips and raises to stop
@@ -85,42 +92,48 @@ def print_pdf(printer: QPrinter, pdf: str | Path, check: Callable[[], None] | No
     if not printer.isValid():
         raise PrintError(f"the printer '{printer.printerName()}' is not available")
     printer.setFullPage(True)         # (0, 0) is the paper's corner, as it is the PDF page's
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        n = len(doc)
-        first = max(1, printer.fromPage() or 1)
-        last = min(n, printer.toPage() or n)
-        pages = list(range(first - 1, last))
-        copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
-        order = pages * copies
-        if not order:
-            raise PrintError(f"no page to print: the report has {n} pages, pages {first}-{last} were asked for")
-        dpi = printer.resolution()
-        scale = dpi / 72.0            # device pixels per PDF point
-        painter = QPainter()
-        if not painter.begin(printer):
-            raise PrintError(f"the printer '{printer.printerName() or printer.outputFileName()}' could not be "
-                             "started")
-        # Qt sends a print job as PDF and would store each strip as a JPEG: blurred, ringing grid lines
-        painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
-        sizes = []
+    with _PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
         try:
-            for k, index in enumerate(order):
-                if k:
-                    printer.newPage()
-                sizes.append(_paint_page(painter, doc[index], scale, check))
-                if progress is not None:
-                    progress(k + 1, len(order))
-        except BaseException:
-            printer.abort()
-            raise
+            return _print_doc(printer, doc, check, progress)
         finally:
-            painter.end()
-        if printer.printerState() == QPrinter.PrinterState.Error:
-            raise PrintError(f"the printer '{printer.printerName() or printer.outputFileName()}' reported an error")
-        return sizes
+            doc.close()
+
+
+def _print_doc(printer: QPrinter, doc, check, progress) -> list[tuple[int, int]]:
+    """``print_pdf``'s pages painted, the document open (and PDFium held)."""
+    n = len(doc)
+    first = max(1, printer.fromPage() or 1)
+    last = min(n, printer.toPage() or n)
+    pages = list(range(first - 1, last))
+    copies = 1 if printer.supportsMultipleCopies() else max(1, printer.copyCount())
+    order = pages * copies
+    if not order:
+        raise PrintError(f"no page to print: the report has {n} pages, pages {first}-{last} were asked for")
+    dpi = printer.resolution()
+    scale = dpi / 72.0            # device pixels per PDF point
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError(f"the printer '{printer.printerName() or printer.outputFileName()}' could not be "
+                         "started")
+    # Qt sends a print job as PDF and would store each strip as a JPEG: blurred, ringing grid lines
+    painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
+    sizes = []
+    try:
+        for k, index in enumerate(order):
+            if k:
+                printer.newPage()
+            sizes.append(_paint_page(painter, doc[index], scale, check))
+            if progress is not None:
+                progress(k + 1, len(order))
+    except BaseException:
+        printer.abort()
+        raise
     finally:
-        doc.close()
+        painter.end()
+    if printer.printerState() == QPrinter.PrinterState.Error:
+        raise PrintError(f"the printer '{printer.printerName() or printer.outputFileName()}' reported an error")
+    return sizes
 
 
 def _paint_page(painter: QPainter, page, scale: float, check) -> tuple[int, int]:
@@ -145,3 +158,52 @@ def _paint_page(painter: QPainter, page, scale: float, check) -> tuple[int, int]
         painter.drawImage(QPoint(0, y0), image)
         bitmap.close()
     return width, height
+
+
+def render_pages(pdf: str | Path | bytes, dpi: float = PREVIEW_DPI,
+                 check: Callable[[], None] | None = None) -> list[tuple[QImage, tuple[float, float]]]:
+    """Every page of ``pdf`` rasterised whole by PDFium at ``dpi`` (the print preview's pages; a
+    printout paints the same pages in strips at the printer's resolution, ``print_pdf``).
+
+    Returns:
+        (image, (width, height) of the page in points) per page; the image is RGB, each side the
+        page's points times ``dpi`` / 72, rounded up.
+    """
+    import pypdfium2 as pdfium
+
+    out = []
+    with _PDFIUM_LOCK:
+        doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+        try:
+            for page in doc:
+                if check is not None:
+                    check()
+                bitmap = page.render(scale=dpi / 72.0, rev_byteorder=True)     # RGB
+                image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
+                               QImage.Format.Format_RGB888).copy()        # its own pixels: the bitmap is freed
+                out.append((image, (float(page.get_width()), float(page.get_height()))))
+                bitmap.close()
+                page.close()
+        finally:
+            doc.close()
+    return out
+
+
+def paint_pages(printer: QPrinter, pages: list[tuple[QImage, tuple[float, float]]]) -> None:
+    """Paint ``render_pages``' pages on ``printer`` (the print preview's), each from the paper's corner at
+    100 %, the size ``print_pdf`` paints it: its points times the printer's resolution / 72."""
+    from PySide6.QtCore import QRectF
+
+    printer.setFullPage(True)
+    scale = printer.resolution() / 72.0
+    painter = QPainter()
+    if not painter.begin(printer):
+        return
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    try:
+        for k, (image, (w_pt, h_pt)) in enumerate(pages):
+            if k:
+                printer.newPage()
+            painter.drawImage(QRectF(0, 0, w_pt * scale, h_pt * scale), image)
+    finally:
+        painter.end()

@@ -498,20 +498,39 @@ def report_job(ctx: JobContext, session, out_path, settings=None, model_info=Non
     return result if result is not None else out_path
 
 
-def print_job(ctx: JobContext, session, printer, settings=None, model_info=None):
+def print_job(ctx: JobContext, session, printer, settings=None, model_info=None, pdf: bytes | None = None):
     """``report.build_report`` into a temporary folder, then its pages painted on ``printer`` at 100 %
     (``report_printer.print_pdf``); returns each page's painted size in device pixels. ``session``
-    is a snapshot, as for ``report_job``; the cancel flag stops it between strips of a page."""
+    is a snapshot, as for ``report_job``; ``pdf``: the report already built (the print preview's), painted
+    as it is. The cancel flag stops it between strips of a page."""
     import tempfile
 
     from app.report_printer import print_pdf
     from mirage_model.review import report   # reportlab: about a second, only when a PDF is written
 
     ctx.check()
+    if pdf is not None:
+        return print_pdf(printer, pdf, check=ctx.check, progress=lambda done, total: ctx.progress(done, total))
     with tempfile.TemporaryDirectory(prefix="mirage-print-") as tmp:
         pdf = report.build_report(session, Path(tmp) / "report.pdf", settings=settings, model_info=model_info)
         ctx.check()
         return print_pdf(printer, pdf, check=ctx.check, progress=lambda done, total: ctx.progress(done, total))
+
+
+def preview_job(ctx: JobContext, session, settings=None, model_info=None):
+    """File > Print preview: ``report.build_report`` as ``print_job`` builds it, and its pages rasterised
+    (``report_printer.render_pages``). Returns (the PDF's bytes, [(QImage, (width, height) in points)])."""
+    import tempfile
+
+    from app.report_printer import render_pages
+    from mirage_model.review import report   # reportlab: about a second, only when a PDF is written
+
+    ctx.check()
+    with tempfile.TemporaryDirectory(prefix="mirage-preview-") as tmp:
+        data = report.build_report(session, Path(tmp) / "report.pdf", settings=settings,
+                                   model_info=model_info).read_bytes()
+    ctx.check()
+    return data, render_pages(data, check=ctx.check)
 
 
 def score_job(ctx: JobContext, predictor, record, ticket, explain: bool = True, statements_predictor=None,

@@ -21,6 +21,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("pypdfium2")
 
+from PySide6 import QtCore  # noqa: E402
 from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize  # noqa: E402
 from PySide6.QtPrintSupport import QPrinter  # noqa: E402
 
@@ -275,50 +276,116 @@ def test_esc_cancels_a_print_under_way(qtbot, tmp_path, monkeypatch):
     assert window.status_label.text().startswith("Printing cancelled")
 
 
-def test_not_printed_while_the_analysis_runs(qtbot, tmp_path, monkeypatch):
+class FakePrintDialog:
+    """Qt's print dialog, answered Print at once (``exec``); ``on_exec`` runs first (a record opened behind it)."""
+    shown: list = []
+    on_exec = None
+
+    def __init__(self, printer, parent):
+        FakePrintDialog.shown.append(printer)
+
+    def setWindowTitle(self, title):
+        pass
+
+    def setOption(self, *args):
+        pass
+
+    def setMinMax(self, *args):
+        pass
+
+    def exec(self):
+        from PySide6.QtWidgets import QDialog
+
+        if FakePrintDialog.on_exec is not None:
+            FakePrintDialog.on_exec()
+        return QDialog.DialogCode.Accepted
+
+
+def hold_measuring(monkeypatch) -> threading.Event:
+    """Measuring (and so the analysis) waits in its worker until the returned event is set."""
     import mirage_model.measure as measure_mod
 
     gate = threading.Event()
     real = measure_mod.measure
     monkeypatch.setattr(measure_mod, "measure", lambda *a, **k: gate.wait(60) and real(*a, **k))
+    return gate
+
+
+def test_ctrl_p_while_the_analysis_runs_prints_when_it_is_done(qtbot, tmp_path, monkeypatch):
+    """Ctrl+P while the record is being measured: the print dialog, then the report waits for the analysis
+    (said in the status bar) and is printed when it is done, as a PDF export waits (it had been refused)."""
+    from app.window import printing
+
+    pypdf = pytest.importorskip("pypdf")
+    gate = hold_measuring(monkeypatch)
+    monkeypatch.setattr(printing, "QPrintDialog", FakePrintDialog)
+    window = shown_window(qtbot, size=(1280, 800))
+    out = tmp_path / "waited.pdf"
+    monkeypatch.setattr(window, "new_printer", lambda: pdf_printer(out))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    assert window.session.pending()
+    qtbot.keyClick(window, "p", modifier=QtCore.Qt.KeyboardModifier.ControlModifier)     # File > Print
+    text = window.status_label.text()
+    assert text.startswith("The report of record 00417_lr will be printed when the analysis is done (waiting "
+                           "for: ") and text.endswith("(Esc cancels)"), text
+    assert "a report waiting for the analysis to be printed" in " ".join(window.unfinished_work())
+    qtbot.wait(300)
+    assert window.print_worker is None and not out.exists()
+    gate.set()
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Printed the report of record 00417_lr"),
+                    timeout=WAIT_MS)
+    exported = tmp_path / "exported.pdf"
+    with qtbot.waitSignal(window.reportWritten, timeout=WAIT_MS):
+        window.export_pdf(exported)
+    assert len(pypdf.PdfReader(str(out)).pages) == len(pypdf.PdfReader(str(exported)).pages) >= 3
+
+
+def test_a_record_opened_while_a_print_waits_prints_nothing(qtbot, tmp_path, monkeypatch):
+    """The print asked for record A's report waits for A's analysis; record B opened meanwhile: neither
+    report is printed (never the next patient's for the previous request), and the window says so."""
+    gate = hold_measuring(monkeypatch)
     window = shown_window(qtbot, size=(1280, 800))
     with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
         window.open_record(A)
-    assert window.print_report(pdf_printer(tmp_path / "early.pdf")) is None
-    assert "Not printed: the analysis of record 00417_lr is still running" in window.message_bar.text()
+    out = tmp_path / "dropped.pdf"
+    assert window.print_report(pdf_printer(out)) is True
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(B)
+    assert window.message_bar.text() == ("Not printed: another record was opened before the analysis of record "
+                                         "00417_lr had finished; open that record again to print its report.")
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        gate.set()
+    qtbot.wait(500)
+    assert window.print_worker is None and not out.exists()
+    assert not window.unfinished_work()
+
+
+def test_esc_drops_a_print_waiting_for_the_analysis(qtbot, tmp_path, monkeypatch):
+    gate = hold_measuring(monkeypatch)
+    window = shown_window(qtbot, size=(1280, 800))
+    with qtbot.waitSignal(window.recordLoaded, timeout=WAIT_MS):
+        window.open_record(A)
+    out = tmp_path / "cancelled.pdf"
+    assert window.print_report(pdf_printer(out)) is True
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Escape)                 # Model > Cancel running work
+    assert window.status_label.text() == "Cancelled. The report of record 00417_lr was not printed."
     gate.set()
+    qtbot.wait(800)
+    assert window.print_worker is None and not out.exists()
 
 
 def test_a_record_opened_while_the_dialog_is_up_is_not_printed(qtbot, tmp_path, monkeypatch):
     """Printing names only the session it was asked for: the dialog closing after another record was
     opened prints nothing (neither record's report)."""
-    from PySide6.QtWidgets import QDialog
-
     from app.window import printing
 
     window = window_with(qtbot)
-    asked = []
-
-    class Dialog:                   # the print dialog, with a record opened behind it
-        def __init__(self, printer, parent):
-            asked.append(printer)
-
-        def setWindowTitle(self, title):
-            pass
-
-        def setOption(self, *args):
-            pass
-
-        def setMinMax(self, *args):
-            pass
-
-        def exec(self):
-            window.open_record(B)
-            return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(printing, "QPrintDialog", Dialog)
+    FakePrintDialog.shown = []
+    monkeypatch.setattr(FakePrintDialog, "on_exec", lambda: window.open_record(B))
+    monkeypatch.setattr(printing, "QPrintDialog", FakePrintDialog)
     window.print_action.trigger()
-    assert asked and window.print_worker is None
+    assert FakePrintDialog.shown and window.print_worker is None
     assert window.message_bar.text() == "Not printed: another record was opened while the print dialog was open."
 
 

@@ -189,9 +189,10 @@ def test_a_pdf_asked_for_while_the_prior_is_read_waits_for_it(qtbot, tiny_model,
     assert "Serial comparison" in text and "Compared with the ECG of 2002-11-22" in text
 
 
-def test_no_print_while_the_prior_is_read(qtbot, tiny_model, monkeypatch, tmp_path):
-    """Printing asks what an export waits for: while the prior ECG is being read the report is not printed
-    (it would have gone out without the comparison, as the export did before it waited for the prior)."""
+def test_a_print_waits_for_the_prior(qtbot, tiny_model, monkeypatch, tmp_path):
+    """Printing waits for what an export waits for: asked for while the prior ECG is being read, the report
+    is printed once the prior is set beside the record, with the comparison (it had been refused, and before
+    that printed without the comparison)."""
     pytest.importorskip("pypdfium2")
     from PySide6.QtPrintSupport import QPrinter
 
@@ -203,18 +204,33 @@ def test_no_print_while_the_prior_is_read(qtbot, tiny_model, monkeypatch, tmp_pa
         assert gate.wait(60)
         return real(*args, **kwargs)
 
+    printed = []
+    real_print = workers.print_job
+
+    def print_job(ctx, session, *args, **kwargs):     # which session the printout was built of
+        printed.append(session)
+        return real_print(ctx, session, *args, **kwargs)
+
     monkeypatch.setattr(workers, "prior_job", held)
+    monkeypatch.setattr(workers, "print_job", print_job)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
     window.open_prior(PRIOR)
     assert entered.wait(30)
+    out = tmp_path / "early.pdf"
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "early.pdf"))
-    assert window.print_report(printer) is None
-    assert "waiting for: the prior ECG" in window.message_bar.text()
+    printer.setOutputFileName(str(out))
+    printer.setResolution(50)
+    assert window.print_report(printer) is True
+    assert "waiting for: the prior ECG" in window.status_label.text()
+    qtbot.wait(200)
+    assert not printed and not out.exists()
     with qtbot.waitSignal(window.priorReady, timeout=WAIT_MS):
         gate.set()
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Printed the report"), timeout=WAIT_MS)
+    assert out.is_file() and len(printed) == 1
+    assert printed[0].prior is not None and printed[0].prior.path == PRIOR
 
 
 def test_a_prior_arriving_after_another_record_opened_is_dropped(qtbot, tiny_model, monkeypatch):

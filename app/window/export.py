@@ -1,5 +1,6 @@
 """Records and reports out: Save record as (WFDB, EDF+) and the PDF report, written in a worker
-once the session's measurements and model result are in (``review.report.build_report``).
+once the session's measurements and model result are in (``review.report.build_report``). A report
+asked for before then waits in one queue (``Queued``), the PDF exports' and File > Print's alike.
 
 ``ExportMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
 session and the signals.
@@ -7,15 +8,30 @@ session and the signals.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
 from app import workers
 from app.dialogs.export import ExportDialog
+from app.window.records import shown_name
 from mirage_model import formats
 from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, source_file_hit
 from mirage_model.records import RecordError
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A report asked for while the analysis of its session was running (``_export_waits_for``): made
+    when the analysis is done (``_run_queued_exports``), dropped and said so when another record is
+    opened first (``_drop_queued``): one patient's report never goes out for another's request."""
+    sid: int                        # the session it was asked for
+    kind: str                       # "export" (a PDF written), "print" or "preview" (``PrintMixin``)
+    start: Callable[[], object]     # makes it: called with ``sid``'s session on screen, nothing pending
+    path: Path | None = None        # the PDF an export writes
+    record_id: str = ""             # the record it is the report of
 
 
 class ExportMixin:
@@ -92,7 +108,9 @@ class ExportMixin:
                                          patient_id=patient_id)
         waiting = self._export_waits_for(session)
         if wait and waiting:
-            self._export_queue.append((session.id, Path(path), settings))
+            self._export_queue.append(Queued(session.id, "export", lambda p=Path(path), s=settings:
+                                             self._start_export(self.session, p, s), Path(path),
+                                             session.record.record_id))
             self.show_status(f"{Path(path).name} will be written when the analysis is done "
                              f"(waiting for: {', '.join(waiting)})...")
             return True
@@ -114,9 +132,28 @@ class ExportMixin:
         if self.session is not None and self._export_queue and self._export_waits_for(self.session):
             return
         queued, self._export_queue = self._export_queue, []
-        for sid, path, settings in queued:
-            if self._current(sid):
-                self._start_export(self.session, path, settings)
+        for job in queued:
+            if self._current(job.sid):
+                job.start()
+
+    def _drop_queued(self, dropped: list[Queued]) -> None:
+        """Say that the reports queued for the previous record will not be made: another record was
+        opened before its analysis had finished (the PDFs' reportFailed too)."""
+        said = []
+        exports = [job for job in dropped if job.kind == "export"]
+        if exports:
+            names = ", ".join(shown_name(job.path) for job in exports)
+            said.append(f"Report not written: {names}. Another record was opened before the previous "
+                        "record's analysis had finished; open that record again to export it.")
+        for job in dropped:
+            if job.kind != "export":
+                what, verb = ("Not printed", "print") if job.kind == "print" else ("No print preview", "preview")
+                said.append(f"{what}: another record was opened before the analysis of record {job.record_id} "
+                            f"had finished; open that record again to {verb} its report.")
+        if said:
+            self.show_message(" ".join(said))
+        for job in exports:
+            self.reportFailed.emit(str(job.path), "another record was opened before the analysis finished")
 
     def _start_export(self, session, path: Path, settings) -> workers.Worker:
         from mirage_model.review import report   # reportlab: imported where a PDF is written

@@ -1,5 +1,9 @@
-"""File > Print: the PDF report (``review.report.build_report``, the one Export writes) printed at
-true scale, built and painted in a worker (``app.report_printer``) after Qt's print dialog.
+"""File > Print and File > Print preview: the PDF report (``review.report.build_report``, the one Export
+writes) printed at true scale, built and painted in a worker (``app.report_printer``) after Qt's print
+dialog; the preview shows that PDF's pages on the printer's paper, and its Print button prints that PDF.
+
+A print or a preview asked for while the analysis is running waits for it in the exports' queue
+(``ExportMixin._export_waits_for``, ``export.Queued``): Esc drops it, and so does opening another record.
 
 ``PrintMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the session
 and the signals.
@@ -12,25 +16,42 @@ from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog
 
 from app import workers
+from app.window.export import Queued
 
 PAGE_IDS = {"A4": QPageSize.PageSizeId.A4, "LETTER": QPageSize.PageSizeId.Letter}
 MAX_PAGES = 20                  # the page range the dialog offers (the report is built after it: 3 to about 8 pages)
+PRINT_KINDS = ("print", "preview")      # File > Print's entries in the exports' queue
 
 
 class PrintMixin:
-    """Print the report of the record on screen (for ``MainWindow``)."""
+    """Print the report of the record on screen, or preview it (for ``MainWindow``)."""
 
-    def _print_refusal(self) -> str:
-        """Why the report cannot be printed now ("" when it can)."""
+    def _waiting_prints(self) -> list[Queued]:
+        """The prints and previews queued until the analysis is done (``_run_queued_exports`` starts them)."""
+        return [job for job in self._export_queue if job.kind in PRINT_KINDS]
+
+    def drop_waiting_prints(self) -> str:
+        """Esc: the prints and previews waiting for the analysis are not made (the exports stay queued).
+        Returns what was dropped, for the status bar (" The report of record 1 was not printed.")."""
+        dropped = self._waiting_prints()
+        self._export_queue = [job for job in self._export_queue if job.kind not in PRINT_KINDS]
+        return "".join(f" The report of record {job.record_id} was not printed." if job.kind == "print" else
+                       f" The print preview of record {job.record_id} was not made." for job in dropped)
+
+    def _print_refusal(self, kind: str = "print") -> str:
+        """Why the report cannot be printed (``kind`` "print") or previewed ("preview") now ("" when it can)."""
         session = self.session
         if session is None or session.record is None:
-            return "Open a record before printing its report."
-        if self.print_worker is not None:
+            return f"Open a record before {'printing' if kind == 'print' else 'previewing'} its report."
+        if kind == "print" and self.print_worker is not None:
             return "A report is being printed: wait for it, or press Esc to cancel it."
-        waiting = self._export_waits_for(session)     # what an export waits for, the prior ECG being read too
+        if kind == "preview" and self.preview_worker is not None:
+            return "The print preview is being made: wait for it, or press Esc to cancel it."
+        waiting = [job for job in self._waiting_prints() if job.kind == kind]
         if waiting:
-            return (f"Not printed: the analysis of record {session.record.record_id} is still running "
-                    f"(waiting for: {', '.join(waiting)}); print when it is done.")
+            what = "printed" if kind == "print" else "previewed"
+            return (f"The report of record {waiting[0].record_id} will be {what} when its analysis is done: "
+                    "wait for it, or press Esc to cancel it.")
         return ""
 
     def new_printer(self) -> QPrinter:
@@ -43,6 +64,15 @@ class PrintMixin:
             printer.setDocName(f"ECG report {self.session.record.record_id}")
         return printer
 
+    def _ask_printer(self, printer: QPrinter, parent=None) -> bool:
+        """Qt's print dialog (printer, paper, copies, page range) on ``printer``; True: Print was pressed."""
+        dlg = QPrintDialog(printer, parent or self)
+        dlg.setWindowTitle("Print ECG report")
+        dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
+        dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, False)
+        dlg.setMinMax(1, MAX_PAGES)     # without it "Pages from 1 to 1" was all the range offered
+        return dlg.exec() == QDialog.DialogCode.Accepted
+
     def print_dialog(self) -> None:
         """File > Print (Ctrl+P): Qt's print dialog (printer, copies, page range), then ``print_report``."""
         refusal = self._print_refusal()
@@ -51,25 +81,25 @@ class PrintMixin:
             return
         sid = self.session.id
         printer = self.new_printer()
-        dlg = QPrintDialog(printer, self)
-        dlg.setWindowTitle("Print ECG report")
-        dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintSelection, False)
-        dlg.setOption(QAbstractPrintDialog.PrintDialogOption.PrintCurrentPage, False)
-        dlg.setMinMax(1, MAX_PAGES)     # without it "Pages from 1 to 1" was all the range offered
-        if dlg.exec() != QDialog.DialogCode.Accepted:
+        if not self._ask_printer(printer):
             return
         if not self._current(sid):      # never the report of a record opened while the dialog was up
             self.show_message("Not printed: another record was opened while the print dialog was open.")
             return
         self.print_report(printer)
 
-    def print_report(self, printer: QPrinter) -> workers.Worker | None:
+    def print_report(self, printer: QPrinter, preview: tuple[str, bytes] | None = None
+                     ) -> workers.Worker | bool | None:
         """Print the report of the current session on ``printer`` (set up by the dialog, or a PDF
         file's in tests) in a worker: the PDF that Export writes, at 100 %, in the printer's paper
-        size when that is A4 or Letter (``report_printer.choose_page_size``). Returns the worker,
-        or None when nothing is printed (the message bar says why)."""
+        size when that is A4 or Letter (``report_printer.choose_page_size``). Asked for while the
+        analysis (or the prior ECG being read) is running, it is printed when that is done, as an
+        export is written then. ``preview``: (page size, PDF) that the print preview showed, printed
+        as it is when the printer's paper still takes that page size.
+
+        Returns the worker, True when the print waits for the analysis, or None when nothing is
+        printed (the message bar says why)."""
         from app.report_printer import choose_page_size
-        from mirage_model.review import report   # reportlab: imported where a PDF is written
 
         refusal = self._print_refusal()
         if refusal:
@@ -80,13 +110,30 @@ class PrintMixin:
             self.show_message(f"Not printed: {choice.note}.")
             return None
         printer.setPageOrientation(QPageLayout.Orientation.Landscape)   # the report's pages are landscape
+        pdf = preview[1] if preview is not None and preview[0] == choice.page_size else None
+        session = self.session
+        rid = session.record.record_id
+        waiting = self._export_waits_for(session)     # what an export waits for, the prior ECG being read too
+        if waiting:
+            self._export_queue.append(Queued(session.id, "print", lambda: self._start_print(printer, choice),
+                                             record_id=rid))
+            self.show_status(f"The report of record {rid} will be printed when the analysis is done "
+                             f"(waiting for: {', '.join(waiting)})... (Esc cancels)")
+            return True
+        return self._start_print(printer, choice, pdf)
+
+    def _start_print(self, printer: QPrinter, choice, pdf: bytes | None = None) -> workers.Worker:
+        """``print_report``'s worker for the session on screen (its analysis done); ``pdf``: the report
+        already built (the print preview's), else it is built now."""
+        from mirage_model.review import report   # reportlab: imported where a PDF is written
+
         session = self.session
         rid = session.record.record_id
         settings = report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
                                          reviewer=self.settings.reviewer)
         model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
         w = workers.Worker(workers.print_job, session.snapshot(), printer, settings=settings,
-                           model_info=model_info, name="print")
+                           model_info=model_info, pdf=pdf, name="print")
         note = f" ({choice.note})" if choice.note else ""
         w.signals.progress.connect(workers.while_alive(
             self, lambda done, total, _p: self.show_status(f"Printing the report of record {rid}: page {done} of "
@@ -107,3 +154,96 @@ class PrintMixin:
             self.printer = None
         if w.is_cancelled:
             self.show_status("Printing cancelled: nothing more was sent to the printer.")
+
+    # ------------------------------------------------------------------ preview
+    def print_preview(self) -> workers.Worker | bool | None:
+        """File > Print preview: the report's pages on the printer's paper (the report's page size
+        setting, landscape), as File > Print paints them, in ``PrintPreviewDialog``; its Print button
+        asks for the printer and prints that PDF. Waits for the analysis as a print does.
+
+        Returns the worker that makes the preview, True when it waits for the analysis, or None when
+        there is none (the message bar says why)."""
+        from app.report_printer import choose_page_size
+
+        refusal = self._print_refusal("preview")
+        if refusal:
+            self.show_message(refusal)
+            return None
+        printer = self.new_printer()
+        choice = choose_page_size(printer, self.settings.page_size)
+        if choice.page_size is None:
+            self.show_message(f"No print preview: {choice.note}.")
+            return None
+        session = self.session
+        rid = session.record.record_id
+        waiting = self._export_waits_for(session)
+        if waiting:
+            self._export_queue.append(Queued(session.id, "preview", lambda: self._start_preview(printer, choice),
+                                             record_id=rid))
+            self.show_status(f"The print preview of record {rid} opens when the analysis is done "
+                             f"(waiting for: {', '.join(waiting)})... (Esc cancels)")
+            return True
+        return self._start_preview(printer, choice)
+
+    def _start_preview(self, printer: QPrinter, choice) -> workers.Worker:
+        """The report built and its pages rasterised in a worker (``workers.preview_job``), then shown."""
+        from mirage_model.review import report   # reportlab: imported where a PDF is written
+
+        session = self.session
+        sid, rid = session.id, session.record.record_id
+        settings = report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
+                                         reviewer=self.settings.reviewer)
+        model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
+        w = workers.Worker(workers.preview_job, session.snapshot(), settings=settings, model_info=model_info,
+                           name="preview")
+        w.signals.result.connect(workers.while_alive(
+            self, lambda out: self._show_preview(sid, printer, choice, *out)))
+        w.signals.error.connect(workers.while_alive(
+            self, lambda msg: self.show_message(f"No print preview: {msg}")))
+        w.signals.finished.connect(workers.while_alive(self, lambda: self._preview_finished(w)))
+        self.preview_worker = w
+        self.show_status(f"Making the print preview of record {rid}... (Esc cancels)")
+        return w.start()
+
+    def _preview_finished(self, w: workers.Worker) -> None:
+        if self.preview_worker is w:
+            self.preview_worker = None
+        if w.is_cancelled:
+            self.show_status("Print preview cancelled.")
+
+    def _show_preview(self, sid: int, printer: QPrinter, choice, pdf: bytes, pages: list) -> None:
+        """The preview of session ``sid``'s report, shown only while that record is on screen."""
+        from app.dialogs.print_preview import PrintPreviewDialog
+
+        if not self._current(sid):
+            return
+        rid = self.session.record.record_id
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        dlg = PrintPreviewDialog(printer, pages, f"Print preview: ECG report {rid}", choice.note, self)
+        dlg.printRequested.connect(lambda: self._print_from_preview(dlg, sid, printer, (choice.page_size, pdf)))
+        dlg.finished.connect(lambda _r: setattr(self, "preview_dialog", None) if self.preview_dialog is dlg else None)
+        self.preview_dialog = dlg
+        dlg.open()
+        n = len(pages)
+        self.show_status(f"Print preview of record {rid}: {n} page{'s' if n != 1 else ''} at 100 %"
+                         f"{f' ({choice.note})' if choice.note else ''}.")
+
+    def _print_from_preview(self, dlg, sid: int, printer: QPrinter, preview: tuple[str, bytes]) -> None:
+        """The preview's Print: Qt's print dialog on the preview's printer, then the previewed PDF printed
+        (``print_report``, as Ctrl+P prints); never for a record opened since the preview was made."""
+        if not self._current(sid):
+            dlg.reject()
+            self.show_message("Not printed: another record was opened while the print preview was open.")
+            return
+        refusal = self._print_refusal()
+        if refusal:                     # a print under way: said, the preview left open
+            self.show_message(refusal)
+            return
+        if not self._ask_printer(printer, dlg):
+            return                      # the preview stays open, as Qt's own preview's does
+        dlg.accept()
+        if not self._current(sid):
+            self.show_message("Not printed: another record was opened while the print dialog was open.")
+            return
+        self.print_report(printer, preview=preview)

@@ -115,15 +115,11 @@ class RecordsMixin:
         self.record_status = ""
         self._table_values = (session.id, dict(values or {}))
         self.browser.show_open(path)
-        dropped = [e for e in self._export_queue if e[0] != session.id]
-        self._export_queue = [e for e in self._export_queue if e[0] == session.id]
+        dropped = [e for e in self._export_queue if e.sid != session.id]
+        self._export_queue = [e for e in self._export_queue if e.sid == session.id]
         self._clear_views()
-        if dropped:     # an export waiting for the previous record's analysis: never written, and said so
-            names = ", ".join(shown_name(p) for _sid, p, _settings in dropped)
-            self.show_message(f"Report not written: {names}. Another record was opened before the previous "
-                              "record's analysis had finished; open that record again to export it.")
-            for _sid, p, _settings in dropped:
-                self.reportFailed.emit(str(p), "another record was opened before the analysis finished")
+        if dropped:     # an export or a print waiting for the previous record's analysis: never made, and said so
+            self._drop_queued(dropped)
         sid = session.id
         self._t_open = time.perf_counter()
         self.show_status(f"Opening {shown_name(path)}...")
