@@ -12,7 +12,7 @@ measured on: a new calibration or an averaged model leaves it behind (``mirage c
 
 A call the noise took away is not said, so the mark cannot reach it (fold 9: the statements model lost 163 calls to
 noise against 80 added). The labels it may hide are named instead, once per record, beside the quality and the
-interpretation, never as calls ("Noise in V1, V2 may hide: Left bundle branch block (38 %), ..."). The rule, written
+interpretation, never as calls ("Noise in V1, V2 may hide: Left bundle branch block (38%), ..."). The rule, written
 before its figures, reuses the stored spread and fits nothing: at the warning level (calls not withheld, the "noise"
 finding naming its leads) the labels within the spread of their threshold's (``marked``, the same test) that are not
 called (``outputs.is_called``), of the loaded model and of the statements model beside it; not the normal class
@@ -34,6 +34,8 @@ CONFIG_KEY = "noise_spread"             # its key in the checkpoint's config.jso
 BANDS = (0.08, 0.10, 0.12, 0.15)        # mV of noise load: the warning band's edges (QualityConfig), split in three
 SPREAD_QUANTILE = 0.9
 P_CLIP = 1e-4                           # the calibration's own ends (isotonic maps clip there): logits +-9.2
+MAY_HIDE_NAMED = 3                      # labels a short "may hide" line names, the nearest; the others counted
+NORMAL = frozenset({"NORM"})            # the normal class and statement: no finding for noise to hide
 
 
 class NoiseSpreadError(ValueError):
@@ -121,3 +123,37 @@ class NoiseSpread:
             return np.zeros(p.shape, dtype=bool)
         edge = np.maximum(np.asarray(thresholds, dtype=np.float64), MIN_CALLED_P)
         return np.abs(logit(p) - logit(edge)) <= np.nan_to_num(spread, nan=-1.0)
+
+
+def may_hide(prediction) -> list[tuple[str, float, float]]:
+    """The labels the record's noise may have taken away, (label, probability, way), nearest their threshold
+    first: ``prediction.noise_doubted`` (within the spread, at the warning level) less its calls
+    (``model_positive``) and the normal class; way: |logit(p) - logit(threshold, at least ``MIN_CALLED_P``)|, how
+    far the noise has to move it. [] where nothing is doubted. ``prediction``: an ``inference.Prediction``, or
+    anything with its ``labels``, ``probabilities`` and ``thresholds`` (K,), ``noise_doubted`` and
+    ``model_positive``."""
+    doubted = set(getattr(prediction, "noise_doubted", ()) or ())
+    called = set(getattr(prediction, "model_positive", ()) or ())
+    if not doubted - called:
+        return []
+    p = np.asarray(prediction.probabilities, dtype=np.float64)
+    edge = np.maximum(np.asarray(prediction.thresholds, dtype=np.float64), MIN_CALLED_P)
+    way = np.abs(logit(p) - logit(edge))            # (K,)
+    rows = [(str(lab), float(p[k]), float(way[k])) for k, lab in enumerate(prediction.labels)
+            if lab in doubted and lab not in called and lab not in NORMAL]
+    return sorted(rows, key=lambda r: r[2])
+
+
+def may_hide_text(leads: str, named, limit: int | None = MAY_HIDE_NAMED) -> str:
+    """The line naming what the noise in ``leads`` ("V1, V2") may hide: ``named``, (name, probability) nearest
+    first, at most ``limit`` of them (None: all), the others counted: "Noise in V1, V2 may hide: Left bundle
+    branch block (38%), ST/T change (12%) and 2 more"; "" when ``named`` is empty."""
+    named = list(named)
+    if not named:
+        return ""
+    shown = named if limit is None else named[:limit]
+    text = ", ".join(f"{name} ({p:.0%})" for name, p in shown)
+    if len(named) > len(shown):
+        n = len(named) - len(shown)
+        text += f" and {n} more" if shown else f"{n} finding{'s' if n > 1 else ''} below threshold"
+    return f"Noise in {leads} may hide: {text}"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
-                                           statement_labels)
+                                           session_noise_hidden, statement_labels)
 
 _GREY = "#666666"
 _RED = "#a00000"
@@ -47,6 +47,9 @@ def interpretation_html(session) -> str:
     disagree = session_disagreement(session)      # the superclass model's MI against the statements' infarcts
     if disagree and state not in ("pending", "stale"):
         parts.append(f"<b style='color:{_RED}'>{html.escape(disagree)}.</b>")
+    hidden = session_noise_hidden(session, it)     # below threshold, within the noise's reach: not calls
+    if hidden and state not in ("pending", "stale"):
+        parts.append(f"<span style='color:{_RED}'>{html.escape(hidden)}.</span>")
     rows = []
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"

@@ -313,6 +313,7 @@ import numpy as np
 
 from mirage_model.clinical import parse_sex
 from mirage_model.measure import MeasureConfig
+from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
@@ -1552,6 +1553,46 @@ def doubted_calls(prediction) -> dict[str, str]:
         elif lab in noisy:
             out[lab] = NOISE_NOTE.format(leads=leads)
     return out
+
+
+def noise_hidden(prediction, statements_prediction=None, interpretation=None,
+                 limit: int | None = MAY_HIDE_NAMED) -> str:
+    """The one line naming what the record's noise may hide (``noise_spread.may_hide``: the labels within the
+    noise's spread of their threshold, not called), of the loaded model's ``prediction`` and the statements
+    model's beside it, nearest first, a name both give once: "Noise in V1, V2 may hide: Left bundle branch block
+    (38%), ..." (``noise_spread.may_hide_text``, at most ``limit`` named, None: all). Not a call: not in the
+    statements nor the positive classes. Not what ``interpretation`` already says (a rhythm guessed below
+    threshold, a rule's statement, first degree AV block under its other name) nor anything where it is
+    withheld; "" where nothing is hidden or the "noise" finding names no leads."""
+    preds = [p for p in (statements_prediction, prediction) if p is not None]
+    quality = next((q for q in (getattr(p, "quality", None) for p in preds) if q is not None), None)
+    leads = noise_evidence(quality)
+    if not leads or getattr(interpretation, "withheld", ""):
+        return ""
+    said = list(getattr(interpretation, "statements", ()) or ())
+    codes = {s.code for s in said if s.code}
+    if codes & set(FIRST_DEGREE_AVB):       # PTB-XL's two names of one finding: said under either
+        codes |= set(FIRST_DEGREE_AVB)
+    texts = [s.text.lower() for s in said]
+    named: dict[str, tuple[float, float]] = {}          # name -> (way, probability)
+    for pred in preds:
+        for lab, prob, way in may_hide(pred):
+            name = LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab)
+            if lab in codes or any(t.startswith(name.lower()) for t in texts):
+                continue
+            if name not in named or way < named[name][0]:
+                named[name] = (way, prob)
+    order = sorted(named.items(), key=lambda kv: kv[1][0])
+    return may_hide_text(leads, [(name, prob) for name, (_, prob) in order], limit)
+
+
+def session_noise_hidden(session, interpretation=None, limit: int | None = MAY_HIDE_NAMED) -> str:
+    """:func:`noise_hidden` of a ``ReviewSession``: its loaded model and the statements model beside it, against
+    its interpretation (``session_interpretation`` unless given). The line the app's interpretation panel, page 1
+    (at most ``limit`` named) and page 3 (all) of the PDF show."""
+    it = interpretation if interpretation is not None else session_interpretation(session)
+    return noise_hidden(getattr(session, "prediction", None), getattr(session, "statements_prediction", None), it,
+                        limit)
 
 
 def paced_evidence(quality) -> str | None:

@@ -22,8 +22,8 @@ from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
 from mirage_model.review.file_info import reader_notes
-from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, prediction_age,
-                                           statement_labels)
+from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
+                                           prediction_age, statement_labels)
 from mirage_model.review.measurements import measurement_notes
 from mirage_model.review.paced import withhold_paced
 from mirage_model.review.scoring import clinical_contributions
@@ -39,7 +39,8 @@ NOT_ECG = "not_ecg"
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
             statements: Iterable[str] = ()) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``: the record, its status, one
-    ``prob_<label>`` per label, the result and quality, the measurements (``measure``), the PDF
+    ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
+    calls) and quality, the measurements (``measure``), the PDF
     (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
     (``interpretation_notes``) and one ``stmt_<code>`` per PTB-XL statement in
     ``statements`` (``interpret.statement_labels`` of the statements model; asked for with
@@ -47,7 +48,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
-    cols += ["positive", "withheld_positive", "model", "statements_model", "age_used", "sex_used", "labs_used", "values_not_used", "quality_flags",
+    cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
+             "labs_used", "values_not_used", "quality_flags",
              "quality", "warnings", "quality_codes", "poor_leads"]
     if measure:
         cols += list(SCALAR_KEYS)     # the measurement keys are the columns
@@ -525,6 +527,8 @@ class Scorer:
         # the quality gate (mirage_model.quality via Predictor): calls on a poor or untrained-for record
         # are withheld from "positive" and listed apart, next to the reason
         row["withheld_positive"] = ";".join(pred.model_positive) if pred.withheld else None
+        # what the record's noise may have taken away (not calls): the app's and page 1's line, every label named
+        row["noise_may_hide"] = noise_hidden(pred, statements, it, limit=None) or None
         q = getattr(pred, "quality", None)
         if q is not None:
             cols = q.as_columns()

@@ -23,9 +23,10 @@ from mirage_model.review.report.text import FONT_BOLD, pdf_escape, pdf_markup, p
 
 def interpretation_flowables(ctx: ReportContext, st) -> list:
     """Page 1's interpretation in full, which its band may shorten: every statement in reading order
-    with its whole source and note, what was resolved away, and the model line with both models'
-    names (``summary_band.model_line``)."""
-    from mirage_model.review.interpret import no_statement_text, session_disagreement, session_interpretation
+    with its whole source and note, what was resolved away, every finding the noise may hide (not calls), and the
+    model line with both models' names (``summary_band.model_line``)."""
+    from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
+                                               session_noise_hidden)
     from mirage_model.review.report.summary_band import DETAILS, model_line, stated_counts
 
     session = ctx.session
@@ -39,6 +40,9 @@ def interpretation_flowables(ctx: ReportContext, st) -> list:
     disagree = session_disagreement(session, names=True)
     if disagree:                 # the superclass model's MI against the statements model's infarcts, said once
         out.append(Paragraph(f"<b>{pdf_escape(disagree)}.</b>", st["body"]))
+    hidden = session_noise_hidden(session, it, limit=None)      # page 1 names the nearest; here every one
+    if hidden:
+        out.append(Paragraph(pdf_escape(f"{hidden}."), st["body"]))
     lines = []
     for k, s in enumerate(it.statements, 1):
         line = f"{k}. <b>{pdf_escape(s.text)}</b> [{pdf_escape(s.source_tag())}]"

@@ -16,7 +16,8 @@ rule with its threshold, or the model with its probability), then one line with 
 result (a superclass model's positive classes, as the header showed it before) and the name of
 the model the statements come from. Where the superclass model's MI and the statements model's infarct
 statements disagree (``interpret.session_disagreement``), a red line before the statements says which
-model said what. When the quality
+model said what; where the record's noise may hide findings below threshold (``interpret.noise_hidden``), a line
+names the nearest (not calls). When the quality
 gate withheld the model's calls, the interpretation says "withheld" with the reason and its
 statements are printed grey. Research use only, unconfirmed.
 
@@ -35,10 +36,12 @@ import importlib
 import numpy as np
 from reportlab.lib.utils import simpleSplit
 
+from mirage_model.noise_spread import MAY_HIDE_NAMED
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.interpret import (AMPLITUDE_UNRELIABLE_NOTE, GUESSED, doubted_calls, no_statement_text,
-                                           session_disagreement, session_interpretation, statement_labels)
+                                           session_disagreement, session_interpretation, session_noise_hidden,
+                                           statement_labels)
 from mirage_model.review.measurements import clean_age, is_paediatric, why_unmeasured
 from mirage_model.review.report.band_text import (
     GREY, INDENT, READABLE, RED, SIZE, Run, draw_runs, first_whole, fits, fits_shrunk, wrap_runs,
@@ -506,6 +509,14 @@ def draw_summary_band(c, ctx: ReportContext) -> None:
                                                           session_disagreement(session, brief=True)) if t]
     if disagree:
         draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, disagree, width), width, smallest=READABLE)
+        top_lines += 1
+    # what the noise may hide (below threshold, not calls): a line of its own, the nearest named that fit, the
+    # others counted (page 3 names them all)
+    every = session_noise_hidden(session, it, limit=None)
+    hidden = [[Run(t + ("." if t == every else " (page 3)."), colour=RED)] for t in dict.fromkeys(
+        session_noise_hidden(session, it, limit=k) for k in range(MAY_HIDE_NAMED, -1, -1)) if t]
+    if hidden and not withheld:
+        draw_runs(c, x0, first - top_lines * LEADING, first_whole(c, hidden, width), width, smallest=READABLE)
         top_lines += 1
     slots = n_lines - 1 - top_lines                               # the head (and the note) and the model line
     # the serial comparison (``serial_page``): its lines right under the statements, one (two with a warning)
