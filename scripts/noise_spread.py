@@ -20,6 +20,8 @@ was, weights untouched) or printed.
 flipped: of the calls of a noisy condition in the warning band (its load ``noise_calls_mv`` to ``noise_withhold_mv``),
 those that differ from the record as recorded (flipped), the share marked (recall); of those marked, the share flipped
 (precision); the share of calls marked. Today every call of such a record "may change" (the quality line alone).
+Then (``hidden``) the calls the noise took away and how many of them the "may hide" line names
+(``noise_spread.may_hide``), and how many names that line has per noisy condition.
 
     python scripts/noise_spread.py measure --ptbxl ROOT --folds 1-8 --n 400 [--seed 0] --out spread_1_8.json
     python scripts/noise_spread.py fit spread_1_8.json [--write]
@@ -47,7 +49,8 @@ from noise_calls import KINDS, ptbxl_headers, with_noise  # noqa: E402
 
 from mirage_model.outputs import is_called  # noqa: E402
 from mirage_model.quality import QualityConfig  # noqa: E402
-from mirage_model.noise_spread import BANDS, CONFIG_KEY, SPREAD_QUANTILE, NoiseSpread, logit  # noqa: E402
+from mirage_model.noise_spread import (BANDS, CONFIG_KEY, MAY_HIDE_NAMED, SPREAD_QUANTILE, NoiseSpread,  # noqa: E402
+                                       logit)
 
 MODELS = ("default", "statements", "mi")
 
@@ -155,6 +158,56 @@ def check(result: dict, spreads: dict[str, NoiseSpread], cfg: QualityConfig = Qu
     return lines
 
 
+def hidden(result: dict, spreads: dict[str, NoiseSpread], cfg: QualityConfig = QualityConfig(),
+           line_models=("default", "statements"), limit: int = MAY_HIDE_NAMED) -> list[str]:
+    """The rule for what the noise may hide (``noise_spread.may_hide``) on the noisy conditions in the warning
+    band: per model, the calls the noise took away (called as recorded, not with the noise) and of those the ones
+    named (NORM is never named: counted apart); then the line the app and page 1 show for ``line_models`` (the
+    loaded model and the statements model beside it): names per noisy condition, and of the calls those models
+    lost, the ones among the ``limit`` nearest. The interpretation's own statements (a rhythm guessed below
+    threshold), which the line leaves out, are not known here: the counts are before that."""
+    from types import SimpleNamespace
+
+    from mirage_model.noise_spread import may_hide
+
+    lines = [f"{'model':<11} {'conds':>5} {'lost':>5} {'NORM':>5} {'named':>6} {'share':>6} | names per condition: "
+             f"{'mean':>5} {'median':>6} {'max':>4} {'none':>5}"]
+    per_model = {}
+    for model in MODELS:
+        load, clean, noisy = pairs(result, model)
+        labels, th = result["labels"][model], np.array(result["thresholds"][model])
+        band = (load >= cfg.noise_calls_mv) & (load < cfg.noise_withhold_mv)
+        rows = []
+        for pc, pn, ld in zip(clean[band], noisy[band], load[band]):
+            called = is_called(pn, th)
+            pred = SimpleNamespace(labels=labels, probabilities=pn, thresholds=th,
+                                   noise_doubted=tuple(np.array(labels)[spreads[model].marked(pn, th, ld)]),
+                                   model_positive=tuple(np.array(labels)[called]))
+            lost = {lab for lab, c, n in zip(labels, is_called(pc, th), called) if c and not n}
+            rows.append((lost, may_hide(pred)))
+        per_model[model] = rows
+        lost = sum(len(a) for a, _ in rows)
+        norm = sum("NORM" in a for a, _ in rows)
+        named = sum(len(a & {lab for lab, _, _ in h}) for a, h in rows)
+        counts = np.array([len(h) for _, h in rows])
+        lines.append(f"{model:<11} {band.sum():>5} {lost:>5} {norm:>5} {named:>6} {named / max(lost, 1):>6.1%} | "
+                     f"{' ' * 21}{counts.mean():>5.2f} {np.median(counts):>6.1f} {counts.max():>4} "
+                     f"{(counts == 0).mean():>5.1%}")
+    line = [[(way, lab) for m in line_models for lab, _, way in per_model[m][k][1]]
+            for k in range(len(per_model[line_models[0]]))]
+    counts = np.array([len(names) for names in line])
+    lost = [set().union(*(per_model[m][k][0] for m in line_models)) for k in range(len(line))]
+    shown = [{lab for _, lab in sorted(names)[:limit]} for names in line]
+    n_lost = sum(len(a) for a in lost)
+    lines.append(f"the line ({' + '.join(line_models)}), {len(line)} noisy conditions: names per condition mean "
+                 f"{counts.mean():.2f}, median {np.median(counts):.0f}, max {counts.max()}; with a line "
+                 f"{(counts > 0).mean():.1%}, more than {limit} names {(counts > limit).mean():.1%}; of their "
+                 f"{n_lost} calls lost, named {sum(len(a & {lab for _, lab in n}) for a, n in zip(lost, line))}, among "
+                 f"the {limit} nearest {sum(len(a & s) for a, s in zip(lost, shown))}; of the {counts.sum()} names, "
+                 f"calls lost {sum(len(a & {lab for _, lab in n}) for a, n in zip(lost, line))}")
+    return lines
+
+
 def write_spread(folder: Path, doc: dict) -> None:
     """Set config.json's "noise_spread" of the checkpoint ``folder`` to ``doc`` (checked against its labels), the
     other keys and their order as they were (the file is written as ``save_checkpoint`` writes it); the weights
@@ -181,13 +234,14 @@ def read_spread(folder: Path) -> NoiseSpread:
 
 def clean(headers: list[Path], cfg: QualityConfig = QualityConfig()) -> list[str]:
     """Records as recorded: how many read, how many with a noise load at the warning level, and the calls
-    (``Prediction.positive``) and marks (``doubted_calls``) of the shipped models on those."""
+    (``Prediction.positive``) and marks (``doubted_calls``) of the shipped models on those, and the line of what
+    the noise may hide (``interpret.noise_hidden``: the default and statements models, all named)."""
     import torch
 
     from mirage_model.inference import Predictor, assess_record
     from mirage_model.paths import shipped_models
     from mirage_model.records import RecordError, load_record
-    from mirage_model.review.interpret import doubted_calls
+    from mirage_model.review.interpret import doubted_calls, interpret_prediction, noise_hidden
 
     torch.set_num_threads(1)
     preds, read, refused, lines = None, 0, 0, []
@@ -203,11 +257,13 @@ def clean(headers: list[Path], cfg: QualityConfig = QualityConfig()) -> list[str
         if not cfg.noise_calls_mv <= q.noise_load < cfg.noise_withhold_mv:
             continue
         preds = preds or {m: Predictor(shipped_models()[m], threads=1) for m in MODELS}
-        said = []
+        said, got = [], {}
         for m, p in preds.items():
-            got = p.predict(record, explain=False)
-            said.append(f"{m}: {len(got.positive)} calls, marked {sorted(doubted_calls(got))}")
-        lines.append(f"{hea.stem}: load {q.noise_load:.3f} mV; " + "; ".join(said))
+            got[m] = p.predict(record, explain=False)
+            said.append(f"{m}: {len(got[m].positive)} calls, marked {sorted(doubted_calls(got[m]))}")
+        it = interpret_prediction(got["statements"], own=got["default"])
+        hides = noise_hidden(got["default"], got["statements"], it, limit=None)
+        lines.append(f"{hea.stem}: load {q.noise_load:.3f} mV; " + "; ".join(said) + f"; line: {hides or 'none'}")
     return [f"{read} records read ({refused} refused); at the warning level: {len(lines)}"] + lines
 
 
@@ -273,7 +329,7 @@ def main(argv=None) -> int:
             print(model, doc["conditions"], json.dumps(doc["spread_logit"])[:400])
         return 0
     spreads = {m: read_spread(shipped_models()[m]) for m in MODELS}
-    for line in check(result, spreads):
+    for line in check(result, spreads) + hidden(result, spreads):
         print(line)
     return 0
 

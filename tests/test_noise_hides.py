@@ -180,3 +180,29 @@ def test_app_and_pdf_say_it(tmp_path):
                for k in (1, 2, 3)), pages[0]
     assert ("Noise in V1, V2 may hide: " + ", ".join(NEAREST) + ".") in " ".join(pages[1:])
     assert "positive STTC 0.60" in pages[0] and "Left bundle branch block [" not in " ".join(pages)
+
+
+def test_the_script_counts_the_lost_calls_named():
+    """scripts/noise_spread.py check's ``hidden``: one noisy condition in the band (0.09 mV) and one above it
+    (0.2 mV, not counted). Worked here with spreads of 1 logit and thresholds 0.5: the default model's MI
+    (0.6 -> 0.4, 0.41 logit under) and the statements model's CLBBB (0.6 -> 0.3, 0.85 under) are lost and named,
+    the MI model's MI (0.6 -> 0.05, 2.94 under) lost and not named, IRBBB (0.1 throughout, 2.2 under) never
+    called, not named."""
+    from helpers_scripts import load_script
+    from test_noise_marks import spread_doc
+
+    from mirage_model.noise_spread import NoiseSpread
+
+    script = load_script("noise_spread")
+    labels = {"default": ["NORM", "MI"], "statements": ["CLBBB", "IRBBB"], "mi": ["MI"]}
+    clean = {"load": 0.01, "default": [0.7, 0.6], "statements": [0.6, 0.1], "mi": [0.6]}
+    noisy_in = {"load": 0.09, "default": [0.7, 0.4], "statements": [0.3, 0.1], "mi": [0.05]}
+    noisy_out = {"load": 0.2, "default": [0.1, 0.1], "statements": [0.1, 0.1], "mi": [0.05]}
+    result = {"records": {"r": {"clean": clean, "white 4": noisy_in, "muscle 12": noisy_out}}, "labels": labels,
+              "thresholds": {m: [0.5] * len(labs) for m, labs in labels.items()}}
+    spreads = {m: NoiseSpread.from_dict(spread_doc(labs, [[1.0] * len(labs)] * 3)) for m, labs in labels.items()}
+    rows = {line.split()[0]: line.split() for line in script.hidden(result, spreads)}
+    # model, conditions, lost, NORM lost, named
+    assert rows["default"][1:5] == ["1", "1", "0", "1"] and rows["statements"][1:5] == ["1", "1", "0", "1"]
+    assert rows["mi"][1:5] == ["1", "1", "0", "0"]
+    assert rows["the"][-17:] == "2 calls lost, named 2, among the 3 nearest 2; of the 2 names, calls lost 2".split()
