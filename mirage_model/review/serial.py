@@ -206,7 +206,9 @@ def ecg_label(session) -> str:
     return f"the ECG {rid}" if rid else "the prior ECG"
 
 
-def _when(record) -> datetime | None:
+def recorded_at(record) -> datetime | None:
+    """When the record was taken (``file_info.record_date``, to the second), or None: undated, or a date that
+    names no real day."""
     text = record_date(record) if record is not None else ""
     m = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", text)
     if not m:
@@ -232,8 +234,9 @@ def _ages_backwards(prior, current) -> str:
     return PRIOR_OLDER.format(prior=age_text(a_prior), current=age_text(a_current))
 
 
-def _identity(record) -> tuple[str, str, str]:
-    """(ID, name, birth date) as the file says them, folded for comparison; "" where not said."""
+def patient_identity(record) -> tuple[str, str, str]:
+    """(ID, name, birth date) as the file says them, folded for comparison; "" where not said (all three for an
+    anonymised file). ``same_patient`` decides by them: the ID, else name and birth date."""
     if record is None or anonymised(record):
         return "", "", ""
     facts = file_patient(record)
@@ -256,8 +259,8 @@ def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
     The patient IDs decide where both files carry one; else name and birth date where both carry both;
     else False where the two headers give different sexes (LUDB's records 1, F, and 14, M, carry no ID);
     else None (an anonymised file carries no identity)."""
-    p_id, p_name, p_birth = _identity(prior_record)
-    c_id, c_name, c_birth = _identity(current_record)
+    p_id, p_name, p_birth = patient_identity(prior_record)
+    c_id, c_name, c_birth = patient_identity(current_record)
     if p_id and c_id:
         return (True, "") if p_id == c_id else (False, DIFFERENT_PATIENTS.format(what="patient IDs"))
     if p_name and p_birth and c_name and c_birth:
@@ -495,7 +498,7 @@ def compare(prior, current) -> SerialComparison:
     prior_label, current_label = ecg_label(prior), ecg_label(current)
     same, patient_words = same_patient(getattr(prior, "record", None), getattr(current, "record", None))
     date_words = ""
-    t_prior, t_current = _when(getattr(prior, "record", None)), _when(getattr(current, "record", None))
+    t_prior, t_current = recorded_at(getattr(prior, "record", None)), recorded_at(getattr(current, "record", None))
     if t_prior is not None and t_current is not None:
         if t_prior > t_current:
             date_words = PRIOR_LATER.format(prior=record_date(prior.record), current=record_date(current.record))

@@ -3,7 +3,9 @@
 A thin face over :func:`mirage_model.review.batch.score_folder` (the app's batch dialog calls the same
 function). Each row carries the interpretation (``review.interpret``: statements in reading order;
 ``interpretation_notes``: why each one marked "(?)" is doubted), from the shipped statements model run beside --model (``--statements-model``) and the measurement
-rules, and names that model; ``--all-statements`` adds one probability column per statement. Exit
+rules, and names that model; ``--all-statements`` adds one probability column per statement;
+``--compare-prior`` compares each record with the same patient's latest earlier one of the folder
+(``review.batch.priors``). Exit
 code: 0 every record scored, 1 some failed, a folder could not be read (its records are not in the
 output) or interrupted, 2 usage or model errors. Research use only, not a diagnosis.
 """
@@ -86,6 +88,13 @@ def score_command_parser(subparsers=None) -> argparse.ArgumentParser:
                    "model (a superclass model has none). Every output has the 'interpretation' column "
                    "(the statements in reading order), 'interpretation_notes' (why each statement marked "
                    "'(?)' is doubted) and 'statements_model' (which model said them)")
+    p.add_argument("--compare-prior", action="store_true",
+                   help="once every record is scored, compare each with the same patient's latest earlier record "
+                   "in the folder (by recording date; the same patient: the files' patient IDs, else name and birth "
+                   "date, as 'mirage report --prior' decides), into the columns prior_file, prior_date, "
+                   "serial_changes (what changed, or why nothing was compared: undated, no identity, the earlier "
+                   "record failed) and serial_warnings; with --pdf-dir a compared record's PDF gets the serial "
+                   "comparison page. With --resume the kept records are scored again for it (their rows kept)")
     p.add_argument("--list-not-read", action="store_true",
                    help="name each file under FOLDER that was not read (no ECG record, no part of one, no "
                    "row: a .pdf, a .txt); without it the summary counts them by extension")
@@ -313,7 +322,8 @@ def _score(args, fmt: str, time_limit: float, stage: list, stopped_by: list):
             explain=args.explain, chunk_size=args.chunk_size, torch_threads=args.threads,
             record_timeout_s=time_limit or None, all_statements=args.all_statements,
             statements_predictor=statements_predictor, found=found,
-            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite)
+            unreadable_folders=unreadable, notice=warn_now, overwrite=args.overwrite,
+            compare_prior=args.compare_prior)
     except BatchError as err:
         if bar is not None:
             bar.close()
@@ -365,6 +375,13 @@ def _report(args, summary, predictor) -> int:
         skipped += f", {summary.not_ecg} not ECG files (status 'not_ecg')"
     print(f"scored {summary.scored}, failed {summary.failed}{skipped} in {summary.seconds:.1f} s "
           f"({summary.records_per_s:.1f} records/s) -> {_rows_in(summary)}{extra}")
+    if summary.serial is not None:
+        print(summary.serial.line())
+        for path, message in summary.serial.pdf_errors[:20]:
+            print(f"warning: {printable(path)}: not written again with the serial comparison (the PDF without it "
+                  f"stays): {printable(message)}", file=sys.stderr)
+    elif getattr(args, "compare_prior", False) and summary.cancelled:
+        print("serial comparison: not made (the run was stopped first); --resume makes it")
     if summary.paediatric:        # said once, not in every child's row
         print(summary.paediatric_line())
     if summary.unreadable_folders:

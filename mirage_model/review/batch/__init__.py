@@ -14,7 +14,8 @@ The modules, in the order a record passes them: ``inputs`` (the folder, the labs
 ``loading`` (read and measure ahead of the model, under a time limit, optionally in a process
 pool), ``rows`` (batched predictions, one row per record, its PDF through
 ``mirage_model.review.report``), ``pipeline`` (``iter_rows``: rows in input order), ``outputs``
-(the CSV or JSON-lines file, atomic, locked), ``resume`` and ``run`` (``score_folder``).
+(the CSV or JSON-lines file, atomic, locked), ``resume`` and ``run`` (``score_folder``); ``priors``
+compares each record with the same patient's earlier one once all are scored (``compare_prior``).
 
 Hostile input: records with no usable signal get ``status = "unscorable"`` and the reason, never
 probabilities; text cells that would start a spreadsheet formula are prefixed with a quote

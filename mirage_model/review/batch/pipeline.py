@@ -55,7 +55,8 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
               record_timeout_s: float | None = RECORD_TIMEOUT_S,
               labs_errors: dict | None = None, all_statements: bool = False,
               statements_predictor=None, name_pdfs_among: Iterable[Path] | None = None,
-              labs_lookup=None, ids_among: Iterable[Path] = ()) -> Iterator[dict]:
+              labs_lookup=None, ids_among: Iterable[Path] = (), on_row: Callable | None = None,
+              write_pdfs: bool = True) -> Iterator[dict]:
     """Score ``paths`` (header files) and yield one row dict per record, in order.
 
     Args:
@@ -91,6 +92,11 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         ids_among: the run's other records (those a resumed run kept), beside ``paths``,
             ``orphans``, ``not_ecg`` and ``name_pdfs_among``, among which each ``record_id`` is unique
             (``rows.record_ids``).
+        on_row: called as on_row(row, item, session_args, pdf_args) as each record's row is made (before its
+            PDF is written): the ``loading.LoadedRecord``, ``rows.record_session``'s arguments (None: not
+            scored) and ``rows.pdf_one``'s (None: no PDF). The serial comparison collects the run's records so.
+        write_pdfs: False: no PDF is written (a row's ``pdf`` names the one it would be), though ``pdf_dir``
+            names them (a resumed run's kept records scored again for the comparison).
 
     Yields:
         Row dicts keyed by :func:`columns`. Stops early (without error) when ``cancel`` says so.
@@ -140,12 +146,20 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                     elif row["status"] == "error" and "not found" in row["error"]:
                         hint = own_name_hint(item.path)      # 1 - Copy.hea naming 1.dat
                         row["error"] += f"; {hint}" if hint else ""
+                    if on_row is not None:
+                        on_row(row, item, None, None)
                     pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
-                pdf = None
+                pdf = args = None
                 if scorer.pdf_dir is not None:
-                    pdf = loader.run(pdf_one, *scorer.pdf_args(item, pred, clinical, stmts))
+                    args = scorer.pdf_args(item, pred, clinical, stmts)
+                    if write_pdfs:
+                        pdf = loader.run(pdf_one, *args)
+                    else:
+                        row["pdf"] = rel_path(Path(args[0]), scorer.pdf_dir)
+                if on_row is not None:
+                    on_row(row, item, scorer.session_args(item, pred, clinical, stmts), args)
                 pending.append((row, pdf))
             # hand on every finished row; PDFs still being written keep their rows (and order)
             while pending and (pending[0][1] is None or pending[0][1].done()):

@@ -22,7 +22,7 @@ def kept_rows(out_path: Path, fmt: str, cols: list[str]) -> list[dict]:
 
     Raises:
         BatchError: the output cannot be read, or was written with other columns (another
-            model, or --no-measure/--pdf-dir/--all-statements changed).
+            model, or --no-measure/--pdf-dir/--all-statements/--compare-prior changed).
     """
     if not out_path.exists():
         return []
@@ -68,7 +68,7 @@ def columns_differ(old: list[str], new: list[str], limit: int = 6) -> str:
     if not parts:
         parts.append("its columns are in another order")
     return "; ".join(parts) + (" (written by an older version, another model, or with --no-measure, "
-                               "--pdf-dir or --all-statements changed)")
+                               "--pdf-dir, --all-statements or --compare-prior changed)")
 
 
 def _refuse(out_path: Path, why: str) -> BatchError:

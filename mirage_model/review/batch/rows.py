@@ -34,18 +34,23 @@ log = logging.getLogger(__name__)
 # a row's status: "ok", "error", "unscorable" (read, but no usable signal), or NOT_ECG: a file with an
 # ECG format's extension that is no ECG MIRAGE reads (its error says what it is; not a failure)
 NOT_ECG = "not_ecg"
+# the serial comparison's columns (``--compare-prior``; ``priors``): the same patient's earlier record compared
+# (its record_path), its recording date, the comparison's words (what changed, or why nothing was compared),
+# and its warnings and notes
+SERIAL_COLUMNS = ("prior_file", "prior_date", "serial_changes", "serial_warnings")
 
 
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
-            statements: Iterable[str] = ()) -> list[str]:
+            statements: Iterable[str] = (), serial: bool = False) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``: the record, its status, one
     ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
     calls) and quality, the measurements (``measure``), the PDF
     (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
-    (``interpretation_notes``) and one ``stmt_<code>`` per PTB-XL statement in
-    ``statements`` (``interpret.statement_labels`` of the statements model; asked for with
-    ``--all-statements``). ``statements_model`` names the model the interpretation's statements
-    come from (empty: the rules alone)."""
+    (``interpretation_notes``), the serial comparison with the same patient's earlier record
+    (``serial``: ``SERIAL_COLUMNS``, asked for with ``--compare-prior``) and one
+    ``stmt_<code>`` per PTB-XL statement in ``statements`` (``interpret.statement_labels`` of the
+    statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
+    interpretation's statements come from (empty: the rules alone)."""
     cols = ["record_path", "record_id", "format", "device", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
@@ -58,6 +63,8 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     cols.append("notes")
     cols.append("interpretation")
     cols.append("interpretation_notes")
+    if serial:
+        cols += list(SERIAL_COLUMNS)
     cols += [f"stmt_{code}" for code in statements]
     return cols
 
@@ -229,18 +236,30 @@ def error_message(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+def record_session(record, prediction, clinical_values, schema, measurements, contributions=None,
+                   statements=None, labs_row=None) -> ReviewSession:
+    """The review session of a scored record, as its PDF and its serial comparison read it: the values
+    the model saw (``clinical_values``; ``labs_row`` the labs table's row among them), its prediction
+    and the statements model's (``statements``), its measurements (None: not measured)."""
+    return ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
+                                      schema=schema, measurements=measurements,
+                                      measured=measurements is not None, file_values=False,
+                                      contributions=contributions, statements=statements,
+                                      labs_row=labs_row)
+
+
 def pdf_one(out_path: str, record, prediction, clinical_values, schema, measurements,
-            settings, model_info, contributions=None, statements=None, labs_row=None) -> str:
+            settings, model_info, contributions=None, statements=None, labs_row=None, prior=None) -> str:
     """The record's PDF through the one report path: a review session, then ``build_report``.
     ``labs_row``: the labs table's row among ``clinical_values`` (its labs block says where it
-    differs from the record's header). Module level: a loader process runs it."""
+    differs from the record's header); ``prior``: the same patient's earlier record's session
+    (``record_session``), compared on the report's last page. Module level: a loader process runs it."""
     from mirage_model.review.report import build_report   # reportlab: only when PDFs are asked for
 
-    session = ReviewSession.from_results(record, values=clinical_values, prediction=prediction,
-                                         schema=schema, measurements=measurements,
-                                         measured=measurements is not None, file_values=False,
-                                         contributions=contributions, statements=statements,
-                                         labs_row=labs_row)
+    session = record_session(record, prediction, clinical_values, schema, measurements, contributions,
+                             statements, labs_row)
+    if prior is not None:
+        session.set_prior(prior)
     return str(build_report(session, out_path, settings=settings, model_info=model_info))
 
 
@@ -585,6 +604,11 @@ class Scorer:
 
     def _rel(self, path) -> Path:
         return _record_rel(path, self.root)
+
+    def session_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
+        """``record_session``'s arguments for a scored record (without contributions: those are the PDF's)."""
+        return (item.record, pred, clinical, self.schema, with_head_note(item.measurements, item.record), None,
+                statements, self.labs_row_of(item.record))
 
     def pdf_args(self, item: LoadedRecord, pred, clinical: dict, statements=None) -> tuple:
         # the clinical values' contributions, as the app and 'mirage report' print them

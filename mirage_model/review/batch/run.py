@@ -26,6 +26,7 @@ from mirage_model.paths import OutputError
 from mirage_model.review.batch.outputs import (FORMATS, earlier_output, earlier_output_refusal, lock_file_of,
                                                lock_output, read_only, spare_output, write_atomic)
 from mirage_model.review.batch.pipeline import iter_rows
+from mirage_model.review.batch.priors import PriorComparer, SerialCounts
 from mirage_model.review.batch.resume import check_kept, kept_rows
 from mirage_model.review.batch.rows import (NOT_ECG, columns, folder_row, labs_header_notes, labs_text,
                                             record_ids, record_pdf_names, rel_path)
@@ -81,6 +82,8 @@ class BatchSummary:
     # (``RowSaver.unsaved_line``); ``saved_in``: the file holding the run's rows (``out_path`` or that one)
     unsaved: str = ""
     saved_in: Path | None = None
+    # what the serial comparison did (``compare_prior``; None: not asked for, or the run was cancelled first)
+    serial: SerialCounts | None = None
 
     def not_read_line(self, why: str = "", names: str = "") -> str:
         """``not_read_line`` of this run's folder."""
@@ -263,7 +266,8 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                  record_timeout_s: float | None = RECORD_TIMEOUT_S,
                  all_statements: bool = False, statements_predictor=None,
                  found: tuple | None = None, unreadable_folders: list | None = None,
-                 notice: Callable[[str], None] | None = None, overwrite: bool = True) -> BatchSummary:
+                 notice: Callable[[str], None] | None = None, overwrite: bool = True,
+                 compare_prior: bool = False) -> BatchSummary:
     """Score every record under ``folder`` into ``out_path`` (one row per record).
 
     Args:
@@ -317,6 +321,10 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             refuses such an output (``mirage score`` without --overwrite or --resume). A file that is
             no batch output (an ECG's signal file, the labs table) is refused either way
             (``outputs.earlier_output``).
+        compare_prior: once every record is scored, compare each with the same patient's latest earlier
+            record of the run (``priors``: the columns ``rows.SERIAL_COLUMNS``; a PDF of a compared record
+            is written again with the comparison). A resumed run scores the records it keeps again for it
+            (their rows stay as they were but for those columns). Not done when the run is cancelled.
 
     Returns:
         BatchSummary (scored, failed, skipped, seconds, records_per_s, out_path, cancelled, errors,
@@ -355,7 +363,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
     labels = list(getattr(predictor, "labels", ()))
     statements = statement_labels(list(getattr(statements_predictor or predictor, "labels", ()))) \
         if all_statements else []
-    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements)
+    cols = columns(labels, measure=measure, pdf=pdf_dir is not None, statements=statements, serial=compare_prior)
     lock = lock_output(out_path)
     if lock.stale_note and notice is not None:
         notice(lock.stale_note)
@@ -443,10 +451,12 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
         # a valid (possibly empty) file from the start; one that cannot be written stops the run here
         write_atomic(out_path, cols, rows, fmt)
         last_write, write_s = time.perf_counter(), 0.0
-        gen = iter_rows(todo_h, predictor, **scoring, pdf_dir=pdf_dir, workers=workers, explain=explain,
-                        chunk_size=chunk_size, report_settings=report_settings, cancel=cancel_check,
-                        orphans=todo_o, not_ecg=todo_n, mp_context=mp_context, name_pdfs_among=headers,
-                        ids_among=by_rel.values())
+        comparer = PriorComparer(folder) if compare_prior else None
+        along = dict(pdf_dir=pdf_dir, workers=workers, explain=explain, chunk_size=chunk_size,
+                     report_settings=report_settings, cancel=cancel_check, mp_context=mp_context,
+                     name_pdfs_among=headers, ids_among=by_rel.values(),
+                     on_row=comparer.add if comparer is not None else None)
+        gen = iter_rows(todo_h, predictor, **scoring, **along, orphans=todo_o, not_ecg=todo_n)
         try:
             # the generator is closed (its loader pools shut down) before the threads are restored
             with _torch_threads(torch_threads), contextlib.closing(gen), saver.told_on_interrupt():
@@ -460,16 +470,47 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                         write()
                         last_write = time.perf_counter()
                         write_s = last_write - started
+                if comparer is not None and not cancel_check():
+                    summary.serial = _compare_priors(comparer, rows, kept, by_rel, predictor, scoring, along,
+                                                     pdf_dir, cancel_check)
         finally:
             write()
             summary.unsaved, summary.saved_in = saver.unsaved_line(), saver.saved_in
             summary.seconds = time.perf_counter() - t0
             n = summary.handled
             summary.records_per_s = n / summary.seconds if summary.seconds > 0 else 0.0
-            summary.cancelled = cancelled and n < total
+            # cancelled while comparing: its rows have no comparison yet (a resumed run makes it)
+            summary.cancelled = cancelled and (n < total or (comparer is not None and summary.serial is None))
         return summary
     finally:
         lock.close()
+
+
+def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict], by_rel: dict, predictor,
+                    scoring: dict, along: dict, pdf_dir, cancel: Callable[[], bool]) -> SerialCounts | None:
+    """``score_folder``'s serial comparison, once every record is scored: the records a resumed run kept
+    scored again (their rows unchanged: the comparison needs their sessions), then each ok row's serial
+    columns (``PriorComparer.results``) and the compared records' PDFs written again. None when cancelled
+    meanwhile (the rows are saved without it; a resumed run compares them)."""
+    started = time.perf_counter()
+    again = [by_rel[str(row.get("record_path"))] for row in kept if str(row.get("record_path")) in by_rel]
+    if again:
+        # the kept rows' PDFs are theirs: none is written now; only the compared ones are, below
+        with contextlib.closing(iter_rows(again, predictor, **scoring, **dict(along, write_pdfs=False))) as gen:
+            for _row in gen:
+                pass
+    if cancel():
+        return None
+    ok = {str(row.get("record_path")) for row in rows if row.get("status") == "ok"}
+    cells, counts = comparer.results(ok)
+    for row in rows:
+        if str(row.get("record_path")) in cells:
+            row.update(cells[str(row.get("record_path"))])
+    if pdf_dir is not None:
+        comparer.write_pdfs(counts, Path(pdf_dir))
+    counts.rescored = len(again)
+    counts.seconds = time.perf_counter() - started
+    return counts
 
 
 class RowSaver:

@@ -1,0 +1,160 @@
+"""``mirage score --compare-prior`` (review.batch.priors): each record of a batch compared with the same
+patient's latest earlier record of the folder, by the recording dates the files were written with here."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import mirage_model as mm
+from mirage_model.formats.write import write_record
+from mirage_model.review.batch import BatchError, columns, score_folder
+from mirage_model.review.batch.priors import FIRST, NO_IDENTITY, PRIOR_FAILED, UNDATED
+from mirage_model.review.batch.rows import SERIAL_COLUMNS
+
+# name: (patient ID, name and birth date, recording date). The names' order (a1, a2, a3) is not the dates'
+# (a3, a1, a2); b1, another patient's, lies between a1 and a2; j1/j2 are one patient by name and birth date,
+# j3 another birth date of the same name; a4 is undated; n1 identifies no one.
+SPECS = {
+    "a1": ("A-1", None, "2020-01-01 10:00:00"),
+    "a2": ("A-1", None, "2021-06-01 10:00:00"),
+    "a3": ("A-1", None, "2019-03-05 10:00:00"),
+    "a4": ("A-1", None, None),
+    "b1": ("B-2", None, "2020-06-01 10:00:00"),
+    "j1": (None, ("Jane Roe", "1950-01-02"), "2018-01-01 08:00:00"),
+    "j2": (None, ("Jane Roe", "1950-01-02"), "2018-02-01 08:00:00"),
+    "j3": (None, ("Jane Roe", "1951-07-07"), "2018-01-15 08:00:00"),
+    "n1": (None, None, "2020-01-01 10:00:00"),
+}
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    from helpers_models import make_tiny_checkpoint
+
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def predictor(checkpoint):
+    return mm.Predictor(checkpoint, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def patients(tmp_path_factory) -> Path:
+    """The records of ``SPECS`` as WFDB records (their identity and date in the header's comments)."""
+    from helpers_models import synthetic_record
+
+    folder = tmp_path_factory.mktemp("patients")
+    for k, (name, (pid, person, date)) in enumerate(SPECS.items()):
+        r = synthetic_record(seed=k, record_id=name)       # each its own signal: no copy of another
+        patient = {"id": pid} if pid else {}
+        if person:
+            patient.update(name=person[0], birth_date=person[1])
+        r.meta["patient"] = patient
+        if date:
+            r.meta["acquired"] = date
+        write_record(r, folder, "wfdb")
+    return folder
+
+
+def _rows(path: Path) -> dict[str, dict]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return {Path(r["record_path"]).stem: r for r in csv.DictReader(fh)}
+
+
+def test_each_record_is_compared_with_its_patients_latest_earlier_record(patients, predictor, tmp_path):
+    out = tmp_path / "out.csv"
+    summary = score_folder(patients, predictor, out, measure=False, compare_prior=True)
+    rows = _rows(out)
+    assert all(r["status"] == "ok" for r in rows.values())
+    prior = {k: r["prior_file"] for k, r in rows.items()}
+    # patient A's three dated ECGs: two pairings, in date order (a3 < a1 < a2), never b1 (B's, between them)
+    assert prior["a3"] == "" and rows["a3"]["serial_changes"] == FIRST
+    assert prior["a1"] == "a3.hea" and rows["a1"]["prior_date"] == "2019-03-05 10:00:00"
+    assert prior["a2"] == "a1.hea" and rows["a2"]["prior_date"] == "2020-01-01 10:00:00"
+    assert prior["b1"] == "" and rows["b1"]["serial_changes"] == FIRST
+    # name and birth date identify where there is no ID; the same name born another day is someone else
+    assert prior["j2"] == "j1.hea" and prior["j3"] == "" and prior["j1"] == ""
+    # undated: not paired, and said; nor is it anyone's prior (its patient's rows name it as not compared)
+    assert prior["a4"] == "" and rows["a4"]["serial_changes"] == UNDATED
+    assert "a4.hea" in rows["a1"]["serial_warnings"] and "undated" in rows["a1"]["serial_warnings"]
+    assert prior["n1"] == "" and rows["n1"]["serial_changes"] == NO_IDENTITY
+    for k in ("a1", "a2", "j2"):       # the comparison's words, not its head (the prior is its own column)
+        assert rows[k]["serial_changes"] and not rows[k]["serial_changes"].startswith("Compared with")
+    s = summary.serial
+    assert (s.compared, s.first, s.undated, s.unidentified, s.prior_failed) == (3, 4, 1, 1, 0)
+
+
+def test_a_prior_that_failed_leaves_the_next_record_unpaired(patients, predictor, tmp_path):
+    labs = tmp_path / "labs.csv"
+    labs.write_text("record_id,age\na3,999\n")          # an impossible age: a3's row is refused
+    out = tmp_path / "out.csv"
+    score_folder(patients, predictor, out, measure=False, labs=labs, compare_prior=True)
+    rows = _rows(out)
+    assert rows["a3"]["status"] == "error" and rows["a3"]["serial_changes"] == ""
+    # a1's latest earlier ECG failed: a1 is not compared with anything older in its place
+    assert rows["a1"]["prior_file"] == ""
+    assert rows["a1"]["serial_changes"] == PRIOR_FAILED.format(rel="a3.hea", date="2019-03-05 10:00:00")
+    assert rows["a2"]["prior_file"] == "a1.hea"
+
+
+def test_without_the_flag_the_output_is_unchanged(patients, predictor, tmp_path):
+    plain, compared = tmp_path / "plain.csv", tmp_path / "compared.csv"
+    score_folder(patients, predictor, plain, measure=False)
+    score_folder(patients, predictor, compared, measure=False, compare_prior=True)
+    labels = list(predictor.labels)
+    with plain.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh))
+    assert header == columns(labels, measure=False) and not set(SERIAL_COLUMNS) & set(header)
+    with compared.open(newline="", encoding="utf-8-sig") as fh:
+        assert next(csv.reader(fh)) == columns(labels, measure=False, serial=True)
+    a, b = _rows(plain), _rows(compared)
+    assert a == {k: {c: v for c, v in r.items() if c not in SERIAL_COLUMNS} for k, r in b.items()}
+
+
+def test_a_resumed_run_compares_as_an_uninterrupted_one(patients, predictor, tmp_path):
+    whole, part = tmp_path / "whole.csv", tmp_path / "part.csv"
+    score_folder(patients, predictor, whole, measure=False, compare_prior=True)
+    done = []
+    stopped = score_folder(patients, predictor, part, measure=False, compare_prior=True, chunk_size=1,
+                           progress=lambda n, total, row: done.append(n), cancel=lambda: len(done) >= 3)
+    assert stopped.cancelled and stopped.serial is None
+    rows = _rows(part)
+    assert 0 < len(rows) < len(SPECS) and not any(r["serial_changes"] for r in rows.values())
+    resumed = score_folder(patients, predictor, part, measure=False, compare_prior=True, resume=True)
+    assert resumed.serial.rescored == len(rows)       # the kept records scored again for the comparison
+    cells = {k: [r[c] for c in SERIAL_COLUMNS] for k, r in _rows(part).items()}
+    assert cells == {k: [r[c] for c in SERIAL_COLUMNS] for k, r in _rows(whole).items()}
+    assert cells["a2"][0] == "a1.hea"
+    # its rows have the comparison's columns: a run without --compare-prior does not resume onto them
+    with pytest.raises(BatchError, match="prior_file"):
+        score_folder(patients, predictor, part, measure=False, resume=True)
+
+
+@pytest.mark.slow
+def test_score_cli_writes_the_serial_page_in_a_compared_records_pdf(patients, checkpoint, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    from training_cli.main import main
+
+    out, pdfs = tmp_path / "out.csv", tmp_path / "pdfs"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a1", "a3", "b1"):
+        for f in patients.glob(f"{name}.*"):
+            (folder / f.name).write_bytes(f.read_bytes())
+    rc = main(["score", str(folder), "--model", str(checkpoint), "--out", str(out), "--no-progress",
+               "--pdf-dir", str(pdfs), "--compare-prior"])
+    assert rc == 0
+    said = capsys.readouterr().out
+    assert "serial comparison: 1 record compared with the patient's earlier ECG" in said
+
+    def pages(name):
+        return [(p.extract_text() or "") for p in PdfReader(pdfs / f"{name}.pdf").pages]
+    a1, a3 = pages("a1"), pages("a3")
+    assert "Serial comparison" in a1[-1] and "2019-03-05" in a1[-1]
+    assert not any("Serial comparison" in p for p in a3)
+    assert _rows(out)["a1"]["prior_file"] == "a3.hea"
