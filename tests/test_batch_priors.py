@@ -129,6 +129,10 @@ def test_a_resumed_run_compares_as_an_uninterrupted_one(patients, predictor, tmp
     cells = {k: [r[c] for c in SERIAL_COLUMNS] for k, r in _rows(part).items()}
     assert cells == {k: [r[c] for c in SERIAL_COLUMNS] for k, r in _rows(whole).items()}
     assert cells["a2"][0] == "a1.hea"
+    # resumed once more, nothing left to score: the comparison stands, no record scored again
+    again = score_folder(patients, predictor, part, measure=False, compare_prior=True, resume=True)
+    assert (again.serial.rescored, again.serial.stood) == (0, len(SPECS))
+    assert {k: [r[c] for c in SERIAL_COLUMNS] for k, r in _rows(part).items()} == cells
     # its rows have the comparison's columns: a run without --compare-prior does not resume onto them
     with pytest.raises(BatchError, match="prior_file"):
         score_folder(patients, predictor, part, measure=False, resume=True)

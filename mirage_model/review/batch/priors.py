@@ -65,6 +65,7 @@ class SerialCounts:
     pdf_errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0           # the comparison's own time (and its PDFs'), after the scoring
     rescored: int = 0              # records a resumed run kept, scored again for it
+    stood: int = 0                 # records a resumed run kept with the earlier run's comparison (not again)
 
     def line(self) -> str:
         """The run's summary line: "serial comparison: 37 records compared with the patient's earlier ECG
@@ -78,6 +79,8 @@ class SerialCounts:
         line = f"serial comparison: {done}" + (f"; not compared: {', '.join(nots)}" if nots else "")
         if self.rescored:
             line += f"; {self.rescored} records kept from the earlier run scored again for it"
+        if self.stood:
+            line += f"; {self.stood} records kept with the earlier run's comparison (no record read now changes it)"
         if self.pdfs:
             line += f"; {self.pdfs} PDFs written again with it"
         return line + f" ({self.seconds:.1f} s)"

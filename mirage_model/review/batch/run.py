@@ -491,10 +491,14 @@ def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict],
     """``score_folder``'s serial comparison, once every record is scored: the records a resumed run kept
     scored again (their rows unchanged: the comparison needs their sessions), then each ok row's serial
     columns (``PriorComparer.results``) and the compared records' PDFs written again. None when cancelled
-    meanwhile (the rows are saved without it; a resumed run compares them)."""
+    meanwhile (the rows are saved without it; a resumed run compares them). Where the earlier run compared
+    every kept row and this run read no record that identifies a patient (nothing it scored or failed can be
+    anyone's prior), the kept rows' comparisons stand, and they are not scored again."""
     started = time.perf_counter()
     again = [by_rel[str(row.get("record_path"))] for row in kept if str(row.get("record_path")) in by_rel]
-    if again:
+    stands = bool(again) and not comparer.entries and all(
+        row.get("serial_changes") for row in kept if str(row.get("record_path")) in by_rel)
+    if again and not stands:
         # the kept rows' PDFs are theirs: none is written now; only the compared ones are, below
         with contextlib.closing(iter_rows(again, predictor, **scoring, **dict(along, write_pdfs=False))) as gen:
             for _row in gen:
@@ -508,7 +512,7 @@ def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict],
             row.update(cells[str(row.get("record_path"))])
     if pdf_dir is not None:
         comparer.write_pdfs(counts, Path(pdf_dir))
-    counts.rescored = len(again)
+    counts.rescored, counts.stood = (0, len(again)) if stands else (len(again), 0)
     counts.seconds = time.perf_counter() - started
     return counts
 
