@@ -15,6 +15,10 @@ smaller font, whole: ``UnitBox``); the reference shows its numbers while the uni
 shows the range's own unit, and its unit too while the box shows another (under the numbers where the
 column is narrow: ``RangeLabel``), and the From and Contribution columns give way: taken out of the
 grid, what they say added to the value field's tooltip.
+
+The wheel turned over the form scrolls it, over its choice boxes too (sex, the units): a box the reader has
+not clicked or tabbed into ignores the wheel, which had set a man's record to "F", and would have read 55
+years as 55 months, on the way to the labs below the fold.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QStyle, QStyleOptionComboBox, QStylePainter,
+    QApplication, QComboBox, QGridLayout, QLabel, QLineEdit, QScrollArea, QStyle, QStyleOptionComboBox, QStylePainter,
     QVBoxLayout, QWidget,
 )
 
@@ -314,6 +318,10 @@ class LabForm(QWidget):
             grid.addWidget(row.source, r, 4)
             grid.addWidget(row.contribution, r, 5)
             grid.addWidget(row.message, r + 1, 1, 1, 5)
+            for box in (row.editor, row.unit):
+                if isinstance(box, QComboBox):       # the wheel only once it is clicked or tabbed into
+                    box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                    box.installEventFilter(self)
             if isinstance(row.editor, QComboBox):
                 row.editor.currentIndexChanged.connect(lambda _i, n=f.name: self._edited(n))
             else:
@@ -333,6 +341,10 @@ class LabForm(QWidget):
     def eventFilter(self, obj, event) -> bool:      # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Resize and obj is self._scroll.viewport():
             self._fit_columns()
+        if event.type() == QEvent.Type.Wheel and isinstance(obj, QComboBox) and not obj.hasFocus():
+            # passing over a box on the way down the form: scroll the form, leave the value
+            QApplication.sendEvent(self._scroll.verticalScrollBar(), event)
+            return True
         return super().eventFilter(obj, event)
 
     def columns_shown(self) -> bool:
