@@ -1,4 +1,5 @@
-"""Counts in the words of messages: "1 sample", "2 samples"."""
+"""Numbers in the words of messages: counts ("1 sample", "2 samples"), signed changes ("+0.012"), a value
+beside the limit it passed ("0.152 > 0.15")."""
 
 from __future__ import annotations
 
@@ -13,3 +14,9 @@ def counted(n, noun: str, fmt: str = "", plural: str | None = None) -> str:
         plural: the plural when it is not ``noun + "s"``.
     """
     return f"{n:{fmt}} " + (noun if n == 1 else plural or noun + "s")
+
+
+def signed(x: float, digits: int = 3) -> str:
+    """A change with its sign, "+0.012" or "-0.210"; one that rounds to nothing is "0.000", not "-0.000"."""
+    text = f"{float(x):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text

@@ -121,7 +121,7 @@ def test_the_lab_contributions_fade_with_the_bars_while_a_rerun_is_pending(qtbot
     """Weight typed for a model that reads it: the probability bars were greyed until the re-run's result,
     the contributions beside the values (the earlier run's, age and sex from the file) were not. They now
     fade too, their tooltip saying why, and come back with the new run's (weight's among them)."""
-    from app.views.lab_form import CONTRIBUTION_STYLE
+    from app.views.lab_form import CONTRIBUTION_MEANS, CONTRIBUTION_STYLE
 
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_and_wait(qtbot, window, B)
@@ -140,7 +140,7 @@ def test_the_lab_contributions_fade_with_the_bars_while_a_rerun_is_pending(qtbot
     for name in ("age", "sex", "weight"):
         cell = rows[name].contribution
         assert cell.text() and cell.styleSheet() == CONTRIBUTION_STYLE, name
-        assert cell.toolTip().startswith("change in probability when this value is masked: ")
+        assert cell.toolTip().startswith(CONTRIBUTION_MEANS + ": ")
 
 
 def test_after_a_cancelled_or_failed_run_the_model_image_says_so_not_no_result_yet(qtbot, tiny_model, monkeypatch):

@@ -230,7 +230,7 @@ def test_refused_value_is_shown_in_the_pdf(qtbot, tiny_model, tmp_path):
     text = "\n".join(pdf_text(out))
     assert "Refused (not given to the model): Weight 9000: 9000 kg is not a possible Weight" in " ".join(text.split())
     assert "not used by this model" in " ".join(text.split()) and "CRP" in text    # (the cell wraps)
-    assert "Change in probability when this value is masked" in text
+    assert "Probability with this value minus with it masked" in text
 
 
 @pytest.mark.slow

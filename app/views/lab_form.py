@@ -34,6 +34,7 @@ from app.views.elided_label import ElidedLabel
 from app.views.placeholder import set_placeholder
 from mirage_model.clinical import ClinicalError, ClinicalSchema, default_schema, entry_status
 from mirage_model.review.session import READY, STALE, ReviewSession
+from mirage_model.words import signed
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #c0392b; background: #fdecea; }"
 FLAG_STYLE = "QLineEdit { border: 2px solid #d68910; background: #fef5e7; }"
@@ -44,6 +45,9 @@ CONTRIBUTION_STYLE = "color: #555"
 OUT_OF_DATE_STYLE = "color: #666; font-style: italic"
 NOT_USED_COLOUR = "#666"        # a feature this model does not read (light grey #777 was 3.9:1 on the window)
 FLAG_COLOUR = "#8a5a00"         # a value outside its reference range (amber #b9770e was 3.2:1): dark amber
+# what a contribution is (``review.scoring.clinical_contributions``): "change in probability when the value is
+# masked" had read the other way round, a 6-year-old's age that took MI from 69 % to 2 % shown "MI -0.669"
+CONTRIBUTION_MEANS = "probability with the value minus with it masked as missing (+: the value raised it)"
 
 
 class _Row:
@@ -293,7 +297,7 @@ class LabForm(QWidget):
                 ("Feature", ""), ("Value", ""), ("Unit", ""),
                 ("Reference", "reference range, in the unit beside it unless it names its own"),
                 ("From", "where the value came from: the record's file, a labs table, or typed here"),
-                ("Contribution", "change in probability when the value is masked"))):
+                ("Contribution", CONTRIBUTION_MEANS))):
             if head == "Reference":      # as narrow as its numbers ("45-110"): cut ("Refer..."), whole on hover
                 label = ElidedLabel(head, least="Ref\N{HORIZONTAL ELLIPSIS}")
                 font = label.font()
@@ -418,7 +422,7 @@ class LabForm(QWidget):
         else:
             self.caption.setText("* = not used by this model (recorded for the report). "
                                  "Orange: outside the reference range. Red: impossible value, not used. "
-                                 "Contribution: change in probability when the value is masked.")
+                                 "Contribution: probability with the value minus with it masked.")
 
     def refresh(self) -> None:
         """Show the session's values, sources, refusals and contributions in every row."""
@@ -448,10 +452,9 @@ class LabForm(QWidget):
             delta = contributions.get(name)
             if delta is not None and len(labels):
                 k = max(range(len(delta)), key=lambda i: abs(float(delta[i])))
-                row.contribution.setText(f"{labels[k]} {float(delta[k]):+.3f}")
-                row.contribution.set_tip((f"out of date ({why}): " if why else "")
-                                         + "change in probability when this value is masked: " + ", ".join(
-                                             f"{lab} {float(d):+.3f}" for lab, d in zip(labels, delta)))
+                row.contribution.setText(f"{labels[k]} {signed(delta[k])}")
+                row.contribution.set_tip((f"out of date ({why}): " if why else "") + CONTRIBUTION_MEANS + ": "
+                                         + ", ".join(f"{lab} {signed(d)}" for lab, d in zip(labels, delta)))
             else:
                 row.contribution.setText("")
                 row.contribution.set_tip("")

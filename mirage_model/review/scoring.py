@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def clinical_contributions(predictor, record, values: Mapping[str, object] | None,
                            prepared=None) -> dict[str, np.ndarray]:
-    """name -> float32 (K,) change in each class probability when that value is masked.
+    """name -> float32 (K,) each class probability with that value minus with it masked (+: it raised it).
 
     Only values the model reads and that are present get an entry.
 

@@ -120,7 +120,7 @@ class PredictionResult:
     prediction: object                 # inference.Prediction
     values: dict                       # clinical values sent to the model (name -> value)
     version: int                       # the session's input version it was computed for
-    contributions: dict | None = None  # name -> float (K,) change in probability when masked
+    contributions: dict | None = None  # name -> float (K,) p(with it) - p(it masked)
     statements: object | None = None   # the statements model's Prediction of the same inputs (the interpretation)
 
 

@@ -16,6 +16,7 @@ from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.layout import MM
 from mirage_model.review.report.styles import FLAG_RED, make_table
 from mirage_model.review.report.text import FONT_BOLD, fmt_num, pdf_escape, pdf_text
+from mirage_model.words import signed
 
 
 def session_clinical_rows(session) -> list[dict]:
@@ -80,7 +81,7 @@ def _contribution_text(delta, labels) -> str:
     if delta is None:
         return ""
     d = np.asarray(delta, dtype=float)
-    return ", ".join(f"{lab} {x:+.3f}" for lab, x in zip(labels, d))
+    return ", ".join(f"{lab} {signed(x)}" for lab, x in zip(labels, d))
 
 
 def clinical_flowables(ctx: ReportContext, st) -> list:
@@ -137,7 +138,7 @@ def clinical_flowables(ctx: ReportContext, st) -> list:
     out.append(Paragraph(pdf_escape(" ".join(notes)), st["small"]))
     contrib = [(r["label"], r["contribution"]) for r in rows if r["contribution"] is not None]
     if pred is not None and contrib:
-        ctable = [["Value used", "Change in probability when this value is masked"]]
+        ctable = [["Value used", "Probability with this value minus with it masked"]]
         for label, delta in contrib:
             ctable.append([Paragraph(pdf_escape(label), st["cell"]),
                            Paragraph(pdf_escape(_contribution_text(delta, pred.labels)), st["cell"])])
