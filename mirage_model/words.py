@@ -20,3 +20,16 @@ def signed(x: float, digits: int = 3) -> str:
     """A change with its sign, "+0.012" or "-0.210"; one that rounds to nothing is "0.000", not "-0.000"."""
     text = f"{float(x):+.{digits}f}"
     return text[1:] if float(text) == 0 else text
+
+
+def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
+    """``value`` as text with the fewest decimals (from ``decimals``, at most 6) at which it stands on
+    the same side of each limit as the value itself and, with ``judge`` (a range's ``flag``), is judged
+    as the value is, so that a cited comparison reads true: a rate of 49.8 bpm against 50 reads "49.8"
+    ("50 < 50" would not), a QTc of 460.3 ms against ">= 460" reads "460"."""
+    for d in range(decimals, 7):    # an RR variation of 0.1503 past 0.15 needs 4
+        r = float(f"{value:.{d}f}")
+        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits) \
+                and (judge is None or judge(r) == judge(value)):
+            return f"{value:.{d}f}"
+    return f"{value:.6f}"

@@ -28,6 +28,7 @@ from mirage_model.quality.assess import detected_rr_s, median_rate_bpm
 from mirage_model.quality.findings import QualityConfig
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.words import counted
+from mirage_model.words import shown as cited   # the median beat is 'shown' in _measure_signal
 
 MIN_FS = 100.0   # Hz: below it nothing is measured (empty Measurements with a note)
 # Missing samples in runs this short (a dropped packet, a sample the recorder flagged) are bridged
@@ -42,10 +43,10 @@ BAZETT_FAST_NOTE = "QTc Bazett unreliable: heart rate"
 def _qtc_caveats(beats: np.ndarray, hr: float, cfg: MeasureConfig) -> list[str]:
     """Notes for QTc values that are reported but unreliable (irregular rhythm, high or low rate)."""
     out = []
-    cv = rr_variation(beats)
-    if cv is not None and cv > cfg.qtc_rr_cv_max:
-        out.append(f"QTc unreliable: irregular rhythm (RR coefficient of variation {cv:.2f} > "
-                   f"{cfg.qtc_rr_cv_max:g}; e.g. atrial fibrillation): QT and the mean RR do not belong "
+    cv, lim = rr_variation(beats), cfg.qtc_rr_cv_max
+    if cv is not None and cv > lim:
+        out.append(f"QTc unreliable: irregular rhythm (RR coefficient of variation {cited(cv, lim, decimals=2)} > "
+                   f"{lim:g}; e.g. atrial fibrillation): QT and the mean RR do not belong "
                    "to the same cycle")
     if hr > cfg.qtc_bazett_hr_max:
         out.append(f"{BAZETT_FAST_NOTE} {hr:g} bpm > {cfg.qtc_bazett_hr_max:g} "
@@ -377,7 +378,8 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     c = pre                                                                  # anchor in median beat
     notes: list[str] = []
     if irregular:
-        notes.append(f"rhythm irregular (RR coefficient of variation {rr_cv:.2f} > {cfg.qtc_rr_cv_max:g}): "
+        lim = cfg.qtc_rr_cv_max      # the value to as many decimals as keep it past the limit: not "0.15 > 0.15"
+        notes.append(f"rhythm irregular (RR coefficient of variation {cited(rr_cv, lim, decimals=2)} > {lim:g}): "
                      f"rate is the mean over all {len(beats)} QRS complexes")
     if fs < cfg.min_native_fs:
         notes.append(f"sampling rate {fs:g} Hz: interval boundaries are coarse (validated at 500 Hz)")

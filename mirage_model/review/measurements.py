@@ -15,6 +15,7 @@ from typing import Mapping
 
 from mirage_model.clinical import parse_sex
 from mirage_model.records.age import age_text
+from mirage_model.words import shown  # noqa: F401 (its home was here; callers import it from here)
 
 
 def _measure():
@@ -172,19 +173,6 @@ REFERENCE_RANGES: dict[str, ReferenceRange] = {
 }
 QTC_LIMITS = {"M": 450.0, "F": 460.0}
 QTC_SHORT = 340.0
-
-
-def shown(value: float, *limits: float, decimals: int = 0, judge=None) -> str:
-    """``value`` as text with the fewest decimals (from ``decimals``, at most 3) at which it stands on
-    the same side of each limit as the value itself and, with ``judge`` (a range's ``flag``), is judged
-    as the value is, so that a cited comparison reads true: a rate of 49.8 bpm against 50 reads "49.8"
-    ("50 < 50" would not), a QTc of 460.3 ms against ">= 460" reads "460"."""
-    for d in range(decimals, 4):
-        r = float(f"{value:.{d}f}")
-        if all((r > lim) == (value > lim) and (r < lim) == (value < lim) for lim in limits) \
-                and (judge is None or judge(r) == judge(value)):
-            return f"{value:.{d}f}"
-    return f"{value:.3f}"
 
 
 def clean_age(age) -> float | None:
