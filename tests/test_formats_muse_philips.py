@@ -404,3 +404,22 @@ def test_philips_xli_leads_longer_than_duration_at_the_rate_are_noted(tmp_path, 
     assert any("XLI leads hold 5,500 samples" in n and note in n for n in rec.meta["reader_warnings"])
     for name in ("129DYPRG.XML", src.name):                      # the real files' leads end at their duration
         assert not any("XLI" in n for n in load_record(DATA / name).meta.get("reader_warnings", ()))
+
+
+def test_a_muse_statement_continued_on_the_next_line_reads_without_a_blank_before_its_comma():
+    """MUSE stores "Anterior infarct" and ", age undetermined" as two statements, the second ending the
+    line (ENDSLINE); joined, the app's device panel and the PDF had read "Anterior infarct , age
+    undetermined". The statements as the file's own StmtText lines give them, joined as a line reads."""
+    import re
+
+    text = (DATA / "muse-sinus.xml").read_text()
+    diagnosis = text.split("<Diagnosis>")[1].split("</Diagnosis>")[0]
+    lines, line = [], []
+    for stmt in re.findall(r"<DiagnosisStatement>(.*?)</DiagnosisStatement>", diagnosis, re.S):
+        part = re.search(r"<StmtText>(.*?)</StmtText>", stmt, re.S).group(1).strip()
+        line.append(part if not line or part.startswith(",") else " " + part)
+        if "ENDSLINE" in stmt:
+            lines.append("".join(line))
+            line = []
+    assert "Anterior infarct, age undetermined" in lines
+    assert load_record(DATA / "muse-sinus.xml").meta["device_report"]["statements"] == tuple(lines)

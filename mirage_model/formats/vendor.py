@@ -504,9 +504,15 @@ def _unnamed_qtc(fmt: str, src) -> int | float | None:
     return int(qtc) if qtc.is_integer() else qtc
 
 
+_NO_BLANK_BEFORE = re.compile(r"\s+(?=[,;])")
+
+
 def _device_report(fmt: str, src, device: str) -> dict | None:
     """The device's own interpretation and global measurements, labelled as the device's."""
-    statements = [" ".join(s for s in pair if s).strip() for pair in src.interpretation.statements]
+    # a line the cart continues (MUSE's "Anterior infarct" then ", age undetermined") joins without the blank
+    # before its comma: "Anterior infarct , age undetermined" had been shown
+    statements = [_NO_BLANK_BEFORE.sub("", " ".join(s for s in pair if s)).strip()
+                  for pair in src.interpretation.statements]
     statements = [s for s in statements if s]
     m = src.measurements
     fields = (("heart_rate", "Heart rate", "bpm"), ("rr_interval", "RR interval", "ms"),
