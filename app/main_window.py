@@ -26,6 +26,7 @@ from app.dialogs.shortcuts import ShortcutsDialog
 from app.settings import Settings, SettingsDialog
 from app.views.comparison import ComparisonView
 from app.views.ecg_viewer import EcgViewer
+from app.views.elided_label import ElidedLabel
 from app.views.explain import LeadHeatmaps, ModelImageView
 from app.views.focus_ring import FocusRing, ring_every_dialog
 from app.views.folder_browser import FolderBrowser
@@ -296,7 +297,9 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.browser_dock.setVisible(False)
         self.browser.openRecord.connect(self.open_record)
 
-        self.status_label = QLabel("")
+        # cut with "..." where it meets the notice, whole on hover: a long record's line had been clipped
+        # mid-word ("...; model res") with nothing to say there was more
+        self.status_label = ElidedLabel("")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(QLabel(RESEARCH_USE_NOTICE))
 
