@@ -355,6 +355,66 @@ def test_2_to_1_flutter_is_not_said_over_a_child_s_sinus_guess(age):
     assert adult.first.text.startswith("Atrial flutter with 2:1 conduction (possible)"), adult.lines()
 
 
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+@pytest.mark.parametrize("f_hz, conduction, delay, said", [
+    (5.0, (4,), 0.16, "4:1 conduction (possible), atrial rate 300/min, ventricular rate 75 bpm"),
+    (4.5, (3,), 0.20, "3:1 conduction (possible), atrial rate 270/min, ventricular rate 90 bpm"),
+    (4.5, (3, 4), 0.16, "variable conduction (possible), atrial rate 270/min, ventricular rate 76 bpm")])
+def test_3_to_1_and_4_to_1_flutter_with_a_p_wave_measured_guessed_as_sinus_reads_flutter(f_hz, conduction, delay,
+                                                                                       said, fs):
+    """A sawtooth (0.3 mV) conducted 4:1 at 300/min, 3:1 at 270/min, or 3:1 and 4:1 in turn: one flutter wave stands
+    ``delay`` s before each QRS and the delineator measures it as a P wave at a normal or short PR, so the rule for a
+    rhythm without a P wave says nothing and the model's sinus guess stood ("Sinus rhythm, 75 bpm, most probable
+    rhythm (below its threshold)", as PTB-XL 16401, folds 1-8, labelled atrial flutter). Flutter waves at a whole
+    multiple of a regular ventricular rate, or variably conducted, read flutter with that conduction; the model's sinus
+    rhythm above its threshold stands."""
+    rec = flutter_record(f_hz, conduction, amp=0.3, delay=delay)
+    m = measure(at_100hz(rec) if fs == 100.0 else rec, fiducials=False)
+    assert m.pr_ms is not None                              # a flutter wave, measured as a P wave
+    it = interpret_prediction(_prediction({"SR": 0.2, "STACH": 0.05}), m, "M")
+    first = it.first
+    assert first.text.startswith(f"Atrial flutter with {said}"), it.lines()
+    assert first.source == "measurement" and first.code == "AFLT" and "Goldberger" in first.rule
+    assert not any(s.text.startswith("Sinus") or "PR" in s.text for s in it.statements), it.lines()
+    assert any(r.startswith("sinus rhythm (20%, the model's most probable rhythm, below its threshold) not stated: "
+                            f"regular atrial activity at {60 * f_hz:.0f}/min") for r in it.resolved), it.resolved
+    called = interpret_prediction(_prediction({"SR": 0.9}), m, "M")
+    assert called.first.text.startswith("Sinus rhythm, ") and not any("flutter" in s.text for s in called.statements)
+
+
+def sinus_u_record(bpm: float, u_at: float, biphasic: float = 0.0, fs: float = FS) -> EcgRecord:
+    """Sinus rhythm (``sinus_record``'s P wave 140 ms before each QRS) with a prominent U wave (0.1 mV, 160 ms) starting
+    ``u_at`` s after each QRS, after the T wave (220-400 ms), and with ``biphasic`` > 0 a T wave whose first 100 ms
+    dip that many mV below it (biphasic): T, U and P waves about 200 ms apart, at 75 bpm four times the rate."""
+    seconds, rr = 10.0, 60.0 / bpm
+    qrs = [int(round((0.3 + k * rr) * fs)) for k in range(int(seconds / rr) + 1)]
+    atrial = np.zeros(int((seconds + 1.0) * fs))
+    n, nu, nb = (int(round(s * fs)) for s in (0.09, 0.16, 0.10))
+    for q in qrs:                      # along -90 deg in _record: the negative here is upright in II, III, aVF
+        for start, length, amp in ((q - int(round(0.14 * fs)), n, 0.15), (q + int(round(u_at * fs)), nu, 0.1),
+                                   (q + int(round(0.22 * fs)), nb, -biphasic)):
+            if start >= 0 and start + length < len(atrial):
+                atrial[start:start + length] -= amp * _hump(length)
+    return _record(atrial, qrs, fs, seconds)
+
+
+@pytest.mark.parametrize("fs", [500.0, 100.0])
+@pytest.mark.parametrize("bpm, u_at, biphasic", [(75.0, 0.42, 0.0), (75.0, 0.46, 0.3), (100.0, 0.42, 0.0),
+                                                  (68.0, 0.46, 0.3), (90.0, 0.46, 0.3)])
+def test_sinus_rhythm_with_a_u_wave_or_biphasic_t_guessed_is_not_flutter(bpm, u_at, biphasic, fs):
+    """T, U and P waves of a regular sinus rhythm repeat at whole multiples of its rate, and a U wave or a biphasic T
+    puts three waves about 200 ms apart in each cycle (the spectral peak at 3 or 4 times the rate, a P wave before each
+    QRS): with sinus only the model's guess, the flutter waves' criteria (one peak holding 75 % of the power in every
+    lead) keep it sinus."""
+    m = measure(at_100hz(sinus_u_record(bpm, u_at, biphasic)) if fs == 100.0 else sinus_u_record(bpm, u_at, biphasic),
+                fiducials=False)
+    assert m.pr_ms is not None and m.heart_rate_bpm == pytest.approx(bpm, abs=2.0)
+    assert m.atrial.rate_per_min / m.heart_rate_bpm == pytest.approx(round(m.atrial.rate_per_min / bpm), abs=0.1)
+    it = interpret_prediction(_prediction({"SR": 0.2, "STACH": 0.05}), m, "M")
+    assert it.first.text.startswith("Sinus"), it.lines()
+    assert not any("flutter" in s.text for s in it.statements)
+
+
 @pytest.mark.parametrize("rid", LUDB_AF)
 def test_ludb_atrial_fibrillation_is_not_flutter(ludb_data, rid):
     from mirage_model.records import load_record
