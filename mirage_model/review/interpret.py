@@ -919,17 +919,17 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     # ... or where sinus is only that guess, a P wave found (a flutter wave before each QRS measured as one), and the
     # flutter waves come at a whole multiple (3, 4) of a regular ventricular rate or variably conducted: possible
     # flutter with that conduction
-    conduction = None
+    flutter_conduction = None
     if (guessed in SINUS and ratio is not None and ratio >= FLUTTER_MIN_CONDUCTION and not flutter_no_p
             and not af_rule):
         n = int(round(ratio))
         if irregular is True or beat_to_beat:
-            conduction = "variable" if ratio <= FLUTTER_MAX_CONDUCTION else None
+            flutter_conduction = "variable" if ratio <= FLUTTER_MAX_CONDUCTION else None
         elif n in FLUTTER_MULTIPLES and abs(ratio - n) <= FLUTTER_MULTIPLE_TOLERANCE * n:
-            conduction = f"{n}:1"
+            flutter_conduction = f"{n}:1"
     flutter_rule = (flutter is not None
                     and ("AFIB" in rhythm_codes or af_rule or "AFLT" in positive or flutter_no_p or flutter_2to1
-                         or conduction is not None)
+                         or flutter_conduction is not None)
                     and "PACE" not in positive and paced is None)
     if flutter_rule and child and (ratio is None or ratio < FLUTTER_MIN_CONDUCTION):
         # a child's normal rate puts the second harmonic of its P and T waves in the flutter band (an infant's median
@@ -942,7 +942,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         f"sinus P and T waves repeat at twice its rate (age {age_text(age)})")
         flutter_rule = False
     flutter_2to1 = flutter_2to1 and flutter_rule
-    conduction = conduction if flutter_rule else None
+    flutter_conduction = flutter_conduction if flutter_rule else None
     if flutter_rule:
         why = f"regular atrial activity at {flutter[0]:.0f}/min (flutter waves)"
         if flutter_2to1:
@@ -951,9 +951,9 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                             "rate (2:1 conduction)")
             rhythm_codes = [c for c in rhythm_codes if c != guessed]
             guessed = None
-        if conduction is not None:
-            how = ("an irregular ventricular rate (variable conduction)" if conduction == "variable"
-                   else f"a regular ventricular rate ({conduction} conduction)")
+        if flutter_conduction is not None:
+            how = ("an irregular ventricular rate (variable conduction)" if flutter_conduction == "variable"
+                   else f"a regular ventricular rate ({flutter_conduction} conduction)")
             resolved.append(f"{_in_sentence(STATEMENTS[guessed].text)} ({p[guessed]:.0%}, the model's most probable "
                             f"rhythm, below its threshold) not stated: {why}, {ratio:.1f} times {how}")
             rhythm_codes = [c for c in rhythm_codes if c != guessed]
@@ -1099,16 +1099,16 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                      f"{FLUTTER_2TO1_TOLERANCE:g}) and sinus only the model's guess below its threshold: a regular "
                      "tachycardia near 150/min with atrial activity at twice it is 2:1 flutter until shown otherwise "
                      "(Goldberger et al. 2018)") + model
-        if conduction is not None:     # sinus a guess, as for 2:1; a P wave found
+        if flutter_conduction is not None:     # sinus a guess, as for 2:1; a P wave found
             multiple = (f"{ratio:.1f} times an irregular ventricular rate (variable conduction, at most "
-                        f"{FLUTTER_MAX_CONDUCTION:g} times)" if conduction == "variable"
-                        else f"{ratio:.1f} times a regular ventricular rate, a whole multiple ({conduction} "
-                             f"conduction, within {FLUTTER_MULTIPLE_TOLERANCE:.0%})")
+                        f"{FLUTTER_MAX_CONDUCTION:g} times)" if flutter_conduction == "variable"
+                        else f"{ratio:.1f} times a regular ventricular rate, a whole multiple "
+                             f"({flutter_conduction} conduction, within {FLUTTER_MULTIPLE_TOLERANCE:.0%})")
             model = (f"; the atrial rate {multiple} and sinus only the model's guess below its threshold: at 3:1 or "
                      "4:1 one flutter wave before each QRS is measured as a P wave, the others lie between the "
                      "complexes (Goldberger et al. 2018)") + model
-        head = (FLUTTER_2TO1 if flutter_2to1 else FLUTTER_CONDUCTED.format(conduction) if conduction is not None
-                else "Atrial flutter")
+        head = (FLUTTER_2TO1 if flutter_2to1 else "Atrial flutter" if flutter_conduction is None
+                else FLUTTER_CONDUCTED.format(flutter_conduction))
         out.append(Statement("rhythm", f"{head}, atrial rate {rate:.0f}/min{ventricles}", "measurement", "AFLT",
                              p.get("AFLT"), confidence_word(p["AFLT"]) if "AFLT" in p else None,
                              rule=f"flutter waves: one spectral peak at {rate:.0f}/min in II, III, aVF and V1 (within "
