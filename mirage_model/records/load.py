@@ -54,7 +54,8 @@ def load_record(path: str | Path) -> EcgRecord:
     and reported by the quality findings as "negative_gain"),
     "samples_per_frame" (leads stored at several samples a frame, read at that many times the
     frame rate: ``fs`` is the leads' rate), "header_quirks", "dx_system" ("SNOMED-CT", "PTB-XL SCP", "LUDB", "PTB"), "age_note", "rx",
-    "hx", "sx", "ecg_date", and for PTB-XL "height", "weight", "recording_date" and "ptbxl"
+    "hx", "sx", "ecg_date", "file_notes" (PTB's medication, {label: text}), and for PTB-XL "height", "weight",
+    "recording_date" and "ptbxl"
     (scp_codes with likelihoods, ecg_id, patient_id, strat_fold, report, noise notes).
 
     Args:

@@ -219,10 +219,15 @@ def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[
 _PTB_DX_KEYS = ("reason for admission", "acute infarction (localization)",
                 "former infarction (localization)", "additional diagnoses")
 _NO_VALUE = {"", "n/a", "na", "no", "none", "unknown", "nan", "-"}
+# the PTB Diagnostic database's medication notes, kept as written in ``meta["file_notes"]`` ({label: text}) for
+# the faces that show what the file says (``review.file_info.file_diagnosis_lines``); no model reads them
+_PTB_NOTE_KEYS = ("medication pre admission", "additional medication", "in hospital medication",
+                  "medication after discharge")
 
 
 def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
-    """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes."""
+    """Age, sex and diagnoses from ``#Age/#Sex/#Dx`` (Challenge), ``#<age>`` (LUDB) or PTB notes (with PTB's
+    medication in ``meta["file_notes"]``)."""
     fields: dict[str, str] = {}
     ludb_dx: list[str] = []
     in_ludb_dx = False
@@ -266,6 +271,10 @@ def apply_comments(rec: EcgRecord, comments: list[str]) -> None:
                 dx.append(value if key == "reason for admission" else f"{key.capitalize()}: {value}")
         rec.dx = tuple(dx)
         rec.meta["dx_system"] = "PTB"
+        notes = {key.capitalize(): fields[key] for key in _PTB_NOTE_KEYS
+                 if fields.get(key, "").lower() not in _NO_VALUE}
+        if notes:
+            rec.meta["file_notes"] = notes
     for key in ("rx", "hx", "sx", "ecg date"):
         if key in fields and fields[key].lower() not in _NO_VALUE:
             rec.meta[key.replace(" ", "_")] = fields[key]

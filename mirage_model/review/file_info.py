@@ -1,7 +1,8 @@
 """What the record's own file says beside the signal: the patient and device fields, the
 acquisition date, and the one patient line made of them that the PDF's page-1 header and the app's
-patient line both show (``patient_facts``), the acquiring device's own interpretation (always
-labelled as the device's, never mixed with MIRAGE's), the record's notes (what the file holds
+patient line both show (``patient_facts``), the acquiring device's own interpretation and the file's
+own diagnoses and clinical notes (``file_diagnosis_lines``; both always labelled as the file's,
+never mixed with MIRAGE's), the record's notes (what the file holds
 that is not shown) and what the file's reader noticed while reading it (``reader_notes``)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 from mirage_model.limits import length_words, recording_words
 from mirage_model.records.age import age_text
 from mirage_model.records.metadata import SOURCE_PREFIX
+from mirage_model.records.snomed import snomed_name
 from mirage_model.records.wfdb_header import date_text
 
 
@@ -30,6 +32,79 @@ def device_report_lines(record) -> tuple[str, list[str]]:
         return "", []
     heading = f"{report.get('source') or 'acquiring device'}: the device's own analysis, not MIRAGE's"
     return heading, statements + measurements
+
+
+FILE_SAYS = "In the file"      # what heads the file's own diagnoses wherever they are shown
+
+# where a record's diagnoses come from (``meta["dx_system"]``, set by the readers) -> how the heading names it
+_DX_SOURCES = {"SNOMED-CT": "#Dx, SNOMED-CT", "PTB": "PTB Diagnostic notes", "LUDB": "LUDB diagnoses",
+               "PTB-XL SCP": "PTB-XL table"}
+# the file's clinical notes beside its diagnoses: the Challenge's #Rx, #Hx and #Sx (``records.metadata``)
+_FILE_NOTES = (("rx", "Medication (Rx)"), ("hx", "History (Hx)"), ("sx", "Symptoms (Sx)"))
+
+
+def _snomed_words(code: str, with_code: bool = True) -> str:
+    """A ``#Dx`` code as shown: "atrial fibrillation (164889003)" (``with_code`` False: "atrial
+    fibrillation"); a code the challenge's tables do not name stays a code, "SNOMED-CT 251999999"."""
+    name = snomed_name(code)
+    return (f"{name} ({code})" if with_code else name) if name else f"SNOMED-CT {code}"
+
+
+def file_diagnosis_lines(record, with_codes: bool = True) -> tuple[str, list[str]]:
+    """What the record's own file says of the patient's diagnosis, as written, for the app, the PDF and
+    ``mirage score`` (``file_diagnosis_text``): a Challenge header's ``#Dx`` SNOMED-CT codes named in
+    words (``records.snomed``), the PTB Diagnostic database's reason for admission, diagnoses and
+    medication, LUDB's diagnoses, PTB-XL's SCP codes and report, and a Challenge header's #Rx/#Hx/#Sx.
+    Shown apart from MIRAGE's calls and never read by them.
+
+    Args:
+        record: an ``EcgRecord`` (None: nothing said).
+        with_codes: the SNOMED-CT code after each name it has (False: page 1's short line, the name alone).
+
+    Returns:
+        (heading, lines): heading "In the file (#Dx, SNOMED-CT): not MIRAGE's"; lines e.g.
+        ["atrial fibrillation (164889003)", "SNOMED-CT 251999999"] or ["Myocardial infarction",
+        "Medication pre admission: Digoxin"]. ("", []) when the file says nothing of it.
+    """
+    meta = getattr(record, "meta", None) or {}
+    dx = [str(d).strip() for d in getattr(record, "dx", None) or () if str(d).strip()]
+    system = str(meta.get("dx_system") or "")
+    if system == "SNOMED-CT":
+        lines = [_snomed_words(code, with_codes) for code in dx]
+    elif system == "PTB-XL SCP":
+        lines = [f"SCP codes: {', '.join(dx)}"] if dx else []
+    else:
+        lines = dx
+    report = str((meta.get("ptbxl") or {}).get("report") or "").strip()
+    if report:
+        lines.append(f"Report: {report}")
+    lines += [f"{label}: {meta[key]}" for key, label in _FILE_NOTES if str(meta.get(key) or "").strip()]
+    lines += [f"{label}: {value}" for label, value in (meta.get("file_notes") or {}).items() if str(value).strip()]
+    if not lines:
+        return "", []
+    return f"{_file_says(record)}: not MIRAGE's", lines
+
+
+def _file_says(record) -> str:
+    """"In the file", with where its diagnoses come from where it has some: "In the file (#Dx, SNOMED-CT)"."""
+    meta = getattr(record, "meta", None) or {}
+    system = str(meta.get("dx_system") or "")
+    source = _DX_SOURCES.get(system, system) if getattr(record, "dx", None) else ""
+    return FILE_SAYS + (f" ({source})" if source else "")
+
+
+def file_diagnosis_text(record) -> str:
+    """``file_diagnosis_lines`` in one line ("; " between them), as ``mirage score``'s ``file_diagnosis``
+    column gives it; "" when the file says nothing of it."""
+    return "; ".join(file_diagnosis_lines(record)[1])
+
+
+def file_diagnosis_note(record) -> str:
+    """What the file says of the diagnosis in one line, headed as page 1 of the PDF prints it under the
+    sheet, the codes' names without their codes (page 3 gives both): "In the file (#Dx, SNOMED-CT): atrial
+    fibrillation; right bundle branch block"; "" when the file says nothing of it."""
+    text = "; ".join(file_diagnosis_lines(record, with_codes=False)[1])
+    return f"{_file_says(record)}: {text}" if text else ""
 
 
 # the device's measurements as ``formats.vendor`` labels them -> the measurement table's keys

@@ -1,0 +1,71 @@
+"""What the record's own file says of the diagnosis (a Challenge header's #Dx, the PTB Diagnostic
+database's notes), shown apart from MIRAGE's calls: ``file_info.file_diagnosis_lines``, the PDF and
+``mirage score``'s ``file_diagnosis`` column. Every record is written here (tmp_path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import mirage_model as mm
+from mirage_model.records.record import STANDARD_LEADS
+from mirage_model.review.file_info import file_diagnosis_lines, file_diagnosis_text
+
+FS = 500
+# the PhysioNet/CinC Challenge 2021's own names of these codes (dx_mapping_scored.csv): the truth the
+# named words are checked against; 12345678 is in neither of its tables
+CHALLENGE_DX = {"164889003": "atrial fibrillation", "59118001": "right bundle branch block"}
+UNNAMED = "12345678"
+CINC = ["Age: 54", "Sex: Male", f"Dx: {','.join(CHALLENGE_DX)},{UNNAMED}", "Rx: Unknown", "Hx: Unknown",
+        "Sx: Unknown"]
+# a PTB Diagnostic header's comments (as s0010_re.hea), a medication with markup in it
+PTB = ["age: 81", "sex: female", "ECG date: 01/10/1990", "Diagnose:", "Reason for admission: Myocardial infarction",
+       "Acute infarction (localization): infero-latera", "Former infarction (localization): no",
+       "Additional diagnoses: Diabetes mellitus", "Smoker: no",
+       "Medication pre admission: Isosorbit-Dinitrate <b>Digoxin</b> & Glibenclamide",
+       "Medication after discharge: n/a"]
+PTB_SAID = ["Myocardial infarction", "Acute infarction (localization): infero-latera",
+            "Additional diagnoses: Diabetes mellitus",
+            "Medication pre admission: Isosorbit-Dinitrate <b>Digoxin</b> & Glibenclamide"]
+
+
+def write_record(folder: Path, name: str, comments: list[str]) -> Path:
+    """A 10 s 12-lead WFDB record at 500 Hz (a 1 Hz beat-like wave, a little noise: no flat run that reads
+    as saturated) with header ``comments``."""
+    import wfdb
+
+    t = np.arange(10 * FS) / FS
+    beat = 1.0 * np.exp(-((t % 1.0 - 0.3) / 0.02) ** 2) + 0.2 * np.exp(-((t % 1.0 - 0.6) / 0.08) ** 2)
+    beat = beat - 0.3 * np.exp(-((t % 1.0 - 0.33) / 0.01) ** 2)       # an S wave
+    beat = beat + 0.01 * np.random.default_rng(0).standard_normal(t.size)
+    signal = np.stack([beat * (1 + 0.05 * k) for k in range(12)], axis=1)
+    folder.mkdir(parents=True, exist_ok=True)
+    wfdb.wrsamp(name, fs=FS, units=["mV"] * 12, sig_name=list(STANDARD_LEADS), p_signal=signal, fmt=["16"] * 12,
+                adc_gain=[1000.0] * 12, baseline=[0] * 12, comments=comments, write_dir=str(folder))
+    return folder / f"{name}.hea"
+
+
+def test_a_challenge_header_dx_shows_the_named_diagnoses(tmp_path):
+    """A Challenge header's "#Dx: 164889003,59118001,..." was kept as bare codes, shown nowhere but the
+    folder panel. Now named in the Challenge's words, a code its table lacks shown as the code, under a
+    heading that says it is the file's, not MIRAGE's. Truth: the Challenge's mapping table's names."""
+    rec = mm.load_record(write_record(tmp_path, "A0001", CINC))
+    heading, lines = file_diagnosis_lines(rec)
+    assert lines == [f"{name} ({code})" for code, name in CHALLENGE_DX.items()] + [f"SNOMED-CT {UNNAMED}"]
+    assert heading.startswith("In the file") and "SNOMED-CT" in heading and heading.endswith("not MIRAGE's")
+    assert "Unknown" not in file_diagnosis_text(rec)     # #Rx/#Hx/#Sx "Unknown": nothing said
+
+
+def test_a_ptb_header_comments_are_shown_as_written(tmp_path):
+    """The PTB Diagnostic database's reason for admission, diagnoses and medication, as written (a
+    "no" or "n/a" is nothing said). Truth: the comments written."""
+    rec = mm.load_record(write_record(tmp_path, "s0010_re", PTB))
+    heading, lines = file_diagnosis_lines(rec)
+    assert lines == PTB_SAID
+    assert heading == "In the file (PTB Diagnostic notes): not MIRAGE's"
+
+
+def test_a_file_without_any_shows_nothing(tmp_path):
+    rec = mm.load_record(write_record(tmp_path, "plain", ["Age: 54", "Sex: Female"]))
+    assert file_diagnosis_lines(rec) == ("", []) and file_diagnosis_text(rec) == ""
