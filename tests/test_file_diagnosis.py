@@ -4,13 +4,18 @@ database's notes), shown apart from MIRAGE's calls: ``file_info.file_diagnosis_l
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
+import pypdf
+import pytest
 
 import mirage_model as mm
 from mirage_model.records.record import STANDARD_LEADS
 from mirage_model.review.file_info import file_diagnosis_lines, file_diagnosis_text
+from mirage_model.review.report import build_report
+from mirage_model.review.session import ReviewSession
 
 FS = 500
 # the PhysioNet/CinC Challenge 2021's own names of these codes (dx_mapping_scored.csv): the truth the
@@ -69,3 +74,54 @@ def test_a_ptb_header_comments_are_shown_as_written(tmp_path):
 def test_a_file_without_any_shows_nothing(tmp_path):
     rec = mm.load_record(write_record(tmp_path, "plain", ["Age: 54", "Sex: Female"]))
     assert file_diagnosis_lines(rec) == ("", []) and file_diagnosis_text(rec) == ""
+
+
+def _pages(path: Path) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(str(path)).pages]
+
+
+def test_the_pdf_says_what_the_file_says_apart_from_mirage(tmp_path):
+    """Page 1's line under the sheet says a short one ("In the file (#Dx, SNOMED-CT): atrial fibrillation;
+    ..."), page 3 every line under its own heading, the file's markup printed as text; a
+    file that says none has no such line. Truth: the Challenge's names, the PTB comments written."""
+    cinc = mm.load_record(write_record(tmp_path, "A0001", CINC))
+    pages = _pages(build_report(ReviewSession(cinc), tmp_path / "cinc.pdf"))
+    named = "; ".join(CHALLENGE_DX.values())      # page 1: the names alone
+    assert f"In the file (#Dx, SNOMED-CT): {named}; SNOMED-CT {UNNAMED}" in pages[0]
+    assert "In the file (#Dx, SNOMED-CT): not MIRAGE's" in pages[2]
+    for code, name in CHALLENGE_DX.items():        # page 3: with their codes
+        assert f"{name} ({code})" in pages[2]
+    ptb = mm.load_record(write_record(tmp_path, "s0010_re", PTB))
+    text = " ".join(_pages(build_report(ReviewSession(ptb), tmp_path / "ptb.pdf"))[2:])
+    assert "In the file (PTB Diagnostic notes): not MIRAGE's" in text
+    for line in PTB_SAID:
+        assert line in text, line
+    plain = mm.load_record(write_record(tmp_path, "plain", ["Age: 54", "Sex: Female"]))
+    assert not any("In the file" in p for p in _pages(build_report(ReviewSession(plain), tmp_path / "plain.pdf")))
+
+
+@pytest.fixture(scope="module")
+def predictor(tmp_path_factory):
+    from helpers_models import make_tiny_checkpoint
+
+    return mm.Predictor(make_tiny_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny"), device="cpu")
+
+
+def test_score_has_a_file_diagnosis_column(tmp_path, predictor):
+    """``mirage score``'s rows had no word of the file's own diagnosis. Its ``file_diagnosis`` column now
+    holds it as written, empty for a file that says none. Truth: the Challenge's names, the PTB comments."""
+    from mirage_model.review.batch import score_folder
+
+    folder = tmp_path / "records"
+    write_record(folder, "A0001", CINC)
+    write_record(folder, "s0010_re", PTB)
+    write_record(folder, "plain", ["Age: 54"])
+    out = tmp_path / "scores.csv"
+    score_folder(folder, predictor, out, measure=False)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = {r["record_id"]: r for r in csv.DictReader(fh)}
+    named = "; ".join(f"{name} ({code})" for code, name in CHALLENGE_DX.items())
+    assert rows["A0001"]["file_diagnosis"] == f"{named}; SNOMED-CT {UNNAMED}"
+    assert rows["s0010_re"]["file_diagnosis"] == "; ".join(PTB_SAID)
+    assert rows["plain"]["file_diagnosis"] == ""
+    assert all(r["status"] == "ok" for r in rows.values())

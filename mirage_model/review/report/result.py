@@ -1,5 +1,6 @@
 """Page 3's result sections: page 1's interpretation and model line in full, the model's result and
-card, the acquiring device's own analysis, what the report lacks and why, and the reviewer's block."""
+card, the acquiring device's own analysis and what the file itself says of the diagnosis, what the report
+lacks and why, and the reviewer's block."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from reportlab.platypus import Paragraph, Spacer
 from mirage_model import RESEARCH_USE_NOTICE
 from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.preprocess import prediction_coverage
-from mirage_model.review.file_info import device_report_lines, reader_notes
+from mirage_model.review.file_info import device_report_lines, file_diagnosis_lines, reader_notes
 from mirage_model.review.interpret import doubted_calls
 from mirage_model.review.labels import LABEL_NAMES, is_normal
 from mirage_model.review.report.context import ReportContext
@@ -188,6 +189,16 @@ def result_flowables(ctx: ReportContext, st, model_info: dict | None) -> list:
 def device_flowables(ctx: ReportContext, st) -> list:
     """The acquiring device's own statements and measurements, labelled as the device's."""
     heading, lines = device_report_lines(ctx.record)
+    if not lines:
+        return []
+    return [Paragraph(pdf_escape(heading), st["h2"]),
+            Paragraph("<br/>".join(pdf_escape(x) for x in lines), st["body"])]
+
+
+def file_flowables(ctx: ReportContext, st) -> list:
+    """What the record's own file says of the diagnosis (``file_info.file_diagnosis_lines``), as written,
+    headed as the file's: "In the file (#Dx, SNOMED-CT): not MIRAGE's"."""
+    heading, lines = file_diagnosis_lines(ctx.record)
     if not lines:
         return []
     return [Paragraph(pdf_escape(heading), st["h2"]),

@@ -17,7 +17,7 @@ import numpy as np
 from mirage_model import preprocess
 from mirage_model.records import STANDARD_LEADS
 from mirage_model.render import LEAD_NAMES, panel_traces, polyline_segments
-from mirage_model.review.file_info import length_read, part_read, reader_notes, record_notes
+from mirage_model.review.file_info import file_diagnosis_note, length_read, part_read, reader_notes, record_notes
 from mirage_model.review.paced import PACER_LEGEND, PACER_MARK_MM, PACER_RGB, pacer_level, pacer_times
 from mirage_model.review.report.context import ReportContext
 from mirage_model.review.report.header import clip, draw_notice, draw_page_header
@@ -273,13 +273,16 @@ def compact_caption(parts: list[str]) -> list[str]:
     return out
 
 
-def caption_line(c, caption: list[str], notes: list[str], width: float) -> tuple[str, str, float]:
+def caption_line(c, caption: list[str], notes: list[str], width: float, extra: str = "") -> tuple[str, str, float]:
     """(caption text, notes text, font size) for the one line under the sheet, every part whole and
     never under ``READABLE`` pt: the size shrinks (7.5 to 7 pt), then the standard scale's last parts
     (calibration, grid: also in page 2's legend) give way, then notes, counted as on page 3 (each
     count tried with the caption whole, then in fewer words: ``compact_caption``), then (a record
     with very long caption parts) the caption's parts after the scale, said to be on page 3, which
-    prints them all."""
+    prints them all. ``extra`` (what the file itself says of the diagnosis, ``file_info.file_diagnosis_note``;
+    page 3 has it in its own section) ends the line where it fits whole beside every note, the caption
+    whole or in fewer words (``compact_caption``, which points to page 3 for the filter's design), and is
+    left out otherwise: never at the cost of a note about the sheet."""
     def width_of(cap, note, size):
         return c.stringWidth(cap, FONT, size) + (5 * MM + c.stringWidth(note, FONT, size) if note else 0.0)
 
@@ -291,6 +294,10 @@ def caption_line(c, caption: list[str], notes: list[str], width: float) -> tuple
     candidates = [(caption[:k], notes) for k in range(len(caption), CAPTION_KEPT - 1, -1)]
     candidates += [(cap, more(k)) for k in range(len(notes), -1, -1) for cap in (caption[:CAPTION_KEPT], short)]
     candidates += [(short[:k] + ["the rest of the caption on page 3"], more(0)) for k in range(CAPTION_KEPT - 1, 0, -1)]
+    if extra:
+        said = notes + [extra]
+        candidates = [(caption[:k], said) for k in range(len(caption), CAPTION_KEPT - 1, -1)] + [(short, said)] \
+            + candidates
     for cap, note in candidates:
         cap, note = pdf_text(SEP.join(cap)), pdf_text(SEP.join(note))
         size = 7.5
@@ -314,10 +321,10 @@ def draw_ecg_page(c, doc, ctx: ReportContext) -> None:
     draw_pacer_marks(c, lay, ctx.signal, ctx.fs, _pacer_times(ctx))
 
     # one line under the sheet (the band took the room of a second): the caption, then the notes
-    # at the right; page 3 has them all
+    # at the right, then what the file says of the diagnosis where it fits; page 3 has them all
     c.saveState()
     caption, notes = caption_parts(ctx)
-    cap, note, size = caption_line(c, caption, notes, lay.grid_width)
+    cap, note, size = caption_line(c, caption, notes, lay.grid_width, file_diagnosis_note(rec))
     y = lay.grid_y0 - 3.4 * MM
     c.setFont(FONT, size)
     c.drawString(lay.grid_x0, y, cap)

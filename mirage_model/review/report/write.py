@@ -37,7 +37,8 @@ from mirage_model.review.report.measurement_table import measurement_flowables
 from mirage_model.review.report.median_beats import draw_median_page
 from mirage_model.review.report.serial_page import draw_serial_page, report_comparison
 from mirage_model.review.report.result import (
-    device_flowables, interpretation_flowables, missing_flowables, result_flowables, review_flowables,
+    device_flowables, file_flowables, interpretation_flowables, missing_flowables, result_flowables,
+    review_flowables,
 )
 from mirage_model.review.report.styles import styles
 from mirage_model.review.report.text import pdf_escape
@@ -123,9 +124,9 @@ def _write(session, out_path: Path, settings: ReportSettings | None, model_info:
     story.append(KeepTogether(interpretation_flowables(ctx, st)))
     # each section stays in one column (a table split over two columns reads badly)
     story.append(KeepTogether(result_flowables(ctx, st, model_info)))
-    device = device_flowables(ctx, st)
-    if device:
-        story.append(KeepTogether(device))
+    for said in (device_flowables(ctx, st), file_flowables(ctx, st)):     # the file's own words, headed as such
+        if said:
+            story.append(KeepTogether(said))
     story.append(KeepTogether(clinical_flowables(ctx, st)))
     story.append(KeepTogether(measurement_flowables(session, st)))
     story.append(KeepTogether(review_flowables(ctx, st)))
