@@ -44,7 +44,7 @@ class ResultsPanel(QWidget):
         self.quality.setVisible(False)
         self.interpretation = InterpretationView()    # statements in reading order, each with its source
         # the file's own words: the record's notes (channels not shown), then the acquiring device's
-        # own analysis, never mixed with ours
+        # own analysis and the file's own diagnoses ("In the file"), never mixed with ours
         self.device = QLabel("")
         self.device.setWordWrap(True)
         self.choose_btn = QPushButton("Choose model...")

@@ -23,8 +23,8 @@ from app.views.patient_line import NO_RECORD
 from mirage_model import formats
 from mirage_model.csvsafe import printable
 from mirage_model.records.age import age_text
-from mirage_model.review.file_info import (device_report_lines, file_patient, length_read, patient_named,
-                                           reader_notes, record_notes)
+from mirage_model.review.file_info import (device_report_lines, file_diagnosis_lines, file_patient, length_read,
+                                           patient_named, reader_notes, record_notes)
 from mirage_model.review.session import PENDING, STALE, ReviewSession
 
 RECORD_FILTER = formats.OPEN_FILTER  # WFDB, vendor XML, DICOM, SCP-ECG, EDF/BDF ...
@@ -277,12 +277,13 @@ class RecordsMixin:
         self.settings.last_folder = str(path.parent)
         self._refresh_recent()
         # what the file says beside the signal: the record's notes (channels not shown), then the
-        # device's own analysis; the PDF prints the same notes under its sheet (file_info.record_notes)
-        heading, lines = device_report_lines(record)
+        # device's own analysis, then the file's own diagnoses and notes ("In the file ...: not MIRAGE's");
+        # the PDF prints the same (file_info.record_notes, device_report_lines, file_diagnosis_lines)
         parts = [f"<small style='color:#555'>{html.escape(n)}</small>" for n in record_notes(record)]
-        if lines:
-            said = "<br>".join(html.escape(x) for x in lines)
-            parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
+        for heading, lines in (device_report_lines(record), file_diagnosis_lines(record)):
+            if lines:
+                said = "<br>".join(html.escape(x) for x in lines)
+                parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
         self.results.device.setText("<br>".join(parts))
         named = patient_named(record)       # "JOHN DOE, ID 081486213", "anonymised", as the status bar
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
