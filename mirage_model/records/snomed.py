@@ -1,5 +1,5 @@
 """SNOMED-CT codes of a PhysioNet/CinC Challenge header's ``#Dx`` named in words, from the
-challenge's own mapping tables (Reyna et al., Computing in Cardiology 2021; ``snomed/README.md``
+challenge's own mapping tables (Reyna et al., Computing in Cardiology 2021; ``snomed_names/README.md``
 names the source and its licence). Only for showing what a file says: no model reads these names."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
-TABLE = Path(__file__).resolve().parent / "snomed" / "cinc2021_dx.csv"
+TABLE = Path(__file__).resolve().parent / "snomed_names" / "cinc2021_dx.csv"
 
 
 @cache
