@@ -55,7 +55,7 @@ def test_measurement_change_at_and_below_its_threshold():
 def test_same_patient_from_ids_then_name_and_birth_date():
     a = _record(patient={"id": "081486213", "name": "DOE^JOHN"})
     assert same_patient(a, _record(patient={"id": " 081486213 "})) == (True, "")
-    same, words = same_patient(a, _record(patient={"id": "999"}))
+    same, words = same_patient(a, _record(patient={"id": "540217"}))
     assert same is False and "different patients" in words
     # no IDs: name and birth date decide
     n1 = _record(patient={"name": "Jane Roe", "birth_date": "1950-01-02"})
@@ -92,9 +92,11 @@ def test_two_headers_of_different_sexes_name_different_patients():
     assert same_patient(dataclasses.replace(_record(), sex="F"), dataclasses.replace(_record(), sex="F")) == (
         None, NEITHER_IDENTIFIES)
     assert same_patient(dataclasses.replace(_record(), sex="F"), _record()) == (None, NEITHER_IDENTIFIES)
-    # IDs decide before the sexes (a record's sex miskeyed does not split one patient in two)
+    # one ID on two files of different sexes: two patients under one ID, or a file mistyped; the files cannot
+    # tell which, so they are not called one patient, and the warning says what differs
     a, b = _record(patient={"id": "081486213"}), _record(patient={"id": "081486213"})
-    assert same_patient(dataclasses.replace(a, sex="F"), dataclasses.replace(b, sex="M")) == (True, "")
+    same, words = same_patient(dataclasses.replace(a, sex="F"), dataclasses.replace(b, sex="M"))
+    assert same is False and "one patient ID but different sexes (F in the prior, M in this one)" in words
 
 
 def test_compare_says_the_changes_beyond_their_thresholds_with_the_reviewed_values():

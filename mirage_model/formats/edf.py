@@ -742,7 +742,8 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
 
     def sub(text) -> str:  # EDF headers are ASCII; subfields hold no spaces
         ascii_text = ascii_letters(str(text))
-        return re.sub(r"\s+", "_", ascii_text.strip())[:40] if ascii_text else "X"
+        # a field of spaces alone (a cart's blank patient ID) is not given: edfio refuses an empty subfield
+        return (re.sub(r"\s+", "_", ascii_text.strip())[:40] if ascii_text else "") or "X"
 
     additional = []
     if record.age is not None:

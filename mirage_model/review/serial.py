@@ -43,11 +43,18 @@ milliseconds (LUDB 1 against itself resampled to 250 and 1000 Hz: no change said
 
 Patient identity: the files' patient IDs (a PTB-XL record's patient_id), else name and birth date. Two
 different IDs (or, where neither decides, two different sexes) give ``same_patient`` False and a prominent
-warning; anonymised files and files without identity give None and a warning. A prior that is the current
-recording itself (its file, or its signal copied into another format, every sample within ``SAME_SIGNAL_MV``)
-gets a warning too, and so does a prior dated after the current or, where the dates do not decide, a prior
-whose age (the file's or the reviewer's) is the current's or more by a year. The comparison is computed either
-way: the reviewer decides.
+warning; anonymised files and files without identity give None and a warning. A placeholder that carts and
+exports write for an unknown patient (an ID "0", "00000000", "123456", "unknown", "N/A", "-"; a name "unknown";
+a birth date 1900-01-01 or earlier) identifies no one, as an anonymised file's blank does. One ID (or one name and
+birth date) on two files that give different sexes or different birth dates gives False too: neither changes in a
+life, so the files are two patients under one ID (two systems' numbering, a mistyped ID) or one of them is
+mistyped, and which, the files cannot tell. Names are not held against a matching ID: one name is written many
+ways ("DOE^JOHN", "John Doe") and changes (marriage). A recording date on or before 1900-01-01, on 1970-01-01 (a
+clock's or an export's zero) or over a day after the comparison is made (a cart's clock set wrong) dates nothing.
+A prior that is the current recording itself (its file, or its signal copied into another format, every sample
+within ``SAME_SIGNAL_MV``) gets a warning too, and so does a prior dated after the current or, where the dates do
+not decide, a prior whose age (the file's or the reviewer's) is the current's or more by a year. The comparison is
+computed either way: the reviewer decides.
 Research use only, not a diagnosis.
 """
 
@@ -56,8 +63,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -96,6 +104,21 @@ NEITHER_IDENTIFIES = "Neither file identifies the patient: make sure both are th
 ONE_IDENTIFIES = "The {which} file does not identify the patient{why}: make sure both are the same person's."
 DIFFERENT_SEX = ("The two files give different sexes ({prior} in the prior, {current} in this one): make sure the "
                  "prior ECG is this patient's before reading the comparison.")
+SAME_ID_CLASH = ("The two files give one {key} but different {what}: they may be two patients; make sure the "
+                 "prior ECG is this patient's before reading the comparison.")
+# words (no single token among them names anyone) that carts and exports write in a patient ID or name field
+# for an unknown patient; "na" is "N/A" without its slash, "nn" the German "nomen nescio"
+PLACEHOLDER_WORDS = frozenset({"unknown", "unk", "na", "none", "null", "nil", "anonymous", "anon", "test", "patient",
+                               "noid", "no", "id", "name", "nn", "x", "unnamed", "nobody", "dummy", "demo", "temp",
+                               "tbd"})
+# recording dates that date nothing: what an export writes for none (1900-01-01 and before: Excel's and
+# DICOM's zero days, year 1), a clock's zero (the Unix epoch, 1970-01-01, whatever the hour its time zone gives)
+LAST_PLACEHOLDER_DATE = date(1900, 1, 1)
+EPOCH_DATE = date(1970, 1, 1)
+UNDATED_WHY = "the file gives no recording date"
+BAD_DATE = "the file's recording date {text!r} is no date"
+PLACEHOLDER_DATE = "the file's recording date {text} is a placeholder (1900-01-01 or earlier, or 1970-01-01)"
+FUTURE_DATE = "the file's recording date {text} lies in the future (the cart's clock?)"
 PRIOR_LATER = "The prior ECG ({prior}) is dated after this one ({current}): check which is the earlier."
 PRIOR_OLDER = ("The prior ECG gives an age of {prior}, this one {current}: check which is the earlier, or whether "
                "both are this patient's.")
@@ -207,16 +230,39 @@ def ecg_label(session) -> str:
 
 
 def recorded_at(record) -> datetime | None:
-    """When the record was taken (``file_info.record_date``, to the second), or None: undated, or a date that
-    names no real day."""
+    """When the record was taken (``file_info.record_date``, to the second), or None: undated, a date that
+    names no real day, or one that dates nothing (``recording_time``)."""
+    return recording_time(record)[0]
+
+
+def recording_time(record, now: datetime | None = None) -> tuple[datetime | None, bool, str]:
+    """When the record was taken (``file_info.record_date``, to the second), whether the file gives the time
+    of day too, and why there is no time ("" when there is one).
+
+    Args:
+        record: an ``EcgRecord`` (or None).
+        now: the comparison's present (default: the clock's); a date more than a day after it dates nothing.
+
+    Returns:
+        (when, timed, why): ``when`` None with ``why`` one of ``UNDATED_WHY`` (the file gives no date),
+        ``BAD_DATE`` (it names no real day, or is no date), ``PLACEHOLDER_DATE`` (on or before
+        ``LAST_PLACEHOLDER_DATE``, or on ``EPOCH_DATE``), ``FUTURE_DATE`` (more than a day after ``now``).
+    """
     text = record_date(record) if record is not None else ""
+    if not text:
+        return None, False, UNDATED_WHY
     m = re.match(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", text)
-    if not m:
-        return None
     try:
-        return datetime.fromisoformat(m.group(1) + (" " + m.group(2) if m.group(2) else ""))
+        when = datetime.fromisoformat(m.group(1) + (" " + m.group(2) if m.group(2) else "")) if m else None
     except ValueError:
-        return None
+        when = None
+    if when is None:
+        return None, False, BAD_DATE.format(text=text)
+    if when.date() <= LAST_PLACEHOLDER_DATE or when.date() == EPOCH_DATE:
+        return None, False, PLACEHOLDER_DATE.format(text=text)
+    if when > (now or datetime.now()) + timedelta(days=1):      # a day's room: the cart's time zone may be ahead
+        return None, False, FUTURE_DATE.format(text=text)
+    return when, bool(m.group(2)), ""
 
 
 def _ages_backwards(prior, current) -> str:
@@ -234,9 +280,44 @@ def _ages_backwards(prior, current) -> str:
     return PRIOR_OLDER.format(prior=age_text(a_prior), current=age_text(a_current))
 
 
+def placeholder_identity(text) -> bool:
+    """Whether a patient ID or name is what carts and exports write for an unknown patient (or nothing): no
+    letter or digit ("", " ", "-", "?"), only ``PLACEHOLDER_WORDS`` ("unknown", "N/A", "Test Patient"), zeros
+    ("0", "00000000"), one character 3 times or more ("999", "xxx"), or a run of 4 or more consecutive digits
+    ("1234", "123456", "1234567890", "987654"). A single digit or letter other than 0 is an ID ("7")."""
+    words = [w for w in re.split(r"[\W_]+", str(text or "").casefold()) if w]
+    joined = "".join(words)
+    if not words or joined in PLACEHOLDER_WORDS or all(w in PLACEHOLDER_WORDS for w in words):
+        return True
+    return (set(joined) == {"0"} or (len(set(joined)) == 1 and len(joined) >= 3)
+            or (joined.isdigit() and len(joined) >= 4 and (joined in "01234567890" or joined in "9876543210")))
+
+
+class Identity(NamedTuple):
+    """Who a file says its patient is, folded for comparison (``identity``); "" where it does not say."""
+    id: str
+    name: str
+    birth: str          # YYYY-MM-DD as the file gives it
+    sex: str            # "M", "F" or ""
+    anonymised: bool
+
+    @property
+    def known(self) -> bool:
+        """Whether it identifies a patient: an ID, or a name and a birth date."""
+        return bool(self.id or (self.name and self.birth))
+
+
+def identity(record) -> Identity:
+    """The file's ``Identity``: ``patient_identity`` and the header's sex."""
+    return Identity(*patient_identity(record), _sex(record), record is not None and anonymised(record))
+
+
 def patient_identity(record) -> tuple[str, str, str]:
     """(ID, name, birth date) as the file says them, folded for comparison; "" where not said (all three for an
-    anonymised file). ``same_patient`` decides by them: the ID, else name and birth date."""
+    anonymised file), and where the file holds a placeholder (``placeholder_identity``; a birth date
+    ``age.placeholder_birth`` calls one). ``same_patient`` decides by them: the ID, else name and birth date."""
+    from mirage_model.records.age import placeholder_birth
+
     if record is None or anonymised(record):
         return "", "", ""
     facts = file_patient(record)
@@ -244,7 +325,25 @@ def patient_identity(record) -> tuple[str, str, str]:
 
     def fold(x) -> str:
         return " ".join(str(x or "").split()).casefold()
-    return fold(facts.get("id")), fold(facts.get("name")), fold(patient.get("birth_date"))[:10]
+    pid, name, birth = fold(facts.get("id")), fold(facts.get("name")), fold(patient.get("birth_date"))[:10]
+    try:
+        born = date.fromisoformat(birth) if birth else None
+    except ValueError:        # a birth date the file spells otherwise: compared as written
+        born = None
+    return ("" if placeholder_identity(pid) else pid, "" if placeholder_identity(name) else name,
+            "" if born is not None and placeholder_birth(born) else birth)
+
+
+def identity_clash(prior: Identity, current: Identity) -> str:
+    """What two files that name one patient (one ID, or one name and birth date) disagree on that one person
+    cannot ("sexes (M in the prior, F in this one)", "birth dates (1950-01-02 in the prior, 1961-07-07 in this
+    one)"); "" when nothing (a fact missing on either side decides nothing)."""
+    clashes = []
+    if prior.sex and current.sex and prior.sex != current.sex:
+        clashes.append(f"sexes ({prior.sex} in the prior, {current.sex} in this one)")
+    if prior.birth and current.birth and prior.birth != current.birth:
+        clashes.append(f"birth dates ({prior.birth} in the prior, {current.birth} in this one)")
+    return " and ".join(clashes)
 
 
 def _sex(record) -> str:
@@ -254,29 +353,35 @@ def _sex(record) -> str:
 
 
 def same_patient(prior_record, current_record) -> tuple[bool | None, str]:
-    """Whether the two files name the same patient, and the warning ("" when they do).
+    """Whether the two files name the same patient, and the warning ("" when they do): ``same_identity`` of
+    their ``identity``."""
+    return same_identity(identity(prior_record), identity(current_record))
 
-    The patient IDs decide where both files carry one; else name and birth date where both carry both;
-    else False where the two headers give different sexes (LUDB's records 1, F, and 14, M, carry no ID);
-    else None (an anonymised file carries no identity)."""
-    p_id, p_name, p_birth = patient_identity(prior_record)
-    c_id, c_name, c_birth = patient_identity(current_record)
-    if p_id and c_id:
-        return (True, "") if p_id == c_id else (False, DIFFERENT_PATIENTS.format(what="patient IDs"))
-    if p_name and p_birth and c_name and c_birth:
-        if (p_name, p_birth) == (c_name, c_birth):
-            return True, ""
+
+def same_identity(prior: Identity, current: Identity) -> tuple[bool | None, str]:
+    """Whether two files' ``Identity`` name the same patient, and the warning ("" when they do).
+
+    The patient IDs decide where both files carry one (placeholders are none: ``patient_identity``); else name
+    and birth date where both carry both; a match is False all the same where the files give different sexes or
+    birth dates (``identity_clash``); else False where the two headers give different sexes (LUDB's records 1,
+    F, and 14, M, carry no ID); else None (an anonymised file carries no identity)."""
+    if prior.id and current.id:
+        if prior.id != current.id:
+            return False, DIFFERENT_PATIENTS.format(what="patient IDs")
+        clash = identity_clash(prior, current)
+        return (False, SAME_ID_CLASH.format(key="patient ID", what=clash)) if clash else (True, "")
+    if prior.name and prior.birth and current.name and current.birth:
+        if (prior.name, prior.birth) == (current.name, current.birth):
+            clash = identity_clash(prior, current)
+            return (False, SAME_ID_CLASH.format(key="name and birth date", what=clash)) if clash else (True, "")
         return False, DIFFERENT_PATIENTS.format(what="names or birth dates")
-    p_sex, c_sex = _sex(prior_record), _sex(current_record)
-    if p_sex and c_sex and p_sex != c_sex:     # nothing identifies either, but one person has one sex
-        return False, DIFFERENT_SEX.format(prior=p_sex, current=c_sex)
-    p_known, c_known = bool(p_id or (p_name and p_birth)), bool(c_id or (c_name and c_birth))
-    if p_known == c_known:     # neither identifies (or each by another field: nothing to compare)
-        return None, NEITHER_IDENTIFIES if not p_known else ONE_IDENTIFIES.format(
+    if prior.sex and current.sex and prior.sex != current.sex:   # nothing identifies either, but one person has one sex
+        return False, DIFFERENT_SEX.format(prior=prior.sex, current=current.sex)
+    if prior.known == current.known:     # neither identifies (or each by another field: nothing to compare)
+        return None, NEITHER_IDENTIFIES if not prior.known else ONE_IDENTIFIES.format(
             which="prior", why=" in the way the current one does")
-    which, record = ("prior", prior_record) if c_known else ("current", current_record)
-    why = " (it is anonymised)" if record is not None and anonymised(record) else ""
-    return None, ONE_IDENTIFIES.format(which=which, why=why)
+    which, other = ("prior", prior) if current.known else ("current", current)
+    return None, ONE_IDENTIFIES.format(which=which, why=" (it is anonymised)" if other.anonymised else "")
 
 
 def same_recording(prior_session, current_session) -> str:
