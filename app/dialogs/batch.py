@@ -15,7 +15,9 @@ batch output (a record's signal file, the labs table) is never written; a resume
 skips its finished records and their PDFs, and is asked only about PDFs of the records its output
 has no finished row of (another run's), as ``mirage score --resume``. Double-clicking a row opens that
 record in the main window, with the labs-table values the batch scored it with
-(``batch.LabsLookup``), so that the window's probabilities are the row's.
+(``batch.LabsLookup``), so that the window's probabilities are the row's. "Compare each record with the patient's
+earlier ECG in the folder" (off by default) is ``mirage score --compare-prior``: the same serial columns, filled
+in the table once every record is scored (the comparison is made then), its words whole on hover.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from mirage_model.records.folder import natural_key, unreadable_line
 # siteB/ecg.hea), and the path is what tells them apart
 PREFERRED = ("record_id", "record_path", "status", "error", "positive")
 HIDDEN = ("path", "notes")   # kept for double-click / the CSV, not shown as columns
+# the serial comparison's columns whose words are read whole in a tooltip
+SERIAL_TIPS = ("serial_changes", "serial_warnings")
 # text colours in the table, each at least WCAG 2.1's 4.5:1 on its white (Qt's red, dark grey and dark
 # yellow were 4.0, 3.9 and 4.2:1)
 FAILED_COLOUR = QColor("#b00000")         # a record that could not be scored
@@ -136,6 +140,12 @@ class BatchDialog(QDialog):
         self.device.addItems(DEVICES)
         self.device.setCurrentText(device)
         self.resume = QCheckBox("&Resume: keep the rows already in the output and skip those records")
+        # mirage score --compare-prior: the serial columns, filled once every record is scored
+        self.compare_prior = QCheckBox("Co&mpare each record with the patient's earlier ECG in the folder")
+        self.compare_prior.setToolTip("Once every record is scored, each is compared with the same patient's "
+                                      "latest earlier ECG of the folder (the patient ID, else name and birth date; "
+                                      "by recording date): the columns prior_file, prior_date, serial_changes and "
+                                      "serial_warnings, as mirage score --compare-prior writes them.")
         form = QFormLayout()
         # a letter each (Alt+F ...), and each field and Browse button named: a screen reader had said
         # "edit" of the four fields and "Browse..." of the four buttons
@@ -148,6 +158,7 @@ class BatchDialog(QDialog):
         add_row(form, "&Labs table", self._with_browse(self.labs, self._browse_labs, "the labs table"), self.labs)
         add_row(form, "De&vice", self.device)
         form.addRow("", self.resume)
+        form.addRow("", self.compare_prior)
 
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Batch progress")
@@ -275,6 +286,8 @@ class BatchDialog(QDialog):
         if self.labs.text().strip():
             kwargs["labs"] = self.labs.text().strip()
         self._labs_name = Path(self.labs.text().strip()).name
+        if self.compare_prior.isChecked():
+            kwargs["compare_prior"] = True
         if self.resume.isChecked():
             kwargs["resume"] = True
         else:
@@ -510,6 +523,8 @@ class BatchDialog(QDialog):
                 # a file that is no ECG is told, not a failure: grey, not red
                 item.setForeground(NOT_ECG_COLOUR if row.get("status") == NOT_ECG else FAILED_COLOUR)
                 item.setToolTip(str(row.get(key)))
+            if key in SERIAL_TIPS and row.get(key):      # a comparison's words run long: whole on hover
+                item.setToolTip(str(row.get(key)))
             if key == "record_id" and "labs row differs" in str(row.get("notes") or ""):
                 # its labs row may be another patient's: the id says so at a glance, the tip in words
                 item.setForeground(LABS_DIFFER_COLOUR)
@@ -557,10 +572,31 @@ class BatchDialog(QDialog):
         children = summary.paediatric_line() if getattr(summary, "paediatric", 0) else ""
         if children and children not in self._notes:   # what the rows' "[paediatric: ...]" means, once
             self._add_note(children)
+        serial = getattr(summary, "serial", None)
+        if serial is not None:      # the rows arrived before the comparison: its columns filled in now
+            self._show_serial(serial.cells)
+            text += f" {serial.line()[:1].upper()}{serial.line()[1:]}."
+        elif self.compare_prior.isChecked() and getattr(summary, "cancelled", False):
+            text += " Serial comparison: not made (the run was stopped first); Resume makes it."
         unmatched = list(getattr(summary, "labs_unmatched", None) or ())
         if unmatched:       # named when the run started: kept, not said twice
             self._note_unmatched(unmatched, getattr(summary, "labs_unmatched_hint", ""))
         self.status.setText(text)
+
+    def _show_serial(self, cells: dict) -> None:
+        """The serial comparison's columns (``SerialCounts.cells``: record_path -> its columns) in the rows shown;
+        a row the run did not compare keeps what it has (a resumed run's kept row: its output's)."""
+        from mirage_model.review.batch.rows import SERIAL_COLUMNS   # loaded by the batch that made the rows
+
+        for row in self.rows:
+            row.update(cells.get(str(row.get("record_path")), {}))
+        new = [c for c in SERIAL_COLUMNS if c not in self.columns]
+        if self.rows and new:
+            self.columns += new
+            self.table.setColumnCount(len(self.columns))
+            self.table.setHorizontalHeaderLabels(self.columns)
+        for r, row in enumerate(self.rows):
+            self._fill_row(r, row)
 
     def _note_unmatched(self, ids: list[str], hint: str) -> None:
         """The notes' line naming the labs-table rows that fit no record (every id in its tooltip),

@@ -97,6 +97,9 @@ class SerialCounts:
     seconds: float = 0.0           # the comparison's own time (and its PDFs'), after the scoring
     rescored: int = 0              # records a resumed run kept, scored again for it
     stood: int = 0                 # records a resumed run kept with the earlier run's comparison (not again)
+    # record_path -> its row's serial columns (``SERIAL_COLUMNS``) as the run wrote them (the app's table fills
+    # them in once the run ends: its rows arrived before the comparison)
+    cells: dict[str, dict] = field(default_factory=dict)
 
     def line(self) -> str:
         """The run's summary line: "serial comparison: 37 records compared with the patient's earlier ECG

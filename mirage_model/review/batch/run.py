@@ -507,6 +507,7 @@ def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict],
         return None
     ok = {str(row.get("record_path")) for row in rows if row.get("status") == "ok"}
     cells, counts = comparer.results(ok)
+    counts.cells = cells
     for row in rows:
         if str(row.get("record_path")) in cells:
             row.update(cells[str(row.get("record_path"))])
