@@ -45,18 +45,19 @@ from mirage_model.quality.assess import (assess, calibration_pulse_finding, cali
                                         pulse_in, record_median_beat, without_step)
 from mirage_model.quality.consistency import (baseline_steps, beat_height, block_lag, calibration_pulse,
                                               chest_lead_lags, flat_seconds, gain_changes, lead_lags, repeat_residual)
-from mirage_model.quality.findings import (LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
-                                           AssessmentError, Finding, QualityConfig, QualityError, QualityReport)
+from mirage_model.quality.findings import (CHEST, LIMB, NOT_ASSESSED, NOT_TRAINED_FOR, SEVERITIES, VERDICTS,
+                                           AssessmentError, Finding, QualityConfig, QualityError, QualityReport,
+                                           lead_group, leads_text)
 from mirage_model.quality.indices import (detect_beats, hf_noise, high_band_ratio, mains_amplitude, median_beats,
                                           pacing_spikes, spectrum, sqi_indices, template_noise)
 from mirage_model.quality.reversal import (CHEST_SWAPS, LIMB_SWAPS, ROTATION_PRIOR, ReversalModel,
                                            default_reversal_path, load_reversal_model, reversal_features)
 
-__all__ = ["AssessmentError", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED", "NOT_TRAINED_FOR",
-           "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel", "SEVERITIES",
-           "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "calibration_pulse",
-           "calibration_pulse_finding", "calibration_pulse_step", "chest_lead_lags",
-           "default_reversal_path", "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes",
-           "hf_noise", "high_band_ratio", "lead_lags", "load_reversal_model", "mains_amplitude", "median_beats",
+__all__ = ["AssessmentError", "CHEST", "CHEST_SWAPS", "Finding", "LIMB", "LIMB_SWAPS", "NOT_ASSESSED",
+           "NOT_TRAINED_FOR", "QualityConfig", "QualityError", "QualityReport", "ROTATION_PRIOR", "ReversalModel",
+           "SEVERITIES", "VERDICTS", "assess", "baseline_steps", "beat_height", "block_lag", "calibration_pulse",
+           "calibration_pulse_finding", "calibration_pulse_step", "chest_lead_lags", "default_reversal_path",
+           "detect_beats", "detected_rate_bpm", "flat_seconds", "gain_changes", "hf_noise", "high_band_ratio",
+           "lead_group", "lead_lags", "leads_text", "load_reversal_model", "mains_amplitude", "median_beats",
            "pacing_spikes", "pulse_in", "record_median_beat", "repeat_residual", "reversal_features", "spectrum",
            "sqi_indices", "template_noise", "without_step"]

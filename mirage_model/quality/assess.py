@@ -12,7 +12,7 @@ from scipy.signal import sosfiltfilt
 
 from mirage_model.quality import consistency
 from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
-                                           verdict_of)
+                                           lead_group, leads_text, verdict_of)
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, high_band_ratio, lost_ecg,
@@ -178,7 +178,7 @@ def _integrity(meta: dict) -> list[Finding]:
     short = tuple(meta.get("short_leads") or ())
     if short:
         out.append(Finding("short_leads", f"lead{'s' if len(short) > 1 else ''} shorter than the others in "
-                           f"the file ({', '.join(short)})", "warning", short,
+                           f"the file ({lead_group(short) or ', '.join(short)})", "warning", short,
                            str(meta.get("length_note") or "")))
     cut = meta.get("declared_length_note")
     if cut:
@@ -193,7 +193,8 @@ def _integrity(meta: dict) -> list[Finding]:
                            "warning", bad, "the header's checksum does not fit the samples read"))
     inverted = tuple(meta.get("negative_gain_leads") or ())
     if inverted:
-        out.append(Finding("negative_gain", f"signal inverted by the header's negative gain ({', '.join(inverted)})",
+        out.append(Finding("negative_gain", "signal inverted by the header's negative gain "
+                           f"({lead_group(inverted) or ', '.join(inverted)})",
                            "warning", inverted, str(meta.get("negative_gain_note") or "")))
     named_twice = tuple(meta.get("duplicate_leads") or ())
     if named_twice:
@@ -211,7 +212,8 @@ def _integrity(meta: dict) -> list[Finding]:
     uncalibrated = tuple(meta.get("uncalibrated_leads") or ())
     if uncalibrated:
         # amplitudes that are a guess carry no voltage finding (hypertrophy, low voltage, ST levels)
-        out.append(Finding("uncalibrated", f"amplitudes not calibrated in the file ({', '.join(uncalibrated)})",
+        out.append(Finding("uncalibrated", "amplitudes not calibrated in the file "
+                           f"({lead_group(uncalibrated) or ', '.join(uncalibrated)})",
                            "critical", uncalibrated, str(meta.get("uncalibrated_note") or "")))
     crc = [w for w in meta.get("reader_warnings") or () if "crc" in w.lower() or "checksum" in w.lower()]
     if crc:
@@ -487,8 +489,8 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
 
     poor = (usable | lost) & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
-        findings.append(Finding("poor_quality", f"poor signal quality in {poor.sum()} leads", "critical", _names(poor),
-                                astray_note(astray)))
+        findings.append(Finding("poor_quality", f"poor signal quality in {'all 12' if poor.all() else poor.sum()} leads",
+                                "critical", _names(poor), astray_note(astray)))
     else:
         # one finding per cause: a lead poor for a burst over a beat or two or a large artefact (its QRS energy
         # out of step with the others' for it too, "astray"), or for the part of the record where it lost its
@@ -556,7 +558,7 @@ def _noise_finding(noise: np.ndarray, hf: np.ndarray, worst: np.ndarray, cfg: Qu
         "beats unlike each other under it)" if worst.any() else "")
     if load < cfg.noise_calls_mv:
         return Finding("noise", "high-frequency (muscle) noise", "warning", names, detail)
-    leads = f"lead{'s' if len(names) > 1 else ''} {', '.join(names)}"
+    leads = leads_text(names)
     withheld = load >= cfg.noise_withhold_mv
     name = (f"high-frequency (muscle) noise in {leads}: too much for the model's calls" if withheld
             else f"high-frequency (muscle) noise in {leads} may change the model's calls (unconfirmed)")
@@ -578,7 +580,7 @@ def _withhold_on_poor(found: list[Finding], findings: list[Finding], poor: tuple
     if not poor or not found:
         return findings + found
     swaps = [f.name.rsplit("(", 1)[-1].rstrip(")") for f in found]
-    leads = f"lead{'s' if len(poor) > 1 else ''} {', '.join(poor)} poor"
+    leads = f"{leads_text(poor)} poor"
     named = tuple(dict.fromkeys(lead for f in found for lead in f.leads))
     return findings + [Finding(
         "reversal_unchecked", f"electrode reversal not checked ({leads}; {', '.join(swaps)} read): check the "
@@ -890,11 +892,13 @@ def _missing(absent: np.ndarray, dead: np.ndarray) -> Finding:
     parts, details = [], []
     if absent.any():
         names = _names(absent)
-        parts.append(f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})")
+        group = lead_group(names)
+        parts.append(f"{group} missing or flat" if group else
+                     f"lead{'s' if len(names) > 1 else ''} missing or flat ({', '.join(names)})")
         details.append(f"peak-to-peak below {FLAT_PTP_MV} mV or more than half the samples missing")
     if dead.any():
         names = _names(dead)
-        parts.append(f"no ECG in lead{'s' if len(names) > 1 else ''} {', '.join(names)} (electrode off?)")
+        parts.append(f"no ECG in {leads_text(names)} (electrode off?)")
         details.append(f"{', '.join(names)}: median beat below {FLAT_PTP_MV} mV peak-to-peak, no heartbeat in "
                        "the trace (a flat line and noise, a transient)")
     return Finding("lead_missing", "; ".join(parts), "critical", _names(absent | dead), "; ".join(details))

@@ -12,12 +12,38 @@ from mirage_model.records import STANDARD_LEADS, RecordError
 SEVERITIES = ("info", "warning", "critical")
 VERDICTS = ("usable", "unreliable", "unscorable")
 LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+CHEST = ("V1", "V2", "V3", "V4", "V5", "V6")
 
 # Codes that mean "the model was not trained for this record" (the gate), besides poor quality.
 # "paced_rhythm_model" is not the check's own: the review layer adds it when the statements model
 # calls a paced rhythm whose spikes the check did not find (mirage_model.review.paced).
 NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "leads_duplicated", "limb_reversal",
                    "neutral_reversal", "precordial_reversal")
+
+
+def lead_group(names) -> str | None:
+    """The leads ``names`` (STANDARD_LEADS names, in that order) by their group's name where they hold a whole
+    group: "all 12 leads", "all limb leads", "all chest leads", "all limb leads and V1, V2", "lead III and all
+    chest leads"; None where they hold none (a message lists them)."""
+    names = tuple(names)
+    have = set(names)
+    if have >= set(STANDARD_LEADS):
+        return f"all {len(STANDARD_LEADS)} leads"
+    if have >= set(LIMB):
+        rest = [n for n in names if n not in LIMB]
+        return "all limb leads" + (f" and {', '.join(rest)}" if rest else "")
+    if have >= set(CHEST):
+        rest = [n for n in names if n not in CHEST]       # limb leads: named first, in the standard order
+        return (f"{leads_text(rest)} and " if rest else "") + "all chest leads"
+    return None
+
+
+def leads_text(names, noun: bool = True) -> str:
+    """The leads ``names`` (STANDARD_LEADS names, in that order) as a message words them: "lead V1",
+    "leads V1, V2" (``noun`` False: "V1", "V1, V2"), and a whole group by its name rather than each of its
+    leads (``lead_group``): "all 12 leads", "all limb leads", "lead III and all chest leads"."""
+    names = tuple(names)
+    return lead_group(names) or (f"lead{'s' if len(names) > 1 else ''} " if noun else "") + ", ".join(names)
 
 
 class QualityError(ValueError):

@@ -1,0 +1,73 @@
+"""Messages that list leads read as a reader reads them: a finding on every lead, or on every limb or chest lead,
+names the group ("in all 12 leads"), not each lead.
+
+Truth: what the test puts in (noise added to known leads of the bundled PTB-XL records, leads zeroed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mirage_model.noise_spread import may_hide_text
+from mirage_model.paths import resources_dir
+from mirage_model.quality import assess, leads_text
+from mirage_model.records import STANDARD_LEADS, load_record
+
+PTBXL = sorted((resources_dir() / "samples" / "ptbxl" / "records100").rglob("*.hea"))
+
+
+def test_leads_text_names_a_whole_group():
+    assert leads_text(STANDARD_LEADS) == "all 12 leads"
+    assert leads_text(STANDARD_LEADS[:6]) == "all limb leads"
+    assert leads_text(STANDARD_LEADS[6:]) == "all chest leads"
+    assert leads_text(STANDARD_LEADS[:8]) == "all limb leads and V1, V2"
+    assert leads_text(("III",) + tuple(STANDARD_LEADS[6:])) == "lead III and all chest leads"    # CinC JS45546's noise
+    assert leads_text(STANDARD_LEADS[:5]) == "leads I, II, III, aVR, aVL"       # one short of the group
+    assert leads_text(("V3",)) == "lead V3" and leads_text(("V1", "V2"), noun=False) == "V1, V2"
+    assert may_hide_text(", ".join(STANDARD_LEADS), [("Left bundle branch block", 0.38)]) == \
+        "Noise in all 12 leads may hide: Left bundle branch block (38%)"
+    assert may_hide_text("V1, V2", [("Left bundle branch block", 0.38)]).startswith("Noise in V1, V2 may hide")
+
+
+@pytest.mark.skipif(not PTBXL, reason="bundled samples not present")
+@pytest.mark.parametrize("leads, words", [(range(12), "all 12 leads"), (range(6), "all limb leads")])
+def test_noise_finding_names_the_group(leads, words):
+    """0.05 mV RMS of white noise in every lead (or every limb lead) of a bundled PTB-XL record: the noise finding
+    says "in all 12 leads" ("in all limb leads") where it listed "in leads I, II, III, aVR, aVL, aVF, V1, ..."."""
+    rec = load_record(PTBXL[0])
+    sig = rec.signal.astype(np.float64).copy()
+    leads = list(leads)
+    sig[leads] += np.random.default_rng(0).normal(0.0, 0.05, (len(leads), sig.shape[1]))
+    found = [f for f in assess(dataclasses.replace(rec, signal=sig.astype(np.float32))).findings
+             if f.code == "noise"]
+    assert len(found) == 1 and found[0].leads == tuple(STANDARD_LEADS[i] for i in leads)
+    assert f"noise in {words} " in found[0].name and "aVR" not in found[0].name, found[0].name
+
+
+@pytest.mark.skipif(not PTBXL, reason="bundled samples not present")
+def test_poor_quality_in_every_lead_says_all():
+    """0.3 mV RMS of white noise in every lead: "poor signal quality in all 12 leads" (it read "in 12 leads")."""
+    rec = load_record(PTBXL[0])
+    sig = rec.signal.astype(np.float64) + np.random.default_rng(0).normal(0.0, 0.3, rec.signal.shape)
+    q = assess(dataclasses.replace(rec, signal=sig.astype(np.float32)))
+    poor = [f for f in q.findings if f.code == "poor_quality"]
+    assert len(poor) == 1 and poor[0].leads == tuple(STANDARD_LEADS), q.summary()
+    assert poor[0].name == "poor signal quality in all 12 leads"
+
+
+def test_chest_leads_missing_say_all():
+    """The chest leads flat (zeros) in the bundled LUDB record 1: "all chest leads missing or flat" (it read
+    "leads missing or flat (V1, V2, V3, V4, V5, V6)"); one lead flat keeps its name in the list."""
+    rec = load_record(resources_dir() / "samples" / "ludb" / "1")
+    sig = rec.signal.copy()
+    sig[6:] = 0.0
+    found = [f for f in assess(dataclasses.replace(rec, signal=sig)).findings if f.code == "lead_missing"]
+    assert len(found) == 1 and found[0].leads == tuple(STANDARD_LEADS[6:])
+    assert found[0].name == "all chest leads missing or flat"
+    sig = rec.signal.copy()
+    sig[1] = 0.0
+    found = [f for f in assess(dataclasses.replace(rec, signal=sig)).findings if f.code == "lead_missing"]
+    assert [f.name for f in found] == ["lead missing or flat (II)"]
