@@ -1,7 +1,9 @@
-"""Messages that list leads read as a reader reads them: a finding on every lead, or on every limb or chest lead,
-names the group ("in all 12 leads"), not each lead.
+"""Messages that count or list things read as a reader reads them: a finding on every lead, or on every limb or
+chest lead, names the group ("in all 12 leads"), not each lead; the measurement's "QRS complexes alike" note is
+grammatical for one alike and for many.
 
-Truth: what the test puts in (noise added to known leads of the bundled PTB-XL records, leads zeroed).
+Truth: what the test puts in (noise added to known leads of the bundled PTB-XL records, leads zeroed) and the
+counts themselves.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from mirage_model.measure import measure
+from mirage_model.measure.pipeline import unalike_note
 from mirage_model.noise_spread import may_hide_text
 from mirage_model.paths import resources_dir
 from mirage_model.quality import assess, leads_text
-from mirage_model.records import STANDARD_LEADS, load_record
+from mirage_model.records import STANDARD_LEADS, EcgRecord, load_record
 
 PTBXL = sorted((resources_dir() / "samples" / "ptbxl" / "records100").rglob("*.hea"))
 
@@ -71,3 +75,21 @@ def test_chest_leads_missing_say_all():
     sig[1] = 0.0
     found = [f for f in assess(dataclasses.replace(rec, signal=sig)).findings if f.code == "lead_missing"]
     assert [f.name for f in found] == ["lead missing or flat (II)"]
+
+
+def test_unalike_note_reads_for_one_and_for_many():
+    end = ": noisy record, no reliable measurement"
+    assert unalike_note(1, 7, 3) == "the 7 QRS complexes differ from one another (no 2 alike)" + end
+    assert unalike_note(0, 5, 3) == "the 5 QRS complexes differ from one another (no 2 alike)" + end
+    assert unalike_note(2, 7, 3) == "only 2 of 7 QRS complexes are alike" + end
+    assert unalike_note(1, 2, 3) == "the 2 QRS complexes differ from each other" + end
+    assert unalike_note(2, 2, 3) == "only 2 QRS complexes (3 needed): no reliable measurement"
+
+
+def test_a_record_of_noise_says_its_complexes_differ():
+    """White noise in every lead (no heart): the beats the detector finds are unlike each other. The note said
+    "only 1 of 6 QRS complexes are alike"; it says they differ."""
+    x = np.random.default_rng(2).normal(0.0, 0.3, (12, 5000)).astype(np.float32)
+    notes = measure(EcgRecord(signal=x, fs=500.0, record_id="noise")).notes
+    assert len(notes) == 1 and notes[0].startswith("the ") and " QRS complexes differ from one another (no 2 alike)" \
+        in notes[0] and "are alike" not in notes[0], notes

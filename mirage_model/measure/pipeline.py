@@ -319,6 +319,20 @@ def _measure_at_rate(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict
     )
 
 
+def unalike_note(alike: int, n: int, min_beats: int) -> str:
+    """Why no median beat was measured when only ``alike`` of the ``n`` detected QRS complexes share the
+    dominant form (``dominant_beats``), fewer than ``min_beats`` or too small a share, in words that read
+    for one alike and for many: "the 7 QRS complexes differ from one another (no 2 alike): ...", "only
+    2 of 7 QRS complexes are alike: ...", "only 2 QRS complexes (3 needed): ..." (it said "only 1 of 7 QRS
+    complexes are alike")."""
+    if alike >= n:                          # every complex alike: too few of them, not noise
+        return f"only {counted(n, 'QRS complex', plural='QRS complexes')} ({min_beats} needed): no reliable measurement"
+    if alike <= 1:
+        apart = "from each other" if n == 2 else "from one another (no 2 alike)"
+        return f"the {n} QRS complexes differ {apart}: noisy record, no reliable measurement"
+    return f"only {alike} of {n} QRS complexes are alike: noisy record, no reliable measurement"
+
+
 def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
                     with_fiducials: bool) -> Measurements:
     """The pipeline on a validated (12, T) float64 signal at fs (>= min_native_fs or resampled)."""
@@ -353,9 +367,7 @@ def _measure_signal(x: np.ndarray, fs: float, cfg: MeasureConfig, quality: dict,
     in_window = (beats - pre >= 0) & (beats + post < T)
     use = dominant & in_window
     if dominant.sum() < cfg.min_beats or dominant.mean() < cfg.min_dominant_fraction:
-        return empty_measurements(
-            fs, (f"only {int(dominant.sum())} of {len(beats)} QRS complexes are alike: noisy record, "
-                 "no reliable measurement",), beats)
+        return empty_measurements(fs, (unalike_note(int(dominant.sum()), len(beats), cfg.min_beats),), beats)
     if use.sum() < cfg.min_beats:
         # short records: allow beats whose window is cut, padded by edge values through nanmedian
         use = dominant
