@@ -1,9 +1,9 @@
 """Messages that count or list things read as a reader reads them: a finding on every lead, or on every limb or
 chest lead, names the group ("in all 12 leads"), not each lead; the measurement's "QRS complexes alike" note is
-grammatical for one alike and for many.
+grammatical for one alike and for many; the pacing finding says how many of the beats a stimulus precedes.
 
-Truth: what the test puts in (noise added to known leads of the bundled PTB-XL records, leads zeroed) and the
-counts themselves.
+Truth: what the test puts in (noise added to known leads of the bundled PTB-XL records, leads zeroed, stimuli
+written before known beats of a synthetic ECG whose QRS peaks are known) and the counts themselves.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from mirage_model.noise_spread import may_hide_text
 from mirage_model.paths import resources_dir
 from mirage_model.quality import assess, leads_text
 from mirage_model.records import STANDARD_LEADS, EcgRecord, load_record
+from test_pacing_spikes import _synthetic_ecg, _with_stimuli
 
 PTBXL = sorted((resources_dir() / "samples" / "ptbxl" / "records100").rglob("*.hea"))
 
@@ -93,3 +94,24 @@ def test_a_record_of_noise_says_its_complexes_differ():
     notes = measure(EcgRecord(signal=x, fs=500.0, record_id="noise")).notes
     assert len(notes) == 1 and notes[0].startswith("the ") and " QRS complexes differ from one another (no 2 alike)" \
         in notes[0] and "are alike" not in notes[0], notes
+
+
+def _paced(at: np.ndarray):
+    """The synthetic ECG (11 known QRS peaks at 500 Hz) with 3 mV, 1 ms stimuli at samples ``at``."""
+    x, peaks = _synthetic_ecg(500.0)
+    rec = EcgRecord(signal=_with_stimuli(x, 500.0, at, 1.0, 3.0).astype(np.float32), fs=500.0, record_id="paced")
+    found = [f for f in assess(rec).findings if f.code == "paced_rhythm"]
+    assert len(found) == 1
+    return found[0].detail
+
+
+def test_pacing_detail_says_how_many_beats_a_stimulus_precedes():
+    """Stimuli 60 ms before 6 of the 11 beats: the detail read "6 stimuli before 11 beats" (6 of 11? 6 spikes and 11
+    beats?); it says "a stimulus before 6 of 11 beats". An extra stimulus 160 ms before one of them (an atrial and a
+    ventricular one) counts that beat once."""
+    _, peaks = _synthetic_ecg(500.0)
+    assert len(peaks) == 11
+    at = peaks[::2] - 30                                    # 6 beats
+    assert _paced(at) == "a stimulus before 6 of 11 beats"
+    two = np.sort(np.concatenate([at, [peaks[1] - 30, peaks[1] - 80]]))       # 8 stimuli, 7 beats
+    assert _paced(two) == "8 stimuli before 7 of 11 beats (more than one before some)"

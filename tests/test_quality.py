@@ -106,7 +106,7 @@ def test_pacing_spikes_detected_at_500_hz():
     q_long = quality.assess(with_signal(rec, long_x))
     assert not q_long.has("paced_rhythm") and q_long.has("pacing_spikes"), q_long.summary()
     f = next(f for f in q_long.findings if f.code == "pacing_spikes")
-    assert f.severity == "warning" and f.detail.startswith("3 stimuli before ")
+    assert f.severity == "warning" and f.detail.startswith("a stimulus before 3 of ")
     assert q_long.verdict == quality.assess(with_signal(rec, np.tile(rec.signal.astype(np.float64), 4))).verdict
     # the same record at 100 Hz cannot show spikes: said, not guessed
     low = dataclasses.replace(rec, signal=rec.signal[:, ::5].copy(), fs=100.0)

@@ -16,8 +16,8 @@ from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, Quality
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, high_band_ratio, lost_ecg,
-                                          mains_amplitude, median_beats, noise_index, pacing_spikes,
-                                          shifted_part, spectrum, sqi_indices)
+                                          mains_amplitude, median_beats, noise_index, paced_beats,
+                                          pacing_spikes, shifted_part, spectrum, sqi_indices)
 from mirage_model.quality.reversal import _SWAP_LEADS, _learned_reversal, _reversal_rules, load_reversal_model
 from mirage_model.records import FLAT_PTP_MV, STANDARD_LEADS
 from mirage_model.records.metadata import SOURCE_PREFIX
@@ -529,7 +529,11 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
         stim, leads = pacing_spikes(x, fs, beats / 100.0, usable)
         if len(stim) >= cfg.pace_min_events:
             lead_names = tuple(STANDARD_LEADS[i] for i in leads)
-            detail = f"{len(stim)} stimuli before {len(beats)} beats"
+            # how many of the beats a stimulus precedes, said as such ("8 stimuli before 12 beats" left the
+            # reader to guess whether 8 of the 12 beats were paced)
+            paced = paced_beats(stim, beats / 100.0)
+            detail = (f"a stimulus before {paced} of {len(beats)} beats" if paced == len(stim) else
+                      f"{len(stim)} stimuli before {paced} of {len(beats)} beats (more than one before some)")
             times = tuple(float(t) for t in stim)        # the review's pacer marks
             if len(stim) >= cfg.pace_min_share * len(beats):
                 findings.append(Finding("paced_rhythm", "paced rhythm (pacemaker spikes)", "critical",

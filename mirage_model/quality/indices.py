@@ -284,6 +284,16 @@ def pacing_spikes(x: np.ndarray, fs: float, beats_s: np.ndarray,
     return stim, leads
 
 
+def paced_beats(stim_s: np.ndarray, beats_s: np.ndarray) -> int:
+    """How many of the beats ``beats_s`` (N,) s a stimulus of ``stim_s`` (n,) s (``pacing_spikes``) precedes:
+    each stimulus's beat is the first from ``PACE_DELAY_S[0]`` after it. Two stimuli before one beat (an atrial
+    and a ventricular one) count that beat once."""
+    if len(stim_s) == 0 or len(beats_s) == 0:
+        return 0
+    nxt = np.searchsorted(beats_s, np.asarray(stim_s) + PACE_DELAY_S[0])
+    return int(len(np.unique(nxt[nxt < len(beats_s)])))
+
+
 def energy_agreement(x100: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """(L,) how well each usable lead's QRS-band energy follows the other leads': the correlation of its
     5-15 Hz energy (scaled to its own median, as ``detect_beats`` sums it, smoothed over 100 ms, log) with
