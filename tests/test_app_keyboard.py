@@ -238,7 +238,9 @@ def test_on_a_1280x800_screen_the_fitted_page_uses_the_trace_view_and_says_its_s
     """At 1280x800 the fitted 3x4 page filled 64 % of the trace view's width (grey glass beside it):
     the page is about twice as wide as tall and the row below the traces (held 270 px tall by the
     median-beats tab's minimum) left the traces 328 px of height. That row now gives way on a short
-    screen; the page fits more than 3/4 of the width, and stays fitted when the window is resized.
+    screen; the page fits about 3/4 of the width, and stays fitted when the window is resized. (More than 75 %
+    until the overlays' legend kept its line under the traces from the start: it took that line once a
+    model's result came, and the fitted page shrank then, to 74.6 %.)
     Truth: the screen's physical DPI and the paper's millimetres mapped to pixels; true scale is
     still exactly 1 mm of paper to 1 mm of glass."""
     from app.main_window import MainWindow
@@ -268,7 +270,7 @@ def test_on_a_1280x800_screen_the_fitted_page_uses_the_trace_view_and_says_its_s
         assert f"zoom {zoom:.2f}x" in text and f"{25 * zoom:.3g} mm/s, {10 * zoom:.3g} mm/mV on screen" in text
         return page_w / view_w
 
-    assert check_fitted() > 0.75
+    assert check_fitted() > 0.74
     assert window.measure_panel.isVisible() and window.measure_panel.height() >= 150   # still readable
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: plot.viewport().width() < 900, timeout=5000)

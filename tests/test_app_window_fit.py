@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
-from helpers_app import WAIT_MS, isolated_settings, shown_window, tiny_model  # noqa: E402,F401 - fixtures
+from helpers_app import WAIT_MS, hold_scoring, shown_window  # noqa: E402
+from helpers_app import isolated_settings, tiny_model  # noqa: E402,F401 - fixtures
 from mirage_model.paths import resources_dir  # noqa: E402
 
 LUDB = resources_dir() / "samples" / "ludb"
@@ -567,3 +568,27 @@ def test_the_median_beats_tab_cuts_none_of_its_note(qtbot, size):
     assert shown >= words.widget().height() or words.verticalScrollBar().isVisible()
     assert words.widget().width() <= words.viewport().width()        # no line runs past the tab's edge
     assert view.plot.height() >= 60, view.plot.height()               # the sheet is not squeezed to a strip
+
+
+@needs_ludb
+@pytest.mark.parametrize("size", SIZES)
+def test_the_fitted_page_keeps_its_scale_when_the_result_arrives(qtbot, tiny_model, monkeypatch, size):
+    """The legend under the traces (what the overlays are) was hidden until a model's result came, then took a
+    line from the traces: the fitted page shrank under the reader's eye (0.74x to 0.71x on PTB Diagnostic s0014lre
+    at 1280x800, a real window under Xvfb). Its line is kept from the start. Truth: the plot's pixel height and
+    the zoom the page was fitted at, held while the model runs, against the same once its result is shown."""
+    window = shown_window(qtbot, tiny_model, size=size)
+    entered, release = hold_scoring(monkeypatch)
+    with qtbot.waitSignal(window.predictionReady, timeout=WAIT_MS):
+        window.open_record(LUDB / "1.hea")
+        qtbot.waitUntil(entered.is_set, timeout=WAIT_MS)
+        window.viewer.fit_btn.click()
+        qtbot.wait(100)
+        plot = window.viewer.plot
+        before = (plot.height(), round(plot.zoom, 6), window.viewer.scale_label.text())
+        assert plot.fitted and window.viewer.overlay_label.text() == ""       # no result, no legend yet
+        release.set()
+    qtbot.waitUntil(lambda: window.viewer.overlay_label.text() != "", timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert window.viewer.overlay_label.text().startswith("orange bar + %: lead importance")
+    assert (plot.height(), round(plot.zoom, 6), window.viewer.scale_label.text()) == before
