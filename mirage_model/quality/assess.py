@@ -489,8 +489,9 @@ def assess(record, config: QualityConfig | None = None, pulse="search") -> Quali
 
     poor = (usable | lost) & (grade_a == "poor")
     if poor.sum() >= cfg.poor_leads_critical:
-        findings.append(Finding("poor_quality", f"poor signal quality in {'all 12' if poor.all() else poor.sum()} leads",
-                                "critical", _names(poor), astray_note(astray)))
+        many = "all 12" if poor.all() else poor.sum()
+        findings.append(Finding("poor_quality", f"poor signal quality in {many} leads", "critical", _names(poor),
+                                astray_note(astray)))
     else:
         # one finding per cause: a lead poor for a burst over a beat or two or a large artefact (its QRS energy
         # out of step with the others' for it too, "astray"), or for the part of the record where it lost its
