@@ -263,7 +263,7 @@ def test_the_af_rule_text_states_the_irregularity_threshold_measure_uses():
 
 
 def test_a_paced_rhythm_found_by_the_quality_check_is_the_rhythm():
-    """Pacemaker spikes before most beats (the quality check's evidence): "Paced rhythm" first, from that
+    """Pacemaker spikes before the beats (the quality check's evidence): "Paced rhythm" first, from that
     rule; the model's below-threshold guess, the sinus rate words, the AF rule and "Normal ECG" go; a
     rhythm the model states above its threshold stands after it; the model's own paced rhythm is not
     said twice."""

@@ -1039,7 +1039,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             resolved.append(f"{_in_sentence(STATEMENTS[best].text)} ({p[best]:.0%}, the model's most probable "
                                 "rhythm, below its threshold) not stated: pacemaker spikes before the beats")
         out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
-                             rule=f"pacemaker spikes before most beats ({paced}; quality check)"))
+                             rule=f"pacemaker spikes ({paced}; quality check)"))
     if unbounded_tachy:
         out.append(Statement("rhythm", f"{WIDE_TACHY}, {hr_s} bpm, ventricular tachycardia not excluded",
                              "measurement", note=UNBOUNDED_NOTE,
@@ -1660,7 +1660,8 @@ def session_noise_hidden(session, interpretation=None, limit: int | None = MAY_H
 
 
 def paced_evidence(quality) -> str | None:
-    """The "paced_rhythm" finding's detail (pacemaker spikes before most beats)."""
+    """The "paced_rhythm" finding's detail (pacemaker spikes before at least a fifth of the beats: "a stimulus
+    before 8 of 12 beats")."""
     return finding_evidence(quality, "paced_rhythm", "pacemaker spikes")
 
 

@@ -5,7 +5,7 @@ unreadable: the paced QRS is wide and its repolarisation secondary to it, so the
 not apply (Sgarbossa EB, Pinski SL, Gates KB, Wagner GS. Early electrocardiographic diagnosis of
 acute myocardial infarction in the presence of ventricular paced rhythm. Am J Cardiol
 1996;77:423-4). The models were not trained for such records, and the quality check's
-"paced_rhythm" finding (pacemaker spikes before most beats) withholds their calls. Its detector
+"paced_rhythm" finding (pacemaker spikes before at least a fifth of the beats) withholds their calls. Its detector
 misses small bipolar spikes (LUDB 90) and looks for none below 500 Hz (PTB-XL's 100 Hz files).
 
 The rule, one place for the app, the PDF and ``mirage score``: when the statements model calls its
