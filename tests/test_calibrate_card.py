@@ -40,6 +40,8 @@ STTC temperature, CD temperature, HYP temperature; `mirage calibrate`); threshol
 - The same records scored by a perfectly calibrated model would show, by chance alone (mean / 95th percentile of \
 outcomes drawn from the probabilities): NORM 0.016 / 0.022
 - Thresholds (max F1 on the validation split): NORM 0.777, MI 0.777, STTC 0.777, CD 0.777, HYP 0.777
+- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); 3 of the 5 thresholds are below \
+20 %: those labels are called from 20 %
 
 ## Training
 - Command: `mirage train --task superdiagnostic`
@@ -112,15 +114,23 @@ def test_an_exported_cards_calibration_lines_are_replaced(tmp_path, tiny, capsys
     methods, thresholds = _truth(config)
     lines = card.splitlines()
     model = lines[lines.index("## Model") + 1:lines.index("## Training")]
+    # the floor of every call (outputs.MIN_CALLED_P), said where a new threshold lies below it; the source's
+    # line on its own thresholds gives way
+    below = sum(t < 0.20 for t in config["thresholds"])
+    calls = [f"- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); {below} of the "
+             f"{len(config['thresholds'])} thresholds {'is' if below == 1 else 'are'} below 20 %: those labels are "
+             "called from 20 %"] * (below > 0)
     assert model == [
         "- Parameters: 1,000",
         f"- Probabilities: calibrated on the {config['calibration']['fitted_on']} ({methods}; "
         f"`{config['provenance']['calibration_command']}`, {config['provenance']['calibration_date']}); "
         "thresholds chosen after calibration",
         model[2],
+        *calls,
         "",
         "## Calibration of this checkpoint",
-        *model[5:]]
+        *model[5 + len(calls):]]
+    assert "3 of the 5 thresholds" not in card
     assert _thresholds_said(card) == thresholds
     assert config["provenance"]["calibration_date"].startswith(today) and "mirage calibrate --model" in card
     # the old calibration's methods, thresholds, test figures and averaging are gone

@@ -47,6 +47,26 @@ def test_threshold_metrics_and_best_f1(scores):
         assert tm["f1"][k] == pytest.approx(best)
 
 
+def test_threshold_metrics_call_as_the_product():
+    """A class is counted positive only where the product calls it: at or above its threshold and at least
+    20 % (``outputs.is_called``). Class a's threshold 0.05 lies below that floor: its records at 0.10 and 0.15
+    are not called; class b's threshold 0.5 lies above it: the floor changes nothing there."""
+    y = np.array([[1, 1], [1, 0], [0, 1], [0, 0], [0, 0], [0, 0], [1, 0]], dtype=np.float32)
+    p = np.array([[.25, .60], [.30, .40], [.01, .50], [.01, .30], [.10, .10], [.15, .10], [.10, .10]])
+    thr = np.array([0.05, 0.5])
+    tm = M.threshold_metrics(y, p, thr)
+    # a: called on records 1 and 2 only -> TP 2, FN 1 (record 7 at 0.10), FP 0 (records 5, 6 at 0.10, 0.15), TN 4
+    # (at the threshold alone: TP 3, FP 2, TN 2 -> F1 0.75, sensitivity 1, specificity 0.5, accuracy 5/7)
+    assert tm["f1"][0] == pytest.approx(0.8) and tm["accuracy"][0] == pytest.approx(6 / 7)
+    assert tm["sensitivity"][0] == pytest.approx(2 / 3) and tm["specificity"][0] == pytest.approx(1.0)
+    # b: called on records 1 and 3, its two positives
+    assert tm["f1"][1] == pytest.approx(1.0) and tm["accuracy"][1] == pytest.approx(1.0)
+    m = M.compute_metrics(y, p, ["a", "b"], thr)
+    assert m["per_class"]["a"]["f1"] == pytest.approx(0.8) and m["min_called_p"] == pytest.approx(0.20)
+    # every call right on all records but 7 (a positive at 0.10, not called); at the threshold alone 5 and 6 wrong
+    assert m["macro"]["subset_accuracy"] == pytest.approx(6 / 7)
+
+
 def test_multiclass_metrics():
     y = np.array([0, 1, 2, 2, 1, 0])
     p = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .2, .7], [.5, .1, .4], [.3, .4, .3], [.6, .3, .1]])
@@ -95,8 +115,10 @@ def test_evaluate_command(tmp_path):
         if 0 < Y[:, k].sum() < len(Y):
             assert m["per_class"][c]["auroc"] == pytest.approx(skm.roc_auc_score(Y[:, k], P[:, k]), abs=1e-6)
             thr = m["thresholds"][k]
-            assert m["per_class"][c]["f1"] == pytest.approx(skm.f1_score(Y[:, k], P[:, k] >= thr), abs=1e-6)
-    assert "| **macro** |" in (out.parent / "metrics.md").read_text()
+            called = (P[:, k] >= thr) & (P[:, k] >= 0.20)        # the product's call rule (outputs.is_called)
+            assert m["per_class"][c]["f1"] == pytest.approx(skm.f1_score(Y[:, k], called), abs=1e-6)
+    md = (out.parent / "metrics.md").read_text()
+    assert "| **macro** |" in md and "at or above its threshold and at least 20 % (`outputs.is_called`)" in md
     # each class's ECE, recomputed from the predictions, beside its chance level on the same records
     from mirage_model.calibration import ece
     for k, c in enumerate(labels_):

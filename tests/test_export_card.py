@@ -186,6 +186,34 @@ def test_card_marks_a_threshold_chosen_on_no_negative_as_a_fallback(tmp_path):
            "no validation negatives)" in card
 
 
+def test_card_says_the_floor_of_the_calls_beside_thresholds_below_it(tmp_path):
+    """Every call is at or above its threshold and at least 20 % (``outputs.is_called``); a card whose thresholds
+    lie below 20 % (max F1 chose them so) had given them as the calls' rule. Truth: the thresholds counted by hand,
+    2 of the 3 below 20 %; a card whose thresholds are all at or above it says nothing of the floor."""
+    src = make_tiny_checkpoint(tmp_path / "run" / "model", labels=("AF", "PVC", "WPW"))
+    doc = json.loads((src / "config.json").read_text())
+    doc["thresholds"] = [0.05, 0.199, 0.41]
+    (src / "config.json").write_text(json.dumps(doc))
+    card = export_card(src, tmp_path / "shipped")
+    lines = card.splitlines()
+    at = next(k for k, line in enumerate(lines) if line.startswith("- Thresholds ("))
+    calls = ("- Calls: at or above the threshold and at least 20 % (`outputs.MIN_CALLED_P`); 2 of the 3 thresholds "
+             "are below 20 %: those labels are called from 20 %")
+    assert lines[at + 1] == calls
+    # test figures scored before mirage evaluate called by the floor (no "min_called_p"): the card says so
+    row = {"auroc": 0.9, "auprc": 0.8, "f1": 0.7, "accuracy": 0.75}
+    test = {"n": 10, "split": "test", "macro": row, "per_class": dict.fromkeys(("AF", "PVC", "WPW"), row)}
+    (tmp_path / "before.json").write_text(json.dumps(test))
+    (tmp_path / "after.json").write_text(json.dumps({**test, "min_called_p": 0.2}))
+    before = export_card(src, tmp_path / "with_before", "--test-metrics", str(tmp_path / "before.json"))
+    assert (calls + "; the test split's F1 and accuracy below were computed at the thresholds alone, before the "
+            "floor\n") in before
+    assert calls + "\n" in export_card(src, tmp_path / "with_after", "--test-metrics", str(tmp_path / "after.json"))
+    doc["thresholds"] = [0.2, 0.35, 0.41]
+    (src / "config.json").write_text(json.dumps(doc))
+    assert "- Calls:" not in export_card(src, tmp_path / "shipped_above")
+
+
 def test_card_counts_the_test_looks_the_checkpoint_records(own_run, tmp_path):
     """mirage train scores the test split (OUT/test/) and records it in the checkpoint; a card quoting a
     later `mirage evaluate` had said "evaluated once" (--test-looks defaulted to 1 whatever was recorded)."""

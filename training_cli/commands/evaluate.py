@@ -1,12 +1,13 @@
 """``mirage evaluate``: metrics of a checkpoint on one split of a dataset, with bootstrap intervals.
 
-Macro and per-class AUROC and AUPRC, F1 and accuracy at the checkpoint's validation thresholds
-(chosen on the validation split by ``mirage train``), with a percentile bootstrap 95% interval over
-records (1000 seeded resamples by default) for each class with at least 20 positive and 20 negative
-records and for the macro of those classes; a class with fewer, and the macro of all classes when it
-holds one, get none (the printed line and metrics.md name them); ROC and PR curves as PNG; a Markdown
-summary. Only the records of --split are read; the model runs directly on their cached model inputs
-(the one preprocessing path).
+Macro and per-class AUROC and AUPRC, F1 and accuracy at the checkpoint's validation thresholds (chosen
+on the validation split by ``mirage train``), a class called as the app, the PDF and ``mirage score``
+call it (``outputs.is_called``: at or above its threshold and at least 20 %), with a percentile
+bootstrap 95% interval over records (1000 seeded resamples by default) for each class with at least 20
+positive and 20 negative records and for the macro of those classes; a class with fewer, and the macro
+of all classes when it holds one, get none (the printed line and metrics.md name them); ROC and PR
+curves as PNG; a Markdown summary. Only the records of --split are read; the model runs directly on
+their cached model inputs (the one preprocessing path).
 
     mirage evaluate --model RUN/model --data ptbxl:ROOT --task superdiagnostic --split test --out metrics.json
 

@@ -443,7 +443,9 @@ def markdown_summary(m: dict, not_drawn=()) -> str:
         "",
         f"- data: `{m.get('data')}`, task {m.get('task')}, split **{m.get('split')}**, {m['n']} records"
         f" ({m.get('skipped', 0)} skipped: failed to load)",
-        f"- model: {m.get('model_type')} (`{m.get('model')}`), thresholds from the validation split",
+        f"- model: {m.get('model_type')} (`{m.get('model')}`), thresholds from the validation split"
+        + (f"; a class called at or above its threshold and at least {m['min_called_p'] * 100:g} % "
+           "(`outputs.is_called`)" if m.get("min_called_p") is not None else ""),
         f"- date {m.get('date')}, code {m.get('code_version')}",
     ]
     if boot:

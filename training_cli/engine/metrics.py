@@ -1,15 +1,16 @@
 """Metrics of the training CLI, as the PTB-XL benchmark (Strodthoff et al. 2020) computes them.
 
-Macro AUROC over the classes of the task (classes without both a positive and a negative are left
-out of the macro mean), AUPRC as average precision, F1 and accuracy at per-class thresholds chosen
-on the validation split only, and percentile bootstrap 95% intervals over records (seeded; Efron and
-Tibshirani 1993, ch. 13). An interval is given only for a class with at least ``MIN_INTERVAL_RECORDS`` positive
-and negative records, and for the macro over those classes: with a few positives the bootstrap cannot see how
-far a class's figure would move on other records (its positives are the only ones it has), so an interval of
-such a class, or of a macro holding it, held its true value far less often than it claims (simulated, below).
-Every resample holds a positive and a negative record of each of those classes, as the PTB-XL benchmark's
-code draws them (Strodthoff et al. 2020, ``get_appropriate_bootstrap_samples``), so every resample's macro
-averages the same classes. ``mirage compare``'s paired intervals are drawn the same way.
+Macro AUROC over the classes of the task (classes without both a positive and a negative are left out of the macro
+mean), AUPRC as average precision, F1 and accuracy at per-class thresholds chosen on the validation split only, a
+class counted positive as the product calls it (``outputs.is_called``: at or above its threshold and at least
+``outputs.MIN_CALLED_P``), and percentile bootstrap 95% intervals over records (seeded; Efron and Tibshirani 1993,
+ch. 13). An interval is given only for a class with at least ``MIN_INTERVAL_RECORDS`` positive and negative
+records, and for the macro over those classes: with a few positives the bootstrap cannot see how far a class's
+figure would move on other records (its positives are the only ones it has), so an interval of such a class, or of
+a macro holding it, held its true value far less often than it claims (simulated, below). Every resample holds a
+positive and a negative record of each of those classes, as the PTB-XL benchmark's code draws them (Strodthoff et
+al. 2020, ``get_appropriate_bootstrap_samples``), so every resample's macro averages the same classes. ``mirage
+compare``'s paired intervals are drawn the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import logging
 import numpy as np
 from scipy.stats import rankdata
 from tqdm import tqdm
+
+from mirage_model.outputs import MIN_CALLED_P, is_called
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +175,13 @@ def best_f1_thresholds(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def threshold_metrics(y: np.ndarray, p: np.ndarray, thresholds: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-class F1, accuracy, sensitivity, specificity at thresholds. y, p (N, K) -> each (K,)."""
-    pred = p >= thresholds[None, :]
+    """Per-class F1, accuracy, sensitivity, specificity at thresholds. y, p (N, K) -> each (K,).
+
+    A record is counted positive for a class where the app, the PDF and ``mirage score`` call it
+    (``outputs.is_called``): at or above the threshold and at least ``MIN_CALLED_P``, so that a threshold
+    below it (max F1 on the validation split can choose one) is scored as the product uses it.
+    """
+    pred = is_called(p, np.asarray(thresholds, dtype=np.float64)[None, :])
     yb = y.astype(bool)
     tp = (pred & yb).sum(0).astype(float)
     fp = (pred & ~yb).sum(0).astype(float)
@@ -197,7 +205,8 @@ def compute_metrics(y: np.ndarray, p: np.ndarray, classes: list[str], thresholds
         task_type: "multilabel" or "multiclass" (F1/accuracy at the argmax).
 
     Returns:
-        {"macro": {auroc, auprc, f1, accuracy[, subset_accuracy]}, "per_class": {name: {...}}, "n": N}
+        {"macro": {auroc, auprc, f1, accuracy[, subset_accuracy]}, "per_class": {name: {...}}, "n": N,
+        and (multilabel) "min_called_p": the floor the calls were made with (``threshold_metrics``)}
     """
     K = len(classes)
     Y = as_multilabel(np.asarray(y), K)
@@ -208,7 +217,7 @@ def compute_metrics(y: np.ndarray, p: np.ndarray, classes: list[str], thresholds
     else:
         thr = np.full(K, 0.5) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
         th = threshold_metrics(Y, p, thr)
-        pred = p >= thr[None, :]
+        pred = is_called(p, thr[None, :])
     au = np.array([auroc(Y[:, k], p[:, k]) for k in range(K)])
     ap = np.array([auprc(Y[:, k], p[:, k]) for k in range(K)])
     per = {}
@@ -222,7 +231,10 @@ def compute_metrics(y: np.ndarray, p: np.ndarray, classes: list[str], thresholds
         macro["accuracy_top1"] = float((np.argmax(p, 1) == np.argmax(Y, 1)).mean()) if len(Y) else float("nan")
     else:
         macro["subset_accuracy"] = float((pred == Y.astype(bool)).all(1).mean()) if len(Y) else float("nan")
-    return {"n": int(len(Y)), "macro": macro, "per_class": per}
+    out = {"n": int(len(Y)), "macro": macro, "per_class": per}
+    if task_type != "multiclass":
+        out["min_called_p"] = MIN_CALLED_P
+    return out
 
 
 def _f(v) -> float | None:

@@ -7,6 +7,7 @@ was scored (``looks``); intended use and limits, with the research-use notice.
 
 from __future__ import annotations
 
+from mirage_model.outputs import MIN_CALLED_P
 from mirage_model.review.report.model_info import SCORED_HOW, macro_auroc_text, undefined_auroc
 from mirage_model.stacking import TREE_KINDS
 from training_cli.engine.looks import looks_of, looks_text
@@ -198,6 +199,7 @@ SUPERSEDED = "> Superseded for this checkpoint:"          # the line it puts und
 _CALIBRATION_LINES = ("- Scoring:", "- Probabilities:", "- Expected calibration error on the test split",
                       "- The same records scored by a perfectly calibrated model", "- Measured stage (")
 _THRESHOLDS_LINE = "- Thresholds ("
+_CALLS_LINE = "- Calls:"
 _SAYS_CALIBRATION = ("calibrat", "threshold", "test split (")     # what a section that needs the line says
 
 
@@ -239,7 +241,7 @@ def recalibrated_card(card: str | None, loaded, printed: list[str]) -> str | Non
                "(noise-averaged scoring, `mirage_model.averaging`; calibration and thresholds fitted on it)"]
               if getattr(loaded, "noise_average", None) is not None else []),
             *_calibration_lines(loaded, None), *_stage_lines(loaded)]
-    thresholds = _threshold_line(loaded, val)
+    thresholds = [_threshold_line(loaded, val), *_calls_lines(loaded)]
     figures = [f"Re-calibrated by `{command}` on {date}. Per label, as the command printed them: the map chosen on "
                f"the {loaded.calibration.fitted_on or 'validation split'} (`mirage_model.calibration`; identity: the "
                "model's own probabilities kept), the expected calibration error there before and after it, and the "
@@ -255,12 +257,14 @@ def recalibrated_card(card: str | None, loaded, printed: list[str]) -> str | Non
             if line.startswith(_CALIBRATION_LINES):
                 said += [] if placed else head
                 placed = True
-            else:
-                said.append(thresholds if line.startswith(_THRESHOLDS_LINE) else line)
+            elif line.startswith(_THRESHOLDS_LINE):
+                said += thresholds
+            elif not line.startswith(_CALLS_LINE):       # the source's, of its own thresholds: given way
+                said.append(line)
         blocks[model] = said + ([""] if said[-1] != "" else [])
         at, section = model + 1, [f"## {CALIBRATION_SECTION}", *figures]
     else:
-        at, section = 1, [f"## {CALIBRATION_AT_TOP}", *head, thresholds, "", *figures]
+        at, section = 1, [f"## {CALIBRATION_AT_TOP}", *head, *thresholds, "", *figures]
         if blocks[0] and blocks[0][-1] != "":
             blocks[0].append("")
     note = (f"{SUPERSEDED} it was re-calibrated (`{command}`, {date}); what this section says of the calibration, "
@@ -282,6 +286,22 @@ def _threshold_line(loaded, val: dict) -> str:
     return "- Thresholds (max F1 on the validation split): " + ", ".join(
         f"{lab} {t:.3f}" + (f" ({fallback_words(fallback[lab])})" if lab in fallback else "")
         for lab, t in zip(loaded.labels, loaded.thresholds))
+
+
+def _calls_lines(loaded, test: dict | None = None) -> list[str]:
+    """The card's line on how a label is called (``outputs.is_called``), where a threshold lies below the floor
+    ``outputs.MIN_CALLED_P``: those labels are called from the floor, not from their threshold. ``test``: the test
+    split's figures; scored before ``mirage evaluate`` called by the floor (no "min_called_p"), the line says so."""
+    below = sum(t < MIN_CALLED_P for t in loaded.thresholds or [])
+    if not below:
+        return []
+    floor = f"{MIN_CALLED_P * 100:g} %"
+    line = (f"{_CALLS_LINE} at or above the threshold and at least {floor} (`outputs.MIN_CALLED_P`); {below} of the "
+            f"{len(loaded.thresholds)} thresholds {'is' if below == 1 else 'are'} below {floor}: those labels are "
+            f"called from {floor}")
+    if test and test.get("min_called_p") is None:
+        line += "; the test split's F1 and accuracy below were computed at the thresholds alone, before the floor"
+    return [line]
 
 
 def _trained_on_ptbxl(prov: dict) -> bool:
@@ -347,6 +367,7 @@ def model_card(loaded, test: dict | None, baselines: dict[str, dict], evaluate_c
         *_stage_lines(loaded),
         *_noise_mark_lines(loaded),
         _threshold_line(loaded, metrics.get("val_calibrated") or val),
+        *_calls_lines(loaded, test),
         "",
         "## Training",
         f"- Data: {prov.get('data', '?')}; splits: {prov.get('splits', '?')}",
