@@ -288,8 +288,7 @@ every sinus statement; atrial fibrillation said beside atrial premature complexe
 marked (in AF the atria have no organised activity for a beat to come early to, and frequent premature
 atrial beats make an irregular rhythm that reads as AF: on PTB-XL fold 9 the two were said together on
 7 records, 5 labelled premature atrial complexes in sinus rhythm, the other 2 labelled AFIB at
-likelihood 0 beside a normal ECG); sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate);
-"normal ECG" is dropped when any abnormal statement stands (sinus arrhythmia, a normal variant, is none); a model
+likelihood 0 beside a normal ECG); sinus arrhythmia stands for sinus rhythm (one sinus statement, with the rate); "normal ECG" is dropped when any abnormal statement stands; a model
 statement that a measurement contradicts (first-degree AV block with PR <= 200 ms, a complete left
 or right bundle branch block with QRS < 120 ms, an incomplete one with QRS >= 120 ms, long QT with a normal QTc, a left anterior fascicular
 block without left axis deviation or a left posterior one without right axis deviation: Surawicz et al.
@@ -1486,9 +1485,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out = [replace(s, note=noise_mark) if s.source == "model" and s.code in noisy and s.note is None else s
            for s in out]
     # normal ECG: only when nothing abnormal stands
-    # no abnormality of their own: sinus arrhythmia is a sinus rhythm, a normal variant (PTB-XL folds 1-9: 380 of
-    # its 695 records are labelled normal too); it had kept "normal ECG" away as an abnormal statement would
-    sinus_words = ("Sinus rhythm", "Sinus arrhythmia", "Rhythm not classified")
+    sinus_words = ("Sinus rhythm", "Rhythm not classified")      # no abnormality of their own
     still_abnormal = (NO_P_NOTE, UNDELINEATED_NOTE, UNBOUNDED_NOTE, AXIS_UNRELIABLE_NOTE, AF_PAC_NOTE, PAC_AF_NOTE,
                       AF_P_MARK, AMPLITUDE_UNRELIABLE_NOTE, AF_REGULAR_MARK,
                       PACED_QRS_MARK, QT_WIDE_MARK, NOISE_MARK)    # marked, they keep "normal ECG" away
