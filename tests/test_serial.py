@@ -581,8 +581,14 @@ def test_leads_missing_on_one_side_leave_the_intervals_out():
     assert by["qrs_ms"].change is None and not by["qrs_ms"].significant
     assert by["qrs_axis_deg"].change == 0                   # the limb leads are there on both: the axes compared
     assert by["heart_rate_bpm"].significant
-    assert ("PR, QRS, QT and QTc (the prior ECG lacks V1, V2, V3, V4, V5 and V6 (missing or flat): measured over "
+    # in the quality findings' words (it read "lacks V1, V2, V3, V4, V5 and V6")
+    assert ("PR, QRS, QT and QTc (the prior ECG lacks all chest leads (missing or flat): measured over "
             "other leads)") in x.not_compared
+    current = _session(_record("c"), EDITS)
+    current.set_quality(_gated(_finding("lead_missing", "leads missing or flat (I, V1)", ("I", "V1"))))
+    by = {m.key: m for m in compare(prior, current).measurements}
+    assert by["qrs_ms"].why_not == ("the prior ECG lacks leads V2, V3, V4, V5, V6; this ECG lacks lead I (missing or "
+                                    "flat): measured over other leads")
     # the same leads missing on both: compared
     current = _session(_record("c"), dict(EDITS, qrs_ms=130))
     current.set_quality(prior.quality)

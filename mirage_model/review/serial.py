@@ -70,6 +70,7 @@ from typing import NamedTuple
 import numpy as np
 
 from mirage_model.outputs import is_called
+from mirage_model.quality.findings import leads_text
 from mirage_model.review.file_info import anonymised, file_patient, record_date
 
 # the measurements compared, in the table's order (RR follows the rate; Framingham's QTc is a third formula)
@@ -582,10 +583,6 @@ def _names(keys) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _leads_text(leads) -> str:
-    return leads[0] if len(leads) == 1 else ", ".join(leads[:-1]) + " and " + leads[-1]
-
-
 # ---------------------------------------------------------------------- the comparison
 def compare(prior, current) -> SerialComparison:
     """The current session's ECG compared with the prior session's (both ``ReviewSession``).
@@ -648,7 +645,8 @@ def compare(prior, current) -> SerialComparison:
              (("the prior ECG", p_missing, c_missing), ("this ECG", c_missing, p_missing))]
     lacks = [(who, leads) for who, leads in lacks if leads]
     if lacks:
-        why = "; ".join(f"{who} lacks {_leads_text(leads)}" for who, leads in lacks) + (
+        # in the quality findings' words: "lacks all chest leads", "lacks leads V1, V2" (it read "V1, ... and V6")
+        why = "; ".join(f"{who} lacks {leads_text(leads)}" for who, leads in lacks) + (
             " (missing or flat): measured over other leads")
         limb = any(lead in LIMB_LEADS for _, leads in lacks for lead in leads)
         for k in INTERVAL_KEYS + (AXIS_KEYS if limb else ()):
