@@ -71,6 +71,32 @@ def test_a_ptb_header_comments_are_shown_as_written(tmp_path):
     assert heading == "In the file (PTB Diagnostic notes): not MIRAGE's"
 
 
+def write_ptbxl(root: Path, scp_codes: str = "{'NORM': 100.0, 'SR': 0.0}", report: str = "sinusrhythmus normales ekg"
+                ) -> Path:
+    """A PTB-XL-like folder: ``records100/00000/00001_lr`` and a one-row ptbxl_database.csv above it."""
+    header = write_record(root / "records100" / "00000", "00001_lr", [])
+    with (root / "ptbxl_database.csv").open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["ecg_id", "patient_id", "age", "sex", "scp_codes", "strat_fold", "report", "filename_lr"])
+        out.writerow(["1", "15709.0", "56.0", "1", scp_codes, "3", report, "records100/00000/00001_lr"])
+    return header
+
+
+def test_ptbxl_scp_codes_are_named_with_their_likelihood(tmp_path):
+    """PTB-XL's SCP codes were shown bare ("SCP codes: NORM, SR"). Now in the plain words of the statements
+    MIRAGE calls, each with its code and the likelihood PTB-XL gives it; PTB-XL's 0 (a likelihood not given,
+    as for every rhythm statement) is not said. Truth: the table's row written here and PTB-XL's
+    scp_statements.csv descriptions (NORM "normal ECG", SR "sinus rhythm", IMI "inferior myocardial
+    infarction")."""
+    rec = mm.load_record(write_ptbxl(tmp_path, "{'IMI': 35.0, 'NORM': 80.0, 'SR': 0.0}"))
+    heading, lines = file_diagnosis_lines(rec)
+    assert heading == "In the file (PTB-XL table): not MIRAGE's"
+    assert lines == ["SCP statements: Inferior infarct (IMI, likelihood 35 %), Normal ECG (NORM, likelihood 80 %), "
+                     "Sinus rhythm (SR)", "Report: sinusrhythmus normales ekg"]
+    assert file_diagnosis_lines(rec, with_codes=False)[1][0] == (
+        "SCP statements: Inferior infarct (likelihood 35 %), Normal ECG (likelihood 80 %), Sinus rhythm")
+
+
 def test_a_file_without_any_shows_nothing(tmp_path):
     rec = mm.load_record(write_record(tmp_path, "plain", ["Age: 54", "Sex: Female"]))
     assert file_diagnosis_lines(rec) == ("", []) and file_diagnosis_text(rec) == ""

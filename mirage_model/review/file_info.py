@@ -50,31 +50,69 @@ def _snomed_words(code: str, with_code: bool = True) -> str:
     return (f"{name} ({code})" if with_code else name) if name else f"SNOMED-CT {code}"
 
 
-def file_diagnosis_lines(record, with_codes: bool = True) -> tuple[str, list[str]]:
-    """What the record's own file says of the patient's diagnosis, as written, for the app, the PDF and
-    ``mirage score`` (``file_diagnosis_text``): a Challenge header's ``#Dx`` SNOMED-CT codes named in
-    words (``records.snomed``), the PTB Diagnostic database's reason for admission, diagnoses and
-    medication, LUDB's diagnoses, PTB-XL's SCP codes and report, and a Challenge header's #Rx/#Hx/#Sx.
-    Shown apart from MIRAGE's calls and never read by them.
+def _scp_words(code: str, likelihood, with_code: bool = True) -> str:
+    """A PTB-XL SCP statement as shown: in the plain words of the statements MIRAGE calls
+    (``interpret.STATEMENTS``), its code and the likelihood (%) PTB-XL's cardiologists gave it:
+    "Normal ECG (NORM, likelihood 100 %)" (``with_code`` False: "Normal ECG (likelihood 100 %)").
+    PTB-XL writes 0 for a likelihood not given (a rhythm or form statement: "Sinus rhythm (SR)"), so
+    0 is not said; a code the table does not hold stays a code."""
+    from mirage_model.review.interpret import STATEMENTS    # scipy through measure: only for a PTB-XL record
+
+    info = STATEMENTS.get(code)
+    said = [code] if with_code and info is not None else []
+    if isinstance(likelihood, (int, float)) and not isinstance(likelihood, bool) and math.isfinite(likelihood) \
+            and likelihood > 0:
+        said.append(f"likelihood {likelihood:g} %")
+    name = info.text if info is not None else code
+    return f"{name} ({', '.join(said)})" if said else name
+
+
+def diagnosis_words(record, with_codes: bool = True) -> list[str]:
+    """The file's diagnoses one by one in words, as ``file_diagnosis_lines`` and the folder panel name them: a
+    ``#Dx`` SNOMED-CT code by the Challenge's name ("atrial fibrillation (164889003)"), a PTB-XL SCP code by
+    MIRAGE's words for it ("Normal ECG (NORM, likelihood 100 %)"), others (LUDB's, PTB's) as written.
 
     Args:
-        record: an ``EcgRecord`` (None: nothing said).
-        with_codes: the SNOMED-CT code after each name it has (False: page 1's short line, the name alone).
+        record: an ``EcgRecord`` (None: none).
+        with_codes: each name's code after it (False: the name alone, a PTB-XL likelihood kept).
 
     Returns:
-        (heading, lines): heading "In the file (#Dx, SNOMED-CT): not MIRAGE's"; lines e.g.
-        ["atrial fibrillation (164889003)", "SNOMED-CT 251999999"] or ["Myocardial infarction",
-        "Medication pre admission: Digoxin"]. ("", []) when the file says nothing of it.
+        one string per diagnosis in ``record.dx``, in its order; [] when it has none.
     """
     meta = getattr(record, "meta", None) or {}
     dx = [str(d).strip() for d in getattr(record, "dx", None) or () if str(d).strip()]
     system = str(meta.get("dx_system") or "")
     if system == "SNOMED-CT":
-        lines = [_snomed_words(code, with_codes) for code in dx]
-    elif system == "PTB-XL SCP":
-        lines = [f"SCP codes: {', '.join(dx)}"] if dx else []
-    else:
-        lines = dx
+        return [_snomed_words(code, with_codes) for code in dx]
+    if system == "PTB-XL SCP":
+        likelihoods = (meta.get("ptbxl") or {}).get("scp_codes") or {}
+        return [_scp_words(code, likelihoods.get(code), with_codes) for code in dx]
+    return dx
+
+
+def file_diagnosis_lines(record, with_codes: bool = True) -> tuple[str, list[str]]:
+    """What the record's own file says of the patient's diagnosis, as written, for the app, the PDF and
+    ``mirage score`` (``file_diagnosis_text``): a Challenge header's ``#Dx`` SNOMED-CT codes named in
+    words (``records.snomed``), the PTB Diagnostic database's reason for admission, diagnoses and
+    medication, LUDB's diagnoses, PTB-XL's SCP codes named (``diagnosis_words``) and its report, and a
+    Challenge header's #Rx/#Hx/#Sx.
+    Shown apart from MIRAGE's calls and never read by them.
+
+    Args:
+        record: an ``EcgRecord`` (None: nothing said).
+        with_codes: the SNOMED-CT or SCP code after each name it has (False: page 1's short line, the name
+            alone).
+
+    Returns:
+        (heading, lines): heading "In the file (#Dx, SNOMED-CT): not MIRAGE's"; lines e.g.
+        ["atrial fibrillation (164889003)", "SNOMED-CT 251999999"], ["Myocardial infarction",
+        "Medication pre admission: Digoxin"] or ["SCP statements: Normal ECG (NORM, likelihood 100 %), Sinus
+        rhythm (SR)", "Report: sinusrhythmus normales ekg"]. ("", []) when the file says nothing of it.
+    """
+    meta = getattr(record, "meta", None) or {}
+    lines = diagnosis_words(record, with_codes)
+    if lines and meta.get("dx_system") == "PTB-XL SCP":      # one line: "SCP statements: Normal ECG (NORM, ...), ..."
+        lines = [f"SCP statements: {', '.join(lines)}"]
     report = str((meta.get("ptbxl") or {}).get("report") or "").strip()
     if report:
         lines.append(f"Report: {report}")
