@@ -22,6 +22,7 @@ from mirage_model.clinical import ClinicalError
 from mirage_model.csvsafe import encodable
 from mirage_model.limits import record_head, record_unscorable, with_head_note
 from mirage_model.records import RecordError, load_record
+from mirage_model.review.file_info import diagnosis_words
 from mirage_model.review.interpret import companion_statements_model
 from mirage_model.review.opening import session_from_file
 from mirage_model.review.scoring import compute
@@ -475,13 +476,16 @@ _PREDICT_LOCK = threading.Lock()
 
 
 def header_job(ctx: JobContext, paths: list) -> int:
-    """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``."""
+    """Load each record of a folder in turn; progress payload ``(index, info dict | error str)``. The info's
+    "dx" are the file's diagnoses in words ("atrial fibrillation"), "dx_coded" the same with their codes
+    ("atrial fibrillation (164889003)"), as the file's diagnosis lines name them (``file_info.diagnosis_words``)."""
     for i, path in enumerate(paths):
         ctx.check()
         try:
             rec = load_record(path)
             info = {"record_id": rec.record_id, "age": rec.age, "sex": rec.sex, "fs": rec.fs,
-                    "duration_s": rec.duration_s, "dx": rec.dx, "recording_s": (rec.meta or {}).get("recording_s")}
+                    "duration_s": rec.duration_s, "dx": diagnosis_words(rec, with_codes=False),
+                    "dx_coded": diagnosis_words(rec), "recording_s": (rec.meta or {}).get("recording_s")}
         except Exception as err:  # noqa: BLE001 (one bad file must not stop the listing)
             info = user_message(err)
         ctx.progress(i + 1, len(paths), (i, info))

@@ -73,3 +73,32 @@ def test_the_dx_column_starts_in_view_in_the_dock_as_it_opens(qtbot, size):
     assert fm.horizontalAdvance(head.text()) + 8 <= shown_px
     sex = browser.COLUMNS.index("Sex")          # the patient's columns still whole in view, before it
     assert table.columnViewportPosition(sex) + table.columnWidth(sex) <= start
+
+
+def _dx_cells(qtbot, folder) -> dict[str, tuple[str, list[str]]]:
+    """{record id: (the Dx cell's text, its tooltip's lines)} once ``folder`` is listed."""
+    from app.views.folder_browser import FolderBrowser
+
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.set_folder(folder)
+    qtbot.waitUntil(lambda: browser.worker is None, timeout=20000)
+    table, dx = browser.table, browser.DX
+    return {table.item(r, 0).text(): (table.item(r, dx).text(), table.item(r, dx).toolTip().splitlines())
+            for r in range(table.rowCount())}
+
+
+def test_the_dx_column_names_the_codes_as_the_file_lines_do(qtbot, tmp_path):
+    """The Dx column listed bare codes ("164889003, 59118001, ..."; PTB-XL's "IMI, SR"). Now the names the
+    file's diagnosis lines use, each code on hover. Truth: the Challenge's names of the codes and PTB-XL's
+    scp_statements.csv descriptions (IMI "inferior myocardial infarction", SR "sinus rhythm")."""
+    from test_file_diagnosis import CHALLENGE_DX, CINC, UNNAMED, write_ptbxl, write_record
+
+    write_record(tmp_path / "cinc", "A0001", CINC)
+    text, tip = _dx_cells(qtbot, tmp_path / "cinc")["A0001"]
+    assert text == ", ".join(CHALLENGE_DX.values()) + f", SNOMED-CT {UNNAMED}"
+    assert tip == [f"{name} ({code})" for code, name in CHALLENGE_DX.items()] + [f"SNOMED-CT {UNNAMED}"]
+    write_ptbxl(tmp_path / "ptbxl", "{'IMI': 35.0, 'SR': 0.0}")
+    text, tip = _dx_cells(qtbot, tmp_path / "ptbxl")["00001_lr"]
+    assert text == "Inferior infarct (likelihood 35 %), Sinus rhythm"
+    assert tip == ["Inferior infarct (IMI, likelihood 35 %)", "Sinus rhythm (SR)"]

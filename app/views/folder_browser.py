@@ -36,7 +36,7 @@ class FolderBrowser(QWidget):
     # windows alike: seen only by scrolling), the rate and length, alike in most folders, last
     COLUMNS = ("Record", "Age", "Sex", "Dx / status", "Hz", "s")
     TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex",
-            "Diagnosis codes in the file, or why it could not be read", "Sampling rate (Hz)", "Length (s)")
+            "Diagnoses in the file (their codes on hover), or why it could not be read", "Sampling rate (Hz)", "Length (s)")
     NARROW = (1, 2, 4, 5)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
     RECORD_MIN_PX = 60           # the record name is elided to no less than this
@@ -173,8 +173,8 @@ class FolderBrowser(QWidget):
             item = QTableWidgetItem(text)
             if c == 0 and index < len(self.paths):
                 item.setToolTip(self._tip(self.paths[index]))
-            if c == self.DX and info.get("dx"):
-                item.setToolTip("\n".join(map(str, info["dx"])))      # every diagnosis, the cell shows four
+            if c == self.DX and info.get("dx"):     # every diagnosis with its code, the cell shows four by name
+                item.setToolTip("\n".join(map(str, info.get("dx_coded") or info["dx"])))
             self.table.setItem(index, c, item)
         if index < 100 or done >= len(self.paths):     # the rows in view, and once at the end
             self.fit_columns()
