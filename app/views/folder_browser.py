@@ -36,7 +36,8 @@ class FolderBrowser(QWidget):
     # windows alike: seen only by scrolling), the rate and length, alike in most folders, last
     COLUMNS = ("Record", "Age", "Sex", "Dx / status", "Hz", "s")
     TIPS = ("Record name", "Age (years; under 2 years in months, weeks or days)", "Sex",
-            "Diagnoses in the file (their codes on hover), or why it could not be read", "Sampling rate (Hz)", "Length (s)")
+            "Diagnoses in the file (their codes on hover), or why it could not be read", "Sampling rate (Hz)",
+            "Length (s)")
     NARROW = (1, 2, 4, 5)        # columns as wide as their contents
     PATIENT = (1, 2)             # age and sex: kept in view beside the record name
     RECORD_MIN_PX = 60           # the record name is elided to no less than this
