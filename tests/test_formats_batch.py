@@ -174,3 +174,33 @@ def test_every_pdf_page_names_the_file_its_record_was_read_from(tmp_path):
             others = [o for o in rows if o != rel]
             assert not any(f"file {o}" in text for o in others)
             assert str(tmp_path) not in text and str(folder) not in text
+
+
+def test_score_has_the_carts_own_statements(tmp_path):
+    """``mirage score`` had no column for the cart's own statements (shown in the app and on page 3). Its
+    ``device_statements`` column now holds them, " | " between them; empty for a file that has none.
+    Truth: the files' own statement elements (Philips' leftstatement and rightstatement, MUSE's StmtText)."""
+    import html
+    import re
+
+    from helpers_models import make_tiny_checkpoint
+
+    predictor = mm.Predictor(make_tiny_checkpoint(tmp_path / "tiny"), device="cpu")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("129DYPRG.XML", "muse-sinus.xml"):
+        shutil.copy(DATA / name, folder / name)
+    shutil.copy(LUDB / "1.hea", folder / "1.hea")
+    shutil.copy(LUDB / "1.dat", folder / "1.dat")
+    out = tmp_path / "scores.csv"
+    score_folder(folder, predictor, out, measure=False)
+    with out.open(newline="", encoding="utf-8-sig") as fh:
+        rows = {Path(r["record_path"]).name: r for r in csv.DictReader(fh)}
+    philips = re.findall(r"<leftstatement>(.*?)</leftstatement>\s*<rightstatement>(.*?)</rightstatement>",
+                         (DATA / "129DYPRG.XML").read_text())
+    assert rows["129DYPRG.XML"]["device_statements"] == " | ".join(
+        html.unescape(f"{left} {right}".strip()) for left, right in philips)
+    said = rows["muse-sinus.xml"]["device_statements"].split(" | ")
+    assert said[:2] == ["Normal Sinus rhythm", "Anterior infarct, age undetermined"]       # the first StmtTexts
+    assert said[-1] == "Questionable change in The axis" and len(said) == 6
+    assert rows["1.hea"]["device_statements"] == "" and rows["1.hea"]["status"] == "ok"

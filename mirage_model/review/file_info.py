@@ -25,13 +25,22 @@ def device_report_lines(record) -> tuple[str, list[str]]:
         ("", []) when the file carries none. Never mixed with MIRAGE's statements.
     """
     report = (getattr(record, "meta", None) or {}).get("device_report") or {}
-    statements = [str(s) for s in report.get("statements") or ()]
+    statements = device_statements(record)
     measurements = [f"{k}: {v:g}" if isinstance(v, (int, float)) else f"{k}: {v}"
                     for k, v in (report.get("measurements") or {}).items()]
     if not statements and not measurements:
         return "", []
     heading = f"{report.get('source') or 'acquiring device'}: the device's own analysis, not MIRAGE's"
     return heading, statements + measurements
+
+
+def device_statements(record) -> list[str]:
+    """The acquiring device's own statements as the file stores them (a GE MUSE or Philips cart's
+    interpretation: ["Normal Sinus rhythm", "Anterior infarct, age undetermined"]); [] when it has none.
+    Apart from MIRAGE's: shown under the device's name (``device_report_lines``), ``mirage score``'s
+    ``device_statements`` column."""
+    report = (getattr(record, "meta", None) or {}).get("device_report") or {}
+    return [str(s).strip() for s in report.get("statements") or () if str(s).strip()]
 
 
 FILE_SAYS = "In the file"      # what heads the file's own diagnoses wherever they are shown

@@ -21,7 +21,7 @@ from mirage_model.measure import SCALAR_KEYS
 from mirage_model.paths import OutputError
 from mirage_model.review.batch.inputs import LabsLookup
 from mirage_model.review.batch.loading import LoadedRecord
-from mirage_model.review.file_info import file_diagnosis_text, reader_notes
+from mirage_model.review.file_info import device_statements, file_diagnosis_text, reader_notes
 from mirage_model.review.interpret import (doubted_calls, infarct_disagreement, interpret_prediction, noise_hidden,
                                            prediction_age, statement_labels)
 from mirage_model.review.measurements import measurement_notes
@@ -43,7 +43,8 @@ SERIAL_COLUMNS = ("prior_file", "prior_date", "serial_changes", "serial_warnings
 def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
             statements: Iterable[str] = (), serial: bool = False) -> list[str]:
     """The output columns (= row dict keys) for a model's ``labels``: the record, what its file says of the
-    diagnosis (``file_diagnosis``), its status, one
+    diagnosis (``file_diagnosis``) and what the acquiring device's own analysis states (``device_statements``),
+    its status, one
     ``prob_<label>`` per label, the result (``noise_may_hide``: what the record's noise may have taken away, not
     calls) and quality, the measurements (``measure``), the PDF
     (``pdf``), the notes, then the interpretation, why its statements marked "(?)" are doubted
@@ -52,7 +53,7 @@ def columns(labels: Iterable[str], measure: bool = True, pdf: bool = False,
     ``stmt_<code>`` per PTB-XL statement in ``statements`` (``interpret.statement_labels`` of the
     statements model; asked for with ``--all-statements``). ``statements_model`` names the model the
     interpretation's statements come from (empty: the rules alone)."""
-    cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "status", "error"]
+    cols = ["record_path", "record_id", "format", "device", "file_diagnosis", "device_statements", "status", "error"]
     cols += [f"prob_{lab}" for lab in labels]
     cols += ["positive", "withheld_positive", "noise_may_hide", "model", "statements_model", "age_used", "sex_used",
              "labs_used", "values_not_used", "quality_flags",
@@ -406,6 +407,8 @@ class Scorer:
         # what the file itself says of the diagnosis, as written (``file_info.file_diagnosis_text``): apart from
         # MIRAGE's calls, on every row that read the record
         row["file_diagnosis"] = file_diagnosis_text(item.record) or None
+        # the cart's own statements (GE MUSE, Philips), as the app and page 3 show them: the device's, not MIRAGE's
+        row["device_statements"] = " | ".join(device_statements(item.record)) or None
         row["model"] = self.model_id
         # what the file's reader noticed (a placeholder birth date, PTB-XL's age 300 shown as 90), on
         # every row that read the record, an error's too
