@@ -106,15 +106,24 @@ class ExportMixin:
         settings = report.ReportSettings(page_size=self.settings.page_size, institution=self.settings.institution,
                                          reviewer=reviewer, comment=comment, patient_name=patient_name,
                                          patient_id=patient_id)
-        waiting = self._export_waits_for(session)
-        if wait and waiting:
-            self._export_queue.append(Queued(session.id, "export", lambda p=Path(path), s=settings:
-                                             self._start_export(self.session, p, s), Path(path),
-                                             session.record.record_id))
-            self.show_status(f"{Path(path).name} will be written when the analysis is done "
-                             f"(waiting for: {', '.join(waiting)})...")
+        if wait and self._queue_until_done(Queued(session.id, "export", lambda p=Path(path), s=settings:
+                                                  self._start_export(self.session, p, s), Path(path),
+                                                  session.record.record_id),
+                                           f"{Path(path).name} will be written when the analysis is done"):
             return True
         return self._start_export(session, Path(path), settings)
+
+    def _queue_until_done(self, job: Queued, when: str) -> bool:
+        """``job`` (an export, a print or a preview of the session on screen) queued when its analysis is still
+        running (``_export_waits_for``), said in the status bar as "WHEN (waiting for: ...)..."; False, nothing
+        queued, when it can be made now."""
+        waiting = self._export_waits_for(self.session)
+        if not waiting:
+            return False
+        self._export_queue.append(job)
+        cancel = " (Esc cancels)" if job.kind != "export" else ""     # Esc drops waiting prints and previews
+        self.show_status(f"{when} (waiting for: {', '.join(waiting)})...{cancel}")
+        return True
 
     def _export_waits_for(self, session) -> list[str]:
         """What a queued export of ``session`` still waits for, in words; [] when it can be written. Printing

@@ -113,12 +113,10 @@ class PrintMixin:
         pdf = preview[1] if preview is not None and preview[0] == choice.page_size else None
         session = self.session
         rid = session.record.record_id
-        waiting = self._export_waits_for(session)     # what an export waits for, the prior ECG being read too
-        if waiting:
-            self._export_queue.append(Queued(session.id, "print", lambda: self._start_print(printer, choice),
-                                             record_id=rid))
-            self.show_status(f"The report of record {rid} will be printed when the analysis is done "
-                             f"(waiting for: {', '.join(waiting)})... (Esc cancels)")
+        # what an export waits for, the prior ECG being read too
+        if self._queue_until_done(Queued(session.id, "print", lambda: self._start_print(printer, choice),
+                                         record_id=rid),
+                                  f"The report of record {rid} will be printed when the analysis is done"):
             return True
         return self._start_print(printer, choice, pdf)
 
@@ -176,12 +174,9 @@ class PrintMixin:
             return None
         session = self.session
         rid = session.record.record_id
-        waiting = self._export_waits_for(session)
-        if waiting:
-            self._export_queue.append(Queued(session.id, "preview", lambda: self._start_preview(printer, choice),
-                                             record_id=rid))
-            self.show_status(f"The print preview of record {rid} opens when the analysis is done "
-                             f"(waiting for: {', '.join(waiting)})... (Esc cancels)")
+        if self._queue_until_done(Queued(session.id, "preview", lambda: self._start_preview(printer, choice),
+                                         record_id=rid),
+                                  f"The print preview of record {rid} opens when the analysis is done"):
             return True
         return self._start_preview(printer, choice)
 
