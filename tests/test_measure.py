@@ -412,7 +412,8 @@ def test_as_dict_keys():
     rec, _ = synthetic_record()
     d = measure(rec).as_dict()
     assert list(d) == ["heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms",
-                       "qtc_fridericia_ms", "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg"]
+                       "qtc_fridericia_ms", "qtc_framingham_ms", "p_axis_deg", "qrs_axis_deg", "t_axis_deg",
+                       "sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"]
     assert tuple(d) == SCALAR_KEYS
     assert all(v is None or isinstance(v, float) for v in d.values())
     empty = Measurements(*([None] * 10))

@@ -158,7 +158,7 @@ def test_measurement_keys_are_the_measurements_fields():
     assert tuple(f.key for f in SCALAR_FIELDS) == SCALAR_KEYS
     assert set(SCALAR_KEYS) <= set(m.as_dict())
     for f in SCALAR_FIELDS:
-        assert f.key.endswith("_" + f.unit) and f.label and f.short
+        assert f.key.endswith("_" + f.unit.lower()) and f.label and f.short       # mV: "_mv", as Python spells names
 
 
 # -- PTB-XL --------------------------------------------------------------------------------------

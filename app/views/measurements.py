@@ -23,6 +23,10 @@ from mirage_model.review.measurements import (age_note, is_paediatric, measureme
                                               why_unmeasured)
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
+DECIMALS = {f.key: f.decimals for f in SCALAR_FIELDS}            # a value's least decimals (mV: 2)
+# the rows read at a glance, kept in view over the note (the intervals and axes); the QRS voltages under them lie
+# below the fold where the panel is short (1366x768, 1280x800), a flagged one named above the table
+GLANCE_ROWS = sum(1 for f in SCALAR_FIELDS if f.unit != "mV")
 EDITED = QColor(255, 236, 179)
 
 
@@ -198,7 +202,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
                 if src in ("edited", "recomputed", "not recomputed"):
                     auto = self.automatic_value(key)
                     item.setBackground(QBrush(EDITED))
-                    item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.0f}'} {unit}")
+                    item.setToolTip(f"automatic: {'-' if auto is None else f'{auto:.{DECIMALS[key]}f}'} {unit}")
                 if row.get("flag") and v is not None:
                     # outside the adult reference range: bold, an arrow beside it, the range on hover
                     bold = QFont(item.font())
@@ -256,8 +260,9 @@ class MeasurementsPanel(FollowsSession, QWidget):
     def _fit_note(self) -> None:
         """The note's lines: those the panel's height leaves it over the title line and every row at
         its least height (``ROW_PAD_MIN``), one at least; a longer note is cut with "..." there, whole
-        on its hover (and in the table's accessible description)."""
-        n = self.table.rowCount()
+        on its hover (and in the table's accessible description). Every row is the intervals' and axes'
+        (``GLANCE_ROWS``): the voltages under them scroll rather than cut the note to a line."""
+        n = min(self.table.rowCount(), GLANCE_ROWS)
         rows = n * (self.table.fontMetrics().height() + ROW_PAD_MIN)
         table = rows + self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth()
         spacing = 2 * max(0, self.layout().spacing())
@@ -339,9 +344,9 @@ class MeasurementsPanel(FollowsSession, QWidget):
         for key, label, unit in ROWS:
             if key in changes:
                 auto = self.automatic_value(key)
-                was = "not measurable" if auto is None else f"{auto:.0f} {unit}"
+                was = "not measurable" if auto is None else f"{auto:.{DECIMALS[key]}f} {unit}"
                 how = {"edited": "edited by reviewer", "recomputed": "recomputed from edited values"}.get(
                     self.source(key), "not recomputable from edited values")
-                now = "-" if changes[key] is None else f"{changes[key]:.0f} {unit}"
+                now = "-" if changes[key] is None else f"{changes[key]:.{DECIMALS[key]}f} {unit}"
                 notes.append(f"{label} {how}: {now} (automatic: {was})")
         return dataclasses.replace(m, notes=tuple(notes), **changes)

@@ -81,6 +81,9 @@ cardiologists' per-lead readings (fitted on LUDB records 1-50 only).
    ``review.interpret``); and how well what is left between the complexes once the median QRS-T is
    subtracted repeats at a P-P interval of its own (``AtrialActivity.periodicity``: P waves of
    complete AV block, dissociated from the QRS, vs fibrillatory waves or none).
+10. QRS voltage (``voltage``), on the median beat: each lead's R and S against the PR-segment level, the
+   Sokolow-Lyon index (SV1 + max(RV5, RV6)), the Cornell voltage (RaVL + SV3) and the largest peak-to-peak
+   QRS of the limb and of the precordial leads (mV; low voltage below 0.5 and 1.0 mV in every lead).
 
 Accuracy against the LUDB cardiologists' annotations and speed: docs/measurements.md
 (``scripts/eval_ludb.py``). Values are None where they cannot be measured; the reason is in
@@ -96,10 +99,11 @@ from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, QTC_KEYS, SCALAR_FIELDS, SCALAR_KEYS, LeadFiducials, MeasureConfig,
     Measurements, MedianBeat, ScalarField, empty_measurements,
 )
+from mirage_model.measure.voltage import VOLTAGE_KEYS, QrsVoltage, qrs_voltage
 
 __all__ = [
     "AtrialActivity", "BAZETT_FAST_NOTE", "FIDUCIAL_KEYS", "METHOD_NAME", "QTC_KEYS", "SCALAR_FIELDS", "SCALAR_KEYS",
-    "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "ScalarField",
+    "LeadFiducials", "MeasureConfig", "Measurements", "MedianBeat", "QrsVoltage", "ScalarField", "VOLTAGE_KEYS",
     "atrial_activity", "empty_measurements", "frontal_axis_deg", "measure", "qtc_bazett", "qtc_framingham",
-    "qtc_fridericia", "rr_successive_variation", "rr_variation",
+    "qtc_fridericia", "qrs_voltage", "rr_successive_variation", "rr_variation",
 ]

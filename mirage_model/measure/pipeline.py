@@ -23,6 +23,7 @@ from mirage_model.measure.formulas import (
 from mirage_model.measure.results import (
     FIDUCIAL_KEYS, METHOD_NAME, LeadFiducials, MeasureConfig, Measurements, MedianBeat, empty_measurements,
 )
+from mirage_model.measure.voltage import qrs_voltage
 from mirage_model.preprocess import bridge_missing, mains_frequencies, remove_mains
 from mirage_model.quality.assess import detected_rr_s, median_rate_bpm
 from mirage_model.quality.findings import QualityConfig
@@ -141,7 +142,7 @@ def measure(record, config: MeasureConfig | None = None, fiducials: bool = True)
     a, b = stretch if stretch is not None else (0, T)
     xs = x[:, a:b]                                   # the whole record, or its longest stretch without gaps
     m = _missed_beats(_with_atrial(_measure_at_rate(xs, fs, cfg, quality, fiducials), xs, fs), xs, fs, cfg)
-    m = replace(m, mains_leads=mains_leads)
+    m = replace(m, mains_leads=mains_leads, **_voltages(m))
     if note:
         m = replace(m, notes=tuple(m.notes) + note)
     if stretch is None:
@@ -273,6 +274,12 @@ def finite_stretch(x: np.ndarray, fs: float, min_s: float = 2.5) -> tuple[int, i
     k = int(np.argmax(ends - starts))
     a, b = int(starts[k]), int(ends[k])
     return (a, b) if b - a >= int(round(min_s * fs)) else None
+
+
+def _voltages(m: Measurements) -> dict[str, float | None]:
+    """The QRS voltages of m's median beat (``voltage``), keyed as its fields; {} without a median beat."""
+    v = qrs_voltage(m.median)
+    return {} if v is None else v.as_dict()
 
 
 def _shifted(m: Measurements, a: int, note: str) -> Measurements:

@@ -18,7 +18,8 @@ class ScalarField:
     key: str        # Measurements.as_dict() key, CSV column
     label: str      # full label (the PDF, hover text)
     short: str      # short label (the app's table)
-    unit: str       # "bpm", "ms" or "deg"
+    unit: str       # "bpm", "ms", "deg" or "mV"
+    decimals: int = 0   # the fewest decimals a value is shown with (more where its limit needs them)
 
 
 # The global measurements, in the order every table shows them: the one list of their keys.
@@ -34,6 +35,12 @@ SCALAR_FIELDS: tuple[ScalarField, ...] = (
     ScalarField("p_axis_deg", "P axis (frontal)", "P axis", "deg"),
     ScalarField("qrs_axis_deg", "QRS axis (frontal)", "QRS axis", "deg"),
     ScalarField("t_axis_deg", "T axis (frontal)", "T axis", "deg"),
+    # the QRS voltages of the median beats (``voltage``)
+    ScalarField("sokolow_lyon_mv", "Sokolow-Lyon index (SV1 + max(RV5, RV6))", "Sokolow-Lyon", "mV", 2),
+    ScalarField("cornell_mv", "Cornell voltage (RaVL + SV3)", "Cornell", "mV", 2),
+    ScalarField("qrs_limb_mv", "QRS amplitude, limb leads (largest peak-to-peak)", "QRS limb max", "mV", 2),
+    ScalarField("qrs_precordial_mv", "QRS amplitude, precordial leads (largest peak-to-peak)", "QRS V1-V6 max",
+                "mV", 2),
 )
 SCALAR_KEYS: tuple[str, ...] = tuple(f.key for f in SCALAR_FIELDS)
 QTC_KEYS: tuple[str, ...] = ("qtc_bazett_ms", "qtc_fridericia_ms", "qtc_framingham_ms")
@@ -190,6 +197,11 @@ class Measurements:
     # the P wave candidate's median beat-to-beat correlation (``delineate.p_consistency``; a P wave, and PR, from
     # ``MeasureConfig.p_corr_min``); None where no candidate was found before the QRS
     p_correlation: float | None = None
+    # the QRS voltages of the median beat (``measure.voltage``, mV): the table's values, not the model's features
+    sokolow_lyon_mv: float | None = None             # SV1 + max(RV5, RV6)
+    cornell_mv: float | None = None                  # RaVL + SV3
+    qrs_limb_mv: float | None = None                 # the largest peak-to-peak QRS of the six limb leads
+    qrs_precordial_mv: float | None = None           # ... and of V1-V6
 
     def as_dict(self) -> dict[str, float | None]:
         """Scalar measurements only, keyed as the CSV columns (heart_rate_bpm, rr_ms, pr_ms, ...)."""

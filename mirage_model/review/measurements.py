@@ -33,7 +33,8 @@ def _measure():
 EDIT_LIMITS: dict[str, tuple[float, float]] = {
     "heart_rate_bpm": (10, 400), "rr_ms": (150, 6000), "pr_ms": (40, 600), "qrs_ms": (20, 400),
     "qt_ms": (100, 900), "qtc_bazett_ms": (100, 1000), "qtc_fridericia_ms": (100, 1000),
-    "qtc_framingham_ms": (100, 1000), "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180)}
+    "qtc_framingham_ms": (100, 1000), "p_axis_deg": (-180, 180), "qrs_axis_deg": (-180, 180), "t_axis_deg": (-180, 180),
+    "sokolow_lyon_mv": (0, 20), "cornell_mv": (0, 20), "qrs_limb_mv": (0, 20), "qrs_precordial_mv": (0, 20)}
 
 
 def check_edit(key: str, value: float) -> float:
@@ -84,6 +85,11 @@ def clean_edits(edits: Mapping[str, object] | None) -> dict[str, float]:
 # Part IV's "<= 390 ms" flagged 39 of the first 300 PTB-XL fold-9 records labelled normal ECG (QTc
 # Bazett 5th percentile 379 ms there) and took their "Normal ECG" away; <= 340 ms none of them.
 # QRS axis -30 to +90 deg (left axis deviation < -30, right > +90): Surawicz et al. 2009 (part III).
+# QRS voltage (``measure.voltage``): Sokolow-Lyon SV1 + max(RV5, RV6) >= 3.5 mV and Cornell RaVL + SV3 > 2.8 mV in men,
+# > 2.0 mV in women, voltage criteria for left ventricular hypertrophy (Hancock EW et al., Circulation 2009;119:e251,
+# part V); without the patient's sex Cornell has no limit (the range says so). Low QRS voltage: peak-to-peak < 0.5 mV
+# in every limb lead, < 1.0 mV in every precordial lead (Mason et al. 2007, part II's "low voltage" statements; the
+# limits as J Electrocardiol 2008;41:281 states them), so the largest of the group flagged low when below its limit.
 # These are adults' limits. Children's differ with age (a rate of 115 bpm and a QRS axis of +100 deg are
 # normal at 4 years); the paediatric normal limits in use are tables of 2nd and 98th percentiles by age
 # group from birth to 16 years: Rijnbeek PR, Witsenburg M, Schrama E, Hess J, Kors JA. New normal limits for
@@ -173,6 +179,20 @@ REFERENCE_RANGES: dict[str, ReferenceRange] = {
 }
 QTC_LIMITS = {"M": 450.0, "F": 460.0}
 QTC_SHORT = 340.0
+SOKOLOW_LYON_MV = 3.5           # at or above: voltage criteria for LVH (Hancock et al. 2009)
+CORNELL_MV = {"M": 2.8, "F": 2.0}   # above: voltage criteria for LVH (Hancock et al. 2009)
+LOW_LIMB_MV, LOW_PRECORDIAL_MV = 0.5, 1.0   # below in every lead of the group: low QRS voltage
+HANCOCK = "Hancock et al. 2009"
+LOW_VOLTAGE_SOURCE = "Mason et al. 2007"
+VOLTAGE_RANGES: dict[str, ReferenceRange] = {
+    "sokolow_lyon_mv": ReferenceRange(None, SOKOLOW_LYON_MV, f"< {SOKOLOW_LYON_MV:g} mV (Sokolow-Lyon; {HANCOCK})",
+                                      high_at=True),
+    "qrs_limb_mv": ReferenceRange(LOW_LIMB_MV, None, f">= {LOW_LIMB_MV:g} mV (low voltage: below it in every limb "
+                                  f"lead; {LOW_VOLTAGE_SOURCE})"),
+    "qrs_precordial_mv": ReferenceRange(LOW_PRECORDIAL_MV, None, f">= {LOW_PRECORDIAL_MV:g} mV (low voltage: below "
+                                        f"it in every precordial lead; {LOW_VOLTAGE_SOURCE})"),
+}
+VOLTAGE_CHILD = "adult voltage limits not applied"
 
 
 def clean_age(age) -> float | None:
@@ -224,7 +244,15 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
     None), or, below ``PAEDIATRIC_BELOW_Y`` years, a child's: for PR, QRS and the QTc the adult upper limit
     alone, which lies above a child's (the QTc under 6 months: ``QTC_INFANT``, above the adult's), for
     the others none (flags nothing; its text says the adult limits are not applied)."""
-    if key in _measure().QTC_KEYS:
+    if key == "cornell_mv":
+        s = parse_sex(sex)
+        if s in CORNELL_MV:
+            who = {"M": "men", "F": "women"}[s]
+            adult = ReferenceRange(None, CORNELL_MV[s], f"<= {CORNELL_MV[s]:g} mV, {who} (Cornell; {HANCOCK})")
+        else:
+            adult = ReferenceRange(None, None, f"sex not given: no limit (Cornell <= {CORNELL_MV['M']:g} mV men, "
+                                   f"<= {CORNELL_MV['F']:g} mV women; {HANCOCK})")
+    elif key in _measure().QTC_KEYS:
         s = parse_sex(sex)
         hi = QTC_LIMITS.get(s, QTC_LIMITS["M"])
         who = {"M": "men", "F": "women"}.get(s, "men, sex not given")
@@ -232,11 +260,13 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
         adult = ReferenceRange(QTC_SHORT, hi, f"> {QTC_SHORT:g} and < {hi:g} ms, {who} "
                                "(upper: Rautaharju et al. 2009; lower: Priori et al. 2015)", low_at=True, high_at=True)
     else:
-        adult = REFERENCE_RANGES.get(key)
+        adult = REFERENCE_RANGES.get(key) or VOLTAGE_RANGES.get(key)
     if adult is None:
         return None
     if is_paediatric(age):
         a = clean_age(age)
+        if key in _measure().VOLTAGE_KEYS:     # a child's voltages run higher and lower with age: no adult limit
+            return ReferenceRange(None, None, f"age {age_text(a)}: paediatric ECG, {VOLTAGE_CHILD}")
         # an age of 0 is often a whole-year age of an infant of 0-11 months (GE MUSE's AgeUnits MONTHS, a
         # Philips <months>, a birth date: whole years), so the infant's higher limit needs an age above 0
         if key in _measure().QTC_KEYS and 0 < a < INFANT_BELOW_Y and QTC_INFANT > adult.high:
@@ -250,7 +280,7 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
                                   f"({WENNING}); the lower limit not applied", high_at=adult.high_at)
         return ReferenceRange(None, None, age_note(age))
     note = age_note(age)
-    return replace(adult, text=f"{adult.text}; {note}") if note else adult
+    return replace(adult, text=f"{adult.text}; {note}") if note and adult.limits else adult
 
 
 def flag(key: str, value: float | None, sex: str | None = None, age=None) -> str:
@@ -275,7 +305,7 @@ def outside_range(values: Mapping | None, sex: str | None = None, age=None) -> l
             continue
         ref = reference_range(f.key, sex, age)
         if ref is not None and math.isfinite(v) and ref.flag(v):
-            out.append((f.label, f"{shown(v, judge=ref.flag)} {f.unit}", ref.flag(v)))
+            out.append((f.label, f"{shown(v, decimals=f.decimals, judge=ref.flag)} {f.unit}", ref.flag(v)))
     return out
 
 
@@ -317,7 +347,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
 
     Args:
         measurements: measure.Measurements or None (not measured).
-        edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm or degrees).
+        edits: Measurements.as_dict() key -> the reviewer's value (ms, bpm, degrees or mV).
 
         sex: "M" or "F" for the QTc reference range (None: the men's, and the range says so).
         age: the patient's age in years for the ranges (``reference_range``): None, the adult ranges,
@@ -373,5 +403,5 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
         rows.append(dict(key=k, label=f.label, unit=f.unit, value=v, automatic=auto[k], status=status[k],
                          flag=ref.flag(v), range=ref.text, ref_low=ref.low, ref_high=ref.high,
                          ref_cell="not applied" if not_applied else ref.cell(),
-                         shown=None if v is None else shown(v, judge=ref.flag)))
+                         shown=None if v is None else shown(v, decimals=f.decimals, judge=ref.flag)))
     return rows

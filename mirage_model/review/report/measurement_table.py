@@ -65,8 +65,9 @@ def measurement_flowables(session, st) -> list:
         ref = r["ref_cell"].replace("< ", "<\u00a0").replace("> ", ">\u00a0")
         line = [cell(r["label"], bold=hot), shown, unit, cell(ref)]
         if changed:
+            places = 2 if r["unit"] == "mV" else 0
             auto = "not measured" if measurements is None else \
-                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.0f} {r['unit']}")
+                ("not measurable" if r["automatic"] is None else f"{r['automatic']:.{places}f} {r['unit']}")
             line.append(cell(auto if r["status"] else ""))
         if theirs:
             # the device's value, never styled as the reviewer's edit of MIRAGE's beside it

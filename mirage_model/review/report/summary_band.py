@@ -53,8 +53,8 @@ from mirage_model.review.report.text import FONT, FONT_BOLD, pdf_text
 
 # the block's three columns of measurements (key), as carts group them
 BLOCK_KEYS = (("heart_rate_bpm", "rr_ms", "pr_ms", "qrs_ms"),
-              ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms"),
-              ("p_axis_deg", "qrs_axis_deg", "t_axis_deg"))
+              ("qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "sokolow_lyon_mv"),
+              ("p_axis_deg", "qrs_axis_deg", "t_axis_deg", "cornell_mv"))
 ARROWS = {"high": "\u2191", "low": "\u2193"}     # in the report's font (DejaVu Sans has arrows)
 CELL_GAP = 2 * MM                                # the least room after a statement set in half the column
 LEADING = 3.2 * MM
