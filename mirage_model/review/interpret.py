@@ -32,6 +32,14 @@ Measurement rules (adult thresholds; none below 16 years, see "Children" below):
   the AF on 6.
 * Left axis deviation: QRS axis < -30 deg; right axis deviation: > +90 deg; extreme axis:
   -90 to -180 deg (Surawicz et al. 2009, part III, adults).
+* QRS voltage on the median beats (``measure.voltage``; ``voltage_statements``): low QRS voltage, a peak-to-peak QRS
+  < 0.5 mV in every limb lead and/or < 1.0 mV in every precordial lead (Mason et al. 2007, part II's statements; the
+  limits as J Electrocardiol 2008;41:281 states them); voltage criteria for left ventricular hypertrophy, Sokolow-Lyon
+  SV1 + max(RV5, RV6) >= 3.5 mV or Cornell RaVL + SV3 > 2.8 mV in men, > 2.0 mV in women, no Cornell limit without
+  the sex (Hancock EW, Deal BJ, Mirvis DM, et al. ... part V: electrocardiogram changes associated with cardiac chamber
+  hypertrophy. Circulation 2009;119:e251-61). Never beside the model's own statement of the same (LVOLT; LVH, VCLVH),
+  the LVH criteria not beside its left bundle branch block nor from a ventricular-paced QRS, neither below 16 years
+  (the resolved list says which was not read and why); marked with amplitudes in doubt, as the model's are.
 * Prolonged QTc: >= 450 ms in men, >= 460 ms in women (Rautaharju PM, Surawicz B, Gettes LS.
   AHA/ACCF/HRS recommendations ... part IV: the ST segment, T and U waves, and the QT interval.
   Circulation 2009;119:e241-50); short QTc <= 340 ms (Priori SG et al. 2015 ESC Guidelines for the
@@ -341,9 +349,10 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
-from mirage_model.review.measurements import (CHILD_BAZETT, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT, REFERENCE_RANGES,
-                                              WENNING, clean_age, flag, is_paediatric, outside_range, reference_range,
-                                              shown)
+from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
+                                              LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
+                                              REFERENCE_RANGES, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING, clean_age,
+                                              flag, is_paediatric, outside_range, reference_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -666,6 +675,14 @@ PACED_WPW = "; pre-excitation needs a short PR and a delta wave, which pacing do
 # statements stand, marked (a guess, or a QRS of unknown width: CinC Q0398 read "Paced rhythm ..., most probable
 # rhythm (below its threshold); Wolff-Parkinson-White pattern; Left axis deviation (-78 deg)")
 PACED_QRS_MARK = "beside a paced rhythm"
+# the QRS voltage rules' statements (``voltage_statements``): the first words of each
+LOW_VOLTAGE = "Low QRS voltage"
+VOLTAGE_LVH = "Voltage criteria for left ventricular hypertrophy"
+# the model's statements that say what the rules would (never twice)
+LOW_VOLTAGE_CODES = ("LVOLT",)
+LVH_CODES = ("LVH", "VCLVH")
+# left bundle branch block changes the QRS voltages itself: the LVH voltage criteria are not read beside it
+VOLTAGE_BLOCKS = ("CLBBB",)
 
 
 @dataclass(frozen=True)
@@ -1308,6 +1325,14 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             paced_items.append((GROUPS.index("axis"), 0.0, _in_sentence(axis_said.text)))
         elif axis_said is not None:
             out.append(axis_said)
+    # QRS voltage: low voltage and the LVH voltage criteria, each by the table's flag of the same value
+    said, lvh_said, voltage_resolved = voltage_statements(measurements, positive, p, sex, age, amplitudes)
+    out += said
+    resolved += voltage_resolved
+    if lvh_said is not None and ventricular_paced:
+        paced_items.append((GROUPS.index("hypertrophy"), 0.0, _in_sentence(lvh_said.text)))
+    elif lvh_said is not None:
+        out.append(lvh_said)
     if paced_items:
         words = [w for *_, w in sorted(paced_items)]
         wpw = PACED_WPW if "WPW" in p and is_called(p["WPW"], th["WPW"]) else ""
@@ -1449,7 +1474,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
 
     if paced_mark:
         out = [replace(s, note=paced_mark + (PACED_WPW if s.code == "WPW" else "")) if s.note is None
-               and (s.code in PACED_QRS_CODES or s.group == "axis" or s.text.startswith("Wide QRS (")) else s
+               and (s.code in PACED_QRS_CODES or s.group == "axis" or s.text.startswith(("Wide QRS (", VOLTAGE_LVH)))
+               else s
                for s in out]
     if amplitudes:
         out = [replace(s, note=amplitude_note(amplitudes))
@@ -1492,6 +1518,80 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
     out = [replace(s, measured=True) if s.source == "model" and s.code in measured else s for s in out]
     return Interpretation(tuple(out), tuple(resolved), withheld, hr, model_name,
                           notes=(paediatric_note(age),) if child else ())
+
+
+def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapping[str, float], sex: str | None,
+                       age, amplitudes: str | None) -> tuple[list[Statement], Statement | None, list[str]]:
+    """The QRS voltage rules of ``interpret``: low QRS voltage and the voltage criteria for left ventricular
+    hypertrophy, each decided by the measurement table's flag of the same value (``measurements.flag``).
+
+    * Low QRS voltage: the largest peak-to-peak QRS of the limb leads below 0.5 mV (every limb lead below it),
+      of V1-V6 below 1.0 mV ("(limb leads)", "(precordial leads)" or "(limb and precordial leads)"); not said
+      beside the model's own LVOLT.
+    * Voltage criteria for LVH: Sokolow-Lyon >= 3.5 mV or Cornell above 2.8 mV (men) / 2.0 mV (women; no Cornell
+      limit without the sex) (Hancock et al. 2009); not said beside the model's LVH or VCLVH, nor beside its left
+      bundle branch block (the block changes the QRS voltages).
+
+    Below ``PAEDIATRIC_BELOW_Y`` years neither is said (the adult limits do not apply to a child), and where an
+    adult limit would have been passed the resolved list says so. With amplitudes in doubt (``amplitudes``, a
+    header's gain or units: ``gain_evidence``) each is marked as the model's amplitude statements are.
+
+    Returns:
+        (the low-voltage statements, the LVH statement or None (the caller hands it to the paced-QRS rule), the
+        resolved lines).
+    """
+    said: list[Statement] = []
+    resolved: list[str] = []
+    note = amplitude_note(amplitudes) if amplitudes else None
+    v = {k: _num(measurements, k) for k in ("qrs_limb_mv", "qrs_precordial_mv", "sokolow_lyon_mv", "cornell_mv")}
+    sex = parse_sex(sex)
+
+    def cite(key: str) -> str:
+        return shown(v[key], decimals=2, judge=lambda x: flag(key, x, sex, age))
+
+    child = is_paediatric(age)
+    # the flags an adult's ECG would have (a child's: none, and the resolved list says what was not read)
+    adult = {k: flag(k, v[k], sex) for k in v}
+    low = [(where, k, lim) for where, k, lim in (("limb", "qrs_limb_mv", LOW_LIMB_MV),
+                                                  ("precordial", "qrs_precordial_mv", LOW_PRECORDIAL_MV))
+           if adult[k] == "low"]
+    lvh = [k for k in ("sokolow_lyon_mv", "cornell_mv") if adult[k] == "high"]
+    names = {"sokolow_lyon_mv": "Sokolow-Lyon", "cornell_mv": "Cornell"}
+    lvh_words = ", ".join(f"{names[k]} {shown(v[k], decimals=2, judge=lambda x, k=k: flag(k, x, sex))} mV"
+                          for k in lvh)
+    if child and (low or lvh):
+        what = " and ".join(w for w in (
+            f"low QRS voltage ({' and '.join(where for where, *_ in low)} leads)" if low else "",
+            f"voltage criteria for left ventricular hypertrophy ({lvh_words})" if lvh else "") if w)
+        resolved.append(f"{what} not stated: age {age_text(clean_age(age))}, {VOLTAGE_CHILD} (paediatric ECG)")
+        return said, None, resolved
+    if low:
+        where = " and ".join(w for w, *_ in low)
+        rule = "; ".join(f"largest {w} lead QRS {cite(k)} mV < {lim:g} mV" for w, k, lim in low)
+        own = next((c for c in LOW_VOLTAGE_CODES if c in positive), None)
+        if own is not None:
+            resolved.append(f"{LOW_VOLTAGE.lower()} ({where} leads; {rule}) not stated by the rule: the model's "
+                            f"{_in_sentence(STATEMENTS[own].text)} ({p[own]:.0%}) says it")
+        else:
+            said.append(Statement(STATEMENTS["LVOLT"].group, f"{LOW_VOLTAGE} ({where} leads)", "measurement",
+                                  rule=f"{rule}, in every lead ({LOW_VOLTAGE_SOURCE})", note=note))
+    lvh_stmt = None
+    if lvh:
+        limits = {"sokolow_lyon_mv": f">= {SOKOLOW_LYON_MV:g} mV",
+                  "cornell_mv": f"> {CORNELL_MV.get(sex, 0):g} mV for {'men' if sex == 'M' else 'women'}"}
+        rule = "; ".join(f"{names[k]} {cite(k)} mV {limits[k]}" for k in lvh) + f" ({HANCOCK})"
+        own = next((c for c in LVH_CODES if c in positive), None)
+        block = next((c for c in VOLTAGE_BLOCKS if c in positive), None)
+        if own is not None:
+            resolved.append(f"{_in_sentence(VOLTAGE_LVH)} ({lvh_words}) not stated by the rule: the model's "
+                            f"{_in_sentence(STATEMENTS[own].text)} ({p[own]:.0%}) says it")
+        elif block is not None:
+            resolved.append(f"{_in_sentence(VOLTAGE_LVH)} ({lvh_words}) not stated: not read beside "
+                            f"{_in_sentence(STATEMENTS[block].text)} ({p[block]:.0%}), which changes the QRS voltages")
+        else:
+            lvh_stmt = Statement(STATEMENTS["VCLVH"].group, f"{VOLTAGE_LVH} ({lvh_words})", "measurement",
+                                 rule=rule, note=note)
+    return said, lvh_stmt, resolved
 
 
 def paediatric_note(age) -> str:
