@@ -128,6 +128,26 @@ def test_a_flagged_voltage_below_the_fold_is_named_above_the_table(qtbot):
 LUDB_1 = resources_dir() / "samples" / "ludb" / "1.hea"
 
 
+@pytest.mark.skipif(not LUDB_1.is_file(), reason="bundled LUDB samples not present")
+def test_ludb1s_voltages_are_shown_unflagged_with_amplitudes_not_in_mv_on_hover(qtbot):
+    """LUDB stores every lead scaled to 1.00 mV peak-to-peak (the quality check's "amplitude_scaled"): record 1's
+    largest precordial QRS reads 0.93 mV, under the 1.0 mV of low voltage, but no flag is shown on it, nor on any
+    QRS voltage; the value is shown, and why there is no limit on hover."""
+    window = _window(qtbot, (1600, 1000), False)
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(LUDB_1)
+    qtbot.waitUntil(lambda: window.session.state["measurements"] != "pending", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.session.quality is not None, timeout=WAIT_MS)
+    QApplication.processEvents()
+    panel = window.measure_panel
+    for key in ("sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"):
+        row = next(r for r, (k, *_) in enumerate(ROWS) if k == key)
+        item = panel.table.item(row, 1)
+        assert item.text() and not item.font().bold() and "\u2193" not in item.text(), (key, item.text())
+        assert "amplitudes not in mV" in item.toolTip(), (key, item.toolTip())
+        assert row not in panel._flags, key
+
+
 def _shown_words(label) -> str:
     """What a cut note shows, its lines joined and its "..." dropped."""
     return " ".join(QLabel.text(label).replace("\u2026", " ").split())

@@ -19,8 +19,8 @@ from app.views.elided_label import ElidedLabel, ElidedLines
 from app.views.following import FollowsSession
 from mirage_model.measure import SCALAR_FIELDS
 from mirage_model.review.file_info import device_values
-from mirage_model.review.measurements import (age_note, is_paediatric, measurement_notes, measurement_rows,
-                                              why_unmeasured)
+from mirage_model.review.measurements import (age_note, amplitudes_not_in_mv, is_paediatric, measurement_notes,
+                                              measurement_rows, why_unmeasured)
 
 ROWS = tuple((f.key, f.short, f.unit) for f in SCALAR_FIELDS)   # key, label, unit: the library's list
 DECIMALS = {f.key: f.decimals for f in SCALAR_FIELDS}            # a value's least decimals (mV: 2)
@@ -94,7 +94,8 @@ class MeasurementsPanel(FollowsSession, QWidget):
     # the panel renders a ReviewSession's measurement table (``set_session``, FollowsSession); edits go
     # to the session; redrawn when its clinical values change (the ranges and flags follow sex and age)
     def redraws_on(self, name: str, info: dict) -> bool:
-        return name == "values" and not self._filling
+        # the quality check's verdict may take the QRS voltages' limits away (every lead scaled to one size)
+        return (name == "values" or (name == "state" and info.get("part") == "quality")) and not self._filling
 
     def refresh(self) -> None:
         self._fill()
@@ -144,7 +145,12 @@ class MeasurementsPanel(FollowsSession, QWidget):
         """The session's row for ``key`` (``review.measurements.measurement_rows``: the same
         table the PDF prints)."""
         sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
-        return next(r for r in measurement_rows(self.automatic, self.edits, sex, age) if r["key"] == key)
+        return next(r for r in measurement_rows(self.automatic, self.edits, sex, age, self._scaled())
+                    if r["key"] == key)
+
+    def _scaled(self) -> bool:
+        """The quality check found every lead scaled to one size: no QRS voltage limit nor flag."""
+        return amplitudes_not_in_mv(getattr(self.session, "quality", None))
 
     def value(self, key: str):
         """The value in force: the reviewer's, else recomputed from edited values (RR from the rate,
@@ -181,7 +187,7 @@ class MeasurementsPanel(FollowsSession, QWidget):
         ready = self.session is not None and not self.pending
         sex, age = getattr(self.session, "sex", None), getattr(self.session, "age", None)
         # once a fill (value and source of every row come from it; per row it was 23 tables a fill)
-        rows = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age)}
+        rows = {row["key"]: row for row in measurement_rows(self.automatic, self.edits, sex, age, self._scaled())}
         table = rows if ready else {}
         device, theirs = device_values(getattr(self.session, "record", None))
         whose = f"{device}: the device's own measurement, as stored in the file; not MIRAGE's"

@@ -11,8 +11,8 @@ from scipy.ndimage import median_filter
 from scipy.signal import sosfiltfilt
 
 from mirage_model.quality import consistency
-from mirage_model.quality.findings import (LIMB, Finding, QualityConfig, QualityError, QualityReport, by_severity,
-                                           lead_group, leads_text, verdict_of)
+from mirage_model.quality.findings import (LIMB, NOT_IN_MV, Finding, QualityConfig, QualityError, QualityReport,
+                                           by_severity, lead_group, leads_text, verdict_of)
 from mirage_model.quality.gain import gain_finding, scale_ratios
 from mirage_model.quality.indices import (_corr_rows, _resample_to, _rms, _sos, _zhao_grade, burst_beats,
                                           detect_beats, energy_agreement, high_band_ratio, lost_ecg,
@@ -599,8 +599,8 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
           tall_said: bool = False) -> tuple[list[Finding], np.ndarray]:
     """Findings of a record that is not what its file says (``consistency``): a lead's lasting step
     of level, a lead's gain changed mid-record, leads shifted in time against each other, a signal
-    that repeats itself to the sample, every lead too tall for a heart; and (L,) bool the leads whose
-    QRS energy is out of step with the others' yet matches them at no lag (not shifted: noise or
+    that repeats itself to the sample, every lead too tall for a heart or scaled to one size; and (L,)
+    bool the leads whose QRS energy is out of step with the others' yet matches them at no lag (not shifted: noise or
     artefact, which ``assess`` grades poor). ``x`` (L, T) mV at ``fs``;
     ``level`` (L, T100) the 1.5 s running median, ``x40`` (L, T100) the 40 Hz low-passed signal,
     ``segs40`` (N, L, S) its beats at ``beats`` (N,) (100 Hz samples), ``med40`` (L, S) their median,
@@ -621,6 +621,8 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
         found = gain_finding(scale_ratios(x40, segs40, med40, beats, usable, cfg.beat_window_s,
                                           cfg.template_noise_min_beats, noise=noise), cfg.gain_ratio_warn)
         out.extend([found] if found else [])
+    scaled = _scaled(x, usable, cfg)
+    out.extend([scaled] if scaled else [])
     step, at = consistency.baseline_steps(level)
     step = np.where(usable, step, 0.0)
     hit = step >= cfg.step_warn_mv
@@ -702,6 +704,26 @@ def _lies(x: np.ndarray, fs: float, usable: np.ndarray, level: np.ndarray, x40: 
                            f"at one shift of 0.25-2 s the record differs from itself by {rep:.1%} of its RMS; "
                            "real records differ by 15 % or more"))
     return out, astray
+
+
+def _scaled(x: np.ndarray, usable: np.ndarray, cfg: QualityConfig) -> Finding | None:
+    """"amplitude_scaled", a warning, where every usable lead of ``x`` (L, T) mV has the same peak-to-peak
+    over the record (the largest over the smallest at most ``cfg.scaled_ratio``, ``cfg.scaled_min_leads``
+    leads or more): each lead scaled to one size (LUDB: 1.00 mV), so its amplitudes are not the heart's
+    in mV. No heart gives its 12 leads one size; the calls stand (the shapes, rhythm and intervals are
+    the record's), and what is read off amplitudes is marked or not read (``review.interpret``)."""
+    if int(usable.sum()) < cfg.scaled_min_leads:
+        return None
+    ptp = x[usable].max(axis=1) - x[usable].min(axis=1)
+    if not (ptp.min() > 0 and ptp.max() / ptp.min() <= cfg.scaled_ratio):
+        return None
+    size = float(np.median(ptp))
+    return Finding("amplitude_scaled", f"every lead scaled to the same size ({size:.2f} mV peak-to-peak): {NOT_IN_MV}",
+                   "warning", (),
+                   f"the {int(usable.sum())} usable leads' peak-to-peak over the record "
+                   f"{ptp.min():.3f}-{ptp.max():.3f} mV, within {cfg.scaled_ratio - 1:.0%} of each other; no heart "
+                   "gives every lead one size (PTB-XL folds 1-8, the CinC samples, PTB: none). The voltages are the "
+                   "file's scale, not the heart's")
 
 
 def _shifted_parts(x40: np.ndarray, usable: np.ndarray,

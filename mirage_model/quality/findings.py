@@ -17,6 +17,9 @@ CHEST = ("V1", "V2", "V3", "V4", "V5", "V6")
 # Codes that mean "the model was not trained for this record" (the gate), besides poor quality.
 # "paced_rhythm_model" is not the check's own: the review layer adds it when the statements model
 # calls a paced rhythm whose spikes the check did not find (mirage_model.review.paced).
+# the "amplitude_scaled" finding's last words: the review layer reads no voltage limit off such a record
+NOT_IN_MV = "amplitudes not in mV"
+
 NOT_TRAINED_FOR = ("paced_rhythm", "paced_rhythm_model", "lead_missing", "leads_duplicated", "limb_reversal",
                    "neutral_reversal", "precordial_reversal")
 
@@ -250,6 +253,13 @@ class QualityConfig:
     # (``gain.scale_ratios``) at or above this: a gain several times the true one, a warning. PTB-XL folds
     # 1-8 reach 2.29 at most (7629), so this is 1.1 times that; fold 9 (2,183 records) 2.06 at most
     gain_ratio_warn: float = 2.52
+    # Every lead scaled to one size ("amplitude_scaled"): LUDB stores each lead scaled to exactly 1.00 mV
+    # peak-to-peak over the record, so no voltage in it is the heart's in mV. Rule (written before the figures):
+    # the largest over the smallest of the usable leads' peak-to-peak over the record at most this, with at
+    # least ``scaled_min_leads`` leads usable. LUDB: 100 of 100 (1.000); PTB-XL folds 1-8: 0 of 17,418 (1.40 at
+    # least); the CinC samples 0 of 94 (2.06 at least); PTB Diagnostic 0 of 3 (3.13 at least)
+    scaled_ratio: float = 1.01
+    scaled_min_leads: int = 8
 
 
 @dataclass(frozen=True)

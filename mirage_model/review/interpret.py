@@ -349,10 +349,11 @@ from mirage_model.noise_spread import MAY_HIDE_NAMED, may_hide, may_hide_text
 from mirage_model.outputs import is_called
 from mirage_model.records.age import age_text
 from mirage_model.review.labels import LABEL_NAMES, is_normal
+from mirage_model.quality.findings import NOT_IN_MV
 from mirage_model.review.measurements import (CHILD_BAZETT, CORNELL_MV, HANCOCK, LOW_LIMB_MV, LOW_PRECORDIAL_MV,
                                               LOW_VOLTAGE_SOURCE, PAEDIATRIC_BELOW_Y, QTC_LIMITS, QTC_SHORT,
-                                              REFERENCE_RANGES, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING, clean_age,
-                                              flag, is_paediatric, outside_range, reference_range, shown)
+                                              REFERENCE_RANGES, SCALED, SOKOLOW_LYON_MV, VOLTAGE_CHILD, WENNING,
+                                              clean_age, flag, is_paediatric, outside_range, reference_range, shown)
 from mirage_model.review.session import FAILED
 
 GROUPS = ("rhythm", "conduction", "axis", "hypertrophy", "ischaemia", "repolarisation", "other", "normal")
@@ -542,7 +543,8 @@ INVERTED_NOTE = "P and T axes there too (P {p} deg, T {t} deg): every lead inver
 # statements read off the waves' amplitudes (voltage criteria, atrial enlargement from the P wave's height):
 # where the quality check finds every lead taller than a heart gives ("amplitude_high": a header's gain or
 # units wrong) they are marked, as a record at 5 times its gain reads hypertrophy (GE MUSE's muse-sinus.xml
-# exported to WFDB in microvolts under 200 per mV read "Left ventricular hypertrophy", 91 %, its XML none)
+# exported to WFDB in microvolts under 200 per mV read "Left ventricular hypertrophy", 91 %, its XML none), and
+# where it finds every lead scaled to one size ("amplitude_scaled": LUDB's 1.00 mV peak-to-peak, amplitudes not in mV)
 AMPLITUDE_CODES = frozenset({"LVH", "RVH", "SEHYP", "LAO/LAE", "RAO/RAE", "VCLVH", "HVOLT", "LVOLT"})
 AMPLITUDE_UNRELIABLE_NOTE = "unreliable: amplitudes in doubt"
 # the class models' calls read off the same amplitudes, marked alike (``doubted_calls``): the superclass model's
@@ -838,7 +840,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             the model's statements say they come from a model trained on adults, and ``notes`` holds
             ``paediatric_note``. None: unknown, the adult rules apply.
         amplitudes: the quality check's finding when every lead is taller than a heart gives (its
-            "amplitude_high" finding's words: a gain or units wrong); the statements read off amplitudes
+            "amplitude_high" finding's words: a gain or units wrong) or scaled to one size ("amplitude_scaled":
+            amplitudes not in mV, where the QRS voltage rules are not read); the statements read off amplitudes
             (``AMPLITUDE_CODES``) are then marked (``AMPLITUDE_UNRELIABLE_NOTE``). None: not found.
         noise_calls: the labels the record's noise may move across their threshold (``Prediction.noise_doubted``);
             those said, and not marked for another reason, are marked (``NOISE_NOTE``) with ``noise_leads``, the
@@ -1493,7 +1496,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 and not (s.source == "model" and s.code == "SR")
                 and not s.text.startswith(sinus_words)]
     if "NORM" in positive:
-        outside = outside_range(measurements, sex, age)
+        outside = outside_range(measurements, sex, age, scaled=bool(amplitudes) and NOT_IN_MV in amplitudes)
         if abnormal:
             resolved.append(f"normal ECG ({p['NORM']:.0%}) not stated: {_in_sentence(abnormal[0].text)} stands")
         elif outside:
@@ -1532,9 +1535,11 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
       limit without the sex) (Hancock et al. 2009); not said beside the model's LVH or VCLVH, nor beside its left
       bundle branch block (the block changes the QRS voltages).
 
-    Below ``PAEDIATRIC_BELOW_Y`` years neither is said (the adult limits do not apply to a child), and where an
-    adult limit would have been passed the resolved list says so. With amplitudes in doubt (``amplitudes``, a
-    header's gain or units: ``gain_evidence``) each is marked as the model's amplitude statements are.
+    Below ``PAEDIATRIC_BELOW_Y`` years neither is said (the adult limits do not apply to a child), nor where the
+    leads are each scaled to one size (``amplitudes`` ending "amplitudes not in mV": the quality check's
+    "amplitude_scaled", LUDB), and where an adult limit would have been passed the resolved list says so. With
+    amplitudes otherwise in doubt (``amplitudes``, a header's gain or units: ``gain_evidence``) each is marked as
+    the model's amplitude statements are.
 
     Returns:
         (the low-voltage statements, the LVH statement or None (the caller hands it to the paced-QRS rule), the
@@ -1559,11 +1564,18 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
     names = {"sokolow_lyon_mv": "Sokolow-Lyon", "cornell_mv": "Cornell"}
     lvh_words = ", ".join(f"{names[k]} {shown(v[k], decimals=2, judge=lambda x, k=k: flag(k, x, sex))} mV"
                           for k in lvh)
-    if child and (low or lvh):
+    scaled = bool(amplitudes) and NOT_IN_MV in amplitudes
+    if (child or scaled) and (low or lvh):
         what = " and ".join(w for w in (
             f"low QRS voltage ({' and '.join(where for where, *_ in low)} leads)" if low else "",
             f"voltage criteria for left ventricular hypertrophy ({lvh_words})" if lvh else "") if w)
-        resolved.append(f"{what} not stated: age {age_text(clean_age(age))}, {VOLTAGE_CHILD} (paediatric ECG)")
+        # "every lead scaled to the same size (1.00 mV peak-to-peak): amplitudes not in mV" -> what the check found
+        found = amplitudes.split(f": {NOT_IN_MV}")[0].replace(" (", ", ").rstrip(")") if scaled else ""
+        why = (f"a measurement from {NOT_IN_MV} (quality check: {found})" if scaled else
+               f"age {age_text(clean_age(age))}, {VOLTAGE_CHILD} (paediatric ECG)")
+        resolved.append(f"{what} not stated: {why}")
+        return said, None, resolved
+    if scaled:
         return said, None, resolved
     if low:
         where = " and ".join(w for w, *_ in low)
@@ -1678,8 +1690,10 @@ def limb_evidence(quality) -> str | None:
 
 
 def gain_evidence(quality) -> str | None:
-    """The "amplitude_high" finding's words (every lead taller than a heart gives: gain or units wrong?)."""
-    f = _finding(quality, "amplitude_high")
+    """The words of the finding that puts the record's amplitudes in doubt: "amplitude_high" (every lead taller
+    than a heart gives: gain or units wrong?) or "amplitude_scaled" (every lead scaled to one size: amplitudes not
+    in mV, ``NOT_IN_MV``; the voltage rules are then not read, ``voltage_statements``); None: neither."""
+    f = _finding(quality, "amplitude_high") or _finding(quality, SCALED)
     return None if f is None else f.name
 
 

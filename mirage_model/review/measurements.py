@@ -193,6 +193,16 @@ VOLTAGE_RANGES: dict[str, ReferenceRange] = {
                                         f"it in every precordial lead; {LOW_VOLTAGE_SOURCE})"),
 }
 VOLTAGE_CHILD = "adult voltage limits not applied"
+# the quality check's finding of a record whose leads are each scaled to one size (LUDB: 1.00 mV peak-to-peak over
+# the record): its QRS voltages are the file's scale, not the heart's, and no voltage limit is applied to them
+SCALED = "amplitude_scaled"
+VOLTAGE_SCALED = "(every lead scaled to the same size): voltage limits not applied"    # after NOT_IN_MV's words
+
+
+def amplitudes_not_in_mv(quality) -> bool:
+    """Whether a ``quality.QualityReport`` (or None) found every lead scaled to one size ("amplitude_scaled"):
+    the table's QRS voltages then carry no limit and no flag (``reference_range``'s ``scaled``)."""
+    return any(getattr(f, "code", None) == SCALED for f in getattr(quality, "findings", ()) or ())
 
 
 def clean_age(age) -> float | None:
@@ -238,12 +248,17 @@ def measurement_notes(measurements, age=None) -> list[str]:
     return [said if n.startswith(fast) else n for n in notes]
 
 
-def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRange | None:
+def reference_range(key: str, sex: str | None = None, age=None, scaled: bool = False) -> ReferenceRange | None:
     """A measurement's reference range as applied to a patient of ``age`` years, or None when it
     has none here: the adult range (its text ending "; age unknown: adult ranges" when ``age`` is
     None), or, below ``PAEDIATRIC_BELOW_Y`` years, a child's: for PR, QRS and the QTc the adult upper limit
     alone, which lies above a child's (the QTc under 6 months: ``QTC_INFANT``, above the adult's), for
-    the others none (flags nothing; its text says the adult limits are not applied)."""
+    the others none (flags nothing; its text says the adult limits are not applied). ``scaled``: the record's
+    leads are each scaled to one size (``amplitudes_not_in_mv``), and the QRS voltages have no limit
+    (``VOLTAGE_SCALED``)."""
+    if scaled and key in _measure().VOLTAGE_KEYS:
+        from mirage_model.quality.findings import NOT_IN_MV     # on first use: mirage_model.quality imports scipy
+        return ReferenceRange(None, None, f"{NOT_IN_MV} {VOLTAGE_SCALED}")
     if key == "cornell_mv":
         s = parse_sex(sex)
         if s in CORNELL_MV:
@@ -283,19 +298,21 @@ def reference_range(key: str, sex: str | None = None, age=None) -> ReferenceRang
     return replace(adult, text=f"{adult.text}; {note}") if note and adult.limits else adult
 
 
-def flag(key: str, value: float | None, sex: str | None = None, age=None) -> str:
+def flag(key: str, value: float | None, sex: str | None = None, age=None, scaled: bool = False) -> str:
     """"high", "low" or "" for a value against its reference range: the comparison the
     interpretation's rule makes (``interpret`` decides through this function); below
-    ``PAEDIATRIC_BELOW_Y`` years only a long PR, a wide QRS or a long QTc is flagged ("high")."""
-    ref = reference_range(key, sex, age)
+    ``PAEDIATRIC_BELOW_Y`` years only a long PR, a wide QRS or a long QTc is flagged ("high"); with ``scaled``
+    (every lead scaled to one size) no QRS voltage is."""
+    ref = reference_range(key, sex, age, scaled)
     return ref.flag(value) if ref is not None else ""
 
 
-def outside_range(values: Mapping | None, sex: str | None = None, age=None) -> list[tuple[str, str, str]]:
+def outside_range(values: Mapping | None, sex: str | None = None, age=None,
+                  scaled: bool = False) -> list[tuple[str, str, str]]:
     """The measurements of ``values`` (key -> value, as ``Measurements.as_dict()`` or the table)
     that the table flags, in the table's order: (label, value with its unit as the table shows it,
     "high" or "low"), e.g. ("QRS duration", "124 ms", "high"); below ``PAEDIATRIC_BELOW_Y`` years by a
-    child's ranges (``reference_range``)."""
+    child's ranges (``reference_range``); with ``scaled`` (every lead scaled to one size) no QRS voltage."""
     out = []
     for f in _measure().SCALAR_FIELDS if values else ():
         v = values.get(f.key)
@@ -303,7 +320,7 @@ def outside_range(values: Mapping | None, sex: str | None = None, age=None) -> l
             v = float(v)
         except (TypeError, ValueError):
             continue
-        ref = reference_range(f.key, sex, age)
+        ref = reference_range(f.key, sex, age, scaled)
         if ref is not None and math.isfinite(v) and ref.flag(v):
             out.append((f.label, f"{shown(v, decimals=f.decimals, judge=ref.flag)} {f.unit}", ref.flag(v)))
     return out
@@ -336,7 +353,7 @@ def why_unmeasured(measurements, edits: Mapping[str, float] | None = None, error
 
 
 def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex: str | None = None,
-                     age=None) -> list[dict]:
+                     age=None, scaled: bool = False) -> list[dict]:
     """The interval table with the reviewer's corrections applied.
 
     An edited value is shown with the automatic one beside it. When the reviewer changed
@@ -354,6 +371,8 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
             and the range says "age unknown"; below ``PAEDIATRIC_BELOW_Y`` a child's (PR and QRS by their
             adult upper limit, the QTc by a child's; rate and axis: none, the range says "paediatric ECG,
             adult rate, axis and lower limits not applied" and ref_cell "not applied").
+        scaled: the record's leads each scaled to one size (``amplitudes_not_in_mv``): the QRS voltages are shown
+            with no limit and no flag, their range saying why (``VOLTAGE_SCALED``).
 
     Returns:
         One dict per row: key, label, unit, value (float or None), automatic (float or None),
@@ -396,7 +415,7 @@ def measurement_rows(measurements, edits: Mapping[str, float] | None = None, sex
     rows = []
     for f in measure.SCALAR_FIELDS:
         k = f.key
-        ref = reference_range(k, sex, age)
+        ref = reference_range(k, sex, age, scaled)
         not_applied = ref is not None and not ref.limits
         ref = ref or ReferenceRange(None, None, "")
         v = value[k]

@@ -31,7 +31,7 @@ from mirage_model.clinical import (
 )
 from mirage_model.clinical.values import COMPARED_WITH_HEADER
 from mirage_model.records.age import MONTHS_BELOW_Y
-from mirage_model.review.measurements import check_edit, clean_edits, measurement_rows
+from mirage_model.review.measurements import amplitudes_not_in_mv, check_edit, clean_edits, measurement_rows
 from mirage_model.review.paced import withhold_paced
 
 log = logging.getLogger(__name__)
@@ -464,8 +464,10 @@ class ReviewSession:
 
     def measurement_table(self) -> list[dict]:
         """The one measurement table (``review.measurements.measurement_rows``) of this session, its
-        ranges for the patient's sex and age."""
-        return measurement_rows(self.measurements, self.measurement_edits, self.sex, self.age)
+        ranges for the patient's sex and age (no QRS voltage limit where the quality check found every lead
+        scaled to one size)."""
+        return measurement_rows(self.measurements, self.measurement_edits, self.sex, self.age,
+                                amplitudes_not_in_mv(self.quality))
 
     def set_quality(self, verdict, error: str = "") -> None:
         """The signal-quality verdict (``mirage_model.quality``), once it is wired in."""

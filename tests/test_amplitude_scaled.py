@@ -1,0 +1,112 @@
+"""Amplitudes not in mV ("amplitude_scaled"): LUDB stores every lead scaled to exactly 1.00 mV peak-to-peak over the
+record (the truth: the files' own samples, read by wfdb). The quality check says so (a warning: the calls stand), the
+QRS voltage rules are not read off such a record, its voltage rows carry no flag, and the model's amplitude
+statements are marked as with a gain in doubt. A real record (PTB-XL) and the same record rescaled lead by lead
+against each other."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mirage_model.paths import resources_dir, sample_records
+from mirage_model.records import load_record
+
+LUDB = resources_dir() / "samples" / "ludb"
+NOTE = "unreliable: amplitudes in doubt"
+
+
+def _scaled(report):
+    return [f for f in report.findings if f.code == "amplitude_scaled"]
+
+
+@pytest.fixture(scope="module")
+def ludb1():
+    """LUDB 1 (annotated left ventricular hypertrophy): the record, its measurements and its quality report."""
+    from mirage_model.measure import measure
+    from mirage_model.quality import assess
+
+    record = load_record(LUDB / "1.hea")
+    return record, measure(record), assess(record)
+
+
+@pytest.fixture(scope="module")
+def ptbxl():
+    return load_record(next(p for p in sample_records() if "00417" in str(p)))
+
+
+def test_the_bundled_ludb_records_are_found_scaled_and_the_calls_stand():
+    import wfdb
+
+    from mirage_model.quality import assess
+
+    for rid in ("1", "14"):
+        raw = wfdb.rdrecord(str(LUDB / rid)).p_signal                       # (T, 12) mV as the file says
+        assert np.allclose(raw.max(axis=0) - raw.min(axis=0), 1.0, atol=1e-6)    # the truth: each lead 1.00 mV
+        report = assess(load_record(LUDB / f"{rid}.hea"))
+        found = _scaled(report)
+        assert [(f.severity, f.name) for f in found] == [
+            ("warning", "every lead scaled to the same size (1.00 mV peak-to-peak): amplitudes not in mV")], rid
+        assert not report.gated, rid
+
+
+def test_a_real_record_is_not_scaled_and_is_when_each_lead_is_scaled_to_one_size(ptbxl):
+    from mirage_model.quality import assess
+
+    assert not _scaled(assess(ptbxl))
+    x = ptbxl.signal.astype(np.float64)
+    one = x / (x.max(axis=1, keepdims=True) - x.min(axis=1, keepdims=True))     # every lead 1.00 mV peak-to-peak
+    assert _scaled(assess(dataclasses.replace(ptbxl, signal=one.astype(np.float32))))
+    # one lead 5 % larger: no longer one size (PTB-XL folds 1-8 lie at 1.40 and above)
+    off = one.copy()
+    off[7] *= 1.05
+    assert not _scaled(assess(dataclasses.replace(ptbxl, signal=off.astype(np.float32))))
+
+
+def test_ludb1_reads_no_low_voltage_and_its_voltage_rows_no_flag(ludb1):
+    from mirage_model.review.interpret import interpret_prediction
+    from mirage_model.review.measurements import amplitudes_not_in_mv, measurement_rows
+
+    record, m, quality = ludb1
+    # its largest precordial QRS reads under 1.0 mV only because every lead was scaled to 1.00 mV
+    assert m.qrs_precordial_mv < 1.0
+    before = {r["key"]: r for r in measurement_rows(m, sex="M", age=50)}
+    assert before["qrs_precordial_mv"]["flag"] == "low"
+    assert amplitudes_not_in_mv(quality) and not amplitudes_not_in_mv(None)
+    rows = {r["key"]: r for r in measurement_rows(m, sex="M", age=50, scaled=amplitudes_not_in_mv(quality))}
+    for key in ("sokolow_lyon_mv", "cornell_mv", "qrs_limb_mv", "qrs_precordial_mv"):
+        assert rows[key]["flag"] == "" and rows[key]["shown"], key                 # the value shown, no flag
+        assert rows[key]["range"].startswith("amplitudes not in mV"), key          # why, on hover
+    assert rows["qrs_ms"]["range"] == before["qrs_ms"]["range"]                   # the intervals' ranges as before
+    it = interpret_prediction(None, m, "M", quality=quality, age=50)
+    assert not any("voltage" in s.text.lower() for s in it.statements), [s.text for s in it.statements]
+    assert any(r.startswith("low QRS voltage (precordial leads) not stated: a measurement from amplitudes not in mV")
+               for r in it.resolved), it.resolved
+
+
+def test_the_models_amplitude_statements_are_marked_on_ludb1(ludb1):
+    from mirage_model.inference import Prediction
+    from mirage_model.review.interpret import doubted_calls, interpret_prediction
+
+    record, m, quality = ludb1
+    labels = ("SR", "LVOLT", "LVH", "ISC_")
+    pred = Prediction(labels=labels, probabilities=np.full(4, 0.9, np.float32),
+                      thresholds=np.full(4, 0.5, np.float32), positive=labels, model_name="m", quality=quality,
+                      model_positive=labels)
+    marks = doubted_calls(pred)
+    assert list(marks) == ["LVOLT", "LVH"] and all(v.startswith(NOTE) for v in marks.values())
+    it = interpret_prediction(pred, m, "M", quality=quality, age=50)
+    said = {s.code: s for s in it.statements if s.source == "model"}
+    assert said["LVOLT"].note.startswith(NOTE) and said["LVH"].note.startswith(NOTE)
+    assert said["ISC_"].note is None or NOTE not in said["ISC_"].note
+
+
+@pytest.mark.slow
+def test_every_ludb_record_is_found_scaled(ludb_data):
+    from mirage_model.quality import assess
+
+    paths = sorted(ludb_data.glob("*.hea"))
+    assert len(paths) == 100
+    assert [p.stem for p in paths if not _scaled(assess(load_record(p)))] == []
