@@ -12,14 +12,13 @@ as a user reads it and the PDF's text with pypdf.
 
 from __future__ import annotations
 
-import csv
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from helpers_models import TINY_LABELS, make_tiny_checkpoint
-from test_noise_marks import lg, noise_report, write_spread
-from test_quality_noise_calls import PTBXL, V1_V4, _write, noisy
+from test_noise_marks import lg, noise_report, scored_noisy_folder, write_spread
+from test_quality_noise_calls import PTBXL, V1_V4, noisy
 
 from mirage_model.inference import Prediction
 from mirage_model.review.interpret import interpret_prediction, noise_hidden
@@ -77,22 +76,7 @@ def test_a_noisy_record_names_what_the_noise_may_hide(model):
 def test_score_has_a_column_of_its_own(tmp_path, model):
     """``mirage score``: ``noise_may_hide`` names them all (the line as the app says it); ``positive`` holds no
     call of them; as recorded the column is empty."""
-    from training_cli.main import main
-
-    from mirage_model.inference import Predictor
-    from mirage_model.records import load_record
-
-    rec = load_record(PTBXL[0])
-    folder = tmp_path / "records"
-    folder.mkdir()
-    _write(folder, noisy(rec, V1_V4, 0.07), "noisy")
-    _write(folder, rec, "clean")
-    out = tmp_path / "scores.csv"
-    assert main(["score", str(folder), "--model", str(model), "--out", str(out), "--no-progress",
-                 "--no-measure"]) == 0
-    with out.open(newline="", encoding="utf-8-sig") as fh:
-        rows = {r["record_id"]: r for r in csv.DictReader(fh)}
-    got = Predictor(model, threads=1).predict(load_record(folder / "noisy.hea"), explain=False)
+    rows, got = scored_noisy_folder(tmp_path, model)
     assert rows["noisy"]["noise_may_hide"] == expected_line(got) != ""
     assert rows["noisy"]["positive"] == "" and rows["clean"]["noise_may_hide"] == ""
 

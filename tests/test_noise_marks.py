@@ -177,8 +177,9 @@ def test_save_checkpoint_writes_it_and_both_forms_read_it(tmp_path, model):
         save_checkpoint(tmp_path / "other", loaded.model, noise_spread=spread_doc(["A"], [[1.0]] * 3), **kw)
 
 
-def test_score_marks_the_calls_in_the_csv(tmp_path, model):
-    """``mirage score``: the calls noise-marked in "positive" as "X (?)" with why in the notes; none as recorded."""
+def scored_noisy_folder(tmp_path, model) -> tuple[dict[str, dict], object]:
+    """``mirage score`` of a folder of two records: a PTB-XL sample under 0.07 mV of noise in V1-V4 ("noisy") and as
+    recorded ("clean"). Returns ({record_id: CSV row}, ``model``'s prediction of the noisy record)."""
     from training_cli.main import main
 
     from mirage_model.inference import Predictor
@@ -194,7 +195,12 @@ def test_score_marks_the_calls_in_the_csv(tmp_path, model):
                  "--no-measure"]) == 0
     with out.open(newline="", encoding="utf-8-sig") as fh:
         rows = {r["record_id"]: r for r in csv.DictReader(fh)}
-    got = Predictor(model, threads=1).predict(load_record(folder / "noisy.hea"), explain=False)
+    return rows, Predictor(model, threads=1).predict(load_record(folder / "noisy.hea"), explain=False)
+
+
+def test_score_marks_the_calls_in_the_csv(tmp_path, model):
+    """``mirage score``: the calls noise-marked in "positive" as "X (?)" with why in the notes; none as recorded."""
+    rows, got = scored_noisy_folder(tmp_path, model)
     marked = [lab for lab in got.positive if lab in got.noise_doubted]
     assert marked, "the tiny model calls nothing near its threshold here: pick another spread"
     assert rows["noisy"]["positive"].split(";") == [f"{lab} (?)" if lab in marked else lab for lab in got.positive]
