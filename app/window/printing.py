@@ -73,6 +73,31 @@ class PrintMixin:
         dlg.setMinMax(1, MAX_PAGES)     # without it "Pages from 1 to 1" was all the range offered
         return dlg.exec() == QDialog.DialogCode.Accepted
 
+    def _paper(self, printer: QPrinter, kind: str):
+        """The report's page size on ``printer`` for a print (``kind`` "print") or a preview ("preview")
+        (``report_printer.choose_page_size``), or None when there is none to make now (refused, or the paper
+        too small; the message bar says why)."""
+        from app.report_printer import choose_page_size
+
+        refusal = self._print_refusal(kind)
+        if refusal:
+            self.show_message(refusal)
+            return None
+        choice = choose_page_size(printer, self.settings.page_size)
+        if choice.page_size is None:
+            self.show_message(f"{'Not printed' if kind == 'print' else 'No print preview'}: {choice.note}.")
+            return None
+        return choice
+
+    def _report_args(self, choice) -> dict:
+        """The report's ``settings`` (the paper ``choice``'s page size, the institution and reviewer) and
+        ``model_info``, as a print and a preview build it."""
+        from mirage_model.review import report   # reportlab: imported where a PDF is written
+
+        return {"settings": report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
+                                                  reviewer=self.settings.reviewer),
+                "model_info": report.model_info_from(self.predictor) if self.predictor is not None else None}
+
     def print_dialog(self) -> None:
         """File > Print (Ctrl+P): Qt's print dialog (printer, copies, page range), then ``print_report``."""
         refusal = self._print_refusal()
@@ -99,15 +124,8 @@ class PrintMixin:
 
         Returns the worker, True when the print waits for the analysis, or None when nothing is
         printed (the message bar says why)."""
-        from app.report_printer import choose_page_size
-
-        refusal = self._print_refusal()
-        if refusal:
-            self.show_message(refusal)
-            return None
-        choice = choose_page_size(printer, self.settings.page_size)
-        if choice.page_size is None:
-            self.show_message(f"Not printed: {choice.note}.")
+        choice = self._paper(printer, "print")
+        if choice is None:
             return None
         printer.setPageOrientation(QPageLayout.Orientation.Landscape)   # the report's pages are landscape
         pdf = preview[1] if preview is not None and preview[0] == choice.page_size else None
@@ -123,15 +141,10 @@ class PrintMixin:
     def _start_print(self, printer: QPrinter, choice, pdf: bytes | None = None) -> workers.Worker:
         """``print_report``'s worker for the session on screen (its analysis done); ``pdf``: the report
         already built (the print preview's), else it is built now."""
-        from mirage_model.review import report   # reportlab: imported where a PDF is written
-
         session = self.session
         rid = session.record.record_id
-        settings = report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
-                                         reviewer=self.settings.reviewer)
-        model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
-        w = workers.Worker(workers.print_job, session.snapshot(), printer, settings=settings,
-                           model_info=model_info, pdf=pdf, name="print")
+        w = workers.Worker(workers.print_job, session.snapshot(), printer, **self._report_args(choice), pdf=pdf,
+                           name="print")
         note = f" ({choice.note})" if choice.note else ""
         w.signals.progress.connect(workers.while_alive(
             self, lambda done, total, _p: self.show_status(f"Printing the report of record {rid}: page {done} of "
@@ -161,16 +174,9 @@ class PrintMixin:
 
         Returns the worker that makes the preview, True when it waits for the analysis, or None when
         there is none (the message bar says why)."""
-        from app.report_printer import choose_page_size
-
-        refusal = self._print_refusal("preview")
-        if refusal:
-            self.show_message(refusal)
-            return None
         printer = self.new_printer()
-        choice = choose_page_size(printer, self.settings.page_size)
-        if choice.page_size is None:
-            self.show_message(f"No print preview: {choice.note}.")
+        choice = self._paper(printer, "preview")
+        if choice is None:
             return None
         session = self.session
         rid = session.record.record_id
@@ -182,15 +188,9 @@ class PrintMixin:
 
     def _start_preview(self, printer: QPrinter, choice) -> workers.Worker:
         """The report built and its pages rasterised in a worker (``workers.preview_job``), then shown."""
-        from mirage_model.review import report   # reportlab: imported where a PDF is written
-
         session = self.session
         sid, rid = session.id, session.record.record_id
-        settings = report.ReportSettings(page_size=choice.page_size, institution=self.settings.institution,
-                                         reviewer=self.settings.reviewer)
-        model_info = report.model_info_from(self.predictor) if self.predictor is not None else None
-        w = workers.Worker(workers.preview_job, session.snapshot(), settings=settings, model_info=model_info,
-                           name="preview")
+        w = workers.Worker(workers.preview_job, session.snapshot(), **self._report_args(choice), name="preview")
         w.signals.result.connect(workers.while_alive(
             self, lambda out: self._show_preview(sid, printer, choice, *out)))
         w.signals.error.connect(workers.while_alive(
