@@ -58,6 +58,21 @@ def set_prior(qtbot, window, path):
     return window.session.prior
 
 
+def hold_prior(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """``workers.prior_job`` held until ``gate`` is set (``entered`` set once it has started), the prior ECG
+    still being read meanwhile. Returns (gate, entered)."""
+    gate, entered = threading.Event(), threading.Event()
+    real = workers.prior_job
+
+    def held(*args, **kwargs):
+        entered.set()
+        assert gate.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "prior_job", held)
+    return gate, entered
+
+
 def test_compare_with_a_prior_ecg(qtbot, tiny_model):
     """The action reads the prior, scores it with the loaded model and sets it: the tab warns first that
     the two files name different patients (the database's patient IDs differ), then the table's prior
@@ -163,15 +178,7 @@ def test_the_pdf_has_the_comparison_while_the_prior_is_set(qtbot, tiny_model, tm
 def test_a_pdf_asked_for_while_the_prior_is_read_waits_for_it(qtbot, tiny_model, monkeypatch, tmp_path):
     """The export asked for while the prior ECG is still being read is queued like one asked for during the
     analysis, and written with the comparison once the prior is set (not without it, as if none were asked)."""
-    gate, entered = threading.Event(), threading.Event()
-    real = workers.prior_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        assert gate.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "prior_job", held)
+    gate, entered = hold_prior(monkeypatch)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
     window.open_prior(PRIOR)
@@ -196,14 +203,7 @@ def test_a_print_waits_for_the_prior(qtbot, tiny_model, monkeypatch, tmp_path):
     pytest.importorskip("pypdfium2")
     from PySide6.QtPrintSupport import QPrinter
 
-    gate, entered = threading.Event(), threading.Event()
-    real = workers.prior_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        assert gate.wait(60)
-        return real(*args, **kwargs)
-
+    gate, entered = hold_prior(monkeypatch)
     printed = []
     real_print = workers.print_job
 
@@ -211,7 +211,6 @@ def test_a_print_waits_for_the_prior(qtbot, tiny_model, monkeypatch, tmp_path):
         printed.append(session)
         return real_print(ctx, session, *args, **kwargs)
 
-    monkeypatch.setattr(workers, "prior_job", held)
     monkeypatch.setattr(workers, "print_job", print_job)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
@@ -235,15 +234,7 @@ def test_a_print_waits_for_the_prior(qtbot, tiny_model, monkeypatch, tmp_path):
 
 def test_a_prior_arriving_after_another_record_opened_is_dropped(qtbot, tiny_model, monkeypatch):
     """A prior still being read when the reader opens another record never reaches the new record."""
-    gate, entered = threading.Event(), threading.Event()
-    real = workers.prior_job
-
-    def held(*args, **kwargs):
-        entered.set()
-        assert gate.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(workers, "prior_job", held)
+    gate, entered = hold_prior(monkeypatch)
     window = shown_window(qtbot, tiny_model, size=(1280, 800))
     open_scored(qtbot, window, CURRENT)
     worker = window.open_prior(PRIOR)
