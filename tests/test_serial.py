@@ -558,6 +558,40 @@ def test_a_rules_statement_is_not_new_where_the_prior_lacks_its_measurement():
                               "degree AV block (no PR on the prior ECG); Wide QRS (no QRS on the prior ECG).")
 
 
+def test_a_rules_statement_is_linked_to_its_measurement_by_its_rule_not_its_words(monkeypatch):
+    """The rules reworded ("AV conduction slowed" for first degree AV block, every rule's words changed): the PR
+    behind the rule is still known, the statement still not new where the prior has no PR (it had been "new" once
+    the words no longer began "first degree AV block"), and "new" where it has one."""
+    from mirage_model.review import interpret
+
+    real = interpret.session_interpretation
+
+    def reworded(session):
+        it = real(session)
+        return dataclasses.replace(it, statements=tuple(
+            dataclasses.replace(s, text=("AV conduction slowed" if s.text.startswith("First degree AV block")
+                                         else f"Other words {k}") + s.text[s.text.find(" ("):])
+            if s.source == "measurement" else s for k, s in enumerate(it.statements)))
+
+    monkeypatch.setattr(interpret, "session_interpretation", reworded)
+    prior = _session(_record("p"), {k: v for k, v in EDITS.items() if k != "pr_ms"})
+    current = _session(_record("c"), dict(EDITS, pr_ms=240))
+    x = compare(prior, current)
+    assert x.new_statements == () and x.possibly_new == ()
+    assert x.summary.endswith("Not compared: AV conduction slowed (no PR on the prior ECG).")
+    x = compare(_session(_record("p"), EDITS), current)
+    assert x.new_statements == ("AV conduction slowed",)
+
+
+def test_every_rule_the_comparison_links_is_one_the_interpretation_names():
+    """``serial._RULE_KEYS`` and ``interpret.RULE_SAYS`` know the rules by ``interpret.RULE_IDS``' names (a name
+    misspelt in either would silently link nothing)."""
+    from mirage_model.review.interpret import RULE_IDS, RULE_SAYS
+    from mirage_model.review.serial import _RULE_KEYS
+
+    assert set(_RULE_KEYS) <= set(RULE_IDS) and set(RULE_SAYS) <= set(RULE_IDS)
+
+
 def test_a_limb_lead_reversal_leaves_the_axes_out():
     """LA/RA swapped on the current: the QRS and T axes read 150 deg from 40 (had been said "QRS axis shifted
     40 -> 150 deg"); not compared, and said; the intervals stay compared."""

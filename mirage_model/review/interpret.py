@@ -680,6 +680,16 @@ PACED_QRS_MARK = "beside a paced rhythm"
 # the QRS voltage rules' statements (``voltage_statements``): the first words of each
 LOW_VOLTAGE = "Low QRS voltage"
 VOLTAGE_LVH = "Voltage criteria for left ventricular hypertrophy"
+# the measurement rules, by the name each rule's statement carries (``Statement.rule_id``)
+RULE_IDS = ("paced_rhythm", "wide_qrs_tachycardia", "sinus_bradycardia", "sinus_tachycardia", "sinus_rhythm",
+            "atrial_flutter", "atrial_fibrillation", "rhythm_not_classified", "first_degree_av_block", "short_pr",
+            "wide_qrs", "extreme_axis_deviation", "left_axis_deviation", "right_axis_deviation", "prolonged_qtc",
+            "short_qtc", "low_qrs_voltage", "voltage_lvh")
+# the PTB-XL statements a rule's statement says (``noise_hidden`` does not name them beside it); "sinus_rhythm" is the
+# model's sinus rate word the measured rate refuted, said as sinus rhythm under its code
+RULE_SAYS = {"sinus_bradycardia": ("SBRAD",), "sinus_tachycardia": ("STACH",), "sinus_rhythm": ("SR",),
+             "atrial_flutter": ("AFLT",), "atrial_fibrillation": ("AFIB",), "first_degree_av_block": ("1AVB",),
+             "low_qrs_voltage": ("LVOLT",), "voltage_lvh": ("VCLVH",)}
 # the model's statements that say what the rules would (never twice)
 LOW_VOLTAGE_CODES = ("LVOLT",)
 LVH_CODES = ("LVH", "VCLVH")
@@ -704,6 +714,9 @@ class Statement:
             set from its own probability and the record's measured rate and RR pattern (``stacking``).
         adult_trained: a model statement about a child (below ``PAEDIATRIC_BELOW_Y`` years): its source
             says the model was trained on adults (``ADULT_TRAINED``).
+        rule_id: the measurement rule that said it (one of ``RULE_IDS``), a name that stays when its words change:
+            what the serial comparison and the noise line know a rule's statement by; None for the model's own
+            (but "sinus_rhythm": the model's sinus rate word the measured rate refuted, said as sinus rhythm).
     """
     group: str
     text: str
@@ -715,6 +728,7 @@ class Statement:
     note: str | None = None
     measured: bool = False
     adult_trained: bool = False
+    rule_id: str | None = None
 
     @property
     def model_origin(self) -> str:
@@ -1058,20 +1072,22 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
             resolved.append(f"{_in_sentence(STATEMENTS[best].text)} ({p[best]:.0%}, the model's most probable "
                                 "rhythm, below its threshold) not stated: pacemaker spikes before the beats")
         out.append(Statement("rhythm", f"Paced rhythm{rate_text}", "measurement",
-                             rule=f"pacemaker spikes ({paced}; quality check)"))
+                             rule=f"pacemaker spikes ({paced}; quality check)", rule_id="paced_rhythm"))
     if unbounded_tachy:
         out.append(Statement("rhythm", f"{WIDE_TACHY}, {hr_s} bpm, ventricular tachycardia not excluded",
                              "measurement", note=UNBOUNDED_NOTE,
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm, regular; the median beat does not go quiet "
                                   f"within {MeasureConfig().qrs_search_s * 1000:.0f} ms of the QRS peak, so neither the QRS nor a P wave "
                                   "could be measured (Mason et al. 2007); a wide QRS tachycardia is presumed "
-                                  "ventricular until proven otherwise (Zipes et al. 2006)"))
+                                  "ventricular until proven otherwise (Zipes et al. 2006)",
+                             rule_id="wide_qrs_tachycardia"))
     elif wide_tachy:
         out.append(Statement("rhythm", f"{WIDE_TACHY}, {hr_s} bpm (QRS {qrs_s} ms), ventricular tachycardia "
                              "not excluded", "measurement",
                              rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm and QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms, "
                                   f"regular, {NO_P_NOTE} (Mason et al. 2007); a wide QRS tachycardia is presumed "
-                                  "ventricular until proven otherwise (Zipes et al. 2006)"))
+                                  "ventricular until proven otherwise (Zipes et al. 2006)",
+                             rule_id="wide_qrs_tachycardia"))
     sinus_note = NO_P_NOTE if no_p else UNDELINEATED_NOTE if undelineated else None
     if paced_atria and not no_atria:     # it stands on the periodic P waves between the complexes
         sinus_note = (f"{NO_P_NOTE}; regular atrial activity at {60.0 / periodic[1]:.0f}/min between the paced "
@@ -1094,16 +1110,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         guess = GUESSED if guessed in SINUS else ""
         if hr_flag == "low":
             out.append(Statement("rhythm", f"Sinus bradycardia{rate_text}{guess}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)"))
+                                 rule=f"rate {hr_s} bpm < {BRADY_BPM:g} bpm (Mason et al. 2007)",
+                                 rule_id="sinus_bradycardia"))
         elif hr_flag == "high":
             out.append(Statement("rhythm", f"Sinus tachycardia{rate_text}{guess}", "measurement", note=sinus_note,
-                                 rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)"))
+                                 rule=f"rate {hr_s} bpm > {TACHY_BPM:g} bpm (Mason et al. 2007)",
+                                 rule_id="sinus_tachycardia"))
         elif refuted and "SR" not in rhythm_codes:
             # the model's rhythm (above its threshold, or its most probable one) was sinus with a rate word
             # the measured rate refutes: sinus rhythm at the measured rate, never "Rhythm not classified"
             c = refuted[0]
             out.append(Statement("rhythm", f"Sinus rhythm{rate_text}{GUESSED if c == guessed else ''}", "model", c,
-                                 p[c], confidence_word(p[c]), note=sinus_note, adult_trained=child))
+                                 p[c], confidence_word(p[c]), note=sinus_note, adult_trained=child,
+                                 rule_id="sinus_rhythm"))
         if out and "SR" in rhythm_codes:
             rhythm_codes.remove("SR")
     if flutter_rule:
@@ -1133,7 +1152,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              rule=f"flutter waves: one spectral peak at {rate:.0f}/min in II, III, aVF and V1 (within "
                                   f"{60 * FLUTTER_SPREAD_HZ:g}/min), holding >= {FLUTTER_MIN_CONCENTRATION:.0%} of the "
                                   f"3-12 Hz power in each lead (lowest {lowest:.0%}), QRS blanked (flutter 240-350/min, "
-                                  f"Saoudi et al. 2001; organisation index, Everett et al. 2001){model}"))
+                                  f"Saoudi et al. 2001; organisation index, Everett et al. 2001){model}",
+                             rule_id="atrial_flutter"))
     if af_rule:
         how = (f"RR coefficient of variation > {RR_CV_IRREGULAR:.2f}" if irregular is True
                else f"RMSSD / mean RR {shown(rr_nrmssd, AF_NRMSSD, decimals=2)} > {AF_NRMSSD:.2f}, Dash et al. 2009")
@@ -1142,7 +1162,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                              confidence_word(p["AFIB"]),
                              rule=f"RR irregular ({how}) without a detectable P wave (ESC definition, "
                                   f"Hindricks et al. 2021) and the model's atrial fibrillation {p['AFIB']:.0%} >= "
-                                  f"{AF_RULE_MIN_P:.0%}"))
+                                  f"{AF_RULE_MIN_P:.0%}", rule_id="atrial_fibrillation"))
     if "SARRH" in rhythm_codes:
         # sinus arrhythmia is a sinus rhythm: said once, with the rate, as a cart says it
         for c in [c for c in rhythm_codes if c == "SR"]:
@@ -1174,7 +1194,7 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
         carries = any(c in STATEMENTS and STATEMENTS[c].group == "rhythm" for c in p)   # the model has rhythm labels
         out.append(Statement("rhythm", f"Rhythm not classified{rate_text}", "measurement",
                              rule="no rhythm statement of the model is above its threshold" if carries
-                             else "no model here states rhythm; measured rate only"))
+                             else "no model here states rhythm; measured rate only", rule_id="rhythm_not_classified"))
 
     # a ventricular-paced QRS (a paced rhythm said, QRS >= 120 ms at any age) is the pacemaker's: what is read off the
     # QRS goes to "Resolved" (``PACED_QRS_CODES``, the wide QRS and axis rules); beside the model's paced rhythm guessed
@@ -1289,17 +1309,19 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         "pacemaker's AV delay")
     elif pr_rule == "first degree AV block":
         out.append(Statement("conduction", f"First degree AV block (PR {pr_s} ms)", "measurement",
-                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)" + child_limit))
+                             rule=f"PR {pr_s} ms > {PR_1AVB_MS:g} ms (Surawicz et al. 2009)" + child_limit,
+                             rule_id="first_degree_av_block"))
     elif pr_rule == "short PR interval" and not paced_rhythm:
         # the table flags it low: said, so that a reader sees why "normal ECG" is not (pre-excitation is
         # the model's WPW statement, which then carries it)
         out.append(Statement("conduction", f"Short PR interval (PR {pr_s} ms)", "measurement",
-                             rule=f"PR {pr_s} ms < {PR_SHORT_MS:g} ms (Surawicz et al. 2009)"))
+                             rule=f"PR {pr_s} ms < {PR_SHORT_MS:g} ms (Surawicz et al. 2009)", rule_id="short_pr"))
     if qrs_flag == "high" and ventricular_paced:
         paced_items.append((GROUPS.index("conduction"), 0.0, f"wide QRS ({qrs_s} ms)"))
     elif qrs_flag == "high" and not wide_tachy and not positive & {"CLBBB", "CRBBB", "IVCD", "WPW"}:
         out.append(Statement("conduction", f"Wide QRS ({qrs_s} ms)", "measurement",
-                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)" + child_limit))
+                             rule=f"QRS {qrs_s} ms >= {QRS_WIDE_MS:g} ms (Surawicz et al. 2009)" + child_limit,
+                             rule_id="wide_qrs"))
 
     # axis (a child's normal axis is not the adult's: no axis rule)
     if axis_deg is not None and not child:
@@ -1315,15 +1337,15 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                 axis_note = f"{axis_note}; {inverted}" if axis_note else inverted
             axis_said = Statement("axis", f"Extreme axis deviation ({a_s} deg)", "measurement",
                                   rule=f"QRS axis {a_s} deg in -90..-180 deg (Surawicz et al. 2009)",
-                                  note=axis_note)
+                                  note=axis_note, rule_id="extreme_axis_deviation")
         elif flag("qrs_axis_deg", a) == "low":
             axis_said = Statement("axis", f"Left axis deviation ({a_s} deg)", "measurement",
                                   rule=f"QRS axis {a_s} deg < {AXIS_LEFT_DEG:g} deg (Surawicz et al. 2009)",
-                                  note=axis_note)
+                                  note=axis_note, rule_id="left_axis_deviation")
         elif flag("qrs_axis_deg", a) == "high":
             axis_said = Statement("axis", f"Right axis deviation ({a_s} deg)", "measurement",
                                   rule=f"QRS axis {a_s} deg > +{AXIS_RIGHT_DEG:g} deg (Surawicz et al. 2009)",
-                                  note=axis_note)
+                                  note=axis_note, rule_id="right_axis_deviation")
         if axis_said is not None and ventricular_paced:
             paced_items.append((GROUPS.index("axis"), 0.0, _in_sentence(axis_said.text)))
         elif axis_said is not None:
@@ -1461,7 +1483,8 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                         else:
                             fast_note = f"{BAZETT_FAST_MARK}: {fr_name} QTc {fr_s} ms {within_fr}"
                     out.append(Statement("repolarisation", text, "measurement", rule=rule,
-                                         note="; ".join(n for n in (fast_note, wide_mark, shaky) if n) or None))
+                                         note="; ".join(n for n in (fast_note, wide_mark, shaky) if n) or None,
+                                         rule_id="prolonged_qtc"))
                 else:
                     # marked, not taken away: the adjustment was made for bundle branch block and may over-correct
                     # (PTB-XL folds 1-8, QRS >= 120 ms: adjusted Bazett QTc median 367 ms, against 428 ms at QRS
@@ -1469,11 +1492,11 @@ def interpret(labels: Sequence[str], probabilities: Sequence[float], thresholds:
                     wide_note = f"{QT_WIDE_MARK}: {name} {v_s} ms {within}"
                     out.append(Statement("repolarisation", f"Prolonged QTc ({qtc_s} ms, {formula})", "measurement",
                                          rule=f"QTc {qtc_s} ms past its limit unadjusted{why_formula}",
-                                         note="; ".join(n for n in (wide_note, shaky) if n)))
+                                         note="; ".join(n for n in (wide_note, shaky) if n), rule_id="prolonged_qtc"))
             elif qtc_flag == "low":
                 out.append(Statement("repolarisation", f"Short QTc ({qtc_s} ms, {formula})", "measurement",
                                      rule=f"QTc {qtc_s} ms <= {QTC_SHORT:g} ms (Priori et al. 2015)" + why_formula,
-                                     note=shaky))
+                                     note=shaky, rule_id="short_qtc"))
 
     if paced_mark:
         out = [replace(s, note=paced_mark + (PACED_WPW if s.code == "WPW" else "")) if s.note is None
@@ -1586,7 +1609,8 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
                             f"{_in_sentence(STATEMENTS[own].text)} ({p[own]:.0%}) says it")
         else:
             said.append(Statement(STATEMENTS["LVOLT"].group, f"{LOW_VOLTAGE} ({where} leads)", "measurement",
-                                  rule=f"{rule}, in every lead ({LOW_VOLTAGE_SOURCE})", note=note))
+                                  rule=f"{rule}, in every lead ({LOW_VOLTAGE_SOURCE})", note=note,
+                                  rule_id="low_qrs_voltage"))
     lvh_stmt = None
     if lvh:
         limits = {"sokolow_lyon_mv": f">= {SOKOLOW_LYON_MV:g} mV",
@@ -1602,7 +1626,7 @@ def voltage_statements(measurements: Mapping | None, positive: set[str], p: Mapp
                             f"{_in_sentence(STATEMENTS[block].text)} ({p[block]:.0%}), which changes the QRS voltages")
         else:
             lvh_stmt = Statement(STATEMENTS["VCLVH"].group, f"{VOLTAGE_LVH} ({lvh_words})", "measurement",
-                                 rule=rule, note=note)
+                                 rule=rule, note=note, rule_id="voltage_lvh")
     return said, lvh_stmt, resolved
 
 
@@ -1745,15 +1769,15 @@ def noise_hidden(prediction, statements_prediction=None, interpretation=None,
     if not leads or getattr(interpretation, "withheld", ""):
         return ""
     said = list(getattr(interpretation, "statements", ()) or ())
-    codes = {s.code for s in said if s.code}
+    # what is said: the model's statements by their codes, the rules' by what each says (``RULE_SAYS``)
+    codes = {s.code for s in said if s.code} | {c for s in said for c in RULE_SAYS.get(getattr(s, "rule_id", None), ())}
     if codes & set(FIRST_DEGREE_AVB):       # PTB-XL's two names of one finding: said under either
         codes |= set(FIRST_DEGREE_AVB)
-    texts = [s.text.lower() for s in said]
     named: dict[str, tuple[float, float]] = {}          # name -> (way, probability)
     for pred in preds:
         for lab, prob, way in may_hide(pred):
             name = LABEL_NAMES.get(lab) or (STATEMENTS[lab].text if lab in STATEMENTS else lab)
-            if lab in codes or any(t.startswith(name.lower()) for t in texts):
+            if lab in codes:
                 continue
             if name not in named or way < named[name][0]:
                 named[name] = (way, prob)

@@ -515,11 +515,12 @@ AXIS_KEYS = ("p_axis_deg", "qrs_axis_deg", "t_axis_deg")
 # programmed delay. The rate and the P axis stay compared.
 PACED_KEYS = ("pr_ms", "qrs_ms", "qt_ms", "qtc_bazett_ms", "qtc_fridericia_ms", "qrs_axis_deg", "t_axis_deg")
 LIMB_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF")
-# a rule's statement (no code), by the start of its words, and the measurements it is said from
-_RULE_KEYS = (("first degree av block", ("pr_ms",)), ("short pr interval", ("pr_ms",)), ("wide qrs", ("qrs_ms",)),
-              ("extreme axis deviation", ("qrs_axis_deg",)), ("left axis deviation", ("qrs_axis_deg",)),
-              ("right axis deviation", ("qrs_axis_deg",)), ("prolonged qtc", ("qtc_bazett_ms", "qtc_fridericia_ms")),
-              ("short qtc", ("qtc_bazett_ms", "qtc_fridericia_ms")))
+# a rule's statement (no code), by its rule (``interpret.Statement.rule_id``), and the measurements it is said from
+_RULE_KEYS = {"first_degree_av_block": ("pr_ms",), "short_pr": ("pr_ms",), "wide_qrs": ("qrs_ms",),
+              "wide_qrs_tachycardia": ("qrs_ms",), "extreme_axis_deviation": ("qrs_axis_deg",),
+              "left_axis_deviation": ("qrs_axis_deg",), "right_axis_deviation": ("qrs_axis_deg",),
+              "prolonged_qtc": ("qtc_bazett_ms", "qtc_fridericia_ms"),
+              "short_qtc": ("qtc_bazett_ms", "qtc_fridericia_ms")}
 
 
 def _quality(session):
@@ -569,10 +570,7 @@ def _calls_missing(session, interpretation) -> tuple[str, str]:
 
 def _rule_keys(s) -> tuple[str, ...]:
     """The measurements a rule's statement is said from (none for a model's statement)."""
-    if s.code:
-        return ()
-    words = plain_words(s.text).casefold()
-    return next((keys for start, keys in _RULE_KEYS if words.startswith(start)), ())
+    return () if s.code else _RULE_KEYS.get(s.rule_id, ())
 
 
 def _names(keys) -> str:
