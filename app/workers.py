@@ -17,14 +17,13 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from mirage_model import preprocess
 from mirage_model.clinical import ClinicalError
 from mirage_model.csvsafe import encodable
-from mirage_model.limits import record_head, record_unscorable, with_head_note
+from mirage_model.limits import record_unscorable
 from mirage_model.records import RecordError, load_record
 from mirage_model.review.file_info import diagnosis_words
 from mirage_model.review.interpret import companion_statements_model
-from mirage_model.review.opening import session_from_file
+from mirage_model.review.opening import Preparation, measure_head, not_assessed, session_from_file
 from mirage_model.review.scoring import compute
 from mirage_model.review.session import FAILED
 
@@ -89,10 +88,7 @@ def user_message(err: BaseException) -> str:
 def quality_message(err: BaseException) -> str:
     """What the window says when a record's quality assessment raised: "signal quality not assessed:
     <what went wrong>" (``quality.AssessmentError.reason``; the open record is the file it names)."""
-    from mirage_model.quality import NOT_ASSESSED   # scipy: imported by the load job already
-
-    reason = getattr(err, "reason", "")
-    return reason if reason.startswith(NOT_ASSESSED) else f"{NOT_ASSESSED}: {user_message(err)}"
+    return not_assessed(err, user_message)
 
 
 def _expected(err: BaseException) -> bool:
@@ -270,11 +266,12 @@ class LoadedRecord:
     errors: dict = field(default_factory=dict)   # part -> message ("measure": "...")
     timings: dict = field(default_factory=dict)  # seconds per step
     drawn: threading.Event = field(default_factory=threading.Event)  # set by the GUI once the traces are up
-    # the preparation (or its error), made once by whichever job asks first (``preparation``), and
-    # its model inputs before the assessment (kept when only the assessment failed)
-    _made: Any = field(default=None, repr=False, compare=False)
-    _unassessed: Any = field(default=None, repr=False, compare=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # the preparation (``review.opening.Preparation``), made once by whichever job asks first (``preparation``)
+    _preparation: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.configs is not None:
+            self._preparation = Preparation(self.record, *self.configs)
 
     def preparation(self):
         """``inference.record_inputs(record, *configs)``, made by the first job that asks (the model
@@ -283,19 +280,7 @@ class LoadedRecord:
         Raises:
             what ``record_inputs`` raised (to each job that asks).
         """
-        with self._lock:
-            if self._made is None:
-                from mirage_model import inference   # torch: imported by both jobs
-
-                pcfg, rcfg, assess = self.configs
-                try:   # as record_inputs(record, *configs) makes it, the inputs kept apart
-                    self._unassessed = inference.record_inputs(self.record, pcfg, rcfg, quality=False)
-                    self._made = inference.assessed(self._unassessed) if assess else self._unassessed
-                except Exception as err:  # noqa: BLE001 - raised to each job that asks
-                    self._made = err
-        if isinstance(self._made, Exception):
-            raise self._made
-        return self._made
+        return self._preparation.made()
 
     def preparation_for(self, predictor):
         """``preparation()`` when it is made as ``predictor`` prepares (``Predictor.prepare_key``),
@@ -332,7 +317,9 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     ``Predictor.prepare`` makes them (``inference.record_inputs`` with ``preprocess_cfg`` and
     ``render_cfg``: pass the model's), once: a model job started with the traces and handed this
     ``LoadedRecord`` makes that preparation or waits for it (``LoadedRecord.preparation``), rather
-    than preparing the record again. ``with_quality``: the record's quality report too
+    than preparing the record again. Prepared and measured as ``mirage report`` and the prior ECG's
+    session are (``review.opening``'s ``Preparation`` and ``measure_head``). ``with_quality`` (with
+    ``with_inputs``): the record's quality report too
     (``LoadedRecord.quality``, with ``(2, 3)``), part of that preparation: its pacer marks show with
     the model image, and a model that assesses reuses it (one assessment per record); 14 ms on
     LUDB 8 (500 Hz, 10 s). An assessment that fails leaves the model image and is not tried again;
@@ -353,43 +340,24 @@ def load_record_job(ctx: JobContext, path, preprocess_cfg=None, render_cfg=None,
     # finds a partially initialised module and raises. Importing torch here first waits for that
     # import to complete (or does it), so the scipy work below never sees half a torch.
     import torch  # noqa: F401
-    from mirage_model import inference   # as Predictor.prepare prepares (torch: imported)
 
     if with_inputs:
         t1 = time.perf_counter()
-        try:
-            out.prepared = out.preparation()         # or the model job's, already made alike
-            out.inputs, out.quality = out.prepared.inputs, out.prepared.quality
-        except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
-            log.warning("preparing %s failed: %s", path, traceback.format_exc())
-            if out._unassessed is not None:      # the assessment failed: the model image alone
-                out.inputs = out._unassessed.inputs
-                out.errors["quality"] = quality_message(err)
-            else:
-                out.errors["inputs"] = user_message(err)
+        got = out._preparation.outcome()        # or the model job's, already made alike
+        out.prepared, out.inputs, out.quality = got.prepared, got.inputs, got.quality
+        if got.inputs_error is not None:     # the traces can still be reviewed
+            log.warning("preparing %s failed", path, exc_info=got.inputs_error)
+            out.errors["inputs"] = user_message(got.inputs_error)
+        if got.quality_error is not None:
+            log.warning("quality of %s failed", path, exc_info=got.quality_error)
+            out.errors["quality"] = quality_message(got.quality_error)
         out.timings["inputs"] = time.perf_counter() - t1
-        ctx.check()
-    if with_quality and out.quality is None and "quality" not in out.errors:   # not assessed yet
-        t1 = time.perf_counter()
-        try:
-            cfg = preprocess_cfg if preprocess_cfg is not None else preprocess.PreprocessConfig()
-            out.quality = inference.assess_record(record, cfg.window_s)
-        except Exception as err:  # noqa: BLE001 (the traces can still be reviewed)
-            log.warning("quality of %s failed: %s", path, traceback.format_exc())
-            out.errors["quality"] = quality_message(err)
-        out.timings["quality"] = time.perf_counter() - t1
     ctx.check()
     ctx.progress(2, 3, out)
     if with_measurements:
         t2 = time.perf_counter()
         try:
-            # looked up per job, not bound at import: tests replace measure.measure (neurokit2 and the
-            # delineator load inside it, on first use)
-            from mirage_model.measure import measure
-            # a long record is measured on its first minute, as `mirage score` measures it: the
-            # whole of a 1 h 500 Hz record took 27 s and 5 GB here, and the panel did not say so
-            head = record_head(record)
-            out.measurements = with_head_note(measure(head), record)
+            out.measurements = measure_head(record)
         except Exception as err:  # noqa: BLE001
             log.warning("measuring %s failed: %s", path, traceback.format_exc())
             out.errors["measure"] = user_message(err)

@@ -232,3 +232,29 @@ def test_mirage_report_without_a_model_gates_its_rules_as_the_app_does(tmp_path,
     page1 = pypdf.PdfReader(str(out)).pages[0].extract_text()
     assert "Right axis deviation" in page1                              # the rule is still shown, marked
     assert "WITHHELD: limb lead reversal suspected" in " ".join(page1.split())
+
+
+def test_an_assessment_that_raises_leaves_the_inputs_in_the_app_and_in_a_session_from_a_file(monkeypatch):
+    """The app's record-load job and ``session_from_file`` prepare a record in one step
+    (``opening.Preparation``): an assessment that raises an unforeseen error (here a RuntimeError from
+    ``inference.assessed``) leaves the model inputs and says the record was not assessed in both. The session's
+    step had let it through as a traceback (it caught only ``AssessmentError``); the app's had said it."""
+    import threading
+
+    pytest.importorskip("PySide6")
+    import mirage_model.inference as inference
+    from app import workers
+    from mirage_model.quality import NOT_ASSESSED
+    from mirage_model.review.opening import session_from_file
+
+    def boom(made):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(inference, "assessed", boom)
+    s = session_from_file(LUDB / "14.hea", None, measured=False)
+    assert s.inputs is not None and s.quality is None
+    assert s.errors["quality"] == f"{NOT_ASSESSED}: RuntimeError: boom"
+    ctx = workers.JobContext(workers.WorkerSignals(), threading.Event())
+    out = workers.load_record_job(ctx, LUDB / "14.hea", with_measurements=False, with_quality=True)
+    assert out.inputs is not None and out.quality is None and out.prepared is None and "inputs" not in out.errors
+    assert out.errors["quality"] == f"{NOT_ASSESSED}: boom (RuntimeError)"
