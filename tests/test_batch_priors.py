@@ -138,6 +138,56 @@ def test_a_resumed_run_compares_as_an_uninterrupted_one(patients, predictor, tmp
         score_folder(patients, predictor, part, measure=False, resume=True)
 
 
+@pytest.fixture()
+def pdf_writes(monkeypatch):
+    """Every PDF the run builds, in order: (its file name, whether the report has a prior ECG to compare), a small
+    file written in its place (the report's pages are the slow test's below)."""
+    from mirage_model.review import report
+
+    writes = []
+
+    def build(session, out_path, **_kw):
+        writes.append((Path(out_path).name, session.prior is not None))
+        Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(out_path).write_bytes(b"%PDF-1.4 stand-in")
+        return Path(out_path)
+
+    monkeypatch.setattr(report, "build_report", build)
+    return writes
+
+
+def test_each_pdf_is_written_once_with_its_comparison(patients, predictor, tmp_path, pdf_writes):
+    """With --pdf-dir, a compared record's PDF is written once, with the comparison (it had been written as the
+    record was scored, then again with it: a1, a2 and j2 twice); every other record's once, without."""
+    out, pdfs = tmp_path / "out.csv", tmp_path / "pdfs"
+    summary = score_folder(patients, predictor, out, measure=False, compare_prior=True, pdf_dir=pdfs)
+    rows = _rows(out)
+    assert sorted(pdf_writes) == sorted((f"{k}.pdf", k in ("a1", "a2", "j2")) for k in SPECS)
+    assert all(r["status"] == "ok" and r["pdf"] == f"{k}.pdf" and (pdfs / r["pdf"]).is_file()
+               for k, r in rows.items())
+    assert (summary.pdfs, summary.serial.pdfs, summary.serial.compared) == (len(SPECS), 3, 3)
+
+
+def test_a_stopped_runs_pdfs_are_written_once_by_the_run_that_resumes_it(patients, predictor, tmp_path,
+                                                                          pdf_writes):
+    """Stopped after 3 rows, before the comparison: the records it may compare have no PDF yet (their rows say
+    none); the resumed run writes each of them once, a compared one with the comparison, and names it."""
+    out, pdfs = tmp_path / "out.csv", tmp_path / "pdfs"
+    done = []
+    stopped = score_folder(patients, predictor, out, measure=False, compare_prior=True, pdf_dir=pdfs, chunk_size=1,
+                           progress=lambda n, total, row: done.append(n), cancel=lambda: len(done) >= 3)
+    assert stopped.cancelled and stopped.serial is None
+    kept = _rows(out)
+    held = {k for k, (pid, person, date) in SPECS.items() if (pid or person) and date}     # dated, identified
+    assert {k: r["pdf"] for k, r in kept.items()} == {k: "" if k in held else f"{k}.pdf" for k in kept}
+    resumed = score_folder(patients, predictor, out, measure=False, compare_prior=True, pdf_dir=pdfs, resume=True)
+    rows = _rows(out)
+    assert sorted(pdf_writes) == sorted((f"{k}.pdf", k in ("a1", "a2", "j2")) for k in SPECS)
+    assert all(r["status"] == "ok" and r["pdf"] == f"{k}.pdf" and (pdfs / r["pdf"]).is_file()
+               for k, r in rows.items())
+    assert resumed.serial.written == len(held) == len(SPECS) - 2     # not n1, a4 (never compared: written at once)
+
+
 @pytest.mark.slow
 def test_score_cli_writes_the_serial_page_in_a_compared_records_pdf(patients, checkpoint, tmp_path, capsys):
     from pypdf import PdfReader

@@ -95,6 +95,9 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
         on_row: called as on_row(row, item, session_args, pdf_args) as each record's row is made (before its
             PDF is written): the ``loading.LoadedRecord``, ``rows.record_session``'s arguments (None: not
             scored) and ``rows.pdf_one``'s (None: no PDF). The serial comparison collects the run's records so.
+            It returns True where the caller writes the record's PDF itself, later (a record the comparison may
+            compare: its PDF is written once, with the comparison): none is written here, and the row's ``pdf``
+            is left empty.
         write_pdfs: False: no PDF is written (a row's ``pdf`` names the one it would be), though ``pdf_dir``
             names them (a resumed run's kept records scored again for the comparison).
 
@@ -151,15 +154,14 @@ def iter_rows(paths: list[Path], predictor, *, root=None, labs=None, pdf_dir=Non
                     pending.append((row, None))
                     continue
                 row = scorer.ok_row(item, pred, clinical, stmts)
-                pdf = args = None
-                if scorer.pdf_dir is not None:
-                    args = scorer.pdf_args(item, pred, clinical, stmts)
-                    if write_pdfs:
-                        pdf = loader.run(pdf_one, *args)
-                    else:
-                        row["pdf"] = rel_path(Path(args[0]), scorer.pdf_dir)
-                if on_row is not None:
-                    on_row(row, item, scorer.session_args(item, pred, clinical, stmts), args)
+                pdf = None
+                args = scorer.pdf_args(item, pred, clinical, stmts) if scorer.pdf_dir is not None else None
+                later = on_row is not None and on_row(row, item, scorer.session_args(item, pred, clinical, stmts),
+                                                      args)
+                if args is not None and not write_pdfs:
+                    row["pdf"] = rel_path(Path(args[0]), scorer.pdf_dir)
+                elif args is not None and not later:
+                    pdf = loader.run(pdf_one, *args)
                 pending.append((row, pdf))
             # hand on every finished row; PDFs still being written keep their rows (and order)
             while pending and (pending[0][1] is None or pending[0][1].done()):

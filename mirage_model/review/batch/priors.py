@@ -15,8 +15,9 @@ the prior failed (its row an error), the record is not compared with an older on
 The records are compared once the run has scored them all, from the sessions the run built as it scored them
 (``rows.record_session``: the values, prediction, statements and measurements of the record's row; no file is
 read twice). Until then the run holds each such record that identifies a patient and is dated (its signal and
-results: about 0.1 MB for a 10 s PTB-XL record at 100 Hz). A PDF of a compared record (``--pdf-dir``) is written
-again with the comparison on its last page.
+results: about 0.1 MB for a 10 s PTB-XL record at 100 Hz). Such a record's PDF (``--pdf-dir``) is written then, once:
+with the comparison on its last page where it was compared (it had been written as it was scored, then again with
+the comparison), without where it was not.
 """
 
 from __future__ import annotations
@@ -92,7 +93,11 @@ class SerialCounts:
     undated: int = 0               # no recording date, or one that dates nothing (a placeholder, the future)
     unidentified: int = 0          # no identity, or anonymised
     prior_failed: int = 0
-    pdfs: int = 0                  # PDFs written again with the comparison
+    pdfs: int = 0                  # PDFs written with the comparison
+    written: int = 0               # PDFs the run left to the comparison, written (with it or without)
+    # (record_path, message) of the PDFs the run left to the comparison that could not be written (their rows errors)
+    pdf_failed: list[tuple[str, str]] = field(default_factory=list)
+    # (PDF, message) of a kept record's PDF that could not be written again with the comparison (it stays as it was)
     pdf_errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0           # the comparison's own time (and its PDFs'), after the scoring
     rescored: int = 0              # records a resumed run kept, scored again for it
@@ -116,13 +121,13 @@ class SerialCounts:
         if self.stood:
             line += f"; {self.stood} records kept with the earlier run's comparison (no record read now changes it)"
         if self.pdfs:
-            line += f"; {self.pdfs} PDFs written again with it"
+            line += f"; {self.pdfs} PDFs written with it"
         return line + f" ({self.seconds:.1f} s)"
 
 
 class PriorComparer:
     """Collects the run's records as they are scored (``add``, ``iter_rows``' ``on_row``), then compares each
-    with the same patient's latest earlier record (``results``) and writes the compared records' PDFs again
+    with the same patient's latest earlier record (``results``) and writes the PDFs of the records it held
     (``write_pdfs``).
 
     Args:
@@ -139,13 +144,14 @@ class PriorComparer:
         self.undated: set[str] = set()       # of them, those without a date that dates (counted so)
         self.pairs: dict[str, str] = {}      # record_path -> its prior's
 
-    def add(self, row: dict, item, session_args: tuple | None, pdf_args: tuple | None) -> None:
+    def add(self, row: dict, item, session_args: tuple | None, pdf_args: tuple | None) -> bool:
         """One row of the run (``iter_rows``' ``on_row``): kept when its record identifies a patient (a scored
         one with what its session is built of, a failed one as a prior that failed, an undated one to be named
-        beside its patient's records)."""
+        beside its patient's records). True where a scored record is kept to be compared: its PDF is
+        ``write_pdfs``'s."""
         record = getattr(item, "record", None)
         if record is None:                       # never read: identifies no one
-            return
+            return False
         rel = row["record_path"]
         who = identity(record)
         self.entries.pop(rel, None)
@@ -156,17 +162,18 @@ class PriorComparer:
                 given = file_patient(record).get("id")
                 self.words[rel] = (ANONYMISED if who.anonymised else PLACEHOLDER_ID.format(id=given) if given
                                    else NO_IDENTITY)
-            return
+            return False
         when, timed, why = recording_time(record, self.now)
         if when is None:
             if session_args is not None:
                 self.words[rel] = UNDATED if why == UNDATED_WHY else f"not compared: {why}"
                 self.undated.add(rel)
             self.entries[rel] = _Entry(rel, record, None, None, who=who)     # named beside its patient's records
-            return
+            return False
         self.entries[rel] = _Entry(rel, record, when, session_args, pdf_args,
                                    "" if session_args is not None else str(row.get("error") or "not scored"),
                                    who=who, timed=timed)
+        return session_args is not None
 
     def results(self, ok: set[str]) -> tuple[dict[str, dict], SerialCounts]:
         """The serial columns of each record of ``ok`` (the record_paths of the run's ok rows) the run read,
@@ -262,19 +269,36 @@ class PriorComparer:
         """The record's session, as its row was scored (``rows.record_session``)."""
         return record_session(*e.session_args)
 
-    def write_pdfs(self, counts: SerialCounts, pdf_dir: Path) -> None:
-        """Each compared record's PDF written again (where the run writes PDFs), the comparison on its last
-        page; one that cannot be written keeps the PDF written without it, and is named in ``counts``."""
-        for rel, prior_rel in self.pairs.items():
-            e = self.entries[rel]
-            if e.pdf_args is None:
+    def write_pdfs(self, counts: SerialCounts, pdf_dir: Path, rows: list[dict]) -> None:
+        """The PDFs of the records held to be compared (where the run writes PDFs), once the comparison is made:
+        each ok row of ``rows`` without its PDF yet (left by ``add``, this run's or a stopped run's) gets it, the
+        comparison on its last page where it was compared, and its ``pdf`` cell (in ``counts.cells`` too); one
+        that cannot be written makes its row an error, as a PDF that fails while scoring does. A compared record
+        whose PDF stands (a resumed run's kept row) has it written again with the comparison; where that fails it
+        stays as it was, named in ``counts.pdf_errors``."""
+        by_rel = {str(row.get("record_path")): row for row in rows}
+        for rel, e in self.entries.items():
+            row, prior_rel = by_rel.get(rel), self.pairs.get(rel)
+            first = row is not None and not row.get("pdf")
+            if e.pdf_args is None or row is None or row.get("status") != "ok" or not (first or prior_rel):
                 continue
             try:
-                pdf_one(*e.pdf_args, prior=self.session(self.entries[prior_rel]))
-                counts.pdfs += 1
-            except Exception as err:           # its PDF without the comparison stays; said, never a traceback
-                log.debug("PDF with the comparison failed for %s", rel, exc_info=True)
-                counts.pdf_errors.append((rel_path(Path(e.pdf_args[0]), pdf_dir), error_message(err)))
+                written = pdf_one(*e.pdf_args, prior=self.session(self.entries[prior_rel]) if prior_rel else None)
+            except Exception as err:           # said, never a traceback
+                log.debug("PDF failed for %s", rel, exc_info=True)
+                if first:
+                    cells = dict(status="error", error=f"report PDF not written: {error_message(err)}")
+                    row.update(cells)
+                    counts.cells.setdefault(rel, {}).update(cells)
+                    counts.pdf_failed.append((rel, cells["error"]))
+                else:
+                    counts.pdf_errors.append((rel_path(Path(e.pdf_args[0]), pdf_dir), error_message(err)))
+                continue
+            counts.pdfs += prior_rel is not None
+            if first:
+                row["pdf"] = rel_path(Path(written), pdf_dir)
+                counts.cells.setdefault(rel, {})["pdf"] = row["pdf"]
+                counts.written += 1
 
 
 def _cells(prior_file: str | None = None, prior_date: str | None = None, changes: str | None = None,

@@ -114,6 +114,19 @@ class BatchSummary:
             self.unscorable += row["status"] == "unscorable"
             self.errors.append((row["record_path"], row["error"] or ""))
 
+    def serial_pdfs(self, kept: set[str]) -> None:
+        """Count the PDFs the serial comparison wrote for the run (``SerialCounts.written``), and the rows whose PDF
+        it could not write as failed (a scored one's, or a kept one's: ``kept``, the kept rows' record_paths)."""
+        if self.serial is None:
+            return
+        self.pdfs += self.serial.written
+        for rel, message in self.serial.pdf_failed:
+            if rel in kept:
+                self.skipped -= 1
+            else:
+                self.scored -= 1
+            self.errors.append((rel, message))
+
     @property
     def failed(self) -> int:
         """Records that could not be scored (their messages in ``errors``)."""
@@ -322,8 +335,9 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
             no batch output (an ECG's signal file, the labs table) is refused either way
             (``outputs.earlier_output``).
         compare_prior: once every record is scored, compare each with the same patient's latest earlier
-            record of the run (``priors``: the columns ``rows.SERIAL_COLUMNS``; a PDF of a compared record
-            is written again with the comparison). A resumed run scores the records it keeps again for it
+            record of the run (``priors``: the columns ``rows.SERIAL_COLUMNS``; the PDF of a record that may be
+            compared is written then, once, with the comparison where there is one; a stopped run's are written
+            by the run that resumes it). A resumed run scores the records it keeps again for it
             (their rows stay as they were but for those columns). Not done when the run is cancelled.
 
     Returns:
@@ -473,6 +487,7 @@ def score_folder(folder, predictor, out_path, *, labs=None, pdf_dir=None, worker
                 if comparer is not None and not cancel_check():
                     summary.serial = _compare_priors(comparer, rows, kept, by_rel, predictor, scoring, along,
                                                      pdf_dir, cancel_check)
+                    summary.serial_pdfs(done_keys)
         finally:
             write()
             summary.unsaved, summary.saved_in = saver.unsaved_line(), saver.saved_in
@@ -490,16 +505,19 @@ def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict],
                     scoring: dict, along: dict, pdf_dir, cancel: Callable[[], bool]) -> SerialCounts | None:
     """``score_folder``'s serial comparison, once every record is scored: the records a resumed run kept
     scored again (their rows unchanged: the comparison needs their sessions), then each ok row's serial
-    columns (``PriorComparer.results``) and the compared records' PDFs written again. None when cancelled
-    meanwhile (the rows are saved without it; a resumed run compares them). Where the earlier run compared
-    every kept row and this run read no record that identifies a patient (nothing it scored or failed can be
-    anyone's prior), the kept rows' comparisons stand, and they are not scored again."""
+    columns (``PriorComparer.results``) and the PDFs of the records it held (``PriorComparer.write_pdfs``: each
+    once, with the comparison where there is one). None when cancelled meanwhile (the rows are saved without it;
+    a resumed run compares them). Where the earlier run compared every kept row, each has its PDF, and this run
+    read no record that identifies a patient (nothing it scored or failed can be anyone's prior), the kept rows'
+    comparisons stand, and they are not scored again."""
     started = time.perf_counter()
     again = [by_rel[str(row.get("record_path"))] for row in kept if str(row.get("record_path")) in by_rel]
     stands = bool(again) and not comparer.entries and all(
-        row.get("serial_changes") for row in kept if str(row.get("record_path")) in by_rel)
+        row.get("serial_changes") and (pdf_dir is None or row.get("pdf"))
+        for row in kept if str(row.get("record_path")) in by_rel)
     if again and not stands:
-        # the kept rows' PDFs are theirs: none is written now; only the compared ones are, below
+        # none of the kept rows' PDFs is written while they are scored again: below, the compared ones are, and
+        # those a stopped run left to its comparison
         with contextlib.closing(iter_rows(again, predictor, **scoring, **dict(along, write_pdfs=False))) as gen:
             for _row in gen:
                 pass
@@ -512,7 +530,7 @@ def _compare_priors(comparer: PriorComparer, rows: list[dict], kept: list[dict],
         if str(row.get("record_path")) in cells:
             row.update(cells[str(row.get("record_path"))])
     if pdf_dir is not None:
-        comparer.write_pdfs(counts, Path(pdf_dir))
+        comparer.write_pdfs(counts, Path(pdf_dir), rows)
     counts.rescored, counts.stood = (0, len(again)) if stands else (len(again), 0)
     counts.seconds = time.perf_counter() - started
     return counts
