@@ -106,6 +106,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.print_worker: workers.Worker | None = None   # File > Print's job
         self.printer = None                           # the QPrinter print_worker paints on
         self.preview_worker: workers.Worker | None = None  # File > Print preview's job (the pages it shows)
+        self.preview_of = ""                          # the record whose preview preview_worker makes
         self.preview_dialog = None                    # the print preview on screen
         self.batch_dialog: BatchDialog | None = None
         # closing while a PDF is being written or a batch is scoring asks first (an interactive
@@ -517,11 +518,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference, folder listing and a print (their results are dropped), and drop a print
-        or a print preview waiting for the analysis. A batch run
+        """Esc: stop loading, inference, folder listing, a print and a print preview (their results are dropped),
+        and drop a PDF export, a print or a print preview waiting for the analysis. A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
         measurement, stopped a batch scoring a folder in the window beside it)."""
-        unprinted = self.drop_waiting_prints()    # first: the analysis cancelled below would start them
+        unmade = self.drop_waiting_reports()    # first: the analysis cancelled below would start them
         self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
         self._result_out_of_date(False)
@@ -536,7 +537,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
                 self._show_result("model run cancelled")
                 self.lab_form.refresh()       # nor are its contributions beside the values
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
-        self.show_status(f"Cancelled.{unprinted}")
+        self.show_status(f"Cancelled.{unmade}")
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""

@@ -117,9 +117,12 @@ class RecordsMixin:
         self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e.sid != session.id]
         self._export_queue = [e for e in self._export_queue if e.sid == session.id]
+        unpreviewed = self._drop_preview()      # the previous record's print preview being made: stopped
         self._clear_views()
-        if dropped:     # an export or a print waiting for the previous record's analysis: never made, and said so
-            self._drop_queued(dropped)
+        # an export or a print waiting for the previous record's analysis, or its preview being made: never made,
+        # and said so
+        if dropped or unpreviewed:
+            self._drop_queued(dropped, unpreviewed)
         sid = session.id
         self._t_open = time.perf_counter()
         self.show_status(f"Opening {shown_name(path)}...")
