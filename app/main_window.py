@@ -138,10 +138,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         median beats' words, scrolled by the keys, and button), then the model image's controls beside them.
         Qt skips the hidden tabs'."""
         v = self.viewer
-        chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
-                 self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.heat_scroll,
-                 *self.heatmaps.boxes, self.median_beats.words, self.median_beats.enlarge_btn, self.image_view.show_box,
-                 self.image_view.method, self.image_view.opacity]
+        chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.device_more,
+                 self.results.run_btn, self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(),
+                 self.heat_scroll, *self.heatmaps.boxes, self.median_beats.words, self.median_beats.enlarge_btn,
+                 self.image_view.show_box, self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
         self.lab_form.tab_after = self.tabs.tabBar()
@@ -261,8 +261,14 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         results_scroll.setWidget(self.results)
         self.results_scroll = results_scroll
         results_scroll.setAccessibleName("Model result")
+        result_box = QWidget()        # Run model and Choose model in view under it, however long the result
+        box = QVBoxLayout(result_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(results_scroll, 1)
+        box.addWidget(self.results.buttons)
         column = QSplitter(Qt.Orientation.Vertical)
-        column.addWidget(results_scroll)
+        column.addWidget(result_box)
         column.addWidget(self.measure_panel)
         column.setStretchFactor(0, 1)
         column.setStretchFactor(1, 0)

@@ -8,7 +8,6 @@ session and the signals.
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from pathlib import Path
@@ -158,7 +157,7 @@ class RecordsMixin:
         name = shown_name(self.session.path) if self.session is not None and self.session.path else ""
         self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
-        self.results.device.setText("")
+        self.results.set_file_info()
         self.viewer.plot.set_explanation(None)
         self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
@@ -282,12 +281,7 @@ class RecordsMixin:
         # what the file says beside the signal: the record's notes (channels not shown), then the
         # device's own analysis, then the file's own diagnoses and notes ("In the file ...: not MIRAGE's");
         # the PDF prints the same (file_info.record_notes, device_report_lines, file_diagnosis_lines)
-        parts = [f"<small style='color:#555'>{html.escape(n)}</small>" for n in record_notes(record)]
-        for heading, lines in (device_report_lines(record), file_diagnosis_lines(record)):
-            if lines:
-                said = "<br>".join(html.escape(x) for x in lines)
-                parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
-        self.results.device.setText("<br>".join(parts))
+        self.results.set_file_info(record_notes(record), [device_report_lines(record), file_diagnosis_lines(record)])
         named = patient_named(record)       # "JOHN DOE, ID 081486213", "anonymised", as the status bar
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
         self.record_status = self._record_status_text()
