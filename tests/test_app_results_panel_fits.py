@@ -69,3 +69,22 @@ def test_a_short_note_is_shown_whole_without_more(qtbot, tmp_path):
         window.open_record(write_record(tmp_path, "s0011_re", comments))
     assert plain(window.results.device.text()) == [HEADING] + NOTES[:4]
     assert not window.results.device_more.isVisible() and window.results.device.toolTip() == ""
+
+
+def test_the_next_record_opens_at_the_top_of_its_result(qtbot, tmp_path, tiny_model):
+    """Scrolled down to the end of one patient's result, the next record's result is read from its top (its
+    interpretation's first line in view), not from where the previous one was left."""
+    window = shown_window(qtbot, model=tiny_model, size=(1024, 700))
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(write_record(tmp_path, "s0010_re", COMMENTS))
+    window.results.device_more.click()            # the whole note: the panel scrolls
+    qtbot.wait(100)
+    bar = window.results_scroll.verticalScrollBar()
+    assert bar.maximum() > 0, "the panel must be taller than its view for this test"
+    bar.setValue(bar.maximum())
+    other = tmp_path / "other"
+    other.mkdir()
+    with qtbot.waitSignal(window.analysisFinished, timeout=WAIT_MS):
+        window.open_record(write_record(other, "s0011_re", COMMENTS))
+    qtbot.wait(100)
+    assert bar.value() == 0
