@@ -19,7 +19,8 @@ from app import workers
 from app.dialogs.export import ExportDialog
 from app.window.records import shown_name
 from mirage_model import formats
-from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, source_file_hit
+from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
+                                        source_file_hit)
 from mirage_model.records import RecordError
 
 
@@ -70,8 +71,12 @@ class ExportMixin:
         except RecordError as err:
             self.show_message(f"Cannot save: {err}")
             return None
+        lost = left_out_line(self.record, anonymise)    # what the format cannot hold: said, never dropped silently
         if renamed:
-            self.show_message(f"Saved: {renamed_note(path.stem, out.stem)}.")
+            self.show_message(f"Saved: {renamed_note(path.stem, out.stem)}." + (f" {lost[0].upper()}{lost[1:]}."
+                                                                                if lost else ""))
+        elif lost:
+            self.show_message(f"Saved {out.name}" + (" (anonymised)" if anonymise else "") + f"; {lost}.")
         else:
             self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
         return out
