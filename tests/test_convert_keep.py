@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mirage_model import formats
+from mirage_model.clinical.values import record_values
 from mirage_model.formats.write import left_out, left_out_line
 from mirage_model.records import STANDARD_LEADS, load_record
 from mirage_model.review.file_info import file_diagnosis_lines, file_patient, reader_notes
@@ -147,8 +148,10 @@ def test_ptbxl_report_likelihoods_date_and_ids_survive(tmp_path, fmt):
     assert back.age == 90.0 and any("older than 89" in note for note in reader_notes(back))
     written = next(p for p in back.path.parent.iterdir() if p.suffix in (".hea", ".edf")).read_bytes()
     assert str(tmp_path).encode() not in written
-    # the weight is what a model reads: not carried here (the lead engineer decides), and said so
-    assert "weight" not in back.meta and left_out(rec) == ["weight (from PTB-XL's table)"]
+    # the weight is what a model reads (clinical.values): given back, so the copy is scored as its source; the
+    # height the table leaves blank stays unknown
+    assert back.meta["weight"] == 63.0 and "height" not in back.meta and left_out(rec) == []
+    assert record_values(back) == record_values(rec) == {"age": 90.0, "sex": "F", "weight": 63.0}
     hidden = _round_trip(rec, tmp_path, fmt, anonymise=True)
     assert "patient_id" not in hidden.meta["ptbxl"] and "ecg_id" not in hidden.meta["ptbxl"]
     assert hidden.meta["ptbxl"]["report"] == row["report"]

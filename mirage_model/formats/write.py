@@ -26,7 +26,7 @@ import numpy as np
 from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, FILE_NOTES, PTBXL_ROW,
-                                           STATEMENT_ORIGIN, WRITTEN_IDENTITY, WRITTEN_NOTES, WRITTEN_PATIENT,
+                                           STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES, WRITTEN_PATIENT,
                                            WRITTEN_RECORDING, source_comments, unread_comments)
 from mirage_model.records.age import PLACEHOLDER_BIRTH_RULE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
@@ -170,8 +170,7 @@ def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
     """What of ``record`` a file :func:`write_record` writes (WFDB or EDF+, which carry the same) does not
     hold, one phrase each, for ``mirage convert`` and the app's Save as to say: the device's median beats (a
     beat of its own length, no lead of the record), the file's channels that are no 12-lead ECG lead (never
-    read: ``meta["dropped_leads"]``) and a lead's second channel (``meta["named_twice"]``), PTB-XL's height
-    and weight (models read them: whether a written file gives them back is not settled), and, anonymised, a
+    read: ``meta["dropped_leads"]``) and a lead's second channel (``meta["named_twice"]``), and, anonymised, a
     source header's other comments and a plain EDF's patient field (free text that may name the patient).
     The name, ID and birth date an anonymised file drops are not listed: that is what was asked for.
 
@@ -191,9 +190,6 @@ def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
     if twins:
         out.append("the second channel of " + ", ".join(f"{t['lead']} (channel {t.get('channel', '?')})"
                                                          for t in twins))
-    held = [key for key in ("height", "weight") if meta.get(key) is not None]
-    if held:
-        out.append(f"{' and '.join(held)} (from PTB-XL's table)")
     if anonymise and unread_comments(list(record.comments)):
         out.append("the source header's other comments (they may name the patient)")
     if anonymise and meta.get("edf_patient_field"):
@@ -276,15 +272,18 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
 
 
 def field_lines(record: EcgRecord, anonymise: bool) -> list[str]:
-    """The patient's fields (none of its identity when ``anonymise``), the recording's and a Challenge header's
-    notes (#Rx, #Hx, #Sx), one "Label: value" line each (``records.metadata``'s ``WRITTEN_*`` labels, which
-    its readers read back): a WFDB header's comments, and an EDF+ file's annotations beside its header."""
+    """The patient's fields (none of its identity when ``anonymise``), the recording's, a Challenge header's
+    notes (#Rx, #Hx, #Sx) and PTB-XL's height and weight (a converted record is scored as its source), one
+    "Label: value" line each (``records.metadata``'s ``WRITTEN_*`` labels, which its readers read back): a WFDB header's comments, and an EDF+ file's annotations beside its header."""
     labels = {f"patient_{k}" if k != "birth_date" else k: v for k, v in WRITTEN_PATIENT.items()}
     lines = [f"{labels[key]}: {value}" for key, value in header_fields(record, anonymise).items()]
     written = {**WRITTEN_RECORDING, **({} if anonymise else WRITTEN_IDENTITY), **WRITTEN_NOTES}
     for key, label in written.items():
         if str(record.meta.get(key) or "").strip():
             lines.append(f"{label}: {record.meta[key]}")
+    for key, label in WRITTEN_BODY.items():       # PTB-XL's height and weight: a model reads them
+        if isinstance(record.meta.get(key), (int, float)):
+            lines.append(f"{label}: {float(record.meta[key]):g}")
     return lines
 
 

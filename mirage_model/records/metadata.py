@@ -75,6 +75,9 @@ WRITTEN_RECORDING = {"acquired": "Acquired", "recording_date": "Recording date",
                      "device": "Device", "site": "Site", "edf_recording_field": "EDF recording field"}
 WRITTEN_IDENTITY = {"edf_patient_field": "EDF patient field"}   # free text that may name the patient
 WRITTEN_NOTES = {"rx": "Rx", "hx": "Hx", "sx": "Sx"}             # a Challenge header's, as it writes them
+# PTB-XL's height (cm) and weight (kg) from its table, numbers a model reads (``clinical.values``): a converted
+# record gives them back as the original did, so that it is scored alike
+WRITTEN_BODY = {"height": "Height (cm)", "weight": "Weight (kg)"}
 DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
 DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement (SOURCE): NAME (unit) = value"
 STATEMENT_ORIGIN = "Device interpretation by"   # "Device interpretation by: machine" (the reader's statement_origin)
@@ -227,6 +230,13 @@ def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[
         # a Challenge header's "#Rx: Unknown" is no note (apply_comments reads these keys alike)
         if value and not (key in (*WRITTEN_NOTES, "ecg_date") and value.lower() in _NO_VALUE):
             rec.meta[key] = value
+    for key, label in WRITTEN_BODY.items():
+        try:
+            value = float(fields.get(label.lower()) or "nan")
+        except ValueError:         # a header edited by hand: passed over
+            continue
+        if np.isfinite(value) and rec.meta.get(key) is None:
+            rec.meta[key] = value
     if fields.get(ANONYMISED):
         rec.meta["anonymised"] = f"the file says it was anonymised: {fields[ANONYMISED]}"
     statements, measurements, source, origin = [], {}, None, None
@@ -282,7 +292,7 @@ _PTB_NOTE_KEYS = ("medication pre admission", "additional medication", "in hospi
 # them again from those fields
 _READ_KEYS = frozenset({"age", "sex", "dx", "rx", "hx", "sx", "ecg date", *_PTB_DX_KEYS, *_PTB_NOTE_KEYS, ANONYMISED,
                         *(label.lower() for label in (*WRITTEN_PATIENT.values(), *WRITTEN_RECORDING.values(),
-                                                      *WRITTEN_IDENTITY.values(), STATEMENT_ORIGIN,
+                                                      *WRITTEN_IDENTITY.values(), *WRITTEN_BODY.values(), STATEMENT_ORIGIN,
                                                       FILE_NOTES, PTBXL_ROW))})
 _READ_PREFIXES = (DIAGNOSES + " (", DEVICE_STATEMENT, DEVICE_MEASUREMENT, SOURCE_NOTE + " ")
 
