@@ -106,6 +106,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.print_worker: workers.Worker | None = None   # File > Print's job
         self.printer = None                           # the QPrinter print_worker paints on
         self.preview_worker: workers.Worker | None = None  # File > Print preview's job (the pages it shows)
+        self.preview_of = ""                          # the record whose preview preview_worker makes
         self.preview_dialog = None                    # the print preview on screen
         self.batch_dialog: BatchDialog | None = None
         # closing while a PDF is being written or a batch is scoring asks first (an interactive
@@ -137,10 +138,10 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         median beats' words, scrolled by the keys, and button), then the model image's controls beside them.
         Qt skips the hidden tabs'."""
         v = self.viewer
-        chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.run_btn,
-                 self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(), self.heat_scroll,
-                 *self.heatmaps.boxes, self.median_beats.words, self.median_beats.enlarge_btn, self.image_view.show_box,
-                 self.image_view.method, self.image_view.opacity]
+        chain = [self.browser.table, *v.record_controls, v.plot, self.results_scroll, self.results.device_more,
+                 self.results.run_btn, self.results.choose_btn, self.measure_panel.table, self.tabs.tabBar(),
+                 self.heat_scroll, *self.heatmaps.boxes, self.median_beats.words, self.median_beats.enlarge_btn,
+                 self.image_view.show_box, self.image_view.method, self.image_view.opacity]
         for a, b in zip(chain, chain[1:]):
             QWidget.setTabOrder(a, b)
         self.lab_form.tab_after = self.tabs.tabBar()
@@ -260,8 +261,14 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         results_scroll.setWidget(self.results)
         self.results_scroll = results_scroll
         results_scroll.setAccessibleName("Model result")
+        result_box = QWidget()        # Run model and Choose model in view under it, however long the result
+        box = QVBoxLayout(result_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(results_scroll, 1)
+        box.addWidget(self.results.buttons)
         column = QSplitter(Qt.Orientation.Vertical)
-        column.addWidget(results_scroll)
+        column.addWidget(result_box)
         column.addWidget(self.measure_panel)
         column.setStretchFactor(0, 1)
         column.setStretchFactor(1, 0)
@@ -517,11 +524,11 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
         self.median_window.activateWindow()
 
     def cancel_work(self) -> None:
-        """Esc: stop loading, inference, folder listing and a print (their results are dropped), and drop a print
-        or a print preview waiting for the analysis. A batch run
+        """Esc: stop loading, inference, folder listing, a print and a print preview (their results are dropped),
+        and drop a PDF export, a print or a print preview waiting for the analysis. A batch run
         goes on: it has its own window and its own Cancel (Esc pressed in the main window, say on a
         measurement, stopped a batch scoring a folder in the window beside it)."""
-        unprinted = self.drop_waiting_prints()    # first: the analysis cancelled below would start them
+        unmade = self.drop_waiting_reports()    # first: the analysis cancelled below would start them
         self.cancel_all(batch=False)
         self.results.busy.setVisible(False)
         self._result_out_of_date(False)
@@ -536,7 +543,7 @@ class MainWindow(RecordsMixin, ModelMixin, ExportMixin, PrintMixin, PriorMixin, 
                 self._show_result("model run cancelled")
                 self.lab_form.refresh()       # nor are its contributions beside the values
                 self.results.state.setText("Model run cancelled: press Run model (F5) to score again.")
-        self.show_status(f"Cancelled.{unprinted}")
+        self.show_status(f"Cancelled.{unmade}")
 
     def cancel_all(self, batch: bool = True) -> None:
         """Set the cancel flag of every job this window started (``batch``: the batch dialog's too)."""

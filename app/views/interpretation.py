@@ -4,7 +4,8 @@ that said it with its probability and confidence. The same ``review.interpret`` 
 of the PDF and the CSV's interpretation column; this view only draws it.
 
 It follows one ``ReviewSession``: it redraws when the measurements arrive or are edited and when
-the prediction arrives, goes stale or fails.
+the prediction arrives, goes stale or fails. The line of what the noise may hide names the nearest 3 and
+counts the rest; hovering it (or clicking it) shows them all, as page 3 of the PDF and the CSV list them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QLabel, QToolTip, QVBoxLayout, QWidget
 
 from app.views.following import FollowsSession
 from mirage_model.review.interpret import (no_statement_text, session_disagreement, session_interpretation,
@@ -20,6 +22,7 @@ from mirage_model.review.interpret import (no_statement_text, session_disagreeme
 
 _GREY = "#666666"
 _RED = "#a00000"
+MAY_HIDE_LINK = "may-hide"      # the anchor of the "may hide" line that counts some: all of them on hover
 
 
 def interpretation_html(session) -> str:
@@ -49,7 +52,10 @@ def interpretation_html(session) -> str:
         parts.append(f"<b style='color:{_RED}'>{html.escape(disagree)}.</b>")
     hidden = session_noise_hidden(session, it)     # below threshold, within the noise's reach: not calls
     if hidden and state not in ("pending", "stale"):
-        parts.append(f"<span style='color:{_RED}'>{html.escape(hidden)}.</span>")
+        line = f"<span style='color:{_RED}'>{html.escape(hidden)}.</span>"
+        if hidden != session_noise_hidden(session, it, limit=None):    # some only counted: all of them on hover
+            line = f"<a href='{MAY_HIDE_LINK}' style='color:{_RED}'>{line}</a>"
+        parts.append(line)
     rows = []
     for s in it.statements:
         colour = _GREY if it.withheld else "#000000"
@@ -89,7 +95,11 @@ class InterpretationView(FollowsSession, QWidget):
         self.text.setAccessibleDescription("Interpretation")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                          | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.text.linkHovered.connect(self._link_hovered)
+        self.text.linkActivated.connect(self._link_hovered)       # a click on the line shows them too
+        self.may_hide = ""        # the "may hide" line naming all of them (its anchor's tooltip), "" when none
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
         lay.addWidget(self.title)
@@ -104,7 +114,17 @@ class InterpretationView(FollowsSession, QWidget):
 
     def refresh(self) -> None:
         try:
-            self.text.setText(interpretation_html(self.session))
+            shown = interpretation_html(self.session)
+            self.may_hide = (f"{session_noise_hidden(self.session, limit=None)}. Not calls: each is below its "
+                             "threshold, within the noise's reach of it." if MAY_HIDE_LINK in shown else "")
+            self.text.setText(shown)
         except Exception as err:  # noqa: BLE001 - a drawing error must not take the window down
             self.text.setText(f"<span style='color:{_RED}'>The interpretation could not be built: "
                               f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</span>")
+
+    def _link_hovered(self, link: str) -> None:
+        """The "may hide" line under the mouse: all it names in a tooltip (the line counts all but 3)."""
+        if link == MAY_HIDE_LINK and self.may_hide:
+            QToolTip.showText(QCursor.pos(), self.may_hide, self.text)
+        else:
+            QToolTip.hideText()

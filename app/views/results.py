@@ -6,11 +6,31 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from app import workers
 from app.views.explain import ProbabilityBars
 from app.views.interpretation import InterpretationView
+
+FILE_LINES_SHOWN = 3      # a block of the file's own words of more lines than this and one shows its first 3
+
+
+def file_info_html(notes: list[str], blocks: list[tuple[str, list[str]]], whole: bool = True) -> tuple[str, int]:
+    """The record's ``notes`` (``file_info.record_notes``), then each (heading, lines) block of the file's own
+    words (``device_report_lines``, ``file_diagnosis_lines``) as rich text, the words escaped; ``whole`` False:
+    a block of more than ``FILE_LINES_SHOWN`` + 1 lines shows its first ``FILE_LINES_SHOWN`` and "... (n more)".
+    Returns (the text, how many lines were left out)."""
+    parts = [f"<small style='color:#555'>{escape(n)}</small>" for n in notes]
+    cut = 0
+    for heading, lines in blocks:
+        if not lines:
+            continue
+        shown = lines if whole or len(lines) <= FILE_LINES_SHOWN + 1 else lines[:FILE_LINES_SHOWN]
+        more = len(lines) - len(shown)
+        cut += more
+        said = "<br>".join(escape(x) for x in shown) + (f"<br><i>... ({more} more)</i>" if more else "")
+        parts.append(f"<small><b>{escape(heading)}</b><br>{said}</small>")
+    return "<br>".join(parts), cut
 
 
 class ResultsPanel(QWidget):
@@ -44,16 +64,29 @@ class ResultsPanel(QWidget):
         self.quality.setVisible(False)
         self.interpretation = InterpretationView()    # statements in reading order, each with its source
         # the file's own words: the record's notes (channels not shown), then the acquiring device's
-        # own analysis and the file's own diagnoses ("In the file"), never mixed with ours
+        # own analysis and the file's own diagnoses ("In the file"), never mixed with ours; a long block
+        # (PTB Diagnostic's clinical notes, a long #Dx list) shows its first lines, the whole on hover and
+        # with More (``set_file_info``)
         self.device = QLabel("")
         self.device.setWordWrap(True)
+        self.device_more = QToolButton()
+        self.device_more.setCheckable(True)
+        self.device_more.setAccessibleDescription("Show all that the file says")
+        self.device_more.toggled.connect(lambda _on: self._draw_file_info())
+        self.device_more.setVisible(False)
+        self._file_info: tuple[list[str], list[tuple[str, list[str]]]] = ([], [])
         self.choose_btn = QPushButton("Choose model...")
         self.choose_btn.clicked.connect(self.chooseModel)
         self.run_btn = QPushButton("Run model")
         self.run_btn.clicked.connect(self.runModel)
         # one above the other: side by side they set the panel's least width (205 px), wider than the
-        # panel is at 1024 px, and the interpretation then ran past its right edge behind a scroll bar
-        buttons = QVBoxLayout()
+        # panel is at 1024 px, and the interpretation then ran past its right edge behind a scroll bar.
+        # Not in the panel's own layout: the window keeps them in view under the panel's scroll area (at the
+        # panel's end they lay below the fold at 1280x800 and 1024x700, under the interpretation)
+        self.buttons = QWidget()
+        buttons = QVBoxLayout(self.buttons)
+        buttons.setContentsMargins(4, 2, 4, 2)
+        buttons.setSpacing(2)
         buttons.addWidget(self.run_btn, alignment=Qt.AlignmentFlag.AlignLeft)
         buttons.addWidget(self.choose_btn, alignment=Qt.AlignmentFlag.AlignLeft)
         lay = QVBoxLayout(self)
@@ -69,10 +102,28 @@ class ResultsPanel(QWidget):
         # panel's fold on a 1280x800 screen)
         lay.addWidget(self.model_label)
         lay.addWidget(self.device)
-        lay.addLayout(buttons)
+        lay.addWidget(self.device_more, alignment=Qt.AlignmentFlag.AlignLeft)
         lay.addStretch(1)
         self.model_label.setText("<b>Model</b>: not loaded yet")
         self.run_btn.setEnabled(False)
+
+    def set_file_info(self, notes: list[str] | None = None, blocks: list[tuple[str, list[str]]] | None = None
+                      ) -> None:
+        """What the record's file says beside the signal (``file_info_html``; none: nothing): a long block
+        shows its first lines and "... (n more)", the whole on hover and with More (shut again for each record)."""
+        self._file_info = (list(notes or ()), list(blocks or ()))
+        self.device_more.blockSignals(True)
+        self.device_more.setChecked(False)
+        self.device_more.blockSignals(False)
+        self._draw_file_info()
+
+    def _draw_file_info(self) -> None:
+        whole = self.device_more.isChecked()
+        text, cut = file_info_html(*self._file_info, whole=whole)
+        self.device.setText(text)
+        self.device.setToolTip(file_info_html(*self._file_info)[0] if cut else "")     # the whole on hover
+        self.device_more.setVisible(bool(cut) or whole)
+        self.device_more.setText("Less" if whole else "More")
 
     def set_quality_error(self, message: str) -> None:
         """The open record's quality assessment failed (``message``: "signal quality not assessed:

@@ -1,6 +1,7 @@
 """Records and reports out: Save record as (WFDB, EDF+) and the PDF report, written in a worker
 once the session's measurements and model result are in (``review.report.build_report``). A report
-asked for before then waits in one queue (``Queued``), the PDF exports' and File > Print's alike.
+asked for before then waits in one queue (``Queued``), the PDF exports' and File > Print's alike: Esc drops
+every report waiting there (``drop_waiting_reports``), and so does opening another record.
 
 ``ExportMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the
 session and the signals.
@@ -18,7 +19,8 @@ from app import workers
 from app.dialogs.export import ExportDialog
 from app.window.records import shown_name
 from mirage_model import formats
-from mirage_model.formats.write import WFDB_NAME_RULE, output_name, renamed_note, source_file_hit
+from mirage_model.formats.write import (WFDB_NAME_RULE, left_out_line, output_name, renamed_note,
+                                        source_file_hit)
 from mirage_model.records import RecordError
 
 
@@ -26,7 +28,8 @@ from mirage_model.records import RecordError
 class Queued:
     """A report asked for while the analysis of its session was running (``_export_waits_for``): made
     when the analysis is done (``_run_queued_exports``), dropped and said so when another record is
-    opened first (``_drop_queued``): one patient's report never goes out for another's request."""
+    opened first (``_drop_queued``; one patient's report never goes out for another's request) or Esc
+    is pressed (``drop_waiting_reports``)."""
     sid: int                        # the session it was asked for
     kind: str                       # "export" (a PDF written), "print" or "preview" (``PrintMixin``)
     start: Callable[[], object]     # makes it: called with ``sid``'s session on screen, nothing pending
@@ -68,8 +71,12 @@ class ExportMixin:
         except RecordError as err:
             self.show_message(f"Cannot save: {err}")
             return None
+        lost = left_out_line(self.record, anonymise)    # what the format cannot hold: said, never dropped silently
         if renamed:
-            self.show_message(f"Saved: {renamed_note(path.stem, out.stem)}.")
+            self.show_message(f"Saved: {renamed_note(path.stem, out.stem)}." + (f" {lost[0].upper()}{lost[1:]}."
+                                                                                if lost else ""))
+        elif lost:
+            self.show_message(f"Saved {out.name}" + (" (anonymised)" if anonymise else "") + f"; {lost}.")
         else:
             self.show_status(f"Saved {out.name}" + (" (anonymised)" if anonymise else ""), 5000)
         return out
@@ -121,9 +128,21 @@ class ExportMixin:
         if not waiting:
             return False
         self._export_queue.append(job)
-        cancel = " (Esc cancels)" if job.kind != "export" else ""     # Esc drops waiting prints and previews
-        self.show_status(f"{when} (waiting for: {', '.join(waiting)})...{cancel}")
+        self.show_status(f"{when} (waiting for: {', '.join(waiting)})... (Esc cancels)")
         return True
+
+    def drop_waiting_reports(self) -> str:
+        """Esc: every report waiting for the analysis (a PDF export, a print, a print preview) is not made, the
+        PDFs' reportFailed too. Returns what was dropped, for the status bar (" a.pdf was not written. The report
+        of record 1 was not printed.")."""
+        dropped, self._export_queue = self._export_queue, []
+        said = "".join(f" {shown_name(job.path)} was not written." if job.kind == "export" else
+                       f" The report of record {job.record_id} was not printed." if job.kind == "print" else
+                       f" The print preview of record {job.record_id} was not made." for job in dropped)
+        for job in dropped:
+            if job.kind == "export":
+                self.reportFailed.emit(str(job.path), "cancelled (Esc) before the analysis finished")
+        return said
 
     def _export_waits_for(self, session) -> list[str]:
         """What a queued export of ``session`` still waits for, in words; [] when it can be written. Printing
@@ -145,9 +164,10 @@ class ExportMixin:
             if self._current(job.sid):
                 job.start()
 
-    def _drop_queued(self, dropped: list[Queued]) -> None:
+    def _drop_queued(self, dropped: list[Queued], preview_of: str = "") -> None:
         """Say that the reports queued for the previous record will not be made: another record was
-        opened before its analysis had finished (the PDFs' reportFailed too)."""
+        opened before its analysis had finished (the PDFs' reportFailed too); ``preview_of``: the record
+        whose print preview was being made then (``PrintMixin._drop_preview``), "" for none."""
         said = []
         exports = [job for job in dropped if job.kind == "export"]
         if exports:
@@ -159,6 +179,9 @@ class ExportMixin:
                 what, verb = ("Not printed", "print") if job.kind == "print" else ("No print preview", "preview")
                 said.append(f"{what}: another record was opened before the analysis of record {job.record_id} "
                             f"had finished; open that record again to {verb} its report.")
+        if preview_of:
+            said.append(f"No print preview: another record was opened while the print preview of record "
+                        f"{preview_of} was being made; open that record again to preview its report.")
         if said:
             self.show_message(" ".join(said))
         for job in exports:

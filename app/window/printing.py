@@ -3,7 +3,8 @@ writes) printed at true scale, built and painted in a worker (``app.report_print
 dialog; the preview shows that PDF's pages on the printer's paper, and its Print button prints that PDF.
 
 A print or a preview asked for while the analysis is running waits for it in the exports' queue
-(``ExportMixin._export_waits_for``, ``export.Queued``): Esc drops it, and so does opening another record.
+(``ExportMixin._export_waits_for``, ``export.Queued``): Esc drops it, and so does opening another record, which
+also stops a preview being made (``_drop_preview``).
 
 ``PrintMixin`` is one of the jobs ``MainWindow`` composes; the window owns the widgets, the session
 and the signals.
@@ -29,14 +30,6 @@ class PrintMixin:
     def _waiting_prints(self) -> list[Queued]:
         """The prints and previews queued until the analysis is done (``_run_queued_exports`` starts them)."""
         return [job for job in self._export_queue if job.kind in PRINT_KINDS]
-
-    def drop_waiting_prints(self) -> str:
-        """Esc: the prints and previews waiting for the analysis are not made (the exports stay queued).
-        Returns what was dropped, for the status bar (" The report of record 1 was not printed.")."""
-        dropped = self._waiting_prints()
-        self._export_queue = [job for job in self._export_queue if job.kind not in PRINT_KINDS]
-        return "".join(f" The report of record {job.record_id} was not printed." if job.kind == "print" else
-                       f" The print preview of record {job.record_id} was not made." for job in dropped)
 
     def _print_refusal(self, kind: str = "print") -> str:
         """Why the report cannot be printed (``kind`` "print") or previewed ("preview") now ("" when it can)."""
@@ -197,14 +190,25 @@ class PrintMixin:
             self, lambda msg: self.show_message(f"No print preview: {msg}")))
         w.signals.finished.connect(workers.while_alive(self, lambda: self._preview_finished(w)))
         self.preview_worker = w
+        self.preview_of = rid
         self.show_status(f"Making the print preview of record {rid}... (Esc cancels)")
         return w.start()
 
     def _preview_finished(self, w: workers.Worker) -> None:
-        if self.preview_worker is w:
-            self.preview_worker = None
+        if self.preview_worker is not w:
+            return          # dropped when another record was opened, and said then (``_drop_preview``)
+        self.preview_worker = None
         if w.is_cancelled:
             self.show_status("Print preview cancelled.")
+
+    def _drop_preview(self) -> str:
+        """Another record opened: the print preview being made of the previous one is stopped (it was made to
+        its end, then not shown). Returns the record it was of, "" when none was being made."""
+        w, self.preview_worker = self.preview_worker, None
+        if w is None:
+            return ""
+        w.cancel()
+        return self.preview_of
 
     def _show_preview(self, sid: int, printer: QPrinter, choice, pdf: bytes, pages: list) -> None:
         """The preview of session ``sid``'s report, shown only while that record is on screen."""

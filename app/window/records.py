@@ -8,7 +8,6 @@ session and the signals.
 
 from __future__ import annotations
 
-import html
 import os
 import time
 from pathlib import Path
@@ -117,9 +116,12 @@ class RecordsMixin:
         self.browser.show_open(path)
         dropped = [e for e in self._export_queue if e.sid != session.id]
         self._export_queue = [e for e in self._export_queue if e.sid == session.id]
+        unpreviewed = self._drop_preview()      # the previous record's print preview being made: stopped
         self._clear_views()
-        if dropped:     # an export or a print waiting for the previous record's analysis: never made, and said so
-            self._drop_queued(dropped)
+        # an export or a print waiting for the previous record's analysis, or its preview being made: never made,
+        # and said so
+        if dropped or unpreviewed:
+            self._drop_queued(dropped, unpreviewed)
         sid = session.id
         self._t_open = time.perf_counter()
         self.show_status(f"Opening {shown_name(path)}...")
@@ -155,7 +157,8 @@ class RecordsMixin:
         name = shown_name(self.session.path) if self.session is not None and self.session.path else ""
         self.viewer.clear_record(NO_RECORD, f"Opening {name}..." if name else "")
         self.setWindowTitle("MIRAGE Review")
-        self.results.device.setText("")
+        self.results.set_file_info()
+        self.results_scroll.verticalScrollBar().setValue(0)    # the new record's result read from its top
         self.viewer.plot.set_explanation(None)
         self.viewer.plot.set_quality(None)
         self.image_view.set_image(None)
@@ -279,12 +282,7 @@ class RecordsMixin:
         # what the file says beside the signal: the record's notes (channels not shown), then the
         # device's own analysis, then the file's own diagnoses and notes ("In the file ...: not MIRAGE's");
         # the PDF prints the same (file_info.record_notes, device_report_lines, file_diagnosis_lines)
-        parts = [f"<small style='color:#555'>{html.escape(n)}</small>" for n in record_notes(record)]
-        for heading, lines in (device_report_lines(record), file_diagnosis_lines(record)):
-            if lines:
-                said = "<br>".join(html.escape(x) for x in lines)
-                parts.append(f"<small><b>{html.escape(heading)}</b><br>{said}</small>")
-        self.results.device.setText("<br>".join(parts))
+        self.results.set_file_info(record_notes(record), [device_report_lines(record), file_diagnosis_lines(record)])
         named = patient_named(record)       # "JOHN DOE, ID 081486213", "anonymised", as the status bar
         self.setWindowTitle(f"MIRAGE Review - {record.record_id}" + (f" - {named}" if named else ""))
         self.record_status = self._record_status_text()

@@ -25,7 +25,8 @@ from mirage_model.formats.fields import acquired_datetime, header_fields
 from mirage_model.limits import MAX_MV_PER_UNIT, MAX_SAMPLES, MAX_SIGNALS, length_words, read_part_note
 from mirage_model.records.flags import RunLength, clip_samples, clipped
 from mirage_model.records.leads import match_leads, unit_scale
-from mirage_model.records.metadata import apply_source_comments, apply_written_fields
+from mirage_model.records.metadata import (WRITTEN_PATIENT, WRITTEN_RECORDING, apply_source_comments,
+                                           apply_written_fields, comment_fields)
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError, fault_words
 from mirage_model.words import counted
 
@@ -213,9 +214,53 @@ def read_edf(path: Path, fmt: str) -> EcgRecord:
         _note_reversed_ranges(rec, [label for label, _ in channels], reversed_range)
     if _MARK in _recording_marks(edf):   # a file MIRAGE wrote: the device's analysis, what its source's reader found
         texts = _annotation_texts(edf)
-        apply_written_fields(rec, {}, texts)
+        rec.comments = tuple(texts)        # as a WFDB header's: what a conversion of this file keeps again
+        apply_written_fields(rec, comment_fields(texts), texts)
         apply_source_comments(rec, texts)
     return rec
+
+
+def _held_lines(record: EcgRecord, fields: dict, written: dict, birth, acquired) -> set[str]:
+    """The lines of ``formats.write.field_lines`` ("Patient name: ...") whose value the EDF+ header
+    holds as written, as :func:`read_edf` gives it back (a subfield's "_" read as a blank): the others
+    (a name outside ASCII, "Иванов" written "X"; an ID with "_"; a device name cut at the field's 80
+    characters) stay annotations, read back over the header's.
+
+    Args:
+        fields: ``formats.fields.header_fields``' patient fields; ``written``: the subfields as written
+            ({"id", "name", "site", "device"}); ``birth``, ``acquired``: the birth date and start written.
+    """
+    values = {WRITTEN_PATIENT["id"]: (fields.get("patient_id"), written["id"]),
+              WRITTEN_PATIENT["name"]: (fields.get("patient_name"), written["name"]),
+              WRITTEN_RECORDING["site"]: (record.meta.get("site"), written["site"]),
+              WRITTEN_RECORDING["device"]: (record.meta.get("device"), written["device"])}
+    held = {f"{label}: {value}" for label, (value, sub) in values.items()
+            if value is not None and sub.replace("_", " ") == str(value)}
+    if birth is not None and birth.isoformat() == str(fields.get("birth_date")):
+        held.add(f"{WRITTEN_PATIENT['birth_date']}: {fields['birth_date']}")
+    if acquired is not None and acquired.isoformat(sep=" ", timespec="seconds") == str(record.meta.get("acquired")):
+        held.add(f"{WRITTEN_RECORDING['acquired']}: {record.meta['acquired']}")
+    return held
+
+
+def note_annotations(edfio, notes: list[str], duration: float, records: int) -> list:
+    """``notes`` as EDF+ annotations, in order, spread over the first data records: each data record's
+    annotation signal is as long as the fullest one's, so that the 50 lines of a PTB header, all in the
+    first, had made every data record 4 KB longer. One after another within a data record, 1 ms apart
+    (less where a data record is shorter): readers (edfio) sort annotations by time, then by text.
+
+    Args:
+        notes: the texts, in order.
+        duration: seconds of one data record; ``records``: data records in the file.
+
+    Returns:
+        [edfio.EdfAnnotation] (onset in seconds, no duration, text), one per note.
+    """
+    if not notes:
+        return []
+    per = -(-len(notes) // max(1, records))              # notes in a data record
+    step = min(0.001, duration / (per + 1))
+    return [edfio.EdfAnnotation((k // per) * duration + (k % per) * step, None, text) for k, text in enumerate(notes)]
 
 
 def _annotation_texts(edf) -> list[str]:
@@ -706,9 +751,10 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     recording field says so ("MIRAGE missing=-32768"): :func:`read_edf` makes them NaN again.
     The data records are laid out by :func:`record_layout`; when the last one is padded (with
     missing samples) the recording field gives the true length ("samples=3601"), where
-    :func:`read_edf` cuts it. ``notes`` (``formats.write.carried_notes``: the device's statements and
-    measurements, what the source's reader found of the file) are written as annotations in the first
-    data record (in order, 1 ms apart), which :func:`read_edf` reads back.
+    :func:`read_edf` cuts it. ``notes`` (``formats.write.field_lines`` and ``carried_notes``: the header's
+    fields as written, the file's diagnoses and notes, the device's statements and measurements, what the
+    source's reader found of the file) are written as annotations (:func:`note_annotations`), which
+    :func:`read_edf` reads back.
 
     Returns:
         ``out_path``.
@@ -748,7 +794,7 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     additional = []
     if record.age is not None:
         additional.append(f"Age:{record.age:g}")
-    if anonymise:
+    if anonymise or record.meta.get("anonymised"):    # an anonymised source's copy is no less so
         additional.append("anonymised:name_ID_birthdate_removed")
     birth = None
     if not anonymise and fields.get("birth_date"):
@@ -759,8 +805,9 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     # EDF's patient field holds 80 characters: the name is shortened to fit
     code, name = sub(fields.get("patient_id") or "X"), sub(fields.get("patient_name") or "X")
     room = 80 - len(" ".join([code, "X", "01-JAN-2000", *additional])) - 2
+    name = name[:max(1, room)]
     patient = edfio.Patient(code=code, sex=record.sex if record.sex in ("M", "F") else "X",
-                            birthdate=birth, name=name[:max(1, room)], additional=additional)
+                            birthdate=birth, name=name, additional=additional)
     acquired = acquired_datetime(record.meta.get("acquired"))
     rec_extra = [_MARK] + ([f"missing={EDF_MISSING}"] if nan.any() else []) + ([f"samples={T}"] if padded else [])
     # EDF's recording field holds 80 characters: "Startdate dd-MMM-yyyy site X device extras"
@@ -772,11 +819,12 @@ def write_edf(record: EcgRecord, out_path: Path, *, anonymise: bool = False, not
     recording = edfio.Recording(startdate=acquired.date() if acquired else None,
                                 hospital_administration_code=site, equipment_code=device,
                                 additional=rec_extra)
+    notes = [note for note in notes if note not in _held_lines(record, fields, {
+        "id": code, "name": name, "site": site, "device": device}, birth, acquired)]
     try:
         edf = edfio.Edf(signals, patient=patient, recording=recording,
                         starttime=acquired.time() if acquired else None, data_record_duration=duration,
-                        # 1 ms apart: readers (edfio) sort annotations by time, then by text
-                        annotations=[edfio.EdfAnnotation(k / 1000, None, text) for k, text in enumerate(notes)])
+                        annotations=note_annotations(edfio, notes, duration, records))
         edf.write(out_path)
     except ValueError as err:
         raise RecordError(out_path, f"cannot write EDF+: {err}") from None

@@ -2,7 +2,10 @@
 anonymised, so that clinical exports become research data.
 
 Anonymising drops the patient's name, ID and birth date, keeps age and sex, and says so in the
-written header. The device's statements and measurements are kept as labelled comments. An
+written header. The device's statements and measurements, the file's diagnoses and clinical notes
+(#Rx/#Hx/#Sx, PTB's medication, PTB-XL's row) and the source header's other comments are kept as
+labelled comments (EDF+: annotations), read back by the readers; what neither format holds (the
+device's median beats, channels that are no 12-lead lead) is named by :func:`left_out`. An
 anonymised file's name does not come from the input's (which often is the patient's name or ID):
 ``mirage convert`` numbers its outputs (:func:`anonymous_names`) and prints which input each came from;
 a name given to :func:`write_record` has every part that matches the patient's name, ID or birth date
@@ -22,8 +25,9 @@ import numpy as np
 
 from mirage_model.formats.edf import _LATIN_FOLDS, write_edf
 from mirage_model.formats.fields import acquired_datetime, header_fields
-from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, WRITTEN_PATIENT,
-                                           WRITTEN_RECORDING, source_comments)
+from mirage_model.records.metadata import (DEVICE_MEASUREMENT, DEVICE_STATEMENT, DIAGNOSES, FILE_NOTES, PTBXL_ROW,
+                                           STATEMENT_ORIGIN, WRITTEN_BODY, WRITTEN_IDENTITY, WRITTEN_NOTES, WRITTEN_PATIENT,
+                                           WRITTEN_RECORDING, source_comments, unread_comments)
 from mirage_model.records.age import PLACEHOLDER_BIRTH_RULE
 from mirage_model.records.record import STANDARD_LEADS, EcgRecord, RecordError
 
@@ -151,7 +155,52 @@ def write_record(record: EcgRecord, out_dir: str | Path, fmt: str, *, anonymise:
         raise OutputExistsError(existing)
     if fmt == "wfdb":
         return write_wfdb(record, out_dir, name, anonymise=anonymise)
-    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise, notes=carried_notes(record, anonymise))
+    # the header's fields as written too: EDF's are ASCII, 80 characters a field ("Иванов" is "X" there)
+    return write_edf(record, out_dir / f"{name}.edf", anonymise=anonymise,
+                     notes=field_lines(record, anonymise) + carried_notes(record, anonymise))
+
+
+# what a PTB-XL record's table row (``meta["ptbxl"]``) keeps in a written file: the row itself, not where the
+# table was; an anonymised file also not the row's patient and ECG ids (they find the patient in PTB-XL)
+_PTBXL_LOCAL = ("ptbxl_database",)
+_PTBXL_IDENTITY = ("patient_id", "ecg_id")
+
+
+def left_out(record: EcgRecord, anonymise: bool = False) -> list[str]:
+    """What of ``record`` a file :func:`write_record` writes (WFDB or EDF+, which carry the same) does not
+    hold, one phrase each, for ``mirage convert`` and the app's Save as to say: the device's median beats (a
+    beat of its own length, no lead of the record), the file's channels that are no 12-lead ECG lead (never
+    read: ``meta["dropped_leads"]``) and a lead's second channel (``meta["named_twice"]``), and, anonymised, a
+    source header's other comments and a plain EDF's patient field (free text that may name the patient).
+    The name, ID and birth date an anonymised file drops are not listed: that is what was asked for.
+
+    Returns:
+        e.g. ["the device's median beats", "channels vx, vy, vz (not among the 12 standard leads)"]; [] when
+        the file keeps all that was read.
+    """
+    meta = record.meta
+    out = []
+    if meta.get("device_median_beats"):
+        out.append("the device's median beats")
+    dropped = [str(name) for name in meta.get("dropped_leads") or ()]
+    if dropped:
+        out.append(f"{'channels' if len(dropped) > 1 else 'channel'} {', '.join(dropped)} (not among the 12 "
+                   "standard leads)")
+    twins = [t for t in meta.get("named_twice") or () if isinstance(t, dict) and t.get("lead")]
+    if twins:
+        out.append("the second channel of " + ", ".join(f"{t['lead']} (channel {t.get('channel', '?')})"
+                                                         for t in twins))
+    if anonymise and unread_comments(list(record.comments)):
+        out.append("the source header's other comments (they may name the patient)")
+    if anonymise and meta.get("edf_patient_field"):
+        out.append("the EDF patient field (it may name the patient)")
+    return out
+
+
+def left_out_line(record: EcgRecord, anonymise: bool = False) -> str:
+    """:func:`left_out` in one line, "left out: A; B", as ``mirage convert`` and Save as say it; "" for none."""
+    lost = left_out(record, anonymise)
+    return f"left out: {'; '.join(lost)}" if lost else ""
 
 
 def output_name(record: EcgRecord, fmt: str, *, anonymise: bool = False, name: str | None = None) -> str:
@@ -222,23 +271,52 @@ def scrub_identity(name: str, record: EcgRecord) -> str:
     return safe_name("".join(out))
 
 
+def field_lines(record: EcgRecord, anonymise: bool) -> list[str]:
+    """The patient's fields (none of its identity when ``anonymise``), the recording's, a Challenge header's
+    notes (#Rx, #Hx, #Sx) and PTB-XL's height and weight (a converted record is scored as its source), one
+    "Label: value" line each (``records.metadata``'s ``WRITTEN_*`` labels, which its readers read back): a WFDB header's comments, and an EDF+ file's annotations beside its header."""
+    labels = {f"patient_{k}" if k != "birth_date" else k: v for k, v in WRITTEN_PATIENT.items()}
+    lines = [f"{labels[key]}: {value}" for key, value in header_fields(record, anonymise).items()]
+    written = {**WRITTEN_RECORDING, **({} if anonymise else WRITTEN_IDENTITY), **WRITTEN_NOTES}
+    for key, label in written.items():
+        if str(record.meta.get(key) or "").strip():
+            lines.append(f"{label}: {record.meta[key]}")
+    for key, label in WRITTEN_BODY.items():       # PTB-XL's height and weight: a model reads them
+        if isinstance(record.meta.get(key), (int, float)):
+            lines.append(f"{label}: {float(record.meta[key]):g}")
+    return lines
+
+
 def carried_notes(record: EcgRecord, anonymise: bool, dx: bool = True) -> list[str]:
     """The record's diagnoses with their system (``dx``; LUDB's, PTB's, PTB-XL's codes: a converted
-    record keeps its labels), the device's statements and measurements (labelled as the device's),
-    then what the source's reader found of its integrity and the leads it derived
-    (``records.metadata.source_comments``; an anonymised record's without its identity,
-    :func:`scrub_text`): the lines a WFDB header's comments and an EDF+ file's annotations carry,
+    record keeps its labels), the file's notes (PTB's medication), PTB-XL's table row (its report, the
+    likelihoods of its codes, its ids and noise notes), the device's statements, who made them and its
+    measurements (labelled as the device's), then what the source's reader found of its integrity and the
+    leads it derived (``records.metadata.source_comments``; an anonymised record's without its identity,
+    :func:`scrub_text`), and the source header's comments that no field holds (not when ``anonymise``: free
+    text may name the patient): the lines a WFDB header's comments and an EDF+ file's annotations carry,
     which their readers read back."""
     lines = []
+    meta = record.meta
     if dx and record.dx:
-        system = record.meta.get("dx_system") or "file"
+        system = meta.get("dx_system") or "file"
         lines.append(f"{DIAGNOSES} ({system}): {json.dumps(list(record.dx), ensure_ascii=True)}")
-    report = record.meta.get("device_report") or {}
+    if meta.get("file_notes"):
+        lines.append(f"{FILE_NOTES}: {json.dumps(dict(meta['file_notes']), ensure_ascii=True)}")
+    row = {k: v for k, v in (meta.get("ptbxl") or {}).items()
+           if k not in _PTBXL_LOCAL and not (anonymise and k in _PTBXL_IDENTITY)}
+    if row:
+        lines.append(f"{PTBXL_ROW}: {json.dumps(row, ensure_ascii=True)}")
+    report = meta.get("device_report") or {}
+    source = report.get("source", "device")
     for statement in report.get("statements", ()):
-        lines.append(f"{DEVICE_STATEMENT} ({report.get('source', 'device')}): {statement}")
+        lines.append(f"{DEVICE_STATEMENT} ({source}): {statement}")
+    if report.get("statement_origin"):
+        lines.append(f"{STATEMENT_ORIGIN}: {report['statement_origin']}")
     for key, value in (report.get("measurements") or {}).items():
-        lines.append(f"{DEVICE_MEASUREMENT}: {key} = {value}")
-    return lines + source_comments(record.meta, (lambda text: scrub_text(text, record)) if anonymise else None)
+        lines.append(f"{DEVICE_MEASUREMENT} ({source}): {key} = {value}")
+    lines += source_comments(meta, (lambda text: scrub_text(text, record)) if anonymise else None)
+    return lines + ([] if anonymise else unread_comments(list(record.comments)))
 
 
 def scrub_text(text: str, record: EcgRecord) -> str:
@@ -356,19 +434,14 @@ def wfdb_comments(record: EcgRecord, anonymise: bool) -> list[str]:
     if record.dx and record.meta.get("dx_system") == "SNOMED-CT":
         lines.append("Dx: " + ",".join(record.dx))
     # the labels records.metadata reads back (a record saved and opened again keeps them)
-    labels = {f"patient_{k}" if k != "birth_date" else k: v for k, v in WRITTEN_PATIENT.items()}
-    for key, value in header_fields(record, anonymise).items():
-        lines.append(f"{labels[key]}: {value}")
-    for key, label in WRITTEN_RECORDING.items():
-        if record.meta.get(key):
-            lines.append(f"{label}: {record.meta[key]}")
+    lines += field_lines(record, anonymise)
     source = record.meta.get("format_name") or record.meta.get("format")
     if source:
         origin = "" if anonymise else f" ({record.path.name if record.path else record.record_id})"
         lines.append(f"Converted from: {source}{origin}")
     # a Challenge header's SNOMED-CT codes are its "Dx:" line above
     lines.extend(carried_notes(record, anonymise, dx=record.meta.get("dx_system") != "SNOMED-CT"))
-    if anonymise:
+    if anonymise or record.meta.get("anonymised"):    # an anonymised source's copy is no less so
         lines.append(ANONYMISED_NOTE)
     # one line per comment: newlines inside a value would start a header line
     return [re.sub(r"[\r\n]+", " ", line) for line in lines]

@@ -70,11 +70,22 @@ def _comment_field(line: str) -> tuple[str, str] | None:
 # The comments MIRAGE's WFDB writer gives the fields of a record's meta (the writer and this reader
 # share these labels): the patient's {key: label} (meta["patient"]), then the recording's.
 WRITTEN_PATIENT = {"id": "Patient ID", "name": "Patient name", "birth_date": "Birth date"}
-WRITTEN_RECORDING = {"acquired": "Acquired", "device": "Device", "site": "Site"}
+# PTB-XL's recording date, PTB's "ECG date", a plain EDF's free-text recording field: each as its file gave it
+WRITTEN_RECORDING = {"acquired": "Acquired", "recording_date": "Recording date", "ecg_date": "ECG date",
+                     "device": "Device", "site": "Site", "edf_recording_field": "EDF recording field"}
+WRITTEN_IDENTITY = {"edf_patient_field": "EDF patient field"}   # free text that may name the patient
+WRITTEN_NOTES = {"rx": "Rx", "hx": "Hx", "sx": "Sx"}             # a Challenge header's, as it writes them
+# PTB-XL's height (cm) and weight (kg) from its table, numbers a model reads (``clinical.values``): a converted
+# record gives them back as the original did, so that it is scored alike
+WRITTEN_BODY = {"height": "Height (cm)", "weight": "Weight (kg)"}
 DEVICE_STATEMENT = "Device statement"       # "Device statement (SOURCE): text", one line each
-DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement: NAME (unit) = value"
+DEVICE_MEASUREMENT = "Device measurement"   # "Device measurement (SOURCE): NAME (unit) = value"
+STATEMENT_ORIGIN = "Device interpretation by"   # "Device interpretation by: machine" (the reader's statement_origin)
 DIAGNOSES = "Diagnoses"                     # 'Diagnoses (LUDB): ["Sinus rhythm.", ...]': the file's labels
+FILE_NOTES = "File notes"                   # 'File notes: {"Medication pre admission": "..."}' (PTB's medication)
+PTBXL_ROW = "PTB-XL"                        # 'PTB-XL: {"report": "...", "scp_codes": {...}, ...}': its table's row
 ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and birth date removed; ..." (write.py)
+SOURCE_HEADER = "Source header"             # "Source header: Smoker: no": a comment of the source no field holds
 
 
 # What the source file's reader recorded of its integrity (the ``meta`` keys ``quality.assess`` judges:
@@ -85,11 +96,13 @@ ANONYMISED = "anonymised"                   # "anonymised: patient name, ID and 
 # part keeps the whole recording's length in seconds ("recording_s", the one number among them), so that the
 # file written of its part still says "2.50 h of 24.0 h read".
 SOURCE_NOTE = "Source file"
+# PTB-XL's age 300 read as 90 ("age_note") travels the same way: the written "Age: 90" alone would lose it.
 CARRIED_META = ("short_leads", "length_note", "declared_length_note", "read_part_note", "recording_s",
                 "checksum_mismatch", "negative_gain_leads",
                 "negative_gain_note", "duplicate_leads", "named_twice", "uncalibrated_leads", "uncalibrated_note",
-                "reader_warnings", "derived_leads")
-_CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note")
+                "reader_warnings", "derived_leads", "age_note")
+_CARRIED_NOTES = ("length_note", "declared_length_note", "read_part_note", "negative_gain_note", "uncalibrated_note",
+                  "age_note")
 SOURCE_PREFIX = "in the source file: "   # what a carried note says first, once
 
 
@@ -171,22 +184,62 @@ def _number(text: str):
     return int(v) if v.is_integer() and "." not in text and "e" not in text.lower() else v
 
 
+def comment_fields(comments: list[str]) -> dict[str, str]:
+    """{"key" lower-cased: value} of the comment lines "key: value" (the first of each key), as
+    :func:`apply_comments` reads a header's: for the EDF+ reader's annotations of a file MIRAGE wrote."""
+    fields: dict[str, str] = {}
+    for line in comments:
+        parsed = _comment_field(line)
+        if parsed is not None:
+            fields.setdefault(*parsed)
+    return fields
+
+
+def _named(head: str, label: str) -> str | None:
+    """What ``head`` names after ``label``: "" for the label alone, "SOURCE" for "LABEL (SOURCE)", None when
+    ``head`` is not the label's."""
+    rest = head[len(label):].strip() if head.startswith(label) else None
+    if rest is None or rest[:1] not in ("", "("):
+        return None
+    return rest[1:-1] if rest.endswith(")") else ""     # "(MAC 5500: 12SL)" cut at its colon: no source
+
+
+def _json_dict(value: str) -> dict | None:
+    """A comment's JSON object, or None (a header edited by hand: passed over)."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
 def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[str]) -> None:
     """The patient, recording and device-report fields of a header MIRAGE's writer wrote
-    (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``, device statements and measurements) into
-    ``rec.meta``, as the clinical-format readers fill it (``formats.assemble.apply_info``), its
-    diagnoses (``DIAGNOSES``: LUDB's, PTB's, PTB-XL's codes) where the record has none of its own,
-    and its note that it was anonymised (``meta["anonymised"]``, as the EDF+ reader sets it from its
-    patient field), so that the faces say so where the patient's name would be."""
+    (``WRITTEN_PATIENT``, ``WRITTEN_RECORDING``, ``WRITTEN_IDENTITY``, ``WRITTEN_NOTES``, device statements,
+    who made them and measurements) into ``rec.meta``, as the clinical-format readers fill it
+    (``formats.assemble.apply_info``), its diagnoses (``DIAGNOSES``: LUDB's, PTB's, PTB-XL's codes),
+    the file's notes (``FILE_NOTES``: PTB's medication) and PTB-XL's row (``PTBXL_ROW``: its report and
+    likelihoods) where the record has none of its own, and its note that it was anonymised
+    (``meta["anonymised"]``, as the EDF+ reader sets it from its patient field), so that the faces say
+    so where the patient's name would be."""
     patient = {key: fields[label.lower()] for key, label in WRITTEN_PATIENT.items() if fields.get(label.lower())}
     if patient:
         rec.meta["patient"] = {**(rec.meta.get("patient") or {}), **patient}
-    for key, label in WRITTEN_RECORDING.items():
-        if fields.get(label.lower()):
-            rec.meta[key] = fields[label.lower()]
+    for key, label in {**WRITTEN_RECORDING, **WRITTEN_IDENTITY, **WRITTEN_NOTES}.items():
+        value = fields.get(label.lower())
+        # a Challenge header's "#Rx: Unknown" is no note (apply_comments reads these keys alike)
+        if value and not (key in (*WRITTEN_NOTES, "ecg_date") and value.lower() in _NO_VALUE):
+            rec.meta[key] = value
+    for key, label in WRITTEN_BODY.items():
+        try:
+            value = float(fields.get(label.lower()) or "nan")
+        except ValueError:         # a header edited by hand: passed over
+            continue
+        if np.isfinite(value) and rec.meta.get(key) is None:
+            rec.meta[key] = value
     if fields.get(ANONYMISED):
         rec.meta["anonymised"] = f"the file says it was anonymised: {fields[ANONYMISED]}"
-    statements, measurements, source = [], {}, None
+    statements, measurements, source, origin = [], {}, None, None
     for line in comments:
         head, sep, value = line.partition(":")
         head, value = head.strip(), value.strip()
@@ -200,18 +253,28 @@ def apply_written_fields(rec: EcgRecord, fields: dict[str, str], comments: list[
             if isinstance(dx, list) and dx and all(isinstance(d, str) for d in dx):
                 rec.dx, rec.meta["dx_system"] = tuple(dx), head[len(DIAGNOSES) + 2:-1]
             continue
-        if head.startswith(DEVICE_STATEMENT) and head[len(DEVICE_STATEMENT):].strip()[:1] in ("", "("):
+        if head in (FILE_NOTES, PTBXL_ROW):
+            key = "file_notes" if head == FILE_NOTES else "ptbxl"
+            row = _json_dict(value)
+            if row and not rec.meta.get(key) and (key == "ptbxl" or all(isinstance(v, str) for v in row.values())):
+                rec.meta[key] = row
+            continue
+        if head == STATEMENT_ORIGIN:
+            origin = value
+        elif (named := _named(head, DEVICE_STATEMENT)) is not None:
             statements.append(value)
-            named = head[len(DEVICE_STATEMENT):].strip()
-            if source is None and named.startswith("(") and named.endswith(")"):
-                source = named[1:-1]
-        elif head == DEVICE_MEASUREMENT:
+            if source is None and named:
+                source = named
+        elif (named := _named(head, DEVICE_MEASUREMENT)) is not None:
             name, eq, v = value.rpartition(" = ")
             if eq and name.strip():
                 measurements[name.strip()] = _number(v.strip())
+            if source is None and named:
+                source = named
     if statements or measurements:
         rec.meta["device_report"] = {"source": source or rec.meta.get("device") or "device",
                                      "statements": tuple(statements), "measurements": measurements,
+                                     **({"statement_origin": origin} if origin else {}),
                                      "note": "the acquiring device's own analysis, as stored in the file; "
                                              "not MIRAGE's"}
 
@@ -223,6 +286,33 @@ _NO_VALUE = {"", "n/a", "na", "no", "none", "unknown", "nan", "-"}
 # the faces that show what the file says (``review.file_info.file_diagnosis_lines``); no model reads them
 _PTB_NOTE_KEYS = ("medication pre admission", "additional medication", "in hospital medication",
                   "medication after discharge")
+
+
+# the keys of the comments read into a record's fields (apply_comments, apply_written_fields): a writer writes
+# them again from those fields
+_READ_KEYS = frozenset({"age", "sex", "dx", "rx", "hx", "sx", "ecg date", *_PTB_DX_KEYS, *_PTB_NOTE_KEYS, ANONYMISED,
+                        *(label.lower() for label in (*WRITTEN_PATIENT.values(), *WRITTEN_RECORDING.values(),
+                                                      *WRITTEN_IDENTITY.values(), *WRITTEN_BODY.values(), STATEMENT_ORIGIN,
+                                                      FILE_NOTES, PTBXL_ROW))})
+_READ_PREFIXES = (DIAGNOSES + " (", DEVICE_STATEMENT, DEVICE_MEASUREMENT, SOURCE_NOTE + " ")
+
+
+def unread_comments(comments: list[str]) -> list[str]:
+    """The header comment lines that no field of the record holds (PTB's smoker, hemodynamics and catheter
+    findings; a hospital's own notes), which a writer keeps as they are ("Source header: LINE", that prefix
+    written once): not those :func:`apply_comments` and :func:`apply_written_fields` read (age, sex,
+    diagnoses, LUDB's diagnoses after "<diagnoses>:", PTB's notes, MIRAGE's labels), which it writes from the
+    record's fields."""
+    out = []
+    for line in comments:
+        parsed = _comment_field(line)
+        if parsed is not None and parsed[0] == "diagnoses" and line.lstrip().startswith("<"):
+            break      # LUDB: every line after "#<diagnoses>:" is one diagnosis
+        text = line.strip()
+        if not text or (parsed is not None and parsed[0] in _READ_KEYS) or text.startswith(_READ_PREFIXES):
+            continue
+        out.append(text if text.startswith(SOURCE_HEADER + ": ") else f"{SOURCE_HEADER}: {text}")
+    return out
 
 
 def apply_comments(rec: EcgRecord, comments: list[str]) -> None:

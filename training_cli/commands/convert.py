@@ -8,6 +8,8 @@ the "input -> output" line printed for each file is the only link back, left on 
 
 Each input's line names the leads with missing samples and how they were written (WFDB's invalid
 sample; EDF has none: the digital minimum, named in the header, which MIRAGE reads back as missing).
+What was read of an input that its output does not hold (the device's median beats, channels that are
+no 12-lead ECG lead: ``formats.write.left_out``) is named on the line after it, "left out: ...".
 
 An output file already in OUT_DIR (a record an earlier run wrote, of the same name) is never replaced
 unasked: that input is skipped with a line naming the file, the others are converted, and the
@@ -29,7 +31,7 @@ import numpy as np
 from mirage_model.csvsafe import printable
 from mirage_model.formats import OutputExistsError, anonymous_names, find_ecg_files, write_record
 from mirage_model.formats.edf import EDF_MISSING
-from mirage_model.formats.write import anonymous_name_for, output_name
+from mirage_model.formats.write import anonymous_name_for, left_out_line, output_name
 from mirage_model.records import STANDARD_LEADS, RecordError, load_record
 from mirage_model.review.file_info import reader_notes
 from training_cli.engine.errors import UsageError
@@ -122,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
             continue
         fmt = record.meta.get("format_name") or record.meta.get("format", "WFDB")
         print(f"{printable(path)} ({fmt}) -> {printable(out)}" + (" (anonymised)" if args.anonymise else "") + _gaps_note(record, args.to))
-        for note in reader_notes(record):    # the written file does not carry them: said here
+        lost = left_out_line(record, args.anonymise)     # what the output does not hold: said, never dropped silently
+        if lost:
+            print(f"  {printable(lost)}")
+        for note in reader_notes(record):
             print(f"  {printable(note)}")
     if skipped:
         print(f"{skipped} of {len(paths)} inputs skipped: their output files were already in "

@@ -156,7 +156,8 @@ NOISE_MARKS = "Noise marks"      # the card's words for a checkpoint's noise spr
 
 
 def _noise_mark_lines(loaded) -> list[str]:
-    """The card's line on the checkpoint's noise spread, if it has one."""
+    """The card's line on the checkpoint's noise spread, if it has one: the calls it marks and what it names as
+    what the noise may hide (one line: ``drop_noise_marks`` takes both away with the spread)."""
     spread = getattr(loaded, "noise_spread", None)
     if spread is None:
         return []
@@ -165,7 +166,10 @@ def _noise_mark_lines(loaded) -> list[str]:
             f"model's spread under noise of its threshold's is marked \"(?) noise in LEADS may change this call\"; "
             f"the spread (the {spread.quantile * 100:g}th percentile of |delta logit| per label and band) measured on "
             f"{spread.fitted_on or 'records with noise added'} (`python scripts/noise_spread.py measure`, `fit`) for "
-            "these probabilities: a new calibration leaves it behind"]
+            "these probabilities: a new calibration leaves it behind. At that level the labels not called whose "
+            "logit lies within that spread of their threshold's are named once, nearest first, as what the noise "
+            "may hide (\"Noise in LEADS may hide: ...\", `noise_spread.may_hide`; never as calls, the normal class "
+            "never; `python scripts/noise_spread.py check` counts the calls lost it names)"]
 
 
 def drop_noise_marks(card: str | None, why: str) -> str | None:
